@@ -1,0 +1,3 @@
+from improv.cli import main
+
+main()

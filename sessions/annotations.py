@@ -1,0 +1,147 @@
+"""Annotations: an append-only revision log per session (``annotations.jsonl``).
+
+Every line is one revision of one annotation: its creation, an edit, or its
+deletion, with the UTC time of the change and who made it.  Nothing is ever
+rewritten or removed, so every earlier version and the time it was changed
+stay visible (German §630f BGB asks this of treatment records).  The current
+state of an annotation is its last revision; a deleted one keeps its history.
+
+Fields of a revision:
+
+``op``        ``create`` | ``edit`` | ``delete``
+``id``        annotation ID (``a-`` and 10 hex digits), stable across edits
+``rev``       1 for the creation, +1 for each later revision
+``at_utc``    when this revision was made (ISO 8601, UTC)
+``by``        author code (or null)
+``t``, ``end``  seconds from session start; ``end`` null for a point
+``player``    player name or null for the whole group
+``tags``      list of ``dimension:value`` or plain tags
+``text``      free text
+``source``    ``recording`` (marker or note during play), ``manual``,
+              ``import``, ``suggestion`` (e.g. a dialogue role not yet confirmed)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sessions.errors import SessionFormatError
+from sessions.fsutil import open_new, write_errors
+
+SOURCES = ("recording", "manual", "import", "suggestion")
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 with offset, microseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_annotation_id() -> str:
+    return "a-" + secrets.token_hex(5)
+
+
+def creation_record(
+    *,
+    t: float,
+    end: float | None = None,
+    player: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    text: str = "",
+    by: str | None = None,
+    source: str = "manual",
+    annotation_id: str | None = None,
+    at_utc: str | None = None,
+) -> dict[str, Any]:
+    """The first revision of a new annotation."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if end is not None and end < t:
+        raise ValueError(f"end must not be before t, got t={t!r}, end={end!r}")
+    return {
+        "op": "create",
+        "id": annotation_id or new_annotation_id(),
+        "rev": 1,
+        "at_utc": at_utc or utc_now(),
+        "by": by,
+        "t": float(t),
+        "end": None if end is None else float(end),
+        "player": player,
+        "tags": list(tags),
+        "text": text,
+        "source": source,
+    }
+
+
+def format_record(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def append_records(path: Path, records: list[dict[str, Any]]) -> None:
+    """Append revisions durably (flush and fsync)."""
+    path = Path(path)
+    with open_new(path, "a", encoding="utf-8", newline="\n") as f:
+        with write_errors(path):
+            f.writelines(format_record(r) for r in records)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[str, Any]]:
+    """All revisions in file order; a missing file means none."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    blob = path.read_bytes()
+    if blob and not blob.endswith(b"\n"):
+        if not allow_partial_tail:
+            raise SessionFormatError(
+                f"{path}: last line is cut short (run 'improv sessions recover')"
+            )
+        blob = blob[: blob.rfind(b"\n") + 1]
+    records = []
+    for number, line in enumerate(blob.decode("utf-8", errors="strict").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+        if not isinstance(rec, dict) or rec.get("op") not in ("create", "edit", "delete"):
+            raise SessionFormatError(f"{path}:{number}: not an annotation revision")
+        records.append(rec)
+    return records
+
+
+def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    """Current state of each annotation, sorted by time.
+
+    Each result carries ``rev`` (its latest revision), ``created_utc``,
+    ``edited_utc`` (null if never edited) and ``deleted`` (bool).
+    """
+    state: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        aid = rec["id"]
+        if rec["op"] == "create":
+            cur = {k: v for k, v in rec.items() if k not in ("op", "at_utc")}
+            cur["created_utc"] = rec["at_utc"]
+            cur["edited_utc"] = None
+            cur["deleted"] = False
+            state[aid] = cur
+        elif aid in state:
+            cur = state[aid]
+            if rec["op"] == "edit":
+                for k, v in rec.items():
+                    if k not in ("op", "at_utc", "id"):
+                        cur[k] = v
+            else:
+                cur["deleted"] = True
+                cur["rev"] = rec["rev"]
+            cur["edited_utc"] = rec["at_utc"]
+    out = [a for a in state.values() if include_deleted or not a["deleted"]]
+    out.sort(key=lambda a: (a["t"], a["id"]))
+    return out

@@ -1,0 +1,263 @@
+"""The catalog: one SQLite database indexing every session of a store.
+
+The session folders are the truth; the catalog is an index for queries across
+sessions (all sessions of a client, annotations by tag, feature summaries over
+time) and can always be rebuilt from the folders (``improv sessions
+reindex``).  Its schema evolves through named migrations recorded in the
+``migrations`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+from sessions.fsutil import FILE_MODE, open_new, write_errors
+
+CATALOG = "catalog.sqlite"
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            client TEXT,
+            therapist TEXT,
+            title TEXT,
+            started_utc TEXT NOT NULL,
+            duration_s REAL,
+            status TEXT NOT NULL,
+            source TEXT,
+            demo INTEGER NOT NULL DEFAULT 0,
+            midi_events INTEGER NOT NULL DEFAULT 0,
+            audio_inputs INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sessions_client ON sessions(client, started_utc);
+        CREATE TABLE players (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            kinds TEXT NOT NULL,
+            PRIMARY KEY (session_id, name)
+        );
+        CREATE TABLE annotations (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            t REAL NOT NULL,
+            end_t REAL,
+            player TEXT,
+            tags TEXT NOT NULL,
+            text TEXT NOT NULL,
+            source TEXT,
+            by TEXT,
+            created_utc TEXT,
+            edited_utc TEXT,
+            PRIMARY KEY (session_id, id)
+        );
+        CREATE INDEX annotations_t ON annotations(session_id, t);
+        CREATE TABLE annotation_tags (
+            session_id TEXT NOT NULL,
+            annotation_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            FOREIGN KEY (session_id, annotation_id)
+                REFERENCES annotations(session_id, id) ON DELETE CASCADE
+        );
+        CREATE INDEX annotation_tags_tag ON annotation_tags(tag);
+        CREATE TABLE features (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            player TEXT NOT NULL,
+            analysis_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value REAL,
+            text TEXT,
+            PRIMARY KEY (session_id, player, name)
+        );
+        """,
+    ),
+]
+
+
+class Catalog:
+    """The store's SQLite index.
+
+    Parameters
+    ----------
+    path : Path
+        The database file (created 0600 with its schema if missing).
+    readonly : bool
+        Open without creating or migrating (for listings on a read-only store).
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if not self.path.exists() and not readonly:
+            with open_new(self.path, "xb"):
+                pass
+        if readonly:
+            uri = f"file:{self.path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, timeout=10)
+        else:
+            with write_errors(self.path):
+                self.db = sqlite3.connect(self.path, timeout=10)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            with write_errors(self.path):
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+            self.path.chmod(FILE_MODE)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> list[str]:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_utc TEXT)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.db:
+                for statement in _split_sql(sql):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                    (name,),
+                )
+            applied.append(name)
+        return applied
+
+    def migrations(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # -- writing -------------------------------------------------------------------
+
+    def put_session(self, manifest: dict[str, Any], annotations: Iterable[dict] = ()) -> None:
+        """Insert or replace one session's rows (players and annotations included)."""
+        kinds: dict[str, set[str]] = {p["name"]: set() for p in manifest["players"]}
+        for port in manifest["midi"].get("ports", []):
+            kinds.setdefault(port["player"], set()).add("midi")
+        for audio in manifest["audio"]:
+            for player in audio.get("players", {}):
+                kinds.setdefault(player, set()).add("audio")
+        with write_errors(self.path), self.db:
+            self.db.execute("DELETE FROM sessions WHERE id = ?", (manifest["id"],))
+            self.db.execute(
+                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    manifest["id"],
+                    manifest.get("client"),
+                    manifest.get("therapist"),
+                    manifest.get("title"),
+                    manifest["started_utc"],
+                    manifest.get("duration_s"),
+                    manifest["status"],
+                    manifest.get("source"),
+                    int(bool(manifest.get("demo"))),
+                    int(manifest["midi"].get("events", 0)),
+                    len(manifest["audio"]),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO players VALUES (?,?,?)",
+                [(manifest["id"], n, ",".join(sorted(k))) for n, k in kinds.items()],
+            )
+            self._put_annotations(manifest["id"], annotations)
+
+    def put_annotations(self, session_id: str, annotations: Iterable[dict]) -> None:
+        """Replace the indexed annotations of one session."""
+        with write_errors(self.path), self.db:
+            self.db.execute("DELETE FROM annotations WHERE session_id = ?", (session_id,))
+            self._put_annotations(session_id, annotations)
+
+    def _put_annotations(self, session_id: str, annotations: Iterable[dict]) -> None:
+        for a in annotations:
+            self.db.execute(
+                "INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    session_id, a["id"], a["t"], a.get("end"), a.get("player"),
+                    json.dumps(a.get("tags", [])), a.get("text", ""), a.get("source"),
+                    a.get("by"), a.get("created_utc"), a.get("edited_utc"),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO annotation_tags VALUES (?,?,?)",
+                [(session_id, a["id"], tag) for tag in a.get("tags", [])],
+            )
+
+    def put_features(
+        self, session_id: str, player: str, analysis_key: str, summary: dict[str, Any]
+    ) -> None:
+        """Replace one player's feature summary (numbers as ``value``, the rest as ``text``)."""
+        rows = []
+        for name, v in summary.items():
+            if isinstance(v, bool) or v is None:
+                rows.append((session_id, player, analysis_key, name, None, json.dumps(v)))
+            elif isinstance(v, (int, float)):
+                rows.append((session_id, player, analysis_key, name, float(v), None))
+            else:
+                rows.append((session_id, player, analysis_key, name, None, str(v)))
+        with write_errors(self.path), self.db:
+            self.db.execute(
+                "DELETE FROM features WHERE session_id = ? AND player = ?", (session_id, player)
+            )
+            self.db.executemany("INSERT INTO features VALUES (?,?,?,?,?,?)", rows)
+
+    def delete_session(self, session_id: str) -> None:
+        with write_errors(self.path), self.db:
+            self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def clear(self) -> None:
+        with write_errors(self.path), self.db:
+            self.db.execute("DELETE FROM sessions")
+
+    # -- queries ---------------------------------------------------------------------
+
+    def sessions(self, *, client: str | None = None) -> list[dict[str, Any]]:
+        """Sessions (newest first), optionally of one client, with their players."""
+        sql = "SELECT * FROM sessions"
+        args: tuple = ()
+        if client is not None:
+            sql += " WHERE client = ?"
+            args = (client,)
+        sql += " ORDER BY started_utc DESC, id DESC"
+        out = []
+        for row in self.db.execute(sql, args):
+            d = dict(row)
+            d["demo"] = bool(d["demo"])
+            d["players"] = [
+                {"name": r["name"], "kinds": r["kinds"].split(",") if r["kinds"] else []}
+                for r in self.db.execute(
+                    "SELECT name, kinds FROM players WHERE session_id = ? ORDER BY rowid",
+                    (d["id"],),
+                )
+            ]
+            out.append(d)
+        return out
+
+    def session_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM sessions")}
+
+    def features(self, *, session_id: str | None = None, client: str | None = None):
+        """Feature summary rows joined with their session's client and start time."""
+        sql = (
+            "SELECT f.*, s.client, s.started_utc FROM features f "
+            "JOIN sessions s ON s.id = f.session_id WHERE 1=1"
+        )
+        args: list = []
+        if session_id is not None:
+            sql += " AND f.session_id = ?"
+            args.append(session_id)
+        if client is not None:
+            sql += " AND s.client = ?"
+            args.append(client)
+        sql += " ORDER BY s.started_utc, f.player, f.name"
+        return [dict(r) for r in self.db.execute(sql, args)]
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,31 @@
+"""Errors raised by the session store.
+
+The store imports nothing from the rest of improv, so it has its own small
+hierarchy; ``improv.errors`` re-exports it for the command line's single error
+boundary.  Messages name what is wrong and, where possible, how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class of every error the session store raises on purpose."""
+
+
+class SessionFormatError(StoreError, ValueError):
+    """A file is corrupt, truncated, empty or of an unsupported format."""
+
+
+class UnknownSessionError(StoreError, LookupError):
+    """No session with the given ID exists in the store."""
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class StoreWriteError(StoreError, OSError):
+    """The store cannot be written (read-only, disk full, permissions)."""
+
+
+class SessionBusyError(StoreError, RuntimeError):
+    """The session is being recorded by a running process."""

@@ -1,0 +1,152 @@
+"""File-system helpers: owner-only permissions, atomic writes, fsync.
+
+A session holds health data, so every file the store creates is readable by
+its owner only (0600) and every folder is 0700, independent of the process
+umask.  Metadata is replaced atomically (write a temporary file, fsync,
+rename, fsync the folder) so that a crash leaves either the old or the new
+version, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from sessions.errors import StoreWriteError
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def make_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as owner-only folders."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for folder in reversed(missing):
+        with write_errors(folder):
+            try:
+                folder.mkdir(mode=DIR_MODE)
+            except FileExistsError:
+                continue
+            os.chmod(folder, DIR_MODE)
+    return path
+
+
+def open_new(path: Path, mode: str = "xb", **kwargs: Any):
+    """Open a new file with owner-only permissions.
+
+    ``mode`` must start with ``x`` (create, fail if it exists) or ``a``/``w``.
+    The file is created with mode 0600 before anything is written to it.
+    """
+    flags = os.O_CREAT | os.O_WRONLY
+    if mode.startswith("x"):
+        flags |= os.O_EXCL
+    elif mode.startswith("w"):
+        flags |= os.O_TRUNC
+    elif mode.startswith("a"):
+        flags |= os.O_APPEND
+    else:
+        raise ValueError(f"mode must start with 'x', 'w' or 'a', got {mode!r}")
+    if "+" in mode:
+        flags = (flags & ~os.O_WRONLY) | os.O_RDWR
+    with write_errors(path):
+        fd = os.open(path, flags, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        return os.fdopen(fd, mode.replace("x", "w") if "x" in mode else mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a folder so that a rename or create inside it is durable."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically and durably (0600)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with write_errors(path):
+        with open_new(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file; raise ``SessionFormatError`` naming the file if it is broken."""
+    from sessions.errors import SessionFormatError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise SessionFormatError(f"{path} is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SessionFormatError(f"{path} is not valid JSON ({exc})") from None
+
+
+def sha256_file(path: Path, *, chunk_bytes: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file, read in 4 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(chunk_bytes)
+            if not chunk:
+                break
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short human reason for an OSError, with a hint how to fix it."""
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full (free some space and try again)"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only (choose a writable store with --store)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied (check the store's owner and permissions)"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is exceeded"
+    return exc.strerror or str(exc)
+
+
+@contextlib.contextmanager
+def write_errors(path: Path) -> Iterator[None]:
+    """Turn OSErrors while writing ``path`` into a one-line StoreWriteError."""
+    try:
+        yield
+    except StoreWriteError:
+        raise
+    except OSError as exc:
+        raise StoreWriteError(f"cannot write {path}: {describe_os_error(exc)}") from exc

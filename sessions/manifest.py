@@ -1,0 +1,115 @@
+"""The session manifest (``session.json``): schema, validation, migrations.
+
+The manifest is the session's self-description: who played, on which inputs,
+when (UTC start), with which sample rates, latencies, clock anchors, overflow
+and gap counts, and a SHA-256 of every file.  ``schema_version`` names its
+layout; older manifests are brought forward by named migrations (see
+``MIGRATIONS``), never silently reinterpreted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from sessions.errors import SessionFormatError
+
+SCHEMA_VERSION = 1
+FORMAT_NAME = "improv-session"
+STATUSES = ("recording", "complete", "recovered")
+
+MANIFEST = "session.json"
+MIDI_LOG = "midi.tsv"
+SMF = "session.mid"
+ANNOTATIONS = "annotations.jsonl"
+JOURNAL = "journal.jsonl"
+AUDIO_DIR = "audio"
+RECORDING_FLAG = "RECORDING"
+LOCK = ".lock"
+
+_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+# name -> function(manifest) -> manifest, applied in order from the manifest's
+# version.  Version 1 is the first published layout, so the list is empty;
+# a change adds ("0002_<what>", fn) and bumps SCHEMA_VERSION.
+MIGRATIONS: list[tuple[str, Callable[[dict], dict]]] = []
+
+
+def valid_session_id(session_id: str) -> bool:
+    """Session IDs look like ``20261127-093012-3fa2`` (UTC start, 4 hex digits)."""
+    return bool(_ID_RE.match(session_id))
+
+
+def check_code(value: str, *, what: str) -> str:
+    """Validate a pseudonym code (client or therapist).
+
+    Codes are 1-32 letters, digits, ``_``, ``.`` or ``-``; they are meant to be
+    pseudonyms such as ``C07``, never names.
+    """
+    if not isinstance(value, str) or not _CODE_RE.match(value):
+        raise SessionFormatError(
+            f"{what} must be a pseudonym code of 1-32 letters, digits, '_', '.' or '-' "
+            f"(e.g. C07), got {value!r}"
+        )
+    return value
+
+
+def check_player_name(value: str) -> str:
+    """Player names are short labels such as ``client`` or ``therapist``."""
+    if not isinstance(value, str) or not _CODE_RE.match(value):
+        raise SessionFormatError(
+            "player name must be 1-32 letters, digits, '_', '.' or '-' "
+            f"(e.g. client, therapist), got {value!r}"
+        )
+    return value
+
+
+def migrate(manifest: dict) -> tuple[dict, list[str]]:
+    """Bring a manifest to ``SCHEMA_VERSION``; returns it and the migrations applied."""
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise SessionFormatError(f"schema_version must be a positive int, got {version!r}")
+    if version > SCHEMA_VERSION:
+        raise SessionFormatError(
+            f"session uses schema version {version}, newer than this improv "
+            f"({SCHEMA_VERSION}); upgrade improv to open it"
+        )
+    applied = []
+    for index, (name, fn) in enumerate(MIGRATIONS, start=2):
+        if version < index:
+            manifest = fn(manifest)
+            manifest["schema_version"] = index
+            applied.append(name)
+    return manifest, applied
+
+
+def validate(manifest: Any) -> dict:
+    """Check the structure of a manifest; raise SessionFormatError naming the problem."""
+    if not isinstance(manifest, dict):
+        raise SessionFormatError("session.json must hold a JSON object")
+    if manifest.get("format") != FORMAT_NAME:
+        raise SessionFormatError(
+            f"session.json format must be {FORMAT_NAME!r}, got {manifest.get('format')!r}"
+        )
+    manifest, _ = migrate(manifest)
+    for key, kind in (
+        ("id", str),
+        ("status", str),
+        ("started_utc", str),
+        ("players", list),
+        ("audio", list),
+        ("midi", dict),
+    ):
+        if not isinstance(manifest.get(key), kind):
+            raise SessionFormatError(f"session.json: {key!r} must be a {kind.__name__}")
+    if manifest["status"] not in STATUSES:
+        raise SessionFormatError(
+            f"session.json: status must be one of {', '.join(STATUSES)}, "
+            f"got {manifest['status']!r}"
+        )
+    for audio in manifest["audio"]:
+        for key in ("name", "file", "sr", "channels"):
+            if key not in audio:
+                raise SessionFormatError(f"session.json: audio entry lacks {key!r}")
+    return manifest

@@ -1,0 +1,242 @@
+"""The MIDI event log: an append-only tab-separated text file.
+
+One line per MIDI message, in arrival order::
+
+    t<TAB>player<TAB>port<TAB>delta_s<TAB>data
+
+``t`` is seconds from session start (6 decimals, i.e. microseconds),
+``delta_s`` the backend's own delta time in seconds (empty when unknown, as
+for imported files), ``data`` the raw message bytes in hex.  The file is the
+journal during recording and stays the record afterwards: a spreadsheet,
+pandas or ``awk`` reads it.  A crash can only cut the last line short, which
+recovery drops.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from sessions.errors import SessionFormatError
+from sessions.fsutil import open_new, write_errors
+
+HEADER = "t\tplayer\tport\tdelta_s\tdata\n"
+_BAD_NAME_CHARS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def clean_name(name: str) -> str:
+    """A player or port name without tabs or line breaks."""
+    return str(name).translate(_BAD_NAME_CHARS)
+
+
+def format_event(t: float, player: str, port: str, data: bytes, delta_s: float | None) -> str:
+    """One log line (with its newline)."""
+    d = "" if delta_s is None or not math.isfinite(delta_s) else f"{delta_s:.6f}"
+    return f"{t:.6f}\t{player}\t{port}\t{d}\t{bytes(data).hex()}\n"
+
+
+class MidiLogWriter:
+    """Append lines to a new event log.  Used by the writer thread only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self._file = open_new(self.path, "x", encoding="utf-8", newline="\n")
+        with write_errors(self.path):
+            self._file.write(HEADER)
+
+    def write(self, t: float, player: str, port: str, data: bytes, delta_s: float | None) -> None:
+        with write_errors(self.path):
+            self._file.write(format_event(t, player, port, data, delta_s))
+        self.count += 1
+
+    def write_lines(self, lines: Iterable[str], n: int) -> None:
+        with write_errors(self.path):
+            self._file.writelines(lines)
+        self.count += n
+
+    def flush(self, *, fsync: bool = True) -> None:
+        with write_errors(self.path):
+            self._file.flush()
+            if fsync:
+                os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self.flush()
+            self._file.close()
+
+
+@dataclass(frozen=True)
+class MidiEvents:
+    """Columnar MIDI events of a session (or of some of its players).
+
+    Attributes
+    ----------
+    t : np.ndarray [shape=(n,), float64, seconds]
+        Session time of each message.
+    player, port : np.ndarray [shape=(n,), str]
+        Who played it and on which input port.
+    delta_s : np.ndarray [shape=(n,), float64, seconds]
+        Backend delta time; NaN where unknown.
+    status, data1, data2 : np.ndarray [shape=(n,), uint8]
+        First three bytes of each message (0 where a message is shorter).
+    raw : list[bytes]
+        The complete messages (SysEx included), for exact round trips.
+    """
+
+    t: np.ndarray
+    player: np.ndarray
+    port: np.ndarray
+    delta_s: np.ndarray
+    status: np.ndarray
+    data1: np.ndarray
+    data2: np.ndarray
+    raw: list = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @classmethod
+    def empty(cls) -> "MidiEvents":
+        return cls.from_rows([])
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[float, str, str, float | None, bytes]]) -> "MidiEvents":
+        """Build from ``(t, player, port, delta_s, data)`` rows."""
+        n = len(rows)
+        t = np.fromiter((r[0] for r in rows), dtype=np.float64, count=n)
+        delta = np.fromiter(
+            (np.nan if r[3] is None else r[3] for r in rows), dtype=np.float64, count=n
+        )
+        raw = [bytes(r[4]) for r in rows]
+        three = np.zeros((n, 3), dtype=np.uint8)
+        for i, b in enumerate(raw):
+            k = min(3, len(b))
+            three[i, :k] = np.frombuffer(b[:k], dtype=np.uint8)
+        return cls(
+            t=t,
+            player=np.array([r[1] for r in rows], dtype=object),
+            port=np.array([r[2] for r in rows], dtype=object),
+            delta_s=delta,
+            status=three[:, 0].copy(),
+            data1=three[:, 1].copy(),
+            data2=three[:, 2].copy(),
+            raw=raw,
+        )
+
+    def select(self, *, players: Iterable[str] | None = None) -> "MidiEvents":
+        """The events of the given players only (all when ``None``)."""
+        if players is None:
+            return self
+        wanted = set(players)
+        mask = np.array([p in wanted for p in self.player], dtype=bool)
+        idx = np.flatnonzero(mask)
+        return MidiEvents(
+            t=self.t[idx],
+            player=self.player[idx],
+            port=self.port[idx],
+            delta_s=self.delta_s[idx],
+            status=self.status[idx],
+            data1=self.data1[idx],
+            data2=self.data2[idx],
+            raw=[self.raw[i] for i in idx],
+        )
+
+    def rows(self):
+        """Iterate ``(t, player, port, delta_s, data)`` tuples."""
+        for i in range(len(self.t)):
+            d = self.delta_s[i]
+            yield (
+                float(self.t[i]),
+                self.player[i],
+                self.port[i],
+                None if np.isnan(d) else float(d),
+                self.raw[i],
+            )
+
+
+def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvents, int]:
+    """Read an event log.
+
+    Parameters
+    ----------
+    path : Path
+    allow_partial_tail : bool
+        Accept (and skip) a last line without its newline, as a crash leaves
+        it.  Otherwise such a line is a format error.
+
+    Returns
+    -------
+    events : MidiEvents
+    partial_bytes : int
+        Length of a skipped partial last line (0 if none).
+
+    Raises
+    ------
+    SessionFormatError
+        For a missing header or a malformed line (the message gives its number).
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        blob = f.read()
+    partial = 0
+    if blob and not blob.endswith(b"\n"):
+        cut = blob.rfind(b"\n") + 1
+        partial = len(blob) - cut
+        if not allow_partial_tail:
+            raise SessionFormatError(
+                f"{path}: last line is cut short (run 'improv sessions recover')"
+            )
+        blob = blob[:cut]
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SessionFormatError(f"{path} is not UTF-8 text ({exc})") from None
+    lines = text.split("\n")
+    if not lines or lines[0] + "\n" != HEADER:
+        if not text and allow_partial_tail:
+            return MidiEvents.empty(), partial
+        raise SessionFormatError(f"{path}: missing or wrong header line")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        parts = line.split("\t")
+        if len(parts) != 5:
+            raise SessionFormatError(f"{path}:{number}: expected 5 tab-separated fields")
+        try:
+            t = float(parts[0])
+            delta = float(parts[3]) if parts[3] else None
+            data = bytes.fromhex(parts[4])
+        except ValueError as exc:
+            raise SessionFormatError(f"{path}:{number}: {exc}") from None
+        if not data or not math.isfinite(t):
+            raise SessionFormatError(f"{path}:{number}: empty message or bad time")
+        rows.append((t, parts[1], parts[2], delta, data))
+    return MidiEvents.from_rows(rows), partial
+
+
+def truncate_partial_tail(path: Path) -> int:
+    """Cut a partial last line from a log in place; returns the bytes cut."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "r+b") as f:
+        # Scan back at most 64 KiB for the last newline.
+        back = min(size, 1 << 16)
+        f.seek(size - back)
+        tail = f.read(back)
+        if tail.endswith(b"\n"):
+            return 0
+        nl = tail.rfind(b"\n")
+        keep = size - back + nl + 1 if nl >= 0 else 0
+        f.truncate(keep)
+        f.flush()
+        os.fsync(f.fileno())
+    return size - keep

@@ -1,0 +1,282 @@
+"""Completing a session: after a normal stop, and after a crash.
+
+:func:`complete_session` is shared by :meth:`SessionWriter.finalize` and by
+:func:`recover_session`, so a recovered session is completed exactly like a
+normally stopped one and plays and analyses like any other.  Recovery adds
+only the repairs a crash makes necessary: dropping a partial last line of a
+text journal and fixing WAV headers from the file length.
+
+Which sessions are interrupted?  A recording session has a ``RECORDING`` flag
+file and its writer holds an exclusive ``flock`` on ``.lock``.  The kernel
+releases the lock when the process dies (also on ``kill -9``), so a flagged
+session whose lock can be taken has no writer left and is recovered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.errors import SessionBusyError, SessionFormatError
+from sessions.fsutil import atomic_write_json, fsync_dir, read_json, sha256_file
+from sessions.midilog import read_log, truncate_partial_tail
+from sessions.smf import write_smf
+from sessions.wavjournal import HEADER_BYTES, repair
+
+log = logging.getLogger(__name__)
+
+
+def read_journal(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """Journal entries (dropping a partial last line); returns them and bytes dropped."""
+    if not path.exists():
+        return [], 0
+    blob = path.read_bytes()
+    cut = 0
+    if blob and not blob.endswith(b"\n"):
+        keep = blob.rfind(b"\n") + 1
+        cut = len(blob) - keep
+        blob = blob[:keep]
+    entries = []
+    for line in blob.decode("utf-8", errors="replace").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            cut += len(line)
+    return entries, cut
+
+
+def fit_audio_clock(anchors: list[list[float]], *, sr: int) -> dict[str, float | None]:
+    """Fit session time = t0 + frame / (sr * (1 + drift)) to anchor pairs.
+
+    Parameters
+    ----------
+    anchors : list of [frame, t]
+        Pairs of a sample index and the session time it was captured at.
+    sr : int [Hz]
+        Nominal sample rate.
+
+    Returns
+    -------
+    dict
+        ``t0`` [s], ``drift_ppm`` (positive: the audio clock runs fast against
+        the session clock), ``residual_ms_max``; None where too few anchors.
+    """
+    if not anchors:
+        return {"t0": None, "drift_ppm": None, "residual_ms_max": None}
+    a = np.asarray(anchors, dtype=np.float64)
+    frames, t = a[:, 0], a[:, 1]
+    if len(a) < 2 or np.ptp(frames) < sr:  # under a second: no slope
+        t0 = float(np.median(t - frames / sr))
+        return {"t0": t0, "drift_ppm": None, "residual_ms_max": None}
+    slope, t0 = np.polyfit(frames, t, 1)
+    resid = t - (t0 + slope * frames)
+    # slope = 1 / (sr * (1 + drift))
+    drift = 1.0 / (slope * sr) - 1.0
+    return {
+        "t0": float(t0),
+        "drift_ppm": float(drift * 1e6),
+        "residual_ms_max": float(np.max(np.abs(resid)) * 1e3),
+    }
+
+
+def _fold_journal(manifest: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    by_name = {a["name"]: a for a in manifest["audio"]}
+    events = manifest.setdefault("events", [])
+    counters = manifest["midi"].setdefault("counters", {})
+    for e in entries:
+        kind = e.get("kind")
+        audio = by_name.get(e.get("input", ""))
+        if kind == "anchor" and audio is not None:
+            audio["anchors"].append([e["frame"], e["t"]])
+            raw = {k: v for k, v in e.items() if k not in ("kind", "input", "frame", "t")}
+            if raw and "first_anchor_raw" not in audio:
+                audio["first_anchor_raw"] = raw
+        elif kind == "overflow" and audio is not None:
+            audio["overflows"] = audio.get("overflows", 0) + int(e.get("count", 1))
+        elif kind == "gap" and audio is not None:
+            audio["gaps"].append(
+                {"t": e["t"], "frames": e["frames"], "detected_by": e.get("detected_by")}
+            )
+        elif kind == "count":
+            name = str(e.get("name"))
+            counters[name] = counters.get(name, 0) + int(e.get("n", 1))
+        else:
+            events.append(e)
+
+
+def complete_session(
+    folder: Path,
+    manifest: dict[str, Any],
+    *,
+    status: str,
+    duration_s: float | None = None,
+    recovered: bool = False,
+) -> dict[str, Any]:
+    """Fold the journal into the manifest, write the SMF and checksums, mark done.
+
+    Returns the completed manifest (also written to ``session.json``).
+    """
+    folder = Path(folder)
+    recovery: dict[str, Any] = {}
+    entries, cut = read_journal(folder / mf.JOURNAL)
+    if cut:
+        recovery["journal_bytes_dropped"] = cut
+    for audio in manifest["audio"]:
+        audio["anchors"] = []
+        audio["gaps"] = []
+        audio["overflows"] = 0
+    manifest["midi"]["counters"] = {}
+    manifest["events"] = []
+    _fold_journal(manifest, entries)
+
+    end_times = [0.0]
+    for audio in manifest["audio"]:
+        path = folder / audio["file"]
+        if recovered:
+            info = repair(path)
+            audio["frames"] = info["frames"]
+            recovery.setdefault("audio_frames", {})[audio["name"]] = info["frames"]
+            if info["truncated_bytes"]:
+                recovery.setdefault("audio_partial_frame_bytes", {})[audio["name"]] = info[
+                    "truncated_bytes"
+                ]
+        else:
+            size = path.stat().st_size
+            audio["frames"] = (size - HEADER_BYTES) // (audio["channels"] * 4)
+        clock = fit_audio_clock(audio["anchors"], sr=audio["sr"])
+        if audio.get("t0") is None:
+            audio["t0"] = clock["t0"] if clock["t0"] is not None else 0.0
+        audio["drift_ppm"] = clock["drift_ppm"]
+        audio["clock_residual_ms_max"] = clock["residual_ms_max"]
+        end_times.append(audio["t0"] + audio["frames"] / audio["sr"])
+
+    midi_path = folder / mf.MIDI_LOG
+    if recovered:
+        dropped = truncate_partial_tail(midi_path)
+        if dropped:
+            recovery["midi_partial_line_bytes"] = dropped
+    events, _ = read_log(midi_path)
+    manifest["midi"]["events"] = len(events)
+    if len(events):
+        end_times.append(float(events.t.max()))
+    manifest["midi"]["file"] = mf.MIDI_LOG
+    if recovered:
+        recovery["midi_events"] = len(events)
+
+    records = ann.read_records(folder / mf.ANNOTATIONS, allow_partial_tail=recovered)
+    if recovered and (folder / mf.ANNOTATIONS).exists():
+        _truncate_text_tail(folder / mf.ANNOTATIONS)
+    current = ann.fold(records)
+    for a in current:
+        end_times.append(a["end"] if a["end"] is not None else a["t"])
+    if recovered:
+        recovery["annotations"] = len(current)
+
+    manifest["duration_s"] = float(duration_s if duration_s is not None else max(end_times))
+    players = [p["name"] for p in manifest["players"]]
+    try:
+        skipped = write_smf(
+            folder / mf.SMF,
+            players=players,
+            events=zip(events.t, events.player, events.raw),
+            markers=smf_markers(current),
+        )
+        manifest["smf"] = {"file": mf.SMF, "skipped_non_smf_messages": skipped}
+    except OSError as exc:  # disk full at the very end: the log is still the record
+        manifest["smf"] = None
+        manifest.setdefault("warnings", []).append(f"no Standard MIDI File written: {exc}")
+
+    manifest["checksums"] = compute_checksums(folder, manifest)
+    manifest["status"] = "recovered" if recovered else status
+    if recovered:
+        recovery["recovered_utc"] = ann.utc_now()
+        manifest["recovery"] = recovery
+    atomic_write_json(folder / mf.MANIFEST, manifest)
+    flag = folder / mf.RECORDING_FLAG
+    if flag.exists():
+        flag.unlink()
+        fsync_dir(folder)
+    return manifest
+
+
+def smf_markers(current: list[dict[str, Any]]) -> list[tuple[float, str]]:
+    """Marker meta events for the SMF: every current annotation, tags and text."""
+    out = []
+    for a in current:
+        label = " ".join(a.get("tags") or [])
+        if a.get("text"):
+            label = f"{label}: {a['text']}" if label else a["text"]
+        out.append((a["t"], label or "marker"))
+    return out
+
+
+def compute_checksums(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
+    """SHA-256 of the recording's files (audio, event log, SMF)."""
+    files = [a["file"] for a in manifest["audio"]] + [mf.MIDI_LOG]
+    if manifest.get("smf"):
+        files.append(manifest["smf"]["file"])
+    return {rel: sha256_file(folder / rel) for rel in files if (folder / rel).exists()}
+
+
+def _truncate_text_tail(path: Path) -> None:
+    truncate_partial_tail(path)
+
+
+def is_interrupted(folder: Path) -> bool:
+    """True if the session was being recorded and its writer is gone."""
+    folder = Path(folder)
+    if not (folder / mf.RECORDING_FLAG).exists():
+        return False
+    return not _lock_held(folder / mf.LOCK)
+
+
+def _lock_held(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def recover_session(folder: Path) -> dict[str, Any]:
+    """Recover an interrupted session in place and return its manifest.
+
+    Raises
+    ------
+    SessionBusyError
+        If a live process is still recording it.
+    SessionFormatError
+        If its manifest is missing or unreadable.
+    """
+    folder = Path(folder)
+    if _lock_held(folder / mf.LOCK):
+        raise SessionBusyError(f"session {folder.name} is still being recorded")
+    manifest = mf.validate(read_json(folder / mf.MANIFEST))
+    if not (folder / mf.MIDI_LOG).exists():
+        raise SessionFormatError(f"{folder.name}: {mf.MIDI_LOG} is missing; cannot recover")
+    manifest = complete_session(folder, manifest, status="recovered", recovered=True)
+    lock = folder / mf.LOCK
+    if lock.exists():
+        lock.unlink()
+    return manifest

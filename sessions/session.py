@@ -1,0 +1,168 @@
+"""Reading a stored session: manifest, MIDI events, audio, annotations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.errors import SessionFormatError
+from sessions.fsutil import make_dir, read_json
+from sessions.midilog import MidiEvents, read_log
+
+
+@dataclass(frozen=True)
+class AudioInput:
+    """One stored audio file (one input device, all its channels).
+
+    Attributes
+    ----------
+    name : str
+    path : Path
+    sr : int [Hz]
+    channels : int
+    frames : int
+    t0 : float [seconds]
+        Session time of frame 0.
+    drift_ppm : float or None
+        Audio clock against session clock (positive: audio runs fast).
+    players : dict[str, list[int]]
+        Player -> 1-based channel numbers.
+    """
+
+    name: str
+    path: Path
+    sr: int
+    channels: int
+    frames: int
+    t0: float
+    drift_ppm: float | None
+    players: dict[str, list[int]]
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sr
+
+    def frame_to_time(self, frames: np.ndarray | int) -> np.ndarray:
+        """Session time [s] of sample indices, correcting the measured drift."""
+        rate = self.sr * (1.0 + (self.drift_ppm or 0.0) * 1e-6)
+        return self.t0 + np.asarray(frames, dtype=np.float64) / rate
+
+    def time_to_frame(self, t: np.ndarray | float) -> np.ndarray:
+        """Nearest sample index of session times [s] (may be out of range)."""
+        rate = self.sr * (1.0 + (self.drift_ppm or 0.0) * 1e-6)
+        return np.rint((np.asarray(t, dtype=np.float64) - self.t0) * rate).astype(np.int64)
+
+
+class Session:
+    """A completed (or recovered) session folder, opened read-only.
+
+    Use :meth:`sessions.store.Store.session` to get one.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.manifest: dict[str, Any] = mf.validate(read_json(self.folder / mf.MANIFEST))
+        self.id: str = self.manifest["id"]
+
+    def __repr__(self) -> str:
+        return f"Session({self.id!r})"
+
+    @property
+    def players(self) -> list[str]:
+        return [p["name"] for p in self.manifest["players"]]
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.manifest.get("duration_s") or 0.0)
+
+    @property
+    def client(self) -> str | None:
+        return self.manifest.get("client")
+
+    def midi_events(self, *, players: list[str] | None = None) -> MidiEvents:
+        """All MIDI events (arrival order), optionally of some players only."""
+        events, _ = read_log(self.folder / mf.MIDI_LOG)
+        return events.select(players=players)
+
+    def midi_players(self) -> list[str]:
+        """Players that have at least one MIDI input."""
+        seen = {p["player"] for p in self.manifest["midi"].get("ports", [])}
+        return [p for p in self.players if p in seen]
+
+    def audio_inputs(self) -> list[AudioInput]:
+        out = []
+        for a in self.manifest["audio"]:
+            out.append(
+                AudioInput(
+                    name=a["name"],
+                    path=self.folder / a["file"],
+                    sr=int(a["sr"]),
+                    channels=int(a["channels"]),
+                    frames=int(a.get("frames", 0)),
+                    t0=float(a.get("t0") or 0.0),
+                    drift_ppm=a.get("drift_ppm"),
+                    players={k: list(v) for k, v in a.get("players", {}).items()},
+                )
+            )
+        return out
+
+    def audio_input(self, name: str) -> AudioInput:
+        for a in self.audio_inputs():
+            if a.name == name:
+                return a
+        names = ", ".join(a.name for a in self.audio_inputs()) or "none"
+        raise SessionFormatError(f"session {self.id} has no audio input {name!r} (has: {names})")
+
+    def player_audio(self, player: str) -> list[tuple[AudioInput, list[int]]]:
+        """Audio inputs of a player with its 0-based channel indices in each."""
+        out = []
+        for a in self.audio_inputs():
+            chans = a.players.get(player)
+            if chans:
+                out.append((a, [c - 1 for c in chans]))
+        return out
+
+    def read_audio(
+        self, name: str, *, start: int = 0, frames: int = -1, channels: list[int] | None = None
+    ) -> np.ndarray:
+        """Samples of an input as float32, shape (frames, channels).
+
+        ``channels`` are 0-based indices to keep (all by default).
+        """
+        import soundfile as sf
+
+        a = self.audio_input(name)
+        data, _ = sf.read(a.path, start=start, frames=frames, dtype="float32", always_2d=True)
+        return data if channels is None else data[:, channels]
+
+    def audio_blocks(
+        self, name: str, *, blocksize: int, channels: list[int] | None = None
+    ) -> Iterator[np.ndarray]:
+        """Iterate float32 blocks of shape (<= blocksize, channels) through an input."""
+        import soundfile as sf
+
+        a = self.audio_input(name)
+        with sf.SoundFile(a.path) as f:
+            while True:
+                block = f.read(blocksize, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                yield block if channels is None else block[:, channels]
+
+    def annotations(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Current annotations sorted by time (see :mod:`sessions.annotations`)."""
+        return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS), include_deleted=include_deleted)
+
+    def annotation_records(self) -> list[dict[str, Any]]:
+        """Every revision, in the order it was made."""
+        return ann.read_records(self.folder / mf.ANNOTATIONS)
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder for derived data (analysis results, waveform peaks); created on use."""
+        return make_dir(self.folder / "cache")

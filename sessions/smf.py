@@ -1,0 +1,127 @@
+"""Standard MIDI File export of a session.
+
+Type 1, one track per player (named after the player) after a conductor track
+that holds the tempo and the session's markers as marker meta events (a DAW
+shows them on its timeline).  The tick grid is 960 ticks per quarter note at a
+fixed 120 BPM, i.e. 1920 ticks per second: every event time is reproduced to
+within half a tick, 0.26 ms (the issue asks for 1 ms).
+
+Channel messages and SysEx are written as recorded.  System common and
+real-time messages (MIDI clock, active sensing, ...) are not allowed in a
+Standard MIDI File and are left out; they stay in the event log and their
+count is returned.
+
+Encoding note: building one ``mido.Message`` per event costs about 10 µs, too
+slow for the million-event sessions the store is specified for, so tracks are
+assembled from the raw bytes with mido's variable-length encoder; mido reads
+the result back in the tests.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from mido.midifiles.meta import encode_variable_int
+
+from sessions.fsutil import atomic_write_bytes
+
+TICKS_PER_BEAT = 960
+TEMPO_US_PER_BEAT = 500_000  # 120 BPM; ticks per second = 960 / 0.5 = 1920
+TICKS_PER_SECOND = TICKS_PER_BEAT * 1_000_000 // TEMPO_US_PER_BEAT
+
+
+def _meta(kind: int, data: bytes) -> bytes:
+    return b"\xff" + bytes([kind]) + bytes(encode_variable_int(len(data))) + data
+
+
+def _chunk(body: bytes) -> bytes:
+    return b"MTrk" + struct.pack(">I", len(body)) + body
+
+
+def _track(items: list[tuple[int, int, bytes]]) -> bytes:
+    """items: (tick, order, encoded event); sorted stably by tick."""
+    items.sort(key=lambda x: (x[0], x[1]))
+    out = bytearray()
+    last = 0
+    for tick, _, ev in items:
+        out += bytes(encode_variable_int(tick - last))
+        out += ev
+        last = tick
+    out += b"\x00\xff\x2f\x00"
+    return bytes(out)
+
+
+def seconds_to_ticks(t: np.ndarray | float) -> np.ndarray:
+    """Round session seconds to the file's tick grid (negative times clamp to 0)."""
+    return np.maximum(0, np.rint(np.asarray(t, dtype=np.float64) * TICKS_PER_SECOND)).astype(
+        np.int64
+    )
+
+
+def encode_smf(
+    *,
+    players: list[str],
+    events: Iterable[tuple[float, str, bytes]],
+    markers: Iterable[tuple[float, str]] = (),
+    title: str = "improv session",
+) -> tuple[bytes, int]:
+    """Encode a type-1 Standard MIDI File.
+
+    Parameters
+    ----------
+    players : list of str
+        Track order; events of players not listed get their own tracks after.
+    events : iterable of (t, player, data)
+        ``t`` in seconds from session start, ``data`` the raw message.
+    markers : iterable of (t, text)
+        Marker meta events on the conductor track.
+    title : str
+        Name of the conductor track.
+
+    Returns
+    -------
+    smf : bytes
+    skipped : int
+        System common / real-time messages left out.
+    """
+    tracks: dict[str, list[tuple[int, int, bytes]]] = {p: [] for p in players}
+    skipped = 0
+    order = 0
+    for t, player, data in events:
+        data = bytes(data)
+        status = data[0]
+        if status == 0xF0:
+            ev = b"\xf0" + bytes(encode_variable_int(len(data) - 1)) + data[1:]
+        elif status >= 0xF1 or status < 0x80:
+            skipped += 1
+            continue
+        else:
+            ev = data
+        tick = int(seconds_to_ticks(t))
+        tracks.setdefault(player, []).append((tick, order, ev))
+        order += 1
+
+    conductor: list[tuple[int, int, bytes]] = [
+        (0, -3, _meta(0x03, title.encode("utf-8"))),
+        (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
+        (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
+    ]
+    for i, (t, text) in enumerate(markers):
+        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
+
+    chunks = [_chunk(_track(conductor))]
+    for name, items in tracks.items():
+        items.insert(0, (0, -1, _meta(0x03, name.encode("utf-8"))))
+        chunks.append(_chunk(_track(items)))
+    head = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_BEAT)
+    return head + b"".join(chunks), skipped
+
+
+def write_smf(path: Path, **kwargs) -> int:
+    """Encode with :func:`encode_smf` and write atomically; returns skipped count."""
+    data, skipped = encode_smf(**kwargs)
+    atomic_write_bytes(Path(path), data)
+    return skipped

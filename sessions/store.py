@@ -1,0 +1,355 @@
+"""The session store: a folder of session folders plus a catalog.
+
+Layout::
+
+    <store>/
+      catalog.sqlite          index of all sessions (rebuildable)
+      sessions/<id>/          one self-contained folder per session
+      tmp/                    imports are assembled here, then renamed in
+
+Every folder is created 0700 and every file 0600.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.catalog import CATALOG, Catalog
+from sessions.errors import (
+    SessionBusyError,
+    SessionFormatError,
+    StoreError,
+    StoreWriteError,
+    UnknownSessionError,
+)
+from sessions.fsutil import (
+    atomic_write_json,
+    fsync_dir,
+    make_dir,
+    open_new,
+    read_json,
+    write_errors,
+)
+from sessions.recovery import is_interrupted, recover_session
+from sessions.session import Session
+from sessions.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """Open (and, unless ``create=False``, create) the store at ``root``.
+
+    Parameters
+    ----------
+    root : Path
+        The store folder.
+    create : bool
+        Create the folder and catalog if missing.  With ``False`` a missing
+        store raises :class:`StoreError`.
+    """
+
+    def __init__(self, root: Path | str, *, create: bool = True) -> None:
+        self.root = Path(root).expanduser()
+        if not self.root.exists():
+            if not create:
+                raise StoreError(f"no session store at {self.root} (record or import first)")
+            make_dir(self.root)
+        elif not self.root.is_dir():
+            raise StoreError(f"store path {self.root} is not a folder")
+        self.sessions_dir = self.root / "sessions"
+        self.tmp_dir = self.root / "tmp"
+        self._writable = os.access(self.root, os.W_OK)
+        if create and self._writable:
+            make_dir(self.sessions_dir)
+            make_dir(self.tmp_dir)
+        self._catalog: Catalog | None = None
+
+    # -- catalog -------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        """The SQLite index (opened on first use; rebuilt if missing)."""
+        if self._catalog is None:
+            path = self.root / CATALOG
+            fresh = not path.exists()
+            if fresh and not self._writable:
+                raise StoreWriteError(f"store {self.root} is read-only and has no catalog")
+            self._catalog = Catalog(path, readonly=not self._writable)
+            if fresh:
+                self.reindex()
+        return self._catalog
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- sessions ------------------------------------------------------------------
+
+    def folder(self, session_id: str) -> Path:
+        return self.sessions_dir / session_id
+
+    def session_ids(self) -> list[str]:
+        """IDs of every session folder, oldest first."""
+        if not self.sessions_dir.exists():
+            return []
+        return sorted(
+            p.name for p in self.sessions_dir.iterdir() if p.is_dir() and mf.valid_session_id(p.name)
+        )
+
+    def session(self, session_id: str) -> Session:
+        """Open a completed session for reading.
+
+        Raises
+        ------
+        UnknownSessionError
+            If there is no such session (the message suggests ``sessions list``).
+        SessionBusyError
+            If it is still being recorded.
+        """
+        folder = self._existing(session_id)
+        if (folder / mf.RECORDING_FLAG).exists():
+            if is_interrupted(folder):
+                raise SessionFormatError(
+                    f"session {session_id} was interrupted; run 'improv sessions recover'"
+                )
+            raise SessionBusyError(f"session {session_id} is still being recorded")
+        return Session(folder)
+
+    def _existing(self, session_id: str) -> Path:
+        if not isinstance(session_id, str) or not mf.valid_session_id(session_id):
+            raise UnknownSessionError(
+                f"{session_id!r} is not a session ID (IDs look like 20261127-093012-3fa2; "
+                "see 'improv sessions list')"
+            )
+        folder = self.folder(session_id)
+        if not (folder / mf.MANIFEST).exists():
+            raise UnknownSessionError(
+                f"no session {session_id} in {self.root} (see 'improv sessions list')"
+            )
+        return folder
+
+    def list(self, *, client: str | None = None) -> list[dict[str, Any]]:
+        """Catalog rows of the sessions, newest first."""
+        return self.catalog.sessions(client=client)
+
+    def new_session_id(self, started: datetime) -> str:
+        stamp = started.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        for _ in range(100):
+            sid = f"{stamp}-{secrets.token_hex(2)}"
+            if not self.folder(sid).exists() and not (self.tmp_dir / sid).exists():
+                return sid
+        raise StoreError("could not find a free session ID")  # pragma: no cover
+
+    def new_manifest(
+        self,
+        *,
+        client: str | None,
+        players: Iterable[str],
+        therapist: str | None = None,
+        title: str | None = None,
+        source: str = "recorded",
+        demo: bool = False,
+        started: datetime | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A fresh manifest (no files written)."""
+        started = started or datetime.now(timezone.utc)
+        if started.tzinfo is None:
+            raise ValueError("started must be timezone-aware")
+        if client is not None:
+            mf.check_code(client, what="client")
+        if therapist is not None:
+            mf.check_code(therapist, what="therapist")
+        names = [mf.check_player_name(p) for p in players]
+        if len(set(names)) != len(names):
+            raise SessionFormatError(f"player names must be unique, got {names}")
+        return {
+            "format": mf.FORMAT_NAME,
+            "schema_version": mf.SCHEMA_VERSION,
+            "id": self.new_session_id(started),
+            "status": "recording",
+            "source": source,
+            "demo": bool(demo),
+            "client": client,
+            "therapist": therapist,
+            "title": title,
+            "started_utc": started.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            "duration_s": None,
+            "players": [{"name": n} for n in names],
+            "audio": [],
+            "midi": {"file": mf.MIDI_LOG, "ports": [], "events": 0},
+            "settings": settings or {},
+        }
+
+    def create_session(
+        self,
+        *,
+        client: str | None,
+        players: Iterable[str],
+        therapist: str | None = None,
+        title: str | None = None,
+        source: str = "recorded",
+        demo: bool = False,
+        started: datetime | None = None,
+        settings: dict[str, Any] | None = None,
+        flush_interval: float = 0.5,
+    ) -> SessionWriter:
+        """Start a new session and return its writer.
+
+        The folder is flagged ``RECORDING`` until :meth:`SessionWriter.finalize`;
+        if the process dies first, the next :meth:`recover` completes it.
+
+        Parameters
+        ----------
+        client, therapist : str, optional
+            Pseudonym codes (e.g. ``C07``); never names.
+        players : iterable of str
+            Player names, e.g. ``["client", "therapist"]``.
+        started : datetime, optional
+            UTC start (timezone-aware); now by default.
+        settings : dict, optional
+            Free-form recording settings stored in the manifest (setup name ...).
+        """
+        manifest = self.new_manifest(
+            client=client, players=players, therapist=therapist, title=title,
+            source=source, demo=demo, started=started, settings=settings,
+        )
+        folder = self.folder(manifest["id"])
+        make_dir(self.sessions_dir)
+        with write_errors(folder):
+            folder.mkdir(mode=0o700)
+        with open_new(folder / mf.RECORDING_FLAG, "x") as f:
+            f.write(f"{os.getpid()}\n")
+        atomic_write_json(folder / mf.MANIFEST, manifest)
+        fsync_dir(self.sessions_dir)
+        return SessionWriter(
+            folder, manifest, flush_interval=flush_interval, on_finalize=self._index
+        )
+
+    def _index(self, manifest: dict[str, Any]) -> None:
+        folder = self.folder(manifest["id"])
+        current = ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
+        self.catalog.put_session(manifest, current)
+
+    def index_session(self, session_id: str) -> None:
+        """(Re)index one session in the catalog from its folder."""
+        self._index(self.session(session_id).manifest)
+
+    # -- recovery --------------------------------------------------------------------
+
+    def interrupted(self) -> list[str]:
+        """IDs of sessions whose recording was interrupted (writer gone)."""
+        if not self.sessions_dir.exists():
+            return []
+        return sorted(
+            p.parent.name
+            for p in self.sessions_dir.glob(f"*/{mf.RECORDING_FLAG}")
+            if is_interrupted(p.parent)
+        )
+
+    def recover(self) -> list[dict[str, Any]]:
+        """Recover every interrupted session; returns a report per session.
+
+        Each report has ``id``, ``ok`` and either the recovered counts
+        (``midi_events``, ``audio_frames``, ``annotations``, ``duration_s``) or
+        ``error``.  One broken session does not stop the others.
+        """
+        reports = []
+        for sid in self.interrupted():
+            try:
+                manifest = recover_session(self.folder(sid))
+                self._index(manifest)
+            except (StoreError, OSError) as exc:
+                log.warning("could not recover session %s: %s", sid, exc)
+                reports.append({"id": sid, "ok": False, "error": str(exc)})
+                continue
+            rec = manifest.get("recovery", {})
+            reports.append(
+                {
+                    "id": sid,
+                    "ok": True,
+                    "midi_events": rec.get("midi_events", 0),
+                    "audio_frames": rec.get("audio_frames", {}),
+                    "annotations": rec.get("annotations", 0),
+                    "duration_s": manifest["duration_s"],
+                }
+            )
+        return reports
+
+    def reindex(self) -> dict[str, Any]:
+        """Rebuild the catalog from the session folders.
+
+        Returns ``indexed`` (count) and ``skipped`` (``[id, reason]`` pairs for
+        folders that are being recorded or cannot be read).
+        """
+        catalog = self.catalog
+        catalog.clear()
+        indexed, skipped = 0, []
+        for sid in self.session_ids():
+            folder = self.folder(sid)
+            if (folder / mf.RECORDING_FLAG).exists():
+                skipped.append([sid, "recording or interrupted"])
+                continue
+            try:
+                self._index(Session(folder).manifest)
+                indexed += 1
+            except StoreError as exc:
+                skipped.append([sid, str(exc)])
+        return {"indexed": indexed, "skipped": skipped}
+
+    # -- deletion --------------------------------------------------------------------
+
+    def delete(self, session_id: str) -> None:
+        """Remove a session's folder and catalog rows.
+
+        The folder is first renamed into ``tmp/`` (atomic), so a crash midway
+        never leaves a half-deleted session in the list.
+        """
+        folder = self._existing(session_id)
+        if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
+            raise SessionBusyError(f"session {session_id} is being recorded; stop it first")
+        make_dir(self.tmp_dir)
+        trash = self.tmp_dir / f"deleted-{session_id}-{secrets.token_hex(2)}"
+        with write_errors(folder):
+            os.rename(folder, trash)
+        fsync_dir(self.sessions_dir)
+        self.catalog.delete_session(session_id)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def clean_tmp(self) -> None:
+        """Remove leftovers of interrupted imports and deletions."""
+        if self.tmp_dir.exists() and self._writable:
+            for p in self.tmp_dir.iterdir():
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+    def commit_folder(self, staged: Path) -> str:
+        """Move a fully written session folder from ``tmp/`` into the store and index it."""
+        manifest = mf.validate(read_json(staged / mf.MANIFEST))
+        target = self.folder(manifest["id"])
+        if target.exists():
+            raise StoreError(f"session {manifest['id']} exists already")
+        with write_errors(target):
+            os.rename(staged, target)
+        fsync_dir(self.sessions_dir)
+        try:
+            self._index(manifest)
+        except BaseException:
+            os.rename(target, staged)  # keep the store as it was
+            raise
+        return manifest["id"]

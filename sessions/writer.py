@@ -1,0 +1,406 @@
+"""The crash-safe session writer used by the live recorder and importers.
+
+Real-time contract
+------------------
+Every public ``SessionWriter``/``AudioInputWriter`` method except
+:meth:`SessionWriter.finalize` may be called from any thread, including audio
+and MIDI callbacks: it only puts a tuple on a queue (no I/O, no locks held
+across I/O, no allocation beyond the tuple).  One writer thread owns every
+file.  It appends MIDI events to ``midi.tsv``, audio frames to
+``audio/<input>.wav`` and clock anchors, gaps, overflows and device events to
+``journal.jsonl``, and flushes and fsyncs all of them at least every
+``flush_interval`` seconds (default 0.5 s).  After ``kill -9`` or a power
+cut, everything up to the last flush is recoverable (:mod:`sessions.recovery`).
+
+Audio blocks are taken over, not copied: the caller hands the writer a block
+it will not touch again (in a PortAudio callback, ``indata.copy()``).
+
+If a write fails (disk full, device removed), the writer thread stops
+writing, keeps what it had flushed, and exposes the error in
+:attr:`SessionWriter.error`; the recorder polls it and stops cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.errors import StoreError
+from sessions.fsutil import atomic_write_json, make_dir, open_new, write_errors
+from sessions.midilog import MidiLogWriter, clean_name, format_event
+from sessions.wavjournal import WavJournal
+
+log = logging.getLogger(__name__)
+
+_MIDI, _AUDIO, _JOURNAL, _ANNOT, _FLUSH, _STOP = range(6)
+
+
+class AudioInputWriter:
+    """Handle for one audio input (one device, all its channels) of a session."""
+
+    def __init__(self, owner: "SessionWriter", index: int, name: str, sr: int, channels: int):
+        self._owner = owner
+        self._index = index
+        self.name = name
+        self.sr = sr
+        self.channels = channels
+        self.frames_queued = 0
+
+    def write(self, block: np.ndarray) -> None:
+        """Queue a block of shape (frames, channels); the writer takes ownership."""
+        self.frames_queued += len(block)
+        self._owner._q.put((_AUDIO, self._index, block))
+
+    def anchor(self, *, frame: int, t: float, **raw: float) -> None:
+        """Record that sample ``frame`` of this input was captured at session time ``t``.
+
+        Extra keyword values (e.g. PortAudio's ``adc_time``, ``current_time``)
+        are stored beside the pair for later clock analysis.
+        """
+        self._owner._journal("anchor", input=self.name, frame=int(frame), t=float(t), **raw)
+
+    def overflow(self, *, t: float, count: int = 1, kind: str = "input_overflow") -> None:
+        """Count an overflow that PortAudio flagged (``status.input_overflow``)."""
+        self._owner._journal("overflow", input=self.name, t=float(t), count=int(count), what=kind)
+
+    def gap(self, *, t: float, frames: int, detected_by: str = "stream_time") -> None:
+        """Record ``frames`` missing frames found at session time ``t``.
+
+        The writer does not insert silence itself; the recorder decides
+        whether it pads (keeping later samples on the clock) and says so.
+        """
+        self._owner._journal(
+            "gap", input=self.name, t=float(t), frames=int(frames), detected_by=detected_by
+        )
+
+
+class SessionWriter:
+    """Append MIDI, audio, markers and clock data to a new session folder.
+
+    Create it with :meth:`sessions.store.Store.create_session`.
+
+    Parameters
+    ----------
+    folder : Path
+        The session folder (already created, with its initial manifest).
+    manifest : dict
+        The initial manifest; kept up to date as inputs are added.
+    flush_interval : float [seconds]
+        Longest time between flushes of every journal to the disk.
+    on_finalize : callable, optional
+        Called with the final manifest after finalize (the store indexes it).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        *,
+        flush_interval: float = 0.5,
+        on_finalize: Callable[[dict], None] | None = None,
+    ) -> None:
+        if not 0 < flush_interval <= 1.0:
+            raise ValueError(f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}")
+        self.folder = Path(folder)
+        self.manifest = manifest
+        self.id = manifest["id"]
+        self.flush_interval = flush_interval
+        self._on_finalize = on_finalize
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._audio: list[WavJournal] = []
+        self._audio_names: list[str] = []
+        self._lock = threading.Lock()
+        self._finalized = False
+        self.error: BaseException | None = None
+        self.midi_count = 0
+        self.last_t = 0.0
+        self._lockfile = _hold_lock(self.folder / mf.LOCK)
+        self._midi = MidiLogWriter(self.folder / mf.MIDI_LOG)
+        self._journal_file = open_new(self.folder / mf.JOURNAL, "x", encoding="utf-8")
+        self._annot_path = self.folder / mf.ANNOTATIONS
+        self._thread = threading.Thread(
+            target=self._run, name=f"session-writer-{self.id}", daemon=True
+        )
+        self._thread.start()
+
+    # -- producer side (any thread) ---------------------------------------------
+
+    def add_audio_input(
+        self,
+        name: str,
+        *,
+        sr: int,
+        channels: int,
+        players: dict[str, list[int]],
+        device: dict[str, Any] | None = None,
+        latency_s: float | None = None,
+        t0: float | None = None,
+    ) -> AudioInputWriter:
+        """Declare an audio input and create its journal file.
+
+        Parameters
+        ----------
+        name : str
+            Short input name, used for the file name (``audio/<name>.wav``).
+        sr : int [Hz]
+        channels : int
+            All channels of the device stream, recorded in full.
+        players : dict
+            Player name -> 1-based channel numbers of this input.
+        device : dict, optional
+            Device facts (name, host API, index) for the manifest.
+        latency_s : float [seconds], optional
+            Input latency reported by the device.
+        t0 : float [seconds], optional
+            Session time of frame 0, if known already (else from the first anchor).
+
+        Call this before the stream starts (it writes files on the caller's thread).
+        """
+        with self._lock:
+            safe = _safe_file_name(name)
+            if safe in self._audio_names:
+                raise ValueError(f"audio input {name!r} is declared twice")
+            for player, chans in players.items():
+                mf.check_player_name(player)
+                bad = [c for c in chans if not 1 <= int(c) <= channels]
+                if bad:
+                    raise ValueError(
+                        f"channel numbers for {player!r} must be in 1..{channels}, got {bad}"
+                    )
+            audio_dir = make_dir(self.folder / mf.AUDIO_DIR)
+            rel = f"{mf.AUDIO_DIR}/{safe}.wav"
+            journal = WavJournal(audio_dir / f"{safe}.wav", sr=int(sr), channels=int(channels))
+            index = len(self._audio)
+            self._audio.append(journal)
+            self._audio_names.append(safe)
+            self.manifest["audio"].append(
+                {
+                    "name": safe,
+                    "file": rel,
+                    "sr": int(sr),
+                    "channels": int(channels),
+                    "subtype": "FLOAT",
+                    "players": {p: [int(c) for c in cs] for p, cs in players.items()},
+                    "device": device or {},
+                    "latency_s": latency_s,
+                    "t0": t0,
+                    "frames": 0,
+                    "anchors": [],
+                    "overflows": 0,
+                    "gaps": [],
+                }
+            )
+            atomic_write_json(self.folder / mf.MANIFEST, self.manifest)
+            return AudioInputWriter(self, index, safe, int(sr), int(channels))
+
+    def add_midi_input(self, port: str, *, player: str, device: dict | None = None) -> None:
+        """Declare a MIDI input port and the player it belongs to."""
+        mf.check_player_name(player)
+        with self._lock:
+            self.manifest["midi"]["ports"].append(
+                {"name": clean_name(port), "player": player, "device": device or {}}
+            )
+            atomic_write_json(self.folder / mf.MANIFEST, self.manifest)
+
+    def midi(
+        self, t: float, *, player: str, port: str, data: bytes | list[int],
+        delta_s: float | None = None,
+    ) -> None:
+        """Queue one MIDI message received at session time ``t`` [seconds]."""
+        self._q.put((_MIDI, t, player, port, data, delta_s))
+
+    def marker(
+        self,
+        t: float,
+        *,
+        text: str = "",
+        kind: str = "marker",
+        by: str | None = None,
+        player: str | None = None,
+        end: float | None = None,
+    ) -> str:
+        """Queue a marker (or a typed note) as an annotation; returns its ID.
+
+        ``kind`` becomes its tag (``marker`` or ``note``).
+        """
+        rec = ann.creation_record(
+            t=t, end=end, player=player, tags=[kind], text=text, by=by, source="recording"
+        )
+        self._q.put((_ANNOT, rec))
+        return rec["id"]
+
+    def report(self, kind: str, *, t: float, **fields: Any) -> None:
+        """Queue a journal event (e.g. ``device_lost``, ``device_back``, ``warning``)."""
+        self._journal(kind, t=float(t), **fields)
+
+    def flush(self) -> None:
+        """Ask the writer thread for an immediate flush (returns at once)."""
+        self._q.put((_FLUSH,))
+
+    @property
+    def queue_depth(self) -> int:
+        """Items waiting for the writer thread (a growing number means a slow disk)."""
+        return self._q.qsize()
+
+    def _journal(self, kind: str, **fields: Any) -> None:
+        self._q.put((_JOURNAL, {"kind": kind, **fields}))
+
+    # -- writer thread -----------------------------------------------------------
+
+    def _run(self) -> None:
+        q = self._q
+        last_flush = time.monotonic()
+        dirty = False
+        lines: list[str] = []
+        while True:
+            timeout = max(0.0, self.flush_interval - (time.monotonic() - last_flush))
+            try:
+                item = q.get(timeout=timeout)
+            except queue.Empty:
+                item = (_FLUSH,)
+            kind = item[0]
+            if self.error is not None:
+                if kind == _STOP:
+                    return
+                continue  # drain: nothing more can be written safely
+            try:
+                if kind == _MIDI:
+                    _, t, player, port, data, delta = item
+                    lines.append(format_event(t, player, port, bytes(data), delta))
+                    if t > self.last_t:
+                        self.last_t = t
+                    if len(lines) >= 512:
+                        self._midi.write_lines(lines, len(lines))
+                        self.midi_count += len(lines)
+                        lines = []
+                    dirty = True
+                elif kind == _AUDIO:
+                    self._audio[item[1]].write(item[2])
+                    dirty = True
+                elif kind == _JOURNAL:
+                    self._journal_file.write(json.dumps(item[1], separators=(",", ":")) + "\n")
+                    dirty = True
+                elif kind == _ANNOT:
+                    ann.append_records(self._annot_path, [item[1]])
+                if kind in (_FLUSH, _STOP) or time.monotonic() - last_flush >= self.flush_interval:
+                    if lines:
+                        self._midi.write_lines(lines, len(lines))
+                        self.midi_count += len(lines)
+                        lines = []
+                    if dirty:
+                        self._flush_all()
+                        dirty = False
+                    last_flush = time.monotonic()
+                if kind == _STOP:
+                    return
+            except BaseException as exc:  # noqa: BLE001 - kept for the recorder
+                self.error = exc
+                log.error("session writer stopped: %s", exc)
+                if kind == _STOP:
+                    return
+
+    def _flush_all(self) -> None:
+        self._midi.flush()
+        with write_errors(self.folder / mf.JOURNAL):
+            self._journal_file.flush()
+            os.fsync(self._journal_file.fileno())
+        for journal in self._audio:
+            journal.flush()
+
+    # -- finalize ------------------------------------------------------------------
+
+    def finalize(self, *, duration_s: float | None = None) -> dict[str, Any]:
+        """Stop the writer thread, close every file and complete the session.
+
+        Writes the final WAV headers, the Standard MIDI File, checksums and the
+        manifest with status ``complete``.  If the writer had failed (e.g. the
+        disk filled), everything it flushed is kept and the failure is noted
+        in the manifest.
+
+        Parameters
+        ----------
+        duration_s : float [seconds], optional
+            Length of the session on its clock; by default the end of the last
+            audio frame or MIDI event.
+
+        Returns
+        -------
+        dict
+            The final manifest.
+        """
+        from sessions.recovery import complete_session
+
+        if self._finalized:
+            return self.manifest
+        self._q.put((_STOP,))
+        self._thread.join()
+        self._finalized = True
+        writer_error = self.error
+        try:
+            self._midi.close()
+        except StoreError as exc:
+            writer_error = writer_error or exc
+        self._journal_file.close()
+        for journal in self._audio:
+            try:
+                journal.close()
+            except StoreError as exc:
+                writer_error = writer_error or exc
+        if writer_error is not None:
+            self.manifest.setdefault("warnings", []).append(
+                f"writing stopped early: {writer_error}"
+            )
+        manifest = complete_session(
+            self.folder, self.manifest, status="complete", duration_s=duration_s
+        )
+        self.manifest = manifest
+        _release_lock(self._lockfile, self.folder / mf.LOCK)
+        if self._on_finalize is not None:
+            self._on_finalize(manifest)
+        return manifest
+
+
+def _safe_file_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(name).strip())
+    keep = keep.strip(".-") or "input"
+    return keep[:48]
+
+
+def _hold_lock(path: Path):
+    """Create and exclusively lock ``path`` for the writer's lifetime (POSIX flock)."""
+    f = open_new(path, "a")
+    try:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # pragma: no cover - Windows: PID file only
+        pass
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f
+
+
+def _release_lock(f, path: Path) -> None:
+    try:
+        f.close()
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def disk_free_bytes(path: Path) -> int:
+    """Free bytes on the file system that holds ``path``."""
+    return shutil.disk_usage(path).free
