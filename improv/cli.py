@@ -1,0 +1,131 @@
+"""The ``improv`` command line: one group, one error boundary.
+
+Each command group lives in its own module (``cli_sessions``, ``cli_record``,
+...) and calls one library function; this module only wires them up and
+turns errors into ``error: ...`` with exit status 1 (tracebacks only with
+``--debug``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from improv import __version__
+from improv.config import STORE_ENV, resolve_store_path
+
+
+class App:
+    """Per-invocation state: the chosen store, opened (and recovered) on first use."""
+
+    def __init__(self, store_option: str | None, debug: bool) -> None:
+        self.store_path: Path = resolve_store_path(store_option)
+        self.debug = debug
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from sessions.store import Store
+
+            from improv.output import info
+
+            store = Store(self.store_path)
+            if store._writable:
+                for report in store.recover():
+                    if report["ok"]:
+                        frames = sum(report["audio_frames"].values())
+                        info(
+                            f"recovered interrupted session {report['id']}: "
+                            f"{report['midi_events']} MIDI events, {frames} audio frames, "
+                            f"{report['annotations']} annotations, "
+                            f"{report['duration_s']:.1f} s"
+                        )
+                    else:
+                        info(f"warning: could not recover session {report['id']}: {report['error']}")
+            self._store = store
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store_option",
+    metavar="PATH",
+    envvar=STORE_ENV,
+    help=f"Session store folder (default: the user data folder; env {STORE_ENV}).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(__version__, prog_name="improv")
+@click.pass_context
+def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
+    """Record, measure, replay and compare music-therapy improvisations."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    app = App(store_option, debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from improv import cli_sessions
+
+    cli.add_command(cli_sessions.sessions)
+    for name in ("cli_record", "cli_analyze", "cli_annotate", "cli_replay", "cli_serve",
+                 "cli_compare"):
+        try:
+            module = __import__(f"improv.{name}", fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"improv.{name}":
+                raise
+            continue
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point with the single error boundary."""
+    from improv.errors import user_facing_errors
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rv = cli.main(args=argv, prog_name="improv", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as exc:
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except user_facing_errors() as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    else:
+        sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,77 @@
+"""Output helpers shared by the commands: JSON for machines, tables for people.
+
+Only ``improv/cli*`` modules and this one print.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any, Callable, Sequence
+
+import click
+
+
+def json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as JSON (NaN and infinities become null)."""
+    click.echo(json.dumps(_clean(obj), indent=2, ensure_ascii=False, default=json_default))
+
+
+def emit(obj: Any, *, as_json: bool, human: Callable[[Any], None]) -> None:
+    """Print JSON with ``--json``, else call ``human(obj)``."""
+    if as_json:
+        print_json(obj)
+    else:
+        human(obj)
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    """A plain aligned text table (pipe-friendly, no colour)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def info(message: str) -> None:
+    """A status line on stderr (keeps stdout clean for --json)."""
+    click.echo(message, err=True)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``h:mm:ss`` or ``m:ss``."""
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def stderr_isatty() -> bool:
+    return sys.stderr.isatty()
