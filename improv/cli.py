@@ -28,13 +28,17 @@ class App:
 
     @property
     def store(self):
+        """The store, after recovering any interrupted session (reported on stderr)."""
+        return self.open_store(recover=True)
+
+    def open_store(self, *, recover: bool):
         if self._store is None:
             from sessions.store import Store
 
             from improv.output import info
 
             store = Store(self.store_path)
-            if store._writable:
+            if recover and store._writable:
                 for report in store.recover():
                     if report["ok"]:
                         frames = sum(report["audio_frames"].values())

@@ -28,7 +28,7 @@ from sessions.errors import SessionBusyError, SessionFormatError
 from sessions.fsutil import atomic_write_json, fsync_dir, read_json, sha256_file
 from sessions.midilog import read_log, truncate_partial_tail
 from sessions.smf import write_smf
-from sessions.wavjournal import HEADER_BYTES, repair
+from sessions.wavjournal import repair
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,7 @@ def complete_session(
                     "truncated_bytes"
                 ]
         else:
-            size = path.stat().st_size
-            audio["frames"] = (size - HEADER_BYTES) // (audio["channels"] * 4)
+            audio["frames"] = _audio_frames(path)
         clock = fit_audio_clock(audio["anchors"], sr=audio["sr"])
         if audio.get("t0") is None:
             audio["t0"] = clock["t0"] if clock["t0"] is not None else 0.0
@@ -204,6 +203,15 @@ def complete_session(
         flag.unlink()
         fsync_dir(folder)
     return manifest
+
+
+def _audio_frames(path: Path) -> int:
+    import soundfile as sf
+
+    try:
+        return int(sf.info(str(path)).frames)
+    except RuntimeError as exc:
+        raise SessionFormatError(f"{path} is not readable audio ({exc})") from None
 
 
 def smf_markers(current: list[dict[str, Any]]) -> list[tuple[float, str]]:

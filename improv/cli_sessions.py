@@ -1,0 +1,266 @@
+"""``improv sessions …``: list, show, import, export, verify, delete, recover, reindex."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from improv.errors import ParameterError
+from improv.output import emit, format_duration, info, print_json, table
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+@click.group()
+def sessions() -> None:
+    """List, import, export, verify and manage recorded sessions."""
+
+
+def _players(row: dict) -> str:
+    return ", ".join(
+        f"{p['name']} ({'+'.join(p['kinds'])})" if p["kinds"] else p["name"] for p in row["players"]
+    )
+
+
+@sessions.command("list")
+@click.option("--client", metavar="CODE", help="Only sessions of this client.")
+@json_option
+@click.pass_obj
+def list_(app, client: str | None, as_json: bool) -> None:
+    """List sessions, newest first."""
+    rows = app.store.list(client=client)
+
+    def human(rows):
+        if not rows:
+            info("no sessions" + (f" for client {client}" if client else "") +
+                 " (import files with 'improv sessions import' or record one)")
+            return
+        table(
+            [
+                (r["id"], r["started_utc"][:16].replace("T", " "), r["client"] or "-",
+                 format_duration(r["duration_s"]), _players(r),
+                 r["status"] + (" demo" if r["demo"] else ""))
+                for r in rows
+            ],
+            ["ID", "STARTED (UTC)", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
+        )
+
+    emit(rows, as_json=as_json, human=human)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@json_option
+@click.pass_obj
+def show(app, session_id: str, as_json: bool) -> None:
+    """Show one session's facts: players, inputs, timing, counts, checksums."""
+    session = app.store.session(session_id)
+    m = session.manifest
+    if as_json:
+        print_json(m)
+        return
+    click.echo(f"session   {m['id']}  ({m['status']}{', demo' if m.get('demo') else ''})")
+    click.echo(f"client    {m.get('client') or '-'}    therapist {m.get('therapist') or '-'}")
+    click.echo(f"started   {m['started_utc']}    length {format_duration(m.get('duration_s'))}")
+    click.echo(f"source    {m.get('source')}")
+    click.echo("players")
+    for p in m["players"]:
+        inputs = [f"midi:{port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
+        for a in m["audio"]:
+            if p["name"] in a.get("players", {}):
+                chans = ",".join(str(c) for c in a["players"][p["name"]])
+                inputs.append(f"audio:{a['name']}:{chans}")
+        click.echo(f"  {p['name']:<12} {'  '.join(inputs) or '(no inputs)'}")
+    click.echo(f"midi      {m['midi'].get('events', 0)} events in {m['midi']['file']}")
+    for key, n in (m["midi"].get("counters") or {}).items():
+        click.echo(f"          {key}: {n}")
+    for a in m["audio"]:
+        drift = a.get("drift_ppm")
+        click.echo(
+            f"audio     {a['file']}: {a['sr']} Hz, {a['channels']} ch, "
+            f"{format_duration(a['frames'] / a['sr'])}, t0 {a.get('t0') or 0:.4f} s, "
+            f"overflows {a.get('overflows', 0)}, gaps {len(a.get('gaps', []))}"
+            + (f", drift {drift:+.1f} ppm" if drift is not None else "")
+        )
+    n_ann = len(session.annotations())
+    click.echo(f"notes     {n_ann} annotation(s)")
+    if m.get("recovery"):
+        click.echo(f"recovered {m['recovery'].get('recovered_utc')}")
+    for w in m.get("warnings", []):
+        click.echo(f"warning   {w}")
+
+
+def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
+    if not values:
+        return 0.0
+    if len(values) == 1 and "=" not in values[0]:
+        try:
+            return float(values[0])
+        except ValueError:
+            raise ParameterError(f"--offset must be SECONDS or FILE=SECONDS, got {values[0]!r}") from None
+    out = {}
+    for v in values:
+        name, sep, sec = v.rpartition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name] = float(sec)
+        except ValueError:
+            raise ParameterError(f"--offset must be SECONDS or FILE=SECONDS, got {v!r}") from None
+    return out
+
+
+@sessions.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--client", metavar="CODE", help="Client pseudonym code, e.g. C07.")
+@click.option("--therapist", metavar="CODE", help="Therapist code.")
+@click.option("--player", "players", multiple=True, metavar="NAME=FILE[:N]",
+              help="Map a file, or track/channel N of it, to a player (repeatable).")
+@click.option("--offset", "offsets", multiple=True, metavar="SECONDS|FILE=SECONDS",
+              help="Start of the files on the session clock (one value or per file).")
+@click.option("--title", help="A short title.")
+@click.option("--started", metavar="ISO-8601",
+              help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 (default: file time).")
+@json_option
+@click.pass_obj
+def import_(app, files, client, therapist, players, offsets, title, started, as_json) -> None:
+    """Import MIDI and audio files recorded together as one session."""
+    from sessions.importer import import_files
+
+    when = None
+    if started:
+        try:
+            when = datetime.fromisoformat(started)
+        except ValueError:
+            raise ParameterError(f"--started must be ISO 8601, got {started!r}") from None
+        if when.tzinfo is None:
+            raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
+    manifest = import_files(
+        app.store, files, client=client, therapist=therapist, players=players,
+        offset=_parse_offsets(offsets), title=title, started=when,
+    )
+    summary = {
+        "id": manifest["id"],
+        "players": [p["name"] for p in manifest["players"]],
+        "midi_events": manifest["midi"]["events"],
+        "audio_inputs": [a["name"] for a in manifest["audio"]],
+        "duration_s": manifest["duration_s"],
+    }
+    emit(summary, as_json=as_json, human=lambda s: click.echo(
+        f"imported session {s['id']}: players {', '.join(s['players'])}; "
+        f"{s['midi_events']} MIDI events, {len(s['audio_inputs'])} audio file(s), "
+        f"{format_duration(s['duration_s'])}"
+    ))
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--to", "to", required=True, type=click.Path(path_type=Path),
+              help="A folder, or a file ending in .zip.")
+@click.pass_obj
+def export(app, session_id: str, to: Path) -> None:
+    """Export a session (with a SHA256SUMS checksum file) to a folder or zip."""
+    from sessions.export import export_session
+
+    app.store.session(session_id)  # unknown / busy sessions fail here
+    out = export_session(app.store.folder(session_id), to)
+    click.echo(f"exported {session_id} to {out}")
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID", required=False)
+@click.option("--all", "all_", is_flag=True, help="Verify every session.")
+@json_option
+@click.pass_obj
+def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
+    """Check checksums and structure; exit 1 if anything is wrong."""
+    from sessions.verify import verify_folder
+
+    if bool(session_id) == all_:
+        raise click.UsageError("give a session ID or --all")
+    store = app.store
+    if all_:
+        ids = store.session_ids()
+    else:
+        store._existing(session_id)
+        ids = [session_id]
+    reports = [verify_folder(store.folder(sid)) for sid in ids]
+
+    def human(reports):
+        for r in reports:
+            click.echo(f"{r['id']}: {'ok' if r['ok'] else 'PROBLEMS'} ({r['checked']} files hashed)")
+            for p in r["problems"]:
+                click.echo(f"  - {p}")
+
+    emit(reports, as_json=as_json, human=human)
+    bad = [r for r in reports if not r["ok"]]
+    if bad:
+        raise click.ClickException(f"{len(bad)} of {len(reports)} session(s) failed verification")
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID", required=False)
+@click.option("--client", metavar="CODE", help="Delete every session of this client.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
+    """Delete a session (or all of a client's) with its files and catalog rows."""
+    if bool(session_id) == bool(client):
+        raise click.UsageError("give a session ID or --client CODE")
+    store = app.store
+    if session_id:
+        store._existing(session_id)
+        ids = [session_id]
+    else:
+        ids = [r["id"] for r in store.list(client=client)]
+        if not ids:
+            raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
+    if not yes:
+        what = f"session {ids[0]}" if len(ids) == 1 else f"{len(ids)} sessions of client {client}"
+        click.confirm(f"Delete {what} and all its files? This cannot be undone", abort=True)
+    for sid in ids:
+        store.delete(sid)
+    click.echo(f"deleted {len(ids)} session(s)")
+
+
+@sessions.command()
+@json_option
+@click.pass_obj
+def recover(app, as_json: bool) -> None:
+    """Find interrupted recordings and recover everything they flushed."""
+    store = app.open_store(recover=False)
+    reports = store.recover()
+
+    def human(reports):
+        if not reports:
+            click.echo("no interrupted sessions")
+        for r in reports:
+            if r["ok"]:
+                frames = sum(r["audio_frames"].values())
+                click.echo(
+                    f"recovered {r['id']}: {r['midi_events']} MIDI events, {frames} audio frames, "
+                    f"{r['annotations']} annotations, {r['duration_s']:.1f} s"
+                )
+            else:
+                click.echo(f"could not recover {r['id']}: {r['error']}")
+
+    emit(reports, as_json=as_json, human=human)
+    if any(not r["ok"] for r in reports):
+        raise click.ClickException("some sessions could not be recovered")
+
+
+@sessions.command()
+@json_option
+@click.pass_obj
+def reindex(app, as_json: bool) -> None:
+    """Rebuild the catalog from the session folders."""
+    result = app.store.reindex()
+
+    def human(r):
+        click.echo(f"indexed {r['indexed']} session(s)")
+        for sid, why in r["skipped"]:
+            click.echo(f"  skipped {sid}: {why}")
+
+    emit(result, as_json=as_json, human=human)

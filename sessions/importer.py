@@ -1,0 +1,405 @@
+"""Bringing existing recordings into the store.
+
+``import_files`` turns Standard MIDI Files (type 0 and 1) and audio files
+(WAV, FLAC, OGG, MP3 and whatever else libsndfile reads) that were recorded
+together into one session.  Everything is checked and written into a staging
+folder under ``<store>/tmp`` first; only a complete session is renamed into
+the store, so a corrupt file leaves the store exactly as it was.
+
+Player mapping (``--player NAME=FILE[:N]``):
+
+- MIDI type 1: ``N`` is a 1-based track number (``track3`` also works);
+  ``chN`` selects a MIDI channel (1-16) across tracks.
+- MIDI type 0: ``N`` (or ``chN``) is a MIDI channel 1-16.
+- Audio: ``N`` is a 1-based channel of the file.
+- Without ``:N`` the whole file belongs to the player.
+
+Parts that no mapping names keep default players: the track name (or
+``trackN``) for type-1 MIDI, ``chN`` for type 0, the file name for audio.
+Nothing in an imported file is dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.errors import SessionFormatError
+from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
+from sessions.midilog import MidiLogWriter
+from sessions.recovery import complete_session
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf")
+AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".rf64")
+_SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlayerMap:
+    """``player`` plays ``file`` (or one track/channel of it)."""
+
+    player: str
+    file: str
+    kind: str | None = None  # None, "track", "channel" or "number" (meaning depends on file)
+    number: int | None = None
+
+
+def parse_player_map(spec: str) -> PlayerMap:
+    """Parse ``NAME=FILE[:N]`` (``N``, ``trackN`` or ``chN``).
+
+    Raises
+    ------
+    SessionFormatError
+        With the expected form, for anything else.
+    """
+    name, sep, rest = str(spec).partition("=")
+    if not sep or not name or not rest:
+        raise SessionFormatError(
+            f"--player must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), got {spec!r}"
+        )
+    mf.check_player_name(name)
+    file, kind, number = rest, None, None
+    head, colon, tail = rest.rpartition(":")
+    if colon and head:
+        m = _SELECTOR.match(tail)
+        if m:
+            file = head
+            number = int(m.group(2))
+            word = (m.group(1) or "").lower()
+            kind = "track" if word in ("track", "tr", "t") else "channel" if word else "number"
+            if word in ("ch", "channel", "c"):
+                kind = "channel"
+    return PlayerMap(player=name, file=file, kind=kind, number=number)
+
+
+@dataclass
+class _Part:
+    file: Path
+    track: int | None  # 1-based
+    channel: int | None  # 1-16
+    default_player: str
+    events: list[tuple[float, bytes]]
+
+
+def _default_player(label: str, fallback: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label.strip()).strip("-._")[:32]
+    return slug if slug else fallback
+
+
+def _tempo_map(mid) -> tuple[np.ndarray, np.ndarray]:
+    changes: dict[int, int] = {}
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                changes[tick] = msg.tempo
+    ticks = sorted(changes)
+    if not ticks or ticks[0] != 0:
+        ticks = [0] + ticks
+        changes.setdefault(0, 500_000)
+    return np.array(ticks, dtype=np.int64), np.array([changes[t] for t in ticks], dtype=np.float64)
+
+
+def _ticks_to_seconds(ticks: np.ndarray, tempo_ticks: np.ndarray, tempos: np.ndarray, tpb: int):
+    sec_per_tick = tempos / (tpb * 1e6)
+    seg_start = np.concatenate([[0.0], np.cumsum(np.diff(tempo_ticks) * sec_per_tick[:-1])])
+    j = np.searchsorted(tempo_ticks, ticks, side="right") - 1
+    return seg_start[j] + (ticks - tempo_ticks[j]) * sec_per_tick[j]
+
+
+def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], int]:
+    """Read a Standard MIDI File into parts (tracks or channels) with times in seconds.
+
+    Returns the parts, the file's marker/cue texts as ``(t, text)``, and the MIDI type.
+    """
+    import mido
+
+    if path.stat().st_size == 0:
+        raise SessionFormatError(f"{path.name} is empty (0 bytes)")
+    try:
+        mid = mido.MidiFile(path)
+    except Exception as exc:  # mido raises many types for corrupt data
+        reason = str(exc) or type(exc).__name__
+        raise SessionFormatError(
+            f"{path.name} is not a readable Standard MIDI File ({reason})"
+        ) from None
+    if mid.type == 2:
+        raise SessionFormatError(
+            f"{path.name} is a type 2 MIDI file (independent sequences); only types 0 and 1 "
+            "can be imported"
+        )
+    if mid.ticks_per_beat <= 0:
+        raise SessionFormatError(f"{path.name} has SMPTE timing, which is not supported")
+    tempo_ticks, tempos = _tempo_map(mid)
+    markers: list[tuple[float, str]] = []
+    parts: list[_Part] = []
+    for index, track in enumerate(mid.tracks, start=1):
+        tick = 0
+        ticks, datas, name = [], [], ""
+        for msg in track:
+            tick += msg.time
+            if msg.is_meta:
+                if msg.type == "track_name" and not name:
+                    name = msg.name
+                elif msg.type in ("marker", "cue_marker"):
+                    t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos, mid.ticks_per_beat)[0])
+                    markers.append((t, msg.text))
+                continue
+            ticks.append(tick)
+            datas.append(bytes(msg.bytes()))
+        if not datas:
+            continue
+        secs = _ticks_to_seconds(np.array(ticks, dtype=np.int64), tempo_ticks, tempos, mid.ticks_per_beat)
+        events = list(zip(secs.tolist(), datas))
+        if mid.type == 0:
+            by_channel: dict[int | None, list] = {}
+            for t, d in events:
+                ch = (d[0] & 0x0F) + 1 if 0x80 <= d[0] < 0xF0 else None
+                by_channel.setdefault(ch, []).append((t, d))
+            for ch in sorted(by_channel, key=lambda c: (c is None, c or 0)):
+                label = f"ch{ch}" if ch is not None else "system"
+                parts.append(_Part(path, index, ch, label, by_channel[ch]))
+        else:
+            parts.append(_Part(path, index, None, _default_player(name, f"track{index}"), events))
+    if not parts:
+        raise SessionFormatError(
+            f"{path.name} holds no MIDI messages to import (only meta events or nothing)"
+        )
+    return parts, markers, mid.type
+
+
+def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
+    hits = [f for f in files if str(f) == spec_file or f.name == spec_file or str(f).endswith(spec_file)]
+    if not hits:
+        names = ", ".join(f.name for f in files)
+        raise SessionFormatError(f"--player names {spec_file!r}, which is not among the files ({names})")
+    if len(hits) > 1:
+        raise SessionFormatError(f"--player file {spec_file!r} matches several files; give its path")
+    return hits[0]
+
+
+def _audio_info(path: Path):
+    import soundfile as sf
+
+    if path.stat().st_size == 0:
+        raise SessionFormatError(f"{path.name} is empty (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except RuntimeError as exc:
+        raise SessionFormatError(f"{path.name} is not readable audio ({exc})") from None
+    if info.frames <= 0 or info.channels <= 0:
+        raise SessionFormatError(f"{path.name} holds no audio frames")
+    return info
+
+
+def import_files(
+    store,
+    files: Sequence[str | os.PathLike],
+    *,
+    client: str | None = None,
+    therapist: str | None = None,
+    players: Sequence[PlayerMap | str] = (),
+    offset: float | dict[str, float] = 0.0,
+    title: str | None = None,
+    started: datetime | None = None,
+    demo: bool = False,
+) -> dict[str, Any]:
+    """Import files recorded together as one new session.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    files : sequence of paths
+        MIDI (.mid/.midi, type 0 or 1) and audio files.
+    client, therapist : str, optional
+        Pseudonym codes.
+    players : sequence of PlayerMap or ``NAME=FILE[:N]`` strings
+    offset : float or dict [seconds]
+        Where the files start on the session clock: one value for all, or
+        per file name.
+    started : datetime, optional
+        UTC start of the session; by default the oldest file's modification time.
+
+    Returns
+    -------
+    dict
+        The new session's manifest.
+
+    Raises
+    ------
+    SessionFormatError
+        For a missing, empty, corrupt or unsupported file or a bad mapping;
+        nothing is written then.
+    """
+    import soundfile as sf
+
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise SessionFormatError("no files to import")
+    for p in paths:
+        if not p.is_file():
+            raise SessionFormatError(f"{p} does not exist or is not a file")
+        if p.suffix.lower() not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
+            raise SessionFormatError(
+                f"{p.name}: unsupported file type {p.suffix or '(none)'!r} "
+                "(supported: .mid .midi .wav .flac .ogg .mp3 .aiff)"
+            )
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise SessionFormatError("the same file is given twice")
+    maps = [parse_player_map(m) if isinstance(m, str) else m for m in players]
+    for m in maps:
+        mf.check_player_name(m.player)
+    mapped = {id(m): _match_file(m.file, paths) for m in maps}
+
+    def file_offset(p: Path) -> float:
+        if isinstance(offset, dict):
+            value = offset.get(p.name, offset.get(str(p), 0.0))
+        else:
+            value = offset
+        value = float(value)
+        if not np.isfinite(value) or value < 0:
+            raise SessionFormatError(f"--offset must be a non-negative number of seconds, got {value!r}")
+        return value
+
+    # 1. read and check everything before writing anything
+    midi_events: list[tuple[float, str, str, bytes]] = []
+    file_markers: list[tuple[float, str]] = []
+    player_order: list[str] = []
+    ports: list[dict] = []
+    audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]] = []
+
+    def use(player: str) -> str:
+        if player not in player_order:
+            player_order.append(player)
+        return player
+
+    for p in paths:
+        off = file_offset(p)
+        file_maps = [m for m in maps if mapped[id(m)] == p]
+        if p.suffix.lower() in MIDI_SUFFIXES:
+            parts, markers, mtype = read_midi_parts(p)
+            file_markers += [(t + off, text) for t, text in markers]
+            for m in file_maps:
+                if m.number is None:
+                    continue
+                if m.kind == "track" or (m.kind == "number" and mtype == 1):
+                    if not any(pt.track == m.number for pt in parts):
+                        have = ", ".join(str(pt.track) for pt in parts)
+                        raise SessionFormatError(
+                            f"{p.name} has no track {m.number} with MIDI messages (tracks: {have})"
+                        )
+                elif not 1 <= m.number <= 16:
+                    raise SessionFormatError(f"MIDI channel must be in 1..16, got {m.number}")
+            for part in parts:
+                for t, data in part.events:
+                    player = None
+                    ch = (data[0] & 0x0F) + 1 if 0x80 <= data[0] < 0xF0 else None
+                    for m in file_maps:
+                        if m.number is None:
+                            player = m.player
+                        elif m.kind == "track" or (m.kind == "number" and mtype == 1):
+                            if part.track == m.number:
+                                player = m.player
+                        elif ch == m.number:
+                            player = m.player
+                    player = player or part.default_player
+                    midi_events.append((t + off, use(player), p.name, data))
+            for player in dict.fromkeys(e[1] for e in midi_events if e[2] == p.name):
+                ports.append({"name": p.name, "player": player, "device": {"imported": p.name}})
+        else:
+            info = _audio_info(p)
+            chans: dict[str, list[int]] = {}
+            for m in file_maps:
+                if m.number is None:
+                    chans.setdefault(m.player, []).extend(range(1, info.channels + 1))
+                elif not 1 <= m.number <= info.channels:
+                    raise SessionFormatError(
+                        f"{p.name} has {info.channels} channel(s); channel {m.number} does not exist"
+                    )
+                else:
+                    chans.setdefault(m.player, []).append(m.number)
+            if not file_maps:
+                chans[_default_player(p.stem, "audio")] = list(range(1, info.channels + 1))
+            for player in chans:
+                use(player)
+            audio_plan.append((p, info, chans, off))
+
+    if started is None:
+        oldest = min(p.stat().st_mtime for p in paths)
+        started = datetime.fromtimestamp(oldest, tz=timezone.utc)
+
+    # 2. write into a staging folder
+    manifest = store.new_manifest(
+        client=client, players=player_order, therapist=therapist, title=title,
+        source="imported", demo=demo, started=started,
+        settings={"imported_files": [p.name for p in paths]},
+    )
+    staged = make_dir(store.tmp_dir) / manifest["id"]
+    try:
+        with write_errors(staged):
+            staged.mkdir(mode=0o700)
+        manifest["midi"]["ports"] = ports
+        midi_events.sort(key=lambda e: e[0])
+        log = MidiLogWriter(staged / mf.MIDI_LOG)
+        for t, player, port, data in midi_events:
+            log.write(t, player, port, data, None)
+        log.close()
+        used_names: set[str] = set()
+        for p, info, chans, off in audio_plan:
+            name = _default_player(p.stem, "audio")
+            while name in used_names:
+                name += "_"
+            used_names.add(name)
+            keep_flac = info.format == "FLAC"
+            fmt = "FLAC" if keep_flac else "WAV"
+            subtype = info.subtype if sf.check_format(fmt, info.subtype) else "FLOAT"
+            if not keep_flac and info.frames * info.channels * 4 > 0xFFFF0000:
+                fmt = "RF64"
+            rel = f"{mf.AUDIO_DIR}/{name}.{'flac' if keep_flac else 'wav'}"
+            make_dir(staged / mf.AUDIO_DIR)
+            _copy_audio(p, staged / rel, fmt=fmt, subtype=subtype, sr=info.samplerate,
+                        channels=info.channels)
+            manifest["audio"].append({
+                "name": name, "file": rel, "sr": int(info.samplerate),
+                "channels": int(info.channels), "subtype": subtype,
+                "players": chans, "device": {"imported": p.name, "format": info.format},
+                "latency_s": None, "t0": off, "frames": 0, "anchors": [], "overflows": 0,
+                "gaps": [],
+            })
+        if file_markers:
+            ann.append_records(staged / mf.ANNOTATIONS, [
+                ann.creation_record(t=t, tags=["marker"], text=text, source="import")
+                for t, text in sorted(file_markers)
+            ])
+        atomic_write_json(staged / mf.MANIFEST, manifest)
+        manifest = complete_session(staged, manifest, status="complete")
+        store.commit_folder(staged)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channels: int) -> None:
+    import soundfile as sf
+
+    dtype = "float32" if subtype in ("FLOAT", "DOUBLE", "VORBIS", "OPUS") or "MPEG" in subtype else "int32"
+    try:
+        with write_errors(dst), sf.SoundFile(str(src)) as fin, sf.SoundFile(
+            str(dst), "x", samplerate=sr, channels=channels, format=fmt, subtype=subtype
+        ) as fout:
+            os.chmod(dst, FILE_MODE)
+            for block in fin.blocks(blocksize=1 << 16, dtype=dtype, always_2d=True):
+                fout.write(block)
+    except RuntimeError as exc:  # libsndfile decode errors (LibsndfileError)
+        raise SessionFormatError(f"{src.name} cannot be decoded ({exc})") from None

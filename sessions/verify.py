@@ -1,0 +1,95 @@
+"""Checking a session folder: structure, readability and checksums."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions.errors import StoreError
+from sessions.fsutil import read_json, sha256_file
+from sessions.midilog import read_log
+
+
+def verify_folder(folder: Path) -> dict[str, Any]:
+    """Verify one session folder.
+
+    Checks that the manifest is valid, that every file it names exists, that
+    each file's SHA-256 matches the manifest, that the event log, the
+    annotations and the Standard MIDI File parse, and that each audio file
+    has the sample rate, channels and frame count the manifest says.
+
+    Returns
+    -------
+    dict
+        ``id``, ``ok`` (bool), ``problems`` (list of one-line strings) and
+        ``checked`` (number of files hashed).
+    """
+    folder = Path(folder)
+    problems: list[str] = []
+    checked = 0
+    report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}
+    if (folder / mf.RECORDING_FLAG).exists():
+        problems.append("session is being recorded or was interrupted (run 'improv sessions recover')")
+        return report
+    try:
+        manifest = mf.validate(read_json(folder / mf.MANIFEST))
+    except StoreError as exc:
+        problems.append(str(exc))
+        return report
+    if manifest["id"] != folder.name:
+        problems.append(f"manifest id {manifest['id']} does not match folder name {folder.name}")
+    sums = manifest.get("checksums") or {}
+    expected = [a["file"] for a in manifest["audio"]] + [mf.MIDI_LOG]
+    if manifest.get("smf"):
+        expected.append(manifest["smf"]["file"])
+    for rel in expected:
+        if rel not in sums:
+            problems.append(f"{rel}: no checksum in session.json")
+    for rel, digest in sums.items():
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel}: missing")
+            continue
+        checked += 1
+        if sha256_file(path) != digest:
+            problems.append(f"{rel}: checksum mismatch (the file changed or is damaged)")
+    try:
+        events, _ = read_log(folder / mf.MIDI_LOG)
+        if len(events) != manifest["midi"].get("events", len(events)):
+            problems.append(
+                f"{mf.MIDI_LOG}: {len(events)} events, manifest says {manifest['midi'].get('events')}"
+            )
+    except (StoreError, OSError) as exc:
+        problems.append(str(exc))
+    try:
+        ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
+    except (StoreError, OSError) as exc:
+        problems.append(str(exc))
+    if manifest.get("smf"):
+        try:
+            import mido
+
+            mido.MidiFile(folder / manifest["smf"]["file"])
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
+            problems.append(f"{manifest['smf']['file']}: not a readable MIDI file ({exc})")
+    for a in manifest["audio"]:
+        path = folder / a["file"]
+        if not path.is_file():
+            continue
+        try:
+            import soundfile as sf
+
+            info = sf.info(str(path))
+        except RuntimeError as exc:
+            problems.append(f"{a['file']}: not readable audio ({exc})")
+            continue
+        if (info.samplerate, info.channels, info.frames) != (a["sr"], a["channels"], a["frames"]):
+            problems.append(
+                f"{a['file']}: {info.samplerate} Hz, {info.channels} ch, {info.frames} frames; "
+                f"manifest says {a['sr']} Hz, {a['channels']} ch, {a['frames']} frames"
+            )
+    report["checked"] = checked
+    report["ok"] = not problems
+    return report
