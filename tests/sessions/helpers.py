@@ -1,0 +1,82 @@
+"""Builders of small real files for the store tests (written to tmp_path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import numpy as np
+import soundfile as sf
+
+
+def write_midi(
+    path: Path,
+    *,
+    mtype: int = 1,
+    tracks: dict[str, list[tuple[float, int, int, int]]] | None = None,
+    tempo_bpm: float = 120.0,
+    ticks_per_beat: int = 480,
+    markers: list[tuple[float, str]] = (),
+) -> Path:
+    """A Standard MIDI File from ``{track name: [(t_seconds, channel, pitch, velocity)]}``.
+
+    Each note lasts 0.1 s.  Type 0 merges all tracks into one.
+    """
+    tracks = tracks or {"piano": [(0.0, 0, 60, 90), (0.5, 0, 64, 80)]}
+    tempo = mido.bpm2tempo(tempo_bpm)
+
+    def ticks(t: float) -> int:
+        return int(round(mido.second2tick(t, ticks_per_beat, tempo)))
+
+    mid = mido.MidiFile(type=mtype, ticks_per_beat=ticks_per_beat)
+    conductor = [(0, mido.MetaMessage("set_tempo", tempo=tempo))]
+    conductor += [(ticks(t), mido.MetaMessage("marker", text=text)) for t, text in markers]
+    per_track = []
+    for name, notes in tracks.items():
+        evs = [(0, mido.MetaMessage("track_name", name=name))]
+        for t, ch, pitch, vel in notes:
+            evs.append((ticks(t), mido.Message("note_on", channel=ch, note=pitch, velocity=vel)))
+            evs.append((ticks(t + 0.1), mido.Message("note_off", channel=ch, note=pitch)))
+        per_track.append(evs)
+    groups = [conductor + [e for tr in per_track for e in tr]] if mtype == 0 else [conductor] + per_track
+    for evs in groups:
+        evs.sort(key=lambda e: e[0])
+        track = mido.MidiTrack()
+        last = 0
+        for tick, msg in evs:
+            track.append(msg.copy(time=tick - last))
+            last = tick
+        mid.tracks.append(track)
+    mid.save(path)
+    return path
+
+
+def write_audio(path: Path, *, sr: int = 48000, seconds: float = 1.0, channels: int = 2,
+                subtype: str | None = None, freq: float = 440.0) -> np.ndarray:
+    """A sine per channel (channel k at ``freq * (k + 1)``), amplitude 0.5."""
+    n = int(sr * seconds)
+    t = np.arange(n) / sr
+    y = np.stack([0.5 * np.sin(2 * np.pi * freq * (k + 1) * t) for k in range(channels)], axis=1)
+    sf.write(path, y.astype(np.float32), sr, subtype=subtype)
+    return y
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` with its bytes (the catalog as its row dump)."""
+    import sqlite3
+
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.name.startswith("catalog.sqlite"):
+            out[str(p.relative_to(root))] = p.read_bytes()
+        elif p.is_dir():
+            out[str(p.relative_to(root)) + "/"] = b""
+    db = root / "catalog.sqlite"
+    if db.exists():
+        con = sqlite3.connect(db)
+        rows = []
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            rows.append((table, sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)))
+        con.close()
+        out["catalog rows"] = repr(rows).encode()
+    return out

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from sessions.errors import SessionFormatError
+from sessions.midilog import MidiLogWriter, read_log, truncate_partial_tail
+
+
+def _write(path, rows):
+    w = MidiLogWriter(path)
+    for r in rows:
+        w.write(*r)
+    w.close()
+
+
+def test_round_trip_keeps_times_bytes_and_deltas(tmp_path):
+    rows = [
+        (0.000123, "client", "Key\tboard", bytes([0x90, 60, 100]), 0.0),
+        (1.5, "therapist", "Drums", bytes([0xF0, 0x7E, 0x01, 0xF7]), None),
+        (2.25, "client", "Keyboard", bytes([0xC0, 5]), 0.75),
+    ]
+    w = MidiLogWriter(tmp_path / "m.tsv")
+    for t, player, port, data, delta in rows:
+        w.write(t, player, port.replace("\t", " "), data, delta)
+    w.close()
+    ev, partial = read_log(tmp_path / "m.tsv")
+    assert partial == 0 and len(ev) == 3
+    np.testing.assert_allclose(ev.t, [0.000123, 1.5, 2.25], atol=1e-6)
+    assert ev.raw[1] == bytes([0xF0, 0x7E, 0x01, 0xF7])
+    assert list(ev.status) == [0x90, 0xF0, 0xC0] and list(ev.data1) == [60, 0x7E, 5]
+    assert np.isnan(ev.delta_s[1]) and ev.delta_s[2] == pytest.approx(0.75)
+    assert list(ev.select(players=["client"]).t) == pytest.approx([0.000123, 2.25])
+
+
+def test_partial_last_line_is_an_error_unless_recovering(tmp_path):
+    p = tmp_path / "m.tsv"
+    _write(p, [(0.1, "a", "p", b"\x90\x3c\x40", None)])
+    with open(p, "a") as f:
+        f.write("0.2\ta\tp\t\t903c")
+    with pytest.raises(SessionFormatError, match="cut short"):
+        read_log(p)
+    ev, partial = read_log(p, allow_partial_tail=True)
+    assert len(ev) == 1 and partial == len("0.2\ta\tp\t\t903c")
+    assert truncate_partial_tail(p) == partial
+    assert len(read_log(p)[0]) == 1
+
+
+@pytest.mark.parametrize(
+    "line, match",
+    [("0.1\ta\tp\t\n", "5 tab-separated"), ("x\ta\tp\t\t90\n", "could not convert"),
+     ("0.1\ta\tp\t\tzz\n", "non-hexadecimal"), ("0.1\ta\tp\t\t\n", "empty message")],
+)
+def test_malformed_lines_name_their_line_number(tmp_path, line, match):
+    p = tmp_path / "m.tsv"
+    _write(p, [(0.1, "a", "p", b"\x90\x3c\x40", None)])
+    with open(p, "a") as f:
+        f.write(line)
+    with pytest.raises(SessionFormatError, match=rf"m.tsv:3: .*{match}"):
+        read_log(p)
+
+
+def test_empty_log_reads_as_empty_arrays(tmp_path):
+    p = tmp_path / "m.tsv"
+    _write(p, [])
+    ev, _ = read_log(p)
+    assert len(ev) == 0 and ev.t.dtype == np.float64 and ev.status.dtype == np.uint8

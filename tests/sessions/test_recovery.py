@@ -1,0 +1,111 @@
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+
+from sessions.store import Store
+from sessions.verify import verify_folder
+
+CHILD = Path(__file__).with_name("kill_writer_child.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _kill_at_random(store_root: Path, seconds: float):
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), str(store_root)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    sid = proc.stdout.readline().strip()
+    reports = []
+    deadline = time.monotonic() + seconds
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        for line in proc.stdout:
+            reports.append(tuple(float(x) for x in line.split()))
+    killed_at = time.monotonic()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for line in proc.stdout:
+        if line.strip():
+            reports.append(tuple(float(x) for x in line.split()))
+    return sid, killed_at, reports
+
+
+def _check_recovered(store: Store, sid: str, killed_at: float, reports):
+    s = store.session(sid)
+    m = s.manifest
+    assert m["status"] == "recovered"
+    # everything queued at least a second before the kill is there
+    before = [r for r in reports if r[0] <= killed_at - 1.0]
+    want_events = int(before[-1][1]) if before else 0
+    want_frames = int(before[-1][2]) if before else 0
+    ev = s.midi_events()
+    assert len(ev) >= want_events
+    # ... and what is there is an unbroken prefix of what was sent
+    i = np.arange(len(ev))
+    assert np.array_equal(ev.data1, (i % 128).astype(np.uint8))
+    assert np.array_equal(ev.data2, ((i // 128) % 128).astype(np.uint8))
+    np.testing.assert_allclose(ev.t, i * 0.001, atol=1e-6)
+    y = s.read_audio("mic")
+    assert len(y) >= want_frames
+    np.testing.assert_array_equal(y[:, 0], np.arange(len(y), dtype=np.float32))
+    np.testing.assert_array_equal(y[:, 1], -np.arange(len(y), dtype=np.float32))
+    marks = [a["text"] for a in s.annotations()]
+    assert marks == [f"m{k}" for k in range(50, 50 * (len(marks) + 1), 50)]
+    # it plays and checks like any other session
+    report = verify_folder(s.folder)
+    assert report["ok"], report["problems"]
+    mid = mido.MidiFile(s.folder / "session.mid")
+    assert sum(1 for msg in mid.tracks[1] if msg.type == "note_on") == len(ev)
+    return len(ev), len(y)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_loses_at_most_the_last_second(tmp_path):
+    rnd = random.Random(630)
+    store_root = tmp_path / "store"
+    Store(store_root).close()
+    results = []
+    for run in range(20):
+        sid, killed_at, reports = _kill_at_random(store_root, rnd.uniform(0.3, 2.5))
+        store = Store(store_root)
+        assert store.interrupted() == [sid]
+        recovered = store.recover()
+        assert [r["id"] for r in recovered] == [sid] and recovered[0]["ok"]
+        results.append(_check_recovered(store, sid, killed_at, reports))
+        assert store.interrupted() == []
+        store.close()
+    assert len(Store(store_root).list()) == 20
+    assert all(events > 0 for events, _ in results)
+
+
+def test_recover_via_cli_reports_what_it_found(tmp_path, run_cli, store_path):
+    sid, killed_at, reports = _kill_at_random(store_path, 1.2)
+    r = run_cli("sessions", "recover", "--json")
+    assert r.exit_code == 0, r.stderr
+    (rep,) = r.json()
+    assert rep["id"] == sid and rep["ok"] and rep["midi_events"] > 0
+    assert rep["audio_frames"]["mic"] > 0
+    again = run_cli("sessions", "recover")
+    assert again.exit_code == 0 and "no interrupted sessions" in again.stdout
+    shown = run_cli("sessions", "show", sid, "--json").json()
+    assert shown["status"] == "recovered" and shown["recovery"]["midi_events"] == rep["midi_events"]
+
+
+def test_any_command_recovers_interrupted_sessions_first(tmp_path, run_cli, store_path):
+    sid, _, _ = _kill_at_random(store_path, 0.8)
+    r = run_cli("sessions", "list", "--json")
+    assert r.exit_code == 0
+    assert f"recovered interrupted session {sid}" in r.stderr
+    assert [row["id"] for row in r.json()] == [sid]
+    assert json.loads((store_path / "sessions" / sid / "session.json").read_text())["status"] == "recovered"
