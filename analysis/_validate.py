@@ -1,0 +1,56 @@
+"""Small validators shared by the analysis modules (messages name parameter, rule and value)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+
+
+def positive(name: str, value: Any, *, unit: str = "seconds") -> float:
+    """Return ``value`` as float if it is finite and > 0, else raise :class:`ParameterError`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number [{unit}], got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v <= 0:
+        raise ParameterError(f"{name} must be a finite number > 0 [{unit}], got {value!r}")
+    return v
+
+
+def nonnegative(name: str, value: Any, *, unit: str = "seconds") -> float:
+    """Return ``value`` as float if it is finite and >= 0, else raise :class:`ParameterError`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number [{unit}], got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0:
+        raise ParameterError(f"{name} must be a finite number >= 0 [{unit}], got {value!r}")
+    return v
+
+
+def window_hop(window: Any, hop: Any) -> tuple[float, float]:
+    """Validate an analysis window and hop (seconds); the hop may not exceed the window."""
+    w = positive("window", window)
+    h = positive("hop", hop)
+    if h > w:
+        raise ParameterError(f"hop must be <= window ({w!r} s), got {hop!r}")
+    return w, h
+
+
+def sample_rate(sr: Any) -> int:
+    """Validate a sample rate in Hz (positive int)."""
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or int(sr) <= 0:
+        raise ParameterError(f"sr must be a positive int [Hz], got {sr!r}")
+    return int(sr)
+
+
+def times_1d(name: str, t: Any) -> np.ndarray:
+    """Return ``t`` as a 1-D float64 array of finite times, or raise."""
+    a = np.asarray(t, dtype=np.float64)
+    if a.ndim != 1:
+        raise ParameterError(f"{name} must be 1-D [seconds], got shape {a.shape}")
+    if a.size and not np.all(np.isfinite(a)):
+        raise ParameterError(f"{name} must contain only finite times [seconds], got non-finite values")
+    return a

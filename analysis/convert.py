@@ -1,0 +1,228 @@
+"""Raw MIDI events of one player -> a note table.
+
+The store hands analysis columnar raw events of one player: ``t`` (float64 seconds from
+session start), ``status``, ``data1``, ``data2`` (uint8), sorted by ``t``. All MIDI features
+take a :class:`NoteTable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+
+__all__ = ["NoteTable", "notes_from_events"]
+
+_NOTE_OFF = 0x80
+_NOTE_ON = 0x90
+_CONTROL = 0xB0
+_SUSTAIN_CC = 64  # MIDI CC 64 = damper (sustain) pedal; value >= 64 means pedal down
+
+
+@dataclass(frozen=True)
+class NoteTable:
+    """Notes of one player as equal-length columns, sorted by ``start``.
+
+    Attributes
+    ----------
+    start, end : np.ndarray [shape=(n,), float64, seconds from session start]
+    pitch : np.ndarray [shape=(n,), int16, MIDI note number 0-127]
+    velocity : np.ndarray [shape=(n,), int16, MIDI velocity 1-127]
+    channel : np.ndarray [shape=(n,), int16, MIDI channel 0-15]
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    pitch: np.ndarray
+    velocity: np.ndarray
+    channel: np.ndarray
+
+    def __post_init__(self) -> None:
+        cols = {k: getattr(self, k) for k in ("start", "end", "pitch", "velocity", "channel")}
+        n = {k: np.shape(v) for k, v in cols.items()}
+        if any(len(s) != 1 for s in n.values()) or len({s[0] for s in n.values()}) != 1:
+            raise ParameterError(f"NoteTable columns must be 1-D with equal length, got shapes {n}")
+
+    @classmethod
+    def empty(cls) -> "NoteTable":
+        """A table with no notes (right dtypes, length 0)."""
+        f = np.zeros(0, dtype=np.float64)
+        i = np.zeros(0, dtype=np.int16)
+        return cls(f, f.copy(), i, i.copy(), i.copy())
+
+    @classmethod
+    def from_arrays(
+        cls,
+        start: Any,
+        end: Any,
+        pitch: Any,
+        velocity: Any,
+        channel: Any = None,
+    ) -> "NoteTable":
+        """Build a validated table from array-likes (sorted by start, then pitch).
+
+        Parameters
+        ----------
+        start, end : array-like [seconds]
+            Note on and off times; ``end >= start`` is required.
+        pitch : array-like [MIDI note number 0-127]
+        velocity : array-like [0-127]
+        channel : array-like [0-15] or None
+            Defaults to channel 0 for every note.
+
+        Raises
+        ------
+        ParameterError
+            On unequal lengths, non-finite times, ``end < start`` or out-of-range values.
+        """
+        s = np.asarray(start, dtype=np.float64).ravel()
+        e = np.asarray(end, dtype=np.float64).ravel()
+        p = np.asarray(pitch).ravel().astype(np.int64)
+        v = np.asarray(velocity).ravel().astype(np.int64)
+        c = np.zeros(s.size, np.int64) if channel is None else np.asarray(channel).ravel().astype(np.int64)
+        lens = {len(s), len(e), len(p), len(v), len(c)}
+        if len(lens) != 1:
+            raise ParameterError(
+                f"start, end, pitch, velocity and channel must have equal length, got "
+                f"{[len(s), len(e), len(p), len(v), len(c)]}"
+            )
+        if s.size:
+            if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e))):
+                raise ParameterError("start and end must be finite [seconds], got non-finite values")
+            if np.any(e < s):
+                i = int(np.argmax(e < s))
+                raise ParameterError(f"end must be >= start, got start={s[i]!r}, end={e[i]!r} at note {i}")
+            for name, a, hi in (("pitch", p, 127), ("velocity", v, 127), ("channel", c, 15)):
+                if a.min() < 0 or a.max() > hi:
+                    raise ParameterError(f"{name} must be in range 0..{hi}, got {a.min()}..{a.max()}")
+        order = np.lexsort((p, s))
+        return cls(
+            s[order], e[order], p[order].astype(np.int16), v[order].astype(np.int16),
+            c[order].astype(np.int16),
+        )
+
+    def __len__(self) -> int:
+        return int(self.start.size)
+
+    @property
+    def duration(self) -> np.ndarray:
+        """Note durations ``end - start`` [seconds]."""
+        return self.end - self.start
+
+
+def notes_from_events(
+    t: Any,
+    status: Any,
+    data1: Any,
+    data2: Any,
+    *,
+    end_time: float | None = None,
+    sustain: bool = False,
+) -> NoteTable:
+    """Pair note-on and note-off events per (channel, pitch) into notes.
+
+    Parameters
+    ----------
+    t : np.ndarray [shape=(n,), float64, seconds from session start]
+        Event times, sorted ascending.
+    status, data1, data2 : np.ndarray [shape=(n,), uint8]
+        Raw MIDI bytes. Only note-on (0x9n), note-off (0x8n) and, with ``sustain=True``,
+        CC 64 (0xBn, data1=64) are used; everything else is ignored.
+    end_time : float or None [seconds]
+        Where notes still sounding at the end are cut. Default: the last event time.
+    sustain : bool
+        If True, a note released while the sustain pedal (CC 64 >= 64) is down on its
+        channel lasts until the pedal is released (or a re-strike of the same pitch).
+
+    Returns
+    -------
+    NoteTable
+        One row per note-on with velocity > 0. A note-on with velocity 0 is a note-off
+        (MIDI 1.0 running-status convention). A re-struck pitch that was not released
+        ends the earlier note at the new onset. Unmatched note-offs are ignored.
+
+    Raises
+    ------
+    ParameterError
+        On unequal lengths, non-finite or unsorted ``t``, or ``end_time`` before the last note-on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nt = notes_from_events(np.array([0.0, 0.5]), np.array([0x90, 0x80], np.uint8),
+    ...                        np.array([60, 60], np.uint8), np.array([100, 0], np.uint8))
+    >>> nt.start.tolist(), nt.end.tolist(), nt.pitch.tolist()
+    ([0.0], [0.5], [60])
+    """
+    tt = np.asarray(t, dtype=np.float64).ravel()
+    st = np.asarray(status).ravel().astype(np.int64)
+    d1 = np.asarray(data1).ravel().astype(np.int64)
+    d2 = np.asarray(data2).ravel().astype(np.int64)
+    if not (tt.size == st.size == d1.size == d2.size):
+        raise ParameterError(
+            f"t, status, data1, data2 must have equal length, got {[tt.size, st.size, d1.size, d2.size]}"
+        )
+    if tt.size == 0:
+        return NoteTable.empty()
+    if not np.all(np.isfinite(tt)):
+        raise ParameterError("t must contain only finite times [seconds], got non-finite values")
+    if np.any(np.diff(tt) < 0):
+        raise ParameterError("t must be sorted ascending [seconds], got a decreasing step")
+    kind = st & 0xF0
+    chan = st & 0x0F
+    is_on = (kind == _NOTE_ON) & (d2 > 0)
+    is_off = (kind == _NOTE_OFF) | ((kind == _NOTE_ON) & (d2 == 0))
+    is_ped = (kind == _CONTROL) & (d1 == _SUSTAIN_CC) if sustain else np.zeros_like(is_on)
+    last = float(tt[-1]) if end_time is None else float(end_time)
+    if is_on.any() and last < tt[is_on][-1]:
+        raise ParameterError(f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")
+
+    starts: list[float] = []
+    ends: list[float] = []
+    pitches: list[int] = []
+    vels: list[int] = []
+    chans: list[int] = []
+    open_: dict[tuple[int, int], int] = {}  # (channel, pitch) -> row index of the sounding note
+    held: dict[int, list[int]] = {}  # channel -> rows released while the pedal was down
+    pedal = [False] * 16
+    sel = np.flatnonzero(is_on | is_off | is_ped)
+    for i in sel.tolist():
+        ti, c, p = tt[i], int(chan[i]), int(d1[i])
+        if is_ped[i]:
+            down = d2[i] >= 64
+            if pedal[c] and not down:
+                for row in held.pop(c, []):
+                    if ends[row] < 0:
+                        ends[row] = ti
+            pedal[c] = bool(down)
+            continue
+        key = (c, p)
+        if is_on[i]:
+            row = open_.pop(key, None)
+            if row is not None:
+                ends[row] = ti
+            for row in held.get(c, []):  # a re-strike ends a pedal-held note of that pitch
+                if pitches[row] == p and ends[row] < 0:
+                    ends[row] = ti
+            open_[key] = len(starts)
+            starts.append(ti)
+            ends.append(-1.0)
+            pitches.append(p)
+            vels.append(int(d2[i]))
+            chans.append(c)
+        else:
+            row = open_.pop(key, None)
+            if row is None:
+                continue
+            if pedal[c]:
+                held.setdefault(c, []).append(row)
+            else:
+                ends[row] = ti
+    e = np.asarray(ends, dtype=np.float64)
+    s = np.asarray(starts, dtype=np.float64)
+    e[e < 0] = last
+    e = np.maximum(e, s)
+    return NoteTable.from_arrays(s, e, pitches, vels, chans)

@@ -1,0 +1,21 @@
+"""Exceptions raised by :mod:`analysis`.
+
+The shape (a package base class plus a stdlib mixin) follows ``improv/errors.py``:
+callers can catch :class:`AnalysisError` at one boundary, or ``ValueError`` as usual.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AnalysisError", "ParameterError"]
+
+
+class AnalysisError(Exception):
+    """Base class of every error raised by :mod:`analysis`."""
+
+
+class ParameterError(AnalysisError, ValueError):
+    """A parameter or an input array is invalid, or there is too little data for an estimate.
+
+    Messages name the parameter, the rule and the value, e.g.
+    ``"window must be a finite float > 0 [seconds], got -1.0"``.
+    """

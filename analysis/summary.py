@@ -1,0 +1,184 @@
+"""Per-player analysis results and the MIDI entry point :func:`analyze_midi`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _validate
+from .convert import NoteTable
+from .density import density_curve, polyphony_curve, silence_share, silence_share_curve, silent_intervals
+from .dynamics import CRESCENDO_VELOCITY, DynamicChange, dynamic_changes, velocity_curves
+from .register import KEY_NAMES, articulation, articulation_curve, key_correlations, pitch_curves, tonal_clarity_curve
+from .tempo import TempoCurve, tempo_curve
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
+
+__all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary"]
+
+Curve = tuple[np.ndarray, np.ndarray]
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe float: NaN/inf -> None."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class PlayerAnalysis:
+    """Analysis of one player.
+
+    Attributes
+    ----------
+    kind : str — ``"midi"`` or ``"audio"``
+    curves : dict[str, (times, values)] — times [seconds] are window centres; see docs/features.md
+    summary : dict[str, float | str | None] — flat, JSON-serialisable, names carry units
+    changes : list[DynamicChange] — crescendi and decrescendi
+    onsets : np.ndarray [seconds] — note onsets (MIDI) or detected onsets (audio)
+    """
+
+    kind: str
+    curves: dict[str, Curve]
+    summary: dict[str, float | str | None]
+    changes: list[DynamicChange] = field(default_factory=list)
+    onsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form: curves as lists (NaN -> None), summary, changes, onset count."""
+        return {
+            "kind": self.kind,
+            "summary": dict(self.summary),
+            "curves": {
+                k: {"times": [round(float(x), 6) for x in t], "values": [_num(x) for x in v]}
+                for k, (t, v) in self.curves.items()
+            },
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
+    """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse)."""
+    if tc.times.size == 0:
+        pulse = "too short"
+    elif tc.tempo_bpm == 0.0:
+        pulse = "none"
+    else:
+        share = float(np.mean(tc.bpm > 0))
+        pulse = "clear" if share >= 0.5 else "intermittent"
+    pulsed = tc.bpm[tc.bpm > 0]
+    return {
+        "tempo_bpm": float(tc.tempo_bpm),
+        "pulse": pulse,
+        "pulse_clarity": _num(tc.pulse_clarity) if tc.times.size else None,
+        "pulsed_share": _num(np.mean(tc.bpm > 0)) if tc.times.size else None,
+        "tempo_stability": _num(tc.stability),
+        "tempo_bpm_min": _num(pulsed.min()) if pulsed.size else None,
+        "tempo_bpm_max": _num(pulsed.max()) if pulsed.size else None,
+    }
+
+
+def _stat(f, v: np.ndarray) -> float | None:
+    return _num(f(v)) if v.size else None
+
+
+def analyze_midi(
+    notes: NoteTable,
+    *,
+    duration: float,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+) -> PlayerAnalysis:
+    """All MIDI features of one player: curves over time and a session summary.
+
+    Parameters
+    ----------
+    notes : NoteTable
+        The player's notes (see :func:`analysis.convert.notes_from_events`).
+    duration : float [seconds]
+        Session length (curves cover whole windows inside ``[0, duration]``).
+    window, hop : float [seconds]
+        Analysis window and hop; MTTB default 6 s / 1 s.
+
+    Returns
+    -------
+    PlayerAnalysis
+        Curves ``tempo_bpm``, ``pulse_clarity``, ``notes_per_s``, ``polyphony``,
+        ``silence_share``, ``velocity_mean``, ``velocity_std``, ``velocity_range``, ``pitch_mean``,
+        ``pitch_std``, ``articulation``, ``tonal_clarity``. An empty player or a session shorter
+        than one window gives empty curves and ``summary["status"]`` saying so.
+
+    Raises
+    ------
+    ParameterError
+        Bad ``duration``, ``window`` or ``hop``.
+    """
+    if not isinstance(notes, NoteTable):
+        raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
+    duration = _validate.nonnegative("duration", duration)
+    window, hop = _validate.window_hop(window, hop)
+    # notes beyond the stated duration are cut there
+    keep = notes.start < duration
+    if not keep.all():
+        notes = NoteTable(notes.start[keep], np.minimum(notes.end[keep], duration), notes.pitch[keep],
+                          notes.velocity[keep], notes.channel[keep])
+    n = len(notes)
+    status = "ok"
+    if n == 0:
+        status = "empty"
+    elif duration < window:
+        status = "too short"
+
+    curves: dict[str, Curve] = {}
+    tc = tempo_curve(notes.start, duration=duration, weights=notes.velocity / 127.0, window=window, hop=hop)
+    curves["tempo_bpm"] = (tc.times, tc.bpm)
+    curves["pulse_clarity"] = (tc.times, tc.clarity)
+    curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
+    curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)
+    sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
+    curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
+    curves.update(velocity_curves(notes, duration=duration, window=window, hop=hop))
+    curves.update(pitch_curves(notes, duration=duration, window=window, hop=hop))
+    curves["articulation"] = articulation_curve(notes, duration=duration, window=window, hop=hop)
+    curves["tonal_clarity"] = tonal_clarity_curve(notes, duration=duration, window=window, hop=hop)
+
+    vel = notes.velocity.astype(np.float64)
+    pitch = notes.pitch.astype(np.float64)
+    art = articulation(notes)
+    pcw = np.bincount(notes.pitch % 12, weights=notes.duration, minlength=12)[:12] if n else np.zeros(12)
+    kc = key_correlations(pcw) if n else np.full(24, np.nan)
+    has_key = bool(np.isfinite(kc).any()) and np.count_nonzero(pcw > 0) >= 2
+    changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
+    cov_t, cov_v = curves["polyphony"]
+    summary: dict[str, float | str | None] = {
+        "status": status,
+        "duration_s": duration,
+        "window_s": window,
+        "hop_s": hop,
+        "n_notes": float(n),
+        **tempo_summary(tc),
+        "notes_per_s": n / duration if duration > 0 else 0.0,
+        "polyphony_mean": _stat(np.mean, cov_v),
+        "polyphony_max": _stat(np.max, cov_v),
+        "silence_share": silence_share(sil, duration=duration),
+        "velocity_mean": _stat(np.mean, vel),
+        "velocity_std": _stat(np.std, vel),
+        "velocity_range": _stat(np.ptp, vel),
+        "velocity_p95_p5": _num(np.percentile(vel, 95) - np.percentile(vel, 5)) if n else None,
+        "pitch_mean": _stat(np.mean, pitch),
+        "pitch_std": _stat(np.std, pitch),
+        "pitch_min": _stat(np.min, pitch),
+        "pitch_max": _stat(np.max, pitch),
+        "articulation_mean": _num(np.nanmean(art)) if np.isfinite(art).any() else None,
+        "tonal_clarity": _num(np.nanmax(kc)) if has_key else None,
+        "key": KEY_NAMES[int(np.nanargmax(kc))] if has_key else None,
+        "tonal_clarity_mean": _num(np.nanmean(curves["tonal_clarity"][1]))
+        if np.isfinite(curves["tonal_clarity"][1]).any() else None,
+        "crescendo_count": float(sum(c.kind == "crescendo" for c in changes)),
+        "decrescendo_count": float(sum(c.kind == "decrescendo" for c in changes)),
+    }
+    return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy())

@@ -1,0 +1,300 @@
+"""Measure analysis/ against real annotated recordings, side by side with baselines.
+
+Usage::
+
+    .venv/bin/python bench/evaluate.py [--data ../shared/evaldata] [--no-render] [--only midi|audio]
+
+Reads the evaluation data (never copies it), hands the analyser note times, pitches and
+velocities only (never tempo meta events or file names), renders the MIDI performances to audio
+with FluidSynth in a temporary directory, and prints per kind:
+
+* Acc1 (tempo within 4 %) and Acc2 (also allowing x2, x1/2, x3, x1/3), MIREX style;
+* onset F-measure at 50 ms (mir_eval) for audio with onset annotations and for the renderings
+  (reference: the MIDI note onsets, chords merged within 30 ms);
+* for the ASAP piano performances: median relative error of the tempo curve against the tempo
+  from the annotated beats, per analysis window (strict, and after one per-file metrical factor
+  from {1/3, 1/2, 1, 2, 3}).
+
+Baselines: ``pretty_midi.PrettyMIDI.estimate_tempo`` and librosa's tempo on a velocity-weighted
+onset envelope (MIDI); librosa's default ``feature.tempo`` and ``onset.onset_detect`` (audio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import analysis  # noqa: E402
+from analysis.convert import NoteTable  # noqa: E402
+
+FACTORS = (1.0, 2.0, 0.5, 3.0, 1.0 / 3.0)
+SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+RENDER_SR = 44100
+
+
+def acc(est: float, ref: float) -> tuple[bool, bool]:
+    """MIREX tempo accuracy: (Acc1 within 4 %, Acc2 allowing x2, x1/2, x3, x1/3)."""
+    if not est or est <= 0:
+        return False, False
+    a1 = abs(est - ref) <= 0.04 * ref
+    a2 = any(abs(est - f * ref) <= 0.04 * f * ref for f in FACTORS)
+    return a1, a2
+
+
+def read_tsv_times(path: Path) -> np.ndarray:
+    out = []
+    with open(path) as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            try:
+                out.append(float(row[0]))
+            except (ValueError, IndexError):
+                continue
+    return np.asarray(out, dtype=np.float64)
+
+
+def load_notes(path: Path) -> tuple[NoteTable, float]:
+    """Note times/pitches/velocities only (pretty_midi resolves ticks to seconds)."""
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(str(path))
+    s, e, p, v = [], [], [], []
+    for inst in pm.instruments:
+        for n in inst.notes:
+            s.append(n.start)
+            e.append(n.end)
+            p.append(n.pitch)
+            v.append(n.velocity)
+    nt = NoteTable.from_arrays(s, e, p, v)
+    return nt, float(max(e) if e else 0.0)
+
+
+def baseline_midi(path: Path, nt: NoteTable, duration: float) -> dict[str, float]:
+    import librosa
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm_t = float(pm.estimate_tempo())
+    sr, hop = 22050, 512
+    n = int(np.ceil(duration * sr / hop)) + 1
+    env = np.bincount(np.round(nt.start * sr / hop).astype(int), weights=nt.velocity / 127.0,
+                      minlength=n).astype(float)
+    lb_t = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop)[0])
+    return {"pretty_midi.estimate_tempo": pm_t, "librosa tempo (velocity env)": lb_t}
+
+
+def beat_tempo_windows(beats: np.ndarray, times: np.ndarray, window: float) -> np.ndarray:
+    """Reference tempo per analysis window: 60 / median inter-beat interval inside it."""
+    out = np.full(times.shape, np.nan)
+    for i, c in enumerate(times):
+        b = beats[(beats >= c - window / 2) & (beats < c + window / 2)]
+        if b.size >= 3:
+            out[i] = 60.0 / np.median(np.diff(b))
+    return out
+
+
+def curve_errors(est: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    ok = np.isfinite(ref) & (est > 0)
+    if not ok.any():
+        return float("nan"), float("nan")
+    strict = float(np.median(np.abs(est[ok] / ref[ok] - 1)))
+    folded = min(float(np.median(np.abs(est[ok] / (f * ref[ok]) - 1))) for f in FACTORS)
+    return strict, folded
+
+
+def merge_onsets(t: np.ndarray, tol: float = 0.03) -> np.ndarray:
+    t = np.sort(t)
+    if t.size == 0:
+        return t
+    keep = np.concatenate(([True], np.diff(t) > tol))
+    return t[keep]
+
+
+def render(mid: Path, outdir: Path) -> Path:
+    h = hashlib.sha1(mid.read_bytes()).hexdigest()[:12]
+    out = outdir / f"{h}.wav"
+    if not out.exists():
+        subprocess.run(
+            ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(RENDER_SR), "-F", str(out), SOUNDFONT, str(mid)],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    return out
+
+
+def load_audio(path: Path) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    return y.mean(axis=1), int(sr)
+
+
+def baseline_audio(path: Path) -> tuple[float, np.ndarray]:
+    import librosa
+
+    y, sr = librosa.load(str(path))
+    t = float(librosa.feature.tempo(y=y, sr=sr)[0])
+    on = librosa.onset.onset_detect(y=y, sr=sr, units="time")
+    return t, on
+
+
+def ours_audio(path: Path) -> tuple[float, np.ndarray, analysis.PlayerAnalysis]:
+    y, sr = load_audio(path)
+    dur = y.size / sr
+    res = analysis.analyze_audio(y, sr=sr, duration=dur)
+    return float(res.summary["tempo_bpm"] or 0.0), res.onsets, res
+
+
+class Table:
+    def __init__(self, methods: list[str]):
+        self.methods = methods
+        self.rows: dict[str, dict[str, list]] = {m: {"a1": [], "a2": [], "f": [], "ce": [], "cf": []} for m in methods}
+
+    def add(self, m: str, key: str, v) -> None:
+        self.rows[m][key].append(v)
+
+    def print(self, title: str) -> None:
+        print(f"\n== {title}")
+        print(f"{'method':44s} {'n':>3s} {'Acc1':>6s} {'Acc2':>6s} {'onsetF':>7s} {'curve err':>10s} {'curve err*':>10s}")
+        for m in self.methods:
+            r = self.rows[m]
+
+            def fmt(xs, pct=False):
+                xs = [x for x in xs if x is not None and np.isfinite(x)]
+                if not xs:
+                    return "-"
+                v = float(np.mean(xs)) if not pct else float(np.median(xs)) * 100
+                return f"{v:.3f}" if not pct else f"{v:.1f}%"
+
+            print(f"{m:44s} {len(r['a1']):3d} {fmt(r['a1']):>6s} {fmt(r['a2']):>6s} {fmt(r['f']):>7s} "
+                  f"{fmt(r['ce'], True):>10s} {fmt(r['cf'], True):>10s}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
+    ap.add_argument("--only", choices=["midi", "audio", "rendered"], action="append")
+    ap.add_argument("--no-render", action="store_true", help="skip the FluidSynth renderings")
+    ap.add_argument("--render-dir", type=Path, default=None,
+                    help="reuse renderings here (default: a fresh temporary directory)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="one line per file")
+    args = ap.parse_args(argv)
+    only = set(args.only or ["midi", "audio", "rendered"])
+    if args.no_render:
+        only.discard("rendered")
+    data = args.data
+    rows = list(csv.DictReader(open(data / "manifest.csv")))
+    t0 = time.time()
+    ours = "analysis (ours)"
+
+    midi_rows = [r for r in rows if r["kind"] == "midi"]
+    if "midi" in only:
+        tab = Table([ours, "pretty_midi.estimate_tempo", "librosa tempo (velocity env)"])
+        for r in midi_rows:
+            path = data / r["file"]
+            ref = float(r["tempo_bpm"])
+            nt, dur = load_notes(path)
+            res = analysis.analyze_midi(nt, duration=dur)
+            est = {ours: float(res.summary["tempo_bpm"] or 0.0)}
+            est.update(baseline_midi(path, nt, dur))
+            for m, v in est.items():
+                a1, a2 = acc(v, ref)
+                tab.add(m, "a1", a1)
+                tab.add(m, "a2", a2)
+            if r["beats_file"] and r["file"].startswith("midi/asap"):
+                beats = read_tsv_times(data / r["beats_file"])
+                times, bpm = res.curves["tempo_bpm"]
+                gt = beat_tempo_windows(beats, times, analysis.DEFAULT_WINDOW)
+                ce, cf = curve_errors(bpm, gt)
+                tab.add(ours, "ce", ce)
+                tab.add(ours, "cf", cf)
+            if args.verbose:
+                print(f"  {Path(r['file']).stem[:50]:50s} ref {ref:7.2f} " +
+                      " ".join(f"{v:7.2f}{'*' if acc(v, ref)[1] else ' '}" for v in est.values()) +
+                      f" clar {res.summary['pulse_clarity']:.2f}")
+        tab.print("MIDI (24 performances: 12 ASAP piano, 12 Groove MIDI drums)")
+
+    if "audio" in only:
+        tab = Table([ours, "librosa default (tempo, onset_detect)"])
+        for r in [r for r in rows if r["kind"] == "audio"]:
+            path = data / r["file"]
+            ref = float(r["tempo_bpm"])
+            t_ours, on_ours, _res = ours_audio(path)
+            t_lb, on_lb = baseline_audio(path)
+            ref_on = None
+            if r["onsets_file"]:
+                ref_on = read_tsv_times(data / r["onsets_file"])
+            for m, v, on in ((ours, t_ours, on_ours), ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
+                a1, a2 = acc(v, ref)
+                tab.add(m, "a1", a1)
+                tab.add(m, "a2", a2)
+                if ref_on is not None:
+                    import mir_eval
+
+                    tab.add(m, "f", mir_eval.onset.f_measure(ref_on, on, window=0.05)[0])
+            if args.verbose:
+                print(f"  {Path(r['file']).stem[:50]:50s} ref {ref:7.2f} ours {t_ours:7.2f}"
+                      f"{'*' if acc(t_ours, ref)[1] else ' '} librosa {t_lb:7.2f}{'*' if acc(t_lb, ref)[1] else ' '}")
+        tab.print("Audio clips (11; onset F on the clips with onset annotations)")
+
+    if "rendered" in only:
+        if shutil.which("fluidsynth") is None or not os.path.exists(SOUNDFONT):
+            print("\n(rendered: skipped, fluidsynth or FluidR3_GM.sf2 missing)")
+        else:
+            tmp = None
+            outdir = args.render_dir
+            if outdir is None:
+                tmp = tempfile.TemporaryDirectory(prefix="improv-eval-")
+                outdir = Path(tmp.name)
+            outdir.mkdir(parents=True, exist_ok=True)
+            tab = Table([ours, "librosa default (tempo, onset_detect)"])
+            for r in midi_rows:
+                path = data / r["file"]
+                ref = float(r["tempo_bpm"])
+                wav = render(path, outdir)
+                nt, _ = load_notes(path)
+                ref_on = merge_onsets(nt.start)
+                t_ours, on_ours, res = ours_audio(wav)
+                t_lb, on_lb = baseline_audio(wav)
+                import mir_eval
+
+                for m, v, on in ((ours, t_ours, on_ours), ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
+                    a1, a2 = acc(v, ref)
+                    tab.add(m, "a1", a1)
+                    tab.add(m, "a2", a2)
+                    tab.add(m, "f", mir_eval.onset.f_measure(ref_on, on, window=0.05)[0])
+                if r["beats_file"] and r["file"].startswith("midi/asap"):
+                    beats = read_tsv_times(data / r["beats_file"])
+                    times, bpm = res.curves["tempo_bpm"]
+                    ce, cf = curve_errors(bpm, beat_tempo_windows(beats, times, analysis.DEFAULT_WINDOW))
+                    tab.add(ours, "ce", ce)
+                    tab.add(ours, "cf", cf)
+                if args.verbose:
+                    print(f"  {Path(r['file']).stem[:50]:50s} ref {ref:7.2f} ours {t_ours:7.2f}"
+                          f"{'*' if acc(t_ours, ref)[1] else ' '} librosa {t_lb:7.2f}"
+                          f"{'*' if acc(t_lb, ref)[1] else ' '}")
+            tab.print("Rendered MIDI performances (FluidSynth FluidR3_GM, 24; onset ref = MIDI onsets)")
+            if tmp is not None:
+                tmp.cleanup()
+    print(f"\n(curve err: median |est/ref - 1| of the {analysis.DEFAULT_WINDOW:g} s tempo curve vs. 60/median "
+          f"IBI of the annotated beats per window, ASAP only; curve err*: after one per-file factor "
+          f"from {{1/3,1/2,1,2,3}}; total {time.time() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
