@@ -96,7 +96,8 @@ class Catalog:
             with open_new(self.path, "xb"):
                 pass
         if readonly:
-            uri = f"file:{self.path}?mode=ro"
+            # immutable: a read-only disk cannot hold the WAL index (-shm) either
+            uri = f"file:{self.path}?mode=ro&immutable=1"
             self.db = sqlite3.connect(uri, uri=True, timeout=10)
         else:
             with write_errors(self.path):

@@ -33,13 +33,14 @@ import numpy as np
 
 from sessions import annotations as ann
 from sessions import manifest as mf
-from sessions.errors import SessionFormatError
+from sessions.errors import SessionFormatError, StoreWriteError
 from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
 from sessions.midilog import MidiLogWriter
 from sessions.recovery import complete_session
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".rf64")
+_PCM_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 _SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
 
 
@@ -362,7 +363,8 @@ def import_files(
             used_names.add(name)
             keep_flac = info.format == "FLAC"
             fmt = "FLAC" if keep_flac else "WAV"
-            subtype = info.subtype if sf.check_format(fmt, info.subtype) else "FLOAT"
+            lossless = info.subtype in _PCM_SUBTYPES
+            subtype = info.subtype if lossless and sf.check_format(fmt, info.subtype) else "FLOAT"
             if not keep_flac and info.frames * info.channels * 4 > 0xFFFF0000:
                 fmt = "RF64"
             rel = f"{mf.AUDIO_DIR}/{name}.{'flac' if keep_flac else 'wav'}"
@@ -391,15 +393,58 @@ def import_files(
 
 
 def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channels: int) -> None:
+    """Decode ``src`` block by block into a new file ``dst``.
+
+    libsndfile reports a failed write only as "System error", so write
+    failures are told apart from decode failures here and explained from the
+    state of the disk.
+    """
     import soundfile as sf
 
-    dtype = "float32" if subtype in ("FLOAT", "DOUBLE", "VORBIS", "OPUS") or "MPEG" in subtype else "int32"
+    dtype = "int32" if subtype.startswith("PCM") else "float64" if subtype == "DOUBLE" else "float32"
     try:
-        with write_errors(dst), sf.SoundFile(str(src)) as fin, sf.SoundFile(
-            str(dst), "x", samplerate=sr, channels=channels, format=fmt, subtype=subtype
-        ) as fout:
+        fin = sf.SoundFile(str(src))
+    except RuntimeError as exc:
+        raise SessionFormatError(f"{src.name} is not readable audio ({exc})") from None
+    with fin:
+        need = fin.frames * channels * (8 if subtype == "DOUBLE" else 4)
+        free = shutil.disk_usage(dst.parent).free
+        if fmt != "FLAC" and need > free:
+            raise StoreWriteError(
+                f"cannot import {src.name}: it needs {need / 1e6:.1f} MB but the disk has "
+                f"{free / 1e6:.1f} MB free (free some space and try again)"
+            )
+        try:
+            with write_errors(dst):
+                fout = sf.SoundFile(
+                    str(dst), "x", samplerate=sr, channels=channels, format=fmt, subtype=subtype
+                )
+        except RuntimeError as exc:
+            raise _write_failure(dst, exc) from None
+        with fout:
             os.chmod(dst, FILE_MODE)
-            for block in fin.blocks(blocksize=1 << 16, dtype=dtype, always_2d=True):
-                fout.write(block)
-    except RuntimeError as exc:  # libsndfile decode errors (LibsndfileError)
-        raise SessionFormatError(f"{src.name} cannot be decoded ({exc})") from None
+            while True:
+                try:
+                    block = fin.read(1 << 16, dtype=dtype, always_2d=True)
+                except RuntimeError as exc:
+                    raise SessionFormatError(f"{src.name} cannot be decoded ({exc})") from None
+                if not len(block):
+                    break
+                try:
+                    fout.write(block)
+                except RuntimeError as exc:
+                    raise _write_failure(dst, exc) from None
+
+
+def _write_failure(dst: Path, exc: Exception) -> StoreWriteError:
+    try:
+        free = shutil.disk_usage(dst.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < (1 << 20):
+        reason = "the disk is full (free some space and try again)"
+    elif not os.access(dst.parent, os.W_OK):
+        reason = "the store is not writable (read-only disk or permissions)"
+    else:
+        reason = str(exc)
+    return StoreWriteError(f"cannot write {dst}: {reason}")

@@ -73,6 +73,14 @@ class Store:
             make_dir(self.tmp_dir)
         self._catalog: Catalog | None = None
 
+    def require_writable(self) -> None:
+        """Raise StoreWriteError if the store cannot be changed."""
+        if not self._writable:
+            raise StoreWriteError(
+                f"store {self.root} is read-only (choose a writable store with --store "
+                "or IMPROV_STORE)"
+            )
+
     # -- catalog -------------------------------------------------------------------
 
     @property
@@ -169,6 +177,7 @@ class Store:
         settings: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A fresh manifest (no files written)."""
+        self.require_writable()
         started = started or datetime.now(timezone.utc)
         if started.tzinfo is None:
             raise ValueError("started must be timezone-aware")
@@ -298,6 +307,7 @@ class Store:
         Returns ``indexed`` (count) and ``skipped`` (``[id, reason]`` pairs for
         folders that are being recorded or cannot be read).
         """
+        self.require_writable()
         catalog = self.catalog
         catalog.clear()
         indexed, skipped = 0, []
@@ -322,6 +332,7 @@ class Store:
         never leaves a half-deleted session in the list.
         """
         folder = self._existing(session_id)
+        self.require_writable()
         if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
             raise SessionBusyError(f"session {session_id} is being recorded; stop it first")
         make_dir(self.tmp_dir)

@@ -244,6 +244,14 @@ class SessionWriter:
         """Queue a journal event (e.g. ``device_lost``, ``device_back``, ``warning``)."""
         self._journal(kind, t=float(t), **fields)
 
+    def count(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the counter ``name`` in ``manifest["midi"]["counters"]``.
+
+        ``n = 0`` still creates the counter, so a stored zero means "counted,
+        none happened" (e.g. ``midi_queue_overflows``).
+        """
+        self._journal("count", name=str(name), n=int(n))
+
     def flush(self) -> None:
         """Ask the writer thread for an immediate flush (returns at once)."""
         self._q.put((_FLUSH,))

@@ -22,7 +22,8 @@ def write_midi(
 
     Each note lasts 0.1 s.  Type 0 merges all tracks into one.
     """
-    tracks = tracks or {"piano": [(0.0, 0, 60, 90), (0.5, 0, 64, 80)]}
+    if tracks is None:
+        tracks = {"piano": [(0.0, 0, 60, 90), (0.5, 0, 64, 80)]}
     tempo = mido.bpm2tempo(tempo_bpm)
 
     def ticks(t: float) -> int:
@@ -73,7 +74,7 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
             out[str(p.relative_to(root)) + "/"] = b""
     db = root / "catalog.sqlite"
     if db.exists():
-        con = sqlite3.connect(db)
+        con = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
         rows = []
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
             rows.append((table, sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)))

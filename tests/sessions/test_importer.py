@@ -1,0 +1,168 @@
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sessions.errors import SessionFormatError
+from sessions.importer import import_files, parse_player_map
+from tests.sessions.helpers import tree_snapshot, write_audio, write_midi
+
+
+@pytest.mark.parametrize("spec, expect", [
+    ("client=duet.mid", ("client", "duet.mid", None, None)),
+    ("client=duet.mid:2", ("client", "duet.mid", "number", 2)),
+    ("client=duet.mid:track3", ("client", "duet.mid", "track", 3)),
+    ("therapist=duet.mid:ch10", ("therapist", "duet.mid", "channel", 10)),
+    ("client=C:/rec/a.wav:1", ("client", "C:/rec/a.wav", "number", 1)),
+])
+def test_parse_player_map(spec, expect):
+    m = parse_player_map(spec)
+    assert (m.player, m.file, m.kind, m.number) == expect
+
+
+@pytest.mark.parametrize("spec", ["client", "=a.mid", "client=", "bad name=a.mid"])
+def test_parse_player_map_rejects(spec):
+    with pytest.raises(SessionFormatError, match="NAME=FILE|player name"):
+        parse_player_map(spec)
+
+
+def test_type1_tracks_become_players_with_exact_times(store, tmp_path):
+    notes_a = [(0.0, 0, 60, 90), (0.75, 0, 62, 70), (2.5, 0, 64, 50)]
+    notes_b = [(0.4, 9, 38, 100), (1.2, 9, 42, 60)]
+    mid = write_midi(tmp_path / "duet.mid", tracks={"Piano": notes_a, "Drums": notes_b},
+                     tempo_bpm=93.0, markers=[(1.0, "client smiles")])
+    m = import_files(store, [mid], client="C07",
+                     players=["client=duet.mid:2", "therapist=duet.mid:3"])
+    s = store.session(m["id"])
+    assert s.players == ["client", "therapist"]
+    ons = s.midi_events(players=["client"])
+    on_times = ons.t[(ons.status & 0xF0) == 0x90]
+    np.testing.assert_allclose(on_times, [n[0] for n in notes_a], atol=0.002)
+    drums = s.midi_events(players=["therapist"])
+    assert set(drums.status & 0x0F) == {9}
+    (marker,) = s.annotations()
+    assert marker["text"] == "client smiles" and marker["t"] == pytest.approx(1.0, abs=0.002)
+    assert marker["source"] == "import"
+
+
+def test_type0_channels_default_to_players_and_can_be_mapped(store, tmp_path):
+    mid = write_midi(tmp_path / "t0.mid", mtype=0,
+                     tracks={"x": [(0.0, 0, 60, 90), (0.5, 9, 36, 90), (1.0, 0, 64, 90)]})
+    m = import_files(store, [mid], players=["drums=t0.mid:10"])
+    s = store.session(m["id"])
+    assert sorted(s.players) == ["ch1", "drums"]
+    assert len(s.midi_events(players=["drums"])) == 2
+
+
+def test_audio_and_midi_recorded_together_with_offsets(store, tmp_path):
+    y = write_audio(tmp_path / "room.wav", sr=44100, seconds=2.0, channels=2, subtype="PCM_24")
+    write_audio(tmp_path / "voice.flac", sr=48000, seconds=1.0, channels=1)
+    mid = write_midi(tmp_path / "keys.mid", tracks={"keys": [(0.0, 0, 60, 90)]})
+    m = import_files(
+        store, [tmp_path / "room.wav", tmp_path / "voice.flac", mid], client="C07",
+        players=["client=room.wav:1", "therapist=room.wav:2", "client=keys.mid",
+                 "therapist=voice.flac"],
+        offset={"keys.mid": 0.5, "voice.flac": 1.5},
+    )
+    s = store.session(m["id"])
+    room = s.audio_input("room")
+    assert (room.sr, room.channels, room.frames) == (44100, 2, 88200)
+    assert room.players == {"client": [1], "therapist": [2]}
+    back = s.read_audio("room")
+    np.testing.assert_allclose(back, y, atol=2 ** -22)
+    voice = s.audio_input("voice")
+    assert voice.path.suffix == ".flac" and voice.t0 == 1.5
+    assert s.midi_events().t[0] == pytest.approx(0.5)
+    assert m["duration_s"] == pytest.approx(2.5)
+    assert [p for p, _ in [(a.name, 0) for a in s.audio_inputs()]] == ["room", "voice"]
+
+
+@pytest.mark.parametrize("fmt, subtype", [("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
+def test_lossy_formats_are_decoded(store, tmp_path, fmt, subtype):
+    path = tmp_path / f"clip.{fmt.lower()}"
+    sr = 44100
+    t = np.arange(sr) / sr
+    sf.write(path, 0.3 * np.sin(2 * np.pi * 440 * t), sr, format=fmt, subtype=subtype)
+    m = import_files(store, [path], client="C01")
+    s = store.session(m["id"])
+    (a,) = s.audio_inputs()
+    assert a.sr == sr and abs(a.frames - sr) < 3000
+    rms = float(np.sqrt(np.mean(s.read_audio(a.name)[2000:40000] ** 2)))
+    assert rms == pytest.approx(0.3 / np.sqrt(2), rel=0.1)
+
+
+def _bad_files(tmp_path):
+    good = write_midi(tmp_path / "good.mid")
+    blob = good.read_bytes()
+    (tmp_path / "truncated.mid").write_bytes(blob[: len(blob) // 2])
+    (tmp_path / "empty.mid").write_bytes(b"")
+    (tmp_path / "garbage.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunk" * 5)
+    (tmp_path / "notes.txt").write_text("hello")
+    write_midi(tmp_path / "metaonly.mid", tracks={})
+    sf.write(tmp_path / "silent.wav", np.zeros((0, 1)), 8000)
+    return {
+        "truncated.mid": "not a readable Standard MIDI File",
+        "empty.mid": "empty",
+        "garbage.wav": "not readable audio",
+        "notes.txt": "unsupported file type",
+        "metaonly.mid": "no MIDI messages",
+        "silent.wav": "not readable audio|no audio frames|empty",
+        "missing.wav": "does not exist",
+    }
+
+
+def test_bad_files_leave_the_store_exactly_as_before(store, tmp_path):
+    import_files(store, [write_midi(tmp_path / "first.mid")], client="C01")
+    cases = _bad_files(tmp_path)
+    before = tree_snapshot(store.root)
+    for name, match in cases.items():
+        with pytest.raises(SessionFormatError, match=match):
+            import_files(store, [tmp_path / "good.mid", tmp_path / name], client="C01")
+        assert tree_snapshot(store.root) == before, name
+
+
+@pytest.mark.parametrize("players, match", [
+    (["client=nothere.mid"], "not among the files"),
+    (["client=good.mid:9"], "no track 9"),
+    (["client=good.mid:ch17"], r"1\.\.16"),
+])
+def test_bad_mappings_are_rejected(store, tmp_path, players, match):
+    write_midi(tmp_path / "good.mid")
+    with pytest.raises(SessionFormatError, match=match):
+        import_files(store, [tmp_path / "good.mid"], players=players)
+    assert store.session_ids() == []
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_midi_and_wav_importers(store, tmp_path, data):
+    """Mutated real files either import or fail with SessionFormatError; never anything else."""
+    kind = data.draw(st.sampled_from(["mid", "wav"]))
+    seed = tmp_path / f"seed.{kind}"
+    if not seed.exists():
+        if kind == "mid":
+            write_midi(seed, tracks={"a": [(0.1 * i, 0, 60 + i, 80) for i in range(8)]})
+        else:
+            write_audio(seed, sr=8000, seconds=0.05, channels=1, subtype="PCM_16")
+    blob = bytearray(seed.read_bytes())
+    for _ in range(data.draw(st.integers(1, 8))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        pos = data.draw(st.integers(0, max(0, len(blob) - 1)))
+        if op == "flip" and blob:
+            blob[pos] ^= data.draw(st.integers(1, 255))
+        elif op == "cut":
+            del blob[pos: pos + data.draw(st.integers(1, 64))]
+        else:
+            blob[pos:pos] = data.draw(st.binary(min_size=1, max_size=16))
+    target = tmp_path / f"fuzz.{kind}"
+    target.write_bytes(bytes(blob))
+    n_before = len(store.session_ids())
+    try:
+        m = import_files(store, [target], client="F01")
+    except SessionFormatError:
+        assert len(store.session_ids()) == n_before
+        assert list(store.tmp_dir.iterdir()) == []
+    else:
+        assert store.session(m["id"]).manifest["status"] == "complete"
