@@ -1,0 +1,124 @@
+import zipfile
+
+import pytest
+
+from tests.sessions.helpers import write_audio, write_midi
+
+
+@pytest.fixture
+def two_sessions(run_cli, tmp_path):
+    a = write_midi(tmp_path / "a.mid", tracks={"keys": [(0.0, 0, 60, 80), (1.0, 0, 62, 80)]})
+    write_audio(tmp_path / "mic.wav", seconds=0.5)
+    r1 = run_cli("sessions", "import", a, tmp_path / "mic.wav", "--client", "C07",
+                 "--player", "client=a.mid", "--player", "therapist=mic.wav",
+                 "--started", "2026-03-02T10:00:00+01:00", "--json")
+    r2 = run_cli("sessions", "import", a, "--client", "C08", "--json")
+    assert r1.exit_code == 0 and r2.exit_code == 0, r1.stderr + r2.stderr
+    return r1.json()["id"], r2.json()["id"]
+
+
+def test_list_show_and_filter(run_cli, two_sessions):
+    first, second = two_sessions
+    rows = run_cli("sessions", "list", "--json").json()
+    assert [r["id"] for r in rows] == [second, first]  # newest first
+    only = run_cli("sessions", "list", "--client", "C07", "--json").json()
+    assert [r["id"] for r in only] == [first]
+    assert only[0]["started_utc"].startswith("2026-03-02T09:00:00")
+    assert {p["name"]: p["kinds"] for p in only[0]["players"]} == {
+        "client": ["midi"], "therapist": ["audio"]}
+    human = run_cli("sessions", "list")
+    assert first in human.stdout and "C07" in human.stdout
+    shown = run_cli("sessions", "show", first)
+    assert "therapist" in shown.stdout and "audio:mic:1,2" in shown.stdout
+    assert run_cli("sessions", "show", first, "--json").json()["id"] == first
+
+
+def test_export_folder_and_zip_with_checksums(run_cli, two_sessions, tmp_path):
+    import hashlib
+
+    first, _ = two_sessions
+    out = tmp_path / "out"
+    assert run_cli("sessions", "export", first, "--to", out).exit_code == 0
+    sums = (out / first / "SHA256SUMS").read_text().splitlines()
+    names = {line.split("  ")[1] for line in sums}
+    assert {"session.json", "midi.tsv", "session.mid", "audio/mic.wav"} <= names
+    for line in sums:
+        digest, rel = line.split("  ")
+        assert hashlib.sha256((out / first / rel).read_bytes()).hexdigest() == digest
+    z = tmp_path / "s.zip"
+    assert run_cli("sessions", "export", first, "--to", z).exit_code == 0
+    with zipfile.ZipFile(z) as f:
+        assert f"{first}/SHA256SUMS" in f.namelist()
+    again = run_cli("sessions", "export", first, "--to", z)
+    assert again.exit_code == 1 and "exists already" in again.stderr
+
+
+def test_verify_detects_a_changed_file(run_cli, two_sessions, store_path):
+    first, second = two_sessions
+    ok = run_cli("sessions", "verify", "--all", "--json")
+    assert ok.exit_code == 0 and all(r["ok"] for r in ok.json())
+    wav = store_path / "sessions" / first / "audio" / "mic.wav"
+    data = bytearray(wav.read_bytes())
+    data[-1] ^= 0xFF
+    wav.write_bytes(bytes(data))
+    bad = run_cli("sessions", "verify", first)
+    assert bad.exit_code == 1
+    assert "audio/mic.wav: checksum mismatch" in bad.stdout
+    assert bad.stderr.startswith("error: 1 of 1 session(s) failed verification")
+    assert run_cli("sessions", "verify", second).exit_code == 0
+
+
+def test_delete_asks_and_removes_files_and_rows(run_cli, two_sessions, store_path):
+    first, second = two_sessions
+    no = run_cli("sessions", "delete", first, input="n\n")
+    assert no.exit_code == 1 and (store_path / "sessions" / first).exists()
+    yes = run_cli("sessions", "delete", first, input="y\n")
+    assert yes.exit_code == 0 and not (store_path / "sessions" / first).exists()
+    assert run_cli("sessions", "delete", "--client", "C08", "--yes").exit_code == 0
+    assert run_cli("sessions", "list", "--json").json() == []
+    assert list((store_path / "tmp").iterdir()) == []
+
+
+def test_reindex_rebuilds_a_lost_catalog(run_cli, two_sessions, store_path):
+    for p in store_path.glob("catalog.sqlite*"):
+        p.unlink()
+    r = run_cli("sessions", "reindex", "--json")
+    assert r.exit_code == 0 and r.json()["indexed"] == 2
+    assert len(run_cli("sessions", "list", "--json").json()) == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sessions", "show", "20260101-000000-abcd"], "no session 20260101-000000-abcd"),
+    (["sessions", "show", "../../etc"], "is not a session ID"),
+    (["sessions", "verify"], "give a session ID or --all"),
+    (["sessions", "delete"], "give a session ID or --client"),
+    (["sessions", "delete", "--client", "NOPE", "--yes"], "has no sessions"),
+    (["sessions", "import", "/nonexistent.mid"], "does not exist"),
+    (["sessions", "import", "x.mid", "--offset", "abc"], "--offset must be"),
+    (["sessions", "import", "x.mid", "--started", "yesterday"], "--started must be ISO 8601"),
+    (["sessions", "import", "x.mid", "--client", "Anna Müller"], "pseudonym code"),
+    (["sessions", "list", "--bogus"], "No such option"),
+    (["nonsense"], "No such command"),
+])
+def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_midi(tmp_path / "x.mid")
+    r = run_cli(*args)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_debug_shows_the_traceback(run_cli):
+    with pytest.raises(Exception, match="no session"):
+        run_cli("--debug", "sessions", "show", "20260101-000000-abcd")
+
+
+def test_store_option_and_env(run_cli, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    write_midi(tmp_path / "x.mid")
+    r = run_cli("--store", other, "sessions", "import", tmp_path / "x.mid")
+    assert r.exit_code == 0 and (other / "catalog.sqlite").exists()
+    assert run_cli("sessions", "list", "--json").json() == []
+    monkeypatch.setenv("IMPROV_STORE", str(other))
+    assert len(run_cli("sessions", "list", "--json").json()) == 1
