@@ -1,0 +1,278 @@
+"""Audio capture with a PortAudio (sounddevice) input stream.
+
+Real-time contract
+------------------
+PortAudio calls :meth:`AudioCapture._callback` on its audio thread (for JACK:
+the JACK process thread) with ``blocksize`` frames (0 = the host's period,
+e.g. the JACK period).  The callback only stamps, copies and enqueues:
+
+* reads the session clock once and PortAudio's ``inputBufferAdcTime`` and
+  ``currentTime`` (stream time, seconds);
+* folds ``status`` into :attr:`AudioCapture.status_flags` (``|=``) and counts
+  ``input_overflow`` flags (each is journaled);
+* copies ``indata`` into a buffer taken from a pool of pre-allocated,
+  pre-touched buffers (a fresh numpy allocation in the callback caused
+  periodic xruns from first-touch page faults, see TESTRIG.md) and hands it
+  to the session writer, which owns it from then on; the monitor thread
+  refills the pool;
+* writes ``(first frame, session time, currentTime, adcTime)`` into a
+  pre-allocated ring that the monitor thread turns into clock anchors.
+
+Time
+----
+The sample index is the truth: ``t = t0 + n / sr``.  Each callback gives a
+pair ``(frame of the block's first sample, now - (currentTime - adcTime))``:
+the session time at which PortAudio says that sample was captured.  The
+callback may run late (a busy CPU, the GIL), which only ever makes ``now``
+too large, so once per ``anchor_interval_s`` the monitor stores the pair with
+the smallest ``now - currentTime`` of that interval as an anchor (lower
+envelope).  The store fits ``t0`` and the drift between the audio clock and
+the session clock to all anchors (:func:`sessions.recovery.fit_audio_clock`).
+
+Gaps
+----
+Some dropouts are never flagged.  The callback compares the stream time
+elapsed since the previous block with the frames received; when more than
+``gap_tolerance_s`` (or half a block) is missing, it writes that many frames
+of silence (so later samples stay on the clock) and journals a ``gap`` with
+``detected_by="stream_time"``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Any
+
+import numpy as np
+
+from improv.devices import AudioDevice
+
+log = logging.getLogger(__name__)
+
+
+class AudioCapture:
+    """Record one audio input device (all opened channels) into a session.
+
+    Parameters
+    ----------
+    writer : sessions.writer.SessionWriter
+    clock : SessionClock
+    device : AudioDevice
+    channels : int
+        Channels to open (1..channels are recorded).
+    players : dict[str, list[int]]
+        Player -> 1-based channels.
+    name : str
+        Input name (file ``audio/<name>.wav``).
+    sr : int [Hz], optional
+        Sample rate; the device default if None.
+    blocksize : int [frames]
+        0 lets the host choose (JACK: its period).
+    latency : float [seconds] or str, optional
+        Passed to PortAudio.
+    anchor_interval_s : float [seconds]
+        One clock anchor per interval.
+    gap_tolerance_s : float [seconds]
+        Missing time below this (and below half a block) is stream-time jitter.
+    pool_s : float [seconds]
+        Audio held in pre-allocated buffers for the callback.
+    """
+
+    def __init__(self, *, writer, clock, device: AudioDevice, channels: int,
+                 players: dict[str, list[int]], name: str, sr: int | None = None,
+                 blocksize: int = 0, latency: Any = None, anchor_interval_s: float = 1.0,
+                 gap_tolerance_s: float = 0.004, pool_s: float = 2.0) -> None:
+        self.writer = writer
+        self.clock = clock
+        self.device = device
+        self.channels = int(channels)
+        self.players = players
+        self.name = name
+        self.sr = int(sr or device.default_samplerate)
+        self.blocksize = int(blocksize)
+        self.latency = latency
+        self.anchor_interval_s = float(anchor_interval_s)
+        self.gap_tolerance_s = float(gap_tolerance_s)
+        self.pool_s = float(pool_s)
+        self.stream = None
+        self.input = None
+        # state written by the callback
+        self.frames = 0
+        self.callbacks = 0
+        self.overflows = 0
+        self.gap_frames = 0
+        self.gaps = 0
+        self.pool_misses = 0
+        self.status_flags = None
+        self.last_callback_t: float | None = None
+        self._prev_adc: float | None = None
+        self._prev_frames = 0
+        self._ring = np.zeros((8192, 4), dtype=np.float64)
+        self._ring_i = 0
+        self._ring_read = 0
+        self._pool: collections.deque = collections.deque()
+        self._recent: collections.deque = collections.deque(maxlen=4096)
+        self._zeros = None
+        self._max_frames = 0
+        self._next_anchor_t = 0.0
+        # monitor-side state
+        self.peak = np.zeros(self.channels)
+        self.clips = np.zeros(self.channels, dtype=np.int64)
+        self.stalled = False
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the stream, declare the input in the session, start capturing."""
+        import sounddevice as sd
+
+        self.stream = sd.InputStream(
+            device=self.device.index, channels=self.channels, samplerate=self.sr,
+            dtype="float32", blocksize=self.blocksize, latency=self.latency,
+            callback=self._callback,
+        )
+        self.status_flags = sd.CallbackFlags()
+        info = self.device.to_dict()
+        self.input = self.writer.add_audio_input(
+            self.name, sr=self.sr, channels=self.channels, players=self.players,
+            device=info, latency_s=float(self.stream.latency),
+        )
+        self._max_frames = max(int(self.stream.blocksize or 0), 4096)
+        self._zeros = np.zeros((self.sr, self.channels), dtype=np.float32)
+        self._zeros.fill(0.0)  # touch the pages now, not in the callback
+        self.refill()
+        self.stream.start()
+
+    def refill(self) -> None:
+        """Top the buffer pool up (monitor thread)."""
+        want = max(8, int(self.pool_s * self.sr / self._max_frames))
+        while len(self._pool) < want:
+            buf = np.empty((self._max_frames, self.channels), dtype=np.float32)
+            buf.fill(0.0)
+            self._pool.append(buf)
+
+    def stop(self) -> None:
+        """Stop and close the stream; journal the callback status counts."""
+        if self.stream is not None:
+            try:
+                self.stream.stop()
+                self.stream.close()
+            except Exception as exc:  # noqa: BLE001 - a vanished device
+                log.debug("closing audio stream: %s", exc)
+        self.emit_anchor()
+        if self.input is not None:
+            self.writer.report(
+                "audio_status", t=self.clock.now(), input=self.name,
+                callbacks=self.callbacks, frames=self.frames, overflows=self.overflows,
+                gaps=self.gaps, gap_frames=self.gap_frames, pool_misses=self.pool_misses,
+                flags=str(self.status_flags) if self.status_flags else "",
+            )
+
+    # -- callback (audio thread) --------------------------------------------------------
+
+    def _callback(self, indata, frames, time, status) -> None:
+        now = self.clock.now()
+        adc = time.inputBufferAdcTime
+        ct = time.currentTime
+        if status:
+            self.status_flags |= status
+            if status.input_overflow:
+                self.overflows += 1
+                self.input.overflow(t=now, count=1)
+        if self._prev_adc is not None:
+            missing = int(round((adc - self._prev_adc) * self.sr)) - self._prev_frames
+            if missing > max(self._prev_frames // 2, int(self.gap_tolerance_s * self.sr)):
+                self._pad(missing, t=now - (ct - adc) - missing / self.sr)
+        self._prev_adc = adc
+        self._prev_frames = frames
+        try:
+            buf = self._pool.popleft()
+        except IndexError:
+            buf = None
+        if buf is None or frames > len(buf):
+            self.pool_misses += 1
+            block = indata.copy()
+        else:
+            block = buf[:frames]
+            block[:] = indata
+        start = self.frames
+        self.input.write(block)
+        self.frames = start + frames
+        self._recent.append(block)
+        ring = self._ring
+        ring[self._ring_i % len(ring)] = (start, now, ct, adc)
+        self._ring_i += 1
+        self.callbacks += 1
+        self.last_callback_t = now
+
+    def _pad(self, missing: int, *, t: float) -> None:
+        left = missing
+        while left > 0:
+            n = min(left, len(self._zeros))
+            self.input.write(self._zeros[:n])
+            left -= n
+        self.input.gap(t=t, frames=missing, detected_by="stream_time")
+        self.frames += missing
+        self.gap_frames += missing
+        self.gaps += 1
+
+    # -- monitor thread -----------------------------------------------------------------
+
+    def emit_anchor(self) -> bool:
+        """Journal one anchor from the callbacks since the last one (lowest lag)."""
+        if self.input is None:
+            return False
+        end = self._ring_i
+        begin = max(self._ring_read, end - len(self._ring) + 1)
+        if end <= begin:
+            return False
+        idx = np.arange(begin, end) % len(self._ring)
+        rows = self._ring[idx]
+        best = rows[np.argmin(rows[:, 1] - rows[:, 2])]
+        frame, now, ct, adc = (float(v) for v in best)
+        self.input.anchor(frame=int(frame), t=now - (ct - adc), adc_time=adc,
+                          current_time=ct, callback_t=now)
+        self._ring_read = end
+        return True
+
+    def tick(self, now: float) -> None:
+        """Monitor duties: anchors, pool refill, levels, stall check."""
+        if now >= self._next_anchor_t and self.emit_anchor():
+            self._next_anchor_t = now + self.anchor_interval_s
+        self.refill()
+        peak = np.zeros(self.channels)
+        seen = False
+        while True:
+            try:
+                block = self._recent.popleft()
+            except IndexError:
+                break
+            if len(block):
+                a = np.abs(block).max(axis=0)
+                peak = np.maximum(peak, a)
+                self.clips += (a >= 0.999).astype(np.int64)
+                seen = True
+        if seen:
+            self.peak = peak
+        last = self.last_callback_t
+        stalled = last is not None and now - last > 1.0
+        if stalled and not self.stalled:
+            self.writer.report("device_lost", t=last, input="audio", device=self.device.name,
+                               name=self.name, reason="no audio callbacks for 1 s")
+        elif self.stalled and not stalled:
+            self.writer.report("device_back", t=now, input="audio", device=self.device.name,
+                               name=self.name)
+        self.stalled = stalled
+
+    def player_levels(self) -> dict[str, dict[str, float]]:
+        """Per player: peak level [dBFS] of the latest blocks and clipped blocks."""
+        out = {}
+        for player, chans in self.players.items():
+            idx = [c - 1 for c in chans]
+            p = float(np.max(self.peak[idx])) if idx else 0.0
+            out[player] = {
+                "peak_dbfs": 20 * np.log10(max(p, 1e-6)),
+                "clipped_blocks": int(self.clips[idx].sum()),
+            }
+        return out

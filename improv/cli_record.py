@@ -1,0 +1,253 @@
+"""``improv devices``, ``improv record`` and ``improv setups``."""
+
+from __future__ import annotations
+
+import signal
+
+import click
+
+from improv.output import emit, format_duration, info, print_json, table
+from improv.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
+
+PLAYER_HELP = (
+    "An input of a player: PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS] "
+    "(device by index or case-insensitive name part; channels 1-based, e.g. 1,2 or 1-4). "
+    "Repeat for several inputs and players."
+)
+
+
+def _device_options(f):
+    f = click.option("--jack-midi-server", metavar="NAME",
+                     help="JACK server for MIDI only (e.g. one with a small period).")(f)
+    f = click.option("--jack-server", metavar="NAME",
+                     help="JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")(f)
+    f = click.option("--audio-api", metavar="NAME",
+                     help="Only audio devices of this host API (name part, e.g. JACK, ALSA).")(f)
+    f = click.option("--midi-api", type=click.Choice(["auto", "alsa", "jack", "coremidi", "winmm"]),
+                     default=None, help="MIDI system (default: $IMPROV_MIDI_API or auto).")(f)
+    return f
+
+
+@click.command("devices")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_device_options
+def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
+    """List MIDI input/output ports and audio devices."""
+    from improv.devices import list_audio_devices, list_midi_ports
+    from improv.errors import NoDevicesError
+
+    result: dict = {"midi": [], "audio": [], "problems": []}
+    try:
+        result["midi"] = [p.to_dict() for p in list_midi_ports(
+            api=midi_api, jack_server_name=jack_midi_server or jack_server)]
+    except NoDevicesError as exc:
+        result["problems"].append(f"MIDI: {exc}")
+    try:
+        devs = list_audio_devices(refresh=True, jack_server_name=jack_server)
+        if audio_api:
+            devs = [d for d in devs if audio_api.lower() in d.hostapi.lower()]
+        result["audio"] = [d.to_dict() for d in devs]
+    except NoDevicesError as exc:
+        result["problems"].append(f"audio: {exc}")
+
+    def human(r):
+        click.echo("MIDI ports")
+        table([[p["index"], p["direction"], p["name"], p["api"]] for p in r["midi"]],
+              ["index", "direction", "name", "api"])
+        click.echo("")
+        click.echo("Audio devices")
+        table([[d["index"], d["name"], d["hostapi"], d["input_channels"], d["output_channels"],
+                f"{d['default_samplerate']:.0f}"] for d in r["audio"]],
+              ["index", "name", "host API", "in", "out", "default Hz"])
+        for p in r["problems"]:
+            info(f"warning: {p}")
+
+    emit(result, as_json=as_json, human=human)
+
+
+def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, jack_midi_server):
+    from improv.setups import get_setup, parse_player_spec, setup_inputs
+
+    opts = {"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
+            "jack_midi_server": jack_midi_server}
+    inputs = []
+    if setup:
+        s = get_setup(store_root, setup)
+        inputs.extend(setup_inputs(s))
+        for k, v in s.get("options", {}).items():
+            if opts.get(k) is None:
+                opts[k] = v
+    inputs.extend(parse_player_spec(p) for p in players)
+    return inputs, opts
+
+
+@click.command("record")
+@click.option("--client", required=True, metavar="CODE", help="Client pseudonym code, e.g. C07.")
+@click.option("--therapist", metavar="CODE", help="Therapist code.")
+@click.option("--setup", "setup", metavar="NAME", help="Use a saved setup (see 'improv setups').")
+@click.option("--player", "players", multiple=True, metavar="SPEC", help=PLAYER_HELP)
+@click.option("--save-setup", metavar="NAME", help="Also save these inputs as a setup.")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop after this many seconds (unattended use, tests).")
+@click.option("--samplerate", type=click.IntRange(min=1), metavar="HZ",
+              help="Audio sample rate (default: the device's).")
+@click.option("--blocksize", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="FRAMES", help="Audio block size (0: the host's period).")
+@click.option("--disk-warn-mb", type=click.FloatRange(min=0), default=DISK_WARN_BYTES / 1e6,
+              show_default=True, help="Warn below this much free disk space [MB].")
+@click.option("--disk-stop-mb", type=click.FloatRange(min=0), default=DISK_STOP_BYTES / 1e6,
+              show_default=True, help="Stop cleanly below this much free disk space [MB].")
+@click.option("--no-display", is_flag=True, help="No live display (also off when not a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_device_options
+@click.pass_obj
+def record(app, client, therapist, setup, players, save_setup, duration, samplerate, blocksize,
+           disk_warn_mb, disk_stop_mb, no_display, as_json, midi_api, audio_api, jack_server,
+           jack_midi_server):
+    """Record MIDI and audio of the players until q, Ctrl-C or --duration.
+
+    \b
+    Example:
+      improv record --client C07 --player client=midi:Keyboard \\
+          --player therapist=audio:Scarlett:2 --player client=audio:Scarlett:1
+    """
+    import sys
+
+    from sessions.manifest import check_code
+
+    from improv.errors import ParameterError
+    from improv.recorder import Recorder, summarize
+    from improv.setups import check_inputs, save_setup as _save
+
+    store = app.store
+    try:
+        check_code(client, what="client")
+        if therapist:
+            check_code(therapist, what="therapist")
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    inputs, opts = _inputs_from(store.root, setup, players, midi_api, audio_api, jack_server,
+                                jack_midi_server)
+    check_inputs(inputs)
+    if save_setup:
+        _save(store.root, save_setup, inputs=inputs, options=opts)
+        info(f"saved setup {save_setup!r}")
+    rec = Recorder(
+        store=store, client=client, inputs=inputs, therapist=therapist,
+        setup_name=setup or save_setup, midi_api=opts["midi_api"], audio_api=opts["audio_api"],
+        jack_server=opts["jack_server"], jack_midi_server=opts["jack_midi_server"],
+        sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
+        disk_stop_bytes=int(disk_stop_mb * 1e6),
+    )
+    old_term = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
+    try:
+        rec.start()
+        show = not no_display and sys.stderr.isatty()
+        if show:
+            from improv.live_display import LiveDisplay
+
+            with LiveDisplay(rec) as display:
+                manifest = rec.run(duration_s=duration, on_tick=display.tick)
+        else:
+            info(f"recording session {rec.session_id} "
+                 f"({len(inputs)} inputs; {'for %g s' % duration if duration else 'Ctrl-C stops'})")
+            manifest = rec.run(duration_s=duration)
+    except KeyboardInterrupt:
+        manifest = rec.stop("interrupted")
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    result = summarize(manifest)
+
+    def human(r):
+        info(f"stopped ({r['stop_reason']}) after {format_duration(r['duration_s'])}")
+        click.echo(f"session {r['id']}  {r['status']}  {r['duration_s']:.1f} s  "
+                   f"{r['midi_events']} MIDI events")
+        for a in r["audio"]:
+            click.echo(f"  audio {a['name']}: {a['channels']} ch, {a['frames']} frames at "
+                       f"{a['sr']} Hz, {a['overflows']} overflows, {a['gaps']} gaps "
+                       f"({a['gap_frames']} frames)")
+        for name, n in r["midi_counters"].items():
+            if n:
+                click.echo(f"  {name}: {n}")
+        for e in r["device_events"]:
+            what = e.get("port") or e.get("device") or e.get("what") or ""
+            click.echo(f"  {e['kind']} {what} at {e['t']:.2f} s")
+        for w in r["warnings"]:
+            info(f"warning: {w}")
+
+    emit(result, as_json=as_json, human=human)
+
+
+# -- setups ------------------------------------------------------------------------------
+
+
+@click.group("setups")
+def setups():
+    """Saved recording setups (players and their inputs)."""
+
+
+@setups.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def setups_list(app, as_json):
+    """List saved setups."""
+    from improv.setups import load_setups
+
+    s = load_setups(app.store_path)
+    emit(s, as_json=as_json, human=lambda s: table(
+        [[name, "; ".join(v["players"]), v.get("saved_utc", "")] for name, v in sorted(s.items())],
+        ["name", "players", "saved"]))
+
+
+@setups.command("save")
+@click.argument("name")
+@click.option("--player", "players", multiple=True, required=True, metavar="SPEC",
+              help=PLAYER_HELP)
+@_device_options
+@click.pass_obj
+def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
+    """Save the inputs of --player options as setup NAME (replacing one of that name)."""
+    from sessions.fsutil import make_dir
+
+    from improv.setups import parse_player_spec, save_setup
+
+    inputs = [parse_player_spec(p) for p in players]
+    make_dir(app.store_path)
+    save_setup(app.store_path, name, inputs=inputs,
+               options={"midi_api": midi_api, "audio_api": audio_api,
+                        "jack_server": jack_server, "jack_midi_server": jack_midi_server})
+    info(f"saved setup {name!r} ({len(inputs)} inputs)")
+
+
+@setups.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def setups_show(app, name, as_json):
+    """Show one saved setup."""
+    from improv.setups import get_setup
+
+    s = get_setup(app.store_path, name)
+
+    def human(s):
+        for p in s["players"]:
+            click.echo(f"--player {p}")
+        for k, v in s.get("options", {}).items():
+            click.echo(f"--{k.replace('_', '-')} {v}")
+
+    emit(s, as_json=as_json, human=human)
+
+
+@setups.command("delete")
+@click.argument("name")
+@click.pass_obj
+def setups_delete(app, name):
+    """Delete a saved setup."""
+    from improv.setups import delete_setup
+
+    delete_setup(app.store_path, name)
+    info(f"deleted setup {name!r}")
+
+
+COMMANDS = [devices, record, setups]

@@ -1,0 +1,171 @@
+"""The live terminal display of a recording (rich), and its keys.
+
+Shows elapsed time, per player a level meter and event count, clipping,
+overflow, gap and device warnings, and free disk space.  Keys (only when
+stdin is a terminal): ``m`` drops a marker, ``n`` starts a one-line note
+stamped at the moment ``n`` was pressed (Enter saves it, Esc drops it),
+``q`` stops.  Ctrl-C stops too (SIGINT reaches the main thread).
+
+The display reads :meth:`improv.recorder.Recorder.status` on the caller's
+thread; the key reader runs in its own thread and only calls
+:meth:`Recorder.marker` and :meth:`Recorder.request_stop`.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import threading
+from typing import Any
+
+from improv.output import format_duration
+
+METER_FLOOR_DBFS = -60.0
+"""Lowest level [dBFS] the meter shows."""
+
+
+def meter(peak_dbfs: float | None, *, width: int = 24) -> str:
+    """A text bar for a peak level [dBFS] between METER_FLOOR_DBFS and 0."""
+    if peak_dbfs is None:
+        return " " * width
+    frac = (max(METER_FLOOR_DBFS, min(0.0, peak_dbfs)) - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS
+    n = int(round(frac * width))
+    return "#" * n + "." * (width - n)
+
+
+def render(status: dict[str, Any], *, note: str | None = None):
+    """A rich renderable of a status snapshot."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    free = status.get("free_bytes")
+    head = Text(
+        f"REC {format_duration(status['elapsed_s'])}  session {status.get('session')}  "
+        f"markers {status.get('markers', 0)}  overflows {status.get('overflows', 0)}  "
+        f"gaps {status.get('audio_gaps', 0)}  "
+        f"disk free {'-' if free is None else f'{free / 1e9:.1f} GB'}",
+        style="bold",
+    )
+    table = Table(box=None, pad_edge=False)
+    for col in ("player", "level", "dBFS", "MIDI events", "inputs"):
+        table.add_column(col)
+    for name, p in status["players"].items():
+        level = p.get("peak_dbfs")
+        clip = p.get("clipped_blocks", 0)
+        inputs = ", ".join(
+            i["name"] + ("" if i["connected"] else " (LOST)") for i in p.get("inputs", [])
+        )
+        table.add_row(
+            name,
+            Text(meter(level), style="red" if clip else "green"),
+            "-" if level is None else f"{level:5.1f}" + (" CLIP" if clip else ""),
+            str(p.get("midi_events", 0)),
+            inputs,
+        )
+    parts = [head, table]
+    for w in status.get("warnings", []):
+        parts.append(Text(f"! {w}", style="red"))
+    if note is not None:
+        parts.append(Text(f"note> {note}_", style="yellow"))
+    else:
+        parts.append(Text("m marker   n note   q stop", style="dim"))
+    return Group(*parts)
+
+
+class LiveDisplay:
+    """Context manager showing the recorder's status on stderr.
+
+    Parameters
+    ----------
+    recorder : Recorder
+    keys : bool, optional
+        Read keys from stdin; by default only when stdin is a terminal.
+    """
+
+    def __init__(self, recorder, *, keys: bool | None = None) -> None:
+        from rich.console import Console
+
+        self.recorder = recorder
+        self.console = Console(stderr=True)
+        self.keys = sys.stdin.isatty() if keys is None else keys
+        self._note: str | None = None
+        self._note_t: float | None = None
+        self._live = None
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._old_term = None
+
+    def __enter__(self) -> "LiveDisplay":
+        from rich.live import Live
+
+        self._live = Live(render(self.recorder.status()), console=self.console,
+                          refresh_per_second=5, transient=False)
+        self._live.__enter__()
+        if self.keys:
+            self._start_keys()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+        self._restore_terminal()
+        if self._live is not None:
+            self._live.update(render(self.recorder.status()))
+            self._live.__exit__(*exc)
+
+    def tick(self, recorder=None) -> None:
+        if self._live is not None:
+            self._live.update(render(self.recorder.status(), note=self._note))
+
+    # -- keys ------------------------------------------------------------------------
+
+    def _start_keys(self) -> None:
+        import termios
+        import tty
+
+        fd = sys.stdin.fileno()
+        self._old_term = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        self._thread = threading.Thread(target=self._read_keys, name="improv-keys", daemon=True)
+        self._thread.start()
+
+    def _restore_terminal(self) -> None:
+        if self._old_term is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._old_term)
+            self._old_term = None
+
+    def _read_keys(self) -> None:
+        fd = sys.stdin.fileno()
+        while not self._done.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if not ready:
+                continue
+            ch = os.read(fd, 1).decode("utf-8", errors="ignore")
+            self.handle_key(ch)
+
+    def handle_key(self, ch: str) -> None:
+        """Act on one key (public so tests can drive it without a terminal)."""
+        rec = self.recorder
+        if self._note is not None:
+            if ch in ("\r", "\n"):
+                rec.marker(t=self._note_t, text=self._note, kind="note")
+                self._note, self._note_t = None, None
+            elif ch == "\x1b":
+                self._note, self._note_t = None, None
+            elif ch in ("\x7f", "\b"):
+                self._note = self._note[:-1]
+            elif ch.isprintable():
+                self._note += ch
+            return
+        if ch == "m":
+            rec.marker(kind="marker")
+        elif ch == "n":
+            self._note_t = rec.clock.now()
+            self._note = ""
+        elif ch == "q":
+            rec.request_stop("user")

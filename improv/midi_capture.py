@@ -1,0 +1,242 @@
+"""MIDI capture with python-rtmidi callbacks, stamped on the session clock.
+
+Real-time contract
+------------------
+rtmidi calls :meth:`MidiCapture._on_message` on its own thread (for JACK: the
+JACK process thread of the MIDI server) for every message.  The callback
+reads the session clock, does a few float operations and puts one tuple on
+the session writer's queue; no I/O, no logging, no locks.  If the writer's
+queue holds more than ``max_queue`` items (a stalled disk), the message is
+not queued but *counted* (``midi_queue_overflows`` in the manifest's
+``midi.counters``): the loss is stored, never silent.
+
+Time stamps
+-----------
+Each port's first message is anchored on arrival: ``t = clock.now()`` in the
+callback.  For later messages rtmidi passes the backend's delta time (JACK:
+``jack_get_time`` at the process cycle; ALSA: the sequencer's event time);
+its running sum ``b`` is the backend's own clock for that port.  The stamp
+is ``t = b + offset``, where ``offset`` tracks the lower envelope of
+``arrival - b``: it drops at once to a smaller value and rises by at most
+``relax_ppm`` per second (clock drift), and never lags the arrival by more
+than ``max_correction_s``.  Late callbacks (the GIL held by another thread,
+a busy CPU) therefore do not move the stamp, and ``t <= arrival`` always.
+The raw delta is stored beside ``t`` (``delta_s``; empty for a port's first
+message, where rtmidi always reports 0).
+
+Lost ports
+----------
+:meth:`MidiCapture.poll` (called by the recorder's monitor thread, not a
+callback) compares the ports that exist with the ports being recorded.  A
+port that vanished is journaled as ``device_lost``; when a port of the same
+name appears again it is re-opened, journaled as ``device_back`` with the
+gap, and its first message is anchored anew.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from improv.devices import MidiPort, jack_server, open_midi_in, same_port_name
+from improv.setups import PlayerInput
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUE = 500_000
+"""Writer queue depth [items] above which MIDI messages are counted, not queued
+(about 4 minutes of a 2,000 messages/s burst with no disk progress)."""
+
+
+@dataclass
+class MidiPortState:
+    """Live state of one recorded MIDI port (read by the display)."""
+
+    player: str
+    port_name: str
+    index: int
+    midi_in: Any = None
+    connected: bool = False
+    first: bool = True
+    backend_s: float = 0.0
+    offset_s: float = 0.0
+    last_arrival_s: float = 0.0
+    events: int = 0
+    overflows: int = 0
+    backend_errors: int = 0
+    lost_at: float | None = None
+    gaps: list = field(default_factory=list)
+
+
+class MidiCapture:
+    """Record MIDI input ports into a session.
+
+    Parameters
+    ----------
+    writer : sessions.writer.SessionWriter
+    clock : SessionClock
+        ``now()`` -> seconds since session start.
+    inputs : list of (PlayerInput, MidiPort)
+        Resolved ports (see :func:`improv.devices.match_midi_port`).
+    api : str, optional
+        rtmidi API name the ports were listed with.
+    jack_server_name : str, optional
+        JACK server for the MIDI clients.
+    client_name : str
+        MIDI client name (JACK client / ALSA client).
+    max_queue : int [items]
+        See the module docstring.
+    relax_ppm : float [1e-6 s/s]
+        Largest upward drift rate of the backend-to-session offset.
+    max_correction_s : float [seconds]
+        Largest correction of a late arrival.
+    """
+
+    def __init__(self, *, writer, clock, inputs: list[tuple[PlayerInput, MidiPort]],
+                 api: str | None = None, jack_server_name: str | None = None,
+                 client_name: str = "improv", max_queue: int = MAX_QUEUE,
+                 relax_ppm: float = 500.0, max_correction_s: float = 0.020) -> None:
+        self.writer = writer
+        self.clock = clock
+        self.api = api
+        self.jack_server_name = jack_server_name
+        self.client_name = client_name
+        self.max_queue = int(max_queue)
+        self.relax = float(relax_ppm) * 1e-6
+        self.max_correction_s = float(max_correction_s)
+        self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index)
+                      for i, p in inputs]
+        self._lister = None
+        self.last_error: str | None = None
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open every port (declaring it in the session) and start the callbacks."""
+        for n, st in enumerate(self.ports):
+            self.writer.add_midi_input(st.port_name, player=st.player,
+                                       device={"api": self.api, "index": st.index})
+            midi_in, _ = open_midi_in(api=self.api, client_name=self.client_name,
+                                      jack_server_name=self.jack_server_name)
+            midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
+            midi_in.set_callback(self._on_message, st)
+            midi_in.set_error_callback(self._on_error, st)
+            st.midi_in = midi_in
+            self._open(st, st.index, n)
+        self._lister, _ = open_midi_in(api=self.api, client_name=f"{self.client_name}-watch",
+                                       jack_server_name=self.jack_server_name)
+
+    def _open(self, st: MidiPortState, index: int, n: int | None = None) -> None:
+        n = self.ports.index(st) if n is None else n
+        with jack_server(self.jack_server_name):
+            st.midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
+        st.first = True
+        st.connected = True
+
+    def stop(self) -> None:
+        """Close every port and store the counters (also when zero)."""
+        now = self.clock.now()
+        for st in self.ports:
+            if st.lost_at is not None:  # lost and never back: the gap runs to the end
+                st.gaps.append((st.lost_at, now))
+                self.writer.report("midi_gap", t=st.lost_at, end=now, port=st.port_name,
+                                   player=st.player)
+        for st in self.ports:
+            if st.midi_in is not None:
+                try:
+                    st.midi_in.cancel_callback()
+                    st.midi_in.close_port()
+                    st.midi_in.delete()
+                except Exception as exc:  # noqa: BLE001 - closing a dead port
+                    log.debug("closing MIDI port: %s", exc)
+                st.midi_in = None
+        if self._lister is not None:
+            self._lister.delete()
+            self._lister = None
+        count = getattr(self.writer, "count", None)
+        overflows = sum(st.overflows for st in self.ports)
+        errors = sum(st.backend_errors for st in self.ports)
+        if count is not None:
+            count("midi_queue_overflows", overflows)
+            count("midi_backend_errors", errors)
+        else:  # pragma: no cover - older sessions package
+            self.writer._journal("count", name="midi_queue_overflows", n=overflows)
+            self.writer._journal("count", name="midi_backend_errors", n=errors)
+
+    # -- callbacks (rtmidi thread) ------------------------------------------------------
+
+    def _on_message(self, message, st: MidiPortState) -> None:
+        arrival = self.clock.now()
+        data, delta = message
+        if st.first:
+            st.first = False
+            st.backend_s = 0.0
+            st.offset_s = arrival
+            t = arrival
+            d = None
+        else:
+            st.backend_s += delta
+            off = arrival - st.backend_s
+            offset = st.offset_s + (arrival - st.last_arrival_s) * self.relax
+            if off < offset:
+                offset = off
+            elif off - offset > self.max_correction_s:
+                offset = off - self.max_correction_s
+            st.offset_s = offset
+            t = st.backend_s + offset
+            d = delta
+        st.last_arrival_s = arrival
+        if self.writer.queue_depth > self.max_queue:
+            st.overflows += 1
+            return
+        self.writer.midi(t, player=st.player, port=st.port_name, data=data, delta_s=d)
+        st.events += 1
+
+    def _on_error(self, kind, message, st: MidiPortState) -> None:
+        st.backend_errors += 1
+        self.last_error = str(message)
+
+    # -- monitor thread -----------------------------------------------------------------
+
+    def poll(self) -> list[tuple[str, MidiPortState]]:
+        """Check which ports vanished or came back; returns the changes.
+
+        Each change is ``("lost" | "back", state)``; both are journaled.
+        """
+        if self._lister is None:
+            return []
+        try:
+            names = self._lister.get_ports()
+        except Exception as exc:  # noqa: BLE001 - the MIDI system itself went away
+            log.debug("listing MIDI ports failed: %s", exc)
+            names = []
+        changes = []
+        now = self.clock.now()
+        for st in self.ports:
+            match = next((i for i, n in enumerate(names) if same_port_name(n, st.port_name)), None)
+            if st.connected and match is None:
+                st.connected = False
+                st.lost_at = now
+                try:
+                    st.midi_in.close_port()
+                except Exception:  # noqa: BLE001
+                    pass
+                self.writer.report("device_lost", t=now, input="midi", port=st.port_name,
+                                   player=st.player)
+                changes.append(("lost", st))
+            elif not st.connected and match is not None:
+                try:
+                    self._open(st, match)
+                except Exception as exc:  # noqa: BLE001 - try again at the next poll
+                    log.debug("re-opening %s failed: %s", st.port_name, exc)
+                    continue
+                start = st.lost_at if st.lost_at is not None else now
+                st.gaps.append((start, now))
+                self.writer.report("device_back", t=now, input="midi", port=st.port_name,
+                                   player=st.player, gap_start=start, gap_s=now - start)
+                self.writer.report("midi_gap", t=start, end=now, port=st.port_name,
+                                   player=st.player)
+                st.lost_at = None
+                changes.append(("back", st))
+        return changes

@@ -1,0 +1,479 @@
+"""Live recording: several MIDI ports and audio devices on one session clock.
+
+:class:`Recorder` resolves the player inputs to devices (so that a wrong name
+fails before a session exists), creates the session, starts one
+:class:`~improv.midi_capture.MidiCapture` for all MIDI ports and one
+:class:`~improv.audio_capture.AudioCapture` per audio device, and runs a
+monitor thread that
+
+* turns audio callback times into clock anchors and refills buffer pools,
+* polls the MIDI ports for devices that vanished or came back,
+* watches free disk space (a ``disk_low`` warning below ``disk_warn_bytes``,
+  a clean stop below ``disk_stop_bytes``) and the writer's error (a failed
+  write stops the recording cleanly, keeping what was flushed),
+
+and stops on request (``q``, Ctrl-C, ``--duration``, a fault) by closing the
+streams and finalising the session.
+
+Threads: audio and MIDI callbacks (stamp, copy, enqueue), the session
+writer's thread (all file I/O), the monitor thread, and the caller's thread
+(display, keys, :meth:`Recorder.run`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sessions.writer import disk_free_bytes
+
+from improv.audio_capture import AudioCapture
+from improv.clock import SessionClock
+from improv.devices import (
+    DEFAULT_JACK_CLIENT,
+    init_portaudio,
+    list_audio_devices,
+    list_midi_ports,
+    match_audio_device,
+    match_midi_port,
+)
+from improv.errors import ParameterError
+from improv.midi_capture import MidiCapture
+from improv.setups import PlayerInput, check_inputs
+
+log = logging.getLogger(__name__)
+
+DISK_WARN_BYTES = 2 * 1024**3
+"""Free space [bytes] below which a ``disk_low`` warning is journaled
+(about 90 minutes of two 48 kHz float channels)."""
+DISK_STOP_BYTES = 256 * 1024**2
+"""Free space [bytes] below which the recording stops cleanly, leaving room
+to finalise (SMF, manifest, catalog)."""
+
+
+@dataclass
+class AudioPlan:
+    device: Any
+    channels: int
+    players: dict[str, list[int]] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass
+class Plan:
+    """Inputs resolved to devices."""
+
+    midi: list = field(default_factory=list)  # (PlayerInput, MidiPort)
+    audio: list[AudioPlan] = field(default_factory=list)
+    midi_api: str | None = None
+
+
+def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
+                   audio_api: str | None = None, jack_server: str | None = None,
+                   jack_midi_server: str | None = None,
+                   jack_client_name: str = DEFAULT_JACK_CLIENT) -> Plan:
+    """Match every player input to a device.
+
+    Raises
+    ------
+    ParameterError, DeviceError, AmbiguousDeviceError, NoDevicesError
+        Before anything is recorded.
+    """
+    check_inputs(inputs)
+    plan = Plan()
+    midi_inputs = [i for i in inputs if i.kind == "midi"]
+    if midi_inputs:
+        ports = list_midi_ports(api=midi_api, jack_server_name=jack_midi_server or jack_server)
+        plan.midi_api = ports[0].api if ports else None
+        if plan.midi_api is None:
+            from improv.devices import open_midi_in
+
+            m, plan.midi_api = open_midi_in(api=midi_api,
+                                            jack_server_name=jack_midi_server or jack_server)
+            m.delete()
+        used: dict[str, str] = {}
+        for i in midi_inputs:
+            port = match_midi_port(i.device, ports=ports)
+            if port.name in used:
+                raise ParameterError(
+                    f"--player {i.spec!r} and {used[port.name]!r} both name MIDI port {port.name!r}"
+                )
+            used[port.name] = i.spec
+            plan.midi.append((i, port))
+    audio_inputs = [i for i in inputs if i.kind == "audio"]
+    if audio_inputs:
+        init_portaudio(jack_server_name=jack_server, jack_client_name=jack_client_name)
+        devices = list_audio_devices()
+        by_index: dict[int, AudioPlan] = {}
+        for i in audio_inputs:
+            dev = match_audio_device(i.device, devices=devices, hostapi=audio_api)
+            top = max(i.channels)
+            if top > dev.input_channels:
+                raise ParameterError(
+                    f"--player {i.spec!r}: device {dev.name!r} has {dev.input_channels} input "
+                    f"channels, channel {top} asked for"
+                )
+            ap = by_index.setdefault(dev.index, AudioPlan(device=dev, channels=0))
+            ap.channels = max(ap.channels, top)
+            have = {c for cs in ap.players.values() for c in cs}
+            clash = sorted(have & set(i.channels))
+            if clash:
+                raise ParameterError(
+                    f"--player {i.spec!r}: channel(s) {clash} of {dev.name!r} already belong "
+                    "to another player"
+                )
+            ap.players.setdefault(i.player, []).extend(i.channels)
+        names: set[str] = set()
+        for ap in by_index.values():
+            base = "".join(c if c.isalnum() else "-" for c in ap.device.name).strip("-")[:32]
+            name = base or "audio"
+            if name in names:
+                name = f"{name}-{ap.device.index}"
+            names.add(name)
+            ap.name = name
+            plan.audio.append(ap)
+    return plan
+
+
+class Recorder:
+    """One live recording session.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    client : str
+        Client pseudonym code (never logged at info level).
+    inputs : list of PlayerInput
+    therapist : str, optional
+    setup_name : str, optional
+        Stored in the manifest's settings.
+    clock : SessionClock, optional
+        Injected for tests; a new :class:`SessionClock` by default.
+    midi_api, audio_api : str, optional
+        rtmidi API name; PortAudio host API name substring (e.g. ``JACK``).
+    jack_server, jack_midi_server : str, optional
+        JACK server names (MIDI may use a separate one).
+    sr : int [Hz], optional
+        Audio sample rate (the device default if None).
+    blocksize : int [frames]
+        Audio block size (0: the host's choice).
+    disk_warn_bytes, disk_stop_bytes : int [bytes]
+        Free-space thresholds (see the module docstring).
+    disk_free : callable, optional
+        ``f(path) -> free bytes``; :func:`sessions.writer.disk_free_bytes` by default.
+    poll_interval_s : float [seconds]
+        Monitor period.
+    port_poll_s : float [seconds]
+        How often MIDI ports are checked for loss and return.
+    flush_interval_s : float [seconds]
+        Longest time between journal flushes (at most 1 s: what a crash may lose).
+    """
+
+    def __init__(self, *, store, client: str, inputs: list[PlayerInput],
+                 therapist: str | None = None, setup_name: str | None = None,
+                 clock: SessionClock | None = None, midi_api: str | None = None,
+                 audio_api: str | None = None, jack_server: str | None = None,
+                 jack_midi_server: str | None = None, sr: int | None = None,
+                 blocksize: int = 0, disk_warn_bytes: int = DISK_WARN_BYTES,
+                 disk_stop_bytes: int = DISK_STOP_BYTES,
+                 disk_free: Callable[[Any], int] | None = None, poll_interval_s: float = 0.1,
+                 port_poll_s: float = 0.5, flush_interval_s: float = 0.5,
+                 jack_client_name: str = DEFAULT_JACK_CLIENT) -> None:
+        if disk_stop_bytes > disk_warn_bytes:
+            raise ParameterError(
+                f"disk_stop_bytes ({disk_stop_bytes}) must not exceed disk_warn_bytes "
+                f"({disk_warn_bytes})"
+            )
+        self.store = store
+        self.client = client
+        self.inputs = list(inputs)
+        self.therapist = therapist
+        self.setup_name = setup_name
+        self.clock = clock
+        self.midi_api = midi_api
+        self.audio_api = audio_api
+        self.jack_server = jack_server
+        self.jack_midi_server = jack_midi_server
+        self.sr = sr
+        self.blocksize = blocksize
+        self.disk_warn_bytes = int(disk_warn_bytes)
+        self.disk_stop_bytes = int(disk_stop_bytes)
+        self.disk_free = disk_free or disk_free_bytes
+        self.poll_interval_s = poll_interval_s
+        self.port_poll_s = port_poll_s
+        self.flush_interval_s = flush_interval_s
+        self.jack_client_name = jack_client_name
+        self.writer = None
+        self.midi: MidiCapture | None = None
+        self.audio: list[AudioCapture] = []
+        self.stop_reason: str | None = None
+        self.free_bytes: int | None = None
+        self.disk_warned = False
+        self.warnings: list[str] = []
+        self.markers = 0
+        self._stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+        self._stopped_at: float | None = None
+        self._lock = threading.Lock()
+        self.manifest: dict | None = None
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    @property
+    def players(self) -> list[str]:
+        out: list[str] = []
+        for i in self.inputs:
+            if i.player not in out:
+                out.append(i.player)
+        return out
+
+    def start(self) -> "Recorder":
+        """Resolve the devices, create the session and start every capture."""
+        plan = resolve_inputs(
+            self.inputs, midi_api=self.midi_api, audio_api=self.audio_api,
+            jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
+            jack_client_name=self.jack_client_name,
+        )
+        self.clock = self.clock or SessionClock()
+        started = getattr(self.clock, "started_utc", None)
+        settings = {
+            "setup": self.setup_name,
+            "inputs": [i.spec for i in self.inputs],
+            "clock": self.clock.describe() if hasattr(self.clock, "describe") else {},
+            "midi_api": plan.midi_api,
+            "audio_api": self.audio_api,
+            "jack_server": self.jack_server,
+            "jack_midi_server": self.jack_midi_server,
+            "disk_warn_bytes": self.disk_warn_bytes,
+            "disk_stop_bytes": self.disk_stop_bytes,
+        }
+        self.writer = self.store.create_session(
+            client=self.client, players=self.players, therapist=self.therapist,
+            started=started, settings=settings, flush_interval=self.flush_interval_s,
+        )
+        log.info("recording session %s", self.writer.id)
+        try:
+            if plan.midi:
+                self.midi = MidiCapture(
+                    writer=self.writer, clock=self.clock, inputs=plan.midi, api=plan.midi_api,
+                    jack_server_name=self.jack_midi_server or self.jack_server,
+                    client_name=self.jack_client_name,
+                )
+                self.midi.start()
+            for ap in plan.audio:
+                cap = AudioCapture(
+                    writer=self.writer, clock=self.clock, device=ap.device, channels=ap.channels,
+                    players=ap.players, name=ap.name, sr=self.sr, blocksize=self.blocksize,
+                )
+                cap.start()
+                self.audio.append(cap)
+        except BaseException:
+            self._shutdown("start_failed")
+            raise
+        self._check_disk()
+        self._monitor = threading.Thread(target=self._monitor_loop, name="improv-monitor",
+                                         daemon=True)
+        self._monitor.start()
+        return self
+
+    @property
+    def session_id(self) -> str | None:
+        return None if self.writer is None else self.writer.id
+
+    def request_stop(self, reason: str) -> None:
+        """Ask :meth:`run` to stop (any thread; the first reason wins)."""
+        with self._lock:
+            if self.stop_reason is None:
+                self.stop_reason = reason
+                self._stopped_at = self.clock.now()
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for a stop request; True if one came."""
+        return self._stop.wait(timeout)
+
+    def run(self, *, duration_s: float | None = None,
+            on_tick: Callable[["Recorder"], None] | None = None,
+            tick_s: float = 0.2) -> dict:
+        """Record until a stop request or ``duration_s``; then finalise.
+
+        Ctrl-C (KeyboardInterrupt) stops and finalises too.
+
+        Returns
+        -------
+        dict
+            The final manifest.
+        """
+        try:
+            while not self._stop.is_set():
+                if duration_s is not None and self.clock.now() >= duration_s:
+                    self.request_stop("duration")
+                    break
+                if on_tick is not None:
+                    on_tick(self)
+                wait = tick_s
+                if duration_s is not None:
+                    wait = min(wait, max(0.0, duration_s - self.clock.now()))
+                self._stop.wait(wait)
+        except KeyboardInterrupt:
+            self.request_stop("interrupted")
+        return self.stop()
+
+    def stop(self, reason: str = "stopped") -> dict:
+        """Stop every capture and finalise the session; returns the manifest."""
+        self.request_stop(reason)
+        if self._monitor is not None and self._monitor is not threading.current_thread():
+            self._monitor.join(timeout=5)
+        return self._shutdown(self.stop_reason or reason)
+
+    def _shutdown(self, reason: str) -> dict:
+        if self.manifest is not None:
+            return self.manifest
+        for cap in self.audio:
+            cap.stop()
+        if self.midi is not None:
+            self.midi.stop()
+        if self.writer is None:
+            return {}
+        end = self._stopped_at if self._stopped_at is not None else self.clock.now()
+        self.writer.report("stop", t=end, reason=reason)
+        if self.warnings:
+            self.writer.report("warnings", t=end, messages=list(self.warnings))
+        self.manifest = self.writer.finalize(duration_s=end)
+        return self.manifest
+
+    # -- annotations -------------------------------------------------------------------
+
+    def marker(self, *, t: float | None = None, text: str = "", kind: str = "marker") -> float:
+        """Drop a marker (``kind="marker"``) or a note (``kind="note"``) at ``t``.
+
+        ``t`` [seconds] defaults to now; for a note pass the time its key was
+        pressed, not when its text was finished.  Returns ``t``.
+        """
+        if kind not in ("marker", "note"):
+            raise ParameterError(f"kind must be 'marker' or 'note', got {kind!r}")
+        t = self.clock.now() if t is None else float(t)
+        self.writer.marker(t, text=text, kind=kind, by=self.therapist)
+        self.markers += 1
+        return t
+
+    # -- monitor thread ----------------------------------------------------------------
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _check_disk(self) -> None:
+        try:
+            free = int(self.disk_free(self.writer.folder))
+        except OSError:
+            return
+        self.free_bytes = free
+        now = self.clock.now()
+        if free < self.disk_warn_bytes and not self.disk_warned:
+            self.disk_warned = True
+            self.writer.report("disk_low", t=now, free_bytes=free,
+                               warn_bytes=self.disk_warn_bytes, stop_bytes=self.disk_stop_bytes)
+            self._warn(f"disk space low: {free / 1e6:.0f} MB free")
+        if free < self.disk_stop_bytes:
+            self.writer.report("warning", t=now, what="disk_full_stop", free_bytes=free)
+            self._warn(f"stopped: only {free / 1e6:.0f} MB free")
+            self.request_stop("disk_low")
+
+    def _monitor_loop(self) -> None:
+        next_port = 0.0
+        next_disk = 0.0
+        while not self._stop.wait(self.poll_interval_s):
+            try:
+                now = self.clock.now()
+                for cap in self.audio:
+                    cap.tick(now)
+                    if cap.stalled:
+                        self._warn(f"audio device {cap.device.name!r} stopped delivering")
+                if self.midi is not None and now >= next_port:
+                    next_port = now + self.port_poll_s
+                    for change, st in self.midi.poll():
+                        if change == "lost":
+                            self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
+                        else:
+                            self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
+                if now >= next_disk:
+                    next_disk = now + 1.0
+                    self._check_disk()
+                if self.writer.error is not None:
+                    self._warn(f"writing failed: {self.writer.error}")
+                    self.request_stop("write_error")
+            except Exception as exc:  # noqa: BLE001 - the monitor must keep running
+                log.warning("recorder monitor: %s", exc)
+
+    # -- status for the display --------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """A snapshot for the live display (no client code, no note text)."""
+        players: dict[str, dict[str, Any]] = {
+            p: {"midi_events": 0, "peak_dbfs": None, "clipped_blocks": 0, "inputs": []}
+            for p in self.players
+        }
+        overflows = 0
+        gaps = 0
+        if self.midi is not None:
+            for st in self.midi.ports:
+                p = players[st.player]
+                p["midi_events"] += st.events
+                p["inputs"].append({"kind": "midi", "name": st.port_name,
+                                    "connected": st.connected})
+                overflows += st.overflows
+        for cap in self.audio:
+            for player, lv in cap.player_levels().items():
+                p = players[player]
+                p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
+                    p["peak_dbfs"], lv["peak_dbfs"])
+                p["clipped_blocks"] += lv["clipped_blocks"]
+                p["inputs"].append({"kind": "audio", "name": cap.name,
+                                    "connected": not cap.stalled})
+            overflows += cap.overflows
+            gaps += cap.gaps
+        return {
+            "session": self.session_id,
+            "elapsed_s": self.clock.now() if self.clock else 0.0,
+            "players": players,
+            "overflows": overflows,
+            "audio_gaps": gaps,
+            "markers": self.markers,
+            "free_bytes": self.free_bytes,
+            "warnings": list(self.warnings),
+            "queue_depth": self.writer.queue_depth if self.writer else 0,
+        }
+
+
+def summarize(manifest: dict) -> dict[str, Any]:
+    """The facts of a finished recording that the CLI shows (no client code)."""
+    audio = [
+        {
+            "name": a["name"], "sr": a["sr"], "channels": a["channels"], "frames": a["frames"],
+            "t0": a.get("t0"), "drift_ppm": a.get("drift_ppm"), "overflows": a.get("overflows", 0),
+            "gaps": len(a.get("gaps", [])),
+            "gap_frames": sum(g["frames"] for g in a.get("gaps", [])),
+        }
+        for a in manifest.get("audio", [])
+    ]
+    events = manifest.get("events", [])
+    stop = next((e for e in events if e.get("kind") == "stop"), {})
+    return {
+        "id": manifest.get("id"),
+        "status": manifest.get("status"),
+        "duration_s": manifest.get("duration_s"),
+        "stop_reason": stop.get("reason"),
+        "midi_events": manifest.get("midi", {}).get("events", 0),
+        "midi_counters": manifest.get("midi", {}).get("counters", {}),
+        "audio": audio,
+        "device_events": [e for e in events if e.get("kind") in
+                          ("device_lost", "device_back", "midi_gap", "disk_low", "warning")],
+        "warnings": manifest.get("warnings", []),
+    }
