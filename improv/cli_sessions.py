@@ -264,3 +264,17 @@ def reindex(app, as_json: bool) -> None:
             click.echo(f"  skipped {sid}: {why}")
 
     emit(result, as_json=as_json, human=human)
+
+
+@sessions.command()
+@click.option("--duration", type=click.FloatRange(10, 3600), default=90.0, show_default=True,
+              help="Length in seconds.")
+@json_option
+@click.pass_obj
+def demo(app, duration: float, as_json: bool) -> None:
+    """Generate a demo session (a synthetic duet, marked as demo)."""
+    from improv.demo import create_demo_session
+
+    m = create_demo_session(app.store, duration=duration)
+    emit({"id": m["id"], "duration_s": m["duration_s"], "demo": True}, as_json=as_json,
+         human=lambda r: click.echo(f"created demo session {r['id']} ({format_duration(r['duration_s'])})"))

@@ -115,15 +115,22 @@ class MidiEvents:
             (np.nan if r[3] is None else r[3] for r in rows), dtype=np.float64, count=n
         )
         raw = [bytes(r[4]) for r in rows]
-        three = np.zeros((n, 3), dtype=np.uint8)
-        for i, b in enumerate(raw):
-            k = min(3, len(b))
-            three[i, :k] = np.frombuffer(b[:k], dtype=np.uint8)
+        return cls._from_columns(
+            t, [r[1] for r in rows], [r[2] for r in rows], delta, raw
+        )
+
+    @classmethod
+    def _from_columns(cls, t, players, ports, delta, raw) -> "MidiEvents":
+        n = len(raw)
+        # first three bytes of every message, zero-padded, in one pass
+        three = np.frombuffer(
+            b"".join(b[:3].ljust(3, b"\0") for b in raw), dtype=np.uint8
+        ).reshape(n, 3)
         return cls(
-            t=t,
-            player=np.array([r[1] for r in rows], dtype=object),
-            port=np.array([r[2] for r in rows], dtype=object),
-            delta_s=delta,
+            t=np.asarray(t, dtype=np.float64),
+            player=np.array(players, dtype=object).reshape(n),
+            port=np.array(ports, dtype=object).reshape(n),
+            delta_s=np.asarray(delta, dtype=np.float64),
             status=three[:, 0].copy(),
             data1=three[:, 1].copy(),
             data2=three[:, 2].copy(),
@@ -203,23 +210,41 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
         if not text and allow_partial_tail:
             return MidiEvents.empty(), partial
         raise SessionFormatError(f"{path}: missing or wrong header line")
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line:
-            continue
-        parts = line.split("\t")
-        if len(parts) != 5:
-            raise SessionFormatError(f"{path}:{number}: expected 5 tab-separated fields")
+    body = lines[1:]
+    if body and body[-1] == "":
+        body.pop()
+    fields = [line.split("\t") for line in body]
+    bad = next((i for i, f in enumerate(fields) if len(f) != 5), None)
+    if bad is not None:
+        raise SessionFormatError(f"{path}:{bad + 2}: expected 5 tab-separated fields")
+    n = len(fields)
+    if n == 0:
+        return MidiEvents.empty(), partial
+    cols = list(zip(*fields))
+    try:
+        t = np.array(cols[0], dtype=np.float64)
+        delta = np.array([d if d else "nan" for d in cols[3]], dtype=np.float64)
+    except ValueError:
+        for number, f in enumerate(fields, start=2):
+            for text in (f[0], f[3] or "nan"):
+                try:
+                    float(text)
+                except ValueError as exc:
+                    raise SessionFormatError(f"{path}:{number}: {exc}") from None
+        raise  # pragma: no cover
+    raw = []
+    for number, h in enumerate(cols[4], start=2):
         try:
-            t = float(parts[0])
-            delta = float(parts[3]) if parts[3] else None
-            data = bytes.fromhex(parts[4])
+            b = bytes.fromhex(h)
         except ValueError as exc:
             raise SessionFormatError(f"{path}:{number}: {exc}") from None
-        if not data or not math.isfinite(t):
+        if not b:
             raise SessionFormatError(f"{path}:{number}: empty message or bad time")
-        rows.append((t, parts[1], parts[2], delta, data))
-    return MidiEvents.from_rows(rows), partial
+        raw.append(b)
+    if not np.all(np.isfinite(t)):
+        number = int(np.flatnonzero(~np.isfinite(t))[0]) + 2
+        raise SessionFormatError(f"{path}:{number}: empty message or bad time")
+    return MidiEvents._from_columns(t, cols[1], cols[2], delta, raw), partial
 
 
 def truncate_partial_tail(path: Path) -> int:

@@ -156,6 +156,17 @@ def complete_session(
         audio["clock_residual_ms_max"] = clock["residual_ms_max"]
         end_times.append(audio["t0"] + audio["frames"] / audio["sr"])
 
+    # Hash the audio (the bulk of the bytes) on a second thread while the
+    # event log is read and the SMF is built; hashlib releases the GIL.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
+    audio_sums = pool.submit(
+        lambda: {a["file"]: sha256_file(folder / a["file"]) for a in manifest["audio"]
+                 if (folder / a["file"]).exists()}
+    )
+    pool.shutdown(wait=False)
+
     midi_path = folder / mf.MIDI_LOG
     if recovered:
         dropped = truncate_partial_tail(midi_path)
@@ -192,7 +203,11 @@ def complete_session(
         manifest["smf"] = None
         manifest.setdefault("warnings", []).append(f"no Standard MIDI File written: {exc}")
 
-    manifest["checksums"] = compute_checksums(folder, manifest)
+    sums = audio_sums.result()
+    for rel in [mf.MIDI_LOG] + ([manifest["smf"]["file"]] if manifest.get("smf") else []):
+        if (folder / rel).exists():
+            sums[rel] = sha256_file(folder / rel)
+    manifest["checksums"] = sums
     manifest["status"] = "recovered" if recovered else status
     if recovered:
         recovery["recovered_utc"] = ann.utc_now()

@@ -41,17 +41,24 @@ def _chunk(body: bytes) -> bytes:
     return b"MTrk" + struct.pack(">I", len(body)) + body
 
 
+_VARLEN_CACHE = [bytes(encode_variable_int(i)) for i in range(1 << 14)]
+
+
+def _varlen(value: int) -> bytes:
+    return _VARLEN_CACHE[value] if value < 16384 else bytes(encode_variable_int(value))
+
+
 def _track(items: list[tuple[int, int, bytes]]) -> bytes:
     """items: (tick, order, encoded event); sorted stably by tick."""
     items.sort(key=lambda x: (x[0], x[1]))
-    out = bytearray()
+    out = []
     last = 0
     for tick, _, ev in items:
-        out += bytes(encode_variable_int(tick - last))
-        out += ev
+        out.append(_varlen(tick - last))
+        out.append(ev)
         last = tick
-    out += b"\x00\xff\x2f\x00"
-    return bytes(out)
+    out.append(b"\x00\xff\x2f\x00")
+    return b"".join(out)
 
 
 def seconds_to_ticks(t: np.ndarray | float) -> np.ndarray:
@@ -88,21 +95,23 @@ def encode_smf(
         System common / real-time messages left out.
     """
     tracks: dict[str, list[tuple[int, int, bytes]]] = {p: [] for p in players}
+    rows = list(events)
+    ticks = seconds_to_ticks([r[0] for r in rows]).tolist() if rows else []
     skipped = 0
-    order = 0
-    for t, player, data in events:
-        data = bytes(data)
+    for order, ((_, player, data), tick) in enumerate(zip(rows, ticks)):
         status = data[0]
         if status == 0xF0:
-            ev = b"\xf0" + bytes(encode_variable_int(len(data) - 1)) + data[1:]
+            data = bytes(data)
+            ev = b"\xf0" + _varlen(len(data) - 1) + data[1:]
         elif status >= 0xF1 or status < 0x80:
             skipped += 1
             continue
         else:
             ev = data
-        tick = int(seconds_to_ticks(t))
-        tracks.setdefault(player, []).append((tick, order, ev))
-        order += 1
+        track = tracks.get(player)
+        if track is None:
+            track = tracks[player] = []
+        track.append((tick, order, ev))
 
     conductor: list[tuple[int, int, bytes]] = [
         (0, -3, _meta(0x03, title.encode("utf-8"))),

@@ -1,0 +1,145 @@
+"""A generated demo session: a synthetic duet, clearly marked as demo.
+
+The client plays short melodic phrases on a keyboard (MIDI, around 96 BPM,
+with rubato and dynamics); the therapist answers on drum pads, first
+imitating the client's rhythm about 0.4 s later, then leading a steady
+groove that the client joins; there is a silence, and a closing part played
+together.  Both players are also "heard" by a two-channel microphone input
+(channel 1 client, channel 2 therapist) synthesised from the same notes, so
+the demo has audio and MIDI on one clock, plus two markers.
+
+Nothing here is real client data: the client code is ``DEMO`` and the
+session is flagged ``demo`` in its manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DEMO_CLIENT = "DEMO"
+
+
+@dataclass(frozen=True)
+class DemoNote:
+    player: str
+    start: float
+    end: float
+    pitch: int
+    velocity: int
+    channel: int
+
+
+def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
+    """The demo's notes (deterministic for a seed), times in seconds."""
+    rng = np.random.default_rng(seed)
+    notes: list[DemoNote] = []
+    beat = 60.0 / 96.0
+    scale = [60, 62, 64, 67, 69, 72]
+
+    def phrase(t0: float, n: int, *, rubato: float) -> list[tuple[float, int, int]]:
+        out, t = [], t0
+        for i in range(n):
+            pitch = scale[int(rng.integers(len(scale)))]
+            vel = int(np.clip(70 + 25 * np.sin(i / n * np.pi) + rng.normal(0, 6), 30, 120))
+            out.append((t, pitch, vel))
+            t += beat * rng.choice([0.5, 1.0, 1.0, 1.5]) * (1 + rng.normal(0, rubato))
+        return out
+
+    # 1. call and response: client phrase, therapist imitates its rhythm 0.4 s later
+    t = 1.0
+    while t < 30:
+        ph = phrase(t, 6, rubato=0.06)
+        for s, p, v in ph:
+            notes.append(DemoNote("client", s, s + beat * 0.8, p, v, 0))
+        lag = ph[-1][0] - ph[0][0] + beat * 1.5
+        for s, _, v in ph:
+            notes.append(DemoNote("therapist", s + lag + 0.4, s + lag + 0.5, 38, max(40, v - 10), 9))
+        t += 2 * lag + beat * 2
+    # 2. therapist leads a steady groove from 32 s; the client joins at 38 s
+    for k in range(int(22 / (beat / 2))):
+        s = 32 + k * beat / 2
+        notes.append(DemoNote("therapist", s, s + 0.1, 36 if k % 2 == 0 else 42, 95 if k % 4 == 0 else 70, 9))
+    t = 38.0
+    while t < 53:
+        ph = phrase(t, 4, rubato=0.02)
+        for s, p, v in ph:
+            notes.append(DemoNote("client", s, s + beat * 0.5, p - 12, v, 0))
+        t = ph[-1][0] + beat
+    # 3. silence 54-60 s, then a closing part together, getting softer
+    for k in range(int((duration - 62) / beat)):
+        s = 61 + k * beat
+        fade = 1 - k / ((duration - 62) / beat)
+        notes.append(DemoNote("client", s + rng.normal(0, 0.015), s + beat * 0.9, scale[k % 6],
+                              int(40 + 60 * fade), 0))
+        notes.append(DemoNote("therapist", s, s + 0.1, 45, int(35 + 55 * fade), 9))
+    notes.sort(key=lambda n: (n.start, n.player))
+    return [n for n in notes if n.end < duration]
+
+
+def synthesize(notes: list[DemoNote], *, sr: int, duration: float) -> np.ndarray:
+    """Two-channel float32 audio (client, therapist) of the notes.
+
+    Keyboard notes are decaying harmonic tones; drum notes are filtered noise
+    bursts.  Level follows MIDI velocity (0 dBFS peak at velocity 127, before
+    mixing).  A little room noise (-60 dBFS) keeps silence realistic.
+    """
+    rng = np.random.default_rng(11)
+    n = int(duration * sr)
+    out = rng.normal(0, 1e-3, size=(n, 2)).astype(np.float32)
+    for note in notes:
+        i0 = int(note.start * sr)
+        length = int(min(note.end - note.start + 0.3, 1.5) * sr)
+        if i0 >= n:
+            continue
+        length = min(length, n - i0)
+        t = np.arange(length) / sr
+        amp = 0.5 * (note.velocity / 127) ** 1.5
+        if note.player == "client":
+            f = 440.0 * 2 ** ((note.pitch - 69) / 12)
+            tone = sum(np.sin(2 * np.pi * f * h * t) / h for h in (1, 2, 3))
+            sig = amp * tone * np.exp(-t * 3.0) * np.minimum(1, t * 200)
+            out[i0:i0 + length, 0] += sig.astype(np.float32)
+        else:
+            noise = rng.normal(0, 1, length)
+            sig = amp * noise * np.exp(-t * 25.0)
+            out[i0:i0 + length, 1] += sig.astype(np.float32)
+    return np.clip(out, -1, 1)
+
+
+def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> dict:
+    """Write the demo duet into ``store`` through the session writer.
+
+    Returns the new session's manifest.
+    """
+    from datetime import datetime, timezone
+
+    notes = demo_notes(duration=duration)
+    w = store.create_session(
+        client=DEMO_CLIENT, therapist="DEMO-T", players=["client", "therapist"],
+        title="Demo: synthetic duet", source="generated", demo=True,
+        started=datetime.now(timezone.utc),
+    )
+    w.add_midi_input("Demo Keyboard", player="client")
+    w.add_midi_input("Demo Pads", player="therapist")
+    audio = w.add_audio_input("room-mics", sr=sr, channels=2,
+                              players={"client": [1], "therapist": [2]},
+                              device={"name": "synthesised", "hostapi": "none"}, t0=0.0)
+    events = []
+    for note in notes:
+        port = "Demo Keyboard" if note.player == "client" else "Demo Pads"
+        events.append((note.start, note.player, port, bytes([0x90 | note.channel, note.pitch, note.velocity])))
+        events.append((note.end, note.player, port, bytes([0x80 | note.channel, note.pitch, 0])))
+    events.sort(key=lambda e: e[0])
+    for t, player, port, data in events:
+        w.midi(t, player=player, port=port, data=data)
+    y = synthesize(notes, sr=sr, duration=duration)
+    block = 4096
+    for i in range(0, len(y), block):
+        audio.write(y[i:i + block].copy())
+        if i % (sr * 5) < block:
+            audio.anchor(frame=i, t=i / sr)
+    w.marker(31.5, text="demo: therapist starts a steady groove", by="DEMO-T")
+    w.marker(54.0, end=60.5, text="demo: shared silence", by="DEMO-T")
+    return w.finalize(duration_s=duration)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up improv on Debian/Ubuntu: system packages (as root), a virtualenv in
+# .venv, and the project with its web and test extras.  Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3-venv python3-dev
+  libportaudio2 jackd2                                   # audio + MIDI through JACK
+  pulseaudio pulseaudio-utils libasound2-plugins         # the PulseAudio path
+  fluidsynth fluid-soundfont-gm                          # rendering MIDI to audio
+  chromium poppler-utils                                 # browser tests, PDF reports
+)
+
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: missing Debian packages: ${missing[*]}" >&2
+      echo "setup: run as root, or: sudo apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+if ! .venv/bin/python -c "import improv, sessions, analysis, fastapi, pytest" 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.improv-installed ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[web,test]'
+  touch .venv/.improv-installed
+fi
+echo "setup: ready ($(.venv/bin/improv --version))" >&2
