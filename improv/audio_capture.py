@@ -24,9 +24,12 @@ The sample index is the truth: ``t = t0 + n / sr``.  Each callback gives a
 pair ``(frame of the block's first sample, now - (currentTime - adcTime))``:
 the session time at which PortAudio says that sample was captured.  The
 callback may run late (a busy CPU, the GIL), which only ever makes ``now``
-too large, so once per ``anchor_interval_s`` the monitor stores the pair with
-the smallest ``now - currentTime`` of that interval as an anchor (lower
-envelope).  The store fits ``t0`` and the drift between the audio clock and
+too large; and PortAudio's JACK host API derives ``currentTime`` (hence
+``adcTime``) from the JACK frame time *at the moment of the callback*, so the
+pair carries the callback's wake-up delay.  Once per ``anchor_interval_s``
+the monitor therefore stores the pair with the smallest
+``t - frame / sr`` of that interval as an anchor (the lower envelope: the
+callback that woke up earliest).  The store fits ``t0`` and the drift between the audio clock and
 the session clock to all anchors (:func:`sessions.recovery.fit_audio_clock`).
 
 Gaps
@@ -229,7 +232,9 @@ class AudioCapture:
             return False
         idx = np.arange(begin, end) % len(self._ring)
         rows = self._ring[idx]
-        best = rows[np.argmin(rows[:, 1] - rows[:, 2])]
+        # (now - currentTime + adcTime) - frame/sr is the callback's wake-up delay
+        # plus a constant: keep the earliest callback of the interval.
+        best = rows[np.argmin(rows[:, 1] - rows[:, 2] + rows[:, 3] - rows[:, 0] / self.sr)]
         frame, now, ct, adc = (float(v) for v in best)
         self.input.anchor(frame=int(frame), t=now - (ct - adc), adc_time=adc,
                           current_time=ct, callback_t=now)

@@ -104,7 +104,7 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
             plan.midi.append((i, port))
     audio_inputs = [i for i in inputs if i.kind == "audio"]
     if audio_inputs:
-        init_portaudio(jack_server_name=jack_server, jack_client_name=jack_client_name)
+        init_portaudio(jack_server_name=jack_server, jack_client_name=f"{jack_client_name}-audio")
         devices = list_audio_devices()
         by_index: dict[int, AudioPlan] = {}
         for i in audio_inputs:
@@ -259,7 +259,7 @@ class Recorder:
                 self.midi = MidiCapture(
                     writer=self.writer, clock=self.clock, inputs=plan.midi, api=plan.midi_api,
                     jack_server_name=self.jack_midi_server or self.jack_server,
-                    client_name=self.jack_client_name,
+                    client_name=f"{self.jack_client_name}-midi",
                 )
                 self.midi.start()
             for ap in plan.audio:

@@ -1,0 +1,102 @@
+"""Fixtures for capture tests: private JACK servers, players, a recorder process.
+
+Tests marked ``jack`` start their own JACK server (dummy driver, unique name)
+and stop it afterwards, clients first.  They skip, with the reason, only
+when the ``jackd`` binary is missing; with jackd installed they run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.rig.jackrig import AudioPlayer, JackServer, MidiPlayer, jackd_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    if jackd_path() is None:
+        skip = pytest.mark.skip(reason="jackd not installed (apt-get install jackd2)")
+        for item in items:
+            if "jack" in item.keywords:
+                item.add_marker(skip)
+
+
+class Rig:
+    """A JACK server and the players of one test; closes players before the server."""
+
+    def __init__(self, tmp_path: Path, *, period: int = 256) -> None:
+        self.server = JackServer(period=period, log_dir=tmp_path).start()
+        self.players: list = []
+        self.procs: list[subprocess.Popen] = []
+
+    def midi_player(self, *, name: str, events) -> MidiPlayer:
+        p = MidiPlayer(self.server, name=name, events=events)
+        self.players.append(p)
+        return p
+
+    def audio_player(self, *, name: str, signals) -> AudioPlayer:
+        p = AudioPlayer(self.server, name=name, signals=signals)
+        self.players.append(p)
+        return p
+
+    def client(self, name: str = "rigctl"):
+        c = self.server.client(name)
+        c.activate()
+        self.players.append(_Closer(c))
+        return c
+
+    def recorder(self, store: Path, *args: str, log: Path | None = None) -> subprocess.Popen:
+        """Start ``improv --store STORE record ARGS --json`` on this server."""
+        cmd = [sys.executable, "-m", "improv", "--store", str(store), "record",
+               "--jack-server", self.server.name, "--midi-api", "jack", "--audio-api", "JACK",
+               "--no-display", "--json", *args]
+        err = open(log, "wb") if log else subprocess.DEVNULL
+        p = subprocess.Popen(cmd, env={**self.server.env, "PYTHONUNBUFFERED": "1"},
+                             stdout=subprocess.PIPE, stderr=err, cwd=REPO)
+        self.procs.append(p)
+        return p
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        for p in reversed(self.players):
+            try:
+                p.close()
+            except Exception:  # noqa: BLE001 - a client the test already closed
+                pass
+        self.server.stop()
+
+
+class _Closer:
+    def __init__(self, c):
+        self.c = c
+
+    def close(self):
+        self.c.deactivate()
+        self.c.close()
+
+
+@pytest.fixture
+def jack_rig(tmp_path):
+    """A fresh JACK server (period 256 frames at 48 kHz) and its players."""
+    rig = Rig(tmp_path)
+    try:
+        yield rig
+    finally:
+        rig.close()
+
+
+def finish(proc: subprocess.Popen, *, timeout: float = 60.0) -> dict:
+    """Wait for a recorder process; return its JSON result."""
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"recorder exited with {proc.returncode}"
+    return json.loads(out)

@@ -1,0 +1,136 @@
+"""Player input specs and saved setups (pure logic and files)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from contextlib import nullcontext
+
+import pytest
+
+from improv.errors import ParameterError
+from improv.setups import (
+    PlayerInput,
+    check_inputs,
+    delete_setup,
+    get_setup,
+    load_setups,
+    parse_channels,
+    parse_player_spec,
+    save_setup,
+)
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ('client=midi:Keyboard', PlayerInput("client", "midi", "Keyboard")),
+        ('client=midi:"Digital Piano"', PlayerInput("client", "midi", "Digital Piano")),
+        ("client=midi:a2j:Keyboard [20]", PlayerInput("client", "midi", "a2j:Keyboard [20]")),
+        ('therapist=audio:"Scarlett":2', PlayerInput("therapist", "audio", "Scarlett", (2,))),
+        ("client=audio:3:1,2", PlayerInput("client", "audio", "3", (1, 2))),
+        ("group=audio:system:1-4", PlayerInput("group", "audio", "system", (1, 2, 3, 4))),
+        ("client=audio:Scarlett", PlayerInput("client", "audio", "Scarlett", (1,))),
+        ("client=AUDIO:hw:1,0:2", PlayerInput("client", "audio", "hw:1,0", (2,))),
+    ],
+)
+def test_parse_player_spec(spec, expected):
+    assert parse_player_spec(spec) == expected
+    assert parse_player_spec(expected.spec) == expected  # round trip
+
+
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ("client", "PLAYER=midi:PORT"),
+        ("client=Keyboard", "PLAYER=midi:PORT"),
+        ("client=video:cam", "kind must be midi or audio"),
+        ("client=midi:", "MIDI port name is empty"),
+        ("client=audio::2", "audio device name is empty"),
+        ("bad name=midi:kb", "player name"),
+        ("=midi:kb", "player name"),
+    ],
+)
+def test_parse_player_spec_errors(spec, match):
+    with pytest.raises(ParameterError, match=match):
+        parse_player_spec(spec)
+
+
+@pytest.mark.parametrize(
+    "text, ctx",
+    [
+        ("1", nullcontext((1,))),
+        ("1,3-4", nullcontext((1, 3, 4))),
+        ("0", pytest.raises(ParameterError, match="numbered from 1")),
+        ("2-1", pytest.raises(ParameterError, match="ascending")),
+        ("1,1", pytest.raises(ParameterError, match="repeat")),
+        ("a", pytest.raises(ParameterError, match="channels must look like")),
+    ],
+)
+def test_parse_channels(text, ctx):
+    with ctx as expected:
+        assert parse_channels(text) == expected
+
+
+def test_check_inputs_rejects_shared_inputs_and_empty():
+    with pytest.raises(ParameterError, match="no inputs"):
+        check_inputs([])
+    with pytest.raises(ParameterError, match="belongs to one player"):
+        check_inputs([parse_player_spec("client=audio:sc:1"),
+                      parse_player_spec("therapist=audio:SC:1,2")])
+    with pytest.raises(ParameterError, match="belongs to one player"):
+        check_inputs([parse_player_spec("client=midi:kb"), parse_player_spec("therapist=midi:KB")])
+    check_inputs([parse_player_spec("client=audio:sc:1"), parse_player_spec("therapist=audio:sc:2")])
+
+
+def test_setups_saved_owner_only_and_reused(tmp_path):
+    inputs = [parse_player_spec("client=midi:kb"), parse_player_spec("therapist=audio:sc:2")]
+    save_setup(tmp_path, "Room 2", inputs=inputs, options={"audio_api": "JACK", "x": None})
+    path = tmp_path / "setups.json"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    s = get_setup(tmp_path, "room 2")  # names are found case-insensitively
+    assert s["players"] == ["client=midi:kb", "therapist=audio:sc:2"]
+    assert s["options"] == {"audio_api": "JACK"}
+    with pytest.raises(ParameterError, match=r"no setup named 'gone' \(saved: Room 2\)"):
+        get_setup(tmp_path, "gone")
+    with pytest.raises(ParameterError, match="setup name"):
+        save_setup(tmp_path, "../x", inputs=inputs)
+    delete_setup(tmp_path, "Room 2")
+    assert load_setups(tmp_path) == {}
+
+
+def test_setups_cli(run_cli, store_path):
+    r = run_cli("setups", "save", "duo", "--player", "client=midi:kb",
+                "--player", "therapist=audio:system:2", "--audio-api", "JACK")
+    assert r.exit_code == 0, r.stderr
+    r = run_cli("setups", "list", "--json")
+    assert r.json()["duo"]["players"] == ["client=midi:kb", "therapist=audio:system:2"]
+    r = run_cli("setups", "show", "duo")
+    assert "--player client=midi:kb" in r.stdout and "--audio-api JACK" in r.stdout
+    r = run_cli("setups", "show", "nope")
+    assert r.exit_code == 1 and "error: no setup named 'nope' (saved: duo)" in r.stderr
+    r = run_cli("record", "--client", "C07", "--setup", "nope")
+    assert r.exit_code == 1 and "no setup named 'nope'" in r.stderr
+    assert run_cli("setups", "delete", "duo").exit_code == 0
+    assert run_cli("setups", "list", "--json").json() == {}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--player", "client=keyboard"], "error: --player must be PLAYER=midi:PORT"),
+        (["--player", "client=midi:kb", "--player", "therapist=midi:KB"], "belongs to one player"),
+        ([], "error: no inputs"),
+        (["--player", "client=audio:x:0"], "numbered from 1"),
+    ],
+)
+def test_record_rejects_bad_player_specs(run_cli, args, message):
+    r = run_cli("record", "--client", "C07", *args)
+    assert r.exit_code == 1
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_record_rejects_bad_client_code(run_cli):
+    r = run_cli("record", "--client", "Anna Smith", "--player", "client=midi:kb")
+    assert r.exit_code == 1 and "pseudonym code" in r.stderr
