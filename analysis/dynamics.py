@@ -145,7 +145,13 @@ def dynamic_changes(
         return []
     pivots.append(ext)
     out: list[DynamicChange] = []
+    tol = min_change / 2.0  # a change starts where the curve leaves its starting level
     for a, b in zip(pivots[:-1], pivots[1:]):
+        sign = 1.0 if v[b] > v[a] else -1.0
+        seg = sign * v[a : b + 1]
+        a = a + int(np.flatnonzero(seg <= seg[0] + tol)[-1])
+        seg = sign * v[a : b + 1]
+        b = a + int(np.flatnonzero(seg >= seg[-1] - tol)[0])
         ch = float(v[b] - v[a])
         if abs(ch) >= min_change and t[b] - t[a] >= min_duration:
             out.append(DynamicChange("crescendo" if ch > 0 else "decrescendo", float(t[a]), float(t[b]), ch))

@@ -57,7 +57,7 @@ MAX_BPM = 300.0
 #: Centre [BPM] and width [octaves] of the log-normal tempo prior (preferred tapping tempo around
 #: 100-120 BPM, Moelants 2002; librosa uses 120 BPM / 1 octave).
 PRIOR_BPM = 110.0
-PRIOR_OCTAVES = 0.6
+PRIOR_OCTAVES = 1.0
 #: Tempo grid resolution [bins per octave] (about 1.2 % per bin, well under the 4 % Acc1 tolerance).
 BINS_PER_OCTAVE = 60
 #: Standard deviation of the tempo change between windows [octaves per sqrt(second)] allowed by
@@ -196,18 +196,21 @@ def tempo_salience(
     lag = 60.0 * frame_rate / bpm  # beat period in frames (fractional)
     sal = np.zeros((starts.size, bpm.size))
     cnt = np.zeros(bpm.size)
-    lags = np.arange(n_win, dtype=np.float64)
     for k in (1, 2, 3, 4):
         lk = k * lag
         ok = lk <= (n_win - 1) * 0.75  # use only multiples with at least 1/4 window of overlap
         ok[k == 1] = True
         if not ok.any():
             continue
-        vals = np.stack([np.interp(lk[ok], lags, row) for row in acf]) if acf.shape[0] < 64 else \
-            _interp_rows(acf, lk[ok])
+        vals = _interp_rows(acf, lk[ok])
         sal[:, ok] += vals
         cnt[ok] += 1
     sal /= np.maximum(cnt, 1)
+    # A beat needs events on the beat itself: weight the harmonic mean by the first lag
+    # (geometric mean of r(L) and the harmonic mean), so a period with nothing at L itself
+    # (e.g. the double tempo of a slow click) gets no salience.
+    first = _interp_rows(acf, lag) if acf.shape[0] else np.zeros_like(sal)
+    sal = np.sqrt(np.clip(first, 0.0, None) * np.clip(sal, 0.0, None))
     return starts + window / 2.0, bpm, sal
 
 

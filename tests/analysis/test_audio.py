@@ -1,0 +1,117 @@
+import json
+
+import numpy as np
+import pytest
+
+from analysis import analyze_audio
+from analysis.audio import AudioAnalyzer, onset_strength
+from analysis.errors import ParameterError
+
+SR = 22050
+
+
+def clicks(times, dur, sr=SR, amp=0.5, rng=None):
+    """Decaying 2 kHz tone bursts (10 ms) at ``times`` over a quiet noise floor (-80 dBFS)."""
+    y = np.zeros(int(dur * sr), np.float32)
+    n = int(0.01 * sr)
+    burst = amp * np.sin(2 * np.pi * 2000 * np.arange(n) / sr) * np.exp(-np.arange(n) / (0.003 * sr))
+    for t in times:
+        i = int(round(t * sr))
+        y[i : i + n] += burst[: y.size - i]
+    if rng is not None:
+        y += rng.normal(0, 1e-4, y.size).astype(np.float32)
+    return y
+
+
+def sine(dbfs_rms, dur, freq=1000.0, sr=SR):
+    a = np.sqrt(2) * 10 ** (dbfs_rms / 20)
+    return (a * np.sin(2 * np.pi * freq * np.arange(int(dur * sr)) / sr)).astype(np.float32)
+
+
+@pytest.mark.parametrize("bpm", [75.0, 120.0, 160.0])
+def test_click_train_tempo_and_onsets(bpm, rng):
+    beats = np.arange(0.5, 40.0, 60 / bpm) + rng.normal(0, 0.01, int(np.ceil(39.5 * bpm / 60)))
+    res = analyze_audio(clicks(beats, 40.0, rng=rng), sr=SR)
+    assert res.summary["tempo_bpm"] == pytest.approx(bpm, rel=0.04)
+    assert res.summary["pulse"] == "clear"
+    # every click found within 25 ms (frame hop 11.6 ms), no extras
+    d = np.abs(res.onsets[:, None] - beats[None, :]).min(axis=1)
+    assert res.onsets.size == beats.size and np.all(d < 0.025)
+
+
+def test_tone_level_and_loudness():
+    pyln = pytest.importorskip("pyloudnorm")
+    sr = 48000
+    y = sine(-20.0, 10.0, sr=sr)
+    res = analyze_audio(y, sr=sr)
+    assert res.summary["level_dbfs_mean"] == pytest.approx(-20.0, abs=0.05)
+    assert np.allclose(res.curves["level_dbfs"][1], -20.0, atol=0.05)
+    ref = pyln.Meter(sr).integrated_loudness(y.astype(np.float64))
+    assert res.summary["loudness_lufs_integrated"] == pytest.approx(ref, abs=0.1)
+    # BS.1770-4: a 0 dBFS (peak) 1 kHz sine reads -3.01 LKFS, i.e. loudness = RMS level at 1 kHz
+    assert res.summary["loudness_lufs_short_term_max"] == pytest.approx(-20.0, abs=0.1)
+
+
+def test_blockwise_equals_whole(rng):
+    y = clicks(np.arange(0.3, 20, 0.37), 20.0, rng=rng) + sine(-30.0, 20.0)
+    whole = AudioAnalyzer(sr=SR)
+    whole.push(y)
+    a = whole.finish()
+    blocks = AudioAnalyzer(sr=SR)
+    cuts = np.sort(rng.choice(np.arange(1, y.size), 40, replace=False))
+    for blk in np.split(y, cuts):
+        blocks.push(blk)
+    b = blocks.finish()
+    assert np.array_equal(a.onsets, b.onsets)
+    for k in ("level_dbfs", "loudness_lufs", "tempo_bpm", "onsets_per_s"):
+        assert np.allclose(a.curves[k][1], b.curves[k][1], atol=1e-3), k
+    env_a, _ = onset_strength(y, sr=SR)
+    assert env_a.size == pytest.approx(20.0 * SR / 256, abs=3)
+
+
+def test_onset_times_are_aligned(rng):
+    # alignment check at 48 kHz (the resampler must not shift time)
+    times = np.array([1.0, 2.5, 4.0, 7.25])
+    res = analyze_audio(clicks(times, 9.0, sr=48000, rng=rng), sr=48000)
+    assert res.onsets.size == 4
+    assert np.all(np.abs(res.onsets - times) < 0.02)
+
+
+def test_silence_and_short_and_empty():
+    res = analyze_audio(np.zeros(SR * 20, np.float32), sr=SR)
+    assert res.summary["status"] == "silent" and res.summary["tempo_bpm"] == 0.0
+    assert res.onsets.size == 0 and res.summary["silence_share"] == 1.0
+    json.dumps(res.to_dict(), allow_nan=False)
+    short = analyze_audio(sine(-20, 3.0), sr=SR)
+    assert short.summary["status"] == "too short" and short.curves["tempo_bpm"][0].size == 0
+    json.dumps(short.to_dict(), allow_nan=False)
+    empty = analyze_audio(iter([]), sr=SR)
+    assert empty.summary["status"] == "empty"
+
+
+def test_density_of_onsets(rng):
+    t = np.sort(rng.uniform(0.2, 29.8, 90))
+    t = t[np.concatenate(([True], np.diff(t) > 0.06))]  # keep onsets resolvable
+    res = analyze_audio(clicks(t, 30.0, rng=rng), sr=SR)
+    assert res.summary["onsets_per_s"] == pytest.approx(t.size / 30.0, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "kw, err, match",
+    [
+        ({"sr": 0}, ParameterError, "sr must be a positive int"),
+        ({"sr": 22050.0}, ParameterError, "sr must be a positive int"),
+        ({"sr": SR, "window": -1.0}, ParameterError, "window must be"),
+        ({"sr": SR, "silence_dbfs": float("nan")}, ParameterError, "silence_dbfs must be finite"),
+    ],
+)
+def test_bad_params(kw, err, match):
+    with pytest.raises(err, match=match):
+        analyze_audio(np.zeros(100, np.float32), **kw)
+
+
+def test_bad_samples():
+    with pytest.raises(ParameterError, match="finite samples"):
+        analyze_audio(np.array([0.0, np.nan], np.float32), sr=SR)
+    with pytest.raises(ParameterError, match=r"shape \(n,\) or \(n, channels\)"):
+        analyze_audio(np.zeros((2, 2, 2), np.float32), sr=SR)

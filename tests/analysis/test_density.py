@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from analysis.convert import NoteTable
+from analysis.density import density_curve, polyphony_curve, silence_share, silent_intervals
+
+
+def test_density_known_rate(rng):
+    # 4 onsets per second with jitter well inside one period: 24 per 6 s window (+-1 at edges)
+    t = np.arange(0.1, 60.0, 0.25) + rng.uniform(-0.05, 0.05, 240)
+    times, v = density_curve(np.sort(t), duration=60.0)
+    assert times.size == 55
+    assert np.all(np.abs(v - 4.0) <= 1.0 / 6.0 + 1e-9)
+
+
+def test_polyphony_three_note_chords():
+    # triads held for 1 s out of every 2 s: mean polyphony 1.5, exactly
+    s = np.repeat(np.arange(0.0, 20.0, 2.0), 3)
+    nt = NoteTable.from_arrays(s, s + 1.0, np.tile([60, 64, 67], 10), np.full(30, 80))
+    _, p = polyphony_curve(nt, duration=20.0, window=6.0, hop=2.0)
+    assert np.allclose(p, 1.5, atol=1e-6)
+
+
+def test_silence_share_mttb_gap():
+    # notes cover 0-5 s and 10-20 s: one 5 s gap (> 2 s) -> share 0.25; a 1.5 s gap does not count
+    s = np.array([0.0, 10.0, 16.5])
+    e = np.array([5.0, 15.0, 20.0])
+    sil = silent_intervals(s, e, duration=20.0)
+    assert sil.tolist() == [[5.0, 10.0]]
+    assert silence_share(sil, duration=20.0) == pytest.approx(0.25)
+    # empty player: the whole session is silence
+    assert silence_share(silent_intervals(np.zeros(0), np.zeros(0), duration=30.0), duration=30.0) == 1.0
