@@ -1,0 +1,225 @@
+"""Activity and turn-taking: who plays when, floor transfers, gaps, pauses and overlaps.
+
+Each player's *activity* is the union of their sounding notes (an onset without an offset
+sounds for :data:`NOTE_HOLD`), with rests shorter than :data:`ACTIVITY_BRIDGE` bridged: a phrase
+with short rests is one stretch of playing, as a talkspurt with short pauses is in speech.
+On a 10 ms grid every instant is then *silent*, *solo* (one player) or *joint* (both).
+
+Turn-taking follows the conversation-analysis scheme of Heldner & Edlund (2010, "Pauses, gaps
+and overlaps in conversations", J. Phonetics 38:555-568): between two stretches of solo playing,
+
+- the floor moves from one player to the other (a **floor transfer**) through a **gap** (joint
+  silence) or an **overlap** (both play), or directly;
+- or it stays with the same player after a **pause** (joint silence) or a **within-player
+  overlap** (the other joins briefly without taking over, like a backchannel).
+
+The floor-transfer offset (FTO) is the gap length (positive) or minus the overlap length
+(negative), as in Heldner & Edlund.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW
+from ._grid import GRID_STEP, Curve, intervals_mask, num, window_means
+from .events import PlayerEvents
+
+__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals", "analyze_activity"]
+
+#: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
+#: of an eighth note at 120 BPM (percussive audio onsets have no measured offset).
+NOTE_HOLD = 0.25
+#: Rests up to this long [seconds] do not end a player's activity: 1 s is a half note at 120 BPM,
+#: a rest inside a phrase. MTTB's *silence* (a gap > 2 s, ``analysis.SILENCE_GAP``) is the
+#: coarser "the player fell silent" criterion of the per-player features.
+ACTIVITY_BRIDGE = 1.0
+
+
+def activity_intervals(
+    player: PlayerEvents, *, duration: float, bridge: float = ACTIVITY_BRIDGE, hold: float = NOTE_HOLD
+) -> np.ndarray:
+    """Stretches in which a player is playing.
+
+    Parameters
+    ----------
+    player : PlayerEvents
+    duration : float [seconds]
+        Session length; intervals are cut at it.
+    bridge : float [seconds]
+        Rests up to this long are bridged (see :data:`ACTIVITY_BRIDGE`).
+    hold : float [seconds]
+        Sounding time of an event without an offset (and the minimum for one with an offset).
+
+    Returns
+    -------
+    np.ndarray [shape=(k, 2), seconds]
+        Sorted, disjoint ``(start, end)`` pairs; shape ``(0, 2)`` for a player without events.
+
+    Examples
+    --------
+    >>> p = PlayerEvents(np.array([0.0, 0.5, 1.0, 4.0]))
+    >>> activity_intervals(p, duration=10.0).tolist()
+    [[0.0, 1.25], [4.0, 4.25]]
+    """
+    duration = _validate.nonnegative("duration", duration)
+    bridge = _validate.nonnegative("bridge", bridge)
+    hold = _validate.positive("hold", hold)
+    keep = (player.onsets >= 0) & (player.onsets < duration)
+    on = player.onsets[keep]
+    if on.size == 0:
+        return np.zeros((0, 2))
+    end = on + hold
+    if player.offsets is not None:
+        end = np.maximum(end, player.offsets[keep])
+    end = np.minimum(end, duration)
+    reach = np.maximum.accumulate(end)
+    new = np.concatenate(([True], on[1:] - reach[:-1] > bridge))
+    idx = np.flatnonzero(new)
+    last = np.concatenate((idx[1:] - 1, [on.size - 1]))
+    return np.stack([on[idx], reach[last]], axis=1)
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """Activity and turn-taking of a pair of players.
+
+    Attributes
+    ----------
+    intervals : tuple of two np.ndarray [shape=(k, 2), seconds] — activity of each player
+    turns : list of dict — ``{player, start, end}`` [seconds]: a player holds the floor
+    transitions : list of dict — ``{kind, start, end, from, to, fto_s}``; kind is ``gap``,
+        ``overlap`` (both floor transfers), ``pause`` or ``within_overlap``
+    curves : dict name -> (times [s], values [share 0..1]) per window
+    summary : dict — flat, JSON-safe
+    """
+
+    intervals: tuple[np.ndarray, np.ndarray]
+    turns: list[dict] = field(default_factory=list)
+    transitions: list[dict] = field(default_factory=list)
+    curves: dict[str, Curve] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+def _runs(state: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run-length encoding: (values, start cell, end cell) of each run."""
+    if state.size == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    change = np.flatnonzero(np.diff(state)) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [state.size]))
+    return state[starts], starts, ends
+
+
+def analyze_activity(
+    a: PlayerEvents,
+    b: PlayerEvents,
+    *,
+    duration: float,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+    names: tuple[str, str] = ("a", "b"),
+    bridge: float = ACTIVITY_BRIDGE,
+    hold: float = NOTE_HOLD,
+) -> ActivityResult:
+    """Solo, joint and silent time, turns, floor transfers, gaps and overlaps of two players.
+
+    Parameters
+    ----------
+    a, b : PlayerEvents
+    duration : float [seconds]
+    window, hop : float [seconds]
+        Analysis windows of the curves (MTTB default 6 s / 1 s).
+    names : (str, str)
+        Player names used in curve and summary keys.
+    bridge, hold : float [seconds]
+        See :func:`activity_intervals`.
+
+    Returns
+    -------
+    ActivityResult
+        Curves ``{name}_active``, ``{name}_solo``, ``joint``, ``silent`` (share of each window).
+        Summary ``{name}_active_share``, ``{name}_solo_share``, ``joint_share``,
+        ``silent_share``, ``floor_transfers``, ``floor_transfers_per_min``, ``gap_count``,
+        ``overlap_count``, ``pause_count``, ``within_overlap_count``, ``gap_mean_s``,
+        ``overlap_mean_s``, ``fto_median_s``, ``{name}_turns``, ``{name}_turn_mean_s``.
+
+    References
+    ----------
+    Heldner, M. & Edlund, J. (2010). Pauses, gaps and overlaps in conversations.
+    Journal of Phonetics 38(4), 555-568.
+    """
+    duration = _validate.nonnegative("duration", duration)
+    window, hop = _validate.window_hop(window, hop)
+    ia = activity_intervals(a, duration=duration, bridge=bridge, hold=hold)
+    ib = activity_intervals(b, duration=duration, bridge=bridge, hold=hold)
+    ma = intervals_mask(ia, duration=duration)
+    mb = intervals_mask(ib, duration=duration)
+    state = ma.astype(np.int64) + 2 * mb.astype(np.int64)  # 0 silent, 1 a solo, 2 b solo, 3 joint
+    na, nb = names
+    curves: dict[str, Curve] = {}
+    for key, cells in ((f"{na}_active", ma), (f"{nb}_active", mb), (f"{na}_solo", state == 1),
+                       (f"{nb}_solo", state == 2), ("joint", state == 3), ("silent", state == 0)):
+        curves[key] = window_means(cells, duration=duration, window=window, hop=hop)
+
+    vals, s, e = _runs(state)
+    turns: list[dict] = []
+    transitions: list[dict] = []
+    solo = np.flatnonzero((vals == 1) | (vals == 2))
+    for k, i in enumerate(solo):
+        who = names[int(vals[i]) - 1]
+        if turns and turns[-1]["player"] == who:
+            turns[-1]["end"] = float(e[i] * GRID_STEP)
+        else:
+            turns.append({"player": who, "start": float(s[i] * GRID_STEP), "end": float(e[i] * GRID_STEP)})
+        if k + 1 == solo.size:
+            break
+        j = solo[k + 1]
+        between = slice(i + 1, j)
+        length = (e[between] - s[between]) * GRID_STEP
+        silence = float(np.sum(length[vals[between] == 0]))
+        overlap = float(np.sum(length[vals[between] == 3]))
+        to = names[int(vals[j]) - 1]
+        if to != who:
+            fto = silence - overlap
+            kind = "overlap" if fto < 0 else "gap"
+        elif silence == 0 and overlap == 0:
+            continue
+        else:
+            fto = silence - overlap
+            kind = "within_overlap" if overlap > 0 and silence == 0 else "pause"
+        transitions.append({"kind": kind, "start": float(e[i] * GRID_STEP), "end": float(s[j] * GRID_STEP),
+                            "from": who, "to": to, "fto_s": round(fto, 6)})
+
+    n = max(state.size, 1)
+    kinds = [t["kind"] for t in transitions]
+    gaps = np.array([t["fto_s"] for t in transitions if t["kind"] == "gap"])
+    ovl = np.array([-t["fto_s"] for t in transitions if t["kind"] == "overlap"])
+    fto = np.array([t["fto_s"] for t in transitions if t["kind"] in ("gap", "overlap")])
+    n_transfer = int(fto.size)
+    summary: dict = {
+        f"{na}_active_share": float(np.sum(ma)) / n if state.size else 0.0,
+        f"{nb}_active_share": float(np.sum(mb)) / n if state.size else 0.0,
+        f"{na}_solo_share": float(np.sum(state == 1)) / n if state.size else 0.0,
+        f"{nb}_solo_share": float(np.sum(state == 2)) / n if state.size else 0.0,
+        "joint_share": float(np.sum(state == 3)) / n if state.size else 0.0,
+        "silent_share": float(np.sum(state == 0)) / n if state.size else 1.0,
+        "floor_transfers": float(n_transfer),
+        "floor_transfers_per_min": n_transfer / duration * 60.0 if duration > 0 else 0.0,
+        "gap_count": float(kinds.count("gap")),
+        "overlap_count": float(kinds.count("overlap")),
+        "pause_count": float(kinds.count("pause")),
+        "within_overlap_count": float(kinds.count("within_overlap")),
+        "gap_mean_s": num(gaps.mean()) if gaps.size else None,
+        "overlap_mean_s": num(ovl.mean()) if ovl.size else None,
+        "fto_median_s": num(np.median(fto)) if fto.size else None,
+    }
+    for name in names:
+        d = np.array([t["end"] - t["start"] for t in turns if t["player"] == name])
+        summary[f"{name}_turns"] = float(d.size)
+        summary[f"{name}_turn_mean_s"] = num(d.mean()) if d.size else None
+    return ActivityResult((ia, ib), turns, transitions, curves, summary)

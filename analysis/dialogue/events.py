@@ -1,0 +1,108 @@
+"""Input of the dialogue measures: the events of one player (:class:`PlayerEvents`).
+
+Audio players give detected onsets (and perhaps an onset level in dBFS); MIDI players give
+notes (onset, offset, pitch, velocity). Every measure uses what is there and skips what is not,
+e.g. melodic imitation needs pitches, the dynamics curve needs velocities or levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _validate
+from ..convert import NoteTable
+from ..errors import ParameterError
+
+__all__ = ["PlayerEvents"]
+
+
+def _column(name: str, x: Any, n: int) -> np.ndarray | None:
+    if x is None:
+        return None
+    a = np.asarray(x, dtype=np.float64)
+    if a.shape != (n,):
+        raise ParameterError(f"{name} must have the shape of onsets ({n},), got {a.shape}")
+    if n and not np.all(np.isfinite(a)):
+        raise ParameterError(f"{name} must contain only finite values, got non-finite values")
+    return a
+
+
+@dataclass(frozen=True)
+class PlayerEvents:
+    """Onset data of one player, sorted by onset.
+
+    Attributes
+    ----------
+    onsets : np.ndarray [shape=(n,), float64, seconds from session start]
+    offsets : np.ndarray [shape=(n,), seconds] or None
+        Note ends (MIDI). Without offsets each event is taken to sound for
+        :data:`analysis.dialogue.activity.NOTE_HOLD` seconds.
+    pitches : np.ndarray [shape=(n,), MIDI note number] or None
+    velocities : np.ndarray [shape=(n,), MIDI velocity 0-127] or None
+    levels : np.ndarray [shape=(n,), dBFS] or None
+        Level at each audio onset; used for the dynamics curve when there are no velocities.
+
+    Raises
+    ------
+    ParameterError
+        Non-1-D or non-finite onsets, columns of another length, ``offsets < onsets``.
+
+    Examples
+    --------
+    >>> p = PlayerEvents(np.array([1.0, 0.5]), pitches=np.array([62, 60]))
+    >>> p.onsets.tolist(), p.pitches.tolist()
+    ([0.5, 1.0], [60.0, 62.0])
+    """
+
+    onsets: np.ndarray
+    offsets: np.ndarray | None = None
+    pitches: np.ndarray | None = None
+    velocities: np.ndarray | None = None
+    levels: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        on = _validate.times_1d("onsets", self.onsets)
+        n = on.size
+        cols = {k: _column(k, getattr(self, k), n) for k in ("offsets", "pitches", "velocities", "levels")}
+        if cols["offsets"] is not None and np.any(cols["offsets"] < on):
+            raise ParameterError("offsets must be >= onsets [seconds], got an offset before its onset")
+        order = np.argsort(on, kind="stable")
+        object.__setattr__(self, "onsets", on[order])
+        for k, v in cols.items():
+            object.__setattr__(self, k, None if v is None else v[order])
+
+    def __len__(self) -> int:
+        return int(self.onsets.size)
+
+    @classmethod
+    def empty(cls) -> "PlayerEvents":
+        """A player who played nothing."""
+        return cls(np.zeros(0))
+
+    @classmethod
+    def from_notes(cls, notes: NoteTable) -> "PlayerEvents":
+        """The events of a MIDI player from an :class:`analysis.convert.NoteTable`."""
+        if not isinstance(notes, NoteTable):
+            raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
+        return cls(notes.start, notes.end, notes.pitch, notes.velocity)
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Dynamics per event: velocity (0-127) if known, else level [dBFS], else None."""
+        return self.velocities if self.velocities is not None else self.levels
+
+    def clipped(self, duration: float) -> "PlayerEvents":
+        """Only the events that start inside ``[0, duration)``; offsets cut at ``duration``."""
+        keep = (self.onsets >= 0) & (self.onsets < duration)
+        if keep.all():
+            return self
+
+        def sel(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else x[keep]
+
+        off = sel(self.offsets)
+        return PlayerEvents(self.onsets[keep], None if off is None else np.minimum(off, duration),
+                            sel(self.pitches), sel(self.velocities), sel(self.levels))
