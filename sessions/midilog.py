@@ -247,6 +247,43 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
     return MidiEvents._from_columns(t, cols[1], cols[2], delta, raw), partial
 
 
+def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
+    """Stream ``(t, player, data)`` from an event log in bounded memory.
+
+    The lean path used when a session is completed: it keeps neither ports
+    nor deltas and reads at most ``chunk_bytes`` at a time.  A partial last
+    line must have been truncated before (recovery does this).
+
+    Raises
+    ------
+    SessionFormatError
+        For a missing header or a malformed line.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        header = f.readline()
+        if header.decode("utf-8", errors="replace") != HEADER:
+            raise SessionFormatError(f"{path}: missing or wrong header line")
+        number = 1
+        rest = b""
+        while True:
+            chunk = f.read(chunk_bytes)
+            if not chunk:
+                break
+            chunk = rest + chunk
+            cut = chunk.rfind(b"\n") + 1
+            rest = chunk[cut:]
+            for line in chunk[:cut].decode("utf-8").split("\n")[:-1]:
+                number += 1
+                parts = line.split("\t")
+                try:
+                    yield float(parts[0]), parts[1], bytes.fromhex(parts[4])
+                except (ValueError, IndexError) as exc:
+                    raise SessionFormatError(f"{path}:{number}: malformed line ({exc})") from None
+        if rest:
+            raise SessionFormatError(f"{path}: last line is cut short (run 'improv sessions recover')")
+
+
 def truncate_partial_tail(path: Path) -> int:
     """Cut a partial last line from a log in place; returns the bytes cut."""
     size = path.stat().st_size

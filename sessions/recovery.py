@@ -25,9 +25,15 @@ import numpy as np
 from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
-from sessions.fsutil import atomic_write_json, fsync_dir, read_json, sha256_file
-from sessions.midilog import read_log, truncate_partial_tail
-from sessions.smf import write_smf
+from sessions.fsutil import (
+    atomic_write_bytes,
+    atomic_write_json,
+    fsync_dir,
+    read_json,
+    sha256_file,
+)
+from sessions.midilog import iter_log, truncate_partial_tail
+from sessions.smf import SmfBuilder
 from sessions.wavjournal import repair
 
 log = logging.getLogger(__name__)
@@ -172,13 +178,16 @@ def complete_session(
         dropped = truncate_partial_tail(midi_path)
         if dropped:
             recovery["midi_partial_line_bytes"] = dropped
-    events, _ = read_log(midi_path)
-    manifest["midi"]["events"] = len(events)
-    if len(events):
-        end_times.append(float(events.t.max()))
+    players = [p["name"] for p in manifest["players"]]
+    smf = SmfBuilder(players)
+    for t, player, data in iter_log(midi_path):
+        smf.add(t, player, data)
+    manifest["midi"]["events"] = smf.count
+    if smf.count:
+        end_times.append(smf.last_t)
     manifest["midi"]["file"] = mf.MIDI_LOG
     if recovered:
-        recovery["midi_events"] = len(events)
+        recovery["midi_events"] = smf.count
 
     records = ann.read_records(folder / mf.ANNOTATIONS, allow_partial_tail=recovered)
     if recovered and (folder / mf.ANNOTATIONS).exists():
@@ -190,15 +199,9 @@ def complete_session(
         recovery["annotations"] = len(current)
 
     manifest["duration_s"] = float(duration_s if duration_s is not None else max(end_times))
-    players = [p["name"] for p in manifest["players"]]
     try:
-        skipped = write_smf(
-            folder / mf.SMF,
-            players=players,
-            events=zip(events.t, events.player, events.raw),
-            markers=smf_markers(current),
-        )
-        manifest["smf"] = {"file": mf.SMF, "skipped_non_smf_messages": skipped}
+        atomic_write_bytes(folder / mf.SMF, smf.to_bytes(markers=smf_markers(current)))
+        manifest["smf"] = {"file": mf.SMF, "skipped_non_smf_messages": smf.skipped}
     except OSError as exc:  # disk full at the very end: the log is still the record
         manifest["smf"] = None
         manifest.setdefault("warnings", []).append(f"no Standard MIDI File written: {exc}")
@@ -238,14 +241,6 @@ def smf_markers(current: list[dict[str, Any]]) -> list[tuple[float, str]]:
             label = f"{label}: {a['text']}" if label else a["text"]
         out.append((a["t"], label or "marker"))
     return out
-
-
-def compute_checksums(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
-    """SHA-256 of the recording's files (audio, event log, SMF)."""
-    files = [a["file"] for a in manifest["audio"]] + [mf.MIDI_LOG]
-    if manifest.get("smf"):
-        files.append(manifest["smf"]["file"])
-    return {rel: sha256_file(folder / rel) for rel in files if (folder / rel).exists()}
 
 
 def _truncate_text_tail(path: Path) -> None:

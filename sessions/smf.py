@@ -20,6 +20,7 @@ the result back in the tests.
 from __future__ import annotations
 
 import struct
+from array import array
 from pathlib import Path
 from typing import Iterable
 
@@ -68,6 +69,86 @@ def seconds_to_ticks(t: np.ndarray | float) -> np.ndarray:
     )
 
 
+class SmfBuilder:
+    """Build a type-1 Standard MIDI File from a stream of events in bounded memory.
+
+    Each player's events are kept compactly (tick, offset into one byte
+    buffer: about 15 bytes per event) and sorted by tick only when the file
+    is assembled, so events of one player that arrived slightly out of order
+    (two ports) still land at their exact times.
+
+    Parameters
+    ----------
+    players : list of str
+        Track order; events of players not listed get their own tracks after.
+    """
+
+    def __init__(self, players: list[str]) -> None:
+        self._tracks: dict[str, tuple[array, array, bytearray]] = {}
+        for p in players:
+            self._track(p)
+        self.skipped = 0
+        self.count = 0  # every message added, skipped ones included
+        self.last_t = 0.0
+
+    def _track(self, player: str):
+        tr = self._tracks.get(player)
+        if tr is None:
+            tr = self._tracks[player] = (array("q"), array("I"), bytearray())
+        return tr
+
+    def add(self, t: float, player: str, data: bytes) -> None:
+        """Add one message at ``t`` seconds (system common/real-time ones are skipped)."""
+        self.count += 1
+        if t > self.last_t:
+            self.last_t = t
+        status = data[0]
+        if status == 0xF0:
+            ev = b"\xf0" + _varlen(len(data) - 1) + bytes(data[1:])
+        elif status >= 0xF1 or status < 0x80:
+            self.skipped += 1
+            return
+        else:
+            ev = data
+        ticks, offsets, buf = self._track(player)
+        ticks.append(max(0, int(round(t * TICKS_PER_SECOND))))
+        offsets.append(len(buf))
+        buf += ev
+
+    def to_bytes(self, *, markers: Iterable[tuple[float, str]] = (), title: str = "improv session") -> bytes:
+        """Assemble the file: conductor track with markers, then one track per player."""
+        conductor: list[tuple[int, int, bytes]] = [
+            (0, -3, _meta(0x03, title.encode("utf-8"))),
+            (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
+            (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
+        ]
+        for i, (t, text) in enumerate(markers):
+            conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
+        chunks = [_chunk(_track(conductor))]
+        for name, (ticks, offsets, buf) in self._tracks.items():
+            chunks.append(_chunk(self._encode_track(name, ticks, offsets, buf)))
+        head = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_BEAT)
+        return head + b"".join(chunks)
+
+    @staticmethod
+    def _encode_track(name: str, ticks: array, offsets: array, buf: bytearray) -> bytes:
+        n = len(ticks)
+        out = [b"\x00" + _meta(0x03, name.encode("utf-8"))]
+        if n:
+            t = np.frombuffer(ticks, dtype=np.int64)
+            order = np.argsort(t, kind="stable")
+            starts = np.frombuffer(offsets, dtype=np.uint32).astype(np.int64)
+            ends = np.append(starts[1:], len(buf))
+            st = t[order]
+            deltas = np.diff(st, prepend=0).tolist()
+            mv = bytes(buf)
+            for d, a, b in zip(deltas, starts[order].tolist(), ends[order].tolist()):
+                out.append(_varlen(d))
+                out.append(mv[a:b])
+        out.append(b"\x00\xff\x2f\x00")
+        return b"".join(out)
+
+
 def encode_smf(
     *,
     players: list[str],
@@ -94,39 +175,10 @@ def encode_smf(
     skipped : int
         System common / real-time messages left out.
     """
-    tracks: dict[str, list[tuple[int, int, bytes]]] = {p: [] for p in players}
-    rows = list(events)
-    ticks = seconds_to_ticks([r[0] for r in rows]).tolist() if rows else []
-    skipped = 0
-    for order, ((_, player, data), tick) in enumerate(zip(rows, ticks)):
-        status = data[0]
-        if status == 0xF0:
-            data = bytes(data)
-            ev = b"\xf0" + _varlen(len(data) - 1) + data[1:]
-        elif status >= 0xF1 or status < 0x80:
-            skipped += 1
-            continue
-        else:
-            ev = data
-        track = tracks.get(player)
-        if track is None:
-            track = tracks[player] = []
-        track.append((tick, order, ev))
-
-    conductor: list[tuple[int, int, bytes]] = [
-        (0, -3, _meta(0x03, title.encode("utf-8"))),
-        (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
-        (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
-    ]
-    for i, (t, text) in enumerate(markers):
-        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
-
-    chunks = [_chunk(_track(conductor))]
-    for name, items in tracks.items():
-        items.insert(0, (0, -1, _meta(0x03, name.encode("utf-8"))))
-        chunks.append(_chunk(_track(items)))
-    head = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_BEAT)
-    return head + b"".join(chunks), skipped
+    builder = SmfBuilder(players)
+    for t, player, data in events:
+        builder.add(float(t), player, bytes(data))
+    return builder.to_bytes(markers=markers, title=title), builder.skipped
 
 
 def write_smf(path: Path, **kwargs) -> int:
