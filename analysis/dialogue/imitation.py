@@ -1,0 +1,217 @@
+"""Imitation: one player repeating the other's rhythmic or melodic pattern within a few seconds.
+
+A *pattern* is :data:`MOTIF_LEN` consecutive events of one player (chord notes merged into one
+event whose pitch is the highest, the "skyline" melody of Uitdenbogerd & Zobel 1999), all inside
+one phrase (no interval longer than :data:`MAX_MOTIF_IOI`). Player b **imitates** player a when b
+starts a matching pattern between :data:`MIN_LAG` and :data:`MAX_LAG` seconds after a did and b
+had not played it just before (otherwise the pattern is a shared ostinato or unison, and who
+imitates whom is undecidable):
+
+- **rhythmic** match: every inter-onset interval within ±20 % of the model's (about the width of
+  a rhythm category, Desain & Honing 2003), and the model's rhythm is not isochronous (its longest
+  interval at least 1.5 times its shortest; a steady pulse is no pattern to imitate);
+- **melodic** match (MIDI only): every pitch interval within ±1 semitone of the model's
+  (transposed and tonal answers count), and the model is not one repeated pitch.
+
+Consecutive matching patterns (a longer passage imitated) form one imitation *episode*. This
+follows the imitation measure of the Music Therapy Toolbox (Erkkilä et al. 2004; Luck et al.
+2008) in spirit, with explicit pattern matching instead of curve correlation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _validate
+from ..register import CHORD_TOLERANCE
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows
+from ._grid import Curve, num
+from .events import PlayerEvents
+
+__all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "ImitationResult", "find_imitations",
+           "analyze_imitation"]
+
+#: Events per pattern: 4 events = 3 intervals, the shortest unit that carries a rhythm or contour.
+MOTIF_LEN = 4
+#: Shortest imitation lag [seconds]: closer than this the two play the pattern together (unison).
+MIN_LAG = 0.15
+#: Longest imitation lag [seconds]: "within a few seconds" (an answer within the listener's
+#: ~4 s auditory present, cf. Pöppel 1997).
+MAX_LAG = 4.0
+#: Longest interval inside a pattern [seconds]; longer means a rest between phrases.
+MAX_MOTIF_IOI = 1.5
+#: Relative tolerance of each inter-onset interval for a rhythmic match.
+RHYTHM_TOLERANCE = 0.2
+#: Tolerance of each pitch interval for a melodic match [semitones].
+PITCH_TOLERANCE = 1.0
+_MIN_RHYTHM_CONTRAST = 1.5  # max/min interval ratio below which a rhythm counts as isochronous
+
+
+def _events(p: PlayerEvents) -> tuple[np.ndarray, np.ndarray | None]:
+    """Chord-merged onsets and skyline pitches."""
+    t = p.onsets
+    if t.size == 0:
+        return t, (None if p.pitches is None else np.zeros(0))
+    first = np.concatenate(([True], np.diff(t) > CHORD_TOLERANCE))
+    group = np.cumsum(first) - 1
+    on = t[first]
+    if p.pitches is None:
+        return on, None
+    top = np.full(on.size, -np.inf)
+    np.maximum.at(top, group, p.pitches)
+    return on, top
+
+
+def _motifs(on: np.ndarray, pitch: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Start indices, IOI rows (m, k-1) and pitch-interval rows of all in-phrase patterns."""
+    if on.size < k:
+        return np.zeros(0, np.int64), np.zeros((0, k - 1)), None if pitch is None else np.zeros((0, k - 1))
+    win = np.lib.stride_tricks.sliding_window_view(on, k)
+    ioi = np.diff(win, axis=1)
+    ok = np.all(ioi <= MAX_MOTIF_IOI, axis=1)
+    idx = np.flatnonzero(ok)
+    iv = None
+    if pitch is not None:
+        iv = np.diff(np.lib.stride_tricks.sliding_window_view(pitch, k), axis=1)[idx]
+    return idx, ioi[idx], iv
+
+
+def find_imitations(
+    model: PlayerEvents,
+    imitator: PlayerEvents,
+    *,
+    min_lag: float = MIN_LAG,
+    max_lag: float = MAX_LAG,
+    motif_len: int = MOTIF_LEN,
+) -> list[dict]:
+    """Imitation episodes of ``model`` by ``imitator``.
+
+    Parameters
+    ----------
+    model, imitator : PlayerEvents
+    min_lag, max_lag : float [seconds] — lag range of an imitation
+    motif_len : int [events] — pattern length (>= 3)
+
+    Returns
+    -------
+    list of dict
+        ``{t, end, source_t, lag_s, kind, n_patterns}``: the imitator's episode from ``t`` to
+        ``end`` [s], the model's pattern started at ``source_t``, ``lag_s = t - source_t``,
+        ``kind`` ``"rhythmic"``, ``"melodic"`` or ``"rhythmic+melodic"``.
+
+    Raises
+    ------
+    ParameterError
+        ``min_lag >= max_lag`` or ``motif_len < 3``.
+    """
+    from ..errors import ParameterError
+
+    min_lag = _validate.nonnegative("min_lag", min_lag)
+    max_lag = _validate.positive("max_lag", max_lag)
+    if min_lag >= max_lag:
+        raise ParameterError(f"min_lag must be < max_lag ({max_lag!r} s), got {min_lag!r}")
+    if isinstance(motif_len, bool) or not isinstance(motif_len, (int, np.integer)) or motif_len < 3:
+        raise ParameterError(f"motif_len must be an int >= 3 [events], got {motif_len!r}")
+    ma, pa = _events(model)
+    mb, pb = _events(imitator)
+    ia, ioa, iva = _motifs(ma, pa, motif_len)
+    ib, iob, ivb = _motifs(mb, pb, motif_len)
+    if ia.size == 0 or ib.size == 0:
+        return []
+    melodic = iva is not None and ivb is not None
+    sb = mb[ib]
+    hits: list[tuple[int, int, str]] = []  # (model pattern index, imitator pattern index, kind)
+    for m in range(ia.size):
+        t0 = ma[ia[m]]
+        lo, hi = np.searchsorted(sb, [t0 - max_lag, t0 + max_lag], side="left")
+        if hi <= lo:
+            continue
+        cand = np.arange(lo, hi)
+        rhythm = np.zeros(cand.size, bool)
+        if ioa[m].max() >= _MIN_RHYTHM_CONTRAST * ioa[m].min():
+            rhythm = np.all(np.abs(iob[cand] / ioa[m] - 1.0) <= RHYTHM_TOLERANCE, axis=1)
+        melody = np.zeros(cand.size, bool)
+        if melodic and np.any(iva[m] != 0):
+            melody = np.all(np.abs(ivb[cand] - iva[m]) <= PITCH_TOLERANCE, axis=1)
+        match = rhythm | melody
+        lag = sb[cand] - t0
+        if np.any(match & (lag < min_lag)):
+            continue  # the imitator already had it: unison or shared ostinato
+        ok = np.flatnonzero(match & (lag >= min_lag))
+        if ok.size:
+            j = ok[0]
+            kind = "rhythmic+melodic" if rhythm[j] and melody[j] else ("rhythmic" if rhythm[j] else "melodic")
+            hits.append((m, int(cand[j]), kind))
+    episodes: list[dict] = []
+    prev = None
+    for m, j, kind in hits:
+        if prev is not None and ia[m] == ia[prev[0]] + 1 and ib[j] == ib[prev[1]] + 1:
+            ep = episodes[-1]
+            ep["end"] = float(mb[ib[j] + motif_len - 1])
+            ep["n_patterns"] += 1
+            if kind not in ep["kind"]:
+                ep["kind"] = "rhythmic+melodic"
+        else:
+            episodes.append({"t": float(sb[j]), "end": float(mb[ib[j] + motif_len - 1]),
+                             "source_t": float(ma[ia[m]]), "lag_s": round(float(sb[j] - ma[ia[m]]), 6),
+                             "kind": kind, "n_patterns": 1})
+        prev = (m, j)
+    return episodes
+
+
+@dataclass(frozen=True)
+class ImitationResult:
+    """Imitation episodes in both directions.
+
+    Attributes
+    ----------
+    episodes : list of dict — as :func:`find_imitations`, plus ``imitator`` and ``model`` names
+    curves, summary : see :func:`analyze_imitation`
+    """
+
+    episodes: list[dict] = field(default_factory=list)
+    curves: dict[str, Curve] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+def analyze_imitation(
+    a: PlayerEvents,
+    b: PlayerEvents,
+    *,
+    duration: float,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+    names: tuple[str, str] = ("a", "b"),
+    min_lag: float = MIN_LAG,
+    max_lag: float = MAX_LAG,
+) -> ImitationResult:
+    """Who imitates whom, how often and how fast.
+
+    Returns
+    -------
+    ImitationResult
+        Curves ``{x}_imitates_{y}`` [episodes per minute, by episode start]. Summary
+        ``{x}_imitates_{y}_count``, ``{x}_imitates_{y}_per_min``, ``{x}_imitates_{y}_lag_median_s``
+        for both directions.
+    """
+    duration = _validate.nonnegative("duration", duration)
+    window, hop = _validate.window_hop(window, hop)
+    episodes: list[dict] = []
+    curves: dict[str, Curve] = {}
+    summary: dict = {}
+    for model, imit, mn, iname in ((a, b, names[0], names[1]), (b, a, names[1], names[0])):
+        eps = [dict(e, imitator=iname, model=mn) for e in find_imitations(model, imit, min_lag=min_lag,
+                                                                         max_lag=max_lag)]
+        eps = [e for e in eps if e["t"] < duration]
+        key = f"{iname}_imitates_{mn}"
+        t, c = count_in_windows(np.array([e["t"] for e in eps]), duration=duration, window=window, hop=hop)
+        curves[key] = (t, c * 60.0 / window)
+        lags = np.array([e["lag_s"] for e in eps])
+        summary[f"{key}_count"] = float(len(eps))
+        summary[f"{key}_per_min"] = len(eps) / duration * 60.0 if duration > 0 else 0.0
+        summary[f"{key}_lag_median_s"] = num(np.median(lags)) if lags.size else None
+        episodes += eps
+    episodes.sort(key=lambda e: e["t"])
+    return ImitationResult(episodes, curves, summary)
