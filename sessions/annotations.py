@@ -145,3 +145,51 @@ def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> lis
     out = [a for a in state.values() if include_deleted or not a["deleted"]]
     out.sort(key=lambda a: (a["t"], a["id"]))
     return out
+
+
+EDITABLE = ("t", "end", "player", "tags", "text")
+
+
+def edit_record(current: dict[str, Any], *, by: str | None = None, **changes: Any) -> dict[str, Any]:
+    """The next revision of ``current`` with ``changes`` (only changed fields are stored)."""
+    if current.get("deleted"):
+        raise ValueError(f"annotation {current['id']} is deleted; it can no longer be edited")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"cannot edit {sorted(unknown)}; editable fields are {EDITABLE}")
+    diff = {k: v for k, v in changes.items() if current.get(k) != v}
+    t = diff.get("t", current["t"])
+    end = diff.get("end", current.get("end"))
+    if end is not None and end < t:
+        raise ValueError(f"end must not be before t, got t={t!r}, end={end!r}")
+    return {"op": "edit", "id": current["id"], "rev": current["rev"] + 1, "at_utc": utc_now(),
+            "by": by, **diff}
+
+
+def delete_record(current: dict[str, Any], *, by: str | None = None, reason: str = "") -> dict[str, Any]:
+    """A deletion revision; the annotation and its history stay in the log."""
+    if current.get("deleted"):
+        raise ValueError(f"annotation {current['id']} is deleted already")
+    return {"op": "delete", "id": current["id"], "rev": current["rev"] + 1, "at_utc": utc_now(),
+            "by": by, "reason": reason}
+
+
+def history(records: list[dict[str, Any]], annotation_id: str) -> list[dict[str, Any]]:
+    """Every revision of one annotation with the full state after it.
+
+    Each item has ``rev``, ``op``, ``at_utc``, ``by``, ``changes`` (fields set
+    by this revision) and ``state`` (the annotation as it was from then on).
+    """
+    out = []
+    state: dict[str, Any] | None = None
+    for rec in records:
+        if rec["id"] != annotation_id:
+            continue
+        changes = {k: v for k, v in rec.items() if k in EDITABLE or k in ("source", "reason")}
+        if rec["op"] == "create":
+            state = {k: rec.get(k) for k in ("t", "end", "player", "tags", "text", "source")}
+        elif state is not None and rec["op"] == "edit":
+            state = {**state, **{k: v for k, v in changes.items() if k in EDITABLE}}
+        out.append({"rev": rec["rev"], "op": rec["op"], "at_utc": rec["at_utc"],
+                    "by": rec.get("by"), "changes": changes, "state": dict(state or {})})
+    return out

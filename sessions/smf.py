@@ -186,3 +186,24 @@ def write_smf(path: Path, **kwargs) -> int:
     data, skipped = encode_smf(**kwargs)
     atomic_write_bytes(Path(path), data)
     return skipped
+
+
+def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,
+                    title: str = "improv session") -> bytes:
+    """Rewrite only the conductor track (tempo and markers) of a file made here.
+
+    The player tracks are kept byte for byte, so changing an annotation does
+    not re-encode a long session.
+    """
+    if smf_bytes[:4] != b"MThd" or smf_bytes[14:18] != b"MTrk":
+        raise ValueError("not a Standard MIDI File written by improv")
+    (length,) = struct.unpack(">I", smf_bytes[18:22])
+    rest = smf_bytes[22 + length:]
+    conductor: list[tuple[int, int, bytes]] = [
+        (0, -3, _meta(0x03, title.encode("utf-8"))),
+        (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
+        (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
+    ]
+    for i, (t, text) in enumerate(markers):
+        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
+    return smf_bytes[:14] + _chunk(_track(conductor)) + rest

@@ -1,0 +1,340 @@
+"""``improv annotate``, ``improv annotations …`` and ``improv notes``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from improv.errors import ParameterError
+from improv.output import emit, info, table
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+def _time(value: str | None, name: str) -> float | None:
+    if value is None:
+        return None
+    from sessions.timefmt import parse_time
+
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
+
+
+def _fmt(t):
+    from sessions.timefmt import format_time
+
+    return "" if t is None else format_time(t)
+
+
+def _rows(annotations):
+    return [
+        (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
+         " ".join(a.get("tags") or []), (a.get("text") or "").replace("\n", " ")[:60],
+         a.get("source") or "", "edited" if a.get("edited_utc") else "")
+        for a in annotations
+    ]
+
+
+HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", ""]
+
+
+@click.command()
+@click.argument("session_id", metavar="SESSION")
+@click.argument("text", required=False, default="")
+@click.option("--at", "at", required=True, metavar="TIME", help="SS, MM:SS or HH:MM:SS (fractions allowed).")
+@click.option("--to", "to", metavar="TIME", help="End of a range annotation.")
+@click.option("--player", help="The player it is about (default: the whole group).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="e.g. autonomy:leader (repeatable).")
+@click.option("--new-tag", "new_tags", multiple=True, metavar="TAG",
+              help="Add a tag to the practice's vocabulary and use it.")
+@click.option("--by", metavar="CODE", help="Author code.")
+@json_option
+@click.pass_obj
+def annotate(app, session_id, text, at, to, player, tags, new_tags, by, as_json):
+    """Annotate a moment or a range of a session."""
+    from sessions.annotate import add_annotation
+
+    a = add_annotation(app.store, session_id, t=_time(at, "--at"), end=_time(to, "--to"),
+                       player=player, tags=list(tags) + list(new_tags), text=text, by=by,
+                       new_tags=new_tags)
+    emit(a, as_json=as_json, human=lambda a: click.echo(f"added {a['id']} at {_fmt(a['t'])}"))
+
+
+class _DefaultList(click.Group):
+    """``improv annotations SESSION`` means ``improv annotations list SESSION``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultList)
+def annotations():
+    """List, correct, search, import and export annotations.
+
+    `improv annotations SESSION` lists a session's annotations.
+    """
+
+
+@annotations.command("list")
+@click.argument("session_id", metavar="SESSION")
+@click.option("--tag", "tags", multiple=True, help="Only annotations with this tag (a dimension matches all its values).")
+@click.option("--deleted", is_flag=True, help="Include deleted annotations.")
+@json_option
+@click.pass_obj
+def list_(app, session_id, tags, deleted, as_json):
+    """A session's annotations in time order."""
+    items = app.store.session(session_id).annotations(include_deleted=deleted)
+    for tag in tags:
+        items = [a for a in items if any(t == tag or t.startswith(tag + ":") for t in a["tags"])]
+    emit(items, as_json=as_json, human=lambda items: table(_rows(items), HEADERS) if items
+         else info("no annotations"))
+
+
+@annotations.command()
+@click.argument("session_id", metavar="SESSION")
+@click.argument("annotation_id", metavar="ID")
+@click.option("--at", "at", metavar="TIME")
+@click.option("--to", "to", metavar="TIME", help="New end ('none' makes it a point).")
+@click.option("--player", help="New player ('none' for the whole group).")
+@click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
+@click.option("--text", help="Replace the text.")
+@click.option("--by", metavar="CODE", help="Who corrects it.")
+@json_option
+@click.pass_obj
+def edit(app, session_id, annotation_id, at, to, player, tags, text, by, as_json):
+    """Correct an annotation (the earlier version stays in its history)."""
+    from sessions.annotate import edit_annotation
+
+    changes = {}
+    if at is not None:
+        changes["t"] = _time(at, "--at")
+    if to is not None:
+        changes["end"] = None if to.lower() == "none" else _time(to, "--to")
+    if player is not None:
+        changes["player"] = None if player.lower() == "none" else player
+    if tags:
+        changes["tags"] = list(tags)
+    if text is not None:
+        changes["text"] = text
+    if not changes:
+        raise click.UsageError("nothing to change: give --at, --to, --player, --tag or --text")
+    a = edit_annotation(app.store, session_id, annotation_id, by=by, **changes)
+    emit(a, as_json=as_json, human=lambda a: click.echo(f"edited {a['id']} (revision {a['rev']})"))
+
+
+@annotations.command()
+@click.argument("session_id", metavar="SESSION")
+@click.argument("annotation_id", metavar="ID")
+@click.option("--reason", default="", help="Why (kept in the history).")
+@click.option("--by", metavar="CODE")
+@click.pass_obj
+def delete(app, session_id, annotation_id, reason, by):
+    """Delete an annotation (it stays visible in its history)."""
+    from sessions.annotate import delete_annotation
+
+    a = delete_annotation(app.store, session_id, annotation_id, by=by, reason=reason)
+    click.echo(f"deleted {a['id']} (revision {a['rev']}; see 'improv annotations history')")
+
+
+@annotations.command()
+@click.argument("session_id", metavar="SESSION")
+@click.argument("annotation_id", metavar="ID")
+@json_option
+@click.pass_obj
+def history(app, session_id, annotation_id, as_json):
+    """Every version of an annotation, with the time of each change."""
+    from sessions.annotate import annotation_history
+
+    revs = annotation_history(app.store, session_id, annotation_id)
+
+    def human(revs):
+        for r in revs:
+            s = r["state"]
+            click.echo(f"rev {r['rev']}  {r['op']:<6} {r['at_utc']}  by {r['by'] or '-'}")
+            if r["op"] == "delete":
+                click.echo(f"        deleted{': ' + r['changes'].get('reason', '') if r['changes'].get('reason') else ''}")
+            else:
+                click.echo(f"        {_fmt(s.get('t'))}{'-' + _fmt(s['end']) if s.get('end') is not None else ''}"
+                           f"  {s.get('player') or '-'}  {' '.join(s.get('tags') or [])}  {s.get('text') or ''}")
+
+    emit(revs, as_json=as_json, human=human)
+
+
+def _date(value, name):
+    if value is None:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(f"{name} must be a date like 2026-03-01, got {value!r}") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+@annotations.command()
+@click.option("--tag", "tags", multiple=True)
+@click.option("--text", help="Case-insensitive words in the text.")
+@click.option("--client", metavar="CODE")
+@click.option("--since", metavar="DATE", help="Sessions from this date (ISO).")
+@click.option("--until", metavar="DATE", help="Sessions before this date (ISO).")
+@json_option
+@click.pass_obj
+def search(app, tags, text, client, since, until, as_json):
+    """Find annotations across all sessions."""
+    from sessions.annotate import search_annotations
+
+    rows = search_annotations(app.store, tags=tags, text=text, client=client,
+                              since=_date(since, "--since"), until=_date(until, "--until"))
+    emit(rows, as_json=as_json, human=lambda rows: table(
+        [(r["session_id"], r["client"] or "-", *_rows([r])[0][:6]) for r in rows],
+        ["SESSION", "CLIENT", *HEADERS[:6]]) if rows else info("no matching annotations"))
+
+
+FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "json": ".json"}
+
+
+@annotations.command("export")
+@click.argument("session_id", metavar="SESSION")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True)
+@click.option("--to", "to", type=click.Path(path_type=Path), help="File (default: standard output).")
+@click.pass_obj
+def export_(app, session_id, fmt, to):
+    """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
+    from sessions import interop
+
+    session = app.store.session(session_id)
+    items = session.annotations()
+    if fmt == "elan":
+        if to is None:
+            raise click.UsageError("--format elan needs --to FILE.eaf")
+        media = [a.path for a in session.audio_inputs()]
+        interop.write_eaf(to, items, players=session.players, media=media)
+        click.echo(f"wrote {len(items)} annotation(s) to {to}")
+        return
+    text = {"audacity": interop.to_audacity, "sv": interop.to_sonic_visualiser,
+            "csv": interop.to_csv, "json": interop.to_json}[fmt](items)
+    if to is None:
+        click.echo(text, nl=False)
+    else:
+        from sessions.fsutil import atomic_write_bytes
+
+        atomic_write_bytes(to, text.encode("utf-8"))
+        click.echo(f"wrote {len(items)} annotation(s) to {to}")
+
+
+@annotations.command("import")
+@click.argument("session_id", metavar="SESSION")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["audacity", "elan"]),
+              help="Default: from the file name (.eaf is ELAN, otherwise Audacity labels).")
+@click.option("--by", metavar="CODE")
+@json_option
+@click.pass_obj
+def import_(app, session_id, file, fmt, by, as_json):
+    """Import Audacity labels or ELAN tiers as annotations."""
+    from sessions import interop
+    from sessions.annotate import add_annotation
+
+    session = app.store.session(session_id)
+    fmt = fmt or ("elan" if file.suffix.lower() == ".eaf" else "audacity")
+    if fmt == "elan":
+        items = interop.read_eaf(file, players=session.players)
+    else:
+        try:
+            items = interop.from_audacity(file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ParameterError(f"{file.name} is not a UTF-8 text label file") from None
+    # check everything before adding anything
+    from sessions import vocabulary
+
+    vocab = vocabulary.load(app.store.root)
+    for a in items:
+        vocabulary.check_tags(a["tags"], vocab)
+        if a["player"] is not None and a["player"] not in session.players:
+            raise ParameterError(f"{file.name}: unknown player {a['player']!r}")
+        if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
+            raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
+    added = [add_annotation(app.store, session_id, t=a["t"], end=a["end"], player=a["player"],
+                            tags=a["tags"], text=a["text"], by=by, source="import") for a in items]
+    emit(added, as_json=as_json, human=lambda added: click.echo(f"imported {len(added)} annotation(s)"))
+
+
+@annotations.command()
+@json_option
+@click.pass_obj
+def tags(app, as_json):
+    """The tag vocabulary (Bruscia's IAP profiles plus the practice's own)."""
+    from sessions import vocabulary
+
+    vocab = vocabulary.load(app.store.root)
+
+    def human(v):
+        for dim, values in v["dimensions"].items():
+            click.echo(f"{dim}: {', '.join(values)}")
+        click.echo(f"plain tags: {', '.join(v['tags'])}")
+
+    emit(vocab, as_json=as_json, human=human)
+
+
+@click.command()
+@click.argument("session_id", metavar="SESSION")
+@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Replace the notes with this Markdown file ('-' not supported).")
+@click.option("--show", is_flag=True, help="Print the notes with their time references.")
+@click.option("--history", "show_history", is_flag=True, help="List every saved version.")
+@click.option("--by", metavar="CODE")
+@json_option
+@click.pass_obj
+def notes(app, session_id, from_file, show, show_history, by, as_json):
+    """Write the verbal notes of a session (in $EDITOR) or show them."""
+    from sessions import notes as notes_mod
+
+    store = app.store
+    session = store.session(session_id)
+    if show or as_json:
+        data = notes_mod.notes_with_links(session.folder, duration_s=session.duration_s)
+        emit(data, as_json=as_json, human=lambda d: click.echo(d["text"] or "(no notes yet)"))
+        return
+    if show_history:
+        for v in notes_mod.notes_history(session.folder):
+            click.echo(f"{v['at_utc']}  by {v.get('by') or '-'}  {len(v['text'])} characters")
+        return
+    store.require_writable()
+    if from_file is not None:
+        text = from_file.read_text(encoding="utf-8")
+    else:
+        text = _edit_in_editor(notes_mod.read_notes(session.folder))
+    if notes_mod.save_notes(session.folder, text, by=by):
+        refs = notes_mod.notes_with_links(session.folder, duration_s=session.duration_s)["refs"]
+        outside = [r["text"] for r in refs if not r["in_session"]]
+        click.echo(f"saved notes ({len(refs)} time reference(s))")
+        if outside:
+            info(f"warning: time reference(s) past the end of the session: {', '.join(outside)}")
+    else:
+        click.echo("notes unchanged")
+
+
+def _edit_in_editor(text: str) -> str:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise ParameterError("set $EDITOR (e.g. export EDITOR=nano) or give --from FILE.md")
+    fd, path = tempfile.mkstemp(suffix=".md", prefix="improv-notes-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        if subprocess.call([*editor.split(), path]) != 0:
+            raise ParameterError(f"the editor {editor!r} failed; the notes are unchanged")
+        return Path(path).read_text(encoding="utf-8")
+    finally:
+        os.unlink(path)
+
+
+COMMANDS = [annotate, annotations, notes]

@@ -1,0 +1,197 @@
+"""Adding, correcting and finding annotations in stored sessions.
+
+Every change appends a revision to the session's ``annotations.jsonl`` (see
+:mod:`sessions.annotations`), then refreshes what derives from it: the
+markers in ``session.mid`` (only its conductor track is rewritten), the
+checksum of that file in the manifest, and the catalog rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sessions import annotations as ann
+from sessions import manifest as mf
+from sessions import vocabulary
+from sessions.errors import SessionFormatError
+from sessions.fsutil import atomic_write_bytes, atomic_write_json, sha256_file
+from sessions.recovery import smf_markers
+from sessions.smf import replace_markers
+
+
+def _check_time(session, t: float, end: float | None) -> None:
+    duration = session.duration_s
+    for name, value in (("time", t), ("end", end)):
+        if value is None:
+            continue
+        if value < 0 or value > duration + 0.5:
+            raise SessionFormatError(
+                f"{name} {value:.2f} s is outside the session (0 to {duration:.2f} s)"
+            )
+    if end is not None and end < t:
+        raise SessionFormatError(f"end ({end:.2f} s) must not be before the start ({t:.2f} s)")
+
+
+def _check_player(session, player: str | None) -> None:
+    if player is not None and player not in session.players:
+        raise SessionFormatError(
+            f"session {session.id} has no player {player!r} (players: {', '.join(session.players)})"
+        )
+
+
+def _refresh(store, session) -> None:
+    """Markers in the SMF, its checksum, the catalog rows."""
+    current = session.annotations()
+    manifest = session.manifest
+    smf = manifest.get("smf")
+    if smf:
+        path = session.folder / smf["file"]
+        atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current)))
+        manifest["checksums"][smf["file"]] = sha256_file(path)
+        atomic_write_json(session.folder / mf.MANIFEST, manifest)
+    store.catalog.put_annotations(session.id, current)
+
+
+def add_annotation(
+    store,
+    session_id: str,
+    *,
+    t: float,
+    end: float | None = None,
+    player: str | None = None,
+    tags: Iterable[str] = (),
+    text: str = "",
+    by: str | None = None,
+    source: str = "manual",
+    new_tags: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Add a point (``end`` None) or range annotation; returns it.
+
+    Parameters
+    ----------
+    t, end : float [seconds]
+        From session start; must lie within the session.
+    player : str, optional
+        One of the session's players, or None for the whole group.
+    tags : iterable of str
+        From the vocabulary (``autonomy:leader``, ``marker`` ...).
+    new_tags : iterable of str
+        Tags to add to the practice's vocabulary first.
+    source : str
+        ``manual``, ``suggestion`` (e.g. a dialogue role not yet confirmed), ``import``.
+    """
+    store.require_writable()
+    session = store.session(session_id)
+    _check_time(session, t, end)
+    _check_player(session, player)
+    for tag in new_tags:
+        vocabulary.extend(store.root, tag)
+    tags = vocabulary.check_tags(list(tags), vocabulary.load(store.root))
+    rec = ann.creation_record(t=t, end=end, player=player, tags=tags, text=text, by=by, source=source)
+    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    _refresh(store, session)
+    return _current(session, rec["id"])
+
+
+def _current(session, annotation_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
+    for a in session.annotations(include_deleted=True):
+        if a["id"] == annotation_id:
+            if a["deleted"] and not include_deleted:
+                raise SessionFormatError(f"annotation {annotation_id} is deleted (see its history)")
+            return a
+    raise SessionFormatError(
+        f"session {session.id} has no annotation {annotation_id!r} (see 'improv annotations {session.id}')"
+    )
+
+
+def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | None = None,
+                    new_tags: Iterable[str] = (), **changes: Any) -> dict[str, Any]:
+    """Correct an annotation; the earlier version stays in its history."""
+    store.require_writable()
+    session = store.session(session_id)
+    current = _current(session, annotation_id)
+    t = changes.get("t", current["t"])
+    end = changes.get("end", current.get("end"))
+    _check_time(session, t, end)
+    if "player" in changes:
+        _check_player(session, changes["player"])
+    for tag in new_tags:
+        vocabulary.extend(store.root, tag)
+    if "tags" in changes:
+        changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocabulary.load(store.root))
+    try:
+        rec = ann.edit_record(current, by=by, **changes)
+    except ValueError as exc:
+        raise SessionFormatError(str(exc)) from None
+    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    _refresh(store, session)
+    return _current(session, annotation_id)
+
+
+def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | None = None,
+                      reason: str = "") -> dict[str, Any]:
+    """Mark an annotation deleted; it and its history stay in the log."""
+    store.require_writable()
+    session = store.session(session_id)
+    current = _current(session, annotation_id)
+    ann.append_records(session.folder / mf.ANNOTATIONS, [ann.delete_record(current, by=by, reason=reason)])
+    _refresh(store, session)
+    return _current(session, annotation_id, include_deleted=True)
+
+
+def annotation_history(store, session_id: str, annotation_id: str) -> list[dict[str, Any]]:
+    session = store.session(session_id)
+    _current(session, annotation_id, include_deleted=True)
+    return ann.history(session.annotation_records(), annotation_id)
+
+
+def search_annotations(
+    store,
+    *,
+    tags: Iterable[str] = (),
+    text: str | None = None,
+    client: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Annotations across all sessions, from the catalog.
+
+    ``tags`` must all be present (a tag ``autonomy`` matches every
+    ``autonomy:*``); ``text`` is a case-insensitive substring; ``since`` and
+    ``until`` bound the session start (UTC).
+    """
+    sql = ("SELECT a.*, s.client, s.started_utc FROM annotations a "
+           "JOIN sessions s ON s.id = a.session_id WHERE 1=1")
+    args: list[Any] = []
+    for tag in tags:
+        if ":" in tag:
+            sql += " AND EXISTS (SELECT 1 FROM annotation_tags g WHERE g.session_id = a.session_id " \
+                   "AND g.annotation_id = a.id AND g.tag = ?)"
+            args.append(tag)
+        else:
+            sql += " AND EXISTS (SELECT 1 FROM annotation_tags g WHERE g.session_id = a.session_id " \
+                   "AND g.annotation_id = a.id AND (g.tag = ? OR g.tag LIKE ?))"
+            args += [tag, f"{tag}:%"]
+    if text:
+        sql += " AND lower(a.text) LIKE ?"
+        args.append(f"%{text.lower()}%")
+    if client:
+        sql += " AND s.client = ?"
+        args.append(client)
+    if since:
+        sql += " AND s.started_utc >= ?"
+        args.append(since.isoformat())
+    if until:
+        sql += " AND s.started_utc < ?"
+        args.append(until.isoformat())
+    sql += " ORDER BY s.started_utc, a.t"
+    import json
+
+    rows = []
+    for r in store.catalog.db.execute(sql, args):
+        d = dict(r)
+        d["tags"] = json.loads(d["tags"])
+        d["end"] = d.pop("end_t")
+        rows.append(d)
+    return rows

@@ -1,0 +1,141 @@
+"""Annotations in the formats researchers' tools read.
+
+- Audacity label tracks: ``start<TAB>end<TAB>label`` (seconds; a point has
+  start = end).  The label carries the text, then ``#tag`` words and an
+  ``@player`` word, so tags and player survive a round trip.
+- ELAN ``.eaf`` (via pympi-ling): one tier per player plus ``general``, the
+  session's audio linked as media.  ELAN has no points: a point becomes a
+  1 ms annotation and comes back as a point.
+- Sonic Visualiser CSV: ``time,duration,label`` (duration 0 for an instant);
+  File > Import Annotation Layer reads it as regions/instants.
+- CSV and JSON of every field, for analysis in R, pandas or a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from sessions.errors import SessionFormatError
+
+POINT_MS = 1  # ELAN needs end > start
+
+
+def label_of(a: dict[str, Any]) -> str:
+    words = [a.get("text") or ""] + [f"#{t}" for t in a.get("tags") or []]
+    if a.get("player"):
+        words.append(f"@{a['player']}")
+    return " ".join(w for w in words if w).strip()
+
+
+def parse_label(label: str) -> dict[str, Any]:
+    """Text, tags (``#tag``) and player (``@name``) from a label."""
+    tags, player, words = [], None, []
+    for w in label.split():
+        if w.startswith("#") and len(w) > 1:
+            tags.append(w[1:])
+        elif w.startswith("@") and len(w) > 1 and player is None:
+            player = w[1:]
+        else:
+            words.append(w)
+    return {"text": " ".join(words), "tags": tags, "player": player}
+
+
+def to_audacity(annotations: Iterable[dict[str, Any]]) -> str:
+    lines = []
+    for a in annotations:
+        end = a["end"] if a.get("end") is not None else a["t"]
+        lines.append(f"{a['t']:.6f}\t{end:.6f}\t{label_of(a)}\n")
+    return "".join(lines)
+
+
+def from_audacity(text: str) -> list[dict[str, Any]]:
+    """Parse a label track; frequency lines (starting with ``\\``) are skipped."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("\\"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise SessionFormatError(f"label line {number}: expected start<TAB>end<TAB>label")
+        try:
+            start, end = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise SessionFormatError(f"label line {number}: start and end must be seconds") from None
+        item = parse_label(parts[2] if len(parts) > 2 else "")
+        item.update(t=start, end=end if end > start else None)
+        out.append(item)
+    return out
+
+
+def to_sonic_visualiser(annotations: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for a in annotations:
+        dur = (a["end"] - a["t"]) if a.get("end") is not None else 0.0
+        w.writerow([f"{a['t']:.6f}", f"{dur:.6f}", label_of(a)])
+    return buf.getvalue()
+
+
+FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc", "rev")
+
+
+def to_csv(annotations: Iterable[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(FIELDS)
+    for a in annotations:
+        row = dict(a, tags=";".join(a.get("tags") or []))
+        w.writerow(["" if row.get(k) is None else row.get(k) for k in FIELDS])
+    return buf.getvalue()
+
+
+def to_json(annotations: Iterable[dict[str, Any]]) -> str:
+    return json.dumps(list(annotations), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: list[str],
+              media: list[Path] = ()) -> None:
+    """Write an ELAN file: a tier per player and ``general``; media linked relatively."""
+    import pympi
+
+    eaf = pympi.Elan.Eaf(author="improv")
+    eaf.remove_tier("default")
+    for tier in [*players, "general"]:
+        eaf.add_tier(tier)
+    for m in media:
+        mime = "audio/x-wav" if m.suffix == ".wav" else None
+        eaf.add_linked_file(str(Path(m).resolve()), relpath=str(m), mimetype=mime)
+    for a in annotations:
+        start = int(round(a["t"] * 1000))
+        end = int(round(a["end"] * 1000)) if a.get("end") is not None else start + POINT_MS
+        end = max(end, start + POINT_MS)
+        tier = a["player"] if a.get("player") in players else "general"
+        value = label_of({**a, "player": None})
+        eaf.add_annotation(tier, start, end, value)
+    pympi.Elan.to_eaf(str(path), eaf)
+
+
+def read_eaf(path: Path, *, players: list[str]) -> list[dict[str, Any]]:
+    """Annotations from every tier; a tier named like a player sets the player."""
+    import pympi
+
+    try:
+        eaf = pympi.Elan.Eaf(str(path))
+    except Exception as exc:  # noqa: BLE001 - pympi raises many types for bad XML
+        raise SessionFormatError(f"{Path(path).name} is not a readable ELAN file ({exc})") from None
+    out = []
+    for tier in eaf.get_tier_names():
+        for item in eaf.get_annotation_data_for_tier(tier):
+            start, end, value = item[0], item[1], item[2]
+            parsed = parse_label(value or "")
+            if tier in players:
+                parsed["player"] = tier
+            parsed["t"] = start / 1000.0
+            parsed["end"] = end / 1000.0 if end - start > POINT_MS else None
+            out.append(parsed)
+    out.sort(key=lambda a: a["t"])
+    return out

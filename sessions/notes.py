@@ -1,0 +1,52 @@
+"""The verbal session notes: one Markdown document per session, with history.
+
+``notes.md`` holds the current text.  Every saved version is also appended
+to ``notes.history.jsonl`` (``at_utc``, ``by``, ``text``) before ``notes.md``
+is replaced, so earlier wordings and the time of each change stay visible,
+as for annotations.  Time references in the text (``12:30``, ``[1:02:03]``)
+point into the recording; :func:`sessions.timefmt.find_time_refs` finds them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sessions.annotations import append_records, utc_now
+from sessions.fsutil import atomic_write_bytes
+from sessions.timefmt import find_time_refs
+
+NOTES = "notes.md"
+NOTES_HISTORY = "notes.history.jsonl"
+
+
+def read_notes(folder: Path) -> str:
+    path = Path(folder) / NOTES
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def notes_history(folder: Path) -> list[dict[str, Any]]:
+    path = Path(folder) / NOTES_HISTORY
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:
+    """Save a new version; returns False (and writes nothing) if the text is unchanged."""
+    folder = Path(folder)
+    if text == read_notes(folder):
+        return False
+    append_records(folder / NOTES_HISTORY, [{"at_utc": utc_now(), "by": by, "text": text}])
+    atomic_write_bytes(folder / NOTES, text.encode("utf-8"))
+    return True
+
+
+def notes_with_links(folder: Path, *, duration_s: float) -> dict[str, Any]:
+    """The notes and their time references, each flagged if inside the session."""
+    text = read_notes(folder)
+    refs = find_time_refs(text)
+    for r in refs:
+        r["in_session"] = 0 <= r["t"] <= duration_s
+    return {"text": text, "refs": refs}

@@ -1,0 +1,60 @@
+"""Times as people write them: ``SS``, ``MM:SS``, ``HH:MM:SS``, with fractions."""
+
+from __future__ import annotations
+
+import re
+
+from sessions.errors import SessionFormatError
+
+_TIME = re.compile(r"^(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d*)?|\.\d+)$")
+# a time reference inside free text: 12:30, 1:02:03, [12:30.5]; not part of a longer number
+TIME_REF = re.compile(r"(?<![\d:.])\[?((?:\d{1,2}:)?\d{1,3}:[0-5]\d(?:\.\d+)?)\]?(?![\d:])")
+
+
+def parse_time(text: str) -> float:
+    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (fractions allowed).
+
+    >>> parse_time("12:30"), parse_time("1:02:03.5"), parse_time("90.25")
+    (750.0, 3723.5, 90.25)
+    """
+    s = str(text).strip()
+    m = _TIME.match(s)
+    if not m:
+        raise SessionFormatError(
+            f"time must be SS, MM:SS or HH:MM:SS (fractions allowed, e.g. 12:30.5), got {text!r}"
+        )
+    h, mnt, sec = m.groups()
+    if h is not None and mnt is None:  # two fields: MM:SS
+        h, mnt = None, h
+    if (mnt is not None and h is not None and int(mnt) >= 60) or (
+        mnt is not None and float(sec) >= 60
+    ):
+        raise SessionFormatError(f"minutes and seconds must be below 60 in {text!r}")
+    return int(h or 0) * 3600 + int(mnt or 0) * 60 + float(sec)
+
+
+def format_time(seconds: float, *, decimals: int = 1) -> str:
+    """``M:SS.s`` or ``H:MM:SS.s``."""
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    width = 3 + decimals if decimals else 2
+    body = f"{sec:0{width}.{decimals}f}"
+    return f"{sign}{int(h)}:{int(m):02d}:{body}" if h >= 1 else f"{sign}{int(m)}:{body}"
+
+
+def find_time_refs(text: str) -> list[dict]:
+    """Time references in free text, e.g. notes.
+
+    Returns a list of ``{"start", "end"}`` (character offsets of the match),
+    ``"text"`` and ``"t"`` [seconds].
+    """
+    out = []
+    for m in TIME_REF.finditer(text):
+        try:
+            t = parse_time(m.group(1))
+        except SessionFormatError:
+            continue
+        out.append({"start": m.start(), "end": m.end(), "text": m.group(0), "t": t})
+    return out

@@ -1,0 +1,84 @@
+"""The annotation vocabulary: tags a practice agrees on.
+
+Tags are ``dimension:value`` (e.g. ``autonomy:leader``) or plain words
+(``marker``, ``note``, ``laughter``).  The default vocabulary holds Bruscia's
+Improvisation Assessment Profiles (IAP; Bruscia 1987, *Improvisational Models
+of Music Therapy*, ch. 25-27): six profiles, each a gradient of five levels
+from one extreme to the other, with the middle as the balanced level.  A
+practice extends it in ``<store>/vocabulary.json``::
+
+    {"dimensions": {"mood": ["calm", "agitated"]}, "tags": ["laughter"]}
+
+Tags outside the vocabulary are refused with the list of known tags, so a
+typo never creates a new category silently; ``--new-tag`` on the command line
+(or :func:`extend`) adds one deliberately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sessions.errors import SessionFormatError
+from sessions.fsutil import atomic_write_json, read_json
+
+VOCABULARY_FILE = "vocabulary.json"
+
+# Bruscia's IAP profiles with their five-level gradients (extreme, ..., extreme).
+IAP_PROFILES: dict[str, list[str]] = {
+    "integration": ["undifferentiated", "fused", "integrated", "differentiated", "overdifferentiated"],
+    "variability": ["rigid", "stable", "variable", "contrasting", "random"],
+    "tension": ["hypotense", "calm", "cyclic", "tense", "hypertense"],
+    "congruence": ["withdrawn", "congruent", "centered", "incongruent", "polarized"],
+    "salience": ["obliterated", "receding", "conforming", "controlling", "overpowering"],
+    "autonomy": ["dependent", "follower", "partner", "leader", "resister"],
+}
+PLAIN_TAGS = ["marker", "note", "suggestion", "solo", "silence", "turn", "imitation"]
+
+
+def load(store_root: Path) -> dict[str, Any]:
+    """The default vocabulary merged with the practice's extensions."""
+    dims = {k: list(v) for k, v in IAP_PROFILES.items()}
+    plain = list(PLAIN_TAGS)
+    path = Path(store_root) / VOCABULARY_FILE
+    if path.exists():
+        extra = read_json(path)
+        for dim, values in (extra.get("dimensions") or {}).items():
+            dims.setdefault(dim, [])
+            dims[dim] += [v for v in values if v not in dims[dim]]
+        plain += [t for t in extra.get("tags") or [] if t not in plain]
+    return {"dimensions": dims, "tags": plain}
+
+
+def all_tags(vocab: dict[str, Any]) -> list[str]:
+    return [f"{d}:{v}" for d, vs in vocab["dimensions"].items() for v in vs] + vocab["tags"]
+
+
+def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
+    """Return the tags if all are known; else raise naming the unknown ones."""
+    known = set(all_tags(vocab))
+    unknown = [t for t in tags if t not in known]
+    if unknown:
+        dims = ", ".join(vocab["dimensions"])
+        raise SessionFormatError(
+            f"unknown tag(s) {', '.join(unknown)}: use dimension:value with a dimension of "
+            f"{dims} (e.g. autonomy:leader), or a plain tag ({', '.join(vocab['tags'])}); "
+            "add a new one with --new-tag"
+        )
+    return tags
+
+
+def extend(store_root: Path, tag: str) -> None:
+    """Add ``tag`` (``dim:value`` or a plain word) to the practice's vocabulary."""
+    path = Path(store_root) / VOCABULARY_FILE
+    extra = read_json(path) if path.exists() else {"dimensions": {}, "tags": []}
+    dim, sep, value = tag.partition(":")
+    if not tag or " " in tag or (sep and (not dim or not value)):
+        raise SessionFormatError(f"a tag must be a word or dimension:value without spaces, got {tag!r}")
+    if sep:
+        values = extra.setdefault("dimensions", {}).setdefault(dim, [])
+        if value not in values:
+            values.append(value)
+    elif tag not in extra.setdefault("tags", []):
+        extra["tags"].append(tag)
+    atomic_write_json(path, extra)

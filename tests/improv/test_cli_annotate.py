@@ -1,0 +1,84 @@
+import pytest
+
+from tests.sessions.helpers import write_midi
+
+
+@pytest.fixture
+def sid(run_cli, tmp_path):
+    mid = write_midi(tmp_path / "duet.mid", tracks={
+        "client": [(0.0, 0, 60, 80), (90.0, 0, 62, 80)], "therapist": [(1.0, 9, 38, 90)]})
+    r = run_cli("sessions", "import", mid, "--client", "C07", "--player", "client=duet.mid:2",
+                "--player", "therapist=duet.mid:3", "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()["id"]
+
+
+def test_annotate_list_edit_delete_history(run_cli, sid):
+    r = run_cli("annotate", sid, "--at", "0:12.5", "--to", "1:00", "--player", "client",
+                "--tag", "autonomy:leader", "client leads", "--json")
+    assert r.exit_code == 0, r.stderr
+    a = r.json()
+    assert (a["t"], a["end"], a["player"], a["tags"]) == (12.5, 60.0, "client", ["autonomy:leader"])
+    listed = run_cli("annotations", sid, "--json").json()
+    assert [x["id"] for x in listed] == [a["id"]]
+    assert run_cli("annotations", sid, "--tag", "tension", "--json").json() == []
+    assert "client leads" in run_cli("annotations", sid).stdout
+    assert run_cli("annotations", "edit", sid, a["id"], "--text", "client leads firmly").exit_code == 0
+    assert run_cli("annotations", "delete", sid, a["id"], "--reason", "wrong session").exit_code == 0
+    assert run_cli("annotations", sid, "--json").json() == []
+    hist = run_cli("annotations", "history", sid, a["id"], "--json").json()
+    assert [h["op"] for h in hist] == ["create", "edit", "delete"]
+    human = run_cli("annotations", "history", sid, a["id"]).stdout
+    assert "client leads firmly" in human and "wrong session" in human
+
+
+@pytest.mark.parametrize("args, message", [
+    (["annotate", "{sid}", "--at", "99:00", "x"], "outside the session"),
+    (["annotate", "{sid}", "--at", "1:75", "x"], "below 60"),
+    (["annotate", "{sid}", "--at", "5", "--tag", "autonomy:boss"], "unknown tag"),
+    (["annotate", "{sid}", "--at", "5", "--player", "mum"], "no player 'mum'"),
+    (["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"], "no annotation"),
+    (["annotations", "edit", "{sid}", "a-0000000000"], "nothing to change"),
+    (["annotations", "export", "{sid}", "--format", "elan"], "needs --to"),
+    (["annotations", "search", "--since", "last week"], "--since must be a date"),
+    (["notes", "{sid}"], "set $EDITOR"),
+])
+def test_annotation_errors(run_cli, sid, args, message, monkeypatch):
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = run_cli(*[a.format(sid=sid) for a in args])
+    assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
+    run_cli("annotate", sid, "--at", "5", "--tag", "marker", "first")
+    labels = tmp_path / "labels.txt"
+    assert run_cli("annotations", "export", sid, "--format", "audacity", "--to", labels).exit_code == 0
+    labels.write_text(labels.read_text() + "20.0\t25.5\tsecond #tension:tense @therapist\n")
+    r = run_cli("annotations", "import", sid, labels, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert len(r.json()) == 2
+    found = run_cli("annotations", "search", "--tag", "tension", "--client", "C07", "--json").json()
+    assert [(f["t"], f["end"], f["player"]) for f in found] == [(20.0, 25.5, "therapist")]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1.0\t2.0\tx @nobody\n")
+    before = run_cli("annotations", sid, "--json").json()
+    r = run_cli("annotations", "import", sid, bad)
+    assert r.exit_code == 1 and "unknown player" in r.stderr
+    assert run_cli("annotations", sid, "--json").json() == before
+
+
+def test_notes_from_file_and_editor(run_cli, sid, tmp_path, monkeypatch):
+    f = tmp_path / "n.md"
+    f.write_text("# Session\nAt 0:45 the client laughed.\n")
+    assert "1 time reference" in run_cli("notes", sid, "--from", f).stdout
+    shown = run_cli("notes", sid, "--json").json()
+    assert shown["refs"][0]["t"] == 45.0 and shown["refs"][0]["in_session"]
+    editor = tmp_path / "ed.sh"
+    editor.write_text("#!/bin/sh\necho 'Later at [1:20] a duet.' >> \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    assert run_cli("notes", sid).exit_code == 0
+    assert "[1:20] a duet" in run_cli("notes", sid, "--show").stdout
+    assert len(run_cli("notes", sid, "--history").stdout.splitlines()) == 2

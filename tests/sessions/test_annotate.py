@@ -1,0 +1,159 @@
+import mido
+import pytest
+
+from sessions import interop
+from sessions.annotate import (
+    add_annotation,
+    annotation_history,
+    delete_annotation,
+    edit_annotation,
+    search_annotations,
+)
+from sessions.errors import SessionFormatError
+from sessions.importer import import_files
+from sessions.notes import notes_history, notes_with_links, save_notes
+from sessions.timefmt import find_time_refs, format_time, parse_time
+from sessions.verify import verify_folder
+from tests.sessions.helpers import write_audio, write_midi
+
+
+@pytest.fixture
+def sid(store, tmp_path):
+    mid = write_midi(tmp_path / "duet.mid", tracks={
+        "client": [(0.0, 0, 60, 80), (59.0, 0, 62, 80)], "therapist": [(1.0, 9, 38, 90)]})
+    write_audio(tmp_path / "room.wav", seconds=2.0, sr=8000)
+    return import_files(store, [mid, tmp_path / "room.wav"], client="C07",
+                        players=["client=duet.mid:2", "therapist=duet.mid:3",
+                                 "therapist=room.wav"])["id"]
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("5", 5.0), ("90.25", 90.25), ("12:30", 750.0), ("1:02:03.5", 3723.5), ("0:00.125", 0.125)])
+def test_parse_time(text, seconds):
+    assert parse_time(text) == pytest.approx(seconds)
+    assert parse_time(format_time(seconds, decimals=3)) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1:60", "-3", "1:2:3:4", "12:30pm"])
+def test_parse_time_rejects(text):
+    with pytest.raises(SessionFormatError, match="SS, MM:SS or HH:MM:SS|below 60"):
+        parse_time(text)
+
+
+def test_time_references_in_notes():
+    refs = find_time_refs("At 0:30 a turn; see [1:02:03.5]. Not 3.14 or 12345.")
+    assert [(r["text"], r["t"]) for r in refs] == [("0:30", 30.0), ("[1:02:03.5]", 3723.5)]
+
+
+def test_corrections_keep_every_version_and_its_time(store, sid):
+    a = add_annotation(store, sid, t=10.0, tags=["autonomy:follower"], text="waits", by="T1")
+    edited = edit_annotation(store, sid, a["id"], tags=["autonomy:leader"], text="takes over", by="T2")
+    assert edited["rev"] == 2 and edited["edited_utc"] >= edited["created_utc"]
+    gone = delete_annotation(store, sid, a["id"], by="T2", reason="duplicate")
+    assert gone["deleted"]
+    assert store.session(sid).annotations() == []
+    hist = annotation_history(store, sid, a["id"])
+    assert [h["op"] for h in hist] == ["create", "edit", "delete"]
+    assert hist[0]["state"]["text"] == "waits" and hist[0]["by"] == "T1"
+    assert hist[1]["state"]["tags"] == ["autonomy:leader"]
+    assert hist[1]["changes"] == {"tags": ["autonomy:leader"], "text": "takes over"}
+    assert hist[2]["changes"]["reason"] == "duplicate"
+    assert all(h["at_utc"] for h in hist)
+    with pytest.raises(SessionFormatError, match="is deleted"):
+        edit_annotation(store, sid, a["id"], text="again")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"t": -1.0}, "outside the session"),
+    ({"t": 500.0}, "outside the session"),
+    ({"t": 5.0, "end": 4.0}, "must not be before"),
+    ({"t": 5.0, "player": "nobody"}, "no player 'nobody'"),
+    ({"t": 5.0, "tags": ["autonomy:boss"]}, "unknown tag"),
+])
+def test_bad_annotations_are_refused_and_nothing_written(store, sid, kwargs, match):
+    with pytest.raises(SessionFormatError, match=match):
+        add_annotation(store, sid, **kwargs)
+    assert store.session(sid).annotation_records() == []
+
+
+def test_practice_can_extend_the_vocabulary(store, sid):
+    a = add_annotation(store, sid, t=3.0, tags=["mood:playful"], new_tags=["mood:playful"])
+    assert a["tags"] == ["mood:playful"]
+    assert add_annotation(store, sid, t=4.0, tags=["mood:playful"])["tags"] == ["mood:playful"]
+
+
+def test_markers_in_the_midi_file_follow_annotations(store, sid):
+    add_annotation(store, sid, t=12.5, text="eye contact", tags=["marker"])
+    s = store.session(sid)
+    mid = mido.MidiFile(s.folder / "session.mid")
+    tick, markers = 0, []
+    for msg in mid.tracks[0]:
+        tick += msg.time
+        if msg.type == "marker":
+            markers.append((tick / 1920, msg.text))
+    assert markers == [(pytest.approx(12.5, abs=0.001), "marker: eye contact")]
+    assert len(mid.tracks) == 3  # player tracks untouched
+    assert verify_folder(s.folder)["ok"]  # checksum of the rewritten SMF updated
+
+
+def test_search_across_sessions(store, sid, tmp_path):
+    other = import_files(store, [write_midi(tmp_path / "b.mid")], client="C08")["id"]
+    add_annotation(store, sid, t=1.0, tags=["autonomy:leader"], text="Strong entry")
+    add_annotation(store, other, t=0.5, tags=["autonomy:partner"], text="together")
+    assert sorted(r["session_id"] for r in search_annotations(store, tags=["autonomy"])) == sorted(
+        [sid, other])
+    assert [r["text"] for r in search_annotations(store, tags=["autonomy:leader"])] == ["Strong entry"]
+    assert [r["session_id"] for r in search_annotations(store, text="strong")] == [sid]
+    assert [r["session_id"] for r in search_annotations(store, client="C08")] == [other]
+
+
+def test_audacity_round_trip(store, sid):
+    add_annotation(store, sid, t=1.5, text="a point", tags=["marker"])
+    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
+    items = store.session(sid).annotations()
+    back = interop.from_audacity(interop.to_audacity(items))
+    assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
+        (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in items]
+
+
+def test_elan_export_reads_back_with_pympi(store, sid, tmp_path):
+    import pympi
+
+    add_annotation(store, sid, t=1.5, text="general point", tags=["marker"])
+    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
+    add_annotation(store, sid, t=3.0, end=3.5, player="therapist", text="answers")
+    s = store.session(sid)
+    path = tmp_path / "s.eaf"
+    interop.write_eaf(path, s.annotations(), players=s.players, media=[a.path for a in s.audio_inputs()])
+    eaf = pympi.Elan.Eaf(str(path))
+    assert set(eaf.get_tier_names()) == {"client", "therapist", "general"}
+    assert eaf.get_annotation_data_for_tier("client") == [(2000, 4250, "leads #autonomy:leader")]
+    assert eaf.get_annotation_data_for_tier("therapist") == [(3000, 3500, "answers")]
+    assert eaf.get_linked_files()[0]["MEDIA_URL"].endswith("room.wav")
+    back = interop.read_eaf(path, players=s.players)
+    assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
+        (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in s.annotations()]
+
+
+def test_sonic_visualiser_and_csv(store, sid):
+    add_annotation(store, sid, t=2.0, end=4.5, player="client", text="x, y")
+    add_annotation(store, sid, t=1.0, text="instant")
+    items = store.session(sid).annotations()
+    sv = interop.to_sonic_visualiser(items).splitlines()
+    assert sv == ['1.000000,0.000000,instant', '2.000000,2.500000,"x, y @client"']
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(interop.to_csv(items))))
+    assert [r["text"] for r in rows] == ["instant", "x, y"] and rows[1]["end"] == "4.5"
+
+
+def test_notes_keep_history_and_resolve_time_links(store, sid):
+    s = store.session(sid)
+    assert save_notes(s.folder, "Calm start. At 0:30 she took the lead.", by="T1")
+    assert not save_notes(s.folder, "Calm start. At 0:30 she took the lead.")
+    assert save_notes(s.folder, "Calm start. At [0:30] she took the lead; 9:59 was later.", by="T1")
+    versions = notes_history(s.folder)
+    assert [v["text"][:11] for v in versions] == ["Calm start.", "Calm start."] and len(versions) == 2
+    links = notes_with_links(s.folder, duration_s=s.duration_s)
+    assert [(r["t"], r["in_session"]) for r in links["refs"]] == [(30.0, True), (599.0, False)]
