@@ -13,7 +13,7 @@ Per block:
   75 % overlap, also the integrated-loudness gating blocks) and EBU R128 short-term loudness
   (3 s) exactly, and EBU Tech 3342 loudness range.
 * **Onset strength**: the signal is resampled to 22.05 kHz with a streaming soxr resampler and
-  cut into 1024-sample Hann frames every 256 samples (11.6 ms); frames continue across block
+  cut into 1024-sample Hann frames every 512 samples (23 ms); frames continue across block
   boundaries (a carry buffer), so the envelope is identical to a one-shot computation. The
   strength is the SuperFlux (Böck & Widmer 2013) of a log-magnitude mel spectrogram: positive
   difference to the previous frame after a 3-band maximum filter (which suppresses vibrato).
@@ -53,10 +53,10 @@ __all__ = [
 
 #: Rate of the onset analysis [Hz] (librosa's default; keeps content up to 11 kHz).
 ANALYSIS_SR = 22050
-#: STFT frame length [samples at ANALYSIS_SR] (46 ms) and hop (11.6 ms, under half the 50 ms
-#: onset tolerance).
+#: STFT frame length [samples at ANALYSIS_SR] (46 ms) and hop (23 ms, librosa's default; onset
+#: times are quantised to +-11.6 ms, well inside the 50 ms onset tolerance).
 N_FFT = 1024
-HOP_LENGTH = 256
+HOP_LENGTH = 512
 #: Mel bands of the onset spectrogram (SuperFlux uses 24 bands/octave log-filters; 80 mel bands
 #: from 30 Hz to 11 kHz are comparable in resolution).
 N_MELS = 80
@@ -161,7 +161,8 @@ class AudioAnalyzer:
         self.n_samples = 0
         # level / loudness ticks
         self._tick = max(1, int(round(TICK * self.sr)))
-        self._sos = _k_weighting_sos(self.sr).astype(np.float32)
+        self._ktick = int(round(TICK * ANALYSIS_SR))
+        self._sos = _k_weighting_sos(ANALYSIS_SR).astype(np.float32)
         self._zi = np.zeros((self._sos.shape[0], 2), dtype=np.float32)
         self._tick_buf = np.zeros(0, np.float32)
         self._tick_kbuf = np.zeros(0, np.float32)
@@ -196,21 +197,31 @@ class AudioAnalyzer:
             raise ParameterError("block must contain only finite samples, got NaN or inf")
         self.n_samples += x.size
         self._levels(x)
-        self._frames(self._resampler.resample_chunk(x), last=False)
+        y = self._resampler.resample_chunk(x)
+        self._kweighted(y)
+        self._frames(y, last=False)
 
     def _levels(self, x: np.ndarray) -> None:
-        k, self._zi = self._sosfilt(self._sos, x, zi=self._zi)
-        k = k.astype(np.float32, copy=False)
-        buf = np.concatenate([self._tick_buf, x])
-        kbuf = np.concatenate([self._tick_kbuf, k])
+        """Mean square per tick at the native rate (plain RMS level)."""
+        buf = np.concatenate([self._tick_buf, x]) if self._tick_buf.size else x
         n = (buf.size // self._tick) * self._tick
         if n:
-            b = buf[:n].reshape(-1, self._tick).astype(np.float64)
-            kb = kbuf[:n].reshape(-1, self._tick).astype(np.float64)
-            self._ms.append(np.einsum("ij,ij->i", b, b) / self._tick)
-            self._kms.append(np.einsum("ij,ij->i", kb, kb) / self._tick)
+            b = buf[:n].reshape(-1, self._tick)
+            self._ms.append(np.einsum("ij,ij->i", b, b, dtype=np.float64) / self._tick)
         self._tick_buf = buf[n:].copy()
-        self._tick_kbuf = kbuf[n:].copy()
+
+    def _kweighted(self, y: np.ndarray) -> None:
+        """K-weighted mean square per tick, on the 22.05 kHz analysis signal (state carried)."""
+        if y.size == 0:
+            return
+        k, self._zi = self._sosfilt(self._sos, y, zi=self._zi)
+        k = k.astype(np.float32, copy=False)
+        buf = np.concatenate([self._tick_kbuf, k]) if self._tick_kbuf.size else k
+        n = (buf.size // self._ktick) * self._ktick
+        if n:
+            b = buf[:n].reshape(-1, self._ktick)
+            self._kms.append(np.einsum("ij,ij->i", b, b, dtype=np.float64) / self._ktick)
+        self._tick_kbuf = buf[n:].copy()
 
     def _frames(self, y: np.ndarray, *, last: bool) -> None:
         import scipy.fft
@@ -225,12 +236,13 @@ class AudioAnalyzer:
         n_frames = 1 + (buf.size - N_FFT) // HOP_LENGTH
         frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[::HOP_LENGTH][:n_frames]
         spec = scipy.fft.rfft(frames * self._win, axis=1)
-        mag = np.abs(spec).astype(np.float32)
+        power = spec.real * spec.real
+        power += spec.imag * spec.imag
         if self._mel is None:
             self._mel = _mel_basis()
-        mel = mag @ self._mel.T
-        # log magnitude in dB re a full-scale sine's Hann-windowed peak (N_FFT/4), floored
-        logm = 20.0 * np.log10(np.maximum(mel, 1e-10) / (N_FFT / 4.0))
+        mel = power @ self._mel.T
+        # log power in dB re a full-scale sine's Hann-windowed peak (N_FFT/4)^2, floored
+        logm = 10.0 * np.log10(np.maximum(mel, 1e-20) * (16.0 / N_FFT**2))
         np.maximum(logm, LOG_FLOOR_DB, out=logm)
         ref = maximum_filter1d(logm, size=3, axis=1)
         prev = np.concatenate([ref[:1] if self._prev is None else self._prev[None, :], ref[:-1]], axis=0)
@@ -251,7 +263,9 @@ class AudioAnalyzer:
         if self._finished:
             raise ParameterError("finish called twice")
         self._finished = True
-        self._frames(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True), last=True)
+        y = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+        self._kweighted(y)
+        self._frames(y, last=True)
         length = self.n_samples / self.sr
         duration = length if duration is None else _validate.nonnegative("duration", duration)
         env = np.concatenate(self._env) if self._env else np.zeros(0, np.float32)

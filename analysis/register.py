@@ -91,14 +91,21 @@ def key_correlations(pc_weights: np.ndarray) -> np.ndarray:
     np.ndarray [shape=(..., 24)] — NaN where the distribution is flat (no key information)
     """
     x = np.asarray(pc_weights, dtype=np.float64)
-    profiles = np.stack([np.roll(KK_MAJOR, k) for k in range(12)] + [np.roll(KK_MINOR, k) for k in range(12)])
-    pz = profiles - profiles.mean(axis=1, keepdims=True)
-    pz /= np.linalg.norm(pz, axis=1, keepdims=True)
+    pz = _PROFILES_Z
     xz = x - x.mean(axis=-1, keepdims=True)
     nrm = np.linalg.norm(xz, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         xz = np.where(nrm > 1e-12, xz / nrm, np.nan)
     return xz @ pz.T
+
+
+def _profiles_z() -> np.ndarray:
+    profiles = np.stack([np.roll(KK_MAJOR, k) for k in range(12)] + [np.roll(KK_MINOR, k) for k in range(12)])
+    pz = profiles - profiles.mean(axis=1, keepdims=True)
+    return pz / np.linalg.norm(pz, axis=1, keepdims=True)
+
+
+_PROFILES_Z = _profiles_z()
 
 
 def _pc_durations(notes: NoteTable, a: float, b: float) -> np.ndarray:
