@@ -167,6 +167,14 @@ def lagged_xcorr(
     return _pearson_rows(xs, Y, max(int(min_valid * length), 3))
 
 
+def _mean_rows(rows: list[np.ndarray]) -> np.ndarray:
+    """Mean over features of the correlation at each lag, ignoring NaN (all-NaN -> NaN)."""
+    m = np.vstack(rows)
+    ok = np.isfinite(m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, m, 0.0).sum(0) / ok.sum(0)
+
+
 def _peak(r: np.ndarray, max_lag: int, frame_rate: float) -> tuple[float, float, float]:
     """(lag [s], peak r, r at the mirrored lag) with parabolic interpolation of the peak."""
     j = int(np.nanargmax(r))
@@ -274,8 +282,7 @@ def analyze_leadership(
         rs = [r for r in rs if np.isfinite(r).any()]
         if not rs:
             continue
-        with np.errstate(invalid="ignore"):
-            r = np.nanmean(np.vstack(rs), axis=0)
+        r = _mean_rows(rs)
         lag, pk, mirror = _peak(r, L, fr)
         lags[w], peaks[w] = lag, pk
         conf[w] = _confidence(pk, mirror, lag)
@@ -296,8 +303,7 @@ def analyze_leadership(
                 val = num(_peak(r, L, fr)[0])
         summary[f"lead_lag_{k}_s"] = val
     if glob:
-        with np.errstate(invalid="ignore"):
-            r = np.nanmean(np.vstack(glob), axis=0)
+        r = _mean_rows(glob)
         g_lag, g_pk, _ = _peak(r, L, fr)
         summary["lead_lag_s"], summary["lead_xcorr"] = num(g_lag), num(g_pk)
     else:

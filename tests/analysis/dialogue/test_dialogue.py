@@ -1,0 +1,255 @@
+"""Known-answer tests of analysis.dialogue on constructed duets.
+
+Tolerances are stated per assertion; expected values follow from how each duet is built.
+"""
+
+import json
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+
+from analysis.dialogue import PlayerEvents, analyze_dialogue
+from analysis.dialogue.activity import analyze_activity
+from analysis.dialogue.imitation import find_imitations
+from analysis.dialogue.synchrony import pair_onsets, phase_correction, phase_locking, event_onsets
+from analysis.errors import ParameterError
+
+from .conftest import player, random_phrases
+
+NAMES = ("client", "therapist")
+
+
+# --- a follower that copies the leader 300 ms later -----------------------------------------
+
+@pytest.mark.parametrize("leader_is_client", [True, False])
+def test_copy_300ms_later(rng, leader_is_client):
+    on, p, v = random_phrases(rng, 90.0)
+    lead = player(on, p, v, dur=0.1)
+    # the copy: 300 ms later, with 10 ms timing noise (a human copier is not a delay line)
+    follow = player(on + 0.3 + rng.normal(0, 0.01, on.size), p, v, dur=0.1)
+    a, b = (lead, follow) if leader_is_client else (follow, lead)
+    d = analyze_dialogue(a, b, duration=90.0, names=NAMES, tempo=False)
+    s = d.summary
+    sign = 1 if leader_is_client else -1
+    leader, follower = NAMES if leader_is_client else NAMES[::-1]
+    # lag of the session-wide cross-correlation: 0.3 s within one 50 ms frame
+    assert s["lead_lag_s"] == pytest.approx(sign * 0.3, abs=0.05)
+    assert s["leader"] == leader
+    assert s[f"{leader}_leads_share"] >= 0.8 and s[f"{follower}_leads_share"] <= 0.05
+    # imitation is found in one direction only, at the constructed lag (±30 ms)
+    assert s[f"{follower}_imitates_{leader}_count"] >= 5
+    assert s[f"{follower}_imitates_{leader}_lag_median_s"] == pytest.approx(0.3, abs=0.03)
+    assert s[f"{leader}_imitates_{follower}_count"] == 0
+    # roles: the leader leads, the copier is dependent (follows and only copies)
+    both = [r for r in d.roles if r["role"] not in ("solo", "silence")]
+    lead_roles = [r["role"] for r in both if r["player"] == leader]
+    foll_roles = [r["role"] for r in both if r["player"] == follower]
+    assert lead_roles.count("leader") / len(lead_roles) >= 0.8
+    assert (foll_roles.count("dependent") + foll_roles.count("follower")) / len(foll_roles) >= 0.8
+    assert foll_roles.count("dependent") > foll_roles.count("follower")
+    assert all(r["status"] == "suggested" for r in d.roles)
+
+
+# --- call and response ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("offset", [0.5, -0.3])  # a gap of 0.5 s / an overlap of 0.3 s between turns
+def test_call_and_response_turns(offset):
+    n_cycles, turn = 6, 4.0
+    a_on, b_on = [], []
+    t = 0.0
+    for _ in range(n_cycles):
+        a_on += list(t + np.arange(0, turn, 0.25))  # 16 legato notes of 0.25 s: the turn ends at t + 4
+        t = t + turn + offset
+        b_on += list(t + np.arange(0, turn, 0.25))
+        t = t + turn + offset
+    duration = t + 1.0
+    d = analyze_activity(player(a_on, dur=0.25), player(b_on, dur=0.25), duration=duration, names=NAMES)
+    s = d.summary
+    # every turn change is a floor transfer: 2 per cycle minus the last
+    assert s["floor_transfers"] == 2 * n_cycles - 1
+    assert s["client_turns"] == n_cycles and s["therapist_turns"] == n_cycles
+    if offset > 0:
+        assert s["gap_count"] == 2 * n_cycles - 1 and s["overlap_count"] == 0
+        assert s["gap_mean_s"] == pytest.approx(0.5, abs=0.02)  # grid step 10 ms
+        assert s["joint_share"] == pytest.approx(0.0, abs=1e-9)
+    else:
+        assert s["overlap_count"] == 2 * n_cycles - 1 and s["gap_count"] == 0
+        assert s["overlap_mean_s"] == pytest.approx(0.3, abs=0.02)
+        assert s["fto_median_s"] == pytest.approx(-0.3, abs=0.02)
+    # solo time: each turn is 4 s minus the overlaps (the tail of the session is silent)
+    solo = s["client_solo_share"] + s["therapist_solo_share"]
+    expected_solo = (2 * n_cycles * turn - max(-offset, 0) * 2 * (2 * n_cycles - 1)) / duration
+    assert solo == pytest.approx(expected_solo, abs=0.01)
+
+
+def test_call_and_response_roles_alternate():
+    # 6 s turns analysed with 3 s windows: windows inside a turn are solo/silence
+    a_on, b_on = [], []
+    for k in range(5):
+        a_on += list(12 * k + np.arange(0, 6, 0.25))
+        b_on += list(12 * k + 6 + np.arange(0, 6, 0.25))
+    d = analyze_dialogue(player(a_on, dur=0.2), player(b_on, dur=0.2), duration=60.0, window=3.0, hop=1.0,
+                         names=NAMES, tempo=False)
+    for r in d.roles:
+        if r["player"] != "client":
+            continue
+        c = r["t"] + 1.5
+        in_client_turn = (c % 12) < 6
+        if abs(c % 6 - 3) < 1.6 and abs(c % 6) > 0.01:  # window wholly inside one turn
+            assert r["role"] == ("solo" if in_client_turn else "silence"), r
+
+
+# --- lock-step ---------------------------------------------------------------------------------
+
+def test_lock_step(rng):
+    # a shared timeline at 120 BPM with slow tempo drift; each player adds 15 ms motor noise
+    n = 240
+    grid = np.cumsum(0.5 * (1 + 0.1 * np.sin(np.arange(n) / 20)))
+    vel = rng.integers(40, 110, n)
+    pitch = rng.integers(50, 75, n)
+    a = player(grid + rng.normal(0, 0.015, n), pitch, vel, dur=0.3)
+    b = player(grid + 0.02 + rng.normal(0, 0.015, n), pitch, vel, dur=0.3)
+    d = analyze_dialogue(a, b, duration=float(grid[-1]) + 1.0, names=NAMES)
+    s = d.summary
+    assert s["n_pairs"] >= 0.95 * n
+    assert s["asynchrony_mean_ms"] == pytest.approx(20.0, abs=5.0)  # constructed +20 ms, sd of mean ~1.4 ms
+    assert s["asynchrony_sd_ms"] == pytest.approx(15 * np.sqrt(2), abs=5.0)
+    assert s["phase_locking"] >= 0.9
+    assert abs(s["lead_lag_s"]) < 0.1
+    assert s["client_leads_share"] <= 0.1 and s["therapist_leads_share"] <= 0.1
+    assert s["joint_share"] >= 0.9
+    assert s["shared_pulse_share"] >= 0.8
+    assert s["tempo_coupling_r"] >= 0.8  # both follow the same drift
+    roles = [r["role"] for r in d.roles]
+    assert roles.count("partner") / len(roles) >= 0.8
+    assert s["client_imitates_therapist_count"] + s["therapist_imitates_client_count"] == 0
+
+
+# --- ignoring each other ------------------------------------------------------------------------
+
+def test_players_ignoring_each_other(rng):
+    duration = 120.0
+    # two steady but unrelated pulses (100 and 137 BPM), 20 ms jitter each, unrelated dynamics
+    a_on = np.arange(0.1, duration, 0.6) + rng.normal(0, 0.02, np.arange(0.1, duration, 0.6).size)
+    b_on = np.arange(0.37, duration, 60 / 137) + rng.normal(0, 0.02, np.arange(0.37, duration, 60 / 137).size)
+    a = player(np.sort(a_on), rng.integers(50, 70, a_on.size), rng.integers(30, 120, a_on.size), dur=0.2)
+    b = player(np.sort(b_on), rng.integers(60, 80, b_on.size), rng.integers(30, 120, b_on.size), dur=0.2)
+    d = analyze_dialogue(a, b, duration=duration, names=NAMES)
+    s = d.summary
+    assert s["phase_locking"] < 0.2
+    assert s["shared_pulse_share"] <= 0.1
+    assert s["client_leads_share"] <= 0.15 and s["therapist_leads_share"] <= 0.15
+    assert s["client_phase_correction"] is None  # not estimated without phase locking
+    roles = [r["role"] for r in d.roles]
+    assert (roles.count("partner") + roles.count("leader") + roles.count("follower")
+            + roles.count("dependent")) / len(roles) <= 0.3
+    assert roles.count("resister") / len(roles) >= 0.6
+    assert max(r["confidence"] for r in d.roles if r["role"] == "resister") <= 0.5
+
+
+# --- synchrony building blocks ------------------------------------------------------------------
+
+def test_pairing_is_mutual_and_bounded():
+    a = np.array([0.0, 1.0, 2.0, 3.0])
+    b = np.array([0.04, 1.5, 1.96, 3.3])
+    ia, ib = pair_onsets(a, b, tolerance=0.25)
+    assert ia.tolist() == [0, 2] and ib.tolist() == [0, 2]
+    assert event_onsets(np.array([1.0, 0.0, 1.03, 2.0])).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_phase_correction_recovers_constructed_gains(rng):
+    # b corrects half of its asynchrony to a at every beat; a ignores b (Vorberg & Wing model)
+    n, T = 400, 0.5
+    a, b = np.zeros(n), np.zeros(n)
+    b[0] = 0.02
+    for k in range(n - 1):
+        a[k + 1] = a[k] + T + rng.normal(0, 0.015)
+        b[k + 1] = b[k] + T - 0.5 * (b[k] - a[k]) + rng.normal(0, 0.015)
+    ia, ib = pair_onsets(a, b)
+    alpha_a, alpha_b = phase_correction(a, b, ia, ib)
+    assert alpha_a == pytest.approx(0.0, abs=0.1)
+    assert alpha_b == pytest.approx(0.5, abs=0.1)
+    assert phase_locking(a, b) > 0.9
+
+
+def test_imitation_transposed_answer_and_pulse_is_not_a_pattern():
+    motif_t = np.array([0.0, 0.25, 0.375, 0.75, 1.25])
+    motif_p = np.array([60, 62, 64, 67, 60])
+    a = player(np.concatenate([motif_t, 10 + motif_t]), np.concatenate([motif_p, motif_p]))
+    b = player(np.concatenate([2 + motif_t, 30 + motif_t]), np.concatenate([motif_p + 5, motif_p]))
+    eps = find_imitations(a, b)
+    assert len(eps) == 1  # the answer 2 s later; the copy at t=30 is 20 s later (beyond 4 s)
+    assert eps[0]["lag_s"] == pytest.approx(2.0) and eps[0]["kind"] == "rhythmic+melodic"
+    assert find_imitations(b, a) == []  # a played it first
+    pulse = np.arange(0, 8, 0.5)
+    assert find_imitations(player(pulse, np.full(16, 60)), player(pulse + 0.5, np.full(16, 60))) == []
+
+
+# --- edge cases ---------------------------------------------------------------------------------
+
+def test_both_players_empty():
+    d = analyze_dialogue(PlayerEvents.empty(), PlayerEvents.empty(), duration=30.0, names=NAMES)
+    assert d.summary["status"] == "empty"
+    assert d.summary["silent_share"] == 1.0 and d.summary["n_pairs"] == 0
+    assert d.summary["asynchrony_mean_ms"] is None and d.summary["lead_lag_s"] is None
+    assert {r["role"] for r in d.roles} == {"silence"}
+    json.dumps(d.to_dict(), allow_nan=False)
+
+
+def test_one_player_empty(rng):
+    on, p, v = random_phrases(rng, 30.0)
+    d = analyze_dialogue(player(on, p, v), PlayerEvents.empty(), duration=30.0, names=NAMES)
+    assert d.summary["status"] == "one player"
+    assert d.summary["therapist_active_share"] == 0.0
+    assert d.summary["floor_transfers"] == 0
+    roles = {r["role"] for r in d.roles if r["player"] == "therapist"}
+    assert roles == {"silence"}
+    assert {r["role"] for r in d.roles if r["player"] == "client"} <= {"solo", "silence"}
+    json.dumps(d.to_dict(), allow_nan=False)
+
+
+def test_three_second_session(rng):
+    a = player([0.1, 0.5, 1.0, 2.0])
+    b = player([0.12, 0.52, 1.3])
+    d = analyze_dialogue(a, b, duration=3.0, names=NAMES)
+    assert d.summary["status"] == "too short"
+    assert d.roles == []
+    assert all(t.size == 0 and v.size == 0 for t, v in d.curves.values())
+    assert d.summary["n_pairs"] == 2  # session summaries still exist
+    json.dumps(d.to_dict(), allow_nan=False)
+
+
+def test_events_after_duration_are_dropped():
+    d = analyze_dialogue(player([1.0, 50.0]), player([1.0]), duration=10.0, names=NAMES, tempo=False)
+    assert d.summary["client_n_events"] == 1
+
+
+@pytest.mark.parametrize("kwargs, ctx", [
+    ({"window": -1.0}, pytest.raises(ParameterError, match="window")),
+    ({"window": 6.0, "hop": 7.0}, pytest.raises(ParameterError, match="hop")),
+    ({"duration": -5.0}, pytest.raises(ParameterError, match="duration")),
+    ({"names": ("x", "x")}, pytest.raises(ParameterError, match="names")),
+    ({"names": ("x",)}, pytest.raises(ParameterError, match="names")),
+    ({}, nullcontext()),
+])
+def test_parameter_errors(kwargs, ctx):
+    kw = {"duration": 10.0, "tempo": False, **kwargs}
+    with ctx:
+        analyze_dialogue(player([1.0, 2.0]), player([1.1]), **kw)
+
+
+@pytest.mark.parametrize("build, match", [
+    (lambda: PlayerEvents(np.array([1.0, 2.0]), pitches=np.array([60])), "pitches"),
+    (lambda: PlayerEvents(np.array([1.0]), offsets=np.array([0.5])), "offsets"),
+    (lambda: PlayerEvents(np.array([[1.0]])), "onsets"),
+    (lambda: PlayerEvents(np.array([np.nan])), "onsets"),
+])
+def test_player_events_validation(build, match):
+    with pytest.raises(ParameterError, match=match):
+        build()
+
+
+def test_wrong_player_type():
+    with pytest.raises(TypeError, match="PlayerEvents"):
+        analyze_dialogue(np.array([1.0]), PlayerEvents.empty(), duration=10.0)
