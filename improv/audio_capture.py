@@ -34,11 +34,20 @@ the session clock to all anchors (:func:`sessions.recovery.fit_audio_clock`).
 
 Gaps
 ----
-Some dropouts are never flagged.  The callback compares the stream time
-elapsed since the previous block with the frames received; when more than
-``gap_tolerance_s`` (or half a block) is missing, it writes that many frames
-of silence (so later samples stay on the clock) and journals a ``gap`` with
-``detected_by="stream_time"``.
+Some dropouts are never flagged.  For each block the callback computes the
+position error ``p`` [frames]: where the stream time says the block starts
+(``(adcTime - adcTime_0) * sr``) minus the frames accounted for so far.  ``p``
+carries the callback's wake-up jitter and, after a stall, the first late
+callback reads a stream time far ahead of the (old) data it is given; a
+lost stretch instead moves ``p`` for good.  So the callback holds
+``hold_blocks`` (4) blocks back and decides on the oldest when a new block
+arrives: if the smallest ``p`` of the oldest and the held blocks exceeds the baseline (the lower envelope of ``p``,
+allowed to rise 500 ppm for clock drift) by more than ``gap_tolerance_s``
+and half a block, that many frames of silence are written before the held
+block (later samples stay on the clock) and a ``gap`` is journaled with
+``detected_by="stream_time"``.  Hosts with a fixed block size (JACK) lose
+whole blocks, so a gap within a quarter block of a whole number of blocks
+is rounded to it.
 """
 
 from __future__ import annotations
@@ -109,8 +118,13 @@ class AudioCapture:
         self.pool_misses = 0
         self.status_flags = None
         self.last_callback_t: float | None = None
-        self._prev_adc: float | None = None
-        self._prev_frames = 0
+        self._adc0: float | None = None
+        self._accounted = 0.0
+        self._base = 0.0
+        self._base_t = 0.0
+        self._relax = 500e-6  # baseline may rise 500 ppm (audio vs stream clock drift)
+        self._held: collections.deque = collections.deque()
+        self.hold_blocks = 4
         self._ring = np.zeros((8192, 4), dtype=np.float64)
         self._ring_i = 0
         self._ring_read = 0
@@ -163,6 +177,8 @@ class AudioCapture:
                 self.stream.close()
             except Exception as exc:  # noqa: BLE001 - a vanished device
                 log.debug("closing audio stream: %s", exc)
+        while self._held:  # the callback holds a few blocks back
+            self._write(self._held.popleft())
         self.emit_anchor()
         if self.input is not None:
             self.writer.report(
@@ -183,12 +199,6 @@ class AudioCapture:
             if status.input_overflow:
                 self.overflows += 1
                 self.input.overflow(t=now, count=1)
-        if self._prev_adc is not None:
-            missing = int(round((adc - self._prev_adc) * self.sr)) - self._prev_frames
-            if missing > max(self._prev_frames // 2, int(self.gap_tolerance_s * self.sr)):
-                self._pad(missing, t=now - (ct - adc) - missing / self.sr)
-        self._prev_adc = adc
-        self._prev_frames = frames
         try:
             buf = self._pool.popleft()
         except IndexError:
@@ -199,6 +209,39 @@ class AudioCapture:
         else:
             block = buf[:frames]
             block[:] = indata
+        if self._adc0 is None:
+            self._adc0 = adc
+            self._base = 0.0
+            self._base_t = now
+        # position error [frames]: where the stream time says this block starts,
+        # minus the frames accounted for so far (a lost stretch makes it jump)
+        p = (adc - self._adc0) * self.sr - self._accounted
+        self._base = min(p, self._base + (now - self._base_t) * self._relax * self.sr)
+        self._base_t = now
+        held = self._held
+        held.append([block, frames, now, ct, adc, p])
+        self._accounted += frames
+        if len(held) > self.hold_blocks:
+            old = held.popleft()
+            n = old[1]
+            excess = min(h[5] for h in held) - self._base
+            excess = min(excess, old[5] - self._base)
+            if excess > max(n // 2, self.gap_tolerance_s * self.sr):
+                missing = int(round(excess))
+                # Hosts with fixed blocks (JACK) lose whole blocks.
+                blocks = round(missing / n)
+                if abs(missing - blocks * n) <= n // 4:
+                    missing = blocks * n
+                self._pad(missing, t=old[2] - (old[3] - old[4]) - missing / self.sr)
+                self._accounted += missing
+                for h in held:
+                    h[5] -= missing
+            self._write(old)
+        self.callbacks += 1
+        self.last_callback_t = now
+
+    def _write(self, pend) -> None:
+        block, frames, now, ct, adc = pend[:5]
         start = self.frames
         self.input.write(block)
         self.frames = start + frames
@@ -206,8 +249,6 @@ class AudioCapture:
         ring = self._ring
         ring[self._ring_i % len(ring)] = (start, now, ct, adc)
         self._ring_i += 1
-        self.callbacks += 1
-        self.last_callback_t = now
 
     def _pad(self, missing: int, *, t: float) -> None:
         left = missing

@@ -117,20 +117,29 @@ class MidiCapture:
         for n, st in enumerate(self.ports):
             self.writer.add_midi_input(st.port_name, player=st.player,
                                        device={"api": self.api, "index": st.index})
-            midi_in, _ = open_midi_in(api=self.api, client_name=self.client_name,
-                                      jack_server_name=self.jack_server_name)
-            midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
-            midi_in.set_callback(self._on_message, st)
-            midi_in.set_error_callback(self._on_error, st)
-            st.midi_in = midi_in
             self._open(st, st.index, n)
         self._lister, _ = open_midi_in(api=self.api, client_name=f"{self.client_name}-watch",
                                        jack_server_name=self.jack_server_name)
 
     def _open(self, st: MidiPortState, index: int, n: int | None = None) -> None:
+        # A fresh rtmidi object per (re)connection: re-opening a closed one is
+        # not reliable across backends.
         n = self.ports.index(st) if n is None else n
+        if st.midi_in is not None:
+            try:
+                st.midi_in.cancel_callback()
+                st.midi_in.delete()
+            except Exception:  # noqa: BLE001 - its port is gone already
+                pass
+            st.midi_in = None
+        midi_in, _ = open_midi_in(api=self.api, client_name=self.client_name,
+                                  jack_server_name=self.jack_server_name)
+        midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
+        midi_in.set_callback(self._on_message, st)
+        midi_in.set_error_callback(self._on_error, st)
         with jack_server(self.jack_server_name):
-            st.midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
+            midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
+        st.midi_in = midi_in
         st.first = True
         st.connected = True
 

@@ -1,0 +1,248 @@
+"""Recording through a real JACK server (dummy driver) with real players.
+
+JACK clients in this process play a MIDI schedule with frame-exact timing
+and a click train plus a tone into the recorder, which runs as a separate
+``improv record`` process (or in-process where a test must reach inside).
+The sender's schedule is mapped onto the session clock with
+``jack_frames_to_time`` (CLOCK_MONOTONIC_RAW, the session clock's counter)
+and the session's ``start_counter_s``.
+
+Tolerances (period P = 256 frames = 5.33 ms at 48 kHz): python-rtmidi's JACK
+backend stamps MIDI at the process cycle, so a MIDI stamp lies between one
+period before the scheduled frame and a few ms after it; PortAudio reports
+capture one period (the capture port latency) before the frame was written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sessions.store import Store
+from tests.improv.conftest import REPO, finish
+from tests.rig.jackrig import click_train, find_clicks, tone, wait_for, wire_audio
+
+SR = 48000
+PERIOD_S = 256 / SR
+
+pytestmark = pytest.mark.jack
+
+
+def _notes(*, start: float, step: float, n: int, status: int = 0x90, base: int = 60):
+    return [(start + step * i, bytes([status, base + i % 24, 1 + i % 127])) for i in range(n)]
+
+
+def _journal_has(store, kind):
+    """True if the session being recorded has journaled (and flushed) ``kind``."""
+    for j in (store / "sessions").glob("*/journal.jsonl"):
+        if f'"kind":"{kind}"' in j.read_text():
+            return True
+    return False
+
+
+def _session(store_path, sid):
+    return Store(store_path).session(sid)
+
+
+def _check_midi(session, player, sent_bytes, sent_counter, *, late_s=0.015):
+    start = session.manifest["settings"]["clock"]["start_counter_s"]
+    ev = session.midi_events(players=[player])
+    assert [bytes(r) for r in ev.raw] == list(sent_bytes), f"{player}: messages differ"
+    err = ev.t - (np.asarray(sent_counter) - start)
+    assert err.min() > -PERIOD_S - 0.001, f"{player}: stamp before its cycle: {err.min():.4f} s"
+    assert err.max() < late_s, f"{player}: stamp late by {err.max():.4f} s"
+    return err
+
+
+def _tone_residual(y, *, freq_hz, amplitude, sr=SR):
+    """Largest deviation of ``y`` from one continuous sine (phase fitted)."""
+    nz = np.flatnonzero(np.abs(y) > 1e-6)
+    a, b = nz[0], nz[-1] + 1
+    seg = y[a:b].astype(np.float64)
+    n = np.arange(a, b)
+    basis = np.stack([np.sin(2 * np.pi * freq_hz * n / sr), np.cos(2 * np.pi * freq_hz * n / sr)], 1)
+    fit = seg != 0.0  # padded silence is exactly 0; fit the phase on the tone itself
+    coef, *_ = np.linalg.lstsq(basis[fit], seg[fit], rcond=None)
+    assert abs(np.hypot(*coef) - amplitude) < 0.01
+    return np.abs(seg - basis @ coef), a
+
+
+@pytest.mark.slow
+def test_two_players_midi_and_audio_on_one_clock(jack_rig, tmp_path):
+    """Two MIDI ports + two audio channels: every event, every sample, one timeline."""
+    rig = jack_rig
+    clicks, onsets = click_train(sr=SR, interval_s=0.25, count=8)
+    drum = [(0.25 * k, bytes([0x99, 36, 100])) for k in range(8)]  # same frames as the clicks
+    kb1 = rig.midi_player(name="kb1", events=sorted(_notes(start=0.01, step=0.031, n=60) + drum))
+    kb2 = rig.midi_player(name="kb2", events=_notes(start=0.02, step=0.047, n=40, status=0x91))
+    mic = rig.audio_player(name="mic", signals=[clicks, tone(sr=SR, freq_hz=441.0, duration_s=2.0)])
+    ctl = rig.client()
+    store = tmp_path / "store"
+    proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
+                        "--player", "therapist=midi:KB2", "--player", "client=audio:system:1",
+                        "--player", "therapist=audio:system:2", "--save-setup", "duo",
+                        "--duration", "4.5", log=tmp_path / "rec.log")
+    wire_audio(ctl, mic.port_names)
+    wait_for(lambda: kb1.is_connected() and kb2.is_connected(), timeout=15, what="MIDI wiring")
+    f0 = kb1.start(delay_s=0.3)
+    kb2.start_frame = mic.start_frame = f0
+    for p in (kb1, kb2, mic):
+        p.wait_done(15)
+    res = finish(proc)
+    assert res["stop_reason"] == "duration" and res["status"] == "complete"
+    assert res["midi_counters"] == {"midi_queue_overflows": 0, "midi_backend_errors": 0}
+    s = _session(store, res["id"])
+    assert s.manifest["settings"]["setup"] == "duo"
+
+    # every MIDI message, in order, at its time
+    _check_midi(s, "client", kb1.sent, kb1.sent_counter_times())
+    _check_midi(s, "therapist", kb2.sent, kb2.sent_counter_times())
+
+    # audio: the signal itself (TESTRIG: not every dropout is flagged)
+    (a,) = s.audio_inputs()
+    assert a.players == {"client": [1], "therapist": [2]}
+    y = s.read_audio(a.name)
+    found = find_clicks(y[:, 0])
+    assert len(found) == len(onsets)
+    assert np.all(np.diff(found) == np.diff(onsets)), "click spacing changed: frames lost"
+    resid, _ = _tone_residual(y[:, 1], freq_hz=441.0, amplitude=0.5)
+    assert resid.max() < 1e-4, "tone not continuous"
+
+    # audio time: t = t0 + n / sr (drift-corrected) against the sender's schedule
+    start = s.manifest["settings"]["clock"]["start_counter_s"]
+    sent_click = np.array([kb1.clock.frame_to_counter(f0 + int(o)) for o in onsets]) - start
+    audio_err = a.frame_to_time(found) - sent_click
+    assert np.all(np.abs(audio_err + PERIOD_S) < 0.002), audio_err  # capture latency = 1 period
+
+    # alignment: the drum notes were sent at the clicks' frames
+    ev = s.midi_events(players=["client"])
+    drum_t = ev.t[[bytes(r)[0] == 0x99 for r in ev.raw]]
+    align = drum_t - a.frame_to_time(found)
+    assert np.all(np.abs(align) < 2 * PERIOD_S + 0.004), align
+
+    # the setup was saved and is reusable by name
+    r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store), "setups", "show",
+                        "duo"], capture_output=True, text=True, cwd=REPO)
+    assert "--player client=midi:kb1" in r.stdout
+
+
+def test_unknown_and_ambiguous_devices_list_candidates(jack_rig, run_cli):
+    rig = jack_rig
+    rig.midi_player(name="kb1", events=[])
+    rig.midi_player(name="kb2", events=[])
+    base = ["record", "--client", "C07", "--jack-server", rig.server.name, "--midi-api", "jack",
+            "--audio-api", "JACK", "--no-display", "--duration", "1"]
+    r = run_cli(*base, "--player", "client=midi:kb")
+    assert r.exit_code == 1
+    assert "error: MIDI input port name 'kb' matches 2: [0] kb1:out; [1] kb2:out" in r.stderr
+    r = run_cli(*base, "--player", "client=midi:Roland")
+    assert r.exit_code == 1
+    assert "no MIDI input port matches 'Roland'; candidates: [0] kb1:out; [1] kb2:out" in r.stderr
+    r = run_cli(*base, "--player", "client=audio:Scarlett:1")
+    assert r.exit_code == 1 and "no audio input device matches 'Scarlett'" in r.stderr
+    assert "system (JACK Audio Connection Kit, 2 in)" in r.stderr
+    r = run_cli(*base, "--player", "client=audio:system:3")
+    assert r.exit_code == 1 and "has 2 input channels, channel 3 asked for" in r.stderr
+    assert Store(os.environ["IMPROV_STORE"]).session_ids() == []  # nothing half-recorded
+
+    r = run_cli("devices", "--json", "--jack-server", rig.server.name, "--midi-api", "jack")
+    assert r.exit_code == 0
+    d = r.json()
+    assert {p["name"] for p in d["midi"] if p["direction"] == "input"} == {"kb1:out", "kb2:out"}
+    assert any(a["name"] == "system" and a["hostapi"].startswith("JACK") for a in d["audio"])
+
+
+def test_no_midi_system_is_a_clear_error(run_cli, monkeypatch):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "improv-no-such-server")
+    r = run_cli("record", "--client", "C07", "--midi-api", "jack", "--player", "client=midi:kb")
+    assert r.exit_code == 1
+    assert "error: no MIDI system available (jack: MidiInJack::initialize: JACK server not running?)" in r.stderr
+
+
+@pytest.mark.slow
+def test_midi_port_lost_and_back(jack_rig, tmp_path):
+    """The client of an instrument goes away and returns: a gap, then recording resumes."""
+    rig = jack_rig
+    first = _notes(start=0.0, step=0.02, n=25)
+    kb1 = rig.midi_player(name="kb1", events=first)
+    kb2 = rig.midi_player(name="kb2", events=_notes(start=0.0, step=0.05, n=60, status=0x91))
+    store = tmp_path / "store"
+    proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
+                        "--player", "therapist=midi:kb2", "--duration", "6",
+                        log=tmp_path / "rec.log")
+    wait_for(lambda: kb1.is_connected() and kb2.is_connected(), timeout=15, what="MIDI wiring")
+    f0 = kb1.start(delay_s=0.1)
+    kb2.start_frame = f0
+    kb1.wait_done(10)
+    sent1 = kb1.sent_counter_times()
+    rig.players.remove(kb1)
+    kb1.close()  # the instrument's JACK client goes away
+    # ... and comes back under the same port name once the recorder noticed
+    log = tmp_path / "rec.log"
+    wait_for(lambda: _journal_has(store, "device_lost"), timeout=10, what="device_lost")
+    again = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.02, n=25, base=30))
+    assert again.port_name == "kb1:out"
+    wait_for(again.is_connected, timeout=10, what="the recorder to pick kb1 up again")
+    again.start(delay_s=0.05)
+    again.wait_done(10)
+    kb2.wait_done(10)
+    res = finish(proc)
+    s = _session(store, res["id"])
+    kinds = [(e["kind"], e.get("port")) for e in s.manifest["events"]]
+    assert ("device_lost", "kb1:out") in kinds and ("device_back", "kb1:out") in kinds
+    gap = next(e for e in s.manifest["events"] if e["kind"] == "midi_gap")
+    start = s.manifest["settings"]["clock"]["start_counter_s"]
+    assert gap["t"] >= sent1[-1] - start and gap["end"] > gap["t"]
+    ev = s.midi_events(players=["client"])
+    assert [bytes(r) for r in ev.raw] == kb1.sent + again.sent  # nothing lost either side
+    _check_midi(s, "therapist", kb2.sent, kb2.sent_counter_times())  # the other port went on
+    assert "kb1:out" in str(res["device_events"])
+    assert log.exists()
+
+
+@pytest.mark.slow
+def test_unflagged_dropout_is_found_and_padded(jack_rig, tmp_path):
+    """The recorder stalls (SIGSTOP) for 0.2 s: no flag, but the gap is found from stream
+    time, padded with silence, and later samples stay on the clock."""
+    rig = jack_rig
+    clicks, onsets = click_train(sr=SR, interval_s=0.1, count=30)
+    mic = rig.audio_player(name="mic", signals=[clicks, tone(sr=SR, freq_hz=441.0, duration_s=3.0)])
+    ctl = rig.client()
+    store = tmp_path / "store"
+    proc = rig.recorder(store, "--client", "C07", "--player", "client=audio:system:1",
+                        "--player", "therapist=audio:system:2", "--duration", "5",
+                        log=tmp_path / "rec.log")
+    wire_audio(ctl, mic.port_names)
+    f0 = mic.start(delay_s=0.2)
+    wait_for(lambda: ctl.frame_time > f0 + SR, timeout=10, what="1 s of playing")
+    os.kill(proc.pid, signal.SIGSTOP)
+    stop_frame = ctl.frame_time
+    wait_for(lambda: ctl.frame_time > stop_frame + int(0.2 * SR), timeout=5, what="0.2 s")
+    os.kill(proc.pid, signal.SIGCONT)
+    mic.wait_done(10)
+    res = finish(proc)
+    (a,) = res["audio"]
+    assert a["gaps"] >= 1 and a["gap_frames"] >= int(0.15 * SR)
+    s = _session(store, res["id"])
+    gaps = s.manifest["audio"][0]["gaps"]
+    assert all(g["detected_by"] == "stream_time" for g in gaps)
+    y = s.read_audio("system")
+    found = find_clicks(y[:, 0])
+    # clicks after the gap are still at their places (silence was padded in)
+    expected = onsets[onsets > 0]
+    base = found[0]
+    on_grid = np.isin(found - base, expected - expected[0] + onsets[0] * 0, assume_unique=False)
+    spacing_ok = np.abs((found - base) - np.round((found - base) / 4800) * 4800) <= 1
+    assert spacing_ok.all(), np.diff(found)
+    assert len(found) < len(onsets) and on_grid.any()
+    # the missing stretch is silence, the rest one continuous tone
+    resid, a0 = _tone_residual(y[:, 1], freq_hz=441.0, amplitude=0.5)
+    bad = np.flatnonzero(resid > 1e-3) + a0
+    gap_frames = sum(g["frames"] for g in gaps)
+    assert 0 < len(bad) <= gap_frames + 2
+    assert np.all(np.abs(y[bad, 1]) < 1e-6)
