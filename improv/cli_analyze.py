@@ -1,0 +1,200 @@
+"""``improv analyze``: feature summaries, curves and plots of a stored session.
+
+A thin shell over :func:`improv.analyze.analyze_session`; heavy libraries (numpy, librosa,
+matplotlib) are imported only when the command runs, so ``improv --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+from pathlib import Path
+
+import click
+
+from improv.output import emit, info, print_json, stderr_isatty, table
+
+#: Summary entries not repeated in the per-player table (they are in its header line).
+_HEADER_KEYS = ("duration_s", "window_s", "hop_s")
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [p.strip() for p in value.split(",")]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "-"
+        if v == int(v) and abs(v) < 1e6:
+            return str(int(v))
+        return f"{v:.3g}" if abs(v) < 0.01 else f"{v:.2f}"
+    return str(v)
+
+
+def _human(result: dict) -> None:
+    click.echo(f"session {result['session_id']}  {result['duration_s']:.1f} s  "
+               f"window {result['window_s']:g} s  hop {result['hop_s']:g} s  "
+               f"analysis {result['analysis_version']}")
+    for player, entry in result["players"].items():
+        click.echo("")
+        sources = list(entry["sources"])
+        cached = " (cached)" if entry.get("cached") else ""
+        click.echo(f"{player}: {entry['status']}{cached}")
+        if not sources:
+            click.echo("  no MIDI or audio input: nothing to analyse")
+            continue
+        names: list[str] = []
+        for s in sources:
+            names += [k for k in entry["sources"][s]["summary"] if k not in names and k not in _HEADER_KEYS]
+        rows = [[n] + [_fmt(entry["sources"][s]["summary"].get(n)) if n in entry["sources"][s]["summary"]
+                       else "" for s in sources] for n in names]
+        table(rows, ["FEATURE", *[s.upper() for s in sources]])
+    for d in result.get("dialogue", []):
+        a, b = d["pair"]
+        click.echo("")
+        cached = " (cached)" if d.get("cached") else ""
+        click.echo(f"dialogue {a} | {b}: {d['summary'].get('status')}{cached}  "
+                   f"(events from {a}: {d['sources'][a] or 'none'}, {b}: {d['sources'][b] or 'none'})")
+        summ = d["summary"]
+        rows = [[k, _fmt(v)] for k, v in summ.items()
+                if k not in _HEADER_KEYS and "_role_" not in k and k != "status"]
+        table(rows, ["MEASURE", "VALUE"])
+        from analysis.dialogue import ROLES
+
+        click.echo("")
+        table([[r, _fmt(summ.get(f"{a}_role_{r}_share")), _fmt(summ.get(f"{b}_role_{r}_share"))]
+               for r in ROLES], ["ROLE (share of windows)", a, b])
+        click.echo(f"{len(d.get('role_runs', []))} role suggestions "
+                   "(--accept-roles writes them into the annotations)")
+
+
+def _curve_rows(result: dict):
+    """Long-format rows ``player, curve, t, value`` (curve = ``<source>.<name>``)."""
+    for player, entry in result["players"].items():
+        for source, res in entry["sources"].items():
+            for name, c in res["curves"].items():
+                for t, v in zip(c["times"], c["values"]):
+                    yield player, f"{source}.{name}", t, v
+    for d in result.get("dialogue", []):
+        for name, c in d["curves"].items():
+            for t, v in zip(c["times"], c["values"]):
+                yield d["name"], f"dialogue.{name}", t, v
+
+
+def _write_csv(result: dict, stream) -> int:
+    w = csv.writer(stream, lineterminator="\n")
+    w.writerow(["player", "curve", "t", "value"])
+    n = 0
+    for player, curve, t, v in _curve_rows(result):
+        w.writerow([player, curve, f"{t:.6g}" if t is not None else "",
+                    "" if v is None else repr(float(v))])
+        n += 1
+    return n
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool):
+    """A rich progress bar on stderr (only when stderr is a terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def update(done: float, total: float, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
+
+
+@click.command()
+@click.argument("session_id", metavar="SESSION")
+@click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
+@click.option("--window", type=float, default=None, metavar="S",
+              help="Analysis window in seconds (default 6, the MTTB default).")
+@click.option("--hop", type=float, default=None, metavar="S",
+              help="Hop between windows in seconds (default 1; at most --window).")
+@click.option("--dialogue", is_flag=True,
+              help="Also analyse the dialogue of every pair of players (or --pair): turn-taking, "
+                   "leading, synchrony, imitation, role suggestions.")
+@click.option("--pair", metavar="A,B", help="With --dialogue: only this pair.")
+@click.option("--accept-roles", is_flag=True,
+              help="With --dialogue: write the role suggestions into the session's annotations "
+                   "(source 'suggestion', tagged 'suggestion'; never twice).")
+@click.option("--min-confidence", type=float, default=0.5, show_default=True, metavar="X",
+              help="With --accept-roles: least confidence (0..1) of a suggestion to write.")
+@click.option("--json", "as_json", is_flag=True, help="Print summaries and curves as JSON.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print the curves as CSV (player,curve,t,value) instead of the tables.")
+@click.option("--curves", "curves_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Write the curves as CSV to this file.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE.png",
+              help="Plot the curves (.png, .svg or .pdf); with --dialogue the dialogue curves and roles.")
+@click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
+@click.pass_obj
+def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles, min_confidence,
+            as_json, as_csv, curves_file, plot_file, no_cache):
+    """Measure a session: tempo, dynamics, density, register per player, and their dialogue.
+
+    Prints a summary table per player (and per pair with --dialogue). Results are cached in
+    the session folder and their summaries go into the catalog.
+    """
+    from improv.errors import ParameterError
+
+    if as_json and as_csv:
+        raise ParameterError("--json and --csv exclude each other; use --json with --curves FILE.csv")
+    if (pair or accept_roles) and not dialogue:
+        raise ParameterError("--pair and --accept-roles need --dialogue")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ParameterError(f"--min-confidence must be in 0..1, got {min_confidence!r}")
+    if plot_file:
+        from improv.plots import check_plot_path
+
+        check_plot_path(Path(plot_file))
+    from improv.analyze import accept_roles as accept, analyze_session
+
+    store = app.store
+    with _progress_bar(stderr_isatty()) as progress:
+        result = analyze_session(store, session_id, players=_split(players), window=window, hop=hop,
+                                 dialogue=dialogue, pair=_split(pair), use_cache=not no_cache,
+                                 progress=progress)
+    if accept_roles:
+        written = []
+        for d in result.get("dialogue", []):
+            written += accept(store, result["session_id"], d["role_runs"],
+                              min_confidence=min_confidence, pair=d["name"])
+        result["accepted_roles"] = [a["id"] for a in written]
+        info(f"wrote {len(written)} role suggestion(s) into the annotations")
+    if curves_file:
+        with open(curves_file, "w", newline="", encoding="utf-8") as f:
+            n = _write_csv(result, f)
+        info(f"wrote {n} curve points to {curves_file}")
+    if plot_file:
+        from improv.plots import plot_result
+
+        plot_result(result, Path(plot_file), dialogue=dialogue)
+        info(f"wrote plot {plot_file}")
+    if as_csv:
+        buf = io.StringIO()
+        _write_csv(result, buf)
+        click.echo(buf.getvalue(), nl=False)
+    elif as_json:
+        print_json(result)
+    else:
+        emit(result, as_json=False, human=_human)
+
+
+COMMANDS = [analyze]
