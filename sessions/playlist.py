@@ -1,0 +1,93 @@
+"""What a replay plays: the events, audio spans and annotations of a time window.
+
+Pure and I/O-free apart from reading the session; the real-time part lives in
+``improv.replay``.  Times are session seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sessions.errors import SessionFormatError
+
+
+@dataclass
+class Playlist:
+    """The content of ``[start, end)`` of a session for some players.
+
+    Attributes
+    ----------
+    start, end : float [seconds]
+    players : list of str
+    midi : list of (t, player, data)
+        Channel and SysEx messages in time order (real-time bytes dropped).
+    audio : list of (AudioInput, list of 0-based channel indices)
+    annotations : list of dict
+        Annotations that start inside the window, in time order.
+    held_at_start : list of (player, data)
+        Note-ons still sounding at ``start`` (so a replay from the middle of a
+        held chord can re-strike it).
+    """
+
+    start: float
+    end: float
+    players: list[str]
+    midi: list = field(default_factory=list)
+    audio: list = field(default_factory=list)
+    annotations: list = field(default_factory=list)
+    held_at_start: list = field(default_factory=list)
+
+
+def build_playlist(session, *, start: float = 0.0, end: float | None = None,
+                   players: list[str] | None = None) -> Playlist:
+    """Select the window and players to replay.
+
+    Raises
+    ------
+    SessionFormatError
+        For an unknown player or a window outside the session.
+    """
+    duration = session.duration_s
+    end = duration if end is None else end
+    if start < 0 or start >= max(duration, 1e-9):
+        raise SessionFormatError(
+            f"--from {start:.2f} s is outside the session (0 to {duration:.2f} s)")
+    if end <= start:
+        raise SessionFormatError(f"--to ({end:.2f} s) must be after --from ({start:.2f} s)")
+    if players:
+        unknown = [p for p in players if p not in session.players]
+        if unknown:
+            raise SessionFormatError(
+                f"unknown player(s) {', '.join(unknown)} (players: {', '.join(session.players)})")
+    chosen = list(players or session.players)
+    pl = Playlist(start=start, end=min(end, duration), players=chosen)
+    ev = session.midi_events(players=chosen)
+    order = np.argsort(ev.t, kind="stable")
+    sounding: dict[tuple[str, int, int], bytes] = {}
+    for i in order:
+        t, data, player = float(ev.t[i]), ev.raw[i], ev.player[i]
+        status = data[0]
+        if status >= 0xF1 or status < 0x80:
+            continue
+        if t < start:
+            kind = status & 0xF0
+            key = (player, status & 0x0F, data[1] if len(data) > 1 else 0)
+            if kind == 0x90 and len(data) > 2 and data[2] > 0:
+                sounding[key] = data
+            elif kind in (0x80, 0x90):
+                sounding.pop(key, None)
+            continue
+        if t >= pl.end:
+            break
+        pl.midi.append((t, player, data))
+    pl.held_at_start = [(k[0], v) for k, v in sounding.items()]
+    pl.audio = [(a, chans) for p in chosen for a, chans in session.player_audio(p)]
+    merged: dict[str, tuple] = {}
+    for a, chans in pl.audio:
+        prev = merged.get(a.name)
+        merged[a.name] = (a, sorted(set(chans) | set(prev[1] if prev else [])))
+    pl.audio = list(merged.values())
+    pl.annotations = [a for a in session.annotations() if start <= a["t"] < pl.end]
+    return pl

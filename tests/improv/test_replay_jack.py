@@ -1,0 +1,168 @@
+"""Replay into a real JACK server: a JACK MIDI sink and audio capture check
+that what comes out matches the session, within one JACK period."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from tests.improv.conftest import REPO, Rig
+from tests.rig.jackrig import click_train, find_clicks, wait_for
+
+pytestmark = pytest.mark.jack
+SR = 48000
+
+
+class Sink:
+    """A JACK client that captures MIDI (with frames) and two audio inputs."""
+
+    def __init__(self, rig, seconds: float):
+        self.client = rig.server.client("sink")
+        self.midi = self.client.midi_inports.register("midi_in")
+        self.ins = [self.client.inports.register(f"in_{k}") for k in (1, 2)]
+        self.audio = np.zeros((int(seconds * SR), 2), dtype=np.float32)  # pre-touched
+        self.audio.fill(0.0)
+        self.audio_start: int | None = None
+        self.events: list[tuple[int, bytes]] = []
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+        rig.players.append(self)
+
+    def _process(self, frames):
+        last = self.client.last_frame_time
+        for off, data in self.midi.incoming_midi_events():
+            self.events.append((last + off, bytes(data)))
+        if self.audio_start is None:
+            self.audio_start = last
+        pos = last - self.audio_start
+        if pos + frames <= len(self.audio):
+            for k, p in enumerate(self.ins):
+                self.audio[pos:pos + frames, k] = p.get_array()
+
+    def close(self):
+        self.client.deactivate()
+        self.client.close()
+
+
+@pytest.fixture
+def jack_rig(tmp_path):
+    """A JACK server with a 1024-frame period: Python audio callbacks keep up
+    at this period even on a loaded machine (TESTRIG.md), so one period is
+    the sync tolerance."""
+    rig = Rig(tmp_path, period=1024)
+    try:
+        yield rig
+    finally:
+        rig.close()
+
+
+@pytest.fixture
+def replay_session(store):
+    """1 s clicks on an audio input and a note-on at every click, 8 s long."""
+    sig, onsets = click_train(sr=SR, interval_s=0.5, count=14, amplitude=0.8)
+    sig = np.concatenate([np.zeros(SR // 2, np.float32), sig])  # first click at 0.5 s
+    w = store.create_session(client="C07", players=["client", "therapist"])
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"therapist": [1]}, t0=0.0)
+    w.add_midi_input("Keys", player="client")
+    for i in range(0, len(sig), 4800):
+        a.write(sig[i:i + 4800, None].copy())
+    times = 0.5 + onsets / SR
+    for k, t in enumerate(times):
+        w.midi(float(t), player="client", port="Keys", data=bytes([0x90, 60 + k, 100]))
+        w.midi(float(t) + 0.1, player="client", port="Keys", data=bytes([0x80, 60 + k, 0]))
+    w.marker(2.25, text="half way")
+    m = w.finalize(duration_s=len(sig) / SR)
+    return m["id"], times
+
+
+def _connect_replay_audio(client, stop: threading.Event):
+    def run():
+        def ports():
+            return [p.name for p in client.get_ports(is_audio=True, is_output=True)
+                    if p.name.startswith("improv-replay")]
+        try:
+            outs = wait_for(lambda: ports() or None, timeout=15, what="replay audio ports")
+        except TimeoutError:
+            return
+        for k, name in enumerate(sorted(outs)[:2]):
+            for dest in client.get_all_connections(name):
+                client.disconnect(name, dest)
+            client.connect(name, f"sink:in_{k + 1}")
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th
+
+
+def test_replay_audio_and_midi_in_sync(jack_rig, store, replay_session):
+    sid, times = replay_session
+    sink = Sink(jack_rig, seconds=12)
+    stop = threading.Event()
+    _connect_replay_audio(sink.client, stop)
+    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
+           "--from", "1.2", "--to", "5.0", "--midi-out", "sink", "--midi-api", "jack",
+           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "1.5"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
+                       env={**jack_rig.server.env})
+    assert r.returncode == 0, r.stderr
+    assert "half way" in r.stdout  # the annotation passed the play head
+    period = jack_rig.server.period
+
+    want = times[(times >= 1.2) & (times < 5.0)]
+    ons = [(f, d) for f, d in sink.events if d[0] & 0xF0 == 0x90]
+    assert [d[1] for _, d in ons] == [60 + int(round((t - 0.5) / 0.5)) for t in want]
+    midi_frames = np.array([f for f, _ in ons]) - sink.audio_start
+    # intervals between notes as in the session, within one period
+    assert np.max(np.abs(np.diff(midi_frames) - np.diff(want) * SR)) <= period
+
+    clicks = find_clicks(sink.audio[:, 0])
+    assert len(clicks) == len(want)
+    np.testing.assert_allclose(np.diff(clicks), np.diff(want) * SR, atol=1)  # sample-exact
+    assert np.array_equal(sink.audio[:, 0] > 0.4, sink.audio[:, 1] > 0.4)  # mono to both outputs
+    # audio and MIDI of the same moment arrive within one JACK period of each other
+    assert np.max(np.abs(midi_frames - clicks)) <= period
+
+
+def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_path):
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    for k in range(4):
+        w.midi(0.5 + k * 0.5, player="client", port="Keys", data=bytes([0x90, 60, 110]))
+        w.midi(0.9 + k * 0.5, player="client", port="Keys", data=bytes([0x80, 60, 0]))
+    sid = w.finalize(duration_s=3.0)["id"]
+    sink = Sink(jack_rig, seconds=8)
+    _connect_replay_audio(sink.client, threading.Event())
+    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
+           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "1.5"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
+                       env={**jack_rig.server.env})
+    assert r.returncode == 0, r.stderr
+    assert "rendered with FluidSynth" in r.stderr
+    env = np.abs(sink.audio[:, 0])
+    frame = int(0.02 * SR)
+    rms = np.sqrt(np.mean(env[: len(env) // frame * frame].reshape(-1, frame) ** 2, axis=1))
+    # an onset: the level at least triples from one 20 ms frame to the next
+    rising = (rms[1:] > 3 * rms[:-1]) & (rms[1:] > 0.005)
+    onsets = np.flatnonzero(rising & ~np.r_[False, rising[:-1]]) + 1
+    # four notes, 0.5 s apart (25 frames of 20 ms), as in the session
+    assert len(onsets) == 4
+    np.testing.assert_allclose(np.diff(onsets), 25, atol=1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--midi-out", "nonexistent-port", "--midi-api", "jack"], "no MIDI output port"),
+    (["--from", "99:00"], "outside the session"),
+    (["--players", "nobody"], "unknown player"),
+    (["--audio-out", "no-such-device", "--audio-api", "JACK"], "no audio output device matches"),
+])
+def test_replay_errors(jack_rig, store, replay_session, args, message):
+    sid, _ = replay_session
+    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
+           "--jack-server", jack_rig.server.name, *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
+                       env={**jack_rig.server.env})
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
