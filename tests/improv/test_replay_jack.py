@@ -27,6 +27,7 @@ class Sink:
         self.audio = np.zeros((int(seconds * SR), 2), dtype=np.float32)  # pre-touched
         self.audio.fill(0.0)
         self.audio_start: int | None = None
+        self.connected_at: int | None = None
         self.events: list[tuple[int, bytes]] = []
         self.client.set_process_callback(self._process)
         self.client.activate()
@@ -92,6 +93,7 @@ def _connect_replay_audio(client, stop: threading.Event):
             for dest in client.get_all_connections(name):
                 client.disconnect(name, dest)
             client.connect(name, f"sink:in_{k + 1}")
+        stop.connected_frame = client.frame_time
     th = threading.Thread(target=run, daemon=True)
     th.start()
     return th
@@ -104,7 +106,7 @@ def test_replay_audio_and_midi_in_sync(jack_rig, store, replay_session):
     _connect_replay_audio(sink.client, stop)
     cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
            "--from", "1.2", "--to", "5.0", "--midi-out", "sink", "--midi-api", "jack",
-           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "1.5"]
+           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
                        env={**jack_rig.server.env})
     assert r.returncode == 0, r.stderr
@@ -136,7 +138,7 @@ def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_pa
     sink = Sink(jack_rig, seconds=8)
     _connect_replay_audio(sink.client, threading.Event())
     cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
-           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "1.5"]
+           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
                        env={**jack_rig.server.env})
     assert r.returncode == 0, r.stderr
@@ -148,7 +150,7 @@ def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_pa
     rising = (rms[1:] > 3 * rms[:-1]) & (rms[1:] > 0.005)
     onsets = np.flatnonzero(rising & ~np.r_[False, rising[:-1]]) + 1
     # four notes, 0.5 s apart (25 frames of 20 ms), as in the session
-    assert len(onsets) == 4
+    assert len(onsets) == 4, (onsets, sink.connected_at)
     np.testing.assert_allclose(np.diff(onsets), 25, atol=1)
 
 
