@@ -265,10 +265,13 @@ class _PlayerWork:
 
 
 def _midi_notes(session, player: str, events=None):
-    """The notes of all MIDI ports of ``player`` (each port paired on its own, then merged)."""
+    """The notes of all MIDI ports of ``player`` (each port paired on its own, then merged).
+
+    ``events`` are the session's MIDI events (all players; read here if None).
+    """
     from analysis import NoteTable, notes_from_events
 
-    ev = session.midi_events(players=[player]) if events is None else events
+    ev = (session.midi_events() if events is None else events).select(players=[player])
     if len(ev) == 0:
         return NoteTable.empty()
     end = max(session.duration_s, float(np.max(ev.t)))
@@ -343,7 +346,7 @@ def _catalog_summary(entry: dict) -> dict[str, Any]:
     return out
 
 
-def _analyze_players(store, session, works: list[_PlayerWork], *, window: float, hop: float,
+def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
                      use_cache: bool, progress: Progress | None) -> dict[str, dict]:
     import analysis
 
@@ -388,7 +391,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], *, window: float,
     for w in todo:
         sources: dict[str, dict] = {}
         if w.midi:
-            pa = analysis.analyze_midi(_midi_notes(session, w.player), duration=duration,
+            pa = analysis.analyze_midi(_midi_notes(session, w.player, events), duration=duration,
                                        window=window, hop=hop)
             sources["midi"] = _result_dict(pa)
         for _, _, source in w.audio:
@@ -404,12 +407,12 @@ def _analyze_players(store, session, works: list[_PlayerWork], *, window: float,
 
 
 # ----------------------------------------------------------------------------- dialogue
-def _player_events(session, player: str, entry: dict):
+def _player_events(session, player: str, entry: dict, events):
     """Dialogue input of a player: MIDI notes if it played any, else audio onsets."""
     from analysis.dialogue import PlayerEvents
 
     if "midi" in entry["sources"]:
-        notes = _midi_notes(session, player)
+        notes = _midi_notes(session, player, events)
         if len(notes):
             return PlayerEvents.from_notes(notes), "midi"
     for source, res in entry["sources"].items():
@@ -421,7 +424,7 @@ def _player_events(session, player: str, entry: dict):
     return PlayerEvents.empty(), (sources[0] if sources else None)
 
 
-def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dict], *,
+def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dict], events, *,
                    window: float, hop: float, checksums: dict, use_cache: bool) -> list[dict]:
     from analysis.dialogue import analyze_dialogue
 
@@ -433,8 +436,8 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
         if cached is not None:
             out.append({**cached["entry"], "cached": True})
             continue
-        ea, sa = _player_events(session, a, players[a])
-        eb, sb = _player_events(session, b, players[b])
+        ea, sa = _player_events(session, a, players[a], events)
+        eb, sb = _player_events(session, b, players[b], events)
         d = analyze_dialogue(ea, eb, duration=session.duration_s, window=window, hop=hop,
                              names=(a, b))
         entry = _json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
@@ -621,7 +624,10 @@ def analyze_session(
     pairs = _check_pair(session, pair, chosen) if dialogue else []
     needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
     checksums = _data_checksums(session)
-    midi_players = set(session.midi_players())
+    events = session.midi_events()
+    # a player "has MIDI" with a declared port or with events (a recovered session may carry
+    # events of ports the writer never declared)
+    midi_players = set(session.midi_players()) | set(events.player.tolist())
     works = []
     for p in needed:
         inputs = session.player_audio(p)
@@ -629,8 +635,8 @@ def analyze_session(
                  for inp, chans in inputs]
         key = cache_key(kind="player", window=window, hop=hop, players=[p], checksums=checksums)
         works.append(_PlayerWork(p, key, p in midi_players, audio))
-    results = _analyze_players(store, session, works, window=window, hop=hop, use_cache=use_cache,
-                               progress=progress)
+    results = _analyze_players(store, session, works, events, window=window, hop=hop,
+                               use_cache=use_cache, progress=progress)
     out: dict[str, Any] = {
         "session_id": session.id,
         "duration_s": session.duration_s,
@@ -640,7 +646,7 @@ def analyze_session(
         "players": {p: results[p] for p in chosen},
     }
     if dialogue:
-        out["dialogue"] = _analyze_pairs(session, pairs, results, window=window, hop=hop,
+        out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
                                          checksums=checksums, use_cache=use_cache)
     if catalog:
         _to_catalog(store, session.id, out)

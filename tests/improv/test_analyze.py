@@ -1,0 +1,370 @@
+"""``improv analyze`` and :mod:`improv.analyze`: real files through the real store and catalog.
+
+Sessions are imported from generated MIDI and WAV files with a known tempo and density, or
+written through the session writer (empty player, silence, 3-second session), or are the
+demo duet, or were recovered after SIGKILL. Summaries are checked for sanity and against
+direct calls of :mod:`analysis` on the same data.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import analysis
+from improv.analyze import accept_roles, analyze_session, cache_key, role_runs
+from tests.sessions.helpers import write_midi
+
+SR = 22050
+DURATION = 24.0
+
+
+def _clicks(*, bpm: float, seconds: float, sr: int = SR, rng=None, amp: float = 0.5) -> np.ndarray:
+    """Decaying noise bursts (20 ms) at ``bpm``, jittered by up to 5 ms."""
+    rng = rng or np.random.default_rng(1)
+    y = np.zeros(int(seconds * sr), np.float32)
+    n = int(0.02 * sr)
+    env = np.exp(-np.arange(n) / (0.004 * sr))
+    for t in np.arange(0.25, seconds - 0.1, 60.0 / bpm):
+        i = int((t + rng.uniform(-0.005, 0.005)) * sr)
+        y[i:i + n] += (amp * rng.standard_normal(n) * env)[: len(y) - i].astype(np.float32)
+    return y
+
+
+def _notes(*, bpm: float, seconds: float, pitches, velocity: int, rng) -> list[tuple[float, int, int, int]]:
+    ts = np.arange(0.1, seconds - 0.5, 60.0 / bpm)
+    ts = ts + rng.uniform(-0.01, 0.01, ts.size)
+    return [(float(t), 0, int(pitches[i % len(pitches)]), velocity) for i, t in enumerate(ts)]
+
+
+@pytest.fixture
+def duet(tmp_path, store, rng):
+    """An imported session: client MIDI at 120 BPM, therapist MIDI at 90 BPM, drums WAV at 120."""
+    client = _notes(bpm=120, seconds=DURATION, pitches=[60, 64, 67], velocity=90, rng=rng)
+    therapist = _notes(bpm=90, seconds=DURATION, pitches=[40], velocity=70, rng=rng)
+    mid = write_midi(tmp_path / "duet.mid", tracks={"client": client, "therapist": therapist})
+    y = _clicks(bpm=120, seconds=DURATION, rng=rng)
+    sf.write(tmp_path / "clicks.wav", y, SR, subtype="FLOAT")
+    m = import_files_(store, [mid, tmp_path / "clicks.wav"],
+                      players=["client=duet.mid:2", "therapist=duet.mid:3", "drums=clicks.wav"])
+    return {"id": m["id"], "client": client, "therapist": therapist, "clicks": y}
+
+
+def import_files_(store, files, *, players, offset=0.0):
+    from sessions.importer import import_files
+
+    return import_files(store, files, client="C01", players=players, offset=offset)
+
+
+def _note_table(notes):
+    a = np.array([(t, p, v) for t, _, p, v in notes])
+    return analysis.NoteTable.from_arrays(a[:, 0], a[:, 0] + 0.1, a[:, 1], a[:, 2])
+
+
+# ----------------------------------------------------------------------------- library
+def test_summaries_are_sane_and_match_direct_analysis(store, duet):
+    res = analyze_session(store, duet["id"])
+    assert list(res["players"]) == ["client", "therapist", "drums"]
+    duration = res["duration_s"]
+    assert duration == pytest.approx(DURATION, abs=0.5)
+
+    client = res["players"]["client"]
+    assert client["status"] == "ok" and list(client["sources"]) == ["midi"]
+    s = client["sources"]["midi"]["summary"]
+    assert s["tempo_bpm"] == pytest.approx(120, rel=0.05)
+    assert s["notes_per_s"] == pytest.approx(2.0, rel=0.1)
+    direct = analysis.analyze_midi(_note_table(duet["client"]), duration=duration).summary
+    assert s["n_notes"] == direct["n_notes"] == len(duet["client"])
+    assert s["velocity_mean"] == direct["velocity_mean"] == 90
+    assert s["pitch_mean"] == pytest.approx(direct["pitch_mean"])
+    assert s["tempo_bpm"] == pytest.approx(direct["tempo_bpm"], rel=0.01)  # SMF ticks: ~1 ms
+    assert res["players"]["therapist"]["sources"]["midi"]["summary"]["tempo_bpm"] == pytest.approx(90, rel=0.05)
+
+    drums = res["players"]["drums"]
+    assert list(drums["sources"]) == ["audio"]
+    a = drums["sources"]["audio"]["summary"]
+    assert a["status"] == "ok"
+    assert a["tempo_bpm"] == pytest.approx(120, rel=0.05)
+    direct = analysis.analyze_audio(duet["clicks"], sr=SR, duration=duration).summary
+    for k in ("tempo_bpm", "n_onsets", "level_dbfs_mean", "loudness_lufs_integrated", "silence_share"):
+        assert a[k] == pytest.approx(direct[k], rel=1e-6, abs=1e-9), k
+    # curves on the session's window grid
+    t = drums["sources"]["audio"]["curves"]["tempo_bpm"]["times"]
+    assert t == client["sources"]["midi"]["curves"]["tempo_bpm"]["times"]
+    assert t[0] == pytest.approx(3.0)
+
+
+def test_audio_is_put_on_the_session_clock(tmp_path, store, rng):
+    """An audio file that starts 2 s into the session: onsets shift by t0 = 2 s."""
+    y = _clicks(bpm=100, seconds=12.0, rng=rng)
+    sf.write(tmp_path / "late.wav", y, SR, subtype="FLOAT")
+    mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5, 0, 60, 80), (13.5, 0, 62, 80)]})
+    m = import_files_(store, [mid, tmp_path / "late.wav"], players=["client=k.mid:2", "drums=late.wav"],
+                      offset={"late.wav": 2.0})
+    s = store.session(m["id"])
+    (inp,) = s.audio_inputs()
+    assert inp.t0 == pytest.approx(2.0)
+    res = analyze_session(store, m["id"], players=["drums"], window=2.0, hop=1.0)
+    key = res["players"]["drums"]["analysis_key"]
+    cached = json.loads((s.folder / "cache" / f"analysis-{key}.json").read_text())
+    onsets = np.array(cached["entry"]["sources"]["audio"]["onsets"])
+    direct = analysis.analyze_audio(y, sr=SR, window=2.0, hop=1.0).onsets
+    assert onsets.size == direct.size > 10
+    # 2 s of padding is not a whole number of 23.2 ms onset frames: equal within one frame
+    np.testing.assert_allclose(onsets, direct + 2.0, atol=512 / 22050 + 1e-3)
+    assert np.median(onsets - direct) == pytest.approx(2.0, abs=0.005)
+    curve = res["players"]["drums"]["sources"]["audio"]["curves"]["onsets_per_s"]
+    assert curve["times"][0] == pytest.approx(1.0)  # window [0, 2): before the file starts
+    assert curve["values"][0] == 0.0 and curve["values"][2] > 0
+
+
+def test_cache_hit_and_new_key_for_new_parameters(store, duet):
+    first = analyze_session(store, duet["id"], players=["client", "drums"])
+    key = first["players"]["drums"]["analysis_key"]
+    cache = store.session(duet["id"]).folder / "cache"
+    assert (cache / f"analysis-{key}.json").is_file()
+    assert (cache / f"analysis-{key}.json").stat().st_mode & 0o077 == 0
+    assert not first["players"]["drums"]["cached"]
+    second = analyze_session(store, duet["id"], players=["client", "drums"])
+    assert second["players"]["drums"]["cached"] and second["players"]["client"]["cached"]
+    assert second["players"]["drums"]["sources"] == first["players"]["drums"]["sources"]
+    other = analyze_session(store, duet["id"], players=["drums"], window=4.0)
+    assert other["players"]["drums"]["analysis_key"] != key
+    assert not other["players"]["drums"]["cached"]
+    assert (cache / f"analysis-{other['players']['drums']['analysis_key']}.json").is_file()
+    again = analyze_session(store, duet["id"], players=["drums"], use_cache=False)
+    assert again["players"]["drums"]["analysis_key"] == key and not again["players"]["drums"]["cached"]
+
+
+def test_cache_key_depends_on_every_part():
+    base = dict(kind="player", window=6.0, hop=1.0, players=["client"], checksums={"midi.tsv": "ab"})
+    k = cache_key(**base)
+    assert k == cache_key(**base) and len(k) == 16
+    for change in ({"window": 5.0}, {"hop": 0.5}, {"players": ["therapist"]},
+                   {"checksums": {"midi.tsv": "ac"}}, {"kind": "dialogue"}):
+        assert cache_key(**{**base, **change}) != k, change
+
+
+def test_annotations_do_not_invalidate_the_cache(store, duet):
+    from sessions.annotate import add_annotation
+
+    k1 = analyze_session(store, duet["id"], players=["client"])["players"]["client"]["analysis_key"]
+    add_annotation(store, duet["id"], t=1.0, tags=["marker"], text="x")  # rewrites session.mid
+    again = analyze_session(store, duet["id"], players=["client"])["players"]["client"]
+    assert again["analysis_key"] == k1 and again["cached"]
+
+
+def test_summaries_go_into_the_catalog(store, duet):
+    res = analyze_session(store, duet["id"])
+    rows = store.catalog.features(session_id=duet["id"])
+    by = {(r["player"], r["name"]): r for r in rows}
+    assert by[("client", "midi.tempo_bpm")]["value"] == pytest.approx(120, rel=0.05)
+    assert by[("client", "midi.tempo_bpm")]["analysis_key"] == res["players"]["client"]["analysis_key"]
+    assert by[("drums", "audio.tempo_bpm")]["value"] == pytest.approx(120, rel=0.05)
+    assert by[("drums", "status")]["text"] == "ok"
+    assert {r["client"] for r in rows} == {"C01"}
+    # cross-session query by client
+    assert len(store.catalog.features(client="C01")) == len(rows)
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
+    r = run_cli("analyze", duet["id"], "--players", "client,drums")
+    assert r.exit_code == 0, r.stderr
+    assert "client: ok" in r.stdout and "drums: ok" in r.stdout and "tempo_bpm" in r.stdout
+    assert "therapist" not in r.stdout
+
+    r = run_cli("analyze", duet["id"], "--players", "client", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert data["players"]["client"]["cached"] is True
+    assert data["players"]["client"]["sources"]["midi"]["summary"]["tempo_bpm"] == pytest.approx(120, rel=0.05)
+    assert "tempo_bpm" in data["players"]["client"]["sources"]["midi"]["curves"]
+
+    r = run_cli("analyze", duet["id"], "--players", "client,drums", "--csv")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "player,curve,t,value"
+    rows = [ln.split(",") for ln in lines[1:]]
+    assert {(p, c) for p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"), ("drums", "audio.level_dbfs")}
+    tempo = [float(v) for p, c, _, v in rows if c == "midi.tempo_bpm" and v]
+    assert np.median(tempo) == pytest.approx(120, rel=0.05)
+
+    png, csv_file = tmp_path / "curves.png", tmp_path / "curves.csv"
+    r = run_cli("analyze", duet["id"], "--json", "--plot", png, "--curves", csv_file)
+    assert r.exit_code == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert csv_file.read_text().startswith("player,curve,t,value\n")
+    assert r.json()["players"]["therapist"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--window", "-1"], "--window must be a number of seconds > 0"),
+    (["--hop", "0"], "--hop must be a number of seconds > 0"),
+    (["--window", "2", "--hop", "3"], "--hop must not exceed --window"),
+    (["--window", "nan"], "--window must be a number of seconds > 0"),
+    (["--window", "abc"], "'abc' is not a valid float"),
+    (["--players", "nobody"], "has no player 'nobody' (players: client, therapist, drums)"),
+    (["--players", ","], "--players must name at least one player"),
+    (["--json", "--csv"], "exclude each other"),
+    (["--accept-roles"], "need --dialogue"),
+    (["--dialogue", "--pair", "client"], "--pair must name two different players"),
+    (["--plot", "out.jpg"], "--plot must end in .png"),
+])
+def test_cli_bad_parameters(run_cli, duet, args, match):
+    r = run_cli("analyze", duet["id"], *args)
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and match in lines[0], r.stderr
+    assert r.stdout == ""
+
+
+def test_cli_unknown_session(run_cli, store):
+    r = run_cli("analyze", "20990101-000000-abcd")
+    assert r.exit_code == 1 and r.stderr.startswith("error: ")
+
+
+# ----------------------------------------------------------------------------- edge cases
+def _written_session(store, *, duration: float, client_notes=(), audio=None, players=None):
+    """A session through the writer: client MIDI, therapist MIDI port with no events,
+    optional audio for ``mic``, and an ``observer`` with no input at all."""
+    players = players or ["client", "therapist", "mic", "observer"]
+    w = store.create_session(client="C02", players=players)
+    w.add_midi_input("keys", player="client")
+    w.add_midi_input("pads", player="therapist")
+    if audio is not None:
+        inp = w.add_audio_input("room", sr=SR, channels=1, players={"mic": [1]}, t0=0.0)
+        for i in range(0, len(audio), 8192):
+            inp.write(audio[i:i + 8192, None].copy())
+    for t, pitch in client_notes:
+        w.midi(t, player="client", port="keys", data=bytes([0x90, pitch, 80]))
+        w.midi(t + 0.2, player="client", port="keys", data=bytes([0x80, pitch, 0]))
+    return w.finalize(duration_s=duration)["id"]
+
+
+def test_empty_player_silence_and_no_input_give_statuses(run_cli, store):
+    notes = [(0.5 + 0.5 * i, 60) for i in range(30)]
+    sid = _written_session(store, duration=20.0, client_notes=notes,
+                           audio=np.zeros(int(20.0 * SR), np.float32))
+    r = run_cli("analyze", sid, "--json")
+    assert r.exit_code == 0, r.stderr
+    p = r.json()["players"]
+    assert p["client"]["status"] == "ok"
+    assert p["therapist"]["status"] == "empty"
+    th = p["therapist"]["sources"]["midi"]
+    assert th["summary"]["n_notes"] == 0 and th["summary"]["tempo_bpm"] == 0.0
+    assert all(v in (0.0, None, 1.0) for v in th["curves"]["notes_per_s"]["values"])
+    assert p["mic"]["status"] == "silent"
+    assert p["mic"]["sources"]["audio"]["summary"]["n_onsets"] == 0
+    assert p["observer"] == {**p["observer"], "status": "no input", "sources": {}}
+    r = run_cli("analyze", sid)  # the human table says so too
+    assert r.exit_code == 0, r.stderr
+    assert "therapist: empty" in r.stdout and "mic: silent" in r.stdout
+    assert "observer: no input" in r.stdout
+    rows = {(x["player"], x["name"]): x for x in store.catalog.features(session_id=sid)}
+    assert rows[("observer", "status")]["text"] == "no input"
+
+
+def test_three_second_session(run_cli, store, tmp_path):
+    y = _clicks(bpm=120, seconds=3.0)
+    sid = _written_session(store, duration=3.0, client_notes=[(0.5, 60), (1.0, 62)], audio=y)
+    r = run_cli("analyze", sid, "--json", "--dialogue", "--pair", "client,mic",
+                "--plot", tmp_path / "short.png")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    for player in ("client", "mic"):
+        (src,) = data["players"][player]["sources"].values()
+        assert src["summary"]["status"] == "too short"
+        assert src["curves"]["tempo_bpm"]["times"] == []
+    (d,) = data["dialogue"]
+    assert d["summary"]["status"] == "too short" and d["roles"] == [] and d["role_runs"] == []
+    assert (tmp_path / "short.png").read_bytes()[:4] == b"\x89PNG"
+    r = run_cli("analyze", sid, "--csv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "player,curve,t,value"
+
+
+# ----------------------------------------------------------------------------- dialogue
+def test_role_runs_merge_consecutive_windows():
+    roles = [{"t": float(k), "end": k + 6.0, "player": "a", "role": "leader" if k < 3 else "partner",
+              "confidence": 0.4 + 0.1 * k} for k in range(5)]
+    roles += [{"t": float(k), "end": k + 6.0, "player": "b", "role": "follower", "confidence": 0.6}
+              for k in range(5)]
+    runs = role_runs(roles, window=6.0, hop=1.0, duration=10.0)
+    assert [(r["player"], r["role"], r["t"], r["end"], r["windows"]) for r in runs] == [
+        ("a", "leader", 2.5, 5.5, 3), ("b", "follower", 2.5, 7.5, 5), ("a", "partner", 5.5, 7.5, 2)]
+    assert runs[0]["confidence"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
+    from improv.demo import create_demo_session
+
+    sid = create_demo_session(store, duration=40.0)["id"]
+    png = tmp_path / "dialogue.png"
+    r = run_cli("analyze", sid, "--dialogue", "--json", "--plot", png)
+    assert r.exit_code == 0, r.stderr
+    (d,) = r.json()["dialogue"]
+    assert d["pair"] == ["client", "therapist"] and d["summary"]["status"] == "ok"
+    assert d["sources"] == {"client": "midi", "therapist": "midi"}
+    assert d["roles"] and {x["status"] for x in d["roles"]} == {"suggested"}
+    assert {x["role"] for x in d["roles"]} <= set(analysis.dialogue.ROLES)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    rows = {x["name"]: x for x in store.catalog.features(session_id=sid) if x["player"] == "client|therapist"}
+    assert rows["status"]["text"] == "ok" and "phase_locking" in rows
+
+    r = run_cli("analyze", sid, "--dialogue", "--accept-roles", "--min-confidence", "0.3")
+    assert r.exit_code == 0, r.stderr
+    anns = [a for a in store.session(sid).annotations() if a["source"] == "suggestion"]
+    eligible = [x for x in d["role_runs"] if x["confidence"] >= 0.3]
+    assert len(anns) == len(eligible) > 0
+    for a in anns:
+        assert "suggestion" in a["tags"] and a["player"] in ("client", "therapist")
+        assert any(t.startswith("autonomy:") or t in ("solo", "silence") for t in a["tags"])
+    assert "wrote %d role suggestion" % len(anns) in r.stderr
+    r = run_cli("analyze", sid, "--dialogue", "--accept-roles", "--min-confidence", "0.3")
+    assert r.exit_code == 0 and "wrote 0 role suggestion" in r.stderr
+    assert len([a for a in store.session(sid).annotations() if a["source"] == "suggestion"]) == len(anns)
+
+
+def test_accept_roles_skips_deleted_and_confirmed(store, duet):
+    from sessions.annotate import delete_annotation, edit_annotation
+
+    runs = [{"t": 1.0, "end": 4.0, "player": "client", "role": "leader", "confidence": 0.8},
+            {"t": 4.0, "end": 6.0, "player": "therapist", "role": "silence", "confidence": 0.9},
+            {"t": 6.0, "end": 9.0, "player": "client", "role": "partner", "confidence": 0.2}]
+    written = accept_roles(store, duet["id"], runs, min_confidence=0.5)
+    assert [a["tags"] for a in written] == [["suggestion", "autonomy:leader"], ["suggestion", "silence"]]
+    assert all(a["source"] == "suggestion" for a in written)
+    delete_annotation(store, duet["id"], written[0]["id"])
+    edit_annotation(store, duet["id"], written[1]["id"], tags=["silence"])  # confirmed
+    assert accept_roles(store, duet["id"], runs, min_confidence=0.5) == []
+    with pytest.raises(ValueError, match="min-confidence must be a number in 0..1"):
+        accept_roles(store, duet["id"], runs, min_confidence=1.5)
+
+
+# ----------------------------------------------------------------------------- recovery
+@pytest.mark.slow
+def test_session_recovered_after_sigkill_analyses_like_any_other(store_path, run_cli):
+    from sessions.store import Store
+    from tests.sessions.test_recovery import _kill_at_random
+
+    sid, _, _ = _kill_at_random(store_path, 1.5)
+    with Store(store_path) as st:
+        (report,) = st.recover()
+        assert report["ok"] and report["id"] == sid
+        assert st.session(sid).manifest["status"] == "recovered"
+    r = run_cli("analyze", sid, "--json", "--window", "0.5", "--hop", "0.25", "--dialogue")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert set(data["players"]) == {"client", "therapist"}
+    client = data["players"]["client"]
+    assert set(client["sources"]) == {"midi", "audio"}
+    assert client["sources"]["midi"]["summary"]["n_notes"] > 0
+    assert client["sources"]["audio"]["summary"]["status"] in ("ok", "too short")
+    assert data["players"]["therapist"]["sources"]["audio"]["curves"]["level_dbfs"]["times"]
+    assert data["dialogue"][0]["summary"]["status"] in ("ok", "one player", "too short")
+    r2 = run_cli("analyze", sid, "--json", "--window", "0.5", "--hop", "0.25")
+    assert r2.json()["players"]["client"]["cached"] is True
