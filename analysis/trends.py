@@ -1,0 +1,192 @@
+"""Change over a course of therapy: trends, baseline bands and outlying sessions.
+
+Pure functions on one feature's per-session values (one value per session,
+with the session dates).  The Music Therapy Toolbox kept a mean ± SD per
+client and overlaid it on later sessions (Luck et al. 2008); this module
+adds a robust trend with a confidence interval.
+
+- **Trend**: the Theil–Sen slope (median of pairwise slopes; Sen 1968) with
+  its 95 % confidence interval (``scipy.stats.theilslopes``).  It tolerates
+  an outlying session, which ordinary least squares does not; the OLS slope
+  and its p-value are reported beside it.  A trend is *distinguishable from
+  no change* when the interval excludes zero.  Slopes are given per session
+  (on the session index) and per 30 days (on the dates), since sessions are
+  not always evenly spaced.
+- **Baseline band**: mean ± k·SD (k = 2 by default; the sample SD, ddof 1) of
+  the chosen baseline sessions (by default the first three); sessions outside
+  it are listed.  With three baseline sessions the SD is itself uncertain:
+  the band is a guide for the eye, not a test.
+- **Outliers**: sessions whose residual from the Theil–Sen line is more than
+  3.5 robust z-scores away (median absolute deviation scaled by 1.4826;
+  Iglewicz & Hoaglin 1993).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from analysis.errors import ParameterError
+
+MIN_SESSIONS_FOR_TREND = 3
+OUTLIER_Z = 3.5
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A trend of one feature across sessions.
+
+    Attributes
+    ----------
+    n : int
+        Sessions with a value.
+    slope_per_session : float
+        Theil–Sen slope on the session index [feature unit per session].
+    ci_low, ci_high : float
+        95 % confidence interval of ``slope_per_session``.
+    slope_per_30_days : float
+        Theil–Sen slope on the session dates [feature unit per 30 days].
+    ols_slope_per_session, ols_p : float
+        Least-squares slope and its two-sided p-value, for comparison.
+    distinguishable : bool
+        True if the 95 % interval of the Theil–Sen slope excludes zero.
+    """
+
+    n: int
+    slope_per_session: float
+    ci_low: float
+    ci_high: float
+    slope_per_30_days: float
+    ols_slope_per_session: float
+    ols_p: float
+    distinguishable: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _clean(values, days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    v = np.asarray(values, dtype=np.float64)
+    d = np.asarray(days, dtype=np.float64)
+    if v.shape != d.shape or v.ndim != 1:
+        raise ParameterError(f"values and days must be 1-d of equal length, got {v.shape} and {d.shape}")
+    keep = np.isfinite(v) & np.isfinite(d)
+    return v[keep], d[keep], np.flatnonzero(keep)
+
+
+def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
+    """Theil–Sen trend of per-session values.
+
+    Parameters
+    ----------
+    values : array [shape=(n,)]
+        One value per session (NaN for sessions without one).
+    days : array [shape=(n,), days]
+        Session dates as days since any origin, in session order.
+    confidence : float
+        Width of the slope interval.
+
+    Returns
+    -------
+    Trend or None
+        None when fewer than three sessions have a value.
+
+    Examples
+    --------
+    >>> t = trend([1.0, 2.0, 3.0, 4.0], days=[0, 7, 14, 21])
+    >>> round(t.slope_per_session, 6), round(t.slope_per_30_days, 4), t.distinguishable
+    (1.0, 4.2857, True)
+    """
+    from scipy import stats
+
+    if not 0 < confidence < 1:
+        raise ParameterError(f"confidence must be in (0, 1), got {confidence!r}")
+    v, d, idx = _clean(values, days)
+    if len(v) < MIN_SESSIONS_FOR_TREND:
+        return None
+    x = idx.astype(np.float64)
+    res = stats.theilslopes(v, x, alpha=confidence)
+    slope, low, high = float(res[0]), float(res[2]), float(res[3])
+    if np.ptp(d) > 0:
+        per_day = float(stats.theilslopes(v, d, alpha=confidence)[0])
+    else:
+        per_day = float("nan")
+    ols = stats.linregress(x, v)
+    return Trend(
+        n=int(len(v)),
+        slope_per_session=slope,
+        ci_low=low,
+        ci_high=high,
+        slope_per_30_days=per_day * 30.0,
+        ols_slope_per_session=float(ols.slope),
+        ols_p=float(ols.pvalue),
+        distinguishable=bool(low > 0 or high < 0),
+    )
+
+
+@dataclass(frozen=True)
+class Band:
+    """A baseline band: ``mean ± k · sd`` of the baseline sessions."""
+
+    mean: float
+    sd: float
+    k: float
+    low: float
+    high: float
+    n: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
+    """The band of the baseline sessions.
+
+    Parameters
+    ----------
+    values : array [shape=(n,)]
+    baseline : array of int
+        Indices of the baseline sessions.
+    k : float
+        Half-width in standard deviations.
+
+    Returns
+    -------
+    Band or None
+        None if fewer than two baseline sessions have a value.
+    """
+    if not k > 0:
+        raise ParameterError(f"k must be > 0 standard deviations, got {k!r}")
+    v = np.asarray(values, dtype=np.float64)
+    b = v[np.asarray(baseline, dtype=int)] if len(baseline) else np.array([])
+    b = b[np.isfinite(b)]
+    if len(b) < 2:
+        return None
+    mean, sd = float(np.mean(b)), float(np.std(b, ddof=1))
+    return Band(mean=mean, sd=sd, k=float(k), low=mean - k * sd, high=mean + k * sd, n=int(len(b)))
+
+
+def outside_band(values, band: Band | None) -> list[int]:
+    """Indices of sessions whose value lies outside the band."""
+    if band is None:
+        return []
+    v = np.asarray(values, dtype=np.float64)
+    return [int(i) for i in np.flatnonzero(np.isfinite(v) & ((v < band.low) | (v > band.high)))]
+
+
+def outliers(values, *, z: float = OUTLIER_Z) -> list[int]:
+    """Sessions far from the robust trend line (robust z of the residual > ``z``)."""
+    from scipy import stats
+
+    v, _, idx = _clean(values, np.zeros(len(values)))
+    if len(v) < 4:
+        return []
+    x = idx.astype(np.float64)
+    slope, intercept = stats.theilslopes(v, x)[:2]
+    resid = v - (intercept + slope * x)
+    mad = float(np.median(np.abs(resid - np.median(resid)))) * 1.4826
+    if mad == 0:
+        return [int(i) for i, r in zip(idx, resid) if abs(r) > 1e-12]
+    robust_z = np.abs(resid - np.median(resid)) / mad
+    return [int(i) for i, rz in zip(idx, robust_z) if rz > z]

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from analysis.errors import ParameterError
+from analysis.trends import baseline_band, outliers, outside_band, trend
+
+
+def _course(rng, *, n=12, start=1.0, per_session=0.25, noise=0.05, outlier_at=7, outlier=+3.0):
+    """Weekly sessions with a known rise per session, noise and one outlier."""
+    days = np.arange(n) * 7.0
+    v = start + per_session * np.arange(n) + rng.normal(0, noise, n)
+    v[outlier_at] += outlier
+    return v, days
+
+
+def test_trend_band_and_outlier_come_out_as_built(rng):
+    v, days = _course(rng)
+    t = trend(v, days=days)
+    # Theil-Sen ignores the outlier: slope within 0.03 of the built 0.25/session
+    assert t.slope_per_session == pytest.approx(0.25, abs=0.03)
+    assert t.slope_per_30_days == pytest.approx(0.25 * 30 / 7, abs=0.15)
+    assert t.distinguishable and t.ci_low > 0
+    assert outliers(v) == [7]
+    band = baseline_band(v, baseline=[0, 1, 2])
+    assert band.mean == pytest.approx(1.25, abs=0.06)
+    # the rise takes later sessions out of the first three's band
+    out = outside_band(v, band)
+    assert 7 in out and out[-1] == 11 and 0 not in out
+
+
+def test_no_change_is_not_distinguishable(rng):
+    v = 2.0 + rng.normal(0, 0.3, 12)
+    t = trend(v, days=np.arange(12) * 7.0)
+    assert not t.distinguishable and t.ci_low < 0 < t.ci_high
+    assert outliers(v) == []
+
+
+def test_missing_values_and_too_few_sessions():
+    assert trend([1.0, np.nan], days=[0, 7]) is None
+    t = trend([1.0, np.nan, 3.0, 4.0], days=[0, 7, 14, 21])
+    assert t.n == 3 and t.slope_per_session == pytest.approx(1.0)
+    assert baseline_band([1.0, 2.0], baseline=[0]) is None
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: trend([1, 2, 3], days=[0, 1]), "equal length"),
+    (lambda: trend([1, 2, 3], days=[0, 1, 2], confidence=1.5), "confidence"),
+    (lambda: baseline_band([1, 2, 3], baseline=[0, 1], k=0), "k must be"),
+])
+def test_bad_parameters(call, match):
+    with pytest.raises(ParameterError, match=match):
+        call()
