@@ -565,6 +565,18 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
 
 
 # ----------------------------------------------------------------------------- entry point
+def _ensure_numba_cache() -> None:
+    """Cache librosa's numba JIT code in ``<user cache dir>/improv/numba`` (the place
+    :mod:`analysis.audio` also uses): the first run compiles for 20-30 s, later runs load it.
+    Set here too so it holds whichever module imports librosa first."""
+    import os
+
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from platformdirs import user_cache_dir
+
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(user_cache_dir("improv"), "numba")
+
+
 def analyze_session(
     store,
     session_id: str,
@@ -615,6 +627,7 @@ def analyze_session(
     sessions.errors.UnknownSessionError
         No such session.
     """
+    _ensure_numba_cache()
     import analysis
 
     window, hop = check_parameters(window=analysis.DEFAULT_WINDOW if window is None else window,

@@ -368,3 +368,32 @@ def test_session_recovered_after_sigkill_analyses_like_any_other(store_path, run
     assert data["dialogue"][0]["summary"]["status"] in ("ok", "one player", "too short")
     r2 = run_cli("analyze", sid, "--json", "--window", "0.5", "--hop", "0.25")
     assert r2.json()["players"]["client"]["cached"] is True
+
+
+# ----------------------------------------------------------------------------- numba cache
+@pytest.mark.slow
+def test_numba_code_is_compiled_once_per_machine(tmp_path, store, rng):
+    """The first run fills <user cache>/improv/numba; the second run adds nothing to it."""
+    import os
+    import subprocess
+    import sys
+
+    y = _clicks(bpm=120, seconds=8.0, rng=rng)
+    sf.write(tmp_path / "c.wav", y, SR, subtype="FLOAT")
+    sid = import_files_(store, [tmp_path / "c.wav"], players=["drums=c.wav"])["id"]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), IMPROV_STORE=str(store.root))
+    cmd = [sys.executable, "-m", "improv", "analyze", sid, "--no-cache", "--json"]
+    numba_dir = tmp_path / "xdg" / "improv" / "numba"
+
+    def snapshot():
+        return {str(p): p.stat().st_mtime_ns for p in numba_dir.rglob("*") if p.is_file()}
+
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    files = snapshot()
+    assert any(p.endswith(".nbi") for p in files), files
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert snapshot() == files
+    assert json.loads(second.stdout)["players"]["drums"]["status"] == "ok"
