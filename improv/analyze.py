@@ -33,7 +33,7 @@ Results are cached as JSON in ``<session>/cache/analysis-<key>.json`` (players) 
 digits) of the analysis version, window, hop, the player (or the pair) and the checksums of the
 session's recorded data (audio files and ``midi.tsv``; ``session.mid`` is left out because it
 is rewritten whenever annotations change). A changed recording, version or parameter gives a
-new key; old cache files are left for ``improv sessions`` cleanup (the folder is disposable).
+new key; old cache files stay until the folder is emptied (it is disposable).
 
 Catalog
 -------

@@ -121,6 +121,27 @@ def test_audio_is_put_on_the_session_clock(tmp_path, store, rng):
     assert curve["values"][0] == 0.0 and curve["values"][2] > 0
 
 
+def test_stereo_player_is_averaged_and_block_size_does_not_matter(tmp_path, store, rng, monkeypatch):
+    """A player on two channels is analysed as their mean; small read blocks change nothing."""
+    import improv.analyze as ia
+
+    left = _clicks(bpm=120, seconds=12.0, rng=rng)
+    right = 0.5 * _clicks(bpm=120, seconds=12.0, rng=rng)
+    sf.write(tmp_path / "st.wav", np.stack([left, right], axis=1), SR, subtype="FLOAT")
+    sid = import_files_(store, [tmp_path / "st.wav"], players=["drums=st.wav"])["id"]
+    assert store.session(sid).player_audio("drums")[0][1] == [0, 1]
+    big = analyze_session(store, sid, catalog=False)["players"]["drums"]["sources"]["audio"]
+    monkeypatch.setattr(ia, "BLOCK_FRAMES", 3001)
+    small = analyze_session(store, sid, use_cache=False, catalog=False)["players"]["drums"]
+    small = small["sources"]["audio"]
+    direct = analysis.analyze_audio((left + right) / 2, sr=SR, duration=12.0).summary
+    for k in ("n_onsets", "tempo_bpm", "level_dbfs_mean", "loudness_lufs_integrated"):
+        assert big["summary"][k] == pytest.approx(direct[k], rel=1e-5), k
+        assert small["summary"][k] == pytest.approx(big["summary"][k], rel=1e-5), k
+    np.testing.assert_allclose(np.array(small["curves"]["level_dbfs"]["values"], float),
+                               np.array(big["curves"]["level_dbfs"]["values"], float), atol=1e-4)
+
+
 def test_cache_hit_and_new_key_for_new_parameters(store, duet):
     first = analyze_session(store, duet["id"], players=["client", "drums"])
     key = first["players"]["drums"]["analysis_key"]
