@@ -23,10 +23,14 @@ writer's thread (all file I/O), the monitor thread, and the caller's thread
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from sessions.errors import StoreError, StoreWriteError
 from sessions.writer import disk_free_bytes
 
 from improv.audio_capture import AudioCapture
@@ -48,6 +52,10 @@ log = logging.getLogger(__name__)
 DISK_WARN_BYTES = 2 * 1024**3
 """Free space [bytes] below which a ``disk_low`` warning is journaled
 (about 90 minutes of two 48 kHz float channels)."""
+SWITCH_INTERVAL_S = 0.0005
+"""GIL switch interval [seconds] while recording (Python's default is 5 ms)."""
+RESERVE_BYTES = 4 * 1024**2
+"""Disk space [bytes] kept back for finalising (manifest, SMF, catalog)."""
 DISK_STOP_BYTES = 256 * 1024**2
 """Free space [bytes] below which the recording stops cleanly, leaving room
 to finalise (SMF, manifest, catalog)."""
@@ -169,6 +177,10 @@ class Recorder:
         How often MIDI ports are checked for loss and return.
     flush_interval_s : float [seconds]
         Longest time between journal flushes (at most 1 s: what a crash may lose).
+    reserve_bytes : int [bytes]
+        Disk space held in a reserve file (``<store>/tmp/reserve-<id>``) while
+        recording and released before finalising, so that a session can be
+        completed even when the disk filled up.
     """
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
@@ -180,6 +192,7 @@ class Recorder:
                  disk_stop_bytes: int = DISK_STOP_BYTES,
                  disk_free: Callable[[Any], int] | None = None, poll_interval_s: float = 0.1,
                  port_poll_s: float = 0.5, flush_interval_s: float = 0.5,
+                 reserve_bytes: int = RESERVE_BYTES,
                  jack_client_name: str = DEFAULT_JACK_CLIENT) -> None:
         if disk_stop_bytes > disk_warn_bytes:
             raise ParameterError(
@@ -205,6 +218,8 @@ class Recorder:
         self.port_poll_s = port_poll_s
         self.flush_interval_s = flush_interval_s
         self.jack_client_name = jack_client_name
+        self.reserve_bytes = int(reserve_bytes)
+        self._reserve: Path | None = None
         self.writer = None
         self.midi: MidiCapture | None = None
         self.audio: list[AudioCapture] = []
@@ -254,6 +269,8 @@ class Recorder:
             started=started, settings=settings, flush_interval=self.flush_interval_s,
         )
         log.info("recording session %s", self.writer.id)
+        self._reserve = _make_reserve(self.store.tmp_dir / f"reserve-{self.writer.id}",
+                                      self.reserve_bytes)
         try:
             if plan.midi:
                 self.midi = MidiCapture(
@@ -273,6 +290,10 @@ class Recorder:
             self._shutdown("start_failed")
             raise
         self._check_disk()
+        # Callbacks wait for the GIL: let other threads hand it over within
+        # 0.5 ms instead of Python's 5 ms (longer than a small JACK period).
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, SWITCH_INTERVAL_S))
         self._monitor = threading.Thread(target=self._monitor_loop, name="improv-monitor",
                                          daemon=True)
         self._monitor.start()
@@ -335,6 +356,9 @@ class Recorder:
     def _shutdown(self, reason: str) -> dict:
         if self.manifest is not None:
             return self.manifest
+        if getattr(self, "_switch", None) is not None:
+            sys.setswitchinterval(self._switch)
+            self._switch = None
         for cap in self.audio:
             cap.stop()
         if self.midi is not None:
@@ -345,7 +369,16 @@ class Recorder:
         self.writer.report("stop", t=end, reason=reason)
         if self.warnings:
             self.writer.report("warnings", t=end, messages=list(self.warnings))
-        self.manifest = self.writer.finalize(duration_s=end)
+        if self._reserve is not None:  # give the reserved space back for finalising
+            self._reserve.unlink(missing_ok=True)
+            self._reserve = None
+        try:
+            self.manifest = self.writer.finalize(duration_s=end)
+        except StoreError as exc:
+            raise StoreWriteError(
+                f"session {self.writer.id} could not be completed ({exc}); its journals are "
+                "kept and it is recovered at the next start of improv once there is space"
+            ) from exc
         return self.manifest
 
     # -- annotations -------------------------------------------------------------------
@@ -450,6 +483,28 @@ class Recorder:
             "warnings": list(self.warnings),
             "queue_depth": self.writer.queue_depth if self.writer else 0,
         }
+
+
+def _make_reserve(path: Path, size: int) -> Path | None:
+    """Allocate ``size`` bytes in a file (really allocated, not sparse); None if 0."""
+    if size <= 0:
+        return None
+    from sessions.fsutil import make_dir, open_new
+
+    make_dir(path.parent)
+    try:
+        with open_new(path, "wb") as f:
+            try:
+                os.posix_fallocate(f.fileno(), 0, size)
+            except (AttributeError, OSError):
+                f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        log.warning("no disk reserve: %s", exc)
+        path.unlink(missing_ok=True)
+        return None
+    return path
 
 
 def summarize(manifest: dict) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config, items):
 class Rig:
     """A JACK server and the players of one test; closes players before the server."""
 
-    def __init__(self, tmp_path: Path, *, period: int = 256) -> None:
+    def __init__(self, tmp_path: Path, *, period: int = 1024) -> None:
         self.server = JackServer(period=period, log_dir=tmp_path).start()
         self.players: list = []
         self.procs: list[subprocess.Popen] = []
@@ -73,6 +73,12 @@ class Rig:
                 p.close()
             except Exception:  # noqa: BLE001 - a client the test already closed
                 pass
+        if "sounddevice" in sys.modules:
+            # an in-process recorder left PortAudio's JACK client on this server:
+            # close it before the server goes (TESTRIG: clients first)
+            sd = sys.modules["sounddevice"]
+            sd._terminate()
+            sd._initialize()
         self.server.stop()
 
 
@@ -87,7 +93,13 @@ class _Closer:
 
 @pytest.fixture
 def jack_rig(tmp_path):
-    """A fresh JACK server (period 256 frames at 48 kHz) and its players."""
+    """A fresh JACK server (period 1024 frames at 48 kHz) and its players.
+
+    1024 frames, as TESTRIG.md found: at 256 and below Python callbacks (the
+    players' and the recorder's) cause xruns on a busy machine, and an xrun
+    loses the MIDI of that cycle in JACK itself.  Timing at small periods is
+    measured by bench/bench_recording.py.
+    """
     rig = Rig(tmp_path)
     try:
         yield rig
