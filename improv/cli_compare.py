@@ -1,0 +1,164 @@
+"""``improv compare`` and ``improv report``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from improv.errors import ParameterError
+from improv.output import emit, info, table
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+def _features(value: str | None) -> list[str] | None:
+    return [f.strip() for f in value.split(",") if f.strip()] if value else None
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(f"--since must be a date like 2026-03-01, got {value!r}") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def _segments(value: str) -> list[tuple[float, float]]:
+    from sessions.timefmt import parse_time
+
+    out = []
+    for part in value.split(","):
+        a, sep, b = part.partition("-")
+        try:
+            if not sep:
+                raise ValueError(part)
+            out.append((parse_time(a), parse_time(b)))
+        except ValueError:
+            raise ParameterError(
+                f"--segments must look like 0:00-10:00,50:00-60:00, got {value!r}") from None
+    if len(out) < 2:
+        raise ParameterError("--segments needs at least two segments, e.g. 0:00-10:00,50:00-60:00")
+    return out
+
+
+def _fmt(v):
+    return "–" if v is None else f"{v:.4g}"
+
+
+@click.command()
+@click.argument("session_ids", nargs=-1, metavar="[ID ID]")
+@click.option("--client", metavar="CODE", help="All sessions of this client, as trends.")
+@click.option("--features", metavar="F1,F2", help="Features to compare (end of the column name, e.g. notes_per_s).")
+@click.option("--since", metavar="DATE", help="Only sessions from this date.")
+@click.option("--baseline", default="first:3", show_default=True, metavar="first:N|sessions:ID,ID",
+              help="Sessions that define the baseline band.")
+@click.option("--band-sd", type=click.FloatRange(0.1, 10), default=2.0, show_default=True,
+              help="Half-width of the baseline band in standard deviations.")
+@click.option("--segments", metavar="A-B,C-D", help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the client's figure as PNG and SVG into this folder.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the per-session table as CSV.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write <client>-sessions.csv and a data dictionary into this folder.")
+@json_option
+@click.pass_obj
+def compare(app, session_ids, client, features, since, baseline, band_sd, segments, plot_dir,
+            as_csv, export_dir, as_json):
+    """Compare a client's sessions over time, two sessions, or segments of one.
+
+    \b
+    improv compare --client C07 [--baseline first:3] [--plot DIR]
+    improv compare ID ID
+    improv compare ID --segments 0:00-10:00,50:00-60:00
+    """
+    from improv import compare as cmp
+
+    store = app.store
+    progress = (lambda sid: info(f"analysing {sid} ...")) if not as_json else None
+    if client:
+        if session_ids or segments:
+            raise click.UsageError("give either --client or session IDs, not both")
+        result = cmp.compare_client(store, client=client, features=_features(features),
+                                    since=_date(since), baseline=baseline, band_sd=band_sd,
+                                    progress=progress)
+        if plot_dir is not None:
+            from sessions.fsutil import make_dir
+
+            from improv.trend_plots import plot_client
+
+            make_dir(plot_dir)
+            for suffix in ("png", "svg"):
+                plot_client(result, to=plot_dir / f"{client}-trends.{suffix}")
+            info(f"wrote {plot_dir / (client + '-trends.png')} and .svg")
+        if export_dir is not None:
+            from sessions.fsutil import atomic_write_bytes, make_dir
+
+            make_dir(export_dir)
+            atomic_write_bytes(export_dir / f"{client}-sessions.csv", cmp.client_csv(result).encode())
+            atomic_write_bytes(export_dir / f"{client}-data-dictionary.csv",
+                               cmp.data_dictionary_csv(result).encode())
+            info(f"wrote {client}-sessions.csv and {client}-data-dictionary.csv to {export_dir}")
+        if as_csv:
+            click.echo(cmp.client_csv(result), nl=False)
+            return
+
+        def human(r):
+            rows = []
+            for c in r["columns"]:
+                f = r["features"][c]
+                t = f["trend"]
+                rows.append((c, f["unit"], len([v for v in f["values"] if v is not None]),
+                             "–" if not t else f"{t['slope_per_session']:+.3g}",
+                             "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
+                             "–" if not t else ("yes" if t["distinguishable"] else "no"),
+                             "–" if not f["band"] else f"{f['band']['mean']:.3g} ± {f['band']['sd']:.2g}",
+                             len(f["outside_band"]), ", ".join(f["outliers"]) or "–"))
+            click.echo(f"client {r['client']}: {len(r['sessions'])} sessions, baseline "
+                       f"{len(r['baseline'])} sessions (±{r['band_sd']:g} SD)")
+            table(rows, ["FEATURE", "UNIT", "N", "TREND/SESSION", "95% CI", "CHANGE", "BASELINE",
+                         "OUTSIDE", "OUTLIERS"])
+
+        emit(result, as_json=as_json, human=human)
+        return
+    if len(session_ids) == 1 and segments:
+        result = cmp.compare_segments(store, session_ids[0], _segments(segments),
+                                      features=_features(features))
+        heads = [f"{a:.0f}-{b:.0f} s" for a, b in result["segments"]]
+    elif len(session_ids) >= 2 and not segments:
+        result = cmp.compare_sessions(store, session_ids, features=_features(features),
+                                      progress=progress)
+        heads = list(session_ids)
+    else:
+        raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
+    emit(result, as_json=as_json, human=lambda r: table(
+        [(row["feature"], row["unit"], *[_fmt(v) for v in row["values"]], _fmt(row["difference"]))
+         for row in r["rows"]], ["FEATURE", "UNIT", *heads, "DIFFERENCE"]))
+
+
+@click.command()
+@click.argument("session_id", metavar="[SESSION]", required=False)
+@click.option("--client", metavar="CODE", help="A report of all the client's sessions.")
+@click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.html or FILE.pdf")
+@click.pass_obj
+def report(app, session_id, client, to):
+    """A printable report (HTML or PDF) of a session or of a client's course."""
+    from improv.report import client_report_html, session_report_html, write_report
+
+    if bool(session_id) == bool(client):
+        raise click.UsageError("give a session ID or --client CODE")
+    if to.exists():
+        raise ParameterError(f"{to} exists already; choose another name or remove it")
+    if to.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
+    text = (session_report_html(app.store, session_id) if session_id
+            else client_report_html(app.store, client=client))
+    write_report(text, to)
+    click.echo(f"wrote {to}")
+
+
+COMMANDS = [compare, report]

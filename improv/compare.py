@@ -1,0 +1,272 @@
+"""Comparing sessions: a client's course over time, two sessions, segments of one.
+
+Feature values come from the catalog (``improv analyze`` puts every summary
+there).  Sessions that were never analysed are analysed first (players and
+dialogue), so a comparison never silently skips a session.  Columns are named
+``<player>.<source>.<feature>`` (``client.midi.notes_per_s``) and, for the
+dialogue of a pair, ``<a>|<b>.<feature>``.
+
+The statistics (Theil–Sen trend with its confidence interval, baseline band,
+outliers) are in :mod:`analysis.trends`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from improv.errors import ParameterError
+
+#: Features compared by default (matched as the end of a column name), in display order.
+DEFAULT_FEATURES = (
+    "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity",
+    "tempo_stability", "velocity_mean", "level_dbfs_mean", "loudness_lufs_integrated",
+    "pitch_mean", "joint_share", "floor_transfers_per_min", "asynchrony_abs_mean_ms",
+    "leads_share",
+)
+
+#: Short definitions for reports and the data dictionary (docs/features.md has the full ones).
+DEFINITIONS = {
+    "notes_per_s": ("notes/s", "MIDI note onsets per second over the session"),
+    "onsets_per_s": ("onsets/s", "audio onsets per second over the session"),
+    "silence_share": ("fraction", "share of time in gaps longer than 2 s (MTTB)"),
+    "tempo_bpm": ("BPM", "global tempo; 0 when there is no clear pulse"),
+    "pulse_clarity": ("0-1", "how clear the beat is"),
+    "tempo_stability": ("0-1", "how steady the tempo stays over the session"),
+    "velocity_mean": ("0-127", "mean MIDI velocity"),
+    "level_dbfs_mean": ("dBFS", "mean audio level"),
+    "loudness_lufs_integrated": ("LUFS", "integrated loudness, ITU-R BS.1770"),
+    "pitch_mean": ("MIDI note", "mean pitch"),
+    "joint_share": ("fraction", "share of time both players play"),
+    "floor_transfers_per_min": ("1/min", "turn changes between the players per minute"),
+    "asynchrony_abs_mean_ms": ("ms", "mean absolute asynchrony of near-coincident onsets"),
+    "leads_share": ("fraction", "share of windows in which this player leads"),
+}
+
+
+def describe(column: str) -> tuple[str, str]:
+    """(unit, definition) of a column, from the end of its name."""
+    for suffix, (unit, text) in DEFINITIONS.items():
+        if column.endswith(suffix):
+            return unit, text
+    return "", ""
+
+
+def _parse_utc(s: str) -> datetime:
+    return datetime.fromisoformat(s).astimezone(timezone.utc)
+
+
+def _session_values(store, session_id: str) -> dict[str, float]:
+    out = {}
+    for row in store.catalog.features(session_id=session_id):
+        if row["value"] is not None:
+            out[f"{row['player']}.{row['name']}"] = float(row["value"])
+    return out
+
+
+def ensure_analysed(store, session_id: str, *, progress: Callable[[str], None] | None = None) -> None:
+    """Analyse a session (players and dialogue) unless the catalog has its summaries."""
+    if store.catalog.features(session_id=session_id):
+        return
+    from improv.analyze import analyze_session
+
+    if progress:
+        progress(session_id)
+    session = store.session(session_id)
+    analyze_session(store, session_id, dialogue=len(session.players) >= 2)
+
+
+def select_columns(columns: Sequence[str], features: Sequence[str] | None) -> list[str]:
+    """Columns whose names end with one of ``features`` (default: DEFAULT_FEATURES), in that order."""
+    wanted = list(features) if features else list(DEFAULT_FEATURES)
+    out = []
+    for f in wanted:
+        hits = sorted(c for c in columns if c == f or c.endswith("." + f) or c.endswith("_" + f))
+        out += [c for c in hits if c not in out]
+    if features and not out:
+        raise ParameterError(
+            f"no feature matches {', '.join(features)}; available: "
+            + ", ".join(sorted({c.rsplit('.', 1)[-1] for c in columns})[:40])
+        )
+    return out
+
+
+def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
+    """``first:N`` or ``sessions:ID,ID`` -> indices into ``session_ids``."""
+    kind, _, arg = spec.partition(":")
+    if kind == "first":
+        try:
+            n = int(arg)
+        except ValueError:
+            n = -1
+        if n < 2:
+            raise ParameterError(f"--baseline first:N needs N >= 2, got {spec!r}")
+        return list(range(min(n, len(session_ids))))
+    if kind == "sessions":
+        ids = [s for s in arg.split(",") if s]
+        missing = [s for s in ids if s not in session_ids]
+        if missing or len(ids) < 2:
+            raise ParameterError(
+                f"--baseline sessions: needs two or more of this client's sessions; not found: "
+                f"{', '.join(missing) or '(none given)'}")
+        return [session_ids.index(s) for s in ids]
+    raise ParameterError(f"--baseline must be first:N or sessions:ID,ID, got {spec!r}")
+
+
+def compare_client(
+    store,
+    *,
+    client: str,
+    features: Sequence[str] | None = None,
+    since: datetime | None = None,
+    baseline: str = "first:3",
+    band_sd: float = 2.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """A client's sessions as a table, with a trend, a baseline band and outliers per feature.
+
+    Returns
+    -------
+    dict
+        ``client``, ``sessions`` (oldest first: ``id``, ``started_utc``, ``days``,
+        ``annotations``, ``demo``, ``values``), ``columns`` and ``features`` (per column:
+        ``unit``, ``definition``, ``values``, ``trend``, ``band``, ``outside_band``,
+        ``outliers`` — the last two as session IDs).
+    """
+    from analysis import trends
+
+    rows = [r for r in store.list(client=client)]
+    if not rows:
+        raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
+    rows.sort(key=lambda r: r["started_utc"])
+    if since is not None:
+        rows = [r for r in rows if _parse_utc(r["started_utc"]) >= since]
+        if not rows:
+            raise ParameterError(f"client {client!r} has no sessions since {since.date()}")
+    for r in rows:
+        ensure_analysed(store, r["id"], progress=progress)
+    t0 = _parse_utc(rows[0]["started_utc"])
+    sessions = []
+    all_columns: set[str] = set()
+    for r in rows:
+        values = _session_values(store, r["id"])
+        all_columns |= set(values)
+        n_ann = store.catalog.db.execute(
+            "SELECT COUNT(*) FROM annotations WHERE session_id = ?", (r["id"],)).fetchone()[0]
+        sessions.append({
+            "id": r["id"], "started_utc": r["started_utc"],
+            "days": (_parse_utc(r["started_utc"]) - t0).total_seconds() / 86400.0,
+            "duration_s": r["duration_s"], "annotations": int(n_ann), "demo": r["demo"],
+            "values": values,
+        })
+    columns = select_columns(sorted(all_columns), features)
+    ids = [s["id"] for s in sessions]
+    base = parse_baseline(baseline, ids)
+    days = np.array([s["days"] for s in sessions])
+    feats = {}
+    for c in columns:
+        v = np.array([s["values"].get(c, np.nan) for s in sessions], dtype=float)
+        tr = trends.trend(v, days=days)
+        band = trends.baseline_band(v, baseline=base, k=band_sd)
+        unit, text = describe(c)
+        feats[c] = {
+            "unit": unit, "definition": text,
+            "values": [None if not np.isfinite(x) else float(x) for x in v],
+            "trend": tr.to_dict() if tr else None,
+            "band": band.to_dict() if band else None,
+            "outside_band": [ids[i] for i in trends.outside_band(v, band)],
+            "outliers": [ids[i] for i in trends.outliers(v)],
+        }
+    return {"client": client, "baseline": [ids[i] for i in base], "band_sd": band_sd,
+            "sessions": sessions, "columns": columns, "features": feats}
+
+
+def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | None = None,
+                     progress=None) -> dict[str, Any]:
+    """Two (or more) sessions side by side, with the difference of the last to the first."""
+    for sid in ids:
+        ensure_analysed(store, sid, progress=progress)
+    values = {sid: _session_values(store, sid) for sid in ids}
+    columns = select_columns(sorted(set().union(*values.values())), features)
+    table = []
+    for c in columns:
+        vs = [values[sid].get(c) for sid in ids]
+        diff = vs[-1] - vs[0] if vs[0] is not None and vs[-1] is not None else None
+        table.append({"feature": c, "values": vs, "difference": diff, "unit": describe(c)[0]})
+    return {"sessions": list(ids), "rows": table}
+
+
+def compare_segments(store, session_id: str, segments: Sequence[tuple[float, float]], *,
+                     features: Sequence[str] | None = None) -> dict[str, Any]:
+    """Segments of one session side by side: the mean of each feature curve in each segment.
+
+    A window counts for a segment when its centre lies inside it.
+    """
+    from improv.analyze import analyze_session
+
+    session = store.session(session_id)
+    for a, b in segments:
+        if not (0 <= a < b <= session.duration_s + 0.5):
+            raise ParameterError(
+                f"segment {a:.1f}-{b:.1f} s is not inside the session (0 to {session.duration_s:.1f} s)")
+    res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for player, entry in res["players"].items():
+        for source, r in entry["sources"].items():
+            for name, c in r.get("curves", {}).items():
+                curves[f"{player}.{source}.{name}"] = (np.asarray(c["times"], float),
+                                                        np.asarray(c["values"], float))
+    for d in res.get("dialogue", []):
+        for name, c in d.get("curves", {}).items():
+            curves[f"{d['name']}.{name}"] = (np.asarray(c["times"], float),
+                                             np.asarray(c["values"], float))
+    columns = select_columns(sorted(curves), features)
+    rows = []
+    for c in columns:
+        t, v = curves[c]
+        means = []
+        for a, b in segments:
+            sel = (t >= a) & (t < b) & np.isfinite(v)  # curve times are window centres
+            means.append(float(np.mean(v[sel])) if sel.any() else None)
+        diff = means[-1] - means[0] if means[0] is not None and means[-1] is not None else None
+        rows.append({"feature": c, "values": means, "difference": diff, "unit": describe(c)[0]})
+    return {"session": session_id, "segments": [list(s) for s in segments], "rows": rows}
+
+
+def client_csv(result: dict[str, Any]) -> str:
+    """The client table as CSV: one row per session, pseudonymised (client code only)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = result["columns"]
+    w.writerow(["client", "session_id", "started_utc", "days", "duration_s", "annotations", *cols])
+    for s in result["sessions"]:
+        w.writerow([result["client"], s["id"], s["started_utc"], f"{s['days']:.3f}",
+                    s["duration_s"], s["annotations"],
+                    *["" if s["values"].get(c) is None else f"{s['values'][c]:.6g}" for c in cols]])
+    return buf.getvalue()
+
+
+def data_dictionary_csv(result: dict[str, Any]) -> str:
+    """What every column of :func:`client_csv` means."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["column", "unit", "definition"])
+    fixed = [
+        ("client", "", "client pseudonym code (no names are stored)"),
+        ("session_id", "", "session folder name: UTC start and 4 random hex digits"),
+        ("started_utc", "ISO 8601", "session start, UTC"),
+        ("days", "days", "days since the client's first session in this table"),
+        ("duration_s", "s", "session length"),
+        ("annotations", "count", "current annotations of the session"),
+    ]
+    for row in fixed:
+        w.writerow(row)
+    for c in result["columns"]:
+        unit, text = describe(c)
+        who, _, rest = c.partition(".")
+        w.writerow([c, unit, f"{text} ({who})" if text else f"see docs/features.md ({who})"])
+    return buf.getvalue()

@@ -1,0 +1,217 @@
+"""Printable reports for documentation and supervision: HTML, and PDF through Chromium.
+
+A report is one self-contained HTML file (inline CSS, plots embedded as PNG
+data) that any browser shows and prints; ``.pdf`` is made from it by headless
+Chromium's print-to-PDF (Debian ``chromium``), so what is printed is exactly
+what is shown.  Reports are pseudonymised: they name the client by code only
+(improv never stores names).  Everything user-written (annotation text,
+notes) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from improv import __version__
+from improv.errors import ImprovError, ParameterError
+
+CSS = """
+body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
+h1 { font-size: 18pt; margin: 0 0 .2em; } h2 { font-size: 13pt; margin: 1.4em 0 .4em;
+  border-bottom: 1px solid #999; } h3 { font-size: 11pt; margin: 1em 0 .3em; }
+table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
+th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
+th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
+img { max-width: 100%; } pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
+  background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
+.out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
+@page { size: A4; margin: 15mm; }
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _num(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return _e(v)
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+
+
+def _page(title: str, body: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
+            f"<style>{CSS}</style><body>{body}<p class=small>Made by improv {__version__} on "
+            f"{stamp}. Pseudonymised: client codes only.</p></body></html>")
+
+
+def session_report_html(store, session_id: str) -> str:
+    """The HTML report of one session."""
+    from sessions.notes import notes_with_links
+    from sessions.timefmt import format_time
+
+    from improv import plots
+    from improv.analyze import analyze_session
+    from improv.compare import describe
+
+    session = store.session(session_id)
+    m = session.manifest
+    res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
+    parts = [f"<h1>Session {_e(m['id'])}</h1>",
+             f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
+             f"{_e(m.get('therapist') or '–')} · started {_e(m['started_utc'][:16].replace('T', ' '))} UTC"
+             f" · length {format_time(session.duration_s, decimals=0)}"
+             f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
+    rows = []
+    for p in m["players"]:
+        ins = [f"MIDI {port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
+        ins += [f"audio {a['name']} ch {','.join(map(str, a['players'][p['name']]))}"
+                for a in m["audio"] if p["name"] in a.get("players", {})]
+        rows.append(f"<tr><td>{_e(p['name'])}</td><td>{_e('; '.join(ins) or '–')}</td></tr>")
+    parts.append("<h2>Players and inputs</h2><table><tr><th>player</th><th>inputs</th></tr>"
+                 + "".join(rows) + "</table>")
+    parts.append("<h2>Measures</h2>")
+    for player, entry in res["players"].items():
+        for source, r in entry["sources"].items():
+            summ = r["summary"]
+            trs = []
+            for k, v in summ.items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    unit, text = describe(k)
+                    trs.append(f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td><td>{_e(unit)}</td>"
+                               f"<td class=small>{_e(text)}</td></tr>")
+            parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
+                         "<table><tr><th>feature</th><th>value</th><th>unit</th><th>meaning</th></tr>"
+                         + "".join(trs) + "</table>")
+    for d in res.get("dialogue", []):
+        trs = [f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td></tr>"
+               for k, v in d["summary"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        parts.append(f"<h3>Dialogue {_e(d['name'])}</h3><table><tr><th>measure</th><th>value</th></tr>"
+                     + "".join(trs[:40]) + "</table>")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            parts.append("<h2>Curves</h2>" + _img(plots.plot_players(res, Path(tmp) / "p.png")))
+            if res.get("dialogue"):
+                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png")))
+        except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
+            parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
+    anns = session.annotations()
+    parts.append("<h2>Annotations</h2>")
+    if anns:
+        trs = [f"<tr><td>{format_time(a['t'])}{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
+               f"</td><td>{_e(a.get('player') or 'all')}</td><td>{_e(' '.join(a['tags']))}</td>"
+               f"<td>{_e(a.get('text'))}</td><td class=small>{_e(a.get('by') or '')}"
+               f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}</td></tr>"
+               for a in anns]
+        parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
+                     + "".join(trs) + "</table>")
+    else:
+        parts.append("<p>None.</p>")
+    notes = notes_with_links(session.folder, duration_s=session.duration_s)
+    parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
+                                              else "<p>None.</p>"))
+    return _page(f"improv session {m['id']}", "".join(parts))
+
+
+def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
+    """The HTML report of a client's course (see :func:`improv.compare.compare_client`)."""
+    from improv.compare import compare_client
+    from improv.trend_plots import plot_client
+
+    result = result or compare_client(store, client=client)
+    sess = result["sessions"]
+    parts = [f"<h1>Client {_e(client)}</h1>",
+             f"<p class=meta>{len(sess)} sessions from {_e(sess[0]['started_utc'][:10])} to "
+             f"{_e(sess[-1]['started_utc'][:10])} · baseline: {len(result['baseline'])} sessions, "
+             f"band ±{result['band_sd']:g} SD</p>"]
+    with tempfile.TemporaryDirectory() as tmp:
+        parts.append(_img(plot_client(result, to=Path(tmp) / "c.png")))
+    trs = []
+    for c in result["columns"]:
+        f = result["features"][c]
+        t = f["trend"]
+        trend_txt = "–" if not t else (
+            f"{t['slope_per_session']:+.3g} per session [{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]")
+        verdict = "" if not t else ("<span class=up>changes</span>" if t["distinguishable"]
+                                    else "no clear change")
+        band = f["band"]
+        trs.append(f"<tr><td>{_e(c)}</td><td>{_e(f['unit'])}</td><td>{trend_txt}</td><td>{verdict}</td>"
+                   f"<td>{_band_text(band)}</td>"
+                   f"<td>{_e(', '.join(f['outside_band']) or '–')}</td>"
+                   f"<td>{_e(', '.join(f['outliers']) or '–')}</td></tr>")
+    parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
+                 "“changes” when the interval excludes zero.</p><table><tr><th>feature</th><th>unit</th>"
+                 "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
+                 "<th>outliers</th></tr>" + "".join(trs) + "</table>")
+    head = "".join(f"<th>{_e(c.split('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>" for c in result["columns"])
+    trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td><td>{_e(s['id'])}</td><td class=num>{s['annotations']}</td>"
+           + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in result["columns"]) + "</tr>"
+           for s in sess]
+    parts.append("<h2>Sessions</h2><table><tr><th>date</th><th>session</th><th>annotations</th>"
+                 f"{head}</tr>" + "".join(trs) + "</table>")
+    defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
+                   f"<td>{_e(result['features'][c]['definition'])}</td></tr>" for c in result["columns"])
+    parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
+                 + defs + "</table>")
+    return _page(f"improv client {client}", "".join(parts))
+
+
+def _band_text(band: dict | None) -> str:
+    return "–" if not band else f"{band['mean']:.3g} ± {band['sd']:.2g}"
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def write_report(text: str, to: Path) -> Path:
+    """Write ``text`` (HTML) to ``to``: ``.html`` as is, ``.pdf`` through headless Chromium."""
+    to = Path(to)
+    suffix = to.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
+    if not to.parent.is_dir():
+        raise ParameterError(f"folder {to.parent} does not exist")
+    from sessions.fsutil import atomic_write_bytes
+
+    if suffix != ".pdf":
+        atomic_write_bytes(to, text.encode("utf-8"))
+        return to
+    chromium = find_chromium()
+    if chromium is None:
+        raise ImprovError("a PDF needs Chromium (apt-get install chromium); or write --to FILE.html")
+    with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
+        src = Path(tmp) / "report.html"
+        src.write_text(text, encoding="utf-8")
+        out = Path(tmp) / "report.pdf"
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
+               f"--print-to-pdf={out}", src.as_uri()]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if not out.exists():
+            raise ImprovError(f"Chromium could not print the PDF: {(r.stderr or '').strip()[-300:]}")
+        os.chmod(out, 0o600)
+        atomic_write_bytes(to, out.read_bytes())
+    return to

@@ -1,0 +1,77 @@
+"""Plots of a client's course: one small-multiple figure, a panel per feature.
+
+Sessions lie on a date axis; the baseline band (mean ± k·SD of the baseline
+sessions) is shaded; the Theil–Sen trend is drawn when it is distinguishable
+from no change; annotated sessions are drawn as filled markers, others hollow;
+outliers are ringed.  matplotlib (Agg) is imported only here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None) -> Path:
+    """Write the client's figure to ``to`` (.png or .svg); returns the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    cols = result["columns"]
+    sessions = result["sessions"]
+    dates = [datetime.fromisoformat(s["started_utc"]) for s in sessions]
+    annotated = np.array([s["annotations"] > 0 for s in sessions])
+    n = max(len(cols), 1)
+    ncols = 2 if n > 1 else 1
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.0 * ncols, 2.4 * nrows), squeeze=False,
+                             sharex=True)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, c in zip(axes.flat, cols):
+        f = result["features"][c]
+        v = np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
+        band = f["band"]
+        if band:
+            ax.axhspan(band["low"], band["high"], color="#9ecae1", alpha=0.35, lw=0,
+                       label=f"baseline ±{band['k']:g} SD")
+            ax.axhline(band["mean"], color="#3182bd", lw=0.8)
+        ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
+        ax.scatter([d for d, a in zip(dates, annotated) if a], v[annotated], color="#08306b",
+                   s=28, zorder=3, label="annotated")
+        ax.scatter([d for d, a in zip(dates, annotated) if not a], v[~annotated],
+                   facecolors="white", edgecolors="#08306b", s=28, zorder=3)
+        out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
+        if out:
+            ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
+                       edgecolors="#d62728", lw=1.5, zorder=4, label="outlier")
+        tr = f["trend"]
+        if tr and tr["distinguishable"]:
+            idx = np.arange(len(v))
+            fit = np.nanmedian(v - tr["slope_per_session"] * idx) + tr["slope_per_session"] * idx
+            ax.plot(dates, fit, color="#d95f0e", lw=1.2, ls="--", label="trend")
+        unit = f" [{f['unit']}]" if f["unit"] else ""
+        ax.set_title(f"{c}{unit}", fontsize=9, loc="left")
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_ha("right")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
+    fig.suptitle(title or f"Client {result['client']}: {len(sessions)} sessions", fontsize=11,
+                 x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    to = Path(to)
+    fig.savefig(to, dpi=110)
+    plt.close(fig)
+    return to

@@ -1,0 +1,136 @@
+"""Comparison over time and reports, on a client whose course is known by construction."""
+
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from sessions.annotate import add_annotation
+from sessions.importer import import_files
+from tests.sessions.helpers import write_midi
+
+N_SESSIONS = 12
+RISE = 0.25  # notes per second, per session
+OUTLIER = 7  # this session is played 3 notes/s denser than the course
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A client with twelve weekly 60 s sessions: density 1 + 0.25·i notes/s, one outlier."""
+    from sessions.store import Store
+
+    tmp = tmp_path_factory.mktemp("course")
+    store = Store(tmp / "store")
+    rng = np.random.default_rng(5)
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    for i in range(N_SESSIONS):
+        rate = 1.0 + RISE * i + (3.0 if i == OUTLIER else 0.0)
+        n = int(rate * 60)
+        times = np.sort(rng.uniform(0.2, 59.5, n))
+        notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100))) for t in times]
+        path = write_midi(tmp / f"s{i}.mid", tracks={"client": notes, "therapist": [(0.1, 9, 38, 80), (59.8, 9, 38, 80)]})
+        m = import_files(store, [path], client="C07", players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
+                         started=start + timedelta(days=7 * i))
+        ids.append(m["id"])
+    add_annotation(store, ids[3], t=10.0, tags=["autonomy:leader"], text="first lead")
+    store.close()
+    return tmp / "store", ids
+
+
+@pytest.mark.slow
+def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path):
+    store_root, ids = course
+    monkeypatch.setenv("IMPROV_STORE", str(store_root))
+    r = run_cli("compare", "--client", "C07", "--features", "notes_per_s", "--json",
+                "--plot", tmp_path / "plots", "--export", tmp_path / "export")
+    assert r.exit_code == 0, r.stderr
+    res = r.json()
+    assert [s["id"] for s in res["sessions"]] == ids
+    f = res["features"]["client.midi.notes_per_s"]
+    # the notes are uniformly random, so each session's density is within a few % of the plan
+    planned = [1.0 + RISE * i + (3.0 if i == OUTLIER else 0.0) for i in range(N_SESSIONS)]
+    np.testing.assert_allclose(f["values"], planned, rtol=0.05)
+    t = f["trend"]
+    assert t["slope_per_session"] == pytest.approx(RISE, abs=0.04)
+    assert t["slope_per_30_days"] == pytest.approx(RISE * 30 / 7, rel=0.15)
+    assert t["distinguishable"] and t["ci_low"] > 0
+    assert f["outliers"] == [ids[OUTLIER]]
+    assert f["band"]["mean"] == pytest.approx(np.mean(planned[:3]), rel=0.05)
+    assert ids[OUTLIER] in f["outside_band"] and ids[-1] in f["outside_band"]
+    assert ids[0] not in f["outside_band"]
+    assert res["sessions"][3]["annotations"] == 1
+    png = tmp_path / "plots" / "C07-trends.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "plots" / "C07-trends.svg").exists()
+    csv_text = (tmp_path / "export" / "C07-sessions.csv").read_text()
+    assert csv_text.splitlines()[0].startswith("client,session_id,started_utc,days")
+    assert len(csv_text.splitlines()) == N_SESSIONS + 1
+    dictionary = (tmp_path / "export" / "C07-data-dictionary.csv").read_text()
+    assert "client.midi.notes_per_s,notes/s" in dictionary
+
+
+@pytest.mark.slow
+def test_two_sessions_and_segments(course, run_cli, monkeypatch):
+    store_root, ids = course
+    monkeypatch.setenv("IMPROV_STORE", str(store_root))
+    r = run_cli("compare", ids[0], ids[-1], "--features", "notes_per_s", "--json")
+    assert r.exit_code == 0, r.stderr
+    (row,) = [x for x in r.json()["rows"] if x["feature"] == "client.midi.notes_per_s"]
+    assert row["difference"] == pytest.approx(RISE * (N_SESSIONS - 1), rel=0.1)
+    seg = run_cli("compare", ids[2], "--segments", "0:00-0:30,0:30-1:00", "--features", "notes_per_s", "--json")
+    assert seg.exit_code == 0, seg.stderr
+    (srow,) = [x for x in seg.json()["rows"] if x["feature"] == "client.midi.notes_per_s"]
+    assert all(v == pytest.approx(1.5, rel=0.35) for v in srow["values"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("pdftotext") is None,
+                    reason="needs Debian's chromium and poppler-utils (scripts/setup.sh installs them)")
+def test_pdf_reports_carry_their_content(course, run_cli, monkeypatch, tmp_path):
+    store_root, ids = course
+    monkeypatch.setenv("IMPROV_STORE", str(store_root))
+    pdf = tmp_path / "client.pdf"
+    r = run_cli("report", "--client", "C07", "--to", pdf)
+    assert r.exit_code == 0, r.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Client C07" in text and "Trends" in text and "notes_per_s" in text
+    assert ids[OUTLIER] in text  # the outlier is named
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    page = next(tmp_path.glob("page*.png"))
+    assert page.read_bytes()[:4] == b"\x89PNG"
+    shutil.copy(page, _artifacts() / "report-client-page1.png")
+    spdf = tmp_path / "session.pdf"
+    assert run_cli("report", ids[3], "--to", spdf).exit_code == 0
+    stext = subprocess.run(["pdftotext", str(spdf), "-"], capture_output=True, text=True).stdout
+    assert f"Session {ids[3]}" in stext and "first lead" in stext and "autonomy:leader" in stext
+    html = tmp_path / "session.html"
+    assert run_cli("report", ids[3], "--to", html).exit_code == 0
+    assert "<script" not in html.read_text() and "http://" not in html.read_text()
+
+
+def _artifacts():
+    from pathlib import Path
+
+    p = Path(__file__).resolve().parents[2] / "artifacts" / "reports"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args, message", [
+    (["compare"], "give --client CODE"),
+    (["compare", "--client", "NOBODY"], "has no sessions"),
+    (["compare", "--client", "C07", "--baseline", "first:1"], "first:N needs N >= 2"),
+    (["compare", "--client", "C07", "--baseline", "last:3"], "--baseline must be"),
+    (["compare", "--client", "C07", "--since", "soon"], "--since must be a date"),
+    (["compare", "X", "--segments", "1-2"], "at least two segments"),
+    (["report", "--to", "x.html"], "give a session ID or --client"),
+    (["report", "--client", "C07", "--to", "x.docx"], "must end in .html or .pdf"),
+])
+def test_compare_errors(course, run_cli, monkeypatch, args, message):
+    monkeypatch.setenv("IMPROV_STORE", str(course[0]))
+    r = run_cli(*args)
+    assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
