@@ -1,0 +1,146 @@
+"""Endpoints for annotations (with history), the tag vocabulary and the verbal notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from sessions import annotate
+from sessions.errors import SessionFormatError
+from sessions.store import Store
+
+from improv.web.deps import get_store, parse_t
+from improv.web.errors import NotFound
+
+router = APIRouter(prefix="/api")
+
+Time = float | str
+
+
+class NewAnnotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: Time
+    end: Time | None = None
+    player: str | None = None
+    tags: list[str] = []
+    text: str = Field("", max_length=20000)
+    new_tags: list[str] = []
+    by: str | None = Field(None, max_length=32)
+
+
+class AnnotationChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: Time | None = None
+    end: Time | None = None
+    point: bool = False  # True: make it a point (drop ``end``)
+    player: str | None = None
+    group: bool = False  # True: for the whole group (drop ``player``)
+    tags: list[str] | None = None
+    text: str | None = Field(None, max_length=20000)
+    new_tags: list[str] = []
+    by: str | None = Field(None, max_length=32)
+
+
+class NotesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=1_000_000)
+    by: str | None = Field(None, max_length=32)
+
+
+def _lookup(fn, *args, **kwargs):
+    """Run an annotate call; an unknown annotation ID becomes 404."""
+    try:
+        return fn(*args, **kwargs)
+    except SessionFormatError as exc:
+        if "has no annotation" in str(exc):
+            raise NotFound(str(exc)) from None
+        raise
+
+
+@router.get("/vocabulary")
+def vocabulary(store: Store = Depends(get_store)) -> dict[str, Any]:
+    from sessions.vocabulary import all_tags, load
+
+    vocab = load(store.root)
+    return dict(vocab, all=all_tags(vocab))
+
+
+@router.get("/sessions/{session_id}/annotations")
+def list_annotations(session_id: str, include_deleted: bool = False,
+                     store: Store = Depends(get_store)) -> dict[str, Any]:
+    session = store.session(session_id)
+    return {"annotations": session.annotations(include_deleted=include_deleted)}
+
+
+@router.post("/sessions/{session_id}/annotations", status_code=201)
+def add(session_id: str, body: NewAnnotation, store: Store = Depends(get_store)) -> dict:
+    return annotate.add_annotation(
+        store, session_id, t=parse_t(body.t, name="t"), end=parse_t(body.end, name="end"),
+        player=body.player or None, tags=body.tags, text=body.text, by=body.by,
+        new_tags=body.new_tags,
+    )
+
+
+@router.patch("/sessions/{session_id}/annotations/{annotation_id}")
+def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
+         store: Store = Depends(get_store)) -> dict:
+    changes: dict[str, Any] = {}
+    if body.t is not None:
+        changes["t"] = parse_t(body.t, name="t")
+    if body.point:
+        changes["end"] = None
+    elif body.end is not None:
+        changes["end"] = parse_t(body.end, name="end")
+    if body.group:
+        changes["player"] = None
+    elif body.player is not None:
+        changes["player"] = body.player
+    if body.tags is not None:
+        changes["tags"] = body.tags
+    if body.text is not None:
+        changes["text"] = body.text
+    return _lookup(annotate.edit_annotation, store, session_id, annotation_id, by=body.by,
+                   new_tags=body.new_tags, **changes)
+
+
+@router.delete("/sessions/{session_id}/annotations/{annotation_id}")
+def delete(session_id: str, annotation_id: str, reason: str = "",
+           store: Store = Depends(get_store)) -> dict:
+    return _lookup(annotate.delete_annotation, store, session_id, annotation_id, reason=reason)
+
+
+@router.get("/sessions/{session_id}/annotations/{annotation_id}/history")
+def history(session_id: str, annotation_id: str, store: Store = Depends(get_store)) -> dict:
+    return {"history": _lookup(annotate.annotation_history, store, session_id, annotation_id)}
+
+
+@router.get("/annotations")
+def search(tag: list[str] = [], text: str | None = None, client: str | None = None,  # noqa: B006
+           store: Store = Depends(get_store)) -> dict:
+    """Annotations across sessions (as ``improv annotations search``)."""
+    return {"annotations": annotate.search_annotations(store, tags=tag, text=text, client=client)}
+
+
+# -- notes ------------------------------------------------------------------------------
+
+@router.get("/sessions/{session_id}/notes")
+def get_notes(session_id: str, store: Store = Depends(get_store)) -> dict:
+    """The verbal notes with their time references (``refs``) and saved versions."""
+    from sessions.notes import notes_history, notes_with_links
+
+    session = store.session(session_id)
+    out = notes_with_links(session.folder, duration_s=session.duration_s)
+    out["history"] = notes_history(session.folder)
+    return out
+
+
+@router.put("/sessions/{session_id}/notes")
+def put_notes(session_id: str, body: NotesBody, store: Store = Depends(get_store)) -> dict:
+    from sessions.notes import notes_with_links, save_notes
+
+    store.require_writable()
+    session = store.session(session_id)
+    changed = save_notes(session.folder, body.text, by=body.by)
+    return dict(notes_with_links(session.folder, duration_s=session.duration_s), changed=changed)

@@ -1,0 +1,147 @@
+"""Endpoints for recording: setups, devices, start/stop, markers, live status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from sessions.store import Store
+
+from improv.web.deps import get_store
+
+router = APIRouter(prefix="/api")
+
+OPTION_KEYS = ("midi_api", "audio_api", "jack_server", "jack_midi_server")
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    midi_api: str | None = Field(None, max_length=64)
+    audio_api: str | None = Field(None, max_length=64)
+    jack_server: str | None = Field(None, max_length=128)
+    jack_midi_server: str | None = Field(None, max_length=128)
+
+
+class SetupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    players: list[str] = Field(min_length=1)
+    options: Options = Options()
+
+
+class StartBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client: str
+    therapist: str | None = None
+    setup: str | None = None
+    players: list[str] = []
+    options: Options = Options()
+    save_setup: str | None = None
+
+
+class MarkerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field("", max_length=2000)
+    kind: str = Field("marker", pattern="^(marker|note)$")
+    t: float | None = Field(None, ge=0, description="session time [s]; now by default")
+
+
+def _clean(options: Options) -> dict[str, Any]:
+    return {k: v for k, v in options.model_dump().items() if v}
+
+
+@router.get("/setups")
+def list_setups(store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.setups import load_setups
+
+    return {"setups": load_setups(store.root)}
+
+
+@router.put("/setups/{name}")
+def put_setup(name: str, body: SetupBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.setups import check_setup_name, parse_player_spec, save_setup
+
+    store.require_writable()
+    check_setup_name(name)
+    inputs = [parse_player_spec(p) for p in body.players]
+    return {"name": name, "setup": save_setup(store.root, name, inputs=inputs,
+                                              options=_clean(body.options))}
+
+
+@router.delete("/setups/{name}")
+def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.setups import delete_setup
+
+    store.require_writable()
+    delete_setup(store.root, name)
+    return {"deleted": name}
+
+
+@router.get("/devices")
+def devices(jack_server: str | None = None, midi_api: str | None = None) -> dict[str, Any]:
+    """Audio devices and MIDI ports to record from (as ``improv devices``)."""
+    from improv.devices import init_portaudio, list_audio_devices, list_midi_ports
+
+    out: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
+    try:
+        init_portaudio(jack_server_name=jack_server)
+        out["audio"] = [d.to_dict() for d in list_audio_devices(refresh=True)
+                        if d.input_channels > 0]
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        out["problems"].append(f"audio: {exc}")
+    try:
+        out["midi"] = [p.to_dict() for p in list_midi_ports(api=midi_api,
+                                                             jack_server_name=jack_server)]
+    except Exception as exc:  # noqa: BLE001
+        out["problems"].append(f"MIDI: {exc}")
+    return out
+
+
+@router.get("/recording")
+def recording_status(request: Request) -> dict[str, Any]:
+    return request.app.state.recording.status()
+
+
+@router.post("/recording", status_code=201)
+def start_recording(body: StartBody, request: Request,
+                    store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
+    from sessions.manifest import check_code
+
+    from improv.errors import ParameterError
+    from improv.setups import check_inputs, get_setup, parse_player_spec, save_setup, setup_inputs
+
+    store.require_writable()
+    try:
+        check_code(body.client, what="client")
+        if body.therapist:
+            check_code(body.therapist, what="therapist")
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    inputs, opts = [], _clean(body.options)
+    if body.setup:
+        s = get_setup(store.root, body.setup)
+        inputs.extend(setup_inputs(s))
+        for k, v in s.get("options", {}).items():
+            opts.setdefault(k, v)
+    inputs.extend(parse_player_spec(p) for p in body.players)
+    if not inputs:
+        raise ParameterError("choose a setup or give at least one player input")
+    check_inputs(inputs)
+    if body.save_setup:
+        save_setup(store.root, body.save_setup, inputs=inputs, options=opts)
+    return request.app.state.recording.start(
+        client=body.client, therapist=body.therapist or None, inputs=inputs,
+        setup_name=body.setup or body.save_setup, options=opts,
+    )
+
+
+@router.post("/recording/marker", status_code=201)
+def marker(body: MarkerBody, request: Request) -> dict[str, Any]:
+    return request.app.state.recording.marker(text=body.text, kind=body.kind, t=body.t)
+
+
+@router.post("/recording/stop")
+def stop_recording(request: Request) -> dict[str, Any]:
+    return request.app.state.recording.stop()

@@ -1,0 +1,282 @@
+"""Endpoints for sessions: list, details, demo, import, delete, piano roll, clients."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import secrets
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from sessions.store import Store
+
+from improv.web.deps import get_store
+from improv.web.errors import BadRequest, NotFound
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api")
+
+MAX_UPLOAD_BYTES = 8 * 1024**3
+"""Largest file accepted by drag and drop (8 GB: a long multichannel recording)."""
+
+
+def session_row(row: dict[str, Any], tags: dict[str, set[str]]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "client": row["client"], "therapist": row["therapist"],
+        "title": row["title"], "started_utc": row["started_utc"],
+        "duration_s": row["duration_s"], "status": row["status"], "source": row["source"],
+        "demo": row["demo"], "players": row["players"], "midi_events": row["midi_events"],
+        "audio_inputs": row["audio_inputs"], "tags": sorted(tags.get(row["id"], ())),
+    }
+
+
+def _session_tags(store: Store) -> dict[str, set[str]]:
+    from sessions.annotate import search_annotations
+
+    out: dict[str, set[str]] = {}
+    for a in search_annotations(store):
+        out.setdefault(a["session_id"], set()).update(a["tags"])
+    return out
+
+
+def _check_client(client: str | None) -> str | None:
+    from sessions.manifest import check_code
+
+    if client in (None, ""):
+        return None
+    try:
+        return check_code(client, what="client")
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+@router.get("/info")
+def info(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """What the front page needs: whether the store is empty, the version, recording state."""
+    from improv import __version__
+
+    rec = request.app.state.recording
+    return {
+        "version": __version__,
+        "empty": not store.list(),
+        "writable": store._writable,
+        "recording": rec.active,
+    }
+
+
+@router.get("/sessions")
+def list_sessions(
+    store: Store = Depends(get_store),
+    client: str | None = None,
+    since: date | None = Query(None, description="first day (UTC), YYYY-MM-DD"),
+    until: date | None = Query(None, description="last day (UTC), YYYY-MM-DD"),
+    tag: str | None = None,
+) -> dict[str, Any]:
+    """Sessions, newest first, filtered by client, start date range and annotation tag."""
+    client = _check_client(client)
+    if since and until and until < since:
+        raise BadRequest(f"until ({until}) is before since ({since})")
+    tags = _session_tags(store)
+    rows = []
+    for r in store.list(client=client):
+        day = r["started_utc"][:10]
+        if since and day < since.isoformat():
+            continue
+        if until and day > until.isoformat():
+            continue
+        st = tags.get(r["id"], set())
+        if tag and not any(t == tag or t.startswith(tag + ":") for t in st):
+            continue
+        rows.append(session_row(r, tags))
+    clients = sorted({r["client"] for r in store.list() if r["client"]})
+    all_tags = sorted({t for s in tags.values() for t in s})
+    return {"sessions": rows, "clients": clients, "tags": all_tags}
+
+
+@router.post("/demo", status_code=201)
+def make_demo(store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Generate the demo session (a synthetic duet, marked as demo)."""
+    from improv.demo import create_demo_session
+
+    store.require_writable()
+    manifest = create_demo_session(store)
+    return {"id": manifest["id"], "demo": True}
+
+
+def _session_detail(session) -> dict[str, Any]:
+    m = session.manifest
+    midi_players = session.midi_players()
+    return {
+        "id": session.id, "client": m.get("client"), "therapist": m.get("therapist"),
+        "title": m.get("title"), "started_utc": m.get("started_utc"),
+        "duration_s": session.duration_s, "status": m.get("status"), "source": m.get("source"),
+        "demo": bool(m.get("demo")), "players": session.players, "midi_players": midi_players,
+        "midi_events": m.get("midi", {}).get("events", 0),
+        "audio": [
+            {"name": a.name, "sr": a.sr, "channels": a.channels, "frames": a.frames,
+             "t0": a.t0, "drift_ppm": a.drift_ppm, "players": a.players,
+             "duration_s": a.duration_s}
+            for a in session.audio_inputs()
+        ],
+        "events": m.get("events", []),
+        "warnings": m.get("warnings", []),
+    }
+
+
+@router.get("/sessions/{session_id}")
+def get_session(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    return _session_detail(store.session(session_id))
+
+
+@router.delete("/sessions/{session_id}")
+def delete_session(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Remove a session (as ``improv sessions delete``); the browser asks first."""
+    store.delete(session_id)
+    return {"deleted": session_id}
+
+
+@router.get("/sessions/{session_id}/notes-roll")
+def piano_roll(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Notes per MIDI player as columns: ``start``, ``end`` [s], ``pitch``, ``velocity``."""
+    from analysis import notes_from_events
+
+    session = store.session(session_id)
+    events = session.midi_events()
+    out: dict[str, Any] = {}
+    for player in session.midi_players():
+        ev = events.select(players=[player])
+        cols: list[list[np.ndarray]] = [[], [], [], []]
+        if len(ev):
+            end = max(session.duration_s, float(np.max(ev.t)))
+            for port in dict.fromkeys(ev.port.tolist()):
+                sel = np.flatnonzero(ev.port == port)
+                sel = sel[np.argsort(ev.t[sel], kind="stable")]
+                nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
+                                       end_time=end)
+                for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity)):
+                    cols[i].append(np.asarray(c))
+        joined = [np.concatenate(c) if c else np.zeros(0) for c in cols]
+        order = np.argsort(joined[0], kind="stable")
+        out[player] = {
+            "start": np.round(joined[0][order], 4).tolist(),
+            "end": np.round(joined[1][order], 4).tolist(),
+            "pitch": joined[2][order].astype(int).tolist(),
+            "velocity": joined[3][order].astype(int).tolist(),
+        }
+    return {"players": out}
+
+
+# -- clients ---------------------------------------------------------------------------
+
+@router.get("/clients/{client}")
+def client_overview(client: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """All sessions of one client and their feature summaries as series over time."""
+    client = _check_client(client)
+    tags = _session_tags(store)
+    sessions = [session_row(r, tags) for r in store.list(client=client)]
+    if not sessions:
+        raise NotFound(f"no sessions of client {client} (see the session list)")
+    series: dict[str, dict[str, list]] = {}
+    for f in store.catalog.features(client=client):
+        if f["value"] is None:
+            continue
+        series.setdefault(f["name"], {}).setdefault(f["player"], []).append(
+            {"session_id": f["session_id"], "started_utc": f["started_utc"], "value": f["value"]}
+        )
+    return {"client": client, "sessions": sessions, "features": series}
+
+
+# -- import by drag and drop -------------------------------------------------------------
+
+class ImportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uploads: list[str] = Field(min_length=1)
+    client: str | None = None
+    therapist: str | None = None
+    players: list[str] = []
+    offset: float = 0.0
+    title: str | None = Field(None, max_length=200)
+
+
+def _upload_dir(request: Request) -> Path:
+    return request.app.state.upload_dir
+
+
+@router.post("/uploads", status_code=201)
+async def upload(request: Request) -> dict[str, Any]:
+    """Receive one file (raw body, name in ``X-Filename``) into a private staging folder.
+
+    Nothing reaches the store until ``POST /api/import``; staged files live
+    outside the store and are removed after the import (or at shutdown).
+    """
+    from sessions.importer import AUDIO_SUFFIXES, MIDI_SUFFIXES
+
+    raw = request.headers.get("x-filename")
+    if not raw:
+        raise BadRequest("missing X-Filename header (the file's name)")
+    name = unquote(raw)
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
+            or len(name) > 200):
+        raise BadRequest(f"bad file name {name!r}: a plain name without folders")
+    if Path(name).suffix.lower() not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
+        raise BadRequest(f"{name}: unsupported file type (supported: .mid .midi .wav .flac "
+                         ".ogg .mp3 .aiff)")
+    length = request.headers.get("content-length")
+    if length and int(length) > MAX_UPLOAD_BYTES:
+        raise BadRequest(f"{name} is larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
+    uid = secrets.token_hex(8)
+    folder = _upload_dir(request) / uid
+    folder.mkdir(mode=0o700)
+    size = 0
+    try:
+        with open(folder / name, "xb") as f:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise BadRequest(f"{name} is larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
+                f.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if size == 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BadRequest(f"{name} is empty")
+    return {"upload": uid, "name": name, "bytes": size}
+
+
+@router.post("/import", status_code=201)
+def import_uploads(body: ImportBody, request: Request,
+                   store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Import staged uploads as one session (atomic: a failure leaves the store unchanged)."""
+    from sessions.importer import import_files
+
+    store.require_writable()
+    files = []
+    for uid in body.uploads:
+        if not (len(uid) == 16 and all(c in "0123456789abcdef" for c in uid)):
+            raise BadRequest(f"{uid!r} is not an upload ID")
+        folder = _upload_dir(request) / uid
+        found = list(folder.iterdir()) if folder.is_dir() else []
+        if len(found) != 1:
+            raise NotFound(f"no upload {uid} (upload the file again)")
+        files.append(found[0])
+    try:
+        manifest = import_files(store, files, client=_check_client(body.client),
+                                therapist=body.therapist or None, players=body.players,
+                                offset=body.offset, title=body.title)
+    finally:
+        for f in files:
+            shutil.rmtree(f.parent, ignore_errors=True)
+    request.app.state.background(manifest["id"])
+    return {"id": manifest["id"], "duration_s": manifest.get("duration_s"),
+            "players": [p["name"] for p in manifest["players"]]}
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

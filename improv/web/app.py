@@ -1,0 +1,116 @@
+"""The FastAPI application of ``improv serve``.
+
+:func:`create_app` wires the security checks (:mod:`improv.web.security`),
+the error handlers, the API routers and the static front end together.
+Everything the endpoints do is a call into :mod:`sessions` or :mod:`improv`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from improv.web import api_annotations, api_media, api_record, api_sessions, errors
+from improv.web.recording import Recording
+from improv.web.security import add_security_headers, check_request
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _after_new_session(store_path: Path):
+    """Precompute waveform peaks of a new session in the background."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-peaks")
+
+    def job(session_id: str) -> None:
+        from sessions.store import Store
+
+        from improv.web.peaks import precompute_all
+
+        store = Store(store_path)
+        try:
+            precompute_all(store.session(session_id))
+        except Exception as exc:  # noqa: BLE001 - peaks are made on first view then
+            log.warning("precomputing peaks of %s: %s", session_id, exc)
+        finally:
+            store.close()
+
+    def submit(session_id: str) -> None:
+        pool.submit(job, session_id)
+
+    submit.pool = pool  # type: ignore[attr-defined]
+    return submit
+
+
+def create_app(*, store_path: Path | str, token: str, port: int | None = None) -> FastAPI:
+    """The web app over the store at ``store_path``.
+
+    Parameters
+    ----------
+    store_path : Path
+        The session store (created if missing).
+    token : str
+        The per-launch secret (``secrets.token_urlsafe(32)``); see :mod:`improv.web.security`.
+    port : int, optional
+        The port the server listens on, for the Host and Origin checks; by
+        default the port each request came in on.
+    """
+    if not token or len(token) < 16:
+        raise ValueError("token must be a random string of at least 16 characters")
+    store_path = Path(store_path).expanduser()
+    background = _after_new_session(store_path)
+    upload_dir = Path(tempfile.mkdtemp(prefix="improv-uploads-"))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            yield
+        finally:
+            app.state.recording.shutdown()
+            background.pool.shutdown(wait=False, cancel_futures=True)
+            shutil.rmtree(upload_dir, ignore_errors=True)
+
+    app = FastAPI(title="improv", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
+    app.state.store_path = store_path
+    app.state.port = port
+    app.state.upload_dir = upload_dir
+    app.state.background = background
+    app.state.analysis_lock = threading.Lock()
+    app.state.recording = Recording(store_path, on_done=background)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next) -> Response:
+        refusal = check_request(request, token=token, fixed_port=app.state.port)
+        api = request.url.path.startswith("/api/")
+        if refusal is not None:
+            return add_security_headers(refusal, api=api)
+        response = await call_next(request)
+        return add_security_headers(response, api=api)
+
+    for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router):
+        app.include_router(r)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    def unknown(rest: str) -> Response:
+        raise errors.NotFound(f"no endpoint /api/{rest}")
+
+    return app

@@ -1,0 +1,84 @@
+"""Library errors -> clear HTTP answers (``{"error": "..."}``), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from sessions.errors import (
+    SessionBusyError,
+    SessionFormatError,
+    StoreError,
+    StoreWriteError,
+    UnknownSessionError,
+)
+
+from improv.errors import DeviceError, ImprovError
+
+log = logging.getLogger(__name__)
+
+
+class NotFound(HTTPException):
+    """404 with a message (an input, annotation or upload that does not exist)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(404, message)
+
+
+class RecordingBusy(ImprovError):
+    """A recording is running already (start), or none is running (stop, marker)."""
+
+
+class BadRequest(HTTPException):
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
+
+
+def status_of(exc: BaseException) -> int:
+    """HTTP status for a library error."""
+    if isinstance(exc, UnknownSessionError):
+        return 404
+    if isinstance(exc, (SessionBusyError, StoreWriteError, RecordingBusy)):
+        return 409
+    if isinstance(exc, DeviceError):
+        return 409
+    return 400
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+    try:
+        from analysis.errors import AnalysisError
+    except ImportError:  # pragma: no cover
+        AnalysisError = ImprovError  # noqa: N806
+
+    async def library_error(request: Request, exc: Exception) -> JSONResponse:
+        return _error(status_of(exc), str(exc))
+
+    for cls in (StoreError, ImprovError, AnalysisError):
+        app.add_exception_handler(cls, library_error)
+
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+            parts.append(f"{loc or 'request'}: {e.get('msg', 'invalid')}")
+        return _error(422, "invalid request: " + "; ".join(parts))
+
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    app.add_exception_handler(HTTPException, http_error)
+
+
+__all__ = ["BadRequest", "NotFound", "SessionFormatError", "install", "status_of"]

@@ -1,0 +1,71 @@
+// Fetch helpers, formatting and small DOM helpers shared by the pages.
+
+export class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+export async function api(path, { method = 'GET', body, raw, headers = {} } = {}) {
+  const opts = { method, headers: { 'X-Improv-Request': '1', ...headers }, credentials: 'same-origin' };
+  if (raw !== undefined) {
+    opts.body = raw;
+  } else if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, opts);
+  const type = r.headers.get('Content-Type') || '';
+  if (!r.ok) {
+    let msg = `${r.status} ${r.statusText}`;
+    if (type.includes('json')) { try { msg = (await r.json()).error || msg; } catch (e) { /* keep */ } }
+    else { try { msg = (await r.text()).trim() || msg; } catch (e) { /* keep */ } }
+    throw new ApiError(r.status, msg);
+  }
+  if (type.includes('json')) return r.json();
+  return r.arrayBuffer();
+}
+
+export function fmtTime(s, decimals = 1) {
+  if (s == null || !isFinite(s)) return '–';
+  const sign = s < 0 ? '-' : '';
+  s = Math.abs(s);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  const sec = (s % 60).toFixed(decimals).padStart(decimals ? 3 + decimals : 2, '0');
+  return h ? `${sign}${h}:${String(m).padStart(2, '0')}:${sec}` : `${sign}${m}:${sec}`;
+}
+
+export function fmtDate(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+// h('button', {class: 'x', onclick: f}, 'text', child...)
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k in el && typeof v !== 'string') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function say(message, { error = false } = {}) {
+  const st = document.getElementById('status');
+  st.textContent = message;
+  st.classList.toggle('error', error);
+}
+
+export const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];
+
+export function playerColor(players, name) {
+  const i = Math.max(0, players.indexOf(name));
+  return PLAYER_COLORS[i % PLAYER_COLORS.length];
+}

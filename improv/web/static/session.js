@@ -1,0 +1,344 @@
+// The session page: timeline, synced playback, annotations, notes, analysis.
+import { api, fmtDate, fmtTime, h, playerColor, say } from './api.js';
+import { Timeline, annotationLane, curveLane, pianoRollLane, waveformLane } from './timeline.js';
+
+export async function sessionPage(main, id, params) {
+  const [s, vocab] = await Promise.all([api(`/api/sessions/${id}`), api('/api/vocabulary')]);
+  document.title = `${s.title || s.id} · improv`;
+  const state = { annotations: [], editing: null };
+  const audio = h('audio', { preload: 'auto', class: 'player' });
+  const sources = s.audio.map((a) => ({ label: `recording: ${a.name}`, url: `/api/sessions/${id}/audio/${encodeURIComponent(a.name)}`, t0: a.t0 }));
+  if (!s.audio.length && s.midi_players.length) sources.push({ label: 'MIDI rendering (FluidSynth)', url: `/api/sessions/${id}/rendering`, t0: 0 });
+  let source = sources[0];
+
+  const timeOut = h('output', { class: 'time', 'aria-live': 'off' }, '0:00.0');
+  const playBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Space', onclick: () => toggle() }, 'Play');
+  const sourceSel = h('select', { 'aria-label': 'Listen to', onchange: () => setSource(sources[+sourceSel.value]) },
+    sources.map((src, i) => h('option', { value: String(i) }, src.label)));
+  const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
+    playBtn,
+    h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowLeft', onclick: () => seek(tl.cursor - 5) }, '−5 s'),
+    h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowRight', onclick: () => seek(tl.cursor + 5) }, '+5 s'),
+    timeOut, h('span', { class: 'muted' }, ` / ${fmtTime(s.duration_s)}`),
+    sources.length ? sourceSel : h('span', { class: 'muted' }, 'no audio to play'),
+    h('button', { type: 'button', 'aria-keyshortcuts': '+', onclick: () => tl.zoom(0.5) }, 'Zoom in'),
+    h('button', { type: 'button', 'aria-keyshortcuts': '-', onclick: () => tl.zoom(2) }, 'Zoom out'),
+    h('button', { type: 'button', onclick: () => tl.fit() }, 'Whole session'),
+    h('button', { type: 'button', 'aria-keyshortcuts': 'm', onclick: () => addMarker() }, 'Marker (m)'),
+  );
+
+  const tlBox = h('div', { class: 'timeline', tabindex: '0', role: 'slider', 'aria-label': 'Playback position (arrows seek, space plays)',
+    'aria-valuemin': '0', 'aria-valuemax': String(Math.round(s.duration_s)), 'aria-valuenow': '0', 'aria-valuetext': '0:00' });
+  const tl = new Timeline(tlBox, {
+    duration: s.duration_s, players: s.players,
+    onSeek: (t) => seek(t),
+    onSelect: ([a, b]) => { fillForm({ t: a, end: b }); say(`Selected ${fmtTime(a)}–${fmtTime(b)}: add an annotation below`); },
+  });
+
+  const header = h('div', { class: 'session-head' },
+    h('h1', {}, s.title || `Session ${s.id}`, s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
+    h('p', { class: 'meta' },
+      s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
+      fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id));
+
+  // annotation form and list
+  const form = annotationForm(s, vocab, {
+    onSave: async (data) => {
+      if (state.editing) {
+        await api(`/api/sessions/${id}/annotations/${state.editing}`, { method: 'PATCH', body: data.changes });
+        say('Annotation changed (the earlier version stays in its history)');
+      } else {
+        await api(`/api/sessions/${id}/annotations`, { method: 'POST', body: data.create });
+        say('Annotation added');
+      }
+      state.editing = null; form.reset(); tl.setSelection(null);
+      await loadAnnotations();
+    },
+    onCancel: () => { state.editing = null; form.reset(); },
+  });
+  const fillForm = (a) => form.fill(a);
+  const annTable = h('table', { class: 'annotations' });
+  const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
+  const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
+
+  main.replaceChildren(header, transport, tlBox, audio,
+    h('div', { class: 'cols' },
+      h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable),
+      h('div', {}, notesBox, analysisBox)),
+    h('p', { class: 'muted shortcuts' }, 'Keys: space play/pause · ← → 5 s (shift: 30 s) · m marker · + − zoom · Home/End'));
+
+  // -- playback ------------------------------------------------------------------------
+  function setSource(src) {
+    const t = tl.cursor, was = !audio.paused;
+    source = src;
+    if (!src) return;
+    audio.src = src.url;
+    audio.addEventListener('loadedmetadata', () => { seek(t); if (was) audio.play(); }, { once: true });
+  }
+  audio.addEventListener('error', () => { if (source) say(`Cannot play ${source.label}`, { error: true }); });
+  function seek(t) {
+    t = Math.min(s.duration_s, Math.max(0, t));
+    tl.setCursor(t);
+    if (source && audio.readyState >= 1) audio.currentTime = Math.max(0, t - source.t0);
+    else if (source) audio.addEventListener('loadedmetadata', () => { audio.currentTime = Math.max(0, tl.cursor - source.t0); }, { once: true });
+    showTime();
+  }
+  function showTime() {
+    timeOut.textContent = fmtTime(tl.cursor);
+    tlBox.setAttribute('aria-valuenow', String(Math.round(tl.cursor)));
+    tlBox.setAttribute('aria-valuetext', fmtTime(tl.cursor, 0));
+  }
+  async function toggle() {
+    if (!source) { say('This session has no audio or MIDI to play', { error: true }); return; }
+    if (audio.paused) {
+      try { await audio.play(); } catch (e) { say(`Cannot play: ${e.message}`, { error: true }); }
+    } else audio.pause();
+  }
+  let raf = 0;
+  const tick = () => {
+    if (source && !audio.paused) { tl.setCursor(audio.currentTime + source.t0); showTime(); }
+    raf = requestAnimationFrame(tick);
+  };
+  audio.addEventListener('play', () => { playBtn.textContent = 'Pause'; main.dataset.playing = '1'; });
+  audio.addEventListener('pause', () => { playBtn.textContent = 'Play'; main.dataset.playing = ''; });
+  raf = requestAnimationFrame(tick);
+  if (source) setSource(source);
+
+  async function addMarker() {
+    const a = await api(`/api/sessions/${id}/annotations`, { method: 'POST', body: { t: +tl.cursor.toFixed(3), tags: ['marker'] } });
+    say(`Marker at ${fmtTime(a.t)}`);
+    await loadAnnotations();
+  }
+
+  // -- keyboard --------------------------------------------------------------------------
+  const onKey = (e) => {
+    if (!document.body.contains(tlBox)) { document.removeEventListener('keydown', onKey); cancelAnimationFrame(raf); audio.pause(); return; }
+    const tag = (e.target.tagName || '').toLowerCase();
+    if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable || e.ctrlKey || e.metaKey || e.altKey) return;
+    const step = e.shiftKey ? 30 : 5;
+    if (e.key === ' ' && tag !== 'button' && tag !== 'a') { e.preventDefault(); toggle(); }
+    else if (e.key === 'ArrowLeft') { e.preventDefault(); seek(tl.cursor - step); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); seek(tl.cursor + step); }
+    else if (e.key === 'Home') { e.preventDefault(); seek(0); }
+    else if (e.key === 'End') { e.preventDefault(); seek(s.duration_s); }
+    else if (e.key === 'm' || e.key === 'M') { e.preventDefault(); addMarker(); }
+    else if (e.key === '+' || e.key === '=') tl.zoom(0.5);
+    else if (e.key === '-') tl.zoom(2);
+  };
+  document.addEventListener('keydown', onKey);
+
+  // -- lanes ---------------------------------------------------------------------------
+  const rollP = s.midi_players.length ? api(`/api/sessions/${id}/notes-roll`) : Promise.resolve({ players: {} });
+  const waveP = Promise.all(s.audio.map((a) => waveformLane(tl, s, a)));
+  const [roll] = await Promise.all([rollP, waveP]);
+  for (const p of s.midi_players) pianoRollLane(tl, s, p, roll.players[p]);
+  annotationLane(tl, s, () => state.annotations);
+  await loadAnnotations();
+  const start = params.get('t');
+  tl.fit();
+  if (start) seek(+start);
+  tl.drawNow();
+  tlBox.dataset.ready = '1';
+  performance.mark('timeline-ready');
+  loadNotes();
+  loadAnalysis();
+
+  async function loadAnnotations() {
+    state.annotations = (await api(`/api/sessions/${id}/annotations`)).annotations;
+    renderAnnotations();
+    tl.draw();
+  }
+
+  function renderAnnotations() {
+    annTable.replaceChildren(
+      h('caption', { class: 'sr-only' }, 'Annotations of this session'),
+      h('thead', {}, h('tr', {}, ['Time', 'Player', 'Tags', 'Text', ''].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, state.annotations.map((a) => {
+        const hist = h('div', { class: 'history', hidden: true });
+        return [h('tr', { dataset: { id: a.id } },
+          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
+            fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''))),
+          h('td', {}, a.player || 'all'),
+          h('td', {}, a.tags.join(', ')),
+          h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited, rev ${a.rev})`) : ''),
+          h('td', { class: 'actions' },
+            h('button', { type: 'button', onclick: () => { state.editing = a.id; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
+            h('button', { type: 'button', 'aria-expanded': 'false', onclick: async (e) => {
+              const open = hist.hidden;
+              e.target.setAttribute('aria-expanded', String(open));
+              if (open) {
+                const r = await api(`/api/sessions/${id}/annotations/${a.id}/history`);
+                hist.replaceChildren(h('ol', {}, r.history.map((v) => h('li', {},
+                  `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtTime(v.t)}${v.end != null ? `–${fmtTime(v.end)}` : ''} `,
+                  `[${(v.tags || []).join(', ')}] ${v.text || ''}${v.reason ? ` (reason: ${v.reason})` : ''}`))));
+              }
+              hist.hidden = !open;
+            }, 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
+            h('button', { type: 'button', class: 'danger', onclick: async () => {
+              if (!confirm('Delete this annotation? It stays in the history.')) return;
+              await api(`/api/sessions/${id}/annotations/${a.id}`, { method: 'DELETE' });
+              say('Annotation deleted (kept in its history)');
+              await loadAnnotations();
+            }, 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),
+          h('tr', { class: 'history-row' }, h('td', { colspan: '5' }, hist))];
+      })));
+  }
+
+  // -- notes ---------------------------------------------------------------------------
+  async function loadNotes() {
+    const n = await api(`/api/sessions/${id}/notes`);
+    const view = h('div', { class: 'notes-text' });
+    let pos = 0;
+    for (const r of n.refs) {
+      view.append(n.text.slice(pos, r.start));
+      view.append(r.in_session
+        ? h('button', { type: 'button', class: 'timeref', dataset: { t: String(r.t) }, onclick: () => { seek(r.t); say(`Jumped to ${fmtTime(r.t)}`); }, 'aria-label': `Jump to ${r.text}` }, r.text)
+        : h('span', { class: 'timeref-out', title: 'outside the session' }, r.text));
+      pos = r.end;
+    }
+    view.append(n.text.slice(pos));
+    if (!n.text) view.append(h('span', { class: 'muted' }, 'No notes yet.'));
+    const area = h('textarea', { rows: '8', 'aria-label': 'Session notes (time references like 12:30 become links)' }, n.text);
+    const editor = h('div', { hidden: true }, area,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'primary', onclick: async () => {
+          const r = await api(`/api/sessions/${id}/notes`, { method: 'PUT', body: { text: area.value } });
+          say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
+          loadNotes();
+        } }, 'Save notes'),
+        h('button', { type: 'button', onclick: () => { editor.hidden = true; view.hidden = false; } }, 'Cancel')));
+    notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
+      h('div', { class: 'row' },
+        h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes'),
+        n.history.length ? h('span', { class: 'muted' }, `${n.history.length} saved version(s)`) : ''));
+  }
+
+  // -- analysis ------------------------------------------------------------------------
+  async function loadAnalysis(run = false) {
+    const head = h('h2', { id: 'an-h' }, 'Measures');
+    let r;
+    try {
+      if (run) { analysisBox.replaceChildren(head, h('p', { role: 'status' }, 'Analysing… (this can take a while for a long session)')); }
+      r = await api(`/api/sessions/${id}/analysis`, run ? { method: 'POST' } : {});
+    } catch (e) { analysisBox.replaceChildren(head, h('p', { class: 'error' }, e.message)); return; }
+    if (r.status !== 'ok') {
+      analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
+        h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
+      return;
+    }
+    analysisLanes(r);
+    const rows = [];
+    for (const [p, entry] of Object.entries(r.players)) {
+      for (const [src, res] of Object.entries(entry.sources)) {
+        const sm = res.summary;
+        rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${src})`),
+          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} BPM, pulse ${sm.pulse || ''}` : '–'),
+          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} dBFS` : '–'),
+          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} notes/s` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} onsets/s` : '–'),
+          h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
+      }
+    }
+    const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: joint ${pct(d.summary.joint_share)}, floor transfers ${num(d.summary.floor_transfers_per_min)}/min` +
+      (d.summary.asynchrony_ms_mean != null ? `, asynchrony ${num(d.summary.asynchrony_ms_mean)} ms` : '')));
+    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', 'Tempo', 'Dynamics', 'Density', 'Silence'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), ...dl,
+      h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
+  }
+
+  function analysisLanes(r) {
+    if (tl.lanes.some((l) => l.row.classList.contains('curve'))) return;
+    const groups = { tempo: [], dyn: [], dens: [] };
+    for (const [p, entry] of Object.entries(r.players)) {
+      const color = playerColor(s.players, p);
+      for (const [src, res] of Object.entries(entry.sources)) {
+        const c = res.curves || {};
+        const dashed = src !== 'midi';
+        const add = (g, name, label, extra = {}) => c[name] && groups[g].push({ label: `${p} ${label} (${src})`, color, dashed, times: c[name].times, values: c[name].values, ...extra });
+        add('tempo', 'tempo_bpm', 'BPM');
+        add('tempo', 'pulse_clarity', 'pulse clarity', { min: 0, max: 1, color: color + '99' });
+        add('dyn', 'velocity_mean', 'velocity');
+        add('dyn', 'level_dbfs', 'dBFS');
+        add('dens', 'notes_per_s', 'notes/s');
+        add('dens', 'onsets_per_s', 'onsets/s');
+      }
+    }
+    const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));
+    const before = annLane ? annLane.row : null;
+    const mk = (label, series) => { if (series.length) { const lane = curveLane(tl, label, series); if (before) tl.lanesBox.insertBefore(lane.row, before); } };
+    mk('Tempo · pulse clarity', groups.tempo);
+    mk('Dynamics', groups.dyn);
+    mk('Density', groups.dens);
+    for (const d of r.dialogue || []) {
+      const c = d.curves || {};
+      const series = [];
+      if (c.joint) series.push({ label: 'both playing', color: '#333', times: c.joint.times, values: c.joint.values, min: 0, max: 1 });
+      for (const p of d.pair) {
+        const k = `${p}_solo`;
+        if (c[k]) series.push({ label: `${p} solo`, color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1 });
+      }
+      mk(`Dialogue ${d.pair.join('–')}`, series);
+    }
+    tl.draw();
+  }
+}
+
+function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
+function num(v) { return v == null ? '–' : v.toFixed(1); }
+
+// The form that adds or edits an annotation.
+function annotationForm(s, vocab, { onSave, onCancel }) {
+  const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30 or 750', size: '9' });
+  const endIn = h('input', { id: 'ann-end', name: 'end', inputmode: 'decimal', placeholder: 'none: a point', size: '9' });
+  const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, 'whole group'), s.players.map((p) => h('option', { value: p }, p)));
+  const tagSel = h('select', { id: 'ann-tags', multiple: true, size: '6' },
+    vocab.tags.map((t) => h('option', { value: t }, t)),
+    Object.entries(vocab.dimensions).map(([d, vs]) => h('optgroup', { label: d }, vs.map((v) => h('option', { value: `${d}:${v}` }, `${d}: ${v}`)))));
+  const newTag = h('input', { id: 'ann-newtag', placeholder: 'e.g. mood:calm', size: '14' });
+  const text = h('textarea', { id: 'ann-text', rows: '2' });
+  const title = h('legend', {}, 'New annotation');
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Add annotation');
+  const cancel = h('button', { type: 'button', onclick: () => onCancel() }, 'Cancel');
+  const err = h('p', { class: 'error', role: 'alert' });
+  let original = null;
+  const el = h('form', { class: 'ann-form', 'aria-label': 'Annotation' },
+    h('fieldset', {}, title,
+      h('div', { class: 'grid' },
+        h('label', { for: 'ann-t' }, 'Start'), tIn,
+        h('label', { for: 'ann-end' }, 'End'), endIn,
+        h('label', { for: 'ann-player' }, 'Player'), playerSel,
+        h('label', { for: 'ann-tags' }, 'Tags'), tagSel,
+        h('label', { for: 'ann-newtag' }, 'New tag'), newTag,
+        h('label', { for: 'ann-text' }, 'Text'), text),
+      err, h('div', { class: 'row' }, submit, cancel)));
+  el.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    const tags = [...tagSel.selectedOptions].map((o) => o.value);
+    const nt = newTag.value.trim();
+    if (nt) tags.push(nt);
+    const create = { t: tIn.value.trim(), end: endIn.value.trim() || null, player: playerSel.value || null, tags, text: text.value, new_tags: nt ? [nt] : [] };
+    const changes = { t: create.t, tags, text: text.value, new_tags: create.new_tags };
+    if (create.end) changes.end = create.end; else changes.point = true;
+    if (create.player) changes.player = create.player; else changes.group = true;
+    try { await onSave({ create, changes }); } catch (ex) { err.textContent = ex.message; }
+  });
+  const fmt = (v) => (v == null ? '' : v.toFixed(2));
+  return {
+    el,
+    fill(a, editing = false) {
+      original = a;
+      tIn.value = fmt(a.t); endIn.value = fmt(a.end);
+      if (editing) {
+        playerSel.value = a.player || '';
+        for (const o of tagSel.options) o.selected = (a.tags || []).includes(o.value);
+        text.value = a.text || '';
+      }
+      title.textContent = editing ? `Edit annotation at ${fmtTime(a.t)}` : 'New annotation';
+      submit.textContent = editing ? 'Save changes' : 'Add annotation';
+      (editing ? text : tIn).focus();
+    },
+    reset() {
+      el.reset(); original = null; err.textContent = '';
+      title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
+    },
+  };
+}

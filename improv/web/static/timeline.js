@@ -1,0 +1,324 @@
+// The session timeline: one time axis, lanes drawn on canvases, a cursor and a selection.
+import { api, fmtTime, h, playerColor } from './api.js';
+
+const LABEL_W = 150;
+const DPR = () => window.devicePixelRatio || 1;
+
+export class Timeline {
+  constructor(root, { duration, players, onSeek, onSelect }) {
+    this.root = root;
+    this.duration = Math.max(duration, 0.001);
+    this.players = players;
+    this.onSeek = onSeek;
+    this.onSelect = onSelect;
+    this.view = [0, this.duration];
+    this.cursor = 0;
+    this.selection = null;
+    this.lanes = [];
+    this.peakCache = new Map();
+    this.frame = 0;
+    this.build();
+  }
+
+  build() {
+    this.axis = h('canvas', { class: 'axis', 'aria-hidden': 'true' });
+    this.lanesBox = h('div', { class: 'lanes' });
+    this.cursorEl = h('div', { class: 'cursor', 'aria-hidden': 'true' });
+    this.selEl = h('div', { class: 'selection', 'aria-hidden': 'true', hidden: true });
+    this.overlay = h('div', { class: 'overlay' }, this.selEl, this.cursorEl);
+    this.scroll = h('input', { type: 'range', min: '0', max: '1000', value: '0', class: 'scroll',
+      'aria-label': 'Scroll the timeline', oninput: () => this.scrollTo(+this.scroll.value / 1000) });
+    this.root.append(h('div', { class: 'axis-row' }, h('div', { class: 'lane-label' }, ''), this.axis),
+      h('div', { class: 'lanes-wrap' }, this.lanesBox, this.overlay), this.scroll);
+    let down = null;
+    this.overlay.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0) return;
+      const t = this.timeAt(e.clientX);
+      if (t == null) return;
+      down = { x: e.clientX, t };
+      this.overlay.setPointerCapture(e.pointerId);
+    });
+    this.overlay.addEventListener('pointermove', (e) => {
+      if (!down) return;
+      if (Math.abs(e.clientX - down.x) > 4) {
+        const t = this.timeAt(e.clientX, true);
+        this.setSelection([Math.min(down.t, t), Math.max(down.t, t)]);
+      }
+    });
+    this.overlay.addEventListener('pointerup', (e) => {
+      if (!down) return;
+      const t = this.timeAt(e.clientX, true);
+      if (Math.abs(e.clientX - down.x) > 4) {
+        const sel = [Math.min(down.t, t), Math.max(down.t, t)];
+        this.setSelection(sel);
+        this.onSelect && this.onSelect(sel);
+      } else {
+        this.setSelection(null);
+        this.onSeek && this.onSeek(down.t);
+      }
+      down = null;
+    });
+    this.overlay.addEventListener('wheel', (e) => {
+      if (e.ctrlKey || e.metaKey) { e.preventDefault(); this.zoom(e.deltaY > 0 ? 2 : 0.5, this.timeAt(e.clientX, true)); }
+      else if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+        e.preventDefault();
+        const span = this.view[1] - this.view[0];
+        this.setView(this.view[0] + span * 0.1 * Math.sign(e.deltaX || e.deltaY));
+      }
+    }, { passive: false });
+    new ResizeObserver(() => this.draw()).observe(this.lanesBox);
+  }
+
+  addLane({ label, height = 60, draw, cls = '' }) {
+    const canvas = h('canvas', { 'aria-hidden': 'true' });
+    const row = h('div', { class: `lane ${cls}` }, h('div', { class: 'lane-label' }, label), canvas);
+    row.style.height = `${height}px`;
+    this.lanesBox.append(row);
+    const lane = { canvas, draw, height, row };
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  get width() { return Math.max(50, this.lanesBox.clientWidth - LABEL_W); }
+
+  x(t) { return ((t - this.view[0]) / (this.view[1] - this.view[0])) * this.width; }
+
+  timeAt(clientX, clamp = false) {
+    const rect = this.lanesBox.getBoundingClientRect();
+    const px = clientX - rect.left - LABEL_W;
+    if (px < 0 && !clamp) return null;
+    const t = this.view[0] + (Math.max(0, px) / this.width) * (this.view[1] - this.view[0]);
+    return Math.min(this.duration, Math.max(0, t));
+  }
+
+  setView(start, span = this.view[1] - this.view[0]) {
+    span = Math.min(this.duration, Math.max(0.5, span));
+    start = Math.min(this.duration - span, Math.max(0, start));
+    this.view = [start, start + span];
+    const free = this.duration - span;
+    this.scroll.value = free > 0 ? String(Math.round((start / free) * 1000)) : '0';
+    this.scroll.disabled = free <= 0;
+    this.draw();
+  }
+
+  scrollTo(frac) {
+    const span = this.view[1] - this.view[0];
+    this.setView(frac * (this.duration - span), span);
+  }
+
+  zoom(factor, around = this.cursor) {
+    const span = this.view[1] - this.view[0];
+    const ns = Math.min(this.duration, Math.max(0.5, span * factor));
+    const rel = span > 0 ? (around - this.view[0]) / span : 0.5;
+    this.setView(around - rel * ns, ns);
+  }
+
+  fit() { this.setView(0, this.duration); }
+
+  setCursor(t, follow = true) {
+    this.cursor = t;
+    const span = this.view[1] - this.view[0];
+    if (follow && (t < this.view[0] || t > this.view[1])) this.setView(t - span * 0.1, span);
+    this.placeOverlay();
+  }
+
+  setSelection(sel) { this.selection = sel; this.placeOverlay(); }
+
+  placeOverlay() {
+    const cx = this.x(this.cursor);
+    this.cursorEl.style.transform = `translateX(${LABEL_W + cx}px)`;
+    this.cursorEl.hidden = cx < 0 || cx > this.width;
+    if (this.selection) {
+      const a = Math.max(0, this.x(this.selection[0])), b = Math.min(this.width, this.x(this.selection[1]));
+      this.selEl.hidden = b <= a;
+      this.selEl.style.left = `${LABEL_W + a}px`;
+      this.selEl.style.width = `${b - a}px`;
+    } else this.selEl.hidden = true;
+  }
+
+  prepare(canvas, height) {
+    const w = this.width, dpr = DPR();
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(w * dpr); canvas.height = Math.round(height * dpr);
+      canvas.style.width = `${w}px`; canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, height);
+    return ctx;
+  }
+
+  draw() {
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.drawNow());
+  }
+
+  drawNow() {
+    this.drawAxis();
+    for (const lane of this.lanes) {
+      const ctx = this.prepare(lane.canvas, lane.height);
+      lane.draw(ctx, this.width, lane.height);
+    }
+    this.placeOverlay();
+  }
+
+  drawAxis() {
+    const ctx = this.prepare(this.axis, 22);
+    const span = this.view[1] - this.view[0];
+    const steps = [0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+    const step = steps.find((s) => (s / span) * this.width >= 80) || 3600;
+    ctx.fillStyle = '#333'; ctx.strokeStyle = '#767676'; ctx.font = '12px system-ui, sans-serif';
+    for (let t = Math.ceil(this.view[0] / step) * step; t <= this.view[1]; t += step) {
+      const x = this.x(t);
+      ctx.beginPath(); ctx.moveTo(x + 0.5, 14); ctx.lineTo(x + 0.5, 22); ctx.stroke();
+      ctx.fillText(fmtTime(t, step < 1 ? 1 : 0), x + 3, 12);
+    }
+  }
+}
+
+// -- lane painters --------------------------------------------------------------------
+
+export async function waveformLane(tl, session, input) {
+  const meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
+  const levels = meta.levels;
+  const chanPlayer = {};
+  for (const [p, chans] of Object.entries(input.players || {})) for (const c of chans) chanPlayer[c - 1] = p;
+  const get = async (b) => {
+    const key = `${input.name}/${b}`;
+    if (!tl.peakCache.has(key)) {
+      const buf = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}/${b}`);
+      tl.peakCache.set(key, new Int8Array(buf));
+    }
+    return tl.peakCache.get(key);
+  };
+  const pick = (w) => {
+    const framesPerPx = ((tl.view[1] - tl.view[0]) * meta.sr) / w;
+    let best = levels[0];
+    for (const l of levels) if (l.bucket_frames <= framesPerPx) best = l;
+    return best;
+  };
+  const lanes = [];
+  for (let ch = 0; ch < meta.channels; ch++) {
+    const who = chanPlayer[ch];
+    const color = who ? playerColor(session.players, who) : '#444';
+    lanes.push(tl.addLane({
+      label: `${input.name} ch${ch + 1}${who ? ` · ${who}` : ''}`, height: 56, cls: 'wave',
+      draw: (ctx, w, hgt) => {
+        const lvl = pick(w);
+        const data = tl.peakCache.get(`${input.name}/${lvl.bucket_frames}`);
+        if (!data) { get(lvl.bucket_frames).then(() => tl.draw()); return; }
+        const C = meta.channels, B = lvl.bucket_frames, n = lvl.buckets, mid = hgt / 2, sc = (hgt / 2 - 2) / 127;
+        const spanF = (tl.view[1] - tl.view[0]) * meta.sr;
+        ctx.fillStyle = color;
+        ctx.fillRect(0, mid, w, 1);
+        for (let x = 0; x < w; x++) {
+          const f0 = (tl.view[0] - meta.t0) * meta.sr + (x / w) * spanF;
+          const f1 = f0 + spanF / w;
+          let i0 = Math.max(0, Math.floor(f0 / B)), i1 = Math.min(n, Math.max(i0 + 1, Math.ceil(f1 / B)));
+          if (i0 >= n || f1 < 0) continue;
+          let lo = 127, hi = -128;
+          for (let i = i0; i < i1; i++) {
+            const k = (i * C + ch) * 2;
+            if (data[k] < lo) lo = data[k];
+            if (data[k + 1] > hi) hi = data[k + 1];
+          }
+          ctx.fillRect(x, mid - hi * sc, 1, Math.max(1, (hi - lo) * sc));
+        }
+      },
+    }));
+  }
+  await get(pick(tl.width).bucket_frames);
+  return lanes;
+}
+
+export function pianoRollLane(tl, session, player, notes) {
+  const color = playerColor(session.players, player);
+  let lo = 127, hi = 0;
+  for (const p of notes.pitch) { if (p < lo) lo = p; if (p > hi) hi = p; }
+  if (lo > hi) { lo = 48; hi = 72; }
+  lo -= 1; hi += 1;
+  const maxDur = notes.start.reduce((m, s, i) => Math.max(m, notes.end[i] - s), 0);
+  return tl.addLane({
+    label: `${player} · MIDI (${notes.start.length} notes)`, height: 90, cls: 'roll',
+    draw: (ctx, w, hgt) => {
+      const rowH = hgt / (hi - lo + 1);
+      ctx.fillStyle = '#f3f3f3';
+      for (let p = lo; p <= hi; p++) if ([1, 3, 6, 8, 10].includes(p % 12)) ctx.fillRect(0, hgt - (p - lo + 1) * rowH, w, rowH);
+      ctx.fillStyle = color;
+      const st = notes.start, en = notes.end, pi = notes.pitch, ve = notes.velocity;
+      // first note that may reach into the view (notes are sorted by start)
+      let a = 0, b = st.length;
+      const from = tl.view[0] - maxDur;
+      while (a < b) { const m = (a + b) >> 1; if (st[m] < from) a = m + 1; else b = m; }
+      for (let i = a; i < st.length && st[i] <= tl.view[1]; i++) {
+        if (en[i] < tl.view[0]) continue;
+        const x0 = tl.x(st[i]), x1 = tl.x(en[i]);
+        ctx.globalAlpha = 0.35 + 0.65 * (ve[i] / 127);
+        ctx.fillRect(x0, hgt - (pi[i] - lo + 1) * rowH, Math.max(1, x1 - x0), Math.max(1.5, rowH - 0.5));
+      }
+      ctx.globalAlpha = 1;
+    },
+  });
+}
+
+// A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own range.
+export function curveLane(tl, label, series, { height = 70, unit = '' } = {}) {
+  return tl.addLane({
+    label, height, cls: 'curve',
+    draw: (ctx, w, hgt) => {
+      ctx.font = '11px system-ui, sans-serif';
+      let ly = 12;
+      for (const s of series) {
+        const vals = s.values.filter((v) => v != null && isFinite(v));
+        if (!vals.length) continue;
+        let lo = s.min ?? Math.min(...vals), hi = s.max ?? Math.max(...vals);
+        if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+        const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10);
+        ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [4, 3] : []);
+        ctx.beginPath();
+        let pen = false;
+        for (let i = 0; i < s.times.length; i++) {
+          const v = s.values[i];
+          if (v == null || !isFinite(v)) { pen = false; continue; }
+          const x = tl.x(s.times[i]);
+          if (pen) ctx.lineTo(x, y(v)); else ctx.moveTo(x, y(v));
+          pen = true;
+        }
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = s.color;
+        ctx.fillText(`${s.label} ${fmtNum(lo)}–${fmtNum(hi)}${unit}`, 4, ly);
+        ly += 12;
+      }
+    },
+  });
+}
+
+function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
+
+export function annotationLane(tl, session, getAnnotations) {
+  return tl.addLane({
+    label: 'Annotations', height: 48, cls: 'ann',
+    draw: (ctx, w, hgt) => {
+      ctx.font = '11px system-ui, sans-serif';
+      const anns = getAnnotations();
+      anns.forEach((a, i) => {
+        const color = a.player ? playerColor(session.players, a.player) : '#333';
+        const x0 = tl.x(a.t);
+        const row = (i % 2) * 20 + 4;
+        if (a.end != null) {
+          const x1 = tl.x(a.end);
+          if (x1 < 0 || x0 > w) return;
+          ctx.globalAlpha = 0.22; ctx.fillStyle = color; ctx.fillRect(x0, row, Math.max(2, x1 - x0), 18);
+          ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.strokeRect(x0 + 0.5, row + 0.5, Math.max(2, x1 - x0), 17);
+        } else {
+          if (x0 < -50 || x0 > w) return;
+          ctx.fillStyle = color; ctx.fillRect(x0 - 1, 0, 2, hgt);
+        }
+        ctx.fillStyle = '#111';
+        const text = (a.tags.join(' ') || a.text || '').slice(0, 40);
+        ctx.fillText(text, x0 + 4, row + 13);
+      });
+    },
+  });
+}
