@@ -64,7 +64,7 @@ class PlayerAnalysis:
 def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
     """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse)."""
     if tc.times.size == 0:
-        pulse = "too short"
+        pulse = "too short"  # tempo_bpm may still come from the whole clip (tempo_source "clip")
     elif tc.tempo_bpm == 0.0:
         pulse = "none"
     else:
@@ -73,6 +73,7 @@ def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
     pulsed = tc.bpm[tc.bpm > 0]
     return {
         "tempo_bpm": float(tc.tempo_bpm),
+        "tempo_source": "clip" if tc.short else "windows",
         "pulse": pulse,
         "pulse_clarity": _num(tc.pulse_clarity) if tc.times.size else None,
         "pulsed_share": _num(np.mean(tc.bpm > 0)) if tc.times.size else None,
