@@ -83,6 +83,8 @@ def ensure_analysed(store, session_id: str, *, progress: Callable[[str], None] |
 def select_columns(columns: Sequence[str], features: Sequence[str] | None) -> list[str]:
     """Columns whose names end with one of ``features`` (default: DEFAULT_FEATURES), in that order."""
     wanted = list(features) if features else list(DEFAULT_FEATURES)
+    if not features:  # role shares are many and have their own table in `improv analyze`
+        columns = [c for c in columns if "_role_" not in c]
     out = []
     for f in wanted:
         hits = sorted(c for c in columns if c == f or c.endswith("." + f) or c.endswith("_" + f))

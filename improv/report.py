@@ -141,8 +141,14 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              f"<p class=meta>{len(sess)} sessions from {_e(sess[0]['started_utc'][:10])} to "
              f"{_e(sess[-1]['started_utc'][:10])} · baseline: {len(result['baseline'])} sessions, "
              f"band ±{result['band_sd']:g} SD</p>"]
+    cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
-        parts.append(_img(plot_client(result, to=Path(tmp) / "c.png")))
+        for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
+            chunk = cols[k:k + 8]
+            parts.append('<div style="page-break-inside: avoid">' + _img(plot_client(
+                result, to=Path(tmp) / f"c{k}.png", columns=chunk,
+                title=f"Client {client}: {', '.join(sorted({c.split('.')[0] for c in chunk}))}"))
+                + "</div>")
     trs = []
     for c in result["columns"]:
         f = result["features"][c]
@@ -160,12 +166,17 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                  "“changes” when the interval excludes zero.</p><table><tr><th>feature</th><th>unit</th>"
                  "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
-    head = "".join(f"<th>{_e(c.split('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>" for c in result["columns"])
-    trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td><td>{_e(s['id'])}</td><td class=num>{s['annotations']}</td>"
-           + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in result["columns"]) + "</tr>"
-           for s in sess]
-    parts.append("<h2>Sessions</h2><table><tr><th>date</th><th>session</th><th>annotations</th>"
-                 f"{head}</tr>" + "".join(trs) + "</table>")
+    parts.append("<h2>Sessions</h2>")
+    cols = result["columns"]
+    for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
+        chunk = cols[k:k + 6]
+        head = "".join(f"<th>{_e(c.rsplit('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>" for c in chunk)
+        trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td><td>{_e(s['id'])}</td>"
+               f"<td class=num>{s['annotations']}</td>"
+               + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
+               for s in sess]
+        parts.append("<table><tr><th>date</th><th>session</th><th>notes</th>"
+                     f"{head}</tr>" + "".join(trs) + "</table>")
     defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
                    f"<td>{_e(result['features'][c]['definition'])}</td></tr>" for c in result["columns"])
     parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
@@ -174,7 +185,10 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
 
 
 def _band_text(band: dict | None) -> str:
-    return "–" if not band else f"{band['mean']:.3g} ± {band['sd']:.2g}"
+    if not band:
+        return "–"
+    sd = band["sd"] if abs(band["sd"]) > 1e-9 * max(1.0, abs(band["mean"])) else 0.0
+    return f"{band['mean']:.3g} ± {sd:.2g}"
 
 
 def find_chromium() -> str | None:

@@ -15,15 +15,19 @@ from typing import Any
 import numpy as np
 
 
-def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None) -> Path:
-    """Write the client's figure to ``to`` (.png or .svg); returns the path."""
+def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
+                columns: list[str] | None = None) -> Path:
+    """Write the client's figure to ``to`` (.png or .svg); returns the path.
+
+    ``columns`` selects the panels (default: every compared feature).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    cols = result["columns"]
+    cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
     dates = [datetime.fromisoformat(s["started_utc"]) for s in sessions]
     annotated = np.array([s["annotations"] > 0 for s in sessions])
@@ -56,6 +60,11 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None) -
             idx = np.arange(len(v))
             fit = np.nanmedian(v - tr["slope_per_session"] * idx) + tr["slope_per_session"] * idx
             ax.plot(dates, fit, color="#d95f0e", lw=1.2, ls="--", label="trend")
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        finite = v[np.isfinite(v)]
+        if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
+            pad = max(abs(finite[0]) * 0.05, 0.05)  # a constant course: show it flat, not noise
+            ax.set_ylim(finite[0] - pad, finite[0] + pad)
         unit = f" [{f['unit']}]" if f["unit"] else ""
         ax.set_title(f"{c}{unit}", fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
