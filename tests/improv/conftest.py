@@ -41,8 +41,8 @@ class Rig:
         self.players.append(p)
         return p
 
-    def audio_player(self, *, name: str, signals) -> AudioPlayer:
-        p = AudioPlayer(self.server, name=name, signals=signals)
+    def audio_player(self, *, name: str, signals, marks=None) -> AudioPlayer:
+        p = AudioPlayer(self.server, name=name, signals=signals, marks=marks)
         self.players.append(p)
         return p
 

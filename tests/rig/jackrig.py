@@ -147,9 +147,9 @@ class _Player:
         self._active = False
 
     def activate(self) -> None:
+        self.clock = JackClock(self.client)
         self.client.activate()
         self._active = True
-        self.clock = JackClock(self.client)
 
     def start(self, *, delay_s: float = 0.2) -> int:
         """Start playing ``delay_s`` seconds from now; returns the start frame."""
@@ -173,13 +173,16 @@ class MidiPlayer(_Player):
 
     After :meth:`start`, the process callback writes each message at its
     exact frame offset (or at offset 0 of the next cycle it can, if a cycle
-    was missed) and appends the frame it used to :attr:`sent_frames`.
+    was missed) and appends the frame it used to :attr:`sent_frames` and that
+    frame's CLOCK_MONOTONIC_RAW time, mapped in the same cycle (the dummy
+    driver's frame-to-time mapping moves after xruns), to :attr:`sent_counter`.
     """
 
     def __init__(self, server: JackServer, *, name: str, events: list[tuple[float, bytes]]):
         super().__init__(server, name)
         self.events = [(int(round(t * self.rate)), bytes(d)) for t, d in events]
         self.sent_frames: list[int] = []
+        self.sent_counter: list[float] = []
         self.sent: list[bytes] = []
         self.port = self.client.midi_outports.register("out")
         self.port_name = self.port.name
@@ -199,6 +202,7 @@ class MidiPlayer(_Player):
             off = max(0, target - last)
             self.port.write_midi_event(off, ev[self._i][1])
             self.sent_frames.append(last + off)
+            self.sent_counter.append(self.clock.frame_to_counter(last + off))
             self.sent.append(ev[self._i][1])
             self._i += 1
         if self._i >= len(ev):
@@ -206,7 +210,7 @@ class MidiPlayer(_Player):
 
     def sent_counter_times(self) -> np.ndarray:
         """CLOCK_MONOTONIC_RAW seconds of every message sent."""
-        return np.array([self.clock.frame_to_counter(f) for f in self.sent_frames])
+        return np.array(self.sent_counter)
 
     def is_connected(self) -> bool:
         return bool(self.client.get_all_connections(self.port))
@@ -219,10 +223,16 @@ class AudioPlayer(_Player):
     ----------
     signals : list of np.ndarray [shape=(n,)]
         Samples per port, played once from the start frame (silence around).
+    marks : array of int, optional
+        Sample indices (e.g. click onsets) whose CLOCK_MONOTONIC_RAW time is
+        recorded in :attr:`mark_counter` in the cycle that plays them.
     """
 
-    def __init__(self, server: JackServer, *, name: str, signals: list[np.ndarray]):
+    def __init__(self, server: JackServer, *, name: str, signals: list[np.ndarray],
+                 marks=None):
         super().__init__(server, name)
+        self.marks = np.asarray([] if marks is None else marks, dtype=np.int64)
+        self.mark_counter = np.full(len(self.marks), np.nan)
         self.signals = [np.asarray(s, dtype=np.float32) for s in signals]
         self.length = max(len(s) for s in self.signals)
         self.ports = [self.client.outports.register(f"out_{k + 1}")
@@ -250,6 +260,8 @@ class AudioPlayer(_Player):
         for b, s in zip(bufs, self.signals):
             seg = s[lo:min(hi, len(s))]
             b[lo - a: lo - a + len(seg)] = seg
+        for k in np.flatnonzero((self.marks >= lo) & (self.marks < hi)):
+            self.mark_counter[k] = self.clock.frame_to_counter(start + int(self.marks[k]))
 
 
 def click_train(*, sr: int, interval_s: float, count: int, click_frames: int = 48,
