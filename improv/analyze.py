@@ -528,7 +528,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
     improv.errors.ParameterError
         ``min_confidence`` outside 0..1.
     """
-    from sessions.annotate import add_annotation
+    from sessions.annotate import add_annotations
 
     from improv.errors import ParameterError
 
@@ -548,7 +548,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
     have: set = set()
     for a in session.annotations(include_deleted=True):
         have |= ident(a.get("player"), a["t"], a.get("end"), a.get("tags") or [])
-    written = []
+    todo = []
     for run in runs:
         if run["confidence"] < mc or run["end"] <= run["t"]:
             continue
@@ -557,11 +557,11 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
             continue
         text = (f"suggested role: {run['role']} (confidence {run['confidence']:.2f}"
                 + (f", dialogue {pair}" if pair else "") + ")")
-        a = add_annotation(store, session_id, t=run["t"], end=run["end"], player=run["player"],
-                           tags=["suggestion", tag], text=text, by=SUGGESTED_BY, source="suggestion")
+        todo.append({"t": run["t"], "end": run["end"], "player": run["player"],
+                     "tags": ["suggestion", tag], "text": text})
         have |= ident(run["player"], run["t"], run["end"], [tag])
-        written.append(a)
-    return written
+    # one write and one refresh of the SMF markers and catalog for all of them
+    return add_annotations(store, session_id, todo, by=SUGGESTED_BY, source="suggestion")
 
 
 # ----------------------------------------------------------------------------- entry point

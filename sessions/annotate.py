@@ -94,6 +94,35 @@ def add_annotation(
     return _current(session, rec["id"])
 
 
+def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
+                    by: str | None = None, source: str = "manual") -> list[dict[str, Any]]:
+    """Add several annotations at once: all are checked first, then written together.
+
+    Each item has the keyword arguments of :func:`add_annotation` (``t``, ``end``,
+    ``player``, ``tags``, ``text``).  The SMF markers and the catalog are refreshed
+    once, so accepting many suggestions stays cheap.  Nothing is written if any
+    item is invalid.
+    """
+    store.require_writable()
+    session = store.session(session_id)
+    vocab = vocabulary.load(store.root)
+    records = []
+    for item in items:
+        t, end = item["t"], item.get("end")
+        _check_time(session, t, end)
+        _check_player(session, item.get("player"))
+        tags = vocabulary.check_tags(list(item.get("tags", ())), vocab)
+        records.append(ann.creation_record(t=t, end=end, player=item.get("player"), tags=tags,
+                                           text=item.get("text", ""), by=item.get("by", by),
+                                           source=item.get("source", source)))
+    if not records:
+        return []
+    ann.append_records(session.folder / mf.ANNOTATIONS, records)
+    _refresh(store, session)
+    current = {a["id"]: a for a in session.annotations()}
+    return [current[r["id"]] for r in records]
+
+
 def _current(session, annotation_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
     for a in session.annotations(include_deleted=True):
         if a["id"] == annotation_id:

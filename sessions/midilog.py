@@ -248,7 +248,7 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
 
 
 def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
-    """Stream ``(t, player, data)`` from an event log in bounded memory.
+    """Stream ``(t, player, port, data)`` from an event log in bounded memory.
 
     The lean path used when a session is completed: it keeps neither ports
     nor deltas and reads at most ``chunk_bytes`` at a time.  A partial last
@@ -277,7 +277,7 @@ def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
                 number += 1
                 parts = line.split("\t")
                 try:
-                    yield float(parts[0]), parts[1], bytes.fromhex(parts[4])
+                    yield float(parts[0]), parts[1], parts[2], bytes.fromhex(parts[4])
                 except (ValueError, IndexError) as exc:
                     raise SessionFormatError(f"{path}:{number}: malformed line ({exc})") from None
         if rest:

@@ -180,8 +180,19 @@ def complete_session(
             recovery["midi_partial_line_bytes"] = dropped
     players = [p["name"] for p in manifest["players"]]
     smf = SmfBuilder(players)
-    for t, player, data in iter_log(midi_path):
+    seen: set[tuple[str, str]] = set()
+    for t, player, port, data in iter_log(midi_path):
         smf.add(t, player, data)
+        seen.add((player, port))
+    # ports (and players) that played without being declared are declared now, so the
+    # manifest always says who has MIDI
+    declared = {(p["player"], p["name"]) for p in manifest["midi"]["ports"]}
+    for player, port in sorted(seen - declared):
+        manifest["midi"]["ports"].append({"name": port, "player": player, "device": {},
+                                          "declared": False})
+        if player not in players:
+            players.append(player)
+            manifest["players"].append({"name": player})
     manifest["midi"]["events"] = smf.count
     if smf.count:
         end_times.append(smf.last_t)

@@ -144,3 +144,12 @@ def test_write_failure_is_reported_and_flushed_data_kept(store, monkeypatch):
     assert any("disk is full" in x for x in m["warnings"])
     y, _ = sf.read(store.folder(m["id"]) / "audio" / "mic.wav")
     assert len(y) == 800
+
+
+def test_ports_that_played_undeclared_are_declared_at_finalize(store):
+    w = store.create_session(client="C07", players=["client"])
+    w.midi(0.1, player="client", port="Surprise Pad", data=b"\x90\x3c\x40")
+    m = w.finalize()
+    assert m["midi"]["ports"] == [
+        {"name": "Surprise Pad", "player": "client", "device": {}, "declared": False}]
+    assert store.session(m["id"]).midi_players() == ["client"]
