@@ -108,6 +108,21 @@ def _profiles_z() -> np.ndarray:
 _PROFILES_Z = _profiles_z()
 
 
+#: Sounding time [seconds] under which a pitch class counts as absent from a window (guards the
+#: float round-off of the cumulative integral below).
+_MIN_SOUNDING = 1e-6
+
+
+def _cum_cover(start: np.ndarray, end: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Integral from -inf to ``x`` of the number of intervals ``[start, end)`` sounding."""
+    ss, es = np.sort(start), np.sort(end)
+    css = np.concatenate(([0.0], np.cumsum(ss)))
+    ces = np.concatenate(([0.0], np.cumsum(es)))
+    ks = np.searchsorted(ss, x, side="right")
+    ke = np.searchsorted(es, x, side="right")
+    return (x * ks - css[ks]) - (x * ke - ces[ke])
+
+
 def _pc_durations(notes: NoteTable, a: float, b: float) -> np.ndarray:
     s = np.clip(notes.start, a, b)
     e = np.clip(notes.end, a, b)
@@ -125,19 +140,18 @@ def tonal_clarity_curve(
     """
     starts = window_starts(duration, window=window, hop=hop)
     vals = np.full(starts.size, np.nan)
-    if len(notes):
-        order = np.argsort(notes.start)
-        s_sorted = notes.start[order]
-        max_dur = float(np.max(notes.duration)) if len(notes) else 0.0
-        for i, a in enumerate(starts):
-            b = a + window
-            lo = np.searchsorted(s_sorted, a - max_dur, side="left")
-            hi = np.searchsorted(s_sorted, b, side="left")
-            idx = order[lo:hi]
-            if idx.size == 0:
-                continue
-            sub = NoteTable(notes.start[idx], notes.end[idx], notes.pitch[idx], notes.velocity[idx], notes.channel[idx])
-            w = _pc_durations(sub, a, b)
-            if np.count_nonzero(w > 0) >= 2:
-                vals[i] = float(np.max(key_correlations(w)))
+    if len(notes) and starts.size:
+        # sounding time of each pitch class inside each window, from the integral of the number
+        # of sounding notes: C(x) = sum_i clip(x - start_i, 0) - clip(x - end_i, 0); in-window
+        # time is C(b) - C(a), vectorised over windows (no per-window loop)
+        a, b = starts, starts + window
+        w = np.zeros((starts.size, 12))
+        pcs = notes.pitch % 12
+        for pc in range(12):
+            sel = pcs == pc
+            if sel.any():
+                w[:, pc] = _cum_cover(notes.start[sel], notes.end[sel], b) - _cum_cover(notes.start[sel], notes.end[sel], a)
+        ok = np.count_nonzero(w > _MIN_SOUNDING, axis=1) >= 2
+        if ok.any():
+            vals[ok] = np.max(key_correlations(np.where(w > _MIN_SOUNDING, w, 0.0)[ok]), axis=1)
     return starts + window / 2.0, vals

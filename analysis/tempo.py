@@ -249,18 +249,17 @@ def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray
     trans = -0.5 * (offs * step / sigma) ** 2
     back = np.zeros((k, m), dtype=np.int32)
     acc = score[0].copy()
-    cand = np.full((offs.size, m), -np.inf)
+    # window j of the padded accumulator covers source bins to - band .. to + band; the
+    # transition weight for source = to + o is trans at offset -o, i.e. reversed
+    rtrans = trans[::-1]
+    pad = np.full(m + 2 * band, -np.inf)
     cols = np.arange(m)
     for i in range(1, k):
-        cand.fill(-np.inf)
-        for j, d in enumerate(offs):  # cand[j, to] = acc[to - d] + trans[j]
-            if d >= 0:
-                cand[j, d:] = acc[: m - d] + trans[j]
-            else:
-                cand[j, :d] = acc[-d:] + trans[j]
-        best = np.argmax(cand, axis=0)
-        back[i] = cols - offs[best]
-        acc = cand[best, cols] + score[i]
+        pad[band : band + m] = acc
+        cand = np.lib.stride_tricks.sliding_window_view(pad, 2 * band + 1) + rtrans
+        best = np.argmax(cand, axis=1)
+        back[i] = cols + best - band
+        acc = cand[cols, best] + score[i]
     path = np.zeros(k, dtype=np.int64)
     path[-1] = int(np.argmax(acc))
     for i in range(k - 1, 0, -1):
