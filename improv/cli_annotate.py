@@ -5,26 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
+from improv.cli_params import date_option as _date
+from improv.cli_params import time_option as _time
 from improv.errors import ParameterError
 from improv.output import emit, info, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-
-
-def _time(value: str | None, name: str) -> float | None:
-    if value is None:
-        return None
-    from sessions.timefmt import parse_time
-
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise ParameterError(f"{name}: {exc}") from None
 
 
 def _fmt(t):
@@ -167,16 +157,6 @@ def history(app, session_id, annotation_id, as_json):
                            f"  {s.get('player') or '-'}  {' '.join(s.get('tags') or [])}  {s.get('text') or ''}")
 
     emit(revs, as_json=as_json, human=human)
-
-
-def _date(value, name):
-    if value is None:
-        return None
-    try:
-        d = datetime.fromisoformat(value)
-    except ValueError:
-        raise ParameterError(f"{name} must be a date like 2026-03-01, got {value!r}") from None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 @annotations.command()

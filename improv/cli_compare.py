@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
+from improv.cli_params import date_option
+from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
 from improv.output import emit, info, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-
-
-def _features(value: str | None) -> list[str] | None:
-    return [f.strip() for f in value.split(",") if f.strip()] if value else None
-
-
-def _date(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        d = datetime.fromisoformat(value)
-    except ValueError:
-        raise ParameterError(f"--since must be a date like 2026-03-01, got {value!r}") from None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def _segments(value: str) -> list[tuple[float, float]]:
@@ -83,7 +70,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
         if session_ids or segments:
             raise click.UsageError("give either --client or session IDs, not both")
         result = cmp.compare_client(store, client=client, features=_features(features),
-                                    since=_date(since), baseline=baseline, band_sd=band_sd,
+                                    since=date_option(since, "--since"), baseline=baseline, band_sd=band_sd,
                                     progress=progress)
         if plot_dir is not None:
             from sessions.fsutil import make_dir

@@ -8,25 +8,10 @@ from pathlib import Path
 
 import click
 
+from improv.cli_params import list_option as _players
+from improv.cli_params import time_option as _time
 from improv.errors import ParameterError
 from improv.output import info
-
-
-def _time(value, name):
-    from sessions.timefmt import parse_time
-
-    if value is None:
-        return None
-    try:
-        return parse_time(value)
-    except ValueError as exc:
-        raise ParameterError(f"{name}: {exc}") from None
-
-
-def _players(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    return [p.strip() for p in value.split(",") if p.strip()]
 
 
 @click.command()

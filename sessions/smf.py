@@ -69,6 +69,18 @@ def seconds_to_ticks(t: np.ndarray | float) -> np.ndarray:
     )
 
 
+def _conductor(markers: Iterable[tuple[float, str]], title: str) -> bytes:
+    """The conductor track chunk: name, tempo, time signature and the markers."""
+    conductor: list[tuple[int, int, bytes]] = [
+        (0, -3, _meta(0x03, title.encode("utf-8"))),
+        (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
+        (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
+    ]
+    for i, (t, text) in enumerate(markers):
+        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
+    return _chunk(_track(conductor))
+
+
 class SmfBuilder:
     """Build a type-1 Standard MIDI File from a stream of events in bounded memory.
 
@@ -117,14 +129,7 @@ class SmfBuilder:
 
     def to_bytes(self, *, markers: Iterable[tuple[float, str]] = (), title: str = "improv session") -> bytes:
         """Assemble the file: conductor track with markers, then one track per player."""
-        conductor: list[tuple[int, int, bytes]] = [
-            (0, -3, _meta(0x03, title.encode("utf-8"))),
-            (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
-            (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
-        ]
-        for i, (t, text) in enumerate(markers):
-            conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
-        chunks = [_chunk(_track(conductor))]
+        chunks = [_conductor(markers, title)]
         for name, (ticks, offsets, buf) in self._tracks.items():
             chunks.append(_chunk(self._encode_track(name, ticks, offsets, buf)))
         head = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_BEAT)
@@ -199,11 +204,4 @@ def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,
         raise ValueError("not a Standard MIDI File written by improv")
     (length,) = struct.unpack(">I", smf_bytes[18:22])
     rest = smf_bytes[22 + length:]
-    conductor: list[tuple[int, int, bytes]] = [
-        (0, -3, _meta(0x03, title.encode("utf-8"))),
-        (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
-        (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
-    ]
-    for i, (t, text) in enumerate(markers):
-        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
-    return smf_bytes[:14] + _chunk(_track(conductor)) + rest
+    return smf_bytes[:14] + _conductor(markers, title) + rest

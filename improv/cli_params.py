@@ -1,0 +1,37 @@
+"""Parsing option values shared by several commands (times, dates, player lists)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from improv.errors import ParameterError
+
+
+def time_option(value: str | None, name: str) -> float | None:
+    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (None stays None)."""
+    if value is None:
+        return None
+    from sessions.timefmt import parse_time
+
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
+
+
+def date_option(value: str | None, name: str) -> datetime | None:
+    """A date or date-time (UTC unless it names a zone)."""
+    if value is None:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(f"{name} must be a date like 2026-03-01, got {value!r}") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def list_option(value: str | None) -> list[str] | None:
+    """``a,b`` -> ``["a", "b"]`` (None or empty -> None)."""
+    if not value:
+        return None
+    return [p.strip() for p in value.split(",") if p.strip()] or None
