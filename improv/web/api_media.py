@@ -76,12 +76,16 @@ def peaks_meta(session_id: str, name: str, store: Store = Depends(get_store)) ->
 
 
 @router.get("/peaks/{name}/{bucket_frames}")
-def peaks_level(session_id: str, name: str, bucket_frames: int,
+def peaks_level(session_id: str, name: str, bucket_frames: str,
                 store: Store = Depends(get_store)) -> Response:
     """One level as raw int8 ``(buckets, channels, 2)`` (min, max) x 127, C order."""
     session = store.session(session_id)
     inp = _input(session, name)
-    arr = pk.load_level(session, name, bucket_frames)
+    if not bucket_frames.isdigit():
+        from improv.web.errors import BadRequest
+
+        raise BadRequest(f"bucket_frames must be one of {list(pk.LEVELS)}, got {bucket_frames!r}")
+    arr = pk.load_level(session, name, int(bucket_frames))
     return Response(arr.tobytes(), media_type="application/octet-stream",
                     headers={"X-Buckets": str(len(arr)), "X-Channels": str(inp.channels),
                              "Cache-Control": "private, max-age=3600"})

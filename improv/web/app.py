@@ -68,6 +68,11 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     if not token or len(token) < 16:
         raise ValueError("token must be a random string of at least 16 characters")
     store_path = Path(store_path).expanduser()
+    from sessions.store import Store
+
+    with Store(store_path) as store:  # create the catalog once, before concurrent requests
+        if store._writable:
+            store.catalog  # noqa: B018 - opening creates and migrates it
     background = _after_new_session(store_path)
     upload_dir = Path(tempfile.mkdtemp(prefix="improv-uploads-"))
 

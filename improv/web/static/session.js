@@ -168,9 +168,11 @@ export async function sessionPage(main, id, params) {
               e.target.setAttribute('aria-expanded', String(open));
               if (open) {
                 const r = await api(`/api/sessions/${id}/annotations/${a.id}/history`);
-                hist.replaceChildren(h('ol', {}, r.history.map((v) => h('li', {},
-                  `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtTime(v.t)}${v.end != null ? `–${fmtTime(v.end)}` : ''} `,
-                  `[${(v.tags || []).join(', ')}] ${v.text || ''}${v.reason ? ` (reason: ${v.reason})` : ''}`))));
+                hist.replaceChildren(h('ol', {}, r.history.map((v) => {
+                  const st = v.state || {};
+                  return h('li', {}, `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtTime(st.t)}${st.end != null ? `–${fmtTime(st.end)}` : ''} `,
+                    `[${(st.tags || []).join(', ')}] ${st.text || ''}${v.changes && v.changes.reason ? ` (reason: ${v.changes.reason})` : ''}`);
+                })));
               }
               hist.hidden = !open;
             }, 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
@@ -247,19 +249,27 @@ export async function sessionPage(main, id, params) {
   function analysisLanes(r) {
     if (tl.lanes.some((l) => l.row.classList.contains('curve'))) return;
     const groups = { tempo: [], dyn: [], dens: [] };
+    // one source per player and lane: MIDI first for tempo and density, audio level for dynamics
+    const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
-      for (const [src, res] of Object.entries(entry.sources)) {
-        const c = res.curves || {};
-        const dashed = src !== 'midi';
-        const add = (g, name, label, extra = {}) => c[name] && groups[g].push({ label: `${p} ${label} (${src})`, color, dashed, times: c[name].times, values: c[name].values, ...extra });
-        add('tempo', 'tempo_bpm', 'BPM');
-        add('tempo', 'pulse_clarity', 'pulse clarity', { min: 0, max: 1, color: color + '99' });
-        add('dyn', 'velocity_mean', 'velocity');
-        add('dyn', 'level_dbfs', 'dBFS');
-        add('dens', 'notes_per_s', 'notes/s');
-        add('dens', 'onsets_per_s', 'onsets/s');
+      const add = (g, names, prefer, extra = {}) => {
+        for (const name of names) {
+          const src = pickSrc(entry, name, prefer);
+          if (!src) continue;
+          const c = entry.sources[src].curves[name];
+          groups[g].push({ label: `${p} ${LABELS[name]} (${src})`, color, times: c.times, values: c.values, ...extra });
+          return src;
+        }
+        return null;
+      };
+      const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio']);
+      if (tsrc) {
+        const c = entry.sources[tsrc].curves.pulse_clarity;
+        if (c) groups.tempo.push({ label: `${p} pulse clarity`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
+      add('dyn', ['level_dbfs', 'velocity_mean'], ['audio', 'midi']);
+      add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
     }
     const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));
     const before = annLane ? annLane.row : null;
@@ -280,6 +290,8 @@ export async function sessionPage(main, id, params) {
     tl.draw();
   }
 }
+
+const LABELS = { tempo_bpm: 'BPM', level_dbfs: 'dBFS', velocity_mean: 'velocity', notes_per_s: 'notes/s', onsets_per_s: 'onsets/s' };
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 function num(v) { return v == null ? '–' : v.toFixed(1); }

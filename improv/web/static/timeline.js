@@ -262,7 +262,7 @@ export function pianoRollLane(tl, session, player, notes) {
 }
 
 // A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own range.
-export function curveLane(tl, label, series, { height = 70, unit = '' } = {}) {
+export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   return tl.addLane({
     label, height, cls: 'curve',
     draw: (ctx, w, hgt) => {
@@ -286,8 +286,11 @@ export function curveLane(tl, label, series, { height = 70, unit = '' } = {}) {
         }
         ctx.stroke();
         ctx.setLineDash([]);
+        const label = `${s.label} ${fmtNum(lo)}–${fmtNum(hi)}${unit}`;
+        ctx.fillStyle = 'rgba(255,255,255,0.85)';
+        ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;
-        ctx.fillText(`${s.label} ${fmtNum(lo)}–${fmtNum(hi)}${unit}`, 4, ly);
+        ctx.fillText(label, 4, ly);
         ly += 12;
       }
     },

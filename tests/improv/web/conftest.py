@@ -1,0 +1,158 @@
+"""Fixtures for the web app: an API client with the launch cookie, a live server, a browser.
+
+The live server is the real ``improv serve`` command in a subprocess (port 0:
+a free port), read from the URL it prints.  Browser tests use Debian's
+Chromium through Playwright and skip, with the reason, only if
+``/usr/bin/chromium`` is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+TOKEN = "test-token-" + "x" * 32
+BASE = "http://127.0.0.1:8470"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.path.exists(CHROMIUM):
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} missing (apt-get install chromium)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def demo_store(tmp_path):
+    """A store with the demo session (a 90 s synthetic duet); yields (path, session id)."""
+    from sessions.store import Store
+
+    from improv.demo import create_demo_session
+
+    path = tmp_path / "store"
+    with Store(path) as store:
+        sid = create_demo_session(store, duration=30.0)["id"]
+    return path, sid
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(store_path)``: a TestClient on 127.0.0.1:8470, signed in with the cookie."""
+    from fastapi.testclient import TestClient
+
+    from improv.web import create_app
+
+    made = []
+
+    def make(store_path, *, signed_in: bool = True):
+        app = create_app(store_path=store_path, token=TOKEN, port=8470)
+        c = TestClient(app, base_url=BASE, headers={"X-Improv-Request": "1"})
+        c.__enter__()
+        made.append(c)
+        if signed_in:
+            r = c.get(f"/?token={TOKEN}", follow_redirects=False)
+            assert r.status_code == 303
+        return c
+
+    yield make
+    for c in made:
+        c.__exit__(None, None, None)
+
+
+class LiveServer:
+    """``improv --store STORE serve --port 0 --no-browser`` in a subprocess."""
+
+    def __init__(self, store: Path, *, env: dict | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "improv", "--store", str(store), "serve", "--port", "0",
+             "--no-browser"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+            env={**(env or os.environ), "PYTHONUNBUFFERED": "1"},
+        )
+        line = self.proc.stdout.readline()
+        m = re.search(r"improv is running at (http://127\.0\.0\.1:(\d+)/\?token=(\S+))", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
+        self.url, self.port, self.token = m.group(1), int(m.group(2)), m.group(3)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.stderr: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture
+def live_server():
+    """``live_server(store_path, env=None)`` -> a running :class:`LiveServer`."""
+    servers = []
+
+    def start(store, *, env=None):
+        s = LiveServer(store, env=env)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium (never ``playwright install``)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; every request that leaves 127.0.0.1 fails the test."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    external: list[str] = []
+    errors: list[str] = []
+    pg.on("request", lambda r: external.append(r.url)
+          if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.external_requests = external
+    pg.js_errors = errors
+    yield pg
+    ctx.close()
+    assert not external, f"requests outside 127.0.0.1: {external}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

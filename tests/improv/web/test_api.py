@@ -1,0 +1,447 @@
+"""API tests for every endpoint of the web app, including the security checks.
+
+Each refusal is checked to leave the store exactly as it was (no new
+annotation revision, no new session, no changed notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.improv.web.conftest import BASE, TOKEN
+
+
+
+def snapshot(store_path: Path) -> dict[str, str]:
+    """Hash of every file in the session folders (catalog and cache excluded)."""
+    out = {}
+    for p in sorted((store_path / "sessions").rglob("*")):
+        if p.is_file() and "cache" not in p.parts:
+            out[str(p.relative_to(store_path))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for name in ("vocabulary.json", "setups.json"):
+        p = store_path / name
+        if p.exists():
+            out[name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+# -- security ------------------------------------------------------------------------------
+
+def test_token_once_then_cookie(demo_store, client_for):
+    path, _ = demo_store
+    c = client_for(path, signed_in=False)
+    assert c.get("/").status_code == 401
+    assert c.get("/api/sessions").status_code == 401
+    r = c.get("/?token=wrong-token", follow_redirects=False)
+    assert r.status_code == 403
+    r = c.get(f"/?token={TOKEN}&x=1", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/?x=1"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert TOKEN not in r.headers["location"]
+    assert c.get("/").status_code == 200
+    assert c.get("/static/app.js").status_code == 200
+
+
+def test_wrong_cookie_is_refused(demo_store, client_for):
+    from improv.web.security import cookie_name
+
+    path, _ = demo_store
+    c = client_for(path, signed_in=False)
+    c.cookies.set(cookie_name(TOKEN), "not-the-token")
+    r = c.get("/api/sessions")
+    assert r.status_code == 403 and "wrong token" in r.json()["error"]
+
+
+@pytest.mark.parametrize("host", ["evil.example:8470", "127.0.0.1:9999", "localhost", "",
+                                  "127.0.0.1.evil.example:8470"])
+def test_bad_host_is_refused(demo_store, client_for, host):
+    path, _ = demo_store
+    c = client_for(path)
+    r = c.get("/api/sessions", headers={"Host": host})
+    assert r.status_code == 400 and "Host" in r.json()["error"]
+
+
+def test_localhost_host_is_accepted(demo_store, client_for):
+    path, _ = demo_store
+    c = client_for(path)
+    assert c.get("/api/info", headers={"Host": "localhost:8470"}).status_code == 200
+
+
+def test_cross_origin_and_headerless_writes_are_refused(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    before = snapshot(path)
+    url = f"/api/sessions/{sid}/annotations"
+    body = {"t": 1.0, "tags": ["marker"]}
+    r = c.post(url, json=body, headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "cross-origin" in r.json()["error"]
+    r = c.post(url, json=body, headers={"Origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 403
+    # no Origin and no custom header: a plain cross-site form post
+    del c.headers["X-Improv-Request"]
+    r = c.post(url, json=body)
+    assert r.status_code == 403 and "X-Improv-Request" in r.json()["error"]
+    assert c.delete(f"/api/sessions/{sid}", headers={"Origin": "null"}).status_code == 403
+    assert snapshot(path) == before
+    # the app's own origin passes
+    r = c.post(url, json=body, headers={"Origin": BASE})
+    assert r.status_code == 201
+
+
+def test_security_headers(demo_store, client_for):
+    path, _ = demo_store
+    r = client_for(path).get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_static_assets_are_local_only():
+    static = Path(__file__).resolve().parents[3] / "improv" / "web" / "static"
+    for f in static.iterdir():
+        text = f.read_text()
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", ""), f.name
+        assert "https://" not in text, f.name
+
+
+@pytest.mark.parametrize("url", [
+    "/api/sessions/..%2F..%2Fetc/audio/x",
+    "/api/sessions/../catalog.sqlite",
+    "/api/sessions/20261127-093012-zzzz",
+    "/api/sessions/20991127-093012-abcd",
+    "/api/sessions/{sid}/audio/..%2Fsession.json",
+    "/api/sessions/{sid}/audio/..%2F..%2F..%2Fcatalog.sqlite",
+    "/api/sessions/{sid}/audio/session.json",
+    "/api/sessions/{sid}/audio/%2Fetc%2Fpasswd",
+    "/api/sessions/{sid}/peaks/..%2Fsession.json",
+    "/api/sessions/{sid}/annotations/..%2F..%2Fx/history",
+    "/static/..%2F..%2Fcli_serve.py",
+    "/static/../app.py",
+])
+def test_path_traversal_gets_404(demo_store, client_for, url):
+    path, sid = demo_store
+    r = client_for(path).get(url.format(sid=sid))
+    assert r.status_code in (400, 404), (url, r.status_code, r.text[:200])
+    assert b"improv-session" not in r.content and b"SQLite" not in r.content
+
+
+def test_unknown_endpoint_is_404_json(demo_store, client_for):
+    path, _ = demo_store
+    r = client_for(path).get("/api/nothing-here")
+    assert r.status_code == 404 and "no endpoint" in r.json()["error"]
+
+
+# -- sessions --------------------------------------------------------------------------
+
+def test_info_and_list_filters(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    info = c.get("/api/info").json()
+    assert info["empty"] is False and info["recording"] is False
+    data = c.get("/api/sessions").json()
+    (row,) = data["sessions"]
+    assert row["id"] == sid and row["demo"] and row["client"] == "DEMO"
+    assert "marker" in row["tags"] and data["clients"] == ["DEMO"]
+    assert c.get("/api/sessions?client=C99").json()["sessions"] == []
+    assert len(c.get("/api/sessions?client=DEMO&tag=marker").json()["sessions"]) == 1
+    assert c.get("/api/sessions?tag=autonomy").json()["sessions"] == []
+    day = row["started_utc"][:10]
+    assert len(c.get(f"/api/sessions?since={day}&until={day}").json()["sessions"]) == 1
+    assert c.get("/api/sessions?since=2999-01-01").json()["sessions"] == []
+    r = c.get("/api/sessions?since=yesterday")
+    assert r.status_code == 422 and "since" in r.json()["error"]
+    r = c.get("/api/sessions?since=2026-02-01&until=2026-01-01")
+    assert r.status_code == 400 and "before" in r.json()["error"]
+    r = c.get("/api/sessions?client=../x")
+    assert r.status_code == 400 and "client" in r.json()["error"]
+
+
+def test_demo_in_empty_store(tmp_path, client_for):
+    c = client_for(tmp_path / "empty")
+    assert c.get("/api/info").json()["empty"] is True
+    r = c.post("/api/demo")
+    assert r.status_code == 201
+    s = c.get(f"/api/sessions/{r.json()['id']}").json()
+    assert s["demo"] is True and s["source"] == "generated"
+
+
+def test_session_detail_roll_and_delete(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    s = c.get(f"/api/sessions/{sid}").json()
+    assert s["players"] == ["client", "therapist"] and s["audio"][0]["name"] == "room-mics"
+    roll = c.get(f"/api/sessions/{sid}/notes-roll").json()["players"]
+    for p in ("client", "therapist"):
+        n = roll[p]
+        assert len(n["start"]) > 10 and np.all(np.diff(n["start"]) >= 0)
+        assert all(e >= st for st, e in zip(n["start"], n["end"]))
+    assert c.delete(f"/api/sessions/{sid}").json() == {"deleted": sid}
+    assert c.get(f"/api/sessions/{sid}").status_code == 404
+    assert c.get("/api/sessions").json()["sessions"] == []
+
+
+def test_audio_range_and_peaks(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    full = c.get(f"/api/sessions/{sid}/audio/room-mics")
+    assert full.status_code == 200 and full.headers["content-type"] == "audio/wav"
+    r = c.get(f"/api/sessions/{sid}/audio/room-mics", headers={"Range": "bytes=100-199"})
+    assert r.status_code == 206 and r.content == full.content[100:200]
+    assert r.headers["content-range"] == f"bytes 100-199/{len(full.content)}"
+    r = c.get(f"/api/sessions/{sid}/audio/nope")
+    assert r.status_code == 404 and "room-mics" in r.json()["error"]
+    meta = c.get(f"/api/sessions/{sid}/peaks/room-mics").json()
+    assert meta["channels"] == 2 and [lv["bucket_frames"] for lv in meta["levels"]][0] == 256
+    lvl = meta["levels"][1]
+    raw = c.get(f"/api/sessions/{sid}/peaks/room-mics/{lvl['bucket_frames']}")
+    arr = np.frombuffer(raw.content, np.int8).reshape(lvl["buckets"], 2, 2)
+    assert np.all(arr[..., 0] <= arr[..., 1]) and arr[..., 1].max() > 20
+    assert c.get(f"/api/sessions/{sid}/peaks/room-mics/1000").status_code == 400
+    assert c.get(f"/api/sessions/{sid}/peaks/nope").status_code == 404
+
+
+def test_peaks_match_the_samples(demo_store):
+    from sessions.store import Store
+
+    from improv.web.peaks import BASE_BUCKET, load_level
+
+    path, sid = demo_store
+    with Store(path) as store:
+        s = store.session(sid)
+        y = s.read_audio("room-mics")
+        base = load_level(s, "room-mics", BASE_BUCKET)
+        coarse = load_level(s, "room-mics", 2048)
+    n = len(y) // BASE_BUCKET
+    blocks = y[: n * BASE_BUCKET].reshape(n, BASE_BUCKET, 2)
+    assert np.all(base[:n, :, 1] >= np.floor(blocks.max(axis=1) * 127) - 0)
+    assert np.all(base[:n, :, 1] <= np.ceil(blocks.max(axis=1) * 127))
+    assert np.all(base[:n, :, 0] <= blocks.min(axis=1) * 127 + 1e-3)
+    assert coarse[0, 0, 1] == base[:8, 0, 1].max() and coarse[0, 0, 0] == base[:8, 0, 0].min()
+
+
+def test_rendering_of_midi_only_session(tmp_path, client_for):
+    import shutil
+
+    from sessions.store import Store
+
+    if shutil.which("fluidsynth") is None:
+        pytest.skip("fluidsynth not installed")
+    path = tmp_path / "store"
+    with Store(path) as store:
+        w = store.create_session(client="C01", players=["client"])
+        w.add_midi_input("kb", player="client")
+        w.midi(0.1, player="client", port="kb", data=b"\x90\x3c\x64")
+        w.midi(0.6, player="client", port="kb", data=b"\x80\x3c\x00")
+        sid = w.finalize(duration_s=1.0)["id"]
+    c = client_for(path)
+    r = c.get(f"/api/sessions/{sid}/rendering", headers={"Range": "bytes=0-11"})
+    assert r.status_code == 206 and r.content[:4] == b"RIFF"
+
+
+def _wav_bytes(seconds=1.0, sr=8000):
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        t = np.arange(int(seconds * sr)) / sr
+        w.writeframes((np.sin(2 * np.pi * 220 * t) * 8000).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+def test_upload_and_import(tmp_path, client_for):
+    path = tmp_path / "store"
+    c = client_for(path)
+    r = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
+    assert r.status_code == 201
+    up = r.json()["upload"]
+    r = c.post("/api/import", json={"uploads": [up], "client": "C07",
+                                    "players": ["therapist=room.wav:1"]})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    assert c.get(f"/api/sessions/{sid}").json()["client"] == "C07"
+    # the staged upload is gone after the import
+    r = c.post("/api/import", json={"uploads": [up]})
+    assert r.status_code == 404 and "upload" in r.json()["error"]
+
+
+@pytest.mark.parametrize("name,body,message", [
+    ("../evil.wav", b"x", "bad file name"),
+    ("a/b.wav", b"x", "bad file name"),
+    ("notes.txt", b"x", "unsupported"),
+    ("empty.wav", b"", "empty"),
+])
+def test_bad_uploads(tmp_path, client_for, name, body, message):
+    path = tmp_path / "store"
+    c = client_for(path)
+    r = c.post("/api/uploads", content=body, headers={"X-Filename": name})
+    assert r.status_code == 400 and message in r.json()["error"]
+
+
+def test_failed_import_leaves_store_unchanged(demo_store, client_for):
+    path, _ = demo_store
+    c = client_for(path)
+    before = snapshot(path)
+    up = c.post("/api/uploads", content=b"not a wav file at all",
+                headers={"X-Filename": "broken.wav"}).json()["upload"]
+    r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
+    assert r.status_code == 400 and "broken.wav" in r.json()["error"]
+    assert c.post("/api/import", json={"uploads": ["../../etc"]}).status_code == 400
+    r = c.post("/api/import", json={"uploads": []})
+    assert r.status_code == 422
+    r = c.post("/api/import", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "invalid request" in r.json()["error"]
+    assert snapshot(path) == before
+    assert len(c.get("/api/sessions").json()["sessions"]) == 1
+
+
+# -- annotations, vocabulary, notes ------------------------------------------------------
+
+def test_annotation_lifecycle(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    base = f"/api/sessions/{sid}/annotations"
+    r = c.post(base, json={"t": "0:05", "end": 7.5, "player": "client",
+                           "tags": ["autonomy:leader"], "text": "leads"})
+    assert r.status_code == 201, r.text
+    a = r.json()
+    assert a["t"] == 5.0 and a["end"] == 7.5 and a["rev"] == 1
+    r = c.patch(f"{base}/{a['id']}", json={"text": "leads clearly", "point": True, "group": True})
+    assert r.status_code == 200
+    e = r.json()
+    assert e["text"] == "leads clearly" and e["end"] is None and e["player"] is None
+    assert e["rev"] == 2
+    hist = c.get(f"{base}/{a['id']}/history").json()["history"]
+    assert [h["op"] for h in hist] == ["create", "edit"] and hist[0]["state"]["text"] == "leads"
+    r = c.delete(f"{base}/{a['id']}?reason=typo")
+    assert r.status_code == 200 and r.json()["deleted"]
+    ids = [x["id"] for x in c.get(base).json()["annotations"]]
+    assert a["id"] not in ids
+    ids = [x["id"] for x in c.get(f"{base}?include_deleted=true").json()["annotations"]]
+    assert a["id"] in ids
+    # persisted in the store through the library
+    from sessions.store import Store
+
+    with Store(path) as store:
+        revs = [r for r in store.session(sid).annotation_records() if r["id"] == a["id"]]
+    assert [r["op"] for r in revs] == ["create", "edit", "delete"]
+    # new tag added deliberately
+    r = c.post(base, json={"t": 1, "tags": ["mood:calm"], "new_tags": ["mood:calm"]})
+    assert r.status_code == 201
+    assert "mood:calm" in c.get("/api/vocabulary").json()["all"]
+    found = c.get("/api/annotations?tag=mood").json()["annotations"]
+    assert [x["tags"] for x in found] == [["mood:calm"]]
+
+
+@pytest.mark.parametrize("body,status,message", [
+    ({"t": 1, "tags": ["bogus"]}, 400, "unknown tag"),
+    ({"t": 999}, 400, "outside the session"),
+    ({"t": 5, "end": 2}, 400, "must not be before"),
+    ({"t": "1:99"}, 400, "t:"),
+    ({"t": 1, "player": "nobody"}, 400, "no player"),
+    ({"tags": ["marker"]}, 422, "t"),
+    ({"t": 1, "color": "red"}, 422, "color"),
+    ({"t": [1, 2]}, 422, "t"),
+    ({"t": 1, "new_tags": ["two words"]}, 400, "without spaces"),
+])
+def test_bad_annotations_change_nothing(demo_store, client_for, body, status, message):
+    path, sid = demo_store
+    c = client_for(path)
+    before = snapshot(path)
+    r = c.post(f"/api/sessions/{sid}/annotations", json=body)
+    assert r.status_code == status, r.text
+    assert message in r.json()["error"]
+    assert snapshot(path) == before
+
+
+def test_unknown_annotation_and_session(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    before = snapshot(path)
+    assert c.patch(f"/api/sessions/{sid}/annotations/a-0000000000", json={"text": "x"}).status_code == 404
+    assert c.delete(f"/api/sessions/{sid}/annotations/a-0000000000").status_code == 404
+    assert c.get(f"/api/sessions/{sid}/annotations/a-0000000000/history").status_code == 404
+    assert c.post("/api/sessions/20990101-000000-abcd/annotations", json={"t": 1}).status_code == 404
+    assert snapshot(path) == before
+
+
+def test_notes_with_time_links_and_history(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    url = f"/api/sessions/{sid}/notes"
+    assert c.get(url).json() == {"text": "", "refs": [], "history": []}
+    r = c.put(url, json={"text": "Calm start; at 0:12 she takes the lead. Later 59:00."})
+    assert r.status_code == 200 and r.json()["changed"] is True
+    n = c.get(url).json()
+    assert [(x["text"], x["t"], x["in_session"]) for x in n["refs"]] == [
+        ("0:12", 12.0, True), ("59:00", 3540.0, False)]
+    assert len(n["history"]) == 1
+    assert c.put(url, json={"text": n["text"]}).json()["changed"] is False
+    assert c.put(url, json={"txt": "x"}).status_code == 422
+    assert len(c.get(url).json()["history"]) == 1
+
+
+def test_analysis_not_yet_then_run(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    url = f"/api/sessions/{sid}/analysis"
+    assert c.get(url).json()["status"] == "not analysed"
+    r = c.post(url)
+    assert r.status_code == 200
+    res = r.json()
+    assert res["status"] == "ok" and set(res["players"]) == {"client", "therapist"}
+    assert "tempo_bpm" in res["players"]["client"]["sources"]["midi"]["curves"]
+    assert res["dialogue"][0]["pair"] == ["client", "therapist"]
+    assert c.get(url).json()["status"] == "ok"  # now from the cache
+    d = c.get("/api/clients/DEMO").json()
+    assert d["sessions"][0]["id"] == sid and "midi.tempo_bpm" in d["features"]
+    assert c.get("/api/clients/C99").status_code == 404
+    assert c.get("/api/clients/..%2Fx").status_code in (400, 404)
+
+
+# -- setups and recording (without devices) --------------------------------------------
+
+def test_setups(tmp_path, client_for):
+    c = client_for(tmp_path / "store")
+    assert c.get("/api/setups").json() == {"setups": {}}
+    r = c.put("/api/setups/duo", json={"players": ["client=midi:kb1", "therapist=audio:system:2"],
+                                      "options": {"jack_server": "x"}})
+    assert r.status_code == 200
+    s = c.get("/api/setups").json()["setups"]["duo"]
+    assert s["players"] == ["client=midi:kb1", "therapist=audio:system:2"]
+    assert s["options"] == {"jack_server": "x"}
+    r = c.put("/api/setups/bad", json={"players": ["client=guitar:1"]})
+    assert r.status_code == 400
+    r = c.put("/api/setups/..%2Fx", json={"players": ["client=midi:kb1"]})
+    assert r.status_code in (400, 404)
+    assert c.delete("/api/setups/duo").status_code == 200
+    assert c.delete("/api/setups/duo").status_code == 400
+
+
+def test_recording_errors_without_devices(tmp_path, client_for):
+    path = tmp_path / "store"
+    c = client_for(path)
+    assert c.get("/api/recording").json()["active"] is False
+    assert c.post("/api/recording/stop").status_code == 409
+    assert c.post("/api/recording/marker", json={}).status_code == 409
+    r = c.post("/api/recording", json={"client": "C07"})
+    assert r.status_code == 400 and "setup" in r.json()["error"]
+    r = c.post("/api/recording", json={"client": "bad code!", "players": ["client=midi:x"]})
+    assert r.status_code == 400 and "client" in r.json()["error"]
+    r = c.post("/api/recording", json={"client": "C07", "setup": "nope"})
+    assert r.status_code == 400 and "no setup" in r.json()["error"]
+    r = c.post("/api/recording/marker", json={"kind": "shout"})
+    assert r.status_code == 422
+    assert not (path / "sessions").exists() or not list((path / "sessions").iterdir())
+
+
+def test_devices_endpoint_answers(tmp_path, client_for):
+    r = client_for(tmp_path / "store").get("/api/devices")
+    assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "problems"}

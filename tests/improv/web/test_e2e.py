@@ -1,0 +1,107 @@
+"""End-to-end: the real ``improv serve`` in Debian's headless Chromium.
+
+Screenshots of the main pages go to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.store import Store
+from tests.improv.web.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _time_shown(page) -> str:
+    return page.locator(".transport .time").inner_text()
+
+
+def _seconds(text: str) -> float:
+    parts = [float(p) for p in text.split(":")]
+    return sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+
+
+def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
+    store_path = tmp_path / "store"
+    server = live_server(store_path)
+    page.goto(server.url)
+    assert "token" not in page.url  # the token went into the cookie
+    # empty store: the app offers the demo session
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    assert page.locator(".badge.demo").first.is_visible()
+    sid = page.url.rsplit("/", 1)[-1]
+    page.get_by_role("button", name="Analyse now").click()
+    page.wait_for_selector(".lane.curve", timeout=60000)
+    shot(page, "session")
+
+    # play: the cursor moves with the audio
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator(".transport .time")).not_to_have_text("0:00.0", timeout=15000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    # seek by clicking the timeline at 3/4 of its width
+    box = page.locator(".overlay").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + 10)
+    assert 65.0 < _seconds(_time_shown(page)) < 70.0  # the demo lasts 90 s
+    # keyboard: arrows seek, m drops a marker
+    page.locator(".timeline").focus()
+    before = _seconds(_time_shown(page))
+    page.keyboard.press("ArrowLeft")
+    assert _seconds(_time_shown(page)) == pytest.approx(before - 5, abs=0.11)
+    page.keyboard.press("m")
+    expect(page.locator("table.annotations tbody tr[data-id]")).to_have_count(3)
+
+    # drag a range, annotate it with a tag and text
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 10, steps=5)
+    page.mouse.up()
+    assert page.locator("#ann-end").input_value() != ""
+    page.locator("#ann-player").select_option("client")
+    page.locator("#ann-tags").select_option(["autonomy:leader"])
+    page.locator("#ann-text").fill("client leads the groove")
+    page.get_by_role("button", name="Add annotation").click()
+    row = page.locator("table.annotations tr", has_text="client leads the groove")
+    row.wait_for()
+    with Store(store_path) as store:
+        (a,) = [x for x in store.session(sid).annotations() if x["text"] == "client leads the groove"]
+    assert a["tags"] == ["autonomy:leader"] and a["player"] == "client" and a["end"] > a["t"]
+    assert 17.0 < a["t"] < 19.0 and 26.0 < a["end"] < 28.0
+
+    # edit it: the change is stored as a new revision, the history shows both
+    row.get_by_role("button", name=re.compile("^Edit annotation")).click()
+    page.locator("#ann-text").fill("client leads, therapist follows")
+    page.get_by_role("button", name="Save changes").click()
+    row = page.locator("table.annotations tr", has_text="client leads, therapist follows")
+    row.wait_for()
+    row.get_by_role("button", name=re.compile("^History")).click()
+    page.locator(".history li", has_text="client leads the groove").wait_for()
+    with Store(store_path) as store:
+        s = store.session(sid)
+        (a2,) = [x for x in s.annotations() if x["id"] == a["id"]]
+        revs = [r["op"] for r in s.annotation_records() if r["id"] == a["id"]]
+    assert a2["text"] == "client leads, therapist follows" and a2["rev"] == 2
+    assert revs == ["create", "edit"]
+
+    # notes with a time reference; following it moves the player
+    page.get_by_role("button", name="Edit notes").click()
+    page.get_by_label("Session notes").fill("Quiet start. At 0:12 the therapist starts a groove.")
+    page.get_by_role("button", name="Save notes").click()
+    page.get_by_role("button", name="Jump to 0:12").click()
+    assert _time_shown(page) == "0:12.0"
+    with Store(store_path) as store:
+        assert "0:12" in (store.folder(sid) / "notes.md").read_text()
+    shot(page, "session-annotated")
+
+    # the session list and the client page
+    page.get_by_role("link", name="Sessions").click()
+    page.wait_for_selector("table.sessions")
+    assert page.locator("table.sessions tbody tr").count() == 1
+    shot(page, "sessions")
+    page.get_by_role("link", name="DEMO").first.click()
+    page.wait_for_selector(".trend svg")
+    shot(page, "client")
