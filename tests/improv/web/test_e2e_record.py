@@ -1,0 +1,65 @@
+"""End-to-end recording from the browser through a JACK server (dummy driver).
+
+A MIDI player and an audio player (JACK clients in this process) play into
+the recorder that runs inside ``improv serve``; the test starts and stops the
+recording on the Record page and finds the new session in the list.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.store import Store
+from tests.improv.web.conftest import shot
+from tests.rig.jackrig import tone, wait_for, wire_audio
+
+pytestmark = [pytest.mark.browser, pytest.mark.jack, pytest.mark.slow]
+
+
+def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
+    rig = jack_rig
+    notes = [(0.05 * i, bytes([0x90, 60 + i % 12, 90])) for i in range(40)]
+    kb = rig.midi_player(name="kb1", events=notes)
+    mic = rig.audio_player(name="mic", signals=[tone(sr=48000, freq_hz=440.0, duration_s=3.0,
+                                                     amplitude=0.5)])
+    ctl = rig.client()
+    store_path = tmp_path / "store"
+    server = live_server(store_path, env=rig.server.env)
+    page.goto(server.url + "#/record")
+    page.get_by_label("Inputs, one per line").fill("client=midi:kb1\ntherapist=audio:system:1")
+    page.get_by_label("Client code").fill("C07")
+    page.get_by_text("Device options").click()
+    page.get_by_label("JACK server").fill(rig.server.name)
+    page.get_by_label("MIDI API").fill("jack")
+    page.get_by_label("Audio host API").fill("JACK")
+    page.get_by_role("button", name="Start recording").click()
+    page.get_by_role("button", name="Stop").wait_for(timeout=30000)
+    wire_audio(ctl, mic.port_names)
+    wait_for(kb.is_connected, timeout=15, what="MIDI wiring")
+    f0 = kb.start(delay_s=0.2)
+    mic.start_frame = f0
+    kb.wait_done(15)
+    mic.wait_done(15)
+    client_row = page.locator(".meter-row[data-player=client]")
+    expect(client_row.locator(".events")).to_have_text("40 MIDI events", timeout=10000)
+    expect(page.locator(".meter-row[data-player=therapist]")).to_contain_text("dBFS")
+    page.get_by_role("button", name="Marker").click()
+    page.get_by_label("Note").fill("she smiles")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".live .muted")).to_contain_text("2 marker(s)")
+    shot(page, "record-live")
+    page.get_by_role("button", name="Stop").click()
+    link = page.get_by_role("link", name="Open the session")
+    link.wait_for(timeout=60000)
+    shot(page, "record-done")
+    sid = link.get_attribute("href").rsplit("/", 1)[-1]
+    page.get_by_role("link", name="Sessions").click()
+    expect(page.locator(f"table.sessions a[href='#/session/{sid}']")).to_be_visible()
+    with Store(store_path) as store:
+        s = store.session(sid)
+        assert s.client == "C07" and s.manifest["status"] == "complete"
+        assert len(s.midi_events(players=["client"])) == 40
+        assert s.audio_inputs()[0].players == {"therapist": [1]}
+        texts = sorted(a["text"] for a in s.annotations())
+        assert "she smiles" in texts and len(texts) == 2
