@@ -254,9 +254,10 @@ def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray
     rtrans = trans[::-1]
     pad = np.full(m + 2 * band, -np.inf)
     cols = np.arange(m)
+    view = np.lib.stride_tricks.sliding_window_view(pad, 2 * band + 1)  # a view: follows pad
     for i in range(1, k):
         pad[band : band + m] = acc
-        cand = np.lib.stride_tricks.sliding_window_view(pad, 2 * band + 1) + rtrans
+        cand = view + rtrans
         best = np.argmax(cand, axis=1)
         back[i] = cols + best - band
         acc = cand[cols, best] + score[i]
