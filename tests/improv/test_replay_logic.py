@@ -1,0 +1,106 @@
+"""Replay control logic (pause, jump, quit, held notes) with a recording MIDI output.
+
+The real devices are tested in test_replay_jack.py; here a fake output port
+records what the scheduler sends, and commands arrive the way the keyboard
+thread sends them.
+"""
+
+import queue
+import threading
+
+import pytest
+
+from improv.replay import ALL_NOTES_OFF, Replayer
+from sessions.playlist import build_playlist
+
+
+class RecordingOut:
+    def __init__(self, on_send=None):
+        self.sent = []
+        self.on_send = on_send
+
+    def send_message(self, msg):
+        self.sent.append(bytes(msg))
+        if self.on_send:
+            self.on_send(self)
+
+
+def notes_only(sent):
+    return [m for m in sent if m[0] & 0xF0 == 0x90]
+
+
+@pytest.fixture
+def session(store):
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    for k, t in enumerate([0.0, 0.1, 0.2, 1.6, 1.7]):
+        w.midi(t, player="client", port="Keys", data=bytes([0x90, 60 + k, 100]))
+    w.midi(0.05, player="client", port="Keys", data=bytes([0x90, 50, 90]))  # held from 0.05 on
+    w.marker(1.65, text="late marker")
+    sid = w.finalize(duration_s=2.0)["id"]
+    return store.session(sid)
+
+
+def test_plays_everything_in_order_then_silences(session):
+    out = RecordingOut()
+    seen = []
+    Replayer(build_playlist(session), midi_out=out, lead_in=0.0, on_annotation=seen.append).run()
+    assert [m[1] for m in notes_only(out.sent)] == [60, 50, 61, 62, 63, 64]
+    assert out.sent[-16:] == ALL_NOTES_OFF
+    assert [a["text"] for a in seen] == ["late marker"]
+
+
+def test_jump_skips_ahead_and_quit_stops(session):
+    controls = queue.SimpleQueue()
+
+    def on_send(out):
+        if len(notes_only(out.sent)) == 3 and not hasattr(out, "jumped"):
+            out.jumped = True
+            controls.put(("seek", 1.2))  # from about 0.1 s to about 1.3 s: skips 0.2
+
+    out = RecordingOut(on_send)
+    results = Replayer(build_playlist(session), midi_out=out, lead_in=0.0, controls=controls).run()
+    assert [m[1] for m in notes_only(out.sent)] == [60, 50, 61, 63, 64]
+    assert [r.reason for r in results] == ["seek", "end"]
+    assert results[0].position == pytest.approx(1.3, abs=0.15)
+
+
+def test_pause_waits_for_a_command(session):
+    controls = queue.SimpleQueue()
+    paused = threading.Event()
+
+    def on_send(out):
+        if len(notes_only(out.sent)) == 2 and not paused.is_set():
+            paused.set()
+            controls.put(("pause",))
+
+    out = RecordingOut(on_send)
+    th = threading.Thread(target=lambda: Replayer(build_playlist(session), midi_out=out,
+                                                  lead_in=0.0, controls=controls).run())
+    th.start()
+    assert paused.wait(5)
+    th.join(0.5)
+    assert th.is_alive()  # waiting for resume
+    n = len(out.sent)
+    controls.put(("quit",))
+    th.join(5)
+    assert not th.is_alive() and len(out.sent) == n  # nothing more after quit
+
+
+def test_starting_mid_note_restrikes_held_notes(session):
+    out = RecordingOut()
+    Replayer(build_playlist(session, start=0.15, end=0.5), midi_out=out, lead_in=0.0).run()
+    # 60, 50 and 61 started before 0.15 s and were never released: struck again first
+    assert [m[1] for m in notes_only(out.sent)] == [60, 50, 61, 62]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"start": -1}, "outside the session"),
+    ({"start": 1.0, "end": 0.5}, "must be after"),
+    ({"players": ["nobody"]}, "unknown player"),
+])
+def test_bad_windows(session, kwargs, match):
+    from sessions.errors import SessionFormatError
+
+    with pytest.raises(SessionFormatError, match=match):
+        build_playlist(session, **kwargs)
