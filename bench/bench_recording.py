@@ -393,7 +393,11 @@ def bench_burst(args, tmp: Path) -> dict:
     try:
         n = int(args.seconds * 2000)
         events = [[i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127]).hex()] for i in range(n)]
-        sender, _ = start_sender({"server": srv.name, "midi": [{"name": "kb1", "events": events}]}, tmp)
+        sender, _ = start_sender({"server": srv.name, "midi": [{"name": "kb1", "events": events}]},
+                                 tmp)
+        bare = subprocess.Popen([sys.executable, __file__, "_bare", srv.name, "kb1"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        bare.stdout.readline()
         store = tmp / "store"
         rec = recorder(store, ["--player", "client=midi:kb1", "--jack-server", srv.name,
                                "--duration", str(args.seconds + 5)], env=os.environ.copy())
@@ -402,18 +406,26 @@ def bench_burst(args, tmp: Path) -> dict:
         cpu0, wall0 = proc_cpu_s(rec.pid), time.monotonic()
         sent = sender_result(sender, args.seconds + 60)
         cpu1, wall1 = proc_cpu_s(rec.pid), time.monotonic()
+        bare.stdin.write("stop\n")
+        bare.stdin.flush()
+        bare_got = json.loads(bare.stdout.readline())
+        bare.wait(10)
         res = json.loads(rec.communicate(timeout=60)[0])
         s = session_of(store, res)
-        got = [bytes(r).hex() for r in s.midi_events().raw]
-        want = sent["midi"]["kb1"]["data"]
-        missing = len(want) - len(got)
-        in_order = got == want[: len(got)]
         start = s.manifest["settings"]["clock"]["start_counter_s"]
-        err = s.midi_events().t + start - np.array(sent["midi"]["kb1"]["counter"][: len(got)])
+        ev = s.midi_events()
+        want = sent["midi"]["kb1"]["data"]
+        sched = np.array(sent["midi"]["kb1"]["counter"])
+        # messages repeat every 16 x 128: match each in order of sending
+        rec_t = match_in_order(ev.t + start, [bytes(r).hex() for r in ev.raw], want)
+        bare_t = match_in_order(np.array([t for t, _ in bare_got]), [h for _, h in bare_got], want)
         xruns = (tmp / f"jackd-{srv.name}.log").read_text().count("XRun")
+        ok = np.isfinite(rec_t)
         return {"bench": "burst", "rate_per_s": 2000, "seconds": args.seconds,
-                "period_frames": args.period, "sent": len(want), "recorded": len(got),
-                "lost": missing, "in_order": in_order, "timing": stats_ms(err),
+                "period_frames": args.period, "sent": len(want),
+                "recorder_lost": int((~ok).sum()), "bare_lost": int((~np.isfinite(bare_t)).sum()),
+                "lost_by_both": int((~ok & ~np.isfinite(bare_t)).sum()),
+                "recorder_timing": stats_ms((rec_t - sched)[ok]),
                 "midi_counters": res["midi_counters"], "jack_xrun_lines": xruns,
                 "cpu_percent_of_one_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
                 "load": load_context()}
@@ -421,6 +433,20 @@ def bench_burst(args, tmp: Path) -> dict:
         ctl.deactivate()
         ctl.close()
         srv.stop()
+
+
+def match_in_order(t, data, sent_data) -> np.ndarray:
+    """Arrival time of each sent message, matching received messages in order (NaN: lost)."""
+    out = np.full(len(sent_data), np.nan)
+    j = 0
+    for ti, h in zip(t, data):
+        k = j
+        while k < len(sent_data) and sent_data[k] != h and k < j + 4096:
+            k += 1
+        if k < len(sent_data) and sent_data[k] == h:
+            out[k] = ti
+            j = k + 1
+    return out
 
 
 def main() -> None:

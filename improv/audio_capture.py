@@ -36,18 +36,18 @@ Gaps
 ----
 Some dropouts are never flagged.  For each block the callback computes the
 position error ``p`` [frames]: where the stream time says the block starts
-(``(adcTime - adcTime_0) * sr``) minus the frames accounted for so far.  ``p``
-carries the callback's wake-up jitter and, after a stall, the first late
-callback reads a stream time far ahead of the (old) data it is given; a
+(``(adcTime - adcTime_0) * sr``) minus the frames accounted for so far.
+``p`` carries the callback's wake-up jitter and, after a stall, the first
+late callback reads a stream time far ahead of the (old) data it is given; a
 lost stretch instead moves ``p`` for good.  So the callback holds
 ``hold_blocks`` (4) blocks back and decides on the oldest when a new block
-arrives: if the smallest ``p`` of the oldest and the held blocks exceeds the baseline (the lower envelope of ``p``,
-allowed to rise 500 ppm for clock drift) by more than ``gap_tolerance_s``
-and half a block, that many frames of silence are written before the held
-block (later samples stay on the clock) and a ``gap`` is journaled with
-``detected_by="stream_time"``.  Hosts with a fixed block size (JACK) lose
-whole blocks, so a gap within a quarter block of a whole number of blocks
-is rounded to it.
+arrives: if the smallest ``p`` of the oldest and the held blocks exceeds the
+baseline (the lower envelope of ``p``, allowed to rise 500 ppm for clock
+drift) by more than ``gap_tolerance_s`` and half a block, that many frames
+of silence are written before the held block (later samples stay on the
+clock) and a ``gap`` is journaled with ``detected_by="stream_time"``.  Hosts
+with a fixed block size (JACK) lose whole blocks, so a gap within a quarter
+block of a whole number of blocks is rounded to it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import signal
 
 import click
 
-from improv.output import emit, format_duration, info, print_json, table
+from improv.output import emit, format_duration, info, table
 from improv.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
 
 PLAYER_HELP = (

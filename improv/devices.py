@@ -159,7 +159,9 @@ def list_audio_devices(*, refresh: bool = False, jack_server_name: str | None = 
         try:
             import sounddevice as sd
         except OSError as exc:
-            raise NoDevicesError(f"cannot use audio devices: {exc} (install libportaudio2)") from None
+            raise NoDevicesError(
+                f"cannot use audio devices: {exc} (install libportaudio2)"
+            ) from None
     apis = [h["name"] for h in sd.query_hostapis()]
     out = []
     for d in sd.query_devices():

@@ -147,7 +147,8 @@ def check_inputs(inputs: list[PlayerInput]) -> None:
         for k in keys:
             if k in seen:
                 raise ParameterError(
-                    f"input {i.spec!r} repeats {seen[k]!r}: each port or channel belongs to one player"
+                    f"input {i.spec!r} repeats {seen[k]!r}: "
+                    "each port or channel belongs to one player"
                 )
             seen[k] = i.spec
 

@@ -8,7 +8,6 @@ when the ``jackd`` binary is missing; with jackd installed they run.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path

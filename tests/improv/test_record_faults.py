@@ -180,8 +180,8 @@ def test_markers_and_notes_from_keys(jack_rig, tmp_path, fake_clock):
 def test_midi_burst_2000_per_second_is_not_lost(jack_rig, tmp_path):
     rig = jack_rig
     n = 6000  # 3 s at 2,000 messages/s
-    kb = rig.midi_player(name="kb1", events=[(i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127]))
-                                             for i in range(n)])
+    events = [(i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127])) for i in range(n)]
+    kb = rig.midi_player(name="kb1", events=events)
     store = tmp_path / "store"
     proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1", "--duration", "5")
     wait_for(kb.is_connected, timeout=15, what="MIDI wiring")

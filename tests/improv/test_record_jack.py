@@ -7,7 +7,8 @@ The sender's schedule is mapped onto the session clock with
 ``jack_frames_to_time`` (CLOCK_MONOTONIC_RAW, the session clock's counter)
 and the session's ``start_counter_s``.
 
-Tolerances (period P = 1024 frames = 21.3 ms at 48 kHz, see the ``jack_rig`` fixture): python-rtmidi's JACK
+Tolerances (period P = 1024 frames = 21.3 ms at 48 kHz, see the ``jack_rig``
+fixture): python-rtmidi's JACK
 backend stamps MIDI at the process cycle, so a MIDI stamp lies between one
 period before the scheduled frame and a few ms after it; PortAudio reports
 capture one period (the capture port latency) before the frame was written.
@@ -25,7 +26,15 @@ import pytest
 
 from sessions.store import Store
 from tests.improv.conftest import REPO, finish
-from tests.rig.jackrig import click_train, find_clicks, tone, wait_for, wire_audio
+from tests.rig.jackrig import (
+    click_train,
+    find_clicks,
+    midi_file_schedule,
+    tone,
+    wait_for,
+    wire_audio,
+    write_test_midi_file,
+)
 
 SR = 48000
 PERIOD_S = 1024 / SR
@@ -65,7 +74,8 @@ def _tone_residual(y, *, freq_hz, amplitude, sr=SR):
     a, b = nz[0], nz[-1] + 1
     seg = y[a:b].astype(np.float64)
     n = np.arange(a, b)
-    basis = np.stack([np.sin(2 * np.pi * freq_hz * n / sr), np.cos(2 * np.pi * freq_hz * n / sr)], 1)
+    w = 2 * np.pi * freq_hz * n / sr
+    basis = np.stack([np.sin(w), np.cos(w)], 1)
     fit = seg != 0.0  # padded silence is exactly 0; fit the phase on the tone itself
     coef, *_ = np.linalg.lstsq(basis[fit], seg[fit], rcond=None)
     assert abs(np.hypot(*coef) - amplitude) < 0.01
@@ -79,7 +89,9 @@ def test_two_players_midi_and_audio_on_one_clock(jack_rig, tmp_path):
     clicks, onsets = click_train(sr=SR, interval_s=0.25, count=8)
     drum = [(0.25 * k, bytes([0x99, 36, 100])) for k in range(8)]  # same frames as the clicks
     kb1 = rig.midi_player(name="kb1", events=sorted(_notes(start=0.01, step=0.031, n=60) + drum))
-    kb2 = rig.midi_player(name="kb2", events=_notes(start=0.02, step=0.047, n=40, status=0x91))
+    write_test_midi_file(tmp_path / "duet.mid")  # a known MIDI file, played frame-exactly
+    kb2 = rig.midi_player(name="kb2", events=midi_file_schedule(tmp_path / "duet.mid"))
+    assert len(kb2.events) == 64
     mic = rig.audio_player(name="mic", signals=[clicks, tone(sr=SR, freq_hz=441.0, duration_s=2.0)],
                            marks=onsets)
     ctl = rig.client()
@@ -87,7 +99,7 @@ def test_two_players_midi_and_audio_on_one_clock(jack_rig, tmp_path):
     proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
                         "--player", "therapist=midi:KB2", "--player", "client=audio:system:1",
                         "--player", "therapist=audio:system:2", "--save-setup", "duo",
-                        "--duration", "4.5", log=tmp_path / "rec.log")
+                        "--duration", "6", log=tmp_path / "rec.log")
     wire_audio(ctl, mic.port_names)
     wait_for(lambda: kb1.is_connected() and kb2.is_connected(), timeout=15, what="MIDI wiring")
     f0 = kb1.start(delay_s=0.3)
@@ -162,7 +174,8 @@ def test_no_midi_system_is_a_clear_error(run_cli, monkeypatch):
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "improv-no-such-server")
     r = run_cli("record", "--client", "C07", "--midi-api", "jack", "--player", "client=midi:kb")
     assert r.exit_code == 1
-    assert "error: no MIDI system available (jack: MidiInJack::initialize: JACK server not running?)" in r.stderr
+    assert ("error: no MIDI system available "
+            "(jack: MidiInJack::initialize: JACK server not running?)") in r.stderr
 
 
 @pytest.mark.slow

@@ -50,6 +50,15 @@ def wait_for(cond, *, timeout: float, interval: float = 0.01, what: str = "condi
         time.sleep(interval)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies (no orphaned jackd)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 class JackServer:
     """A private JACK server with the dummy driver.
 
@@ -79,7 +88,7 @@ class JackServer:
         self.proc = subprocess.Popen(
             [exe, "-n", self.name, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent,
         )
         log.close()
         r = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"],
@@ -318,3 +327,39 @@ def wire_audio(client, sources: list[str], *, prefix: str = "improv-audio",
     for src, dst in zip(sources, ports):
         client.connect(src, dst)
     return ports[:len(sources)]
+
+
+def midi_file_schedule(path) -> list[tuple[float, bytes]]:
+    """(t_s, message bytes) of every channel message of a Standard MIDI File, as it plays."""
+    import mido
+
+    t = 0.0
+    out = []
+    for msg in mido.MidiFile(path):
+        t += msg.time
+        if not msg.is_meta and msg.type != "sysex":
+            out.append((t, bytes(msg.bytes())))
+    return out
+
+
+def write_test_midi_file(path, *, seed: int = 7) -> None:
+    """A short two-track SMF (tempo change, chords, jittered timing) for players."""
+    import mido
+
+    rng = np.random.default_rng(seed)
+    mid = mido.MidiFile(ticks_per_beat=480)
+    for track_no in range(2):
+        tr = mido.MidiTrack()
+        mid.tracks.append(tr)
+        if track_no == 0:
+            tr.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(100)))
+        for k in range(16):
+            if track_no == 0 and k == 8:
+                tr.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(140)))
+            note = 48 + 12 * track_no + int(rng.integers(0, 12))
+            tr.append(mido.Message("note_on", channel=track_no, note=note,
+                                   velocity=int(rng.integers(20, 127)),
+                                   time=int(rng.integers(30, 120))))
+            tr.append(mido.Message("note_off", channel=track_no, note=note, velocity=0,
+                                   time=int(rng.integers(20, 100))))
+    mid.save(path)

@@ -1,0 +1,128 @@
+"""Stamping and gap arithmetic of the capture callbacks, driven directly.
+
+The callbacks get synthetic inputs (times, blocks) and write into a real
+session through the real writer; the same code runs against JACK in
+test_record_jack.py.  Deterministic: a FakeClock gives every time.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from improv.audio_capture import AudioCapture
+from improv.devices import AudioDevice, MidiPort
+from improv.midi_capture import MidiCapture
+from improv.setups import PlayerInput
+
+SR = 48000
+KB = (PlayerInput("client", "midi", "kb"), MidiPort(0, "kb:out", "input", "jack"))
+
+
+def test_midi_stamps_follow_the_backend_not_late_callbacks(store, fake_clock):
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB])
+    st = cap.ports[0]
+    w.add_midi_input(st.port_name, player="client")
+    # backend sends every 10 ms; callbacks are late by 0, 3, 0, 7, 0 ms (GIL, load)
+    late = [0.0, 0.003, 0.0, 0.007, 0.0, 0.0]
+    fake_clock.advance(1.0)
+    arrivals = []
+    for i, d in enumerate(late):
+        fake_clock.t = 1.0 + 0.010 * i + d
+        arrivals.append(fake_clock.t)
+        cap._on_message(([0x90, 60 + i, 100], 0.0 if i == 0 else 0.010), st)
+    m = w.finalize()
+    ev = store.session(m["id"]).midi_events()
+    assert ev.t[0] == pytest.approx(1.0)  # the first message is anchored on arrival
+    # within the 500 ppm drift allowance (5 us per 10 ms), not 3 or 7 ms late
+    np.testing.assert_allclose(ev.t, 1.0 + 0.010 * np.arange(6), atol=2e-5)
+    assert np.all(ev.t <= np.array(arrivals) + 1e-9)
+    assert np.isnan(ev.delta_s[0]) and ev.delta_s[1] == pytest.approx(0.010)
+
+
+def test_midi_stamp_follows_drift_but_never_runs_ahead_of_arrival(store, fake_clock):
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB])
+    st = cap.ports[0]
+    # the backend clock runs 300 ppm slow against the session clock for 100 s
+    for i in range(1001):
+        fake_clock.t = 0.1 * i * (1 + 300e-6)
+        cap._on_message(([0xF8], 0.0 if i == 0 else 0.1), st)
+    m = w.finalize()
+    ev = store.session(m["id"]).midi_events()
+    arrival = 0.1 * np.arange(1001) * (1 + 300e-6)
+    assert np.all(ev.t <= arrival + 1e-9)
+    assert np.max(arrival - ev.t) < 0.0005  # drift is followed (relax 500 ppm > 300 ppm)
+
+
+def _timeinfo(adc, latency=1024 / SR):
+    return SimpleNamespace(inputBufferAdcTime=adc, currentTime=adc + latency)
+
+
+def _audio(store, fake_clock):
+    w = store.create_session(client="C07", players=["client"])
+    dev = AudioDevice(0, "system", "JACK Audio Connection Kit", 2, 2, SR)
+    cap = AudioCapture(writer=w, clock=fake_clock, device=dev, channels=1,
+                       players={"client": [1]}, name="system", sr=SR)
+    cap.input = w.add_audio_input("system", sr=SR, channels=1, players={"client": [1]})
+    cap._zeros = np.zeros((SR, 1), np.float32)
+    cap._max_frames = 4096
+    cap.refill()
+    return w, cap
+
+
+@pytest.mark.parametrize("jitter_frames", [0, 40, 200])
+def test_gap_found_from_stream_time_and_padded(store, fake_clock, rng, jitter_frames):
+    """Blocks 10-13 never arrive (no flag); wake-up jitter and one very late callback
+    must neither hide the gap nor invent one."""
+    w, cap = _audio(store, fake_clock)
+    n = 1024
+    ramp = np.arange(40 * n, dtype=np.float32) / (40 * n)  # sample k has value k / (40 n)
+    for b in range(40):
+        if 10 <= b < 14:
+            continue
+        wake = rng.integers(0, jitter_frames + 1) if jitter_frames else 0
+        if b == 14:
+            wake = 900  # the first callback after the stall is very late
+        adc = b * n / SR + wake / SR
+        fake_clock.t = adc + 0.001
+        cap._callback(ramp[b * n:(b + 1) * n, None], n, _timeinfo(adc), None)
+    cap.stop()
+    m = w.finalize()
+    a = m["audio"][0]
+    assert [g["frames"] for g in a["gaps"]] == [4 * n]
+    assert a["gaps"][0]["detected_by"] == "stream_time"
+    y = store.session(m["id"]).read_audio("system")[:, 0]
+    assert len(y) == 40 * n
+    keep = np.r_[0:10 * n, 14 * n:40 * n]
+    np.testing.assert_array_equal(y[keep], ramp[keep])  # every sample on its place
+    assert not y[10 * n:14 * n].any()                    # the padded silence
+
+
+def test_no_gap_without_loss_under_jitter(store, fake_clock, rng):
+    w, cap = _audio(store, fake_clock)
+    n = 256
+    for b in range(400):
+        adc = b * n / SR + rng.integers(0, 100) / SR  # up to 2 ms late
+        fake_clock.t = adc
+        cap._callback(np.zeros((n, 1), np.float32), n, _timeinfo(adc, n / SR), None)
+    cap.stop()
+    m = w.finalize()
+    assert m["audio"][0]["gaps"] == [] and m["audio"][0]["frames"] == 400 * n
+
+
+def test_anchor_is_the_earliest_wakeup(store, fake_clock):
+    w, cap = _audio(store, fake_clock)
+    n = 1024
+    wake = [0.004, 0.0005, 0.002, 0.003]  # seconds late
+    for b, d in enumerate(wake):
+        adc = b * n / SR + d  # PortAudio's JACK stream time moves with the wake-up
+        fake_clock.t = 5.0 + b * n / SR + d + n / SR
+        cap._callback(np.zeros((n, 1), np.float32), n, _timeinfo(adc, n / SR), None)
+    cap.stop()
+    m = w.finalize()
+    frame, t = m["audio"][0]["anchors"][0]
+    assert frame == n and t == pytest.approx(5.0 + n / SR + 0.0005)
