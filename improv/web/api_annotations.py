@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from sessions import annotate
@@ -117,7 +117,7 @@ def history(session_id: str, annotation_id: str, store: Store = Depends(get_stor
 
 
 @router.get("/annotations")
-def search(tag: list[str] = [], text: str | None = None, client: str | None = None,  # noqa: B006
+def search(tag: list[str] = Query([]), text: str | None = None, client: str | None = None,  # noqa: B008
            store: Store = Depends(get_store)) -> dict:
     """Annotations across sessions (as ``improv annotations search``)."""
     return {"annotations": annotate.search_annotations(store, tags=tag, text=text, client=client)}

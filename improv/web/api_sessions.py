@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import shutil
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sessions.store import Store
@@ -141,12 +141,39 @@ def delete_session(session_id: str, store: Store = Depends(get_store)) -> dict[s
     return {"deleted": session_id}
 
 
-@router.get("/sessions/{session_id}/notes-roll")
-def piano_roll(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Notes per MIDI player as columns: ``start``, ``end`` [s], ``pitch``, ``velocity``."""
+ROLL_VERSION = 1
+
+
+def piano_roll_json(session) -> bytes:
+    """The piano roll of a session as JSON bytes, cached in its ``cache/`` folder.
+
+    Notes per MIDI player as columns ``start``, ``end`` [s], ``pitch``, ``velocity``,
+    sorted by start; paired per port with :func:`analysis.notes_from_events`. The cache key
+    is the checksum of ``midi.tsv`` (recorded MIDI never changes after a session is complete).
+    """
+    import hashlib
+    import json
+    import os
+
+    key = (session.manifest.get("checksums") or {}).get("midi.tsv") or session.id
+    name = f"pianoroll-{ROLL_VERSION}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    path = session.folder / "cache" / name
+    if path.exists():
+        return path.read_bytes()
+    data = json.dumps({"players": _piano_roll(session)}, separators=(",", ":")).encode()
+    try:
+        tmp = session.cache_dir / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:  # read-only store: computed each time
+        log.warning("could not cache the piano roll: %s", exc)
+    return data
+
+
+def _piano_roll(session) -> dict[str, Any]:
     from analysis import notes_from_events
 
-    session = store.session(session_id)
     events = session.midi_events()
     out: dict[str, Any] = {}
     for player in session.midi_players():
@@ -169,7 +196,13 @@ def piano_roll(session_id: str, store: Store = Depends(get_store)) -> dict[str, 
             "pitch": joined[2][order].astype(int).tolist(),
             "velocity": joined[3][order].astype(int).tolist(),
         }
-    return {"players": out}
+    return out
+
+
+@router.get("/sessions/{session_id}/notes-roll")
+def piano_roll(session_id: str, store: Store = Depends(get_store)) -> Response:
+    """Notes per MIDI player (see :func:`piano_roll_json`)."""
+    return Response(piano_roll_json(store.session(session_id)), media_type="application/json")
 
 
 # -- clients ---------------------------------------------------------------------------
@@ -277,6 +310,3 @@ def import_uploads(body: ImportBody, request: Request,
     return {"id": manifest["id"], "duration_s": manifest.get("duration_s"),
             "players": [p["name"] for p in manifest["players"]]}
 
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -29,17 +29,20 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _after_new_session(store_path: Path):
-    """Precompute waveform peaks of a new session in the background."""
+    """Precompute the piano roll and waveform peaks of a new session in the background."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-peaks")
 
     def job(session_id: str) -> None:
         from sessions.store import Store
 
+        from improv.web.api_sessions import piano_roll_json
         from improv.web.peaks import precompute_all
 
         store = Store(store_path)
         try:
-            precompute_all(store.session(session_id))
+            session = store.session(session_id)
+            piano_roll_json(session)
+            precompute_all(session)
         except Exception as exc:  # noqa: BLE001 - peaks are made on first view then
             log.warning("precomputing peaks of %s: %s", session_id, exc)
         finally:

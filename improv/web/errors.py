@@ -81,7 +81,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+        route = getattr(request.scope.get("route"), "path", "?")  # the template: no client codes
+        log.error("unexpected error in %s %s", request.method, route, exc_info=exc)
         return _error(500, f"internal error ({type(exc).__name__}): see the terminal "
                            "where improv serve runs")
 

@@ -3,10 +3,14 @@ import { api, fmtDate, fmtTime, h, playerColor, say } from './api.js';
 import { Timeline, annotationLane, curveLane, pianoRollLane, waveformLane } from './timeline.js';
 
 export async function sessionPage(main, id, params) {
+  // everything the first drawing needs is requested at once
+  const rollP = api(`/api/sessions/${id}/notes-roll`);
+  const annP = api(`/api/sessions/${id}/annotations`);
+  rollP.catch(() => {}); annP.catch(() => {});
   const [s, vocab] = await Promise.all([api(`/api/sessions/${id}`), api('/api/vocabulary')]);
   document.title = `${s.title || s.id} · improv`;
   const state = { annotations: [], editing: null };
-  const audio = h('audio', { preload: 'auto', class: 'player' });
+  const audio = h('audio', { preload: 'metadata', class: 'player' });
   const sources = s.audio.map((a) => ({ label: `recording: ${a.name}`, url: `/api/sessions/${id}/audio/${encodeURIComponent(a.name)}`, t0: a.t0 }));
   if (!s.audio.length && s.midi_players.length) sources.push({ label: 'MIDI rendering (FluidSynth)', url: `/api/sessions/${id}/rendering`, t0: 0 });
   let source = sources[0];
@@ -39,7 +43,13 @@ export async function sessionPage(main, id, params) {
     h('h1', {}, s.title || `Session ${s.id}`, s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
-      fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id));
+      fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        if (!confirm(`Delete session ${s.id} with all its files? This cannot be undone.`)) return;
+        await api(`/api/sessions/${id}`, { method: 'DELETE' });
+        location.hash = '#/sessions';
+        say(`Session ${s.id} deleted`);
+      } }, 'Delete session')));
 
   // annotation form and list
   const form = annotationForm(s, vocab, {
@@ -128,12 +138,12 @@ export async function sessionPage(main, id, params) {
   document.addEventListener('keydown', onKey);
 
   // -- lanes ---------------------------------------------------------------------------
-  const rollP = s.midi_players.length ? api(`/api/sessions/${id}/notes-roll`) : Promise.resolve({ players: {} });
   const waveP = Promise.all(s.audio.map((a) => waveformLane(tl, s, a)));
   const [roll] = await Promise.all([rollP, waveP]);
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll.players[p]);
   annotationLane(tl, s, () => state.annotations);
-  await loadAnnotations();
+  state.annotations = (await annP).annotations;
+  renderAnnotations();
   const start = params.get('t');
   tl.fit();
   if (start) seek(+start);
