@@ -93,7 +93,7 @@ class Catalog:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         if not self.path.exists() and not readonly:
-            with open_new(self.path, "xb"):
+            with open_new(self.path, "ab"):  # 0600 from the start; no O_EXCL: others may race
                 pass
         if readonly:
             # immutable: a read-only disk cannot hold the WAL index (-shm) either
@@ -114,22 +114,35 @@ class Catalog:
         self.db.close()
 
     def _migrate(self) -> list[str]:
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_utc TEXT)"
-        )
-        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        """Apply missing migrations, one process at a time (``BEGIN IMMEDIATE``
+        takes SQLite's write lock before the check, so two processes opening a
+        new store at once do not both create the tables)."""
+        old_level = self.db.isolation_level
+        self.db.isolation_level = None  # manual transactions
         applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self.db:
-                for statement in _split_sql(sql):
-                    self.db.execute(statement)
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
                 self.db.execute(
-                    "INSERT INTO migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-                    (name,),
+                    "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_utc TEXT)"
                 )
-            applied.append(name)
+                done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+                for name, sql in MIGRATIONS:
+                    if name in done:
+                        continue
+                    for statement in _split_sql(sql):
+                        self.db.execute(statement)
+                    self.db.execute(
+                        "INSERT INTO migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                        (name,),
+                    )
+                    applied.append(name)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        finally:
+            self.db.isolation_level = old_level
         return applied
 
     def migrations(self) -> list[str]:
