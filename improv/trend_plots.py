@@ -15,6 +15,21 @@ from typing import Any
 import numpy as np
 
 
+def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
+    """The Theil–Sen line at each session, as drawn in the plots (None without a trend).
+
+    The slope is per session; the intercept is the median of ``value - slope·index``.
+    """
+    if not trend:
+        return None
+    v = np.array([np.nan if x is None else x for x in values], dtype=float)
+    if not np.isfinite(v).any():
+        return None
+    idx = np.arange(len(v))
+    slope = trend["slope_per_session"]
+    return (np.nanmedian(v - slope * idx) + slope * idx).tolist()
+
+
 def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                 columns: list[str] | None = None) -> Path:
     """Write the client's figure to ``to`` (.png or .svg); returns the path.
@@ -57,9 +72,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                        edgecolors="#d62728", lw=1.5, zorder=4, label="outlier")
         tr = f["trend"]
         if tr and tr["distinguishable"]:
-            idx = np.arange(len(v))
-            fit = np.nanmedian(v - tr["slope_per_session"] * idx) + tr["slope_per_session"] * idx
-            ax.plot(dates, fit, color="#d95f0e", lw=1.2, ls="--", label="trend")
+            ax.plot(dates, trend_fit(f["values"], tr), color="#d95f0e", lw=1.2, ls="--", label="trend")
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         finite = v[np.isfinite(v)]
         if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):

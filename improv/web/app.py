@@ -19,7 +19,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from improv.web import api_annotations, api_media, api_record, api_sessions, errors
+from improv.web import api_annotations, api_clients, api_media, api_record, api_sessions, errors
+from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording
 from improv.web.security import add_security_headers, check_request
 
@@ -86,6 +87,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         finally:
             app.state.recording.shutdown()
             background.pool.shutdown(wait=False, cancel_futures=True)
+            app.state.jobs.shutdown()
             shutil.rmtree(upload_dir, ignore_errors=True)
 
     app = FastAPI(title="improv", docs_url=None, redoc_url=None, openapi_url=None,
@@ -95,6 +97,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     app.state.upload_dir = upload_dir
     app.state.background = background
     app.state.analysis_lock = threading.Lock()
+    app.state.jobs = AnalysisJobs(store_path, app.state.analysis_lock)
     app.state.recording = Recording(store_path, on_done=background)
     errors.install(app)
 
@@ -107,7 +110,8 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         response = await call_next(request)
         return add_security_headers(response, api=api)
 
-    for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router):
+    for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
+              api_clients.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)

@@ -38,6 +38,17 @@ class BadRequest(HTTPException):
         super().__init__(400, message)
 
 
+class Busy(HTTPException):
+    """409: the answer needs work that is still running (or was not started)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
+
+
+class AnalysisFailed(Busy):
+    """409: a background analysis failed for some sessions."""
+
+
 def status_of(exc: BaseException) -> int:
     """HTTP status for a library error."""
     if isinstance(exc, UnknownSessionError):
@@ -89,4 +100,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-__all__ = ["BadRequest", "NotFound", "SessionFormatError", "install", "status_of"]
+__all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError", "install", "status_of"]

@@ -24,6 +24,22 @@ export async function api(path, { method = 'GET', body, raw, headers = {} } = {}
   return r.arrayBuffer();
 }
 
+// Fetch a file and save it under `name` (errors come back as messages, not as saved files).
+export async function download(path, name) {
+  const r = await fetch(path, { headers: { 'X-Improv-Request': '1' }, credentials: 'same-origin' });
+  if (!r.ok) {
+    let msg = `${r.status} ${r.statusText}`;
+    try { msg = (await r.json()).error || msg; } catch (e) { /* keep */ }
+    throw new ApiError(r.status, msg);
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30000);
+}
+
 export function fmtTime(s, decimals = 1) {
   if (s == null || !isFinite(s)) return '–';
   const sign = s < 0 ? '-' : '';

@@ -1,7 +1,8 @@
 // improv web app: router and the Sessions, Record and Client pages.
-import { api, fmtDate, fmtTime, h, playerColor, say } from './api.js';
+import { api, fmtDate, fmtTime, h, say } from './api.js';
 import { sessionPage } from './session.js';
 import { recordPage } from './record.js';
+import { clientPage } from './client.js';
 
 const main = document.getElementById('main');
 
@@ -18,7 +19,7 @@ async function route() {
   try {
     if (parts[0] === 'session' && parts[1]) { main.dataset.page = 'session'; await sessionPage(main, parts[1], params); }
     else if (parts[0] === 'record') { main.dataset.page = 'record'; await recordPage(main); }
-    else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(parts[1]); }
+    else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(main, parts[1], params); }
     else { main.dataset.page = 'sessions'; await sessionsPage(params); }
   } catch (e) {
     main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
@@ -124,60 +125,3 @@ function importPanel() {
     h('p', { id: 'imp-help', class: 'muted' }, 'MIDI (type 0/1) and audio files recorded together become one session.'),
     zone, fileIn, list, form);
 }
-
-// -- client page ----------------------------------------------------------------------
-
-const TREND_FEATURES = ['midi.tempo_bpm', 'midi.pulse_clarity', 'midi.velocity_mean', 'midi.notes_per_s', 'midi.silence_share',
-  'audio.tempo_bpm', 'audio.level_dbfs_mean', 'audio.onsets_per_s', 'joint_share', 'floor_transfers_per_min'];
-
-async function clientPage(code) {
-  document.title = `Client ${code} · improv`;
-  const d = await api(`/api/clients/${encodeURIComponent(code)}`);
-  const order = [...d.sessions].reverse();
-  const names = Object.keys(d.features);
-  const chosen = TREND_FEATURES.filter((n) => names.includes(n));
-  const charts = h('div', { class: 'trends' });
-  const featSel = h('select', { id: 'trend-add', onchange: () => { if (featSel.value) charts.append(trendChart(featSel.value, d.features[featSel.value], order)); } },
-    h('option', { value: '' }, 'add a measure…'), names.map((n) => h('option', { value: n }, n)));
-  for (const n of chosen) charts.append(trendChart(n, d.features[n], order));
-  main.replaceChildren(h('h1', {}, `Client ${d.client}`),
-    h('table', { class: 'sessions' }, h('caption', {}, `${d.sessions.length} session(s)`),
-      h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, d.sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
-        h('td', {}, h('a', { href: `#/session/${s.id}` }, s.title || s.id), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
-        h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', ')))))),
-    h('section', { class: 'panel', 'aria-labelledby': 'tr-h' }, h('h2', { id: 'tr-h' }, 'Trends over sessions'),
-      names.length ? [h('label', { for: 'trend-add' }, 'Measure '), featSel, charts]
-        : h('p', {}, 'No session of this client is analysed yet: open a session and press "Analyse now".')));
-}
-
-function trendChart(name, byPlayer, sessions) {
-  const W = 460, H = 140, P = 34;
-  const idx = new Map(sessions.map((s, i) => [s.id, i]));
-  const all = Object.values(byPlayer).flat().map((r) => r.value);
-  let lo = Math.min(...all), hi = Math.max(...all);
-  if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
-  const x = (i) => P + (sessions.length > 1 ? (i / (sessions.length - 1)) * (W - P - 10) : (W - P) / 2);
-  const y = (v) => H - 20 - ((v - lo) / (hi - lo)) * (H - 34);
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`); svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${name} per session`);
-  const el = (tag, attrs, text) => { const e = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text) e.textContent = text; svg.append(e); return e; };
-  el('line', { x1: P, y1: H - 20, x2: W - 5, y2: H - 20, stroke: '#767676' });
-  el('text', { x: 2, y: y(hi) + 4, 'font-size': 10, fill: '#333' }, fmtV(hi));
-  el('text', { x: 2, y: y(lo) + 4, 'font-size': 10, fill: '#333' }, fmtV(lo));
-  const players = Object.keys(byPlayer);
-  const rows = [];
-  players.forEach((p, k) => {
-    const pts = byPlayer[p].filter((r) => idx.has(r.session_id)).map((r) => [idx.get(r.session_id), r.value]).sort((a, b) => a[0] - b[0]);
-    const color = playerColor(players, p);
-    if (pts.length > 1) el('polyline', { points: pts.map(([i, v]) => `${x(i)},${y(v)}`).join(' '), fill: 'none', stroke: color, 'stroke-width': 2 });
-    for (const [i, v] of pts) { el('circle', { cx: x(i), cy: y(v), r: 3.5, fill: color }); rows.push(h('tr', {}, h('td', {}, p), h('td', {}, fmtDate(sessions[i].started_utc)), h('td', {}, fmtV(v)))); }
-    el('text', { x: P + 4 + k * 110, y: H - 5, 'font-size': 11, fill: color }, p);
-  });
-  return h('figure', { class: 'trend' }, h('figcaption', {}, name), svg,
-    h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('tbody', {}, rows))));
-}
-
-function fmtV(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }

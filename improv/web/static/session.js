@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, fmtDate, fmtTime, h, playerColor, say } from './api.js';
+import { api, download, fmtDate, fmtTime, h, playerColor, say } from './api.js';
 import { Timeline, annotationLane, curveLane, pianoRollLane, waveformLane } from './timeline.js';
 
 export async function sessionPage(main, id, params) {
@@ -49,7 +49,13 @@ export async function sessionPage(main, id, params) {
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
         location.hash = '#/sessions';
         say(`Session ${s.id} deleted`);
-      } }, 'Delete session')));
+      } }, 'Delete session')),
+    h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
+      ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
+        e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
+        try { await download(`/api/sessions/${id}/report.${fmt}`, `improv-session-${s.id}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
+        e.target.disabled = false;
+      } }, `Report (${fmt.toUpperCase()})`))));
 
   // annotation form and list
   const form = annotationForm(s, vocab, {

@@ -46,6 +46,40 @@ def demo_store(tmp_path):
 
 
 @pytest.fixture
+def course_store(tmp_path):
+    """Client C07 with four weekly 20 s MIDI sessions, density 1 + 0.5·i notes/s, one annotated.
+
+    Yields (store path, session IDs oldest first); nothing is analysed yet.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    import numpy as np
+
+    from sessions.annotate import add_annotation
+    from sessions.importer import import_files
+    from sessions.store import Store
+    from tests.sessions.helpers import write_midi
+
+    path = tmp_path / "store"
+    rng = np.random.default_rng(5)
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    with Store(path) as store:
+        for i in range(4):
+            times = np.sort(rng.uniform(0.2, 19.5, int((1.0 + 0.5 * i) * 20)))
+            notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100)))
+                     for t in times]
+            mid = write_midi(tmp_path / f"s{i}.mid",
+                             tracks={"client": notes, "therapist": [(0.1, 9, 38, 80), (19.8, 9, 38, 80)]})
+            m = import_files(store, [mid], client="C07",
+                             players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
+                             started=start + timedelta(days=7 * i))
+            ids.append(m["id"])
+        add_annotation(store, ids[1], t=5.0, tags=["marker"])
+    return path, ids
+
+
+@pytest.fixture
 def client_for():
     """``client_for(store_path)``: a TestClient on 127.0.0.1:8470, signed in with the cookie."""
     from fastapi.testclient import TestClient

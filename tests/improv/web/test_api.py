@@ -7,6 +7,7 @@ annotation revision, no new session, no changed notes).
 from __future__ import annotations
 
 import hashlib
+import shutil
 import io
 import wave
 from pathlib import Path
@@ -445,3 +446,116 @@ def test_recording_errors_without_devices(tmp_path, client_for):
 def test_devices_endpoint_answers(tmp_path, client_for):
     r = client_for(tmp_path / "store").get("/api/devices")
     assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "problems"}
+
+
+# -- a client's course: compare, reports, export ------------------------------------------
+
+def _compared(c, url):
+    """GET a compare URL; while the background analysis runs (202), wait for it, then again."""
+    r = c.get(url)
+    if r.status_code == 202:
+        body = r.json()
+        assert body["status"] == "analysing" and 0 <= body["done"] <= body["total"]
+        c.app.state.jobs.wait("C07", timeout=300)
+        r = c.get(url)
+    return r
+
+
+def test_client_compare_runs_analysis_in_background(course_store, client_for):
+    path, ids = course_store
+    c = client_for(path)
+    r = c.get("/api/clients/C07/compare?features=notes_per_s")
+    assert r.status_code == 202 and r.json()["total"] == 4
+    r = _compared(c, "/api/clients/C07/compare?features=notes_per_s")
+    assert r.status_code == 200
+    res = r.json()
+    assert res["status"] == "ok" and res["players"] == ["client", "therapist"]
+    assert [s["id"] for s in res["sessions"]] == ids and res["sessions"][1]["annotations"] == 1
+    assert res["baseline"] == ids[:3] and "notes_per_s" in res["available"]
+    f = res["features"]["client.midi.notes_per_s"]
+    np.testing.assert_allclose(f["values"], [1.0, 1.5, 2.0, 2.5], rtol=0.05)
+    assert f["trend"]["slope_per_session"] == pytest.approx(0.5, abs=0.05)
+    assert f["trend"]["distinguishable"] and len(f["fit"]) == 4
+    assert f["fit"][-1] == pytest.approx(2.5, rel=0.05)  # the line drawn is the library's
+    assert f["band"]["mean"] == pytest.approx(1.5, rel=0.05) and f["band"]["k"] == 2.0
+    assert f["band"]["high"] == pytest.approx(2.5, rel=0.05) and ids[0] not in f["outside_band"]
+    res = c.get("/api/clients/C07/compare?features=notes_per_s&band_sd=1").json()
+    assert res["features"]["client.midi.notes_per_s"]["outside_band"] == [ids[3]]
+    # other baselines, band widths, since
+    spec = f"sessions:{ids[2]},{ids[3]}"
+    res = c.get(f"/api/clients/C07/compare?features=notes_per_s&baseline={spec}&band_sd=1").json()
+    assert res["baseline"] == ids[2:] and res["band_sd"] == 1.0
+    assert res["features"]["client.midi.notes_per_s"]["band"]["mean"] == pytest.approx(2.25, rel=0.05)
+    res = c.get("/api/clients/C07/compare?since=2026-01-12&baseline=first:2").json()
+    assert [s["id"] for s in res["sessions"]] == ids[1:]
+    assert "client.midi.notes_per_s" in res["columns"]  # the default features
+
+
+@pytest.mark.parametrize("query, status, message", [
+    ("baseline=first:1", 400, "baseline first:N needs N >= 2"),
+    ("baseline=last:3", 400, "baseline must be first:N or sessions:ID,ID"),
+    ("baseline=sessions:20990101-000000-abcd", 400, "two or more of this client's sessions"),
+    ("features=no_such_feature", 400, "no feature matches no_such_feature; available:"),
+    ("since=2030-01-01", 400, "no sessions since 2030-01-01"),
+    ("since=yesterday", 422, "since:"),
+    ("band_sd=0", 422, "band_sd:"),
+    ("band_sd=abc", 422, "band_sd:"),
+])
+def test_client_compare_bad_params(course_store, client_for, query, status, message):
+    path, _ = course_store
+    c = client_for(path)
+    _compared(c, "/api/clients/C07/compare")
+    before = snapshot(path)
+    r = c.get(f"/api/clients/C07/compare?{query}")
+    assert r.status_code == status and message in r.json()["error"]
+    assert snapshot(path) == before
+
+
+def test_client_endpoints_unknown_client_and_security(course_store, client_for):
+    path, ids = course_store
+    c = client_for(path)
+    for url in ("compare", "report.html", "report.pdf", "export.csv", "data-dictionary.csv"):
+        r = c.get(f"/api/clients/C99/{url}")
+        assert r.status_code == 404 and "no sessions of client C99" in r.json()["error"]
+        assert c.get(f"/api/clients/bad%20code/{url}").status_code == 400
+    assert c.get("/api/clients/C07/report.docx").status_code == 404
+    assert c.get(f"/api/sessions/{ids[0]}/report.txt").status_code == 404
+    assert c.get("/api/sessions/20990101-000000-abcd/report.html").status_code == 404
+    # not analysed yet: reports and exports say so (and the analysis starts)
+    r = c.get("/api/clients/C07/export.csv")
+    assert r.status_code == 409 and "being analysed" in r.json()["error"]
+    r = c.get(f"/api/sessions/{ids[0]}/report.html")
+    assert r.status_code == 409 and "Analyse now" in r.json()["error"]
+    c.app.state.jobs.wait("C07", timeout=300)
+    # the same checks as every endpoint: cookie, Host
+    anon = client_for(path, signed_in=False)
+    assert anon.get("/api/clients/C07/compare").status_code == 401
+    assert anon.get(f"/api/sessions/{ids[0]}/report.html").status_code == 401
+    r = c.get("/api/clients/C07/export.csv", headers={"Host": "evil.example:8470"})
+    assert r.status_code == 400
+
+
+@pytest.mark.slow
+def test_client_reports_and_export(course_store, client_for):
+    path, ids = course_store
+    c = client_for(path)
+    _compared(c, "/api/clients/C07/compare")
+    r = c.get("/api/clients/C07/export.csv?features=notes_per_s")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert 'filename="C07-sessions.csv"' in r.headers["content-disposition"]
+    lines = r.text.splitlines()
+    assert lines[0].startswith("client,session_id,started_utc,days") and len(lines) == 5
+    assert "client.midi.notes_per_s" in lines[0]
+    r = c.get("/api/clients/C07/data-dictionary.csv?features=notes_per_s")
+    assert "client.midi.notes_per_s,notes/s" in r.text
+    r = c.get("/api/clients/C07/report.html?features=notes_per_s")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>Client C07</h1>" in r.text and "data:image/png;base64" in r.text
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "attachment" in r.headers["content-disposition"]
+    r = c.get(f"/api/sessions/{ids[1]}/report.html")
+    assert r.status_code == 200 and f"Session {ids[1]}" in r.text
+    if shutil.which("chromium"):
+        r = c.get(f"/api/sessions/{ids[1]}/report.pdf")
+        assert r.status_code == 200 and r.content[:5] == b"%PDF-"
+        assert r.headers["content-type"] == "application/pdf"

@@ -103,5 +103,28 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     assert page.locator("table.sessions tbody tr").count() == 1
     shot(page, "sessions")
     page.get_by_role("link", name="DEMO").first.click()
-    page.wait_for_selector(".trend svg")
+    page.wait_for_selector("table.trend-table")  # one session: values, no trend
+
+
+def test_client_course_page(course_store, live_server, page):
+    """The client page analyses in the background, then shows bands, trend lines and the table."""
+    path, ids = course_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s,velocity_mean")
+    page.wait_for_selector("table.trend-table", timeout=120000)
+    chart = page.locator('figure.trend[data-column="client.midi.notes_per_s"]')
+    assert chart.locator("rect.band").count() == 1
+    assert chart.locator("polyline.trend-line").count() == 1  # the density rises
+    assert chart.locator("circle.pt.filled").count() == 1  # one annotated session
+    assert chart.locator("circle.pt.hollow").count() == 3
+    row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
+    expect(row.locator("td").nth(5)).to_have_text("yes")
+    # keyboard: the baseline controls are labelled and reachable
+    page.get_by_label("Chosen sessions:").check()
+    page.get_by_label("Baseline sessions").select_option([ids[2], ids[3]])
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_function("location.hash.includes('baseline=sessions')")
+    page.wait_for_selector("table.trend-table")
+    expect(page.locator(".legend")).to_contain_text("of 2 sessions")
     shot(page, "client")

@@ -1,0 +1,238 @@
+"""A client's course: comparison, reports and the researcher export.
+
+Thin wrappers over :func:`improv.compare.compare_client`,
+:func:`improv.report.client_report_html` / :func:`~improv.report.session_report_html`
+and :func:`improv.compare.client_csv` / :func:`~improv.compare.data_dictionary_csv`.
+Sessions that were never analysed are analysed by a background job
+(:mod:`improv.web.jobs`): until it is done, ``compare`` answers 202 with the progress
+and the other endpoints 409.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from sessions.store import Store
+
+from improv.web.api_sessions import _check_client
+from improv.web.deps import get_store
+from improv.web.errors import BadRequest, NotFound
+
+router = APIRouter(prefix="/api")
+
+NOT_FEATURES = {"hop_s", "window_s", "duration_s"}
+"""Analysis settings that the catalog keeps next to the features; not offered for comparison."""
+
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+"""Reports are self-contained HTML with inline CSS and PNG data: nothing else may load."""
+
+
+class Params:
+    """Query parameters shared by compare, report and export."""
+
+    def __init__(
+        self,
+        baseline: str = Query("first:3", max_length=4000,
+                              description="first:N or sessions:ID,ID"),
+        features: str | None = Query(None, max_length=4000,
+                                     description="comma-separated feature names (end of column)"),
+        since: date | None = Query(None, description="first day (UTC), YYYY-MM-DD"),
+        band_sd: float = Query(2.0, gt=0, le=10, description="band half-width in baseline SDs"),
+    ) -> None:
+        self.baseline = baseline
+        self.features = [f.strip() for f in features.split(",") if f.strip()] if features else None
+        self.since = since
+        self.band_sd = band_sd
+
+    @property
+    def since_dt(self) -> datetime | None:
+        if self.since is None:
+            return None
+        return datetime(self.since.year, self.since.month, self.since.day, tzinfo=timezone.utc)
+
+
+def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
+    rows = store.list(client=client)
+    if not rows:
+        raise NotFound(f"no sessions of client {client} (see the session list)")
+    if params.since is not None:
+        rows = [r for r in rows if r["started_utc"][:10] >= params.since.isoformat()]
+    return rows
+
+
+def _unanalysed(store: Store, rows: list[dict[str, Any]]) -> list[str]:
+    have = {r["session_id"] for r in store.catalog.db.execute(
+        "SELECT DISTINCT f.session_id FROM features f JOIN sessions s ON s.id = f.session_id "
+        "WHERE s.client = ?", (rows[0]["client"],))}
+    return sorted(r["id"] for r in rows if r["id"] not in have)
+
+
+def _ready(request: Request, store: Store, client: str, params: Params) -> dict[str, Any] | None:
+    """None when every session can be compared; else the analysis progress (a job is started)."""
+    jobs = request.app.state.jobs
+    rows = _rows(store, client, params)
+    missing = _unanalysed(store, rows) if rows else []
+    st = jobs.progress(client)
+    if st and st["running"]:
+        return dict(st, status="analysing")
+    tried = set(st["attempted"]) if st else set()
+    todo = [s for s in missing if s not in tried]
+    if todo:
+        if not store._writable:
+            from sessions.errors import StoreWriteError
+
+            raise StoreWriteError(f"{len(todo)} session(s) of this client are not analysed and "
+                                  "the store is read-only")
+        return dict(jobs.start(client, todo), status="analysing")
+    failed = [s for s in (st or {}).get("failed", []) if s in missing]
+    if failed:
+        jobs.forget(client)  # the next request tries them again
+        from improv.web.errors import AnalysisFailed
+
+        raise AnalysisFailed(f"could not analyse session(s) {', '.join(failed)} (the terminal "
+                             "where improv serve runs says why); reload to try again")
+    return None
+
+
+def _compare(store: Store, client: str, params: Params) -> dict[str, Any]:
+    from improv.compare import compare_client
+    from improv.errors import ParameterError
+
+    try:
+        return compare_client(store, client=client, features=params.features,
+                              since=params.since_dt, baseline=params.baseline,
+                              band_sd=params.band_sd)
+    except ParameterError as exc:  # the messages name the CLI options
+        raise BadRequest(str(exc).replace("--baseline ", "baseline ")
+                         .replace("--baseline", "baseline")) from None
+
+
+def _result_or_409(request: Request, store: Store, client: str, params: Params) -> dict[str, Any]:
+    busy = _ready(request, store, client, params)
+    if busy is not None:
+        from improv.web.errors import Busy
+
+        raise Busy(f"{busy['total'] - busy['done']} session(s) of client {client} are being "
+                   "analysed; try again when the client page shows the comparison")
+    return _compare(store, client, params)
+
+
+def _players(store: Store, client: str) -> list[str]:
+    """Player names in order of first appearance over the client's sessions (for colours)."""
+    out: list[str] = []
+    for r in sorted(store.list(client=client), key=lambda r: r["started_utc"]):
+        for p in r["players"]:
+            if p["name"] not in out:
+                out.append(p["name"])
+    return out
+
+
+@router.get("/clients/{client}/compare")
+def compare(client: str, request: Request, params: Params = Depends(),
+            store: Store = Depends(get_store)) -> Any:
+    """The client's course (see :func:`improv.compare.compare_client`), or 202 with progress.
+
+    Adds ``available`` (every feature name that can be selected), ``players`` (colour
+    order) and per feature ``fit``: the trend line at each session when the trend is
+    distinguishable from no change (:func:`improv.trend_plots.trend_fit`).
+    """
+    from improv.compare import select_columns
+    from improv.trend_plots import trend_fit
+
+    client = _check_client(client)
+    busy = _ready(request, store, client, params)
+    if busy is not None:
+        return JSONResponse({"status": "analysing", "total": busy["total"], "done": busy["done"]},
+                            status_code=202)
+    result = _compare(store, client, params)
+    for f in result["features"].values():
+        tr = f["trend"]
+        f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
+    columns = sorted({c for s in result["sessions"] for c in s["values"]})
+    names = sorted({c.rsplit(".", 1)[-1] for c in select_columns(columns, None) + columns
+                    if "_role_" not in c} - NOT_FEATURES)
+    for s in result["sessions"]:
+        del s["values"]  # the columns carry them
+    return dict(result, status="ok", available=names, players=_players(store, client))
+
+
+def _download(data: bytes, *, media_type: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if media_type.startswith("text/html"):
+        headers["Content-Security-Policy"] = REPORT_CSP
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _render(html_text: str, fmt: str, stem: str) -> Response:
+    if fmt == "html":
+        return _download(html_text.encode(), media_type="text/html; charset=utf-8",
+                         filename=f"{stem}.html")
+    from improv.report import write_report
+
+    with tempfile.TemporaryDirectory(prefix="improv-web-report-") as tmp:
+        pdf = write_report(html_text, Path(tmp) / "report.pdf").read_bytes()
+    return _download(pdf, media_type="application/pdf", filename=f"{stem}.pdf")
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in ("html", "pdf"):
+        raise NotFound(f"no report format {fmt!r}: report.html or report.pdf")
+    return fmt
+
+
+@router.get("/clients/{client}/report.{fmt}")
+def client_report(client: str, fmt: str, request: Request, params: Params = Depends(),
+                  store: Store = Depends(get_store)) -> Response:
+    """The printable client report (HTML, or PDF through headless Chromium)."""
+    from improv.report import client_report_html
+
+    fmt, client = _fmt(fmt), _check_client(client)
+    result = _result_or_409(request, store, client, params)
+    return _render(client_report_html(store, client=client, result=result), fmt,
+                   f"improv-client-{client}")
+
+
+@router.get("/clients/{client}/export.csv")
+def client_export(client: str, request: Request, params: Params = Depends(),
+                  store: Store = Depends(get_store)) -> Response:
+    """The researcher export: one row per session (``improv compare --export``)."""
+    from improv.compare import client_csv
+
+    client = _check_client(client)
+    result = _result_or_409(request, store, client, params)
+    return _download(client_csv(result).encode(), media_type="text/csv; charset=utf-8",
+                     filename=f"{client}-sessions.csv")
+
+
+@router.get("/clients/{client}/data-dictionary.csv")
+def client_dictionary(client: str, request: Request, params: Params = Depends(),
+                      store: Store = Depends(get_store)) -> Response:
+    """Unit and meaning of every column of ``export.csv``."""
+    from improv.compare import data_dictionary_csv
+
+    client = _check_client(client)
+    result = _result_or_409(request, store, client, params)
+    return _download(data_dictionary_csv(result).encode(), media_type="text/csv; charset=utf-8",
+                     filename=f"{client}-data-dictionary.csv")
+
+
+@router.get("/sessions/{session_id}/report.{fmt}")
+def session_report(session_id: str, fmt: str, store: Store = Depends(get_store)) -> Response:
+    """The printable session report; the session must be analysed first (409 otherwise)."""
+    from improv.report import session_report_html
+
+    fmt = _fmt(fmt)
+    store.session(session_id)  # 404 for unknown sessions
+    if not store.catalog.features(session_id=session_id):
+        from improv.web.errors import Busy
+
+        raise Busy(f"session {session_id} is not analysed yet: press 'Analyse now' under "
+                   "Measures first")
+    return _render(session_report_html(store, session_id), fmt, f"improv-session-{session_id}")

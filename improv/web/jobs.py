@@ -1,0 +1,97 @@
+"""Background analysis of a client's un-analysed sessions, with a progress state.
+
+The client page needs every session analysed before it can compare them
+(:func:`improv.compare.compare_client` would analyse them inside the request,
+which can take seconds per session).  :class:`AnalysisJobs` runs that work on
+one worker thread instead; the compare endpoint answers ``202`` with the
+progress (``done`` of ``total``) until the job is finished, and the page polls.
+
+Per-session failures are logged (session ID and error, no client code) and the
+job goes on with the next session (STYLE §1, batch jobs); the failed IDs are
+reported in the progress state so the page can say which ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class AnalysisJobs:
+    """One analysis job per client at a time, all on one worker thread.
+
+    Parameters
+    ----------
+    store_path : Path
+        The store; the worker opens its own :class:`sessions.store.Store`.
+    lock : threading.Lock
+        Held around each session's analysis (shared with ``POST .../analysis``).
+    """
+
+    def __init__(self, store_path: Path, lock: threading.Lock) -> None:
+        self.store_path = Path(store_path)
+        self.lock = lock
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-analysis")
+        self._state: dict[str, dict[str, Any]] = {}
+        self._futures: dict[str, Any] = {}
+        self._guard = threading.Lock()
+
+    def progress(self, client: str) -> dict[str, Any] | None:
+        with self._guard:
+            st = self._state.get(client)
+            return dict(st, failed=list(st["failed"]), attempted=list(st["attempted"])) if st else None
+
+    def forget(self, client: str) -> None:
+        """Drop a finished job's state (so that failed sessions are tried again)."""
+        with self._guard:
+            st = self._state.get(client)
+            if st and not st["running"]:
+                del self._state[client]
+
+    def start(self, client: str, session_ids: list[str]) -> dict[str, Any]:
+        """Analyse ``session_ids`` of ``client`` unless a job for it is running; the progress."""
+        with self._guard:
+            st = self._state.get(client)
+            if st is None or not st["running"]:
+                st = {"running": True, "total": len(session_ids), "done": 0, "failed": [],
+                      "attempted": list(session_ids)}
+                self._state[client] = st
+                self._futures[client] = self.pool.submit(self._run, client, list(session_ids))
+        return self.progress(client)
+
+    def _run(self, client: str, session_ids: list[str]) -> None:
+        from sessions.store import Store
+
+        from improv.compare import ensure_analysed
+
+        store = Store(self.store_path)
+        try:
+            for sid in session_ids:
+                try:
+                    with self.lock:
+                        ensure_analysed(store, sid)
+                except Exception as exc:  # noqa: BLE001 - log, go on with the next session
+                    log.warning("analysing session %s failed: %s", sid, exc)
+                    with self._guard:
+                        self._state[client]["failed"].append(sid)
+                with self._guard:
+                    self._state[client]["done"] += 1
+        finally:
+            store.close()
+            with self._guard:
+                self._state[client]["running"] = False
+
+    def wait(self, client: str, timeout: float | None = None) -> None:
+        """Block until the job of ``client`` (if any) is finished (for tests and shutdown)."""
+        with self._guard:
+            fut = self._futures.get(client)
+        if fut is not None:
+            fut.result(timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

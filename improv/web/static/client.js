@@ -1,0 +1,227 @@
+// The client page: the course over sessions from /api/clients/{code}/compare.
+// Every number (trend, interval, band, outliers, the trend line) comes from the server
+// (improv.compare.compare_client); this file only draws it.
+import { api, download, fmtDate, fmtTime, h, say } from './api.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER = '#c4161c', LINE = '#6b6b6b';
+const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];
+const DIALOGUE = '#333333';
+
+export async function clientPage(main, code, params) {
+  document.title = `Client ${code} · improv`;
+  const enc = encodeURIComponent(code);
+  const d = await api(`/api/clients/${enc}`);
+  const q = compareQuery(params);
+  const body = h('div', { class: 'course' });
+  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions),
+    h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), body));
+  let r;
+  for (;;) {
+    try { r = await api(`/api/clients/${enc}/compare?${q}`); } catch (e) {
+      body.replaceChildren(controls(code, params, d.sessions, null), h('p', { class: 'error', role: 'alert' }, e.message));
+      return;
+    }
+    if (r.status !== 'analysing') break;
+    body.replaceChildren(h('p', { role: 'status' }, `Analysing sessions: ${r.done} of ${r.total} done…`),
+      h('progress', { max: String(r.total), value: String(r.done), 'aria-label': 'Analysis progress' }));
+    await new Promise((res) => setTimeout(res, 700));
+    if (!document.body.contains(body)) return; // the user went elsewhere
+  }
+  const colorOf = (col) => {
+    const who = col.split('.')[0];
+    if (who.includes('|')) return DIALOGUE;
+    return PLAYER_COLORS[Math.max(0, r.players.indexOf(who)) % PLAYER_COLORS.length];
+  };
+  const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
+  body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q),
+    legend(r, colorOf), trendTable(r), charts);
+}
+
+function compareQuery(params) {
+  const q = new URLSearchParams();
+  for (const k of ['baseline', 'features', 'since', 'band_sd']) if (params.get(k)) q.set(k, params.get(k));
+  return q;
+}
+
+function sessionTable(sessions) {
+  return h('table', { class: 'sessions' }, h('caption', {}, `${sessions.length} session(s)`),
+    h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
+      h('td', {}, h('a', { href: `#/session/${s.id}` }, s.title || s.id), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
+      h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', '))))));
+}
+
+// -- controls: baseline, band, features, since ------------------------------------------
+
+function controls(code, params, sessions, r) {
+  const spec = params.get('baseline') || 'first:3';
+  const chosen = spec.startsWith('sessions:') ? spec.slice(9).split(',') : [];
+  const firstN = h('input', { id: 'bl-n', type: 'number', min: '2', max: String(Math.max(2, sessions.length)), value: spec.startsWith('first:') ? spec.slice(6) : '3', size: '3' });
+  const modeFirst = h('input', { type: 'radio', name: 'bl-mode', id: 'bl-first', value: 'first', checked: !chosen.length });
+  const modeChosen = h('input', { type: 'radio', name: 'bl-mode', id: 'bl-chosen', value: 'sessions', checked: chosen.length > 0 });
+  const oldest = [...sessions].reverse();
+  const pick = h('select', { id: 'bl-sessions', multiple: true, size: String(Math.min(6, Math.max(2, oldest.length))), 'aria-describedby': 'bl-help' },
+    oldest.map((s) => h('option', { value: s.id, selected: chosen.includes(s.id) }, `${fmtDate(s.started_utc)} · ${s.id}`)));
+  const k = h('input', { id: 'bl-k', type: 'number', min: '0.5', max: '10', step: '0.5', value: params.get('band_sd') || '2', size: '3' });
+  const have = new Set(r ? r.columns.map((c) => c.split('.').pop()) : []);
+  const feats = h('select', { id: 'cf-features', multiple: true, size: '8', 'aria-describedby': 'cf-help' },
+    (r ? r.available : []).map((n) => h('option', { value: n, selected: have.has(n) }, n)));
+  const initial = [...feats.selectedOptions].map((o) => o.value).join(',');
+  const since = h('input', { id: 'cf-since', type: 'date', value: params.get('since') || '' });
+  const apply = (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    if (modeChosen.checked) {
+      const ids = [...pick.selectedOptions].map((o) => o.value);
+      if (ids.length < 2) { say('Choose two or more baseline sessions (Ctrl or Shift selects several)', { error: true }); pick.focus(); return; }
+      p.set('baseline', `sessions:${ids.join(',')}`);
+    } else p.set('baseline', `first:${firstN.value || 3}`);
+    if (k.value && k.value !== '2') p.set('band_sd', k.value);
+    const fs = [...feats.selectedOptions].map((o) => o.value);
+    if (fs.length && (params.get('features') || fs.join(',') !== initial)) p.set('features', fs.join(','));
+    if (since.value) p.set('since', since.value);
+    location.hash = `#/client/${encodeURIComponent(code)}?${p}`;
+  };
+  const reset = h('button', { type: 'button', onclick: () => { location.hash = `#/client/${encodeURIComponent(code)}`; } }, 'Reset');
+  return h('form', { class: 'course-controls', 'aria-label': 'Comparison settings', onsubmit: apply },
+    h('fieldset', {}, h('legend', {}, 'Baseline'),
+      h('div', { class: 'row' }, modeFirst, h('label', { for: 'bl-first' }, 'First'), firstN, h('label', { for: 'bl-n', class: 'sr-only' }, 'Number of first sessions'), h('span', {}, 'sessions')),
+      h('div', { class: 'row' }, modeChosen, h('label', { for: 'bl-chosen' }, 'Chosen sessions:')),
+      h('label', { for: 'bl-sessions', class: 'sr-only' }, 'Baseline sessions'), pick,
+      h('p', { id: 'bl-help', class: 'muted small' }, 'Ctrl or Shift with the arrows or the mouse selects several.'),
+      h('div', { class: 'row' }, h('label', { for: 'bl-k' }, 'Band ± SD'), k)),
+    h('fieldset', {}, h('legend', {}, 'Features'),
+      h('label', { for: 'cf-features', class: 'sr-only' }, 'Features to compare'), feats,
+      h('p', { id: 'cf-help', class: 'muted small' }, 'Each matches the end of a column name, for every player.')),
+    h('fieldset', {}, h('legend', {}, 'Sessions'),
+      h('div', { class: 'row' }, h('label', { for: 'cf-since' }, 'Since'), since)),
+    h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, 'Compare'), reset));
+}
+
+function downloads(code, q) {
+  const enc = encodeURIComponent(code);
+  const qs = q.toString() ? `?${q}` : '';
+  const btn = (label, path, name, note) => h('button', { type: 'button', onclick: async (e) => {
+    e.target.disabled = true;
+    say(`Preparing ${label}${note ? ` (${note})` : ''}…`);
+    try { await download(`/api/clients/${enc}/${path}${qs}`, name); say(`${label} downloaded`); } catch (ex) { say(ex.message, { error: true }); }
+    e.target.disabled = false;
+  } }, label);
+  return h('div', { class: 'row downloads', role: 'group', 'aria-label': 'Downloads' },
+    btn('Report (HTML)', 'report.html', `improv-client-${code}.html`, 'a few seconds'),
+    btn('Report (PDF)', 'report.pdf', `improv-client-${code}.pdf`, 'a few seconds'),
+    btn('Export CSV', 'export.csv', `${code}-sessions.csv`),
+    btn('Data dictionary CSV', 'data-dictionary.csv', `${code}-data-dictionary.csv`));
+}
+
+// -- legend, table, charts -----------------------------------------------------------------
+
+function legend(r, colorOf) {
+  const who = [...new Set(r.columns.map((c) => c.split('.')[0]))];
+  const sw = (cls, text) => h('span', { class: 'lg' }, h('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
+  const el = h('p', { class: 'legend' },
+    sw('band', `baseline band (mean ± ${r.band_sd} SD of ${r.baseline.length} sessions)`),
+    sw('trend', 'trend (when it is distinguishable from no change)'),
+    sw('filled', 'annotated session'), sw('hollow', 'session without annotations'), sw('ring', 'outlier'));
+  for (const p of who) { const s = sw('player', p); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
+  return el;
+}
+
+function dateOf(r, id) { const s = r.sessions.find((x) => x.id === id); return s ? fmtDate(s.started_utc) : id; }
+
+function sessionLinks(r, ids) {
+  if (!ids.length) return '–';
+  return ids.map((id, i) => [i ? ', ' : '', h('a', { href: `#/session/${id}` }, dateOf(r, id))]);
+}
+
+function trendTable(r) {
+  const rows = r.columns.map((c) => {
+    const f = r.features[c], t = f.trend, b = f.band;
+    const n = f.values.filter((v) => v != null).length;
+    return h('tr', {},
+      h('th', { scope: 'row' }, c), h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
+      h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
+      h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
+      h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
+      h('td', {}, t ? (t.distinguishable ? h('strong', {}, 'yes') : 'no') : '–'),
+      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.high - b.mean)}` : '–'),
+      h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
+  });
+  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
+    h('table', { class: 'trend-table' },
+      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions (Theil–Sen; change = the 95 % interval excludes 0)`),
+      h('thead', {}, h('tr', {}, ['Feature', 'Unit', 'N', 'Trend / session', '95 % CI', 'Trend / 30 days', 'Change', 'Baseline band', 'Outside band', 'Outliers']
+        .map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+}
+
+function chart(r, col, color) {
+  const f = r.features[col];
+  const W = 460, H = 170, L = 52, R = 30, T = 10, B = 34;
+  const days = r.sessions.map((s) => s.days);
+  const d0 = days[0], d1 = days[days.length - 1];
+  const vals = f.values.filter((v) => v != null);
+  let lo = Math.min(...vals), hi = Math.max(...vals);
+  if (f.band) { lo = Math.min(lo, f.band.low); hi = Math.max(hi, f.band.high); }
+  if (f.fit) { lo = Math.min(lo, ...f.fit); hi = Math.max(hi, ...f.fit); }
+  if (!vals.length) { lo = 0; hi = 1; }
+  if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.05); lo -= pad; hi += pad; }
+  const pad = (hi - lo) * 0.06; lo -= pad; hi += pad;
+  const x = (d) => L + (d1 > d0 ? ((d - d0) / (d1 - d0)) * (W - L - R) : (W - L - R) / 2);
+  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('role', 'img');
+  const t = f.trend;
+  svg.setAttribute('aria-label', `${col}: ${vals.length} sessions; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
+    `${f.band ? `; baseline band ${fmtV(f.band.low)} to ${fmtV(f.band.high)}` : ''}; ${f.outliers.length} outlier(s). The values are in the table below the chart.`);
+  const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
+  if (f.band) {
+    const top = y(Math.min(hi, f.band.high)), bot = y(Math.max(lo, f.band.low));
+    el('rect', { class: 'band', x: L, y: top, width: W - L - R, height: Math.max(1, bot - top), fill: BAND_FILL, 'fill-opacity': 0.45 });
+    el('line', { class: 'band-mean', x1: L, x2: W - R, y1: y(f.band.mean), y2: y(f.band.mean), stroke: BAND_LINE, 'stroke-width': 1 });
+  }
+  // axes: value range on the left, dates below
+  el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
+  el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
+  for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) el('text', { x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, fmtV(v));
+  const ticks = r.sessions.length <= 4 ? r.sessions.map((s, i) => i) : [0, Math.round((r.sessions.length - 1) / 3), Math.round((2 * (r.sessions.length - 1)) / 3), r.sessions.length - 1];
+  for (const i of [...new Set(ticks)]) {
+    const s = r.sessions[i];
+    el('line', { x1: x(s.days), x2: x(s.days), y1: H - B, y2: H - B + 4, stroke: '#767676' });
+    el('text', { x: x(s.days), y: H - B + 16, 'font-size': 10, 'text-anchor': i === r.sessions.length - 1 && i ? 'end' : 'middle', fill: '#333' }, s.started_utc.slice(0, 10));
+  }
+  const pts = f.values.map((v, i) => (v == null ? null : [x(days[i]), y(v)]));
+  const line = pts.filter(Boolean);
+  if (line.length > 1) el('polyline', { points: line.map((p) => p.join(',')).join(' '), fill: 'none', stroke: LINE, 'stroke-width': 1 });
+  if (f.fit) el('polyline', { class: 'trend-line', points: f.fit.map((v, i) => `${x(days[i])},${y(v)}`).join(' '), fill: 'none', stroke: TREND, 'stroke-width': 1.6, 'stroke-dasharray': '6 4' });
+  r.sessions.forEach((s, i) => {
+    if (!pts[i]) return;
+    const [cx, cy] = pts[i];
+    const annotated = s.annotations > 0;
+    el('circle', { class: annotated ? 'pt filled' : 'pt hollow', cx, cy, r: 4, fill: annotated ? color : '#ffffff', stroke: color, 'stroke-width': 1.6 });
+    if (f.outliers.includes(s.id)) el('circle', { class: 'outlier', cx, cy, r: 9, fill: 'none', stroke: OUTLIER, 'stroke-width': 1.6 });
+  });
+  const rows = r.sessions.map((s, i) => h('tr', {}, h('td', {}, h('a', { href: `#/session/${s.id}` }, fmtDate(s.started_utc))),
+    h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtV(f.values[i])),
+    h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
+  return h('figure', { class: 'trend', dataset: { column: col } },
+    h('figcaption', {}, swatch(color), col, f.unit ? h('span', { class: 'muted' }, ` [${f.unit}]`) : ''),
+    svg,
+    h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
+}
+
+function swatch(color) {
+  const e = h('span', { class: 'sw player', 'aria-hidden': 'true' });
+  e.style.background = color; // CSSOM, allowed by the style-src 'self' policy
+  return e;
+}
+
+function signed(v) { return v == null ? '–' : (v > 0 ? '+' : v < 0 ? '−' : '') + fmtV(Math.abs(v)); }
+
+function fmtV(v) {
+  if (v == null || !isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 0.1 ? v.toFixed(2) : a === 0 ? '0' : v.toPrecision(2);
+}
