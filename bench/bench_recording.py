@@ -362,16 +362,23 @@ def bench_load(args, tmp: Path) -> dict:
         res = json.loads(rec.communicate(timeout=120)[0])
         s = session_of(store, res)
         lost = {}
+        start = s.manifest["settings"]["clock"]["start_counter_s"]
+        timing = {}
         for player, name in (("client", "kb1"), ("therapist", "kb2")):
-            got = [bytes(r).hex() for r in s.midi_events(players=[player]).raw]
-            lost[name] = len(sent["midi"][name]["data"]) - len(got)
-            assert got == sent["midi"][name]["data"][: len(got)]
+            ev = s.midi_events(players=[player])
+            sched = np.array(sent["midi"][name]["counter"])
+            t = match_times(ev.t + start, [bytes(r).hex() for r in ev.raw], sched,
+                            sent["midi"][name]["data"])
+            lost[name] = int((~np.isfinite(t)).sum())
+            timing[name] = stats_ms((t - sched)[np.isfinite(t)])
+        xruns = (tmp / f"jackd-{srv.name}.log").read_text().count("XRun")
         clicks = find_clicks(s.read_audio(s.audio_inputs()[0].name)[:, 0])
         return {"bench": "load", "seconds": args.seconds, "period_frames": 1024,
                 "cpu_percent_of_one_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
                 "rss_start_mb": round(rss0 / 1e6, 1), "rss_end_mb": round(rss1 / 1e6, 1),
                 "rss_growth_mb": round((rss1 - rss0) / 1e6, 2),
-                "midi_lost": lost, "clicks_expected": count, "clicks_found": int(len(clicks)),
+                "midi_lost": lost, "midi_timing": timing, "jack_xrun_lines": xruns,
+                "clicks_expected": count, "clicks_found": int(len(clicks)),
                 "click_spacing_ok": bool(np.all(np.diff(clicks) == int(0.5 * SR))),
                 "audio_gaps": res["audio"][0]["gaps"], "audio_overflows": res["audio"][0]["overflows"],
                 "midi_counters": res["midi_counters"],

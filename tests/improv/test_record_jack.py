@@ -163,6 +163,12 @@ def test_unknown_and_ambiguous_devices_list_candidates(jack_rig, run_cli):
     assert r.exit_code == 1 and "has 2 input channels, channel 3 asked for" in r.stderr
     assert Store(os.environ["IMPROV_STORE"]).session_ids() == []  # nothing half-recorded
 
+    # the same command with a unique name records (human output, in this process)
+    r = run_cli(*base, "--player", "client=midi:kb1", "--player", "therapist=midi:1")
+    assert r.exit_code == 0, r.stderr
+    assert "complete" in r.stdout and "stopped (duration)" in r.stderr
+    assert "C07" not in r.stdout + r.stderr  # the client code is not echoed
+
     r = run_cli("devices", "--json", "--jack-server", rig.server.name, "--midi-api", "jack")
     assert r.exit_code == 0
     d = r.json()
