@@ -10,7 +10,10 @@ mark), with and without the browser's cache.
 
 Usage::
 
-    .venv/bin/python bench/bench_web.py [--minutes 60] [--runs 5]
+    .venv/bin/python bench/bench_web.py [--minutes 60] [--runs 5] [--store DIR]
+
+``--store DIR`` keeps the generated store in DIR and reuses it on the next run
+(generating 60 minutes of audio takes a minute or two).
 """
 
 from __future__ import annotations
@@ -27,6 +30,25 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+
+PROFILE = """() => {
+  const m = (n) => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : NaN; };
+  const out = { 'DOMContentLoaded': performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+    'session-start': m('session-start'), 'page-bundle': m('page-bundle'), 'lane-data': m('lane-data'),
+    'timeline-ready': m('timeline-ready') };
+  for (const r of performance.getEntriesByType('resource')) {
+    const api = r.name.split('/api/')[1];
+    if (!api) continue;
+    const key = api.includes('/page') ? 'page' : api.includes('notes-roll') ? 'roll'
+      : api.includes('/peaks/') ? 'peaks' : null;
+    if (!key) continue;
+    const st = (r.serverTiming || []).find((x) => x.name === 'app');
+    out[`${key} server`] = st ? st.duration : NaN;
+    out[`${key} total`] = r.responseEnd - r.startTime;
+  }
+  return out;
+}"""
 
 
 def make_session(store, *, minutes: float, sr: int = 48000) -> str:
@@ -64,6 +86,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--store", type=Path, default=None,
+                    help="keep the generated store here and reuse it next time")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -71,20 +95,25 @@ def main(argv=None) -> None:
     from sessions.store import Store
     from tests.improv.web.conftest import LiveServer
 
-    from improv.web.api_sessions import piano_roll_json
+    from improv.web.api_sessions import piano_roll_bin
     from improv.web.peaks import precompute_all
 
     with tempfile.TemporaryDirectory(prefix="improv-bench-web-") as tmp:
-        store_path = Path(tmp) / "store"
+        store_path = args.store or Path(tmp) / "store"
         t0 = time.perf_counter()
         with Store(store_path) as store:
-            sid, notes = make_session(store, minutes=args.minutes)
+            old = [r for r in store.list(client="B01") if r["title"] == "bench: 60-minute duet"
+                   and abs(r["duration_s"] - args.minutes * 60) < 1]
+            if old:
+                sid, notes = old[0]["id"], old[0]["midi_events"] // 2
+            else:
+                sid, notes = make_session(store, minutes=args.minutes)
             t_gen = time.perf_counter() - t0
             t0 = time.perf_counter()
             precompute_all(store.session(sid))
             t_peaks = time.perf_counter() - t0
             t0 = time.perf_counter()
-            piano_roll_json(store.session(sid))
+            piano_roll_bin(store.session(sid))
             t_roll = time.perf_counter() - t0
             size = sum(p.stat().st_size for p in store.folder(sid).rglob("*.wav"))
         print(f"session: {args.minutes:g} min, 2 ch 48 kHz float32 ({size / 1e9:.2f} GB), "
@@ -92,7 +121,7 @@ def main(argv=None) -> None:
         print(f"precomputed once after recording/import: waveform peaks (4 zoom levels) "
               f"{t_peaks:.2f} s, piano roll {t_roll:.2f} s")
         server = LiveServer(store_path)
-        cold, warm, sizes = [], [], {}
+        cold, warm, sizes, steps = [], [], {}, {}
         try:
             with sync_playwright() as p:
                 b = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -116,6 +145,7 @@ def main(argv=None) -> None:
                         mark = pg.evaluate(
                             "performance.getEntriesByName('timeline-ready')[0].startTime")
                         bucket.append((wall, mark / 1000.0))
+                        steps.setdefault(id(bucket), []).append(pg.evaluate(PROFILE))
                     ctx.close()
                 b.close()
         finally:
@@ -126,6 +156,11 @@ def main(argv=None) -> None:
         print(f"{name}: timeline drawn {statistics.median(marks) * 1000:.0f} ms after navigation "
               f"(median of {len(rows)}, max {max(marks) * 1000:.0f} ms); "
               f"wall incl. Playwright {statistics.median(walls) * 1000:.0f} ms")
+        prof = steps.get(id(rows), [])
+        if prof:
+            keys = list(prof[0])
+            print("  median ms: " + ", ".join(
+                f"{k} {statistics.median(p.get(k, float('nan')) for p in prof):.0f}" for k in keys))
     big = sorted(sizes.items(), key=lambda kv: -kv[1])[:4]
     print("largest responses: " + ", ".join(f"{k} {v / 1e3:.0f} kB" for k, v in big))
 

@@ -18,6 +18,7 @@ from sessions.errors import SessionFormatError
 from sessions.store import Store
 
 from improv.web import peaks as pk
+from improv.web.api_sessions import cached_response
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
 
@@ -76,7 +77,7 @@ def peaks_meta(session_id: str, name: str, store: Store = Depends(get_store)) ->
 
 
 @router.get("/peaks/{name}/{bucket_frames}")
-def peaks_level(session_id: str, name: str, bucket_frames: str,
+def peaks_level(session_id: str, name: str, bucket_frames: str, request: Request,
                 store: Store = Depends(get_store)) -> Response:
     """One level as raw int8 ``(buckets, channels, 2)`` (min, max) x 127, C order."""
     session = store.session(session_id)
@@ -85,10 +86,26 @@ def peaks_level(session_id: str, name: str, bucket_frames: str,
         from improv.web.errors import BadRequest
 
         raise BadRequest(f"bucket_frames must be one of {list(pk.LEVELS)}, got {bucket_frames!r}")
-    arr = pk.load_level(session, name, int(bucket_frames))
-    return Response(arr.tobytes(), media_type="application/octet-stream",
-                    headers={"X-Buckets": str(len(arr)), "X-Channels": str(inp.channels),
-                             "Cache-Control": "private, max-age=3600"})
+    bucket = int(bucket_frames)
+    if bucket not in pk.LEVELS:
+        from improv.web.errors import BadRequest
+
+        raise BadRequest(f"bucket_frames must be one of {list(pk.LEVELS)}, got {bucket}")
+    meta = pk.ensure_peaks(session, name)
+    try:
+        rel = inp.path.relative_to(session.folder).as_posix()
+    except ValueError:
+        rel = inp.path.name
+    file_sum = (session.manifest.get("checksums") or {}).get(rel, "")
+    etag = f"p{pk.PEAKS_VERSION}-{meta['frames']}-{bucket}-{file_sum[:16]}"
+
+    def data() -> bytes:
+        return pk.load_level(session, name, bucket).tobytes()
+
+    resp = cached_response(request, data, etag=etag, media_type="application/octet-stream",
+                           immutable=session.manifest.get("status") == "complete")
+    resp.headers["X-Channels"] = str(inp.channels)
+    return resp
 
 
 # -- analysis ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,13 +37,13 @@ def _after_new_session(store_path: Path):
     def job(session_id: str) -> None:
         from sessions.store import Store
 
-        from improv.web.api_sessions import piano_roll_json
+        from improv.web.api_sessions import piano_roll_bin
         from improv.web.peaks import precompute_all
 
         store = Store(store_path)
         try:
             session = store.session(session_id)
-            piano_roll_json(session)
+            piano_roll_bin(session)
             precompute_all(session)
         except Exception as exc:  # noqa: BLE001 - peaks are made on first view then
             log.warning("precomputing peaks of %s: %s", session_id, exc)
@@ -107,7 +108,10 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         api = request.url.path.startswith("/api/")
         if refusal is not None:
             return add_security_headers(refusal, api=api)
+        start = time.perf_counter()
         response = await call_next(request)
+        if api:  # for the browser's resource timing (bench/bench_web.py): no names, a number
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1e3:.1f}"
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,

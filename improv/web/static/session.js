@@ -2,12 +2,36 @@
 import { api, download, fmtDate, fmtTime, h, playerColor, say } from './api.js';
 import { Timeline, annotationLane, curveLane, pianoRollLane, waveformLane } from './timeline.js';
 
+const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
+
+// notes-roll.bin: "IRL1", uint32 header length, JSON header, float32 start/end per player,
+// then uint8 pitch/velocity per player (improv.web.api_sessions.piano_roll_bin)
+export function parseRoll(buf) {
+  const dv = new DataView(buf);
+  if (new TextDecoder().decode(new Uint8Array(buf, 0, 4)) !== 'IRL1') throw new Error('bad piano roll data');
+  const hlen = dv.getUint32(4, true);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
+  let off = 8 + hlen;
+  const out = {};
+  for (const [p, n] of head.players) {
+    out[p] = { start: new Float32Array(buf, off, n), end: new Float32Array(buf, off + 4 * n, n) };
+    off += 8 * n;
+  }
+  for (const [p, n] of head.players) {
+    out[p].pitch = new Uint8Array(buf, off, n); out[p].velocity = new Uint8Array(buf, off + n, n);
+    off += 2 * n;
+  }
+  return out;
+}
+
 export async function sessionPage(main, id, params) {
-  // everything the first drawing needs is requested at once
-  const rollP = api(`/api/sessions/${id}/notes-roll`);
-  const annP = api(`/api/sessions/${id}/annotations`);
-  rollP.catch(() => {}); annP.catch(() => {});
-  const [s, vocab] = await Promise.all([api(`/api/sessions/${id}`), api('/api/vocabulary')]);
+  // two requests for the first drawing: the page bundle (JSON) and the piano roll (binary)
+  performance.mark('session-start');
+  const rollP = api(`/api/sessions/${id}/notes-roll.bin`).then(parseRoll);
+  rollP.catch(() => {});
+  const page = await api(`/api/sessions/${id}/page`);
+  performance.mark('page-bundle');
+  const { session: s, vocabulary: vocab } = page;
   document.title = `${s.title || s.id} · improv`;
   const state = { annotations: [], editing: null };
   const audio = h('audio', { preload: 'metadata', class: 'player' });
@@ -144,20 +168,20 @@ export async function sessionPage(main, id, params) {
   document.addEventListener('keydown', onKey);
 
   // -- lanes ---------------------------------------------------------------------------
-  const waveP = Promise.all(s.audio.map((a) => waveformLane(tl, s, a)));
+  const waveP = Promise.all(s.audio.map((a) => waveformLane(tl, s, a, page.peaks[a.name])));
   const [roll] = await Promise.all([rollP, waveP]);
-  for (const p of s.midi_players) pianoRollLane(tl, s, p, roll.players[p]);
+  performance.mark('lane-data');
+  for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
   annotationLane(tl, s, () => state.annotations);
-  state.annotations = (await annP).annotations;
-  renderAnnotations();
+  state.annotations = page.annotations;
   const start = params.get('t');
   tl.fit();
   if (start) seek(+start);
   tl.drawNow();
   tlBox.dataset.ready = '1';
   performance.mark('timeline-ready');
-  loadNotes();
-  loadAnalysis();
+  // the rest after the timeline is on screen
+  requestAnimationFrame(() => { renderAnnotations(); loadNotes(); loadAnalysis(); });
 
   async function loadAnnotations() {
     state.annotations = (await api(`/api/sessions/${id}/annotations`)).annotations;

@@ -178,8 +178,8 @@ export class Timeline {
 
 // -- lane painters --------------------------------------------------------------------
 
-export async function waveformLane(tl, session, input) {
-  const meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
+export async function waveformLane(tl, session, input, meta) {
+  if (!meta) meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
   const levels = meta.levels;
   const chanPlayer = {};
   for (const [p, chans] of Object.entries(input.players || {})) for (const c of chans) chanPlayer[c - 1] = p;
@@ -237,7 +237,8 @@ export function pianoRollLane(tl, session, player, notes) {
   for (const p of notes.pitch) { if (p < lo) lo = p; if (p > hi) hi = p; }
   if (lo > hi) { lo = 48; hi = 72; }
   lo -= 1; hi += 1;
-  const maxDur = notes.start.reduce((m, s, i) => Math.max(m, notes.end[i] - s), 0);
+  let maxDur = 0;
+  for (let i = 0; i < notes.start.length; i++) maxDur = Math.max(maxDur, notes.end[i] - notes.start[i]);
   return tl.addLane({
     label: `${player} · MIDI (${notes.start.length} notes)`, height: 90, cls: 'roll',
     draw: (ctx, w, hgt) => {
@@ -250,12 +251,15 @@ export function pianoRollLane(tl, session, player, notes) {
       let a = 0, b = st.length;
       const from = tl.view[0] - maxDur;
       while (a < b) { const m = (a + b) >> 1; if (st[m] < from) a = m + 1; else b = m; }
+      // one path per velocity step (8 opacities): few fills instead of one per note
+      const paths = Array.from({ length: 8 }, () => new Path2D());
+      const k = tl.width / (tl.view[1] - tl.view[0]), v0 = tl.view[0], nh = Math.max(1.5, rowH - 0.5);
       for (let i = a; i < st.length && st[i] <= tl.view[1]; i++) {
-        if (en[i] < tl.view[0]) continue;
-        const x0 = tl.x(st[i]), x1 = tl.x(en[i]);
-        ctx.globalAlpha = 0.35 + 0.65 * (ve[i] / 127);
-        ctx.fillRect(x0, hgt - (pi[i] - lo + 1) * rowH, Math.max(1, x1 - x0), Math.max(1.5, rowH - 0.5));
+        if (en[i] < v0) continue;
+        const x0 = (st[i] - v0) * k;
+        paths[ve[i] >> 4].rect(x0, hgt - (pi[i] - lo + 1) * rowH, Math.max(1, (en[i] - v0) * k - x0), nh);
       }
+      paths.forEach((path, j) => { ctx.globalAlpha = 0.35 + 0.65 * ((j * 16 + 8) / 127); ctx.fill(path); });
       ctx.globalAlpha = 1;
     },
   });

@@ -185,8 +185,14 @@ def page(browser):
     assert not errors, f"JavaScript errors: {errors}"
 
 
+SHOT_CSS = ".transport { position: static !important; }"
+"""For full-page screenshots only: the playback bar sticks to the top of the viewport while
+the user scrolls; a full-page capture would paint it over the lanes at the scroll position."""
+
+
 def shot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True, style=SHOT_CSS)
     return path

@@ -206,6 +206,58 @@ def test_audio_range_and_peaks(demo_store, client_for):
     assert np.all(arr[..., 0] <= arr[..., 1]) and arr[..., 1].max() > 20
     assert c.get(f"/api/sessions/{sid}/peaks/room-mics/1000").status_code == 400
     assert c.get(f"/api/sessions/{sid}/peaks/nope").status_code == 404
+    # the browser may keep a level; asking again with its ETag gives 304 without data
+    assert raw.headers["cache-control"] == "private, max-age=3600" and raw.headers["etag"]
+    again = c.get(f"/api/sessions/{sid}/peaks/room-mics/{lvl['bucket_frames']}",
+                  headers={"If-None-Match": raw.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    other = c.get(f"/api/sessions/{sid}/peaks/room-mics/{meta['levels'][2]['bucket_frames']}")
+    assert other.headers["etag"] != raw.headers["etag"]
+
+
+def _parse_roll(data: bytes) -> dict[str, dict[str, np.ndarray]]:
+    """Read notes-roll.bin as the browser does (static/session.js parseRoll)."""
+    import json
+
+    assert data[:4] == b"IRL1"
+    hlen = int(np.frombuffer(data[4:8], "<u4")[0])
+    players = json.loads(data[8:8 + hlen])["players"]
+    off, out = 8 + hlen, {}
+    for p, n in players:
+        out[p] = {"start": np.frombuffer(data, "<f4", n, off),
+                  "end": np.frombuffer(data, "<f4", n, off + 4 * n)}
+        off += 8 * n
+    for p, n in players:
+        out[p]["pitch"] = np.frombuffer(data, np.uint8, n, off)
+        out[p]["velocity"] = np.frombuffer(data, np.uint8, n, off + n)
+        off += 2 * n
+    assert off == len(data)
+    return out
+
+
+def test_page_bundle_and_binary_roll(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    page = c.get(f"/api/sessions/{sid}/page").json()
+    assert page["session"] == c.get(f"/api/sessions/{sid}").json()
+    assert page["vocabulary"] == c.get("/api/vocabulary").json()
+    assert page["annotations"] == c.get(f"/api/sessions/{sid}/annotations").json()["annotations"]
+    assert page["peaks"]["room-mics"] == c.get(f"/api/sessions/{sid}/peaks/room-mics").json()
+    r = c.get(f"/api/sessions/{sid}/notes-roll.bin")
+    assert r.headers["content-type"] == "application/octet-stream"
+    binary = _parse_roll(r.content)
+    as_json = c.get(f"/api/sessions/{sid}/notes-roll").json()["players"]
+    assert set(binary) == set(as_json) == {"client", "therapist"}
+    for p, cols in as_json.items():
+        np.testing.assert_allclose(binary[p]["start"], cols["start"], atol=1e-3)
+        np.testing.assert_allclose(binary[p]["end"], cols["end"], atol=1e-3)
+        assert binary[p]["pitch"].tolist() == cols["pitch"]
+        assert binary[p]["velocity"].tolist() == cols["velocity"]
+    assert len(r.content) < len(c.get(f"/api/sessions/{sid}/notes-roll").content) / 2
+    again = c.get(f"/api/sessions/{sid}/notes-roll.bin", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    assert c.get("/api/sessions/20990101-000000-abcd/page").status_code == 404
+    assert c.get("/api/sessions/20990101-000000-abcd/notes-roll.bin").status_code == 404
 
 
 def test_peaks_match_the_samples(demo_store):
