@@ -23,7 +23,10 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
    the whole performance. Each tempo is scored by its own mean salience plus the mean of the
    salience of its half and double (:data:`FAMILY_WEIGHT`: a real beat sits in a duple metrical
    hierarchy, so its neighbouring levels are strong too; a 3:2 or 4:3 cross-rhythm has weak
-   ones), times the log-normal prior. The best score fixes the session's metrical level.
+   ones), times the log-normal prior. The family is the average of the mean and the maximum of
+   the two neighbours (one strong neighbour suffices, both count more), and it is measured for
+   every candidate, including the double of the fastest ones (grid extended to twice
+   :data:`MAX_BPM`). The best score fixes the session's metrical level.
 6. **Curve and global tempo.** The curve is folded onto that level (each window moved by the
    factor in :data:`LEVEL_FACTORS` that brings it closest), and the global tempo is the median
    of the pulsed windows within :data:`MODE_RANGE` of it (the tempo a listener would tap most of
@@ -156,9 +159,9 @@ def onset_envelope(
     return env
 
 
-def _bpm_grid(window: float) -> np.ndarray:
+def _bpm_grid(window: float, max_bpm: float = MAX_BPM) -> np.ndarray:
     lo = 60.0 / (window / 2.0)
-    n = int(np.floor(np.log2(MAX_BPM / lo) * BINS_PER_OCTAVE)) + 1
+    n = int(np.floor(np.log2(max_bpm / lo) * BINS_PER_OCTAVE)) + 1
     return lo * 2.0 ** (np.arange(n) / BINS_PER_OCTAVE)
 
 
@@ -187,8 +190,20 @@ def tempo_salience(
     duration: float | None = None,
     window: float = DEFAULT_WINDOW,
     hop: float = DEFAULT_HOP,
+    max_bpm: float = MAX_BPM,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Harmonic autocorrelation salience of each tempo in each window.
+
+    Parameters
+    ----------
+    env : np.ndarray [shape=(n,)]
+        Onset strength sampled at ``frame_rate``.
+    frame_rate : float [Hz]
+    duration : float [seconds] or None
+    window, hop : float [seconds]
+    max_bpm : float [BPM]
+        Top of the tempo grid (default :data:`MAX_BPM`; :func:`global_tempo` looks one octave
+        further, to score the double of the fastest beat it considers).
 
     Returns
     -------
@@ -204,7 +219,7 @@ def tempo_salience(
     if duration is None:
         duration = env.size / frame_rate
     starts = window_starts(duration, window=window, hop=hop)
-    bpm = _bpm_grid(window)
+    bpm = _bpm_grid(window, _validate.positive("max_bpm", max_bpm, unit="BPM"))
     if starts.size == 0:
         return starts, bpm, np.zeros((0, bpm.size))
     n_win = int(round(window * frame_rate))
@@ -338,9 +353,12 @@ def global_tempo(
     tempo_bpm : float [BPM]
         Argmax over the tempo grid of
         ``(s(T) + FAMILY_WEIGHT * min(f(T), FAMILY_CAP * s(T))) * prior(T)``
-        where ``s`` is the harmonic salience averaged over all windows, ``f`` the mean of
-        ``s(T/2)`` and ``s(2T)`` (those inside the grid) and ``prior`` the log-normal
-        preferred-tempo prior (:data:`PRIOR_BPM`, :data:`PRIOR_OCTAVES`).
+        where ``s`` is the harmonic salience averaged over all windows, ``f`` the average of
+        the mean and the maximum of ``s(T/2)`` and ``s(2T)`` and ``prior`` the log-normal
+        preferred-tempo prior (:data:`PRIOR_BPM`, :data:`PRIOR_OCTAVES`). ``s`` is measured up
+        to ``2 * MAX_BPM`` so that the fastest candidate levels have their double scored like
+        every other level (before 1.2 a level near the top had only its half as family, which
+        favoured a sixteenth-note level over the beat); ``T`` itself is at most :data:`MAX_BPM`.
     salience : float [0..1]
         ``s`` at that tempo (0.0: no periodicity at all).
 
@@ -368,7 +386,8 @@ def global_tempo(
         return 0.0, 0.0
     if duration < window:
         window = hop = duration
-    _, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop)
+    _, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop,
+                                 max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
         return 0.0, 0.0
     mean = np.clip(sal, 0.0, None).mean(axis=0)
@@ -381,10 +400,14 @@ def global_tempo(
     has_h = lb - 1.0 >= lb[0]
     has_d = lb + 1.0 <= lb[-1]
     n_fam = has_h.astype(np.float64) + has_d
-    fam = np.where(n_fam > 0, (half * has_h + double * has_d) / np.maximum(n_fam, 1.0), 0.0)
+    mean_fam = np.where(n_fam > 0, (half * has_h + double * has_d) / np.maximum(n_fam, 1.0), 0.0)
+    # half mean (both neighbours support the level), half max (one strong neighbour suffices:
+    # an isochronous pulse without subdivisions is still a beat)
+    fam = 0.5 * (mean_fam + np.maximum(half * has_h, double * has_d))
     prior = np.exp(-0.5 * ((lb - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2)
     # family support is capped by the level's own salience (FAMILY_CAP)
     score = (mean + FAMILY_WEIGHT * np.minimum(fam, FAMILY_CAP * mean)) * prior
+    score[bpm > MAX_BPM * (1 + 1e-9)] = -np.inf  # the extended grid only serves as family
     i = int(np.argmax(score))
     return float(bpm[i]), float(mean[i])
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import ParameterError
-from analysis.tempo import PULSE_THRESHOLD, tempo_curve
+from analysis.tempo import PULSE_THRESHOLD, onset_envelope, tempo_curve
 
 
 def jittered_clicks(bpm, dur, rng, jitter=0.02):
@@ -143,3 +143,30 @@ def test_bad_params():
         tempo_curve(np.arange(10.0), duration=10.0, window=-6.0)
     with pytest.raises(ParameterError, match="weights must have the shape"):
         tempo_curve(np.arange(10.0), duration=10.0, weights=np.ones(3))
+
+
+def test_sixteenth_runs_do_not_set_the_level(rng):
+    # a slow piece at 45 BPM: accented beats, medium eighths (90) and soft running sixteenths
+    # (180, the level whose double, 360, lies above MAX_BPM). The beat or the eighths are the
+    # metrical level (Acc2); the sixteenths (x4) are not. Before 1.2 the sixteenth level won
+    # because its double was outside the grid and only its half counted as family support.
+    beat = 60.0 / 45.0
+    dur = 180.0
+    six = np.arange(0.2, dur, beat / 4)
+    k = np.arange(six.size) % 4
+    w = np.where(k == 0, 1.0, np.where(k == 2, 0.75, 0.55))
+    t = six + rng.normal(0, 0.01, six.size)
+    o = np.argsort(t)
+    tc = tempo_curve(t[o], duration=dur, weights=w[o])
+    ratio = tc.tempo_bpm / 45.0
+    assert min(abs(ratio - 1), abs(ratio / 2 - 1)) < 0.04, tc.tempo_bpm
+
+
+def test_global_tempo_scores_the_double_of_fast_levels():
+    from analysis.tempo import MAX_BPM, MIDI_FRAME_RATE, tempo_salience
+
+    env = onset_envelope(np.arange(0, 60, 0.25), duration=60.0)
+    _, bpm, _ = tempo_salience(env, frame_rate=MIDI_FRAME_RATE, window=12.0, hop=2.0, max_bpm=2 * MAX_BPM)
+    assert bpm[-1] > 1.9 * MAX_BPM
+    with pytest.raises(ParameterError, match="max_bpm"):
+        tempo_salience(env, frame_rate=MIDI_FRAME_RATE, max_bpm=-1.0)
