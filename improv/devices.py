@@ -207,7 +207,7 @@ def _api_by_name(name: str) -> int:
 
 
 def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIENT,
-                 jack_server_name: str | None = None):
+                 jack_server_name: str | None = None, queue_size_limit: int = 1024):
     """Create an ``rtmidi.MidiIn`` for ``api`` (``alsa``, ``jack`` ... or None for auto).
 
     Auto tries ``$IMPROV_MIDI_API``, else every compiled API in rtmidi's
@@ -233,7 +233,8 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
     for a in candidates:
         try:
             with jack_server(jack_server_name):
-                return rtmidi.MidiIn(a, name=client_name), rtmidi.get_api_name(a)
+                return (rtmidi.MidiIn(a, name=client_name, queue_size_limit=queue_size_limit),
+                        rtmidi.get_api_name(a))
         except rtmidi.RtMidiError as exc:
             failures.append(f"{rtmidi.get_api_name(a)}: {str(exc).strip()}")
     raise NoDevicesError(

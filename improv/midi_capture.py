@@ -2,13 +2,25 @@
 
 Real-time contract
 ------------------
-rtmidi calls :meth:`MidiCapture._on_message` on its own thread (for JACK: the
-JACK process thread of the MIDI server) for every message.  The callback
-reads the session clock, does a few float operations and puts one tuple on
-the session writer's queue; no I/O, no logging, no locks.  If the writer's
-queue holds more than ``max_queue`` items (a stalled disk), the message is
-not queued but *counted* (``midi_queue_overflows`` in the manifest's
-``midi.counters``): the loss is stored, never silent.
+In the default ``queue`` mode rtmidi's backend thread (for JACK: the JACK
+process thread of the MIDI server, real-time priority) only copies each
+message and its backend delta into rtmidi's C++ queue: no Python, no GIL.
+A Python thread drains the queues (every ``poll_interval_s`` = 1 ms when
+idle) and calls :meth:`MidiCapture._on_message`.  With python-rtmidi
+callbacks (``mode="callback"``) the JACK thread has to take the GIL for
+every message, and the GIL may be held by a thread that the scheduler has
+pre-empted (priority inversion): under CPU load the JACK client then misses
+its cycle and JACK drops that cycle's MIDI (measured: 10 of 120,000 messages
+lost in a 2,000 messages/s burst on a loaded machine; a bare python-rtmidi
+callback receiver lost 86).  The time stamps do not suffer from the
+polling: they follow the backend's own times (below).
+
+:meth:`MidiCapture._on_message` reads the session clock, does a few float
+operations and puts one tuple on the session writer's queue; no I/O, no
+logging, no locks.  If the writer's queue holds more than ``max_queue``
+items (a stalled disk), the message is not queued but *counted*
+(``midi_queue_overflows`` in the manifest's ``midi.counters``), and so is a
+full rtmidi queue (rtmidi's warning): the loss is stored, never silent.
 
 Time stamps
 -----------
@@ -36,6 +48,7 @@ gap, and its first message is anchored anew.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +57,8 @@ from improv.setups import PlayerInput
 
 log = logging.getLogger(__name__)
 
+RTMIDI_QUEUE = 16384
+"""rtmidi's queue per port in queue mode [messages] (8 s of a 2,000 messages/s burst)."""
 MAX_QUEUE = 500_000
 """Writer queue depth [items] above which MIDI messages are counted, not queued
 (about 4 minutes of a 2,000 messages/s burst with no disk progress)."""
@@ -91,12 +106,31 @@ class MidiCapture:
         Largest upward drift rate of the backend-to-session offset.
     max_correction_s : float [seconds]
         Largest correction of a late arrival.
+    mode : {"queue", "callback"}
+        ``queue``: rtmidi's backend thread queues messages in C++ (no Python,
+        no GIL in the JACK process thread) and a Python thread drains the
+        queue every ``poll_interval_s``; ``callback``: rtmidi calls Python for
+        every message in its backend thread.  See the module docstring.
+    poll_interval_s : float [seconds]
+        Drain period in ``queue`` mode when the queues are empty.
+    queue_size : int [messages]
+        rtmidi's queue per port in ``queue`` mode; a full queue makes rtmidi
+        warn, which is counted as a queue overflow.
     """
 
     def __init__(self, *, writer, clock, inputs: list[tuple[PlayerInput, MidiPort]],
                  api: str | None = None, jack_server_name: str | None = None,
                  client_name: str = "improv", max_queue: int = MAX_QUEUE,
-                 relax_ppm: float = 500.0, max_correction_s: float = 0.020) -> None:
+                 relax_ppm: float = 500.0, max_correction_s: float = 0.020,
+                 mode: str = "queue", poll_interval_s: float = 0.001,
+                 queue_size: int = RTMIDI_QUEUE) -> None:
+        if mode not in ("queue", "callback"):
+            raise ValueError(f"mode must be 'queue' or 'callback', got {mode!r}")
+        self.mode = mode
+        self.poll_interval_s = float(poll_interval_s)
+        self.queue_size = int(queue_size)
+        self._drainer: threading.Thread | None = None
+        self._halt = threading.Event()
         self.writer = writer
         self.clock = clock
         self.api = api
@@ -125,12 +159,17 @@ class MidiCapture:
             self.writer.add_midi_input(st.port_name, player=st.player,
                                        device={"api": self.api, "index": st.index})
             st.midi_in, _ = open_midi_in(api=self.api, client_name=self.client_name,
-                                         jack_server_name=self.jack_server_name)
+                                         jack_server_name=self.jack_server_name,
+                                         queue_size_limit=self.queue_size)
             st.midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
         self._lister, _ = open_midi_in(api=self.api, client_name=f"{self.client_name}-watch",
                                        jack_server_name=self.jack_server_name)
         for n, st in enumerate(self.ports):
             self._open(st, st.index, n)
+        if self.mode == "queue":
+            self._drainer = threading.Thread(target=self._drain, name="improv-midi-drain",
+                                             daemon=True)
+            self._drainer.start()
 
     def _open(self, st: MidiPortState, index: int, n: int | None = None) -> None:
         # Re-use the port's rtmidi object (see start); set the callback anew,
@@ -140,7 +179,8 @@ class MidiCapture:
             st.midi_in.cancel_callback()
         except Exception:  # noqa: BLE001 - no callback set yet
             pass
-        st.midi_in.set_callback(self._on_message, st)
+        if self.mode == "callback":
+            st.midi_in.set_callback(self._on_message, st)
         st.midi_in.set_error_callback(self._on_error, st)
         with jack_server(self.jack_server_name):
             st.midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
@@ -155,11 +195,17 @@ class MidiCapture:
                 st.gaps.append((st.lost_at, now))
                 self.writer.report("midi_gap", t=st.lost_at, end=now, port=st.port_name,
                                    player=st.player)
+        self._halt.set()
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)
+            self._drainer = None
         for st in self.ports:
             if st.midi_in is not None:
                 try:
                     st.midi_in.cancel_callback()
                     st.midi_in.close_port()
+                    if self.mode == "queue":
+                        self._drain_port(st)  # what arrived before the port closed
                     st.midi_in.delete()
                 except Exception as exc:  # noqa: BLE001 - closing a dead port
                     log.debug("closing MIDI port: %s", exc)
@@ -177,7 +223,7 @@ class MidiCapture:
             self.writer._journal("count", name="midi_queue_overflows", n=overflows)
             self.writer._journal("count", name="midi_backend_errors", n=errors)
 
-    # -- callbacks (rtmidi thread) ------------------------------------------------------
+    # -- per message (drain thread, or rtmidi's thread in callback mode) ----------------
 
     def _on_message(self, message, st: MidiPortState) -> None:
         arrival = self.clock.now()
@@ -207,8 +253,37 @@ class MidiCapture:
         st.events += 1
 
     def _on_error(self, kind, message, st: MidiPortState) -> None:
-        st.backend_errors += 1
-        self.last_error = str(message)
+        text = str(message)
+        if "queue limit" in text or "overflow" in text.lower():
+            st.overflows += 1  # rtmidi's own queue was full: messages were dropped
+        else:
+            st.backend_errors += 1
+        self.last_error = text
+
+    # -- drain thread (queue mode) ------------------------------------------------------
+
+    def _drain_port(self, st: MidiPortState) -> bool:
+        got = False
+        m = st.midi_in
+        while m is not None:
+            msg = m.get_message()
+            if msg is None:
+                break
+            self._on_message(msg, st)
+            got = True
+        return got
+
+    def _drain(self) -> None:
+        while not self._halt.is_set():
+            busy = False
+            for st in self.ports:
+                if st.connected:
+                    try:
+                        busy |= self._drain_port(st)
+                    except Exception as exc:  # noqa: BLE001 - a port being re-opened
+                        log.debug("draining %s: %s", st.port_name, exc)
+            if not busy:
+                self._halt.wait(self.poll_interval_s)
 
     # -- monitor thread -----------------------------------------------------------------
 
