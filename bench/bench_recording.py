@@ -24,7 +24,10 @@ before servers).  Figures go to stdout as one JSON object per run.
 * load: 2 MIDI ports at 50 messages/s each + 2 audio channels at 48 kHz;
   recorder process CPU time (utime + stime from /proc) over the wall time
   between 10 s after start and the end, and RSS growth over the same span.
-* burst: 2,000 MIDI messages/s for the given time; messages lost.
+* burst: 2,000 MIDI messages/s for the given time, received at once by the
+  recorder in both MIDI modes (``--midi-capture queue`` and ``callback``) and
+  by a bare python-rtmidi callback receiver; messages lost by each, and by
+  all (= lost by the sender or JACK).
 """
 
 from __future__ import annotations
@@ -224,7 +227,8 @@ def bench_midi_timing(args, tmp: Path) -> dict:
     try:
         n = int(args.seconds * 50)
         sender, _ = start_sender({"server": midi_srv.name,
-                                  "midi": [{"name": "kb1", "events": jittered(n, rate=50, rng=rng)}]},
+                                  "midi": [{"name": "kb1",
+                                            "events": jittered(n, rate=50, rng=rng)}]},
                                  tmp)
         bare = subprocess.Popen([sys.executable, __file__, "_bare", midi_srv.name, "kb1"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -283,7 +287,8 @@ def bench_alignment(args, tmp: Path) -> dict:
         # clicks every 0.25 s starting at a random sub-period offset; notes at the same frames
         offset = float(rng.uniform(0, args.period / SR))
         notes = [[offset + 0.25 * k, bytes([0x99, 36, 100]).hex()] for k in range(count)]
-        sender, ready = start_sender({"server": srv.name, "midi": [{"name": "kb1", "events": notes}],
+        sender, ready = start_sender({"server": srv.name,
+                                      "midi": [{"name": "kb1", "events": notes}],
                                       "clicks": {"name": "mic", "interval_s": 0.25, "count": count,
                                                  "offset_s": offset}}, tmp)
         store = tmp / "store"
@@ -305,7 +310,8 @@ def bench_alignment(args, tmp: Path) -> dict:
         # pair every scheduled click with the recorded click and note nearest to it
         def nearest(x, ref):
             i = np.clip(np.searchsorted(x, ref), 1, max(len(x) - 1, 1))
-            j = np.where(np.abs(x[i - 1] - ref) < np.abs(x[np.minimum(i, len(x) - 1)] - ref), i - 1, i)
+            right = x[np.minimum(i, len(x) - 1)]
+            j = np.where(np.abs(x[i - 1] - ref) < np.abs(right - ref), i - 1, i)
             j = np.minimum(j, len(x) - 1)
             ok = np.abs(x[j] - ref) < 0.1
             return np.where(ok, x[j], np.nan)
@@ -382,7 +388,8 @@ def bench_load(args, tmp: Path) -> dict:
                 "click_spacing_ok": bool(np.all(np.diff(clicks) == int(0.5 * SR))),
                 # padded gaps keep later clicks on the grid even where a click fell in a gap
                 "clicks_on_grid": bool(np.all((clicks - clicks[0]) % int(0.5 * SR) == 0)),
-                "audio_gaps": res["audio"][0]["gaps"], "audio_overflows": res["audio"][0]["overflows"],
+                "audio_gaps": res["audio"][0]["gaps"],
+                "audio_overflows": res["audio"][0]["overflows"],
                 "midi_counters": res["midi_counters"],
                 "load": {"loadavg_1min_start": load0, **load_context()}}
     finally:
@@ -399,45 +406,60 @@ def bench_burst(args, tmp: Path) -> dict:
     srv = JackServer(period=args.period, log_dir=tmp).start()
     ctl = jack.Client("benchctl", no_start_server=True, servername=srv.name)
     ctl.activate()
+    modes = ["queue", "callback"]
     try:
         n = int(args.seconds * 2000)
-        events = [[i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127]).hex()] for i in range(n)]
+        events = [[i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127]).hex()]
+                  for i in range(n)]
         sender, _ = start_sender({"server": srv.name, "midi": [{"name": "kb1", "events": events}]},
                                  tmp)
         bare = subprocess.Popen([sys.executable, __file__, "_bare", srv.name, "kb1"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         bare.stdout.readline()
-        store = tmp / "store"
-        rec = recorder(store, ["--player", "client=midi:kb1", "--jack-server", srv.name,
-                               "--duration", str(args.seconds + 5)], env=os.environ.copy())
-        wait_for(lambda: connected(ctl, "kb1:out", "improv-midi"), timeout=30, what="recorder")
+        recs = {}
+        for k, mode in enumerate(modes):
+            recs[mode] = recorder(tmp / f"store-{mode}",
+                                  ["--player", "client=midi:kb1", "--jack-server", srv.name,
+                                   "--midi-capture", mode, "--duration", str(args.seconds + 5)],
+                                  env=os.environ.copy())
+            wait_for(lambda: sum(p.name.startswith("improv-midi")
+                                 for p in ctl.get_all_connections("kb1:out")) > k,
+                     timeout=30, what=f"recorder ({mode})")
         go(sender, 0.5)
-        cpu0, wall0 = proc_cpu_s(rec.pid), time.monotonic()
+        cpu0 = {m: proc_cpu_s(p.pid) for m, p in recs.items()}
+        wall0 = time.monotonic()
         sent = sender_result(sender, args.seconds + 60)
-        cpu1, wall1 = proc_cpu_s(rec.pid), time.monotonic()
+        cpu1 = {m: proc_cpu_s(p.pid) for m, p in recs.items()}
+        wall1 = time.monotonic()
         bare.stdin.write("stop\n")
         bare.stdin.flush()
         bare_got = json.loads(bare.stdout.readline())
         bare.wait(10)
-        res = json.loads(rec.communicate(timeout=60)[0])
-        s = session_of(store, res)
-        start = s.manifest["settings"]["clock"]["start_counter_s"]
-        ev = s.midi_events()
         want = sent["midi"]["kb1"]["data"]
         sched = np.array(sent["midi"]["kb1"]["counter"])
-        # messages repeat every 16 x 128: match each in order of sending
-        rec_t = match_in_order(ev.t + start, [bytes(r).hex() for r in ev.raw], want)
         bare_t = match_in_order(np.array([t for t, _ in bare_got]), [h for _, h in bare_got], want)
-        xruns = (tmp / f"jackd-{srv.name}.log").read_text().count("XRun")
-        ok = np.isfinite(rec_t)
-        return {"bench": "burst", "rate_per_s": 2000, "seconds": args.seconds,
-                "period_frames": args.period, "sent": len(want),
-                "recorder_lost": int((~ok).sum()), "bare_lost": int((~np.isfinite(bare_t)).sum()),
-                "lost_by_both": int((~ok & ~np.isfinite(bare_t)).sum()),
-                "recorder_timing": stats_ms((rec_t - sched)[ok]),
-                "midi_counters": res["midi_counters"], "jack_xrun_lines": xruns,
-                "cpu_percent_of_one_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
-                "load": load_context()}
+        lost_all = ~np.isfinite(bare_t)
+        out = {"bench": "burst", "rate_per_s": 2000, "seconds": args.seconds,
+               "period_frames": args.period, "sent": len(want),
+               "bare_rtmidi_callback_lost": int((~np.isfinite(bare_t)).sum())}
+        for mode, p in recs.items():
+            res = json.loads(p.communicate(timeout=60)[0])
+            s = session_of(tmp / f"store-{mode}", res)
+            start = s.manifest["settings"]["clock"]["start_counter_s"]
+            ev = s.midi_events()
+            t = match_in_order(ev.t + start, [bytes(r).hex() for r in ev.raw], want)
+            ok = np.isfinite(t)
+            lost_all &= ~ok
+            out[f"recorder_{mode}"] = {
+                "lost": int((~ok).sum()), "timing": stats_ms((t - sched)[ok]),
+                "midi_counters": res["midi_counters"],
+                "cpu_percent_of_one_core": round(
+                    100 * (cpu1[mode] - cpu0[mode]) / (wall1 - wall0), 2),
+            }
+        out["lost_by_all_receivers"] = int(lost_all.sum())
+        out["jack_xrun_lines"] = (tmp / f"jackd-{srv.name}.log").read_text().count("XRun")
+        out["load"] = load_context()
+        return out
     finally:
         ctl.deactivate()
         ctl.close()

@@ -97,13 +97,17 @@ def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, j
               show_default=True, help="Warn below this much free disk space [MB].")
 @click.option("--disk-stop-mb", type=click.FloatRange(min=0), default=DISK_STOP_BYTES / 1e6,
               show_default=True, help="Stop cleanly below this much free disk space [MB].")
+@click.option("--midi-capture", type=click.Choice(["queue", "callback"]), default="queue",
+              show_default=True,
+              help="queue: rtmidi queues in C++, a Python thread drains it; callback: "
+                   "python-rtmidi calls Python in the MIDI thread (see docs/recording.md).")
 @click.option("--no-display", is_flag=True, help="No live display (also off when not a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_device_options
 @click.pass_obj
 def record(app, client, therapist, setup, players, save_setup, duration, samplerate, blocksize,
-           disk_warn_mb, disk_stop_mb, no_display, as_json, midi_api, audio_api, jack_server,
-           jack_midi_server):
+           disk_warn_mb, disk_stop_mb, midi_capture, no_display, as_json, midi_api, audio_api,
+           jack_server, jack_midi_server):
     """Record MIDI and audio of the players until q, Ctrl-C or --duration.
 
     \b
@@ -137,7 +141,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         setup_name=setup or save_setup, midi_api=opts["midi_api"], audio_api=opts["audio_api"],
         jack_server=opts["jack_server"], jack_midi_server=opts["jack_midi_server"],
         sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
-        disk_stop_bytes=int(disk_stop_mb * 1e6),
+        disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture,
     )
     old_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))

@@ -181,6 +181,8 @@ class Recorder:
         Disk space held in a reserve file (``<store>/tmp/reserve-<id>``) while
         recording and released before finalising, so that a session can be
         completed even when the disk filled up.
+    midi_mode : {"queue", "callback"}
+        How MIDI leaves rtmidi (see :mod:`improv.midi_capture`).
     """
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
@@ -192,7 +194,7 @@ class Recorder:
                  disk_stop_bytes: int = DISK_STOP_BYTES,
                  disk_free: Callable[[Any], int] | None = None, poll_interval_s: float = 0.1,
                  port_poll_s: float = 0.5, flush_interval_s: float = 0.5,
-                 reserve_bytes: int = RESERVE_BYTES,
+                 reserve_bytes: int = RESERVE_BYTES, midi_mode: str = "queue",
                  jack_client_name: str = DEFAULT_JACK_CLIENT) -> None:
         if disk_stop_bytes > disk_warn_bytes:
             raise ParameterError(
@@ -219,6 +221,9 @@ class Recorder:
         self.flush_interval_s = flush_interval_s
         self.jack_client_name = jack_client_name
         self.reserve_bytes = int(reserve_bytes)
+        if midi_mode not in ("queue", "callback"):
+            raise ParameterError(f"midi_mode must be 'queue' or 'callback', got {midi_mode!r}")
+        self.midi_mode = midi_mode
         self._reserve: Path | None = None
         self.writer = None
         self.midi: MidiCapture | None = None
@@ -263,6 +268,7 @@ class Recorder:
             "jack_midi_server": self.jack_midi_server,
             "disk_warn_bytes": self.disk_warn_bytes,
             "disk_stop_bytes": self.disk_stop_bytes,
+            "midi_mode": self.midi_mode,
         }
         self.writer = self.store.create_session(
             client=self.client, players=self.players, therapist=self.therapist,
@@ -276,7 +282,7 @@ class Recorder:
                 self.midi = MidiCapture(
                     writer=self.writer, clock=self.clock, inputs=plan.midi, api=plan.midi_api,
                     jack_server_name=self.jack_midi_server or self.jack_server,
-                    client_name=f"{self.jack_client_name}-midi",
+                    client_name=f"{self.jack_client_name}-midi", mode=self.midi_mode,
                 )
                 self.midi.start()
             for ap in plan.audio:
