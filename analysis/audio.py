@@ -86,35 +86,46 @@ TEMPO_BAND_EDGES = (200.0, 2000.0)
 LOG_FLOOR_DB = -80.0
 
 
-def _numba_cache() -> None:
-    """Point numba's cache at the user cache dir so librosa's JIT code compiles once per machine."""
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        try:
-            from platformdirs import user_cache_dir
+def _rbj_biquad(kind: str, *, gain_db: float, q: float, fc: float, sr: int) -> np.ndarray:
+    """One normalised biquad ``[b0, b1, b2, 1, a1, a2]`` from the RBJ Audio EQ Cookbook.
 
-            base = user_cache_dir("improv")
-        except ImportError:  # pragma: no cover
-            base = os.path.join(os.path.expanduser("~"), ".cache", "improv")
-        os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "numba")
+    The float operations of pyloudnorm's ``IIRfilter.generate_coefficients`` (the designs its
+    BS.1770 ``Meter`` uses), so the coefficients are bit-identical to pyloudnorm's (checked in
+    the tests) without importing it (it imports scipy.signal, ~0.7 s per process).
+    """
+    a_ = 10 ** (gain_db / 40.0)
+    w0 = 2.0 * np.pi * (fc / sr)
+    alpha = np.sin(w0) / (2.0 * q)
+    if kind == "high_shelf":
+        b0 = a_ * ((a_ + 1) + (a_ - 1) * np.cos(w0) + 2 * np.sqrt(a_) * alpha)
+        b1 = -2 * a_ * ((a_ - 1) + (a_ + 1) * np.cos(w0))
+        b2 = a_ * ((a_ + 1) + (a_ - 1) * np.cos(w0) - 2 * np.sqrt(a_) * alpha)
+        a0 = (a_ + 1) - (a_ - 1) * np.cos(w0) + 2 * np.sqrt(a_) * alpha
+        a1 = 2 * ((a_ - 1) - (a_ + 1) * np.cos(w0))
+        a2 = (a_ + 1) - (a_ - 1) * np.cos(w0) - 2 * np.sqrt(a_) * alpha
+    elif kind == "high_pass":
+        b0 = (1 + np.cos(w0)) / 2
+        b1 = -(1 + np.cos(w0))
+        b2 = (1 + np.cos(w0)) / 2
+        a0 = 1 + alpha
+        a1 = -2 * np.cos(w0)
+        a2 = 1 - alpha
+    else:  # pragma: no cover - internal
+        raise ValueError(f"kind must be 'high_shelf' or 'high_pass', got {kind!r}")
+    b = np.array([b0, b1, b2]) / a0
+    a = np.array([a0, a1, a2]) / a0
+    return np.concatenate([b / a[0], a / a[0]])
 
 
 def _k_weighting_sos(sr: int) -> np.ndarray:
     """Second-order sections of the BS.1770-4 K-weighting (pre-filter + RLB high-pass) at ``sr``.
 
-    Coefficients come from pyloudnorm's IIR designs (the same ones its Meter uses), so they are
+    Coefficients follow pyloudnorm's IIR designs (the same ones its Meter uses), so they are
     exact at 48 kHz and follow the analogue prototype at other rates.
     """
-    from pyloudnorm.iirfilter import IIRfilter
-
     # pyloudnorm Meter: high shelf +4 dB at 1.5 kHz (Q 1/sqrt 2), high-pass at 38 Hz (Q 0.5)
-    f1 = IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf")
-    f2 = IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")
-    rows = []
-    for f in (f1, f2):
-        b = np.asarray(f.b, dtype=np.float64) / f.a[0]
-        a = np.asarray(f.a, dtype=np.float64) / f.a[0]
-        rows.append(np.concatenate([b * f.passband_gain, a]))
-    return np.asarray(rows)
+    return np.asarray([_rbj_biquad("high_shelf", gain_db=4.0, q=1 / np.sqrt(2), fc=1500.0, sr=sr),
+                       _rbj_biquad("high_pass", gain_db=0.0, q=0.5, fc=38.0, sr=sr)])
 
 
 class AudioAnalyzer:
@@ -159,8 +170,9 @@ class AudioAnalyzer:
         amin: float = AMIN,
         silence_dbfs: float = SILENCE_DBFS,
     ) -> None:
-        import scipy.signal
         import soxr
+
+        from . import _kernels
 
         self.sr = _validate.sample_rate(sr)
         self.window, self.hop = _validate.window_hop(window, hop)
@@ -175,11 +187,11 @@ class AudioAnalyzer:
         self._ktick = int(round(TICK * ANALYSIS_SR))
         self._sos = _k_weighting_sos(ANALYSIS_SR).astype(np.float32)
         self._zi = np.zeros((self._sos.shape[0], 2), dtype=np.float32)
-        self._tick_buf = np.zeros(0, np.float32)
-        self._tick_kbuf = np.zeros(0, np.float32)
+        self._kern = _kernels
+        self._tick_acc = (0.0, 0)  # sum of squares and sample count of the current partial tick
+        self._ktick_acc = (0.0, 0)
         self._ms: list[np.ndarray] = []
         self._kms: list[np.ndarray] = []
-        self._sosfilt = scipy.signal.sosfilt
         # onset frames
         self._resampler = soxr.ResampleStream(self.sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
         self._fbuf = np.zeros(N_FFT // 2, np.float32)  # centre the first frame on t = 0
@@ -214,29 +226,28 @@ class AudioAnalyzer:
 
     def _levels(self, x: np.ndarray) -> None:
         """Mean square per tick at the native rate (plain RMS level)."""
-        buf = np.concatenate([self._tick_buf, x]) if self._tick_buf.size else x
-        n = (buf.size // self._tick) * self._tick
-        if n:
-            b = buf[:n].reshape(-1, self._tick)
-            self._ms.append(np.einsum("ij,ij->i", b, b, dtype=np.float64) / self._tick)
-        self._tick_buf = buf[n:].copy()
+        sums, *acc = self._kern.tick_sums(x, self._tick, *self._tick_acc)
+        self._tick_acc = tuple(acc)
+        if sums.size:
+            self._ms.append(sums / self._tick)
 
     def _kweighted(self, y: np.ndarray) -> None:
-        """K-weighted mean square per tick, on the 22.05 kHz analysis signal (state carried)."""
+        """K-weighted mean square per tick, on the 22.05 kHz analysis signal (state carried).
+
+        The K-weighting biquads (float32, transposed direct form II as ``scipy.signal.sosfilt``)
+        and the per-tick sum of squares run in one compiled pass; the filtered signal is never
+        stored.
+        """
         if y.size == 0:
             return
-        k, self._zi = self._sosfilt(self._sos, y, zi=self._zi)
-        k = k.astype(np.float32, copy=False)
-        buf = np.concatenate([self._tick_kbuf, k]) if self._tick_kbuf.size else k
-        n = (buf.size // self._ktick) * self._ktick
-        if n:
-            b = buf[:n].reshape(-1, self._ktick)
-            self._kms.append(np.einsum("ij,ij->i", b, b, dtype=np.float64) / self._ktick)
-        self._tick_kbuf = buf[n:].copy()
+        sums, *acc = self._kern.biquad2_tick_sums(self._sos, np.ascontiguousarray(y, np.float32), self._zi,
+                                                  self._ktick, *self._ktick_acc)
+        self._ktick_acc = tuple(acc)
+        if sums.size:
+            self._kms.append(sums / self._ktick)
 
     def _frames(self, y: np.ndarray, *, last: bool) -> None:
         import scipy.fft
-        from scipy.ndimage import maximum_filter1d
 
         buf = np.concatenate([self._fbuf, y.astype(np.float32, copy=False)])
         if last:
@@ -246,18 +257,26 @@ class AudioAnalyzer:
             return
         n_frames = 1 + (buf.size - N_FFT) // HOP_LENGTH
         frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[::HOP_LENGTH][:n_frames]
-        spec = scipy.fft.rfft(frames * self._win, axis=1)
-        power = spec.real * spec.real
-        power += spec.imag * spec.imag
+        spec = scipy.fft.rfft(frames * self._win, axis=1, overwrite_x=True)
+        power = np.square(spec.real)
+        power += np.square(spec.imag)
+        del spec
         if self._mel is None:
             self._mel = _mel_basis()
-        mel = power @ self._mel.T
+        logm = power @ self._mel.T
+        del power
         # log power in dB re a full-scale sine's Hann-windowed peak (N_FFT/4)^2, floored
-        logm = 10.0 * np.log10(np.maximum(mel, 1e-20) * (16.0 / N_FFT**2))
+        np.maximum(logm, 1e-20, out=logm)
+        logm *= 16.0 / N_FFT**2
+        np.log10(logm, out=logm)
+        logm *= 10.0
         np.maximum(logm, LOG_FLOOR_DB, out=logm)
-        ref = maximum_filter1d(logm, size=3, axis=1)
-        prev = np.concatenate([ref[:1] if self._prev is None else self._prev[None, :], ref[:-1]], axis=0)
-        flux = np.maximum(logm - prev, 0.0)
+        ref = _max3(logm)
+        # SuperFlux: rise over the previous frame's max-filtered spectrum, half-wave rectified
+        flux = np.empty_like(logm)
+        np.subtract(logm[:1], ref[:1] if self._prev is None else self._prev[None, :], out=flux[:1])
+        np.subtract(logm[1:], ref[:-1], out=flux[1:])
+        np.maximum(flux, 0.0, out=flux)
         self._prev = ref[-1].copy()
         # per-region mean flux (n_frames, 3); the full-band mean is their band-count weighted sum
         self._env.append(np.add.reduceat(flux, _region_starts(), axis=1).astype(np.float32)
@@ -289,13 +308,20 @@ class AudioAnalyzer:
                              tick=self._tick / self.sr)
 
 
+def _max3(x: np.ndarray) -> np.ndarray:
+    """Maximum over 3 neighbouring bands along axis 1, edges reflected (``maximum_filter1d(x, 3)``)."""
+    pair = np.maximum(x[:, :-1], x[:, 1:])  # max(x[i], x[i+1])
+    out = np.empty_like(x)
+    out[:, 0] = pair[:, 0]
+    out[:, -1] = pair[:, -1]
+    np.maximum(pair[:, :-1], pair[:, 1:], out=out[:, 1:-1])
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _region_starts() -> np.ndarray:
     """First mel band of each TEMPO_BAND_EDGES region (mel centre frequencies)."""
-    _numba_cache()
-    import librosa
-
-    f = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=30.0, fmax=ANALYSIS_SR / 2)[1:-1]
+    f = _mel_frequencies(N_MELS + 2, fmin=30.0, fmax=ANALYSIS_SR / 2)[1:-1]
     return np.concatenate(([0], np.searchsorted(f, TEMPO_BAND_EDGES)))
 
 
@@ -312,12 +338,49 @@ def _split_env(env: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return env @ w, env.mean(axis=1)
 
 
-def _mel_basis() -> np.ndarray:
-    _numba_cache()
-    import librosa
+#: Slaney mel scale (Slaney 1998, Auditory Toolbox; librosa's default ``htk=False``): linear
+#: below 1 kHz (200/3 Hz per mel), logarithmic above (27 mels per factor 6.4).
+_MEL_F_SP = 200.0 / 3
+_MEL_MIN_LOG_HZ = 1000.0
+_MEL_LOGSTEP = np.log(6.4) / 27.0
 
-    return librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT, n_mels=N_MELS, fmin=30.0,
-                               fmax=ANALYSIS_SR / 2, norm=None).astype(np.float32)
+
+def _hz_to_mel(f: float) -> float:
+    """Slaney mel of a frequency [Hz] (librosa ``hz_to_mel(f, htk=False)``, same float ops)."""
+    if f >= _MEL_MIN_LOG_HZ:
+        return _MEL_MIN_LOG_HZ / _MEL_F_SP + np.log(f / _MEL_MIN_LOG_HZ) / _MEL_LOGSTEP
+    return f / _MEL_F_SP
+
+
+def _mel_frequencies(n: int, *, fmin: float, fmax: float) -> np.ndarray:
+    """``n`` frequencies [Hz] equally spaced on the Slaney mel scale (librosa ``mel_frequencies``)."""
+    mels = np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n)
+    min_log_mel = _MEL_MIN_LOG_HZ / _MEL_F_SP
+    hz = _MEL_F_SP * mels
+    log_t = mels >= min_log_mel
+    hz[log_t] = _MEL_MIN_LOG_HZ * np.exp(_MEL_LOGSTEP * (mels[log_t] - min_log_mel))
+    return hz
+
+
+@functools.lru_cache(maxsize=1)
+def _mel_basis() -> np.ndarray:
+    """Triangular mel filterbank [N_MELS, N_FFT//2 + 1], float32, unnormalised (peak 1).
+
+    The same float operations as ``librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT,
+    n_mels=N_MELS, fmin=30.0, fmax=ANALYSIS_SR/2, norm=None)`` (bit-identical, checked in the
+    tests), without importing librosa and its numba code (~1.2 s per process).
+    """
+    fftfreqs = np.fft.rfftfreq(n=N_FFT, d=1.0 / ANALYSIS_SR)
+    mel_f = _mel_frequencies(N_MELS + 2, fmin=30.0, fmax=ANALYSIS_SR / 2)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fftfreqs)
+    weights = np.zeros((N_MELS, fftfreqs.size), dtype=np.float32)
+    for i in range(N_MELS):
+        lower = -ramps[i] / fdiff[i]
+        upper = ramps[i + 2] / fdiff[i + 1]
+        weights[i] = np.maximum(0, np.minimum(lower, upper))
+    weights.flags.writeable = False
+    return weights
 
 
 def onset_strength(y: np.ndarray, *, sr: int) -> tuple[np.ndarray, float]:

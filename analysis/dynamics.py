@@ -9,7 +9,7 @@ import numpy as np
 from . import _validate
 from .convert import NoteTable
 from .errors import ParameterError
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, windowed_values
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, _window_index, _window_mean_std, _window_reduce
 
 __all__ = [
     "AMIN",
@@ -59,11 +59,10 @@ def velocity_curves(
         ``velocity_mean``, ``velocity_std``, ``velocity_range``: (times [s], values [velocity
         0-127]); NaN in windows without notes.
     """
-    times, groups = windowed_values(notes.start, notes.velocity.astype(np.float64),
-                                    duration=duration, window=window, hop=hop)
-    mean = np.array([g.mean() if g.size else np.nan for g in groups])
-    std = np.array([g.std() if g.size else np.nan for g in groups])
-    rng = np.array([g.max() - g.min() if g.size else np.nan for g in groups])
+    times, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
+    mean, std = _window_mean_std(notes.velocity, lo, hi)
+    v = notes.velocity.astype(np.float64)
+    rng = np.where(hi > lo, _window_reduce(np.maximum, v, lo, hi) - _window_reduce(np.minimum, v, lo, hi), np.nan)
     return {"velocity_mean": (times, mean), "velocity_std": (times, std), "velocity_range": (times, rng)}
 
 

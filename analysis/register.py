@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .convert import NoteTable
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, window_starts, windowed_values
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, _window_index, _window_mean_std, _window_reduce, window_starts
 
 __all__ = [
     "KK_MAJOR",
@@ -43,10 +43,8 @@ def pitch_curves(
         ``pitch_mean``, ``pitch_std``: (times [s], values [MIDI note number / semitones]);
         NaN in windows without notes.
     """
-    times, groups = windowed_values(notes.start, notes.pitch.astype(np.float64),
-                                    duration=duration, window=window, hop=hop)
-    mean = np.array([g.mean() if g.size else np.nan for g in groups])
-    std = np.array([g.std() if g.size else np.nan for g in groups])
+    times, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
+    mean, std = _window_mean_std(notes.pitch, lo, hi)
     return {"pitch_mean": (times, mean), "pitch_std": (times, std)}
 
 
@@ -74,8 +72,11 @@ def articulation_curve(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean articulation (0 staccato .. 1 legato) of the notes starting in each window; NaN if none."""
     art = articulation(notes)
-    times, groups = windowed_values(notes.start, art, duration=duration, window=window, hop=hop)
-    vals = np.array([np.nanmean(g) if np.isfinite(g).any() else np.nan for g in groups])
+    times, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
+    fin = np.isfinite(art)
+    cnt = _window_reduce(np.add, fin.astype(np.int64), lo, hi)
+    tot = _window_reduce(np.add, np.where(fin, art, 0.0), lo, hi)
+    vals = np.where((hi > lo) & (cnt > 0), tot / np.maximum(cnt, 1), np.nan)
     return times, vals
 
 

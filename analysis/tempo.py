@@ -223,10 +223,12 @@ def tempo_salience(
     if starts.size == 0:
         return starts, bpm, np.zeros((0, bpm.size))
     n_win = int(round(window * frame_rate))
-    acf = _local_acf(env, np.round(starts * frame_rate).astype(np.int64), n_win)
+    acf = _local_acf(env, np.round(starts * frame_rate).astype(np.int64), n_win).T.copy()  # (lags, windows)
     lag = 60.0 * frame_rate / bpm  # beat period in frames (fractional)
-    sal = np.zeros((starts.size, bpm.size))
+    # computed as (tempo, window) so that every lag lookup is a contiguous row
+    sal_t = np.zeros((bpm.size, starts.size))
     cnt = np.zeros(bpm.size)
+    first = None
     for k in (1, 2, 3, 4):
         lk = k * lag
         ok = lk <= (n_win - 1) * 0.75  # use only multiples with at least 1/4 window of overlap
@@ -234,22 +236,27 @@ def tempo_salience(
         if not ok.any():
             continue
         vals = _interp_rows(acf, lk[ok])
-        sal[:, ok] += vals
+        if k == 1:
+            first = vals  # r(L) itself, all tempi
+        sal_t[ok] += vals
         cnt[ok] += 1
-    sal /= np.maximum(cnt, 1)
+    sal_t /= np.maximum(cnt, 1)[:, None]
     # A beat needs events on the beat itself: weight the harmonic mean by the first lag
     # (geometric mean of r(L) and the harmonic mean), so a period with nothing at L itself
     # (e.g. the double tempo of a slow click) gets no salience.
-    first = _interp_rows(acf, lag) if acf.shape[0] else np.zeros_like(sal)
-    sal = np.sqrt(np.clip(first, 0.0, None) * np.clip(sal, 0.0, None))
+    sal = np.sqrt(np.clip(first, 0.0, None) * np.clip(sal_t, 0.0, None)).T
     return starts + window / 2.0, bpm, sal
 
 
-def _interp_rows(acf: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _interp_rows(acf_t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Linear interpolation of every window's ACF at fractional lags ``x`` -> [len(x), windows].
+
+    ``acf_t`` is the ACF transposed (lags, windows), so the lookups gather contiguous rows.
+    """
     i0 = np.floor(x).astype(np.int64)
-    i1 = np.minimum(i0 + 1, acf.shape[1] - 1)
+    i1 = np.minimum(i0 + 1, acf_t.shape[0] - 1)
     f = x - i0
-    return acf[:, i0] * (1 - f) + acf[:, i1] * f
+    return acf_t[i0] * (1 - f)[:, None] + acf_t[i1] * f[:, None]
 
 
 def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray:
@@ -262,25 +269,12 @@ def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray
     band = max(1, int(np.ceil(3 * sigma / step)))
     offs = np.arange(-band, band + 1)
     trans = -0.5 * (offs * step / sigma) ** 2
-    back = np.zeros((k, m), dtype=np.int32)
-    acc = score[0].copy()
     # window j of the padded accumulator covers source bins to - band .. to + band; the
     # transition weight for source = to + o is trans at offset -o, i.e. reversed
-    rtrans = trans[::-1]
-    pad = np.full(m + 2 * band, -np.inf)
-    cols = np.arange(m)
-    view = np.lib.stride_tricks.sliding_window_view(pad, 2 * band + 1)  # a view: follows pad
-    for i in range(1, k):
-        pad[band : band + m] = acc
-        cand = view + rtrans
-        best = np.argmax(cand, axis=1)
-        back[i] = cols + best - band
-        acc = cand[cols, best] + score[i]
-    path = np.zeros(k, dtype=np.int64)
-    path[-1] = int(np.argmax(acc))
-    for i in range(k - 1, 0, -1):
-        path[i - 1] = back[i, path[i]]
-    return path
+    rtrans = trans[::-1].copy()
+    from ._kernels import viterbi_band  # compiled banded max-plus recursion (same float ops)
+
+    return viterbi_band(np.ascontiguousarray(score, dtype=np.float64), rtrans, band)
 
 
 #: Integer tempo ratios between metrical levels (beat vs. half/double, triple/third), as allowed

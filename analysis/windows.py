@@ -96,6 +96,56 @@ def windowed_values(
     return starts + window / 2.0, [v[a:b] for a, b in zip(lo.tolist(), hi.tolist())]
 
 
+def _window_index(
+    times: np.ndarray, *, duration: float, window: float, hop: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Window centres and the index range ``[lo, hi)`` of the sorted ``times`` in each window."""
+    t = _validate.times_1d("times", times)
+    starts = window_starts(duration, window=window, hop=hop)
+    lo = np.searchsorted(t, starts, side="left")
+    hi = np.searchsorted(t, starts + window, side="left")
+    return starts + window / 2.0, lo, hi
+
+
+def _window_reduce(ufunc: np.ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(values[lo[k]:hi[k]])`` for every window ``k`` in one call (no Python loop).
+
+    Windows may overlap (``hop < window``): ``ufunc.reduceat`` on the interleaved bounds
+    ``lo0, hi0, lo1, hi1, ...`` reduces each ``[lo_k, hi_k)`` slice (the in-between results are
+    dropped). ``values`` gets one padding element so that ``hi == len(values)`` is a valid index.
+    Empty windows (``lo == hi``) give an arbitrary value: mask them.
+    """
+    v = np.asarray(values)
+    v = np.concatenate([v, np.zeros(1, dtype=v.dtype)])
+    idx = np.empty(2 * lo.size, dtype=np.intp)
+    idx[0::2] = lo
+    idx[1::2] = hi
+    if idx.size == 0:
+        return np.zeros(0, dtype=v.dtype)
+    return ufunc.reduceat(v, idx)[0::2]
+
+
+def _window_mean_std(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (population) standard deviation of integer ``values[lo[k]:hi[k]]`` per window.
+
+    Sums of the values and of their squares are exact in int64, so ``var = (n*S2 - S1**2) / n**2``
+    has no cancellation error (the result equals ``g.mean()``, ``g.std()`` to float rounding).
+    NaN for empty windows.
+    """
+    v = np.asarray(values)
+    if v.dtype.kind not in "iub":
+        raise TypeError(f"values must be integers, got dtype {v.dtype}")
+    v = v.astype(np.int64)
+    n = (hi - lo).astype(np.int64)
+    s1 = _window_reduce(np.add, v, lo, hi)
+    s2 = _window_reduce(np.add, v * v, lo, hi)
+    ok = n > 0
+    nn = np.where(ok, n, 1)
+    mean = np.where(ok, s1 / nn, np.nan)
+    std = np.where(ok, np.sqrt((nn * s2 - s1 * s1).astype(np.float64)) / nn, np.nan)
+    return mean, std
+
+
 def interval_coverage(
     start: np.ndarray, end: np.ndarray, *, grid_step: float, duration: float
 ) -> np.ndarray:

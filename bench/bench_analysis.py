@@ -153,8 +153,10 @@ def run_floor(wav: str) -> dict:
 
 def child(kind: str, wav: str) -> None:
     t0 = time.perf_counter()
+    c0 = time.process_time()
     info = {"ours": run_ours, "naive": run_naive, "floor": run_floor}[kind](wav)
     info["seconds"] = time.perf_counter() - t0
+    info["cpu_s"] = time.process_time() - c0  # user + system CPU of all threads
     info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps(info))
 
@@ -199,13 +201,15 @@ def main(argv: list[str] | None = None) -> int:
         spawn(k, warm)
     res = {k: spawn(k, wav) for k in kinds}
     print(f"\n60-min session analysis ({args.minutes:g} min, 2 audio channels at 48 kHz, 2 MIDI players)")
-    print(f"{'pipeline':8s} {'seconds':>8s} {'peak RSS MB':>12s}")
+    print(f"{'pipeline':8s} {'seconds':>8s} {'CPU s':>8s} {'peak RSS MB':>12s}")
     for k in kinds:
-        print(f"{k:8s} {res[k]['seconds']:8.1f} {res[k]['peak_rss_mb']:12.0f}")
-    o = res["ours"]["seconds"]
+        print(f"{k:8s} {res[k]['seconds']:8.1f} {res[k]['cpu_s']:8.1f} {res[k]['peak_rss_mb']:12.0f}")
+    o, oc = res["ours"]["seconds"], res["ours"]["cpu_s"]
     if "naive" in res:
-        print(f"ours / naive = {o / res['naive']['seconds']:.2f} (naive is {res['naive']['seconds'] / o:.1f}x slower)")
-    print(f"ours / floor = {o / res['floor']['seconds']:.2f}")
+        print(f"ours / naive = {o / res['naive']['seconds']:.2f} (naive is {res['naive']['seconds'] / o:.1f}x slower)"
+              f"; CPU {oc / res['naive']['cpu_s']:.2f}")
+    print(f"ours / floor = {o / res['floor']['seconds']:.2f}; CPU {oc / res['floor']['cpu_s']:.2f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print(f"targets: ours < naive, < 15 s, peak RSS < 600 MB -> "
           f"{'met' if o < 15 and res['ours']['peak_rss_mb'] < 600 and ('naive' not in res or o < res['naive']['seconds']) else 'NOT met'}")
     print(f"ours tempo_bpm per player: {[round(x, 1) for x in res['ours']['tempo_bpm']]}")

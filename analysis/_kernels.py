@@ -1,0 +1,124 @@
+"""Compiled inner loops (numba) for the per-sample and per-window recursions of the analysis.
+
+Only loops that numpy cannot express without large temporaries or a Python loop live here:
+the K-weighting biquads (a recursion over samples), the per-tick sums of squares, and the
+Viterbi recursion over analysis windows. Each kernel does exactly the float operations of the
+numpy/scipy code it replaces, in the same precision (see the notes per kernel), so results are
+the same up to the summation order of float64 sums (relative differences ~1e-16).
+
+numba comes with librosa (a dependency). This module is imported lazily (inside the functions
+that use it) and points numba's on-disk cache at the user cache directory before importing
+numba, so the kernels compile once per machine (~1-2 s each) and load in milliseconds afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band"]
+
+
+def _numba_cache() -> None:
+    """Point numba's cache at the user cache dir so JIT code compiles once per machine."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        try:
+            from platformdirs import user_cache_dir
+
+            base = user_cache_dir("improv")
+        except ImportError:  # pragma: no cover
+            base = os.path.join(os.path.expanduser("~"), ".cache", "improv")
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "numba")
+
+
+_numba_cache()
+
+import numba  # noqa: E402  (after the cache directory is set)
+
+
+# Sums of squares in float64 over consecutive ticks of ``tick`` samples. ``acc``/``nacc``
+# carry a partial tick across calls. Reassociation lets LLVM vectorise the float64 sum
+# (the order of the additions differs from numpy's einsum; each product is exact).
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+def tick_sums(x, tick, acc, nacc):  # pragma: no cover - compiled
+    n = x.size
+    out = np.empty((nacc + n) // tick, np.float64)
+    i = 0
+    j = 0
+    while i < n:
+        m = min(tick - nacc, n - i)
+        s = 0.0
+        for k in range(i, i + m):
+            v = np.float64(x[k])
+            s += v * v
+        acc += s
+        nacc += m
+        i += m
+        if nacc == tick:
+            out[j] = acc
+            j += 1
+            acc = 0.0
+            nacc = 0
+    return out, acc, nacc
+
+# Two float32 biquads in transposed direct form II (scipy.signal.sosfilt's recursion, same
+# operation order, no FMA contraction: bit-identical output), state ``zi`` [2, 2] updated in
+# place, followed by tick_sums of the output (never stored).
+@numba.njit(cache=True, nogil=True)
+def biquad2_tick_sums(sos, x, zi, tick, acc, nacc):  # pragma: no cover - compiled
+    n = x.size
+    out = np.empty((nacc + n) // tick, np.float64)
+    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    z00, z01, z10, z11 = zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1]
+    j = 0
+    for i in range(n):
+        xc = x[i]
+        xn = b00 * xc + z00
+        z00 = b01 * xc - a01 * xn + z01
+        z01 = b02 * xc - a02 * xn
+        xc = xn
+        xn = b10 * xc + z10
+        z10 = b11 * xc - a11 * xn + z11
+        z11 = b12 * xc - a12 * xn
+        v = np.float64(xn)
+        acc += v * v
+        nacc += 1
+        if nacc == tick:
+            out[j] = acc
+            j += 1
+            acc = 0.0
+            nacc = 0
+    zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1] = z00, z01, z10, z11
+    return out, acc, nacc
+
+# Banded max-plus recursion of tempo._viterbi: for each window and target bin the best
+# source within +-band bins (first maximum on ties, as np.argmax), acc + trans[offset].
+@numba.njit(cache=True, nogil=True)
+def viterbi_band(score, rtrans, band):  # pragma: no cover - compiled
+    k, m = score.shape
+    back = np.zeros((k, m), np.int32)
+    acc = score[0].copy()
+    new = np.empty(m, np.float64)
+    for i in range(1, k):
+        for to in range(m):
+            best = -np.inf
+            arg = 0
+            for j in range(2 * band + 1):
+                src = to - band + j
+                if src < 0 or src >= m:
+                    v = -np.inf
+                else:
+                    v = acc[src] + rtrans[j]
+                if v > best or j == 0:
+                    best = v
+                    arg = j
+            back[i, to] = to + arg - band
+            new[to] = best + score[i, to]
+        acc[:] = new
+    path = np.zeros(k, np.int64)
+    path[-1] = np.argmax(acc)
+    for i in range(k - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path

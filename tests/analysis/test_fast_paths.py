@@ -1,0 +1,146 @@
+"""The optimised code paths give the results of the straightforward numpy/scipy/librosa code.
+
+Each fast path (compiled kernels, in-house filter designs, vectorised window statistics) is
+checked against the implementation it replaced: bit-identical where the float operations are
+the same, within float64 rounding where only the summation order differs.
+"""
+
+import numpy as np
+import pytest
+
+from analysis import audio, tempo
+from analysis.convert import NoteTable
+from analysis.dynamics import velocity_curves
+from analysis.register import articulation, articulation_curve, pitch_curves
+from analysis.windows import _window_index, _window_mean_std, _window_reduce, windowed_values
+
+
+def test_mel_basis_is_librosas():
+    librosa = pytest.importorskip("librosa")
+    ref = librosa.filters.mel(sr=audio.ANALYSIS_SR, n_fft=audio.N_FFT, n_mels=audio.N_MELS, fmin=30.0,
+                              fmax=audio.ANALYSIS_SR / 2, norm=None).astype(np.float32)
+    assert np.array_equal(audio._mel_basis(), ref)
+    f = librosa.mel_frequencies(n_mels=audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2)
+    assert np.array_equal(audio._mel_frequencies(audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2), f)
+
+
+@pytest.mark.parametrize("sr", [22050, 44100, 48000])
+def test_k_weighting_is_pyloudnorms(sr):
+    iir = pytest.importorskip("pyloudnorm.iirfilter")
+    rows = []
+    for f in (iir.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"), iir.IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")):
+        b = np.asarray(f.b, dtype=np.float64) / f.a[0]
+        a = np.asarray(f.a, dtype=np.float64) / f.a[0]
+        rows.append(np.concatenate([b * f.passband_gain, a]))
+    assert np.array_equal(audio._k_weighting_sos(sr), np.asarray(rows))
+
+
+def test_kweighted_tick_sums_match_sosfilt(rng):
+    import scipy.signal
+
+    from analysis import _kernels
+
+    sos = audio._k_weighting_sos(audio.ANALYSIS_SR).astype(np.float32)
+    x = rng.normal(0, 0.1, 50_000).astype(np.float32)
+    y = scipy.signal.sosfilt(sos, x, zi=np.zeros((2, 2), np.float32))[0]
+    assert y.dtype == np.float32
+    tick = 2205
+    n = (x.size // tick) * tick
+    yb = y[:n].reshape(-1, tick)
+    ref = np.einsum("ij,ij->i", yb, yb, dtype=np.float64)
+    # in uneven blocks, state and partial tick carried
+    zi = np.zeros((2, 2), np.float32)
+    acc, nacc, got = 0.0, 0, []
+    for a, b in [(0, 1000), (1000, 1001), (1001, 30_000), (30_000, 50_000)]:
+        s, acc, nacc = _kernels.biquad2_tick_sums(sos, x[a:b], zi, tick, acc, nacc)
+        got.append(s)
+    np.testing.assert_allclose(np.concatenate(got), ref, rtol=1e-12)
+    _, zf = scipy.signal.sosfilt(sos, x, zi=np.zeros((2, 2), np.float32))
+    assert np.array_equal(zi, zf)  # the filter recursion is bit-identical
+    assert nacc == x.size - n
+
+
+def test_tick_sums_match_einsum(rng):
+    from analysis import _kernels
+
+    x = rng.normal(0, 0.3, 100_003).astype(np.float32)
+    tick = 4800
+    n = (x.size // tick) * tick
+    ref = np.einsum("ij,ij->i", x[:n].reshape(-1, tick), x[:n].reshape(-1, tick), dtype=np.float64)
+    acc, nacc, got = 0.0, 0, []
+    for a in range(0, x.size, 7777):
+        s, acc, nacc = _kernels.tick_sums(x[a : a + 7777], tick, acc, nacc)
+        got.append(s)
+    np.testing.assert_allclose(np.concatenate(got), ref, rtol=1e-12)
+
+
+def test_max3_is_maximum_filter(rng):
+    from scipy.ndimage import maximum_filter1d
+
+    x = rng.normal(0, 10, (37, audio.N_MELS)).astype(np.float32)
+    assert np.array_equal(audio._max3(x), maximum_filter1d(x, size=3, axis=1))
+
+
+def _viterbi_numpy(score, log_bpm, sigma):
+    """The numpy implementation of tempo._viterbi before 1.2.1 (reference)."""
+    k, m = score.shape
+    step = float(log_bpm[1] - log_bpm[0]) if m > 1 else 1.0
+    band = max(1, int(np.ceil(3 * sigma / step)))
+    offs = np.arange(-band, band + 1)
+    trans = -0.5 * (offs * step / sigma) ** 2
+    back = np.zeros((k, m), dtype=np.int32)
+    acc = score[0].copy()
+    rtrans = trans[::-1]
+    pad = np.full(m + 2 * band, -np.inf)
+    cols = np.arange(m)
+    view = np.lib.stride_tricks.sliding_window_view(pad, 2 * band + 1)
+    for i in range(1, k):
+        pad[band : band + m] = acc
+        cand = view + rtrans
+        best = np.argmax(cand, axis=1)
+        back[i] = cols + best - band
+        acc = cand[cols, best] + score[i]
+    path = np.zeros(k, dtype=np.int64)
+    path[-1] = int(np.argmax(acc))
+    for i in range(k - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path
+
+
+@pytest.mark.parametrize("m", [2, 5, 120])
+def test_viterbi_kernel_matches_numpy(m, rng):
+    log_bpm = np.log2(20.0) + np.arange(m) / tempo.BINS_PER_OCTAVE
+    score = rng.normal(0, 1, (300, m))
+    score[50:60] = score[50]  # ties
+    for sigma in (0.01, 0.1, 1.0):
+        assert np.array_equal(tempo._viterbi(score, log_bpm, sigma), _viterbi_numpy(score, log_bpm, sigma))
+
+
+@pytest.mark.parametrize("window, hop", [(6.0, 1.0), (3.0, 3.0), (2.0, 0.25)])
+def test_window_statistics_match_per_window_loops(window, hop, rng):
+    s = np.sort(np.concatenate([rng.uniform(0, 60, 300), rng.uniform(20, 21, 30)]))
+    s[5:9] = s[5]  # a chord
+    notes = NoteTable.from_arrays(s, s + rng.uniform(0.01, 1.0, s.size), rng.integers(20, 100, s.size),
+                                  rng.integers(1, 128, s.size))
+    duration = 70.0  # the last windows are empty
+    times, groups = windowed_values(notes.start, notes.velocity.astype(np.float64), duration=duration,
+                                    window=window, hop=hop)
+    t2, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
+    assert np.array_equal(times, t2)
+    assert np.any(hi == lo) and np.any(hi == s.size)
+    mean, std = _window_mean_std(notes.velocity, lo, hi)
+    nan = np.nan
+    np.testing.assert_allclose(mean, [g.mean() if g.size else nan for g in groups], rtol=1e-14)
+    np.testing.assert_allclose(std, [g.std() if g.size else nan for g in groups], rtol=1e-12, atol=1e-12)
+    vc = velocity_curves(notes, duration=duration, window=window, hop=hop)
+    np.testing.assert_array_equal(vc["velocity_range"][1], [g.max() - g.min() if g.size else nan for g in groups])
+    _, pg = windowed_values(notes.start, notes.pitch.astype(np.float64), duration=duration, window=window, hop=hop)
+    pc = pitch_curves(notes, duration=duration, window=window, hop=hop)
+    np.testing.assert_allclose(pc["pitch_std"][1], [g.std() if g.size else nan for g in pg], rtol=1e-12, atol=1e-12)
+    _, ag = windowed_values(notes.start, articulation(notes), duration=duration, window=window, hop=hop)
+    ref = [np.nanmean(g) if np.isfinite(g).any() else nan for g in ag]
+    np.testing.assert_allclose(articulation_curve(notes, duration=duration, window=window, hop=hop)[1], ref,
+                               rtol=1e-12)
+    assert _window_reduce(np.add, np.arange(3), np.zeros(0, np.intp), np.zeros(0, np.intp)).size == 0
+    with pytest.raises(TypeError, match="integers"):
+        _window_mean_std(np.ones(3), lo, hi)
