@@ -258,13 +258,10 @@ class AudioAnalyzer:
         n_frames = 1 + (buf.size - N_FFT) // HOP_LENGTH
         frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[::HOP_LENGTH][:n_frames]
         spec = scipy.fft.rfft(frames * self._win, axis=1, overwrite_x=True)
-        power = np.square(spec.real)
-        power += np.square(spec.imag)
-        del spec
         if self._mel is None:
-            self._mel = _mel_basis()
-        logm = power @ self._mel.T
-        del power
+            self._mel = _mel_sparse()
+        logm = self._kern.mel_power(spec, *self._mel)
+        del spec
         # log power in dB re a full-scale sine's Hann-windowed peak (N_FFT/4)^2, floored
         np.maximum(logm, 1e-20, out=logm)
         logm *= 16.0 / N_FFT**2
@@ -306,6 +303,25 @@ class AudioAnalyzer:
         return _audio_result(env, ms, kms, duration=duration, window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
                              tick=self._tick / self.sr)
+
+
+@functools.lru_cache(maxsize=1)
+def _mel_sparse() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_mel_basis` as contiguous bin ranges per band: ``lo``, ``hi``, ``off``, ``w``.
+
+    Band ``b`` has non-zero weights ``w[off[b]:off[b+1]]`` on bins ``lo[b]..hi[b]-1`` (each
+    triangle is one run of bins; a band narrower than one bin spacing may have a single bin).
+    """
+    weights = _mel_basis()
+    lo = np.zeros(N_MELS, np.int64)
+    hi = np.zeros(N_MELS, np.int64)
+    for b in range(N_MELS):
+        nz = np.flatnonzero(weights[b])
+        if nz.size:
+            lo[b], hi[b] = nz[0], nz[-1] + 1
+    off = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
+    w = np.concatenate([weights[b, lo[b] : hi[b]] for b in range(N_MELS)]).astype(np.float32)
+    return lo, hi, off, w
 
 
 def _max3(x: np.ndarray) -> np.ndarray:
