@@ -39,7 +39,7 @@ from .density import density_curve, silence_share, silence_share_curve, silent_i
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
 from .summary import PlayerAnalysis, _num, tempo_summary
-from .tempo import tempo_from_envelope
+from .tempo import FFT_WORKERS, tempo_from_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_starts
 
 __all__ = [
@@ -257,7 +257,7 @@ class AudioAnalyzer:
             return
         n_frames = 1 + (buf.size - N_FFT) // HOP_LENGTH
         frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[::HOP_LENGTH][:n_frames]
-        spec = scipy.fft.rfft(frames * self._win, axis=1, overwrite_x=True)
+        spec = scipy.fft.rfft(frames * self._win, axis=1, overwrite_x=True, workers=FFT_WORKERS)
         if self._mel is None:
             self._mel = _mel_sparse()
         logm = self._kern.mel_power(spec, *self._mel)

@@ -165,21 +165,34 @@ def _bpm_grid(window: float, max_bpm: float = MAX_BPM) -> np.ndarray:
     return lo * 2.0 ** (np.arange(n) / BINS_PER_OCTAVE)
 
 
+#: Threads per batched FFT (pocketfft splits the rows between them; results are identical).
+FFT_WORKERS = 2
+
+
 def _local_acf(env: np.ndarray, starts: np.ndarray, n_win: int) -> np.ndarray:
-    """Energy-normalised autocorrelation of each mean-removed window (rows), lags 0..n_win-1."""
+    """Energy-normalised autocorrelation of each mean-removed window, lags 0..n_win-1.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_win, len(starts))]
+        Transposed (one row per lag), so the salience lookups gather contiguous rows.
+    """
     import scipy.fft
 
-    out = np.zeros((len(starts), n_win), dtype=np.float64)
+    out = np.zeros((n_win, len(starts)), dtype=np.float64)
     nfft = scipy.fft.next_fast_len(2 * n_win)
+    # windows reaching past the end read zeros
+    padded = np.concatenate([env, np.zeros(n_win)])
+    view = np.lib.stride_tricks.sliding_window_view(padded, n_win)
+    starts = np.minimum(starts, env.size)
     chunk = 512  # windows per FFT batch: bounds memory for long sessions
     for a in range(0, len(starts), chunk):
-        idx = starts[a : a + chunk, None] + np.arange(n_win)[None, :]
-        seg = env[np.minimum(idx, env.size - 1)] * (idx < env.size)
-        seg = seg - seg.mean(axis=1, keepdims=True)
-        spec = scipy.fft.rfft(seg, n=nfft, axis=1)
-        r = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=nfft, axis=1)[:, :n_win]
+        seg = view[starts[a : a + chunk]]
+        seg -= seg.mean(axis=1, keepdims=True)
+        spec = scipy.fft.rfft(seg, n=nfft, axis=1, workers=FFT_WORKERS)
+        r = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=nfft, axis=1, workers=FFT_WORKERS)[:, :n_win]
         r0 = r[:, :1]
-        out[a : a + chunk] = np.where(r0 > 1e-12, r / np.maximum(r0, 1e-12), 0.0)
+        out[:, a : a + chunk] = np.where(r0 > 1e-12, r / np.maximum(r0, 1e-12), 0.0).T
     return out
 
 
@@ -223,7 +236,7 @@ def tempo_salience(
     if starts.size == 0:
         return starts, bpm, np.zeros((0, bpm.size))
     n_win = int(round(window * frame_rate))
-    acf = _local_acf(env, np.round(starts * frame_rate).astype(np.int64), n_win).T.copy()  # (lags, windows)
+    acf = _local_acf(env, np.round(starts * frame_rate).astype(np.int64), n_win)  # (lags, windows)
     lag = 60.0 * frame_rate / bpm  # beat period in frames (fractional)
     # computed as (tempo, window) so that every lag lookup is a contiguous row
     sal_t = np.zeros((bpm.size, starts.size))

@@ -144,3 +144,19 @@ def test_window_statistics_match_per_window_loops(window, hop, rng):
     assert _window_reduce(np.add, np.arange(3), np.zeros(0, np.intp), np.zeros(0, np.intp)).size == 0
     with pytest.raises(TypeError, match="integers"):
         _window_mean_std(np.ones(3), lo, hi)
+
+
+def test_mel_power_matches_dense_product(rng):
+    import scipy.fft
+
+    from analysis import _kernels
+
+    frames = rng.normal(0, 0.1, (64, audio.N_FFT)).astype(np.float32)
+    frames[3] = 0.0  # silence
+    spec = scipy.fft.rfft(frames, axis=1)
+    power = np.square(spec.real) + np.square(spec.imag)
+    dense = power.astype(np.float64) @ audio._mel_basis().T.astype(np.float64)
+    got = _kernels.mel_power(spec, *audio._mel_sparse())
+    assert got.dtype == np.float32 and got.shape == (64, audio.N_MELS)
+    np.testing.assert_allclose(got, dense, rtol=2e-6, atol=0)  # float32 rounding only
+    assert np.all(got[3] == 0.0)
