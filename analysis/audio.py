@@ -28,7 +28,6 @@ tempo is estimated from it with :func:`analysis.tempo.tempo_from_envelope`.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
