@@ -170,3 +170,44 @@ def test_global_tempo_scores_the_double_of_fast_levels():
     assert bpm[-1] > 1.9 * MAX_BPM
     with pytest.raises(ParameterError, match="max_bpm"):
         tempo_salience(env, frame_rate=MIDI_FRAME_RATE, max_bpm=-1.0)
+
+
+def swing_with_cross_rhythm(bpm, dur, rng):
+    """Jazz ride at ``bpm`` (every beat, a swung "a" two thirds into beats 2 and 4) plus comping
+    every two thirds of a beat: a 3:2 cross-rhythm (1.5 x bpm) as loud as the ride."""
+    beat = 60.0 / bpm
+    ride = np.arange(0.0, dur, beat)
+    skip = ride[1::2] + 2.0 * beat / 3.0
+    comp = np.arange(0.0, dur, 2.0 * beat / 3.0)
+    t = np.concatenate([ride, skip, comp])
+    w = np.concatenate([np.ones(ride.size), 0.9 * np.ones(skip.size), 0.8 * np.ones(comp.size)])
+    t = t + rng.normal(0, 0.008, t.size)
+    o = np.argsort(t)
+    return t[o], w[o]
+
+
+def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
+    from analysis.tempo import MIDI_FRAME_RATE, pulse_train_score
+
+    t, w = swing_with_cross_rhythm(93.0, 60.0, rng)
+    env = onset_envelope(t, duration=60.0, weights=w)
+    s = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=np.array([93.0, 139.5]))
+    assert s[0] > s[1] > 0
+    # silence scores 0, bad candidates raise
+    assert np.all(pulse_train_score(np.zeros(6000), frame_rate=MIDI_FRAME_RATE, bpm=np.array([93.0])) == 0)
+    with pytest.raises(ParameterError, match="bpm must be positive"):
+        pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=np.array([0.0]))
+
+
+def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
+    # the autocorrelation family score alone takes the 3:2 level (139.5 BPM) of this swing
+    # pattern; the pulse-train tie-break between the two related levels restores the beat
+    from analysis import tempo
+    from analysis.tempo import MIDI_FRAME_RATE, global_tempo
+
+    t, w = swing_with_cross_rhythm(93.0, 60.0, rng)
+    env = onset_envelope(t, duration=60.0, weights=w)
+    assert global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0] == pytest.approx(93.0, rel=0.04)
+    assert tempo_curve(t, duration=60.0, weights=w).tempo_bpm == pytest.approx(93.0, rel=0.04)
+    monkeypatch.setattr(tempo, "TIE_MARGIN", 0.0)  # no tie-break: the trap springs
+    assert global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0] == pytest.approx(139.5, rel=0.04)
