@@ -369,9 +369,15 @@ class SessionWriter:
             self.manifest.setdefault("warnings", []).append(
                 f"writing stopped early: {writer_error}"
             )
-        manifest = complete_session(
-            self.folder, self.manifest, status="complete", duration_s=duration_s
-        )
+        try:
+            manifest = complete_session(
+                self.folder, self.manifest, status="complete", duration_s=duration_s
+            )
+        except BaseException:
+            # e.g. no room left for the manifest: the flagged folder stays as it is and the
+            # next start recovers it, so the lock must not outlive this attempt
+            self._lockfile.close()
+            raise
         self.manifest = manifest
         _release_lock(self._lockfile, self.folder / mf.LOCK)
         if self._on_finalize is not None:

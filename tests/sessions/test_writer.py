@@ -153,3 +153,21 @@ def test_ports_that_played_undeclared_are_declared_at_finalize(store):
     assert m["midi"]["ports"] == [
         {"name": "Surprise Pad", "player": "client", "device": {}, "declared": False}]
     assert store.session(m["id"]).midi_players() == ["client"]
+
+
+def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
+    import sessions.recovery as recovery
+
+    w = store.create_session(client="C07", players=["client"])
+    w.midi(0.1, player="client", port="k", data=b"\x90\x3c\x40")
+
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recovery, "atomic_write_json", no_room)
+    with pytest.raises(OSError):
+        w.finalize()
+    monkeypatch.undo()
+    assert store.interrupted() == [w.id]  # the lock is free again
+    (report,) = store.recover()
+    assert report["ok"] and report["midi_events"] == 1
