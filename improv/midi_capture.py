@@ -11,9 +11,9 @@ idle: 1 ms cost 4 % of a core in polling alone) and calls
 callbacks (``mode="callback"``) the JACK thread has to take the GIL for
 every message, and the GIL may be held by a thread that the scheduler has
 pre-empted (priority inversion): under CPU load the JACK client then misses
-its cycle and JACK drops that cycle's MIDI (measured: 10 of 120,000 messages
-lost in a 2,000 messages/s burst on a loaded machine; a bare python-rtmidi
-callback receiver lost 86).  The time stamps do not suffer from the
+its cycle and JACK drops that cycle's MIDI (measured in 2,000 messages/s
+bursts: callback mode lost 10 of 120,000 in one run and 0 in another, a bare
+python-rtmidi callback receiver 86 and 43, queue mode 0).  The time stamps do not suffer from the
 polling: they follow the backend's own times (below).
 
 :meth:`MidiCapture._on_message` reads the session clock, does a few float
