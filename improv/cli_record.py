@@ -33,17 +33,20 @@ def _device_options(f):
 @_device_options
 def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """List MIDI input/output ports and audio devices."""
-    from improv.devices import list_audio_devices, list_midi_ports
+    from improv.devices import list_audio_devices, list_midi_ports, quiet_native_stderr
     from improv.errors import NoDevicesError
 
+    quiet = not click.get_current_context().find_root().params.get("debug")
     result: dict = {"midi": [], "audio": [], "problems": []}
     try:
-        result["midi"] = [p.to_dict() for p in list_midi_ports(
-            api=midi_api, jack_server_name=jack_midi_server or jack_server)]
+        with quiet_native_stderr(enabled=quiet):
+            result["midi"] = [p.to_dict() for p in list_midi_ports(
+                api=midi_api, jack_server_name=jack_midi_server or jack_server)]
     except NoDevicesError as exc:
         result["problems"].append(f"MIDI: {exc}")
     try:
-        devs = list_audio_devices(refresh=True, jack_server_name=jack_server)
+        with quiet_native_stderr(enabled=quiet):
+            devs = list_audio_devices(refresh=True, jack_server_name=jack_server)
         if audio_api:
             devs = [d for d in devs if audio_api.lower() in d.hostapi.lower()]
         result["audio"] = [d.to_dict() for d in devs]

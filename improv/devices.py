@@ -350,3 +350,34 @@ _ALSA_NUMBERS = re.compile(r"\s+\d+:\d+$")
 def same_port_name(a: str, b: str) -> bool:
     """True if two MIDI port names name the same port (ALSA client numbers may change)."""
     return a == b or _ALSA_NUMBERS.sub("", a) == _ALSA_NUMBERS.sub("", b)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr(*, enabled: bool = True) -> Iterator[None]:
+    """Silence what C libraries print to file descriptor 2 inside the block.
+
+    Probing for MIDI and audio systems makes ALSA and libjack print lines such
+    as ``ALSA lib seq_hw.c: ... open /dev/snd/seq failed`` or ``Cannot connect
+    to server socket`` even when another system works; improv reports what it
+    found (and what failed) itself.  Python's own ``sys.stderr`` is not
+    affected.  Pass ``enabled=False`` (``--debug``) to see the raw output.
+    """
+    if not enabled:
+        yield
+        return
+    import sys
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (e.g. captured): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
