@@ -49,14 +49,14 @@ from improv.setups import PlayerInput, check_inputs
 
 log = logging.getLogger(__name__)
 
-DISK_WARN_BYTES = 2 * 1024**3
+DISK_WARN_BYTES = 2_000_000_000
 """Free space [bytes] below which a ``disk_low`` warning is journaled
 (about 90 minutes of two 48 kHz float channels)."""
 SWITCH_INTERVAL_S = 0.0005
 """GIL switch interval [seconds] while recording (Python's default is 5 ms)."""
 RESERVE_BYTES = 4 * 1024**2
 """Disk space [bytes] kept back for finalising (manifest, SMF, catalog)."""
-DISK_STOP_BYTES = 256 * 1024**2
+DISK_STOP_BYTES = 250_000_000
 """Free space [bytes] below which the recording stops cleanly, leaving room
 to finalise (SMF, manifest, catalog)."""
 
