@@ -75,7 +75,11 @@ def serve(app, port, host, no_browser):
     click.echo("(Ctrl-C stops it)", err=True)
     if not no_browser:
         threading.Timer(0.5, _open_browser, args=(url,)).start()
-    config = uvicorn.Config(web, log_level="warning", access_log=False, lifespan="on")
+    # Keep idle connections open longer than Chromium keeps a used idle socket (300 s):
+    # with uvicorn's default of 5 s, a POST sent on a socket the server is just closing
+    # fails in the browser with "Failed to fetch" (browsers retry only idempotent requests).
+    config = uvicorn.Config(web, log_level="warning", access_log=False, lifespan="on",
+                            timeout_keep_alive=330)
     uvicorn.Server(config).run(sockets=[sock])
 
 
