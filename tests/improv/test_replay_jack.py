@@ -101,7 +101,7 @@ def _connect_replay_audio(client, stop: threading.Event):
 
 def test_replay_audio_and_midi_in_sync(jack_rig, store, replay_session):
     sid, times = replay_session
-    sink = Sink(jack_rig, seconds=12)
+    sink = Sink(jack_rig, seconds=30)
     stop = threading.Event()
     _connect_replay_audio(sink.client, stop)
     cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
@@ -135,7 +135,7 @@ def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_pa
         w.midi(0.5 + k * 0.5, player="client", port="Keys", data=bytes([0x90, 60, 110]))
         w.midi(0.9 + k * 0.5, player="client", port="Keys", data=bytes([0x80, 60, 0]))
     sid = w.finalize(duration_s=3.0)["id"]
-    sink = Sink(jack_rig, seconds=8)
+    sink = Sink(jack_rig, seconds=30)
     _connect_replay_audio(sink.client, threading.Event())
     cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
            "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
