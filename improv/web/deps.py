@@ -14,11 +14,31 @@ from sessions.store import Store
 
 
 def get_store(request: Request) -> Iterator[Store]:
+    """The request's store, closed after the response.
+
+    FastAPI runs this teardown on a thread-pool thread that is often not the one that ran
+    the endpoint (and opened the catalog lazily there); Python's ``sqlite3`` then refuses
+    ``close()`` with ``ProgrammingError``.  Raised here, after the response was sent, that
+    error made uvicorn drop the keep-alive connection, and the browser's next request on
+    it (a POST is not retried) failed with "Failed to fetch".  The request is over, so
+    nothing else uses the connection: dropping the last reference closes it (the
+    connection's finaliser does not check the thread).
+    """
     store = Store(request.app.state.store_path)
     try:
         yield store
     finally:
+        close_store(store)
+
+
+def close_store(store: Store) -> None:
+    """Close ``store`` from any thread (see :func:`get_store`)."""
+    import sqlite3
+
+    try:
         store.close()
+    except sqlite3.ProgrammingError:  # opened on another thread: let the finaliser close it
+        store._catalog = None
 
 
 def parse_t(value: float | str | None, *, name: str) -> float | None:

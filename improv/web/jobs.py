@@ -70,6 +70,7 @@ class AnalysisJobs:
         from improv.compare import ensure_analysed
 
         store = Store(self.store_path)
+        finished: set[str] = set()
         try:
             for sid in session_ids:
                 try:
@@ -81,10 +82,17 @@ class AnalysisJobs:
                         self._state[client]["failed"].append(sid)
                 with self._guard:
                     self._state[client]["done"] += 1
+                finished.add(sid)
         finally:
+            # whatever stopped the loop (also a BaseException), the job ends as finished, with
+            # the sessions it did not get to reported as failed: the page then says so instead
+            # of waiting for a job that no longer runs
             store.close()
             with self._guard:
-                self._state[client]["running"] = False
+                st = self._state[client]
+                st["failed"] += [s for s in session_ids if s not in finished and s not in st["failed"]]
+                st["done"] = st["total"]
+                st["running"] = False
 
     def wait(self, client: str, timeout: float | None = None) -> None:
         """Block until the job of ``client`` (if any) is finished (for tests and shutdown)."""

@@ -15,19 +15,30 @@ async function route() {
     if (a.dataset.nav === parts[0]) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   say('');
+  // Every navigation renders into its own element.  A page still loading when the user (or a
+  // hash change right after the first load) moves on keeps writing into its own, detached
+  // element and stops there (pages check document.body.contains): it can never paint over the
+  // newer page, which it did before (the client page then saw its part detached and stopped
+  // polling, so the comparison never showed).
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  main.replaceChildren(view);
   main.removeAttribute('data-page');
   try {
-    if (parts[0] === 'session' && parts[1]) { main.dataset.page = 'session'; await sessionPage(main, parts[1], params); }
-    else if (parts[0] === 'record') { main.dataset.page = 'record'; await recordPage(main); }
-    else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(main, parts[1], params); }
-    else { main.dataset.page = 'sessions'; await sessionsPage(params); }
+    if (parts[0] === 'session' && parts[1]) { main.dataset.page = 'session'; await sessionPage(view, parts[1], params); }
+    else if (parts[0] === 'record') { main.dataset.page = 'record'; await recordPage(view); }
+    else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(view, parts[1], params); }
+    else { main.dataset.page = 'sessions'; await sessionsPage(view, params); }
   } catch (e) {
-    main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
+    view.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
       h('p', {}, h('a', { href: '#/sessions' }, 'Back to the sessions')));
   }
 }
 
-window.addEventListener('hashchange', () => { route().then(() => main.focus({ preventScroll: true })); });
+let navigation = 0;
+window.addEventListener('hashchange', () => {
+  const n = ++navigation;
+  route().then(() => { if (n === navigation) main.focus({ preventScroll: true }); });
+});
 route();
 pollRecording();
 
@@ -41,7 +52,7 @@ async function pollRecording() {
 
 // -- sessions list -----------------------------------------------------------------------
 
-async function sessionsPage(params) {
+async function sessionsPage(main, params) {
   document.title = 'Sessions · improv';
   const q = new URLSearchParams();
   for (const k of ['client', 'since', 'until', 'tag']) if (params.get(k)) q.set(k, params.get(k));

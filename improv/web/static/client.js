@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, download, fmtDate, fmtTime, h, say } from './api.js';
+import { api, ApiError, download, fmtDate, fmtTime, h, say } from './api.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER = '#c4161c', LINE = '#6b6b6b';
@@ -16,12 +16,31 @@ export async function clientPage(main, code, params) {
   const body = h('div', { class: 'course' });
   main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions),
     h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), body));
-  let r;
+  // Poll while the server analyses (202).  A lost connection or a 5xx is retried with a
+  // visible message (the server may be busy or restarting); after RETRIES failures in a row,
+  // or on any 4xx (such as 409: the analysis failed), the page shows the error and the
+  // controls.  It never waits silently: every state is on the page.
+  const RETRIES = 8;
+  let r, failures = 0;
   for (;;) {
-    try { r = await api(`/api/clients/${enc}/compare?${q}`); } catch (e) {
-      body.replaceChildren(controls(code, params, d.sessions, null), h('p', { class: 'error', role: 'alert' }, e.message));
-      return;
+    try {
+      r = await api(`/api/clients/${enc}/compare?${q}`);
+      failures = 0;
+    } catch (e) {
+      if (!document.body.contains(body)) return; // the user went elsewhere
+      const transient = !(e instanceof ApiError) || e.status >= 500;
+      if (!transient || ++failures > RETRIES) {
+        body.replaceChildren(controls(code, params, d.sessions, null), h('p', { class: 'error', role: 'alert' }, e.message),
+          h('p', {}, h('button', { type: 'button', onclick: () => clientPage(main, code, params) }, 'Try again')));
+        return;
+      }
+      body.replaceChildren(h('p', { class: 'error', role: 'status' },
+        `Could not reach improv (${e.message}); trying again (${failures} of ${RETRIES})…`));
+      await new Promise((res) => setTimeout(res, 1000 * Math.min(failures, 5)));
+      if (!document.body.contains(body)) return;
+      continue;
     }
+    if (!document.body.contains(body)) return; // the user went elsewhere
     if (r.status !== 'analysing') break;
     body.replaceChildren(h('p', { role: 'status' }, `Analysing sessions: ${r.done} of ${r.total} done…`),
       h('progress', { max: String(r.total), value: String(r.done), 'aria-label': 'Analysis progress' }));

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,7 @@ def live_server():
         servers.append(s)
         return s
 
+    start.servers = servers  # for the failure report (pytest_runtest_makereport)
     yield start
     for s in servers:
         s.close()
@@ -179,10 +181,53 @@ def page(browser):
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.external_requests = external
     pg.js_errors = errors
+    # what the browser saw, shown when the test fails (see pytest_runtest_makereport)
+    activity: list[str] = []
+    stamp = time.monotonic()
+
+    def note(text: str) -> None:
+        activity.append(f"{time.monotonic() - stamp:8.2f}s {text}")
+
+    pg.on("console", lambda m: note(f"console.{m.type}: {m.text}"))
+    pg.on("pageerror", lambda e: note(f"pageerror: {e}"))
+    pg.on("request", lambda r: note(f"-> {r.method} {_short(r.url)}"))
+    pg.on("response", lambda r: note(f"<- {r.status} {r.request.method} {_short(r.url)}"))
+    pg.on("requestfailed", lambda r: note(f"!! {r.method} {_short(r.url)}: {r.failure}"))
+    pg.on("framenavigated", lambda f: note(f"navigated {_short(f.url)}") if f == pg.main_frame else None)
+    pg.activity = activity
     yield pg
     ctx.close()
     assert not external, f"requests outside 127.0.0.1: {external}"
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def _short(url: str) -> str:
+    """A URL without scheme, host and token (for the failure report)."""
+    return re.sub(r"token=[^&]+", "token=…", re.sub(r"^https?://[^/]+", "", url))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, add the server's stderr and the browser's activity to the report."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when != "call" or not rep.failed:
+        return
+    for s in getattr(item.funcargs.get("live_server"), "servers", []):
+        rep.sections.append((f"improv serve stderr (port {s.port}, exit {s.proc.poll()})",
+                             "".join(s.stderr) or "(nothing)"))
+    pg = item.funcargs.get("page")
+    if pg is None or not hasattr(pg, "activity"):
+        return
+    try:
+        state = pg.evaluate("() => `${location.hash} page=${document.getElementById('main')?.dataset.page}`"
+                            " + `\\n${(document.getElementById('main')?.innerText || '').slice(0, 1500)}`"
+                            " + `\\nstatus: ${document.getElementById('status')?.innerText || ''}`")
+    except Exception as exc:  # noqa: BLE001 - the page may be gone
+        state = f"(could not read the page: {exc})"
+    rep.sections.append(("browser: console, errors, network (last 400)",
+                         "\n".join(pg.activity[-400:]) or "(nothing)"))
+    rep.sections.append(("browser: page at the failure", state))
 
 
 SHOT_CSS = ".transport { position: static !important; }"

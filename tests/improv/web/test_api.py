@@ -611,3 +611,25 @@ def test_client_reports_and_export(course_store, client_for):
         r = c.get(f"/api/sessions/{ids[1]}/report.pdf")
         assert r.status_code == 200 and r.content[:5] == b"%PDF-"
         assert r.headers["content-type"] == "application/pdf"
+
+
+def test_store_closed_on_another_thread(tmp_path):
+    """FastAPI may tear ``get_store`` down on another thread than the endpoint's."""
+    import threading
+
+    from sessions.store import Store
+
+    from improv.web.deps import close_store
+
+    box = {}
+
+    def endpoint():
+        s = Store(tmp_path / "store")
+        s.list()  # opens the catalog on this thread
+        box["store"] = s
+
+    t = threading.Thread(target=endpoint)
+    t.start()
+    t.join()
+    close_store(box["store"])  # no sqlite3.ProgrammingError
+    assert box["store"]._catalog is None
