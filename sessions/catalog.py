@@ -88,6 +88,12 @@ class Catalog:
         The database file (created 0600 with its schema if missing).
     readonly : bool
         Open without creating or migrating (for listings on a read-only store).
+
+    Notes
+    -----
+    One Catalog may be opened in one thread and used or closed in another (a
+    web request's dependency teardown runs on another worker thread), but not
+    by two threads at once: give each thread or request its own Store.
     """
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
@@ -98,10 +104,10 @@ class Catalog:
         if readonly:
             # immutable: a read-only disk cannot hold the WAL index (-shm) either
             uri = f"file:{self.path}?mode=ro&immutable=1"
-            self.db = sqlite3.connect(uri, uri=True, timeout=10)
+            self.db = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
         else:
             with write_errors(self.path):
-                self.db = sqlite3.connect(self.path, timeout=10)
+                self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         if not readonly:
