@@ -112,12 +112,31 @@ class Catalog:
         self.db.execute("PRAGMA foreign_keys = ON")
         if not readonly:
             with write_errors(self.path):
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._set_wal()
                 self._migrate()
             self.path.chmod(FILE_MODE)
 
     def close(self) -> None:
         self.db.close()
+
+    def _set_wal(self) -> None:
+        """Switch to WAL, waiting while another process holds the database.
+
+        Changing the journal mode needs an exclusive lock and SQLite can answer
+        "database is locked" at once, without its busy handler, while another
+        process is creating the schema; so retry for up to 10 s.
+        """
+        import time
+
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _migrate(self) -> list[str]:
         """Apply missing migrations, one process at a time (``BEGIN IMMEDIATE``

@@ -85,8 +85,9 @@ def _connect_replay_audio(client, stop: threading.Event):
         def ports():
             return [p.name for p in client.get_ports(is_audio=True, is_output=True)
                     if p.name.startswith("improv-replay")]
-        try:
-            outs = wait_for(lambda: ports() or None, timeout=15, what="replay audio ports")
+        try:  # both output ports: they are registered one after the other
+            outs = wait_for(lambda: (lambda p: p if len(p) >= 2 else None)(ports()), timeout=15,
+                            what="replay audio ports")
         except TimeoutError:
             return
         for k, name in enumerate(sorted(outs)[:2]):
