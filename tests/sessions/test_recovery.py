@@ -19,25 +19,46 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _kill_at_random(store_root: Path, seconds: float):
+    """Run the writer child for ``seconds``, then SIGKILL it.
+
+    Returns the session ID, the monotonic time of the kill and the child's
+    progress reports ``(monotonic, events queued, frames queued)``; only whole
+    lines are parsed (a non-blocking read can end in the middle of one).
+    """
     proc = subprocess.Popen(
         [sys.executable, str(CHILD), str(store_root)],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    sid = proc.stdout.readline().strip()
-    reports = []
+    sid = proc.stdout.readline().decode().strip()
+    fd = proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    buf = b""
+
+    def drain() -> None:
+        nonlocal buf
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+
     deadline = time.monotonic() + seconds
-    os.set_blocking(proc.stdout.fileno(), False)
     while time.monotonic() < deadline:
         time.sleep(0.01)
-        for line in proc.stdout:
-            reports.append(tuple(float(x) for x in line.split()))
+        drain()
     killed_at = time.monotonic()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    for line in proc.stdout:
-        if line.strip():
-            reports.append(tuple(float(x) for x in line.split()))
+    drain()
+    reports = []
+    for line in buf.split(b"\n")[:-1]:  # the last piece is empty or cut short
+        fields = line.split()
+        if len(fields) == 3:
+            reports.append(tuple(float(x) for x in fields))
     return sid, killed_at, reports
 
 
