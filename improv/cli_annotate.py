@@ -221,7 +221,7 @@ def export_(app, session_id, fmt, to):
 def import_(app, session_id, file, fmt, by, as_json):
     """Import Audacity labels or ELAN tiers as annotations."""
     from sessions import interop
-    from sessions.annotate import add_annotation
+    from sessions.annotate import add_annotations
 
     session = app.store.session(session_id)
     fmt = fmt or ("elan" if file.suffix.lower() == ".eaf" else "audacity")
@@ -242,8 +242,8 @@ def import_(app, session_id, file, fmt, by, as_json):
             raise ParameterError(f"{file.name}: unknown player {a['player']!r}")
         if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
             raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
-    added = [add_annotation(app.store, session_id, t=a["t"], end=a["end"], player=a["player"],
-                            tags=a["tags"], text=a["text"], by=by, source="import") for a in items]
+    # one append and one refresh of the SMF markers and catalog for the whole file
+    added = add_annotations(app.store, session_id, items, by=by, source="import")
     emit(added, as_json=as_json, human=lambda added: click.echo(f"imported {len(added)} annotation(s)"))
 
 

@@ -202,7 +202,7 @@ def complete_session(
 
     records = ann.read_records(folder / mf.ANNOTATIONS, allow_partial_tail=recovered)
     if recovered and (folder / mf.ANNOTATIONS).exists():
-        _truncate_text_tail(folder / mf.ANNOTATIONS)
+        truncate_partial_tail(folder / mf.ANNOTATIONS)
     current = ann.fold(records)
     for a in current:
         end_times.append(a["end"] if a["end"] is not None else a["t"])
@@ -252,10 +252,6 @@ def smf_markers(current: list[dict[str, Any]]) -> list[tuple[float, str]]:
             label = f"{label}: {a['text']}" if label else a["text"]
         out.append((a["t"], label or "marker"))
     return out
-
-
-def _truncate_text_tail(path: Path) -> None:
-    truncate_partial_tail(path)
 
 
 def is_interrupted(folder: Path) -> bool:

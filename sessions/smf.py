@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import struct
 from array import array
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 from mido.midifiles.meta import encode_variable_int
 
-from sessions.fsutil import atomic_write_bytes
 
 TICKS_PER_BEAT = 960
 TEMPO_US_PER_BEAT = 500_000  # 120 BPM; ticks per second = 960 / 0.5 = 1920
@@ -186,11 +184,6 @@ def encode_smf(
     return builder.to_bytes(markers=markers, title=title), builder.skipped
 
 
-def write_smf(path: Path, **kwargs) -> int:
-    """Encode with :func:`encode_smf` and write atomically; returns skipped count."""
-    data, skipped = encode_smf(**kwargs)
-    atomic_write_bytes(Path(path), data)
-    return skipped
 
 
 def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,

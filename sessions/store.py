@@ -256,10 +256,6 @@ class Store:
         current = ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
         self.catalog.put_session(manifest, current)
 
-    def index_session(self, session_id: str) -> None:
-        """(Re)index one session in the catalog from its folder."""
-        self._index(self.session(session_id).manifest)
-
     # -- recovery --------------------------------------------------------------------
 
     def interrupted(self) -> list[str]:
@@ -342,12 +338,6 @@ class Store:
         fsync_dir(self.sessions_dir)
         self.catalog.delete_session(session_id)
         shutil.rmtree(trash, ignore_errors=True)
-
-    def clean_tmp(self) -> None:
-        """Remove leftovers of interrupted imports and deletions."""
-        if self.tmp_dir.exists() and self._writable:
-            for p in self.tmp_dir.iterdir():
-                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
     def commit_folder(self, staged: Path) -> str:
         """Move a fully written session folder from ``tmp/`` into the store and index it."""
