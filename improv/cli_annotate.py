@@ -12,9 +12,8 @@ import click
 from improv.cli_params import date_option as _date
 from improv.cli_params import time_option as _time
 from improv.errors import ParameterError
-from improv.output import emit, info, table
+from improv.output import emit, info, json_option, table
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
 def _fmt(t):

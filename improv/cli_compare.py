@@ -9,9 +9,8 @@ import click
 from improv.cli_params import date_option
 from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
-from improv.output import emit, info, table
+from improv.output import emit, info, json_option, table
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
 def _segments(value: str) -> list[tuple[float, float]]:

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from improv.errors import ParameterError
-from improv.output import emit, format_duration, info, print_json, table
+from improv.output import emit, format_duration, info, json_option, print_json, table
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
 
 @click.group()

@@ -149,6 +149,8 @@ def compare_client(
         rows = [r for r in rows if _parse_utc(r["started_utc"]) >= since]
         if not rows:
             raise ParameterError(f"client {client!r} has no sessions since {since.date()}")
+    ids = [r["id"] for r in rows]
+    base = parse_baseline(baseline, ids)  # a bad --baseline fails before minutes of analysis
     for r in rows:
         ensure_analysed(store, r["id"], progress=progress)
     t0 = _parse_utc(rows[0]["started_utc"])
@@ -166,8 +168,6 @@ def compare_client(
             "values": values,
         })
     columns = select_columns(sorted(all_columns), features)
-    ids = [s["id"] for s in sessions]
-    base = parse_baseline(baseline, ids)
     days = np.array([s["days"] for s in sessions])
     feats = {}
     for c in columns:

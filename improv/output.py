@@ -13,6 +13,10 @@ from typing import Any, Callable, Sequence
 import click
 
 
+#: The ``--json`` flag shared by every listing command.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
 def json_default(obj: Any) -> Any:
     import numpy as np
 
