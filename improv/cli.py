@@ -50,12 +50,28 @@ class App:
                         )
                     else:
                         info(f"warning: could not recover session {report['id']}: {report['error']}")
+                _sweep(store, info)
             self._store = store
         return self._store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+
+def _sweep(store, info) -> None:
+    """Remove what killed imports, deletions and recordings left in the store's ``tmp/``."""
+    from sessions.errors import StoreError
+
+    try:
+        removed = store.sweep_tmp()
+    except StoreError as exc:
+        info(f"warning: could not clean {store.tmp_dir}: {exc}")
+        return
+    if removed:
+        info(f"removed {len(removed)} item(s) left in {store.tmp_dir} by an interrupted "
+             "import, deletion or recording")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -231,10 +231,14 @@ def recover(app, as_json: bool) -> None:
     """Find interrupted recordings and recover everything they flushed."""
     store = app.open_store(recover=False)
     reports = store.recover()
+    removed = store.sweep_tmp()  # leftovers of interrupted imports and deletions
 
     def human(reports):
         if not reports:
             click.echo("no interrupted sessions")
+        if removed:
+            click.echo(f"removed {len(removed)} item(s) left in {store.tmp_dir} by interrupted "
+                       "imports, deletions or recordings")
         for r in reports:
             if r["ok"]:
                 frames = sum(r["audio_frames"].values())

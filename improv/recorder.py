@@ -224,7 +224,7 @@ class Recorder:
         if midi_mode not in ("queue", "callback"):
             raise ParameterError(f"midi_mode must be 'queue' or 'callback', got {midi_mode!r}")
         self.midi_mode = midi_mode
-        self._reserve: Path | None = None
+        self._reserve = None  # a sessions.scratch.Claim while recording
         self.writer = None
         self.midi: MidiCapture | None = None
         self.audio: list[AudioCapture] = []
@@ -275,7 +275,7 @@ class Recorder:
             started=started, settings=settings, flush_interval=self.flush_interval_s,
         )
         log.info("recording session %s", self.writer.id)
-        self._reserve = _make_reserve(self.store.tmp_dir / f"reserve-{self.writer.id}",
+        self._reserve = _make_reserve(self.store.tmp_dir, f"reserve-{self.writer.id}",
                                       self.reserve_bytes)
         try:
             if plan.midi:
@@ -376,7 +376,7 @@ class Recorder:
         if self.warnings:
             self.writer.report("warnings", t=end, messages=list(self.warnings))
         if self._reserve is not None:  # give the reserved space back for finalising
-            self._reserve.unlink(missing_ok=True)
+            self._reserve.release()
             self._reserve = None
         try:
             self.manifest = self.writer.finalize(duration_s=end)
@@ -491,26 +491,37 @@ class Recorder:
         }
 
 
-def _make_reserve(path: Path, size: int) -> Path | None:
-    """Allocate ``size`` bytes in a file (really allocated, not sparse); None if 0."""
+def _make_reserve(tmp_dir: Path, name: str, size: int):
+    """Allocate ``size`` bytes (really allocated, not sparse) in a claimed scratch file.
+
+    Returns the :class:`sessions.scratch.Claim` (its release frees the space), or None if
+    ``size`` is 0 or the space cannot be had; a reserve left by a killed recording is
+    removed by the next start (:meth:`sessions.store.Store.sweep_tmp`).
+    """
     if size <= 0:
         return None
-    from sessions.fsutil import make_dir, open_new
+    from sessions import scratch
+    from sessions.errors import StoreWriteError
+    from sessions.fsutil import open_new
 
-    make_dir(path.parent)
     try:
-        with open_new(path, "wb") as f:
+        reserve = scratch.claim(tmp_dir, name)
+    except (OSError, StoreWriteError) as exc:
+        log.warning("no disk reserve: %s", exc)
+        return None
+    try:
+        with open_new(reserve.path, "wb") as f:
             try:
                 os.posix_fallocate(f.fileno(), 0, size)
             except (AttributeError, OSError):
                 f.write(b"\0" * size)
             f.flush()
             os.fsync(f.fileno())
-    except OSError as exc:
+    except (OSError, StoreWriteError) as exc:
         log.warning("no disk reserve: %s", exc)
-        path.unlink(missing_ok=True)
+        reserve.release()
         return None
-    return path
+    return reserve
 
 
 def summarize(manifest: dict) -> dict[str, Any]:

@@ -33,6 +33,7 @@ import numpy as np
 
 from sessions import annotations as ann
 from sessions import manifest as mf
+from sessions import scratch
 from sessions.errors import SessionFormatError, StoreWriteError
 from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
 from sessions.midilog import MidiLogWriter
@@ -345,7 +346,8 @@ def import_files(
         source="imported", demo=demo, started=started,
         settings={"imported_files": [p.name for p in paths]},
     )
-    staged = make_dir(store.tmp_dir) / manifest["id"]
+    stage = scratch.claim(store.tmp_dir, manifest["id"])  # swept if this process dies
+    staged = stage.path
     try:
         with write_errors(staged):
             staged.mkdir(mode=0o700)
@@ -386,9 +388,8 @@ def import_files(
         atomic_write_json(staged / mf.MANIFEST, manifest)
         manifest = complete_session(staged, manifest, status="complete")
         store.commit_folder(staged)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
+    finally:
+        stage.release()  # removes whatever is left in tmp/ (nothing after the commit)
     return manifest
 
 

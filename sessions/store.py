@@ -5,7 +5,8 @@ Layout::
     <store>/
       catalog.sqlite          index of all sessions (rebuildable)
       sessions/<id>/          one self-contained folder per session
-      tmp/                    imports are assembled here, then renamed in
+      tmp/                    imports are assembled here, then renamed in; deletions and
+                              recordings' disk reserves pass through (sessions.scratch)
 
 Every folder is created 0700 and every file 0600.
 """
@@ -15,13 +16,13 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from sessions import annotations as ann
 from sessions import manifest as mf
+from sessions import scratch
 from sessions.catalog import CATALOG, Catalog
 from sessions.errors import (
     SessionBusyError,
@@ -331,13 +332,24 @@ class Store:
         self.require_writable()
         if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
             raise SessionBusyError(f"session {session_id} is being recorded; stop it first")
-        make_dir(self.tmp_dir)
-        trash = self.tmp_dir / f"deleted-{session_id}-{secrets.token_hex(2)}"
-        with write_errors(folder):
-            os.rename(folder, trash)
-        fsync_dir(self.sessions_dir)
-        self.catalog.delete_session(session_id)
-        shutil.rmtree(trash, ignore_errors=True)
+        # a crash after the rename leaves the folder in tmp/ to sweep_tmp()
+        with scratch.claim(self.tmp_dir, f"deleted-{session_id}-{secrets.token_hex(2)}") as trash:
+            with write_errors(folder):
+                os.rename(folder, trash.path)
+            fsync_dir(self.sessions_dir)
+            try:
+                self.catalog.delete_session(session_id)
+            except BaseException:
+                os.rename(trash.path, folder)  # keep the store as it was
+                raise
+
+    def sweep_tmp(self) -> list[str]:
+        """Remove what interrupted imports, deletions and recordings left in ``tmp/``.
+
+        Returns the names of the removed items (see :mod:`sessions.scratch`).
+        """
+        self.require_writable()
+        return scratch.sweep(self.tmp_dir)
 
     def commit_folder(self, staged: Path) -> str:
         """Move a fully written session folder from ``tmp/`` into the store and index it."""

@@ -135,6 +135,7 @@ def test_disk_really_full_stops_cleanly(jack_rig, tiny_disk):
         manifest = rec.stop()
     assert rec.stop_reason == "write_error"
     assert manifest["status"] == "complete"
+    assert list((tiny_disk / "store" / "tmp").iterdir()) == []  # the disk reserve is given back
     assert any("writing stopped early" in w for w in manifest.get("warnings", []))
     s = store.session(manifest["id"])
     (a,) = s.audio_inputs()

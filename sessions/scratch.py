@@ -1,0 +1,181 @@
+"""Scratch items under ``<store>/tmp``, each owned by a live process, and the sweep of the rest.
+
+Three things are made in ``tmp/``: an import assembles its session in ``tmp/<id>/`` before
+renaming it into ``sessions/``, a deletion moves the session to ``tmp/deleted-<id>-<hex>/``
+before removing it, and a recording reserves disk space in ``tmp/reserve-<id>``.  A process
+killed midway leaves such an item behind: invisible to the store, not indexed, but holding
+health data and disk space.
+
+Every item is therefore *claimed*: its maker takes an exclusive ``flock`` on
+``tmp/<name>.lock`` **before** it creates the item, and holds it until the item is gone.  The
+kernel releases the lock when the process dies, also on ``kill -9``, so an item whose lock can be
+taken has no owner left and :func:`sweep` removes it (the same rule as interrupted recordings,
+see :mod:`sessions.recovery`).  An item with no lock file at all was left by a version before
+claims existed; it is removed once it is older than :data:`UNCLAIMED_AGE_S`.
+
+Without ``fcntl`` (Windows) nothing is swept: a lock cannot be told from a live owner there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from sessions.errors import StoreWriteError
+from sessions.fsutil import make_dir, open_new, write_errors
+
+log = logging.getLogger(__name__)
+
+LOCK_SUFFIX = ".lock"
+#: Age [seconds] after which an item without a lock file (made before claims existed) counts as
+#: abandoned: no import or deletion takes a day.
+UNCLAIMED_AGE_S = 24 * 3600.0
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+
+class Claim:
+    """An item ``tmp/<name>`` owned by this process for as long as the claim is held.
+
+    Parameters
+    ----------
+    tmp_dir : Path
+        The store's scratch folder (created if missing, 0700).
+    name : str
+        The item's file or folder name; must be unique (it contains a session ID).
+
+    Notes
+    -----
+    The claim only creates and locks ``<name>.lock``; the caller creates the item at
+    :attr:`path`.  :meth:`release` removes the item (if it still exists) and then the lock.
+    """
+
+    def __init__(self, tmp_dir: Path, name: str) -> None:
+        if not name or "/" in name or name.startswith(".") or name.endswith(LOCK_SUFFIX):
+            raise ValueError(f"bad scratch item name {name!r}")
+        make_dir(tmp_dir)
+        self.path = Path(tmp_dir) / name
+        self._lock_path = self.path.with_name(name + LOCK_SUFFIX)
+        self._lock = open_new(self._lock_path, "a")
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self._lock.close()
+                raise
+        self._lock.write(f"{os.getpid()}\n")
+        self._lock.flush()
+
+    def release(self) -> None:
+        """Remove the item (whatever is left of it) and give up the claim.
+
+        Never raises: if the item cannot be removed (e.g. the disk went read-only), the lock
+        file stays and the next :func:`sweep` removes both.
+        """
+        if self._lock is None:
+            return
+        try:
+            _remove(self.path)
+            os.unlink(self._lock_path)
+        except (OSError, StoreWriteError) as exc:
+            log.warning("scratch item %s left for the next sweep: %s", self.path.name, exc)
+        finally:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> "Claim":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def claim(tmp_dir: Path, name: str) -> Claim:
+    """Claim ``tmp_dir/name`` for this process (see :class:`Claim`)."""
+    return Claim(tmp_dir, name)
+
+
+def sweep(tmp_dir: Path, *, now: float | None = None) -> list[str]:
+    """Remove the scratch items whose owner is gone.
+
+    Parameters
+    ----------
+    tmp_dir : Path
+        The store's scratch folder; missing is fine.
+    now : float or None [seconds since the epoch]
+        Clock for the age of unclaimed items (default: ``time.time()``).
+
+    Returns
+    -------
+    list of str
+        Names of the removed items (lock files are not listed).
+    """
+    tmp_dir = Path(tmp_dir)
+    if fcntl is None or not tmp_dir.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    entries = sorted(os.listdir(tmp_dir))
+    names = set(entries)
+    for name in entries:
+        path = tmp_dir / name
+        if name.endswith(LOCK_SUFFIX):
+            if name[: -len(LOCK_SUFFIX)] not in names:
+                _take_and_remove(path, None)  # its owner died before making the item, or after
+            continue
+        lock = path.with_name(name + LOCK_SUFFIX)
+        if lock.exists():
+            if _take_and_remove(lock, path):
+                removed.append(name)
+        else:
+            try:
+                age = now - path.lstat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age > UNCLAIMED_AGE_S:
+                _remove(path)
+                removed.append(name)
+    if removed:
+        log.info("removed %d abandoned item(s) from %s", len(removed), tmp_dir)
+    return removed
+
+
+def _take_and_remove(lock: Path, item: Path | None) -> bool:
+    """Remove ``item`` and ``lock`` if nobody holds the lock; False if somebody does."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:  # released meanwhile by its owner
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a live owner
+        if item is not None:
+            _remove(item)
+        with write_errors(lock):
+            try:
+                os.unlink(lock)
+            except FileNotFoundError:
+                pass
+        return True
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, link or folder tree (missing is fine; links are not followed)."""
+    with write_errors(path):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            pass
