@@ -212,25 +212,27 @@ def export_(app, session_id, fmt, to):
 @annotations.command("import")
 @click.argument("session_id", metavar="SESSION")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["audacity", "elan"]),
-              help="Default: from the file name (.eaf is ELAN, otherwise Audacity labels).")
+@click.option("--format", "fmt", type=click.Choice(["audacity", "elan", "sv"]),
+              help="Default: from the file name (.eaf is ELAN, .csv a Sonic Visualiser layer, "
+                   "otherwise Audacity labels).")
 @click.option("--by", metavar="CODE")
 @json_option
 @click.pass_obj
 def import_(app, session_id, file, fmt, by, as_json):
-    """Import Audacity labels or ELAN tiers as annotations."""
+    """Import Audacity labels, ELAN tiers or a Sonic Visualiser layer as annotations."""
     from sessions import interop
     from sessions.annotate import add_annotations
 
     session = app.store.session(session_id)
-    fmt = fmt or ("elan" if file.suffix.lower() == ".eaf" else "audacity")
+    fmt = fmt or {".eaf": "elan", ".csv": "sv"}.get(file.suffix.lower(), "audacity")
     if fmt == "elan":
         items = interop.read_eaf(file, players=session.players)
     else:
+        parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
         try:
-            items = interop.from_audacity(file.read_text(encoding="utf-8"))
+            items = parse(file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
-            raise ParameterError(f"{file.name} is not a UTF-8 text label file") from None
+            raise ParameterError(f"{file.name} is not a UTF-8 text file") from None
     # check everything before adding anything
     from sessions import vocabulary
 

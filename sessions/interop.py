@@ -7,7 +7,8 @@
   session's audio linked as media.  ELAN has no points: a point becomes a
   1 ms annotation and comes back as a point.
 - Sonic Visualiser CSV: ``time,duration,label`` (duration 0 for an instant);
-  File > Import Annotation Layer reads it as regions/instants.
+  File > Import Annotation Layer reads it as regions/instants. Its own layer exports
+  (instants, regions, notes) are read back by :func:`from_sonic_visualiser`.
 - CSV and JSON of every field, for analysis in R, pandas or a spreadsheet.
 """
 
@@ -78,6 +79,50 @@ def to_sonic_visualiser(annotations: Iterable[dict[str, Any]]) -> str:
         dur = (a["end"] - a["t"]) if a.get("end") is not None else 0.0
         w.writerow([f"{a['t']:.6f}", f"{dur:.6f}", label_of(a)])
     return buf.getvalue()
+
+
+def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
+    """Parse a Sonic Visualiser annotation layer exported as CSV (comma or tab separated).
+
+    The columns depend on the layer: ``time`` (instants without labels), ``time,label``
+    (time instants), ``time,duration,label`` (what :func:`to_sonic_visualiser` writes),
+    ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes).
+    A header row is skipped; times and durations are seconds.
+    """
+    rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text)) if any(c.strip() for c in r)]
+    if rows and not _is_number(rows[0][0]):
+        rows = rows[1:]  # a header
+    out = []
+    for number, row in enumerate(rows, 1):
+        row = [c.strip() for c in row]
+        n = len(row)
+        t_col, dur_col, label_col = {1: (0, None, None), 2: (0, None, 1), 3: (0, 1, 2),
+                                     4: (0, 2, 3)}.get(n, (0, 2, n - 1))
+        try:
+            t = float(row[t_col])
+            dur = float(row[dur_col]) if dur_col is not None and row[dur_col] else 0.0
+        except ValueError:
+            raise SessionFormatError(
+                f"Sonic Visualiser row {number}: time and duration must be seconds, got {row!r}") from None
+        if dur < 0:
+            raise SessionFormatError(f"Sonic Visualiser row {number}: negative duration {dur}")
+        item = parse_label(row[label_col] if label_col is not None else "")
+        item.update(t=t, end=t + dur if dur > 0 else None)
+        out.append(item)
+    return out
+
+
+def _sniff(text: str) -> type[csv.Dialect]:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return csv.excel_tab if "\t" in first and "," not in first else csv.excel
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc", "rev")

@@ -69,6 +69,22 @@ def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
     assert run_cli("annotations", sid, "--json").json() == before
 
 
+def test_import_sonic_visualiser_layer(run_cli, sid, tmp_path):
+    layer = tmp_path / "regions.csv"  # a regions layer as Sonic Visualiser exports it
+    layer.write_text("10.0,1,2.5,together #integration:integrated @client\n12,1,0,\n")
+    r = run_cli("annotations", "import", sid, layer, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [(a["t"], a["end"], a["player"], a["tags"]) for a in r.json()] == [
+        (10.0, 12.5, "client", ["integration:integrated"]), (12.0, None, None, [])]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1.0,1,2,fine\n2.0,1,x,bad\n")
+    before = run_cli("annotations", sid, "--json").json()
+    r = run_cli("annotations", "import", sid, bad)
+    assert r.exit_code == 1 and r.stderr.startswith("error: ") and "must be seconds" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert run_cli("annotations", sid, "--json").json() == before
+
+
 def test_notes_from_file_and_editor(run_cli, sid, tmp_path, monkeypatch):
     f = tmp_path / "n.md"
     f.write_text("# Session\nAt 0:45 the client laughed.\n")

@@ -116,6 +116,39 @@ def test_audacity_round_trip(store, sid):
         (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in items]
 
 
+def test_sonic_visualiser_round_trip(store, sid):
+    add_annotation(store, sid, t=1.5, text="a point", tags=["marker"])
+    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
+    items = store.session(sid).annotations()
+    back = interop.from_sonic_visualiser(interop.to_sonic_visualiser(items))
+    assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
+        (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in items]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # time instants layer (time,label), with a header row
+    ("TIME,LABEL\n1.5,entry #marker\n3,\n", [(1.5, None, "entry", ["marker"]), (3.0, None, "", [])]),
+    # regions layer (time,value,duration,label), tab separated
+    ("2.0\t0.5\t1.25\tpulse together\n", [(2.0, 3.25, "pulse together", [])]),
+    # notes layer (time,value,duration,level,label)
+    ("4.0,60,0.5,0.8,held note\n", [(4.0, 4.5, "held note", [])]),
+    # instants without labels
+    ("0.25\n", [(0.25, None, "", [])]),
+])
+def test_sonic_visualiser_layer_exports(text, expected):
+    got = interop.from_sonic_visualiser(text)
+    assert [(g["t"], g["end"], g["text"], g["tags"]) for g in got] == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1.0,abc,x\n", "row 1: time and duration must be seconds"),
+    ("1.0,-2,x\n", "row 1: negative duration"),
+])
+def test_sonic_visualiser_bad_rows(text, message):
+    with pytest.raises(SessionFormatError, match=message):
+        interop.from_sonic_visualiser(text)
+
+
 def test_elan_export_reads_back_with_pympi(store, sid, tmp_path):
     import pympi
 
