@@ -107,20 +107,15 @@ def test_search_across_sessions(store, sid, tmp_path):
     assert [r["session_id"] for r in search_annotations(store, client="C08")] == [other]
 
 
-def test_audacity_round_trip(store, sid):
+@pytest.mark.parametrize("write, read", [
+    (interop.to_audacity, interop.from_audacity),
+    (interop.to_sonic_visualiser, interop.from_sonic_visualiser),
+], ids=["audacity", "sonic-visualiser"])
+def test_label_round_trip(store, sid, write, read):
     add_annotation(store, sid, t=1.5, text="a point", tags=["marker"])
     add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
     items = store.session(sid).annotations()
-    back = interop.from_audacity(interop.to_audacity(items))
-    assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
-        (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in items]
-
-
-def test_sonic_visualiser_round_trip(store, sid):
-    add_annotation(store, sid, t=1.5, text="a point", tags=["marker"])
-    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
-    items = store.session(sid).annotations()
-    back = interop.from_sonic_visualiser(interop.to_sonic_visualiser(items))
+    back = read(write(items))
     assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
         (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in items]
 
