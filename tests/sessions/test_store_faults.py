@@ -67,4 +67,6 @@ def test_read_only_store_lists_but_refuses_changes(small_fs, tmp_path, run_cli, 
         assert r.exit_code == 1, args
         assert r.stderr.startswith("error: ") and "read-only" in r.stderr, r.stderr
         assert r.stderr.count("\n") == 1
+    r = run_cli("sessions", "recover")  # nothing to recover or sweep: not an error
+    assert r.exit_code == 0 and r.stdout == "no interrupted sessions\n", r.stderr
     assert tree_snapshot(store_root) == before
