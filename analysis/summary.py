@@ -62,7 +62,8 @@ class PlayerAnalysis:
 
 
 def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
-    """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse)."""
+    """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse,
+    and the runner-up metrical level tempo_alt_bpm / tempo_alt_share)."""
     if tc.times.size == 0:
         pulse = "too short"  # tempo_bpm may still come from the whole clip (tempo_source "clip")
     elif tc.tempo_bpm == 0.0:
@@ -80,6 +81,8 @@ def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
         "tempo_stability": _num(tc.stability),
         "tempo_bpm_min": _num(pulsed.min()) if pulsed.size else None,
         "tempo_bpm_max": _num(pulsed.max()) if pulsed.size else None,
+        "tempo_alt_bpm": _num(tc.alt_bpm) if tc.tempo_bpm > 0 and tc.alt_bpm > 0 else None,
+        "tempo_alt_share": _num(tc.alt_share) if tc.tempo_bpm > 0 and tc.alt_bpm > 0 else None,
     }
 
 

@@ -61,6 +61,8 @@ __all__ = [
     "tempo_from_envelope",
     "tempo_curve",
     "global_tempo",
+    "metrical_level",
+    "MetricalLevel",
     "pulse_train_score",
     "GLOBAL_WINDOW",
 ]
@@ -102,6 +104,10 @@ class TempoCurve:
     stability : float [0..1] or nan — share of pulsed windows within ±4 % of ``tempo_bpm``
     short : bool — the recording is shorter than one window: no curve, and ``tempo_bpm`` and
         ``pulse_clarity`` come from the whole clip as one window
+    alt_bpm : float [BPM] — the same music counted at the runner-up metrical level
+        (``tempo_bpm`` times :attr:`MetricalLevel.alt_ratio`); 0.0 if there is none
+    alt_share : float [0..1] or nan — how strong that level is against the chosen one
+        (:attr:`MetricalLevel.alt_share`; near 0.5: a listener could tap either)
     """
 
     times: np.ndarray
@@ -111,6 +117,8 @@ class TempoCurve:
     pulse_clarity: float
     stability: float
     short: bool = False
+    alt_bpm: float = 0.0
+    alt_share: float = float("nan")
 
     @classmethod
     def empty(cls) -> "TempoCurve":
@@ -335,6 +343,31 @@ RELATED_TOL = 0.05
 #: Tzanetakis's combined score (maximum plus variance over phases) gave the same choices at
 #: small margins and worse ones at larger margins, so only the maximum is used.
 TIE_MARGIN = 0.3
+#: Relations [tempo ratio] in which the runner-up metrical level is looked for: the MIREX
+#: tempo task asks for two tempi and the share of the first (McKinney, Moelants, Davies &
+#: Klapuri 2007), because listeners themselves split between such levels.
+ALTERNATIVE_RATIOS = (1.0 / 3.0, 0.5, 2.0 / 3.0, 1.5, 2.0, 3.0)
+
+
+@dataclass(frozen=True)
+class MetricalLevel:
+    """The metrical level chosen for a whole performance, and the runner-up.
+
+    Attributes
+    ----------
+    tempo_bpm : float [BPM] — the chosen level (0.0: no periodicity at all)
+    salience : float [0..1] — mean harmonic salience at that level
+    alt_ratio : float — the runner-up's tempo over the chosen one (one of
+        :data:`ALTERNATIVE_RATIOS`), or 0.0 if there is none
+    alt_share : float [0..1] or nan — the runner-up's level score over the sum of both scores
+        (0.5: as likely as the chosen level; above 0.5 only when the pulse-train tie-break
+        overruled the scores)
+    """
+
+    tempo_bpm: float
+    salience: float
+    alt_ratio: float = 0.0
+    alt_share: float = float("nan")
 
 
 def _dominant_tempo(bpm: np.ndarray, weight: np.ndarray) -> float:
@@ -367,6 +400,29 @@ def global_tempo(
 ) -> tuple[float, float]:
     """The metrical level of a whole performance: one tempo and its salience.
 
+    The first two fields of :func:`metrical_level` (same parameters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> env = onset_envelope(np.arange(0, 40, 1.5), duration=40.0)  # 40 BPM
+    >>> round(global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0])
+    40
+    """
+    level = metrical_level(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop)
+    return level.tempo_bpm, level.salience
+
+
+def metrical_level(
+    env: np.ndarray,
+    *,
+    frame_rate: float,
+    duration: float | None = None,
+    window: float = GLOBAL_WINDOW,
+    hop: float = GLOBAL_HOP,
+) -> MetricalLevel:
+    """The metrical level of a whole performance, its salience and the runner-up level.
+
     Parameters
     ----------
     env : np.ndarray [shape=(n,)]
@@ -374,13 +430,13 @@ def global_tempo(
     frame_rate : float [Hz]
     duration : float [seconds] or None
         Default ``len(env) / frame_rate``. A shorter recording than ``window`` is analysed as
-        one window (down to :data:`MIN_CLIP`; shorter gives ``(0.0, 0.0)``).
+        one window (down to :data:`MIN_CLIP`; shorter gives tempo 0.0).
     window, hop : float [seconds]
 
     Returns
     -------
-    tempo_bpm : float [BPM]
-        Argmax over the tempo grid of
+    MetricalLevel
+        ``tempo_bpm`` [BPM]: argmax over the tempo grid of
         ``(s(T) + FAMILY_WEIGHT * min(f(T), FAMILY_CAP * s(T))) * prior(T)``
         where ``s`` is the harmonic salience averaged over all windows, ``f`` the average of
         the mean and the maximum of ``s(T/2)`` and ``s(2T)`` and ``prior`` the log-normal
@@ -391,8 +447,10 @@ def global_tempo(
         If a local maximum of the score at a 3:2 or 3:1 relation to the best one
         (:data:`RELATED_RATIOS`) scores within :data:`TIE_MARGIN` of it, the one of the two with
         the higher :func:`pulse_train_score` is taken (since 1.3).
-    salience : float [0..1]
-        ``s`` at that tempo (0.0: no periodicity at all).
+        ``salience`` [0..1]: ``s`` at that tempo (0.0: no periodicity at all).
+        ``alt_ratio``, ``alt_share``: the best local maximum of the score at one of
+        :data:`ALTERNATIVE_RATIOS` of the chosen tempo, and its share of the two scores
+        (since 1.4; MIREX reports two tempi and their relative strength).
 
     References
     ----------
@@ -401,6 +459,8 @@ def global_tempo(
     Klapuri, A., Eronen, A. & Astola, J. (2006). Analysis of the meter of acoustic musical
     signals. IEEE TASLP 14(1).
     Moelants, D. (2002). Preferred tempo reconsidered. ICMPC 7.
+    McKinney, M., Moelants, D., Davies, M. & Klapuri, A. (2007). Evaluation of audio beat
+    tracking and music tempo extraction algorithms. J. New Music Research 36(1).
     Percival, G. & Tzanetakis, G. (2014). Streamlined tempo estimation based on autocorrelation
     and cross-correlation with pulses. IEEE/ACM TASLP 22(12).
 
@@ -408,8 +468,9 @@ def global_tempo(
     --------
     >>> import numpy as np
     >>> env = onset_envelope(np.arange(0, 40, 1.5), duration=40.0)  # 40 BPM
-    >>> round(global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0])
-    40
+    >>> lv = metrical_level(env, frame_rate=MIDI_FRAME_RATE)
+    >>> round(lv.tempo_bpm), lv.alt_ratio, bool(lv.alt_share < 0.5)
+    (40, 0.5, True)
     """
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     env = np.asarray(env, dtype=np.float64)
@@ -417,16 +478,16 @@ def global_tempo(
         duration = env.size / frame_rate
     duration = _validate.nonnegative("duration", duration)
     if duration < MIN_CLIP:
-        return 0.0, 0.0
+        return MetricalLevel(0.0, 0.0)
     if duration < window:
         window = hop = duration
     _, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop,
                                  max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
-        return 0.0, 0.0
+        return MetricalLevel(0.0, 0.0)
     mean = np.clip(sal, 0.0, None).mean(axis=0)
     if not np.any(mean > 0):
-        return 0.0, 0.0
+        return MetricalLevel(0.0, 0.0)
     lb = np.log2(bpm)
     # mean salience of the half and double tempo, over those inside the measurable range
     half = np.interp(lb - 1.0, lb, mean)
@@ -454,7 +515,16 @@ def global_tempo(
                                window=window, hop=hop)
         if pt[1] > pt[0]:
             i = j
-    return float(bpm[i]), float(mean[i])
+    # the runner-up: the best local maximum of the score in a metrical relation to the level
+    rel = np.abs((lb[:, None] - lb[i]) - np.log2(ALTERNATIVE_RATIOS)[None, :])
+    near = np.min(rel, axis=1) < RELATED_TOL
+    alts = np.flatnonzero(peak & near & np.isfinite(score) & (score > 0))
+    if alts.size == 0 or not score[i] > 0:
+        return MetricalLevel(float(bpm[i]), float(mean[i]))
+    k = int(alts[np.argmax(score[alts])])
+    ratio = ALTERNATIVE_RATIOS[int(np.argmin(rel[k]))]
+    return MetricalLevel(float(bpm[i]), float(mean[i]), float(ratio),
+                         float(score[k] / (score[k] + score[i])))
 
 
 def pulse_train_score(
@@ -586,12 +656,20 @@ def tempo_from_envelope(
     times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop)
     if duration is None:
         duration = np.asarray(env).size / frame_rate
-    level, level_sal = global_tempo(env, frame_rate=frame_rate, duration=duration,
-                                    window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+    choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
+                            window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+    level, level_sal = choice.tempo_bpm, choice.salience
+
+    def alternative(tempo: float) -> dict:
+        if tempo <= 0 or choice.alt_ratio == 0.0:
+            return {}
+        return {"alt_bpm": float(tempo * choice.alt_ratio), "alt_share": choice.alt_share}
+
     if times.size == 0:
         if level > 0 and level_sal >= threshold:  # a clip shorter than one window
             z = np.zeros(0)
-            return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"), short=True)
+            return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"),
+                              short=True, **alternative(level))
         e = TempoCurve.empty()
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability, short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
@@ -623,7 +701,8 @@ def tempo_from_envelope(
             break
         glob = float(np.median(curve[near]))
     stab = float(np.mean(np.abs(curve[pulsed] / glob - 1.0) <= 0.04))
-    return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab)
+    return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab,
+                      **(alternative(glob) if level > 0 else {}))
 
 
 def tempo_curve(

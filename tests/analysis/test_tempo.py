@@ -129,6 +129,34 @@ def test_three_against_two_groove(rng):
     assert tc.tempo_bpm == pytest.approx(100.0, rel=0.04)
 
 
+def test_runner_up_level_of_a_duple_meter(rng):
+    """Beats at 100 BPM with every second one louder: the bar level (50 BPM) is the runner-up."""
+    t = np.arange(0, 60, 0.6)
+    weights = np.where(np.arange(t.size) % 2 == 0, 1.0, 0.5)
+    tc = tempo_curve(t + rng.normal(0, 0.01, t.size), duration=60.0, weights=weights)
+    assert tc.tempo_bpm == pytest.approx(100.0, rel=0.04)
+    assert tc.alt_bpm == pytest.approx(tc.tempo_bpm / 2)  # the same music, counted in halves
+    assert 0.0 < tc.alt_share < 0.5
+
+
+def test_a_three_against_two_polyrhythm_names_both_levels():
+    """Two equally strong streams, every 0.75 s and every 0.5 s: 80 and 120 BPM are both heard."""
+    t = np.unique(np.round(np.r_[np.arange(0, 60, 0.75), np.arange(0, 60, 0.5)], 3))
+    tc = tempo_curve(t, duration=60.0)
+    assert sorted([tc.tempo_bpm, tc.alt_bpm]) == [pytest.approx(80.0, rel=0.04),
+                                                  pytest.approx(120.0, rel=0.04)]
+    assert 0.3 < tc.alt_share < 0.7  # about as strong as the chosen level
+
+
+def test_no_runner_up_without_a_tempo():
+    from analysis.summary import tempo_summary
+
+    tc = tempo_curve(np.zeros(0), duration=30.0)
+    assert tc.tempo_bpm == 0.0 and tc.alt_bpm == 0.0
+    s = tempo_summary(tc)
+    assert s["tempo_alt_bpm"] is None and s["tempo_alt_share"] is None
+
+
 def test_global_tempo_short_and_empty():
     from analysis.tempo import MIDI_FRAME_RATE, global_tempo, onset_envelope
 

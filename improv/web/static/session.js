@@ -274,7 +274,7 @@ export async function sessionPage(main, id, params) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${src})`),
-          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} BPM, pulse ${sm.pulse || ''}` : '–'),
+          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} BPM${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : '–'),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} dBFS` : '–'),
           h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} notes/s` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} onsets/s` : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));

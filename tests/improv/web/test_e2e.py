@@ -38,6 +38,18 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.get_by_role("button", name="Analyse now").click()
     page.wait_for_selector(".lane.curve", timeout=60000)
     shot(page, "session")
+    # the Measures table says what the analysis says, with the runner-up level when it is close
+    res = page.evaluate(f"fetch('/api/sessions/{sid}/analysis', {{headers: {{'X-Improv-Request': '1'}}}})"
+                        ".then((r) => r.json())")
+    expected = []
+    for entry in res["players"].values():
+        for src in entry["sources"].values():
+            sm = src["summary"]
+            alt = (sm.get("tempo_alt_share") or 0) >= 0.4
+            expected.append(f"{sm['tempo_bpm']:.0f} BPM" + (f" (or {sm['tempo_alt_bpm']:.0f})" if alt else "")
+                            if sm["tempo_bpm"] else "–")
+    cells = page.locator("section.analysis tbody tr td:nth-child(2)").all_inner_texts()
+    assert [c.split(",")[0] for c in cells] == expected
 
     # play: the cursor moves with the audio
     page.get_by_role("button", name="Play", exact=True).click()
