@@ -22,7 +22,8 @@ Per block:
   weigh as much as dense high-frequency ones (hi-hats).
 
 At the end, onsets are picked from the envelope (Böck, Krebs & Schedl 2012 peak picking) and
-tempo is estimated from it with :func:`analysis.tempo.tempo_from_envelope`.
+tempo is estimated with :func:`analysis.tempo.tempo_from_envelope` from the peaks of the
+three-region envelope (:func:`onset_peaks`: an impulse envelope like MIDI's, since 1.4).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .density import density_curve, silence_share, silence_share_curve, silent_i
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
 from .summary import PlayerAnalysis, _num, tempo_summary
-from .tempo import FFT_WORKERS, tempo_from_envelope
+from .tempo import FFT_WORKERS, ONSET_SMOOTH, tempo_from_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_starts
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "analyze_audio",
     "onset_strength",
     "pick_onsets",
+    "onset_peaks",
     "ANALYSIS_SR",
     "HOP_LENGTH",
     "N_FFT",
@@ -441,6 +443,55 @@ def pick_onsets(env: np.ndarray, *, frame_rate: float, threshold: float = ONSET_
     return np.asarray(keep, dtype=np.float64) / frame_rate
 
 
+def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMOOTH) -> np.ndarray:
+    """The peaks of an onset-strength envelope as an impulse envelope, the audio twin of MIDI's.
+
+    Every frame that is the maximum within ``PRE_MAX``/``POST_MAX`` and above the mean within
+    ``PRE_AVG``/``POST_AVG`` (the windows of :func:`pick_onsets`, without its threshold) keeps
+    its height above that mean; every other frame is 0; the impulses are then spread by a
+    Gaussian of ``smooth`` seconds, as MIDI note onsets are (:func:`analysis.tempo.onset_envelope`).
+
+    Parameters
+    ----------
+    env : np.ndarray [shape=(n,)]
+        Onset strength at ``frame_rate``.
+    frame_rate : float [Hz]
+    smooth : float [seconds]
+        Standard deviation of the Gaussian (0: bare impulses).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64]
+
+    Notes
+    -----
+    Used for tempo (since 1.4). The spectral-flux envelope of sustained or dense music (piano)
+    rides on a fluctuating floor of partial changes and decays; its autocorrelation peaks stay
+    low, so rendered piano performances came out "no clear pulse" in 75 % of their windows
+    where their MIDI had a pulse in 63 %. Reduced to its peaks, audio is measured on the same
+    scale as MIDI: in the evaluation the pulsed windows of the rendered ASAP performances rose
+    from 25 % to 43 % and the median tempo-curve error fell from 11.6 % to 7.6 %
+    (docs/benchmarks.md). Without the smoothing, 23 ms frames quantise the impulse times and the
+    autocorrelation peaks get too narrow (curve error 32 %).
+    """
+    from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
+
+    frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
+    smooth = _validate.nonnegative("smooth", smooth)
+    e = np.asarray(env, dtype=np.float64)
+    if e.size == 0:
+        return e.copy()
+    pre_m, post_m = int(round(PRE_MAX * frame_rate)), int(round(POST_MAX * frame_rate))
+    pre_a, post_a = int(round(PRE_AVG * frame_rate)), int(round(POST_AVG * frame_rate))
+    mx = maximum_filter1d(e, size=pre_m + post_m + 1, origin=(post_m - pre_m) // 2, mode="constant")
+    av = uniform_filter1d(e, size=pre_a + post_a + 1, origin=(post_a - pre_a) // 2, mode="nearest")
+    height = e - av
+    out = np.where((e >= mx) & (height > 0), height, 0.0)
+    if smooth > 0:
+        out = gaussian_filter1d(out, smooth * frame_rate, mode="constant")
+    return out
+
+
 def _lufs(ms: np.ndarray) -> np.ndarray:
     """BS.1770 loudness [LUFS] of K-weighted mean squares (mono, channel weight 1)."""
     with np.errstate(divide="ignore"):
@@ -506,7 +557,8 @@ def _audio_result(
     onsets = onsets[onsets < duration]
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    tc = tempo_from_envelope(tempo_env, frame_rate=frame_rate, duration=duration, window=window, hop=hop)
+    tc = tempo_from_envelope(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
+                             duration=duration, window=window, hop=hop)
     if silent:
         tc = type(tc)(tc.times, np.zeros_like(tc.bpm), np.zeros_like(tc.clarity), 0.0, 0.0, float("nan"))
     curves["tempo_bpm"] = (tc.times, tc.bpm)

@@ -150,3 +150,46 @@ def test_drum_groove_beat_from_kick_and_snare(rng):
     res = analyze_audio(drum_groove(95.0, 40.0, rng), sr=SR)
     ratio = res.summary["tempo_bpm"] / 95.0
     assert min(abs(ratio - f) / f for f in (0.5, 1.0, 2.0)) < 0.04, res.summary["tempo_bpm"]
+
+
+def sustained_tones(times, dur, rng, sr=SR):
+    """Piano-like notes: six decaying harmonics (0.8 s decay, 2 s long, overlapping), random
+    pitches over two octaves, over a -60 dBFS noise floor."""
+    y = np.zeros(int(dur * sr))
+    t = np.arange(int(2.0 * sr)) / sr
+    for onset in times:
+        f = 220.0 * 2 ** (rng.integers(0, 24) / 12)
+        tone = sum(0.5**k * np.sin(2 * np.pi * f * (k + 1) * t) for k in range(6)) * np.exp(-t / 0.8) * 0.1
+        i = int(onset * sr)
+        n = min(tone.size, y.size - i)
+        y[i : i + n] += tone[:n]
+    return (y + rng.normal(0, 1e-3, y.size)).astype(np.float32)
+
+
+def test_sustained_notes_have_a_pulse_and_free_ones_do_not(rng):
+    """Overlapping decaying notes keep a pulse (tempo from the envelope's peaks, as for MIDI)."""
+    from analysis.tempo import PULSE_THRESHOLD
+
+    beats = np.arange(0.5, 60, 0.6) + rng.normal(0, 0.015, 100)  # 100 BPM, 15 ms jitter
+    metrical = analyze_audio(sustained_tones(beats, 61.0, rng), sr=SR).summary
+    assert metrical["tempo_bpm"] == pytest.approx(100.0, rel=0.04)
+    assert metrical["pulse"] == "clear" and metrical["pulse_clarity"] > 0.4
+    free = np.sort(rng.uniform(0, 60, 180))  # Poisson onsets, 3 per second
+    s = analyze_audio(sustained_tones(free, 61.0, rng), sr=SR).summary
+    assert s["pulse_clarity"] < PULSE_THRESHOLD
+    assert s["pulsed_share"] < 0.35
+
+
+def test_onset_peaks_keep_heights_above_the_local_mean():
+    from analysis.audio import onset_peaks
+
+    fr = 100.0
+    env = np.full(300, 2.0)  # a floor of 2 with spikes of 5 every 0.5 s
+    env[50::50] = 5.0
+    out = onset_peaks(env, frame_rate=fr, smooth=0.0)
+    assert np.flatnonzero(out).tolist() == list(range(50, 300, 50))
+    # height above the mean of the 18 frames around (10 before, 7 after): 5 - (17*2 + 5)/18
+    assert out[100] == pytest.approx(5.0 - (17 * 2.0 + 5.0) / 18)
+    smooth = onset_peaks(env, frame_rate=fr)  # Gaussian of 20 ms keeps the area
+    assert smooth.sum() == pytest.approx(out.sum(), rel=1e-3)
+    assert onset_peaks(np.zeros(0), frame_rate=fr).size == 0
