@@ -48,6 +48,7 @@ __all__ = [
     "onset_strength",
     "pick_onsets",
     "onset_peaks",
+    "onset_levels",
     "ANALYSIS_SR",
     "HOP_LENGTH",
     "N_FFT",
@@ -82,6 +83,9 @@ PRE_MAX, POST_MAX, PRE_AVG, POST_AVG, COMBINE = 0.03, 0.03, 0.10, 0.07, 0.03
 #: equal regions the low and mid events that carry the beat (Goto 2001: bass drum and snare;
 #: Klapuri, Eronen & Astola 2006 combine band-wise accents the same way) count as much.
 TEMPO_BAND_EDGES = (200.0, 2000.0)
+#: Span [seconds] after an onset whose loudest 100 ms tick (RMS level, dBFS) is the onset's
+#: level: the attack of a struck or plucked note, before its decay (or the next note) sets in.
+ONSET_LEVEL_SPAN = 0.2
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
 LOG_FLOOR_DB = -80.0
@@ -613,7 +617,35 @@ def _audio_result(
         "crescendo_count": float(sum(ch.kind == "crescendo" for ch in changes)),
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
-    return PlayerAnalysis("audio", curves, summary, changes, onsets)
+    return PlayerAnalysis("audio", curves, summary, changes, onsets,
+                          onset_levels=onset_levels(onsets, tick_db, tick=tick))
+
+
+def onset_levels(onsets: np.ndarray, tick_db: np.ndarray, *, tick: float = TICK) -> np.ndarray:
+    """Level [dBFS] of each onset: the loudest tick within :data:`ONSET_LEVEL_SPAN` after it.
+
+    Parameters
+    ----------
+    onsets : np.ndarray [shape=(n,), seconds]
+    tick_db : np.ndarray [shape=(m,), dBFS]
+        RMS level of consecutive ticks of ``tick`` seconds from 0.
+    tick : float [seconds]
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dBFS] — the audio counterpart of MIDI velocities for the dialogue's
+    dynamics curve (:mod:`analysis.dialogue.leadership`).
+    """
+    onsets = np.asarray(onsets, dtype=np.float64)
+    tick_db = np.asarray(tick_db, dtype=np.float64)
+    if onsets.size == 0:
+        return np.zeros(0)
+    if tick_db.size == 0:
+        return np.full(onsets.size, np.nan)
+    span = max(1, int(round(ONSET_LEVEL_SPAN / tick)))
+    first = np.clip(np.floor(onsets / tick + 1e-9).astype(np.int64), 0, tick_db.size - 1)
+    idx = np.minimum(first[:, None] + np.arange(span)[None, :], tick_db.size - 1)
+    return tick_db[idx].max(axis=1)
 
 
 def _blocks(y: Any, blocksize: int) -> Iterator[np.ndarray]:

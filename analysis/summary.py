@@ -40,6 +40,8 @@ class PlayerAnalysis:
     summary : dict[str, float | str | None] — flat, JSON-serialisable, names carry units
     changes : list[DynamicChange] — crescendi and decrescendi
     onsets : np.ndarray [seconds] — note onsets (MIDI) or detected onsets (audio)
+    onset_levels : np.ndarray [dBFS] or None — audio only: the level at each onset
+        (:data:`analysis.audio.ONSET_LEVEL_SPAN`), the audio counterpart of MIDI velocities
     """
 
     kind: str
@@ -47,6 +49,7 @@ class PlayerAnalysis:
     summary: dict[str, float | str | None]
     changes: list[DynamicChange] = field(default_factory=list)
     onsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    onset_levels: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: curves as lists (NaN -> None), summary, changes, onset count."""

@@ -335,6 +335,9 @@ def _result_dict(pa, *, onsets: np.ndarray | None = None) -> dict:
     d = pa.to_dict()
     if onsets is not None:
         d["onsets"] = [round(float(x), 6) for x in onsets]
+        if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
+            d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
+                                      for x in pa.onset_levels]
     return d
 
 
@@ -417,7 +420,11 @@ def _player_events(session, player: str, entry: dict, events):
             return PlayerEvents.from_notes(notes), "midi"
     for source, res in entry["sources"].items():
         if source.startswith("audio") and res.get("onsets"):
-            return PlayerEvents(np.asarray(res["onsets"], dtype=np.float64)), source
+            onsets = np.asarray(res["onsets"], dtype=np.float64)
+            levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
+            if levels is not None and len(levels) == len(onsets):
+                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64)), source
+            return PlayerEvents(onsets), source
     if "midi" in entry["sources"]:
         return PlayerEvents.empty(), "midi"
     sources = [s for s in entry["sources"] if s.startswith("audio")]

@@ -193,3 +193,27 @@ def test_onset_peaks_keep_heights_above_the_local_mean():
     smooth = onset_peaks(env, frame_rate=fr)  # Gaussian of 20 ms keeps the area
     assert smooth.sum() == pytest.approx(out.sum(), rel=1e-3)
     assert onset_peaks(np.zeros(0), frame_rate=fr).size == 0
+
+
+def test_onset_levels_follow_the_played_dynamics(rng):
+    """Tone bursts alternating at -12 and -30 dBFS RMS: each onset gets its burst's level."""
+    y = np.zeros(int(20.5 * SR), np.float32)
+    levels = np.where(np.arange(20) % 2 == 0, -12.0, -30.0)
+    for k, lv in enumerate(levels):
+        burst = sine(lv, 0.5, freq=440.0 * (1 + k % 3))
+        burst[-int(0.15 * SR):] *= np.linspace(1.0, 0.0, int(0.15 * SR))  # no click at the end
+        i = int((0.5 + k) * SR)
+        y[i : i + burst.size] += burst
+    res = analyze_audio(y + rng.normal(0, 1e-5, y.size).astype(np.float32), sr=SR)
+    assert res.onsets.size == 20
+    # a 100 ms tick wholly inside the burst reads its RMS level
+    assert res.onset_levels == pytest.approx(levels, abs=0.5)
+
+
+def test_onset_levels_edge_cases():
+    from analysis.audio import onset_levels
+
+    ticks = np.array([-60.0, -10.0, -20.0, -50.0])
+    assert onset_levels(np.array([0.0, 0.15, 0.39]), ticks, tick=0.1).tolist() == [-10.0, -10.0, -50.0]
+    assert onset_levels(np.zeros(0), ticks).size == 0
+    assert np.isnan(onset_levels(np.array([1.0]), np.zeros(0))).all()

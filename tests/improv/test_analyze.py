@@ -418,3 +418,34 @@ def test_numba_code_is_compiled_once_per_machine(tmp_path, store, rng):
     assert second.returncode == 0, second.stderr
     assert snapshot() == files
     assert json.loads(second.stdout)["players"]["drums"]["status"] == "ok"
+
+
+def test_audio_players_bring_their_dynamics_to_the_dialogue(run_cli, store, rng):
+    """Two microphones, the same rate; b's loudness follows a's contour 1 s later."""
+    seconds = 40.0
+    y = np.zeros((int(seconds * SR), 2), np.float32)
+    n = int(0.03 * SR)
+    burst = np.exp(-np.arange(n) / (0.006 * SR))
+
+    def gain(t):  # a slow loudness contour, 8 s period, 24 dB deep
+        return 10 ** ((-18.0 + 12.0 * np.sin(2 * np.pi * t / 8.0)) / 20.0)
+
+    for t in np.arange(0.5, seconds - 1.0, 0.5):
+        for ch, (at, g) in enumerate(((t, gain(t)), (t + 0.25, gain(t - 1.0)))):
+            i = int(at * SR)
+            y[i:i + n, ch] += (g * rng.standard_normal(n) * burst).astype(np.float32)
+    w = store.create_session(client="C02", players=["a", "b"])
+    inp = w.add_audio_input("room", sr=SR, channels=2, players={"a": [1], "b": [2]}, t0=0.0)
+    for i in range(0, len(y), 8192):
+        inp.write(y[i:i + 8192].copy())
+    sid = w.finalize(duration_s=seconds)["id"]
+    r = run_cli("analyze", sid, "--json", "--dialogue", "--pair", "a,b")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    src = data["players"]["a"]["sources"]["audio"]
+    assert len(src["onset_levels_dbfs"]) == len(src["onsets"]) > 60
+    # the onset levels follow the contour that was played
+    expected = 20 * np.log10(gain(np.asarray(src["onsets"])))
+    assert np.corrcoef(src["onset_levels_dbfs"], expected)[0, 1] > 0.9
+    (d,) = data["dialogue"]
+    assert d["summary"]["lead_lag_dynamics_s"] == pytest.approx(1.0, abs=0.3)  # b follows a
