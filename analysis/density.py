@@ -6,7 +6,14 @@ import numpy as np
 
 from . import _validate
 from .convert import NoteTable
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, count_in_windows, interval_coverage, window_starts
+from .windows import (
+    DEFAULT_HOP,
+    DEFAULT_WINDOW,
+    SILENCE_GAP,
+    count_in_windows,
+    interval_coverage,
+    window_starts,
+)
 
 __all__ = [
     "density_curve",

@@ -145,7 +145,7 @@ def dynamic_changes(
     pivots.append(ext)
     out: list[DynamicChange] = []
     tol = min_change / 2.0  # a change starts where the curve leaves its starting level
-    for a, b in zip(pivots[:-1], pivots[1:]):
+    for a, b in zip(pivots[:-1], pivots[1:], strict=False):
         sign = 1.0 if v[b] > v[a] else -1.0
         seg = sign * v[a : b + 1]
         a = a + int(np.flatnonzero(seg <= seg[0] + tol)[-1])

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .convert import NoteTable
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, _window_index, _window_mean_std, _window_reduce, window_starts
+from .windows import (
+    DEFAULT_HOP,
+    DEFAULT_WINDOW,
+    _window_index,
+    _window_mean_std,
+    _window_reduce,
+    window_starts,
+)
 
 __all__ = [
     "KK_MAJOR",

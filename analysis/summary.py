@@ -10,9 +10,22 @@ import numpy as np
 
 from . import _validate
 from .convert import NoteTable
-from .density import density_curve, polyphony_curve, silence_share, silence_share_curve, silent_intervals
+from .density import (
+    density_curve,
+    polyphony_curve,
+    silence_share,
+    silence_share_curve,
+    silent_intervals,
+)
 from .dynamics import CRESCENDO_VELOCITY, DynamicChange, dynamic_changes, velocity_curves
-from .register import KEY_NAMES, articulation, articulation_curve, key_correlations, pitch_curves, tonal_clarity_curve
+from .register import (
+    KEY_NAMES,
+    articulation,
+    articulation_curve,
+    key_correlations,
+    pitch_curves,
+    tonal_clarity_curve,
+)
 from .tempo import TempoCurve, tempo_curve
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 

@@ -187,6 +187,6 @@ def outliers(values, *, z: float = OUTLIER_Z) -> list[int]:
     resid = v - (intercept + slope * x)
     mad = float(np.median(np.abs(resid - np.median(resid)))) * 1.4826
     if mad == 0:
-        return [int(i) for i, r in zip(idx, resid) if abs(r) > 1e-12]
+        return [int(i) for i, r in zip(idx, resid, strict=False) if abs(r) > 1e-12]
     robust_z = np.abs(resid - np.median(resid)) / mad
-    return [int(i) for i, rz in zip(idx, robust_z) if rz > z]
+    return [int(i) for i, rz in zip(idx, robust_z, strict=False) if rz > z]

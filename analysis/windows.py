@@ -93,7 +93,7 @@ def windowed_values(
     starts = window_starts(duration, window=window, hop=hop)
     lo = np.searchsorted(t, starts, side="left")
     hi = np.searchsorted(t, starts + window, side="left")
-    return starts + window / 2.0, [v[a:b] for a, b in zip(lo.tolist(), hi.tolist())]
+    return starts + window / 2.0, [v[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=False)]
 
 
 def _window_index(

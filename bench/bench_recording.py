@@ -195,7 +195,7 @@ def match_times(t, data, sched, sent_data) -> np.ndarray:
     """Arrival time of each sent message (NaN if it never arrived); messages are unique."""
     where = {h: i for i, h in enumerate(sent_data)}
     out = np.full(len(sched), np.nan)
-    for ti, h in zip(t, data):
+    for ti, h in zip(t, data, strict=False):
         if h in where:
             out[where[h]] = ti
     return out
@@ -436,8 +436,8 @@ def bench_burst(args, tmp: Path) -> dict:
                                   ["--player", "client=midi:kb1", "--jack-server", srv.name,
                                    "--midi-capture", mode, "--duration", str(args.seconds + 5)],
                                   env=os.environ.copy())
-            wait_for(lambda: sum(p.name.startswith("improv-midi")
-                                 for p in ctl.get_all_connections("kb1:out")) > k,
+            wait_for(lambda k=k: sum(p.name.startswith("improv-midi")
+                                     for p in ctl.get_all_connections("kb1:out")) > k,
                      timeout=30, what=f"recorder ({mode})")
         go(sender, 0.5)
         cpu0 = {m: proc_cpu_s(p.pid) for m, p in recs.items()}
@@ -484,7 +484,7 @@ def match_in_order(t, data, sent_data) -> np.ndarray:
     """Arrival time of each sent message, matching received messages in order (NaN: lost)."""
     out = np.full(len(sent_data), np.nan)
     j = 0
-    for ti, h in zip(t, data):
+    for ti, h in zip(t, data, strict=False):
         k = j
         while k < len(sent_data) and sent_data[k] != h and k < j + 4096:
             k += 1

@@ -64,7 +64,7 @@ def make_session(store, *, minutes: float, sr: int = 48000) -> str:
     for player, port, rate in (("client", "kb", 6.0), ("therapist", "pads", 5.1)):
         n = int(duration * rate)
         starts = np.sort(rng.uniform(0, duration - 1, n))
-        for t, pitch, vel in zip(starts, rng.integers(36, 96, n), rng.integers(30, 127, n)):
+        for t, pitch, vel in zip(starts, rng.integers(36, 96, n), rng.integers(30, 127, n), strict=False):
             events.append((t, player, port, bytes([0x90, int(pitch), int(vel)])))
             events.append((t + 0.15, player, port, bytes([0x80, int(pitch), 0])))
     events.sort(key=lambda e: e[0])
@@ -92,11 +92,10 @@ def main(argv=None) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from sessions.store import Store
-    from tests.improv.web.conftest import LiveServer
-
     from improv.web.api_sessions import piano_roll_bin
     from improv.web.peaks import precompute_all
+    from sessions.store import Store
+    from tests.improv.web.conftest import LiveServer
 
     with tempfile.TemporaryDirectory(prefix="improv-bench-web-") as tmp:
         store_path = args.store or Path(tmp) / "store"

@@ -56,7 +56,7 @@ def load_midi(path: Path) -> PlayerEvents:
             if stack:
                 s, v = stack.pop(0)
                 notes.append((s, t, msg.note, v))
-    for (ch, note), stack in on.items():
+    for (_ch, note), stack in on.items():
         notes += [(s, t, note, v) for s, v in stack]
     a = np.array(sorted(notes), dtype=np.float64).reshape(-1, 4)
     return PlayerEvents(a[:, 0], a[:, 1], a[:, 2], a[:, 3])

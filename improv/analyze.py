@@ -535,9 +535,8 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
     improv.errors.ParameterError
         ``min_confidence`` outside 0..1.
     """
-    from sessions.annotate import add_annotations
-
     from improv.errors import ParameterError
+    from sessions.annotate import add_annotations
 
     try:
         mc = float(min_confidence)

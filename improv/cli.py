@@ -33,9 +33,8 @@ class App:
 
     def open_store(self, *, recover: bool):
         if self._store is None:
-            from sessions.store import Store
-
             from improv.output import info
+            from sessions.store import Store
 
             store = Store(self.store_path)
             if recover and store._writable:

@@ -82,11 +82,11 @@ def _curve_rows(result: dict):
     for player, entry in result["players"].items():
         for source, res in entry["sources"].items():
             for name, c in res["curves"].items():
-                for t, v in zip(c["times"], c["values"]):
+                for t, v in zip(c["times"], c["values"], strict=False):
                     yield player, f"{source}.{name}", t, v
     for d in result.get("dialogue", []):
         for name, c in d["curves"].items():
-            for t, v in zip(c["times"], c["values"]):
+            for t, v in zip(c["times"], c["values"], strict=False):
                 yield d["name"], f"dialogue.{name}", t, v
 
 
@@ -164,7 +164,8 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         from improv.plots import check_plot_path
 
         check_plot_path(Path(plot_file))
-    from improv.analyze import accept_roles as accept, analyze_session
+    from improv.analyze import accept_roles as accept
+    from improv.analyze import analyze_session
 
     store = app.store
     with _progress_bar(stderr_isatty()) as progress:

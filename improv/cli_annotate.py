@@ -15,7 +15,6 @@ from improv.errors import ParameterError
 from improv.output import emit, info, json_option, table
 
 
-
 def _fmt(t):
     from sessions.timefmt import format_time
 

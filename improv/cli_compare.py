@@ -12,7 +12,6 @@ from improv.errors import ParameterError
 from improv.output import emit, info, json_option, table
 
 
-
 def _segments(value: str) -> list[tuple[float, float]]:
     from sessions.timefmt import parse_time
 
@@ -72,9 +71,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                                     since=date_option(since, "--since"), baseline=baseline, band_sd=band_sd,
                                     progress=progress)
         if plot_dir is not None:
-            from sessions.fsutil import make_dir
-
             from improv.trend_plots import plot_client
+            from sessions.fsutil import make_dir
 
             make_dir(plot_dir)
             for suffix in ("png", "svg"):

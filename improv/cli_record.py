@@ -120,11 +120,11 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
-    from sessions.manifest import check_code
-
     from improv.errors import ParameterError
     from improv.recorder import Recorder, summarize
-    from improv.setups import check_inputs, save_setup as _save
+    from improv.setups import check_inputs
+    from improv.setups import save_setup as _save
+    from sessions.manifest import check_code
 
     store = app.store
     try:
@@ -215,9 +215,8 @@ def setups_list(app, as_json):
 @click.pass_obj
 def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
     """Save the inputs of --player options as setup NAME (replacing one of that name)."""
-    from sessions.fsutil import make_dir
-
     from improv.setups import parse_player_spec, save_setup
+    from sessions.fsutil import make_dir
 
     inputs = [parse_player_spec(p) for p in players]
     make_dir(app.store_path)

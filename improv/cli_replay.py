@@ -35,11 +35,15 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 
     Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits.
     """
+    from improv.replay import (
+        AudioMix,
+        Replayer,
+        keyboard_controls,
+        match_audio_output,
+        open_midi_out,
+    )
     from sessions.playlist import build_playlist
     from sessions.timefmt import format_time
-
-    from improv.replay import (AudioMix, Replayer, keyboard_controls, match_audio_output,
-                               open_midi_out)
 
     session = app.store.session(session_id)
     playlist = build_playlist(session, start=_time(from_, "--from") or 0.0, end=_time(to, "--to"),
@@ -56,9 +60,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     if not no_audio:
         audio_items = playlist.audio
         if not audio_items and out is None and playlist.midi:
-            from sessions.session import AudioInput
-
             from improv.render import cached_rendering
+            from sessions.session import AudioInput
 
             path = cached_rendering(session, players=playlist.players, soundfont=soundfont)
             import soundfile as sf

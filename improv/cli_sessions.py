@@ -11,7 +11,6 @@ from improv.errors import ParameterError
 from improv.output import emit, format_duration, info, json_option, print_json, table
 
 
-
 @click.group()
 def sessions() -> None:
     """List, import, export, verify and manage recorded sessions."""

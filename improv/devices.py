@@ -274,7 +274,7 @@ def _pick(query: str | int, items: Sequence, *, names: Sequence[str], what: str,
     if isinstance(query, int) or (isinstance(query, str) and query.strip().isdigit()):
         index = int(query)
         for item in items:
-            if getattr(item, "index") == index:
+            if item.index == index:
                 return item
         raise DeviceError(
             f"no {what} with index {index}; candidates: "
@@ -283,9 +283,9 @@ def _pick(query: str | int, items: Sequence, *, names: Sequence[str], what: str,
     q = str(query).strip().lower()
     if not q:
         raise ParameterError(f"{what} name must not be empty")
-    hits = [item for item, n in zip(items, names) if q in n.lower()]
+    hits = [item for item, n in zip(items, names, strict=False) if q in n.lower()]
     if len(hits) > 1:
-        exact = [item for item, n in zip(items, names) if n.lower() == q]
+        exact = [item for item, n in zip(items, names, strict=False) if n.lower() == q]
         if len(exact) == 1:
             return exact[0]
         raise AmbiguousDeviceError(

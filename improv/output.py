@@ -12,7 +12,6 @@ from typing import Any, Callable, Sequence
 
 import click
 
-
 #: The ``--json`` flag shared by every listing command.
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
@@ -57,7 +56,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for n, row in enumerate(cells):
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
 

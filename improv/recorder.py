@@ -26,12 +26,9 @@ import logging
 import os
 import sys
 import threading
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
-
-from sessions.errors import StoreError, StoreWriteError
-from sessions.writer import disk_free_bytes
 
 from improv.audio_capture import AudioCapture
 from improv.clock import SessionClock
@@ -46,6 +43,8 @@ from improv.devices import (
 from improv.errors import ParameterError
 from improv.midi_capture import MidiCapture
 from improv.setups import PlayerInput, check_inputs
+from sessions.errors import StoreError, StoreWriteError
+from sessions.writer import disk_free_bytes
 
 log = logging.getLogger(__name__)
 

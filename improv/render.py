@@ -72,7 +72,7 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
     if not len(ev):
         raise ImprovError(f"session {session.id} has no MIDI to render for {', '.join(chosen)}")
     smf = SmfBuilder(chosen)
-    for t, player, data in zip(ev.t.tolist(), ev.player, ev.raw):
+    for t, player, data in zip(ev.t.tolist(), ev.player, ev.raw, strict=False):
         smf.add(t, player, data)
     to = Path(to)
     with tempfile.TemporaryDirectory(prefix="improv-render-") as tmp:

@@ -64,12 +64,11 @@ def _page(title: str, body: str) -> str:
 
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session."""
-    from sessions.notes import notes_with_links
-    from sessions.timefmt import format_time
-
     from improv import plots
     from improv.analyze import analyze_session
     from improv.compare import describe
+    from sessions.notes import notes_with_links
+    from sessions.timefmt import format_time
 
     session = store.session(session_id)
     m = session.manifest

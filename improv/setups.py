@@ -23,10 +23,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from improv.errors import ParameterError
 from sessions.fsutil import atomic_write_json, read_json
 from sessions.manifest import check_player_name
-
-from improv.errors import ParameterError
 
 SETUPS_FILE = "setups.json"
 _CHANNELS_RE = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")

@@ -53,7 +53,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                              sharex=True)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    for ax, c in zip(axes.flat, cols):
+    for ax, c in zip(axes.flat, cols, strict=False):
         f = result["features"][c]
         v = np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
         band = f["band"]
@@ -62,9 +62,9 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                        label=f"baseline ±{band['k']:g} SD")
             ax.axhline(band["mean"], color="#3182bd", lw=0.8)
         ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
-        ax.scatter([d for d, a in zip(dates, annotated) if a], v[annotated], color="#08306b",
+        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated], color="#08306b",
                    s=28, zorder=3, label="annotated")
-        ax.scatter([d for d, a in zip(dates, annotated) if not a], v[~annotated],
+        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
                    facecolors="white", edgecolors="#08306b", s=28, zorder=3)
         out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
         if out:

@@ -162,7 +162,7 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
         if not datas:
             continue
         secs = _ticks_to_seconds(np.array(ticks, dtype=np.int64), tempo_ticks, tempos, mid.ticks_per_beat)
-        events = list(zip(secs.tolist(), datas))
+        events = list(zip(secs.tolist(), datas, strict=False))
         if mid.type == 0:
             by_channel: dict[int | None, list] = {}
             for t, d in events:

@@ -220,7 +220,7 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
     n = len(fields)
     if n == 0:
         return MidiEvents.empty(), partial
-    cols = list(zip(*fields))
+    cols = list(zip(*fields, strict=False))
     try:
         t = np.array(cols[0], dtype=np.float64)
         delta = np.array([d if d else "nan" for d in cols[3]], dtype=np.float64)

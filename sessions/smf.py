@@ -26,7 +26,6 @@ from typing import Iterable
 import numpy as np
 from mido.midifiles.meta import encode_variable_int
 
-
 TICKS_PER_BEAT = 960
 TEMPO_US_PER_BEAT = 500_000  # 120 BPM; ticks per second = 960 / 0.5 = 1920
 TICKS_PER_SECOND = TICKS_PER_BEAT * 1_000_000 // TEMPO_US_PER_BEAT
@@ -145,7 +144,7 @@ class SmfBuilder:
             st = t[order]
             deltas = np.diff(st, prepend=0).tolist()
             mv = bytes(buf)
-            for d, a, b in zip(deltas, starts[order].tolist(), ends[order].tolist()):
+            for d, a, b in zip(deltas, starts[order].tolist(), ends[order].tolist(), strict=False):
                 out.append(_varlen(d))
                 out.append(mv[a:b])
         out.append(b"\x00\xff\x2f\x00")

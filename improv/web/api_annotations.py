@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from improv.web.deps import get_store, parse_t
+from improv.web.errors import NotFound
 from sessions import annotate
 from sessions.errors import SessionFormatError
 from sessions.store import Store
-
-from improv.web.deps import get_store, parse_t
-from improv.web.errors import NotFound
 
 router = APIRouter(prefix="/api")
 

@@ -18,11 +18,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from sessions.store import Store
-
 from improv.web.api_sessions import _check_client
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, NotFound
+from sessions.store import Store
 
 router = APIRouter(prefix="/api")
 

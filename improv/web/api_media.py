@@ -14,13 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
-from sessions.errors import SessionFormatError
-from sessions.store import Store
-
 from improv.web import peaks as pk
 from improv.web.api_sessions import cached_response
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
+from sessions.errors import SessionFormatError
+from sessions.store import Store
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/sessions/{session_id}")

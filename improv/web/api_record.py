@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from sessions.store import Store
-
 from improv.web.deps import get_store
+from sessions.store import Store
 
 router = APIRouter(prefix="/api")
 
@@ -107,10 +106,9 @@ def recording_status(request: Request) -> dict[str, Any]:
 def start_recording(body: StartBody, request: Request,
                     store: Store = Depends(get_store)) -> dict[str, Any]:
     """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
-    from sessions.manifest import check_code
-
     from improv.errors import ParameterError
     from improv.setups import check_inputs, get_setup, parse_player_spec, save_setup, setup_inputs
+    from sessions.manifest import check_code
 
     store.require_writable()
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import secrets
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,9 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from sessions.store import Store
-
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, NotFound
+from sessions.store import Store
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -280,9 +279,8 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     """What the session page draws first, in one answer: the session, the tag vocabulary,
     the annotations and the waveform peak levels of every audio input (computed if missing).
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
-    from sessions.vocabulary import all_tags, load
-
     from improv.web import peaks as pk
+    from sessions.vocabulary import all_tags, load
 
     session = store.session(session_id)
     vocab = load(store.root)

@@ -35,10 +35,9 @@ def _after_new_session(store_path: Path):
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-peaks")
 
     def job(session_id: str) -> None:
-        from sessions.store import Store
-
         from improv.web.api_sessions import piano_roll_bin
         from improv.web.peaks import precompute_all
+        from sessions.store import Store
 
         store = Store(store_path)
         try:

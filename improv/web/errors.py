@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from improv.errors import DeviceError, ImprovError
 from sessions.errors import (
     SessionBusyError,
     SessionFormatError,
@@ -16,8 +17,6 @@ from sessions.errors import (
     StoreWriteError,
     UnknownSessionError,
 )
-
-from improv.errors import DeviceError, ImprovError
 
 log = logging.getLogger(__name__)
 

@@ -65,9 +65,8 @@ class AnalysisJobs:
         return self.progress(client)
 
     def _run(self, client: str, session_ids: list[str]) -> None:
-        from sessions.store import Store
-
         from improv.compare import ensure_analysed
+        from sessions.store import Store
 
         store = Store(self.store_path)
         finished: set[str] = set()

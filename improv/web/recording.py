@@ -55,9 +55,8 @@ class Recording:
         improv.errors.DeviceError, ParameterError
             If an input cannot be matched (before any session exists).
         """
-        from sessions.store import Store
-
         from improv.recorder import Recorder
+        from sessions.store import Store
 
         opts = options or {}
         with self._lock:

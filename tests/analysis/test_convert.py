@@ -6,7 +6,7 @@ from analysis.errors import AnalysisError, ParameterError
 
 
 def ev(rows):
-    t, s, d1, d2 = zip(*rows)
+    t, s, d1, d2 = zip(*rows, strict=False)
     return np.array(t, float), np.array(s, np.uint8), np.array(d1, np.uint8), np.array(d2, np.uint8)
 
 
@@ -22,7 +22,7 @@ def test_pairs_on_off_and_velocity_zero_off():
 
 def test_same_pitch_other_channel_is_another_note():
     nt = notes_from_events(*ev([(0.0, 0x90, 60, 90), (0.2, 0x91, 60, 80), (0.3, 0x80, 60, 0), (0.9, 0x81, 60, 0)]))
-    assert sorted(zip(nt.channel.tolist(), nt.end.tolist())) == [(0, 0.3), (1, 0.9)]
+    assert sorted(zip(nt.channel.tolist(), nt.end.tolist(), strict=False)) == [(0, 0.3), (1, 0.9)]
 
 
 def test_unterminated_and_restrike():

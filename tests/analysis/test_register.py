@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from analysis.convert import NoteTable
-from analysis.register import KEY_NAMES, articulation, key_correlations, pitch_curves, tonal_clarity_curve
+from analysis.register import (
+    KEY_NAMES,
+    articulation,
+    key_correlations,
+    pitch_curves,
+    tonal_clarity_curve,
+)
 
 
 def scale(pitches, step=0.5, dur=0.5, reps=4):

@@ -60,7 +60,7 @@ def test_sigkill_loses_at_most_the_last_second(jack_rig, tmp_path):
     start = s.manifest["settings"]["clock"]["start_counter_s"]
     killed_t = killed_counter - start
     sent_t = kb.sent_counter_times()[: len(kb.sent)] - start
-    must = [b for b, t in zip(kb.sent, sent_t) if t <= killed_t - 1.0]
+    must = [b for b, t in zip(kb.sent, sent_t, strict=False) if t <= killed_t - 1.0]
     got = [bytes(x) for x in s.midi_events().raw]
     assert len(must) > 150 and got[: len(must)] == must  # everything before the last second
     (a,) = s.audio_inputs()

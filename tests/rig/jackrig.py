@@ -266,7 +266,7 @@ class AudioPlayer(_Player):
         lo, hi = max(a, 0), min(a + frames, self.length)
         if hi <= lo:
             return
-        for b, s in zip(bufs, self.signals):
+        for b, s in zip(bufs, self.signals, strict=False):
             seg = s[lo:min(hi, len(s))]
             b[lo - a: lo - a + len(seg)] = seg
         for k in np.flatnonzero((self.marks >= lo) & (self.marks < hi)):
@@ -324,7 +324,7 @@ def wire_audio(client, sources: list[str], *, prefix: str = "improv-audio",
     for dst in ports:
         for src in client.get_all_connections(dst):
             client.disconnect(src, dst)
-    for src, dst in zip(sources, ports):
+    for src, dst in zip(sources, ports, strict=False):
         client.connect(src, dst)
     return ports[:len(sources)]
 

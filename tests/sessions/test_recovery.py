@@ -97,7 +97,7 @@ def test_sigkill_at_random_moments_loses_at_most_the_last_second(tmp_path):
     store_root = tmp_path / "store"
     Store(store_root).close()
     results = []
-    for run in range(20):
+    for _ in range(20):
         sid, killed_at, reports = _kill_at_random(store_root, rnd.uniform(0.3, 2.5))
         store = Store(store_root)
         assert store.interrupted() == [sid]

@@ -12,7 +12,7 @@ import pytest
 from analysis.dialogue import PlayerEvents, analyze_dialogue
 from analysis.dialogue.activity import analyze_activity
 from analysis.dialogue.imitation import find_imitations
-from analysis.dialogue.synchrony import pair_onsets, phase_correction, phase_locking, event_onsets
+from analysis.dialogue.synchrony import event_onsets, pair_onsets, phase_correction, phase_locking
 from analysis.errors import ParameterError
 
 from .conftest import player, random_phrases

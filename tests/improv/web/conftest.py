@@ -36,9 +36,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def demo_store(tmp_path):
     """A store with the demo session (a 90 s synthetic duet); yields (path, session id)."""
-    from sessions.store import Store
-
     from improv.demo import create_demo_session
+    from sessions.store import Store
 
     path = tmp_path / "store"
     with Store(path) as store:

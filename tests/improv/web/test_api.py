@@ -7,8 +7,8 @@ annotation revision, no new session, no changed notes).
 from __future__ import annotations
 
 import hashlib
-import shutil
 import io
+import shutil
 import wave
 from pathlib import Path
 
@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from tests.improv.web.conftest import BASE, TOKEN
-
 
 
 def snapshot(store_path: Path) -> dict[str, str]:
@@ -182,7 +181,7 @@ def test_session_detail_roll_and_delete(demo_store, client_for):
     for p in ("client", "therapist"):
         n = roll[p]
         assert len(n["start"]) > 10 and np.all(np.diff(n["start"]) >= 0)
-        assert all(e >= st for st, e in zip(n["start"], n["end"]))
+        assert all(e >= st for st, e in zip(n["start"], n["end"], strict=False))
     assert c.delete(f"/api/sessions/{sid}").json() == {"deleted": sid}
     assert c.get(f"/api/sessions/{sid}").status_code == 404
     assert c.get("/api/sessions").json()["sessions"] == []
@@ -261,9 +260,8 @@ def test_page_bundle_and_binary_roll(demo_store, client_for):
 
 
 def test_peaks_match_the_samples(demo_store):
-    from sessions.store import Store
-
     from improv.web.peaks import BASE_BUCKET, load_level
+    from sessions.store import Store
 
     path, sid = demo_store
     with Store(path) as store:
@@ -617,9 +615,8 @@ def test_store_closed_on_another_thread(tmp_path):
     """FastAPI may tear ``get_store`` down on another thread than the endpoint's."""
     import threading
 
-    from sessions.store import Store
-
     from improv.web.deps import close_store
+    from sessions.store import Store
 
     box = {}
 
