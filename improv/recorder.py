@@ -224,6 +224,8 @@ class Recorder:
             raise ParameterError(f"midi_mode must be 'queue' or 'callback', got {midi_mode!r}")
         self.midi_mode = midi_mode
         self._reserve = None  # a sessions.scratch.Claim while recording
+        self._watch = None  # a JackSourceWatch while recording JACK audio
+        self._source_lost: dict[tuple[str, str], float] = {}
         self.writer = None
         self.midi: MidiCapture | None = None
         self.audio: list[AudioCapture] = []
@@ -294,6 +296,7 @@ class Recorder:
         except BaseException:
             self._shutdown("start_failed")
             raise
+        self._start_watch()
         self._check_disk()
         # Callbacks wait for the GIL: let other threads hand it over within
         # 0.5 ms instead of Python's 5 ms (longer than a small JACK period).
@@ -371,6 +374,13 @@ class Recorder:
         if self.writer is None:
             return {}
         end = self._stopped_at if self._stopped_at is not None else self.clock.now()
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        for (source, port), lost_at in self._source_lost.items():  # never came back
+            self.writer.report("source_gap", t=lost_at, end=end, source=source, port=port,
+                               name=self._jack_input_name())
+        self._source_lost.clear()
         self.writer.report("stop", t=end, reason=reason)
         if self.warnings:
             self.writer.report("warnings", t=end, messages=list(self.warnings))
@@ -424,8 +434,44 @@ class Recorder:
             self._warn(f"stopped: only {free / 1e6:.0f} MB free")
             self.request_stop("disk_low")
 
+    def _start_watch(self) -> None:
+        """Watch the sources of our JACK audio ports (JACK audio only; without it, go on)."""
+        if not any(cap.device.hostapi.startswith("JACK") for cap in self.audio):
+            return
+        from improv.jack_watch import JackSourceWatch
+
+        try:
+            self._watch = JackSourceWatch(own_client=f"{self.jack_client_name}-audio",
+                                          server_name=self.jack_server,
+                                          client_name=f"{self.jack_client_name}-watch")
+        except Exception as exc:  # noqa: BLE001 - ImportError, OSError, jack.JackError
+            log.warning("JACK audio sources are not watched: %s", exc)
+            self._warn("JACK audio sources are not watched (a source that goes away is not "
+                       "re-connected)")
+
+    def _jack_input_name(self) -> str | None:
+        caps = [cap.name for cap in self.audio if cap.device.hostapi.startswith("JACK")]
+        return caps[0] if len(caps) == 1 else None
+
+    def _poll_watch(self, now: float) -> None:
+        for ch in self._watch.poll(now):
+            name = self._jack_input_name()
+            if ch.kind == "lost":
+                self._source_lost[(ch.source, ch.port)] = ch.lost_at
+                self.writer.report("device_lost", t=now, input="audio", device=ch.source,
+                                   port=ch.port, name=name, reason="JACK source port gone")
+                self._warn(f"audio source {ch.source!r} lost at {now:.1f} s")
+            else:
+                self._source_lost.pop((ch.source, ch.port), None)
+                self.writer.report("device_back", t=now, input="audio", device=ch.source,
+                                   port=ch.port, name=name, gap_s=now - ch.lost_at)
+                self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
+                                   port=ch.port, name=name)
+                self._warn(f"audio source {ch.source!r} back at {now:.1f} s")
+
     def _monitor_loop(self) -> None:
         next_port = 0.0
+        next_source = 0.0
         next_disk = 0.0
         while not self._stop.wait(self.poll_interval_s):
             try:
@@ -441,6 +487,9 @@ class Recorder:
                             self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
                         else:
                             self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
+                if self._watch is not None and now >= next_source:
+                    next_source = now + self.port_poll_s
+                    self._poll_watch(now)
                 if now >= next_disk:
                     next_disk = now + 1.0
                     self._check_disk()
@@ -473,8 +522,9 @@ class Recorder:
                 p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
                     p["peak_dbfs"], lv["peak_dbfs"])
                 p["clipped_blocks"] += lv["clipped_blocks"]
+                source_ok = not (self._source_lost and cap.device.hostapi.startswith("JACK"))
                 p["inputs"].append({"kind": "audio", "name": cap.name,
-                                    "connected": not cap.stalled})
+                                    "connected": not cap.stalled and source_ok})
             overflows += cap.overflows
             gaps += cap.gaps
         return {
@@ -545,6 +595,7 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "midi_counters": manifest.get("midi", {}).get("counters", {}),
         "audio": audio,
         "device_events": [e for e in events if e.get("kind") in
-                          ("device_lost", "device_back", "midi_gap", "disk_low", "warning")],
+                          ("device_lost", "device_back", "midi_gap", "source_gap", "disk_low",
+                           "warning")],
         "warnings": manifest.get("warnings", []),
     }

@@ -194,3 +194,45 @@ def test_midi_burst_2000_per_second_is_not_lost(jack_rig, tmp_path):
     s = Store(store).session(res["id"])
     _check_midi(s, "client", kb.sent, kb.sent_counter_times(), late_s=0.05)
     assert _journal_has is not None
+
+
+@pytest.mark.slow
+def test_jack_audio_source_that_goes_away_is_reconnected(jack_rig, tmp_path):
+    """The instrument's JACK client goes away mid-session and comes back with the same ports:
+    the loss and the gap are stored, the recorder re-connects the source itself, and what it
+    plays is recorded again."""
+    import time
+
+    rig = jack_rig
+    clicks, _ = click_train(sr=SR, interval_s=0.1, count=200)  # 20 s of clicks
+    mic = rig.audio_player(name="mic", signals=[clicks])
+    ctl = rig.client()
+    store = Store(tmp_path / "store")
+    rec = _recorder(rig, store, ["client=audio:system:1"])
+    rec.start()
+    try:
+        wire_audio(ctl, mic.port_names)
+        mic.start(delay_s=0.05)
+        time.sleep(1.5)  # the watch (every 0.5 s) has learnt the connection
+        mic.close()  # unplugged
+        wait_for(lambda: any("lost" in w for w in rec.warnings), timeout=5, what="loss noticed")
+        time.sleep(1.0)
+        again = rig.audio_player(name="mic", signals=[clicks])  # plugged in again: not wired
+        again.start(delay_s=0.05)
+        wait_for(lambda: any("back" in w for w in rec.warnings), timeout=5, what="re-connection")
+        time.sleep(1.5)
+    finally:
+        manifest = rec.stop()
+    ev = manifest["events"]
+    lost = [e for e in ev if e["kind"] == "device_lost" and e.get("input") == "audio"]
+    back = [e for e in ev if e["kind"] == "device_back" and e.get("input") == "audio"]
+    (gap,) = [e for e in ev if e["kind"] == "source_gap"]
+    assert len(lost) == 1 and len(back) == 1
+    assert lost[0]["device"] == gap["source"] == "mic:out_1"
+    assert 0.5 < gap["end"] - gap["t"] < 4.0 and back[0]["gap_s"] == pytest.approx(gap["end"] - gap["t"])
+    s = store.session(manifest["id"])
+    (a,) = s.audio_inputs()
+    t = a.frame_to_time(find_clicks(s.read_audio(a.name)[:, 0]))
+    assert np.sum(t < gap["t"]) >= 10  # before the loss
+    assert not np.any((t > gap["t"]) & (t < gap["end"] - 0.05))  # silence while unplugged
+    assert np.sum(t > gap["end"]) >= 10  # recorded again after the re-connection
