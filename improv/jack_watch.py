@@ -102,11 +102,12 @@ class JackSourceWatch:
         for (source, port), lost_at in list(self.lost.items()):
             if source not in existing or port not in existing:
                 continue
-            try:
-                c.connect(source, port)
-            except self._jack.JackError as exc:  # e.g. not yet ready: try at the next poll
-                log.debug("re-connecting %s -> %s: %s", source, port, exc)
-                continue
+            if source not in self.known.get(port, {}):  # not re-connected by someone else
+                try:
+                    c.connect(source, port)
+                except self._jack.JackError as exc:  # e.g. not ready yet: the next poll tries
+                    log.debug("re-connecting %s -> %s: %s", source, port, exc)
+                    continue
             del self.lost[(source, port)]
             self.known.setdefault(port, {})[source] = existing[source]
             changes.append(SourceChange("back", source, port, lost_at))
