@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import threading
 from pathlib import Path
 
 import click
@@ -79,8 +78,6 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     in_jack = "jack" in hostapi.lower()
     blocksize = 1024
     controls: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
-    keyboard_controls(controls, stop)
 
     def show(a):
         span = f"-{format_time(a['end'])}" if a.get("end") is not None else ""
@@ -90,17 +87,17 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     info(f"playing {format_time(playlist.start)} to {format_time(playlist.end)} "
          f"({', '.join(playlist.players)})")
     try:
-        results = Replayer(
-            playlist, midi_out=out, audio=mix, audio_device=device, lead_in=lead_in,
-            blocksize=blocksize, on_annotation=show, controls=controls,
-            output_latency=0.0 if in_jack else None,
-            midi_lead=blocksize / mix.sr if (in_jack and mix is not None and out is not None
-                                             and "jack" in midi_api_name.lower()) else 0.0,
-        ).run()
+        with keyboard_controls(controls):  # the terminal is given back as it was
+            results = Replayer(
+                playlist, midi_out=out, audio=mix, audio_device=device, lead_in=lead_in,
+                blocksize=blocksize, on_annotation=show, controls=controls,
+                output_latency=0.0 if in_jack else None,
+                midi_lead=blocksize / mix.sr if (in_jack and mix is not None and out is not None
+                                                 and "jack" in midi_api_name.lower()) else 0.0,
+            ).run()
     except KeyboardInterrupt:
         results = []
     finally:
-        stop.set()
         if out is not None:
             out.close_port()
             out.delete()

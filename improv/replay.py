@@ -20,10 +20,13 @@ one at the new position, so every segment is in sync by construction.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable
 
@@ -319,42 +322,53 @@ class Replayer:
                 return results
 
 
-def keyboard_controls(controls: queue.SimpleQueue, stop: threading.Event) -> threading.Thread | None:
-    """Space pauses/resumes, ←/→ jump 5 s, ↑/↓ jump 30 s, q quits (only on a terminal)."""
+@contextlib.contextmanager
+def keyboard_controls(controls: queue.SimpleQueue) -> Iterator[None]:
+    """Space pauses/resumes, ←/→ jump 5 s, ↑/↓ jump 30 s, q quits (only on a terminal).
+
+    A context manager: the terminal is put in cbreak mode (keys without Enter, no echo) on entry
+    and given back in the mode it was in on exit, also after Ctrl-C or an error. (Until 1.4 a
+    daemon thread restored it, and the program could end first: the shell was left without
+    echo.)
+    """
     import sys
 
     if not sys.stdin.isatty():
-        return None
+        yield
+        return
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    stop = threading.Event()
 
     def run():
-        import select
-        import termios
-        import tty
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if not ready:
+                continue
+            ch = os.read(fd, 1).decode("utf-8", errors="ignore")
+            if ch == " ":
+                controls.put(("pause",))
+            elif ch in ("q", "Q"):
+                controls.put(("quit",))
+            elif ch == "\x1b":
+                seq = os.read(fd, 2).decode("utf-8", errors="ignore")
+                jump = {"[C": 5.0, "[D": -5.0, "[A": 30.0, "[B": -30.0}.get(seq)
+                if jump is not None:
+                    controls.put(("seek", jump))
 
-        fd = sys.stdin.fileno()
-        old = termios.tcgetattr(fd)
-        try:
-            tty.setcbreak(fd)
-            while not stop.is_set():
-                ready, _, _ = select.select([fd], [], [], 0.1)
-                if not ready:
-                    continue
-                ch = sys.stdin.read(1)
-                if ch == " ":
-                    controls.put(("pause",))
-                elif ch in ("q", "Q"):
-                    controls.put(("quit",))
-                elif ch == "\x1b":
-                    seq = sys.stdin.read(2)
-                    jump = {"[C": 5.0, "[D": -5.0, "[A": 30.0, "[B": -30.0}.get(seq)
-                    if jump is not None:
-                        controls.put(("seek", jump))
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, old)
-
+    tty.setcbreak(fd)
     th = threading.Thread(target=run, name="replay-keys", daemon=True)
     th.start()
-    return th
+    try:
+        yield
+    finally:
+        stop.set()
+        th.join(1.0)
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
 def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str | None = None):

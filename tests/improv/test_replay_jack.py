@@ -177,3 +177,84 @@ def test_replay_errors(jack_rig, store, replay_session, args, message):
                        env={**jack_rig.server.env})
     assert r.returncode == 1
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+
+
+class _Terminal:
+    """The master side of a pseudo-terminal: collects what the program prints."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.text = ""
+
+    def wait(self, what: str, timeout: float) -> None:
+        import os
+        import select
+        import time
+
+        end = time.monotonic() + timeout
+        while what not in self.text:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{what!r} not printed in {timeout} s; got {self.text!r}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    self.text += os.read(self.fd, 4096).decode(errors="replace")
+                except OSError:  # the program closed the terminal
+                    raise TimeoutError(f"{what!r} not printed; got {self.text!r}") from None
+
+
+@pytest.mark.slow
+def test_replay_keys_through_a_real_terminal(jack_rig, store):
+    """On a pseudo-terminal: → jumps 5 s, space pauses and resumes, q quits, and the terminal
+    is given back in the mode it was in."""
+    import os
+    import pty
+    import termios
+    import time
+
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    for k in range(80):  # a note every 0.25 s for 20 s, each its own pitch
+        w.midi(0.25 * k, player="client", port="Keys", data=bytes([0x90, 20 + k, 100]))
+        w.midi(0.25 * k + 0.1, player="client", port="Keys", data=bytes([0x80, 20 + k, 0]))
+    for t, text in ((1.0, "one"), (8.0, "eight"), (15.0, "fifteen")):
+        w.marker(t, text=text)
+    sid = w.finalize(duration_s=20.0)["id"]
+    sink = Sink(jack_rig, seconds=60)
+
+    def note_ons():
+        return [d[1] for _, d in list(sink.events) if d[0] & 0xF0 == 0x90 and d[2] > 0]
+
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid, "--no-audio",
+         "--midi-out", "sink", "--midi-api", "jack", "--jack-server", jack_rig.server.name],
+        stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env={**jack_rig.server.env})
+    term = _Terminal(master)
+    try:
+        term.wait("one", timeout=30)  # the play head passed 1 s
+        os.write(master, b"\x1b[C")  # → : 5 s ahead
+        term.wait("eight", timeout=5)  # 2 s later, not 7
+        os.write(master, b" ")  # pause
+        time.sleep(0.5)
+        paused = len(note_ons())
+        time.sleep(1.0)
+        assert len(note_ons()) == paused, "notes went on while paused"
+        os.write(master, b" ")  # resume
+        time.sleep(1.0)
+        assert len(note_ons()) > paused
+        os.write(master, b"q")
+        assert proc.wait(15) == 0
+        term.wait("done:", timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "fifteen" not in term.text  # quit before 15 s
+    played = (np.array(note_ons()) - 20) * 0.25  # the session time of every note played
+    assert np.any(played <= 1.0) and not np.any((played > 1.75) & (played < 5.75))  # the jump
+    assert np.any((played > 6.5) & (played < 9.0)) and not np.any(played > 14.0)
+    assert termios.tcgetattr(slave) == before  # cbreak mode undone
+    os.close(slave)
+    os.close(master)
