@@ -100,11 +100,11 @@ class LiveDisplay:
     def __enter__(self) -> "LiveDisplay":
         from rich.live import Live
 
+        if self.keys:  # before the help line shows: a key pressed then must not be lost
+            self._start_keys()
         self._live = Live(render(self.recorder.status()), console=self.console,
                           refresh_per_second=5, transient=False)
         self._live.__enter__()
-        if self.keys:
-            self._start_keys()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -128,7 +128,7 @@ class LiveDisplay:
 
         fd = sys.stdin.fileno()
         self._old_term = termios.tcgetattr(fd)
-        tty.setcbreak(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # not TCSAFLUSH: keep keys already typed
         self._thread = threading.Thread(target=self._read_keys, name="improv-keys", daemon=True)
         self._thread.start()
 

@@ -360,7 +360,7 @@ def keyboard_controls(controls: queue.SimpleQueue) -> Iterator[None]:
                 if jump is not None:
                     controls.put(("seek", jump))
 
-    tty.setcbreak(fd)
+    tty.setcbreak(fd, termios.TCSANOW)  # not TCSAFLUSH: keep keys already typed
     th = threading.Thread(target=run, name="replay-keys", daemon=True)
     th.start()
     try:

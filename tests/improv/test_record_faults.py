@@ -236,3 +236,45 @@ def test_jack_audio_source_that_goes_away_is_reconnected(jack_rig, tmp_path):
     assert np.sum(t < gap["t"]) >= 10  # before the loss
     assert not np.any((t > gap["t"]) & (t < gap["end"] - 0.05))  # silence while unplugged
     assert np.sum(t > gap["end"]) >= 10  # recorded again after the re-connection
+
+
+@pytest.mark.slow
+def test_keys_on_a_real_terminal_mark_note_and_stop(jack_rig, tmp_path):
+    """`improv record` with its live display on a pseudo-terminal: m, n + text + Enter, q."""
+    import pty
+    import termios
+    import time
+
+    from tests.improv.test_replay_jack import _Terminal
+
+    rig = jack_rig
+    rig.midi_player(name="kb1", events=[])
+    store = tmp_path / "store"
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "improv", "--store", str(store), "record", "--client", "C07",
+         "--player", "client=midi:kb1", "--jack-server", rig.server.name, "--midi-api", "jack"],
+        stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env={**rig.server.env})
+    term = _Terminal(master)
+    try:
+        term.wait("m marker", timeout=30)  # the live display is up
+        os.write(master, b"m")
+        time.sleep(0.5)
+        os.write(master, b"n")
+        os.write(master, "calm again\r".encode())
+        time.sleep(0.5)
+        os.write(master, b"q")
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (sid,) = Store(store).session_ids()
+    s = Store(store).session(sid)
+    assert [e["reason"] for e in s.manifest["events"] if e["kind"] == "stop"] == ["user"]  # q
+    notes = s.annotations()
+    assert [(a["tags"], a["text"]) for a in notes] == [(["marker"], ""), (["note"], "calm again")]
+    assert notes[0]["t"] < notes[1]["t"]
+    assert termios.tcgetattr(slave) == before  # the terminal is given back as it was
+    os.close(slave)
+    os.close(master)
