@@ -82,6 +82,14 @@ def show(app, session_id: str, as_json: bool) -> None:
             f"overflows {a.get('overflows', 0)}, gaps {len(a.get('gaps', []))}"
             + (f", drift {drift:+.1f} ppm" if drift is not None else "")
         )
+    from sessions.timefmt import format_time
+
+    for e in m.get("events", []):  # stretches an input did not record (device lost meanwhile)
+        if e.get("kind") in ("midi_gap", "source_gap"):
+            what = (f"MIDI port {e.get('port')}" if e["kind"] == "midi_gap"
+                    else f"audio source {e.get('source')}")
+            click.echo(f"gap       {what}: {format_time(e['t'])}–{format_time(e['end'])} "
+                       f"({e['end'] - e['t']:.1f} s, device lost)")
     n_ann = len(session.annotations())
     click.echo(f"notes     {n_ann} annotation(s)")
     if m.get("recovery"):

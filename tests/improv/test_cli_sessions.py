@@ -122,3 +122,14 @@ def test_store_option_and_env(run_cli, tmp_path, monkeypatch):
     assert run_cli("sessions", "list", "--json").json() == []
     monkeypatch.setenv("IMPROV_STORE", str(other))
     assert len(run_cli("sessions", "list", "--json").json()) == 1
+
+
+def test_show_lists_the_stretches_an_input_did_not_record(run_cli, store):
+    w = store.create_session(client="C07", players=["client", "therapist"])
+    w.add_midi_input("Keys", player="client")
+    w.report("midi_gap", t=1.5, end=4.0, port="Keys", player="client")
+    w.report("source_gap", t=62.0, end=65.25, source="mic:out_1", port="improv-audio:in_1", name="mic")
+    sid = w.finalize(duration_s=70.0)["id"]
+    out = run_cli("sessions", "show", sid).stdout
+    assert "gap       MIDI port Keys: 0:01.5–0:04.0 (2.5 s, device lost)" in out
+    assert "gap       audio source mic:out_1: 1:02.0–1:05.2 (3.2 s, device lost)" in out
