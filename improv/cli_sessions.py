@@ -94,7 +94,9 @@ def show(app, session_id: str, as_json: bool) -> None:
     click.echo(f"notes     {n_ann} annotation(s)")
     if m.get("recovery"):
         click.echo(f"recovered {m['recovery'].get('recovered_utc')}")
-    for w in m.get("warnings", []):
+    recorder_warnings = [w for e in m.get("events", []) if e.get("kind") == "warnings"
+                         for w in e.get("messages", [])]  # what the recorder showed live
+    for w in [*m.get("warnings", []), *recorder_warnings]:
         click.echo(f"warning   {w}")
 
 

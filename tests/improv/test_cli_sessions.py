@@ -129,7 +129,9 @@ def test_show_lists_the_stretches_an_input_did_not_record(run_cli, store):
     w.add_midi_input("Keys", player="client")
     w.report("midi_gap", t=1.5, end=4.0, port="Keys", player="client")
     w.report("source_gap", t=62.0, end=65.25, source="mic:out_1", port="improv-audio:in_1", name="mic")
+    w.report("warnings", t=70.0, messages=["audio source 'mic:out_1' lost at 62.0 s"])
     sid = w.finalize(duration_s=70.0)["id"]
     out = run_cli("sessions", "show", sid).stdout
     assert "gap       MIDI port Keys: 0:01.5–0:04.0 (2.5 s, device lost)" in out
     assert "gap       audio source mic:out_1: 1:02.0–1:05.2 (3.2 s, device lost)" in out
+    assert "warning   audio source 'mic:out_1' lost at 62.0 s" in out  # the recorder's, live

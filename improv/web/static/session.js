@@ -1,6 +1,6 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, h, playerColor, say } from './api.js';
-import { Timeline, annotationLane, curveLane, pianoRollLane, waveformLane } from './timeline.js';
+import { Timeline, annotationLane, curveLane, gapLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
@@ -81,6 +81,18 @@ export async function sessionPage(main, id, params) {
         e.target.disabled = false;
       } }, `Report (${fmt.toUpperCase()})`))));
 
+  // what the recording did not get: inputs lost for a while, and the recorder's warnings
+  const gaps = (s.events || []).filter((e) => e.kind === 'midi_gap' || e.kind === 'source_gap')
+    .map((e) => ({ t: e.t, end: e.end, what: e.kind === 'midi_gap' ? `MIDI port ${e.port}` : `audio source ${e.source}` }));
+  const warnings = [...(s.warnings || []), ...(s.events || []).filter((e) => e.kind === 'warnings').flatMap((e) => e.messages || [])];
+  const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
+    h('h2', { id: 'rec-h' }, 'While recording'),
+    h('ul', {},
+      gaps.map((g) => h('li', {}, 'Not recorded: ', g.what, ' ',
+        h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
+          `${fmtTime(g.t)}–${fmtTime(g.end)}`), ' (device lost)')),
+      warnings.map((w) => h('li', {}, w)))) : '';
+
   // annotation form and list
   const form = annotationForm(s, vocab, {
     onSave: async (data) => {
@@ -101,7 +113,7 @@ export async function sessionPage(main, id, params) {
   const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
   const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
 
-  main.replaceChildren(header, transport, tlBox, audio,
+  main.replaceChildren(header, recNotes, transport, tlBox, audio,
     h('div', { class: 'cols' },
       h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable),
       h('div', {}, notesBox, analysisBox)),
@@ -172,6 +184,7 @@ export async function sessionPage(main, id, params) {
   const [roll] = await Promise.all([rollP, waveP]);
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
+  if (gaps.length) gapLane(tl, gaps);
   annotationLane(tl, s, () => state.annotations);
   state.annotations = page.annotations;
   const start = params.get('t');

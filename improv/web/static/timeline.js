@@ -329,3 +329,19 @@ export function annotationLane(tl, session, getAnnotations) {
     },
   });
 }
+
+// Stretches an input did not record (a device lost meanwhile): hatched red bars.
+export function gapLane(tl, gaps) {
+  return tl.addLane({
+    label: 'Not recorded', height: 22, cls: 'gaps',
+    draw: (ctx, w, hgt) => {
+      ctx.font = '11px system-ui, sans-serif';
+      for (const g of gaps) {
+        const x0 = Math.max(0, tl.x(g.t)), x1 = Math.min(w, tl.x(g.end));
+        if (x1 < 0 || x0 > w) continue;
+        ctx.fillStyle = 'rgba(163, 0, 27, 0.25)'; ctx.fillRect(x0, 2, Math.max(2, x1 - x0), hgt - 4);
+        ctx.fillStyle = '#a3001b'; ctx.fillText(g.what.slice(0, 40), x0 + 3, hgt - 7);
+      }
+    },
+  });
+}

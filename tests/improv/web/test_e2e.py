@@ -162,3 +162,27 @@ def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, liv
     page.wait_for_timeout(500)  # give a stale render the chance it had before the fix
     assert page.locator("table.trend-table").count() == 1
     assert page.locator("#main h1").first.inner_text() == "Client C07"
+
+
+def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
+    """Gaps of lost inputs are listed, drawn as a lane, and lead the play head to them."""
+    path = tmp_path / "store"
+    with Store(path) as store:
+        w = store.create_session(client="C07", players=["client", "therapist"])
+        w.add_midi_input("Keys", player="client")
+        for k in range(40):
+            w.midi(0.5 * k, player="client", port="Keys", data=bytes([0x90, 60 + k % 12, 90]))
+            w.midi(0.5 * k + 0.3, player="client", port="Keys", data=bytes([0x80, 60 + k % 12, 0]))
+        w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1", name="mic")
+        w.report("warnings", t=20.0, messages=["audio source 'mic:out_1' lost at 6.0 s"])
+        sid = w.finalize(duration_s=20.0)["id"]
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    notes = page.locator("section.recording-notes")
+    expect(notes).to_contain_text("Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
+    expect(notes).to_contain_text("audio source 'mic:out_1' lost at 6.0 s")
+    expect(page.locator(".lane.gaps")).to_have_count(1)
+    page.get_by_role("button", name="Go to the gap at 0:06.0").click()
+    assert _time_shown(page) == "0:06.0"
