@@ -83,14 +83,16 @@ export async function sessionPage(main, id, params) {
 
   // what the recording did not get: inputs lost for a while, and the recorder's warnings
   const gaps = (s.events || []).filter((e) => e.kind === 'midi_gap' || e.kind === 'source_gap')
-    .map((e) => ({ t: e.t, end: e.end, what: e.kind === 'midi_gap' ? `MIDI port ${e.port}` : `audio source ${e.source}` }));
+    .map((e) => ({ t: e.t, end: e.end, why: 'device lost', what: e.kind === 'midi_gap' ? `MIDI port ${e.port}` : `audio source ${e.source}` }))
+    .concat(s.audio.flatMap((a) => (a.gaps || []).map((g) => ({ t: g.t, end: g.t + g.frames / a.sr, why: 'dropout, filled with silence', what: `audio input ${a.name}` }))))
+    .sort((a, b) => a.t - b.t);
   const warnings = [...(s.warnings || []), ...(s.events || []).filter((e) => e.kind === 'warnings').flatMap((e) => e.messages || [])];
   const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
       gaps.map((g) => h('li', {}, 'Not recorded: ', g.what, ' ',
         h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
-          `${fmtTime(g.t)}–${fmtTime(g.end)}`), ' (device lost)')),
+          `${fmtTime(g.t)}–${fmtTime(g.end)}`), ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
 
   // annotation form and list

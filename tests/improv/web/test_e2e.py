@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -173,6 +174,10 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
         for k in range(40):
             w.midi(0.5 * k, player="client", port="Keys", data=bytes([0x90, 60 + k % 12, 90]))
             w.midi(0.5 * k + 0.3, player="client", port="Keys", data=bytes([0x80, 60 + k % 12, 0]))
+        a = w.add_audio_input("room", sr=8000, channels=1, players={"therapist": [1]}, t0=0.0)
+        for _ in range(20):
+            a.write(np.zeros((8000, 1), np.float32))
+        a.gap(t=12.0, frames=800)  # a 0.1 s dropout filled with silence
         w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1", name="mic")
         w.report("warnings", t=20.0, messages=["audio source 'mic:out_1' lost at 6.0 s"])
         sid = w.finalize(duration_s=20.0)["id"]
@@ -183,6 +188,7 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     notes = page.locator("section.recording-notes")
     expect(notes).to_contain_text("Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
     expect(notes).to_contain_text("audio source 'mic:out_1' lost at 6.0 s")
+    expect(notes).to_contain_text("Not recorded: audio input room 0:12.0–0:12.1 (dropout, filled with silence)")
     expect(page.locator(".lane.gaps")).to_have_count(1)
     page.get_by_role("button", name="Go to the gap at 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
