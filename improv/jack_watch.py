@@ -1,25 +1,33 @@
-"""Keep the recorder's JACK audio inputs connected to their sources.
+"""Keep the recorder's JACK inputs connected to their sources.
 
 Under JACK, the recorder's audio inputs are the input ports of PortAudio's JACK client
-(``<client>-audio:in_<k>``), connected to the instrument's output ports (by PortAudio to the
-device's ports at the start, or by the therapist with a patchbay). When the instrument's JACK
-client goes away (a USB interface bridged with ``zita-a2j`` unplugged, a network source that
-drops) its ports vanish and the recording goes on in silence: no callback stops, so nothing
-else notices.
+(``<client>-audio:in_<k>``) and its MIDI inputs those of rtmidi's (``<client>-midi:<player>-in<k>``),
+connected to the instruments' output ports. When an instrument's JACK client goes away (a USB
+interface bridged with ``zita-a2j`` or ``a2jmidid`` unplugged, a network source that drops)
+its ports vanish and JACK removes their connections:
 
-:class:`JackSourceWatch` polls the graph (from the recorder's monitor thread, every
-``port_poll_s``): it learns which source ports feed each of our input ports, and when a source
-port *disappears* (not merely disconnected: a disconnection is the user's choice and is
-respected) it reports it lost; when a port of the same name appears again it connects it
-again and reports it back (also when it went and came back between two polls: the new port
-has a new UUID). It uses its own JACK client (JACK-Client), without a process
-callback, so it never runs in the real-time thread.
+- audio goes on in silence: no callback stops, so nothing else notices;
+- MIDI: the MIDI capture polls the port *names* every 0.5 s and re-opens a port that went
+  missing, but a client that restarts faster than that keeps its names, and its new ports would
+  stay unconnected for the rest of the session.
+
+:class:`JackSourceWatch` learns which source ports feed each of our input ports (polled from the
+recorder's monitor thread) and hears from JACK, in its notification thread, when a client or a
+port goes away. A source that went away is reported lost and connected again as soon as a port
+of that name exists again; a source that is still the same port but no longer connected was
+disconnected on purpose and is left alone. For MIDI a source that is *missing* is left to the
+MIDI capture (which reports it and re-opens its port); the watch only steps in when the name
+came back before the capture noticed. The watch has its own JACK client, without a process
+callback, so nothing of it runs in the real-time thread.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +41,8 @@ class SourceChange:
     kind : str — ``"lost"`` or ``"back"``
     source : str — the instrument's port (e.g. ``"mic:out_1"``)
     port : str — our input port it feeds (e.g. ``"improv-audio:in_1"``)
-    lost_at : float [seconds, session clock] — when the loss was noticed
+    lost_at : float [seconds, the watch's clock] — when it went away (JACK's notification), or
+        when a poll first found it missing
     """
 
     kind: str
@@ -43,17 +52,23 @@ class SourceChange:
 
 
 class JackSourceWatch:
-    """Notices vanished sources of our JACK input ports and re-connects them when they return.
+    """Notices lost sources of our JACK input ports and re-connects them when they return.
 
     Parameters
     ----------
     own_client : str
-        Name of the JACK client whose input ports are watched (PortAudio's, e.g.
+        Name of the JACK client whose audio input ports are watched (PortAudio's, e.g.
         ``improv-audio``).
     server_name : str or None
         JACK server (``None``: the default one).
     client_name : str
         Name of the watch's own JACK client.
+    midi_client : str or None
+        Name of the MIDI capture's JACK client (rtmidi's, e.g. ``improv-midi``), whose sources
+        are only re-connected when they came back before the MIDI capture noticed.
+    clock : callable or None
+        Time source [seconds] for :attr:`SourceChange.lost_at` (the session clock); called in
+        JACK's notification thread. Default ``time.monotonic``.
 
     Raises
     ------
@@ -62,56 +77,101 @@ class JackSourceWatch:
         watch.
     """
 
-    def __init__(self, *, own_client: str, server_name: str | None, client_name: str) -> None:
+    def __init__(self, *, own_client: str, server_name: str | None, client_name: str,
+                 midi_client: str | None = None, clock: Callable[[], float] | None = None) -> None:
         import jack
 
         self._jack = jack
-        self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
-        self.client.activate()
+        self.clock = clock or time.monotonic
         self.prefix = own_client + ":"
-        self.known: dict[str, dict[str, int]] = {}  # our port -> {source port: its UUID}
-        self.lost: dict[tuple[str, str], float] = {}  # (source, our port) -> noticed at
+        self.midi_prefix = None if midi_client is None else midi_client + ":"
+        self.known: dict[str, set[str]] = {}  # our port -> the source ports that feed it
+        self.lost: dict[tuple[str, str], float] = {}  # (source, our port) -> lost at
+        self.pending_midi: dict[tuple[str, str], float] = {}  # went away, capture may handle
+        self._gone: collections.deque = collections.deque()  # (client or port name, is_client, t)
+        self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
+        self.client.set_client_registration_callback(self._on_client)
+        self.client.set_port_registration_callback(self._on_port)
+        self.client.activate()
+        self.client.get_ports()  # so that ports unregistered later still come with their name
+
+    # JACK's notification thread: only note what happened (no JACK calls allowed here)
+    def _on_client(self, name: str, register: bool) -> None:
+        if not register:
+            self._gone.append((name, True, self.clock()))
+
+    def _on_port(self, port, register: bool) -> None:
+        if not register and port is not None:
+            self._gone.append((port.name, False, self.clock()))
+
+    def _went_away(self) -> dict[str, float]:
+        """Sources that went away since the last poll -> when (the first time)."""
+        gone: dict[str, float] = {}
+        sources = {s for feeding in self.known.values() for s in feeding}
+        while self._gone:
+            name, is_client, t = self._gone.popleft()
+            for s in sources:
+                if (s.split(":", 1)[0] == name) if is_client else (s == name):
+                    gone.setdefault(s, t)
+        return gone
 
     def poll(self, now: float) -> list[SourceChange]:
         """Compare the graph with what was seen before; re-connect sources that came back.
 
         Parameters
         ----------
-        now : float [seconds, session clock]
+        now : float [seconds, the watch's clock]
 
         Returns
         -------
         list of SourceChange
+            A MIDI source re-connected by the watch gives its ``lost`` and ``back`` together.
         """
         c = self.client
-        existing = {p.name: p.uuid for p in c.get_ports()}
+        gone = self._went_away()
+        existing = {p.name for p in c.get_ports()}
         changes: list[SourceChange] = []
-        for port in c.get_ports(is_audio=True, is_input=True):
-            if not port.name.startswith(self.prefix):
-                continue
-            feeding = {p.name: p.uuid for p in c.get_all_connections(port)}
-            for source, uuid in self.known.get(port.name, {}).items():
-                if source in feeding:
-                    continue
-                # gone, or gone and back between two polls (a new port has a new UUID); a
-                # source that is still the same port was disconnected on purpose: let it be
-                if existing.get(source) != uuid:
-                    self.lost[(source, port.name)] = now
-                    changes.append(SourceChange("lost", source, port.name, now))
+        ours = [p for p in c.get_ports(is_input=True)
+                if p.name.startswith(self.prefix)
+                or (self.midi_prefix is not None and p.name.startswith(self.midi_prefix))]
+        feeding_now: dict[str, set[str]] = {}
+        for port in ours:
+            midi = self.midi_prefix is not None and port.name.startswith(self.midi_prefix)
+            feeding = {p.name for p in c.get_all_connections(port)}
+            feeding_now[port.name] = feeding
+            for source in self.known.get(port.name, set()) - feeding:
+                if source not in gone and source in existing:
+                    continue  # the same port, disconnected on purpose: let it be
+                at = gone.get(source, now)
+                if midi:
+                    self.pending_midi[(source, port.name)] = at
+                else:
+                    self.lost[(source, port.name)] = at
+                    changes.append(SourceChange("lost", source, port.name, at))
             self.known[port.name] = feeding
-        for (source, port), lost_at in list(self.lost.items()):
+        for (source, port), at in list(self.pending_midi.items()):
+            if port not in existing or source in feeding_now.get(port, set()):
+                del self.pending_midi[(source, port)]  # the MIDI capture re-opened its port
+            elif source in existing and self._connect(source, port):
+                del self.pending_midi[(source, port)]
+                changes += [SourceChange("lost", source, port, at),
+                            SourceChange("back", source, port, at)]
+        for (source, port), at in list(self.lost.items()):
             if source not in existing or port not in existing:
                 continue
-            if source not in self.known.get(port, {}):  # not re-connected by someone else
-                try:
-                    c.connect(source, port)
-                except self._jack.JackError as exc:  # e.g. not ready yet: the next poll tries
-                    log.debug("re-connecting %s -> %s: %s", source, port, exc)
-                    continue
-            del self.lost[(source, port)]
-            self.known.setdefault(port, {})[source] = existing[source]
-            changes.append(SourceChange("back", source, port, lost_at))
+            if source in feeding_now.get(port, set()) or self._connect(source, port):
+                del self.lost[(source, port)]  # (or someone else re-connected it)
+                changes.append(SourceChange("back", source, port, at))
         return changes
+
+    def _connect(self, source: str, port: str) -> bool:
+        try:
+            self.client.connect(source, port)
+        except self._jack.JackError as exc:  # e.g. not ready yet: the next poll tries again
+            log.debug("re-connecting %s -> %s: %s", source, port, exc)
+            return False
+        self.known.setdefault(port, set()).add(source)
+        return True
 
     def close(self) -> None:
         """Leave the JACK graph (idempotent)."""

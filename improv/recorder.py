@@ -378,8 +378,13 @@ class Recorder:
             self._watch.close()
             self._watch = None
         for (source, port), lost_at in self._source_lost.items():  # never came back
-            self.writer.report("source_gap", t=lost_at, end=end, source=source, port=port,
-                               name=self._jack_input_name())
+            st = self._midi_state(source) if port.startswith(f"{self.jack_client_name}-midi:") else None
+            if st is not None:
+                self.writer.report("midi_gap", t=lost_at, end=end, port=st.port_name,
+                                   player=st.player)
+            else:
+                self.writer.report("source_gap", t=lost_at, end=end, source=source, port=port,
+                                   name=self._jack_input_name())
         self._source_lost.clear()
         self.writer.report("stop", t=end, reason=reason)
         if self.warnings:
@@ -435,39 +440,61 @@ class Recorder:
             self.request_stop("disk_low")
 
     def _start_watch(self) -> None:
-        """Watch the sources of our JACK audio ports (JACK audio only; without it, go on)."""
-        if not any(cap.device.hostapi.startswith("JACK") for cap in self.audio):
+        """Watch the sources of our JACK ports: audio (a source that goes away) and MIDI (one
+        that goes and comes back between two port polls). Without JACK-Client, go on."""
+        jack_audio = any(cap.device.hostapi.startswith("JACK") for cap in self.audio)
+        jack_midi = self.midi is not None and "jack" in str(self.midi.api).lower()
+        midi_server = self.jack_midi_server or self.jack_server
+        if jack_audio and jack_midi and midi_server != self.jack_server:
+            jack_midi = False  # two servers: the watch follows the audio one
+        if not (jack_audio or jack_midi):
             return
         from improv.jack_watch import JackSourceWatch
 
         try:
-            self._watch = JackSourceWatch(own_client=f"{self.jack_client_name}-audio",
-                                          server_name=self.jack_server,
-                                          client_name=f"{self.jack_client_name}-watch")
+            self._watch = JackSourceWatch(
+                own_client=f"{self.jack_client_name}-audio",
+                midi_client=f"{self.jack_client_name}-midi" if jack_midi else None,
+                server_name=self.jack_server if jack_audio else midi_server,
+                client_name=f"{self.jack_client_name}-watch", clock=self.clock.now)
         except Exception as exc:  # noqa: BLE001 - ImportError, OSError, jack.JackError
-            log.warning("JACK audio sources are not watched: %s", exc)
-            self._warn("JACK audio sources are not watched (a source that goes away is not "
+            log.warning("JACK sources are not watched: %s", exc)
+            self._warn("JACK sources are not watched (a source that goes away is not "
                        "re-connected)")
 
     def _jack_input_name(self) -> str | None:
         caps = [cap.name for cap in self.audio if cap.device.hostapi.startswith("JACK")]
         return caps[0] if len(caps) == 1 else None
 
+    def _midi_state(self, source: str):
+        from improv.devices import same_port_name
+
+        if self.midi is None:
+            return None
+        return next((st for st in self.midi.ports if same_port_name(source, st.port_name)), None)
+
     def _poll_watch(self, now: float) -> None:
         for ch in self._watch.poll(now):
-            name = self._jack_input_name()
+            st = self._midi_state(ch.source) if ch.port.startswith(f"{self.jack_client_name}-midi:") else None
+            kind = "midi" if st is not None else "audio"
+            ids = ({"port": st.port_name, "player": st.player} if st is not None
+                   else {"device": ch.source, "port": ch.port, "name": self._jack_input_name()})
             if ch.kind == "lost":
                 self._source_lost[(ch.source, ch.port)] = ch.lost_at
-                self.writer.report("device_lost", t=now, input="audio", device=ch.source,
-                                   port=ch.port, name=name, reason="JACK source port gone")
-                self._warn(f"audio source {ch.source!r} lost at {now:.1f} s")
+                self.writer.report("device_lost", t=now, input=kind, reason="JACK source port gone",
+                                   **ids)
+                self._warn(f"{kind} source {ch.source!r} lost at {now:.1f} s")
+                continue
+            self._source_lost.pop((ch.source, ch.port), None)
+            self.writer.report("device_back", t=now, input=kind, gap_s=now - ch.lost_at, **ids)
+            if st is not None:
+                st.gaps.append((ch.lost_at, now))
+                self.writer.report("midi_gap", t=ch.lost_at, end=now, port=st.port_name,
+                                   player=st.player)
             else:
-                self._source_lost.pop((ch.source, ch.port), None)
-                self.writer.report("device_back", t=now, input="audio", device=ch.source,
-                                   port=ch.port, name=name, gap_s=now - ch.lost_at)
                 self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
-                                   port=ch.port, name=name)
-                self._warn(f"audio source {ch.source!r} back at {now:.1f} s")
+                                   port=ch.port, name=ids["name"])
+            self._warn(f"{kind} source {ch.source!r} back at {now:.1f} s")
 
     def _monitor_loop(self) -> None:
         next_port = 0.0
@@ -522,7 +549,9 @@ class Recorder:
                 p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
                     p["peak_dbfs"], lv["peak_dbfs"])
                 p["clipped_blocks"] += lv["clipped_blocks"]
-                source_ok = not (self._source_lost and cap.device.hostapi.startswith("JACK"))
+                audio_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
+                                 for _, port in list(self._source_lost))
+                source_ok = not (audio_lost and cap.device.hostapi.startswith("JACK"))
                 p["inputs"].append({"kind": "audio", "name": cap.name,
                                     "connected": not cap.stalled and source_ok})
             overflows += cap.overflows

@@ -1,6 +1,7 @@
 """The rules of :class:`improv.jack_watch.JackSourceWatch` on a fake JACK graph (pure logic;
 the real path is tested through a JACK server in test_record_faults.py)."""
 
+import collections
 from dataclasses import dataclass
 
 from improv.jack_watch import JackSourceWatch
@@ -9,92 +10,132 @@ from improv.jack_watch import JackSourceWatch
 @dataclass
 class Port:
     name: str
-    uuid: int
 
 
 class FakeGraph:
     """Ports by name and connections (source, destination); ``connect`` records the call."""
 
-    def __init__(self):
-        self.ports: dict[str, int] = {}
+    def __init__(self, *names):
+        self.ports: list[str] = list(names)
         self.links: set[tuple[str, str]] = set()
         self.connects: list[tuple[str, str]] = []
-        self._uuid = 0
-
-    def add(self, name):
-        self._uuid += 1
-        self.ports[name] = self._uuid
 
     def remove(self, name):
-        del self.ports[name]
+        self.ports.remove(name)
         self.links = {(a, b) for a, b in self.links if name not in (a, b)}
 
-    def get_ports(self, is_audio=False, is_input=False):
-        names = [n for n in self.ports if not is_input or n.startswith("improv-audio:")]
-        return [Port(n, self.ports[n]) for n in names]
+    def get_ports(self, is_input=False):
+        return [Port(n) for n in self.ports if not is_input or n.startswith("improv-")]
 
     def get_all_connections(self, port):
-        return [Port(a, self.ports[a]) for a, b in self.links if b == port.name]
+        return [Port(a) for a, b in self.links if b == port.name]
 
     def connect(self, a, b):
         self.connects.append((a, b))
         self.links.add((a, b))
 
 
-def _watch(graph):
+class Clock:
+    t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def _watch(graph, clock):
     w = JackSourceWatch.__new__(JackSourceWatch)
     w._jack = type("jack", (), {"JackError": RuntimeError})
-    w.client, w.prefix, w.known, w.lost = graph, "improv-audio:", {}, {}
+    w.client, w.clock = graph, clock
+    w.prefix, w.midi_prefix = "improv-audio:", "improv-midi:"
+    w.known, w.lost, w.pending_midi, w._gone = {}, {}, {}, collections.deque()
     return w
 
 
-def _graph():
-    g = FakeGraph()
-    for n in ("improv-audio:in_1", "mic:out_1"):
-        g.add(n)
+def _audio():
+    g = FakeGraph("improv-audio:in_1", "mic:out_1")
     g.links.add(("mic:out_1", "improv-audio:in_1"))
     return g
 
 
-def test_vanished_source_is_lost_then_reconnected_when_it_returns():
-    g = _graph()
-    w = _watch(g)
+def _unplug(g, w, clock, client="mic", port="mic:out_1"):
+    g.remove(port)
+    w._on_port(Port(port), False)  # what JACK's notification thread says
+    w._on_client(client, False)
+
+
+def test_vanished_audio_source_is_lost_then_reconnected_when_it_returns():
+    g, clock = _audio(), Clock()
+    w = _watch(g, clock)
     assert w.poll(1.0) == []
-    g.remove("mic:out_1")
+    clock.t = 1.2
+    _unplug(g, w, clock)
     (lost,) = w.poll(1.5)
-    assert (lost.kind, lost.source, lost.lost_at) == ("lost", "mic:out_1", 1.5)
+    assert (lost.kind, lost.source, lost.lost_at) == ("lost", "mic:out_1", 1.2)  # when it went
     assert w.poll(2.0) == []  # reported once
-    g.add("mic:out_1")
+    g.ports.append("mic:out_1")
     (back,) = w.poll(2.5)
-    assert (back.kind, back.lost_at) == ("back", 1.5)
+    assert (back.kind, back.lost_at) == ("back", 1.2)
     assert g.connects == [("mic:out_1", "improv-audio:in_1")]
 
 
 def test_a_source_disconnected_on_purpose_is_left_alone():
-    g = _graph()
-    w = _watch(g)
+    g, clock = _audio(), Clock()
+    w = _watch(g, clock)
     w.poll(1.0)
-    g.links.clear()  # the port still exists: someone disconnected it
+    g.links.clear()  # the port still exists and JACK said nothing: someone disconnected it
     assert w.poll(1.5) == [] and w.poll(2.0) == [] and g.connects == []
 
 
-def test_gone_and_back_between_two_polls_is_told_by_the_new_uuid():
-    g = _graph()
-    w = _watch(g)
+def test_gone_and_back_between_two_polls():
+    g, clock = _audio(), Clock()
+    w = _watch(g, clock)
     w.poll(1.0)
-    g.remove("mic:out_1")
-    g.add("mic:out_1")  # a new port with the old name, not connected
-    kinds = [c.kind for c in w.poll(1.5)]
-    assert kinds == ["lost", "back"] and g.connects == [("mic:out_1", "improv-audio:in_1")]
+    clock.t = 1.1
+    _unplug(g, w, clock)
+    g.ports.append("mic:out_1")  # a new port with the old name, not connected
+    changes = w.poll(1.5)
+    assert [(c.kind, c.lost_at) for c in changes] == [("lost", 1.1), ("back", 1.1)]
+    assert g.connects == [("mic:out_1", "improv-audio:in_1")]
 
 
 def test_reconnected_by_someone_else_counts_as_back_without_connecting_again():
-    g = _graph()
-    w = _watch(g)
+    g, clock = _audio(), Clock()
+    w = _watch(g, clock)
     w.poll(1.0)
-    g.remove("mic:out_1")
+    _unplug(g, w, clock)
     w.poll(1.5)
-    g.add("mic:out_1")
+    g.ports.append("mic:out_1")
     g.links.add(("mic:out_1", "improv-audio:in_1"))  # the therapist's patchbay was faster
     (back,) = w.poll(2.0)
     assert back.kind == "back" and g.connects == []
+
+
+def _midi():
+    g = FakeGraph("improv-midi:client-in1", "kb1:out")
+    g.links.add(("kb1:out", "improv-midi:client-in1"))
+    return g
+
+
+def test_midi_quick_return_is_reconnected_by_the_watch():
+    g, clock = _midi(), Clock()
+    w = _watch(g, clock)
+    w.poll(1.0)
+    clock.t = 1.3
+    _unplug(g, w, clock, client="kb1", port="kb1:out")
+    assert w.poll(1.4) == []  # missing: maybe the MIDI capture's business
+    g.ports.append("kb1:out")  # back before the capture's poll noticed anything
+    assert [(c.kind, c.lost_at) for c in w.poll(1.9)] == [("lost", 1.3), ("back", 1.3)]
+    assert g.connects == [("kb1:out", "improv-midi:client-in1")]
+
+
+def test_midi_loss_noticed_by_the_capture_is_left_to_it():
+    g, clock = _midi(), Clock()
+    w = _watch(g, clock)
+    w.poll(1.0)
+    _unplug(g, w, clock, client="kb1", port="kb1:out")
+    assert w.poll(1.5) == []
+    g.remove("improv-midi:client-in1")  # the capture closed its port ...
+    assert w.poll(2.0) == []
+    g.ports += ["kb1:out", "improv-midi:client-in1"]  # ... and re-opens it when kb1 is back
+    g.links.add(("kb1:out", "improv-midi:client-in1"))
+    assert w.poll(2.5) == [] and g.connects == [] and w.pending_midi == {}

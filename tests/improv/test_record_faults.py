@@ -278,3 +278,37 @@ def test_keys_on_a_real_terminal_mark_note_and_stop(jack_rig, tmp_path):
     assert termios.tcgetattr(slave) == before  # the terminal is given back as it was
     os.close(slave)
     os.close(master)
+
+
+@pytest.mark.slow
+def test_jack_midi_port_gone_and_back_between_two_polls_is_reconnected(jack_rig, tmp_path):
+    """A keyboard's JACK client restarts faster than the 0.5 s port poll: the port name never
+    goes missing, but the connection does; the recorder connects the new port and its notes
+    are recorded (before the watch they were lost for the rest of the session)."""
+    import time
+
+    rig = jack_rig
+    first = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.05, n=10))
+    store = Store(tmp_path / "store")
+    rec = _recorder(rig, store, ["client=midi:kb1"])
+    rec.start()
+    try:
+        wait_for(first.is_connected, timeout=15, what="MIDI wiring")
+        first.start(delay_s=0.1)
+        first.wait_done(10)
+        time.sleep(1.2)  # the watch has seen the connection
+        first.close()
+        again = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.05, n=10, base=80))
+        wait_for(again.is_connected, timeout=5, what="the returning port re-connected")
+        again.start(delay_s=0.1)
+        again.wait_done(10)
+        time.sleep(0.5)
+    finally:
+        manifest = rec.stop()
+    s = store.session(manifest["id"])
+    raw = [bytes(r) for r in s.midi_events(players=["client"]).raw]
+    assert raw == first.sent + again.sent  # nothing lost, nothing doubled
+    ev = manifest["events"]
+    assert [e["input"] for e in ev if e["kind"] == "device_back"] == ["midi"]
+    (gap,) = [e for e in ev if e["kind"] == "midi_gap"]
+    assert gap["port"] == "kb1:out" and gap["player"] == "client"
