@@ -188,7 +188,8 @@ class Table:
                 v = float(np.mean(xs)) if not pct else float(np.median(xs)) * 100
                 return f"{v:.3f}" if not pct else f"{v:.1f}%"
 
-            print(f"{m:44s} {len(r['a1']):3d} {fmt(r['a1']):>6s} {fmt(r['a2']):>6s} {fmt(r['e1']):>6s} {fmt(r['f']):>7s} "
+            print(f"{m:44s} {len(r['a1']):3d} {fmt(r['a1']):>6s} {fmt(r['a2']):>6s} "
+                  f"{fmt(r['e1']):>6s} {fmt(r['f']):>7s} "
                   f"{fmt(r['ce'], True):>10s} {fmt(r['cf'], True):>10s}")
 
 

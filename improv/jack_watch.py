@@ -1,8 +1,8 @@
 """Keep the recorder's JACK inputs connected to their sources.
 
 Under JACK, the recorder's audio inputs are the input ports of PortAudio's JACK client
-(``<client>-audio:in_<k>``) and its MIDI inputs those of rtmidi's (``<client>-midi:<player>-in<k>``),
-connected to the instruments' output ports. When an instrument's JACK client goes away (a USB
+(``<client>-audio:in_<k>``) and its MIDI inputs those of rtmidi's
+(``<client>-midi:<player>-in<k>``), connected to the instruments' output ports. When an instrument's JACK client goes away (a USB
 interface bridged with ``zita-a2j`` or ``a2jmidid`` unplugged, a network source that drops)
 its ports vanish and JACK removes their connections:
 

@@ -224,7 +224,7 @@ class Recorder:
             raise ParameterError(f"midi_mode must be 'queue' or 'callback', got {midi_mode!r}")
         self.midi_mode = midi_mode
         self._reserve = None  # a sessions.scratch.Claim while recording
-        self._watch = None  # a JackSourceWatch while recording JACK audio
+        self._watch = None  # a JackSourceWatch while recording through JACK
         self._source_lost: dict[tuple[str, str], float] = {}
         self.writer = None
         self.midi: MidiCapture | None = None
@@ -378,7 +378,7 @@ class Recorder:
             self._watch.close()
             self._watch = None
         for (source, port), lost_at in self._source_lost.items():  # never came back
-            st = self._midi_state(source) if port.startswith(f"{self.jack_client_name}-midi:") else None
+            st = self._midi_state(source, port)
             if st is not None:
                 self.writer.report("midi_gap", t=lost_at, end=end, port=st.port_name,
                                    player=st.player)
@@ -466,23 +466,24 @@ class Recorder:
         caps = [cap.name for cap in self.audio if cap.device.hostapi.startswith("JACK")]
         return caps[0] if len(caps) == 1 else None
 
-    def _midi_state(self, source: str):
+    def _midi_state(self, source: str, port: str):
+        """The MIDI capture's state of ``source`` if ``port`` is one of rtmidi's, else None."""
         from improv.devices import same_port_name
 
-        if self.midi is None:
+        if self.midi is None or not port.startswith(f"{self.jack_client_name}-midi:"):
             return None
         return next((st for st in self.midi.ports if same_port_name(source, st.port_name)), None)
 
     def _poll_watch(self, now: float) -> None:
         for ch in self._watch.poll(now):
-            st = self._midi_state(ch.source) if ch.port.startswith(f"{self.jack_client_name}-midi:") else None
+            st = self._midi_state(ch.source, ch.port)
             kind = "midi" if st is not None else "audio"
             ids = ({"port": st.port_name, "player": st.player} if st is not None
                    else {"device": ch.source, "port": ch.port, "name": self._jack_input_name()})
             if ch.kind == "lost":
                 self._source_lost[(ch.source, ch.port)] = ch.lost_at
-                self.writer.report("device_lost", t=now, input=kind, reason="JACK source port gone",
-                                   **ids)
+                self.writer.report("device_lost", t=now, input=kind,
+                                   reason="JACK source port gone", **ids)
                 self._warn(f"{kind} source {ch.source!r} lost at {now:.1f} s")
                 continue
             self._source_lost.pop((ch.source, ch.port), None)
