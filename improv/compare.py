@@ -35,6 +35,10 @@ DEFINITIONS = {
     "onsets_per_s": ("onsets/s", "audio onsets per second over the session"),
     "silence_share": ("fraction", "share of time in gaps longer than 2 s (MTTB)"),
     "tempo_bpm": ("BPM", "global tempo; 0 when there is no clear pulse"),
+    "tempo_alt_bpm": ("BPM", "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, "
+                             "x2/3 or x3/2 of the tempo)"),
+    "tempo_alt_share": ("0-1", "strength of the runner-up level against the chosen one "
+                               "(0.5: a listener could tap either)"),
     "pulse_clarity": ("0-1", "how clear the beat is"),
     "tempo_stability": ("0-1", "how steady the tempo stays over the session"),
     "velocity_mean": ("0-127", "mean MIDI velocity"),

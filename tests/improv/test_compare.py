@@ -134,3 +134,13 @@ def test_compare_errors(course, run_cli, monkeypatch, args, message):
     monkeypatch.setenv("IMPROV_STORE", str(course[0]))
     r = run_cli(*args)
     assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+
+
+def test_every_summary_name_of_the_tempo_has_a_definition():
+    from improv.compare import describe
+
+    for name, unit in (("tempo_bpm", "BPM"), ("tempo_alt_bpm", "BPM"), ("tempo_alt_share", "0-1"),
+                       ("pulse_clarity", "0-1"), ("tempo_stability", "0-1")):
+        got_unit, text = describe(f"client.midi.{name}")
+        assert got_unit == unit and text, name
+    assert "runner-up" in describe("client.audio.tempo_alt_bpm")[1]  # not the global tempo's
