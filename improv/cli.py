@@ -37,7 +37,7 @@ class App:
             from sessions.store import Store
 
             store = Store(self.store_path)
-            if recover and store._writable:
+            if recover and store.writable:
                 for report in store.recover():
                     if report["ok"]:
                         frames = sum(report["audio_frames"].values())

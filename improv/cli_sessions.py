@@ -240,7 +240,7 @@ def recover(app, as_json: bool) -> None:
     """Find interrupted recordings and recover everything they flushed."""
     store = app.open_store(recover=False)
     reports = store.recover()
-    removed = store.sweep_tmp() if store._writable else []  # leftovers of killed imports
+    removed = store.sweep_tmp() if store.writable else []  # leftovers of killed imports
 
     def human(reports):
         if not reports:

@@ -74,6 +74,11 @@ class Store:
             make_dir(self.tmp_dir)
         self._catalog: Catalog | None = None
 
+    @property
+    def writable(self) -> bool:
+        """True if this process may change the store (checked when it was opened)."""
+        return self._writable
+
     def require_writable(self) -> None:
         """Raise StoreWriteError if the store cannot be changed."""
         if not self._writable:

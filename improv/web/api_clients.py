@@ -84,7 +84,7 @@ def _ready(request: Request, store: Store, client: str, params: Params) -> dict[
     tried = set(st["attempted"]) if st else set()
     todo = [s for s in missing if s not in tried]
     if todo:
-        if not store._writable:
+        if not store.writable:
             from sessions.errors import StoreWriteError
 
             raise StoreWriteError(f"{len(todo)} session(s) of this client are not analysed and "

@@ -64,7 +64,7 @@ def info(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
     return {
         "version": __version__,
         "empty": not store.list(),
-        "writable": store._writable,
+        "writable": store.writable,
         "recording": rec.active,
     }
 

@@ -75,7 +75,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     from sessions.store import Store
 
     with Store(store_path) as store:  # create the catalog once, before concurrent requests
-        if store._writable:
+        if store.writable:
             store.catalog  # noqa: B018 - opening creates and migrates it
     background = _after_new_session(store_path)
     upload_dir = Path(tempfile.mkdtemp(prefix="improv-uploads-"))
