@@ -14,6 +14,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from improv.web.cache import cached_bytes
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, NotFound
 from sessions.store import Store
@@ -152,24 +153,11 @@ def piano_roll_json(session) -> bytes:
     sorted by start; paired per port with :func:`analysis.notes_from_events`. The cache key
     is the checksum of ``midi.tsv`` (recorded MIDI never changes after a session is complete).
     """
-    import hashlib
     import json
-    import os
 
-    key = (session.manifest.get("checksums") or {}).get("midi.tsv") or session.id
-    name = f"pianoroll-{ROLL_VERSION}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    path = session.folder / "cache" / name
-    if path.exists():
-        return path.read_bytes()
-    data = json.dumps({"players": _piano_roll(session)}, separators=(",", ":")).encode()
-    try:
-        tmp = session.cache_dir / f".{name}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:  # read-only store: computed each time
-        log.warning("could not cache the piano roll: %s", exc)
-    return data
+    return cached_bytes(
+        session, f"pianoroll-{_roll_key(session)}.json", what="piano roll",
+        make=lambda: json.dumps({"players": _piano_roll(session)}, separators=(",", ":")).encode())
 
 
 def _piano_roll(session) -> dict[str, Any]:
@@ -226,30 +214,20 @@ def piano_roll_bin(session) -> bytes:
     About 10 bytes a note instead of about 30 as JSON, and no parsing in the browser.
     """
     import json
-    import os
 
-    name = f"pianoroll-{_roll_key(session)}.bin"
-    path = session.folder / "cache" / name
-    if path.exists():
-        return path.read_bytes()
-    roll = _piano_roll(session)
-    header = json.dumps({"players": [[p, len(v["start"])] for p, v in roll.items()]}).encode()
-    header += b" " * ((-len(header)) % 4)
-    parts = [ROLL_MAGIC, np.uint32(len(header)).tobytes(), header]
-    for v in roll.values():
-        parts += [np.asarray(v["start"], "<f4").tobytes(), np.asarray(v["end"], "<f4").tobytes()]
-    for v in roll.values():
-        parts += [np.asarray(v["pitch"], np.uint8).tobytes(),
-                  np.asarray(v["velocity"], np.uint8).tobytes()]
-    data = b"".join(parts)
-    try:
-        tmp = session.cache_dir / f".{name}.{os.getpid()}.tmp"
-        tmp.write_bytes(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:  # read-only store: computed each time
-        log.warning("could not cache the piano roll: %s", exc)
-    return data
+    def make() -> bytes:
+        roll = _piano_roll(session)
+        header = json.dumps({"players": [[p, len(v["start"])] for p, v in roll.items()]}).encode()
+        header += b" " * ((-len(header)) % 4)
+        parts = [ROLL_MAGIC, np.uint32(len(header)).tobytes(), header]
+        for v in roll.values():
+            parts += [np.asarray(v["start"], "<f4").tobytes(), np.asarray(v["end"], "<f4").tobytes()]
+        for v in roll.values():
+            parts += [np.asarray(v["pitch"], np.uint8).tobytes(),
+                      np.asarray(v["velocity"], np.uint8).tobytes()]
+        return b"".join(parts)
+
+    return cached_bytes(session, f"pianoroll-{_roll_key(session)}.bin", make, what="piano roll")
 
 
 def cached_response(request: Request, data_fn, *, etag: str, media_type: str,

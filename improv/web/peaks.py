@@ -14,14 +14,16 @@ session is completed, so the frame count in the file's metadata is the key.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import os
 import re
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from improv.web.cache import write_cache
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +104,9 @@ def reduce_level(base: np.ndarray, factor: int) -> np.ndarray:
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, arr)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    write_cache(path, buf.getvalue())
 
 
 def ensure_peaks(session, name: str) -> dict:
@@ -144,10 +144,7 @@ def ensure_peaks(session, name: str) -> dict:
             cache = session.cache_dir
             for b, arr in levels.items():
                 _save_npy(level_paths[b], arr)
-            tmp = meta_path.with_name(f".{meta_path.name}.tmp")
-            tmp.write_text(json.dumps(out))
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, meta_path)
+            write_cache(meta_path, json.dumps(out).encode())
         except OSError as exc:  # a read-only store: serve from memory
             log.warning("could not cache waveform peaks: %s", exc)
             _memory[(str(session.folder), name)] = levels
