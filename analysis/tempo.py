@@ -507,7 +507,7 @@ def metrical_level(
     # tie-break between metrically related levels with pulse trains (Percival & Tzanetakis 2014)
     peak = np.zeros(score.size, dtype=bool)
     peak[1:-1] = (score[1:-1] > score[:-2]) & (score[1:-1] >= score[2:])
-    rel_dist = np.min(np.abs((lb[:, None] - lb[i]) - np.log2(RELATED_RATIOS)[None, :]), axis=1)
+    rel_dist, _ = _relation(lb, i, RELATED_RATIOS)
     rivals = np.flatnonzero(peak & (rel_dist < RELATED_TOL) & (score >= (1.0 - TIE_MARGIN) * score[i]))
     if rivals.size:
         j = int(rivals[np.argmax(score[rivals])])
@@ -516,15 +516,20 @@ def metrical_level(
         if pt[1] > pt[0]:
             i = j
     # the runner-up: the best local maximum of the score in a metrical relation to the level
-    rel = np.abs((lb[:, None] - lb[i]) - np.log2(ALTERNATIVE_RATIOS)[None, :])
-    near = np.min(rel, axis=1) < RELATED_TOL
-    alts = np.flatnonzero(peak & near & np.isfinite(score) & (score > 0))
+    alt_dist, alt_ratio = _relation(lb, i, ALTERNATIVE_RATIOS)
+    alts = np.flatnonzero(peak & (alt_dist < RELATED_TOL) & np.isfinite(score) & (score > 0))
     if alts.size == 0 or not score[i] > 0:
         return MetricalLevel(float(bpm[i]), float(mean[i]))
     k = int(alts[np.argmax(score[alts])])
-    ratio = ALTERNATIVE_RATIOS[int(np.argmin(rel[k]))]
+    ratio = ALTERNATIVE_RATIOS[int(alt_ratio[k])]
     return MetricalLevel(float(bpm[i]), float(mean[i]), float(ratio),
                          float(score[k] / (score[k] + score[i])))
+
+
+def _relation(log_bpm: np.ndarray, i: int, ratios) -> tuple[np.ndarray, np.ndarray]:
+    """For every grid tempo: distance [octaves] to the nearest ``ratio * bpm[i]``, and which."""
+    d = np.abs((log_bpm[:, None] - log_bpm[i]) - np.log2(ratios)[None, :])
+    return d.min(axis=1), d.argmin(axis=1)
 
 
 def pulse_train_score(
