@@ -288,6 +288,14 @@ class MidiCapture:
 
     # -- monitor thread -----------------------------------------------------------------
 
+    def report_back(self, st: MidiPortState, *, start: float, now: float) -> None:
+        """Journal that ``st``'s port is recording again after a gap from ``start`` to ``now``
+        (``device_back`` and a ``midi_gap``); also used by the JACK source watch."""
+        st.gaps.append((start, now))
+        self.writer.report("device_back", t=now, input="midi", port=st.port_name,
+                           player=st.player, gap_start=start, gap_s=now - start)
+        self.writer.report("midi_gap", t=start, end=now, port=st.port_name, player=st.player)
+
     def poll(self) -> list[tuple[str, MidiPortState]]:
         """Check which ports vanished or came back; returns the changes.
 
@@ -320,12 +328,7 @@ class MidiCapture:
                 except Exception as exc:  # noqa: BLE001 - try again at the next poll
                     log.debug("re-opening %s failed: %s", st.port_name, exc)
                     continue
-                start = st.lost_at if st.lost_at is not None else now
-                st.gaps.append((start, now))
-                self.writer.report("device_back", t=now, input="midi", port=st.port_name,
-                                   player=st.player, gap_start=start, gap_s=now - start)
-                self.writer.report("midi_gap", t=start, end=now, port=st.port_name,
-                                   player=st.player)
+                self.report_back(st, start=st.lost_at if st.lost_at is not None else now, now=now)
                 st.lost_at = None
                 changes.append(("back", st))
         return changes

@@ -487,12 +487,10 @@ class Recorder:
                 self._warn(f"{kind} source {ch.source!r} lost at {now:.1f} s")
                 continue
             self._source_lost.pop((ch.source, ch.port), None)
-            self.writer.report("device_back", t=now, input=kind, gap_s=now - ch.lost_at, **ids)
             if st is not None:
-                st.gaps.append((ch.lost_at, now))
-                self.writer.report("midi_gap", t=ch.lost_at, end=now, port=st.port_name,
-                                   player=st.player)
+                self.midi.report_back(st, start=ch.lost_at, now=now)
             else:
+                self.writer.report("device_back", t=now, input=kind, gap_s=now - ch.lost_at, **ids)
                 self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
                                    port=ch.port, name=ids["name"])
             self._warn(f"{kind} source {ch.source!r} back at {now:.1f} s")
