@@ -84,19 +84,15 @@ def show(app, session_id: str, as_json: bool) -> None:
         )
     from sessions.timefmt import format_time
 
-    for e in m.get("events", []):  # stretches an input did not record (device lost meanwhile)
-        if e.get("kind") in ("midi_gap", "source_gap"):
-            what = (f"MIDI port {e.get('port')}" if e["kind"] == "midi_gap"
-                    else f"audio source {e.get('source')}")
-            click.echo(f"gap       {what}: {format_time(e['t'])}–{format_time(e['end'])} "
-                       f"({e['end'] - e['t']:.1f} s, device lost)")
+    for g in session.not_recorded():
+        if g["why"] == "device lost":  # dropouts are counted per input above
+            click.echo(f"gap       {g['what']}: {format_time(g['t'])}–{format_time(g['end'])} "
+                       f"({g['end'] - g['t']:.1f} s, device lost)")
     n_ann = len(session.annotations())
     click.echo(f"notes     {n_ann} annotation(s)")
     if m.get("recovery"):
         click.echo(f"recovered {m['recovery'].get('recovered_utc')}")
-    recorder_warnings = [w for e in m.get("events", []) if e.get("kind") == "warnings"
-                         for w in e.get("messages", [])]  # what the recorder showed live
-    for w in [*m.get("warnings", []), *recorder_warnings]:
+    for w in session.warnings():
         click.echo(f"warning   {w}")
 
 

@@ -162,6 +162,31 @@ class Session:
         """Every revision, in the order it was made."""
         return ann.read_records(self.folder / mf.ANNOTATIONS)
 
+    def not_recorded(self) -> list[dict[str, Any]]:
+        """Stretches an input did not record, by time: ``t``, ``end`` [s], ``what``, ``why``.
+
+        A device lost for a while (``midi_gap``, ``source_gap`` events; why: ``device lost``) and
+        audio dropouts the recorder filled with silence (the inputs' ``gaps``; why:
+        ``dropout, filled with silence``).
+        """
+        m = self.manifest
+        out = [{"t": e["t"], "end": e["end"], "why": "device lost",
+                "what": (f"MIDI port {e.get('port')}" if e["kind"] == "midi_gap"
+                         else f"audio source {e.get('source')}")}
+               for e in m.get("events", []) if e.get("kind") in ("midi_gap", "source_gap")]
+        for a in m.get("audio", []):
+            out += [{"t": g["t"], "end": g["t"] + g["frames"] / a["sr"],
+                     "why": "dropout, filled with silence", "what": f"audio input {a['name']}"}
+                    for g in a.get("gaps", [])]
+        return sorted(out, key=lambda g: g["t"])
+
+    def warnings(self) -> list[str]:
+        """The store's warnings about the session and those the recorder showed live."""
+        m = self.manifest
+        live = [w for e in m.get("events", []) if e.get("kind") == "warnings"
+                for w in e.get("messages", [])]
+        return [*m.get("warnings", []), *live]
+
     @property
     def cache_dir(self) -> Path:
         """Folder for derived data (analysis results, waveform peaks); created on use."""

@@ -121,13 +121,12 @@ def _session_detail(session) -> dict[str, Any]:
         "audio": [
             {"name": a.name, "sr": a.sr, "channels": a.channels, "frames": a.frames,
              "t0": a.t0, "drift_ppm": a.drift_ppm, "players": a.players,
-             "duration_s": a.duration_s,
-             # dropouts the recorder filled with silence (t [s], frames)
-             "gaps": next((x.get("gaps", []) for x in m.get("audio", []) if x["name"] == a.name), [])}
+             "duration_s": a.duration_s}
             for a in session.audio_inputs()
         ],
         "events": m.get("events", []),
-        "warnings": m.get("warnings", []),
+        "warnings": session.warnings(),
+        "not_recorded": session.not_recorded(),
     }
 
 

@@ -82,11 +82,9 @@ export async function sessionPage(main, id, params) {
       } }, `Report (${fmt.toUpperCase()})`))));
 
   // what the recording did not get: inputs lost for a while, and the recorder's warnings
-  const gaps = (s.events || []).filter((e) => e.kind === 'midi_gap' || e.kind === 'source_gap')
-    .map((e) => ({ t: e.t, end: e.end, why: 'device lost', what: e.kind === 'midi_gap' ? `MIDI port ${e.port}` : `audio source ${e.source}` }))
-    .concat(s.audio.flatMap((a) => (a.gaps || []).map((g) => ({ t: g.t, end: g.t + g.frames / a.sr, why: 'dropout, filled with silence', what: `audio input ${a.name}` }))))
-    .sort((a, b) => a.t - b.t);
-  const warnings = [...(s.warnings || []), ...(s.events || []).filter((e) => e.kind === 'warnings').flatMap((e) => e.messages || [])];
+  // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)
+  const gaps = s.not_recorded || [];
+  const warnings = s.warnings || [];
   const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
