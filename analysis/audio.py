@@ -426,17 +426,13 @@ def pick_onsets(env: np.ndarray, *, frame_rate: float, threshold: float = ONSET_
     within ``PRE_AVG``/``POST_AVG`` by ``threshold``, and comes at least ``COMBINE`` after the
     previous onset.
     """
-    from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     e = np.asarray(env, dtype=np.float64)
     if e.size == 0:
         return np.zeros(0)
-    pre_m, post_m = int(round(PRE_MAX * frame_rate)), int(round(POST_MAX * frame_rate))
-    pre_a, post_a = int(round(PRE_AVG * frame_rate)), int(round(POST_AVG * frame_rate))
-    mx = maximum_filter1d(e, size=pre_m + post_m + 1, origin=(post_m - pre_m) // 2, mode="constant")
-    av = uniform_filter1d(e, size=pre_a + post_a + 1, origin=(post_a - pre_a) // 2, mode="nearest")
-    cand = np.flatnonzero((e >= mx) & (e >= av + threshold) & (e > 0))
+    is_max, av = _local_max_and_mean(e, frame_rate)
+    cand = np.flatnonzero(is_max & (e >= av + threshold) & (e > 0))
     if cand.size == 0:
         return np.zeros(0)
     wait = int(round(COMBINE * frame_rate))
@@ -445,6 +441,18 @@ def pick_onsets(env: np.ndarray, *, frame_rate: float, threshold: float = ONSET_
         if c - keep[-1] > wait:
             keep.append(c)
     return np.asarray(keep, dtype=np.float64) / frame_rate
+
+
+def _local_max_and_mean(e: np.ndarray, frame_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: is it the maximum within ``PRE_MAX``/``POST_MAX``, and the mean within
+    ``PRE_AVG``/``POST_AVG`` (the peak-picking windows, madmom's offline defaults)."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    pre_m, post_m = int(round(PRE_MAX * frame_rate)), int(round(POST_MAX * frame_rate))
+    pre_a, post_a = int(round(PRE_AVG * frame_rate)), int(round(POST_AVG * frame_rate))
+    mx = maximum_filter1d(e, size=pre_m + post_m + 1, origin=(post_m - pre_m) // 2, mode="constant")
+    av = uniform_filter1d(e, size=pre_a + post_a + 1, origin=(post_a - pre_a) // 2, mode="nearest")
+    return e >= mx, av
 
 
 def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMOOTH) -> np.ndarray:
@@ -478,19 +486,16 @@ def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMO
     (docs/benchmarks.md). Without the smoothing, 23 ms frames quantise the impulse times and the
     autocorrelation peaks get too narrow (curve error 32 %).
     """
-    from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
+    from scipy.ndimage import gaussian_filter1d
 
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     smooth = _validate.nonnegative("smooth", smooth)
     e = np.asarray(env, dtype=np.float64)
     if e.size == 0:
         return e.copy()
-    pre_m, post_m = int(round(PRE_MAX * frame_rate)), int(round(POST_MAX * frame_rate))
-    pre_a, post_a = int(round(PRE_AVG * frame_rate)), int(round(POST_AVG * frame_rate))
-    mx = maximum_filter1d(e, size=pre_m + post_m + 1, origin=(post_m - pre_m) // 2, mode="constant")
-    av = uniform_filter1d(e, size=pre_a + post_a + 1, origin=(post_a - pre_a) // 2, mode="nearest")
+    is_max, av = _local_max_and_mean(e, frame_rate)
     height = e - av
-    out = np.where((e >= mx) & (height > 0), height, 0.0)
+    out = np.where(is_max & (height > 0), height, 0.0)
     if smooth > 0:
         out = gaussian_filter1d(out, smooth * frame_rate, mode="constant")
     return out
