@@ -542,15 +542,15 @@ class Recorder:
                 p["inputs"].append({"kind": "midi", "name": st.port_name,
                                     "connected": st.connected})
                 overflows += st.overflows
+        jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
+                               for _, port in list(self._source_lost))
         for cap in self.audio:
+            source_ok = not (jack_source_lost and cap.device.hostapi.startswith("JACK"))
             for player, lv in cap.player_levels().items():
                 p = players[player]
                 p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
                     p["peak_dbfs"], lv["peak_dbfs"])
                 p["clipped_blocks"] += lv["clipped_blocks"]
-                audio_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
-                                 for _, port in list(self._source_lost))
-                source_ok = not (audio_lost and cap.device.hostapi.startswith("JACK"))
                 p["inputs"].append({"kind": "audio", "name": cap.name,
                                     "connected": not cap.stalled and source_ok})
             overflows += cap.overflows
