@@ -32,6 +32,14 @@ the monitor therefore stores the pair with the smallest
 callback that woke up earliest).  The store fits ``t0`` and the drift between the audio clock and
 the session clock to all anchors (:func:`sessions.recovery.fit_audio_clock`).
 
+PortAudio's stream times are sample-accurate on its JACK host API (they are the JACK frame
+clock), but not everywhere: through ALSA's ``pulse`` plugin (PulseAudio, PipeWire) the
+``adcTime`` of a block runs about 9 % fast against the monotonic clock and its distance to
+``currentTime`` jumps between 0.2 ms and 720 ms from block to block (measured here, see
+docs/benchmarks.md).  On every host API but JACK the callback therefore stamps a block with
+the session clock itself, ``adcTime = now - latency`` and ``currentTime = now`` (``latency``:
+the stream's input latency); the lower envelope takes out the wake-up delay just the same.
+
 Gaps
 ----
 Some dropouts are never flagged.  For each block the callback computes the
@@ -40,14 +48,32 @@ position error ``p`` [frames]: where the stream time says the block starts
 ``p`` carries the callback's wake-up jitter and, after a stall, the first
 late callback reads a stream time far ahead of the (old) data it is given; a
 lost stretch instead moves ``p`` for good.  So the callback holds
-``hold_blocks`` (4) blocks back and decides on the oldest when a new block
+``hold_blocks`` (4 on JACK, 32 elsewhere) blocks back and decides on the oldest when a new block
 arrives: if the smallest ``p`` of the oldest and the held blocks exceeds the
 baseline (the lower envelope of ``p``, allowed to rise 500 ppm for clock
-drift) by more than ``gap_tolerance_s`` and half a block, that many frames
+drift) by more than ``gap_tolerance_s`` (4 ms on JACK, 50 ms elsewhere: through PulseAudio
+the delivery of blocks wobbles by one to two blocks for stretches of several blocks) and half
+a block, that many frames
 of silence are written before the held block (later samples stay on the
 clock) and a ``gap`` is journaled with ``detected_by="stream_time"``.  Hosts
 with a fixed block size (JACK) lose whole blocks, so a gap within a quarter
 block of a whole number of blocks is rounded to it.
+
+A device that goes away
+-----------------------
+A stream that stops (PortAudio marks it inactive, e.g. when a USB interface
+is unplugged or the sound server goes away) or that delivers no callbacks for
+:data:`STALL_S` is *stalled*: a ``device_lost`` event is journaled.  Every
+:data:`REOPEN_INTERVAL_S` the monitor then opens the same device again
+(:meth:`AudioCapture.reopen`); once callbacks come, ``device_back`` is
+journaled and the first new block's capture time, against the last clock
+anchor, says how long the device was away: that many frames of silence are
+written (a ``gap`` with ``detected_by="reopen"``) so that the sample index
+stays on the session clock.  Devices of PortAudio's JACK host API are not
+reopened: a JACK source that goes away is re-connected by
+:class:`~improv.jack_watch.JackSourceWatch`, and a JACK server that dies takes
+PortAudio's JACK client with it (PortAudio would have to be re-initialised,
+which closes every other stream of the process).
 """
 
 from __future__ import annotations
@@ -61,6 +87,15 @@ import numpy as np
 from improv.devices import AudioDevice
 
 log = logging.getLogger(__name__)
+
+STALL_S = 1.0
+"""No callbacks for this long [seconds] and the device counts as lost."""
+GAP_TOLERANCE_JACK_S = 0.004
+"""Missing time [seconds] that counts as a gap on JACK (sample-accurate stream times)."""
+GAP_TOLERANCE_S = 0.05
+"""Missing time [seconds] that counts as a gap on other host APIs (session-clock stamps)."""
+REOPEN_INTERVAL_S = 2.0
+"""Time [seconds] between attempts to open a lost device again."""
 
 
 class AudioCapture:
@@ -85,8 +120,9 @@ class AudioCapture:
         Passed to PortAudio.
     anchor_interval_s : float [seconds]
         One clock anchor per interval.
-    gap_tolerance_s : float [seconds]
-        Missing time below this (and below half a block) is stream-time jitter.
+    gap_tolerance_s : float [seconds], optional
+        Missing time below this (and below half a block) is jitter, not a gap; default
+        :data:`GAP_TOLERANCE_JACK_S` on JACK, :data:`GAP_TOLERANCE_S` elsewhere.
     pool_s : float [seconds]
         Audio held in pre-allocated buffers for the callback.
     """
@@ -94,7 +130,7 @@ class AudioCapture:
     def __init__(self, *, writer, clock, device: AudioDevice, channels: int,
                  players: dict[str, list[int]], name: str, sr: int | None = None,
                  blocksize: int = 0, latency: Any = None, anchor_interval_s: float = 1.0,
-                 gap_tolerance_s: float = 0.004, pool_s: float = 2.0) -> None:
+                 gap_tolerance_s: float | None = None, pool_s: float = 2.0) -> None:
         self.writer = writer
         self.clock = clock
         self.device = device
@@ -105,6 +141,9 @@ class AudioCapture:
         self.blocksize = int(blocksize)
         self.latency = latency
         self.anchor_interval_s = float(anchor_interval_s)
+        jack = device.hostapi.startswith("JACK")
+        if gap_tolerance_s is None:
+            gap_tolerance_s = GAP_TOLERANCE_JACK_S if jack else GAP_TOLERANCE_S
         self.gap_tolerance_s = float(gap_tolerance_s)
         self.pool_s = float(pool_s)
         self.stream = None
@@ -124,7 +163,7 @@ class AudioCapture:
         self._base_t = 0.0
         self._relax = 500e-6  # baseline may rise 500 ppm (audio vs stream clock drift)
         self._held: collections.deque = collections.deque()
-        self.hold_blocks = 4
+        self.hold_blocks = 4 if jack else 32
         self._ring = np.zeros((8192, 4), dtype=np.float64)
         self._ring_i = 0
         self._ring_read = 0
@@ -137,18 +176,33 @@ class AudioCapture:
         self.peak = np.zeros(self.channels)
         self.clips = np.zeros(self.channels, dtype=np.int64)
         self.stalled = False
+        #: whether PortAudio's stream times are trusted (JACK) or the session clock stamps blocks
+        self._stream_time = jack
+        self._latency_in = 0.0
+        self.lost_at: float | None = None
+        self.reopens = 0
+        self._reopens_at_loss = 0
+        self._resume: tuple[float, float] | None = None
+        self._last_anchor: tuple[float, float] | None = None
+        self._next_reopen_t = 0.0
 
     # -- set-up -------------------------------------------------------------------------
+
+    def _open_stream(self):
+        import sounddevice as sd
+
+        return sd.InputStream(
+            device=self.device.index, channels=self.channels, samplerate=self.sr,
+            dtype="float32", blocksize=self.blocksize, latency=self.latency,
+            callback=self._callback,
+        )
 
     def start(self) -> None:
         """Open the stream, declare the input in the session, start capturing."""
         import sounddevice as sd
 
-        self.stream = sd.InputStream(
-            device=self.device.index, channels=self.channels, samplerate=self.sr,
-            dtype="float32", blocksize=self.blocksize, latency=self.latency,
-            callback=self._callback,
-        )
+        self.stream = self._open_stream()
+        self._latency_in = float(self.stream.latency)
         self.status_flags = sd.CallbackFlags()
         info = self.device.to_dict()
         self.input = self.writer.add_audio_input(
@@ -169,14 +223,22 @@ class AudioCapture:
             buf.fill(0.0)
             self._pool.append(buf)
 
+    def _close_stream(self, *, abort: bool = False) -> None:
+        if self.stream is None:
+            return
+        try:
+            if abort:
+                self.stream.abort()
+            else:
+                self.stream.stop()
+            self.stream.close()
+        except Exception as exc:  # noqa: BLE001 - a vanished device
+            log.debug("closing audio stream: %s", exc)
+        self.stream = None
+
     def stop(self) -> None:
         """Stop and close the stream; journal the callback status counts."""
-        if self.stream is not None:
-            try:
-                self.stream.stop()
-                self.stream.close()
-            except Exception as exc:  # noqa: BLE001 - a vanished device
-                log.debug("closing audio stream: %s", exc)
+        self._close_stream()
         while self._held:  # the callback holds a few blocks back
             self._write(self._held.popleft())
         self.emit_anchor()
@@ -185,15 +247,67 @@ class AudioCapture:
                 "audio_status", t=self.clock.now(), input=self.name,
                 callbacks=self.callbacks, frames=self.frames, overflows=self.overflows,
                 gaps=self.gaps, gap_frames=self.gap_frames, pool_misses=self.pool_misses,
-                flags=str(self.status_flags) if self.status_flags else "",
+                reopens=self.reopens, flags=str(self.status_flags) if self.status_flags else "",
             )
+
+    @property
+    def reopenable(self) -> bool:
+        """Whether a lost device is opened again (not for PortAudio's JACK host API)."""
+        return not self.device.hostapi.startswith("JACK")
+
+    def reopen(self) -> bool:
+        """Open the device again after it was lost (monitor thread).
+
+        The old stream is aborted and closed, the blocks it held back are written, and a
+        new stream is opened on the same device with the same rate and channels.  Its first
+        callback writes the silence that stands for the time the device was away (see the
+        module notes).
+
+        Returns
+        -------
+        bool
+            True if a new stream was started; False if the device cannot be opened (yet).
+        """
+        import sounddevice as sd
+
+        self._close_stream(abort=True)
+        while self._held:
+            self._write(self._held.popleft())
+        self.emit_anchor()
+        try:
+            stream = self._open_stream()
+        except (sd.PortAudioError, ValueError) as exc:  # still away
+            log.debug("reopening audio input %s: %s", self.name, exc)
+            return False
+        # the new stream's callback measures its stream time from its own first block
+        self._adc0 = None
+        self._accounted = 0.0
+        self._resume = self._last_anchor
+        self._latency_in = float(stream.latency)
+        try:
+            stream.start()
+        except sd.PortAudioError as exc:
+            log.debug("starting reopened audio input %s: %s", self.name, exc)
+            self._resume = None
+            try:
+                stream.close()
+            except sd.PortAudioError:
+                pass
+            return False
+        self.stream = stream
+        self.reopens += 1
+        return True
 
     # -- callback (audio thread) --------------------------------------------------------
 
     def _callback(self, indata, frames, time, status) -> None:
         now = self.clock.now()
-        adc = time.inputBufferAdcTime
-        ct = time.currentTime
+        if self._stream_time:
+            adc = time.inputBufferAdcTime
+            ct = time.currentTime
+        else:  # the session clock stamps the block (module notes, "Time")
+            ct = now
+            adc = now - self._latency_in
         if status:
             self.status_flags |= status
             if status.input_overflow:
@@ -213,6 +327,13 @@ class AudioCapture:
             self._adc0 = adc
             self._base = 0.0
             self._base_t = now
+            if self._resume is not None:  # the first block after a reopen: fill the absence
+                frame0, t0 = self._resume
+                self._resume = None
+                t_next = t0 + (self.frames - frame0) / self.sr  # where the next frame belongs
+                missing = int(round((now - (ct - adc) - t_next) * self.sr))
+                if missing > 0:
+                    self._pad(missing, t=t_next, detected_by="reopen")
         # position error [frames]: where the stream time says this block starts,
         # minus the frames accounted for so far (a lost stretch makes it jump)
         p = (adc - self._adc0) * self.sr - self._accounted
@@ -232,7 +353,8 @@ class AudioCapture:
                 blocks = round(missing / n)
                 if abs(missing - blocks * n) <= n // 4:
                     missing = blocks * n
-                self._pad(missing, t=old[2] - (old[3] - old[4]) - missing / self.sr)
+                self._pad(missing, t=old[2] - (old[3] - old[4]) - missing / self.sr,
+                          detected_by="stream_time")
                 self._accounted += missing
                 for h in held:
                     h[5] -= missing
@@ -250,13 +372,13 @@ class AudioCapture:
         ring[self._ring_i % len(ring)] = (start, now, ct, adc)
         self._ring_i += 1
 
-    def _pad(self, missing: int, *, t: float) -> None:
+    def _pad(self, missing: int, *, t: float, detected_by: str) -> None:
         left = missing
         while left > 0:
             n = min(left, len(self._zeros))
             self.input.write(self._zeros[:n])
             left -= n
-        self.input.gap(t=t, frames=missing, detected_by="stream_time")
+        self.input.gap(t=t, frames=missing, detected_by=detected_by)
         self.frames += missing
         self.gap_frames += missing
         self.gaps += 1
@@ -277,13 +399,14 @@ class AudioCapture:
         # plus a constant: keep the earliest callback of the interval.
         best = rows[np.argmin(rows[:, 1] - rows[:, 2] + rows[:, 3] - rows[:, 0] / self.sr)]
         frame, now, ct, adc = (float(v) for v in best)
+        self._last_anchor = (frame, now - (ct - adc))
         self.input.anchor(frame=int(frame), t=now - (ct - adc), adc_time=adc,
                           current_time=ct, callback_t=now)
         self._ring_read = end
         return True
 
     def tick(self, now: float) -> None:
-        """Monitor duties: anchors, pool refill, levels, stall check."""
+        """Monitor duties: anchors, pool refill, levels, stall check, reopening a lost device."""
         if now >= self._next_anchor_t and self.emit_anchor():
             self._next_anchor_t = now + self.anchor_interval_s
         self.refill()
@@ -302,14 +425,26 @@ class AudioCapture:
         if seen:
             self.peak = peak
         last = self.last_callback_t
-        stalled = last is not None and now - last > 1.0
+        silent = last is not None and now - last > STALL_S
+        stopped = self.stream is None or not self.stream.active
+        stalled = silent or (last is not None and stopped)
         if stalled and not self.stalled:
+            self.lost_at = last
+            self._reopens_at_loss = self.reopens
+            self._next_reopen_t = now + REOPEN_INTERVAL_S
             self.writer.report("device_lost", t=last, input="audio", device=self.device.name,
-                               name=self.name, reason="no audio callbacks for 1 s")
+                               name=self.name, reason=("stream stopped" if stopped else
+                                                       f"no audio callbacks for {STALL_S:g} s"))
         elif self.stalled and not stalled:
             self.writer.report("device_back", t=now, input="audio", device=self.device.name,
-                               name=self.name)
+                               name=self.name, gap_s=now - (self.lost_at or now),
+                               reopened=self.reopens > self._reopens_at_loss)
+            self.lost_at = None
         self.stalled = stalled
+        if stalled and self.reopenable and now >= self._next_reopen_t:
+            self._next_reopen_t = now + REOPEN_INTERVAL_S
+            if self.reopen():
+                log.info("audio input %s: device opened again", self.name)
 
     def player_levels(self) -> dict[str, dict[str, float]]:
         """Per player: peak level [dBFS] of the latest blocks and clipped blocks."""

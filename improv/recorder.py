@@ -386,6 +386,10 @@ class Recorder:
                 self.writer.report("source_gap", t=lost_at, end=end, source=source, port=port,
                                    name=self._jack_input_name())
         self._source_lost.clear()
+        for cap in self.audio:  # a device still away: its input ends early
+            if cap.stalled and cap.lost_at is not None:
+                self.writer.report("source_gap", t=cap.lost_at, end=end, source=cap.device.name,
+                                   port=None, name=cap.name)
         self.writer.report("stop", t=end, reason=reason)
         if self.warnings:
             self.writer.report("warnings", t=end, messages=list(self.warnings))
@@ -503,9 +507,12 @@ class Recorder:
             try:
                 now = self.clock.now()
                 for cap in self.audio:
+                    was = cap.stalled
                     cap.tick(now)
-                    if cap.stalled:
-                        self._warn(f"audio device {cap.device.name!r} stopped delivering")
+                    if cap.stalled and not was:
+                        self._warn(f"audio device {cap.device.name!r} lost at {now:.1f} s")
+                    elif was and not cap.stalled:
+                        self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
                 if self.midi is not None and now >= next_port:
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():

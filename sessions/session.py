@@ -165,9 +165,10 @@ class Session:
     def not_recorded(self) -> list[dict[str, Any]]:
         """Stretches an input did not record, by time: ``t``, ``end`` [s], ``what``, ``why``.
 
-        A device lost for a while (``midi_gap``, ``source_gap`` events; why: ``device lost``) and
+        A device lost for a while (``midi_gap``, ``source_gap`` events; why: ``device lost``),
         audio dropouts the recorder filled with silence (the inputs' ``gaps``; why:
-        ``dropout, filled with silence``).
+        ``dropout, filled with silence``) and the absence of an audio device that was opened
+        again (gaps ``detected_by="reopen"``; why: ``device lost, filled with silence``).
         """
         m = self.manifest
         out = [{"t": e["t"], "end": e["end"], "why": "device lost",
@@ -176,7 +177,9 @@ class Session:
                for e in m.get("events", []) if e.get("kind") in ("midi_gap", "source_gap")]
         for a in m.get("audio", []):
             out += [{"t": g["t"], "end": g["t"] + g["frames"] / a["sr"],
-                     "why": "dropout, filled with silence", "what": f"audio input {a['name']}"}
+                     "why": ("device lost, filled with silence" if g.get("detected_by") == "reopen"
+                             else "dropout, filled with silence"),
+                     "what": f"audio input {a['name']}"}
                     for g in a.get("gaps", [])]
         return sorted(out, key=lambda g: g["t"])
 

@@ -1,0 +1,110 @@
+"""An audio device that goes away mid-session and comes back, through a real PulseAudio
+server (PortAudio's ALSA ``pulse`` device): the server is killed, as when a USB interface is
+pulled out, and started again on the same socket."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sessions.store import Store
+from tests.rig.jackrig import wait_for
+from tests.rig.pulserig import PulseServer, pulseaudio_path
+
+SR = 48000
+pytestmark = [
+    pytest.mark.pulse,
+    pytest.mark.skipif(pulseaudio_path() is None,
+                       reason="pulseaudio not installed (apt-get install pulseaudio)"),
+]
+
+
+@pytest.fixture
+def pulse(tmp_path, monkeypatch):
+    server = PulseServer(tmp_path / "pulse", rate=SR).start()
+    for k in ("PULSE_SERVER", "PULSE_RUNTIME_PATH"):
+        monkeypatch.setenv(k, server.env[k])
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _tone(path, *, seconds: float, amplitude: float = 0.25) -> None:
+    t = np.arange(int(seconds * SR)) / SR
+    x = (amplitude * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    sf.write(path, np.stack([x, x], axis=1), SR, subtype="FLOAT")
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+
+
+def test_audio_device_that_goes_away_is_opened_again(pulse, tmp_path):
+    from improv.audio_capture import REOPEN_INTERVAL_S
+    from improv.recorder import Recorder
+    from improv.setups import parse_player_spec
+
+    wav = tmp_path / "tone.wav"
+    _tone(wav, seconds=30.0)
+    player = pulse.play(wav)
+    store = Store(tmp_path / "store")
+    rec = Recorder(store=store, client="C07", inputs=[parse_player_spec("client=audio:pulse:1")],
+                   audio_api="ALSA")
+    rec.start()
+    try:
+        (cap,) = rec.audio
+        wait_for(lambda: cap.frames > 2 * SR, timeout=20, what="2 s of audio")
+        t_kill = rec.clock.now()
+        pulse.kill()
+        player.wait(10)
+        wait_for(lambda: cap.stalled, timeout=5, what="the loss to be noticed")
+        time.sleep(1.5)  # away for a while: one reopen fails on the way
+        pulse.start()
+        t_back = rec.clock.now()
+        player = pulse.play(wav)
+        wait_for(lambda: not cap.stalled, timeout=REOPEN_INTERVAL_S + 15,
+                 what="the device to be opened again")
+        resumed = cap.frames
+        wait_for(lambda: cap.frames > resumed + 2 * SR, timeout=15, what="2 s more audio")
+        warnings = list(rec.warnings)
+    finally:
+        manifest = rec.stop()
+        player.kill()
+    ev = manifest["events"]
+    lost = [e for e in ev if e["kind"] == "device_lost"]
+    back = [e for e in ev if e["kind"] == "device_back"]
+    assert len(lost) == 1 and lost[0]["input"] == "audio" and lost[0]["reason"] == "stream stopped"
+    assert len(back) == 1 and back[0]["reopened"] is True
+    assert any("lost at" in w for w in warnings) and any("back at" in w for w in warnings)
+    (status,) = [e for e in ev if e["kind"] == "audio_status"]
+    assert status["reopens"] == 1
+    (a,) = manifest["audio"]
+    sr = a["sr"]  # the device's own rate (PortAudio's pulse device: 44.1 kHz)
+    # the only gap is the absence: no false gaps from PulseAudio's wobbling block delivery
+    (gap,) = a["gaps"]
+    assert gap["detected_by"] == "reopen"
+    gap_end = gap["t"] + gap["frames"] / sr
+    # the gap starts where the device went and ends after the server was back
+    assert t_kill - 0.5 < gap["t"] < t_kill + 0.2
+    assert t_back < gap_end < t_back + REOPEN_INTERVAL_S + 10
+    # the sample index stayed on the session clock across the gap
+    assert a["clock_residual_ms_max"] < 30.0
+    s = store.session(manifest["id"])
+    assert abs(a["t0"] + a["frames"] / sr - manifest["duration_s"]) < 0.5
+    y = s.read_audio(a["name"])[:, 0]
+    # the absence is silence: one run of exact zeros as long as the gap, where it belongs
+    z = np.flatnonzero(np.diff(np.concatenate([[0], (y == 0).astype(np.int8), [0]])))
+    starts, ends = z[::2], z[1::2]
+    k = int(np.argmax(ends - starts))
+    g0, g1 = int(starts[k]), int(ends[k])
+    assert g1 - g0 == gap["frames"]
+    assert abs(a["t0"] + g0 / sr - gap["t"]) < 0.05
+    assert _rms(y[g0 - sr // 2 - sr // 4: g0 - sr // 4]) > 0.1  # the tone before it...
+    assert _rms(y[-sr - sr // 4: -sr // 4]) > 0.1  # ...and after the device came back
+    nr = s.not_recorded()
+    assert [g["why"] for g in nr] == ["device lost, filled with silence"]
