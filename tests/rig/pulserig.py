@@ -66,7 +66,8 @@ class PulseServer:
             wait_for(self._ready, timeout=15, interval=0.05, what="PulseAudio")
         except TimeoutError:
             self.stop()
-            raise RuntimeError(f"pulseaudio did not start: {(self.folder / 'pulse.log').read_text()}")
+            log_text = (self.folder / "pulse.log").read_text()
+            raise RuntimeError(f"pulseaudio did not start: {log_text}") from None
         return self
 
     def _ready(self) -> bool:
