@@ -88,7 +88,8 @@ def add_annotation(
     for tag in new_tags:
         vocabulary.extend(store.root, tag)
     tags = vocabulary.check_tags(list(tags), vocabulary.load(store.root))
-    rec = ann.creation_record(t=t, end=end, player=player, tags=tags, text=text, by=by, source=source)
+    rec = ann.creation_record(t=t, end=end, player=player, tags=tags, text=text, by=by,
+                              source=source)
     ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, rec["id"])
@@ -130,7 +131,8 @@ def _current(session, annotation_id: str, *, include_deleted: bool = False) -> d
                 raise SessionFormatError(f"annotation {annotation_id} is deleted (see its history)")
             return a
     raise SessionFormatError(
-        f"session {session.id} has no annotation {annotation_id!r} (see 'improv annotations {session.id}')"
+        f"session {session.id} has no annotation {annotation_id!r} "
+        f"(see 'improv annotations {session.id}')"
     )
 
 
@@ -164,7 +166,8 @@ def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | N
     store.require_writable()
     session = store.session(session_id)
     current = _current(session, annotation_id)
-    ann.append_records(session.folder / mf.ANNOTATIONS, [ann.delete_record(current, by=by, reason=reason)])
+    ann.append_records(session.folder / mf.ANNOTATIONS,
+                       [ann.delete_record(current, by=by, reason=reason)])
     _refresh(store, session)
     return _current(session, annotation_id, include_deleted=True)
 
@@ -195,12 +198,14 @@ def search_annotations(
     args: list[Any] = []
     for tag in tags:
         if ":" in tag:
-            sql += " AND EXISTS (SELECT 1 FROM annotation_tags g WHERE g.session_id = a.session_id " \
-                   "AND g.annotation_id = a.id AND g.tag = ?)"
+            sql += (" AND EXISTS (SELECT 1 FROM annotation_tags g "
+                    "WHERE g.session_id = a.session_id "
+                    "AND g.annotation_id = a.id AND g.tag = ?)")
             args.append(tag)
         else:
-            sql += " AND EXISTS (SELECT 1 FROM annotation_tags g WHERE g.session_id = a.session_id " \
-                   "AND g.annotation_id = a.id AND (g.tag = ? OR g.tag LIKE ?))"
+            sql += (" AND EXISTS (SELECT 1 FROM annotation_tags g "
+                    "WHERE g.session_id = a.session_id "
+                    "AND g.annotation_id = a.id AND (g.tag = ? OR g.tag LIKE ?))")
             args += [tag, f"{tag}:%"]
     if text:
         sql += " AND lower(a.text) LIKE ?"

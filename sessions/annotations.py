@@ -150,7 +150,8 @@ def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> lis
 EDITABLE = ("t", "end", "player", "tags", "text")
 
 
-def edit_record(current: dict[str, Any], *, by: str | None = None, **changes: Any) -> dict[str, Any]:
+def edit_record(current: dict[str, Any], *, by: str | None = None,
+                **changes: Any) -> dict[str, Any]:
     """The next revision of ``current`` with ``changes`` (only changed fields are stored)."""
     if current.get("deleted"):
         raise ValueError(f"annotation {current['id']} is deleted; it can no longer be edited")
@@ -166,7 +167,8 @@ def edit_record(current: dict[str, Any], *, by: str | None = None, **changes: An
             "by": by, **diff}
 
 
-def delete_record(current: dict[str, Any], *, by: str | None = None, reason: str = "") -> dict[str, Any]:
+def delete_record(current: dict[str, Any], *, by: str | None = None,
+                  reason: str = "") -> dict[str, Any]:
     """A deletion revision; the annotation and its history stay in the log."""
     if current.get("deleted"):
         raise ValueError(f"annotation {current['id']} is deleted already")

@@ -149,7 +149,8 @@ class Catalog:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute(
-                    "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_utc TEXT)"
+                    "CREATE TABLE IF NOT EXISTS migrations "
+                    "(name TEXT PRIMARY KEY, applied_utc TEXT)"
                 )
                 done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
                 for name, sql in MIGRATIONS:

@@ -53,7 +53,8 @@ def export_session(folder: Path, to: Path) -> Path:
             with open_new(tmp, "wb") as raw, zipfile.ZipFile(raw, "w") as z:
                 for p in files:
                     rel = f"{sid}/{p.relative_to(folder).as_posix()}"
-                    compress = zipfile.ZIP_STORED if p.suffix in (".wav", ".flac") else zipfile.ZIP_DEFLATED
+                    compress = (zipfile.ZIP_STORED if p.suffix in (".wav", ".flac")
+                                else zipfile.ZIP_DEFLATED)
                     with write_errors(to):
                         z.write(p, rel, compress_type=compress)
                 z.writestr(f"{sid}/{SUMS}", sums)

@@ -40,7 +40,8 @@ from sessions.midilog import MidiLogWriter
 from sessions.recovery import complete_session
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf")
-AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".rf64")
+AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64",
+                  ".rf64")
 _PCM_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 _SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
 
@@ -66,7 +67,8 @@ def parse_player_map(spec: str) -> PlayerMap:
     name, sep, rest = str(spec).partition("=")
     if not sep or not name or not rest:
         raise SessionFormatError(
-            f"--player must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), got {spec!r}"
+            f"--player must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), "
+            f"got {spec!r}"
         )
     mf.check_player_name(name)
     file, kind, number = rest, None, None
@@ -154,14 +156,16 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
                 if msg.type == "track_name" and not name:
                     name = msg.name
                 elif msg.type in ("marker", "cue_marker"):
-                    t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos, mid.ticks_per_beat)[0])
+                    t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos,
+                                                mid.ticks_per_beat)[0])
                     markers.append((t, msg.text))
                 continue
             ticks.append(tick)
             datas.append(bytes(msg.bytes()))
         if not datas:
             continue
-        secs = _ticks_to_seconds(np.array(ticks, dtype=np.int64), tempo_ticks, tempos, mid.ticks_per_beat)
+        secs = _ticks_to_seconds(np.array(ticks, dtype=np.int64), tempo_ticks, tempos,
+                                 mid.ticks_per_beat)
         events = list(zip(secs.tolist(), datas, strict=False))
         if mid.type == 0:
             by_channel: dict[int | None, list] = {}
@@ -181,12 +185,15 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
 
 
 def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
-    hits = [f for f in files if str(f) == spec_file or f.name == spec_file or str(f).endswith(spec_file)]
+    hits = [f for f in files
+            if str(f) == spec_file or f.name == spec_file or str(f).endswith(spec_file)]
     if not hits:
         names = ", ".join(f.name for f in files)
-        raise SessionFormatError(f"--player names {spec_file!r}, which is not among the files ({names})")
+        raise SessionFormatError(
+            f"--player names {spec_file!r}, which is not among the files ({names})")
     if len(hits) > 1:
-        raise SessionFormatError(f"--player file {spec_file!r} matches several files; give its path")
+        raise SessionFormatError(
+            f"--player file {spec_file!r} matches several files; give its path")
     return hits[0]
 
 
@@ -270,7 +277,8 @@ def import_files(
             value = offset
         value = float(value)
         if not np.isfinite(value) or value < 0:
-            raise SessionFormatError(f"--offset must be a non-negative number of seconds, got {value!r}")
+            raise SessionFormatError(
+                f"--offset must be a non-negative number of seconds, got {value!r}")
         return value
 
     # 1. read and check everything before writing anything
@@ -326,7 +334,8 @@ def import_files(
                     chans.setdefault(m.player, []).extend(range(1, info.channels + 1))
                 elif not 1 <= m.number <= info.channels:
                     raise SessionFormatError(
-                        f"{p.name} has {info.channels} channel(s); channel {m.number} does not exist"
+                        f"{p.name} has {info.channels} channel(s); "
+                        f"channel {m.number} does not exist"
                     )
                 else:
                     chans.setdefault(m.player, []).append(m.number)
@@ -402,7 +411,8 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
     """
     import soundfile as sf
 
-    dtype = "int32" if subtype.startswith("PCM") else "float64" if subtype == "DOUBLE" else "float32"
+    dtype = ("int32" if subtype.startswith("PCM")
+             else "float64" if subtype == "DOUBLE" else "float32")
     try:
         fin = sf.SoundFile(str(src))
     except RuntimeError as exc:

@@ -65,7 +65,8 @@ def from_audacity(text: str) -> list[dict[str, Any]]:
         try:
             start, end = float(parts[0]), float(parts[1])
         except ValueError:
-            raise SessionFormatError(f"label line {number}: start and end must be seconds") from None
+            raise SessionFormatError(
+                f"label line {number}: start and end must be seconds") from None
         item = parse_label(parts[2] if len(parts) > 2 else "")
         item.update(t=start, end=end if end > start else None)
         out.append(item)
@@ -89,7 +90,8 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
     ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes).
     A header row is skipped; times and durations are seconds.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text)) if any(c.strip() for c in r)]
+    rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text))
+            if any(c.strip() for c in r)]
     if rows and not _is_number(rows[0][0]):
         rows = rows[1:]  # a header
     out = []
@@ -103,7 +105,8 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
             dur = float(row[dur_col]) if dur_col is not None and row[dur_col] else 0.0
         except ValueError:
             raise SessionFormatError(
-                f"Sonic Visualiser row {number}: time and duration must be seconds, got {row!r}") from None
+                f"Sonic Visualiser row {number}: time and duration must be seconds, "
+                f"got {row!r}") from None
         if dur < 0:
             raise SessionFormatError(f"Sonic Visualiser row {number}: negative duration {dur}")
         item = parse_label(row[label_col] if label_col is not None else "")
@@ -125,7 +128,8 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc", "rev")
+FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc",
+          "rev")
 
 
 def to_csv(annotations: Iterable[dict[str, Any]]) -> str:

@@ -281,7 +281,8 @@ def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
                 except (ValueError, IndexError) as exc:
                     raise SessionFormatError(f"{path}:{number}: malformed line ({exc})") from None
         if rest:
-            raise SessionFormatError(f"{path}: last line is cut short (run 'improv sessions recover')")
+            raise SessionFormatError(
+                f"{path}: last line is cut short (run 'improv sessions recover')")
 
 
 def truncate_partial_tail(path: Path) -> int:

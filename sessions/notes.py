@@ -30,7 +30,8 @@ def notes_history(folder: Path) -> list[dict[str, Any]]:
     path = Path(folder) / NOTES_HISTORY
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:

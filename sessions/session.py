@@ -156,7 +156,8 @@ class Session:
 
     def annotations(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Current annotations sorted by time (see :mod:`sessions.annotations`)."""
-        return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS), include_deleted=include_deleted)
+        return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS),
+                        include_deleted=include_deleted)
 
     def annotation_records(self) -> list[dict[str, Any]]:
         """Every revision, in the order it was made."""

@@ -124,7 +124,8 @@ class SmfBuilder:
         offsets.append(len(buf))
         buf += ev
 
-    def to_bytes(self, *, markers: Iterable[tuple[float, str]] = (), title: str = "improv session") -> bytes:
+    def to_bytes(self, *, markers: Iterable[tuple[float, str]] = (),
+                 title: str = "improv session") -> bytes:
         """Assemble the file: conductor track with markers, then one track per player."""
         chunks = [_conductor(markers, title)]
         for name, (ticks, offsets, buf) in self._tracks.items():

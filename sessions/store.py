@@ -123,7 +123,8 @@ class Store:
         if not self.sessions_dir.exists():
             return []
         return sorted(
-            p.name for p in self.sessions_dir.iterdir() if p.is_dir() and mf.valid_session_id(p.name)
+            p.name for p in self.sessions_dir.iterdir()
+            if p.is_dir() and mf.valid_session_id(p.name)
         )
 
     def session(self, session_id: str) -> Session:

@@ -31,7 +31,8 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     checked = 0
     report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}
     if (folder / mf.RECORDING_FLAG).exists():
-        problems.append("session is being recorded or was interrupted (run 'improv sessions recover')")
+        problems.append(
+            "session is being recorded or was interrupted (run 'improv sessions recover')")
         return report
     try:
         manifest = mf.validate(read_json(folder / mf.MANIFEST))
@@ -59,7 +60,8 @@ def verify_folder(folder: Path) -> dict[str, Any]:
         events, _ = read_log(folder / mf.MIDI_LOG)
         if len(events) != manifest["midi"].get("events", len(events)):
             problems.append(
-                f"{mf.MIDI_LOG}: {len(events)} events, manifest says {manifest['midi'].get('events')}"
+                f"{mf.MIDI_LOG}: {len(events)} events, "
+                f"manifest says {manifest['midi'].get('events')}"
             )
     except (StoreError, OSError) as exc:
         problems.append(str(exc))

@@ -26,7 +26,8 @@ VOCABULARY_FILE = "vocabulary.json"
 
 # Bruscia's IAP profiles with their five-level gradients (extreme, ..., extreme).
 IAP_PROFILES: dict[str, list[str]] = {
-    "integration": ["undifferentiated", "fused", "integrated", "differentiated", "overdifferentiated"],
+    "integration": ["undifferentiated", "fused", "integrated", "differentiated",
+                    "overdifferentiated"],
     "variability": ["rigid", "stable", "variable", "contrasting", "random"],
     "tension": ["hypotense", "calm", "cyclic", "tense", "hypertense"],
     "congruence": ["withdrawn", "congruent", "centered", "incongruent", "polarized"],
@@ -74,7 +75,8 @@ def extend(store_root: Path, tag: str) -> None:
     extra = read_json(path) if path.exists() else {"dimensions": {}, "tags": []}
     dim, sep, value = tag.partition(":")
     if not tag or " " in tag or (sep and (not dim or not value)):
-        raise SessionFormatError(f"a tag must be a word or dimension:value without spaces, got {tag!r}")
+        raise SessionFormatError(
+            f"a tag must be a word or dimension:value without spaces, got {tag!r}")
     if sep:
         values = extra.setdefault("dimensions", {}).setdefault(dim, [])
         if value not in values:
