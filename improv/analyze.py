@@ -131,7 +131,8 @@ def _check_players(session, players: Sequence[str] | None) -> list[str]:
         return list(known)
     chosen = [p.strip() for p in players if p and p.strip()]
     if not chosen:
-        raise ParameterError(f"--players must name at least one player (players: {', '.join(known)})")
+        raise ParameterError(
+            f"--players must name at least one player (players: {', '.join(known)})")
     unknown = [p for p in chosen if p not in known]
     if unknown:
         raise ParameterError(
@@ -148,7 +149,8 @@ def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list
         return list(combinations(players, 2))
     pair = [p.strip() for p in pair]
     if len(pair) != 2 or pair[0] == pair[1] or not all(pair):
-        raise ParameterError(f"--pair must name two different players as A,B, got {','.join(pair)!r}")
+        raise ParameterError(
+            f"--pair must name two different players as A,B, got {','.join(pair)!r}")
     unknown = [p for p in pair if p not in session.players]
     if unknown:
         raise ParameterError(
@@ -279,7 +281,8 @@ def _midi_notes(session, player: str, events=None):
     for port in dict.fromkeys(ev.port.tolist()):
         sel = np.flatnonzero(ev.port == port)
         sel = sel[np.argsort(ev.t[sel], kind="stable")]
-        nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel], end_time=end)
+        nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
+                               end_time=end)
         for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel)):
             cols[i].append(c)
     return NoteTable.from_arrays(*(np.concatenate(c) for c in cols))
@@ -437,7 +440,8 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
 
     out = []
     for a, b in pairs:
-        key = cache_key(kind="dialogue", window=window, hop=hop, players=(a, b), checksums=checksums)
+        key = cache_key(kind="dialogue", window=window, hop=hop, players=(a, b),
+                        checksums=checksums)
         name = f"dialogue-{key}.json"
         cached = _read_cache(session, name) if use_cache else None
         if cached is not None:
@@ -677,7 +681,8 @@ def _to_catalog(store, session_id: str, result: dict) -> None:
 
     try:
         for p, entry in result["players"].items():
-            store.catalog.put_features(session_id, p, entry["analysis_key"], _catalog_summary(entry))
+            store.catalog.put_features(session_id, p, entry["analysis_key"],
+                                       _catalog_summary(entry))
         for d in result.get("dialogue", []):
             store.catalog.put_features(session_id, d["name"], d["analysis_key"], d["summary"])
     except (StoreError, OSError) as exc:

@@ -48,7 +48,8 @@ class App:
                             f"{report['duration_s']:.1f} s"
                         )
                     else:
-                        info(f"warning: could not recover session {report['id']}: {report['error']}")
+                        info(f"warning: could not recover session {report['id']}: "
+                             f"{report['error']}")
                 _sweep(store, info)
             self._store = store
         return self._store

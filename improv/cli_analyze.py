@@ -54,8 +54,10 @@ def _human(result: dict) -> None:
             continue
         names: list[str] = []
         for s in sources:
-            names += [k for k in entry["sources"][s]["summary"] if k not in names and k not in _HEADER_KEYS]
-        rows = [[n] + [_fmt(entry["sources"][s]["summary"].get(n)) if n in entry["sources"][s]["summary"]
+            names += [k for k in entry["sources"][s]["summary"]
+                      if k not in names and k not in _HEADER_KEYS]
+        rows = [[n] + [_fmt(entry["sources"][s]["summary"].get(n))
+                       if n in entry["sources"][s]["summary"]
                        else "" for s in sources] for n in names]
         table(rows, ["FEATURE", *[s.upper() for s in sources]])
     for d in result.get("dialogue", []):
@@ -63,7 +65,8 @@ def _human(result: dict) -> None:
         click.echo("")
         cached = " (cached)" if d.get("cached") else ""
         click.echo(f"dialogue {a} | {b}: {d['summary'].get('status')}{cached}  "
-                   f"(events from {a}: {d['sources'][a] or 'none'}, {b}: {d['sources'][b] or 'none'})")
+                   f"(events from {a}: {d['sources'][a] or 'none'}, "
+                   f"{b}: {d['sources'][b] or 'none'})")
         summ = d["summary"]
         rows = [[k, _fmt(v)] for k, v in summ.items()
                 if k not in _HEADER_KEYS and "_role_" not in k and k != "status"]
@@ -110,7 +113,8 @@ def _progress_bar(enabled: bool):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("analysing", total=None)
 
@@ -142,7 +146,8 @@ def _progress_bar(enabled: bool):
 @click.option("--curves", "curves_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE.png",
-              help="Plot the curves (.png, .svg or .pdf); with --dialogue the dialogue curves and roles.")
+              help="Plot the curves (.png, .svg or .pdf); "
+                   "with --dialogue the dialogue curves and roles.")
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
 @click.pass_obj
 def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles, min_confidence,
@@ -155,7 +160,8 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     from improv.errors import ParameterError
 
     if as_json and as_csv:
-        raise ParameterError("--json and --csv exclude each other; use --json with --curves FILE.csv")
+        raise ParameterError(
+            "--json and --csv exclude each other; use --json with --curves FILE.csv")
     if (pair or accept_roles) and not dialogue:
         raise ParameterError("--pair and --accept-roles need --dialogue")
     if not 0.0 <= min_confidence <= 1.0:

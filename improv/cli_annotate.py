@@ -36,10 +36,12 @@ HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", ""]
 @click.command()
 @click.argument("session_id", metavar="SESSION")
 @click.argument("text", required=False, default="")
-@click.option("--at", "at", required=True, metavar="TIME", help="SS, MM:SS or HH:MM:SS (fractions allowed).")
+@click.option("--at", "at", required=True, metavar="TIME",
+              help="SS, MM:SS or HH:MM:SS (fractions allowed).")
 @click.option("--to", "to", metavar="TIME", help="End of a range annotation.")
 @click.option("--player", help="The player it is about (default: the whole group).")
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="e.g. autonomy:leader (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="e.g. autonomy:leader (repeatable).")
 @click.option("--new-tag", "new_tags", multiple=True, metavar="TAG",
               help="Add a tag to the practice's vocabulary and use it.")
 @click.option("--by", metavar="CODE", help="Author code.")
@@ -74,7 +76,8 @@ def annotations():
 
 @annotations.command("list")
 @click.argument("session_id", metavar="SESSION")
-@click.option("--tag", "tags", multiple=True, help="Only annotations with this tag (a dimension matches all its values).")
+@click.option("--tag", "tags", multiple=True,
+              help="Only annotations with this tag (a dimension matches all its values).")
 @click.option("--deleted", is_flag=True, help="Include deleted annotations.")
 @json_option
 @click.pass_obj
@@ -149,10 +152,13 @@ def history(app, session_id, annotation_id, as_json):
             s = r["state"]
             click.echo(f"rev {r['rev']}  {r['op']:<6} {r['at_utc']}  by {r['by'] or '-'}")
             if r["op"] == "delete":
-                click.echo(f"        deleted{': ' + r['changes'].get('reason', '') if r['changes'].get('reason') else ''}")
+                reason = r["changes"].get("reason")
+                click.echo(f"        deleted{': ' + reason if reason else ''}")
             else:
-                click.echo(f"        {_fmt(s.get('t'))}{'-' + _fmt(s['end']) if s.get('end') is not None else ''}"
-                           f"  {s.get('player') or '-'}  {' '.join(s.get('tags') or [])}  {s.get('text') or ''}")
+                click.echo(f"        {_fmt(s.get('t'))}"
+                           f"{'-' + _fmt(s['end']) if s.get('end') is not None else ''}"
+                           f"  {s.get('player') or '-'}  {' '.join(s.get('tags') or [])}"
+                           f"  {s.get('text') or ''}")
 
     emit(revs, as_json=as_json, human=human)
 
@@ -182,7 +188,8 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 @annotations.command("export")
 @click.argument("session_id", metavar="SESSION")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True)
-@click.option("--to", "to", type=click.Path(path_type=Path), help="File (default: standard output).")
+@click.option("--to", "to", type=click.Path(path_type=Path),
+              help="File (default: standard output).")
 @click.pass_obj
 def export_(app, session_id, fmt, to):
     """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
@@ -244,7 +251,8 @@ def import_(app, session_id, file, fmt, by, as_json):
             raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
     # one append and one refresh of the SMF markers and catalog for the whole file
     added = add_annotations(app.store, session_id, items, by=by, source="import")
-    emit(added, as_json=as_json, human=lambda added: click.echo(f"imported {len(added)} annotation(s)"))
+    emit(added, as_json=as_json,
+         human=lambda added: click.echo(f"imported {len(added)} annotation(s)"))
 
 
 @annotations.command()

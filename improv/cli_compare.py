@@ -37,13 +37,15 @@ def _fmt(v):
 @click.command()
 @click.argument("session_ids", nargs=-1, metavar="[ID ID]")
 @click.option("--client", metavar="CODE", help="All sessions of this client, as trends.")
-@click.option("--features", metavar="F1,F2", help="Features to compare (end of the column name, e.g. notes_per_s).")
+@click.option("--features", metavar="F1,F2",
+              help="Features to compare (end of the column name, e.g. notes_per_s).")
 @click.option("--since", metavar="DATE", help="Only sessions from this date.")
 @click.option("--baseline", default="first:3", show_default=True, metavar="first:N|sessions:ID,ID",
               help="Sessions that define the baseline band.")
 @click.option("--band-sd", type=click.FloatRange(0.1, 10), default=2.0, show_default=True,
               help="Half-width of the baseline band in standard deviations.")
-@click.option("--segments", metavar="A-B,C-D", help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
+@click.option("--segments", metavar="A-B,C-D",
+              help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the client's figure as PNG and SVG into this folder.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-session table as CSV.")
@@ -68,8 +70,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
         if session_ids or segments:
             raise click.UsageError("give either --client or session IDs, not both")
         result = cmp.compare_client(store, client=client, features=_features(features),
-                                    since=date_option(since, "--since"), baseline=baseline, band_sd=band_sd,
-                                    progress=progress)
+                                    since=date_option(since, "--since"), baseline=baseline,
+                                    band_sd=band_sd, progress=progress)
         if plot_dir is not None:
             from improv.trend_plots import plot_client
             from sessions.fsutil import make_dir
@@ -82,7 +84,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             from sessions.fsutil import atomic_write_bytes, make_dir
 
             make_dir(export_dir)
-            atomic_write_bytes(export_dir / f"{client}-sessions.csv", cmp.client_csv(result).encode())
+            atomic_write_bytes(export_dir / f"{client}-sessions.csv",
+                               cmp.client_csv(result).encode())
             atomic_write_bytes(export_dir / f"{client}-data-dictionary.csv",
                                cmp.data_dictionary_csv(result).encode())
             info(f"wrote {client}-sessions.csv and {client}-data-dictionary.csv to {export_dir}")
@@ -99,7 +102,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                              "–" if not t else f"{t['slope_per_session']:+.3g}",
                              "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
                              "–" if not t else ("yes" if t["distinguishable"] else "no"),
-                             "–" if not f["band"] else f"{f['band']['mean']:.3g} ± {f['band']['sd']:.2g}",
+                             "–" if not f["band"]
+                             else f"{f['band']['mean']:.3g} ± {f['band']['sd']:.2g}",
                              len(f["outside_band"]), ", ".join(f["outliers"]) or "–"))
             click.echo(f"client {r['client']}: {len(r['sessions'])} sessions, baseline "
                        f"{len(r['baseline'])} sessions (±{r['band_sd']:g} SD)")

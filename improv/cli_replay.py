@@ -18,13 +18,18 @@ from improv.output import info
 @click.option("--from", "from_", metavar="TIME", help="Start (SS, MM:SS or HH:MM:SS; default 0).")
 @click.option("--to", "to", metavar="TIME", help="End (default: the end of the session).")
 @click.option("--players", metavar="A,B", help="Only these players (default: all).")
-@click.option("--midi-out", metavar="PORT", help="Send the MIDI to this output port (name or index).")
-@click.option("--audio-out", metavar="DEVICE", help="Audio output device (name or index; default: the system's).")
-@click.option("--audio-api", metavar="HOSTAPI", help="Only audio devices of this host API, e.g. JACK.")
+@click.option("--midi-out", metavar="PORT",
+              help="Send the MIDI to this output port (name or index).")
+@click.option("--audio-out", metavar="DEVICE",
+              help="Audio output device (name or index; default: the system's).")
+@click.option("--audio-api", metavar="HOSTAPI",
+              help="Only audio devices of this host API, e.g. JACK.")
 @click.option("--midi-api", metavar="API", help="alsa, jack, coremidi, winmm (default: auto).")
-@click.option("--jack-server", metavar="NAME", help="JACK server to use (default: the default server).")
+@click.option("--jack-server", metavar="NAME",
+              help="JACK server to use (default: the default server).")
 @click.option("--no-audio", is_flag=True, help="MIDI only: do not play audio or a rendering.")
-@click.option("--soundfont", type=click.Path(dir_okay=False), help="For MIDI-only sessions (rendered with FluidSynth).")
+@click.option("--soundfont", type=click.Path(dir_okay=False),
+              help="For MIDI-only sessions (rendered with FluidSynth).")
 @click.option("--lead-in", type=click.FloatRange(0, 5), default=0.3, show_default=True,
               help="Seconds of silence before the start.")
 @click.pass_obj
@@ -103,7 +108,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
             out.delete()
     sent = sum(r.midi_sent for r in results)
     underruns = sum(r.underruns for r in results)
-    info(f"done: {sent} MIDI messages sent" + (f", {underruns} audio underruns" if underruns else ""))
+    info(f"done: {sent} MIDI messages sent"
+         + (f", {underruns} audio underruns" if underruns else ""))
 
 
 @click.command()
@@ -111,7 +117,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 @click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output WAV file.")
 @click.option("--players", metavar="A,B", help="Only these players' MIDI.")
-@click.option("--soundfont", type=click.Path(dir_okay=False), help="A .sf2 (default: the system GM soundfont).")
+@click.option("--soundfont", type=click.Path(dir_okay=False),
+              help="A .sf2 (default: the system GM soundfont).")
 @click.option("--sr", type=click.IntRange(8000, 192000), default=48000, show_default=True,
               help="Sample rate [Hz].")
 @click.pass_obj

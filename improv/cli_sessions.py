@@ -65,7 +65,8 @@ def show(app, session_id: str, as_json: bool) -> None:
     click.echo(f"source    {m.get('source')}")
     click.echo("players")
     for p in m["players"]:
-        inputs = [f"midi:{port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
+        inputs = [f"midi:{port['name']}" for port in m["midi"]["ports"]
+                  if port["player"] == p["name"]]
         for a in m["audio"]:
             if p["name"] in a.get("players", {}):
                 chans = ",".join(str(c) for c in a["players"][p["name"]])
@@ -103,7 +104,8 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
         try:
             return float(values[0])
         except ValueError:
-            raise ParameterError(f"--offset must be SECONDS or FILE=SECONDS, got {values[0]!r}") from None
+            raise ParameterError(
+                f"--offset must be SECONDS or FILE=SECONDS, got {values[0]!r}") from None
     out = {}
     for v in values:
         name, sep, sec = v.rpartition("=")
@@ -126,7 +128,8 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
               help="Start of the files on the session clock (one value or per file).")
 @click.option("--title", help="A short title.")
 @click.option("--started", metavar="ISO-8601",
-              help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 (default: file time).")
+              help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 "
+                   "(default: file time).")
 @json_option
 @click.pass_obj
 def import_(app, files, client, therapist, players, offsets, title, started, as_json) -> None:
@@ -194,7 +197,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
 
     def human(reports):
         for r in reports:
-            click.echo(f"{r['id']}: {'ok' if r['ok'] else 'PROBLEMS'} ({r['checked']} files hashed)")
+            click.echo(f"{r['id']}: {'ok' if r['ok'] else 'PROBLEMS'} "
+                       f"({r['checked']} files hashed)")
             for p in r["problems"]:
                 click.echo(f"  - {p}")
 
@@ -285,4 +289,5 @@ def demo(app, duration: float, as_json: bool) -> None:
 
     m = create_demo_session(app.store, duration=duration)
     emit({"id": m["id"], "duration_s": m["duration_s"], "demo": True}, as_json=as_json,
-         human=lambda r: click.echo(f"created demo session {r['id']} ({format_duration(r['duration_s'])})"))
+         human=lambda r: click.echo(f"created demo session {r['id']} "
+                                    f"({format_duration(r['duration_s'])})"))

@@ -72,7 +72,8 @@ def _session_values(store, session_id: str) -> dict[str, float]:
     return out
 
 
-def ensure_analysed(store, session_id: str, *, progress: Callable[[str], None] | None = None) -> None:
+def ensure_analysed(store, session_id: str, *,
+                    progress: Callable[[str], None] | None = None) -> None:
     """Analyse a session (players and dialogue) unless the catalog has its summaries."""
     if store.catalog.features(session_id=session_id):
         return
@@ -85,7 +86,8 @@ def ensure_analysed(store, session_id: str, *, progress: Callable[[str], None] |
 
 
 def select_columns(columns: Sequence[str], features: Sequence[str] | None) -> list[str]:
-    """Columns whose names end with one of ``features`` (default: DEFAULT_FEATURES), in that order."""
+    """Columns whose names end with one of ``features`` (default: DEFAULT_FEATURES),
+    in that order."""
     wanted = list(features) if features else list(DEFAULT_FEATURES)
     if not features:  # role shares are many and have their own table in `improv analyze`
         columns = [c for c in columns if "_role_" not in c]
@@ -218,7 +220,8 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     for a, b in segments:
         if not (0 <= a < b <= session.duration_s + 0.5):
             raise ParameterError(
-                f"segment {a:.1f}-{b:.1f} s is not inside the session (0 to {session.duration_s:.1f} s)")
+                f"segment {a:.1f}-{b:.1f} s is not inside the session "
+                f"(0 to {session.duration_s:.1f} s)")
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for player, entry in res["players"].items():

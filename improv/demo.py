@@ -55,12 +55,14 @@ def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
             notes.append(DemoNote("client", s, s + beat * 0.8, p, v, 0))
         lag = ph[-1][0] - ph[0][0] + beat * 1.5
         for s, _, v in ph:
-            notes.append(DemoNote("therapist", s + lag + 0.4, s + lag + 0.5, 38, max(40, v - 10), 9))
+            notes.append(DemoNote("therapist", s + lag + 0.4, s + lag + 0.5, 38, max(40, v - 10),
+                                  9))
         t += 2 * lag + beat * 2
     # 2. therapist leads a steady groove from 32 s; the client joins at 38 s
     for k in range(int(22 / (beat / 2))):
         s = 32 + k * beat / 2
-        notes.append(DemoNote("therapist", s, s + 0.1, 36 if k % 2 == 0 else 42, 95 if k % 4 == 0 else 70, 9))
+        notes.append(DemoNote("therapist", s, s + 0.1, 36 if k % 2 == 0 else 42,
+                              95 if k % 4 == 0 else 70, 9))
     t = 38.0
     while t < 53:
         ph = phrase(t, 4, rubato=0.02)
@@ -129,7 +131,8 @@ def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> di
     events = []
     for note in notes:
         port = "Demo Keyboard" if note.player == "client" else "Demo Pads"
-        events.append((note.start, note.player, port, bytes([0x90 | note.channel, note.pitch, note.velocity])))
+        events.append((note.start, note.player, port,
+                       bytes([0x90 | note.channel, note.pitch, note.velocity])))
         events.append((note.end, note.player, port, bytes([0x80 | note.channel, note.pitch, 0])))
     events.sort(key=lambda e: e[0])
     for t, player, port, data in events:

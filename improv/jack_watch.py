@@ -2,9 +2,9 @@
 
 Under JACK, the recorder's audio inputs are the input ports of PortAudio's JACK client
 (``<client>-audio:in_<k>``) and its MIDI inputs those of rtmidi's
-(``<client>-midi:<player>-in<k>``), connected to the instruments' output ports. When an instrument's JACK client goes away (a USB
-interface bridged with ``zita-a2j`` or ``a2jmidid`` unplugged, a network source that drops)
-its ports vanish and JACK removes their connections:
+(``<client>-midi:<player>-in<k>``), connected to the instruments' output ports. When an
+instrument's JACK client goes away (a USB interface bridged with ``zita-a2j`` or ``a2jmidid``
+unplugged, a network source that drops) its ports vanish and JACK removes their connections:
 
 - audio goes on in silence: no callback stops, so nothing else notices;
 - MIDI: the MIDI capture polls the port *names* every 0.5 s and re-opens a port that went

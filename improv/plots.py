@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "plot_dialogue", "plot_result"]
+__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "plot_dialogue",
+           "plot_result"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 

@@ -206,7 +206,8 @@ class Replayer:
                 if not origin:
                     origin.append(anchor[0][0])
                     log.debug("replay latency: dac-current %.4f s, stream.latency %s",
-                              t.outputBufferDacTime - t.currentTime, getattr(stream, "latency", None))
+                              t.outputBufferDacTime - t.currentTime,
+                              getattr(stream, "latency", None))
                     origin_ready.set()
                 try:
                     block = blocks_q.get_nowait()
@@ -416,5 +417,6 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
         api = sd.query_hostapis(default["hostapi"])["name"]
         return int(default["index"]), min(int(default["max_output_channels"]), 2), api
     d = devices._pick(query, devs, names=[d.name for d in devs], what="audio output device",
-                      describe=lambda d: f"[{d.index}] {d.name} ({d.hostapi}, {d.output_channels} out)")
+                      describe=lambda d: f"[{d.index}] {d.name} "
+                                         f"({d.hostapi}, {d.output_channels} out)")
     return d.index, min(d.output_channels, 2), d.hostapi

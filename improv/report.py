@@ -75,7 +75,8 @@ def session_report_html(store, session_id: str) -> str:
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
     parts = [f"<h1>Session {_e(m['id'])}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
-             f"{_e(m.get('therapist') or '–')} · started {_e(m['started_utc'][:16].replace('T', ' '))} UTC"
+             f"{_e(m.get('therapist') or '–')} · started "
+             f"{_e(m['started_utc'][:16].replace('T', ' '))} UTC"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
     rows = []
@@ -94,15 +95,17 @@ def session_report_html(store, session_id: str) -> str:
             for k, v in summ.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     unit, text = describe(k)
-                    trs.append(f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td><td>{_e(unit)}</td>"
-                               f"<td class=small>{_e(text)}</td></tr>")
+                    trs.append(f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td>"
+                               f"<td>{_e(unit)}</td><td class=small>{_e(text)}</td></tr>")
             parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
                          "<table><tr><th>feature</th><th>value</th><th>unit</th><th>meaning</th></tr>"
                          + "".join(trs) + "</table>")
     for d in res.get("dialogue", []):
         trs = [f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td></tr>"
-               for k, v in d["summary"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        parts.append(f"<h3>Dialogue {_e(d['name'])}</h3><table><tr><th>measure</th><th>value</th></tr>"
+               for k, v in d["summary"].items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        parts.append(f"<h3>Dialogue {_e(d['name'])}</h3>"
+                     "<table><tr><th>measure</th><th>value</th></tr>"
                      + "".join(trs[:40]) + "</table>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -114,10 +117,12 @@ def session_report_html(store, session_id: str) -> str:
     anns = session.annotations()
     parts.append("<h2>Annotations</h2>")
     if anns:
-        trs = [f"<tr><td>{format_time(a['t'])}{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
+        trs = [f"<tr><td>{format_time(a['t'])}"
+               f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
                f"</td><td>{_e(a.get('player') or 'all')}</td><td>{_e(' '.join(a['tags']))}</td>"
                f"<td>{_e(a.get('text'))}</td><td class=small>{_e(a.get('by') or '')}"
-               f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}</td></tr>"
+               f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}"
+               "</td></tr>"
                for a in anns]
         parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
                      + "".join(trs) + "</table>")
@@ -162,14 +167,16 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                    f"<td>{_e(', '.join(f['outside_band']) or '–')}</td>"
                    f"<td>{_e(', '.join(f['outliers']) or '–')}</td></tr>")
     parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
-                 "“changes” when the interval excludes zero.</p><table><tr><th>feature</th><th>unit</th>"
+                 "“changes” when the interval excludes zero.</p>"
+                 "<table><tr><th>feature</th><th>unit</th>"
                  "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
     parts.append("<h2>Sessions</h2>")
     cols = result["columns"]
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
-        head = "".join(f"<th>{_e(c.rsplit('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>" for c in chunk)
+        head = "".join(f"<th>{_e(c.rsplit('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>"
+                       for c in chunk)
         trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td><td>{_e(s['id'])}</td>"
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
@@ -177,7 +184,8 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
         parts.append("<table><tr><th>date</th><th>session</th><th>notes</th>"
                      f"{head}</tr>" + "".join(trs) + "</table>")
     defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
-                   f"<td>{_e(result['features'][c]['definition'])}</td></tr>" for c in result["columns"])
+                   f"<td>{_e(result['features'][c]['definition'])}</td></tr>"
+                   for c in result["columns"])
     parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
                  + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
@@ -213,7 +221,8 @@ def write_report(text: str, to: Path) -> Path:
         return to
     chromium = find_chromium()
     if chromium is None:
-        raise ImprovError("a PDF needs Chromium (apt-get install chromium); or write --to FILE.html")
+        raise ImprovError(
+            "a PDF needs Chromium (apt-get install chromium); or write --to FILE.html")
     with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
         src = Path(tmp) / "report.html"
         src.write_text(text, encoding="utf-8")
@@ -224,7 +233,8 @@ def write_report(text: str, to: Path) -> Path:
                f"--print-to-pdf={out}", src.as_uri()]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if not out.exists():
-            raise ImprovError(f"Chromium could not print the PDF: {(r.stderr or '').strip()[-300:]}")
+            raise ImprovError(
+                f"Chromium could not print the PDF: {(r.stderr or '').strip()[-300:]}")
         os.chmod(out, 0o600)
         atomic_write_bytes(to, out.read_bytes())
     return to

@@ -62,8 +62,8 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                        label=f"baseline ±{band['k']:g} SD")
             ax.axhline(band["mean"], color="#3182bd", lw=0.8)
         ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
-        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated], color="#08306b",
-                   s=28, zorder=3, label="annotated")
+        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
+                   color="#08306b", s=28, zorder=3, label="annotated")
         ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
                    facecolors="white", edgecolors="#08306b", s=28, zorder=3)
         out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
@@ -72,7 +72,8 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                        edgecolors="#d62728", lw=1.5, zorder=4, label="outlier")
         tr = f["trend"]
         if tr and tr["distinguishable"]:
-            ax.plot(dates, trend_fit(f["values"], tr), color="#d95f0e", lw=1.2, ls="--", label="trend")
+            ax.plot(dates, trend_fit(f["values"], tr), color="#d95f0e", lw=1.2, ls="--",
+                    label="trend")
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         finite = v[np.isfinite(v)]
         if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):

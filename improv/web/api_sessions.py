@@ -220,7 +220,8 @@ def piano_roll_bin(session) -> bytes:
         header += b" " * ((-len(header)) % 4)
         parts = [ROLL_MAGIC, np.uint32(len(header)).tobytes(), header]
         for v in roll.values():
-            parts += [np.asarray(v["start"], "<f4").tobytes(), np.asarray(v["end"], "<f4").tobytes()]
+            parts += [np.asarray(v["start"], "<f4").tobytes(),
+                      np.asarray(v["end"], "<f4").tobytes()]
         for v in roll.values():
             parts += [np.asarray(v["pitch"], np.uint8).tobytes(),
                       np.asarray(v["velocity"], np.uint8).tobytes()]

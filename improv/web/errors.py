@@ -99,4 +99,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-__all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError", "install", "status_of"]
+__all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError", "install",
+           "status_of"]

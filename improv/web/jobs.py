@@ -44,7 +44,8 @@ class AnalysisJobs:
     def progress(self, client: str) -> dict[str, Any] | None:
         with self._guard:
             st = self._state.get(client)
-            return dict(st, failed=list(st["failed"]), attempted=list(st["attempted"])) if st else None
+            return (dict(st, failed=list(st["failed"]), attempted=list(st["attempted"]))
+                    if st else None)
 
     def forget(self, client: str) -> None:
         """Drop a finished job's state (so that failed sessions are tried again)."""
@@ -89,7 +90,8 @@ class AnalysisJobs:
             store.close()
             with self._guard:
                 st = self._state[client]
-                st["failed"] += [s for s in session_ids if s not in finished and s not in st["failed"]]
+                st["failed"] += [s for s in session_ids
+                                 if s not in finished and s not in st["failed"]]
                 st["done"] = st["total"]
                 st["running"] = False
 

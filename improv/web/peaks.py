@@ -139,7 +139,8 @@ def ensure_peaks(session, name: str) -> dict:
             except (OSError, ValueError):
                 pass
         levels = _compute(session, inp)
-        out = dict(meta, levels=[{"bucket_frames": b, "buckets": len(a)} for b, a in levels.items()])
+        out = dict(meta,
+                   levels=[{"bucket_frames": b, "buckets": len(a)} for b, a in levels.items()])
         try:
             cache = session.cache_dir
             for b, arr in levels.items():

@@ -66,7 +66,8 @@ def _deny(request: Request, status: int, message: str) -> Response:
     return PlainTextResponse(f"{message}\n", status_code=status)
 
 
-def check_request(request: Request, *, token: str, fixed_port: int | None = None) -> Response | None:
+def check_request(request: Request, *, token: str,
+                  fixed_port: int | None = None) -> Response | None:
     """Return a refusal (or the token redirect) for ``request``, or None to let it pass.
 
     Parameters
