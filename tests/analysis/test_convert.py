@@ -11,7 +11,8 @@ def ev(rows):
 
 
 def test_pairs_on_off_and_velocity_zero_off():
-    nt = notes_from_events(*ev([(0.0, 0x90, 60, 100), (0.1, 0x91, 64, 50), (0.5, 0x80, 60, 0), (0.7, 0x91, 64, 0)]))
+    nt = notes_from_events(*ev([(0.0, 0x90, 60, 100), (0.1, 0x91, 64, 50), (0.5, 0x80, 60, 0),
+                                (0.7, 0x91, 64, 0)]))
     assert nt.start.tolist() == [0.0, 0.1]
     assert nt.end.tolist() == [0.5, 0.7]
     assert nt.pitch.tolist() == [60, 64]
@@ -21,19 +22,22 @@ def test_pairs_on_off_and_velocity_zero_off():
 
 
 def test_same_pitch_other_channel_is_another_note():
-    nt = notes_from_events(*ev([(0.0, 0x90, 60, 90), (0.2, 0x91, 60, 80), (0.3, 0x80, 60, 0), (0.9, 0x81, 60, 0)]))
+    nt = notes_from_events(*ev([(0.0, 0x90, 60, 90), (0.2, 0x91, 60, 80), (0.3, 0x80, 60, 0),
+                                (0.9, 0x81, 60, 0)]))
     assert sorted(zip(nt.channel.tolist(), nt.end.tolist(), strict=False)) == [(0, 0.3), (1, 0.9)]
 
 
 def test_unterminated_and_restrike():
     nt = notes_from_events(*ev([(0.0, 0x90, 60, 90), (1.0, 0x90, 60, 70), (2.0, 0xB0, 7, 100)]))
-    assert nt.end.tolist() == [1.0, 2.0]  # re-strike ends the first; the last ends at the last event
+    # re-strike ends the first; the last ends at the last event
+    assert nt.end.tolist() == [1.0, 2.0]
     nt2 = notes_from_events(*ev([(0.0, 0x90, 60, 90)]), end_time=5.0)
     assert nt2.end.tolist() == [5.0]
 
 
 def test_sustain_pedal_extends_notes_only_when_asked():
-    rows = [(0.0, 0xB0, 64, 127), (0.1, 0x90, 60, 90), (0.2, 0x80, 60, 0), (1.5, 0xB0, 64, 0), (2.0, 0xB0, 1, 0)]
+    rows = [(0.0, 0xB0, 64, 127), (0.1, 0x90, 60, 90), (0.2, 0x80, 60, 0), (1.5, 0xB0, 64, 0),
+            (2.0, 0xB0, 1, 0)]
     assert notes_from_events(*ev(rows)).end.tolist() == [0.2]
     assert notes_from_events(*ev(rows), sustain=True).end.tolist() == [1.5]
 
@@ -41,14 +45,16 @@ def test_sustain_pedal_extends_notes_only_when_asked():
 def test_unmatched_off_is_ignored_and_empty_input():
     nt = notes_from_events(*ev([(0.0, 0x80, 60, 0)]))
     assert len(nt) == 0
-    e = notes_from_events(np.zeros(0), np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.uint8))
+    e = notes_from_events(np.zeros(0), np.zeros(0, np.uint8), np.zeros(0, np.uint8),
+                          np.zeros(0, np.uint8))
     assert len(e) == 0 and e.start.dtype == np.float64 and e.pitch.dtype == np.int16
 
 
 @pytest.mark.parametrize(
     "args, match",
     [
-        ((np.array([1.0, 0.5]), np.array([0x90, 0x80]), np.array([60, 60]), np.array([9, 0])), "sorted"),
+        ((np.array([1.0, 0.5]), np.array([0x90, 0x80]), np.array([60, 60]), np.array([9, 0])),
+         "sorted"),
         ((np.array([0.0]), np.array([0x90, 0x80]), np.array([60]), np.array([9])), "equal length"),
         ((np.array([np.nan]), np.array([0x90]), np.array([60]), np.array([9])), "finite"),
     ],

@@ -29,4 +29,5 @@ def test_silence_share_mttb_gap():
     assert sil.tolist() == [[5.0, 10.0]]
     assert silence_share(sil, duration=20.0) == pytest.approx(0.25)
     # empty player: the whole session is silence
-    assert silence_share(silent_intervals(np.zeros(0), np.zeros(0), duration=30.0), duration=30.0) == 1.0
+    assert silence_share(silent_intervals(np.zeros(0), np.zeros(0), duration=30.0),
+                         duration=30.0) == 1.0

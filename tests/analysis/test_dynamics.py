@@ -29,7 +29,8 @@ def test_level_dbfs():
 def test_crescendo_and_decrescendo():
     t = np.arange(0.0, 40.0)
     # flat 50, ramp up to 90 over 10 s (with +-2 wobble), flat, ramp down to 40 over 8 s
-    v = np.concatenate([np.full(10, 50.0), np.linspace(50, 90, 10), np.full(10, 90.0), np.linspace(90, 40, 10)])
+    v = np.concatenate([np.full(10, 50.0), np.linspace(50, 90, 10), np.full(10, 90.0),
+                        np.linspace(90, 40, 10)])
     v = v + np.where(np.arange(40) % 2 == 0, 2.0, -2.0)
     ch = dynamic_changes(t, v, min_change=10.0, min_duration=3.0)
     assert [c.kind for c in ch] == ["crescendo", "decrescendo"]

@@ -17,18 +17,20 @@ from analysis.windows import _window_index, _window_mean_std, _window_reduce, wi
 
 def test_mel_basis_is_librosas():
     librosa = pytest.importorskip("librosa")
-    ref = librosa.filters.mel(sr=audio.ANALYSIS_SR, n_fft=audio.N_FFT, n_mels=audio.N_MELS, fmin=30.0,
-                              fmax=audio.ANALYSIS_SR / 2, norm=None).astype(np.float32)
+    ref = librosa.filters.mel(sr=audio.ANALYSIS_SR, n_fft=audio.N_FFT, n_mels=audio.N_MELS,
+                              fmin=30.0, fmax=audio.ANALYSIS_SR / 2, norm=None).astype(np.float32)
     assert np.array_equal(audio._mel_basis(), ref)
     f = librosa.mel_frequencies(n_mels=audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2)
-    assert np.array_equal(audio._mel_frequencies(audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2), f)
+    assert np.array_equal(
+        audio._mel_frequencies(audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2), f)
 
 
 @pytest.mark.parametrize("sr", [22050, 44100, 48000])
 def test_k_weighting_is_pyloudnorms(sr):
     iir = pytest.importorskip("pyloudnorm.iirfilter")
     rows = []
-    for f in (iir.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"), iir.IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")):
+    for f in (iir.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+              iir.IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")):
         b = np.asarray(f.b, dtype=np.float64) / f.a[0]
         a = np.asarray(f.a, dtype=np.float64) / f.a[0]
         rows.append(np.concatenate([b * f.passband_gain, a]))
@@ -113,35 +115,42 @@ def test_viterbi_kernel_matches_numpy(m, rng):
     score = rng.normal(0, 1, (300, m))
     score[50:60] = score[50]  # ties
     for sigma in (0.01, 0.1, 1.0):
-        assert np.array_equal(tempo._viterbi(score, log_bpm, sigma), _viterbi_numpy(score, log_bpm, sigma))
+        assert np.array_equal(tempo._viterbi(score, log_bpm, sigma),
+                              _viterbi_numpy(score, log_bpm, sigma))
 
 
 @pytest.mark.parametrize("window, hop", [(6.0, 1.0), (3.0, 3.0), (2.0, 0.25)])
 def test_window_statistics_match_per_window_loops(window, hop, rng):
     s = np.sort(np.concatenate([rng.uniform(0, 60, 300), rng.uniform(20, 21, 30)]))
     s[5:9] = s[5]  # a chord
-    notes = NoteTable.from_arrays(s, s + rng.uniform(0.01, 1.0, s.size), rng.integers(20, 100, s.size),
-                                  rng.integers(1, 128, s.size))
+    notes = NoteTable.from_arrays(s, s + rng.uniform(0.01, 1.0, s.size),
+                                  rng.integers(20, 100, s.size), rng.integers(1, 128, s.size))
     duration = 70.0  # the last windows are empty
-    times, groups = windowed_values(notes.start, notes.velocity.astype(np.float64), duration=duration,
-                                    window=window, hop=hop)
+    times, groups = windowed_values(notes.start, notes.velocity.astype(np.float64),
+                                    duration=duration, window=window, hop=hop)
     t2, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
     assert np.array_equal(times, t2)
     assert np.any(hi == lo) and np.any(hi == s.size)
     mean, std = _window_mean_std(notes.velocity, lo, hi)
     nan = np.nan
     np.testing.assert_allclose(mean, [g.mean() if g.size else nan for g in groups], rtol=1e-14)
-    np.testing.assert_allclose(std, [g.std() if g.size else nan for g in groups], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(std, [g.std() if g.size else nan for g in groups], rtol=1e-12,
+                               atol=1e-12)
     vc = velocity_curves(notes, duration=duration, window=window, hop=hop)
-    np.testing.assert_array_equal(vc["velocity_range"][1], [g.max() - g.min() if g.size else nan for g in groups])
-    _, pg = windowed_values(notes.start, notes.pitch.astype(np.float64), duration=duration, window=window, hop=hop)
+    np.testing.assert_array_equal(vc["velocity_range"][1],
+                                  [g.max() - g.min() if g.size else nan for g in groups])
+    _, pg = windowed_values(notes.start, notes.pitch.astype(np.float64), duration=duration,
+                            window=window, hop=hop)
     pc = pitch_curves(notes, duration=duration, window=window, hop=hop)
-    np.testing.assert_allclose(pc["pitch_std"][1], [g.std() if g.size else nan for g in pg], rtol=1e-12, atol=1e-12)
-    _, ag = windowed_values(notes.start, articulation(notes), duration=duration, window=window, hop=hop)
+    np.testing.assert_allclose(pc["pitch_std"][1], [g.std() if g.size else nan for g in pg],
+                               rtol=1e-12, atol=1e-12)
+    _, ag = windowed_values(notes.start, articulation(notes), duration=duration, window=window,
+                            hop=hop)
     ref = [np.nanmean(g) if np.isfinite(g).any() else nan for g in ag]
-    np.testing.assert_allclose(articulation_curve(notes, duration=duration, window=window, hop=hop)[1], ref,
-                               rtol=1e-12)
-    assert _window_reduce(np.add, np.arange(3), np.zeros(0, np.intp), np.zeros(0, np.intp)).size == 0
+    np.testing.assert_allclose(
+        articulation_curve(notes, duration=duration, window=window, hop=hop)[1], ref, rtol=1e-12)
+    assert _window_reduce(np.add, np.arange(3), np.zeros(0, np.intp),
+                          np.zeros(0, np.intp)).size == 0
     with pytest.raises(TypeError, match="integers"):
         _window_mean_std(np.ones(3), lo, hi)
 

@@ -25,8 +25,8 @@ def test_analyze_midi_known_answers(rng):
     assert sm["articulation_mean"] == pytest.approx(0.5, abs=0.05)
     assert sm["key"] == "C major"
     assert sm["silence_share"] == 0.0
-    for name in ("tempo_bpm", "pulse_clarity", "notes_per_s", "polyphony", "silence_share", "velocity_mean",
-                 "pitch_mean", "articulation", "tonal_clarity"):
+    for name in ("tempo_bpm", "pulse_clarity", "notes_per_s", "polyphony", "silence_share",
+                 "velocity_mean", "pitch_mean", "articulation", "tonal_clarity"):
         t, vals = res.curves[name]
         assert t.shape == vals.shape == (55,)
     json.dumps(res.to_dict(), allow_nan=False)
@@ -52,11 +52,14 @@ def test_bad_params():
 
 
 def test_import_is_light():
-    code = "import sys, analysis; print(any(m in sys.modules for m in ('librosa', 'matplotlib', 'scipy.signal', 'numba')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = ("import sys, analysis; print(any(m in sys.modules for m in "
+            "('librosa', 'matplotlib', 'scipy.signal', 'numba')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"
 
 
 def test_constants():
-    assert analysis.DEFAULT_WINDOW == 6.0 and analysis.DEFAULT_HOP == 1.0 and analysis.SILENCE_GAP == 2.0
+    assert (analysis.DEFAULT_WINDOW == 6.0 and analysis.DEFAULT_HOP == 1.0
+            and analysis.SILENCE_GAP == 2.0)
     assert isinstance(analysis.ANALYSIS_VERSION, str)

@@ -13,7 +13,8 @@ def test_window_grid():
 
 
 def test_counts():
-    t, c = count_in_windows(np.array([0.0, 0.5, 5.99, 6.0, 9.5]), duration=10.0, window=6.0, hop=2.0)
+    t, c = count_in_windows(np.array([0.0, 0.5, 5.99, 6.0, 9.5]), duration=10.0, window=6.0,
+                            hop=2.0)
     assert t.tolist() == [3.0, 5.0, 7.0]
     assert c.tolist() == [3, 2, 3]  # windows [0,6), [2,8), [4,10)
 

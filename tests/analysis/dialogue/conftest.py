@@ -6,7 +6,8 @@ import pytest
 from analysis.dialogue import PlayerEvents
 
 
-def random_phrases(rng: np.random.Generator, duration: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def random_phrases(rng: np.random.Generator,
+                   duration: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Irregular phrases: 3-8 notes with eighth/quarter/dotted IOIs, pitch and loudness per phrase,
     rests of 0.5-2.5 s. Returns onsets [s], pitches, velocities."""
     on, pitch, vel = [], [], []

@@ -53,18 +53,21 @@ def test_copy_300ms_later(rng, leader_is_client):
 
 # --- call and response ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("offset", [0.5, -0.3])  # a gap of 0.5 s / an overlap of 0.3 s between turns
+# a gap of 0.5 s / an overlap of 0.3 s between turns
+@pytest.mark.parametrize("offset", [0.5, -0.3])
 def test_call_and_response_turns(offset):
     n_cycles, turn = 6, 4.0
     a_on, b_on = [], []
     t = 0.0
     for _ in range(n_cycles):
-        a_on += list(t + np.arange(0, turn, 0.25))  # 16 legato notes of 0.25 s: the turn ends at t + 4
+        # 16 legato notes of 0.25 s: the turn ends at t + 4
+        a_on += list(t + np.arange(0, turn, 0.25))
         t = t + turn + offset
         b_on += list(t + np.arange(0, turn, 0.25))
         t = t + turn + offset
     duration = t + 1.0
-    d = analyze_activity(player(a_on, dur=0.25), player(b_on, dur=0.25), duration=duration, names=NAMES)
+    d = analyze_activity(player(a_on, dur=0.25), player(b_on, dur=0.25), duration=duration,
+                         names=NAMES)
     s = d.summary
     # every turn change is a floor transfer: 2 per cycle minus the last
     assert s["floor_transfers"] == 2 * n_cycles - 1
@@ -89,8 +92,8 @@ def test_call_and_response_roles_alternate():
     for k in range(5):
         a_on += list(12 * k + np.arange(0, 6, 0.25))
         b_on += list(12 * k + 6 + np.arange(0, 6, 0.25))
-    d = analyze_dialogue(player(a_on, dur=0.2), player(b_on, dur=0.2), duration=60.0, window=3.0, hop=1.0,
-                         names=NAMES, tempo=False)
+    d = analyze_dialogue(player(a_on, dur=0.2), player(b_on, dur=0.2), duration=60.0, window=3.0,
+                         hop=1.0, names=NAMES, tempo=False)
     for r in d.roles:
         if r["player"] != "client":
             continue
@@ -113,7 +116,8 @@ def test_lock_step(rng):
     d = analyze_dialogue(a, b, duration=float(grid[-1]) + 1.0, names=NAMES)
     s = d.summary
     assert s["n_pairs"] >= 0.95 * n
-    assert s["asynchrony_mean_ms"] == pytest.approx(20.0, abs=5.0)  # constructed +20 ms, sd of mean ~1.4 ms
+    # constructed +20 ms, sd of mean ~1.4 ms
+    assert s["asynchrony_mean_ms"] == pytest.approx(20.0, abs=5.0)
     assert s["asynchrony_sd_ms"] == pytest.approx(15 * np.sqrt(2), abs=5.0)
     assert s["phase_locking"] >= 0.9
     assert abs(s["lead_lag_s"]) < 0.1
@@ -132,9 +136,12 @@ def test_players_ignoring_each_other(rng):
     duration = 120.0
     # two steady but unrelated pulses (100 and 137 BPM), 20 ms jitter each, unrelated dynamics
     a_on = np.arange(0.1, duration, 0.6) + rng.normal(0, 0.02, np.arange(0.1, duration, 0.6).size)
-    b_on = np.arange(0.37, duration, 60 / 137) + rng.normal(0, 0.02, np.arange(0.37, duration, 60 / 137).size)
-    a = player(np.sort(a_on), rng.integers(50, 70, a_on.size), rng.integers(30, 120, a_on.size), dur=0.2)
-    b = player(np.sort(b_on), rng.integers(60, 80, b_on.size), rng.integers(30, 120, b_on.size), dur=0.2)
+    b_on = np.arange(0.37, duration, 60 / 137) + rng.normal(
+        0, 0.02, np.arange(0.37, duration, 60 / 137).size)
+    a = player(np.sort(a_on), rng.integers(50, 70, a_on.size), rng.integers(30, 120, a_on.size),
+               dur=0.2)
+    b = player(np.sort(b_on), rng.integers(60, 80, b_on.size), rng.integers(30, 120, b_on.size),
+               dur=0.2)
     d = analyze_dialogue(a, b, duration=duration, names=NAMES)
     s = d.summary
     assert s["phase_locking"] < 0.2
@@ -183,7 +190,8 @@ def test_imitation_transposed_answer_and_pulse_is_not_a_pattern():
     assert eps[0]["lag_s"] == pytest.approx(2.0) and eps[0]["kind"] == "rhythmic+melodic"
     assert find_imitations(b, a) == []  # a played it first
     pulse = np.arange(0, 8, 0.5)
-    assert find_imitations(player(pulse, np.full(16, 60)), player(pulse + 0.5, np.full(16, 60))) == []
+    assert find_imitations(player(pulse, np.full(16, 60)),
+                           player(pulse + 0.5, np.full(16, 60))) == []
 
 
 # --- edge cases ---------------------------------------------------------------------------------
@@ -221,7 +229,8 @@ def test_three_second_session(rng):
 
 
 def test_events_after_duration_are_dropped():
-    d = analyze_dialogue(player([1.0, 50.0]), player([1.0]), duration=10.0, names=NAMES, tempo=False)
+    d = analyze_dialogue(player([1.0, 50.0]), player([1.0]), duration=10.0, names=NAMES,
+                         tempo=False)
     assert d.summary["client_n_events"] == 1
 
 
