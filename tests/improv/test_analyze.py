@@ -34,7 +34,8 @@ def _clicks(*, bpm: float, seconds: float, sr: int = SR, rng=None, amp: float = 
     return y
 
 
-def _notes(*, bpm: float, seconds: float, pitches, velocity: int, rng) -> list[tuple[float, int, int, int]]:
+def _notes(*, bpm: float, seconds: float, pitches, velocity: int,
+           rng) -> list[tuple[float, int, int, int]]:
     ts = np.arange(0.1, seconds - 0.5, 60.0 / bpm)
     ts = ts + rng.uniform(-0.01, 0.01, ts.size)
     return [(float(t), 0, int(pitches[i % len(pitches)]), velocity) for i, t in enumerate(ts)]
@@ -81,7 +82,8 @@ def test_summaries_are_sane_and_match_direct_analysis(store, duet):
     assert s["velocity_mean"] == direct["velocity_mean"] == 90
     assert s["pitch_mean"] == pytest.approx(direct["pitch_mean"])
     assert s["tempo_bpm"] == pytest.approx(direct["tempo_bpm"], rel=0.01)  # SMF ticks: ~1 ms
-    assert res["players"]["therapist"]["sources"]["midi"]["summary"]["tempo_bpm"] == pytest.approx(90, rel=0.05)
+    therapist = res["players"]["therapist"]
+    assert therapist["sources"]["midi"]["summary"]["tempo_bpm"] == pytest.approx(90, rel=0.05)
 
     drums = res["players"]["drums"]
     assert list(drums["sources"]) == ["audio"]
@@ -89,7 +91,8 @@ def test_summaries_are_sane_and_match_direct_analysis(store, duet):
     assert a["status"] == "ok"
     assert a["tempo_bpm"] == pytest.approx(120, rel=0.05)
     direct = analysis.analyze_audio(duet["clicks"], sr=SR, duration=duration).summary
-    for k in ("tempo_bpm", "n_onsets", "level_dbfs_mean", "loudness_lufs_integrated", "silence_share"):
+    for k in ("tempo_bpm", "n_onsets", "level_dbfs_mean", "loudness_lufs_integrated",
+              "silence_share"):
         assert a[k] == pytest.approx(direct[k], rel=1e-6, abs=1e-9), k
     # curves on the session's window grid
     t = drums["sources"]["audio"]["curves"]["tempo_bpm"]["times"]
@@ -102,8 +105,8 @@ def test_audio_is_put_on_the_session_clock(tmp_path, store, rng):
     y = _clicks(bpm=100, seconds=12.0, rng=rng)
     sf.write(tmp_path / "late.wav", y, SR, subtype="FLOAT")
     mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5, 0, 60, 80), (13.5, 0, 62, 80)]})
-    m = import_files_(store, [mid, tmp_path / "late.wav"], players=["client=k.mid:2", "drums=late.wav"],
-                      offset={"late.wav": 2.0})
+    m = import_files_(store, [mid, tmp_path / "late.wav"],
+                      players=["client=k.mid:2", "drums=late.wav"], offset={"late.wav": 2.0})
     s = store.session(m["id"])
     (inp,) = s.audio_inputs()
     assert inp.t0 == pytest.approx(2.0)
@@ -121,7 +124,8 @@ def test_audio_is_put_on_the_session_clock(tmp_path, store, rng):
     assert curve["values"][0] == 0.0 and curve["values"][2] > 0
 
 
-def test_stereo_player_is_averaged_and_block_size_does_not_matter(tmp_path, store, rng, monkeypatch):
+def test_stereo_player_is_averaged_and_block_size_does_not_matter(tmp_path, store, rng,
+                                                                    monkeypatch):
     """A player on two channels is analysed as their mean; small read blocks change nothing."""
     import improv.analyze as ia
 
@@ -157,11 +161,13 @@ def test_cache_hit_and_new_key_for_new_parameters(store, duet):
     assert not other["players"]["drums"]["cached"]
     assert (cache / f"analysis-{other['players']['drums']['analysis_key']}.json").is_file()
     again = analyze_session(store, duet["id"], players=["drums"], use_cache=False)
-    assert again["players"]["drums"]["analysis_key"] == key and not again["players"]["drums"]["cached"]
+    assert (again["players"]["drums"]["analysis_key"] == key
+            and not again["players"]["drums"]["cached"])
 
 
 def test_cache_key_depends_on_every_part():
-    base = dict(kind="player", window=6.0, hop=1.0, players=["client"], checksums={"midi.tsv": "ab"})
+    base = dict(kind="player", window=6.0, hop=1.0, players=["client"],
+                checksums={"midi.tsv": "ab"})
     k = cache_key(**base)
     assert k == cache_key(**base) and len(k) == 16
     for change in ({"window": 5.0}, {"hop": 0.5}, {"players": ["therapist"]},
@@ -183,7 +189,8 @@ def test_summaries_go_into_the_catalog(store, duet):
     rows = store.catalog.features(session_id=duet["id"])
     by = {(r["player"], r["name"]): r for r in rows}
     assert by[("client", "midi.tempo_bpm")]["value"] == pytest.approx(120, rel=0.05)
-    assert by[("client", "midi.tempo_bpm")]["analysis_key"] == res["players"]["client"]["analysis_key"]
+    assert (by[("client", "midi.tempo_bpm")]["analysis_key"]
+            == res["players"]["client"]["analysis_key"])
     assert by[("drums", "audio.tempo_bpm")]["value"] == pytest.approx(120, rel=0.05)
     assert by[("drums", "status")]["text"] == "ok"
     assert {r["client"] for r in rows} == {"C01"}
@@ -202,7 +209,8 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     assert r.exit_code == 0, r.stderr
     data = r.json()
     assert data["players"]["client"]["cached"] is True
-    assert data["players"]["client"]["sources"]["midi"]["summary"]["tempo_bpm"] == pytest.approx(120, rel=0.05)
+    summary = data["players"]["client"]["sources"]["midi"]["summary"]
+    assert summary["tempo_bpm"] == pytest.approx(120, rel=0.05)
     assert "tempo_bpm" in data["players"]["client"]["sources"]["midi"]["curves"]
 
     r = run_cli("analyze", duet["id"], "--players", "client,drums", "--csv")
@@ -210,7 +218,8 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0] == "player,curve,t,value"
     rows = [ln.split(",") for ln in lines[1:]]
-    assert {(p, c) for p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"), ("drums", "audio.level_dbfs")}
+    assert {(p, c) for p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
+                                               ("drums", "audio.level_dbfs")}
     tempo = [float(v) for p, c, _, v in rows if c == "midi.tempo_bpm" and v]
     assert np.median(tempo) == pytest.approx(120, rel=0.05)
 
@@ -309,7 +318,8 @@ def test_three_second_session(run_cli, store, tmp_path):
 
 # ----------------------------------------------------------------------------- dialogue
 def test_role_runs_merge_consecutive_windows():
-    roles = [{"t": float(k), "end": k + 6.0, "player": "a", "role": "leader" if k < 3 else "partner",
+    roles = [{"t": float(k), "end": k + 6.0, "player": "a",
+              "role": "leader" if k < 3 else "partner",
               "confidence": 0.4 + 0.1 * k} for k in range(5)]
     roles += [{"t": float(k), "end": k + 6.0, "player": "b", "role": "follower", "confidence": 0.6}
               for k in range(5)]
@@ -333,7 +343,8 @@ def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
     assert d["roles"] and {x["status"] for x in d["roles"]} == {"suggested"}
     assert {x["role"] for x in d["roles"]} <= set(analysis.dialogue.ROLES)
     assert png.read_bytes()[:4] == b"\x89PNG"
-    rows = {x["name"]: x for x in store.catalog.features(session_id=sid) if x["player"] == "client|therapist"}
+    rows = {x["name"]: x for x in store.catalog.features(session_id=sid)
+            if x["player"] == "client|therapist"}
     assert rows["status"]["text"] == "ok" and "phase_locking" in rows
 
     r = run_cli("analyze", sid, "--dialogue", "--accept-roles", "--min-confidence", "0.3")
@@ -347,7 +358,8 @@ def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
     assert "wrote %d role suggestion" % len(anns) in r.stderr
     r = run_cli("analyze", sid, "--dialogue", "--accept-roles", "--min-confidence", "0.3")
     assert r.exit_code == 0 and "wrote 0 role suggestion" in r.stderr
-    assert len([a for a in store.session(sid).annotations() if a["source"] == "suggestion"]) == len(anns)
+    assert len([a for a in store.session(sid).annotations()
+                if a["source"] == "suggestion"]) == len(anns)
 
 
 def test_accept_roles_skips_deleted_and_confirmed(store, duet):
@@ -357,7 +369,8 @@ def test_accept_roles_skips_deleted_and_confirmed(store, duet):
             {"t": 4.0, "end": 6.0, "player": "therapist", "role": "silence", "confidence": 0.9},
             {"t": 6.0, "end": 9.0, "player": "client", "role": "partner", "confidence": 0.2}]
     written = accept_roles(store, duet["id"], runs, min_confidence=0.5)
-    assert [a["tags"] for a in written] == [["suggestion", "autonomy:leader"], ["suggestion", "silence"]]
+    assert [a["tags"] for a in written] == [["suggestion", "autonomy:leader"],
+                                            ["suggestion", "silence"]]
     assert all(a["source"] == "suggestion" for a in written)
     delete_annotation(store, duet["id"], written[0]["id"])
     edit_annotation(store, duet["id"], written[1]["id"], tags=["silence"])  # confirmed

@@ -23,8 +23,10 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     assert [x["id"] for x in listed] == [a["id"]]
     assert run_cli("annotations", sid, "--tag", "tension", "--json").json() == []
     assert "client leads" in run_cli("annotations", sid).stdout
-    assert run_cli("annotations", "edit", sid, a["id"], "--text", "client leads firmly").exit_code == 0
-    assert run_cli("annotations", "delete", sid, a["id"], "--reason", "wrong session").exit_code == 0
+    assert run_cli("annotations", "edit", sid, a["id"], "--text",
+                   "client leads firmly").exit_code == 0
+    assert run_cli("annotations", "delete", sid, a["id"], "--reason",
+                   "wrong session").exit_code == 0
     assert run_cli("annotations", sid, "--json").json() == []
     hist = run_cli("annotations", "history", sid, a["id"], "--json").json()
     assert [h["op"] for h in hist] == ["create", "edit", "delete"]
@@ -54,7 +56,8 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch):
 def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
     run_cli("annotate", sid, "--at", "5", "--tag", "marker", "first")
     labels = tmp_path / "labels.txt"
-    assert run_cli("annotations", "export", sid, "--format", "audacity", "--to", labels).exit_code == 0
+    assert run_cli("annotations", "export", sid, "--format", "audacity", "--to",
+                   labels).exit_code == 0
     labels.write_text(labels.read_text() + "20.0\t25.5\tsecond #tension:tense @therapist\n")
     r = run_cli("annotations", "import", sid, labels, "--json")
     assert r.exit_code == 0, r.stderr

@@ -128,7 +128,8 @@ def test_show_lists_the_stretches_an_input_did_not_record(run_cli, store):
     w = store.create_session(client="C07", players=["client", "therapist"])
     w.add_midi_input("Keys", player="client")
     w.report("midi_gap", t=1.5, end=4.0, port="Keys", player="client")
-    w.report("source_gap", t=62.0, end=65.25, source="mic:out_1", port="improv-audio:in_1", name="mic")
+    w.report("source_gap", t=62.0, end=65.25, source="mic:out_1", port="improv-audio:in_1",
+             name="mic")
     w.report("warnings", t=70.0, messages=["audio source 'mic:out_1' lost at 62.0 s"])
     sid = w.finalize(duration_s=70.0)["id"]
     out = run_cli("sessions", "show", sid).stdout

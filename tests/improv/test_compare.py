@@ -30,9 +30,13 @@ def course(tmp_path_factory):
         rate = 1.0 + RISE * i + (3.0 if i == OUTLIER else 0.0)
         n = int(rate * 60)
         times = np.sort(rng.uniform(0.2, 59.5, n))
-        notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100))) for t in times]
-        path = write_midi(tmp / f"s{i}.mid", tracks={"client": notes, "therapist": [(0.1, 9, 38, 80), (59.8, 9, 38, 80)]})
-        m = import_files(store, [path], client="C07", players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
+        notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100)))
+                 for t in times]
+        path = write_midi(tmp / f"s{i}.mid",
+                          tracks={"client": notes,
+                                  "therapist": [(0.1, 9, 38, 80), (59.8, 9, 38, 80)]})
+        m = import_files(store, [path], client="C07",
+                         players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
                          started=start + timedelta(days=7 * i))
         ids.append(m["id"])
     add_annotation(store, ids[3], t=10.0, tags=["autonomy:leader"], text="first lead")
@@ -63,7 +67,8 @@ def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path)
     assert ids[0] not in f["outside_band"]
     assert res["sessions"][3]["annotations"] == 1
     png = tmp_path / "plots" / "C07-trends.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "plots" / "C07-trends.svg").exists()
+    assert (png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            and (tmp_path / "plots" / "C07-trends.svg").exists())
     csv_text = (tmp_path / "export" / "C07-sessions.csv").read_text()
     assert csv_text.splitlines()[0].startswith("client,session_id,started_utc,days")
     assert len(csv_text.splitlines()) == N_SESSIONS + 1
@@ -79,7 +84,8 @@ def test_two_sessions_and_segments(course, run_cli, monkeypatch):
     assert r.exit_code == 0, r.stderr
     (row,) = [x for x in r.json()["rows"] if x["feature"] == "client.midi.notes_per_s"]
     assert row["difference"] == pytest.approx(RISE * (N_SESSIONS - 1), rel=0.1)
-    seg = run_cli("compare", ids[2], "--segments", "0:00-0:30,0:30-1:00", "--features", "notes_per_s", "--json")
+    seg = run_cli("compare", ids[2], "--segments", "0:00-0:30,0:30-1:00", "--features",
+                  "notes_per_s", "--json")
     assert seg.exit_code == 0, seg.stderr
     (srow,) = [x for x in seg.json()["rows"] if x["feature"] == "client.midi.notes_per_s"]
     assert all(v == pytest.approx(1.5, rel=0.35) for v in srow["values"])
@@ -87,18 +93,20 @@ def test_two_sessions_and_segments(course, run_cli, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("pdftotext") is None,
-                    reason="needs Debian's chromium and poppler-utils (scripts/setup.sh installs them)")
+                    reason="needs Debian's chromium and poppler-utils "
+                           "(scripts/setup.sh installs them)")
 def test_pdf_reports_carry_their_content(course, run_cli, monkeypatch, tmp_path):
     store_root, ids = course
     monkeypatch.setenv("IMPROV_STORE", str(store_root))
     pdf = tmp_path / "client.pdf"
     r = run_cli("report", "--client", "C07", "--to", pdf)
     assert r.exit_code == 0, r.stderr
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
     assert "Client C07" in text and "Trends" in text and "notes_per_s" in text
     assert ids[OUTLIER] in text  # the outlier is named
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
-                   check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "page")], check=True)
     page = next(tmp_path.glob("page*.png"))
     assert page.read_bytes()[:4] == b"\x89PNG"
     shutil.copy(page, _artifacts() / "report-client-page1.png")

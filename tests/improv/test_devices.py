@@ -38,7 +38,8 @@ def test_audio_by_index_and_substring():
 
 
 def test_audio_ambiguous_lists_candidates():
-    with pytest.raises(AmbiguousDeviceError, match=r"matches 2: \[1\] Scarlett 2i2.*\[4\] Scarlett 18i20"):
+    with pytest.raises(AmbiguousDeviceError,
+                       match=r"matches 2: \[1\] Scarlett 2i2.*\[4\] Scarlett 18i20"):
         match_audio_device("scarlett", devices=AUDIO)
 
 

@@ -229,7 +229,8 @@ def test_jack_audio_source_that_goes_away_is_reconnected(jack_rig, tmp_path):
     (gap,) = [e for e in ev if e["kind"] == "source_gap"]
     assert len(lost) == 1 and len(back) == 1
     assert lost[0]["device"] == gap["source"] == "mic:out_1"
-    assert 0.5 < gap["end"] - gap["t"] < 4.0 and back[0]["gap_s"] == pytest.approx(gap["end"] - gap["t"])
+    assert (0.5 < gap["end"] - gap["t"] < 4.0
+            and back[0]["gap_s"] == pytest.approx(gap["end"] - gap["t"]))
     s = store.session(manifest["id"])
     (a,) = s.audio_inputs()
     t = a.frame_to_time(find_clicks(s.read_audio(a.name)[:, 0]))

@@ -80,7 +80,8 @@ def test_check_inputs_rejects_shared_inputs_and_empty():
                       parse_player_spec("therapist=audio:SC:1,2")])
     with pytest.raises(ParameterError, match="belongs to one player"):
         check_inputs([parse_player_spec("client=midi:kb"), parse_player_spec("therapist=midi:KB")])
-    check_inputs([parse_player_spec("client=audio:sc:1"), parse_player_spec("therapist=audio:sc:2")])
+    check_inputs([parse_player_spec("client=audio:sc:1"),
+                  parse_player_spec("therapist=audio:sc:2")])
 
 
 def test_setups_saved_owner_only_and_reused(tmp_path):

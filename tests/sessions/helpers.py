@@ -39,7 +39,8 @@ def write_midi(
             evs.append((ticks(t), mido.Message("note_on", channel=ch, note=pitch, velocity=vel)))
             evs.append((ticks(t + 0.1), mido.Message("note_off", channel=ch, note=pitch)))
         per_track.append(evs)
-    groups = [conductor + [e for tr in per_track for e in tr]] if mtype == 0 else [conductor] + per_track
+    groups = ([conductor + [e for tr in per_track for e in tr]] if mtype == 0
+              else [conductor] + per_track)
     for evs in groups:
         evs.sort(key=lambda e: e[0])
         track = mido.MidiTrack()

@@ -47,7 +47,8 @@ def test_time_references_in_notes():
 
 def test_corrections_keep_every_version_and_its_time(store, sid):
     a = add_annotation(store, sid, t=10.0, tags=["autonomy:follower"], text="waits", by="T1")
-    edited = edit_annotation(store, sid, a["id"], tags=["autonomy:leader"], text="takes over", by="T2")
+    edited = edit_annotation(store, sid, a["id"], tags=["autonomy:leader"], text="takes over",
+                             by="T2")
     assert edited["rev"] == 2 and edited["edited_utc"] >= edited["created_utc"]
     gone = delete_annotation(store, sid, a["id"], by="T2", reason="duplicate")
     assert gone["deleted"]
@@ -102,7 +103,8 @@ def test_search_across_sessions(store, sid, tmp_path):
     add_annotation(store, other, t=0.5, tags=["autonomy:partner"], text="together")
     assert sorted(r["session_id"] for r in search_annotations(store, tags=["autonomy"])) == sorted(
         [sid, other])
-    assert [r["text"] for r in search_annotations(store, tags=["autonomy:leader"])] == ["Strong entry"]
+    assert [r["text"] for r in search_annotations(store, tags=["autonomy:leader"])] == [
+        "Strong entry"]
     assert [r["session_id"] for r in search_annotations(store, text="strong")] == [sid]
     assert [r["session_id"] for r in search_annotations(store, client="C08")] == [other]
 
@@ -113,7 +115,8 @@ def test_search_across_sessions(store, sid, tmp_path):
 ], ids=["audacity", "sonic-visualiser"])
 def test_label_round_trip(store, sid, write, read):
     add_annotation(store, sid, t=1.5, text="a point", tags=["marker"])
-    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
+    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"],
+                   text="leads")
     items = store.session(sid).annotations()
     back = read(write(items))
     assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
@@ -122,7 +125,8 @@ def test_label_round_trip(store, sid, write, read):
 
 @pytest.mark.parametrize("text, expected", [
     # time instants layer (time,label), with a header row
-    ("TIME,LABEL\n1.5,entry #marker\n3,\n", [(1.5, None, "entry", ["marker"]), (3.0, None, "", [])]),
+    ("TIME,LABEL\n1.5,entry #marker\n3,\n",
+     [(1.5, None, "entry", ["marker"]), (3.0, None, "", [])]),
     # regions layer (time,value,duration,label), tab separated
     ("2.0\t0.5\t1.25\tpulse together\n", [(2.0, 3.25, "pulse together", [])]),
     # notes layer (time,value,duration,level,label)
@@ -148,11 +152,13 @@ def test_elan_export_reads_back_with_pympi(store, sid, tmp_path):
     import pympi
 
     add_annotation(store, sid, t=1.5, text="general point", tags=["marker"])
-    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"], text="leads")
+    add_annotation(store, sid, t=2.0, end=4.25, player="client", tags=["autonomy:leader"],
+                   text="leads")
     add_annotation(store, sid, t=3.0, end=3.5, player="therapist", text="answers")
     s = store.session(sid)
     path = tmp_path / "s.eaf"
-    interop.write_eaf(path, s.annotations(), players=s.players, media=[a.path for a in s.audio_inputs()])
+    interop.write_eaf(path, s.annotations(), players=s.players,
+                      media=[a.path for a in s.audio_inputs()])
     eaf = pympi.Elan.Eaf(str(path))
     assert set(eaf.get_tier_names()) == {"client", "therapist", "general"}
     assert eaf.get_annotation_data_for_tier("client") == [(2000, 4250, "leads #autonomy:leader")]
@@ -182,6 +188,7 @@ def test_notes_keep_history_and_resolve_time_links(store, sid):
     assert not save_notes(s.folder, "Calm start. At 0:30 she took the lead.")
     assert save_notes(s.folder, "Calm start. At [0:30] she took the lead; 9:59 was later.", by="T1")
     versions = notes_history(s.folder)
-    assert [v["text"][:11] for v in versions] == ["Calm start.", "Calm start."] and len(versions) == 2
+    assert ([v["text"][:11] for v in versions] == ["Calm start.", "Calm start."]
+            and len(versions) == 2)
     links = notes_with_links(s.folder, duration_s=s.duration_s)
     assert [(r["t"], r["in_session"]) for r in links["refs"]] == [(30.0, True), (599.0, False)]

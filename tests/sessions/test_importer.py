@@ -135,7 +135,8 @@ def test_bad_mappings_are_rejected(store, tmp_path, players, match):
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzz_midi_and_wav_importers(store, tmp_path, data):
     """Mutated real files either import or fail with SessionFormatError; never anything else."""

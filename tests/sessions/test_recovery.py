@@ -129,4 +129,5 @@ def test_any_command_recovers_interrupted_sessions_first(tmp_path, run_cli, stor
     assert r.exit_code == 0
     assert f"recovered interrupted session {sid}" in r.stderr
     assert [row["id"] for row in r.json()] == [sid]
-    assert json.loads((store_path / "sessions" / sid / "session.json").read_text())["status"] == "recovered"
+    manifest = json.loads((store_path / "sessions" / sid / "session.json").read_text())
+    assert manifest["status"] == "recovered"

@@ -131,7 +131,8 @@ def test_import_killed_midway_leaves_nothing_after_the_next_start(tmp_path, run_
 
     store_root = tmp_path / "store"
     monkeypatch.setenv("IMPROV_STORE", str(store_root))
-    assert run_cli("sessions", "import", write_midi(tmp_path / "a.mid"), "--client", "C01").exit_code == 0
+    assert run_cli("sessions", "import", write_midi(tmp_path / "a.mid"), "--client",
+                   "C01").exit_code == 0
     Store(store_root).close()
     before = tree_snapshot(store_root)
     wav = tmp_path / "b.wav"

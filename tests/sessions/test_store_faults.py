@@ -53,7 +53,8 @@ def test_import_onto_a_full_disk_fails_cleanly(small_fs, tmp_path, run_cli, monk
 def test_read_only_store_lists_but_refuses_changes(small_fs, tmp_path, run_cli, monkeypatch):
     store_root = small_fs / "store"
     monkeypatch.setenv("IMPROV_STORE", str(store_root))
-    assert run_cli("sessions", "import", write_midi(tmp_path / "a.mid"), "--client", "C01").exit_code == 0
+    assert run_cli("sessions", "import", write_midi(tmp_path / "a.mid"), "--client",
+                   "C01").exit_code == 0
     Store(store_root).close()
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
     before = tree_snapshot(store_root)

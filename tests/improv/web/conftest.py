@@ -70,7 +70,8 @@ def course_store(tmp_path):
             notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100)))
                      for t in times]
             mid = write_midi(tmp_path / f"s{i}.mid",
-                             tracks={"client": notes, "therapist": [(0.1, 9, 38, 80), (19.8, 9, 38, 80)]})
+                             tracks={"client": notes,
+                                     "therapist": [(0.1, 9, 38, 80), (19.8, 9, 38, 80)]})
             m = import_files(store, [mid], client="C07",
                              players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
                              started=start + timedelta(days=7 * i))
@@ -192,7 +193,8 @@ def page(browser):
     pg.on("request", lambda r: note(f"-> {r.method} {_short(r.url)}"))
     pg.on("response", lambda r: note(f"<- {r.status} {r.request.method} {_short(r.url)}"))
     pg.on("requestfailed", lambda r: note(f"!! {r.method} {_short(r.url)}: {r.failure}"))
-    pg.on("framenavigated", lambda f: note(f"navigated {_short(f.url)}") if f == pg.main_frame else None)
+    pg.on("framenavigated",
+          lambda f: note(f"navigated {_short(f.url)}") if f == pg.main_frame else None)
     pg.activity = activity
     yield pg
     ctx.close()
@@ -219,8 +221,10 @@ def pytest_runtest_makereport(item, call):
     if pg is None or not hasattr(pg, "activity"):
         return
     try:
-        state = pg.evaluate("() => `${location.hash} page=${document.getElementById('main')?.dataset.page}`"
-                            " + `\\n${(document.getElementById('main')?.innerText || '').slice(0, 1500)}`"
+        state = pg.evaluate("() => `${location.hash} "
+                            "page=${document.getElementById('main')?.dataset.page}`"
+                            " + `\\n${(document.getElementById('main')?.innerText || '')"
+                            ".slice(0, 1500)}`"
                             " + `\\nstatus: ${document.getElementById('status')?.innerText || ''}`")
     except Exception as exc:  # noqa: BLE001 - the page may be gone
         state = f"(could not read the page: {exc})"

@@ -253,7 +253,8 @@ def test_page_bundle_and_binary_roll(demo_store, client_for):
         assert binary[p]["pitch"].tolist() == cols["pitch"]
         assert binary[p]["velocity"].tolist() == cols["velocity"]
     assert len(r.content) < len(c.get(f"/api/sessions/{sid}/notes-roll").content) / 2
-    again = c.get(f"/api/sessions/{sid}/notes-roll.bin", headers={"If-None-Match": r.headers["etag"]})
+    again = c.get(f"/api/sessions/{sid}/notes-roll.bin",
+                  headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304
     assert c.get("/api/sessions/20990101-000000-abcd/page").status_code == 404
     assert c.get("/api/sessions/20990101-000000-abcd/notes-roll.bin").status_code == 404
@@ -416,10 +417,12 @@ def test_unknown_annotation_and_session(demo_store, client_for):
     path, sid = demo_store
     c = client_for(path)
     before = snapshot(path)
-    assert c.patch(f"/api/sessions/{sid}/annotations/a-0000000000", json={"text": "x"}).status_code == 404
+    assert c.patch(f"/api/sessions/{sid}/annotations/a-0000000000",
+                   json={"text": "x"}).status_code == 404
     assert c.delete(f"/api/sessions/{sid}/annotations/a-0000000000").status_code == 404
     assert c.get(f"/api/sessions/{sid}/annotations/a-0000000000/history").status_code == 404
-    assert c.post("/api/sessions/20990101-000000-abcd/annotations", json={"t": 1}).status_code == 404
+    assert c.post("/api/sessions/20990101-000000-abcd/annotations",
+                  json={"t": 1}).status_code == 404
     assert snapshot(path) == before
 
 
@@ -535,7 +538,8 @@ def test_client_compare_runs_analysis_in_background(course_store, client_for):
     spec = f"sessions:{ids[2]},{ids[3]}"
     res = c.get(f"/api/clients/C07/compare?features=notes_per_s&baseline={spec}&band_sd=1").json()
     assert res["baseline"] == ids[2:] and res["band_sd"] == 1.0
-    assert res["features"]["client.midi.notes_per_s"]["band"]["mean"] == pytest.approx(2.25, rel=0.05)
+    band = res["features"]["client.midi.notes_per_s"]["band"]
+    assert band["mean"] == pytest.approx(2.25, rel=0.05)
     res = c.get("/api/clients/C07/compare?since=2026-01-12&baseline=first:2").json()
     assert [s["id"] for s in res["sessions"]] == ids[1:]
     assert "client.midi.notes_per_s" in res["columns"]  # the default features

@@ -40,14 +40,16 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.wait_for_selector(".lane.curve", timeout=60000)
     shot(page, "session")
     # the Measures table says what the analysis says, with the runner-up level when it is close
-    res = page.evaluate(f"fetch('/api/sessions/{sid}/analysis', {{headers: {{'X-Improv-Request': '1'}}}})"
+    res = page.evaluate(f"fetch('/api/sessions/{sid}/analysis', "
+                        "{headers: {'X-Improv-Request': '1'}})"
                         ".then((r) => r.json())")
     expected = []
     for entry in res["players"].values():
         for src in entry["sources"].values():
             sm = src["summary"]
             alt = (sm.get("tempo_alt_share") or 0) >= 0.4
-            expected.append(f"{sm['tempo_bpm']:.0f} BPM" + (f" (or {sm['tempo_alt_bpm']:.0f})" if alt else "")
+            expected.append(f"{sm['tempo_bpm']:.0f} BPM"
+                            + (f" (or {sm['tempo_alt_bpm']:.0f})" if alt else "")
                             if sm["tempo_bpm"] else "–")
     cells = page.locator("section.analysis tbody tr td:nth-child(2)").all_inner_texts()
     assert [c.split(",")[0] for c in cells] == expected
@@ -81,7 +83,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     row = page.locator("table.annotations tr", has_text="client leads the groove")
     row.wait_for()
     with Store(store_path) as store:
-        (a,) = [x for x in store.session(sid).annotations() if x["text"] == "client leads the groove"]
+        (a,) = [x for x in store.session(sid).annotations()
+                if x["text"] == "client leads the groove"]
     assert a["tags"] == ["autonomy:leader"] and a["player"] == "client" and a["end"] > a["t"]
     assert 17.0 < a["t"] < 19.0 and 26.0 < a["end"] < 28.0
 
@@ -178,7 +181,8 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
         for _ in range(20):
             a.write(np.zeros((8000, 1), np.float32))
         a.gap(t=12.0, frames=800)  # a 0.1 s dropout filled with silence
-        w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1", name="mic")
+        w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1",
+                 name="mic")
         w.report("warnings", t=20.0, messages=["audio source 'mic:out_1' lost at 6.0 s"])
         sid = w.finalize(duration_s=20.0)["id"]
     server = live_server(path)
@@ -186,9 +190,11 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     page.goto(f"{server.base}/#/session/{sid}")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     notes = page.locator("section.recording-notes")
-    expect(notes).to_contain_text("Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
+    expect(notes).to_contain_text(
+        "Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
     expect(notes).to_contain_text("audio source 'mic:out_1' lost at 6.0 s")
-    expect(notes).to_contain_text("Not recorded: audio input room 0:12.0–0:12.1 (dropout, filled with silence)")
+    expect(notes).to_contain_text(
+        "Not recorded: audio input room 0:12.0–0:12.1 (dropout, filled with silence)")
     expect(page.locator(".lane.gaps")).to_have_count(1)
     page.get_by_role("button", name="Go to the gap at 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
