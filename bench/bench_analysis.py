@@ -102,7 +102,8 @@ def run_ours(wav: str) -> dict:
     res = [a.finish(duration=info.frames / info.samplerate) for a in an]
     m = np.load(Path(wav).with_suffix(".npz"))
     for p in range(2):
-        nt = analysis.NoteTable.from_arrays(m[f"start{p}"], m[f"end{p}"], m[f"pitch{p}"], m[f"vel{p}"])
+        nt = analysis.NoteTable.from_arrays(m[f"start{p}"], m[f"end{p}"], m[f"pitch{p}"],
+                                            m[f"vel{p}"])
         res.append(analysis.analyze_midi(nt, duration=float(m["duration"])))
     return {"tempo_bpm": [r.summary["tempo_bpm"] for r in res],
             "n_curves": sum(len(r.curves) for r in res)}
@@ -129,7 +130,8 @@ def run_floor(wav: str) -> dict:
     import soxr
 
     info = sf.info(wav)
-    rs = [soxr.ResampleStream(info.samplerate, 22050, 1, dtype="float32") for _ in range(info.channels)]
+    rs = [soxr.ResampleStream(info.samplerate, 22050, 1, dtype="float32")
+          for _ in range(info.channels)]
     carry = [np.zeros(0, np.float32) for _ in range(info.channels)]
     win = np.hanning(1025)[:-1].astype(np.float32)
     frames = 0
@@ -144,7 +146,8 @@ def run_floor(wav: str) -> dict:
     blocks = sf.blocks(wav, blocksize=BLOCK_S * info.samplerate, dtype="float32", always_2d=True)
     for blk in blocks:
         for ch in range(info.channels):
-            buf = np.concatenate([carry[ch], rs[ch].resample_chunk(np.ascontiguousarray(blk[:, ch]))])
+            buf = np.concatenate([carry[ch],
+                                  rs[ch].resample_chunk(np.ascontiguousarray(blk[:, ch]))])
             n = stft(buf)
             frames += n
             carry[ch] = buf[n * 256 :]
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--keep", type=Path, default=None, help="generate into / reuse this directory")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "WAV"), help=argparse.SUPPRESS)
-    ap.add_argument("--skip-naive", action="store_true", help="skip the (slow, 3+ GB) naive pipeline")
+    ap.add_argument("--skip-naive", action="store_true",
+                    help="skip the (slow, 3+ GB) naive pipeline")
     args = ap.parse_args(argv)
     if args.child:
         child(*args.child)
@@ -200,18 +204,23 @@ def main(argv: list[str] | None = None) -> int:
     for k in kinds:
         spawn(k, warm)
     res = {k: spawn(k, wav) for k in kinds}
-    print(f"\n60-min session analysis ({args.minutes:g} min, 2 audio channels at 48 kHz, 2 MIDI players)")
+    print(f"\n60-min session analysis ({args.minutes:g} min, 2 audio channels at 48 kHz, "
+          "2 MIDI players)")
     print(f"{'pipeline':8s} {'seconds':>8s} {'CPU s':>8s} {'peak RSS MB':>12s}")
     for k in kinds:
-        print(f"{k:8s} {res[k]['seconds']:8.1f} {res[k]['cpu_s']:8.1f} {res[k]['peak_rss_mb']:12.0f}")
+        print(f"{k:8s} {res[k]['seconds']:8.1f} {res[k]['cpu_s']:8.1f} "
+              f"{res[k]['peak_rss_mb']:12.0f}")
     o, oc = res["ours"]["seconds"], res["ours"]["cpu_s"]
     if "naive" in res:
-        print(f"ours / naive = {o / res['naive']['seconds']:.2f} (naive is {res['naive']['seconds'] / o:.1f}x slower)"
+        print(f"ours / naive = {o / res['naive']['seconds']:.2f} "
+              f"(naive is {res['naive']['seconds'] / o:.1f}x slower)"
               f"; CPU {oc / res['naive']['cpu_s']:.2f}")
     print(f"ours / floor = {o / res['floor']['seconds']:.2f}; CPU {oc / res['floor']['cpu_s']:.2f}")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    met = (o < 15 and res["ours"]["peak_rss_mb"] < 600
+           and ("naive" not in res or o < res["naive"]["seconds"]))
     print(f"targets: ours < naive, < 15 s, peak RSS < 600 MB -> "
-          f"{'met' if o < 15 and res['ours']['peak_rss_mb'] < 600 and ('naive' not in res or o < res['naive']['seconds']) else 'NOT met'}")
+          f"{'met' if met else 'NOT met'}")
     print(f"ours tempo_bpm per player: {[round(x, 1) for x in res['ours']['tempo_bpm']]}")
     if tmp is not None:
         tmp.cleanup()

@@ -34,9 +34,10 @@ sys.path.insert(0, str(REPO))
 
 PROFILE = """() => {
   const m = (n) => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : NaN; };
-  const out = { 'DOMContentLoaded': performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
-    'session-start': m('session-start'), 'page-bundle': m('page-bundle'), 'lane-data': m('lane-data'),
-    'timeline-ready': m('timeline-ready') };
+  const out = {
+    'DOMContentLoaded': performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+    'session-start': m('session-start'), 'page-bundle': m('page-bundle'),
+    'lane-data': m('lane-data'), 'timeline-ready': m('timeline-ready') };
   for (const r of performance.getEntriesByType('resource')) {
     const api = r.name.split('/api/')[1];
     if (!api) continue;
@@ -64,7 +65,8 @@ def make_session(store, *, minutes: float, sr: int = 48000) -> str:
     for player, port, rate in (("client", "kb", 6.0), ("therapist", "pads", 5.1)):
         n = int(duration * rate)
         starts = np.sort(rng.uniform(0, duration - 1, n))
-        for t, pitch, vel in zip(starts, rng.integers(36, 96, n), rng.integers(30, 127, n), strict=False):
+        for t, pitch, vel in zip(starts, rng.integers(36, 96, n), rng.integers(30, 127, n),
+                                 strict=False):
             events.append((t, player, port, bytes([0x90, int(pitch), int(vel)])))
             events.append((t + 0.15, player, port, bytes([0x80, int(pitch), 0])))
     events.sort(key=lambda e: e[0])
@@ -149,7 +151,8 @@ def main(argv=None) -> None:
                 b.close()
         finally:
             server.close()
-    for name, rows in (("first load (empty browser cache)", cold), ("reload (browser cache)", warm)):
+    for name, rows in (("first load (empty browser cache)", cold),
+                       ("reload (browser cache)", warm)):
         walls = [r[0] for r in rows]
         marks = [r[1] for r in rows]
         print(f"{name}: timeline drawn {statistics.median(marks) * 1000:.0f} ms after navigation "

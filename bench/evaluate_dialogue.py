@@ -111,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['id']}: failed: {e}", file=sys.stderr)
             continue
         lat, jit = condition(r["condition"])
-        res = {"id": r["id"], "latency_ms": lat, "jitter": jit, **{m: d.summary.get(m) for m in MEASURES}}
+        res = {"id": r["id"], "latency_ms": lat, "jitter": jit,
+               **{m: d.summary.get(m) for m in MEASURES}}
         duets.append(res)
         if args.verbose:
-            print(r["id"], lat, jit, {m: fmt(res[m] if res[m] is not None else np.nan) for m in MEASURES})
+            print(r["id"], lat, jit,
+                  {m: fmt(res[m] if res[m] is not None else np.nan) for m in MEASURES})
 
     def col(m, sel=None):
         return np.array([np.nan if x[m] is None else x[m] for x in (sel or duets)], float)
@@ -128,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * (len(shown) + 2) + "|")
     for lat in lats:
         sel = [x for x in duets if x["latency_ms"] == lat]
-        cells = [fmt(np.nanmedian(col(m, sel)), 3 if "share" in m or m in ("phase_locking", "lead_lag_s")
+        cells = [fmt(np.nanmedian(col(m, sel)),
+                     3 if "share" in m or m in ("phase_locking", "lead_lag_s")
                      or "correction" in m else 1) for m in shown]
         print(f"| {lat:g} | {len(sel)} | " + " | ".join(cells) + " |")
     print("\n(median over performances per delay condition)\n")
@@ -146,28 +149,34 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r["group"] != "jtd_trio_manual_annotations":
             continue
-        files = {r["player_a"]: r["player_a_beats_or_onsets_file"], r["player_b"]: r["player_b_beats_or_onsets_file"],
+        files = {r["player_a"]: r["player_a_beats_or_onsets_file"],
+                 r["player_b"]: r["player_b_beats_or_onsets_file"],
                  r["player_c"]: r["player_c_onsets_file"]}
         on = {k: load_onsets(args.data / v) for k, v in files.items()}
         dur = max(float(x.max()) for x in on.values() if x.size) + 1.0
         res = {"id": r["id"]}
         for x, y in pairs:
-            s = analyze_synchrony(PlayerEvents(on[x]), PlayerEvents(on[y]), duration=dur, names=(x, y),
-                                  tempo=False, tolerance=0.1).summary
-            res[f"{x}-{y}"] = {k: s[k] for k in ("asynchrony_mean_ms", "asynchrony_sd_ms", "n_pairs", "phase_locking")}
+            s = analyze_synchrony(PlayerEvents(on[x]), PlayerEvents(on[y]), duration=dur,
+                                  names=(x, y), tempo=False, tolerance=0.1).summary
+            res[f"{x}-{y}"] = {k: s[k] for k in ("asynchrony_mean_ms", "asynchrony_sd_ms",
+                                                 "n_pairs", "phase_locking")}
         trio.append(res)
-    print("| pair (b - a) | excerpts | median of mean async ms | IQR | median sd ms | median pairs |")
+    print("| pair (b - a) | excerpts | median of mean async ms | IQR | median sd ms "
+          "| median pairs |")
     print("|---|---|---|---|---|---|")
     for x, y in pairs:
         k = f"{x}-{y}"
-        m = np.array([t[k]["asynchrony_mean_ms"] for t in trio if t[k]["asynchrony_mean_ms"] is not None])
-        sd = np.array([t[k]["asynchrony_sd_ms"] for t in trio if t[k]["asynchrony_sd_ms"] is not None])
+        m = np.array([t[k]["asynchrony_mean_ms"] for t in trio
+                      if t[k]["asynchrony_mean_ms"] is not None])
+        sd = np.array([t[k]["asynchrony_sd_ms"] for t in trio
+                       if t[k]["asynchrony_sd_ms"] is not None])
         n = np.array([t[k]["n_pairs"] for t in trio])
         q1, q3 = np.percentile(m, [25, 75]) if m.size else (np.nan, np.nan)
         print(f"| {y} - {x} | {m.size} | {fmt(np.median(m), 1)} | {fmt(q1, 1)} .. {fmt(q3, 1)} | "
               f"{fmt(np.median(sd), 1)} | {fmt(np.median(n), 0)} |")
     if args.json:
-        args.json.write_text(json.dumps({"duets": duets, "duet_correlations": corr, "trio": trio}, indent=1))
+        args.json.write_text(json.dumps({"duets": duets, "duet_correlations": corr, "trio": trio},
+                                        indent=1))
     return 0
 
 
