@@ -181,6 +181,8 @@ class AudioCapture:
         self._latency_in = 0.0
         self.lost_at: float | None = None
         self.reopens = 0
+        #: failed attempts to reopen since the last success
+        self.reopen_failures = 0
         self._reopens_at_loss = 0
         self._resume: tuple[float, float] | None = None
         self._last_anchor: tuple[float, float] | None = None
@@ -255,13 +257,19 @@ class AudioCapture:
         """Whether a lost device is opened again (not for PortAudio's JACK host API)."""
         return not self.device.hostapi.startswith("JACK")
 
-    def reopen(self) -> bool:
+    def reopen(self, *, device: AudioDevice | None = None) -> bool:
         """Open the device again after it was lost (monitor thread).
 
         The old stream is aborted and closed, the blocks it held back are written, and a
         new stream is opened on the same device with the same rate and channels.  Its first
         callback writes the silence that stands for the time the device was away (see the
         module notes).
+
+        Parameters
+        ----------
+        device : AudioDevice, optional
+            The same device under the index it has now, after PortAudio was re-initialised
+            (:meth:`improv.recorder.Recorder` does that when every audio input is lost).
 
         Returns
         -------
@@ -270,6 +278,8 @@ class AudioCapture:
         """
         import sounddevice as sd
 
+        if device is not None:
+            self.device = device
         self._close_stream(abort=True)
         while self._held:
             self._write(self._held.popleft())
@@ -278,6 +288,7 @@ class AudioCapture:
             stream = self._open_stream()
         except (sd.PortAudioError, ValueError) as exc:  # still away
             log.debug("reopening audio input %s: %s", self.name, exc)
+            self.reopen_failures += 1
             return False
         # the new stream's callback measures its stream time from its own first block
         self._adc0 = None
@@ -288,6 +299,7 @@ class AudioCapture:
             stream.start()
         except sd.PortAudioError as exc:
             log.debug("starting reopened audio input %s: %s", self.name, exc)
+            self.reopen_failures += 1
             self._resume = None
             try:
                 stream.close()
@@ -296,6 +308,7 @@ class AudioCapture:
             return False
         self.stream = stream
         self.reopens += 1
+        self.reopen_failures = 0
         return True
 
     # -- callback (audio thread) --------------------------------------------------------

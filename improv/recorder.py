@@ -55,6 +55,10 @@ SWITCH_INTERVAL_S = 0.0005
 """GIL switch interval [seconds] while recording (Python's default is 5 ms)."""
 RESERVE_BYTES = 4 * 1024**2
 """Disk space [bytes] kept back for finalising (manifest, SMF, catalog)."""
+REINIT_AFTER_FAILURES = 2
+"""Failed reopens of every lost audio device before PortAudio is re-initialised."""
+REINIT_INTERVAL_S = 10.0
+"""Least time [seconds] between two re-initialisations of PortAudio while recording."""
 DISK_STOP_BYTES = 250_000_000
 """Free space [bytes] below which the recording stops cleanly, leaving room
 to finalise (SMF, manifest, catalog)."""
@@ -226,6 +230,7 @@ class Recorder:
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
         self._source_lost: dict[tuple[str, str], float] = {}
+        self._next_reinit = 0.0
         self.writer = None
         self.midi: MidiCapture | None = None
         self.audio: list[AudioCapture] = []
@@ -499,6 +504,40 @@ class Recorder:
                                    port=ch.port, name=ids["name"])
             self._warn(f"{kind} source {ch.source!r} back at {now:.1f} s")
 
+    def _reinit_audio(self, now: float) -> None:
+        """Find lost audio devices that came back under a new PortAudio index.
+
+        PortAudio lists devices only when it is initialised (a USB interface plugged in again
+        on macOS or Windows is not seen before), and re-initialising it closes every stream of
+        the process.  So it is done only when every audio input is lost (none has a stream
+        left), each has failed :data:`REINIT_AFTER_FAILURES` reopens by its old index, no
+        input uses PortAudio's JACK host API (terminating PortAudio after its JACK server died
+        aborts the process), and not more often than every :data:`REINIT_INTERVAL_S`.  Each
+        device is then looked up by its name and host API and opened under its new index.
+        """
+        caps = self.audio
+        if (not caps or now < self._next_reinit
+                or not all(c.stalled and c.reopenable and c.stream is None
+                           and c.reopen_failures >= REINIT_AFTER_FAILURES for c in caps)):
+            return
+        self._next_reinit = now + REINIT_INTERVAL_S
+        try:
+            init_portaudio(jack_server_name=self.jack_server,
+                           jack_client_name=f"{self.jack_client_name}-audio")
+            devices = list_audio_devices()
+        except Exception as exc:  # noqa: BLE001 - PortAudio gone: try again later
+            log.warning("re-initialising PortAudio: %s", exc)
+            return
+        self.writer.report("audio_reinit", t=now, devices=len(devices))
+        for cap in caps:
+            same = [d for d in devices if d.name == cap.device.name
+                    and d.hostapi == cap.device.hostapi and d.input_channels >= cap.channels]
+            if not same:
+                continue
+            if cap.reopen(device=same[0]):
+                log.info("audio input %s: device found again as PortAudio device %d",
+                         cap.name, same[0].index)
+
     def _monitor_loop(self) -> None:
         next_port = 0.0
         next_source = 0.0
@@ -513,6 +552,7 @@ class Recorder:
                         self._warn(f"audio device {cap.device.name!r} lost at {now:.1f} s")
                     elif was and not cap.stalled:
                         self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
+                self._reinit_audio(now)
                 if self.midi is not None and now >= next_port:
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():
@@ -630,7 +670,7 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "midi_counters": manifest.get("midi", {}).get("counters", {}),
         "audio": audio,
         "device_events": [e for e in events if e.get("kind") in
-                          ("device_lost", "device_back", "midi_gap", "source_gap", "disk_low",
-                           "warning")],
+                          ("device_lost", "device_back", "audio_reinit", "midi_gap", "source_gap",
+                           "disk_low", "warning")],
         "warnings": manifest.get("warnings", []),
     }
