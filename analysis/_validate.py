@@ -52,5 +52,6 @@ def times_1d(name: str, t: Any) -> np.ndarray:
     if a.ndim != 1:
         raise ParameterError(f"{name} must be 1-D [seconds], got shape {a.shape}")
     if a.size and not np.all(np.isfinite(a)):
-        raise ParameterError(f"{name} must contain only finite times [seconds], got non-finite values")
+        raise ParameterError(
+            f"{name} must contain only finite times [seconds], got non-finite values")
     return a

@@ -198,7 +198,8 @@ class AudioAnalyzer:
         self._ms: list[np.ndarray] = []
         self._kms: list[np.ndarray] = []
         # onset frames
-        self._resampler = soxr.ResampleStream(self.sr, ANALYSIS_SR, 1, dtype="float32", quality="HQ")
+        self._resampler = soxr.ResampleStream(self.sr, ANALYSIS_SR, 1, dtype="float32",
+                                              quality="HQ")
         self._fbuf = np.zeros(N_FFT // 2, np.float32)  # centre the first frame on t = 0
         self._win = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
         self._mel = None
@@ -245,8 +246,8 @@ class AudioAnalyzer:
         """
         if y.size == 0:
             return
-        sums, *acc = self._kern.biquad2_tick_sums(self._sos, np.ascontiguousarray(y, np.float32), self._zi,
-                                                  self._ktick, *self._ktick_acc)
+        sums, *acc = self._kern.biquad2_tick_sums(self._sos, np.ascontiguousarray(y, np.float32),
+                                                  self._zi, self._ktick, *self._ktick_acc)
         self._ktick_acc = tuple(acc)
         if sums.size:
             self._kms.append(sums / self._ktick)
@@ -330,7 +331,8 @@ def _mel_sparse() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _max3(x: np.ndarray) -> np.ndarray:
-    """Maximum over 3 neighbouring bands along axis 1, edges reflected (``maximum_filter1d(x, 3)``)."""
+    """Maximum over 3 neighbouring bands along axis 1, edges reflected
+    (``maximum_filter1d(x, 3)``)."""
     pair = np.maximum(x[:, :-1], x[:, 1:])  # max(x[i], x[i+1])
     out = np.empty_like(x)
     out[:, 0] = pair[:, 0]
@@ -374,7 +376,8 @@ def _hz_to_mel(f: float) -> float:
 
 
 def _mel_frequencies(n: int, *, fmin: float, fmax: float) -> np.ndarray:
-    """``n`` frequencies [Hz] equally spaced on the Slaney mel scale (librosa ``mel_frequencies``)."""
+    """``n`` frequencies [Hz] equally spaced on the Slaney mel scale
+    (librosa ``mel_frequencies``)."""
     mels = np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n)
     min_log_mel = _MEL_MIN_LOG_HZ / _MEL_F_SP
     hz = _MEL_F_SP * mels
@@ -419,7 +422,9 @@ def onset_strength(y: np.ndarray, *, sr: int) -> tuple[np.ndarray, float]:
     return _split_env(env)[0].astype(np.float32), ANALYSIS_SR / HOP_LENGTH
 
 
-def pick_onsets(env: np.ndarray, *, frame_rate: float, threshold: float = ONSET_THRESHOLD) -> np.ndarray:
+def pick_onsets(
+    env: np.ndarray, *, frame_rate: float, threshold: float = ONSET_THRESHOLD
+) -> np.ndarray:
     """Onset times [seconds] from an onset-strength envelope (Böck, Krebs & Schedl 2012).
 
     A frame is an onset if it is the maximum within ``PRE_MAX``/``POST_MAX``, exceeds the mean
@@ -569,7 +574,8 @@ def _audio_result(
     tc = tempo_from_envelope(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
                              duration=duration, window=window, hop=hop)
     if silent:
-        tc = type(tc)(tc.times, np.zeros_like(tc.bpm), np.zeros_like(tc.clarity), 0.0, 0.0, float("nan"))
+        tc = type(tc)(tc.times, np.zeros_like(tc.bpm), np.zeros_like(tc.clarity), 0.0, 0.0,
+                      float("nan"))
     curves["tempo_bpm"] = (tc.times, tc.bpm)
     curves["pulse_clarity"] = (tc.times, tc.clarity)
     curves["onsets_per_s"] = density_curve(onsets, duration=duration, window=window, hop=hop)
@@ -588,7 +594,8 @@ def _audio_result(
     curves["loudness_lufs"] = (times, np.maximum(_lufs((kc[b] - kc[a]) / nb), -100.0))
     mom = _running_mean(kms, 4)  # 400 ms blocks every 100 ms
     st = _running_mean(kms, int(round(3.0 / tick)))  # 3 s blocks every 100 ms
-    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 4) * tick, np.maximum(_lufs(mom), -100.0))
+    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 4) * tick,
+                                         np.maximum(_lufs(mom), -100.0))
     curves["loudness_lufs_short_term"] = ((np.arange(st.size) + round(3.0 / tick)) * tick,
                                          np.maximum(_lufs(st), -100.0))
     changes = dynamic_changes(*curves["level_dbfs"], min_change=CRESCENDO_DB) if not silent else []
@@ -610,10 +617,12 @@ def _audio_result(
         **tempo_summary(tc),
         "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
         "silence_share": silence_share(sil, duration=duration),
-        "level_dbfs_mean": _num(level_dbfs(np.array([ms.mean()]), ref=ref, amin=amin)[0]) if ms.size else None,
+        "level_dbfs_mean": _num(level_dbfs(np.array([ms.mean()]), ref=ref, amin=amin)[0])
+        if ms.size else None,
         "level_dbfs_max": _num(lvl.max()) if lvl.size else None,
         "level_dbfs_min": _num(lvl.min()) if lvl.size else None,
-        "dynamic_range_db": _num(np.percentile(tick_db[~quiet], 95) - np.percentile(tick_db[~quiet], 10))
+        "dynamic_range_db": _num(np.percentile(tick_db[~quiet], 95)
+                                 - np.percentile(tick_db[~quiet], 10))
         if (~quiet).sum() >= 2 else None,
         "loudness_lufs_integrated": _integrated(mom) if mom.size else None,
         "loudness_lufs_momentary_max": _num(_lufs(mom).max()) if mom.size and not silent else None,

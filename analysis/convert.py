@@ -82,7 +82,8 @@ class NoteTable:
         e = np.asarray(end, dtype=np.float64).ravel()
         p = np.asarray(pitch).ravel().astype(np.int64)
         v = np.asarray(velocity).ravel().astype(np.int64)
-        c = np.zeros(s.size, np.int64) if channel is None else np.asarray(channel).ravel().astype(np.int64)
+        c = (np.zeros(s.size, np.int64) if channel is None
+             else np.asarray(channel).ravel().astype(np.int64))
         lens = {len(s), len(e), len(p), len(v), len(c)}
         if len(lens) != 1:
             raise ParameterError(
@@ -91,13 +92,16 @@ class NoteTable:
             )
         if s.size:
             if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e))):
-                raise ParameterError("start and end must be finite [seconds], got non-finite values")
+                raise ParameterError(
+                    "start and end must be finite [seconds], got non-finite values")
             if np.any(e < s):
                 i = int(np.argmax(e < s))
-                raise ParameterError(f"end must be >= start, got start={s[i]!r}, end={e[i]!r} at note {i}")
+                raise ParameterError(
+                    f"end must be >= start, got start={s[i]!r}, end={e[i]!r} at note {i}")
             for name, a, hi in (("pitch", p, 127), ("velocity", v, 127), ("channel", c, 15)):
                 if a.min() < 0 or a.max() > hi:
-                    raise ParameterError(f"{name} must be in range 0..{hi}, got {a.min()}..{a.max()}")
+                    raise ParameterError(
+                        f"{name} must be in range 0..{hi}, got {a.min()}..{a.max()}")
         order = np.lexsort((p, s))
         return cls(
             s[order], e[order], p[order].astype(np.int16), v[order].astype(np.int16),
@@ -163,7 +167,8 @@ def notes_from_events(
     d2 = np.asarray(data2).ravel().astype(np.int64)
     if not (tt.size == st.size == d1.size == d2.size):
         raise ParameterError(
-            f"t, status, data1, data2 must have equal length, got {[tt.size, st.size, d1.size, d2.size]}"
+            "t, status, data1, data2 must have equal length, "
+            f"got {[tt.size, st.size, d1.size, d2.size]}"
         )
     if tt.size == 0:
         return NoteTable.empty()
@@ -178,7 +183,8 @@ def notes_from_events(
     is_ped = (kind == _CONTROL) & (d1 == _SUSTAIN_CC) if sustain else np.zeros_like(is_on)
     last = float(tt[-1]) if end_time is None else float(end_time)
     if is_on.any() and last < tt[is_on][-1]:
-        raise ParameterError(f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")
+        raise ParameterError(
+            f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")
 
     starts: list[float] = []
     ends: list[float] = []

@@ -103,13 +103,15 @@ def silent_intervals(
 
 
 def silence_share_curve(
-    silences: np.ndarray, *, duration: float, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
+    silences: np.ndarray, *, duration: float, window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share (0..1) of each window covered by the given silences (see :func:`silent_intervals`)."""
     starts = window_starts(duration, window=window, hop=hop)
     sil = np.asarray(silences, dtype=np.float64).reshape(-1, 2)
     cov = interval_coverage(sil[:, 0], sil[:, 1], grid_step=POLYPHONY_STEP, duration=duration)
-    return starts + window / 2.0, np.clip(_window_mean(cov, starts, window, POLYPHONY_STEP), 0.0, 1.0)
+    return starts + window / 2.0, np.clip(_window_mean(cov, starts, window, POLYPHONY_STEP),
+                                          0.0, 1.0)
 
 
 def silence_share(silences: np.ndarray, *, duration: float) -> float:

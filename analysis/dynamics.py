@@ -62,8 +62,11 @@ def velocity_curves(
     times, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
     mean, std = _window_mean_std(notes.velocity, lo, hi)
     v = notes.velocity.astype(np.float64)
-    rng = np.where(hi > lo, _window_reduce(np.maximum, v, lo, hi) - _window_reduce(np.minimum, v, lo, hi), np.nan)
-    return {"velocity_mean": (times, mean), "velocity_std": (times, std), "velocity_range": (times, rng)}
+    rng = np.where(hi > lo,
+                   _window_reduce(np.maximum, v, lo, hi) - _window_reduce(np.minimum, v, lo, hi),
+                   np.nan)
+    return {"velocity_mean": (times, mean), "velocity_std": (times, std),
+            "velocity_range": (times, rng)}
 
 
 def level_dbfs(mean_square: np.ndarray, *, ref: float = 1.0, amin: float = AMIN) -> np.ndarray:
@@ -108,7 +111,8 @@ def dynamic_changes(
     t = np.asarray(times, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     if t.shape != v.shape:
-        raise ParameterError(f"times and values must have the same shape, got {t.shape} and {v.shape}")
+        raise ParameterError(
+            f"times and values must have the same shape, got {t.shape} and {v.shape}")
     ok = np.isfinite(v)
     t, v = t[ok], v[ok]
     if t.size < 2:
@@ -153,5 +157,6 @@ def dynamic_changes(
         b = a + int(np.flatnonzero(seg >= seg[-1] - tol)[0])
         ch = float(v[b] - v[a])
         if abs(ch) >= min_change and t[b] - t[a] >= min_duration:
-            out.append(DynamicChange("crescendo" if ch > 0 else "decrescendo", float(t[a]), float(t[b]), ch))
+            out.append(DynamicChange("crescendo" if ch > 0 else "decrescendo", float(t[a]),
+                                     float(t[b]), ch))
     return out

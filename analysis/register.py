@@ -77,7 +77,8 @@ def articulation(notes: NoteTable) -> np.ndarray:
 def articulation_curve(
     notes: NoteTable, *, duration: float, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean articulation (0 staccato .. 1 legato) of the notes starting in each window; NaN if none."""
+    """Mean articulation (0 staccato .. 1 legato) of the notes starting in each window; NaN if
+    none."""
     art = articulation(notes)
     times, lo, hi = _window_index(notes.start, duration=duration, window=window, hop=hop)
     fin = np.isfinite(art)
@@ -108,7 +109,8 @@ def key_correlations(pc_weights: np.ndarray) -> np.ndarray:
 
 
 def _profiles_z() -> np.ndarray:
-    profiles = np.stack([np.roll(KK_MAJOR, k) for k in range(12)] + [np.roll(KK_MINOR, k) for k in range(12)])
+    profiles = np.stack([np.roll(KK_MAJOR, k) for k in range(12)]
+                        + [np.roll(KK_MINOR, k) for k in range(12)])
     pz = profiles - profiles.mean(axis=1, keepdims=True)
     return pz / np.linalg.norm(pz, axis=1, keepdims=True)
 
@@ -158,7 +160,8 @@ def tonal_clarity_curve(
         for pc in range(12):
             sel = pcs == pc
             if sel.any():
-                w[:, pc] = _cum_cover(notes.start[sel], notes.end[sel], b) - _cum_cover(notes.start[sel], notes.end[sel], a)
+                w[:, pc] = (_cum_cover(notes.start[sel], notes.end[sel], b)
+                            - _cum_cover(notes.start[sel], notes.end[sel], a))
         ok = np.count_nonzero(w > _MIN_SOUNDING, axis=1) >= 2
         if ok.any():
             vals[ok] = np.max(key_correlations(np.where(w > _MIN_SOUNDING, w, 0.0)[ok]), axis=1)

@@ -144,8 +144,8 @@ def analyze_midi(
     # notes beyond the stated duration are cut there
     keep = notes.start < duration
     if not keep.all():
-        notes = NoteTable(notes.start[keep], np.minimum(notes.end[keep], duration), notes.pitch[keep],
-                          notes.velocity[keep], notes.channel[keep])
+        notes = NoteTable(notes.start[keep], np.minimum(notes.end[keep], duration),
+                          notes.pitch[keep], notes.velocity[keep], notes.channel[keep])
     n = len(notes)
     status = "ok"
     if n == 0:
@@ -154,7 +154,8 @@ def analyze_midi(
         status = "too short"
 
     curves: dict[str, Curve] = {}
-    tc = tempo_curve(notes.start, duration=duration, weights=notes.velocity / 127.0, window=window, hop=hop)
+    tc = tempo_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
+                     window=window, hop=hop)
     curves["tempo_bpm"] = (tc.times, tc.bpm)
     curves["pulse_clarity"] = (tc.times, tc.clarity)
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
@@ -169,7 +170,8 @@ def analyze_midi(
     vel = notes.velocity.astype(np.float64)
     pitch = notes.pitch.astype(np.float64)
     art = articulation(notes)
-    pcw = np.bincount(notes.pitch % 12, weights=notes.duration, minlength=12)[:12] if n else np.zeros(12)
+    pcw = (np.bincount(notes.pitch % 12, weights=notes.duration, minlength=12)[:12] if n
+           else np.zeros(12))
     kc = key_correlations(pcw) if n else np.full(24, np.nan)
     has_key = bool(np.isfinite(kc).any()) and np.count_nonzero(pcw > 0) >= 2
     changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)

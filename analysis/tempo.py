@@ -203,7 +203,8 @@ def _local_acf(env: np.ndarray, starts: np.ndarray, n_win: int) -> np.ndarray:
         seg = view[starts[a : a + chunk]]
         seg -= seg.mean(axis=1, keepdims=True)
         spec = scipy.fft.rfft(seg, n=nfft, axis=1, workers=FFT_WORKERS)
-        r = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=nfft, axis=1, workers=FFT_WORKERS)[:, :n_win]
+        r = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=nfft, axis=1,
+                            workers=FFT_WORKERS)[:, :n_win]
         r0 = r[:, :1]
         out[:, a : a + chunk] = np.where(r0 > 1e-12, r / np.maximum(r0, 1e-12), 0.0).T
     return out
@@ -329,7 +330,8 @@ MIN_CLIP = 2.0
 #: Impulses (multiple of the beat period, weight) of the pulse trains of
 #: :func:`pulse_train_score`: four beats, four half-bars and four dotted beats (Percival &
 #: Tzanetakis 2014; Essentia ``PercivalEvaluatePulseTrains``).
-PULSE_TRAIN_TAPS = tuple((b * k, w) for b in range(4) for k, w in ((1.0, 1.0), (2.0, 0.5), (1.5, 0.5)))
+PULSE_TRAIN_TAPS = tuple((b * k, w) for b in range(4)
+                         for k, w in ((1.0, 1.0), (2.0, 0.5), (1.5, 0.5)))
 #: Tempo ratios between the best level and a rival that the pulse trains may overturn, and the
 #: tolerance [octaves] of the relation. Only non-duple relations (3:2, 3:1): against its half
 #: or double the pulse trains are no judge, since the slower of two duple levels hits every one
@@ -481,8 +483,8 @@ def metrical_level(
         return MetricalLevel(0.0, 0.0)
     if duration < window:
         window = hop = duration
-    _, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop,
-                                 max_bpm=2.0 * MAX_BPM)
+    _, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window,
+                                 hop=hop, max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
         return MetricalLevel(0.0, 0.0)
     mean = np.clip(sal, 0.0, None).mean(axis=0)
@@ -508,7 +510,8 @@ def metrical_level(
     peak = np.zeros(score.size, dtype=bool)
     peak[1:-1] = (score[1:-1] > score[:-2]) & (score[1:-1] >= score[2:])
     rel_dist, _ = _relation(lb, i, RELATED_RATIOS)
-    rivals = np.flatnonzero(peak & (rel_dist < RELATED_TOL) & (score >= (1.0 - TIE_MARGIN) * score[i]))
+    rivals = np.flatnonzero(peak & (rel_dist < RELATED_TOL)
+                            & (score >= (1.0 - TIE_MARGIN) * score[i]))
     if rivals.size:
         j = int(rivals[np.argmax(score[rivals])])
         pt = pulse_train_score(env, frame_rate=frame_rate, duration=duration, bpm=bpm[[i, j]],
@@ -658,7 +661,8 @@ def tempo_from_envelope(
     and cross-correlation with pulses. IEEE/ACM TASLP 22(12).
     """
     threshold = _validate.nonnegative("threshold", threshold, unit="0..1")
-    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration, window=window, hop=hop)
+    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
+                                     window=window, hop=hop)
     if duration is None:
         duration = np.asarray(env).size / frame_rate
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
@@ -676,7 +680,8 @@ def tempo_from_envelope(
             return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"),
                               short=True, **alternative(level))
         e = TempoCurve.empty()
-        return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability, short=True)
+        return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
+                          short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
     log_bpm = np.log2(bpm)
     prior = -0.5 * ((log_bpm - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2
@@ -695,7 +700,8 @@ def tempo_from_envelope(
     curve = np.where((path == i0), curve, bpm[path])
     pulsed = clarity >= threshold
     if not pulsed.any():
-        return TempoCurve(times, np.zeros_like(curve), clarity, 0.0, float(np.median(clarity)), float("nan"))
+        return TempoCurve(times, np.zeros_like(curve), clarity, 0.0, float(np.median(clarity)),
+                          float("nan"))
     ref = level if level > 0 else _dominant_tempo(curve[pulsed], clarity[pulsed])
     curve = _fold(curve, ref)
     curve = np.where(pulsed, curve, 0.0)
@@ -740,4 +746,5 @@ def tempo_curve(
     120
     """
     env = onset_envelope(onsets, duration=duration, weights=weights, frame_rate=MIDI_FRAME_RATE)
-    return tempo_from_envelope(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window, hop=hop)
+    return tempo_from_envelope(env, frame_rate=MIDI_FRAME_RATE, duration=duration,
+                               window=window, hop=hop)

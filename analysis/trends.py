@@ -70,7 +70,8 @@ def _clean(values, days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     v = np.asarray(values, dtype=np.float64)
     d = np.asarray(days, dtype=np.float64)
     if v.shape != d.shape or v.ndim != 1:
-        raise ParameterError(f"values and days must be 1-d of equal length, got {v.shape} and {d.shape}")
+        raise ParameterError(
+            f"values and days must be 1-d of equal length, got {v.shape} and {d.shape}")
     keep = np.isfinite(v) & np.isfinite(d)
     return v[keep], d[keep], np.flatnonzero(keep)
 

@@ -33,7 +33,9 @@ SILENCE_GAP = 2.0
 _EPS = 1e-9  # tolerance for float grid arithmetic [seconds]
 
 
-def window_starts(duration: float, *, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP) -> np.ndarray:
+def window_starts(
+    duration: float, *, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
+) -> np.ndarray:
     """Start times [seconds] of all whole windows inside ``[0, duration]``.
 
     Parameters
@@ -55,7 +57,9 @@ def window_starts(duration: float, *, window: float = DEFAULT_WINDOW, hop: float
     return np.arange(n, dtype=np.float64) * hop
 
 
-def window_times(duration: float, *, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP) -> np.ndarray:
+def window_times(
+    duration: float, *, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
+) -> np.ndarray:
     """Centre times [seconds] of the windows of :func:`window_starts`."""
     return window_starts(duration, window=window, hop=hop) + float(window) / 2.0
 
@@ -107,7 +111,9 @@ def _window_index(
     return starts + window / 2.0, lo, hi
 
 
-def _window_reduce(ufunc: np.ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _window_reduce(
+    ufunc: np.ufunc, values: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     """``ufunc.reduce(values[lo[k]:hi[k]])`` for every window ``k`` in one call (no Python loop).
 
     Windows may overlap (``hop < window``): ``ufunc.reduceat`` on the interleaved bounds
@@ -125,7 +131,9 @@ def _window_reduce(ufunc: np.ufunc, values: np.ndarray, lo: np.ndarray, hi: np.n
     return ufunc.reduceat(v, idx)[0::2]
 
 
-def _window_mean_std(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _window_mean_std(
+    values: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (population) standard deviation of integer ``values[lo[k]:hi[k]]`` per window.
 
     Sums of the values and of their squares are exact in int64, so ``var = (n*S2 - S1**2) / n**2``

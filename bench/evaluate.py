@@ -131,7 +131,8 @@ def render(mid: Path, outdir: Path) -> Path:
     out = outdir / f"{h}.wav"
     if not out.exists():
         subprocess.run(
-            ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(RENDER_SR), "-F", str(out), SOUNDFONT, str(mid)],
+            ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(RENDER_SR), "-F", str(out),
+             SOUNDFONT, str(mid)],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
     return out
@@ -249,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             ref_on = None
             if r["onsets_file"]:
                 ref_on = read_tsv_times(data / r["onsets_file"])
-            for m, v, on in ((ours, t_ours, on_ours), ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
+            for m, v, on in ((ours, t_ours, on_ours),
+                             ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
                 a1, a2 = acc(v, ref)
                 tab.add(m, "a1", a1)
                 tab.add(m, "a2", a2)
@@ -267,9 +269,11 @@ def main(argv: list[str] | None = None) -> int:
                     # one detection matches one annotation: simultaneous annotated hits (kick
                     # and hi-hat) cap the recall at (onsets merged within 30 ms) / (all onsets)
                     cap = len(merge_onsets(np.sort(ref_on))) / max(len(ref_on), 1)
-                    prf = [mir_eval.onset.f_measure(ref_on, on, window=0.05) for on in (on_ours, on_lb)]
+                    prf = [mir_eval.onset.f_measure(ref_on, on, window=0.05)
+                           for on in (on_ours, on_lb)]
                     line += (f"  onset F/P/R ours {'/'.join(f'{x:.2f}' for x in prf[0])}"
-                             f" librosa {'/'.join(f'{x:.2f}' for x in prf[1])} recall cap {cap:.2f}")
+                             f" librosa {'/'.join(f'{x:.2f}' for x in prf[1])}"
+                             f" recall cap {cap:.2f}")
                 print(line)
         tab.print("Audio clips (11; onset F on the clips with onset annotations)")
 
@@ -295,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                 t_lb, on_lb = baseline_audio(wav)
                 import mir_eval
 
-                for m, v, on in ((ours, t_ours, on_ours), ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
+                for m, v, on in ((ours, t_ours, on_ours),
+                                 ("librosa default (tempo, onset_detect)", t_lb, on_lb)):
                     a1, a2 = acc(v, ref)
                     tab.add(m, "a1", a1)
                     tab.add(m, "a2", a2)
@@ -303,21 +308,23 @@ def main(argv: list[str] | None = None) -> int:
                 if r["beats_file"] and r["file"].startswith("midi/asap"):
                     beats = read_tsv_times(data / r["beats_file"])
                     times, bpm = res.curves["tempo_bpm"]
-                    ce, cf = curve_errors(bpm, beat_tempo_windows(beats, times, analysis.DEFAULT_WINDOW))
+                    ce, cf = curve_errors(
+                        bpm, beat_tempo_windows(beats, times, analysis.DEFAULT_WINDOW))
                     tab.add(ours, "ce", ce)
                     tab.add(ours, "cf", cf)
                 if args.verbose:
                     print(f"  {Path(r['file']).stem[:50]:50s} ref {ref:7.2f} ours {t_ours:7.2f}"
                           f"{'*' if acc(t_ours, ref)[1] else ' '} librosa {t_lb:7.2f}"
                           f"{'*' if acc(t_lb, ref)[1] else ' '}")
-            tab.print("Rendered MIDI performances (FluidSynth FluidR3_GM, 24; onset ref = MIDI onsets)")
+            tab.print("Rendered MIDI performances (FluidSynth FluidR3_GM, 24; "
+                      "onset ref = MIDI onsets)")
             if tmp is not None:
                 tmp.cleanup()
     print("\n(T1|T2: the chosen tempo or the runner-up metrical level within 4 %, as MIREX scores "
           "two tempi; the baselines give one)")
-    print(f"\n(curve err: median |est/ref - 1| of the {analysis.DEFAULT_WINDOW:g} s tempo curve vs. 60/median "
-          f"IBI of the annotated beats per window, ASAP only; curve err*: after one per-file factor "
-          f"from {{1/3,1/2,1,2,3}}; total {time.time() - t0:.0f} s)")
+    print(f"\n(curve err: median |est/ref - 1| of the {analysis.DEFAULT_WINDOW:g} s tempo curve "
+          "vs. 60/median IBI of the annotated beats per window, ASAP only; curve err*: after one "
+          f"per-file factor from {{1/3,1/2,1,2,3}}; total {time.time() - t0:.0f} s)")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Musical dialogue between two players: turn-taking, leading/following, synchrony, imitation, roles.
+"""Musical dialogue between two players: turn-taking, leading/following, synchrony, imitation,
+roles.
 
 Entry point: :func:`analyze_dialogue` (two :class:`PlayerEvents` in, a :class:`DialogueAnalysis`
 out). Each measure is also callable on its own from its module: :mod:`.activity`,
@@ -113,7 +114,8 @@ def analyze_dialogue(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> lead = np.cumsum(rng.choice([0.25, 0.5, 0.75], 80))
-    >>> d = analyze_dialogue(PlayerEvents(lead), PlayerEvents(lead + 0.3), duration=40.0, tempo=False)
+    >>> d = analyze_dialogue(PlayerEvents(lead), PlayerEvents(lead + 0.3), duration=40.0,
+    ...                      tempo=False)
     >>> round(d.summary["lead_lag_s"], 2), d.summary["therapist_imitates_client_lag_median_s"]
     (0.3, 0.3)
     """
@@ -124,8 +126,8 @@ def analyze_dialogue(
             raise TypeError(f"{name} must be PlayerEvents, got {type(p).__name__}")
     duration = _validate.nonnegative("duration", duration)
     window, hop = _validate.window_hop(window, hop)
-    if (not isinstance(names, (tuple, list)) or len(names) != 2 or not all(isinstance(n, str) and n for n in names)
-            or names[0] == names[1]):
+    if (not isinstance(names, (tuple, list)) or len(names) != 2
+            or not all(isinstance(n, str) and n for n in names) or names[0] == names[1]):
         raise ParameterError(f"names must be two distinct non-empty strings, got {names!r}")
     names = (str(names[0]), str(names[1]))
     a, b = a.clipped(duration), b.clipped(duration)
@@ -151,15 +153,18 @@ def analyze_dialogue(
         leader=lead.leader, lead_confidence=lead.confidence, locking=syn.curves["phase_locking"][1],
         imitation_counts=counts, episodes=imi.episodes)
 
-    summary: dict[str, Any] = {"status": status, "duration_s": duration, "window_s": window, "hop_s": hop,
-                               f"{names[0]}_n_events": float(len(a)), f"{names[1]}_n_events": float(len(b))}
+    summary: dict[str, Any] = {"status": status, "duration_s": duration, "window_s": window,
+                               "hop_s": hop, f"{names[0]}_n_events": float(len(a)),
+                               f"{names[1]}_n_events": float(len(b))}
     for part in (act.summary, lead.summary, syn.summary, imi.summary):
         summary.update(part)
     for who in names:
         mine = [r for r in roles if r["player"] == who]
         for role in ROLES:
-            summary[f"{who}_role_{role}_share"] = (sum(r["role"] == role for r in mine) / len(mine)) if mine else None
+            summary[f"{who}_role_{role}_share"] = (
+                (sum(r["role"] == role for r in mine) / len(mine)) if mine else None)
     curves: dict[str, Curve] = {}
     for part in (act.curves, lead.curves, syn.curves, imi.curves):
         curves.update(part)
-    return DialogueAnalysis(names, curves, summary, roles, act.turns, act.transitions, imi.episodes, syn.pairs)
+    return DialogueAnalysis(names, curves, summary, roles, act.turns, act.transitions,
+                            imi.episodes, syn.pairs)

@@ -23,8 +23,11 @@ def n_cells(duration: float, step: float = GRID_STEP) -> int:
     return max(int(math.ceil(duration / step - 1e-9)), 0)
 
 
-def intervals_mask(intervals: np.ndarray, *, duration: float, step: float = GRID_STEP) -> np.ndarray:
-    """Boolean grid: cell ``i`` (``[i*step, (i+1)*step)``) is True when its centre lies in an interval."""
+def intervals_mask(
+    intervals: np.ndarray, *, duration: float, step: float = GRID_STEP
+) -> np.ndarray:
+    """Boolean grid: cell ``i`` (``[i*step, (i+1)*step)``) is True when its centre lies in an
+    interval."""
     n = n_cells(duration, step)
     diff = np.zeros(n + 1, dtype=np.int64)
     iv = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)

@@ -28,7 +28,8 @@ from ..windows import DEFAULT_HOP, DEFAULT_WINDOW
 from ._grid import GRID_STEP, Curve, intervals_mask, num, window_means
 from .events import PlayerEvents
 
-__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals", "analyze_activity"]
+__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals",
+           "analyze_activity"]
 
 #: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
 #: of an eighth note at 120 BPM (percussive audio onsets have no measured offset).
@@ -40,7 +41,8 @@ ACTIVITY_BRIDGE = 1.0
 
 
 def activity_intervals(
-    player: PlayerEvents, *, duration: float, bridge: float = ACTIVITY_BRIDGE, hold: float = NOTE_HOLD
+    player: PlayerEvents, *, duration: float, bridge: float = ACTIVITY_BRIDGE,
+    hold: float = NOTE_HOLD
 ) -> np.ndarray:
     """Stretches in which a player is playing.
 
@@ -175,7 +177,8 @@ def analyze_activity(
         if turns and turns[-1]["player"] == who:
             turns[-1]["end"] = float(e[i] * GRID_STEP)
         else:
-            turns.append({"player": who, "start": float(s[i] * GRID_STEP), "end": float(e[i] * GRID_STEP)})
+            turns.append({"player": who, "start": float(s[i] * GRID_STEP),
+                          "end": float(e[i] * GRID_STEP)})
         if k + 1 == solo.size:
             break
         j = solo[k + 1]
@@ -192,8 +195,9 @@ def analyze_activity(
         else:
             fto = silence - overlap
             kind = "within_overlap" if overlap > 0 and silence == 0 else "pause"
-        transitions.append({"kind": kind, "start": float(e[i] * GRID_STEP), "end": float(s[j] * GRID_STEP),
-                            "from": who, "to": to, "fto_s": round(fto, 6)})
+        transitions.append({"kind": kind, "start": float(e[i] * GRID_STEP),
+                            "end": float(s[j] * GRID_STEP), "from": who, "to": to,
+                            "fto_s": round(fto, 6)})
 
     n = max(state.size, 1)
     kinds = [t["kind"] for t in transitions]

@@ -66,9 +66,11 @@ class PlayerEvents:
     def __post_init__(self) -> None:
         on = _validate.times_1d("onsets", self.onsets)
         n = on.size
-        cols = {k: _column(k, getattr(self, k), n) for k in ("offsets", "pitches", "velocities", "levels")}
+        cols = {k: _column(k, getattr(self, k), n)
+                for k in ("offsets", "pitches", "velocities", "levels")}
         if cols["offsets"] is not None and np.any(cols["offsets"] < on):
-            raise ParameterError("offsets must be >= onsets [seconds], got an offset before its onset")
+            raise ParameterError(
+                "offsets must be >= onsets [seconds], got an offset before its onset")
         order = np.argsort(on, kind="stable")
         object.__setattr__(self, "onsets", on[order])
         for k, v in cols.items():

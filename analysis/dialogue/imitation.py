@@ -64,10 +64,13 @@ def _events(p: PlayerEvents) -> tuple[np.ndarray, np.ndarray | None]:
     return on, top
 
 
-def _motifs(on: np.ndarray, pitch: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _motifs(
+    on: np.ndarray, pitch: np.ndarray | None, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Start indices, IOI rows (m, k-1) and pitch-interval rows of all in-phrase patterns."""
     if on.size < k:
-        return np.zeros(0, np.int64), np.zeros((0, k - 1)), None if pitch is None else np.zeros((0, k - 1))
+        return (np.zeros(0, np.int64), np.zeros((0, k - 1)),
+                None if pitch is None else np.zeros((0, k - 1)))
     win = np.lib.stride_tricks.sliding_window_view(on, k)
     ioi = np.diff(win, axis=1)
     ok = np.all(ioi <= MAX_MOTIF_IOI, axis=1)
@@ -142,7 +145,8 @@ def find_imitations(
         ok = np.flatnonzero(match & (lag >= min_lag))
         if ok.size:
             j = ok[0]
-            kind = "rhythmic+melodic" if rhythm[j] and melody[j] else ("rhythmic" if rhythm[j] else "melodic")
+            kind = ("rhythmic+melodic" if rhythm[j] and melody[j]
+                    else ("rhythmic" if rhythm[j] else "melodic"))
             hits.append((m, int(cand[j]), kind))
     episodes: list[dict] = []
     prev = None
@@ -155,7 +159,8 @@ def find_imitations(
                 ep["kind"] = "rhythmic+melodic"
         else:
             episodes.append({"t": float(sb[j]), "end": float(mb[ib[j] + motif_len - 1]),
-                             "source_t": float(ma[ia[m]]), "lag_s": round(float(sb[j] - ma[ia[m]]), 6),
+                             "source_t": float(ma[ia[m]]),
+                             "lag_s": round(float(sb[j] - ma[ia[m]]), 6),
                              "kind": kind, "n_patterns": 1})
         prev = (m, j)
     return episodes
@@ -202,11 +207,12 @@ def analyze_imitation(
     curves: dict[str, Curve] = {}
     summary: dict = {}
     for model, imit, mn, iname in ((a, b, names[0], names[1]), (b, a, names[1], names[0])):
-        eps = [dict(e, imitator=iname, model=mn) for e in find_imitations(model, imit, min_lag=min_lag,
-                                                                         max_lag=max_lag)]
+        eps = [dict(e, imitator=iname, model=mn)
+               for e in find_imitations(model, imit, min_lag=min_lag, max_lag=max_lag)]
         eps = [e for e in eps if e["t"] < duration]
         key = f"{iname}_imitates_{mn}"
-        t, c = count_in_windows(np.array([e["t"] for e in eps]), duration=duration, window=window, hop=hop)
+        t, c = count_in_windows(np.array([e["t"] for e in eps]),
+                                duration=duration, window=window, hop=hop)
         curves[key] = (t, c * 60.0 / window)
         lags = np.array([e["lag_s"] for e in eps])
         summary[f"{key}_count"] = float(len(eps))

@@ -60,7 +60,8 @@ MIN_LEAD_LAG = 0.1
 R_NULL = 0.6
 #: Difference between the peak and the correlation at the mirrored lag (-lag) that gives full
 #: confidence in the direction. A pure shift of smooth curves keeps the mirror at the curve's
-#: autocorrelation at twice the lag (about 0.6 for 0.3 s), so the margin cannot be asked to be large.
+#: autocorrelation at twice the lag (about 0.6 for 0.3 s), so the margin cannot be asked to be
+#: large.
 ASYM_FULL = 0.25
 #: Fewer valid frames than this share of the window (a player silent, so no dynamics/register)
 #: and the feature is skipped in that window.
@@ -137,7 +138,8 @@ def _pearson_rows(x: np.ndarray, Y: np.ndarray, min_n: int) -> np.ndarray:
 
 
 def lagged_xcorr(
-    x: np.ndarray, y: np.ndarray, *, start: int, length: int, max_lag: int, min_valid: float = MIN_VALID
+    x: np.ndarray, y: np.ndarray, *, start: int, length: int, max_lag: int,
+    min_valid: float = MIN_VALID
 ) -> np.ndarray:
     """Correlation of ``x[start:start+length]`` with ``y`` shifted by each lag.
 
@@ -278,7 +280,8 @@ def analyze_leadership(
     conf = np.zeros(starts.size)
     leader = ["none"] * starts.size
     for w, s in enumerate(starts):
-        rs = [lagged_xcorr(fa[k], fb[k], start=int(round(s * fr)), length=W, max_lag=L) for k in feats]
+        rs = [lagged_xcorr(fa[k], fb[k], start=int(round(s * fr)), length=W, max_lag=L)
+              for k in feats]
         rs = [r for r in rs if np.isfinite(r).any()]
         if not rs:
             continue
@@ -287,9 +290,11 @@ def analyze_leadership(
         lags[w], peaks[w] = lag, pk
         conf[w] = _confidence(pk, mirror, lag)
         if pk >= R_NULL:
-            leader[w] = "together" if abs(lag) < MIN_LEAD_LAG else (names[0] if lag > 0 else names[1])
+            leader[w] = ("together" if abs(lag) < MIN_LEAD_LAG
+                         else (names[0] if lag > 0 else names[1]))
     sign = np.array([1.0 if x == names[0] else -1.0 if x == names[1] else 0.0 for x in leader])
-    curves = {"lead_lag_s": (times, lags), "lead_xcorr": (times, peaks), "lead": (times, sign * conf)}
+    curves = {"lead_lag_s": (times, lags), "lead_xcorr": (times, peaks),
+              "lead": (times, sign * conf)}
 
     n = int(np.ceil(duration * fr - 1e-9))
     summary: dict = {}
@@ -310,7 +315,8 @@ def analyze_leadership(
         summary["lead_lag_s"], summary["lead_xcorr"] = None, None
     sure = conf >= 0.5
     nw = max(starts.size, 1)
-    counts = {x: int(np.sum(sure & (np.array(leader, dtype=object) == x))) for x in (*names, "together")}
+    counts = {x: int(np.sum(sure & (np.array(leader, dtype=object) == x)))
+              for x in (*names, "together")}
     for name in names:
         summary[f"{name}_leads_share"] = counts[name] / nw if starts.size else None
     summary["together_share"] = counts["together"] / nw if starts.size else None

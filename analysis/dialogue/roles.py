@@ -76,7 +76,8 @@ def suggest_roles(
     names : (str, str)
     starts : np.ndarray [seconds] — window starts; ``window`` [seconds] their length
     active : two np.ndarray [share 0..1] — active share of each player per window
-    leader, lead_confidence : per window, from :func:`analysis.dialogue.leadership.analyze_leadership`
+    leader, lead_confidence : per window
+        from :func:`analysis.dialogue.leadership.analyze_leadership`
     locking : np.ndarray [0..1 or NaN] — phase locking per window
     imitation_counts : dict ``"{x}_imitates_{y}"`` -> np.ndarray [episodes per window]
     episodes : list of dict — imitation episodes (with ``imitator``)
@@ -119,5 +120,6 @@ def suggest_roles(
                 else:
                     role, conf = "resister", 0.5 * (1.0 - max(pl, conf_lead))
             out.append({"t": float(s), "end": float(e), "player": me, "role": role,
-                        "confidence": round(float(np.clip(conf, 0.0, 1.0)), 3), "status": "suggested"})
+                        "confidence": round(float(np.clip(conf, 0.0, 1.0)), 3),
+                        "status": "suggested"})
     return out

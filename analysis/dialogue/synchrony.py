@@ -53,7 +53,8 @@ __all__ = [
 PAIR_TOLERANCE = 0.25
 #: Inter-onset intervals longer than this [seconds] are rests, not a cycle to take a phase in.
 MAX_CYCLE = 2.0
-#: Tempi within this relative difference [share] count as the same (the 4 % of MIREX tempo accuracy).
+#: Tempi within this relative difference [share] count as the same (the 4 % of MIREX tempo
+#: accuracy).
 TEMPO_TOLERANCE = 0.04
 _MIN_EVENTS = 4  # fewer onsets in a window give no phase locking or asynchrony spread
 #: Running-median length [intervals] of the reference period in phase correction: long enough
@@ -66,7 +67,8 @@ MIN_LOCKING = 0.5
 
 
 def event_onsets(onsets: np.ndarray, *, chord: float = CHORD_TOLERANCE) -> np.ndarray:
-    """Sorted onsets with chord notes (within ``chord`` seconds of the previous) merged into the first.
+    """Sorted onsets with chord notes (within ``chord`` seconds of the previous) merged into the
+    first.
 
     Examples
     --------
@@ -108,7 +110,8 @@ def pair_onsets(
         return z, z
 
     def nearest(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        j = np.clip(np.searchsorted(y, x), 1, y.size - 1) if y.size > 1 else np.zeros(x.size, np.int64)
+        j = (np.clip(np.searchsorted(y, x), 1, y.size - 1) if y.size > 1
+             else np.zeros(x.size, np.int64))
         if y.size > 1:
             j = np.where(np.abs(y[j - 1] - x) <= np.abs(y[j] - x), j - 1, j)
         return j
@@ -150,7 +153,9 @@ def phase_locking(a: np.ndarray, b: np.ndarray) -> float:
     return best
 
 
-def phase_correction(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[float, float]:
+def phase_correction(
+    a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray
+) -> tuple[float, float]:
     """Phase-correction gains ``(alpha_a, alpha_b)`` from paired onsets (NaN if not estimable).
 
     Only runs of consecutive events paired with consecutive events are used (no rests longer
@@ -231,8 +236,9 @@ def analyze_synchrony(
         ``phase_locking`` (0..1), ``{name}_tempo_bpm`` (0 = no pulse), ``shared_pulse`` (0/1).
         Summary ``n_pairs``, ``{name}_paired_share``, ``asynchrony_mean_ms``,
         ``asynchrony_median_ms``, ``asynchrony_sd_ms``, ``asynchrony_abs_mean_ms``,
-        ``phase_locking``, ``{name}_phase_correction`` (None when phase locking < 0.5), ``tempo_coupling_r``,
-        ``tempo_ratio_median``, ``shared_pulse_share``. Sign: asynchrony > 0 means b plays later.
+        ``phase_locking``, ``{name}_phase_correction`` (None when phase locking < 0.5),
+        ``tempo_coupling_r``, ``tempo_ratio_median``, ``shared_pulse_share``. Sign: asynchrony > 0
+        means b plays later.
 
     References
     ----------
@@ -262,7 +268,8 @@ def analyze_synchrony(
     curves: dict[str, Curve] = {"asynchrony_ms": (times, amean), "asynchrony_sd_ms": (times, asd),
                                 "phase_locking": (times, pl)}
     locking = phase_locking(ea, eb)
-    alpha_a, alpha_b = phase_correction(ea, eb, ia, ib) if locking >= MIN_LOCKING else (np.nan, np.nan)
+    alpha_a, alpha_b = (phase_correction(ea, eb, ia, ib) if locking >= MIN_LOCKING
+                        else (np.nan, np.nan))
     summary: dict = {
         "n_pairs": float(ia.size),
         f"{names[0]}_paired_share": ia.size / ea.size if ea.size else None,
@@ -275,7 +282,8 @@ def analyze_synchrony(
         f"{names[0]}_phase_correction": num(alpha_a),
         f"{names[1]}_phase_correction": num(alpha_b),
     }
-    summary.update({"tempo_coupling_r": None, "tempo_ratio_median": None, "shared_pulse_share": None})
+    summary.update({"tempo_coupling_r": None, "tempo_ratio_median": None,
+                    "shared_pulse_share": None})
     if tempo:
         ta = tempo_curve(ea, duration=duration, window=window, hop=hop)
         tb = tempo_curve(eb, duration=duration, window=window, hop=hop)

@@ -14,7 +14,8 @@ def clicks(times, dur, sr=SR, amp=0.5, rng=None):
     """Decaying 2 kHz tone bursts (10 ms) at ``times`` over a quiet noise floor (-80 dBFS)."""
     y = np.zeros(int(dur * sr), np.float32)
     n = int(0.01 * sr)
-    burst = amp * np.sin(2 * np.pi * 2000 * np.arange(n) / sr) * np.exp(-np.arange(n) / (0.003 * sr))
+    burst = (amp * np.sin(2 * np.pi * 2000 * np.arange(n) / sr)
+             * np.exp(-np.arange(n) / (0.003 * sr)))
     for t in times:
         i = int(round(t * sr))
         y[i : i + n] += burst[: y.size - i]
@@ -135,11 +136,13 @@ def drum_groove(bpm, dur, rng, sr=SR):
             y[i : i + n] += burst[: max(0, y.size - i)]
 
     add(np.arange(0.1, dur - 0.2, 2 * beat), kick)
-    add(np.arange(0.1 + beat, dur - 0.2, 2 * beat), 0.5 * scipy.signal.sosfilt(sos_s, rng.normal(0, 1, n)) * env)
+    add(np.arange(0.1 + beat, dur - 0.2, 2 * beat),
+        0.5 * scipy.signal.sosfilt(sos_s, rng.normal(0, 1, n)) * env)
     hh_env = np.exp(-np.arange(n) / (0.01 * sr))
     for j, t in enumerate(np.arange(0.1, dur - 0.2, beat / 4)):
         acc = 1.0 if j % 2 == 0 else 0.7  # eighth-note accents, as drummers play them
-        add([t + rng.normal(0, 0.004)], acc * 0.6 * scipy.signal.sosfilt(sos_h, rng.normal(0, 1, n)) * hh_env)
+        add([t + rng.normal(0, 0.004)],
+            acc * 0.6 * scipy.signal.sosfilt(sos_h, rng.normal(0, 1, n)) * hh_env)
     return y + rng.normal(0, 1e-4, y.size).astype(np.float32)
 
 
@@ -159,7 +162,8 @@ def sustained_tones(times, dur, rng, sr=SR):
     t = np.arange(int(2.0 * sr)) / sr
     for onset in times:
         f = 220.0 * 2 ** (rng.integers(0, 24) / 12)
-        tone = sum(0.5**k * np.sin(2 * np.pi * f * (k + 1) * t) for k in range(6)) * np.exp(-t / 0.8) * 0.1
+        tone = (sum(0.5**k * np.sin(2 * np.pi * f * (k + 1) * t) for k in range(6))
+                * np.exp(-t / 0.8) * 0.1)
         i = int(onset * sr)
         n = min(tone.size, y.size - i)
         y[i : i + n] += tone[:n]
@@ -214,6 +218,7 @@ def test_onset_levels_edge_cases():
     from analysis.audio import onset_levels
 
     ticks = np.array([-60.0, -10.0, -20.0, -50.0])
-    assert onset_levels(np.array([0.0, 0.15, 0.39]), ticks, tick=0.1).tolist() == [-10.0, -10.0, -50.0]
+    assert (onset_levels(np.array([0.0, 0.15, 0.39]), ticks, tick=0.1).tolist()
+            == [-10.0, -10.0, -50.0])
     assert onset_levels(np.zeros(0), ticks).size == 0
     assert np.isnan(onset_levels(np.array([1.0]), np.zeros(0))).all()

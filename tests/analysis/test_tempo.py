@@ -92,7 +92,8 @@ def _rubato_with_eighths(rng):
 
 
 @pytest.mark.xfail(strict=True, reason="known limitation: with strong rubato the clearer fast "
-                   "windows pull the global tempo ~10 % above the eighth-note level (cf. ASAP Ravel)")
+                   "windows pull the global tempo ~10 % above the eighth-note level "
+                   "(cf. ASAP Ravel)")
 def test_slow_rubato_eighths_level(rng):
     beats, tc = _rubato_with_eighths(rng)
     ratio = tc.tempo_bpm / 40.0
@@ -195,7 +196,8 @@ def test_global_tempo_scores_the_double_of_fast_levels():
     from analysis.tempo import MAX_BPM, MIDI_FRAME_RATE, tempo_salience
 
     env = onset_envelope(np.arange(0, 60, 0.25), duration=60.0)
-    _, bpm, _ = tempo_salience(env, frame_rate=MIDI_FRAME_RATE, window=12.0, hop=2.0, max_bpm=2 * MAX_BPM)
+    _, bpm, _ = tempo_salience(env, frame_rate=MIDI_FRAME_RATE, window=12.0, hop=2.0,
+                               max_bpm=2 * MAX_BPM)
     assert bpm[-1] > 1.9 * MAX_BPM
     with pytest.raises(ParameterError, match="max_bpm"):
         tempo_salience(env, frame_rate=MIDI_FRAME_RATE, max_bpm=-1.0)
@@ -223,7 +225,8 @@ def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
     s = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=np.array([93.0, 139.5]))
     assert s[0] > s[1] > 0
     # silence scores 0, bad candidates raise
-    assert np.all(pulse_train_score(np.zeros(6000), frame_rate=MIDI_FRAME_RATE, bpm=np.array([93.0])) == 0)
+    assert np.all(pulse_train_score(np.zeros(6000), frame_rate=MIDI_FRAME_RATE,
+                                    bpm=np.array([93.0])) == 0)
     with pytest.raises(ParameterError, match="bpm must be positive"):
         pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=np.array([0.0]))
 
