@@ -12,9 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tests.rig.jackrig import AudioPlayer, JackServer, MidiPlayer, jackd_path
+from tests.rig.jackrig import AudioPlayer, JackServer, MidiPlayer, click_train, jackd_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -111,3 +112,25 @@ def finish(proc: subprocess.Popen, *, timeout: float = 60.0) -> dict:
     out, _ = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, f"recorder exited with {proc.returncode}"
     return json.loads(out)
+
+
+@pytest.fixture
+def replay_session(store):
+    """Clicks every 0.5 s (48 kHz) on an audio input and a note-on at every click, 7.5 s long.
+
+    Returns the session id and the click times [s]."""
+    SR = 48000
+    sig, onsets = click_train(sr=SR, interval_s=0.5, count=14, amplitude=0.8)
+    sig = np.concatenate([np.zeros(SR // 2, np.float32), sig])  # first click at 0.5 s
+    w = store.create_session(client="C07", players=["client", "therapist"])
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"therapist": [1]}, t0=0.0)
+    w.add_midi_input("Keys", player="client")
+    for i in range(0, len(sig), 4800):
+        a.write(sig[i:i + 4800, None].copy())
+    times = 0.5 + onsets / SR
+    for k, t in enumerate(times):
+        w.midi(float(t), player="client", port="Keys", data=bytes([0x90, 60 + k, 100]))
+        w.midi(float(t) + 0.1, player="client", port="Keys", data=bytes([0x80, 60 + k, 0]))
+    w.marker(2.25, text="half way")
+    m = w.finalize(duration_s=len(sig) / SR)
+    return m["id"], times

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.improv.conftest import REPO, Rig
-from tests.rig.jackrig import click_train, find_clicks, wait_for
+from tests.rig.jackrig import find_clicks, wait_for
 
 pytestmark = pytest.mark.jack
 SR = 48000
@@ -59,25 +59,6 @@ def jack_rig(tmp_path):
         yield rig
     finally:
         rig.close()
-
-
-@pytest.fixture
-def replay_session(store):
-    """1 s clicks on an audio input and a note-on at every click, 8 s long."""
-    sig, onsets = click_train(sr=SR, interval_s=0.5, count=14, amplitude=0.8)
-    sig = np.concatenate([np.zeros(SR // 2, np.float32), sig])  # first click at 0.5 s
-    w = store.create_session(client="C07", players=["client", "therapist"])
-    a = w.add_audio_input("mic", sr=SR, channels=1, players={"therapist": [1]}, t0=0.0)
-    w.add_midi_input("Keys", player="client")
-    for i in range(0, len(sig), 4800):
-        a.write(sig[i:i + 4800, None].copy())
-    times = 0.5 + onsets / SR
-    for k, t in enumerate(times):
-        w.midi(float(t), player="client", port="Keys", data=bytes([0x90, 60 + k, 100]))
-        w.midi(float(t) + 0.1, player="client", port="Keys", data=bytes([0x80, 60 + k, 0]))
-    w.marker(2.25, text="half way")
-    m = w.finalize(duration_s=len(sig) / SR)
-    return m["id"], times
 
 
 def _connect_replay_audio(client, stop: threading.Event):

@@ -1,9 +1,12 @@
-"""An audio device that goes away mid-session and comes back, through a real PulseAudio
-server (PortAudio's ALSA ``pulse`` device): the server is killed, as when a USB interface is
-pulled out, and started again on the same socket."""
+"""Recording and replay through a real PulseAudio server (PortAudio's ALSA ``pulse`` device,
+the path of a Linux desktop): replay comes out sample for sample, and an audio device that
+goes away mid-session and comes back (the server is killed, as when a USB interface is pulled
+out, and started again on the same socket) is recorded on both sides of the gap."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -11,8 +14,9 @@ import pytest
 import soundfile as sf
 
 from sessions.store import Store
-from tests.rig.jackrig import wait_for
-from tests.rig.pulserig import PulseServer, pulseaudio_path
+from tests.improv.conftest import REPO
+from tests.rig.jackrig import find_clicks, wait_for
+from tests.rig.pulserig import SINK, PulseServer, pulseaudio_path
 
 SR = 48000
 pytestmark = [
@@ -140,3 +144,32 @@ def test_a_device_back_under_a_new_index_is_found_by_name(pulse, tmp_path):
     assert back["reopened"] is True
     _check_gap(manifest, store, t_kill, t_back,
                longest=REOPEN_INTERVAL_S * (REINIT_AFTER_FAILURES + 2) + 10)
+
+
+def test_replay_through_pulseaudio_is_sample_exact(pulse, store, replay_session, tmp_path):
+    sid, times = replay_session
+    raw = tmp_path / "monitor.f32"
+    with open(raw, "wb") as out:  # what the sink plays, as PulseAudio hands it on
+        rec = subprocess.Popen(["parec", "-d", f"{SINK}.monitor", "--format=float32le",
+                                f"--rate={SR}", "--channels=2", "--raw"], env=pulse.env,
+                               stdout=out, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(0.5)
+            r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store.root),
+                                "replay", sid, "--from", "1.2", "--to", "5.0",
+                                "--audio-api", "ALSA", "--audio-out", "pulse", "--lead-in", "1.0"],
+                               capture_output=True, text=True, cwd=REPO, timeout=60,
+                               env=pulse.env)
+            time.sleep(0.5)
+        finally:
+            rec.terminate()
+            rec.wait(10)
+    assert r.returncode == 0, r.stderr
+    assert "half way" in r.stdout  # the annotation passed the play head
+    y = np.fromfile(raw, dtype="<f4")
+    y = y[: len(y) // 2 * 2].reshape(-1, 2)
+    want = times[(times >= 1.2) & (times < 5.0)]
+    clicks = find_clicks(y[:, 0])
+    assert len(clicks) == len(want)
+    np.testing.assert_allclose(np.diff(clicks), np.diff(want) * SR, atol=1)  # no frame lost
+    assert np.array_equal(y[:, 0] > 0.4, y[:, 1] > 0.4)  # the mono input to both channels
