@@ -50,6 +50,18 @@ def wait_for(cond, *, timeout: float, interval: float = 0.01, what: str = "condi
         time.sleep(interval)
 
 
+def stop_process(proc: subprocess.Popen | None, *, timeout: float = 10.0) -> None:
+    """SIGTERM a server process, SIGKILL it if it has not ended within ``timeout`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
 def _die_with_parent() -> None:
     """In the child: get SIGTERM when the test process dies (no orphaned jackd)."""
     try:
@@ -100,15 +112,7 @@ class JackServer:
 
     def stop(self) -> None:
         """Stop the server (call after every client of it has closed)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self.proc = None
 
     @property

@@ -15,7 +15,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.rig.jackrig import _die_with_parent, wait_for
+from tests.rig.jackrig import _die_with_parent, stop_process, wait_for
 
 SINK = "vsink"
 
@@ -85,15 +85,7 @@ class PulseServer:
             self.proc = None
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self.proc = None
 
     def play(self, path: Path) -> subprocess.Popen:
