@@ -70,7 +70,10 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> 
         c = curves.get(name)
         if not c or not c["times"]:
             continue
-        vals = [float("nan") if v is None else v for v in c["values"]]
+        # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM
+        gap_at_zero = name.endswith("tempo_bpm")
+        vals = [float("nan") if v is None or (gap_at_zero and v <= 0) else v
+                for v in c["values"]]
         ax.plot(c["times"], vals, label=name, linewidth=1.0)
         drawn = True
     ax.set_title(title, fontsize=9)

@@ -462,3 +462,28 @@ def test_audio_players_bring_their_dynamics_to_the_dialogue(run_cli, store, rng)
     assert np.corrcoef(src["onset_levels_dbfs"], expected)[0, 1] > 0.9
     (d,) = data["dialogue"]
     assert d["summary"]["lead_lag_dynamics_s"] == pytest.approx(1.0, abs=0.3)  # b follows a
+
+
+def test_plot_leaves_pulse_less_windows_as_gaps(tmp_path):
+    """A tempo of 0 BPM means no clear pulse: the plotted line has a gap there, while a
+    density of 0 is a real value and is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from improv.plots import _draw
+
+    times = [3.0, 4.0, 5.0, 6.0, 7.0]
+    curves = {"tempo_bpm": {"times": times, "values": [100.0, 0.0, 0.0, 104.0, None]},
+              "notes_per_s": {"times": times, "values": [2.0, 0.0, 0.0, 1.0, 3.0]}}
+    fig, (a, b) = plt.subplots(1, 2)
+    try:
+        assert _draw(a, curves, ("tempo_bpm",), "BPM", "tempo")
+        assert _draw(b, curves, ("notes_per_s",), "notes/s", "density")
+        tempo = np.asarray(a.lines[0].get_ydata(), dtype=float)
+        assert np.array_equal(np.isnan(tempo), [False, True, True, False, True])
+        assert tempo[0] == 100.0 and tempo[3] == 104.0
+        assert list(b.lines[0].get_ydata()) == [2.0, 0.0, 0.0, 1.0, 3.0]
+    finally:
+        plt.close(fig)

@@ -306,17 +306,19 @@ export async function sessionPage(main, id, params) {
     const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
-      const add = (g, names, prefer, extra = {}) => {
+      const add = (g, names, prefer, { zeroIsGap = false } = {}) => {
         for (const name of names) {
           const src = pickSrc(entry, name, prefer);
           if (!src) continue;
           const c = entry.sources[src].curves[name];
-          groups[g].push({ label: `${p} ${LABELS[name]} (${src})`, color, times: c.times, values: c.values, ...extra });
+          const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
+          groups[g].push({ label: `${p} ${LABELS[name]} (${src})`, color, times: c.times, values });
           return src;
         }
         return null;
       };
-      const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio']);
+      // tempo 0 means "no clear pulse": a gap in the curve, not a fall to 0 BPM
+      const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio'], { zeroIsGap: true });
       if (tsrc) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
         if (c) groups.tempo.push({ label: `${p} pulse clarity`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });

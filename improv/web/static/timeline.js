@@ -265,18 +265,27 @@ export function pianoRollLane(tl, session, player, notes) {
   });
 }
 
-// A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own range.
+// The range a curve is drawn in: its own [min, max] unless fixed (null: no value to draw).
+function seriesRange(s) {
+  const vals = s.values.filter((v) => v != null && isFinite(v));
+  if (!vals.length) return null;
+  let lo = s.min ?? Math.min(...vals), hi = s.max ?? Math.max(...vals);
+  if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+  return [lo, hi];
+}
+
+// A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own
+// range; null values are gaps. The lane's title lists each curve with its range.
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
-  return tl.addLane({
+  const lane = tl.addLane({
     label, height, cls: 'curve',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
       let ly = 12;
       for (const s of series) {
-        const vals = s.values.filter((v) => v != null && isFinite(v));
-        if (!vals.length) continue;
-        let lo = s.min ?? Math.min(...vals), hi = s.max ?? Math.max(...vals);
-        if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+        const range = seriesRange(s);
+        if (!range) continue;
+        const [lo, hi] = range;
         const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10);
         ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [4, 3] : []);
         ctx.beginPath();
@@ -299,6 +308,11 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
       }
     },
   });
+  lane.row.title = series.map((s) => {
+    const range = seriesRange(s);
+    return `${s.label}: ${range ? `${fmtNum(range[0])}–${fmtNum(range[1])}${unit}` : 'no value'}`;
+  }).join('\n');
+  return lane;
 }
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }

@@ -53,6 +53,18 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
                             if sm["tempo_bpm"] else "–")
     cells = page.locator("section.analysis tbody tr td:nth-child(2)").all_inner_texts()
     assert [c.split(",")[0] for c in cells] == expected
+    # windows without a clear pulse (tempo 0) are gaps in the tempo lane, not falls to 0 BPM:
+    # each BPM curve's range starts at its slowest pulsed window
+    tempo = {p: src["curves"]["tempo_bpm"]["values"] for p, e in res["players"].items()
+             for name, src in e["sources"].items() if name.startswith("midi")}
+    assert any(v == 0 for vals in tempo.values() for v in vals)  # the demo has such windows
+    lane = page.locator(".lane.curve", has_text="Tempo")
+    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " BPM " in ln]
+    assert len(ranges) == len(tempo)
+    for ln in ranges:
+        lo = float(ln.rsplit(": ", 1)[1].split("–")[0])
+        player = ln.split(" BPM ")[0]
+        assert lo == pytest.approx(min(v for v in tempo[player] if v and v > 0), abs=0.5)
 
     # play: the cursor moves with the audio
     page.get_by_role("button", name="Play", exact=True).click()
