@@ -196,6 +196,8 @@ def compare_client(
 def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | None = None,
                      progress=None) -> dict[str, Any]:
     """Two (or more) sessions side by side, with the difference of the last to the first."""
+    for sid in ids:  # an unknown ID fails before any session is analysed
+        store.session(sid)
     for sid in ids:
         ensure_analysed(store, sid, progress=progress)
     values = {sid: _session_values(store, sid) for sid in ids}

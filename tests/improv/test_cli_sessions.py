@@ -136,3 +136,94 @@ def test_show_lists_the_stretches_an_input_did_not_record(run_cli, store):
     assert "gap       MIDI port Keys: 0:01.5–0:04.0 (2.5 s, device lost)" in out
     assert "gap       audio source mic:out_1: 1:02.0–1:05.2 (3.2 s, device lost)" in out
     assert "warning   audio source 'mic:out_1' lost at 62.0 s" in out  # the recorder's, live
+
+
+def _one_line_error(r) -> str:
+    """The single ``error: ...`` line of a refused command (exit status 1, no traceback)."""
+    assert r.exit_code == 1, (r.exit_code, r.stderr)
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr
+    return r.stderr.strip()
+
+
+@pytest.mark.parametrize("make, args, wrong, fix", [
+    # corrupt, truncated, empty and unsupported files (issue 2): the message names the file
+    (lambda d: (d / "t.mid").write_bytes((d / "x.mid").read_bytes()[:40]), ["t.mid"],
+     "t.mid is not a readable Standard MIDI File", None),
+    (lambda d: (d / "e.mid").write_bytes(b""), ["e.mid"], "e.mid is empty (0 bytes)", None),
+    (lambda d: (d / "g.wav").write_bytes(b"RIFF\0\0\0\0WAVEjunk" * 4), ["g.wav"],
+     "g.wav is not readable audio", None),
+    (lambda d: (d / "n.txt").write_text("hello"), ["n.txt"],
+     "n.txt: unsupported file type '.txt'", "(supported: .mid .midi .wav"),
+    (lambda d: write_midi(d / "m.mid", tracks={}), ["m.mid"],
+     "m.mid holds no MIDI messages", None),
+    (None, ["gone.wav"], "gone.wav does not exist", None),
+    # wrong options
+    (None, ["x.mid", "x.mid"], "the same file is given twice", None),
+    (None, ["x.mid", "--offset", "abc"], "--offset must be SECONDS or FILE=SECONDS", None),
+    (None, ["x.mid", "--offset=-5"], "--offset must be a non-negative number", None),
+    (None, ["x.mid", "--started", "2026-03-02T10:00"], "--started needs a time zone",
+     "(e.g. 2026-03-02T10:00+01:00)"),
+    (None, ["x.mid", "--client", "Anna Müller"], "pseudonym code", None),
+    (None, ["x.mid", "--player", "client"], "--player must look like NAME=FILE",
+     "(e.g. client=duet.mid:2)"),
+    (None, ["x.mid", "--player", "client=y.mid"], "'y.mid', which is not among the files",
+     "(x.mid)"),
+    (None, ["x.mid", "--player", "client=x.mid:9"], "x.mid has no track 9", "(tracks: 2)"),
+    (None, ["x.mid", "--player", "client=x.mid:ch17"], "MIDI channel must be in 1..16", None),
+])
+def test_bad_import_input_is_one_line_and_leaves_the_store_as_it_was(
+        run_cli, two_sessions, store_path, tmp_path, monkeypatch, make, args, wrong, fix):
+    from tests.sessions.helpers import tree_snapshot
+
+    monkeypatch.chdir(tmp_path)
+    write_midi(tmp_path / "x.mid")
+    if make is not None:
+        make(tmp_path)
+    before = tree_snapshot(store_path)
+    line = _one_line_error(run_cli("sessions", "import", "--client", "C07", *args))
+    assert wrong in line, line
+    assert fix is None or fix in line, line
+    assert tree_snapshot(store_path) == before
+    assert len(run_cli("sessions", "list", "--json").json()) == 2
+
+
+UNKNOWN = "20990101-000000-abcd"
+
+
+@pytest.mark.parametrize("sid, wrong", [
+    (UNKNOWN, f"no session {UNKNOWN} in "),
+    ("../../etc", "'../../etc' is not a session ID (IDs look like 20261127-093012-3fa2"),
+])
+@pytest.mark.parametrize("args", [
+    ["sessions", "show", "{sid}"],
+    ["sessions", "export", "{sid}", "--to", "{tmp}/out"],
+    ["sessions", "verify", "{sid}"],
+    ["sessions", "delete", "{sid}", "--yes"],
+    ["analyze", "{sid}"],
+    ["annotate", "{sid}", "--at", "1", "x"],
+    ["annotations", "{sid}"],
+    ["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"],
+    ["annotations", "delete", "{sid}", "a-0000000000"],
+    ["annotations", "export", "{sid}", "--format", "json", "--to", "{tmp}/out.json"],
+    ["annotations", "import", "{sid}", "{tmp}/labels.txt"],
+    ["notes", "{sid}", "--from", "{tmp}/notes.md"],
+    ["replay", "{sid}", "--no-audio"],
+    ["render", "{sid}", "--to", "{tmp}/out.wav"],
+    ["compare", "{sid}", "{known}"],
+    ["compare", "{known}", "{sid}"],
+    ["report", "{sid}", "--to", "{tmp}/out.html"],
+])
+def test_unknown_session_id_in_every_command(run_cli, two_sessions, store_path, tmp_path,
+                                             args, sid, wrong):
+    """One line saying which ID is wrong and where to find the right one; nothing written."""
+    from tests.sessions.helpers import tree_snapshot
+
+    (tmp_path / "labels.txt").write_text("1.0\t2.0\tx\n")
+    (tmp_path / "notes.md").write_text("At 0:01 a note.\n")
+    before = tree_snapshot(store_path)
+    r = run_cli(*[a.format(sid=sid, tmp=tmp_path, known=two_sessions[0]) for a in args])
+    line = _one_line_error(r)
+    assert wrong in line and "see 'improv sessions list'" in line, line
+    assert r.stdout == ""
+    assert tree_snapshot(store_path) == before
+    assert not list(tmp_path.glob("out*"))
