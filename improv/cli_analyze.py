@@ -170,6 +170,9 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         from improv.plots import check_plot_path
 
         check_plot_path(Path(plot_file))
+    if curves_file and not Path(curves_file).parent.is_dir():  # before minutes of analysis
+        raise ParameterError(
+            f"--curves: folder {str(Path(curves_file).parent)!r} does not exist")
     from improv.analyze import accept_roles as accept
     from improv.analyze import analyze_session
 

@@ -243,18 +243,30 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     (["--accept-roles"], "need --dialogue"),
     (["--dialogue", "--pair", "client"], "--pair must name two different players"),
     (["--plot", "out.jpg"], "--plot must end in .png"),
+    (["--plot", "{tmp}/no/such/folder/p.png"], "--plot: folder '{tmp}/no/such/folder' does not"),
+    (["--curves", "{tmp}/no/such/folder/c.csv"],
+     "--curves: folder '{tmp}/no/such/folder' does not exist"),
+    (["--dialogue", "--accept-roles", "--min-confidence", "2"], "--min-confidence must be in 0..1"),
 ])
-def test_cli_bad_parameters(run_cli, duet, args, match):
-    r = run_cli("analyze", duet["id"], *args)
+def test_cli_bad_parameters(run_cli, store, duet, tmp_path, args, match):
+    """Refused before any analysis: no cache file, no catalog row, no annotation written."""
+    from tests.sessions.helpers import tree_snapshot
+
+    before = tree_snapshot(store.root)
+    r = run_cli("analyze", duet["id"], *[a.format(tmp=tmp_path) for a in args])
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
+    match = match.format(tmp=tmp_path)
     assert len(lines) == 1 and lines[0].startswith("error: ") and match in lines[0], r.stderr
     assert r.stdout == ""
+    assert tree_snapshot(store.root) == before
 
 
 def test_cli_unknown_session(run_cli, store):
     r = run_cli("analyze", "20990101-000000-abcd")
-    assert r.exit_code == 1 and r.stderr.startswith("error: ")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("error: no session 20990101-000000-abcd in ")
+    assert "(see 'improv sessions list')" in r.stderr
 
 
 # ----------------------------------------------------------------------------- edge cases
