@@ -238,7 +238,8 @@ def import_(app, session_id, file, fmt, by, as_json):
         try:
             items = parse(file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
-            raise ParameterError(f"{file.name} is not a UTF-8 text file") from None
+            raise ParameterError(f"{file.name} is not a UTF-8 text file (save it as UTF-8)"
+                                 ) from None
     # check everything before adding anything
     from sessions import vocabulary
 
@@ -297,7 +298,11 @@ def notes(app, session_id, from_file, show, show_history, by, as_json):
         return
     store.require_writable()
     if from_file is not None:
-        text = from_file.read_text(encoding="utf-8")
+        try:
+            text = from_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ParameterError(f"{from_file.name} is not a UTF-8 text file (save it as UTF-8)"
+                                 ) from None
     else:
         text = _edit_in_editor(notes_mod.read_notes(session.folder))
     if notes_mod.save_notes(session.folder, text, by=by):
@@ -320,7 +325,11 @@ def _edit_in_editor(text: str) -> str:
             f.write(text)
         if subprocess.call([*editor.split(), path]) != 0:
             raise ParameterError(f"the editor {editor!r} failed; the notes are unchanged")
-        return Path(path).read_text(encoding="utf-8")
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ParameterError("the edited notes are not UTF-8 text; the notes are unchanged "
+                                 "(save them as UTF-8 in the editor)") from None
     finally:
         os.unlink(path)
 

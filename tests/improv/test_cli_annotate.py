@@ -44,13 +44,61 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "export", "{sid}", "--format", "elan"], "needs --to"),
     (["annotations", "search", "--since", "last week"], "--since must be a date"),
     (["notes", "{sid}"], "set $EDITOR"),
+    # times on the command line: SS, MM:SS, HH:MM:SS and fractions, nothing else
+    (["annotate", "{sid}", "--at", "abc", "x"], "--at: time must be SS, MM:SS or HH:MM:SS"),
+    (["annotate", "{sid}", "--at", "-5", "x"], "(fractions allowed, e.g. 12:30.5), got '-5'"),
+    (["annotate", "{sid}", "--at", "1:2:3:4", "x"], "--at: time must be SS, MM:SS or HH:MM:SS"),
+    (["annotate", "{sid}", "--at", "0:10", "--to", "0:05", "x"],
+     "end (5.00 s) must not be before the start (10.00 s)"),
+    (["annotate", "{sid}", "--at", "10", "--to", "99:00", "x"], "outside the session (0 to"),
+    (["annotate", "{sid}", "--at", "10", "--new-tag", "two words"], "without spaces"),
+    (["annotations", "edit", "{sid}", "{aid}", "--to", "1:99"], "--to: minutes and seconds"),
+    (["annotations", "edit", "{sid}", "{aid}", "--tag", "autonomy:boss"], "unknown tag"),
+    (["annotations", "delete", "{sid}", "a-0000000000"],
+     "has no annotation 'a-0000000000' (see 'improv annotations {sid}')"),
+    # files to import that are not what they claim to be
+    (["annotations", "import", "{sid}", "{tmp}/bad.eaf"], "bad.eaf is not a readable ELAN file"),
+    (["annotations", "import", "{sid}", "{tmp}/latin1.txt"], "latin1.txt is not a UTF-8 text"),
+    (["annotations", "import", "{sid}", "{tmp}/rows.txt"],
+     "label line 2: start and end must be seconds"),
+    (["annotations", "import", "{sid}", "{tmp}/late.txt"], "time 500.00 s is outside the session"),
+    (["annotations", "import", "{sid}", "{tmp}/tags.txt"], "unknown tag"),
+    # verbal notes written from a file or an editor that fails
+    (["notes", "{sid}", "--from", "{tmp}/latin1.md"], "latin1.md is not a UTF-8 text file"),
+    (["notes", "{sid}", "EDITOR={tmp}/fail.sh"], "failed; the notes are unchanged"),
+    (["notes", "{sid}", "EDITOR={tmp}/latin1.sh"], "the edited notes are not UTF-8 text"),
 ])
-def test_annotation_errors(run_cli, sid, args, message, monkeypatch):
+def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path, tmp_path):
+    from tests.sessions.helpers import tree_snapshot
+
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
-    r = run_cli(*[a.format(sid=sid) for a in args])
+    aid = run_cli("annotate", sid, "--at", "5", "--tag", "marker", "first", "--json").json()["id"]
+    assert run_cli("notes", sid, "--from", _file(tmp_path / "n.md", "At 0:05 a start.\n"),
+                   ).exit_code == 0
+    (tmp_path / "bad.eaf").write_text("<ANNOTATION_DOCUMENT><not closed")
+    (tmp_path / "latin1.txt").write_bytes("1\t2\tcaf\xe9\n".encode("latin-1"))
+    (tmp_path / "latin1.md").write_bytes("caf\xe9 at 0:05\n".encode("latin-1"))
+    _file(tmp_path / "rows.txt", "1.0\t2.0\tfine\nabc\t3\tbad\n")
+    _file(tmp_path / "late.txt", "1.0\t2.0\tfine\n500\t501\ttoo late\n")
+    _file(tmp_path / "tags.txt", "1.0\t2.0\tfine\n3\t4\tx #autonomy:boss\n")
+    _file(tmp_path / "fail.sh", "#!/bin/sh\necho changed >> \"$1\"\nexit 3\n").chmod(0o755)
+    _file(tmp_path / "latin1.sh", "#!/bin/sh\nprintf 'caf\\351\\n' >> \"$1\"\n").chmod(0o755)
+    argv = [a.format(sid=sid, aid=aid, tmp=tmp_path) for a in args]
+    for a in [a for a in argv if a.startswith("EDITOR=")]:
+        monkeypatch.setenv("EDITOR", a.split("=", 1)[1])
+        argv.remove(a)
+    before = tree_snapshot(store_path)
+    r = run_cli(*argv)
+    message = message.format(sid=sid)
     assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
+    assert tree_snapshot(store_path) == before  # no annotation revision, no notes version
+
+
+def _file(path, text):
+    path.write_text(text)
+    return path
 
 
 def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
