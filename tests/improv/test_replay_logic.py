@@ -104,3 +104,31 @@ def test_bad_windows(session, kwargs, match):
 
     with pytest.raises(SessionFormatError, match=match):
         build_playlist(session, **kwargs)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["replay", "{sid}", "--from", "abc"], "--from: time must be SS, MM:SS or HH:MM:SS"),
+    (["replay", "{sid}", "--to", "0:99"], "--to: minutes and seconds must be below 60"),
+    (["replay", "{sid}", "--from", "99:00"], "--from 5940.00 s is outside the session (0 to 2.00"),
+    (["replay", "{sid}", "--from", "1.5", "--to", "1"], "--to (1.00 s) must be after --from"),
+    (["replay", "{sid}", "--players", "nobody"], "unknown player(s) nobody (players: client)"),
+    (["replay", "{sid}", "--lead-in", "9"], "'--lead-in': 9.0 is not in the range 0<=x<=5"),
+    (["replay", "{sid}", "--midi-api", "bogus", "--midi-out", "x"], "MIDI API must be one of"),
+    (["render", "{sid}", "--to", "{tmp}/taken.wav"], "taken.wav exists already; choose another"),
+    (["render", "{sid}", "--to", "{tmp}/r.wav", "--players", "nobody"],
+     "unknown player(s) nobody (players: client)"),
+    (["render", "{sid}", "--to", "{tmp}/r.wav", "--sr", "100"], "100 is not in the range 8000"),
+])
+def test_cli_bad_options_are_refused_before_playing(run_cli, session, tmp_path, args, message):
+    """Refused before any device is opened or anything rendered: one line, exit 1, the
+    store as it was (no cached rendering) and no output file."""
+    from tests.sessions.helpers import tree_snapshot
+
+    (tmp_path / "taken.wav").write_bytes(b"mine")
+    before = tree_snapshot(session.folder.parents[1])
+    r = run_cli(*[a.format(sid=session.id, tmp=tmp_path) for a in args])
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+    assert tree_snapshot(session.folder.parents[1]) == before
+    assert (tmp_path / "taken.wav").read_bytes() == b"mine" and not (tmp_path / "r.wav").exists()
