@@ -120,9 +120,9 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
-    from improv.errors import ParameterError
+    from improv.errors import ImprovError, ParameterError, StoreError
     from improv.recorder import Recorder, summarize
-    from improv.setups import check_inputs
+    from improv.setups import check_inputs, check_setup_name
     from improv.setups import save_setup as _save
     from sessions.manifest import check_code
 
@@ -136,9 +136,8 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     inputs, opts = _inputs_from(store.root, setup, players, midi_api, audio_api, jack_server,
                                 jack_midi_server)
     check_inputs(inputs)
-    if save_setup:
-        _save(store.root, save_setup, inputs=inputs, options=opts)
-        info(f"saved setup {save_setup!r}")
+    if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
+        check_setup_name(save_setup)
     rec = Recorder(
         store=store, client=client, inputs=inputs, therapist=therapist,
         setup_name=setup or save_setup, midi_api=opts["midi_api"], audio_api=opts["audio_api"],
@@ -150,6 +149,12 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
     try:
         rec.start()
+        if save_setup:
+            try:
+                _save(store.root, save_setup, inputs=inputs, options=opts)
+                info(f"saved setup {save_setup!r}")
+            except (ImprovError, StoreError) as exc:  # the recording goes on
+                info(f"warning: setup {save_setup!r} not saved: {exc}")
         show = not no_display and sys.stderr.isatty()
         if show:
             from improv.live_display import LiveDisplay

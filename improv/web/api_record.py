@@ -107,7 +107,14 @@ def start_recording(body: StartBody, request: Request,
                     store: Store = Depends(get_store)) -> dict[str, Any]:
     """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
     from improv.errors import ParameterError
-    from improv.setups import check_inputs, get_setup, parse_player_spec, save_setup, setup_inputs
+    from improv.setups import (
+        check_inputs,
+        check_setup_name,
+        get_setup,
+        parse_player_spec,
+        save_setup,
+        setup_inputs,
+    )
     from sessions.manifest import check_code
 
     store.require_writable()
@@ -127,12 +134,15 @@ def start_recording(body: StartBody, request: Request,
     if not inputs:
         raise ParameterError("choose a setup or give at least one player input")
     check_inputs(inputs)
-    if body.save_setup:
-        save_setup(store.root, body.save_setup, inputs=inputs, options=opts)
-    return request.app.state.recording.start(
+    if body.save_setup:  # saved once its devices are found (a refused start changes nothing)
+        check_setup_name(body.save_setup)
+    status = request.app.state.recording.start(
         client=body.client, therapist=body.therapist or None, inputs=inputs,
         setup_name=body.setup or body.save_setup, options=opts,
     )
+    if body.save_setup:
+        save_setup(store.root, body.save_setup, inputs=inputs, options=opts)
+    return status
 
 
 @router.post("/recording/marker", status_code=201)

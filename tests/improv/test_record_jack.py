@@ -35,6 +35,7 @@ from tests.rig.jackrig import (
     wire_audio,
     write_test_midi_file,
 )
+from tests.sessions.helpers import tree_snapshot
 
 SR = 48000
 PERIOD_S = 1024 / SR
@@ -159,25 +160,37 @@ def test_unknown_and_ambiguous_devices_list_candidates(jack_rig, run_cli):
     rig.midi_player(name="kb1", events=[])
     rig.midi_player(name="kb2", events=[])
     base = ["record", "--client", "C07", "--jack-server", rig.server.name, "--midi-api", "jack",
-            "--audio-api", "JACK", "--no-display", "--duration", "1"]
-    r = run_cli(*base, "--player", "client=midi:kb")
-    assert r.exit_code == 1
+            "--audio-api", "JACK", "--no-display", "--duration", "1", "--save-setup", "s"]
+    store = Store(os.environ["IMPROV_STORE"])
+    store.close()
+    before = tree_snapshot(store.root)
+
+    def refused(*args):
+        r = run_cli(*base, *args)
+        assert r.exit_code == 1 and r.stderr.startswith("error: "), r.stderr
+        assert r.stderr.count("\n") == 1, r.stderr  # one line, no "saved setup"
+        return r
+
+    r = refused("--player", "client=midi:kb")
     assert "error: MIDI input port name 'kb' matches 2: [0] kb1:out; [1] kb2:out" in r.stderr
-    r = run_cli(*base, "--player", "client=midi:Roland")
-    assert r.exit_code == 1
+    r = refused("--player", "client=midi:Roland")
     assert "no MIDI input port matches 'Roland'; candidates: [0] kb1:out; [1] kb2:out" in r.stderr
-    r = run_cli(*base, "--player", "client=audio:Scarlett:1")
-    assert r.exit_code == 1 and "no audio input device matches 'Scarlett'" in r.stderr
+    r = refused("--player", "client=audio:Scarlett:1")
+    assert "no audio input device matches 'Scarlett'" in r.stderr
     assert "system (JACK Audio Connection Kit, 2 in)" in r.stderr
-    r = run_cli(*base, "--player", "client=audio:system:3")
-    assert r.exit_code == 1 and "has 2 input channels, channel 3 asked for" in r.stderr
-    assert Store(os.environ["IMPROV_STORE"]).session_ids() == []  # nothing half-recorded
+    r = refused("--player", "client=audio:system:3")
+    assert "has 2 input channels, channel 3 asked for" in r.stderr
+    # nothing half-recorded, no setup saved: the store exactly as before
+    assert tree_snapshot(store.root) == before
 
     # the same command with a unique name records (human output, in this process)
     r = run_cli(*base, "--player", "client=midi:kb1", "--player", "therapist=midi:1")
     assert r.exit_code == 0, r.stderr
     assert "complete" in r.stdout and "stopped (duration)" in r.stderr
     assert "C07" not in r.stdout + r.stderr  # the client code is not echoed
+    assert "saved setup 's'" in r.stderr  # once the devices were found
+    assert run_cli("setups", "list", "--json").json()["s"]["players"] == [
+        "client=midi:kb1", "therapist=midi:1"]
 
     r = run_cli("devices", "--json", "--jack-server", rig.server.name, "--midi-api", "jack")
     assert r.exit_code == 0

@@ -123,13 +123,50 @@ def test_setups_cli(run_cli, store_path):
         (["--player", "client=midi:kb", "--player", "therapist=midi:KB"], "belongs to one player"),
         ([], "error: no inputs"),
         (["--player", "client=audio:x:0"], "numbered from 1"),
+        (["--player", "client=video:cam"], "kind must be midi or audio"),
+        (["--player", "client=audio:x:2-1"], "ascending"),
+        (["--setup", "nope"], "no setup named 'nope' (saved: duo)"),
+        (["--player", "client=midi:kb", "--save-setup", "../x"], "setup name must be 1-48"),
+        (["--player", "client=midi:kb", "--duration", "0"], "'--duration': 0.0 is not in"),
+        (["--player", "client=midi:kb", "--midi-api", "bogus"], "'bogus' is not one of 'auto'"),
+        (["--player", "client=midi:kb", "--client", "Anna Smith"], "pseudonym code"),
     ],
 )
-def test_record_rejects_bad_player_specs(run_cli, args, message):
+def test_record_rejects_bad_player_specs(run_cli, store, args, message):
+    """Refused before any device is opened: one line, exit 1, no session, no setup saved."""
+    from tests.sessions.helpers import tree_snapshot
+
+    assert run_cli("setups", "save", "duo", "--player", "client=midi:kb").exit_code == 0
+    before = tree_snapshot(store.root)
     r = run_cli("record", "--client", "C07", *args)
     assert r.exit_code == 1
-    assert message in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+    assert tree_snapshot(store.root) == before
+
+
+@pytest.mark.parametrize("player, message", [
+    ("client=midi:no-such-port-4711",
+     r"error: no MIDI (system available \(.+\); start the JACK server|"
+     r"input port matches 'no-such-port-4711'; candidates: )"),
+    ("client=audio:no-such-device-4711:1",
+     r"error: no audio input device (found|matches 'no-such-device-4711'; candidates: )"),
+])
+def test_record_with_unknown_devices_saves_no_setup(run_cli, store, player, message):
+    """Unknown devices (issue 3) are refused with the candidates, before anything is saved:
+    neither a session nor the setup named by --save-setup."""
+    import re
+
+    from tests.sessions.helpers import tree_snapshot
+
+    assert run_cli("setups", "save", "duo", "--player", "client=midi:kb").exit_code == 0
+    before = tree_snapshot(store.root)
+    r = run_cli("record", "--client", "C07", "--player", player, "--save-setup", "new",
+                "--no-display", "--duration", "1")
+    assert r.exit_code == 1
+    assert r.stderr.count("\n") == 1 and re.match(message, r.stderr.strip()), r.stderr
+    assert tree_snapshot(store.root) == before
+    assert list(run_cli("setups", "list", "--json").json()) == ["duo"]
 
 
 def test_record_rejects_bad_client_code(run_cli):

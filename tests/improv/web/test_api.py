@@ -496,6 +496,41 @@ def test_recording_errors_without_devices(tmp_path, client_for):
     assert not (path / "sessions").exists() or not list((path / "sessions").iterdir())
 
 
+@pytest.mark.parametrize("player, message", [
+    ("client=midi:no-such-port-4711", "no MIDI "),
+    ("client=audio:no-such-device-4711:1", "no audio input device "),
+])
+def test_refused_recording_saves_no_setup(tmp_path, client_for, player, message):
+    """Unknown devices: a clear 4xx before anything is written, not even --save-setup's setup."""
+    path = tmp_path / "store"
+    c = client_for(path)
+    assert c.put("/api/setups/duo", json={"players": ["client=midi:kb1"]}).status_code == 200
+    before = snapshot(path)
+    r = c.post("/api/recording", json={"client": "C07", "players": [player],
+                                       "save_setup": "new"})
+    assert r.status_code == 409 and r.json()["error"].startswith(message), r.text  # devices
+    assert snapshot(path) == before
+    assert list(c.get("/api/setups").json()["setups"]) == ["duo"]
+    assert c.get("/api/recording").json()["active"] is False
+
+
+@pytest.mark.jack
+def test_started_recording_saves_its_setup(jack_rig, tmp_path, client_for):
+    """The other half of the test above: once the devices are found, the setup is saved."""
+    jack_rig.midi_player(name="kb1", events=[])
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/recording", json={
+        "client": "C07", "players": ["client=midi:kb1"], "save_setup": "duo",
+        "options": {"midi_api": "jack", "jack_server": jack_rig.server.name}})
+    assert r.status_code == 201, r.text
+    try:
+        setups = c.get("/api/setups").json()["setups"]
+        assert setups["duo"]["players"] == ["client=midi:kb1"]
+        assert setups["duo"]["options"]["jack_server"] == jack_rig.server.name
+    finally:
+        assert c.post("/api/recording/stop").status_code == 200
+
+
 def test_devices_endpoint_answers(tmp_path, client_for):
     r = client_for(tmp_path / "store").get("/api/devices")
     assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "problems"}
