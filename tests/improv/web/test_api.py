@@ -132,6 +132,34 @@ def test_path_traversal_gets_404(demo_store, client_for, url):
     assert b"improv-session" not in r.content and b"SQLite" not in r.content
 
 
+@pytest.mark.parametrize("method, url", [
+    ("DELETE", "/api/sessions/..%2F..%2Fetc"),
+    ("DELETE", "/api/sessions/..%2Fsessions%2F{sid}"),
+    ("DELETE", "/api/sessions/{sid}%2F.."),
+    ("DELETE", "/api/sessions/{sid}/annotations/..%2F..%2Fsession.json"),
+    ("PATCH", "/api/sessions/{sid}/annotations/..%2F..%2Fsession.json"),
+    ("PUT", "/api/sessions/..%2F..%2Fx/notes"),
+    ("PUT", "/api/sessions/{sid}%2F..%2F..%2Fx/notes"),
+    ("POST", "/api/sessions/..%2F{sid}/annotations"),
+    ("POST", "/api/sessions/..%2F..%2Fx/analysis"),
+    ("PUT", "/api/setups/..%2Fsetups"),
+    ("DELETE", "/api/setups/..%2F..%2Fcatalog.sqlite"),
+])
+def test_path_traversal_in_writes_changes_nothing(demo_store, client_for, method, url):
+    """Writes through a path with ../ in it are refused and leave the store as it was."""
+    path, sid = demo_store
+    c = client_for(path)
+    assert c.put("/api/setups/duo", json={"players": ["client=midi:kb1"]}).status_code == 200
+    before = snapshot(path)
+    sessions = c.get("/api/sessions").json()
+    body = {"players": ["client=midi:kb1"]} if "setups" in url else {"t": 1, "text": "x"}
+    r = c.request(method, url.format(sid=sid), json=None if method == "DELETE" else body)
+    assert r.status_code in (400, 404), (r.status_code, r.text[:200])
+    assert r.json()["error"]
+    assert snapshot(path) == before and c.get("/api/sessions").json() == sessions
+    assert (path / "catalog.sqlite").is_file()
+
+
 def test_unknown_endpoint_is_404_json(demo_store, client_for):
     path, _ = demo_store
     r = client_for(path).get("/api/nothing-here")
