@@ -677,6 +677,8 @@ def analyze_session(
 
 
 def _to_catalog(store, session_id: str, result: dict) -> None:
+    import sqlite3
+
     from sessions.errors import StoreError
 
     try:
@@ -685,5 +687,5 @@ def _to_catalog(store, session_id: str, result: dict) -> None:
                                        _catalog_summary(entry))
         for d in result.get("dialogue", []):
             store.catalog.put_features(session_id, d["name"], d["analysis_key"], d["summary"])
-    except (StoreError, OSError) as exc:
+    except (StoreError, OSError, sqlite3.Error) as exc:  # read-only store: results still returned
         log.warning("could not write feature summaries to the catalog: %s", exc)

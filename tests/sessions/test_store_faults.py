@@ -61,13 +61,23 @@ def test_read_only_store_lists_but_refuses_changes(small_fs, tmp_path, run_cli, 
     listed = run_cli("sessions", "list", "--json")
     assert listed.exit_code == 0 and len(listed.json()) == 1
     write_audio(tmp_path / "b.wav", seconds=0.1)
+    (tmp_path / "n.md").write_text("At 0:00.2 a start.\n")
+    (tmp_path / "labels.txt").write_text("0.1\t0.2\tx\n")
+    sid = listed.json()[0]["id"]
     for args in (["sessions", "import", tmp_path / "b.wav"],
-                 ["sessions", "delete", listed.json()[0]["id"], "--yes"],
-                 ["sessions", "reindex"]):
+                 ["sessions", "delete", sid, "--yes"],
+                 ["sessions", "reindex"],
+                 ["annotate", sid, "--at", "0.1", "x"],
+                 ["annotations", "import", sid, tmp_path / "labels.txt"],
+                 ["notes", sid, "--from", tmp_path / "n.md"]):
         r = run_cli(*args)
         assert r.exit_code == 1, args
         assert r.stderr.startswith("error: ") and "read-only" in r.stderr, r.stderr
+        assert "choose a writable store with --store or IMPROV_STORE" in r.stderr, r.stderr
         assert r.stderr.count("\n") == 1
+    r = run_cli("analyze", sid, "--json")  # measuring changes nothing: results, no cache
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["players"]["piano"]["sources"]["midi"]["summary"]["n_notes"] == 2
     r = run_cli("sessions", "recover")  # nothing to recover or sweep: not an error
     assert r.exit_code == 0 and r.stdout == "no interrupted sessions\n", r.stderr
     assert tree_snapshot(store_root) == before
