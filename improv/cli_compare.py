@@ -143,6 +143,8 @@ def report(app, session_id, client, to):
         raise ParameterError(f"{to} exists already; choose another name or remove it")
     if to.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
+    if not to.parent.is_dir():  # before the analysis the report may need
+        raise ParameterError(f"folder {to.parent} does not exist")
     text = (session_report_html(app.store, session_id) if session_id
             else client_report_html(app.store, client=client))
     write_report(text, to)

@@ -152,3 +152,57 @@ def test_every_summary_name_of_the_tempo_has_a_definition():
         got_unit, text = describe(f"client.midi.{name}")
         assert got_unit == unit and text, name
     assert "runner-up" in describe("client.audio.tempo_alt_bpm")[1]  # not the global tempo's
+
+
+@pytest.fixture
+def two_weeks(tmp_path, monkeypatch):
+    """Client C07 with two 20 s MIDI sessions a week apart, not analysed yet."""
+    from sessions.store import Store
+
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    with Store(tmp_path / "store") as store:
+        for i in range(2):
+            notes = [(0.5 * k + 0.1, 0, 60 + k % 5, 80) for k in range(38)]
+            path = write_midi(tmp_path / f"w{i}.mid", tracks={"client": notes})
+            ids.append(import_files(store, [path], client="C07", players=[f"client=w{i}.mid:2"],
+                                    started=start + timedelta(days=7 * i))["id"])
+    monkeypatch.setenv("IMPROV_STORE", str(tmp_path / "store"))
+    return tmp_path / "store", ids
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare"], "give --client CODE, two session IDs, or one ID with --segments"),
+    (["compare", "--client", "C07", "{a}"], "give either --client or session IDs, not both"),
+    (["compare", "--client", "NOBODY"], "no sessions (see 'improv sessions list')"),
+    (["compare", "--client", "C07", "--since", "soon"], "--since must be a date like 2026-03-01"),
+    (["compare", "--client", "C07", "--since", "2030-01-01"], "has no sessions since 2030-01-01"),
+    (["compare", "--client", "C07", "--baseline", "first:1"], "first:N needs N >= 2"),
+    (["compare", "--client", "C07", "--baseline", "last:3"], "must be first:N or sessions:ID,ID"),
+    (["compare", "--client", "C07", "--baseline", "sessions:{a}"], "two or more of this client"),
+    (["compare", "--client", "C07", "--band-sd", "0"], "0.0 is not in the range 0.1<=x<=10"),
+    (["compare", "{a}", "--segments", "0:00-0:10"], "at least two segments, e.g. 0:00-10:00"),
+    (["compare", "{a}", "--segments", "abc"], "--segments must look like 0:00-10:00,50:00-60:00"),
+    (["compare", "{a}", "--segments", "0-10,10-99"], "not inside the session (0 to 18.7 s)"),
+    (["report", "--to", "{tmp}/r.html"], "give a session ID or --client CODE"),
+    (["report", "{a}", "--to", "{tmp}/r.docx"], "--to must end in .html or .pdf"),
+    (["report", "{a}", "--to", "{tmp}/taken.html"], "exists already; choose another name"),
+    (["report", "{a}", "--to", "{tmp}/no/such/r.html"], "folder {tmp}/no/such does not exist"),
+    (["report", "--client", "C07", "--to", "{tmp}/no/such/r.pdf"], "folder {tmp}/no/such does"),
+    (["report", "--client", "NOBODY", "--to", "{tmp}/r.html"], "client 'NOBODY' has no sessions"),
+])
+def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_path, args,
+                                                       message):
+    """Refused with one line before any session is analysed: no cache, no catalog row, no file."""
+    from tests.sessions.helpers import tree_snapshot
+
+    store_root, ids = two_weeks
+    (tmp_path / "taken.html").write_text("mine")
+    before = tree_snapshot(store_root)
+    r = run_cli(*[a.format(a=ids[0], tmp=tmp_path) for a in args])
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: ") and message.format(tmp=tmp_path) in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stdout == ""
+    assert tree_snapshot(store_root) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".pdf",
+                                                                     ".docx")) == ["taken.html"]
