@@ -77,6 +77,12 @@ class PlayerAnalysis:
         }
 
 
+#: Below this share of pulsed windows the pulse is "rare" (since 1.5): random (Poisson)
+#: playing gets up to about as many windows over the pulse threshold by chance, so the global
+#: tempo of such a session may mean little.
+RARE_PULSE_SHARE = 0.1
+
+
 def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
     """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse,
     and the runner-up metrical level tempo_alt_bpm / tempo_alt_share)."""
@@ -86,7 +92,8 @@ def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
         pulse = "none"
     else:
         share = float(np.mean(tc.bpm > 0))
-        pulse = "clear" if share >= 0.5 else "intermittent"
+        pulse = ("clear" if share >= 0.5 else "intermittent" if share >= RARE_PULSE_SHARE
+                 else "rare")
     pulsed = tc.bpm[tc.bpm > 0]
     return {
         "tempo_bpm": float(tc.tempo_bpm),

@@ -73,6 +73,23 @@ MIDI_FRAME_RATE = 100.0
 #: synthetic free playing (Poisson onsets, clarity mostly < 0.1) against metrical playing with
 #: 5 % timing jitter (> 0.3); see tests/analysis/test_tempo.py.
 PULSE_THRESHOLD = 0.2
+#: Fewest events (onset-envelope peaks at least 50 ms apart) a window needs for a pulse: a
+#: beat is a repetition, and two or three scattered notes make autocorrelation peaks by chance
+#: (two notes alone give a salience of about 0.25 at their distance).
+MIN_PULSE_EVENTS = 3
+#: The fewer events a window has, the higher the clarity that random (Poisson) events reach by
+#: chance: its 95th percentile over 600 windows of n random events is 0.196 + 0.48 / n
+#: (n = 4..40; bench/pulse_chance.py). A window with n events needs a clarity of at least
+#: ``threshold + CHANCE_SLOPE / n`` for a pulse if it has fewer than :data:`CHANCE_EVENTS`
+#: events (since 1.5): sparse free playing (0.3-1 notes per second) was reported with a tempo
+#: in 15-65 % of its windows before, and is in 0-5 % now.
+CHANCE_SLOPE = 0.5
+#: From this many events on, the chance level is within 0.04 of :data:`PULSE_THRESHOLD`
+#: (which was calibrated on dense random playing, 18 events per window) and the threshold is
+#: left as it is: raising it there too took the pulsed windows of dense random playing (3 notes
+#: per second) from about 9 % to 3 %, but cost rendered piano windows (bench/evaluate.py:
+#: rendered Acc2 0.708 -> 0.667, median curve error 7.6 -> 8.7 %).
+CHANCE_EVENTS = 12
 #: Fastest beat considered [BPM]: beats faster than ~5 per second are heard as subdivisions
 #: (London 2004, "Hearing in Time": beat periods 200 ms .. 2 s).
 MAX_BPM = 300.0
@@ -529,6 +546,29 @@ def metrical_level(
                          float(score[k] / (score[k] + score[i])))
 
 
+def _event_frames(env: np.ndarray, *, frame_rate: float) -> np.ndarray:
+    """Frames of the envelope's events: local maxima at least 50 ms apart (notes of a chord
+    or a roll closer than that are one event) above 1/1000 of the envelope's maximum."""
+    from scipy.ndimage import maximum_filter1d
+
+    env = np.asarray(env, dtype=np.float64)
+    if env.size == 0 or not env.max() > 0:
+        return np.zeros(0, dtype=np.int64)
+    half = max(1, int(round(0.05 * frame_rate)))
+    top = env == maximum_filter1d(env, 2 * half + 1, mode="constant")
+    idx = np.flatnonzero(top & (env > 1e-3 * env.max()))
+    return idx[np.r_[True, np.diff(idx) > 1]] if idx.size else idx  # a flat top is one event
+
+
+def _events_in_windows(env: np.ndarray, *, frame_rate: float, times: np.ndarray,
+                       window: float) -> np.ndarray:
+    """Number of events (:func:`_event_frames`) in each window centred at ``times`` [s]."""
+    ev = _event_frames(env, frame_rate=frame_rate) / frame_rate
+    lo = np.searchsorted(ev, np.asarray(times) - window / 2.0, side="left")
+    hi = np.searchsorted(ev, np.asarray(times) + window / 2.0, side="left")
+    return hi - lo
+
+
 def _relation(log_bpm: np.ndarray, i: int, ratios) -> tuple[np.ndarray, np.ndarray]:
     """For every grid tempo: distance [octaves] to the nearest ``ratio * bpm[i]``, and which."""
     d = np.abs((log_bpm[:, None] - log_bpm[i]) - np.log2(ratios)[None, :])
@@ -674,8 +714,10 @@ def tempo_from_envelope(
             return {}
         return {"alt_bpm": float(tempo * choice.alt_ratio), "alt_share": choice.alt_share}
 
-    if times.size == 0:
-        if level > 0 and level_sal >= threshold:  # a clip shorter than one window
+    if times.size == 0:  # a clip shorter than one window: the whole clip is the window
+        n_clip = _event_frames(env, frame_rate=frame_rate).size
+        chance = CHANCE_SLOPE / n_clip if 0 < n_clip < CHANCE_EVENTS else 0.0
+        if level > 0 and n_clip >= MIN_PULSE_EVENTS and level_sal >= threshold + chance:
             z = np.zeros(0)
             return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"),
                               short=True, **alternative(level))
@@ -683,11 +725,16 @@ def tempo_from_envelope(
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
                           short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
+    n_events = _events_in_windows(env, frame_rate=frame_rate, times=times, window=window)
+    clarity[n_events < MIN_PULSE_EVENTS] = 0.0  # too few events for a beat
+    # the clarity random events reach by chance rises as they get fewer (CHANCE_SLOPE)
+    sparse = n_events < CHANCE_EVENTS
+    pulsed = clarity >= threshold + np.where(sparse, CHANCE_SLOPE / np.maximum(n_events, 1), 0.0)
     log_bpm = np.log2(bpm)
     prior = -0.5 * ((log_bpm - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2
     # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave.
     score = 8.0 * np.clip(sal, 0.0, None) + prior[None, :]
-    score[clarity < threshold] = prior  # pulse-less windows only carry the path through
+    score[~pulsed] = prior  # pulse-less windows only carry the path through
     path = _viterbi(score, log_bpm, PATH_SIGMA * np.sqrt(hop))
     # refine each window's tempo between grid bins (parabolic interpolation of the salience)
     rows = np.arange(path.size)
@@ -698,7 +745,6 @@ def tempo_from_envelope(
     delta = np.clip(delta, -0.5, 0.5)
     curve = 2.0 ** (log_bpm[i0] + delta / BINS_PER_OCTAVE)
     curve = np.where((path == i0), curve, bpm[path])
-    pulsed = clarity >= threshold
     if not pulsed.any():
         return TempoCurve(times, np.zeros_like(curve), clarity, 0.0, float(np.median(clarity)),
                           float("nan"))

@@ -34,7 +34,8 @@ DEFINITIONS = {
     "notes_per_s": ("notes/s", "MIDI note onsets per second over the session"),
     "onsets_per_s": ("onsets/s", "audio onsets per second over the session"),
     "silence_share": ("fraction", "share of time in gaps longer than 2 s (MTTB)"),
-    "tempo_bpm": ("BPM", "global tempo; 0 when there is no clear pulse"),
+    "tempo_bpm": ("BPM", "global tempo; empty when there is no clear pulse or it is rare "
+                         "(under 10 % of the windows)"),
     "tempo_alt_bpm": ("BPM", "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, "
                              "x2/3 or x3/2 of the tempo)"),
     "tempo_alt_share": ("0-1", "strength of the runner-up level against the chosen one "
@@ -65,10 +66,22 @@ def _parse_utc(s: str) -> datetime:
 
 
 def _session_values(store, session_id: str) -> dict[str, float]:
+    """A session's catalog features by column; a tempo without a pulse to stand on is left out.
+
+    A tempo of 0 BPM means "no clear pulse" (not the slowest tempo), and a tempo taken from
+    under :data:`analysis.summary.RARE_PULSE_SHARE` of the windows (pulse "rare") is as likely
+    to come from chance as from a beat: neither is a point of the client's tempo course.
+    """
+    from analysis.summary import RARE_PULSE_SHARE
+
     out = {}
     for row in store.catalog.features(session_id=session_id):
         if row["value"] is not None:
             out[f"{row['player']}.{row['name']}"] = float(row["value"])
+    for col in [c for c in out if c.endswith(".tempo_bpm")]:
+        share = out.get(col[: -len("tempo_bpm")] + "pulsed_share")
+        if not out[col] > 0 or (share is not None and share < RARE_PULSE_SHARE):
+            del out[col]
     return out
 
 
@@ -214,7 +227,8 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
                      features: Sequence[str] | None = None) -> dict[str, Any]:
     """Segments of one session side by side: the mean of each feature curve in each segment.
 
-    A window counts for a segment when its centre lies inside it.
+    A window counts for a segment when its centre lies inside it; a tempo curve's windows
+    without a clear pulse (0 BPM) do not count.
     """
     from improv.analyze import analyze_session
 
@@ -239,6 +253,8 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     rows = []
     for c in columns:
         t, v = curves[c]
+        if c.endswith("tempo_bpm"):  # windows without a clear pulse hold 0: leave them out
+            v = np.where(v > 0, v, np.nan)
         means = []
         for a, b in segments:
             sel = (t >= a) & (t < b) & np.isfinite(v)  # curve times are window centres

@@ -154,6 +154,49 @@ def test_every_summary_name_of_the_tempo_has_a_definition():
     assert "runner-up" in describe("client.audio.tempo_alt_bpm")[1]  # not the global tempo's
 
 
+def _pulse_then_free(path, *, seed: int, free: tuple[float, float] | None, dur: float = 60.0,
+                     rate: float = 3.0):
+    """Notes every 0.5 s (120 BPM) over ``dur`` seconds, except in ``free`` (start, end), where
+    they fall at random (Poisson, ``rate`` per second): no clear pulse there."""
+    rng = np.random.default_rng(seed)
+    beat = np.arange(0.25, dur - 0.5, 0.5)
+    t = beat if free is None else beat[(beat < free[0]) | (beat >= free[1])]
+    if free is not None:
+        n = rng.poisson(rate * (free[1] - free[0]))
+        t = np.sort(np.concatenate([t, rng.uniform(free[0], free[1], n)]))
+    notes = [(float(x), 0, 60, 90) for x in t]
+    return write_midi(path, tracks={"client": notes})
+
+
+def test_pulse_less_stretches_are_no_tempo_in_comparisons(run_cli, monkeypatch, tmp_path):
+    """Windows without a clear pulse hold tempo 0; a segment's tempo is the mean over its
+    pulsed windows, and a session without any pulse has no tempo in the client's course."""
+    from sessions.store import Store
+
+    store = Store(tmp_path / "store")
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    # the third session is a few scattered notes (0.3 per second): no pulse anywhere
+    for i, free in enumerate([(20.0, 40.0), None, (0.0, 60.0), None]):
+        path = _pulse_then_free(tmp_path / f"p{i}.mid", seed=i, free=free,
+                                rate=0.3 if i == 2 else 3.0)
+        ids.append(import_files(store, [path], client="C09", players=[f"client=p{i}.mid:2"],
+                                started=start + timedelta(days=7 * i))["id"])
+    store.close()
+    monkeypatch.setenv("IMPROV_STORE", str(tmp_path / "store"))
+    seg = run_cli("compare", ids[0], "--segments", "0:00-0:30,0:30-0:59", "--features",
+                  "client.midi.tempo_bpm", "--json")
+    assert seg.exit_code == 0, seg.stderr
+    (row,) = seg.json()["rows"]
+    # each segment is a third free playing: counted as 0 BPM, its mean would be ~80
+    assert row["values"] == [pytest.approx(120.0, rel=0.04)] * 2
+    r = run_cli("compare", "--client", "C09", "--features", "client.midi.tempo_bpm", "--json")
+    assert r.exit_code == 0, r.stderr
+    values = r.json()["features"]["client.midi.tempo_bpm"]["values"]
+    assert values[2] is None  # all free playing: no tempo, not 0 BPM
+    assert [v for k, v in enumerate(values) if k != 2] == [pytest.approx(120.0, rel=0.04)] * 3
+
+
 @pytest.fixture
 def two_weeks(tmp_path, monkeypatch):
     """Client C07 with two 20 s MIDI sessions a week apart, not analysed yet."""
