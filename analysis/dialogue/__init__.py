@@ -27,7 +27,7 @@ from .synchrony import analyze_synchrony
 __all__ = ["PlayerEvents", "DialogueAnalysis", "analyze_dialogue", "ROLES", "DIALOGUE_VERSION"]
 
 #: Bump when a dialogue measure's definition or default changes (for feature caches).
-DIALOGUE_VERSION = "1.0.0"
+DIALOGUE_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ def analyze_dialogue(
         (a, b), names=names, starts=starts, window=window,
         active=(act.curves[f"{names[0]}_active"][1], act.curves[f"{names[1]}_active"][1]),
         leader=lead.leader, lead_confidence=lead.confidence, locking=syn.curves["phase_locking"][1],
+        locking_p=syn.curves["phase_locking_p"][1],
         imitation_counts=counts, episodes=imi.episodes)
 
     summary: dict[str, Any] = {"status": status, "duration_s": duration, "window_s": window,

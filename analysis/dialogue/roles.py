@@ -16,7 +16,8 @@ dependent      the other leads, and >= 60 % of this player's events lie in imita
                the other (it copies rather than adds)
 follower       the other leads (confidence >= 0.3)
 partner        no leader, but the players are coupled: correlation peak at lag ~0, or phase
-               locking >= 0.5, or imitation in both directions
+               locking >= 0.5 that chance would not give (Rayleigh p < 0.005), or
+               imitation in both directions
 resister       both active and no coupling found; confidence at most 0.5, because the
                measures cannot tell ignoring the other from opposing them
 =============  ===========================================================================
@@ -31,7 +32,8 @@ import numpy as np
 
 from .events import PlayerEvents
 
-__all__ = ["ROLES", "ACTIVE_MIN", "LEAD_MIN", "DEPENDENT_COVERAGE", "LOCKED", "suggest_roles"]
+__all__ = ["ROLES", "ACTIVE_MIN", "LEAD_MIN", "DEPENDENT_COVERAGE", "LOCKED", "LOCK_P",
+           "suggest_roles"]
 
 #: The role vocabulary (Bruscia's five autonomy roles plus solo and silence).
 ROLES = ("dependent", "follower", "partner", "leader", "resister", "solo", "silence")
@@ -43,6 +45,11 @@ LEAD_MIN = 0.3
 DEPENDENT_COVERAGE = 0.6
 #: Phase locking from which two players count as coupled (see synchrony.phase_locking).
 LOCKED = 0.5
+#: ... if random phases would reach it less often than this (Rayleigh test,
+#: synchrony.rayleigh_p; 0.01 halved for taking the better of the two directions). Since 1.1:
+#: with the few events of a window, a locking of 0.5 comes easily by chance, and two
+#: independent random players were suggested as partners in 14 % of their windows.
+LOCK_P = 0.005
 
 
 def _coverage(onsets: np.ndarray, episodes: list[dict], s: float, e: float) -> float:
@@ -67,6 +74,7 @@ def suggest_roles(
     locking: np.ndarray,
     imitation_counts: dict[str, np.ndarray],
     episodes: list[dict],
+    locking_p: np.ndarray | None = None,
 ) -> list[dict]:
     """One role suggestion per window and player.
 
@@ -79,6 +87,7 @@ def suggest_roles(
     leader, lead_confidence : per window
         from :func:`analysis.dialogue.leadership.analyze_leadership`
     locking : np.ndarray [0..1 or NaN] — phase locking per window
+    locking_p : np.ndarray or None — its Rayleigh p-value per window (None: not checked)
     imitation_counts : dict ``"{x}_imitates_{y}"`` -> np.ndarray [episodes per window]
     episodes : list of dict — imitation episodes (with ``imitator``)
 
@@ -96,6 +105,8 @@ def suggest_roles(
             ap, ao = float(active[p][w]), float(active[o][w])
             conf_lead = float(lead_confidence[w])
             pl = float(locking[w]) if np.isfinite(locking[w]) else 0.0
+            if locking_p is not None and not locking_p[w] < LOCK_P:
+                pl = 0.0  # as strong as chance makes it with this few events
             if ap < ACTIVE_MIN:
                 role, conf = "silence", 1.0 - ap / ACTIVE_MIN
             elif ao < ACTIVE_MIN:

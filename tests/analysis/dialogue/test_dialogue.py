@@ -262,3 +262,33 @@ def test_player_events_validation(build, match):
 def test_wrong_player_type():
     with pytest.raises(TypeError, match="PlayerEvents"):
         analyze_dialogue(np.array([1.0]), PlayerEvents.empty(), duration=10.0)
+
+
+def test_random_players_are_not_suggested_as_partners_by_chance_locking():
+    """Two independent random players: phase locking of a few events often exceeds 0.5 by
+    chance; the Rayleigh check keeps such windows from being called a partnership."""
+    import collections
+
+    roles = collections.Counter()
+    locked = 0
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        a, b = (np.sort(rng.uniform(0, 120, rng.poisson(1.0 * 120))) for _ in range(2))
+        d = analyze_dialogue(PlayerEvents(a, offsets=a + 0.2), PlayerEvents(b, offsets=b + 0.2),
+                             duration=120.0, tempo=False)
+        roles.update(r["role"] for r in d.roles)
+        locked += int(np.sum(d.curves["phase_locking"][1] >= 0.5))
+    assert locked > 20  # chance alone gives high locking in some windows...
+    assert roles["partner"] / sum(roles.values()) < 0.02  # ...but no partnership
+
+
+def test_rayleigh_p_is_uniform_under_chance():
+    from analysis.dialogue.synchrony import rayleigh_p
+
+    rng = np.random.default_rng(3)
+    for n in (5, 20):
+        ph = rng.uniform(0, 2 * np.pi, (4000, n))
+        r = np.abs(np.exp(1j * ph).mean(axis=1))
+        p = np.array([rayleigh_p(x, n) for x in r])
+        assert np.mean(p < 0.05) == pytest.approx(0.05, abs=0.015)  # a valid test
+    assert rayleigh_p(0.95, 10) < 1e-3 and np.isnan(rayleigh_p(0.5, 0))
