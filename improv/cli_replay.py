@@ -135,6 +135,9 @@ def render(app, session_id, to, players, soundfont, sr):
                                  f"(players: {', '.join(session.players)})")
     if to.exists():
         raise ParameterError(f"{to} exists already; choose another name or remove it")
+    if not to.parent.is_dir():
+        raise ParameterError(f"--to: folder {to.parent} does not exist; create it or choose "
+                             "another")
     render_session(session, to=to, players=chosen, sr=sr, soundfont=soundfont)
     click.echo(f"rendered {session_id} to {to}")
 

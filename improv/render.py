@@ -34,6 +34,11 @@ def find_soundfont(path: str | os.PathLike | None = None) -> Path:
             p = Path(candidate)
             if not p.is_file():
                 raise ParameterError(f"soundfont {p} does not exist")
+            with open(p, "rb") as f:
+                head = f.read(12)
+            if head[:4] != b"RIFF" or head[8:12] != b"sfbk":  # SoundFont 2/3 (RIFF 'sfbk')
+                raise ParameterError(f"{p} is not a SoundFont (.sf2 or .sf3): FluidSynth would "
+                                     "render silence; give a General MIDI soundfont")
             return p
     for c in SOUNDFONT_CANDIDATES:
         if Path(c).is_file():

@@ -118,6 +118,9 @@ def test_bad_windows(session, kwargs, match):
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--players", "nobody"],
      "unknown player(s) nobody (players: client)"),
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--sr", "100"], "100 is not in the range 8000"),
+    (["render", "{sid}", "--to", "{tmp}/missing/r.wav"], "folder {tmp}/missing does not exist"),
+    (["render", "{sid}", "--to", "{tmp}/r.wav", "--soundfont", "{tmp}/taken.wav"],
+     "taken.wav is not a SoundFont (.sf2 or .sf3)"),
 ])
 def test_cli_bad_options_are_refused_before_playing(run_cli, session, tmp_path, args, message):
     """Refused before any device is opened or anything rendered: one line, exit 1, the
@@ -128,6 +131,7 @@ def test_cli_bad_options_are_refused_before_playing(run_cli, session, tmp_path, 
     before = tree_snapshot(session.folder.parents[1])
     r = run_cli(*[a.format(sid=session.id, tmp=tmp_path) for a in args])
     assert r.exit_code == 1
+    message = message.format(tmp=tmp_path)
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(session.folder.parents[1]) == before
