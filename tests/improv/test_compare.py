@@ -9,7 +9,7 @@ import pytest
 
 from sessions.annotate import add_annotation
 from sessions.importer import import_files
-from tests.sessions.helpers import write_midi
+from tests.sessions.helpers import import_weekly_session, write_midi
 
 N_SESSIONS = 12
 RISE = 0.25  # notes per second, per session
@@ -28,17 +28,8 @@ def course(tmp_path_factory):
     ids = []
     for i in range(N_SESSIONS):
         rate = 1.0 + RISE * i + (3.0 if i == OUTLIER else 0.0)
-        n = int(rate * 60)
-        times = np.sort(rng.uniform(0.2, 59.5, n))
-        notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100)))
-                 for t in times]
-        path = write_midi(tmp / f"s{i}.mid",
-                          tracks={"client": notes,
-                                  "therapist": [(0.1, 9, 38, 80), (59.8, 9, 38, 80)]})
-        m = import_files(store, [path], client="C07",
-                         players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
-                         started=start + timedelta(days=7 * i))
-        ids.append(m["id"])
+        ids.append(import_weekly_session(store, tmp, week=i, notes=int(rate * 60), duration=60.0,
+                                         rng=rng, start=start))
     add_annotation(store, ids[3], t=10.0, tags=["autonomy:leader"], text="first lead")
     store.close()
     return tmp / "store", ids

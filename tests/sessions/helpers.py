@@ -63,6 +63,27 @@ def write_audio(path: Path, *, sr: int = 48000, seconds: float = 1.0, channels: 
     return y
 
 
+def import_weekly_session(store, folder: Path, *, week: int, notes: int, duration: float,
+                          rng: np.random.Generator, start, client: str = "C07") -> str:
+    """Import week ``week`` of a client's course: ``notes`` client notes at uniformly random
+    times in a ``duration``-second session (random pitch and velocity), the therapist's drum
+    at the start and the end; started ``7 * week`` days after ``start``. Returns the id."""
+    from datetime import timedelta
+
+    from sessions.importer import import_files
+
+    times = np.sort(rng.uniform(0.2, duration - 0.5, notes))
+    tones = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100))) for t in times]
+    name = f"s{week}.mid"
+    path = write_midi(Path(folder) / name,
+                      tracks={"client": tones,
+                              "therapist": [(0.1, 9, 38, 80), (duration - 0.2, 9, 38, 80)]})
+    m = import_files(store, [path], client=client,
+                     players=[f"client={name}:2", f"therapist={name}:3"],
+                     started=start + timedelta(days=7 * week))
+    return m["id"]
+
+
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file below ``root`` with its bytes (the catalog as its row dump)."""
     import sqlite3

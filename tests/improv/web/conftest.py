@@ -51,14 +51,13 @@ def course_store(tmp_path):
 
     Yields (store path, session IDs oldest first); nothing is analysed yet.
     """
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     import numpy as np
 
     from sessions.annotate import add_annotation
-    from sessions.importer import import_files
     from sessions.store import Store
-    from tests.sessions.helpers import write_midi
+    from tests.sessions.helpers import import_weekly_session
 
     path = tmp_path / "store"
     rng = np.random.default_rng(5)
@@ -66,16 +65,9 @@ def course_store(tmp_path):
     ids = []
     with Store(path) as store:
         for i in range(4):
-            times = np.sort(rng.uniform(0.2, 19.5, int((1.0 + 0.5 * i) * 20)))
-            notes = [(float(t), 0, int(rng.integers(55, 80)), int(rng.integers(50, 100)))
-                     for t in times]
-            mid = write_midi(tmp_path / f"s{i}.mid",
-                             tracks={"client": notes,
-                                     "therapist": [(0.1, 9, 38, 80), (19.8, 9, 38, 80)]})
-            m = import_files(store, [mid], client="C07",
-                             players=[f"client=s{i}.mid:2", f"therapist=s{i}.mid:3"],
-                             started=start + timedelta(days=7 * i))
-            ids.append(m["id"])
+            ids.append(import_weekly_session(store, tmp_path, week=i,
+                                             notes=int((1.0 + 0.5 * i) * 20), duration=20.0,
+                                             rng=rng, start=start))
         add_annotation(store, ids[1], t=5.0, tags=["marker"])
     return path, ids
 
