@@ -36,9 +36,10 @@ PortAudio's stream times are sample-accurate on its JACK host API (they are the 
 clock), but not everywhere: through ALSA's ``pulse`` plugin (PulseAudio, PipeWire) the
 ``adcTime`` of a block runs about 9 % fast against the monotonic clock and its distance to
 ``currentTime`` jumps between 0.2 ms and 720 ms from block to block (measured here, see
-docs/benchmarks.md).  On every host API but JACK the callback therefore stamps a block with
-the session clock itself, ``adcTime = now - latency`` and ``currentTime = now`` (``latency``:
-the stream's input latency); the lower envelope takes out the wake-up delay just the same.
+docs/recording.md, "Overflows and gaps").  On every host API but JACK the callback therefore
+stamps a block with the session clock itself, ``adcTime = now - latency`` and
+``currentTime = now`` (``latency``: the stream's input latency); the lower envelope takes out
+the wake-up delay just the same.
 
 Gaps
 ----
@@ -269,7 +270,7 @@ class AudioCapture:
         ----------
         device : AudioDevice, optional
             The same device under the index it has now, after PortAudio was re-initialised
-            (:meth:`improv.recorder.Recorder` does that when every audio input is lost).
+            (:class:`improv.recorder.Recorder` does that when every audio input is lost).
 
         Returns
         -------
