@@ -14,7 +14,9 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
 3. **Pulse clarity** of a window is the highest salience (0..1): the "maximum of the
    autocorrelation" descriptor of Lartillot, Eerola, Toiviainen & Fornari (2008), which they
    found the best single predictor of perceived pulse clarity. Windows under
-   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo 0.0), not forced onto a tempo.
+   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo 0.0), not forced onto a tempo; so
+   are windows with fewer than :data:`MIN_PULSE_EVENTS` events, and sparse windows whose
+   clarity random events of their number would reach by chance (:data:`CHANCE_SLOPE`).
 4. **Tempo path.** A Viterbi path through the salience (plus a broad log-normal tempo prior,
    Moelants 2002 / Ellis 2007) with a penalty on tempo jumps between neighbouring windows gives a
    continuous curve that follows rubato but does not flip metrical levels window by window.
