@@ -129,13 +129,15 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
     import mido
 
     if path.stat().st_size == 0:
-        raise SessionFormatError(f"{path.name} is empty (0 bytes)")
+        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
+                                 "was recorded or exported")
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # mido raises many types for corrupt data
         reason = str(exc) or type(exc).__name__
         raise SessionFormatError(
-            f"{path.name} is not a readable Standard MIDI File ({reason})"
+            f"{path.name} is not a readable Standard MIDI File ({reason}); export it again "
+            "as a .mid file (type 0 or 1)"
         ) from None
     if mid.type == 2:
         raise SessionFormatError(
@@ -143,7 +145,8 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
             "can be imported"
         )
     if mid.ticks_per_beat <= 0:
-        raise SessionFormatError(f"{path.name} has SMPTE timing, which is not supported")
+        raise SessionFormatError(f"{path.name} has SMPTE timing, which is not supported; "
+                                 "save it again with beats (PPQ) timing")
     tempo_ticks, tempos = _tempo_map(mid)
     markers: list[tuple[float, str]] = []
     parts: list[_Part] = []
@@ -201,11 +204,13 @@ def _audio_info(path: Path):
     import soundfile as sf
 
     if path.stat().st_size == 0:
-        raise SessionFormatError(f"{path.name} is empty (0 bytes)")
+        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
+                                 "was recorded or exported")
     try:
         info = sf.info(str(path))
     except RuntimeError as exc:
-        raise SessionFormatError(f"{path.name} is not readable audio ({exc})") from None
+        raise SessionFormatError(f"{path.name} is not readable audio ({exc}); convert it to WAV "
+                                 "or FLAC, or copy it again if it was cut short") from None
     if info.frames <= 0 or info.channels <= 0:
         raise SessionFormatError(f"{path.name} holds no audio frames")
     return info

@@ -148,10 +148,11 @@ def _one_line_error(r) -> str:
 @pytest.mark.parametrize("make, args, wrong, fix", [
     # corrupt, truncated, empty and unsupported files (issue 2): the message names the file
     (lambda d: (d / "t.mid").write_bytes((d / "x.mid").read_bytes()[:40]), ["t.mid"],
-     "t.mid is not a readable Standard MIDI File", None),
-    (lambda d: (d / "e.mid").write_bytes(b""), ["e.mid"], "e.mid is empty (0 bytes)", None),
+     "t.mid is not a readable Standard MIDI File", "export it again as a .mid file"),
+    (lambda d: (d / "e.mid").write_bytes(b""), ["e.mid"], "e.mid is empty (0 bytes)",
+     "copy it again from where it was recorded"),
     (lambda d: (d / "g.wav").write_bytes(b"RIFF\0\0\0\0WAVEjunk" * 4), ["g.wav"],
-     "g.wav is not readable audio", None),
+     "g.wav is not readable audio", "convert it to WAV or FLAC"),
     (lambda d: (d / "n.txt").write_text("hello"), ["n.txt"],
      "n.txt: unsupported file type '.txt'", "(supported: .mid .midi .wav"),
     (lambda d: write_midi(d / "m.mid", tracks={}), ["m.mid"],
