@@ -421,7 +421,8 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
     try:
         fin = sf.SoundFile(str(src))
     except RuntimeError as exc:
-        raise SessionFormatError(f"{src.name} is not readable audio ({exc})") from None
+        raise SessionFormatError(f"{src.name} is not readable audio ({exc}); convert it to WAV "
+                                 "or FLAC, or copy it again if it was cut short") from None
     with fin:
         need = fin.frames * channels * (8 if subtype == "DOUBLE" else 4)
         free = shutil.disk_usage(dst.parent).free
@@ -443,7 +444,9 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
                 try:
                     block = fin.read(1 << 16, dtype=dtype, always_2d=True)
                 except RuntimeError as exc:
-                    raise SessionFormatError(f"{src.name} cannot be decoded ({exc})") from None
+                    raise SessionFormatError(
+                        f"{src.name} cannot be decoded ({exc}); it may be cut short: copy it "
+                        "again, or convert it to WAV or FLAC") from None
                 if not len(block):
                     break
                 try:
