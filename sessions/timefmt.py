@@ -34,9 +34,14 @@ def parse_time(text: str) -> float:
 
 
 def format_time(seconds: float, *, decimals: int = 1) -> str:
-    """``M:SS.s`` or ``H:MM:SS.s``."""
+    """``M:SS.s`` or ``H:MM:SS.s``, rounded to ``decimals`` before it is split (59.97 s with one
+    decimal is ``1:00.0``, not ``0:60.0``), so that :func:`parse_time` reads it back.
+
+    >>> format_time(59.97), format_time(3599.96), format_time(-75.25, decimals=2)
+    ('1:00.0', '1:00:00.0', '-1:15.25')
+    """
     sign = "-" if seconds < 0 else ""
-    s = abs(seconds)
+    s = round(abs(seconds), decimals)
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     width = 3 + decimals if decimals else 2

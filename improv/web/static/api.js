@@ -40,10 +40,12 @@ export async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 30000);
 }
 
+// M:SS.s or H:MM:SS.s, rounded before it is split (59.97 s -> 1:00.0, not 0:60.0)
 export function fmtTime(s, decimals = 1) {
   if (s == null || !isFinite(s)) return '–';
   const sign = s < 0 ? '-' : '';
-  s = Math.abs(s);
+  const unit = 10 ** decimals;
+  s = Math.round(Math.abs(s) * unit) / unit;
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
   const sec = (s % 60).toFixed(decimals).padStart(decimals ? 3 + decimals : 2, '0');
   return h ? `${sign}${h}:${String(m).padStart(2, '0')}:${sec}` : `${sign}${m}:${sec}`;

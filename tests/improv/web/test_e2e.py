@@ -134,6 +134,19 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.wait_for_selector("table.trend-table")  # one session: values, no trend
 
 
+def test_times_are_rounded_before_they_are_split(tmp_path, live_server, page):
+    """The page's time format never shows 0:60.0 (59.97 s is 1:00.0), as the CLI's."""
+    from sessions.timefmt import format_time
+
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    cases = [[59.97, 1], [3599.96, 1], [119.6, 0], [-75.25, 2], [12.34, 1]]
+    got = page.evaluate("(cases) => import('/static/api.js')"
+                        ".then((m) => cases.map(([s, d]) => m.fmtTime(s, d)))", cases)
+    assert got == ["1:00.0", "1:00:00.0", "2:00", "-1:15.25", "0:12.3"]
+    assert got == [format_time(s, decimals=d) for s, d in cases]  # as the CLI writes them
+
+
 def test_client_course_page(course_store, live_server, page):
     """The client page analyses in the background, then shows bands, trend lines and the table."""
     path, ids = course_store
