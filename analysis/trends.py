@@ -18,7 +18,10 @@ adds a robust trend with a confidence interval.
   the band is a guide for the eye, not a test.
 - **Outliers**: sessions whose residual from the Theil–Sen line is more than
   3.5 robust z-scores away (median absolute deviation scaled by 1.4826;
-  Iglewicz & Hoaglin 1993).
+  Iglewicz & Hoaglin 1993).  When more than half the residuals are equal the
+  MAD is 0 and every other session would be "infinitely" far: then the mean
+  absolute deviation scaled by 1.2533 stands in for it (the usual fallback of
+  the modified z-score), and if that is 0 too there is no outlier.
 """
 
 from __future__ import annotations
@@ -155,7 +158,8 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
     Returns
     -------
     Band or None
-        None if fewer than two baseline sessions have a value.
+        None if fewer than two baseline sessions have a value, or if they all have the same
+        value (a band of zero width would put every other session "outside").
     """
     if not k > 0:
         raise ParameterError(f"k must be > 0 standard deviations, got {k!r}")
@@ -165,6 +169,8 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
     if len(b) < 2:
         return None
     mean, sd = float(np.mean(b)), float(np.std(b, ddof=1))
+    if not sd > 1e-9 * max(abs(mean), 1e-300):
+        return None  # the baseline sessions are all alike: no spread to draw a band from
     return Band(mean=mean, sd=sd, k=float(k), low=mean - k * sd, high=mean + k * sd, n=int(len(b)))
 
 
@@ -186,8 +192,12 @@ def outliers(values, *, z: float = OUTLIER_Z) -> list[int]:
     x = idx.astype(np.float64)
     slope, intercept = stats.theilslopes(v, x)[:2]
     resid = v - (intercept + slope * x)
-    mad = float(np.median(np.abs(resid - np.median(resid)))) * 1.4826
-    if mad == 0:
-        return [int(i) for i, r in zip(idx, resid, strict=False) if abs(r) > 1e-12]
-    robust_z = np.abs(resid - np.median(resid)) / mad
+    dev = np.abs(resid - np.median(resid))
+    scale = max(float(np.max(np.abs(v))), 1e-300)
+    spread = float(np.median(dev)) * 1.4826
+    if spread <= 1e-9 * scale:  # more than half the residuals equal (or rounding noise)
+        spread = float(np.mean(dev)) * 1.2533
+        if spread <= 1e-9 * scale:
+            return []
+    robust_z = dev / spread
     return [int(i) for i, rz in zip(idx, robust_z, strict=False) if rz > z]

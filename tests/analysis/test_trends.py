@@ -50,3 +50,23 @@ def test_missing_values_and_too_few_sessions():
 def test_bad_parameters(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+def test_outliers_when_most_sessions_are_alike():
+    # an exactly linear course with one dense week: only that week (its residual is the only
+    # one that is not 0 or rounding noise, where the MAD alone would be 0)
+    v = 1.0 + 0.25 * np.arange(8)
+    v[5] += 3.0
+    assert outliers(v) == [5]
+    # four sessions on a line but one: the MAD of the residuals is 0, and every session was
+    # called an outlier before; four are too few to call even the odd one out (z = 3.2)
+    assert outliers([2.0, 2.25, 5.5, 2.75]) == []
+    # five sessions at 0 and three modest values: a spread, not three outliers
+    assert outliers([0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.57, 0.56]) == []
+    assert outliers([2.0] * 6) == []
+
+
+def test_no_band_from_a_baseline_without_spread():
+    v = [0.0, 0.0, 0.0, 0.0012, 0.3]
+    assert baseline_band(v, baseline=[0, 1, 2]) is None
+    assert outside_band(v, baseline_band(v, baseline=[0, 1, 2])) == []
