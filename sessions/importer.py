@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,6 +93,11 @@ class _Part:
     channel: int | None  # 1-16
     default_player: str
     events: list[tuple[float, bytes]]
+
+
+def _channels(parts: list[_Part]) -> set[int]:
+    """MIDI channels (1-16) that carry messages in any of ``parts``."""
+    return {(d[0] & 0x0F) + 1 for pt in parts for _, d in pt.events if 0x80 <= d[0] < 0xF0}
 
 
 def _default_player(label: str, fallback: str) -> str:
@@ -315,6 +321,14 @@ def import_files(
                         )
                 elif not 1 <= m.number <= 16:
                     raise SessionFormatError(f"MIDI channel must be in 1..16, got {m.number}")
+                elif m.number not in _channels(parts):
+                    have = ", ".join(str(c) for c in sorted(_channels(parts))) or "none"
+                    raise SessionFormatError(
+                        f"{p.name} has no MIDI messages on channel {m.number} (channels: {have})")
+            # SysEx and other system messages (a GS/XG reset, a song position) belong to no
+            # channel: they go with the file's main player instead of becoming a player
+            system_only = {id(pt) for pt in parts if all(d[0] >= 0xF0 for _, d in pt.events)}
+            unplaced: list[tuple[float, bytes]] = []
             for part in parts:
                 for t, data in part.events:
                     player = None
@@ -327,8 +341,16 @@ def import_files(
                                 player = m.player
                         elif ch == m.number:
                             player = m.player
+                    if player is None and id(part) in system_only:
+                        unplaced.append((t, data))
+                        continue
                     player = player or part.default_player
                     midi_events.append((t + off, use(player), p.name, data))
+            if unplaced:
+                counts = Counter(e[1] for e in midi_events if e[2] == p.name)
+                main = (counts.most_common(1)[0][0] if counts
+                        else _default_player(p.stem, "midi"))
+                midi_events += [(t + off, use(main), p.name, d) for t, d in unplaced]
             for player in dict.fromkeys(e[1] for e in midi_events if e[2] == p.name):
                 ports.append({"name": p.name, "player": player, "device": {"imported": p.name}})
         else:

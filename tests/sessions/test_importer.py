@@ -167,3 +167,39 @@ def test_fuzz_midi_and_wav_importers(store, tmp_path, data):
         assert list(store.tmp_dir.iterdir()) == []
     else:
         assert store.session(m["id"]).manifest["status"] == "complete"
+
+
+def test_type0_channel_that_has_no_messages_is_refused(store, tmp_path):
+    path = write_midi(tmp_path / "t0.mid", mtype=0,
+                      tracks={"a": [(0.0, 0, 60, 90), (0.5, 9, 38, 90)]})
+    before = tree_snapshot(store.root)
+    with pytest.raises(SessionFormatError, match=r"t0.mid has no MIDI messages on channel 3 "
+                                                 r"\(channels: 1, 10\)"):
+        import_files(store, [path], client="C07", players=["client=t0.mid:3"])
+    assert tree_snapshot(store.root) == before
+
+
+def test_system_messages_go_with_the_main_player_not_a_player_of_their_own(store, tmp_path):
+    """A GS reset (SysEx) in a type-0 file, and a type-1 track holding only SysEx, are kept
+    with the file's main player instead of becoming a player "system" or "track1"."""
+    import mido
+
+    gs_reset = mido.Message("sysex", data=[0x41, 0x10, 0x42, 0x12, 0x40, 0x00, 0x7F, 0x00, 0x41])
+    for mtype in (0, 1):
+        mid = mido.MidiFile(type=mtype, ticks_per_beat=480)
+        notes = [gs_reset.copy(time=0)] if mtype == 0 else []
+        for k in range(4):
+            notes += [mido.Message("note_on", note=60 + k, velocity=90, time=0 if k == 0 else 240),
+                      mido.Message("note_off", note=60 + k, time=240)]
+        if mtype == 1:
+            mid.tracks.append(mido.MidiTrack([gs_reset.copy(time=0)]))
+        mid.tracks.append(mido.MidiTrack([mido.MetaMessage("track_name", name="piano"), *notes]))
+        path = tmp_path / f"sys{mtype}.mid"
+        mid.save(path)
+        m = import_files(store, [path], client="C07")
+        main = "ch1" if mtype == 0 else "piano"
+        assert [p["name"] for p in m["players"]] == [main]
+        ev = store.session(m["id"]).midi_events()
+        raws = [bytes(r) for r in ev.raw]
+        assert bytes(gs_reset.bytes()) in raws and len(raws) == 9  # the reset and 8 notes
+        assert set(ev.player) == {main}
