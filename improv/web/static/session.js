@@ -108,7 +108,9 @@ export async function sessionPage(main, id, params) {
     },
     onCancel: () => { state.editing = null; form.reset(); },
   });
-  const fillForm = (a) => form.fill(a);
+  // a selection on the timeline starts a new annotation, also in the middle of an edit (the
+  // form says "New annotation" then: saving must not overwrite the one that was being edited)
+  const fillForm = (a) => { state.editing = null; form.fill(a); };
   const annTable = h('table', { class: 'annotations' });
   const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
   const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
@@ -396,6 +398,10 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       tIn.value = fmt(a.t); endIn.value = fmt(a.end);
       if (editing) {
         playerSel.value = a.player || '';
+        // a tag made after the page was loaded is not in the list yet: add it, or saving the
+        // edit would drop it
+        const known = new Set([...tagSel.options].map((o) => o.value));
+        for (const tag of a.tags || []) if (!known.has(tag)) tagSel.append(h('option', { value: tag }, tag));
         for (const o of tagSel.options) o.selected = (a.tags || []).includes(o.value);
         text.value = a.text || '';
       }

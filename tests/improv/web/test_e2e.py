@@ -115,6 +115,39 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     assert a2["text"] == "client leads, therapist follows" and a2["rev"] == 2
     assert revs == ["create", "edit"]
 
+    # a tag made on this page survives an edit of the annotation (it is not in the page's
+    # tag list until a reload)
+    page.locator("#ann-t").fill("40")
+    page.locator("#ann-newtag").fill("mood:playful")
+    page.locator("#ann-text").fill("playful answer")
+    page.get_by_role("button", name="Add annotation").click()
+    row = page.locator("table.annotations tr", has_text="playful answer")
+    row.wait_for()
+    row.get_by_role("button", name=re.compile("^Edit annotation")).click()
+    page.locator("#ann-text").fill("playful answer, twice")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("table.annotations tr", has_text="playful answer, twice").wait_for()
+    # a selection dragged in the middle of an edit starts a new annotation: the edited one
+    # is left as it was
+    page.locator("table.annotations tr", has_text="playful answer, twice").get_by_role(
+        "button", name=re.compile("^Edit annotation")).click()
+    page.evaluate("document.querySelector('.overlay').scrollIntoView({block: 'center'})")
+    box = page.locator(".overlay").bounding_box()  # the edit scrolled the form into view
+    mid = box["y"] + box["height"] / 2  # clear of the sticky transport bar
+    page.mouse.move(box["x"] + box["width"] * 0.5, mid)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, mid, steps=5)
+    page.mouse.up()
+    expect(page.locator("form.ann-form legend")).to_have_text("New annotation")
+    page.locator("#ann-text").fill("a new one")
+    page.get_by_role("button", name="Add annotation").click()
+    page.locator("table.annotations tr", has_text="a new one").wait_for()
+    with Store(store_path) as store:
+        anns = {x["text"]: x for x in store.session(sid).annotations()}
+    assert anns["playful answer, twice"]["tags"] == ["mood:playful"]
+    assert anns["playful answer, twice"]["rev"] == 2
+    assert "a new one" in anns and anns["a new one"]["id"] != anns["playful answer, twice"]["id"]
+
     # notes with a time reference; following it moves the player
     page.get_by_role("button", name="Edit notes").click()
     page.get_by_label("Session notes").fill("Quiet start. At 0:12 the therapist starts a groove.")
