@@ -66,7 +66,7 @@ export async function recordPage(main) {
         const d = await api(`/api/devices?${q}`);
         devices.replaceChildren(h('h3', {}, 'Devices'),
           h('ul', {}, d.midi.map((p) => h('li', {}, `MIDI: ${p.name}`)), d.audio.map((a) => h('li', {}, `audio: ${a.name} (${a.input_channels} in, ${a.hostapi})`))),
-          d.problems.map((p) => h('p', { class: 'muted' }, p)));
+          ...d.problems.map((p) => h('p', { class: 'muted' }, p)));
       } }, 'List devices'))),
   err, startBtn);
 

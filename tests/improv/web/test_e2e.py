@@ -256,3 +256,17 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     expect(page.locator(".lane.gaps")).to_have_count(1)
     page.get_by_role("button", name="Go to the gap at 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
+
+
+def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
+    """No MIDI system reachable: the device list says so in words, not as a raw object."""
+    server = live_server(tmp_path / "store", env={"JACK_DEFAULT_SERVER": "improv-no-such-server",
+                                                  "JACK_NO_START_SERVER": "1",
+                                                  "IMPROV_MIDI_API": "jack"})
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/record")
+    page.get_by_role("button", name="List devices").click()
+    box = page.locator(".devices")
+    expect(box).to_contain_text("no MIDI system available, so MIDI instruments cannot be "
+                                "recorded", timeout=30000)
+    assert "[object" not in box.inner_text()
