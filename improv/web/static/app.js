@@ -35,9 +35,14 @@ async function route() {
 }
 
 let navigation = 0;
+let refocus = null;  // id of the filter control to give the focus back to after a redraw
 window.addEventListener('hashchange', () => {
   const n = ++navigation;
-  route().then(() => { if (n === navigation) main.focus({ preventScroll: true }); });
+  // a new page takes the focus to its start, unless the page gave it back to a control
+  // (a filter that redrew the list)
+  route().then(() => {
+    if (n === navigation && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  });
 });
 route();
 pollRecording();
@@ -57,16 +62,26 @@ async function sessionsPage(main, params) {
   const q = new URLSearchParams();
   for (const k of ['client', 'since', 'until', 'tag']) if (params.get(k)) q.set(k, params.get(k));
   const [data, info] = await Promise.all([api(`/api/sessions?${q}`), api('/api/info')]);
-  const setFilter = (k, v) => {
+  const setFilter = (k, v, fromId) => {
     const p = new URLSearchParams(params);
     if (v) p.set(k, v); else p.delete(k);
+    if (p.get('since') && p.get('until') && p.get('since') > p.get('until')) {
+      say('"From" must not be after "To"', { error: true });
+      return;
+    }
+    refocus = fromId;  // the list is drawn anew: keep the keyboard where it was
     location.hash = `#/sessions?${p}`;
   };
   const sel = (id, label, name, options) => [h('label', { for: id }, label),
-    h('select', { id, onchange: (e) => setFilter(name, e.target.value) },
+    h('select', { id, onchange: (e) => setFilter(name, e.target.value, id) },
       h('option', { value: '' }, 'all'), options.map((o) => h('option', { value: o, selected: params.get(name) === o }, o)))];
+  // a date input reports each typed digit of the year as a date (year 0002, 0020, ...): only a
+  // whole date (or clearing it) is applied
   const date = (id, label, name) => [h('label', { for: id }, label),
-    h('input', { id, type: 'date', value: params.get(name) || '', onchange: (e) => setFilter(name, e.target.value) })];
+    h('input', { id, type: 'date', value: params.get(name) || '', onchange: (e) => {
+      const v = e.target.value;
+      if (!v || +v.slice(0, 4) >= 1900) setFilter(name, v, id);
+    } })];
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter sessions', onsubmit: (e) => e.preventDefault() },
     sel('f-client', 'Client', 'client', data.clients), date('f-since', 'From', 'since'), date('f-until', 'To', 'until'),
     sel('f-tag', 'Tag', 'tag', data.tags));
@@ -90,6 +105,7 @@ async function sessionsPage(main, params) {
       h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.join('+') || '–'})`).join(', ')),
       h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, filters, table, importPanel());
+  if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }
 
 function importPanel() {

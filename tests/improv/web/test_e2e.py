@@ -270,3 +270,24 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
     expect(box).to_contain_text("no MIDI system available, so MIDI instruments cannot be "
                                 "recorded", timeout=30000)
     assert "[object" not in box.inner_text()
+
+
+def test_session_filters_work_from_the_keyboard(course_store, live_server, page):
+    """A date typed digit by digit filters once it is whole, and the focus stays on the field;
+    "From" after "To" is refused with a message, keeping the list."""
+    path, ids = course_store  # weekly sessions from 2026-01-05
+    server = live_server(path)
+    page.goto(server.url)
+    page.wait_for_selector("table.sessions")
+    assert page.locator("table.sessions tbody tr").count() == 4
+    page.locator("#f-since").focus()
+    page.keyboard.type("01122026")  # mm dd yyyy, as Chromium's en-US date field takes it
+    expect(page).to_have_url(re.compile(r"since=2026-01-12"))
+    expect(page.locator("table.sessions tbody tr")).to_have_count(3)
+    assert page.evaluate("document.activeElement.id") == "f-since"
+    assert "since=0" not in page.url  # no list for the years 0002, 0020, 0201
+    page.locator("#f-until").focus()
+    page.keyboard.type("01062026")
+    expect(page.locator("#status")).to_have_text('"From" must not be after "To"')
+    assert "until=" not in page.url
+    expect(page.locator("table.sessions tbody tr")).to_have_count(3)
