@@ -18,7 +18,7 @@ follower       the other leads (confidence >= 0.3)
 partner        no leader, but the players are coupled: correlation peak at lag ~0, or phase
                locking >= 0.5 that chance would not give (Rayleigh p < 0.005), or
                imitation in both directions
-resister       both active and no coupling found; confidence at most 0.5, because the
+resister       both active and no coupling found; confidence at most 0.45, because the
                measures cannot tell ignoring the other from opposing them
 =============  ===========================================================================
 
@@ -33,7 +33,7 @@ import numpy as np
 from .events import PlayerEvents
 
 __all__ = ["ROLES", "ACTIVE_MIN", "LEAD_MIN", "DEPENDENT_COVERAGE", "LOCKED", "LOCK_P",
-           "suggest_roles"]
+           "RESISTER_MAX", "suggest_roles"]
 
 #: The role vocabulary (Bruscia's five autonomy roles plus solo and silence).
 ROLES = ("dependent", "follower", "partner", "leader", "resister", "solo", "silence")
@@ -43,6 +43,10 @@ ACTIVE_MIN = 0.2
 LEAD_MIN = 0.3
 #: Share of a follower's events inside imitations of the other that makes it "dependent".
 DEPENDENT_COVERAGE = 0.6
+#: Highest confidence of a "resister" suggestion: the measures cannot tell ignoring the other
+#: from opposing them, so it stays under the default threshold (0.5) for accepting suggestions
+#: into the annotations; a therapist who wants them lowers ``--min-confidence`` (since 1.1).
+RESISTER_MAX = 0.45
 #: Phase locking from which two players count as coupled (see synchrony.phase_locking).
 LOCKED = 0.5
 #: ... if random phases would reach it less often than this (Rayleigh test,
@@ -129,7 +133,7 @@ def suggest_roles(
                 if coupled > 0:
                     role, conf = "partner", coupled
                 else:
-                    role, conf = "resister", 0.5 * (1.0 - max(pl, conf_lead))
+                    role, conf = "resister", RESISTER_MAX * (1.0 - max(pl, conf_lead))
             out.append({"t": float(s), "end": float(e), "player": me, "role": role,
                         "confidence": round(float(np.clip(conf, 0.0, 1.0)), 3),
                         "status": "suggested"})

@@ -358,6 +358,10 @@ def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
     rows = {x["name"]: x for x in store.catalog.features(session_id=sid)
             if x["player"] == "client|therapist"}
     assert rows["status"]["text"] == "ok" and "phase_locking" in rows
+    # "resister" is never written at the default threshold (0.5): the measures cannot tell
+    # ignoring from opposing (the demo has such stretches: 14 of 38 were written before)
+    resist = [x for x in d["role_runs"] if x["role"] == "resister"]
+    assert resist and max(x["confidence"] for x in resist) < 0.5
 
     r = run_cli("analyze", sid, "--dialogue", "--accept-roles", "--min-confidence", "0.3")
     assert r.exit_code == 0, r.stderr

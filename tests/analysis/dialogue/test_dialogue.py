@@ -152,7 +152,9 @@ def test_players_ignoring_each_other(rng):
     assert (roles.count("partner") + roles.count("leader") + roles.count("follower")
             + roles.count("dependent")) / len(roles) <= 0.3
     assert roles.count("resister") / len(roles) >= 0.6
-    assert max(r["confidence"] for r in d.roles if r["role"] == "resister") <= 0.5
+    # never accepted at the default threshold (0.5): the measures cannot tell ignoring from
+    # opposing
+    assert max(r["confidence"] for r in d.roles if r["role"] == "resister") < 0.5
 
 
 # --- synchrony building blocks ------------------------------------------------------------------
