@@ -58,6 +58,9 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
         out, port_name, midi_api_name = open_midi_out(midi_out, api=midi_api,
                                                       jack_server_name=jack_server)
         info(f"MIDI to {port_name}")
+    if no_audio and out is None:
+        info("warning: nothing will sound (--no-audio and no --midi-out); only the annotations "
+             "are printed as the play head passes them")
     mix = None
     device = None
     hostapi = ""

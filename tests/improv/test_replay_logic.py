@@ -136,3 +136,12 @@ def test_cli_bad_options_are_refused_before_playing(run_cli, session, tmp_path, 
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(session.folder.parents[1]) == before
     assert (tmp_path / "taken.wav").read_bytes() == b"mine" and not (tmp_path / "r.wav").exists()
+
+
+def test_replay_with_nothing_to_sound_says_so(run_cli, session):
+    """--no-audio without --midi-out plays nothing: the command says so (it used to report
+    success with "0 MIDI messages sent" and nothing more), and still prints the annotations."""
+    r = run_cli("replay", session.id, "--no-audio", "--lead-in", "0")
+    assert r.exit_code == 0, r.stderr
+    assert "nothing will sound (--no-audio and no --midi-out)" in r.stderr
+    assert "late marker" in r.stdout
