@@ -41,6 +41,37 @@ DEFINITIONS = {
     "tempo_alt_share": ("0-1", "strength of the runner-up level against the chosen one "
                                "(0.5: a listener could tap either)"),
     "pulse_clarity": ("0-1", "how clear the beat is"),
+    "pulsed_share": ("0-1", "share of the 6 s windows with a clear pulse"),
+    "tempo_bpm_min": ("BPM", "slowest tempo of the windows with a clear pulse"),
+    "tempo_bpm_max": ("BPM", "fastest tempo of the windows with a clear pulse"),
+    "polyphony_mean": ("notes", "mean number of notes sounding at once"),
+    "polyphony_max": ("notes", "most notes sounding at once (smoothed over windows)"),
+    "articulation_mean": ("0-1", "note length over the time to the next note (0 staccato, "
+                                 "1 legato; MTTB)"),
+    "tonal_clarity_mean": ("-1..1", "mean over windows of the best key-profile correlation"),
+    "tonal_clarity": ("-1..1", "how clearly the notes of the session point to one key "
+                               "(Krumhansl-Kessler)"),
+    "crescendo_count": ("count", "rises lasting 3 s or more (audio: 6 dB, MIDI: 10 velocity "
+                                 "units or more)"),
+    "decrescendo_count": ("count", "falls lasting 3 s or more (audio: 6 dB, MIDI: 10 velocity "
+                                   "units or more)"),
+    "velocity_p95_p5": ("0-127", "spread of velocities (95th minus 5th percentile)"),
+    "velocity_std": ("0-127", "standard deviation of the velocities"),
+    "velocity_range": ("0-127", "loudest minus softest velocity"),
+    "pitch_std": ("semitones", "spread of the pitches (standard deviation)"),
+    "pitch_min": ("MIDI note", "lowest note"),
+    "pitch_max": ("MIDI note", "highest note"),
+    "n_notes": ("count", "notes played"),
+    "n_onsets": ("count", "audio onsets detected"),
+    "level_dbfs_min": ("dBFS", "lowest level of the analysis windows"),
+    "level_dbfs_max": ("dBFS", "highest level of the analysis windows"),
+    "dynamic_range_db": ("dB", "95th minus 10th percentile of the 100 ms levels while playing"),
+    "loudness_lufs_momentary_max": ("LUFS", "loudest 400 ms loudness (EBU R128 momentary)"),
+    "loudness_lufs_short_term_max": ("LUFS", "loudest 3 s loudness (EBU R128 short-term)"),
+    "loudness_range_lu": ("LU", "loudness range, EBU Tech 3342"),
+    "pulse": ("", "clear (pulse in half the windows or more), intermittent, rare (under 10 %), "
+                  "none"),
+    "key": ("", "the key the notes point to most (Krumhansl-Kessler)"),
     "tempo_stability": ("0-1", "how steady the tempo stays over the session"),
     "velocity_mean": ("0-127", "mean MIDI velocity"),
     "level_dbfs_mean": ("dBFS", "mean audio level"),
@@ -53,10 +84,17 @@ DEFINITIONS = {
 }
 
 
+#: Names defined only as a whole (``shared_pulse`` is no "pulse", ``monkey`` no "key").
+_WHOLE_NAMES = {"pulse", "key"}
+
+
 def describe(column: str) -> tuple[str, str]:
     """(unit, definition) of a column, from the end of its name."""
+    last = column.rsplit(".", 1)[-1]
+    if last in DEFINITIONS:
+        return DEFINITIONS[last]
     for suffix, (unit, text) in DEFINITIONS.items():
-        if column.endswith(suffix):
+        if suffix not in _WHOLE_NAMES and column.endswith(suffix):
             return unit, text
     return "", ""
 

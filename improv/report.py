@@ -93,10 +93,19 @@ def session_report_html(store, session_id: str) -> str:
             summ = r["summary"]
             trs = []
             for k, v in summ.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    unit, text = describe(k)
-                    trs.append(f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td>"
-                               f"<td>{_e(unit)}</td><td class=small>{_e(text)}</td></tr>")
+                unit, text = describe(k)
+                if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
+                    # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
+                    shown = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
+                                                  "windows: may be chance)")
+                elif isinstance(v, str) and k not in ("status", "tempo_source"):
+                    shown = _e(v)
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    shown = _num(v)
+                else:
+                    continue
+                trs.append(f"<tr><td>{_e(k)}</td><td class=num>{shown}</td>"
+                           f"<td>{_e(unit)}</td><td class=small>{_e(text)}</td></tr>")
             parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
                          "<table><tr><th>feature</th><th>value</th><th>unit</th><th>meaning</th></tr>"
                          + "".join(trs) + "</table>")

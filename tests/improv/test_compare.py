@@ -240,3 +240,31 @@ def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_p
     assert tree_snapshot(store_root) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".pdf",
                                                                      ".docx")) == ["taken.html"]
+
+
+def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
+    """The report gives a pulse-less player no tempo ("–") and marks a rare pulse's tempo,
+    and every summary line it prints has a meaning."""
+    from improv.analyze import analyze_session
+    from improv.compare import describe
+    from improv.report import session_report_html
+
+    rng = np.random.default_rng(2)
+    steady = [(0.25 + 0.5 * k, 0, 60 + k % 5, 90) for k in range(110)]  # 120 BPM for 55 s
+    scattered = [(float(t), 0, int(rng.integers(50, 70)), 80)
+                 for t in np.sort(rng.uniform(0.2, 55.0, 12))]  # a dozen notes: no pulse
+    path = write_midi(tmp_path / "d.mid", tracks={"client": steady, "therapist": scattered})
+    sid = import_files(store, [path], client="C07",
+                       players=["client=d.mid:2", "therapist=d.mid:3"])["id"]
+    res = analyze_session(store, sid)
+    summ = {p: res["players"][p]["sources"]["midi"]["summary"] for p in ("client", "therapist")}
+    assert summ["therapist"]["pulse"] == "none" and summ["therapist"]["tempo_bpm"] == 0.0
+    text = session_report_html(store, sid)
+    rows = [r for r in text.split("<tr>") if r.startswith("<td>tempo_bpm</td>")]
+    assert len(rows) == 2
+    shown = {r.split("<td class=num>")[1].split("</td>")[0] for r in rows}
+    assert shown == {"–", "120"}  # the therapist has no tempo, not "0 BPM"
+    for k in summ["client"]:
+        if k not in ("status", "tempo_source", "duration_s", "window_s", "hop_s"):
+            assert describe(f"client.midi.{k}")[1], k  # every line says what it means
+    assert describe("a|b.shared_pulse") == ("", "")
