@@ -75,6 +75,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// a message for the page the app is about to show (a navigation clears the status line)
+let nextMessage = null;
+export function sayNext(message) { nextMessage = message; }
+export function takeNextMessage() { const m = nextMessage; nextMessage = null; return m || ''; }
+
 export function say(message, { error = false } = {}) {
   const st = document.getElementById('status');
   st.textContent = message;

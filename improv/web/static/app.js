@@ -1,5 +1,5 @@
 // improv web app: router and the Sessions, Record and Client pages.
-import { api, fmtDate, fmtTime, h, say } from './api.js';
+import { api, fmtDate, fmtTime, h, say, takeNextMessage } from './api.js';
 import { sessionPage } from './session.js';
 import { recordPage } from './record.js';
 import { clientPage } from './client.js';
@@ -14,7 +14,7 @@ async function route() {
   for (const a of document.querySelectorAll('[data-nav]')) {
     if (a.dataset.nav === parts[0]) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  say('');
+  say(takeNextMessage());
   // Every navigation renders into its own element.  A page still loading when the user (or a
   // hash change right after the first load) moves on keeps writing into its own, detached
   // element and stops there (pages check document.body.contains): it can never paint over the

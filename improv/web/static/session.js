@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, download, fmtDate, fmtTime, h, playerColor, say } from './api.js';
+import { api, download, fmtDate, fmtTime, h, playerColor, say, sayNext } from './api.js';
 import { Timeline, annotationLane, curveLane, gapLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -69,10 +69,11 @@ export async function sessionPage(main, id, params) {
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
       h('button', { type: 'button', class: 'danger', onclick: async () => {
-        if (!confirm(`Delete session ${s.id} with all its files? This cannot be undone.`)) return;
+        const what = `"${s.title || s.id}"${s.client ? ` of client ${s.client}` : ''}, ${fmtDate(s.started_utc)}`;
+        if (!confirm(`Delete the session ${what} (${s.id}) with all its files? This cannot be undone.`)) return;
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
+        sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
-        say(`Session ${s.id} deleted`);
       } }, 'Delete session')),
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
@@ -263,7 +264,7 @@ export async function sessionPage(main, id, params) {
           say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
           loadNotes();
         } }, 'Save notes'),
-        h('button', { type: 'button', onclick: () => { editor.hidden = true; view.hidden = false; } }, 'Cancel')));
+        h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
       h('div', { class: 'row' },
         h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes'),

@@ -291,3 +291,26 @@ def test_session_filters_work_from_the_keyboard(course_store, live_server, page)
     expect(page.locator("#status")).to_have_text('"From" must not be after "To"')
     assert "until=" not in page.url
     expect(page.locator("table.sessions tbody tr")).to_have_count(3)
+
+
+def test_notes_cancel_and_session_delete_feedback(tmp_path, live_server, page):
+    """Cancelled note text is thrown away; deleting a session names it in the question and
+    says afterwards that it was deleted."""
+    store_path = tmp_path / "store"
+    server = live_server(store_path)
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    page.get_by_role("button", name="Edit notes").click()
+    page.get_by_label("Session notes").fill("not meant to stay")
+    page.locator("section.notes").get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Edit notes").click()
+    assert page.get_by_label("Session notes").input_value() == ""
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.get_by_role("button", name="Delete session").click()
+    expect(page.locator("#status")).to_contain_text("deleted", timeout=15000)
+    assert 'Delete the session "Demo: synthetic duet" of client DEMO' in asked[0]
+    assert "Demo: synthetic duet" in page.locator("#status").inner_text()
+    with Store(store_path) as store:
+        assert store.session_ids() == []
