@@ -14,7 +14,11 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["NoteTable", "notes_from_events"]
+__all__ = ["NoteTable", "notes_from_events", "PERCUSSION_CHANNEL"]
+
+#: General MIDI channel 10 (0-based 9) is percussion: its note numbers name drums (35 bass
+#: drum, 38 snare, 42 closed hi-hat, ...), not pitches.
+PERCUSSION_CHANNEL = 9
 
 _NOTE_OFF = 0x80
 _NOTE_ON = 0x90
@@ -115,6 +119,15 @@ class NoteTable:
     def duration(self) -> np.ndarray:
         """Note durations ``end - start`` [seconds]."""
         return self.end - self.start
+
+    def pitched(self) -> "NoteTable":
+        """The notes that have a pitch: all but those on the GM percussion channel
+        (:data:`PERCUSSION_CHANNEL`), whose note numbers name drums."""
+        keep = self.channel != PERCUSSION_CHANNEL
+        if keep.all():
+            return self
+        return NoteTable(self.start[keep], self.end[keep], self.pitch[keep], self.velocity[keep],
+                         self.channel[keep])
 
 
 def notes_from_events(

@@ -170,16 +170,19 @@ def analyze_midi(
     sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
     curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
     curves.update(velocity_curves(notes, duration=duration, window=window, hop=hop))
-    curves.update(pitch_curves(notes, duration=duration, window=window, hop=hop))
-    curves["articulation"] = articulation_curve(notes, duration=duration, window=window, hop=hop)
-    curves["tonal_clarity"] = tonal_clarity_curve(notes, duration=duration, window=window, hop=hop)
+    # register, articulation and key from the pitched notes only: on the GM percussion channel
+    # a note number names a drum, and a drum's note-off says nothing about articulation
+    tones = notes.pitched()
+    curves.update(pitch_curves(tones, duration=duration, window=window, hop=hop))
+    curves["articulation"] = articulation_curve(tones, duration=duration, window=window, hop=hop)
+    curves["tonal_clarity"] = tonal_clarity_curve(tones, duration=duration, window=window, hop=hop)
 
     vel = notes.velocity.astype(np.float64)
-    pitch = notes.pitch.astype(np.float64)
-    art = articulation(notes)
-    pcw = (np.bincount(notes.pitch % 12, weights=notes.duration, minlength=12)[:12] if n
+    pitch = tones.pitch.astype(np.float64)
+    art = articulation(tones)
+    pcw = (np.bincount(tones.pitch % 12, weights=tones.duration, minlength=12)[:12] if len(tones)
            else np.zeros(12))
-    kc = key_correlations(pcw) if n else np.full(24, np.nan)
+    kc = key_correlations(pcw) if len(tones) else np.full(24, np.nan)
     has_key = bool(np.isfinite(kc).any()) and np.count_nonzero(pcw > 0) >= 2
     changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
     cov_t, cov_v = curves["polyphony"]

@@ -89,7 +89,11 @@ class PlayerEvents:
         """The events of a MIDI player from an :class:`analysis.convert.NoteTable`."""
         if not isinstance(notes, NoteTable):
             raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
-        return cls(notes.start, notes.end, notes.pitch, notes.velocity)
+        from ..convert import PERCUSSION_CHANNEL
+
+        # a drum kit on the GM percussion channel has no melody: its note numbers name drums
+        drums = len(notes) > 0 and bool(np.all(notes.channel == PERCUSSION_CHANNEL))
+        return cls(notes.start, notes.end, None if drums else notes.pitch, notes.velocity)
 
     @property
     def weights(self) -> np.ndarray | None:

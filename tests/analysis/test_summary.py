@@ -63,3 +63,27 @@ def test_constants():
     assert (analysis.DEFAULT_WINDOW == 6.0 and analysis.DEFAULT_HOP == 1.0
             and analysis.SILENCE_GAP == 2.0)
     assert isinstance(analysis.ANALYSIS_VERSION, str)
+
+
+def test_drums_on_the_percussion_channel_have_no_pitch_or_key():
+    """GM channel 10 note numbers name drums: no register, key or articulation from them; a
+    piano on another channel beside them keeps its own."""
+    from analysis.convert import NoteTable
+    from analysis.summary import analyze_midi
+
+    t = np.arange(0.0, 30.0, 0.25)
+    drums = NoteTable.from_arrays(t, t + 0.05, np.where(np.arange(t.size) % 2, 38, 36),
+                                  np.full(t.size, 100), np.full(t.size, 9))
+    s = analyze_midi(drums, duration=30.0).summary
+    assert s["n_notes"] == t.size and s["notes_per_s"] > 3.9  # counted and timed, as before
+    assert s["pitch_mean"] is None and s["key"] is None and s["articulation_mean"] is None
+    scale = np.array([60, 62, 64, 65, 67, 69, 71, 72])
+    tp = np.arange(0.0, 30.0, 0.5)
+    piano_pitch = scale[np.arange(tp.size) % 8]
+    both = NoteTable.from_arrays(np.concatenate([t, tp]), np.concatenate([t + 0.05, tp + 0.4]),
+                                 np.concatenate([drums.pitch, piano_pitch]),
+                                 np.full(t.size + tp.size, 90),
+                                 np.concatenate([np.full(t.size, 9), np.zeros(tp.size)]))
+    s = analyze_midi(both, duration=30.0).summary
+    assert s["pitch_mean"] == pytest.approx(piano_pitch.mean())
+    assert s["key"] == "C major" and s["n_notes"] == t.size + tp.size

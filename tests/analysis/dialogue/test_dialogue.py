@@ -294,3 +294,21 @@ def test_rayleigh_p_is_uniform_under_chance():
         p = np.array([rayleigh_p(x, n) for x in r])
         assert np.mean(p < 0.05) == pytest.approx(0.05, abs=0.015)  # a valid test
     assert rayleigh_p(0.95, 10) < 1e-3 and np.isnan(rayleigh_p(0.5, 0))
+
+
+def test_a_drum_kit_does_not_imitate_melodies():
+    """A drummer on the GM percussion channel repeats snare-tom patterns; a pianist plays a
+    scale. Drum note numbers are no pitches, so no melodic imitation is found between them."""
+    from analysis.convert import NoteTable
+    from analysis.dialogue.imitation import find_imitations
+
+    tp = np.arange(0.0, 30.0, 0.5)
+    piano = NoteTable.from_arrays(tp, tp + 0.4, 60 + np.arange(tp.size) % 12,
+                                  np.full(tp.size, 80))
+    td = tp + 0.3  # a drum hit after every piano note, its note number rising with it
+    kit = NoteTable.from_arrays(td, td + 0.05, 38 + np.arange(td.size) % 12,
+                                np.full(td.size, 90), np.full(td.size, 9))
+    drums = PlayerEvents.from_notes(kit)
+    assert drums.pitches is None
+    assert not [e for e in find_imitations(PlayerEvents.from_notes(piano), drums)
+                if "melodic" in e["kind"]]
