@@ -366,13 +366,14 @@ def import_uploads(body: ImportBody, request: Request,
         if len(found) != 1:
             raise NotFound(f"no upload {uid} (upload the file again)")
         files.append(found[0])
-    try:
-        manifest = import_files(store, files, client=_check_client(body.client),
-                                therapist=body.therapist or None, players=body.players,
-                                offset=body.offset, title=body.title)
-    finally:
-        for f in files:
-            shutil.rmtree(f.parent, ignore_errors=True)
+    # a refused import keeps its uploads, so that the page can try again once the client code
+    # or the player mapping is corrected without sending the files again (they are removed
+    # with the upload folder when the app stops)
+    manifest = import_files(store, files, client=_check_client(body.client),
+                            therapist=body.therapist or None, players=body.players,
+                            offset=body.offset, title=body.title)
+    for f in files:
+        shutil.rmtree(f.parent, ignore_errors=True)
     request.app.state.background(manifest["id"])
     return {"id": manifest["id"], "duration_s": manifest.get("duration_s"),
             "players": [p["name"] for p in manifest["players"]]}

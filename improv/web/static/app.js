@@ -139,10 +139,11 @@ function importPanel() {
     if (!uploads.length) { err.textContent = 'Drop or choose files first.'; return; }
     go.disabled = true;
     try {
-      const r = await api('/api/import', { method: 'POST', body: { uploads: uploads.splice(0), client: client.value.trim() || null,
+      const r = await api('/api/import', { method: 'POST', body: { uploads: [...uploads], client: client.value.trim() || null,
         players: players.value.split('\n').map((x) => x.trim()).filter(Boolean), offset: +offset.value || 0 } });
+      uploads.splice(0);
       location.hash = `#/session/${r.id}`;
-    } catch (ex) { err.textContent = `${ex.message} (drop the files again to retry)`; list.replaceChildren(); }
+    } catch (ex) { err.textContent = `${ex.message} (the files stay uploaded: correct the fields and import again)`; }
     go.disabled = false;
   } },
   h('div', { class: 'grid' }, h('label', { for: 'imp-client' }, 'Client code'), client,

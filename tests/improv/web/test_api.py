@@ -373,6 +373,12 @@ def test_failed_import_leaves_store_unchanged(demo_store, client_for):
                 headers={"X-Filename": "broken.wav"}).json()["upload"]
     r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
     assert r.status_code == 400 and "broken.wav" in r.json()["error"]
+    # a refused import keeps its uploads for another try (a bad client code here)
+    good = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
+    good = good.json()["upload"]
+    r = c.post("/api/import", json={"uploads": [good], "client": "C 07!"})
+    assert r.status_code == 400 and "pseudonym" in r.json()["error"]
+    assert snapshot(path) == before
     assert c.post("/api/import", json={"uploads": ["../../etc"]}).status_code == 400
     r = c.post("/api/import", json={"uploads": []})
     assert r.status_code == 422
@@ -380,6 +386,9 @@ def test_failed_import_leaves_store_unchanged(demo_store, client_for):
     assert r.status_code == 422 and "invalid request" in r.json()["error"]
     assert snapshot(path) == before
     assert len(c.get("/api/sessions").json()["sessions"]) == 1
+    r = c.post("/api/import", json={"uploads": [good], "client": "C07"})  # corrected
+    assert r.status_code == 201
+    assert len(c.get("/api/sessions").json()["sessions"]) == 2
 
 
 # -- annotations, vocabulary, notes ------------------------------------------------------

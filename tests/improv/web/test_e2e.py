@@ -314,3 +314,28 @@ def test_notes_cancel_and_session_delete_feedback(tmp_path, live_server, page):
     assert "Demo: synthetic duet" in page.locator("#status").inner_text()
     with Store(store_path) as store:
         assert store.session_ids() == []
+
+
+def test_import_through_the_page_keeps_the_files_after_a_refusal(tmp_path, live_server, page):
+    """Files chosen on the sessions page are uploaded once: a refused import (a client code
+    that is no pseudonym) keeps them, and the corrected import makes the session."""
+    from tests.sessions.helpers import write_midi
+
+    mid = write_midi(tmp_path / "duet.mid", tracks={"client": [(0.5 * k, 0, 60 + k, 90)
+                                                             for k in range(16)]})
+    store_path = tmp_path / "store"
+    server = live_server(store_path)
+    page.goto(server.url)
+    page.locator("#imp-files").set_input_files(str(mid))
+    expect(page.locator("ul.uploads")).to_contain_text("duet.mid", timeout=15000)
+    expect(page.locator("ul.uploads")).to_contain_text("ready")
+    page.locator("#imp-client").fill("C 07!")
+    page.get_by_role("button", name="Import as one session").click()
+    expect(page.locator("form.import .error")).to_contain_text("the files stay uploaded")
+    expect(page.locator("ul.uploads")).to_contain_text("ready")
+    page.locator("#imp-client").fill("C07")
+    page.get_by_role("button", name="Import as one session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    with Store(store_path) as store:
+        (sid,) = store.session_ids()
+        assert store.session(sid).manifest["client"] == "C07"
