@@ -266,11 +266,17 @@ export function pianoRollLane(tl, session, player, notes) {
 }
 
 // The range a curve is drawn in: its own [min, max] unless fixed (null: no value to draw).
+// A nearly constant curve (a steady 120 BPM) is drawn in a range of at least 10 % of its size,
+// so that a wobble of 0.1 % does not fill the lane as if it were a plunge.
 function seriesRange(s) {
   const vals = s.values.filter((v) => v != null && isFinite(v));
   if (!vals.length) return null;
   let lo = s.min ?? Math.min(...vals), hi = s.max ?? Math.max(...vals);
-  if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+  const least = Math.max(0.1 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-9);
+  if (hi - lo < least && s.min == null && s.max == null) {
+    const mid = (lo + hi) / 2;
+    lo = mid - least / 2; hi = mid + least / 2;
+  } else if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
   return [lo, hi];
 }
 

@@ -54,7 +54,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     cells = page.locator("section.analysis tbody tr td:nth-child(2)").all_inner_texts()
     assert [c.split(",")[0] for c in cells] == expected
     # windows without a clear pulse (tempo 0) are gaps in the tempo lane, not falls to 0 BPM:
-    # each BPM curve's range starts at its slowest pulsed window
+    # each BPM curve's range holds its pulsed windows and no 0; a steady tempo is drawn in a
+    # range of at least 10 % of itself (a 2 % wobble does not fill the lane)
     tempo = {p: src["curves"]["tempo_bpm"]["values"] for p, e in res["players"].items()
              for name, src in e["sources"].items() if name.startswith("midi")}
     assert any(v == 0 for vals in tempo.values() for v in vals)  # the demo has such windows
@@ -62,9 +63,10 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     ranges = [ln for ln in lane.get_attribute("title").splitlines() if " BPM " in ln]
     assert len(ranges) == len(tempo)
     for ln in ranges:
-        lo = float(ln.rsplit(": ", 1)[1].split("–")[0])
-        player = ln.split(" BPM ")[0]
-        assert lo == pytest.approx(min(v for v in tempo[player] if v and v > 0), abs=0.5)
+        lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].split("–"))
+        pulsed = [v for v in tempo[ln.split(" BPM ")[0]] if v and v > 0]
+        assert 0 < lo <= min(pulsed) and max(pulsed) <= hi
+        assert hi - lo >= 0.1 * max(pulsed) - 0.1  # less the rounding of the shown numbers
 
     # play: the cursor moves with the audio
     page.get_by_role("button", name="Play", exact=True).click()
