@@ -53,9 +53,16 @@ export async function recordPage(main) {
       h('label', { for: 'rec-save-name' }, 'Save as'), saveName,
       h('button', { type: 'button', onclick: async () => {
         err.textContent = '';
+        const name = saveName.value.trim();
+        if (!name) { err.textContent = 'Give the setup a name first (Save as)'; saveName.focus(); return; }
         try {
-          await api(`/api/setups/${encodeURIComponent(saveName.value.trim())}`, { method: 'PUT', body: { players: inputs(), options: options() } });
-          say(`Setup ${saveName.value.trim()} saved`);
+          const body = { players: inputs(), options: options() };
+          await api(`/api/setups/${encodeURIComponent(name)}`, { method: 'PUT', body });
+          // the saved setup can be chosen at once, and is the one chosen now
+          if (!setups[name]) setupSel.append(h('option', { value: name }, name));
+          setups[name] = body;
+          setupSel.value = name;
+          say(`Setup ${name} saved`);
         } catch (ex) { err.textContent = ex.message; }
       } }, 'Save setup'),
       h('button', { type: 'button', onclick: async () => {

@@ -341,3 +341,21 @@ def test_import_through_the_page_keeps_the_files_after_a_refusal(tmp_path, live_
     with Store(store_path) as store:
         (sid,) = store.session_ids()
         assert store.session(sid).manifest["client"] == "C07"
+
+
+def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
+    """A saved setup can be chosen at once; saving without a name says what is missing; the
+    page fits an 800-pixel window."""
+    server = live_server(tmp_path / "store")
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/record")
+    page.locator("#rec-players").fill("client=midi:Keyboard")
+    page.get_by_role("button", name="Save setup").click()
+    expect(page.locator("form.record-setup .error")).to_have_text(
+        "Give the setup a name first (Save as)")
+    page.locator("#rec-save-name").fill("room 2")
+    page.get_by_role("button", name="Save setup").click()
+    expect(page.locator("#rec-setup")).to_have_value("room 2")
+    assert "room 2" in page.locator("#rec-setup option").all_inner_texts()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
