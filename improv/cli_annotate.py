@@ -25,12 +25,13 @@ def _rows(annotations):
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
          " ".join(a.get("tags") or []), (a.get("text") or "").replace("\n", " ")[:60],
-         a.get("source") or "", "edited" if a.get("edited_utc") else "")
+         a.get("source") or "",
+         "deleted" if a.get("deleted") else "edited" if a.get("edited_utc") else "")
         for a in annotations
     ]
 
 
-HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", ""]
+HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", "STATE"]
 
 
 @click.command()

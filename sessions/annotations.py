@@ -121,7 +121,8 @@ def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> lis
     """Current state of each annotation, sorted by time.
 
     Each result carries ``rev`` (its latest revision), ``created_utc``,
-    ``edited_utc`` (null if never edited) and ``deleted`` (bool).
+    ``edited_utc`` (null if never edited) and ``deleted`` (bool); a deleted one also
+    ``deleted_utc``, ``deleted_by`` and ``deleted_reason`` (from its delete record).
     """
     state: dict[str, dict[str, Any]] = {}
     for rec in records:
@@ -141,6 +142,10 @@ def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> lis
             else:
                 cur["deleted"] = True
                 cur["rev"] = rec["rev"]
+                cur["deleted_utc"] = rec["at_utc"]
+                cur["deleted_by"] = rec.get("by")
+                cur["deleted_reason"] = rec.get("reason")
+                continue  # a deletion is no edit: edited_utc stays the last change of content
             cur["edited_utc"] = rec["at_utc"]
     out = [a for a in state.values() if include_deleted or not a["deleted"]]
     out.sort(key=lambda a: (a["t"], a["id"]))

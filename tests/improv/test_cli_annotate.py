@@ -149,3 +149,17 @@ def test_notes_from_file_and_editor(run_cli, sid, tmp_path, monkeypatch):
     assert run_cli("notes", sid).exit_code == 0
     assert "[1:20] a duet" in run_cli("notes", sid, "--show").stdout
     assert len(run_cli("notes", sid, "--history").stdout.splitlines()) == 2
+
+
+def test_list_deleted_says_deleted_and_who(run_cli, store):
+    w = store.create_session(client="C07", players=["client"])
+    sid = w.finalize(duration_s=60.0)["id"]
+    r = run_cli("annotate", sid, "--at", "10", "first", "--json")
+    aid = r.json()["id"]
+    assert run_cli("annotations", "delete", sid, aid, "--by", "T1").exit_code == 0
+    r = run_cli("annotations", "list", sid, "--deleted")
+    assert r.exit_code == 0, r.stderr
+    header, _, row = r.stdout.splitlines()[:3]
+    assert header.split()[-1] == "STATE" and row.split()[-1] == "deleted"
+    (a,) = run_cli("annotations", "list", sid, "--deleted", "--json").json()
+    assert a["deleted"] and a["deleted_by"] == "T1" and a["edited_utc"] is None
