@@ -251,10 +251,26 @@ def import_(app, session_id, file, fmt, by, as_json):
             raise ParameterError(f"{file.name}: unknown player {a['player']!r}")
         if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
             raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
+    # an annotation the session has already (same time, end, player, tags and text: the file
+    # was imported before) is not added twice
+    def key(a, tags):
+        end = a.get("end")
+        return (round(float(a["t"]), 3), None if end is None else round(float(end), 3),
+                a.get("player"), tuple(sorted(tags)), (a.get("text") or "").strip())
+
+    have = {key(a, a.get("tags") or ()) for a in session.annotations()}
+    new = [a for a in items
+           if key(a, vocabulary.check_tags(list(a["tags"]), vocab)) not in have]
     # one append and one refresh of the SMF markers and catalog for the whole file
-    added = add_annotations(app.store, session_id, items, by=by, source="import")
-    emit(added, as_json=as_json,
-         human=lambda added: click.echo(f"imported {len(added)} annotation(s)"))
+    added = add_annotations(app.store, session_id, new, by=by, source="import")
+    skipped = len(items) - len(new)
+
+    def human(added):
+        click.echo(f"imported {len(added)} annotation(s)")
+        if skipped:
+            info(f"skipped {skipped} the session has already (imported before?)")
+
+    emit(added, as_json=as_json, human=human)
 
 
 @annotations.command()

@@ -109,7 +109,11 @@ def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
     labels.write_text(labels.read_text() + "20.0\t25.5\tsecond #tension:tense @therapist\n")
     r = run_cli("annotations", "import", sid, labels, "--json")
     assert r.exit_code == 0, r.stderr
-    assert len(r.json()) == 2
+    assert [a["text"] for a in r.json()] == ["second"]  # "first" is there already
+    r = run_cli("annotations", "import", sid, labels)  # the same file again: nothing twice
+    assert r.exit_code == 0 and "imported 0 annotation(s)" in r.stdout
+    assert "skipped 2 the session has already" in r.stderr
+    assert len(run_cli("annotations", sid, "--json").json()) == 2
     found = run_cli("annotations", "search", "--tag", "tension", "--client", "C07", "--json").json()
     assert [(f["t"], f["end"], f["player"]) for f in found] == [(20.0, 25.5, "therapist")]
     bad = tmp_path / "bad.txt"
