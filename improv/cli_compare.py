@@ -10,6 +10,7 @@ from improv.cli_params import date_option
 from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
 from improv.output import emit, info, json_option, table
+from sessions.timefmt import format_time
 
 
 def _segments(value: str) -> list[tuple[float, float]]:
@@ -115,7 +116,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     if len(session_ids) == 1 and segments:
         result = cmp.compare_segments(store, session_ids[0], _segments(segments),
                                       features=_features(features))
-        heads = [f"{a:.0f}-{b:.0f} s" for a, b in result["segments"]]
+        heads = [f"{format_time(a, decimals=1)}-{format_time(b, decimals=1)}"
+                 for a, b in result["segments"]]
     elif len(session_ids) >= 2 and not segments:
         result = cmp.compare_sessions(store, session_ids, features=_features(features),
                                       progress=progress)

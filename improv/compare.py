@@ -29,6 +29,13 @@ DEFAULT_FEATURES = (
     "leads_share",
 )
 
+#: Curves compared by default between segments of one session (the curves of the summaries
+#: in DEFAULT_FEATURES: a segment has curve windows, not session summaries).
+SEGMENT_FEATURES = (
+    "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity",
+    "velocity_mean", "level_dbfs", "loudness_lufs", "pitch_mean", "joint", "asynchrony_ms",
+)
+
 #: Short definitions for reports and the data dictionary (docs/features.md has the full ones).
 DEFINITIONS = {
     "notes_per_s": ("notes/s", "MIDI note onsets per second over the session"),
@@ -63,6 +70,10 @@ DEFINITIONS = {
     "pitch_max": ("MIDI note", "highest note"),
     "n_notes": ("count", "notes played"),
     "n_onsets": ("count", "audio onsets detected"),
+    "level_dbfs": ("dBFS", "audio level (RMS) over the window"),
+    "loudness_lufs": ("LUFS", "loudness (ITU-R BS.1770 K-weighted) over the window"),
+    "joint": ("0-1", "share of the window in which both play"),
+    "asynchrony_ms": ("ms", "mean asynchrony (b minus a) of near-coincident onsets"),
     "level_dbfs_min": ("dBFS", "lowest level of the analysis windows"),
     "level_dbfs_max": ("dBFS", "highest level of the analysis windows"),
     "dynamic_range_db": ("dB", "95th minus 10th percentile of the 100 ms levels while playing"),
@@ -136,10 +147,11 @@ def ensure_analysed(store, session_id: str, *,
     analyze_session(store, session_id, dialogue=len(session.players) >= 2)
 
 
-def select_columns(columns: Sequence[str], features: Sequence[str] | None) -> list[str]:
-    """Columns whose names end with one of ``features`` (default: DEFAULT_FEATURES),
-    in that order."""
-    wanted = list(features) if features else list(DEFAULT_FEATURES)
+def select_columns(columns: Sequence[str], features: Sequence[str] | None, *,
+                   default: Sequence[str] = DEFAULT_FEATURES) -> list[str]:
+    """Columns whose names end with one of ``features`` (default: ``default``), in that
+    order."""
+    wanted = list(features) if features else list(default)
     if not features:  # role shares are many and have their own table in `improv analyze`
         columns = [c for c in columns if "_role_" not in c]
     out = []
@@ -287,7 +299,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
         for name, c in d.get("curves", {}).items():
             curves[f"{d['name']}.{name}"] = (np.asarray(c["times"], float),
                                              np.asarray(c["values"], float))
-    columns = select_columns(sorted(curves), features)
+    columns = select_columns(sorted(curves), features, default=SEGMENT_FEATURES)
     rows = []
     for c in columns:
         t, v = curves[c]

@@ -162,6 +162,12 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                 result, to=Path(tmp) / f"c{k}.png", columns=chunk,
                 title=f"Client {client}: {', '.join(sorted({c.split('.')[0] for c in chunk}))}"))
                 + "</div>")
+    # sessions are named by their date, as on the client page (the IDs are in the table below)
+    day = {x["id"]: x["started_utc"][:10] for x in sess}
+
+    def dates(ids) -> str:
+        return ", ".join(day.get(i, i) for i in ids) or "–"
+
     trs = []
     for c in result["columns"]:
         f = result["features"][c]
@@ -173,8 +179,8 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
         band = f["band"]
         trs.append(f"<tr><td>{_e(c)}</td><td>{_e(f['unit'])}</td><td>{trend_txt}</td><td>{verdict}</td>"
                    f"<td>{_band_text(band)}</td>"
-                   f"<td>{_e(', '.join(f['outside_band']) or '–')}</td>"
-                   f"<td>{_e(', '.join(f['outliers']) or '–')}</td></tr>")
+                   f"<td>{_e(dates(f['outside_band']))}</td>"
+                   f"<td>{_e(dates(f['outliers']))}</td></tr>")
     parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
                  "“changes” when the interval excludes zero.</p>"
                  "<table><tr><th>feature</th><th>unit</th>"

@@ -95,7 +95,10 @@ def test_pdf_reports_carry_their_content(course, run_cli, monkeypatch, tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True).stdout
     assert "Client C07" in text and "Trends" in text and "notes_per_s" in text
-    assert ids[OUTLIER] in text  # the outlier is named
+    # the outlier is named by its date (2026-01-05 + 7 weeks), as on the client page
+    trends = text[text.index("Trends"):text.index("Sessions", text.index("Trends"))]
+    row = trends[trends.index("client.midi.notes_per_s"):]
+    assert "2026-02-23" in " ".join(row.split()[:40])
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "page")], check=True)
     page = next(tmp_path.glob("page*.png"))
@@ -268,3 +271,22 @@ def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
         if k not in ("status", "tempo_source", "duration_s", "window_s", "hop_s"):
             assert describe(f"client.midi.{k}")[1], k  # every line says what it means
     assert describe("a|b.shared_pulse") == ("", "")
+
+
+def test_segments_compare_audio_dynamics_and_name_the_segments(run_cli, store, tmp_path,
+                                                             monkeypatch):
+    """Segments of a session with audio: the level and loudness curves are compared by
+    default, like the other core measures, and the segments are named as they were given."""
+    from tests.sessions.helpers import write_audio
+
+    wav = tmp_path / "room.wav"
+    write_audio(wav, seconds=21.5, channels=1)
+    sid = import_files(store, [wav], client="C07", players=["client=room.wav"])["id"]
+    monkeypatch.setenv("IMPROV_STORE", str(store.root))
+    r = run_cli("compare", sid, "--segments", "0-10,10-21.5")
+    assert r.exit_code == 0, r.stderr
+    assert "0:00.0-0:10.0" in r.stdout and "0:10.0-0:21.5" in r.stdout
+    rows = run_cli("compare", sid, "--segments", "0-10,10-21.5", "--json").json()["rows"]
+    features = {x["feature"]: x for x in rows}
+    assert "client.audio.level_dbfs" in features and "client.audio.loudness_lufs" in features
+    assert features["client.audio.level_dbfs"]["unit"] == "dBFS"
