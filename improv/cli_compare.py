@@ -9,7 +9,7 @@ import click
 from improv.cli_params import date_option
 from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
-from improv.output import emit, info, json_option, table
+from improv.output import counted, emit, info, json_option, table
 from sessions.timefmt import format_time
 
 
@@ -106,8 +106,9 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                              "–" if not f["band"]
                              else f"{f['band']['mean']:.3g} ± {f['band']['sd']:.2g}",
                              len(f["outside_band"]), ", ".join(f["outliers"]) or "–"))
-            click.echo(f"client {r['client']}: {len(r['sessions'])} sessions, baseline "
-                       f"{len(r['baseline'])} sessions (±{r['band_sd']:g} SD)")
+            click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
+                       f"baseline {counted(len(r['baseline']), 'session')} "
+                       f"(±{r['band_sd']:g} SD)")
             table(rows, ["FEATURE", "UNIT", "N", "TREND/SESSION", "95% CI", "CHANGE", "BASELINE",
                          "OUTSIDE", "OUTLIERS"])
 

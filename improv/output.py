@@ -66,6 +66,11 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
+def counted(n: int, word: str) -> str:
+    """``1 session``, ``3 sessions`` (English plural with -s)."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def format_duration(seconds: float | None) -> str:
     """``h:mm:ss`` or ``m:ss``."""
     if seconds is None:

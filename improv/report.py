@@ -22,6 +22,7 @@ from typing import Any
 
 from improv import __version__
 from improv.errors import ImprovError, ParameterError
+from improv.output import counted
 
 CSS = """
 body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
@@ -151,8 +152,9 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
     parts = [f"<h1>Client {_e(client)}</h1>",
-             f"<p class=meta>{len(sess)} sessions from {_e(sess[0]['started_utc'][:10])} to "
-             f"{_e(sess[-1]['started_utc'][:10])} · baseline: {len(result['baseline'])} sessions, "
+             f"<p class=meta>{counted(len(sess), 'session')} from "
+             f"{_e(sess[0]['started_utc'][:10])} to {_e(sess[-1]['started_utc'][:10])} · baseline: "
+             f"{counted(len(result['baseline']), 'session')}, "
              f"band ±{result['band_sd']:g} SD</p>"]
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:

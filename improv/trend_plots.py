@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from improv.output import counted
+
 
 def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
     """The Theil–Sen line at each session, as drawn in the plots (None without a trend).
@@ -91,7 +93,8 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
-    fig.suptitle(title or f"Client {result['client']}: {len(sessions)} sessions", fontsize=11,
+    fig.suptitle(title or f"Client {result['client']}: {counted(len(sessions), 'session')}",
+                 fontsize=11,
                  x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     to = Path(to)

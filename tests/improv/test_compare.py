@@ -290,3 +290,15 @@ def test_segments_compare_audio_dynamics_and_name_the_segments(run_cli, store, t
     features = {x["feature"]: x for x in rows}
     assert "client.audio.level_dbfs" in features and "client.audio.loudness_lufs" in features
     assert features["client.audio.level_dbfs"]["unit"] == "dBFS"
+
+
+def test_one_session_is_one_session(run_cli, store, tmp_path, monkeypatch):
+    path = write_midi(tmp_path / "one.mid", tracks={"client": [(0.5 * k, 0, 60, 90)
+                                                            for k in range(40)]})
+    import_files(store, [path], client="C11")
+    monkeypatch.setenv("IMPROV_STORE", str(store.root))
+    r = run_cli("compare", "--client", "C11", "--features", "notes_per_s")
+    assert r.exit_code == 0, r.stderr
+    assert "client C11: 1 session, baseline 1 session" in r.stdout + r.stderr
+    r = run_cli("compare", "--client", "C11", "--baseline", "sessions:a,b")
+    assert r.exit_code == 1 and "in the compared period (check --since)" in r.stderr
