@@ -183,7 +183,7 @@ def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
         if missing or len(ids) < 2:
             raise ParameterError(
                 "--baseline sessions: needs two or more of this client's sessions in the "
-                "compared period (check --since); not among them: "
+                "compared period (check the since date); not among them: "
                 f"{', '.join(missing) or '(none given)'}")
         return [session_ids.index(s) for s in ids]
     raise ParameterError(f"--baseline must be first:N or sessions:ID,ID, got {spec!r}")

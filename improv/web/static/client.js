@@ -30,8 +30,11 @@ export async function clientPage(main, code, params) {
       if (!document.body.contains(body)) return; // the user went elsewhere
       const transient = !(e instanceof ApiError) || e.status >= 500;
       if (!transient || ++failures > RETRIES) {
-        body.replaceChildren(controls(code, params, d.sessions, null), h('p', { class: 'error', role: 'alert' }, e.message),
-          h('p', {}, h('button', { type: 'button', onclick: () => clientPage(main, code, params) }, 'Try again')));
+        // the controls keep the features of the last comparison that worked, so the settings
+        // can be corrected; retrying the same request only helps when the server was away
+        body.replaceChildren(controls(code, params, d.sessions, lastResult.get(code) || null),
+          h('p', { class: 'error', role: 'alert' }, e.message),
+          transient ? h('p', {}, h('button', { type: 'button', onclick: () => clientPage(main, code, params) }, 'Try again')) : '');
         return;
       }
       body.replaceChildren(h('p', { class: 'error', role: 'status' },
@@ -52,10 +55,14 @@ export async function clientPage(main, code, params) {
     if (who.includes('|')) return DIALOGUE;
     return PLAYER_COLORS[Math.max(0, r.players.indexOf(who)) % PLAYER_COLORS.length];
   };
+  lastResult.set(code, r);
   const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
   body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q),
     legend(r, colorOf), trendTable(r), charts);
 }
+
+// the last comparison shown per client (its feature list serves the controls after an error)
+const lastResult = new Map();
 
 function compareQuery(params) {
   const q = new URLSearchParams();

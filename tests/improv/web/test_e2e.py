@@ -359,3 +359,18 @@ def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
     expect(page.locator("#rec-setup")).to_have_value("room 2")
     assert "room 2" in page.locator("#rec-setup option").all_inner_texts()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_client_page_after_a_refused_comparison(course_store, live_server, page):
+    """A comparison the server refuses (a baseline outside the period) keeps the feature list
+    to correct it, and offers no pointless "Try again"."""
+    path, ids = course_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s")
+    page.wait_for_selector("table.trend-table", timeout=120000)
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s&since=2026-01-20"
+              f"&baseline=sessions:{ids[0]},{ids[1]}")
+    expect(page.locator(".course .error")).to_contain_text("check the since date", timeout=60000)
+    assert page.locator("#cf-features option").count() > 0
+    assert page.get_by_role("button", name="Try again").count() == 0
