@@ -194,6 +194,10 @@ function chart(r, col, color) {
   if (!vals.length) { lo = 0; hi = 1; }
   if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.05); lo -= pad; hi += pad; }
   const pad = (hi - lo) * 0.06; lo -= pad; hi += pad;
+  // no axis below 0 for a measure that is never negative (a band of mean - 2 SD may reach
+  // below it), nor above 1 for a share
+  if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
+  if (['0-1', 'fraction'].includes(f.unit) && vals.length && Math.max(...vals) <= 1) hi = Math.min(hi, 1);
   const x = (d) => L + (d1 > d0 ? ((d - d0) / (d1 - d0)) * (W - L - R) : (W - L - R) / 2);
   const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
   const svg = document.createElementNS(SVG, 'svg');

@@ -187,7 +187,8 @@ def test_client_course_page(course_store, live_server, page):
     path, ids = course_store
     server = live_server(path)
     page.goto(server.url)
-    page.goto(f"{server.base}/#/client/C07?features=notes_per_s,velocity_mean")
+    # a wide band (4 SD) reaches below 0 for the density: the axis must not
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s,velocity_mean&band_sd=4")
     page.wait_for_selector("table.trend-table", timeout=120000)
     chart = page.locator('figure.trend[data-column="client.midi.notes_per_s"]')
     assert chart.locator("rect.band").count() == 1
@@ -196,6 +197,10 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("circle.pt.hollow").count() == 3
     row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
     expect(row.locator("td").nth(5)).to_have_text("yes")
+    # no value axis below 0 for measures that are never negative (the band's mean - 2 SD can be)
+    labels = page.locator("figure.trend svg text[text-anchor=end]").all_text_contents()
+    values = [float(x) for x in labels if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
+    assert values and min(values) >= 0, labels
     # keyboard: the baseline controls are labelled and reachable
     page.get_by_label("Chosen sessions:").check()
     page.get_by_label("Baseline sessions").select_option([ids[2], ids[3]])
