@@ -60,6 +60,14 @@ def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
     known = set(all_tags(vocab))
     unknown = [t for t in tags if t not in known]
     if unknown:
+        # a known dimension with a value it does not have: list the values it has
+        for t in unknown:
+            dim, _, _ = t.partition(":")
+            if dim in vocab["dimensions"] and t.count(":") == 1:
+                raise SessionFormatError(
+                    f"unknown tag {t}: {dim} takes {', '.join(vocab['dimensions'][dim])}; "
+                    "add a new value with --new-tag"
+                )
         dims = ", ".join(vocab["dimensions"])
         raise SessionFormatError(
             f"unknown tag(s) {', '.join(unknown)}: use dimension:value with a dimension of "

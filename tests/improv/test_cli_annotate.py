@@ -37,7 +37,8 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
 @pytest.mark.parametrize("args, message", [
     (["annotate", "{sid}", "--at", "99:00", "x"], "outside the session"),
     (["annotate", "{sid}", "--at", "1:75", "x"], "below 60"),
-    (["annotate", "{sid}", "--at", "5", "--tag", "autonomy:boss"], "unknown tag"),
+    (["annotate", "{sid}", "--at", "5", "--tag", "autonomy:boss"],
+     "unknown tag autonomy:boss: autonomy takes dependent, follower, partner, leader, resister"),
     (["annotate", "{sid}", "--at", "5", "--player", "mum"], "no player 'mum'"),
     (["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"], "no annotation"),
     (["annotations", "edit", "{sid}", "a-0000000000"], "nothing to change"),
