@@ -109,6 +109,12 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
                        f"baseline {counted(len(r['baseline']), 'session')} "
                        f"(±{r['band_sd']:g} SD)")
+            spec = baseline or "first:3"
+            if (spec.startswith("first:") and spec[6:].isdigit()
+                    and int(spec[6:]) > len(r["sessions"])):
+                asked = f"--baseline {spec}" if baseline else "the default baseline (first:3)"
+                info(f"warning: {asked}, but the client has "
+                     f"{counted(len(r['sessions']), 'session')}: all of them are the baseline")
             table(rows, ["FEATURE", "UNIT", "N", "TREND/SESSION", "95% CI", "CHANGE", "BASELINE",
                          "OUTSIDE", "OUTLIERS"])
 
