@@ -112,7 +112,9 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             spec = baseline or "first:3"
             if (spec.startswith("first:") and spec[6:].isdigit()
                     and int(spec[6:]) > len(r["sessions"])):
-                asked = f"--baseline {spec}" if baseline else "the default baseline (first:3)"
+                given = (click.get_current_context().get_parameter_source("baseline")
+                         is not click.core.ParameterSource.DEFAULT)
+                asked = f"--baseline {spec}" if given else f"the default baseline ({spec})"
                 info(f"warning: {asked}, but the client has "
                      f"{counted(len(r['sessions']), 'session')}: all of them are the baseline")
             table(rows, ["FEATURE", "UNIT", "N", "TREND/SESSION", "95% CI", "CHANGE", "BASELINE",
