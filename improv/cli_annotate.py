@@ -253,14 +253,14 @@ def import_(app, session_id, file, fmt, by, as_json):
             raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
     # an annotation the session has already (same time, end, player, tags and text: the file
     # was imported before) is not added twice
-    def key(a, tags):
+    def key(a):
         end = a.get("end")
         return (round(float(a["t"]), 3), None if end is None else round(float(end), 3),
-                a.get("player"), tuple(sorted(tags)), (a.get("text") or "").strip())
+                a.get("player"), tuple(sorted(a.get("tags") or ())),
+                (a.get("text") or "").strip())
 
-    have = {key(a, a.get("tags") or ()) for a in session.annotations()}
-    new = [a for a in items
-           if key(a, vocabulary.check_tags(list(a["tags"]), vocab)) not in have]
+    have = {key(a) for a in session.annotations()}
+    new = [a for a in items if key(a) not in have]
     # one append and one refresh of the SMF markers and catalog for the whole file
     added = add_annotations(app.store, session_id, new, by=by, source="import")
     skipped = len(items) - len(new)

@@ -95,9 +95,14 @@ class _Part:
     events: list[tuple[float, bytes]]
 
 
+def _channel(status: int) -> int | None:
+    """The MIDI channel (1-16) of a channel message's status byte; None for system messages."""
+    return (status & 0x0F) + 1 if 0x80 <= status < 0xF0 else None
+
+
 def _channels(parts: list[_Part]) -> set[int]:
     """MIDI channels (1-16) that carry messages in any of ``parts``."""
-    return {(d[0] & 0x0F) + 1 for pt in parts for _, d in pt.events if 0x80 <= d[0] < 0xF0}
+    return {c for pt in parts for _, d in pt.events if (c := _channel(d[0])) is not None}
 
 
 def _default_player(label: str, fallback: str) -> str:
@@ -179,7 +184,7 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
         if mid.type == 0:
             by_channel: dict[int | None, list] = {}
             for t, d in events:
-                ch = (d[0] & 0x0F) + 1 if 0x80 <= d[0] < 0xF0 else None
+                ch = _channel(d[0])
                 by_channel.setdefault(ch, []).append((t, d))
             for ch in sorted(by_channel, key=lambda c: (c is None, c or 0)):
                 label = f"ch{ch}" if ch is not None else "system"
@@ -332,7 +337,7 @@ def import_files(
             for part in parts:
                 for t, data in part.events:
                     player = None
-                    ch = (data[0] & 0x0F) + 1 if 0x80 <= data[0] < 0xF0 else None
+                    ch = _channel(data[0])
                     for m in file_maps:
                         if m.number is None:
                             player = m.player
