@@ -16,6 +16,20 @@ imitates whom is undecidable):
 Consecutive matching patterns (a longer passage imitated) form one imitation *episode*. This
 follows the imitation measure of the Music Therapy Toolbox (Erkkilä et al. 2004; Luck et al.
 2008) in spirit, with explicit pattern matching instead of curve correlation.
+
+**Chance** (since dialogue 1.2). Two players who share a rhythmic vocabulary match each other's
+patterns without listening: two independent random players at 3 notes per second gave 4-6
+episodes per minute, as many as a real copy every 15 s. So an episode counts only if the
+imitator would rarely have played it by chance. The probability that one of the imitator's
+patterns matches the model's run of ``k`` intervals by chance is taken as the product, over the
+intervals, of the share of the imitator's own in-phrase intervals (over the whole session) that
+would match each one: within the rhythm tolerance for a rhythmic match, within the pitch
+tolerance for a melodic one, both for a match of both (a first-order model of the imitator's
+playing, add-one smoothed so that a player with few notes cannot look improbable). With ``c``
+of the imitator's patterns starting in the lag range, chance gives at least one such match with
+probability ``p_chance = 1 - (1 - p)^c``; an episode needs ``p_chance <=`` :data:`CHANCE_P`.
+A longer imitated passage multiplies more intervals, so a common rhythm copied for 8 notes
+counts where the same rhythm over 4 notes does not.
 """
 
 from __future__ import annotations
@@ -30,8 +44,8 @@ from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows
 from ._grid import Curve, num
 from .events import PlayerEvents
 
-__all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "ImitationResult", "find_imitations",
-           "analyze_imitation"]
+__all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "CHANCE_P", "ImitationResult",
+           "find_imitations", "analyze_imitation"]
 
 #: Events per pattern: 4 events = 3 intervals, the shortest unit that carries a rhythm or contour.
 MOTIF_LEN = 4
@@ -47,6 +61,8 @@ RHYTHM_TOLERANCE = 0.2
 #: Tolerance of each pitch interval for a melodic match [semitones].
 PITCH_TOLERANCE = 1.0
 _MIN_RHYTHM_CONTRAST = 1.5  # max/min interval ratio below which a rhythm counts as isochronous
+#: Largest chance probability of an episode (``p_chance``, see the module docstring).
+CHANCE_P = 0.005
 
 
 def _events(p: PlayerEvents) -> tuple[np.ndarray, np.ndarray | None]:
@@ -100,9 +116,11 @@ def find_imitations(
     Returns
     -------
     list of dict
-        ``{t, end, source_t, lag_s, kind, n_patterns}``: the imitator's episode from ``t`` to
-        ``end`` [s], the model's pattern started at ``source_t``, ``lag_s = t - source_t``,
-        ``kind`` ``"rhythmic"``, ``"melodic"`` or ``"rhythmic+melodic"``.
+        ``{t, end, source_t, lag_s, n_patterns, kind, p_chance}``: the imitator's episode from
+        ``t`` to ``end`` [s], the model's pattern started at ``source_t``,
+        ``lag_s = t - source_t``, ``kind`` ``"rhythmic"``, ``"melodic"`` or
+        ``"rhythmic+melodic"``, ``p_chance`` [0..1] the probability of a match this specific by
+        chance (at most :data:`CHANCE_P`; episodes above it are left out).
 
     Raises
     ------
@@ -125,7 +143,8 @@ def find_imitations(
         return []
     melodic = iva is not None and ivb is not None
     sb = mb[ib]
-    hits: list[tuple[int, int, str]] = []  # (model pattern index, imitator pattern index, kind)
+    # (model pattern, imitator pattern, rhythm matched, melody matched, imitator patterns in range)
+    hits: list[tuple[int, int, bool, bool, int]] = []
     for m in range(ia.size):
         t0 = ma[ia[m]]
         lo, hi = np.searchsorted(sb, [t0 - max_lag, t0 + max_lag], side="left")
@@ -145,25 +164,77 @@ def find_imitations(
         ok = np.flatnonzero(match & (lag >= min_lag))
         if ok.size:
             j = ok[0]
-            kind = ("rhythmic+melodic" if rhythm[j] and melody[j]
-                    else ("rhythmic" if rhythm[j] else "melodic"))
-            hits.append((m, int(cand[j]), kind))
+            hits.append((m, int(cand[j]), bool(rhythm[j]), bool(melody[j]),
+                         int(np.count_nonzero(lag >= min_lag))))
+    if not hits:
+        return []
+    log_qr, log_qm = _interval_chance(ma, pa, mb, pb)
     episodes: list[dict] = []
+    runs: list[list[tuple[int, bool, bool]]] = []  # per episode: (model pattern, rhythm, melody)
+    n_range: list[int] = []
     prev = None
-    for m, j, kind in hits:
+    for m, j, r, mel, c in hits:
         if prev is not None and ia[m] == ia[prev[0]] + 1 and ib[j] == ib[prev[1]] + 1:
             ep = episodes[-1]
             ep["end"] = float(mb[ib[j] + motif_len - 1])
             ep["n_patterns"] += 1
-            if kind not in ep["kind"]:
-                ep["kind"] = "rhythmic+melodic"
+            runs[-1].append((m, r, mel))
         else:
             episodes.append({"t": float(sb[j]), "end": float(mb[ib[j] + motif_len - 1]),
                              "source_t": float(ma[ia[m]]),
                              "lag_s": round(float(sb[j] - ma[ia[m]]), 6),
-                             "kind": kind, "n_patterns": 1})
+                             "n_patterns": 1})
+            runs.append([(m, r, mel)])
+            n_range.append(c)
         prev = (m, j)
-    return episodes
+    kept = []
+    for ep, run, c in zip(episodes, runs, n_range, strict=True):
+        rhythmic = any(r for _, r, _ in run)
+        melodic_ep = any(mel for _, _, mel in run)
+        ep["kind"] = ("rhythmic+melodic" if rhythmic and melodic_ep
+                      else ("rhythmic" if rhythmic else "melodic"))
+        # chance probability of the run: per model interval the most specific criterion that a
+        # pattern covering it matched (rhythm, melody or both), multiplied over the intervals
+        first = int(ia[run[0][0]])
+        log_q = np.zeros(int(ia[run[-1][0]]) + motif_len - 1 - first)
+        for m, r, mel in run:
+            sl = slice(int(ia[m]) - first, int(ia[m]) - first + motif_len - 1)
+            iv = slice(int(ia[m]), int(ia[m]) + motif_len - 1)
+            spec = (log_qr[iv] if r else 0.0) + (log_qm[iv] if mel else 0.0)
+            log_q[sl] = np.minimum(log_q[sl], spec)
+        p_one = float(np.exp(log_q.sum()))
+        p_chance = float(-np.expm1(max(c, 1) * np.log1p(-min(p_one, 1.0 - 1e-12))))
+        ep["p_chance"] = float(f"{p_chance:.3g}")
+        if p_chance <= CHANCE_P:
+            kept.append(ep)
+    return kept
+
+
+def _interval_chance(ma: np.ndarray, pa: np.ndarray | None, mb: np.ndarray,
+                     pb: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Log chance of each model interval being matched by one of the imitator's intervals.
+
+    For every interval between consecutive model events: the add-one smoothed share of the
+    imitator's in-phrase intervals (at most :data:`MAX_MOTIF_IOI`) within the rhythm tolerance
+    of its duration, and (with pitches on both sides) within the pitch tolerance of its pitch
+    step; ``log 1 = 0`` where a side has no pitches.
+    """
+    ioi_b = np.diff(mb)
+    phrase = ioi_b <= MAX_MOTIF_IOI
+    own = np.sort(ioi_b[phrase])
+    n = own.size
+    ioi_a = np.diff(ma)
+    k = (np.searchsorted(own, ioi_a * (1.0 + RHYTHM_TOLERANCE), side="right")
+         - np.searchsorted(own, ioi_a * (1.0 - RHYTHM_TOLERANCE), side="left"))
+    log_qr = np.log((k + 1.0) / (n + 2.0))
+    log_qm = np.zeros(ioi_a.size)
+    if pa is not None and pb is not None:
+        steps = np.sort(np.diff(pb)[phrase])
+        step_a = np.diff(pa)
+        k = (np.searchsorted(steps, step_a + PITCH_TOLERANCE, side="right")
+             - np.searchsorted(steps, step_a - PITCH_TOLERANCE, side="left"))
+        log_qm = np.log((k + 1.0) / (n + 2.0))
+    return log_qr, log_qm
 
 
 @dataclass(frozen=True)

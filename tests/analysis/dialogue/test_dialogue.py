@@ -312,3 +312,40 @@ def test_a_drum_kit_does_not_imitate_melodies():
     assert drums.pitches is None
     assert not [e for e in find_imitations(PlayerEvents.from_notes(piano), drums)
                 if "melodic" in e["kind"]]
+
+
+def test_independent_players_with_a_shared_vocabulary_rarely_imitate_by_chance(phrases):
+    """Two players who never hear each other, both playing phrases built from the same four
+    note values: every episode between them is chance. Before the chance test (dialogue 1.2)
+    this found about 5 episodes per minute; the chance test keeps CHANCE_P per model pattern,
+    which the bench (bench/imitation_chance.py) puts at 0.25 per minute for this playing."""
+    rng = np.random.default_rng(11)
+    minutes = 5.0
+    a_on, a_p, a_v = phrases(rng, minutes * 60)
+    b_on, b_p, b_v = phrases(rng, minutes * 60)
+    a, b = player(a_on, a_p, a_v, dur=0.1), player(b_on, b_p, b_v, dur=0.1)
+    eps = find_imitations(a, b) + find_imitations(b, a)
+    assert len(eps) / minutes < 1.0
+    from analysis.dialogue.imitation import CHANCE_P
+
+    assert all(0.0 <= e["p_chance"] <= CHANCE_P for e in eps)
+
+
+def test_a_habitual_rhythm_is_no_imitation_but_a_long_copy_is():
+    """b plays one rhythm (two eighths, a quarter, two eighths) every 10 s throughout; when a
+    plays that rhythm and b answers with it 3 s later, b did what it always does, not imitation.
+    A copy of a's eight-note phrase of a rhythm b never plays is."""
+    habit = np.array([0.0, 0.25, 0.5, 1.0, 1.25])
+    b_on = np.concatenate([t + habit for t in np.arange(0.0, 300.0, 10.0)])
+    a_on = 107.0 + habit  # a plays b's habit; b's next one starts 3 s later, at 110
+    pitched = {"pitches": None}
+    a, b = player(a_on, **pitched), player(b_on, **pitched)
+    assert find_imitations(a, b) == []
+    # a's own eight-note phrase at 203 s, copied by b 1.5 s later (b's habit moved out of the way)
+    phrase = np.array([0.0, 0.1, 0.4, 0.55, 1.15, 1.3, 1.45, 2.05])
+    a2 = player(np.concatenate([a_on, 203.0 + phrase]))
+    b2_on = np.sort(np.concatenate([b_on[(b_on < 199.0) | (b_on > 210.0)], 204.5 + phrase]))
+    eps = find_imitations(a2, player(b2_on))
+    assert len(eps) == 1
+    assert eps[0]["lag_s"] == pytest.approx(1.5) and eps[0]["kind"] == "rhythmic"
+    assert eps[0]["n_patterns"] == phrase.size - 3
