@@ -97,6 +97,51 @@ GAP_TOLERANCE_S = 0.05
 """Missing time [seconds] that counts as a gap on other host APIs (session-clock stamps)."""
 REOPEN_INTERVAL_S = 2.0
 """Time [seconds] between attempts to open a lost device again."""
+CLOSE_TIMEOUT_S = 3.0
+"""Longest wait [seconds] for PortAudio to stop and close a stream.  PortAudio's JACK host
+API waits forever for a server that died (Pa_StopStream waits for a process cycle that never
+comes); such a stream is left behind (see :func:`_close_or_abandon`)."""
+
+_abandoned: list = []  # streams left behind, kept referenced so that nothing frees them
+
+
+def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> bool:
+    """Stop (or abort) and close ``stream`` within :data:`CLOSE_TIMEOUT_S`.
+
+    The calls run in a daemon thread.  If they do not return in time, the stream is left
+    behind (logged as a warning unless the device was already ``lost``) and PortAudio is no
+    longer terminated when the process exits (sounddevice's exit handler would block on it the
+    same way), so that the session is still finalised and the command still ends.  Returns
+    False if the stream was left behind.
+    """
+    import threading
+
+    def close() -> None:
+        try:
+            if abort:
+                stream.abort()
+            else:
+                stream.stop()
+            stream.close()
+        except Exception as exc:  # noqa: BLE001 - a vanished device
+            log.debug("closing audio stream %s: %s", name, exc)
+
+    worker = threading.Thread(target=close, name=f"close-{name}", daemon=True)
+    worker.start()
+    worker.join(CLOSE_TIMEOUT_S)
+    if not worker.is_alive():
+        return True
+    # expected for a device already reported lost (its server died); a surprise otherwise
+    (log.info if lost else log.warning)(
+        "audio input %s: PortAudio did not close its stream within %.0f s (its sound server "
+        "is gone?); left behind", name, CLOSE_TIMEOUT_S)
+    _abandoned.append(stream)
+    import atexit
+
+    import sounddevice as sd
+
+    atexit.unregister(sd._exit_handler)  # Pa_Terminate would wait for the same stream
+    return False
 
 
 class AudioCapture:
@@ -188,6 +233,8 @@ class AudioCapture:
         self._resume: tuple[float, float] | None = None
         self._last_anchor: tuple[float, float] | None = None
         self._next_reopen_t = 0.0
+        #: the stream did not close (:func:`_close_or_abandon`)
+        self.abandoned = False
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -229,14 +276,10 @@ class AudioCapture:
     def _close_stream(self, *, abort: bool = False) -> None:
         if self.stream is None:
             return
-        try:
-            if abort:
-                self.stream.abort()
-            else:
-                self.stream.stop()
-            self.stream.close()
-        except Exception as exc:  # noqa: BLE001 - a vanished device
-            log.debug("closing audio stream: %s", exc)
+        # a stalled stream has nothing left to deliver: abort rather than wait for it
+        if not _close_or_abandon(self.stream, abort=abort or self.stalled, name=self.name,
+                                 lost=self.stalled):
+            self.abandoned = True
         self.stream = None
 
     def stop(self) -> None:

@@ -164,7 +164,15 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         else:
             info(f"recording session {rec.session_id} "
                  f"({len(inputs)} inputs; {'for %g s' % duration if duration else 'Ctrl-C stops'})")
-            manifest = rec.run(duration_s=duration)
+            shown = 0
+
+            def say_warnings(r) -> None:  # no display: each warning once, when it comes
+                nonlocal shown
+                for w in r.warnings[shown:]:
+                    info(f"warning: {w}")
+                shown = len(r.warnings)
+
+            manifest = rec.run(duration_s=duration, on_tick=say_warnings)
     except KeyboardInterrupt:
         manifest = rec.stop("interrupted")
     finally:

@@ -24,12 +24,58 @@ callback, so nothing of it runs in the real-time thread.
 from __future__ import annotations
 
 import collections
+import ctypes
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 log = logging.getLogger(__name__)
+
+
+def _libjack_message(message: str) -> None:
+    log.debug("libjack: %s", message)
+
+
+def quiet_libjack() -> None:
+    """Send libjack's own messages to this module's log (debug level) instead of stderr.
+
+    libjack prints to stderr from every client of the process (PortAudio's, rtmidi's, the
+    watch's): a server that dies gives dozens of lines such as "Server is not running" in the
+    middle of the recorder's output, while the recorder says itself what was lost. The setting
+    is libjack's, for the whole process. Without JACK-Client, nothing changes.
+    """
+    try:
+        import jack
+    except (ImportError, OSError):
+        pass
+    else:
+        jack.set_error_function(_libjack_message)
+        jack.set_info_function(_libjack_message)
+    # python-rtmidi's wheels bring their own copy of libjack (python_rtmidi.libs), whose
+    # settings are its own
+    import glob
+    import importlib.util
+
+    spec = importlib.util.find_spec("rtmidi")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    for path in glob.glob(str(site / "python_rtmidi*" / "libjack*.so*")):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.jack_set_error_function(_C_MESSAGE)
+            lib.jack_set_info_function(_C_MESSAGE)
+        except (OSError, AttributeError) as exc:
+            log.debug("libjack of python-rtmidi left as it is: %s", exc)
+
+
+def _c_message(message: bytes) -> None:
+    _libjack_message(message.decode("utf-8", "replace"))
+
+
+_C_MESSAGE = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(_c_message)  # kept alive for libjack
 
 
 @dataclass(frozen=True)
@@ -89,13 +135,20 @@ class JackSourceWatch:
         self.lost: dict[tuple[str, str], float] = {}  # (source, our port) -> lost at
         self.pending_midi: dict[tuple[str, str], float] = {}  # went away, capture may handle
         self._gone: collections.deque = collections.deque()  # (client or port name, is_client, t)
+        #: when the JACK server went away [seconds, the watch's clock], or None
+        self.server_gone_at: float | None = None
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
+        self.client.set_shutdown_callback(self._on_shutdown)
         self.client.set_client_registration_callback(self._on_client)
         self.client.set_port_registration_callback(self._on_port)
         self.client.activate()
         self.client.get_ports()  # so that ports unregistered later still come with their name
 
     # JACK's notification thread: only note what happened (no JACK calls allowed here)
+    def _on_shutdown(self, status, reason: str) -> None:
+        if self.server_gone_at is None:
+            self.server_gone_at = self.clock()
+
     def _on_client(self, name: str, register: bool) -> None:
         if not register:
             self._gone.append((name, True, self.clock()))
@@ -127,6 +180,8 @@ class JackSourceWatch:
         list of SourceChange
             A MIDI source re-connected by the watch gives its ``lost`` and ``back`` together.
         """
+        if self.server_gone_at is not None:
+            return []  # the server is gone: nothing to compare, nobody to re-connect
         c = self.client
         gone = self._went_away()
         existing = {p.name for p in c.get_ports()}

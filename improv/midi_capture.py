@@ -44,6 +44,12 @@ callback) compares the ports that exist with the ports being recorded.  A
 port that vanished is journaled as ``device_lost``; when a port of the same
 name appears again it is re-opened, journaled as ``device_back`` with the
 gap, and its first message is anchored anew.
+
+A JACK server that dies leaves rtmidi's client behind as a zombie that still
+lists the old ports, so polling cannot notice it: the recorder hears it from
+its JACK watch and calls :meth:`MidiCapture.server_stopped`, which journals
+every port lost and ends the polling (a port of the zombie client would look
+present and be "re-opened" on a server that is not there).
 """
 
 from __future__ import annotations
@@ -143,6 +149,7 @@ class MidiCapture:
         self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index)
                       for i, p in inputs]
         self._lister = None
+        self._server_gone = False
         self.last_error: str | None = None
 
     # -- set-up -------------------------------------------------------------------------
@@ -188,11 +195,18 @@ class MidiCapture:
         st.first = True
         st.connected = True
 
-    def stop(self) -> None:
-        """Close every port and store the counters (also when zero)."""
-        now = self.clock.now()
+    def stop(self, *, end: float | None = None) -> None:
+        """Close every port and store the counters (also when zero).
+
+        Parameters
+        ----------
+        end : float [seconds], optional
+            The session's end, where the gap of a port that never came back ends (default:
+            now).
+        """
+        now = self.clock.now() if end is None else float(end)
         for st in self.ports:
-            if st.lost_at is not None:  # lost and never back: the gap runs to the end
+            if st.lost_at is not None and st.lost_at < now:  # never back: a gap to the end
                 st.gaps.append((st.lost_at, now))
                 self.writer.report("midi_gap", t=st.lost_at, end=now, port=st.port_name,
                                    player=st.player)
@@ -296,12 +310,35 @@ class MidiCapture:
                            player=st.player, gap_start=start, gap_s=now - start)
         self.writer.report("midi_gap", t=start, end=now, port=st.port_name, player=st.player)
 
+    def _lose(self, st: MidiPortState, now: float, reason: str | None = None) -> None:
+        st.connected = False
+        st.lost_at = now
+        try:
+            st.midi_in.close_port()
+        except Exception:  # noqa: BLE001
+            pass
+        extra = {} if reason is None else {"reason": reason}
+        self.writer.report("device_lost", t=now, input="midi", port=st.port_name,
+                           player=st.player, **extra)
+
+    def server_stopped(self, *, at: float) -> list[MidiPortState]:
+        """The (JACK) MIDI server went away at ``at`` [s]: every port is lost for good.
+
+        Journals ``device_lost`` for each port still recording and stops :meth:`poll`; the
+        ports' gaps run to the end of the session (:meth:`stop`).  Returns those ports.
+        """
+        self._server_gone = True  # its client is a zombie: it lists ports that are not there
+        lost = [st for st in self.ports if st.connected]
+        for st in lost:
+            self._lose(st, at, reason="MIDI server stopped")
+        return lost
+
     def poll(self) -> list[tuple[str, MidiPortState]]:
         """Check which ports vanished or came back; returns the changes.
 
         Each change is ``("lost" | "back", state)``; both are journaled.
         """
-        if self._lister is None:
+        if self._lister is None or self._server_gone:
             return []
         try:
             names = self._lister.get_ports()
@@ -313,14 +350,7 @@ class MidiCapture:
         for st in self.ports:
             match = next((i for i, n in enumerate(names) if same_port_name(n, st.port_name)), None)
             if st.connected and match is None:
-                st.connected = False
-                st.lost_at = now
-                try:
-                    st.midi_in.close_port()
-                except Exception:  # noqa: BLE001
-                    pass
-                self.writer.report("device_lost", t=now, input="midi", port=st.port_name,
-                                   player=st.player)
+                self._lose(st, now)
                 changes.append(("lost", st))
             elif not st.connected and match is not None:
                 try:

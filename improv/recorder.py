@@ -229,6 +229,8 @@ class Recorder:
         self.midi_mode = midi_mode
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
+        self._watch_audio = False  # the watch follows the audio server (else the MIDI one)
+        self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
         self._next_reinit = 0.0
         self.writer = None
@@ -372,13 +374,13 @@ class Recorder:
         if getattr(self, "_switch", None) is not None:
             sys.setswitchinterval(self._switch)
             self._switch = None
+        end = self._stopped_at if self._stopped_at is not None else self.clock.now()
         for cap in self.audio:
             cap.stop()
         if self.midi is not None:
-            self.midi.stop()
+            self.midi.stop(end=end)
         if self.writer is None:
             return {}
-        end = self._stopped_at if self._stopped_at is not None else self.clock.now()
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -458,8 +460,10 @@ class Recorder:
             jack_midi = False  # two servers: the watch follows the audio one
         if not (jack_audio or jack_midi):
             return
-        from improv.jack_watch import JackSourceWatch
+        from improv.jack_watch import JackSourceWatch, quiet_libjack
 
+        quiet_libjack()
+        self._watch_audio = jack_audio
         try:
             self._watch = JackSourceWatch(
                 own_client=f"{self.jack_client_name}-audio",
@@ -503,6 +507,34 @@ class Recorder:
                 self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
                                    port=ch.port, name=ids["name"])
             self._warn(f"{kind} source {ch.source!r} back at {now:.1f} s")
+
+    def _check_jack_server(self) -> None:
+        """The watched JACK server went away: say so once, and stop if nothing is left.
+
+        Its audio inputs stall by themselves (``device_lost``, "stream stopped"); its MIDI
+        ports are marked lost here (:meth:`MidiCapture.server_stopped`), since rtmidi's client
+        keeps listing them.  Nothing on a dead server can be opened again without
+        re-initialising PortAudio, which would close every stream, so when every input was on
+        that server the recording stops (reason ``jack_server_lost``) and the session is
+        completed at once; otherwise the other inputs go on.
+        """
+        w = self._watch
+        if w is None or w.server_gone_at is None or self._jack_server_lost:
+            return
+        self._jack_server_lost = True
+        at = w.server_gone_at
+        self.writer.report("jack_server_lost", t=at)
+        midi_lost = w.midi_prefix is not None and self.midi is not None
+        if midi_lost:
+            self.midi.server_stopped(at=at)
+        self._warn(f"JACK server stopped at {at:.1f} s: its inputs record nothing from then "
+                   "on (what came before is kept)")
+        audio_left = not self._watch_audio and bool(self.audio)
+        midi_left = self.midi is not None and not midi_lost
+        if not (audio_left or midi_left):
+            self._warn("stopped: every input was on the JACK server that stopped; start JACK "
+                       "and record again")
+            self.request_stop("jack_server_lost")
 
     def _reinit_audio(self, now: float) -> None:
         """Find lost audio devices that came back under a new PortAudio index.
@@ -553,6 +585,7 @@ class Recorder:
                     elif was and not cap.stalled:
                         self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
                 self._reinit_audio(now)
+                self._check_jack_server()
                 if self.midi is not None and now >= next_port:
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():
@@ -670,7 +703,10 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "midi_counters": manifest.get("midi", {}).get("counters", {}),
         "audio": audio,
         "device_events": [e for e in events if e.get("kind") in
-                          ("device_lost", "device_back", "audio_reinit", "midi_gap", "source_gap",
-                           "disk_low", "warning")],
-        "warnings": manifest.get("warnings", []),
+                          ("device_lost", "device_back", "audio_reinit", "jack_server_lost",
+                           "midi_gap", "source_gap", "disk_low", "warning")],
+        # the store's warnings and those the recorder showed live (its "warnings" event)
+        "warnings": [*manifest.get("warnings", []),
+                     *(w for e in events if e.get("kind") == "warnings"
+                       for w in e.get("messages", []))],
     }

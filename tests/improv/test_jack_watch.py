@@ -48,6 +48,7 @@ def _watch(graph, clock):
     w.client, w.clock = graph, clock
     w.prefix, w.midi_prefix = "improv-audio:", "improv-midi:"
     w.known, w.lost, w.pending_midi, w._gone = {}, {}, {}, collections.deque()
+    w.server_gone_at = None
     return w
 
 
@@ -139,3 +140,16 @@ def test_midi_loss_noticed_by_the_capture_is_left_to_it():
     g.ports += ["kb1:out", "improv-midi:client-in1"]  # ... and re-opens it when kb1 is back
     g.links.add(("kb1:out", "improv-midi:client-in1"))
     assert w.poll(2.5) == [] and g.connects == [] and w.pending_midi == {}
+
+
+def test_after_the_server_stopped_the_watch_neither_compares_nor_reconnects():
+    g, clock = _audio(), Clock()
+    w = _watch(g, clock)
+    w.poll(1.0)
+    clock.t = 1.3
+    w._on_shutdown(None, "jackd quit")  # JACK's notification thread
+    _unplug(g, w, clock)
+    assert w.server_gone_at == 1.3
+    assert w.poll(1.5) == [] and g.connects == []
+    w._on_shutdown(None, "again")
+    assert w.server_gone_at == 1.3  # the first notice counts

@@ -171,13 +171,13 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
       h('td', {}, t ? (t.distinguishable ? h('strong', {}, 'yes') : 'no') : '–'),
-      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.high - b.mean)}` : '–'),
+      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.sd)}` : '–'),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
       h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions (Theil–Sen; change = the 95 % interval excludes 0)`),
-      h('thead', {}, h('tr', {}, ['Feature', 'Unit', 'N', 'Trend / session', '95 % CI', 'Trend / 30 days', 'Change', 'Baseline band', 'Outside band', 'Outliers']
+      h('thead', {}, h('tr', {}, ['Feature', 'Unit', 'N', 'Trend / session', '95 % CI', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
         .map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));
 }
