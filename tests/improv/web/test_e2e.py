@@ -197,6 +197,15 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("circle.pt.hollow").count() == 3
     row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
     expect(row.locator("td").nth(5)).to_have_text("yes")
+    # the table gives the baseline's mean and SD, as the report and the CLI do; the chart's
+    # band is mean ± band_sd SD
+    band = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
+                         "{headers: {'X-Improv-Request': '1'}}).then(r => r.json())"
+                         ".then(r => r.features['client.midi.notes_per_s'].band)")
+    assert band["high"] - band["mean"] == pytest.approx(4 * band["sd"])
+    shown_mean, shown_sd = (float(x) for x in row.locator("td").nth(6).inner_text().split("±"))
+    assert band["sd"] > 0 and shown_mean == pytest.approx(band["mean"], rel=0.01)
+    assert shown_sd == pytest.approx(band["sd"], rel=0.05)  # the SD, not the 4 SD half-width
     # no value axis below 0 for measures that are never negative (the band's mean - 2 SD can be)
     labels = page.locator("figure.trend svg text[text-anchor=end]").all_text_contents()
     values = [float(x) for x in labels if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
