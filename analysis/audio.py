@@ -594,9 +594,11 @@ def _audio_result(
     curves["loudness_lufs"] = (times, np.maximum(_lufs((kc[b] - kc[a]) / nb), -100.0))
     mom = _running_mean(kms, 4)  # 400 ms blocks every 100 ms
     st = _running_mean(kms, int(round(3.0 / tick)))  # 3 s blocks every 100 ms
-    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 4) * tick,
+    # stamped at the block centres, like every other curve (a loudness meter shows a block at
+    # its end; on a timeline that puts a 3 s short-term reading 1.5 s late; since 1.5.1)
+    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 2) * tick,
                                          np.maximum(_lufs(mom), -100.0))
-    curves["loudness_lufs_short_term"] = ((np.arange(st.size) + round(3.0 / tick)) * tick,
+    curves["loudness_lufs_short_term"] = ((np.arange(st.size) + round(1.5 / tick)) * tick,
                                          np.maximum(_lufs(st), -100.0))
     changes = dynamic_changes(*curves["level_dbfs"], min_change=CRESCENDO_DB) if not silent else []
 

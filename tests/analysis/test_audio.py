@@ -53,6 +53,24 @@ def test_tone_level_and_loudness():
     assert res.summary["loudness_lufs_short_term_max"] == pytest.approx(-20.0, abs=0.1)
 
 
+def test_loudness_curves_are_stamped_at_their_block_centres():
+    """A tone from 10 to 20 s in silence: a loudness block half inside the tone reads 3 dB
+    under the tone (half its mean square), so a curve stamped at block centres reads tone - 3 dB
+    at 10.0 s, as the 6 s window curves do; stamped at block ends, the momentary and short-term
+    curves read silence there (their blocks ended at the tone's start)."""
+    sr = 48000
+    y = np.concatenate([np.zeros(10 * sr, np.float32), sine(-20.0, 10.0, sr=sr),
+                        np.zeros(10 * sr, np.float32)])
+    res = analyze_audio(y, sr=sr)
+    for name in ("loudness_lufs_momentary", "loudness_lufs_short_term", "loudness_lufs"):
+        t, v = res.curves[name]
+        k = int(np.argmin(np.abs(t - 10.0)))
+        assert t[k] == pytest.approx(10.0, abs=1e-6), name
+        assert v[k] == pytest.approx(-23.0, abs=0.3), name  # half the tone's mean square
+        if name != "loudness_lufs":  # the 3 s block centred at 21.6 s is past the tone
+            assert v[int(np.argmin(np.abs(t - 21.6)))] < -60.0, name
+
+
 def test_blockwise_equals_whole(rng):
     y = clicks(np.arange(0.3, 20, 0.37), 20.0, rng=rng) + sine(-30.0, 20.0)
     whole = AudioAnalyzer(sr=SR)
