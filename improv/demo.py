@@ -2,7 +2,7 @@
 
 The client plays short melodic phrases on a keyboard (MIDI, around 96 BPM,
 with rubato and dynamics); the therapist answers on drum pads, first
-imitating the client's rhythm about 0.4 s later, then leading a steady
+echoing each of the client's phrases' rhythm 0.45 s after it ends, then leading a steady
 groove that the client joins; there is a silence, and a closing part played
 together.  Both players are also "heard" by a two-channel microphone input
 (channel 1 client, channel 2 therapist) synthesised from the same notes, so
@@ -38,25 +38,27 @@ def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
     beat = 60.0 / 96.0
     scale = [60, 62, 64, 67, 69, 72]
 
-    def phrase(t0: float, n: int, *, rubato: float) -> list[tuple[float, int, int]]:
+    def phrase(t0: float, n: int, *, rubato: float,
+               values=(0.5, 1.0, 1.0, 1.5)) -> list[tuple[float, int, int]]:
         out, t = [], t0
         for i in range(n):
             pitch = scale[int(rng.integers(len(scale)))]
             vel = int(np.clip(70 + 25 * np.sin(i / n * np.pi) + rng.normal(0, 6), 30, 120))
             out.append((t, pitch, vel))
-            t += beat * rng.choice([0.5, 1.0, 1.0, 1.5]) * (1 + rng.normal(0, rubato))
+            t += beat * rng.choice(values) * (1 + rng.normal(0, rubato))
         return out
 
-    # 1. call and response: client phrase, therapist imitates its rhythm 0.4 s later
+    # 1. call and response: a client phrase with a rhythm of its own (dotted and short notes
+    # that the drum plays nowhere else), the therapist's drum answers with it right after it
+    # ends: imitation that chance would not give (analysis.dialogue.imitation)
     t = 1.0
     while t < 30:
-        ph = phrase(t, 6, rubato=0.06)
+        ph = phrase(t, 6, rubato=0.03, values=(0.25, 0.75, 0.75, 1.25))
         for s, p, v in ph:
-            notes.append(DemoNote("client", s, s + beat * 0.8, p, v, 0))
-        lag = ph[-1][0] - ph[0][0] + beat * 1.5
+            notes.append(DemoNote("client", s, s + beat * 0.2, p, v, 0))
+        lag = ph[-1][0] - ph[0][0] + 0.45
         for s, _, v in ph:
-            notes.append(DemoNote("therapist", s + lag + 0.4, s + lag + 0.5, 38, max(40, v - 10),
-                                  9))
+            notes.append(DemoNote("therapist", s + lag, s + lag + 0.1, 38, max(40, v - 10), 9))
         t += 2 * lag + beat * 2
     # 2. therapist leads a steady groove from 32 s; the client joins at 38 s
     for k in range(int(22 / (beat / 2))):
