@@ -134,7 +134,23 @@ def delete(app, session_id, annotation_id, reason, by):
     from sessions.annotate import delete_annotation
 
     a = delete_annotation(app.store, session_id, annotation_id, by=by, reason=reason)
-    click.echo(f"deleted {a['id']} (revision {a['rev']}; see 'improv annotations history')")
+    click.echo(f"deleted {a['id']} (revision {a['rev']}; 'improv annotations restore "
+               f"{session_id} {a['id']}' undoes it)")
+
+
+@annotations.command()
+@click.argument("session_id", metavar="SESSION")
+@click.argument("annotation_id", metavar="ID")
+@click.option("--by", metavar="CODE")
+@json_option
+@click.pass_obj
+def restore(app, session_id, annotation_id, by, as_json):
+    """Undo the deletion of an annotation (listed again as it was)."""
+    from sessions.annotate import restore_annotation
+
+    a = restore_annotation(app.store, session_id, annotation_id, by=by)
+    emit(a, as_json=as_json,
+         human=lambda a: click.echo(f"restored {a['id']} (revision {a['rev']})"))
 
 
 @annotations.command()
@@ -155,6 +171,8 @@ def history(app, session_id, annotation_id, as_json):
             if r["op"] == "delete":
                 reason = r["changes"].get("reason")
                 click.echo(f"        deleted{': ' + reason if reason else ''}")
+            elif r["op"] == "restore":
+                click.echo("        restored")
             else:
                 click.echo(f"        {_fmt(s.get('t'))}"
                            f"{'-' + _fmt(s['end']) if s.get('end') is not None else ''}"

@@ -172,6 +172,21 @@ def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | N
     return _current(session, annotation_id, include_deleted=True)
 
 
+def restore_annotation(store, session_id: str, annotation_id: str, *,
+                       by: str | None = None) -> dict[str, Any]:
+    """Undo the deletion of an annotation: it is listed again as it was before."""
+    store.require_writable()
+    session = store.session(session_id)
+    current = _current(session, annotation_id, include_deleted=True)
+    try:
+        rec = ann.restore_record(current, by=by)
+    except ValueError as exc:
+        raise SessionFormatError(str(exc)) from None
+    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    _refresh(store, session)
+    return _current(session, annotation_id)
+
+
 def annotation_history(store, session_id: str, annotation_id: str) -> list[dict[str, Any]]:
     session = store.session(session_id)
     _current(session, annotation_id, include_deleted=True)

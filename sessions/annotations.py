@@ -1,14 +1,15 @@
 """Annotations: an append-only revision log per session (``annotations.jsonl``).
 
-Every line is one revision of one annotation: its creation, an edit, or its
-deletion, with the UTC time of the change and who made it.  Nothing is ever
+Every line is one revision of one annotation: its creation, an edit, its
+deletion, or its restoration after a deletion, with the UTC time of the change and
+who made it.  Nothing is ever
 rewritten or removed, so every earlier version and the time it was changed
 stay visible (German §630f BGB asks this of treatment records).  The current
 state of an annotation is its last revision; a deleted one keeps its history.
 
 Fields of a revision:
 
-``op``        ``create`` | ``edit`` | ``delete``
+``op``        ``create`` | ``edit`` | ``delete`` | ``restore`` (undoes a delete)
 ``id``        annotation ID (``a-`` and 10 hex digits), stable across edits
 ``rev``       1 for the creation, +1 for each later revision
 ``at_utc``    when this revision was made (ISO 8601, UTC)
@@ -34,6 +35,8 @@ from sessions.errors import SessionFormatError
 from sessions.fsutil import open_new, write_errors
 
 SOURCES = ("recording", "manual", "import", "suggestion")
+#: Kinds of revision.
+OPS = ("create", "edit", "delete", "restore")
 
 
 def utc_now() -> str:
@@ -111,7 +114,7 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
-        if not isinstance(rec, dict) or rec.get("op") not in ("create", "edit", "delete"):
+        if not isinstance(rec, dict) or rec.get("op") not in OPS:
             raise SessionFormatError(f"{path}:{number}: not an annotation revision")
         records.append(rec)
     return records
@@ -139,13 +142,19 @@ def fold(records: list[dict[str, Any]], *, include_deleted: bool = False) -> lis
                 for k, v in rec.items():
                     if k not in ("op", "at_utc", "id"):
                         cur[k] = v
-            else:
+            elif rec["op"] == "delete":
                 cur["deleted"] = True
                 cur["rev"] = rec["rev"]
                 cur["deleted_utc"] = rec["at_utc"]
                 cur["deleted_by"] = rec.get("by")
                 cur["deleted_reason"] = rec.get("reason")
                 continue  # a deletion is no edit: edited_utc stays the last change of content
+            else:  # restore: as it was before its deletion
+                cur["deleted"] = False
+                cur["rev"] = rec["rev"]
+                for k in ("deleted_utc", "deleted_by", "deleted_reason"):
+                    cur.pop(k, None)
+                continue
             cur["edited_utc"] = rec["at_utc"]
     out = [a for a in state.values() if include_deleted or not a["deleted"]]
     out.sort(key=lambda a: (a["t"], a["id"]))
@@ -179,6 +188,14 @@ def delete_record(current: dict[str, Any], *, by: str | None = None,
         raise ValueError(f"annotation {current['id']} is deleted already")
     return {"op": "delete", "id": current["id"], "rev": current["rev"] + 1, "at_utc": utc_now(),
             "by": by, "reason": reason}
+
+
+def restore_record(current: dict[str, Any], *, by: str | None = None) -> dict[str, Any]:
+    """A revision that undoes the deletion of ``current`` (content as before it)."""
+    if not current.get("deleted"):
+        raise ValueError(f"annotation {current['id']} is not deleted")
+    return {"op": "restore", "id": current["id"], "rev": current["rev"] + 1,
+            "at_utc": utc_now(), "by": by}
 
 
 def history(records: list[dict[str, Any]], annotation_id: str) -> list[dict[str, Any]]:

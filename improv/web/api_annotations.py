@@ -110,6 +110,19 @@ def delete(session_id: str, annotation_id: str, reason: str = "",
     return _lookup(annotate.delete_annotation, store, session_id, annotation_id, reason=reason)
 
 
+class RestoreBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str | None = Field(None, max_length=32)
+
+
+@router.post("/sessions/{session_id}/annotations/{annotation_id}/restore")
+def restore(session_id: str, annotation_id: str, body: RestoreBody | None = None,
+            store: Store = Depends(get_store)) -> dict:
+    """Undo a deletion (400 if the annotation is not deleted)."""
+    return _lookup(annotate.restore_annotation, store, session_id, annotation_id,
+                   by=body.by if body else None)
+
+
 @router.get("/sessions/{session_id}/annotations/{annotation_id}/history")
 def history(session_id: str, annotation_id: str, store: Store = Depends(get_store)) -> dict:
     return {"history": _lookup(annotate.annotation_history, store, session_id, annotation_id)}

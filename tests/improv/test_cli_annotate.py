@@ -32,6 +32,13 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     assert [h["op"] for h in hist] == ["create", "edit", "delete"]
     human = run_cli("annotations", "history", sid, a["id"]).stdout
     assert "client leads firmly" in human and "wrong session" in human
+    # a deletion can be undone; the history keeps both
+    r = run_cli("annotations", "restore", sid, a["id"], "--by", "T1", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["text"] == "client leads firmly" and not r.json()["deleted"]
+    assert [x["id"] for x in run_cli("annotations", sid, "--json").json()] == [a["id"]]
+    human = run_cli("annotations", "history", sid, a["id"]).stdout
+    assert "restore" in human and "restored" in human
 
 
 @pytest.mark.parametrize("args, message", [
@@ -57,6 +64,8 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "edit", "{sid}", "{aid}", "--tag", "autonomy:boss"], "unknown tag"),
     (["annotations", "delete", "{sid}", "a-0000000000"],
      "has no annotation 'a-0000000000' (see 'improv annotations {sid}')"),
+    (["annotations", "restore", "{sid}", "{aid}"], "annotation {aid} is not deleted"),
+    (["annotations", "restore", "{sid}", "a-0000000000"], "has no annotation 'a-0000000000'"),
     # files to import that are not what they claim to be
     (["annotations", "import", "{sid}", "{tmp}/bad.eaf"], "bad.eaf is not a readable ELAN file"),
     (["annotations", "import", "{sid}", "{tmp}/latin1.txt"], "latin1.txt is not a UTF-8 text"),
@@ -91,7 +100,7 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
         argv.remove(a)
     before = tree_snapshot(store_path)
     r = run_cli(*argv)
-    message = message.format(sid=sid)
+    message = message.format(sid=sid, aid=aid)
     assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(store_path) == before  # no annotation revision, no notes version

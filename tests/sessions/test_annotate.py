@@ -7,6 +7,7 @@ from sessions.annotate import (
     annotation_history,
     delete_annotation,
     edit_annotation,
+    restore_annotation,
     search_annotations,
 )
 from sessions.errors import SessionFormatError
@@ -62,6 +63,29 @@ def test_corrections_keep_every_version_and_its_time(store, sid):
     assert all(h["at_utc"] for h in hist)
     with pytest.raises(SessionFormatError, match="is deleted"):
         edit_annotation(store, sid, a["id"], text="again")
+
+
+def test_a_deleted_annotation_can_be_restored_as_it_was(store, sid):
+    a = add_annotation(store, sid, t=10.0, end=12.0, tags=["autonomy:follower"], text="waits",
+                       by="T1")
+    delete_annotation(store, sid, a["id"], by="T2", reason="by mistake")
+    assert search_annotations(store, text="waits") == []
+    back = restore_annotation(store, sid, a["id"], by="T2")
+    assert not back["deleted"] and back["rev"] == 3
+    assert {k: back[k] for k in ("t", "end", "tags", "text", "by")} == {
+        "t": 10.0, "end": 12.0, "tags": ["autonomy:follower"], "text": "waits", "by": "T1"}
+    assert not any(k.startswith("deleted_") for k in back)
+    assert [x["id"] for x in store.session(sid).annotations()] == [a["id"]]
+    assert [x["id"] for x in search_annotations(store, text="waits")] == [a["id"]]  # catalog
+    hist = annotation_history(store, sid, a["id"])
+    assert [h["op"] for h in hist] == ["create", "delete", "restore"]
+    assert hist[2]["by"] == "T2" and hist[2]["state"]["text"] == "waits"
+    edited = edit_annotation(store, sid, a["id"], text="waits, then joins")  # editable again
+    assert edited["rev"] == 4
+    with pytest.raises(SessionFormatError, match="is not deleted"):
+        restore_annotation(store, sid, a["id"])
+    with pytest.raises(SessionFormatError, match="has no annotation"):
+        restore_annotation(store, sid, "a-0000000000")
 
 
 @pytest.mark.parametrize("kwargs, match", [

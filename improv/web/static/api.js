@@ -80,10 +80,17 @@ let nextMessage = null;
 export function sayNext(message) { nextMessage = message; }
 export function takeNextMessage() { const m = nextMessage; nextMessage = null; return m || ''; }
 
-export function say(message, { error = false } = {}) {
+// `action` ({ label, run }) adds a button after the message, e.g. Undo after a deletion
+export function say(message, { error = false, action = null } = {}) {
   const st = document.getElementById('status');
   st.textContent = message;
   st.classList.toggle('error', error);
+  if (action) {
+    st.append(' ', h('button', { type: 'button', class: 'link', onclick: async (e) => {
+      e.target.disabled = true;
+      try { await action.run(); } catch (ex) { say(ex.message, { error: true }); }
+    } }, action.label));
+  }
 }
 
 export const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];

@@ -113,12 +113,15 @@ export async function sessionPage(main, id, params) {
   // form says "New annotation" then: saving must not overwrite the one that was being edited)
   const fillForm = (a) => { state.editing = null; form.fill(a); };
   const annTable = h('table', { class: 'annotations' });
+  // deleted annotations stay in the log: shown on request, each with Restore
+  const showDeleted = h('input', { type: 'checkbox', id: 'ann-show-deleted', onchange: () => loadAnnotations() });
   const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
   const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
 
   main.replaceChildren(header, recNotes, transport, tlBox, audio,
     h('div', { class: 'cols' },
-      h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable),
+      h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable,
+        h('label', { class: 'muted show-deleted' }, showDeleted, ' Show deleted annotations')),
       h('div', {}, notesBox, analysisBox)),
     h('p', { class: 'muted shortcuts' }, 'Keys: space play/pause · ← → 5 s (shift: 30 s) · m marker · + − zoom · Home/End'));
 
@@ -200,9 +203,32 @@ export async function sessionPage(main, id, params) {
   requestAnimationFrame(() => { renderAnnotations(); loadNotes(); loadAnalysis(); });
 
   async function loadAnnotations() {
-    state.annotations = (await api(`/api/sessions/${id}/annotations`)).annotations;
+    const all = (await api(`/api/sessions/${id}/annotations${showDeleted.checked ? '?include_deleted=true' : ''}`)).annotations;
+    state.annotations = all.filter((a) => !a.deleted);
+    state.deleted = all.filter((a) => a.deleted);
     renderAnnotations();
     tl.draw();
+  }
+
+  async function restoreAnnotation(a) {
+    await api(`/api/sessions/${id}/annotations/${a.id}/restore`, { method: 'POST', body: {} });
+    say(`Annotation at ${fmtTime(a.t)} restored`);
+    await loadAnnotations();
+  }
+
+  function deletedRows() {
+    if (!showDeleted.checked) return [];
+    if (!state.deleted || !state.deleted.length) {
+      return [h('tr', { class: 'deleted' }, h('td', { colspan: '5', class: 'muted' }, 'No deleted annotations'))];
+    }
+    return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
+      h('td', {}, fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : '')),
+      h('td', {}, a.player || 'all'),
+      h('td', {}, a.tags.join(', ')),
+      h('td', { class: 'text' }, h('s', {}, a.text),
+        h('span', { class: 'muted' }, ` (deleted ${fmtDate(a.deleted_utc)}${a.deleted_by ? ` by ${a.deleted_by}` : ''}${a.deleted_reason ? `: ${a.deleted_reason}` : ''})`)),
+      h('td', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => restoreAnnotation(a).catch((ex) => say(ex.message, { error: true })), 'aria-label': `Restore annotation at ${fmtTime(a.t)}` }, 'Restore'))));
   }
 
   function renderAnnotations() {
@@ -235,11 +261,11 @@ export async function sessionPage(main, id, params) {
             h('button', { type: 'button', class: 'danger', onclick: async () => {
               if (!confirm('Delete this annotation? It stays in the history.')) return;
               await api(`/api/sessions/${id}/annotations/${a.id}`, { method: 'DELETE' });
-              say('Annotation deleted (kept in its history)');
+              say('Annotation deleted (kept in its history)', { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
               await loadAnnotations();
             }, 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),
           h('tr', { class: 'history-row' }, h('td', { colspan: '5' }, hist))];
-      })));
+      }), deletedRows()));
   }
 
   // -- notes ---------------------------------------------------------------------------

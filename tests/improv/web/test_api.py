@@ -421,6 +421,13 @@ def test_annotation_lifecycle(demo_store, client_for):
     with Store(path) as store:
         revs = [r for r in store.session(sid).annotation_records() if r["id"] == a["id"]]
     assert [r["op"] for r in revs] == ["create", "edit", "delete"]
+    # a deletion is undone by a restore (400 if there is nothing to undo, 404 if unknown)
+    r = c.post(f"{base}/{a['id']}/restore", json={"by": "T1"})
+    assert r.status_code == 200 and not r.json()["deleted"] and r.json()["rev"] == 4
+    assert a["id"] in [x["id"] for x in c.get(base).json()["annotations"]]
+    r = c.post(f"{base}/{a['id']}/restore", json={})
+    assert r.status_code == 400 and "is not deleted" in r.json()["error"]
+    assert c.post(f"{base}/a-0000000000/restore", json={}).status_code == 404
     # new tag added deliberately
     r = c.post(base, json={"t": 1, "tags": ["mood:calm"], "new_tags": ["mood:calm"]})
     assert r.status_code == 201

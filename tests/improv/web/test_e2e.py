@@ -154,6 +154,30 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     assert anns["playful answer, twice"]["rev"] == 2
     assert "a new one" in anns and anns["a new one"]["id"] != anns["playful answer, twice"]["id"]
 
+    # a deletion can be undone from the status line, and deleted annotations can be shown and
+    # restored
+    page.once("dialog", lambda d: d.accept())
+    page.locator("table.annotations tr", has_text="a new one").get_by_role(
+        "button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("table.annotations tr", has_text="a new one")).to_have_count(0)
+    page.locator("#status").get_by_role("button", name="Undo").click()
+    expect(page.locator("table.annotations tr[data-id]", has_text="a new one")).to_have_count(1)
+    page.once("dialog", lambda d: d.accept())
+    page.locator("table.annotations tr", has_text="a new one").get_by_role(
+        "button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("table.annotations tr", has_text="a new one")).to_have_count(0)
+    page.get_by_label("Show deleted annotations").check()
+    gone = page.locator("table.annotations tr.deleted", has_text="a new one")
+    expect(gone).to_contain_text("deleted")
+    gone.get_by_role("button", name=re.compile("^Restore annotation")).click()
+    expect(page.locator("#status")).to_contain_text("restored")
+    expect(page.locator("table.annotations tr.deleted", has_text="a new one")).to_have_count(0)
+    with Store(store_path) as store:
+        s = store.session(sid)
+        (aid,) = [x["id"] for x in s.annotations() if x["text"] == "a new one"]
+        revs = [r["op"] for r in s.annotation_records() if r["id"] == aid]
+    assert revs == ["create", "delete", "restore", "delete", "restore"]
+
     # notes with a time reference; following it moves the player
     page.get_by_role("button", name="Edit notes").click()
     page.get_by_label("Session notes").fill("Quiet start. At 0:12 the therapist starts a groove.")
