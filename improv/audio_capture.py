@@ -85,7 +85,7 @@ from typing import Any
 
 import numpy as np
 
-from improv.devices import AudioDevice
+from improv.devices import ABANDONED_STREAMS, AudioDevice
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,6 @@ CLOSE_TIMEOUT_S = 3.0
 """Longest wait [seconds] for PortAudio to stop and close a stream.  PortAudio's JACK host
 API waits forever for a server that died (Pa_StopStream waits for a process cycle that never
 comes); such a stream is left behind (see :func:`_close_or_abandon`)."""
-
-_abandoned: list = []  # streams left behind, kept referenced so that nothing frees them
-
 
 def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> bool:
     """Stop (or abort) and close ``stream`` within :data:`CLOSE_TIMEOUT_S`.
@@ -135,7 +132,7 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     (log.info if lost else log.warning)(
         "audio input %s: PortAudio did not close its stream within %.0f s (its sound server "
         "is gone?); left behind", name, CLOSE_TIMEOUT_S)
-    _abandoned.append(stream)
+    ABANDONED_STREAMS.append(stream)  # kept referenced, so that nothing frees it
     import atexit
 
     import sounddevice as sd

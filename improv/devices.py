@@ -106,6 +106,12 @@ def jack_server(name: str | None) -> Iterator[None]:
 _client_name_buffer = None  # PortAudio keeps the pointer: keep the buffer alive
 
 
+#: PortAudio streams that did not close (their sound server died; see
+#: :func:`improv.audio_capture._close_or_abandon`). PortAudio cannot be terminated while they
+#: exist (Pa_Terminate would wait for them for ever), so it cannot be re-initialised either.
+ABANDONED_STREAMS: list = []
+
+
 def init_portaudio(*, jack_server_name: str | None = None,
                    jack_client_name: str = DEFAULT_JACK_CLIENT):
     """(Re-)initialise PortAudio so it sees the current devices; returns sounddevice.
@@ -119,9 +125,15 @@ def init_portaudio(*, jack_server_name: str | None = None,
     Raises
     ------
     NoDevicesError
-        If the PortAudio library is missing.
+        If the PortAudio library is missing, or if a stream of a sound server that died is
+        still open in this process (:data:`ABANDONED_STREAMS`): then only a new process can use
+        PortAudio again.
     """
     global _client_name_buffer
+    if ABANDONED_STREAMS:
+        raise NoDevicesError(
+            "audio devices cannot be listed or opened again in this process: a stream of a "
+            "sound server that stopped (JACK) could not be closed; restart improv")
     try:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found"

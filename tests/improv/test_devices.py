@@ -75,3 +75,14 @@ def test_exact_name_wins_over_substring():
 def test_same_port_name_ignores_alsa_client_numbers():
     assert same_port_name("Keyboard:Keyboard MIDI 1 20:0", "Keyboard:Keyboard MIDI 1 24:0")
     assert not same_port_name("kb1:out", "kb2:out")
+
+
+def test_no_reinitialisation_while_a_dead_servers_stream_is_open(monkeypatch):
+    """A stream left behind when its JACK server died would make Pa_Terminate wait for ever:
+    re-initialising PortAudio (to list devices, to record again) is refused with a way out."""
+    from improv import devices
+    from improv.errors import NoDevicesError
+
+    monkeypatch.setattr(devices, "ABANDONED_STREAMS", [object()])
+    with pytest.raises(NoDevicesError, match="restart improv"):
+        devices.init_portaudio()
