@@ -200,7 +200,10 @@ export async function sessionPage(main, id, params) {
   tlBox.dataset.ready = '1';
   performance.mark('timeline-ready');
   // the rest after the timeline is on screen
-  requestAnimationFrame(() => { renderAnnotations(); loadNotes(); loadAnalysis(); });
+  // background loads: an error shows in the status line while this page is shown; a page that
+  // was left (or whose session was just deleted) stays quiet
+  const quietly = (p) => p.catch((e) => { if (document.body.contains(main)) say(e.message, { error: true }); });
+  requestAnimationFrame(() => { renderAnnotations(); quietly(loadNotes()); loadAnalysis(); });
 
   async function loadAnnotations() {
     const all = (await api(`/api/sessions/${id}/annotations${showDeleted.checked ? '?include_deleted=true' : ''}`)).annotations;
@@ -288,7 +291,7 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: async () => {
           const r = await api(`/api/sessions/${id}/notes`, { method: 'PUT', body: { text: area.value } });
           say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
-          loadNotes();
+          quietly(loadNotes());
         } }, 'Save notes'),
         h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,

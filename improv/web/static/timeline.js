@@ -206,7 +206,8 @@ export async function waveformLane(tl, session, input, meta) {
       draw: (ctx, w, hgt) => {
         const lvl = pick(w);
         const data = tl.peakCache.get(`${input.name}/${lvl.bucket_frames}`);
-        if (!data) { get(lvl.bucket_frames).then(() => tl.draw()); return; }
+        // a block that fails to load (the session deleted meanwhile) is simply not drawn
+        if (!data) { get(lvl.bucket_frames).then(() => tl.draw(), () => {}); return; }
         const C = meta.channels, B = lvl.bucket_frames, n = lvl.buckets, mid = hgt / 2, sc = (hgt / 2 - 2) / 127;
         const spanF = (tl.view[1] - tl.view[0]) * meta.sr;
         ctx.fillStyle = color;
