@@ -1,4 +1,4 @@
-"""``improv sessions …``: list, show, import, export, verify, delete, recover, reindex."""
+"""``improv sessions …``: list, show, import, export, verify, compress, delete, recover, reindex."""
 
 from __future__ import annotations
 
@@ -206,6 +206,62 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     bad = [r for r in reports if not r["ok"]]
     if bad:
         raise click.ClickException(f"{len(bad)} of {len(reports)} session(s) failed verification")
+
+
+@sessions.command()
+@click.argument("session_ids", metavar="[ID ...]", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every complete session of the store.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be compressed.")
+@json_option
+@click.pass_obj
+def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_json: bool) -> None:
+    """Store recorded audio as FLAC where that is lossless (about half the space or less).
+
+    Each WAV is checked to hold only 16- or 24-bit steps (what an interface's converter
+    gives); the FLAC is read back and compared sample by sample before the WAV is removed.
+    Float audio that FLAC would round stays WAV.
+    """
+    from sessions.compress import compress_session, to_dict
+    from sessions.errors import SessionBusyError
+
+    if bool(session_ids) == all_:
+        raise click.UsageError("give session IDs or --all")
+    store = app.store
+    if all_:
+        ids = store.session_ids()
+    else:
+        for sid in session_ids:  # an unknown ID fails before anything is compressed
+            store.session(sid)
+        ids = list(session_ids)
+    out = []
+    for sid in ids:
+        try:
+            res = compress_session(store, sid, dry_run=dry_run)
+        except SessionBusyError as exc:
+            if not all_:
+                raise
+            info(f"skipped {sid}: {exc}")
+            continue
+        out.append({"id": sid, "inputs": to_dict(res)})
+
+    def human(out):
+        before = after = 0
+        for s in out:
+            for r in s["inputs"]:
+                before += r["bytes_before"]
+                after += r["bytes_after"] if not dry_run else r["bytes_before"]
+                if r["status"] == "compressed":
+                    size = ("" if dry_run else f", {r['bytes_before'] / 1e6:.1f} MB -> "
+                            f"{r['bytes_after'] / 1e6:.1f} MB")
+                    verb = "would compress" if dry_run else "compressed"
+                    click.echo(f"{s['id']} {r['name']}: {verb} to {r['bits']}-bit FLAC{size}")
+                elif r["status"] == "kept":
+                    click.echo(f"{s['id']} {r['name']}: kept as it is: {r['reason']}")
+        if not dry_run:
+            click.echo(f"audio of {len(out)} session(s): {before / 1e6:.1f} MB -> "
+                       f"{after / 1e6:.1f} MB")
+
+    emit(out, as_json=as_json, human=human)
 
 
 @sessions.command()

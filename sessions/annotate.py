@@ -15,7 +15,13 @@ from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions import vocabulary
 from sessions.errors import SessionFormatError
-from sessions.fsutil import atomic_write_bytes, atomic_write_json, sha256_file
+from sessions.fsutil import (
+    atomic_write_bytes,
+    atomic_write_json,
+    manifest_lock,
+    read_json,
+    sha256_file,
+)
 from sessions.recovery import smf_markers
 from sessions.smf import replace_markers
 
@@ -43,13 +49,14 @@ def _check_player(session, player: str | None) -> None:
 def _refresh(store, session) -> None:
     """Markers in the SMF, its checksum, the catalog rows."""
     current = session.annotations()
-    manifest = session.manifest
-    smf = manifest.get("smf")
+    smf = session.manifest.get("smf")
     if smf:
         path = session.folder / smf["file"]
-        atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current)))
-        manifest["checksums"][smf["file"]] = sha256_file(path)
-        atomic_write_json(session.folder / mf.MANIFEST, manifest)
+        with manifest_lock(session.folder):  # the manifest as it is now (see sessions.compress)
+            atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current)))
+            manifest = read_json(session.folder / mf.MANIFEST)
+            manifest["checksums"][smf["file"]] = sha256_file(path)
+            atomic_write_json(session.folder / mf.MANIFEST, manifest)
     store.catalog.put_annotations(session.id, current)
 
 

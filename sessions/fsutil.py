@@ -84,6 +84,28 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def manifest_lock(folder: Path) -> Iterator[None]:
+    """Hold the session's manifest lock while reading, changing and writing its manifest.
+
+    An exclusive ``flock`` on ``<folder>/.manifest.lock`` (a hidden file, left in place; export
+    skips hidden files). Two processes that update the same manifest (the web app saving an
+    annotation, ``improv sessions compress``) then do not overwrite each other's change.
+    Without ``fcntl`` (Windows) nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with write_errors(folder), open_new(Path(folder) / ".manifest.lock", "ab") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically and durably (0600)."""
     path = Path(path)

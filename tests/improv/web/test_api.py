@@ -713,3 +713,28 @@ def test_store_closed_on_another_thread(tmp_path):
     t.join()
     close_store(box["store"])  # no sqlite3.ProgrammingError
     assert box["store"]._catalog is None
+
+
+def test_compressed_audio_is_served_and_drawn(tmp_path, client_for):
+    """After 'improv sessions compress' the page gets the FLAC (Chromium plays it) and the
+    same waveform as from the WAV."""
+    from sessions.compress import compress_session
+    from sessions.store import Store
+
+    path = tmp_path / "store"
+    t = np.arange(4 * 48000) / 48000
+    y = (np.round(0.5 * np.sin(2 * np.pi * 220 * t) * 2**15) / 2**15).astype(np.float32)[:, None]
+    with Store(path) as store:
+        w = store.create_session(client="C07", players=["client"])
+        a = w.add_audio_input("mic", sr=48000, channels=1, players={"client": [1]}, t0=0.0)
+        a.write(y.copy())
+        sid = w.finalize(duration_s=4.0)["id"]
+    c = client_for(path)
+    wav_peaks = c.get(f"/api/sessions/{sid}/peaks/mic/256").content
+    with Store(path) as store:
+        (res,) = compress_session(store, sid)
+    assert res.status == "compressed" and res.bits == 16
+    r = c.get(f"/api/sessions/{sid}/audio/mic")
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/flac"
+    assert r.content[:4] == b"fLaC"
+    assert c.get(f"/api/sessions/{sid}/peaks/mic/256").content == wav_peaks
