@@ -32,7 +32,14 @@ import numpy as np
 
 from sessions import manifest as mf
 from sessions.errors import SessionFormatError
-from sessions.fsutil import atomic_write_json, fsync_dir, manifest_lock, read_json, sha256_file
+from sessions.fsutil import (
+    atomic_write_json,
+    fsync_dir,
+    manifest_lock,
+    open_new,
+    read_json,
+    sha256_file,
+)
 
 __all__ = ["DEPTHS", "InputResult", "exact_depth", "compress_session"]
 
@@ -105,13 +112,14 @@ def _write_flac(src: Path, dst: Path, *, bits: int, sr: int, channels: int) -> N
     import soundfile as sf
 
     shift = 32 - bits  # int32 full scale: libsndfile keeps the top ``bits`` bits
-    with sf.SoundFile(str(dst), "w", samplerate=sr, channels=channels, format="FLAC",
-                      subtype=f"PCM_{bits}") as out:
-        for block in _blocks(src):
-            k = np.round(block.astype(np.float64) * 2.0 ** (bits - 1)).astype(np.int64)
-            out.write((k << shift).astype(np.int32))
-    with open(dst, "rb+") as f:
-        os.fsync(f.fileno())
+    with open_new(dst, "w+b") as raw:  # owner-only, like every file of the store
+        with sf.SoundFile(raw, "w", samplerate=sr, channels=channels, format="FLAC",
+                          subtype=f"PCM_{bits}") as out:
+            for block in _blocks(src):
+                k = np.round(block.astype(np.float64) * 2.0 ** (bits - 1)).astype(np.int64)
+                out.write((k << shift).astype(np.int32))
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 def _same_samples(a: Path, b: Path) -> bool:

@@ -65,6 +65,8 @@ def test_exact_audio_becomes_flac_and_reads_back_the_same(store, recorded):
     assert res["usb16"].bytes_after < 0.5 * before["usb16"]  # 16 of 32 bits, then FLAC
     assert res["iface24"].bytes_after < 0.75 * before["iface24"]
     assert verify_folder(folder)["ok"], verify_folder(folder)["problems"]
+    for p in (folder / "audio").iterdir():  # health data: owner-only, as every file
+        assert p.stat().st_mode & 0o777 == 0o600, p
     # a second run finds nothing to do
     again = {r.name: r.status for r in compress_session(store, sid)}
     assert again == {"usb16": "flac", "iface24": "flac", "software": "kept"}
