@@ -80,6 +80,12 @@ let nextMessage = null;
 export function sayNext(message) { nextMessage = message; }
 export function takeNextMessage() { const m = nextMessage; nextMessage = null; return m || ''; }
 
+// an event handler whose failure is said in the status line (an API error would otherwise
+// end as an unhandled rejection: nothing visible happens)
+export function guard(fn) {
+  return (...args) => Promise.resolve().then(() => fn(...args)).catch((ex) => say(ex.message, { error: true }));
+}
+
 // `action` ({ label, run }) adds a button after the message, e.g. Undo after a deletion
 export function say(message, { error = false, action = null } = {}) {
   const st = document.getElementById('status');

@@ -90,8 +90,10 @@ async function sessionsPage(main, params) {
     h('p', {}, 'Record a session, drop files below, or look around with a demo session: a synthetic duet that improv generates itself (clearly marked DEMO, client code DEMO).'),
     h('button', { type: 'button', class: 'primary', onclick: async (e) => {
       e.target.disabled = true; say('Generating the demo session…');
-      const r = await api('/api/demo', { method: 'POST' });
-      location.hash = `#/session/${r.id}`;
+      try {
+        const r = await api('/api/demo', { method: 'POST' });
+        location.hash = `#/session/${r.id}`;
+      } catch (ex) { say(ex.message, { error: true }); e.target.disabled = false; }
     } }, 'Create a demo session')) : '';
   const table = data.sessions.length ? h('table', { class: 'sessions' },
     h('caption', { class: 'sr-only' }, 'Sessions, newest first'),

@@ -1,5 +1,5 @@
 // The Record page: choose or edit a setup, start and stop, markers and notes, live meters.
-import { api, fmtTime, h, say } from './api.js';
+import { api, fmtTime, guard, h, say } from './api.js';
 
 export async function recordPage(main) {
   document.title = 'Record · improv';
@@ -65,7 +65,7 @@ export async function recordPage(main) {
           say(`Setup ${name} saved`);
         } catch (ex) { err.textContent = ex.message; }
       } }, 'Save setup'),
-      h('button', { type: 'button', onclick: async () => {
+      h('button', { type: 'button', onclick: guard(async () => {
         devices.replaceChildren(h('p', {}, 'Looking for devices…'));
         const q = new URLSearchParams();
         if (opt.jack_server.value) q.set('jack_server', opt.jack_server.value);
@@ -74,7 +74,7 @@ export async function recordPage(main) {
         devices.replaceChildren(h('h3', {}, 'Devices'),
           h('ul', {}, d.midi.map((p) => h('li', {}, `MIDI: ${p.name}`)), d.audio.map((a) => h('li', {}, `audio: ${a.name} (${a.input_channels} in, ${a.hostapi})`))),
           ...d.problems.map((p) => h('p', { class: 'muted' }, p)));
-      } }, 'List devices'))),
+      }) }, 'List devices'))),
   err, startBtn);
 
   const liveBox = h('section', { class: 'panel live', 'aria-labelledby': 'live-h', hidden: true });

@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, download, fmtDate, fmtTime, h, playerColor, say, sayNext } from './api.js';
+import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
 import { Timeline, annotationLane, curveLane, gapLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -68,13 +68,13 @@ export async function sessionPage(main, id, params) {
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
-      h('button', { type: 'button', class: 'danger', onclick: async () => {
+      h('button', { type: 'button', class: 'danger', onclick: guard(async () => {
         const what = `"${s.title || s.id}"${s.client ? ` of client ${s.client}` : ''}, ${fmtDate(s.started_utc)}`;
         if (!confirm(`Delete the session ${what} (${s.id}) with all its files? This cannot be undone.`)) return;
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
-      } }, 'Delete session')),
+      }) }, 'Delete session')),
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
         e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
@@ -248,7 +248,7 @@ export async function sessionPage(main, id, params) {
           h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited, rev ${a.rev})`) : ''),
           h('td', { class: 'actions' },
             h('button', { type: 'button', onclick: () => { state.editing = a.id; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
-            h('button', { type: 'button', 'aria-expanded': 'false', onclick: async (e) => {
+            h('button', { type: 'button', 'aria-expanded': 'false', onclick: guard(async (e) => {
               const open = hist.hidden;
               e.target.setAttribute('aria-expanded', String(open));
               if (open) {
@@ -260,13 +260,13 @@ export async function sessionPage(main, id, params) {
                 })));
               }
               hist.hidden = !open;
-            }, 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
-            h('button', { type: 'button', class: 'danger', onclick: async () => {
+            }), 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
+            h('button', { type: 'button', class: 'danger', onclick: guard(async () => {
               if (!confirm('Delete this annotation? It stays in the history.')) return;
               await api(`/api/sessions/${id}/annotations/${a.id}`, { method: 'DELETE' });
               say('Annotation deleted (kept in its history)', { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
               await loadAnnotations();
-            }, 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),
+            }), 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),
           h('tr', { class: 'history-row' }, h('td', { colspan: '5' }, hist))];
       }), deletedRows()));
   }
@@ -288,11 +288,11 @@ export async function sessionPage(main, id, params) {
     const area = h('textarea', { rows: '8', 'aria-label': 'Session notes (time references like 12:30 become links)' }, n.text);
     const editor = h('div', { hidden: true }, area,
       h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'primary', onclick: async () => {
+        h('button', { type: 'button', class: 'primary', onclick: guard(async () => {
           const r = await api(`/api/sessions/${id}/notes`, { method: 'PUT', body: { text: area.value } });
           say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
           quietly(loadNotes());
-        } }, 'Save notes'),
+        }) }, 'Save notes'),
         h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
       h('div', { class: 'row' },

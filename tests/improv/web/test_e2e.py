@@ -439,3 +439,27 @@ def test_a_session_deleted_under_an_open_page_raises_no_script_error(tmp_path, l
         page.wait_for_timeout(150)
     page.wait_for_timeout(500)
     assert 404 in peaks  # the failing path was taken; the fixture checks for script errors
+
+
+def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page):
+    """A request refused by the server (here: deleting an annotation, saving notes) is said in
+    the status line, not lost as an unhandled error with nothing visible."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    refusal = {"status": 409, "content_type": "application/json",
+               "body": '{"error": "the store is busy: try again"}'}
+    page.route("**/api/sessions/*/annotations/*", lambda route: route.fulfill(**refusal)
+               if route.request.method == "DELETE" else route.continue_())
+    page.once("dialog", lambda d: d.accept())
+    page.locator("table.annotations tbody tr[data-id]").first.get_by_role(
+        "button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("#status")).to_have_text("the store is busy: try again")
+    expect(page.locator("#status")).to_have_class(re.compile("error"))
+    page.route("**/api/sessions/*/notes", lambda route: route.fulfill(**refusal)
+               if route.request.method == "PUT" else route.continue_())
+    page.get_by_role("button", name="Edit notes").click()
+    page.get_by_label("Session notes").fill("a note")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.locator("#status")).to_have_text("the store is busy: try again")
