@@ -139,7 +139,9 @@ def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> di
     events.sort(key=lambda e: e[0])
     for t, player, port, data in events:
         w.midi(t, player=player, port=port, data=data)
-    y = synthesize(notes, sr=sr, duration=duration)
+    # as a 16-bit interface would deliver it (so 'improv sessions compress' can store it as FLAC)
+    y = (np.clip(np.round(synthesize(notes, sr=sr, duration=duration) * 2.0**15),
+                 -(2**15), 2**15 - 1) / 2.0**15).astype(np.float32)
     block = 4096
     for i in range(0, len(y), block):
         audio.write(y[i:i + block].copy())

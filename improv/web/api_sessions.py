@@ -121,7 +121,8 @@ def _session_detail(session) -> dict[str, Any]:
         "audio": [
             {"name": a.name, "sr": a.sr, "channels": a.channels, "frames": a.frames,
              "t0": a.t0, "drift_ppm": a.drift_ppm, "players": a.players,
-             "duration_s": a.duration_s}
+             "duration_s": a.duration_s, "format": a.path.suffix.lower().lstrip("."),
+             "bytes": a.path.stat().st_size if a.path.is_file() else 0}
             for a in session.audio_inputs()
         ],
         "events": m.get("events", []),
@@ -133,6 +134,18 @@ def _session_detail(session) -> dict[str, Any]:
 @router.get("/sessions/{session_id}")
 def get_session(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     return _session_detail(store.session(session_id))
+
+
+@router.post("/sessions/{session_id}/compress")
+def compress(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Store the session's audio as FLAC where that is lossless (``improv sessions compress``).
+
+    Runs in the request (about 20 s for an hour of two channels); 409 while it is recorded.
+    """
+    from sessions.compress import compress_session, to_dict
+
+    return {"inputs": to_dict(compress_session(store, session_id)),
+            "session": _session_detail(store.session(session_id))}
 
 
 @router.delete("/sessions/{session_id}")

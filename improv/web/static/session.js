@@ -35,7 +35,10 @@ export async function sessionPage(main, id, params) {
   document.title = `${s.title || s.id} · improv`;
   const state = { annotations: [], editing: null };
   const audio = h('audio', { preload: 'metadata', class: 'player' });
-  const sources = s.audio.map((a) => ({ label: `recording: ${a.name}`, url: `/api/sessions/${id}/audio/${encodeURIComponent(a.name)}`, t0: a.t0 }));
+  // the format is part of the URL: after compressing, the browser must not mix cached WAV
+  // ranges with the FLAC
+  const audioUrl = (a) => `/api/sessions/${id}/audio/${encodeURIComponent(a.name)}?f=${a.format}`;
+  const sources = s.audio.map((a) => ({ label: `recording: ${a.name}`, name: a.name, url: audioUrl(a), t0: a.t0 }));
   if (!s.audio.length && s.midi_players.length) sources.push({ label: 'MIDI rendering (FluidSynth)', url: `/api/sessions/${id}/rendering`, t0: 0 });
   let source = sources[0];
 
@@ -75,12 +78,42 @@ export async function sessionPage(main, id, params) {
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
       }) }, 'Delete session')),
+    storageLine(),
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
         e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
         try { await download(`/api/sessions/${id}/report.${fmt}`, `improv-session-${s.id}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
         e.target.disabled = false;
       } }, `Report (${fmt.toUpperCase()})`))));
+
+  // how the audio is stored, and lossless compression of recorded WAV (sessions.compress)
+  function storageLine() {
+    if (!s.audio.length) return '';
+    const mb = s.audio.reduce((n, a) => n + a.bytes, 0) / 1e6;
+    const formats = [...new Set(s.audio.map((a) => a.format.toUpperCase()))].join(' + ');
+    const line = h('p', { class: 'meta storage' }, `Audio: ${mb.toFixed(1)} MB ${formats}`);
+    if (s.audio.some((a) => a.format === 'wav')) {
+      line.append(' ', h('button', { type: 'button', onclick: guard(async (e) => {
+        e.target.disabled = true;
+        say('Compressing the audio (lossless, checked sample by sample)…');
+        let r;
+        try { r = await api(`/api/sessions/${id}/compress`, { method: 'POST' }); } finally { e.target.disabled = false; }
+        s.audio = r.session.audio;
+        for (const src of sources) {
+          const a = s.audio.find((x) => x.name === src.name);
+          if (a) src.url = audioUrl(a);
+        }
+        if (source && source.name) setSource(source);  // the same place, now from the FLAC
+        const done = r.inputs.filter((x) => x.status === 'compressed');
+        const kept = r.inputs.filter((x) => x.status === 'kept');
+        const before = done.reduce((n, x) => n + x.bytes_before, 0) / 1e6, after = done.reduce((n, x) => n + x.bytes_after, 0) / 1e6;
+        say([done.length ? `Audio compressed: ${before.toFixed(1)} MB → ${after.toFixed(1)} MB (FLAC, lossless)` : 'No audio compressed',
+          ...kept.map((x) => `${x.name} kept as WAV: ${x.reason}`)].join('. '));
+        line.replaceWith(storageLine());
+      }) }, 'Compress audio (lossless)'));
+    }
+    return line;
+  }
 
   // what the recording did not get: inputs lost for a while, and the recorder's warnings
   // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)

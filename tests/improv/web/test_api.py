@@ -738,3 +738,16 @@ def test_compressed_audio_is_served_and_drawn(tmp_path, client_for):
     assert r.status_code == 200 and r.headers["content-type"] == "audio/flac"
     assert r.content[:4] == b"fLaC"
     assert c.get(f"/api/sessions/{sid}/peaks/mic/256").content == wav_peaks
+
+
+def test_compress_endpoint(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    assert c.get(f"/api/sessions/{sid}").json()["audio"][0]["format"] == "wav"
+    r = c.post(f"/api/sessions/{sid}/compress")
+    assert r.status_code == 200, r.text
+    (inp,) = r.json()["inputs"]
+    assert inp["status"] == "compressed" and inp["bits"] == 16
+    assert inp["bytes_after"] < inp["bytes_before"] / 2
+    assert r.json()["session"]["audio"][0]["format"] == "flac"
+    assert c.post("/api/sessions/20990101-000000-0000/compress").status_code == 404

@@ -463,3 +463,24 @@ def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page
     page.get_by_label("Session notes").fill("a note")
     page.get_by_role("button", name="Save notes").click()
     expect(page.locator("#status")).to_have_text("the store is busy: try again")
+
+
+def test_compress_the_audio_from_the_session_page(tmp_path, live_server, page):
+    """The demo's audio is 16-bit like an interface's: one click stores it as FLAC, checked;
+    the page then plays the FLAC from where it was."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.locator(".storage")).to_contain_text("WAV")
+    page.get_by_role("button", name="Compress audio (lossless)").click()
+    expect(page.locator("#status")).to_contain_text("Audio compressed", timeout=60000)
+    expect(page.locator(".storage")).to_contain_text("FLAC")
+    expect(page.get_by_role("button", name="Compress audio (lossless)")).to_have_count(0)
+    assert "f=flac" in page.evaluate("document.querySelector('audio').src")
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator(".transport .time")).not_to_have_text("0:00.0", timeout=15000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    with Store(tmp_path / "store") as store:
+        (sid,) = store.session_ids()
+        assert store.session(sid).manifest["audio"][0]["file"].endswith(".flac")
