@@ -145,6 +145,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
         disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture,
     )
+    printed: list[str] = []  # warnings printed while recording (without the live display)
     old_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
     try:
@@ -164,15 +165,14 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         else:
             info(f"recording session {rec.session_id} "
                  f"({len(inputs)} inputs; {'for %g s' % duration if duration else 'Ctrl-C stops'})")
-            shown = 0
 
             def say_warnings(r) -> None:  # no display: each warning once, when it comes
-                nonlocal shown
-                for w in r.warnings[shown:]:
+                for w in r.warnings[len(printed):]:
                     info(f"warning: {w}")
-                shown = len(r.warnings)
+                    printed.append(w)
 
             manifest = rec.run(duration_s=duration, on_tick=say_warnings)
+            say_warnings(rec)  # those that came with the stop (e.g. the JACK server stopped)
     except KeyboardInterrupt:
         manifest = rec.stop("interrupted")
     finally:
@@ -194,7 +194,8 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
             what = e.get("port") or e.get("device") or e.get("what") or ""
             click.echo(f"  {e['kind']} {what} at {e['t']:.2f} s")
         for w in r["warnings"]:
-            info(f"warning: {w}")
+            if w not in printed:  # not printed while recording
+                info(f"warning: {w}")
 
     emit(result, as_json=as_json, human=human)
 

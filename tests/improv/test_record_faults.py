@@ -359,6 +359,7 @@ def test_jack_server_that_stops_ends_the_recording_and_keeps_what_came_before(ja
     assert any("JACK server stopped" in w for w in r["warnings"])
     err = log.read_text()
     assert "Server is not running" not in err and "JackSocketClientChannel" not in err, err
+    assert err.count("warning: JACK server stopped") == 1, err  # said when it happened
     s = Store(store).session(r["id"])
     sent = [m for _, m in players_process.notes()]
     got = [bytes(x) for x in s.midi_events().raw]
