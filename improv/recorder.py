@@ -229,7 +229,6 @@ class Recorder:
         self.midi_mode = midi_mode
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
-        self._watch_audio = False  # the watch follows the audio server (else the MIDI one)
         self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
         self._next_reinit = 0.0
@@ -463,7 +462,6 @@ class Recorder:
         from improv.jack_watch import JackSourceWatch, quiet_libjack
 
         quiet_libjack()
-        self._watch_audio = jack_audio
         try:
             self._watch = JackSourceWatch(
                 own_client=f"{self.jack_client_name}-audio",
@@ -529,7 +527,9 @@ class Recorder:
             self.midi.server_stopped(at=at)
         self._warn(f"JACK server stopped at {at:.1f} s: its inputs record nothing from then "
                    "on (what came before is kept)")
-        audio_left = not self._watch_audio and bool(self.audio)
+        # audio on another host API (PulseAudio, ALSA) goes on; JACK audio is on this server
+        # whenever there is any, since the watch then follows the audio server
+        audio_left = any(not cap.device.hostapi.startswith("JACK") for cap in self.audio)
         midi_left = self.midi is not None and not midi_lost
         if not (audio_left or midi_left):
             self._warn("stopped: every input was on the JACK server that stopped; start JACK "

@@ -126,3 +126,29 @@ def test_anchor_is_the_earliest_wakeup(store, fake_clock):
     m = w.finalize()
     frame, t = m["audio"][0]["anchors"][0]
     assert frame == n and t == pytest.approx(5.0 + n / SR + 0.0005)
+
+
+@pytest.mark.parametrize("audio_apis, midi_on_jack, stops", [
+    (["JACK Audio Connection Kit"], True, True),  # everything was on the server
+    (["JACK Audio Connection Kit", "PulseAudio"], True, False),  # PulseAudio goes on
+    (["JACK Audio Connection Kit"], False, False),  # ALSA MIDI goes on
+    ([], True, True),  # MIDI only, on JACK
+])
+def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
+        store, fake_clock, audio_apis, midi_on_jack, stops):
+    from improv.recorder import Recorder
+
+    rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
+    reported, stopped_ports = [], []
+    rec.writer = SimpleNamespace(report=lambda kind, **kw: reported.append((kind, kw)))
+    rec.audio = [SimpleNamespace(device=SimpleNamespace(hostapi=api)) for api in audio_apis]
+    rec.midi = SimpleNamespace(server_stopped=lambda *, at: stopped_ports.append(at))
+    rec._watch = SimpleNamespace(server_gone_at=2.5,
+                                 midi_prefix="improv-midi:" if midi_on_jack else None)
+    fake_clock.t = 2.7
+    rec._check_jack_server()
+    rec._check_jack_server()  # said once
+    assert reported == [("jack_server_lost", {"t": 2.5})]
+    assert stopped_ports == ([2.5] if midi_on_jack else [])
+    assert any("JACK server stopped at 2.5 s" in w for w in rec.warnings)
+    assert rec.stop_reason == ("jack_server_lost" if stops else None)
