@@ -102,6 +102,7 @@ CLOSE_TIMEOUT_S = 3.0
 API waits forever for a server that died (Pa_StopStream waits for a process cycle that never
 comes); such a stream is left behind (see :func:`_close_or_abandon`)."""
 
+
 def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> bool:
     """Stop (or abort) and close ``stream`` within :data:`CLOSE_TIMEOUT_S`.
 
@@ -137,7 +138,9 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
 
     import sounddevice as sd
 
-    atexit.unregister(sd._exit_handler)  # Pa_Terminate would wait for the same stream
+    handler = getattr(sd, "_exit_handler", None)  # sounddevice's: it calls Pa_Terminate,
+    if handler is not None:  # which would wait for the same stream
+        atexit.unregister(handler)
     return False
 
 
