@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from improv.errors import ParameterError
-from improv.output import emit, format_duration, info, json_option, print_json, table
+from improv.output import counted, emit, format_duration, info, json_option, print_json, table
 
 
 @click.group()
@@ -258,7 +258,7 @@ def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_js
                 elif r["status"] == "kept":
                     click.echo(f"{s['id']} {r['name']}: kept as it is: {r['reason']}")
         if not dry_run:
-            click.echo(f"audio of {len(out)} session(s): {before / 1e6:.1f} MB -> "
+            click.echo(f"audio of {counted(len(out), 'session')}: {before / 1e6:.1f} MB -> "
                        f"{after / 1e6:.1f} MB")
 
     emit(out, as_json=as_json, human=human)
