@@ -17,8 +17,9 @@ half the space or less.  A file is compressed only when that is so:
 A crash at any point leaves a session whose manifest names a complete, checked file: the WAV
 until step 3's manifest write, the FLAC after it (a WAV left over then is removed by the next
 run, after its FLAC is checked against the manifest's checksum).  Manifest updates take the
-session's manifest lock, so an annotation saved meanwhile (which updates the SMF checksum) is
-not lost.
+session's manifest lock (a ``flock`` on the session folder), so an annotation saved meanwhile
+(which updates the SMF checksum) is not lost; a whole run holds a lock on the session's
+``audio/`` folder, so a second run waits and then finds the FLACs in place.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sessions import manifest as mf
 from sessions.errors import SessionFormatError
 from sessions.fsutil import (
     atomic_write_json,
+    folder_lock,
     fsync_dir,
     manifest_lock,
     open_new,
@@ -176,9 +178,31 @@ def compress_session(store, session_id: str, *, dry_run: bool = False) -> list[I
         store.require_writable()
     session = store.session(session_id)  # complete sessions only
     folder = session.folder
+    if not session.manifest["audio"]:
+        return []
+    if dry_run:
+        return [_planned(entry, size, bits, kind, dry_run=True)
+                for entry, size, bits, kind in _plan(session)]
+    with folder_lock(folder / mf.AUDIO_DIR):  # one run at a time: the next plans from its result
+        plan = _plan(store.session(session_id))  # the manifest as it is now
+        with manifest_lock(folder):
+            _leftovers(folder, read_json(folder / mf.MANIFEST))
+        results = [_compress_input(folder, entry["name"], bits=bits, size=size)
+                   if kind == "wav" and bits is not None
+                   else _planned(entry, size, bits, kind, dry_run=False)
+                   for entry, size, bits, kind in plan]
+    if any(r.status == "compressed" for r in results):
+        store._index(read_json(folder / mf.MANIFEST))
+    return results
+
+
+def _plan(session) -> list[tuple[dict[str, Any], int, int | None, str]]:
+    """Per audio input: its manifest entry, its size [bytes], its exact depth and its kind
+    (``wav``, ``flac``, ``other``). Every WAV's checksum is checked first (reading only), so
+    that a damaged file stops the run before anything changed."""
+    folder = session.folder
     sums = session.manifest.get("checksums") or {}
-    # first every check, so that a damaged file stops the run before anything changed
-    plan: list[tuple[dict[str, Any], int, int | None, str]] = []  # entry, size, bits, status
+    plan = []
     for entry in session.manifest["audio"]:
         path = folder / entry["file"]
         size = path.stat().st_size if path.is_file() else 0
@@ -189,32 +213,27 @@ def compress_session(store, session_id: str, *, dry_run: bool = False) -> list[I
         expected = sums.get(entry["file"])
         if expected is not None and sha256_file(path) != expected:
             raise SessionFormatError(
-                f"{entry['file']} of session {session_id} does not match its checksum; nothing "
+                f"{entry['file']} of session {session.id} does not match its checksum; nothing "
                 "was compressed (run 'improv sessions verify')")
         plan.append((entry, size, exact_depth(path), "wav"))
-    if not dry_run:
-        with manifest_lock(folder):
-            _leftovers(folder, read_json(folder / mf.MANIFEST))
-    results = []
-    for entry, size, bits, kind in plan:
-        name = entry["name"]
-        if kind == "flac":
-            results.append(InputResult(name, "flac", bytes_before=size, bytes_after=size))
-        elif kind == "other":
-            results.append(InputResult(name, "kept", f"{Path(entry['file']).suffix} is not WAV",
-                                       bytes_before=size, bytes_after=size))
-        elif bits is None:
-            results.append(InputResult(
-                name, "kept", "its float samples are not exact in 24 bits (a signal made or "
-                "processed in software); FLAC would round them", bytes_before=size,
-                bytes_after=size))
-        elif dry_run:
-            results.append(InputResult(name, "compressed", bits=bits, bytes_before=size))
-        else:
-            results.append(_compress_input(folder, name, bits=bits, size=size))
-    if not dry_run and any(r.status == "compressed" for r in results):
-        store._index(read_json(folder / mf.MANIFEST))
-    return results
+    return plan
+
+
+def _planned(entry: dict[str, Any], size: int, bits: int | None, kind: str, *,
+             dry_run: bool) -> InputResult:
+    """The result for an input that is not (or, in a dry run, not yet) compressed."""
+    name = entry["name"]
+    if kind == "flac":
+        return InputResult(name, "flac", bytes_before=size, bytes_after=size)
+    if kind == "other":
+        return InputResult(name, "kept", f"{Path(entry['file']).suffix} is not WAV",
+                           bytes_before=size, bytes_after=size)
+    if bits is None:
+        return InputResult(name, "kept", "its float samples are not exact in 24 bits (a signal "
+                           "made or processed in software); FLAC would round them",
+                           bytes_before=size, bytes_after=size)
+    assert dry_run  # a WAV to compress: only a dry run ends here
+    return InputResult(name, "compressed", bits=bits, bytes_before=size)
 
 
 def _compress_input(folder: Path, name: str, *, bits: int, size: int) -> InputResult:

@@ -85,12 +85,12 @@ def fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def manifest_lock(folder: Path) -> Iterator[None]:
-    """Hold the session's manifest lock while reading, changing and writing its manifest.
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on a folder itself (no lock file is created).
 
-    An exclusive ``flock`` on ``<folder>/.manifest.lock`` (a hidden file, left in place; export
-    skips hidden files). Two processes that update the same manifest (the web app saving an
-    annotation, ``improv sessions compress``) then do not overwrite each other's change.
+    A session's folder is the lock for changes of its manifest (:func:`manifest_lock`); its
+    ``audio/`` folder is the lock of a compression run (:mod:`sessions.compress`). Locks are
+    held per open folder, so two processes, or two threads of one, exclude each other.
     Without ``fcntl`` (Windows) nothing is locked.
     """
     try:
@@ -98,12 +98,21 @@ def manifest_lock(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with write_errors(folder), open_new(Path(folder) / ".manifest.lock", "ab") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def manifest_lock(folder: Path):
+    """Hold while reading, changing and writing a session's manifest (``session.json``).
+
+    Two processes that update the same manifest (the web app saving an annotation,
+    ``improv sessions compress``) then do not overwrite each other's change.
+    """
+    return folder_lock(folder)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

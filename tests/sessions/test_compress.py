@@ -154,3 +154,25 @@ def test_cli_compress_errors(run_cli, store_path, recorded, args, message):
     r = run_cli(*args)
     assert r.exit_code == 1 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert tree_snapshot(store_path) == snap
+
+
+def test_two_runs_at_once_compress_each_input_once(store, recorded):
+    """The CLI and the web app compressing one session at the same time: the second run waits
+    for the first (the session's audio folder is its lock), then finds the FLACs in place."""
+    import threading
+
+    sid, sig = recorded
+    out: list = []
+    runs = [threading.Thread(target=lambda: out.append(compress_session(store, sid)))
+            for _ in range(2)]
+    for r in runs:
+        r.start()
+    for r in runs:
+        r.join(60)
+    assert len(out) == 2
+    statuses = sorted(tuple(r.status for r in res) for res in out)
+    assert statuses == [("compressed", "compressed", "kept"), ("flac", "flac", "kept")]
+    s = store.session(sid)
+    for name, y in sig.items():
+        assert np.array_equal(s.read_audio(name), y)
+    assert verify_folder(store.folder(sid))["ok"]
