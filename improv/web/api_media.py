@@ -110,12 +110,13 @@ def peaks_level(session_id: str, name: str, bucket_frames: str, request: Request
 # -- analysis ---------------------------------------------------------------------------
 
 def _trim(result: dict[str, Any]) -> dict[str, Any]:
-    """Drop the per-onset lists the timeline does not draw (they can be long)."""
+    """Drop the per-onset lists the timeline does not draw (they can be long); the imitation
+    episodes stay (a few a minute: the timeline's imitation lane)."""
     for entry in result.get("players", {}).values():
         for src in entry.get("sources", {}).values():
             src.pop("onsets", None)
     for d in result.get("dialogue", []):
-        for k in ("turns", "transitions", "imitations"):
+        for k in ("turns", "transitions"):
             d.pop(k, None)
     return result
 

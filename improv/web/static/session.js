@@ -1,6 +1,6 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
-import { Timeline, annotationLane, curveLane, gapLane, pianoRollLane, waveformLane } from './timeline.js';
+import { Timeline, annotationLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
@@ -406,6 +406,10 @@ export async function sessionPage(main, id, params) {
         if (c[k]) series.push({ label: `${p} solo`, color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1 });
       }
       mk(`Dialogue ${d.pair.join('–')}`, series);
+      if ((d.imitations || []).length) {
+        const lane = imitationLane(tl, d.imitations, s.players);
+        if (before) tl.lanesBox.insertBefore(lane.row, before);
+      }
     }
     tl.draw();
   }

@@ -352,6 +352,35 @@ export function annotationLane(tl, session, getAnnotations) {
 }
 
 // Stretches an input did not record (a device lost meanwhile): hatched red bars.
+// Imitation episodes (analysis.dialogue.imitation): a bar where the imitator played the pattern,
+// and a thin line back to where the model had played it (the lag), in the imitator's colour.
+export function imitationLane(tl, episodes, players) {
+  const lane = tl.addLane({
+    label: 'Imitation', height: 26, cls: 'imitation',
+    draw: (ctx, w, hgt) => {
+      ctx.font = '11px system-ui, sans-serif';
+      for (const e of episodes) {
+        const xm = tl.x(e.source_t), x0 = tl.x(e.t), x1 = tl.x(e.end);
+        if (x1 < 0 || xm > w) continue;
+        const color = playerColor(players, e.imitator);
+        ctx.strokeStyle = color; ctx.lineWidth = 1;
+        ctx.beginPath(); ctx.moveTo(xm, hgt / 2); ctx.lineTo(x0, hgt / 2); ctx.stroke();
+        ctx.fillStyle = color; ctx.fillRect(xm - 1, hgt / 2 - 4, 2, 8);
+        ctx.globalAlpha = 0.55; ctx.fillRect(x0, 4, Math.max(2, x1 - x0), hgt - 8); ctx.globalAlpha = 1;
+        const text = `${e.imitator} ← ${e.model}`;
+        if (x1 - x0 > ctx.measureText(text).width + 6) { ctx.fillStyle = '#fff'; ctx.fillText(text, x0 + 3, hgt - 9); }
+      }
+    },
+  });
+  const pairs = {};
+  for (const e of episodes) (pairs[`${e.imitator} imitates ${e.model}`] ||= []).push(e.lag_s);
+  lane.row.title = Object.entries(pairs).map(([k, lags]) => {
+    const mid = [...lags].sort((a, b) => a - b)[Math.floor((lags.length - 1) / 2)];
+    return `${k}: ${lags.length} (median ${mid.toFixed(1)} s later)`;
+  }).join('\n') + '\nonly episodes that chance would give less than one time in 200 (analysis.dialogue.imitation)';
+  return lane;
+}
+
 export function gapLane(tl, gaps) {
   return tl.addLane({
     label: 'Not recorded', height: 22, cls: 'gaps',

@@ -72,6 +72,14 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
         assert 0 < lo <= min(pulsed) + slack(lo) and max(pulsed) <= hi + slack(hi)
         assert hi - lo >= 0.1 * max(pulsed) - slack(lo) - slack(hi)
 
+    # imitation: a lane with the episodes the analysis found (the demo's therapist echoes the
+    # client's phrases), counted per direction in its tooltip
+    eps = [e for d in res["dialogue"] for e in d["imitations"]]
+    assert len(eps) >= 3 and all(e["p_chance"] <= 0.005 for e in eps)
+    n_th = sum(e["imitator"] == "therapist" for e in eps)
+    title = page.locator(".lane.imitation").get_attribute("title")
+    assert f"therapist imitates client: {n_th} (median" in title
+
     # play: the cursor moves with the audio
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.locator(".transport .time")).not_to_have_text("0:00.0", timeout=15000)
