@@ -181,15 +181,15 @@ def compress_session(store, session_id: str, *, dry_run: bool = False) -> list[I
     if not session.manifest["audio"]:
         return []
     if dry_run:
-        return [_planned(entry, size, bits, kind, dry_run=True)
+        return [_kept(entry, size, bits, kind)
+                or InputResult(entry["name"], "compressed", bits=bits, bytes_before=size)
                 for entry, size, bits, kind in _plan(session)]
     with folder_lock(folder / mf.AUDIO_DIR):  # one run at a time: the next plans from its result
         plan = _plan(store.session(session_id))  # the manifest as it is now
         with manifest_lock(folder):
             _leftovers(folder, read_json(folder / mf.MANIFEST))
-        results = [_compress_input(folder, entry["name"], bits=bits, size=size)
-                   if kind == "wav" and bits is not None
-                   else _planned(entry, size, bits, kind, dry_run=False)
+        results = [_kept(entry, size, bits, kind)
+                   or _compress_input(folder, entry, bits=bits, size=size)
                    for entry, size, bits, kind in plan]
     if any(r.status == "compressed" for r in results):
         store._index(read_json(folder / mf.MANIFEST))
@@ -219,9 +219,8 @@ def _plan(session) -> list[tuple[dict[str, Any], int, int | None, str]]:
     return plan
 
 
-def _planned(entry: dict[str, Any], size: int, bits: int | None, kind: str, *,
-             dry_run: bool) -> InputResult:
-    """The result for an input that is not (or, in a dry run, not yet) compressed."""
+def _kept(entry: dict[str, Any], size: int, bits: int | None, kind: str) -> InputResult | None:
+    """The result for an input that is left as it is; None for a WAV to compress."""
     name = entry["name"]
     if kind == "flac":
         return InputResult(name, "flac", bytes_before=size, bytes_after=size)
@@ -232,13 +231,13 @@ def _planned(entry: dict[str, Any], size: int, bits: int | None, kind: str, *,
         return InputResult(name, "kept", "its float samples are not exact in 24 bits (a signal "
                            "made or processed in software); FLAC would round them",
                            bytes_before=size, bytes_after=size)
-    assert dry_run  # a WAV to compress: only a dry run ends here
-    return InputResult(name, "compressed", bits=bits, bytes_before=size)
+    return None
 
 
-def _compress_input(folder: Path, name: str, *, bits: int, size: int) -> InputResult:
-    manifest = read_json(folder / mf.MANIFEST)
-    entry = next(a for a in manifest["audio"] if a["name"] == name)
+def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
+                    size: int) -> InputResult:
+    """Compress one planned WAV (``entry`` from the manifest read under the run's lock)."""
+    name = entry["name"]
     wav = folder / entry["file"]
     rel = str(Path(entry["file"]).with_suffix(".flac"))
     flac = folder / rel
