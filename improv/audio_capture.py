@@ -103,14 +103,14 @@ API waits forever for a server that died (Pa_StopStream waits for a process cycl
 comes); such a stream is left behind (see :func:`_close_or_abandon`)."""
 
 
-def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> bool:
+def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> None:
     """Stop (or abort) and close ``stream`` within :data:`CLOSE_TIMEOUT_S`.
 
     The calls run in a daemon thread.  If they do not return in time, the stream is left
     behind (logged as a warning unless the device was already ``lost``) and PortAudio is no
     longer terminated when the process exits (sounddevice's exit handler would block on it the
-    same way), so that the session is still finalised and the command still ends.  Returns
-    False if the stream was left behind.
+    same way), so that the session is still finalised and the command still ends; it is kept
+    in :data:`improv.devices.ABANDONED_STREAMS`, which stops PortAudio being re-initialised.
     """
     import threading
 
@@ -128,7 +128,7 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     worker.start()
     worker.join(CLOSE_TIMEOUT_S)
     if not worker.is_alive():
-        return True
+        return
     # expected for a device already reported lost (its server died); a surprise otherwise
     (log.info if lost else log.warning)(
         "audio input %s: PortAudio did not close its stream within %.0f s (its sound server "
@@ -141,7 +141,6 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     handler = getattr(sd, "_exit_handler", None)  # sounddevice's: it calls Pa_Terminate,
     if handler is not None:  # which would wait for the same stream
         atexit.unregister(handler)
-    return False
 
 
 class AudioCapture:
@@ -187,7 +186,7 @@ class AudioCapture:
         self.blocksize = int(blocksize)
         self.latency = latency
         self.anchor_interval_s = float(anchor_interval_s)
-        jack = device.hostapi.startswith("JACK")
+        jack = self.on_jack
         if gap_tolerance_s is None:
             gap_tolerance_s = GAP_TOLERANCE_JACK_S if jack else GAP_TOLERANCE_S
         self.gap_tolerance_s = float(gap_tolerance_s)
@@ -233,8 +232,6 @@ class AudioCapture:
         self._resume: tuple[float, float] | None = None
         self._last_anchor: tuple[float, float] | None = None
         self._next_reopen_t = 0.0
-        #: the stream did not close (:func:`_close_or_abandon`)
-        self.abandoned = False
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -277,9 +274,8 @@ class AudioCapture:
         if self.stream is None:
             return
         # a stalled stream has nothing left to deliver: abort rather than wait for it
-        if not _close_or_abandon(self.stream, abort=abort or self.stalled, name=self.name,
-                                 lost=self.stalled):
-            self.abandoned = True
+        _close_or_abandon(self.stream, abort=abort or self.stalled, name=self.name,
+                          lost=self.stalled)
         self.stream = None
 
     def stop(self) -> None:
@@ -297,9 +293,14 @@ class AudioCapture:
             )
 
     @property
+    def on_jack(self) -> bool:
+        """Whether the device is one of PortAudio's JACK host API."""
+        return self.device.hostapi.startswith("JACK")
+
+    @property
     def reopenable(self) -> bool:
         """Whether a lost device is opened again (not for PortAudio's JACK host API)."""
-        return not self.device.hostapi.startswith("JACK")
+        return not self.on_jack
 
     def reopen(self, *, device: AudioDevice | None = None) -> bool:
         """Open the device again after it was lost (monitor thread).

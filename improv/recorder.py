@@ -452,7 +452,7 @@ class Recorder:
     def _start_watch(self) -> None:
         """Watch the sources of our JACK ports: audio (a source that goes away) and MIDI (one
         that goes and comes back between two port polls). Without JACK-Client, go on."""
-        jack_audio = any(cap.device.hostapi.startswith("JACK") for cap in self.audio)
+        jack_audio = any(cap.on_jack for cap in self.audio)
         jack_midi = self.midi is not None and "jack" in str(self.midi.api).lower()
         midi_server = self.jack_midi_server or self.jack_server
         if jack_audio and jack_midi and midi_server != self.jack_server:
@@ -474,7 +474,7 @@ class Recorder:
                        "re-connected)")
 
     def _jack_input_name(self) -> str | None:
-        caps = [cap.name for cap in self.audio if cap.device.hostapi.startswith("JACK")]
+        caps = [cap.name for cap in self.audio if cap.on_jack]
         return caps[0] if len(caps) == 1 else None
 
     def _midi_state(self, source: str, port: str):
@@ -529,7 +529,7 @@ class Recorder:
                    "on (what came before is kept)")
         # audio on another host API (PulseAudio, ALSA) goes on; JACK audio is on this server
         # whenever there is any, since the watch then follows the audio server
-        audio_left = any(not cap.device.hostapi.startswith("JACK") for cap in self.audio)
+        audio_left = any(not cap.on_jack for cap in self.audio)
         midi_left = self.midi is not None and not midi_lost
         if not (audio_left or midi_left):
             self._warn("stopped: every input was on the JACK server that stopped; start JACK "
@@ -625,7 +625,7 @@ class Recorder:
         jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
                                for _, port in list(self._source_lost))
         for cap in self.audio:
-            source_ok = not (jack_source_lost and cap.device.hostapi.startswith("JACK"))
+            source_ok = not (jack_source_lost and cap.on_jack)
             for player, lv in cap.player_levels().items():
                 p = players[player]
                 p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(

@@ -141,7 +141,7 @@ def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
     rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
     reported, stopped_ports = [], []
     rec.writer = SimpleNamespace(report=lambda kind, **kw: reported.append((kind, kw)))
-    rec.audio = [SimpleNamespace(device=SimpleNamespace(hostapi=api)) for api in audio_apis]
+    rec.audio = [SimpleNamespace(on_jack=api.startswith("JACK")) for api in audio_apis]
     rec.midi = SimpleNamespace(server_stopped=lambda *, at: stopped_ports.append(at))
     rec._watch = SimpleNamespace(server_gone_at=2.5,
                                  midi_prefix="improv-midi:" if midi_on_jack else None)
