@@ -44,6 +44,7 @@ from improv.errors import ParameterError
 from improv.midi_capture import MidiCapture
 from improv.setups import PlayerInput, check_inputs
 from sessions.errors import StoreError, StoreWriteError
+from sessions.manifest import warnings_of
 from sessions.writer import disk_free_bytes
 
 log = logging.getLogger(__name__)
@@ -705,8 +706,5 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "device_events": [e for e in events if e.get("kind") in
                           ("device_lost", "device_back", "audio_reinit", "jack_server_lost",
                            "midi_gap", "source_gap", "disk_low", "warning")],
-        # the store's warnings and those the recorder showed live (its "warnings" event)
-        "warnings": [*manifest.get("warnings", []),
-                     *(w for e in events if e.get("kind") == "warnings"
-                       for w in e.get("messages", []))],
+        "warnings": warnings_of(manifest),
     }

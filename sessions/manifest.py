@@ -113,3 +113,11 @@ def validate(manifest: Any) -> dict:
             if key not in audio:
                 raise SessionFormatError(f"session.json: audio entry lacks {key!r}")
     return manifest
+
+
+def warnings_of(manifest: dict) -> list[str]:
+    """The store's warnings about a session (``warnings``) and those the recorder showed live
+    (the messages of its ``warnings`` event), in that order."""
+    live = [w for e in manifest.get("events", []) if e.get("kind") == "warnings"
+            for w in e.get("messages", [])]
+    return [*manifest.get("warnings", []), *live]

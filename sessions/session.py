@@ -186,10 +186,7 @@ class Session:
 
     def warnings(self) -> list[str]:
         """The store's warnings about the session and those the recorder showed live."""
-        m = self.manifest
-        live = [w for e in m.get("events", []) if e.get("kind") == "warnings"
-                for w in e.get("messages", [])]
-        return [*m.get("warnings", []), *live]
+        return mf.warnings_of(self.manifest)
 
     @property
     def cache_dir(self) -> Path:
