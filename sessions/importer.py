@@ -95,6 +95,18 @@ class _Part:
     events: list[tuple[float, bytes]]
 
 
+def _require_content(path: Path) -> None:
+    """Refuse an empty file with a way out."""
+    if path.stat().st_size == 0:
+        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
+                                 "was recorded or exported")
+
+
+def _unreadable_audio(path: Path, exc: Exception) -> SessionFormatError:
+    return SessionFormatError(f"{path.name} is not readable audio ({exc}); convert it to WAV "
+                              "or FLAC, or copy it again if it was cut short")
+
+
 def _channel(status: int) -> int | None:
     """The MIDI channel (1-16) of a channel message's status byte; None for system messages."""
     return (status & 0x0F) + 1 if 0x80 <= status < 0xF0 else None
@@ -139,9 +151,7 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
     """
     import mido
 
-    if path.stat().st_size == 0:
-        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
-                                 "was recorded or exported")
+    _require_content(path)
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # mido raises many types for corrupt data
@@ -214,14 +224,11 @@ def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
 def _audio_info(path: Path):
     import soundfile as sf
 
-    if path.stat().st_size == 0:
-        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
-                                 "was recorded or exported")
+    _require_content(path)
     try:
         info = sf.info(str(path))
     except RuntimeError as exc:
-        raise SessionFormatError(f"{path.name} is not readable audio ({exc}); convert it to WAV "
-                                 "or FLAC, or copy it again if it was cut short") from None
+        raise _unreadable_audio(path, exc) from None
     if info.frames <= 0 or info.channels <= 0:
         raise SessionFormatError(f"{path.name} holds no audio frames")
     return info
@@ -448,8 +455,7 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
     try:
         fin = sf.SoundFile(str(src))
     except RuntimeError as exc:
-        raise SessionFormatError(f"{src.name} is not readable audio ({exc}); convert it to WAV "
-                                 "or FLAC, or copy it again if it was cut short") from None
+        raise _unreadable_audio(src, exc) from None
     with fin:
         need = fin.frames * channels * (8 if subtype == "DOUBLE" else 4)
         free = shutil.disk_usage(dst.parent).free
