@@ -52,7 +52,7 @@ import numpy as np
 
 from . import _validate
 from .errors import ParameterError
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, window_starts
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows, window_starts
 
 __all__ = [
     "MIDI_FRAME_RATE",
@@ -562,15 +562,6 @@ def _event_frames(env: np.ndarray, *, frame_rate: float) -> np.ndarray:
     return idx[np.r_[True, np.diff(idx) > 1]] if idx.size else idx  # a flat top is one event
 
 
-def _events_in_windows(env: np.ndarray, *, frame_rate: float, times: np.ndarray,
-                       window: float) -> np.ndarray:
-    """Number of events (:func:`_event_frames`) in each window centred at ``times`` [s]."""
-    ev = _event_frames(env, frame_rate=frame_rate) / frame_rate
-    lo = np.searchsorted(ev, np.asarray(times) - window / 2.0, side="left")
-    hi = np.searchsorted(ev, np.asarray(times) + window / 2.0, side="left")
-    return hi - lo
-
-
 def _relation(log_bpm: np.ndarray, i: int, ratios) -> tuple[np.ndarray, np.ndarray]:
     """For every grid tempo: distance [octaves] to the nearest ``ratio * bpm[i]``, and which."""
     d = np.abs((log_bpm[:, None] - log_bpm[i]) - np.log2(ratios)[None, :])
@@ -727,7 +718,8 @@ def tempo_from_envelope(
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
                           short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
-    n_events = _events_in_windows(env, frame_rate=frame_rate, times=times, window=window)
+    _, n_events = count_in_windows(_event_frames(env, frame_rate=frame_rate) / frame_rate,
+                                   duration=duration, window=window, hop=hop)
     clarity[n_events < MIN_PULSE_EVENTS] = 0.0  # too few events for a beat
     # the clarity random events reach by chance rises as they get fewer (CHANCE_SLOPE)
     sparse = n_events < CHANCE_EVENTS
