@@ -258,7 +258,7 @@ export async function sessionPage(main, id, params) {
       return [h('tr', { class: 'deleted' }, h('td', { colspan: '5', class: 'muted' }, 'No deleted annotations'))];
     }
     return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
-      h('td', {}, fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : '')),
+      h('td', {}, fmtSpan(a)),
       h('td', {}, a.player || 'all'),
       h('td', {}, a.tags.join(', ')),
       h('td', { class: 'text' }, h('s', {}, a.text),
@@ -275,7 +275,7 @@ export async function sessionPage(main, id, params) {
         const hist = h('div', { class: 'history', hidden: true });
         return [h('tr', { dataset: { id: a.id } },
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
-            fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''))),
+            fmtSpan(a))),
           h('td', {}, a.player || 'all'),
           h('td', {}, a.tags.join(', ')),
           h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited, rev ${a.rev})`) : ''),
@@ -288,7 +288,7 @@ export async function sessionPage(main, id, params) {
                 const r = await api(`/api/sessions/${id}/annotations/${a.id}/history`);
                 hist.replaceChildren(h('ol', {}, r.history.map((v) => {
                   const st = v.state || {};
-                  return h('li', {}, `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtTime(st.t)}${st.end != null ? `–${fmtTime(st.end)}` : ''} `,
+                  return h('li', {}, `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtSpan(st)} `,
                     `[${(st.tags || []).join(', ')}] ${st.text || ''}${v.changes && v.changes.reason ? ` (reason: ${v.changes.reason})` : ''}`);
                 })));
               }
@@ -416,6 +416,9 @@ export async function sessionPage(main, id, params) {
 }
 
 const LABELS = { tempo_bpm: 'BPM', level_dbfs: 'dBFS', velocity_mean: 'velocity', notes_per_s: 'notes/s', onsets_per_s: 'onsets/s' };
+
+// an annotation's time: a point, or start–end
+function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 function num(v) { return v == null ? '–' : v.toFixed(1); }

@@ -284,14 +284,15 @@ function seriesRange(s) {
 // A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own
 // range; null values are gaps. The lane's title lists each curve with its range.
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
+  const ranges = series.map(seriesRange);  // the values do not change: once, not every frame
   const lane = tl.addLane({
     label, height, cls: 'curve',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
       let ly = 12;
-      for (const s of series) {
-        const range = seriesRange(s);
-        if (!range) continue;
+      series.forEach((s, k) => {
+        const range = ranges[k];
+        if (!range) return;
         const [lo, hi] = range;
         const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10);
         ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [4, 3] : []);
@@ -312,11 +313,11 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         ctx.fillStyle = s.color;
         ctx.fillText(label, 4, ly);
         ly += 12;
-      }
+      });
     },
   });
-  lane.row.title = series.map((s) => {
-    const range = seriesRange(s);
+  lane.row.title = series.map((s, k) => {
+    const range = ranges[k];
     return `${s.label}: ${range ? `${fmtNum(range[0])}–${fmtNum(range[1])}${unit}` : 'no value'}`;
   }).join('\n');
   return lane;
