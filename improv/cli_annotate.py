@@ -21,6 +21,15 @@ def _fmt(t):
     return "" if t is None else format_time(t)
 
 
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file given by the user (annotations or notes to import)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
+                             ) from None
+
+
 def _rows(annotations):
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
@@ -254,11 +263,7 @@ def import_(app, session_id, file, fmt, by, as_json):
         items = interop.read_eaf(file, players=session.players)
     else:
         parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
-        try:
-            items = parse(file.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise ParameterError(f"{file.name} is not a UTF-8 text file (save it as UTF-8)"
-                                 ) from None
+        items = parse(_read_text(file))
     # check everything before adding anything
     from sessions import vocabulary
 
@@ -333,11 +338,7 @@ def notes(app, session_id, from_file, show, show_history, by, as_json):
         return
     store.require_writable()
     if from_file is not None:
-        try:
-            text = from_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ParameterError(f"{from_file.name} is not a UTF-8 text file (save it as UTF-8)"
-                                 ) from None
+        text = _read_text(from_file)
     else:
         text = _edit_in_editor(notes_mod.read_notes(session.folder))
     if notes_mod.save_notes(session.folder, text, by=by):
