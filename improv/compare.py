@@ -19,7 +19,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from improv.definitions import check_features, describe, feature_matches
 from improv.errors import ParameterError
+
+__all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
+           "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
+           "parse_baseline", "select_columns"]
 
 #: Features compared by default (matched as the end of a column name), in display order.
 DEFAULT_FEATURES = (
@@ -35,80 +40,6 @@ SEGMENT_FEATURES = (
     "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity",
     "velocity_mean", "level_dbfs", "loudness_lufs", "pitch_mean", "joint", "asynchrony_ms",
 )
-
-#: Short definitions for reports and the data dictionary (docs/features.md has the full ones).
-DEFINITIONS = {
-    "notes_per_s": ("notes/s", "MIDI note onsets per second over the session"),
-    "onsets_per_s": ("onsets/s", "audio onsets per second over the session"),
-    "silence_share": ("fraction", "share of time in gaps longer than 2 s (MTTB)"),
-    "tempo_bpm": ("BPM", "global tempo; empty when there is no clear pulse or it is rare "
-                         "(under 10 % of the windows)"),
-    "tempo_alt_bpm": ("BPM", "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, "
-                             "x2/3 or x3/2 of the tempo)"),
-    "tempo_alt_share": ("0-1", "strength of the runner-up level against the chosen one "
-                               "(0.5: a listener could tap either)"),
-    "pulse_clarity": ("0-1", "how clear the beat is"),
-    "pulsed_share": ("0-1", "share of the 6 s windows with a clear pulse"),
-    "tempo_bpm_min": ("BPM", "slowest tempo of the windows with a clear pulse"),
-    "tempo_bpm_max": ("BPM", "fastest tempo of the windows with a clear pulse"),
-    "polyphony_mean": ("notes", "mean number of notes sounding at once"),
-    "polyphony_max": ("notes", "most notes sounding at once (smoothed over windows)"),
-    "articulation_mean": ("0-1", "note length over the time to the next note (0 staccato, "
-                                 "1 legato; MTTB)"),
-    "tonal_clarity_mean": ("-1..1", "mean over windows of the best key-profile correlation"),
-    "tonal_clarity": ("-1..1", "how clearly the notes of the session point to one key "
-                               "(Krumhansl-Kessler)"),
-    "crescendo_count": ("count", "rises lasting 3 s or more (audio: 6 dB, MIDI: 10 velocity "
-                                 "units or more)"),
-    "decrescendo_count": ("count", "falls lasting 3 s or more (audio: 6 dB, MIDI: 10 velocity "
-                                   "units or more)"),
-    "velocity_p95_p5": ("0-127", "spread of velocities (95th minus 5th percentile)"),
-    "velocity_std": ("0-127", "standard deviation of the velocities"),
-    "velocity_range": ("0-127", "loudest minus softest velocity"),
-    "pitch_std": ("semitones", "spread of the pitches (standard deviation)"),
-    "pitch_min": ("MIDI note", "lowest note"),
-    "pitch_max": ("MIDI note", "highest note"),
-    "n_notes": ("count", "notes played"),
-    "n_onsets": ("count", "audio onsets detected"),
-    "level_dbfs": ("dBFS", "audio level (RMS) over the window"),
-    "loudness_lufs": ("LUFS", "loudness (ITU-R BS.1770 K-weighted) over the window"),
-    "joint": ("0-1", "share of the window in which both play"),
-    "asynchrony_ms": ("ms", "mean asynchrony (b minus a) of near-coincident onsets"),
-    "level_dbfs_min": ("dBFS", "lowest level of the analysis windows"),
-    "level_dbfs_max": ("dBFS", "highest level of the analysis windows"),
-    "dynamic_range_db": ("dB", "95th minus 10th percentile of the 100 ms levels while playing"),
-    "loudness_lufs_momentary_max": ("LUFS", "loudest 400 ms loudness (EBU R128 momentary)"),
-    "loudness_lufs_short_term_max": ("LUFS", "loudest 3 s loudness (EBU R128 short-term)"),
-    "loudness_range_lu": ("LU", "loudness range, EBU Tech 3342"),
-    "pulse": ("", "clear (pulse in half the windows or more), intermittent, rare (under 10 %), "
-                  "none"),
-    "key": ("", "the key the notes point to most (Krumhansl-Kessler)"),
-    "tempo_stability": ("0-1", "how steady the tempo stays over the session"),
-    "velocity_mean": ("0-127", "mean MIDI velocity"),
-    "level_dbfs_mean": ("dBFS", "mean audio level"),
-    "loudness_lufs_integrated": ("LUFS", "integrated loudness, ITU-R BS.1770"),
-    "pitch_mean": ("MIDI note", "mean pitch"),
-    "joint_share": ("fraction", "share of time both players play"),
-    "floor_transfers_per_min": ("1/min", "turn changes between the players per minute"),
-    "asynchrony_abs_mean_ms": ("ms", "mean absolute asynchrony of near-coincident onsets"),
-    "leads_share": ("fraction", "share of windows in which this player leads"),
-}
-
-
-#: Names defined only as a whole (``shared_pulse`` is no "pulse", ``monkey`` no "key").
-_WHOLE_NAMES = {"pulse", "key"}
-
-
-def describe(column: str) -> tuple[str, str]:
-    """(unit, definition) of a column, from the end of its name."""
-    last = column.rsplit(".", 1)[-1]
-    if last in DEFINITIONS:
-        return DEFINITIONS[last]
-    for suffix, (unit, text) in DEFINITIONS.items():
-        if suffix not in _WHOLE_NAMES and column.endswith(suffix):
-            return unit, text
-    return "", ""
-
 
 def _parse_utc(s: str) -> datetime:
     return datetime.fromisoformat(s).astimezone(timezone.utc)
@@ -134,6 +65,19 @@ def _session_values(store, session_id: str) -> dict[str, float]:
     return out
 
 
+def _check_features_early(store, features: Sequence[str] | None,
+                          session_ids: Sequence[str]) -> None:
+    """Refuse unknown ``--features`` entries before any session is analysed (analysing a
+    client's unanalysed sessions takes seconds to minutes)."""
+    if not features:
+        return
+    known = {f"{p}.{n}" for p, n in
+             store.catalog.db.execute("SELECT DISTINCT player, name FROM features")}
+    for sid in session_ids:
+        known |= set(store.session(sid).players)
+    check_features(features, columns=known)
+
+
 def ensure_analysed(store, session_id: str, *,
                     progress: Callable[[str], None] | None = None) -> None:
     """Analyse a session (players and dialogue) unless the catalog has its summaries."""
@@ -156,7 +100,7 @@ def select_columns(columns: Sequence[str], features: Sequence[str] | None, *,
         columns = [c for c in columns if "_role_" not in c]
     out = []
     for f in wanted:
-        hits = sorted(c for c in columns if c == f or c.endswith("." + f) or c.endswith("_" + f))
+        hits = sorted(c for c in columns if feature_matches(c, f))
         out += [c for c in hits if c not in out]
     if features and not out:
         raise ParameterError(
@@ -221,6 +165,7 @@ def compare_client(
             raise ParameterError(f"client {client!r} has no sessions since {since.date()}")
     ids = [r["id"] for r in rows]
     base = parse_baseline(baseline, ids)  # a bad --baseline fails before minutes of analysis
+    _check_features_early(store, features, ids)  # so does a misspelt feature
     for r in rows:
         ensure_analysed(store, r["id"], progress=progress)
     t0 = _parse_utc(rows[0]["started_utc"])
@@ -262,6 +207,7 @@ def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | Non
     """Two (or more) sessions side by side, with the difference of the last to the first."""
     for sid in ids:  # an unknown ID fails before any session is analysed
         store.session(sid)
+    _check_features_early(store, features, ids)
     for sid in ids:
         ensure_analysed(store, sid, progress=progress)
     values = {sid: _session_values(store, sid) for sid in ids}
@@ -289,6 +235,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
             raise ParameterError(
                 f"segment {a:.1f}-{b:.1f} s is not inside the session "
                 f"(0 to {session.duration_s:.1f} s)")
+    _check_features_early(store, features, [session_id])
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for player, entry in res["players"].items():

@@ -148,6 +148,50 @@ def test_every_summary_name_of_the_tempo_has_a_definition():
     assert "runner-up" in describe("client.audio.tempo_alt_bpm")[1]  # not the global tempo's
 
 
+def test_every_column_of_an_analysed_session_has_a_definition(store):
+    """Every summary and curve the analysis gives (players and dialogue) has a unit and a
+    definition in the data dictionary, with the player names filled in, and is a name that
+    ``--features`` accepts before analysing, as is each of its endings after an underscore."""
+    from improv.analyze import analyze_session
+    from improv.definitions import check_features, describe
+    from improv.demo import create_demo_session
+
+    sid = create_demo_session(store, duration=30.0)["id"]
+    res = analyze_session(store, sid, dialogue=True)
+    names = set()
+    for entry in res["players"].values():
+        for r in entry["sources"].values():
+            names |= set(r["summary"]) | set(r.get("curves", {}))
+    (d,) = res["dialogue"]
+    names |= set(d["summary"]) | set(d.get("curves", {}))
+    assert {"client_imitates_therapist_count", "therapist_role_leader_share",
+            "client_active"} <= names
+    missing = sorted(n for n in names if not describe(f"client|therapist.{n}")[1])
+    assert not missing
+    for n in names:
+        parts = n.split("_")
+        check_features(["_".join(parts[k:]) for k in range(len(parts))],  # raises if unknown
+                       columns=["client", "therapist"])
+    assert describe("client|therapist.therapist_role_solo_share") == (
+        "fraction", "share of the windows in which therapist was suggested the role solo "
+                    "(Bruscia's autonomy profile)")
+    assert describe("a|b.b_imitates_a_per_min")[1] == "imitation episodes of a by b per minute"
+
+
+def test_feature_names_are_checked_without_any_analysis():
+    from improv.definitions import check_features
+    from improv.errors import ParameterError
+
+    check_features(["notes_per_s", "client.midi.tempo_bpm", "role_leader_share", "bpm",
+                    "imitates_therapist_count"])
+    check_features(["therapist"], columns=["therapist"])  # a player's name ends pair measures
+    for bad in (["therapist"], ["tempo"], ["notes_per_s", "velocity_avg"]):
+        with pytest.raises(ParameterError, match="unknown feature"):
+            check_features(bad)
+    with pytest.raises(ParameterError, match="did you mean velocity_mean"):
+        check_features(["velocity_mena"])
+
+
 def _pulse_then_free(path, *, seed: int, free: tuple[float, float] | None, dur: float = 60.0,
                      rate: float = 3.0):
     """Notes every 0.5 s (120 BPM) over ``dur`` seconds, except in ``free`` (start, end), where
@@ -221,6 +265,13 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "--segments", "0:00-0:10"], "at least two segments, e.g. 0:00-10:00"),
     (["compare", "{a}", "--segments", "abc"], "--segments must look like 0:00-10:00,50:00-60:00"),
     (["compare", "{a}", "--segments", "0-10,10-99"], "not inside the session (0 to 18.7 s)"),
+    # a misspelt feature is refused before minutes of analysis, with the names it resembles
+    (["compare", "--client", "C07", "--features", "notes_per_sec"],
+     "unknown feature 'notes_per_sec': did you mean notes_per_s"),
+    (["compare", "{a}", "{b}", "--features", "notes_per_s,tempo_bmp"],
+     "unknown feature 'tempo_bmp': did you mean"),
+    (["compare", "{a}", "--segments", "0-5,5-10", "--features", "loudnes"],
+     "unknown feature 'loudnes'"),
     (["report", "--to", "{tmp}/r.html"], "give a session ID or --client CODE"),
     (["report", "{a}", "--to", "{tmp}/r.docx"], "--to must end in .html or .pdf"),
     (["report", "{a}", "--to", "{tmp}/taken.html"], "exists already; choose another name"),
@@ -236,7 +287,7 @@ def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_p
     store_root, ids = two_weeks
     (tmp_path / "taken.html").write_text("mine")
     before = tree_snapshot(store_root)
-    r = run_cli(*[a.format(a=ids[0], tmp=tmp_path) for a in args])
+    r = run_cli(*[a.format(a=ids[0], b=ids[1], tmp=tmp_path) for a in args])
     assert r.exit_code == 1
     assert r.stderr.startswith("error: ") and message.format(tmp=tmp_path) in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and r.stdout == ""
@@ -268,9 +319,9 @@ def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
     shown = {r.split("<td class=num>")[1].split("</td>")[0] for r in rows}
     assert shown == {"–", "120"}  # the therapist has no tempo, not "0 BPM"
     for k in summ["client"]:
-        if k not in ("status", "tempo_source", "duration_s", "window_s", "hop_s"):
-            assert describe(f"client.midi.{k}")[1], k  # every line says what it means
-    assert describe("a|b.shared_pulse") == ("", "")
+        assert describe(f"client.midi.{k}")[1], k  # every line says what it means
+    # names are matched whole: "shared_pulse" is not "pulse", "monkey" no "key"
+    assert describe("a|b.shared_pulse")[0] == "0/1" and describe("x.monkey") == ("", "")
 
 
 def test_segments_compare_audio_dynamics_and_name_the_segments(run_cli, store, tmp_path,

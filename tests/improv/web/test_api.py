@@ -628,7 +628,7 @@ def test_client_compare_runs_analysis_in_background(course_store, client_for):
     ("baseline=first:1", 400, "baseline first:N needs N >= 2"),
     ("baseline=last:3", 400, "baseline must be first:N or sessions:ID,ID"),
     ("baseline=sessions:20990101-000000-abcd", 400, "two or more of this client's sessions"),
-    ("features=no_such_feature", 400, "no feature matches no_such_feature; available:"),
+    ("features=no_such_feature", 400, "unknown feature 'no_such_feature'"),
     ("since=2030-01-01", 400, "no sessions since 2030-01-01"),
     ("since=yesterday", 422, "since:"),
     ("band_sd=0", 422, "band_sd:"),
