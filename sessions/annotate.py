@@ -8,6 +8,7 @@ checksum of that file in the manifest, and the catalog rows.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -31,6 +32,8 @@ def _check_time(session, t: float, end: float | None) -> None:
     for name, value in (("time", t), ("end", end)):
         if value is None:
             continue
+        if not math.isfinite(value):
+            raise SessionFormatError(f"{name} must be a number of seconds, got {value!r}")
         if value < 0 or value > duration + 0.5:
             raise SessionFormatError(
                 f"{name} {value:.2f} s is outside the session (0 to {duration:.2f} s)"
@@ -92,11 +95,13 @@ def add_annotation(
     session = store.session(session_id)
     _check_time(session, t, end)
     _check_player(session, player)
-    for tag in new_tags:
-        vocabulary.extend(store.root, tag)
-    tags = vocabulary.check_tags(list(tags), vocabulary.load(store.root))
+    new_tags = list(new_tags)
+    vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
+    tags = vocabulary.check_tags(list(tags), vocab)
     rec = ann.creation_record(t=t, end=end, player=player, tags=tags, text=text, by=by,
                               source=source)
+    for tag in new_tags:  # only now that the annotation is valid
+        vocabulary.extend(store.root, tag)
     ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, rec["id"])
@@ -154,14 +159,16 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
     _check_time(session, t, end)
     if "player" in changes:
         _check_player(session, changes["player"])
-    for tag in new_tags:
-        vocabulary.extend(store.root, tag)
+    new_tags = list(new_tags)
+    vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
     if "tags" in changes:
-        changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocabulary.load(store.root))
+        changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocab)
     try:
         rec = ann.edit_record(current, by=by, **changes)
     except ValueError as exc:
         raise SessionFormatError(str(exc)) from None
+    for tag in new_tags:  # only now that the correction is valid
+        vocabulary.extend(store.root, tag)
     ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, annotation_id)

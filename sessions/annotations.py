@@ -94,6 +94,11 @@ def append_records(path: Path, records: list[dict[str, Any]]) -> None:
             os.fsync(f.fileno())
 
 
+def _no_constant(name: str):
+    """JSON's NaN and Infinity are no time: refuse them (json.loads accepts them by default)."""
+    raise ValueError(f"{name} is not a valid value (times must be numbers of seconds)")
+
+
 def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[str, Any]]:
     """All revisions in file order; a missing file means none."""
     path = Path(path)
@@ -106,14 +111,23 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
                 f"{path}: last line is cut short (run 'improv sessions recover')"
             )
         blob = blob[: blob.rfind(b"\n") + 1]
+    try:
+        text = blob.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        number = blob[: exc.start].count(b"\n") + 1
+        raise SessionFormatError(
+            f"{path}:{number}: not UTF-8 text (byte 0x{blob[exc.start]:02x}); the file is "
+            "damaged: restore the session from an export or a backup") from None
     records = []
-    for number, line in enumerate(blob.decode("utf-8", errors="strict").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+        except ValueError as exc:
+            raise SessionFormatError(f"{path}:{number}: {exc}") from None
         if not isinstance(rec, dict) or rec.get("op") not in OPS:
             raise SessionFormatError(f"{path}:{number}: not an annotation revision")
         records.append(rec)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -63,10 +64,14 @@ def from_audacity(text: str) -> list[dict[str, Any]]:
         if len(parts) < 2:
             raise SessionFormatError(f"label line {number}: expected start<TAB>end<TAB>label")
         try:
-            start, end = float(parts[0]), float(parts[1])
+            start, end = _seconds(parts[0]), _seconds(parts[1])
         except ValueError:
             raise SessionFormatError(
-                f"label line {number}: start and end must be seconds") from None
+                f"label line {number}: start and end must be seconds, got "
+                f"{parts[0]!r} and {parts[1]!r}") from None
+        if end < start:
+            raise SessionFormatError(
+                f"label line {number}: the end ({end:g} s) is before the start ({start:g} s)")
         item = parse_label(parts[2] if len(parts) > 2 else "")
         item.update(t=start, end=end if end > start else None)
         out.append(item)
@@ -101,8 +106,8 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
         t_col, dur_col, label_col = {1: (0, None, None), 2: (0, None, 1), 3: (0, 1, 2),
                                      4: (0, 2, 3)}.get(n, (0, 2, n - 1))
         try:
-            t = float(row[t_col])
-            dur = float(row[dur_col]) if dur_col is not None and row[dur_col] else 0.0
+            t = _seconds(row[t_col])
+            dur = _seconds(row[dur_col]) if dur_col is not None and row[dur_col] else 0.0
         except ValueError:
             raise SessionFormatError(
                 f"Sonic Visualiser row {number}: time and duration must be seconds, "
@@ -113,6 +118,14 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
         item.update(t=t, end=t + dur if dur > 0 else None)
         out.append(item)
     return out
+
+
+def _seconds(cell: str) -> float:
+    """A time cell as seconds; ValueError for text, NaN and infinity."""
+    value = float(cell)
+    if not math.isfinite(value):
+        raise ValueError(cell)
+    return value
 
 
 def _sniff(text: str) -> type[csv.Dialect]:

@@ -9,6 +9,8 @@ layout; older manifests are brought forward by named migrations (see
 
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Any, Callable
 
@@ -108,11 +110,40 @@ def validate(manifest: Any) -> dict:
             f"session.json: status must be one of {', '.join(STATUSES)}, "
             f"got {manifest['status']!r}"
         )
+    _number(manifest, "duration_s", "session.json", optional=True)
+    for player in manifest["players"]:
+        if not isinstance(player, dict) or not isinstance(player.get("name"), str):
+            raise SessionFormatError("session.json: every player must have a name (text)")
+    if not isinstance(manifest.get("checksums", {}), dict):
+        raise SessionFormatError("session.json: 'checksums' must be an object")
     for audio in manifest["audio"]:
+        if not isinstance(audio, dict):
+            raise SessionFormatError("session.json: every audio entry must be an object")
         for key in ("name", "file", "sr", "channels"):
             if key not in audio:
                 raise SessionFormatError(f"session.json: audio entry lacks {key!r}")
+        where = f"session.json: audio {audio['name']!r}"
+        for key in ("name", "file"):
+            if not isinstance(audio[key], str):
+                raise SessionFormatError(f"{where}: {key!r} must be text")
+        for key, least in (("sr", 1), ("channels", 1), ("frames", 0)):
+            value = audio.get(key, least)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise SessionFormatError(
+                    f"{where}: {key!r} must be a whole number >= {least}, got {value!r}")
+        _number(audio, "t0", where, optional=True, least=None)
     return manifest
+
+
+def _number(d: dict, key: str, where: str, *, optional: bool, least: float | None = 0.0) -> None:
+    """Refuse a field that is not a finite number (at least ``least``); None if optional."""
+    value = d.get(key)
+    if value is None and optional:
+        return
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or (least is not None and value < least)):
+        need = "a number of seconds" + (f" >= {least:g}" if least is not None else "")
+        raise SessionFormatError(f"{where}: {key!r} must be {need}, got {value!r}")
 
 
 def warnings_of(manifest: dict) -> list[str]:

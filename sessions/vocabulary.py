@@ -16,6 +16,8 @@ typo never creates a new category silently; ``--new-tag`` on the command line
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +79,43 @@ def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
     return tags
 
 
+#: Longest tag [characters]: a label on a timeline, not a sentence (text goes in the note).
+MAX_TAG_CHARS = 64
+_TAG = re.compile(r"[\w.+-]+(:[\w.+-]+)?")
+
+
+def check_new_tag(tag: str) -> str:
+    """Return ``tag`` if it can join the vocabulary: a word or ``dimension:value`` of letters,
+    digits and ``_ . + -`` (any script), at most :data:`MAX_TAG_CHARS` characters."""
+    if not isinstance(tag, str) or not _TAG.fullmatch(tag):
+        raise SessionFormatError(
+            f"a tag must be a word or dimension:value without spaces, got {tag!r}")
+    if len(tag) > MAX_TAG_CHARS:
+        raise SessionFormatError(
+            f"a tag must have at most {MAX_TAG_CHARS} characters, got {len(tag)} "
+            "(longer text belongs in the annotation's note)")
+    return tag
+
+
+def with_new_tags(vocab: dict[str, Any], tags: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``vocab`` with ``tags`` added (checked with :func:`check_new_tag`); nothing is
+    written: :func:`extend` stores them once the annotation that brings them is valid."""
+    dims = {d: list(v) for d, v in vocab["dimensions"].items()}
+    plain = list(vocab["tags"])
+    for tag in tags:
+        dim, sep, value = check_new_tag(tag).partition(":")
+        if sep and value not in dims.setdefault(dim, []):
+            dims[dim].append(value)
+        elif not sep and tag not in plain:
+            plain.append(tag)
+    return {"dimensions": dims, "tags": plain}
+
+
 def extend(store_root: Path, tag: str) -> None:
     """Add ``tag`` (``dim:value`` or a plain word) to the practice's vocabulary."""
     path = Path(store_root) / VOCABULARY_FILE
     extra = read_json(path) if path.exists() else {"dimensions": {}, "tags": []}
-    dim, sep, value = tag.partition(":")
-    if not tag or " " in tag or (sep and (not dim or not value)):
-        raise SessionFormatError(
-            f"a tag must be a word or dimension:value without spaces, got {tag!r}")
+    dim, sep, value = check_new_tag(tag).partition(":")
     if sep:
         values = extra.setdefault("dimensions", {}).setdefault(dim, [])
         if value not in values:

@@ -73,6 +73,12 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
      "label line 2: start and end must be seconds"),
     (["annotations", "import", "{sid}", "{tmp}/late.txt"], "time 500.00 s is outside the session"),
     (["annotations", "import", "{sid}", "{tmp}/tags.txt"], "unknown tag"),
+    (["annotations", "import", "{sid}", "{tmp}/nan.txt"],
+     "label line 2: start and end must be seconds, got 'nan' and 'nan'"),
+    (["annotations", "import", "{sid}", "{tmp}/inf.csv", "--format", "sv"],
+     "Sonic Visualiser row 2: time and duration must be seconds"),
+    (["annotations", "import", "{sid}", "{tmp}/reversed.txt"],
+     "label line 1: the end (2 s) is before the start (5 s)"),
     # verbal notes written from a file or an editor that fails
     (["notes", "{sid}", "--from", "{tmp}/latin1.md"], "latin1.md is not a UTF-8 text file"),
     (["notes", "{sid}", "EDITOR={tmp}/fail.sh"], "failed; the notes are unchanged"),
@@ -92,6 +98,9 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
     _file(tmp_path / "rows.txt", "1.0\t2.0\tfine\nabc\t3\tbad\n")
     _file(tmp_path / "late.txt", "1.0\t2.0\tfine\n500\t501\ttoo late\n")
     _file(tmp_path / "tags.txt", "1.0\t2.0\tfine\n3\t4\tx #autonomy:boss\n")
+    _file(tmp_path / "nan.txt", "1.0\t2.0\tfine\nnan\tnan\tnot a time\n")
+    _file(tmp_path / "inf.csv", "1.0,0,fine\ninf,0,never\n")
+    _file(tmp_path / "reversed.txt", "5\t2\tends before it starts\n")
     _file(tmp_path / "fail.sh", "#!/bin/sh\necho changed >> \"$1\"\nexit 3\n").chmod(0o755)
     _file(tmp_path / "latin1.sh", "#!/bin/sh\nprintf 'caf\\351\\n' >> \"$1\"\n").chmod(0o755)
     argv = [a.format(sid=sid, aid=aid, tmp=tmp_path) for a in args]

@@ -68,6 +68,41 @@ def test_verify_detects_a_changed_file(run_cli, two_sessions, store_path):
     assert run_cli("sessions", "verify", second).exit_code == 0
 
 
+@pytest.mark.parametrize("damage, message", [
+    ("annotations", "annotations.jsonl:2: not UTF-8 text (byte 0xe9); the file is damaged"),
+    ("nan", "annotations.jsonl:2: NaN is not a valid value (times must be numbers of seconds)"),
+    ("duration", "session.json: 'duration_s' must be a number of seconds >= 0, got 'abc'"),
+    ("frames", "session.json: audio 'mic': 'frames' must be a whole number >= 0, got -4"),
+])
+def test_damaged_session_files_give_one_line_errors(run_cli, two_sessions, store_path, damage,
+                                                    message):
+    """A session file damaged outside improv is named, with what is wrong, by verify and by the
+    commands that read it (no traceback), rather than crashing them later."""
+    import json
+
+    first, _ = two_sessions
+    assert run_cli("annotate", first, "--at", "1", "first").exit_code == 0
+    folder = store_path / "sessions" / first
+    if damage in ("annotations", "nan"):
+        line = ('{"op": "create", "id": "a-1", "t": NaN}' if damage == "nan"
+                else '{"op": "create", "text": "caf\xe9"}')
+        with open(folder / "annotations.jsonl", "ab") as f:
+            f.write(line.encode("latin-1") + b"\n")
+    else:
+        m = json.loads((folder / "session.json").read_text())
+        if damage == "duration":
+            m["duration_s"] = "abc"
+        else:
+            m["audio"][0]["frames"] = -4
+        (folder / "session.json").write_text(json.dumps(m))
+    bad = run_cli("sessions", "verify", first)
+    assert bad.exit_code == 1 and message in bad.stdout, bad.stdout
+    for args in (["annotations", first], ["sessions", "show", first]):
+        r = run_cli(*args)
+        assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr
+        assert r.stderr.count("\n") == 1, r.stderr
+
+
 def test_delete_asks_and_removes_files_and_rows(run_cli, two_sessions, store_path):
     first, second = two_sessions
     no = run_cli("sessions", "delete", first, input="n\n")

@@ -446,12 +446,21 @@ def test_annotation_lifecycle(demo_store, client_for):
     ({"t": 1, "color": "red"}, 422, "color"),
     ({"t": [1, 2]}, 422, "t"),
     ({"t": 1, "new_tags": ["two words"]}, 400, "without spaces"),
+    # a refused annotation adds no tag to the vocabulary either
+    ({"t": 1, "tags": ["bogus"], "new_tags": ["mood:new"]}, 400, "unknown tag"),
+    ({"t": 999, "tags": ["mood:new"], "new_tags": ["mood:new"]}, 400, "outside the session"),
+    ({"t": 1, "new_tags": ["x" * 200]}, 400, "at most 64 characters"),
+    # JSON's NaN and Infinity (Python's json reads them) are no time
+    ('{"t": NaN}', 400, "time must be a number of seconds"),
+    ('{"t": 1, "end": Infinity}', 400, "end must be a number of seconds"),
 ])
 def test_bad_annotations_change_nothing(demo_store, client_for, body, status, message):
     path, sid = demo_store
     c = client_for(path)
     before = snapshot(path)
-    r = c.post(f"/api/sessions/{sid}/annotations", json=body)
+    url = f"/api/sessions/{sid}/annotations"
+    r = (c.post(url, content=body, headers={"content-type": "application/json"})
+         if isinstance(body, str) else c.post(url, json=body))
     assert r.status_code == status, r.text
     assert message in r.json()["error"]
     assert snapshot(path) == before
