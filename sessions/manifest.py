@@ -10,7 +10,6 @@ layout; older manifests are brought forward by named migrations (see
 from __future__ import annotations
 
 import math
-
 import re
 from typing import Any, Callable
 
