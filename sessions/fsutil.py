@@ -14,6 +14,7 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -116,15 +117,23 @@ def manifest_lock(folder: Path):
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically and durably (0600)."""
+    """Replace ``path`` with ``data`` atomically and durably (0600).
+
+    The temporary file has a name of its own per call, so two writers of the same file (two
+    saves of the web app's notes at once) each replace it whole; the last one wins.
+    """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     with write_errors(path):
-        with open_new(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            with open_new(tmp, "xb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     fsync_dir(path.parent)
 
 

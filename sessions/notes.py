@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sessions.annotations import append_records, utc_now
-from sessions.fsutil import atomic_write_bytes
+from sessions.fsutil import atomic_write_bytes, folder_lock
 from sessions.timefmt import find_time_refs
 
 NOTES = "notes.md"
@@ -37,10 +37,11 @@ def notes_history(folder: Path) -> list[dict[str, Any]]:
 def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:
     """Save a new version; returns False (and writes nothing) if the text is unchanged."""
     folder = Path(folder)
-    if text == read_notes(folder):
-        return False
-    append_records(folder / NOTES_HISTORY, [{"at_utc": utc_now(), "by": by, "text": text}])
-    atomic_write_bytes(folder / NOTES, text.encode("utf-8"))
+    with folder_lock(folder):  # two saves at once: the history's last version is notes.md
+        if text == read_notes(folder):
+            return False
+        append_records(folder / NOTES_HISTORY, [{"at_utc": utc_now(), "by": by, "text": text}])
+        atomic_write_bytes(folder / NOTES, text.encode("utf-8"))
     return True
 
 

@@ -206,6 +206,21 @@ def test_sonic_visualiser_and_csv(store, sid):
     assert [r["text"] for r in rows] == ["instant", "x, y"] and rows[1]["end"] == "4.5"
 
 
+def test_notes_saved_at_once_by_many_writers_all_land_in_order(store, sid):
+    """Eight saves at the same moment (the web app's threads): each succeeds, each is in the
+    history, notes.md is the history's last version, and no temporary file is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = store.session(sid).folder
+    texts = [f"version {k}: " + "x" * 20000 for k in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(lambda t: save_notes(folder, t, by="T1"), texts))
+    history = [v["text"] for v in notes_history(folder)]
+    assert sorted(history) == sorted(texts)
+    assert (folder / "notes.md").read_text() == history[-1]
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_notes_keep_history_and_resolve_time_links(store, sid):
     s = store.session(sid)
     assert save_notes(s.folder, "Calm start. At 0:30 she took the lead.", by="T1")
