@@ -9,6 +9,7 @@ turns errors into ``error: ...`` with exit status 1 (tracebacks only with
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -146,6 +147,13 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:
+        from sessions.errors import catalog_problem
+
+        if debug:
+            raise
+        click.echo(f"error: {catalog_problem(exc)}", err=True)
         sys.exit(1)
     else:
         sys.exit(rv if isinstance(rv, int) else 0)

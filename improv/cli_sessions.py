@@ -327,11 +327,20 @@ def reindex(app, as_json: bool) -> None:
     result = app.store.reindex()
 
     def human(r):
+        if r["damaged_kept_as"]:
+            click.echo(f"the catalog was damaged: kept as {r['damaged_kept_as']} and rebuilt")
         click.echo(f"indexed {r['indexed']} session(s)")
         for sid, why in r["skipped"]:
             click.echo(f"  skipped {sid}: {why}")
 
     emit(result, as_json=as_json, human=human)
+    unreadable = [sid for sid, why in result["skipped"] if why != "recording or interrupted"]
+    if unreadable:
+        from improv.errors import ImprovError
+
+        raise ImprovError(
+            f"{counted(len(unreadable), 'session')} could not be indexed ({', '.join(unreadable)}):"
+            " see 'improv sessions verify ID'")
 
 
 @sessions.command()

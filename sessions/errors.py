@@ -29,3 +29,17 @@ class StoreWriteError(StoreError, OSError):
 
 class SessionBusyError(StoreError, RuntimeError):
     """The session is being recorded by a running process."""
+
+
+def catalog_problem(exc: Exception) -> str:
+    """A one-line message for an SQLite error of the catalog (``sqlite3.DatabaseError``).
+
+    The catalog is an index: the session folders hold everything, so a damaged catalog is
+    rebuilt from them; a locked one is being written by another improv process.
+    """
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (f"the session catalog is busy ({text}): another improv process is writing it; "
+                "try again in a moment")
+    return (f"the session catalog is damaged ({text}); rebuild it from the session folders "
+            "with 'improv sessions reindex' (the recordings are not affected)")

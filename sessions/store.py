@@ -13,9 +13,11 @@ Every folder is created 0700 and every file 0600.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -94,12 +96,14 @@ class Store:
         """The SQLite index (opened on first use; rebuilt if missing)."""
         if self._catalog is None:
             path = self.root / CATALOG
-            fresh = not path.exists()
+            # a zero-byte file is no catalog either (SQLite would take it as an empty one and
+            # list no sessions while the folders hold them)
+            fresh = not path.exists() or path.stat().st_size == 0
             if fresh and not self._writable:
                 raise StoreWriteError(f"store {self.root} is read-only and has no catalog")
             self._catalog = Catalog(path, readonly=not self._writable)
             if fresh:
-                self.reindex()
+                self._fill_catalog()
         return self._catalog
 
     def close(self) -> None:
@@ -307,12 +311,45 @@ class Store:
     def reindex(self) -> dict[str, Any]:
         """Rebuild the catalog from the session folders.
 
-        Returns ``indexed`` (count) and ``skipped`` (``[id, reason]`` pairs for
-        folders that are being recorded or cannot be read).
+        A catalog that SQLite cannot read (damaged, cut short, a table missing) is kept beside
+        as ``catalog.sqlite.damaged-<UTC time>`` and a new one is built: the catalog is only an
+        index of the folders.
+
+        Returns ``indexed`` (count), ``skipped`` (``[id, reason]`` pairs for folders that are
+        being recorded or cannot be read) and ``damaged_kept_as`` (file name, or None).
         """
         self.require_writable()
-        catalog = self.catalog
-        catalog.clear()
+        try:
+            check = self.catalog.db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+            self.catalog.clear()
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise  # in use by another process: not damaged
+            kept = self._set_catalog_aside(exc)
+            self._catalog = Catalog(self.root / CATALOG)
+            return {**self._fill_catalog(), "damaged_kept_as": kept}
+        return {**self._fill_catalog(), "damaged_kept_as": None}
+
+    def _set_catalog_aside(self, exc: Exception) -> str:
+        """Rename a damaged catalog (and its WAL files) out of the way; returns the new name."""
+        if self._catalog is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._catalog.close()
+            self._catalog = None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        name = f"{CATALOG}.damaged-{stamp}"
+        log.warning("catalog %s is damaged (%s); keeping it as %s and rebuilding",
+                    self.root / CATALOG, exc, name)
+        for suffix in ("", "-wal", "-shm"):
+            src = self.root / (CATALOG + suffix)
+            if src.exists():
+                os.replace(src, self.root / (name + suffix))
+        return name
+
+    def _fill_catalog(self) -> dict[str, Any]:
+        """Index every session folder into the (empty) catalog."""
         indexed, skipped = 0, []
         for sid in self.session_ids():
             folder = self.folder(sid)

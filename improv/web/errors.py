@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,7 @@ from sessions.errors import (
     StoreError,
     StoreWriteError,
     UnknownSessionError,
+    catalog_problem,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,12 @@ def install(app: FastAPI) -> None:
         return _error(exc.status_code, str(exc.detail))
 
     app.add_exception_handler(HTTPException, http_error)
+
+    async def catalog_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("catalog error: %s", exc)
+        return _error(503, catalog_problem(exc))
+
+    app.add_exception_handler(sqlite3.DatabaseError, catalog_error)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         route = getattr(request.scope.get("route"), "path", "?")  # the template: no client codes

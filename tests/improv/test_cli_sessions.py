@@ -122,6 +122,50 @@ def test_reindex_rebuilds_a_lost_catalog(run_cli, two_sessions, store_path):
     assert len(run_cli("sessions", "list", "--json").json()) == 2
 
 
+@pytest.mark.parametrize("damage", ["random bytes", "cut short", "table dropped", "empty file"])
+def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions, store_path,
+                                                           damage):
+    """The catalog is an index of the session folders: damaged, it gives a one-line error
+    that says to run reindex, and reindex keeps the damaged file aside and rebuilds it."""
+    import sqlite3
+    from contextlib import closing
+
+    catalog = store_path / "catalog.sqlite"
+    with closing(sqlite3.connect(catalog)) as db:  # everything into the main file
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for extra in store_path.glob("catalog.sqlite-*"):
+        extra.unlink()
+    blob = catalog.read_bytes()
+    if damage == "random bytes":
+        catalog.write_bytes(bytes(range(256)) * 64)
+    elif damage == "cut short":
+        catalog.write_bytes(blob[: len(blob) // 3])
+    elif damage == "table dropped":
+        with closing(sqlite3.connect(catalog)) as db:
+            db.execute("DROP TABLE sessions")
+    else:
+        catalog.write_bytes(b"")
+    if damage != "empty file":  # an empty file is simply a missing catalog: rebuilt at once
+        for args in (["sessions", "list"], ["compare", "--client", "C07"],
+                     ["annotations", "search", "--tag", "marker"]):
+            r = run_cli(*args)
+            if damage == "cut short" and r.exit_code == 0:
+                continue  # SQLite may not need the lost pages for this query
+            assert r.exit_code == 1, (args, r.stdout)
+            assert "the session catalog is damaged" in r.stderr, r.stderr
+            assert "rebuild it from the session folders with 'improv sessions reindex'" in r.stderr
+            assert r.stderr.count("\n") == 1, r.stderr
+    r = run_cli("sessions", "reindex", "--json")
+    assert r.exit_code == 0, r.stderr
+    kept = r.json()["damaged_kept_as"]
+    assert r.json()["indexed"] == 2
+    if damage == "empty file":
+        assert kept is None
+    elif damage != "cut short":
+        assert kept.startswith("catalog.sqlite.damaged-") and (store_path / kept).exists()
+    assert len(run_cli("sessions", "list", "--json").json()) == 2
+
+
 @pytest.mark.parametrize("args, message", [
     (["sessions", "show", "20260101-000000-abcd"], "no session 20260101-000000-abcd"),
     (["sessions", "show", "../../etc"], "is not a session ID"),

@@ -760,3 +760,18 @@ def test_compress_endpoint(demo_store, client_for):
     assert inp["bytes_after"] < inp["bytes_before"] / 2
     assert r.json()["session"]["audio"][0]["format"] == "flac"
     assert c.post("/api/sessions/20990101-000000-0000/compress").status_code == 404
+
+
+def test_a_damaged_catalog_is_a_clear_503_not_a_crash(demo_store, client_for):
+    """The catalog (an index) damaged on disk while the app runs: the API says so and how to
+    rebuild it (``improv serve`` itself refuses to start on it with the same message)."""
+    path, sid = demo_store
+    c = client_for(path)
+    assert c.get("/api/sessions").status_code == 200
+    for extra in path.glob("catalog.sqlite-*"):
+        extra.unlink()
+    (path / "catalog.sqlite").write_bytes(bytes(range(256)) * 64)
+    r = c.get("/api/sessions")
+    assert r.status_code == 503
+    assert "the session catalog is damaged" in r.json()["error"]
+    assert "'improv sessions reindex'" in r.json()["error"]
