@@ -207,6 +207,11 @@ def annotation_history(store, session_id: str, annotation_id: str) -> list[dict[
     return ann.history(session.annotation_records(), annotation_id)
 
 
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern with ESCAPE '\\': its %, _ and \\ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_annotations(
     store,
     *,
@@ -234,11 +239,11 @@ def search_annotations(
         else:
             sql += (" AND EXISTS (SELECT 1 FROM annotation_tags g "
                     "WHERE g.session_id = a.session_id "
-                    "AND g.annotation_id = a.id AND (g.tag = ? OR g.tag LIKE ?))")
-            args += [tag, f"{tag}:%"]
-    if text:
-        sql += " AND lower(a.text) LIKE ?"
-        args.append(f"%{text.lower()}%")
+                    "AND g.annotation_id = a.id AND (g.tag = ? OR g.tag LIKE ? ESCAPE '\\'))")
+            args += [tag, f"{_like_literal(tag)}:%"]
+    if text:  # % and _ in the search text are letters, not wildcards
+        sql += " AND lower(a.text) LIKE ? ESCAPE '\\'"
+        args.append(f"%{_like_literal(text.lower())}%")
     if client:
         sql += " AND s.client = ?"
         args.append(client)

@@ -44,8 +44,9 @@ def _inside(folder: Path, path: Path) -> Path:
 
 
 def _file(path: Path) -> FileResponse:
+    # health data: never in the browser's disk cache (range requests still play it)
     return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "audio/wav"),
-                        headers={"Cache-Control": "private, max-age=3600"})
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/audio/{name}")
@@ -81,7 +82,7 @@ def peaks_level(session_id: str, name: str, bucket_frames: str, request: Request
     """One level as raw int8 ``(buckets, channels, 2)`` (min, max) x 127, C order."""
     session = store.session(session_id)
     inp = _input(session, name)
-    if not bucket_frames.isdigit():
+    if not (bucket_frames.isascii() and bucket_frames.isdigit()):  # "²" is a digit too
         from improv.web.errors import BadRequest
 
         raise BadRequest(f"bucket_frames must be one of {list(pk.LEVELS)}, got {bucket_frames!r}")
@@ -101,8 +102,7 @@ def peaks_level(session_id: str, name: str, bucket_frames: str, request: Request
     def data() -> bytes:
         return pk.load_level(session, name, bucket).tobytes()
 
-    resp = cached_response(request, data, etag=etag, media_type="application/octet-stream",
-                           immutable=session.manifest.get("status") == "complete")
+    resp = cached_response(request, data, etag=etag, media_type="application/octet-stream")
     resp.headers["X-Channels"] = str(inp.channels)
     return resp
 

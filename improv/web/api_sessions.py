@@ -243,15 +243,14 @@ def piano_roll_bin(session) -> bytes:
     return cached_bytes(session, f"pianoroll-{_roll_key(session)}.bin", make, what="piano roll")
 
 
-def cached_response(request: Request, data_fn, *, etag: str, media_type: str,
-                    immutable: bool) -> Response:
-    """``data_fn()`` with an ETag; 304 when the browser has it already.
+def cached_response(request: Request, data_fn, *, etag: str, media_type: str) -> Response:
+    """``data_fn()`` with an ETag; 304 when the client sends that ETag back.
 
-    ``immutable`` (a complete session): the browser may keep it for an hour without asking.
+    Browsers are told to keep nothing on disk (``no-store``: this is health data), so they
+    fetch again on every page view; the ETag serves clients that revalidate.
     """
     tag = f'"{etag}"'
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=3600" if immutable
-               else "private, no-cache"}
+    headers = {"ETag": tag, "Cache-Control": "no-store"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
     return Response(data_fn(), media_type=media_type, headers=headers)
@@ -263,8 +262,7 @@ def piano_roll_binary(session_id: str, request: Request,
     """Notes per MIDI player as binary (see :func:`piano_roll_bin`), with an ETag."""
     session = store.session(session_id)
     return cached_response(request, lambda: piano_roll_bin(session), etag=_roll_key(session),
-                           media_type="application/octet-stream",
-                           immutable=session.manifest.get("status") == "complete")
+                           media_type="application/octet-stream")
 
 
 @router.get("/sessions/{session_id}/page")
@@ -328,6 +326,7 @@ async def upload(request: Request) -> dict[str, Any]:
     Nothing reaches the store until ``POST /api/import``; staged files live
     outside the store and are removed after the import (or at shutdown).
     """
+    from sessions.fsutil import open_new
     from sessions.importer import AUDIO_SUFFIXES, MIDI_SUFFIXES
 
     raw = request.headers.get("x-filename")
@@ -341,14 +340,14 @@ async def upload(request: Request) -> dict[str, Any]:
         raise BadRequest(f"{name}: unsupported file type (supported: .mid .midi .wav .flac "
                          ".ogg .mp3 .aiff)")
     length = request.headers.get("content-length")
-    if length and int(length) > MAX_UPLOAD_BYTES:
+    if length and (not length.isdecimal() or int(length) > MAX_UPLOAD_BYTES):
         raise BadRequest(f"{name} is larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
     uid = secrets.token_hex(8)
     folder = _upload_dir(request) / uid
     folder.mkdir(mode=0o700)
     size = 0
     try:
-        with open(folder / name, "xb") as f:
+        with open_new(folder / name, "xb") as f:  # 0600: a recording of a client
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_UPLOAD_BYTES:

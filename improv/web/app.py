@@ -8,6 +8,7 @@ Everything the endpoints do is a call into :mod:`sessions` or :mod:`improv`.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -56,6 +57,27 @@ def _after_new_session(store_path: Path):
     return submit
 
 
+#: Staging folders of uploads are ``<tmp>/improv-uploads-<pid>-<random>`` (0700, removed at
+#: shutdown; those of a server that died are removed by the next one).
+UPLOADS_PREFIX = "improv-uploads-"
+
+
+def _sweep_uploads_of_dead_servers() -> None:
+    """Remove the staging folders that a server killed before its shutdown left behind."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: no owner or signal-0 check
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}*"):
+        pid = folder.name[len(UPLOADS_PREFIX):].split("-", 1)[0]
+        if not pid.isdecimal() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 def create_app(*, store_path: Path | str, token: str, port: int | None = None) -> FastAPI:
     """The web app over the store at ``store_path``.
 
@@ -78,7 +100,8 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         if store.writable:
             store.catalog  # noqa: B018 - opening creates and migrates it
     background = _after_new_session(store_path)
-    upload_dir = Path(tempfile.mkdtemp(prefix="improv-uploads-"))
+    _sweep_uploads_of_dead_servers()
+    upload_dir = Path(tempfile.mkdtemp(prefix=f"{UPLOADS_PREFIX}{os.getpid()}-"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -131,6 +131,12 @@ def test_search_across_sessions(store, sid, tmp_path):
         "Strong entry"]
     assert [r["session_id"] for r in search_annotations(store, text="strong")] == [sid]
     assert [r["session_id"] for r in search_annotations(store, client="C08")] == [other]
+    # % and _ are searched for as themselves, not as SQL wildcards
+    add_annotation(store, sid, t=2.0, text="50% louder", tags=["marker"])
+    add_annotation(store, sid, t=3.0, text="left_hand", tags=["marker"])
+    assert [r["text"] for r in search_annotations(store, text="%")] == ["50% louder"]
+    assert [r["text"] for r in search_annotations(store, text="_")] == ["left_hand"]
+    assert search_annotations(store, text="strong%entry") == []
 
 
 @pytest.mark.parametrize("write, read", [

@@ -232,9 +232,13 @@ def test_audio_range_and_peaks(demo_store, client_for):
     arr = np.frombuffer(raw.content, np.int8).reshape(lvl["buckets"], 2, 2)
     assert np.all(arr[..., 0] <= arr[..., 1]) and arr[..., 1].max() > 20
     assert c.get(f"/api/sessions/{sid}/peaks/room-mics/1000").status_code == 400
+    bad = c.get(f"/api/sessions/{sid}/peaks/room-mics/%C2%B2")  # "²": a digit, not a number
+    assert bad.status_code == 400 and "bucket_frames must be one of" in bad.json()["error"]
     assert c.get(f"/api/sessions/{sid}/peaks/nope").status_code == 404
-    # the browser may keep a level; asking again with its ETag gives 304 without data
-    assert raw.headers["cache-control"] == "private, max-age=3600" and raw.headers["etag"]
+    # health data: the recording and its derivatives stay out of the browser's disk cache
+    assert full.headers["cache-control"] == "no-store"
+    # a client that revalidates with the ETag gets 304 without data
+    assert raw.headers["cache-control"] == "no-store" and raw.headers["etag"]
     again = c.get(f"/api/sessions/{sid}/peaks/room-mics/{lvl['bucket_frames']}",
                   headers={"If-None-Match": raw.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
@@ -337,11 +341,31 @@ def _wav_bytes(seconds=1.0, sr=8000):
 
 
 def test_upload_and_import(tmp_path, client_for):
+    import os
+    import stat
+    import subprocess
+    import sys
+    import tempfile
+
+    from improv.web.app import UPLOADS_PREFIX
+
+    # a server killed before its shutdown left its staging folder: the next one removes it
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = Path(tempfile.gettempdir()) / f"{UPLOADS_PREFIX}{dead}-abcd"
+    left.mkdir(mode=0o700)
+    (left / "old.wav").write_bytes(b"RIFF")
+    mine = Path(tempfile.gettempdir()) / f"{UPLOADS_PREFIX}{os.getpid()}-live"
+    mine.mkdir(mode=0o700)  # a running server's (this process): kept
     path = tmp_path / "store"
     c = client_for(path)
+    assert not left.exists() and mine.exists()
+    mine.rmdir()
     r = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
     assert r.status_code == 201
     up = r.json()["upload"]
+    (staged,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    assert stat.S_IMODE(staged.stat().st_mode) == 0o600  # a client's recording: owner only
     r = c.post("/api/import", json={"uploads": [up], "client": "C07",
                                     "players": ["therapist=room.wav:1"]})
     assert r.status_code == 201, r.text
