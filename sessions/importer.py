@@ -234,6 +234,11 @@ def _audio_info(path: Path):
     return info
 
 
+#: Latest start of a file in its session [seconds]: files recorded together start within the
+#: session; a larger offset is a typo that would make a days-long session of silence.
+MAX_OFFSET_S = 4 * 3600.0
+
+
 def import_files(
     store,
     files: Sequence[str | os.PathLike],
@@ -293,15 +298,28 @@ def import_files(
         mf.check_player_name(m.player)
     mapped = {id(m): _match_file(m.file, paths) for m in maps}
 
+    if isinstance(offset, dict):
+        named = {p.name for p in paths} | {str(p) for p in paths}
+        stray = [k for k in offset if k not in named]
+        if stray:
+            raise SessionFormatError(
+                f"--offset names {', '.join(map(repr, stray))}, which is not among the files "
+                f"given ({', '.join(p.name for p in paths)})")
+
     def file_offset(p: Path) -> float:
         if isinstance(offset, dict):
             value = offset.get(p.name, offset.get(str(p), 0.0))
         else:
             value = offset
-        value = float(value)
-        if not np.isfinite(value) or value < 0:
+        try:
+            value = float(value)
+        except (TypeError, ValueError, OverflowError):
+            value = float("nan")
+        if not np.isfinite(value) or value < 0 or value > MAX_OFFSET_S:
             raise SessionFormatError(
-                f"--offset must be a non-negative number of seconds, got {value!r}")
+                f"--offset must be a number of seconds from 0 to {MAX_OFFSET_S:g} "
+                f"({MAX_OFFSET_S / 3600:g} hours: files recorded together start within the "
+                f"session), got {value!r}")
         return value
 
     # 1. read and check everything before writing anything

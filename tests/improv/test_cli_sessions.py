@@ -240,7 +240,11 @@ def _one_line_error(r) -> str:
     # wrong options
     (None, ["x.mid", "x.mid"], "the same file is given twice", None),
     (None, ["x.mid", "--offset", "abc"], "--offset must be SECONDS or FILE=SECONDS", None),
-    (None, ["x.mid", "--offset=-5"], "--offset must be a non-negative number", None),
+    (None, ["x.mid", "--offset=-5"], "--offset must be a number of seconds from 0 to 14400", None),
+    (None, ["x.mid", "--offset", "1e6"], "(4 hours: files recorded together start within",
+     "got 1000000.0"),
+    (None, ["x.mid", "--offset", "nofile.mid=3"], "--offset names 'nofile.mid', which is not "
+     "among the files given (x.mid)", None),
     (None, ["x.mid", "--started", "2026-03-02T10:00"], "--started needs a time zone",
      "(e.g. 2026-03-02T10:00+01:00)"),
     (None, ["x.mid", "--client", "Anna Müller"], "pseudonym code", None),

@@ -402,6 +402,9 @@ def test_failed_import_leaves_store_unchanged(demo_store, client_for):
     good = good.json()["upload"]
     r = c.post("/api/import", json={"uploads": [good], "client": "C 07!"})
     assert r.status_code == 400 and "pseudonym" in r.json()["error"]
+    for offset in (1e6, 1e308):  # a typo would make a days-long session of silence
+        r = c.post("/api/import", json={"uploads": [good], "client": "C07", "offset": offset})
+        assert r.status_code == 400 and "offset must be a number of seconds from 0 to" in r.text
     assert snapshot(path) == before
     assert c.post("/api/import", json={"uploads": ["../../etc"]}).status_code == 400
     r = c.post("/api/import", json={"uploads": []})
