@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import date_option
+from improv.cli_params import FiniteRange, date_option
 from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
 from improv.output import counted, emit, info, json_option, table
@@ -43,7 +43,7 @@ def _fmt(v):
 @click.option("--since", metavar="DATE", help="Only sessions from this date.")
 @click.option("--baseline", default="first:3", show_default=True, metavar="first:N|sessions:ID,ID",
               help="Sessions that define the baseline band.")
-@click.option("--band-sd", type=click.FloatRange(0.1, 10), default=2.0, show_default=True,
+@click.option("--band-sd", type=FiniteRange(0.1, 10), default=2.0, show_default=True,
               help="Half-width of the baseline band in standard deviations.")
 @click.option("--segments", metavar="A-B,C-D",
               help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
+import click
+
 from improv.errors import ParameterError
+
+
+class FiniteRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (NaN passes every bound
+    check, so ``--duration nan`` got through the plain range)."""
+
+    name = "finite float range"
+
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return rv
 
 
 def time_option(value: str | None, name: str) -> float | None:

@@ -6,6 +6,7 @@ import signal
 
 import click
 
+from improv.cli_params import FiniteRange
 from improv.output import emit, format_duration, info, table
 from improv.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
 
@@ -90,15 +91,15 @@ def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, j
 @click.option("--setup", "setup", metavar="NAME", help="Use a saved setup (see 'improv setups').")
 @click.option("--player", "players", multiple=True, metavar="SPEC", help=PLAYER_HELP)
 @click.option("--save-setup", metavar="NAME", help="Also save these inputs as a setup.")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--duration", type=FiniteRange(min=0, min_open=True), metavar="SECONDS",
               help="Stop after this many seconds (unattended use, tests).")
 @click.option("--samplerate", type=click.IntRange(min=1), metavar="HZ",
               help="Audio sample rate (default: the device's).")
 @click.option("--blocksize", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="FRAMES", help="Audio block size (0: the host's period).")
-@click.option("--disk-warn-mb", type=click.FloatRange(min=0), default=DISK_WARN_BYTES / 1e6,
+@click.option("--disk-warn-mb", type=FiniteRange(min=0), default=DISK_WARN_BYTES / 1e6,
               show_default=True, help="Warn below this much free disk space [MB].")
-@click.option("--disk-stop-mb", type=click.FloatRange(min=0), default=DISK_STOP_BYTES / 1e6,
+@click.option("--disk-stop-mb", type=FiniteRange(min=0), default=DISK_STOP_BYTES / 1e6,
               show_default=True, help="Stop cleanly below this much free disk space [MB].")
 @click.option("--midi-capture", type=click.Choice(["queue", "callback"]), default="queue",
               show_default=True,

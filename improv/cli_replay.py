@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from improv.cli_params import FiniteRange
 from improv.cli_params import list_option as _players
 from improv.cli_params import time_option as _time
 from improv.errors import ParameterError
@@ -30,7 +31,7 @@ from improv.output import info
 @click.option("--no-audio", is_flag=True, help="MIDI only: do not play audio or a rendering.")
 @click.option("--soundfont", type=click.Path(dir_okay=False),
               help="For MIDI-only sessions (rendered with FluidSynth).")
-@click.option("--lead-in", type=click.FloatRange(0, 5), default=0.3, show_default=True,
+@click.option("--lead-in", type=FiniteRange(0, 5), default=0.3, show_default=True,
               help="Seconds of silence before the start.")
 @click.pass_obj
 def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, midi_api,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from improv.cli_params import FiniteRange
 from improv.errors import ParameterError
 from improv.output import counted, emit, format_duration, info, json_option, print_json, table
 
@@ -344,7 +345,7 @@ def reindex(app, as_json: bool) -> None:
 
 
 @sessions.command()
-@click.option("--duration", type=click.FloatRange(10, 3600), default=90.0, show_default=True,
+@click.option("--duration", type=FiniteRange(10, 3600), default=90.0, show_default=True,
               help="Length in seconds.")
 @json_option
 @click.pass_obj

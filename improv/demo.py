@@ -147,6 +147,9 @@ def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> di
         audio.write(y[i:i + block].copy())
         if i % (sr * 5) < block:
             audio.anchor(frame=i, t=i / sr)
-    w.marker(31.5, text="demo: therapist starts a steady groove", by="DEMO-T")
-    w.marker(54.0, end=60.5, text="demo: shared silence", by="DEMO-T")
+    # the markers of the parts that a shorter demo has (each inside the session)
+    if duration > 31.5:
+        w.marker(31.5, text="demo: therapist starts a steady groove", by="DEMO-T")
+    if duration > 62.0:
+        w.marker(54.0, end=60.5, text="demo: shared silence", by="DEMO-T")
     return w.finalize(duration_s=duration)

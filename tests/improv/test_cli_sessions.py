@@ -178,6 +178,11 @@ def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions
     (["sessions", "import", "x.mid", "--client", "Anna Müller"], "pseudonym code"),
     (["sessions", "list", "--bogus"], "No such option"),
     (["nonsense"], "No such command"),
+    # NaN passes every bound check of a plain float range
+    (["sessions", "demo", "--duration", "nan"], "'nan' is not a finite number"),
+    (["compare", "--client", "C07", "--band-sd", "nan"], "'nan' is not a finite number"),
+    (["record", "--player", "a=midi:x", "--disk-warn-mb", "inf"], "'inf' is not a finite number"),
+    (["replay", "20260101-000000-abcd", "--lead-in", "nan"], "'nan' is not a finite number"),
 ])
 def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -186,6 +191,15 @@ def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkey
     assert r.exit_code == 1
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("duration", [10.0, 30.0, 61.0])
+def test_a_short_demo_has_only_annotations_inside_it(run_cli, duration):
+    r = run_cli("sessions", "demo", "--duration", str(duration), "--json")
+    assert r.exit_code == 0, r.stderr
+    anns = run_cli("annotations", r.json()["id"], "--json").json()
+    assert all(a["t"] <= duration and (a["end"] or 0) <= duration for a in anns)
+    assert len(anns) == (0 if duration < 31.5 else 1)
 
 
 def test_debug_shows_the_traceback(run_cli):
