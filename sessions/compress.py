@@ -135,12 +135,17 @@ def _same_samples(a: Path, b: Path) -> bool:
 
 
 def _leftovers(folder: Path, manifest: dict[str, Any]) -> None:
-    """Remove what an interrupted run left: partial FLACs, and WAVs whose FLAC is in place."""
+    """Remove what an interrupted run left: partial FLACs, FLACs the manifest does not name yet
+    (their WAV is still the session's), and WAVs whose FLAC is in place."""
     audio_dir = folder / mf.AUDIO_DIR
     for partial in audio_dir.glob(".*.flac.partial"):
         partial.unlink()
     sums = manifest.get("checksums") or {}
     for a in manifest["audio"]:
+        # a FLAC beside the WAV the manifest still names: a run stopped before its manifest
+        stray = (folder / a["file"]).with_suffix(".flac")
+        if a["file"].endswith(".wav") and stray.is_file():
+            stray.unlink()
         done = a.get("compressed") or {}
         wav = folder / done.get("from", "")
         if done and wav.is_file() and wav.suffix == ".wav" and a["file"] != done["from"]:
@@ -266,7 +271,11 @@ def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
         sums = manifest.setdefault("checksums", {})
         sums.pop(old, None)
         sums[rel] = digest
-        atomic_write_json(folder / mf.MANIFEST, manifest)
+        try:
+            atomic_write_json(folder / mf.MANIFEST, manifest)
+        except BaseException:  # the manifest still names the WAV: the FLAC is not the session's
+            flac.unlink(missing_ok=True)
+            raise
         wav.unlink()
         fsync_dir(wav.parent)
     return InputResult(name, "compressed", bits=bits, bytes_before=size,

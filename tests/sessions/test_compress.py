@@ -120,6 +120,38 @@ def test_what_an_interrupted_run_leaves_is_cleaned_up(store, recorded):
     assert verify_folder(folder)["ok"]
 
 
+def test_a_manifest_that_cannot_be_written_leaves_no_flac(store, recorded, store_path,
+                                                          monkeypatch):
+    """The FLAC is written, but the manifest that would name it cannot be (disk full, a
+    read-only folder): the FLAC goes, the WAV stays the session's audio, the session verifies.
+    A FLAC that a run killed at that moment left beside its WAV is removed by the next run,
+    also for an input that stays WAV (float audio from software is never compressed)."""
+    import sessions.compress as compress
+    from sessions.errors import StoreWriteError
+
+    sid, sig = recorded
+    folder = store.folder(sid)
+    snap = tree_snapshot(store_path)
+
+    def full(path, obj):
+        raise StoreWriteError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(compress, "atomic_write_json", full)
+    with pytest.raises(StoreWriteError, match="No space left"):
+        compress_session(store, sid)
+    assert tree_snapshot(store_path) == snap
+    assert verify_folder(folder)["ok"]
+    monkeypatch.undo()
+    stray = folder / "audio/software.flac"
+    stray.write_bytes(b"fLaC written, manifest not")
+    compress_session(store, sid)
+    assert not stray.exists()
+    assert next(a["file"] for a in store.session(sid).manifest["audio"]
+                if a["name"] == "usb16") == "audio/usb16.flac"
+    assert np.array_equal(store.session(sid).read_audio("usb16"), sig["usb16"])
+    assert verify_folder(folder)["ok"]
+
+
 def test_exact_depth_of_edge_values(tmp_path):
     import soundfile as sf
 
