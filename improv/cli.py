@@ -22,10 +22,21 @@ from improv.config import STORE_ENV, resolve_store_path
 class App:
     """Per-invocation state: the chosen store, opened (and recovered) on first use."""
 
+    #: Commands that may make a new store where --store or IMPROV_STORE points: they add
+    #: sessions or setups. Others, given a folder that does not exist, say so (a typo in the
+    #: path would otherwise show an empty new store: "no sessions").
+    CREATES_STORE = frozenset({"record", "import", "demo", "serve", "setups"})
+
     def __init__(self, store_option: str | None, debug: bool) -> None:
         self.store_path: Path = resolve_store_path(store_option)
+        self.store_given = store_option is not None
         self.debug = debug
         self._store = None
+
+    def _may_create(self) -> bool:
+        ctx = click.get_current_context(silent=True)
+        words = set(ctx.command_path.split()[1:]) if ctx is not None else set()
+        return not self.store_given or bool(words & self.CREATES_STORE)
 
     @property
     def store(self):
@@ -37,7 +48,7 @@ class App:
             from improv.output import info
             from sessions.store import Store
 
-            store = Store(self.store_path)
+            store = Store(self.store_path, create=self._may_create())
             if recover and store.writable:
                 for report in store.recover():
                     if report["ok"]:

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 IMPROV=.venv/bin/improv
-if [ "$($IMPROV sessions list --json)" = "[]" ]; then
+# a store that does not exist yet (a new $IMPROV_STORE) is empty too: the demo makes it
+if [ "$($IMPROV sessions list --json 2>/dev/null || echo '[]')" = "[]" ]; then
   $IMPROV sessions demo
 fi
 if $IMPROV serve --help >/dev/null 2>&1; then

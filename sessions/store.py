@@ -64,14 +64,17 @@ class Store:
         self.root = Path(root).expanduser()
         if not self.root.exists():
             if not create:
-                raise StoreError(f"no session store at {self.root} (record or import first)")
+                raise StoreError(
+                    f"no session store at {self.root}: check the path given with --store or "
+                    "IMPROV_STORE (a new store is made by 'improv record', 'improv sessions "
+                    "import' or 'improv sessions demo')")
             make_dir(self.root)
         elif not self.root.is_dir():
             raise StoreError(f"store path {self.root} is not a folder")
         self.sessions_dir = self.root / "sessions"
         self.tmp_dir = self.root / "tmp"
         self._writable = os.access(self.root, os.W_OK)
-        if create and self._writable:
+        if self._writable:  # the folder exists now: it is a store (perhaps still empty)
             make_dir(self.sessions_dir)
             make_dir(self.tmp_dir)
         self._catalog: Catalog | None = None

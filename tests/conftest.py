@@ -39,8 +39,9 @@ def fake_clock() -> FakeClock:
 
 @pytest.fixture
 def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh store folder, also set as IMPROV_STORE so the CLI uses it."""
+    """A fresh (empty) store folder, also set as IMPROV_STORE so the CLI uses it."""
     path = tmp_path / "store"
+    path.mkdir(mode=0o700, exist_ok=True)
     monkeypatch.setenv("IMPROV_STORE", str(path))
     return path
 

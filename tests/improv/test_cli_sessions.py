@@ -215,6 +215,18 @@ def test_store_option_and_env(run_cli, tmp_path, monkeypatch):
     assert run_cli("sessions", "list", "--json").json() == []
     monkeypatch.setenv("IMPROV_STORE", str(other))
     assert len(run_cli("sessions", "list", "--json").json()) == 1
+    # a store path with a typo: reading commands say so, and make no folder there
+    typo = tmp_path / "othr"
+    for args in (["sessions", "list"], ["sessions", "show", "20260101-000000-abcd"],
+                 ["compare", "--client", "C07"], ["annotations", "search", "--tag", "marker"]):
+        r = run_cli("--store", typo, *args)
+        assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert f"no session store at {typo}: check the path given with --store" in r.stderr
+        assert not typo.exists()
+    monkeypatch.setenv("IMPROV_STORE", str(typo))
+    assert "no session store at" in run_cli("sessions", "list").stderr and not typo.exists()
+    assert run_cli("sessions", "demo", "--duration", "10").exit_code == 0  # makes a store
+    assert len(run_cli("sessions", "list", "--json").json()) == 1
 
 
 def test_show_lists_the_stretches_an_input_did_not_record(run_cli, store):
