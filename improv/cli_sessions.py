@@ -149,6 +149,8 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
         app.store, files, client=client, therapist=therapist, players=players,
         offset=_parse_offsets(offsets), title=title, started=when,
     )
+    for w in manifest.get("warnings", []):
+        info(f"warning: {w}")
     summary = {
         "id": manifest["id"],
         "players": [p["name"] for p in manifest["players"]],

@@ -234,6 +234,45 @@ def _audio_info(path: Path):
     return info
 
 
+def wav_cut_short(path: Path) -> str | None:
+    """Why a RIFF WAV file is shorter than its header says, or None.
+
+    libsndfile reads what a cut-short file holds and says nothing, so a copy that stopped
+    early would be imported as a short session without a word. A data chunk of size 0 or
+    0xFFFFFFFF (a recorder that never finished its header) announces nothing and passes.
+    """
+    import struct
+
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            pos, byte_rate = 12, 0
+            for _ in range(64):  # chunks before the data: fmt, fact, LIST, ...
+                f.seek(pos)
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, length = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    fmt = f.read(16)
+                    byte_rate = struct.unpack("<I", fmt[8:12])[0] if len(fmt) == 16 else 0
+                elif cid == b"data":
+                    held = size - (pos + 8)
+                    if length in (0, 0xFFFFFFFF) or length <= held or byte_rate <= 0:
+                        return None
+                    return (f"{path.name} is cut short: its header announces "
+                            f"{length / byte_rate:.1f} s of audio, the file holds "
+                            f"{held / byte_rate:.1f} s; imported what it holds (copy it again "
+                            "from where it was recorded if the original is whole)")
+                pos += 8 + length + (length & 1)
+    except OSError:
+        return None
+    return None
+
+
 #: Latest start of a file in its session [seconds]: files recorded together start within the
 #: session; a larger offset is a typo that would make a days-long session of silence.
 MAX_OFFSET_S = 4 * 3600.0
@@ -328,6 +367,7 @@ def import_files(
     player_order: list[str] = []
     ports: list[dict] = []
     audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]] = []
+    warnings: list[str] = []
 
     def use(player: str) -> str:
         if player not in player_order:
@@ -385,6 +425,9 @@ def import_files(
                 ports.append({"name": p.name, "player": player, "device": {"imported": p.name}})
         else:
             info = _audio_info(p)
+            short = wav_cut_short(p)
+            if short:
+                warnings.append(short)
             chans: dict[str, list[int]] = {}
             for m in file_maps:
                 if m.number is None:
@@ -412,6 +455,8 @@ def import_files(
         source="imported", demo=demo, started=started,
         settings={"imported_files": [p.name for p in paths]},
     )
+    if warnings:
+        manifest.setdefault("warnings", []).extend(warnings)
     stage = scratch.claim(store.tmp_dir, manifest["id"])  # swept if this process dies
     staged = stage.path
     try:

@@ -297,6 +297,21 @@ def test_bad_import_input_is_one_line_and_leaves_the_store_as_it_was(
     assert len(run_cli("sessions", "list", "--json").json()) == 2
 
 
+def test_a_cut_short_wav_is_imported_with_a_warning(run_cli, tmp_path):
+    """A copy that stopped early: what it holds is imported, and the import, the session's
+    facts and its warnings say that it is shorter than its header announces."""
+    write_audio(tmp_path / "whole.wav", seconds=2.0, sr=8000, channels=1)
+    blob = (tmp_path / "whole.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(blob[: len(blob) // 4])
+    r = run_cli("sessions", "import", tmp_path / "cut.wav", "--client", "C07", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "warning: cut.wav is cut short: its header announces 2.0 s of audio" in r.stderr
+    shown = run_cli("sessions", "show", r.json()["id"])
+    assert "cut.wav is cut short" in shown.stdout
+    r = run_cli("sessions", "import", tmp_path / "whole.wav", "--client", "C07")
+    assert r.exit_code == 0 and "warning" not in r.stderr
+
+
 UNKNOWN = "20990101-000000-abcd"
 
 
