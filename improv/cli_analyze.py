@@ -166,13 +166,17 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         raise ParameterError("--pair and --accept-roles need --dialogue")
     if not 0.0 <= min_confidence <= 1.0:
         raise ParameterError(f"--min-confidence must be in 0..1, got {min_confidence!r}")
-    if plot_file:
-        from improv.plots import check_plot_path
+    from improv.cli_params import new_output_file
 
-        check_plot_path(Path(plot_file))
-    if curves_file and not Path(curves_file).parent.is_dir():  # before minutes of analysis
-        raise ParameterError(
-            f"--curves: folder {str(Path(curves_file).parent)!r} does not exist")
+    # before minutes of analysis: files to write must be new, in folders that exist
+    if plot_file:
+        from improv.plots import PLOT_SUFFIXES
+
+        new_output_file(plot_file, "--plot", suffixes=PLOT_SUFFIXES)
+    if curves_file:
+        new_output_file(curves_file, "--curves")
+    if plot_file and curves_file and Path(plot_file).resolve() == Path(curves_file).resolve():
+        raise ParameterError("--curves and --plot name the same file; give two names")
     from improv.analyze import accept_roles as accept
     from improv.analyze import analyze_session
 
@@ -189,7 +193,7 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         result["accepted_roles"] = [a["id"] for a in written]
         info(f"wrote {len(written)} role suggestion(s) into the annotations")
     if curves_file:
-        with open(curves_file, "w", newline="", encoding="utf-8") as f:
+        with open(curves_file, "x", newline="", encoding="utf-8") as f:
             n = _write_csv(result, f)
         info(f"wrote {n} curve points to {curves_file}")
     if plot_file:

@@ -221,13 +221,16 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 @click.pass_obj
 def export_(app, session_id, fmt, to):
     """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
+    from improv.cli_params import new_output_file
     from sessions import interop
 
+    if fmt == "elan" and to is None:
+        raise click.UsageError("--format elan needs --to FILE.eaf")
+    if to is not None:
+        new_output_file(to, "--to")
     session = app.store.session(session_id)
     items = session.annotations()
     if fmt == "elan":
-        if to is None:
-            raise click.UsageError("--format elan needs --to FILE.eaf")
         media = [a.path for a in session.audio_inputs()]
         interop.write_eaf(to, items, players=session.players, media=media)
         click.echo(f"wrote {len(items)} annotation(s) to {to}")

@@ -23,6 +23,22 @@ class FiniteRange(click.FloatRange):
         return rv
 
 
+def new_output_file(path, option: str, *, suffixes: tuple[str, ...] | None = None):
+    """``path`` as a ``Path`` if a new file may be written there: it must not exist (nothing a
+    user made is overwritten), its folder must, and its suffix must be one of ``suffixes``."""
+    from pathlib import Path
+
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ParameterError(f"{option} must end in {' or '.join(suffixes)}, got {path.name!r}")
+    if path.exists():
+        raise ParameterError(f"{option}: {path} exists already; choose another name or remove it")
+    if not path.parent.is_dir():
+        raise ParameterError(f"{option}: folder {path.parent} does not exist; create it or "
+                             "choose another")
+    return path
+
+
 def time_option(value: str | None, name: str) -> float | None:
     """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (None stays None)."""
     if value is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import FiniteRange
+from improv.cli_params import FiniteRange, new_output_file
 from improv.cli_params import list_option as _players
 from improv.cli_params import time_option as _time
 from improv.errors import ParameterError
@@ -137,11 +137,7 @@ def render(app, session_id, to, players, soundfont, sr):
         if unknown:
             raise ParameterError(f"unknown player(s) {', '.join(unknown)} "
                                  f"(players: {', '.join(session.players)})")
-    if to.exists():
-        raise ParameterError(f"{to} exists already; choose another name or remove it")
-    if not to.parent.is_dir():
-        raise ParameterError(f"--to: folder {to.parent} does not exist; create it or choose "
-                             "another")
+    new_output_file(to, "--to", suffixes=(".wav",))  # FluidSynth writes WAV
     render_session(session, to=to, players=chosen, sr=sr, soundfont=soundfont)
     click.echo(f"rendered {session_id} to {to}")
 

@@ -242,16 +242,21 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     (["--json", "--csv"], "exclude each other"),
     (["--accept-roles"], "need --dialogue"),
     (["--dialogue", "--pair", "client"], "--pair must name two different players"),
-    (["--plot", "out.jpg"], "--plot must end in .png"),
-    (["--plot", "{tmp}/no/such/folder/p.png"], "--plot: folder '{tmp}/no/such/folder' does not"),
+    (["--plot", "out.jpg"], "--plot must end in .png or .svg or .pdf"),
+    (["--plot", "{tmp}/no/such/folder/p.png"], "--plot: folder {tmp}/no/such/folder does not"),
     (["--curves", "{tmp}/no/such/folder/c.csv"],
-     "--curves: folder '{tmp}/no/such/folder' does not exist"),
+     "--curves: folder {tmp}/no/such/folder does not exist"),
+    # nothing a user made is overwritten
+    (["--plot", "{tmp}/mine.png"], "--plot: {tmp}/mine.png exists already; choose another name"),
+    (["--curves", "{tmp}/mine.png"], "--curves: {tmp}/mine.png exists already"),
+    (["--curves", "{tmp}/c.png", "--plot", "{tmp}/c.png"], "--curves and --plot name the same"),
     (["--dialogue", "--accept-roles", "--min-confidence", "2"], "--min-confidence must be in 0..1"),
 ])
 def test_cli_bad_parameters(run_cli, store, duet, tmp_path, args, match):
     """Refused before any analysis: no cache file, no catalog row, no annotation written."""
     from tests.sessions.helpers import tree_snapshot
 
+    (tmp_path / "mine.png").write_bytes(b"a figure of mine")
     before = tree_snapshot(store.root)
     r = run_cli("analyze", duet["id"], *[a.format(tmp=tmp_path) for a in args])
     assert r.exit_code == 1
@@ -260,6 +265,8 @@ def test_cli_bad_parameters(run_cli, store, duet, tmp_path, args, match):
     assert len(lines) == 1 and lines[0].startswith("error: ") and match in lines[0], r.stderr
     assert r.stdout == ""
     assert tree_snapshot(store.root) == before
+    assert (tmp_path / "mine.png").read_bytes() == b"a figure of mine"
+    assert not (tmp_path / "c.png").exists()
 
 
 def test_cli_unknown_session(run_cli, store):

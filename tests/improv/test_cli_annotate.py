@@ -50,6 +50,10 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"], "no annotation"),
     (["annotations", "edit", "{sid}", "a-0000000000"], "nothing to change"),
     (["annotations", "export", "{sid}", "--format", "elan"], "needs --to"),
+    (["annotations", "export", "{sid}", "--format", "csv", "--to", "{tmp}/rows.txt"],
+     "--to: {tmp}/rows.txt exists already; choose another name or remove it"),
+    (["annotations", "export", "{sid}", "--format", "elan", "--to", "{tmp}/no/a.eaf"],
+     "--to: folder {tmp}/no does not exist"),
     (["annotations", "search", "--since", "last week"], "--since must be a date"),
     (["notes", "{sid}"], "set $EDITOR"),
     # times on the command line: SS, MM:SS, HH:MM:SS and fractions, nothing else
@@ -109,7 +113,7 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
         argv.remove(a)
     before = tree_snapshot(store_path)
     r = run_cli(*argv)
-    message = message.format(sid=sid, aid=aid)
+    message = message.format(sid=sid, aid=aid, tmp=tmp_path)
     assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(store_path) == before  # no annotation revision, no notes version

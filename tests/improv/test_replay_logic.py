@@ -115,6 +115,7 @@ def test_bad_windows(session, kwargs, match):
     (["replay", "{sid}", "--lead-in", "9"], "'--lead-in': 9.0 is not in the range 0<=x<=5"),
     (["replay", "{sid}", "--midi-api", "bogus", "--midi-out", "x"], "MIDI API must be one of"),
     (["render", "{sid}", "--to", "{tmp}/taken.wav"], "taken.wav exists already; choose another"),
+    (["render", "{sid}", "--to", "{tmp}/r.mp3"], "--to must end in .wav, got 'r.mp3'"),
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--players", "nobody"],
      "unknown player(s) nobody (players: client)"),
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--sr", "100"], "100 is not in the range 8000"),
