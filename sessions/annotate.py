@@ -42,6 +42,13 @@ def _check_time(session, t: float, end: float | None) -> None:
         raise SessionFormatError(f"end ({end:.2f} s) must not be before the start ({t:.2f} s)")
 
 
+def _author(by: str | None) -> str | None:
+    """Who made a change: a pseudonym code like the therapist's (``T01``), or None."""
+    if by is None or by == "":
+        return None
+    return mf.check_code(by, what="the author (by)")
+
+
 def _check_player(session, player: str | None) -> None:
     if player is not None and player not in session.players:
         raise SessionFormatError(
@@ -93,6 +100,7 @@ def add_annotation(
     """
     store.require_writable()
     session = store.session(session_id)
+    by = _author(by)
     _check_time(session, t, end)
     _check_player(session, player)
     new_tags = list(new_tags)
@@ -118,6 +126,7 @@ def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
     """
     store.require_writable()
     session = store.session(session_id)
+    by = _author(by)
     vocab = vocabulary.load(store.root)
     records = []
     for item in items:
@@ -126,7 +135,8 @@ def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
         _check_player(session, item.get("player"))
         tags = vocabulary.check_tags(list(item.get("tags", ())), vocab)
         records.append(ann.creation_record(t=t, end=end, player=item.get("player"), tags=tags,
-                                           text=item.get("text", ""), by=item.get("by", by),
+                                           text=item.get("text", ""),
+                                           by=_author(item.get("by", by)),
                                            source=item.get("source", source)))
     if not records:
         return []
@@ -153,6 +163,7 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
     """Correct an annotation; the earlier version stays in its history."""
     store.require_writable()
     session = store.session(session_id)
+    by = _author(by)
     current = _current(session, annotation_id)
     t = changes.get("t", current["t"])
     end = changes.get("end", current.get("end"))
@@ -167,6 +178,8 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
         rec = ann.edit_record(current, by=by, **changes)
     except ValueError as exc:
         raise SessionFormatError(str(exc)) from None
+    if set(rec) <= {"op", "id", "rev", "at_utc", "by"} and not new_tags:
+        return current  # the same values again: no new revision
     for tag in new_tags:  # only now that the correction is valid
         vocabulary.extend(store.root, tag)
     ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
@@ -179,6 +192,7 @@ def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | N
     """Mark an annotation deleted; it and its history stay in the log."""
     store.require_writable()
     session = store.session(session_id)
+    by = _author(by)
     current = _current(session, annotation_id)
     ann.append_records(session.folder / mf.ANNOTATIONS,
                        [ann.delete_record(current, by=by, reason=reason)])
@@ -191,6 +205,7 @@ def restore_annotation(store, session_id: str, annotation_id: str, *,
     """Undo the deletion of an annotation: it is listed again as it was before."""
     store.require_writable()
     session = store.session(session_id)
+    by = _author(by)
     current = _current(session, annotation_id, include_deleted=True)
     try:
         rec = ann.restore_record(current, by=by)

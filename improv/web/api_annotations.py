@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from improv.web.deps import get_store, parse_t
 from improv.web.errors import NotFound
@@ -33,9 +33,9 @@ class AnnotationChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
     t: Time | None = None
     end: Time | None = None
-    point: bool = False  # True: make it a point (drop ``end``)
+    point: StrictBool = False  # True: make it a point (drop ``end``)
     player: str | None = None
-    group: bool = False  # True: for the whole group (drop ``player``)
+    group: StrictBool = False  # True: for the whole group (drop ``player``)
     tags: list[str] | None = None
     text: str | None = Field(None, max_length=20000)
     new_tags: list[str] = []
@@ -85,6 +85,14 @@ def add(session_id: str, body: NewAnnotation, store: Store = Depends(get_store))
 @router.patch("/sessions/{session_id}/annotations/{annotation_id}")
 def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
          store: Store = Depends(get_store)) -> dict:
+    from improv.web.errors import BadRequest
+
+    if body.point and body.end is not None:
+        raise BadRequest("give either point (no end) or end, not both")
+    if body.group and body.player is not None:
+        raise BadRequest("give either group (no player) or player, not both")
+    if not body.model_fields_set - {"by"}:
+        raise BadRequest("nothing to change: give t, end, point, player, group, tags or text")
     changes: dict[str, Any] = {}
     if body.t is not None:
         changes["t"] = parse_t(body.t, name="t")

@@ -493,6 +493,38 @@ def test_bad_annotations_change_nothing(demo_store, client_for, body, status, me
     assert snapshot(path) == before
 
 
+@pytest.mark.parametrize("body,status,message", [
+    ({}, 400, "nothing to change"),
+    ({"by": "T01"}, 400, "nothing to change"),
+    ({"point": True, "end": 10}, 400, "either point (no end) or end"),
+    ({"group": True, "player": "client"}, 400, "either group (no player) or player"),
+    ({"point": "yes"}, 422, "point"),
+    ({"text": "x", "by": "<b>Anna</b>"}, 400, "the author (by) must be a pseudonym code"),
+])
+def test_bad_annotation_changes_change_nothing(demo_store, client_for, body, status, message):
+    path, sid = demo_store
+    c = client_for(path)
+    a = c.post(f"/api/sessions/{sid}/annotations", json={"t": 1, "text": "first"}).json()
+    before = snapshot(path)
+    r = c.patch(f"/api/sessions/{sid}/annotations/{a['id']}", json=body)
+    assert r.status_code == status and message in r.json()["error"], r.text
+    assert snapshot(path) == before
+
+
+def test_the_same_values_again_make_no_revision(demo_store, client_for):
+    path, sid = demo_store
+    c = client_for(path)
+    base = f"/api/sessions/{sid}/annotations"
+    a = c.post(base, json={"t": 1, "text": "first", "by": ""}).json()
+    assert a["by"] is None  # an empty author is no author
+    before = snapshot(path)
+    for body in ({"text": "first"}, {"tags": None}, {"t": 1.0, "text": "first"}):
+        r = c.patch(f"{base}/{a['id']}", json=body)
+        assert r.status_code == 200 and r.json()["rev"] == 1, r.text
+    assert snapshot(path) == before
+    assert c.patch(f"{base}/{a['id']}", json={"text": "second"}).json()["rev"] == 2
+
+
 def test_unknown_annotation_and_session(demo_store, client_for):
     path, sid = demo_store
     c = client_for(path)
