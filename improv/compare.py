@@ -124,11 +124,14 @@ def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
     if kind == "sessions":
         ids = [s for s in arg.split(",") if s]
         missing = [s for s in ids if s not in session_ids]
-        if missing or len(ids) < 2:
+        if missing:
             raise ParameterError(
                 "--baseline sessions: needs two or more of this client's sessions in the "
-                "compared period (check the since date); not among them: "
-                f"{', '.join(missing) or '(none given)'}")
+                f"compared period (check the since date); not among them: {', '.join(missing)}")
+        if len(set(ids)) < 2:
+            raise ParameterError(
+                "--baseline sessions: needs two or more of this client's sessions in the "
+                f"compared period, got {len(set(ids))}: {', '.join(ids) or '(none)'}")
         return [session_ids.index(s) for s in ids]
     raise ParameterError(f"--baseline must be first:N or sessions:ID,ID, got {spec!r}")
 
@@ -205,6 +208,8 @@ def compare_client(
 def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | None = None,
                      progress=None) -> dict[str, Any]:
     """Two (or more) sessions side by side, with the difference of the last to the first."""
+    if len(set(ids)) != len(ids):
+        raise ParameterError("the same session is given twice; give two different sessions")
     for sid in ids:  # an unknown ID fails before any session is analysed
         store.session(sid)
     _check_features_early(store, features, ids)
@@ -231,6 +236,9 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
 
     session = store.session(session_id)
     for a, b in segments:
+        if b <= a:
+            raise ParameterError(
+                f"segment {a:.1f}-{b:.1f} s ends before it starts; give START-END")
         if not (0 <= a < b <= session.duration_s + 0.5):
             raise ParameterError(
                 f"segment {a:.1f}-{b:.1f} s is not inside the session "

@@ -240,8 +240,22 @@ def search_annotations(
 
     ``tags`` must all be present (a tag ``autonomy`` matches every
     ``autonomy:*``); ``text`` is a case-insensitive substring; ``since`` and
-    ``until`` bound the session start (UTC).
+    ``until`` bound the session start (UTC). An unknown tag (a typo would find nothing and
+    look like "no such moments") and ``since`` after ``until`` raise SessionFormatError.
     """
+    tags = list(tags)
+    if tags:
+        vocab = vocabulary.load(store.root)
+        known = set(vocabulary.all_tags(vocab)) | set(vocab["dimensions"])
+        unknown = [t for t in tags if t not in known]
+        if unknown:
+            raise SessionFormatError(
+                f"unknown tag(s) {', '.join(unknown)}: search by a dimension "
+                f"({', '.join(vocab['dimensions'])}), a dimension:value (e.g. autonomy:leader) "
+                f"or a plain tag ({', '.join(vocab['tags'])})")
+    if since is not None and until is not None and since >= until:
+        raise SessionFormatError(
+            f"the since date ({since.date()}) must be before the until date ({until.date()})")
     sql = ("SELECT a.*, s.client, s.started_utc FROM annotations a "
            "JOIN sessions s ON s.id = a.session_id WHERE 1=1")
     args: list[Any] = []

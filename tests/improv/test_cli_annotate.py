@@ -58,6 +58,10 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "export", "{sid}", "--format", "elan", "--to", "{tmp}/no/a.eaf"],
      "--to: folder {tmp}/no does not exist"),
     (["annotations", "search", "--since", "last week"], "--since must be a date"),
+    (["annotations", "search", "--tag", "autonomy:leeder"],
+     "unknown tag(s) autonomy:leeder: search by a dimension (integration, variability"),
+    (["annotations", "search", "--since", "2026-05-01", "--until", "2026-04-01"],
+     "the since date (2026-05-01) must be before the until date (2026-04-01)"),
     (["notes", "{sid}"], "set $EDITOR"),
     # times on the command line: SS, MM:SS, HH:MM:SS and fractions, nothing else
     (["annotate", "{sid}", "--at", "abc", "x"], "--at: time must be SS, MM:SS or HH:MM:SS"),

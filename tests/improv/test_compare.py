@@ -265,6 +265,11 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "--segments", "0:00-0:10"], "at least two segments, e.g. 0:00-10:00"),
     (["compare", "{a}", "--segments", "abc"], "--segments must look like 0:00-10:00,50:00-60:00"),
     (["compare", "{a}", "--segments", "0-10,10-99"], "not inside the session (0 to 18.7 s)"),
+    (["compare", "{a}", "--segments", "0:10-0:05,0:05-0:10"],
+     "segment 10.0-5.0 s ends before it starts; give START-END"),
+    (["compare", "{a}", "{a}"], "the same session is given twice"),
+    (["compare", "--client", "C07", "--baseline", "sessions:{a}"],
+     "needs two or more of this client's sessions in the compared period, got 1: {a}"),
     # a misspelt feature is refused before minutes of analysis, with the names it resembles
     (["compare", "--client", "C07", "--features", "notes_per_sec"],
      "unknown feature 'notes_per_sec': did you mean notes_per_s"),
@@ -289,7 +294,8 @@ def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_p
     before = tree_snapshot(store_root)
     r = run_cli(*[a.format(a=ids[0], b=ids[1], tmp=tmp_path) for a in args])
     assert r.exit_code == 1
-    assert r.stderr.startswith("error: ") and message.format(tmp=tmp_path) in r.stderr, r.stderr
+    message = message.format(tmp=tmp_path, a=ids[0])
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and r.stdout == ""
     assert tree_snapshot(store_root) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".pdf",
