@@ -127,6 +127,10 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     from improv.setups import save_setup as _save
     from sessions.manifest import check_code
 
+    if disk_stop_mb > disk_warn_mb:
+        raise ParameterError(
+            f"--disk-stop-mb ({disk_stop_mb:g}) must not exceed --disk-warn-mb "
+            f"({disk_warn_mb:g}): the warning comes first, the stop when space runs out")
     store = app.store
     try:
         check_code(client, what="client")

@@ -225,7 +225,7 @@ def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_js
     Float audio that FLAC would round stays WAV.
     """
     from sessions.compress import compress_session, to_dict
-    from sessions.errors import SessionBusyError
+    from sessions.errors import SessionBusyError, StoreError
 
     if bool(session_ids) == all_:
         raise click.UsageError("give session IDs or --all")
@@ -245,6 +245,11 @@ def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_js
                 raise
             info(f"skipped {sid}: {exc}")
             continue
+        except StoreError as exc:
+            if len(ids) == 1:
+                raise
+            # name the session; those compressed so far stay compressed
+            raise StoreError(f"session {sid}: {exc} (sessions before it are done)") from None
         out.append({"id": sid, "inputs": to_dict(res)})
 
     def human(out):

@@ -24,6 +24,13 @@ class ParameterError(ImprovError, ValueError):
     """A parameter is out of range or of the wrong form."""
 
 
+class UnknownNameError(ParameterError, LookupError):
+    """Nothing of that name (a saved setup): the web API answers 404."""
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class DeviceError(ImprovError, OSError):
     """An audio or MIDI device cannot be found, opened or used."""
 

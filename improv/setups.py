@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from improv.errors import ParameterError
+from improv.errors import ParameterError, UnknownNameError
 from sessions.fsutil import atomic_write_json, read_json
 from sessions.manifest import check_player_name
 
@@ -213,7 +213,7 @@ def get_setup(root: Path, name: str) -> dict[str, Any]:
         if name.lower() in lower:
             return setups[lower[name.lower()]]
         have = ", ".join(sorted(setups)) or "none saved yet"
-        raise ParameterError(
+        raise UnknownNameError(
             f"no setup named {name!r} (saved: {have}); save one with 'improv setups save'"
         )
     return setups[name]

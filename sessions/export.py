@@ -64,6 +64,8 @@ def export_session(folder: Path, to: Path) -> Path:
             raise
         return to
     target = to / sid
+    if to.exists() and not to.is_dir():
+        raise StoreError(f"{to} is a file, not a folder; export to a folder or to a .zip name")
     if target.exists():
         raise StoreError(f"{target} exists already; export to another folder or remove it")
     make_dir(to)

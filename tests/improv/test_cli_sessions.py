@@ -51,6 +51,11 @@ def test_export_folder_and_zip_with_checksums(run_cli, two_sessions, tmp_path):
         assert f"{first}/SHA256SUMS" in f.namelist()
     again = run_cli("sessions", "export", first, "--to", z)
     assert again.exit_code == 1 and "exists already" in again.stderr
+    (tmp_path / "notes.csv").write_text("mine")
+    r = run_cli("sessions", "export", first, "--to", tmp_path / "notes.csv")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert "notes.csv is a file, not a folder; export to a folder or to a .zip name" in r.stderr
+    assert (tmp_path / "notes.csv").read_text() == "mine"
 
 
 def test_verify_detects_a_changed_file(run_cli, two_sessions, store_path):
@@ -183,6 +188,8 @@ def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions
     (["compare", "--client", "C07", "--band-sd", "nan"], "'nan' is not a finite number"),
     (["record", "--player", "a=midi:x", "--disk-warn-mb", "inf"], "'inf' is not a finite number"),
     (["replay", "20260101-000000-abcd", "--lead-in", "nan"], "'nan' is not a finite number"),
+    (["record", "--player", "a=midi:x", "--disk-stop-mb", "5000", "--disk-warn-mb", "100"],
+     "--disk-stop-mb (5000) must not exceed --disk-warn-mb (100)"),
 ])
 def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -188,6 +188,22 @@ def test_cli_compress_errors(run_cli, store_path, recorded, args, message):
     assert tree_snapshot(store_path) == snap
 
 
+def test_compress_all_names_the_session_it_stops_at(run_cli, store, recorded, tmp_path):
+    """One damaged session among several: --all stops there and says which it is."""
+    from tests.sessions.helpers import write_midi
+
+    sid, _ = recorded
+    other = run_cli("sessions", "import", write_midi(tmp_path / "x.mid"), "--json").json()["id"]
+    wav = store.folder(sid) / "audio/iface24.wav"
+    data = bytearray(wav.read_bytes())
+    data[-1] ^= 1
+    wav.write_bytes(bytes(data))
+    r = run_cli("sessions", "compress", "--all", "--dry-run")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"error: session {sid}: " in r.stderr and "does not match its checksum" in r.stderr
+    assert other != sid
+
+
 def test_two_runs_at_once_compress_each_input_once(store, recorded):
     """The CLI and the web app compressing one session at the same time: the second run waits
     for the first (the session's audio folder is its lock), then finds the FLACs in place."""
