@@ -188,7 +188,8 @@ def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions
     (["compare", "--client", "C07", "--band-sd", "nan"], "'nan' is not a finite number"),
     (["record", "--player", "a=midi:x", "--disk-warn-mb", "inf"], "'inf' is not a finite number"),
     (["replay", "20260101-000000-abcd", "--lead-in", "nan"], "'nan' is not a finite number"),
-    (["record", "--player", "a=midi:x", "--disk-stop-mb", "5000", "--disk-warn-mb", "100"],
+    (["record", "--client", "C07", "--player", "a=midi:x", "--disk-stop-mb", "5000",
+      "--disk-warn-mb", "100"],
      "--disk-stop-mb (5000) must not exceed --disk-warn-mb (100)"),
 ])
 def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkeypatch):
