@@ -56,8 +56,12 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     out = None
     midi_api_name = ""
     if midi_out:
-        out, port_name, midi_api_name = open_midi_out(midi_out, api=midi_api,
-                                                      jack_server_name=jack_server)
+        from improv.devices import quiet_native_stderr
+
+        quiet = not click.get_current_context().find_root().params.get("debug")
+        with quiet_native_stderr(enabled=quiet):  # ALSA's and libjack's probing noise
+            out, port_name, midi_api_name = open_midi_out(midi_out, api=midi_api,
+                                                          jack_server_name=jack_server)
         info(f"MIDI to {port_name}")
     if no_audio and out is None:
         info("warning: nothing will sound (--no-audio and no --midi-out); only the annotations "

@@ -250,9 +250,9 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
         except rtmidi.RtMidiError as exc:
             failures.append(f"{rtmidi.get_api_name(a)}: {str(exc).strip()}")
     raise NoDevicesError(
-        "no MIDI system available, so MIDI instruments cannot be recorded: start the JACK "
-        "server (jackd) or load the ALSA sequencer (snd-seq), or choose another MIDI API "
-        "(--midi-api) (details: " + "; ".join(failures) + ")"
+        "no MIDI system available: start the JACK server (jackd) or load the ALSA sequencer "
+        "(snd-seq), or choose another MIDI API (--midi-api) (details: " + "; ".join(failures)
+        + ")"
     )
 
 

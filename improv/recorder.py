@@ -259,11 +259,16 @@ class Recorder:
 
     def start(self) -> "Recorder":
         """Resolve the devices, create the session and start every capture."""
-        plan = resolve_inputs(
-            self.inputs, midi_api=self.midi_api, audio_api=self.audio_api,
-            jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
-            jack_client_name=self.jack_client_name,
-        )
+        from improv.devices import quiet_native_stderr
+
+        # probing prints ALSA's and libjack's complaints about systems that are absent; what
+        # failed is in the error this raises (the raw lines with --debug)
+        with quiet_native_stderr(enabled=not log.isEnabledFor(logging.DEBUG)):
+            plan = resolve_inputs(
+                self.inputs, midi_api=self.midi_api, audio_api=self.audio_api,
+                jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
+                jack_client_name=self.jack_client_name,
+            )
         self.clock = self.clock or SessionClock()
         started = getattr(self.clock, "started_utc", None)
         settings = {

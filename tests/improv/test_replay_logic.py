@@ -146,3 +146,22 @@ def test_replay_with_nothing_to_sound_says_so(run_cli, session):
     assert r.exit_code == 0, r.stderr
     assert "nothing will sound (--no-audio and no --midi-out)" in r.stderr
     assert "late marker" in r.stdout
+
+
+def test_an_unknown_midi_output_is_one_line_without_library_noise(session, store_path):
+    """ALSA and libjack print their own complaints to the process's stderr while MIDI systems
+    are probed; only improv's one-line error reaches the user (a real process: the noise comes
+    from C libraries, past Python's sys.stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store_path), "replay",
+                        session.id, "--midi-out", "no-such-port-4711", "--no-audio"],
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "IMPROV_MIDI_API": "auto"})
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    assert "no-such-port-4711" in lines[0] or "no MIDI system available" in lines[0]
+    assert "cannot be recorded" not in lines[0]  # this is replay

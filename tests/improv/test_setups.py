@@ -147,7 +147,7 @@ def test_record_rejects_bad_player_specs(run_cli, store, args, message):
 
 @pytest.mark.parametrize("player, message", [
     ("client=midi:no-such-port-4711",
-     r"error: no MIDI (system available, so MIDI instruments cannot be recorded: start the "
+     r"error: no MIDI (system available: start the "
      r"JACK server .+ \(details: .+\)|"
      r"input port matches 'no-such-port-4711'; candidates: )"),
     ("client=audio:no-such-device-4711:1",
