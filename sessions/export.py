@@ -36,13 +36,24 @@ def export_session(folder: Path, to: Path) -> Path:
     ``to`` ending in ``.zip`` writes a zip archive (audio stored, text
     compressed); anything else is a folder in which ``<id>/`` is created.
 
-    Returns the path written.  Nothing is left behind on failure.
+    Returns the path written.  Nothing is left behind on failure.  A recording that no longer
+    matches the checksum its manifest gives is refused: an export's new SHA256SUMS would
+    otherwise vouch for a damaged file.
     """
+    from sessions.fsutil import read_json
+
     folder = Path(folder)
     to = Path(to)
     sid = folder.name
     files = _files(folder)
-    sums = "".join(f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}\n" for p in files)
+    digests = {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+    recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}
+    damaged = [rel for rel, digest in recorded.items() if digests.get(rel, digest) != digest]
+    if damaged:
+        raise StoreError(
+            f"{', '.join(damaged)} of session {sid} does not match its checksum (the file "
+            f"changed or is damaged); nothing was exported: see 'improv sessions verify {sid}'")
+    sums = "".join(f"{digest}  {rel}\n" for rel, digest in digests.items())
     if to.suffix.lower() == ".zip":
         if to.exists():
             raise StoreError(f"{to} exists already; choose another name or remove it")

@@ -56,6 +56,16 @@ def test_export_folder_and_zip_with_checksums(run_cli, two_sessions, tmp_path):
     assert r.exit_code == 1 and r.stderr.count("\n") == 1
     assert "notes.csv is a file, not a folder; export to a folder or to a .zip name" in r.stderr
     assert (tmp_path / "notes.csv").read_text() == "mine"
+    # a recording damaged in the store: no export vouches for it with a new checksum
+    wav = tmp_path / "store" / "sessions" / first / "audio" / "mic.wav"
+    data = bytearray(wav.read_bytes())
+    data[-1] ^= 0xFF
+    wav.write_bytes(bytes(data))
+    for dest in (tmp_path / "out2", tmp_path / "s2.zip"):
+        r = run_cli("sessions", "export", first, "--to", dest)
+        assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert f"audio/mic.wav of session {first} does not match its checksum" in r.stderr
+        assert not dest.exists() or not any(dest.iterdir())
 
 
 def test_verify_detects_a_changed_file(run_cli, two_sessions, store_path):
