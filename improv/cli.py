@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
         hint = ""
         if exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        message = " ".join(exc.format_message().split())  # click lists choices on lines
+        click.echo(f"error: {message}{hint}", err=True)
         sys.exit(1)
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)

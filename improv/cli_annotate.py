@@ -329,6 +329,11 @@ def notes(app, session_id, from_file, show, show_history, by, as_json):
     """Write the verbal notes of a session (in $EDITOR) or show them."""
     from sessions import notes as notes_mod
 
+    if from_file is not None and (show or show_history or as_json):
+        raise click.UsageError("--from writes the notes; --show, --history and --json read "
+                               "them: give one or the other")
+    if show and show_history:
+        raise click.UsageError("give --show or --history, not both")
     store = app.store
     session = store.session(session_id)
     if show or as_json:
