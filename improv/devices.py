@@ -30,6 +30,21 @@ from improv.errors import AmbiguousDeviceError, DeviceError, NoDevicesError, Par
 
 MIDI_API_ENV = "IMPROV_MIDI_API"
 MIDI_API_NAMES = ("alsa", "jack", "coremidi", "winmm")
+#: PortAudio host APIs (an audio API option matches a part of one of their names).
+AUDIO_API_NAMES = ("ALSA", "JACK Audio Connection Kit", "PulseAudio", "OSS", "Core Audio",
+                   "MME", "Windows DirectSound", "Windows WASAPI", "Windows WDM-KS", "ASIO")
+
+
+def check_api_names(*, midi_api: str | None = None, audio_api: str | None = None) -> None:
+    """Refuse a MIDI or audio API name that no system has (a typo in a saved setup would
+    only show at the next recording)."""
+    if midi_api and midi_api.strip().lower() not in (*MIDI_API_NAMES, "auto"):
+        raise ParameterError(
+            f"MIDI API must be one of {', '.join(MIDI_API_NAMES)} or auto, got {midi_api!r}")
+    if audio_api and not any(audio_api.strip().lower() in n.lower() for n in AUDIO_API_NAMES):
+        raise ParameterError(
+            f"audio API must name a PortAudio host API ({', '.join(AUDIO_API_NAMES)}), "
+            f"got {audio_api!r}")
 DEFAULT_JACK_CLIENT = "improv"
 
 

@@ -192,8 +192,12 @@ def save_setup(root: Path, name: str, *, inputs: list[PlayerInput],
         Recording options kept with the setup (``midi_api``, ``audio_api``,
         ``jack_server`` ...).
     """
+    from improv.devices import check_api_names
+
     check_setup_name(name)
     check_inputs(inputs)
+    check_api_names(midi_api=(options or {}).get("midi_api"),
+                    audio_api=(options or {}).get("audio_api"))
     setups = load_setups(root)
     setup = {
         "players": [i.spec for i in inputs],

@@ -96,6 +96,13 @@ def test_setups_saved_owner_only_and_reused(tmp_path):
         get_setup(tmp_path, "gone")
     with pytest.raises(ParameterError, match="setup name"):
         save_setup(tmp_path, "../x", inputs=inputs)
+    # an API no system has is a typo that would only show at the next recording
+    with pytest.raises(ParameterError, match="audio API must name a PortAudio host API"):
+        save_setup(tmp_path, "Room 3", inputs=inputs, options={"audio_api": "nonsense"})
+    with pytest.raises(ParameterError, match="MIDI API must be one of alsa, jack"):
+        save_setup(tmp_path, "Room 3", inputs=inputs, options={"midi_api": "coreaudio"})
+    save_setup(tmp_path, "Room 3", inputs=inputs, options={"audio_api": "pulse"})
+    delete_setup(tmp_path, "Room 3")
     delete_setup(tmp_path, "Room 2")
     assert load_setups(tmp_path) == {}
 
