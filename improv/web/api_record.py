@@ -85,8 +85,12 @@ def devices(jack_server: str | None = None, midi_api: str | None = None) -> dict
     out: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
     try:
         init_portaudio(jack_server_name=jack_server)
-        out["audio"] = [d.to_dict() for d in list_audio_devices(refresh=True)
-                        if d.input_channels > 0]
+        found = [d for d in list_audio_devices(refresh=True) if d.input_channels > 0]
+        out["audio"] = [d.to_dict() for d in found]
+        if jack_server and not any("jack" in d.hostapi.lower() for d in found):
+            out["problems"].append(
+                f"audio: no JACK server named {jack_server!r} answers (start it with "
+                f"'jackd -n {jack_server} ...', or leave the server name empty for the default)")
     except Exception as exc:  # noqa: BLE001 - shown to the user
         out["problems"].append(f"audio: {exc}")
     try:

@@ -644,8 +644,14 @@ def test_started_recording_saves_its_setup(jack_rig, tmp_path, client_for):
 
 
 def test_devices_endpoint_answers(tmp_path, client_for):
-    r = client_for(tmp_path / "store").get("/api/devices")
+    c = client_for(tmp_path / "store")
+    r = c.get("/api/devices")
     assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "problems"}
+    # a server name with a typo: said, not an empty list without a reason
+    r = c.get("/api/devices?jack_server=no-such-server-4711")
+    assert r.status_code == 200
+    assert any("no JACK server named 'no-such-server-4711' answers" in p
+               for p in r.json()["problems"]), r.json()
 
 
 # -- a client's course: compare, reports, export ------------------------------------------
