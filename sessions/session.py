@@ -137,8 +137,19 @@ class Session:
         import soundfile as sf
 
         a = self.audio_input(name)
-        data, _ = sf.read(a.path, start=start, frames=frames, dtype="float32", always_2d=True)
+        try:
+            data, _ = sf.read(a.path, start=start, frames=frames, dtype="float32",
+                              always_2d=True)
+        except (RuntimeError, OSError) as exc:  # LibsndfileError is a RuntimeError
+            raise self._unreadable(a, exc) from None
         return data if channels is None else data[:, channels]
+
+    def _unreadable(self, a: AudioInput, exc: Exception) -> SessionFormatError:
+        """The error for a recording of this session that cannot be read."""
+        rel = a.path.relative_to(self.folder).as_posix()
+        return SessionFormatError(
+            f"{rel} of session {self.id} cannot be read ({exc}); check it with "
+            f"'improv sessions verify {self.id}'")
 
     def audio_blocks(
         self, name: str, *, blocksize: int, channels: list[int] | None = None
@@ -147,9 +158,16 @@ class Session:
         import soundfile as sf
 
         a = self.audio_input(name)
-        with sf.SoundFile(a.path) as f:
+        try:
+            f = sf.SoundFile(a.path)
+        except (RuntimeError, OSError) as exc:
+            raise self._unreadable(a, exc) from None
+        with f:
             while True:
-                block = f.read(blocksize, dtype="float32", always_2d=True)
+                try:
+                    block = f.read(blocksize, dtype="float32", always_2d=True)
+                except (RuntimeError, OSError) as exc:
+                    raise self._unreadable(a, exc) from None
                 if not len(block):
                     break
                 yield block if channels is None else block[:, channels]

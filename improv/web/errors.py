@@ -98,13 +98,19 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(sqlite3.DatabaseError, catalog_error)
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        route = getattr(request.scope.get("route"), "path", "?")  # the template: no client codes
-        log.error("unexpected error in %s %s", request.method, route, exc_info=exc)
-        return _error(500, f"internal error ({type(exc).__name__}): see the terminal "
-                           "where improv serve runs")
-
-    app.add_exception_handler(Exception, unexpected)
+    # An unexpected error is answered here, inside the app: a handler registered for
+    # Exception runs in Starlette's outermost middleware, which answers and then raises the
+    # error again, so uvicorn logged it a second time and closed the keep-alive connection
+    # (the browser's next POST on it then failed with "Failed to fetch").
+    @app.middleware("http")
+    async def unexpected(request: Request, call_next):
+        try:
+            return await call_next(request)
+        except Exception as exc:  # noqa: BLE001 - the one place that answers any error
+            route = getattr(request.scope.get("route"), "path", "?")  # template: no codes
+            log.error("unexpected error in %s %s", request.method, route, exc_info=exc)
+            return _error(500, f"internal error ({type(exc).__name__}): see the terminal "
+                               "where improv serve runs")
 
 
 __all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError", "install",

@@ -118,6 +118,16 @@ def test_damaged_session_files_give_one_line_errors(run_cli, two_sessions, store
         assert r.stderr.count("\n") == 1, r.stderr
 
 
+def test_an_unreadable_recording_is_named_by_the_commands_that_read_it(run_cli, two_sessions,
+                                                                       store_path):
+    first, _ = two_sessions
+    (store_path / "sessions" / first / "audio" / "mic.wav").write_bytes(b"RIFF" + bytes(100))
+    r = run_cli("analyze", first, "--no-cache")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"audio/mic.wav of session {first} cannot be read" in r.stderr
+    assert f"check it with 'improv sessions verify {first}'" in r.stderr
+
+
 def test_delete_asks_and_removes_files_and_rows(run_cli, two_sessions, store_path):
     first, second = two_sessions
     no = run_cli("sessions", "delete", first, input="n\n")

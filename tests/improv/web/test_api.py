@@ -840,3 +840,58 @@ def test_a_damaged_catalog_is_a_clear_503_not_a_crash(demo_store, client_for):
     assert r.status_code == 503
     assert "the session catalog is damaged" in r.json()["error"]
     assert "'improv sessions reindex'" in r.json()["error"]
+
+
+def test_an_unexpected_error_is_a_json_500_that_keeps_the_connection(tmp_path):
+    """Through a real uvicorn server: an error no handler expects is answered with a JSON 500
+    (with the security headers), logged once, and the keep-alive connection stays usable, so
+    the browser's next request on it does not fail with "Failed to fetch"."""
+    import http.client
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from fastapi.routing import APIRoute
+
+    from improv.web import create_app
+    from tests.improv.web.conftest import TOKEN
+
+    app = create_app(store_path=tmp_path / "store", token=TOKEN)
+
+    def boom():
+        raise RuntimeError("a bug")
+
+    app.router.routes.insert(0, APIRoute("/api/boom", boom, methods=["GET"]))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", f"/?token={TOKEN}")
+        r = c.getresponse()
+        r.read()
+        cookie = r.getheader("set-cookie").split(";")[0]
+        c.request("GET", "/api/boom", headers={"Cookie": cookie})
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 500 and b"internal error (RuntimeError)" in body
+        assert r.getheader("x-content-type-options") == "nosniff"
+        sock = c.sock
+        time.sleep(0.2)
+        sock.setblocking(False)
+        try:
+            closed = sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            closed = False  # open, nothing to read
+        sock.setblocking(True)
+        assert not closed, "the server closed the keep-alive connection after the 500"
+        c.request("GET", "/api/sessions", headers={"Cookie": cookie})
+        assert c.sock is sock and c.getresponse().status == 200
+    finally:
+        server.should_exit = True
+        thread.join(10)
