@@ -148,6 +148,7 @@ def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> di
         if i % (sr * 5) < block:
             audio.anchor(frame=i, t=i / sr)
     # the markers of the parts that a shorter demo has (each inside the session)
+    w.marker(1.0, text="demo: client calls, therapist answers", by="DEMO-T")
     if duration > 31.5:
         w.marker(31.5, text="demo: therapist starts a steady groove", by="DEMO-T")
     if duration > 62.0:

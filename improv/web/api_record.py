@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from improv.web.deps import get_store
+from improv.web.errors import NotFound
 from sessions.store import Store
 
 router = APIRouter(prefix="/api")
@@ -70,10 +71,14 @@ def put_setup(name: str, body: SetupBody, store: Store = Depends(get_store)) -> 
 
 @router.delete("/setups/{name}")
 def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.errors import UnknownNameError
     from improv.setups import delete_setup
 
     store.require_writable()
-    delete_setup(store.root, name)
+    try:
+        delete_setup(store.root, name)
+    except UnknownNameError as exc:  # the resource itself is missing (naming one elsewhere: 400)
+        raise NotFound(str(exc)) from None
     return {"deleted": name}
 
 

@@ -52,7 +52,7 @@ class AnalysisFailed(Busy):
 
 def status_of(exc: BaseException) -> int:
     """HTTP status for a library error."""
-    if isinstance(exc, (UnknownSessionError, LookupError)):  # no such session, setup, ...
+    if isinstance(exc, UnknownSessionError):
         return 404
     if isinstance(exc, (SessionBusyError, StoreWriteError, RecordingBusy)):
         return 409

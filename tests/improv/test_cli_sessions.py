@@ -227,7 +227,7 @@ def test_a_short_demo_has_only_annotations_inside_it(run_cli, duration):
     assert r.exit_code == 0, r.stderr
     anns = run_cli("annotations", r.json()["id"], "--json").json()
     assert all(a["t"] <= duration and (a["end"] or 0) <= duration for a in anns)
-    assert len(anns) == (0 if duration < 31.5 else 1)
+    assert len(anns) == (1 if duration < 31.5 else 2)
 
 
 def test_debug_shows_the_traceback(run_cli):
