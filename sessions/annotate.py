@@ -15,10 +15,11 @@ from typing import Any, Iterable
 from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions import vocabulary
-from sessions.errors import SessionFormatError
+from sessions.errors import AnnotationConflictError, SessionFormatError
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
+    folder_lock,
     manifest_lock,
     read_json,
     sha256_file,
@@ -158,44 +159,69 @@ def _current(session, annotation_id: str, *, include_deleted: bool = False) -> d
     )
 
 
+def _revisions_lock(session):
+    """Held from reading an annotation's revision to appending the next one, so that two
+    changes at once (two browser tabs, the web app and the CLI) number their revisions in
+    turn and a change made against an older revision can be refused."""
+    return folder_lock(session.folder / mf.ANNOTATIONS)
+
+
+def _check_rev(current: dict[str, Any], expected_rev: int | None) -> None:
+    if expected_rev is not None and current["rev"] != expected_rev:
+        raise AnnotationConflictError(
+            f"annotation {current['id']} was changed since it was opened (it is at revision "
+            f"{current['rev']}, the change was made to revision {expected_rev}): reload it "
+            "and make the change again")
+
+
 def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | None = None,
-                    new_tags: Iterable[str] = (), **changes: Any) -> dict[str, Any]:
-    """Correct an annotation; the earlier version stays in its history."""
+                    new_tags: Iterable[str] = (), expected_rev: int | None = None,
+                    **changes: Any) -> dict[str, Any]:
+    """Correct an annotation; the earlier version stays in its history.
+
+    ``expected_rev``: the revision the change was made to (e.g. the one a browser showed);
+    if the annotation has moved on since, :class:`AnnotationConflictError` is raised and
+    nothing is written.
+    """
     store.require_writable()
     session = store.session(session_id)
     by = _author(by)
-    current = _current(session, annotation_id)
-    t = changes.get("t", current["t"])
-    end = changes.get("end", current.get("end"))
-    _check_time(session, t, end)
-    if "player" in changes:
-        _check_player(session, changes["player"])
     new_tags = list(new_tags)
-    vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
-    if "tags" in changes:
-        changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocab)
-    try:
-        rec = ann.edit_record(current, by=by, **changes)
-    except ValueError as exc:
-        raise SessionFormatError(str(exc)) from None
-    if set(rec) <= {"op", "id", "rev", "at_utc", "by"} and not new_tags:
-        return current  # the same values again: no new revision
-    for tag in new_tags:  # only now that the correction is valid
-        vocabulary.extend(store.root, tag)
-    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    with _revisions_lock(session):
+        current = _current(session, annotation_id)
+        _check_rev(current, expected_rev)
+        t = changes.get("t", current["t"])
+        end = changes.get("end", current.get("end"))
+        _check_time(session, t, end)
+        if "player" in changes:
+            _check_player(session, changes["player"])
+        vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
+        if "tags" in changes:
+            changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocab)
+        try:
+            rec = ann.edit_record(current, by=by, **changes)
+        except ValueError as exc:
+            raise SessionFormatError(str(exc)) from None
+        if set(rec) <= {"op", "id", "rev", "at_utc", "by"} and not new_tags:
+            return current  # the same values again: no new revision
+        for tag in new_tags:  # only now that the correction is valid
+            vocabulary.extend(store.root, tag)
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, annotation_id)
 
 
 def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | None = None,
-                      reason: str = "") -> dict[str, Any]:
+                      reason: str = "", expected_rev: int | None = None) -> dict[str, Any]:
     """Mark an annotation deleted; it and its history stay in the log."""
     store.require_writable()
     session = store.session(session_id)
     by = _author(by)
-    current = _current(session, annotation_id)
-    ann.append_records(session.folder / mf.ANNOTATIONS,
-                       [ann.delete_record(current, by=by, reason=reason)])
+    with _revisions_lock(session):
+        current = _current(session, annotation_id)
+        _check_rev(current, expected_rev)
+        ann.append_records(session.folder / mf.ANNOTATIONS,
+                           [ann.delete_record(current, by=by, reason=reason)])
     _refresh(store, session)
     return _current(session, annotation_id, include_deleted=True)
 
@@ -206,12 +232,13 @@ def restore_annotation(store, session_id: str, annotation_id: str, *,
     store.require_writable()
     session = store.session(session_id)
     by = _author(by)
-    current = _current(session, annotation_id, include_deleted=True)
-    try:
-        rec = ann.restore_record(current, by=by)
-    except ValueError as exc:
-        raise SessionFormatError(str(exc)) from None
-    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    with _revisions_lock(session):
+        current = _current(session, annotation_id, include_deleted=True)
+        try:
+            rec = ann.restore_record(current, by=by)
+        except ValueError as exc:
+            raise SessionFormatError(str(exc)) from None
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, annotation_id)
 

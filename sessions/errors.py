@@ -27,6 +27,10 @@ class StoreWriteError(StoreError, OSError):
     """The store cannot be written (read-only, disk full, permissions)."""
 
 
+class AnnotationConflictError(StoreError):
+    """An annotation changed between reading it and a change made to what was read."""
+
+
 class SessionBusyError(StoreError, RuntimeError):
     """The session is being recorded by a running process."""
 

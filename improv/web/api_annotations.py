@@ -40,6 +40,7 @@ class AnnotationChanges(BaseModel):
     text: str | None = Field(None, max_length=20000)
     new_tags: list[str] = []
     by: str | None = Field(None, max_length=32)
+    rev: int | None = Field(None, ge=1)  # the revision the change was made to (409 if older)
 
 
 class NotesBody(BaseModel):
@@ -91,7 +92,7 @@ def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
         raise BadRequest("give either point (no end) or end, not both")
     if body.group and body.player is not None:
         raise BadRequest("give either group (no player) or player, not both")
-    if not body.model_fields_set - {"by"}:
+    if not body.model_fields_set - {"by", "rev"}:
         raise BadRequest("nothing to change: give t, end, point, player, group, tags or text")
     changes: dict[str, Any] = {}
     if body.t is not None:
@@ -109,13 +110,14 @@ def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
     if body.text is not None:
         changes["text"] = body.text
     return _lookup(annotate.edit_annotation, store, session_id, annotation_id, by=body.by,
-                   new_tags=body.new_tags, **changes)
+                   new_tags=body.new_tags, expected_rev=body.rev, **changes)
 
 
 @router.delete("/sessions/{session_id}/annotations/{annotation_id}")
 def delete(session_id: str, annotation_id: str, reason: str = "",
-           store: Store = Depends(get_store)) -> dict:
-    return _lookup(annotate.delete_annotation, store, session_id, annotation_id, reason=reason)
+           rev: int | None = Query(None, ge=1), store: Store = Depends(get_store)) -> dict:
+    return _lookup(annotate.delete_annotation, store, session_id, annotation_id, reason=reason,
+                   expected_rev=rev)
 
 
 class RestoreBody(BaseModel):

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from improv.errors import DeviceError, ImprovError
 from sessions.errors import (
+    AnnotationConflictError,
     SessionBusyError,
     SessionFormatError,
     StoreError,
@@ -54,7 +55,8 @@ def status_of(exc: BaseException) -> int:
     """HTTP status for a library error."""
     if isinstance(exc, UnknownSessionError):
         return 404
-    if isinstance(exc, (SessionBusyError, StoreWriteError, RecordingBusy)):
+    if isinstance(exc, (SessionBusyError, StoreWriteError, RecordingBusy,
+                        AnnotationConflictError)):
         return 409
     if isinstance(exc, DeviceError):
         return 409

@@ -212,6 +212,36 @@ def test_sonic_visualiser_and_csv(store, sid):
     assert [r["text"] for r in rows] == ["instant", "x, y"] and rows[1]["end"] == "4.5"
 
 
+def test_a_change_to_an_older_revision_is_refused_and_writes_nothing(store, sid):
+    from sessions.errors import AnnotationConflictError
+
+    a = add_annotation(store, sid, t=1.0, text="first")
+    assert edit_annotation(store, sid, a["id"], text="second", expected_rev=1)["rev"] == 2
+    before = store.session(sid).annotation_records()
+    with pytest.raises(AnnotationConflictError, match=r"it is at revision 2, the change was "
+                                                      r"made to revision 1\): reload it"):
+        edit_annotation(store, sid, a["id"], text="from a stale tab", expected_rev=1)
+    with pytest.raises(AnnotationConflictError):
+        delete_annotation(store, sid, a["id"], expected_rev=1)
+    assert store.session(sid).annotation_records() == before
+    assert delete_annotation(store, sid, a["id"], expected_rev=2)["deleted"]
+
+
+def test_changes_at_once_number_their_revisions_in_turn(store, sid):
+    """Eight corrections of one annotation at the same moment: eight revisions 2..9, none
+    numbered twice, and the annotation ends as the last one written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = add_annotation(store, sid, t=1.0, text="first")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: edit_annotation(store, sid, a["id"], text=f"take {k}"),
+                      range(8)))
+    revs = [r["rev"] for r in store.session(sid).annotation_records() if r["id"] == a["id"]]
+    assert revs == list(range(1, 10))
+    last = store.session(sid).annotation_records()[-1]
+    assert store.session(sid).annotations()[0]["text"] == last["text"]
+
+
 def test_notes_saved_at_once_by_many_writers_all_land_in_order(store, sid):
     """Eight saves at the same moment (the web app's threads): each succeeds, each is in the
     history, notes.md is the history's last version, and no temporary file is left."""

@@ -131,13 +131,20 @@ export async function sessionPage(main, id, params) {
   const form = annotationForm(s, vocab, {
     onSave: async (data) => {
       if (state.editing) {
-        await api(`/api/sessions/${id}/annotations/${state.editing}`, { method: 'PATCH', body: data.changes });
+        // the revision the form was opened with: a change made meanwhile elsewhere (another
+        // tab, the command line) is not overwritten silently (409, and the list is reloaded)
+        try {
+          await api(`/api/sessions/${id}/annotations/${state.editing}`, { method: 'PATCH', body: { ...data.changes, rev: state.editingRev } });
+        } catch (ex) {
+          if (ex.status === 409) await loadAnnotations();
+          throw ex;
+        }
         say('Annotation changed (the earlier version stays in its history)');
       } else {
         await api(`/api/sessions/${id}/annotations`, { method: 'POST', body: data.create });
         say('Annotation added');
       }
-      state.editing = null; form.reset(); tl.setSelection(null);
+      state.editing = null; state.editingRev = null; form.reset(); tl.setSelection(null);
       await loadAnnotations();
     },
     onCancel: () => { state.editing = null; form.reset(); },
@@ -280,7 +287,7 @@ export async function sessionPage(main, id, params) {
           h('td', {}, a.tags.join(', ')),
           h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited, rev ${a.rev})`) : ''),
           h('td', { class: 'actions' },
-            h('button', { type: 'button', onclick: () => { state.editing = a.id; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
+            h('button', { type: 'button', onclick: () => { state.editing = a.id; state.editingRev = a.rev; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
             h('button', { type: 'button', 'aria-expanded': 'false', onclick: guard(async (e) => {
               const open = hist.hidden;
               e.target.setAttribute('aria-expanded', String(open));
@@ -296,7 +303,12 @@ export async function sessionPage(main, id, params) {
             }), 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
             h('button', { type: 'button', class: 'danger', onclick: guard(async () => {
               if (!confirm('Delete this annotation? It stays in the history.')) return;
-              await api(`/api/sessions/${id}/annotations/${a.id}`, { method: 'DELETE' });
+              try {
+                await api(`/api/sessions/${id}/annotations/${a.id}?rev=${a.rev}`, { method: 'DELETE' });
+              } catch (ex) {
+                if (ex.status === 409) await loadAnnotations();  // changed meanwhile: show it
+                throw ex;
+              }
               say('Annotation deleted (kept in its history)', { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
               await loadAnnotations();
             }), 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),

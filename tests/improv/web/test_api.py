@@ -525,6 +525,23 @@ def test_the_same_values_again_make_no_revision(demo_store, client_for):
     assert c.patch(f"{base}/{a['id']}", json={"text": "second"}).json()["rev"] == 2
 
 
+def test_a_change_made_to_an_older_revision_is_a_409(demo_store, client_for):
+    """Two tabs opened the same annotation (rev 1); the first saves; the second's change would
+    silently undo it: refused, nothing written."""
+    path, sid = demo_store
+    c = client_for(path)
+    base = f"/api/sessions/{sid}/annotations"
+    a = c.post(base, json={"t": 1, "text": "first"}).json()
+    assert c.patch(f"{base}/{a['id']}", json={"text": "tab one", "rev": 1}).json()["rev"] == 2
+    before = snapshot(path)
+    r = c.patch(f"{base}/{a['id']}", json={"text": "tab two", "rev": 1})
+    assert r.status_code == 409 and "was changed since it was opened" in r.json()["error"]
+    r = c.delete(f"{base}/{a['id']}?rev=1")
+    assert r.status_code == 409 and "reload it and make the change again" in r.json()["error"]
+    assert snapshot(path) == before
+    assert c.delete(f"{base}/{a['id']}?rev=2").status_code == 200
+
+
 def test_unknown_annotation_and_session(demo_store, client_for):
     path, sid = demo_store
     c = client_for(path)

@@ -492,3 +492,31 @@ def test_compress_the_audio_from_the_session_page(tmp_path, live_server, page):
     with Store(tmp_path / "store") as store:
         (sid,) = store.session_ids()
         assert store.session(sid).manifest["audio"][0]["file"].endswith(".flac")
+
+
+def test_an_edit_made_meanwhile_elsewhere_is_not_overwritten(tmp_path, live_server, page):
+    """The annotation being edited in the page is changed meanwhile elsewhere (another tab,
+    the command line): saving the page's edit is refused with the reason, the list shows the
+    other change, and the other change stays."""
+    from sessions.annotate import edit_annotation
+
+    store_path = tmp_path / "store"
+    server = live_server(store_path)
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    sid = page.url.rsplit("/", 1)[-1]
+    row = page.locator("table.annotations tbody tr[data-id]").first
+    aid = row.get_attribute("data-id")
+    row.get_by_role("button", name=re.compile("^Edit annotation")).click()
+    with Store(store_path) as store:  # meanwhile, elsewhere
+        edit_annotation(store, sid, aid, text="changed on the command line")
+    page.locator("#ann-text").fill("changed in the page")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("form.annotation, form").get_by_text(
+        re.compile("was changed since it was opened"))).to_be_visible()
+    expect(page.locator("table.annotations tr", has_text="changed on the command line")
+           ).to_have_count(1)
+    with Store(store_path) as store:
+        (a,) = [x for x in store.session(sid).annotations() if x["id"] == aid]
+    assert a["text"] == "changed on the command line" and a["rev"] == 2
