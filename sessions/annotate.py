@@ -58,17 +58,21 @@ def _check_player(session, player: str | None) -> None:
 
 
 def _refresh(store, session) -> None:
-    """Markers in the SMF, its checksum, the catalog rows."""
-    current = session.annotations()
+    """Markers in the SMF, its checksum, the catalog rows.
+
+    The annotations are read under the session's manifest lock, so that of two changes made at
+    once the refresh that writes last also read last (it never puts an older state back).
+    """
     smf = session.manifest.get("smf")
-    if smf:
-        path = session.folder / smf["file"]
-        with manifest_lock(session.folder):  # the manifest as it is now (see sessions.compress)
+    with manifest_lock(session.folder):  # the manifest as it is now (see sessions.compress)
+        current = session.annotations()
+        if smf:
+            path = session.folder / smf["file"]
             atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current)))
             manifest = read_json(session.folder / mf.MANIFEST)
             manifest["checksums"][smf["file"]] = sha256_file(path)
             atomic_write_json(session.folder / mf.MANIFEST, manifest)
-    store.catalog.put_annotations(session.id, current)
+        store.catalog.put_annotations(session.id, current)
 
 
 def add_annotation(
