@@ -54,6 +54,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from sessions.annotate import SUGGESTION_AUTHOR
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -72,7 +74,7 @@ BLOCK_FRAMES = 1 << 16
 #: Layout version of the cache files (bump when their structure changes).
 CACHE_FORMAT = 1
 #: Who writes accepted role suggestions into the annotations.
-SUGGESTED_BY = "improv analyze"
+SUGGESTED_BY = SUGGESTION_AUTHOR
 #: The annotation tag of each suggested role (vocabulary: sessions.vocabulary).
 ROLE_TAGS = {
     "dependent": "autonomy:dependent",

@@ -43,10 +43,18 @@ def _check_time(session, t: float, end: float | None) -> None:
         raise SessionFormatError(f"end ({end:.2f} s) must not be before the start ({t:.2f} s)")
 
 
+#: The author of the role suggestions that ``improv analyze --accept-roles`` writes (not a
+#: person, so not a pseudonym code).
+SUGGESTION_AUTHOR = "improv analyze"
+
+
 def _author(by: str | None) -> str | None:
-    """Who made a change: a pseudonym code like the therapist's (``T01``), or None."""
+    """Who made a change: a pseudonym code like the therapist's (``T01``), the analysis
+    (:data:`SUGGESTION_AUTHOR`), or None."""
     if by is None or by == "":
         return None
+    if by == SUGGESTION_AUTHOR:
+        return by
     return mf.check_code(by, what="the author (by)")
 
 

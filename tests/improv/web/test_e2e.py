@@ -319,8 +319,8 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
     page.goto(f"{server.base}/#/record")
     page.get_by_role("button", name="List devices").click()
     box = page.locator(".devices")
-    expect(box).to_contain_text("no MIDI system available, so MIDI instruments cannot be "
-                                "recorded", timeout=30000)
+    expect(box).to_contain_text("no MIDI system available: start the JACK server",
+                                timeout=30000)
     assert "[object" not in box.inner_text()
 
 
