@@ -320,7 +320,8 @@ def tags(app, as_json):
 @click.argument("session_id", metavar="SESSION")
 @click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Replace the notes with this Markdown file ('-' not supported).")
-@click.option("--show", is_flag=True, help="Print the notes with their time references.")
+@click.option("--show", is_flag=True,
+              help="Print the notes (--json adds their time references).")
 @click.option("--history", "show_history", is_flag=True, help="List every saved version.")
 @click.option("--by", metavar="CODE")
 @json_option

@@ -218,7 +218,7 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_json: bool) -> None:
-    """Store recorded audio as FLAC where that is lossless (about half the space or less).
+    """Store recorded audio as FLAC where that is lossless (16-bit: about a quarter of the space).
 
     Each WAV is checked to hold only 16- or 24-bit steps (what an interface's converter
     gives); the FLAC is read back and compared sample by sample before the WAV is removed.
