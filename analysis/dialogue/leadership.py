@@ -63,6 +63,9 @@ R_NULL = 0.6
 #: autocorrelation at twice the lag (about 0.6 for 0.3 s), so the margin cannot be asked to be
 #: large.
 ASYM_FULL = 0.25
+#: Correlation peaks within this of the highest are a tie (a steady pulse repeats the peak
+#: every beat period); the tie nearest lag 0 is taken (since dialogue 1.3).
+PEAK_TIE = 0.02
 #: Fewer valid frames than this share of the window (a player silent, so no dynamics/register)
 #: and the feature is skipped in that window.
 MIN_VALID = 0.5
@@ -178,15 +181,36 @@ def _mean_rows(rows: list[np.ndarray]) -> np.ndarray:
 
 
 def _peak(r: np.ndarray, max_lag: int, frame_rate: float) -> tuple[float, float, float]:
-    """(lag [s], peak r, r at the mirrored lag) with parabolic interpolation of the peak."""
-    j = int(np.nanargmax(r))
+    """(lag [s], peak r, the rival on the other side of lag 0), the lag interpolated.
+
+    A steady pulse played by both makes equal peaks one beat period apart (b 0.3 s after a at
+    120 BPM is also b 0.2 s before a's next beat): of the peaks within :data:`PEAK_TIE` of the
+    highest, the one nearest lag 0 is taken, and the rival is the highest peak on the other
+    side of lag 0 (at least the correlation at the mirrored lag), so that such a tie gives no
+    confidence in either direction (:func:`_confidence`). Before dialogue 1.3 the highest
+    peak was taken wherever it lay and only the mirrored lag was compared: two metronomes
+    were "led" at -2 s with full confidence.
+    """
+    inner = np.zeros(r.size, dtype=bool)
+    inner[1:-1] = (r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])  # NaN compares False
+    top = np.nanmax(r)
+    ties = np.flatnonzero(inner & (r >= top - PEAK_TIE))
+    if ties.size:
+        j = int(ties[np.argmin(np.abs(ties - max_lag))])
+    else:  # the highest value is at an end of the lag range
+        j = int(np.nanargmax(r))
     off = 0.0
     if 0 < j < r.size - 1 and np.isfinite(r[j - 1]) and np.isfinite(r[j + 1]):
         den = r[j - 1] - 2 * r[j] + r[j + 1]
         if den < 0:
             off = float(np.clip(0.5 * (r[j - 1] - r[j + 1]) / den, -0.5, 0.5))
-    mirror = r[2 * max_lag - j]
-    return (j - max_lag + off) / frame_rate, float(r[j]), float(mirror)
+    rival = float(r[2 * max_lag - j])
+    side = np.sign(np.arange(r.size) - max_lag)
+    others = np.flatnonzero(inner & (side == -np.sign(j - max_lag)) & (side != 0))
+    if others.size and np.isfinite(r[others]).any():
+        best = float(np.nanmax(r[others]))
+        rival = best if not np.isfinite(rival) else max(rival, best)
+    return (j - max_lag + off) / frame_rate, float(r[j]), rival
 
 
 def _confidence(peak: float, mirror: float, lag: float) -> float:

@@ -51,6 +51,34 @@ def test_copy_300ms_later(rng, leader_is_client):
     assert all(r["status"] == "suggested" for r in d.roles)
 
 
+# --- a steady pulse: the lag is ambiguous by whole beats -----------------------------------------
+
+def test_two_metronomes_play_together():
+    beats = np.arange(0.25, 60.0, 0.5)  # 120 BPM, both
+    d = analyze_dialogue(player(beats, dur=0.1), player(beats, dur=0.1), duration=60.0,
+                         names=NAMES, tempo=False)
+    s = d.summary
+    # equal correlation peaks every 0.5 s: the one at lag 0 is taken, not one at +-2 s
+    assert np.nanmax(np.abs(d.curves["lead_lag_s"][1])) < 0.1
+    assert s["leader"] == "together" and s["client_leads_share"] == 0
+    assert s["therapist_leads_share"] == 0
+
+
+def test_a_steady_offset_of_a_beat_fraction_names_no_leader():
+    """b plays 0.3 s after each of a's beats at 120 BPM, which is also 0.2 s before a's next
+    beat: from the onsets alone either could lead, so no window is confidently led (before
+    dialogue 1.3: b "led" at -1.7 s with full confidence in 92 % of the windows)."""
+    beats = np.arange(0.25, 60.0, 0.5)
+    d = analyze_dialogue(player(beats, dur=0.1), player(beats + 0.3, dur=0.1), duration=60.0,
+                         names=NAMES, tempo=False)
+    lags = d.curves["lead_lag_s"][1]
+    assert np.nanmax(np.abs(lags)) <= 0.3 + 0.05  # the nearest of the tied peaks
+    # no window in the steady middle is confident either way (the first and the last may be:
+    # there one player starts or stops first)
+    assert np.nanmax(np.abs(d.curves["lead"][1][1:-1])) < 0.5
+    assert d.summary["client_leads_share"] <= 0.05 and d.summary["therapist_leads_share"] <= 0.05
+
+
 # --- call and response ------------------------------------------------------------------------
 
 # a gap of 0.5 s / an overlap of 0.3 s between turns
