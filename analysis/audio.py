@@ -180,7 +180,7 @@ class AudioAnalyzer:
         from . import _kernels
 
         self.sr = _validate.sample_rate(sr)
-        self.window, self.hop = _validate.window_hop(window, hop)
+        self.window, self.hop = _validate.analysis_window(window, hop)
         self.ref = _validate.positive("ref", ref, unit="full scale")
         self.amin = _validate.positive("amin", amin, unit="full scale")
         if not np.isfinite(silence_dbfs):
@@ -209,16 +209,20 @@ class AudioAnalyzer:
 
     # ------------------------------------------------------------------ blocks
     def push(self, block: Any) -> None:
-        """Analyse the next block of samples (float, full scale ±1)."""
+        """Analyse the next block of samples: float (full scale ±1) or integer PCM (scaled by
+        its type's full scale: int16 by 32768, unsigned 8-bit around 128, as WAV stores it)."""
         if self._finished:
             raise ParameterError("push after finish: create a new AudioAnalyzer per recording")
         x = np.asarray(block)
+        if x.dtype.kind not in "fiu":
+            raise ParameterError(f"block must be a numeric array of samples, got dtype {x.dtype}")
+        if x.dtype.kind in "iu":  # before any mean: a channel mean of ints is a float
+            full = float(2 ** (8 * x.dtype.itemsize - 1))
+            x = (x.astype(np.float64) - (full if x.dtype.kind == "u" else 0.0)) / full
         if x.ndim == 2:
             x = x.mean(axis=1)
         elif x.ndim != 1:
             raise ParameterError(f"block must have shape (n,) or (n, channels), got {x.shape}")
-        if x.dtype.kind not in "fiu":
-            raise TypeError(f"block must be a numeric array, got dtype {x.dtype}")
         x = np.ascontiguousarray(x, dtype=np.float32)
         if x.size == 0:
             return

@@ -80,7 +80,8 @@ class NoteTable:
         Raises
         ------
         ParameterError
-            On unequal lengths, non-finite times, ``end < start`` or out-of-range values.
+            On unequal lengths, non-finite or negative times, ``end < start`` or out-of-range
+            values.
         """
         s = np.asarray(start, dtype=np.float64).ravel()
         e = np.asarray(end, dtype=np.float64).ravel()
@@ -98,6 +99,9 @@ class NoteTable:
             if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e))):
                 raise ParameterError(
                     "start and end must be finite [seconds], got non-finite values")
+            if s.min() < 0:
+                raise ParameterError(
+                    f"start must be >= 0 [seconds from the session start], got {s.min()!r}")
             if np.any(e < s):
                 i = int(np.argmax(e < s))
                 raise ParameterError(

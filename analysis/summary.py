@@ -147,7 +147,7 @@ def analyze_midi(
     if not isinstance(notes, NoteTable):
         raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
     duration = _validate.nonnegative("duration", duration)
-    window, hop = _validate.window_hop(window, hop)
+    window, hop = _validate.analysis_window(window, hop)
     # notes beyond the stated duration are cut there
     keep = notes.start < duration
     if not keep.all():

@@ -264,8 +264,14 @@ def tempo_salience(
         raise ParameterError(f"env must be 1-D, got shape {env.shape}")
     if duration is None:
         duration = env.size / frame_rate
+    max_bpm = _validate.positive("max_bpm", max_bpm, unit="BPM")
+    shortest = _validate.MIN_WINDOW * MAX_BPM / max_bpm  # a grid of 240..300 BPM at least
+    if window < shortest:
+        raise ParameterError(
+            f"window must be at least {shortest:g} s for tempo (it holds two beats of the "
+            f"slowest tempo measured, up to {max_bpm:g} BPM), got {window!r}")
+    bpm = _bpm_grid(window, max_bpm)
     starts = window_starts(duration, window=window, hop=hop)
-    bpm = _bpm_grid(window, _validate.positive("max_bpm", max_bpm, unit="BPM"))
     if starts.size == 0:
         return starts, bpm, np.zeros((0, bpm.size))
     n_win = int(round(window * frame_rate))

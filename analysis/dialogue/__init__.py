@@ -125,7 +125,7 @@ def analyze_dialogue(
         if not isinstance(p, PlayerEvents):
             raise TypeError(f"{name} must be PlayerEvents, got {type(p).__name__}")
     duration = _validate.nonnegative("duration", duration)
-    window, hop = _validate.window_hop(window, hop)
+    window, hop = _validate.analysis_window(window, hop)
     if (not isinstance(names, (tuple, list)) or len(names) != 2
             or not all(isinstance(n, str) and n for n in names) or names[0] == names[1]):
         raise ParameterError(f"names must be two distinct non-empty strings, got {names!r}")

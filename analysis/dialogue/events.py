@@ -64,7 +64,7 @@ class PlayerEvents:
     levels: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        on = _validate.times_1d("onsets", self.onsets)
+        on = _validate.times_1d("onsets", self.onsets, session=True)
         n = on.size
         cols = {k: _column(k, getattr(self, k), n)
                 for k in ("offsets", "pitches", "velocities", "levels")}

@@ -53,6 +53,21 @@ def test_tone_level_and_loudness():
     assert res.summary["loudness_lufs_short_term_max"] == pytest.approx(-20.0, abs=0.1)
 
 
+@pytest.mark.parametrize("dtype", ["int16", "int32", "uint8"])
+def test_integer_pcm_is_read_at_its_full_scale(dtype):
+    """A -20 dBFS sine as integer PCM (as a WAV file stores it) reads -20 dBFS, as the same
+    sine in float does (int16 read +67 dBFS before: the integers were taken as float)."""
+    sr = 48000
+    y = sine(-20.0, 10.0, sr=sr)
+    info = np.iinfo(dtype)
+    full = 2.0 ** (info.bits - 1)
+    pcm = np.round(y * full + (full if info.kind == "u" else 0.0)).astype(dtype)
+    res = analyze_audio(np.stack([pcm, pcm], axis=1), sr=sr)  # a channel mean of ints too
+    tol = 0.05 if info.bits > 8 else 0.3  # 8 bits: quantisation noise at -48 dBFS
+    assert res.summary["level_dbfs_mean"] == pytest.approx(-20.0, abs=tol)
+    assert res.summary["pulse"] == "none"
+
+
 def test_loudness_curves_are_stamped_at_their_block_centres():
     """A tone from 10 to 20 s in silence: a loudness block half inside the tone reads 3 dB
     under the tone (half its mean square), so a curve stamped at block centres reads tone - 3 dB

@@ -74,3 +74,17 @@ def test_note_table_validation():
     assert issubclass(ParameterError, AnalysisError) and issubclass(ParameterError, ValueError)
     nt = NoteTable.from_arrays([1.0, 0.0], [1.5, 0.5], [62, 60], [80, 90])
     assert nt.start.tolist() == [0.0, 1.0] and nt.pitch.tolist() == [60, 62]
+
+
+def test_times_before_the_session_start_are_refused():
+    """Times are seconds from the session start: a negative one is a caller's error (it made a
+    silence from -4 s to -1 s and a silence share of 1.0 before)."""
+    from analysis.dialogue import PlayerEvents
+    from analysis.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"start must be >= 0 \[seconds from the session"):
+        NoteTable.from_arrays([-5.0, 1.0], [-4.0, 2.0], [60, 62], [80, 80])
+    with pytest.raises(ParameterError, match=r"onsets must be >= 0 \[seconds from the session"):
+        PlayerEvents(onsets=np.array([-1.0, 2.0]))
+    with pytest.raises(ParameterError, match="onsets must be numbers"):
+        PlayerEvents(onsets=["a", "b"])

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from analysis.convert import NoteTable
 from analysis.errors import ParameterError
 from analysis.tempo import PULSE_THRESHOLD, onset_envelope, tempo_curve
 
@@ -276,3 +277,25 @@ def test_two_notes_are_no_pulse():
     t = np.sort(np.concatenate([np.arange(1.0, 120, 7.0), np.arange(1.5, 120, 7.0)]))
     tc = tempo_curve(t, duration=120.0)
     assert not np.any(tc.bpm > 0) and tc.tempo_bpm == 0.0
+
+
+@pytest.mark.parametrize("window", [0.45, 0.3, 0.05, 1e-6])
+def test_a_window_too_short_for_any_tempo_is_a_parameter_error(window):
+    """Under 0.5 s a window cannot hold two beats of a tempo below 300 BPM (a numpy TypeError
+    or an IndexError before)."""
+    from analysis.dialogue import analyze_dialogue
+    from analysis.summary import analyze_midi
+    from analysis.tempo import tempo_curve
+    from tests.analysis.dialogue.conftest import player
+
+    onsets = np.arange(0.0, 10.0, 0.2)
+    with pytest.raises(ParameterError, match="window must be at least 0.5 s"):
+        tempo_curve(onsets, duration=10.0, window=window, hop=window)
+    notes = NoteTable.from_arrays(start=onsets, end=onsets + 0.1, pitch=np.full(onsets.size, 60),
+                                  velocity=np.full(onsets.size, 80))
+    with pytest.raises(ParameterError, match="window must be at least 0.5 s"):
+        analyze_midi(notes, duration=10.0, window=window, hop=window)
+    with pytest.raises(ParameterError, match="window must be at least 0.5 s"):
+        analyze_dialogue(player(onsets), player(onsets), duration=10.0, window=window,
+                         hop=window)
+    assert tempo_curve(onsets, duration=10.0, window=0.5, hop=0.5).tempo_bpm > 0
