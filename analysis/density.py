@@ -85,14 +85,17 @@ def silent_intervals(
 
     Returns
     -------
-    np.ndarray [shape=(k, 2), seconds] — (start, end) of each silence
+    np.ndarray [shape=(k, 2), seconds] — (start, end) of each silence. With nothing sounding
+    at all the whole session is one silence, however short (the 2 s rule keeps rests between
+    notes out; there are none): an empty or silent 0.5 s session has a silence share of 1.0,
+    as a 0 s or a 3 s one has.
     """
     duration = _validate.nonnegative("duration", duration)
     gap = _validate.positive("gap", gap)
     s = np.asarray(start, dtype=np.float64)
     e = np.asarray(end, dtype=np.float64)
     if s.size == 0:
-        return np.array([[0.0, duration]]) if duration > gap else np.zeros((0, 2))
+        return np.array([[0.0, duration]]) if duration > 0 else np.zeros((0, 2))
     order = np.argsort(s)
     s, e = s[order], e[order]
     reach = np.maximum.accumulate(e)  # end of everything started so far

@@ -31,3 +31,17 @@ def test_silence_share_mttb_gap():
     # empty player: the whole session is silence
     assert silence_share(silent_intervals(np.zeros(0), np.zeros(0), duration=30.0),
                          duration=30.0) == 1.0
+
+
+@pytest.mark.parametrize("duration", [0.0, 0.5, 1.9, 2.9, 10.0])
+def test_an_empty_or_silent_session_is_all_silence_at_any_length(duration):
+    """Nothing played: silence share 1.0 whatever the length (0.5 s read 0.0 before, as no gap
+    was longer than 2 s), for MIDI and for audio."""
+    from analysis import NoteTable, analyze_audio, analyze_midi
+
+    empty = NoteTable.from_arrays([], [], [], [])
+    assert analyze_midi(empty, duration=duration).summary["silence_share"] == 1.0
+    if duration > 0:
+        quiet = np.zeros(int(48000 * duration), dtype=np.float32)
+        res = analyze_audio(quiet, sr=48000)
+        assert res.summary["silence_share"] == 1.0 and res.summary["status"] == "silent"
