@@ -48,10 +48,13 @@ class Trend:
         Theil–Sen slope on the session index [feature unit per session].
     ci_low, ci_high : float
         95 % confidence interval of ``slope_per_session``.
-    slope_per_30_days : float
-        Theil–Sen slope on the session dates [feature unit per 30 days].
-    ols_slope_per_session, ols_p : float
-        Least-squares slope and its two-sided p-value, for comparison.
+    slope_per_30_days : float or None
+        Theil–Sen slope on the session dates [feature unit per 30 days]; None when every
+        session has the same date.
+    ols_slope_per_session : float
+        Least-squares slope, for comparison.
+    ols_p : float or None
+        Its two-sided p-value; None when it is undefined (all values equal).
     distinguishable : bool
         True if the 95 % interval of the Theil–Sen slope excludes zero.
     """
@@ -60,9 +63,9 @@ class Trend:
     slope_per_session: float
     ci_low: float
     ci_high: float
-    slope_per_30_days: float
+    slope_per_30_days: float | None
     ols_slope_per_session: float
-    ols_p: float
+    ols_p: float | None
     distinguishable: bool
 
     def to_dict(self) -> dict:
@@ -70,8 +73,12 @@ class Trend:
 
 
 def _clean(values, days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    v = np.asarray(values, dtype=np.float64)
-    d = np.asarray(days, dtype=np.float64)
+    try:
+        v = np.asarray(values, dtype=np.float64)
+        d = np.asarray(days, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError("values and days must be numbers (NaN for a session without a "
+                             "value)") from None
     if v.shape != d.shape or v.ndim != 1:
         raise ParameterError(
             f"values and days must be 1-d of equal length, got {v.shape} and {d.shape}")
@@ -112,19 +119,17 @@ def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
     x = idx.astype(np.float64)
     res = stats.theilslopes(v, x, alpha=confidence)
     slope, low, high = float(res[0]), float(res[2]), float(res[3])
-    if np.ptp(d) > 0:
-        per_day = float(stats.theilslopes(v, d, alpha=confidence)[0])
-    else:
-        per_day = float("nan")
+    per_30 = (float(stats.theilslopes(v, d, alpha=confidence)[0]) * 30.0
+              if np.ptp(d) > 0 else None)  # all on one day: no slope per day
     ols = stats.linregress(x, v)
     return Trend(
         n=int(len(v)),
         slope_per_session=slope,
         ci_low=low,
         ci_high=high,
-        slope_per_30_days=per_day * 30.0,
+        slope_per_30_days=per_30,
         ols_slope_per_session=float(ols.slope),
-        ols_p=float(ols.pvalue),
+        ols_p=float(ols.pvalue) if np.isfinite(ols.pvalue) else None,
         distinguishable=bool(low > 0 or high < 0),
     )
 
@@ -161,10 +166,17 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
         None if fewer than two baseline sessions have a value, or if they all have the same
         value (a band of zero width would put every other session "outside").
     """
-    if not k > 0:
-        raise ParameterError(f"k must be > 0 standard deviations, got {k!r}")
+    if not (isinstance(k, (int, float, np.integer, np.floating)) and np.isfinite(k) and k > 0):
+        raise ParameterError(f"k must be a finite number > 0 [standard deviations], got {k!r}")
     v = np.asarray(values, dtype=np.float64)
-    b = v[np.asarray(baseline, dtype=int)] if len(baseline) else np.array([])
+    idx = np.asarray(baseline)
+    if idx.size and (idx.dtype.kind not in "iu" or idx.ndim != 1):
+        raise ParameterError(
+            f"baseline must be session indices (whole numbers), got {list(np.ravel(baseline))!r}")
+    if idx.size and (idx.min() < 0 or idx.max() >= v.size or len(set(idx.tolist())) != idx.size):
+        raise ParameterError(
+            f"baseline must be distinct session indices in 0..{v.size - 1}, got {idx.tolist()!r}")
+    b = v[idx.astype(int)] if idx.size else np.array([])
     b = b[np.isfinite(b)]
     if len(b) < 2:
         return None
@@ -186,6 +198,8 @@ def outliers(values, *, z: float = OUTLIER_Z) -> list[int]:
     """Sessions far from the robust trend line (robust z of the residual > ``z``)."""
     from scipy import stats
 
+    if not (isinstance(z, (int, float, np.integer, np.floating)) and np.isfinite(z) and z > 0):
+        raise ParameterError(f"z must be a finite number > 0 [robust z-score], got {z!r}")
     v, _, idx = _clean(values, np.zeros(len(values)))
     if len(v) < 4:
         return []

@@ -35,6 +35,15 @@ def test_no_change_is_not_distinguishable(rng):
     assert outliers(v) == []
 
 
+def test_undefined_statistics_are_none_not_nan():
+    """Equal values have no least-squares p-value, and sessions on one day no slope per day:
+    None, as in the JSON, rather than NaN."""
+    t = trend([2.0, 2.0, 2.0, 2.0], days=[0, 7, 14, 21])
+    assert t.slope_per_session == 0.0 and t.ols_p is None
+    t = trend([1.0, 2.0, 3.0], days=[5, 5, 5])
+    assert t.slope_per_30_days is None and t.slope_per_session == pytest.approx(1.0)
+
+
 def test_missing_values_and_too_few_sessions():
     assert trend([1.0, np.nan], days=[0, 7]) is None
     t = trend([1.0, np.nan, 3.0, 4.0], days=[0, 7, 14, 21])
@@ -46,6 +55,14 @@ def test_missing_values_and_too_few_sessions():
     (lambda: trend([1, 2, 3], days=[0, 1]), "equal length"),
     (lambda: trend([1, 2, 3], days=[0, 1, 2], confidence=1.5), "confidence"),
     (lambda: baseline_band([1, 2, 3], baseline=[0, 1], k=0), "k must be"),
+    (lambda: baseline_band([1, 2, 3], baseline=[0, 1], k=float("inf")), "k must be a finite"),
+    (lambda: baseline_band([1, 2, 3], baseline=[0, 5]), r"indices in 0\.\.2, got \[0, 5\]"),
+    (lambda: baseline_band([1, 2, 3], baseline=[-1, 0]), "distinct session indices"),
+    (lambda: baseline_band([1, 2, 3], baseline=[0, 0]), "distinct session indices"),
+    (lambda: baseline_band([1, 2, 3, 4], baseline=[True, True, False, False]),
+     "session indices \\(whole numbers\\)"),
+    (lambda: outliers([1, 2, 3, 4], z=float("nan")), "z must be a finite number"),
+    (lambda: trend(["a", "b", "c"], days=[0, 1, 2]), "values and days must be numbers"),
 ])
 def test_bad_parameters(call, match):
     with pytest.raises(ParameterError, match=match):
