@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, ParameterTypeError
 
 
 def positive(name: str, value: Any, *, unit: str = "seconds") -> float:
     """Return ``value`` as float if it is finite and > 0, else raise :class:`ParameterError`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number [{unit}], got {value!r}")
+        raise ParameterTypeError(f"{name} must be a number [{unit}], got {value!r}")
     v = float(value)
     if not math.isfinite(v) or v <= 0:
         raise ParameterError(f"{name} must be a finite number > 0 [{unit}], got {value!r}")
@@ -23,7 +23,7 @@ def positive(name: str, value: Any, *, unit: str = "seconds") -> float:
 def nonnegative(name: str, value: Any, *, unit: str = "seconds") -> float:
     """Return ``value`` as float if it is finite and >= 0, else raise :class:`ParameterError`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number [{unit}], got {value!r}")
+        raise ParameterTypeError(f"{name} must be a number [{unit}], got {value!r}")
     v = float(value)
     if not math.isfinite(v) or v < 0:
         raise ParameterError(f"{name} must be a finite number >= 0 [{unit}], got {value!r}")

@@ -183,8 +183,11 @@ class AudioAnalyzer:
         self.window, self.hop = _validate.analysis_window(window, hop)
         self.ref = _validate.positive("ref", ref, unit="full scale")
         self.amin = _validate.positive("amin", amin, unit="full scale")
-        if not np.isfinite(silence_dbfs):
-            raise ParameterError(f"silence_dbfs must be finite [dBFS], got {silence_dbfs!r}")
+        if (isinstance(silence_dbfs, bool)
+                or not isinstance(silence_dbfs, (int, float, np.integer, np.floating))
+                or not np.isfinite(silence_dbfs)):
+            raise ParameterError(f"silence_dbfs must be a finite number [dBFS], got "
+                                 f"{silence_dbfs!r}")
         self.silence_dbfs = float(silence_dbfs)
         self.n_samples = 0
         # level / loudness ticks

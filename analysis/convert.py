@@ -198,6 +198,10 @@ def notes_from_events(
     is_on = (kind == _NOTE_ON) & (d2 > 0)
     is_off = (kind == _NOTE_OFF) | ((kind == _NOTE_ON) & (d2 == 0))
     is_ped = (kind == _CONTROL) & (d1 == _SUSTAIN_CC) if sustain else np.zeros_like(is_on)
+    if end_time is not None and not (
+            isinstance(end_time, (int, float, np.integer, np.floating))
+            and np.isfinite(end_time)):
+        raise ParameterError(f"end_time must be a finite number [seconds], got {end_time!r}")
     last = float(tt[-1]) if end_time is None else float(end_time)
     if is_on.any() and last < tt[is_on][-1]:
         raise ParameterError(

@@ -6,7 +6,7 @@ callers can catch :class:`AnalysisError` at one boundary, or ``ValueError`` as u
 
 from __future__ import annotations
 
-__all__ = ["AnalysisError", "ParameterError"]
+__all__ = ["AnalysisError", "ParameterError", "ParameterTypeError"]
 
 
 class AnalysisError(Exception):
@@ -19,3 +19,8 @@ class ParameterError(AnalysisError, ValueError):
     Messages name the parameter, the rule and the value, e.g.
     ``"window must be a finite float > 0 [seconds], got -1.0"``.
     """
+
+
+class ParameterTypeError(ParameterError, TypeError):
+    """A parameter of the wrong type (a string for a duration): a :class:`ParameterError`
+    for the one error boundary, and a ``TypeError`` for callers who catch that."""

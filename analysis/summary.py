@@ -18,6 +18,7 @@ from .density import (
     silent_intervals,
 )
 from .dynamics import CRESCENDO_VELOCITY, DynamicChange, dynamic_changes, velocity_curves
+from .errors import ParameterTypeError
 from .register import (
     KEY_NAMES,
     articulation,
@@ -145,7 +146,7 @@ def analyze_midi(
         Bad ``duration``, ``window`` or ``hop``.
     """
     if not isinstance(notes, NoteTable):
-        raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
+        raise ParameterTypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
     duration = _validate.nonnegative("duration", duration)
     window, hop = _validate.analysis_window(window, hop)
     # notes beyond the stated duration are cut there

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate
+from .errors import ParameterTypeError
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -142,7 +143,7 @@ def _window_mean_std(
     """
     v = np.asarray(values)
     if v.dtype.kind not in "iub":
-        raise TypeError(f"values must be integers, got dtype {v.dtype}")
+        raise ParameterTypeError(f"values must be integers, got dtype {v.dtype}")
     v = v.astype(np.int64)
     n = (hi - lo).astype(np.int64)
     s1 = _window_reduce(np.add, v, lo, hi)

@@ -119,11 +119,11 @@ def analyze_dialogue(
     >>> round(d.summary["lead_lag_s"], 2), d.summary["therapist_imitates_client_lag_median_s"]
     (0.3, 0.3)
     """
-    from ..errors import ParameterError
+    from ..errors import ParameterError, ParameterTypeError
 
     for name, p in (("a", a), ("b", b)):
         if not isinstance(p, PlayerEvents):
-            raise TypeError(f"{name} must be PlayerEvents, got {type(p).__name__}")
+            raise ParameterTypeError(f"{name} must be PlayerEvents, got {type(p).__name__}")
     duration = _validate.nonnegative("duration", duration)
     window, hop = _validate.analysis_window(window, hop)
     if (not isinstance(names, (tuple, list)) or len(names) != 2

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _validate
 from ..convert import NoteTable
-from ..errors import ParameterError
+from ..errors import ParameterError, ParameterTypeError
 
 __all__ = ["PlayerEvents"]
 
@@ -88,7 +88,7 @@ class PlayerEvents:
     def from_notes(cls, notes: NoteTable) -> "PlayerEvents":
         """The events of a MIDI player from an :class:`analysis.convert.NoteTable`."""
         if not isinstance(notes, NoteTable):
-            raise TypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
+            raise ParameterTypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
         from ..convert import PERCUSSION_CHANNEL
 
         # a drum kit on the GM percussion channel has no melody: its note numbers name drums

@@ -136,7 +136,11 @@ def test_density_of_onsets(rng):
         ({"sr": 0}, ParameterError, "sr must be a positive int"),
         ({"sr": 22050.0}, ParameterError, "sr must be a positive int"),
         ({"sr": SR, "window": -1.0}, ParameterError, "window must be"),
-        ({"sr": SR, "silence_dbfs": float("nan")}, ParameterError, "silence_dbfs must be finite"),
+        ({"sr": SR, "silence_dbfs": float("nan")}, ParameterError,
+         "silence_dbfs must be a finite number"),
+        ({"sr": SR, "silence_dbfs": "x"}, ParameterError, "silence_dbfs must be a finite number"),
+        ({"sr": SR, "window": "6"}, TypeError, "window must be a number"),  # both kinds
+        ({"sr": SR, "window": "6"}, ParameterError, "window must be a number"),
     ],
 )
 def test_bad_params(kw, err, match):

@@ -88,3 +88,8 @@ def test_times_before_the_session_start_are_refused():
         PlayerEvents(onsets=np.array([-1.0, 2.0]))
     with pytest.raises(ParameterError, match="onsets must be numbers"):
         PlayerEvents(onsets=["a", "b"])
+
+
+def test_end_time_must_be_a_finite_number():
+    with pytest.raises(ParameterError, match="end_time must be a finite number"):
+        notes_from_events([0.0], [0x90], [60], [80], end_time=float("nan"))
