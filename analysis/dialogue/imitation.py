@@ -42,7 +42,7 @@ from .. import _validate
 from ..register import CHORD_TOLERANCE
 from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows
 from ._grid import Curve, num
-from .events import PlayerEvents
+from .events import PlayerEvents, chord_starts
 
 __all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "CHANCE_P", "ImitationResult",
            "find_imitations", "analyze_imitation"]
@@ -70,7 +70,7 @@ def _events(p: PlayerEvents) -> tuple[np.ndarray, np.ndarray | None]:
     t = p.onsets
     if t.size == 0:
         return t, (None if p.pitches is None else np.zeros(0))
-    first = np.concatenate(([True], np.diff(t) > CHORD_TOLERANCE))
+    first = chord_starts(t, chord=CHORD_TOLERANCE)
     group = np.cumsum(first) - 1
     on = t[first]
     if p.pitches is None:

@@ -79,6 +79,27 @@ def test_a_steady_offset_of_a_beat_fraction_names_no_leader():
     assert d.summary["client_leads_share"] <= 0.05 and d.summary["therapist_leads_share"] <= 0.05
 
 
+def test_tempo_changes_under_the_estimators_precision_are_no_course_to_couple():
+    """Both keep one tempo that wobbles by ±0.3 %, under the tempo curve's own precision (about
+    1 %): there is no tempo course to correlate (r was 1.0 before dialogue 1.3)."""
+    ioi = 0.5 * (1 + 0.003 * np.sin(np.arange(200) / 10.0))
+    beats = 0.25 + np.concatenate(([0.0], np.cumsum(ioi)))[:119]
+    d = analyze_dialogue(player(beats, dur=0.1), player(beats + 0.02, dur=0.1), duration=60.0,
+                         names=NAMES)
+    assert d.summary["tempo_coupling_r"] is None
+    assert d.summary["shared_pulse_share"] > 0.9
+
+
+def test_a_fast_run_is_many_events_not_one_chord(rng):
+    """Notes 6 ms apart for a minute: each 50 ms starts a new event (they chained into one)."""
+    a = np.sort(rng.uniform(0.0, 60.0, 10000))
+    b = np.sort(rng.uniform(0.0, 60.0, 10000))
+    d = analyze_dialogue(player(a, dur=0.01), player(b, dur=0.01), duration=60.0, names=NAMES,
+                         tempo=False)
+    assert d.summary["n_pairs"] > 500
+    assert d.summary["client_n_events"] == 10000  # the raw notes, as before
+
+
 # --- call and response ------------------------------------------------------------------------
 
 # a gap of 0.5 s / an overlap of 0.3 s between turns
