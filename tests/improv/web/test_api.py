@@ -405,6 +405,7 @@ def test_failed_import_leaves_store_unchanged(demo_store, client_for):
     for offset in (1e6, 1e308):  # a typo would make a days-long session of silence
         r = c.post("/api/import", json={"uploads": [good], "client": "C07", "offset": offset})
         assert r.status_code == 400 and "offset must be a number of seconds from 0 to" in r.text
+        assert "--" not in r.json()["error"]  # the page has fields, not command-line options
     assert snapshot(path) == before
     assert c.post("/api/import", json={"uploads": ["../../etc"]}).status_code == 400
     r = c.post("/api/import", json={"uploads": []})
@@ -912,3 +913,13 @@ def test_an_unexpected_error_is_a_json_500_that_keeps_the_connection(tmp_path):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_messages_name_fields_not_command_line_options():
+    from improv.web.errors import for_the_page
+
+    assert for_the_page("--offset must be >= 0, got -1") == "offset must be >= 0, got -1"
+    assert (for_the_page("--disk-stop-mb (5) must not exceed --disk-warn-mb (1)")
+            == "disk stop mb (5) must not exceed disk warn mb (1)")
+    assert for_the_page("see 'improv sessions list'; 0:00-10:00") == (
+        "see 'improv sessions list'; 0:00-10:00")
