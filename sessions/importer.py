@@ -12,11 +12,19 @@ Player mapping (``--player NAME=FILE[:N]``):
   ``chN`` selects a MIDI channel (1-16) across tracks.
 - MIDI type 0: ``N`` (or ``chN``) is a MIDI channel 1-16.
 - Audio: ``N`` is a 1-based channel of the file.
-- Without ``:N`` the whole file belongs to the player.
+- Without ``:N`` the whole file belongs to the player; a track or channel given to another
+  player is that player's, whatever the order of the options. One part given to two players,
+  or one file given whole to two, is refused.
 
 Parts that no mapping names keep default players: the track name (or
-``trackN``) for type-1 MIDI, ``chN`` for type 0, the file name for audio.
-Nothing in an imported file is dropped.
+``trackN``) for type-1 MIDI, ``chN`` for type 0, the file name for audio. Where two files
+would give the same default name, it is prefixed with the file's name (``client-ch1``), so
+separate files are never merged into one player. Parts that play no note (SysEx, the setup of
+unused channels, a pedal-only track) go with the file's main player. Audio channels that a
+mapping leaves out belong to no player (kept in the file; the import warns).
+
+Every MIDI message and every audio sample is kept. Of the meta events, markers and cue points
+become annotations; text, lyrics, key and time signatures are not kept.
 """
 
 from __future__ import annotations
@@ -208,6 +216,58 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
     return parts, markers, mid.type
 
 
+def _is_note_on(data: bytes) -> bool:
+    return len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2] > 0
+
+
+def _distinct_defaults(paths: Sequence[Path],
+                       midi_read: dict[Path, tuple[list[_Part], Any, int]]) -> dict[Path, str]:
+    """Keep the default players of different files apart; return each audio file's default.
+
+    Each file's parts get players named after their track or channel (``ch1``, ``Piano``) and
+    an audio file one named after the file. Two files that would give the same name (two
+    type-0 files on channel 1, two tracks called "MIDI 01", ``x/take.wav`` and ``y/take.flac``)
+    would be merged into one player without a word: such names are prefixed with the file's
+    name (``client-ch1``, ``therapist-ch1``), or numbered where that is the same too.
+    """
+    owners: dict[str, set[Path]] = {}
+    for p, (parts, _, _) in midi_read.items():
+        for pt in parts:
+            if any(_is_note_on(d) for _, d in pt.events):
+                owners.setdefault(pt.default_player, set()).add(p)
+    audio = {p: _default_player(p.stem, "audio") for p in paths if p not in midi_read}
+    for p, name in audio.items():
+        owners.setdefault(name, set()).add(p)
+    shared = {name for name, files in owners.items() if len(files) > 1}
+    taken: set[str] = set(owners) - shared
+    for p, (parts, _, _) in midi_read.items():
+        for pt in parts:
+            if pt.default_player in shared:
+                pt.default_player = _unique(f"{p.stem}-{pt.default_player}", taken)
+    for p, name in audio.items():
+        if name in shared:
+            audio[p] = _unique(name, taken)
+    return audio
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name`` (slugged) or ``name-2``, ``name-3`` … not in ``taken``; added to it."""
+    base = _default_player(name, "player")
+    out, k = base, 2
+    while out in taken:
+        out = f"{base[:29]}-{k}"
+        k += 1
+    taken.add(out)
+    return out
+
+
+def _port_names(paths: Sequence[Path]) -> dict[Path, str]:
+    """The MIDI port name of each file: its name, with its folder where two files share one
+    (notes are paired per port, so ``x/take.mid`` and ``y/take.mid`` must stay apart)."""
+    count = Counter(p.name for p in paths)
+    return {p: p.name if count[p.name] == 1 else f"{p.parent.name}/{p.name}" for p in paths}
+
+
 def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
     hits = [f for f in files
             if str(f) == spec_file or f.name == spec_file or str(f).endswith(spec_file)]
@@ -374,11 +434,15 @@ def import_files(
             player_order.append(player)
         return player
 
+    midi_read = {p: read_midi_parts(p) for p in paths if p.suffix.lower() in MIDI_SUFFIXES}
+    audio_default = _distinct_defaults(paths, midi_read)
+    port_of = _port_names(paths)
+
     for p in paths:
         off = file_offset(p)
         file_maps = [m for m in maps if mapped[id(m)] == p]
         if p.suffix.lower() in MIDI_SUFFIXES:
-            parts, markers, mtype = read_midi_parts(p)
+            parts, markers, mtype = midi_read[p]
             file_markers += [(t + off, text) for t, text in markers]
             for m in file_maps:
                 if m.number is None:
@@ -395,34 +459,44 @@ def import_files(
                     have = ", ".join(str(c) for c in sorted(_channels(parts))) or "none"
                     raise SessionFormatError(
                         f"{p.name} has no MIDI messages on channel {m.number} (channels: {have})")
-            # SysEx and other system messages (a GS/XG reset, a song position) belong to no
-            # channel: they go with the file's main player instead of becoming a player
-            system_only = {id(pt) for pt in parts if all(d[0] >= 0xF0 for _, d in pt.events)}
+            # SysEx and other system messages (a GS/XG reset, a song position), and the setup
+            # of channels that play no note (a program change and controllers for all 16),
+            # belong to no one: they go with the file's main player instead of becoming players
+            silent = {id(pt) for pt in parts if not any(_is_note_on(d) for _, d in pt.events)}
+            whole = {m.player for m in file_maps if m.number is None}
+            if len(whole) > 1:
+                raise SessionFormatError(
+                    f"{p.name} is given whole to several players ({', '.join(sorted(whole))}); "
+                    "give each a track or channel (e.g. client=FILE:2)")
+            port = port_of[p]
             unplaced: list[tuple[float, bytes]] = []
             for part in parts:
                 for t, data in part.events:
-                    player = None
                     ch = _channel(data[0])
-                    for m in file_maps:
-                        if m.number is None:
-                            player = m.player
-                        elif m.kind == "track" or (m.kind == "number" and mtype == 1):
-                            if part.track == m.number:
-                                player = m.player
-                        elif ch == m.number:
-                            player = m.player
-                    if player is None and id(part) in system_only:
+                    # a track or channel map wins over a whole-file map, whatever the order
+                    claims = {m.player for m in file_maps if m.number is not None and (
+                        part.track == m.number
+                        if m.kind == "track" or (m.kind == "number" and mtype == 1)
+                        else ch == m.number)}
+                    if len(claims) > 1:
+                        raise SessionFormatError(
+                            f"{p.name}: track {part.track}"
+                            + (f", channel {ch}" if ch else "")
+                            + f" is given to several players ({', '.join(sorted(claims))}); "
+                            "give each part to one player")
+                    player = next(iter(claims), None) or next(iter(whole), None)
+                    if player is None and id(part) in silent:
                         unplaced.append((t, data))
                         continue
                     player = player or part.default_player
-                    midi_events.append((t + off, use(player), p.name, data))
+                    midi_events.append((t + off, use(player), port, data))
             if unplaced:
-                counts = Counter(e[1] for e in midi_events if e[2] == p.name)
+                counts = Counter(e[1] for e in midi_events if e[2] == port)
                 main = (counts.most_common(1)[0][0] if counts
                         else _default_player(p.stem, "midi"))
-                midi_events += [(t + off, use(main), p.name, d) for t, d in unplaced]
-            for player in dict.fromkeys(e[1] for e in midi_events if e[2] == p.name):
-                ports.append({"name": p.name, "player": player, "device": {"imported": p.name}})
+                midi_events += [(t + off, use(main), port, d) for t, d in unplaced]
+            for player in dict.fromkeys(e[1] for e in midi_events if e[2] == port):
+                ports.append({"name": port, "player": player, "device": {"imported": p.name}})
         else:
             info = _audio_info(p)
             short = wav_cut_short(p)
@@ -440,7 +514,14 @@ def import_files(
                 else:
                     chans.setdefault(m.player, []).append(m.number)
             if not file_maps:
-                chans[_default_player(p.stem, "audio")] = list(range(1, info.channels + 1))
+                chans[audio_default[p]] = list(range(1, info.channels + 1))
+            else:
+                left = sorted(set(range(1, info.channels + 1))
+                              - {c for cs in chans.values() for c in cs})
+                if left:  # kept in the file, measured for no one
+                    warnings.append(
+                        f"{p.name}: channel(s) {', '.join(map(str, left))} belong to no player "
+                        f"(kept in the file; map them with --player NAME={p.name}:N)")
             for player in chans:
                 use(player)
             audio_plan.append((p, info, chans, off))

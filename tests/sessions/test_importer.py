@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -203,3 +205,73 @@ def test_system_messages_go_with_the_main_player_not_a_player_of_their_own(store
         raws = [bytes(r) for r in ev.raw]
         assert bytes(gs_reset.bytes()) in raws and len(raws) == 9  # the reset and 8 notes
         assert set(ev.player) == {main}
+
+
+def test_separate_files_are_never_merged_into_one_player(store, tmp_path):
+    """Two type-0 files on channel 1, and two audio files called take: four players, each
+    file's notes or samples its own (they merged into 'ch1' and 'take' before), and two MIDI
+    files of one name stay two ports, so their notes are not paired with each other's."""
+    a = write_midi(tmp_path / "client.mid", mtype=0, tracks={"x": [(0.0, 0, 60, 90)] * 1})
+    b = write_midi(tmp_path / "therapist.mid", mtype=0,
+                   tracks={"x": [(0.5, 0, 72, 90), (1.0, 0, 74, 90)]})
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    write_audio(tmp_path / "x" / "take.wav", seconds=0.5, channels=1)
+    write_audio(tmp_path / "y" / "take.wav", seconds=0.5, channels=1, freq=220.0)
+    m = import_files(store, [a, b, tmp_path / "x" / "take.wav", tmp_path / "y" / "take.wav"])
+    s = store.session(m["id"])
+    assert sorted(s.players) == ["client-ch1", "take", "take-2", "therapist-ch1"]
+    assert len(s.midi_events(players=["client-ch1"])) == 2  # one note: on and off
+    assert len(s.midi_events(players=["therapist-ch1"])) == 4
+    same = [write_midi(tmp_path / d / "take.mid", tracks={"piano": [(0.0, 0, 60, 90)]})
+            for d in ("x", "y")]
+    m = import_files(store, same, players=["c=x/take.mid", "t=y/take.mid"])
+    assert sorted((p["name"], p["player"]) for p in m["midi"]["ports"]) == [
+        ("x/take.mid", "c"), ("y/take.mid", "t")]
+
+
+def test_channels_that_play_no_note_are_no_players(store, tmp_path):
+    """A type-0 file that sets up all 16 channels (program change, controllers) but plays on
+    one: one player, with the setup messages (15 empty players 'ch2'..'ch16' before)."""
+    import mido
+
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    setup = [mido.Message("program_change", channel=c, program=0, time=0) for c in range(16)]
+    setup += [mido.Message("control_change", channel=c, control=7, value=100, time=0)
+              for c in range(16)]
+    notes = [mido.Message("note_on", note=60, velocity=90, time=0),
+             mido.Message("note_off", note=60, time=240)]
+    mid.tracks.append(mido.MidiTrack(setup + notes))
+    mid.save(tmp_path / "setup.mid")
+    m = import_files(store, [tmp_path / "setup.mid"])
+    assert [p["name"] for p in m["players"]] == ["ch1"]
+    assert len(store.session(m["id"]).midi_events()) == 32 + 2  # nothing dropped
+
+
+@pytest.mark.parametrize("maps, expect", [
+    # a track map wins over a whole-file map in either order
+    (["b=multi.mid:3", "a=multi.mid"], {"a": 2, "b": 4}),
+    (["a=multi.mid", "b=multi.mid:3"], {"a": 2, "b": 4}),
+    (["b=multi.mid:3", "c=multi.mid:3"], "track 3, channel 2 is given to several players (b, c)"),
+    (["a=multi.mid", "c=multi.mid"], "multi.mid is given whole to several players (a, c)"),
+])
+def test_conflicting_player_maps_are_refused_not_decided_by_their_order(store, tmp_path, maps,
+                                                                       expect):
+    write_midi(tmp_path / "multi.mid", tracks={"piano": [(0.0, 0, 60, 90)],
+                                               "strings": [(0.0, 1, 48, 70), (0.5, 1, 50, 70)]})
+    if isinstance(expect, str):
+        with pytest.raises(SessionFormatError, match=re.escape(expect)):
+            import_files(store, [tmp_path / "multi.mid"], players=maps)
+        return
+    m = import_files(store, [tmp_path / "multi.mid"], players=maps)
+    s = store.session(m["id"])
+    notes = {p: int(np.sum((s.midi_events(players=[p]).status & 0xF0) >= 0x80)) for p in expect}
+    assert notes == expect
+
+
+def test_audio_channels_left_out_of_a_mapping_are_named(store, tmp_path):
+    write_audio(tmp_path / "six.wav", seconds=0.5, channels=6)
+    m = import_files(store, [tmp_path / "six.wav"],
+                     players=["client=six.wav:2", "therapist=six.wav:5"])
+    assert m["audio"][0]["players"] == {"client": [2], "therapist": [5]}
+    assert any("channel(s) 1, 3, 4, 6 belong to no player" in w for w in m["warnings"])
