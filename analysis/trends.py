@@ -36,6 +36,9 @@ MIN_SESSIONS_FOR_TREND = 3
 OUTLIER_Z = 3.5
 
 
+#: Shortest span of session dates [days] from which a trend per 30 days is given.
+MIN_SPAN_DAYS = 1.0
+
 @dataclass(frozen=True)
 class Trend:
     """A trend of one feature across sessions.
@@ -49,8 +52,8 @@ class Trend:
     ci_low, ci_high : float
         95 % confidence interval of ``slope_per_session``.
     slope_per_30_days : float or None
-        Theil–Sen slope on the session dates [feature unit per 30 days]; None when every
-        session has the same date.
+        Theil–Sen slope on the session dates [feature unit per 30 days]; None when the
+        sessions span less than :data:`MIN_SPAN_DAYS`.
     ols_slope_per_session : float
         Least-squares slope, for comparison.
     ols_p : float or None
@@ -119,8 +122,10 @@ def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
     x = idx.astype(np.float64)
     res = stats.theilslopes(v, x, alpha=confidence)
     slope, low, high = float(res[0]), float(res[2]), float(res[3])
+    # sessions within a day (a demo made minutes apart) give no rate per day: a slope over
+    # minutes scaled to 30 days read +14,699,049 BPM
     per_30 = (float(stats.theilslopes(v, d, alpha=confidence)[0]) * 30.0
-              if np.ptp(d) > 0 else None)  # all on one day: no slope per day
+              if np.ptp(d) >= MIN_SPAN_DAYS else None)
     ols = stats.linregress(x, v)
     return Trend(
         n=int(len(v)),

@@ -72,7 +72,7 @@ def creation_record(
         "at_utc": at_utc or utc_now(),
         "by": by,
         "t": float(t),
-        "end": None if end is None else float(end),
+        "end": None if end is None or end == t else float(end),  # no length: a point
         "player": player,
         "tags": list(tags),
         "text": text,
@@ -191,6 +191,11 @@ def edit_record(current: dict[str, Any], *, by: str | None = None,
     end = diff.get("end", current.get("end"))
     if end is not None and end < t:
         raise ValueError(f"end must not be before t, got t={t!r}, end={end!r}")
+    if end is not None and end == t:  # a range of no length is a point
+        if current.get("end") is None:
+            diff.pop("end", None)
+        else:
+            diff["end"] = None
     return {"op": "edit", "id": current["id"], "rev": current["rev"] + 1, "at_utc": utc_now(),
             "by": by, **diff}
 

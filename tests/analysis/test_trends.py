@@ -42,6 +42,8 @@ def test_undefined_statistics_are_none_not_nan():
     assert t.slope_per_session == 0.0 and t.ols_p is None
     t = trend([1.0, 2.0, 3.0], days=[5, 5, 5])
     assert t.slope_per_30_days is None and t.slope_per_session == pytest.approx(1.0)
+    minutes = np.array([0, 5, 10]) / (24 * 60)  # three demo sessions made minutes apart
+    assert trend([1.0, 2.0, 3.0], days=minutes).slope_per_30_days is None
 
 
 def test_missing_values_and_too_few_sessions():

@@ -271,3 +271,12 @@ def test_notes_keep_history_and_resolve_time_links(store, sid):
             and len(versions) == 2)
     links = notes_with_links(s.folder, duration_s=s.duration_s)
     assert [(r["t"], r["in_session"]) for r in links["refs"]] == [(30.0, True), (599.0, False)]
+
+
+def test_a_range_of_no_length_is_a_point(store, sid):
+    """Start and end at the same time (1:30-1:30 in the web form): stored as a point, not
+    listed as "1:30.0-1:30.0"; an edit that closes a range to no length makes it a point."""
+    a = add_annotation(store, sid, t=1.5, end=1.5, text="x")
+    assert a["end"] is None
+    b = add_annotation(store, sid, t=1.0, end=2.0, text="y")
+    assert edit_annotation(store, sid, b["id"], end=1.0)["end"] is None
