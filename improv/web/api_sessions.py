@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from improv.web.cache import cached_bytes
-from improv.web.deps import get_store
+from improv.web.deps import get_store, parse_t
 from improv.web.errors import BadRequest, NotFound
 from sessions.store import Store
 
@@ -311,7 +311,7 @@ class ImportBody(BaseModel):
     client: str | None = None
     therapist: str | None = None
     players: list[str] = []
-    offset: float = 0.0
+    offset: float | str = 0.0  # seconds, or text as the other time fields take (1:30)
     title: str | None = Field(None, max_length=200)
 
 
@@ -383,7 +383,7 @@ def import_uploads(body: ImportBody, request: Request,
     # with the upload folder when the app stops)
     manifest = import_files(store, files, client=_check_client(body.client),
                             therapist=body.therapist or None, players=body.players,
-                            offset=body.offset, title=body.title)
+                            offset=parse_t(body.offset, name="offset") or 0.0, title=body.title)
     for f in files:
         shutil.rmtree(f.parent, ignore_errors=True)
     request.app.state.background(manifest["id"])

@@ -142,7 +142,9 @@ function importPanel() {
     go.disabled = true;
     try {
       const r = await api('/api/import', { method: 'POST', body: { uploads: [...uploads], client: client.value.trim() || null,
-        players: players.value.split('\n').map((x) => x.trim()).filter(Boolean), offset: +offset.value || 0 } });
+        // the text as typed (12.5 or 1:30): the server parses it like every time field and
+        // says what is wrong ("abc" became 0 s here before)
+        players: players.value.split('\n').map((x) => x.trim()).filter(Boolean), offset: offset.value.trim() || 0 } });
       uploads.splice(0);
       location.hash = `#/session/${r.id}`;
     } catch (ex) { err.textContent = `${ex.message} (the files stay uploaded: correct the fields and import again)`; }
@@ -150,7 +152,7 @@ function importPanel() {
   } },
   h('div', { class: 'grid' }, h('label', { for: 'imp-client' }, 'Client code'), client,
     h('label', { for: 'imp-players' }, 'Players (optional, NAME=FILE[:N] per line)'), players,
-    h('label', { for: 'imp-offset' }, 'Offset [s]'), offset), err, go);
+    h('label', { for: 'imp-offset' }, 'Offset (s or m:ss)'), offset), err, go);
   return h('section', { class: 'panel', 'aria-labelledby': 'imp-h' }, h('h2', { id: 'imp-h' }, 'Import files'),
     h('p', { id: 'imp-help', class: 'muted' }, 'MIDI (type 0/1) and audio files recorded together become one session.'),
     zone, fileIn, list, form);

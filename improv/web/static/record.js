@@ -94,15 +94,18 @@ export async function recordPage(main) {
     const markerBtn = h('button', { type: 'button', class: 'big', 'aria-keyshortcuts': 'm', onclick: () => mark() }, 'Marker');
     const stopBtn = h('button', { type: 'button', class: 'danger big', onclick: () => stop() }, 'Stop');
     const markers = h('span', { class: 'muted' });
-    async function mark() {
+    // refusals (the recording just ended, a full disk) are said in the status line
+    const mark = guard(async () => {
       const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } });
       say(`Marker at ${fmtTime(r.t)}`);
-    }
-    const noteForm = h('form', { class: 'row', onsubmit: async (e) => {
+    });
+    const noteForm = h('form', { class: 'row', onsubmit: (e) => {
       e.preventDefault();
       if (!noteIn.value.trim()) return;
-      const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text: noteIn.value.trim(), t: noteT } });
-      say(`Note at ${fmtTime(r.t)}`); noteIn.value = ''; noteT = null;
+      guard(async () => {
+        const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text: noteIn.value.trim(), t: noteT } });
+        say(`Note at ${fmtTime(r.t)}`); noteIn.value = ''; noteT = null;
+      })();
     } }, h('label', { for: 'rec-note' }, 'Note'), noteIn, h('button', { type: 'submit' }, 'Add note'));
     liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording'), elapsed, playersBox,
       h('div', { class: 'row' }, markerBtn, stopBtn, markers), noteForm, warn);

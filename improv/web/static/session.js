@@ -202,11 +202,12 @@ export async function sessionPage(main, id, params) {
   raf = requestAnimationFrame(tick);
   if (source) setSource(source);
 
-  async function addMarker() {
+  // a refused marker is said in the status line (guard), not lost as an unhandled rejection
+  const addMarker = guard(async () => {
     const a = await api(`/api/sessions/${id}/annotations`, { method: 'POST', body: { t: +tl.cursor.toFixed(3), tags: ['marker'] } });
     say(`Marker at ${fmtTime(a.t)}`);
     await loadAnnotations();
-  }
+  });
 
   // -- keyboard --------------------------------------------------------------------------
   const onKey = (e) => {

@@ -367,10 +367,11 @@ def test_upload_and_import(tmp_path, client_for):
     (staged,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
     assert stat.S_IMODE(staged.stat().st_mode) == 0o600  # a client's recording: owner only
     r = c.post("/api/import", json={"uploads": [up], "client": "C07",
-                                    "players": ["therapist=room.wav:1"]})
+                                    "players": ["therapist=room.wav:1"], "offset": "0:01.5"})
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
     assert c.get(f"/api/sessions/{sid}").json()["client"] == "C07"
+    assert c.get(f"/api/sessions/{sid}").json()["audio"][0]["t0"] == 1.5  # as the page types it
     # the staged upload is gone after the import
     r = c.post("/api/import", json={"uploads": [up]})
     assert r.status_code == 404 and "upload" in r.json()["error"]
@@ -402,6 +403,8 @@ def test_failed_import_leaves_store_unchanged(demo_store, client_for):
     good = good.json()["upload"]
     r = c.post("/api/import", json={"uploads": [good], "client": "C 07!"})
     assert r.status_code == 400 and "pseudonym" in r.json()["error"]
+    r = c.post("/api/import", json={"uploads": [good], "client": "C07", "offset": "abc"})
+    assert r.status_code == 400 and "offset: time must be SS, MM:SS or HH:MM:SS" in r.text
     for offset in (1e6, 1e308):  # a typo would make a days-long session of silence
         r = c.post("/api/import", json={"uploads": [good], "client": "C07", "offset": offset})
         assert r.status_code == 400 and "offset must be a number of seconds from 0 to" in r.text

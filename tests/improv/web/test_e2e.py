@@ -471,6 +471,14 @@ def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page
     page.get_by_label("Session notes").fill("a note")
     page.get_by_role("button", name="Save notes").click()
     expect(page.locator("#status")).to_have_text("the store is busy: try again")
+    # a marker dropped with the key m (it was an unhandled rejection with nothing visible)
+    page.route("**/api/sessions/*/annotations", lambda route: route.fulfill(
+        status=409, content_type="application/json", body='{"error": "disk full"}')
+        if route.request.method == "POST" else route.continue_())
+    page.locator(".timeline").focus()
+    page.keyboard.press("m")
+    expect(page.locator("#status")).to_have_text("disk full")
+    expect(page.locator("#status")).to_have_class(re.compile("error"))
 
 
 def test_compress_the_audio_from_the_session_page(tmp_path, live_server, page):
