@@ -528,3 +528,20 @@ def test_an_edit_made_meanwhile_elsewhere_is_not_overwritten(tmp_path, live_serv
     with Store(store_path) as store:
         (a,) = [x for x in store.session(sid).annotations() if x["id"] == aid]
     assert a["text"] == "changed on the command line" and a["rev"] == 2
+
+
+def test_the_status_line_stays_in_view_on_a_scrolled_page(tmp_path, live_server, page):
+    """In a small window, after deleting an annotation at the bottom of the page, the message
+    and its Undo are on screen (they appeared about 1500 px above the view before)."""
+    server = live_server(tmp_path / "store")
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    row = page.locator("table.annotations tbody tr[data-id]").last
+    row.scroll_into_view_if_needed()
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("#status")).to_contain_text("Annotation deleted")
+    assert page.evaluate("window.scrollY") > 300  # the page is scrolled
+    expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_in_viewport()
