@@ -77,7 +77,7 @@ def list_annotations(session_id: str, include_deleted: bool = False,
 @router.post("/sessions/{session_id}/annotations", status_code=201)
 def add(session_id: str, body: NewAnnotation, store: Store = Depends(get_store)) -> dict:
     return annotate.add_annotation(
-        store, session_id, t=parse_t(body.t, name="t"), end=parse_t(body.end, name="end"),
+        store, session_id, t=parse_t(body.t, name="start"), end=parse_t(body.end, name="end"),
         player=body.player or None, tags=body.tags, text=body.text, by=body.by,
         new_tags=body.new_tags,
     )
@@ -96,7 +96,7 @@ def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
         raise BadRequest("nothing to change: give t, end, point, player, group, tags or text")
     changes: dict[str, Any] = {}
     if body.t is not None:
-        changes["t"] = parse_t(body.t, name="t")
+        changes["t"] = parse_t(body.t, name="start")
     if body.point:
         changes["end"] = None
     elif body.end is not None:

@@ -55,6 +55,10 @@ export async function recordPage(main) {
         err.textContent = '';
         const name = saveName.value.trim();
         if (!name) { err.textContent = 'Give the setup a name first (Save as)'; saveName.focus(); return; }
+        // the rule of improv.setups.check_setup_name; a "/" would not even reach the server
+        if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,47}$/.test(name)) {
+          err.textContent = "A setup name is 1-48 letters (A-Z), digits, spaces, '_', '.' or '-', starting with a letter or digit"; saveName.focus(); return;
+        }
         try {
           const body = { players: inputs(), options: options() };
           await api(`/api/setups/${encodeURIComponent(name)}`, { method: 'PUT', body });
@@ -71,8 +75,12 @@ export async function recordPage(main) {
         if (opt.jack_server.value) q.set('jack_server', opt.jack_server.value);
         if (opt.midi_api.value) q.set('midi_api', opt.midi_api.value);
         const d = await api(`/api/devices?${q}`);
+        // say "none found" for a kind with neither devices nor a problem (it said nothing)
+        const none = (kind, list) => (!list.length && !d.problems.some((p) => p.startsWith(kind))
+          ? [h('li', {}, `${kind}: none found`)] : []);
         devices.replaceChildren(h('h3', {}, 'Devices'),
-          h('ul', {}, d.midi.map((p) => h('li', {}, `MIDI: ${p.name}`)), d.audio.map((a) => h('li', {}, `audio: ${a.name} (${a.input_channels} in, ${a.hostapi})`))),
+          h('ul', {}, d.midi.map((p) => h('li', {}, `MIDI: ${p.name}`)), none('MIDI', d.midi),
+            d.audio.map((a) => h('li', {}, `audio: ${a.name} (${a.input_channels} in, ${a.hostapi})`)), none('audio', d.audio)),
           ...d.problems.map((p) => h('p', { class: 'muted' }, p)));
       }) }, 'List devices'))),
   err, startBtn);

@@ -67,7 +67,7 @@ export async function sessionPage(main, id, params) {
   });
 
   const header = h('div', { class: 'session-head' },
-    h('h1', {}, s.title || `Session ${s.id}`, s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
+    h('h1', {}, s.title || `Session ${s.id}`, s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
@@ -311,7 +311,11 @@ export async function sessionPage(main, id, params) {
                 throw ex;
               }
               say('Annotation deleted (kept in its history)', { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
+              const at = [...annTable.querySelectorAll('tr[data-id]')].findIndex((tr) => tr.dataset.id === a.id);
               await loadAnnotations();
+              // focus moves on to the row that took its place (or the Undo), not to the page top
+              const rows = annTable.querySelectorAll('tr[data-id]:not(.deleted)');
+              (rows[Math.min(at, rows.length - 1)]?.querySelector('button') || document.querySelector('#status button'))?.focus();
             }), 'aria-label': `Delete annotation at ${fmtTime(a.t)}` }, 'Delete'))),
           h('tr', { class: 'history-row' }, h('td', { colspan: '5' }, hist))];
       }), deletedRows()));
@@ -337,7 +341,8 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: guard(async () => {
           const r = await api(`/api/sessions/${id}/notes`, { method: 'PUT', body: { text: area.value } });
           say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
-          quietly(loadNotes());
+          // keyboard users go on from the notes, not from the top of the page
+          quietly(loadNotes().then(() => notesBox.querySelector('button')?.focus()));
         }) }, 'Save notes'),
         h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
@@ -464,6 +469,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   el.addEventListener('submit', async (e) => {
     e.preventDefault();
     err.textContent = '';
+    say('');  // an earlier "Annotation added" would stand beside this submit's refusal
     const tags = [...tagSel.selectedOptions].map((o) => o.value);
     const nt = newTag.value.trim();
     if (nt) tags.push(nt);
@@ -473,7 +479,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
     if (create.player) changes.player = create.player; else changes.group = true;
     try { await onSave({ create, changes }); } catch (ex) { err.textContent = ex.message; }
   });
-  const fmt = (v) => (v == null ? '' : v.toFixed(2));
+  const fmt = (v) => (v == null ? '' : fmtTime(v, 2));  // as the list shows times (0:19.61)
   return {
     el,
     fill(a, editing = false) {

@@ -307,7 +307,8 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         }
         ctx.stroke();
         ctx.setLineDash([]);
-        const label = `${s.label} ${fmtNum(lo)}–${fmtNum(hi)}${unit}`;
+        // "-60.0 to -17.4 dBFS": a dash between negative numbers read as "-60.0–-17.4"
+        const label = `${s.label} ${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${unit}`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
         ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;

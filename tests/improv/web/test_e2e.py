@@ -545,3 +545,29 @@ def test_the_status_line_stays_in_view_on_a_scrolled_page(tmp_path, live_server,
     expect(page.locator("#status")).to_contain_text("Annotation deleted")
     assert page.evaluate("window.scrollY") > 300  # the page is scrolled
     expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_in_viewport()
+
+
+def test_keyboard_users_keep_their_place_and_times_read_as_shown(tmp_path, live_server, page):
+    """Edit fills the form with times as the list shows them (0:01.00, not 1.00); after a
+    deletion focus moves to the row that took its place, after saving the notes to the notes'
+    first button (both fell to the page's top before); the demo badge is a word of its own."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.locator("h1")).to_have_text(re.compile(r"duet DEMO$"))
+    rows = page.locator("table.annotations tbody tr[data-id]")
+    rows.first.get_by_role("button", name=re.compile("^Edit annotation")).click()
+    assert re.fullmatch(r"\d+:\d\d\.\d\d", page.locator("#ann-t").input_value())
+    page.get_by_role("button", name="Cancel").first.click()
+    n = rows.count()
+    page.once("dialog", lambda d: d.accept())
+    rows.first.get_by_role("button", name=re.compile("^Delete annotation")).click()
+    expect(rows).to_have_count(n - 1)
+    focused = page.evaluate("document.activeElement.closest('tr[data-id]')?.dataset.id || ''")
+    assert focused == rows.first.get_attribute("data-id")
+    page.get_by_role("button", name="Edit notes").click()
+    page.get_by_label("Session notes").fill("Calm.")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.locator("#status")).to_contain_text("Notes saved")
+    expect(page.locator(".notes button").first).to_be_focused()
