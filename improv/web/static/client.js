@@ -166,7 +166,9 @@ function trendTable(r) {
     const f = r.features[c], t = f.trend, b = f.band;
     const n = f.values.filter((v) => v != null).length;
     return h('tr', {},
-      h('th', { scope: 'row' }, c), h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
+      // the column name for researchers, and what it measures in words for the therapist
+      h('th', { scope: 'row' }, c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
+      h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),

@@ -233,6 +233,9 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("circle.pt.hollow").count() == 3
     row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
     expect(row.locator("td").nth(5)).to_have_text("yes")
+    # what the column measures, in words, under its name
+    expect(row.locator("th .definition")).to_have_text(
+        "MIDI note onsets per second over the session")
     # the table gives the baseline's mean and SD, as the report and the CLI do; the chart's
     # band is mean ± band_sd SD
     band = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
