@@ -113,7 +113,9 @@ async function sessionsPage(main, params) {
 function importPanel() {
   const uploads = [];
   const list = h('ul', { class: 'uploads', 'aria-live': 'polite' });
-  const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
+  // the drop zone is the one control (a button that opens the file dialog); the file input
+  // itself is out of the Tab order, with a name for screen readers all the same
+  const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', tabindex: '-1', 'aria-label': 'Files to import', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
   const zone = h('div', { class: 'dropzone', tabindex: '0', role: 'button', 'aria-describedby': 'imp-help',
     onclick: () => fileIn.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileIn.click(); } } },
     'Drop MIDI and audio files of one session here, or press to choose files');

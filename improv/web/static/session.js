@@ -446,7 +446,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30 or 750', size: '9' });
   const endIn = h('input', { id: 'ann-end', name: 'end', inputmode: 'decimal', placeholder: 'none: a point', size: '9' });
   const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, 'whole group'), s.players.map((p) => h('option', { value: p }, p)));
-  const tagSel = h('select', { id: 'ann-tags', multiple: true, size: '6' },
+  const tagSel = h('select', { id: 'ann-tags', multiple: true, size: '6', 'aria-describedby': 'ann-tags-help' },
     vocab.tags.map((t) => h('option', { value: t }, t)),
     Object.entries(vocab.dimensions).map(([d, vs]) => h('optgroup', { label: d }, vs.map((v) => h('option', { value: `${d}:${v}` }, `${d}: ${v}`)))));
   const newTag = h('input', { id: 'ann-newtag', placeholder: 'e.g. mood:calm', size: '14' });
@@ -462,7 +462,8 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
         h('label', { for: 'ann-t' }, 'Start'), tIn,
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
-        h('label', { for: 'ann-tags' }, 'Tags'), tagSel,
+        h('label', { for: 'ann-tags' }, 'Tags'), h('div', {}, tagSel,
+          h('div', { id: 'ann-tags-help', class: 'muted small' }, 'Ctrl or Shift selects several.')),
         h('label', { for: 'ann-newtag' }, 'New tag'), newTag,
         h('label', { for: 'ann-text' }, 'Text'), text),
       err, h('div', { class: 'row' }, submit, cancel)));
