@@ -294,10 +294,14 @@ export async function sessionPage(main, id, params) {
               e.target.setAttribute('aria-expanded', String(open));
               if (open) {
                 const r = await api(`/api/sessions/${id}/annotations/${a.id}/history`);
+                // in words: "Changed 27 Nov 10:02 by T01: 0:20.0 autonomy:leader — leads"
+                const did = { create: 'Created', edit: 'Changed', delete: 'Deleted', restore: 'Restored' };
                 hist.replaceChildren(h('ol', {}, r.history.map((v) => {
                   const st = v.state || {};
-                  return h('li', {}, `${v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtSpan(st)} `,
-                    `[${(st.tags || []).join(', ')}] ${st.text || ''}${v.changes && v.changes.reason ? ` (reason: ${v.changes.reason})` : ''}`);
+                  const tags = (st.tags || []).join(', ');
+                  const reason = v.changes && v.changes.reason ? ` (reason: ${v.changes.reason})` : '';
+                  return h('li', {}, `${did[v.op] || v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtSpan(st)}`,
+                    `${tags ? ` ${tags}` : ''}${st.text ? ` — ${st.text}` : ''}${reason}`);
                 })));
               }
               hist.hidden = !open;

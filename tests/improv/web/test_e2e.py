@@ -122,6 +122,10 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     row.wait_for()
     row.get_by_role("button", name=re.compile("^History")).click()
     page.locator(".history li", has_text="client leads the groove").wait_for()
+    # in words, not the log's operation names
+    expect(page.locator(".history li").first).to_contain_text(re.compile(
+        r"^Created .*autonomy:leader — client leads the groove"))
+    expect(page.locator(".history li").nth(1)).to_contain_text(re.compile(r"^Changed "))
     with Store(store_path) as store:
         s = store.session(sid)
         (a2,) = [x for x in s.annotations() if x["id"] == a["id"]]
