@@ -67,6 +67,9 @@ async function sessionsPage(main, params) {
     if (v) p.set(k, v); else p.delete(k);
     if (p.get('since') && p.get('until') && p.get('since') > p.get('until')) {
       say('"From" must not be after "To"', { error: true });
+      // the refused date goes back to the one the list is filtered by (it stayed shown)
+      const field = fromId && document.getElementById(fromId);
+      if (field) { field.value = params.get(k) || ''; field.focus(); }
       return;
     }
     refocus = fromId;  // the list is drawn anew: keep the keyboard where it was

@@ -350,6 +350,7 @@ def test_session_filters_work_from_the_keyboard(course_store, live_server, page)
     expect(page.locator("#status")).to_have_text('"From" must not be after "To"')
     assert "until=" not in page.url
     expect(page.locator("table.sessions tbody tr")).to_have_count(3)
+    expect(page.locator("#f-until")).to_have_value("")  # the field shows what filters the list
 
 
 def test_notes_cancel_and_session_delete_feedback(tmp_path, live_server, page):
