@@ -57,7 +57,11 @@ export async function clientPage(main, code, params) {
   };
   lastResult.set(code, r);
   const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
-  body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q),
+  // as the command line warns: a baseline of every session leaves none to compare with it
+  const allBaseline = r.baseline.length >= r.sessions.length
+    ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${r.sessions.length} session(s): no later session to compare with it yet.`)
+    : '';
+  body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
     legend(r, colorOf), trendTable(r), charts);
 }
 

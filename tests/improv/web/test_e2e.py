@@ -260,7 +260,12 @@ def test_client_course_page(course_store, live_server, page):
     page.wait_for_function("location.hash.includes('baseline=sessions')")
     page.wait_for_selector("table.trend-table")
     expect(page.locator(".legend")).to_contain_text("of 2 sessions")
+    expect(page.locator("p.warning")).to_have_count(0)
     shot(page, "client")
+    # a baseline of every session: said, as the command line says it
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:9")
+    expect(page.locator("p.warning")).to_have_text(
+        "The baseline takes all 4 session(s): no later session to compare with it yet.")
 
 
 def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, live_server, page):
