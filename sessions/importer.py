@@ -221,16 +221,19 @@ def _is_note_on(data: bytes) -> bool:
 
 
 def _distinct_defaults(paths: Sequence[Path],
-                       midi_read: dict[Path, tuple[list[_Part], Any, int]]) -> dict[Path, str]:
+                       midi_read: dict[Path, tuple[list[_Part], Any, int]],
+                       named: dict[str, set[Path]]) -> dict[Path, str]:
     """Keep the default players of different files apart; return each audio file's default.
 
     Each file's parts get players named after their track or channel (``ch1``, ``Piano``) and
     an audio file one named after the file. Two files that would give the same name (two
     type-0 files on channel 1, two tracks called "MIDI 01", ``x/take.wav`` and ``y/take.flac``)
     would be merged into one player without a word: such names are prefixed with the file's
-    name (``client-ch1``, ``therapist-ch1``), or numbered where that is the same too.
+    name (``client-ch1``, ``therapist-ch1``), or numbered where that is the same too. ``named``
+    holds the players that ``--player`` gives, with their files: a default name that is also
+    the name given to another file's part (``--player ch1=a.mid``) is kept apart as well.
     """
-    owners: dict[str, set[Path]] = {}
+    owners: dict[str, set[Path]] = {name: set(files) for name, files in named.items()}
     for p, (parts, _, _) in midi_read.items():
         for pt in parts:
             if any(_is_note_on(d) for _, d in pt.events):
@@ -435,7 +438,10 @@ def import_files(
         return player
 
     midi_read = {p: read_midi_parts(p) for p in paths if p.suffix.lower() in MIDI_SUFFIXES}
-    audio_default = _distinct_defaults(paths, midi_read)
+    named: dict[str, set[Path]] = {}
+    for m in maps:
+        named.setdefault(m.player, set()).add(mapped[id(m)])
+    audio_default = _distinct_defaults(paths, midi_read, named)
     port_of = _port_names(paths)
 
     for p in paths:

@@ -223,6 +223,11 @@ def test_separate_files_are_never_merged_into_one_player(store, tmp_path):
     assert sorted(s.players) == ["client-ch1", "take", "take-2", "therapist-ch1"]
     assert len(s.midi_events(players=["client-ch1"])) == 2  # one note: on and off
     assert len(s.midi_events(players=["therapist-ch1"])) == 4
+    # a name given with --player is not merged with another file's default of that name
+    m = import_files(store, [a, b], players=["ch1=client.mid"])
+    s = store.session(m["id"])
+    assert sorted(s.players) == ["ch1", "therapist-ch1"]
+    assert len(s.midi_events(players=["ch1"])) == 2
     same = [write_midi(tmp_path / d / "take.mid", tracks={"piano": [(0.0, 0, 60, 90)]})
             for d in ("x", "y")]
     m = import_files(store, same, players=["c=x/take.mid", "t=y/take.mid"])
