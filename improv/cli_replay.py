@@ -40,6 +40,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 
     Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits.
     """
+    from improv.devices import check_api_names
     from improv.replay import (
         AudioMix,
         Replayer,
@@ -50,6 +51,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     from sessions.playlist import build_playlist
     from sessions.timefmt import format_time
 
+    check_api_names(midi_api=midi_api, audio_api=audio_api)  # a typo, even if unused this time
     session = app.store.session(session_id)
     playlist = build_playlist(session, start=_time(from_, "--from") or 0.0, end=_time(to, "--to"),
                               players=_players(players))
