@@ -20,6 +20,17 @@ def positive(name: str, value: Any, *, unit: str = "seconds") -> float:
     return v
 
 
+def finite(name: str, value: Any, *, unit: str = "seconds") -> float:
+    """Return ``value`` as float if it is a finite number (any sign), else raise
+    :class:`ParameterError` (:class:`ParameterTypeError` for a value that is no number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterTypeError(f"{name} must be a finite number [{unit}], got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParameterError(f"{name} must be a finite number [{unit}], got {value!r}")
+    return v
+
+
 def nonnegative(name: str, value: Any, *, unit: str = "seconds") -> float:
     """Return ``value`` as float if it is finite and >= 0, else raise :class:`ParameterError`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):

@@ -189,12 +189,7 @@ class AudioAnalyzer:
         self.window, self.hop = _validate.analysis_window(window, hop)
         self.ref = _validate.positive("ref", ref, unit="full scale")
         self.amin = _validate.positive("amin", amin, unit="full scale")
-        if (isinstance(silence_dbfs, bool)
-                or not isinstance(silence_dbfs, (int, float, np.integer, np.floating))
-                or not np.isfinite(silence_dbfs)):
-            raise ParameterError(f"silence_dbfs must be a finite number [dBFS], got "
-                                 f"{silence_dbfs!r}")
-        self.silence_dbfs = float(silence_dbfs)
+        self.silence_dbfs = _validate.finite("silence_dbfs", silence_dbfs, unit="dBFS")
         self.n_samples = 0
         # level / loudness ticks
         self._tick = max(1, int(round(TICK * self.sr)))

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _validate
 from .errors import ParameterError
 
 __all__ = ["NoteTable", "notes_from_events", "PERCUSSION_CHANNEL"]
@@ -198,11 +199,7 @@ def notes_from_events(
     is_on = (kind == _NOTE_ON) & (d2 > 0)
     is_off = (kind == _NOTE_OFF) | ((kind == _NOTE_ON) & (d2 == 0))
     is_ped = (kind == _CONTROL) & (d1 == _SUSTAIN_CC) if sustain else np.zeros_like(is_on)
-    if end_time is not None and not (
-            isinstance(end_time, (int, float, np.integer, np.floating))
-            and np.isfinite(end_time)):
-        raise ParameterError(f"end_time must be a finite number [seconds], got {end_time!r}")
-    last = float(tt[-1]) if end_time is None else float(end_time)
+    last = float(tt[-1]) if end_time is None else _validate.finite("end_time", end_time)
     if is_on.any() and last < tt[is_on][-1]:
         raise ParameterError(
             f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from analysis import _validate
 from analysis.errors import ParameterError
 
 MIN_SESSIONS_FOR_TREND = 3
@@ -171,8 +172,7 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
         None if fewer than two baseline sessions have a value, or if they all have the same
         value (a band of zero width would put every other session "outside").
     """
-    if not (isinstance(k, (int, float, np.integer, np.floating)) and np.isfinite(k) and k > 0):
-        raise ParameterError(f"k must be a finite number > 0 [standard deviations], got {k!r}")
+    k = _validate.positive("k", k, unit="standard deviations")
     v = np.asarray(values, dtype=np.float64)
     idx = np.asarray(baseline)
     if idx.size and (idx.dtype.kind not in "iu" or idx.ndim != 1):
@@ -203,8 +203,7 @@ def outliers(values, *, z: float = OUTLIER_Z) -> list[int]:
     """Sessions far from the robust trend line (robust z of the residual > ``z``)."""
     from scipy import stats
 
-    if not (isinstance(z, (int, float, np.integer, np.floating)) and np.isfinite(z) and z > 0):
-        raise ParameterError(f"z must be a finite number > 0 [robust z-score], got {z!r}")
+    z = _validate.positive("z", z, unit="robust z-score")
     v, _, idx = _clean(values, np.zeros(len(values)))
     if len(v) < 4:
         return []
