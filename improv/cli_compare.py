@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import FiniteRange, date_option
+from improv.cli_params import FiniteRange, date_option, new_output_file
 from improv.cli_params import list_option as _features
 from improv.errors import ParameterError
 from improv.output import counted, emit, info, json_option, table
@@ -150,12 +150,9 @@ def report(app, session_id, client, to):
 
     if bool(session_id) == bool(client):
         raise click.UsageError("give a session ID or --client CODE")
-    if to.exists():
-        raise ParameterError(f"{to} exists already; choose another name or remove it")
+    new_output_file(to, "--to")  # a new file in a folder that exists, before any analysis
     if to.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
-    if not to.parent.is_dir():  # before the analysis the report may need
-        raise ParameterError(f"folder {to.parent} does not exist")
     text = (session_report_html(app.store, session_id) if session_id
             else client_report_html(app.store, client=client))
     write_report(text, to)
