@@ -51,11 +51,7 @@ SUGGESTION_AUTHOR = "improv analyze"
 def _author(by: str | None) -> str | None:
     """Who made a change: a pseudonym code like the therapist's (``T01``), the analysis
     (:data:`SUGGESTION_AUTHOR`), or None."""
-    if by is None or by == "":
-        return None
-    if by == SUGGESTION_AUTHOR:
-        return by
-    return mf.check_code(by, what="the author (by)")
+    return by if by == SUGGESTION_AUTHOR else mf.check_author(by)
 
 
 def _check_player(session, player: str | None) -> None:

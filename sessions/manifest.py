@@ -56,6 +56,14 @@ def check_code(value: str, *, what: str) -> str:
     return value
 
 
+def check_author(by: str | None) -> str | None:
+    """Who made a change (an annotation, the notes): a pseudonym code like the therapist's, or
+    None for an empty or missing one."""
+    if by is None or by == "":
+        return None
+    return check_code(by, what="the author (by)")
+
+
 def check_player_name(value: str) -> str:
     """Player names are short labels such as ``client`` or ``therapist``."""
     if not isinstance(value, str) or not _CODE_RE.match(value):

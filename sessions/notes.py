@@ -15,7 +15,7 @@ from typing import Any
 
 from sessions.annotations import append_records, utc_now
 from sessions.fsutil import atomic_write_bytes, folder_lock
-from sessions.manifest import check_code
+from sessions.manifest import check_author
 from sessions.timefmt import find_time_refs
 
 NOTES = "notes.md"
@@ -38,9 +38,7 @@ def notes_history(folder: Path) -> list[dict[str, Any]]:
 def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:
     """Save a new version; returns False (and writes nothing) if the text is unchanged."""
     folder = Path(folder)
-    if by is not None and by != "":
-        check_code(by, what="the author (by)")
-    by = by or None
+    by = check_author(by)
     with folder_lock(folder):  # two saves at once: the history's last version is notes.md
         if text == read_notes(folder):
             return False
