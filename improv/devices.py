@@ -30,6 +30,7 @@ from improv.errors import AmbiguousDeviceError, DeviceError, NoDevicesError, Par
 
 MIDI_API_ENV = "IMPROV_MIDI_API"
 MIDI_API_NAMES = ("alsa", "jack", "coremidi", "winmm")
+DEFAULT_JACK_CLIENT = "improv"
 #: PortAudio host APIs (an audio API option matches a part of one of their names).
 AUDIO_API_NAMES = ("ALSA", "JACK Audio Connection Kit", "PulseAudio", "OSS", "Core Audio",
                    "MME", "Windows DirectSound", "Windows WASAPI", "Windows WDM-KS", "ASIO")
@@ -45,7 +46,6 @@ def check_api_names(*, midi_api: str | None = None, audio_api: str | None = None
         raise ParameterError(
             f"audio API must name a PortAudio host API ({', '.join(AUDIO_API_NAMES)}), "
             f"got {audio_api!r}")
-DEFAULT_JACK_CLIENT = "improv"
 
 
 @dataclass(frozen=True)
@@ -222,11 +222,8 @@ def _api_by_name(name: str) -> int:
         "coremidi": rtmidi.API_MACOSX_CORE,
         "winmm": rtmidi.API_WINDOWS_MM,
     }
+    check_api_names(midi_api=name)  # one of MIDI_API_NAMES (callers resolve "auto" first)
     key = name.strip().lower()
-    if key not in table:
-        raise ParameterError(
-            f"MIDI API must be one of {', '.join(MIDI_API_NAMES)} or auto, got {name!r}"
-        )
     if table[key] not in rtmidi.get_compiled_api():
         have = ", ".join(rtmidi.get_api_name(a) for a in rtmidi.get_compiled_api())
         raise ParameterError(f"MIDI API {name!r} is not available here (available: {have})")
