@@ -55,6 +55,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from sessions.annotate import SUGGESTION_AUTHOR
+from sessions.manifest import MIDI_LOG
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +355,19 @@ def _catalog_summary(entry: dict) -> dict[str, Any]:
     return out
 
 
+def _refuse_changed(session, files: list[str]) -> None:
+    """Refuse to analyse recorded files that no longer match their checksums: the results
+    would not be the session's, and the cache and catalog would keep them as if they were."""
+    from sessions.errors import SessionFormatError
+
+    changed = session.changed_files(files)
+    if changed:
+        raise SessionFormatError(
+            f"{', '.join(changed)} of session {session.id} does not match its checksum (the "
+            f"file changed or is damaged); nothing was analysed: see "
+            f"'improv sessions verify {session.id}'")
+
+
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
                      use_cache: bool, progress: Progress | None) -> dict[str, dict]:
     import analysis
@@ -375,6 +389,8 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         for inp, chans, source in w.audio:
             job = _AudioJob(w.player, source, chans)
             by_input.setdefault(inp.name, (inp, []))[1].append(job)
+    _refuse_changed(session, [inp.path.relative_to(session.folder).as_posix()
+                              for inp, _ in by_input.values()])
     total = sum(duration for _ in by_input)
     done = 0.0
     if progress and total:
@@ -638,6 +654,9 @@ def analyze_session(
         Bad window, hop, players or pair.
     sessions.errors.UnknownSessionError
         No such session.
+    sessions.errors.SessionFormatError
+        The MIDI log, or an audio recording whose results are not cached, no longer matches
+        its checksum or cannot be read.
     """
     _ensure_numba_cache()
     import analysis
@@ -649,6 +668,7 @@ def analyze_session(
     pairs = _check_pair(session, pair, chosen) if dialogue else []
     needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
     checksums = _data_checksums(session)
+    _refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
     events = session.midi_events()
     # a player "has MIDI" with a declared port or with events (a recovered session may carry
     # events of ports the writer never declared)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
 from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions.errors import SessionFormatError
-from sessions.fsutil import make_dir, read_json
+from sessions.fsutil import make_dir, read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
 
 
@@ -83,6 +83,18 @@ class Session:
     @property
     def client(self) -> str | None:
         return self.manifest.get("client")
+
+    def changed_files(self, files: Iterable[str]) -> list[str]:
+        """Those of ``files`` (paths relative to the folder) that are missing or no longer
+        match the SHA-256 the manifest recorded for them; files without a checksum pass."""
+        sums = self.manifest.get("checksums") or {}
+        changed = []
+        for rel in files:
+            digest = sums.get(rel)
+            path = self.folder / rel
+            if digest and (not path.is_file() or sha256_file(path) != digest):
+                changed.append(rel)
+        return changed
 
     def midi_events(self, *, players: list[str] | None = None) -> MidiEvents:
         """All MIDI events (arrival order), optionally of some players only."""

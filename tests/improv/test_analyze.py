@@ -184,6 +184,44 @@ def test_annotations_do_not_invalidate_the_cache(store, duet):
     assert again["analysis_key"] == k1 and again["cached"]
 
 
+def _damage(path):
+    """Change one character inside the file (a sample, or a digit of a MIDI event time), so
+    that it still reads as before, only with other data."""
+    data = bytearray(path.read_bytes())
+    if path.suffix == ".wav":
+        data[-1] ^= 0xFF
+    else:
+        i = data.index(b"\n0.") + 3  # the first event's time: 0.0968.. becomes 0.1968..
+        data[i] = ord("1") if data[i] != ord("1") else ord("2")
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damaged, players", [
+    ("audio", "drums"), ("midi.tsv", "client"), ("midi.tsv", "client,therapist --dialogue"),
+])
+def test_a_recording_changed_since_recording_is_not_analysed(run_cli, store, duet, damaged,
+                                                              players):
+    from tests.sessions.helpers import tree_snapshot
+
+    sid = duet["id"]
+    folder = store.session(sid).folder
+    cached = analyze_session(store, sid, players=["client"])  # before the damage
+    rel = next((folder / "audio").glob("*.wav")) if damaged == "audio" else folder / "midi.tsv"
+    _damage(rel)
+    rel = rel.relative_to(folder).as_posix()
+    assert store.session(sid).midi_events().t.size  # still readable: only the checksum tells
+    before = tree_snapshot(store.root)
+    r = run_cli("analyze", sid, "--players", *players.split(), "--json")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"error: {rel} of session {sid} does not match its checksum")
+    assert f"see 'improv sessions verify {sid}'" in r.stderr and r.stdout == ""
+    assert tree_snapshot(store.root) == before  # no cache file, no catalog row
+    if damaged == "audio":  # results computed before the damage are still served
+        again = analyze_session(store, sid, players=["client"])
+        assert again["players"]["client"]["cached"]
+        assert again["players"]["client"]["sources"] == cached["players"]["client"]["sources"]
+
+
 def test_summaries_go_into_the_catalog(store, duet):
     res = analyze_session(store, duet["id"])
     rows = store.catalog.features(session_id=duet["id"])
