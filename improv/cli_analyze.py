@@ -193,7 +193,9 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         result["accepted_roles"] = [a["id"] for a in written]
         info(f"wrote {len(written)} role suggestion(s) into the annotations")
     if curves_file:
-        with open(curves_file, "x", newline="", encoding="utf-8") as f:
+        from sessions.fsutil import open_new
+
+        with open_new(Path(curves_file), "x", newline="", encoding="utf-8") as f:
             n = _write_csv(result, f)
         info(f"wrote {n} curve points to {curves_file}")
     if plot_file:

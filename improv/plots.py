@@ -64,6 +64,15 @@ def check_plot_path(path: Path) -> Path:
     return path
 
 
+def save_figure(fig, path: Path, *, dpi: int) -> None:
+    """Write ``fig`` to the new file ``path`` (format from its suffix), owner-only (0600) like
+    every other output: the figure shows a client's data."""
+    from sessions.fsutil import open_new
+
+    with open_new(path, "xb") as f:
+        fig.savefig(f, format=path.suffix.lower().lstrip("."), dpi=dpi)
+
+
 def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> bool:
     drawn = False
     for name in names:
@@ -118,7 +127,7 @@ def plot_players(result: dict[str, Any], path: Path) -> Path:
         ax.set_xlabel("session time [s]", fontsize=8)
     fig.suptitle(_title(result), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 
@@ -144,7 +153,7 @@ def plot_dialogue(result: dict[str, Any], path: Path) -> Path:
         fig.add_subplot(grid[0, :]).text(0.5, 0.5, "no pair to analyse", ha="center", va="center")
     fig.suptitle(_title(result) + " - dialogue", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 

@@ -98,6 +98,8 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                  x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     to = Path(to)
-    fig.savefig(to, dpi=110)
+    from improv.plots import save_figure
+
+    save_figure(fig, to, dpi=110)
     plt.close(fig)
     return to

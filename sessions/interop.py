@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sessions.errors import SessionFormatError
+from sessions.fsutil import open_new
 
 POINT_MS = 1  # ELAN needs end > start
 
@@ -178,7 +179,13 @@ def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: lis
         tier = a["player"] if a.get("player") in players else "general"
         value = label_of({**a, "player": None})
         eaf.add_annotation(tier, start, end, value)
-    pympi.Elan.to_eaf(str(path), eaf)
+    # pympi's to_eaf would rename an existing file to .bak and create the new one with the
+    # umask's permissions: the document goes into a new owner-only file instead
+    from xml.etree import ElementTree
+
+    with open_new(Path(path), "xb") as f:
+        ElementTree.ElementTree(pympi.Elan.to_adocument(eaf)).write(
+            f, xml_declaration=True, encoding="UTF-8")
 
 
 def read_eaf(path: Path, *, players: list[str]) -> list[dict[str, Any]]:
