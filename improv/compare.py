@@ -157,7 +157,13 @@ def compare_client(
         ``outliers`` — the last two as session IDs).
     """
     from analysis import trends
+    from sessions.errors import SessionFormatError
+    from sessions.manifest import check_code
 
+    try:  # the code also names the files of --plot and --export
+        check_code(client, what="--client")
+    except SessionFormatError as exc:
+        raise ParameterError(str(exc)) from None
     rows = [r for r in store.list(client=client)]
     if not rows:
         raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from sessions.errors import SessionFormatError
@@ -64,11 +65,11 @@ def check_author(by: str | None) -> str | None:
     return check_code(by, what="the author (by)")
 
 
-def check_player_name(value: str) -> str:
+def check_player_name(value: str, *, what: str = "player name") -> str:
     """Player names are short labels such as ``client`` or ``therapist``."""
     if not isinstance(value, str) or not _CODE_RE.match(value):
         raise SessionFormatError(
-            "player name must be 1-32 letters, digits, '_', '.' or '-' "
+            f"{what} must be 1-32 letters, digits, '_', '.' or '-' "
             f"(e.g. client, therapist), got {value!r}"
         )
     return value
@@ -117,10 +118,19 @@ def validate(manifest: Any) -> dict:
             f"session.json: status must be one of {', '.join(STATUSES)}, "
             f"got {manifest['status']!r}"
         )
+    if not valid_session_id(manifest["id"]):
+        raise SessionFormatError(
+            f"session.json: 'id' must look like 20261127-093012-3fa2, got {manifest['id']!r}")
     _number(manifest, "duration_s", "session.json", optional=True)
+    # a folder copied in from elsewhere is read like one of ours: its codes and names end up
+    # in file names (exports, plots) and its paths are opened, so both are checked here
+    for key in ("client", "therapist"):
+        if manifest.get(key) is not None:
+            check_code(manifest[key], what=f"session.json: {key!r}")
     for player in manifest["players"]:
         if not isinstance(player, dict) or not isinstance(player.get("name"), str):
             raise SessionFormatError("session.json: every player must have a name (text)")
+        check_player_name(player["name"], what="session.json: a player's name")
     if not isinstance(manifest.get("checksums", {}), dict):
         raise SessionFormatError("session.json: 'checksums' must be an object")
     for audio in manifest["audio"]:
@@ -133,13 +143,35 @@ def validate(manifest: Any) -> dict:
         for key in ("name", "file"):
             if not isinstance(audio[key], str):
                 raise SessionFormatError(f"{where}: {key!r} must be text")
+        _inside(audio["file"], f"{where}: 'file'")
+        if isinstance(audio.get("compressed"), dict):
+            _inside(audio["compressed"].get("from"), f"{where}: 'compressed'")
+        players = audio.get("players", {})
+        if not isinstance(players, dict):
+            raise SessionFormatError(f"{where}: 'players' must be an object")
+        for name in players:
+            check_player_name(name, what=f"{where}: a player's name")
         for key, least in (("sr", 1), ("channels", 1), ("frames", 0)):
             value = audio.get(key, least)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise SessionFormatError(
                     f"{where}: {key!r} must be a whole number >= {least}, got {value!r}")
         _number(audio, "t0", where, optional=True, least=None)
+    for rel in manifest.get("checksums", {}):
+        _inside(rel, "session.json: 'checksums'")
+    if isinstance(manifest.get("smf"), dict):
+        _inside(manifest["smf"].get("file"), "session.json: 'smf'")
     return manifest
+
+
+def _inside(rel: Any, where: str) -> None:
+    """Refuse a file name that is not a relative path inside the session folder."""
+    path = PurePosixPath(rel) if isinstance(rel, str) else None
+    if (path is None or path.is_absolute() or "\\" in rel or not path.parts
+            or any(part in (".", "..") or part.startswith(".") for part in path.parts)):
+        raise SessionFormatError(
+            f"{where} must name a file inside the session folder (like audio/mic.wav), "
+            f"got {rel!r}")
 
 
 def _number(d: dict, key: str, where: str, *, optional: bool, least: float | None = 0.0) -> None:

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import zipfile
 
 import pytest
@@ -93,8 +95,6 @@ def test_damaged_session_files_give_one_line_errors(run_cli, two_sessions, store
                                                     message):
     """A session file damaged outside improv is named, with what is wrong, by verify and by the
     commands that read it (no traceback), rather than crashing them later."""
-    import json
-
     first, _ = two_sessions
     assert run_cli("annotate", first, "--at", "1", "first").exit_code == 0
     folder = store_path / "sessions" / first
@@ -121,7 +121,15 @@ def test_damaged_session_files_give_one_line_errors(run_cli, two_sessions, store
 def test_an_unreadable_recording_is_named_by_the_commands_that_read_it(run_cli, two_sessions,
                                                                        store_path):
     first, _ = two_sessions
-    (store_path / "sessions" / first / "audio" / "mic.wav").write_bytes(b"RIFF" + bytes(100))
+    folder = store_path / "sessions" / first
+    (folder / "audio" / "mic.wav").write_bytes(b"RIFF" + bytes(100))
+    r = run_cli("analyze", first, "--no-cache")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert f"audio/mic.wav of session {first} does not match its checksum" in r.stderr
+    # a file that matches its checksum but cannot be read (say, a format this libsndfile lacks)
+    m = json.loads((folder / "session.json").read_text())
+    m["checksums"]["audio/mic.wav"] = hashlib.sha256(b"RIFF" + bytes(100)).hexdigest()
+    (folder / "session.json").write_text(json.dumps(m))
     r = run_cli("analyze", first, "--no-cache")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
     assert f"audio/mic.wav of session {first} cannot be read" in r.stderr

@@ -224,3 +224,41 @@ def test_two_runs_at_once_compress_each_input_once(store, recorded):
     for name, y in sig.items():
         assert np.array_equal(s.read_audio(name), y)
     assert verify_folder(store.folder(sid))["ok"]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("file", "../../../victim/outside.wav", "'file' must name a file inside the session folder"),
+    ("file", "/tmp/outside.wav", "'file' must name a file inside the session folder"),
+    ("from", "../../victim/x.wav", "'compressed' must name a file inside the session folder"),
+    ("client", "../../pwnd", "'client' must be a pseudonym code"),
+    ("player", "../x", "a player's name must be 1-32 letters"),
+])
+def test_a_copied_in_folder_cannot_point_outside_itself(store, recorded, tmp_path, run_cli,
+                                                         field, value, message):
+    """``Copying the folder moves the session``: a copied-in manifest is checked before any of
+    its paths are opened (compress would write beside such a file and delete it) or its codes
+    become file names (compare --plot, --export)."""
+    sid, _ = recorded
+    folder = store.folder(sid)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "outside.wav").write_bytes(b"not the store's")
+    m = json.loads((folder / mf.MANIFEST).read_text())
+    if field == "file":
+        m["checksums"][value] = m["checksums"].pop(m["audio"][0]["file"])
+        m["audio"][0]["file"] = value
+    elif field == "from":
+        m["audio"][0]["compressed"] = {"from": value, "utc": "2026-01-01T00:00:00Z", "bits": 16}
+    elif field == "client":
+        m["client"] = value
+    else:
+        m["players"][0]["name"] = value
+    (folder / mf.MANIFEST).write_text(json.dumps(m))
+    before = tree_snapshot(tmp_path)
+    with pytest.raises(SessionFormatError, match=message):
+        compress_session(store, sid)
+    report = verify_folder(folder)
+    assert not report["ok"] and any(message in p for p in report["problems"])
+    res = store.reindex()
+    assert sid in [s for s, _ in res["skipped"]]
+    assert tree_snapshot(tmp_path) == before
