@@ -244,8 +244,13 @@ def write_report(text: str, to: Path) -> Path:
         src = Path(tmp) / "report.html"
         src.write_text(text, encoding="utf-8")
         out = Path(tmp) / "report.pdf"
+        # the page is self-contained (data: URIs): no name is resolved and every connection
+        # goes to a dead proxy, so nothing leaves the machine (Chromium otherwise looks up
+        # Google's update and account servers even with background networking disabled)
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+               "--no-pings", "--disable-domain-reliability",
                f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
                f"--print-to-pdf={out}", src.as_uri()]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)

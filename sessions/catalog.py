@@ -9,6 +9,7 @@ reindex``).  Its schema evolves through named migrations recorded in the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -110,6 +111,9 @@ class Catalog:
                 self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
+        # deleted rows (a deleted session's notes, codes, titles) are overwritten with zeros,
+        # not left in free pages: some SQLite builds have this on by default, others not
+        self.db.execute("PRAGMA secure_delete = ON")
         if not readonly:
             with write_errors(self.path):
                 self._set_wal()
@@ -248,8 +252,12 @@ class Catalog:
             self.db.executemany("INSERT INTO features VALUES (?,?,?,?,?,?)", rows)
 
     def delete_session(self, session_id: str) -> None:
+        """Remove a session's rows; with ``secure_delete`` and a truncated WAL, their text
+        (titles, codes, annotations) is gone from the files too, not only from the index."""
         with write_errors(self.path), self.db:
             self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        with contextlib.suppress(sqlite3.OperationalError):  # a reader holds it: next time
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def clear(self) -> None:
         with write_errors(self.path), self.db:

@@ -30,3 +30,25 @@ def test_many_processes_opening_a_new_catalog_at_once(tmp_path):
     assert [p.exitcode for p in procs] == [0] * 6
     con = sqlite3.connect(path)
     assert [r[0] for r in con.execute("SELECT name FROM migrations")] == [n for n, _ in MIGRATIONS]
+
+
+def test_a_deleted_session_leaves_no_text_in_the_catalog_files(store, tmp_path):
+    """The catalog holds titles, codes and annotation text: deleting a session removes them
+    from the database file and its write-ahead log, not only from the index."""
+    from sessions.annotate import add_annotation
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_midi
+
+    mid = write_midi(tmp_path / "a.mid", tracks={"client": [(0.5 * k, 0, 60, 90)
+                                                          for k in range(20)]})
+    sid = import_files(store, [mid], client="QXZ91", title="Wednesday XYZZYTITLE")["id"]
+    add_annotation(store, sid, t=2.0, tags=["marker"], text="PLUGHNOTE about the client")
+
+    def catalog_bytes():
+        return b"".join(p.read_bytes() for p in store.root.glob("catalog.sqlite*"))
+
+    assert b"PLUGHNOTE" in catalog_bytes() and b"XYZZYTITLE" in catalog_bytes()
+    store.delete(sid)
+    left = catalog_bytes()
+    assert b"PLUGHNOTE" not in left and b"XYZZYTITLE" not in left and b"QXZ91" not in left
+    assert store.catalog.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
