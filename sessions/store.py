@@ -34,6 +34,7 @@ from sessions.errors import (
     UnknownSessionError,
 )
 from sessions.fsutil import (
+    DIR_MODE,
     atomic_write_json,
     fsync_dir,
     make_dir,
@@ -75,9 +76,20 @@ class Store:
         self.tmp_dir = self.root / "tmp"
         self._writable = os.access(self.root, os.W_OK)
         if self._writable:  # the folder exists now: it is a store (perhaps still empty)
+            self._owner_only()
             make_dir(self.sessions_dir)
             make_dir(self.tmp_dir)
         self._catalog: Catalog | None = None
+
+    def _owner_only(self) -> None:
+        """Close a store folder made beforehand with a wider mode (``mkdir`` under umask 022
+        gives 0755: anyone could list the session IDs) to 0700, as improv makes its own."""
+        st = self.root.stat()
+        if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+            log.warning("store folder %s was open to other users (mode %o): made owner-only",
+                        self.root, st.st_mode & 0o777)
+            with contextlib.suppress(OSError):
+                os.chmod(self.root, DIR_MODE)
 
     @property
     def writable(self) -> bool:

@@ -52,3 +52,18 @@ def test_a_deleted_session_leaves_no_text_in_the_catalog_files(store, tmp_path):
     left = catalog_bytes()
     assert b"PLUGHNOTE" not in left and b"XYZZYTITLE" not in left and b"QXZ91" not in left
     assert store.catalog.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_a_store_folder_made_open_beforehand_is_made_owner_only(tmp_path, caplog):
+    import os
+    import stat
+
+    from sessions.store import Store
+
+    root = tmp_path / "practice-store"
+    root.mkdir()
+    os.chmod(root, 0o755)  # as `mkdir` makes it under umask 022
+    with caplog.at_level("WARNING"):
+        Store(root).close()
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert "was open to other users (mode 755): made owner-only" in caplog.text
