@@ -39,7 +39,10 @@ Catalog
 -------
 Per player one ``features`` row set: ``status`` plus each source's summary with the source as
 prefix (``midi.tempo_bpm``, ``audio.level_dbfs_mean``). Dialogue summaries go in under the
-player name ``"a|b"`` (e.g. ``client|therapist``), unprefixed.
+player name ``"a|b"`` (e.g. ``client|therapist``), unprefixed. Only analyses with the default
+window and hop go into the catalog: it is what sessions are compared by, so every row in it has
+the same parameters; its ``analysis_key`` tells whether a row is of the current version
+(:func:`default_keys`).
 """
 
 from __future__ import annotations
@@ -210,6 +213,20 @@ def cache_key(*, kind: str, window: float, hop: float, players: Sequence[str],
         parts["dialogue_version"] = DIALOGUE_VERSION
     blob = json.dumps(parts, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def default_keys(session) -> dict[str, str]:
+    """The analysis keys of a session's default analysis (default window and hop, this
+    version): catalog player column (a player, or ``"a|b"`` for each pair of two or more
+    players, in track order) -> key. A catalog row with another key is out of date."""
+    import analysis
+
+    checksums = _data_checksums(session)
+    params = dict(window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP, checksums=checksums)
+    keys = {p: cache_key(kind="player", players=[p], **params) for p in session.players}
+    for a, b in combinations(session.players, 2):
+        keys[f"{a}|{b}"] = cache_key(kind="dialogue", players=(a, b), **params)
+    return keys
 
 
 def _read_cache(session, name: str) -> dict | None:
@@ -636,7 +653,8 @@ def analyze_session(
     use_cache : bool
         Read cached results (they are always written).
     catalog : bool
-        Put the summaries into the catalog.
+        Put the summaries into the catalog (only with the default window and hop: the
+        catalog holds what sessions are compared by).
     progress : callable, optional
         ``progress(done, total, label)`` with seconds of audio read.
 
@@ -693,7 +711,7 @@ def analyze_session(
     if dialogue:
         out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
                                          checksums=checksums, use_cache=use_cache)
-    if catalog:
+    if catalog and (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
         _to_catalog(store, session.id, out)
     return out
 

@@ -78,10 +78,21 @@ def _check_features_early(store, features: Sequence[str] | None,
     check_features(features, columns=known)
 
 
+def is_analysed(store, session_id: str) -> bool:
+    """True if the catalog holds the default analysis of this version for every player and
+    every pair of the session: values of other parameters or versions are not compared."""
+    from improv.analyze import default_keys
+
+    have = store.catalog.analysis_keys(session_id)
+    return all(have.get(col) == {key}
+               for col, key in default_keys(store.session(session_id)).items())
+
+
 def ensure_analysed(store, session_id: str, *,
                     progress: Callable[[str], None] | None = None) -> None:
-    """Analyse a session (players and dialogue) unless the catalog has its summaries."""
-    if store.catalog.features(session_id=session_id):
+    """Analyse a session (players and dialogue, default parameters) unless the catalog has
+    those summaries (:func:`is_analysed`); cached results make this quick."""
+    if is_analysed(store, session_id):
         return
     from improv.analyze import analyze_session
 

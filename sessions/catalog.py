@@ -290,6 +290,15 @@ class Catalog:
     def session_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM sessions")}
 
+    def analysis_keys(self, session_id: str) -> dict[str, set[str]]:
+        """Player column -> the analysis keys of its feature rows, for one session."""
+        out: dict[str, set[str]] = {}
+        for player, key in self.db.execute(
+                "SELECT DISTINCT player, analysis_key FROM features WHERE session_id = ?",
+                (session_id,)):
+            out.setdefault(player, set()).add(key)
+        return out
+
     def features(self, *, session_id: str | None = None, client: str | None = None):
         """Feature summary rows joined with their session's client and start time."""
         sql = (

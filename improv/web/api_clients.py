@@ -67,10 +67,9 @@ def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
 
 
 def _unanalysed(store: Store, rows: list[dict[str, Any]]) -> list[str]:
-    have = {r["session_id"] for r in store.catalog.db.execute(
-        "SELECT DISTINCT f.session_id FROM features f JOIN sessions s ON s.id = f.session_id "
-        "WHERE s.client = ?", (rows[0]["client"],))}
-    return sorted(r["id"] for r in rows if r["id"] not in have)
+    from improv.compare import is_analysed
+
+    return sorted(r["id"] for r in rows if not is_analysed(store, r["id"]))
 
 
 def _ready(request: Request, store: Store, client: str, params: Params) -> dict[str, Any] | None:

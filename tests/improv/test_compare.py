@@ -363,3 +363,53 @@ def test_one_session_is_one_session(run_cli, store, tmp_path, monkeypatch):
     assert "--client must be a pseudonym code" in r.stderr and not list(tmp_path.glob("*.png"))
     r = run_cli("compare", "--client", "C11", "--baseline", "sessions:a,b")
     assert r.exit_code == 1 and "in the compared period (check the since date)" in r.stderr
+
+
+def test_compare_uses_only_default_analyses_of_this_version(run_cli, store, tmp_path,
+                                                             monkeypatch):
+    """The catalog is what sessions are compared by: an analysis with another window stays
+    out of it; a session analysed without its dialogue, or by an older version, is analysed
+    (with the default parameters) before it is compared."""
+    from improv.analyze import analyze_session
+    from improv.compare import ensure_analysed, is_analysed
+
+    rng = np.random.default_rng(3)
+    ids = []
+    for week in range(2):
+        notes = {p: [(t, 0, pitch, 80) for t in np.sort(rng.uniform(0, 40, 60))]
+                 for p, pitch in (("client", 60), ("therapist", 48))}
+        mid = write_midi(tmp_path / f"w{week}.mid", tracks=notes)
+        ids.append(import_files(store, [mid], client="C31",
+                                started=datetime(2026, 3, 2 + 7 * week, 9,
+                                                 tzinfo=timezone.utc))["id"])
+    first, second = ids
+
+    def catalog(sid):
+        return {(r["player"], r["name"]): (r["analysis_key"], r["value"])
+                for r in store.catalog.features(session_id=sid)}
+
+    analyze_session(store, first)  # players only, default window: no dialogue yet
+    rows = catalog(first)
+    assert not is_analysed(store, first)  # the pair client|therapist is missing
+    analyze_session(store, first, window=12.0, hop=2.0)
+    assert catalog(first) == rows  # another window leaves the catalog as it was
+    asked = []
+    ensure_analysed(store, first, progress=asked.append)
+    assert asked == [first] and is_analysed(store, first)
+    assert ("client|therapist", "joint_share") in catalog(first)
+    ensure_analysed(store, first, progress=asked.append)
+    assert asked == [first]  # nothing to do the second time
+    # a row of an older analysis version (another key) is not compared: analysed again
+    analyze_session(store, second, dialogue=True)
+    assert is_analysed(store, second)
+    with store.catalog.db:
+        store.catalog.db.execute("UPDATE features SET analysis_key = 'older-version' "
+                                 "WHERE session_id = ? AND player = 'client'", (second,))
+    assert not is_analysed(store, second)
+    monkeypatch.setenv("IMPROV_STORE", str(store.root))
+    r = run_cli("compare", "--client", "C31", "--features", "notes_per_s,joint_share",
+                "--json")
+    assert r.exit_code == 0, r.stderr
+    assert is_analysed(store, second)
+    values = [s["values"] for s in r.json()["sessions"]]
+    assert all("client|therapist.joint_share" in v for v in values), values
