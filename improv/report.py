@@ -184,7 +184,8 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                    f"<td>{_e(dates(f['outside_band']))}</td>"
                    f"<td>{_e(dates(f['outliers']))}</td></tr>")
     parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
-                 "“changes” when the interval excludes zero.</p>"
+                 "“changes” when the Mann–Kendall test rejects “no trend” at 5 % "
+                 "(exact; never with fewer than five sessions).</p>"
                  "<table><tr><th>feature</th><th>unit</th>"
                  "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")

@@ -35,11 +35,26 @@ def test_no_change_is_not_distinguishable(rng):
     assert outliers(v) == []
 
 
+@pytest.mark.parametrize("n, most", [(3, 0.0), (4, 0.0), (6, 0.05), (12, 0.05)])
+def test_noise_is_called_a_change_at_most_at_the_test_level(rng, n, most):
+    """The verdict is the exact Mann-Kendall test: with three or four sessions it can never
+    reject (its smallest p-values are 1/3 and 1/12), where the interval of the slope excluded
+    zero for 34 % and 8 % of pure-noise series; beyond, the share stays at or under 5 %."""
+    days = np.arange(n) * 7.0
+    calls = [trend(rng.normal(size=n), days=days) for _ in range(1000)]
+    share = np.mean([t.distinguishable for t in calls])
+    assert share <= most + 0.015, share
+    assert all(t.mk_p is not None and 0 < t.mk_p <= 1 for t in calls)
+    if n <= 4:  # even a steady rise is no evidence yet
+        assert not trend(np.arange(n, dtype=float), days=days).distinguishable
+
+
 def test_undefined_statistics_are_none_not_nan():
     """Equal values have no least-squares p-value, and sessions on one day no slope per day:
     None, as in the JSON, rather than NaN."""
     t = trend([2.0, 2.0, 2.0, 2.0], days=[0, 7, 14, 21])
-    assert t.slope_per_session == 0.0 and t.ols_p is None
+    assert t.slope_per_session == 0.0 and t.ols_p is None and t.mk_p is None
+    assert not t.distinguishable
     t = trend([1.0, 2.0, 3.0], days=[5, 5, 5])
     assert t.slope_per_30_days is None and t.slope_per_session == pytest.approx(1.0)
     minutes = np.array([0, 5, 10]) / (24 * 60)  # three demo sessions made minutes apart

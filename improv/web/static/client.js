@@ -182,7 +182,7 @@ function trendTable(r) {
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
-      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions (Theil–Sen; change = the 95 % interval excludes 0)`),
+      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions (Theil–Sen; change = Mann–Kendall test at 5 %, exact: not before five sessions)`),
       h('thead', {}, h('tr', {}, ['Feature', 'Unit', 'N', 'Trend / session', '95 % CI', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
         .map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));
