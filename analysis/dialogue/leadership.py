@@ -63,6 +63,11 @@ R_NULL = 0.6
 #: autocorrelation at twice the lag (about 0.6 for 0.3 s), so the margin cannot be asked to be
 #: large.
 ASYM_FULL = 0.25
+#: Share of windows a player must lead with confidence >= 0.5 to be the session's leader (and
+#: of windows confidently together for "together"): twice what independent players reach by
+#: chance in both directions together (about 5 %, :data:`R_NULL`). Before dialogue 1.4 one
+#: confident window of 58 named a leader.
+MIN_LEAD_SHARE = 0.1
 #: Correlation peaks within this of the highest are a tie (a steady pulse repeats the peak
 #: every beat period); the tie nearest lag 0 is taken (since dialogue 1.3).
 PEAK_TIE = 0.02
@@ -190,15 +195,19 @@ def _peak(r: np.ndarray, max_lag: int, frame_rate: float) -> tuple[float, float,
     confidence in either direction (:func:`_confidence`). Before dialogue 1.3 the highest
     peak was taken wherever it lay and only the mirrored lag was compared: two metronomes
     were "led" at -2 s with full confidence.
+
+    When the highest value lies at an end of the lag range (no peak inside it: the
+    correlation still rises towards ±``max_lag``), the lag is NaN: the best alignment is at
+    or beyond the range, which is no lag found (before dialogue 1.4 the end of the range was
+    reported as the lag, +2.0 s exactly).
     """
     inner = np.zeros(r.size, dtype=bool)
     inner[1:-1] = (r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:])  # NaN compares False
     top = np.nanmax(r)
     ties = np.flatnonzero(inner & (r >= top - PEAK_TIE))
-    if ties.size:
-        j = int(ties[np.argmin(np.abs(ties - max_lag))])
-    else:  # the highest value is at an end of the lag range
-        j = int(np.nanargmax(r))
+    if not ties.size:
+        return float("nan"), float(top), float("nan")
+    j = int(ties[np.argmin(np.abs(ties - max_lag))])
     off = 0.0
     if 0 < j < r.size - 1 and np.isfinite(r[j - 1]) and np.isfinite(r[j + 1]):
         den = r[j - 1] - 2 * r[j] + r[j + 1]
@@ -214,8 +223,9 @@ def _peak(r: np.ndarray, max_lag: int, frame_rate: float) -> tuple[float, float,
 
 
 def _confidence(peak: float, mirror: float, lag: float) -> float:
-    """How sure the leader call is (0..1): a peak clearly above chance and clearly asymmetric."""
-    if not np.isfinite(peak) or peak < R_NULL:
+    """How sure the leader call is (0..1): a peak clearly above chance and clearly asymmetric
+    (0 without a lag in the searched range)."""
+    if not np.isfinite(peak) or peak < R_NULL or not np.isfinite(lag):
         return 0.0
     strength = (peak - R_NULL) / (1.0 - R_NULL)
     if abs(lag) < MIN_LEAD_LAG:
@@ -231,7 +241,8 @@ class LeadershipResult:
     Attributes
     ----------
     times : np.ndarray [seconds] — window centres
-    lag : np.ndarray [seconds] — lag of the correlation peak (> 0: b follows a); NaN = no data
+    lag : np.ndarray [seconds] — lag of the correlation peak (> 0: b follows a); NaN = no
+        data, or no peak inside the searched range
     peak : np.ndarray [-1..1] — peak correlation
     leader : list[str] — a name, ``"together"`` or ``"none"`` per window
     confidence : np.ndarray [0..1]
@@ -313,7 +324,7 @@ def analyze_leadership(
         lag, pk, mirror = _peak(r, L, fr)
         lags[w], peaks[w] = lag, pk
         conf[w] = _confidence(pk, mirror, lag)
-        if pk >= R_NULL:
+        if pk >= R_NULL and np.isfinite(lag):
             leader[w] = ("together" if abs(lag) < MIN_LEAD_LAG
                          else (names[0] if lag > 0 else names[1]))
     sign = np.array([1.0 if x == names[0] else -1.0 if x == names[1] else 0.0 for x in leader])
@@ -344,10 +355,12 @@ def analyze_leadership(
     for name in names:
         summary[f"{name}_leads_share"] = counts[name] / nw if starts.size else None
     summary["together_share"] = counts["together"] / nw if starts.size else None
-    if starts.size and max(counts[names[0]], counts[names[1]]) > 0:
+    least = MIN_LEAD_SHARE * starts.size
+    if starts.size and max(counts[names[0]], counts[names[1]]) >= least:
         summary["leader"] = names[0] if counts[names[0]] > counts[names[1]] else (
             names[1] if counts[names[1]] > counts[names[0]] else "shared")
     else:
-        summary["leader"] = "together" if counts["together"] else "none"
+        summary["leader"] = ("together" if starts.size and counts["together"] >= least
+                             else "none")
     summary["lead_confidence_mean"] = num(conf.mean()) if starts.size else None
     return LeadershipResult(times, lags, peaks, leader, conf, curves, summary)

@@ -53,6 +53,20 @@ def test_copy_300ms_later(rng, leader_is_client):
 
 # --- a steady pulse: the lag is ambiguous by whole beats -----------------------------------------
 
+def test_a_copy_later_than_the_lag_range_is_no_lag_and_no_leader(rng):
+    """b copies a's phrases 2.6 s later, beyond the ±2 s searched: the correlation rises
+    towards the end of the range without a peak inside it. Before dialogue 1.4 the range's end
+    was reported as the lag (+2.0 s in 60-80 % of the windows and for the session) and one or
+    two confident windows of 58 named a leader."""
+    on, pitch, vel = random_phrases(rng, 60.0)
+    d = analyze_dialogue(player(on, pitch, vel, dur=0.1), player(on + 2.6, pitch, vel, dur=0.1),
+                         duration=63.0, names=NAMES, tempo=False)
+    lags = np.asarray(d.curves["lead_lag_s"][1], dtype=float)
+    assert np.nanmax(np.abs(lags)) < 1.99 and np.isnan(lags).mean() > 0.5
+    assert d.summary["lead_lag_s"] is None and d.summary["lead_lag_density_s"] is None
+    assert d.summary["leader"] == "none" and on.size > 100
+
+
 def test_two_metronomes_play_together():
     beats = np.arange(0.25, 60.0, 0.5)  # 120 BPM, both
     d = analyze_dialogue(player(beats, dur=0.1), player(beats, dur=0.1), duration=60.0,
