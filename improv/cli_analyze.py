@@ -98,7 +98,7 @@ def _write_csv(result: dict, stream) -> int:
     w.writerow(["player", "curve", "t", "value"])
     n = 0
     for player, curve, t, v in _curve_rows(result):
-        w.writerow([player, curve, f"{t:.6g}" if t is not None else "",
+        w.writerow([player, curve, repr(float(t)) if t is not None else "",
                     "" if v is None else repr(float(v))])
         n += 1
     return n

@@ -218,8 +218,12 @@ def compare_client(
             "outside_band": [ids[i] for i in trends.outside_band(v, band)],
             "outliers": [ids[i] for i in trends.outliers(v)],
         }
+    from analysis import ANALYSIS_VERSION
+    from analysis.dialogue import DIALOGUE_VERSION
+
     return {"client": client, "baseline": [ids[i] for i in base], "band_sd": band_sd,
-            "sessions": sessions, "columns": columns, "features": feats}
+            "sessions": sessions, "columns": columns, "features": feats,
+            "analysis_version": ANALYSIS_VERSION, "dialogue_version": DIALOGUE_VERSION}
 
 
 def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | None = None,
@@ -292,11 +296,15 @@ def client_csv(result: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = result["columns"]
-    w.writerow(["client", "session_id", "started_utc", "days", "duration_s", "annotations", *cols])
+    w.writerow(["client", "session_id", "started_utc", "days", "duration_s", "annotations",
+                "demo", "analysis_version", *cols])
+    version = f"{result['analysis_version']}/{result['dialogue_version']}"
     for s in result["sessions"]:
+        # values as stored (repr: the shortest text that reads back as the same float)
         w.writerow([result["client"], s["id"], s["started_utc"], f"{s['days']:.3f}",
-                    s["duration_s"], s["annotations"],
-                    *["" if s["values"].get(c) is None else f"{s['values'][c]:.6g}" for c in cols]])
+                    s["duration_s"], s["annotations"], int(bool(s.get("demo"))), version,
+                    *["" if s["values"].get(c) is None else repr(float(s["values"][c]))
+                      for c in cols]])
     return buf.getvalue()
 
 
@@ -312,6 +320,9 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         ("days", "days", "days since the client's first session in this table"),
         ("duration_s", "s", "session length"),
         ("annotations", "count", "current annotations of the session"),
+        ("demo", "0/1", "1 for a generated demo session (not a client's playing)"),
+        ("analysis_version", "", "improv analysis version / dialogue version of every value "
+                                 "(default window 6 s, hop 1 s)"),
     ]
     for row in fixed:
         w.writerow(row)

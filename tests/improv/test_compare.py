@@ -61,8 +61,20 @@ def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path)
     assert (png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             and (tmp_path / "plots" / "C07-trends.svg").exists())
     csv_text = (tmp_path / "export" / "C07-sessions.csv").read_text()
-    assert csv_text.splitlines()[0].startswith("client,session_id,started_utc,days")
+    assert csv_text.splitlines()[0].startswith(
+        "client,session_id,started_utc,days,duration_s,annotations,demo,analysis_version,")
     assert len(csv_text.splitlines()) == N_SESSIONS + 1
+    # values as stored, not rounded to 6 digits; the version of every value on every row
+    import csv
+    import io
+
+    from analysis import ANALYSIS_VERSION
+
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    col = "client.midi.notes_per_s"
+    assert [float(r[col]) for r in rows] == f["values"]
+    assert {r["analysis_version"].split("/")[0] for r in rows} == {ANALYSIS_VERSION}
+    assert res["analysis_version"] == ANALYSIS_VERSION
     dictionary = (tmp_path / "export" / "C07-data-dictionary.csv").read_text()
     assert "client.midi.notes_per_s,notes/s" in dictionary
 
