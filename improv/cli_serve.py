@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import signal
 import socket
 import threading
+from pathlib import Path
 
 import click
 
@@ -30,11 +33,36 @@ def _bind(port: int) -> socket.socket:
     return sock
 
 
-def _open_browser(url: str) -> None:
+def _launch_page(url: str) -> tuple[Path, Path]:
+    """A page that forwards to ``url``, in a new owner-only folder: (folder, page).
+
+    The browser is started on this page rather than on ``url``: a browser's command line can
+    be read by every user of the computer (``/proc/PID/cmdline``, ``ps``), and stays there
+    for as long as the browser runs, while the token gives full access until improv stops.
+    """
+    import html
+    import tempfile
+
+    from sessions.fsutil import open_new
+
+    folder = Path(tempfile.mkdtemp(prefix="improv-open-"))  # 0700
+    page = folder / "open.html"
+    with open_new(page, "x", encoding="utf-8") as f:
+        f.write(f'<!doctype html><meta charset="utf-8"><title>improv</title>'
+                f'<meta http-equiv="refresh" content="0;url={html.escape(url)}">'
+                f'<p>Opening <a href="{html.escape(url)}">improv</a>…</p>\n')
+    return folder, page
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+def _open_browser(page: Path) -> None:
     import webbrowser
 
     try:
-        opened = webbrowser.open(url)
+        opened = webbrowser.open(page.as_uri())
     except Exception:  # noqa: BLE001 - no browser on a headless machine
         opened = False
     if not opened:
@@ -73,14 +101,23 @@ def serve(app, port, host, no_browser):
     url = f"http://127.0.0.1:{port}/?token={token}"
     click.echo(f"improv is running at {url}")
     click.echo("(Ctrl-C stops it)", err=True)
+    launch = None
     if not no_browser:
-        threading.Timer(0.5, _open_browser, args=(url,)).start()
+        launch, page = _launch_page(url)
+        threading.Timer(0.5, _open_browser, args=(page,)).start()
     # Keep idle connections open longer than Chromium keeps a used idle socket (300 s):
     # with uvicorn's default of 5 s, a POST sent on a socket the server is just closing
     # fails in the browser with "Failed to fetch" (browsers retry only idempotent requests).
     config = uvicorn.Config(web, log_level="warning", access_log=False, lifespan="on",
                             timeout_keep_alive=330)
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn stops gracefully on SIGTERM and then raises it again in the handler that was set
+    # before: with the default one the process would end there, before the cleanup below
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if launch is not None:  # the token dies with the server: so does the page
+            shutil.rmtree(launch, ignore_errors=True)
 
 
 COMMANDS = [serve]

@@ -49,6 +49,45 @@ def test_token_once_then_cookie(demo_store, client_for):
     assert c.get("/static/app.js").status_code == 200
 
 
+def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
+    """Every user of the computer can read a browser's command line (``ps``), for as long as
+    it runs: ``improv serve`` starts the browser on an owner-only page that forwards to the
+    address with the token, and removes the page when it stops."""
+    import os
+    import re
+    import stat
+    import subprocess
+    import sys
+    import time
+
+    from tests.improv.web.conftest import REPO
+
+    args_file = tmp_path / "browser-args.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$@" > {args_file}\n')
+    browser.chmod(0o700)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "improv", "--store", str(tmp_path / "store"), "serve",
+         "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "BROWSER": f"{browser} %s", "PYTHONUNBUFFERED": "1"})
+    try:
+        line = proc.stdout.readline()
+        token = re.search(r"\?token=(\S+)", line).group(1)
+        deadline = time.monotonic() + 20
+        while not args_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        given = args_file.read_text().strip()
+        assert token not in given and given.startswith("file://"), given
+        page = Path(given[len("file://"):])
+        assert stat.S_IMODE(page.stat().st_mode) == 0o600
+        assert stat.S_IMODE(page.parent.stat().st_mode) == 0o700
+        assert f"url=http://127.0.0.1:" in page.read_text() and token in page.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    assert not page.parent.exists()  # the token ends with the server, and so does the page
+
+
 def test_wrong_cookie_is_refused(demo_store, client_for):
     from improv.web.security import cookie_name
 
