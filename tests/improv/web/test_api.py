@@ -81,7 +81,7 @@ def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
         page = Path(given[len("file://"):])
         assert stat.S_IMODE(page.stat().st_mode) == 0o600
         assert stat.S_IMODE(page.parent.stat().st_mode) == 0o700
-        assert f"url=http://127.0.0.1:" in page.read_text() and token in page.read_text()
+        assert "url=http://127.0.0.1:" in page.read_text() and token in page.read_text()
     finally:
         proc.terminate()
         proc.wait(20)
