@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from improv.cli_params import FiniteRange, date_option, new_output_file
 from improv.cli_params import list_option as _features
@@ -33,6 +34,11 @@ def _segments(value: str) -> list[tuple[float, float]]:
 
 def _fmt(v):
     return "–" if v is None else f"{v:.4g}"
+
+
+#: Options of a client's course (parameter -> flag), refused with session IDs or --segments.
+_CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band-sd",
+                "plot_dir": "--plot", "as_csv": "--csv", "export_dir": "--export"}
 
 
 @click.command()
@@ -122,6 +128,14 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
 
         emit(result, as_json=as_json, human=human)
         return
+    ctx = click.get_current_context()
+    client_only = [flag for param, flag in _CLIENT_ONLY.items()
+                   if ctx.get_parameter_source(param) is not ParameterSource.DEFAULT]
+    if client_only:
+        raise click.UsageError(
+            f"{', '.join(client_only)} only work{'s' if len(client_only) == 1 else ''} with "
+            "--client CODE (a client's course); "
+            "session IDs and --segments give a table (--json for machine-readable output)")
     if len(session_ids) == 1 and segments:
         result = cmp.compare_segments(store, session_ids[0], _segments(segments),
                                       features=_features(features))

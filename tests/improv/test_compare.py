@@ -280,6 +280,11 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "--segments", "0:10-0:05,0:05-0:10"],
      "segment 10.0-5.0 s ends before it starts; give START-END"),
     (["compare", "{a}", "{a}"], "the same session is given twice"),
+    # options of a client's course are refused, not ignored, with session IDs or segments
+    (["compare", "{a}", "{b}", "--csv", "--plot", "{tmp}/p", "--export", "{tmp}/e"],
+     "--plot, --csv, --export only work with --client CODE"),
+    (["compare", "{a}", "--segments", "0-5,5-10", "--baseline", "first:3"],
+     "--baseline only works with --client CODE"),
     (["compare", "--client", "C07", "--baseline", "sessions:{a}"],
      "needs two or more of this client's sessions in the compared period, got 1: {a}"),
     # a misspelt feature is refused before minutes of analysis, with the names it resembles
