@@ -72,7 +72,8 @@ def _refresh(store, session) -> None:
         current = session.annotations()
         if smf:
             path = session.folder / smf["file"]
-            atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current)))
+            atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current),
+                                                       duration=session.duration_s))
             manifest = read_json(session.folder / mf.MANIFEST)
             manifest["checksums"][smf["file"]] = sha256_file(path)
             atomic_write_json(session.folder / mf.MANIFEST, manifest)

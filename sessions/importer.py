@@ -152,10 +152,12 @@ def _ticks_to_seconds(ticks: np.ndarray, tempo_ticks: np.ndarray, tempos: np.nda
     return seg_start[j] + (ticks - tempo_ticks[j]) * sec_per_tick[j]
 
 
-def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], int]:
+def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], int, float]:
     """Read a Standard MIDI File into parts (tracks or channels) with times in seconds.
 
-    Returns the parts, the file's marker/cue texts as ``(t, text)``, and the MIDI type.
+    Returns the parts, the file's marker/cue texts as ``(t, text)``, the MIDI type and the
+    file's length [seconds]: its latest end of track, which may lie after its last message
+    (a session rarely ends with its last note).
     """
     import mido
 
@@ -179,11 +181,13 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
     tempo_ticks, tempos = _tempo_map(mid)
     markers: list[tuple[float, str]] = []
     parts: list[_Part] = []
+    end_tick = 0
     for index, track in enumerate(mid.tracks, start=1):
         tick = 0
         ticks, datas, name = [], [], ""
         for msg in track:
             tick += msg.time
+            end_tick = max(end_tick, tick)
             if msg.is_meta:
                 if msg.type == "track_name" and not name:
                     name = msg.name
@@ -213,7 +217,9 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
         raise SessionFormatError(
             f"{path.name} holds no MIDI messages to import (only meta events or nothing)"
         )
-    return parts, markers, mid.type
+    end = float(_ticks_to_seconds(np.array([end_tick]), tempo_ticks, tempos,
+                                  mid.ticks_per_beat)[0])
+    return parts, markers, mid.type, end
 
 
 def _is_note_on(data: bytes) -> bool:
@@ -221,7 +227,7 @@ def _is_note_on(data: bytes) -> bool:
 
 
 def _distinct_defaults(paths: Sequence[Path],
-                       midi_read: dict[Path, tuple[list[_Part], Any, int]],
+                       midi_read: dict[Path, tuple[list[_Part], Any, int, float]],
                        named: dict[str, set[Path]]) -> dict[Path, str]:
     """Keep the default players of different files apart; return each audio file's default.
 
@@ -234,7 +240,7 @@ def _distinct_defaults(paths: Sequence[Path],
     the name given to another file's part (``--player ch1=a.mid``) is kept apart as well.
     """
     owners: dict[str, set[Path]] = {name: set(files) for name, files in named.items()}
-    for p, (parts, _, _) in midi_read.items():
+    for p, (parts, *_) in midi_read.items():
         for pt in parts:
             if any(_is_note_on(d) for _, d in pt.events):
                 owners.setdefault(pt.default_player, set()).add(p)
@@ -243,7 +249,7 @@ def _distinct_defaults(paths: Sequence[Path],
         owners.setdefault(name, set()).add(p)
     shared = {name for name, files in owners.items() if len(files) > 1}
     taken: set[str] = set(owners) - shared
-    for p, (parts, _, _) in midi_read.items():
+    for p, (parts, *_) in midi_read.items():
         for pt in parts:
             if pt.default_player in shared:
                 pt.default_player = _unique(f"{p.stem}-{pt.default_player}", taken)
@@ -431,6 +437,7 @@ def import_files(
     ports: list[dict] = []
     audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]] = []
     warnings: list[str] = []
+    file_ends: list[float] = [0.0]  # where each MIDI file ends on the session clock
 
     def use(player: str) -> str:
         if player not in player_order:
@@ -448,7 +455,8 @@ def import_files(
         off = file_offset(p)
         file_maps = [m for m in maps if mapped[id(m)] == p]
         if p.suffix.lower() in MIDI_SUFFIXES:
-            parts, markers, mtype = midi_read[p]
+            parts, markers, mtype, length = midi_read[p]
+            file_ends.append(off + length)
             file_markers += [(t + off, text) for t, text in markers]
             for m in file_maps:
                 if m.number is None:
@@ -584,7 +592,10 @@ def import_files(
                 for t, text in sorted(file_markers)
             ])
         atomic_write_json(staged / mf.MANIFEST, manifest)
-        manifest = complete_session(staged, manifest, status="complete")
+        # the session lasts until its last event, marker or recorded sample, or until the end
+        # of a MIDI file's last track if that is later
+        manifest = complete_session(staged, manifest, status="complete",
+                                    at_least_s=max(file_ends))
         store.commit_folder(staged)
     finally:
         stage.release()  # removes whatever is left in tmp/ (nothing after the commit)

@@ -124,8 +124,13 @@ def complete_session(
     status: str,
     duration_s: float | None = None,
     recovered: bool = False,
+    at_least_s: float = 0.0,
 ) -> dict[str, Any]:
     """Fold the journal into the manifest, write the SMF and checksums, mark done.
+
+    ``duration_s`` (the recorder's) is taken as given; without it the session lasts until
+    its last event, annotation or sample, and at least ``at_least_s`` seconds (an imported
+    MIDI file's end of track).
 
     Returns the completed manifest (also written to ``session.json``).
     """
@@ -142,7 +147,7 @@ def complete_session(
     manifest["events"] = []
     _fold_journal(manifest, entries)
 
-    end_times = [0.0]
+    end_times = [0.0, float(at_least_s)]
     for audio in manifest["audio"]:
         path = folder / audio["file"]
         if recovered:
@@ -211,7 +216,8 @@ def complete_session(
 
     manifest["duration_s"] = float(duration_s if duration_s is not None else max(end_times))
     try:
-        atomic_write_bytes(folder / mf.SMF, smf.to_bytes(markers=smf_markers(current)))
+        atomic_write_bytes(folder / mf.SMF, smf.to_bytes(markers=smf_markers(current),
+                                                              duration=manifest["duration_s"]))
         manifest["smf"] = {"file": mf.SMF, "skipped_non_smf_messages": smf.skipped}
     except OSError as exc:  # disk full at the very end: the log is still the record
         manifest["smf"] = None

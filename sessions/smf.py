@@ -46,8 +46,9 @@ def _varlen(value: int) -> bytes:
     return _VARLEN_CACHE[value] if value < 16384 else bytes(encode_variable_int(value))
 
 
-def _track(items: list[tuple[int, int, bytes]]) -> bytes:
-    """items: (tick, order, encoded event); sorted stably by tick."""
+def _track(items: list[tuple[int, int, bytes]], *, end_tick: int = 0) -> bytes:
+    """items: (tick, order, encoded event); sorted stably by tick. The end-of-track event
+    comes at ``end_tick`` or after the last event, whichever is later."""
     items.sort(key=lambda x: (x[0], x[1]))
     out = []
     last = 0
@@ -55,7 +56,7 @@ def _track(items: list[tuple[int, int, bytes]]) -> bytes:
         out.append(_varlen(tick - last))
         out.append(ev)
         last = tick
-    out.append(b"\x00\xff\x2f\x00")
+    out.append(_varlen(max(0, end_tick - last)) + b"\xff\x2f\x00")
     return b"".join(out)
 
 
@@ -66,8 +67,11 @@ def seconds_to_ticks(t: np.ndarray | float) -> np.ndarray:
     )
 
 
-def _conductor(markers: Iterable[tuple[float, str]], title: str) -> bytes:
-    """The conductor track chunk: name, tempo, time signature and the markers."""
+def _conductor(markers: Iterable[tuple[float, str]], title: str,
+               duration: float | None = None) -> bytes:
+    """The conductor track chunk: name, tempo, time signature and the markers; it ends at
+    ``duration`` seconds, so that the file is as long as the session (a session rarely ends
+    with its last note: reading the file back gave a shorter session)."""
     conductor: list[tuple[int, int, bytes]] = [
         (0, -3, _meta(0x03, title.encode("utf-8"))),
         (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
@@ -75,7 +79,8 @@ def _conductor(markers: Iterable[tuple[float, str]], title: str) -> bytes:
     ]
     for i, (t, text) in enumerate(markers):
         conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
-    return _chunk(_track(conductor))
+    end = 0 if duration is None else int(seconds_to_ticks(duration))
+    return _chunk(_track(conductor, end_tick=end))
 
 
 class SmfBuilder:
@@ -125,9 +130,10 @@ class SmfBuilder:
         buf += ev
 
     def to_bytes(self, *, markers: Iterable[tuple[float, str]] = (),
-                 title: str = "improv session") -> bytes:
-        """Assemble the file: conductor track with markers, then one track per player."""
-        chunks = [_conductor(markers, title)]
+                 title: str = "improv session", duration: float | None = None) -> bytes:
+        """Assemble the file: conductor track with markers (ending at ``duration`` seconds
+        if given), then one track per player."""
+        chunks = [_conductor(markers, title, duration)]
         for name, (ticks, offsets, buf) in self._tracks.items():
             chunks.append(_chunk(self._encode_track(name, ticks, offsets, buf)))
         head = b"MThd" + struct.pack(">IHHH", 6, 1, len(chunks), TICKS_PER_BEAT)
@@ -187,7 +193,7 @@ def encode_smf(
 
 
 def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,
-                    title: str = "improv session") -> bytes:
+                    title: str = "improv session", duration: float | None = None) -> bytes:
     """Rewrite only the conductor track (tempo and markers) of a file made here.
 
     The player tracks are kept byte for byte, so changing an annotation does
@@ -197,4 +203,4 @@ def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,
         raise ValueError("not a Standard MIDI File written by improv")
     (length,) = struct.unpack(">I", smf_bytes[18:22])
     rest = smf_bytes[22 + length:]
-    return smf_bytes[:14] + _conductor(markers, title) + rest
+    return smf_bytes[:14] + _conductor(markers, title, duration) + rest

@@ -51,3 +51,23 @@ def test_one_track_per_player_markers_and_sysex(tmp_path):
     assert markers[0][1].bin()[-len("Überraschung".encode()):] == "Überraschung".encode()
     sysex = [m for _, m in _track_times(mid.tracks[1]) if m.type == "sysex"]
     assert sysex and list(sysex[0].data) == [0x43, 0x10]
+
+
+def test_the_file_is_as_long_as_the_session_and_imports_back_alike(store, tmp_path):
+    """A session rarely ends with its last note: session.mid ends at the session's end (its
+    conductor track's end), also after an annotation rewrote the markers, so a player reading
+    it, or improv importing it again, gets the same length (54.6 s of 60 s before)."""
+    from sessions.annotate import add_annotation
+    from sessions.importer import import_files
+
+    w = store.create_session(client="C07", players=["client"])
+    for k in range(20):
+        w.midi(0.5 + 2.5 * k, player="client", port="Keys", data=bytes([0x90, 60, 90]))
+        w.midi(0.8 + 2.5 * k, player="client", port="Keys", data=bytes([0x80, 60, 0]))
+    sid = w.finalize(duration_s=60.0)["id"]
+    smf = store.folder(sid) / "session.mid"
+    assert abs(mido.MidiFile(smf).length - 60.0) < 1e-3
+    add_annotation(store, sid, t=59.0, tags=["marker"], text="end")
+    assert abs(mido.MidiFile(smf).length - 60.0) < 1e-3
+    again = import_files(store, [smf], client="C07")
+    assert abs(again["duration_s"] - 60.0) < 1e-3
