@@ -161,17 +161,33 @@ def to_json(annotations: Iterable[dict[str, Any]]) -> str:
 
 
 def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: list[str],
-              media: list[Path] = ()) -> None:
-    """Write an ELAN file: a tier per player and ``general``; media linked relatively."""
+              media: Iterable[tuple[Path, float]] = ()) -> list[Path]:
+    """Write an ELAN file: a tier per player and ``general``.
+
+    ``media`` are the recordings as ``(file, t0)``, ``t0`` [seconds] being where the file
+    starts on the session clock. Each is linked by its absolute path and by its path relative
+    to the ELAN file; a file that started before the session (``t0 < 0``) gets ELAN's time
+    origin (the media time at which the annotations' time 0 lies). ELAN has no way to say that
+    a file starts *after* time 0: those files are returned, so that the caller can warn that
+    ELAN shows them ``t0`` seconds early.
+    """
+    import os
+
     import pympi
 
     eaf = pympi.Elan.Eaf(author="improv")
     eaf.remove_tier("default")
     for tier in [*players, "general"]:
         eaf.add_tier(tier)
-    for m in media:
+    early = []
+    for m, t0 in media:
         mime = "audio/x-wav" if m.suffix == ".wav" else None
-        eaf.add_linked_file(str(Path(m).resolve()), relpath=str(m), mimetype=mime)
+        origin = int(round(-t0 * 1000)) if t0 < 0 else None
+        if t0 >= 0.0005:
+            early.append(Path(m))
+        eaf.add_linked_file(str(Path(m).resolve()),
+                            relpath=os.path.relpath(Path(m).resolve(), Path(path).resolve().parent),
+                            mimetype=mime, time_origin=origin)
     for a in annotations:
         start = int(round(a["t"] * 1000))
         end = int(round(a["end"] * 1000)) if a.get("end") is not None else start + POINT_MS
@@ -186,6 +202,7 @@ def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: lis
     with open_new(Path(path), "xb") as f:
         ElementTree.ElementTree(pympi.Elan.to_adocument(eaf)).write(
             f, xml_declaration=True, encoding="UTF-8")
+    return early
 
 
 def read_eaf(path: Path, *, players: list[str]) -> list[dict[str, Any]]:

@@ -201,3 +201,22 @@ def test_list_deleted_says_deleted_and_who(run_cli, store):
     assert header.split()[-1] == "STATE" and row.split()[-1] == "deleted"
     (a,) = run_cli("annotations", "list", sid, "--deleted", "--json").json()
     assert a["deleted"] and a["deleted_by"] == "T1" and a["edited_utc"] is None
+
+
+def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli, tmp_path):
+    """ELAN cannot shift a media file later: the export says so, rather than leaving the
+    markers silently 1.5 s off the sound they mark."""
+    from tests.sessions.helpers import write_audio
+
+    mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5 * k, 0, 60, 80)
+                                                          for k in range(20)]})
+    write_audio(tmp_path / "room.wav", seconds=8.0)
+    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07", "--offset", "room.wav=1.5",
+                "--json")
+    assert r.exit_code == 0, r.stderr
+    sid = r.json()["id"]
+    assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
+    r = run_cli("annotations", "export", sid, "--format", "elan", "--to", tmp_path / "a.eaf")
+    assert r.exit_code == 0, r.stderr
+    assert ("warning: room.wav starts 1.500 s into the session; ELAN cannot shift a file "
+            "later" in r.stderr)

@@ -187,13 +187,25 @@ def test_elan_export_reads_back_with_pympi(store, sid, tmp_path):
     add_annotation(store, sid, t=3.0, end=3.5, player="therapist", text="answers")
     s = store.session(sid)
     path = tmp_path / "s.eaf"
-    interop.write_eaf(path, s.annotations(), players=s.players,
-                      media=[a.path for a in s.audio_inputs()])
+    early = interop.write_eaf(path, s.annotations(), players=s.players,
+                              media=[(a.path, a.t0) for a in s.audio_inputs()])
+    assert early == []
     eaf = pympi.Elan.Eaf(str(path))
     assert set(eaf.get_tier_names()) == {"client", "therapist", "general"}
     assert eaf.get_annotation_data_for_tier("client") == [(2000, 4250, "leads #autonomy:leader")]
     assert eaf.get_annotation_data_for_tier("therapist") == [(3000, 3500, "answers")]
-    assert eaf.get_linked_files()[0]["MEDIA_URL"].endswith("room.wav")
+    linked = eaf.get_linked_files()[0]
+    assert linked["MEDIA_URL"].endswith("room.wav")
+    # the relative link is relative to the .eaf file (ELAN resolves it from there)
+    assert (path.parent / linked["RELATIVE_MEDIA_URL"]).resolve() == s.audio_inputs()[0].path
+    # a recording that started 1.5 s before the session gets ELAN's time origin; one that
+    # started after it cannot be shifted in ELAN and is returned for a warning
+    wav = s.audio_inputs()[0].path
+    early = interop.write_eaf(tmp_path / "t.eaf", [], players=s.players,
+                              media=[(wav, -1.5), (wav, 2.0)])
+    files = pympi.Elan.Eaf(str(tmp_path / "t.eaf")).get_linked_files()
+    assert files[0].get("TIME_ORIGIN") == "1500" and "TIME_ORIGIN" not in files[1]
+    assert early == [wav]
     back = interop.read_eaf(path, players=s.players)
     assert [(b["t"], b["end"], b["player"], b["tags"], b["text"]) for b in back] == [
         (a["t"], a["end"], a["player"], a["tags"], a["text"]) for a in s.annotations()]
