@@ -211,8 +211,8 @@ def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli,
     mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5 * k, 0, 60, 80)
                                                           for k in range(20)]})
     write_audio(tmp_path / "room.wav", seconds=8.0)
-    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07", "--offset", "room.wav=1.5",
-                "--json")
+    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07",
+                "--offset", "room.wav=1.5", "--json")
     assert r.exit_code == 0, r.stderr
     sid = r.json()["id"]
     assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
