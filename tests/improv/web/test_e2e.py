@@ -224,7 +224,15 @@ def test_times_are_rounded_before_they_are_split(tmp_path, live_server, page):
 
 def test_client_course_page(course_store, live_server, page):
     """The client page analyses in the background, then shows bands, trend lines and the table."""
+    from datetime import datetime, timezone
+
+    from tests.sessions.helpers import import_weekly_session
+
     path, ids = course_store
+    with Store(path) as store:  # a fifth week: four sessions are too few for a verdict
+        ids.append(import_weekly_session(store, path.parent, week=4, notes=60, duration=20.0,
+                                         rng=np.random.default_rng(7),
+                                         start=datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)))
     server = live_server(path)
     page.goto(server.url)
     # a wide band (4 SD) reaches below 0 for the density: the axis must not
@@ -234,7 +242,7 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("rect.band").count() == 1
     assert chart.locator("polyline.trend-line").count() == 1  # the density rises
     assert chart.locator("circle.pt.filled").count() == 1  # one annotated session
-    assert chart.locator("circle.pt.hollow").count() == 3
+    assert chart.locator("circle.pt.hollow").count() == 4
     row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
     expect(row.locator("td").nth(5)).to_have_text("yes")
     # what the column measures, in words, under its name
@@ -265,7 +273,7 @@ def test_client_course_page(course_store, live_server, page):
     # a baseline of every session: said, as the command line says it
     page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:9")
     expect(page.locator("p.warning")).to_have_text(
-        "The baseline takes all 4 session(s): no later session to compare with it yet.")
+        "The baseline takes all 5 session(s): no later session to compare with it yet.")
 
 
 def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, live_server, page):
