@@ -159,6 +159,6 @@ function importPanel() {
     h('label', { for: 'imp-players' }, 'Players (optional, NAME=FILE[:N] per line)'), players,
     h('label', { for: 'imp-offset' }, 'Offset (s or m:ss)'), offset), err, go);
   return h('section', { class: 'panel', 'aria-labelledby': 'imp-h' }, h('h2', { id: 'imp-h' }, 'Import files'),
-    h('p', { id: 'imp-help', class: 'muted' }, 'MIDI (type 0/1) and audio files recorded together become one session.'),
+    h('p', { id: 'imp-help', class: 'muted' }, 'MIDI (type 0/1) and audio files recorded together become one session. Players are named after the files (and their tracks) unless you name them below: files named after people put those names into the session, so rename them or name the players (client=take1.wav).'),
     zone, fileIn, list, form);
 }
