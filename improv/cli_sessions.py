@@ -127,7 +127,8 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
               help="Map a file, or track/channel N of it, to a player (repeatable).")
 @click.option("--offset", "offsets", multiple=True, metavar="SECONDS|FILE=SECONDS",
               help="Start of the files on the session clock (one value or per file).")
-@click.option("--title", help="A short title (no names: it is shown in lists, reports and the browser's history).")
+@click.option("--title", help="A short title (no names: it is shown in lists, reports and "
+                               "the browser's history).")
 @click.option("--started", metavar="ISO-8601",
               help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 "
                    "(default: file time).")
