@@ -285,20 +285,30 @@ def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
                 f"{path}: last line is cut short (run 'improv sessions recover')")
 
 
-def truncate_partial_tail(path: Path) -> int:
-    """Cut a partial last line from a log in place; returns the bytes cut."""
+def truncate_partial_tail(path: Path, *, block_bytes: int = 1 << 16) -> int:
+    """Cut a partial last line from a log in place; returns the bytes cut.
+
+    The last newline is searched for backwards block by block, however far back it lies: a
+    power cut can leave a long run of zero bytes after the last line (the file's size was
+    written, its data not), and a search of a fixed 64 KiB that found no newline there cut
+    the whole file, header and every event (before session 6).
+    """
     size = path.stat().st_size
     if size == 0:
         return 0
     with open(path, "r+b") as f:
-        # Scan back at most 64 KiB for the last newline.
-        back = min(size, 1 << 16)
-        f.seek(size - back)
-        tail = f.read(back)
-        if tail.endswith(b"\n"):
+        end = size
+        keep = 0
+        while end > 0:
+            start = max(0, end - block_bytes)
+            f.seek(start)
+            nl = f.read(end - start).rfind(b"\n")
+            if nl >= 0:
+                keep = start + nl + 1
+                break
+            end = start
+        if keep == size:
             return 0
-        nl = tail.rfind(b"\n")
-        keep = size - back + nl + 1 if nl >= 0 else 0
         f.truncate(keep)
         f.flush()
         os.fsync(f.fileno())

@@ -131,3 +131,29 @@ def test_any_command_recovers_interrupted_sessions_first(tmp_path, run_cli, stor
     assert [row["id"] for row in r.json()] == [sid]
     manifest = json.loads((store_path / "sessions" / sid / "session.json").read_text())
     assert manifest["status"] == "recovered"
+
+
+def test_a_run_of_zero_bytes_after_a_power_cut_costs_only_the_cut_line(tmp_path, run_cli,
+                                                                       store_path):
+    """After a power cut a log can end in a long run of zero bytes (its length reached the
+    disk, its data did not). Recovery cuts back to the last whole line however far back it
+    lies; it cut the whole MIDI log when the zeros were longer than 64 KiB."""
+    from sessions.midilog import truncate_partial_tail
+
+    sid, _, _ = _kill_at_random(store_path, 1.0)
+    log = store_path / "sessions" / sid / "midi.tsv"
+    text = log.read_bytes()
+    whole = text[: text.rfind(b"\n") + 1]
+    events = whole.count(b"\n") - 1  # the header line
+    assert events > 0
+    log.write_bytes(whole + b"0.5\tcli" + bytes(70_000))  # a cut line, then zeros
+    r = run_cli("sessions", "recover", "--json")
+    assert r.exit_code == 0, r.stderr
+    (rep,) = r.json()
+    assert rep["ok"] and rep["midi_events"] == events
+    assert log.read_bytes() == whole
+    # the same for any log: a file of one header line and zeros keeps its header
+    other = tmp_path / "other.tsv"
+    other.write_bytes(b"t\tplayer\n" + bytes(200_000))
+    assert truncate_partial_tail(other, block_bytes=4096) == 200_000
+    assert other.read_bytes() == b"t\tplayer\n"
