@@ -181,7 +181,13 @@ class Catalog:
     # -- writing -------------------------------------------------------------------
 
     def put_session(self, manifest: dict[str, Any], annotations: Iterable[dict] = ()) -> None:
-        """Insert or replace one session's rows (players and annotations included)."""
+        """Insert or update one session's row and replace its players and annotations.
+
+        Its feature summaries stay: they belong to analyses, which carry their own key (a
+        changed recording gives another key, see :func:`improv.analyze.default_keys`). The
+        row is updated in place, not deleted and inserted again: the deletion cascaded to
+        the features, so compressing or re-indexing a session dropped its analysis results.
+        """
         kinds: dict[str, set[str]] = {p["name"]: set() for p in manifest["players"]}
         for port in manifest["midi"].get("ports", []):
             kinds.setdefault(port["player"], set()).add("midi")
@@ -189,9 +195,15 @@ class Catalog:
             for player in audio.get("players", {}):
                 kinds.setdefault(player, set()).add("audio")
         with write_errors(self.path), self.db:
-            self.db.execute("DELETE FROM sessions WHERE id = ?", (manifest["id"],))
+            for table in ("players", "annotations"):  # annotation_tags cascade
+                self.db.execute(f"DELETE FROM {table} WHERE session_id = ?", (manifest["id"],))
             self.db.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE "
+                "SET client = excluded.client, therapist = excluded.therapist, "
+                "title = excluded.title, started_utc = excluded.started_utc, "
+                "duration_s = excluded.duration_s, status = excluded.status, "
+                "source = excluded.source, demo = excluded.demo, "
+                "midi_events = excluded.midi_events, audio_inputs = excluded.audio_inputs",
                 (
                     manifest["id"],
                     manifest.get("client"),

@@ -67,3 +67,26 @@ def test_a_store_folder_made_open_beforehand_is_made_owner_only(tmp_path, caplog
         Store(root).close()
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     assert "was open to other users (mode 755): made owner-only" in caplog.text
+
+
+def test_indexing_a_session_again_keeps_its_feature_summaries(store, tmp_path):
+    """Compressing, recovering or re-indexing one session writes its catalog row again; the
+    row is updated, not deleted (which cascaded to the analysis results)."""
+    from sessions.annotate import add_annotation
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_midi
+
+    mid = write_midi(tmp_path / "a.mid", tracks={"client": [(0.5 * k, 0, 60, 90)
+                                                          for k in range(20)]})
+    sid = import_files(store, [mid], client="C07", title="first")["id"]
+    store.catalog.put_features(sid, "client", "k1", {"midi.notes_per_s": 2.0})
+    manifest = store.session(sid).manifest
+    store.catalog.put_session({**manifest, "title": "second"}, [])
+    rows = store.catalog.features(session_id=sid)
+    assert [(r["name"], r["value"]) for r in rows] == [("midi.notes_per_s", 2.0)]
+    assert store.catalog.sessions()[0]["title"] == "second"
+    add_annotation(store, sid, t=1.0, tags=["marker"], text="x")
+    store.catalog.put_session(manifest, store.session(sid).annotations())
+    assert len(store.catalog.features(session_id=sid)) == 1
+    n = store.catalog.db.execute("SELECT COUNT(*) FROM annotation_tags").fetchone()[0]
+    assert n == 1  # replaced, not doubled
