@@ -21,6 +21,7 @@ from sessions.fsutil import (
     atomic_write_json,
     folder_lock,
     manifest_lock,
+    open_new,
     read_json,
     sha256_file,
 )
@@ -120,7 +121,8 @@ def add_annotation(
                               source=source)
     for tag in new_tags:  # only now that the annotation is valid
         vocabulary.extend(store.root, tag)
-    ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
+    with _revisions_lock(session):  # in turn with edits and other additions
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, rec["id"])
 
@@ -150,7 +152,8 @@ def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
                                            source=item.get("source", source)))
     if not records:
         return []
-    ann.append_records(session.folder / mf.ANNOTATIONS, records)
+    with _revisions_lock(session):
+        ann.append_records(session.folder / mf.ANNOTATIONS, records)
     _refresh(store, session)
     current = {a["id"]: a for a in session.annotations()}
     return [current[r["id"]] for r in records]
@@ -171,8 +174,12 @@ def _current(session, annotation_id: str, *, include_deleted: bool = False) -> d
 def _revisions_lock(session):
     """Held from reading an annotation's revision to appending the next one, so that two
     changes at once (two browser tabs, the web app and the CLI) number their revisions in
-    turn and a change made against an older revision can be refused."""
-    return folder_lock(session.folder / mf.ANNOTATIONS)
+    turn and a change made against an older revision can be refused. Additions take it too
+    (the file is created for the first one: the lock is on the file itself)."""
+    path = session.folder / mf.ANNOTATIONS
+    if not path.exists():
+        open_new(path, "ab").close()
+    return folder_lock(path)
 
 
 def _check_rev(current: dict[str, Any], expected_rev: int | None) -> None:

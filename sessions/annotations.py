@@ -85,13 +85,16 @@ def format_record(record: dict[str, Any]) -> str:
 
 
 def append_records(path: Path, records: list[dict[str, Any]]) -> None:
-    """Append revisions durably (flush and fsync)."""
+    """Append revisions durably (fsync), all of them with one ``write`` on an append-mode
+    descriptor: a text writer's buffer split a batch into several writes at arbitrary bytes,
+    which another process appending at the same time could interleave into broken lines."""
     path = Path(path)
-    with open_new(path, "a", encoding="utf-8", newline="\n") as f:
-        with write_errors(path):
-            f.writelines(format_record(r) for r in records)
-            f.flush()
-            os.fsync(f.fileno())
+    data = "".join(format_record(r) for r in records).encode("utf-8")
+    with open_new(path, "ab", buffering=0) as f, write_errors(path):
+        view = memoryview(data)
+        while view:  # a regular file takes it whole; a short write is continued
+            view = view[f.write(view):]
+        os.fsync(f.fileno())
 
 
 def _no_constant(name: str):
