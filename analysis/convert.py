@@ -50,6 +50,10 @@ class NoteTable:
         n = {k: np.shape(v) for k, v in cols.items()}
         if any(len(s) != 1 for s in n.values()) or len({s[0] for s in n.values()}) != 1:
             raise ParameterError(f"NoteTable columns must be 1-D with equal length, got shapes {n}")
+        # the window code searches ``start`` by bisection: an unsorted table gave wrong curves
+        if np.any(np.diff(self.start) < 0):
+            raise ParameterError("NoteTable start times must be sorted; build the table with "
+                                 "NoteTable.from_arrays, which sorts")
 
     @classmethod
     def empty(cls) -> "NoteTable":

@@ -74,6 +74,11 @@ def test_note_table_validation():
     assert issubclass(ParameterError, AnalysisError) and issubclass(ParameterError, ValueError)
     nt = NoteTable.from_arrays([1.0, 0.0], [1.5, 0.5], [62, 60], [80, 90])
     assert nt.start.tolist() == [0.0, 1.0] and nt.pitch.tolist() == [60, 62]
+    # built directly, an unsorted table is refused: the windows bisect its start times and
+    # gave 60.0 for the window at 4 s (the note sounding there is 48) before
+    i16 = np.array([48, 72], dtype=np.int16)
+    with pytest.raises(ParameterError, match="start times must be sorted"):
+        NoteTable(np.array([10.0, 1.0]), np.array([11.0, 9.0]), i16, i16, i16 * 0)
 
 
 def test_times_before_the_session_start_are_refused():
