@@ -37,7 +37,7 @@ import numpy as np
 from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions.errors import StoreError
-from sessions.fsutil import atomic_write_json, make_dir, open_new, write_errors
+from sessions.fsutil import atomic_write_json, fsync_dir, make_dir, open_new, write_errors
 from sessions.midilog import MidiLogWriter, clean_name, format_event
 from sessions.wavjournal import WavJournal
 
@@ -122,12 +122,14 @@ class SessionWriter:
         self._audio_names: list[str] = []
         self._lock = threading.Lock()
         self._finalized = False
+        self._finalize_error: BaseException | None = None
         self.error: BaseException | None = None
         self.midi_count = 0
         self.last_t = 0.0
         self._lockfile = _hold_lock(self.folder / mf.LOCK)
         self._midi = MidiLogWriter(self.folder / mf.MIDI_LOG)
         self._journal_file = open_new(self.folder / mf.JOURNAL, "x", encoding="utf-8")
+        fsync_dir(self.folder)  # the new files' names survive a power cut, not only their data
         self._annot_path = self.folder / mf.ANNOTATIONS
         self._thread = threading.Thread(
             target=self._run, name=f"session-writer-{self.id}", daemon=True
@@ -181,6 +183,8 @@ class SessionWriter:
             audio_dir = make_dir(self.folder / mf.AUDIO_DIR)
             rel = f"{mf.AUDIO_DIR}/{safe}.wav"
             journal = WavJournal(audio_dir / f"{safe}.wav", sr=int(sr), channels=int(channels))
+            fsync_dir(audio_dir)
+            fsync_dir(self.folder)  # audio/ itself may be new
             index = len(self._audio)
             self._audio.append(journal)
             self._audio_names.append(safe)
@@ -349,6 +353,10 @@ class SessionWriter:
         """
         from sessions.recovery import complete_session
 
+        if self._finalize_error is not None:
+            raise StoreError(
+                f"session {self.manifest['id']} could not be finished "
+                f"({self._finalize_error}); 'improv sessions recover' completes it")
         if self._finalized:
             return self.manifest
         self._q.put((_STOP,))
@@ -373,9 +381,11 @@ class SessionWriter:
             manifest = complete_session(
                 self.folder, self.manifest, status="complete", duration_s=duration_s
             )
-        except BaseException:
+        except BaseException as exc:
             # e.g. no room left for the manifest: the flagged folder stays as it is and the
-            # next start recovers it, so the lock must not outlive this attempt
+            # next start recovers it, so the lock must not outlive this attempt; a second
+            # call says so instead of returning the unfinished manifest as if it were done
+            self._finalize_error = exc
             self._lockfile.close()
             raise
         self.manifest = manifest

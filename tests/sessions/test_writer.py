@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sessions.errors import SessionBusyError, SessionFormatError
+from sessions.errors import SessionBusyError, SessionFormatError, StoreError
 
 
 def _mode(p):
@@ -168,6 +168,9 @@ def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
     with pytest.raises(OSError):
         w.finalize()
     monkeypatch.undo()
+    # a second call says it is not done (it returned the unfinished manifest as if it were)
+    with pytest.raises(StoreError, match="could not be finished .*'improv sessions recover'"):
+        w.finalize()
     assert store.interrupted() == [w.id]  # the lock is free again
     (report,) = store.recover()
     assert report["ok"] and report["midi_events"] == 1
