@@ -11,8 +11,9 @@ adds a robust trend with a confidence interval.
   and its p-value are reported beside it.  A trend is *distinguishable from
   no change* when the Mann–Kendall test (Kendall's tau between session order
   and value; Mann 1945, Kendall 1975) rejects "no trend" at 5 %, with its
-  exact null distribution when the values have no ties (else the normal
-  approximation with the tie correction).  The interval rests on the normal
+  exact null distribution for up to 33 sessions without tied values (scipy's
+  rule; else the normal approximation with the tie correction, which is
+  close by then).  The interval rests on the normal
   approximation of the same statistic, which is far too liberal for three or
   four sessions: on pure noise it excluded zero for 34 % of three-session and
   8 % of four-session series (5 % intended), while the exact test cannot
@@ -142,7 +143,7 @@ def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
     per_30 = (float(stats.theilslopes(v, d, alpha=confidence)[0]) * 30.0
               if np.ptp(d) >= MIN_SPAN_DAYS else None)
     ols = stats.linregress(x, v)
-    mk = stats.kendalltau(x, v).pvalue  # exact for n < 50 without ties ('auto')
+    mk = stats.kendalltau(x, v).pvalue  # 'auto': exact for n <= 33 without ties
     mk_p = float(mk) if np.isfinite(mk) else None
     return Trend(
         n=int(len(v)),
