@@ -216,12 +216,26 @@ def _band_text(band: dict | None) -> str:
     return f"{band['mean']:.3g} ± {sd:.2g}"
 
 
+#: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).
+CHROMIUM_PLACES = (
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+)
+
+
 def find_chromium() -> str | None:
+    """``$IMPROV_CHROMIUM``, a Chromium or Chrome on the PATH, or one where macOS and Windows
+    install it."""
+    given = os.environ.get("IMPROV_CHROMIUM")
+    if given:
+        return given if Path(given).is_file() else None
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         path = shutil.which(name)
         if path:
             return path
-    return None
+    return next((p for p in CHROMIUM_PLACES if Path(p).is_file()), None)
 
 
 def write_report(text: str, to: Path) -> Path:
@@ -240,7 +254,8 @@ def write_report(text: str, to: Path) -> Path:
     chromium = find_chromium()
     if chromium is None:
         raise ImprovError(
-            "a PDF needs Chromium (apt-get install chromium); or write --to FILE.html")
+            "a PDF needs Chromium or Chrome (apt-get install chromium; elsewhere install "
+            "Chrome or set IMPROV_CHROMIUM to its program); or write --to FILE.html")
     with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
         src = Path(tmp) / "report.html"
         src.write_text(text, encoding="utf-8")

@@ -31,13 +31,19 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+# a venv whose Python is gone (a removed pyenv version) or that has no pip (made while
+# python3-venv was missing) is made again; one that works is kept
+if ! .venv/bin/python -c "import pip" >/dev/null 2>&1; then
+  "$PYTHON" -m venv --clear .venv
 fi
-if ! .venv/bin/python -c "import improv, sessions, analysis, fastapi, pytest" 2>/dev/null \
+# checked from outside the checkout, so that the installed packages answer, not the sources
+if ! (cd / && "$OLDPWD/.venv/bin/python" -c "import improv, sessions, analysis, fastapi, pytest") \
+       >/dev/null 2>&1 \
+   || ! .venv/bin/improv --version >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.improv-installed ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[web,test]'
   touch .venv/.improv-installed
 fi
-echo "setup: ready ($(.venv/bin/improv --version))" >&2
+version=$(.venv/bin/improv --version)
+echo "setup: ready ($version)" >&2

@@ -2,19 +2,26 @@
 # Set up improv and start it on the default store (or $IMPROV_STORE).
 # When the store is empty, a demo session (a synthetic duet) is generated first.
 set -euo pipefail
+if [ -n "${IMPROV_STORE:-}" ]; then  # relative to where it was given, not to the checkout
+  IMPROV_STORE=$(realpath -m -- "$IMPROV_STORE")
+  export IMPROV_STORE
+fi
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 IMPROV=.venv/bin/improv
-# a store that does not exist yet (a new $IMPROV_STORE) is empty too: the demo makes it
-if [ "$($IMPROV sessions list --json 2>/dev/null || echo '[]')" = "[]" ]; then
+# the demo only for an empty store, or one that does not exist yet (the demo makes it); any
+# other error of the listing (a store path that is a file, a damaged catalog) is shown
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+if listing=$($IMPROV sessions list --json 2>"$err"); then
+  if [ "$listing" = "[]" ]; then
+    $IMPROV sessions demo
+  fi
+elif grep -q "no session store at" "$err"; then
   $IMPROV sessions demo
+else
+  cat "$err" >&2
+  exit 1
 fi
-if $IMPROV serve --help >/dev/null 2>&1; then
-  exec $IMPROV serve "$@"
-fi
-# Until the web app lands: show the store and the devices to record from.
-$IMPROV sessions list
-$IMPROV devices 2>/dev/null || true
-echo
-echo "Record:   $IMPROV record --client C07 --player client=midi:KEYBOARD --duration 600"
-echo "Inspect:  $IMPROV sessions show ID"
+rm -f "$err"
+exec $IMPROV serve "$@"
