@@ -14,6 +14,7 @@ session whose lock can be taken has no writer left and is recovered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
     fsync_dir,
+    open_new,
     read_json,
     sha256_file,
 )
@@ -290,24 +292,50 @@ def _lock_held(path: Path) -> bool:
         os.close(fd)
 
 
+def _take_lock(path: Path):
+    """Open ``path`` (created if missing) and lock it exclusively without waiting: the open
+    file, or None if another process holds it. Without ``fcntl`` (Windows) nothing is
+    locked."""
+    f = open_new(path, "a")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return f
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
 def recover_session(folder: Path) -> dict[str, Any]:
     """Recover an interrupted session in place and return its manifest.
+
+    The session's lock is held for the whole recovery, so that two processes (two commands
+    started at once, each of which recovers interrupted sessions first) do not complete the
+    same folder together; the second one finds it done.
 
     Raises
     ------
     SessionBusyError
-        If a live process is still recording it.
+        If a live process is still recording it, or recovering it right now.
     SessionFormatError
         If its manifest is missing or unreadable.
     """
     folder = Path(folder)
-    if _lock_held(folder / mf.LOCK):
-        raise SessionBusyError(f"session {folder.name} is still being recorded")
-    manifest = mf.validate(read_json(folder / mf.MANIFEST))
-    if not (folder / mf.MIDI_LOG).exists():
-        raise SessionFormatError(f"{folder.name}: {mf.MIDI_LOG} is missing; cannot recover")
-    manifest = complete_session(folder, manifest, status="recovered", recovered=True)
-    lock = folder / mf.LOCK
-    if lock.exists():
-        lock.unlink()
-    return manifest
+    held = _take_lock(folder / mf.LOCK)
+    if held is None:
+        raise SessionBusyError(
+            f"session {folder.name} is being recorded or recovered by another process")
+    try:
+        manifest = mf.validate(read_json(folder / mf.MANIFEST))
+        if not (folder / mf.RECORDING_FLAG).exists():  # completed meanwhile
+            return manifest
+        if not (folder / mf.MIDI_LOG).exists():
+            raise SessionFormatError(f"{folder.name}: {mf.MIDI_LOG} is missing; cannot recover")
+        return complete_session(folder, manifest, status="recovered", recovered=True)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            (folder / mf.LOCK).unlink()
+        held.close()

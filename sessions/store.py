@@ -44,7 +44,7 @@ from sessions.fsutil import (
 )
 from sessions.recovery import is_interrupted, recover_session
 from sessions.session import Session
-from sessions.writer import SessionWriter
+from sessions.writer import SessionWriter, hold_lock
 
 log = logging.getLogger(__name__)
 
@@ -269,13 +269,19 @@ class Store:
         make_dir(self.sessions_dir)
         with write_errors(folder):
             folder.mkdir(mode=0o700)
-        with open_new(folder / mf.RECORDING_FLAG, "x") as f:
-            f.write(f"{os.getpid()}\n")
-        atomic_write_json(folder / mf.MANIFEST, manifest)
-        fsync_dir(self.sessions_dir)
-        return SessionWriter(
-            folder, manifest, flush_interval=flush_interval, on_finalize=self._index
-        )
+        # the lock before the flag: a folder flagged RECORDING without a held lock is taken
+        # for interrupted, and another process's recovery would complete it under the writer
+        lockfile = hold_lock(folder / mf.LOCK)
+        try:
+            with open_new(folder / mf.RECORDING_FLAG, "x") as f:
+                f.write(f"{os.getpid()}\n")
+            atomic_write_json(folder / mf.MANIFEST, manifest)
+            fsync_dir(self.sessions_dir)
+            return SessionWriter(folder, manifest, flush_interval=flush_interval,
+                                 on_finalize=self._index, lockfile=lockfile)
+        except BaseException:
+            lockfile.close()
+            raise
 
     def _index(self, manifest: dict[str, Any]) -> None:
         folder = self.folder(manifest["id"])

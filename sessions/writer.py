@@ -100,6 +100,9 @@ class SessionWriter:
         Longest time between flushes of every journal to the disk.
     on_finalize : callable, optional
         Called with the final manifest after finalize (the store indexes it).
+    lockfile : file, optional
+        The session's lock as :func:`hold_lock` returned it, if the caller took it before
+        flagging the folder (the store does); else the writer takes it.
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class SessionWriter:
         *,
         flush_interval: float = 0.5,
         on_finalize: Callable[[dict], None] | None = None,
+        lockfile: Any = None,
     ) -> None:
         if not 0 < flush_interval <= 1.0:
             raise ValueError(f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}")
@@ -126,7 +130,8 @@ class SessionWriter:
         self.error: BaseException | None = None
         self.midi_count = 0
         self.last_t = 0.0
-        self._lockfile = _hold_lock(self.folder / mf.LOCK)
+        # the creator may hold the lock already (taken before the folder was flagged)
+        self._lockfile = lockfile if lockfile is not None else hold_lock(self.folder / mf.LOCK)
         self._midi = MidiLogWriter(self.folder / mf.MIDI_LOG)
         self._journal_file = open_new(self.folder / mf.JOURNAL, "x", encoding="utf-8")
         fsync_dir(self.folder)  # the new files' names survive a power cut, not only their data
@@ -401,8 +406,9 @@ def _safe_file_name(name: str) -> str:
     return keep[:48]
 
 
-def _hold_lock(path: Path):
-    """Create and exclusively lock ``path`` for the writer's lifetime (POSIX flock)."""
+def hold_lock(path: Path):
+    """Create and exclusively lock a session's ``.lock`` for its writer's lifetime (POSIX
+    flock); the open file. While it is held, the session is not taken for interrupted."""
     f = open_new(path, "a")
     try:
         import fcntl

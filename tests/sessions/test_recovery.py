@@ -157,3 +157,46 @@ def test_a_run_of_zero_bytes_after_a_power_cut_costs_only_the_cut_line(tmp_path,
     other.write_bytes(b"t\tplayer\n" + bytes(200_000))
     assert truncate_partial_tail(other, block_bytes=4096) == 200_000
     assert other.read_bytes() == b"t\tplayer\n"
+
+
+def test_a_session_being_created_is_never_taken_for_interrupted(tmp_path, monkeypatch):
+    """The lock is taken before the folder is flagged RECORDING: another process's recovery
+    (every command recovers interrupted sessions first) looking in between found a flagged
+    folder whose lock nobody held and completed it under the new writer."""
+    import sessions.store as store_mod
+    from sessions.recovery import is_interrupted
+
+    store = Store(tmp_path / "store")
+    seen = []
+    real = store_mod.atomic_write_json
+
+    def look_then_write(path, data):  # the moment between the flag and the manifest
+        seen.append(is_interrupted(path.parent))
+        real(path, data)
+
+    monkeypatch.setattr(store_mod, "atomic_write_json", look_then_write)
+    w = store.create_session(client="C07", players=["client"])
+    monkeypatch.undo()
+    assert seen == [False]
+    assert store.interrupted() == [] and store.recover() == []
+    w.finalize(duration_s=1.0)
+
+
+def test_a_recovery_holds_the_lock_and_a_second_finds_it_done(tmp_path, store_path):
+    """Two commands started at once both recover interrupted sessions first: the one that
+    gets the lock completes the folder; the other is told it is busy, or finds it done."""
+    from sessions.errors import SessionBusyError
+    from sessions.recovery import _take_lock, recover_session
+
+    sid, _, _ = _kill_at_random(store_path, 0.8)
+    folder = store_path / "sessions" / sid
+    held = _take_lock(folder / ".lock")  # another process recovering right now
+    with pytest.raises(SessionBusyError, match="recorded or recovered by another process"):
+        recover_session(folder)
+    held.close()
+    first = recover_session(folder)
+    assert first["status"] == "recovered" and not (folder / "RECORDING").exists()
+    mtime = (folder / "session.json").stat().st_mtime_ns
+    again = recover_session(folder)  # the second process, a moment later
+    assert again["status"] == "recovered"
+    assert (folder / "session.json").stat().st_mtime_ns == mtime  # not completed twice
