@@ -68,8 +68,11 @@ def analysis_window(window: Any, hop: Any) -> tuple[float, float]:
 
 
 def sample_rate(sr: Any) -> int:
-    """Validate a sample rate in Hz (positive int)."""
-    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or int(sr) <= 0:
+    """Validate a sample rate in Hz (positive int): :class:`ParameterTypeError` for a value of
+    another type, :class:`ParameterError` for one that is not positive."""
+    if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)):
+        raise ParameterTypeError(f"sr must be a positive int [Hz], got {sr!r}")
+    if int(sr) <= 0:
         raise ParameterError(f"sr must be a positive int [Hz], got {sr!r}")
     return int(sr)
 

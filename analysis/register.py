@@ -133,12 +133,6 @@ def _cum_cover(start: np.ndarray, end: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (x * ks - css[ks]) - (x * ke - ces[ke])
 
 
-def _pc_durations(notes: NoteTable, a: float, b: float) -> np.ndarray:
-    s = np.clip(notes.start, a, b)
-    e = np.clip(notes.end, a, b)
-    return np.bincount(notes.pitch % 12, weights=e - s, minlength=12)[:12]
-
-
 def tonal_clarity_curve(
     notes: NoteTable, *, duration: float, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -284,7 +284,8 @@ def tempo_salience(
     for k in (1, 2, 3, 4):
         lk = k * lag
         ok = lk <= (n_win - 1) * 0.75  # use only multiples with at least 1/4 window of overlap
-        ok[k == 1] = True
+        if k == 1:
+            ok[:] = True
         if not ok.any():
             continue
         vals = _interp_rows(acf, lk[ok])

@@ -20,7 +20,7 @@ from ._grid import Curve, num
 from .activity import analyze_activity
 from .events import PlayerEvents
 from .imitation import analyze_imitation
-from .leadership import analyze_leadership
+from .leadership import MAX_LAG, analyze_leadership
 from .roles import ROLES, suggest_roles
 from .synchrony import analyze_synchrony
 
@@ -133,7 +133,7 @@ def analyze_dialogue(
     a, b = a.clipped(duration), b.clipped(duration)
     kw = dict(duration=duration, window=window, hop=hop, names=names)
     act = analyze_activity(a, b, **kw)
-    lead = analyze_leadership(a, b, **kw, max_lag=min(2.0, 0.5 * window))
+    lead = analyze_leadership(a, b, **kw, max_lag=min(MAX_LAG, 0.5 * window))
     syn = analyze_synchrony(a, b, **kw, tempo=tempo)
     imi = analyze_imitation(a, b, **kw)
 

@@ -167,6 +167,7 @@ def test_density_of_onsets(rng):
     [
         ({"sr": 0}, ParameterError, "sr must be a positive int"),
         ({"sr": 22050.0}, ParameterError, "sr must be a positive int"),
+        ({"sr": "48000"}, TypeError, "sr must be a positive int"),  # a type error too
         ({"sr": SR, "window": -1.0}, ParameterError, "window must be"),
         ({"sr": SR, "silence_dbfs": float("nan")}, ParameterError,
          "silence_dbfs must be a finite number"),
