@@ -181,7 +181,7 @@ def export(app, session_id: str, to: Path) -> None:
 
 
 @sessions.command()
-@click.argument("session_id", metavar="ID", required=False)
+@click.argument("session_id", metavar="[ID]", required=False)
 @click.option("--all", "all_", is_flag=True, help="Verify every session.")
 @json_option
 @click.pass_obj
@@ -274,7 +274,7 @@ def compress(app, session_ids: tuple[str, ...], all_: bool, dry_run: bool, as_js
 
 
 @sessions.command()
-@click.argument("session_id", metavar="ID", required=False)
+@click.argument("session_id", metavar="[ID]", required=False)
 @click.option("--client", metavar="CODE", help="Delete every session of this client.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
