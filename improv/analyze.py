@@ -229,6 +229,24 @@ def default_keys(session) -> dict[str, str]:
     return keys
 
 
+def restore_catalog_features(store, session_id: str) -> int:
+    """Put a session's cached default analyses (this version) back into the catalog, as
+    ``analyze`` would: after ``reindex`` rebuilt the catalog, comparisons need no analysis for
+    what the cache holds. Returns the player columns restored (players and pairs)."""
+    session = store.session(session_id)
+    restored = 0
+    for col, key in default_keys(session).items():
+        kind = "dialogue" if "|" in col else "analysis"
+        cached = _read_cache(session, f"{kind}-{key}.json")
+        if cached is None:
+            continue
+        entry = cached["entry"]
+        summary = entry["summary"] if kind == "dialogue" else _catalog_summary(entry)
+        store.catalog.put_features(session.id, col, key, summary)
+        restored += 1
+    return restored
+
+
 def _read_cache(session, name: str) -> dict | None:
     from sessions.fsutil import read_json
 

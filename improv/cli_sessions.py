@@ -332,13 +332,20 @@ def recover(app, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def reindex(app, as_json: bool) -> None:
-    """Rebuild the catalog from the session folders."""
+    """Rebuild the catalog from the session folders (with the analyses their caches hold)."""
+    from improv.analyze import restore_catalog_features
+
     result = app.store.reindex()
+    indexed = [sid for sid in app.store.session_ids() if sid not in
+               {s for s, _ in result["skipped"]}]
+    result["analyses_restored"] = sum(restore_catalog_features(app.store, sid)
+                                      for sid in indexed)
 
     def human(r):
         if r["damaged_kept_as"]:
             click.echo(f"the catalog was damaged: kept as {r['damaged_kept_as']} and rebuilt")
-        click.echo(f"indexed {r['indexed']} session(s)")
+        click.echo(f"indexed {r['indexed']} session(s), restored "
+                   f"{r['analyses_restored']} cached analyses")
         for sid, why in r["skipped"]:
             click.echo(f"  skipped {sid}: {why}")
 

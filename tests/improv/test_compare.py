@@ -430,3 +430,31 @@ def test_compare_uses_only_default_analyses_of_this_version(run_cli, store, tmp_
     assert is_analysed(store, second)
     values = [s["values"] for s in r.json()["sessions"]]
     assert all("client|therapist.joint_share" in v for v in values), values
+
+
+def test_reindex_restores_the_cached_analyses_into_the_catalog(run_cli, store, tmp_path,
+                                                                monkeypatch):
+    """A rebuilt catalog (reindex after damage) gets back every analysis the sessions' caches
+    hold, so a comparison needs no analysis for them."""
+    from improv.analyze import analyze_session
+    from improv.compare import is_analysed
+
+    notes = {p: [(0.4 * k + d, 0, pitch, 80) for k in range(60)]
+             for p, pitch, d in (("client", 60, 0.0), ("therapist", 48, 0.1))}
+    sid = import_files(store, [write_midi(tmp_path / "d.mid", tracks=notes)],
+                       client="C41")["id"]
+    analyze_session(store, sid, dialogue=True)
+    before = {(r["player"], r["name"]): (r["analysis_key"], r["value"], r["text"])
+              for r in store.catalog.features(session_id=sid)}
+    assert ("client|therapist", "joint_share") in before and is_analysed(store, sid)
+    monkeypatch.setenv("IMPROV_STORE", str(store.root))
+    r = run_cli("sessions", "reindex", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["analyses_restored"] == 3  # two players and their pair
+    store.close()
+    from sessions.store import Store
+
+    with Store(store.root) as again:
+        after = {(r["player"], r["name"]): (r["analysis_key"], r["value"], r["text"])
+                 for r in again.catalog.features(session_id=sid)}
+        assert after == before and is_analysed(again, sid)
