@@ -30,9 +30,9 @@ Cache
 -----
 Results are cached as JSON in ``<session>/cache/analysis-<key>.json`` (players) and
 ``<session>/cache/dialogue-<key>.json`` (pairs). The key is the SHA-256 (first 16 hex
-digits) of the analysis version, window, hop, the player (or the pair) and the checksums of the
+digits) of the analysis version, window, hop, the player (or the pair), the checksums of the
 session's recorded data (audio files and ``midi.tsv``; ``session.mid`` is left out because it
-is rewritten whenever annotations change). A changed recording, version or parameter gives a
+is rewritten whenever annotations change) and each audio input's ``t0`` and drift. A changed recording, version or parameter gives a
 new key; old cache files stay until the folder is emptied (it is disposable).
 
 Catalog
@@ -168,7 +168,9 @@ def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list
 
 # ----------------------------------------------------------------------------- cache key
 def _data_checksums(session) -> dict[str, str]:
-    """Checksums of the recorded data (not of session.mid, which changes with annotations)."""
+    """Checksums of the recorded data (not of session.mid, which changes with annotations),
+    and each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
+    drift), which the results' times depend on as well."""
     sums = dict(session.manifest.get("checksums") or {})
     smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
     sums.pop(smf, None)
@@ -177,6 +179,8 @@ def _data_checksums(session) -> dict[str, str]:
             if p.exists():
                 st = p.stat()
                 sums[str(p.relative_to(session.folder))] = f"{st.st_size}:{st.st_mtime_ns}"
+    for inp in session.audio_inputs():
+        sums[f"clock:{inp.name}"] = f"{inp.t0!r},{inp.drift_ppm!r}"
     return dict(sorted(sums.items()))
 
 
@@ -372,13 +376,25 @@ def _player_entry(key: str, sources: dict[str, dict]) -> dict:
     return {"analysis_key": key, "status": status, "sources": sources}
 
 
-def _result_dict(pa, *, onsets: np.ndarray | None = None) -> dict:
+def _result_dict(pa, *, inp=None) -> dict:
+    """The JSON form of a source's analysis; for an audio input ``inp``, every time (onsets,
+    curves, crescendi) on the session clock, corrected for the input's measured drift (the
+    analysis ran on the input's own sample clock)."""
     d = pa.to_dict()
-    if onsets is not None:
-        d["onsets"] = [round(float(x), 6) for x in onsets]
-        if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
-            d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
-                                      for x in pa.onset_levels]
+    if inp is None:
+        return d
+    onsets = _drift_corrected(pa.onsets, inp)
+    d["onsets"] = [round(float(x), 6) for x in onsets]
+    if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
+        d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
+                                  for x in pa.onset_levels]
+    if inp.drift_ppm:
+        for c in d["curves"].values():
+            c["times"] = [round(float(x), 6)
+                          for x in _drift_corrected(np.asarray(c["times"], float), inp)]
+        for ch in d["changes"]:
+            for k in ("start", "end"):
+                ch[k] = float(_drift_corrected(np.asarray(ch[k], float), inp))
     return d
 
 
@@ -444,8 +460,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         done += duration
         for job in jobs:
             pa = job.analyzer.finish(duration=duration)
-            onsets = _drift_corrected(pa.onsets, inp)
-            audio_out[(job.player, job.source)] = _result_dict(pa, onsets=onsets)
+            audio_out[(job.player, job.source)] = _result_dict(pa, inp=inp)
 
     for w in todo:
         sources: dict[str, dict] = {}

@@ -124,6 +124,33 @@ def test_audio_is_put_on_the_session_clock(tmp_path, store, rng):
     assert curve["values"][0] == 0.0 and curve["values"][2] > 0
 
 
+def test_a_drifting_input_has_every_time_on_the_session_clock(tmp_path, store, rng):
+    """The analysis runs on the input's own sample clock; onsets, curve times and crescendi
+    are all mapped to the session clock with the input's drift (before session 6 only the
+    onsets were: at 100 ppm the curves ended 0.36 s off after an hour)."""
+    y = _clicks(bpm=100, seconds=20.0, rng=rng)
+    sf.write(tmp_path / "drums.wav", y, SR, subtype="FLOAT")
+    m = import_files_(store, [tmp_path / "drums.wav"], players=["drums=drums.wav"],
+                      offset={"drums.wav": 1.0})
+    plain = analyze_session(store, m["id"])["players"]["drums"]["sources"]["audio"]
+    manifest = store.folder(m["id"]) / "session.json"
+    doc = json.loads(manifest.read_text())
+    doc["audio"][0]["drift_ppm"] = 2000.0  # large, to be seen in a 20 s test
+    manifest.write_text(json.dumps(doc))
+    drifted = analyze_session(store, m["id"])["players"]["drums"]
+    assert not drifted["cached"]  # the input's clock is part of the cache key
+    drifted = drifted["sources"]["audio"]
+
+    def on_session_clock(t):
+        return 1.0 + (np.asarray(t) - 1.0) / 1.002
+
+    np.testing.assert_allclose(drifted["onsets"], on_session_clock(plain["onsets"]), atol=1e-5)
+    for name, c in plain["curves"].items():
+        np.testing.assert_allclose(drifted["curves"][name]["times"],
+                                   on_session_clock(c["times"]), atol=1e-5, err_msg=name)
+        assert drifted["curves"][name]["values"] == c["values"]
+
+
 def test_stereo_player_is_averaged_and_block_size_does_not_matter(tmp_path, store, rng,
                                                                     monkeypatch):
     """A player on two channels is analysed as their mean; small read blocks change nothing."""
