@@ -153,7 +153,7 @@ def complete_session(
     for audio in manifest["audio"]:
         path = folder / audio["file"]
         if recovered:
-            info = repair(path)
+            info = repair(path, sr=audio["sr"], channels=audio["channels"])
             audio["frames"] = info["frames"]
             recovery.setdefault("audio_frames", {})[audio["name"]] = info["frames"]
             if info["truncated_bytes"]:

@@ -92,6 +92,9 @@ class WavJournal:
         self._file = open_new(self.path, "xb")
         with write_errors(self.path):
             self._file.write(_header(sr=sr, channels=channels, frames=0))
+        # the header on the disk at once: a process killed before its first flush left a
+        # 0-byte file that recovery could not read (and the session's MIDI stranded with it)
+        self.flush()
 
     def write(self, block: np.ndarray) -> int:
         """Append a block of shape (frames, channels) or (frames,) for mono.
@@ -145,10 +148,12 @@ def read_journal_format(path: Path) -> tuple[int, int]:
     return sr, channels
 
 
-def repair(path: Path) -> dict:
+def repair(path: Path, *, sr: int | None = None, channels: int | None = None) -> dict:
     """Make an interrupted journal a valid WAV from its length alone.
 
-    A trailing partial frame (a write cut by the crash) is truncated.
+    A trailing partial frame (a write cut by the crash) is truncated. A file cut inside its
+    header (0 bytes: killed before the header reached the disk) holds no frame; with ``sr``
+    and ``channels`` (the manifest's) it becomes an empty WAV instead of an error.
 
     Returns
     -------
@@ -157,8 +162,15 @@ def repair(path: Path) -> dict:
         frame that were cut), ``sr``, ``channels``.
     """
     path = Path(path)
-    sr, channels = read_journal_format(path)
     size = path.stat().st_size
+    if size < HEADER_BYTES and sr and channels:
+        with write_errors(path), open(path, "r+b") as f:
+            f.truncate(0)
+            f.write(_header(sr=sr, channels=channels, frames=0))
+            f.flush()
+            os.fsync(f.fileno())
+        return {"frames": 0, "truncated_bytes": size, "sr": sr, "channels": channels}
+    sr, channels = read_journal_format(path)
     frame_bytes = channels * _SAMPLE_BYTES
     payload = max(0, size - HEADER_BYTES)
     frames = payload // frame_bytes

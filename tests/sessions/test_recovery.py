@@ -200,3 +200,23 @@ def test_a_recovery_holds_the_lock_and_a_second_finds_it_done(tmp_path, store_pa
     again = recover_session(folder)  # the second process, a moment later
     assert again["status"] == "recovered"
     assert (folder / "session.json").stat().st_mtime_ns == mtime  # not completed twice
+
+
+def test_a_recording_killed_before_its_audio_header_reached_the_disk_is_recovered(
+        tmp_path, run_cli, store_path):
+    """A WAV journal of 0 bytes (the process killed before the header was flushed; the
+    header is flushed at creation now, but a power cut can still lose it) becomes an empty
+    WAV, and the session's MIDI is recovered with it, instead of a session that never
+    recovers and is warned about by every command."""
+    sid, _, _ = _kill_at_random(store_path, 1.0)
+    folder = store_path / "sessions" / sid
+    (wav,) = (folder / "audio").glob("*.wav")
+    wav.write_bytes(b"")
+    r = run_cli("sessions", "recover", "--json")
+    assert r.exit_code == 0, r.stderr
+    (rep,) = r.json()
+    assert rep["ok"] and rep["midi_events"] > 0 and list(rep["audio_frames"].values()) == [0]
+    assert run_cli("sessions", "verify", sid).exit_code == 0
+    import soundfile as sf
+
+    assert sf.info(str(wav)).frames == 0
