@@ -32,8 +32,9 @@ Results are cached as JSON in ``<session>/cache/analysis-<key>.json`` (players) 
 ``<session>/cache/dialogue-<key>.json`` (pairs). The key is the SHA-256 (first 16 hex
 digits) of the analysis version, window, hop, the player (or the pair), the checksums of the
 session's recorded data (audio files and ``midi.tsv``; ``session.mid`` is left out because it
-is rewritten whenever annotations change) and each audio input's ``t0`` and drift. A changed recording, version or parameter gives a
-new key; old cache files stay until the folder is emptied (it is disposable).
+is rewritten whenever annotations change) and each audio input's ``t0`` and drift. A changed
+recording, version or parameter gives a new key; old cache files stay until the folder is
+emptied (it is disposable).
 
 Catalog
 -------
