@@ -11,7 +11,7 @@ import numpy as np
 from sessions import annotations as ann
 from sessions import manifest as mf
 from sessions.errors import SessionFormatError
-from sessions.fsutil import make_dir, read_json, sha256_file
+from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
 
 
@@ -220,5 +220,21 @@ class Session:
 
     @property
     def cache_dir(self) -> Path:
-        """Folder for derived data (analysis results, waveform peaks); created on use."""
-        return make_dir(self.folder / "cache")
+        """Folder for derived data (analysis results, waveform peaks); created on use.
+
+        Only inside a session folder that exists: work that ends after the session was
+        deleted (an analysis, waveform peaks) must not make its folder again (it came back
+        as a folder with only ``cache/`` in it, which no command could verify or delete).
+        """
+        from sessions.errors import UnknownSessionError
+
+        if not (self.folder / mf.MANIFEST).is_file():
+            raise UnknownSessionError(f"session {self.id} no longer exists (deleted)")
+        path = self.folder / "cache"
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:  # the folder went between the check and here
+            raise UnknownSessionError(f"session {self.id} no longer exists (deleted)") from None
+        return path

@@ -575,3 +575,21 @@ def test_plot_leaves_pulse_less_windows_as_gaps(tmp_path):
         assert list(b.lines[0].get_ydata()) == [2.0, 0.0, 0.0, 1.0, 3.0]
     finally:
         plt.close(fig)
+
+
+def test_an_analysis_that_ends_after_its_session_was_deleted_leaves_nothing(store, duet,
+                                                                           monkeypatch):
+    """The analysis writes its cache at the end: a session deleted meanwhile must not come
+    back as a folder holding only ``cache/`` (which no command could verify or delete)."""
+    import improv.analyze as az
+
+    sid = duet["id"]
+    real = az._analyze_players
+
+    def delete_then_finish(store_, session, *args, **kwargs):
+        store.delete(sid)  # the therapist deletes it while the analysis runs
+        return real(store_, session, *args, **kwargs)
+
+    monkeypatch.setattr(az, "_analyze_players", delete_then_finish)
+    analyze_session(store, sid, players=["client"])
+    assert not store.folder(sid).exists() and sid not in store.session_ids()
