@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
 from sessions.fsutil import FILE_MODE, open_new, write_errors
+
+log = logging.getLogger(__name__)
 
 CATALOG = "catalog.sqlite"
 
@@ -225,10 +228,25 @@ class Catalog:
             self._put_annotations(manifest["id"], annotations)
 
     def put_annotations(self, session_id: str, annotations: Iterable[dict]) -> None:
-        """Replace the indexed annotations of one session."""
-        with write_errors(self.path), self.db:
+        """Replace the indexed annotations of one session (nothing if the catalog has no row
+        for it: see :meth:`_indexed_session`)."""
+        with write_errors(self.path), self._indexed_session(session_id), self.db:
             self.db.execute("DELETE FROM annotations WHERE session_id = ?", (session_id,))
             self._put_annotations(session_id, annotations)
+
+    @contextlib.contextmanager
+    def _indexed_session(self, session_id: str):
+        """Leave out rows of a session the catalog does not hold right now: ``reindex`` is
+        rebuilding it (the session's row comes back, read from its folder, which holds the
+        change already) or the session was deleted meanwhile. SQLite refused them as a foreign
+        key violation, which was reported as a damaged catalog, although the change had been
+        saved."""
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            if self.db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                raise  # another constraint: not this case
+            log.debug("session %s is not in the catalog now; its rows are left out", session_id)
 
     def _put_annotations(self, session_id: str, annotations: Iterable[dict]) -> None:
         for a in annotations:
@@ -257,7 +275,7 @@ class Catalog:
                 rows.append((session_id, player, analysis_key, name, float(v), None))
             else:
                 rows.append((session_id, player, analysis_key, name, None, str(v)))
-        with write_errors(self.path), self.db:
+        with write_errors(self.path), self._indexed_session(session_id), self.db:
             self.db.execute(
                 "DELETE FROM features WHERE session_id = ? AND player = ?", (session_id, player)
             )

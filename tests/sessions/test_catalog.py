@@ -90,3 +90,24 @@ def test_indexing_a_session_again_keeps_its_feature_summaries(store, tmp_path):
     assert len(store.catalog.features(session_id=sid)) == 1
     n = store.catalog.db.execute("SELECT COUNT(*) FROM annotation_tags").fetchone()[0]
     assert n == 1  # replaced, not doubled
+
+
+def test_a_change_saved_while_reindex_rebuilds_the_catalog_is_no_damage(store, tmp_path):
+    """reindex empties the catalog, then indexes folder by folder: an annotation added to a
+    session not indexed yet was refused by SQLite's foreign key, reported as a damaged catalog
+    (exit 1, web 503) although it had been saved; the user then added it again."""
+    from sessions.annotate import add_annotation
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_midi
+
+    mid = write_midi(tmp_path / "a.mid", tracks={"client": [(0.5 * k, 0, 60, 90)
+                                                          for k in range(20)]})
+    sid = import_files(store, [mid], client="C07")["id"]
+    store.catalog.clear()  # reindex, half-way: this session is not indexed yet
+    a = add_annotation(store, sid, t=2.0, tags=["marker"], text="saved once")
+    store.catalog.put_features(sid, "client", "k1", {"midi.notes_per_s": 2.0})  # no error
+    assert [x["id"] for x in store.session(sid).annotations()] == [a["id"]]
+    store.reindex()  # the rebuild reaches the session: its annotation is indexed from the folder
+    rows = store.catalog.db.execute("SELECT text FROM annotations WHERE session_id = ?",
+                                    (sid,)).fetchall()
+    assert [r[0] for r in rows] == ["saved once"]
