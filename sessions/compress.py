@@ -220,6 +220,9 @@ def _plan(session) -> list[tuple[dict[str, Any], int, int | None, str]]:
             raise SessionFormatError(
                 f"{entry['file']} of session {session.id} does not match its checksum; nothing "
                 "was compressed (run 'improv sessions verify')")
+        if not int(entry.get("frames") or 0):  # a header only (a recording stopped at once)
+            plan.append((entry, size, None, "empty"))
+            continue
         plan.append((entry, size, exact_depth(path), "wav"))
     return plan
 
@@ -231,6 +234,9 @@ def _kept(entry: dict[str, Any], size: int, bits: int | None, kind: str) -> Inpu
         return InputResult(name, "flac", bytes_before=size, bytes_after=size)
     if kind == "other":
         return InputResult(name, "kept", f"{Path(entry['file']).suffix} is not WAV",
+                           bytes_before=size, bytes_after=size)
+    if kind == "empty":
+        return InputResult(name, "kept", "it holds no audio (a header only)",
                            bytes_before=size, bytes_after=size)
     if bits is None:
         return InputResult(name, "kept", "its float samples are not exact in 24 bits (a signal "
@@ -256,6 +262,11 @@ def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
                                bytes_before=size, bytes_after=size)
         os.replace(partial, flac)
         fsync_dir(flac.parent)
+    except RuntimeError as exc:  # libsndfile (the file went away, the disk failed)
+        partial.unlink(missing_ok=True)
+        raise SessionFormatError(
+            f"{entry['file']} of session {folder.name} could not be compressed ({exc}); it is "
+            "left as it was (see 'improv sessions verify')") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -152,6 +152,21 @@ def test_a_manifest_that_cannot_be_written_leaves_no_flac(store, recorded, store
     assert verify_folder(folder)["ok"]
 
 
+def test_an_input_with_no_audio_is_kept_and_the_others_compressed(store):
+    """A recording stopped at once leaves a header-only WAV: it is kept (libsndfile cannot
+    open a FLAC without frames: the run crashed with a traceback on it, every time, and never
+    reached the sessions after it)."""
+    w = store.create_session(client="C07", players=["client"])
+    w.add_audio_input("silent", sr=SR, channels=1, players={"client": [1]}, t0=0.0)
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]}, t0=0.0)
+    a.write((np.round(0.3 * np.sin(np.arange(SR) / 7.0) * 2**15) / 2**15).astype(np.float32))
+    sid = w.finalize(duration_s=1.0)["id"]
+    res = {r.name: r for r in compress_session(store, sid)}
+    assert res["silent"].status == "kept" and "no audio" in res["silent"].reason
+    assert res["mic"].status == "compressed" and res["mic"].bits == 16
+    assert verify_folder(store.folder(sid))["ok"]
+
+
 def test_exact_depth_of_edge_values(tmp_path):
     import soundfile as sf
 
