@@ -162,7 +162,11 @@ class Store:
                 raise SessionFormatError(
                     f"session {session_id} was interrupted; run 'improv sessions recover'"
                 )
-            raise SessionBusyError(f"session {session_id} is still being recorded")
+            # the lock is held: by its recorder, or for a moment by another improv process
+            # recovering it (every command recovers interrupted sessions first)
+            raise SessionBusyError(
+                f"session {session_id} is being recorded, or recovered by another improv "
+                "process (then try again in a moment)")
         return Session(folder)
 
     def _existing(self, session_id: str) -> Path:

@@ -92,7 +92,7 @@ def test_journals_reach_the_disk_within_a_second_without_finalize(store):
 
 def test_session_being_recorded_is_busy_and_not_listed(store):
     w = store.create_session(client="C01", players=["client"])
-    with pytest.raises(SessionBusyError, match="still being recorded"):
+    with pytest.raises(SessionBusyError, match="is being recorded, or recovered by another"):
         store.session(w.id)
     assert store.interrupted() == []  # the writer is alive: not interrupted
     with pytest.raises(SessionBusyError):
