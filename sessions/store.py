@@ -313,6 +313,8 @@ class Store:
         """
         reports = []
         for sid in self.interrupted():
+            if self._remove_if_never_started(sid):
+                continue
             try:
                 manifest = recover_session(self.folder(sid))
                 self._index(manifest)
@@ -332,6 +334,22 @@ class Store:
                 }
             )
         return reports
+
+    def _remove_if_never_started(self, session_id: str) -> bool:
+        """Remove a folder that a process died in while creating it, before its manifest was
+        written: it holds only the ``RECORDING`` flag and the lock, so nothing was recorded
+        (it stayed as a session that could neither be recovered nor deleted)."""
+        folder = self.folder(session_id)
+        names = {p.name for p in folder.iterdir()}
+        if mf.MANIFEST in names or not names <= {mf.RECORDING_FLAG, mf.LOCK}:
+            return False
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty after all: leave it
+            folder.rmdir()
+            log.info("removed session folder %s: its creation was interrupted before anything "
+                     "was recorded", session_id)
+        return not folder.exists()
 
     def reindex(self) -> dict[str, Any]:
         """Rebuild the catalog from the session folders.

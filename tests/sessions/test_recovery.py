@@ -220,3 +220,17 @@ def test_a_recording_killed_before_its_audio_header_reached_the_disk_is_recovere
     import soundfile as sf
 
     assert sf.info(str(wav)).frames == 0
+
+
+def test_a_folder_whose_creation_was_cut_before_its_manifest_is_removed(tmp_path):
+    """A process killed between flagging a new session folder and writing its manifest left
+    a folder that could neither be recovered (no session.json) nor deleted ("no session"),
+    and every command warned about it. Nothing was recorded in it: recovery removes it."""
+    store = Store(tmp_path / "store")
+    folder = store.sessions_dir / "20261127-120000-abcd"
+    folder.mkdir()
+    (folder / "RECORDING").write_text("12345\n")
+    (folder / ".lock").write_text("12345\n")
+    assert store.interrupted() == [folder.name]
+    assert store.recover() == []
+    assert not folder.exists() and store.interrupted() == []
