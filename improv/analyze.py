@@ -48,6 +48,7 @@ the same parameters; its ``analysis_key`` tells whether a row is of the current 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -715,25 +716,28 @@ def analyze_session(
 
     window, hop = check_parameters(window=analysis.DEFAULT_WINDOW if window is None else window,
                                    hop=analysis.DEFAULT_HOP if hop is None else hop)
-    session = store.session(session_id)
-    chosen = _check_players(session, players)
-    pairs = _check_pair(session, pair, chosen) if dialogue else []
-    needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
-    checksums = _data_checksums(session)
-    _refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
-    events = session.midi_events()
-    # a player "has MIDI" with a declared port or with events (a recovered session may carry
-    # events of ports the writer never declared)
-    midi_players = set(session.midi_players()) | set(events.player.tolist())
-    works = []
-    for p in needed:
-        inputs = session.player_audio(p)
-        audio = [(inp, chans, "audio" if len(inputs) == 1 else f"audio:{inp.name}")
-                 for inp, chans in inputs]
-        key = cache_key(kind="player", window=window, hop=hop, players=[p], checksums=checksums)
-        works.append(_PlayerWork(p, key, p in midi_players, audio))
-    results = _analyze_players(store, session, works, events, window=window, hop=hop,
-                               use_cache=use_cache, progress=progress)
+    # the manifest is read, and the recordings it names, while a compression run cannot
+    # replace them (it waits, and this waits for a run in progress)
+    with _recordings_kept(store, session_id):
+        session = store.session(session_id)
+        chosen = _check_players(session, players)
+        pairs = _check_pair(session, pair, chosen) if dialogue else []
+        needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
+        checksums = _data_checksums(session)
+        _refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
+        events = session.midi_events()
+        # a player "has MIDI" with a declared port or with events (a recovered session may carry
+        # events of ports the writer never declared)
+        midi_players = set(session.midi_players()) | set(events.player.tolist())
+        works = []
+        for p in needed:
+            inputs = session.player_audio(p)
+            audio = [(inp, chans, "audio" if len(inputs) == 1 else f"audio:{inp.name}")
+                     for inp, chans in inputs]
+            key = cache_key(kind="player", window=window, hop=hop, players=[p], checksums=checksums)
+            works.append(_PlayerWork(p, key, p in midi_players, audio))
+        results = _analyze_players(store, session, works, events, window=window, hop=hop,
+                                   use_cache=use_cache, progress=progress)
     out: dict[str, Any] = {
         "session_id": session.id,
         "duration_s": session.duration_s,
@@ -748,6 +752,23 @@ def analyze_session(
     if catalog and (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
         _to_catalog(store, session.id, out)
     return out
+
+
+@contextlib.contextmanager
+def _recordings_kept(store, session_id: str) -> Iterator[None]:
+    """Hold the session's ``audio/`` folder shared (see :func:`sessions.fsutil.folder_lock`):
+    ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
+    reads a manifest that names a WAV compress has just removed (it failed with "cannot be
+    read" or a checksum mismatch)."""
+    from sessions.fsutil import folder_lock
+    from sessions.manifest import AUDIO_DIR
+
+    audio = store.folder(session_id) / AUDIO_DIR
+    if not audio.is_dir():
+        yield
+        return
+    with folder_lock(audio, shared=True):
+        yield
 
 
 def _to_catalog(store, session_id: str, result: dict) -> None:

@@ -86,13 +86,14 @@ def fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on a folder itself (no lock file is created).
+def folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold an exclusive (or ``shared``) ``flock`` on a folder itself (no lock file is made).
 
     A session's folder is the lock for changes of its manifest (:func:`manifest_lock`); its
-    ``audio/`` folder is the lock of a compression run (:mod:`sessions.compress`). Locks are
-    held per open folder, so two processes, or two threads of one, exclude each other.
-    Without ``fcntl`` (Windows) nothing is locked.
+    ``audio/`` folder is the lock of a compression run (:mod:`sessions.compress`), which
+    analyses hold shared while they read the recordings. Locks are held per open folder, so
+    two processes, or two threads of one, exclude each other. Without ``fcntl`` (Windows)
+    nothing is locked.
     """
     try:
         import fcntl
@@ -101,7 +102,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -593,3 +593,31 @@ def test_an_analysis_that_ends_after_its_session_was_deleted_leaves_nothing(stor
     monkeypatch.setattr(az, "_analyze_players", delete_then_finish)
     analyze_session(store, sid, players=["client"])
     assert not store.folder(sid).exists() and sid not in store.session_ids()
+
+
+def test_an_analysis_waits_for_a_compression_run_in_progress(store, duet):
+    """compress holds the session's audio folder while it replaces WAVs by FLACs: an analysis
+    started meanwhile waits and then reads the manifest as compress left it (it failed with
+    "cannot be read" or a checksum mismatch when it read the manifest before)."""
+    import threading
+
+    from sessions.compress import compress_session
+    from sessions.fsutil import folder_lock
+
+    sid = duet["id"]
+    audio = store.folder(sid) / "audio"
+    out = {}
+
+    def run():
+        out["res"] = analyze_session(store, sid, players=["drums"], use_cache=False)
+
+    with folder_lock(audio):  # a compression run holds it
+        t = threading.Thread(target=run)
+        t.start()
+        t.join(1.0)
+        assert t.is_alive()  # waiting, not reading
+    t.join(60)
+    assert out["res"]["players"]["drums"]["status"] == "ok"
+    compress_session(store, sid)  # and the other way round works as well
+    again = analyze_session(store, sid, players=["drums"], use_cache=False)
+    assert again["players"]["drums"]["status"] == "ok"
