@@ -182,6 +182,17 @@ def _revisions_lock(session):
     return folder_lock(path)
 
 
+def _current_at(session, annotation_id: str, expected_rev: int | None) -> dict[str, Any]:
+    """The annotation to change, checked against the revision the change was made to first:
+    one deleted meanwhile by someone else is a conflict (409 on the web), like any other
+    change made meanwhile, not a request to change a deleted annotation (400)."""
+    current = _current(session, annotation_id, include_deleted=expected_rev is not None)
+    _check_rev(current, expected_rev)
+    if current["deleted"]:
+        _current(session, annotation_id)  # raises: it is deleted
+    return current
+
+
 def _check_rev(current: dict[str, Any], expected_rev: int | None) -> None:
     if expected_rev is not None and current["rev"] != expected_rev:
         raise AnnotationConflictError(
@@ -204,8 +215,7 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
     by = _author(by)
     new_tags = list(new_tags)
     with _revisions_lock(session):
-        current = _current(session, annotation_id)
-        _check_rev(current, expected_rev)
+        current = _current_at(session, annotation_id, expected_rev)
         t = changes.get("t", current["t"])
         end = changes.get("end", current.get("end"))
         _check_time(session, t, end)
@@ -234,8 +244,7 @@ def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | N
     session = store.session(session_id)
     by = _author(by)
     with _revisions_lock(session):
-        current = _current(session, annotation_id)
-        _check_rev(current, expected_rev)
+        current = _current_at(session, annotation_id, expected_rev)
         ann.append_records(session.folder / mf.ANNOTATIONS,
                            [ann.delete_record(current, by=by, reason=reason)])
     _refresh(store, session)

@@ -583,6 +583,16 @@ def test_a_change_made_to_an_older_revision_is_a_409(demo_store, client_for):
     assert r.status_code == 409 and "reload it and make the change again" in r.json()["error"]
     assert snapshot(path) == before
     assert c.delete(f"{base}/{a['id']}?rev=2").status_code == 200
+    # the other tab, still at revision 2, edits or deletes what was deleted meanwhile: a
+    # conflict too (it was a 400 "is deleted")
+    before = snapshot(path)
+    r = c.patch(f"{base}/{a['id']}", json={"text": "tab two again", "rev": 2})
+    assert r.status_code == 409 and "was changed since it was opened" in r.json()["error"]
+    assert c.delete(f"{base}/{a['id']}?rev=2").status_code == 409
+    assert snapshot(path) == before
+    # without a revision (the command line), a deleted annotation is still named as such
+    r = c.patch(f"{base}/{a['id']}", json={"text": "x"})
+    assert r.status_code == 400 and "is deleted" in r.json()["error"]
 
 
 def test_unknown_annotation_and_session(demo_store, client_for):
