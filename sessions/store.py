@@ -319,7 +319,8 @@ class Store:
                 manifest = recover_session(self.folder(sid))
                 self._index(manifest)
             except (StoreError, OSError) as exc:
-                log.warning("could not recover session %s: %s", sid, exc)
+                # the caller reports it (the command line as "warning: ..."): not twice
+                log.info("could not recover session %s: %s", sid, exc)
                 reports.append({"id": sid, "ok": False, "error": str(exc)})
                 continue
             rec = manifest.get("recovery", {})
