@@ -201,6 +201,9 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
 
     def human(reports):
         for r in reports:
+            if r.get("recording"):
+                click.echo(f"{r['id']}: being recorded (checked once it is finished)")
+                continue
             click.echo(f"{r['id']}: {'ok' if r['ok'] else 'PROBLEMS'} "
                        f"({r['checked']} files hashed)")
             for p in r["problems"]:

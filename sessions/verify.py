@@ -24,15 +24,19 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     -------
     dict
         ``id``, ``ok`` (bool), ``problems`` (list of one-line strings) and
-        ``checked`` (number of files hashed).
+        ``checked`` (number of files hashed); ``recording: True`` (and ``ok``) for a session
+        being recorded right now, which is checked once it is finished.
     """
     folder = Path(folder)
     problems: list[str] = []
     checked = 0
     report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}
     if (folder / mf.RECORDING_FLAG).exists():
-        problems.append(
-            "session is being recorded or was interrupted (run 'improv sessions recover')")
+        from sessions.recovery import is_interrupted
+
+        if not is_interrupted(folder):  # its recorder holds the lock: nothing to check yet
+            return {**report, "ok": True, "recording": True}
+        problems.append("the recording was interrupted (run 'improv sessions recover')")
         return report
     try:
         manifest = mf.validate(read_json(folder / mf.MANIFEST))

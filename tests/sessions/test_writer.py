@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from sessions.errors import SessionBusyError, SessionFormatError, StoreError
+from sessions.verify import verify_folder
 
 
 def _mode(p):
@@ -97,7 +98,11 @@ def test_session_being_recorded_is_busy_and_not_listed(store):
     assert store.interrupted() == []  # the writer is alive: not interrupted
     with pytest.raises(SessionBusyError):
         store.delete(w.id)
+    # verify --all while a recording runs: not a problem, checked once it is finished
+    rep = verify_folder(store.folder(w.id))
+    assert rep["ok"] and rep["recording"] and rep["problems"] == []
     w.finalize()
+    assert verify_folder(store.folder(w.id))["ok"]
     assert store.session(w.id).duration_s == 0.0
 
 
