@@ -78,10 +78,18 @@ def list_sessions(
     until: date | None = Query(None, description="last day (UTC), YYYY-MM-DD"),
     tag: str | None = None,
 ) -> dict[str, Any]:
-    """Sessions, newest first, filtered by client, start date range and annotation tag."""
+    """Sessions, newest first, filtered by client, start date range and annotation tag.
+
+    A recording interrupted while the app runs (its process killed) is recovered here first,
+    as every command does at its start: the list shows it, instead of a session page that
+    tells a web user to run a command."""
     client = _check_client(client)
     if since and until and until < since:
         raise BadRequest(f"until ({until}) is before since ({since})")
+    if store.writable and store.interrupted():
+        for report in store.recover():
+            log.info("interrupted session %s: %s", report["id"],
+                     "recovered" if report["ok"] else f"not recovered ({report['error']})")
     tags = _session_tags(store)
     rows = []
     for r in store.list(client=client):

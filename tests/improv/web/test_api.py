@@ -991,3 +991,19 @@ def test_messages_name_fields_not_command_line_options():
             == "disk stop mb (5) must not exceed disk warn mb (1)")
     assert for_the_page("see 'improv sessions list'; 0:00-10:00") == (
         "see 'improv sessions list'; 0:00-10:00")
+
+
+def test_a_recording_interrupted_while_the_app_runs_is_recovered_by_the_list(tmp_path,
+                                                                            client_for):
+    """The app recovers interrupted sessions when it starts; one killed later was only
+    recovered by the next command, and its page told a web user to run one."""
+    from tests.sessions.test_recovery import _kill_at_random
+
+    store_path = tmp_path / "store"
+    c = client_for(store_path)  # the app runs
+    assert c.get("/api/sessions").json()["sessions"] == []
+    sid, _, _ = _kill_at_random(store_path, 0.8)  # a recording, killed
+    listed = c.get("/api/sessions").json()["sessions"]
+    assert [s["id"] for s in listed] == [sid]
+    r = c.get(f"/api/sessions/{sid}")
+    assert r.status_code == 200 and r.json()["status"] == "recovered"
