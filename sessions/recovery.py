@@ -30,7 +30,6 @@ from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
     fsync_dir,
-    open_new,
     read_json,
     sha256_file,
 )
@@ -293,20 +292,14 @@ def _lock_held(path: Path) -> bool:
 
 
 def _take_lock(path: Path):
-    """Open ``path`` (created if missing) and lock it exclusively without waiting: the open
-    file, or None if another process holds it. Without ``fcntl`` (Windows) nothing is
-    locked."""
-    f = open_new(path, "a")
+    """The session lock (:func:`sessions.writer.hold_lock`), or None if another process holds
+    it."""
+    from sessions.writer import hold_lock
+
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return f
-    try:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
+        return hold_lock(path)
+    except BlockingIOError:
         return None
-    return f
 
 
 def recover_session(folder: Path) -> dict[str, Any]:

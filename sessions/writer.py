@@ -408,7 +408,8 @@ def _safe_file_name(name: str) -> str:
 
 def hold_lock(path: Path):
     """Create and exclusively lock a session's ``.lock`` for its writer's lifetime (POSIX
-    flock); the open file. While it is held, the session is not taken for interrupted."""
+    flock); the open file. While it is held, the session is not taken for interrupted.
+    Raises ``BlockingIOError`` (an ``OSError``) if another process holds it."""
     f = open_new(path, "a")
     try:
         import fcntl
@@ -416,6 +417,9 @@ def hold_lock(path: Path):
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except ImportError:  # pragma: no cover - Windows: PID file only
         pass
+    except OSError:  # another process holds it
+        f.close()
+        raise
     f.write(f"{os.getpid()}\n")
     f.flush()
     return f
