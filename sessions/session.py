@@ -228,13 +228,12 @@ class Session:
         """
         from sessions.errors import UnknownSessionError
 
+        gone = f"session {self.id} no longer exists (deleted)"
         if not (self.folder / mf.MANIFEST).is_file():
-            raise UnknownSessionError(f"session {self.id} no longer exists (deleted)")
+            raise UnknownSessionError(gone)
         path = self.folder / "cache"
         try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:  # the folder went between the check and here
-            raise UnknownSessionError(f"session {self.id} no longer exists (deleted)") from None
+            path.mkdir(mode=0o700, exist_ok=True)  # never its parents
+        except FileNotFoundError:  # deleted between the check and here
+            raise UnknownSessionError(gone) from None
         return path

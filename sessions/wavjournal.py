@@ -163,18 +163,12 @@ def repair(path: Path, *, sr: int | None = None, channels: int | None = None) ->
     """
     path = Path(path)
     size = path.stat().st_size
-    if size < HEADER_BYTES and sr and channels:
-        with write_errors(path), open(path, "r+b") as f:
-            f.truncate(0)
-            f.write(_header(sr=sr, channels=channels, frames=0))
-            f.flush()
-            os.fsync(f.fileno())
-        return {"frames": 0, "truncated_bytes": size, "sr": sr, "channels": channels}
-    sr, channels = read_journal_format(path)
-    frame_bytes = channels * _SAMPLE_BYTES
-    payload = max(0, size - HEADER_BYTES)
-    frames = payload // frame_bytes
-    keep = HEADER_BYTES + frames * frame_bytes
+    if size < HEADER_BYTES and sr and channels:  # cut inside its header: no frame to keep
+        frames, keep = 0, 0
+    else:
+        sr, channels = read_journal_format(path)
+        frames = max(0, size - HEADER_BYTES) // (channels * _SAMPLE_BYTES)
+        keep = HEADER_BYTES + frames * channels * _SAMPLE_BYTES
     with write_errors(path):
         with open(path, "r+b") as f:
             if keep < size:
