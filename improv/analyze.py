@@ -79,8 +79,6 @@ __all__ = [
 BLOCK_FRAMES = 1 << 16
 #: Layout version of the cache files (bump when their structure changes).
 CACHE_FORMAT = 1
-#: Who writes accepted role suggestions into the annotations.
-SUGGESTED_BY = SUGGESTION_AUTHOR
 #: The annotation tag of each suggested role (vocabulary: sessions.vocabulary).
 ROLE_TAGS = {
     "dependent": "autonomy:dependent",
@@ -641,7 +639,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
                      "tags": ["suggestion", tag], "text": text})
         have |= ident(run["player"], run["t"], run["end"], [tag])
     # one write and one refresh of the SMF markers and catalog for all of them
-    return add_annotations(store, session_id, todo, by=SUGGESTED_BY, source="suggestion")
+    return add_annotations(store, session_id, todo, by=SUGGESTION_AUTHOR, source="suggestion")
 
 
 # ----------------------------------------------------------------------------- entry point

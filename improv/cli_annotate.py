@@ -234,10 +234,10 @@ def export_(app, session_id, fmt, to):
         media = [(a.path, a.t0) for a in session.audio_inputs()]
         early = interop.write_eaf(to, items, players=session.players, media=media)
         click.echo(f"wrote {len(items)} annotation(s) to {to}")
+        starts = dict(media)
         for p in early:
-            t0 = next(a.t0 for a in session.audio_inputs() if a.path == p)
-            info(f"warning: {p.name} starts {t0:.3f} s into the session; ELAN cannot shift a "
-                 "file later, so it shows that recording that much early against the "
+            info(f"warning: {p.name} starts {starts[p]:.3f} s into the session; ELAN cannot "
+                 "shift a file later, so it shows that recording that much early against the "
                  "annotations")
         return
     text = {"audacity": interop.to_audacity, "sv": interop.to_sonic_visualiser,
