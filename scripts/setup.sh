@@ -40,9 +40,15 @@ fi
 if ! (cd / && "$OLDPWD/.venv/bin/python" -c "import improv, sessions, analysis, fastapi, pytest") \
        >/dev/null 2>&1 \
    || ! .venv/bin/improv --version >/dev/null 2>&1 \
-   || [ pyproject.toml -nt .venv/.improv-installed ]; then
+   || [ pyproject.toml -nt .venv/.improv-installed ] \
+   || [ constraints.txt -nt .venv/.improv-installed ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[web,test]'
+  # earlier checkouts installed the distribution as "improv" (on PyPI an unrelated project
+  # that also installs a top-level improv package): an old install of it goes first
+  if .venv/bin/python -m pip show -q improv >/dev/null 2>&1; then
+    .venv/bin/python -m pip uninstall -q -y improv
+  fi
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test]'
   touch .venv/.improv-installed
 fi
 version=$(.venv/bin/improv --version)
