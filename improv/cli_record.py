@@ -159,7 +159,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
             try:
                 _save(store.root, save_setup, inputs=inputs, options=opts)
                 info(f"saved setup {save_setup!r}")
-            except (ImprovError, StoreError) as exc:  # the recording goes on
+            except user_facing_errors() as exc:  # the recording goes on
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
         show = not no_display and sys.stderr.isatty()
         if show:
