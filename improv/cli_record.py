@@ -121,7 +121,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
-    from improv.errors import ImprovError, ParameterError, StoreError
+    from improv.errors import ParameterError, user_facing_errors
     from improv.recorder import Recorder, summarize
     from improv.setups import check_inputs, check_setup_name
     from improv.setups import save_setup as _save

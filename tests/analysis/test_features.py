@@ -65,7 +65,8 @@ def test_every_produced_name_is_listed_with_its_kind(produced):
         for n in sorted(names):
             found = lookup(n)
             assert found is not None, f"{kind} {n!r} is not in analysis/features.py"
-            assert kind in found[0].kinds, f"{n!r} is produced as a {kind}, listed as {found[0].kinds}"
+            listed = found[0].kinds
+            assert kind in listed, f"{n!r} is produced as a {kind}, listed as {listed}"
 
 
 def test_every_listed_feature_is_produced(produced):
