@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,18 +28,12 @@ from .register import (
 )
 from .tempo import TempoCurve, tempo_curve
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
+from .windows import json_number as _num
 
 __all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary"]
 
 Curve = tuple[np.ndarray, np.ndarray]
 
-
-def _num(x: Any) -> float | None:
-    """A JSON-safe float: NaN/inf -> None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate
-from ..windows import DEFAULT_HOP, DEFAULT_WINDOW
-from ._grid import GRID_STEP, Curve, intervals_mask, num, window_means
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_means
+from ._grid import GRID_STEP, Curve, intervals_mask, num
 from .events import PlayerEvents
 
 __all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals",
@@ -166,7 +166,8 @@ def analyze_activity(
     curves: dict[str, Curve] = {}
     for key, cells in ((f"{na}_active", ma), (f"{nb}_active", mb), (f"{na}_solo", state == 1),
                        (f"{nb}_solo", state == 2), ("joint", state == 3), ("silent", state == 0)):
-        curves[key] = window_means(cells, duration=duration, window=window, hop=hop)
+        curves[key] = window_means(cells, duration=duration, window=window, hop=hop,
+                                   step=GRID_STEP)
 
     vals, s, e = _runs(state)
     turns: list[dict] = []
