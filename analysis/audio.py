@@ -38,9 +38,10 @@ from . import _validate
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
-from .summary import PlayerAnalysis, _num, tempo_summary
+from .summary import PlayerAnalysis, tempo_summary
 from .tempo import FFT_WORKERS, ONSET_SMOOTH, tempo_from_envelope
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_starts
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
+from .windows import json_number as _num
 
 __all__ = [
     "AudioAnalyzer",
@@ -192,7 +193,7 @@ class AudioAnalyzer:
         self.silence_dbfs = _validate.finite("silence_dbfs", silence_dbfs, unit="dBFS")
         self.n_samples = 0
         # level / loudness ticks
-        self._tick = max(1, int(round(TICK * self.sr)))
+        self._tick_samples = max(1, int(round(TICK * self.sr)))
         # K-weighting at the native rate, in float64 (the 38 Hz high-pass has its poles close
         # to the unit circle at high rates); the same ticks as the plain level
         self._sos = _k_weighting_sos(self.sr)
@@ -240,10 +241,10 @@ class AudioAnalyzer:
 
     def _levels(self, x: np.ndarray) -> None:
         """Mean square per tick at the native rate (plain RMS level)."""
-        sums, *acc = self._kern.tick_sums(x, self._tick, *self._tick_acc)
+        sums, *acc = self._kern.tick_sums(x, self._tick_samples, *self._tick_acc)
         self._tick_acc = tuple(acc)
         if sums.size:
-            self._ms.append(sums / self._tick)
+            self._ms.append(sums / self._tick_samples)
 
     def _kweighted(self, x: np.ndarray) -> None:
         """K-weighted mean square per tick at the native rate (filter state carried).
@@ -255,11 +256,11 @@ class AudioAnalyzer:
         """
         if x.size == 0:
             return
-        sums, *acc = self._kern.biquad2_tick_sums(self._sos, x, self._zi, self._tick,
+        sums, *acc = self._kern.biquad2_tick_sums(self._sos, x, self._zi, self._tick_samples,
                                                   *self._ktick_acc)
         self._ktick_acc = tuple(acc)
         if sums.size:
-            self._kms.append(sums / self._tick)
+            self._kms.append(sums / self._tick_samples)
 
     def _frames(self, y: np.ndarray, *, last: bool) -> None:
         import scipy.fft
@@ -316,7 +317,7 @@ class AudioAnalyzer:
         kms = np.concatenate(self._kms) if self._kms else np.zeros(0)
         return _audio_result(env, ms, kms, duration=duration, window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
-                             tick=self._tick / self.sr)
+                             step=self._tick_samples / self.sr)
 
 
 @functools.lru_cache(maxsize=1)
@@ -563,13 +564,13 @@ def _audio_result(
     ref: float,
     amin: float,
     silence_dbfs: float,
-    tick: float,
+    step: float,
 ) -> PlayerAnalysis:
     frame_rate = ANALYSIS_SR / HOP_LENGTH
     n_env = int(np.ceil(duration * frame_rate))
     env, tempo_env = (np.pad(e[:n_env], (0, max(0, n_env - e.size))).astype(np.float64)
                       for e in _split_env(np.asarray(env)))
-    n_tick = int(np.floor(duration / tick + 1e-9))
+    n_tick = int(np.floor(duration / step + 1e-9))
     ms = np.pad(ms[:n_tick], (0, max(0, n_tick - ms.size)))
     kms = np.pad(kms[:n_tick], (0, max(0, n_tick - kms.size)))
     tick_db = level_dbfs(ms, ref=ref, amin=amin)
@@ -589,24 +590,20 @@ def _audio_result(
     curves["onsets_per_s"] = density_curve(onsets, duration=duration, window=window, hop=hop)
     # sounding stretches: runs of non-quiet ticks -> silences longer than SILENCE_GAP
     act = np.flatnonzero(~quiet)
-    sil = silent_intervals(act * tick, (act + 1) * tick, duration=duration, gap=SILENCE_GAP)
+    sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
     curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
     starts = window_starts(duration, window=window, hop=hop)
-    times = starts + window / 2.0
-    c = np.concatenate(([0.0], np.cumsum(ms)))
-    kc = np.concatenate(([0.0], np.cumsum(kms)))
-    a = np.clip(np.round(starts / tick).astype(np.int64), 0, ms.size)
-    b = np.clip(np.round((starts + window) / tick).astype(np.int64), 0, ms.size)
-    nb = np.maximum(b - a, 1)
-    curves["level_dbfs"] = (times, level_dbfs((c[b] - c[a]) / nb, ref=ref, amin=amin))
-    curves["loudness_lufs"] = (times, np.maximum(_lufs((kc[b] - kc[a]) / nb), -100.0))
+    times, ms_mean = window_means(ms, duration=duration, window=window, hop=hop, step=step)
+    _, kms_mean = window_means(kms, duration=duration, window=window, hop=hop, step=step)
+    curves["level_dbfs"] = (times, level_dbfs(ms_mean, ref=ref, amin=amin))
+    curves["loudness_lufs"] = (times, np.maximum(_lufs(kms_mean), -100.0))
     mom = _running_mean(kms, 4)  # 400 ms blocks every 100 ms
-    st = _running_mean(kms, int(round(3.0 / tick)))  # 3 s blocks every 100 ms
+    st = _running_mean(kms, int(round(3.0 / step)))  # 3 s blocks every 100 ms
     # stamped at the block centres, like every other curve (a loudness meter shows a block at
     # its end; on a timeline that puts a 3 s short-term reading 1.5 s late; since 1.5.1)
-    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 2) * tick,
+    curves["loudness_lufs_momentary"] = ((np.arange(mom.size) + 2) * step,
                                          np.maximum(_lufs(mom), -100.0))
-    curves["loudness_lufs_short_term"] = ((np.arange(st.size) + round(1.5 / tick)) * tick,
+    curves["loudness_lufs_short_term"] = ((np.arange(st.size) + round(1.5 / step)) * step,
                                          np.maximum(_lufs(st), -100.0))
     changes = dynamic_changes(*curves["level_dbfs"], min_change=CRESCENDO_DB) if not silent else []
 
@@ -642,18 +639,19 @@ def _audio_result(
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
     return PlayerAnalysis("audio", curves, summary, changes, onsets,
-                          onset_levels=onset_levels(onsets, tick_db, tick=tick))
+                          onset_levels=onset_levels(onsets, tick_db, step=step))
 
 
-def onset_levels(onsets: np.ndarray, tick_db: np.ndarray, *, tick: float = TICK) -> np.ndarray:
+def onset_levels(onsets: np.ndarray, tick_db: np.ndarray, *, step: float = TICK) -> np.ndarray:
     """Level [dBFS] of each onset: the loudest tick within :data:`ONSET_LEVEL_SPAN` after it.
 
     Parameters
     ----------
     onsets : np.ndarray [shape=(n,), seconds]
     tick_db : np.ndarray [shape=(m,), dBFS]
-        RMS level of consecutive ticks of ``tick`` seconds from 0.
-    tick : float [seconds]
+        RMS level of consecutive ticks of ``step`` seconds from 0.
+    step : float [seconds]
+        The ticks' spacing (:data:`TICK`).
 
     Returns
     -------
@@ -666,8 +664,8 @@ def onset_levels(onsets: np.ndarray, tick_db: np.ndarray, *, tick: float = TICK)
         return np.zeros(0)
     if tick_db.size == 0:
         return np.full(onsets.size, np.nan)
-    span = max(1, int(round(ONSET_LEVEL_SPAN / tick)))
-    first = np.clip(np.floor(onsets / tick + 1e-9).astype(np.int64), 0, tick_db.size - 1)
+    span = max(1, int(round(ONSET_LEVEL_SPAN / step)))
+    first = np.clip(np.floor(onsets / step + 1e-9).astype(np.int64), 0, tick_db.size - 1)
     idx = np.minimum(first[:, None] + np.arange(span)[None, :], tick_db.size - 1)
     return tick_db[idx].max(axis=1)
 

@@ -183,21 +183,9 @@ def notes_from_events(
     >>> nt.start.tolist(), nt.end.tolist(), nt.pitch.tolist()
     ([0.0], [0.5], [60])
     """
-    tt = np.asarray(t, dtype=np.float64).ravel()
-    st = np.asarray(status).ravel().astype(np.int64)
-    d1 = np.asarray(data1).ravel().astype(np.int64)
-    d2 = np.asarray(data2).ravel().astype(np.int64)
-    if not (tt.size == st.size == d1.size == d2.size):
-        raise ParameterError(
-            "t, status, data1, data2 must have equal length, "
-            f"got {[tt.size, st.size, d1.size, d2.size]}"
-        )
+    tt, st, d1, d2 = _event_columns(t, status, data1, data2)
     if tt.size == 0:
         return NoteTable.empty()
-    if not np.all(np.isfinite(tt)):
-        raise ParameterError("t must contain only finite times [seconds], got non-finite values")
-    if np.any(np.diff(tt) < 0):
-        raise ParameterError("t must be sorted ascending [seconds], got a decreasing step")
     kind = st & 0xF0
     chan = st & 0x0F
     is_on = (kind == _NOTE_ON) & (d2 > 0)
@@ -207,7 +195,41 @@ def notes_from_events(
     if is_on.any() and last < tt[is_on][-1]:
         raise ParameterError(
             f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")
+    starts, ends, pitches, vels, chans = _pair_notes(tt, chan, d1, d2, is_on, is_ped,
+                                                     np.flatnonzero(is_on | is_off | is_ped))
+    e = np.asarray(ends, dtype=np.float64)
+    s = np.asarray(starts, dtype=np.float64)
+    e[e < 0] = last
+    e = np.maximum(e, s)
+    return NoteTable.from_arrays(s, e, pitches, vels, chans)
 
+
+def _event_columns(
+    t: Any, status: Any, data1: Any, data2: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The event columns of :func:`notes_from_events` as flat arrays (times float64, bytes
+    int64), checked: equal lengths, finite and sorted times."""
+    tt = np.asarray(t, dtype=np.float64).ravel()
+    st = np.asarray(status).ravel().astype(np.int64)
+    d1 = np.asarray(data1).ravel().astype(np.int64)
+    d2 = np.asarray(data2).ravel().astype(np.int64)
+    if not (tt.size == st.size == d1.size == d2.size):
+        raise ParameterError(
+            "t, status, data1, data2 must have equal length, "
+            f"got {[tt.size, st.size, d1.size, d2.size]}"
+        )
+    if tt.size and not np.all(np.isfinite(tt)):
+        raise ParameterError("t must contain only finite times [seconds], got non-finite values")
+    if np.any(np.diff(tt) < 0):
+        raise ParameterError("t must be sorted ascending [seconds], got a decreasing step")
+    return tt, st, d1, d2
+
+
+def _pair_notes(tt: np.ndarray, chan: np.ndarray, d1: np.ndarray, d2: np.ndarray,
+                is_on: np.ndarray, is_ped: np.ndarray, sel: np.ndarray
+                ) -> tuple[list[float], list[float], list[int], list[int], list[int]]:
+    """Walk the selected events (note-ons, note-offs, pedal changes) in order and pair them:
+    starts, ends (-1.0 while still sounding at the end), pitches, velocities, channels."""
     starts: list[float] = []
     ends: list[float] = []
     pitches: list[int] = []
@@ -216,7 +238,6 @@ def notes_from_events(
     open_: dict[tuple[int, int], int] = {}  # (channel, pitch) -> row index of the sounding note
     held: dict[int, list[int]] = {}  # channel -> rows released while the pedal was down
     pedal = [False] * 16
-    sel = np.flatnonzero(is_on | is_off | is_ped)
     for i in sel.tolist():
         ti, c, p = tt[i], int(chan[i]), int(d1[i])
         if is_ped[i]:
@@ -249,8 +270,4 @@ def notes_from_events(
                 held.setdefault(c, []).append(row)
             else:
                 ends[row] = ti
-    e = np.asarray(ends, dtype=np.float64)
-    s = np.asarray(starts, dtype=np.float64)
-    e[e < 0] = last
-    e = np.maximum(e, s)
-    return NoteTable.from_arrays(s, e, pitches, vels, chans)
+    return starts, ends, pitches, vels, chans

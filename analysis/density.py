@@ -12,7 +12,7 @@ from .windows import (
     SILENCE_GAP,
     count_in_windows,
     interval_coverage,
-    window_starts,
+    window_means,
 )
 
 __all__ = [
@@ -58,18 +58,8 @@ def polyphony_curve(
     times : np.ndarray [seconds]; values : np.ndarray [notes]
     """
     duration = _validate.nonnegative("duration", duration)
-    starts = window_starts(duration, window=window, hop=hop)
-    cov = interval_coverage(notes.start, notes.end, grid_step=POLYPHONY_STEP, duration=duration)
-    return starts + window / 2.0, _window_mean(cov, starts, window, POLYPHONY_STEP)
-
-
-def _window_mean(cells: np.ndarray, starts: np.ndarray, window: float, step: float) -> np.ndarray:
-    if starts.size == 0:
-        return np.zeros(0)
-    c = np.concatenate(([0.0], np.cumsum(cells)))
-    a = np.clip(np.round(starts / step).astype(np.int64), 0, cells.size)
-    b = np.clip(np.round((starts + window) / step).astype(np.int64), 0, cells.size)
-    return (c[b] - c[a]) / np.maximum(b - a, 1)
+    cov = interval_coverage(notes.start, notes.end, step=POLYPHONY_STEP, duration=duration)
+    return window_means(cov, duration=duration, window=window, hop=hop, step=POLYPHONY_STEP)
 
 
 def silent_intervals(
@@ -110,11 +100,12 @@ def silence_share_curve(
     hop: float = DEFAULT_HOP
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share (0..1) of each window covered by the given silences (see :func:`silent_intervals`)."""
-    starts = window_starts(duration, window=window, hop=hop)
+    duration = _validate.nonnegative("duration", duration)
     sil = np.asarray(silences, dtype=np.float64).reshape(-1, 2)
-    cov = interval_coverage(sil[:, 0], sil[:, 1], grid_step=POLYPHONY_STEP, duration=duration)
-    return starts + window / 2.0, np.clip(_window_mean(cov, starts, window, POLYPHONY_STEP),
-                                          0.0, 1.0)
+    cov = interval_coverage(sil[:, 0], sil[:, 1], step=POLYPHONY_STEP, duration=duration)
+    times, means = window_means(cov, duration=duration, window=window, hop=hop,
+                                step=POLYPHONY_STEP)
+    return times, np.clip(means, 0.0, 1.0)
 
 
 def silence_share(silences: np.ndarray, *, duration: float) -> float:

@@ -17,8 +17,14 @@ class ParameterError(AnalysisError, ValueError):
     """A parameter or an input array is invalid, or there is too little data for an estimate.
 
     Messages name the parameter, the rule and the value, e.g.
-    ``"window must be a finite float > 0 [seconds], got -1.0"``.
+    ``"window must be a finite float > 0 [seconds], got -1.0"``. The optional keyword
+    ``parameter`` names the parameter (stored as ``.parameter``), so that a command line or a
+    web page can add its own wording for it (an option, a form field).
     """
+
+    def __init__(self, *args: object, parameter: str | None = None) -> None:
+        super().__init__(*args)
+        self.parameter = parameter
 
 
 class ParameterTypeError(ParameterError, TypeError):

@@ -11,6 +11,7 @@ from .windows import (
     _window_index,
     _window_mean_std,
     _window_reduce,
+    cumulative_coverage,
     window_starts,
 )
 
@@ -123,16 +124,6 @@ _PROFILES_Z = _profiles_z()
 _MIN_SOUNDING = 1e-6
 
 
-def _cum_cover(start: np.ndarray, end: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Integral from -inf to ``x`` of the number of intervals ``[start, end)`` sounding."""
-    ss, es = np.sort(start), np.sort(end)
-    css = np.concatenate(([0.0], np.cumsum(ss)))
-    ces = np.concatenate(([0.0], np.cumsum(es)))
-    ks = np.searchsorted(ss, x, side="right")
-    ke = np.searchsorted(es, x, side="right")
-    return (x * ks - css[ks]) - (x * ke - ces[ke])
-
-
 def tonal_clarity_curve(
     notes: NoteTable, *, duration: float, window: float = DEFAULT_WINDOW, hop: float = DEFAULT_HOP
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -154,8 +145,8 @@ def tonal_clarity_curve(
         for pc in range(12):
             sel = pcs == pc
             if sel.any():
-                w[:, pc] = (_cum_cover(notes.start[sel], notes.end[sel], b)
-                            - _cum_cover(notes.start[sel], notes.end[sel], a))
+                w[:, pc] = (cumulative_coverage(notes.start[sel], notes.end[sel], b)
+                            - cumulative_coverage(notes.start[sel], notes.end[sel], a))
         ok = np.count_nonzero(w > _MIN_SOUNDING, axis=1) >= 2
         if ok.any():
             vals[ok] = np.max(key_correlations(np.where(w > _MIN_SOUNDING, w, 0.0)[ok]), axis=1)

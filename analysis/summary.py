@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,18 +28,12 @@ from .register import (
 )
 from .tempo import TempoCurve, tempo_curve
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
+from .windows import json_number as _num
 
 __all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary"]
 
 Curve = tuple[np.ndarray, np.ndarray]
 
-
-def _num(x: Any) -> float | None:
-    """A JSON-safe float: NaN/inf -> None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -154,13 +147,32 @@ def analyze_midi(
     if not keep.all():
         notes = NoteTable(notes.start[keep], np.minimum(notes.end[keep], duration),
                           notes.pitch[keep], notes.velocity[keep], notes.channel[keep])
-    n = len(notes)
     status = "ok"
-    if n == 0:
+    if len(notes) == 0:
         status = "empty"
     elif duration < window:
         status = "too short"
+    curves, tc, sil = _midi_curves(notes, duration=duration, window=window, hop=hop)
+    changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
+    summary: dict[str, float | str | None] = {
+        "status": status,
+        "duration_s": duration,
+        "window_s": window,
+        "hop_s": hop,
+        "n_notes": float(len(notes)),
+        **tempo_summary(tc),
+        **_midi_summary(notes, curves, sil, duration=duration),
+        "crescendo_count": float(sum(c.kind == "crescendo" for c in changes)),
+        "decrescendo_count": float(sum(c.kind == "decrescendo" for c in changes)),
+    }
+    return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy())
 
+
+def _midi_curves(
+    notes: NoteTable, *, duration: float, window: float, hop: float
+) -> tuple[dict[str, Curve], TempoCurve, np.ndarray]:
+    """The curves of :func:`analyze_midi`, with the tempo curve and the silences they came
+    from (the summary needs them)."""
     curves: dict[str, Curve] = {}
     tc = tempo_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
                      window=window, hop=hop)
@@ -177,7 +189,15 @@ def analyze_midi(
     curves.update(pitch_curves(tones, duration=duration, window=window, hop=hop))
     curves["articulation"] = articulation_curve(tones, duration=duration, window=window, hop=hop)
     curves["tonal_clarity"] = tonal_clarity_curve(tones, duration=duration, window=window, hop=hop)
+    return curves, tc, sil
 
+
+def _midi_summary(notes: NoteTable, curves: dict[str, Curve], sil: np.ndarray, *,
+                  duration: float) -> dict[str, float | str | None]:
+    """Session values of :func:`analyze_midi` from the notes, their curves and silences:
+    density, polyphony, silence, velocity, register, articulation and key."""
+    n = len(notes)
+    tones = notes.pitched()
     vel = notes.velocity.astype(np.float64)
     pitch = tones.pitch.astype(np.float64)
     art = articulation(tones)
@@ -185,15 +205,8 @@ def analyze_midi(
            else np.zeros(12))
     kc = key_correlations(pcw) if len(tones) else np.full(24, np.nan)
     has_key = bool(np.isfinite(kc).any()) and np.count_nonzero(pcw > 0) >= 2
-    changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
-    cov_t, cov_v = curves["polyphony"]
-    summary: dict[str, float | str | None] = {
-        "status": status,
-        "duration_s": duration,
-        "window_s": window,
-        "hop_s": hop,
-        "n_notes": float(n),
-        **tempo_summary(tc),
+    cov_v = curves["polyphony"][1]
+    return {
         "notes_per_s": n / duration if duration > 0 else 0.0,
         "polyphony_mean": _stat(np.mean, cov_v),
         "polyphony_max": _stat(np.max, cov_v),
@@ -211,7 +224,4 @@ def analyze_midi(
         "key": KEY_NAMES[int(np.nanargmax(kc))] if has_key else None,
         "tonal_clarity_mean": _num(np.nanmean(curves["tonal_clarity"][1]))
         if np.isfinite(curves["tonal_clarity"][1]).any() else None,
-        "crescendo_count": float(sum(c.kind == "crescendo" for c in changes)),
-        "decrescendo_count": float(sum(c.kind == "decrescendo" for c in changes)),
     }
-    return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy())

@@ -4,9 +4,17 @@ Window ``k`` covers ``[k*hop, k*hop + window)`` and is reported at its centre
 ``k*hop + window/2``. Only whole windows inside ``[0, duration]`` are used, so a session
 shorter than one window gives empty curves (not an error). The MTTB default is a 6 s
 window with a 1 s hop (Erkkilä, Lartillot, Luck et al. 2004; Luck et al. 2008).
+
+This is the one home of the grid arithmetic of the analysis: windows over event times, means
+of a signal sampled on a fine grid (cell ``i`` covers ``[i*step, (i+1)*step)``; ``step`` is
+always in seconds, a count of samples is named as such), the coverage of intervals on a grid,
+and JSON-safe numbers for the results.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +30,10 @@ __all__ = [
     "count_in_windows",
     "windowed_values",
     "interval_coverage",
+    "cumulative_coverage",
+    "window_means",
+    "json_number",
+    "json_safe",
 ]
 
 #: Default analysis window [seconds] (MTTB: 6 s).
@@ -155,30 +167,86 @@ def _window_mean_std(
     return mean, std
 
 
+def cumulative_coverage(start: np.ndarray, end: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Integral from -inf to each ``x`` of the number of intervals ``[start, end)`` covering it.
+
+    ``integral sum_i 1[s_i <= u < e_i] du = sum_i (clip(x - s_i, 0) - clip(x - e_i, 0))``,
+    from sorted starts and ends and their cumulative sums (no loop over intervals). Differences
+    of it give the covered time between any two points.
+    """
+    ss, es = np.sort(start), np.sort(end)
+    css = np.concatenate(([0.0], np.cumsum(ss)))
+    ces = np.concatenate(([0.0], np.cumsum(es)))
+    ks = np.searchsorted(ss, x, side="right")
+    ke = np.searchsorted(es, x, side="right")
+    return (x * ks - css[ks]) - (x * ke - ces[ke])
+
+
 def interval_coverage(
-    start: np.ndarray, end: np.ndarray, *, grid_step: float, duration: float
+    start: np.ndarray, end: np.ndarray, *, step: float, duration: float
 ) -> np.ndarray:
     """How many intervals ``[start, end)`` cover each grid cell (a step function sampled on a grid).
 
-    Returns an array of length ``ceil(duration / grid_step)`` whose cell ``i`` holds the mean
-    number of intervals sounding in ``[i*grid_step, (i+1)*grid_step)`` (fractional at the edges).
-    Used for polyphony and silence. Exact for interval ends on the grid, else linear at the edges.
+    Returns an array of length ``ceil(duration / step)`` whose cell ``i`` holds the mean
+    number of intervals sounding in ``[i*step, (i+1)*step)`` (fractional at the edges; ``step``
+    in seconds). Used for polyphony and silence. Exact for interval ends on the grid, else
+    linear at the edges.
     """
-    n = int(np.ceil(duration / grid_step - _EPS))
+    n = int(np.ceil(duration / step - _EPS))
     if n <= 0:
         return np.zeros(0)
-    s = np.clip(np.asarray(start, np.float64) / grid_step, 0, n)
-    e = np.clip(np.asarray(end, np.float64) / grid_step, 0, n)
+    s = np.clip(np.asarray(start, np.float64) / step, 0, n)
+    e = np.clip(np.asarray(end, np.float64) / step, 0, n)
     # integrate the step function: cumulative coverage at integer grid points, then difference
     grid = np.arange(n + 1, dtype=np.float64)
-    cum = np.zeros(n + 1)
-    if s.size:
-        ss = np.sort(s)
-        es = np.sort(e)
-        # integral_0^x sum_i 1[s_i <= u < e_i] du = sum_i (clip(x - s_i, 0) - clip(x - e_i, 0))
-        css = np.concatenate(([0.0], np.cumsum(ss)))
-        ces = np.concatenate(([0.0], np.cumsum(es)))
-        ks = np.searchsorted(ss, grid, side="right")
-        ke = np.searchsorted(es, grid, side="right")
-        cum = (grid * ks - css[ks]) - (grid * ke - ces[ke])
+    cum = cumulative_coverage(s, e, grid) if s.size else np.zeros(n + 1)
     return np.diff(cum)
+
+
+def window_means(
+    cells: np.ndarray, *, duration: float, window: float, hop: float, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of a signal sampled on a grid (cell ``i`` = ``[i*step, (i+1)*step)``, ``step`` in
+    seconds) in each analysis window, from its cumulative sum.
+
+    Window bounds are rounded to the nearest cell; cells beyond the signal's end count as
+    absent (the mean is over the cells there are).
+
+    Returns
+    -------
+    times, means : np.ndarray [seconds], np.ndarray
+        Window centres (:func:`window_times`) and means; both empty for a session shorter
+        than one window.
+    """
+    starts = window_starts(duration, window=window, hop=hop)
+    if starts.size == 0:
+        return starts, np.zeros(0)
+    cells = np.asarray(cells, dtype=np.float64)
+    c = np.concatenate(([0.0], np.cumsum(cells)))
+    a = np.clip(np.round(starts / step).astype(np.int64), 0, cells.size)
+    b = np.clip(np.round((starts + window) / step).astype(np.int64), 0, cells.size)
+    return starts + window / 2.0, (c[b] - c[a]) / np.maximum(b - a, 1)
+
+
+def json_number(x: Any) -> float | None:
+    """A JSON-safe float: NaN, inf and None become None."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None, numpy scalars and arrays made
+    Python numbers and lists, dict keys made strings (recursively), for ``json.dumps``."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, np.generic):
+        return json_safe(obj.item())
+    if isinstance(obj, np.ndarray):
+        return [json_safe(x) for x in obj.tolist()]
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj

@@ -59,6 +59,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from analysis.windows import json_safe
 from sessions.annotate import SUGGESTION_AUTHOR
 from sessions.manifest import MIDI_LOG
 
@@ -270,23 +271,9 @@ def _write_cache(session, name: str, data: dict) -> None:
     from sessions.fsutil import atomic_write_json
 
     try:
-        atomic_write_json(session.cache_dir / name, _json_safe(data))
+        atomic_write_json(session.cache_dir / name, json_safe(data))
     except (OSError, StoreError) as exc:  # read-only store, full disk: results still returned
         log.warning("could not write analysis cache %s: %s", name, exc)
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.generic):
-        return _json_safe(obj.item())
-    if isinstance(obj, np.ndarray):
-        return [_json_safe(x) for x in obj.tolist()]
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 # ----------------------------------------------------------------------------- sources
@@ -474,7 +461,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         _write_cache(session, f"analysis-{w.key}.json",
                      {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
                       "window_s": window, "hop_s": hop, "entry": entry})
-        results[w.player] = {**_json_safe(entry), "cached": False}
+        results[w.player] = {**json_safe(entry), "cached": False}
     if progress and total:
         progress(total, total, "done")
     return results
@@ -519,7 +506,7 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
         eb, sb = _player_events(session, b, players[b], events)
         d = analyze_dialogue(ea, eb, duration=session.duration_s, window=window, hop=hop,
                              names=(a, b))
-        entry = _json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
+        entry = json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
                             "sources": {a: sa, b: sb}, **d.to_dict()})
         entry["role_runs"] = role_runs(entry["roles"], window=window, hop=hop,
                                        duration=session.duration_s)

@@ -121,7 +121,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
-    from improv.errors import ImprovError, ParameterError, StoreError
+    from improv.errors import ParameterError, user_facing_errors
     from improv.recorder import Recorder, summarize
     from improv.setups import check_inputs, check_setup_name
     from improv.setups import save_setup as _save
@@ -159,7 +159,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
             try:
                 _save(store.root, save_setup, inputs=inputs, options=opts)
                 info(f"saved setup {save_setup!r}")
-            except (ImprovError, StoreError) as exc:  # the recording goes on
+            except user_facing_errors() as exc:  # the recording goes on
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
         show = not no_display and sys.stderr.isatty()
         if show:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from improv.definitions import check_features, describe, feature_matches
+from analysis.features import check_features, describe, feature_matches
 from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",

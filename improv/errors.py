@@ -1,14 +1,22 @@
 """One error hierarchy for improv.
 
-Every error a user can cause derives from :class:`ImprovError`; the command
-line prints its message as ``error: ...`` and exits with status 1.  Errors of
-the session store (``sessions.errors``) and of the analysis
-(``analysis.errors``) are re-exported here so the CLI boundary can catch them
-in one place while those packages stay free of imports from ``improv``.
+Every error a user can cause derives from :class:`ImprovError`, from
+``sessions.errors.StoreError`` or from ``analysis.errors.AnalysisError``
+(:func:`user_facing_errors`); the command line prints its message as
+``error: ...`` and exits with status 1.  Errors of the session store and of the
+analysis are re-exported here so the CLI boundary can catch them in one place
+while those packages stay free of imports from ``improv``.  There is one
+:class:`ParameterError`: the analysis's (an ``AnalysisError`` and a
+``ValueError``), which improv raises for its own parameters too.
 """
 
 from __future__ import annotations
 
+from analysis.errors import (  # noqa: F401  (re-exported)
+    AnalysisError,
+    ParameterError,
+    ParameterTypeError,
+)
 from sessions.errors import (  # noqa: F401  (re-exported)
     SessionFormatError,
     StoreError,
@@ -18,10 +26,6 @@ from sessions.errors import (  # noqa: F401  (re-exported)
 
 class ImprovError(Exception):
     """Base class of errors that carry a message meant for the user."""
-
-
-class ParameterError(ImprovError, ValueError):
-    """A parameter is out of range or of the wrong form."""
 
 
 class UnknownNameError(ParameterError, LookupError):
@@ -45,11 +49,4 @@ class AmbiguousDeviceError(DeviceError):
 
 def user_facing_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is shown to the user without a traceback."""
-    classes: list[type[BaseException]] = [ImprovError, StoreError]
-    try:
-        from analysis.errors import AnalysisError
-    except ImportError:  # pragma: no cover - analysis is part of the distribution
-        pass
-    else:
-        classes.append(AnalysisError)
-    return tuple(classes)
+    return (ImprovError, StoreError, AnalysisError)

@@ -74,6 +74,8 @@ def save_figure(fig, path: Path, *, dpi: int) -> None:
 
 
 def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> bool:
+    from analysis.features import label
+
     drawn = False
     for name in names:
         c = curves.get(name)
@@ -83,7 +85,7 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> 
         gap_at_zero = name.endswith("tempo_bpm")
         vals = [float("nan") if v is None or (gap_at_zero and v <= 0) else v
                 for v in c["values"]]
-        ax.plot(c["times"], vals, label=name, linewidth=1.0)
+        ax.plot(c["times"], vals, label=label(name), linewidth=1.0)
         drawn = True
     ax.set_title(title, fontsize=9)
     ax.set_ylabel(ylabel, fontsize=8)

@@ -1,17 +1,16 @@
-"""Small helpers of the dialogue package: a fine time grid and window means on it.
+"""Small helpers of the dialogue package: a fine time grid of activity states.
 
-(``analysis.density._window_mean`` does the same but is private to that module, so the dialogue
-package keeps its own copy rather than importing a private name.)
+Window means on the grid and JSON-safe numbers are :mod:`analysis.windows`'
+(:func:`~analysis.windows.window_means`, :func:`~analysis.windows.json_number`, here as ``num``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from ..windows import window_starts
+from ..windows import json_number as num  # noqa: F401  (the dialogue modules' name for it)
 
 #: Grid step for activity states [seconds] (10 ms: finer than any musically meaningful gap).
 GRID_STEP = 0.01
@@ -39,21 +38,3 @@ def intervals_mask(
     return np.cumsum(diff[:n]) > 0
 
 
-def window_means(cells: np.ndarray, *, duration: float, window: float, hop: float,
-                 step: float = GRID_STEP) -> Curve:
-    """Mean of a grid signal in each analysis window; returns (window centres [s], means)."""
-    starts = window_starts(duration, window=window, hop=hop)
-    if starts.size == 0:
-        return starts, np.zeros(0)
-    c = np.concatenate(([0.0], np.cumsum(np.asarray(cells, dtype=np.float64))))
-    a = np.clip(np.round(starts / step).astype(np.int64), 0, cells.size)
-    b = np.clip(np.round((starts + window) / step).astype(np.int64), 0, cells.size)
-    return starts + window / 2.0, (c[b] - c[a]) / np.maximum(b - a, 1)
-
-
-def num(x: Any) -> float | None:
-    """A JSON-safe float: NaN/inf/None -> None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None

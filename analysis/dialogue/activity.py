@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _validate
-from ..windows import DEFAULT_HOP, DEFAULT_WINDOW
-from ._grid import GRID_STEP, Curve, intervals_mask, num, window_means
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_means
+from ._grid import GRID_STEP, Curve, intervals_mask, num
 from .events import PlayerEvents
 
 __all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals",
@@ -166,8 +166,19 @@ def analyze_activity(
     curves: dict[str, Curve] = {}
     for key, cells in ((f"{na}_active", ma), (f"{nb}_active", mb), (f"{na}_solo", state == 1),
                        (f"{nb}_solo", state == 2), ("joint", state == 3), ("silent", state == 0)):
-        curves[key] = window_means(cells, duration=duration, window=window, hop=hop)
+        curves[key] = window_means(cells, duration=duration, window=window, hop=hop,
+                                   step=GRID_STEP)
 
+    turns, transitions = _turns_and_transitions(state, names)
+    summary = _activity_summary(state, ma, mb, turns, transitions, names=names, duration=duration)
+    return ActivityResult((ia, ib), turns, transitions, curves, summary)
+
+
+def _turns_and_transitions(state: np.ndarray, names: tuple[str, str]
+                           ) -> tuple[list[dict], list[dict]]:
+    """Turns (solo stretches, a player's consecutive ones merged) and the transitions between
+    them (gap, overlap, pause, within-player overlap) from the grid of states (0 silent,
+    1 a solo, 2 b solo, 3 joint)."""
     vals, s, e = _runs(state)
     turns: list[dict] = []
     transitions: list[dict] = []
@@ -198,7 +209,15 @@ def analyze_activity(
         transitions.append({"kind": kind, "start": float(e[i] * GRID_STEP),
                             "end": float(s[j] * GRID_STEP), "from": who, "to": to,
                             "fto_s": round(fto, 6)})
+    return turns, transitions
 
+
+def _activity_summary(state: np.ndarray, ma: np.ndarray, mb: np.ndarray, turns: list[dict],
+                      transitions: list[dict], *, names: tuple[str, str],
+                      duration: float) -> dict:
+    """The session values of :func:`analyze_activity`: shares of the states, counts and
+    lengths of the transitions, turns per player."""
+    na, nb = names
     n = max(state.size, 1)
     kinds = [t["kind"] for t in transitions]
     gaps = np.array([t["fto_s"] for t in transitions if t["kind"] == "gap"])
@@ -226,4 +245,4 @@ def analyze_activity(
         d = np.array([t["end"] - t["start"] for t in turns if t["player"] == name])
         summary[f"{name}_turns"] = float(d.size)
         summary[f"{name}_turn_mean_s"] = num(d.mean()) if d.size else None
-    return ActivityResult((ia, ib), turns, transitions, curves, summary)
+    return summary

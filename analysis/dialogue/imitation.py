@@ -141,12 +141,26 @@ def find_imitations(
     ib, iob, ivb = _motifs(mb, pb, motif_len)
     if ia.size == 0 or ib.size == 0:
         return []
+    hits = _pattern_hits(ma[ia], ioa, iva, mb[ib], iob, ivb, min_lag=min_lag, max_lag=max_lag)
+    if not hits:
+        return []
+    episodes, runs, n_range = _merge_hits(hits, ma, ia, mb, ib, motif_len=motif_len)
+    log_qr, log_qm = _interval_chance(ma, pa, mb, pb)
+    return _beyond_chance(episodes, runs, n_range, ia, log_qr, log_qm, motif_len=motif_len)
+
+
+def _pattern_hits(
+    sa: np.ndarray, ioa: np.ndarray, iva: np.ndarray | None,
+    sb: np.ndarray, iob: np.ndarray, ivb: np.ndarray | None, *, min_lag: float, max_lag: float,
+) -> list[tuple[int, int, bool, bool, int]]:
+    """For each model pattern (starting at ``sa``) the first imitator pattern (starting at
+    ``sb``) that matches it within the lag range, unless the imitator already played it before:
+    ``(model pattern, imitator pattern, rhythm matched, melody matched, imitator patterns in
+    range)``."""
     melodic = iva is not None and ivb is not None
-    sb = mb[ib]
-    # (model pattern, imitator pattern, rhythm matched, melody matched, imitator patterns in range)
     hits: list[tuple[int, int, bool, bool, int]] = []
-    for m in range(ia.size):
-        t0 = ma[ia[m]]
+    for m in range(sa.size):
+        t0 = sa[m]
         lo, hi = np.searchsorted(sb, [t0 - max_lag, t0 + max_lag], side="left")
         if hi <= lo:
             continue
@@ -166,9 +180,17 @@ def find_imitations(
             j = ok[0]
             hits.append((m, int(cand[j]), bool(rhythm[j]), bool(melody[j]),
                          int(np.count_nonzero(lag >= min_lag))))
-    if not hits:
-        return []
-    log_qr, log_qm = _interval_chance(ma, pa, mb, pb)
+    return hits
+
+
+def _merge_hits(
+    hits: list[tuple[int, int, bool, bool, int]], ma: np.ndarray, ia: np.ndarray,
+    mb: np.ndarray, ib: np.ndarray, *, motif_len: int,
+) -> tuple[list[dict], list[list[tuple[int, bool, bool]]], list[int]]:
+    """Consecutive hits (the next model pattern matched by the next imitator pattern) as one
+    episode: the episodes, per episode its (model pattern, rhythm, melody) run, and the number
+    of imitator patterns in the lag range of its first pattern."""
+    sb = mb[ib]
     episodes: list[dict] = []
     runs: list[list[tuple[int, bool, bool]]] = []  # per episode: (model pattern, rhythm, melody)
     n_range: list[int] = []
@@ -187,6 +209,15 @@ def find_imitations(
             runs.append([(m, r, mel)])
             n_range.append(c)
         prev = (m, j)
+    return episodes, runs, n_range
+
+
+def _beyond_chance(
+    episodes: list[dict], runs: list[list[tuple[int, bool, bool]]], n_range: list[int],
+    ia: np.ndarray, log_qr: np.ndarray, log_qm: np.ndarray, *, motif_len: int,
+) -> list[dict]:
+    """The episodes whose chance probability is at most :data:`CHANCE_P`, each with its
+    ``kind`` and ``p_chance``."""
     kept = []
     for ep, run, c in zip(episodes, runs, n_range, strict=True):
         rhythmic = any(r for _, r, _ in run)

@@ -45,7 +45,7 @@ LEAD_MIN = 0.3
 DEPENDENT_COVERAGE = 0.6
 #: Highest confidence of a "resister" suggestion: the measures cannot tell ignoring the other
 #: from opposing them, so it stays under the default threshold (0.5) for accepting suggestions
-#: into the annotations; a therapist who wants them lowers ``--min-confidence`` (since 1.1).
+#: into the annotations; a therapist who wants them lowers that minimum confidence (since 1.1).
 RESISTER_MAX = 0.45
 #: Phase locking from which two players count as coupled (see synchrony.phase_locking).
 LOCKED = 0.5

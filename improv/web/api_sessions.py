@@ -70,6 +70,15 @@ def info(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
     }
 
 
+@router.get("/features")
+def features() -> dict[str, Any]:
+    """The feature list (:mod:`analysis.features`): name or template, kinds, unit, group,
+    label, definition and reference of every curve and summary value."""
+    from analysis.features import feature_list
+
+    return {"features": feature_list()}
+
+
 @router.get("/sessions")
 def list_sessions(
     store: Store = Depends(get_store),

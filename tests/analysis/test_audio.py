@@ -288,7 +288,7 @@ def test_onset_levels_edge_cases():
     from analysis.audio import onset_levels
 
     ticks = np.array([-60.0, -10.0, -20.0, -50.0])
-    assert (onset_levels(np.array([0.0, 0.15, 0.39]), ticks, tick=0.1).tolist()
+    assert (onset_levels(np.array([0.0, 0.15, 0.39]), ticks, step=0.1).tolist()
             == [-10.0, -10.0, -50.0])
     assert onset_levels(np.zeros(0), ticks).size == 0
     assert np.isnan(onset_levels(np.array([1.0]), np.zeros(0))).all()

@@ -164,8 +164,8 @@ def test_every_column_of_an_analysed_session_has_a_definition(store):
     """Every summary and curve the analysis gives (players and dialogue) has a unit and a
     definition in the data dictionary, with the player names filled in, and is a name that
     ``--features`` accepts before analysing, as is each of its endings after an underscore."""
+    from analysis.features import check_features, describe
     from improv.analyze import analyze_session
-    from improv.definitions import check_features, describe
     from improv.demo import create_demo_session
 
     sid = create_demo_session(store, duration=30.0)["id"]
@@ -191,7 +191,7 @@ def test_every_column_of_an_analysed_session_has_a_definition(store):
 
 
 def test_feature_names_are_checked_without_any_analysis():
-    from improv.definitions import check_features
+    from analysis.features import check_features
     from improv.errors import ParameterError
 
     check_features(["notes_per_s", "client.midi.tempo_bpm", "role_leader_share", "bpm",

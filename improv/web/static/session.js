@@ -368,25 +368,28 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
-    analysisLanes(r);
+    const feats = await featureList();
+    const lab = (name, fill) => featureLabel(feats, name, fill);
+    const unit = (name) => (feats.get(name) || {}).unit || '';
+    analysisLanes(r, feats);
     const rows = [];
     for (const [p, entry] of Object.entries(r.players)) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${src})`),
-          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} BPM${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : '–'),
-          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} dBFS` : '–'),
-          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} notes/s` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} onsets/s` : '–'),
+          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} ${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : '–'),
+          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} ${unit('level_dbfs_mean')}` : '–'),
+          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} ${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} ${unit('onsets_per_s')}` : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
       }
     }
-    const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: joint ${pct(d.summary.joint_share)}, floor transfers ${num(d.summary.floor_transfers_per_min)}/min` +
-      (d.summary.asynchrony_ms_mean != null ? `, asynchrony ${num(d.summary.asynchrony_ms_mean)} ms` : '')));
-    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', 'Tempo', 'Dynamics', 'Density', 'Silence'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), ...dl,
+    const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: ${lab('joint_share')} ${pct(d.summary.joint_share)}, ${lab('floor_transfers_per_min')} ${num(d.summary.floor_transfers_per_min)}` +
+      (d.summary.asynchrony_mean_ms != null ? `, ${lab('asynchrony_mean_ms')} ${num(d.summary.asynchrony_mean_ms)} ${unit('asynchrony_mean_ms')}` : '')));
+    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', lab('silence_share')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), ...dl,
       h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
 
-  function analysisLanes(r) {
+  function analysisLanes(r, feats) {
     if (tl.lanes.some((l) => l.row.classList.contains('curve'))) return;
     const groups = { tempo: [], dyn: [], dens: [] };
     // one source per player and lane: MIDI first for tempo and density, audio level for dynamics
@@ -399,7 +402,7 @@ export async function sessionPage(main, id, params) {
           if (!src) continue;
           const c = entry.sources[src].curves[name];
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
-          groups[g].push({ label: `${p} ${LABELS[name]} (${src})`, color, times: c.times, values });
+          groups[g].push({ label: `${p} ${featureLabel(feats, name)} [${(feats.get(name) || {}).unit || ''}] (${src})`, color, times: c.times, values });
           return src;
         }
         return null;
@@ -408,7 +411,7 @@ export async function sessionPage(main, id, params) {
       const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio'], { zeroIsGap: true });
       if (tsrc) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
-        if (c) groups.tempo.push({ label: `${p} pulse clarity`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
+        if (c) groups.tempo.push({ label: `${p} ${featureLabel(feats, 'pulse_clarity')}`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
       add('dyn', ['level_dbfs', 'velocity_mean'], ['audio', 'midi']);
       add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
@@ -422,10 +425,10 @@ export async function sessionPage(main, id, params) {
     for (const d of r.dialogue || []) {
       const c = d.curves || {};
       const series = [];
-      if (c.joint) series.push({ label: 'both playing', color: '#333', times: c.joint.times, values: c.joint.values, min: 0, max: 1 });
+      if (c.joint) series.push({ label: featureLabel(feats, 'joint'), color: '#333', times: c.joint.times, values: c.joint.values, min: 0, max: 1 });
       for (const p of d.pair) {
         const k = `${p}_solo`;
-        if (c[k]) series.push({ label: `${p} solo`, color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1 });
+        if (c[k]) series.push({ label: featureLabel(feats, '{x}_solo', { x: p }), color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1 });
       }
       mk(`Dialogue ${d.pair.join('–')}`, series);
       if ((d.imitations || []).length) {
@@ -437,7 +440,20 @@ export async function sessionPage(main, id, params) {
   }
 }
 
-const LABELS = { tempo_bpm: 'BPM', level_dbfs: 'dBFS', velocity_mean: 'velocity', notes_per_s: 'notes/s', onsets_per_s: 'onsets/s' };
+// The feature list of the analysis (GET /api/features: analysis/features.py), by name; fetched
+// once. Without it (an error) the names themselves are shown.
+let featuresP = null;
+function featureList() {
+  if (!featuresP) featuresP = api('/api/features').then((r) => new Map(r.features.map((f) => [f.name, f]))).catch(() => { featuresP = null; return new Map(); });
+  return featuresP;
+}
+
+// a feature's short label, its placeholders ({x}: a player) filled in from `fill`
+function featureLabel(feats, name, fill = {}) {
+  const f = feats.get(name);
+  const text = f ? f.label : name;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in fill ? fill[k] : m));
+}
 
 // an annotation's time: a point, or start–end
 function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }

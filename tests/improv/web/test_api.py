@@ -1007,3 +1007,17 @@ def test_a_recording_interrupted_while_the_app_runs_is_recovered_by_the_list(tmp
     assert [s["id"] for s in listed] == [sid]
     r = c.get(f"/api/sessions/{sid}")
     assert r.status_code == 200 and r.json()["status"] == "recovered"
+
+
+def test_the_feature_list_is_served(tmp_path, client_for):
+    """GET /api/features: the analysis's one feature list, which the session page labels its
+    measures and curves with."""
+    from analysis.features import FEATURES
+
+    c = client_for(tmp_path / "store")
+    r = c.get("/api/features")
+    assert r.status_code == 200
+    feats = {f["name"]: f for f in r.json()["features"]}
+    assert len(feats) == len(FEATURES)
+    assert feats["tempo_bpm"]["label"] == "Tempo" and feats["tempo_bpm"]["unit"] == "BPM"
+    assert feats["{x}_solo"]["kinds"] == ["curve"]
