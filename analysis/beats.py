@@ -8,15 +8,17 @@ gives a tempo per 6 s window):
    the same onset envelope with the tempo curve as its per-frame tempo. Each beat is placed on
    the onsets as long as the interval to the previous one stays near the local beat period
    (log-interval penalty, :data:`TIGHTNESS`), so the beats follow rubato that the 6 s windows
-   smear. Beats are kept only where a window has a pulse: free playing gets none.
+   smear. A performance whose pulse is "rare" or "none" gets no beats (free playing).
 2. **Tempo from the beats** (:func:`beat_curve`): per window, 60 / median inter-beat interval
    of the tracked beats in it (the measure used for the annotated beats in
-   ``bench/evaluate.py``).
+   ``bench/evaluate.py``); optional (:data:`BEAT_TEMPO`, off: not supported by the
+   cross-validated curve error).
 3. **Pulse label** (:func:`pulse_label`): ``"clear"`` only if the pulse is found in at least
-   :data:`CLEAR_SHARE` of the windows *and* no cross-rhythmic (3:2) level rivals the chosen
-   one (:data:`CROSS_SHARE`); otherwise ``"intermittent"`` (or ``"rare"``, ``"none"``), and the
-   summary's ``tempo_bpm`` is then None (null in JSON, empty in CSV), not 0.0. Both thresholds
-   were chosen by two-fold cross-validation on the evaluation data (docs/benchmarks.md).
+   :data:`CLEAR_SHARE` of the windows (and no cross-rhythmic 3:2 level rivals the chosen one
+   more than :data:`CROSS_SHARE`, off by default); otherwise ``"intermittent"`` (or ``"rare"``,
+   ``"none"``), and the summary's ``tempo_bpm`` is then None (null in JSON, empty in CSV), not
+   0.0; the estimate stays in ``tempo_bpm_tentative``. The thresholds, like :data:`BEAT_TEMPO`
+   and :data:`ALL_BEATS`, were chosen by two-fold cross-validation (docs/benchmarks.md).
 
 The beat tracker is reimplemented in :mod:`analysis._kernels` (same recursion as librosa's)
 because importing librosa costs 3.2 s and 135 MB per process, a 40 % slowdown of the
@@ -49,13 +51,24 @@ TIGHTNESS = 100.0
 #: Below this share of pulsed windows the pulse is "rare" (since 1.5): random (Poisson)
 #: playing gets up to about as many windows over the pulse threshold by chance.
 RARE_PULSE_SHARE = 0.1
-#: Share of pulsed windows from which the pulse can be "clear" (chosen by two-fold
-#: cross-validation from 0.3-0.8, docs/benchmarks.md; 0.5 before 1.7).
-CLEAR_SHARE = 0.5
+#: Share of pulsed windows from which the pulse can be "clear" (0.5 before 1.7). Two-fold
+#: cross-validation over 0.3-0.8 chose 0.8 on one half and 0.7 on the other (objective: right
+#: "clear" files minus 19 per wrong one, i.e. break-even at 95 % precision); the stricter of the
+#: two is shipped (docs/benchmarks.md).
+CLEAR_SHARE = 0.8
 #: Largest strength (:attr:`analysis.tempo.TempoCurve.alt_share`) of a runner-up level in a
-#: 3:2 or 2:3 relation for a "clear" pulse: a cross-rhythmic rival that strong means the chosen
-#: level may be a dotted or triplet one (chosen by two-fold cross-validation, see above).
-CROSS_SHARE = 0.45
+#: 3:2 or 2:3 relation for a "clear" pulse: a cross-rhythmic rival that strong may mean the
+#: chosen level is a dotted or triplet one. Cross-validation chose 1.0 (no bound) on both
+#: halves of the shared set (bounds 0.35-0.6 took right "clear" labels away and no wrong
+#: ones), so the check is off until data supports it.
+CROSS_SHARE = 1.0
+#: Take each pulsed window's tempo from the tracked beats instead of the window's periodicity
+#: (off: cross-validation kept the windowed curve on both halves, the beat-derived one had a
+#: higher median piano curve error on the training halves).
+BEAT_TEMPO = False
+#: Keep beats through a performance's pulse-less windows (where the tracker coasts on the
+#: neighbouring tempo) rather than only in its pulsed ones (chosen by two-fold cross-validation).
+ALL_BEATS = True
 #: Ratios of a cross-rhythmic rival (a half or double level is also a right metrical level).
 CROSS_RATIOS = (2.0 / 3.0, 1.5)
 
@@ -215,7 +228,8 @@ def analyze_pulse(
     hop: float = DEFAULT_HOP,
     clear_share: float = CLEAR_SHARE,
     cross_share: float = CROSS_SHARE,
-    beat_tempo: bool = True,
+    beat_tempo: bool = BEAT_TEMPO,
+    all_beats: bool = ALL_BEATS,
 ) -> Pulse:
     """Windowed tempo (:func:`analysis.tempo.tempo_from_envelope`), beats and pulse label.
 
@@ -230,6 +244,9 @@ def analyze_pulse(
         See :data:`CLEAR_SHARE`, :data:`CROSS_SHARE`.
     beat_tempo : bool
         Take each pulsed window's tempo from the tracked beats (where it holds three or more).
+    all_beats : bool
+        Keep the beats through pulse-less stretches too (:data:`ALL_BEATS`); a performance
+        whose pulse is "rare" or "none" has no beats either way.
 
     Returns
     -------
@@ -261,9 +278,9 @@ def analyze_pulse(
         bpm, covered = _frame_tempo(tc, env.size, frame_rate)
         beats = track_beats(env, frame_rate=frame_rate, bpm=bpm)
         idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, max(env.size - 1, 0))
-        beats = beats[covered[idx]] if env.size else beats
+        in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
         if beat_tempo and n_win:
-            bc = beat_curve(beats, tc.times, window=window)
+            bc = beat_curve(beats[in_pulse], tc.times, window=window)
             use = (tc.bpm > 0) & np.isfinite(bc)
             if use.any():
                 # the beats are tracked at the curve's level; keep it if they drift to another
@@ -274,8 +291,12 @@ def analyze_pulse(
                 tc = TempoCurve(tc.times, np.where(use, bc, tc.bpm), tc.clarity, tc.tempo_bpm,
                                 tc.pulse_clarity, tc.stability, tc.short, tc.alt_bpm,
                                 tc.alt_share)
+        if not all_beats:
+            beats = beats[in_pulse]
     label = pulse_label(share, cross, n_windows=n_win, tempo_bpm=tc.tempo_bpm,
                         clear_share=clear_share, cross_share=cross_share)
+    if label in ("none", "rare"):
+        beats = np.zeros(0)
     return Pulse(tc, beats, label, share, cross)
 
 
