@@ -26,8 +26,10 @@ __all__ = ["DEFINITIONS", "describe", "check_features", "feature_matches"]
 #: dialogue of a pair; curves and summaries share a name where they measure the same thing.
 DEFINITIONS: dict[str, tuple[str, str]] = {
     # tempo and pulse
-    "tempo_bpm": ("BPM", "global tempo; empty when there is no clear pulse or it is rare "
-                         "(under 10 % of the windows)"),
+    "tempo_bpm": ("BPM", "global tempo; empty unless the pulse is clear"),
+    "tempo_bpm_tentative": ("BPM", "the tempo estimate where the pulse is not clear (may be "
+                                   "at a wrong metrical level)"),
+    "n_beats": ("count", "tracked beats"),
     "tempo_alt_bpm": ("BPM", "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, "
                              "x2/3 or x3/2 of the tempo)"),
     "tempo_alt_share": ("0-1", "strength of the runner-up level against the chosen one "
@@ -36,8 +38,8 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "pulsed_share": ("0-1", "share of the 6 s windows with a clear pulse"),
     "tempo_bpm_min": ("BPM", "slowest tempo of the windows with a clear pulse"),
     "tempo_bpm_max": ("BPM", "fastest tempo of the windows with a clear pulse"),
-    "pulse": ("", "clear (pulse in half the windows or more), intermittent, rare (under 10 %), "
-                  "none"),
+    "pulse": ("", "clear (pulse in 80 % of the windows or more), intermittent, rare (under "
+                  "10 %), none"),
     "tempo_stability": ("0-1", "how steady the tempo stays over the session"),
     "tempo_source": ("", "windows, or clip (shorter than one window: tempo of the whole clip)"),
     # density
