@@ -39,10 +39,16 @@ import numpy as np
 
 from . import _validate
 from .errors import ParameterError
-from .tempo import LEVEL_FACTORS, TempoCurve, tempo_from_envelope
+from .tempo import (
+    LEVEL_FACTORS,
+    MIDI_FRAME_RATE,
+    TempoCurve,
+    onset_envelope,
+    tempo_from_envelope,
+)
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
-__all__ = ["Pulse", "analyze_pulse", "track_beats", "beat_curve", "pulse_label",
+__all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "pulse_label",
            "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
@@ -91,6 +97,11 @@ class Pulse:
     label: str
     share: float
     cross: float
+
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The ``tempo_bpm`` and ``pulse_clarity`` curves (times, values)."""
+        c = self.curve
+        return {"tempo_bpm": (c.times, c.bpm), "pulse_clarity": (c.times, c.clarity)}
 
     @property
     def tempo_bpm(self) -> float | None:
@@ -298,6 +309,21 @@ def analyze_pulse(
     if label in ("none", "rare"):
         beats = np.zeros(0)
     return Pulse(tc, beats, label, share, cross)
+
+
+def pulse_curve(
+    onsets: np.ndarray,
+    *,
+    duration: float,
+    weights: np.ndarray | None = None,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+) -> Pulse:
+    """:func:`analyze_pulse` of event onsets (e.g. MIDI note starts, ``weights`` velocity / 127)
+    on their :func:`analysis.tempo.onset_envelope`."""
+    env = onset_envelope(onsets, duration=duration, weights=weights)
+    return analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
+                         hop=hop)
 
 
 def _num(x) -> float | None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate
-from .beats import RARE_PULSE_SHARE, analyze_pulse, tempo_summary
+from .beats import RARE_PULSE_SHARE, pulse_curve, tempo_summary
 from .convert import NoteTable
 from .density import (
     density_curve,
@@ -28,7 +28,6 @@ from .register import (
     pitch_curves,
     tonal_clarity_curve,
 )
-from .tempo import MIDI_FRAME_RATE, onset_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 
 __all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary", "RARE_PULSE_SHARE"]
@@ -133,12 +132,9 @@ def analyze_midi(
         status = "too short"
 
     curves: dict[str, Curve] = {}
-    env = onset_envelope(notes.start, duration=duration, weights=notes.velocity / 127.0)
-    pulse = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
-                          hop=hop)
-    tc = pulse.curve
-    curves["tempo_bpm"] = (tc.times, tc.bpm)
-    curves["pulse_clarity"] = (tc.times, tc.clarity)
+    pulse = pulse_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
+                        window=window, hop=hop)
+    curves.update(pulse.curves())
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
     curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)
     sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
