@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band"]
+__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band", "beat_local_score", "beat_dp"]
 
 
 def _numba_cache() -> None:
@@ -148,3 +148,52 @@ def mel_power(spec, lo, hi, off, w):  # pragma: no cover - compiled
                 acc += w[o + k] * p[k]
             out[i, b] = acc
     return out
+
+
+# Ellis (2007) dynamic-programming beat tracker with a time-varying beat period, the recursion
+# of librosa.beat.beat_track (0.11, `__beat_local_score` / `__beat_track_dp`): same window, same
+# search range and the same log-interval penalty, so the beats agree with librosa's on the same
+# envelope and tempo (tests/analysis/test_beats.py). Kept here because importing librosa costs
+# 3.2 s and 135 MB per process (docs/benchmarks.md).
+@numba.njit(cache=True, nogil=True)
+def beat_local_score(env, fpb):  # pragma: no cover - compiled
+    n = env.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        p = fpb[i]
+        k2 = int(p)
+        acc = 0.0
+        for d in range(-k2, k2 + 1):
+            j = i - d
+            if 0 <= j < n:
+                acc += np.exp(-0.5 * (d * 32.0 / p) ** 2) * env[j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def beat_dp(local, fpb, tightness):  # pragma: no cover - compiled
+    n = local.shape[0]
+    backlink = np.full(n, -1, dtype=np.int64)
+    cumscore = np.zeros(n)
+    thresh = 0.01 * local.max() if n else 0.0
+    first = True
+    for i in range(n):
+        p = fpb[i]
+        best = -np.inf
+        loc_best = -1
+        lo = i - 2 * int(p) - 1
+        loc = i - int(np.round(p / 2.0))
+        while loc > lo and loc >= 0:
+            s = cumscore[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2
+            if s > best:
+                best = s
+                loc_best = loc
+            loc -= 1
+        cumscore[i] = local[i] + best if loc_best >= 0 else local[i]
+        if first and local[i] < thresh:
+            backlink[i] = -1
+        else:
+            backlink[i] = loc_best
+            first = False
+    return backlink, cumscore

@@ -35,11 +35,12 @@ from typing import Any
 import numpy as np
 
 from . import _validate
+from .beats import Pulse, analyze_pulse
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
 from .summary import PlayerAnalysis, tempo_summary
-from .tempo import FFT_WORKERS, ONSET_SMOOTH, tempo_from_envelope
+from .tempo import FFT_WORKERS, ONSET_SMOOTH
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
 from .windows import json_number as _num
 
@@ -580,11 +581,13 @@ def _audio_result(
     onsets = onsets[onsets < duration]
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    tc = tempo_from_envelope(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
-                             duration=duration, window=window, hop=hop)
+    pulse = analyze_pulse(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
+                          duration=duration, window=window, hop=hop)
     if silent:
-        tc = type(tc)(tc.times, np.zeros_like(tc.bpm), np.zeros_like(tc.clarity), 0.0, 0.0,
-                      float("nan"))
+        tc = type(pulse.curve)(pulse.curve.times, np.zeros_like(pulse.curve.bpm),
+                               np.zeros_like(pulse.curve.clarity), 0.0, 0.0, float("nan"))
+        pulse = Pulse(tc, np.zeros(0), "none", 0.0, 0.0)
+    tc = pulse.curve
     curves["tempo_bpm"] = (tc.times, tc.bpm)
     curves["pulse_clarity"] = (tc.times, tc.clarity)
     curves["onsets_per_s"] = density_curve(onsets, duration=duration, window=window, hop=hop)
@@ -621,7 +624,7 @@ def _audio_result(
         "window_s": window,
         "hop_s": hop,
         "n_onsets": float(onsets.size),
-        **tempo_summary(tc),
+        **tempo_summary(pulse),
         "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
         "silence_share": silence_share(sil, duration=duration),
         "level_dbfs_mean": _num(level_dbfs(np.array([ms.mean()]), ref=ref, amin=amin)[0])
@@ -639,7 +642,7 @@ def _audio_result(
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
     return PlayerAnalysis("audio", curves, summary, changes, onsets,
-                          onset_levels=onset_levels(onsets, tick_db, step=step))
+                          onset_levels=onset_levels(onsets, tick_db, step=step), beats=pulse.beats)
 
 
 def onset_levels(onsets: np.ndarray, tick_db: np.ndarray, *, step: float = TICK) -> np.ndarray:

@@ -82,8 +82,12 @@ _F = Feature
 FEATURES: tuple[Feature, ...] = (
     # tempo and pulse
     _F("tempo_bpm", BOTH, "BPM", "tempo", "Tempo",
-       "global tempo; empty when there is no clear pulse or it is rare (under 10 % of the "
-       "windows)", _TEMPO),
+       "global tempo; empty unless the pulse is clear", _TEMPO),
+    _F("tempo_bpm_tentative", SUMMARY, "BPM", "tempo", "Tempo (tentative)",
+       "the tempo estimate where the pulse is not clear (may be at a wrong metrical level)",
+       _TEMPO),
+    _F("n_beats", SUMMARY, "count", "tempo", "Beats", "tracked beats",
+       "Ellis 2007 (dynamic-programming beat tracking)"),
     _F("tempo_alt_bpm", SUMMARY, "BPM", "tempo", "Tempo (other level)",
        "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, x2/3 or x3/2 of "
        "the tempo)", _ALT),
@@ -98,7 +102,7 @@ FEATURES: tuple[Feature, ...] = (
     _F("tempo_bpm_max", SUMMARY, "BPM", "tempo", "Tempo (fastest)",
        "fastest tempo of the windows with a clear pulse"),
     _F("pulse", SUMMARY, "", "tempo", "Pulse",
-       "clear (pulse in half the windows or more), intermittent, rare (under 10 %), none"),
+       "clear (pulse in 80 % of the windows or more), intermittent, rare (under 10 %), none"),
     _F("tempo_stability", SUMMARY, "0-1", "tempo", "Tempo stability",
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate
+from .beats import RARE_PULSE_SHARE, Pulse, pulse_curve, tempo_summary
 from .convert import NoteTable
 from .density import (
     density_curve,
@@ -26,11 +27,10 @@ from .register import (
     pitch_curves,
     tonal_clarity_curve,
 )
-from .tempo import TempoCurve, tempo_curve
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 from .windows import json_number as _num
 
-__all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary"]
+__all__ = ["PlayerAnalysis", "analyze_midi", "tempo_summary", "RARE_PULSE_SHARE"]
 
 Curve = tuple[np.ndarray, np.ndarray]
 
@@ -57,6 +57,7 @@ class PlayerAnalysis:
     changes: list[DynamicChange] = field(default_factory=list)
     onsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
     onset_levels: np.ndarray | None = None
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: curves as lists (NaN -> None), summary, changes, onset count."""
@@ -68,39 +69,8 @@ class PlayerAnalysis:
                 for k, (t, v) in self.curves.items()
             },
             "changes": [c.to_dict() for c in self.changes],
+            "beats": [round(float(x), 4) for x in self.beats],
         }
-
-
-#: Below this share of pulsed windows the pulse is "rare" (since 1.5): random (Poisson)
-#: playing gets up to about as many windows over the pulse threshold by chance, so the global
-#: tempo of such a session may mean little.
-RARE_PULSE_SHARE = 0.1
-
-
-def tempo_summary(tc: TempoCurve) -> dict[str, float | str | None]:
-    """Summary entries for a :class:`TempoCurve` (tempo_bpm, pulse_clarity, tempo_stability, pulse,
-    and the runner-up metrical level tempo_alt_bpm / tempo_alt_share)."""
-    if tc.times.size == 0:
-        pulse = "too short"  # tempo_bpm may still come from the whole clip (tempo_source "clip")
-    elif tc.tempo_bpm == 0.0:
-        pulse = "none"
-    else:
-        share = float(np.mean(tc.bpm > 0))
-        pulse = ("clear" if share >= 0.5 else "intermittent" if share >= RARE_PULSE_SHARE
-                 else "rare")
-    pulsed = tc.bpm[tc.bpm > 0]
-    return {
-        "tempo_bpm": float(tc.tempo_bpm),
-        "tempo_source": "clip" if tc.short else "windows",
-        "pulse": pulse,
-        "pulse_clarity": _num(tc.pulse_clarity) if tc.times.size else None,
-        "pulsed_share": _num(np.mean(tc.bpm > 0)) if tc.times.size else None,
-        "tempo_stability": _num(tc.stability),
-        "tempo_bpm_min": _num(pulsed.min()) if pulsed.size else None,
-        "tempo_bpm_max": _num(pulsed.max()) if pulsed.size else None,
-        "tempo_alt_bpm": _num(tc.alt_bpm) if tc.tempo_bpm > 0 and tc.alt_bpm > 0 else None,
-        "tempo_alt_share": _num(tc.alt_share) if tc.tempo_bpm > 0 and tc.alt_bpm > 0 else None,
-    }
 
 
 def _stat(f, v: np.ndarray) -> float | None:
@@ -152,7 +122,7 @@ def analyze_midi(
         status = "empty"
     elif duration < window:
         status = "too short"
-    curves, tc, sil = _midi_curves(notes, duration=duration, window=window, hop=hop)
+    curves, pulse, sil = _midi_curves(notes, duration=duration, window=window, hop=hop)
     changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
     summary: dict[str, float | str | None] = {
         "status": status,
@@ -160,24 +130,23 @@ def analyze_midi(
         "window_s": window,
         "hop_s": hop,
         "n_notes": float(len(notes)),
-        **tempo_summary(tc),
+        **tempo_summary(pulse),
         **_midi_summary(notes, curves, sil, duration=duration),
         "crescendo_count": float(sum(c.kind == "crescendo" for c in changes)),
         "decrescendo_count": float(sum(c.kind == "decrescendo" for c in changes)),
     }
-    return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy())
+    return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy(), beats=pulse.beats)
 
 
 def _midi_curves(
     notes: NoteTable, *, duration: float, window: float, hop: float
-) -> tuple[dict[str, Curve], TempoCurve, np.ndarray]:
-    """The curves of :func:`analyze_midi`, with the tempo curve and the silences they came
+) -> tuple[dict[str, Curve], Pulse, np.ndarray]:
+    """The curves of :func:`analyze_midi`, with the pulse (tempo curve and beats) and the silences they came
     from (the summary needs them)."""
     curves: dict[str, Curve] = {}
-    tc = tempo_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
-                     window=window, hop=hop)
-    curves["tempo_bpm"] = (tc.times, tc.bpm)
-    curves["pulse_clarity"] = (tc.times, tc.clarity)
+    pulse = pulse_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
+                        window=window, hop=hop)
+    curves.update(pulse.curves())
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
     curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)
     sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
@@ -189,7 +158,7 @@ def _midi_curves(
     curves.update(pitch_curves(tones, duration=duration, window=window, hop=hop))
     curves["articulation"] = articulation_curve(tones, duration=duration, window=window, hop=hop)
     curves["tonal_clarity"] = tonal_clarity_curve(tones, duration=duration, window=window, hop=hop)
-    return curves, tc, sil
+    return curves, pulse, sil
 
 
 def _midi_summary(notes: NoteTable, curves: dict[str, Curve], sil: np.ndarray, *,

@@ -441,6 +441,26 @@ def global_tempo(
     return level.tempo_bpm, level.salience
 
 
+def _level_score(bpm: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The metrical-level score of every grid tempo (see :func:`metrical_level`)."""
+    lb = np.log2(bpm)
+    # mean salience of the half and double tempo, over those inside the measurable range
+    half = np.interp(lb - 1.0, lb, mean)
+    double = np.interp(lb + 1.0, lb, mean)
+    has_h = lb - 1.0 >= lb[0]
+    has_d = lb + 1.0 <= lb[-1]
+    n_fam = has_h.astype(np.float64) + has_d
+    mean_fam = np.where(n_fam > 0, (half * has_h + double * has_d) / np.maximum(n_fam, 1.0), 0.0)
+    # half mean (both neighbours support the level), half max (one strong neighbour suffices:
+    # an isochronous pulse without subdivisions is still a beat)
+    fam = 0.5 * (mean_fam + np.maximum(half * has_h, double * has_d))
+    prior = np.exp(-0.5 * ((lb - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2)
+    # family support is capped by the level's own salience (FAMILY_CAP)
+    score = (mean + FAMILY_WEIGHT * np.minimum(fam, FAMILY_CAP * mean)) * prior
+    score[bpm > MAX_BPM * (1 + 1e-9)] = -np.inf  # the extended grid only serves as family
+    return score
+
+
 def metrical_level(
     env: np.ndarray,
     *,
@@ -517,20 +537,7 @@ def metrical_level(
     if not np.any(mean > 0):
         return MetricalLevel(0.0, 0.0)
     lb = np.log2(bpm)
-    # mean salience of the half and double tempo, over those inside the measurable range
-    half = np.interp(lb - 1.0, lb, mean)
-    double = np.interp(lb + 1.0, lb, mean)
-    has_h = lb - 1.0 >= lb[0]
-    has_d = lb + 1.0 <= lb[-1]
-    n_fam = has_h.astype(np.float64) + has_d
-    mean_fam = np.where(n_fam > 0, (half * has_h + double * has_d) / np.maximum(n_fam, 1.0), 0.0)
-    # half mean (both neighbours support the level), half max (one strong neighbour suffices:
-    # an isochronous pulse without subdivisions is still a beat)
-    fam = 0.5 * (mean_fam + np.maximum(half * has_h, double * has_d))
-    prior = np.exp(-0.5 * ((lb - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2)
-    # family support is capped by the level's own salience (FAMILY_CAP)
-    score = (mean + FAMILY_WEIGHT * np.minimum(fam, FAMILY_CAP * mean)) * prior
-    score[bpm > MAX_BPM * (1 + 1e-9)] = -np.inf  # the extended grid only serves as family
+    score = _level_score(bpm, mean)
     i = int(np.argmax(score))
     # tie-break between metrically related levels with pulse trains (Percival & Tzanetakis 2014)
     peak = np.zeros(score.size, dtype=bool)
@@ -660,6 +667,13 @@ def pulse_train_score(
     return out
 
 
+def _alternative(choice: MetricalLevel, tempo: float) -> dict:
+    """TempoCurve fields of the runner-up level at ``tempo`` (none without one)."""
+    if tempo <= 0 or choice.alt_ratio == 0.0:
+        return {}
+    return {"alt_bpm": float(tempo * choice.alt_ratio), "alt_share": choice.alt_share}
+
+
 def tempo_from_envelope(
     env: np.ndarray,
     *,
@@ -710,9 +724,7 @@ def tempo_from_envelope(
     level, level_sal = choice.tempo_bpm, choice.salience
 
     def alternative(tempo: float) -> dict:
-        if tempo <= 0 or choice.alt_ratio == 0.0:
-            return {}
-        return {"alt_bpm": float(tempo * choice.alt_ratio), "alt_share": choice.alt_share}
+        return _alternative(choice, tempo)
 
     if times.size == 0:  # a clip shorter than one window: the whole clip is the window
         n_clip = _event_frames(env, frame_rate=frame_rate).size

@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/evaluate.py [--data ../shared/evaldata] [--no-render] [--only midi|audio]
+    .venv/bin/python bench/evaluate.py --cv [--render-dir DIR] [--cache DIR] [-v]
 
 Reads the evaluation data (never copies it), hands the analyser note times, pitches and
 velocities only (never tempo meta events or file names), renders the MIDI performances to audio
@@ -202,7 +203,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render-dir", type=Path, default=None,
                     help="reuse renderings here (default: a fresh temporary directory)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per file")
+    ap.add_argument("--cv", action="store_true",
+                    help="two-fold cross-validated tempo, beat F and pulse-label figures "
+                         "(bench/evaluate_cv.py; renders unless --no-render)")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/improv-eval-cache"),
+                    help="--cv: envelopes and baselines cached here by file content")
     args = ap.parse_args(argv)
+    if args.cv:
+        import evaluate_cv
+
+        rdir = None
+        if not args.no_render:
+            rdir = args.render_dir or args.cache / "render"
+            rdir.mkdir(parents=True, exist_ok=True)
+        return evaluate_cv.main(args.data, rdir, args.cache, verbose=args.verbose)
     only = set(args.only or ["midi", "audio", "rendered"])
     if args.no_render:
         only.discard("rendered")

@@ -372,6 +372,7 @@ def _result_dict(pa, *, inp=None) -> dict:
         return d
     onsets = _drift_corrected(pa.onsets, inp)
     d["onsets"] = [round(float(x), 6) for x in onsets]
+    d["beats"] = [round(float(x), 4) for x in _drift_corrected(np.asarray(pa.beats, float), inp)]
     if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
         d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
                                   for x in pa.onset_levels]

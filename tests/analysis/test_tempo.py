@@ -152,12 +152,14 @@ def test_a_three_against_two_polyrhythm_names_both_levels():
 
 
 def test_no_runner_up_without_a_tempo():
+    from analysis.beats import analyze_pulse
     from analysis.summary import tempo_summary
 
-    tc = tempo_curve(np.zeros(0), duration=30.0)
-    assert tc.tempo_bpm == 0.0 and tc.alt_bpm == 0.0
-    s = tempo_summary(tc)
+    p = analyze_pulse(np.zeros(3000), frame_rate=100.0)
+    assert p.curve.tempo_bpm == 0.0 and p.curve.alt_bpm == 0.0
+    s = tempo_summary(p)
     assert s["tempo_alt_bpm"] is None and s["tempo_alt_share"] is None
+    assert s["tempo_bpm"] is None and s["pulse"] == "none" and s["n_beats"] == 0
 
 
 def test_global_tempo_short_and_empty():
@@ -257,9 +259,13 @@ def test_sparse_free_playing_is_pulseless(rate):
     for seed in range(6):
         rng = np.random.default_rng(seed)
         t = np.sort(rng.uniform(0, 120, rng.poisson(rate * 120)))
-        tc = tempo_curve(t, duration=120.0)
-        shares.append(np.mean(tc.bpm > 0))
-        assert tempo_summary(tc)["pulse"] in ("none", "rare", "intermittent")
+        from analysis.beats import analyze_pulse
+        from analysis.tempo import onset_envelope
+
+        p = analyze_pulse(onset_envelope(t, duration=120.0), frame_rate=100.0)
+        shares.append(np.mean(p.curve.bpm > 0))
+        s = tempo_summary(p)
+        assert s["pulse"] in ("none", "rare", "intermittent") and s["tempo_bpm"] is None
     assert np.mean(shares) < 0.08, shares
 
 

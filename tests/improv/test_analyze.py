@@ -369,7 +369,7 @@ def test_empty_player_silence_and_no_input_give_statuses(run_cli, store):
     assert p["client"]["status"] == "ok"
     assert p["therapist"]["status"] == "empty"
     th = p["therapist"]["sources"]["midi"]
-    assert th["summary"]["n_notes"] == 0 and th["summary"]["tempo_bpm"] == 0.0
+    assert th["summary"]["n_notes"] == 0 and th["summary"]["tempo_bpm"] is None
     assert all(v in (0.0, None, 1.0) for v in th["curves"]["notes_per_s"]["values"])
     assert p["mic"]["status"] == "silent"
     assert p["mic"]["sources"]["audio"]["summary"]["n_onsets"] == 0

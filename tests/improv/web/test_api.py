@@ -637,7 +637,7 @@ def test_analysis_not_yet_then_run(demo_store, client_for):
     assert res["dialogue"][0]["pair"] == ["client", "therapist"]
     assert c.get(url).json()["status"] == "ok"  # now from the cache
     d = c.get("/api/clients/DEMO").json()
-    assert d["sessions"][0]["id"] == sid and "midi.tempo_bpm" in d["features"]
+    assert d["sessions"][0]["id"] == sid and "midi.notes_per_s" in d["features"]
     assert c.get("/api/clients/C99").status_code == 404
     assert c.get("/api/clients/..%2Fx").status_code in (400, 404)
 
