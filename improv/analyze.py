@@ -59,7 +59,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from sessions.annotate import SUGGESTION_AUTHOR
+from sessions.annotation_edits import SUGGESTION_AUTHOR
 from sessions.manifest import MIDI_LOG
 
 log = logging.getLogger(__name__)
@@ -608,7 +608,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
         ``min_confidence`` outside 0..1.
     """
     from improv.errors import ParameterError
-    from sessions.annotate import add_annotations
+    from sessions.annotation_edits import add_annotations
 
     try:
         mc = float(min_confidence)

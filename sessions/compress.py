@@ -270,7 +270,7 @@ def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    from sessions.annotations import utc_now
+    from sessions.annotation_log import utc_now
 
     digest = sha256_file(flac)
     with manifest_lock(folder):

@@ -40,7 +40,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import scratch
 from sessions.errors import SessionFormatError, StoreWriteError

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
 from sessions.fsutil import (

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import SessionFormatError
 from sessions.fsutil import read_json, sha256_file
@@ -185,7 +185,7 @@ class Session:
                 yield block if channels is None else block[:, channels]
 
     def annotations(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
-        """Current annotations sorted by time (see :mod:`sessions.annotations`)."""
+        """Current annotations sorted by time (see :mod:`sessions.annotation_log`)."""
         return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS),
                         include_deleted=include_deleted)
 

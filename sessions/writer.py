@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import StoreError
 from sessions.fsutil import atomic_write_json, fsync_dir, make_dir, open_new, write_errors

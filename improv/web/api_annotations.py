@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from improv.web.deps import get_store, parse_t
 from improv.web.errors import NotFound
-from sessions import annotate
+from sessions import annotation_edits as annotate
 from sessions.errors import SessionFormatError
 from sessions.store import Store
 

@@ -37,7 +37,7 @@ def session_row(row: dict[str, Any], tags: dict[str, set[str]]) -> dict[str, Any
 
 
 def _session_tags(store: Store) -> dict[str, set[str]]:
-    from sessions.annotate import search_annotations
+    from sessions.annotation_edits import search_annotations
 
     out: dict[str, set[str]] = {}
     for a in search_annotations(store):

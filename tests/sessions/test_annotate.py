@@ -2,7 +2,7 @@ import mido
 import pytest
 
 from sessions import interop
-from sessions.annotate import (
+from sessions.annotation_edits import (
     add_annotation,
     annotation_history,
     delete_annotation,

@@ -1,7 +1,7 @@
 """Adding, correcting and finding annotations in stored sessions.
 
 Every change appends a revision to the session's ``annotations.jsonl`` (see
-:mod:`sessions.annotations`), then refreshes what derives from it: the
+:mod:`sessions.annotation_log`), then refreshes what derives from it: the
 markers in ``session.mid`` (only its conductor track is rewritten), the
 checksum of that file in the manifest, and the catalog rows.
 """
@@ -12,7 +12,7 @@ import math
 from datetime import datetime
 from typing import Any, Iterable
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import vocabulary
 from sessions.errors import AnnotationConflictError, SessionFormatError
