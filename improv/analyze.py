@@ -758,7 +758,7 @@ def _recordings_kept(store, session_id: str) -> Iterator[None]:
     ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
     reads a manifest that names a WAV compress has just removed (it failed with "cannot be
     read" or a checksum mismatch)."""
-    from sessions.fsutil import folder_lock
+    from sessions.locks import folder_lock
     from sessions.manifest import AUDIO_DIR
 
     audio = store.folder(session_id) / AUDIO_DIR

@@ -19,12 +19,11 @@ from sessions.errors import AnnotationConflictError, SessionFormatError
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
-    folder_lock,
-    manifest_lock,
     open_new,
     read_json,
     sha256_file,
 )
+from sessions.locks import folder_lock, manifest_lock
 from sessions.recovery import smf_markers
 from sessions.smf import replace_markers
 

@@ -85,38 +85,6 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-@contextlib.contextmanager
-def folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
-    """Hold an exclusive (or ``shared``) ``flock`` on a folder itself (no lock file is made).
-
-    A session's folder is the lock for changes of its manifest (:func:`manifest_lock`); its
-    ``audio/`` folder is the lock of a compression run (:mod:`sessions.compress`), which
-    analyses hold shared while they read the recordings. Locks are held per open folder, so
-    two processes, or two threads of one, exclude each other. Without ``fcntl`` (Windows)
-    nothing is locked.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def manifest_lock(folder: Path):
-    """Hold while reading, changing and writing a session's manifest (``session.json``).
-
-    Two processes that update the same manifest (the web app saving an annotation,
-    ``improv sessions compress``) then do not overwrite each other's change.
-    """
-    return folder_lock(folder)
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically and durably (0600).
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sessions.annotation_log import append_records, utc_now
-from sessions.fsutil import atomic_write_bytes, folder_lock
+from sessions.fsutil import atomic_write_bytes
+from sessions.locks import folder_lock
 from sessions.manifest import check_author
 from sessions.timefmt import find_time_refs
 

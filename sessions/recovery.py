@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sessions import annotation_log as ann
+from sessions import locks
 from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
 from sessions.fsutil import (
@@ -266,38 +266,13 @@ def is_interrupted(folder: Path) -> bool:
     folder = Path(folder)
     if not (folder / mf.RECORDING_FLAG).exists():
         return False
-    return not _lock_held(folder / mf.LOCK)
-
-
-def _lock_held(path: Path) -> bool:
-    if not path.exists():
-        return False
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return False
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    return not locks.is_held(folder / mf.LOCK)
 
 
 def _take_lock(path: Path):
-    """The session lock (:func:`sessions.writer.hold_lock`), or None if another process holds
-    it."""
-    from sessions.writer import hold_lock
-
+    """The session lock (:func:`sessions.locks.hold`), or None if another process holds it."""
     try:
-        return hold_lock(path)
+        return locks.hold(path)
     except BlockingIOError:
         return None
 

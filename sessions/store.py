@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sessions import annotation_log as ann
+from sessions import locks, scratch
 from sessions import manifest as mf
-from sessions import scratch
 from sessions.catalog import CATALOG, Catalog
 from sessions.errors import (
     SessionBusyError,
@@ -44,7 +44,7 @@ from sessions.fsutil import (
 )
 from sessions.recovery import is_interrupted, recover_session
 from sessions.session import Session
-from sessions.writer import SessionWriter, hold_lock
+from sessions.writer import SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class Store:
             folder.mkdir(mode=0o700)
         # the lock before the flag: a folder flagged RECORDING without a held lock is taken
         # for interrupted, and another process's recovery would complete it under the writer
-        lockfile = hold_lock(folder / mf.LOCK)
+        lockfile = locks.hold(folder / mf.LOCK)
         try:
             with open_new(folder / mf.RECORDING_FLAG, "x") as f:
                 f.write(f"{os.getpid()}\n")

@@ -602,7 +602,7 @@ def test_an_analysis_waits_for_a_compression_run_in_progress(store, duet):
     import threading
 
     from sessions.compress import compress_session
-    from sessions.fsutil import folder_lock
+    from sessions.locks import folder_lock
 
     sid = duet["id"]
     audio = store.folder(sid) / "audio"
