@@ -33,6 +33,7 @@ from typing import Any
 
 from sessions.errors import SessionFormatError
 from sessions.fsutil import open_new, write_errors
+from sessions.lines import read_complete
 
 SOURCES = ("recording", "manual", "import", "suggestion")
 #: Kinds of revision.
@@ -107,13 +108,7 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
     path = Path(path)
     if not path.exists():
         return []
-    blob = path.read_bytes()
-    if blob and not blob.endswith(b"\n"):
-        if not allow_partial_tail:
-            raise SessionFormatError(
-                f"{path}: last line is cut short (run 'improv sessions recover')"
-            )
-        blob = blob[: blob.rfind(b"\n") + 1]
+    blob, _ = read_complete(path, allow_partial_tail=allow_partial_tail)
     try:
         text = blob.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:

@@ -33,7 +33,8 @@ from sessions.fsutil import (
     read_json,
     sha256_file,
 )
-from sessions.midilog import iter_log, truncate_partial_tail
+from sessions.lines import read_complete, truncate_partial_tail
+from sessions.midilog import iter_log
 from sessions.smf import SmfBuilder
 from sessions.wavjournal import repair
 
@@ -44,12 +45,7 @@ def read_journal(path: Path) -> tuple[list[dict[str, Any]], int]:
     """Journal entries (dropping a partial last line); returns them and bytes dropped."""
     if not path.exists():
         return [], 0
-    blob = path.read_bytes()
-    cut = 0
-    if blob and not blob.endswith(b"\n"):
-        keep = blob.rfind(b"\n") + 1
-        cut = len(blob) - keep
-        blob = blob[:keep]
+    blob, cut = read_complete(path, allow_partial_tail=True)
     entries = []
     for line in blob.decode("utf-8", errors="replace").splitlines():
         try:
