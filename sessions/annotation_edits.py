@@ -16,6 +16,7 @@ from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import vocabulary
 from sessions.errors import AnnotationConflictError, SessionFormatError
+from sessions.finalize import smf_markers
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
@@ -24,7 +25,6 @@ from sessions.fsutil import (
     sha256_file,
 )
 from sessions.locks import folder_lock, manifest_lock
-from sessions.recovery import smf_markers
 from sessions.smf import replace_markers
 
 

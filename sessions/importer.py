@@ -44,9 +44,9 @@ from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import scratch
 from sessions.errors import SessionFormatError, StoreWriteError
+from sessions.finalize import complete_session
 from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
 from sessions.midilog import MidiLogWriter
-from sessions.recovery import complete_session
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64",

@@ -38,6 +38,7 @@ from sessions import annotation_log as ann
 from sessions import locks
 from sessions import manifest as mf
 from sessions.errors import StoreError
+from sessions.finalize import complete_session
 from sessions.fsutil import atomic_write_json, fsync_dir, make_dir, open_new, write_errors
 from sessions.midilog import MidiLogWriter, clean_name, format_event
 from sessions.wavjournal import WavJournal
@@ -357,8 +358,6 @@ class SessionWriter:
         dict
             The final manifest.
         """
-        from sessions.recovery import complete_session
-
         if self._finalize_error is not None:
             raise StoreError(
                 f"session {self.manifest['id']} could not be finished "

@@ -161,7 +161,7 @@ def test_ports_that_played_undeclared_are_declared_at_finalize(store):
 
 
 def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
-    import sessions.recovery as recovery
+    import sessions.finalize as finalize
 
     w = store.create_session(client="C07", players=["client"])
     w.midi(0.1, player="client", port="k", data=b"\x90\x3c\x40")
@@ -169,7 +169,7 @@ def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
     def no_room(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(recovery, "atomic_write_json", no_room)
+    monkeypatch.setattr(finalize, "atomic_write_json", no_room)
     with pytest.raises(OSError):
         w.finalize()
     monkeypatch.undo()
