@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
-from sessions.errors import StoreWriteError
+from sessions.errors import InvalidArgumentError, StoreWriteError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -58,7 +58,8 @@ def open_new(path: Path, mode: str = "xb", **kwargs: Any):
     elif mode.startswith("a"):
         flags |= os.O_APPEND
     else:
-        raise ValueError(f"mode must start with 'x', 'w' or 'a', got {mode!r}")
+        raise InvalidArgumentError(f"mode must start with 'x', 'w' or 'a', got {mode!r}",
+                                   parameter="mode")
     if "+" in mode:
         flags = (flags & ~os.O_WRONLY) | os.O_RDWR
     with write_errors(path):
@@ -142,7 +143,7 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full (free some space and try again)"
     if exc.errno == errno.EROFS:
-        return "the file system is read-only (choose a writable store with --store)"
+        return "the file system is read-only (choose a writable store)"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied (check the store's owner and permissions)"
     if exc.errno == errno.EDQUOT:

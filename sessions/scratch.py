@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from sessions import locks
-from sessions.errors import StoreWriteError
+from sessions.errors import InvalidArgumentError, StoreWriteError
 from sessions.fsutil import make_dir, write_errors
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Claim:
 
     def __init__(self, tmp_dir: Path, name: str) -> None:
         if not name or "/" in name or name.startswith(".") or name.endswith(LOCK_SUFFIX):
-            raise ValueError(f"bad scratch item name {name!r}")
+            raise InvalidArgumentError(f"bad scratch item name {name!r}", parameter="name")
         make_dir(tmp_dir)
         self.path = Path(tmp_dir) / name
         self._lock_path = self.path.with_name(name + LOCK_SUFFIX)

@@ -10,7 +10,7 @@ import numpy as np
 
 from sessions import annotation_log as ann
 from sessions import manifest as mf
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
 
@@ -128,7 +128,8 @@ class Session:
             if a.name == name:
                 return a
         names = ", ".join(a.name for a in self.audio_inputs()) or "none"
-        raise SessionFormatError(f"session {self.id} has no audio input {name!r} (has: {names})")
+        raise InvalidArgumentError(
+            f"session {self.id} has no audio input {name!r} (has: {names})", parameter="name")
 
     def player_audio(self, player: str) -> list[tuple[AudioInput, list[int]]]:
         """Audio inputs of a player with its 0-based channel indices in each."""

@@ -37,7 +37,7 @@ import numpy as np
 from sessions import annotation_log as ann
 from sessions import locks
 from sessions import manifest as mf
-from sessions.errors import StoreError
+from sessions.errors import InvalidArgumentError, StoreError
 from sessions.finalize import complete_session
 from sessions.fsutil import atomic_write_json, fsync_dir, make_dir, open_new, write_errors
 from sessions.midilog import MidiLogWriter, clean_name, format_event
@@ -117,7 +117,9 @@ class SessionWriter:
         lockfile: Any = None,
     ) -> None:
         if not 0 < flush_interval <= 1.0:
-            raise ValueError(f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}")
+            raise InvalidArgumentError(
+                f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}",
+                parameter="flush_interval")
         self.folder = Path(folder)
         self.manifest = manifest
         self.id = manifest["id"]
@@ -179,14 +181,15 @@ class SessionWriter:
         with self._lock:
             safe = _safe_file_name(name)
             if safe in self._audio_names:
-                raise ValueError(f"audio input {name!r} is declared twice")
+                raise InvalidArgumentError(f"audio input {name!r} is declared twice",
+                                           parameter="name")
             for player, chans in players.items():
                 mf.check_player_name(player)
                 bad = [c for c in chans if not 1 <= int(c) <= channels]
                 if bad:
-                    raise ValueError(
-                        f"channel numbers for {player!r} must be in 1..{channels}, got {bad}"
-                    )
+                    raise InvalidArgumentError(
+                        f"channel numbers for {player!r} must be in 1..{channels}, got {bad}",
+                        parameter="players")
             audio_dir = make_dir(self.folder / mf.AUDIO_DIR)
             rel = f"{mf.AUDIO_DIR}/{safe}.wav"
             journal = WavJournal(audio_dir / f"{safe}.wav", sr=int(sr), channels=int(channels))

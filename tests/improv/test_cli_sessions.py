@@ -257,7 +257,7 @@ def test_store_option_and_env(run_cli, tmp_path, monkeypatch):
                  ["compare", "--client", "C07"], ["annotations", "search", "--tag", "marker"]):
         r = run_cli("--store", typo, *args)
         assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
-        assert f"no session store at {typo}: check the path given with --store" in r.stderr
+        assert f"no session store at {typo}: check the path given" in r.stderr
         assert not typo.exists()
     monkeypatch.setenv("IMPROV_STORE", str(typo))
     assert "no session store at" in run_cli("sessions", "list").stderr and not typo.exists()

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sessions.errors import SessionBusyError, SessionFormatError, StoreError
+from sessions.errors import (
+    InvalidArgumentError,
+    SessionBusyError,
+    SessionFormatError,
+    StoreError,
+)
 from sessions.verify import verify_folder
 
 
@@ -106,14 +111,14 @@ def test_session_being_recorded_is_busy_and_not_listed(store):
     assert store.session(w.id).duration_s == 0.0
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"client": "Anna Müller"}, "pseudonym code"),
-    ({"players": ["client", "client"]}, "unique"),
-    ({"players": ["a b"]}, "player name"),
+@pytest.mark.parametrize("bad, error, match", [
+    ({"client": "Anna Müller"}, SessionFormatError, "pseudonym code"),
+    ({"players": ["client", "client"]}, InvalidArgumentError, "unique"),
+    ({"players": ["a b"]}, SessionFormatError, "player name"),
 ])
-def test_bad_session_parameters_are_rejected(store, bad, match):
+def test_bad_session_parameters_are_rejected(store, bad, error, match):
     kwargs = {"client": "C07", "players": ["client"]} | bad
-    with pytest.raises(SessionFormatError, match=match):
+    with pytest.raises(error, match=match):
         store.create_session(**kwargs)
     assert store.session_ids() == []
 
