@@ -141,17 +141,21 @@ class Session:
         return out
 
     def read_audio(
-        self, name: str, *, start: int = 0, frames: int = -1, channels: list[int] | None = None
+        self, name: str, *, start_frame: int = 0, n_frames: int = -1,
+        channels: list[int] | None = None,
     ) -> np.ndarray:
         """Samples of an input as float32, shape (frames, channels).
 
-        ``channels`` are 0-based indices to keep (all by default).
+        ``start_frame`` is the sample index to start at and ``n_frames`` the number of frames
+        to read (-1: to the end); session times [seconds] become frames with
+        :meth:`AudioInput.time_to_frame`.  ``channels`` are 0-based indices to keep
+        (all by default).
         """
         import soundfile as sf
 
         a = self.audio_input(name)
         try:
-            data, _ = sf.read(a.path, start=start, frames=frames, dtype="float32",
+            data, _ = sf.read(a.path, start=start_frame, frames=n_frames, dtype="float32",
                               always_2d=True)
         except (RuntimeError, OSError) as exc:  # LibsndfileError is a RuntimeError
             raise self._unreadable(a, exc) from None
