@@ -141,8 +141,8 @@ def analyze_midi(
 def _midi_curves(
     notes: NoteTable, *, duration: float, window: float, hop: float
 ) -> tuple[dict[str, Curve], Pulse, np.ndarray]:
-    """The curves of :func:`analyze_midi`, with the pulse (tempo curve and beats) and the silences they came
-    from (the summary needs them)."""
+    """The curves of :func:`analyze_midi`, with the pulse (tempo curve and beats) and the
+    silences they came from (the summary needs them)."""
     curves: dict[str, Curve] = {}
     pulse = pulse_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
                         window=window, hop=hop)

@@ -60,7 +60,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from analysis.windows import json_safe
-from sessions.annotate import SUGGESTION_AUTHOR
+from sessions.annotation_edits import SUGGESTION_AUTHOR
 from sessions.manifest import MIDI_LOG
 
 log = logging.getLogger(__name__)
@@ -596,7 +596,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
         ``min_confidence`` outside 0..1.
     """
     from improv.errors import ParameterError
-    from sessions.annotate import add_annotations
+    from sessions.annotation_edits import add_annotations
 
     try:
         mc = float(min_confidence)
@@ -746,7 +746,7 @@ def _recordings_kept(store, session_id: str) -> Iterator[None]:
     ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
     reads a manifest that names a WAV compress has just removed (it failed with "cannot be
     read" or a checksum mismatch)."""
-    from sessions.fsutil import folder_lock
+    from sessions.locks import folder_lock
     from sessions.manifest import AUDIO_DIR
 
     audio = store.folder(session_id) / AUDIO_DIR

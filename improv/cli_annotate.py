@@ -59,7 +59,7 @@ HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", "STATE"]
 @click.pass_obj
 def annotate(app, session_id, text, at, to, player, tags, new_tags, by, as_json):
     """Annotate a moment or a range of a session."""
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
 
     a = add_annotation(app.store, session_id, t=_time(at, "--at"), end=_time(to, "--to"),
                        player=player, tags=list(tags) + list(new_tags), text=text, by=by,
@@ -113,7 +113,7 @@ def list_(app, session_id, tags, deleted, as_json):
 @click.pass_obj
 def edit(app, session_id, annotation_id, at, to, player, tags, text, by, as_json):
     """Correct an annotation (the earlier version stays in its history)."""
-    from sessions.annotate import edit_annotation
+    from sessions.annotation_edits import edit_annotation
 
     changes = {}
     if at is not None:
@@ -140,7 +140,7 @@ def edit(app, session_id, annotation_id, at, to, player, tags, text, by, as_json
 @click.pass_obj
 def delete(app, session_id, annotation_id, reason, by):
     """Delete an annotation (it stays visible in its history)."""
-    from sessions.annotate import delete_annotation
+    from sessions.annotation_edits import delete_annotation
 
     a = delete_annotation(app.store, session_id, annotation_id, by=by, reason=reason)
     click.echo(f"deleted {a['id']} (revision {a['rev']}; 'improv annotations restore "
@@ -155,7 +155,7 @@ def delete(app, session_id, annotation_id, reason, by):
 @click.pass_obj
 def restore(app, session_id, annotation_id, by, as_json):
     """Undo the deletion of an annotation (listed again as it was)."""
-    from sessions.annotate import restore_annotation
+    from sessions.annotation_edits import restore_annotation
 
     a = restore_annotation(app.store, session_id, annotation_id, by=by)
     emit(a, as_json=as_json,
@@ -169,7 +169,7 @@ def restore(app, session_id, annotation_id, by, as_json):
 @click.pass_obj
 def history(app, session_id, annotation_id, as_json):
     """Every version of an annotation, with the time of each change."""
-    from sessions.annotate import annotation_history
+    from sessions.annotation_edits import annotation_history
 
     revs = annotation_history(app.store, session_id, annotation_id)
 
@@ -201,7 +201,7 @@ def history(app, session_id, annotation_id, as_json):
 @click.pass_obj
 def search(app, tags, text, client, since, until, as_json):
     """Find annotations across all sessions."""
-    from sessions.annotate import search_annotations
+    from sessions.annotation_edits import search_annotations
 
     rows = search_annotations(app.store, tags=tags, text=text, client=client,
                               since=_date(since, "--since"), until=_date(until, "--until"))
@@ -263,7 +263,7 @@ def export_(app, session_id, fmt, to):
 def import_(app, session_id, file, fmt, by, as_json):
     """Import Audacity labels, ELAN tiers or a Sonic Visualiser layer as annotations."""
     from sessions import interop
-    from sessions.annotate import add_annotations
+    from sessions.annotation_edits import add_annotations
 
     session = app.store.session(session_id)
     fmt = fmt or {".eaf": "elan", ".csv": "sv"}.get(file.suffix.lower(), "audacity")

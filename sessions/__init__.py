@@ -8,6 +8,7 @@ else of improv.  See ``docs/session-format.md``.
 """
 
 from sessions.errors import (
+    InvalidArgumentError,
     SessionBusyError,
     SessionFormatError,
     StoreError,
@@ -16,6 +17,7 @@ from sessions.errors import (
 )
 
 __all__ = [
+    "InvalidArgumentError",
     "SessionBusyError",
     "SessionFormatError",
     "StoreError",

@@ -35,13 +35,12 @@ from sessions import manifest as mf
 from sessions.errors import SessionFormatError
 from sessions.fsutil import (
     atomic_write_json,
-    folder_lock,
     fsync_dir,
-    manifest_lock,
     open_new,
     read_json,
     sha256_file,
 )
+from sessions.locks import folder_lock, manifest_lock
 
 __all__ = ["DEPTHS", "InputResult", "exact_depth", "compress_session"]
 
@@ -270,7 +269,7 @@ def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    from sessions.annotations import utc_now
+    from sessions.annotation_log import utc_now
 
     digest = sha256_file(flac)
     with manifest_lock(folder):

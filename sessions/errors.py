@@ -9,7 +9,30 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base class of every error the session store raises on purpose."""
+    """Base class of every error the session store raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        The message (it names the parameter, the rule and the value; never a command-line
+        option: the command line and the web app each add their own wording).
+    parameter : str, optional
+        The name of the function parameter the error is about (``"offset"``), kept as
+        :attr:`parameter` for the error boundaries.
+    """
+
+    def __init__(self, *args: object, parameter: str | None = None) -> None:
+        super().__init__(*args)
+        self.parameter = parameter
+
+
+class InvalidArgumentError(StoreError, ValueError):
+    """An argument given to the store is out of range or of the wrong form (a time outside the
+    session, an unknown player, a bad import mapping).
+
+    ``parameter=`` names the argument; files that are corrupt or of an unsupported format raise
+    :class:`SessionFormatError` instead.
+    """
 
 
 class SessionFormatError(StoreError, ValueError):

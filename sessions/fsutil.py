@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
-from sessions.errors import StoreWriteError
+from sessions.errors import InvalidArgumentError, StoreWriteError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -58,7 +58,8 @@ def open_new(path: Path, mode: str = "xb", **kwargs: Any):
     elif mode.startswith("a"):
         flags |= os.O_APPEND
     else:
-        raise ValueError(f"mode must start with 'x', 'w' or 'a', got {mode!r}")
+        raise InvalidArgumentError(f"mode must start with 'x', 'w' or 'a', got {mode!r}",
+                                   parameter="mode")
     if "+" in mode:
         flags = (flags & ~os.O_WRONLY) | os.O_RDWR
     with write_errors(path):
@@ -83,38 +84,6 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
-    """Hold an exclusive (or ``shared``) ``flock`` on a folder itself (no lock file is made).
-
-    A session's folder is the lock for changes of its manifest (:func:`manifest_lock`); its
-    ``audio/`` folder is the lock of a compression run (:mod:`sessions.compress`), which
-    analyses hold shared while they read the recordings. Locks are held per open folder, so
-    two processes, or two threads of one, exclude each other. Without ``fcntl`` (Windows)
-    nothing is locked.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def manifest_lock(folder: Path):
-    """Hold while reading, changing and writing a session's manifest (``session.json``).
-
-    Two processes that update the same manifest (the web app saving an annotation,
-    ``improv sessions compress``) then do not overwrite each other's change.
-    """
-    return folder_lock(folder)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -174,7 +143,7 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full (free some space and try again)"
     if exc.errno == errno.EROFS:
-        return "the file system is read-only (choose a writable store with --store)"
+        return "the file system is read-only (choose a writable store)"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied (check the store's owner and permissions)"
     if exc.errno == errno.EDQUOT:

@@ -6,7 +6,7 @@ together into one session.  Everything is checked and written into a staging
 folder under ``<store>/tmp`` first; only a complete session is renamed into
 the store, so a corrupt file leaves the store exactly as it was.
 
-Player mapping (``--player NAME=FILE[:N]``):
+Player mapping (``players``: ``NAME=FILE[:N]``):
 
 - MIDI type 1: ``N`` is a 1-based track number (``track3`` also works);
   ``chN`` selects a MIDI channel (1-16) across tracks.
@@ -36,21 +36,27 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import scratch
-from sessions.errors import SessionFormatError, StoreWriteError
+from sessions.errors import InvalidArgumentError, SessionFormatError, StoreWriteError
+from sessions.finalize import complete_session
 from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
+from sessions.midi_file import (
+    Part,
+    channel_of,
+    channels_in,
+    default_player,
+    is_note_on,
+    read_midi_parts,
+    require_content,
+)
 from sessions.midilog import MidiLogWriter
-from sessions.recovery import complete_session
 
-MIDI_SUFFIXES = (".mid", ".midi", ".smf")
-AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64",
-                  ".rf64")
 _PCM_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 _SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
 
@@ -70,15 +76,14 @@ def parse_player_map(spec: str) -> PlayerMap:
 
     Raises
     ------
-    SessionFormatError
+    InvalidArgumentError
         With the expected form, for anything else.
     """
     name, sep, rest = str(spec).partition("=")
     if not sep or not name or not rest:
-        raise SessionFormatError(
-            f"--player must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), "
-            f"got {spec!r}"
-        )
+        raise InvalidArgumentError(
+            f"a player mapping must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), "
+            f"got {spec!r}", parameter="players")
     mf.check_player_name(name)
     file, kind, number = rest, None, None
     head, colon, tail = rest.rpartition(":")
@@ -94,140 +99,13 @@ def parse_player_map(spec: str) -> PlayerMap:
     return PlayerMap(player=name, file=file, kind=kind, number=number)
 
 
-@dataclass
-class _Part:
-    file: Path
-    track: int | None  # 1-based
-    channel: int | None  # 1-16
-    default_player: str
-    events: list[tuple[float, bytes]]
-
-
-def _require_content(path: Path) -> None:
-    """Refuse an empty file with a way out."""
-    if path.stat().st_size == 0:
-        raise SessionFormatError(f"{path.name} is empty (0 bytes): copy it again from where it "
-                                 "was recorded or exported")
-
-
 def _unreadable_audio(path: Path, exc: Exception) -> SessionFormatError:
     return SessionFormatError(f"{path.name} is not readable audio ({exc}); convert it to WAV "
                               "or FLAC, or copy it again if it was cut short")
 
 
-def _channel(status: int) -> int | None:
-    """The MIDI channel (1-16) of a channel message's status byte; None for system messages."""
-    return (status & 0x0F) + 1 if 0x80 <= status < 0xF0 else None
-
-
-def _channels(parts: list[_Part]) -> set[int]:
-    """MIDI channels (1-16) that carry messages in any of ``parts``."""
-    return {c for pt in parts for _, d in pt.events if (c := _channel(d[0])) is not None}
-
-
-def _default_player(label: str, fallback: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label.strip()).strip("-._")[:32]
-    return slug if slug else fallback
-
-
-def _tempo_map(mid) -> tuple[np.ndarray, np.ndarray]:
-    changes: dict[int, int] = {}
-    for track in mid.tracks:
-        tick = 0
-        for msg in track:
-            tick += msg.time
-            if msg.type == "set_tempo":
-                changes[tick] = msg.tempo
-    ticks = sorted(changes)
-    if not ticks or ticks[0] != 0:
-        ticks = [0] + ticks
-        changes.setdefault(0, 500_000)
-    return np.array(ticks, dtype=np.int64), np.array([changes[t] for t in ticks], dtype=np.float64)
-
-
-def _ticks_to_seconds(ticks: np.ndarray, tempo_ticks: np.ndarray, tempos: np.ndarray, tpb: int):
-    sec_per_tick = tempos / (tpb * 1e6)
-    seg_start = np.concatenate([[0.0], np.cumsum(np.diff(tempo_ticks) * sec_per_tick[:-1])])
-    j = np.searchsorted(tempo_ticks, ticks, side="right") - 1
-    return seg_start[j] + (ticks - tempo_ticks[j]) * sec_per_tick[j]
-
-
-def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], int, float]:
-    """Read a Standard MIDI File into parts (tracks or channels) with times in seconds.
-
-    Returns the parts, the file's marker/cue texts as ``(t, text)``, the MIDI type and the
-    file's length [seconds]: its latest end of track, which may lie after its last message
-    (a session rarely ends with its last note).
-    """
-    import mido
-
-    _require_content(path)
-    try:
-        mid = mido.MidiFile(path)
-    except Exception as exc:  # mido raises many types for corrupt data
-        reason = str(exc) or type(exc).__name__
-        raise SessionFormatError(
-            f"{path.name} is not a readable Standard MIDI File ({reason}); export it again "
-            "as a .mid file (type 0 or 1)"
-        ) from None
-    if mid.type == 2:
-        raise SessionFormatError(
-            f"{path.name} is a type 2 MIDI file (independent sequences); only types 0 and 1 "
-            "can be imported"
-        )
-    if mid.ticks_per_beat <= 0:
-        raise SessionFormatError(f"{path.name} has SMPTE timing, which is not supported; "
-                                 "save it again with beats (PPQ) timing")
-    tempo_ticks, tempos = _tempo_map(mid)
-    markers: list[tuple[float, str]] = []
-    parts: list[_Part] = []
-    end_tick = 0
-    for index, track in enumerate(mid.tracks, start=1):
-        tick = 0
-        ticks, datas, name = [], [], ""
-        for msg in track:
-            tick += msg.time
-            end_tick = max(end_tick, tick)
-            if msg.is_meta:
-                if msg.type == "track_name" and not name:
-                    name = msg.name
-                elif msg.type in ("marker", "cue_marker"):
-                    t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos,
-                                                mid.ticks_per_beat)[0])
-                    markers.append((t, msg.text))
-                continue
-            ticks.append(tick)
-            datas.append(bytes(msg.bytes()))
-        if not datas:
-            continue
-        secs = _ticks_to_seconds(np.array(ticks, dtype=np.int64), tempo_ticks, tempos,
-                                 mid.ticks_per_beat)
-        events = list(zip(secs.tolist(), datas, strict=False))
-        if mid.type == 0:
-            by_channel: dict[int | None, list] = {}
-            for t, d in events:
-                ch = _channel(d[0])
-                by_channel.setdefault(ch, []).append((t, d))
-            for ch in sorted(by_channel, key=lambda c: (c is None, c or 0)):
-                label = f"ch{ch}" if ch is not None else "system"
-                parts.append(_Part(path, index, ch, label, by_channel[ch]))
-        else:
-            parts.append(_Part(path, index, None, _default_player(name, f"track{index}"), events))
-    if not parts:
-        raise SessionFormatError(
-            f"{path.name} holds no MIDI messages to import (only meta events or nothing)"
-        )
-    end = float(_ticks_to_seconds(np.array([end_tick]), tempo_ticks, tempos,
-                                  mid.ticks_per_beat)[0])
-    return parts, markers, mid.type, end
-
-
-def _is_note_on(data: bytes) -> bool:
-    return len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2] > 0
-
-
 def _distinct_defaults(paths: Sequence[Path],
-                       midi_read: dict[Path, tuple[list[_Part], Any, int, float]],
+                       midi_read: dict[Path, tuple[list[Part], Any, int, float]],
                        named: dict[str, set[Path]]) -> dict[Path, str]:
     """Keep the default players of different files apart; return each audio file's default.
 
@@ -242,9 +120,9 @@ def _distinct_defaults(paths: Sequence[Path],
     owners: dict[str, set[Path]] = {name: set(files) for name, files in named.items()}
     for p, (parts, *_) in midi_read.items():
         for pt in parts:
-            if any(_is_note_on(d) for _, d in pt.events):
+            if any(is_note_on(d) for _, d in pt.events):
                 owners.setdefault(pt.default_player, set()).add(p)
-    audio = {p: _default_player(p.stem, "audio") for p in paths if p not in midi_read}
+    audio = {p: default_player(p.stem, "audio") for p in paths if p not in midi_read}
     for p, name in audio.items():
         owners.setdefault(name, set()).add(p)
     shared = {name for name, files in owners.items() if len(files) > 1}
@@ -261,7 +139,7 @@ def _distinct_defaults(paths: Sequence[Path],
 
 def _unique(name: str, taken: set[str]) -> str:
     """``name`` (slugged) or ``name-2``, ``name-3`` … not in ``taken``; added to it."""
-    base = _default_player(name, "player")
+    base = default_player(name, "player")
     out, k = base, 2
     while out in taken:
         out = f"{base[:29]}-{k}"
@@ -282,18 +160,20 @@ def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
             if str(f) == spec_file or f.name == spec_file or str(f).endswith(spec_file)]
     if not hits:
         names = ", ".join(f.name for f in files)
-        raise SessionFormatError(
-            f"--player names {spec_file!r}, which is not among the files ({names})")
+        raise InvalidArgumentError(
+            f"a player mapping names {spec_file!r}, which is not among the files ({names})",
+            parameter="players")
     if len(hits) > 1:
-        raise SessionFormatError(
-            f"--player file {spec_file!r} matches several files; give its path")
+        raise InvalidArgumentError(
+            f"a player mapping's file {spec_file!r} matches several files; give its path",
+            parameter="players")
     return hits[0]
 
 
 def _audio_info(path: Path):
     import soundfile as sf
 
-    _require_content(path)
+    require_content(path)
     try:
         info = sf.info(str(path))
     except RuntimeError as exc:
@@ -383,223 +263,302 @@ def import_files(
     Raises
     ------
     SessionFormatError
-        For a missing, empty, corrupt or unsupported file or a bad mapping;
-        nothing is written then.
+        For a missing, empty, corrupt or unsupported file; nothing is written then.
+    InvalidArgumentError
+        For a bad mapping or offset, or no files; nothing is written then.
     """
-    import soundfile as sf
-
-    paths = [Path(f) for f in files]
-    if not paths:
-        raise SessionFormatError("no files to import")
-    for p in paths:
-        if not p.is_file():
-            raise SessionFormatError(f"{p} does not exist or is not a file")
-        if p.suffix.lower() not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
-            raise SessionFormatError(
-                f"{p.name}: unsupported file type {p.suffix or '(none)'!r} "
-                "(supported: .mid .midi .wav .flac .ogg .mp3 .aiff)"
-            )
-    if len({p.resolve() for p in paths}) != len(paths):
-        raise SessionFormatError("the same file is given twice")
+    paths = _check_files(files)
     maps = [parse_player_map(m) if isinstance(m, str) else m for m in players]
     for m in maps:
         mf.check_player_name(m.player)
     mapped = {id(m): _match_file(m.file, paths) for m in maps}
-
-    if isinstance(offset, dict):
-        named = {p.name for p in paths} | {str(p) for p in paths}
-        stray = [k for k in offset if k not in named]
-        if stray:
-            raise SessionFormatError(
-                f"--offset names {', '.join(map(repr, stray))}, which is not among the files "
-                f"given ({', '.join(p.name for p in paths)})")
-
-    def file_offset(p: Path) -> float:
-        if isinstance(offset, dict):
-            value = offset.get(p.name, offset.get(str(p), 0.0))
-        else:
-            value = offset
-        try:
-            value = float(value)
-        except (TypeError, ValueError, OverflowError):
-            value = float("nan")
-        if not np.isfinite(value) or value < 0 or value > MAX_OFFSET_S:
-            raise SessionFormatError(
-                f"--offset must be a number of seconds from 0 to {MAX_OFFSET_S:g} "
-                f"({MAX_OFFSET_S / 3600:g} hours: files recorded together start within the "
-                f"session), got {value!r}")
-        return value
+    _check_offset_names(offset, paths)
 
     # 1. read and check everything before writing anything
-    midi_events: list[tuple[float, str, str, bytes]] = []
-    file_markers: list[tuple[float, str]] = []
-    player_order: list[str] = []
-    ports: list[dict] = []
-    audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]] = []
-    warnings: list[str] = []
-    file_ends: list[float] = [0.0]  # where each MIDI file ends on the session clock
-
-    def use(player: str) -> str:
-        if player not in player_order:
-            player_order.append(player)
-        return player
-
-    midi_read = {p: read_midi_parts(p) for p in paths if p.suffix.lower() in MIDI_SUFFIXES}
-    named: dict[str, set[Path]] = {}
-    for m in maps:
-        named.setdefault(m.player, set()).add(mapped[id(m)])
-    audio_default = _distinct_defaults(paths, midi_read, named)
-    port_of = _port_names(paths)
-
+    gathered = _Gathered(paths, maps, mapped)
     for p in paths:
-        off = file_offset(p)
-        file_maps = [m for m in maps if mapped[id(m)] == p]
-        if p.suffix.lower() in MIDI_SUFFIXES:
-            parts, markers, mtype, length = midi_read[p]
-            file_ends.append(off + length)
-            file_markers += [(t + off, text) for t, text in markers]
-            for m in file_maps:
-                if m.number is None:
-                    continue
-                if m.kind == "track" or (m.kind == "number" and mtype == 1):
-                    if not any(pt.track == m.number for pt in parts):
-                        have = ", ".join(str(pt.track) for pt in parts)
-                        raise SessionFormatError(
-                            f"{p.name} has no track {m.number} with MIDI messages (tracks: {have})"
-                        )
-                elif not 1 <= m.number <= 16:
-                    raise SessionFormatError(f"MIDI channel must be in 1..16, got {m.number}")
-                elif m.number not in _channels(parts):
-                    have = ", ".join(str(c) for c in sorted(_channels(parts))) or "none"
-                    raise SessionFormatError(
-                        f"{p.name} has no MIDI messages on channel {m.number} (channels: {have})")
-            # SysEx and other system messages (a GS/XG reset, a song position), and the setup
-            # of channels that play no note (a program change and controllers for all 16),
-            # belong to no one: they go with the file's main player instead of becoming players
-            silent = {id(pt) for pt in parts if not any(_is_note_on(d) for _, d in pt.events)}
-            whole = {m.player for m in file_maps if m.number is None}
-            if len(whole) > 1:
-                raise SessionFormatError(
-                    f"{p.name} is given whole to several players ({', '.join(sorted(whole))}); "
-                    "give each a track or channel (e.g. client=FILE:2)")
-            port = port_of[p]
-            unplaced: list[tuple[float, bytes]] = []
-            for part in parts:
-                for t, data in part.events:
-                    ch = _channel(data[0])
-                    # a track or channel map wins over a whole-file map, whatever the order
-                    claims = {m.player for m in file_maps if m.number is not None and (
-                        part.track == m.number
-                        if m.kind == "track" or (m.kind == "number" and mtype == 1)
-                        else ch == m.number)}
-                    if len(claims) > 1:
-                        raise SessionFormatError(
-                            f"{p.name}: track {part.track}"
-                            + (f", channel {ch}" if ch else "")
-                            + f" is given to several players ({', '.join(sorted(claims))}); "
-                            "give each part to one player")
-                    player = next(iter(claims), None) or next(iter(whole), None)
-                    if player is None and id(part) in silent:
-                        unplaced.append((t, data))
-                        continue
-                    player = player or part.default_player
-                    midi_events.append((t + off, use(player), port, data))
-            if unplaced:
-                counts = Counter(e[1] for e in midi_events if e[2] == port)
-                main = (counts.most_common(1)[0][0] if counts
-                        else _default_player(p.stem, "midi"))
-                midi_events += [(t + off, use(main), port, d) for t, d in unplaced]
-            for player in dict.fromkeys(e[1] for e in midi_events if e[2] == port):
-                ports.append({"name": port, "player": player, "device": {"imported": p.name}})
-        else:
-            info = _audio_info(p)
-            short = wav_cut_short(p)
-            if short:
-                warnings.append(short)
-            chans: dict[str, list[int]] = {}
-            for m in file_maps:
-                if m.number is None:
-                    chans.setdefault(m.player, []).extend(range(1, info.channels + 1))
-                elif not 1 <= m.number <= info.channels:
-                    raise SessionFormatError(
-                        f"{p.name} has {info.channels} channel(s); "
-                        f"channel {m.number} does not exist"
-                    )
-                else:
-                    chans.setdefault(m.player, []).append(m.number)
-            if not file_maps:
-                chans[audio_default[p]] = list(range(1, info.channels + 1))
-            else:
-                left = sorted(set(range(1, info.channels + 1))
-                              - {c for cs in chans.values() for c in cs})
-                if left:  # kept in the file, measured for no one
-                    warnings.append(
-                        f"{p.name}: channel(s) {', '.join(map(str, left))} belong to no player "
-                        f"(kept in the file; map them with --player NAME={p.name}:N)")
-            for player in chans:
-                use(player)
-            audio_plan.append((p, info, chans, off))
-
+        READERS[p.suffix.lower()].add(gathered, p, _file_offset(offset, p))
     if started is None:
         oldest = min(p.stat().st_mtime for p in paths)
         started = datetime.fromtimestamp(oldest, tz=timezone.utc)
 
     # 2. write into a staging folder
     manifest = store.new_manifest(
-        client=client, players=player_order, therapist=therapist, title=title,
+        client=client, players=gathered.player_order, therapist=therapist, title=title,
         source="imported", demo=demo, started=started,
         settings={"imported_files": [p.name for p in paths]},
     )
-    if warnings:
-        manifest.setdefault("warnings", []).extend(warnings)
+    if gathered.warnings:
+        manifest.setdefault("warnings", []).extend(gathered.warnings)
     stage = scratch.claim(store.tmp_dir, manifest["id"])  # swept if this process dies
-    staged = stage.path
     try:
-        with write_errors(staged):
-            staged.mkdir(mode=0o700)
-        manifest["midi"]["ports"] = ports
-        midi_events.sort(key=lambda e: e[0])
-        log = MidiLogWriter(staged / mf.MIDI_LOG)
-        for t, player, port, data in midi_events:
-            log.write(t, player, port, data, None)
-        log.close()
-        used_names: set[str] = set()
-        for p, info, chans, off in audio_plan:
-            name = _default_player(p.stem, "audio")
-            while name in used_names:
-                name += "_"
-            used_names.add(name)
-            keep_flac = info.format == "FLAC"
-            fmt = "FLAC" if keep_flac else "WAV"
-            lossless = info.subtype in _PCM_SUBTYPES
-            subtype = info.subtype if lossless and sf.check_format(fmt, info.subtype) else "FLOAT"
-            if not keep_flac and info.frames * info.channels * 4 > 0xFFFF0000:
-                fmt = "RF64"
-            rel = f"{mf.AUDIO_DIR}/{name}.{'flac' if keep_flac else 'wav'}"
-            make_dir(staged / mf.AUDIO_DIR)
-            _copy_audio(p, staged / rel, fmt=fmt, subtype=subtype, sr=info.samplerate,
-                        channels=info.channels)
-            manifest["audio"].append({
-                "name": name, "file": rel, "sr": int(info.samplerate),
-                "channels": int(info.channels), "subtype": subtype,
-                "players": chans, "device": {"imported": p.name, "format": info.format},
-                "latency_s": None, "t0": off, "frames": 0, "anchors": [], "overflows": 0,
-                "gaps": [],
-            })
-        if file_markers:
-            ann.append_records(staged / mf.ANNOTATIONS, [
-                ann.creation_record(t=t, tags=["marker"], text=text, source="import")
-                for t, text in sorted(file_markers)
-            ])
-        atomic_write_json(staged / mf.MANIFEST, manifest)
-        # the session lasts until its last event, marker or recorded sample, or until the end
-        # of a MIDI file's last track if that is later
-        manifest = complete_session(staged, manifest, status="complete",
-                                    at_least_s=max(file_ends))
-        store.commit_folder(staged)
+        manifest = _write_session(stage.path, manifest, gathered)
+        store.commit_folder(stage.path)
     finally:
         stage.release()  # removes whatever is left in tmp/ (nothing after the commit)
     return manifest
+
+
+def _check_files(files: Sequence[str | os.PathLike]) -> list[Path]:
+    """The files as paths, each an existing file of a supported type, none given twice."""
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise InvalidArgumentError("no files to import", parameter="files")
+    for p in paths:
+        if not p.is_file():
+            raise SessionFormatError(f"{p} does not exist or is not a file")
+        if p.suffix.lower() not in READERS:
+            raise SessionFormatError(unsupported(p.name))
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise InvalidArgumentError("the same file is given twice", parameter="files")
+    return paths
+
+
+def _check_offset_names(offset: float | dict[str, float], paths: list[Path]) -> None:
+    """Refuse per-file offsets for files that are not imported."""
+    if isinstance(offset, dict):
+        named = {p.name for p in paths} | {str(p) for p in paths}
+        stray = [k for k in offset if k not in named]
+        if stray:
+            raise InvalidArgumentError(
+                f"offset names {', '.join(map(repr, stray))}, which is not among the files "
+                f"given ({', '.join(p.name for p in paths)})", parameter="offset")
+
+
+def _file_offset(offset: float | dict[str, float], p: Path) -> float:
+    """Where file ``p`` starts on the session clock [seconds]."""
+    if isinstance(offset, dict):
+        value = offset.get(p.name, offset.get(str(p), 0.0))
+    else:
+        value = offset
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        value = float("nan")
+    if not np.isfinite(value) or value < 0 or value > MAX_OFFSET_S:
+        raise InvalidArgumentError(
+            f"offset must be a number of seconds from 0 to {MAX_OFFSET_S:g} "
+            f"({MAX_OFFSET_S / 3600:g} hours: files recorded together start within the "
+            f"session), got {value!r}", parameter="offset")
+    return value
+
+
+class _Gathered:
+    """What the files give, read and checked before anything is written.
+
+    Each file's reader (:data:`READERS`) adds its MIDI events, markers, ports, audio plan and
+    warnings, naming the players it uses in the order they appear.
+    """
+
+    def __init__(self, paths: list[Path], maps: list[PlayerMap], mapped: dict[int, Path]):
+        self.paths, self.maps, self.mapped = paths, maps, mapped
+        self.midi_events: list[tuple[float, str, str, bytes]] = []
+        self.file_markers: list[tuple[float, str]] = []
+        self.player_order: list[str] = []
+        self.ports: list[dict] = []
+        self.audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]] = []
+        self.warnings: list[str] = []
+        self.file_ends: list[float] = [0.0]  # where each MIDI file ends on the session clock
+        self.midi_read = {p: read_midi_parts(p) for p in paths
+                          if READERS[p.suffix.lower()].kind == "midi"}
+        named: dict[str, set[Path]] = {}
+        for m in maps:
+            named.setdefault(m.player, set()).add(mapped[id(m)])
+        self.audio_default = _distinct_defaults(paths, self.midi_read, named)
+        self.port_of = _port_names(paths)
+
+    def use(self, player: str) -> str:
+        if player not in self.player_order:
+            self.player_order.append(player)
+        return player
+
+    def maps_of(self, p: Path) -> list[PlayerMap]:
+        return [m for m in self.maps if self.mapped[id(m)] == p]
+
+
+def _add_midi(g: _Gathered, p: Path, off: float) -> None:
+    """Place a MIDI file's events with their players (read before, see :class:`_Gathered`)."""
+    parts, markers, mtype, length = g.midi_read[p]
+    file_maps = g.maps_of(p)
+    g.file_ends.append(off + length)
+    g.file_markers += [(t + off, text) for t, text in markers]
+    _check_midi_maps(p, parts, mtype, file_maps)
+    # SysEx and other system messages (a GS/XG reset, a song position), and the setup
+    # of channels that play no note (a program change and controllers for all 16),
+    # belong to no one: they go with the file's main player instead of becoming players
+    silent = {id(pt) for pt in parts if not any(is_note_on(d) for _, d in pt.events)}
+    whole = {m.player for m in file_maps if m.number is None}
+    if len(whole) > 1:
+        raise InvalidArgumentError(
+            f"{p.name} is given whole to several players ({', '.join(sorted(whole))}); "
+            "give each a track or channel (e.g. client=FILE:2)", parameter="players")
+    port = g.port_of[p]
+    unplaced: list[tuple[float, bytes]] = []
+    for part in parts:
+        for t, data in part.events:
+            ch = channel_of(data[0])
+            # a track or channel map wins over a whole-file map, whatever the order
+            claims = {m.player for m in file_maps if m.number is not None and (
+                part.track == m.number
+                if m.kind == "track" or (m.kind == "number" and mtype == 1)
+                else ch == m.number)}
+            if len(claims) > 1:
+                raise InvalidArgumentError(
+                    f"{p.name}: track {part.track}"
+                    + (f", channel {ch}" if ch else "")
+                    + f" is given to several players ({', '.join(sorted(claims))}); "
+                    "give each part to one player", parameter="players")
+            player = next(iter(claims), None) or next(iter(whole), None)
+            if player is None and id(part) in silent:
+                unplaced.append((t, data))
+                continue
+            player = player or part.default_player
+            g.midi_events.append((t + off, g.use(player), port, data))
+    if unplaced:
+        counts = Counter(e[1] for e in g.midi_events if e[2] == port)
+        main = (counts.most_common(1)[0][0] if counts
+                else default_player(p.stem, "midi"))
+        g.midi_events += [(t + off, g.use(main), port, d) for t, d in unplaced]
+    for player in dict.fromkeys(e[1] for e in g.midi_events if e[2] == port):
+        g.ports.append({"name": port, "player": player, "device": {"imported": p.name}})
+
+
+def _check_midi_maps(p: Path, parts: list[Part], mtype: int,
+                     file_maps: list[PlayerMap]) -> None:
+    """Refuse a map to a track or channel that the file does not have or that is silent."""
+    for m in file_maps:
+        if m.number is None:
+            continue
+        if m.kind == "track" or (m.kind == "number" and mtype == 1):
+            if not any(pt.track == m.number for pt in parts):
+                have = ", ".join(str(pt.track) for pt in parts)
+                raise InvalidArgumentError(
+                    f"{p.name} has no track {m.number} with MIDI messages (tracks: {have})",
+                    parameter="players")
+        elif not 1 <= m.number <= 16:
+            raise InvalidArgumentError(f"MIDI channel must be in 1..16, got {m.number}",
+                                       parameter="players")
+        elif m.number not in channels_in(parts):
+            have = ", ".join(str(c) for c in sorted(channels_in(parts))) or "none"
+            raise InvalidArgumentError(
+                f"{p.name} has no MIDI messages on channel {m.number} (channels: {have})",
+                parameter="players")
+
+
+def _add_audio(g: _Gathered, p: Path, off: float) -> None:
+    """Check an audio file and plan which of its channels each player gets."""
+    info = _audio_info(p)
+    short = wav_cut_short(p)
+    if short:
+        g.warnings.append(short)
+    file_maps = g.maps_of(p)
+    chans: dict[str, list[int]] = {}
+    for m in file_maps:
+        if m.number is None:
+            chans.setdefault(m.player, []).extend(range(1, info.channels + 1))
+        elif not 1 <= m.number <= info.channels:
+            raise InvalidArgumentError(
+                f"{p.name} has {info.channels} channel(s); "
+                f"channel {m.number} does not exist", parameter="players")
+        else:
+            chans.setdefault(m.player, []).append(m.number)
+    if not file_maps:
+        chans[g.audio_default[p]] = list(range(1, info.channels + 1))
+    else:
+        left = sorted(set(range(1, info.channels + 1))
+                      - {c for cs in chans.values() for c in cs})
+        if left:  # kept in the file, measured for no one
+            g.warnings.append(
+                f"{p.name}: channel(s) {', '.join(map(str, left))} belong to no player "
+                f"(kept in the file; map them to a player as NAME={p.name}:N)")
+    for player in chans:
+        g.use(player)
+    g.audio_plan.append((p, info, chans, off))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How one kind of file is imported: ``kind`` ``"midi"`` (read into parts before the
+    players are named, see :class:`_Gathered`) or ``"audio"``; ``add`` places the file's
+    content in the import."""
+
+    kind: str
+    add: Callable[[_Gathered, Path, float], None]
+
+
+#: The import reader of each file suffix (lower case): a new format is one reader and a line
+#: here.
+READERS: dict[str, Reader] = {
+    **{suffix: Reader("midi", _add_midi) for suffix in (".mid", ".midi", ".smf")},
+    **{suffix: Reader("audio", _add_audio) for suffix in (
+        ".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64", ".rf64")},
+}
+MIDI_SUFFIXES = tuple(s for s, r in READERS.items() if r.kind == "midi")
+AUDIO_SUFFIXES = tuple(s for s, r in READERS.items() if r.kind == "audio")
+
+
+def supported(name: str) -> bool:
+    """True if a file of this name can be imported (by its suffix)."""
+    return Path(name).suffix.lower() in READERS
+
+
+def unsupported(name: str) -> str:
+    """The message for a file that cannot be imported, listing the suffixes that can."""
+    suffix = Path(name).suffix
+    return (f"{name}: unsupported file type {suffix or '(none)'!r} "
+            f"(supported: {' '.join(READERS)})")
+
+
+def _write_session(staged: Path, manifest: dict[str, Any], g: _Gathered) -> dict[str, Any]:
+    """Write the session into the staging folder ``staged`` and complete it."""
+    with write_errors(staged):
+        staged.mkdir(mode=0o700)
+    manifest["midi"]["ports"] = g.ports
+    g.midi_events.sort(key=lambda e: e[0])
+    log = MidiLogWriter(staged / mf.MIDI_LOG)
+    for t, player, port, data in g.midi_events:
+        log.write(t, player, port, data, None)
+    log.close()
+    _write_audio(staged, manifest, g.audio_plan)
+    if g.file_markers:
+        ann.append_records(staged / mf.ANNOTATIONS, [
+            ann.creation_record(t=t, tags=["marker"], text=text, source="import")
+            for t, text in sorted(g.file_markers)
+        ])
+    atomic_write_json(staged / mf.MANIFEST, manifest)
+    # the session lasts until its last event, marker or recorded sample, or until the end
+    # of a MIDI file's last track if that is later
+    return complete_session(staged, manifest, status="complete", at_least_s=max(g.file_ends))
+
+
+def _write_audio(staged: Path, manifest: dict[str, Any],
+                 audio_plan: list[tuple[Path, Any, dict[str, list[int]], float]]) -> None:
+    """Copy each audio file into the staging folder and declare it in the manifest."""
+    import soundfile as sf
+
+    used_names: set[str] = set()
+    for p, info, chans, off in audio_plan:
+        name = default_player(p.stem, "audio")
+        while name in used_names:
+            name += "_"
+        used_names.add(name)
+        keep_flac = info.format == "FLAC"
+        fmt = "FLAC" if keep_flac else "WAV"
+        lossless = info.subtype in _PCM_SUBTYPES
+        subtype = info.subtype if lossless and sf.check_format(fmt, info.subtype) else "FLOAT"
+        if not keep_flac and info.frames * info.channels * 4 > 0xFFFF0000:
+            fmt = "RF64"
+        rel = f"{mf.AUDIO_DIR}/{name}.{'flac' if keep_flac else 'wav'}"
+        make_dir(staged / mf.AUDIO_DIR)
+        _copy_audio(p, staged / rel, fmt=fmt, subtype=subtype, sr=info.samplerate,
+                    channels=info.channels)
+        manifest["audio"].append({
+            "name": name, "file": rel, "sr": int(info.samplerate),
+            "channels": int(info.channels), "subtype": subtype,
+            "players": chans, "device": {"imported": p.name, "format": info.format},
+            "latency_s": None, "t0": off, "frames": 0, "anchors": [], "overflows": 0,
+            "gaps": [],
+        })
 
 
 def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channels: int) -> None:

@@ -122,10 +122,11 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
 
 
 def _seconds(cell: str) -> float:
-    """A time cell as seconds; ValueError for text, NaN and infinity."""
+    """A time cell as seconds; ValueError for text (from ``float``), SessionFormatError (a
+    ValueError) for NaN and infinity."""
     value = float(cell)
     if not math.isfinite(value):
-        raise ValueError(cell)
+        raise SessionFormatError(cell)
     return value
 
 

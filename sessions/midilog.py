@@ -24,6 +24,7 @@ import numpy as np
 
 from sessions.errors import SessionFormatError
 from sessions.fsutil import open_new, write_errors
+from sessions.lines import cut_short, read_complete
 
 HEADER = "t\tplayer\tport\tdelta_s\tdata\n"
 _BAD_NAME_CHARS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
@@ -190,17 +191,7 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
         For a missing header or a malformed line (the message gives its number).
     """
     path = Path(path)
-    with open(path, "rb") as f:
-        blob = f.read()
-    partial = 0
-    if blob and not blob.endswith(b"\n"):
-        cut = blob.rfind(b"\n") + 1
-        partial = len(blob) - cut
-        if not allow_partial_tail:
-            raise SessionFormatError(
-                f"{path}: last line is cut short (run 'improv sessions recover')"
-            )
-        blob = blob[:cut]
+    blob, partial = read_complete(path, allow_partial_tail=allow_partial_tail)
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -281,35 +272,4 @@ def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
                 except (ValueError, IndexError) as exc:
                     raise SessionFormatError(f"{path}:{number}: malformed line ({exc})") from None
         if rest:
-            raise SessionFormatError(
-                f"{path}: last line is cut short (run 'improv sessions recover')")
-
-
-def truncate_partial_tail(path: Path, *, block_bytes: int = 1 << 16) -> int:
-    """Cut a partial last line from a log in place; returns the bytes cut.
-
-    The last newline is searched for backwards block by block, however far back it lies: a
-    power cut can leave a long run of zero bytes after the last line (the file's size was
-    written, its data not), and a search of a fixed 64 KiB that found no newline there cut
-    the whole file, header and every event (before session 6).
-    """
-    size = path.stat().st_size
-    if size == 0:
-        return 0
-    with open(path, "r+b") as f:
-        end = size
-        keep = 0
-        while end > 0:
-            start = max(0, end - block_bytes)
-            f.seek(start)
-            nl = f.read(end - start).rfind(b"\n")
-            if nl >= 0:
-                keep = start + nl + 1
-                break
-            end = start
-        if keep == size:
-            return 0
-        f.truncate(keep)
-        f.flush()
-        os.fsync(f.fileno())
-    return size - keep
+            raise cut_short(path)

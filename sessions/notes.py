@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sessions.annotations import append_records, utc_now
-from sessions.fsutil import atomic_write_bytes, folder_lock
+from sessions.annotation_log import append_records, utc_now
+from sessions.fsutil import atomic_write_bytes
+from sessions.locks import folder_lock
 from sessions.manifest import check_author
 from sessions.timefmt import find_time_refs
 

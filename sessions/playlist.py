@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError
 
 
 @dataclass
@@ -46,21 +46,24 @@ def build_playlist(session, *, start: float = 0.0, end: float | None = None,
 
     Raises
     ------
-    SessionFormatError
+    InvalidArgumentError
         For an unknown player or a window outside the session.
     """
     duration = session.duration_s
     end = duration if end is None else end
     if start < 0 or start >= max(duration, 1e-9):
-        raise SessionFormatError(
-            f"--from {start:.2f} s is outside the session (0 to {duration:.2f} s)")
+        raise InvalidArgumentError(
+            f"start {start:.2f} s is outside the session (0 to {duration:.2f} s)",
+            parameter="start")
     if end <= start:
-        raise SessionFormatError(f"--to ({end:.2f} s) must be after --from ({start:.2f} s)")
+        raise InvalidArgumentError(f"end ({end:.2f} s) must be after start ({start:.2f} s)",
+                                   parameter="end")
     if players:
         unknown = [p for p in players if p not in session.players]
         if unknown:
-            raise SessionFormatError(
-                f"unknown player(s) {', '.join(unknown)} (players: {', '.join(session.players)})")
+            raise InvalidArgumentError(
+                f"unknown player(s) {', '.join(unknown)} (players: {', '.join(session.players)})",
+                parameter="players")
     chosen = list(players or session.players)
     pl = Playlist(start=start, end=min(end, duration), players=chosen)
     ev = session.midi_events(players=chosen)

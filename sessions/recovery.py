@@ -1,10 +1,9 @@
-"""Completing a session: after a normal stop, and after a crash.
+"""Recovering a session after a crash.
 
-:func:`complete_session` is shared by :meth:`SessionWriter.finalize` and by
-:func:`recover_session`, so a recovered session is completed exactly like a
-normally stopped one and plays and analyses like any other.  Recovery adds
-only the repairs a crash makes necessary: dropping a partial last line of a
-text journal and fixing WAV headers from the file length.
+A recovered session is completed exactly like a normally stopped one
+(:func:`sessions.finalize.complete_session`, with ``recovered=True``), so it plays and
+analyses like any other.  Recovery adds only the repairs a crash makes necessary: dropping a
+partial last line of a text journal and fixing WAV headers from the file length.
 
 Which sessions are interrupted?  A recording session has a ``RECORDING`` flag
 file and its writer holds an exclusive ``flock`` on ``.lock``.  The kernel
@@ -15,250 +14,17 @@ session whose lock can be taken has no writer left and is recovered.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from sessions import annotations as ann
+from sessions import locks
 from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
-from sessions.fsutil import (
-    atomic_write_bytes,
-    atomic_write_json,
-    fsync_dir,
-    read_json,
-    sha256_file,
-)
-from sessions.midilog import iter_log, truncate_partial_tail
-from sessions.smf import SmfBuilder
-from sessions.wavjournal import repair
+from sessions.finalize import complete_session
+from sessions.fsutil import read_json
 
 log = logging.getLogger(__name__)
-
-
-def read_journal(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Journal entries (dropping a partial last line); returns them and bytes dropped."""
-    if not path.exists():
-        return [], 0
-    blob = path.read_bytes()
-    cut = 0
-    if blob and not blob.endswith(b"\n"):
-        keep = blob.rfind(b"\n") + 1
-        cut = len(blob) - keep
-        blob = blob[:keep]
-    entries = []
-    for line in blob.decode("utf-8", errors="replace").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            cut += len(line)
-    return entries, cut
-
-
-def fit_audio_clock(anchors: list[list[float]], *, sr: int) -> dict[str, float | None]:
-    """Fit session time = t0 + frame / (sr * (1 + drift)) to anchor pairs.
-
-    Parameters
-    ----------
-    anchors : list of [frame, t]
-        Pairs of a sample index and the session time it was captured at.
-    sr : int [Hz]
-        Nominal sample rate.
-
-    Returns
-    -------
-    dict
-        ``t0`` [s], ``drift_ppm`` (positive: the audio clock runs fast against
-        the session clock), ``residual_ms_max``; None where too few anchors.
-    """
-    if not anchors:
-        return {"t0": None, "drift_ppm": None, "residual_ms_max": None}
-    a = np.asarray(anchors, dtype=np.float64)
-    frames, t = a[:, 0], a[:, 1]
-    if len(a) < 2 or np.ptp(frames) < sr:  # under a second: no slope
-        t0 = float(np.median(t - frames / sr))
-        return {"t0": t0, "drift_ppm": None, "residual_ms_max": None}
-    slope, t0 = np.polyfit(frames, t, 1)
-    resid = t - (t0 + slope * frames)
-    # slope = 1 / (sr * (1 + drift))
-    drift = 1.0 / (slope * sr) - 1.0
-    return {
-        "t0": float(t0),
-        "drift_ppm": float(drift * 1e6),
-        "residual_ms_max": float(np.max(np.abs(resid)) * 1e3),
-    }
-
-
-def _fold_journal(manifest: dict[str, Any], entries: list[dict[str, Any]]) -> None:
-    by_name = {a["name"]: a for a in manifest["audio"]}
-    events = manifest.setdefault("events", [])
-    counters = manifest["midi"].setdefault("counters", {})
-    for e in entries:
-        kind = e.get("kind")
-        audio = by_name.get(e.get("input", ""))
-        if kind == "anchor" and audio is not None:
-            audio["anchors"].append([e["frame"], e["t"]])
-            raw = {k: v for k, v in e.items() if k not in ("kind", "input", "frame", "t")}
-            if raw and "first_anchor_raw" not in audio:
-                audio["first_anchor_raw"] = raw
-        elif kind == "overflow" and audio is not None:
-            audio["overflows"] = audio.get("overflows", 0) + int(e.get("count", 1))
-        elif kind == "gap" and audio is not None:
-            audio["gaps"].append(
-                {"t": e["t"], "frames": e["frames"], "detected_by": e.get("detected_by")}
-            )
-        elif kind == "count":
-            name = str(e.get("name"))
-            counters[name] = counters.get(name, 0) + int(e.get("n", 1))
-        else:
-            events.append(e)
-
-
-def complete_session(
-    folder: Path,
-    manifest: dict[str, Any],
-    *,
-    status: str,
-    duration_s: float | None = None,
-    recovered: bool = False,
-    at_least_s: float = 0.0,
-) -> dict[str, Any]:
-    """Fold the journal into the manifest, write the SMF and checksums, mark done.
-
-    ``duration_s`` (the recorder's) is taken as given; without it the session lasts until
-    its last event, annotation or sample, and at least ``at_least_s`` seconds (an imported
-    MIDI file's end of track).
-
-    Returns the completed manifest (also written to ``session.json``).
-    """
-    folder = Path(folder)
-    recovery: dict[str, Any] = {}
-    entries, cut = read_journal(folder / mf.JOURNAL)
-    if cut:
-        recovery["journal_bytes_dropped"] = cut
-    for audio in manifest["audio"]:
-        audio["anchors"] = []
-        audio["gaps"] = []
-        audio["overflows"] = 0
-    manifest["midi"]["counters"] = {}
-    manifest["events"] = []
-    _fold_journal(manifest, entries)
-
-    end_times = [0.0, float(at_least_s)]
-    for audio in manifest["audio"]:
-        path = folder / audio["file"]
-        if recovered:
-            info = repair(path, sr=audio["sr"], channels=audio["channels"])
-            audio["frames"] = info["frames"]
-            recovery.setdefault("audio_frames", {})[audio["name"]] = info["frames"]
-            if info["truncated_bytes"]:
-                recovery.setdefault("audio_partial_frame_bytes", {})[audio["name"]] = info[
-                    "truncated_bytes"
-                ]
-        else:
-            audio["frames"] = _audio_frames(path)
-        clock = fit_audio_clock(audio["anchors"], sr=audio["sr"])
-        if audio.get("t0") is None:
-            audio["t0"] = clock["t0"] if clock["t0"] is not None else 0.0
-        audio["drift_ppm"] = clock["drift_ppm"]
-        audio["clock_residual_ms_max"] = clock["residual_ms_max"]
-        end_times.append(audio["t0"] + audio["frames"] / audio["sr"])
-
-    # Hash the audio (the bulk of the bytes) on a second thread while the
-    # event log is read and the SMF is built; hashlib releases the GIL.
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
-    audio_sums = pool.submit(
-        lambda: {a["file"]: sha256_file(folder / a["file"]) for a in manifest["audio"]
-                 if (folder / a["file"]).exists()}
-    )
-    pool.shutdown(wait=False)
-
-    midi_path = folder / mf.MIDI_LOG
-    if recovered:
-        dropped = truncate_partial_tail(midi_path)
-        if dropped:
-            recovery["midi_partial_line_bytes"] = dropped
-    players = [p["name"] for p in manifest["players"]]
-    smf = SmfBuilder(players)
-    seen: set[tuple[str, str]] = set()
-    for t, player, port, data in iter_log(midi_path):
-        smf.add(t, player, data)
-        seen.add((player, port))
-    # ports (and players) that played without being declared are declared now, so the
-    # manifest always says who has MIDI
-    declared = {(p["player"], p["name"]) for p in manifest["midi"]["ports"]}
-    for player, port in sorted(seen - declared):
-        manifest["midi"]["ports"].append({"name": port, "player": player, "device": {},
-                                          "declared": False})
-        if player not in players:
-            players.append(player)
-            manifest["players"].append({"name": player})
-    manifest["midi"]["events"] = smf.count
-    if smf.count:
-        end_times.append(smf.last_t)
-    manifest["midi"]["file"] = mf.MIDI_LOG
-    if recovered:
-        recovery["midi_events"] = smf.count
-
-    records = ann.read_records(folder / mf.ANNOTATIONS, allow_partial_tail=recovered)
-    if recovered and (folder / mf.ANNOTATIONS).exists():
-        truncate_partial_tail(folder / mf.ANNOTATIONS)
-    current = ann.fold(records)
-    for a in current:
-        end_times.append(a["end"] if a["end"] is not None else a["t"])
-    if recovered:
-        recovery["annotations"] = len(current)
-
-    manifest["duration_s"] = float(duration_s if duration_s is not None else max(end_times))
-    try:
-        atomic_write_bytes(folder / mf.SMF, smf.to_bytes(markers=smf_markers(current),
-                                                              duration=manifest["duration_s"]))
-        manifest["smf"] = {"file": mf.SMF, "skipped_non_smf_messages": smf.skipped}
-    except OSError as exc:  # disk full at the very end: the log is still the record
-        manifest["smf"] = None
-        manifest.setdefault("warnings", []).append(f"no Standard MIDI File written: {exc}")
-
-    sums = audio_sums.result()
-    for rel in [mf.MIDI_LOG] + ([manifest["smf"]["file"]] if manifest.get("smf") else []):
-        if (folder / rel).exists():
-            sums[rel] = sha256_file(folder / rel)
-    manifest["checksums"] = sums
-    manifest["status"] = "recovered" if recovered else status
-    if recovered:
-        recovery["recovered_utc"] = ann.utc_now()
-        manifest["recovery"] = recovery
-    atomic_write_json(folder / mf.MANIFEST, manifest)
-    flag = folder / mf.RECORDING_FLAG
-    if flag.exists():
-        flag.unlink()
-        fsync_dir(folder)
-    return manifest
-
-
-def _audio_frames(path: Path) -> int:
-    import soundfile as sf
-
-    try:
-        return int(sf.info(str(path)).frames)
-    except RuntimeError as exc:
-        raise SessionFormatError(f"{path} is not readable audio ({exc})") from None
-
-
-def smf_markers(current: list[dict[str, Any]]) -> list[tuple[float, str]]:
-    """Marker meta events for the SMF: every current annotation, tags and text."""
-    out = []
-    for a in current:
-        label = " ".join(a.get("tags") or [])
-        if a.get("text"):
-            label = f"{label}: {a['text']}" if label else a["text"]
-        out.append((a["t"], label or "marker"))
-    return out
 
 
 def is_interrupted(folder: Path) -> bool:
@@ -266,38 +32,13 @@ def is_interrupted(folder: Path) -> bool:
     folder = Path(folder)
     if not (folder / mf.RECORDING_FLAG).exists():
         return False
-    return not _lock_held(folder / mf.LOCK)
-
-
-def _lock_held(path: Path) -> bool:
-    if not path.exists():
-        return False
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return False
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    return not locks.is_held(folder / mf.LOCK)
 
 
 def _take_lock(path: Path):
-    """The session lock (:func:`sessions.writer.hold_lock`), or None if another process holds
-    it."""
-    from sessions.writer import hold_lock
-
+    """The session lock (:func:`sessions.locks.hold`), or None if another process holds it."""
     try:
-        return hold_lock(path)
+        return locks.hold(path)
     except BlockingIOError:
         return None
 

@@ -24,8 +24,9 @@ import shutil
 import time
 from pathlib import Path
 
-from sessions.errors import StoreWriteError
-from sessions.fsutil import make_dir, open_new, write_errors
+from sessions import locks
+from sessions.errors import InvalidArgumentError, StoreWriteError
+from sessions.fsutil import make_dir, write_errors
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,6 @@ LOCK_SUFFIX = ".lock"
 #: Age [seconds] after which an item without a lock file (made before claims existed) counts as
 #: abandoned: no import or deletion takes a day.
 UNCLAIMED_AGE_S = 24 * 3600.0
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-
 
 class Claim:
     """An item ``tmp/<name>`` owned by this process for as long as the claim is held.
@@ -58,19 +53,11 @@ class Claim:
 
     def __init__(self, tmp_dir: Path, name: str) -> None:
         if not name or "/" in name or name.startswith(".") or name.endswith(LOCK_SUFFIX):
-            raise ValueError(f"bad scratch item name {name!r}")
+            raise InvalidArgumentError(f"bad scratch item name {name!r}", parameter="name")
         make_dir(tmp_dir)
         self.path = Path(tmp_dir) / name
         self._lock_path = self.path.with_name(name + LOCK_SUFFIX)
-        self._lock = open_new(self._lock_path, "a")
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                self._lock.close()
-                raise
-        self._lock.write(f"{os.getpid()}\n")
-        self._lock.flush()
+        self._lock = locks.hold(self._lock_path)
 
     def release(self) -> None:
         """Remove the item (whatever is left of it) and give up the claim.
@@ -117,7 +104,7 @@ def sweep(tmp_dir: Path, *, now: float | None = None) -> list[str]:
         Names of the removed items (lock files are not listed).
     """
     tmp_dir = Path(tmp_dir)
-    if fcntl is None or not tmp_dir.is_dir():
+    if not locks.SUPPORTED or not tmp_dir.is_dir():
         return []
     now = time.time() if now is None else now
     removed = []
@@ -149,24 +136,19 @@ def sweep(tmp_dir: Path, *, now: float | None = None) -> list[str]:
 def _take_and_remove(lock: Path, item: Path | None) -> bool:
     """Remove ``item`` and ``lock`` if nobody holds the lock; False if somebody does."""
     try:
-        fd = os.open(lock, os.O_RDWR)
+        with locks.take(lock) as got:
+            if not got:
+                return False  # a live owner
+            if item is not None:
+                _remove(item)
+            with write_errors(lock):
+                try:
+                    os.unlink(lock)
+                except FileNotFoundError:
+                    pass
+            return True
     except FileNotFoundError:  # released meanwhile by its owner
         return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False  # a live owner
-        if item is not None:
-            _remove(item)
-        with write_errors(lock):
-            try:
-                os.unlink(lock)
-            except FileNotFoundError:
-                pass
-        return True
-    finally:
-        os.close(fd)
 
 
 def _remove(path: Path) -> None:

@@ -8,9 +8,9 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
 
@@ -128,7 +128,8 @@ class Session:
             if a.name == name:
                 return a
         names = ", ".join(a.name for a in self.audio_inputs()) or "none"
-        raise SessionFormatError(f"session {self.id} has no audio input {name!r} (has: {names})")
+        raise InvalidArgumentError(
+            f"session {self.id} has no audio input {name!r} (has: {names})", parameter="name")
 
     def player_audio(self, player: str) -> list[tuple[AudioInput, list[int]]]:
         """Audio inputs of a player with its 0-based channel indices in each."""
@@ -140,17 +141,21 @@ class Session:
         return out
 
     def read_audio(
-        self, name: str, *, start: int = 0, frames: int = -1, channels: list[int] | None = None
+        self, name: str, *, start_frame: int = 0, n_frames: int = -1,
+        channels: list[int] | None = None,
     ) -> np.ndarray:
         """Samples of an input as float32, shape (frames, channels).
 
-        ``channels`` are 0-based indices to keep (all by default).
+        ``start_frame`` is the sample index to start at and ``n_frames`` the number of frames
+        to read (-1: to the end); session times [seconds] become frames with
+        :meth:`AudioInput.time_to_frame`.  ``channels`` are 0-based indices to keep
+        (all by default).
         """
         import soundfile as sf
 
         a = self.audio_input(name)
         try:
-            data, _ = sf.read(a.path, start=start, frames=frames, dtype="float32",
+            data, _ = sf.read(a.path, start=start_frame, frames=n_frames, dtype="float32",
                               always_2d=True)
         except (RuntimeError, OSError) as exc:  # LibsndfileError is a RuntimeError
             raise self._unreadable(a, exc) from None
@@ -185,7 +190,7 @@ class Session:
                 yield block if channels is None else block[:, channels]
 
     def annotations(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
-        """Current annotations sorted by time (see :mod:`sessions.annotations`)."""
+        """Current annotations sorted by time (see :mod:`sessions.annotation_log`)."""
         return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS),
                         include_deleted=include_deleted)
 

@@ -26,6 +26,8 @@ from typing import Iterable
 import numpy as np
 from mido.midifiles.meta import encode_variable_int
 
+from sessions.errors import SessionFormatError
+
 TICKS_PER_BEAT = 960
 TEMPO_US_PER_BEAT = 500_000  # 120 BPM; ticks per second = 960 / 0.5 = 1920
 TICKS_PER_SECOND = TICKS_PER_BEAT * 1_000_000 // TEMPO_US_PER_BEAT
@@ -200,7 +202,7 @@ def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,
     not re-encode a long session.
     """
     if smf_bytes[:4] != b"MThd" or smf_bytes[14:18] != b"MTrk":
-        raise ValueError("not a Standard MIDI File written by improv")
+        raise SessionFormatError("not a Standard MIDI File written by improv")
     (length,) = struct.unpack(">I", smf_bytes[18:22])
     rest = smf_bytes[22 + length:]
     return smf_bytes[:14] + _conductor(markers, title, duration) + rest

@@ -22,11 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
+from sessions import locks, scratch
 from sessions import manifest as mf
-from sessions import scratch
 from sessions.catalog import CATALOG, Catalog
 from sessions.errors import (
+    InvalidArgumentError,
     SessionBusyError,
     SessionFormatError,
     StoreError,
@@ -44,7 +45,7 @@ from sessions.fsutil import (
 )
 from sessions.recovery import is_interrupted, recover_session
 from sessions.session import Session
-from sessions.writer import SessionWriter, hold_lock
+from sessions.writer import SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,9 @@ class Store:
         if not self.root.exists():
             if not create:
                 raise StoreError(
-                    f"no session store at {self.root}: check the path given with --store or "
+                    f"no session store at {self.root}: check the path given or "
                     "IMPROV_STORE (a new store is made by 'improv record', 'improv sessions "
-                    "import' or 'improv sessions demo')")
+                    "import' or 'improv sessions demo')", parameter="root")
             make_dir(self.root)
         elif not self.root.is_dir():
             raise StoreError(f"store path {self.root} is not a folder")
@@ -100,9 +101,8 @@ class Store:
         """Raise StoreWriteError if the store cannot be changed."""
         if not self._writable:
             raise StoreWriteError(
-                f"store {self.root} is read-only (choose a writable store with --store "
-                "or IMPROV_STORE)"
-            )
+                f"store {self.root} is read-only (choose a writable store or set "
+                "IMPROV_STORE)", parameter="root")
 
     # -- catalog -------------------------------------------------------------------
 
@@ -210,14 +210,15 @@ class Store:
         self.require_writable()
         started = started or datetime.now(timezone.utc)
         if started.tzinfo is None:
-            raise ValueError("started must be timezone-aware")
+            raise InvalidArgumentError("started must be timezone-aware", parameter="started")
         if client is not None:
             mf.check_code(client, what="client")
         if therapist is not None:
             mf.check_code(therapist, what="therapist")
         names = [mf.check_player_name(p) for p in players]
         if len(set(names)) != len(names):
-            raise SessionFormatError(f"player names must be unique, got {names}")
+            raise InvalidArgumentError(f"player names must be unique, got {names}",
+                                       parameter="players")
         return {
             "format": mf.FORMAT_NAME,
             "schema_version": mf.SCHEMA_VERSION,
@@ -275,7 +276,7 @@ class Store:
             folder.mkdir(mode=0o700)
         # the lock before the flag: a folder flagged RECORDING without a held lock is taken
         # for interrupted, and another process's recovery would complete it under the writer
-        lockfile = hold_lock(folder / mf.LOCK)
+        lockfile = locks.hold(folder / mf.LOCK)
         try:
             with open_new(folder / mf.RECORDING_FLAG, "x") as f:
                 f.write(f"{os.getpid()}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError
 
 _TIME = re.compile(r"^(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d*)?|\.\d+)$")
 # a time reference inside free text: 12:30, 1:02:03, [12:30.5]; not part of a longer number
@@ -20,16 +20,17 @@ def parse_time(text: str) -> float:
     s = str(text).strip()
     m = _TIME.match(s)
     if not m:
-        raise SessionFormatError(
-            f"time must be SS, MM:SS or HH:MM:SS (fractions allowed, e.g. 12:30.5), got {text!r}"
-        )
+        raise InvalidArgumentError(
+            f"time must be SS, MM:SS or HH:MM:SS (fractions allowed, e.g. 12:30.5), got {text!r}",
+            parameter="text")
     h, mnt, sec = m.groups()
     if h is not None and mnt is None:  # two fields: MM:SS
         h, mnt = None, h
     if (mnt is not None and h is not None and int(mnt) >= 60) or (
         mnt is not None and float(sec) >= 60
     ):
-        raise SessionFormatError(f"minutes and seconds must be below 60 in {text!r}")
+        raise InvalidArgumentError(f"minutes and seconds must be below 60 in {text!r}",
+                                   parameter="text")
     return int(h or 0) * 3600 + int(mnt or 0) * 60 + float(sec)
 
 
@@ -59,7 +60,7 @@ def find_time_refs(text: str) -> list[dict]:
     for m in TIME_REF.finditer(text):
         try:
             t = parse_time(m.group(1))
-        except SessionFormatError:
+        except InvalidArgumentError:
             continue
         out.append({"start": m.start(), "end": m.end(), "text": m.group(0), "t": t})
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import StoreError
 from sessions.fsutil import read_json, sha256_file

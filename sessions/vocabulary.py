@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError
 from sessions.fsutil import atomic_write_json, read_json
 
 VOCABULARY_FILE = "vocabulary.json"
@@ -66,16 +66,14 @@ def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
         for t in unknown:
             dim, _, _ = t.partition(":")
             if dim in vocab["dimensions"] and t.count(":") == 1:
-                raise SessionFormatError(
+                raise InvalidArgumentError(
                     f"unknown tag {t}: {dim} takes {', '.join(vocab['dimensions'][dim])}; "
-                    "add a new value with --new-tag"
-                )
+                    "add a new value as a new tag (new_tags)", parameter="tags")
         dims = ", ".join(vocab["dimensions"])
-        raise SessionFormatError(
+        raise InvalidArgumentError(
             f"unknown tag(s) {', '.join(unknown)}: use dimension:value with a dimension of "
             f"{dims} (e.g. autonomy:leader), or a plain tag ({', '.join(vocab['tags'])}); "
-            "add a new one with --new-tag"
-        )
+            "add a new one as a new tag (new_tags)", parameter="tags")
     return tags
 
 
@@ -88,12 +86,13 @@ def check_new_tag(tag: str) -> str:
     """Return ``tag`` if it can join the vocabulary: a word or ``dimension:value`` of letters,
     digits and ``_ . + -`` (any script), at most :data:`MAX_TAG_CHARS` characters."""
     if not isinstance(tag, str) or not _TAG.fullmatch(tag):
-        raise SessionFormatError(
-            f"a tag must be a word or dimension:value without spaces, got {tag!r}")
+        raise InvalidArgumentError(
+            f"a tag must be a word or dimension:value without spaces, got {tag!r}",
+            parameter="tag")
     if len(tag) > MAX_TAG_CHARS:
-        raise SessionFormatError(
+        raise InvalidArgumentError(
             f"a tag must have at most {MAX_TAG_CHARS} characters, got {len(tag)} "
-            "(longer text belongs in the annotation's note)")
+            "(longer text belongs in the annotation's note)", parameter="tag")
     return tag
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import open_new, write_errors
 
 HEADER_BYTES = 116
@@ -82,9 +82,10 @@ class WavJournal:
 
     def __init__(self, path: Path, *, sr: int, channels: int) -> None:
         if not isinstance(sr, int) or sr <= 0:
-            raise ValueError(f"sr must be a positive int, got {sr!r}")
+            raise InvalidArgumentError(f"sr must be a positive int, got {sr!r}", parameter="sr")
         if not isinstance(channels, int) or channels <= 0:
-            raise ValueError(f"channels must be a positive int, got {channels!r}")
+            raise InvalidArgumentError(f"channels must be a positive int, got {channels!r}",
+                                       parameter="channels")
         self.path = Path(path)
         self.sr = sr
         self.channels = channels
@@ -105,9 +106,9 @@ class WavJournal:
         if a.ndim == 1:
             a = a[:, None]
         if a.ndim != 2 or a.shape[1] != self.channels:
-            raise ValueError(
-                f"block must have shape (frames, {self.channels}), got {a.shape}"
-            )
+            raise InvalidArgumentError(
+                f"block must have shape (frames, {self.channels}), got {a.shape}",
+                parameter="block")
         a = np.ascontiguousarray(a, dtype="<f4")
         with write_errors(self.path):
             self._file.write(memoryview(a).cast("B"))

@@ -34,9 +34,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
+from sessions import locks
 from sessions import manifest as mf
-from sessions.errors import StoreError
+from sessions.errors import InvalidArgumentError, StoreError
+from sessions.finalize import complete_session
 from sessions.fsutil import atomic_write_json, fsync_dir, make_dir, open_new, write_errors
 from sessions.midilog import MidiLogWriter, clean_name, format_event
 from sessions.wavjournal import WavJournal
@@ -101,7 +103,7 @@ class SessionWriter:
     on_finalize : callable, optional
         Called with the final manifest after finalize (the store indexes it).
     lockfile : file, optional
-        The session's lock as :func:`hold_lock` returned it, if the caller took it before
+        The session's lock as :func:`sessions.locks.hold` returned it, if the caller took it before
         flagging the folder (the store does); else the writer takes it.
     """
 
@@ -115,7 +117,9 @@ class SessionWriter:
         lockfile: Any = None,
     ) -> None:
         if not 0 < flush_interval <= 1.0:
-            raise ValueError(f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}")
+            raise InvalidArgumentError(
+                f"flush_interval must be in (0, 1] seconds, got {flush_interval!r}",
+                parameter="flush_interval")
         self.folder = Path(folder)
         self.manifest = manifest
         self.id = manifest["id"]
@@ -131,7 +135,7 @@ class SessionWriter:
         self.midi_count = 0
         self.last_t = 0.0
         # the creator may hold the lock already (taken before the folder was flagged)
-        self._lockfile = lockfile if lockfile is not None else hold_lock(self.folder / mf.LOCK)
+        self._lockfile = lockfile if lockfile is not None else locks.hold(self.folder / mf.LOCK)
         self._midi = MidiLogWriter(self.folder / mf.MIDI_LOG)
         self._journal_file = open_new(self.folder / mf.JOURNAL, "x", encoding="utf-8")
         fsync_dir(self.folder)  # the new files' names survive a power cut, not only their data
@@ -177,14 +181,15 @@ class SessionWriter:
         with self._lock:
             safe = _safe_file_name(name)
             if safe in self._audio_names:
-                raise ValueError(f"audio input {name!r} is declared twice")
+                raise InvalidArgumentError(f"audio input {name!r} is declared twice",
+                                           parameter="name")
             for player, chans in players.items():
                 mf.check_player_name(player)
                 bad = [c for c in chans if not 1 <= int(c) <= channels]
                 if bad:
-                    raise ValueError(
-                        f"channel numbers for {player!r} must be in 1..{channels}, got {bad}"
-                    )
+                    raise InvalidArgumentError(
+                        f"channel numbers for {player!r} must be in 1..{channels}, got {bad}",
+                        parameter="players")
             audio_dir = make_dir(self.folder / mf.AUDIO_DIR)
             rel = f"{mf.AUDIO_DIR}/{safe}.wav"
             journal = WavJournal(audio_dir / f"{safe}.wav", sr=int(sr), channels=int(channels))
@@ -356,8 +361,6 @@ class SessionWriter:
         dict
             The final manifest.
         """
-        from sessions.recovery import complete_session
-
         if self._finalize_error is not None:
             raise StoreError(
                 f"session {self.manifest['id']} could not be finished "
@@ -394,7 +397,7 @@ class SessionWriter:
             self._lockfile.close()
             raise
         self.manifest = manifest
-        _release_lock(self._lockfile, self.folder / mf.LOCK)
+        locks.release(self._lockfile, self.folder / mf.LOCK)
         if self._on_finalize is not None:
             self._on_finalize(manifest)
         return manifest
@@ -404,35 +407,6 @@ def _safe_file_name(name: str) -> str:
     keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(name).strip())
     keep = keep.strip(".-") or "input"
     return keep[:48]
-
-
-def hold_lock(path: Path):
-    """Create and exclusively lock a session's ``.lock`` for its writer's lifetime (POSIX
-    flock); the open file. While it is held, the session is not taken for interrupted.
-    Raises ``BlockingIOError`` (an ``OSError``) if another process holds it."""
-    f = open_new(path, "a")
-    try:
-        import fcntl
-
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except ImportError:  # pragma: no cover - Windows: PID file only
-        pass
-    except OSError:  # another process holds it
-        f.close()
-        raise
-    f.write(f"{os.getpid()}\n")
-    f.flush()
-    return f
-
-
-def _release_lock(f, path: Path) -> None:
-    try:
-        f.close()
-    finally:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
 
 
 def disk_free_bytes(path: Path) -> int:

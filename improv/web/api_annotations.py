@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from improv.web.deps import get_store, parse_t
 from improv.web.errors import NotFound
-from sessions import annotate
-from sessions.errors import SessionFormatError
+from sessions import annotation_edits as annotate
+from sessions.errors import InvalidArgumentError
 from sessions.store import Store
 
 router = APIRouter(prefix="/api")
@@ -53,7 +53,7 @@ def _lookup(fn, *args, **kwargs):
     """Run an annotate call; an unknown annotation ID becomes 404."""
     try:
         return fn(*args, **kwargs)
-    except SessionFormatError as exc:
+    except InvalidArgumentError as exc:
         if "has no annotation" in str(exc):
             raise NotFound(str(exc)) from None
         raise

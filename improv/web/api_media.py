@@ -18,7 +18,7 @@ from improv.web import peaks as pk
 from improv.web.api_sessions import cached_response
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError
 from sessions.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".w64": "audio/x-w64"
 def _input(session, name: str):
     try:
         inp = session.audio_input(name)
-    except SessionFormatError as exc:
+    except InvalidArgumentError as exc:
         raise NotFound(str(exc)) from None
     return inp
 

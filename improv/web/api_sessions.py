@@ -37,7 +37,7 @@ def session_row(row: dict[str, Any], tags: dict[str, set[str]]) -> dict[str, Any
 
 
 def _session_tags(store: Store) -> dict[str, set[str]]:
-    from sessions.annotate import search_annotations
+    from sessions.annotation_edits import search_annotations
 
     out: dict[str, set[str]] = {}
     for a in search_annotations(store):
@@ -344,7 +344,7 @@ async def upload(request: Request) -> dict[str, Any]:
     outside the store and are removed after the import (or at shutdown).
     """
     from sessions.fsutil import open_new
-    from sessions.importer import AUDIO_SUFFIXES, MIDI_SUFFIXES
+    from sessions.importer import supported, unsupported
 
     raw = request.headers.get("x-filename")
     if not raw:
@@ -353,9 +353,8 @@ async def upload(request: Request) -> dict[str, Any]:
     if (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
             or len(name) > 200):
         raise BadRequest(f"bad file name {name!r}: a plain name without folders")
-    if Path(name).suffix.lower() not in MIDI_SUFFIXES + AUDIO_SUFFIXES:
-        raise BadRequest(f"{name}: unsupported file type (supported: .mid .midi .wav .flac "
-                         ".ogg .mp3 .aiff)")
+    if not supported(name):
+        raise BadRequest(unsupported(name))
     length = request.headers.get("content-length")
     if length and (not length.isdecimal() or int(length) > MAX_UPLOAD_BYTES):
         raise BadRequest(f"{name} is larger than {MAX_UPLOAD_BYTES // 1024**3} GB")

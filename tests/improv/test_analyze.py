@@ -203,7 +203,7 @@ def test_cache_key_depends_on_every_part():
 
 
 def test_annotations_do_not_invalidate_the_cache(store, duet):
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
 
     k1 = analyze_session(store, duet["id"], players=["client"])["players"]["client"]["analysis_key"]
     add_annotation(store, duet["id"], t=1.0, tags=["marker"], text="x")  # rewrites session.mid
@@ -451,7 +451,7 @@ def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
 
 
 def test_accept_roles_skips_deleted_and_confirmed(store, duet):
-    from sessions.annotate import delete_annotation, edit_annotation
+    from sessions.annotation_edits import delete_annotation, edit_annotation
 
     runs = [{"t": 1.0, "end": 4.0, "player": "client", "role": "leader", "confidence": 0.8},
             {"t": 4.0, "end": 6.0, "player": "therapist", "role": "silence", "confidence": 0.9},
@@ -602,7 +602,7 @@ def test_an_analysis_waits_for_a_compression_run_in_progress(store, duet):
     import threading
 
     from sessions.compress import compress_session
-    from sessions.fsutil import folder_lock
+    from sessions.locks import folder_lock
 
     sid = duet["id"]
     audio = store.folder(sid) / "audio"

@@ -257,7 +257,7 @@ def test_store_option_and_env(run_cli, tmp_path, monkeypatch):
                  ["compare", "--client", "C07"], ["annotations", "search", "--tag", "marker"]):
         r = run_cli("--store", typo, *args)
         assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
-        assert f"no session store at {typo}: check the path given with --store" in r.stderr
+        assert f"no session store at {typo}: check the path given" in r.stderr
         assert not typo.exists()
     monkeypatch.setenv("IMPROV_STORE", str(typo))
     assert "no session store at" in run_cli("sessions", "list").stderr and not typo.exists()
@@ -295,22 +295,22 @@ def _one_line_error(r) -> str:
     (lambda d: (d / "g.wav").write_bytes(b"RIFF\0\0\0\0WAVEjunk" * 4), ["g.wav"],
      "g.wav is not readable audio", "convert it to WAV or FLAC"),
     (lambda d: (d / "n.txt").write_text("hello"), ["n.txt"],
-     "n.txt: unsupported file type '.txt'", "(supported: .mid .midi .wav"),
+     "n.txt: unsupported file type '.txt'", "(supported: .mid .midi .smf .wav"),
     (lambda d: write_midi(d / "m.mid", tracks={}), ["m.mid"],
      "m.mid holds no MIDI messages", None),
     (None, ["gone.wav"], "gone.wav does not exist", None),
     # wrong options
     (None, ["x.mid", "x.mid"], "the same file is given twice", None),
     (None, ["x.mid", "--offset", "abc"], "--offset must be SECONDS or FILE=SECONDS", None),
-    (None, ["x.mid", "--offset=-5"], "--offset must be a number of seconds from 0 to 14400", None),
+    (None, ["x.mid", "--offset=-5"], "offset must be a number of seconds from 0 to 14400", None),
     (None, ["x.mid", "--offset", "1e6"], "(4 hours: files recorded together start within",
      "got 1000000.0"),
-    (None, ["x.mid", "--offset", "nofile.mid=3"], "--offset names 'nofile.mid', which is not "
+    (None, ["x.mid", "--offset", "nofile.mid=3"], "offset names 'nofile.mid', which is not "
      "among the files given (x.mid)", None),
     (None, ["x.mid", "--started", "2026-03-02T10:00"], "--started needs a time zone",
      "(e.g. 2026-03-02T10:00+01:00)"),
     (None, ["x.mid", "--client", "Anna Müller"], "pseudonym code", None),
-    (None, ["x.mid", "--player", "client"], "--player must look like NAME=FILE",
+    (None, ["x.mid", "--player", "client"], "a player mapping must look like NAME=FILE",
      "(e.g. client=duet.mid:2)"),
     (None, ["x.mid", "--player", "client=y.mid"], "'y.mid', which is not among the files",
      "(x.mid)"),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from sessions.annotate import add_annotation
+from sessions.annotation_edits import add_annotation
 from sessions.importer import import_files
 from tests.sessions.helpers import import_weekly_session, write_midi
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from sessions.annotate import add_annotation
+from sessions.annotation_edits import add_annotation
 from sessions.importer import import_files
 from tests.sessions.helpers import write_midi
 

@@ -100,17 +100,17 @@ def test_starting_mid_note_restrikes_held_notes(session):
     ({"players": ["nobody"]}, "unknown player"),
 ])
 def test_bad_windows(session, kwargs, match):
-    from sessions.errors import SessionFormatError
+    from sessions.errors import InvalidArgumentError
 
-    with pytest.raises(SessionFormatError, match=match):
+    with pytest.raises(InvalidArgumentError, match=match):
         build_playlist(session, **kwargs)
 
 
 @pytest.mark.parametrize("args, message", [
     (["replay", "{sid}", "--from", "abc"], "--from: time must be SS, MM:SS or HH:MM:SS"),
     (["replay", "{sid}", "--to", "0:99"], "--to: minutes and seconds must be below 60"),
-    (["replay", "{sid}", "--from", "99:00"], "--from 5940.00 s is outside the session (0 to 2.00"),
-    (["replay", "{sid}", "--from", "1.5", "--to", "1"], "--to (1.00 s) must be after --from"),
+    (["replay", "{sid}", "--from", "99:00"], "5940.00 s is outside the session (0 to 2.00"),
+    (["replay", "{sid}", "--from", "1.5", "--to", "1"], "(1.00 s) must be after start"),
     (["replay", "{sid}", "--players", "nobody"], "unknown player(s) nobody (players: client)"),
     (["replay", "{sid}", "--lead-in", "9"], "'--lead-in': 9.0 is not in the range 0<=x<=5"),
     (["replay", "{sid}", "--midi-api", "bogus", "--midi-out", "x"], "MIDI API must be one of"),

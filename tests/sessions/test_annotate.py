@@ -2,7 +2,7 @@ import mido
 import pytest
 
 from sessions import interop
-from sessions.annotate import (
+from sessions.annotation_edits import (
     add_annotation,
     annotation_history,
     delete_annotation,
@@ -10,7 +10,7 @@ from sessions.annotate import (
     restore_annotation,
     search_annotations,
 )
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.importer import import_files
 from sessions.notes import notes_history, notes_with_links, save_notes
 from sessions.timefmt import find_time_refs, format_time, parse_time
@@ -37,7 +37,7 @@ def test_parse_time(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "abc", "1:60", "-3", "1:2:3:4", "12:30pm"])
 def test_parse_time_rejects(text):
-    with pytest.raises(SessionFormatError, match="SS, MM:SS or HH:MM:SS|below 60"):
+    with pytest.raises(InvalidArgumentError, match="SS, MM:SS or HH:MM:SS|below 60"):
         parse_time(text)
 
 
@@ -61,7 +61,7 @@ def test_corrections_keep_every_version_and_its_time(store, sid):
     assert hist[1]["changes"] == {"tags": ["autonomy:leader"], "text": "takes over"}
     assert hist[2]["changes"]["reason"] == "duplicate"
     assert all(h["at_utc"] for h in hist)
-    with pytest.raises(SessionFormatError, match="is deleted"):
+    with pytest.raises(InvalidArgumentError, match="is deleted"):
         edit_annotation(store, sid, a["id"], text="again")
 
 
@@ -82,9 +82,9 @@ def test_a_deleted_annotation_can_be_restored_as_it_was(store, sid):
     assert hist[2]["by"] == "T2" and hist[2]["state"]["text"] == "waits"
     edited = edit_annotation(store, sid, a["id"], text="waits, then joins")  # editable again
     assert edited["rev"] == 4
-    with pytest.raises(SessionFormatError, match="is not deleted"):
+    with pytest.raises(InvalidArgumentError, match="is not deleted"):
         restore_annotation(store, sid, a["id"])
-    with pytest.raises(SessionFormatError, match="has no annotation"):
+    with pytest.raises(InvalidArgumentError, match="has no annotation"):
         restore_annotation(store, sid, "a-0000000000")
 
 
@@ -96,7 +96,7 @@ def test_a_deleted_annotation_can_be_restored_as_it_was(store, sid):
     ({"t": 5.0, "tags": ["autonomy:boss"]}, "unknown tag"),
 ])
 def test_bad_annotations_are_refused_and_nothing_written(store, sid, kwargs, match):
-    with pytest.raises(SessionFormatError, match=match):
+    with pytest.raises(InvalidArgumentError, match=match):
         add_annotation(store, sid, **kwargs)
     assert store.session(sid).annotation_records() == []
 

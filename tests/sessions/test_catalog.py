@@ -35,7 +35,7 @@ def test_many_processes_opening_a_new_catalog_at_once(tmp_path):
 def test_a_deleted_session_leaves_no_text_in_the_catalog_files(store, tmp_path):
     """The catalog holds titles, codes and annotation text: deleting a session removes them
     from the database file and its write-ahead log, not only from the index."""
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
     from sessions.importer import import_files
     from tests.sessions.helpers import write_midi
 
@@ -72,7 +72,7 @@ def test_a_store_folder_made_open_beforehand_is_made_owner_only(tmp_path, caplog
 def test_indexing_a_session_again_keeps_its_feature_summaries(store, tmp_path):
     """Compressing, recovering or re-indexing one session writes its catalog row again; the
     row is updated, not deleted (which cascaded to the analysis results)."""
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
     from sessions.importer import import_files
     from tests.sessions.helpers import write_midi
 
@@ -96,7 +96,7 @@ def test_a_change_saved_while_reindex_rebuilds_the_catalog_is_no_damage(store, t
     """reindex empties the catalog, then indexes folder by folder: an annotation added to a
     session not indexed yet was refused by SQLite's foreign key, reported as a damaged catalog
     (exit 1, web 503) although it had been saved; the user then added it again."""
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
     from sessions.importer import import_files
     from tests.sessions.helpers import write_midi
 

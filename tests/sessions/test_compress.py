@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sessions import manifest as mf
-from sessions.annotate import add_annotation
+from sessions.annotation_edits import add_annotation
 from sessions.compress import compress_session, exact_depth
 from sessions.errors import SessionFormatError
 from sessions.verify import verify_folder

@@ -6,7 +6,7 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.importer import import_files, parse_player_map
 from tests.sessions.helpers import tree_snapshot, write_audio, write_midi
 
@@ -23,9 +23,11 @@ def test_parse_player_map(spec, expect):
     assert (m.player, m.file, m.kind, m.number) == expect
 
 
-@pytest.mark.parametrize("spec", ["client", "=a.mid", "client=", "bad name=a.mid"])
-def test_parse_player_map_rejects(spec):
-    with pytest.raises(SessionFormatError, match="NAME=FILE|player name"):
+@pytest.mark.parametrize("spec, error", [
+    ("client", InvalidArgumentError), ("=a.mid", InvalidArgumentError),
+    ("client=", InvalidArgumentError), ("bad name=a.mid", SessionFormatError)])
+def test_parse_player_map_rejects(spec, error):
+    with pytest.raises(error, match="NAME=FILE|player name"):
         parse_player_map(spec)
 
 
@@ -131,7 +133,7 @@ def test_bad_files_leave_the_store_exactly_as_before(store, tmp_path):
 ])
 def test_bad_mappings_are_rejected(store, tmp_path, players, match):
     write_midi(tmp_path / "good.mid")
-    with pytest.raises(SessionFormatError, match=match):
+    with pytest.raises(InvalidArgumentError, match=match):
         import_files(store, [tmp_path / "good.mid"], players=players)
     assert store.session_ids() == []
 
@@ -175,7 +177,7 @@ def test_type0_channel_that_has_no_messages_is_refused(store, tmp_path):
     path = write_midi(tmp_path / "t0.mid", mtype=0,
                       tracks={"a": [(0.0, 0, 60, 90), (0.5, 9, 38, 90)]})
     before = tree_snapshot(store.root)
-    with pytest.raises(SessionFormatError, match=r"t0.mid has no MIDI messages on channel 3 "
+    with pytest.raises(InvalidArgumentError, match=r"t0.mid has no MIDI messages on channel 3 "
                                                  r"\(channels: 1, 10\)"):
         import_files(store, [path], client="C07", players=["client=t0.mid:3"])
     assert tree_snapshot(store.root) == before
@@ -265,7 +267,7 @@ def test_conflicting_player_maps_are_refused_not_decided_by_their_order(store, t
     write_midi(tmp_path / "multi.mid", tracks={"piano": [(0.0, 0, 60, 90)],
                                                "strings": [(0.0, 1, 48, 70), (0.5, 1, 50, 70)]})
     if isinstance(expect, str):
-        with pytest.raises(SessionFormatError, match=re.escape(expect)):
+        with pytest.raises(InvalidArgumentError, match=re.escape(expect)):
             import_files(store, [tmp_path / "multi.mid"], players=maps)
         return
     m = import_files(store, [tmp_path / "multi.mid"], players=maps)

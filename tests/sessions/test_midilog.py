@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from sessions.errors import SessionFormatError
-from sessions.midilog import MidiLogWriter, read_log, truncate_partial_tail
+from sessions.lines import truncate_partial_tail
+from sessions.midilog import MidiLogWriter, read_log
 
 
 def _write(path, rows):

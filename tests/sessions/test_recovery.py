@@ -138,7 +138,7 @@ def test_a_run_of_zero_bytes_after_a_power_cut_costs_only_the_cut_line(tmp_path,
     """After a power cut a log can end in a long run of zero bytes (its length reached the
     disk, its data did not). Recovery cuts back to the last whole line however far back it
     lies; it cut the whole MIDI log when the zeros were longer than 64 KiB."""
-    from sessions.midilog import truncate_partial_tail
+    from sessions.lines import truncate_partial_tail
 
     sid, _, _ = _kill_at_random(store_path, 1.0)
     log = store_path / "sessions" / sid / "midi.tsv"

@@ -57,7 +57,7 @@ def test_the_file_is_as_long_as_the_session_and_imports_back_alike(store, tmp_pa
     """A session rarely ends with its last note: session.mid ends at the session's end (its
     conductor track's end), also after an annotation rewrote the markers, so a player reading
     it, or improv importing it again, gets the same length (54.6 s of 60 s before)."""
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
     from sessions.importer import import_files
 
     w = store.create_session(client="C07", players=["client"])

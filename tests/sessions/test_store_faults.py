@@ -73,7 +73,7 @@ def test_read_only_store_lists_but_refuses_changes(small_fs, tmp_path, run_cli, 
         r = run_cli(*args)
         assert r.exit_code == 1, args
         assert r.stderr.startswith("error: ") and "read-only" in r.stderr, r.stderr
-        assert "choose a writable store with --store or IMPROV_STORE" in r.stderr, r.stderr
+        assert "choose a writable store or set IMPROV_STORE" in r.stderr, r.stderr
         assert r.stderr.count("\n") == 1
     r = run_cli("analyze", sid, "--json")  # measuring changes nothing: results, no cache
     assert r.exit_code == 0, r.stderr

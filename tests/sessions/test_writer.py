@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sessions.errors import SessionBusyError, SessionFormatError, StoreError
+from sessions.errors import (
+    InvalidArgumentError,
+    SessionBusyError,
+    SessionFormatError,
+    StoreError,
+)
 from sessions.verify import verify_folder
 
 
@@ -106,14 +111,14 @@ def test_session_being_recorded_is_busy_and_not_listed(store):
     assert store.session(w.id).duration_s == 0.0
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"client": "Anna Müller"}, "pseudonym code"),
-    ({"players": ["client", "client"]}, "unique"),
-    ({"players": ["a b"]}, "player name"),
+@pytest.mark.parametrize("bad, error, match", [
+    ({"client": "Anna Müller"}, SessionFormatError, "pseudonym code"),
+    ({"players": ["client", "client"]}, InvalidArgumentError, "unique"),
+    ({"players": ["a b"]}, SessionFormatError, "player name"),
 ])
-def test_bad_session_parameters_are_rejected(store, bad, match):
+def test_bad_session_parameters_are_rejected(store, bad, error, match):
     kwargs = {"client": "C07", "players": ["client"]} | bad
-    with pytest.raises(SessionFormatError, match=match):
+    with pytest.raises(error, match=match):
         store.create_session(**kwargs)
     assert store.session_ids() == []
 
@@ -161,7 +166,7 @@ def test_ports_that_played_undeclared_are_declared_at_finalize(store):
 
 
 def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
-    import sessions.recovery as recovery
+    import sessions.finalize as finalize
 
     w = store.create_session(client="C07", players=["client"])
     w.midi(0.1, player="client", port="k", data=b"\x90\x3c\x40")
@@ -169,7 +174,7 @@ def test_failed_finalize_leaves_a_recoverable_session(store, monkeypatch):
     def no_room(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(recovery, "atomic_write_json", no_room)
+    monkeypatch.setattr(finalize, "atomic_write_json", no_room)
     with pytest.raises(OSError):
         w.finalize()
     monkeypatch.undo()

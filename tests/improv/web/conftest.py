@@ -55,7 +55,7 @@ def course_store(tmp_path):
 
     import numpy as np
 
-    from sessions.annotate import add_annotation
+    from sessions.annotation_edits import add_annotation
     from sessions.store import Store
     from tests.sessions.helpers import import_weekly_session
 

@@ -527,7 +527,7 @@ def test_an_edit_made_meanwhile_elsewhere_is_not_overwritten(tmp_path, live_serv
     """The annotation being edited in the page is changed meanwhile elsewhere (another tab,
     the command line): saving the page's edit is refused with the reason, the list shows the
     other change, and the other change stays."""
-    from sessions.annotate import edit_annotation
+    from sessions.annotation_edits import edit_annotation
 
     store_path = tmp_path / "store"
     server = live_server(store_path)

@@ -31,8 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import open_new, write_errors
+from sessions.lines import read_complete
 
 SOURCES = ("recording", "manual", "import", "suggestion")
 #: Kinds of revision.
@@ -62,9 +63,11 @@ def creation_record(
 ) -> dict[str, Any]:
     """The first revision of a new annotation."""
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        raise InvalidArgumentError(f"source must be one of {SOURCES}, got {source!r}",
+                                   parameter="source")
     if end is not None and end < t:
-        raise ValueError(f"end must not be before t, got t={t!r}, end={end!r}")
+        raise InvalidArgumentError(f"end must not be before t, got t={t!r}, end={end!r}",
+                                   parameter="end")
     return {
         "op": "create",
         "id": annotation_id or new_annotation_id(),
@@ -99,7 +102,7 @@ def append_records(path: Path, records: list[dict[str, Any]]) -> None:
 
 def _no_constant(name: str):
     """JSON's NaN and Infinity are no time: refuse them (json.loads accepts them by default)."""
-    raise ValueError(f"{name} is not a valid value (times must be numbers of seconds)")
+    raise SessionFormatError(f"{name} is not a valid value (times must be numbers of seconds)")
 
 
 def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[str, Any]]:
@@ -107,13 +110,7 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
     path = Path(path)
     if not path.exists():
         return []
-    blob = path.read_bytes()
-    if blob and not blob.endswith(b"\n"):
-        if not allow_partial_tail:
-            raise SessionFormatError(
-                f"{path}: last line is cut short (run 'improv sessions recover')"
-            )
-        blob = blob[: blob.rfind(b"\n") + 1]
+    blob, _ = read_complete(path, allow_partial_tail=allow_partial_tail)
     try:
         text = blob.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
@@ -185,15 +182,20 @@ def edit_record(current: dict[str, Any], *, by: str | None = None,
                 **changes: Any) -> dict[str, Any]:
     """The next revision of ``current`` with ``changes`` (only changed fields are stored)."""
     if current.get("deleted"):
-        raise ValueError(f"annotation {current['id']} is deleted; it can no longer be edited")
+        raise InvalidArgumentError(
+            f"annotation {current['id']} is deleted; it can no longer be edited",
+            parameter="current")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValueError(f"cannot edit {sorted(unknown)}; editable fields are {EDITABLE}")
+        raise InvalidArgumentError(
+            f"cannot edit {sorted(unknown)}; editable fields are {EDITABLE}",
+            parameter="changes")
     diff = {k: v for k, v in changes.items() if current.get(k) != v}
     t = diff.get("t", current["t"])
     end = diff.get("end", current.get("end"))
     if end is not None and end < t:
-        raise ValueError(f"end must not be before t, got t={t!r}, end={end!r}")
+        raise InvalidArgumentError(f"end must not be before t, got t={t!r}, end={end!r}",
+                                   parameter="end")
     if end is not None and end == t:  # a range of no length is a point
         if current.get("end") is None:
             diff.pop("end", None)
@@ -207,7 +209,8 @@ def delete_record(current: dict[str, Any], *, by: str | None = None,
                   reason: str = "") -> dict[str, Any]:
     """A deletion revision; the annotation and its history stay in the log."""
     if current.get("deleted"):
-        raise ValueError(f"annotation {current['id']} is deleted already")
+        raise InvalidArgumentError(f"annotation {current['id']} is deleted already",
+                                   parameter="current")
     return {"op": "delete", "id": current["id"], "rev": current["rev"] + 1, "at_utc": utc_now(),
             "by": by, "reason": reason}
 
@@ -215,7 +218,8 @@ def delete_record(current: dict[str, Any], *, by: str | None = None,
 def restore_record(current: dict[str, Any], *, by: str | None = None) -> dict[str, Any]:
     """A revision that undoes the deletion of ``current`` (content as before it)."""
     if not current.get("deleted"):
-        raise ValueError(f"annotation {current['id']} is not deleted")
+        raise InvalidArgumentError(f"annotation {current['id']} is not deleted",
+                                   parameter="current")
     return {"op": "restore", "id": current["id"], "rev": current["rev"] + 1,
             "at_utc": utc_now(), "by": by}
 

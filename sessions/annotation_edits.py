@@ -1,7 +1,7 @@
 """Adding, correcting and finding annotations in stored sessions.
 
 Every change appends a revision to the session's ``annotations.jsonl`` (see
-:mod:`sessions.annotations`), then refreshes what derives from it: the
+:mod:`sessions.annotation_log`), then refreshes what derives from it: the
 markers in ``session.mid`` (only its conductor track is rewritten), the
 checksum of that file in the manifest, and the catalog rows.
 """
@@ -12,36 +12,37 @@ import math
 from datetime import datetime
 from typing import Any, Iterable
 
-from sessions import annotations as ann
+from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions import vocabulary
-from sessions.errors import AnnotationConflictError, SessionFormatError
+from sessions.errors import AnnotationConflictError, InvalidArgumentError
+from sessions.finalize import smf_markers
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
-    folder_lock,
-    manifest_lock,
     open_new,
     read_json,
     sha256_file,
 )
-from sessions.recovery import smf_markers
+from sessions.locks import folder_lock, manifest_lock
 from sessions.smf import replace_markers
 
 
 def _check_time(session, t: float, end: float | None) -> None:
     duration = session.duration_s
-    for name, value in (("time", t), ("end", end)):
+    for parameter, name, value in (("t", "time", t), ("end", "end", end)):
         if value is None:
             continue
         if not math.isfinite(value):
-            raise SessionFormatError(f"{name} must be a number of seconds, got {value!r}")
+            raise InvalidArgumentError(f"{name} must be a number of seconds, got {value!r}",
+                                       parameter=parameter)
         if value < 0 or value > duration + 0.5:
-            raise SessionFormatError(
-                f"{name} {value:.2f} s is outside the session (0 to {duration:.2f} s)"
-            )
+            raise InvalidArgumentError(
+                f"{name} {value:.2f} s is outside the session (0 to {duration:.2f} s)",
+                parameter=parameter)
     if end is not None and end < t:
-        raise SessionFormatError(f"end ({end:.2f} s) must not be before the start ({t:.2f} s)")
+        raise InvalidArgumentError(
+            f"end ({end:.2f} s) must not be before the start ({t:.2f} s)", parameter="end")
 
 
 #: The author of the role suggestions that ``improv analyze --accept-roles`` writes (not a
@@ -57,9 +58,9 @@ def _author(by: str | None) -> str | None:
 
 def _check_player(session, player: str | None) -> None:
     if player is not None and player not in session.players:
-        raise SessionFormatError(
-            f"session {session.id} has no player {player!r} (players: {', '.join(session.players)})"
-        )
+        raise InvalidArgumentError(
+            f"session {session.id} has no player {player!r} "
+            f"(players: {', '.join(session.players)})", parameter="player")
 
 
 def _refresh(store, session) -> None:
@@ -163,12 +164,13 @@ def _current(session, annotation_id: str, *, include_deleted: bool = False) -> d
     for a in session.annotations(include_deleted=True):
         if a["id"] == annotation_id:
             if a["deleted"] and not include_deleted:
-                raise SessionFormatError(f"annotation {annotation_id} is deleted (see its history)")
+                raise InvalidArgumentError(
+                    f"annotation {annotation_id} is deleted (see its history)",
+                    parameter="annotation_id")
             return a
-    raise SessionFormatError(
+    raise InvalidArgumentError(
         f"session {session.id} has no annotation {annotation_id!r} "
-        f"(see 'improv annotations {session.id}')"
-    )
+        f"(see 'improv annotations {session.id}')", parameter="annotation_id")
 
 
 def _revisions_lock(session):
@@ -224,10 +226,7 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
         vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
         if "tags" in changes:
             changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocab)
-        try:
-            rec = ann.edit_record(current, by=by, **changes)
-        except ValueError as exc:
-            raise SessionFormatError(str(exc)) from None
+        rec = ann.edit_record(current, by=by, **changes)
         if set(rec) <= {"op", "id", "rev", "at_utc", "by"} and not new_tags:
             return current  # the same values again: no new revision
         for tag in new_tags:  # only now that the correction is valid
@@ -259,10 +258,7 @@ def restore_annotation(store, session_id: str, annotation_id: str, *,
     by = _author(by)
     with _revisions_lock(session):
         current = _current(session, annotation_id, include_deleted=True)
-        try:
-            rec = ann.restore_record(current, by=by)
-        except ValueError as exc:
-            raise SessionFormatError(str(exc)) from None
+        rec = ann.restore_record(current, by=by)
         ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
     _refresh(store, session)
     return _current(session, annotation_id)
@@ -293,7 +289,7 @@ def search_annotations(
     ``tags`` must all be present (a tag ``autonomy`` matches every
     ``autonomy:*``); ``text`` is a case-insensitive substring; ``since`` and
     ``until`` bound the session start (UTC). An unknown tag (a typo would find nothing and
-    look like "no such moments") and ``since`` after ``until`` raise SessionFormatError.
+    look like "no such moments") and ``since`` after ``until`` raise InvalidArgumentError.
     """
     tags = list(tags)
     if tags:
@@ -301,13 +297,14 @@ def search_annotations(
         known = set(vocabulary.all_tags(vocab)) | set(vocab["dimensions"])
         unknown = [t for t in tags if t not in known]
         if unknown:
-            raise SessionFormatError(
+            raise InvalidArgumentError(
                 f"unknown tag(s) {', '.join(unknown)}: search by a dimension "
                 f"({', '.join(vocab['dimensions'])}), a dimension:value (e.g. autonomy:leader) "
-                f"or a plain tag ({', '.join(vocab['tags'])})")
+                f"or a plain tag ({', '.join(vocab['tags'])})", parameter="tags")
     if since is not None and until is not None and since >= until:
-        raise SessionFormatError(
-            f"the since date ({since.date()}) must be before the until date ({until.date()})")
+        raise InvalidArgumentError(
+            f"the since date ({since.date()}) must be before the until date ({until.date()})",
+            parameter="since")
     sql = ("SELECT a.*, s.client, s.started_utc FROM annotations a "
            "JOIN sessions s ON s.id = a.session_id WHERE 1=1")
     args: list[Any] = []
