@@ -117,7 +117,21 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "lead_xcorr": ("-1..1", "peak correlation at that lag"),
     "lead": ("-1..1", "who leads in the window: + the first player, - the second, by "
                       "confidence"),
-    "leader": ("", "who leads over the session: a player's name, shared, together or none"),
+    "leader": ("", "who leads over the session: a player's name, shared, together, unclear "
+                   "or none (timing first, then density/dynamics/register)"),
+    "leader_confidence": ("0-1", "how sure the timing-based leader is (bootstrap)"),
+    "leader_basis": ("", "what named the leader: timing, features, timing+features, conflict"),
+    "xcorr_leader": ("", "leader from the density/dynamics/register cross-correlation alone"),
+    "timing_leader": ("", "leader from phase correction alone: the player who adapts less"),
+    "timing_confidence": ("0-1", "how sure the timing-based leader is (bootstrap)"),
+    "timing_lead": ("-1..1", "who leads by timing in the window: + the first player, - the "
+                             "second, by confidence"),
+    "timing_n_beats": ("count", "paired beats the phase-correction model was fitted on"),
+    "alpha_ci_level": ("0-1", "coverage of the phase-correction confidence intervals"),
+    "{x}_alpha": ("0-1", "phase-correction gain of {x} (bGLS): share of the asynchrony {x} "
+                         "corrects per beat"),
+    "{x}_alpha_lo": ("0-1", "lower confidence bound of {x}'s phase-correction gain"),
+    "{x}_alpha_hi": ("0-1", "upper confidence bound of {x}'s phase-correction gain"),
     "{x}_leads_share": ("fraction", "share of windows in which {x} leads"),
     "leads_share": ("fraction", "share of windows in which this player leads"),
     "together_share": ("fraction", "share of windows in which the players move together "
