@@ -78,7 +78,6 @@ WINDOW_LEVEL = 0.98
 MIN_LOCAL = 16
 _RUNNING = 31  # reference period: running median length [intervals]
 _HUBER = 1.5  # Huber constant [robust sd]
-_RHO_BOUNDS = (-0.49, 0.0)  # lag-1 autocorrelation of the residuals (MA(1) noise)
 _N_BOOT = 400
 _BLOCK = 8  # bootstrap block length [intervals]
 _PULSE_RATIO = 1.5  # the two IOIs of a beat pair lie within this ratio
@@ -135,70 +134,54 @@ def beat_pairs(a: np.ndarray, b: np.ndarray) -> BeatPairs:
     return BeatPairs(ta[:-1][ok], (tb - ta)[:-1][ok], np.vstack(dev), run, lock)
 
 
-def _bidiag(n: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cholesky factor of the tridiagonal Toeplitz correlation (1 on, ``rho`` beside the
-    diagonal): diagonal ``d`` and subdiagonal ``e`` of the lower bidiagonal ``L``."""
-    d, e = np.ones(n), np.zeros(n)
-    for k in range(1, n):
-        e[k] = rho / d[k - 1]
-        d[k] = np.sqrt(max(1.0 - e[k] ** 2, 1e-6))
-    return d, e
-
-
-def _whiten(cols: np.ndarray, run: np.ndarray, rho: float) -> np.ndarray:
-    """``L^-1 @ cols`` run by run, ``cols`` of shape (m, k) (rows = variables)."""
-    from scipy.linalg import solve_banded
-
-    out = np.empty_like(cols)
-    starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
-    for s, e in zip(starts[:-1], starts[1:], strict=True):
-        d, sub = _bidiag(e - s, rho)
-        ab = np.vstack([d, np.r_[sub[1:], 0.0]])
-        out[:, s:e] = solve_banded((1, 0), ab, cols[:, s:e].T).T
-    return out
-
-
-def _wls(z1: np.ndarray, z2: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least-squares coefficients of ``y ~ c*z1 + alpha*z2`` along the last axis."""
-    s11, s12, s22 = (w * z1 * z1).sum(-1), (w * z1 * z2).sum(-1), (w * z2 * z2).sum(-1)
-    s1y, s2y = (w * z1 * y).sum(-1), (w * z2 * y).sum(-1)
-    det = s11 * s22 - s12 * s12
+def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares slope of ``y ~ c + slope*x`` along the last axis."""
+    sw = w.sum(-1)
+    mx, my = (w * x).sum(-1) / sw, (w * y).sum(-1) / sw
+    xc = x - mx[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.stack([(s22 * s1y - s12 * s2y) / det, (s11 * s2y - s12 * s1y) / det])
+        return (w * xc * (y - my[..., None])).sum(-1) / (w * xc * xc).sum(-1)
 
 
-def _lag1(r: np.ndarray, run: np.ndarray) -> float:
-    same = run[1:] == run[:-1]
-    den = float(np.sum(r * r))
-    return float(np.sum((r[1:] * r[:-1])[same]) / den) if den > 0 and same.any() else 0.0
-
-
-def _fit_pair(bp: BeatPairs, n_iter: int = 10) -> tuple[np.ndarray, list[tuple]]:
-    """bGLS with Huber weights for both players: gains (2,) and each player's whitened,
-    weighted equations ``(z1, z2, zy, w)`` for the bootstrap.
-
-    One noise correlation ``rho`` is shared by the players: phase correction and motor noise
-    explain the same covariance (Jacoby et al. 2015), and a separate ``rho`` per player let
-    that trade-off go one way for one player and the other way for the other, which named a
-    leader between two players locked to one grid.
-    """
-    xs = (bp.asyn, -bp.asyn)  # the other's onset minus one's own
-    rho, w = 0.0, [np.ones(bp.t.size), np.ones(bp.t.size)]
+def _huber(x: np.ndarray, y: np.ndarray, n_iter: int = 5) -> np.ndarray:
+    """Huber weights of the regression ``y ~ c + slope*x`` (k = :data:`_HUBER` robust sd)."""
+    w = np.ones(y.size)
     for _ in range(n_iter):
-        alphas, parts, lag1 = [], [], []
-        for i in (0, 1):
-            y, x = bp.dev[i], xs[i]
-            z1, z2, zy = _whiten(np.vstack([np.ones(y.size), x, y]), bp.run, rho)
-            alpha = float(np.clip(_wls(z1, z2, zy, w[i])[1], *ALPHA_RANGE))
-            c = float(np.sum(w[i] * z1 * (zy - alpha * z2)) / np.sum(w[i] * z1 * z1))
-            parts.append((z1, z2, zy, w[i]))
-            zr = zy - c * z1 - alpha * z2
-            scale = 1.4826 * float(np.median(np.abs(zr - np.median(zr)))) + 1e-9
-            w[i] = np.minimum(1.0, _HUBER * scale / np.maximum(np.abs(zr), 1e-12))
-            lag1.append(_lag1(y - c - alpha * x, bp.run))  # raw residuals: noise covariance
-            alphas.append(alpha)
-        rho = float(np.clip(np.mean(lag1), *_RHO_BOUNDS))
-    return np.array(alphas), parts
+        slope = float(_wls(x, y, w))
+        r = y - slope * x
+        r = r - np.median(r)
+        scale = 1.4826 * float(np.median(np.abs(r))) + 1e-9
+        w = np.minimum(1.0, _HUBER * scale / np.maximum(np.abs(r), 1e-12))
+    return w
+
+
+def _split(total: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Gains from their sum and each player's covariance slope: ``total * c+ / sum(c+)``
+    (shape (..., 2)); no positive slope: neither adapts."""
+    cp = np.maximum(c, 0.0)
+    den = cp.sum(-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(den > 0, cp / den, 0.0)
+    return np.clip(np.clip(total, 0.0, 2.0)[..., None] * share, *ALPHA_RANGE)
+
+
+def _equations(bp: BeatPairs) -> tuple[np.ndarray, np.ndarray]:
+    """Per row n: the regressors and responses ``(x, y)`` of shape (3, k): row 0 the
+    asynchrony's AR(1) (``A(n)`` -> ``A(n+1)``, weight 0 where the run breaks), rows 1-2 each
+    player's interval deviation against the asynchrony to the other; and the weights (3, k)."""
+    k = bp.t.size
+    nxt = np.r_[bp.asyn[1:], 0.0]
+    ok = np.r_[bp.run[1:] == bp.run[:-1], False].astype(float)
+    x = np.vstack([bp.asyn, bp.asyn, -bp.asyn])
+    y = np.vstack([nxt, bp.dev[0], bp.dev[1]])
+    w = np.vstack([ok, _huber(x[1], y[1]), _huber(x[2], y[2])]) if k > 2 else np.ones((3, k))
+    return np.stack([x, y]), w
+
+
+def _alphas(xy: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Gains (..., 2) from the equations (see :func:`fit_alphas`)."""
+    slope = _wls(xy[0], xy[1], w)  # (..., 3)
+    return _split(1.0 - slope[..., 0], slope[..., 1:])
 
 
 def _block_index(n: int, rng: np.random.Generator, n_boot: int) -> np.ndarray:
@@ -208,32 +191,42 @@ def _block_index(n: int, rng: np.random.Generator, n_boot: int) -> np.ndarray:
     return np.minimum(idx[:, :n], n - 1)
 
 
-def fit_alphas(bp: BeatPairs, *, seed: int = 0, n_boot: int = _N_BOOT, n_iter: int = 10,
-               min_n: int = MIN_INTERVALS) -> dict:
+def fit_alphas(bp: BeatPairs, *, seed: int = 0, n_boot: int = _N_BOOT,
+               min_n: int = MIN_INTERVALS, **_: object) -> dict:
     """Phase-correction gains of both players with bootstrap draws.
+
+    The asynchrony ``A = b - a`` evolves as ``A(n+1) = (1 - alpha_a - alpha_b) A(n) + noise``,
+    so its AR(1) coefficient gives the *sum* of the gains tightly (the players' shared
+    expressive timing cancels in it). The sum is split by each player's own slope of its
+    interval deviation on the asynchrony to the other (Huber-weighted least squares): a player
+    who does not adapt has slope 0 in expectation, whatever its own timing. ``alpha_i = sum *
+    max(c_i, 0) / (max(c_a, 0) + max(c_b, 0))``, bounded to :data:`ALPHA_RANGE`.
 
     Parameters
     ----------
     bp : BeatPairs
     seed : int — bootstrap generator seed (results are reproducible)
-    n_boot : int — bootstrap resamples
-    n_iter : int — bGLS iterations
+    n_boot : int — moving-block bootstrap resamples (blocks of :data:`_BLOCK` beats; the sum
+        and both slopes are resampled with the same beats, so the share keeps their
+        correlation)
     min_n : int — fewest intervals to estimate from
 
     Returns
     -------
     dict
-        ``alpha`` (2,), ``boot`` (n_boot, 2) bootstrap gains (bounded to :data:`ALPHA_RANGE`),
-        ``n`` intervals used; ``alpha`` NaN and ``boot`` empty below ``min_n``.
+        ``alpha`` (2,), ``boot`` (n_boot, 2) bootstrap gains, ``alpha_sum`` (the AR(1)
+        estimate), ``n`` intervals used; ``alpha`` NaN and ``boot`` empty below ``min_n``.
     """
     n = bp.t.size
     if n < min_n:
-        return {"alpha": np.full(2, np.nan), "boot": np.zeros((0, 2)), "n": n}
-    alpha, parts = _fit_pair(bp, n_iter)
+        return {"alpha": np.full(2, np.nan), "boot": np.zeros((0, 2)), "n": n,
+                "alpha_sum": float("nan")}
+    xy, w = _equations(bp)
+    alpha = _alphas(xy, w)
     idx = _block_index(n, np.random.default_rng(seed), n_boot)
-    boot = np.column_stack([np.clip(_wls(*(p[idx] for p in part))[1], *ALPHA_RANGE)
-                            for part in parts])
-    return {"alpha": alpha, "boot": boot, "n": n}
+    boot = _alphas(xy[:, :, idx].transpose(0, 2, 1, 3), w[:, idx].transpose(1, 0, 2))
+    total = float(1.0 - _wls(xy[0, 0], xy[1, 0], w[0]))
+    return {"alpha": alpha, "boot": boot, "n": n, "alpha_sum": total}
 
 
 def decide(alpha: np.ndarray, boot: np.ndarray, *, names: tuple[str, str],
@@ -301,7 +294,7 @@ def _local(bp: BeatPairs, times: np.ndarray, names: tuple[str, str], level: floa
         if key not in cache:
             s = slice(*key)
             sub = BeatPairs(bp.t[s], bp.asyn[s], bp.dev[:, s], bp.run[s], bp.locking)
-            fit = fit_alphas(sub, seed=int(lo[w]), n_boot=200, n_iter=4, min_n=MIN_LOCAL)
+            fit = fit_alphas(sub, seed=int(lo[w]), n_boot=200, min_n=MIN_LOCAL)
             cache[key] = (fit["alpha"], *decide(fit["alpha"], fit["boot"], names=names,
                                                 level=max(level, WINDOW_LEVEL))[:2])
         alpha[:, w], leader[w], conf[w] = cache[key]
