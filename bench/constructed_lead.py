@@ -29,7 +29,7 @@ from analysis.dialogue.synchrony import event_onsets
 ONE_WAY = (0.1, 0.3, 0.5, 0.8)
 TWO_WAY = ((0.1, 0.4), (0.2, 0.6), (0.0, 0.3), (0.3, 0.8))
 NOISE = 0.012
-LEVELS = (0.8, 0.9, 0.95, 0.99)
+LEVELS = (0.7, 0.8, 0.9, 0.95, 0.99)
 
 
 def follow(rng, lead: np.ndarray, alpha_f: float, alpha_l: float = 0.0):

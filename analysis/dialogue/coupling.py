@@ -233,11 +233,14 @@ def decide(alpha: np.ndarray, boot: np.ndarray, *, names: tuple[str, str],
            level: float = CI_LEVEL) -> tuple[str, float, np.ndarray]:
     """Leader from the gains: ``(label, confidence 0..1, intervals (2, 2))``.
 
-    ``label`` is a name (that player adapts clearly less), ``together`` (both clearly adapt,
-    no clear difference), ``unclear`` (the intervals are too wide to tell) or ``none`` (no
-    estimate: too few paired beats). ``confidence`` = ``2 * P(d > 0) - 1`` over the
-    bootstrap of ``d = alpha_b - alpha_a`` (0: a coin flip), for the named direction; for
-    ``together`` the bootstrap share in which both gains exceed :data:`TOGETHER_ALPHA`.
+    A player *adapts* when the lower bound of its gain's interval exceeds
+    :data:`TOGETHER_ALPHA`. ``label`` is a name when only the other player adapts, or when both
+    do and the interval of ``d = alpha_b - alpha_a`` excludes 0 (that player adapts clearly
+    less); ``together`` when both adapt and ``d`` does not exclude 0; ``unclear`` when neither
+    adapts clearly (the intervals are too wide to tell, or nobody corrects); ``none`` without
+    an estimate (too few paired beats). ``confidence`` = ``2 * P(d > 0) - 1`` over the
+    bootstrap (0: a coin flip), for the named direction; for ``together`` the bootstrap share
+    in which both gains exceed :data:`TOGETHER_ALPHA`.
     """
     if boot.shape[0] == 0 or not np.all(np.isfinite(alpha)):
         return "none", 0.0, np.full((2, 2), np.nan)
@@ -246,11 +249,12 @@ def decide(alpha: np.ndarray, boot: np.ndarray, *, names: tuple[str, str],
     d = boot[:, 1] - boot[:, 0]
     lo, hi = np.quantile(d, q)
     p_pos = float(np.mean(d > 0) + 0.5 * np.mean(d == 0))
-    if lo > 0:
+    adapts = ci[:, 0] > TOGETHER_ALPHA
+    if (lo > 0 or (adapts[1] and not adapts[0])) and p_pos > 0.5:
         return names[0], 2 * p_pos - 1, ci
-    if hi < 0:
+    if (hi < 0 or (adapts[0] and not adapts[1])) and p_pos < 0.5:
         return names[1], 1 - 2 * p_pos, ci
-    if np.all(ci[:, 0] > TOGETHER_ALPHA):
+    if np.all(adapts):
         return "together", float(np.mean(np.all(boot > TOGETHER_ALPHA, axis=1))), ci
     return "unclear", 0.0, ci
 
