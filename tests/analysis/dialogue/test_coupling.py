@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from analysis.dialogue import analyze_dialogue
-from analysis.dialogue.coupling import ALPHA_RANGE, analyze_coupling
+from analysis.dialogue.coupling import (
+    ALPHA_RANGE,
+    _split,
+    analyze_coupling,
+    beat_pairs,
+    decide,
+    fit_alphas,
+)
 from analysis.dialogue.events import PlayerEvents
 
 NAMES = ("client", "therapist")
@@ -93,3 +100,34 @@ def test_too_few_beats_is_no_estimate(rng):
     s = analyze_coupling(PlayerEvents(a), PlayerEvents(a + 0.01), duration=10.0,
                          names=NAMES).summary
     assert s["timing_leader"] == "none" and s["client_alpha"] is None
+
+
+def test_the_asynchrony_fixes_the_sum_of_the_gains(rng):
+    # a leader with 35 ms expressive interval noise (as the Jazz-Jitter performers): the split
+    # is noisy, but the AR(1) of the asynchrony gives alpha_a + alpha_b tightly
+    lead = 1.0 + np.cumsum(0.5 + rng.normal(0, 0.035, 300))
+    for al, af in ((0.0, 0.3), (0.2, 0.5), (0.0, 0.8)):
+        a, b = couple(rng, lead, alpha_f=af, alpha_l=al)
+        fit = fit_alphas(beat_pairs(a, b), n_boot=50)
+        assert fit["alpha_sum"] == pytest.approx(al + af, abs=0.08)
+        assert fit["alpha"].sum() == pytest.approx(fit["alpha_sum"], abs=1e-9)
+
+
+def test_the_sum_is_split_by_the_positive_slopes():
+    assert _split(np.array(0.6), np.array([-0.1, 0.3])) == pytest.approx([0.0, 0.6])
+    assert _split(np.array(0.6), np.array([0.1, 0.3])) == pytest.approx([0.15, 0.45])
+    assert _split(np.array(0.6), np.array([-0.1, -0.2])) == pytest.approx([0.0, 0.0])
+    assert _split(np.array(1.9), np.array([0.0, 1.0])) == pytest.approx([0.0, 1.0])  # bounded
+
+
+def test_decide_names_the_player_who_does_not_adapt(rng):
+    near0 = np.clip(rng.normal(0.05, 0.1, 400), 0, 1)  # lower bound 0: does not clearly adapt
+    clear = rng.normal(0.5, 0.05, 400)
+    assert decide(np.array([0.05, 0.5]), np.column_stack([near0, clear]),
+                  names=NAMES)[0] == "client"
+    assert decide(np.array([0.5, 0.05]), np.column_stack([clear, near0]),
+                  names=NAMES)[0] == "therapist"
+    assert decide(np.array([0.05, 0.05]), np.column_stack([near0, near0[::-1]]),
+                  names=NAMES)[0] == "unclear"
+    assert decide(np.array([0.5, 0.5]), np.column_stack([clear, clear[::-1]]),
+                  names=NAMES)[0] == "together"
