@@ -366,9 +366,9 @@ def analyze_coupling(
         summary[f"{name}_alpha_hi"] = float(ci[i, 1]) if ok else None
     leader, wconf, alpha = _local(bp, times, names, level)
     if label == "together":
-        # the local bootstrap keeps the noise correlation fixed and is overconfident: two
+        # local spans are short and their bootstrap overconfident (with dialogue 1.5's fit two
         # players locked to one grid had 6-15 % of windows "led" although the session is
-        # clearly mutual; a window may then read together or unclear, not a leader
+        # clearly mutual); a window may then read together or unclear, not a leader
         leader = ["together" if x in names else x for x in leader]
         wconf = np.where([x == "together" for x in leader], wconf, 0.0)
     return CouplingResult(times, leader, wconf, alpha, summary)
