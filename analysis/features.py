@@ -40,6 +40,7 @@ _ALT = "McKinney, Moelants, Davies & Klapuri 2007 (MIREX tempo task)"
 _TURNS = "Heldner & Edlund 2010"
 _LEAD = "MTTB lagged correlation; Keller & Appel 2010; Goebl & Palmer 2009"
 _ASYNC = "Repp 2005; Rasch 1979"
+_BGLS = "Vorberg & Schulze 2002; Repp 2005; Jacoby et al. 2015 (bGLS)"
 _PHASE = "Pikovsky, Rosenblum & Kurths 2001"
 _IMIT = "MTTB imitation (Erkkilä et al. 2004); Desain & Honing 2003"
 _ROLES = "Bruscia 1987 (IAP autonomy profile)"
@@ -234,7 +235,31 @@ FEATURES: tuple[Feature, ...] = (
     _F("lead", CURVE, "-1..1", "dialogue-lead", "Who leads",
        "who leads in the window: + the first player, - the second, by confidence", _LEAD),
     _F("leader", SUMMARY, "", "dialogue-lead", "Leader",
-       "who leads over the session: a player's name, shared, together or none", _LEAD),
+       "who leads over the session: a player's name, shared, together, unclear or none "
+       "(timing first, then density/dynamics/register)", _LEAD),
+    _F("leader_confidence", SUMMARY, "0-1", "dialogue-lead", "Leader (certainty)",
+       "how sure the timing-based leader is (bootstrap)", _BGLS),
+    _F("leader_basis", SUMMARY, "", "dialogue-lead", "Leader named by",
+       "what named the leader: timing, features, timing+features, conflict"),
+    _F("xcorr_leader", SUMMARY, "", "dialogue-lead", "Leader (by the music's changes)",
+       "leader from the density/dynamics/register cross-correlation alone", _LEAD),
+    _F("timing_leader", SUMMARY, "", "dialogue-lead", "Leader (by timing)",
+       "leader from phase correction alone: the player who adapts less", _BGLS),
+    _F("timing_confidence", SUMMARY, "0-1", "dialogue-lead", "Leader by timing (certainty)",
+       "how sure the timing-based leader is (bootstrap)", _BGLS),
+    _F("timing_lead", CURVE, "-1..1", "dialogue-lead", "Who leads (timing)",
+       "who leads by timing in the window: + the first player, - the second, by confidence",
+       _BGLS),
+    _F("timing_n_beats", SUMMARY, "count", "dialogue-lead", "Paired beats",
+       "paired beats the phase-correction model was fitted on", _BGLS),
+    _F("alpha_ci_level", SUMMARY, "0-1", "dialogue-lead", "Interval coverage",
+       "coverage of the phase-correction confidence intervals"),
+    _F("{x}_alpha", BOTH, "0-1", "dialogue-lead", "{x} adapts (phase correction)",
+       "phase-correction gain of {x}: share of the asynchrony {x} corrects per beat", _BGLS),
+    _F("{x}_alpha_lo", SUMMARY, "0-1", "dialogue-lead", "{x} adapts (lower bound)",
+       "lower confidence bound of {x}'s phase-correction gain", _BGLS),
+    _F("{x}_alpha_hi", SUMMARY, "0-1", "dialogue-lead", "{x} adapts (upper bound)",
+       "upper confidence bound of {x}'s phase-correction gain", _BGLS),
     _F("{x}_leads_share", SUMMARY, "fraction", "dialogue-lead", "{x} leads",
        "share of windows in which {x} leads", _LEAD),
     _F("together_share", SUMMARY, "fraction", "dialogue-lead", "Moving together",

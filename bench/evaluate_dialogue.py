@@ -31,11 +31,13 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from analysis.dialogue import PlayerEvents, analyze_dialogue  # noqa: E402
 from analysis.dialogue.synchrony import analyze_synchrony  # noqa: E402
 
-MEASURES = ["asynchrony_mean_ms", "asynchrony_abs_mean_ms", "asynchrony_sd_ms", "phase_locking",
+MEASURES = ["keys_alpha", "drums_alpha", "asynchrony_mean_ms", "asynchrony_abs_mean_ms",
+            "asynchrony_sd_ms", "phase_locking",
             "keys_phase_correction", "drums_phase_correction", "lead_lag_s", "keys_leads_share",
             "drums_leads_share", "tempo_coupling_r", "n_pairs"]
 
@@ -88,13 +90,53 @@ def fmt(x, nd=2) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
 
+def constructed(args, rows) -> int:
+    """Constructed lead/follow pairs from the duets' real onsets, two-fold cross-validated
+    (fold = recording block 1 or 2 of each duo)."""
+    from constructed_lead import LEVELS, build, cross_validate, metrics
+
+    t0 = time.perf_counter()
+    duets = []
+    for r in rows:
+        if r["group"] != "jazz_jitter_duo":
+            continue
+        try:
+            keys = load_midi(args.data / r["player_a_beats_or_onsets_file"])
+            drums = load_midi(args.data / r["player_b_beats_or_onsets_file"])
+        except Exception as e:  # isolate per-item failures
+            print(f"{r['id']}: failed: {e}", file=sys.stderr)
+            continue
+        fold = re.search(r"block=(\d+)", r["condition"]).group(1)
+        duets.append({"id": r["id"], "fold": f"block {fold}", "keys": keys, "drums": drums})
+    res = build(duets)
+    print(f"## Constructed lead/follow: {len(res)} pairs from {len(duets)} performances "
+          f"({time.perf_counter() - t0:.0f} s)\n")
+    cv = cross_validate(res)
+    keys = list(next(iter(cv.values())))
+    print("| measure | " + " | ".join(f"test {f}" for f in cv) + " |")
+    print("|---" * (len(cv) + 1) + "|")
+    for k in keys:
+        print(f"| {k} | " + " | ".join(fmt(v[k], 3) for v in cv.values()) + " |")
+    print("\nAll pairs, per level (not cross-validated; for the choice of level):")
+    for lv in LEVELS:
+        m = metrics(res, lv)
+        print(lv, {k: round(v, 3) for k, v in m.items()})
+    if args.json:
+        args.json.write_text(json.dumps({"constructed": res, "cv": cv}, indent=1, default=str))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--json", type=Path, default=None, help="write per-file results here")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--constructed", action="store_true",
+                    help="only the constructed lead/follow pairs (bench/constructed_lead.py)")
     args = ap.parse_args(argv)
     rows = list(csv.DictReader(open(args.data / "interplay_manifest.csv", newline="")))
+    if args.constructed:
+        return constructed(args, rows)
     t0 = time.perf_counter()
     duets = []
     for r in rows:
@@ -112,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         lat, jit = condition(r["condition"])
         res = {"id": r["id"], "latency_ms": lat, "jitter": jit,
-               **{m: d.summary.get(m) for m in MEASURES}}
+               **{m: d.summary.get(m) for m in MEASURES},
+               "leader": d.summary["leader"], "timing_leader": d.summary["timing_leader"]}
         duets.append(res)
         if args.verbose:
             print(r["id"], lat, jit,
@@ -125,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     lats = sorted({x["latency_ms"] for x in duets})
     shown = ["asynchrony_mean_ms", "asynchrony_abs_mean_ms", "asynchrony_sd_ms", "phase_locking",
              "keys_phase_correction", "drums_phase_correction", "lead_lag_s", "keys_leads_share",
-             "drums_leads_share"]
+             "drums_leads_share", "keys_alpha", "drums_alpha"]
     print("| delay ms | n | " + " | ".join(shown) + " |")
     print("|---" * (len(shown) + 2) + "|")
     for lat in lats:
@@ -142,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         rho, p, n = spearman(col("latency_ms"), col(m))
         corr[m] = {"rho": rho, "p": p, "n": n}
         print(f"| {m} | {fmt(rho)} | {fmt(p, 3)} | {n} |")
+
+    for k in ("leader", "timing_leader"):
+        vals = [x[k] for x in duets]
+        print(f"\n{k}: " + ", ".join(f"{v} {vals.count(v)}" for v in sorted(set(vals))))
 
     print("\n## Jazz Trio Database: asynchrony between instruments (manual onsets)\n")
     trio = []

@@ -27,6 +27,7 @@ import numpy as np
 from .. import _validate
 from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_starts
 from ._grid import Curve, num
+from .coupling import CouplingResult, analyze_coupling
 from .events import PlayerEvents
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "feature_curves",
     "lagged_xcorr",
     "analyze_leadership",
+    "combine",
 ]
 
 #: Frame rate of the feature curves [Hz]: 50 ms frames (peak interpolation resolves finer lags).
@@ -244,9 +246,12 @@ class LeadershipResult:
     lag : np.ndarray [seconds] — lag of the correlation peak (> 0: b follows a); NaN = no
         data, or no peak inside the searched range
     peak : np.ndarray [-1..1] — peak correlation
-    leader : list[str] — a name, ``"together"`` or ``"none"`` per window
-    confidence : np.ndarray [0..1]
+    leader : list[str] — per window, timing and features combined (:func:`combine`): a name,
+        ``"together"``, ``"unclear"`` or ``"none"``
+    confidence : np.ndarray [0..1] — of ``leader``
     curves, summary : see :func:`analyze_leadership`
+    xcorr_leader, xcorr_confidence : the feature cross-correlation's own per-window call
+    coupling : CouplingResult or None — the timing analysis (:mod:`.coupling`)
     """
 
     times: np.ndarray
@@ -256,60 +261,42 @@ class LeadershipResult:
     confidence: np.ndarray
     curves: dict[str, Curve] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    xcorr_leader: list[str] = field(default_factory=list)
+    xcorr_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    coupling: CouplingResult | None = None
 
 
-def analyze_leadership(
-    a: PlayerEvents,
-    b: PlayerEvents,
-    *,
-    duration: float,
-    window: float = DEFAULT_WINDOW,
-    hop: float = DEFAULT_HOP,
-    names: tuple[str, str] = ("a", "b"),
-    max_lag: float = MAX_LAG,
-    smooth: float = SMOOTH,
-) -> LeadershipResult:
-    """Who leads and who follows, per window and over the session.
+def combine(timing: str, t_conf: float, feature: str, f_conf: float,
+            names: tuple[str, str]) -> tuple[str, float, str]:
+    """One leader from timing (phase correction) and features (cross-correlation).
 
-    Parameters
-    ----------
-    a, b : PlayerEvents
-    duration : float [seconds]
-    window, hop : float [seconds]
-    names : (str, str)
-    max_lag : float [seconds] — largest lag searched (must be < window)
-    smooth : float [seconds] — kernel of :func:`feature_curves`
-
-    Returns
-    -------
-    LeadershipResult
-        Curves ``lead_lag_s`` (lag of the peak, > 0: b follows a), ``lead_xcorr`` (peak
-        correlation) and ``lead`` (signed confidence: +c when a leads, -c when b leads, 0 when
-        together or no relation). Summary ``lead_lag_s`` and ``lead_xcorr`` (whole session,
-        features averaged), ``lead_lag_{feature}_s`` per feature, ``leader`` (name,
-        ``together`` or ``none``), ``{name}_leads_share``, ``together_share`` (share of windows
-        with confidence >= 0.5), ``lead_confidence_mean``.
-
-    Raises
-    ------
-    ParameterError
-        ``max_lag`` not in (0, window).
+    Returns ``(label, confidence, basis)``. Timing decides when it names a player, unless the
+    features confidently (>= 0.5) name the other: then ``unclear`` (basis ``conflict``), not a
+    guess. When timing finds both adapting (``together``), cannot tell (``unclear``) or has
+    no estimate (``none``), a feature leader (who changes density, dynamics or register
+    first) is taken (basis ``features``); otherwise timing's ``together`` or ``unclear``, or
+    (timing ``none``) the features' label.
     """
-    duration = _validate.nonnegative("duration", duration)
-    window, hop = _validate.window_hop(window, hop)
-    max_lag = _validate.positive("max_lag", max_lag)
-    if max_lag >= window:
-        from ..errors import ParameterError
+    f_named = feature in names and f_conf >= 0.5
+    if timing in names:
+        if f_named and feature != timing:
+            return "unclear", 0.0, "conflict"
+        both = feature == timing and f_named
+        return timing, max(t_conf, f_conf) if both else t_conf, (
+            "timing+features" if both else "timing")
+    if feature in names:
+        return feature, f_conf, "features"
+    if timing == "together":
+        return "together", max(t_conf, f_conf if feature == "together" else 0.0), "timing"
+    if feature in ("together", "shared"):
+        return feature, f_conf, "features"
+    return ("unclear" if timing == "unclear" else feature), 0.0, "none"
 
-        raise ParameterError(f"max_lag must be < window ({window!r} s), got {max_lag!r}")
+
+def _window_xcorr(fa: dict, fb: dict, feats: list[str], starts: np.ndarray,
+                  names: tuple[str, str], L: int, W: int):
+    """Per window: lag, peak, confidence and leader label of the feature cross-correlation."""
     fr = FRAME_RATE
-    fa = feature_curves(a, duration=duration, smooth=smooth)
-    fb = feature_curves(b, duration=duration, smooth=smooth)
-    feats = [k for k in ("density", "dynamics", "register") if k in fa and k in fb]
-    L = int(round(max_lag * fr))
-    W = int(round(window * fr))
-    starts = window_starts(duration, window=window, hop=hop)
-    times = starts + window / 2.0
     lags = np.full(starts.size, np.nan)
     peaks = np.full(starts.size, np.nan)
     conf = np.zeros(starts.size)
@@ -327,11 +314,11 @@ def analyze_leadership(
         if pk >= R_NULL and np.isfinite(lag):
             leader[w] = ("together" if abs(lag) < MIN_LEAD_LAG
                          else (names[0] if lag > 0 else names[1]))
-    sign = np.array([1.0 if x == names[0] else -1.0 if x == names[1] else 0.0 for x in leader])
-    curves = {"lead_lag_s": (times, lags), "lead_xcorr": (times, peaks),
-              "lead": (times, sign * conf)}
+    return lags, peaks, conf, leader
 
-    n = int(np.ceil(duration * fr - 1e-9))
+
+def _session_lags(fa: dict, fb: dict, feats: list[str], n: int, L: int) -> dict:
+    """Whole-session lags per feature and averaged (``lead_lag_*``, ``lead_xcorr``)."""
     summary: dict = {}
     glob = []
     for k in ("density", "dynamics", "register"):
@@ -340,27 +327,120 @@ def analyze_leadership(
             r = lagged_xcorr(fa[k], fb[k], start=0, length=n, max_lag=L, min_valid=0.0)
             if np.isfinite(r).any():
                 glob.append(r)
-                val = num(_peak(r, L, fr)[0])
+                val = num(_peak(r, L, FRAME_RATE)[0])
         summary[f"lead_lag_{k}_s"] = val
     if glob:
-        r = _mean_rows(glob)
-        g_lag, g_pk, _ = _peak(r, L, fr)
+        g_lag, g_pk, _ = _peak(_mean_rows(glob), L, FRAME_RATE)
         summary["lead_lag_s"], summary["lead_xcorr"] = num(g_lag), num(g_pk)
     else:
         summary["lead_lag_s"], summary["lead_xcorr"] = None, None
+    return summary
+
+
+def _window_leader(leader: list[str], conf: np.ndarray, names: tuple[str, str]
+                   ) -> tuple[str, dict[str, int]]:
+    """Session label from per-window labels (:data:`MIN_LEAD_SHARE`) and the confident counts."""
     sure = conf >= 0.5
+    lab = np.array(leader, dtype=object)
+    counts = {x: int(np.sum(sure & (lab == x))) for x in (*names, "together")}
+    least = MIN_LEAD_SHARE * len(leader)
+    if leader and max(counts[names[0]], counts[names[1]]) >= least:
+        out = names[0] if counts[names[0]] > counts[names[1]] else (
+            names[1] if counts[names[1]] > counts[names[0]] else "shared")
+    else:
+        out = "together" if leader and counts["together"] >= least else "none"
+    return out, counts
+
+
+def analyze_leadership(
+    a: PlayerEvents,
+    b: PlayerEvents,
+    *,
+    duration: float,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+    names: tuple[str, str] = ("a", "b"),
+    max_lag: float = MAX_LAG,
+    smooth: float = SMOOTH,
+    timing: bool = True,
+) -> LeadershipResult:
+    """Who leads and who follows, per window and over the session.
+
+    Parameters
+    ----------
+    a, b : PlayerEvents
+    duration : float [seconds]
+    window, hop : float [seconds]
+    names : (str, str)
+    max_lag : float [seconds] — largest lag searched (must be < window)
+    smooth : float [seconds] — kernel of :func:`feature_curves`
+    timing : bool — also fit the phase-correction model (:mod:`.coupling`) and combine
+
+    Returns
+    -------
+    LeadershipResult
+        Curves ``lead_lag_s`` (lag of the peak, > 0: b follows a), ``lead_xcorr`` (peak
+        correlation), ``lead`` (signed confidence of the combined leader: +c when a leads, -c
+        when b leads, 0 otherwise), ``timing_lead`` (the same from timing alone) and
+        ``{name}_alpha`` (local phase-correction gain). Summary ``lead_lag_s`` and
+        ``lead_xcorr`` (whole session, features averaged), ``lead_lag_{feature}_s``,
+        ``leader`` (name, ``shared``, ``together``, ``unclear`` or ``none``),
+        ``leader_confidence``, ``leader_basis``, ``xcorr_leader``, the timing keys of
+        :func:`~.coupling.analyze_coupling`, ``{name}_leads_share``, ``together_share`` (share
+        of windows with combined confidence >= 0.5), ``lead_confidence_mean``.
+
+    Raises
+    ------
+    ParameterError
+        ``max_lag`` not in (0, window).
+    """
+    duration = _validate.nonnegative("duration", duration)
+    window, hop = _validate.window_hop(window, hop)
+    max_lag = _validate.positive("max_lag", max_lag)
+    if max_lag >= window:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"max_lag must be < window ({window!r} s), got {max_lag!r}")
+    fa = feature_curves(a, duration=duration, smooth=smooth)
+    fb = feature_curves(b, duration=duration, smooth=smooth)
+    feats = [k for k in ("density", "dynamics", "register") if k in fa and k in fb]
+    L, W = int(round(max_lag * FRAME_RATE)), int(round(window * FRAME_RATE))
+    starts = window_starts(duration, window=window, hop=hop)
+    times = starts + window / 2.0
+    lags, peaks, xconf, xleader = _window_xcorr(fa, fb, feats, starts, names, L, W)
+    summary = _session_lags(fa, fb, feats, int(np.ceil(duration * FRAME_RATE - 1e-9)), L)
+    x_label, _ = _window_leader(xleader, xconf, names)
+    cp = (analyze_coupling(a, b, duration=duration, window=window, hop=hop, names=names)
+          if timing else None)
+    t_lab = cp.leader if cp else ["none"] * starts.size
+    t_conf = cp.confidence if cp else np.zeros(starts.size)
+    comb = [combine(t_lab[w], t_conf[w], xleader[w], xconf[w], names)
+            for w in range(starts.size)]
+    leader = [c[0] for c in comb]
+    conf = np.array([c[1] for c in comb], dtype=np.float64)
+
+    def signed(lab: list[str], c: np.ndarray) -> np.ndarray:
+        return c * np.array([1.0 if x == names[0] else -1.0 if x == names[1] else 0.0
+                             for x in lab])
+
+    curves = {"lead_lag_s": (times, lags), "lead_xcorr": (times, peaks),
+              "lead": (times, signed(leader, conf)),
+              "timing_lead": (times, signed(t_lab, t_conf))}
+    if cp:
+        summary.update(cp.summary)
+        for i, name in enumerate(names):
+            curves[f"{name}_alpha"] = (times, cp.alpha[i])
+    s_t = cp.summary["timing_leader"] if cp else "none"
+    s_tc = cp.summary["timing_confidence"] if cp else 0.0
+    label, lconf, basis = combine(s_t, s_tc, x_label, 1.0, names)
+    _, counts = _window_leader(leader, conf, names)
     nw = max(starts.size, 1)
-    counts = {x: int(np.sum(sure & (np.array(leader, dtype=object) == x)))
-              for x in (*names, "together")}
     for name in names:
         summary[f"{name}_leads_share"] = counts[name] / nw if starts.size else None
     summary["together_share"] = counts["together"] / nw if starts.size else None
-    least = MIN_LEAD_SHARE * starts.size
-    if starts.size and max(counts[names[0]], counts[names[1]]) >= least:
-        summary["leader"] = names[0] if counts[names[0]] > counts[names[1]] else (
-            names[1] if counts[names[1]] > counts[names[0]] else "shared")
-    else:
-        summary["leader"] = ("together" if starts.size and counts["together"] >= least
-                             else "none")
+    summary.update({"leader": label, "leader_basis": basis, "xcorr_leader": x_label,
+                    "leader_confidence": (round(lconf, 3) if basis.startswith("timing")
+                                          and label in names else None)})
     summary["lead_confidence_mean"] = num(conf.mean()) if starts.size else None
-    return LeadershipResult(times, lags, peaks, leader, conf, curves, summary)
+    return LeadershipResult(times, lags, peaks, leader, conf, curves, summary,
+                            xleader, xconf, cp)

@@ -11,7 +11,8 @@ role           rule (in order; "active" = playing at least 20 % of the window)
 =============  ===========================================================================
 silence        the player is not active (whether or not the other plays)
 solo           the player is active, the other is not
-leader         lagged correlation says this player leads (confidence >= 0.3)
+leader         this player leads (confidence >= 0.3): timing (phase correction, .coupling)
+               combined with the lagged feature correlation (leadership.combine)
 dependent      the other leads, and >= 60 % of this player's events lie in imitations of
                the other (it copies rather than adds)
 follower       the other leads (confidence >= 0.3)
@@ -89,7 +90,8 @@ def suggest_roles(
     starts : np.ndarray [seconds] — window starts; ``window`` [seconds] their length
     active : two np.ndarray [share 0..1] — active share of each player per window
     leader, lead_confidence : per window
-        from :func:`analysis.dialogue.leadership.analyze_leadership`
+        from :func:`analysis.dialogue.leadership.analyze_leadership` (the combined call:
+        timing and features; ``together`` counts as coupling, ``unclear`` does not)
     locking : np.ndarray [0..1 or NaN] — phase locking per window
     locking_p : np.ndarray or None — its Rayleigh p-value per window (None: not checked)
     imitation_counts : dict ``"{x}_imitates_{y}"`` -> np.ndarray [episodes per window]
