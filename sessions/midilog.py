@@ -50,6 +50,9 @@ class MidiLogWriter:
         self._file = open_new(self.path, "x", encoding="utf-8", newline="\n")
         with write_errors(self.path):
             self._file.write(HEADER)
+        # the header on the disk at once, as the WAV journal does: a writer killed before its
+        # first flush left a 0-byte log that recovery refused ("missing or wrong header line")
+        self.flush()
 
     def write(self, t: float, player: str, port: str, data: bytes, delta_s: float | None) -> None:
         with write_errors(self.path):

@@ -3,7 +3,7 @@ import pytest
 
 from sessions.errors import SessionFormatError
 from sessions.lines import truncate_partial_tail
-from sessions.midilog import MidiLogWriter, read_log
+from sessions.midilog import HEADER, MidiLogWriter, read_log
 
 
 def _write(path, rows):
@@ -64,3 +64,13 @@ def test_empty_log_reads_as_empty_arrays(tmp_path):
     _write(p, [])
     ev, _ = read_log(p)
     assert len(ev) == 0 and ev.t.dtype == np.float64 and ev.status.dtype == np.uint8
+
+
+def test_a_new_log_has_its_header_on_disk_before_the_first_flush(tmp_path):
+    # a writer killed (kill -9, power cut) before its first flush must leave a log that recovery
+    # accepts: the header line is written through at once, like the WAV journal's header
+    w = MidiLogWriter(tmp_path / "midi.tsv")
+    try:
+        assert (tmp_path / "midi.tsv").read_text(encoding="utf-8") == HEADER
+    finally:
+        w.close()
