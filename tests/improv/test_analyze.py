@@ -560,7 +560,7 @@ def test_plot_leaves_pulse_less_windows_as_gaps(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from improv.plots import _draw
+    from improv.reports.plots import _draw
 
     times = [3.0, 4.0, 5.0, 6.0, 7.0]
     curves = {"tempo_bpm": {"times": times, "values": [100.0, 0.0, 0.0, 104.0, None]},

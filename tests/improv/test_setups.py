@@ -8,8 +8,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from improv.errors import ParameterError
-from improv.setups import (
+from improv.capture.setups import (
     PlayerInput,
     check_inputs,
     delete_setup,
@@ -19,6 +18,7 @@ from improv.setups import (
     parse_player_spec,
     save_setup,
 )
+from improv.errors import ParameterError
 
 
 @pytest.mark.parametrize(

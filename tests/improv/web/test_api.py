@@ -161,7 +161,7 @@ def test_static_assets_are_local_only():
     "/api/sessions/{sid}/audio/%2Fetc%2Fpasswd",
     "/api/sessions/{sid}/peaks/..%2Fsession.json",
     "/api/sessions/{sid}/annotations/..%2F..%2Fx/history",
-    "/static/..%2F..%2Fcli_serve.py",
+    "/static/..%2F..%2Fcli%2Fserve.py",
     "/static/../app.py",
 ])
 def test_path_traversal_gets_404(demo_store, client_for, url):

@@ -2,8 +2,8 @@
 
 :class:`Recorder` resolves the player inputs to devices (so that a wrong name
 fails before a session exists), creates the session, starts one
-:class:`~improv.midi_capture.MidiCapture` for all MIDI ports and one
-:class:`~improv.audio_capture.AudioCapture` per audio device, and runs a
+:class:`~improv.capture.midi.MidiCapture` for all MIDI ports and one
+:class:`~improv.capture.audio.AudioCapture` per audio device, and runs a
 monitor thread that
 
 * turns audio callback times into clock anchors and refills buffer pools,
@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from improv.audio_capture import AudioCapture
-from improv.clock import SessionClock
-from improv.devices import (
+from improv.capture.audio import AudioCapture
+from improv.capture.clock import SessionClock
+from improv.capture.devices import (
     DEFAULT_JACK_CLIENT,
     init_portaudio,
     list_audio_devices,
@@ -40,9 +40,9 @@ from improv.devices import (
     match_audio_device,
     match_midi_port,
 )
+from improv.capture.midi import MidiCapture
+from improv.capture.setups import PlayerInput, check_inputs
 from improv.errors import ParameterError
-from improv.midi_capture import MidiCapture
-from improv.setups import PlayerInput, check_inputs
 from sessions.errors import StoreError, StoreWriteError
 from sessions.manifest import warnings_of
 from sessions.writer import disk_free_bytes
@@ -100,7 +100,7 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
         ports = list_midi_ports(api=midi_api, jack_server_name=jack_midi_server or jack_server)
         plan.midi_api = ports[0].api if ports else None
         if plan.midi_api is None:
-            from improv.devices import open_midi_in
+            from improv.capture.devices import open_midi_in
 
             m, plan.midi_api = open_midi_in(api=midi_api,
                                             jack_server_name=jack_midi_server or jack_server)
@@ -186,7 +186,7 @@ class Recorder:
         recording and released before finalising, so that a session can be
         completed even when the disk filled up.
     midi_mode : {"queue", "callback"}
-        How MIDI leaves rtmidi (see :mod:`improv.midi_capture`).
+        How MIDI leaves rtmidi (see :mod:`improv.capture.midi`).
     """
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
@@ -259,7 +259,7 @@ class Recorder:
 
     def start(self) -> "Recorder":
         """Resolve the devices, create the session and start every capture."""
-        from improv.devices import quiet_native_stderr
+        from improv.capture.devices import quiet_native_stderr
 
         # probing prints ALSA's and libjack's complaints about systems that are absent; what
         # failed is in the error this raises (the raw lines with --debug)
@@ -465,7 +465,7 @@ class Recorder:
             jack_midi = False  # two servers: the watch follows the audio one
         if not (jack_audio or jack_midi):
             return
-        from improv.jack_watch import JackSourceWatch, quiet_libjack
+        from improv.capture.jack_watch import JackSourceWatch, quiet_libjack
 
         quiet_libjack()
         try:
@@ -485,7 +485,7 @@ class Recorder:
 
     def _midi_state(self, source: str, port: str):
         """The MIDI capture's state of ``source`` if ``port`` is one of rtmidi's, else None."""
-        from improv.devices import same_port_name
+        from improv.capture.devices import same_port_name
 
         if self.midi is None or not port.startswith(f"{self.jack_client_name}-midi:"):
             return None

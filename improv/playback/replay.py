@@ -12,7 +12,7 @@ so timing errors never accumulate (no summed sleeps; see mido's ``play``).
 With MIDI only, the counter origin is simply "now plus the lead-in".
 
 A session recorded with MIDI only is made audible by rendering it with
-FluidSynth (:mod:`improv.render`) unless a MIDI output port is given.
+FluidSynth (:mod:`improv.playback.render`) unless a MIDI output port is given.
 
 Pausing and jumping end the current segment (all notes off) and start a new
 one at the new position, so every segment is in sync by construction.
@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from improv.clock import monotonic_raw
+from improv.capture.clock import monotonic_raw
 from improv.errors import DeviceError
 
 log = logging.getLogger(__name__)
@@ -374,7 +374,7 @@ def keyboard_controls(controls: queue.SimpleQueue) -> Iterator[None]:
 
 def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str | None = None):
     """Open the MIDI output port that ``query`` names (index or name substring)."""
-    from improv import devices
+    from improv.capture import devices
 
     rtmidi = devices._rtmidi()
     midi_in, api_name = devices.open_midi_in(api=api, jack_server_name=jack_server_name,
@@ -401,7 +401,7 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
 
     Returns ``(index, channels, host API name)``; channels are capped at 2.
     """
-    from improv import devices
+    from improv.capture import devices
 
     sd = devices.init_portaudio(jack_server_name=jack_server_name, jack_client_name="improv-replay")
     devs = [d for d in devices.list_audio_devices() if d.output_channels > 0]

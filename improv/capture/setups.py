@@ -192,7 +192,7 @@ def save_setup(root: Path, name: str, *, inputs: list[PlayerInput],
         Recording options kept with the setup (``midi_api``, ``audio_api``,
         ``jack_server`` ...).
     """
-    from improv.devices import check_api_names
+    from improv.capture.devices import check_api_names
 
     check_setup_name(name)
     check_inputs(inputs)

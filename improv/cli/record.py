@@ -6,9 +6,9 @@ import signal
 
 import click
 
-from improv.cli_params import FiniteRange
-from improv.output import emit, format_duration, info, table
-from improv.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
+from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
+from improv.cli.output import emit, format_duration, info, table
+from improv.cli.params import FiniteRange
 
 PLAYER_HELP = (
     "An input of a player: PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS] "
@@ -34,7 +34,7 @@ def _device_options(f):
 @_device_options
 def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """List MIDI input/output ports and audio devices."""
-    from improv.devices import list_audio_devices, list_midi_ports, quiet_native_stderr
+    from improv.capture.devices import list_audio_devices, list_midi_ports, quiet_native_stderr
     from improv.errors import NoDevicesError
 
     quiet = not click.get_current_context().find_root().params.get("debug")
@@ -70,7 +70,7 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 
 
 def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, jack_midi_server):
-    from improv.setups import get_setup, parse_player_spec, setup_inputs
+    from improv.capture.setups import get_setup, parse_player_spec, setup_inputs
 
     opts = {"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
             "jack_midi_server": jack_midi_server}
@@ -121,10 +121,10 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
+    from improv.capture.recorder import Recorder, summarize
+    from improv.capture.setups import check_inputs, check_setup_name
+    from improv.capture.setups import save_setup as _save
     from improv.errors import ImprovError, ParameterError, StoreError
-    from improv.recorder import Recorder, summarize
-    from improv.setups import check_inputs, check_setup_name
-    from improv.setups import save_setup as _save
     from sessions.manifest import check_code
 
     if disk_stop_mb > disk_warn_mb:
@@ -163,7 +163,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
         show = not no_display and sys.stderr.isatty()
         if show:
-            from improv.live_display import LiveDisplay
+            from improv.cli.live_display import LiveDisplay
 
             with LiveDisplay(rec) as display:
                 manifest = rec.run(duration_s=duration, on_tick=display.tick)
@@ -218,7 +218,7 @@ def setups():
 @click.pass_obj
 def setups_list(app, as_json):
     """List saved setups."""
-    from improv.setups import load_setups
+    from improv.capture.setups import load_setups
 
     s = load_setups(app.store_path)
     emit(s, as_json=as_json, human=lambda s: table(
@@ -234,7 +234,7 @@ def setups_list(app, as_json):
 @click.pass_obj
 def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
     """Save the inputs of --player options as setup NAME (replacing one of that name)."""
-    from improv.setups import parse_player_spec, save_setup
+    from improv.capture.setups import parse_player_spec, save_setup
     from sessions.fsutil import make_dir
 
     inputs = [parse_player_spec(p) for p in players]
@@ -251,7 +251,7 @@ def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_
 @click.pass_obj
 def setups_show(app, name, as_json):
     """Show one saved setup."""
-    from improv.setups import get_setup
+    from improv.capture.setups import get_setup
 
     s = get_setup(app.store_path, name)
 
@@ -269,7 +269,7 @@ def setups_show(app, name, as_json):
 @click.pass_obj
 def setups_delete(app, name):
     """Delete a saved setup."""
-    from improv.setups import delete_setup
+    from improv.capture.setups import delete_setup
 
     delete_setup(app.store_path, name)
     info(f"deleted setup {name!r}")

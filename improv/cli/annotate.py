@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import date_option as _date
-from improv.cli_params import time_option as _time
+from improv.cli.output import emit, info, json_option, table
+from improv.cli.params import date_option as _date
+from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
-from improv.output import emit, info, json_option, table
 
 
 def _fmt(t):
@@ -221,7 +221,7 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 @click.pass_obj
 def export_(app, session_id, fmt, to):
     """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
-    from improv.cli_params import new_output_file
+    from improv.cli.params import new_output_file
     from sessions import interop
 
     if fmt == "elan" and to is None:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from improv import __version__
+from improv.cli.output import counted
 from improv.errors import ImprovError, ParameterError
-from improv.output import counted
 
 CSS = """
 body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
@@ -65,9 +65,9 @@ def _page(title: str, body: str) -> str:
 
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session."""
-    from improv import plots
     from improv.analyze import analyze_session
-    from improv.compare import describe
+    from improv.reports import plots
+    from improv.reports.compare import describe
     from sessions.notes import notes_with_links
     from sessions.timefmt import format_time
 
@@ -145,9 +145,9 @@ def session_report_html(store, session_id: str) -> str:
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
-    """The HTML report of a client's course (see :func:`improv.compare.compare_client`)."""
-    from improv.compare import compare_client
-    from improv.trend_plots import plot_client
+    """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
+    from improv.reports.compare import compare_client
+    from improv.reports.trend_plots import plot_client
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]

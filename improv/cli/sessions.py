@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import FiniteRange
+from improv.cli.output import counted, emit, format_duration, info, json_option, print_json, table
+from improv.cli.params import FiniteRange
 from improv.errors import ParameterError
-from improv.output import counted, emit, format_duration, info, json_option, print_json, table
 
 
 @click.group()
