@@ -4,6 +4,10 @@ This is the library behind ``improv analyze``. It reads a session through
 :mod:`sessions`, feeds :mod:`analysis` (which is pure), caches the results in the session's
 ``cache/`` folder and puts the summaries into the catalog for cross-session queries.
 
+This package holds the public API and runs an analysis; :mod:`improv.analyze.sources` reads
+a session's notes and audio, :mod:`improv.analyze.cache` keeps the cache and the catalog rows
+and :mod:`improv.analyze.roles` turns role suggestions into annotations.
+
 What is analysed
 ----------------
 Every player gets one result per *source*:
@@ -48,18 +52,33 @@ the same parameters; its ``analysis_key`` tells whether a row is of the current 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
 import math
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
-import numpy as np
-
-from sessions.annotate import SUGGESTION_AUTHOR
+from improv.analyze.cache import (
+    CACHE_FORMAT,
+    cache_key,
+    data_checksums,
+    default_keys,
+    json_safe,
+    read_cache,
+    restore_catalog_features,
+    to_catalog,
+    write_cache,
+)
+from improv.analyze.roles import ROLE_TAGS, accept_roles, role_runs
+from improv.analyze.sources import (
+    BLOCK_FRAMES,
+    midi_notes,
+    player_events,
+    recordings_kept,
+    refuse_changed,
+    result_dict,
+    session_blocks,
+)
 from sessions.manifest import MIDI_LOG
 
 log = logging.getLogger(__name__)
@@ -72,29 +91,15 @@ __all__ = [
     "accept_roles",
     "cache_key",
     "check_parameters",
+    "default_keys",
+    "restore_catalog_features",
     "role_runs",
 ]
-
-#: Frames read from an audio file at a time (1.4 s at 48 kHz: about 0.5 MB per stereo block).
-BLOCK_FRAMES = 1 << 16
-#: Layout version of the cache files (bump when their structure changes).
-CACHE_FORMAT = 1
-#: The annotation tag of each suggested role (vocabulary: sessions.vocabulary).
-ROLE_TAGS = {
-    "dependent": "autonomy:dependent",
-    "follower": "autonomy:follower",
-    "partner": "autonomy:partner",
-    "leader": "autonomy:leader",
-    "resister": "autonomy:resister",
-    "solo": "solo",
-    "silence": "silence",
-}
 
 #: ``progress(done, total, label)``: seconds of audio read so far, of ``total``.
 Progress = Callable[[float, float, str], None]
 
 
-# ----------------------------------------------------------------------------- parameters
 def check_parameters(*, window: Any, hop: Any) -> tuple[float, float]:
     """Validate the analysis window and hop.
 
@@ -166,130 +171,6 @@ def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list
     return [(pair[0], pair[1])]
 
 
-# ----------------------------------------------------------------------------- cache key
-def _data_checksums(session) -> dict[str, str]:
-    """Checksums of the recorded data (not of session.mid, which changes with annotations),
-    and each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
-    drift), which the results' times depend on as well."""
-    sums = dict(session.manifest.get("checksums") or {})
-    smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
-    sums.pop(smf, None)
-    if not sums:  # no checksums (should not happen for complete sessions): size and mtime
-        for p in sorted(session.folder.glob("audio/*")) + [session.folder / "midi.tsv"]:
-            if p.exists():
-                st = p.stat()
-                sums[str(p.relative_to(session.folder))] = f"{st.st_size}:{st.st_mtime_ns}"
-    for inp in session.audio_inputs():
-        sums[f"clock:{inp.name}"] = f"{inp.t0!r},{inp.drift_ppm!r}"
-    return dict(sorted(sums.items()))
-
-
-def cache_key(*, kind: str, window: float, hop: float, players: Sequence[str],
-              checksums: dict[str, str]) -> str:
-    """The cache and catalog key of one analysis.
-
-    Parameters
-    ----------
-    kind : str
-        ``"player"`` or ``"dialogue"``.
-    window, hop : float [seconds]
-    players : sequence of str
-        The player, or the pair (order matters for a pair: names and roles follow it).
-    checksums : dict
-        File name -> SHA-256 of the session's recorded data.
-
-    Returns
-    -------
-    str
-        16 hex digits of the SHA-256 of all of the above plus :data:`analysis.ANALYSIS_VERSION`
-        (and ``DIALOGUE_VERSION`` for dialogue) and :data:`CACHE_FORMAT`.
-    """
-    from analysis import ANALYSIS_VERSION
-
-    parts: dict[str, Any] = {
-        "kind": kind, "analysis_version": ANALYSIS_VERSION, "cache_format": CACHE_FORMAT,
-        "window": repr(float(window)), "hop": repr(float(hop)), "players": list(players),
-        "checksums": checksums,
-    }
-    if kind == "dialogue":
-        from analysis.dialogue import DIALOGUE_VERSION
-
-        parts["dialogue_version"] = DIALOGUE_VERSION
-    blob = json.dumps(parts, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def default_keys(session) -> dict[str, str]:
-    """The analysis keys of a session's default analysis (default window and hop, this
-    version): catalog player column (a player, or ``"a|b"`` for each pair of two or more
-    players, in track order) -> key. A catalog row with another key is out of date."""
-    import analysis
-
-    checksums = _data_checksums(session)
-    params = dict(window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP, checksums=checksums)
-    keys = {p: cache_key(kind="player", players=[p], **params) for p in session.players}
-    for a, b in combinations(session.players, 2):
-        keys[f"{a}|{b}"] = cache_key(kind="dialogue", players=(a, b), **params)
-    return keys
-
-
-def restore_catalog_features(store, session_id: str) -> int:
-    """Put a session's cached default analyses (this version) back into the catalog, as
-    ``analyze`` would: after ``reindex`` rebuilt the catalog, comparisons need no analysis for
-    what the cache holds. Returns the player columns restored (players and pairs)."""
-    session = store.session(session_id)
-    restored = 0
-    for col, key in default_keys(session).items():
-        kind = "dialogue" if "|" in col else "analysis"
-        cached = _read_cache(session, f"{kind}-{key}.json")
-        if cached is None:
-            continue
-        entry = cached["entry"]
-        summary = entry["summary"] if kind == "dialogue" else _catalog_summary(entry)
-        store.catalog.put_features(session.id, col, key, summary)
-        restored += 1
-    return restored
-
-
-def _read_cache(session, name: str) -> dict | None:
-    from sessions.fsutil import read_json
-
-    path = session.folder / "cache" / name
-    if not path.exists():
-        return None
-    try:
-        data = read_json(path)
-    except Exception as exc:  # a broken cache file is recomputed, never fatal
-        log.warning("ignoring unreadable cache file %s: %s", path.name, exc)
-        return None
-    return data if isinstance(data, dict) and data.get("cache_format") == CACHE_FORMAT else None
-
-
-def _write_cache(session, name: str, data: dict) -> None:
-    from sessions.errors import StoreError
-    from sessions.fsutil import atomic_write_json
-
-    try:
-        atomic_write_json(session.cache_dir / name, _json_safe(data))
-    except (OSError, StoreError) as exc:  # read-only store, full disk: results still returned
-        log.warning("could not write analysis cache %s: %s", name, exc)
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.generic):
-        return _json_safe(obj.item())
-    if isinstance(obj, np.ndarray):
-        return [_json_safe(x) for x in obj.tolist()]
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
-# ----------------------------------------------------------------------------- sources
 @dataclass
 class _AudioJob:
     """One player's channels in one audio input, and its analyser."""
@@ -308,63 +189,6 @@ class _PlayerWork:
     audio: list[tuple[Any, list[int], str]] = field(default_factory=list)  # (input, chans, source)
 
 
-def _midi_notes(session, player: str, events=None):
-    """The notes of all MIDI ports of ``player`` (each port paired on its own, then merged).
-
-    ``events`` are the session's MIDI events (all players; read here if None).
-    """
-    from analysis import NoteTable, notes_from_events
-
-    ev = (session.midi_events() if events is None else events).select(players=[player])
-    if len(ev) == 0:
-        return NoteTable.empty()
-    end = max(session.duration_s, float(np.max(ev.t)))
-    cols: list[list[np.ndarray]] = [[], [], [], [], []]
-    for port in dict.fromkeys(ev.port.tolist()):
-        sel = np.flatnonzero(ev.port == port)
-        sel = sel[np.argsort(ev.t[sel], kind="stable")]
-        nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
-                               end_time=end)
-        for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel)):
-            cols[i].append(c)
-    return NoteTable.from_arrays(*(np.concatenate(c) for c in cols))
-
-
-def _session_blocks(inp, session, *, duration: float) -> Iterator[np.ndarray]:
-    """Blocks (all channels) of an input on the session clock: padded or trimmed by ``t0``,
-    stopped at ``duration``."""
-    shift = int(round(inp.t0 * inp.sr))  # > 0: prepend silence; < 0: skip frames
-    limit = int(math.ceil(duration * inp.sr)) + 1  # frames wanted on the session clock
-    done = 0
-    pad = max(0, shift)
-    while pad > 0 and done < limit:
-        n = min(pad, BLOCK_FRAMES, limit - done)
-        yield np.zeros((n, inp.channels), np.float32)
-        pad -= n
-        done += n
-    skip = max(0, -shift)
-    for block in session.audio_blocks(inp.name, blocksize=BLOCK_FRAMES):
-        if done >= limit:
-            break
-        if skip:
-            k = min(skip, len(block))
-            block = block[k:]
-            skip -= k
-            if not len(block):
-                continue
-        block = block[: limit - done]
-        done += len(block)
-        yield block
-
-
-def _drift_corrected(t: np.ndarray, inp) -> np.ndarray:
-    d = inp.drift_ppm or 0.0
-    if not d:
-        return t
-    return inp.t0 + (t - inp.t0) / (1.0 + d * 1e-6)
-
-
-# ----------------------------------------------------------------------------- players
 def _player_entry(key: str, sources: dict[str, dict]) -> dict:
     statuses = [s["summary"].get("status") for s in sources.values()]
     if not statuses:
@@ -376,49 +200,6 @@ def _player_entry(key: str, sources: dict[str, dict]) -> dict:
     return {"analysis_key": key, "status": status, "sources": sources}
 
 
-def _result_dict(pa, *, inp=None) -> dict:
-    """The JSON form of a source's analysis; for an audio input ``inp``, every time (onsets,
-    curves, crescendi) on the session clock, corrected for the input's measured drift (the
-    analysis ran on the input's own sample clock)."""
-    d = pa.to_dict()
-    if inp is None:
-        return d
-    onsets = _drift_corrected(pa.onsets, inp)
-    d["onsets"] = [round(float(x), 6) for x in onsets]
-    if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
-        d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
-                                  for x in pa.onset_levels]
-    if inp.drift_ppm:
-        for c in d["curves"].values():
-            c["times"] = [round(float(x), 6)
-                          for x in _drift_corrected(np.asarray(c["times"], float), inp)]
-        for ch in d["changes"]:
-            for k in ("start", "end"):
-                ch[k] = float(_drift_corrected(np.asarray(ch[k], float), inp))
-    return d
-
-
-def _catalog_summary(entry: dict) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": entry["status"]}
-    for source, res in entry["sources"].items():
-        for name, value in res["summary"].items():
-            out[f"{source}.{name}"] = value
-    return out
-
-
-def _refuse_changed(session, files: list[str]) -> None:
-    """Refuse to analyse recorded files that no longer match their checksums: the results
-    would not be the session's, and the cache and catalog would keep them as if they were."""
-    from sessions.errors import SessionFormatError
-
-    changed = session.changed_files(files)
-    if changed:
-        raise SessionFormatError(
-            f"{', '.join(changed)} of session {session.id} does not match its checksum (the "
-            f"file changed or is damaged); nothing was analysed: see "
-            f"'improv sessions verify {session.id}'")
-
-
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
                      use_cache: bool, progress: Progress | None) -> dict[str, dict]:
     import analysis
@@ -427,7 +208,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
     results: dict[str, dict] = {}
     todo: list[_PlayerWork] = []
     for w in works:
-        cached = _read_cache(session, f"analysis-{w.key}.json") if use_cache else None
+        cached = read_cache(session, f"analysis-{w.key}.json") if use_cache else None
         if cached is not None:
             log.debug("analysis cache hit %s", w.key)
             results[w.player] = {**cached["entry"], "cached": True}
@@ -440,7 +221,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         for inp, chans, source in w.audio:
             job = _AudioJob(w.player, source, chans)
             by_input.setdefault(inp.name, (inp, []))[1].append(job)
-    _refuse_changed(session, [inp.path.relative_to(session.folder).as_posix()
+    refuse_changed(session, [inp.path.relative_to(session.folder).as_posix()
                               for inp, _ in by_input.values()])
     total = sum(duration for _ in by_input)
     done = 0.0
@@ -451,7 +232,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         for job in jobs:
             job.analyzer = analysis.AudioAnalyzer(sr=inp.sr, window=window, hop=hop)
         seen = 0
-        for block in _session_blocks(inp, session, duration=duration):
+        for block in session_blocks(inp, session, duration=duration):
             for job in jobs:
                 job.analyzer.push(block[:, job.channels])
             seen += len(block)
@@ -460,46 +241,24 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         done += duration
         for job in jobs:
             pa = job.analyzer.finish(duration=duration)
-            audio_out[(job.player, job.source)] = _result_dict(pa, inp=inp)
+            audio_out[(job.player, job.source)] = result_dict(pa, inp=inp)
 
     for w in todo:
         sources: dict[str, dict] = {}
         if w.midi:
-            pa = analysis.analyze_midi(_midi_notes(session, w.player, events), duration=duration,
+            pa = analysis.analyze_midi(midi_notes(session, w.player, events), duration=duration,
                                        window=window, hop=hop)
-            sources["midi"] = _result_dict(pa)
+            sources["midi"] = result_dict(pa)
         for _, _, source in w.audio:
             sources[source] = audio_out[(w.player, source)]
         entry = _player_entry(w.key, sources)
-        _write_cache(session, f"analysis-{w.key}.json",
+        write_cache(session, f"analysis-{w.key}.json",
                      {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
                       "window_s": window, "hop_s": hop, "entry": entry})
-        results[w.player] = {**_json_safe(entry), "cached": False}
+        results[w.player] = {**json_safe(entry), "cached": False}
     if progress and total:
         progress(total, total, "done")
     return results
-
-
-# ----------------------------------------------------------------------------- dialogue
-def _player_events(session, player: str, entry: dict, events):
-    """Dialogue input of a player: MIDI notes if it played any, else audio onsets."""
-    from analysis.dialogue import PlayerEvents
-
-    if "midi" in entry["sources"]:
-        notes = _midi_notes(session, player, events)
-        if len(notes):
-            return PlayerEvents.from_notes(notes), "midi"
-    for source, res in entry["sources"].items():
-        if source.startswith("audio") and res.get("onsets"):
-            onsets = np.asarray(res["onsets"], dtype=np.float64)
-            levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
-            if levels is not None and len(levels) == len(onsets):
-                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64)), source
-            return PlayerEvents(onsets), source
-    if "midi" in entry["sources"]:
-        return PlayerEvents.empty(), "midi"
-    sources = [s for s in entry["sources"] if s.startswith("audio")]
-    return PlayerEvents.empty(), (sources[0] if sources else None)
 
 
 def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dict], events, *,
@@ -511,138 +270,24 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
         key = cache_key(kind="dialogue", window=window, hop=hop, players=(a, b),
                         checksums=checksums)
         name = f"dialogue-{key}.json"
-        cached = _read_cache(session, name) if use_cache else None
+        cached = read_cache(session, name) if use_cache else None
         if cached is not None:
             out.append({**cached["entry"], "cached": True})
             continue
-        ea, sa = _player_events(session, a, players[a], events)
-        eb, sb = _player_events(session, b, players[b], events)
+        ea, sa = player_events(session, a, players[a], events)
+        eb, sb = player_events(session, b, players[b], events)
         d = analyze_dialogue(ea, eb, duration=session.duration_s, window=window, hop=hop,
                              names=(a, b))
-        entry = _json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
+        entry = json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
                             "sources": {a: sa, b: sb}, **d.to_dict()})
         entry["role_runs"] = role_runs(entry["roles"], window=window, hop=hop,
                                        duration=session.duration_s)
-        _write_cache(session, name, {"cache_format": CACHE_FORMAT, "session_id": session.id,
+        write_cache(session, name, {"cache_format": CACHE_FORMAT, "session_id": session.id,
                                      "entry": entry})
         out.append({**entry, "cached": False})
     return out
 
 
-def role_runs(roles: list[dict], *, window: float, hop: float, duration: float) -> list[dict]:
-    """Merge per-window role suggestions into runs of one role per player.
-
-    Windows overlap (a 6 s window every 1 s), so each window stands for the ``hop`` seconds
-    around its centre; consecutive windows of one player with the same role become one run
-    ``[first centre - hop/2, last centre + hop/2]`` (clipped to the session), and the run's
-    confidence is the mean of its windows'.
-
-    Parameters
-    ----------
-    roles : list of dict
-        ``{t, end, player, role, confidence}`` per window and player
-        (:attr:`analysis.dialogue.DialogueAnalysis.roles`).
-    window, hop, duration : float [seconds]
-
-    Returns
-    -------
-    list of dict
-        ``{t, end, player, role, confidence, windows}`` sorted by time, then player.
-    """
-    runs: list[dict] = []
-    current: dict[str, dict] = {}
-    for r in sorted(roles, key=lambda r: (r["player"], r["t"])):
-        centre = float(r["t"]) + window / 2.0
-        run = current.get(r["player"])
-        if run is not None and run["role"] == r["role"] and centre - run["_last"] <= hop * 1.5:
-            run["_last"] = centre
-            run["_conf"].append(float(r["confidence"] or 0.0))
-            continue
-        run = {"player": r["player"], "role": r["role"], "_first": centre, "_last": centre,
-               "_conf": [float(r["confidence"] or 0.0)]}
-        current[r["player"]] = run
-        runs.append(run)
-    out = []
-    for run in runs:
-        out.append({
-            "t": round(max(0.0, run["_first"] - hop / 2.0), 3),
-            "end": round(min(duration, run["_last"] + hop / 2.0), 3),
-            "player": run["player"],
-            "role": run["role"],
-            "confidence": round(float(np.mean(run["_conf"])), 3),
-            "windows": len(run["_conf"]),
-        })
-    out.sort(key=lambda r: (r["t"], r["player"]))
-    return out
-
-
-def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: float = 0.5,
-                 pair: str = "") -> list[dict]:
-    """Write role suggestions into the session's annotations, once.
-
-    Each run with ``confidence >= min_confidence`` becomes a range annotation of its player
-    with ``source="suggestion"`` and tags ``suggestion`` plus the role's tag (``autonomy:<role>``,
-    ``solo`` or ``silence``). It stays marked as a suggestion until the therapist confirms it
-    (edits it to drop the ``suggestion`` tag) or deletes it. A run that already has an
-    annotation — same player, times (to 1 ms) and role tag, current, confirmed *or deleted* —
-    is skipped, so re-running never duplicates a suggestion nor brings back a rejected one.
-
-    Parameters
-    ----------
-    store : sessions.store.Store
-    session_id : str
-    runs : list of dict
-        From :func:`role_runs`.
-    min_confidence : float [0..1]
-    pair : str
-        ``"a|b"``, mentioned in the annotation text.
-
-    Returns
-    -------
-    list of dict
-        The annotations written (empty when all were there already).
-
-    Raises
-    ------
-    improv.errors.ParameterError
-        ``min_confidence`` outside 0..1.
-    """
-    from improv.errors import ParameterError
-    from sessions.annotate import add_annotations
-
-    try:
-        mc = float(min_confidence)
-    except (TypeError, ValueError):
-        mc = float("nan")
-    if not (0.0 <= mc <= 1.0):
-        raise ParameterError(f"--min-confidence must be a number in 0..1, got {min_confidence!r}")
-    session = store.session(session_id)
-
-    def ident(player, t, end, tags) -> set:
-        role_tags = set(tags) & set(ROLE_TAGS.values())
-        return {(player, round(float(t), 3), round(float(end if end is not None else t), 3), tag)
-                for tag in role_tags}
-
-    have: set = set()
-    for a in session.annotations(include_deleted=True):
-        have |= ident(a.get("player"), a["t"], a.get("end"), a.get("tags") or [])
-    todo = []
-    for run in runs:
-        if run["confidence"] < mc or run["end"] <= run["t"]:
-            continue
-        tag = ROLE_TAGS[run["role"]]
-        if ident(run["player"], run["t"], run["end"], [tag]) <= have:
-            continue
-        text = (f"suggested role: {run['role']} (confidence {run['confidence']:.2f}"
-                + (f", dialogue {pair}" if pair else "") + ")")
-        todo.append({"t": run["t"], "end": run["end"], "player": run["player"],
-                     "tags": ["suggestion", tag], "text": text})
-        have |= ident(run["player"], run["t"], run["end"], [tag])
-    # one write and one refresh of the SMF markers and catalog for all of them
-    return add_annotations(store, session_id, todo, by=SUGGESTION_AUTHOR, source="suggestion")
-
-
-# ----------------------------------------------------------------------------- entry point
 def _ensure_numba_cache() -> None:
     """Cache librosa's numba JIT code in ``<user cache dir>/improv/numba`` (the place
     :mod:`analysis.audio` also uses): the first run compiles for 20-30 s, later runs load it.
@@ -716,13 +361,13 @@ def analyze_session(
                                    hop=analysis.DEFAULT_HOP if hop is None else hop)
     # the manifest is read, and the recordings it names, while a compression run cannot
     # replace them (it waits, and this waits for a run in progress)
-    with _recordings_kept(store, session_id):
+    with recordings_kept(store, session_id):
         session = store.session(session_id)
         chosen = _check_players(session, players)
         pairs = _check_pair(session, pair, chosen) if dialogue else []
         needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
-        checksums = _data_checksums(session)
-        _refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
+        checksums = data_checksums(session)
+        refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
         events = session.midi_events()
         # a player "has MIDI" with a declared port or with events (a recovered session may carry
         # events of ports the writer never declared)
@@ -748,37 +393,5 @@ def analyze_session(
         out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
                                          checksums=checksums, use_cache=use_cache)
     if catalog and (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
-        _to_catalog(store, session.id, out)
+        to_catalog(store, session.id, out)
     return out
-
-
-@contextlib.contextmanager
-def _recordings_kept(store, session_id: str) -> Iterator[None]:
-    """Hold the session's ``audio/`` folder shared (see :func:`sessions.fsutil.folder_lock`):
-    ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
-    reads a manifest that names a WAV compress has just removed (it failed with "cannot be
-    read" or a checksum mismatch)."""
-    from sessions.fsutil import folder_lock
-    from sessions.manifest import AUDIO_DIR
-
-    audio = store.folder(session_id) / AUDIO_DIR
-    if not audio.is_dir():
-        yield
-        return
-    with folder_lock(audio, shared=True):
-        yield
-
-
-def _to_catalog(store, session_id: str, result: dict) -> None:
-    import sqlite3
-
-    from sessions.errors import StoreError
-
-    try:
-        for p, entry in result["players"].items():
-            store.catalog.put_features(session_id, p, entry["analysis_key"],
-                                       _catalog_summary(entry))
-        for d in result.get("dialogue", []):
-            store.catalog.put_features(session_id, d["name"], d["analysis_key"], d["summary"])
-    except (StoreError, OSError, sqlite3.Error) as exc:  # read-only store: results still returned
-        log.warning("could not write feature summaries to the catalog: %s", exc)

@@ -154,7 +154,7 @@ def test_a_drifting_input_has_every_time_on_the_session_clock(tmp_path, store, r
 def test_stereo_player_is_averaged_and_block_size_does_not_matter(tmp_path, store, rng,
                                                                     monkeypatch):
     """A player on two channels is analysed as their mean; small read blocks change nothing."""
-    import improv.analyze as ia
+    import improv.analyze.sources as ia
 
     left = _clicks(bpm=120, seconds=12.0, rng=rng)
     right = 0.5 * _clicks(bpm=120, seconds=12.0, rng=rng)
