@@ -262,39 +262,9 @@ def export_(app, session_id, fmt, to):
 @click.pass_obj
 def import_(app, session_id, file, fmt, by, as_json):
     """Import Audacity labels, ELAN tiers or a Sonic Visualiser layer as annotations."""
-    from sessions import interop
-    from sessions.annotate import add_annotations
+    from sessions.annotation_import import import_annotations
 
-    session = app.store.session(session_id)
-    fmt = fmt or {".eaf": "elan", ".csv": "sv"}.get(file.suffix.lower(), "audacity")
-    if fmt == "elan":
-        items = interop.read_eaf(file, players=session.players)
-    else:
-        parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
-        items = parse(_read_text(file))
-    # check everything before adding anything
-    from sessions import vocabulary
-
-    vocab = vocabulary.load(app.store.root)
-    for a in items:
-        vocabulary.check_tags(a["tags"], vocab)
-        if a["player"] is not None and a["player"] not in session.players:
-            raise ParameterError(f"{file.name}: unknown player {a['player']!r}")
-        if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
-            raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
-    # an annotation the session has already (same time, end, player, tags and text: the file
-    # was imported before) is not added twice
-    def key(a):
-        end = a.get("end")
-        return (round(float(a["t"]), 3), None if end is None else round(float(end), 3),
-                a.get("player"), tuple(sorted(a.get("tags") or ())),
-                (a.get("text") or "").strip())
-
-    have = {key(a) for a in session.annotations()}
-    new = [a for a in items if key(a) not in have]
-    # one append and one refresh of the SMF markers and catalog for the whole file
-    added = add_annotations(app.store, session_id, new, by=by, source="import")
-    skipped = len(items) - len(new)
+    added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by)
 
     def human(added):
         click.echo(f"imported {len(added)} annotation(s)")
