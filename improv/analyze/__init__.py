@@ -65,6 +65,7 @@ from improv.analyze.cache import (
     default_keys,
     json_safe,
     read_cache,
+    reindex,
     restore_catalog_features,
     to_catalog,
     write_cache,
@@ -92,6 +93,7 @@ __all__ = [
     "cache_key",
     "check_parameters",
     "default_keys",
+    "reindex",
     "restore_catalog_features",
     "role_runs",
 ]

@@ -166,3 +166,19 @@ def to_catalog(store, session_id: str, result: dict) -> None:
             store.catalog.put_features(session_id, d["name"], d["analysis_key"], d["summary"])
     except (StoreError, OSError, sqlite3.Error) as exc:  # read-only store: results still returned
         log.warning("could not write feature summaries to the catalog: %s", exc)
+
+
+def reindex(store) -> dict[str, Any]:
+    """Rebuild the store's catalog from the session folders (:meth:`sessions.store.Store.reindex`)
+    and put back the default analyses their caches hold (:func:`restore_catalog_features`).
+
+    Returns
+    -------
+    dict
+        The store's reindex result plus ``analyses_restored`` (player columns restored).
+    """
+    result = store.reindex()
+    skipped = {s for s, _ in result["skipped"]}
+    indexed = [sid for sid in store.session_ids() if sid not in skipped]
+    result["analyses_restored"] = sum(restore_catalog_features(store, sid) for sid in indexed)
+    return result

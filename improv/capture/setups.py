@@ -25,7 +25,7 @@ from typing import Any
 
 from improv.errors import ParameterError, UnknownNameError
 from sessions.fsutil import atomic_write_json, read_json
-from sessions.manifest import check_player_name
+from sessions.manifest import check_code, check_player_name
 
 SETUPS_FILE = "setups.json"
 _CHANNELS_RE = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -233,3 +233,40 @@ def delete_setup(root: Path, name: str) -> None:
     key = name if name in setups else {k.lower(): k for k in setups}[name.lower()]
     del setups[key]
     atomic_write_json(_path(root), {"version": 1, "setups": setups})
+
+
+def recording_inputs(root: Path, *, setup: str | None = None, players=(),
+                     options: dict[str, Any] | None = None
+                     ) -> tuple[list[PlayerInput], dict[str, Any]]:
+    """The inputs and options a recording starts with: a saved setup's inputs (if ``setup``
+    names one), then those of the player ``players`` specs; the ``options`` given (not None)
+    win over the setup's.
+
+    Returns
+    -------
+    (list of PlayerInput, dict)
+    """
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    inputs: list[PlayerInput] = []
+    if setup:
+        s = get_setup(root, setup)
+        inputs.extend(setup_inputs(s))
+        for k, v in s.get("options", {}).items():
+            opts.setdefault(k, v)
+    inputs.extend(parse_player_spec(p) for p in players)
+    return inputs, opts
+
+
+def check_codes(client: str, therapist: str | None = None) -> None:
+    """Check the client's and the therapist's pseudonym codes before a recording starts.
+
+    Raises
+    ------
+    improv.errors.ParameterError
+    """
+    try:
+        check_code(client, what="client")
+        if therapist:
+            check_code(therapist, what="therapist")
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None

@@ -88,14 +88,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 plot_client(result, to=plot_dir / f"{client}-trends.{suffix}")
             info(f"wrote {plot_dir / (client + '-trends.png')} and .svg")
         if export_dir is not None:
-            from sessions.fsutil import atomic_write_bytes, make_dir
-
-            make_dir(export_dir)
-            atomic_write_bytes(export_dir / f"{client}-sessions.csv",
-                               cmp.client_csv(result).encode())
-            atomic_write_bytes(export_dir / f"{client}-data-dictionary.csv",
-                               cmp.data_dictionary_csv(result).encode())
-            info(f"wrote {client}-sessions.csv and {client}-data-dictionary.csv to {export_dir}")
+            names = cmp.export_client(result, export_dir)
+            info(f"wrote {' and '.join(names)} to {export_dir}")
         if as_csv:
             click.echo(cmp.client_csv(result), nl=False)
             return

@@ -69,22 +69,6 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
     emit(result, as_json=as_json, human=human)
 
 
-def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, jack_midi_server):
-    from improv.capture.setups import get_setup, parse_player_spec, setup_inputs
-
-    opts = {"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
-            "jack_midi_server": jack_midi_server}
-    inputs = []
-    if setup:
-        s = get_setup(store_root, setup)
-        inputs.extend(setup_inputs(s))
-        for k, v in s.get("options", {}).items():
-            if opts.get(k) is None:
-                opts[k] = v
-    inputs.extend(parse_player_spec(p) for p in players)
-    return inputs, opts
-
-
 @click.command("record")
 @click.option("--client", required=True, metavar="CODE", help="Client pseudonym code, e.g. C07.")
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
@@ -122,31 +106,28 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     import sys
 
     from improv.capture.recorder import Recorder, summarize
-    from improv.capture.setups import check_inputs, check_setup_name
+    from improv.capture.setups import check_codes, check_inputs, check_setup_name, recording_inputs
     from improv.capture.setups import save_setup as _save
     from improv.errors import ImprovError, ParameterError, StoreError
-    from sessions.manifest import check_code
 
     if disk_stop_mb > disk_warn_mb:
         raise ParameterError(
             f"--disk-stop-mb ({disk_stop_mb:g}) must not exceed --disk-warn-mb "
             f"({disk_warn_mb:g}): the warning comes first, the stop when space runs out")
     store = app.store
-    try:
-        check_code(client, what="client")
-        if therapist:
-            check_code(therapist, what="therapist")
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
-    inputs, opts = _inputs_from(store.root, setup, players, midi_api, audio_api, jack_server,
-                                jack_midi_server)
+    check_codes(client, therapist)
+    inputs, opts = recording_inputs(
+        store.root, setup=setup, players=players,
+        options={"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
+                 "jack_midi_server": jack_midi_server})
     check_inputs(inputs)
     if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
         check_setup_name(save_setup)
     rec = Recorder(
         store=store, client=client, inputs=inputs, therapist=therapist,
-        setup_name=setup or save_setup, midi_api=opts["midi_api"], audio_api=opts["audio_api"],
-        jack_server=opts["jack_server"], jack_midi_server=opts["jack_midi_server"],
+        setup_name=setup or save_setup, midi_api=opts.get("midi_api"),
+        audio_api=opts.get("audio_api"), jack_server=opts.get("jack_server"),
+        jack_midi_server=opts.get("jack_midi_server"),
         sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
         disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture,
     )

@@ -331,3 +331,20 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         who, _, rest = c.partition(".")
         w.writerow([c, unit, f"{text} ({who})" if text else f"see docs/features.md ({who})"])
     return buf.getvalue()
+
+
+def export_client(result: dict[str, Any], folder) -> list[str]:
+    """Write a client's course (:func:`compare_client`) for researchers into ``folder`` (made
+    if missing): ``<client>-sessions.csv`` (:func:`client_csv`) and
+    ``<client>-data-dictionary.csv`` (:func:`data_dictionary_csv`). Returns the file names."""
+    from pathlib import Path
+
+    from sessions.fsutil import atomic_write_bytes, make_dir
+
+    folder = Path(folder)
+    make_dir(folder)
+    client = result["client"]
+    names = [f"{client}-sessions.csv", f"{client}-data-dictionary.csv"]
+    atomic_write_bytes(folder / names[0], client_csv(result).encode())
+    atomic_write_bytes(folder / names[1], data_dictionary_csv(result).encode())
+    return names

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from improv import __version__
-from improv.cli.output import counted
 from improv.errors import ImprovError, ParameterError
+from improv.reports.wording import counted
 
 CSS = """
 body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }

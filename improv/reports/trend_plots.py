@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from improv.cli.output import counted
+from improv.reports.wording import counted
 
 
 def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:

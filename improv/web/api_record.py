@@ -116,30 +116,18 @@ def start_recording(body: StartBody, request: Request,
                     store: Store = Depends(get_store)) -> dict[str, Any]:
     """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
     from improv.capture.setups import (
+        check_codes,
         check_inputs,
         check_setup_name,
-        get_setup,
-        parse_player_spec,
+        recording_inputs,
         save_setup,
-        setup_inputs,
     )
     from improv.errors import ParameterError
-    from sessions.manifest import check_code
 
     store.require_writable()
-    try:
-        check_code(body.client, what="client")
-        if body.therapist:
-            check_code(body.therapist, what="therapist")
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
-    inputs, opts = [], _clean(body.options)
-    if body.setup:
-        s = get_setup(store.root, body.setup)
-        inputs.extend(setup_inputs(s))
-        for k, v in s.get("options", {}).items():
-            opts.setdefault(k, v)
-    inputs.extend(parse_player_spec(p) for p in body.players)
+    check_codes(body.client, body.therapist)
+    inputs, opts = recording_inputs(store.root, setup=body.setup, players=body.players,
+                                    options=_clean(body.options))
     if not inputs:
         raise ParameterError("choose a setup or give at least one player input")
     check_inputs(inputs)
