@@ -117,7 +117,7 @@ def check_parameters(*, window: Any, hop: Any) -> tuple[float, float]:
     Raises
     ------
     improv.errors.ParameterError
-        Naming the option, the rule and the value.
+        Naming the parameter, the rule and the value.
     """
     from improv.errors import ParameterError
 
@@ -126,13 +126,16 @@ def check_parameters(*, window: Any, hop: Any) -> tuple[float, float]:
         try:
             f = float(v)
         except (TypeError, ValueError):
-            raise ParameterError(f"--{name} must be a number of seconds, got {v!r}") from None
+            raise ParameterError(f"{name} must be a number of seconds, got {v!r}",
+                                 parameter=name) from None
         if not math.isfinite(f) or f <= 0:
-            raise ParameterError(f"--{name} must be a number of seconds > 0, got {v!r}")
+            raise ParameterError(f"{name} must be a number of seconds > 0, got {v!r}",
+                                 parameter=name)
         out.append(f)
     window, hop = out
     if hop > window:
-        raise ParameterError(f"--hop must not exceed --window ({window:g} s), got {hop:g} s")
+        raise ParameterError(f"hop must not exceed window ({window:g} s), got {hop:g} s",
+                             parameter="hop")
     return window, hop
 
 
@@ -145,13 +148,13 @@ def _check_players(session, players: Sequence[str] | None) -> list[str]:
     chosen = [p.strip() for p in players if p and p.strip()]
     if not chosen:
         raise ParameterError(
-            f"--players must name at least one player (players: {', '.join(known)})")
+            f"players must name at least one player (players: {', '.join(known)})",
+            parameter="players")
     unknown = [p for p in chosen if p not in known]
     if unknown:
         raise ParameterError(
             f"session {session.id} has no player {', '.join(map(repr, unknown))} "
-            f"(players: {', '.join(known) or 'none'})"
-        )
+            f"(players: {', '.join(known) or 'none'})", parameter="players")
     return list(dict.fromkeys(chosen))
 
 
@@ -163,13 +166,13 @@ def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list
     pair = [p.strip() for p in pair]
     if len(pair) != 2 or pair[0] == pair[1] or not all(pair):
         raise ParameterError(
-            f"--pair must name two different players as A,B, got {','.join(pair)!r}")
+            f"pair must name two different players as A,B, got {','.join(pair)!r}",
+            parameter="pair")
     unknown = [p for p in pair if p not in session.players]
     if unknown:
         raise ParameterError(
             f"session {session.id} has no player {', '.join(map(repr, unknown))} "
-            f"(players: {', '.join(session.players)})"
-        )
+            f"(players: {', '.join(session.players)})", parameter="pair")
     return [(pair[0], pair[1])]
 
 

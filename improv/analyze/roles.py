@@ -105,7 +105,8 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
     except (TypeError, ValueError):
         mc = float("nan")
     if not (0.0 <= mc <= 1.0):
-        raise ParameterError(f"--min-confidence must be a number in 0..1, got {min_confidence!r}")
+        raise ParameterError(f"min_confidence must be a number in 0..1, got {min_confidence!r}",
+                             parameter="min_confidence")
     session = store.session(session_id)
 
     def ident(player, t, end, tags) -> set:

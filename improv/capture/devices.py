@@ -263,8 +263,8 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
             failures.append(f"{rtmidi.get_api_name(a)}: {str(exc).strip()}")
     raise NoDevicesError(
         "no MIDI system available: start the JACK server (jackd) or load the ALSA sequencer "
-        "(snd-seq), or choose another MIDI API (--midi-api) (details: " + "; ".join(failures)
-        + ")"
+        "(snd-seq), or choose another MIDI API (midi_api) (details: " + "; ".join(failures)
+        + ")", parameter="midi_api"
     )
 
 

@@ -64,8 +64,8 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
             port = match_midi_port(i.device, ports=ports)
             if port.name in used:
                 raise ParameterError(
-                    f"--player {i.spec!r} and {used[port.name]!r} both name MIDI port {port.name!r}"
-                )
+                    f"player input {i.spec!r} and {used[port.name]!r} both name MIDI port "
+                    f"{port.name!r}", parameter="player")
             used[port.name] = i.spec
             plan.midi.append((i, port))
     audio_inputs = [i for i in inputs if i.kind == "audio"]
@@ -78,18 +78,16 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
             top = max(i.channels)
             if top > dev.input_channels:
                 raise ParameterError(
-                    f"--player {i.spec!r}: device {dev.name!r} has {dev.input_channels} input "
-                    f"channels, channel {top} asked for"
-                )
+                    f"player input {i.spec!r}: device {dev.name!r} has {dev.input_channels} "
+                    f"input channels, channel {top} asked for", parameter="player")
             ap = by_index.setdefault(dev.index, AudioPlan(device=dev, channels=0))
             ap.channels = max(ap.channels, top)
             have = {c for cs in ap.players.values() for c in cs}
             clash = sorted(have & set(i.channels))
             if clash:
                 raise ParameterError(
-                    f"--player {i.spec!r}: channel(s) {clash} of {dev.name!r} already belong "
-                    "to another player"
-                )
+                    f"player input {i.spec!r}: channel(s) {clash} of {dev.name!r} already "
+                    "belong to another player", parameter="player")
             ap.players.setdefault(i.player, []).extend(i.channels)
         names: set[str] = set()
         for ap in by_index.values():

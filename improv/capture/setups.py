@@ -101,21 +101,22 @@ def parse_player_spec(spec: str) -> PlayerInput:
     """
     form = "PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS]"
     if "=" not in spec:
-        raise ParameterError(f"--player must be {form}, got {spec!r}")
+        raise ParameterError(f"player input must be {form}, got {spec!r}", parameter="player")
     player, rest = spec.split("=", 1)
     player = player.strip()
     try:
         check_player_name(player)
     except ValueError as exc:
-        raise ParameterError(f"--player {spec!r}: {exc}") from None
+        raise ParameterError(f"player input {spec!r}: {exc}", parameter="player") from None
     if ":" not in rest:
-        raise ParameterError(f"--player must be {form}, got {spec!r}")
+        raise ParameterError(f"player input must be {form}, got {spec!r}", parameter="player")
     kind, target = rest.split(":", 1)
     kind = kind.strip().lower()
     if kind == "midi":
         device = _strip_quotes(target)
         if not device:
-            raise ParameterError(f"--player {spec!r}: the MIDI port name is empty")
+            raise ParameterError(f"player input {spec!r}: the MIDI port name is empty",
+                                 parameter="player")
         return PlayerInput(player, "midi", device)
     if kind == "audio":
         channels: tuple[int, ...] = (1,)
@@ -126,17 +127,19 @@ def parse_player_spec(spec: str) -> PlayerInput:
                 device, channels = head, parse_channels(tail)
         device = _strip_quotes(device)
         if not device:
-            raise ParameterError(f"--player {spec!r}: the audio device name is empty")
+            raise ParameterError(f"player input {spec!r}: the audio device name is empty",
+                                 parameter="player")
         return PlayerInput(player, "audio", device, channels)
-    raise ParameterError(f"--player input kind must be midi or audio, got {kind!r} in {spec!r}")
+    raise ParameterError(f"player input kind must be midi or audio, got {kind!r} in {spec!r}",
+                         parameter="player")
 
 
 def check_inputs(inputs: list[PlayerInput]) -> None:
     """Reject an empty list and the same channel or port given to two players."""
     if not inputs:
         raise ParameterError(
-            "no inputs: give --player PLAYER=midi:PORT or PLAYER=audio:DEVICE:CHANNELS, "
-            "or --setup NAME (see 'improv devices' and 'improv setups list')"
+            "no inputs: give a player input PLAYER=midi:PORT or PLAYER=audio:DEVICE:CHANNELS, "
+            "or a saved setup (see 'improv devices' and 'improv setups list')", parameter="player"
         )
     seen: dict[tuple, str] = {}
     for i in inputs:

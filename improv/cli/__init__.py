@@ -126,6 +126,24 @@ def _register() -> None:
 _register()
 
 
+def _option_of(exc: BaseException, argv: list[str] | None) -> str:
+    """`` (option --offset)`` when the library error names a parameter (``exc.parameter``) that
+    the command run has an option for; the library's messages name parameters, not options."""
+    parameter = getattr(exc, "parameter", None)
+    if not parameter:
+        return ""
+    command: click.Command = cli
+    for word in argv if argv is not None else sys.argv[1:]:
+        if isinstance(command, click.Group) and word in command.commands:
+            command = command.commands[word]
+    flag = "--" + parameter.replace("_", "-")
+    for p in command.params:
+        if isinstance(p, click.Option) and (p.name == parameter or flag in p.opts):
+            long = [o for o in p.opts if o.startswith("--")]
+            return f" (option {long[0] if long else p.opts[0]})"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point with the single error boundary."""
     from improv.errors import user_facing_errors
@@ -152,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     except user_facing_errors() as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {exc}{_option_of(exc, argv)}", err=True)
         sys.exit(1)
     except OSError as exc:
         if debug:

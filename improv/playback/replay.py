@@ -462,7 +462,8 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
         try:
             default = sd.query_devices(kind="output")
         except (ValueError, sd.PortAudioError):
-            raise devices.NoDevicesError("no audio output device (give --audio-out)") from None
+            raise devices.NoDevicesError("no audio output device (give one: audio_out)",
+                                         parameter="audio_out") from None
         api = sd.query_hostapis(default["hostapi"])["name"]
         return int(default["index"]), min(int(default["max_output_channels"]), 2), api
     d = devices._pick(query, devs, names=[d.name for d in devs], what="audio output device",

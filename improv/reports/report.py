@@ -243,9 +243,10 @@ def write_report(text: str, to: Path) -> Path:
     to = Path(to)
     suffix = to.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
-        raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
+        raise ParameterError(f"report file must end in .html or .pdf, got {to.name!r}",
+                             parameter="to")
     if not to.parent.is_dir():
-        raise ParameterError(f"folder {to.parent} does not exist")
+        raise ParameterError(f"folder {to.parent} does not exist", parameter="to")
     from sessions.fsutil import atomic_write_bytes
 
     if suffix != ".pdf":
@@ -255,7 +256,8 @@ def write_report(text: str, to: Path) -> Path:
     if chromium is None:
         raise ImprovError(
             "a PDF needs Chromium or Chrome (apt-get install chromium; elsewhere install "
-            "Chrome or set IMPROV_CHROMIUM to its program); or write --to FILE.html")
+            "Chrome or set IMPROV_CHROMIUM to its program); or write an HTML report "
+            "(FILE.html)", parameter="to")
     with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
         src = Path(tmp) / "report.html"
         src.write_text(text, encoding="utf-8")

@@ -108,9 +108,8 @@ def _compare(store: Store, client: str, params: Params) -> dict[str, Any]:
         return compare_client(store, client=client, features=params.features,
                               since=params.since_dt, baseline=params.baseline,
                               band_sd=params.band_sd)
-    except ParameterError as exc:  # the messages name the CLI options
-        raise BadRequest(str(exc).replace("--baseline ", "baseline ")
-                         .replace("--baseline", "baseline")) from None
+    except ParameterError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _result_or_409(request: Request, store: Store, client: str, params: Params) -> dict[str, Any]:
