@@ -6,9 +6,9 @@ Run from the repository root with the project's venv::
 
 Starts a private PulseAudio server with a null sink (``tests/rig/pulserig.py``), plays a
 440 Hz tone into it with ``paplay`` and records the sink's monitor with the in-process
-:class:`improv.recorder.Recorder` for ``--seconds``; prints one JSON object per run: the fitted
-``t0`` [s], ``drift_ppm``, ``clock_residual_ms_max`` and the gaps the recorder inserted (there
-is no real dropout, so every gap is a false one).  Before 2026-11-27 the recorder trusted
+:class:`improv.capture.recorder.Recorder` for ``--seconds``; prints one JSON object per run: the
+fitted ``t0`` [s], ``drift_ppm``, ``clock_residual_ms_max`` and the gaps the recorder inserted
+(there is no real dropout, so every gap is a false one).  Before 2026-11-27 the recorder trusted
 PortAudio's stream time on every host API (see docs/recording.md, "Overflows and gaps").
 """
 
@@ -34,8 +34,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from improv.recorder import Recorder
-    from improv.setups import parse_player_spec
+    from improv.capture.recorder import Recorder
+    from improv.capture.setups import parse_player_spec
     from sessions.store import Store
     from tests.rig.pulserig import PulseServer
 

@@ -25,7 +25,21 @@ from sessions.errors import (  # noqa: F401  (re-exported)
 
 
 class ImprovError(Exception):
-    """Base class of errors that carry a message meant for the user."""
+    """Base class of errors that carry a message meant for the user.
+
+    Parameters
+    ----------
+    *args
+        The message: it names the parameter, the rule and the value, never a command-line
+        option (the command line adds its option in its error boundary).
+    parameter : str, optional
+        The name of the parameter the error is about (``"window"``), kept as
+        :attr:`parameter` for the error boundaries.
+    """
+
+    def __init__(self, *args: object, parameter: str | None = None) -> None:
+        super().__init__(*args)
+        self.parameter = parameter
 
 
 class UnknownNameError(ParameterError, LookupError):

@@ -156,7 +156,7 @@ class Store:
         SessionBusyError
             If it is still being recorded.
         """
-        folder = self._existing(session_id)
+        folder = self.existing(session_id)
         if (folder / mf.RECORDING_FLAG).exists():
             if is_interrupted(folder):
                 raise SessionFormatError(
@@ -169,7 +169,14 @@ class Store:
                 "process (then try again in a moment)")
         return Session(folder)
 
-    def _existing(self, session_id: str) -> Path:
+    def existing(self, session_id: str) -> Path:
+        """The folder of session ``session_id``, which must exist (it may be being recorded).
+
+        Raises
+        ------
+        UnknownSessionError
+            Not a session ID, or no such session (the message suggests ``sessions list``).
+        """
         if not isinstance(session_id, str) or not mf.valid_session_id(session_id):
             raise UnknownSessionError(
                 f"{session_id!r} is not a session ID (IDs look like 20261127-093012-3fa2; "
@@ -416,7 +423,7 @@ class Store:
         The folder is first renamed into ``tmp/`` (atomic), so a crash midway
         never leaves a half-deleted session in the list.
         """
-        folder = self._existing(session_id)
+        folder = self.existing(session_id)
         self.require_writable()
         if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
             raise SessionBusyError(f"session {session_id} is being recorded; stop it first")

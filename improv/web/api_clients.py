@@ -1,8 +1,9 @@
 """A client's course: comparison, reports and the researcher export.
 
-Thin wrappers over :func:`improv.compare.compare_client`,
-:func:`improv.report.client_report_html` / :func:`~improv.report.session_report_html`
-and :func:`improv.compare.client_csv` / :func:`~improv.compare.data_dictionary_csv`.
+Thin wrappers over :func:`improv.reports.compare.compare_client`,
+:func:`improv.reports.report.client_report_html` /
+:func:`~improv.reports.report.session_report_html` and
+:func:`improv.reports.compare.client_csv` / :func:`~improv.reports.compare.data_dictionary_csv`.
 Sessions that were never analysed are analysed by a background job
 (:mod:`improv.web.jobs`): until it is done, ``compare`` answers 202 with the progress
 and the other endpoints 409.
@@ -67,7 +68,7 @@ def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
 
 
 def _unanalysed(store: Store, rows: list[dict[str, Any]]) -> list[str]:
-    from improv.compare import is_analysed
+    from improv.reports.compare import is_analysed
 
     return sorted(r["id"] for r in rows if not is_analysed(store, r["id"]))
 
@@ -100,16 +101,15 @@ def _ready(request: Request, store: Store, client: str, params: Params) -> dict[
 
 
 def _compare(store: Store, client: str, params: Params) -> dict[str, Any]:
-    from improv.compare import compare_client
     from improv.errors import ParameterError
+    from improv.reports.compare import compare_client
 
     try:
         return compare_client(store, client=client, features=params.features,
                               since=params.since_dt, baseline=params.baseline,
                               band_sd=params.band_sd)
-    except ParameterError as exc:  # the messages name the CLI options
-        raise BadRequest(str(exc).replace("--baseline ", "baseline ")
-                         .replace("--baseline", "baseline")) from None
+    except ParameterError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _result_or_409(request: Request, store: Store, client: str, params: Params) -> dict[str, Any]:
@@ -135,14 +135,15 @@ def _players(store: Store, client: str) -> list[str]:
 @router.get("/clients/{client}/compare")
 def compare(client: str, request: Request, params: Params = Depends(),
             store: Store = Depends(get_store)) -> Any:
-    """The client's course (see :func:`improv.compare.compare_client`), or 202 with progress.
+    """The client's course (see :func:`improv.reports.compare.compare_client`), or 202 with
+    progress.
 
     Adds ``available`` (every feature name that can be selected), ``players`` (colour
     order) and per feature ``fit``: the trend line at each session when the trend is
-    distinguishable from no change (:func:`improv.trend_plots.trend_fit`).
+    distinguishable from no change (:func:`improv.reports.trend_plots.trend_fit`).
     """
-    from improv.compare import select_columns
-    from improv.trend_plots import trend_fit
+    from improv.reports.compare import select_columns
+    from improv.reports.trend_plots import trend_fit
 
     client = _check_client(client)
     busy = _ready(request, store, client, params)
@@ -172,7 +173,7 @@ def _render(html_text: str, fmt: str, stem: str) -> Response:
     if fmt == "html":
         return _download(html_text.encode(), media_type="text/html; charset=utf-8",
                          filename=f"{stem}.html")
-    from improv.report import write_report
+    from improv.reports.report import write_report
 
     with tempfile.TemporaryDirectory(prefix="improv-web-report-") as tmp:
         pdf = write_report(html_text, Path(tmp) / "report.pdf").read_bytes()
@@ -189,7 +190,7 @@ def _fmt(fmt: str) -> str:
 def client_report(client: str, fmt: str, request: Request, params: Params = Depends(),
                   store: Store = Depends(get_store)) -> Response:
     """The printable client report (HTML, or PDF through headless Chromium)."""
-    from improv.report import client_report_html
+    from improv.reports.report import client_report_html
 
     fmt, client = _fmt(fmt), _check_client(client)
     result = _result_or_409(request, store, client, params)
@@ -201,7 +202,7 @@ def client_report(client: str, fmt: str, request: Request, params: Params = Depe
 def client_export(client: str, request: Request, params: Params = Depends(),
                   store: Store = Depends(get_store)) -> Response:
     """The researcher export: one row per session (``improv compare --export``)."""
-    from improv.compare import client_csv
+    from improv.reports.compare import client_csv
 
     client = _check_client(client)
     result = _result_or_409(request, store, client, params)
@@ -213,7 +214,7 @@ def client_export(client: str, request: Request, params: Params = Depends(),
 def client_dictionary(client: str, request: Request, params: Params = Depends(),
                       store: Store = Depends(get_store)) -> Response:
     """Unit and meaning of every column of ``export.csv``."""
-    from improv.compare import data_dictionary_csv
+    from improv.reports.compare import data_dictionary_csv
 
     client = _check_client(client)
     result = _result_or_409(request, store, client, params)
@@ -224,7 +225,7 @@ def client_dictionary(client: str, request: Request, params: Params = Depends(),
 @router.get("/sessions/{session_id}/report.{fmt}")
 def session_report(session_id: str, fmt: str, store: Store = Depends(get_store)) -> Response:
     """The printable session report; the session must be analysed first (409 otherwise)."""
-    from improv.report import session_report_html
+    from improv.reports.report import session_report_html
 
     fmt = _fmt(fmt)
     store.session(session_id)  # 404 for unknown sessions

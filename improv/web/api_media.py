@@ -60,7 +60,7 @@ def audio(session_id: str, name: str, store: Store = Depends(get_store)) -> File
 @router.get("/rendering")
 def rendering(session_id: str, store: Store = Depends(get_store)) -> FileResponse:
     """A FluidSynth rendering of the session's MIDI (made once, kept in its cache)."""
-    from improv.render import cached_rendering
+    from improv.playback.render import cached_rendering
 
     session = store.session(session_id)
     if not session.midi_players():

@@ -53,14 +53,14 @@ def _clean(options: Options) -> dict[str, Any]:
 
 @router.get("/setups")
 def list_setups(store: Store = Depends(get_store)) -> dict[str, Any]:
-    from improv.setups import load_setups
+    from improv.capture.setups import load_setups
 
     return {"setups": load_setups(store.root)}
 
 
 @router.put("/setups/{name}")
 def put_setup(name: str, body: SetupBody, store: Store = Depends(get_store)) -> dict[str, Any]:
-    from improv.setups import check_setup_name, parse_player_spec, save_setup
+    from improv.capture.setups import check_setup_name, parse_player_spec, save_setup
 
     store.require_writable()
     check_setup_name(name)
@@ -71,8 +71,8 @@ def put_setup(name: str, body: SetupBody, store: Store = Depends(get_store)) -> 
 
 @router.delete("/setups/{name}")
 def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.capture.setups import delete_setup
     from improv.errors import UnknownNameError
-    from improv.setups import delete_setup
 
     store.require_writable()
     try:
@@ -85,7 +85,7 @@ def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]
 @router.get("/devices")
 def devices(jack_server: str | None = None, midi_api: str | None = None) -> dict[str, Any]:
     """Audio devices and MIDI ports to record from (as ``improv devices``)."""
-    from improv.devices import init_portaudio, list_audio_devices, list_midi_ports
+    from improv.capture.devices import init_portaudio, list_audio_devices, list_midi_ports
 
     out: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
     try:
@@ -115,31 +115,19 @@ def recording_status(request: Request) -> dict[str, Any]:
 def start_recording(body: StartBody, request: Request,
                     store: Store = Depends(get_store)) -> dict[str, Any]:
     """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
-    from improv.errors import ParameterError
-    from improv.setups import (
+    from improv.capture.setups import (
+        check_codes,
         check_inputs,
         check_setup_name,
-        get_setup,
-        parse_player_spec,
+        recording_inputs,
         save_setup,
-        setup_inputs,
     )
-    from sessions.manifest import check_code
+    from improv.errors import ParameterError
 
     store.require_writable()
-    try:
-        check_code(body.client, what="client")
-        if body.therapist:
-            check_code(body.therapist, what="therapist")
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
-    inputs, opts = [], _clean(body.options)
-    if body.setup:
-        s = get_setup(store.root, body.setup)
-        inputs.extend(setup_inputs(s))
-        for k, v in s.get("options", {}).items():
-            opts.setdefault(k, v)
-    inputs.extend(parse_player_spec(p) for p in body.players)
+    check_codes(body.client, body.therapist)
+    inputs, opts = recording_inputs(store.root, setup=body.setup, players=body.players,
+                                    options=_clean(body.options))
     if not inputs:
         raise ParameterError("choose a setup or give at least one player input")
     check_inputs(inputs)

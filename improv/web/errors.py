@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 
 from fastapi import FastAPI, Request
@@ -68,15 +67,6 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-_OPTION = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)")
-
-
-def for_the_page(message: str) -> str:
-    """A library message as the page shows it: command-line option names (``--offset``)
-    become the field names the page uses (``offset``)."""
-    return _OPTION.sub(lambda m: m.group(1).replace("-", " "), message)
-
-
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     try:
@@ -85,7 +75,7 @@ def install(app: FastAPI) -> None:
         AnalysisError = ImprovError  # noqa: N806
 
     async def library_error(request: Request, exc: Exception) -> JSONResponse:
-        return _error(status_of(exc), for_the_page(str(exc)))
+        return _error(status_of(exc), str(exc))  # messages name parameters, not options
 
     for cls in (StoreError, ImprovError, AnalysisError):
         app.add_exception_handler(cls, library_error)

@@ -1,7 +1,7 @@
 """Background analysis of a client's un-analysed sessions, with a progress state.
 
 The client page needs every session analysed before it can compare them
-(:func:`improv.compare.compare_client` would analyse them inside the request,
+(:func:`improv.reports.compare.compare_client` would analyse them inside the request,
 which can take seconds per session).  :class:`AnalysisJobs` runs that work on
 one worker thread instead; the compare endpoint answers ``202`` with the
 progress (``done`` of ``total``) until the job is finished, and the page polls.
@@ -66,7 +66,7 @@ class AnalysisJobs:
         return self.progress(client)
 
     def _run(self, client: str, session_ids: list[str]) -> None:
-        from improv.compare import ensure_analysed
+        from improv.reports.compare import ensure_analysed
         from sessions.store import Store
 
         store = Store(self.store_path)

@@ -1,6 +1,6 @@
 """One live recording at a time, controlled from the browser.
 
-A thin adapter over :class:`improv.recorder.Recorder`: a dedicated thread
+A thin adapter over :class:`improv.capture.recorder.Recorder`: a dedicated thread
 owns the recorder for its whole life (``start``, ``run`` until a stop
 request, finalise), so the store it writes through is used by one thread
 only; HTTP requests only ask for status, drop markers and notes (the session
@@ -55,7 +55,7 @@ class Recording:
         improv.errors.DeviceError, ParameterError
             If an input cannot be matched (before any session exists).
         """
-        from improv.recorder import Recorder
+        from improv.capture.recorder import Recorder
         from sessions.store import Store
 
         opts = options or {}
@@ -85,7 +85,7 @@ class Recording:
                 started.set()
                 try:
                     manifest = rec.run()
-                    from improv.recorder import summarize
+                    from improv.capture.recorder import summarize
 
                     self._result = summarize(manifest)
                 except Exception as exc:  # noqa: BLE001 - shown in the status

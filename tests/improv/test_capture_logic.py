@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from improv.audio_capture import AudioCapture
-from improv.devices import AudioDevice, MidiPort
-from improv.midi_capture import MidiCapture
-from improv.setups import PlayerInput
+from improv.capture.audio import AudioCapture
+from improv.capture.devices import AudioDevice, MidiPort
+from improv.capture.midi import MidiCapture
+from improv.capture.setups import PlayerInput
 
 SR = 48000
 KB = (PlayerInput("client", "midi", "kb"), MidiPort(0, "kb:out", "input", "jack"))
@@ -136,7 +136,7 @@ def test_anchor_is_the_earliest_wakeup(store, fake_clock):
 ])
 def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
         store, fake_clock, audio_apis, midi_on_jack, stops):
-    from improv.recorder import Recorder
+    from improv.capture.recorder import Recorder
 
     rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
     reported, stopped_ports = [], []

@@ -151,7 +151,7 @@ def test_compare_errors(course, run_cli, monkeypatch, args, message):
 
 
 def test_every_summary_name_of_the_tempo_has_a_definition():
-    from improv.compare import describe
+    from improv.reports.compare import describe
 
     for name, unit in (("tempo_bpm", "BPM"), ("tempo_alt_bpm", "BPM"), ("tempo_alt_share", "0-1"),
                        ("pulse_clarity", "0-1"), ("tempo_stability", "0-1")):
@@ -326,8 +326,8 @@ def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
     """The report gives a pulse-less player no tempo ("–") and marks a rare pulse's tempo,
     and every summary line it prints has a meaning."""
     from improv.analyze import analyze_session
-    from improv.compare import describe
-    from improv.report import session_report_html
+    from improv.reports.compare import describe
+    from improv.reports.report import session_report_html
 
     rng = np.random.default_rng(2)
     steady = [(0.25 + 0.5 * k, 0, 60 + k % 5, 90) for k in range(110)]  # 120 BPM for 55 s
@@ -380,7 +380,8 @@ def test_one_session_is_one_session(run_cli, store, tmp_path, monkeypatch):
     assert "the default baseline (first:3), but the client has 1 session" in r.stderr
     r = run_cli("compare", "--client", "../../C11", "--plot", tmp_path)
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
-    assert "--client must be a pseudonym code" in r.stderr and not list(tmp_path.glob("*.png"))
+    assert "client must be a pseudonym code" in r.stderr and "(option --client)" in r.stderr
+    assert not list(tmp_path.glob("*.png"))
     r = run_cli("compare", "--client", "C11", "--baseline", "sessions:a,b")
     assert r.exit_code == 1 and "in the compared period (check the since date)" in r.stderr
 
@@ -391,7 +392,7 @@ def test_compare_uses_only_default_analyses_of_this_version(run_cli, store, tmp_
     out of it; a session analysed without its dialogue, or by an older version, is analysed
     (with the default parameters) before it is compared."""
     from improv.analyze import analyze_session
-    from improv.compare import ensure_analysed, is_analysed
+    from improv.reports.compare import ensure_analysed, is_analysed
 
     rng = np.random.default_rng(3)
     ids = []
@@ -440,7 +441,7 @@ def test_reindex_restores_the_cached_analyses_into_the_catalog(run_cli, store, t
     """A rebuilt catalog (reindex after damage) gets back every analysis the sessions' caches
     hold, so a comparison needs no analysis for them."""
     from improv.analyze import analyze_session
-    from improv.compare import is_analysed
+    from improv.reports.compare import is_analysed
 
     notes = {p: [(0.4 * k + d, 0, pitch, 80) for k in range(60)]
              for p, pitch, d in (("client", 60, 0.0), ("therapist", 48, 0.1))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from improv.devices import (
+from improv.capture.devices import (
     AudioDevice,
     MidiPort,
     match_audio_device,
@@ -80,7 +80,7 @@ def test_same_port_name_ignores_alsa_client_numbers():
 def test_no_reinitialisation_while_a_dead_servers_stream_is_open(monkeypatch):
     """A stream left behind when its JACK server died would make Pa_Terminate wait for ever:
     re-initialising PortAudio (to list devices, to record again) is refused with a way out."""
-    from improv import devices
+    from improv.capture import devices
     from improv.errors import NoDevicesError
 
     monkeypatch.setattr(devices, "ABANDONED_STREAMS", [object()])

@@ -1,10 +1,10 @@
-"""The rules of :class:`improv.jack_watch.JackSourceWatch` on a fake JACK graph (pure logic;
+"""The rules of :class:`improv.capture.jack_watch.JackSourceWatch` on a fake JACK graph (pure logic;
 the real path is tested through a JACK server in test_record_faults.py)."""
 
 import collections
 from dataclasses import dataclass
 
-from improv.jack_watch import JackSourceWatch
+from improv.capture.jack_watch import JackSourceWatch
 
 
 @dataclass

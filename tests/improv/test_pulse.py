@@ -54,9 +54,9 @@ def _lose_and_get_back(pulse, tmp_path, *, stale_index: bool = False):
     is away, as when a USB interface comes back under a new number."""
     import dataclasses
 
-    from improv.audio_capture import REOPEN_INTERVAL_S
-    from improv.recorder import REINIT_AFTER_FAILURES, Recorder
-    from improv.setups import parse_player_spec
+    from improv.capture.audio import REOPEN_INTERVAL_S
+    from improv.capture.recorder import REINIT_AFTER_FAILURES, Recorder
+    from improv.capture.setups import parse_player_spec
 
     wav = tmp_path / "tone.wav"
     _tone(wav, seconds=40.0)
@@ -117,7 +117,7 @@ def _check_gap(manifest, store, t_kill, t_back, *, longest: float):
 
 
 def test_audio_device_that_goes_away_is_opened_again(pulse, tmp_path):
-    from improv.audio_capture import REOPEN_INTERVAL_S
+    from improv.capture.audio import REOPEN_INTERVAL_S
 
     manifest, store, t_kill, t_back, warnings = _lose_and_get_back(pulse, tmp_path)
     ev = manifest["events"]
@@ -134,8 +134,8 @@ def test_audio_device_that_goes_away_is_opened_again(pulse, tmp_path):
 
 @pytest.mark.slow
 def test_a_device_back_under_a_new_index_is_found_by_name(pulse, tmp_path):
-    from improv.audio_capture import REOPEN_INTERVAL_S
-    from improv.recorder import REINIT_AFTER_FAILURES
+    from improv.capture.audio import REOPEN_INTERVAL_S
+    from improv.capture.recorder import REINIT_AFTER_FAILURES
 
     manifest, store, t_kill, t_back, _ = _lose_and_get_back(pulse, tmp_path, stale_index=True)
     ev = manifest["events"]

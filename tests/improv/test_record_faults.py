@@ -22,8 +22,8 @@ pytestmark = pytest.mark.jack
 
 
 def _recorder(rig, store, inputs, **kw):
-    from improv.recorder import Recorder
-    from improv.setups import parse_player_spec
+    from improv.capture.recorder import Recorder
+    from improv.capture.setups import parse_player_spec
 
     return Recorder(store=store, client="C07", inputs=[parse_player_spec(s) for s in inputs],
                     jack_server=rig.server.name, midi_api="jack", audio_api="JACK", **kw)
@@ -146,7 +146,7 @@ def test_disk_really_full_stops_cleanly(jack_rig, tiny_disk):
 
 def test_markers_and_notes_from_keys(jack_rig, tmp_path, fake_clock):
     """m drops a marker, n a note stamped when n was pressed (not when Enter was)."""
-    from improv.live_display import LiveDisplay, render
+    from improv.cli.live_display import LiveDisplay, render
 
     rig = jack_rig
     rig.midi_player(name="kb1", events=[])

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from improv.replay import ALL_NOTES_OFF, Replayer
+from improv.playback.replay import ALL_NOTES_OFF, Replayer
 from sessions.playlist import build_playlist
 
 

@@ -10,7 +10,7 @@
   JACK audio output ports, starting at a known frame.
 * :class:`JackClock` maps JACK frames to ``CLOCK_MONOTONIC_RAW`` seconds (what
   ``jack_frames_to_time`` returns, divided by 1e6), the counter of
-  :class:`improv.clock.SessionClock`; with the session's ``start_counter_s``
+  :class:`improv.capture.clock.SessionClock`; with the session's ``start_counter_s``
   the sender's schedule lands on the session clock.
 
 Every wait is on a condition with a timeout, never a fixed sleep.

@@ -1,9 +1,10 @@
 """Live recording: several MIDI ports and audio devices on one session clock.
 
-:class:`Recorder` resolves the player inputs to devices (so that a wrong name
-fails before a session exists), creates the session, starts one
-:class:`~improv.midi_capture.MidiCapture` for all MIDI ports and one
-:class:`~improv.audio_capture.AudioCapture` per audio device, and runs a
+:class:`Recorder` resolves the player inputs to devices
+(:func:`improv.capture.plan.resolve_inputs`, so that a wrong name fails before a session
+exists), creates the session, starts one
+:class:`~improv.capture.midi.MidiCapture` for all MIDI ports and one
+:class:`~improv.capture.audio.AudioCapture` per audio device, and runs a
 monitor thread that
 
 * turns audio callback times into clock anchors and refills buffer pools,
@@ -26,23 +27,16 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from improv.audio_capture import AudioCapture
-from improv.clock import SessionClock
-from improv.devices import (
-    DEFAULT_JACK_CLIENT,
-    init_portaudio,
-    list_audio_devices,
-    list_midi_ports,
-    match_audio_device,
-    match_midi_port,
-)
+from improv.capture.audio import AudioCapture
+from improv.capture.clock import SessionClock
+from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
+from improv.capture.midi import MidiCapture
+from improv.capture.plan import resolve_inputs
+from improv.capture.setups import PlayerInput
 from improv.errors import ParameterError
-from improv.midi_capture import MidiCapture
-from improv.setups import PlayerInput, check_inputs
 from sessions.errors import StoreError, StoreWriteError
 from sessions.manifest import warnings_of
 from sessions.writer import disk_free_bytes
@@ -63,90 +57,6 @@ REINIT_INTERVAL_S = 10.0
 DISK_STOP_BYTES = 250_000_000
 """Free space [bytes] below which the recording stops cleanly, leaving room
 to finalise (SMF, manifest, catalog)."""
-
-
-@dataclass
-class AudioPlan:
-    device: Any
-    channels: int
-    players: dict[str, list[int]] = field(default_factory=dict)
-    name: str = ""
-
-
-@dataclass
-class Plan:
-    """Inputs resolved to devices."""
-
-    midi: list = field(default_factory=list)  # (PlayerInput, MidiPort)
-    audio: list[AudioPlan] = field(default_factory=list)
-    midi_api: str | None = None
-
-
-def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
-                   audio_api: str | None = None, jack_server: str | None = None,
-                   jack_midi_server: str | None = None,
-                   jack_client_name: str = DEFAULT_JACK_CLIENT) -> Plan:
-    """Match every player input to a device.
-
-    Raises
-    ------
-    ParameterError, DeviceError, AmbiguousDeviceError, NoDevicesError
-        Before anything is recorded.
-    """
-    check_inputs(inputs)
-    plan = Plan()
-    midi_inputs = [i for i in inputs if i.kind == "midi"]
-    if midi_inputs:
-        ports = list_midi_ports(api=midi_api, jack_server_name=jack_midi_server or jack_server)
-        plan.midi_api = ports[0].api if ports else None
-        if plan.midi_api is None:
-            from improv.devices import open_midi_in
-
-            m, plan.midi_api = open_midi_in(api=midi_api,
-                                            jack_server_name=jack_midi_server or jack_server)
-            m.delete()
-        used: dict[str, str] = {}
-        for i in midi_inputs:
-            port = match_midi_port(i.device, ports=ports)
-            if port.name in used:
-                raise ParameterError(
-                    f"--player {i.spec!r} and {used[port.name]!r} both name MIDI port {port.name!r}"
-                )
-            used[port.name] = i.spec
-            plan.midi.append((i, port))
-    audio_inputs = [i for i in inputs if i.kind == "audio"]
-    if audio_inputs:
-        init_portaudio(jack_server_name=jack_server, jack_client_name=f"{jack_client_name}-audio")
-        devices = list_audio_devices()
-        by_index: dict[int, AudioPlan] = {}
-        for i in audio_inputs:
-            dev = match_audio_device(i.device, devices=devices, hostapi=audio_api)
-            top = max(i.channels)
-            if top > dev.input_channels:
-                raise ParameterError(
-                    f"--player {i.spec!r}: device {dev.name!r} has {dev.input_channels} input "
-                    f"channels, channel {top} asked for"
-                )
-            ap = by_index.setdefault(dev.index, AudioPlan(device=dev, channels=0))
-            ap.channels = max(ap.channels, top)
-            have = {c for cs in ap.players.values() for c in cs}
-            clash = sorted(have & set(i.channels))
-            if clash:
-                raise ParameterError(
-                    f"--player {i.spec!r}: channel(s) {clash} of {dev.name!r} already belong "
-                    "to another player"
-                )
-            ap.players.setdefault(i.player, []).extend(i.channels)
-        names: set[str] = set()
-        for ap in by_index.values():
-            base = "".join(c if c.isalnum() else "-" for c in ap.device.name).strip("-")[:32]
-            name = base or "audio"
-            if name in names:
-                name = f"{name}-{ap.device.index}"
-            names.add(name)
-            ap.name = name
-            plan.audio.append(ap)
-    return plan
 
 
 class Recorder:
@@ -186,7 +96,7 @@ class Recorder:
         recording and released before finalising, so that a session can be
         completed even when the disk filled up.
     midi_mode : {"queue", "callback"}
-        How MIDI leaves rtmidi (see :mod:`improv.midi_capture`).
+        How MIDI leaves rtmidi (see :mod:`improv.capture.midi`).
     """
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
@@ -259,7 +169,7 @@ class Recorder:
 
     def start(self) -> "Recorder":
         """Resolve the devices, create the session and start every capture."""
-        from improv.devices import quiet_native_stderr
+        from improv.capture.devices import quiet_native_stderr
 
         # probing prints ALSA's and libjack's complaints about systems that are absent; what
         # failed is in the error this raises (the raw lines with --debug)
@@ -465,7 +375,7 @@ class Recorder:
             jack_midi = False  # two servers: the watch follows the audio one
         if not (jack_audio or jack_midi):
             return
-        from improv.jack_watch import JackSourceWatch, quiet_libjack
+        from improv.capture.jack_watch import JackSourceWatch, quiet_libjack
 
         quiet_libjack()
         try:
@@ -485,7 +395,7 @@ class Recorder:
 
     def _midi_state(self, source: str, port: str):
         """The MIDI capture's state of ``source`` if ``port`` is one of rtmidi's, else None."""
-        from improv.devices import same_port_name
+        from improv.capture.devices import same_port_name
 
         if self.midi is None or not port.startswith(f"{self.jack_client_name}-midi:"):
             return None

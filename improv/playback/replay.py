@@ -12,7 +12,7 @@ so timing errors never accumulate (no summed sleeps; see mido's ``play``).
 With MIDI only, the counter origin is simply "now plus the lead-in".
 
 A session recorded with MIDI only is made audible by rendering it with
-FluidSynth (:mod:`improv.render`) unless a MIDI output port is given.
+FluidSynth (:mod:`improv.playback.render`) unless a MIDI output port is given.
 
 Pausing and jumping end the current segment (all notes off) and start a new
 one at the new position, so every segment is in sync by construction.
@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from improv.clock import monotonic_raw
+from improv.capture.clock import monotonic_raw
 from improv.errors import DeviceError
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,118 @@ class AudioMix:
                 f.close()
 
 
+class _AudioOutput:
+    """The audio of one replay segment: a reader thread decodes blocks ahead into a queue, the
+    output stream's callback only copies them out, and stamps where each block meets the
+    output (:meth:`counter_at` schedules MIDI and annotations on that audio clock).
+
+    Parameters
+    ----------
+    replayer : Replayer
+        Its audio, device, blocksize, lead-in, latencies and counter.
+    start, end : float [seconds]
+        The session times to play.
+    """
+
+    def __init__(self, replayer: Replayer, *, start: float, end: float) -> None:
+        import sounddevice as sd
+
+        self._callback_stop = sd.CallbackStop  # looked up here, not in the callback
+        self.replayer = replayer
+        self.start_t = start
+        self.end_t = end
+        self.started = threading.Event()  # the first callback has set the anchor
+        self.stop = threading.Event()
+        self.finished = threading.Event()
+        self.underruns = 0
+        #: (counter time at which the current block meets the output, frames before it)
+        self.anchor: tuple[float, int] | None = None
+        self.frames_done = 0
+        self.stream = None
+        self.blocks: queue.Queue = queue.Queue(maxsize=64)
+
+    def _read(self) -> None:
+        r = self.replayer
+        for b in r.audio.blocks(start=self.start_t, end=self.end_t, lead_in=r.lead_in,
+                                blocksize=r.blocksize):
+            while not self.stop.is_set():
+                try:
+                    self.blocks.put(b, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if self.stop.is_set():
+                return
+        self.blocks.put(None)
+
+    def _callback(self, outdata, frames, t, status):
+        r = self.replayer
+        # The stream time at which the first frame meets the output.
+        # MIDI and annotations are scheduled on this audio clock, which
+        # may drift against the system counter (the JACK dummy driver
+        # does, by about 0.1 %).
+        # Re-anchor every block: (stream time at which this block meets
+        # the output, frames before it).  Between blocks the scheduler
+        # interpolates, so drift never accumulates.
+        latency = (t.outputBufferDacTime - t.currentTime
+                   if r.output_latency is None else r.output_latency)
+        self.anchor = (r.counter() + latency - r.midi_lead, self.frames_done)
+        self.frames_done += frames
+        if not self.started.is_set():
+            log.debug("replay latency: dac-current %.4f s, stream.latency %s",
+                      t.outputBufferDacTime - t.currentTime,
+                      getattr(self.stream, "latency", None))
+            self.started.set()
+        try:
+            block = self.blocks.get_nowait()
+        except queue.Empty:
+            outdata.fill(0)
+            self.underruns += 1
+            return
+        if block is None:
+            outdata.fill(0)
+            self.finished.set()
+            raise self._callback_stop
+        outdata[:] = block
+
+    def start(self) -> None:
+        """Start the reader and the stream; return once the stream's first callback ran.
+
+        Raises
+        ------
+        improv.errors.DeviceError
+            The output cannot be opened, or does not call back within 5 s.
+        """
+        import sounddevice as sd
+
+        r = self.replayer
+        threading.Thread(target=self._read, name="replay-reader", daemon=True).start()
+        try:
+            self.stream = sd.OutputStream(samplerate=r.audio.sr, channels=r.audio.out_channels,
+                                          dtype="float32", blocksize=r.blocksize,
+                                          device=r.audio_device, callback=self._callback,
+                                          latency="low", finished_callback=self.finished.set)
+        except sd.PortAudioError as exc:
+            self.stop.set()
+            raise DeviceError(f"cannot open the audio output: {exc}") from None
+        self.stream.start()
+        if not self.started.wait(5.0):
+            self.stream.abort()
+            self.stop.set()
+            raise DeviceError("the audio output did not start (no callback within 5 s)")
+
+    def counter_at(self, t: float, *, base: float) -> float:
+        """When session time ``t`` is due on the counter (``base``: the first time played)."""
+        at, frame = self.anchor
+        return at + (t - base) - frame / self.replayer.audio.sr
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.stream is not None:
+            self.stream.abort()
+            self.stream.close()
+
+
 class Replayer:
     """Play a :class:`sessions.playlist.Playlist` through real devices.
 
@@ -163,93 +275,20 @@ class Replayer:
         """Play from ``start`` (default: the playlist's start) until the end or a command."""
         start = self.playlist.start if start is None else start
         end = self.playlist.end
-        origin: list[float] = []  # counter time of session time (start - lead_in)
-        origin_ready = threading.Event()
-        stop = threading.Event()
-        underruns = [0]
-        anchor: list = [None]
-        frames_done = [0]
-        stream = None
-        blocks_q: queue.Queue = queue.Queue(maxsize=64)
-
+        base = start - self.lead_in  # the session time played first (lead-in included)
+        audio = None
         if self.audio is not None and self.audio.inputs:
-            import sounddevice as sd
+            audio = _AudioOutput(self, start=start, end=end)
+            audio.start()
 
-            def reader():
-                for b in self.audio.blocks(start=start, end=end, lead_in=self.lead_in,
-                                           blocksize=self.blocksize):
-                    while not stop.is_set():
-                        try:
-                            blocks_q.put(b, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                blocks_q.put(None)
-
-            threading.Thread(target=reader, name="replay-reader", daemon=True).start()
-            finished = threading.Event()
-
-            def callback(outdata, frames, t, status):
-                # The stream time at which the first frame meets the output.
-                # MIDI and annotations are scheduled on this audio clock, which
-                # may drift against the system counter (the JACK dummy driver
-                # does, by about 0.1 %).
-                # Re-anchor every block: (stream time at which this block meets
-                # the output, frames before it).  Between blocks the scheduler
-                # interpolates, so drift never accumulates.
-                latency = (t.outputBufferDacTime - t.currentTime
-                           if self.output_latency is None else self.output_latency)
-                anchor[0] = (self.counter() + latency - self.midi_lead, frames_done[0])
-                frames_done[0] += frames
-                if not origin:
-                    origin.append(anchor[0][0])
-                    log.debug("replay latency: dac-current %.4f s, stream.latency %s",
-                              t.outputBufferDacTime - t.currentTime,
-                              getattr(stream, "latency", None))
-                    origin_ready.set()
-                try:
-                    block = blocks_q.get_nowait()
-                except queue.Empty:
-                    outdata.fill(0)
-                    underruns[0] += 1
-                    return
-                if block is None:
-                    outdata.fill(0)
-                    finished.set()
-                    raise sd.CallbackStop
-                outdata[:] = block
-
-            try:
-                stream = sd.OutputStream(samplerate=self.audio.sr, channels=self.audio.out_channels,
-                                         dtype="float32", blocksize=self.blocksize,
-                                         device=self.audio_device, callback=callback, latency="low",
-                                         finished_callback=finished.set)
-            except sd.PortAudioError as exc:
-                stop.set()
-                raise DeviceError(f"cannot open the audio output: {exc}") from None
-            stream.start()
-            if not origin_ready.wait(5.0):
-                stream.abort()
-                stop.set()
-                raise DeviceError("the audio output did not start (no callback within 5 s)")
+            def counter_at(t: float) -> float:
+                """When session time ``t`` is due, on ``self.counter``."""
+                return audio.counter_at(t, base=base)
         else:
-            finished = threading.Event()
-            origin.append(self.counter() + self.lead_in)
-            origin_ready.set()
+            origin = self.counter() + self.lead_in
 
-        base = start - self.lead_in
-        clock = self.counter
-
-        sr = self.audio.sr if stream is not None else None
-
-        def counter_at(t: float) -> float:
-            """When session time ``t`` is due, on ``clock``."""
-            if anchor[0] is None:
-                return origin[0] + (t - base)
-            at, frame = anchor[0]
-            return at + (t - base) - frame / sr
+            def counter_at(t: float) -> float:
+                return origin + (t - base)
 
         items = [(t, 0, ("midi", data)) for t, _, data in self.playlist.midi if t >= start]
         items += [(a["t"], 1, ("ann", a)) for a in self.playlist.annotations if a["t"] >= start]
@@ -257,51 +296,61 @@ class Replayer:
         if self.midi_out is not None and start == self.playlist.start:
             for _, d in self.playlist.held_at_start:  # notes already sounding at --from
                 self.midi_out.send_message(list(d))
+        try:
+            reason, position, sent = self._dispatch(items, start=start, end=end, base=base,
+                                                    counter_at=counter_at, audio=audio)
+        finally:
+            if audio is not None:
+                audio.close()
+            if self.midi_out is not None:
+                for m in ALL_NOTES_OFF:
+                    self.midi_out.send_message(list(m))
+        return SegmentResult(reason, position, sent, audio.underruns if audio is not None else 0)
+
+    def _dispatch(self, items: list, *, start: float, end: float, base: float,
+                  counter_at: Callable[[float], float],
+                  audio: _AudioOutput | None) -> tuple[str, float, int]:
+        """Send each MIDI message and annotation when it is due, until the end or a command.
+
+        Returns ``(reason, position, midi_sent)``: why the segment ended and where.
+        """
+        clock = self.counter
         sent = 0
         reason = "end"
         position = end
         i = 0
-        try:
-            while True:
-                now = clock()
-                # commands
-                try:
-                    cmd = self.controls.get_nowait()
-                except queue.Empty:
-                    cmd = None
-                if cmd is not None:
-                    position = min(max(base + (now - counter_at(base)), start), end)
-                    reason = {"pause": "pause", "seek": "seek", "quit": "quit"}.get(cmd[0], "quit")
-                    if reason == "seek":
-                        position = min(max(position + cmd[1], 0.0), end)
-                    break
-                if i < len(items):
-                    t, _, (kind, payload) = items[i]
-                    due = counter_at(t)
-                    if due <= now:
-                        if kind == "midi":
-                            if self.midi_out is not None:
-                                self.midi_out.send_message(list(payload))
-                                sent += 1
-                        else:
-                            self.on_annotation(payload)
-                        i += 1
-                        continue
-                    time.sleep(min(due - now, 0.02))
+        while True:
+            now = clock()
+            # commands
+            try:
+                cmd = self.controls.get_nowait()
+            except queue.Empty:
+                cmd = None
+            if cmd is not None:
+                position = min(max(base + (now - counter_at(base)), start), end)
+                reason = {"pause": "pause", "seek": "seek", "quit": "quit"}.get(cmd[0], "quit")
+                if reason == "seek":
+                    position = min(max(position + cmd[1], 0.0), end)
+                break
+            if i < len(items):
+                t, _, (kind, payload) = items[i]
+                due = counter_at(t)
+                if due <= now:
+                    if kind == "midi":
+                        if self.midi_out is not None:
+                            self.midi_out.send_message(list(payload))
+                            sent += 1
+                    else:
+                        self.on_annotation(payload)
+                    i += 1
                     continue
-                if counter_at(end) <= now and (stream is None or finished.is_set()
-                                               or now > counter_at(end) + 1.0):
-                    break
-                time.sleep(0.01)
-        finally:
-            stop.set()
-            if stream is not None:
-                stream.abort()
-                stream.close()
-            if self.midi_out is not None:
-                for m in ALL_NOTES_OFF:
-                    self.midi_out.send_message(list(m))
-        return SegmentResult(reason, position, sent, underruns[0])
+                time.sleep(min(due - now, 0.02))
+                continue
+            if counter_at(end) <= now and (audio is None or audio.finished.is_set()
+                                           or now > counter_at(end) + 1.0):
+                break
+            time.sleep(0.01)
+        return reason, position, sent
 
     def run(self) -> list[SegmentResult]:
         """Play segments until the end or ``quit``; ``pause`` waits for the next command."""
@@ -374,7 +423,7 @@ def keyboard_controls(controls: queue.SimpleQueue) -> Iterator[None]:
 
 def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str | None = None):
     """Open the MIDI output port that ``query`` names (index or name substring)."""
-    from improv import devices
+    from improv.capture import devices
 
     rtmidi = devices._rtmidi()
     midi_in, api_name = devices.open_midi_in(api=api, jack_server_name=jack_server_name,
@@ -401,7 +450,7 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
 
     Returns ``(index, channels, host API name)``; channels are capped at 2.
     """
-    from improv import devices
+    from improv.capture import devices
 
     sd = devices.init_portaudio(jack_server_name=jack_server_name, jack_client_name="improv-replay")
     devs = [d for d in devices.list_audio_devices() if d.output_channels > 0]
@@ -413,7 +462,8 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
         try:
             default = sd.query_devices(kind="output")
         except (ValueError, sd.PortAudioError):
-            raise devices.NoDevicesError("no audio output device (give --audio-out)") from None
+            raise devices.NoDevicesError("no audio output device (give one: audio_out)",
+                                         parameter="audio_out") from None
         api = sd.query_hostapis(default["hostapi"])["name"]
         return int(default["index"]), min(int(default["max_output_channels"]), 2), api
     d = devices._pick(query, devs, names=[d.name for d in devs], what="audio output device",

@@ -22,7 +22,7 @@ from typing import Any
 
 from improv import __version__
 from improv.errors import ImprovError, ParameterError
-from improv.output import counted
+from improv.reports.wording import counted
 
 CSS = """
 body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
@@ -65,9 +65,9 @@ def _page(title: str, body: str) -> str:
 
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session."""
-    from improv import plots
     from improv.analyze import analyze_session
-    from improv.compare import describe
+    from improv.reports import plots
+    from improv.reports.compare import describe
     from sessions.notes import notes_with_links
     from sessions.timefmt import format_time
 
@@ -145,9 +145,9 @@ def session_report_html(store, session_id: str) -> str:
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
-    """The HTML report of a client's course (see :func:`improv.compare.compare_client`)."""
-    from improv.compare import compare_client
-    from improv.trend_plots import plot_client
+    """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
+    from improv.reports.compare import compare_client
+    from improv.reports.trend_plots import plot_client
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
@@ -243,9 +243,10 @@ def write_report(text: str, to: Path) -> Path:
     to = Path(to)
     suffix = to.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
-        raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
+        raise ParameterError(f"report file must end in .html or .pdf, got {to.name!r}",
+                             parameter="to")
     if not to.parent.is_dir():
-        raise ParameterError(f"folder {to.parent} does not exist")
+        raise ParameterError(f"folder {to.parent} does not exist", parameter="to")
     from sessions.fsutil import atomic_write_bytes
 
     if suffix != ".pdf":
@@ -255,7 +256,8 @@ def write_report(text: str, to: Path) -> Path:
     if chromium is None:
         raise ImprovError(
             "a PDF needs Chromium or Chrome (apt-get install chromium; elsewhere install "
-            "Chrome or set IMPROV_CHROMIUM to its program); or write --to FILE.html")
+            "Chrome or set IMPROV_CHROMIUM to its program); or write an HTML report "
+            "(FILE.html)", parameter="to")
     with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
         src = Path(tmp) / "report.html"
         src.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from improv.output import counted
+from improv.reports.wording import counted
 
 
 def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
@@ -98,7 +98,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                  x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     to = Path(to)
-    from improv.plots import save_figure
+    from improv.reports.plots import save_figure
 
     save_figure(fig, to, dpi=110)
     plt.close(fig)

@@ -1,7 +1,7 @@
 """The ``improv`` command line: one group, one error boundary.
 
-Each command group lives in its own module (``cli_sessions``, ``cli_record``,
-...) and calls one library function; this module only wires them up and
+Each command group lives in its own module (``improv.cli.sessions``,
+``improv.cli.record``, ...) and calls one library function; this module only wires them up and
 turns errors into ``error: ...`` with exit status 1 (tracebacks only with
 ``--debug``).
 """
@@ -45,7 +45,7 @@ class App:
 
     def open_store(self, *, recover: bool):
         if self._store is None:
-            from improv.output import info
+            from improv.cli.output import info
             from sessions.store import Store
 
             store = Store(self.store_path, create=self._may_create())
@@ -109,15 +109,14 @@ def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from improv import cli_sessions
+    from improv.cli import sessions
 
-    cli.add_command(cli_sessions.sessions)
-    for name in ("cli_record", "cli_analyze", "cli_annotate", "cli_replay", "cli_serve",
-                 "cli_compare"):
+    cli.add_command(sessions.sessions)
+    for name in ("record", "analyze", "annotate", "replay", "serve", "compare"):
         try:
-            module = __import__(f"improv.{name}", fromlist=["COMMANDS"])
+            module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
-            if exc.name != f"improv.{name}":
+            if exc.name != f"improv.cli.{name}":
                 raise
             continue
         for command in module.COMMANDS:
@@ -125,6 +124,24 @@ def _register() -> None:
 
 
 _register()
+
+
+def _option_of(exc: BaseException, argv: list[str] | None) -> str:
+    """`` (option --offset)`` when the library error names a parameter (``exc.parameter``) that
+    the command run has an option for; the library's messages name parameters, not options."""
+    parameter = getattr(exc, "parameter", None)
+    if not parameter:
+        return ""
+    command: click.Command = cli
+    for word in argv if argv is not None else sys.argv[1:]:
+        if isinstance(command, click.Group) and word in command.commands:
+            command = command.commands[word]
+    flag = "--" + parameter.replace("_", "-")
+    for p in command.params:
+        if isinstance(p, click.Option) and (p.name == parameter or flag in p.opts):
+            long = [o for o in p.opts if o.startswith("--")]
+            return f" (option {long[0] if long else p.opts[0]})"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -153,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     except user_facing_errors() as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {exc}{_option_of(exc, argv)}", err=True)
         sys.exit(1)
     except OSError as exc:
         if debug:

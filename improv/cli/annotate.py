@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import date_option as _date
-from improv.cli_params import time_option as _time
+from improv.cli.output import emit, info, json_option, table
+from improv.cli.params import date_option as _date
+from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
-from improv.output import emit, info, json_option, table
 
 
 def _fmt(t):
@@ -221,7 +221,7 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 @click.pass_obj
 def export_(app, session_id, fmt, to):
     """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
-    from improv.cli_params import new_output_file
+    from improv.cli.params import new_output_file
     from sessions import interop
 
     if fmt == "elan" and to is None:
@@ -262,39 +262,9 @@ def export_(app, session_id, fmt, to):
 @click.pass_obj
 def import_(app, session_id, file, fmt, by, as_json):
     """Import Audacity labels, ELAN tiers or a Sonic Visualiser layer as annotations."""
-    from sessions import interop
-    from sessions.annotation_edits import add_annotations
+    from sessions.annotation_import import import_annotations
 
-    session = app.store.session(session_id)
-    fmt = fmt or {".eaf": "elan", ".csv": "sv"}.get(file.suffix.lower(), "audacity")
-    if fmt == "elan":
-        items = interop.read_eaf(file, players=session.players)
-    else:
-        parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
-        items = parse(_read_text(file))
-    # check everything before adding anything
-    from sessions import vocabulary
-
-    vocab = vocabulary.load(app.store.root)
-    for a in items:
-        vocabulary.check_tags(a["tags"], vocab)
-        if a["player"] is not None and a["player"] not in session.players:
-            raise ParameterError(f"{file.name}: unknown player {a['player']!r}")
-        if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
-            raise ParameterError(f"{file.name}: time {a['t']:.2f} s is outside the session")
-    # an annotation the session has already (same time, end, player, tags and text: the file
-    # was imported before) is not added twice
-    def key(a):
-        end = a.get("end")
-        return (round(float(a["t"]), 3), None if end is None else round(float(end), 3),
-                a.get("player"), tuple(sorted(a.get("tags") or ())),
-                (a.get("text") or "").strip())
-
-    have = {key(a) for a in session.annotations()}
-    new = [a for a in items if key(a) not in have]
-    # one append and one refresh of the SMF markers and catalog for the whole file
-    added = add_annotations(app.store, session_id, new, by=by, source="import")
-    skipped = len(items) - len(new)
+    added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by)
 
     def human(added):
         click.echo(f"imported {len(added)} annotation(s)")

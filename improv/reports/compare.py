@@ -130,21 +130,25 @@ def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
         except ValueError:
             n = -1
         if n < 2:
-            raise ParameterError(f"--baseline first:N needs N >= 2, got {spec!r}")
+            raise ParameterError(f"baseline first:N needs N >= 2, got {spec!r}",
+                                 parameter="baseline")
         return list(range(min(n, len(session_ids))))
     if kind == "sessions":
         ids = [s for s in arg.split(",") if s]
         missing = [s for s in ids if s not in session_ids]
         if missing:
             raise ParameterError(
-                "--baseline sessions: needs two or more of this client's sessions in the "
-                f"compared period (check the since date); not among them: {', '.join(missing)}")
+                "baseline sessions: needs two or more of this client's sessions in the "
+                f"compared period (check the since date); not among them: {', '.join(missing)}",
+                parameter="baseline")
         if len(set(ids)) < 2:
             raise ParameterError(
-                "--baseline sessions: needs two or more of this client's sessions in the "
-                f"compared period, got {len(set(ids))}: {', '.join(ids) or '(none)'}")
+                "baseline sessions: needs two or more of this client's sessions in the "
+                f"compared period, got {len(set(ids))}: {', '.join(ids) or '(none)'}",
+                parameter="baseline")
         return [session_ids.index(s) for s in ids]
-    raise ParameterError(f"--baseline must be first:N or sessions:ID,ID, got {spec!r}")
+    raise ParameterError(f"baseline must be first:N or sessions:ID,ID, got {spec!r}",
+                         parameter="baseline")
 
 
 def compare_client(
@@ -171,10 +175,10 @@ def compare_client(
     from sessions.errors import SessionFormatError
     from sessions.manifest import check_code
 
-    try:  # the code also names the files of --plot and --export
-        check_code(client, what="--client")
+    try:  # the code also names the files of the plots and the export
+        check_code(client, what="client")
     except SessionFormatError as exc:
-        raise ParameterError(str(exc)) from None
+        raise ParameterError(str(exc), parameter="client") from None
     rows = [r for r in store.list(client=client)]
     if not rows:
         raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
@@ -331,3 +335,20 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         who, _, rest = c.partition(".")
         w.writerow([c, unit, f"{text} ({who})" if text else f"see docs/features.md ({who})"])
     return buf.getvalue()
+
+
+def export_client(result: dict[str, Any], folder) -> list[str]:
+    """Write a client's course (:func:`compare_client`) for researchers into ``folder`` (made
+    if missing): ``<client>-sessions.csv`` (:func:`client_csv`) and
+    ``<client>-data-dictionary.csv`` (:func:`data_dictionary_csv`). Returns the file names."""
+    from pathlib import Path
+
+    from sessions.fsutil import atomic_write_bytes, make_dir
+
+    folder = Path(folder)
+    make_dir(folder)
+    client = result["client"]
+    names = [f"{client}-sessions.csv", f"{client}-data-dictionary.csv"]
+    atomic_write_bytes(folder / names[0], client_csv(result).encode())
+    atomic_write_bytes(folder / names[1], data_dictionary_csv(result).encode())
+    return names

@@ -25,7 +25,7 @@ from typing import Any
 
 from improv.errors import ParameterError, UnknownNameError
 from sessions.fsutil import atomic_write_json, read_json
-from sessions.manifest import check_player_name
+from sessions.manifest import check_code, check_player_name
 
 SETUPS_FILE = "setups.json"
 _CHANNELS_RE = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -101,21 +101,22 @@ def parse_player_spec(spec: str) -> PlayerInput:
     """
     form = "PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS]"
     if "=" not in spec:
-        raise ParameterError(f"--player must be {form}, got {spec!r}")
+        raise ParameterError(f"player input must be {form}, got {spec!r}", parameter="player")
     player, rest = spec.split("=", 1)
     player = player.strip()
     try:
         check_player_name(player)
     except ValueError as exc:
-        raise ParameterError(f"--player {spec!r}: {exc}") from None
+        raise ParameterError(f"player input {spec!r}: {exc}", parameter="player") from None
     if ":" not in rest:
-        raise ParameterError(f"--player must be {form}, got {spec!r}")
+        raise ParameterError(f"player input must be {form}, got {spec!r}", parameter="player")
     kind, target = rest.split(":", 1)
     kind = kind.strip().lower()
     if kind == "midi":
         device = _strip_quotes(target)
         if not device:
-            raise ParameterError(f"--player {spec!r}: the MIDI port name is empty")
+            raise ParameterError(f"player input {spec!r}: the MIDI port name is empty",
+                                 parameter="player")
         return PlayerInput(player, "midi", device)
     if kind == "audio":
         channels: tuple[int, ...] = (1,)
@@ -126,17 +127,19 @@ def parse_player_spec(spec: str) -> PlayerInput:
                 device, channels = head, parse_channels(tail)
         device = _strip_quotes(device)
         if not device:
-            raise ParameterError(f"--player {spec!r}: the audio device name is empty")
+            raise ParameterError(f"player input {spec!r}: the audio device name is empty",
+                                 parameter="player")
         return PlayerInput(player, "audio", device, channels)
-    raise ParameterError(f"--player input kind must be midi or audio, got {kind!r} in {spec!r}")
+    raise ParameterError(f"player input kind must be midi or audio, got {kind!r} in {spec!r}",
+                         parameter="player")
 
 
 def check_inputs(inputs: list[PlayerInput]) -> None:
     """Reject an empty list and the same channel or port given to two players."""
     if not inputs:
         raise ParameterError(
-            "no inputs: give --player PLAYER=midi:PORT or PLAYER=audio:DEVICE:CHANNELS, "
-            "or --setup NAME (see 'improv devices' and 'improv setups list')"
+            "no inputs: give a player input PLAYER=midi:PORT or PLAYER=audio:DEVICE:CHANNELS, "
+            "or a saved setup (see 'improv devices' and 'improv setups list')", parameter="player"
         )
     seen: dict[tuple, str] = {}
     for i in inputs:
@@ -192,7 +195,7 @@ def save_setup(root: Path, name: str, *, inputs: list[PlayerInput],
         Recording options kept with the setup (``midi_api``, ``audio_api``,
         ``jack_server`` ...).
     """
-    from improv.devices import check_api_names
+    from improv.capture.devices import check_api_names
 
     check_setup_name(name)
     check_inputs(inputs)
@@ -233,3 +236,40 @@ def delete_setup(root: Path, name: str) -> None:
     key = name if name in setups else {k.lower(): k for k in setups}[name.lower()]
     del setups[key]
     atomic_write_json(_path(root), {"version": 1, "setups": setups})
+
+
+def recording_inputs(root: Path, *, setup: str | None = None, players=(),
+                     options: dict[str, Any] | None = None
+                     ) -> tuple[list[PlayerInput], dict[str, Any]]:
+    """The inputs and options a recording starts with: a saved setup's inputs (if ``setup``
+    names one), then those of the player ``players`` specs; the ``options`` given (not None)
+    win over the setup's.
+
+    Returns
+    -------
+    (list of PlayerInput, dict)
+    """
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    inputs: list[PlayerInput] = []
+    if setup:
+        s = get_setup(root, setup)
+        inputs.extend(setup_inputs(s))
+        for k, v in s.get("options", {}).items():
+            opts.setdefault(k, v)
+    inputs.extend(parse_player_spec(p) for p in players)
+    return inputs, opts
+
+
+def check_codes(client: str, therapist: str | None = None) -> None:
+    """Check the client's and the therapist's pseudonym codes before a recording starts.
+
+    Raises
+    ------
+    improv.errors.ParameterError
+    """
+    try:
+        check_code(client, what="client")
+        if therapist:
+            check_code(therapist, what="therapist")
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None

@@ -72,7 +72,7 @@ anchor, says how long the device was away: that many frames of silence are
 written (a ``gap`` with ``detected_by="reopen"``) so that the sample index
 stays on the session clock.  Devices of PortAudio's JACK host API are not
 reopened: a JACK source that goes away is re-connected by
-:class:`~improv.jack_watch.JackSourceWatch`, and a JACK server that dies takes
+:class:`~improv.capture.jack_watch.JackSourceWatch`, and a JACK server that dies takes
 PortAudio's JACK client with it (PortAudio would have to be re-initialised,
 which closes every other stream of the process).
 """
@@ -85,7 +85,7 @@ from typing import Any
 
 import numpy as np
 
-from improv.devices import ABANDONED_STREAMS, AudioDevice
+from improv.capture.devices import ABANDONED_STREAMS, AudioDevice
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     behind (logged as a warning unless the device was already ``lost``) and PortAudio is no
     longer terminated when the process exits (sounddevice's exit handler would block on it the
     same way), so that the session is still finalised and the command still ends; it is kept
-    in :data:`improv.devices.ABANDONED_STREAMS`, which stops PortAudio being re-initialised.
+    in :data:`improv.capture.devices.ABANDONED_STREAMS`, which stops PortAudio being re-initialised.
     """
     import threading
 
@@ -314,7 +314,7 @@ class AudioCapture:
         ----------
         device : AudioDevice, optional
             The same device under the index it has now, after PortAudio was re-initialised
-            (:class:`improv.recorder.Recorder` does that when every audio input is lost).
+            (:class:`improv.capture.recorder.Recorder` does that when every audio input is lost).
 
         Returns
         -------

@@ -6,9 +6,9 @@ import signal
 
 import click
 
-from improv.cli_params import FiniteRange
-from improv.output import emit, format_duration, info, table
-from improv.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
+from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
+from improv.cli.output import emit, format_duration, info, table
+from improv.cli.params import FiniteRange
 
 PLAYER_HELP = (
     "An input of a player: PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS] "
@@ -34,7 +34,7 @@ def _device_options(f):
 @_device_options
 def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """List MIDI input/output ports and audio devices."""
-    from improv.devices import list_audio_devices, list_midi_ports, quiet_native_stderr
+    from improv.capture.devices import list_audio_devices, list_midi_ports, quiet_native_stderr
     from improv.errors import NoDevicesError
 
     quiet = not click.get_current_context().find_root().params.get("debug")
@@ -67,22 +67,6 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
             info(f"warning: {p}")
 
     emit(result, as_json=as_json, human=human)
-
-
-def _inputs_from(store_root, setup, players, midi_api, audio_api, jack_server, jack_midi_server):
-    from improv.setups import get_setup, parse_player_spec, setup_inputs
-
-    opts = {"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
-            "jack_midi_server": jack_midi_server}
-    inputs = []
-    if setup:
-        s = get_setup(store_root, setup)
-        inputs.extend(setup_inputs(s))
-        for k, v in s.get("options", {}).items():
-            if opts.get(k) is None:
-                opts[k] = v
-    inputs.extend(parse_player_spec(p) for p in players)
-    return inputs, opts
 
 
 @click.command("record")
@@ -121,32 +105,29 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
+    from improv.capture.recorder import Recorder, summarize
+    from improv.capture.setups import check_codes, check_inputs, check_setup_name, recording_inputs
+    from improv.capture.setups import save_setup as _save
     from improv.errors import ParameterError, user_facing_errors
-    from improv.recorder import Recorder, summarize
-    from improv.setups import check_inputs, check_setup_name
-    from improv.setups import save_setup as _save
-    from sessions.manifest import check_code
 
     if disk_stop_mb > disk_warn_mb:
         raise ParameterError(
             f"--disk-stop-mb ({disk_stop_mb:g}) must not exceed --disk-warn-mb "
             f"({disk_warn_mb:g}): the warning comes first, the stop when space runs out")
     store = app.store
-    try:
-        check_code(client, what="client")
-        if therapist:
-            check_code(therapist, what="therapist")
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
-    inputs, opts = _inputs_from(store.root, setup, players, midi_api, audio_api, jack_server,
-                                jack_midi_server)
+    check_codes(client, therapist)
+    inputs, opts = recording_inputs(
+        store.root, setup=setup, players=players,
+        options={"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
+                 "jack_midi_server": jack_midi_server})
     check_inputs(inputs)
     if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
         check_setup_name(save_setup)
     rec = Recorder(
         store=store, client=client, inputs=inputs, therapist=therapist,
-        setup_name=setup or save_setup, midi_api=opts["midi_api"], audio_api=opts["audio_api"],
-        jack_server=opts["jack_server"], jack_midi_server=opts["jack_midi_server"],
+        setup_name=setup or save_setup, midi_api=opts.get("midi_api"),
+        audio_api=opts.get("audio_api"), jack_server=opts.get("jack_server"),
+        jack_midi_server=opts.get("jack_midi_server"),
         sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
         disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture,
     )
@@ -163,7 +144,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
         show = not no_display and sys.stderr.isatty()
         if show:
-            from improv.live_display import LiveDisplay
+            from improv.cli.live_display import LiveDisplay
 
             with LiveDisplay(rec) as display:
                 manifest = rec.run(duration_s=duration, on_tick=display.tick)
@@ -218,7 +199,7 @@ def setups():
 @click.pass_obj
 def setups_list(app, as_json):
     """List saved setups."""
-    from improv.setups import load_setups
+    from improv.capture.setups import load_setups
 
     s = load_setups(app.store_path)
     emit(s, as_json=as_json, human=lambda s: table(
@@ -234,7 +215,7 @@ def setups_list(app, as_json):
 @click.pass_obj
 def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
     """Save the inputs of --player options as setup NAME (replacing one of that name)."""
-    from improv.setups import parse_player_spec, save_setup
+    from improv.capture.setups import parse_player_spec, save_setup
     from sessions.fsutil import make_dir
 
     inputs = [parse_player_spec(p) for p in players]
@@ -251,7 +232,7 @@ def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_
 @click.pass_obj
 def setups_show(app, name, as_json):
     """Show one saved setup."""
-    from improv.setups import get_setup
+    from improv.capture.setups import get_setup
 
     s = get_setup(app.store_path, name)
 
@@ -269,7 +250,7 @@ def setups_show(app, name, as_json):
 @click.pass_obj
 def setups_delete(app, name):
     """Delete a saved setup."""
-    from improv.setups import delete_setup
+    from improv.capture.setups import delete_setup
 
     delete_setup(app.store_path, name)
     info(f"deleted setup {name!r}")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import FiniteRange, new_output_file
-from improv.cli_params import list_option as _players
-from improv.cli_params import time_option as _time
+from improv.cli.output import info
+from improv.cli.params import FiniteRange, new_output_file
+from improv.cli.params import list_option as _players
+from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
-from improv.output import info
 
 
 @click.command()
@@ -40,8 +40,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 
     Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits.
     """
-    from improv.devices import check_api_names
-    from improv.replay import (
+    from improv.capture.devices import check_api_names
+    from improv.playback.replay import (
         AudioMix,
         Replayer,
         keyboard_controls,
@@ -58,7 +58,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     out = None
     midi_api_name = ""
     if midi_out:
-        from improv.devices import quiet_native_stderr
+        from improv.capture.devices import quiet_native_stderr
 
         quiet = not click.get_current_context().find_root().params.get("debug")
         with quiet_native_stderr(enabled=quiet):  # ALSA's and libjack's probing noise
@@ -74,7 +74,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     if not no_audio:
         audio_items = playlist.audio
         if not audio_items and out is None and playlist.midi:
-            from improv.render import cached_rendering
+            from improv.playback.render import cached_rendering
             from sessions.session import AudioInput
 
             path = cached_rendering(session, players=playlist.players, soundfont=soundfont)
@@ -134,7 +134,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 @click.pass_obj
 def render(app, session_id, to, players, soundfont, sr):
     """Render a session's MIDI to a WAV file with FluidSynth."""
-    from improv.render import render_session
+    from improv.playback.render import render_session
 
     session = app.store.session(session_id)
     chosen = _players(players)

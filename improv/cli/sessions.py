@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from improv.cli_params import FiniteRange
+from improv.cli.output import counted, emit, format_duration, info, json_option, print_json, table
+from improv.cli.params import FiniteRange
 from improv.errors import ParameterError
-from improv.output import counted, emit, format_duration, info, json_option, print_json, table
 
 
 @click.group()
@@ -195,7 +195,7 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     if all_:
         ids = store.session_ids()
     else:
-        store._existing(session_id)
+        store.existing(session_id)
         ids = [session_id]
     reports = [verify_folder(store.folder(sid)) for sid in ids]
 
@@ -287,7 +287,7 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
         raise click.UsageError("give a session ID or --client CODE")
     store = app.store
     if session_id:
-        store._existing(session_id)
+        store.existing(session_id)
         ids = [session_id]
     else:
         ids = [r["id"] for r in store.list(client=client)]
@@ -336,13 +336,9 @@ def recover(app, as_json: bool) -> None:
 @click.pass_obj
 def reindex(app, as_json: bool) -> None:
     """Rebuild the catalog from the session folders (with the analyses their caches hold)."""
-    from improv.analyze import restore_catalog_features
+    from improv.analyze import reindex as reindex_with_analyses
 
-    result = app.store.reindex()
-    indexed = [sid for sid in app.store.session_ids() if sid not in
-               {s for s, _ in result["skipped"]}]
-    result["analyses_restored"] = sum(restore_catalog_features(app.store, sid)
-                                      for sid in indexed)
+    result = reindex_with_analyses(app.store)
 
     def human(r):
         if r["damaged_kept_as"]:

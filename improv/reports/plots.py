@@ -57,10 +57,11 @@ def check_plot_path(path: Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ParameterError(
-            f"--plot must end in {', '.join(PLOT_SUFFIXES)}, got {path.name!r}"
-        )
+            f"plot file must end in {', '.join(PLOT_SUFFIXES)}, got {path.name!r}",
+            parameter="plot")
     if not path.parent.is_dir():
-        raise ParameterError(f"--plot: folder {str(path.parent)!r} does not exist")
+        raise ParameterError(f"plot file: folder {str(path.parent)!r} does not exist",
+                             parameter="plot")
     return path
 
 

@@ -1,6 +1,6 @@
 """Output helpers shared by the commands: JSON for machines, tables for people.
 
-Only ``improv/cli*`` modules and this one print.
+Only the modules of ``improv/cli/`` print.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import sys
 from typing import Any, Callable, Sequence
 
 import click
+
+from improv.reports.wording import counted  # noqa: F401  (re-exported for the commands)
 
 #: The ``--json`` flag shared by every listing command.
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
@@ -64,11 +66,6 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
 def info(message: str) -> None:
     """A status line on stderr (keeps stdout clean for --json)."""
     click.echo(message, err=True)
-
-
-def counted(n: int, word: str) -> str:
-    """``1 session``, ``3 sessions`` (English plural with -s)."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def format_duration(seconds: float | None) -> str:

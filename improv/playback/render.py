@@ -44,8 +44,8 @@ def find_soundfont(path: str | os.PathLike | None = None) -> Path:
         if Path(c).is_file():
             return Path(c)
     raise ImprovError(
-        "no General MIDI soundfont found (install fluid-soundfont-gm, or give --soundfont FILE.sf2)"
-    )
+        "no General MIDI soundfont found (install fluid-soundfont-gm, or give a soundfont "
+        "FILE.sf2)", parameter="soundfont")
 
 
 def render_session(session, *, to: Path, players: list[str] | None = None, sr: int = 48000,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from improv.output import emit, info, print_json, stderr_isatty, table
+from improv.cli.output import emit, info, print_json, stderr_isatty, table
 
 #: Summary entries not repeated in the per-player table (they are in its header line).
 _HEADER_KEYS = ("duration_s", "window_s", "hop_s")
@@ -166,11 +166,11 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         raise ParameterError("--pair and --accept-roles need --dialogue")
     if not 0.0 <= min_confidence <= 1.0:
         raise ParameterError(f"--min-confidence must be in 0..1, got {min_confidence!r}")
-    from improv.cli_params import new_output_file
+    from improv.cli.params import new_output_file
 
     # before minutes of analysis: files to write must be new, in folders that exist
     if plot_file:
-        from improv.plots import PLOT_SUFFIXES
+        from improv.reports.plots import PLOT_SUFFIXES
 
         new_output_file(plot_file, "--plot", suffixes=PLOT_SUFFIXES)
     if curves_file:
@@ -199,7 +199,7 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
             n = _write_csv(result, f)
         info(f"wrote {n} curve points to {curves_file}")
     if plot_file:
-        from improv.plots import plot_result
+        from improv.reports.plots import plot_result
 
         plot_result(result, Path(plot_file), dialogue=dialogue)
         info(f"wrote plot {plot_file}")

@@ -1,7 +1,7 @@
 """Audio devices (PortAudio via sounddevice) and MIDI ports (python-rtmidi).
 
-Listing and matching only; capture lives in :mod:`improv.audio_capture` and
-:mod:`improv.midi_capture`.  A device is named by its index or by a
+Listing and matching only; capture lives in :mod:`improv.capture.audio` and
+:mod:`improv.capture.midi`.  A device is named by its index or by a
 case-insensitive substring of its name; a name that fits several devices
 raises :class:`~improv.errors.AmbiguousDeviceError` listing them, an unknown
 name raises :class:`~improv.errors.DeviceError` listing what exists.
@@ -122,7 +122,7 @@ _client_name_buffer = None  # PortAudio keeps the pointer: keep the buffer alive
 
 
 #: PortAudio streams that did not close (their sound server died; see
-#: :func:`improv.audio_capture._close_or_abandon`). PortAudio cannot be terminated while they
+#: :func:`improv.capture.audio._close_or_abandon`). PortAudio cannot be terminated while they
 #: exist (Pa_Terminate would wait for them for ever), so it cannot be re-initialised either.
 ABANDONED_STREAMS: list = []
 
@@ -263,8 +263,8 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
             failures.append(f"{rtmidi.get_api_name(a)}: {str(exc).strip()}")
     raise NoDevicesError(
         "no MIDI system available: start the JACK server (jackd) or load the ALSA sequencer "
-        "(snd-seq), or choose another MIDI API (--midi-api) (details: " + "; ".join(failures)
-        + ")"
+        "(snd-seq), or choose another MIDI API (midi_api) (details: " + "; ".join(failures)
+        + ")", parameter="midi_api"
     )
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from improv.cli_params import FiniteRange, date_option, new_output_file
-from improv.cli_params import list_option as _features
+from improv.cli.output import counted, emit, info, json_option, table
+from improv.cli.params import FiniteRange, date_option, new_output_file
+from improv.cli.params import list_option as _features
 from improv.errors import ParameterError
-from improv.output import counted, emit, info, json_option, table
 from sessions.timefmt import format_time
 
 
@@ -69,7 +69,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     improv compare ID ID
     improv compare ID --segments 0:00-10:00,50:00-60:00
     """
-    from improv import compare as cmp
+    from improv.reports import compare as cmp
 
     store = app.store
     progress = (lambda sid: info(f"analysing {sid} ...")) if not as_json else None
@@ -80,7 +80,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                                     since=date_option(since, "--since"), baseline=baseline,
                                     band_sd=band_sd, progress=progress)
         if plot_dir is not None:
-            from improv.trend_plots import plot_client
+            from improv.reports.trend_plots import plot_client
             from sessions.fsutil import make_dir
 
             make_dir(plot_dir)
@@ -88,14 +88,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 plot_client(result, to=plot_dir / f"{client}-trends.{suffix}")
             info(f"wrote {plot_dir / (client + '-trends.png')} and .svg")
         if export_dir is not None:
-            from sessions.fsutil import atomic_write_bytes, make_dir
-
-            make_dir(export_dir)
-            atomic_write_bytes(export_dir / f"{client}-sessions.csv",
-                               cmp.client_csv(result).encode())
-            atomic_write_bytes(export_dir / f"{client}-data-dictionary.csv",
-                               cmp.data_dictionary_csv(result).encode())
-            info(f"wrote {client}-sessions.csv and {client}-data-dictionary.csv to {export_dir}")
+            names = cmp.export_client(result, export_dir)
+            info(f"wrote {' and '.join(names)} to {export_dir}")
         if as_csv:
             click.echo(cmp.client_csv(result), nl=False)
             return
@@ -160,7 +154,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
 @click.pass_obj
 def report(app, session_id, client, to):
     """A printable report (HTML or PDF) of a session or of a client's course."""
-    from improv.report import client_report_html, session_report_html, write_report
+    from improv.reports.report import client_report_html, session_report_html, write_report
 
     if bool(session_id) == bool(client):
         raise click.UsageError("give a session ID or --client CODE")

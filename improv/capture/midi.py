@@ -59,8 +59,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from improv.devices import MidiPort, jack_server, open_midi_in, same_port_name
-from improv.setups import PlayerInput
+from improv.capture.devices import MidiPort, jack_server, open_midi_in, same_port_name
+from improv.capture.setups import PlayerInput
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class MidiCapture:
     clock : SessionClock
         ``now()`` -> seconds since session start.
     inputs : list of (PlayerInput, MidiPort)
-        Resolved ports (see :func:`improv.devices.match_midi_port`).
+        Resolved ports (see :func:`improv.capture.devices.match_midi_port`).
     api : str, optional
         rtmidi API name the ports were listed with.
     jack_server_name : str, optional

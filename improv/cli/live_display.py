@@ -6,7 +6,7 @@ stdin is a terminal): ``m`` drops a marker, ``n`` starts a one-line note
 stamped at the moment ``n`` was pressed (Enter saves it, Esc drops it),
 ``q`` stops.  Ctrl-C stops too (SIGINT reaches the main thread).
 
-The display reads :meth:`improv.recorder.Recorder.status` on the caller's
+The display reads :meth:`improv.capture.recorder.Recorder.status` on the caller's
 thread; the key reader runs in its own thread and only calls
 :meth:`Recorder.marker` and :meth:`Recorder.request_stop`.
 """
@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Any
 
-from improv.output import format_duration
+from improv.cli.output import format_duration
 
 METER_FLOOR_DBFS = -60.0
 """Lowest level [dBFS] the meter shows."""

@@ -1,0 +1,402 @@
+"""Analysing stored sessions: the store in, feature summaries and curves out.
+
+This is the library behind ``improv analyze``. It reads a session through
+:mod:`sessions`, feeds :mod:`analysis` (which is pure), caches the results in the session's
+``cache/`` folder and puts the summaries into the catalog for cross-session queries.
+
+This package holds the public API and runs an analysis; :mod:`improv.analyze.sources` reads
+a session's notes and audio, :mod:`improv.analyze.cache` keeps the cache and the catalog rows
+and :mod:`improv.analyze.roles` turns role suggestions into annotations.
+
+What is analysed
+----------------
+Every player gets one result per *source*:
+
+- ``midi``: the notes of all the player's MIDI ports (paired per port, then merged);
+- ``audio``: the player's channel(s) of an audio input. Several channels of one player in one
+  input (a stereo pair) are **averaged** into one signal, as :class:`analysis.AudioAnalyzer`
+  does for ``(n, channels)`` blocks: they are one instrument heard through several
+  microphones, and averaging keeps one curve per player. A player on several audio inputs
+  gets one source per input, named ``audio:<input>``.
+
+Each audio file is read **once**, in blocks of :data:`BLOCK_FRAMES` frames, and every block
+feeds the analysers of all the players on that file, so memory does not grow with the length
+of the session. Audio is put on the session clock before it is analysed: ``t0`` seconds of
+silence are prepended (or, for a negative ``t0``, the first ``-t0`` seconds are skipped), so
+audio windows lie on the same grid as MIDI windows; onsets are then corrected for the measured
+clock drift (``t = t0 + (τ - t0) / (1 + drift_ppm·10⁻⁶)``, see docs/session-format.md).
+
+A player with no input gets no sources and ``status == "no input"``; silence, empty players
+and sessions shorter than one window come back with the status that :mod:`analysis` gives
+(``silent``, ``empty``, ``too short``), never as an exception.
+
+Cache
+-----
+Results are cached as JSON in ``<session>/cache/analysis-<key>.json`` (players) and
+``<session>/cache/dialogue-<key>.json`` (pairs). The key is the SHA-256 (first 16 hex
+digits) of the analysis version, window, hop, the player (or the pair), the checksums of the
+session's recorded data (audio files and ``midi.tsv``; ``session.mid`` is left out because it
+is rewritten whenever annotations change) and each audio input's ``t0`` and drift. A changed
+recording, version or parameter gives a new key; old cache files stay until the folder is
+emptied (it is disposable).
+
+Catalog
+-------
+Per player one ``features`` row set: ``status`` plus each source's summary with the source as
+prefix (``midi.tempo_bpm``, ``audio.level_dbfs_mean``). Dialogue summaries go in under the
+player name ``"a|b"`` (e.g. ``client|therapist``), unprefixed. Only analyses with the default
+window and hop go into the catalog: it is what sessions are compared by, so every row in it has
+the same parameters; its ``analysis_key`` tells whether a row is of the current version
+(:func:`default_keys`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, Callable, Sequence
+
+from improv.analyze.cache import (
+    CACHE_FORMAT,
+    cache_key,
+    data_checksums,
+    default_keys,
+    json_safe,
+    read_cache,
+    reindex,
+    restore_catalog_features,
+    to_catalog,
+    write_cache,
+)
+from improv.analyze.roles import ROLE_TAGS, accept_roles, role_runs
+from improv.analyze.sources import (
+    BLOCK_FRAMES,
+    midi_notes,
+    player_events,
+    recordings_kept,
+    refuse_changed,
+    result_dict,
+    session_blocks,
+)
+from sessions.manifest import MIDI_LOG
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BLOCK_FRAMES",
+    "CACHE_FORMAT",
+    "ROLE_TAGS",
+    "analyze_session",
+    "accept_roles",
+    "cache_key",
+    "check_parameters",
+    "default_keys",
+    "reindex",
+    "restore_catalog_features",
+    "role_runs",
+]
+
+#: ``progress(done, total, label)``: seconds of audio read so far, of ``total``.
+Progress = Callable[[float, float, str], None]
+
+
+def check_parameters(*, window: Any, hop: Any) -> tuple[float, float]:
+    """Validate the analysis window and hop.
+
+    Parameters
+    ----------
+    window, hop : float [seconds]
+        ``0 < hop <= window``, both finite.
+
+    Returns
+    -------
+    (float, float)
+
+    Raises
+    ------
+    improv.errors.ParameterError
+        Naming the parameter, the rule and the value.
+    """
+    from improv.errors import ParameterError
+
+    out = []
+    for name, v in (("window", window), ("hop", hop)):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{name} must be a number of seconds, got {v!r}",
+                                 parameter=name) from None
+        if not math.isfinite(f) or f <= 0:
+            raise ParameterError(f"{name} must be a number of seconds > 0, got {v!r}",
+                                 parameter=name)
+        out.append(f)
+    window, hop = out
+    if hop > window:
+        raise ParameterError(f"hop must not exceed window ({window:g} s), got {hop:g} s",
+                             parameter="hop")
+    return window, hop
+
+
+def _check_players(session, players: Sequence[str] | None) -> list[str]:
+    from improv.errors import ParameterError
+
+    known = session.players
+    if players is None:
+        return list(known)
+    chosen = [p.strip() for p in players if p and p.strip()]
+    if not chosen:
+        raise ParameterError(
+            f"players must name at least one player (players: {', '.join(known)})",
+            parameter="players")
+    unknown = [p for p in chosen if p not in known]
+    if unknown:
+        raise ParameterError(
+            f"session {session.id} has no player {', '.join(map(repr, unknown))} "
+            f"(players: {', '.join(known) or 'none'})", parameter="players")
+    return list(dict.fromkeys(chosen))
+
+
+def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list[tuple[str, str]]:
+    from improv.errors import ParameterError
+
+    if pair is None:
+        return list(combinations(players, 2))
+    pair = [p.strip() for p in pair]
+    if len(pair) != 2 or pair[0] == pair[1] or not all(pair):
+        raise ParameterError(
+            f"pair must name two different players as A,B, got {','.join(pair)!r}",
+            parameter="pair")
+    unknown = [p for p in pair if p not in session.players]
+    if unknown:
+        raise ParameterError(
+            f"session {session.id} has no player {', '.join(map(repr, unknown))} "
+            f"(players: {', '.join(session.players)})", parameter="pair")
+    return [(pair[0], pair[1])]
+
+
+@dataclass
+class _AudioJob:
+    """One player's channels in one audio input, and its analyser."""
+
+    player: str
+    source: str
+    channels: list[int]
+    analyzer: Any = None
+
+
+@dataclass
+class _PlayerWork:
+    player: str
+    key: str
+    midi: bool
+    audio: list[tuple[Any, list[int], str]] = field(default_factory=list)  # (input, chans, source)
+
+
+def _player_entry(key: str, sources: dict[str, dict]) -> dict:
+    statuses = [s["summary"].get("status") for s in sources.values()]
+    if not statuses:
+        status = "no input"
+    elif "ok" in statuses:
+        status = "ok"
+    else:
+        status = statuses[0]
+    return {"analysis_key": key, "status": status, "sources": sources}
+
+
+def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
+                     use_cache: bool, progress: Progress | None) -> dict[str, dict]:
+    import analysis
+
+    duration = session.duration_s
+    results: dict[str, dict] = {}
+    todo: list[_PlayerWork] = []
+    for w in works:
+        cached = read_cache(session, f"analysis-{w.key}.json") if use_cache else None
+        if cached is not None:
+            log.debug("analysis cache hit %s", w.key)
+            results[w.player] = {**cached["entry"], "cached": True}
+        else:
+            todo.append(w)
+
+    # one pass over each audio file, feeding every analyser on it
+    by_input: dict[str, tuple[Any, list[_AudioJob]]] = {}
+    for w in todo:
+        for inp, chans, source in w.audio:
+            job = _AudioJob(w.player, source, chans)
+            by_input.setdefault(inp.name, (inp, []))[1].append(job)
+    refuse_changed(session, [inp.path.relative_to(session.folder).as_posix()
+                              for inp, _ in by_input.values()])
+    total = sum(duration for _ in by_input)
+    done = 0.0
+    if progress and total:
+        progress(0.0, total, "reading audio")
+    audio_out: dict[tuple[str, str], dict] = {}
+    for name, (inp, jobs) in by_input.items():
+        for job in jobs:
+            job.analyzer = analysis.AudioAnalyzer(sr=inp.sr, window=window, hop=hop)
+        seen = 0
+        for block in session_blocks(inp, session, duration=duration):
+            for job in jobs:
+                job.analyzer.push(block[:, job.channels])
+            seen += len(block)
+            if progress:
+                progress(done + min(duration, seen / inp.sr), total, f"audio {name}")
+        done += duration
+        for job in jobs:
+            pa = job.analyzer.finish(duration=duration)
+            audio_out[(job.player, job.source)] = result_dict(pa, inp=inp)
+
+    for w in todo:
+        sources: dict[str, dict] = {}
+        if w.midi:
+            pa = analysis.analyze_midi(midi_notes(session, w.player, events), duration=duration,
+                                       window=window, hop=hop)
+            sources["midi"] = result_dict(pa)
+        for _, _, source in w.audio:
+            sources[source] = audio_out[(w.player, source)]
+        entry = _player_entry(w.key, sources)
+        write_cache(session, f"analysis-{w.key}.json",
+                     {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
+                      "window_s": window, "hop_s": hop, "entry": entry})
+        results[w.player] = {**json_safe(entry), "cached": False}
+    if progress and total:
+        progress(total, total, "done")
+    return results
+
+
+def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dict], events, *,
+                   window: float, hop: float, checksums: dict, use_cache: bool) -> list[dict]:
+    from analysis.dialogue import analyze_dialogue
+
+    out = []
+    for a, b in pairs:
+        key = cache_key(kind="dialogue", window=window, hop=hop, players=(a, b),
+                        checksums=checksums)
+        name = f"dialogue-{key}.json"
+        cached = read_cache(session, name) if use_cache else None
+        if cached is not None:
+            out.append({**cached["entry"], "cached": True})
+            continue
+        ea, sa = player_events(session, a, players[a], events)
+        eb, sb = player_events(session, b, players[b], events)
+        d = analyze_dialogue(ea, eb, duration=session.duration_s, window=window, hop=hop,
+                             names=(a, b))
+        entry = json_safe({"pair": [a, b], "name": f"{a}|{b}", "analysis_key": key,
+                            "sources": {a: sa, b: sb}, **d.to_dict()})
+        entry["role_runs"] = role_runs(entry["roles"], window=window, hop=hop,
+                                       duration=session.duration_s)
+        write_cache(session, name, {"cache_format": CACHE_FORMAT, "session_id": session.id,
+                                     "entry": entry})
+        out.append({**entry, "cached": False})
+    return out
+
+
+def _ensure_numba_cache() -> None:
+    """Cache librosa's numba JIT code in ``<user cache dir>/improv/numba`` (the place
+    :mod:`analysis.audio` also uses): the first run compiles for 20-30 s, later runs load it.
+    Set here too so it holds whichever module imports librosa first."""
+    import os
+
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from platformdirs import user_cache_dir
+
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(user_cache_dir("improv"), "numba")
+
+
+def analyze_session(
+    store,
+    session_id: str,
+    *,
+    players: Sequence[str] | None = None,
+    window: float | None = None,
+    hop: float | None = None,
+    dialogue: bool = False,
+    pair: Sequence[str] | None = None,
+    use_cache: bool = True,
+    catalog: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Analyse the players (and optionally their dialogue) of a stored session.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    players : sequence of str, optional
+        Players to analyse (default: all, in track order).
+    window, hop : float [seconds], optional
+        Analysis window and hop (default :data:`analysis.DEFAULT_WINDOW` /
+        :data:`analysis.DEFAULT_HOP`, 6 s / 1 s); ``0 < hop <= window``.
+    dialogue : bool
+        Also analyse the dialogue of every pair of the chosen players (or of ``pair``).
+    pair : (str, str), optional
+        The one pair to analyse with ``dialogue`` (order: names and keys follow it).
+    use_cache : bool
+        Read cached results (they are always written).
+    catalog : bool
+        Put the summaries into the catalog (only with the default window and hop: the
+        catalog holds what sessions are compared by).
+    progress : callable, optional
+        ``progress(done, total, label)`` with seconds of audio read.
+
+    Returns
+    -------
+    dict
+        JSON-safe: ``session_id``, ``duration_s``, ``analysis_version``, ``window_s``,
+        ``hop_s``, ``players`` (name -> ``{analysis_key, status, cached, sources: {source ->
+        {kind, summary, curves, changes}}}``) and, with ``dialogue``, ``dialogue`` (a list of
+        ``{pair, name, analysis_key, sources, summary, curves, roles, role_runs, turns, ...}``).
+
+    Raises
+    ------
+    improv.errors.ParameterError
+        Bad window, hop, players or pair.
+    sessions.errors.UnknownSessionError
+        No such session.
+    sessions.errors.SessionFormatError
+        The MIDI log, or an audio recording whose results are not cached, no longer matches
+        its checksum or cannot be read.
+    """
+    _ensure_numba_cache()
+    import analysis
+
+    window, hop = check_parameters(window=analysis.DEFAULT_WINDOW if window is None else window,
+                                   hop=analysis.DEFAULT_HOP if hop is None else hop)
+    # the manifest is read, and the recordings it names, while a compression run cannot
+    # replace them (it waits, and this waits for a run in progress)
+    with recordings_kept(store, session_id):
+        session = store.session(session_id)
+        chosen = _check_players(session, players)
+        pairs = _check_pair(session, pair, chosen) if dialogue else []
+        needed = list(dict.fromkeys(chosen + [p for ab in pairs for p in ab]))
+        checksums = data_checksums(session)
+        refuse_changed(session, [MIDI_LOG])  # read for every player below (a few MB at most)
+        events = session.midi_events()
+        # a player "has MIDI" with a declared port or with events (a recovered session may carry
+        # events of ports the writer never declared)
+        midi_players = set(session.midi_players()) | set(events.player.tolist())
+        works = []
+        for p in needed:
+            inputs = session.player_audio(p)
+            audio = [(inp, chans, "audio" if len(inputs) == 1 else f"audio:{inp.name}")
+                     for inp, chans in inputs]
+            key = cache_key(kind="player", window=window, hop=hop, players=[p], checksums=checksums)
+            works.append(_PlayerWork(p, key, p in midi_players, audio))
+        results = _analyze_players(store, session, works, events, window=window, hop=hop,
+                                   use_cache=use_cache, progress=progress)
+    out: dict[str, Any] = {
+        "session_id": session.id,
+        "duration_s": session.duration_s,
+        "analysis_version": analysis.ANALYSIS_VERSION,
+        "window_s": window,
+        "hop_s": hop,
+        "players": {p: results[p] for p in chosen},
+    }
+    if dialogue:
+        out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
+                                         checksums=checksums, use_cache=use_cache)
+    if catalog and (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
+        to_catalog(store, session.id, out)
+    return out

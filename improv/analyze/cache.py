@@ -1,0 +1,170 @@
+"""The analysis cache and the catalog's feature rows.
+
+Results are cached as JSON in ``<session>/cache/analysis-<key>.json`` (players) and
+``<session>/cache/dialogue-<key>.json`` (pairs); :func:`cache_key` says what a key depends on.
+Only analyses with the default window and hop go into the catalog (:func:`default_keys`,
+:func:`to_catalog`); :func:`restore_catalog_features` puts cached ones back after a reindex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from itertools import combinations
+from typing import Any, Sequence
+
+from analysis.windows import json_safe
+
+log = logging.getLogger(__name__)
+
+#: Layout version of the cache files (bump when their structure changes).
+CACHE_FORMAT = 1
+
+
+def data_checksums(session) -> dict[str, str]:
+    """Checksums of the recorded data (not of session.mid, which changes with annotations),
+    and each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
+    drift), which the results' times depend on as well."""
+    sums = dict(session.manifest.get("checksums") or {})
+    smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
+    sums.pop(smf, None)
+    if not sums:  # no checksums (should not happen for complete sessions): size and mtime
+        for p in sorted(session.folder.glob("audio/*")) + [session.folder / "midi.tsv"]:
+            if p.exists():
+                st = p.stat()
+                sums[str(p.relative_to(session.folder))] = f"{st.st_size}:{st.st_mtime_ns}"
+    for inp in session.audio_inputs():
+        sums[f"clock:{inp.name}"] = f"{inp.t0!r},{inp.drift_ppm!r}"
+    return dict(sorted(sums.items()))
+
+
+def cache_key(*, kind: str, window: float, hop: float, players: Sequence[str],
+              checksums: dict[str, str]) -> str:
+    """The cache and catalog key of one analysis.
+
+    Parameters
+    ----------
+    kind : str
+        ``"player"`` or ``"dialogue"``.
+    window, hop : float [seconds]
+    players : sequence of str
+        The player, or the pair (order matters for a pair: names and roles follow it).
+    checksums : dict
+        File name -> SHA-256 of the session's recorded data.
+
+    Returns
+    -------
+    str
+        16 hex digits of the SHA-256 of all of the above plus :data:`analysis.ANALYSIS_VERSION`
+        (and ``DIALOGUE_VERSION`` for dialogue) and :data:`CACHE_FORMAT`.
+    """
+    from analysis import ANALYSIS_VERSION
+
+    parts: dict[str, Any] = {
+        "kind": kind, "analysis_version": ANALYSIS_VERSION, "cache_format": CACHE_FORMAT,
+        "window": repr(float(window)), "hop": repr(float(hop)), "players": list(players),
+        "checksums": checksums,
+    }
+    if kind == "dialogue":
+        from analysis.dialogue import DIALOGUE_VERSION
+
+        parts["dialogue_version"] = DIALOGUE_VERSION
+    blob = json.dumps(parts, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def default_keys(session) -> dict[str, str]:
+    """The analysis keys of a session's default analysis (default window and hop, this
+    version): catalog player column (a player, or ``"a|b"`` for each pair of two or more
+    players, in track order) -> key. A catalog row with another key is out of date."""
+    import analysis
+
+    checksums = data_checksums(session)
+    params = dict(window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP, checksums=checksums)
+    keys = {p: cache_key(kind="player", players=[p], **params) for p in session.players}
+    for a, b in combinations(session.players, 2):
+        keys[f"{a}|{b}"] = cache_key(kind="dialogue", players=(a, b), **params)
+    return keys
+
+
+def restore_catalog_features(store, session_id: str) -> int:
+    """Put a session's cached default analyses (this version) back into the catalog, as
+    ``analyze`` would: after ``reindex`` rebuilt the catalog, comparisons need no analysis for
+    what the cache holds. Returns the player columns restored (players and pairs)."""
+    session = store.session(session_id)
+    restored = 0
+    for col, key in default_keys(session).items():
+        kind = "dialogue" if "|" in col else "analysis"
+        cached = read_cache(session, f"{kind}-{key}.json")
+        if cached is None:
+            continue
+        entry = cached["entry"]
+        summary = entry["summary"] if kind == "dialogue" else catalog_summary(entry)
+        store.catalog.put_features(session.id, col, key, summary)
+        restored += 1
+    return restored
+
+
+def read_cache(session, name: str) -> dict | None:
+    from sessions.fsutil import read_json
+
+    path = session.folder / "cache" / name
+    if not path.exists():
+        return None
+    try:
+        data = read_json(path)
+    except Exception as exc:  # a broken cache file is recomputed, never fatal
+        log.warning("ignoring unreadable cache file %s: %s", path.name, exc)
+        return None
+    return data if isinstance(data, dict) and data.get("cache_format") == CACHE_FORMAT else None
+
+
+def write_cache(session, name: str, data: dict) -> None:
+    from sessions.errors import StoreError
+    from sessions.fsutil import atomic_write_json
+
+    try:
+        atomic_write_json(session.cache_dir / name, json_safe(data))
+    except (OSError, StoreError) as exc:  # read-only store, full disk: results still returned
+        log.warning("could not write analysis cache %s: %s", name, exc)
+
+
+
+def catalog_summary(entry: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": entry["status"]}
+    for source, res in entry["sources"].items():
+        for name, value in res["summary"].items():
+            out[f"{source}.{name}"] = value
+    return out
+
+
+def to_catalog(store, session_id: str, result: dict) -> None:
+    import sqlite3
+
+    from sessions.errors import StoreError
+
+    try:
+        for p, entry in result["players"].items():
+            store.catalog.put_features(session_id, p, entry["analysis_key"],
+                                       catalog_summary(entry))
+        for d in result.get("dialogue", []):
+            store.catalog.put_features(session_id, d["name"], d["analysis_key"], d["summary"])
+    except (StoreError, OSError, sqlite3.Error) as exc:  # read-only store: results still returned
+        log.warning("could not write feature summaries to the catalog: %s", exc)
+
+
+def reindex(store) -> dict[str, Any]:
+    """Rebuild the store's catalog from the session folders (:meth:`sessions.store.Store.reindex`)
+    and put back the default analyses their caches hold (:func:`restore_catalog_features`).
+
+    Returns
+    -------
+    dict
+        The store's reindex result plus ``analyses_restored`` (player columns restored).
+    """
+    result = store.reindex()
+    skipped = {s for s, _ in result["skipped"]}
+    indexed = [sid for sid in store.session_ids() if sid not in skipped]
+    result["analyses_restored"] = sum(restore_catalog_features(store, sid) for sid in indexed)
+    return result

@@ -1,0 +1,149 @@
+"""What an analysis reads of a session: each player's MIDI notes, the audio of each input in
+blocks on the session clock, and times corrected for an input's measured clock drift.
+
+Audio is put on the session clock before it is analysed: ``t0`` seconds of silence are
+prepended (or, for a negative ``t0``, the first ``-t0`` seconds are skipped); onsets are then
+corrected for the measured drift (``t = t0 + (τ - t0) / (1 + drift_ppm·10⁻⁶)``, see
+docs/session-format.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Iterator
+
+import numpy as np
+
+#: Frames read from an audio file at a time (1.4 s at 48 kHz: about 0.5 MB per stereo block).
+BLOCK_FRAMES = 1 << 16
+
+
+def midi_notes(session, player: str, events=None):
+    """The notes of all MIDI ports of ``player`` (each port paired on its own, then merged).
+
+    ``events`` are the session's MIDI events (all players; read here if None).
+    """
+    from analysis import NoteTable, notes_from_events
+
+    ev = (session.midi_events() if events is None else events).select(players=[player])
+    if len(ev) == 0:
+        return NoteTable.empty()
+    end = max(session.duration_s, float(np.max(ev.t)))
+    cols: list[list[np.ndarray]] = [[], [], [], [], []]
+    for port in dict.fromkeys(ev.port.tolist()):
+        sel = np.flatnonzero(ev.port == port)
+        sel = sel[np.argsort(ev.t[sel], kind="stable")]
+        nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
+                               end_time=end)
+        for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel)):
+            cols[i].append(c)
+    return NoteTable.from_arrays(*(np.concatenate(c) for c in cols))
+
+
+def session_blocks(inp, session, *, duration: float) -> Iterator[np.ndarray]:
+    """Blocks (all channels) of an input on the session clock: padded or trimmed by ``t0``,
+    stopped at ``duration``."""
+    shift = int(round(inp.t0 * inp.sr))  # > 0: prepend silence; < 0: skip frames
+    limit = int(math.ceil(duration * inp.sr)) + 1  # frames wanted on the session clock
+    done = 0
+    pad = max(0, shift)
+    while pad > 0 and done < limit:
+        n = min(pad, BLOCK_FRAMES, limit - done)
+        yield np.zeros((n, inp.channels), np.float32)
+        pad -= n
+        done += n
+    skip = max(0, -shift)
+    for block in session.audio_blocks(inp.name, blocksize=BLOCK_FRAMES):
+        if done >= limit:
+            break
+        if skip:
+            k = min(skip, len(block))
+            block = block[k:]
+            skip -= k
+            if not len(block):
+                continue
+        block = block[: limit - done]
+        done += len(block)
+        yield block
+
+
+def drift_corrected(t: np.ndarray, inp) -> np.ndarray:
+    d = inp.drift_ppm or 0.0
+    if not d:
+        return t
+    return inp.t0 + (t - inp.t0) / (1.0 + d * 1e-6)
+
+
+def result_dict(pa, *, inp=None) -> dict:
+    """The JSON form of a source's analysis; for an audio input ``inp``, every time (onsets,
+    curves, crescendi) on the session clock, corrected for the input's measured drift (the
+    analysis ran on the input's own sample clock)."""
+    d = pa.to_dict()
+    if inp is None:
+        return d
+    onsets = drift_corrected(pa.onsets, inp)
+    d["onsets"] = [round(float(x), 6) for x in onsets]
+    d["beats"] = [round(float(x), 4) for x in drift_corrected(np.asarray(pa.beats, float), inp)]
+    if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
+        d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
+                                  for x in pa.onset_levels]
+    if inp.drift_ppm:
+        for c in d["curves"].values():
+            c["times"] = [round(float(x), 6)
+                          for x in drift_corrected(np.asarray(c["times"], float), inp)]
+        for ch in d["changes"]:
+            for k in ("start", "end"):
+                ch[k] = float(drift_corrected(np.asarray(ch[k], float), inp))
+    return d
+
+
+def player_events(session, player: str, entry: dict, events):
+    """Dialogue input of a player: MIDI notes if it played any, else audio onsets."""
+    from analysis.dialogue import PlayerEvents
+
+    if "midi" in entry["sources"]:
+        notes = midi_notes(session, player, events)
+        if len(notes):
+            return PlayerEvents.from_notes(notes), "midi"
+    for source, res in entry["sources"].items():
+        if source.startswith("audio") and res.get("onsets"):
+            onsets = np.asarray(res["onsets"], dtype=np.float64)
+            levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
+            if levels is not None and len(levels) == len(onsets):
+                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64)), source
+            return PlayerEvents(onsets), source
+    if "midi" in entry["sources"]:
+        return PlayerEvents.empty(), "midi"
+    sources = [s for s in entry["sources"] if s.startswith("audio")]
+    return PlayerEvents.empty(), (sources[0] if sources else None)
+
+
+def refuse_changed(session, files: list[str]) -> None:
+    """Refuse to analyse recorded files that no longer match their checksums: the results
+    would not be the session's, and the cache and catalog would keep them as if they were."""
+    from sessions.errors import SessionFormatError
+
+    changed = session.changed_files(files)
+    if changed:
+        raise SessionFormatError(
+            f"{', '.join(changed)} of session {session.id} does not match its checksum (the "
+            f"file changed or is damaged); nothing was analysed: see "
+            f"'improv sessions verify {session.id}'")
+
+
+@contextlib.contextmanager
+def recordings_kept(store, session_id: str) -> Iterator[None]:
+    """Hold the session's ``audio/`` folder shared (see :func:`sessions.fsutil.folder_lock`):
+    ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
+    reads a manifest that names a WAV compress has just removed (it failed with "cannot be
+    read" or a checksum mismatch)."""
+    from sessions.locks import folder_lock
+    from sessions.manifest import AUDIO_DIR
+
+    audio = store.folder(session_id) / AUDIO_DIR
+    if not audio.is_dir():
+        yield
+        return
+    with folder_lock(audio, shared=True):
+        yield

@@ -1,0 +1,101 @@
+"""Matching the player inputs of a recording to devices, before anything is recorded: a
+wrong name, a channel the device does not have or two players on one channel fail before a
+session exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from improv.capture.devices import (
+    DEFAULT_JACK_CLIENT,
+    init_portaudio,
+    list_audio_devices,
+    list_midi_ports,
+    match_audio_device,
+    match_midi_port,
+)
+from improv.capture.setups import PlayerInput, check_inputs
+from improv.errors import ParameterError
+
+
+@dataclass
+class AudioPlan:
+    device: Any
+    channels: int
+    players: dict[str, list[int]] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass
+class Plan:
+    """Inputs resolved to devices."""
+
+    midi: list = field(default_factory=list)  # (PlayerInput, MidiPort)
+    audio: list[AudioPlan] = field(default_factory=list)
+    midi_api: str | None = None
+
+
+def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
+                   audio_api: str | None = None, jack_server: str | None = None,
+                   jack_midi_server: str | None = None,
+                   jack_client_name: str = DEFAULT_JACK_CLIENT) -> Plan:
+    """Match every player input to a device.
+
+    Raises
+    ------
+    ParameterError, DeviceError, AmbiguousDeviceError, NoDevicesError
+        Before anything is recorded.
+    """
+    check_inputs(inputs)
+    plan = Plan()
+    midi_inputs = [i for i in inputs if i.kind == "midi"]
+    if midi_inputs:
+        ports = list_midi_ports(api=midi_api, jack_server_name=jack_midi_server or jack_server)
+        plan.midi_api = ports[0].api if ports else None
+        if plan.midi_api is None:
+            from improv.capture.devices import open_midi_in
+
+            m, plan.midi_api = open_midi_in(api=midi_api,
+                                            jack_server_name=jack_midi_server or jack_server)
+            m.delete()
+        used: dict[str, str] = {}
+        for i in midi_inputs:
+            port = match_midi_port(i.device, ports=ports)
+            if port.name in used:
+                raise ParameterError(
+                    f"player input {i.spec!r} and {used[port.name]!r} both name MIDI port "
+                    f"{port.name!r}", parameter="player")
+            used[port.name] = i.spec
+            plan.midi.append((i, port))
+    audio_inputs = [i for i in inputs if i.kind == "audio"]
+    if audio_inputs:
+        init_portaudio(jack_server_name=jack_server, jack_client_name=f"{jack_client_name}-audio")
+        devices = list_audio_devices()
+        by_index: dict[int, AudioPlan] = {}
+        for i in audio_inputs:
+            dev = match_audio_device(i.device, devices=devices, hostapi=audio_api)
+            top = max(i.channels)
+            if top > dev.input_channels:
+                raise ParameterError(
+                    f"player input {i.spec!r}: device {dev.name!r} has {dev.input_channels} "
+                    f"input channels, channel {top} asked for", parameter="player")
+            ap = by_index.setdefault(dev.index, AudioPlan(device=dev, channels=0))
+            ap.channels = max(ap.channels, top)
+            have = {c for cs in ap.players.values() for c in cs}
+            clash = sorted(have & set(i.channels))
+            if clash:
+                raise ParameterError(
+                    f"player input {i.spec!r}: channel(s) {clash} of {dev.name!r} already "
+                    "belong to another player", parameter="player")
+            ap.players.setdefault(i.player, []).extend(i.channels)
+        names: set[str] = set()
+        for ap in by_index.values():
+            base = "".join(c if c.isalnum() else "-" for c in ap.device.name).strip("-")[:32]
+            name = base or "audio"
+            if name in names:
+                name = f"{name}-{ap.device.index}"
+            names.add(name)
+            ap.name = name
+            plan.audio.append(ap)
+    return plan

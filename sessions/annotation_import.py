@@ -1,0 +1,115 @@
+"""Importing annotations made elsewhere: Audacity labels, ELAN tiers, Sonic Visualiser layers.
+
+:func:`import_annotations` tells the format from the file name (unless given), reads the
+file through :mod:`sessions.interop`, checks every annotation against the session and the
+tag vocabulary before adding any, and leaves out those the session has already (the file was
+imported before), so importing a file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sessions import interop, vocabulary
+from sessions.annotation_edits import add_annotations
+from sessions.errors import SessionFormatError
+
+#: Formats :func:`import_annotations` reads.
+FORMATS = ("audacity", "elan", "sv")
+
+
+def sniff_format(path: Path) -> str:
+    """The format of an annotation file by its name: ``.eaf`` is ELAN, ``.csv`` a Sonic
+    Visualiser layer, anything else Audacity labels."""
+    return {".eaf": "elan", ".csv": "sv"}.get(Path(path).suffix.lower(), "audacity")
+
+
+def read_annotation_file(path: Path, *, fmt: str, players: list[str]) -> list[dict[str, Any]]:
+    """The annotations in ``path`` (``{t, end, player, tags, text}`` each).
+
+    Raises
+    ------
+    sessions.errors.SessionFormatError
+        The file cannot be read as ``fmt`` (or is not UTF-8 text).
+    """
+    path = Path(path)
+    if fmt == "elan":
+        return interop.read_eaf(path, players=players)
+    parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SessionFormatError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
+                                 ) from None
+    return parse(text)
+
+
+def check_annotations(items: list[dict[str, Any]], session, vocab: dict, *,
+                      name: str) -> None:
+    """Check every annotation of file ``name`` before any is added: known tags, a player of
+    the session (or none) and a time within the session (0.5 s of slack at its end).
+
+    Raises
+    ------
+    sessions.errors.SessionFormatError
+        Naming the file and what is wrong.
+    """
+    for a in items:
+        vocabulary.check_tags(a["tags"], vocab)
+        if a["player"] is not None and a["player"] not in session.players:
+            raise SessionFormatError(f"{name}: unknown player {a['player']!r}")
+        if a["t"] < 0 or a["t"] > session.duration_s + 0.5:
+            raise SessionFormatError(f"{name}: time {a['t']:.2f} s is outside the session")
+
+
+def _identity(a: dict[str, Any]) -> tuple:
+    """What makes two annotations the same: time, end, player, tags and text."""
+    end = a.get("end")
+    return (round(float(a["t"]), 3), None if end is None else round(float(end), 3),
+            a.get("player"), tuple(sorted(a.get("tags") or ())), (a.get("text") or "").strip())
+
+
+def new_annotations(items: list[dict[str, Any]], existing: list[dict[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """``items`` without those ``existing`` has already (same time, end, player, tags and
+    text)."""
+    have = {_identity(a) for a in existing}
+    return [a for a in items if _identity(a) not in have]
+
+
+def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = None,
+                       by: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Import an annotation file into a session.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    path : Path
+        Audacity labels (``.txt``), ELAN (``.eaf``) or a Sonic Visualiser layer (``.csv``).
+    fmt : {"audacity", "elan", "sv"}, optional
+        Default: from the file name (:func:`sniff_format`).
+    by : str, optional
+        Author code.
+
+    Returns
+    -------
+    (list of dict, int)
+        The annotations added, and how many of the file's the session had already.
+
+    Raises
+    ------
+    sessions.errors.SessionFormatError
+        The file cannot be read, or an annotation in it does not fit the session (nothing is
+        added then).
+    """
+    path = Path(path)
+    session = store.session(session_id)
+    fmt = fmt or sniff_format(path)
+    items = read_annotation_file(path, fmt=fmt, players=session.players)
+    check_annotations(items, session, vocabulary.load(store.root), name=path.name)
+    new = new_annotations(items, session.annotations())
+    # one append and one refresh of the SMF markers and catalog for the whole file
+    added = add_annotations(store, session_id, new, by=by, source="import")
+    return added, len(items) - len(new)
