@@ -84,10 +84,10 @@ def test_room_imports_only_what_it_may(path):
         target = room_of_module(module)
         if target is None:
             continue
-        # ``from improv import __version__`` names the top level, not a room
         if target not in allowed:
             wrong.append(f"line {line}: {module} ({target})")
-    assert not wrong, f"{room} may import {sorted(allowed)}; {path.name} imports " + "; ".join(wrong)
+    assert not wrong, (f"{room} may import {sorted(allowed)}; {path.name} imports "
+                       + "; ".join(wrong))
 
 
 def test_every_room_is_listed():
