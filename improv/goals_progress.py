@@ -74,8 +74,9 @@ def _columns(store, client: str) -> set[str]:
 
 def matching_columns(columns: Iterable[str], measure: str, player: str | None) -> list[str]:
     """The columns an indicator reads: those the measure names (the end of the column name,
-    as ``--features`` matches) of ``player`` (a player, a pair ``a|b``, or a player inside a
-    pair measure named after it: ``leads_share@client`` reads ``client|therapist.client_leads_share``)."""
+    as ``--features`` matches) of ``player``: a player, a pair ``a|b``, or a player inside a
+    pair measure named after it (``leads_share@client`` reads
+    ``client|therapist.client_leads_share``)."""
     from improv.definitions import feature_matches
 
     out = []
@@ -119,6 +120,7 @@ def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(
     """:func:`sessions.goals.add_goal` with the measures checked against the feature list."""
     from sessions import goals
 
+    goals.first_session_day(store, client)  # a bad client code or none with sessions first
     return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
                           indicators=check_indicators(store, client, indicators))
 

@@ -276,7 +276,10 @@ def check_tags(store_root: Path, tags: Iterable[dict[str, Any]]) -> list[dict[st
 
 
 def first_session_day(store, client: str) -> date:
-    rows = store.list(client=client)
+    """The UTC day of the client's first session (a goal cannot start before it)."""
+    from sessions.manifest import check_code
+
+    rows = store.list(client=check_code(client, what="client"))
     if not rows:
         raise GoalError(f"client {client!r} has no sessions (goals belong to a client with "
                         "sessions; see 'improv sessions list')")
