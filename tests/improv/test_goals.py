@@ -266,3 +266,22 @@ def test_goal_text_is_not_logged_at_info_level(client_store, run_cli, caplog):
     _ok(run_cli("goals", "add", "--client", "C07", "Secret wording", "--since", "2026-01-05"))
     _ok(run_cli("goals", "show", "--client", "C07"))
     assert "Secret wording" not in caplog.text
+
+
+def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_store, run_cli):
+    from improv.report import client_report_html
+    from sessions.store import Store
+
+    path, _ = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares <to> lead", "--since",
+                    "2026-01-05", "--indicator", "leads_share:up@client", "--json"))
+    _ok(run_cli("goals", "edit", g["id"], "Leads and follows", "--since", "2026-02-02"))
+    _ok(run_cli("goals", "plan", "--client", "C07", "--sessions", "20"))
+    with Store(path) as s:
+        text = client_report_html(s, client="C07")
+    assert text.index("<h2>Treatment goals</h2>") < text.index("<h2>Trends</h2>")
+    assert "Goal 1: Leads and follows" in text and "Dares <to>" not in text
+    assert "Version 1, 2026-01-05 to 2026-02-01: “Dares &lt;to&gt; lead”" in text
+    assert "Version 2, 2026-02-02 to now" in text
+    assert "planned: 20 sessions (session 8 so far)" in text
+    assert "client leads share" in text and "too few sessions to judge" in text
