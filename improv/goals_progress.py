@@ -146,7 +146,11 @@ def _in_period(day: str, since: str, until: str | None) -> bool:
 def _label(ind: dict[str, Any], column: str | None) -> str:
     if "tag" in ind:
         return f"annotations tagged {ind['tag']} per session"
-    who = ind.get("player") or (column.split(".")[0].replace("|", "–") if column else "")
+    who = ind.get("player") or ""
+    if not who and column:
+        owner, _, name = column.partition(".")
+        named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
+        who = "" if named else owner.replace("|", "–")  # client_leads_share names its player
     return f"{who} {ind['measure'].replace('_', ' ')}".strip()
 
 
@@ -180,7 +184,7 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     x = np.flatnonzero(np.isfinite(v)).astype(float)
     intercept = float(np.median(v[np.isfinite(v)] - tr.slope_per_session * x))
     a, b = intercept + tr.slope_per_session * x[0], intercept + tr.slope_per_session * x[-1]
-    rising = sign > 0
+    rising = bool(sign > 0)
     out["verdict"] = "rising" if rising else "falling"
     out["towards"] = rising == (direction == "up")
     out["reading"] = (f"{label} {'rose' if rising else 'fell'} from {_fmt(a)} to {_fmt(b)} over "
@@ -233,9 +237,13 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
     return {**version, "sessions": ids, "indicators": out, "reading": reading}
 
 
-def goals_progress(store, client: str, *,
+def goals_progress(store, client: str, *, analyse: bool = True,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Every goal of ``client`` with the progress of each of its versions.
+
+    Sessions of a goal's period that were not analysed (default analysis, this version) are
+    analysed first; with ``analyse=False`` they are gaps in the course (the web app, whose
+    client page has them analysed in the background first).
 
     Returns
     -------
@@ -260,7 +268,7 @@ def goals_progress(store, client: str, *,
     analysed: set[str] = set()
 
     def values(sid: str) -> dict[str, float]:
-        if sid not in analysed:
+        if analyse and sid not in analysed:
             ensure_analysed(store, sid, progress=progress)
             analysed.add(sid)
         return _session_values(store, sid)

@@ -22,14 +22,13 @@ SILENCE = [0.30, 0.32, 0.29, 0.31, 0.33, 0.28, 0.31, 0.30]  # silence share: fla
 NOTES = [2.0 + 0.1 * i for i in range(N)]
 
 
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory):
-    """C07 with eight weekly sessions (2026-01-05 on), analysis values in the catalog."""
+def build_client_store(tmp_path):
+    """C07 with eight weekly sessions (2026-01-05 on), analysis values in the catalog;
+    returns (store path, session IDs oldest first)."""
     from improv.analyze import default_keys
     from sessions.annotate import add_annotation
     from sessions.store import Store
 
-    tmp_path = tmp_path_factory.mktemp("goals")
     path = tmp_path / "store"
     rng = np.random.default_rng(3)
     start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
@@ -48,6 +47,11 @@ def built_store(tmp_path_factory):
             for _ in range(i):  # the tag grows by one a session
                 add_annotation(store, sid, t=1.0, tags=["autonomy:leader"])
     return path, ids
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory):
+    return build_client_store(tmp_path_factory.mktemp("goals"))
 
 
 @pytest.fixture
