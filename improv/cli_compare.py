@@ -95,7 +95,12 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                                cmp.client_csv(result).encode())
             atomic_write_bytes(export_dir / f"{client}-data-dictionary.csv",
                                cmp.data_dictionary_csv(result).encode())
-            info(f"wrote {client}-sessions.csv and {client}-data-dictionary.csv to {export_dir}")
+            from improv.goals_progress import goals_csv, goals_progress
+
+            atomic_write_bytes(export_dir / f"{client}-goals.csv",
+                               goals_csv(goals_progress(store, client)).encode())
+            info(f"wrote {client}-sessions.csv, {client}-data-dictionary.csv and "
+                 f"{client}-goals.csv to {export_dir}")
         if as_csv:
             click.echo(cmp.client_csv(result), nl=False)
             return

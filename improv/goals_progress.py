@@ -309,3 +309,43 @@ def plan_text(plan: dict[str, Any] | None, n_sessions: int) -> str:
         parts.append(f"{plan['months']:g} months")
     return "planned: " + " or ".join(parts)
 
+
+
+#: Columns of :func:`goals_csv`, in order.
+CSV_COLUMNS = ("client", "goal_id", "goal", "status", "goal_since", "goal_end", "version",
+               "version_since", "version_until", "kind", "indicator", "player", "column",
+               "direction", "sessions", "slope_per_session", "mk_p", "verdict", "towards")
+
+
+def goals_csv(result: dict[str, Any]) -> str:
+    """The goals table of the researcher export: one row per indicator of each version in
+    use (a version without indicators: one row with an empty indicator).
+
+    The goal texts are left out: they are the therapist's own words and may identify the
+    client (the export is pseudonymised); ``improv goals export`` copies the whole log.
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for k, g in enumerate(result["goals"], 1):
+        for n, v in enumerate(g["versions"], 1):
+            if not v["used"]:
+                continue
+            head = [result["client"], g["id"], k, g["status"], g["since"], g["end"] or "", n,
+                    v["since"], v["until"] or ""]
+            for i in v["indicators"] or [None]:
+                if i is None:
+                    w.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
+                    continue
+                t = i["trend"] or {}
+                w.writerow(head + [i["kind"], i.get("measure") or i.get("tag"),
+                                   i.get("player") or "", i["column"] or "", i["direction"],
+                                   i["n"], "" if t.get("slope_per_session") is None
+                                   else repr(t["slope_per_session"]),
+                                   "" if t.get("mk_p") is None else repr(t["mk_p"]),
+                                   i["verdict"], "" if i["towards"] is None
+                                   else int(i["towards"])])
+    return buf.getvalue()

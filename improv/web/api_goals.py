@@ -148,3 +148,19 @@ def plan(client: str, body: PlanBody, store: Store = Depends(get_store)) -> dict
 
     return gl.set_plan(store, _check_client(client), sessions=body.sessions, months=body.months,
                        by=body.by)
+
+
+@router.get("/clients/{client}/goals.csv")
+def goals_table(client: str, store: Store = Depends(get_store)):
+    """The goals table of the researcher export (``improv compare --export``'s
+    ``<client>-goals.csv``: one row per indicator, no goal texts)."""
+    from fastapi.responses import Response
+
+    from improv.goals_progress import goals_csv, goals_progress
+
+    client = _check_client(client)
+    if not store.list(client=client):
+        raise NotFound(f"no sessions of client {client} (see the session list)")
+    return Response(goals_csv(goals_progress(store, client, analyse=False)).encode(),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{client}-goals.csv"'})

@@ -289,3 +289,44 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
     assert "Version 2, 2026-02-02 to now" in text
     assert "planned: 20 sessions (session 8 so far)" in text
     assert "client leads share" in text and "too few sessions to judge" in text
+
+
+@pytest.mark.parametrize("values, direction, verdict, towards, words", [
+    ([0.1, 0.2, 0.3, 0.4], "up", "too few sessions to judge", None, "4 sessions so far"),
+    ([0.1, 0.2, None, 0.3, 0.4, None], "up", "too few sessions to judge", None,
+     "4 sessions so far"),  # sessions without a value do not count
+    ([0.5, 0.4, 0.3, 0.2, 0.1, 0.0], "up", "falling", False, "fell from 0.5 to 0 over 6 "
+     "sessions; the trend is clear (away from the goal)"),
+    ([0.5, 0.4, 0.3, 0.2, 0.1, 0.0], "down", "falling", True, "(towards the goal)"),
+    ([0.3, 0.1, 0.4, 0.2, 0.35, 0.15], "up", "no clear change", None,
+     "no clear change over 6 sessions"),
+    ([2, 2, 2, 2, 2, 2], "up", "no clear change", None, "no clear change"),
+])
+def test_the_reading_never_claims_more_than_the_test(values, direction, verdict, towards,
+                                                     words):
+    from improv.goals_progress import course
+
+    c = course(values, list(range(0, 7 * len(values), 7)), direction=direction, label="x")
+    assert (c["verdict"], c["towards"]) == (verdict, towards)
+    assert words in c["reading"]
+    if verdict != "rising" and verdict != "falling":
+        assert "rose" not in c["reading"] and "fell" not in c["reading"]
+
+
+def test_researcher_export_has_a_goals_table_with_indicator_rows(client_store, run_cli,
+                                                                 tmp_path):
+    import csv
+    import io
+
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Private words", "--since",
+                    "2026-01-05", "--indicator", "leads_share:up@client", "--tag",
+                    "autonomy:leader:up", "--json"))
+    _ok(run_cli("compare", "--client", "C07", "--export", tmp_path / "out", "--json"))
+    text = (tmp_path / "out" / "C07-goals.csv").read_text()
+    assert "Private words" not in text  # pseudonymised: no goal texts
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["goal_id"], r["kind"], r["indicator"], r["verdict"]) for r in rows] == [
+        (g["id"], "measure", "leads_share", "rising"), (g["id"], "tag", "autonomy:leader",
+                                                        "rising")]
+    assert rows[0]["column"] == "client|therapist.client_leads_share" and rows[0]["towards"] == "1"
+    assert (tmp_path / "out" / "C07-goals.csv").stat().st_mode & 0o777 == 0o600

@@ -52,6 +52,10 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
     r = c.put("/api/clients/C07/plan", json={"sessions": 20})
     assert r.status_code == 200 and r.json()["sessions"] == 20
     assert c.get("/api/clients/C07/goals").json()["plan_text"].startswith("planned: 20 sessions")
+    table = c.get("/api/clients/C07/goals.csv")
+    assert table.status_code == 200 and table.text.splitlines()[0].startswith("client,goal_id,")
+    assert len(table.text.splitlines()) == 1 + 2 * 2  # two versions, two indicators each
+    assert "Dares to lead" not in table.text
 
 
 @pytest.mark.browser
