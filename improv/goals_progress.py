@@ -145,7 +145,7 @@ def _in_period(day: str, since: str, until: str | None) -> bool:
 
 def _label(ind: dict[str, Any], column: str | None) -> str:
     if "tag" in ind:
-        return f"annotations tagged {ind['tag']} per session"
+        return f"tag {ind['tag']} per session"
     who = ind.get("player") or ""
     if not who and column:
         owner, _, name = column.partition(".")
