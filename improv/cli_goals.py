@@ -34,6 +34,22 @@ def _parsed(indicators, tags):
     return [parse_indicator(s) for s in indicators], [parse_tag(s) for s in tags]
 
 
+def _indicator_options(indicator_help: str, tag_help: str):
+    """``--indicator``, ``--tag``, ``--by``, ``--json`` and the app, for add and edit."""
+    options = [
+        click.option("--indicator", "indicators", multiple=True,
+                     metavar="MEASURE:up|down[@PLAYER]", help=indicator_help),
+        click.option("--tag", "tags", multiple=True, metavar="TAG:up|down", help=tag_help),
+        click.option("--by", metavar="CODE", help="Author code."), json_option, click.pass_obj]
+
+    def wrap(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return wrap
+
+
 @click.group()
 def goals() -> None:
     """Treatment goals agreed with a client, with the measures and tags that show progress.
@@ -50,13 +66,8 @@ def goals() -> None:
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
 @click.argument("text")
 @click.option("--since", metavar="DATE", help="The day it was agreed (default: today).")
-@click.option("--indicator", "indicators", multiple=True, metavar="MEASURE:up|down[@PLAYER]",
-              help="A measure whose rise (up) or fall (down) means progress; repeatable.")
-@click.option("--tag", "tags", multiple=True, metavar="TAG:up|down",
-              help="A tag counted per session; repeatable.")
-@click.option("--by", metavar="CODE", help="Author code.")
-@json_option
-@click.pass_obj
+@_indicator_options("A measure whose rise (up) or fall (down) means progress; repeatable.",
+                    "A tag counted per session; repeatable.")
 def add(app, client, text, since, indicators, tags, by, as_json):
     """Agree a new goal with a client."""
     from improv.goals_progress import add_goal
@@ -73,13 +84,7 @@ def add(app, client, text, since, indicators, tags, by, as_json):
 @click.option("--since", metavar="DATE",
               help="The day the changed goal applies from (default: today); the earlier "
                    "version keeps the days before.")
-@click.option("--indicator", "indicators", multiple=True, metavar="MEASURE:up|down[@PLAYER]",
-              help="Replace the measures (repeatable).")
-@click.option("--tag", "tags", multiple=True, metavar="TAG:up|down",
-              help="Replace the tags (repeatable).")
-@click.option("--by", metavar="CODE", help="Who changes it.")
-@json_option
-@click.pass_obj
+@_indicator_options("Replace the measures (repeatable).", "Replace the tags (repeatable).")
 def edit(app, goal_id, text, since, indicators, tags, by, as_json):
     """Change a goal from a day on; the earlier version stays, for its own period."""
     from improv.goals_progress import edit_goal

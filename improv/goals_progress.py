@@ -58,7 +58,8 @@ def parse_tag(spec: str) -> dict[str, Any]:
     return {"tag": tag, "direction": direction}
 
 
-def _players(store, client: str) -> list[str]:
+def client_players(store, client: str) -> list[str]:
+    """Player names in order of first appearance over the client's sessions."""
     names: list[str] = []
     for r in sorted(store.list(client=client), key=lambda r: r["started_utc"]):
         for p in r["players"]:
@@ -67,7 +68,7 @@ def _players(store, client: str) -> list[str]:
     return names
 
 
-def _columns(store, client: str) -> set[str]:
+def client_columns(store, client: str) -> set[str]:
     return {f"{r['player']}.{r['name']}" for r in store.catalog.features(client=client)
             if r["value"] is not None}
 
@@ -95,9 +96,9 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -
     have, and a measure without a player that names several of the client's columns."""
     from improv.definitions import check_features
 
-    players = _players(store, client)
+    players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
-    columns = _columns(store, client)
+    columns = client_columns(store, client)
     out = []
     for ind in indicators:
         check_features([ind["measure"]])

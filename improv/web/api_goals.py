@@ -75,13 +75,13 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
     feature list's plain names), players and pairs, and the vocabulary's tags."""
     from improv.definitions import DEFINITIONS
-    from improv.goals_progress import _columns, _players
+    from improv.goals_progress import client_columns, client_players
     from sessions import vocabulary
 
-    have = sorted({c.rsplit(".", 1)[-1] for c in _columns(store, client)
+    have = sorted({c.rsplit(".", 1)[-1] for c in client_columns(store, client)
                    if "_role_" not in c} - _NOT_MEASURES)
     listed = sorted(n for n in DEFINITIONS if "{" not in n and n not in _NOT_MEASURES)
-    players = _players(store, client)
+    players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
     return {"measures": have + [n for n in listed if n not in have],
             "players": players + pairs,
