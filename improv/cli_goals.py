@@ -28,6 +28,18 @@ def _goal_head(g: dict) -> str:
     return f"{g['id']}  since {g['since']}{end}: “{g['text']}”"
 
 
+def _known_client(store, client: str) -> str:
+    """``client`` if it has sessions or goals (a misspelt code would show "no goals")."""
+    from sessions import goals as gl
+    from sessions.manifest import check_code
+
+    check_code(client, what="client")
+    if not store.list(client=client) and client not in gl.clients_with_goals(store.root):
+        raise gl.GoalError(f"client {client!r} has no sessions and no goals (see 'improv "
+                           "sessions list')")
+    return client
+
+
 def _parsed(indicators, tags):
     from improv.goals_progress import parse_indicator, parse_tag
 
@@ -154,10 +166,9 @@ def list_(app, client, as_json):
     """A client's goals (current and past) with their indicators."""
     from improv.goals_progress import plan_text
     from sessions import goals as gl
-    from sessions.manifest import check_code
 
     store = app.store
-    state = gl.client_goals(store, check_code(client, what="client"))
+    state = gl.client_goals(store, _known_client(store, client))
 
     def human(state):
         click.echo(f"client {client}: {counted(len(state['goals']), 'goal')}; "
@@ -180,10 +191,9 @@ def show(app, client, goal_id, as_json):
     from improv.goals_progress import goals_progress
     from improv.output import info
     from sessions.goals import GoalError
-    from sessions.manifest import check_code
 
     progress = (lambda sid: info(f"analysing {sid} ...")) if not as_json else None
-    result = goals_progress(app.store, check_code(client, what="client"), progress=progress)
+    result = goals_progress(app.store, _known_client(app.store, client), progress=progress)
     if goal_id:
         result["goals"] = [g for g in result["goals"] if g["id"] == goal_id]
         if not result["goals"]:

@@ -291,7 +291,8 @@ def _check_day(store, client: str, value: Any, what: str) -> str:
     first = first_session_day(store, client)
     if day < first:
         raise GoalError(f"{what} {day} is before the client's first session ({first})")
-    if day > datetime.now(timezone.utc).date():
+    # the local day may be ahead of UTC's (after midnight in Berlin): neither is the future
+    if day > max(date.today(), datetime.now(timezone.utc).date()):
         raise GoalError(f"{what} {day} is in the future")
     return day.isoformat()
 
@@ -441,9 +442,12 @@ def goal_client(store, goal_id: str) -> str:
                         "'improv goals list --client CODE')")
     row = store.catalog.db.execute("SELECT client FROM goals WHERE id = ?",
                                    (goal_id,)).fetchone()
-    if row is None:
-        raise GoalError(f"no goal {goal_id} (see 'improv goals list --client CODE')")
-    return row[0]
+    if row is not None:
+        return row[0]
+    for client in clients_with_goals(store.root):  # the log is the truth, the catalog an index
+        if any(r["id"] == goal_id for r in read_records(goals_path(store.root, client))):
+            return client
+    raise GoalError(f"no goal {goal_id} (see 'improv goals list --client CODE')")
 
 
 def clients_with_goals(store_root: Path) -> list[str]:

@@ -183,6 +183,8 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
     (["reach", "{g}", "--on", "2026-01-06"], "is before the goal's current version"),
     (["show", "--client", "C07", "g-0000000000"], "client C07 has no goal g-0000000000"),
     (["plan", "--client", "C07"], "give the planned length in sessions or months"),
+    (["list", "--client", "C7"], "client 'C7' has no sessions and no goals"),
+    (["show", "--client", "C7"], "client 'C7' has no sessions and no goals"),
 ])
 def test_bad_input_is_one_line_and_changes_nothing(client_store, run_cli, args, message):
     path, _ = client_store
@@ -330,3 +332,20 @@ def test_researcher_export_has_a_goals_table_with_indicator_rows(client_store, r
                                                         "rising")]
     assert rows[0]["column"] == "client|therapist.client_leads_share" and rows[0]["towards"] == "1"
     assert (tmp_path / "out" / "C07-goals.csv").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_correction_on_the_first_day_keeps_the_original_but_uses_the_new(client_store,
+                                                                           run_cli):
+    _, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares to laed", "--since",
+                    "2026-01-12", "--indicator", "leads_share:up@client", "--json"))
+    _ok(run_cli("goals", "edit", g["id"], "Dares to lead", "--since", "2026-01-12"))
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    v1, v2 = goal["versions"]
+    assert (v1["text"], v1["used"], v1["sessions"]) == ("Dares to laed", False, [])
+    assert (v2["text"], v2["used"], v2["sessions"]) == ("Dares to lead", True, ids[1:])
+    assert goal["reading"].startswith("client leads share rose")
+    r = run_cli("goals", "reach", g["id"], "--on", "2026-02-23")
+    assert r.exit_code == 0 and "reached on 2026-02-23" in r.stdout
+    r = run_cli("goals", "drop", g["id"])
+    assert r.exit_code == 1 and "was reached on 2026-02-23 already" in r.stderr
