@@ -20,9 +20,26 @@ export async function goalsPanel(section, code) {
   markSessions(r);
   const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
   section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'),
-    h('p', { class: 'muted' }, `${r.plan_text}. Progress per goal over the sessions while it was active: baseline band of the first three, trend, and a verdict only from five sessions on.`),
+    h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Progress per goal over the sessions while it was active: baseline band of the first three, trend, and a verdict only from five sessions on.`),
     ...(list.length ? list : [h('p', {}, 'No goals yet.')]),
-    goalForm(code, r, null, reload));
+    goalForm(code, r, null, reload), planForm(code, r, reload));
+}
+
+// the therapy's planned length (sessions and/or months)
+function planForm(code, r, reload) {
+  const n = h('input', { id: 'plan-sessions', type: 'number', min: '1', max: '1000', size: '4', value: r.plan && r.plan.sessions ? String(r.plan.sessions) : '' });
+  const m = h('input', { id: 'plan-months', type: 'number', min: '0.5', max: '240', step: '0.5', size: '4', value: r.plan && r.plan.months ? String(r.plan.months) : '' });
+  const save = async (e) => {
+    e.preventDefault();
+    try {
+      await api(`/api/clients/${encodeURIComponent(code)}/plan`, { method: 'PUT', body: { sessions: n.value ? Number(n.value) : null, months: m.value ? Number(m.value) : null } });
+      say('Planned length saved');
+      reload();
+    } catch (ex) { say(ex.message, { error: true }); }
+  };
+  return h('form', { class: 'row plan-form', 'aria-label': 'Planned length', onsubmit: save },
+    h('span', {}, 'Planned length:'), h('label', { for: 'plan-sessions' }, 'sessions'), n,
+    h('label', { for: 'plan-months' }, 'or months'), m, h('button', { type: 'submit' }, 'Save length'));
 }
 
 function markSessions(r) {

@@ -99,3 +99,8 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     changed = page.locator("article.goal", has_text="Leads and follows")
     expect(changed.locator(".goal-version")).to_have_count(2)
     expect(changed).to_contain_text("Version 1, 2026-01-05 to 2026-02-01: “Dares to lead")
+    plan = page.get_by_role("form", name="Planned length")
+    plan.get_by_label("sessions").fill("20")
+    plan.get_by_role("button", name="Save length").click()
+    expect(page.locator("section.goals")).to_contain_text(
+        "Planned: 20 sessions (session 8 so far)")
