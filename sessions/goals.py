@@ -138,8 +138,17 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         if not isinstance(rec, dict) or rec.get("op") not in OPS or not isinstance(
                 rec.get("id"), str) or not isinstance(rec.get("rev"), int):
             raise SessionFormatError(f"{path}:{number}: not a goal revision")
+        missing = [k for k in ("at_utc", *_REQUIRED[rec["op"]]) if not isinstance(rec.get(k), str)]
+        if missing:
+            raise SessionFormatError(f"{path}:{number}: a {rec['op']} revision without "
+                                     f"{', '.join(missing)}")
         records.append(rec)
     return records
+
+
+#: Text fields every revision of a kind has (besides ``at_utc``).
+_REQUIRED = {"create": ("since", "text"), "edit": ("since", "text"), "reach": ("date",),
+             "drop": ("date",), "plan": ()}
 
 
 def _append(path: Path, records: list[dict[str, Any]]) -> None:
@@ -325,9 +334,15 @@ def _find(records: list[dict[str, Any]], goal_id: str) -> dict[str, Any]:
 
 def _commit(store, client: str, path: Path, records: list[dict[str, Any]],
             new: dict[str, Any]) -> dict[str, Any]:
+    import sqlite3
+
     _append(path, [new])
     state = fold([*records, new])
-    index_client(store.catalog, client, state)
+    try:
+        index_client(store.catalog, client, state)
+    except (sqlite3.Error, StoreError) as exc:  # saved in the log: the index can be rebuilt
+        log.warning("the change of a goal is saved, but the catalog could not be updated "
+                    "(%s); 'improv sessions reindex' rebuilds it", exc)
     log.debug("goal log of a client: %s rev %s (%s)", new["id"], new["rev"], new["op"])
     return state
 

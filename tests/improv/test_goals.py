@@ -349,3 +349,13 @@ def test_a_correction_on_the_first_day_keeps_the_original_but_uses_the_new(clien
     assert r.exit_code == 0 and "reached on 2026-02-23" in r.stdout
     r = run_cli("goals", "drop", g["id"])
     assert r.exit_code == 1 and "was reached on 2026-02-23 already" in r.stderr
+
+
+def test_a_damaged_log_is_a_one_line_error(client_store, run_cli):
+    path, _ = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "One", "--since", "2026-01-05"))
+    with open(path / "clients" / "C07" / "goals.jsonl", "ab") as f:
+        f.write(b'{"op":"reach","id":"g-0123456789","rev":2,"at_utc":"x"}\n')
+    r = run_cli("goals", "list", "--client", "C07")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert "goals.jsonl:2: a reach revision without date" in r.stderr
