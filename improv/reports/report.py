@@ -156,6 +156,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              f"{_e(sess[0]['started_utc'][:10])} to {_e(sess[-1]['started_utc'][:10])} · baseline: "
              f"{counted(len(result['baseline']), 'session')}, "
              f"band ±{result['band_sd']:g} SD</p>"]
+    parts.append(_goals_section(store, client))  # before the feature tables
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
@@ -207,6 +208,13 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
                  + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
+
+
+def _goals_section(store, client: str) -> str:
+    from improv.reports.goals import goals_progress
+    from improv.reports.goals_report import goals_section_html
+
+    return goals_section_html(goals_progress(store, client))
 
 
 def _band_text(band: dict | None) -> str:

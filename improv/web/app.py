@@ -21,7 +21,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from improv.web import api_annotations, api_clients, api_media, api_record, api_sessions, errors
+from improv.web import (
+    api_annotations,
+    api_clients,
+    api_goals,
+    api_media,
+    api_record,
+    api_sessions,
+    errors,
+)
 from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording
 from improv.web.security import add_security_headers, check_request
@@ -137,7 +145,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
-              api_clients.router):
+              api_clients.router, api_goals.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)
