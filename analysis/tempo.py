@@ -14,7 +14,8 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
 3. **Pulse clarity** of a window is the highest salience (0..1): the "maximum of the
    autocorrelation" descriptor of Lartillot, Eerola, Toiviainen & Fornari (2008), which they
    found the best single predictor of perceived pulse clarity. Windows under
-   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo 0.0), not forced onto a tempo; so
+   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo NaN: no value, since 1.8; 0.0
+   before), not forced onto a tempo; so
    are windows with fewer than :data:`MIN_PULSE_EVENTS` events, and sparse windows whose
    clarity random events of their number would reach by chance (:data:`CHANCE_SLOPE`).
 4. **Tempo path.** A Viterbi path through the salience (plus a broad log-normal tempo prior,
@@ -71,7 +72,7 @@ __all__ = [
 
 #: Frame rate of the MIDI onset envelope [Hz] (10 ms frames: finer than human timing precision).
 MIDI_FRAME_RATE = 100.0
-#: Pulse clarity below which a window is reported as having no pulse (tempo 0.0). Calibrated on
+#: Pulse clarity below which a window is reported as having no pulse (tempo NaN). Calibrated on
 #: synthetic free playing (Poisson onsets, clarity mostly < 0.1) against metrical playing with
 #: 5 % timing jitter (> 0.3); see tests/analysis/test_tempo.py.
 PULSE_THRESHOLD = 0.2
@@ -116,7 +117,8 @@ class TempoCurve:
     Attributes
     ----------
     times : np.ndarray [seconds] — window centres
-    bpm : np.ndarray [BPM] — 0.0 where the window has no clear pulse
+    bpm : np.ndarray [BPM] — NaN where the window has no clear pulse (no value; 0.0 before
+        1.8, which averaged in)
     clarity : np.ndarray [0..1] — pulse clarity per window
     tempo_bpm : float [BPM] — global tempo (0.0 if no pulsed window)
     pulse_clarity : float [0..1] — median window clarity
@@ -702,7 +704,8 @@ def tempo_from_envelope(
     -------
     TempoCurve
         Empty arrays if the session is shorter than one window (then ``short`` is True and
-        the global tempo comes from the whole clip); tempo 0.0 for silence or no pulse.
+        the global tempo comes from the whole clip); ``tempo_bpm`` 0.0 for silence or no
+        pulse, ``bpm`` NaN in the windows without a pulse.
 
     References
     ----------
@@ -759,14 +762,14 @@ def tempo_from_envelope(
     curve = 2.0 ** (log_bpm[i0] + delta / BINS_PER_OCTAVE)
     curve = np.where((path == i0), curve, bpm[path])
     if not pulsed.any():
-        return TempoCurve(times, np.zeros_like(curve), clarity, 0.0, float(np.median(clarity)),
+        return TempoCurve(times, curve * np.nan, clarity, 0.0, float(np.median(clarity)),
                           float("nan"))
     ref = level if level > 0 else _dominant_tempo(curve[pulsed], clarity[pulsed])
     curve = _fold(curve, ref)
-    curve = np.where(pulsed, curve, 0.0)
+    curve = np.where(pulsed, curve, np.nan)
     glob = float(ref)
     for _ in range(MODE_ITER):  # mean-shift style: median of the windows near the current estimate
-        near = pulsed & (np.abs(np.log2(np.where(curve > 0, curve, 1.0) / glob)) <= MODE_RANGE)
+        near = pulsed & (np.abs(np.log2(np.where(pulsed, curve, 1.0) / glob)) <= MODE_RANGE)
         if not near.any():  # the windows disagree with the whole-performance level: trust it
             break
         glob = float(np.median(curve[near]))

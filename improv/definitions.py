@@ -141,7 +141,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "phase_locking_p": ("p", "chance of that phase locking from random phases (Rayleigh test)"),
     "{x}_phase_correction": ("0-1", "how much {x} corrects timing towards the other "
                                     "(linear phase-correction alpha)"),
-    "{x}_tempo_bpm": ("BPM", "tempo of {x} in the window (0: no clear pulse)"),
+    "{x}_tempo_bpm": ("BPM", "tempo of {x} in the window (empty: no clear pulse)"),
     "shared_pulse": ("0/1", "both have a clear pulse at the same tempo (or half, double)"),
     "shared_pulse_share": ("fraction", "share of windows with a shared pulse"),
     "tempo_coupling_r": ("-1..1", "correlation of the two players' tempo curves"),
