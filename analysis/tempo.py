@@ -413,6 +413,43 @@ def _dominant_tempo(bpm: np.ndarray, weight: np.ndarray) -> float:
     return float(2.0 ** (lo + step * int(np.argmax(dens))))
 
 
+#: Cost of a level switch in :func:`_fold_path`, per octave of jump in the folded tempo, in
+#: units of one pulsed window an octave away from the session's level. 0 (off): each window is
+#: folded on its own onto the level nearest the session's. Two-fold cross-validation over
+#: 0, 1, 2, 4, 8 chose 0 on both halves (by the training half's median piano curve err*: equal
+#: on one half, rendered err* 11.9 -> 17.9 % on the other), although 4 keeps the synthetic
+#: 80-130 BPM rubato on its beat level (docs/benchmarks.md).
+LEVEL_SWITCH = 0.0
+
+
+def _fold_path(curve: np.ndarray, pulsed: np.ndarray, ref: float,
+               switch: float | None = None) -> np.ndarray:
+    """Fold the tempo path onto metrical levels near ``ref`` with few level switches.
+
+    A Viterbi path over the factors of :data:`LEVEL_FACTORS`: each pulsed window costs its
+    distance [octaves] from ``ref`` after folding, and a change between neighbouring windows
+    costs ``switch`` times the jump it makes in the folded log tempo. ``switch`` 0 is the
+    per-window fold onto the level nearest ``ref`` (:func:`_fold`).
+    """
+    switch = LEVEL_SWITCH if switch is None else switch
+    if switch <= 0 or curve.size < 2:
+        return _fold(curve, ref)
+    lf = np.log2(np.asarray(LEVEL_FACTORS))
+    lc = np.log2(curve)[:, None] + lf[None, :]  # [windows, levels]: folded log tempo
+    emit = np.where(pulsed[:, None], np.abs(lc - np.log2(ref)), 0.0)
+    cost = emit[0].copy()
+    back = np.zeros(lc.shape, dtype=np.int64)
+    for i in range(1, curve.size):
+        trans = cost[None, :] + switch * np.abs(lc[i][:, None] - lc[i - 1][None, :])
+        back[i] = np.argmin(trans, axis=1)
+        cost = trans[np.arange(lf.size), back[i]] + emit[i]
+    k = np.zeros(curve.size, dtype=np.int64)
+    k[-1] = int(np.argmin(cost))
+    for i in range(curve.size - 1, 0, -1):
+        k[i - 1] = back[i, k[i]]
+    return 2.0 ** lc[np.arange(curve.size), k]
+
+
 def _fold(bpm: np.ndarray, ref: float) -> np.ndarray:
     """Move each tempo by the factor in LEVEL_FACTORS that brings it closest to ``ref``."""
     cands = bpm[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
@@ -765,7 +802,7 @@ def tempo_from_envelope(
         return TempoCurve(times, curve * np.nan, clarity, 0.0, float(np.median(clarity)),
                           float("nan"))
     ref = level if level > 0 else _dominant_tempo(curve[pulsed], clarity[pulsed])
-    curve = _fold(curve, ref)
+    curve = _fold_path(curve, pulsed, ref)
     curve = np.where(pulsed, curve, np.nan)
     glob = float(ref)
     for _ in range(MODE_ITER):  # mean-shift style: median of the windows near the current estimate
