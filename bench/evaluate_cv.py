@@ -5,7 +5,8 @@ ASAP piano performances, the Groove drum performances and the audio clips are ea
 the SHA-1 of their file name and dealt alternately to fold A and fold B; a FluidSynth rendering
 goes with its MIDI file (a piece never sits in both halves). The free parameters of the new
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
-from the tracked beats, and whether beats are kept through pulse-less windows) are chosen on
+from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
+level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``) are chosen on
 one half and scored on the other, both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
