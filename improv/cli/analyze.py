@@ -99,7 +99,7 @@ def _write_csv(result: dict, stream) -> int:
     n = 0
     for player, curve, t, v in _curve_rows(result):
         w.writerow([player, curve, repr(float(t)) if t is not None else "",
-                    "" if v is None else repr(float(v))])
+                    "" if v is None or not math.isfinite(float(v)) else repr(float(v))])
         n += 1
     return n
 

@@ -624,3 +624,17 @@ def test_an_analysis_waits_for_a_compression_run_in_progress(store, duet):
     compress_session(store, sid)  # and the other way round works as well
     again = analyze_session(store, sid, players=["drums"], use_cache=False)
     assert again["players"]["drums"]["status"] == "ok"
+
+
+def test_csv_leaves_a_window_without_a_pulse_empty():
+    """A window without a clear pulse is NaN in the analysis (1.8): empty in CSV, like None."""
+    import io
+
+    from improv.cli.analyze import _write_csv
+
+    res = {"players": {"p": {"sources": {"midi": {"curves": {"tempo_bpm": {
+        "times": [3.0, 4.0, 5.0], "values": [120.0, float("nan"), None]}}}}}}}
+    buf = io.StringIO()
+    assert _write_csv(res, buf) == 3
+    rows = buf.getvalue().splitlines()
+    assert rows[1].endswith(",120.0") and rows[2].endswith(",") and rows[3].endswith(",")
