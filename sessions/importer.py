@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,6 +48,7 @@ from sessions.errors import SessionFormatError, StoreWriteError
 from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
 from sessions.midilog import MidiLogWriter
 from sessions.recovery import complete_session
+from sessions.smf import meta_text
 
 MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 AUDIO_SUFFIXES = (".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".w64",
@@ -125,8 +127,16 @@ def _channels(parts: list[_Part]) -> set[int]:
     return {c for pt in parts for _, d in pt.events if (c := _channel(d[0])) is not None}
 
 
+#: Player names are ASCII: letters that decompose into one (é, å) lose their accent; these
+#: are spelled out as German and Scandinavian writers do when they cannot type them.
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                          "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "oe", "Ø": "OE"})
+
+
 def _default_player(label: str, fallback: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label.strip()).strip("-._")[:32]
+    ascii_label = unicodedata.normalize("NFKD", label.strip().translate(_SPELLED))
+    ascii_label = ascii_label.encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_label).strip("-._")[:32]
     return slug if slug else fallback
 
 
@@ -163,7 +173,7 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
 
     _require_content(path)
     try:
-        mid = mido.MidiFile(path)
+        mid = mido.MidiFile(path, charset="latin-1")  # texts re-decoded by smf.meta_text
     except Exception as exc:  # mido raises many types for corrupt data
         reason = str(exc) or type(exc).__name__
         raise SessionFormatError(
@@ -190,11 +200,11 @@ def read_midi_parts(path: Path) -> tuple[list[_Part], list[tuple[float, str]], i
             end_tick = max(end_tick, tick)
             if msg.is_meta:
                 if msg.type == "track_name" and not name:
-                    name = msg.name
+                    name = meta_text(msg.name)
                 elif msg.type in ("marker", "cue_marker"):
                     t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos,
                                                 mid.ticks_per_beat)[0])
-                    markers.append((t, msg.text))
+                    markers.append((t, meta_text(msg.text)))
                 continue
             ticks.append(tick)
             datas.append(bytes(msg.bytes()))
