@@ -1,5 +1,6 @@
 import pytest
 
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import write_midi
 
 
@@ -51,12 +52,12 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
      "the author (by) must be a pseudonym code of 1-32 letters"),
     (["notes", "{sid}", "--from", "{tmp}/n.md", "--by", "bad!"], "the author (by) must be"),
     (["notes", "{sid}", "--from", "{tmp}/latin1.md", "--show"],
-     "--from writes the notes; --show, --history and --json read them"),
+     Usage("--from writes the notes; --show, --history and --json read them")),
     (["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"], "no annotation"),
-    (["annotations", "edit", "{sid}", "a-0000000000"], "nothing to change"),
-    (["annotations", "export", "{sid}", "--format", "elan"], "needs --to"),
+    (["annotations", "edit", "{sid}", "a-0000000000"], Usage("nothing to change")),
+    (["annotations", "export", "{sid}", "--format", "elan"], Usage("needs --to")),
     (["annotations", "export", "{sid}"],
-     "Missing option '--format'. Choose from: audacity, elan, sv, csv, json"),
+     Usage("Missing option '--format'. Choose from: audacity, elan, sv, csv, json")),
     (["annotations", "export", "{sid}", "--format", "csv", "--to", "{tmp}/rows.txt"],
      "--to: {tmp}/rows.txt exists already; choose another name or remove it"),
     (["annotations", "export", "{sid}", "--format", "elan", "--to", "{tmp}/no/a.eaf"],
@@ -124,8 +125,9 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
         argv.remove(a)
     before = tree_snapshot(store_path)
     r = run_cli(*argv)
-    message = message.format(sid=sid, aid=aid, tmp=tmp_path)
-    assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    status, message = exit_status(message), message.format(sid=sid, aid=aid, tmp=tmp_path)
+    assert r.exit_code == status, r.stderr
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(store_path) == before  # no annotation revision, no notes version
 
