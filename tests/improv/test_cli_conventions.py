@@ -79,3 +79,11 @@ def test_completion_scripts_are_generated(monkeypatch, capsys):
             main([])
         assert exc.value.code == 0
         assert "_IMPROV_COMPLETE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("euid, flags", [(0, ["--no-sandbox"]), (1000, [])])
+def test_chromium_sandbox_is_left_on_unless_root(monkeypatch, euid, flags):
+    from improv import report
+
+    monkeypatch.setattr(report.os, "geteuid", lambda: euid)
+    assert report.chromium_sandbox_flags() == flags
