@@ -10,12 +10,13 @@ again; the import check below makes sure ``improv`` comes from the wheel, not th
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import socket
 import subprocess
 import sys
 import sysconfig
-import time
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -76,21 +77,19 @@ def test_installed_wheel_serves(wheel, tmp_path):
                            cwd=tmp_path).stdout.strip()
     assert where.startswith(site), where  # the wheel's package, not the checkout's
     port = _free_port()
-    proc = subprocess.Popen([venv / "bin" / "improv", "serve", "--no-browser", "--store",
-                             tmp_path / "store", "--port", str(port)], env=env, cwd=tmp_path,
+    proc = subprocess.Popen([venv / "bin" / "improv", "--store", tmp_path / "store", "serve",
+                             "--no-browser", "--port", str(port)], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    assert r.status == 200 and b"improv" in r.read().lower()
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"improv serve did not answer: {proc.stdout.read()}"
-                                         ) from None
-                time.sleep(0.2)
+        # the first line is the address with the session token ("improv is running at ...")
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if ready else ""
+        assert f"http://127.0.0.1:{port}/?token=" in line, line
+        url = line.split(" at ", 1)[1].strip()
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert r.status == 200 and b"improv" in r.read().lower()
+        with pytest.raises(urllib.error.HTTPError, match="401"):  # no token, no page
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
