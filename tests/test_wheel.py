@@ -86,7 +86,9 @@ def test_installed_wheel_serves(wheel, tmp_path):
         line = proc.stdout.readline() if ready else ""
         assert f"http://127.0.0.1:{port}/?token=" in line, line
         url = line.split(" at ", 1)[1].strip()
-        with urllib.request.urlopen(url, timeout=30) as r:
+        # the token URL sets the session cookie and redirects to the page
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(url, timeout=30) as r:
             assert r.status == 200 and b"improv" in r.read().lower()
         with pytest.raises(urllib.error.HTTPError, match="401"):  # no token, no page
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
