@@ -12,6 +12,13 @@ APT_PACKAGES=(
   chromium poppler-utils                                 # browser tests, PDF reports
 )
 
+PYTHON=${PYTHON:-python3}
+# python-rtmidi 1.5.8 has wheels up to CPython 3.12; for a newer Python pip builds it from
+# source (meson), which needs the ALSA and JACK headers, pkg-config and a C++ compiler
+if "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
+  APT_PACKAGES+=(libasound2-dev libjack-jackd2-dev pkg-config g++)
+fi
+
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
@@ -30,7 +37,6 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-PYTHON=${PYTHON:-python3}
 # a venv whose Python is gone (a removed pyenv version) or that has no pip (made while
 # python3-venv was missing) is made again; one that works is kept
 if ! .venv/bin/python -c "import pip" >/dev/null 2>&1; then

@@ -233,6 +233,12 @@ CHROMIUM_PLACES = (
 )
 
 
+def chromium_sandbox_flags() -> list[str]:
+    """``--no-sandbox`` only for root: Chromium refuses to start its sandbox as root (a
+    container, CI); as any other user the page is printed inside the sandbox."""
+    return ["--no-sandbox"] if os.geteuid() == 0 else []
+
+
 def find_chromium() -> str | None:
     """``$IMPROV_CHROMIUM``, a Chromium or Chrome on the PATH, or one where macOS and Windows
     install it."""
@@ -273,8 +279,9 @@ def write_report(text: str, to: Path) -> Path:
         # the page is self-contained (data: URIs): no name is resolved and every connection
         # goes to a dead proxy, so nothing leaves the machine (Chromium otherwise looks up
         # Google's update and account servers even with background networking disabled)
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        cmd = [chromium, "--headless", *chromium_sandbox_flags(), "--disable-gpu",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync",
                "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
                "--no-pings", "--disable-domain-reliability",
                f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",

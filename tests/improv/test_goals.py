@@ -201,9 +201,12 @@ def test_bad_input_is_one_line_and_changes_nothing(client_store, run_cli, args, 
 def test_bad_input_for_a_client_without_goals_makes_no_folder(client_store, run_cli):
     path, _ = client_store
     before = tree_snapshot(path)
-    for args in (["add", "--client", "C07", ""], ["plan", "--client", "C07", "--sessions", "0"]):
+    # an empty text is refused by the library (1), a number out of the option's range by the
+    # command line (2, a usage error)
+    for args, status in ((["add", "--client", "C07", ""], 1),
+                         (["plan", "--client", "C07", "--sessions", "0"], 2)):
         r = run_cli("goals", *args)
-        assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+        assert r.exit_code == status and r.stderr.count("\n") == 1, r.stderr
     assert tree_snapshot(path) == before and not (path / "clients").exists()
 
 

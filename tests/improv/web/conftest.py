@@ -151,11 +151,12 @@ def browser():
     """Debian's headless Chromium (never ``playwright install``)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} missing (apt-get install chromium)")
+    from improv.reports.report import chromium_sandbox_flags
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu",
+                              args=[*chromium_sandbox_flags(), "--disable-gpu",
                                     "--disable-background-networking"])
         yield b
         b.close()
