@@ -10,9 +10,9 @@ import mido
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sessions.annotation_edits import add_annotation
 
 from sessions import interop
+from sessions.annotation_edits import add_annotation
 from sessions.errors import SessionFormatError
 from sessions.importer import import_files
 from tests.sessions.helpers import write_audio, write_midi

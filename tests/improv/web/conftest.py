@@ -151,8 +151,9 @@ def browser():
     """Debian's headless Chromium (never ``playwright install``)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} missing (apt-get install chromium)")
-    from improv.reports.report import chromium_sandbox_flags
     from playwright.sync_api import sync_playwright
+
+    from improv.reports.report import chromium_sandbox_flags
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM,
