@@ -113,7 +113,7 @@ def _register() -> None:
 
     cli.add_command(cli_sessions.sessions)
     for name in ("cli_record", "cli_analyze", "cli_annotate", "cli_replay", "cli_serve",
-                 "cli_compare"):
+                 "cli_compare", "cli_archive"):
         try:
             module = __import__(f"improv.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:

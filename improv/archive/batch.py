@@ -37,7 +37,7 @@ from improv.archive import require
 
 log = logging.getLogger(__name__)
 
-__all__ = ["plan_batch", "run_batch", "compute_task", "parse_since"]
+__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions"]
 
 #: ``progress(state)`` after each session: ``done``, ``total`` (sessions), ``hours_done``,
 #: ``hours_total`` (hours of audio), ``elapsed_s``.
@@ -47,20 +47,6 @@ _WHAT = "improv analyze --all"
 
 
 # ----------------------------------------------------------------------------- choosing
-def parse_since(value: str | None) -> datetime | None:
-    """``--since`` as an aware UTC datetime (a date means its start, UTC)."""
-    from improv.errors import ParameterError
-
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ParameterError(
-            f"since must be a date (YYYY-MM-DD) or an ISO 8601 time, got {value!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
 def _audio_hours(row: dict) -> float:
     return float(row.get("duration_s") or 0.0) * int(row.get("audio_inputs") or 0) / 3600.0
 
@@ -185,6 +171,9 @@ def _client(*, workers: int | None, scheduler: str | None) -> Iterator[Any]:
     from improv.errors import ParameterError
 
     distributed = require("distributed", what=_WHAT)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug shows Dask's log
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     if scheduler:
         try:
             client = distributed.Client(scheduler, timeout="15s")
