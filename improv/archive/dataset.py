@@ -86,7 +86,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "player": ("string", "player, or the pair 'a|b' for dialogue curves"),
         "source": ("string", "midi, audio, audio:<input> or dialogue"),
         "measure": ("string", "curve name (see Measures)"),
-        "t": ("float64", "time of the window's start on the session clock [s]"),
+        "t": ("float64", "time on the session clock [s] (the centre of the analysis window)"),
         "value": ("float64", "value (empty: nothing to measure in that window)"),
     },
     "annotations": {
@@ -232,6 +232,7 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
         a, b = (mapping[p] for p in d["pair"])
         for name, v in d["summary"].items():
             value, text = _value(v)
+            text = mapping.get(text, text)  # the leader's name
             measure = rename(name)
             t["dialogue"].add(session=code, player_a=a, player_b=b, measure=measure,
                               value=value, text=text, unit=describe(measure)[0],
