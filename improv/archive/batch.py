@@ -306,7 +306,7 @@ def _collect(store, fut, row: dict, summary: dict, store_analysis) -> None:
     if not out["ok"]:
         summary["failed"].append({"session_id": sid, "error": out["error"]})
         return
-    with _sigint_deferred():
+    with _sigint_deferred():  # stored and counted, or neither
         store_analysis(store, out["computed"])
-    summary["done"].append({"session_id": sid, "duration_s": row.get("duration_s"),
-                            "audio_hours": round(_audio_hours(row), 6)})
+        summary["done"].append({"session_id": sid, "duration_s": row.get("duration_s"),
+                                "audio_hours": round(_audio_hours(row), 6)})

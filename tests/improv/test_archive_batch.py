@@ -191,3 +191,37 @@ def test_a_killed_worker_loses_only_its_task(store, store_path, cluster):
         assert len(_cache_files(store_path, sid)) == 2  # one analysis per player
         keys = {(p, k) for s, p, k, *_ in rows if s == sid}
         assert {p for p, _ in keys} == {"client", "therapist"} and len(keys) == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path):
+    sids = _demo_sessions(store, 5, duration=20.0)
+    store.close()
+    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
+           "--workers", "1", "--json"]
+    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=REPO)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if any(_cache_files(store_path, sid) for sid in sids if
+               (store_path / "sessions" / sid / "cache").is_dir()):
+            break
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err.decode()
+    first = json.loads(out)
+    assert first["interrupted"] and first["done"] and len(first["done"]) < len(sids)
+    db = sqlite3.connect(store_path / "catalog.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    done = {d["session_id"] for d in first["done"]}
+    for sid in done:  # stored: cache and catalog
+        assert len(_cache_files(store_path, sid)) == 2
+    assert {r[0] for r in _features(store_path)} == done
+
+    again = subprocess.run(cmd, env=_env(), capture_output=True, cwd=REPO, timeout=300)
+    assert again.returncode == 0, again.stderr.decode()
+    second = json.loads(again.stdout)
+    assert set(second["skipped"]) == done
+    assert {d["session_id"] for d in second["done"]} == set(sids) - done
