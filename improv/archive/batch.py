@@ -152,9 +152,15 @@ def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) ->
 
 
 def _worker_peak_rss_mb() -> float:
+    """The worker process's peak resident memory: ``VmHWM`` on Linux (``ru_maxrss`` there
+    survives ``exec`` and would report a parent's peak), else ``ru_maxrss``."""
     import resource
     import sys
 
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        with open("/proc/self/status") as f:
+            line = next(x for x in f if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
 
