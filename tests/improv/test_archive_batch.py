@@ -209,7 +209,7 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
         time.sleep(0.05)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
-    assert run.returncode == 130, err.decode()
+    assert run.returncode == 1 and "aborted" in err.decode(), err.decode()  # as every command
     first = json.loads(out)
     assert first["interrupted"] and first["done"] and len(first["done"]) < len(sids)
     db = sqlite3.connect(store_path / "catalog.sqlite")
