@@ -192,8 +192,12 @@ def _client(*, workers: int | None, scheduler: str | None) -> Iterator[Any]:
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise ParameterError(f"workers must be at least 1, got {n}")
+    # no dashboard; the scheduler's HTTP server (it always starts one, on 8787 when no address
+    # is given, on every interface) on a free port of the loopback interface
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                       scheduler_kwargs={"dashboard": False},
+                                       silence_logs=logging.ERROR)
     with contextlib.closing(cluster), distributed.Client(cluster) as client:
         yield client
 

@@ -26,10 +26,12 @@ Measures come from each session's cache of its current default analysis (the key
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from improv.archive import require
 from improv.archive.dictionary import TABLES
@@ -198,19 +200,38 @@ def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str) -> tuple[int,
 
 
 def _target(folder: Path) -> Path:
+    """The export folder, checked: missing (its parent exists) or empty."""
     from improv.errors import ParameterError
-    from sessions.fsutil import DIR_MODE, make_dir
 
     folder = Path(folder).expanduser()
     if folder.exists():
         if not folder.is_dir() or any(folder.iterdir()):
             raise ParameterError(f"to: {folder} exists and is not an empty folder; choose a new "
                                  "folder (nothing a user made is overwritten)")
-        folder.chmod(DIR_MODE)
         return folder
     if not folder.parent.is_dir():
         raise ParameterError(f"to: folder {folder.parent} does not exist; create it first")
-    return make_dir(folder)
+    return folder
+
+
+@contextlib.contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A temporary folder (0700) beside ``folder`` to write into; renamed to ``folder`` (which is
+    missing or empty: a rename replaces an empty folder) when the block ends, removed if it
+    raises: a failed export leaves no partial files."""
+    import shutil
+    import tempfile
+
+    from sessions.fsutil import fsync_dir
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        yield tmp
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(folder.parent)
 
 
 def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str = "parquet",
@@ -221,7 +242,9 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     ----------
     store : sessions.store.Store
     folder : Path
-        Created 0700 if missing; must be empty if it exists.
+        Created 0700 if missing; must be empty if it exists. The tables are written into a
+        temporary folder beside it, renamed to ``folder`` at the end: a failed export leaves
+        nothing behind.
     clients : sequence of str
         Only these clients' sessions (default: all).
     fmt : {"parquet", "csv"}
@@ -269,11 +292,12 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
             .isoformat(), therapist=m.get("therapist"), duration_s=session.duration_s,
             source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
             n_players=len(labels), analysed=ok, **_health(m, session))
-    written = {name: _write(pa, name, cols, folder, fmt) for name, cols in tables.items()}
     from improv.archive.dictionary import write_readme
 
-    write_readme(folder, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
-                 measures=_measures(tables), with_text=with_text)
+    with _staged(folder) as tmp:
+        written = {name: _write(pa, name, cols, tmp, fmt) for name, cols in tables.items()}
+        write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
+                     measures=_measures(tables), with_text=with_text)
     return {"to": str(folder), "format": fmt, "sessions": len(rows),
             "not_analysed": not_analysed, "tables": written}
 

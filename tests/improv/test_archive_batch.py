@@ -225,3 +225,26 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
     second = json.loads(again.stdout)
     assert set(second["skipped"]) == done
     assert {d["session_id"] for d in second["done"]} == set(sids) - done
+
+
+def test_local_cluster_has_no_dashboard_and_listens_on_loopback_only():
+    """--workers N: no dashboard, and the scheduler's HTTP server (Dask always starts one) not
+    on 8787 of every interface but on a free loopback port."""
+    pytest.importorskip("distributed")
+    import urllib.error
+    import urllib.request
+
+    from improv.archive.batch import _client
+
+    def http(dask_scheduler):
+        return (sorted({s.getsockname()[0] for s in dask_scheduler.http_server._sockets.values()}),
+                dask_scheduler.http_server.port, dask_scheduler.address)
+
+    with _client(workers=1, scheduler=None) as client:
+        hosts, port, address = client.run_on_scheduler(http)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as r:
+            assert r.status == 200  # the server asked about
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
+    assert hosts == ["127.0.0.1"] and port != 8787
+    assert address.startswith("tcp://127.0.0.1:")

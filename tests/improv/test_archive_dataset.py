@@ -124,3 +124,25 @@ def test_refuses_a_folder_with_files(run_cli, analysed, tmp_path):
     (tmp_path / "x" / "mine.txt").write_text("keep")
     r = run_cli("export-dataset", "--to", str(tmp_path / "x"))
     assert r.exit_code == 1 and "not an empty folder" in r.stderr
+
+
+def test_a_failed_export_leaves_no_partial_files(analysed, store_path, tmp_path):
+    """A real write failure (the file-size limit: EFBIG, as a full disk gives ENOSPC) half way:
+    one line, exit 1, and neither the target nor a temporary folder is left."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store_path),
+                        "export-dataset", "--to", str(out / "ds"), "--format", "csv"],
+                       capture_output=True, text=True, preexec_fn=small_files, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert list(out.iterdir()) == []
