@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up improv on Debian/Ubuntu: system packages (as root), a virtualenv in
-# .venv, and the project with its web and test extras.  Safe to run again.
+# .venv, and the project with its test and archive extras.  Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +54,7 @@ if ! (cd / && "$OLDPWD/.venv/bin/python" -c "import improv, sessions, analysis, 
   if .venv/bin/python -m pip show -q improv >/dev/null 2>&1; then
     .venv/bin/python -m pip uninstall -q -y improv
   fi
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test]'
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test,archive]'
   touch .venv/.improv-installed
 fi
 version=$(.venv/bin/improv --version)

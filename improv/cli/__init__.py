@@ -112,7 +112,8 @@ def _register() -> None:
     from improv.cli import sessions
 
     cli.add_command(sessions.sessions)
-    for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals"):
+    for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals",
+                 "archive"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
