@@ -90,6 +90,21 @@ def fmt(x, nd=2) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
 
+def jazz_jitter(args, rows):
+    """(manifest row, keys, drums) of each Jazz-Jitter duet whose onsets load; a file that
+    does not load is reported and left out (per-item failures are isolated)."""
+    for r in rows:
+        if r["group"] != "jazz_jitter_duo":
+            continue
+        try:
+            keys = load_midi(args.data / r["player_a_beats_or_onsets_file"])
+            drums = load_midi(args.data / r["player_b_beats_or_onsets_file"])
+        except Exception as e:
+            print(f"{r['id']}: failed: {e}", file=sys.stderr)
+            continue
+        yield r, keys, drums
+
+
 def constructed(args, rows) -> int:
     """Constructed lead/follow pairs from the duets' real onsets, two-fold cross-validated
     (fold = recording block 1 or 2 of each duo)."""
@@ -97,15 +112,7 @@ def constructed(args, rows) -> int:
 
     t0 = time.perf_counter()
     duets = []
-    for r in rows:
-        if r["group"] != "jazz_jitter_duo":
-            continue
-        try:
-            keys = load_midi(args.data / r["player_a_beats_or_onsets_file"])
-            drums = load_midi(args.data / r["player_b_beats_or_onsets_file"])
-        except Exception as e:  # isolate per-item failures
-            print(f"{r['id']}: failed: {e}", file=sys.stderr)
-            continue
+    for r, keys, drums in jazz_jitter(args, rows):
         fold = re.search(r"block=(\d+)", r["condition"]).group(1)
         duets.append({"id": r["id"], "fold": f"block {fold}", "keys": keys, "drums": drums})
     res = build(duets)
@@ -139,12 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         return constructed(args, rows)
     t0 = time.perf_counter()
     duets = []
-    for r in rows:
-        if r["group"] != "jazz_jitter_duo":
-            continue
+    for r, keys, drums in jazz_jitter(args, rows):
         try:
-            keys = load_midi(args.data / r["player_a_beats_or_onsets_file"])
-            drums = load_midi(args.data / r["player_b_beats_or_onsets_file"])
             dur = float(max(keys.onsets.max(), drums.onsets.max())) + 1.0
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
