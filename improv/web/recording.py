@@ -40,6 +40,8 @@ class Recording:
         self._result: dict[str, Any] | None = None
         self._error: str | None = None
         self._monitor = None  # an InputMonitor while the inputs are armed (before Start)
+        #: the last device lists (what ``/api/devices`` gives while recording)
+        self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
 
     @property
     def active(self) -> bool:
@@ -85,12 +87,16 @@ class Recording:
             mon.close()
 
     @contextlib.contextmanager
-    def portaudio(self) -> Iterator[bool]:
-        """Hold while listing audio devices; yields whether PortAudio may be re-initialised
-        (not while a recording or the armed inputs have a stream open: it would close it)."""
+    def portaudio(self) -> Iterator[str]:
+        """Hold while listing devices (a recording waits to start until the listing is
+        done); yields ``recording`` (list nothing anew), ``armed_audio`` (do not
+        re-initialise PortAudio: it would close the armed stream) or ``free``."""
         with self._lock:
             mon = self._monitor
-            yield not self.active and not (mon is not None and mon.has_audio)
+            if self.active:
+                yield "recording"
+            else:
+                yield "armed_audio" if mon is not None and mon.has_audio else "free"
 
     def edit_marker(self, annotation_id: str, *, text: str) -> dict[str, Any]:
         """Change the text of a marker or note of the running recording."""
