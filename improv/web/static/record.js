@@ -101,6 +101,7 @@ export async function recordPage(main) {
       } }, 'Save setup'))),
   meterBox, err, startBtn);
   main.replaceChildren(h('h1', {}, 'Record'), form);
+  devices.now();
 }
 
 const fmtBytes = (b) => (b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${Math.round(b / 1e6)} MB`);
@@ -124,7 +125,7 @@ function live(main, liveBox) {
   const confirmBox = h('div', { class: 'row confirm', role: 'alertdialog', 'aria-label': 'Stop the recording?', hidden: true },
     h('span', {}, 'Stop the recording?'), yesBtn,
     h('button', { type: 'button', onclick: () => { confirmBox.hidden = true; stopBtn.focus(); } }, 'Keep recording'));
-  const markers = h('span', { class: 'muted' });
+  const markers = h('span', { class: 'muted mark-count' });
   const mark = guard(async () => {
     const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } });
     say(`Marker at ${fmtTime(r.t)}`);

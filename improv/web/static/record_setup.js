@@ -83,7 +83,8 @@ export class InputRows {
   changed() { this.onChange(this.specs()); }
 }
 
-// Device lists, polled while `alive()`; `query()` gives the JACK server and MIDI API
+// Device lists, polled from `now()` on while `alive()`; `query()` gives the JACK server and
+// MIDI API
 export function watchDevices({ rows, box, query, alive }) {
   let timer = 0;
   async function poll() {
@@ -97,7 +98,6 @@ export function watchDevices({ rows, box, query, alive }) {
     } catch (e) { box.replaceChildren(h('p', { class: 'error' }, e.message)); }
     timer = setTimeout(poll, DEVICE_POLL_MS);
   }
-  poll();
   return { now: () => { clearTimeout(timer); poll(); }, stop: () => clearTimeout(timer) };
 }
 

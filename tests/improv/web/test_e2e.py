@@ -419,6 +419,7 @@ def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
     missing; the page fits an 800-pixel window."""
     from improv.capture.setups import parse_player_spec, save_setup
 
+    (tmp_path / "store").mkdir(mode=0o700)
     save_setup(tmp_path / "store", "room 1", inputs=[parse_player_spec("client=midi:Keyboard")],
                options={})
     server = live_server(tmp_path / "store")
