@@ -1,5 +1,6 @@
 """What the live display says about a running recording besides the levels: is it healthy
-(one plain line, details on demand) and how long the disk lasts at this rate.
+(one plain line, details on demand), how long the disk lasts at this rate, and the markers
+placed (their text can be corrected while recording).
 
 Pure functions of the captures' counters, called by
 :meth:`improv.capture.recorder.Recorder.status` from the display's thread.
@@ -78,3 +79,38 @@ def disk_left(*, free_bytes: int | None, stop_bytes: int, audio) -> dict[str, An
     if free_bytes is not None and rate > 0:
         left = max(0.0, (free_bytes - stop_bytes) / rate)
     return {"free_bytes": free_bytes, "rate_bytes_per_s": rate, "time_left_s": left}
+
+
+class Marks:
+    """The markers and notes placed in one recording: ID, time [s], kind, text, revision."""
+
+    def __init__(self) -> None:
+        self._marks: list[dict[str, Any]] = []
+
+    def add(self, annotation_id: str, *, t: float, kind: str, text: str) -> None:
+        self._marks.append({"id": annotation_id, "t": t, "kind": kind, "text": text, "rev": 1})
+
+    def listed(self) -> list[dict[str, Any]]:
+        return [dict(m) for m in self._marks]
+
+    def edit(self, annotation_id: str, *, text: str, writer, by: str | None) -> dict[str, Any]:
+        """Change a mark's text: a new revision through ``writer`` (the session writer), the
+        earlier text kept in the history.  Returns the mark.
+
+        Raises
+        ------
+        UnknownNameError
+            If no mark of this recording has that ID.
+        """
+        from improv.errors import UnknownNameError
+        from sessions.annotation_log import edit_record
+
+        mark = next((m for m in self._marks if m["id"] == annotation_id), None)
+        if mark is None:
+            raise UnknownNameError(f"no marker {annotation_id!r} in this recording",
+                                   parameter="annotation_id")
+        if text != mark["text"]:
+            rec = edit_record(mark, by=by, text=text)
+            writer.revise(rec)
+            mark.update(text=text, rev=rec["rev"])
+        return dict(mark)

@@ -33,7 +33,7 @@ from typing import Any, Callable
 from improv.capture.audio import AudioCapture
 from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
-from improv.capture.live_status import disk_left, health
+from improv.capture.live_status import Marks, disk_left, health
 from improv.capture.midi import MidiCapture
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
@@ -126,7 +126,7 @@ class Recorder:
         self.setup_name = setup_name
         self.title = title
         self._locks = None  # an InputLocks while recording
-        self.marks: list[dict[str, Any]] = []  # markers and notes placed: id, t, kind, text
+        self.marks = Marks()  # the markers and notes placed
         self.clock = clock
         self.midi_api = midi_api
         self.audio_api = audio_api
@@ -366,30 +366,13 @@ class Recorder:
         t = self.clock.now() if t is None else float(t)
         aid = self.writer.marker(t, text=text, kind=kind, by=self.therapist)
         self.markers += 1
-        self.marks.append({"id": aid, "t": t, "kind": kind, "text": text, "rev": 1})
+        self.marks.add(aid, t=t, kind=kind, text=text)
         return t
 
     def edit_marker(self, annotation_id: str, *, text: str) -> dict[str, Any]:
-        """Change the text of a marker or note placed in this recording (a new revision,
-        the earlier text kept in the history).  Returns the marker.
-
-        Raises
-        ------
-        UnknownNameError
-            If no marker of this recording has that ID.
-        """
-        from improv.errors import UnknownNameError
-        from sessions.annotation_log import edit_record
-
-        mark = next((m for m in self.marks if m["id"] == annotation_id), None)
-        if mark is None:
-            raise UnknownNameError(f"no marker {annotation_id!r} in this recording",
-                                   parameter="annotation_id")
-        if text != mark["text"]:
-            rec = edit_record(mark, by=self.therapist, text=text)
-            self.writer.revise(rec)
-            mark.update(text=text, rev=rec["rev"])
-        return dict(mark)
+        """Change the text of a marker or note placed in this recording (see
+        :meth:`improv.capture.live_status.Marks.edit`)."""
+        return self.marks.edit(annotation_id, text=text, writer=self.writer, by=self.therapist)
 
     # -- monitor thread ----------------------------------------------------------------
 
@@ -611,7 +594,7 @@ class Recorder:
             "free_bytes": self.free_bytes,
             "warnings": list(self.warnings),
             "queue_depth": self.writer.queue_depth if self.writer else 0,
-            "marks": [dict(m) for m in self.marks],
+            "marks": self.marks.listed(),
             "health": health(audio=self.audio, midi_ports=self.midi.ports if self.midi else [],
                              lost=[i["name"] for p in players.values() for i in p["inputs"]
                                    if not i["connected"]]),

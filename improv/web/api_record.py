@@ -42,12 +42,6 @@ class StartBody(BaseModel):
     save_setup: str | None = None
 
 
-class ArmBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    players: list[str] = Field(min_length=1)
-    options: Options = Options()
-
-
 class MarkerEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=2000)
@@ -214,8 +208,9 @@ def clients(store: Store = Depends(get_store)) -> dict[str, Any]:
 
 
 @router.post("/recording/arm", status_code=201)
-def arm(body: ArmBody, request: Request) -> dict[str, Any]:
-    """Open the inputs for levels and activity before Start (recording nothing)."""
+def arm(body: SetupBody, request: Request) -> dict[str, Any]:
+    """Open the inputs for levels and activity before Start (recording nothing); the body
+    is a setup's (players and device options)."""
     from improv.capture.setups import check_inputs, parse_player_spec
 
     inputs = [parse_player_spec(p) for p in body.players]

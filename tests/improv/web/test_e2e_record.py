@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.store import Store
-from tests.improv.web.conftest import shot
+from tests.improv.web.conftest import jack_device_options, shot
 from tests.rig.jackrig import tone, wait_for, wire_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.jack, pytest.mark.slow]
@@ -27,11 +27,7 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     store_path = tmp_path / "store"
     server = live_server(store_path, env=rig.server.env)
     page.goto(server.url + "#/record")
-    page.get_by_text("Device options").click()
-    page.get_by_label("JACK server").fill(rig.server.name)
-    page.get_by_label("MIDI API").fill("jack")
-    page.get_by_label("Audio host API").fill("JACK")
-    page.get_by_label("Audio host API").press("Tab")
+    jack_device_options(page, rig.server.name)
     first = page.get_by_label("Input 1", exact=True)
     first.locator("option", has_text="MIDI: kb1:out").wait_for(state="attached", timeout=20000)
     first.select_option(label="MIDI: kb1:out")

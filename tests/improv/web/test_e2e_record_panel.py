@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.store import Store
-from tests.improv.web.conftest import shot
+from tests.improv.web.conftest import jack_device_options, shot
 from tests.rig.jackrig import tone, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.jack, pytest.mark.slow]
@@ -51,11 +51,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     store_path = _store_with_client(tmp_path, "K12")
     server = live_server(store_path, env=rig.server.env)
     page.goto(server.url + "#/record")
-    page.get_by_text("Device options").click()
-    page.get_by_label("JACK server").fill(rig.server.name)
-    page.get_by_label("MIDI API").fill("jack")
-    page.get_by_label("Audio host API").fill("JACK")
-    page.get_by_label("Audio host API").press("Tab")
+    jack_device_options(page, rig.server.name)
 
     # choose, don't type: the dropdowns list the test's JACK clients
     first = page.get_by_label("Input 1", exact=True)
