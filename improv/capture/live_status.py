@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 AUDIO_BYTES_PER_SAMPLE = 4
 """Bytes per audio sample while recording (float32 journals, see :mod:`sessions.wavjournal`)."""
+
+
+def note_name(note: int | None) -> str | None:
+    """MIDI note number -> scientific pitch name (60 -> ``C4``; None -> None)."""
+    return None if note is None else f"{_NOTE_NAMES[note % 12]}{note // 12 - 1}"
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

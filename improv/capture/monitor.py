@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from improv.capture.devices import DEFAULT_JACK_CLIENT, jack_server, open_midi_in
+from improv.capture.live_status import note_name
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
 
@@ -32,14 +33,6 @@ FLOOR_DBFS = -120.0
 """Level [dBFS] reported for digital silence (an amplitude of 1e-6)."""
 CLIP_LEVEL = 0.999
 """Sample magnitude (full scale 1.0) counted as clipping."""
-_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-def note_name(note: int) -> str:
-    """MIDI note number -> scientific pitch name (60 -> ``C4``)."""
-    return f"{_NOTE_NAMES[note % 12]}{note // 12 - 1}"
-
-
 def to_dbfs(peak: float) -> float:
     """Peak magnitude (full scale 1.0) -> dBFS, :data:`FLOOR_DBFS` at silence."""
     return float(20 * np.log10(max(float(peak), 1e-6)))

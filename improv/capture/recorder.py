@@ -33,7 +33,7 @@ from typing import Any, Callable
 from improv.capture.audio import AudioCapture
 from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
-from improv.capture.live_status import Marks, disk_left, health
+from improv.capture.live_status import Marks, disk_left, health, note_name
 from improv.capture.midi import MidiCapture
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
@@ -569,7 +569,7 @@ class Recorder:
                 p["midi_events"] += st.events
                 p["inputs"].append({"kind": "midi", "name": st.port_name,
                                     "connected": st.connected, "events": st.events,
-                                    "last_note": st.last_note})
+                                    "last_note": note_name(st.last_note)})
                 overflows += st.overflows
         jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
                                for _, port in list(self._source_lost))

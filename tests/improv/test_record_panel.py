@@ -17,8 +17,8 @@ import pytest
 
 from improv.capture.devices import MidiPort
 from improv.capture.inputlock import InputLocks
-from improv.capture.live_status import disk_left, health
-from improv.capture.monitor import InputMonitor, note_name
+from improv.capture.live_status import disk_left, health, note_name
+from improv.capture.monitor import InputMonitor
 from improv.capture.plan import match_player_port
 from improv.capture.setups import parse_player_spec
 from improv.errors import AmbiguousDeviceError, DeviceError, NoDevicesError
@@ -54,7 +54,7 @@ def test_no_midi_port_names_the_player_pattern_and_ports(ports, query, error, me
 
 
 def test_note_names():
-    assert [note_name(n) for n in (60, 61, 21, 127)] == ["C4", "C#4", "A0", "G9"]
+    assert [note_name(n) for n in (60, 61, 21, 127, None)] == ["C4", "C#4", "A0", "G9", None]
 
 
 # -- one recording per input ---------------------------------------------------------------

@@ -54,7 +54,7 @@ export class InputRows {
     const opts = [h('option', { value: '' }, '(choose an input)')];
     const midi = this.devices.midi.filter((p) => p.direction === 'input');
     opts.push(h('optgroup', { label: 'MIDI ports' }, midi.map((p) => h('option', { value: key('midi', p.name) }, `MIDI: ${p.name}`))));
-    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channels, ${a.hostapi})`))));
+    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${a.hostapi})`))));
     const found = device && (kind === 'midi' ? midi.some((p) => p.name === device) : this.devices.audio.some((a) => a.name === device));
     if (device && !found) opts.push(h('option', { value: key(kind, device) }, `${kind === 'midi' ? 'MIDI' : 'Audio'}: ${device} (not found now)`));
     row.source.replaceChildren(...opts);
@@ -105,7 +105,7 @@ export function watchDevices({ rows, box, query, alive }) {
 // "New client" is ticked.  Returns { el, value(), check() }.
 export async function clientChooser() {
   const { clients } = await api('/api/recording/clients');
-  const input = h('input', { id: 'rec-client', required: true, size: '10', placeholder: clients[0] || 'C07', autocomplete: 'off', list: 'rec-clients' });
+  const input = h('input', { id: 'rec-client', required: true, size: '10', placeholder: 'e.g. C07', autocomplete: 'off', list: 'rec-clients' });
   const list = h('datalist', { id: 'rec-clients' }, clients.map((c) => h('option', { value: c })));
   const isNew = h('input', { type: 'checkbox', id: 'rec-new-client' });
   const newBox = h('span', { hidden: true }, isNew, h('label', { for: 'rec-new-client' }, 'New client (create this code)'));

@@ -56,7 +56,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     # choose, don't type: the dropdowns list the test's JACK clients
     first = page.get_by_label("Input 1", exact=True)
     expect(first.locator("option", has_text="MIDI: kb1:out")).to_have_count(1, timeout=20000)
-    expect(first.locator("option", has_text="Audio: mic (1 channels")).to_have_count(1)
+    expect(first.locator("option", has_text="Audio: mic (1 channel,")).to_have_count(1)
     first.select_option(label="MIDI: kb1:out")
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Player of input 2").fill("therapist")
@@ -107,7 +107,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     kb.wait_done(15)
     live_kb = page.locator(".live .meter-row[data-player=client]")
     expect(live_kb.locator(".events")).to_have_text("40 MIDI events", timeout=10000)
-    expect(live_kb).to_contain_text("last note")
+    expect(live_kb).to_contain_text("last note D#4")  # the 40th note: 60 + 39 % 12 = 63
     live_mic = page.locator(".live .meter-row[data-player=therapist] [role=meter]")
     wait_for(lambda: float(live_mic.get_attribute("aria-valuenow") or -99) > -60, timeout=10,
              what="the microphone's level while recording (handed over by the input check)")
@@ -121,8 +121,12 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     shot(page, "record-live-panel")
 
     # the stop asks first
+    confirm = page.get_by_role("alertdialog", name="Stop the recording?")
+    expect(confirm).to_be_hidden()
     page.get_by_role("button", name="Stop", exact=True).click()
+    expect(confirm).to_be_visible()
     page.get_by_role("button", name="Keep recording").click()
+    expect(confirm).to_be_hidden()
     expect(page.get_by_role("button", name="Marker")).to_be_visible()
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_role("button", name="Yes, stop and save").click()
