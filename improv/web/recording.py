@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -19,6 +20,9 @@ from improv.errors import ParameterError
 from improv.web.errors import RecordingBusy
 
 log = logging.getLogger(__name__)
+
+ARMED_IDLE_S = 10.0
+"""Armed inputs nobody has looked at for this long [seconds] are closed."""
 
 
 class Recording:
@@ -40,6 +44,7 @@ class Recording:
         self._result: dict[str, Any] | None = None
         self._error: str | None = None
         self._monitor = None  # an InputMonitor while the inputs are armed (before Start)
+        self._armed_seen = 0.0  # time.monotonic() of the last look at the armed inputs
         #: the last device lists (what ``/api/devices`` gives while recording)
         self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
 
@@ -67,13 +72,27 @@ class Recording:
             self._disarm()
             self._monitor = InputMonitor(inputs=inputs, **{k: opts.get(k) for k in (
                 "midi_api", "audio_api", "jack_server", "jack_midi_server")}).start()
+            self._armed_seen = time.monotonic()
+            threading.Thread(target=self._close_unwatched, args=(self._monitor,), daemon=True,
+                             name="improv-input-check").start()
         return self.armed()
+
+    def _close_unwatched(self, mon) -> None:
+        """Close ``mon`` once nobody has looked at it for :data:`ARMED_IDLE_S` (a page closed
+        without saying so must not keep the inputs open)."""
+        while self._monitor is mon:
+            time.sleep(1.0)
+            if time.monotonic() - self._armed_seen > ARMED_IDLE_S:
+                with self._lock:
+                    if self._monitor is mon:
+                        self._disarm()
 
     def armed(self) -> dict[str, Any]:
         """The armed inputs' levels and activity (``armed`` False when none are)."""
         mon = self._monitor
         if mon is None:
             return {"armed": False, "inputs": []}
+        self._armed_seen = time.monotonic()
         return {"armed": True, **mon.status()}
 
     def disarm(self) -> None:

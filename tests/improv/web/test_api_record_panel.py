@@ -81,3 +81,21 @@ def test_web_recording_of_an_input_being_recorded_is_refused(jack_rig, tmp_path,
         assert s.manifest["title"] == "Morning"
         (ann,) = s.annotations()
         assert ann["text"] == "second" and ann["rev"] == 2
+
+
+@pytest.mark.jack
+def test_armed_inputs_nobody_looks_at_are_closed(jack_rig, tmp_path, client_for, monkeypatch):
+    """A page closed without disarming must not keep the inputs open."""
+    import improv.web.recording as recording
+    from tests.rig.jackrig import wait_for
+
+    monkeypatch.setattr(recording, "ARMED_IDLE_S", 0.5)
+    kb = jack_rig.midi_player(name="kb1", events=[])
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/recording/arm", json={"players": ["client=midi:kb1"], "options": {
+        "midi_api": "jack", "jack_server": jack_rig.server.name}})
+    assert r.status_code == 201 and r.json()["armed"] is True, r.text
+    assert r.json()["inputs"][0]["name"] == "kb1:out"
+    wait_for(kb.is_connected, timeout=10, what="the input check's MIDI port")
+    wait_for(lambda: not kb.is_connected(), timeout=10, what="the unwatched input closed")
+    assert c.get("/api/recording/arm").json()["armed"] is False

@@ -78,6 +78,11 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     assert float(_meter(page, "room").get_attribute("aria-valuenow")) == -60
     expect(page.locator(".armed .meter-row:has(.who:text-is('room')) .db")).to_contain_text(
         "silent")
+    # a device that appears is listed, and is gone from the list when it goes
+    pad = rig.midi_player(name="pad", events=[])
+    expect(first.locator("option", has_text="MIDI: pad:out")).to_have_count(1, timeout=10000)
+    pad.close()
+    expect(first.locator("option", has_text="MIDI: pad:out")).to_have_count(0, timeout=10000)
     kb_row = page.locator(".armed .meter-row:has(.who:text-is('client'))")
     expect(kb_row).to_contain_text("no note yet")
     shot(page, "record-armed")
