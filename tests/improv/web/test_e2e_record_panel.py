@@ -98,7 +98,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     expect(page.locator("form.record-setup")).to_contain_text("Client K12")
     page.get_by_role("button", name="Start recording").click()
     page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30000)
-    expect(page.locator("#rec-indicator")).to_be_visible()
+    expect(page.locator("#rec-indicator")).to_be_visible(timeout=1000)  # not after 3 s
     expect(page.locator(".live .health")).to_have_text("Recording: healthy")
 
     # one recording per input: the terminal is refused, naming the input
@@ -137,7 +137,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     page.get_by_role("button", name="Yes, stop and save").click()
     link = page.get_by_role("link", name="Open the session")
     link.wait_for(timeout=60000)
-    expect(page.locator("#rec-indicator")).to_be_hidden()
+    expect(page.locator("#rec-indicator")).to_be_hidden(timeout=1000)
     sid = link.get_attribute("href").rsplit("/", 1)[-1]
     with Store(store_path) as store:
         s = store.session(sid)
