@@ -254,6 +254,11 @@ class SessionWriter:
         self._q.put((_ANNOT, rec))
         return rec["id"]
 
+    def revise(self, rec: dict[str, Any]) -> None:
+        """Queue a later revision of an annotation placed while recording (an
+        :func:`sessions.annotation_log.edit_record`)."""
+        self._q.put((_ANNOT, rec))
+
     def report(self, kind: str, *, t: float, **fields: Any) -> None:
         """Queue a journal event (e.g. ``device_lost``, ``device_back``, ``warning``)."""
         self._journal(kind, t=float(t), **fields)

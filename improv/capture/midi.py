@@ -85,6 +85,7 @@ class MidiPortState:
     offset_s: float = 0.0
     last_arrival_s: float = 0.0
     events: int = 0
+    last_note: int | None = None
     overflows: int = 0
     backend_errors: int = 0
     lost_at: float | None = None
@@ -266,6 +267,8 @@ class MidiCapture:
             return
         self.writer.midi(t, player=st.player, port=st.port_name, data=data, delta_s=d)
         st.events += 1
+        if len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2]:
+            st.last_note = data[1]
 
     def _on_error(self, kind, message, st: MidiPortState) -> None:
         text = str(message)

@@ -16,7 +16,7 @@ from improv.capture.devices import (
     match_midi_port,
 )
 from improv.capture.setups import PlayerInput, check_inputs
-from improv.errors import ParameterError
+from improv.errors import AmbiguousDeviceError, DeviceError, ImprovError, ParameterError
 
 
 @dataclass
@@ -61,7 +61,7 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
             m.delete()
         used: dict[str, str] = {}
         for i in midi_inputs:
-            port = match_midi_port(i.device, ports=ports)
+            port = match_player_port(i, ports=ports)
             if port.name in used:
                 raise ParameterError(
                     f"player input {i.spec!r} and {used[port.name]!r} both name MIDI port "
@@ -74,12 +74,8 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
         devices = list_audio_devices()
         by_index: dict[int, AudioPlan] = {}
         for i in audio_inputs:
-            dev = match_audio_device(i.device, devices=devices, hostapi=audio_api)
+            dev = match_player_device(i, devices=devices, hostapi=audio_api)
             top = max(i.channels)
-            if top > dev.input_channels:
-                raise ParameterError(
-                    f"player input {i.spec!r}: device {dev.name!r} has {dev.input_channels} "
-                    f"input channels, channel {top} asked for", parameter="player")
             ap = by_index.setdefault(dev.index, AudioPlan(device=dev, channels=0))
             ap.channels = max(ap.channels, top)
             have = {c for cs in ap.players.values() for c in cs}
@@ -99,3 +95,81 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
             ap.name = name
             plan.audio.append(ap)
     return plan
+
+
+def match_player_port(i: PlayerInput, *, ports) -> Any:
+    """The MIDI input port of player input ``i``.
+
+    Raises
+    ------
+    DeviceError, NoDevicesError, AmbiguousDeviceError
+        Naming the player and the port pattern, and listing the MIDI input ports there are.
+    """
+    try:
+        return match_midi_port(i.device, ports=ports)
+    except AmbiguousDeviceError as exc:
+        raise AmbiguousDeviceError(f"player {i.player!r}: {exc}") from None
+    except DeviceError as exc:
+        there = [f"[{p.index}] {p.name}" for p in ports if p.direction == "input"]
+        listed = ("the MIDI input ports there are: " + "; ".join(there) if there else
+                  "there are no MIDI input ports (is the instrument connected and on, and "
+                  "the MIDI API or JACK server the right one?)")
+        raise type(exc)(f"no MIDI input port found for player {i.player!r} matching "
+                        f"{i.device!r}; {listed}") from None
+
+
+def match_player_device(i: PlayerInput, *, devices, hostapi: str | None = None) -> Any:
+    """The audio input device of player input ``i``, with every channel it names.
+
+    Raises
+    ------
+    DeviceError, NoDevicesError, AmbiguousDeviceError, ParameterError
+    """
+    dev = match_audio_device(i.device, devices=devices, hostapi=hostapi)
+    top = max(i.channels)
+    if top > dev.input_channels:
+        raise ParameterError(
+            f"player input {i.spec!r}: device {dev.name!r} has {dev.input_channels} "
+            f"input channels, channel {top} asked for", parameter="player")
+    return dev
+
+
+def unavailable_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
+                       audio_api: str | None = None, jack_server: str | None = None,
+                       jack_midi_server: str | None = None) -> list[str]:
+    """Why each input that cannot be found now would fail (for a warning when a setup is
+    saved); empty when every input is there.  Listing errors become one line each."""
+    from improv.capture.devices import quiet_native_stderr
+
+    out: list[str] = []
+    midi = [i for i in inputs if i.kind == "midi"]
+    audio = [i for i in inputs if i.kind == "audio"]
+    with quiet_native_stderr():
+        if midi:
+            try:
+                ports = list_midi_ports(api=midi_api,
+                                        jack_server_name=jack_midi_server or jack_server)
+            except ImprovError as exc:
+                out.append(f"the MIDI ports could not be listed: {exc}")
+            else:
+                out += _failures(lambda i: match_player_port(i, ports=ports), midi)
+        if audio:
+            try:
+                init_portaudio(jack_server_name=jack_server)
+                devices = list_audio_devices()
+            except ImprovError as exc:
+                out.append(f"the audio devices could not be listed: {exc}")
+            else:
+                out += _failures(lambda i: match_player_device(i, devices=devices,
+                                                               hostapi=audio_api), audio)
+    return out
+
+
+def _failures(match, inputs: list[PlayerInput]) -> list[str]:
+    out = []
+    for i in inputs:
+        try:
+            match(i)
+        except ImprovError as exc:
+            out.append(f"{i.spec}: {exc}")
+    return out

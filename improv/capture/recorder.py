@@ -33,6 +33,7 @@ from typing import Any, Callable
 from improv.capture.audio import AudioCapture
 from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
+from improv.capture.live_status import Marks, disk_left, health, note_name
 from improv.capture.midi import MidiCapture
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
@@ -71,6 +72,8 @@ class Recorder:
     therapist : str, optional
     setup_name : str, optional
         Stored in the manifest's settings.
+    title : str, optional
+        The session's title.
     clock : SessionClock, optional
         Injected for tests; a new :class:`SessionClock` by default.
     midi_api, audio_api : str, optional
@@ -101,7 +104,8 @@ class Recorder:
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
                  therapist: str | None = None, setup_name: str | None = None,
-                 clock: SessionClock | None = None, midi_api: str | None = None,
+                 title: str | None = None, clock: SessionClock | None = None,
+                 midi_api: str | None = None,
                  audio_api: str | None = None, jack_server: str | None = None,
                  jack_midi_server: str | None = None, sr: int | None = None,
                  blocksize: int = 0, disk_warn_bytes: int = DISK_WARN_BYTES,
@@ -120,6 +124,9 @@ class Recorder:
         self.inputs = list(inputs)
         self.therapist = therapist
         self.setup_name = setup_name
+        self.title = title
+        self._locks = None  # an InputLocks while recording
+        self.marks = Marks()  # the markers and notes placed
         self.clock = clock
         self.midi_api = midi_api
         self.audio_api = audio_api
@@ -179,6 +186,27 @@ class Recorder:
                 jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
                 jack_client_name=self.jack_client_name,
             )
+        from improv.capture.inputlock import InputLocks, input_names
+
+        self._locks = InputLocks(self.store.root, input_names(plan))
+        try:
+            self._create(plan)
+        except BaseException:
+            self._locks.release()
+            raise
+        self._start_watch()
+        self._check_disk()
+        # Callbacks wait for the GIL: let other threads hand it over within
+        # 0.5 ms instead of Python's 5 ms (longer than a small JACK period).
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, SWITCH_INTERVAL_S))
+        self._monitor = threading.Thread(target=self._monitor_loop, name="improv-monitor",
+                                         daemon=True)
+        self._monitor.start()
+        return self
+
+    def _create(self, plan) -> None:
+        """Create the session and start every capture of ``plan``."""
         self.clock = self.clock or SessionClock()
         started = getattr(self.clock, "started_utc", None)
         settings = {
@@ -196,6 +224,7 @@ class Recorder:
         self.writer = self.store.create_session(
             client=self.client, players=self.players, therapist=self.therapist,
             started=started, settings=settings, flush_interval=self.flush_interval_s,
+            title=self.title,
         )
         log.info("recording session %s", self.writer.id)
         self._reserve = _make_reserve(self.store.tmp_dir, f"reserve-{self.writer.id}",
@@ -218,16 +247,6 @@ class Recorder:
         except BaseException:
             self._shutdown("start_failed")
             raise
-        self._start_watch()
-        self._check_disk()
-        # Callbacks wait for the GIL: let other threads hand it over within
-        # 0.5 ms instead of Python's 5 ms (longer than a small JACK period).
-        self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch, SWITCH_INTERVAL_S))
-        self._monitor = threading.Thread(target=self._monitor_loop, name="improv-monitor",
-                                         daemon=True)
-        self._monitor.start()
-        return self
 
     @property
     def session_id(self) -> str | None:
@@ -295,6 +314,7 @@ class Recorder:
         if self.midi is not None:
             self.midi.stop(end=end)
         if self.writer is None:
+            self._release_locks()
             return {}
         if self._watch is not None:
             self._watch.close()
@@ -321,11 +341,17 @@ class Recorder:
         try:
             self.manifest = self.writer.finalize(duration_s=end)
         except StoreError as exc:
+            self._release_locks()
             raise StoreWriteError(
                 f"session {self.writer.id} could not be completed ({exc}); its journals are "
                 "kept and it is recovered at the next start of improv once there is space"
             ) from exc
+        self._release_locks()
         return self.manifest
+
+    def _release_locks(self) -> None:
+        if self._locks is not None:
+            self._locks.release()
 
     # -- annotations -------------------------------------------------------------------
 
@@ -338,9 +364,15 @@ class Recorder:
         if kind not in ("marker", "note"):
             raise ParameterError(f"kind must be 'marker' or 'note', got {kind!r}")
         t = self.clock.now() if t is None else float(t)
-        self.writer.marker(t, text=text, kind=kind, by=self.therapist)
+        aid = self.writer.marker(t, text=text, kind=kind, by=self.therapist)
         self.markers += 1
+        self.marks.add(aid, t=t, kind=kind, text=text)
         return t
+
+    def edit_marker(self, annotation_id: str, *, text: str) -> dict[str, Any]:
+        """Change the text of a marker or note placed in this recording (see
+        :meth:`improv.capture.live_status.Marks.edit`)."""
+        return self.marks.edit(annotation_id, text=text, writer=self.writer, by=self.therapist)
 
     # -- monitor thread ----------------------------------------------------------------
 
@@ -536,7 +568,8 @@ class Recorder:
                 p = players[st.player]
                 p["midi_events"] += st.events
                 p["inputs"].append({"kind": "midi", "name": st.port_name,
-                                    "connected": st.connected})
+                                    "connected": st.connected, "events": st.events,
+                                    "last_note": note_name(st.last_note)})
                 overflows += st.overflows
         jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
                                for _, port in list(self._source_lost))
@@ -547,7 +580,7 @@ class Recorder:
                 p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
                     p["peak_dbfs"], lv["peak_dbfs"])
                 p["clipped_blocks"] += lv["clipped_blocks"]
-                p["inputs"].append({"kind": "audio", "name": cap.name,
+                p["inputs"].append({"kind": "audio", "name": cap.name, **lv,
                                     "connected": not cap.stalled and source_ok})
             overflows += cap.overflows
             gaps += cap.gaps
@@ -561,6 +594,12 @@ class Recorder:
             "free_bytes": self.free_bytes,
             "warnings": list(self.warnings),
             "queue_depth": self.writer.queue_depth if self.writer else 0,
+            "marks": self.marks.listed(),
+            "health": health(audio=self.audio, midi_ports=self.midi.ports if self.midi else [],
+                             lost=[i["name"] for p in players.values() for i in p["inputs"]
+                                   if not i["connected"]]),
+            "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
+                              audio=self.audio),
         }
 
 

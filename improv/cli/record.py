@@ -224,6 +224,11 @@ def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_
                options={"midi_api": midi_api, "audio_api": audio_api,
                         "jack_server": jack_server, "jack_midi_server": jack_midi_server})
     info(f"saved setup {name!r} ({len(inputs)} inputs)")
+    from improv.capture.plan import unavailable_inputs
+
+    for w in unavailable_inputs(inputs, midi_api=midi_api, audio_api=audio_api,
+                                jack_server=jack_server, jack_midi_server=jack_midi_server):
+        info(f"warning: not there now: {w}")
 
 
 @setups.command("show")

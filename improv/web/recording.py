@@ -9,15 +9,20 @@ writer takes them from any thread) and request the stop.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from improv.errors import ParameterError
 from improv.web.errors import RecordingBusy
 
 log = logging.getLogger(__name__)
+
+ARMED_IDLE_S = 10.0
+"""Armed inputs nobody has looked at for this long [seconds] are closed."""
 
 
 class Recording:
@@ -38,14 +43,90 @@ class Recording:
         self._thread: threading.Thread | None = None
         self._result: dict[str, Any] | None = None
         self._error: str | None = None
+        self._monitor = None  # an InputMonitor while the inputs are armed (before Start)
+        self._armed_seen = 0.0  # time.monotonic() of the last look at the armed inputs
+        #: the last device lists (what ``/api/devices`` gives while recording)
+        self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
 
     @property
     def active(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def arm(self, *, inputs: list, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Open ``inputs`` for levels and activity, recording nothing (replacing inputs armed
+        before); returns :meth:`armed`.
+
+        Raises
+        ------
+        RecordingBusy
+            While a recording runs (its own display shows its inputs).
+        improv.errors.DeviceError, ParameterError
+            As a recording of these inputs would.
+        """
+        from improv.capture.monitor import InputMonitor
+
+        opts = options or {}
+        with self._lock:
+            if self.active:
+                raise RecordingBusy("a recording is running; its inputs are shown with it")
+            self._disarm()
+            self._monitor = InputMonitor(inputs=inputs, **{k: opts.get(k) for k in (
+                "midi_api", "audio_api", "jack_server", "jack_midi_server")}).start()
+            self._armed_seen = time.monotonic()
+            threading.Thread(target=self._close_unwatched, args=(self._monitor,), daemon=True,
+                             name="improv-input-check").start()
+        return self.armed()
+
+    def _close_unwatched(self, mon) -> None:
+        """Close ``mon`` once nobody has looked at it for :data:`ARMED_IDLE_S` (a page closed
+        without saying so must not keep the inputs open)."""
+        while self._monitor is mon:
+            time.sleep(1.0)
+            if time.monotonic() - self._armed_seen > ARMED_IDLE_S:
+                with self._lock:
+                    if self._monitor is mon:
+                        self._disarm()
+
+    def armed(self) -> dict[str, Any]:
+        """The armed inputs' levels and activity (``armed`` False when none are)."""
+        mon = self._monitor
+        if mon is None:
+            return {"armed": False, "inputs": []}
+        self._armed_seen = time.monotonic()
+        return {"armed": True, **mon.status()}
+
+    def disarm(self) -> None:
+        """Close the armed inputs (nothing armed is fine)."""
+        with self._lock:
+            self._disarm()
+
+    def _disarm(self) -> None:
+        mon, self._monitor = self._monitor, None
+        if mon is not None:
+            mon.close()
+
+    @contextlib.contextmanager
+    def portaudio(self) -> Iterator[str]:
+        """Hold while listing devices (a recording waits to start until the listing is
+        done); yields ``recording`` (list nothing anew), ``armed_audio`` (do not
+        re-initialise PortAudio: it would close the armed stream) or ``free``."""
+        with self._lock:
+            mon = self._monitor
+            if self.active:
+                yield "recording"
+            else:
+                yield "armed_audio" if mon is not None and mon.has_audio else "free"
+
+    def edit_marker(self, annotation_id: str, *, text: str) -> dict[str, Any]:
+        """Change the text of a marker or note of the running recording."""
+        rec = self._rec
+        if not self.active or rec is None or rec.stopping:
+            raise RecordingBusy("no recording is running")
+        return rec.edit_marker(annotation_id, text=text)
+
     def start(self, *, client: str, inputs: list, therapist: str | None = None,
               setup_name: str | None = None, options: dict[str, Any] | None = None,
-              timeout_s: float = 30.0) -> dict[str, Any]:
+              title: str | None = None, timeout_s: float = 30.0) -> dict[str, Any]:
         """Resolve devices, create the session and start capturing; returns the status.
 
         Raises
@@ -53,7 +134,10 @@ class Recording:
         RecordingBusy
             If a recording is running.
         improv.errors.DeviceError, ParameterError
-            If an input cannot be matched (before any session exists).
+            If an input cannot be matched, or is being recorded by another recording
+            (before any session exists).
+
+        Armed inputs are closed first, so that the recorder can open them.
         """
         from improv.capture.recorder import Recorder
         from sessions.store import Store
@@ -62,6 +146,7 @@ class Recording:
         with self._lock:
             if self.active:
                 raise RecordingBusy("a recording is running already; stop it first")
+            self._disarm()  # hand the inputs over to the recorder
             started = threading.Event()
             failure: list[BaseException] = []
             store = None
@@ -70,7 +155,7 @@ class Recording:
                 nonlocal store
                 store = Store(self.store_path)
                 rec = Recorder(store=store, client=client, inputs=inputs, therapist=therapist,
-                               setup_name=setup_name, midi_api=opts.get("midi_api"),
+                               setup_name=setup_name, title=title, midi_api=opts.get("midi_api"),
                                audio_api=opts.get("audio_api"),
                                jack_server=opts.get("jack_server"),
                                jack_midi_server=opts.get("jack_midi_server"))
@@ -142,6 +227,7 @@ class Recording:
 
     def shutdown(self) -> None:
         """Stop a running recording when the server exits (nothing recorded is lost)."""
+        self.disarm()
         if self.active and self._rec is not None:
             self._rec.request_stop("server_stopped")
             self._thread.join(60)

@@ -172,9 +172,11 @@ def test_unknown_and_ambiguous_devices_list_candidates(jack_rig, run_cli):
         return r
 
     r = refused("--player", "client=midi:kb")
-    assert "error: MIDI input port name 'kb' matches 2: [0] kb1:out; [1] kb2:out" in r.stderr
+    assert ("error: player 'client': MIDI input port name 'kb' matches 2: [0] kb1:out; "
+            "[1] kb2:out" in r.stderr)
     r = refused("--player", "client=midi:Roland")
-    assert "no MIDI input port matches 'Roland'; candidates: [0] kb1:out; [1] kb2:out" in r.stderr
+    assert ("no MIDI input port found for player 'client' matching 'Roland'; the MIDI input "
+            "ports there are: [0] kb1:out; [1] kb2:out" in r.stderr)
     r = refused("--player", "client=audio:Scarlett:1")
     assert "no audio input device matches 'Scarlett'" in r.stderr
     assert "system (JACK Audio Connection Kit, 2 in)" in r.stderr

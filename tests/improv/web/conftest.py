@@ -238,3 +238,12 @@ def shot(page, name: str) -> Path:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True, style=SHOT_CSS)
     return path
+
+
+def jack_device_options(page, server_name: str) -> None:
+    """On the Record page: record through JACK server ``server_name`` (MIDI and audio)."""
+    page.get_by_text("Device options").click()
+    page.get_by_label("JACK server").fill(server_name)
+    page.get_by_label("MIDI API").fill("jack")
+    page.get_by_label("Audio host API").fill("JACK")
+    page.get_by_label("Audio host API").press("Tab")

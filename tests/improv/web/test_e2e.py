@@ -337,7 +337,6 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
                                                   "IMPROV_MIDI_API": "jack"})
     page.goto(server.url)
     page.goto(f"{server.base}/#/record")
-    page.get_by_role("button", name="List devices").click()
     box = page.locator(".devices")
     expect(box).to_contain_text("no MIDI system available: start the JACK server",
                                 timeout=30000)
@@ -415,13 +414,23 @@ def test_import_through_the_page_keeps_the_files_after_a_refusal(tmp_path, live_
 
 
 def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
-    """A saved setup can be chosen at once; saving without a name says what is missing; the
-    page fits an 800-pixel window."""
+    """A saved setup loads into the input controls (an input not there now is marked so);
+    a setup saved from them can be chosen at once; saving without a name says what is
+    missing; the page fits an 800-pixel window."""
+    from improv.capture.setups import parse_player_spec, save_setup
+
+    (tmp_path / "store").mkdir(mode=0o700)
+    save_setup(tmp_path / "store", "room 1", inputs=[parse_player_spec("client=midi:Keyboard")],
+               options={})
     server = live_server(tmp_path / "store")
     page.set_viewport_size({"width": 800, "height": 900})
     page.goto(server.url)
     page.goto(f"{server.base}/#/record")
-    page.locator("#rec-players").fill("client=midi:Keyboard")
+    page.locator("#rec-setup").select_option("room 1")
+    expect(page.get_by_label("Input 1", exact=True).locator("option:checked")).to_have_text(
+        "MIDI: Keyboard (not found now)")
+    expect(page.get_by_label("Player of input 1")).to_have_value("client")
+    page.locator("#rec-save-name").fill("")
     page.get_by_role("button", name="Save setup").click()
     expect(page.locator("form.record-setup .error")).to_have_text(
         "Give the setup a name first (Save as)")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.store import Store
-from tests.improv.web.conftest import shot
+from tests.improv.web.conftest import jack_device_options, shot
 from tests.rig.jackrig import tone, wait_for, wire_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.jack, pytest.mark.slow]
@@ -27,14 +27,17 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     store_path = tmp_path / "store"
     server = live_server(store_path, env=rig.server.env)
     page.goto(server.url + "#/record")
-    page.get_by_label("Inputs, one per line").fill("client=midi:kb1\ntherapist=audio:system:1")
-    page.get_by_label("Client code").fill("C07")
-    page.get_by_text("Device options").click()
-    page.get_by_label("JACK server").fill(rig.server.name)
-    page.get_by_label("MIDI API").fill("jack")
-    page.get_by_label("Audio host API").fill("JACK")
+    jack_device_options(page, rig.server.name)
+    first = page.get_by_label("Input 1", exact=True)
+    first.locator("option", has_text="MIDI: kb1:out").wait_for(state="attached", timeout=20000)
+    first.select_option(label="MIDI: kb1:out")
+    page.get_by_role("button", name="Add an input").click()
+    page.get_by_label("Input 2", exact=True).select_option(
+        label=first.locator("option", has_text="Audio: system").inner_text())
+    page.get_by_label("Client", exact=True).fill("C07")
+    page.get_by_label("New client").check()
     page.get_by_role("button", name="Start recording").click()
-    page.get_by_role("button", name="Stop").wait_for(timeout=30000)
+    page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30000)
     wire_audio(ctl, mic.port_names)
     wait_for(kb.is_connected, timeout=15, what="MIDI wiring")
     f0 = kb.start(delay_s=0.2)
@@ -47,9 +50,10 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     page.get_by_role("button", name="Marker").click()
     page.get_by_label("Note").fill("she smiles")
     page.get_by_role("button", name="Add note").click()
-    expect(page.locator(".live .muted")).to_contain_text("2 marker(s)")
+    expect(page.locator(".live .mark-count")).to_contain_text("2 marker(s)")
     shot(page, "record-live")
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_role("button", name="Yes, stop and save").click()
     link = page.get_by_role("link", name="Open the session")
     link.wait_for(timeout=60000)
     shot(page, "record-done")

@@ -1,0 +1,122 @@
+"""What the live display says about a running recording besides the levels: is it healthy
+(one plain line, details on demand), how long the disk lasts at this rate, and the markers
+placed (their text can be corrected while recording).
+
+Pure functions of the captures' counters, called by
+:meth:`improv.capture.recorder.Recorder.status` from the display's thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+AUDIO_BYTES_PER_SAMPLE = 4
+"""Bytes per audio sample while recording (float32 journals, see :mod:`sessions.wavjournal`)."""
+
+
+def note_name(note: int | None) -> str | None:
+    """MIDI note number -> scientific pitch name (60 -> ``C4``; None -> None)."""
+    return None if note is None else f"{_NOTE_NAMES[note % 12]}{note // 12 - 1}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def health(*, audio, midi_ports, lost: list[str]) -> dict[str, Any]:
+    """The health of a recording in words.
+
+    Parameters
+    ----------
+    audio : list of AudioCapture
+        Their ``gaps`` (dropouts filled with silence), ``gap_frames``, ``sr``, ``overflows``,
+        ``name``.
+    midi_ports : list of MidiPortState
+        Their ``overflows`` (messages not recorded) and ``gaps`` (stretches lost).
+    lost : list of str
+        Inputs lost now (names).
+
+    Returns
+    -------
+    dict
+        ``line`` ("healthy", or "3 short dropouts, 0.2 s in all"), ``healthy`` (bool),
+        ``details`` (one sentence per input with a problem).
+    """
+    parts: list[str] = []
+    details: list[str] = []
+    n_gaps = sum(cap.gaps for cap in audio)
+    gap_s = sum(cap.gap_frames / cap.sr for cap in audio)
+    if n_gaps:
+        parts.append(f"{_count(n_gaps, 'short dropout')}, {gap_s:.1f} s in all")
+    for cap in audio:
+        if cap.gaps:
+            details.append(f"{cap.name}: {_count(cap.gaps, 'dropout')} "
+                           f"({cap.gap_frames / cap.sr:.2f} s) filled with silence")
+        if cap.overflows:
+            details.append(f"{cap.name}: the sound system reported "
+                           f"{_count(cap.overflows, 'overflow')}")
+    lost_midi = sum(st.overflows for st in midi_ports)
+    if lost_midi:
+        parts.append(f"{_count(lost_midi, 'MIDI message')} not recorded")
+    for st in midi_ports:
+        if st.overflows:
+            details.append(f"MIDI {st.port_name}: {_count(st.overflows, 'message')} not "
+                           "recorded (too many at once)")
+        if st.gaps:
+            details.append(f"MIDI {st.port_name}: lost {_count(len(st.gaps), 'time')}")
+    if lost:
+        parts.append("input lost: " + ", ".join(lost))
+    return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details}
+
+
+def disk_left(*, free_bytes: int | None, stop_bytes: int, audio) -> dict[str, Any]:
+    """Free space and the recording time it leaves.
+
+    Returns
+    -------
+    dict
+        ``free_bytes``, ``rate_bytes_per_s`` (what the audio inputs write), ``time_left_s``
+        [seconds] until the recording would stop for lack of space (None: unknown, or no
+        audio: MIDI alone takes next to nothing).
+    """
+    rate = sum(cap.sr * cap.channels * AUDIO_BYTES_PER_SAMPLE for cap in audio)
+    left = None
+    if free_bytes is not None and rate > 0:
+        left = max(0.0, (free_bytes - stop_bytes) / rate)
+    return {"free_bytes": free_bytes, "rate_bytes_per_s": rate, "time_left_s": left}
+
+
+class Marks:
+    """The markers and notes placed in one recording: ID, time [s], kind, text, revision."""
+
+    def __init__(self) -> None:
+        self._marks: list[dict[str, Any]] = []
+
+    def add(self, annotation_id: str, *, t: float, kind: str, text: str) -> None:
+        self._marks.append({"id": annotation_id, "t": t, "kind": kind, "text": text, "rev": 1})
+
+    def listed(self) -> list[dict[str, Any]]:
+        return [dict(m) for m in self._marks]
+
+    def edit(self, annotation_id: str, *, text: str, writer, by: str | None) -> dict[str, Any]:
+        """Change a mark's text: a new revision through ``writer`` (the session writer), the
+        earlier text kept in the history.  Returns the mark.
+
+        Raises
+        ------
+        UnknownNameError
+            If no mark of this recording has that ID.
+        """
+        from improv.errors import UnknownNameError
+        from sessions.annotation_log import edit_record
+
+        mark = next((m for m in self._marks if m["id"] == annotation_id), None)
+        if mark is None:
+            raise UnknownNameError(f"no marker {annotation_id!r} in this recording",
+                                   parameter="annotation_id")
+        if text != mark["text"]:
+            rec = edit_record(mark, by=by, text=text)
+            writer.revise(rec)
+            mark.update(text=text, rev=rec["rev"])
+        return dict(mark)

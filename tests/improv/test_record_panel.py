@@ -1,0 +1,221 @@
+"""Before and during a recording: the input check (levels before Start), one recording per
+input, the device errors that name the player, the health line and the disk time left.
+
+Capture goes through a real JACK server (dummy driver) whose clients the test starts; the
+lock between recordings through real lock files and a second process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from improv.capture.devices import MidiPort
+from improv.capture.inputlock import InputLocks
+from improv.capture.live_status import disk_left, health, note_name
+from improv.capture.monitor import InputMonitor
+from improv.capture.plan import match_player_port
+from improv.capture.setups import parse_player_spec
+from improv.errors import AmbiguousDeviceError, DeviceError, NoDevicesError
+from sessions.store import Store
+from tests.rig.jackrig import tone, wait_for
+
+AMPLITUDE = 10 ** (-11 / 20)
+
+
+def _inputs(*specs):
+    return [parse_player_spec(s) for s in specs]
+
+
+# -- errors that name the player -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("ports, query, error, message", [
+    ([], "kb9", NoDevicesError,
+     "no MIDI input port found for player 'client' matching 'kb9'; there are no MIDI input "
+     "ports"),
+    ([MidiPort(0, "kb1:out", "input", "jack"), MidiPort(0, "synth:in", "output", "jack")],
+     "Roland", DeviceError,
+     "no MIDI input port found for player 'client' matching 'Roland'; the MIDI input ports "
+     "there are: [0] kb1:out"),
+    ([MidiPort(0, "kb1:out", "input", "jack"), MidiPort(1, "kb2:out", "input", "jack")],
+     "kb", AmbiguousDeviceError, "player 'client': MIDI input port name 'kb' matches 2"),
+])
+def test_no_midi_port_names_the_player_pattern_and_ports(ports, query, error, message):
+    with pytest.raises(error) as got:
+        match_player_port(parse_player_spec(f"client=midi:{query}"), ports=ports)
+    assert str(got.value).startswith(message), str(got.value)
+    assert "synth" not in str(got.value)  # outputs are no candidates
+
+
+def test_note_names():
+    assert [note_name(n) for n in (60, 61, 21, 127, None)] == ["C4", "C#4", "A0", "G9", None]
+
+
+# -- one recording per input ---------------------------------------------------------------
+
+_HOLD = """
+import sys, time
+from improv.capture.inputlock import InputLocks
+locks = InputLocks(sys.argv[1], sys.argv[2:])
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_an_input_locked_by_another_process_is_refused_by_name(tmp_path):
+    names = ["MIDI port 'kb1:out'", "audio channel 1 of 'mic' (JACK Audio Connection Kit)"]
+    other = subprocess.Popen([sys.executable, "-c", _HOLD, str(tmp_path), names[1]],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        with pytest.raises(DeviceError, match=r"^audio channel 1 of 'mic' \(JACK Audio "
+                           rf"Connection Kit\) is being recorded already by another recording "
+                           rf"\(process {other.pid}\); stop that recording first"):
+            InputLocks(tmp_path, names)
+        InputLocks(tmp_path, names[:1]).release()  # the MIDI port was left free (not held)
+    finally:
+        other.kill()
+        other.wait(10)
+    InputLocks(tmp_path, names).release()  # the kernel released the lock of the dead process
+    assert (tmp_path / "locks").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.jack
+def test_a_second_recording_of_an_input_is_refused(jack_rig, tmp_path):
+    """While one recording (this process) records kb1 and the microphone, the terminal's
+    recording of either (another process) is refused naming it, and makes no session; an
+    input that is not being recorded can be recorded at the same time, and once the first
+    recording stops, its inputs are free."""
+    from improv.capture.recorder import Recorder
+
+    rig = jack_rig
+    rig.midi_player(name="kb1", events=[])
+    rig.midi_player(name="kb2", events=[])
+    rig.audio_player(name="mic", signals=[np.zeros(4800, dtype=np.float32)])
+    opts = {"midi_api": "jack", "audio_api": "JACK", "jack_server": rig.server.name}
+    store_path = tmp_path / "store"
+    log = tmp_path / "other.log"
+
+    def other(player: str) -> tuple[int, str]:
+        p = rig.recorder(store_path, "--client", "C08", "--player", player, "--duration", "0.5",
+                         log=log)
+        p.communicate(timeout=60)
+        return p.returncode, log.read_text()
+
+    with Store(store_path) as store:
+        first = Recorder(store=store, client="C07", inputs=_inputs(
+            "client=midi:kb1", "therapist=audio:mic:1"), **opts).start()
+        try:
+            code, err = other("x=midi:kb1")
+            assert code == 1
+            assert ("error: MIDI port 'kb1:out' is being recorded already by another "
+                    f"recording (process {os.getpid()}); stop that recording first") in err, err
+            code, err = other("x=audio:mic:1")
+            assert code == 1
+            assert "error: audio channel 1 of 'mic' (JACK Audio Connection Kit) is being " \
+                "recorded already" in err, err
+            assert store.session_ids() == [first.session_id]  # the refused made none
+            assert other("x=midi:kb2")[0] == 0
+        finally:
+            first.stop()
+    assert other("x=midi:kb1")[0] == 0
+
+
+# -- the input check before Start ----------------------------------------------------------
+
+
+@pytest.mark.jack
+def test_input_check_shows_levels_and_hands_the_inputs_over(jack_rig, tmp_path):
+    """A tone at -11 dBFS shows at -11 dBFS with its peak held, a silent input stays at the
+    floor, a MIDI note lights the port with its name; nothing is written; after close, a
+    recording of the same inputs gets the tone."""
+    from improv.capture.recorder import Recorder
+
+    rig = jack_rig
+    mic = rig.audio_player(name="mic", signals=[tone(sr=48000, freq_hz=440.0, duration_s=30.0,
+                                                     amplitude=AMPLITUDE)])
+    rig.audio_player(name="quiet", signals=[np.zeros(4800, dtype=np.float32)])
+    kb = rig.midi_player(name="kb1", events=[(0.0, bytes([0x90, 64, 80]))])
+    mic.start(delay_s=0.0)
+    inputs = _inputs("client=midi:kb1", "therapist=audio:mic:1", "room=audio:quiet:1")
+    opts = {"midi_api": "jack", "audio_api": "JACK", "jack_server": rig.server.name}
+    store_path = tmp_path / "store"
+    mon = InputMonitor(inputs=inputs, **opts).start()
+    try:
+        wait_for(kb.is_connected, timeout=10, what="MIDI wiring")
+        kb.start(delay_s=0.1)
+        kb.wait_done(10)
+
+        def seen():
+            s = {i["player"]: i for i in mon.status()["inputs"]}
+            ok = s["therapist"]["level_dbfs"] > -60 and s["client"]["events"] == 1
+            return s if ok else None
+
+        s = wait_for(seen, timeout=10, interval=0.1, what="levels and MIDI activity")
+        assert [i["player"] for i in mon.status()["inputs"]] == ["client", "therapist", "room"]
+        assert s["therapist"]["level_dbfs"] == pytest.approx(-11, abs=0.5)
+        assert s["therapist"]["hold_dbfs"] >= s["therapist"]["level_dbfs"]
+        assert s["therapist"]["clip"] is False
+        assert s["room"]["level_dbfs"] == -120.0
+        assert s["client"]["last_note"] == "E4" and s["client"]["last_event_ago_s"] < 10
+    finally:
+        mon.close()
+    assert not store_path.exists()  # nothing recorded, not even a store
+    with Store(store_path) as store:
+        rec = Recorder(store=store, client="C07", inputs=inputs, **opts).start()
+        try:
+            wait_for(lambda: rec.status()["players"]["therapist"]["peak_dbfs"] > -20,
+                     timeout=10, interval=0.1, what="the tone in the recording")
+        finally:
+            manifest = rec.stop()
+    assert manifest["status"] == "complete"
+
+
+# -- health and disk -----------------------------------------------------------------------
+
+
+def _cap(name, *, gaps=0, gap_frames=0, overflows=0, sr=48000, channels=2):
+    return SimpleNamespace(name=name, gaps=gaps, gap_frames=gap_frames, overflows=overflows,
+                           sr=sr, channels=channels)
+
+
+def test_health_line_in_plain_words():
+    assert health(audio=[_cap("mic")], midi_ports=[], lost=[])["line"] == "healthy"
+    h = health(audio=[_cap("mic", gaps=2, gap_frames=4800), _cap("room", gaps=1,
+                                                                  gap_frames=4800)],
+               midi_ports=[SimpleNamespace(port_name="kb1:out", overflows=0, gaps=[])],
+               lost=[])
+    assert h["line"] == "3 short dropouts, 0.2 s in all" and not h["healthy"]
+    assert h["details"] == ["mic: 2 dropouts (0.10 s) filled with silence",
+                            "room: 1 dropout (0.10 s) filled with silence"]
+    h = health(audio=[], midi_ports=[SimpleNamespace(port_name="kb1:out", overflows=1,
+                                                     gaps=[(1, 2)])], lost=["kb1:out"])
+    assert h["line"] == "1 MIDI message not recorded; input lost: kb1:out"
+
+
+def test_disk_time_left_at_this_rate():
+    d = disk_left(free_bytes=int(1.25e9), stop_bytes=int(0.25e9),
+                  audio=[_cap("mic", channels=2, sr=48000)])
+    assert d["rate_bytes_per_s"] == 384000
+    assert d["time_left_s"] == pytest.approx(1e9 / 384000)
+    assert disk_left(free_bytes=10**9, stop_bytes=0, audio=[])["time_left_s"] is None
+
+
+@pytest.mark.jack
+def test_setups_save_warns_about_ports_that_are_not_there(jack_rig, run_cli, store_path):
+    jack_rig.midi_player(name="kb1", events=[])
+    r = run_cli("setups", "save", "duo", "--player", "client=midi:Roland", "--player",
+                "therapist=midi:kb1", "--midi-api", "jack", "--jack-server",
+                jack_rig.server.name)
+    assert r.exit_code == 0, r.stderr
+    assert ("warning: not there now: client=midi:Roland: no MIDI input port found for player "
+            "'client' matching 'Roland'; the MIDI input ports there are: [0] kb1:out") in r.stderr
+    assert "therapist" not in r.stderr  # kb1 is there
+    assert run_cli("setups", "show", "duo").exit_code == 0  # saved all the same
+

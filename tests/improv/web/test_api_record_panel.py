@@ -1,0 +1,101 @@
+"""The Record page's API: clients to choose from, a new client only on purpose, the input
+check, editing a marker, device lists while recording, one recording per input."""
+
+from __future__ import annotations
+
+import pytest
+
+from improv.capture.setups import parse_player_spec
+from sessions.store import Store
+from tests.improv.web.test_api import snapshot
+
+
+def test_client_is_chosen_case_insensitively_and_new_only_on_purpose(demo_store, client_for):
+    path, _ = demo_store
+    c = client_for(path)
+    assert c.get("/api/recording/clients").json() == {"clients": ["DEMO"]}
+    before = snapshot(path)
+    r = c.post("/api/recording", json={"client": "Z99", "new_client": False,
+                                       "players": ["client=midi:no-such-port-4711"]})
+    assert r.status_code == 400
+    assert r.json()["error"] == ("there is no client 'Z99' yet; choose an existing client or "
+                                 "create the new code on purpose")
+    assert snapshot(path) == before
+
+
+def test_input_check_and_marker_errors_without_devices(tmp_path, client_for):
+    path = tmp_path / "store"
+    c = client_for(path)
+    assert c.get("/api/recording/arm").json() == {"armed": False, "inputs": []}
+    r = c.post("/api/recording/arm", json={"players": ["client=midi:no-such-port-4711"],
+                                           "options": {"midi_api": "jack",
+                                                       "jack_server": "improv-none-4711"}})
+    assert r.status_code == 409 and r.json()["error"].startswith("no MIDI"), r.text
+    r = c.post("/api/recording/arm", json={"players": ["client=midi"]})
+    assert r.status_code == 400 and "PLAYER=midi:PORT" in r.json()["error"]
+    assert c.get("/api/recording/arm").json()["armed"] is False
+    assert c.delete("/api/recording/arm").status_code == 200
+    r = c.patch("/api/recording/marker/a-0123456789", json={"text": "x"})
+    assert r.status_code == 409 and r.json()["error"] == "no recording is running"
+    assert not (path / "sessions").exists() or not list((path / "sessions").iterdir())
+
+
+@pytest.mark.jack
+def test_web_recording_of_an_input_being_recorded_is_refused(jack_rig, tmp_path, client_for):
+    """A recording that holds kb1 (another recorder on the same store) makes the web app's
+    Start refuse naming the port; its markers can be edited, its device list is the last one
+    while it records."""
+    from improv.capture.recorder import Recorder
+
+    jack_rig.midi_player(name="kb1", events=[])
+    opts = {"midi_api": "jack", "jack_server": jack_rig.server.name}
+    path = tmp_path / "store"
+    c = client_for(path)
+    with Store(path) as store:
+        rec = Recorder(store=store, client="C07", inputs=[parse_player_spec("client=midi:kb1")],
+                       **opts).start()
+        try:
+            r = c.post("/api/recording", json={"client": "C07", "players": ["p=midi:kb1"],
+                                               "options": opts})
+            assert r.status_code == 409
+            assert r.json()["error"].startswith("MIDI port 'kb1:out' is being recorded already")
+        finally:
+            rec.stop()
+    r = c.post("/api/recording", json={"client": "C07", "players": ["client=midi:kb1"],
+                                       "options": opts, "title": "Morning"})
+    assert r.status_code == 201, r.text
+    try:
+        c.post("/api/recording/marker", json={"kind": "note", "text": "first"})
+        (mark,) = c.get("/api/recording").json()["marks"]
+        r = c.patch(f"/api/recording/marker/{mark['id']}", json={"text": "second"})
+        assert r.status_code == 200 and r.json()["text"] == "second"
+        assert c.patch("/api/recording/marker/a-nope", json={"text": "x"}).status_code == 404
+        st = c.get("/api/recording").json()
+        assert st["health"]["line"] == "healthy" and st["disk"]["free_bytes"] > 0
+        assert c.get("/api/devices").json().get("stale") is True
+        assert c.post("/api/recording/arm", json={"players": ["p=midi:kb1"]}).status_code == 409
+    finally:
+        sid = c.post("/api/recording/stop").json()["result"]["id"]
+    with Store(path) as store:
+        s = store.session(sid)
+        assert s.manifest["title"] == "Morning"
+        (ann,) = s.annotations()
+        assert ann["text"] == "second" and ann["rev"] == 2
+
+
+@pytest.mark.jack
+def test_armed_inputs_nobody_looks_at_are_closed(jack_rig, tmp_path, client_for, monkeypatch):
+    """A page closed without disarming must not keep the inputs open."""
+    import improv.web.recording as recording
+    from tests.rig.jackrig import wait_for
+
+    monkeypatch.setattr(recording, "ARMED_IDLE_S", 0.5)
+    kb = jack_rig.midi_player(name="kb1", events=[])
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/recording/arm", json={"players": ["client=midi:kb1"], "options": {
+        "midi_api": "jack", "jack_server": jack_rig.server.name}})
+    assert r.status_code == 201 and r.json()["armed"] is True, r.text
+    assert r.json()["inputs"][0]["name"] == "kb1:out"
+    wait_for(kb.is_connected, timeout=10, what="the input check's MIDI port")
+    wait_for(lambda: not kb.is_connected(), timeout=10, what="the unwatched input closed")
+    assert c.get("/api/recording/arm").json()["armed"] is False
