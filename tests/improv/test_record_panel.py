@@ -7,6 +7,7 @@ lock between recordings through real lock files and a second process.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,10 +104,17 @@ def test_a_second_recording_of_an_input_is_refused(jack_rig, tmp_path):
     log = tmp_path / "other.log"
 
     def other(player: str) -> tuple[int, str]:
+        """Exit status and the error message of ``improv record --json`` (its errors are one
+        JSON object on stderr)."""
         p = rig.recorder(store_path, "--client", "C08", "--player", player, "--duration", "0.5",
                          log=log)
         p.communicate(timeout=60)
-        return p.returncode, log.read_text()
+        lines = [ln for ln in log.read_text().splitlines() if ln.startswith("{")]
+        if p.returncode == 0 or not lines:
+            return p.returncode, log.read_text()
+        error = json.loads(lines[-1])
+        assert error["kind"] == "DeviceError", error
+        return p.returncode, "error: " + error["message"]
 
     with Store(store_path) as store:
         first = Recorder(store=store, client="C07", inputs=_inputs(
