@@ -60,7 +60,7 @@ def test_live_midi_measures_and_pair(store):
     assert m["pair"] == {"players": ["client", "therapist"], "state": "both", "who": None}
     m = live.update(13.0)  # window [4, 12): the therapist has been silent for 3 s
     assert m["pair"]["state"] == "one" and m["pair"]["who"] == "client"
-    m = live.update(20.0)
+    m = live.update(25.0)  # window [16, 24): nobody
     assert m["players"] == {"client": None, "therapist": None}
     assert m["pair"]["state"] == "silence"
     w.finalize()
