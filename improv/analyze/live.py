@@ -267,3 +267,8 @@ class LiveMeasurer:
             except Exception as exc:  # noqa: BLE001 - a live view never stops a recording
                 log.warning("live measures: %s", exc)
             self.cpu_s += time.thread_time() - c0
+
+
+def start_for(recorder) -> LiveMeasurer:
+    """A started :class:`LiveMeasurer` of a started :class:`improv.capture.recorder.Recorder`."""
+    return LiveMeasurer(recorder.writer.folder, now=recorder.clock.now).start()

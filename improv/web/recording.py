@@ -20,6 +20,17 @@ from improv.web.errors import RecordingBusy
 log = logging.getLogger(__name__)
 
 
+def _start_live(rec):
+    """Live measures of a started recording (None if they cannot start: the recording goes on)."""
+    from improv.analyze.live import start_for
+
+    try:
+        return start_for(rec)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("live measures not started: %s", exc)
+        return None
+
+
 class Recording:
     """The app's recording slot.
 
@@ -38,6 +49,7 @@ class Recording:
         self._thread: threading.Thread | None = None
         self._result: dict[str, Any] | None = None
         self._error: str | None = None
+        self._live = None  # the running recording's improv.analyze.live.LiveMeasurer
 
     @property
     def active(self) -> bool:
@@ -82,6 +94,7 @@ class Recording:
                     store.close()
                     return
                 self._rec = rec
+                self._live = _start_live(rec)
                 started.set()
                 try:
                     manifest = rec.run()
@@ -92,6 +105,8 @@ class Recording:
                     log.warning("recording failed: %s", exc)
                     self._error = str(exc)
                 finally:
+                    if self._live is not None:
+                        self._live.stop()
                     store.close()
                 if self.on_done and self._result:
                     try:
@@ -115,7 +130,8 @@ class Recording:
         """Live status (elapsed time, per-player event counts and levels) or the last result."""
         rec = self._rec
         if self.active and rec is not None:
-            return dict(rec.status(), active=True)
+            live = self._live
+            return dict(rec.status(), active=True, live=live.latest() if live else None)
         return {"active": False, "result": self._result, "error": self._error}
 
     def marker(self, *, text: str = "", kind: str = "marker",
