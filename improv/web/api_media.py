@@ -136,12 +136,19 @@ def _cached(store: Store, session) -> bool:
 
 
 @router.get("/analysis")
-def get_analysis(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Cached feature curves and dialogue measures, or ``{"status": "not analysed"}``."""
+def get_analysis(session_id: str, request: Request,
+                 store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Cached feature curves and dialogue measures; ``{"status": "analysing", "progress": …}``
+    while the background analysis of a new session runs (:mod:`improv.web.after`); else
+    ``{"status": "not analysed"}``."""
     from improv.analyze import analyze_session
 
     session = store.session(session_id)
     if not _cached(store, session):
+        after = request.app.state.background
+        if after.busy(session_id):
+            return {"status": "analysing", "session_id": session_id,
+                    "progress": after.progress(session_id)}
         return {"status": "not analysed", "session_id": session_id}
     dialogue = len(session.players) > 1
     result = analyze_session(store, session_id, dialogue=dialogue, use_cache=True, catalog=False)

@@ -1,5 +1,6 @@
 // The Record page: choose or edit a setup, start and stop, markers and notes, live meters.
 import { api, fmtTime, guard, h, say } from './api.js';
+import { livePanel } from './live.js';
 
 export async function recordPage(main) {
   document.title = 'Record · improv';
@@ -115,8 +116,9 @@ export async function recordPage(main) {
         say(`Note at ${fmtTime(r.t)}`); noteIn.value = ''; noteT = null;
       })();
     } }, h('label', { for: 'rec-note' }, 'Note'), noteIn, h('button', { type: 'submit' }, 'Add note'));
+    const measures = livePanel();
     liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording'), elapsed, playersBox,
-      h('div', { class: 'row' }, markerBtn, stopBtn, markers), noteForm, warn);
+      h('div', { class: 'row' }, markerBtn, stopBtn, markers), noteForm, warn, measures);
     stopBtn.focus();
     const keys = (e) => {
       if (!document.body.contains(markerBtn)) { document.removeEventListener('keydown', keys); return; }
@@ -142,6 +144,7 @@ export async function recordPage(main) {
           v.inputs.some((i) => !i.connected) ? h('span', { class: 'error' }, 'input lost') : '');
       }));
       warn.replaceChildren(...r.warnings.map((w) => h('li', { class: 'error' }, w)));
+      measures.update(r.live);
       timer = setTimeout(poll, 300);
     }
     async function stop() {
@@ -157,6 +160,7 @@ export async function recordPage(main) {
           h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
         h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another'));
       say(res ? 'Recording saved' : 'Recording failed', { error: !res });
+      if (res) location.hash = `#/session/${res.id}`; // the session page opens; its analysis runs
     }
     poll();
   }

@@ -363,6 +363,13 @@ export async function sessionPage(main, id, params) {
       if (run) { analysisBox.replaceChildren(head, h('p', { role: 'status' }, 'Analysing… (this can take a while for a long session)')); }
       r = await api(`/api/sessions/${id}/analysis`, run ? { method: 'POST' } : {});
     } catch (e) { analysisBox.replaceChildren(head, h('p', { class: 'error' }, e.message)); return; }
+    if (r.status === 'analysing') { // a new session: measured in the background (improv/web/after.py)
+      const pr = r.progress || {};
+      const what = pr.step === 'waveform' ? 'preparing the waveform' : `${Math.round((pr.fraction || 0) * 100)} % measured`;
+      analysisBox.replaceChildren(head, h('p', { role: 'status', class: 'analysing' }, `Measuring this session in the background: ${what}…`));
+      setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
+      return;
+    }
     if (r.status !== 'ok') {
       analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
