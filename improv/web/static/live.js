@@ -5,7 +5,7 @@ import { h } from './api.js';
 const PULSE = { clear: 'steady pulse', intermittent: 'pulse comes and goes', rare: 'hardly any pulse', none: 'no pulse', 'too short': 'too short to tell' };
 
 function playerRow(name, m) {
-  if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'muted' }, 'not playing'));
+  if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, 'not playing'));
   const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? `${m.loudness.toFixed(0)} dBFS` : `velocity ${m.loudness.toFixed(0)}`;
   const tempo = m.tempo_bpm == null ? 'no tempo' : `${m.tempo_bpm.toFixed(0)} BPM${m.tempo_clear ? '' : ' (unsure)'}`;
   return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name),
@@ -26,7 +26,7 @@ export function livePanel() {
   const title = h('h3', { id: 'live-measures-h' }, 'The music now');
   const body = h('tbody');
   const pair = h('p', { class: 'pair', 'aria-live': 'polite' });
-  const note = h('p', { class: 'muted' }, 'Measured over the last seconds once they are saved; the first figures come after a few seconds.');
+  const note = h('p', { class: 'live-hint' }, 'Measured over the last seconds once they are saved; the first figures come after a few seconds.');
   const el = h('section', { class: 'live-measures', 'aria-labelledby': 'live-measures-h' }, title, note,
     h('table', { class: 'live-measures-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Player'), h('th', {}, 'Density'), h('th', {}, 'Loudness'), h('th', {}, 'Tempo'))), body), pair);
   el.update = (live) => {
