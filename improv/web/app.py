@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from improv.web import api_annotations, api_clients, api_media, api_record, api_sessions, errors
+from improv.web import api_revisions
 from improv.web.after import AfterNewSession
 from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording
@@ -112,7 +113,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
-              api_clients.router):
+              api_clients.router, api_revisions.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)

@@ -1,5 +1,6 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
+import { correctionPanel, sessionName } from './correct.js';
 import { Timeline, annotationLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -32,7 +33,7 @@ export async function sessionPage(main, id, params) {
   const page = await api(`/api/sessions/${id}/page`);
   performance.mark('page-bundle');
   const { session: s, vocabulary: vocab } = page;
-  document.title = `${s.title || s.id} · improv`;
+  document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
   const audio = h('audio', { preload: 'metadata', class: 'player' });
   // the format is part of the URL: after compressing, the browser must not mix cached WAV
@@ -67,7 +68,7 @@ export async function sessionPage(main, id, params) {
   });
 
   const header = h('div', { class: 'session-head' },
-    h('h1', {}, s.title || `Session ${s.id}`, s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
+    h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
@@ -77,7 +78,7 @@ export async function sessionPage(main, id, params) {
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
-      }) }, 'Delete session')),
+      }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
     storageLine(),
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
