@@ -146,6 +146,7 @@ def _session_detail(session) -> dict[str, Any]:
         "events": m.get("events", []),
         "warnings": session.warnings(),
         "not_recorded": session.not_recorded(),
+        "not_recorded_groups": session.not_recorded_groups(),
     }
 
 

@@ -119,13 +119,15 @@ export async function sessionPage(main, id, params) {
   // what the recording did not get: inputs lost for a while, and the recorder's warnings
   // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)
   const gaps = s.not_recorded || [];
+  const groups = s.not_recorded_groups || gaps.map((g) => ({ ...g, count: 1, total_s: g.end - g.t }));
   const warnings = s.warnings || [];
   const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
-      gaps.map((g) => h('li', {}, 'Not recorded: ', g.what, ' ',
+      groups.map((g) => h('li', { class: 'gap-group' }, 'Not recorded: ', g.what, ' ',
         h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
-          `${fmtTime(g.t)}–${fmtTime(g.end)}`), ` (${g.why})`)),
+          `${fmtTime(g.t)}–${fmtTime(g.end)}`),
+        g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)} s in all (${g.why})` : ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
 
   // annotation form and list
@@ -232,7 +234,7 @@ export async function sessionPage(main, id, params) {
   const [roll] = await Promise.all([rollP, waveP]);
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
-  if (gaps.length) gapLane(tl, gaps);
+  if (gaps.length) gapLane(tl, gaps, groups);
   annotationLane(tl, s, () => state.annotations);
   state.annotations = page.annotations;
   const start = params.get('t');

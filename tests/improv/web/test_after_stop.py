@@ -72,3 +72,20 @@ def test_a_session_this_server_did_not_queue_is_not_analysed(tmp_path, client_fo
     c = client_for(store.root)
     assert c.get(f"/api/sessions/{sid}/analysis").json()["status"] == "not analysed"
     assert c.app.state.background.progress(sid) is None
+
+
+def test_correcting_a_title_over_the_api_keeps_the_original(tmp_path, client_for, store):
+    w = store.create_session(client="C07", players=["client"], title="Sesion 1")
+    sid = w.finalize()["id"]
+    c = client_for(store.root)
+    r = c.patch(f"/api/sessions/{sid}", json={"title": "First session", "by": "T01"})
+    assert r.status_code == 200, r.text
+    assert r.json()["title"] == "First session"
+    s = c.get(f"/api/sessions/{sid}").json()
+    assert s["title"] == "First session" and s["number"] == 1
+    (rev,) = c.get(f"/api/sessions/{sid}/revisions").json()["revisions"]
+    assert (rev["from"], rev["to"], rev["by"]) == ("Sesion 1", "First session", "T01")
+    assert c.get("/api/sessions").json()["sessions"][0]["number"] == 1
+    bad = c.patch(f"/api/sessions/{sid}", json={"client": "bad code!"})
+    assert bad.status_code == 400 and "pseudonym code" in bad.json()["error"]
+    assert c.get(f"/api/sessions/{sid}").json()["client"] == "C07"
