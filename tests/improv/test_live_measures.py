@@ -111,7 +111,7 @@ def test_journal_tail(store):
     w.finalize()
 
 
-def test_measurer_updates_on_its_thread(store):
+def test_measurer_updates_from_its_process(store):
     w = store.create_session(client="C07", players=["client"])
     _notes(w, "client", start=0.0, step=0.5, until=10.0)
     _stored(w)
