@@ -31,7 +31,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_recording import (  # noqa: E402
     SR,
-    connected,
     go,
     jittered,
     load_context,

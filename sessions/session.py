@@ -14,7 +14,6 @@ from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
 
-
 #: Stretches not recorded less than this apart [s] are one cluster (25 short dropouts in a
 #: minute are one line, "25 dropouts, 0.2 s in all"; a second loss ten minutes later another).
 GAP_JOIN_S = 10.0

@@ -176,7 +176,7 @@ class LiveMeasures:
             sel = ev.player == player
             new = [c[sel] for c in cols]
             old = self._events.get(player)
-            merged = new if old is None else [np.concatenate(p) for p in zip(old, new)]
+            merged = new if old is None else [np.concatenate(p) for p in zip(old, new, strict=True)]
             self._events[player] = merged
         cut = end - self.window_s - _KEEP_BEFORE_S
         for player, c in self._events.items():

@@ -20,8 +20,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from improv.web import api_annotations, api_clients, api_media, api_record, api_sessions, errors
-from improv.web import api_revisions
+from improv.web import (
+    api_annotations,
+    api_clients,
+    api_media,
+    api_record,
+    api_revisions,
+    api_sessions,
+    errors,
+)
 from improv.web.after import AfterNewSession
 from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from improv.analyze.live import LIVE_WINDOW_S, LiveMeasures, LiveMeasurer, pair_state
+from improv.analyze.live import LIVE_WINDOW_S, LiveMeasurer, LiveMeasures, pair_state
 from sessions.tails import MidiLogTail, read_journal_tail
 
 SR = 48000
