@@ -333,7 +333,8 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     expect(page.locator(".lane.gaps")).to_have_count(1)
     labels = json.loads(page.locator(".lane.gaps").get_attribute("data-labels"))
     assert 1 <= len(labels) < 3, labels  # the MIDI gap's label had no room: not drawn
-    assert all(a[1] < b[0] for a, b in zip(labels, labels[1:], strict=False)), labels  # never overlapping
+    pairs = zip(labels, labels[1:], strict=False)
+    assert all(a[1] < b[0] for a, b in pairs), labels  # labels never overlap
     page.get_by_role("button", name="Go to the gap at 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
 
