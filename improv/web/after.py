@@ -90,9 +90,12 @@ class AfterNewSession:
         def progress(done: float, total: float, label: str) -> None:
             self._set(session.id, done=done, total=max(total, 1e-9))
 
+        from improv.web.api_media import analysis_answer
+
         with self.lock:
             analyze_session(store, session.id, dialogue=len(session.players) > 1,
                             progress=progress)
+            analysis_answer(store, session)  # the page's answer, ready when it asks
 
     def wait(self, session_id: str, timeout: float | None = None) -> None:
         """Block until the work of ``session_id`` is finished (tests, benchmarks)."""
