@@ -584,7 +584,7 @@ def _audio_result(
     pulse = analyze_pulse(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
                           duration=duration, window=window, hop=hop)
     if silent:
-        tc = type(pulse.curve)(pulse.curve.times, np.zeros_like(pulse.curve.bpm),
+        tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),
                                np.zeros_like(pulse.curve.clarity), 0.0, 0.0, float("nan"))
         pulse = Pulse(tc, np.zeros(0), "none", 0.0, 0.0)
     tc = pulse.curve

@@ -193,13 +193,18 @@ def beat_curve(beats: np.ndarray, times: np.ndarray, *, window: float) -> np.nda
     return out
 
 
+def _pulsed(bpm: np.ndarray) -> np.ndarray:
+    """Windows with a pulse: a finite, positive tempo (NaN since 1.8, 0.0 before: no pulse)."""
+    return np.isfinite(bpm) & (bpm > 0)
+
+
 def _frame_tempo(tc: TempoCurve, n: int, frame_rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame beat tempo (the pulsed windows' curve, interpolated in log tempo) and whether
     a pulsed window covers each frame."""
     t = np.arange(n) / frame_rate
     if tc.times.size == 0:  # a short clip: its one tempo everywhere
         return np.full(n, tc.tempo_bpm), np.ones(n, dtype=bool)
-    p = tc.bpm > 0
+    p = _pulsed(tc.bpm)
     lb = np.interp(t, tc.times[p], np.log2(tc.bpm[p]))
     half = (tc.times[1] - tc.times[0]) / 2.0 if tc.times.size > 1 else 0.5
     cover = np.zeros(n + 1, dtype=np.int64)
@@ -278,7 +283,7 @@ def analyze_pulse(
     tc = tempo_from_envelope(env, frame_rate=frame_rate, duration=duration, window=window,
                              hop=hop)
     n_win = tc.times.size
-    share = float(np.mean(tc.bpm > 0)) if n_win else 0.0
+    share = float(np.mean(_pulsed(tc.bpm))) if n_win else 0.0
     cross = 0.0
     if tc.tempo_bpm > 0 and tc.alt_bpm > 0:
         ratio = tc.alt_bpm / tc.tempo_bpm
@@ -292,12 +297,12 @@ def analyze_pulse(
         in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
         if beat_tempo and n_win:
             bc = beat_curve(beats[in_pulse], tc.times, window=window)
-            use = (tc.bpm > 0) & np.isfinite(bc)
+            use = (_pulsed(tc.bpm)) & np.isfinite(bc)
             if use.any():
                 # the beats are tracked at the curve's level; keep it if they drift to another
                 cands = bc[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
-                k = np.argmin(np.abs(np.log2(cands / np.where(tc.bpm > 0, tc.bpm, 1.0)[:, None])),
-                              axis=1)
+                here = np.where(_pulsed(tc.bpm), tc.bpm, 1.0)[:, None]
+                k = np.argmin(np.abs(np.log2(cands / here)), axis=1)
                 bc = cands[np.arange(bc.size), k]
                 tc = TempoCurve(tc.times, np.where(use, bc, tc.bpm), tc.clarity, tc.tempo_bpm,
                                 tc.pulse_clarity, tc.stability, tc.short, tc.alt_bpm,
@@ -337,7 +342,7 @@ def tempo_summary(p: Pulse) -> dict[str, float | str | None]:
     tempo_stability, tempo_bpm_min / _max, the runner-up level tempo_alt_bpm /
     tempo_alt_share, and n_beats."""
     tc = p.curve
-    pulsed = tc.bpm[tc.bpm > 0]
+    pulsed = tc.bpm[_pulsed(tc.bpm)]
     tempo = p.tempo_bpm
     has_alt = tempo is not None and tc.alt_bpm > 0
     return {

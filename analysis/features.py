@@ -293,7 +293,7 @@ FEATURES: tuple[Feature, ...] = (
        "how much {x} corrects timing towards the other (linear phase-correction alpha)",
        "Vorberg & Wing 1996; Wing et al. 2014"),
     _F("{x}_tempo_bpm", CURVE, "BPM", "dialogue-synchrony", "{x} tempo",
-       "tempo of {x} in the window (0: no clear pulse)", _TEMPO),
+       "tempo of {x} in the window (empty: no clear pulse)", _TEMPO),
     _F("shared_pulse", CURVE, "0/1", "dialogue-synchrony", "Shared pulse",
        "both have a clear pulse at the same tempo (or half, double)", "Keller 2008"),
     _F("shared_pulse_share", SUMMARY, "fraction", "dialogue-synchrony", "Shared pulse",

@@ -14,7 +14,8 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
 3. **Pulse clarity** of a window is the highest salience (0..1): the "maximum of the
    autocorrelation" descriptor of Lartillot, Eerola, Toiviainen & Fornari (2008), which they
    found the best single predictor of perceived pulse clarity. Windows under
-   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo 0.0), not forced onto a tempo; so
+   :data:`PULSE_THRESHOLD` are reported as pulse-less (tempo NaN: no value, since 1.8; 0.0
+   before), not forced onto a tempo; so
    are windows with fewer than :data:`MIN_PULSE_EVENTS` events, and sparse windows whose
    clarity random events of their number would reach by chance (:data:`CHANCE_SLOPE`).
 4. **Tempo path.** A Viterbi path through the salience (plus a broad log-normal tempo prior,
@@ -71,7 +72,7 @@ __all__ = [
 
 #: Frame rate of the MIDI onset envelope [Hz] (10 ms frames: finer than human timing precision).
 MIDI_FRAME_RATE = 100.0
-#: Pulse clarity below which a window is reported as having no pulse (tempo 0.0). Calibrated on
+#: Pulse clarity below which a window is reported as having no pulse (tempo NaN). Calibrated on
 #: synthetic free playing (Poisson onsets, clarity mostly < 0.1) against metrical playing with
 #: 5 % timing jitter (> 0.3); see tests/analysis/test_tempo.py.
 PULSE_THRESHOLD = 0.2
@@ -116,7 +117,8 @@ class TempoCurve:
     Attributes
     ----------
     times : np.ndarray [seconds] — window centres
-    bpm : np.ndarray [BPM] — 0.0 where the window has no clear pulse
+    bpm : np.ndarray [BPM] — NaN where the window has no clear pulse (no value; 0.0 before
+        1.8, which averaged in)
     clarity : np.ndarray [0..1] — pulse clarity per window
     tempo_bpm : float [BPM] — global tempo (0.0 if no pulsed window)
     pulse_clarity : float [0..1] — median window clarity
@@ -411,6 +413,43 @@ def _dominant_tempo(bpm: np.ndarray, weight: np.ndarray) -> float:
     return float(2.0 ** (lo + step * int(np.argmax(dens))))
 
 
+#: Cost of a level switch in :func:`_fold_path`, per octave of jump in the folded tempo, in
+#: units of one pulsed window an octave away from the session's level. 0 (off): each window is
+#: folded on its own onto the level nearest the session's. Two-fold cross-validation over
+#: 0, 1, 2, 4, 8 chose 0 on both halves (by the training half's median piano curve err*: equal
+#: on one half, rendered err* 11.9 -> 17.9 % on the other), although 4 keeps the synthetic
+#: 80-130 BPM rubato on its beat level (docs/benchmarks.md).
+LEVEL_SWITCH = 0.0
+
+
+def _fold_path(curve: np.ndarray, pulsed: np.ndarray, ref: float,
+               switch: float | None = None) -> np.ndarray:
+    """Fold the tempo path onto metrical levels near ``ref`` with few level switches.
+
+    A Viterbi path over the factors of :data:`LEVEL_FACTORS`: each pulsed window costs its
+    distance [octaves] from ``ref`` after folding, and a change between neighbouring windows
+    costs ``switch`` times the jump it makes in the folded log tempo. ``switch`` 0 is the
+    per-window fold onto the level nearest ``ref`` (:func:`_fold`).
+    """
+    switch = LEVEL_SWITCH if switch is None else switch
+    if switch <= 0 or curve.size < 2:
+        return _fold(curve, ref)
+    lf = np.log2(np.asarray(LEVEL_FACTORS))
+    lc = np.log2(curve)[:, None] + lf[None, :]  # [windows, levels]: folded log tempo
+    emit = np.where(pulsed[:, None], np.abs(lc - np.log2(ref)), 0.0)
+    cost = emit[0].copy()
+    back = np.zeros(lc.shape, dtype=np.int64)
+    for i in range(1, curve.size):
+        trans = cost[None, :] + switch * np.abs(lc[i][:, None] - lc[i - 1][None, :])
+        back[i] = np.argmin(trans, axis=1)
+        cost = trans[np.arange(lf.size), back[i]] + emit[i]
+    k = np.zeros(curve.size, dtype=np.int64)
+    k[-1] = int(np.argmin(cost))
+    for i in range(curve.size - 1, 0, -1):
+        k[i - 1] = back[i, k[i]]
+    return 2.0 ** lc[np.arange(curve.size), k]
+
+
 def _fold(bpm: np.ndarray, ref: float) -> np.ndarray:
     """Move each tempo by the factor in LEVEL_FACTORS that brings it closest to ``ref``."""
     cands = bpm[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
@@ -702,7 +741,8 @@ def tempo_from_envelope(
     -------
     TempoCurve
         Empty arrays if the session is shorter than one window (then ``short`` is True and
-        the global tempo comes from the whole clip); tempo 0.0 for silence or no pulse.
+        the global tempo comes from the whole clip); ``tempo_bpm`` 0.0 for silence or no
+        pulse, ``bpm`` NaN in the windows without a pulse.
 
     References
     ----------
@@ -759,14 +799,14 @@ def tempo_from_envelope(
     curve = 2.0 ** (log_bpm[i0] + delta / BINS_PER_OCTAVE)
     curve = np.where((path == i0), curve, bpm[path])
     if not pulsed.any():
-        return TempoCurve(times, np.zeros_like(curve), clarity, 0.0, float(np.median(clarity)),
+        return TempoCurve(times, curve * np.nan, clarity, 0.0, float(np.median(clarity)),
                           float("nan"))
     ref = level if level > 0 else _dominant_tempo(curve[pulsed], clarity[pulsed])
-    curve = _fold(curve, ref)
-    curve = np.where(pulsed, curve, 0.0)
+    curve = _fold_path(curve, pulsed, ref)
+    curve = np.where(pulsed, curve, np.nan)
     glob = float(ref)
     for _ in range(MODE_ITER):  # mean-shift style: median of the windows near the current estimate
-        near = pulsed & (np.abs(np.log2(np.where(curve > 0, curve, 1.0) / glob)) <= MODE_RANGE)
+        near = pulsed & (np.abs(np.log2(np.where(pulsed, curve, 1.0) / glob)) <= MODE_RANGE)
         if not near.any():  # the windows disagree with the whole-performance level: trust it
             break
         glob = float(np.median(curve[near]))

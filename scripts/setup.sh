@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up improv on Debian/Ubuntu: system packages (as root), a virtualenv in
-# .venv, and the project with its web and test extras.  Safe to run again.
+# .venv, and the project with its test and archive extras.  Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,13 @@ APT_PACKAGES=(
   fluidsynth fluid-soundfont-gm                          # rendering MIDI to audio
   chromium poppler-utils                                 # browser tests, PDF reports
 )
+
+PYTHON=${PYTHON:-python3}
+# python-rtmidi 1.5.8 has wheels up to CPython 3.12; for a newer Python pip builds it from
+# source (meson), which needs the ALSA and JACK headers, pkg-config and a C++ compiler
+if "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; then
+  APT_PACKAGES+=(libasound2-dev libjack-jackd2-dev pkg-config g++)
+fi
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -30,7 +37,6 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-PYTHON=${PYTHON:-python3}
 # a venv whose Python is gone (a removed pyenv version) or that has no pip (made while
 # python3-venv was missing) is made again; one that works is kept
 if ! .venv/bin/python -c "import pip" >/dev/null 2>&1; then
@@ -48,7 +54,7 @@ if ! (cd / && "$OLDPWD/.venv/bin/python" -c "import improv, sessions, analysis, 
   if .venv/bin/python -m pip show -q improv >/dev/null 2>&1; then
     .venv/bin/python -m pip uninstall -q -y improv
   fi
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test]'
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test,archive]'
   touch .venv/.improv-installed
 fi
 version=$(.venv/bin/improv --version)

@@ -1,6 +1,8 @@
-"""Importing annotations made elsewhere: Audacity labels, ELAN tiers, Sonic Visualiser layers.
+"""Importing annotations made elsewhere: Audacity labels, ELAN tiers, Sonic Visualiser layers,
+and improv's own CSV and JSON exports.
 
-:func:`import_annotations` tells the format from the file name (unless given), reads the
+:func:`import_annotations` tells the format from the file name and first line (unless given,
+:func:`sessions.interop.guess_format`), reads the
 file through :mod:`sessions.interop`, checks every annotation against the session and the
 tag vocabulary before adding any, and leaves out those the session has already (the file was
 imported before), so importing a file twice adds nothing.
@@ -16,17 +18,24 @@ from sessions.annotation_edits import add_annotations
 from sessions.errors import SessionFormatError
 
 #: Formats :func:`import_annotations` reads.
-FORMATS = ("audacity", "elan", "sv")
+FORMATS = ("elan", *interop.IMPORT_FORMATS)
 
 
-def sniff_format(path: Path) -> str:
-    """The format of an annotation file by its name: ``.eaf`` is ELAN, ``.csv`` a Sonic
-    Visualiser layer, anything else Audacity labels."""
-    return {".eaf": "elan", ".csv": "sv"}.get(Path(path).suffix.lower(), "audacity")
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file, line ends as they are (a carriage return inside a quoted CSV field
+    is text)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except UnicodeDecodeError:
+        raise SessionFormatError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
+                                 ) from None
 
 
-def read_annotation_file(path: Path, *, fmt: str, players: list[str]) -> list[dict[str, Any]]:
-    """The annotations in ``path`` (``{t, end, player, tags, text}`` each).
+def read_annotation_file(path: Path, *, fmt: str | None, players: list[str]
+                         ) -> list[dict[str, Any]]:
+    """The annotations in ``path`` (``{t, end, player, tags, text}`` each); ``fmt`` None:
+    guessed from the file's name and first line.
 
     Raises
     ------
@@ -34,15 +43,10 @@ def read_annotation_file(path: Path, *, fmt: str, players: list[str]) -> list[di
         The file cannot be read as ``fmt`` (or is not UTF-8 text).
     """
     path = Path(path)
-    if fmt == "elan":
+    if (fmt or interop.guess_format(path.name, "")) == "elan":
         return interop.read_eaf(path, players=players)
-    parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SessionFormatError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
-                                 ) from None
-    return parse(text)
+    text = _read_text(path)
+    return interop.IMPORT_FORMATS[fmt or interop.guess_format(path.name, text)](text)
 
 
 def check_annotations(items: list[dict[str, Any]], session, vocab: dict, *,
@@ -87,9 +91,10 @@ def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = 
     store : sessions.store.Store
     session_id : str
     path : Path
-        Audacity labels (``.txt``), ELAN (``.eaf``) or a Sonic Visualiser layer (``.csv``).
-    fmt : {"audacity", "elan", "sv"}, optional
-        Default: from the file name (:func:`sniff_format`).
+        Audacity labels (``.txt``), ELAN (``.eaf``), a Sonic Visualiser layer (``.csv``) or
+        improv's own CSV (``.csv``) or JSON (``.json``) export.
+    fmt : {"audacity", "elan", "sv", "csv", "json"}, optional
+        Default: from the file's name and first line (:func:`sessions.interop.guess_format`).
     by : str, optional
         Author code.
 
@@ -106,7 +111,6 @@ def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = 
     """
     path = Path(path)
     session = store.session(session_id)
-    fmt = fmt or sniff_format(path)
     items = read_annotation_file(path, fmt=fmt, players=session.players)
     check_annotations(items, session, vocabulary.load(store.root), name=path.name)
     new = new_annotations(items, session.annotations())

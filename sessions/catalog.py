@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sessions.fsutil import FILE_MODE, open_new, write_errors
+from sessions.goals import CATALOG_SQL as GOALS_SQL
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    ("0002_goals", GOALS_SQL),  # treatment goals per client (sessions.goals)
 ]
 
 
@@ -291,7 +293,8 @@ class Catalog:
 
     def clear(self) -> None:
         with write_errors(self.path), self.db:
-            self.db.execute("DELETE FROM sessions")
+            for table in ("sessions", "goals", "client_plans"):
+                self.db.execute(f"DELETE FROM {table}")
 
     # -- queries ---------------------------------------------------------------------
 

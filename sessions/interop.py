@@ -2,14 +2,35 @@
 
 - Audacity label tracks: ``start<TAB>end<TAB>label`` (seconds; a point has
   start = end).  The label carries the text, then ``#tag`` words and an
-  ``@player`` word, so tags and player survive a round trip.
+  ``@player`` word, so tags and player survive a round trip (see *Labels* below).
+  Everything Audacity writes is read: two-column point lines ``start<TAB>label``,
+  comma decimals, Windows or old-Mac line ends, and its frequency lines
+  (``\\<TAB>low<TAB>high``, skipped).
 - ELAN ``.eaf`` (via pympi-ling): one tier per player plus ``general``, the
-  session's audio linked as media.  ELAN has no points: a point becomes a
+  session's audio linked as media (``MEDIA_URL`` a ``file:///`` URL as ELAN writes it,
+  ``RELATIVE_MEDIA_URL`` relative to the ``.eaf``).  ELAN has no points: a point becomes a
   1 ms annotation and comes back as a point.
-- Sonic Visualiser CSV: ``time,duration,label`` (duration 0 for an instant);
-  File > Import Annotation Layer reads it as regions/instants. Its own layer exports
-  (instants, regions, notes) are read back by :func:`from_sonic_visualiser`.
-- CSV and JSON of every field, for analysis in R, pandas or a spreadsheet.
+- Sonic Visualiser CSV: a ``time,duration,label`` header, then one row per annotation
+  (duration 0 for an instant).  SV's CSV import (svcore ``CSVFormat``) takes the separator
+  from the first line, recognises the header row because no cell of it is a number, and gives
+  the columns their purposes by their headings: start time, duration and label make a
+  *regions* layer (without the header it guessed the duration as a value and made a
+  time-value layer).  Every label is double-quoted, so that no ``|``, ``,`` or quote in it can
+  split it, and its backslashes doubled (SV's reader takes ``\\x`` as ``x``).  SV's own layer
+  exports (instants, regions, notes; with or without its ``TIME,VALUE,DURATION,LABEL``
+  header) are read back by :func:`from_sonic_visualiser` the way SV reads them.
+- CSV and JSON of every field, for analysis in R, pandas or a spreadsheet; both can be
+  imported again (:func:`from_csv`, :func:`from_json`).
+
+Labels
+------
+A label is the annotation's text, then a ``#tag`` word per tag and an ``@player`` word.
+Audacity and Sonic Visualiser labels are one line, and a tab ends an Audacity label, so the
+text is escaped: a newline is written ``\\n``, a tab ``\\t``, a carriage return ``\\r``;
+a ``#`` or ``@`` that starts a word of the text is written ``\\#`` / ``\\@`` (it is text,
+not a tag or the player); a backslash before one of ``n t r # @ \\`` is doubled.  Any other
+backslash stays as it is, so ``C:\\Users`` reads as written.  In a label typed in Audacity,
+``#word`` words are tags and the first ``@word`` the player, wherever they stand.
 """
 
 from __future__ import annotations
@@ -18,6 +39,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,25 +48,68 @@ from sessions.fsutil import open_new
 
 POINT_MS = 1  # ELAN needs end > start
 
+_CONTROL_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_UNESCAPE = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "#": "#", "@": "@"}
+_UNESCAPE_RE = re.compile(r"\\([ntr\\#@])")
+#: What Audacity (wxTextFile) and Sonic Visualiser (QTextStream) end a line with: not the
+#: other characters that ``str.splitlines`` also splits at (U+2028, form feed ...).
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
-def label_of(a: dict[str, Any]) -> str:
-    words = [a.get("text") or ""] + [f"#{t}" for t in a.get("tags") or []]
+
+def escape_text(text: str, *, controls: str = "\n\t\r") -> str:
+    """The text part of a label: see *Labels* in the module docstring.
+
+    ``controls`` are the characters written as escapes; ELAN's XML carries newlines and
+    tabs, but a parser turns a carriage return into a newline."""
+    out = []
+    for i, ch in enumerate(text):
+        nxt = text[i + 1:i + 2]
+        if ch == "\\" and nxt and (nxt in _UNESCAPE or nxt in _CONTROL_ESCAPES):
+            out.append("\\\\")
+        elif ch in controls and ch in _CONTROL_ESCAPES:
+            out.append(_CONTROL_ESCAPES[ch])
+        elif ch in "#@" and (i == 0 or text[i - 1].isspace()):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def unescape_text(text: str) -> str:
+    return _UNESCAPE_RE.sub(lambda m: _UNESCAPE[m.group(1)], text)
+
+
+def label_of(a: dict[str, Any], *, controls: str = "\n\t\r") -> str:
+    """The label of an annotation: escaped text, ``#tag`` words, an ``@player`` word."""
+    words = [f"#{t}" for t in a.get("tags") or []]
     if a.get("player"):
         words.append(f"@{a['player']}")
-    return " ".join(w for w in words if w).strip()
+    text = escape_text(a.get("text") or "", controls=controls)
+    return " ".join([text, *words]) if text else " ".join(words)
 
 
 def parse_label(label: str) -> dict[str, Any]:
-    """Text, tags (``#tag``) and player (``@name``) from a label."""
-    tags, player, words = [], None, []
-    for w in label.split():
-        if w.startswith("#") and len(w) > 1:
+    """Text, tags (``#tag`` words) and player (the first ``@name`` word) from a label.
+
+    Each tag or player word is removed with one whitespace character before it (the one
+    :func:`label_of` puts there) or, at the start, after it; the rest of the text is kept as
+    it is and unescaped."""
+    pieces = re.split(r"(\s+)", label)  # words at even, whitespace at odd indexes
+    tags, player = [], None
+    for i in range(0, len(pieces), 2):
+        w = pieces[i]
+        if len(w) > 1 and w[0] == "#":
             tags.append(w[1:])
-        elif w.startswith("@") and len(w) > 1 and player is None:
+        elif len(w) > 1 and w[0] == "@" and player is None:
             player = w[1:]
         else:
-            words.append(w)
-    return {"text": " ".join(words), "tags": tags, "player": player}
+            continue
+        pieces[i] = ""
+        if i > 0 and pieces[i - 1]:
+            pieces[i - 1] = pieces[i - 1][:-1]
+        elif i + 1 < len(pieces):
+            pieces[i + 1] = pieces[i + 1][1:]
+    return {"text": unescape_text("".join(pieces)), "tags": tags, "player": player}
 
 
 def to_audacity(annotations: Iterable[dict[str, Any]]) -> str:
@@ -55,67 +120,167 @@ def to_audacity(annotations: Iterable[dict[str, Any]]) -> str:
     return "".join(lines)
 
 
+def _number(cell: str) -> float | None:
+    """A time cell as Audacity reads it (a point or a comma as the decimal mark), or None."""
+    try:
+        return _seconds(cell.strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
 def from_audacity(text: str) -> list[dict[str, Any]]:
-    """Parse a label track; frequency lines (starting with ``\\``) are skipped."""
+    """Parse a label track as Audacity's ``ImportLabelStruct`` does.
+
+    A line is ``start<TAB>end<TAB>label`` or, when its second field is not a number,
+    ``start<TAB>label`` (a point); fields after the label are ignored.  Lines starting with
+    ``\\`` (the frequency range of the label before) and blank lines are skipped.
+    """
     out = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_LINE_END.split(text.lstrip("\ufeff")), 1):
         if not line.strip() or line.startswith("\\"):
             continue
         parts = line.split("\t")
-        if len(parts) < 2:
-            raise SessionFormatError(f"label line {number}: expected start<TAB>end<TAB>label")
-        try:
-            start, end = _seconds(parts[0]), _seconds(parts[1])
-        except ValueError:
+        start = _number(parts[0])
+        if start is None:
             raise SessionFormatError(
-                f"label line {number}: start and end must be seconds, got "
-                f"{parts[0]!r} and {parts[1]!r}") from None
+                f"label line {number}: the start must be seconds, got {parts[0]!r} (a label "
+                "line is start<TAB>end<TAB>label, or start<TAB>label for a point)")
+        end = _number(parts[1]) if len(parts) > 1 else None
+        label = (parts[2] if len(parts) > 2 else "") if end is not None else (
+            parts[1] if len(parts) > 1 else "")
+        end = start if end is None else end
         if end < start:
             raise SessionFormatError(
                 f"label line {number}: the end ({end:g} s) is before the start ({start:g} s)")
-        item = parse_label(parts[2] if len(parts) > 2 else "")
+        item = parse_label(label)
         item.update(t=start, end=end if end > start else None)
         out.append(item)
     return out
 
 
+SV_HEADER = ("time", "duration", "label")
+
+
+def _sv_quote(label: str) -> str:
+    escaped = label.replace("\\", "\\\\").replace('"', '""')
+    return f'"{escaped}"'
+
+
 def to_sonic_visualiser(annotations: Iterable[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    """A CSV that Sonic Visualiser imports as a regions layer (see the module docstring)."""
+    lines = [",".join(SV_HEADER)]
     for a in annotations:
         dur = (a["end"] - a["t"]) if a.get("end") is not None else 0.0
-        w.writerow([f"{a['t']:.6f}", f"{dur:.6f}", label_of(a)])
-    return buf.getvalue()
+        lines.append(f"{a['t']:.6f},{dur:.6f},{_sv_quote(label_of(a))}")
+    return "\n".join(lines) + "\n"
+
+
+def _sv_split(line: str, sep: str) -> list[str]:
+    """One line into fields as svcore's ``StringBits::splitQuoted`` does (EscapeAny): a field
+    may be '...' or "..." quoted, a doubled quote or a backslash escapes the next
+    character; with a space as separator, runs of whitespace separate."""
+    fields, tok, mode = [], [], "beg"
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c in "'\"" and mode in ("beg", "sep"):
+            mode = c
+        elif c in "'\"" and mode == c:
+            if line[i + 1:i + 2] == c:
+                tok.append(c)
+                i += 1
+            else:
+                mode = "unq"
+        elif (c == sep or (sep == " " and c.isspace())) and mode not in ("'", '"'):
+            if mode == "unq" or (mode in ("beg", "sep") and not (sep == " " and mode == "sep")):
+                fields.append("".join(tok))
+                tok = []
+            mode = "sep"
+        elif c == "\\":
+            i += 1
+            if i < len(line):
+                tok.append(line[i])
+                mode = "unq" if mode in ("beg", "sep") else mode
+        else:
+            tok.append(c)
+            mode = "unq" if mode in ("beg", "sep") else mode
+        i += 1
+    if tok or mode != "beg":
+        fields.append((mode if mode in ("'", '"') else "") + "".join(tok))
+    return fields
+
+
+def _sv_lines(text: str) -> list[str]:
+    """The lines SV reads: split at any line end, without blank and ``#`` comment lines."""
+    return [ln for ln in _LINE_END.split(text.lstrip("\ufeff"))
+            if ln.strip() and not ln.startswith("#")]
+
+
+def _sv_separator(first: str) -> str:
+    """SV's guess: the first of tab, ``|``, comma, ``/``, ``:``, space that splits the first
+    line into two fields or more."""
+    return next((c for c in "\t|,/: " if len(_sv_split(first, c)) >= 2), ",")
+
+
+#: Column layouts of headerless files by their widest row: (time, duration, label) indexes.
+#: Three columns are this module's earlier exports (time,duration,label); SV writes regions
+#: as time,value,duration,label and notes as time,value,duration,level,label.
+_SV_LAYOUTS = {1: (0, None, None), 2: (0, None, 1), 3: (0, 1, 2), 4: (0, 2, 3)}
+
+
+def _sv_columns(header: list[str] | None, width: int) -> tuple[int, int | None, int | None,
+                                                              bool]:
+    """(time, duration or end, label, is_end) column indexes, from the headings as SV gives
+    purposes to them, or from the layout of a headerless file."""
+    if header is None:
+        t, d, lab = _SV_LAYOUTS.get(width, (0, 2, width - 1))
+        return t, d, lab, False
+    names = [(h.split() or [""])[0].lower() for h in header]
+    if "frame" in names:
+        raise SessionFormatError(
+            "the Sonic Visualiser layer has times in audio frames: export it again with "
+            "times in seconds (untick 'write times in frames')")
+    t = names.index("time") if "time" in names else 0
+    dur = names.index("duration") if "duration" in names else None
+    end = names.index("endtime") if "endtime" in names else None
+    lab = names.index("label") if "label" in names else None
+    return t, dur if dur is not None else end, lab, dur is None and end is not None
 
 
 def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
-    """Parse a Sonic Visualiser annotation layer exported as CSV (comma or tab separated).
+    """Parse a Sonic Visualiser annotation layer exported as CSV.
 
-    The columns depend on the layer: ``time`` (instants without labels), ``time,label``
-    (time instants), ``time,duration,label`` (what :func:`to_sonic_visualiser` writes),
-    ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes).
-    A header row is skipped; times and durations are seconds.
+    Read as SV's CSV import reads it: the separator guessed from the first line, quoted
+    fields and backslash escapes, an optional header row (no cell a number) whose headings
+    (``time``, ``duration``, ``endtime``, ``label``; any case) name the columns.  Without a
+    header, the columns are ``time`` (instants without labels), ``time,label`` (instants),
+    ``time,duration,label`` (earlier exports of this module), ``time,value,duration,label``
+    (regions) and ``time,value,duration,level,label`` (notes); SV leaves the label out of a
+    row whose label is empty.  Times and durations are seconds.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text))
-            if any(c.strip() for c in r)]
-    if rows and not _is_number(rows[0][0]):
-        rows = rows[1:]  # a header
+    lines = _sv_lines(text)
+    if not lines:
+        return []
+    sep = _sv_separator(lines[0])
+    rows = [_sv_split(ln, sep) for ln in lines]  # a label keeps its spaces, as in SV
+    header = rows.pop(0) if all(c.strip() and not _is_number(c) for c in rows[0]) else None
+    t_col, d_col, label_col, is_end = _sv_columns(header, max((len(r) for r in rows),
+                                                              default=0))
     out = []
     for number, row in enumerate(rows, 1):
-        row = [c.strip() for c in row]
-        n = len(row)
-        t_col, dur_col, label_col = {1: (0, None, None), 2: (0, None, 1), 3: (0, 1, 2),
-                                     4: (0, 2, 3)}.get(n, (0, 2, n - 1))
         try:
             t = _seconds(row[t_col])
-            dur = _seconds(row[dur_col]) if dur_col is not None and row[dur_col] else 0.0
-        except ValueError:
+            second = (_seconds(row[d_col]) if d_col is not None and d_col < len(row)
+                      and row[d_col].strip() else None)
+        except (ValueError, IndexError):
             raise SessionFormatError(
                 f"Sonic Visualiser row {number}: time and duration must be seconds, "
                 f"got {row!r}") from None
+        dur = 0.0 if second is None else (second - t if is_end else second)
         if dur < 0:
             raise SessionFormatError(f"Sonic Visualiser row {number}: negative duration {dur}")
-        item = parse_label(row[label_col] if label_col is not None else "")
+        label = row[label_col] if label_col is not None and label_col < len(row) else ""
+        item = parse_label(label)
         item.update(t=t, end=t + dur if dur > 0 else None)
         out.append(item)
     return out
@@ -128,11 +293,6 @@ def _seconds(cell: str) -> float:
     if not math.isfinite(value):
         raise SessionFormatError(cell)
     return value
-
-
-def _sniff(text: str) -> type[csv.Dialect]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return csv.excel_tab if "\t" in first and "," not in first else csv.excel
 
 
 def _is_number(cell: str) -> bool:
@@ -161,6 +321,84 @@ def to_json(annotations: Iterable[dict[str, Any]]) -> str:
     return json.dumps(list(annotations), indent=2, ensure_ascii=False) + "\n"
 
 
+def _record(where: str, t: Any, end: Any, player: Any, tags: Any, text: Any) -> dict[str, Any]:
+    """One annotation to import from a CSV row or a JSON object, its types checked."""
+    try:
+        start = _seconds(t)
+        stop = None if end in (None, "") else _seconds(end)
+    except (TypeError, ValueError):
+        raise SessionFormatError(f"{where}: t and end must be seconds, got {t!r} and {end!r}"
+                                 ) from None
+    if stop is not None and stop < start:
+        raise SessionFormatError(f"{where}: the end ({stop:g} s) is before the start "
+                                 f"({start:g} s)")
+    if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+        raise SessionFormatError(f"{where}: tags must be a list of words, got {tags!r}")
+    for name, value in (("player", player), ("text", text)):
+        if value is not None and not isinstance(value, str):
+            raise SessionFormatError(f"{where}: {name} must be text, got {value!r}")
+    return {"t": start, "end": stop if stop is not None and stop > start else None,
+            "player": player or None, "tags": tags, "text": text or ""}
+
+
+def from_csv(text: str) -> list[dict[str, Any]]:
+    """Annotations from :func:`to_csv`'s format: a header row naming the columns (at least
+    ``t``; ``end``, ``player``, ``tags`` (``;``-separated) and ``text`` if present). Ids,
+    authors and times of the file are not kept: an import makes new annotations."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    if "t" not in (reader.fieldnames or []):
+        raise SessionFormatError(
+            f"the CSV file has no 't' column (its header: {reader.fieldnames}); "
+            "expected the columns of 'improv annotations export --format csv'")
+    out = []
+    for number, row in enumerate(reader, 2):
+        tags = [x for x in (row.get("tags") or "").split(";") if x]
+        out.append(_record(f"CSV line {number}", row["t"], row.get("end"), row.get("player"),
+                           tags, row.get("text")))
+    return out
+
+
+def from_json(text: str) -> list[dict[str, Any]]:
+    """Annotations from :func:`to_json`'s format: a list of objects with ``t`` and
+    optionally ``end``, ``player``, ``tags`` and ``text``; other fields are ignored."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SessionFormatError(f"not a JSON file ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+        raise SessionFormatError("expected a JSON list of annotations (objects with 't', "
+                                 "'end', 'player', 'tags', 'text')")
+    return [_record(f"JSON item {i}", a.get("t"), a.get("end"), a.get("player"),
+                    a.get("tags") or [], a.get("text"))
+            for i, a in enumerate(data, 1)]
+
+
+#: What ``improv annotations import`` reads: format name -> reader of the file's text.
+IMPORT_FORMATS = {"audacity": from_audacity, "sv": from_sonic_visualiser, "csv": from_csv,
+                  "json": from_json}
+
+
+def guess_format(name: str, text: str) -> str:
+    """The import format of a file by its name and first line: ``.eaf`` is ELAN, ``.json``
+    JSON, a ``.csv`` whose header starts like :func:`to_csv`'s is this module's CSV, any
+    other ``.csv`` a Sonic Visualiser layer, anything else Audacity labels."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".eaf":
+        return "elan"
+    if suffix == ".json":
+        return "json"
+    if suffix == ".csv":
+        first = next(iter(_LINE_END.split(text.lstrip("\ufeff"))), "")
+        return "csv" if first.startswith("id,t,") else "sv"
+    return "audacity"
+
+
+def elan_media_url(path: Path) -> str:
+    """``file:///`` and the absolute path, as ELAN writes ``MEDIA_URL``
+    (``FileUtility.pathToURLString``: forward slashes, no percent-encoding)."""
+    return "file:///" + Path(path).resolve().as_posix().lstrip("/")
+
+
 def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: list[str],
               media: Iterable[tuple[Path, float]] = ()) -> list[Path]:
     """Write an ELAN file: a tier per player and ``general``.
@@ -186,15 +424,16 @@ def write_eaf(path: Path, annotations: Iterable[dict[str, Any]], *, players: lis
         origin = int(round(-t0 * 1000)) if t0 < 0 else None
         if t0 >= 0.0005:
             early.append(Path(m))
-        eaf.add_linked_file(str(Path(m).resolve()),
-                            relpath=os.path.relpath(Path(m).resolve(), Path(path).resolve().parent),
+        rel = os.path.relpath(Path(m).resolve(), Path(path).resolve().parent)
+        eaf.add_linked_file(elan_media_url(Path(m)),
+                            relpath=rel if rel.startswith("..") else f"./{rel}",
                             mimetype=mime, time_origin=origin)
     for a in annotations:
         start = int(round(a["t"] * 1000))
         end = int(round(a["end"] * 1000)) if a.get("end") is not None else start + POINT_MS
         end = max(end, start + POINT_MS)
         tier = a["player"] if a.get("player") in players else "general"
-        value = label_of({**a, "player": None})
+        value = label_of({**a, "player": None}, controls="\r")
         eaf.add_annotation(tier, start, end, value)
     # pympi's to_eaf would rename an existing file to .bak and create the new one with the
     # umask's permissions: the document goes into a new owner-only file instead

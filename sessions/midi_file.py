@@ -7,12 +7,14 @@ of a type-0 file) with every message's time in seconds, its markers and its leng
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sessions.errors import SessionFormatError
+from sessions.smf import meta_text
 
 
 @dataclass
@@ -44,9 +46,17 @@ def channels_in(parts: list[Part]) -> set[int]:
     return {c for pt in parts for _, d in pt.events if (c := channel_of(d[0])) is not None}
 
 
+#: Player names are ASCII: letters that decompose into one (é, å) lose their accent; these
+#: are spelled out as German and Scandinavian writers do when they cannot type them.
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                          "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "oe", "Ø": "OE"})
+
+
 def default_player(label: str, fallback: str) -> str:
     """``label`` as a player name (letters, digits, ``_ . -``; at most 32), or ``fallback``."""
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label.strip()).strip("-._")[:32]
+    ascii_label = unicodedata.normalize("NFKD", label.strip().translate(_SPELLED))
+    ascii_label = ascii_label.encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_label).strip("-._")[:32]
     return slug if slug else fallback
 
 
@@ -83,7 +93,7 @@ def read_midi_parts(path: Path) -> tuple[list[Part], list[tuple[float, str]], in
 
     require_content(path)
     try:
-        mid = mido.MidiFile(path)
+        mid = mido.MidiFile(path, charset="latin-1")  # texts re-decoded by smf.meta_text
     except Exception as exc:  # mido raises many types for corrupt data
         reason = str(exc) or type(exc).__name__
         raise SessionFormatError(
@@ -110,11 +120,11 @@ def read_midi_parts(path: Path) -> tuple[list[Part], list[tuple[float, str]], in
             end_tick = max(end_tick, tick)
             if msg.is_meta:
                 if msg.type == "track_name" and not name:
-                    name = msg.name
+                    name = meta_text(msg.name)
                 elif msg.type in ("marker", "cue_marker"):
                     t = float(_ticks_to_seconds(np.array([tick]), tempo_ticks, tempos,
                                                 mid.ticks_per_beat)[0])
-                    markers.append((t, msg.text))
+                    markers.append((t, meta_text(msg.text)))
                 continue
             ticks.append(tick)
             datas.append(bytes(msg.bytes()))

@@ -28,9 +28,27 @@ from mido.midifiles.meta import encode_variable_int
 
 from sessions.errors import SessionFormatError
 
+#: Text meta events (the track names and markers) are written as UTF-8. The SMF
+#: specification names no encoding; mido reads and writes them as latin-1 unless given
+#: ``charset``: read these files with ``mido.MidiFile(path, charset="utf-8")``.
+TEXT_CHARSET = "utf-8"
+
 TICKS_PER_BEAT = 960
 TEMPO_US_PER_BEAT = 500_000  # 120 BPM; ticks per second = 960 / 0.5 = 1920
 TICKS_PER_SECOND = TICKS_PER_BEAT * 1_000_000 // TEMPO_US_PER_BEAT
+
+
+def meta_text(text: str) -> str:
+    """The text of a meta event that mido read as latin-1 (lossless: one character a byte),
+    decoded as UTF-8 (files written here, current DAWs) if its bytes are UTF-8, else as
+    Windows-1252 (older Windows sequencers; latin-1 where that has no character)."""
+    raw = text.encode("latin-1")
+    for charset in (TEXT_CHARSET, "cp1252"):
+        try:
+            return raw.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return text
 
 
 def _meta(kind: int, data: bytes) -> bytes:
@@ -75,12 +93,12 @@ def _conductor(markers: Iterable[tuple[float, str]], title: str,
     ``duration`` seconds, so that the file is as long as the session (a session rarely ends
     with its last note: reading the file back gave a shorter session)."""
     conductor: list[tuple[int, int, bytes]] = [
-        (0, -3, _meta(0x03, title.encode("utf-8"))),
+        (0, -3, _meta(0x03, title.encode(TEXT_CHARSET))),
         (0, -2, _meta(0x51, TEMPO_US_PER_BEAT.to_bytes(3, "big"))),
         (0, -1, _meta(0x58, bytes([4, 2, 24, 8]))),
     ]
     for i, (t, text) in enumerate(markers):
-        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode("utf-8"))))
+        conductor.append((int(seconds_to_ticks(t)), i, _meta(0x06, text.encode(TEXT_CHARSET))))
     end = 0 if duration is None else int(seconds_to_ticks(duration))
     return _chunk(_track(conductor, end_tick=end))
 
@@ -144,7 +162,7 @@ class SmfBuilder:
     @staticmethod
     def _encode_track(name: str, ticks: array, offsets: array, buf: bytearray) -> bytes:
         n = len(ticks)
-        out = [b"\x00" + _meta(0x03, name.encode("utf-8"))]
+        out = [b"\x00" + _meta(0x03, name.encode(TEXT_CHARSET))]
         if n:
             t = np.frombuffer(ticks, dtype=np.int64)
             order = np.argsort(t, kind="stable")
@@ -190,8 +208,6 @@ def encode_smf(
     for t, player, data in events:
         builder.add(float(t), player, bytes(data))
     return builder.to_bytes(markers=markers, title=title), builder.skipped
-
-
 
 
 def replace_markers(smf_bytes: bytes, markers: Iterable[tuple[float, str]], *,

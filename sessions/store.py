@@ -413,6 +413,9 @@ class Store:
                 indexed += 1
             except StoreError as exc:
                 skipped.append([sid, str(exc)])
+        from sessions.goals import index_all
+
+        skipped += [[f"goals of {c}", why] for c, why in index_all(self)]
         return {"indexed": indexed, "skipped": skipped}
 
     # -- deletion --------------------------------------------------------------------

@@ -24,10 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     "improv.analyze": {"improv", "sessions", "analysis"},
     "improv.playback": {"improv", "improv.capture", "sessions"},
     "improv.reports": {"improv", "improv.analyze", "sessions", "analysis"},
+    "improv.archive": {"improv", "improv.analyze", "sessions", "analysis"},
     "improv.web": {"improv", "improv.analyze", "improv.capture", "improv.playback",
                    "improv.reports", "sessions", "analysis"},
-    "improv.cli": {"improv", "improv.analyze", "improv.capture", "improv.playback",
-                   "improv.reports", "improv.web", "sessions", "analysis"},
+    "improv.cli": {"improv", "improv.analyze", "improv.archive", "improv.capture",
+                   "improv.playback", "improv.reports", "improv.web", "sessions", "analysis"},
 }
 OURS = ("improv", "sessions", "analysis")
 

@@ -127,8 +127,26 @@ def feature_curves(
     return out
 
 
+#: Elements per block of rows in :func:`_pearson_rows`: a whole-session correlation has
+#: ``2 * max_lag + 1`` rows of the session's length (3 h: 81 x 216,000 frames), and its
+#: temporaries, computed a block at a time, stay a few MB whatever the length.
+_BLOCK_ELEMENTS = 1 << 19
+
+
 def _pearson_rows(x: np.ndarray, Y: np.ndarray, min_n: int) -> np.ndarray:
-    """NaN-aware Pearson correlation of ``x`` (n,) with every row of ``Y`` (k, n)."""
+    """NaN-aware Pearson correlation of ``x`` (n,) with every row of ``Y`` (k, n).
+
+    Rows are independent: they are computed a block at a time (the same values as all at once,
+    each row's sums being taken along that row alone)."""
+    rows = max(1, _BLOCK_ELEMENTS // max(x.size, 1))
+    if Y.shape[0] <= rows:
+        return _pearson_block(x, Y, min_n)
+    return np.concatenate([_pearson_block(x, Y[i:i + rows], min_n)
+                           for i in range(0, Y.shape[0], rows)])
+
+
+def _pearson_block(x: np.ndarray, Y: np.ndarray, min_n: int) -> np.ndarray:
+    """:func:`_pearson_rows` of one block of rows."""
     valid = np.isfinite(x)[None, :] & np.isfinite(Y)
     cnt = valid.sum(axis=1)
     xv = np.where(valid, x[None, :], 0.0)

@@ -235,7 +235,7 @@ class SynchronyResult:
 def _shared(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = x / y
-        return (x > 0) & (y > 0) & np.any(
+        return np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0) & np.any(
             [np.abs(ratio / m - 1.0) <= TEMPO_TOLERANCE for m in (1.0, 2.0, 0.5)], axis=0)
 
 
@@ -266,7 +266,7 @@ def analyze_synchrony(
     SynchronyResult
         Curves ``asynchrony_ms`` (mean ``b - a`` of the pairs in the window), ``asynchrony_sd_ms``,
         ``phase_locking`` (0..1), ``phase_locking_p`` (Rayleigh p-value of the window's phase
-        locking, :func:`rayleigh_p`), ``{name}_tempo_bpm`` (0 = no pulse), ``shared_pulse`` (0/1).
+        locking, :func:`rayleigh_p`), ``{name}_tempo_bpm`` (NaN = no pulse), ``shared_pulse`` (0/1).
         Summary ``n_pairs``, ``{name}_paired_share``, ``asynchrony_mean_ms``,
         ``asynchrony_median_ms``, ``asynchrony_sd_ms``, ``asynchrony_abs_mean_ms``,
         ``phase_locking``, ``{name}_phase_correction`` (None when phase locking < 0.5),
@@ -326,7 +326,7 @@ def analyze_synchrony(
         curves[f"{names[1]}_tempo_bpm"] = (tb.times, tb.bpm)
         shared = _shared(ta.bpm, tb.bpm)
         curves["shared_pulse"] = (ta.times, shared.astype(np.float64))
-        both = (ta.bpm > 0) & (tb.bpm > 0)
+        both = np.isfinite(ta.bpm) & np.isfinite(tb.bpm) & (ta.bpm > 0) & (tb.bpm > 0)
         if ta.times.size:
             summary["shared_pulse_share"] = float(shared.mean())
         if both.any():

@@ -90,6 +90,8 @@ __all__ = [
     "ROLE_TAGS",
     "analyze_session",
     "accept_roles",
+    "compute_session",
+    "store_analysis",
     "cache_key",
     "check_parameters",
     "default_keys",
@@ -205,8 +207,18 @@ def _player_entry(key: str, sources: dict[str, dict]) -> dict:
     return {"analysis_key": key, "status": status, "sources": sources}
 
 
+def _cache_out(session, writes: list | None, name: str, data: dict) -> None:
+    """Write a cache file now (``writes is None``) or keep it for :func:`store_analysis`
+    (``(name, data)`` appended to ``writes``: the worker of a batch run only computes)."""
+    if writes is None:
+        write_cache(session, name, data)
+    else:
+        writes.append((name, json_safe(data)))
+
+
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
-                     use_cache: bool, progress: Progress | None) -> dict[str, dict]:
+                     use_cache: bool, progress: Progress | None,
+                     writes: list | None = None) -> dict[str, dict]:
     import analysis
 
     duration = session.duration_s
@@ -257,9 +269,9 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         for _, _, source in w.audio:
             sources[source] = audio_out[(w.player, source)]
         entry = _player_entry(w.key, sources)
-        write_cache(session, f"analysis-{w.key}.json",
-                     {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
-                      "window_s": window, "hop_s": hop, "entry": entry})
+        _cache_out(session, writes, f"analysis-{w.key}.json",
+                   {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
+                    "window_s": window, "hop_s": hop, "entry": entry})
         results[w.player] = {**json_safe(entry), "cached": False}
     if progress and total:
         progress(total, total, "done")
@@ -267,7 +279,8 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
 
 
 def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dict], events, *,
-                   window: float, hop: float, checksums: dict, use_cache: bool) -> list[dict]:
+                   window: float, hop: float, checksums: dict, use_cache: bool,
+                   writes: list | None = None) -> list[dict]:
     from analysis.dialogue import analyze_dialogue
 
     out = []
@@ -287,8 +300,8 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
                             "sources": {a: sa, b: sb}, **d.to_dict()})
         entry["role_runs"] = role_runs(entry["roles"], window=window, hop=hop,
                                        duration=session.duration_s)
-        write_cache(session, name, {"cache_format": CACHE_FORMAT, "session_id": session.id,
-                                     "entry": entry})
+        _cache_out(session, writes, name, {"cache_format": CACHE_FORMAT,
+                                           "session_id": session.id, "entry": entry})
         out.append({**entry, "cached": False})
     return out
 
@@ -358,6 +371,41 @@ def analyze_session(
     sessions.errors.SessionFormatError
         The MIDI log, or an audio recording whose results are not cached, no longer matches
         its checksum or cannot be read.
+
+    See Also
+    --------
+    compute_session, store_analysis : the two halves (a batch run computes on Dask workers and
+        stores in the coordinating process).
+    """
+    computed = compute_session(store, session_id, players=players, window=window, hop=hop,
+                               dialogue=dialogue, pair=pair, use_cache=use_cache,
+                               progress=progress)
+    return store_analysis(store, computed, catalog=catalog)
+
+
+def compute_session(
+    store,
+    session_id: str,
+    *,
+    players: Sequence[str] | None = None,
+    window: float | None = None,
+    hop: float | None = None,
+    dialogue: bool = False,
+    pair: Sequence[str] | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The computing half of :func:`analyze_session`: reads the session folder (and its cache,
+    with ``use_cache``), writes nothing.
+
+    Parameters are those of :func:`analyze_session` (without ``catalog``).
+
+    Returns
+    -------
+    dict
+        ``result`` (what :func:`analyze_session` returns), ``cache`` (``[(file name, data)]``
+        of the cache files to write: the new results) and ``catalog`` (whether the summaries
+        belong in the catalog: default window and hop). Picklable, for a Dask worker to send.
     """
     _ensure_numba_cache()
     import analysis
@@ -366,6 +414,7 @@ def analyze_session(
                                    hop=analysis.DEFAULT_HOP if hop is None else hop)
     # the manifest is read, and the recordings it names, while a compression run cannot
     # replace them (it waits, and this waits for a run in progress)
+    writes: list[tuple[str, dict]] = []
     with recordings_kept(store, session_id):
         session = store.session(session_id)
         chosen = _check_players(session, players)
@@ -385,7 +434,7 @@ def analyze_session(
             key = cache_key(kind="player", window=window, hop=hop, players=[p], checksums=checksums)
             works.append(_PlayerWork(p, key, p in midi_players, audio))
         results = _analyze_players(store, session, works, events, window=window, hop=hop,
-                                   use_cache=use_cache, progress=progress)
+                                   use_cache=use_cache, progress=progress, writes=writes)
     out: dict[str, Any] = {
         "session_id": session.id,
         "duration_s": session.duration_s,
@@ -396,7 +445,43 @@ def analyze_session(
     }
     if dialogue:
         out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
-                                         checksums=checksums, use_cache=use_cache)
-    if catalog and (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
-        to_catalog(store, session.id, out)
+                                         checksums=checksums, use_cache=use_cache, writes=writes)
+    return {"result": out, "cache": writes,
+            "catalog": (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP)}
+
+
+def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> dict[str, Any]:
+    """The storing half of :func:`analyze_session`: writes the cache files and the catalog rows
+    of a :func:`compute_session` result, in this process (the catalog has one writer).
+
+    A session deleted since it was computed gets neither (the cache would bring its folder
+    back); a read-only store or a full disk is logged, as in :func:`analyze_session`.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    computed : dict
+        What :func:`compute_session` returned.
+    catalog : bool
+        Put the summaries into the catalog (if they were computed with the default window and
+        hop).
+
+    Returns
+    -------
+    dict
+        ``computed["result"]``.
+    """
+    from sessions.errors import StoreError
+
+    out = computed["result"]
+    if computed["cache"]:
+        try:
+            session = store.session(out["session_id"])
+        except StoreError as exc:
+            log.warning("analysis of %s not cached: %s", out["session_id"], exc)
+        else:
+            for name, data in computed["cache"]:
+                write_cache(session, name, data)
+    if catalog and computed["catalog"]:
+        to_catalog(store, out["session_id"], out)
     return out

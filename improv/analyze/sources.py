@@ -134,7 +134,7 @@ def refuse_changed(session, files: list[str]) -> None:
 
 @contextlib.contextmanager
 def recordings_kept(store, session_id: str) -> Iterator[None]:
-    """Hold the session's ``audio/`` folder shared (see :func:`sessions.fsutil.folder_lock`):
+    """Hold the session's ``audio/`` folder shared (see :func:`sessions.locks.folder_lock`):
     ``compress`` holds it exclusively while it replaces WAVs by FLACs, so an analysis never
     reads a manifest that names a WAV compress has just removed (it failed with "cannot be
     read" or a checksum mismatch)."""

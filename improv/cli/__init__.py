@@ -112,7 +112,8 @@ def _register() -> None:
     from improv.cli import sessions
 
     cli.add_command(sessions.sessions)
-    for name in ("record", "analyze", "annotate", "replay", "serve", "compare"):
+    for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals",
+                 "archive"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
@@ -144,45 +145,63 @@ def _option_of(exc: BaseException, argv: list[str] | None) -> str:
     return ""
 
 
+def _complete() -> None:
+    from improv.cli.complete import attach
+
+    attach(cli)
+
+
+_complete()
+
+
+def _fail(message: str, *, kind: str, code: int, as_json: bool) -> None:
+    """Report an error on stderr and exit: ``error: ...``, or with ``--json`` one JSON object
+    ``{"message", "kind", "exit_code"}`` (``kind`` is ``usage`` for a command line that does
+    not fit, ``aborted``, ``interrupted``, or the class of the error, e.g.
+    ``UnknownSessionError``)."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"message": message, "kind": kind, "exit_code": code},
+                              ensure_ascii=False), err=True)
+    else:
+        click.echo(f"error: {message}" if kind not in ("aborted", "interrupted") else message,
+                   err=True)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point with the single error boundary."""
+    """Entry point with the single error boundary: usage errors exit with 2 (click's
+    convention), other errors with 1, Ctrl-C with 130."""
     from improv.errors import user_facing_errors
 
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    words = args[:args.index("--")] if "--" in args else args
+    debug, as_json = "--debug" in words, "--json" in words
     try:
         rv = cli.main(args=argv, prog_name="improv", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
+        _fail("aborted", kind="aborted", code=1, as_json=as_json)
     except click.UsageError as exc:
         hint = ""
         if exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         message = " ".join(exc.format_message().split())  # click lists choices on lines
-        click.echo(f"error: {message}{hint}", err=True)
-        sys.exit(1)
+        _fail(message + hint, kind="usage", code=exc.exit_code, as_json=as_json)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        sys.exit(1)
+        _fail(exc.format_message(), kind=type(exc).__name__, code=exc.exit_code,
+              as_json=as_json)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except user_facing_errors() as exc:
+        _fail("interrupted", kind="interrupted", code=130, as_json=as_json)
+    except (*user_facing_errors(), OSError) as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}{_option_of(exc, argv)}", err=True)
-        sys.exit(1)
-    except OSError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _fail(f"{exc}{_option_of(exc, argv)}", kind=type(exc).__name__, code=1, as_json=as_json)
     except sqlite3.DatabaseError as exc:
         from sessions.errors import catalog_problem
 
         if debug:
             raise
-        click.echo(f"error: {catalog_problem(exc)}", err=True)
-        sys.exit(1)
+        _fail(catalog_problem(exc), kind=type(exc).__name__, code=1, as_json=as_json)
     else:
         sys.exit(rv if isinstance(rv, int) else 0)

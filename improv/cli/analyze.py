@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from improv.cli.archive import batch_options
 from improv.cli.output import emit, info, print_json, stderr_isatty, table
 
 #: Summary entries not repeated in the per-player table (they are in its header line).
@@ -99,7 +100,7 @@ def _write_csv(result: dict, stream) -> int:
     n = 0
     for player, curve, t, v in _curve_rows(result):
         w.writerow([player, curve, repr(float(t)) if t is not None else "",
-                    "" if v is None else repr(float(v))])
+                    "" if v is None or not math.isfinite(float(v)) else repr(float(v))])
         n += 1
     return n
 
@@ -125,7 +126,7 @@ def _progress_bar(enabled: bool):
 
 
 @click.command()
-@click.argument("session_id", metavar="SESSION")
+@click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
 @click.option("--window", type=float, default=None, metavar="S",
               help="Analysis window in seconds (default 6, the MTTB default).")
@@ -149,6 +150,7 @@ def _progress_bar(enabled: bool):
               help="Plot the curves (.png, .svg or .pdf); "
                    "with --dialogue the dialogue curves and roles.")
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
+@batch_options  # --all: every session, on Dask (improv.cli.archive)
 @click.pass_obj
 def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles, min_confidence,
             as_json, as_csv, curves_file, plot_file, no_cache):

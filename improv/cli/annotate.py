@@ -21,10 +21,12 @@ def _fmt(t):
     return "" if t is None else format_time(t)
 
 
-def _read_text(path: Path) -> str:
-    """A UTF-8 text file given by the user (annotations or notes to import)."""
+def _read_text(path: Path, *, newline: str | None = None) -> str:
+    """A UTF-8 text file given by the user (annotations or notes to import); ``newline=""``
+    keeps line ends as they are (a carriage return inside a quoted CSV field)."""
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline=newline) as f:
+            return f.read()
     except UnicodeDecodeError:
         raise ParameterError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
                              ) from None
@@ -254,14 +256,14 @@ def export_(app, session_id, fmt, to):
 @annotations.command("import")
 @click.argument("session_id", metavar="SESSION")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["audacity", "elan", "sv"]),
-              help="Default: from the file name (.eaf is ELAN, .csv a Sonic Visualiser layer, "
-                   "otherwise Audacity labels).")
+@click.option("--format", "fmt", type=click.Choice(["audacity", "elan", "sv", "csv", "json"]),
+              help="Default: from the file (.eaf is ELAN, .json this JSON export, .csv this "
+                   "CSV export or else a Sonic Visualiser layer, otherwise Audacity labels).")
 @click.option("--by", metavar="CODE")
 @json_option
 @click.pass_obj
 def import_(app, session_id, file, fmt, by, as_json):
-    """Import Audacity labels, ELAN tiers or a Sonic Visualiser layer as annotations."""
+    """Import Audacity labels, ELAN tiers, a Sonic Visualiser layer or a CSV/JSON export."""
     from sessions.annotation_import import import_annotations
 
     added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by)

@@ -88,8 +88,11 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 plot_client(result, to=plot_dir / f"{client}-trends.{suffix}")
             info(f"wrote {plot_dir / (client + '-trends.png')} and .svg")
         if export_dir is not None:
-            names = cmp.export_client(result, export_dir)
-            info(f"wrote {' and '.join(names)} to {export_dir}")
+            from improv.reports.goals import goals_csv, goals_progress
+
+            names = cmp.export_client(result, export_dir,
+                                      goals_csv=goals_csv(goals_progress(store, client)))
+            info(f"wrote {', '.join(names[:-1])} and {names[-1]} to {export_dir}")
         if as_csv:
             click.echo(cmp.client_csv(result), nl=False)
             return

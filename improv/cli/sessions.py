@@ -207,6 +207,10 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
         store.existing(session_id)
         ids = [session_id]
     reports = [verify_folder(store.folder(sid)) for sid in ids]
+    if all_:
+        from sessions.goals import verify_all
+
+        reports += verify_all(store.root)
 
     def human(reports):
         for r in reports:
@@ -303,10 +307,15 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
         if not ids:
             raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
     if not yes:
-        what = f"session {ids[0]}" if len(ids) == 1 else f"{len(ids)} sessions of client {client}"
+        what = (f"session {ids[0]}" if len(ids) == 1 and not client
+                else f"{len(ids)} session(s) and the goals of client {client}")
         click.confirm(f"Delete {what} and all its files? This cannot be undone", abort=True)
     for sid in ids:
         store.delete(sid)
+    if client:  # the client is gone: so are the goals agreed with them
+        from sessions.goals import delete_client_goals
+
+        delete_client_goals(store, client)
     click.echo(f"deleted {len(ids)} session(s)")
 
 

@@ -45,7 +45,7 @@ def _parse_utc(s: str) -> datetime:
     return datetime.fromisoformat(s).astimezone(timezone.utc)
 
 
-def _session_values(store, session_id: str) -> dict[str, float]:
+def session_values(store, session_id: str) -> dict[str, float]:
     """A session's catalog features by column; a tempo without a pulse to stand on is left out.
 
     A tempo of 0 BPM means "no clear pulse" (not the slowest tempo), and a tempo taken from
@@ -196,7 +196,7 @@ def compare_client(
     sessions = []
     all_columns: set[str] = set()
     for r in rows:
-        values = _session_values(store, r["id"])
+        values = session_values(store, r["id"])
         all_columns |= set(values)
         n_ann = store.catalog.db.execute(
             "SELECT COUNT(*) FROM annotations WHERE session_id = ?", (r["id"],)).fetchone()[0]
@@ -240,7 +240,7 @@ def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | Non
     _check_features_early(store, features, ids)
     for sid in ids:
         ensure_analysed(store, sid, progress=progress)
-    values = {sid: _session_values(store, sid) for sid in ids}
+    values = {sid: session_values(store, sid) for sid in ids}
     columns = select_columns(sorted(set().union(*values.values())), features)
     table = []
     for c in columns:
@@ -337,10 +337,12 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def export_client(result: dict[str, Any], folder) -> list[str]:
+def export_client(result: dict[str, Any], folder, *, goals_csv: str | None = None) -> list[str]:
     """Write a client's course (:func:`compare_client`) for researchers into ``folder`` (made
-    if missing): ``<client>-sessions.csv`` (:func:`client_csv`) and
-    ``<client>-data-dictionary.csv`` (:func:`data_dictionary_csv`). Returns the file names."""
+    if missing): ``<client>-sessions.csv`` (:func:`client_csv`),
+    ``<client>-data-dictionary.csv`` (:func:`data_dictionary_csv`) and, given ``goals_csv``
+    (:func:`improv.reports.goals.goals_csv`: one row per indicator, without the goals'
+    texts), ``<client>-goals.csv``. Returns the file names."""
     from pathlib import Path
 
     from sessions.fsutil import atomic_write_bytes, make_dir
@@ -351,4 +353,7 @@ def export_client(result: dict[str, Any], folder) -> list[str]:
     names = [f"{client}-sessions.csv", f"{client}-data-dictionary.csv"]
     atomic_write_bytes(folder / names[0], client_csv(result).encode())
     atomic_write_bytes(folder / names[1], data_dictionary_csv(result).encode())
+    if goals_csv is not None:
+        names.append(f"{client}-goals.csv")
+        atomic_write_bytes(folder / names[2], goals_csv.encode())
     return names

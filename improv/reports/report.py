@@ -163,6 +163,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              f"{_e(sess[0]['started_utc'][:10])} to {_e(sess[-1]['started_utc'][:10])} · baseline: "
              f"{counted(len(result['baseline']), 'session')}, "
              f"band ±{result['band_sd']:g} SD</p>"]
+    parts.append(_goals_section(store, client))  # before the feature tables
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
@@ -216,6 +217,13 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     return _page(f"improv client {client}", "".join(parts))
 
 
+def _goals_section(store, client: str) -> str:
+    from improv.reports.goals import goals_progress
+    from improv.reports.goals_report import goals_section_html
+
+    return goals_section_html(goals_progress(store, client))
+
+
 def _band_text(band: dict | None) -> str:
     if not band:
         return "–"
@@ -230,6 +238,12 @@ CHROMIUM_PLACES = (
     r"C:\Program Files\Google\Chrome\Application\chrome.exe",
     r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
 )
+
+
+def chromium_sandbox_flags() -> list[str]:
+    """``--no-sandbox`` only for root: Chromium refuses to start its sandbox as root (a
+    container, CI); as any other user the page is printed inside the sandbox."""
+    return ["--no-sandbox"] if os.geteuid() == 0 else []
 
 
 def find_chromium() -> str | None:
@@ -272,8 +286,9 @@ def write_report(text: str, to: Path) -> Path:
         # the page is self-contained (data: URIs): no name is resolved and every connection
         # goes to a dead proxy, so nothing leaves the machine (Chromium otherwise looks up
         # Google's update and account servers even with background networking disabled)
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        cmd = [chromium, "--headless", *chromium_sandbox_flags(), "--disable-gpu",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync",
                "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
                "--no-pings", "--disable-domain-reliability",
                f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",

@@ -124,12 +124,9 @@ def _result_or_409(request: Request, store: Store, client: str, params: Params) 
 
 def _players(store: Store, client: str) -> list[str]:
     """Player names in order of first appearance over the client's sessions (for colours)."""
-    out: list[str] = []
-    for r in sorted(store.list(client=client), key=lambda r: r["started_utc"]):
-        for p in r["players"]:
-            if p["name"] not in out:
-                out.append(p["name"])
-    return out
+    from improv.reports.goals import client_players
+
+    return client_players(store, client)
 
 
 @router.get("/clients/{client}/compare")

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from improv.web import (
     api_annotations,
     api_clients,
+    api_goals,
     api_media,
     api_record,
     api_revisions,
@@ -120,7 +121,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
-              api_clients.router, api_revisions.router):
+              api_clients.router, api_goals.router, api_revisions.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)

@@ -62,7 +62,7 @@ def test_free_playing_is_pulseless(rng):
 
 def test_silence_and_short():
     tc = tempo_curve(np.zeros(0), duration=30.0)
-    assert tc.tempo_bpm == 0.0 and np.all(tc.bpm == 0.0) and tc.times.size == 25
+    assert tc.tempo_bpm == 0.0 and np.all(np.isnan(tc.bpm)) and tc.times.size == 25
     # shorter than one window: no curve, but a global tempo from the whole clip, flagged short
     short = tempo_curve(np.arange(0, 3, 0.5), duration=3.0)
     assert short.times.size == 0 and short.short
@@ -305,3 +305,22 @@ def test_a_window_too_short_for_any_tempo_is_a_parameter_error(window):
         analyze_dialogue(player(onsets), player(onsets), duration=10.0, window=window,
                          hop=window)
     assert tempo_curve(onsets, duration=10.0, window=0.5, hop=0.5).tempo_bpm > 0
+
+
+def test_fold_path_keeps_a_continuous_rubato_path_on_one_level():
+    from analysis.tempo import _fold_path
+
+    # a continuous path swinging 80 <-> 130 BPM; the session's level is 125
+    t = np.arange(120.0)
+    c = 2.0 ** (np.log2(80.0) + np.log2(130.0 / 80.0) * 0.5 * (1 - np.cos(2 * np.pi * t / 60)))
+    pulsed = np.ones(c.size, dtype=bool)
+    per_window = _fold_path(c, pulsed, 125.0, switch=0.0)
+    slow = c < 88.0
+    assert np.allclose(per_window[slow], 2 * c[slow])  # before: the slow stretch doubles
+    assert np.allclose(_fold_path(c, pulsed, 125.0, switch=4.0), c)
+    # a long stretch that really sits at another level is still folded onto the session's
+    c2 = np.r_[np.full(20, 120.0), np.full(40, 360.0)]
+    assert np.allclose(_fold_path(c2, np.ones(60, dtype=bool), 120.0, switch=4.0), 120.0)
+    # pulse-less windows cost nothing, and a raw jump between levels is folded away
+    quiet = np.r_[np.ones(20, bool), np.zeros(40, bool)]
+    assert np.allclose(_fold_path(c2, quiet, 120.0, switch=4.0), 120.0)

@@ -16,6 +16,7 @@ import soundfile as sf
 
 import analysis
 from improv.analyze import accept_roles, analyze_session, cache_key, role_runs
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import write_midi
 
 SR = 22050
@@ -240,8 +241,10 @@ def test_a_recording_changed_since_recording_is_not_analysed(run_cli, store, due
     before = tree_snapshot(store.root)
     r = run_cli("analyze", sid, "--players", *players.split(), "--json")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
-    assert r.stderr.startswith(f"error: {rel} of session {sid} does not match its checksum")
-    assert f"see 'improv sessions verify {sid}'" in r.stderr and r.stdout == ""
+    error = json.loads(r.stderr)  # under --json the error is one JSON object too
+    assert error["kind"] == "SessionFormatError" and error["exit_code"] == 1
+    assert error["message"].startswith(f"{rel} of session {sid} does not match its checksum")
+    assert f"see 'improv sessions verify {sid}'" in error["message"] and r.stdout == ""
     assert tree_snapshot(store.root) == before  # no cache file, no catalog row
     if damaged == "audio":  # results computed before the damage are still served
         again = analyze_session(store, sid, players=["client"])
@@ -301,7 +304,7 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     (["--hop", "0"], ("hop must be a number of seconds > 0", "(option --hop)")),
     (["--window", "2", "--hop", "3"], ("hop must not exceed window", "(option --hop)")),
     (["--window", "nan"], ("window must be a number of seconds > 0", "(option --window)")),
-    (["--window", "abc"], "'abc' is not a valid float"),
+    (["--window", "abc"], Usage("'abc' is not a valid float")),
     (["--players", "nobody"], "has no player 'nobody' (players: client, therapist, drums)"),
     (["--players", ","], ("players must name at least one player", "(option --players)")),
     (["--json", "--csv"], "exclude each other"),
@@ -325,8 +328,11 @@ def test_cli_bad_parameters(run_cli, store, duet, tmp_path, args, match):
     (tmp_path / "mine.png").write_bytes(b"a figure of mine")
     before = tree_snapshot(store.root)
     r = run_cli("analyze", duet["id"], *[a.format(tmp=tmp_path) for a in args])
-    assert r.exit_code == 1
+    assert r.exit_code == exit_status(match)
     lines = r.stderr.strip().splitlines()
+    if "--json" in args:  # the error is one JSON object then
+        assert json.loads(r.stderr)["kind"] == "ParameterError"
+        lines = [f"error: {json.loads(r.stderr)['message']}"]
     parts = [m.format(tmp=tmp_path) for m in ((match,) if isinstance(match, str) else match)]
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert all(m in lines[0] for m in parts), r.stderr
@@ -624,3 +630,17 @@ def test_an_analysis_waits_for_a_compression_run_in_progress(store, duet):
     compress_session(store, sid)  # and the other way round works as well
     again = analyze_session(store, sid, players=["drums"], use_cache=False)
     assert again["players"]["drums"]["status"] == "ok"
+
+
+def test_csv_leaves_a_window_without_a_pulse_empty():
+    """A window without a clear pulse is NaN in the analysis (1.8): empty in CSV, like None."""
+    import io
+
+    from improv.cli.analyze import _write_csv
+
+    res = {"players": {"p": {"sources": {"midi": {"curves": {"tempo_bpm": {
+        "times": [3.0, 4.0, 5.0], "values": [120.0, float("nan"), None]}}}}}}}
+    buf = io.StringIO()
+    assert _write_csv(res, buf) == 3
+    rows = buf.getvalue().splitlines()
+    assert rows[1].endswith(",120.0") and rows[2].endswith(",") and rows[3].endswith(",")

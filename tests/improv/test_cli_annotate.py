@@ -1,5 +1,6 @@
 import pytest
 
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import write_midi
 
 
@@ -51,12 +52,12 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
      "the author (by) must be a pseudonym code of 1-32 letters"),
     (["notes", "{sid}", "--from", "{tmp}/n.md", "--by", "bad!"], "the author (by) must be"),
     (["notes", "{sid}", "--from", "{tmp}/latin1.md", "--show"],
-     "--from writes the notes; --show, --history and --json read them"),
+     Usage("--from writes the notes; --show, --history and --json read them")),
     (["annotations", "edit", "{sid}", "a-0000000000", "--text", "x"], "no annotation"),
-    (["annotations", "edit", "{sid}", "a-0000000000"], "nothing to change"),
-    (["annotations", "export", "{sid}", "--format", "elan"], "needs --to"),
+    (["annotations", "edit", "{sid}", "a-0000000000"], Usage("nothing to change")),
+    (["annotations", "export", "{sid}", "--format", "elan"], Usage("needs --to")),
     (["annotations", "export", "{sid}"],
-     "Missing option '--format'. Choose from: audacity, elan, sv, csv, json"),
+     Usage("Missing option '--format'. Choose from: audacity, elan, sv, csv, json")),
     (["annotations", "export", "{sid}", "--format", "csv", "--to", "{tmp}/rows.txt"],
      "--to: {tmp}/rows.txt exists already; choose another name or remove it"),
     (["annotations", "export", "{sid}", "--format", "elan", "--to", "{tmp}/no/a.eaf"],
@@ -85,11 +86,11 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "import", "{sid}", "{tmp}/bad.eaf"], "bad.eaf is not a readable ELAN file"),
     (["annotations", "import", "{sid}", "{tmp}/latin1.txt"], "latin1.txt is not a UTF-8 text"),
     (["annotations", "import", "{sid}", "{tmp}/rows.txt"],
-     "label line 2: start and end must be seconds"),
+     "label line 2: the start must be seconds, got 'abc'"),
     (["annotations", "import", "{sid}", "{tmp}/late.txt"], "time 500.00 s is outside the session"),
     (["annotations", "import", "{sid}", "{tmp}/tags.txt"], "unknown tag"),
     (["annotations", "import", "{sid}", "{tmp}/nan.txt"],
-     "label line 2: start and end must be seconds, got 'nan' and 'nan'"),
+     "label line 2: the start must be seconds, got 'nan'"),
     (["annotations", "import", "{sid}", "{tmp}/inf.csv", "--format", "sv"],
      "Sonic Visualiser row 2: time and duration must be seconds"),
     (["annotations", "import", "{sid}", "{tmp}/reversed.txt"],
@@ -124,8 +125,9 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
         argv.remove(a)
     before = tree_snapshot(store_path)
     r = run_cli(*argv)
-    message = message.format(sid=sid, aid=aid, tmp=tmp_path)
-    assert r.exit_code == 1 and r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    status, message = exit_status(message), message.format(sid=sid, aid=aid, tmp=tmp_path)
+    assert r.exit_code == status, r.stderr
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
     assert tree_snapshot(store_path) == before  # no annotation revision, no notes version
 

@@ -4,6 +4,7 @@ import zipfile
 
 import pytest
 
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import write_audio, write_midi
 
 
@@ -202,29 +203,31 @@ def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions
 @pytest.mark.parametrize("args, message", [
     (["sessions", "show", "20260101-000000-abcd"], "no session 20260101-000000-abcd"),
     (["sessions", "show", "../../etc"], "is not a session ID"),
-    (["sessions", "verify"], "give a session ID or --all"),
-    (["sessions", "delete"], "give a session ID or --client"),
+    (["sessions", "verify"], Usage("give a session ID or --all")),
+    (["sessions", "delete"], Usage("give a session ID or --client")),
     (["sessions", "delete", "--client", "NOPE", "--yes"], "has no sessions"),
     (["sessions", "import", "/nonexistent.mid"], "does not exist"),
     (["sessions", "import", "x.mid", "--offset", "abc"], "--offset must be"),
     (["sessions", "import", "x.mid", "--started", "yesterday"], "--started must be ISO 8601"),
     (["sessions", "import", "x.mid", "--client", "Anna Müller"], "pseudonym code"),
-    (["sessions", "list", "--bogus"], "No such option"),
-    (["nonsense"], "No such command"),
+    (["sessions", "list", "--bogus"], Usage("No such option")),
+    (["nonsense"], Usage("No such command")),
     # NaN passes every bound check of a plain float range
-    (["sessions", "demo", "--duration", "nan"], "'nan' is not a finite number"),
-    (["compare", "--client", "C07", "--band-sd", "nan"], "'nan' is not a finite number"),
-    (["record", "--player", "a=midi:x", "--disk-warn-mb", "inf"], "'inf' is not a finite number"),
-    (["replay", "20260101-000000-abcd", "--lead-in", "nan"], "'nan' is not a finite number"),
+    (["sessions", "demo", "--duration", "nan"], Usage("'nan' is not a finite number")),
+    (["compare", "--client", "C07", "--band-sd", "nan"], Usage("'nan' is not a finite number")),
+    (["record", "--player", "a=midi:x", "--disk-warn-mb", "inf"],
+     Usage("'inf' is not a finite number")),
+    (["replay", "20260101-000000-abcd", "--lead-in", "nan"],
+     Usage("'nan' is not a finite number")),
     (["record", "--client", "C07", "--player", "a=midi:x", "--disk-stop-mb", "5000",
       "--disk-warn-mb", "100"],
      "--disk-stop-mb (5000) must not exceed --disk-warn-mb (100)"),
 ])
-def test_errors_are_one_line_and_exit_1(run_cli, args, message, tmp_path, monkeypatch):
+def test_errors_are_one_line_and_exit_1_or_2(run_cli, args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_midi(tmp_path / "x.mid")
     r = run_cli(*args)
-    assert r.exit_code == 1
+    assert r.exit_code == exit_status(message)
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 

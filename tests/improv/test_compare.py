@@ -9,6 +9,7 @@ import pytest
 
 from sessions.annotation_edits import add_annotation
 from sessions.importer import import_files
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import import_weekly_session, write_midi
 
 N_SESSIONS = 12
@@ -268,15 +269,16 @@ def two_weeks(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["compare"], "give --client CODE, two session IDs, or one ID with --segments"),
-    (["compare", "--client", "C07", "{a}"], "give either --client or session IDs, not both"),
+    (["compare"], Usage("give --client CODE, two session IDs, or one ID with --segments")),
+    (["compare", "--client", "C07", "{a}"],
+     Usage("give either --client or session IDs, not both")),
     (["compare", "--client", "NOBODY"], "no sessions (see 'improv sessions list')"),
     (["compare", "--client", "C07", "--since", "soon"], "--since must be a date like 2026-03-01"),
     (["compare", "--client", "C07", "--since", "2030-01-01"], "has no sessions since 2030-01-01"),
     (["compare", "--client", "C07", "--baseline", "first:1"], "first:N needs N >= 2"),
     (["compare", "--client", "C07", "--baseline", "last:3"], "must be first:N or sessions:ID,ID"),
     (["compare", "--client", "C07", "--baseline", "sessions:{a}"], "two or more of this client"),
-    (["compare", "--client", "C07", "--band-sd", "0"], "0.0 is not in the range 0.1<=x<=10"),
+    (["compare", "--client", "C07", "--band-sd", "0"], Usage("0.0 is not in the range 0.1<=x<=10")),
     (["compare", "{a}", "--segments", "0:00-0:10"], "at least two segments, e.g. 0:00-10:00"),
     (["compare", "{a}", "--segments", "abc"], "--segments must look like 0:00-10:00,50:00-60:00"),
     (["compare", "{a}", "--segments", "0-10,10-99"], "not inside the session (0 to 18.7 s)"),
@@ -285,9 +287,9 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "{a}"], "the same session is given twice"),
     # options of a client's course are refused, not ignored, with session IDs or segments
     (["compare", "{a}", "{b}", "--csv", "--plot", "{tmp}/p", "--export", "{tmp}/e"],
-     "--plot, --csv, --export only work with --client CODE"),
+     Usage("--plot, --csv, --export only work with --client CODE")),
     (["compare", "{a}", "--segments", "0-5,5-10", "--baseline", "first:3"],
-     "--baseline only works with --client CODE"),
+     Usage("--baseline only works with --client CODE")),
     (["compare", "--client", "C07", "--baseline", "sessions:{a}"],
      "needs two or more of this client's sessions in the compared period, got 1: {a}"),
     # a misspelt feature is refused before minutes of analysis, with the names it resembles
@@ -297,7 +299,7 @@ def two_weeks(tmp_path, monkeypatch):
      "unknown feature 'tempo_bmp': did you mean"),
     (["compare", "{a}", "--segments", "0-5,5-10", "--features", "loudnes"],
      "unknown feature 'loudnes'"),
-    (["report", "--to", "{tmp}/r.html"], "give a session ID or --client CODE"),
+    (["report", "--to", "{tmp}/r.html"], Usage("give a session ID or --client CODE")),
     (["report", "{a}", "--to", "{tmp}/r.docx"], "--to must end in .html or .pdf"),
     (["report", "{a}", "--to", "{tmp}/taken.html"], "exists already; choose another name"),
     (["report", "{a}", "--to", "{tmp}/no/such/r.html"], "folder {tmp}/no/such does not exist"),
@@ -313,7 +315,7 @@ def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_p
     (tmp_path / "taken.html").write_text("mine")
     before = tree_snapshot(store_root)
     r = run_cli(*[a.format(a=ids[0], b=ids[1], tmp=tmp_path) for a in args])
-    assert r.exit_code == 1
+    assert r.exit_code == exit_status(message)
     message = message.format(tmp=tmp_path, a=ids[0])
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1 and r.stdout == ""

@@ -12,6 +12,7 @@ import pytest
 
 from improv.playback.replay import ALL_NOTES_OFF, Replayer
 from sessions.playlist import build_playlist
+from tests.cli_status import Usage, exit_status
 
 
 class RecordingOut:
@@ -112,7 +113,8 @@ def test_bad_windows(session, kwargs, match):
     (["replay", "{sid}", "--from", "99:00"], "5940.00 s is outside the session (0 to 2.00"),
     (["replay", "{sid}", "--from", "1.5", "--to", "1"], "(1.00 s) must be after start"),
     (["replay", "{sid}", "--players", "nobody"], "unknown player(s) nobody (players: client)"),
-    (["replay", "{sid}", "--lead-in", "9"], "'--lead-in': 9.0 is not in the range 0<=x<=5"),
+    (["replay", "{sid}", "--lead-in", "9"],
+     Usage("'--lead-in': 9.0 is not in the range 0<=x<=5")),
     (["replay", "{sid}", "--midi-api", "bogus", "--midi-out", "x"], "MIDI API must be one of"),
     (["replay", "{sid}", "--midi-api", "bogus"], "MIDI API must be one of"),
     (["replay", "{sid}", "--audio-api", "nonsense", "--no-audio"],
@@ -121,20 +123,22 @@ def test_bad_windows(session, kwargs, match):
     (["render", "{sid}", "--to", "{tmp}/r.mp3"], "--to must end in .wav, got 'r.mp3'"),
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--players", "nobody"],
      "unknown player(s) nobody (players: client)"),
-    (["render", "{sid}", "--to", "{tmp}/r.wav", "--sr", "100"], "100 is not in the range 8000"),
+    (["render", "{sid}", "--to", "{tmp}/r.wav", "--sr", "100"],
+     Usage("100 is not in the range 8000")),
     (["render", "{sid}", "--to", "{tmp}/missing/r.wav"], "folder {tmp}/missing does not exist"),
     (["render", "{sid}", "--to", "{tmp}/r.wav", "--soundfont", "{tmp}/taken.wav"],
      "taken.wav is not a SoundFont (.sf2 or .sf3)"),
 ])
 def test_cli_bad_options_are_refused_before_playing(run_cli, session, tmp_path, args, message):
-    """Refused before any device is opened or anything rendered: one line, exit 1, the
+    """Refused before any device is opened or anything rendered: one line, exit 1 (2 for a
+    command line that does not fit), the
     store as it was (no cached rendering) and no output file."""
     from tests.sessions.helpers import tree_snapshot
 
     (tmp_path / "taken.wav").write_bytes(b"mine")
     before = tree_snapshot(session.folder.parents[1])
     r = run_cli(*[a.format(sid=session.id, tmp=tmp_path) for a in args])
-    assert r.exit_code == 1
+    assert r.exit_code == exit_status(message)
     message = message.format(tmp=tmp_path)
     assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1

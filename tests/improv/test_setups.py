@@ -19,6 +19,7 @@ from improv.capture.setups import (
     save_setup,
 )
 from improv.errors import ParameterError
+from tests.cli_status import Usage, exit_status
 
 
 @pytest.mark.parametrize(
@@ -135,8 +136,10 @@ def test_setups_cli(run_cli, store_path):
         (["--player", "client=audio:x:2-1"], "ascending"),
         (["--setup", "nope"], "no setup named 'nope' (saved: duo)"),
         (["--player", "client=midi:kb", "--save-setup", "../x"], "setup name must be 1-48"),
-        (["--player", "client=midi:kb", "--duration", "0"], "'--duration': 0.0 is not in"),
-        (["--player", "client=midi:kb", "--midi-api", "bogus"], "'bogus' is not one of 'auto'"),
+        (["--player", "client=midi:kb", "--duration", "0"],
+         Usage("'--duration': 0.0 is not in")),
+        (["--player", "client=midi:kb", "--midi-api", "bogus"],
+         Usage("'bogus' is not one of 'auto'")),
         (["--player", "client=midi:kb", "--client", "Anna Smith"], "pseudonym code"),
     ],
 )
@@ -147,7 +150,7 @@ def test_record_rejects_bad_player_specs(run_cli, store, args, message):
     assert run_cli("setups", "save", "duo", "--player", "client=midi:kb").exit_code == 0
     before = tree_snapshot(store.root)
     r = run_cli("record", "--client", "C07", *args)
-    assert r.exit_code == 1
+    assert r.exit_code == exit_status(message)
     parts = (message,) if isinstance(message, str) else message
     assert r.stderr.startswith("error: ") and all(m in r.stderr for m in parts), r.stderr
     assert r.stderr.count("\n") == 1

@@ -216,7 +216,8 @@ def test_sonic_visualiser_and_csv(store, sid):
     add_annotation(store, sid, t=1.0, text="instant")
     items = store.session(sid).annotations()
     sv = interop.to_sonic_visualiser(items).splitlines()
-    assert sv == ['1.000000,0.000000,instant', '2.000000,2.500000,"x, y @client"']
+    assert sv == ['time,duration,label', '1.000000,0.000000,"instant"',
+                  '2.000000,2.500000,"x, y @client"']
     import csv
     import io
 

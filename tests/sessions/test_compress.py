@@ -13,6 +13,7 @@ from sessions.annotation_edits import add_annotation
 from sessions.compress import compress_session, exact_depth
 from sessions.errors import SessionFormatError
 from sessions.verify import verify_folder
+from tests.cli_status import Usage, exit_status
 from tests.sessions.helpers import tree_snapshot
 
 SR = 48000
@@ -193,13 +194,14 @@ def test_cli_compress(run_cli, store, recorded):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["sessions", "compress"], "give session IDs or --all"),
+    (["sessions", "compress"], Usage("give session IDs or --all")),
     (["sessions", "compress", "20990101-000000-0000"], "no session 20990101-000000-0000"),
 ])
 def test_cli_compress_errors(run_cli, store_path, recorded, args, message):
     snap = tree_snapshot(store_path)
     r = run_cli(*args)
-    assert r.exit_code == 1 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert r.exit_code == exit_status(message), r.stderr
+    assert message in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert tree_snapshot(store_path) == snap
 
 

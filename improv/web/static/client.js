@@ -2,6 +2,7 @@
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
 import { api, ApiError, download, fmtDate, fmtTime, h, say } from './api.js';
+import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER = '#c4161c', LINE = '#6b6b6b';
@@ -14,7 +15,8 @@ export async function clientPage(main, code, params) {
   const d = await api(`/api/clients/${enc}`);
   const q = compareQuery(params);
   const body = h('div', { class: 'course' });
-  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions),
+  const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'), h('p', { role: 'status' }, 'Goals are shown once the sessions are analysed…'));
+  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions), goals,
     h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), body));
   // Poll while the server analyses (202).  A lost connection or a 5xx is retried with a
   // visible message (the server may be busy or restarting); after RETRIES failures in a row,
@@ -35,6 +37,7 @@ export async function clientPage(main, code, params) {
         body.replaceChildren(controls(code, params, d.sessions, lastResult.get(code) || null),
           h('p', { class: 'error', role: 'alert' }, e.message),
           transient ? h('p', {}, h('button', { type: 'button', onclick: () => clientPage(main, code, params) }, 'Try again')) : '');
+        goalsPanel(goals, code);
         return;
       }
       body.replaceChildren(h('p', { class: 'error', role: 'status' },
@@ -56,6 +59,7 @@ export async function clientPage(main, code, params) {
     return PLAYER_COLORS[Math.max(0, r.players.indexOf(who)) % PLAYER_COLORS.length];
   };
   lastResult.set(code, r);
+  goalsPanel(goals, code); // the goals' courses read the analyses the comparison made
   const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
@@ -76,10 +80,11 @@ function compareQuery(params) {
 
 function sessionTable(sessions) {
   return h('table', { class: 'sessions' }, h('caption', {}, `${sessions.length} session(s)`),
-    h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags', 'Goals'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
       h('td', {}, h('a', { href: `#/session/${s.id}` }, s.title || s.id), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
-      h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', '))))));
+      h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', ')),
+      h('td', { class: 'goal-marks', dataset: { session: s.id } }, '')))));
 }
 
 // -- controls: baseline, band, features, since ------------------------------------------

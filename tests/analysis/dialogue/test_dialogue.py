@@ -412,3 +412,23 @@ def test_a_habitual_rhythm_is_no_imitation_but_a_long_copy_is():
     assert len(eps) == 1
     assert eps[0]["lag_s"] == pytest.approx(1.5) and eps[0]["kind"] == "rhythmic"
     assert eps[0]["n_patterns"] == phrase.size - 3
+
+
+def test_windows_without_a_pulse_are_no_tempo_not_zero(rng):
+    """Analysis 1.8: a window without a clear pulse has no tempo (NaN in the curve, None in
+    JSON), not 0.0; shared pulse and tempo ratio only count windows where both have one."""
+    beats = np.arange(0.25, 40.0, 0.5)  # 120 BPM for 40 s
+    n = beats.size
+    a = player(beats + rng.normal(0, 0.01, n), np.full(n, 60), np.full(n, 80), dur=0.2)
+    # b plays the same beat for 20 s, then three scattered notes: no pulse there
+    tb = np.concatenate([beats[beats < 20.0], [24.3, 31.1, 37.9]])
+    b = player(tb + 0.02, np.full(tb.size, 64), np.full(tb.size, 80), dur=0.2)
+    d = analyze_dialogue(a, b, duration=40.0, names=NAMES)
+    times, bpm_b = d.curves["therapist_tempo_bpm"]
+    _, shared = d.curves["shared_pulse"]
+    late = times > 30.0
+    assert late.any() and np.all(np.isnan(bpm_b[late]))  # no value, not 0.0
+    assert np.all(shared[late] == 0.0)
+    assert np.nanmedian(bpm_b[times < 15.0]) == pytest.approx(120.0, rel=0.04)
+    assert d.summary["tempo_ratio_median"] == pytest.approx(1.0, abs=0.04)
+    assert 0.2 < d.summary["shared_pulse_share"] < 0.8

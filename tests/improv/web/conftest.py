@@ -153,9 +153,11 @@ def browser():
         pytest.skip(f"{CHROMIUM} missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    from improv.reports.report import chromium_sandbox_flags
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu",
+                              args=[*chromium_sandbox_flags(), "--disable-gpu",
                                     "--disable-background-networking"])
         yield b
         b.close()

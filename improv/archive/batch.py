@@ -1,0 +1,322 @@
+"""``improv analyze --all``: analyse a whole store in parallel on Dask.
+
+Who does what
+-------------
+- The **coordinating process** (the one running the command) picks the sessions, submits one
+  task per session, and stores each result as it arrives: cache files in the session folder
+  and summary rows in the catalog (:func:`improv.analyze.store_analysis`). SQLite has one
+  writer, and it is this process.
+- The **workers** (processes of a ``dask.distributed`` LocalCluster, or of a running cluster
+  whose workers see the store at the same path) only read session folders and compute
+  (:func:`improv.analyze.compute_session`); a task returns the result and the cache files to
+  write. A worker that dies loses only the task it was running: the scheduler gives it to
+  another worker (up to ``distributed.scheduler.allowed-failures`` times).
+
+A session that fails (a damaged recording, a session being recorded) is reported with its
+reason and never stops the others. Ctrl-C stops the run between two stores (a store in
+progress is finished first): every finished analysis is stored and the catalog is consistent,
+and running the command again continues with the sessions not yet analysed.
+
+Results are those of ``improv analyze SESSION`` one at a time: the same function computes them
+and the same function stores them, with the same cache keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Sequence
+
+from improv.archive import require
+
+log = logging.getLogger(__name__)
+
+__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions"]
+
+#: ``progress(state)`` after each session: ``done``, ``total`` (sessions), ``hours_done``,
+#: ``hours_total`` (hours of audio), ``elapsed_s``.
+BatchProgress = Callable[[dict[str, Any]], None]
+
+_WHAT = "improv analyze --all"
+
+
+# ----------------------------------------------------------------------------- choosing
+def _audio_hours(row: dict) -> float:
+    return float(row.get("duration_s") or 0.0) * int(row.get("audio_inputs") or 0) / 3600.0
+
+
+def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | None = None
+                    ) -> list[dict]:
+    """Catalog rows of the chosen sessions, oldest first.
+
+    Raises
+    ------
+    improv.errors.ParameterError
+        A client code with no session in the store.
+    """
+    from improv.errors import ParameterError
+
+    rows = store.catalog.sessions()
+    if clients:
+        known = {r["client"] for r in rows}
+        unknown = [c for c in clients if c not in known]
+        if unknown:
+            raise ParameterError(f"client {', '.join(map(repr, unknown))} has no sessions in "
+                                 f"{store.root} (see 'improv sessions list')")
+        rows = [r for r in rows if r["client"] in set(clients)]
+    if since is not None:
+        rows = [r for r in rows
+                if datetime.fromisoformat(r["started_utc"]).astimezone(timezone.utc) >= since]
+    return sorted(rows, key=lambda r: (r["started_utc"], r["id"]))
+
+
+def _is_current(store, session, *, dialogue: bool) -> bool:
+    """Whether the session's default analysis of this version is cached (and, with
+    ``dialogue``, that of every pair); a cached one missing from the catalog (after a
+    ``reindex``) is put back there."""
+    from improv.analyze import default_keys, restore_catalog_features
+
+    keys = default_keys(session)
+    cache = session.folder / "cache"
+    for col, key in keys.items():
+        pair = "|" in col
+        if pair and not dialogue:
+            continue
+        if not (cache / f"{'dialogue' if pair else 'analysis'}-{key}.json").is_file():
+            return False
+    have = store.catalog.analysis_keys(session.id)
+    if any(key not in have.get(col, ()) for col, key in keys.items()
+           if dialogue or "|" not in col):
+        restore_catalog_features(store, session.id)
+    return True
+
+
+def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = None,
+               dialogue: bool = False, force: bool = False) -> dict[str, list]:
+    """Which sessions to analyse.
+
+    Returns
+    -------
+    dict
+        ``todo`` (catalog rows, longest first: the long ones start early so the workers end
+        together), ``skipped`` (IDs whose analysis is current) and ``failed``
+        (``{session_id, error}``: sessions that cannot be opened).
+    """
+    from sessions.errors import StoreError
+
+    todo, skipped, failed = [], [], []
+    for row in select_sessions(store, clients=clients, since=since):
+        try:
+            session = store.session(row["id"])
+            if not force and _is_current(store, session, dialogue=dialogue):
+                skipped.append(row["id"])
+                continue
+        except (StoreError, OSError) as exc:
+            failed.append({"session_id": row["id"], "error": str(exc)})
+            continue
+        todo.append(row)
+    todo.sort(key=lambda r: -float(r.get("duration_s") or 0.0))
+    return {"todo": todo, "skipped": skipped, "failed": failed}
+
+
+# ----------------------------------------------------------------------------- on a worker
+def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) -> dict:
+    """Run on a worker: compute one session's default analysis, write nothing.
+
+    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`) or
+    ``{"ok": False, "error": reason}``: an error of the session is a result, not a failed
+    task (a failed task would be retried, and fail again).
+    """
+    from improv.analyze import compute_session
+    from improv.errors import user_facing_errors
+    from sessions.store import Store
+
+    try:
+        store = Store(root, create=False)
+        try:
+            return {"ok": True, "computed": compute_session(store, session_id, dialogue=dialogue,
+                                                            use_cache=use_cache)}
+        finally:
+            store.close()
+    except user_facing_errors() as exc:
+        return {"ok": False, "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - one failing session never stops the others
+        log.exception("analysis of %s failed", session_id)
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _worker_peak_rss_mb() -> float:
+    """The worker process's peak resident memory: ``VmHWM`` on Linux (``ru_maxrss`` there
+    survives ``exec`` and would report a parent's peak), else ``ru_maxrss``."""
+    import resource
+    import sys
+
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        with open("/proc/self/status") as f:
+            line = next(x for x in f if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
+
+
+def _sees_store(root: str) -> bool:
+    return os.path.isdir(os.path.join(root, "sessions"))
+
+
+# ----------------------------------------------------------------------------- coordinator
+@contextlib.contextmanager
+def _client(*, workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``workers``
+    single-threaded worker processes (default: the number of cores)."""
+    from improv.errors import ParameterError
+
+    distributed = require("distributed", what=_WHAT)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug shows Dask's log
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(f"cannot reach the Dask scheduler at {scheduler}: {exc} "
+                                 "(start one with 'dask scheduler')") from None
+        with contextlib.closing(client):
+            yield client
+        return
+    n = workers or os.cpu_count() or 1
+    if n < 1:
+        raise ParameterError(f"workers must be at least 1, got {n}")
+    # no dashboard; the scheduler's HTTP server (it always starts one, on 8787 when no address
+    # is given, on every interface) on a free port of the loopback interface
+    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                       scheduler_kwargs={"dashboard": False},
+                                       silence_logs=logging.ERROR)
+    with contextlib.closing(cluster), distributed.Client(cluster) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C while a result is being stored takes effect after it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[Any] = []
+    previous = signal.signal(signal.SIGINT, lambda *a: caught.append(a))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = None,
+              dialogue: bool = False, force: bool = False, workers: int | None = None,
+              scheduler: str | None = None, progress: BatchProgress | None = None
+              ) -> dict[str, Any]:
+    """Analyse every chosen session whose default analysis is missing or out of date.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+        Opened by the caller: this process writes its caches and catalog.
+    clients : sequence of str
+        Only these clients' sessions (default: all).
+    since : datetime, optional
+        Only sessions started at or after it.
+    dialogue : bool
+        Also the dialogue of every pair of players.
+    force : bool
+        Analyse every chosen session again, cached or not.
+    workers : int, optional
+        Worker processes of a local cluster (default: the number of cores).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``) instead; its workers must
+        see the store at the same path.
+    progress : callable, optional
+        Called after each session (see :data:`BatchProgress`).
+
+    Returns
+    -------
+    dict
+        ``done`` (``{session_id, duration_s, audio_hours}``), ``skipped`` (IDs: current),
+        ``failed`` (``{session_id, error}``), ``audio_hours``, ``seconds``, ``workers``,
+        ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far) and
+        ``interrupted`` (Ctrl-C: the rest is left for the next run).
+    """
+    from improv.analyze import store_analysis
+
+    store.require_writable()
+    t_start = time.monotonic()
+    plan = plan_batch(store, clients=clients, since=since, dialogue=dialogue, force=force)
+    summary: dict[str, Any] = {"sessions": len(plan["todo"]) + len(plan["skipped"])
+                               + len(plan["failed"]), "done": [], "skipped": plan["skipped"],
+                               "failed": plan["failed"], "audio_hours": 0.0, "seconds": 0.0,
+                               "workers": 0, "worker_peak_rss_mb": {}, "interrupted": False}
+    state = {"done": 0, "total": len(plan["todo"]), "hours_done": 0.0,
+             "hours_total": sum(_audio_hours(r) for r in plan["todo"]), "elapsed_s": 0.0}
+    if not plan["todo"]:
+        summary["seconds"] = time.monotonic() - t_start
+        return summary
+    if progress:
+        progress(dict(state))
+    rows = {r["id"]: r for r in plan["todo"]}
+    with _client(workers=workers, scheduler=scheduler) as client:
+        root = str(store.root.resolve())
+        seen = client.run(_sees_store, root)
+        blind = [w for w, ok in seen.items() if not ok]
+        if blind or not seen:
+            from improv.errors import ParameterError
+
+            raise ParameterError(
+                f"Dask workers {', '.join(blind) or '(none)'} do not see the store at {root}: "
+                "workers need the store at the same path (a shared file system)")
+        summary["workers"] = len(seen)
+        distributed = require("distributed", what=_WHAT)
+        futures = [client.submit(compute_task, root, sid, dialogue, not force,
+                                 key=f"improv-analyze-{sid}-{secrets.token_hex(4)}", pure=False)
+                   for sid in rows]
+        owner = {f.key: sid for f, sid in zip(futures, rows, strict=True)}
+        try:
+            for fut in distributed.as_completed(futures):
+                sid = owner[fut.key]
+                _collect(store, fut, rows[sid], summary, store_analysis)
+                fut.release()
+                state["done"] += 1
+                state["hours_done"] += _audio_hours(rows[sid])
+                state["elapsed_s"] = time.monotonic() - t_start
+                if progress:
+                    progress(dict(state))
+        except KeyboardInterrupt:
+            summary["interrupted"] = True
+            client.cancel(futures)
+        else:
+            summary["worker_peak_rss_mb"] = client.run(_worker_peak_rss_mb)
+    summary["audio_hours"] = state["hours_done"]
+    summary["seconds"] = time.monotonic() - t_start
+    return summary
+
+
+def _collect(store, fut, row: dict, summary: dict, store_analysis) -> None:
+    """Store one finished task's result (or note its failure) in the summary."""
+    sid = row["id"]
+    try:
+        out = fut.result()
+    except Exception as exc:  # noqa: BLE001 - a worker died too often, a lost task
+        summary["failed"].append({"session_id": sid, "error": f"{type(exc).__name__}: {exc}"})
+        return
+    if not out["ok"]:
+        summary["failed"].append({"session_id": sid, "error": out["error"]})
+        return
+    with _sigint_deferred():  # stored and counted, or neither
+        store_analysis(store, out["computed"])
+        summary["done"].append({"session_id": sid, "duration_s": row.get("duration_s"),
+                                "audio_hours": round(_audio_hours(row), 6)})

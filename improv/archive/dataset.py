@@ -1,0 +1,308 @@
+"""``improv export-dataset``: a store's analyses as tidy tables for pandas, R and DuckDB.
+
+Tables (one file each, Parquet or CSV, one row per observation):
+
+- ``sessions``: session code, client code, running number, date, length, players, recording
+  health, whether the current analysis is exported;
+- ``summaries``: session × player × source × measure, with unit and analysis version;
+- ``dialogue``: session × pair × measure;
+- ``curves``: session × player × source × measure × time (long format);
+- ``annotations``: session, time, end, player, tags (and text with ``with_text``);
+
+plus ``README.md``, a data dictionary generated from the feature list (unit and definition
+of every measure present).
+
+Privacy: sessions are named by the client's pseudonym code and their running number
+(``C07-003``), dates without the time of day; no session IDs (they hold the start time to the
+second), file names, titles, notes or annotation texts. Player names are free text (a group
+member may be entered by name): names that are roles (``client``, ``therapist2``) stay,
+others become ``player<k>`` (k: the track's place), in measure names too. ``with_text``
+keeps the names and adds the annotations' text. The folder is made 0700, its files 0600.
+
+Measures come from each session's cache of its current default analysis (the keys of
+:func:`improv.analyze.default_keys`): a session without one is listed with
+``analysed = false`` and no measures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from improv.archive import require
+from improv.archive.dictionary import TABLES
+
+__all__ = ["export_dataset", "player_label", "TABLES"]
+
+_WHAT = "improv export-dataset"
+_ROLE_NAME = re.compile(r"(client|therapist|co-?therapist|cotherapist|patient|group|member|"
+                        r"player|partner)[ _-]?\d*", re.IGNORECASE)
+
+
+
+def player_label(name: str, index: int, *, with_text: bool) -> str:
+    """The name of a player in the export: kept if it is a role (or with ``with_text``),
+    else ``player<index+1>``."""
+    return name if with_text or _ROLE_NAME.fullmatch(name) else f"player{index + 1}"
+
+
+def _renamer(mapping: dict[str, str]):
+    """A function renaming the player names inside measure names (``{x}_imitates_{y}``)."""
+    if all(k == v for k, v in mapping.items()):
+        return lambda m: m
+    from analysis.features import lookup
+
+    def rename(measure: str) -> str:
+        found = lookup(measure)
+        if found is None:
+            return measure
+        feature, fill = found
+        if any(fill[k] not in mapping for k in ("x", "y") if k in fill):
+            return measure
+        return feature.name.format(**{k: mapping.get(v, v) if k in ("x", "y") else v
+                                      for k, v in fill.items()})
+
+    return rename
+
+
+def _value(v: Any) -> tuple[float | None, str | None]:
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return None, (None if v is None else str(v).lower() if isinstance(v, bool) else v)
+    if isinstance(v, (int, float)):
+        return float(v), None
+    return None, str(v)
+
+
+class _Columns(dict):
+    """Column lists of one table."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__({c: [] for c in TABLES[table]})
+
+    def add(self, **row: Any) -> None:
+        for c, values in self.items():
+            values.append(row.get(c))
+
+
+def _health(m: dict, session) -> dict[str, Any]:
+    audio = m.get("audio", [])
+    return {
+        "midi_events": int(m.get("midi", {}).get("events", 0)),
+        "audio_inputs": len(audio),
+        "audio_channels": sum(int(a.get("channels", 0)) for a in audio),
+        "overflows": sum(int(a.get("overflows") or 0) for a in audio),
+        "not_recorded_s": round(sum(g["end"] - g["t"] for g in session.not_recorded()), 3),
+        "recovered": "recovery" in m,
+        "warnings": len(session.warnings()),
+    }
+
+
+def _numbers(store) -> dict[str, tuple[str, int]]:
+    """Session ID -> (client code, running number among all the client's sessions)."""
+    count: dict[str, int] = {}
+    out = {}
+    for r in sorted(store.catalog.sessions(), key=lambda r: (r["started_utc"], r["id"])):
+        client = r["client"] or ""
+        count[client] = count.get(client, 0) + 1
+        out[r["id"]] = (client, count[client])
+    return out
+
+
+def _read_analysis(session) -> tuple[dict[str, dict], list[dict]] | None:
+    """The session's cached current default analysis: players (name -> entry) and dialogue
+    entries, or None if any player's is missing."""
+    from improv.analyze.cache import default_keys, read_cache
+
+    players, pairs = {}, []
+    for col, key in default_keys(session).items():
+        if "|" in col:
+            cached = read_cache(session, f"dialogue-{key}.json")
+            if cached is not None:
+                pairs.append(cached["entry"])
+            continue
+        cached = read_cache(session, f"analysis-{key}.json")
+        if cached is None:
+            return None
+        players[col] = cached["entry"]
+    return players, pairs
+
+
+def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
+                 versions: tuple[str, str]) -> bool:
+    """Add one session's rows to the tables; returns whether it had a current analysis."""
+    names = session.players
+    mapping = {n: player_label(n, i, with_text=with_text) for i, n in enumerate(names)}
+    rename = _renamer(mapping)
+    for a in session.annotations():
+        t["annotations"].add(session=code, t=float(a["t"]), end=a.get("end"),
+                             player=mapping.get(a.get("player"), a.get("player")),
+                             tags=",".join(a.get("tags") or []), source=a.get("source"),
+                             text=a.get("text") if with_text else None)
+    analysed = _read_analysis(session)
+    if analysed is None:
+        return False
+    players, pairs = analysed
+    from analysis.features import describe
+
+    for player, entry in players.items():
+        label = mapping[player]
+        t["summaries"].add(session=code, player=label, source="", measure="status",
+                           text=entry["status"], unit="", analysis_version=versions[0])
+        for source, res in entry["sources"].items():
+            for name, v in res["summary"].items():
+                value, text = _value(v)
+                t["summaries"].add(session=code, player=label, source=source, measure=name,
+                                   value=value, text=text, unit=describe(name)[0],
+                                   analysis_version=versions[0])
+            _add_curves(t["curves"], code, label, source, res["curves"], lambda m: m)
+    for d in pairs:
+        a, b = (mapping[p] for p in d["pair"])
+        for name, v in d["summary"].items():
+            value, text = _value(v)
+            text = mapping.get(text, text)  # the leader's name
+            measure = rename(name)
+            t["dialogue"].add(session=code, player_a=a, player_b=b, measure=measure,
+                              value=value, text=text, unit=describe(measure)[0],
+                              analysis_version=versions[1])
+        _add_curves(t["curves"], code, f"{a}|{b}", "dialogue", d["curves"], rename)
+    return True
+
+
+def _add_curves(cols: _Columns, code: str, player: str, source: str, curves: dict,
+                rename) -> None:
+    for name, c in curves.items():
+        measure = rename(name)
+        n = min(len(c["times"]), len(c["values"]))
+        cols["session"] += [code] * n
+        cols["player"] += [player] * n
+        cols["source"] += [source] * n
+        cols["measure"] += [measure] * n
+        cols["t"] += c["times"][:n]
+        cols["value"] += c["values"][:n]
+
+
+def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str) -> tuple[int, str]:
+    schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()])
+    data = pa.Table.from_pydict(dict(cols), schema=schema)
+    from sessions.fsutil import open_new
+
+    name = f"{table}.{fmt}"
+    with open_new(folder / name, "xb") as f:
+        if fmt == "parquet":
+            require("pyarrow.parquet", what=_WHAT).write_table(data, f)
+        else:
+            require("pyarrow.csv", what=_WHAT).write_csv(data, f)
+    return data.num_rows, name
+
+
+def _target(folder: Path) -> Path:
+    """The export folder, checked: missing (its parent exists) or empty."""
+    from improv.errors import ParameterError
+
+    folder = Path(folder).expanduser()
+    if folder.exists():
+        if not folder.is_dir() or any(folder.iterdir()):
+            raise ParameterError(f"to: {folder} exists and is not an empty folder; choose a new "
+                                 "folder (nothing a user made is overwritten)")
+        return folder
+    if not folder.parent.is_dir():
+        raise ParameterError(f"to: folder {folder.parent} does not exist; create it first")
+    return folder
+
+
+@contextlib.contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A temporary folder (0700) beside ``folder`` to write into; renamed to ``folder`` (which is
+    missing or empty: a rename replaces an empty folder) when the block ends, removed if it
+    raises: a failed export leaves no partial files."""
+    import shutil
+    import tempfile
+
+    from sessions.fsutil import fsync_dir
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        yield tmp
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(folder.parent)
+
+
+def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str = "parquet",
+                   with_text: bool = False) -> dict[str, Any]:
+    """Write the tables of the chosen sessions into a new (or empty) ``folder``.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    folder : Path
+        Created 0700 if missing; must be empty if it exists. The tables are written into a
+        temporary folder beside it, renamed to ``folder`` at the end: a failed export leaves
+        nothing behind.
+    clients : sequence of str
+        Only these clients' sessions (default: all).
+    fmt : {"parquet", "csv"}
+    with_text : bool
+        Keep player names as entered and add the annotations' text.
+
+    Returns
+    -------
+    dict
+        ``to``, ``format``, ``sessions`` (count), ``not_analysed`` (session codes without a
+        current analysis) and ``tables`` (name -> (rows, file name)).
+
+    Raises
+    ------
+    improv.errors.ParameterError
+        A bad format or folder, an unknown client.
+    """
+    import analysis
+    from analysis.dialogue import DIALOGUE_VERSION
+    from improv.archive.batch import select_sessions
+    from improv.errors import ParameterError
+
+    pa = require("pyarrow", what=_WHAT)
+    if fmt not in ("parquet", "csv"):
+        raise ParameterError(f"format must be parquet or csv, got {fmt!r}")
+    rows = select_sessions(store, clients=clients)
+    folder = _target(folder)
+    numbers = _numbers(store)
+    versions = (analysis.ANALYSIS_VERSION,
+                f"{analysis.ANALYSIS_VERSION} (dialogue {DIALOGUE_VERSION})")
+    tables = {name: _Columns(name) for name in TABLES}
+    not_analysed = []
+    for row in rows:
+        client, number = numbers[row["id"]]
+        code = f"{client or 'none'}-{number:03d}"
+        session = store.session(row["id"])
+        m = session.manifest
+        ok = _add_session(tables, code, session, with_text=with_text, versions=versions)
+        if not ok:
+            not_analysed.append(code)
+        labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
+        tables["sessions"].add(
+            session=code, client=client, number=number,
+            date=datetime.fromisoformat(m["started_utc"]).astimezone(timezone.utc).date()
+            .isoformat(), therapist=m.get("therapist"), duration_s=session.duration_s,
+            source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
+            n_players=len(labels), analysed=ok, **_health(m, session))
+    from improv.archive.dictionary import write_readme
+
+    with _staged(folder) as tmp:
+        written = {name: _write(pa, name, cols, tmp, fmt) for name, cols in tables.items()}
+        write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
+                     measures=_measures(tables), with_text=with_text)
+    return {"to": str(folder), "format": fmt, "sessions": len(rows),
+            "not_analysed": not_analysed, "tables": written}
+
+
+def _measures(tables: dict[str, _Columns]) -> dict[str, list[str]]:
+    """Measure names present, per table that has them."""
+    return {name: sorted(set(tables[name]["measure"]))
+            for name in ("summaries", "dialogue", "curves")}

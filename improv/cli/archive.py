@@ -1,0 +1,168 @@
+"""The research-archive commands: ``improv analyze --all`` and ``improv export-dataset``.
+
+A thin shell over :mod:`improv.archive`. Dask and pyarrow (the optional extra ``archive``) are
+imported only when these commands run; without them the command says which extra to install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import click
+
+from improv.cli.output import emit, info, print_json, stderr_isatty, table
+
+#: Options of ``improv analyze`` that name one session's analysis, not a batch run.
+_SINGLE_ONLY = {"players": "--players", "window": "--window", "hop": "--hop", "pair": "--pair",
+                "accept_roles": "--accept-roles", "as_csv": "--csv", "curves_file": "--curves",
+                "plot_file": "--plot", "no_cache": "--no-cache"}
+
+
+def batch_options(command):
+    """Add ``--all`` and its options to ``improv analyze`` (put it right above
+    ``@click.pass_obj``): with ``--all`` the command runs :func:`run_batch_command`, without
+    it the single-session command as before."""
+
+    @click.option("--all", "all_sessions", is_flag=True,
+                  help="Analyse every session of the store (or of --client, --since) whose "
+                       "analysis is missing or of another version, in parallel on Dask "
+                       "(needs the extra: pip install 'improv-therapy[archive]').")
+    @click.option("--client", "clients", multiple=True, metavar="C",
+                  help="With --all: only this client's sessions (repeatable).")
+    @click.option("--since", metavar="DATE", help="With --all: only sessions started on or "
+                                                  "after DATE (YYYY-MM-DD, UTC).")
+    @click.option("--workers", type=int, metavar="N",
+                  help="With --all: worker processes of a local Dask cluster "
+                       "(default: the number of cores).")
+    @click.option("--scheduler", metavar="ADDRESS",
+                  help="With --all: a running Dask scheduler (tcp://host:8786) whose workers "
+                       "see the store at the same path.")
+    @click.option("--force", is_flag=True,
+                  help="With --all: analyse again even if the analysis is current.")
+    @functools.wraps(command)
+    def wrapper(*, session_id, all_sessions, clients, since, workers, scheduler, force,
+                **params):
+        from improv.errors import ParameterError
+
+        batch = {"--client": clients, "--since": since, "--workers": workers,
+                 "--scheduler": scheduler, "--force": force}
+        if not all_sessions:
+            given = [k for k, v in batch.items() if v]
+            if given:
+                raise ParameterError(f"{', '.join(given)} only go with --all")
+            if session_id is None:
+                raise ParameterError("give a SESSION to analyse, or --all for every session")
+            return command(session_id=session_id, **params)
+        if session_id is not None:
+            raise ParameterError("give a SESSION or --all, not both")
+        given = [flag for name, flag in _SINGLE_ONLY.items() if params.get(name)]
+        if given:
+            raise ParameterError(f"{', '.join(given)} analyse one session: not with --all")
+        if workers is not None and scheduler:
+            raise ParameterError("--workers and --scheduler exclude each other")
+        if workers is not None and workers < 1:
+            raise ParameterError(f"--workers must be at least 1, got {workers}")
+        app = click.get_current_context().obj
+        return run_batch_command(app, clients=clients, since=since, workers=workers,
+                                 scheduler=scheduler, force=force, dialogue=params["dialogue"],
+                                 as_json=params["as_json"])
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _batch_bar(enabled: bool):
+    """A rich progress bar on stderr: sessions, hours of audio, rate, time left."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("sessions  {task.fields[hours]}  {task.fields[rate]}  "
+                             "{task.fields[left]}"),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("analysing", total=None, hours="", rate="", left="")
+
+        def update(s: dict) -> None:
+            from improv.cli.output import format_duration
+
+            rate = s["done"] / s["elapsed_s"] * 60 if s["elapsed_s"] > 0 else 0.0
+            hours_rate = s["hours_done"] / s["elapsed_s"] * 60 if s["elapsed_s"] > 0 else 0.0
+            left = ((s["hours_total"] - s["hours_done"]) / hours_rate * 60
+                    if hours_rate > 0 else None)
+            bar.update(task, completed=s["done"], total=s["total"],
+                       hours=f"{s['hours_done']:.2f}/{s['hours_total']:.2f} h audio",
+                       rate=f"{rate:.1f} sessions/min" if s["done"] else "",
+                       left=f"{format_duration(left)} left" if left is not None else "")
+
+        yield update
+
+
+def _human_summary(s: dict) -> None:
+    click.echo(f"analysed {len(s['done'])} session(s) ({s['audio_hours']:.2f} h of audio) in "
+               f"{s['seconds']:.1f} s on {s['workers']} worker(s); {len(s['skipped'])} skipped "
+               f"as current; {len(s['failed'])} failed")
+    if s["failed"]:
+        table([[f["session_id"], f["error"]] for f in s["failed"]], ["FAILED", "REASON"])
+    if s["interrupted"]:
+        click.echo("interrupted: the sessions analysed so far are stored; run the command "
+                   "again to continue")
+
+
+def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogue, as_json):
+    from improv.archive import require
+    from improv.archive.batch import run_batch
+    from improv.cli.params import date_option
+
+    require("distributed", what="improv analyze --all")  # before the store is touched
+    when = date_option(since, "--since")
+    with _batch_bar(stderr_isatty()) as progress:
+        summary = run_batch(app.store, clients=list(clients), since=when, dialogue=dialogue,
+                            force=force, workers=workers, scheduler=scheduler, progress=progress)
+    if as_json:
+        print_json(summary)
+    else:
+        emit(summary, as_json=False, human=_human_summary)
+    if summary["interrupted"]:
+        raise KeyboardInterrupt
+    return 1 if summary["failed"] else 0
+
+
+@click.command("export-dataset")
+@click.option("--to", "to", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="A new (or empty) folder for the tables; made owner-only (0700).")
+@click.option("--client", "clients", multiple=True, metavar="C",
+              help="Only this client's sessions (repeatable; default: all).")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True, help="Table file format.")
+@click.option("--with-text", is_flag=True,
+              help="Also the annotations' text and the player names as entered (free text "
+                   "may identify people: left out by default).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@click.pass_obj
+def export_dataset(app, to, clients, fmt, with_text, as_json):
+    """Export analysed sessions as tidy tables for pandas, R (arrow) or DuckDB.
+
+    Writes sessions, summaries, dialogue, curves (long format) and annotations, and a README
+    data dictionary. Clients appear as their pseudonym codes; file names, titles and free text
+    are left out unless --with-text is given. Sessions whose analysis is missing or out of date
+    are listed without measures: run 'improv analyze --all' first.
+    """
+    from pathlib import Path
+
+    from improv.archive import require
+    from improv.archive.dataset import export_dataset as export
+
+    require("pyarrow", what="improv export-dataset")
+    out = export(app.store, Path(to), clients=list(clients), fmt=fmt, with_text=with_text)
+    if out["not_analysed"]:
+        info(f"warning: {len(out['not_analysed'])} session(s) have no current analysis (no "
+             "measures exported for them): run 'improv analyze --all' first")
+    emit(out, as_json=as_json, human=lambda r: table(
+        [[name, n, file] for name, (n, file) in r["tables"].items()], ["TABLE", "ROWS", "FILE"]))
+
+
+COMMANDS = [export_dataset]

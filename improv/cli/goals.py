@@ -1,0 +1,247 @@
+"""``improv goals``: a client's treatment goals, their indicators and the progress towards them.
+
+Library: :mod:`sessions.goals` (the revision log) and :mod:`improv.reports.goals` (checks,
+courses, verdicts and readings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from improv.cli.output import counted, emit, json_option, table
+
+
+def _fmt(v) -> str:
+    return "–" if v is None else f"{v:.3g}"
+
+
+def _indicator_text(i: dict) -> str:
+    if "tag" in i:
+        return f"tag {i['tag']}:{i['direction']}"
+    return f"{i['measure']}:{i['direction']}" + (f"@{i['player']}" if i.get("player") else "")
+
+
+def _goal_head(g: dict) -> str:
+    end = f" to {g['end']} ({g['status']})" if g["end"] else " (active)"
+    return f"{g['id']}  since {g['since']}{end}: “{g['text']}”"
+
+
+def _known_client(store, client: str) -> str:
+    """``client`` if it has sessions or goals (a misspelt code would show "no goals")."""
+    from sessions import goals as gl
+    from sessions.manifest import check_code
+
+    check_code(client, what="client")
+    if not store.list(client=client) and client not in gl.clients_with_goals(store.root):
+        raise gl.GoalError(f"client {client!r} has no sessions and no goals (see 'improv "
+                           "sessions list')")
+    return client
+
+
+def _parsed(indicators, tags):
+    from improv.reports.goals import parse_indicator, parse_tag
+
+    return [parse_indicator(s) for s in indicators], [parse_tag(s) for s in tags]
+
+
+def _indicator_options(indicator_help: str, tag_help: str):
+    """``--indicator``, ``--tag``, ``--by``, ``--json`` and the app, for add and edit."""
+    options = [
+        click.option("--indicator", "indicators", multiple=True,
+                     metavar="MEASURE:up|down[@PLAYER]", help=indicator_help),
+        click.option("--tag", "tags", multiple=True, metavar="TAG:up|down", help=tag_help),
+        click.option("--by", metavar="CODE", help="Author code."), json_option, click.pass_obj]
+
+    def wrap(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return wrap
+
+
+@click.group()
+def goals() -> None:
+    """Treatment goals agreed with a client, with the measures and tags that show progress.
+
+    \b
+    improv goals add --client C07 "Dares to lead" --indicator leads_share:up@client
+    improv goals edit ID ["NEW TEXT"] [--since DATE] [--indicator M:up] [--tag T:up]
+    improv goals reach ID | improv goals drop ID [--on DATE]
+    improv goals list|show --client C07 [--json]
+    """
+
+
+@goals.command()
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@click.argument("text")
+@click.option("--since", metavar="DATE", help="The day it was agreed (default: today).")
+@_indicator_options("A measure whose rise (up) or fall (down) means progress; repeatable.",
+                    "A tag counted per session; repeatable.")
+def add(app, client, text, since, indicators, tags, by, as_json):
+    """Agree a new goal with a client."""
+    from improv.reports.goals import add_goal
+
+    inds, tgs = _parsed(indicators, tags)
+    g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by)
+    emit(g, as_json=as_json, human=lambda g: click.echo(f"added goal {g['id']} for client "
+                                                        f"{client} (since {g['since']})"))
+
+
+@goals.command()
+@click.argument("goal_id", metavar="ID")
+@click.argument("text", required=False)
+@click.option("--since", metavar="DATE",
+              help="The day the changed goal applies from (default: today); the earlier "
+                   "version keeps the days before.")
+@_indicator_options("Replace the measures (repeatable).", "Replace the tags (repeatable).")
+def edit(app, goal_id, text, since, indicators, tags, by, as_json):
+    """Change a goal from a day on; the earlier version stays, for its own period."""
+    from improv.reports.goals import edit_goal
+
+    inds, tgs = _parsed(indicators, tags)
+    g = edit_goal(app.store, goal_id, since=since, text=text, indicators=inds or None,
+                  tags=tgs or None, by=by)
+    emit(g, as_json=as_json, human=lambda g: click.echo(
+        f"goal {g['id']}: version {len(g['versions'])} from {g['versions'][-1]['since']}"))
+
+
+def _end(app, goal_id, on, reason, by, as_json, op):
+    from sessions import goals as gl
+
+    store = app.store
+    client = gl.goal_client(store, goal_id)
+    g = gl.end_goal(store, client, goal_id, op=op, on=on, reason=reason, by=by)
+    emit(g, as_json=as_json,
+         human=lambda g: click.echo(f"goal {g['id']} {g['status']} on {g['end']}"))
+
+
+@goals.command()
+@click.argument("goal_id", metavar="ID")
+@click.option("--on", metavar="DATE", help="The day it was reached (default: today).")
+@click.option("--by", metavar="CODE", help="Author code.")
+@json_option
+@click.pass_obj
+def reach(app, goal_id, on, by, as_json):
+    """Mark a goal as reached."""
+    _end(app, goal_id, on, "", by, as_json, "reach")
+
+
+@goals.command()
+@click.argument("goal_id", metavar="ID")
+@click.option("--on", metavar="DATE", help="The day it was dropped (default: today).")
+@click.option("--reason", default="", help="Why (optional, short).")
+@click.option("--by", metavar="CODE", help="Author code.")
+@json_option
+@click.pass_obj
+def drop(app, goal_id, on, reason, by, as_json):
+    """Drop a goal; it stays visible for the time it was active."""
+    _end(app, goal_id, on, reason, by, as_json, "drop")
+
+
+@goals.command()
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), help="Planned sessions.")
+@click.option("--months", type=click.FloatRange(0, 240, min_open=True), help="Planned months.")
+@click.option("--by", metavar="CODE", help="Author code.")
+@json_option
+@click.pass_obj
+def plan(app, client, n_sessions, months, by, as_json):
+    """Set the therapy's planned length (sessions and/or months)."""
+    from improv.reports.goals import plan_text
+    from sessions import goals as gl
+
+    p = gl.set_plan(app.store, client, sessions=n_sessions, months=months, by=by)
+    n = len(app.store.list(client=client))
+    emit(p, as_json=as_json, human=lambda p: click.echo(f"client {client}: {plan_text(p, n)}"))
+
+
+@goals.command(name="list")
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@json_option
+@click.pass_obj
+def list_(app, client, as_json):
+    """A client's goals (current and past) with their indicators."""
+    from improv.reports.goals import plan_text
+    from sessions import goals as gl
+
+    store = app.store
+    state = gl.client_goals(store, _known_client(store, client))
+
+    def human(state):
+        click.echo(f"client {client}: {counted(len(state['goals']), 'goal')}; "
+                   f"{plan_text(state['plan'], len(store.list(client=client)))}")
+        table([(g["id"], g["status"], g["since"], g["end"] or "–", len(g["versions"]),
+                ", ".join(_indicator_text(i) for i in g["indicators"] + g["tags"]) or "–",
+                g["text"]) for g in state["goals"]],
+              ["ID", "STATUS", "SINCE", "END", "VERSIONS", "INDICATORS", "GOAL"])
+
+    emit(state, as_json=as_json, human=human)
+
+
+@goals.command()
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@click.argument("goal_id", metavar="[ID]", required=False)
+@json_option
+@click.pass_obj
+def show(app, client, goal_id, as_json):
+    """Progress per goal: each indicator's values per session, band, trend and verdict."""
+    from improv.cli.output import info
+    from improv.reports.goals import goals_progress
+    from sessions.goals import GoalError
+
+    progress = (lambda sid: info(f"analysing {sid} ...")) if not as_json else None
+    result = goals_progress(app.store, _known_client(app.store, client), progress=progress)
+    if goal_id:
+        result["goals"] = [g for g in result["goals"] if g["id"] == goal_id]
+        if not result["goals"]:
+            raise GoalError(f"client {client} has no goal {goal_id} (see 'improv goals list "
+                            f"--client {client}')")
+    emit(result, as_json=as_json, human=_show_human)
+
+
+def _show_human(r: dict) -> None:
+    from improv.reports.goals import goal_line, plan_text
+
+    day = {s["id"]: s["started_utc"][:10] for s in r["sessions"]}
+    click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
+               f"{plan_text(r['plan'], len(r['sessions']))}")
+    if not r["goals"]:
+        click.echo("no goals (add one with 'improv goals add')")
+    for g in r["goals"]:
+        click.echo("")
+        click.echo(_goal_head(g))
+        for k, v in enumerate(g["versions"], 1):
+            until = v["until"] or "now"
+            note = "" if v["used"] else " (corrected the same day: used for no session)"
+            click.echo(f"  version {k}, {v['since']} to {until}{note}: “{v['text']}”")
+            if not v["used"] or not v["indicators"]:
+                continue
+            inds = v["indicators"]
+            table([(day[sid], sid, *[_fmt(i["values"][n]) for i in inds])
+                   for n, sid in enumerate(v["sessions"])],
+                  ["DATE", "SESSION", *[i["label"] for i in inds]])
+            for i in inds:
+                t, b = i["trend"], i["band"]
+                click.echo(f"    {i['label']} ({i['direction']}): "
+                           f"band {'–' if not b else _fmt(b['mean']) + ' ± ' + _fmt(b['sd'])}; "
+                           f"trend {'–' if not t else format(t['slope_per_session'], '+.3g')}"
+                           f"/session; {i['verdict']}")
+        click.echo(f"  reading: {goal_line(g)}")
+
+
+@goals.command()
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@click.option("--to", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for goals-<client>.jsonl and its .sha256.")
+@click.pass_obj
+def export(app, client, to):
+    """Copy a client's goal log (every revision) with a checksum."""
+    from sessions.goals import export_goals
+
+    click.echo(f"wrote {export_goals(app.store.root, client, to)}")
+
+
+COMMANDS = [goals]

@@ -1,0 +1,352 @@
+"""Progress towards a client's treatment goals, per goal and per indicator.
+
+The goals are stored by :mod:`sessions.goals`.  For each version of a goal, the client's
+sessions while it was active (from its start day to the day before the next version, or to
+the day it was reached or dropped) give each indicator a course: a measure's value per
+session from the catalog (as :func:`improv.compare.compare_client` compares them; sessions not
+analysed yet are analysed first), or the number of the session's annotations with a tag.  Of
+that course:
+
+- the **baseline band**: mean ± 2 SD of the first :data:`BASELINE_SESSIONS` sessions of the
+  period (:func:`analysis.trends.baseline_band`),
+- the **trend**: the Theil–Sen slope and the exact Mann–Kendall test of "no trend"
+  (:func:`analysis.trends.trend`),
+- the **verdict**: ``too few sessions to judge`` below :data:`MIN_SESSIONS_TO_JUDGE` sessions
+  with a value (the exact test cannot reject "no trend" with four: its smallest p-value is
+  0.083), ``rising`` or ``falling`` when the test rejects "no trend" at 5 %, else
+  ``no clear change``; and whether a clear trend goes ``towards`` the goal (the direction the
+  therapist gave) or away from it.
+
+The reading in plain words says only that: "rose"/"fell" only for a clear trend, with the
+values of the trend line at the first and last session of the period.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from improv.errors import ParameterError
+
+#: Sessions with a value below which no verdict is given (see the module docstring).
+MIN_SESSIONS_TO_JUDGE = 5
+#: Sessions at the start of a goal's period whose mean ± BAND_SD SD is the baseline band.
+BASELINE_SESSIONS = 3
+BAND_SD = 2.0
+TOO_FEW = "too few sessions to judge"
+
+
+# -- parsing and checking indicators ------------------------------------------------------
+
+def parse_indicator(spec: str) -> dict[str, Any]:
+    """``MEASURE:up|down[@PLAYER]`` -> ``{"measure", "direction", "player"}`` (not checked)."""
+    head, at, player = str(spec).partition("@")
+    measure, sep, direction = head.rpartition(":")
+    if not sep or not measure or direction not in ("up", "down") or (at and not player):
+        raise ParameterError(f"an indicator must look like MEASURE:up or MEASURE:down@PLAYER "
+                             f"(e.g. leads_share:up@client), got {spec!r}")
+    return {"measure": measure, "direction": direction, "player": player or None}
+
+
+def parse_tag(spec: str) -> dict[str, Any]:
+    """``TAG:up|down`` -> ``{"tag", "direction"}`` (the tag is checked when it is stored)."""
+    tag, sep, direction = str(spec).rpartition(":")
+    if not sep or not tag or direction not in ("up", "down"):
+        raise ParameterError(f"a tag indicator must look like TAG:up or TAG:down (e.g. "
+                             f"autonomy:leader:up), got {spec!r}")
+    return {"tag": tag, "direction": direction}
+
+
+def client_players(store, client: str) -> list[str]:
+    """Player names in order of first appearance over the client's sessions."""
+    names: list[str] = []
+    for r in sorted(store.list(client=client), key=lambda r: r["started_utc"]):
+        for p in r["players"]:
+            if p["name"] not in names:
+                names.append(p["name"])
+    return names
+
+
+def client_columns(store, client: str) -> set[str]:
+    return {f"{r['player']}.{r['name']}" for r in store.catalog.features(client=client)
+            if r["value"] is not None}
+
+
+def matching_columns(columns: Iterable[str], measure: str, player: str | None) -> list[str]:
+    """The columns an indicator reads: those the measure names (the end of the column name,
+    as ``--features`` matches) of ``player``: a player, a pair ``a|b``, or a player inside a
+    pair measure named after it (``leads_share@client`` reads
+    ``client|therapist.client_leads_share``)."""
+    from analysis.features import feature_matches
+
+    out = []
+    for c in sorted(columns):
+        if not feature_matches(c, measure):
+            continue
+        owner, _, name = c.partition(".")
+        if player is None or owner == player or (
+                "|" in owner and player in owner.split("|") and name.startswith(player + "_")):
+            out.append(c)
+    return out
+
+
+def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -> list[dict]:
+    """Refuse measures that are not in the feature list, players the client's sessions do not
+    have, and a measure without a player that names several of the client's columns."""
+    from analysis.features import check_features
+
+    players = client_players(store, client)
+    pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+    columns = client_columns(store, client)
+    out = []
+    for ind in indicators:
+        check_features([ind["measure"]])
+        player = ind.get("player")
+        if player is not None and player not in players and player not in pairs:
+            raise ParameterError(f"player {player!r} of indicator {ind['measure']} is not in "
+                                 f"client {client}'s sessions (players: "
+                                 f"{', '.join(players + pairs) or 'none'})")
+        hits = matching_columns(columns, ind["measure"], player)
+        if player is None and len(hits) > 1:
+            raise ParameterError(
+                f"indicator {ind['measure']} names {len(hits)} measures of client {client} "
+                f"({', '.join(hits[:4])}); name one with @PLAYER, e.g. "
+                f"{ind['measure']}:{ind['direction']}@{hits[0].split('.')[0]}")
+        out.append({"measure": ind["measure"], "direction": ind["direction"], "player": player})
+    return out
+
+
+def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(), by=None):
+    """:func:`sessions.goals.add_goal` with the measures checked against the feature list."""
+    from sessions import goals
+
+    goals.first_session_day(store, client)  # a bad client code or none with sessions first
+    return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
+                          indicators=check_indicators(store, client, indicators))
+
+
+def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,
+              by=None):
+    """:func:`sessions.goals.edit_goal` with the measures checked against the feature list."""
+    from sessions import goals
+
+    client = goals.goal_client(store, goal_id)
+    if indicators is not None:
+        indicators = check_indicators(store, client, indicators)
+    return goals.edit_goal(store, client, goal_id, since=since, text=text,
+                           indicators=indicators, tags=tags, by=by)
+
+
+# -- progress ------------------------------------------------------------------------------
+
+def _in_period(day: str, since: str, until: str | None) -> bool:
+    return since <= day and (until is None or day <= until)
+
+
+def _label(ind: dict[str, Any], column: str | None) -> str:
+    if "tag" in ind:
+        return f"tag {ind['tag']} per session"
+    who = ind.get("player") or ""
+    if not who and column:
+        owner, _, name = column.partition(".")
+        named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
+        who = "" if named else owner.replace("|", "–")  # client_leads_share names its player
+    return f"{who} {ind['measure'].replace('_', ' ')}".strip()
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def course(values: Sequence[float | None], days: Sequence[float], *, direction: str,
+           label: str) -> dict[str, Any]:
+    """Band, trend, verdict and reading of one indicator's values over a goal's sessions."""
+    from analysis import trends
+
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    n = int(np.isfinite(v).sum())
+    base = list(range(min(BASELINE_SESSIONS, len(v))))
+    band = trends.baseline_band(v, baseline=base, k=BAND_SD) if len(v) else None
+    tr = trends.trend(v, days=np.asarray(days, float)) if len(v) else None
+    out = {"n": n, "band": band.to_dict() if band else None,
+           "trend": tr.to_dict() if tr else None, "towards": None}
+    sessions = f"{n} session{'s' if n != 1 else ''}"
+    if n < MIN_SESSIONS_TO_JUDGE or tr is None:
+        out["verdict"] = TOO_FEW
+        out["reading"] = (f"{label}: {sessions} so far, {TOO_FEW} "
+                          f"({MIN_SESSIONS_TO_JUDGE} are needed)")
+        return out
+    sign = np.sign(tr.slope_per_session) or np.sign(tr.ols_slope_per_session)
+    if not tr.distinguishable or sign == 0:
+        out["verdict"] = "no clear change"
+        out["reading"] = f"{label}: no clear change over {sessions}"
+        return out
+    x = np.flatnonzero(np.isfinite(v)).astype(float)
+    intercept = float(np.median(v[np.isfinite(v)] - tr.slope_per_session * x))
+    a, b = intercept + tr.slope_per_session * x[0], intercept + tr.slope_per_session * x[-1]
+    rising = bool(sign > 0)
+    out["verdict"] = "rising" if rising else "falling"
+    out["towards"] = rising == (direction == "up")
+    out["reading"] = (f"{label} {'rose' if rising else 'fell'} from {_fmt(a)} to {_fmt(b)} over "
+                      f"{sessions}; the trend is clear "
+                      f"({'towards the goal' if out['towards'] else 'away from the goal'})")
+    return out
+
+
+def _tag_counts(store, tag: str, session_ids: Sequence[str]) -> list[int]:
+    if not session_ids:
+        return []
+    marks = ",".join("?" * len(session_ids))
+    counts = dict(store.catalog.db.execute(
+        f"SELECT session_id, COUNT(*) FROM annotation_tags WHERE tag = ? AND session_id IN "
+        f"({marks}) GROUP BY session_id", (tag, *session_ids)).fetchall())
+    return [int(counts.get(sid, 0)) for sid in session_ids]
+
+
+def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]],
+                      values: Callable[[str], dict[str, float]]) -> dict[str, Any]:
+    """The course of each indicator of one version over its sessions (``rows``)."""
+    from analysis.features import describe
+
+    ids = [r["id"] for r in rows]
+    days = [r["days"] for r in rows]
+    per_session = {sid: values(sid) for sid in ids} if version["indicators"] else {}
+    columns = set().union(*per_session.values()) if per_session else set()
+    out = []
+    for ind in version["indicators"]:
+        hits = matching_columns(columns, ind["measure"], ind.get("player"))
+        if len(hits) > 1:  # the client's own role first, else the first by name
+            hits = [c for c in hits if c.split(".")[0] == "client"] or hits
+        col = hits[0] if hits else None
+        vals = [per_session[sid].get(col) for sid in ids] if col else [None] * len(ids)
+        label = _label(ind, col)
+        out.append({"kind": "measure", **ind, "column": col, "label": label,
+                    "unit": describe(col)[0] if col else "", "values": vals,
+                    **course(vals, days, direction=ind["direction"], label=label)})
+    for t in version["tags"]:
+        vals = _tag_counts(store, t["tag"], ids)
+        label = _label(t, None)
+        out.append({"kind": "tag", **t, "column": None, "label": label, "unit": "count",
+                    "values": vals, **course(vals, days, direction=t["direction"], label=label)})
+    if not out:
+        reading = "no indicators: progress is not measured"
+    elif not ids:
+        reading = "no sessions in this period yet"
+    else:
+        reading = "; ".join(i["reading"] for i in out)
+    return {**version, "sessions": ids, "indicators": out, "reading": reading}
+
+
+def goals_progress(store, client: str, *, analyse: bool = True,
+                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Every goal of ``client`` with the progress of each of its versions.
+
+    Sessions of a goal's period that were not analysed (default analysis, this version) are
+    analysed first; with ``analyse=False`` they are gaps in the course (the web app, whose
+    client page has them analysed in the background first).
+
+    Returns
+    -------
+    dict
+        ``client``, ``plan`` (planned length or None), ``sessions`` (oldest first: ``id``,
+        ``started_utc``, ``number``, ``goals``: IDs of the goals active then) and ``goals``
+        (:func:`sessions.goals.fold` plus per version ``sessions``, ``indicators`` with
+        ``values`` per session, ``band``, ``trend``, ``verdict``, ``towards``, ``reading``;
+        and the goal's ``reading``: that of its latest version in use).
+    """
+    from datetime import datetime
+
+    from improv.reports.compare import ensure_analysed, session_values
+    from sessions import goals as gl
+
+    state = gl.client_goals(store, client)
+    rows = sorted(store.list(client=client), key=lambda r: r["started_utc"])
+    t0 = datetime.fromisoformat(rows[0]["started_utc"]) if rows else None
+    for k, r in enumerate(rows, 1):
+        r["day"], r["number"] = r["started_utc"][:10], k
+        r["days"] = (datetime.fromisoformat(r["started_utc"]) - t0).total_seconds() / 86400.0
+    analysed: set[str] = set()
+
+    def values(sid: str) -> dict[str, float]:
+        if analyse and sid not in analysed:
+            ensure_analysed(store, sid, progress=progress)
+            analysed.add(sid)
+        return session_values(store, sid)
+
+    marks: dict[str, list[str]] = {r["id"]: [] for r in rows}
+    goals_out = []
+    for g in state["goals"]:
+        versions = []
+        for v in g["versions"]:
+            period = [r for r in rows if v["used"] and _in_period(r["day"], v["since"],
+                                                                 v["until"])]
+            versions.append(_version_progress(store, v, period, values))
+            for r in period:
+                marks[r["id"]].append(g["id"])
+        used = [v for v in versions if v["used"]]
+        goals_out.append({**g, "versions": versions,
+                          "reading": used[-1]["reading"] if used else ""})
+    sessions = [{"id": r["id"], "started_utc": r["started_utc"], "number": r["number"],
+                 "goals": marks[r["id"]]} for r in rows]
+    return {"client": client, "plan": state["plan"], "sessions": sessions, "goals": goals_out}
+
+
+def goal_line(goal: dict[str, Any]) -> str:
+    """The goal's one line in plain words: its text, its state and its reading."""
+    state = {"active": f"since {goal['since']}",
+             "reached": f"{goal['since']} to {goal['end']}, reached",
+             "dropped": f"{goal['since']} to {goal['end']}, dropped"}[goal["status"]]
+    return f"“{goal['text']}” ({state}): {goal['reading']}."
+
+
+def plan_text(plan: dict[str, Any] | None, n_sessions: int) -> str:
+    if not plan:
+        return "no planned length given"
+    parts = []
+    if plan.get("sessions"):
+        parts.append(f"{plan['sessions']} sessions (session {n_sessions} so far)")
+    if plan.get("months"):
+        parts.append(f"{plan['months']:g} months")
+    return "planned: " + " or ".join(parts)
+
+
+
+#: Columns of :func:`goals_csv`, in order.
+CSV_COLUMNS = ("client", "goal_id", "goal", "status", "goal_since", "goal_end", "version",
+               "version_since", "version_until", "kind", "indicator", "player", "column",
+               "direction", "sessions", "slope_per_session", "mk_p", "verdict", "towards")
+
+
+def goals_csv(result: dict[str, Any]) -> str:
+    """The goals table of the researcher export: one row per indicator of each version in
+    use (a version without indicators: one row with an empty indicator).
+
+    The goal texts are left out: they are the therapist's own words and may identify the
+    client (the export is pseudonymised); ``improv goals export`` copies the whole log.
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for k, g in enumerate(result["goals"], 1):
+        for n, v in enumerate(g["versions"], 1):
+            if not v["used"]:
+                continue
+            head = [result["client"], g["id"], k, g["status"], g["since"], g["end"] or "", n,
+                    v["since"], v["until"] or ""]
+            for i in v["indicators"] or [None]:
+                if i is None:
+                    w.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
+                    continue
+                t = i["trend"] or {}
+                w.writerow(head + [i["kind"], i.get("measure") or i.get("tag"),
+                                   i.get("player") or "", i["column"] or "", i["direction"],
+                                   i["n"], "" if t.get("slope_per_session") is None
+                                   else repr(t["slope_per_session"]),
+                                   "" if t.get("mk_p") is None else repr(t["mk_p"]),
+                                   i["verdict"], "" if i["towards"] is None
+                                   else int(i["towards"])])
+    return buf.getvalue()

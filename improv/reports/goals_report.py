@@ -1,0 +1,78 @@
+"""The treatment goals section of the client report (before the feature tables).
+
+One part per goal: its text and state, each version with its period, a table of the
+indicators (direction, sessions, baseline band, trend, verdict) and the values per session,
+and the goal's reading in plain words (:func:`improv.reports.goals.goal_line`).  Everything
+the therapist wrote is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+
+def _e(x: Any) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _num(v: Any) -> str:
+    return "–" if v is None else f"{v:.3g}"
+
+
+def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
+    rows = []
+    for i in indicators:
+        t, b = i["trend"], i["band"]
+        trend = "–" if not t else (f"{t['slope_per_session']:+.3g} per session "
+                                   f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]")
+        verdict = i["verdict"] + ("" if i["towards"] is None else
+                                  (", towards the goal" if i["towards"] else
+                                   ", away from the goal"))
+        rows.append(f"<tr><td>{_e(i['label'])}</td><td>{_e(i['direction'])}</td>"
+                    f"<td class=num>{i['n']}</td>"
+                    f"<td>{'–' if not b else _num(b['mean']) + ' ± ' + _num(b['sd'])}</td>"
+                    f"<td>{trend}</td><td>{_e(verdict)}</td></tr>")
+    return ("<table><tr><th>indicator</th><th>progress is</th><th>sessions</th>"
+            "<th>baseline mean ± SD</th><th>trend</th><th>verdict</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _values_table(version: dict[str, Any], day: dict[str, str]) -> str:
+    inds = version["indicators"]
+    head = "".join(f"<th>{_e(i['label'])}</th>" for i in inds)
+    rows = "".join(f"<tr><td>{_e(day.get(sid, sid))}</td>"
+                   + "".join(f"<td class=num>{_num(i['values'][n])}</td>" for i in inds)
+                   + "</tr>" for n, sid in enumerate(version["sessions"]))
+    return f"<table><tr><th>session</th>{head}</tr>{rows}</table>"
+
+
+def goals_section_html(result: dict[str, Any]) -> str:
+    """The section for :func:`improv.reports.goals.goals_progress`'s ``result``."""
+    from improv.reports.goals import MIN_SESSIONS_TO_JUDGE, goal_line, plan_text
+
+    day = {s["id"]: s["started_utc"][:10] for s in result["sessions"]}
+    parts = ["<h2>Treatment goals</h2>",
+             f"<p class=meta>{_e(plan_text(result['plan'], len(result['sessions'])))}. "
+             "Each indicator over the sessions while the goal (in that version) was active: "
+             "the baseline band of its first three sessions, the Theil–Sen trend, and a "
+             "verdict when the exact Mann–Kendall test rejects “no trend” at 5 % (never "
+             f"with fewer than {MIN_SESSIONS_TO_JUDGE} sessions).</p>"]
+    if not result["goals"]:
+        parts.append("<p>No goals recorded.</p>")
+    for k, g in enumerate(result["goals"], 1):
+        parts.append(f'<div class=goal style="page-break-inside: avoid"><h3>Goal {k}: '
+                     f"{_e(g['text'])}</h3><p class=meta>{_e(g['status'])}, agreed "
+                     f"{_e(g['since'])}{' · ended ' + _e(g['end']) if g['end'] else ''}"
+                     f"{' · ' + _e(g['reason']) if g.get('reason') else ''}</p>")
+        for n, v in enumerate(g["versions"], 1):
+            if len(g["versions"]) > 1 or not v["used"]:
+                state = "" if v["used"] else " (corrected on its first day; not used)"
+                parts.append(f"<p class=small>Version {n}, {_e(v['since'])} to "
+                             f"{_e(v['until'] or 'now')}{state}: “{_e(v['text'])}”</p>")
+            if v["used"] and v["indicators"]:
+                parts.append(_indicator_rows(v["indicators"]))
+                if v["sessions"]:
+                    parts.append(_values_table(v, day))
+        parts.append(f"<p><b>Reading:</b> {_e(goal_line(g))}</p></div>")
+    return "".join(parts)

@@ -1,0 +1,166 @@
+"""A client's treatment goals: list with progress, add, change, reach, drop, planned length.
+
+Thin wrappers over :mod:`improv.reports.goals` and :mod:`sessions.goals` (the same checks and
+the same numbers as ``improv goals``).  The progress uses the analyses the catalog holds: the
+client page asks for it once its comparison has analysed the sessions (a session without
+an analysis is a gap in the course, never a zero).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from improv.web.api_sessions import _check_client
+from improv.web.deps import get_store
+from improv.web.errors import NotFound
+from sessions.store import Store
+
+router = APIRouter(prefix="/api")
+
+_NOT_MEASURES = {"hop_s", "window_s", "duration_s", "status"}
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measure: str = Field(min_length=1, max_length=200)
+    direction: str
+    player: str | None = Field(None, max_length=80)
+
+
+class TagIndicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tag: str = Field(min_length=1, max_length=200)
+    direction: str
+
+
+class GoalBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, max_length=2000)
+    since: str | None = Field(None, max_length=40)
+    indicators: list[Indicator] | None = None
+    tags: list[TagIndicator] | None = None
+    by: str | None = None
+
+
+class EndBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: str | None = Field(None, max_length=40)
+    reason: str = Field("", max_length=2000)
+    by: str | None = None
+
+
+class PlanBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sessions: int | None = None
+    months: float | None = None
+    by: str | None = None
+
+
+def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
+    from improv.reports.goals import parse_indicator, parse_tag
+
+    inds = tags = None
+    if body.indicators is not None:  # checked as the command line's MEASURE:DIR@PLAYER
+        inds = [parse_indicator(f"{i.measure}:{i.direction}"
+                                + (f"@{i.player}" if i.player else "")) for i in body.indicators]
+    if body.tags is not None:
+        tags = [parse_tag(f"{t.tag}:{t.direction}") for t in body.tags]
+    return inds, tags
+
+
+def _choices(store: Store, client: str) -> dict[str, Any]:
+    """What the add form offers: measures (the client's analysed columns' names, then the
+    feature list's plain names), players and pairs, and the vocabulary's tags."""
+    from analysis.features import FEATURES
+    from improv.reports.goals import client_columns, client_players
+    from sessions import vocabulary
+
+    have = sorted({c.rsplit(".", 1)[-1] for c in client_columns(store, client)
+                   if "_role_" not in c} - _NOT_MEASURES)
+    listed = sorted(f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES)
+    players = client_players(store, client)
+    pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+    return {"measures": have + [n for n in listed if n not in have],
+            "players": players + pairs,
+            "tags": vocabulary.all_tags(vocabulary.load(store.root))}
+
+
+@router.get("/clients/{client}/goals")
+def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Every goal with its versions and the progress of each indicator
+    (:func:`improv.reports.goals.goals_progress`), plus ``choices`` for the add form."""
+    from improv.reports.goals import goal_line, goals_progress, plan_text
+
+    client = _check_client(client)
+    if not store.list(client=client):
+        raise NotFound(f"no sessions of client {client} (see the session list)")
+    result = goals_progress(store, client, analyse=False)
+    for g in result["goals"]:
+        g["line"] = goal_line(g)
+    result["plan_text"] = plan_text(result["plan"], len(result["sessions"]))
+    return dict(result, choices=_choices(store, client))
+
+
+@router.post("/clients/{client}/goals", status_code=201)
+def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from improv.reports.goals import add_goal
+
+    client = _check_client(client)
+    inds, tags = _indicators(body)
+    return add_goal(store, client, text=body.text or "", since=body.since or None,
+                    indicators=inds or [], tags=tags or [], by=body.by)
+
+
+@router.patch("/goals/{goal_id}")
+def edit(goal_id: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """A new version from ``since`` (default today); parts left out stay as they are."""
+    from improv.reports.goals import edit_goal
+
+    inds, tags = _indicators(body)
+    return edit_goal(store, goal_id, since=body.since or None, text=body.text,
+                     indicators=inds, tags=tags, by=body.by)
+
+
+def _end(store: Store, goal_id: str, body: EndBody, op: str) -> dict[str, Any]:
+    from sessions import goals as gl
+
+    client = gl.goal_client(store, goal_id)
+    return gl.end_goal(store, client, goal_id, op=op, on=body.on or None, reason=body.reason,
+                       by=body.by)
+
+
+@router.post("/goals/{goal_id}/reach")
+def reach(goal_id: str, body: EndBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    return _end(store, goal_id, body, "reach")
+
+
+@router.post("/goals/{goal_id}/drop")
+def drop(goal_id: str, body: EndBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    return _end(store, goal_id, body, "drop")
+
+
+@router.put("/clients/{client}/plan")
+def plan(client: str, body: PlanBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+    from sessions import goals as gl
+
+    return gl.set_plan(store, _check_client(client), sessions=body.sessions, months=body.months,
+                       by=body.by)
+
+
+@router.get("/clients/{client}/goals.csv")
+def goals_table(client: str, store: Store = Depends(get_store)):
+    """The goals table of the researcher export (``improv compare --export``'s
+    ``<client>-goals.csv``: one row per indicator, no goal texts)."""
+    from fastapi.responses import Response
+
+    from improv.reports.goals import goals_csv, goals_progress
+
+    client = _check_client(client)
+    if not store.list(client=client):
+        raise NotFound(f"no sessions of client {client} (see the session list)")
+    return Response(goals_csv(goals_progress(store, client, analyse=False)).encode(),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{client}-goals.csv"'})

@@ -1,0 +1,158 @@
+// The client page's treatment goals: each goal with its versions, a small chart per
+// indicator, the sessions marked with the goals active then, and forms to add, change,
+// reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
+// (improv.reports.goals); this file only draws it.
+import { api, h, say } from './api.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export async function goalsPanel(section, code) {
+  const enc = encodeURIComponent(code);
+  let r;
+  try {
+    r = await api(`/api/clients/${enc}/goals`);
+  } catch (e) {
+    section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), h('p', { class: 'error', role: 'alert' }, e.message));
+    return;
+  }
+  if (!document.body.contains(section)) return;
+  const reload = () => goalsPanel(section, code);
+  markSessions(r);
+  const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
+  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'),
+    h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Progress per goal over the sessions while it was active: baseline band of the first three, trend, and a verdict only from five sessions on.`),
+    ...(list.length ? list : [h('p', {}, 'No goals yet.')]),
+    goalForm(code, r, null, reload), planForm(code, r, reload));
+}
+
+// the therapy's planned length (sessions and/or months)
+function planForm(code, r, reload) {
+  const n = h('input', { id: 'plan-sessions', type: 'number', min: '1', max: '1000', size: '4', value: r.plan && r.plan.sessions ? String(r.plan.sessions) : '' });
+  const m = h('input', { id: 'plan-months', type: 'number', min: '0.5', max: '240', step: '0.5', size: '4', value: r.plan && r.plan.months ? String(r.plan.months) : '' });
+  const save = async (e) => {
+    e.preventDefault();
+    try {
+      await api(`/api/clients/${encodeURIComponent(code)}/plan`, { method: 'PUT', body: { sessions: n.value ? Number(n.value) : null, months: m.value ? Number(m.value) : null } });
+      say('Planned length saved');
+      reload();
+    } catch (ex) { say(ex.message, { error: true }); }
+  };
+  return h('form', { class: 'row plan-form', 'aria-label': 'Planned length', onsubmit: save },
+    h('span', {}, 'Planned length:'), h('label', { for: 'plan-sessions' }, 'sessions'), n,
+    h('label', { for: 'plan-months' }, 'or months'), m, h('button', { type: 'submit' }, 'Save length'));
+}
+
+function markSessions(r) {
+  const num = new Map(r.goals.map((g, k) => [g.id, k + 1]));
+  for (const s of r.sessions) {
+    const cell = document.querySelector(`td.goal-marks[data-session="${s.id}"]`);
+    if (!cell) continue;
+    cell.textContent = s.goals.map((id) => num.get(id)).join(', ') || '–';
+    cell.title = s.goals.map((id) => `${num.get(id)}: ${r.goals[num.get(id) - 1].text}`).join('\n');
+  }
+}
+
+function goalView(g, k, r, reload) {
+  const state = g.status === 'active' ? `active since ${g.since}` : `${g.status}: ${g.since} to ${g.end}`;
+  const versions = g.versions.map((v, n) => h('div', { class: 'goal-version' },
+    g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${v.since} to ${v.until || 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
+    v.used ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
+  const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
+    h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
+    h('p', { class: 'muted' }, state),
+    h('p', { class: 'reading' }, g.line), versions);
+  if (g.status === 'active') article.append(actions(g, r, reload, article));
+  return article;
+}
+
+function actions(g, r, reload, article) {
+  const on = h('input', { type: 'date', id: `end-${g.id}`, 'aria-label': 'Date' });
+  const end = (op) => async () => {
+    try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal ${op === 'reach' ? 'reached' : 'dropped'}`); reload(); } catch (e) { say(e.message, { error: true }); }
+  };
+  return h('div', { class: 'row actions' },
+    h('button', { type: 'button', onclick: () => article.append(goalForm(r.client, r, g, reload)) }, 'Change…'),
+    h('label', { for: `end-${g.id}` }, 'On'), on,
+    h('button', { type: 'button', onclick: end('reach') }, 'Reached'),
+    h('button', { type: 'button', onclick: end('drop') }, 'Dropped'));
+}
+
+// the add form (goal null) or the change form of goal g (a new version from a date on)
+function goalForm(code, r, g, reload) {
+  const id = g ? `edit-${g.id}` : 'new-goal';
+  const text = h('input', { id: `${id}-text`, class: 'goal-text', size: '50', maxlength: '500', value: g ? g.text : '' });
+  const since = h('input', { id: `${id}-since`, type: 'date' });
+  const rows = h('div', { class: 'goal-measures' });
+  const addRow = (ind) => {
+    const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
+      r.choices.measures.map((n) => h('option', { value: n, selected: ind && ind.measure === n }, n)));
+    const d = direction(ind && ind.direction);
+    const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
+      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n)));
+    rows.append(h('div', { class: 'row' }, m, d, p));
+  };
+  (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
+  const tag = h('select', { class: 'goal-tag', 'aria-label': 'Tag' }, h('option', { value: '' }, '(none)'),
+    r.choices.tags.map((t) => h('option', { value: t, selected: g && g.tags[0] && g.tags[0].tag === t }, t)));
+  const tagDir = direction(g && g.tags[0] && g.tags[0].direction);
+  const submit = async (e) => {
+    e.preventDefault();
+    const indicators = [...rows.children].map((row) => ({ measure: row.children[0].value, direction: row.children[1].value, player: row.children[2].value || null })).filter((i) => i.measure);
+    const body = { text: text.value, since: since.value || null, indicators, tags: tag.value ? [{ tag: tag.value, direction: tagDir.value }] : [] };
+    try {
+      if (g) await api(`/api/goals/${g.id}`, { method: 'PATCH', body });
+      else await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'POST', body });
+      say(g ? 'Goal changed (the earlier version is kept)' : 'Goal added');
+      reload();
+    } catch (ex) { say(ex.message, { error: true }); }
+  };
+  return h('form', { class: 'goal-form', 'aria-label': g ? 'Change goal' : 'Add a goal', onsubmit: submit },
+    h('fieldset', {}, h('legend', {}, g ? 'Change this goal from a date on' : 'Add a goal'),
+      h('div', { class: 'row' }, h('label', { for: `${id}-text` }, 'Goal'), text),
+      h('div', { class: 'row' }, h('label', { for: `${id}-since` }, g ? 'Applies from' : 'Agreed on'), since, h('span', { class: 'muted small' }, 'empty: today')),
+      h('p', { class: 'muted small' }, 'Measures whose rise (up) or fall (down) means progress:'), rows,
+      h('button', { type: 'button', onclick: () => addRow(null) }, 'Another measure'),
+      h('div', { class: 'row' }, h('span', {}, 'Tag counted per session:'), tag, tagDir),
+      h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save change' : 'Add goal'))));
+}
+
+function direction(value) {
+  return h('select', { class: 'goal-dir', 'aria-label': 'Direction of progress' },
+    h('option', { value: 'up', selected: value !== 'down' }, 'up'), h('option', { value: 'down', selected: value === 'down' }, 'down'));
+}
+
+function chart(ind, v, r) {
+  const W = 300, H = 110, L = 40, R = 10, T = 8, B = 22;
+  const vals = ind.values.filter((x) => x != null);
+  let lo = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
+  if (!vals.length) { lo = 0; hi = 1; }
+  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  const n = ind.values.length;
+  const x = (i) => L + (n > 1 ? (i / (n - 1)) * (W - L - R) : (W - L - R) / 2);
+  const y = (val) => T + (1 - (val - lo) / (hi - lo)) * (H - T - B);
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `${ind.label}, ${vals.length} sessions: ${ind.reading}`);
+  const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val); if (text != null) e.textContent = text; svg.append(e); return e; };
+  if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(ind.band.low) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
+  el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
+  el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
+  for (const val of [lo, hi]) el('text', { x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmt(val));
+  const day = new Map(r.sessions.map((s) => [s.id, s.started_utc.slice(0, 10)]));
+  if (n) {
+    el('text', { x: x(0), y: H - 6, 'font-size': 9, 'text-anchor': 'start', fill: '#333' }, day.get(v.sessions[0]));
+    if (n > 1) el('text', { x: x(n - 1), y: H - 6, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, day.get(v.sessions[n - 1]));
+  }
+  const pts = ind.values.map((val, i) => (val == null ? null : [x(i), y(val)])).filter(Boolean);
+  if (pts.length > 1) el('polyline', { points: pts.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#1f5fbf', 'stroke-width': 1.4 });
+  for (const [cx, cy] of pts) el('circle', { class: 'pt', cx, cy, r: 3, fill: '#1f5fbf' });
+  const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
+  return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
+    h('figcaption', {}, `${ind.label} (${ind.direction})`, h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
+}
+
+function fmt(v) {
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 0.1 ? v.toFixed(2) : a === 0 ? '0' : v.toPrecision(2);
+}

@@ -1,0 +1,250 @@
+"""``improv analyze --all`` on real Dask processes: a LocalCluster of worker processes, and a
+``dask scheduler`` with ``dask worker`` processes, one of which is killed during the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _demo_sessions(store, n: int, *, duration: float = 10.0) -> list[str]:
+    from improv.demo import create_demo_session
+
+    return [create_demo_session(store, duration=duration)["id"] for _ in range(n)]
+
+
+def _cache_files(store_path: Path, sid: str) -> dict[str, dict]:
+    folder = store_path / "sessions" / sid / "cache"
+    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))
+            if p.name.startswith(("analysis-", "dialogue-"))}
+
+
+def _features(store_path: Path) -> list[tuple]:
+    db = sqlite3.connect(store_path / "catalog.sqlite")
+    try:
+        return sorted(db.execute("SELECT session_id, player, analysis_key, name, value, text "
+                                 "FROM features").fetchall())
+    finally:
+        db.close()
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+# ----------------------------------------------------------------------------- no Dask needed
+@pytest.mark.parametrize("module, args", [
+    ("distributed", ["analyze", "--all"]),
+    ("pyarrow", ["export-dataset", "--to", "OUT"]),
+])
+def test_without_the_extra_one_line_names_it(run_cli, store, monkeypatch, tmp_path, module, args):
+    _demo_sessions(store, 1, duration=3.0)
+    for name in list(sys.modules):
+        if name == module or name.startswith(module + "."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    args = [str(tmp_path / a) if a == "OUT" else a for a in args]
+    r = run_cli(*args)
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "improv-therapy[archive]" in lines[0] and module.split(".")[0] in lines[0]
+    assert not (tmp_path / "OUT").exists()
+
+
+@pytest.mark.parametrize("args, match", [
+    ([], "give a SESSION"),
+    (["--all", "20261204-172359-6c59"], "not both"),
+    (["--force"], "only go with --all"),
+    (["--all", "--plot", "x.png"], "--plot analyse one session"),
+    (["--all", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "exclude each other"),
+    (["--all", "--workers", "0"], "at least 1"),
+    (["--all", "--client", "NOPE"], "client 'NOPE' has no sessions"),
+    (["--all", "--since", "yesterday"], "--since must be a date"),
+])
+def test_batch_option_errors(run_cli, store, args, match):
+    _demo_sessions(store, 1, duration=3.0)
+    r = run_cli("analyze", *args)
+    assert r.exit_code == 1 and match in r.stderr, r.stderr
+
+
+# ----------------------------------------------------------------------------- LocalCluster
+@pytest.mark.slow
+def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tmp_path):
+    """Same cache files (names and contents) and catalog rows as ``improv analyze SESSION``
+    run on a copy of the store; a damaged session fails with its reason and stops no other;
+    a second run skips what is current."""
+    from tests.improv.test_analyze import _damage
+
+    sids = _demo_sessions(store, 3)
+    bad = _demo_sessions(store, 1, duration=3.0)[0]
+    _damage(store_path / "sessions" / bad / "audio" / "room-mics.wav")
+    store.close()
+    copy = tmp_path / "copy"
+    shutil.copytree(store_path, copy)
+
+    r = run_cli("analyze", "--all", "--workers", "2", "--dialogue", "--json")
+    assert r.exit_code == 1, r.stderr  # one session failed
+    out = r.json()
+    assert sorted(d["session_id"] for d in out["done"]) == sorted(sids)
+    assert [f["session_id"] for f in out["failed"]] == [bad]
+    assert "checksum" in out["failed"][0]["error"]
+    assert out["workers"] == 2 and not out["interrupted"]
+
+    for sid in sids:
+        one = run_cli("--store", str(copy), "analyze", sid, "--dialogue", "--json")
+        assert one.exit_code == 0, one.stderr
+        assert _cache_files(store_path, sid) == _cache_files(copy, sid)
+        assert len(_cache_files(store_path, sid)) == 3  # two players, one pair
+    assert _features(store_path) == _features(copy)
+
+    again = run_cli("analyze", "--all", "--workers", "1", "--dialogue", "--json").json()
+    assert again["done"] == [] and sorted(again["skipped"]) == sorted(sids)
+    assert [f["session_id"] for f in again["failed"]] == [bad]
+
+
+# ----------------------------------------------------------------------------- a real cluster
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dask(*args: str, log: Path) -> subprocess.Popen:
+    dask = Path(sys.executable).with_name("dask")
+    return subprocess.Popen([str(dask), *args], env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=open(log, "wb"), cwd="/")
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A ``dask scheduler`` and two single-threaded ``dask worker`` processes (no nanny: a
+    killed worker stays dead) on 127.0.0.1; yields (address, {worker address: process})."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", str(port),
+                   "--dashboard-address", ":0", log=tmp_path / "scheduler.log")]
+    workers = {}
+    try:
+        for i in range(2):
+            wport = _free_port()
+            p = _dask("worker", address, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                      "--worker-port", str(wport), "--no-dashboard", log=tmp_path / f"w{i}.log")
+            procs.append(p)
+            workers[f"tcp://127.0.0.1:{wport}"] = p
+        from distributed import Client
+
+        with Client(address, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        yield address, workers
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_only_its_task(store, store_path, cluster):
+    from distributed import Client
+
+    address, workers = cluster
+    sids = _demo_sessions(store, 6, duration=20.0)
+    store.close()
+    run = subprocess.Popen([sys.executable, "-m", "improv", "--store", str(store_path),
+                            "analyze", "--all", "--scheduler", address, "--json"],
+                           env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    killed = None
+    with Client(address, timeout="30s") as c:
+        deadline = time.monotonic() + 120
+        while killed is None and time.monotonic() < deadline and run.poll() is None:
+            for w, keys in c.processing().items():
+                if any(str(k).startswith("improv-analyze-") for k in keys):
+                    workers[w].send_signal(signal.SIGKILL)
+                    killed = w
+                    break
+            time.sleep(0.05)
+    out, err = run.communicate(timeout=300)
+    assert killed is not None, "no task seen running"
+    assert run.returncode == 0, err.decode()
+    summary = json.loads(out)
+    assert sorted(d["session_id"] for d in summary["done"]) == sorted(sids)  # each once
+    assert summary["failed"] == []
+    rows = _features(store_path)
+    for sid in sids:
+        assert len(_cache_files(store_path, sid)) == 2  # one analysis per player
+        keys = {(p, k) for s, p, k, *_ in rows if s == sid}
+        assert {p for p, _ in keys} == {"client", "therapist"} and len(keys) == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path):
+    sids = _demo_sessions(store, 5, duration=20.0)
+    store.close()
+    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
+           "--workers", "1", "--json"]
+    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=REPO)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if any(_cache_files(store_path, sid) for sid in sids if
+               (store_path / "sessions" / sid / "cache").is_dir()):
+            break
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 1 and "aborted" in err.decode(), err.decode()  # as every command
+    first = json.loads(out)
+    assert first["interrupted"] and first["done"] and len(first["done"]) < len(sids)
+    db = sqlite3.connect(store_path / "catalog.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    done = {d["session_id"] for d in first["done"]}
+    for sid in done:  # stored: cache and catalog
+        assert len(_cache_files(store_path, sid)) == 2
+    assert {r[0] for r in _features(store_path)} == done
+
+    again = subprocess.run(cmd, env=_env(), capture_output=True, cwd=REPO, timeout=300)
+    assert again.returncode == 0, again.stderr.decode()
+    second = json.loads(again.stdout)
+    assert set(second["skipped"]) == done
+    assert {d["session_id"] for d in second["done"]} == set(sids) - done
+
+
+def test_local_cluster_has_no_dashboard_and_listens_on_loopback_only():
+    """--workers N: no dashboard, and the scheduler's HTTP server (Dask always starts one) not
+    on 8787 of every interface but on a free loopback port."""
+    pytest.importorskip("distributed")
+    import urllib.error
+    import urllib.request
+
+    from improv.archive.batch import _client
+
+    def http(dask_scheduler):
+        return (sorted({s.getsockname()[0] for s in dask_scheduler.http_server._sockets.values()}),
+                dask_scheduler.http_server.port, dask_scheduler.address)
+
+    with _client(workers=1, scheduler=None) as client:
+        hosts, port, address = client.run_on_scheduler(http)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as r:
+            assert r.status == 200  # the server asked about
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
+    assert hosts == ["127.0.0.1"] and port != 8787
+    assert address.startswith("tcp://127.0.0.1:")

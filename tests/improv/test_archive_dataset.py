@@ -1,0 +1,148 @@
+"""``improv export-dataset``: tables loaded with pandas and DuckDB, checked against
+``improv analyze --json``; owner-only files; no free text unless asked for."""
+
+from __future__ import annotations
+
+import math
+import stat
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+TABLES = ("sessions", "summaries", "dialogue", "curves", "annotations")
+
+
+@pytest.fixture
+def analysed(run_cli, store):
+    """Two demo sessions (10 s), analysed one at a time with --dialogue; their JSON."""
+    from improv.demo import create_demo_session
+
+    out = []
+    for _ in range(2):
+        sid = create_demo_session(store, duration=10.0)["id"]
+        r = run_cli("analyze", sid, "--dialogue", "--json")
+        assert r.exit_code == 0, r.stderr
+        out.append(r.json())
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_tables_load_and_match_analyze_json(run_cli, analysed, tmp_path, fmt):
+    from improv.archive.dataset import TABLES as COLUMNS
+
+    to = tmp_path / "ds"
+    r = run_cli("export-dataset", "--to", str(to), "--format", fmt, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["not_analysed"] == []
+    assert stat.S_IMODE(to.stat().st_mode) == 0o700
+    assert sorted(p.name for p in to.iterdir()) == sorted(
+        [f"{t}.{fmt}" for t in TABLES] + ["README.md"])
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in to.iterdir())
+
+    read = pd.read_parquet if fmt == "parquet" else pd.read_csv
+    frames = {t: read(to / f"{t}.{fmt}") for t in TABLES}
+    for t, df in frames.items():
+        assert list(df.columns) == list(COLUMNS[t]), t
+    sessions = frames["sessions"]
+    assert list(sessions["session"]) == ["DEMO-001", "DEMO-002"]
+    assert sessions["analysed"].all() and (sessions["duration_s"] == 10.0).all()
+
+    first = analysed[0]  # the oldest: DEMO-001
+    summ = frames["summaries"]
+    row = summ[(summ.session == "DEMO-001") & (summ.player == "client")
+               & (summ.source == "midi") & (summ.measure == "notes_per_s")]
+    expected = first["players"]["client"]["sources"]["midi"]["summary"]["notes_per_s"]
+    assert len(row) == 1 and math.isclose(row.value.iloc[0], expected, rel_tol=1e-12)
+    assert row.unit.iloc[0] == "notes/s"
+
+    dlg = frames["dialogue"]
+    d = first["dialogue"][0]
+    row = dlg[(dlg.session == "DEMO-001") & (dlg.measure == "joint_share")]
+    assert math.isclose(row.value.iloc[0], d["summary"]["joint_share"], rel_tol=1e-12)
+
+    curves = frames["curves"]
+    c = first["players"]["therapist"]["sources"]["audio"]["curves"]["level_dbfs"]
+    got = curves[(curves.session == "DEMO-001") & (curves.player == "therapist")
+                 & (curves.source == "audio") & (curves.measure == "level_dbfs")]
+    assert list(got.t) == c["times"]
+    assert [None if pd.isna(v) else v for v in got.value] == c["values"]
+
+    # DuckDB reads the same files in place
+    con = duckdb.connect()
+    src = (f"'{to}/summaries.parquet'" if fmt == "parquet"
+           else f"read_csv_auto('{to}/summaries.csv')")
+    value = con.execute(f"SELECT value FROM {src} WHERE session = 'DEMO-002' AND player = "
+                        "'therapist' AND source = 'audio' AND measure = 'onsets_per_s'"
+                        ).fetchone()[0]
+    expected = analysed[1]["players"]["therapist"]["sources"]["audio"]["summary"]["onsets_per_s"]
+    assert math.isclose(value, expected, rel_tol=1e-12)
+    n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    assert n == len(summ)
+
+    readme = (to / "README.md").read_text()
+    assert "| notes_per_s | notes/s | MIDI note onsets per second over the session |" in readme
+    assert "| joint_share | fraction |" in readme
+
+
+def test_no_free_text_unless_asked(run_cli, store, tmp_path):
+    """Titles, annotation texts and names entered as players stay out; --with-text adds the
+    texts and names."""
+    from improv.archive.dataset import player_label
+
+    w = store.create_session(client="C02", players=["Anna", "therapist"], title="Anna's day")
+    for i, player in enumerate(("Anna", "therapist")):
+        w.add_midi_input(f"keys{i}", player=player)
+        for k in range(12):
+            t = 0.5 + k * 0.6 + i * 0.3
+            w.midi(t, player=player, port=f"keys{i}", data=bytes([0x90, 60 + k, 80]))
+            w.midi(t + 0.2, player=player, port=f"keys{i}", data=bytes([0x80, 60 + k, 0]))
+    sid = w.finalize(duration_s=8.0)["id"]
+    r = run_cli("annotate", sid, "Anna cried", "--at", "2", "--tag", "silence",
+                "--player", "Anna")
+    assert r.exit_code == 0, r.stderr
+    assert run_cli("analyze", sid, "--dialogue", "--json").exit_code == 0
+    assert run_cli("export-dataset", "--to", str(tmp_path / "a")).exit_code == 0
+    blob = b"".join(p.read_bytes() for p in (tmp_path / "a").iterdir())
+    assert b"Anna" not in blob and b"cried" not in blob and sid.encode() not in blob
+    dlg = pd.read_parquet(tmp_path / "a" / "dialogue.parquet")
+    assert "player1_active_share" in set(dlg.measure)
+    ann = pd.read_parquet(tmp_path / "a" / "annotations.parquet")
+    assert list(ann.tags) == ["silence"] and ann.text.isna().all()
+    assert list(ann.player) == ["player1"]
+
+    assert run_cli("export-dataset", "--to", str(tmp_path / "b"), "--with-text").exit_code == 0
+    ann = pd.read_parquet(tmp_path / "b" / "annotations.parquet")
+    assert list(ann.text) == ["Anna cried"]
+    assert player_label("therapist2", 1, with_text=False) == "therapist2"
+
+
+def test_refuses_a_folder_with_files(run_cli, analysed, tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "mine.txt").write_text("keep")
+    r = run_cli("export-dataset", "--to", str(tmp_path / "x"))
+    assert r.exit_code == 1 and "not an empty folder" in r.stderr
+
+
+def test_a_failed_export_leaves_no_partial_files(analysed, store_path, tmp_path):
+    """A real write failure (the file-size limit: EFBIG, as a full disk gives ENOSPC) half way:
+    one line, exit 1, and neither the target nor a temporary folder is left."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store_path),
+                        "export-dataset", "--to", str(out / "ds"), "--format", "csv"],
+                       capture_output=True, text=True, preexec_fn=small_files, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert list(out.iterdir()) == []

@@ -1,0 +1,364 @@
+"""Treatment goals: storage, history, progress per goal and the ``improv goals`` commands.
+
+A client with eight weekly sessions whose analysis values are known by construction: they are
+put into the catalog under the keys of the default analysis, as ``improv analyze`` would, so
+nothing is analysed here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from tests.sessions.helpers import import_weekly_session, tree_snapshot
+
+N = 8
+LEADS = [0.05 + 0.02 * i for i in range(N)]  # client leads share: rising
+SILENCE = [0.30, 0.32, 0.29, 0.31, 0.33, 0.28, 0.31, 0.30]  # silence share: flat
+NOTES = [2.0 + 0.1 * i for i in range(N)]
+
+
+def build_client_store(tmp_path):
+    """C07 with eight weekly sessions (2026-01-05 on), analysis values in the catalog;
+    returns (store path, session IDs oldest first)."""
+    from improv.analyze import default_keys
+    from sessions.annotation_edits import add_annotation
+    from sessions.store import Store
+
+    path = tmp_path / "store"
+    rng = np.random.default_rng(3)
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    with Store(path) as store:
+        ids = [import_weekly_session(store, tmp_path, week=i, notes=20, duration=10.0, rng=rng,
+                                     start=start) for i in range(N)]
+        for i, sid in enumerate(ids):
+            keys = default_keys(store.session(sid))
+            store.catalog.put_features(sid, "client", keys["client"], {
+                "status": "ok", "midi.notes_per_s": NOTES[i], "midi.silence_share": SILENCE[i]})
+            store.catalog.put_features(sid, "therapist", keys["therapist"], {
+                "status": "ok", "midi.notes_per_s": 0.2, "midi.silence_share": 0.9})
+            store.catalog.put_features(sid, "client|therapist", keys["client|therapist"], {
+                "client_leads_share": LEADS[i], "therapist_leads_share": 1 - LEADS[i],
+                "joint_share": 0.4})
+            for _ in range(i):  # the tag grows by one a session
+                add_annotation(store, sid, t=1.0, tags=["autonomy:leader"])
+    return path, ids
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory):
+    return build_client_store(tmp_path_factory.mktemp("goals"))
+
+
+@pytest.fixture
+def client_store(built_store, tmp_path, monkeypatch):
+    """A copy of :func:`built_store` for one test (IMPROV_STORE points to it)."""
+    import shutil
+
+    path = tmp_path / "store"
+    shutil.copytree(built_store[0], path)
+    monkeypatch.setenv("IMPROV_STORE", str(path))
+    return path, built_store[1]
+
+
+
+def _ok(r):
+    assert r.exit_code == 0, r.stderr
+    return r.json() if r.stdout.lstrip().startswith("{") else r
+
+
+def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_store, run_cli):
+    path, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares to lead the music",
+                    "--since", "2026-01-05", "--indicator", "leads_share:up@client",
+                    "--indicator", "silence_share:down@client", "--tag", "autonomy:leader:up",
+                    "--json"))
+    res = _ok(run_cli("goals", "show", "--client", "C07", "--json"))
+    (goal,) = res["goals"]
+    assert goal["id"] == g["id"] and goal["status"] == "active"
+    (v,) = goal["versions"]
+    assert v["sessions"] == ids
+    lead, silence, tag = v["indicators"]
+    assert lead["column"] == "client|therapist.client_leads_share"
+    assert lead["values"] == pytest.approx(LEADS)
+    assert lead["verdict"] == "rising" and lead["towards"] is True
+    assert lead["trend"]["distinguishable"] and lead["trend"]["mk_p"] < 0.05
+    assert lead["band"]["mean"] == pytest.approx(np.mean(LEADS[:3]))
+    assert "rose from 0.05 to 0.19 over 8 sessions; the trend is clear (towards the goal)" \
+        in lead["reading"]
+    assert silence["column"] == "client.midi.silence_share"
+    assert silence["verdict"] == "no clear change" and silence["towards"] is None
+    assert "rose" not in silence["reading"] and "fell" not in silence["reading"]
+    assert tag["values"] == list(range(N)) and tag["verdict"] == "rising"
+    assert all(s["goals"] == [g["id"]] for s in res["sessions"])
+    human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
+    assert "client leads share rose from 0.05 to 0.19" in human
+    assert "silence share: no clear change over 8 sessions" in human
+
+
+def test_too_few_sessions_to_judge(client_store, run_cli):
+    _, ids = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "Plays louder", "--since", "2026-02-02",
+                "--indicator", "notes_per_s:up@client"))
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    (ind,) = goal["versions"][0]["indicators"]
+    assert goal["versions"][0]["sessions"] == ids[4:]
+    assert ind["verdict"] == "too few sessions to judge" and ind["towards"] is None
+    assert "4 sessions so far, too few sessions to judge" in goal["reading"]
+
+
+def test_edited_goal_keeps_both_versions_each_for_its_period(client_store, run_cli):
+    path, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Less fear of being alone",
+                    "--since", "2026-01-05", "--indicator", "notes_per_s:up@client", "--json"))
+    e = _ok(run_cli("goals", "edit", g["id"], "Stays with the silence", "--since", "2026-02-02",
+                    "--indicator", "silence_share:up@client", "--json"))
+    assert [v["text"] for v in e["versions"]] == ["Less fear of being alone",
+                                                   "Stays with the silence"]
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    v1, v2 = goal["versions"]
+    assert (v1["since"], v1["until"], v2["since"], v2["until"]) == (
+        "2026-01-05", "2026-02-01", "2026-02-02", None)
+    assert v1["sessions"] == ids[:4] and v2["sessions"] == ids[4:]
+    assert v1["indicators"][0]["values"] == pytest.approx(NOTES[:4])
+    assert v2["indicators"][0]["values"] == pytest.approx(SILENCE[4:])
+    # the log keeps every revision: nothing rewritten
+    log = path / "clients" / "C07" / "goals.jsonl"
+    recs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["op"], r["rev"]) for r in recs] == [("create", 1), ("edit", 2)]
+    assert recs[0]["text"] == "Less fear of being alone"
+    human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
+    assert "version 1, 2026-01-05 to 2026-02-01" in human and "version 2, 2026-02-02 to now" \
+        in human
+
+
+def test_dropped_goal_stops_at_its_date(client_store, run_cli):
+    _, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Shares the beat", "--since",
+                    "2026-01-05", "--indicator", "joint_share:up", "--json"))
+    other = _ok(run_cli("goals", "add", "--client", "C07", "Finds calm", "--since",
+                        "2026-01-12", "--json"))
+    d = _ok(run_cli("goals", "drop", g["id"], "--on", "2026-02-09", "--reason", "agreed",
+                    "--json"))
+    assert d["status"] == "dropped" and d["end"] == "2026-02-09"
+    res = _ok(run_cli("goals", "show", "--client", "C07", "--json"))
+    goal = next(x for x in res["goals"] if x["id"] == g["id"])
+    assert goal["versions"][0]["sessions"] == ids[:6]  # 2026-02-09 is session 6
+    marks = {s["id"]: s["goals"] for s in res["sessions"]}
+    assert marks[ids[0]] == [g["id"]] and marks[ids[5]] == [g["id"], other["id"]]
+    assert marks[ids[6]] == [other["id"]]
+    listed = _ok(run_cli("goals", "list", "--client", "C07", "--json"))
+    assert [x["status"] for x in listed["goals"]] == ["dropped", "active"]
+    r = run_cli("goals", "edit", g["id"], "again")
+    assert r.exit_code == 1 and "was dropped on 2026-02-09" in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["add", "--client", "C07", "X", "--indicator", "velocity_mena:up"],
+     "unknown feature 'velocity_mena': did you mean velocity_mean"),
+    (["add", "--client", "C07", "X", "--tag", "mood:happy:up"], "unknown tag(s) mood:happy"),
+    (["add", "--client", "C07", "X", "--tag", "autonomy:boss:up"], "unknown tag autonomy:boss"),
+    (["add", "--client", "C07", "X", "--since", "2025-12-01"],
+     "is before the client's first session (2026-01-05)"),
+    (["add", "--client", "C07", "X", "--since", "2099-01-01"], "is in the future"),
+    (["add", "--client", "C07", "X", "--since", "soon"], "must be a date like 2026-03-01"),
+    (["add", "--client", "C07", "  "], "the goal text must not be empty"),
+    (["add", "--client", "C07", "X", "--indicator", "leads_share:sideways"],
+     "an indicator must look like MEASURE:up"),
+    (["add", "--client", "C07", "X", "--indicator", "notes_per_s:up"],
+     "name one with @PLAYER"),
+    (["add", "--client", "C07", "X", "--indicator", "notes_per_s:up@drummer"],
+     "player 'drummer' of indicator notes_per_s is not in client C07's sessions"),
+    (["add", "--client", "NOBODY", "X"], "client 'NOBODY' has no sessions"),
+    (["add", "--client", "../x", "X"], "client must be a pseudonym code"),
+    (["edit", "g-0000000000", "new"], "no goal g-0000000000"),
+    (["edit", "nonsense", "new"], "is not a goal ID"),
+    (["edit", "{g}", "Later", "--since", "2026-01-01"], "before the client's first session"),
+    (["edit", "{g}", "Earlier", "--since", "2026-01-06"], "is before the current version"),
+    (["edit", "{g}"], "nothing to change in goal"),
+    (["reach", "{g}", "--on", "2026-01-06"], "is before the goal's current version"),
+    (["show", "--client", "C07", "g-0000000000"], "client C07 has no goal g-0000000000"),
+    (["plan", "--client", "C07"], "give the planned length in sessions or months"),
+    (["list", "--client", "C7"], "client 'C7' has no sessions and no goals"),
+    (["show", "--client", "C7"], "client 'C7' has no sessions and no goals"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(client_store, run_cli, args, message):
+    path, _ = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "First goal", "--since", "2026-01-12",
+                    "--json"))
+    before = tree_snapshot(path)
+    r = run_cli("goals", *[a.format(g=g["id"]) for a in args])
+    assert r.exit_code == 1, r.stdout
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stdout == ""
+    assert tree_snapshot(path) == before
+
+
+def test_bad_input_for_a_client_without_goals_makes_no_folder(client_store, run_cli):
+    path, _ = client_store
+    before = tree_snapshot(path)
+    # an empty text is refused by the library (1), a number out of the option's range by the
+    # command line (2, a usage error)
+    for args, status in ((["add", "--client", "C07", ""], 1),
+                         (["plan", "--client", "C07", "--sessions", "0"], 2)):
+        r = run_cli("goals", *args)
+        assert r.exit_code == status and r.stderr.count("\n") == 1, r.stderr
+    assert tree_snapshot(path) == before and not (path / "clients").exists()
+
+
+def test_storage_is_owner_only_indexed_rebuilt_verified_and_deleted(client_store, run_cli,
+                                                                    tmp_path):
+    from sessions.store import Store
+
+    path, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares to lead", "--since",
+                    "2026-01-05", "--indicator", "leads_share:up@client", "--json"))
+    _ok(run_cli("goals", "reach", g["id"], "--on", "2026-02-16"))
+    _ok(run_cli("goals", "plan", "--client", "C07", "--sessions", "20", "--months", "6"))
+    log = path / "clients" / "C07" / "goals.jsonl"
+    assert log.stat().st_mode & 0o777 == 0o600
+    assert (path / "clients").stat().st_mode & 0o777 == 0o700
+    assert log.parent.stat().st_mode & 0o777 == 0o700
+
+    def rows():
+        with Store(path) as s:
+            db = s.catalog.db
+            return [sorted(map(tuple, db.execute(f"SELECT * FROM {t}").fetchall()))
+                    for t in ("goals", "goal_versions", "goal_indicators", "client_plans")]
+
+    indexed = rows()
+    assert indexed[0][0][:5] == (g["id"], "C07", "reached", "2026-01-05", "2026-02-16")
+    assert indexed[2] == [(g["id"], 1, "measure", "leads_share", "up", "client")]
+    assert indexed[3][0][:3] == ("C07", 20, 6.0)
+    _ok(run_cli("sessions", "reindex"))
+    assert rows() == indexed
+    os.remove(path / "catalog.sqlite")  # a lost catalog is rebuilt with the goals
+    for suffix in ("-wal", "-shm"):
+        (path / f"catalog.sqlite{suffix}").unlink(missing_ok=True)
+    assert rows() == indexed
+    r = run_cli("sessions", "verify", "--all", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {"id": "goals of C07", "ok": True, "problems": [], "checked": 1} in r.json()
+    out = tmp_path / "export"
+    _ok(run_cli("goals", "export", "--client", "C07", "--to", out))
+    assert (out / "goals-C07.jsonl").read_bytes() == log.read_bytes()
+    assert (out / "goals-C07.jsonl").stat().st_mode & 0o777 == 0o600
+    with open(log, "ab") as f:  # a damaged line is reported by verify
+        f.write(b'{"op":"edit"}\n')
+    r = run_cli("sessions", "verify", "--all")
+    assert r.exit_code == 1 and "goals of C07: PROBLEMS" in r.stdout
+    _ok(run_cli("sessions", "delete", "--client", "C07", "--yes"))
+    assert not (path / "clients" / "C07").exists()
+    assert rows() == [[], [], [], []]
+
+
+def test_a_torn_last_line_is_left_out_and_cut_before_the_next_append(client_store, run_cli):
+    path, _ = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "One", "--since", "2026-01-05"))
+    log = path / "clients" / "C07" / "goals.jsonl"
+    with open(log, "ab") as f:
+        f.write(b'{"op":"create","id":"g-12')  # a crash during an append
+    assert len(_ok(run_cli("goals", "list", "--client", "C07", "--json"))["goals"]) == 1
+    _ok(run_cli("goals", "add", "--client", "C07", "Two", "--since", "2026-01-05"))
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and all(json.loads(x)["op"] == "create" for x in lines)
+
+
+def test_goal_text_is_not_logged_at_info_level(client_store, run_cli, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    _ok(run_cli("goals", "add", "--client", "C07", "Secret wording", "--since", "2026-01-05"))
+    _ok(run_cli("goals", "show", "--client", "C07"))
+    assert "Secret wording" not in caplog.text
+
+
+def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_store, run_cli):
+    from improv.reports.report import client_report_html
+    from sessions.store import Store
+
+    path, _ = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares <to> lead", "--since",
+                    "2026-01-05", "--indicator", "leads_share:up@client", "--json"))
+    _ok(run_cli("goals", "edit", g["id"], "Leads and follows", "--since", "2026-02-02"))
+    _ok(run_cli("goals", "plan", "--client", "C07", "--sessions", "20"))
+    with Store(path) as s:
+        text = client_report_html(s, client="C07")
+    assert text.index("<h2>Treatment goals</h2>") < text.index("<h2>Trends</h2>")
+    assert "Goal 1: Leads and follows" in text and "Dares <to>" not in text
+    assert "Version 1, 2026-01-05 to 2026-02-01: “Dares &lt;to&gt; lead”" in text
+    assert "Version 2, 2026-02-02 to now" in text
+    assert "planned: 20 sessions (session 8 so far)" in text
+    assert "client leads share" in text and "too few sessions to judge" in text
+
+
+@pytest.mark.parametrize("values, direction, verdict, towards, words", [
+    ([0.1, 0.2, 0.3, 0.4], "up", "too few sessions to judge", None, "4 sessions so far"),
+    ([0.1, 0.2, None, 0.3, 0.4, None], "up", "too few sessions to judge", None,
+     "4 sessions so far"),  # sessions without a value do not count
+    ([0.5, 0.4, 0.3, 0.2, 0.1, 0.0], "up", "falling", False, "fell from 0.5 to 0 over 6 "
+     "sessions; the trend is clear (away from the goal)"),
+    ([0.5, 0.4, 0.3, 0.2, 0.1, 0.0], "down", "falling", True, "(towards the goal)"),
+    ([0.3, 0.1, 0.4, 0.2, 0.35, 0.15], "up", "no clear change", None,
+     "no clear change over 6 sessions"),
+    ([2, 2, 2, 2, 2, 2], "up", "no clear change", None, "no clear change"),
+])
+def test_the_reading_never_claims_more_than_the_test(values, direction, verdict, towards,
+                                                     words):
+    from improv.reports.goals import course
+
+    c = course(values, list(range(0, 7 * len(values), 7)), direction=direction, label="x")
+    assert (c["verdict"], c["towards"]) == (verdict, towards)
+    assert words in c["reading"]
+    if verdict != "rising" and verdict != "falling":
+        assert "rose" not in c["reading"] and "fell" not in c["reading"]
+
+
+def test_researcher_export_has_a_goals_table_with_indicator_rows(client_store, run_cli,
+                                                                 tmp_path):
+    import csv
+    import io
+
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Private words", "--since",
+                    "2026-01-05", "--indicator", "leads_share:up@client", "--tag",
+                    "autonomy:leader:up", "--json"))
+    _ok(run_cli("compare", "--client", "C07", "--export", tmp_path / "out", "--json"))
+    text = (tmp_path / "out" / "C07-goals.csv").read_text()
+    assert "Private words" not in text  # pseudonymised: no goal texts
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["goal_id"], r["kind"], r["indicator"], r["verdict"]) for r in rows] == [
+        (g["id"], "measure", "leads_share", "rising"), (g["id"], "tag", "autonomy:leader",
+                                                        "rising")]
+    assert rows[0]["column"] == "client|therapist.client_leads_share" and rows[0]["towards"] == "1"
+    assert (tmp_path / "out" / "C07-goals.csv").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_correction_on_the_first_day_keeps_the_original_but_uses_the_new(client_store,
+                                                                           run_cli):
+    _, ids = client_store
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Dares to laed", "--since",
+                    "2026-01-12", "--indicator", "leads_share:up@client", "--json"))
+    _ok(run_cli("goals", "edit", g["id"], "Dares to lead", "--since", "2026-01-12"))
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    v1, v2 = goal["versions"]
+    assert (v1["text"], v1["used"], v1["sessions"]) == ("Dares to laed", False, [])
+    assert (v2["text"], v2["used"], v2["sessions"]) == ("Dares to lead", True, ids[1:])
+    assert goal["reading"].startswith("client leads share rose")
+    r = run_cli("goals", "reach", g["id"], "--on", "2026-02-23")
+    assert r.exit_code == 0 and "reached on 2026-02-23" in r.stdout
+    r = run_cli("goals", "drop", g["id"])
+    assert r.exit_code == 1 and "was reached on 2026-02-23 already" in r.stderr
+
+
+def test_a_damaged_log_is_a_one_line_error(client_store, run_cli):
+    path, _ = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "One", "--since", "2026-01-05"))
+    with open(path / "clients" / "C07" / "goals.jsonl", "ab") as f:
+        f.write(b'{"op":"reach","id":"g-0123456789","rev":2,"at_utc":"x"}\n')
+    r = run_cli("goals", "list", "--client", "C07")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert "goals.jsonl:2: a reach revision without date" in r.stderr

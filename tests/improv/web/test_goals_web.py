@@ -1,0 +1,106 @@
+"""Treatment goals in the web app: the API, and the client page in real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.improv.test_goals import build_client_store
+from tests.improv.web.conftest import shot
+from tests.sessions.helpers import tree_snapshot
+
+
+@pytest.fixture
+def goal_store(tmp_path):
+    return build_client_store(tmp_path)
+
+
+def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_for):
+    path, ids = goal_store
+    c = client_for(path)
+    r = c.get("/api/clients/C07/goals")
+    assert r.status_code == 200 and r.json()["goals"] == []
+    choices = r.json()["choices"]
+    assert "client_leads_share" in choices["measures"] and "client|therapist" in choices["players"]
+    assert "autonomy:leader" in choices["tags"]
+    before = tree_snapshot(path)
+    for body, message in [
+        ({"text": "", "indicators": []}, "the goal text must not be empty"),
+        ({"text": "X", "indicators": [{"measure": "tempo_bmp", "direction": "up"}]},
+         "unknown feature 'tempo_bmp'"),
+        ({"text": "X", "tags": [{"tag": "mood:sunny", "direction": "up"}]}, "unknown tag"),
+        ({"text": "X", "since": "2025-01-01"}, "before the client's first session"),
+    ]:
+        r = c.post("/api/clients/C07/goals", json=body)
+        assert r.status_code == 400 and message in r.json()["error"], r.text
+    assert tree_snapshot(path) == before
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Dares to lead", "since": "2026-01-05",
+        "indicators": [{"measure": "leads_share", "direction": "up", "player": "client"}],
+        "tags": [{"tag": "autonomy:leader", "direction": "up"}]})
+    assert r.status_code == 201, r.text
+    gid = r.json()["id"]
+    r = c.patch(f"/api/goals/{gid}", json={"text": "Leads and follows", "since": "2026-02-02"})
+    assert r.status_code == 200 and len(r.json()["versions"]) == 2
+    assert r.json()["versions"][1]["indicators"] == r.json()["versions"][0]["indicators"]
+    res = c.get("/api/clients/C07/goals").json()
+    (g,) = res["goals"]
+    assert [v["sessions"] for v in g["versions"]] == [ids[:4], ids[4:]]
+    assert "too few sessions to judge" in g["line"]
+    r = c.post(f"/api/goals/{gid}/reach", json={"on": "2026-02-16"})
+    assert r.status_code == 200 and r.json()["status"] == "reached"
+    r = c.put("/api/clients/C07/plan", json={"sessions": 20})
+    assert r.status_code == 200 and r.json()["sessions"] == 20
+    assert c.get("/api/clients/C07/goals").json()["plan_text"].startswith("planned: 20 sessions")
+    table = c.get("/api/clients/C07/goals.csv")
+    assert table.status_code == 200 and table.text.splitlines()[0].startswith("client,goal_id,")
+    assert len(table.text.splitlines()) == 1 + 2 * 2  # two versions, two indicators each
+    assert "Dares to lead" not in table.text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, page):
+    path, ids = goal_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07")
+    form = page.get_by_role("form", name="Add a goal")
+    form.wait_for(timeout=120000)
+    form.get_by_label("Goal").fill("Dares to lead the music")
+    form.get_by_label("Agreed on").fill("2026-01-05")
+    form.get_by_label("Measure").select_option("client_leads_share")
+    form.get_by_label("Direction of progress").first.select_option("up")
+    form.get_by_role("button", name="Another measure").click()
+    form.get_by_label("Measure").nth(1).select_option("silence_share")
+    form.get_by_label("Direction of progress").nth(1).select_option("down")
+    form.get_by_label("Player").nth(1).select_option("client")
+    form.get_by_role("button", name="Add goal").click()
+    goal = page.locator("article.goal", has_text="Dares to lead the music")
+    goal.wait_for()
+    charts = goal.locator("figure.goal-chart")
+    expect(charts).to_have_count(2)
+    lead = goal.locator('figure.goal-chart[data-indicator="client leads share"]')
+    expect(lead.locator("circle.pt")).to_have_count(len(ids))
+    expect(lead.locator("rect.band")).to_have_count(1)
+    expect(lead.locator("figcaption")).to_contain_text("rising, towards the goal")
+    expect(goal.locator("p.reading")).to_contain_text("rose from 0.05 to 0.19 over 8 sessions")
+    expect(goal.locator("p.reading")).to_contain_text("silence share: no clear change")
+    # every session of the table is marked with the goal active then
+    marks = page.locator("td.goal-marks").all_inner_texts()
+    assert marks == ["1"] * len(ids)
+    shot(page, "client-goals")
+    # change it from a day on: both versions are shown, each over its own sessions
+    goal.get_by_role("button", name="Change…").click()
+    change = goal.get_by_role("form", name="Change goal")
+    change.get_by_label("Goal").fill("Leads and follows")
+    change.get_by_label("Applies from").fill("2026-02-02")
+    change.get_by_role("button", name="Save change").click()
+    changed = page.locator("article.goal", has_text="Leads and follows")
+    expect(changed.locator(".goal-version")).to_have_count(2)
+    expect(changed).to_contain_text("Version 1, 2026-01-05 to 2026-02-01: “Dares to lead")
+    plan = page.get_by_role("form", name="Planned length")
+    plan.get_by_label("sessions").fill("20")
+    plan.get_by_role("button", name="Save length").click()
+    expect(page.locator("section.goals")).to_contain_text(
+        "Planned: 20 sessions (session 8 so far)")
