@@ -299,8 +299,10 @@ class Catalog:
     # -- queries ---------------------------------------------------------------------
 
     def sessions(self, *, client: str | None = None) -> list[dict[str, Any]]:
-        """Sessions (newest first), optionally of one client, with their players."""
-        sql = "SELECT * FROM sessions"
+        """Sessions (newest first), optionally of one client, with their players and their
+        ``number``: the client's running session number (1 for the first, by start time)."""
+        sql = ("SELECT *, ROW_NUMBER() OVER (PARTITION BY client ORDER BY started_utc, id) "
+               "AS number FROM sessions")
         args: tuple = ()
         if client is not None:
             sql += " WHERE client = ?"
@@ -319,6 +321,14 @@ class Catalog:
             ]
             out.append(d)
         return out
+
+    def session_number(self, session_id: str) -> int | None:
+        """The client's running number of a session ("Session 7"); None if not catalogued."""
+        row = self.db.execute(
+            "SELECT n FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY client ORDER BY "
+            "started_utc, id) AS n FROM sessions WHERE client IS (SELECT client FROM sessions "
+            "WHERE id = ?)) WHERE id = ?", (session_id, session_id)).fetchone()
+        return None if row is None else int(row[0])
 
     def session_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM sessions")}

@@ -10,6 +10,7 @@ from sessions import manifest as mf
 from sessions.errors import StoreError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import read_log
+from sessions.revisions import check_revisions
 
 
 def verify_folder(folder: Path) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def verify_folder(folder: Path) -> dict[str, Any]:
         ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
+    problems += check_revisions(folder, manifest)
     if manifest.get("smf"):
         try:
             import mido

@@ -34,8 +34,31 @@ def meter(peak_dbfs: float | None, *, width: int = 24) -> str:
     return "#" * n + "." * (width - n)
 
 
-def render(status: dict[str, Any], *, note: str | None = None):
-    """A rich renderable of a status snapshot."""
+def live_lines(live: dict[str, Any] | None) -> list[str]:
+    """Plain lines of the live measures (:mod:`improv.analyze.live`) for the display."""
+    if not live:
+        return []
+    out = [f"Last {live['window_s']:g} s:"]
+    for name, m in live["players"].items():
+        if m is None:
+            out.append(f"  {name}: not playing")
+            continue
+        loud = ("-" if m["loudness"] is None else f"{m['loudness']:g}"
+                + (" dBFS" if m["loudness_unit"] == "dBFS" else " velocity"))
+        tempo = ("no tempo" if m["tempo_bpm"] is None
+                 else f"{m['tempo_bpm']:.0f} BPM" + ("" if m["tempo_clear"] else " (unsure)"))
+        out.append(f"  {name}: {m['notes_per_s']:.1f} notes/s, loudness {loud}, {tempo}, "
+                   f"pulse {m['pulse']}")
+    pair = live.get("pair")
+    if pair:
+        who = {"both": "both play", "silence": "silence",
+               "one": f"{pair['who']} plays alone"}[pair["state"]]
+        out.append(f"  now: {who}")
+    return out
+
+
+def render(status: dict[str, Any], *, note: str | None = None, live: dict | None = None):
+    """A rich renderable of a status snapshot (and of the live measures, if any)."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -64,7 +87,7 @@ def render(status: dict[str, Any], *, note: str | None = None):
             str(p.get("midi_events", 0)),
             inputs,
         )
-    parts = [head, table]
+    parts = [head, table, *(Text(line, style="cyan") for line in live_lines(live))]
     for w in status.get("warnings", []):
         parts.append(Text(f"! {w}", style="red"))
     if note is not None:
@@ -82,12 +105,15 @@ class LiveDisplay:
     recorder : Recorder
     keys : bool, optional
         Read keys from stdin; by default only when stdin is a terminal.
+    live : LiveMeasurer, optional
+        Its latest measures are shown under the meters.
     """
 
-    def __init__(self, recorder, *, keys: bool | None = None) -> None:
+    def __init__(self, recorder, *, keys: bool | None = None, live=None) -> None:
         from rich.console import Console
 
         self.recorder = recorder
+        self.live = live  # an improv.analyze.live.LiveMeasurer, or None
         self.console = Console(stderr=True)
         self.keys = sys.stdin.isatty() if keys is None else keys
         self._note: str | None = None
@@ -118,7 +144,8 @@ class LiveDisplay:
 
     def tick(self, recorder=None) -> None:
         if self._live is not None:
-            self._live.update(render(self.recorder.status(), note=self._note))
+            self._live.update(render(self.recorder.status(), note=self._note,
+                                     live=self.live.latest() if self.live else None))
 
     # -- keys ------------------------------------------------------------------------
 

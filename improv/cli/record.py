@@ -90,12 +90,15 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
               help="queue: rtmidi queues in C++, a Python thread drains it; callback: "
                    "python-rtmidi calls Python in the MIDI thread (see docs/recording.md).")
 @click.option("--no-display", is_flag=True, help="No live display (also off when not a terminal).")
+@click.option("--live-measures/--no-live-measures", default=None,
+              help="Measure density, loudness and tempo while recording (default: with the "
+                   "live display).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_device_options
 @click.pass_obj
 def record(app, client, therapist, setup, players, save_setup, duration, samplerate, blocksize,
-           disk_warn_mb, disk_stop_mb, midi_capture, no_display, as_json, midi_api, audio_api,
-           jack_server, jack_midi_server):
+           disk_warn_mb, disk_stop_mb, midi_capture, no_display, live_measures, as_json,
+           midi_api, audio_api, jack_server, jack_midi_server):
     """Record MIDI and audio of the players until q, Ctrl-C or --duration.
 
     \b
@@ -134,19 +137,24 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     printed: list[str] = []  # warnings printed while recording (without the live display)
     old_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
+    live = None
     try:
         rec.start()
+        show = not no_display and sys.stderr.isatty()
+        if show if live_measures is None else live_measures:
+            from improv.analyze.live import start_for
+
+            live = start_for(rec)
         if save_setup:
             try:
                 _save(store.root, save_setup, inputs=inputs, options=opts)
                 info(f"saved setup {save_setup!r}")
             except user_facing_errors() as exc:  # the recording goes on
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
-        show = not no_display and sys.stderr.isatty()
         if show:
             from improv.cli.live_display import LiveDisplay
 
-            with LiveDisplay(rec) as display:
+            with LiveDisplay(rec, live=live) as display:
                 manifest = rec.run(duration_s=duration, on_tick=display.tick)
         else:
             info(f"recording session {rec.session_id} "
@@ -163,7 +171,11 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         manifest = rec.stop("interrupted")
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        if live is not None:
+            live.stop()
     result = summarize(manifest)
+    if live is not None:  # what measuring cost (bench/bench_recording.py)
+        result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
 
     def human(r):
         info(f"stopped ({r['stop_reason']}) after {format_duration(r['duration_s'])}")

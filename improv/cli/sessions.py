@@ -38,12 +38,13 @@ def list_(app, client: str | None, as_json: bool) -> None:
             return
         table(
             [
-                (r["id"], r["started_utc"][:16].replace("T", " "), r["client"] or "-",
+                (f"Session {r['number']}", r["id"], r["started_utc"][:16].replace("T", " "),
+                 r["client"] or "-",
                  format_duration(r["duration_s"]), _players(r),
                  r["status"] + (" demo" if r["demo"] else ""))
                 for r in rows
             ],
-            ["ID", "STARTED (UTC)", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
+            ["NAME", "ID", "STARTED (UTC)", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
         )
 
     emit(rows, as_json=as_json, human=human)
@@ -60,8 +61,16 @@ def show(app, session_id: str, as_json: bool) -> None:
     if as_json:
         print_json(m)
         return
-    click.echo(f"session   {m['id']}  ({m['status']}{', demo' if m.get('demo') else ''})")
+    from sessions.revisions import read_revisions, session_label
+
+    label = session_label(app.store.catalog.session_number(m["id"]), m["id"], m.get("title"))
+    click.echo(f"session   {label}  ({m['status']}{', demo' if m.get('demo') else ''})")
     click.echo(f"client    {m.get('client') or '-'}    therapist {m.get('therapist') or '-'}")
+    for r in read_revisions(session.folder):
+        click.echo(f"corrected {r['at_utc'][:16].replace('T', ' ')} UTC"
+                   f"{' by ' + r['by'] if r.get('by') else ''}: {r['field']} was "
+                   f"{r['from'] or '-'}, now {r['to'] or '-'}"
+                   f"{' (' + r['reason'] + ')' if r.get('reason') else ''}")
     click.echo(f"started   {m['started_utc']}    length {format_duration(m.get('duration_s'))}")
     click.echo(f"source    {m.get('source')}")
     click.echo("players")
@@ -338,6 +347,34 @@ def recover(app, as_json: bool) -> None:
     emit(reports, as_json=as_json, human=human)
     if any(not r["ok"] for r in reports):
         raise click.ClickException("some sessions could not be recovered")
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.option("--title", help="The corrected title (an empty one removes it).")
+@click.option("--client", metavar="CODE", help="The corrected client code.")
+@click.option("--by", metavar="CODE", help="Who corrects (a pseudonym code such as T01).")
+@click.option("--reason", help="Why (kept with the correction).")
+@json_option
+@click.pass_obj
+def correct(app, session_id: str, title: str | None, client: str | None, by: str | None,
+            reason: str | None, as_json: bool) -> None:
+    """Correct a session's title or client code; the earlier value stays in its history."""
+    from sessions.revisions import correct_session
+
+    changes = {k: v for k, v in (("title", title), ("client", client)) if v is not None}
+    if not changes:
+        raise ParameterError("give --title or --client (or both)")
+    result = correct_session(app.store, session_id, by=by, reason=reason, **changes)
+
+    def human(r):
+        if not r["revisions"]:
+            click.echo(f"session {r['id']}: nothing to correct (the values are the same)")
+        for v in r["revisions"]:
+            click.echo(f"session {r['id']}: {v['field']} was {v['from'] or '-'}, "
+                       f"now {v['to'] or '-'}")
+
+    emit(result, as_json=as_json, human=human)
 
 
 @sessions.command()

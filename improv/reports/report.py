@@ -74,12 +74,19 @@ def session_report_html(store, session_id: str) -> str:
     session = store.session(session_id)
     m = session.manifest
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
-    parts = [f"<h1>Session {_e(m['id'])}</h1>",
+    from sessions.revisions import read_revisions, session_label
+
+    label = session_label(store.catalog.session_number(session_id), m["id"], m.get("title"))
+    parts = [f"<h1>{_e(label)}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
              f"{_e(m.get('therapist') or '–')} · started "
              f"{_e(m['started_utc'][:16].replace('T', ' '))} UTC"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
+    for r in read_revisions(session.folder):  # corrections keep the original visible
+        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(r['at_utc'][:16])} UTC"
+                     f"{' by ' + _e(r['by']) if r.get('by') else ''}: was "
+                     f"{_e(r['from'] or '–')}, now {_e(r['to'] or '–')}</p>")
     rows = []
     for p in m["players"]:
         ins = [f"MIDI {port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]

@@ -135,17 +135,61 @@ def _cached(store: Store, session) -> bool:
     return True
 
 
-@router.get("/analysis")
-def get_analysis(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Cached feature curves and dialogue measures, or ``{"status": "not analysed"}``."""
+def _answer_path(store: Store, session) -> Path | None:
+    """Where the page's answer for the catalogued analyses is kept (None: not analysed).
+
+    The name is made of the analyses' keys (which change with the recording and the analysis
+    version), so a new analysis gets a new file and an old one is never served."""
+    import hashlib
+    import json
+
+    keys = sorted({(r["player"], r["analysis_key"])
+                   for r in store.catalog.features(session_id=session.id)})
+    if not keys:
+        return None
+    digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:16]
+    return session.cache_dir / f"analysis-answer-{digest}.json"
+
+
+def analysis_answer(store: Store, session) -> bytes | None:
+    """``GET …/analysis``'s answer for an analysed session, as JSON bytes, kept in the
+    session's cache: for a 60-minute session, reading the cached results again and encoding
+    9 MB of curves took over a second per request (bench/bench_web.py --after-stop)."""
+    import json
+
     from improv.analyze import analyze_session
+    from sessions.fsutil import atomic_write_bytes
+
+    if not _cached(store, session):
+        return None
+    path = _answer_path(store, session)
+    if path is not None and path.is_file():
+        return path.read_bytes()
+    result = analyze_session(store, session.id, dialogue=len(session.players) > 1,
+                             use_cache=True, catalog=False)
+    data = json.dumps(dict(_trim(result), status="ok"), allow_nan=False,
+                      separators=(",", ":")).encode()
+    if path is not None:
+        atomic_write_bytes(path, data)
+    return data
+
+
+@router.get("/analysis")
+def get_analysis(session_id: str, request: Request,
+                 store: Store = Depends(get_store)) -> Any:
+    """Cached feature curves and dialogue measures; ``{"status": "analysing", "progress": …}``
+    while the background analysis of a new session runs (:mod:`improv.web.after`); else
+    ``{"status": "not analysed"}``."""
 
     session = store.session(session_id)
-    if not _cached(store, session):
-        return {"status": "not analysed", "session_id": session_id}
-    dialogue = len(session.players) > 1
-    result = analyze_session(store, session_id, dialogue=dialogue, use_cache=True, catalog=False)
-    return dict(_trim(result), status="ok")
+    data = analysis_answer(store, session)
+    if data is not None:
+        return Response(data, media_type="application/json")
+    after = request.app.state.background
+    if after.busy(session_id):
+        return {"status": "analysing", "session_id": session_id,
+                "progress": after.progress(session_id)}
+    return {"status": "not analysed", "session_id": session_id}
 
 
 @router.post("/analysis")

@@ -33,6 +33,7 @@ def session_row(row: dict[str, Any], tags: dict[str, set[str]]) -> dict[str, Any
         "duration_s": row["duration_s"], "status": row["status"], "source": row["source"],
         "demo": row["demo"], "players": row["players"], "midi_events": row["midi_events"],
         "audio_inputs": row["audio_inputs"], "tags": sorted(tags.get(row["id"], ())),
+        "number": row.get("number"),
     }
 
 
@@ -145,12 +146,14 @@ def _session_detail(session) -> dict[str, Any]:
         "events": m.get("events", []),
         "warnings": session.warnings(),
         "not_recorded": session.not_recorded(),
+        "not_recorded_groups": session.not_recorded_groups(),
     }
 
 
 @router.get("/sessions/{session_id}")
 def get_session(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    return _session_detail(store.session(session_id))
+    return dict(_session_detail(store.session(session_id)),
+                number=store.catalog.session_number(session_id))
 
 
 @router.post("/sessions/{session_id}/compress")
@@ -293,7 +296,8 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     session = store.session(session_id)
     vocab = load(store.root)
     return {
-        "session": _session_detail(session),
+        "session": dict(_session_detail(session),
+                        number=store.catalog.session_number(session_id)),
         "vocabulary": dict(vocab, all=all_tags(vocab)),
         "annotations": session.annotations(),
         "peaks": {a.name: pk.ensure_peaks(session, a.name) for a in session.audio_inputs()},

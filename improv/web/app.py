@@ -13,7 +13,6 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,9 +26,11 @@ from improv.web import (
     api_goals,
     api_media,
     api_record,
+    api_revisions,
     api_sessions,
     errors,
 )
+from improv.web.after import AfterNewSession
 from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording
 from improv.web.security import add_security_headers, check_request
@@ -37,32 +38,6 @@ from improv.web.security import add_security_headers, check_request
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-
-
-def _after_new_session(store_path: Path):
-    """Precompute the piano roll and waveform peaks of a new session in the background."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-peaks")
-
-    def job(session_id: str) -> None:
-        from improv.web.api_sessions import piano_roll_bin
-        from improv.web.peaks import precompute_all
-        from sessions.store import Store
-
-        store = Store(store_path)
-        try:
-            session = store.session(session_id)
-            piano_roll_bin(session)
-            precompute_all(session)
-        except Exception as exc:  # noqa: BLE001 - peaks are made on first view then
-            log.warning("precomputing peaks of %s: %s", session_id, exc)
-        finally:
-            store.close()
-
-    def submit(session_id: str) -> None:
-        pool.submit(job, session_id)
-
-    submit.pool = pool  # type: ignore[attr-defined]
-    return submit
 
 
 #: Staging folders of uploads are ``<tmp>/improv-uploads-<pid>-<random>`` (0700, removed at
@@ -107,7 +82,8 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     with Store(store_path) as store:  # create the catalog once, before concurrent requests
         if store.writable:
             store.catalog  # noqa: B018 - opening creates and migrates it
-    background = _after_new_session(store_path)
+    analysis_lock = threading.Lock()
+    background = AfterNewSession(store_path, analysis_lock)
     _sweep_uploads_of_dead_servers()
     upload_dir = Path(tempfile.mkdtemp(prefix=f"{UPLOADS_PREFIX}{os.getpid()}-"))
 
@@ -117,7 +93,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
             yield
         finally:
             app.state.recording.shutdown()
-            background.pool.shutdown(wait=False, cancel_futures=True)
+            background.shutdown()
             app.state.jobs.shutdown()
             shutil.rmtree(upload_dir, ignore_errors=True)
 
@@ -127,7 +103,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     app.state.port = port
     app.state.upload_dir = upload_dir
     app.state.background = background
-    app.state.analysis_lock = threading.Lock()
+    app.state.analysis_lock = analysis_lock
     app.state.jobs = AnalysisJobs(store_path, app.state.analysis_lock)
     app.state.recording = Recording(store_path, on_done=background)
     errors.install(app)
@@ -145,7 +121,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
-              api_clients.router, api_goals.router):
+              api_clients.router, api_goals.router, api_revisions.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)

@@ -25,6 +25,17 @@ ARMED_IDLE_S = 10.0
 """Armed inputs nobody has looked at for this long [seconds] are closed."""
 
 
+def _start_live(rec):
+    """Live measures of a started recording (None if they cannot start: the recording goes on)."""
+    from improv.analyze.live import start_for
+
+    try:
+        return start_for(rec)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("live measures not started: %s", exc)
+        return None
+
+
 class Recording:
     """The app's recording slot.
 
@@ -47,6 +58,7 @@ class Recording:
         self._armed_seen = 0.0  # time.monotonic() of the last look at the armed inputs
         #: the last device lists (what ``/api/devices`` gives while recording)
         self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
+        self._live = None  # the running recording's improv.analyze.live.LiveMeasurer
 
     @property
     def active(self) -> bool:
@@ -167,6 +179,7 @@ class Recording:
                     store.close()
                     return
                 self._rec = rec
+                self._live = _start_live(rec)
                 started.set()
                 try:
                     manifest = rec.run()
@@ -177,6 +190,8 @@ class Recording:
                     log.warning("recording failed: %s", exc)
                     self._error = str(exc)
                 finally:
+                    if self._live is not None:
+                        self._live.stop()
                     store.close()
                 if self.on_done and self._result:
                     try:
@@ -200,7 +215,8 @@ class Recording:
         """Live status (elapsed time, per-player event counts and levels) or the last result."""
         rec = self._rec
         if self.active and rec is not None:
-            return dict(rec.status(), active=True)
+            live = self._live
+            return dict(rec.status(), active=True, live=live.latest() if live else None)
         return {"active": False, "result": self._result, "error": self._error}
 
     def marker(self, *, text: str = "", kind: str = "marker",

@@ -1,6 +1,7 @@
 // improv web app: router and the Sessions, Record and Client pages.
 import { api, fmtDate, fmtTime, h, say, takeNextMessage } from './api.js';
 import { sessionPage } from './session.js';
+import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
 import { clientPage } from './client.js';
 
@@ -104,7 +105,7 @@ async function sessionsPage(main, params) {
     h('tbody', {}, data.sessions.map((s) => h('tr', {},
       h('td', {}, fmtDate(s.started_utc)),
       h('td', {}, s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, s.client) : '–'),
-      h('td', {}, h('a', { href: `#/session/${s.id}` }, s.title || s.id), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
+      h('td', {}, h('a', { href: `#/session/${s.id}` }, sessionName(s)), h('span', { class: 'muted' }, ` ${s.id}`), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
         s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
       h('td', {}, fmtTime(s.duration_s, 0)),
       h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.join('+') || '–'})`).join(', ')),

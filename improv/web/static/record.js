@@ -3,6 +3,7 @@
 import { api, fmtTime, guard, h, say } from './api.js';
 import { Holder, activityLight, levelMeter } from './meters.js';
 import { InputRows, armedMeters, clientChooser, watchDevices } from './record_setup.js';
+import { livePanel } from './live.js';
 
 const setBadge = (on) => { const b = document.getElementById('rec-indicator'); if (b) b.hidden = !on; };
 
@@ -138,10 +139,11 @@ function live(main, liveBox) {
       say(`Note at ${fmtTime(r.t)}`); noteIn.value = ''; noteT = null;
     })();
   } }, h('label', { for: 'rec-note' }, 'Note'), noteIn, h('button', { type: 'submit' }, 'Add note'));
+  const measures = livePanel();
   liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording'), elapsed, healthLine,
     h('details', { class: 'health-details' }, h('summary', {}, 'Details'), details), inputsBox,
     h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm,
-    h('h3', {}, 'Markers and notes'), markList, disk, warn);
+    h('h3', {}, 'Markers and notes'), markList, disk, warn, measures);
   stopBtn.focus();
   const keys = (e) => {
     if (!document.body.contains(markerBtn)) { document.removeEventListener('keydown', keys); return; }
@@ -192,6 +194,7 @@ function live(main, liveBox) {
     disk.textContent = d.free_bytes == null ? '' : `Free disk space: ${fmtBytes(d.free_bytes)}${d.time_left_s == null ? '' : `, enough for about ${fmtLeft(d.time_left_s)} more at this rate`}`;
     drawMarks(r.marks);
     warn.replaceChildren(...r.warnings.map((w) => h('li', { class: 'error' }, w)));
+    measures.update(r.live);
     timer = setTimeout(poll, 300);
   }
   async function stop() {
@@ -208,6 +211,7 @@ function live(main, liveBox) {
         h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
       h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another'));
     say(res ? 'Recording saved' : 'Recording failed', { error: !res });
+    if (res) location.hash = `#/session/${res.id}`; // the session page opens; its analysis runs
   }
   poll();
 }

@@ -1,5 +1,6 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
+import { correctionPanel, sessionName } from './correct.js';
 import { Timeline, annotationLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -32,7 +33,7 @@ export async function sessionPage(main, id, params) {
   const page = await api(`/api/sessions/${id}/page`);
   performance.mark('page-bundle');
   const { session: s, vocabulary: vocab } = page;
-  document.title = `${s.title || s.id} · improv`;
+  document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
   const audio = h('audio', { preload: 'metadata', class: 'player' });
   // the format is part of the URL: after compressing, the browser must not mix cached WAV
@@ -67,7 +68,7 @@ export async function sessionPage(main, id, params) {
   });
 
   const header = h('div', { class: 'session-head' },
-    h('h1', {}, s.title || `Session ${s.id}`, s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
+    h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
@@ -77,7 +78,7 @@ export async function sessionPage(main, id, params) {
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
-      }) }, 'Delete session')),
+      }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
     storageLine(),
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
@@ -118,13 +119,15 @@ export async function sessionPage(main, id, params) {
   // what the recording did not get: inputs lost for a while, and the recorder's warnings
   // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)
   const gaps = s.not_recorded || [];
+  const groups = s.not_recorded_groups || gaps.map((g) => ({ ...g, count: 1, total_s: g.end - g.t }));
   const warnings = s.warnings || [];
   const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
-      gaps.map((g) => h('li', {}, 'Not recorded: ', g.what, ' ',
+      groups.map((g) => h('li', { class: 'gap-group' }, 'Not recorded: ', g.what, ' ',
         h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
-          `${fmtTime(g.t)}–${fmtTime(g.end)}`), ` (${g.why})`)),
+          `${fmtTime(g.t)}–${fmtTime(g.end)}`),
+        g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)} s in all (${g.why})` : ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
 
   // annotation form and list
@@ -231,7 +234,7 @@ export async function sessionPage(main, id, params) {
   const [roll] = await Promise.all([rollP, waveP]);
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
-  if (gaps.length) gapLane(tl, gaps);
+  if (gaps.length) gapLane(tl, gaps, groups);
   annotationLane(tl, s, () => state.annotations);
   state.annotations = page.annotations;
   const start = params.get('t');
@@ -363,6 +366,13 @@ export async function sessionPage(main, id, params) {
       if (run) { analysisBox.replaceChildren(head, h('p', { role: 'status' }, 'Analysing… (this can take a while for a long session)')); }
       r = await api(`/api/sessions/${id}/analysis`, run ? { method: 'POST' } : {});
     } catch (e) { analysisBox.replaceChildren(head, h('p', { class: 'error' }, e.message)); return; }
+    if (r.status === 'analysing') { // a new session: measured in the background (improv/web/after.py)
+      const pr = r.progress || {};
+      const what = pr.step === 'waveform' ? 'preparing the waveform' : `${Math.round((pr.fraction || 0) * 100)} % measured`;
+      analysisBox.replaceChildren(head, h('p', { role: 'status', class: 'analysing' }, `Measuring this session in the background: ${what}…`));
+      setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
+      return;
+    }
     if (r.status !== 'ok') {
       analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));

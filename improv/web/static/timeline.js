@@ -383,17 +383,33 @@ export function imitationLane(tl, episodes, players) {
   return lane;
 }
 
-export function gapLane(tl, gaps) {
-  return tl.addLane({
+// Every gap is drawn; one label per cluster (groups: Session.not_recorded_groups), and only
+// where it fits after the previous label, so that labels never overlap.
+export function gapLane(tl, gaps, groups = gaps) {
+  const lane = tl.addLane({
     label: 'Not recorded', height: 22, cls: 'gaps',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
+      ctx.fillStyle = 'rgba(163, 0, 27, 0.25)';
       for (const g of gaps) {
         const x0 = Math.max(0, tl.x(g.t)), x1 = Math.min(w, tl.x(g.end));
         if (x1 < 0 || x0 > w) continue;
-        ctx.fillStyle = 'rgba(163, 0, 27, 0.25)'; ctx.fillRect(x0, 2, Math.max(2, x1 - x0), hgt - 4);
-        ctx.fillStyle = '#a3001b'; ctx.fillText(g.what.slice(0, 40), x0 + 3, hgt - 7);
+        ctx.fillRect(x0, 2, Math.max(2, x1 - x0), hgt - 4);
       }
+      ctx.fillStyle = '#a3001b';
+      lane.labels = [];
+      let free = -Infinity;
+      for (const g of groups) {
+        const x0 = Math.max(0, tl.x(g.t)) + 3;
+        if (tl.x(g.end) < 0 || x0 > w || x0 < free) continue;
+        const text = (g.count > 1 ? `${g.what}: ${g.count} gaps` : g.what).slice(0, 40);
+        const width = ctx.measureText(text).width;
+        ctx.fillText(text, x0, hgt - 7);
+        lane.labels.push([x0, x0 + width]);
+        free = x0 + width + 8;
+      }
+      lane.row.dataset.labels = JSON.stringify(lane.labels); // for the browser tests
     },
   });
+  return lane;
 }

@@ -5,6 +5,7 @@ Screenshots of the main pages go to ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -311,6 +312,9 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
         for _ in range(20):
             a.write(np.zeros((8000, 1), np.float32))
         a.gap(t=12.0, frames=800)  # a 0.1 s dropout filled with silence
+        for k in range(25):  # and 25 short ones after it: one cluster, one line
+            a.gap(t=13.0 + 0.15 * k, frames=80)
+        w.report("midi_gap", t=6.2, end=6.4, port="Keys", player="client")  # label would overlap
         w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1",
                  name="mic")
         w.report("warnings", t=20.0, messages=["audio source 'mic:out_1' lost at 6.0 s"])
@@ -323,9 +327,14 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     expect(notes).to_contain_text(
         "Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
     expect(notes).to_contain_text("audio source 'mic:out_1' lost at 6.0 s")
-    expect(notes).to_contain_text(
-        "Not recorded: audio input room 0:12.0–0:12.1 (dropout, filled with silence)")
+    expect(notes).to_contain_text("Not recorded: audio input room 0:12.0–0:16.6: 26 gaps, "
+                                  "0.35 s in all (dropout, filled with silence)")
+    expect(notes.locator("li.gap-group")).to_have_count(3)
     expect(page.locator(".lane.gaps")).to_have_count(1)
+    labels = json.loads(page.locator(".lane.gaps").get_attribute("data-labels"))
+    assert 1 <= len(labels) < 3, labels  # the MIDI gap's label had no room: not drawn
+    pairs = zip(labels, labels[1:], strict=False)
+    assert all(a[1] < b[0] for a, b in pairs), labels  # labels never overlap
     page.get_by_role("button", name="Go to the gap at 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
 

@@ -52,12 +52,15 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".live .mark-count")).to_contain_text("2 marker(s)")
     shot(page, "record-live")
+    expect(page.locator(".live-measures [data-player=client] .density")).to_contain_text(
+        "notes per second", timeout=10000)  # the live measures panel
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_role("button", name="Yes, stop and save").click()
-    link = page.get_by_role("link", name="Open the session")
-    link.wait_for(timeout=60000)
+    page.wait_for_url("**#/session/*", timeout=60000)  # the session page opens by itself
+    expect(page.locator(".panel.analysis")).not_to_contain_text("Not analysed", timeout=60000)
+    expect(page.locator(".panel.analysis table")).to_be_visible(timeout=60000)
     shot(page, "record-done")
-    sid = link.get_attribute("href").rsplit("/", 1)[-1]
+    sid = page.url.rsplit("/", 1)[-1]
     page.get_by_role("link", name="Sessions").click()
     expect(page.locator(f"table.sessions a[href='#/session/{sid}']")).to_be_visible()
     with Store(store_path) as store:

@@ -1,0 +1,339 @@
+"""Live measures of a recording: per player the density, loudness and tempo of the last seconds,
+and for a pair who is playing.
+
+They are computed by the same :mod:`analysis` functions as the offline analysis
+(:func:`analysis.notes_from_events`, :func:`analysis.density.density_curve`,
+:func:`analysis.dynamics.velocity_curves` and :func:`analysis.dynamics.level_dbfs`,
+:func:`analysis.beats.pulse_curve` with the pulse label, :func:`analysis.dialogue.activity.
+activity_intervals`), on a rolling window of what the session writer has already stored: the
+new lines of ``midi.tsv`` and the last frames of each audio journal
+(:mod:`sessions.tails`). Nothing here touches a capture callback or the writer; a
+:class:`LiveMeasurer` runs them once a second in a child process at low priority (not in the
+recorder's process, where their Python held the GIL and stamped MIDI late), and its readers
+take the latest result without waiting.
+
+The window ends :data:`LIVE_LAG_S` before now (the writer flushes at least once a second, so
+the last second may still be in its buffers); audio windows end at the last stored frame.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Rolling window [s]: 8 s holds three of the analysis' 6 s tempo windows (hop 1 s), so the
+#: pulse label has windows to count, and is short enough to follow a change within seconds.
+LIVE_WINDOW_S = 8.0
+#: The window ends this long before now [s]: the session writer flushes at least once a second.
+LIVE_LAG_S = 1.0
+#: How often a :class:`LiveMeasurer` updates [s].
+LIVE_INTERVAL_S = 1.0
+#: Events older than this before the window start are dropped [s] (a note sounding into the
+#: window keeps its note-on for pairing).
+_KEEP_BEFORE_S = 4.0
+
+
+def _tempo(onsets: np.ndarray, *, window_s: float, weights=None) -> dict[str, Any]:
+    from analysis.beats import pulse_curve, tempo_summary
+
+    p = pulse_curve(onsets, duration=window_s, weights=weights)
+    s = tempo_summary(p)
+    tempo = s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"]
+    return {"tempo_bpm": None if tempo is None else round(float(tempo), 1),
+            "tempo_clear": s["tempo_bpm"] is not None, "pulse": s["pulse"]}
+
+
+def _playing(onsets: np.ndarray, *, window_s: float, offsets=None) -> bool:
+    """True if the player's activity (analysis.dialogue) reaches the window's last second."""
+    from analysis.dialogue import PlayerEvents
+    from analysis.dialogue.activity import ACTIVITY_BRIDGE, activity_intervals
+
+    if onsets.size == 0:
+        return False
+    ev = PlayerEvents(onsets, offsets=offsets)
+    iv = activity_intervals(ev, duration=window_s)
+    return bool(iv.size) and float(iv[-1, 1]) >= window_s - ACTIVITY_BRIDGE
+
+
+def midi_measures(t, status, data1, data2, *, end: float,
+                  window_s: float = LIVE_WINDOW_S) -> dict[str, Any] | None:
+    """Measures of one player's MIDI messages in the window ``[end - window_s, end)``.
+
+    Parameters
+    ----------
+    t : np.ndarray [shape=(n,), seconds from session start]
+        Message times, sorted (messages before the window pair notes that sound into it).
+    status, data1, data2 : np.ndarray [shape=(n,), uint8]
+    end : float [seconds from session start]
+        The window's end.
+    window_s : float [seconds]
+
+    Returns
+    -------
+    dict or None
+        ``notes_per_s`` [1/s], ``loudness`` (mean note-on velocity, 0-127, or None),
+        ``tempo_bpm`` [BPM] with ``pulse`` (the pulse label) and ``tempo_clear``, ``playing``
+        and the window-relative ``onsets`` [s]; None if no note started in the window.
+    """
+    from analysis import NoteTable, notes_from_events
+    from analysis.density import density_curve
+    from analysis.dynamics import velocity_curves
+
+    start = end - window_s
+    t = np.asarray(t, dtype=np.float64)
+    sel = np.flatnonzero(t < end)
+    sel = sel[np.argsort(t[sel], kind="stable")]
+    notes = notes_from_events(t[sel], np.asarray(status)[sel], np.asarray(data1)[sel],
+                              np.asarray(data2)[sel], end_time=max(end, 0.0))
+    keep = (notes.start >= start) & (notes.start < end)
+    if not keep.any():
+        return None
+    notes = NoteTable(notes.start[keep] - start, np.minimum(notes.end[keep], end) - start,
+                      notes.pitch[keep], notes.velocity[keep], notes.channel[keep])
+    _, dens = density_curve(notes.start, duration=window_s, window=window_s, hop=window_s)
+    vel = velocity_curves(notes, duration=window_s, window=window_s, hop=window_s)
+    loud = vel["velocity_mean"][1]
+    return {"source": "midi", "notes_per_s": round(float(dens[0]), 3),
+            "loudness": None if not np.isfinite(loud[0]) else round(float(loud[0]), 1),
+            "loudness_unit": "velocity",
+            **_tempo(notes.start, window_s=window_s, weights=notes.velocity / 127.0),
+            "playing": _playing(notes.start, window_s=window_s, offsets=notes.end),
+            "onsets": notes.start}
+
+
+def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -> dict[str, Any]:
+    """Measures of one player's audio (mono, the last ``window_s`` seconds or fewer).
+
+    Returns
+    -------
+    dict
+        ``notes_per_s`` (detected onsets per second), ``loudness`` [dBFS, mean level],
+        ``tempo_bpm`` with ``pulse``, ``playing`` and the window-relative ``onsets`` [s].
+    """
+    from analysis.audio import onset_strength, pick_onsets
+    from analysis.density import density_curve
+    from analysis.dynamics import level_dbfs
+
+    y = np.asarray(y, dtype=np.float32)
+    shift = window_s - y.size / sr  # a short journal: its frames end at the window's end
+    onsets = np.zeros(0)
+    if y.size >= sr // 4:
+        env, frame_rate = onset_strength(y, sr=sr)
+        onsets = pick_onsets(env, frame_rate=frame_rate) + shift
+    level = float(level_dbfs(np.asarray([np.mean(np.square(y, dtype=np.float64))]))[0]) \
+        if y.size else None
+    _, dens = density_curve(onsets, duration=window_s, window=window_s, hop=window_s)
+    return {"source": "audio", "notes_per_s": round(float(dens[0]), 3),
+            "loudness": None if level is None else round(level, 1), "loudness_unit": "dBFS",
+            **_tempo(onsets, window_s=window_s),
+            "playing": _playing(onsets, window_s=window_s), "onsets": onsets}
+
+
+def pair_state(a: dict[str, Any] | None, b: dict[str, Any] | None,
+               names: tuple[str, str]) -> dict[str, Any]:
+    """Who of a pair is playing now: ``both``, ``one`` (with ``who``) or ``silence``."""
+    pa, pb = bool(a and a["playing"]), bool(b and b["playing"])
+    state = "both" if pa and pb else "one" if pa or pb else "silence"
+    who = names[0] if pa and not pb else names[1] if pb and not pa else None
+    return {"players": list(names), "state": state, "who": who}
+
+
+class LiveMeasures:
+    """Incremental live measures of the session being recorded in ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        The session folder (``session.json``, ``midi.tsv``, ``audio/``).
+    window_s, lag_s : float [seconds]
+        See :data:`LIVE_WINDOW_S` and :data:`LIVE_LAG_S`.
+    """
+
+    def __init__(self, folder: Path, *, window_s: float = LIVE_WINDOW_S,
+                 lag_s: float = LIVE_LAG_S) -> None:
+        from sessions.tails import MidiLogTail
+
+        self.folder = Path(folder)
+        self.window_s = float(window_s)
+        self.lag_s = float(lag_s)
+        self._tail = MidiLogTail(self.folder / "midi.tsv")
+        self._events: dict[str, list[np.ndarray]] = {}
+
+    def _manifest(self) -> dict[str, Any]:
+        return json.loads((self.folder / "session.json").read_text())
+
+    def _take_midi(self, *, end: float) -> None:
+        ev = self._tail.read_new()
+        cols = (ev.t, ev.status, ev.data1, ev.data2)
+        for player in dict.fromkeys(ev.player.tolist()):
+            sel = ev.player == player
+            new = [c[sel] for c in cols]
+            old = self._events.get(player)
+            merged = new if old is None else [np.concatenate(p) for p in zip(old, new, strict=True)]
+            self._events[player] = merged
+        cut = end - self.window_s - _KEEP_BEFORE_S
+        for player, c in self._events.items():
+            keep = c[0] >= cut
+            self._events[player] = [x[keep] for x in c]
+
+    def _audio(self, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        from sessions.tails import read_journal_tail
+
+        out: dict[str, dict[str, Any]] = {}
+        for inp in manifest.get("audio", []):
+            try:
+                y, _, sr = read_journal_tail(self.folder / inp["file"],
+                                             frames=int(self.window_s * inp["sr"]))
+            except (OSError, ValueError) as exc:
+                log.debug("live measures: audio input %s: %s", inp.get("name"), exc)
+                continue
+            for player, chans in inp.get("players", {}).items():
+                if player not in out and len(y):
+                    mono = y[:, [c - 1 for c in chans]].mean(axis=1)
+                    out[player] = dict(audio_measures(mono, sr=sr, window_s=self.window_s),
+                                       source=f"audio:{inp['name']}")
+        return out
+
+    def update(self, now: float) -> dict[str, Any]:
+        """The measures of the window ending ``lag_s`` before ``now`` [s, session clock]."""
+        end = max(0.0, now - self.lag_s)
+        manifest = self._manifest()
+        self._take_midi(end=end)
+        audio = self._audio(manifest)
+        players: dict[str, dict[str, Any] | None] = {}
+        for p in (pl["name"] for pl in manifest.get("players", [])):
+            ev = self._events.get(p)
+            m = midi_measures(*ev, end=end, window_s=self.window_s) if ev else None
+            players[p] = m or audio.get(p)
+        names = list(players)
+        out: dict[str, Any] = {"t": round(end, 3), "window_s": self.window_s, "players": {
+            p: (None if m is None else {k: v for k, v in m.items() if k != "onsets"})
+            for p, m in players.items()}}
+        out["pair"] = (pair_state(players[names[0]], players[names[1]], (names[0], names[1]))
+                       if len(names) >= 2 else None)
+        return out
+
+
+class LiveMeasurer:
+    """Runs :class:`LiveMeasures` once a second in a child process; :meth:`latest` never waits.
+
+    A child process, not a thread: measuring takes tens of milliseconds of Python and numpy
+    per update, and in the recorder's process that held the GIL long enough to stamp MIDI
+    late (by up to 135 ms under load, bench/bench_live.py). The child runs at a lower
+    priority (nice +10); a thread here only sends it the session time and reads its answer
+    (blocking I/O, which releases the GIL).
+
+    Parameters
+    ----------
+    folder : Path
+        The session folder.
+    now : callable
+        The session clock (``clock.now``) [s].
+    interval_s : float [seconds]
+    """
+
+    def __init__(self, folder: Path, *, now: Callable[[], float],
+                 interval_s: float = LIVE_INTERVAL_S, window_s: float = LIVE_WINDOW_S,
+                 lag_s: float = LIVE_LAG_S) -> None:
+        self.folder = Path(folder)
+        self.args = [f"--window={window_s}", f"--lag={lag_s}"]
+        self.now = now
+        self.interval_s = float(interval_s)
+        self.cpu_s = 0.0  # CPU time the child spent measuring (for the benchmark)
+        self.updates = 0
+        self._latest: dict[str, Any] | None = None
+        self._stop = threading.Event()
+        self._proc = None
+        self._thread = threading.Thread(target=self._run, name="improv-live", daemon=True)
+
+    def start(self) -> "LiveMeasurer":
+        import subprocess
+        import sys
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "improv.analyze.live", str(self.folder), *self.args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(5)
+
+    def latest(self) -> dict[str, Any] | None:
+        """The newest measures (None before the first update)."""
+        return self._latest
+
+    def _run(self) -> None:
+        proc = self._proc
+        try:
+            while not self._stop.wait(self.interval_s):
+                proc.stdin.write(f"{self.now():.6f}\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                if not line:
+                    log.warning("live measures stopped (their process ended)")
+                    return
+                answer = json.loads(line)
+                self.cpu_s = answer.pop("cpu_s", self.cpu_s)
+                if "error" in answer:
+                    log.debug("live measures: %s", answer["error"])
+                    continue
+                self._latest = answer
+                self.updates += 1
+        except (OSError, ValueError) as exc:  # a live view never stops a recording
+            log.warning("live measures stopped: %s", exc)
+        finally:
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The child of :class:`LiveMeasurer`: reads session times [s], one a line, and answers
+    each with one JSON line of measures (or ``{"error": ...}``), until its input ends."""
+    import argparse
+    import os
+    import sys
+    import time
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--window", type=float, default=LIVE_WINDOW_S)
+    ap.add_argument("--lag", type=float, default=LIVE_LAG_S)
+    args = ap.parse_args(argv)
+    try:
+        os.nice(10)
+    except OSError:  # pragma: no cover - not permitted: run at the same priority
+        pass
+    live = LiveMeasures(args.folder, window_s=args.window, lag_s=args.lag)
+    for line in sys.stdin:
+        try:
+            out = live.update(float(line))
+        except Exception as exc:  # noqa: BLE001 - answered, the next second tries again
+            out = {"error": f"{type(exc).__name__}: {exc}"}
+        out["cpu_s"] = round(time.process_time(), 3)
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+def start_for(recorder) -> LiveMeasurer:
+    """A started :class:`LiveMeasurer` of a started :class:`improv.capture.recorder.Recorder`."""
+    return LiveMeasurer(recorder.writer.folder, now=recorder.clock.now).start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""What runs after a session arrives (a recording stopped, an import finished): its piano roll
+and waveform overview first, then its analysis, on one background thread, with progress.
+
+The therapist is taken to the session page at once; the page draws its timeline from the
+precomputed overview, and its Measures panel shows "Measuring…" with the progress this module
+keeps (``GET /api/sessions/{id}/analysis`` answers ``status: "analysing"``) until the results
+are there. A failure is logged (session ID and error, no client code) and reported as
+``failed``: the page then offers "Analyse now" as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class AfterNewSession:
+    """Callable ``after(session_id)``: queue the overview and analysis of a new session.
+
+    Parameters
+    ----------
+    store_path : Path
+    analysis_lock : threading.Lock
+        Held around the analysis (shared with ``POST .../analysis`` and the client jobs).
+    """
+
+    def __init__(self, store_path: Path, analysis_lock: threading.Lock) -> None:
+        self.store_path = Path(store_path)
+        self.lock = analysis_lock
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-after")
+        self._state: dict[str, dict[str, Any]] = {}
+        self._guard = threading.Lock()
+        self._futures: dict[str, Any] = {}
+
+    def __call__(self, session_id: str) -> None:
+        with self._guard:
+            self._state[session_id] = {"state": "queued", "step": "waiting", "done": 0.0,
+                                       "total": 1.0}
+            self._futures[session_id] = self.pool.submit(self._run, session_id)
+
+    def progress(self, session_id: str) -> dict[str, Any] | None:
+        """``state`` (queued, running, done, failed), ``step`` and ``fraction`` (0-1), or None
+        for a session this server did not queue."""
+        with self._guard:
+            st = self._state.get(session_id)
+            if st is None:
+                return None
+            frac = min(1.0, st["done"] / st["total"]) if st["total"] > 0 else 0.0
+            return {"state": st["state"], "step": st["step"], "fraction": round(frac, 3)}
+
+    def busy(self, session_id: str) -> bool:
+        p = self.progress(session_id)
+        return p is not None and p["state"] in ("queued", "running")
+
+    def _set(self, session_id: str, **kw: Any) -> None:
+        with self._guard:
+            self._state[session_id].update(kw)
+
+    def _run(self, session_id: str) -> None:
+        from improv.web.api_sessions import piano_roll_bin
+        from improv.web.peaks import precompute_all
+        from sessions.store import Store
+
+        store = Store(self.store_path)
+        try:
+            session = store.session(session_id)
+            self._set(session_id, state="running", step="waveform")
+            try:
+                piano_roll_bin(session)
+                precompute_all(session)
+            except Exception as exc:  # noqa: BLE001 - peaks are made on first view then
+                log.warning("precomputing peaks of %s: %s", session_id, exc)
+            self._set(session_id, step="measures")
+            self._analyse(store, session)
+            self._set(session_id, state="done", step="done", done=1.0, total=1.0)
+        except Exception as exc:  # noqa: BLE001 - the page offers "Analyse now"
+            log.warning("analysing session %s after it arrived: %s", session_id, exc)
+            self._set(session_id, state="failed")
+        finally:
+            store.close()
+
+    def _analyse(self, store, session) -> None:
+        from improv.analyze import analyze_session
+
+        def progress(done: float, total: float, label: str) -> None:
+            self._set(session.id, done=done, total=max(total, 1e-9))
+
+        from improv.web.api_media import analysis_answer
+
+        with self.lock:
+            analyze_session(store, session.id, dialogue=len(session.players) > 1,
+                            progress=progress)
+            analysis_answer(store, session)  # the page's answer, ready when it asks
+
+    def wait(self, session_id: str, timeout: float | None = None) -> None:
+        """Block until the work of ``session_id`` is finished (tests, benchmarks)."""
+        with self._guard:
+            fut = self._futures.get(session_id)
+        if fut is not None:
+            fut.result(timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

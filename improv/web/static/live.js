@@ -1,0 +1,39 @@
+// The live measures panel of the Record page: per player density, loudness and tempo of the
+// last seconds, and who of the pair is playing (GET /api/recording, field "live").
+import { h } from './api.js';
+
+const PULSE = { clear: 'steady pulse', intermittent: 'pulse comes and goes', rare: 'hardly any pulse', none: 'no pulse', 'too short': 'too short to tell' };
+
+function playerRow(name, m) {
+  if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, 'not playing'));
+  const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? `${m.loudness.toFixed(0)} dBFS` : `velocity ${m.loudness.toFixed(0)}`;
+  const tempo = m.tempo_bpm == null ? 'no tempo' : `${m.tempo_bpm.toFixed(0)} BPM${m.tempo_clear ? '' : ' (unsure)'}`;
+  return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name),
+    h('td', { class: 'density' }, `${m.notes_per_s.toFixed(1)} notes per second`),
+    h('td', { class: 'loudness' }, loud),
+    h('td', { class: 'tempo' }, `${tempo}, ${PULSE[m.pulse] || m.pulse}`));
+}
+
+function pairText(p) {
+  if (!p) return '';
+  if (p.state === 'both') return `Now: ${p.players[0]} and ${p.players[1]} play together`;
+  if (p.state === 'one') return `Now: ${p.who} plays alone`;
+  return 'Now: silence';
+}
+
+// A panel element with update(live) to call on every poll.
+export function livePanel() {
+  const title = h('h3', { id: 'live-measures-h' }, 'The music now');
+  const body = h('tbody');
+  const pair = h('p', { class: 'pair', 'aria-live': 'polite' });
+  const note = h('p', { class: 'live-hint' }, 'Measured over the last seconds once they are saved; the first figures come after a few seconds.');
+  const el = h('section', { class: 'live-measures', 'aria-labelledby': 'live-measures-h' }, title, note,
+    h('table', { class: 'live-measures-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Player'), h('th', {}, 'Density'), h('th', {}, 'Loudness'), h('th', {}, 'Tempo'))), body), pair);
+  el.update = (live) => {
+    if (!live) return;
+    note.textContent = `Over the last ${live.window_s} seconds.`;
+    body.replaceChildren(...Object.entries(live.players).map(([p, m]) => playerRow(p, m)));
+    pair.textContent = pairText(live.pair);
+  };
+  return el;
+}

@@ -1,0 +1,136 @@
+"""Live measures on what a session writer has stored (no devices: the writer is fed directly).
+
+Known answers: a client playing quarter notes at 120 BPM (velocity 90) from 0 s, a therapist
+joining at 2 s every 0.3 s and falling silent at 9 s; an audio player with
+clicks every 0.5 s at a known level. Tolerances: density ±0.15 notes/s (one note more or less
+in an 8 s window), tempo within 3 %, level within 0.5 dB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from improv.analyze.live import LIVE_WINDOW_S, LiveMeasurer, LiveMeasures, pair_state
+from sessions.tails import MidiLogTail, read_journal_tail
+
+SR = 48000
+
+
+def _stored(w):
+    """Wait until the writer thread has written and flushed everything queued."""
+    import time
+
+    w.flush()
+    deadline = time.monotonic() + 10
+    while w.queue_depth and time.monotonic() < deadline:
+        time.sleep(0.01)
+    marker = w.folder / "midi.tsv"
+    size = -1
+    while time.monotonic() < deadline:  # the last item taken is written once the size holds
+        time.sleep(0.05)
+        now = sum(f.stat().st_size for f in [marker, *w.folder.glob("audio/*.wav")]
+                  if f.exists())
+        if now == size:
+            return
+        size = now
+
+
+def _notes(w, player, *, start, step, until, velocity=90, pitch=60):
+    t = start
+    while t < until:
+        w.midi(t, player=player, port="kb", data=[0x90, pitch, velocity])
+        w.midi(t + step / 2, player=player, port="kb", data=[0x80, pitch, 0])
+        t += step
+
+
+def test_live_midi_measures_and_pair(store):
+    w = store.create_session(client="C07", players=["client", "therapist"])
+    w.add_midi_input("kb", player="client")
+    _notes(w, "client", start=0.0, step=0.5, until=12.0)  # 120 BPM, 2 notes/s
+    _notes(w, "therapist", start=2.0, step=0.3, until=9.0, velocity=50, pitch=48)  # 200 BPM
+    _stored(w)
+    live = LiveMeasures(w.folder)
+    m = live.update(11.0)  # window [2, 10): therapist stopped at 9 s, within the bridge
+    c, t = m["players"]["client"], m["players"]["therapist"]
+    assert c["notes_per_s"] == pytest.approx(2.0, abs=0.15)
+    assert c["loudness"] == 90 and c["loudness_unit"] == "velocity"
+    assert c["tempo_bpm"] == pytest.approx(120, rel=0.03) and c["pulse"] == "clear"
+    assert t["notes_per_s"] == pytest.approx(24 / 8, abs=0.15)  # 2.0, 2.3 ... 8.9 s
+    assert m["pair"] == {"players": ["client", "therapist"], "state": "both", "who": None}
+    m = live.update(13.0)  # window [4, 12): the therapist has been silent for 3 s
+    assert m["pair"]["state"] == "one" and m["pair"]["who"] == "client"
+    m = live.update(25.0)  # window [16, 24): nobody
+    assert m["players"] == {"client": None, "therapist": None}
+    assert m["pair"]["state"] == "silence"
+    w.finalize()
+
+
+def test_live_audio_level_and_onsets(store):
+    w = store.create_session(client="C07", players=["client"])
+    a = w.add_audio_input("mic", sr=SR, channels=2, players={"client": [2]})
+    y = np.zeros((SR * 10, 2), np.float32)
+    for k in range(20):  # clicks every 0.5 s on channel 2, 10 ms bursts of noise
+        i = k * SR // 2
+        y[i:i + 480, 1] = np.random.default_rng(k).uniform(-0.5, 0.5, 480)
+    a.write(y)
+    _stored(w)
+    m = LiveMeasures(w.folder).update(11.0)["players"]["client"]
+    assert m["source"] == "audio:mic"
+    assert m["notes_per_s"] == pytest.approx(2.0, abs=0.15)
+    assert m["tempo_bpm"] == pytest.approx(120, rel=0.03)
+    expected = 10 * np.log10(np.mean(np.square(y[-8 * SR:, 1], dtype=np.float64)))
+    assert m["loudness"] == pytest.approx(expected, abs=0.5)
+    w.finalize()
+
+
+def test_tails_take_only_complete_lines_and_frames(tmp_path):
+    log = tmp_path / "midi.tsv"
+    log.write_bytes(b"t\tplayer\tport\tdelta_s\tdata\n1.0\tclient\tkb\t\t903c64\n2.0\tcli")
+    tail = MidiLogTail(log)
+    assert tail.read_new().t.tolist() == [1.0]
+    with open(log, "ab") as f:
+        f.write(b"ent\tkb\t\t903e64\nbad line\n")
+    ev = tail.read_new()
+    assert ev.t.tolist() == [2.0] and ev.player.tolist() == ["client"]
+    assert len(tail.read_new()) == 0
+    assert len(MidiLogTail(tmp_path / "none.tsv").read_new()) == 0
+
+
+def test_journal_tail(store):
+    w = store.create_session(client="C07", players=["client"])
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]})
+    a.write(np.arange(1000, dtype=np.float32))
+    _stored(w)
+    path = w.folder / "audio" / "mic.wav"
+    y, total, sr = read_journal_tail(path, frames=10)
+    assert total == 1000 and sr == SR and y[:, 0].tolist() == list(range(990, 1000))
+    with open(path, "ab") as f:
+        f.write(b"\0\0")  # half a frame: not taken
+    assert read_journal_tail(path, frames=5000)[1] == 1000
+    w.finalize()
+
+
+def test_measurer_updates_from_its_process(store):
+    w = store.create_session(client="C07", players=["client"])
+    _notes(w, "client", start=0.0, step=0.5, until=10.0)
+    _stored(w)
+    lm = LiveMeasurer(w.folder, now=lambda: 10.0, interval_s=0.05).start()
+    try:
+        import time
+
+        deadline = time.monotonic() + 5
+        while lm.latest() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        lm.stop()
+    assert lm.latest()["players"]["client"]["notes_per_s"] == pytest.approx(2.0, abs=0.15)
+    assert lm.latest()["window_s"] == LIVE_WINDOW_S
+    w.finalize()
+
+
+def test_pair_state_names_who_plays():
+    on, off = {"playing": True}, {"playing": False}
+    assert pair_state(on, None, ("a", "b"))["who"] == "a"
+    assert pair_state(off, on, ("a", "b")) == {"players": ["a", "b"], "state": "one", "who": "b"}
+    assert pair_state(None, None, ("a", "b"))["state"] == "silence"
