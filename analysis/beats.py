@@ -49,7 +49,8 @@ from .tempo import (
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "beat_tempo",
-           "pulse_label", "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE"]
+           "pulse_label", "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE",
+           "RARE_PULSE_SHARE"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).

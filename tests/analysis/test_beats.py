@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from analysis.beats import analyze_pulse, beat_curve, beat_tempo, tempo_summary, track_beats
-from analysis.errors import ParameterError
 from analysis.convert import NoteTable
+from analysis.errors import ParameterError
 from analysis.summary import analyze_midi
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
 

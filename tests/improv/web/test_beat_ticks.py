@@ -41,7 +41,8 @@ def _alpha_at(page, times: list[float]) -> list[int]:
       const c = document.querySelector('.lane.beats canvas');
       const dpr = window.devicePixelRatio || 1, w = c.width / dpr;
       const ctx = c.getContext('2d');
-      return times.map((t) => ctx.getImageData(Math.round((t / duration) * w * dpr), 6 * dpr, 1, 1).data[3]);
+      const x = (t) => Math.round((t / duration) * w * dpr);
+      return times.map((t) => ctx.getImageData(x(t), 6 * dpr, 1, 1).data[3]);
     }""", [times, DURATION])
 
 
