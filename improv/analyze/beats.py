@@ -48,6 +48,10 @@ def player_beats(store, session_id: str, *, player: str, source: str | None = No
     from improv.analyze import compute_session, store_analysis
     from improv.errors import ParameterError
 
+    known = store.session(session_id).players
+    if player not in known:
+        raise ParameterError(f"session {session_id} has no player {player!r} "
+                             f"(players: {', '.join(known) or 'none'})", parameter="player")
     computed = compute_session(store, session_id, players=[player], use_cache=use_cache)
     result = computed["result"]
     sources = result["players"][player]["sources"]

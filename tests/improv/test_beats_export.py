@@ -131,9 +131,10 @@ def test_beats_export_is_a_sonic_visualiser_instants_layer(run_cli, clicks, tmp_
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--player", "nobody"], "has no player 'nobody' (players: keys, pads, drums)"),
+    (["--player", "nobody"],
+     "session {sid} has no player 'nobody' (players: keys, pads, drums) (option --player)"),
     (["--player", "drums", "--source", "midi"],
-     "player 'drums' of session {sid} has no source 'midi' (sources: audio)"),
+     "player 'drums' of session {sid} has no source 'midi' (sources: audio) (option --source)"),
     (["--player", "pads"], "player 'pads' of session {sid} has no tracked beats (midi: pulse "),
     (["--player", "drums", "--to", "{tmp}/beats.txt"], "--to must end in .csv, got 'beats.txt'"),
     (["--player", "drums", "--to", "{tmp}/old.csv"], "exists already"),
