@@ -48,8 +48,9 @@ from .tempo import (
 )
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
-__all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "pulse_label",
-           "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE"]
+__all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "beat_tempo",
+           "pulse_label", "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE",
+           "RARE_PULSE_SHARE"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).
@@ -191,6 +192,43 @@ def beat_curve(beats: np.ndarray, times: np.ndarray, *, window: float) -> np.nda
     for k in np.flatnonzero(hi - lo >= 2):
         out[k] = 60.0 / float(np.median(ibi[lo[k]:hi[k]]))
     return out
+
+
+def beat_tempo(beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tempo [BPM] at each beat: 60 / the interval from the previous beat.
+
+    The tempo a listener tapping along would show, beat by beat, without the smoothing of
+    the windowed ``tempo_bpm`` curve (:func:`beat_curve` takes the median per window).
+
+    Parameters
+    ----------
+    beats : np.ndarray [shape=(n,), seconds]
+        Increasing beat times (e.g. :attr:`Pulse.beats`).
+
+    Returns
+    -------
+    times : np.ndarray [shape=(n - 1,), seconds]
+        The beats from the second on (the first has no interval before it).
+    bpm : np.ndarray [shape=(n - 1,), BPM]
+
+    Raises
+    ------
+    ParameterError
+        Beat times that are not finite or not increasing.
+
+    Examples
+    --------
+    >>> t, bpm = beat_tempo(np.array([1.0, 1.5, 2.0, 2.6]))
+    >>> t.tolist(), np.round(bpm, 1).tolist()
+    ([1.5, 2.0, 2.6], [120.0, 120.0, 100.0])
+    """
+    beats = np.asarray(beats, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(beats)):
+        raise ParameterError("beats must be finite times in seconds")
+    ibi = np.diff(beats)
+    if np.any(ibi <= 0):
+        raise ParameterError("beats must be increasing times in seconds")
+    return beats[1:], 60.0 / ibi
 
 
 def _pulsed(bpm: np.ndarray) -> np.ndarray:

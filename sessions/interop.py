@@ -43,7 +43,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import open_new
 
 POINT_MS = 1  # ELAN needs end > start
@@ -172,6 +172,40 @@ def to_sonic_visualiser(annotations: Iterable[dict[str, Any]]) -> str:
     for a in annotations:
         dur = (a["end"] - a["t"]) if a.get("end") is not None else 0.0
         lines.append(f"{a['t']:.6f},{dur:.6f},{_sv_quote(label_of(a))}")
+    return "\n".join(lines) + "\n"
+
+
+#: The header of a time-instants layer: svcore's ``CSVFormat`` takes a header row (no cell a
+#: number) as headings, gives the ``time`` column the start-time purpose (seconds: the cells
+#: are not large integers) and the ``label`` column the label purpose; with no value column
+#: the model is one-dimensional, a time-instants layer.
+SV_INSTANTS_HEADER = ("time", "label")
+
+
+def to_sv_instants(times: Iterable[float], *, labels: Iterable[str] | None = None) -> str:
+    """A CSV that Sonic Visualiser imports as a time-instants layer (e.g. beats).
+
+    Parameters
+    ----------
+    times : iterable of float [seconds]
+        Increasing instants.
+    labels : iterable of str, optional
+        One label per instant (default: the count from 1, as beat numbers).
+
+    Examples
+    --------
+    >>> print(to_sv_instants([0.5, 1.0]), end="")
+    time,label
+    0.500000,"1"
+    1.000000,"2"
+    """
+    times = list(times)
+    labels = [str(i) for i in range(1, len(times) + 1)] if labels is None else list(labels)
+    if len(labels) != len(times):
+        raise InvalidArgumentError(
+            f"labels must give one label per time, got {len(labels)} for {len(times)}")
+    lines = [",".join(SV_INSTANTS_HEADER)]
+    lines += [f"{t:.6f},{_sv_quote(label)}" for t, label in zip(times, labels, strict=True)]
     return "\n".join(lines) + "\n"
 
 

@@ -82,12 +82,17 @@ def _human(result: dict) -> None:
 
 
 def _curve_rows(result: dict):
-    """Long-format rows ``player, curve, t, value`` (curve = ``<source>.<name>``)."""
+    """Long-format rows ``player, curve, t, value`` (curve = ``<source>.<name>``); after a
+    source's windowed curves its ``beat_tempo_bpm``, the tempo at each tracked beat."""
+    from analysis.beats import beat_tempo
+
     for player, entry in result["players"].items():
         for source, res in entry["sources"].items():
             for name, c in res["curves"].items():
                 for t, v in zip(c["times"], c["values"], strict=False):
                     yield player, f"{source}.{name}", t, v
+            for t, v in zip(*beat_tempo(res.get("beats") or []), strict=True):
+                yield player, f"{source}.beat_tempo_bpm", t, v
     for d in result.get("dialogue", []):
         for name, c in d["curves"].items():
             for t, v in zip(c["times"], c["values"], strict=False):

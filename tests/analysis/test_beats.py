@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from analysis.beats import analyze_pulse, beat_curve, tempo_summary, track_beats
+from analysis.beats import analyze_pulse, beat_curve, beat_tempo, tempo_summary, track_beats
 from analysis.convert import NoteTable
+from analysis.errors import ParameterError
 from analysis.summary import analyze_midi
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
 
@@ -151,3 +152,34 @@ def test_a_window_without_a_pulse_has_no_tempo(rng):
     vals = np.asarray(res.to_dict()["curves"]["tempo_bpm"]["values"], dtype=object)
     assert all(v is None for v in vals[late]) and 0.0 not in list(vals)
     assert res.summary["tempo_bpm_min"] == pytest.approx(120.0, rel=0.04)
+
+
+def test_tempo_at_each_beat_follows_a_known_tempo_map(rng):
+    """60 / inter-beat interval, at the beat that ends it: the rubato map beat by beat."""
+    beats = rubato_beats(lo=90.0, hi=125.0)
+    t, bpm = beat_tempo(beats)
+    np.testing.assert_array_equal(t, beats[1:])
+    np.testing.assert_allclose(bpm, 60.0 / np.diff(beats))
+    assert 89.0 < bpm.min() < 92.0 and 123.0 < bpm.max() < 126.0
+    # tracked beats of the performance give the same curve within 5 % at nearly every beat
+    eighths = (beats[:-1] + beats[1:]) / 2.0
+    on = np.concatenate([beats, eighths]) + rng.normal(0, 0.01, beats.size + eighths.size)
+    w = np.concatenate([np.full(beats.size, 0.9), np.full(eighths.size, 0.5)])
+    tt, tb = beat_tempo(pulse_of(on, 120.0, w).beats)
+    ref = np.interp(tt, t, bpm)
+    assert np.mean(np.abs(tb / ref - 1) < 0.05) > 0.9
+
+
+@pytest.mark.parametrize("beats, n", [(np.zeros(0), 0), (np.array([3.0]), 0),
+                                      (np.array([1.0, 2.0]), 1)])
+def test_tempo_at_each_beat_of_few_beats(beats, n):
+    t, bpm = beat_tempo(beats)
+    assert t.size == bpm.size == n
+
+
+@pytest.mark.parametrize("beats, match", [(np.array([1.0, 1.0]), "increasing"),
+                                          (np.array([2.0, 1.0]), "increasing"),
+                                          (np.array([1.0, np.nan]), "finite")])
+def test_tempo_at_each_beat_refuses_bad_beats(beats, match):
+    with pytest.raises(ParameterError, match=match):
+        beat_tempo(beats)

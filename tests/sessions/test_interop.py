@@ -242,3 +242,15 @@ def test_importer_reads_utf8_and_legacy_texts(store, tmp_path, charset):
     s = store.session(new)
     assert s.players == ["Floete-Uebung"]
     assert [(a["t"], a["text"]) for a in s.annotations()] == [(0.5, text)]
+
+
+def test_sv_instants_layer_round_trip_and_labels():
+    """A time-instants layer (beats): 'time,label' header, every label read back as written."""
+    text = interop.to_sv_instants([0.5, 1.0, 61.25], labels=["1", 'a, "b"', "c|d"])
+    assert text.splitlines()[0] == "time,label"
+    back = interop.from_sonic_visualiser(text)
+    assert [(a["t"], a["end"], a["text"]) for a in back] == [
+        (0.5, None, "1"), (1.0, None, 'a, "b"'), (61.25, None, "c|d")]
+    assert interop.to_sv_instants([]) == "time,label\n"
+    with pytest.raises(ValueError, match="labels must give one label per time, got 1 for 2"):
+        interop.to_sv_instants([1.0, 2.0], labels=["x"])

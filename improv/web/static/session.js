@@ -1,7 +1,7 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
-import { Timeline, annotationLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
+import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
@@ -430,6 +430,8 @@ export async function sessionPage(main, id, params) {
     const before = annLane ? annLane.row : null;
     const mk = (label, series) => { if (series.length) { const lane = curveLane(tl, label, series); if (before) tl.lanesBox.insertBefore(lane.row, before); } };
     mk('Tempo · pulse clarity', groups.tempo);
+    const beats = beatLane(tl, r.players, s.players);
+    if (beats && before) tl.lanesBox.insertBefore(beats.row, before);
     mk('Dynamics', groups.dyn);
     mk('Density', groups.dens);
     for (const d of r.dialogue || []) {

@@ -413,3 +413,41 @@ export function gapLane(tl, gaps, groups = gaps) {
   });
   return lane;
 }
+
+// Tracked beats (the analysis' `beats`: seconds from session start), a row of ticks per player
+// from its first source with beats, MIDI first (as the tempo lane). The "Beats" box in the
+// label shows them; off at first (an hour has thousands), the choice is remembered.
+const BEATS_KEY = 'improv.showBeats';
+export function beatLane(tl, players, order) {
+  const rows = [];
+  for (const [p, entry] of Object.entries(players)) {
+    const srcs = Object.keys(entry.sources || {}).sort((a, b) => (b === 'midi') - (a === 'midi'));
+    const src = srcs.find((k) => (entry.sources[k].beats || []).length);
+    if (src) rows.push({ player: p, src, beats: entry.sources[src].beats });
+  }
+  if (!rows.length) return null;
+  const box = h('input', { type: 'checkbox', checked: localStorage.getItem(BEATS_KEY) === '1',
+    onchange: () => { localStorage.setItem(BEATS_KEY, box.checked ? '1' : '0'); tl.draw(); } });
+  const rowH = 12;
+  const lane = tl.addLane({
+    label: h('label', {}, box, ' Beats'), height: Math.max(24, rows.length * rowH + 8), cls: 'beats',
+    draw: (ctx, w) => {
+      let shown = 0;
+      if (box.checked) {
+        rows.forEach((r, k) => {
+          ctx.fillStyle = playerColor(order, r.player);
+          for (const t of r.beats) {
+            const x = Math.round(tl.x(t));
+            if (x < 0 || x > w) continue;
+            ctx.fillRect(x - 1, 3 + k * rowH, 2, rowH - 2);
+            shown += 1;
+          }
+        });
+      }
+      lane.row.dataset.ticks = String(shown);
+    },
+  });
+  lane.row.title = rows.map((r) => `${r.player}: ${r.beats.length} beats (${r.src})`).join('\n') +
+    '\ntracked beats; zoom in to tell them apart';
+  return lane;
+}
