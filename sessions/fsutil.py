@@ -117,19 +117,25 @@ def read_json(path: Path) -> Any:
     """Read a JSON file; raise ``SessionFormatError`` naming the file if it is broken."""
     from sessions.errors import SessionFormatError
 
+    from sessions.safeio import open_regular
+
     try:
-        with open(path, encoding="utf-8") as f:
+        with open_regular(path, "r", encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
         raise SessionFormatError(f"{path} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SessionFormatError(f"{path} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise SessionFormatError(f"{path} is nested too deeply to be read") from None
 
 
 def sha256_file(path: Path, *, chunk_bytes: int = 1 << 22) -> str:
     """Hex SHA-256 of a file, read in 4 MiB chunks."""
+    from sessions.safeio import open_regular
+
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, "rb") as f:
         while True:
             chunk = f.read(chunk_bytes)
             if not chunk:

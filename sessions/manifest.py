@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from sessions.errors import SessionFormatError
+from sessions.schema import check_optional_fields
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "improv-session"
@@ -159,9 +160,19 @@ def validate(manifest: Any) -> dict:
         _number(audio, "t0", where, optional=True, least=None)
     for rel in manifest.get("checksums", {}):
         _inside(rel, "session.json: 'checksums'")
+    check_optional_fields(manifest)
     if isinstance(manifest.get("smf"), dict):
         _inside(manifest["smf"].get("file"), "session.json: 'smf'")
     return manifest
+
+
+def check_id_matches(manifest: dict, *, folder_name: str) -> None:
+    """A session's ID is its folder's name: refuse a manifest that claims another one (a
+    copied folder would otherwise take over that session's catalog row)."""
+    if manifest["id"] != folder_name:
+        raise SessionFormatError(
+            f"session.json: 'id' {manifest['id']} does not match the folder name "
+            f"{folder_name} (a session's ID is its folder's name)")
 
 
 def _inside(rel: Any, where: str) -> None:

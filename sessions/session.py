@@ -13,6 +13,7 @@ from sessions import manifest as mf
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
+from sessions.safeio import check_folder
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ class Session:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        check_folder(self.folder)
         self.manifest: dict[str, Any] = mf.validate(read_json(self.folder / mf.MANIFEST))
+        mf.check_id_matches(self.manifest, folder_name=self.folder.name)
         self.id: str = self.manifest["id"]
 
     def __repr__(self) -> str:
