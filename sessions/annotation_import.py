@@ -14,6 +14,7 @@ from typing import Any
 from sessions import interop, vocabulary
 from sessions.annotation_edits import add_annotations
 from sessions.errors import SessionFormatError
+from sessions.safeio import read_text
 
 #: Formats :func:`import_annotations` reads.
 FORMATS = ("audacity", "elan", "sv")
@@ -34,14 +35,11 @@ def read_annotation_file(path: Path, *, fmt: str, players: list[str]) -> list[di
         The file cannot be read as ``fmt`` (or is not UTF-8 text).
     """
     path = Path(path)
+    # a regular file of bounded size only: /dev/zero or a FIFO is refused, not read forever
+    text = read_text(path, what="annotation file")
     if fmt == "elan":
         return interop.read_eaf(path, players=players)
     parse = interop.from_sonic_visualiser if fmt == "sv" else interop.from_audacity
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SessionFormatError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
-                                 ) from None
     return parse(text)
 
 

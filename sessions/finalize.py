@@ -32,8 +32,8 @@ from sessions.fsutil import (
 )
 from sessions.lines import read_complete, truncate_partial_tail
 from sessions.midilog import iter_log
-from sessions.smf import SmfBuilder
 from sessions.schema import journal_entry_problem
+from sessions.smf import SmfBuilder
 from sessions.wavjournal import repair
 
 log = logging.getLogger(__name__)

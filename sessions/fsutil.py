@@ -116,7 +116,6 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 def read_json(path: Path) -> Any:
     """Read a JSON file; raise ``SessionFormatError`` naming the file if it is broken."""
     from sessions.errors import SessionFormatError
-
     from sessions.safeio import open_regular
 
     try:

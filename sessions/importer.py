@@ -180,7 +180,22 @@ def _audio_info(path: Path):
         raise _unreadable_audio(path, exc) from None
     if info.frames <= 0 or info.channels <= 0:
         raise SessionFormatError(f"{path.name} holds no audio frames")
+    if info.samplerate < mf.MIN_SR_HZ:
+        raise SessionFormatError(
+            f"{path.name} has a sample rate of {info.samplerate} Hz, below the lowest "
+            f"improv accepts ({mf.MIN_SR_HZ} Hz); the file is damaged or not a recording")
+    _check_length(path, info.frames / info.samplerate)
     return info
+
+
+def _check_length(path: Path, seconds: float) -> None:
+    """Refuse a file longer than a session may be (its header's promise, before anything
+    is allocated for it)."""
+    if not seconds <= mf.MAX_SESSION_S:
+        raise SessionFormatError(
+            f"{path.name} would last {seconds / 3600:.1f} hours, beyond the limit of "
+            f"{mf.MAX_SESSION_S / 3600:g} hours for a session; the file is damaged or not "
+            "one session")
 
 
 def wav_cut_short(path: Path) -> str | None:
@@ -379,6 +394,7 @@ class _Gathered:
 def _add_midi(g: _Gathered, p: Path, off: float) -> None:
     """Place a MIDI file's events with their players (read before, see :class:`_Gathered`)."""
     parts, markers, mtype, length = g.midi_read[p]
+    _check_length(p, off + length)
     file_maps = g.maps_of(p)
     g.file_ends.append(off + length)
     g.file_markers += [(t + off, text) for t, text in markers]

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -96,10 +97,14 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
     ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes).
     A header row is skipped; times and durations are seconds.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text))
-            if any(c.strip() for c in r)]
-    if rows and not _is_number(rows[0][0]):
-        rows = rows[1:]  # a header
+    text = text.removeprefix("\ufeff")  # a byte-order mark is no header
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), dialect=_sniff(text))
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:  # a field over the csv module's limit (128 kB), say
+        raise SessionFormatError(f"Sonic Visualiser file cannot be read ({exc})") from None
+    if rows and rows[0] and not any(ch.isdigit() for ch in rows[0][0]):
+        rows = rows[1:]  # a header (a first time that does not parse is an error below)
     out = []
     for number, row in enumerate(rows, 1):
         row = [c.strip() for c in row]
@@ -121,9 +126,14 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
     return out
 
 
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _seconds(cell: str) -> float:
     """A time cell as seconds; ValueError for text (from ``float``), SessionFormatError (a
     ValueError) for NaN and infinity."""
+    if not _DECIMAL.fullmatch(cell.strip()):  # float() takes "1_0", "١" and full-width digits
+        raise ValueError(cell)
     value = float(cell)
     if not math.isfinite(value):
         raise SessionFormatError(cell)
@@ -133,14 +143,6 @@ def _seconds(cell: str) -> float:
 def _sniff(text: str) -> type[csv.Dialect]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     return csv.excel_tab if "\t" in first and "," not in first else csv.excel
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc",

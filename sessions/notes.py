@@ -19,7 +19,7 @@ from sessions.errors import SessionFormatError
 from sessions.fsutil import atomic_write_bytes
 from sessions.locks import folder_lock
 from sessions.manifest import check_author
-from sessions.safeio import read_regular
+from sessions.safeio import read_text
 from sessions.timefmt import find_time_refs
 
 NOTES = "notes.md"
@@ -35,11 +35,7 @@ def read_notes(folder: Path) -> str:
 
 def _text(path: Path) -> str:
     """A notes file of the session as text (a regular file, UTF-8, of bounded size)."""
-    try:
-        return read_regular(path, what="notes file").decode("utf-8")
-    except UnicodeDecodeError:
-        raise SessionFormatError(f"{path.name} of session {path.parent.name} is not UTF-8 "
-                                 "text") from None
+    return read_text(path, what="notes file")
 
 
 def notes_history(folder: Path) -> list[dict[str, Any]]:

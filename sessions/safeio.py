@@ -139,3 +139,18 @@ def read_regular(path: Path, *, max_bytes: int = MAX_TEXT_BYTES, what: str = "fi
         raise SessionFormatError(f"{what} {path.name} is larger than the limit of "
                                  f"{max_bytes // (1024 * 1024)} MB")
     return data
+
+
+def read_text(path: Path, *, max_bytes: int = MAX_TEXT_BYTES, what: str = "file") -> str:
+    """A regular UTF-8 text file of at most ``max_bytes`` [bytes] (see :func:`read_regular`).
+
+    Raises
+    ------
+    SessionFormatError
+        As :func:`read_regular`, or the file is not UTF-8 text (the message says how to fix it).
+    """
+    try:
+        return read_regular(path, max_bytes=max_bytes, what=what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SessionFormatError(f"{Path(path).name} is not a UTF-8 text file (save it as "
+                                 "UTF-8)") from None

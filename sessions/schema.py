@@ -104,6 +104,8 @@ _AUDIO = {
     "anchors": (lambda v: isinstance(v, list) and all(_is_anchor(a) for a in v),
                 "a list of [frame, t] pairs"),
     "compressed": (_optional(lambda v: isinstance(v, dict)), "null or an object"),
+    "players": (_dict_of(lambda v: isinstance(v, list) and v and all(
+        _is_count(c) and c >= 1 for c in v)), "an object of channel numbers (1, 2, ...)"),
 }
 
 
@@ -128,8 +130,13 @@ def check_optional_fields(manifest: dict) -> None:
     if not all(_is_event(e) for e in manifest.get("events", [])):
         raise SessionFormatError("session.json: a 'warnings' event must hold a list of texts")
     _check(manifest["midi"], _MIDI, "session.json: 'midi'")
+    done = manifest.get("status") != "recording"  # completed: its counts are written
+    if done and "file" not in manifest["midi"]:
+        raise SessionFormatError("session.json: 'midi' lacks 'file'")
     for audio in manifest["audio"]:
         _check(audio, _AUDIO, f"session.json: audio {audio['name']!r}")
+        if done and "frames" not in audio:
+            raise SessionFormatError(f"session.json: audio {audio['name']!r} lacks 'frames'")
 
 
 # journal kind -> fields it needs, with their tests

@@ -23,11 +23,9 @@ def _fmt(t):
 
 def _read_text(path: Path) -> str:
     """A UTF-8 text file given by the user (annotations or notes to import)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ParameterError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
-                             ) from None
+    from sessions.safeio import read_text
+
+    return read_text(path, what="file")
 
 
 def _rows(annotations):

@@ -138,7 +138,7 @@ def test_deep_nesting_and_bad_bytes(run_cli, world):
     folder = _bad(world)
     (folder / "notes.md").write_bytes(b"ok \xff")
     r = run_cli("notes", BAD, "--show")
-    assert r.exit_code == 1 and "not UTF-8" in r.stderr
+    assert r.exit_code == 1 and "not a UTF-8 text file" in r.stderr
     _check(run_cli, world, "0xFF in notes")
 
 
