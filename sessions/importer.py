@@ -55,7 +55,7 @@ from sessions.midi_file import (
     read_midi_parts,
     require_content,
 )
-from sessions.midilog import MidiLogWriter
+from sessions.midilog import MidiLogWriter, clean_name
 
 _PCM_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 _SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
@@ -152,7 +152,8 @@ def _port_names(paths: Sequence[Path]) -> dict[Path, str]:
     """The MIDI port name of each file: its name, with its folder where two files share one
     (notes are paired per port, so ``x/take.mid`` and ``y/take.mid`` must stay apart)."""
     count = Counter(p.name for p in paths)
-    return {p: p.name if count[p.name] == 1 else f"{p.parent.name}/{p.name}" for p in paths}
+    return {p: clean_name(p.name if count[p.name] == 1 else f"{p.parent.name}/{p.name}")
+            for p in paths}
 
 
 def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
