@@ -130,6 +130,8 @@ def check_optional_fields(manifest: dict) -> None:
     if not all(_is_event(e) for e in manifest.get("events", [])):
         raise SessionFormatError("session.json: a 'warnings' event must hold a list of texts")
     _check(manifest["midi"], _MIDI, "session.json: 'midi'")
+    if "ports" not in manifest["midi"]:
+        raise SessionFormatError("session.json: 'midi' lacks 'ports'")
     done = manifest.get("status") != "recording"  # completed: its counts are written
     if done and "file" not in manifest["midi"]:
         raise SessionFormatError("session.json: 'midi' lacks 'file'")
