@@ -293,6 +293,12 @@ class Catalog:
         with write_errors(self.path), self.db:
             self.db.execute("DELETE FROM sessions")
 
+    def keep_only(self, session_ids: Iterable[str]) -> None:
+        """Remove the rows of every session not in ``session_ids`` (in one transaction)."""
+        gone = sorted(self.session_ids() - set(session_ids))
+        with write_errors(self.path), self.db:
+            self.db.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in gone])
+
     # -- queries ---------------------------------------------------------------------
 
     def sessions(self, *, client: str | None = None) -> list[dict[str, Any]]:

@@ -27,12 +27,15 @@ from sessions import locks, scratch
 from sessions import manifest as mf
 from sessions.catalog import CATALOG, Catalog
 from sessions.errors import (
+    SESSION_FAULTS,
     InvalidArgumentError,
     SessionBusyError,
     SessionFormatError,
     StoreError,
     StoreWriteError,
     UnknownSessionError,
+    catalog_damaged,
+    fault_text,
 )
 from sessions.fsutil import (
     DIR_MODE,
@@ -326,10 +329,10 @@ class Store:
             try:
                 manifest = recover_session(self.folder(sid))
                 self._index(manifest)
-            except (StoreError, OSError) as exc:
+            except SESSION_FAULTS as exc:
                 # the caller reports it (the command line as "warning: ..."): not twice
-                log.info("could not recover session %s: %s", sid, exc)
-                reports.append({"id": sid, "ok": False, "error": str(exc)})
+                log.debug("could not recover session %s: %s", sid, exc)
+                reports.append({"id": sid, "ok": False, "error": fault_text(exc)})
                 continue
             rec = manifest.get("recovery", {})
             reports.append(
@@ -375,14 +378,21 @@ class Store:
             check = self.catalog.db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)
-            self.catalog.clear()
+            for table in ("sessions", "players", "annotations", "annotation_tags", "features"):
+                self.catalog.db.execute(f"SELECT 1 FROM {table} LIMIT 0")  # all there?
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise  # in use by another process: not damaged
+            if not catalog_damaged(exc):
+                raise  # in use by another process, a full disk: the catalog is healthy
             kept = self._set_catalog_aside(exc)
             self._catalog = Catalog(self.root / CATALOG)
-            return {**self._fill_catalog(), "damaged_kept_as": kept}
-        return {**self._fill_catalog(), "damaged_kept_as": None}
+            result = self._fill_catalog()
+            del result["ids"]
+            return {**result, "damaged_kept_as": kept}
+        # rows are updated in place and the others removed at the end, not cleared first: a
+        # reindex that fails midway (a full disk) leaves the catalog as it was
+        result = self._fill_catalog()
+        self.catalog.keep_only(result.pop("ids"))
+        return {**result, "damaged_kept_as": None}
 
     def _set_catalog_aside(self, exc: Exception) -> str:
         """Rename a damaged catalog (and its WAL files) out of the way; returns the new name."""
@@ -402,7 +412,7 @@ class Store:
 
     def _fill_catalog(self) -> dict[str, Any]:
         """Index every session folder into the (empty) catalog."""
-        indexed, skipped = 0, []
+        indexed, skipped, ids = 0, [], []
         for sid in self.session_ids():
             folder = self.folder(sid)
             if (folder / mf.RECORDING_FLAG).exists():
@@ -411,9 +421,10 @@ class Store:
             try:
                 self._index(Session(folder).manifest)
                 indexed += 1
-            except StoreError as exc:
-                skipped.append([sid, str(exc)])
-        return {"indexed": indexed, "skipped": skipped}
+                ids.append(sid)
+            except SESSION_FAULTS as exc:  # reported for this session; the others go on
+                skipped.append([sid, fault_text(exc)])
+        return {"indexed": indexed, "skipped": skipped, "ids": ids}
 
     # -- deletion --------------------------------------------------------------------
 
