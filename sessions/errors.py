@@ -84,9 +84,9 @@ def catalog_problem(exc: Exception) -> str:
     if "locked" in text or "busy" in text:
         return (f"the session catalog is busy ({text}): another improv process is writing it; "
                 "try again in a moment")
-    if "full" in text:
-        return (f"the session catalog cannot be written ({text}): the disk is full (free some "
-                "space and try again; the catalog and the recordings are unchanged)")
+    if not catalog_damaged(exc):
+        return (f"the session catalog cannot be written ({text}): check that the disk has free "
+                "space and try again (the catalog and the recordings are unchanged)")
     return (f"the session catalog is damaged ({text}); rebuild it from the session folders "
             "with 'improv sessions reindex' (the recordings are not affected)")
 

@@ -156,6 +156,24 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def write_failure(dst: Path, exc: Exception) -> StoreWriteError:
+    """The error for a write that failed without saying why (libsndfile reports a full disk
+    as "System error"), explained from the state of the disk."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(dst.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < (1 << 20):
+        reason = "the disk is full (free some space and try again)"
+    elif not os.access(dst.parent, os.W_OK):
+        reason = "the store is not writable (read-only disk or permissions)"
+    else:
+        reason = str(exc)
+    return StoreWriteError(f"cannot write {dst}: {reason}")
+
+
 @contextlib.contextmanager
 def write_errors(path: Path) -> Iterator[None]:
     """Turn OSErrors while writing ``path`` into a one-line StoreWriteError."""

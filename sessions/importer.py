@@ -45,7 +45,7 @@ from sessions import manifest as mf
 from sessions import scratch
 from sessions.errors import InvalidArgumentError, SessionFormatError, StoreWriteError
 from sessions.finalize import complete_session
-from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
+from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors, write_failure
 from sessions.midi_file import (
     Part,
     channel_of,
@@ -607,7 +607,7 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
                     str(dst), "x", samplerate=sr, channels=channels, format=fmt, subtype=subtype
                 )
         except RuntimeError as exc:
-            raise _write_failure(dst, exc) from None
+            raise write_failure(dst, exc) from None
         with fout:
             os.chmod(dst, FILE_MODE)
             while True:
@@ -622,18 +622,5 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
                 try:
                     fout.write(block)
                 except RuntimeError as exc:
-                    raise _write_failure(dst, exc) from None
+                    raise write_failure(dst, exc) from None
 
-
-def _write_failure(dst: Path, exc: Exception) -> StoreWriteError:
-    try:
-        free = shutil.disk_usage(dst.parent).free
-    except OSError:
-        free = None
-    if free is not None and free < (1 << 20):
-        reason = "the disk is full (free some space and try again)"
-    elif not os.access(dst.parent, os.W_OK):
-        reason = "the store is not writable (read-only disk or permissions)"
-    else:
-        reason = str(exc)
-    return StoreWriteError(f"cannot write {dst}: {reason}")

@@ -173,9 +173,12 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: {exc}{_option_of(exc, argv)}", err=True)
         sys.exit(1)
     except OSError as exc:
+        from sessions.fsutil import describe_os_error
+
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        where = f"{exc.filename}: " if exc.filename else ""  # never "[Errno 28] ..."
+        click.echo(f"error: {where}{describe_os_error(exc)}", err=True)
         sys.exit(1)
     except sqlite3.DatabaseError as exc:
         from sessions.errors import catalog_problem
