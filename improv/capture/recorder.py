@@ -168,9 +168,17 @@ class Recorder:
         return out
 
     def start(self) -> "Recorder":
-        """Resolve the devices, create the session and start every capture."""
+        """Resolve the devices, create the session and start every capture.
+
+        Raises
+        ------
+        sessions.errors.StoreWriteError
+            If the store's disk has less free space than ``disk_stop_bytes`` already (a
+            recording would stop at once: a 0.1 s session was made before).
+        """
         from improv.capture.devices import quiet_native_stderr
 
+        self._check_room()
         # probing prints ALSA's and libjack's complaints about systems that are absent; what
         # failed is in the error this raises (the raw lines with --debug)
         with quiet_native_stderr(enabled=not log.isEnabledFor(logging.DEBUG)):
@@ -347,6 +355,20 @@ class Recorder:
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def _check_room(self) -> None:
+        """Refuse to start on a disk that has less free space than the stop threshold."""
+        from sessions.errors import StoreWriteError
+
+        try:
+            free = int(self.disk_free(self.store.root))
+        except OSError:
+            return
+        if free < self.disk_stop_bytes:
+            raise StoreWriteError(
+                f"only {free / 1e6:.0f} MB free on the disk of the store; a recording stops "
+                f"below {self.disk_stop_bytes / 1e6:.0f} MB (free some space, or choose "
+                "another store)", parameter="disk_stop_mb")
 
     def _check_disk(self) -> None:
         try:
