@@ -524,14 +524,16 @@ class Recorder:
                         self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
                 self._reinit_audio(now)
                 self._check_jack_server()
-                if self.midi is not None and now >= next_port:
+                # a port registered or gone (JACK's callback): look now, not at the next poll
+                changed = self._watch is not None and self._watch.changed.is_set()
+                if self.midi is not None and (now >= next_port or changed):
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():
                         if change == "lost":
                             self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
                         else:
                             self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
-                if self._watch is not None and now >= next_source:
+                if self._watch is not None and (now >= next_source or changed):
                     next_source = now + self.port_poll_s
                     self._poll_watch(now)
                 if now >= next_disk:
