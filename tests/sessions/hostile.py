@@ -30,6 +30,18 @@ def copy_session(store: Path, sid: str, new_id: str) -> Path:
     return dst
 
 
+def import_good(run, folder: Path) -> str:
+    """Import the good session (MIDI and a short 8 kHz WAV, client C07); returns its ID."""
+    from tests.sessions.helpers import write_audio, write_midi
+
+    mid = write_midi(folder / "a.mid", tracks={"keys": [(0.0, 0, 60, 80), (1.0, 0, 62, 80)]})
+    wav = folder / "mic.wav"
+    write_audio(wav, seconds=0.5, sr=8000)
+    r = run("sessions", "import", mid, wav, "--client", "C07", "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()["id"]
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

@@ -11,8 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.sessions.helpers import write_audio, write_midi
-from tests.sessions.hostile import sane
+from tests.sessions.hostile import import_good, sane
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root"),
@@ -57,12 +56,7 @@ def _fill(mount):
 
 
 def test_full_disk_keeps_the_catalog_and_the_session(run_cli, small_disk, tmp_path):
-    mid = write_midi(tmp_path / "a.mid", tracks={"keys": [(0.0, 0, 60, 80), (1.0, 0, 62, 80)]})
-    wav = tmp_path / "mic.wav"
-    write_audio(wav, seconds=0.5, sr=8000)
-    r = run_cli("sessions", "import", mid, wav, "--client", "C07", "--json")
-    assert r.exit_code == 0, r.stderr
-    sid = r.json()["id"]
+    sid = import_good(run_cli, tmp_path)
     store = small_disk / "store"
     catalog = (store / "catalog.sqlite").read_bytes()
     filler = _fill(small_disk)

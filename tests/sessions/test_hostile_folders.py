@@ -17,7 +17,6 @@ import shutil
 import pytest
 
 from tests.sessions import hostile
-from tests.sessions.helpers import write_audio, write_midi
 
 BAD = "20260101-000000-0bad"
 
@@ -25,16 +24,12 @@ BAD = "20260101-000000-0bad"
 @pytest.fixture
 def world(run_cli, store_path, tmp_path):
     """The good session in the test's store, a canary outside it, an output folder."""
-    mid = write_midi(tmp_path / "a.mid", tracks={"keys": [(0.0, 0, 60, 80), (1.0, 0, 62, 80)]})
-    wav = tmp_path / "mic.wav"
-    write_audio(wav, seconds=0.5, sr=8000)
-    r = run_cli("sessions", "import", mid, wav, "--client", "C07", "--json")
-    assert r.exit_code == 0, r.stderr
+    good = hostile.import_good(run_cli, tmp_path)
     canary = tmp_path / "canary.txt"
     canary.write_text("a secret outside the store\n")
     out = tmp_path / "out"
     out.mkdir()
-    return {"good": r.json()["id"], "canary": canary, "digest": hostile.digest(canary),
+    return {"good": good, "canary": canary, "digest": hostile.digest(canary),
             "out": out, "store": store_path}
 
 
