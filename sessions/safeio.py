@@ -38,7 +38,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def unsafe_entries(folder: Path, *, limit: int = 10_000) -> list[str]:
+def unsafe_entries(folder: Path, *, limit: int = 200_000) -> list[str]:
     """Entries of a session folder (at any depth) that improv will not open: symbolic links
     and anything else that is neither a regular file nor a folder; as ``"rel: what"`` lines.
 
