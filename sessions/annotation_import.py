@@ -16,20 +16,11 @@ from typing import Any
 from sessions import interop, vocabulary
 from sessions.annotation_edits import add_annotations
 from sessions.errors import SessionFormatError
+from sessions.safeio import read_text
 
 #: Formats :func:`import_annotations` reads.
 FORMATS = ("elan", *interop.IMPORT_FORMATS)
 
-
-def _read_text(path: Path) -> str:
-    """A UTF-8 text file, line ends as they are (a carriage return inside a quoted CSV field
-    is text)."""
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except UnicodeDecodeError:
-        raise SessionFormatError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
-                                 ) from None
 
 
 def read_annotation_file(path: Path, *, fmt: str | None, players: list[str]
@@ -43,10 +34,12 @@ def read_annotation_file(path: Path, *, fmt: str | None, players: list[str]
         The file cannot be read as ``fmt`` (or is not UTF-8 text).
     """
     path = Path(path)
-    if (fmt or interop.guess_format(path.name, "")) == "elan":
+    # a regular file of bounded size only: /dev/zero or a FIFO is refused, not read forever
+    text = read_text(path, what="annotation file")
+    fmt = fmt or interop.guess_format(path.name, text)
+    if fmt == "elan":
         return interop.read_eaf(path, players=players)
-    text = _read_text(path)
-    return interop.IMPORT_FORMATS[fmt or interop.guess_format(path.name, text)](text)
+    return interop.IMPORT_FORMATS[fmt](text)
 
 
 def check_annotations(items: list[dict[str, Any]], session, vocab: dict, *,

@@ -296,6 +296,12 @@ class Catalog:
             for table in ("sessions", "goals", "client_plans"):
                 self.db.execute(f"DELETE FROM {table}")
 
+    def keep_only(self, session_ids: Iterable[str]) -> None:
+        """Remove the rows of every session not in ``session_ids`` (in one transaction)."""
+        gone = sorted(self.session_ids() - set(session_ids))
+        with write_errors(self.path), self.db:
+            self.db.executemany("DELETE FROM sessions WHERE id = ?", [(s,) for s in gone])
+
     # -- queries ---------------------------------------------------------------------
 
     def sessions(self, *, client: str | None = None) -> list[dict[str, Any]]:

@@ -39,8 +39,10 @@ from sessions.fsutil import (
     open_new,
     read_json,
     sha256_file,
+    write_failure,
 )
 from sessions.locks import folder_lock, manifest_lock
+from sessions.safeio import open_regular
 
 __all__ = ["DEPTHS", "InputResult", "exact_depth", "compress_session"]
 
@@ -113,14 +115,20 @@ def _write_flac(src: Path, dst: Path, *, bits: int, sr: int, channels: int) -> N
     import soundfile as sf
 
     shift = 32 - bits  # int32 full scale: libsndfile keeps the top ``bits`` bits
-    with open_new(dst, "w+b") as raw:  # owner-only, like every file of the store
-        with sf.SoundFile(raw, "w", samplerate=sr, channels=channels, format="FLAC",
+    with open_new(dst, "wb"):  # owner-only, like every file of the store
+        pass
+    # libsndfile writes the file by its name: a Python file object made it call back into
+    # Python, where a full disk became an unraisable OSError printed as a traceback
+    try:
+        with sf.SoundFile(str(dst), "w", samplerate=sr, channels=channels, format="FLAC",
                           subtype=f"PCM_{bits}") as out:
             for block in _blocks(src):
                 k = np.round(block.astype(np.float64) * 2.0 ** (bits - 1)).astype(np.int64)
                 out.write((k << shift).astype(np.int32))
-        raw.flush()
-        os.fsync(raw.fileno())
+    except RuntimeError as exc:  # LibsndfileError
+        raise write_failure(dst, exc) from None
+    with open_regular(dst, "rb") as f:
+        os.fsync(f.fileno())
 
 
 def _same_samples(a: Path, b: Path) -> bool:

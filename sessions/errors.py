@@ -58,6 +58,22 @@ class SessionBusyError(StoreError, RuntimeError):
     """The session is being recorded by a running process."""
 
 
+# SQLite result codes (https://sqlite.org/rescode.html) that say nothing about the catalog's
+# content: busy, locked, read-only, I/O error, full, cannot open
+_NOT_DAMAGE = {5, 6, 8, 10, 13, 14}
+
+
+def catalog_damaged(exc: Exception) -> bool:
+    """True if an SQLite error means the catalog file is damaged (corrupt, not a database, a
+    table missing), False for a busy or locked catalog, a full disk or a read-only one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF not in _NOT_DAMAGE
+    text = str(exc)
+    return not any(w in text for w in ("locked", "busy", "disk is full", "readonly",
+                                        "disk I/O"))
+
+
 def catalog_problem(exc: Exception) -> str:
     """A one-line message for an SQLite error of the catalog (``sqlite3.DatabaseError``).
 
@@ -68,5 +84,25 @@ def catalog_problem(exc: Exception) -> str:
     if "locked" in text or "busy" in text:
         return (f"the session catalog is busy ({text}): another improv process is writing it; "
                 "try again in a moment")
+    if not catalog_damaged(exc):
+        return (f"the session catalog cannot be written ({text}): check that the disk has free "
+                "space and try again (the catalog and the recordings are unchanged)")
     return (f"the session catalog is damaged ({text}); rebuild it from the session folders "
             "with 'improv sessions reindex' (the recordings are not affected)")
+
+
+#: What reading one session's files may raise besides StoreError when they hold something no
+#: check foresaw: a batch over the sessions (recover, reindex) reports it for that session and
+#: carries on with the others (one broken session never stops the rest).
+SESSION_FAULTS = (StoreError, OSError, ValueError, TypeError, KeyError, AttributeError,
+                  IndexError, RecursionError)
+
+
+def fault_text(exc: BaseException) -> str:
+    """One line for a fault of :data:`SESSION_FAULTS`: the message of our own errors, the
+    kind of fault and its text for the others."""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    text = " ".join(str(exc).split())[:200]
+    return f"cannot be read ({type(exc).__name__}: {text})" if text else (
+        f"cannot be read ({type(exc).__name__})")

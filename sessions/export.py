@@ -15,6 +15,7 @@ from pathlib import Path
 from sessions import manifest as mf
 from sessions.errors import StoreError, StoreWriteError
 from sessions.fsutil import FILE_MODE, make_dir, open_new, sha256_file, write_errors
+from sessions.safeio import check_folder
 
 SUMS = "SHA256SUMS"
 _SKIP = {mf.LOCK, "cache"}
@@ -45,6 +46,7 @@ def export_session(folder: Path, to: Path) -> Path:
     folder = Path(folder)
     to = Path(to)
     sid = folder.name
+    check_folder(folder)  # a link in it (to a key, say) is never copied into the export
     files = _files(folder)
     digests = {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
     recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}

@@ -32,6 +32,7 @@ from sessions.fsutil import (
 )
 from sessions.lines import read_complete, truncate_partial_tail
 from sessions.midilog import iter_log
+from sessions.schema import journal_entry_problem
 from sessions.smf import SmfBuilder
 from sessions.wavjournal import repair
 
@@ -46,8 +47,15 @@ def read_journal(path: Path) -> tuple[list[dict[str, Any]], int]:
     entries = []
     for line in blob.decode("utf-8", errors="replace").splitlines():
         try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            entry = None
+        # a malformed entry (a copied-in folder's, say) is dropped and counted like a cut
+        # line: one bad line never stops the recovery of this or any other session
+        if journal_entry_problem(entry) is None:
+            entries.append(entry)
+        else:
+            log.debug("journal %s: dropped a malformed entry", path)
             cut += len(line)
     return entries, cut
 

@@ -116,20 +116,25 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 def read_json(path: Path) -> Any:
     """Read a JSON file; raise ``SessionFormatError`` naming the file if it is broken."""
     from sessions.errors import SessionFormatError
+    from sessions.safeio import open_regular
 
     try:
-        with open(path, encoding="utf-8") as f:
+        with open_regular(path, "r", encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
         raise SessionFormatError(f"{path} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SessionFormatError(f"{path} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise SessionFormatError(f"{path} is nested too deeply to be read") from None
 
 
 def sha256_file(path: Path, *, chunk_bytes: int = 1 << 22) -> str:
     """Hex SHA-256 of a file, read in 4 MiB chunks."""
+    from sessions.safeio import open_regular
+
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, "rb") as f:
         while True:
             chunk = f.read(chunk_bytes)
             if not chunk:
@@ -149,6 +154,24 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.EDQUOT:
         return "the disk quota is exceeded"
     return exc.strerror or str(exc)
+
+
+def write_failure(dst: Path, exc: Exception) -> StoreWriteError:
+    """The error for a write that failed without saying why (libsndfile reports a full disk
+    as "System error"), explained from the state of the disk."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(dst.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < (1 << 20):
+        reason = "the disk is full (free some space and try again)"
+    elif not os.access(dst.parent, os.W_OK):
+        reason = "the store is not writable (read-only disk or permissions)"
+    else:
+        reason = str(exc)
+    return StoreWriteError(f"cannot write {dst}: {reason}")
 
 
 @contextlib.contextmanager

@@ -45,7 +45,7 @@ from sessions import manifest as mf
 from sessions import scratch
 from sessions.errors import InvalidArgumentError, SessionFormatError, StoreWriteError
 from sessions.finalize import complete_session
-from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors
+from sessions.fsutil import FILE_MODE, atomic_write_json, make_dir, write_errors, write_failure
 from sessions.midi_file import (
     Part,
     channel_of,
@@ -55,7 +55,7 @@ from sessions.midi_file import (
     read_midi_parts,
     require_content,
 )
-from sessions.midilog import MidiLogWriter
+from sessions.midilog import MidiLogWriter, clean_name
 
 _PCM_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 _SELECTOR = re.compile(r"^(?:(track|tr|t|ch|channel|c))?(\d+)$", re.IGNORECASE)
@@ -152,7 +152,8 @@ def _port_names(paths: Sequence[Path]) -> dict[Path, str]:
     """The MIDI port name of each file: its name, with its folder where two files share one
     (notes are paired per port, so ``x/take.mid`` and ``y/take.mid`` must stay apart)."""
     count = Counter(p.name for p in paths)
-    return {p: p.name if count[p.name] == 1 else f"{p.parent.name}/{p.name}" for p in paths}
+    return {p: clean_name(p.name if count[p.name] == 1 else f"{p.parent.name}/{p.name}")
+            for p in paths}
 
 
 def _match_file(spec_file: str, files: Sequence[Path]) -> Path:
@@ -180,7 +181,22 @@ def _audio_info(path: Path):
         raise _unreadable_audio(path, exc) from None
     if info.frames <= 0 or info.channels <= 0:
         raise SessionFormatError(f"{path.name} holds no audio frames")
+    if info.samplerate < mf.MIN_SR_HZ:
+        raise SessionFormatError(
+            f"{path.name} has a sample rate of {info.samplerate} Hz, below the lowest "
+            f"improv accepts ({mf.MIN_SR_HZ} Hz); the file is damaged or not a recording")
+    _check_length(path, info.frames / info.samplerate)
     return info
+
+
+def _check_length(path: Path, seconds: float) -> None:
+    """Refuse a file longer than a session may be (its header's promise, before anything
+    is allocated for it)."""
+    if not seconds <= mf.MAX_SESSION_S:
+        raise SessionFormatError(
+            f"{path.name} would last {seconds / 3600:.1f} hours, beyond the limit of "
+            f"{mf.MAX_SESSION_S / 3600:g} hours for a session; the file is damaged or not "
+            "one session")
 
 
 def wav_cut_short(path: Path) -> str | None:
@@ -379,6 +395,7 @@ class _Gathered:
 def _add_midi(g: _Gathered, p: Path, off: float) -> None:
     """Place a MIDI file's events with their players (read before, see :class:`_Gathered`)."""
     parts, markers, mtype, length = g.midi_read[p]
+    _check_length(p, off + length)
     file_maps = g.maps_of(p)
     g.file_ends.append(off + length)
     g.file_markers += [(t + off, text) for t, text in markers]
@@ -590,7 +607,7 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
                     str(dst), "x", samplerate=sr, channels=channels, format=fmt, subtype=subtype
                 )
         except RuntimeError as exc:
-            raise _write_failure(dst, exc) from None
+            raise write_failure(dst, exc) from None
         with fout:
             os.chmod(dst, FILE_MODE)
             while True:
@@ -605,18 +622,5 @@ def _copy_audio(src: Path, dst: Path, *, fmt: str, subtype: str, sr: int, channe
                 try:
                     fout.write(block)
                 except RuntimeError as exc:
-                    raise _write_failure(dst, exc) from None
+                    raise write_failure(dst, exc) from None
 
-
-def _write_failure(dst: Path, exc: Exception) -> StoreWriteError:
-    try:
-        free = shutil.disk_usage(dst.parent).free
-    except OSError:
-        free = None
-    if free is not None and free < (1 << 20):
-        reason = "the disk is full (free some space and try again)"
-    elif not os.access(dst.parent, os.W_OK):
-        reason = "the store is not writable (read-only disk or permissions)"
-    else:
-        reason = str(exc)
-    return StoreWriteError(f"cannot write {dst}: {reason}")

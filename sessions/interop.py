@@ -244,6 +244,11 @@ def _sv_split(line: str, sep: str) -> list[str]:
     return fields
 
 
+#: The longest field read [characters] (the limit of Python's csv module, which SV files were
+#: read with before): a longer one is no label a person wrote.
+SV_MAX_FIELD = 131_072
+
+
 def _sv_lines(text: str) -> list[str]:
     """The lines SV reads: split at any line end, without blank and ``#`` comment lines."""
     return [ln for ln in _LINE_END.split(text.lstrip("\ufeff"))
@@ -297,6 +302,10 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
         return []
     sep = _sv_separator(lines[0])
     rows = [_sv_split(ln, sep) for ln in lines]  # a label keeps its spaces, as in SV
+    longest = max((len(c) for r in rows for c in r), default=0)
+    if longest > SV_MAX_FIELD:
+        raise SessionFormatError(f"Sonic Visualiser file cannot be read (a field of {longest} "
+                                 f"characters; at most {SV_MAX_FIELD})")
     header = rows.pop(0) if all(c.strip() and not _is_number(c) for c in rows[0]) else None
     t_col, d_col, label_col, is_end = _sv_columns(header, max((len(r) for r in rows),
                                                               default=0))
@@ -320,9 +329,17 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def _seconds(cell: str) -> float:
-    """A time cell as seconds; ValueError for text (from ``float``), SessionFormatError (a
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def _seconds(cell: str | float) -> float:
+    """A time cell (text, or a number of a JSON file) as seconds; ValueError for anything
+    else, text that is not an ASCII decimal number included, SessionFormatError (a
     ValueError) for NaN and infinity."""
+    if isinstance(cell, bool) or not isinstance(cell, (str, int, float)):
+        raise ValueError(cell)
+    if isinstance(cell, str) and not _DECIMAL.fullmatch(cell.strip()):
+        raise ValueError(cell)  # float() takes "1_0", "١" and full-width digits
     value = float(cell)
     if not math.isfinite(value):
         raise SessionFormatError(cell)
@@ -330,11 +347,8 @@ def _seconds(cell: str) -> float:
 
 
 def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    """Whether a cell is a decimal number as a time or duration must be (ASCII digits only)."""
+    return _DECIMAL.fullmatch(cell.strip()) is not None
 
 
 FIELDS = ("id", "t", "end", "player", "tags", "text", "source", "by", "created_utc", "edited_utc",

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from sessions.errors import SessionFormatError
+from sessions.safeio import open_regular
 
 
 def cut_short(path: Path) -> SessionFormatError:
@@ -37,7 +38,7 @@ def read_complete(path: Path, *, allow_partial_tail: bool = False) -> tuple[byte
     partial_bytes : int
         Length of the skipped partial last line (0 if none).
     """
-    with open(path, "rb") as f:
+    with open_regular(path, "rb") as f:
         blob = f.read()
     if not blob or blob.endswith(b"\n"):
         return blob, 0
@@ -55,10 +56,10 @@ def truncate_partial_tail(path: Path, *, block_bytes: int = 1 << 16) -> int:
     written, its data not), and a search of a fixed 64 KiB that found no newline there cut
     the whole file, header and every event (before session 6).
     """
-    size = path.stat().st_size
+    size = os.lstat(path).st_size
     if size == 0:
         return 0
-    with open(path, "r+b") as f:
+    with open_regular(path, "r+b") as f:
         end = size
         keep = 0
         while end > 0:

@@ -80,8 +80,13 @@ def hold(path: Path) -> IO[str]:
         except OSError:  # another process holds it
             f.close()
             raise
-    f.write(f"{os.getpid()}\n")
-    f.flush()
+    try:
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+    except BaseException:  # a full disk: no lock file left open
+        with contextlib.suppress(OSError):
+            f.close()
+        raise
     return f
 
 

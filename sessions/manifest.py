@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from sessions.errors import SessionFormatError
+from sessions.schema import check_optional_fields
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "improv-session"
@@ -28,6 +29,13 @@ JOURNAL = "journal.jsonl"
 AUDIO_DIR = "audio"
 RECORDING_FLAG = "RECORDING"
 LOCK = ".lock"
+
+#: Lowest sample rate of a recording improv accepts [Hz] (telephone speech is 8 kHz; a header
+#: claiming 1 Hz made a 13-hour session of a second of sound).
+MIN_SR_HZ = 8000
+#: Longest session improv accepts [seconds]: 12 hours, far beyond a therapy session (a MIDI
+#: file with an extreme tempo once imported as a 142-year session).
+MAX_SESSION_S = 12 * 3600.0
 
 _ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -122,6 +130,10 @@ def validate(manifest: Any) -> dict:
         raise SessionFormatError(
             f"session.json: 'id' must look like 20261127-093012-3fa2, got {manifest['id']!r}")
     _number(manifest, "duration_s", "session.json", optional=True)
+    if (manifest.get("duration_s") or 0) > MAX_SESSION_S:
+        raise SessionFormatError(
+            f"session.json: 'duration_s' is {manifest['duration_s']:.0f} s, beyond the limit "
+            f"of {MAX_SESSION_S / 3600:g} hours")
     # a folder copied in from elsewhere is read like one of ours: its codes and names end up
     # in file names (exports, plots) and its paths are opened, so both are checked here
     for key in ("client", "therapist"):
@@ -151,7 +163,7 @@ def validate(manifest: Any) -> dict:
             raise SessionFormatError(f"{where}: 'players' must be an object")
         for name in players:
             check_player_name(name, what=f"{where}: a player's name")
-        for key, least in (("sr", 1), ("channels", 1), ("frames", 0)):
+        for key, least in (("sr", MIN_SR_HZ), ("channels", 1), ("frames", 0)):
             value = audio.get(key, least)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise SessionFormatError(
@@ -159,9 +171,19 @@ def validate(manifest: Any) -> dict:
         _number(audio, "t0", where, optional=True, least=None)
     for rel in manifest.get("checksums", {}):
         _inside(rel, "session.json: 'checksums'")
+    check_optional_fields(manifest)
     if isinstance(manifest.get("smf"), dict):
         _inside(manifest["smf"].get("file"), "session.json: 'smf'")
     return manifest
+
+
+def check_id_matches(manifest: dict, *, folder_name: str) -> None:
+    """A session's ID is its folder's name: refuse a manifest that claims another one (a
+    copied folder would otherwise take over that session's catalog row)."""
+    if manifest["id"] != folder_name:
+        raise SessionFormatError(
+            f"session.json: 'id' {manifest['id']} does not match the folder name "
+            f"{folder_name} (a session's ID is its folder's name)")
 
 
 def _inside(rel: Any, where: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -27,12 +28,15 @@ from sessions.fsutil import open_new, write_errors
 from sessions.lines import cut_short, read_complete
 
 HEADER = "t\tplayer\tport\tdelta_s\tdata\n"
-_BAD_NAME_CHARS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+# tabs, line breaks (also those str.splitlines() takes: \x1c-\x1e, \x85, \u2028 ...) and
+# other control characters
+_BAD_NAME_CHARS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 def clean_name(name: str) -> str:
-    """A player or port name without tabs or line breaks."""
-    return str(name).translate(_BAD_NAME_CHARS)
+    """A player or port name (a file's name, for imports) without tabs, line breaks or other
+    control characters, each of which becomes a space."""
+    return _BAD_NAME_CHARS.sub(" ", str(name))
 
 
 def format_event(t: float, player: str, port: str, data: bytes, delta_s: float | None) -> str:

@@ -10,13 +10,16 @@ point into the recording; :func:`sessions.timefmt.find_time_refs` finds them.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from sessions.annotation_log import append_records, utc_now
+from sessions.errors import SessionFormatError
 from sessions.fsutil import atomic_write_bytes
 from sessions.locks import folder_lock
 from sessions.manifest import check_author
+from sessions.safeio import read_text
 from sessions.timefmt import find_time_refs
 
 NOTES = "notes.md"
@@ -25,15 +28,25 @@ NOTES_HISTORY = "notes.history.jsonl"
 
 def read_notes(folder: Path) -> str:
     path = Path(folder) / NOTES
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    if not os.path.lexists(path):
+        return ""
+    return _text(path)
+
+
+def _text(path: Path) -> str:
+    """A notes file of the session as text (a regular file, UTF-8, of bounded size)."""
+    return read_text(path, what="notes file")
 
 
 def notes_history(folder: Path) -> list[dict[str, Any]]:
     path = Path(folder) / NOTES_HISTORY
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    try:
+        return [json.loads(line) for line in _text(path).splitlines() if line.strip()]
+    except (json.JSONDecodeError, RecursionError):
+        raise SessionFormatError(f"{path.name} of session {path.parent.name} is damaged "
+                                 "(a line is not JSON)") from None
 
 
 def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:

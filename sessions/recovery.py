@@ -23,6 +23,7 @@ from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
 from sessions.finalize import complete_session
 from sessions.fsutil import read_json
+from sessions.safeio import check_folder
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,10 @@ def recover_session(folder: Path) -> dict[str, Any]:
         raise SessionBusyError(
             f"session {folder.name} is being recorded or recovered by another process")
     try:
+        # nothing is written through a link to a file outside the store
+        check_folder(folder)
         manifest = mf.validate(read_json(folder / mf.MANIFEST))
+        mf.check_id_matches(manifest, folder_name=folder.name)
         if not (folder / mf.RECORDING_FLAG).exists():  # completed meanwhile
             return manifest
         if not (folder / mf.MIDI_LOG).exists():

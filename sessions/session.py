@@ -13,6 +13,7 @@ from sessions import manifest as mf
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import MidiEvents, read_log
+from sessions.safeio import check_folder
 
 #: Stretches not recorded less than this apart [s] are one cluster (25 short dropouts in a
 #: minute are one line, "25 dropouts, 0.2 s in all"; a second loss ten minutes later another).
@@ -102,7 +103,9 @@ class Session:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        check_folder(self.folder)
         self.manifest: dict[str, Any] = mf.validate(read_json(self.folder / mf.MANIFEST))
+        mf.check_id_matches(self.manifest, folder_name=self.folder.name)
         self.id: str = self.manifest["id"]
 
     def __repr__(self) -> str:

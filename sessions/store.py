@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,12 +28,15 @@ from sessions import locks, scratch
 from sessions import manifest as mf
 from sessions.catalog import CATALOG, Catalog
 from sessions.errors import (
+    SESSION_FAULTS,
     InvalidArgumentError,
     SessionBusyError,
     SessionFormatError,
     StoreError,
     StoreWriteError,
     UnknownSessionError,
+    catalog_damaged,
+    fault_text,
 )
 from sessions.fsutil import (
     DIR_MODE,
@@ -48,6 +52,14 @@ from sessions.session import Session
 from sessions.writer import SessionWriter
 
 log = logging.getLogger(__name__)
+
+
+def _disk_full(path: Path) -> bool:
+    """True if the file system of ``path`` has (almost) no free space left."""
+    try:
+        return shutil.disk_usage(path).free < 64 * 1024
+    except OSError:
+        return False
 
 
 class Store:
@@ -116,7 +128,16 @@ class Store:
             fresh = not path.exists() or path.stat().st_size == 0
             if fresh and not self._writable:
                 raise StoreWriteError(f"store {self.root} is read-only and has no catalog")
-            self._catalog = Catalog(path, readonly=not self._writable)
+            try:
+                self._catalog = Catalog(path, readonly=not self._writable)
+            except sqlite3.OperationalError as exc:
+                if fresh or catalog_damaged(exc) or not _disk_full(self.root):
+                    raise
+                # a full disk has no room for the catalog's WAL index: read it as it is (a
+                # change then fails with a one-line error), so sessions can still be listed
+                log.warning("the disk of %s is full: the catalog is opened read-only",
+                            self.root)
+                self._catalog = Catalog(path, readonly=True)
             if fresh:
                 self._fill_catalog()
         return self._catalog
@@ -283,8 +304,9 @@ class Store:
             folder.mkdir(mode=0o700)
         # the lock before the flag: a folder flagged RECORDING without a held lock is taken
         # for interrupted, and another process's recovery would complete it under the writer
-        lockfile = locks.hold(folder / mf.LOCK)
+        lockfile = None
         try:
+            lockfile = locks.hold(folder / mf.LOCK)
             with open_new(folder / mf.RECORDING_FLAG, "x") as f:
                 f.write(f"{os.getpid()}\n")
             atomic_write_json(folder / mf.MANIFEST, manifest)
@@ -292,7 +314,12 @@ class Store:
             return SessionWriter(folder, manifest, flush_interval=flush_interval,
                                  on_finalize=self._index, lockfile=lockfile)
         except BaseException:
-            lockfile.close()
+            if lockfile is not None:
+                with contextlib.suppress(OSError):
+                    lockfile.close()
+            # a full disk before anything was recorded: no folder holding only its lock
+            # (which no command could list, verify or delete)
+            self._remove_if_never_started(manifest["id"], before_manifest=False)
             raise
 
     def _index(self, manifest: dict[str, Any]) -> None:
@@ -303,14 +330,16 @@ class Store:
     # -- recovery --------------------------------------------------------------------
 
     def interrupted(self) -> list[str]:
-        """IDs of sessions whose recording was interrupted (writer gone)."""
+        """IDs of sessions whose recording was interrupted (writer gone), and of folders
+        left holding only a lock by a creation that failed (before session 21)."""
         if not self.sessions_dir.exists():
             return []
-        return sorted(
-            p.parent.name
-            for p in self.sessions_dir.glob(f"*/{mf.RECORDING_FLAG}")
-            if is_interrupted(p.parent)
-        )
+        flagged = {p.parent.name for p in self.sessions_dir.glob(f"*/{mf.RECORDING_FLAG}")
+                   if is_interrupted(p.parent)}
+        lock_only = {p.parent.name for p in self.sessions_dir.glob(f"*/{mf.LOCK}")
+                     if not (p.parent / mf.MANIFEST).exists()
+                     and not locks.is_held(p)}
+        return sorted(flagged | lock_only)
 
     def recover(self) -> list[dict[str, Any]]:
         """Recover every interrupted session; returns a report per session.
@@ -326,10 +355,10 @@ class Store:
             try:
                 manifest = recover_session(self.folder(sid))
                 self._index(manifest)
-            except (StoreError, OSError) as exc:
+            except SESSION_FAULTS as exc:
                 # the caller reports it (the command line as "warning: ..."): not twice
-                log.info("could not recover session %s: %s", sid, exc)
-                reports.append({"id": sid, "ok": False, "error": str(exc)})
+                log.debug("could not recover session %s: %s", sid, exc)
+                reports.append({"id": sid, "ok": False, "error": fault_text(exc)})
                 continue
             rec = manifest.get("recovery", {})
             reports.append(
@@ -344,13 +373,19 @@ class Store:
             )
         return reports
 
-    def _remove_if_never_started(self, session_id: str) -> bool:
-        """Remove a folder that a process died in while creating it, before its manifest was
-        written: it holds only the ``RECORDING`` flag and the lock, so nothing was recorded
-        (it stayed as a session that could neither be recovered nor deleted)."""
+    def _remove_if_never_started(self, session_id: str, *, before_manifest: bool = True) -> bool:
+        """Remove a folder that a process died in (or failed in, the disk full) while creating
+        it: it holds only the ``RECORDING`` flag and the lock (and, with
+        ``before_manifest=False``, the manifest of a session that never recorded anything),
+        so nothing was recorded (it stayed as a session that could neither be recovered nor
+        deleted)."""
         folder = self.folder(session_id)
-        names = {p.name for p in folder.iterdir()}
-        if mf.MANIFEST in names or not names <= {mf.RECORDING_FLAG, mf.LOCK}:
+        try:
+            names = {p.name for p in folder.iterdir()}
+        except OSError:
+            return False
+        allowed = {mf.RECORDING_FLAG, mf.LOCK} | (set() if before_manifest else {mf.MANIFEST})
+        if (before_manifest and mf.MANIFEST in names) or not names <= allowed:
             return False
         for name in names:
             (folder / name).unlink(missing_ok=True)
@@ -375,14 +410,21 @@ class Store:
             check = self.catalog.db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)
-            self.catalog.clear()
+            for table in ("sessions", "players", "annotations", "annotation_tags", "features"):
+                self.catalog.db.execute(f"SELECT 1 FROM {table} LIMIT 0")  # all there?
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise  # in use by another process: not damaged
+            if not catalog_damaged(exc):
+                raise  # in use by another process, a full disk: the catalog is healthy
             kept = self._set_catalog_aside(exc)
             self._catalog = Catalog(self.root / CATALOG)
-            return {**self._fill_catalog(), "damaged_kept_as": kept}
-        return {**self._fill_catalog(), "damaged_kept_as": None}
+            result = self._fill_catalog()
+            del result["ids"]
+            return {**result, "damaged_kept_as": kept}
+        # rows are updated in place and the others removed at the end, not cleared first: a
+        # reindex that fails midway (a full disk) leaves the catalog as it was
+        result = self._fill_catalog()
+        self.catalog.keep_only(result.pop("ids"))
+        return {**result, "damaged_kept_as": None}
 
     def _set_catalog_aside(self, exc: Exception) -> str:
         """Rename a damaged catalog (and its WAL files) out of the way; returns the new name."""
@@ -402,7 +444,7 @@ class Store:
 
     def _fill_catalog(self) -> dict[str, Any]:
         """Index every session folder into the (empty) catalog."""
-        indexed, skipped = 0, []
+        indexed, skipped, ids = 0, [], []
         for sid in self.session_ids():
             folder = self.folder(sid)
             if (folder / mf.RECORDING_FLAG).exists():
@@ -411,12 +453,13 @@ class Store:
             try:
                 self._index(Session(folder).manifest)
                 indexed += 1
-            except StoreError as exc:
-                skipped.append([sid, str(exc)])
+                ids.append(sid)
+            except SESSION_FAULTS as exc:  # reported for this session; the others go on
+                skipped.append([sid, fault_text(exc)])
         from sessions.goals import index_all
 
         skipped += [[f"goals of {c}", why] for c, why in index_all(self)]
-        return {"indexed": indexed, "skipped": skipped}
+        return {"indexed": indexed, "skipped": skipped, "ids": ids}
 
     # -- deletion --------------------------------------------------------------------
 

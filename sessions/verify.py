@@ -11,6 +11,7 @@ from sessions.errors import StoreError
 from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import read_log
 from sessions.revisions import check_revisions
+from sessions.safeio import unsafe_entries
 
 
 def verify_folder(folder: Path) -> dict[str, Any]:
@@ -39,13 +40,18 @@ def verify_folder(folder: Path) -> dict[str, Any]:
             return {**report, "ok": True, "recording": True}
         problems.append("the recording was interrupted (run 'improv sessions recover')")
         return report
+    unsafe = unsafe_entries(folder)
+    if unsafe:  # nothing in it is opened
+        problems.extend(unsafe)
+        return report
     try:
         manifest = mf.validate(read_json(folder / mf.MANIFEST))
     except StoreError as exc:
         problems.append(str(exc))
         return report
     if manifest["id"] != folder.name:
-        problems.append(f"manifest id {manifest['id']} does not match folder name {folder.name}")
+        problems.append(f"session.json: 'id' {manifest['id']} does not match the folder name "
+                        f"{folder.name} (a session's ID is its folder's name)")
     sums = manifest.get("checksums") or {}
     expected = [a["file"] for a in manifest["audio"]] + [mf.MIDI_LOG]
     if manifest.get("smf"):

@@ -24,6 +24,7 @@ import numpy as np
 
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import open_new, write_errors
+from sessions.safeio import open_regular
 
 HEADER_BYTES = 116
 _SAMPLE_BYTES = 4
@@ -139,7 +140,7 @@ class WavJournal:
 
 def read_journal_format(path: Path) -> tuple[int, int]:
     """Return ``(sr, channels)`` from a journal's header, checking that it is ours."""
-    with open(path, "rb") as f:
+    with open_regular(path, "rb") as f:
         head = f.read(HEADER_BYTES)
     if len(head) < HEADER_BYTES or head[8:12] != b"WAVE" or head[48:52] != b"fmt ":
         raise SessionFormatError(f"{path} is not an improv audio journal (bad header)")
@@ -163,7 +164,7 @@ def repair(path: Path, *, sr: int | None = None, channels: int | None = None) ->
         frame that were cut), ``sr``, ``channels``.
     """
     path = Path(path)
-    size = path.stat().st_size
+    size = os.lstat(path).st_size
     if size < HEADER_BYTES and sr and channels:  # cut inside its header: no frame to keep
         frames, keep = 0, 0
     else:
@@ -171,7 +172,7 @@ def repair(path: Path, *, sr: int | None = None, channels: int | None = None) ->
         frames = max(0, size - HEADER_BYTES) // (channels * _SAMPLE_BYTES)
         keep = HEADER_BYTES + frames * channels * _SAMPLE_BYTES
     with write_errors(path):
-        with open(path, "r+b") as f:
+        with open_regular(path, "r+b") as f:
             if keep < size:
                 f.truncate(keep)
             f.seek(0)

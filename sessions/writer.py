@@ -132,6 +132,7 @@ class SessionWriter:
         self._finalized = False
         self._finalize_error: BaseException | None = None
         self.error: BaseException | None = None
+        self._unwritten: list[dict[str, Any]] = []
         self.midi_count = 0
         self.last_t = 0.0
         # the creator may hold the lock already (taken before the folder was flagged)
@@ -300,6 +301,10 @@ class SessionWriter:
             if self.error is not None:
                 if kind == _STOP:
                     return
+                if kind == _JOURNAL and len(self._unwritten) < 1000:
+                    # the stop event and its reason, the warnings: written by finalize once
+                    # the disk reserve is given back (an ENOSPC stop said "stopped (None)")
+                    self._unwritten.append(item[1])
                 continue  # drain: nothing more can be written safely
             try:
                 if kind == _MIDI:
@@ -390,6 +395,7 @@ class SessionWriter:
             self.manifest.setdefault("warnings", []).append(
                 f"writing stopped early: {writer_error}"
             )
+            self._write_unwritten()
         try:
             manifest = complete_session(
                 self.folder, self.manifest, status="complete", duration_s=duration_s
@@ -406,6 +412,24 @@ class SessionWriter:
         if self._on_finalize is not None:
             self._on_finalize(manifest)
         return manifest
+
+
+    def _write_unwritten(self) -> None:
+        """Append the journal events queued after the writer failed (best effort: with no
+        space they are lost as before, and the session is completed without them)."""
+        if not self._unwritten:
+            return
+        # after a newline: the failed write may have left half a line
+        text = "\n" + "".join(json.dumps(e, separators=(",", ":")) + "\n"
+                              for e in self._unwritten)
+        try:
+            with open_new(self.folder / mf.JOURNAL, "a", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        except (OSError, StoreError) as exc:
+            log.warning("session %s: %d journal events not written: %s", self.manifest["id"],
+                        len(self._unwritten), exc)
 
 
 def _safe_file_name(name: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,10 @@ class JackSourceWatch:
         self.lost: dict[tuple[str, str], float] = {}  # (source, our port) -> lost at
         self.pending_midi: dict[tuple[str, str], float] = {}  # went away, capture may handle
         self._gone: collections.deque = collections.deque()  # (client or port name, is_client, t)
+        #: set by JACK's notification thread when a port or client comes or goes: the recorder
+        #: polls at once instead of waiting for its next port poll (0.5 s; messages played
+        #: after a source's return were lost meanwhile)
+        self.changed = threading.Event()
         #: when the JACK server went away [seconds, the watch's clock], or None
         self.server_gone_at: float | None = None
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
@@ -152,10 +157,12 @@ class JackSourceWatch:
     def _on_client(self, name: str, register: bool) -> None:
         if not register:
             self._gone.append((name, True, self.clock()))
+        self.changed.set()
 
     def _on_port(self, port, register: bool) -> None:
         if not register and port is not None:
             self._gone.append((port.name, False, self.clock()))
+        self.changed.set()
 
     def _went_away(self) -> dict[str, float]:
         """Sources that went away since the last poll -> when (the first time)."""
@@ -180,6 +187,7 @@ class JackSourceWatch:
         list of SourceChange
             A MIDI source re-connected by the watch gives its ``lost`` and ``back`` together.
         """
+        self.changed.clear()  # before reading the graph: a change from now on polls again
         if self.server_gone_at is not None:
             return []  # the server is gone: nothing to compare, nobody to re-connect
         c = self.client

@@ -175,9 +175,17 @@ class Recorder:
         return out
 
     def start(self) -> "Recorder":
-        """Resolve the devices, create the session and start every capture."""
+        """Resolve the devices, create the session and start every capture.
+
+        Raises
+        ------
+        sessions.errors.StoreWriteError
+            If the store's disk has less free space than ``disk_stop_bytes`` already (a
+            recording would stop at once: a 0.1 s session was made before).
+        """
         from improv.capture.devices import quiet_native_stderr
 
+        self._check_room()
         # probing prints ALSA's and libjack's complaints about systems that are absent; what
         # failed is in the error this raises (the raw lines with --debug)
         with quiet_native_stderr(enabled=not log.isEnabledFor(logging.DEBUG)):
@@ -380,6 +388,20 @@ class Recorder:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def _check_room(self) -> None:
+        """Refuse to start on a disk that has less free space than the stop threshold."""
+        from sessions.errors import StoreWriteError
+
+        try:
+            free = int(self.disk_free(self.store.root))
+        except OSError:
+            return
+        if free < self.disk_stop_bytes:
+            raise StoreWriteError(
+                f"only {free / 1e6:.0f} MB free on the disk of the store; a recording stops "
+                f"below {self.disk_stop_bytes / 1e6:.0f} MB (free some space, or choose "
+                "another store)", parameter="disk_stop_mb")
+
     def _check_disk(self) -> None:
         try:
             free = int(self.disk_free(self.writer.folder))
@@ -534,14 +556,16 @@ class Recorder:
                         self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
                 self._reinit_audio(now)
                 self._check_jack_server()
-                if self.midi is not None and now >= next_port:
+                # a port registered or gone (JACK's callback): look now, not at the next poll
+                changed = self._watch is not None and self._watch.changed.is_set()
+                if self.midi is not None and (now >= next_port or changed):
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():
                         if change == "lost":
                             self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
                         else:
                             self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
-                if self._watch is not None and now >= next_source:
+                if self._watch is not None and (now >= next_source or changed):
                     next_source = now + self.port_poll_s
                     self._poll_watch(now)
                 if now >= next_disk:

@@ -193,10 +193,18 @@ def main(argv: list[str] | None = None) -> None:
               as_json=as_json)
     except KeyboardInterrupt:
         _fail("interrupted", kind="interrupted", code=130, as_json=as_json)
-    except (*user_facing_errors(), OSError) as exc:
+    except user_facing_errors() as exc:
         if debug:
             raise
         _fail(f"{exc}{_option_of(exc, argv)}", kind=type(exc).__name__, code=1, as_json=as_json)
+    except OSError as exc:
+        from sessions.fsutil import describe_os_error
+
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""  # never "[Errno 28] ..."
+        _fail(f"{where}{describe_os_error(exc)}", kind=type(exc).__name__, code=1,
+              as_json=as_json)
     except sqlite3.DatabaseError as exc:
         from sessions.errors import catalog_problem
 

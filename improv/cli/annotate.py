@@ -21,15 +21,11 @@ def _fmt(t):
     return "" if t is None else format_time(t)
 
 
-def _read_text(path: Path, *, newline: str | None = None) -> str:
-    """A UTF-8 text file given by the user (annotations or notes to import); ``newline=""``
-    keeps line ends as they are (a carriage return inside a quoted CSV field)."""
-    try:
-        with open(path, encoding="utf-8", newline=newline) as f:
-            return f.read()
-    except UnicodeDecodeError:
-        raise ParameterError(f"{path.name} is not a UTF-8 text file (save it as UTF-8)"
-                             ) from None
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file given by the user (annotations or notes to import)."""
+    from sessions.safeio import read_text
+
+    return read_text(path, what="file")
 
 
 def _rows(annotations):

@@ -178,7 +178,8 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
 
     def human(r):
-        info(f"stopped ({r['stop_reason']}) after {format_duration(r['duration_s'])}")
+        why = f" ({r['stop_reason']})" if r["stop_reason"] else ""  # unknown: no "(None)"
+        info(f"stopped{why} after {format_duration(r['duration_s'])}")
         click.echo(f"session {r['id']}  {r['status']}  {r['duration_s']:.1f} s  "
                    f"{r['midi_events']} MIDI events")
         for a in r["audio"]:

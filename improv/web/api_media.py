@@ -18,6 +18,7 @@ from improv.web import peaks as pk
 from improv.web.api_sessions import cached_response
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
+from improv.web.files import OpenFileResponse
 from sessions.errors import InvalidArgumentError
 from sessions.store import Store
 
@@ -44,9 +45,14 @@ def _inside(folder: Path, path: Path) -> Path:
 
 
 def _file(path: Path) -> FileResponse:
-    # health data: never in the browser's disk cache (range requests still play it)
-    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "audio/wav"),
-                        headers={"Cache-Control": "no-store"})
+    # health data: never in the browser's disk cache (range requests still play it); opened
+    # now, so a session deleted while it plays is still sent whole (it was a 500)
+    try:
+        return OpenFileResponse(path,
+                                media_type=MEDIA_TYPES.get(path.suffix.lower(), "audio/wav"),
+                                headers={"Cache-Control": "no-store"})
+    except FileNotFoundError:
+        raise NotFound("audio file not found in the session folder") from None
 
 
 @router.get("/audio/{name}")

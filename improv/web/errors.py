@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from improv.errors import DeviceError, ImprovError
 from sessions.errors import (
@@ -20,6 +22,7 @@ from sessions.errors import (
     UnknownSessionError,
     catalog_problem,
 )
+from sessions.manifest import valid_session_id
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,16 @@ def status_of(exc: BaseException) -> int:
     return 400
 
 
+def _session_gone(request: Request) -> bool:
+    """True if the request names a session (``session_id``) whose folder no longer exists:
+    deleted while the request was answered, which is a 404, not a 400 or 500."""
+    sid = request.path_params.get("session_id")
+    root = getattr(request.app.state, "store_path", None)
+    if not isinstance(sid, str) or root is None or not valid_session_id(sid):
+        return False
+    return not (Path(root) / "sessions" / sid / "session.json").exists()
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -75,7 +88,10 @@ def install(app: FastAPI) -> None:
         AnalysisError = ImprovError  # noqa: N806
 
     async def library_error(request: Request, exc: Exception) -> JSONResponse:
-        return _error(status_of(exc), str(exc))  # messages name parameters, not options
+        status = status_of(exc)
+        if status == 400 and _session_gone(request):  # deleted while it was being read
+            return _error(404, f"session {request.path_params['session_id']} was deleted")
+        return _error(status, str(exc))  # messages name parameters, not options
 
     for cls in (StoreError, ImprovError, AnalysisError):
         app.add_exception_handler(cls, library_error)
@@ -108,7 +124,13 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, call_next):
         try:
             return await call_next(request)
+        except ClientDisconnect:  # the browser went away mid-upload: nothing to answer
+            log.info("%s %s: the client disconnected", request.method,
+                     getattr(request.scope.get("route"), "path", "?"))
+            return _error(400, "the request was cut off by the client")
         except Exception as exc:  # noqa: BLE001 - the one place that answers any error
+            if _session_gone(request):
+                return _error(404, f"session {request.path_params['session_id']} was deleted")
             route = getattr(request.scope.get("route"), "path", "?")  # template: no codes
             log.error("unexpected error in %s %s", request.method, route, exc_info=exc)
             return _error(500, f"internal error ({type(exc).__name__}): see the terminal "

@@ -2,7 +2,10 @@
 the real path is tested through a JACK server in test_record_faults.py)."""
 
 import collections
+import threading
 from dataclasses import dataclass
+
+import pytest
 
 from improv.capture.jack_watch import JackSourceWatch
 
@@ -49,6 +52,7 @@ def _watch(graph, clock):
     w.prefix, w.midi_prefix = "improv-audio:", "improv-midi:"
     w.known, w.lost, w.pending_midi, w._gone = {}, {}, {}, collections.deque()
     w.server_gone_at = None
+    w.changed = threading.Event()
     return w
 
 
@@ -153,3 +157,22 @@ def test_after_the_server_stopped_the_watch_neither_compares_nor_reconnects():
     assert w.poll(1.5) == [] and g.connects == []
     w._on_shutdown(None, "again")
     assert w.server_gone_at == 1.3  # the first notice counts
+
+
+@pytest.mark.jack
+def test_a_port_that_comes_or_goes_is_heard_at_once(jack_rig):
+    """JACK's port-registration callback sets ``changed`` (the recorder then polls at once,
+    not at its next 0.5 s port poll): a source that returns is re-connected without waiting."""
+    w = JackSourceWatch(own_client="improv-audio", server_name=jack_rig.server.name,
+                        client_name="improv-watch-test")
+    try:
+        w.poll(0.0)
+        assert not w.changed.is_set()
+        player = jack_rig.midi_player(name="kb9", events=[])  # registers a port
+        assert w.changed.wait(2.0), "no port-registration callback"
+        w.poll(0.1)
+        assert not w.changed.is_set()
+        player.close()
+        assert w.changed.wait(2.0), "no callback for a port going away"
+    finally:
+        w.close()

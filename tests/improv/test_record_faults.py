@@ -135,6 +135,8 @@ def test_disk_really_full_stops_cleanly(jack_rig, tiny_disk):
         manifest = rec.stop()
     assert rec.stop_reason == "write_error"
     assert manifest["status"] == "complete"
+    # the stop event (queued after the writer failed) is written once the reserve is back
+    assert next(e for e in manifest["events"] if e["kind"] == "stop")["reason"] == "write_error"
     assert list((tiny_disk / "store" / "tmp").iterdir()) == []  # the disk reserve is given back
     assert any("writing stopped early" in w for w in manifest.get("warnings", []))
     s = store.session(manifest["id"])
@@ -142,6 +144,22 @@ def test_disk_really_full_stops_cleanly(jack_rig, tiny_disk):
     assert a.frames > SR  # what was flushed is kept and readable
     y = s.read_audio(a.name)
     assert len(find_clicks(y[:, 0])) > 5
+
+
+def test_no_start_on_a_disk_below_the_stop_threshold(tmp_path):
+    """A small disk with the default thresholds: refused before anything is made (a 0.1 s
+    session was made and stopped at once)."""
+    from improv.capture.recorder import Recorder
+    from improv.capture.setups import parse_player_spec
+    from sessions.errors import StoreWriteError
+
+    store = Store(tmp_path / "store")
+    rec = Recorder(store=store, client="C07", inputs=[parse_player_spec("client=midi:kb1")],
+                   disk_free=lambda path: 100_000_000)
+    with pytest.raises(StoreWriteError, match="only 100 MB free on the disk of the store; a "
+                       "recording stops below 250 MB"):
+        rec.start()
+    assert list((tmp_path / "store" / "sessions").iterdir()) == []
 
 
 def test_markers_and_notes_from_keys(jack_rig, tmp_path, fake_clock):
