@@ -71,21 +71,21 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     mix, device, hostapi, where = None, None, "", []
     if out is not None:
         where.append(f"MIDI to {port_name}")
-    if not no_audio:
+    if not no_audio and (playlist.audio or (out is None and playlist.midi)):
         from improv.playback.mix import renderings
 
+        # the output first: a wrong device is refused before anything is rendered
+        device, channels, hostapi, device_name = match_audio_output(
+            audio_out, hostapi=audio_api, jack_server_name=jack_server)
         audio_items = playlist.audio
-        sr = audio_items[0][0].sr if audio_items else 48000
         rendered = [] if out is not None else renderings(
-            session, players=playlist.players, sr=sr, soundfont=soundfont)
+            session, players=playlist.players, soundfont=soundfont,
+            sr=audio_items[0][0].sr if audio_items else 48000)
         if rendered:
             info(f"playing the MIDI of {', '.join(r.name[6:] for r in rendered)} rendered with "
                  "FluidSynth" + (", mixed with the recordings" if audio_items else ""))
-        if audio_items or rendered:
-            device, channels, hostapi, device_name = match_audio_output(
-                audio_out, hostapi=audio_api, jack_server_name=jack_server)
-            mix = AudioMix(audio_items, out_channels=channels, renderings=rendered)
-            where.insert(0, f"sound to {device_name} ({hostapi})")
+        mix = AudioMix(audio_items, out_channels=channels, renderings=rendered)
+        where.insert(0, f"sound to {device_name} ({hostapi})")
     in_jack = "jack" in hostapi.lower()
     blocksize = 1024
     controls: queue.SimpleQueue = queue.SimpleQueue()
@@ -136,7 +136,7 @@ def render(app, session_id, to, players, mix, soundfont, sr):
     """Render a session's MIDI players to a WAV file with FluidSynth, and with --mix its
     recordings too. The file is as long as the session, with at most 2 s of the last notes'
     release after it."""
-    from sessions.playlist import validate_players
+    from sessions.playlist import select_audio, validate_players
 
     session = app.store.session(session_id)
     chosen = _players(players)
@@ -150,11 +150,12 @@ def render(app, session_id, to, players, mix, soundfont, sr):
         return
     from improv.playback.mix import check_audible, mix_length, session_mix, write_mix
 
+    recorded = select_audio(session, chosen or session.players)
+    if sr is not None and recorded and sr != recorded[0][0].sr:  # before anything is rendered
+        raise ParameterError(f"sr must be the recordings' rate ({recorded[0][0].sr} Hz) when "
+                             f"they are mixed in, got {sr}", parameter="sr")
     m = session_mix(session, players=chosen, soundfont=soundfont)
     check_audible(m, players=chosen or session.players)
-    if sr is not None and sr != m.sr:
-        raise ParameterError(f"sr must be the recordings' rate ({m.sr} Hz) with mix, got {sr}",
-                             parameter="sr")
     write_mix(m, to=to, duration=mix_length(m, duration=session.duration_s))
     click.echo(f"rendered {session_id} to {to} ({', '.join(a.name for a, _ in m.inputs)})")
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from improv.errors import ImprovError, ParameterError
@@ -154,7 +155,9 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
             raise ImprovError(f"FluidSynth failed: {(r.stderr or r.stdout).strip()[:300]}")
         _fit_length(out, duration=session.duration_s)
         os.chmod(out, 0o600)
-        shutil.move(str(out), to)
+        part = to.with_name(f".{to.name}.{uuid.uuid4().hex[:8]}.part")
+        shutil.move(str(out), part)  # across file systems: a copy, then one atomic rename
+        os.replace(part, to)
     return to
 
 
