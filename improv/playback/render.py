@@ -150,7 +150,11 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
         out = Path(tmp) / "render.wav"
         cmd = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", str(sr), "-F", str(out),
                "-T", "wav", "-O", "float", str(sf2), str(mid)]
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        limit = 120 + 2 * session.duration_s  # FluidSynth renders far faster than real time
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            raise ImprovError(f"FluidSynth did not finish within {limit:.0f} s") from None
         if r.returncode != 0 or not out.exists():
             raise ImprovError(f"FluidSynth failed: {(r.stderr or r.stdout).strip()[:300]}")
         _fit_length(out, duration=session.duration_s)
