@@ -23,6 +23,10 @@ def _clicks(seconds: float, times) -> np.ndarray:
 
 @pytest.fixture
 def duet(store):
+    return make_duet(store)
+
+
+def make_duet(store) -> str:
     """The therapist on a microphone (clicks at 0.5 s and 1.5 s), the client on a MIDI
     keyboard (a note from 0.2 s to 0.8 s, and one held from 2.0 s past the end): 3 s."""
     w = store.create_session(client="C07", players=["client", "therapist"])

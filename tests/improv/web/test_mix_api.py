@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from tests.improv.test_mix import SR, _clicks, _read, duet, pytestmark  # noqa: F401
+from tests.improv.test_mix import SR, _clicks, _read, make_duet, pytestmark  # noqa: F401
+
+
+@pytest.fixture
+def duet(store):
+    return make_duet(store)
+
 
 def test_web_mix_mute_and_solo(store, duet, client_for):
     c = client_for(store.root)
