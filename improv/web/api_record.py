@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -85,6 +86,15 @@ def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]
 @router.get("/devices")
 def devices(jack_server: str | None = None, midi_api: str | None = None) -> dict[str, Any]:
     """Audio devices and MIDI ports to record from (as ``improv devices``)."""
+    from improv.capture.devices import quiet_native_stderr
+
+    # ALSA and libjack print their probing complaints from C into the terminal where improv
+    # serve runs; what failed is in "problems" instead
+    with quiet_native_stderr(enabled=not logging.getLogger().isEnabledFor(logging.DEBUG)):
+        return _devices(jack_server, midi_api)
+
+
+def _devices(jack_server: str | None, midi_api: str | None) -> dict[str, Any]:
     from improv.capture.devices import init_portaudio, list_audio_devices, list_midi_ports
 
     out: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
