@@ -37,10 +37,11 @@ export async function sessionPage(main, id, params) {
   const audio = h('audio', { preload: 'metadata', class: 'player' });
   // every player is heard: the recordings and the MIDI players (rendered with FluidSynth)
   // mixed by the server for the players switched on (improv.playback.mix); mute and solo
-  // switch players on and off
+  // switch players on and off. The audio's format is part of the URL: after compressing,
+  // the browser must not mix cached WAV ranges with the FLAC
   const heard = new Set(s.players);
   const mixSource = () => (heard.size && (s.audio.length || s.midi_players.length)
-    ? { label: `players: ${[...heard].join(', ')}`, url: `/api/sessions/${id}/mix.wav?players=${encodeURIComponent([...heard].join(','))}`, t0: 0 }
+    ? { label: `players: ${[...heard].join(', ')}`, url: `/api/sessions/${id}/mix.wav?players=${encodeURIComponent([...heard].join(','))}&f=${s.audio.map((a) => a.format).join('+')}`, t0: 0 }
     : null);
   let source = mixSource();
 
