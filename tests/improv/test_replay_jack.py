@@ -112,6 +112,25 @@ def test_replay_audio_and_midi_in_sync(jack_rig, store, replay_session):
     assert np.max(np.abs(midi_frames - clicks)) <= period
 
 
+def _replay_into_sink(jack_rig, store, sid: str):
+    """``improv replay SID`` to the JACK audio output, wired into a new :class:`Sink`."""
+    sink = Sink(jack_rig, seconds=30)
+    _connect_replay_audio(sink.client, threading.Event())
+    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
+           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=90,
+                       env={**jack_rig.server.env})
+    assert r.returncode == 0, r.stderr
+    return sink, r
+
+
+def _lag(got: np.ndarray, want: np.ndarray) -> int:
+    """Where ``want`` starts in ``got`` (cross-correlation)."""
+    n = 1 << int(np.ceil(np.log2(len(got) + len(want))))
+    xc = np.fft.irfft(np.fft.rfft(got, n) * np.conj(np.fft.rfft(want, n)), n)[: len(got)]
+    return int(np.argmax(xc))
+
+
 def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_path):
     w = store.create_session(client="C07", players=["client"])
     w.add_midi_input("Keys", player="client")
@@ -119,13 +138,7 @@ def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_pa
         w.midi(0.5 + k * 0.5, player="client", port="Keys", data=bytes([0x90, 60, 110]))
         w.midi(0.9 + k * 0.5, player="client", port="Keys", data=bytes([0x80, 60, 0]))
     sid = w.finalize(duration_s=3.0)["id"]
-    sink = Sink(jack_rig, seconds=30)
-    _connect_replay_audio(sink.client, threading.Event())
-    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
-           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60,
-                       env={**jack_rig.server.env})
-    assert r.returncode == 0, r.stderr
+    sink, r = _replay_into_sink(jack_rig, store, sid)
     assert "rendered with FluidSynth" in r.stderr
     # what came out is the rendering the session cached, sample for sample: find the offset
     # by cross-correlation, then compare the whole rendering
@@ -136,21 +149,12 @@ def test_midi_only_replay_plays_the_fluidsynth_rendering(jack_rig, store, tmp_pa
     assert sr == SR and np.max(np.abs(want[:, 0])) > 0.05  # the notes are audible
     got = sink.audio[:, 0]
     a = want[: 3 * SR, 0]  # replay stops at the end of the session (3.0 s): the release tail is cut
-    n = 1 << int(np.ceil(np.log2(len(got) + len(a))))
-    xc = np.fft.irfft(np.fft.rfft(got, n) * np.conj(np.fft.rfft(a, n)), n)[: len(got)]
-    lag = int(np.argmax(xc))
+    lag = _lag(got, a)
     played = got[lag: lag + len(a)]
     assert len(played) == len(a), "the sink stopped before the rendering ended"
     assert np.max(np.abs(played - a)) < 1e-6  # no sample lost, changed or moved
     # the stereo rendering: right channel to the second output, in step with the left
     assert np.max(np.abs(sink.audio[lag: lag + len(a), 1] - want[: len(a), 1])) < 1e-6
-
-
-def _lag(got: np.ndarray, want: np.ndarray) -> int:
-    """Where ``want`` starts in ``got`` (cross-correlation)."""
-    n = 1 << int(np.ceil(np.log2(len(got) + len(want))))
-    xc = np.fft.irfft(np.fft.rfft(got, n) * np.conj(np.fft.rfft(want, n)), n)[: len(got)]
-    return int(np.argmax(xc))
 
 
 def test_mixed_session_replays_the_recording_and_the_midi_player_together(
@@ -162,13 +166,7 @@ def test_mixed_session_replays_the_recording_and_the_midi_player_together(
     import soundfile as sf
 
     sid, times = replay_session
-    sink = Sink(jack_rig, seconds=30)
-    _connect_replay_audio(sink.client, threading.Event())
-    cmd = [sys.executable, "-m", "improv", "--store", str(store.root), "replay", sid,
-           "--audio-api", "JACK", "--jack-server", jack_rig.server.name, "--lead-in", "3.0"]
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=90,
-                       env={**jack_rig.server.env})
-    assert r.returncode == 0, r.stderr
+    sink, r = _replay_into_sink(jack_rig, store, sid)
     assert "MIDI of client rendered with FluidSynth, mixed with the recordings" in r.stderr
     assert "sound to system (JACK Audio Connection Kit)" in r.stderr
     assert "playing at 0:00" in r.stderr and "0 MIDI messages" not in r.stderr
