@@ -18,9 +18,10 @@ from improv.errors import ParameterError
 @click.argument("session_id", metavar="SESSION")
 @click.option("--from", "from_", metavar="TIME", help="Start (SS, MM:SS or HH:MM:SS; default 0).")
 @click.option("--to", "to", metavar="TIME", help="End (default: the end of the session).")
-@click.option("--players", metavar="A,B", help="Only these players (default: all).")
+@click.option("--players", metavar="A,B",
+              help="Hear only these players (default: all; the others are muted).")
 @click.option("--midi-out", metavar="PORT",
-              help="Send the MIDI to this output port (name or index).")
+              help="Send the MIDI to this output port (name or index) instead of rendering it.")
 @click.option("--audio-out", metavar="DEVICE",
               help="Audio output device (name or index; default: the system's).")
 @click.option("--audio-api", metavar="HOSTAPI",
@@ -28,17 +29,21 @@ from improv.errors import ParameterError
 @click.option("--midi-api", metavar="API", help="alsa, jack, coremidi, winmm (default: auto).")
 @click.option("--jack-server", metavar="NAME",
               help="JACK server to use (default: the default server).")
-@click.option("--no-audio", is_flag=True, help="MIDI only: do not play audio or a rendering.")
+@click.option("--no-audio", is_flag=True,
+              help="Play neither recordings nor rendered MIDI (with --midi-out: MIDI only).")
 @click.option("--soundfont", type=click.Path(dir_okay=False),
-              help="For MIDI-only sessions (rendered with FluidSynth).")
+              help="For the MIDI players (rendered with FluidSynth; default: the system's GM).")
 @click.option("--lead-in", type=FiniteRange(0, 5), default=0.3, show_default=True,
               help="Seconds of silence before the start.")
 @click.pass_obj
 def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, midi_api,
            jack_server, no_audio, soundfont, lead_in):
-    """Replay a session: audio and MIDI in sync, printing annotations as they pass.
+    """Replay a session: the recordings and the MIDI players together, in sync, printing
+    annotations as they pass. The MIDI players are rendered with FluidSynth and mixed with the
+    recordings, unless --midi-out sends their MIDI to a synthesizer.
 
-    Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits.
+    Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits. The
+    status line shows the position, playing or paused, and where the sound goes.
     """
     from improv.capture.devices import check_api_names
     from improv.cli.replay_display import ReplayDisplay

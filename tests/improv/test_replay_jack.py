@@ -269,6 +269,8 @@ def test_replay_keys_through_a_real_terminal(jack_rig, store):
         os.write(master, b"\x1b[C")  # → : 5 s ahead
         term.wait("eight", timeout=5)  # 2 s later, not 7
         os.write(master, b" ")  # pause
+        term.wait("⏸ paused", timeout=5)  # the status line says so, with the output
+        assert "MIDI to sink" in term.text
         time.sleep(0.5)
         paused = len(note_ons())
         time.sleep(1.0)
