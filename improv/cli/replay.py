@@ -87,7 +87,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
             session, players=playlist.players, soundfont=soundfont,
             sr=audio_items[0][0].sr if audio_items else 48000)
         if rendered:
-            info(f"playing the MIDI of {', '.join(r.name[6:] for r in rendered)} rendered with "
+            info(f"playing the MIDI of {', '.join(p for r in rendered for p in r.players)} "
+                 "rendered with "
                  "FluidSynth" + (", mixed with the recordings" if audio_items else ""))
         mix = AudioMix(audio_items, out_channels=channels, renderings=rendered)
         where.insert(0, f"sound to {device_name} ({hostapi})")

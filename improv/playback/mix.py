@@ -42,7 +42,7 @@ def renderings(session, *, players: list[str], sr: int, soundfont=None) -> list:
     Returns
     -------
     list of sessions.session.AudioInput
-        Named ``"MIDI: <player>"``, ``t0 = 0``.
+        Named ``"MIDI: <player>"``, ``t0 = 0``, ``players`` the one player.
     """
     import soundfile as sf
 
@@ -58,7 +58,8 @@ def renderings(session, *, players: list[str], sr: int, soundfont=None) -> list:
         info = sf.info(str(path))
         out.append(AudioInput(name=f"MIDI: {p}", path=path, sr=info.samplerate,
                               channels=info.channels, frames=info.frames, t0=0.0,
-                              drift_ppm=None, players={}))
+                              drift_ppm=None,
+                              players={p: list(range(1, info.channels + 1))}))
     return out
 
 
