@@ -178,7 +178,13 @@ export async function sessionPage(main, id, params) {
     source = src;
     if (!src) return;
     audio.src = src.url;
-    audio.addEventListener('loadedmetadata', () => { seek(t); if (was) audio.play(); }, { once: true });
+    // the first time, the server renders the MIDI players (about a minute for an hour): say so
+    const slow = setTimeout(() => say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…'), 1500);
+    audio.addEventListener('loadedmetadata', () => {
+      if (document.getElementById('status').textContent.startsWith('Preparing the sound')) say('Ready to play');
+      clearTimeout(slow); seek(t); if (was) audio.play();
+    }, { once: true });
+    audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
   audio.addEventListener('error', () => { if (source) say(`Cannot play ${source.label}`, { error: true }); });
   function seek(t) {
