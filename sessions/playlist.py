@@ -58,13 +58,7 @@ def build_playlist(session, *, start: float = 0.0, end: float | None = None,
     if end <= start:
         raise InvalidArgumentError(f"end ({end:.2f} s) must be after start ({start:.2f} s)",
                                    parameter="end")
-    if players:
-        unknown = [p for p in players if p not in session.players]
-        if unknown:
-            raise InvalidArgumentError(
-                f"unknown player(s) {', '.join(unknown)} (players: {', '.join(session.players)})",
-                parameter="players")
-    chosen = list(players or session.players)
+    chosen = validate_players(session, players)
     pl = Playlist(start=start, end=min(end, duration), players=chosen)
     ev = session.midi_events(players=chosen)
     order = np.argsort(ev.t, kind="stable")
@@ -86,11 +80,34 @@ def build_playlist(session, *, start: float = 0.0, end: float | None = None,
             break
         pl.midi.append((t, player, data))
     pl.held_at_start = [(k[0], v) for k, v in sounding.items()]
-    pl.audio = [(a, chans) for p in chosen for a, chans in session.player_audio(p)]
-    merged: dict[str, tuple] = {}
-    for a, chans in pl.audio:
-        prev = merged.get(a.name)
-        merged[a.name] = (a, sorted(set(chans) | set(prev[1] if prev else [])))
-    pl.audio = list(merged.values())
+    pl.audio = select_audio(session, chosen)
     pl.annotations = [a for a in session.annotations() if start <= a["t"] < pl.end]
     return pl
+
+
+def validate_players(session, players: list[str] | None) -> list[str]:
+    """The chosen players (default: all of the session's).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a player the session does not have.
+    """
+    if players:
+        unknown = [p for p in players if p not in session.players]
+        if unknown:
+            raise InvalidArgumentError(
+                f"unknown player(s) {', '.join(unknown)} (players: {', '.join(session.players)})",
+                parameter="players")
+    return list(players or session.players)
+
+
+def select_audio(session, players: list[str]) -> list:
+    """The recordings of ``players``: ``(AudioInput, 0-based channels)``, one entry per file
+    (a file shared by two players plays once, with the channels of both)."""
+    merged: dict[str, tuple] = {}
+    for p in players:
+        for a, chans in session.player_audio(p):
+            prev = merged.get(a.name)
+            merged[a.name] = (a, sorted(set(chans) | set(prev[1] if prev else [])))
+    return list(merged.values())

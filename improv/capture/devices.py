@@ -23,6 +23,7 @@ import contextlib
 import ctypes
 import os
 import re
+import threading
 from dataclasses import asdict, dataclass
 from typing import Iterator, Sequence
 
@@ -249,11 +250,16 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
     """
     rtmidi = _rtmidi()
     api = api or os.environ.get(MIDI_API_ENV) or "auto"
+    failures = []
     if api.lower() == "auto":
         candidates = [a for a in rtmidi.get_compiled_api() if a != rtmidi.API_RTMIDI_DUMMY]
+        if rtmidi.API_LINUX_ALSA in candidates and not os.path.exists("/dev/snd/seq"):
+            # no ALSA sequencer here (a container, no snd-seq): trying it only makes ALSA
+            # print "open /dev/snd/seq failed" from C
+            candidates.remove(rtmidi.API_LINUX_ALSA)
+            failures.append("ALSA: no sequencer (/dev/snd/seq is missing)")
     else:
         candidates = [_api_by_name(api)]
-    failures = []
     for a in candidates:
         try:
             with jack_server(jack_server_name):
@@ -377,6 +383,17 @@ def same_port_name(a: str, b: str) -> bool:
     return a == b or _ALSA_NUMBERS.sub("", a) == _ALSA_NUMBERS.sub("", b)
 
 
+#: What ALSA, libjack and PortAudio print to fd 2 while MIDI and audio systems are probed
+#: (``improv serve`` printed these into the therapist's terminal on every device listing).
+NATIVE_NOISE = re.compile(
+    r"^(ALSA lib |Cannot connect to server|jack server is not running|JackShmReadWritePtr|"
+    r"Cannot open |connect\(2\) call to|attempt to connect to server failed|"
+    r"Cannot read socket|JackSocket|Expression 'alsa_snd|Expression 'ret' failed)")
+
+
+_NATIVE_STDERR_LOCK = threading.RLock()  # two threads must not swap fd 2 at once (web app)
+
+
 @contextlib.contextmanager
 def quiet_native_stderr(*, enabled: bool = True) -> Iterator[None]:
     """Silence what C libraries print to file descriptor 2 inside the block.
@@ -384,25 +401,36 @@ def quiet_native_stderr(*, enabled: bool = True) -> Iterator[None]:
     Probing for MIDI and audio systems makes ALSA and libjack print lines such
     as ``ALSA lib seq_hw.c: ... open /dev/snd/seq failed`` or ``Cannot connect
     to server socket`` even when another system works; improv reports what it
-    found (and what failed) itself.  Python's own ``sys.stderr`` is not
-    affected.  Pass ``enabled=False`` (``--debug``) to see the raw output.
+    found (and what failed) itself.  File descriptor 2 goes to a temporary file
+    inside the block; afterwards every line that is not such library noise
+    (:data:`NATIVE_NOISE`) is written to the real stderr, so our own messages
+    (another thread's log line, a traceback) are delayed, never hidden.  Pass
+    ``enabled=False`` (``--debug``) to see the raw output.
     """
     if not enabled:
         yield
         return
     import sys
+    import tempfile
 
     try:
         sys.stderr.flush()
-        saved = os.dup(2)
+        os.fstat(2)
     except (OSError, ValueError):  # no real fd 2 (e.g. captured): nothing to silence
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    with _NATIVE_STDERR_LOCK, tempfile.TemporaryFile() as caught:  # one redirect at a time
+        saved = os.dup(2)
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [line for line in caught.read().decode(errors="replace").splitlines(True)
+                    if not NATIVE_NOISE.match(line)]
+            if kept:
+                os.write(2, "".join(kept).encode())

@@ -18,9 +18,10 @@ from improv.errors import ParameterError
 @click.argument("session_id", metavar="SESSION")
 @click.option("--from", "from_", metavar="TIME", help="Start (SS, MM:SS or HH:MM:SS; default 0).")
 @click.option("--to", "to", metavar="TIME", help="End (default: the end of the session).")
-@click.option("--players", metavar="A,B", help="Only these players (default: all).")
+@click.option("--players", metavar="A,B",
+              help="Hear only these players (default: all; the others are muted).")
 @click.option("--midi-out", metavar="PORT",
-              help="Send the MIDI to this output port (name or index).")
+              help="Send the MIDI to this output port (name or index) instead of rendering it.")
 @click.option("--audio-out", metavar="DEVICE",
               help="Audio output device (name or index; default: the system's).")
 @click.option("--audio-api", metavar="HOSTAPI",
@@ -28,19 +29,24 @@ from improv.errors import ParameterError
 @click.option("--midi-api", metavar="API", help="alsa, jack, coremidi, winmm (default: auto).")
 @click.option("--jack-server", metavar="NAME",
               help="JACK server to use (default: the default server).")
-@click.option("--no-audio", is_flag=True, help="MIDI only: do not play audio or a rendering.")
+@click.option("--no-audio", is_flag=True,
+              help="Play neither recordings nor rendered MIDI (with --midi-out: MIDI only).")
 @click.option("--soundfont", type=click.Path(dir_okay=False),
-              help="For MIDI-only sessions (rendered with FluidSynth).")
+              help="For the MIDI players (rendered with FluidSynth; default: the system's GM).")
 @click.option("--lead-in", type=FiniteRange(0, 5), default=0.3, show_default=True,
               help="Seconds of silence before the start.")
 @click.pass_obj
 def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, midi_api,
            jack_server, no_audio, soundfont, lead_in):
-    """Replay a session: audio and MIDI in sync, printing annotations as they pass.
+    """Replay a session: the recordings and the MIDI players together, in sync, printing
+    annotations as they pass. The MIDI players are rendered with FluidSynth and mixed with the
+    recordings, unless --midi-out sends their MIDI to a synthesizer.
 
-    Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits.
+    Keys on a terminal: space pauses, arrows jump (5 s left/right, 30 s up/down), q quits. The
+    status line shows the position, playing or paused, and where the sound goes.
     """
     from improv.capture.devices import check_api_names
+    from improv.cli.replay_display import ReplayDisplay
     from improv.playback.replay import (
         AudioMix,
         Replayer,
@@ -64,61 +70,59 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
         with quiet_native_stderr(enabled=quiet):  # ALSA's and libjack's probing noise
             out, port_name, midi_api_name = open_midi_out(midi_out, api=midi_api,
                                                           jack_server_name=jack_server)
-        info(f"MIDI to {port_name}")
     if no_audio and out is None:
         info("warning: nothing will sound (--no-audio and no --midi-out); only the annotations "
              "are printed as the play head passes them")
-    mix = None
-    device = None
-    hostapi = ""
-    if not no_audio:
+    mix, device, hostapi, where = None, None, "", []
+    if out is not None:
+        where.append(f"MIDI to {port_name}")
+    if not no_audio and (playlist.audio or (out is None and playlist.midi)):
+        from improv.playback.mix import renderings
+
+        # the output first: a wrong device is refused before anything is rendered
+        device, channels, hostapi, device_name = match_audio_output(
+            audio_out, hostapi=audio_api, jack_server_name=jack_server)
         audio_items = playlist.audio
-        if not audio_items and out is None and playlist.midi:
-            from improv.playback.render import cached_rendering
-            from sessions.session import AudioInput
-
-            path = cached_rendering(session, players=playlist.players, soundfont=soundfont)
-            import soundfile as sf
-
-            info_ = sf.info(str(path))
-            rendering = AudioInput(name="rendering", path=path, sr=info_.samplerate,
-                                   channels=info_.channels, frames=info_.frames, t0=0.0,
-                                   drift_ppm=None, players={})
-            audio_items = [(rendering, list(range(info_.channels)))]
-            info("playing the MIDI rendered with FluidSynth")
-        if audio_items:
-            device, channels, hostapi = match_audio_output(audio_out, hostapi=audio_api,
-                                                           jack_server_name=jack_server)
-            mix = AudioMix(audio_items, out_channels=channels)
+        rendered = [] if out is not None else renderings(
+            session, players=playlist.players, soundfont=soundfont,
+            sr=audio_items[0][0].sr if audio_items else 48000)
+        if rendered:
+            info(f"playing the MIDI of {', '.join(p for r in rendered for p in r.players)} "
+                 "rendered with "
+                 "FluidSynth" + (", mixed with the recordings" if audio_items else ""))
+        mix = AudioMix(audio_items, out_channels=channels, renderings=rendered)
+        where.insert(0, f"sound to {device_name} ({hostapi})")
     in_jack = "jack" in hostapi.lower()
     blocksize = 1024
     controls: queue.SimpleQueue = queue.SimpleQueue()
-
-    def show(a):
-        span = f"-{format_time(a['end'])}" if a.get("end") is not None else ""
-        click.echo(f"{format_time(a['t'])}{span}  {a.get('player') or 'all'}  "
-                   f"{' '.join(a.get('tags') or [])}  {a.get('text') or ''}".rstrip())
+    display = ReplayDisplay(end=playlist.end, output=", ".join(where) or "no output")
 
     info(f"playing {format_time(playlist.start)} to {format_time(playlist.end)} "
-         f"({', '.join(playlist.players)})")
+         f"({', '.join(playlist.players)}); {display.output}")
     try:
-        with keyboard_controls(controls):  # the terminal is given back as it was
-            results = Replayer(
+        with keyboard_controls(controls), display:  # the terminal is given back as it was
+            player = Replayer(
                 playlist, midi_out=out, audio=mix, audio_device=device, lead_in=lead_in,
-                blocksize=blocksize, on_annotation=show, controls=controls,
-                output_latency=0.0 if in_jack else None,
+                blocksize=blocksize, on_annotation=display.annotation, controls=controls,
+                output_latency=0.0 if in_jack else None, on_state=display.state,
                 midi_lead=blocksize / mix.sr if (in_jack and mix is not None and out is not None
                                                  and "jack" in midi_api_name.lower()) else 0.0,
-            ).run()
+            )
+            display.player = player
+            results = player.run()
     except KeyboardInterrupt:
         results = []
     finally:
         if out is not None:
             out.close_port()
             out.delete()
-    sent = sum(r.midi_sent for r in results)
     underruns = sum(r.underruns for r in results)
-    info(f"done: {sent} MIDI messages sent"
+    heard = []
+    if mix is not None:
+        heard.append(f"{len(mix.inputs)} audio source(s)")
+    if out is not None:
+        heard.append(f"{sum(r.midi_sent for r in results)} MIDI messages sent")
+    info("done: " + (", ".join(heard) or "nothing played")
          + (f", {underruns} audio underruns" if underruns else ""))
 
 
@@ -126,26 +130,40 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
 @click.argument("session_id", metavar="SESSION")
 @click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output WAV file.")
-@click.option("--players", metavar="A,B", help="Only these players' MIDI.")
+@click.option("--players", metavar="A,B", help="Only these players.")
+@click.option("--mix", is_flag=True,
+              help="Mix the audio recordings in too (default: the MIDI players only).")
 @click.option("--soundfont", type=click.Path(dir_okay=False),
               help="A .sf2 (default: the system GM soundfont).")
-@click.option("--sr", type=click.IntRange(8000, 192000), default=48000, show_default=True,
-              help="Sample rate [Hz].")
+@click.option("--sr", type=click.IntRange(8000, 192000),
+              help="Sample rate [Hz] (default: 48000; with --mix, the recordings').")
 @click.pass_obj
-def render(app, session_id, to, players, soundfont, sr):
-    """Render a session's MIDI to a WAV file with FluidSynth."""
-    from improv.playback.render import render_session
+def render(app, session_id, to, players, mix, soundfont, sr):
+    """Render a session's MIDI players to a WAV file with FluidSynth, and with --mix its
+    recordings too. The file is as long as the session, with at most 2 s of the last notes'
+    release after it."""
+    from sessions.playlist import select_audio, validate_players
 
     session = app.store.session(session_id)
     chosen = _players(players)
-    if chosen:
-        unknown = [p for p in chosen if p not in session.players]
-        if unknown:
-            raise ParameterError(f"unknown player(s) {', '.join(unknown)} "
-                                 f"(players: {', '.join(session.players)})")
+    validate_players(session, chosen)
     new_output_file(to, "--to", suffixes=(".wav",))  # FluidSynth writes WAV
-    render_session(session, to=to, players=chosen, sr=sr, soundfont=soundfont)
-    click.echo(f"rendered {session_id} to {to}")
+    if not mix:
+        from improv.playback.render import render_session
+
+        render_session(session, to=to, players=chosen, sr=sr or 48000, soundfont=soundfont)
+        click.echo(f"rendered {session_id} to {to}")
+        return
+    from improv.playback.mix import check_audible, mix_length, session_mix, write_mix
+
+    recorded = select_audio(session, chosen or session.players)
+    if sr is not None and recorded and sr != recorded[0][0].sr:  # before anything is rendered
+        raise ParameterError(f"sr must be the recordings' rate ({recorded[0][0].sr} Hz) when "
+                             f"they are mixed in, got {sr}", parameter="sr")
+    m = session_mix(session, players=chosen, soundfont=soundfont)
+    check_audible(m, players=chosen or session.players)
+    write_mix(m, to=to, duration=mix_length(m, duration=session.duration_s))
+    click.echo(f"rendered {session_id} to {to} ({', '.join(a.name for a, _ in m.inputs)})")
 
 
 COMMANDS = [replay, render]

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from improv.errors import ImprovError, ParameterError
@@ -48,16 +49,81 @@ def find_soundfont(path: str | os.PathLike | None = None) -> Path:
         "FILE.sf2)", parameter="soundfont")
 
 
+#: Longest release tail kept after the session's end [s]: notes still held at the stop
+#: are ended there, and their release (and the reverb) may ring this long at most.
+MAX_TAIL_S = 2.0
+#: Level under which the tail counts as silence and is cut off (about -90 dBFS).
+SILENCE = 3e-5
+#: Part of the cache file names: renderings made before the length fix are not reused.
+RENDER_VERSION = 2
+
+
+def _session_smf(session, chosen: list[str]) -> bytes:
+    """The chosen players' MIDI as a Standard MIDI File that ends at the session's end, where
+    every note still held (and the sustain pedal) is released on every channel used."""
+    from sessions.smf import SmfBuilder
+
+    ev = session.midi_events(players=chosen)
+    if not len(ev):
+        raise ImprovError(f"session {session.id} has no MIDI to render for {', '.join(chosen)}")
+    end = session.duration_s
+    smf = SmfBuilder(chosen)
+    channels: set[tuple[str, int]] = set()
+    for t, player, data in zip(ev.t.tolist(), ev.player, ev.raw, strict=False):
+        if t > end:
+            continue
+        if 0x80 <= data[0] < 0xF0:
+            channels.add((player, data[0] & 0x0F))
+        smf.add(t, player, data)
+    for player, ch in sorted(channels):
+        smf.add(end, player, bytes([0xB0 | ch, 64, 0]))  # sustain pedal up
+        smf.add(end, player, bytes([0xB0 | ch, 123, 0]))  # all notes off
+    return smf.to_bytes(duration=end)
+
+
+def _fit_length(path: Path, *, duration: float) -> None:
+    """Make the WAV at ``path`` last ``duration`` seconds plus at most :data:`MAX_TAIL_S` of
+    release tail (trailing silence cut, a short rendering padded with silence).  Edits the
+    file in place; only the tail is read (an hour's rendering does not fit in memory)."""
+    import numpy as np
+    import soundfile as sf
+
+    with sf.SoundFile(str(path), "r+") as f:
+        sr, frames = f.samplerate, f.frames
+        n_min = int(round(duration * sr))
+        n_max = n_min + int(round(MAX_TAIL_S * sr))
+        if frames <= n_min:
+            f.seek(frames)
+            f.write(np.zeros((n_min - frames, f.channels), dtype=np.float32))
+            return
+        f.seek(n_min)
+        tail = f.read(min(frames, n_max) - n_min, dtype="float32", always_2d=True)
+        loud = np.flatnonzero(np.max(np.abs(tail), axis=1) > SILENCE)
+        n = n_min + (int(loud[-1]) + 1 if len(loud) else 0)
+        if n == n_max:  # still ringing at the cut: fade out over the last 50 ms, no click
+            k = min(int(0.05 * sr), len(tail))
+            f.seek(n - k)
+            f.write(tail[-k:] * np.linspace(1.0, 0.0, k, dtype=np.float32)[:, None])
+        f.truncate(n)
+
+
 def render_session(session, *, to: Path, players: list[str] | None = None, sr: int = 48000,
                    soundfont: str | os.PathLike | None = None, gain: float = 0.5) -> Path:
     """Render the MIDI of ``players`` (all by default) to a WAV file ``to``.
+
+    The file is as long as the session: notes still held at the session's end are released
+    there, and at most :data:`MAX_TAIL_S` seconds of release tail follow.
 
     Parameters
     ----------
     session : sessions.session.Session
     to : Path
         Output WAV (replaced atomically).
+    players : list of str, optional
+        The players whose MIDI to render (default: every player with MIDI).
     sr : int [Hz]
+    soundfont : path, optional
+        A General MIDI soundfont (default: :func:`find_soundfont`).
     gain : float
         FluidSynth master gain (0.5 avoids clipping with several players).
 
@@ -65,32 +131,37 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
     -------
     Path
         ``to``.  Sample 0 is session time 0.
-    """
-    from sessions.smf import SmfBuilder
 
+    Raises
+    ------
+    improv.errors.ImprovError
+        FluidSynth is missing or fails, or the players have no MIDI.
+    """
     fluidsynth = shutil.which("fluidsynth")
     if fluidsynth is None:
         raise ImprovError("FluidSynth is not installed (apt-get install fluidsynth)")
     sf2 = find_soundfont(soundfont)
     chosen = players or session.midi_players() or session.players
-    ev = session.midi_events(players=chosen)
-    if not len(ev):
-        raise ImprovError(f"session {session.id} has no MIDI to render for {', '.join(chosen)}")
-    smf = SmfBuilder(chosen)
-    for t, player, data in zip(ev.t.tolist(), ev.player, ev.raw, strict=False):
-        smf.add(t, player, data)
+    smf = _session_smf(session, chosen)
     to = Path(to)
     with tempfile.TemporaryDirectory(prefix="improv-render-") as tmp:
         mid = Path(tmp) / "render.mid"
-        mid.write_bytes(smf.to_bytes())
+        mid.write_bytes(smf)
         out = Path(tmp) / "render.wav"
         cmd = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", str(sr), "-F", str(out),
                "-T", "wav", "-O", "float", str(sf2), str(mid)]
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        limit = 120 + 2 * session.duration_s  # FluidSynth renders far faster than real time
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            raise ImprovError(f"FluidSynth did not finish within {limit:.0f} s") from None
         if r.returncode != 0 or not out.exists():
             raise ImprovError(f"FluidSynth failed: {(r.stderr or r.stdout).strip()[:300]}")
+        _fit_length(out, duration=session.duration_s)
         os.chmod(out, 0o600)
-        shutil.move(str(out), to)
+        part = to.with_name(f".{to.name}.{uuid.uuid4().hex[:8]}.part")
+        shutil.move(str(out), part)  # across file systems: a copy, then one atomic rename
+        os.replace(part, to)
     return to
 
 
@@ -98,7 +169,7 @@ def cached_rendering(session, *, players: list[str] | None = None, sr: int = 480
                      soundfont=None) -> Path:
     """A rendering kept in the session's cache folder (made on first use)."""
     chosen = players or session.midi_players() or session.players
-    path = session.cache_dir / f"render-{'+'.join(chosen)}-{sr}.wav"
+    path = session.cache_dir / f"render-v{RENDER_VERSION}-{'+'.join(chosen)}-{sr}.wav"
     if not path.exists():
         render_session(session, to=path, players=chosen, sr=sr, soundfont=soundfont)
     return path

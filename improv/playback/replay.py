@@ -51,30 +51,45 @@ class SegmentResult:
 class AudioMix:
     """Reads the playlist's audio from ``start`` and mixes it to ``out_channels``.
 
-    Channels of the selected players are spread over the outputs in turn
-    (first to output 1, second to output 2, ...); a single channel goes to
-    every output.  Inputs whose sample rate differs from the first are left
-    out (with a warning): replay does not resample.
+    Channels of the selected players' recordings are spread over the outputs in turn (first
+    to output 1, second to output 2, ...); a single channel goes to every output.  Each
+    rendering (the MIDI players made audible, :mod:`improv.playback.mix`) is added on top:
+    its left channel to output 1, its right to output 2.  Inputs whose sample rate differs
+    from the first are left out (with a warning): replay does not resample.
+
+    Parameters
+    ----------
+    audio : list of (AudioInput, list of int)
+        Recordings and their 0-based channels.
+    out_channels : int
+    renderings : list of AudioInput
+        Renderings of MIDI players (all channels played).
     """
 
-    def __init__(self, audio: list, *, out_channels: int) -> None:
+    def __init__(self, audio: list, *, out_channels: int, renderings: list = ()) -> None:
         import soundfile as sf
 
         self.sf = sf
         self.out_channels = out_channels
+        self.renderings = list(renderings)
         self.inputs = []
         self.sr = None
-        for a, chans in audio:
+        for a, chans in [*audio, *[(r, list(range(r.channels))) for r in renderings]]:
             if self.sr is None:
                 self.sr = a.sr
             if a.sr != self.sr:
                 log.warning("not replaying %s: %d Hz differs from %d Hz", a.name, a.sr, self.sr)
                 continue
             self.inputs.append((a, chans))
-        n_sources = sum(len(c) for _, c in self.inputs)
+        rendered = {id(r) for r in renderings}
+        n_rec = sum(len(c) for a, c in self.inputs if id(a) not in rendered)
         self.routing = []  # per source channel: output indices
-        for k in range(n_sources):
-            self.routing.append(list(range(out_channels)) if n_sources == 1 else [k % out_channels])
+        for k in range(n_rec):
+            self.routing.append(list(range(out_channels)) if n_rec == 1 else [k % out_channels])
+        for a, chans in self.inputs:
+            if id(a) in rendered:
+                self.routing += ([list(range(out_channels))] if len(chans) == 1 else
+                                 [[j % out_channels] for j in range(len(chans))])
 
     def blocks(self, *, start: float, end: float, lead_in: float, blocksize: int):
         """Yield float32 blocks (blocksize, out_channels): ``lead_in`` seconds of
@@ -252,13 +267,24 @@ class Replayer:
         then lands in the cycle that plays the matching audio.
     controls : queue.SimpleQueue, optional
         Commands from the keyboard: ``("pause",)``, ``("seek", seconds)``, ``("quit",)``.
+    on_state : callable, optional
+        Called as ``on_state(state, position)`` when playing starts (``"playing"``), pauses
+        (``"paused"``) or ends (``"stopped"``); position in session seconds.
+
+    Attributes
+    ----------
+    state : str
+        ``"playing"``, ``"paused"`` or ``"stopped"``.
+    position : float [seconds]
+        The session time being heard (updated while playing, for a display).
     """
 
     def __init__(self, playlist, *, midi_out=None, audio: AudioMix | None = None,
                  audio_device: int | None = None, blocksize: int = 1024, lead_in: float = 0.3,
                  on_annotation: Callable[[dict], None] | None = None,
                  controls: queue.SimpleQueue | None = None, counter=monotonic_raw,
-                 output_latency: float | None = None, midi_lead: float = 0.0) -> None:
+                 output_latency: float | None = None, midi_lead: float = 0.0,
+                 on_state: Callable[[str, float], None] | None = None) -> None:
         self.playlist = playlist
         self.midi_out = midi_out
         self.audio = audio
@@ -270,6 +296,13 @@ class Replayer:
         self.counter = counter
         self.output_latency = output_latency
         self.midi_lead = midi_lead
+        self.on_state = on_state or (lambda state, position: None)
+        self.state = "stopped"
+        self.position = playlist.start
+
+    def _set_state(self, state: str, position: float) -> None:
+        self.state, self.position = state, position
+        self.on_state(state, position)
 
     def play(self, *, start: float | None = None) -> SegmentResult:
         """Play from ``start`` (default: the playlist's start) until the end or a command."""
@@ -319,8 +352,10 @@ class Replayer:
         reason = "end"
         position = end
         i = 0
+        self._set_state("playing", start)
         while True:
             now = clock()
+            self.position = min(max(base + (now - counter_at(base)), start), end)
             # commands
             try:
                 cmd = self.controls.get_nowait()
@@ -360,15 +395,19 @@ class Replayer:
             r = self.play(start=position)
             results.append(r)
             if r.reason in ("end", "quit"):
+                self._set_state("stopped", r.position)
                 return results
             position = r.position
             if r.reason == "pause":
+                self._set_state("paused", position)
                 cmd = self.controls.get()
                 if cmd[0] == "quit":
+                    self._set_state("stopped", position)
                     return results
                 if cmd[0] == "seek":
                     position = min(max(position + cmd[1], 0.0), self.playlist.end)
             if position >= self.playlist.end:
+                self._set_state("stopped", position)
                 return results
 
 
@@ -448,7 +487,7 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
                        jack_server_name: str | None = None):
     """PortAudio output device for ``query`` (None: the default).
 
-    Returns ``(index, channels, host API name)``; channels are capped at 2.
+    Returns ``(index, channels, host API name, device name)``; channels are capped at 2.
     """
     from improv.capture import devices
 
@@ -458,15 +497,17 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
         devs = [d for d in devs if hostapi.lower() in d.hostapi.lower()]
     if query is None:
         if hostapi and devs:
-            return devs[0].index, min(devs[0].output_channels, 2), devs[0].hostapi
+            return (devs[0].index, min(devs[0].output_channels, 2), devs[0].hostapi,
+                    devs[0].name)
         try:
             default = sd.query_devices(kind="output")
         except (ValueError, sd.PortAudioError):
             raise devices.NoDevicesError("no audio output device (give one: audio_out)",
                                          parameter="audio_out") from None
         api = sd.query_hostapis(default["hostapi"])["name"]
-        return int(default["index"]), min(int(default["max_output_channels"]), 2), api
+        return (int(default["index"]), min(int(default["max_output_channels"]), 2), api,
+                str(default["name"]))
     d = devices._pick(query, devs, names=[d.name for d in devs], what="audio output device",
                       describe=lambda d: f"[{d.index}] {d.name} "
                                          f"({d.hostapi}, {d.output_channels} out)")
-    return d.index, min(d.output_channels, 2), d.hostapi
+    return d.index, min(d.output_channels, 2), d.hostapi, d.name

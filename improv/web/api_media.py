@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
+from starlette.exceptions import HTTPException
 
 from improv.web import peaks as pk
 from improv.web.api_sessions import cached_response
@@ -72,6 +73,60 @@ def rendering(session_id: str, store: Store = Depends(get_store)) -> FileRespons
     if not session.midi_players():
         raise NotFound(f"session {session_id} has no MIDI to render")
     return _file(_inside(session.folder, cached_rendering(session)))
+
+
+class RangeNotSatisfiable(HTTPException):
+    """416: a Range header this file cannot answer."""
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(416, message, headers={"Content-Range": f"bytes */{size}"})
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(first, last)`` bytes of a ``Range: bytes=a-b`` header (None: the whole file)."""
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    first_s, dash, last_s = spec.strip().partition("-")
+    try:
+        if unit.strip() != "bytes" or not dash or "," in spec:
+            raise ValueError
+        if first_s:
+            first, last = int(first_s), int(last_s) if last_s else size - 1
+        else:  # the last N bytes
+            first, last = max(0, size - int(last_s)), size - 1
+    except ValueError:
+        raise RangeNotSatisfiable(f"cannot read the range {header!r}", size=size) from None
+    if first >= size or last < first:
+        raise RangeNotSatisfiable(f"range {header!r} is outside the {size} bytes", size=size)
+    return first, min(last, size - 1)
+
+
+@router.get("/mix.wav")
+def mix(session_id: str, request: Request, players: str | None = None,
+        store: Store = Depends(get_store)) -> Response:
+    """The recordings and the MIDI players (rendered with FluidSynth) of ``players`` (comma
+    separated; default all) mixed to stereo, as a 16-bit WAV made on request: a Range reads
+    and mixes only its frames, so seeking in an hour costs nothing."""
+    from fastapi.responses import StreamingResponse
+
+    from improv.playback.mix import check_audible, session_mix, wav_bytes, wav_size
+
+    session = store.session(session_id)
+    chosen = [p.strip() for p in (players or "").split(",") if p.strip()] or None
+    m = session_mix(session, players=chosen)
+    check_audible(m, players=chosen or session.players)
+    duration = session.duration_s
+    size = wav_size(m, duration=duration)
+    rng = _byte_range(request.headers.get("range"), size)
+    first, last = rng or (0, size - 1)
+    headers = {"Cache-Control": "no-store", "Accept-Ranges": "bytes",
+               "Content-Length": str(last - first + 1)}
+    if rng is not None:
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return StreamingResponse(wav_bytes(m, duration=duration, start=first, end=last),
+                             status_code=206 if rng else 200, media_type="audio/wav",
+                             headers=headers)
 
 
 @router.get("/peaks/{name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -104,8 +105,13 @@ def devices(request: Request, jack_server: str | None = None,
     with rec.portaudio() as state:
         if state == "recording":
             return {**rec.last_devices, "stale": True}
-        out = _list_devices(jack_server=jack_server, midi_api=midi_api,
-                            refresh_audio=state == "free")
+        from improv.capture.devices import quiet_native_stderr
+
+        # ALSA and libjack print their probing complaints from C into the terminal where
+        # improv serve runs; what failed is in "problems" instead
+        with quiet_native_stderr(enabled=not logging.getLogger().isEnabledFor(logging.DEBUG)):
+            out = _list_devices(jack_server=jack_server, midi_api=midi_api,
+                                refresh_audio=state == "free")
         rec.last_devices = out
         return out
 

@@ -36,23 +36,34 @@ export async function sessionPage(main, id, params) {
   document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
   const audio = h('audio', { preload: 'metadata', class: 'player' });
-  // the format is part of the URL: after compressing, the browser must not mix cached WAV
-  // ranges with the FLAC
-  const audioUrl = (a) => `/api/sessions/${id}/audio/${encodeURIComponent(a.name)}?f=${a.format}`;
-  const sources = s.audio.map((a) => ({ label: `recording: ${a.name}`, name: a.name, url: audioUrl(a), t0: a.t0 }));
-  if (!s.audio.length && s.midi_players.length) sources.push({ label: 'MIDI rendering (FluidSynth)', url: `/api/sessions/${id}/rendering`, t0: 0 });
-  let source = sources[0];
+  // every player is heard: the recordings and the MIDI players (rendered with FluidSynth)
+  // mixed by the server for the players switched on (improv.playback.mix); mute and solo
+  // switch players on and off. The audio's format is part of the URL: after compressing,
+  // the browser must not mix cached WAV ranges with the FLAC
+  const heard = new Set(s.players);
+  const mixSource = () => (heard.size && (s.audio.length || s.midi_players.length)
+    ? { label: `players: ${[...heard].join(', ')}`, url: `/api/sessions/${id}/mix.wav?players=${encodeURIComponent([...heard].join(','))}&f=${s.audio.map((a) => a.format).join('+')}`, t0: 0 }
+    : null);
+  let source = mixSource();
 
   const timeOut = h('output', { class: 'time', 'aria-live': 'off' }, '0:00.0');
   const playBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Space', onclick: () => toggle() }, 'Play');
-  const sourceSel = h('select', { 'aria-label': 'Listen to', onchange: () => setSource(sources[+sourceSel.value]) },
-    sources.map((src, i) => h('option', { value: String(i) }, src.label)));
+  const hearBox = h('span', { class: 'hear', role: 'group', 'aria-label': 'Players to hear' });
+  const hearPlayers = () => {
+    setSource(mixSource());
+    if (!source) { audio.pause(); say('No player is switched on: switch one on to hear it'); }
+    hearBox.replaceChildren('Hear: ', ...s.players.map((p) => h('span', { class: 'hear-player' },
+      h('label', {}, h('input', { type: 'checkbox', checked: heard.has(p), 'data-player': p,
+        onchange: (e) => { if (e.target.checked) heard.add(p); else heard.delete(p); hearPlayers(); } }), ' ', p), ' ',
+      h('button', { type: 'button', class: 'link', 'aria-label': `Hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'only'))),
+    heard.size < s.players.length ? h('button', { type: 'button', class: 'link', onclick: () => { s.players.forEach((p) => heard.add(p)); hearPlayers(); } }, 'all') : '');
+  };
   const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
     playBtn,
     h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowLeft', onclick: () => seek(tl.cursor - 5) }, '−5 s'),
     h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowRight', onclick: () => seek(tl.cursor + 5) }, '+5 s'),
     timeOut, h('span', { class: 'muted' }, ` / ${fmtTime(s.duration_s)}`),
-    sources.length ? sourceSel : h('span', { class: 'muted' }, 'no audio to play'),
+    source ? hearBox : h('span', { class: 'muted' }, 'no audio or MIDI to play'),
     h('button', { type: 'button', 'aria-keyshortcuts': '+', onclick: () => tl.zoom(0.5) }, 'Zoom in'),
     h('button', { type: 'button', 'aria-keyshortcuts': '-', onclick: () => tl.zoom(2) }, 'Zoom out'),
     h('button', { type: 'button', onclick: () => tl.fit() }, 'Whole session'),
@@ -100,11 +111,7 @@ export async function sessionPage(main, id, params) {
         let r;
         try { r = await api(`/api/sessions/${id}/compress`, { method: 'POST' }); } finally { e.target.disabled = false; }
         s.audio = r.session.audio;
-        for (const src of sources) {
-          const a = s.audio.find((x) => x.name === src.name);
-          if (a) src.url = audioUrl(a);
-        }
-        if (source && source.name) setSource(source);  // the same place, now from the FLAC
+        if (source) setSource(mixSource());  // the same place, now from the FLAC
         const done = r.inputs.filter((x) => x.status === 'compressed');
         const kept = r.inputs.filter((x) => x.status === 'kept');
         const before = done.reduce((n, x) => n + x.bytes_before, 0) / 1e6, after = done.reduce((n, x) => n + x.bytes_after, 0) / 1e6;
@@ -174,7 +181,13 @@ export async function sessionPage(main, id, params) {
     source = src;
     if (!src) return;
     audio.src = src.url;
-    audio.addEventListener('loadedmetadata', () => { seek(t); if (was) audio.play(); }, { once: true });
+    // the first time, the server renders the MIDI players (about a minute for an hour): say so
+    const slow = setTimeout(() => say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…'), 1500);
+    audio.addEventListener('loadedmetadata', () => {
+      if (document.getElementById('status').textContent.startsWith('Preparing the sound')) say('Ready to play');
+      clearTimeout(slow); seek(t); if (was) audio.play();
+    }, { once: true });
+    audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
   audio.addEventListener('error', () => { if (source) say(`Cannot play ${source.label}`, { error: true }); });
   function seek(t) {
@@ -203,7 +216,7 @@ export async function sessionPage(main, id, params) {
   audio.addEventListener('play', () => { playBtn.textContent = 'Pause'; main.dataset.playing = '1'; });
   audio.addEventListener('pause', () => { playBtn.textContent = 'Play'; main.dataset.playing = ''; });
   raf = requestAnimationFrame(tick);
-  if (source) setSource(source);
+  if (source) hearPlayers();
 
   // a refused marker is said in the status line (guard), not lost as an unhandled rejection
   const addMarker = guard(async () => {
