@@ -112,7 +112,7 @@ def _register() -> None:
     from improv.cli import sessions
 
     cli.add_command(sessions.sessions)
-    for name in ("record", "analyze", "annotate", "replay", "serve", "compare"):
+    for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "summary"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
