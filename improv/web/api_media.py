@@ -145,7 +145,15 @@ def get_analysis(session_id: str, store: Store = Depends(get_store)) -> dict[str
         return {"status": "not analysed", "session_id": session_id}
     dialogue = len(session.players) > 1
     result = analyze_session(store, session_id, dialogue=dialogue, use_cache=True, catalog=False)
-    return dict(_trim(result), status="ok")
+    return _answer(session, result)
+
+
+def _answer(session, result: dict[str, Any]) -> dict[str, Any]:
+    """The analysis as the page reads it, with the plain summary's sentences on top."""
+    from improv.reports.summary_text import summary_sentences
+
+    sentences = summary_sentences(result, annotations=session.annotations())
+    return dict(_trim(result), status="ok", plain_summary=sentences)
 
 
 @router.post("/analysis")
@@ -158,4 +166,4 @@ def run_analysis(session_id: str, request: Request,
     dialogue = len(session.players) > 1
     with request.app.state.analysis_lock:
         result = analyze_session(store, session_id, dialogue=dialogue)
-    return dict(_trim(result), status="ok")
+    return _answer(session, result)

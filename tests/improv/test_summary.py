@@ -16,7 +16,7 @@ from improv.analyze import analyze_session
 from improv.reports.summary_text import session_summary, silent_stretches, summary_sentences
 from sessions.annotation_edits import add_annotation
 from sessions.importer import import_files
-from tests.sessions.helpers import write_midi
+from tests.sessions.helpers import import_half_duet, write_midi
 
 DURATION = 40.0
 
@@ -30,13 +30,7 @@ def _notes(*, bpm, t0, t1, pitches, velocity, rng):
 def half_duet(tmp_path, store, rng):
     """client plays the whole 40 s at 120 BPM (velocity 90); therapist only the first 20 s
     (velocity 40), 30 ms after the client."""
-    client = _notes(bpm=120, t0=0.1, t1=DURATION - 0.5, pitches=[60, 64, 67], velocity=90,
-                    rng=rng)
-    therapist = [(t + 0.03, 0, 48, 40) for t, *_ in client if t < DURATION / 2]
-    mid = write_midi(tmp_path / "duet.mid", tracks={"client": client, "therapist": therapist})
-    m = import_files(store, [mid], client="C01",
-                     players=["client=duet.mid:2", "therapist=duet.mid:3"])
-    return m["id"]
+    return import_half_duet(store, tmp_path, rng=rng, duration=DURATION)
 
 
 def _values(result):

@@ -66,6 +66,8 @@ export async function sessionPage(main, id, params) {
     onSelect: ([a, b]) => { fillForm({ t: a, end: b }); say(`Selected ${fmtTime(a)}–${fmtTime(b)}: add an annotation below`); },
   });
 
+  // the plain summary (improv.reports.summary_text), filled in with the measures
+  const summaryBox = h('p', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
   const header = h('div', { class: 'session-head' },
     h('h1', {}, s.title || `Session ${s.id}`, s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     h('p', { class: 'meta' },
@@ -79,6 +81,7 @@ export async function sessionPage(main, id, params) {
         location.hash = '#/sessions';
       }) }, 'Delete session')),
     storageLine(),
+    summaryBox,
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
         e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
@@ -368,6 +371,7 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
+    summaryBox.replaceChildren(...(r.plain_summary || []).map((x) => h('span', {}, x.text, ' ')));
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
