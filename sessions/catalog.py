@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sessions.fsutil import FILE_MODE, open_new, write_errors
+from sessions.names import match_name
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ class Catalog:
         args: tuple = ()
         if client is not None:
             sql += " WHERE client = ?"
-            args = (client,)
+            args = (self.client_code(client),)
         sql += " ORDER BY started_utc DESC, id DESC"
         out = []
         for row in self.db.execute(sql, args):
@@ -316,6 +317,13 @@ class Catalog:
             ]
             out.append(d)
         return out
+
+    def client_code(self, given: str) -> str:
+        """The stored spelling of a client code (matched without regard to case where that
+        leaves one code: "c07" finds "C07"); ``given`` itself if none or several match."""
+        codes = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT client FROM sessions WHERE client IS NOT NULL")]
+        return match_name(given, codes)
 
     def session_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM sessions")}
@@ -341,7 +349,7 @@ class Catalog:
             args.append(session_id)
         if client is not None:
             sql += " AND s.client = ?"
-            args.append(client)
+            args.append(self.client_code(client))
         sql += " ORDER BY s.started_utc, f.player, f.name"
         return [dict(r) for r in self.db.execute(sql, args)]
 

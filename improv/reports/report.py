@@ -73,13 +73,20 @@ def session_report_html(store, session_id: str) -> str:
 
     session = store.session(session_id)
     m = session.manifest
+    from improv.reports.labels import heading, shown
+    from improv.reports.summary_text import summary_sentences
+
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
+    anns = session.annotations()
     parts = [f"<h1>Session {_e(m['id'])}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
              f"{_e(m.get('therapist') or '–')} · started "
              f"{_e(m['started_utc'][:16].replace('T', ' '))} UTC"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
+    parts.append("<h2>Summary</h2><p class=summary>"
+                 + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=anns)))
+                 + "</p>")
     rows = []
     for p in m["players"]:
         ins = [f"MIDI {port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
@@ -94,24 +101,24 @@ def session_report_html(store, session_id: str) -> str:
             summ = r["summary"]
             trs = []
             for k, v in summ.items():
-                unit, text = describe(k)
+                text = describe(k)[1]
                 if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
                     # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
-                    shown = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
+                    value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
                                                   "windows: may be chance)")
                 elif isinstance(v, str) and k not in ("status", "tempo_source"):
-                    shown = _e(v)
+                    value = _e(v)
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    shown = _num(v)
+                    value = _e(shown(k, v))
                 else:
                     continue
-                trs.append(f"<tr><td>{_e(k)}</td><td class=num>{shown}</td>"
-                           f"<td>{_e(unit)}</td><td class=small>{_e(text)}</td></tr>")
+                trs.append(f"<tr><td>{_e(heading(k))}</td><td class=num>{value}</td>"
+                           f"<td class=small>{_e(text)}</td></tr>")
             parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
-                         "<table><tr><th>feature</th><th>value</th><th>unit</th><th>meaning</th></tr>"
+                         "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
                          + "".join(trs) + "</table>")
     for d in res.get("dialogue", []):
-        trs = [f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td></tr>"
+        trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td></tr>"
                for k, v in d["summary"].items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
         parts.append(f"<h3>Dialogue {_e(d['name'])}</h3>"
@@ -124,7 +131,6 @@ def session_report_html(store, session_id: str) -> str:
                 parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png")))
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
-    anns = session.annotations()
     parts.append("<h2>Annotations</h2>")
     if anns:
         trs = [f"<tr><td>{format_time(a['t'])}"
@@ -146,8 +152,11 @@ def session_report_html(store, session_id: str) -> str:
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
+    from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client
+    from improv.reports.labels import column_title, scale
     from improv.reports.trend_plots import plot_client
+    from improv.reports.wording import change_word
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
@@ -173,23 +182,29 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     trs = []
     for c in result["columns"]:
         f = result["features"][c]
-        t = f["trend"]
+        t, k = f["trend"], scale(c)
         trend_txt = "–" if not t else (
-            f"{t['slope_per_session']:+.3g} per session [{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]")
-        verdict = "" if not t else ("<span class=up>changes</span>" if t["distinguishable"]
-                                    else "no clear change")
+            f"{t['slope_per_session'] * k:+.3g} per session "
+            f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]")
+        word = change_word(t, len([v for v in f["values"] if v is not None]))
+        verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
+                   "–": ""}.get(word, _e(word))
         band = f["band"]
-        trs.append(f"<tr><td>{_e(c)}</td><td>{_e(f['unit'])}</td><td>{trend_txt}</td><td>{verdict}</td>"
-                   f"<td>{_band_text(band)}</td>"
+        trs.append(f"<tr><td>{_e(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"
+                   f"<td>{_band_text(band, k)}</td>"
                    f"<td>{_e(dates(f['outside_band']))}</td>"
                    f"<td>{_e(dates(f['outliers']))}</td></tr>")
     parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
                  "“changes” when the Mann–Kendall test rejects “no trend” at 5 % "
                  "(exact; never with fewer than five sessions).</p>"
-                 "<table><tr><th>feature</th><th>unit</th>"
+                 "<table><tr><th>measure</th>"
                  "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
-    parts.append("<h2>Sessions</h2>")
+    parts.append(tag_trend_html(store, sess))
+    parts.append(session_writing_html(store, sess))
+    parts.append('<h2 style="page-break-before: always">Appendix: the measures of each '
+                 'session</h2><p class=small>Values as stored (field names and units as in '
+                 'the CSV export).</p>')
     cols = result["columns"]
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
@@ -199,21 +214,22 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
                for s in sess]
-        parts.append("<table><tr><th>date</th><th>session</th><th>notes</th>"
+        parts.append("<table><tr><th>date</th><th>session</th><th>annotations</th>"
                      f"{head}</tr>" + "".join(trs) + "</table>")
     defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
                    f"<td>{_e(result['features'][c]['definition'])}</td></tr>"
                    for c in result["columns"])
-    parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
+    parts.append("<h3>Definitions</h3><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
                  + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
 
 
-def _band_text(band: dict | None) -> str:
+def _band_text(band: dict | None, k: float = 1.0) -> str:
+    """Baseline mean ± SD, times ``k`` (100 for a share shown in %)."""
     if not band:
         return "–"
     sd = band["sd"] if abs(band["sd"]) > 1e-9 * max(1.0, abs(band["mean"])) else 0.0
-    return f"{band['mean']:.3g} ± {sd:.2g}"
+    return f"{band['mean'] * k:.3g} ± {sd * k:.2g}"
 
 
 #: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).
