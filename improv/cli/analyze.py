@@ -245,7 +245,8 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     if plot_file:
         from improv.reports.plots import plot_result
 
-        plot_result(result, Path(plot_file), dialogue=dialogue)
+        plot_result(result, Path(plot_file), dialogue=dialogue,
+                    annotations=store.session(result["session_id"]).annotations())
         info(f"wrote plot {plot_file}")
     if as_csv:
         buf = io.StringIO()

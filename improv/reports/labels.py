@@ -15,7 +15,7 @@ from typing import Any
 from analysis.features import FEATURES, GROUPS, describe, label, lookup
 
 __all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "scale", "group_of", "grouped",
-           "column_title"]
+           "column_title", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -108,6 +108,25 @@ def column_title(column: str) -> str:
     if len(parts) >= 3:
         who += f" ({'.'.join(parts[1:-1])})"
     return f"{who}: {heading(column)}" if len(parts) >= 2 else heading(column)
+
+
+#: Units of measures that cannot be below zero: rates, shares, counts, tempi, spreads.
+_NON_NEGATIVE_UNITS = ("fraction", "0-1", "count", "notes/s", "onsets/s", "1/min", "BPM",
+                       "notes", "0-127", "semitones", "dB", "LU", "ratio", "p", "0/1")
+#: Measures in seconds or milliseconds that are lengths or spreads (not signed lags).
+_NON_NEGATIVE_NAMES = ("asynchrony_abs_mean_ms", "asynchrony_sd_ms", "gap_mean_s",
+                       "overlap_mean_s", "{x}_turn_mean_s", "{x}_imitates_{y}_lag_median_s",
+                       "duration_s", "window_s", "hop_s", "polyphony_mean", "polyphony_max")
+
+
+def never_negative(column: str) -> bool:
+    """Whether a measure cannot be below zero (a rate, share, count, spread or absolute
+    asynchrony): its bands and axes stop at zero."""
+    found = lookup(column)
+    if found is None:
+        return False
+    f = found[0]
+    return f.unit in _NON_NEGATIVE_UNITS or f.name in _NON_NEGATIVE_NAMES
 
 
 def group_of(column: str) -> str:

@@ -126,9 +126,12 @@ def session_report_html(store, session_id: str) -> str:
                      + "".join(trs[:40]) + "</table>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            parts.append("<h2>Curves</h2>" + _img(plots.plot_players(res, Path(tmp) / "p.png")))
+            parts.append("<h2>Curves</h2><p class=small>Red lines: markers; grey dashed "
+                         "lines: annotations; shaded: annotated stretches.</p>"
+                         + _img(plots.plot_players(res, Path(tmp) / "p.png", annotations=anns)))
             if res.get("dialogue"):
-                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png")))
+                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png",
+                                                      annotations=anns)))
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
     parts.append("<h2>Annotations</h2>")

@@ -340,7 +340,7 @@ def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
     summ = {p: res["players"][p]["sources"]["midi"]["summary"] for p in ("client", "therapist")}
     assert summ["therapist"]["pulse"] == "none" and summ["therapist"]["tempo_bpm"] is None
     text = session_report_html(store, sid)
-    rows = [r for r in text.split("<tr>") if r.startswith("<td>tempo_bpm</td>")]
+    rows = [r for r in text.split("<tr>") if r.startswith("<td>Tempo (BPM)</td>")]
     assert len(rows) == 2
     shown = {r.split("<td class=num>")[1].split("</td>")[0] for r in rows}
     assert shown == {"–", "120"}  # the therapist has no tempo, not "0 BPM"
