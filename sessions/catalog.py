@@ -318,6 +318,12 @@ class Catalog:
             out.append(d)
         return out
 
+    def tag_usage(self) -> dict[str, int]:
+        """How many current annotations carry each tag, over the whole store (most used
+        first)."""
+        return {tag: n for tag, n in self.db.execute(
+            "SELECT tag, COUNT(*) AS n FROM annotation_tags GROUP BY tag ORDER BY n DESC, tag")}
+
     def client_code(self, given: str) -> str:
         """The stored spelling of a client code (matched without regard to case where that
         leaves one code: "c07" finds "C07"); ``given`` itself if none or several match."""
