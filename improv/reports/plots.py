@@ -150,7 +150,8 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> 
     return drawn
 
 
-def plot_players(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
+def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
+                 portrait: bool = False) -> Path:
     """Write the per-player curves of an analysis result to ``path``.
 
     Parameters
@@ -162,6 +163,9 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
     annotations : iterable of dict
         The session's annotations (``t``, ``end`` [seconds], ``tags``), drawn on every panel
         (:func:`draw_annotations`).
+    portrait : bool
+        A panel row per curve group and a column per player and source, sized for an A4 page
+        (the reports); else a row per player and source (the screen).
 
     Returns
     -------
@@ -172,8 +176,13 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
     rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
     groups = list(CURVE_GROUPS)
     n = max(1, len(rows))
-    fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
-                             squeeze=False, sharex=True)
+    if portrait:  # 7.2 in: the width of an A4 page inside 15 mm margins, at full size
+        fig, grid = plt.subplots(len(groups), n, figsize=(7.2, 1.5 * len(groups) + 0.8),
+                                 squeeze=False, sharex=True)
+        axes = grid.T  # axes[row][group] as in the landscape layout
+    else:
+        fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
+                                 squeeze=False, sharex=True)
     for i, (player, source, res) in enumerate(rows):
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
@@ -181,9 +190,9 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
             draw_annotations(axes[i][j], annotations, text=(j == 0))
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
-    for ax in axes[-1]:
+    for ax in (grid[-1] if portrait else axes[-1]):
         time_axis(ax)
-    fig.suptitle(_title(result), fontsize=10)
+    fig.suptitle(_title(result), fontsize=10 if not portrait else 8)
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
     plt.close(fig)

@@ -32,7 +32,8 @@ table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
-img { max-width: 100%; } pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
+img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
+.curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; } pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
   background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
 .out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
 @page { size: A4; margin: 15mm; }
@@ -51,16 +52,19 @@ def _num(v: Any, digits: int = 3) -> str:
     return _e(v)
 
 
-def _img(path: Path) -> str:
+def _img(path: Path, cls: str = "") -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+    return f'<img alt="plot"{f" class={cls}" if cls else ""} src="data:image/png;base64,{data}">'
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, last: str = "") -> str:
+    """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
+    the footer never stands alone on a page of its own."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
-            f"<style>{CSS}</style><body>{body}<p class=small>Made by improv {__version__} on "
-            f"{stamp}. Pseudonymised: client codes only.</p></body></html>")
+            f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
+            f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
+            "</body></html>")
 
 
 def session_report_html(store, session_id: str) -> str:
@@ -126,12 +130,14 @@ def session_report_html(store, session_id: str) -> str:
                      + "".join(trs[:40]) + "</table>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            parts.append("<h2>Curves</h2><p class=small>Red lines: markers; grey dashed "
-                         "lines: annotations; shaded: annotated stretches.</p>"
-                         + _img(plots.plot_players(res, Path(tmp) / "p.png", annotations=anns)))
+            # a page of its own at full width (not a landscape figure shrunk to half a page)
+            parts.append("<div class=curves><h2>Curves</h2><p class=small>Red lines: markers; "
+                         "grey dashed lines: annotations; shaded: annotated stretches.</p>"
+                         + _img(plots.plot_players(res, Path(tmp) / "p.png", annotations=anns,
+                                                   portrait=True), "page") + "</div>")
             if res.get("dialogue"):
                 parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png",
-                                                      annotations=anns)))
+                                                      annotations=anns), "page"))
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
     parts.append("<h2>Annotations</h2>")
@@ -148,9 +154,9 @@ def session_report_html(store, session_id: str) -> str:
     else:
         parts.append("<p>None.</p>")
     notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
-                                              else "<p>None.</p>"))
-    return _page(f"improv session {m['id']}", "".join(parts))
+    last = "<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
+                                       else "<p>None.</p>")
+    return _page(f"improv session {m['id']}", "".join(parts), last=last)
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
