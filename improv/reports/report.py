@@ -33,7 +33,8 @@ th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertica
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
 img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
-.curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; } pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
+.curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
+pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
   background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
 .out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
 @page { size: A4; margin: 15mm; }
