@@ -72,16 +72,19 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
 
 
 def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
-    """Each session's annotations (time, player, tags, text) and notes, oldest first."""
+    """Each session's plain summary (:mod:`improv.reports.summary_text`, from the cached
+    analysis), annotations (time, player, tags, text) and notes, oldest first."""
+    from improv.reports.summary_text import session_summary
     from sessions.notes import read_notes
     from sessions.timefmt import format_time
 
-    parts = ["<h2>Annotations and notes per session</h2>"]
+    parts = ["<h2>Each session: summary, annotations and notes</h2>"]
     for s in sessions:
         session = store.session(s["id"])
         anns = session.annotations()
         notes = read_notes(session.folder).strip()
-        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(s['id'])}</h3>")
+        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(s['id'])}</h3>"
+                     f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
         if anns:
             trs = "".join(
                 f"<tr><td>{format_time(a['t'], decimals=0)}</td>"

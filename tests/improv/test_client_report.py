@@ -40,9 +40,10 @@ def test_client_report_sections(store, course):
     row = text.split("<td>autonomy:leader</td>")[1].split("</tr>")[0]
     assert [c.split(">")[1] for c in row.split("</td>")[:4]] == ["0", "1", "2", "3"]
     assert "too few sessions to judge" in row  # four sessions: no test can say "no"
-    assert "autonomy:follower" not in text.split("Annotations and notes per session")[0]
-    assert "Annotations and notes per session" in text
+    assert "autonomy:follower" not in text.split("Each session: summary, annotations and notes")[0]
+    assert "Each session: summary, annotations and notes" in text
     assert "leads the groove 3.2" in text
+    assert text.count("The session lasted 0:1") == 4  # each session's plain summary
     assert "Client &lt;b&gt;calmer&lt;/b&gt; today, see 0:05." in text  # escaped
     appendix = text.split("Appendix: the measures of each session")
     assert len(appendix) == 2
