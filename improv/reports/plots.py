@@ -143,6 +143,7 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> 
     ax.tick_params(labelsize=7)
     if drawn:
         ax.legend(fontsize=6, loc="upper right")
+        ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
     else:
         ax.set_yticks([])
         ax.text(0.5, 0.5, "no curve", ha="center", va="center", transform=ax.transAxes,
