@@ -25,7 +25,9 @@ from sessions.fsutil import (
     sha256_file,
 )
 from sessions.locks import folder_lock, manifest_lock
+from sessions.names import match_name
 from sessions.smf import replace_markers
+from sessions.timefmt import as_typed
 
 
 def _check_time(session, t: float, end: float | None) -> None:
@@ -37,9 +39,10 @@ def _check_time(session, t: float, end: float | None) -> None:
             raise InvalidArgumentError(f"{name} must be a number of seconds, got {value!r}",
                                        parameter=parameter)
         if value < 0 or value > duration + 0.5:
+            # answered in the form it was typed: 2:30, or 150.00 s
             raise InvalidArgumentError(
-                f"{name} {value:.2f} s is outside the session (0 to {duration:.2f} s)",
-                parameter=parameter)
+                f"{name} {as_typed(value)} is outside the session "
+                f"(0 to {as_typed(duration, like=value)})", parameter=parameter)
     if end is not None and end < t:
         raise InvalidArgumentError(
             f"end ({end:.2f} s) must not be before the start ({t:.2f} s)", parameter="end")
@@ -56,11 +59,16 @@ def _author(by: str | None) -> str | None:
     return by if by == SUGGESTION_AUTHOR else mf.check_author(by)
 
 
-def _check_player(session, player: str | None) -> None:
-    if player is not None and player not in session.players:
+def _check_player(session, player: str | None) -> str | None:
+    """The session's spelling of ``player`` (matched without regard to case where unique)."""
+    if player is None:
+        return None
+    player = match_name(player, session.players)
+    if player not in session.players:
         raise InvalidArgumentError(
             f"session {session.id} has no player {player!r} "
             f"(players: {', '.join(session.players)})", parameter="player")
+    return player
 
 
 def _refresh(store, session) -> None:
@@ -114,7 +122,7 @@ def add_annotation(
     session = store.session(session_id)
     by = _author(by)
     _check_time(session, t, end)
-    _check_player(session, player)
+    player = _check_player(session, player)
     new_tags = list(new_tags)
     vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
     tags = vocabulary.check_tags(list(tags), vocab)
@@ -145,9 +153,9 @@ def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
     for item in items:
         t, end = item["t"], item.get("end")
         _check_time(session, t, end)
-        _check_player(session, item.get("player"))
+        player = _check_player(session, item.get("player"))
         tags = vocabulary.check_tags(list(item.get("tags", ())), vocab)
-        records.append(ann.creation_record(t=t, end=end, player=item.get("player"), tags=tags,
+        records.append(ann.creation_record(t=t, end=end, player=player, tags=tags,
                                            text=item.get("text", ""),
                                            by=_author(item.get("by", by)),
                                            source=item.get("source", source)))
@@ -222,7 +230,7 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
         end = changes.get("end", current.get("end"))
         _check_time(session, t, end)
         if "player" in changes:
-            _check_player(session, changes["player"])
+            changes["player"] = _check_player(session, changes["player"])
         vocab = vocabulary.with_new_tags(vocabulary.load(store.root), new_tags)
         if "tags" in changes:
             changes["tags"] = vocabulary.check_tags(list(changes["tags"]), vocab)

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from sessions.fsutil import FILE_MODE, open_new, write_errors
 from sessions.goals import CATALOG_SQL as GOALS_SQL
+from sessions.names import match_name
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ class Catalog:
         args: tuple = ()
         if client is not None:
             sql += " WHERE client = ?"
-            args = (client,)
+            args = (self.client_code(client),)
         sql += " ORDER BY started_utc DESC, id DESC"
         out = []
         for row in self.db.execute(sql, args):
@@ -335,6 +336,19 @@ class Catalog:
             "started_utc, id) AS n FROM sessions WHERE client IS (SELECT client FROM sessions "
             "WHERE id = ?)) WHERE id = ?", (session_id, session_id)).fetchone()
         return None if row is None else int(row[0])
+
+    def tag_usage(self) -> dict[str, int]:
+        """How many current annotations carry each tag, over the whole store (most used
+        first)."""
+        return {tag: n for tag, n in self.db.execute(
+            "SELECT tag, COUNT(*) AS n FROM annotation_tags GROUP BY tag ORDER BY n DESC, tag")}
+
+    def client_code(self, given: str) -> str:
+        """The stored spelling of a client code (matched without regard to case where that
+        leaves one code: "c07" finds "C07"); ``given`` itself if none or several match."""
+        codes = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT client FROM sessions WHERE client IS NOT NULL")]
+        return match_name(given, codes)
 
     def session_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM sessions")}
@@ -360,7 +374,7 @@ class Catalog:
             args.append(session_id)
         if client is not None:
             sql += " AND s.client = ?"
-            args.append(client)
+            args.append(self.client_code(client))
         sql += " ORDER BY s.started_utc, f.player, f.name"
         return [dict(r) for r in self.db.execute(sql, args)]
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sessions.errors import InvalidArgumentError
+from sessions.names import match_names
+from sessions.timefmt import as_typed
 
 
 @dataclass
@@ -53,7 +55,8 @@ def build_playlist(session, *, start: float = 0.0, end: float | None = None,
     end = duration if end is None else end
     if start < 0 or start >= max(duration, 1e-9):
         raise InvalidArgumentError(
-            f"start {start:.2f} s is outside the session (0 to {duration:.2f} s)",
+            f"start {as_typed(start)} is outside the session "
+            f"(0 to {as_typed(duration, like=start)})",
             parameter="start")
     if end <= start:
         raise InvalidArgumentError(f"end ({end:.2f} s) must be after start ({start:.2f} s)",
@@ -94,6 +97,7 @@ def validate_players(session, players: list[str] | None) -> list[str]:
         For a player the session does not have.
     """
     if players:
+        players = match_names(players, session.players)  # "Client" finds "client"
         unknown = [p for p in players if p not in session.players]
         if unknown:
             raise InvalidArgumentError(

@@ -11,8 +11,36 @@ _TIME = re.compile(r"^(?:(\d+):)??(?:(\d+):)?(\d+(?:\.\d*)?|\.\d+)$")
 TIME_REF = re.compile(r"(?<![\d:.])\[?((?:\d{1,2}:)?\d{1,3}:[0-5]\d(?:\.\d+)?)\]?(?![\d:])")
 
 
+class TypedTime(float):
+    """Seconds that remember how they were typed (``"2:30"``), so that a message about them
+    answers in the same form (:func:`as_typed`). Arithmetic gives plain floats."""
+
+    text: str
+
+    def __new__(cls, seconds: float, text: str) -> TypedTime:
+        obj = super().__new__(cls, seconds)
+        obj.text = text
+        return obj
+
+
+def as_typed(seconds: float, *, like: float | None = None) -> str:
+    """``seconds`` in the form ``like`` was typed: ``M:SS.s`` if it was typed with a colon
+    (:class:`TypedTime`), else ``S.SS s``; ``like`` defaults to ``seconds`` itself, whose typed
+    text is given back as it was typed.
+
+    >>> as_typed(parse_time("2:30")), as_typed(95.9, like=parse_time("2:30")), as_typed(150.0)
+    ('2:30', '1:35.9', '150.00 s')
+    """
+    like = seconds if like is None else like
+    typed = getattr(like, "text", "")
+    if like is seconds and typed:
+        return typed if ":" in typed else f"{typed} s"
+    return format_time(seconds) if ":" in typed else f"{seconds:.2f} s"
+
+
 def parse_time(text: str) -> float:
-    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (fractions allowed).
+    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (fractions allowed), as a
+    :class:`TypedTime` that keeps the text.
 
     >>> parse_time("12:30"), parse_time("1:02:03.5"), parse_time("90.25")
     (750.0, 3723.5, 90.25)
@@ -31,7 +59,7 @@ def parse_time(text: str) -> float:
     ):
         raise InvalidArgumentError(f"minutes and seconds must be below 60 in {text!r}",
                                    parameter="text")
-    return int(h or 0) * 3600 + int(mnt or 0) * 60 + float(sec)
+    return TypedTime(int(h or 0) * 3600 + int(mnt or 0) * 60 + float(sec), s)
 
 
 def format_time(seconds: float, *, decimals: int = 1) -> str:

@@ -81,6 +81,7 @@ from improv.analyze.sources import (
     session_blocks,
 )
 from sessions.manifest import MIDI_LOG
+from sessions.names import match_names
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def _check_players(session, players: Sequence[str] | None) -> list[str]:
     known = session.players
     if players is None:
         return list(known)
-    chosen = [p.strip() for p in players if p and p.strip()]
+    chosen = match_names([p.strip() for p in players if p and p.strip()], known)
     if not chosen:
         raise ParameterError(
             f"players must name at least one player (players: {', '.join(known)})",
@@ -165,7 +166,7 @@ def _check_pair(session, pair: Sequence[str] | None, players: list[str]) -> list
 
     if pair is None:
         return list(combinations(players, 2))
-    pair = [p.strip() for p in pair]
+    pair = match_names([p.strip() for p in pair], session.players)
     if len(pair) != 2 or pair[0] == pair[1] or not all(pair):
         raise ParameterError(
             f"pair must name two different players as A,B, got {','.join(pair)!r}",

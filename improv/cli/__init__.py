@@ -113,7 +113,7 @@ def _register() -> None:
 
     cli.add_command(sessions.sessions)
     for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals",
-                 "archive", "beats"):
+                 "archive", "beats", "summary"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from improv.cli.archive import batch_options
-from improv.cli.output import emit, info, print_json, stderr_isatty, table
+from improv.cli.output import counted, emit, info, measure_table, print_json, stderr_isatty, table
 
 #: Summary entries not repeated in the per-player table (they are in its header line).
 _HEADER_KEYS = ("duration_s", "window_s", "hop_s")
@@ -41,10 +41,18 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _human(result: dict) -> None:
-    click.echo(f"session {result['session_id']}  {result['duration_s']:.1f} s  "
-               f"window {result['window_s']:g} s  hop {result['hop_s']:g} s  "
-               f"analysis {result['analysis_version']}")
+def _suggestions(d: dict) -> str:
+    """What became of the role suggestions of a pair (bug: said "8 ... --accept-roles writes
+    them" after writing 6)."""
+    n = len(d.get("role_runs", []))
+    if "accepted_roles" not in d:
+        return f"{counted(n, 'role suggestion')} (--accept-roles writes them into the annotations)"
+    w = len(d["accepted_roles"])
+    rest = f"; {n - w} below --min-confidence or already there" if n > w else ""
+    return f"{counted(n, 'role suggestion')}: {w} written into the annotations{rest}"
+
+
+def _players(result: dict, *, raw: bool) -> None:
     for player, entry in result["players"].items():
         click.echo("")
         sources = list(entry["sources"])
@@ -53,32 +61,55 @@ def _human(result: dict) -> None:
         if not sources:
             click.echo("  no MIDI or audio input: nothing to analyse")
             continue
+        summaries = [entry["sources"][s]["summary"] for s in sources]
         names: list[str] = []
-        for s in sources:
-            names += [k for k in entry["sources"][s]["summary"]
-                      if k not in names and k not in _HEADER_KEYS]
-        rows = [[n] + [_fmt(entry["sources"][s]["summary"].get(n))
-                       if n in entry["sources"][s]["summary"]
-                       else "" for s in sources] for n in names]
-        table(rows, ["FEATURE", *[s.upper() for s in sources]])
-    for d in result.get("dialogue", []):
-        a, b = d["pair"]
-        click.echo("")
-        cached = " (cached)" if d.get("cached") else ""
-        click.echo(f"dialogue {a} | {b}: {d['summary'].get('status')}{cached}  "
-                   f"(events from {a}: {d['sources'][a] or 'none'}, "
-                   f"{b}: {d['sources'][b] or 'none'})")
-        summ = d["summary"]
-        rows = [[k, _fmt(v)] for k, v in summ.items()
-                if k not in _HEADER_KEYS and "_role_" not in k and k != "status"]
-        table(rows, ["MEASURE", "VALUE"])
-        from analysis.dialogue import ROLES
+        for summ in summaries:
+            names += [k for k in summ if k not in names and k not in _HEADER_KEYS]
+        if raw:
+            rows = [[n] + [_fmt(summ[n]) if n in summ else "" for summ in summaries]
+                    for n in names]
+            table(rows, ["FEATURE", *[s.upper() for s in sources]])
+        else:
+            measure_table([n for n in names if n != "status"], summaries,
+                          [s.upper() for s in sources])
 
-        click.echo("")
+
+def _dialogue(d: dict, *, raw: bool) -> None:
+    from analysis.dialogue import ROLES
+
+    a, b = d["pair"]
+    summ = d["summary"]
+    click.echo("")
+    cached = " (cached)" if d.get("cached") else ""
+    click.echo(f"dialogue {a} | {b}: {summ.get('status')}{cached}  "
+               f"(events from {a}: {d['sources'][a] or 'none'}, "
+               f"{b}: {d['sources'][b] or 'none'})")
+    names = [k for k in summ if k not in _HEADER_KEYS and "_role_" not in k and k != "status"]
+    if raw:
+        table([[k, _fmt(summ[k])] for k in names], ["MEASURE", "VALUE"])
+    else:
+        measure_table(names, [summ], ["VALUE"])
+    click.echo("")
+    if raw:
         table([[r, _fmt(summ.get(f"{a}_role_{r}_share")), _fmt(summ.get(f"{b}_role_{r}_share"))]
                for r in ROLES], ["ROLE (share of windows)", a, b])
-        click.echo(f"{len(d.get('role_runs', []))} role suggestions "
-                   "(--accept-roles writes them into the annotations)")
+    else:
+        from improv.reports.labels import shown
+
+        table([[r, shown("x_role_r_share", summ.get(f"{a}_role_{r}_share")),
+                shown("x_role_r_share", summ.get(f"{b}_role_{r}_share"))]
+               for r in ROLES], ["ROLE (% of windows)", a, b])
+    click.echo(_suggestions(d))
+
+
+def _human(result: dict, *, raw: bool = False, players: bool = True) -> None:
+    click.echo(f"session {result['session_id']}  {result['duration_s']:.1f} s  "
+               f"window {result['window_s']:g} s  hop {result['hop_s']:g} s  "
+               f"analysis {result['analysis_version']}")
+    if players:
+        _players(result, raw=raw)
+    for d in result.get("dialogue", []):
+        _dialogue(d, raw=raw)
 
 
 def _curve_rows(result: dict):
@@ -99,12 +130,19 @@ def _curve_rows(result: dict):
                 yield d["name"], f"dialogue.{name}", t, v
 
 
+#: The curve CSV's columns: every row names its session and analysis version, so rows of
+#: several sessions (or of an older analysis) can be put together and told apart.
+CSV_HEADER = ("session_id", "analysis_version", "player", "curve", "t", "value")
+
+
 def _write_csv(result: dict, stream) -> int:
+    """Write the curves as CSV; a missing value (``None``: no clear pulse) is an empty cell."""
     w = csv.writer(stream, lineterminator="\n")
-    w.writerow(["player", "curve", "t", "value"])
+    w.writerow(CSV_HEADER)
+    sid, version = result["session_id"], result.get("analysis_version", "")
     n = 0
     for player, curve, t, v in _curve_rows(result):
-        w.writerow([player, curve, repr(float(t)) if t is not None else "",
+        w.writerow([sid, version, player, curve, repr(float(t)) if t is not None else "",
                     "" if v is None or not math.isfinite(float(v)) else repr(float(v))])
         n += 1
     return n
@@ -148,21 +186,25 @@ def _progress_bar(enabled: bool):
               help="With --accept-roles: least confidence (0..1) of a suggestion to write.")
 @click.option("--json", "as_json", is_flag=True, help="Print summaries and curves as JSON.")
 @click.option("--csv", "as_csv", is_flag=True,
-              help="Print the curves as CSV (player,curve,t,value) instead of the tables.")
+              help="Print the curves as CSV (session_id,analysis_version,player,curve,t,value) "
+                   "instead of the tables.")
 @click.option("--curves", "curves_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE.png",
               help="Plot the curves (.png, .svg or .pdf); "
                    "with --dialogue the dialogue curves and roles.")
+@click.option("--raw", is_flag=True,
+              help="Show the tables with the field names of --json and --csv, values unconverted.")
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
 @batch_options  # --all: every session, on Dask (improv.cli.archive)
 @click.pass_obj
 def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles, min_confidence,
-            as_json, as_csv, curves_file, plot_file, no_cache):
+            as_json, as_csv, curves_file, plot_file, raw, no_cache):
     """Measure a session: tempo, dynamics, density, register per player, and their dialogue.
 
-    Prints a summary table per player (and per pair with --dialogue). Results are cached in
-    the session folder and their summaries go into the catalog.
+    Prints the measures per player, labelled and grouped (with --dialogue: those of each pair
+    instead; --raw: by field name). Results are cached in the session folder and their
+    summaries go into the catalog.
     """
     from improv.errors import ParameterError
 
@@ -195,8 +237,10 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     if accept_roles:
         written = []
         for d in result.get("dialogue", []):
-            written += accept(store, result["session_id"], d["role_runs"],
-                              min_confidence=min_confidence, pair=d["name"])
+            mine = accept(store, result["session_id"], d["role_runs"],
+                          min_confidence=min_confidence, pair=d["name"])
+            d["accepted_roles"] = [a["id"] for a in mine]
+            written += mine
         result["accepted_roles"] = [a["id"] for a in written]
         info(f"wrote {len(written)} role suggestion(s) into the annotations")
     if curves_file:
@@ -208,7 +252,8 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     if plot_file:
         from improv.reports.plots import plot_result
 
-        plot_result(result, Path(plot_file), dialogue=dialogue)
+        plot_result(result, Path(plot_file), dialogue=dialogue,
+                    annotations=store.session(result["session_id"]).annotations())
         info(f"wrote plot {plot_file}")
     if as_csv:
         buf = io.StringIO()
@@ -217,7 +262,9 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     elif as_json:
         print_json(result)
     else:
-        emit(result, as_json=False, human=_human)
+        # with --dialogue the dialogue only: the players' tables are what `analyze` shows
+        emit(result, as_json=False,
+             human=lambda r: _human(r, raw=raw, players=not dialogue))
 
 
 COMMANDS = [analyze]

@@ -32,10 +32,6 @@ def _segments(value: str) -> list[tuple[float, float]]:
     return out
 
 
-def _fmt(v):
-    return "–" if v is None else f"{v:.4g}"
-
-
 #: Options of a client's course (parameter -> flag), refused with session IDs or --segments.
 _CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band-sd",
                 "plot_dir": "--plot", "as_csv": "--csv", "export_dir": "--export"}
@@ -58,10 +54,12 @@ _CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-session table as CSV.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write <client>-sessions.csv and a data dictionary into this folder.")
+@click.option("--raw", is_flag=True,
+              help="Show the tables with the field names of --json and --csv, values unconverted.")
 @json_option
 @click.pass_obj
 def compare(app, session_ids, client, features, since, baseline, band_sd, segments, plot_dir,
-            as_csv, export_dir, as_json):
+            as_csv, export_dir, raw, as_json):
     """Compare a client's sessions over time, two sessions, or segments of one.
 
     \b
@@ -98,17 +96,13 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             return
 
         def human(r):
+            from improv.reports.labels import column_title, grouped
+
             rows = []
-            for c in r["columns"]:
-                f = r["features"][c]
-                t = f["trend"]
-                rows.append((c, f["unit"], len([v for v in f["values"] if v is not None]),
-                             "–" if not t else f"{t['slope_per_session']:+.3g}",
-                             "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
-                             "–" if not t else ("yes" if t["distinguishable"] else "no"),
-                             "–" if not f["band"]
-                             else f"{f['band']['mean']:.3g} ± {f['band']['sd']:.2g}",
-                             len(f["outside_band"]), ", ".join(f["outliers"]) or "–"))
+            for group, members in ([("", r["columns"])] if raw else grouped(r["columns"])):
+                for k, c in enumerate(members):
+                    rows.append((group if k == 0 else "", c if raw else column_title(c),
+                                 *_trend_cells(c, r["features"][c], raw=raw)))
             click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
                        f"baseline {counted(len(r['baseline']), 'session')} "
                        f"(±{r['band_sd']:g} SD)")
@@ -120,8 +114,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 asked = f"--baseline {spec}" if given else f"the default baseline ({spec})"
                 info(f"warning: {asked}, but the client has "
                      f"{counted(len(r['sessions']), 'session')}: all of them are the baseline")
-            table(rows, ["FEATURE", "UNIT", "N", "TREND/SESSION", "95% CI", "CHANGE", "BASELINE",
-                         "OUTSIDE", "OUTLIERS"])
+            table(rows, ["GROUP", "MEASURE", "SESSIONS", "TREND PER SESSION", "95% CI",
+                         "CHANGE", "BASELINE", "OUTSIDE", "OUTLIERS"])
 
         emit(result, as_json=as_json, human=human)
         return
@@ -144,9 +138,47 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
         heads = list(session_ids)
     else:
         raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
-    emit(result, as_json=as_json, human=lambda r: table(
-        [(row["feature"], row["unit"], *[_fmt(v) for v in row["values"]], _fmt(row["difference"]))
-         for row in r["rows"]], ["FEATURE", "UNIT", *heads, "DIFFERENCE"]))
+    emit(result, as_json=as_json, human=lambda r: _rows_table(r, heads, raw=raw))
+
+
+def _raw(v) -> str:
+    return "–" if v is None else f"{v:.4g}"
+
+
+def _rows_table(r: dict, heads: list[str], *, raw: bool) -> None:
+    """Sessions or segments side by side: measures labelled, grouped, in their units (with
+    ``raw``: by field name, values as stored)."""
+    from improv.reports.labels import column_title, grouped, scale, shown
+
+    if raw:
+        table([(row["feature"], row["unit"], *[_raw(v) for v in row["values"]],
+                _raw(row["difference"])) for row in r["rows"]],
+              ["FEATURE", "UNIT", *heads, "DIFFERENCE"])
+        return
+    rows = {row["feature"]: row for row in r["rows"]}
+    out = []
+    for group, members in grouped(rows):
+        for k, c in enumerate(members):
+            diff = rows[c]["difference"]
+            out.append((group if k == 0 else "", column_title(c),
+                        *[shown(c, v) for v in rows[c]["values"]],
+                        "–" if diff is None else f"{diff * scale(c):+.3g}"))
+    table(out, ["GROUP", "MEASURE", *heads, "DIFFERENCE"])
+
+
+def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
+    """Sessions, trend, interval, change, baseline, outside, outliers of one measure, in the
+    unit of its label; "too few sessions to judge" below five (no test can say "no")."""
+    from improv.reports.labels import scale
+    from improv.reports.wording import change_word
+
+    k, t = (1.0 if raw else scale(c)), f["trend"]
+    n = len([v for v in f["values"] if v is not None])
+    change = change_word(t, n)
+    return (n, "–" if not t else f"{t['slope_per_session'] * k:+.3g}",
+            "–" if not t else f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]", change,
+            "–" if not f["band"] else f"{f['band']['mean'] * k:.3g} ± {f['band']['sd'] * k:.2g}",
+            len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
 
 
 @click.command()

@@ -63,6 +63,21 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
             click.echo("  ".join("-" * w for w in widths))
 
 
+def measure_table(names: Sequence[str], columns: Sequence[dict[str, Any]],
+                  headers: Sequence[str], *, title: Callable[[str], str] | None = None) -> None:
+    """Measures as a table for people: grouped as on the web page, labelled with units, values
+    in those units (:mod:`improv.reports.labels`); ``columns`` map a name to its value."""
+    from improv.reports.labels import grouped, heading, shown
+
+    title = title or heading
+    rows = []
+    for group, members in grouped(names):
+        for k, n in enumerate(members):
+            rows.append([group if k == 0 else "", title(n),
+                         *[shown(n, col[n]) if n in col else "" for col in columns]])
+    table(rows, ["GROUP", "MEASURE", *headers])
+
+
 def info(message: str) -> None:
     """A status line on stderr (keeps stdout clean for --json)."""
     click.echo(message, err=True)

@@ -99,8 +99,12 @@ def show(app, session_id: str, as_json: bool) -> None:
         if g["why"] == "device lost":  # dropouts are counted per input above
             click.echo(f"gap       {g['what']}: {format_time(g['t'])}–{format_time(g['end'])} "
                        f"({g['end'] - g['t']:.1f} s, device lost)")
-    n_ann = len(session.annotations())
-    click.echo(f"notes     {n_ann} annotation(s)")
+    from sessions.notes import read_notes
+
+    # annotations are annotations, notes are the session's notes (bug: "notes 3 annotation(s)")
+    click.echo(f"annotations {len(session.annotations())}")
+    words = len(read_notes(session.folder).split())
+    click.echo(f"notes     {counted(words, 'word') if words else 'none'}")
     if m.get("recovery"):
         click.echo(f"recovered {m['recovery'].get('recovered_utc')}")
     for w in session.warnings():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "plot_dialogue",
-           "plot_result"]
+           "plot_result", "mmss", "time_axis", "draw_annotations"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -20,7 +20,7 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 CURVE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "tempo": (("tempo_bpm",), "BPM"),
     "pulse": (("pulse_clarity", "tonal_clarity"), "0..1"),
-    "dynamics": (("velocity_mean", "level_dbfs", "loudness_lufs"), "velocity / dBFS / LUFS"),
+    "dynamics": (("velocity_mean", "level_dbfs", "loudness_lufs"), ""),
     "density": (("notes_per_s", "onsets_per_s", "polyphony"), "per s / notes"),
     "silence": (("silence_share", "articulation"), "0..1"),
     "register": (("pitch_mean",), "MIDI note"),
@@ -74,32 +74,85 @@ def save_figure(fig, path: Path, *, dpi: int) -> None:
         fig.savefig(f, format=path.suffix.lower().lstrip("."), dpi=dpi)
 
 
-def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> bool:
-    from analysis.features import label
+def mmss(seconds: float, _pos=None) -> str:
+    """A time axis tick: ``m:ss`` (``h:mm:ss`` from an hour), seconds from session start."""
+    s = int(round(seconds))
+    sign, s = ("-", -s) if s < 0 else ("", s)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"
 
-    drawn = False
+
+def time_axis(ax, *, label: bool = True) -> None:
+    """Session time in m:ss on the x axis."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 1.5, 2, 3, 5, 6, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(mmss))
+    if label:
+        ax.set_xlabel("session time (m:ss)", fontsize=8)
+
+
+#: Colours of annotations on the curves: markers (a moment), spans, and other moments.
+MARKER_COLOUR, SPAN_COLOUR, NOTE_COLOUR = "#b2182b", "#fdae61", "#4d4d4d"
+
+
+def draw_annotations(ax, annotations, *, text: bool = False) -> None:
+    """Markers as red lines, annotated spans as shaded bands, other annotations as grey dashed
+    lines; with ``text``, the first tag above each (at most 20 labelled)."""
+    for k, a in enumerate(annotations or ()):
+        end, tags = a.get("end"), a.get("tags", [])
+        if end is not None and end > a["t"]:
+            ax.axvspan(a["t"], end, color=SPAN_COLOUR, alpha=0.18, linewidth=0)
+        elif "marker" in tags:
+            ax.axvline(a["t"], color=MARKER_COLOUR, linewidth=0.9, alpha=0.8)
+        else:
+            ax.axvline(a["t"], color=NOTE_COLOUR, linewidth=0.7, linestyle="--", alpha=0.7)
+        if text and k < 20 and tags:
+            ax.text(a["t"], 1.0, tags[0], transform=ax.get_xaxis_transform(), fontsize=5,
+                    rotation=90, va="top", ha="right", color="#333333")
+
+
+def _values(name: str, c: dict) -> list[float]:
+    # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM
+    gap_at_zero = name.endswith("tempo_bpm")
+    return [float("nan") if v is None or (gap_at_zero and v <= 0) else v for v in c["values"]]
+
+
+def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> bool:
+    import math
+
+    from analysis.features import describe, label
+
+    drawn, units = False, []
     for name in names:
         c = curves.get(name)
         if not c or not c["times"]:
             continue
-        # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM
-        gap_at_zero = name.endswith("tempo_bpm")
-        vals = [float("nan") if v is None or (gap_at_zero and v <= 0) else v
-                for v in c["values"]]
+        vals = _values(name, c)
+        if all(math.isnan(v) for v in vals):  # all missing: no curve, not an empty axis
+            continue
         ax.plot(c["times"], vals, label=label(name), linewidth=1.0)
+        unit = describe(name)[0]
+        if unit and unit not in units:
+            units.append(unit)
         drawn = True
     ax.set_title(title, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=8)
+    # the y label names the units of the curves drawn (not every unit the panel could hold)
+    ax.set_ylabel((ylabel or " / ".join(units)) if drawn else "", fontsize=8)
     ax.tick_params(labelsize=7)
     if drawn:
         ax.legend(fontsize=6, loc="upper right")
+        ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
     else:
+        ax.set_yticks([])
         ax.text(0.5, 0.5, "no curve", ha="center", va="center", transform=ax.transAxes,
                 fontsize=8, color="grey")
     return drawn
 
 
-def plot_players(result: dict[str, Any], path: Path) -> Path:
+def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
+                 portrait: bool = False) -> Path:
     """Write the per-player curves of an analysis result to ``path``.
 
     Parameters
@@ -108,6 +161,12 @@ def plot_players(result: dict[str, Any], path: Path) -> Path:
         From :func:`improv.analyze.analyze_session`.
     path : Path
         ``.png``, ``.svg`` or ``.pdf``.
+    annotations : iterable of dict
+        The session's annotations (``t``, ``end`` [seconds], ``tags``), drawn on every panel
+        (:func:`draw_annotations`).
+    portrait : bool
+        A panel row per curve group and a column per player and source, sized for an A4 page
+        (the reports); else a row per player and source (the screen).
 
     Returns
     -------
@@ -118,25 +177,32 @@ def plot_players(result: dict[str, Any], path: Path) -> Path:
     rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
     groups = list(CURVE_GROUPS)
     n = max(1, len(rows))
-    fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
-                             squeeze=False, sharex=True)
+    if portrait:  # 7.2 in: the width of an A4 page inside 15 mm margins, at full size
+        fig, grid = plt.subplots(len(groups), n, figsize=(7.2, 1.5 * len(groups) + 0.8),
+                                 squeeze=False, sharex=True)
+        axes = grid.T  # axes[row][group] as in the landscape layout
+    else:
+        fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
+                                 squeeze=False, sharex=True)
     for i, (player, source, res) in enumerate(rows):
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
             _draw(axes[i][j], res["curves"], names, ylabel, f"{player} ({source}): {g}")
+            draw_annotations(axes[i][j], annotations, text=(j == 0))
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
-    for ax in axes[-1]:
-        ax.set_xlabel("session time [s]", fontsize=8)
-    fig.suptitle(_title(result), fontsize=10)
+    for ax in (grid[-1] if portrait else axes[-1]):
+        time_axis(ax)
+    fig.suptitle(_title(result), fontsize=10 if not portrait else 8)
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
     plt.close(fig)
     return path
 
 
-def plot_dialogue(result: dict[str, Any], path: Path) -> Path:
-    """Write the dialogue curves and role suggestions of each pair to ``path``."""
+def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
+    """Write the dialogue curves and role suggestions of each pair to ``path``, with the
+    annotations on every panel (see :func:`plot_players`)."""
     path = check_plot_path(path)
     plt = _plt()
     pairs = result.get("dialogue") or []
@@ -151,7 +217,11 @@ def plot_dialogue(result: dict[str, Any], path: Path) -> Path:
             names, ylabel = DIALOGUE_GROUPS[g]
             _draw(ax, d["curves"], tuple(x.format(a=a, b=b) for x in names), ylabel,
                   f"{a} | {b}: {g}")
-        _roles(fig.add_subplot(grid[3 * k + 2, :]), d)
+            draw_annotations(ax, annotations, text=(i == 0))
+            time_axis(ax, label=i >= 3)
+        roles = fig.add_subplot(grid[3 * k + 2, :])
+        _roles(roles, d)
+        draw_annotations(roles, annotations)
     if not pairs:
         fig.add_subplot(grid[0, :]).text(0.5, 0.5, "no pair to analyse", ha="center", va="center")
     fig.suptitle(_title(result) + " - dialogue", fontsize=10)
@@ -173,7 +243,7 @@ def _roles(ax, d: dict) -> None:
     ax.tick_params(labelsize=6)
     ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
     ax.set_title("suggested roles (colour: role, opacity: confidence)", fontsize=8)
-    ax.set_xlabel("session time [s]", fontsize=7)
+    time_axis(ax)
     present = sorted({r["role"] for r in d.get("role_runs", [])})
     if present:
         from matplotlib.patches import Patch
@@ -182,9 +252,12 @@ def _roles(ax, d: dict) -> None:
                   fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-def plot_result(result: dict[str, Any], path: Path, *, dialogue: bool = False) -> Path:
+def plot_result(result: dict[str, Any], path: Path, *, dialogue: bool = False,
+                annotations=()) -> Path:
     """:func:`plot_dialogue` if ``dialogue``, else :func:`plot_players`."""
-    return plot_dialogue(result, path) if dialogue else plot_players(result, path)
+    if dialogue:
+        return plot_dialogue(result, path, annotations=annotations)
+    return plot_players(result, path, annotations=annotations)
 
 
 def _title(result: dict[str, Any]) -> str:

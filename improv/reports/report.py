@@ -32,7 +32,9 @@ table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
-img { max-width: 100%; } pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
+img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
+.curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
+pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
   background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
 .out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
 @page { size: A4; margin: 15mm; }
@@ -51,16 +53,19 @@ def _num(v: Any, digits: int = 3) -> str:
     return _e(v)
 
 
-def _img(path: Path) -> str:
+def _img(path: Path, cls: str = "") -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+    return f'<img alt="plot"{f" class={cls}" if cls else ""} src="data:image/png;base64,{data}">'
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, last: str = "") -> str:
+    """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
+    the footer never stands alone on a page of its own."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
-            f"<style>{CSS}</style><body>{body}<p class=small>Made by improv {__version__} on "
-            f"{stamp}. Pseudonymised: client codes only.</p></body></html>")
+            f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
+            f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
+            "</body></html>")
 
 
 def session_report_html(store, session_id: str) -> str:
@@ -73,9 +78,13 @@ def session_report_html(store, session_id: str) -> str:
 
     session = store.session(session_id)
     m = session.manifest
+    from improv.reports.labels import heading, shown
+    from improv.reports.summary_text import summary_sentences
+
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
     from sessions.revisions import read_revisions, session_label
 
+    anns = session.annotations()
     label = session_label(store.catalog.session_number(session_id), m["id"], m.get("title"))
     parts = [f"<h1>{_e(label)}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
@@ -87,6 +96,9 @@ def session_report_html(store, session_id: str) -> str:
         parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(r['at_utc'][:16])} UTC"
                      f"{' by ' + _e(r['by']) if r.get('by') else ''}: was "
                      f"{_e(r['from'] or '–')}, now {_e(r['to'] or '–')}</p>")
+    parts.append("<h2>Summary</h2><p class=summary>"
+                 + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=anns)))
+                 + "</p>")
     rows = []
     for p in m["players"]:
         ins = [f"MIDI {port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
@@ -101,24 +113,24 @@ def session_report_html(store, session_id: str) -> str:
             summ = r["summary"]
             trs = []
             for k, v in summ.items():
-                unit, text = describe(k)
+                text = describe(k)[1]
                 if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
                     # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
-                    shown = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
+                    value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
                                                   "windows: may be chance)")
                 elif isinstance(v, str) and k not in ("status", "tempo_source"):
-                    shown = _e(v)
+                    value = _e(v)
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    shown = _num(v)
+                    value = _e(shown(k, v))
                 else:
                     continue
-                trs.append(f"<tr><td>{_e(k)}</td><td class=num>{shown}</td>"
-                           f"<td>{_e(unit)}</td><td class=small>{_e(text)}</td></tr>")
+                trs.append(f"<tr><td>{_e(heading(k))}</td><td class=num>{value}</td>"
+                           f"<td class=small>{_e(text)}</td></tr>")
             parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
-                         "<table><tr><th>feature</th><th>value</th><th>unit</th><th>meaning</th></tr>"
+                         "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
                          + "".join(trs) + "</table>")
     for d in res.get("dialogue", []):
-        trs = [f"<tr><td>{_e(k)}</td><td class=num>{_num(v)}</td></tr>"
+        trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td></tr>"
                for k, v in d["summary"].items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
         parts.append(f"<h3>Dialogue {_e(d['name'])}</h3>"
@@ -126,12 +138,16 @@ def session_report_html(store, session_id: str) -> str:
                      + "".join(trs[:40]) + "</table>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            parts.append("<h2>Curves</h2>" + _img(plots.plot_players(res, Path(tmp) / "p.png")))
+            # a page of its own at full width (not a landscape figure shrunk to half a page)
+            parts.append("<div class=curves><h2>Curves</h2><p class=small>Red lines: markers; "
+                         "grey dashed lines: annotations; shaded: annotated stretches.</p>"
+                         + _img(plots.plot_players(res, Path(tmp) / "p.png", annotations=anns,
+                                                   portrait=True), "page") + "</div>")
             if res.get("dialogue"):
-                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png")))
+                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png",
+                                                      annotations=anns), "page"))
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
-    anns = session.annotations()
     parts.append("<h2>Annotations</h2>")
     if anns:
         trs = [f"<tr><td>{format_time(a['t'])}"
@@ -146,15 +162,18 @@ def session_report_html(store, session_id: str) -> str:
     else:
         parts.append("<p>None.</p>")
     notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
-                                              else "<p>None.</p>"))
-    return _page(f"improv session {m['id']}", "".join(parts))
+    last = "<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
+                                       else "<p>None.</p>")
+    return _page(f"improv session {m['id']}", "".join(parts), last=last)
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
+    from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client
+    from improv.reports.labels import column_title, scale
     from improv.reports.trend_plots import plot_client
+    from improv.reports.wording import change_word
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
@@ -181,23 +200,29 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     trs = []
     for c in result["columns"]:
         f = result["features"][c]
-        t = f["trend"]
+        t, k = f["trend"], scale(c)
         trend_txt = "–" if not t else (
-            f"{t['slope_per_session']:+.3g} per session [{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]")
-        verdict = "" if not t else ("<span class=up>changes</span>" if t["distinguishable"]
-                                    else "no clear change")
+            f"{t['slope_per_session'] * k:+.3g} per session "
+            f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]")
+        word = change_word(t, len([v for v in f["values"] if v is not None]))
+        verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
+                   "–": ""}.get(word, _e(word))
         band = f["band"]
-        trs.append(f"<tr><td>{_e(c)}</td><td>{_e(f['unit'])}</td><td>{trend_txt}</td><td>{verdict}</td>"
-                   f"<td>{_band_text(band)}</td>"
+        trs.append(f"<tr><td>{_e(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"
+                   f"<td>{_band_text(band, k)}</td>"
                    f"<td>{_e(dates(f['outside_band']))}</td>"
                    f"<td>{_e(dates(f['outliers']))}</td></tr>")
     parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
                  "“changes” when the Mann–Kendall test rejects “no trend” at 5 % "
                  "(exact; never with fewer than five sessions).</p>"
-                 "<table><tr><th>feature</th><th>unit</th>"
+                 "<table><tr><th>measure</th>"
                  "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
-    parts.append("<h2>Sessions</h2>")
+    parts.append(tag_trend_html(store, sess))
+    parts.append(session_writing_html(store, sess))
+    parts.append('<h2 style="page-break-before: always">Appendix: the measures of each '
+                 'session</h2><p class=small>Values as stored (field names and units as in '
+                 'the CSV export).</p>')
     cols = result["columns"]
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
@@ -207,12 +232,12 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
                for s in sess]
-        parts.append("<table><tr><th>date</th><th>session</th><th>notes</th>"
+        parts.append("<table><tr><th>date</th><th>session</th><th>annotations</th>"
                      f"{head}</tr>" + "".join(trs) + "</table>")
     defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
                    f"<td>{_e(result['features'][c]['definition'])}</td></tr>"
                    for c in result["columns"])
-    parts.append("<h2>Definitions</h2><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
+    parts.append("<h3>Definitions</h3><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
                  + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
 
@@ -224,11 +249,12 @@ def _goals_section(store, client: str) -> str:
     return goals_section_html(goals_progress(store, client))
 
 
-def _band_text(band: dict | None) -> str:
+def _band_text(band: dict | None, k: float = 1.0) -> str:
+    """Baseline mean ± SD, times ``k`` (100 for a share shown in %)."""
     if not band:
         return "–"
     sd = band["sd"] if abs(band["sd"]) > 1e-9 * max(1.0, abs(band["mean"])) else 0.0
-    return f"{band['mean']:.3g} ± {sd:.2g}"
+    return f"{band['mean'] * k:.3g} ± {sd * k:.2g}"
 
 
 #: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).

@@ -32,6 +32,17 @@ def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
     return (np.nanmedian(v - slope * idx) + slope * idx).tolist()
 
 
+def session_ticks(dates: list[datetime], *, most: int = 12) -> tuple[list, list[str]]:
+    """Ticks at the sessions themselves (so each lines up with its points), labelled with the
+    date, and the time too where a day has several sessions; at most ``most`` of them."""
+    days = [d.date() for d in dates]
+    step = max(1, int(np.ceil(len(dates) / most)))
+    chosen = list(range(0, len(dates), step))
+    names = [d.strftime("%Y-%m-%d %H:%M") if days.count(d.date()) > 1 else d.strftime("%Y-%m-%d")
+             for d in dates]
+    return [dates[i] for i in chosen], [names[i] for i in chosen]
+
+
 def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                 columns: list[str] | None = None) -> Path:
     """Write the client's figure to ``to`` (.png or .svg); returns the path.
@@ -41,8 +52,9 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+
+    from improv.reports.labels import column_title, never_negative
 
     cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
@@ -60,7 +72,9 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         v = np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
         band = f["band"]
         if band:
-            ax.axhspan(band["low"], band["high"], color="#9ecae1", alpha=0.35, lw=0,
+            # a rate, share or absolute asynchrony cannot be negative: nor can its band
+            low = max(0.0, band["low"]) if never_negative(c) else band["low"]
+            ax.axhspan(low, band["high"], color="#9ecae1", alpha=0.35, lw=0,
                        label=f"baseline ±{band['k']:g} SD")
             ax.axhline(band["mean"], color="#3182bd", lw=0.8)
         ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
@@ -81,12 +95,14 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
             pad = max(abs(finite[0]) * 0.05, 0.05)  # a constant course: show it flat, not noise
             ax.set_ylim(finite[0] - pad, finite[0] + pad)
-        unit = f" [{f['unit']}]" if f["unit"] else ""
-        ax.set_title(f"{c}{unit}", fontsize=9, loc="left")
+        if never_negative(c):
+            ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
+        ax.set_title(column_title(c), fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
+    ticks, names = session_ticks(dates)
     for ax in axes[-1]:
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.set_xticks(ticks, names)
         for label in ax.get_xticklabels():
             label.set_rotation(30)
             label.set_ha("right")

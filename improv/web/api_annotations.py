@@ -61,10 +61,17 @@ def _lookup(fn, *args, **kwargs):
 
 @router.get("/vocabulary")
 def vocabulary(store: Store = Depends(get_store)) -> dict[str, Any]:
-    from sessions.vocabulary import all_tags, load
+    return vocabulary_answer(store)
+
+
+def vocabulary_answer(store: Store) -> dict[str, Any]:
+    """The tag vocabulary with every tag, which dimensions are Bruscia's IAP profiles and how
+    often each tag is used (for the tag chips: most used first)."""
+    from sessions.vocabulary import IAP_PROFILES, all_tags, load
 
     vocab = load(store.root)
-    return dict(vocab, all=all_tags(vocab))
+    return dict(vocab, all=all_tags(vocab), iap=list(IAP_PROFILES),
+                usage=store.catalog.tag_usage())
 
 
 @router.get("/sessions/{session_id}/annotations")

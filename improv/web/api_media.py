@@ -245,12 +245,45 @@ def get_analysis(session_id: str, request: Request,
     session = store.session(session_id)
     data = analysis_answer(store, session)
     if data is not None:
-        return Response(data, media_type="application/json")
+        # the plain summary's sentences on top (they change with the annotations, the rest
+        # does not: spliced into the kept answer instead of encoding it again)
+        return Response(data[:-1] + b',"plain_summary":' + plain_summary(store, session)
+                        + b"}", media_type="application/json")
     after = request.app.state.background
     if after.busy(session_id):
         return {"status": "analysing", "session_id": session_id,
                 "progress": after.progress(session_id)}
     return {"status": "not analysed", "session_id": session_id}
+
+
+def plain_summary(store: Store, session) -> bytes:
+    """The plain summary's sentences (:func:`improv.reports.summary_text.summary_sentences`)
+    of an analysed session as JSON bytes, kept in the session's cache under the analyses'
+    keys and the state of the annotation log (a marker or tag changes them)."""
+    import hashlib
+    import json
+
+    from improv.analyze import analyze_session
+    from improv.reports.summary_text import summary_sentences
+    from sessions.fsutil import atomic_write_bytes
+    from sessions.manifest import ANNOTATIONS
+
+    answer = _answer_path(store, session)
+    try:
+        st = (session.folder / ANNOTATIONS).stat()
+        state = f"{st.st_size}-{st.st_mtime_ns}"
+    except FileNotFoundError:
+        state = "none"
+    digest = hashlib.sha256(f"{answer.name if answer else ''}|{state}".encode()).hexdigest()
+    path = session.cache_dir / f"plain-summary-{digest[:16]}.json"
+    if path.is_file():
+        return path.read_bytes()
+    result = analyze_session(store, session.id, dialogue=len(session.players) > 1,
+                             use_cache=True, catalog=False)
+    data = json.dumps(summary_sentences(result, annotations=session.annotations()),
+                      allow_nan=False, separators=(",", ":")).encode()
+    atomic_write_bytes(path, data)
+    return data
 
 
 @router.post("/analysis")
@@ -263,4 +296,7 @@ def run_analysis(session_id: str, request: Request,
     dialogue = len(session.players) > 1
     with request.app.state.analysis_lock:
         result = analyze_session(store, session_id, dialogue=dialogue)
-    return dict(_trim(result), status="ok")
+    from improv.reports.summary_text import summary_sentences
+
+    return dict(_trim(result), status="ok",
+                plain_summary=summary_sentences(result, annotations=session.annotations()))

@@ -291,14 +291,13 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     the annotations and the waveform peak levels of every audio input (computed if missing).
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
     from improv.web import peaks as pk
-    from sessions.vocabulary import all_tags, load
+    from improv.web.api_annotations import vocabulary_answer
 
     session = store.session(session_id)
-    vocab = load(store.root)
     return {
         "session": dict(_session_detail(session),
                         number=store.catalog.session_number(session_id)),
-        "vocabulary": dict(vocab, all=all_tags(vocab)),
+        "vocabulary": vocabulary_answer(store),
         "annotations": session.annotations(),
         "peaks": {a.name: pk.ensure_peaks(session, a.name) for a in session.audio_inputs()},
     }

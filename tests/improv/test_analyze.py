@@ -270,8 +270,10 @@ def test_summaries_go_into_the_catalog(store, duet):
 def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--players", "client,drums")
     assert r.exit_code == 0, r.stderr
-    assert "client: ok" in r.stdout and "drums: ok" in r.stdout and "tempo_bpm" in r.stdout
-    assert "therapist" not in r.stdout
+    assert "client: ok" in r.stdout and "drums: ok" in r.stdout and "Tempo (BPM)" in r.stdout
+    assert "therapist" not in r.stdout and "tempo_bpm" not in r.stdout
+    r = run_cli("analyze", duet["id"], "--players", "client", "--raw")
+    assert r.exit_code == 0 and "tempo_bpm" in r.stdout and "Tempo (BPM)" not in r.stdout
 
     r = run_cli("analyze", duet["id"], "--players", "client", "--json")
     assert r.exit_code == 0, r.stderr
@@ -284,18 +286,19 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--players", "client,drums", "--csv")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "player,curve,t,value"
+    assert lines[0] == "session_id,analysis_version,player,curve,t,value"
     rows = [ln.split(",") for ln in lines[1:]]
-    assert {(p, c) for p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
-                                               ("drums", "audio.level_dbfs")}
-    tempo = [float(v) for p, c, _, v in rows if c == "midi.tempo_bpm" and v]
+    assert {(s, ver) for s, ver, *_ in rows} == {(duet["id"], analysis.ANALYSIS_VERSION)}
+    assert {(p, c) for _, _, p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
+                                                     ("drums", "audio.level_dbfs")}
+    tempo = [float(v) for *_, c, _, v in rows if c == "midi.tempo_bpm" and v]
     assert np.median(tempo) == pytest.approx(120, rel=0.05)
 
     png, csv_file = tmp_path / "curves.png", tmp_path / "curves.csv"
     r = run_cli("analyze", duet["id"], "--json", "--plot", png, "--curves", csv_file)
     assert r.exit_code == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert csv_file.read_text().startswith("player,curve,t,value\n")
+    assert csv_file.read_text().startswith("session_id,analysis_version,player,curve,t,value\n")
     assert r.json()["players"]["therapist"]["status"] == "ok"
 
 
@@ -405,7 +408,8 @@ def test_three_second_session(run_cli, store, tmp_path):
     assert d["summary"]["status"] == "too short" and d["roles"] == [] and d["role_runs"] == []
     assert (tmp_path / "short.png").read_bytes()[:4] == b"\x89PNG"
     r = run_cli("analyze", sid, "--csv")
-    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "player,curve,t,value"
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == "session_id,analysis_version,player,curve,t,value"
 
 
 # ----------------------------------------------------------------------------- dialogue

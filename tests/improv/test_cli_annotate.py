@@ -43,7 +43,10 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["annotate", "{sid}", "--at", "99:00", "x"], "outside the session"),
+    (["annotate", "{sid}", "--at", "99:00", "x"],
+     "time 99:00 is outside the session (0 to 1:30.1)"),
+    # bug 7: answered in the form it was typed
+    (["annotate", "{sid}", "--at", "150", "x"], "time 150 s is outside the session (0 to 90.10 s)"),
     (["annotate", "{sid}", "--at", "1:75", "x"], "below 60"),
     (["annotate", "{sid}", "--at", "5", "--tag", "autonomy:boss"],
      "unknown tag autonomy:boss: autonomy takes dependent, follower, partner, leader, resister"),

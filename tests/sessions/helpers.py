@@ -84,6 +84,22 @@ def import_weekly_session(store, folder: Path, *, week: int, notes: int, duratio
     return m["id"]
 
 
+def import_half_duet(store, folder: Path, *, rng: np.random.Generator,
+                     duration: float = 40.0, client: str = "C01") -> str:
+    """Import a duet of known content: client plays the whole ``duration`` seconds at 120 BPM
+    (velocity 90, C E G); therapist joins every note 30 ms late (velocity 40, C3) for the first
+    half only, then is silent. Returns the id."""
+    from sessions.importer import import_files
+
+    ts = np.arange(0.1, duration - 0.5, 0.5) + rng.uniform(-0.005, 0.005)
+    tones = [(float(t), 0, (60, 64, 67)[i % 3], 90) for i, t in enumerate(ts)]
+    answers = [(t + 0.03, 0, 48, 40) for t, *_ in tones if t < duration / 2]
+    path = write_midi(Path(folder) / "duet.mid", tracks={"client": tones, "therapist": answers})
+    m = import_files(store, [path], client=client,
+                     players=["client=duet.mid:2", "therapist=duet.mid:3"])
+    return m["id"]
+
+
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file below ``root`` with its bytes (the catalog as its row dump)."""
     import sqlite3

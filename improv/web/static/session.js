@@ -1,6 +1,7 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
+import { tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -78,6 +79,8 @@ export async function sessionPage(main, id, params) {
     onSelect: ([a, b]) => { fillForm({ t: a, end: b }); say(`Selected ${fmtTime(a)}–${fmtTime(b)}: add an annotation below`); },
   });
 
+  // the plain summary (improv.reports.summary_text), filled in with the measures
+  const summaryBox = h('p', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
   const header = h('div', { class: 'session-head' },
     h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     h('p', { class: 'meta' },
@@ -91,6 +94,7 @@ export async function sessionPage(main, id, params) {
         location.hash = '#/sessions';
       }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
     storageLine(),
+    summaryBox,
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
         e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
@@ -391,6 +395,7 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
+    summaryBox.replaceChildren(...(r.plain_summary || []).map((x) => h('span', {}, x.text, ' ')));
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
@@ -491,9 +496,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30 or 750', size: '9' });
   const endIn = h('input', { id: 'ann-end', name: 'end', inputmode: 'decimal', placeholder: 'none: a point', size: '9' });
   const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, 'whole group'), s.players.map((p) => h('option', { value: p }, p)));
-  const tagSel = h('select', { id: 'ann-tags', multiple: true, size: '6', 'aria-describedby': 'ann-tags-help' },
-    vocab.tags.map((t) => h('option', { value: t }, t)),
-    Object.entries(vocab.dimensions).map(([d, vs]) => h('optgroup', { label: d }, vs.map((v) => h('option', { value: `${d}:${v}` }, `${d}: ${v}`)))));
+  const tagSel = tagChips(vocab);
   const newTag = h('input', { id: 'ann-newtag', placeholder: 'e.g. mood:calm', size: '14' });
   const text = h('textarea', { id: 'ann-text', rows: '2' });
   const title = h('legend', {}, 'New annotation');
@@ -507,8 +510,8 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
         h('label', { for: 'ann-t' }, 'Start'), tIn,
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
-        h('label', { for: 'ann-tags' }, 'Tags'), h('div', {}, tagSel,
-          h('div', { id: 'ann-tags-help', class: 'muted small' }, 'Ctrl or Shift selects several.')),
+        h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,
+          h('div', { class: 'muted small' }, 'Tap a tag to pick it, tap again to drop it; the most used come first.')),
         h('label', { for: 'ann-newtag' }, 'New tag'), newTag,
         h('label', { for: 'ann-text' }, 'Text'), text),
       err, h('div', { class: 'row' }, submit, cancel)));
@@ -516,7 +519,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
     e.preventDefault();
     err.textContent = '';
     say('');  // an earlier "Annotation added" would stand beside this submit's refusal
-    const tags = [...tagSel.selectedOptions].map((o) => o.value);
+    const tags = tagSel.selected();
     const nt = newTag.value.trim();
     if (nt) tags.push(nt);
     const create = { t: tIn.value.trim(), end: endIn.value.trim() || null, player: playerSel.value || null, tags, text: text.value, new_tags: nt ? [nt] : [] };
@@ -533,11 +536,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       tIn.value = fmt(a.t); endIn.value = fmt(a.end);
       if (editing) {
         playerSel.value = a.player || '';
-        // a tag made after the page was loaded is not in the list yet: add it, or saving the
-        // edit would drop it
-        const known = new Set([...tagSel.options].map((o) => o.value));
-        for (const tag of a.tags || []) if (!known.has(tag)) tagSel.append(h('option', { value: tag }, tag));
-        for (const o of tagSel.options) o.selected = (a.tags || []).includes(o.value);
+        tagSel.set(a.tags);
         text.value = a.text || '';
       }
       title.textContent = editing ? `Edit annotation at ${fmtTime(a.t)}` : 'New annotation';
@@ -545,7 +544,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       (editing ? text : tIn).focus();
     },
     reset() {
-      el.reset(); original = null; err.textContent = '';
+      el.reset(); tagSel.clear(); original = null; err.textContent = '';
       title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
     },
   };

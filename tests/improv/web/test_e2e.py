@@ -105,7 +105,7 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.mouse.up()
     assert page.locator("#ann-end").input_value() != ""
     page.locator("#ann-player").select_option("client")
-    page.locator("#ann-tags").select_option(["autonomy:leader"])
+    page.get_by_role("button", name="autonomy: leader", exact=True).click()
     page.locator("#ann-text").fill("client leads the groove")
     page.get_by_role("button", name="Add annotation").click()
     row = page.locator("table.annotations tr", has_text="client leads the groove")

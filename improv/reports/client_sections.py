@@ -1,0 +1,99 @@
+"""Sections of the client report that come from the therapist's own writing: the trend of
+their tags across sessions, and each session's annotations and notes.
+
+Pseudonymised like the rest of the report (client codes only; improv stores no names); the
+text is HTML-escaped by the caller's ``_e``. Role suggestions of the analysis that were never
+confirmed (source ``suggestion``) are not the therapist's tags and are left out of the trend.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+__all__ = ["tag_counts", "tag_trend_html", "session_writing_html"]
+
+
+def _e(x: Any) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _own(a: dict[str, Any]) -> bool:
+    """An annotation the therapist wrote or confirmed (not an unconfirmed suggestion)."""
+    return a.get("source") != "suggestion" or "suggestion" not in a.get("tags", [])
+
+
+def tag_counts(store, session_ids: list[str]) -> dict[str, list[int]]:
+    """How often each tag of the therapist's own annotations occurs, per session.
+
+    Returns
+    -------
+    dict
+        Tag -> counts in ``session_ids`` order; the bare ``marker`` tag is left out (it marks a
+        moment, it does not describe one). Most used tags first.
+    """
+    per = []
+    for sid in session_ids:
+        anns = [a for a in store.session(sid).annotations() if _own(a)]
+        per.append(Counter(t for a in anns for t in a.get("tags", []) if t != "marker"))
+    total = Counter()
+    for c in per:
+        total.update(c)
+    return {t: [c.get(t, 0) for c in per] for t, _ in total.most_common()}
+
+
+def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
+    """The trend of the therapist's own tags (e.g. the autonomy roles) across the sessions:
+    counts per session, the Theil-Sen slope and whether it changes ("too few sessions to
+    judge" below five)."""
+    from analysis import trends
+    from improv.reports.wording import change_word
+
+    counts = tag_counts(store, [s["id"] for s in sessions])
+    head = "<h2>The therapist's tags across sessions</h2>"
+    if not counts:
+        return head + "<p>No tags in these sessions.</p>"
+    days = np.array([s["days"] for s in sessions], dtype=float)
+    cols = "".join(f"<th>{_e(s['started_utc'][:10])}</th>" for s in sessions)
+    rows = []
+    for tag, n in counts.items():
+        tr = trends.trend(np.array(n, dtype=float), days=days)
+        t = tr.to_dict() if tr else None
+        slope = "–" if not t else f"{t['slope_per_session']:+.2g} per session"
+        rows.append(f"<tr><td>{_e(tag)}</td>" + "".join(f"<td class=num>{k}</td>" for k in n)
+                    + f"<td>{slope}</td><td>{_e(change_word(t, len(n)))}</td></tr>")
+    return (head + "<p class=small>Annotations the therapist wrote or confirmed (not the "
+            "analysis's unconfirmed suggestions), counted per session; “changes” as for the "
+            "measures.</p><table><tr><th>tag</th>" + cols + "<th>trend</th><th>changes</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
+    """Each session's plain summary (:mod:`improv.reports.summary_text`, from the cached
+    analysis), annotations (time, player, tags, text) and notes, oldest first."""
+    from improv.reports.summary_text import session_summary
+    from sessions.notes import read_notes
+    from sessions.timefmt import format_time
+
+    parts = ["<h2>Each session: summary, annotations and notes</h2>"]
+    for s in sessions:
+        session = store.session(s["id"])
+        anns = session.annotations()
+        notes = read_notes(session.folder).strip()
+        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(s['id'])}</h3>"
+                     f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
+        if anns:
+            trs = "".join(
+                f"<tr><td>{format_time(a['t'], decimals=0)}</td>"
+                f"<td>{_e(a.get('player') or 'all')}</td><td>{_e(' '.join(a['tags']))}</td>"
+                f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
+            parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
+                         f"</tr>{trs}</table>")
+        else:
+            parts.append("<p>No annotations.</p>")
+        parts.append(f"<p><b>Notes:</b></p><pre>{_e(notes)}</pre>" if notes
+                     else "<p>No notes.</p>")
+    return "".join(parts)

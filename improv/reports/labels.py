@@ -1,0 +1,154 @@
+"""Measures as therapists read them: labels with units, values in those units, grouped.
+
+Everything comes from the one feature list (:mod:`analysis.features`: :func:`label`,
+:func:`lookup`, :func:`describe`); the CLI tables (``analyze``, ``analyze --dialogue``,
+``compare``) and the reports show measures through these functions, while ``--json``, ``--csv``
+and ``--raw`` keep the field names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from analysis.features import FEATURES, GROUPS, describe, label, lookup
+
+__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "scale", "group_of", "grouped",
+           "column_title", "never_negative"]
+
+#: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
+GROUP_TITLES = {
+    "tempo": "Tempo and pulse", "density": "Density", "register": "Register and tonality",
+    "dynamics": "Dynamics", "dialogue-activity": "Playing together and turns",
+    "dialogue-lead": "Leading and following", "dialogue-synchrony": "Synchrony",
+    "dialogue-imitation": "Imitation", "dialogue-roles": "Roles", "analysis": "Analysis",
+}
+#: Units shown as a percentage (the value times 100).
+_PERCENT = ("fraction",)
+#: Units not written after a label: counts, words, MIDI notes (shown as names), 0/1 flags.
+_NO_UNIT = ("", "count", "MIDI note", "0/1")
+_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_ORDER = {f.name: k for k, f in enumerate(FEATURES)}
+
+
+def note_name(midi: float) -> str:
+    """The name of the nearest MIDI note, middle C (60) as C4.
+
+    >>> note_name(60), note_name(63.6), note_name(21)
+    ('C4', 'E4', 'A0')
+    """
+    n = int(round(midi))
+    return f"{_NAMES[n % 12]}{n // 12 - 1}"
+
+
+def _unit(column: str) -> str:
+    unit = describe(column)[0]
+    if unit in _PERCENT:
+        return "%"
+    return "" if unit in _NO_UNIT else unit
+
+
+def heading(column: str) -> str:
+    """The label of a measure with its unit: ``Tempo (BPM)``, ``Asynchrony (mean, ms)``,
+    ``Silence (%)``; a count or a word has no unit.
+
+    >>> heading("a|b.asynchrony_mean_ms"), heading("client.midi.tempo_bpm")
+    ('Asynchrony (mean, ms)', 'Tempo (BPM)')
+    """
+    text, unit = label(column), _unit(column)
+    if not unit:
+        return text
+    if text.endswith(")"):
+        return f"{text[:-1]}, {unit})"
+    return f"{text} ({unit})"
+
+
+def shown(column: str, value: Any) -> str:
+    """A value in the unit its :func:`heading` names: shares as percentages, MIDI notes as
+    names, ``–`` for a missing one.
+
+    >>> shown("x.silence_share", 0.25), shown("x.pitch_max", 67.0), shown("x.tempo_bpm", None)
+    ('25', 'G4', '–')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    unit = describe(column)[0]
+    if unit == "MIDI note":
+        return note_name(value)
+    if unit in _PERCENT:
+        return f"{100 * value:.0f}"
+    if abs(value) < 5e-4:  # a rounding residue (1e-12 ms), not a measure
+        return "0"
+    if float(value) == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}" if abs(value) < 0.01 else f"{value:.2f}" if abs(value) < 100 \
+        else f"{value:.0f}"
+
+
+def scale(column: str) -> float:
+    """The factor from a measure's stored unit to the unit of its :func:`heading` (100 for a
+    share shown as a percentage, else 1): for differences and slopes of it."""
+    return 100.0 if describe(column)[0] in _PERCENT else 1.0
+
+
+def column_title(column: str) -> str:
+    """A catalog column with its player (or pair) and source in words:
+    ``client (midi): Tempo (BPM)``, ``client & therapist: Asynchrony (mean, ms)``.
+
+    >>> column_title("client.midi.tempo_bpm"), column_title("a|b.joint_share")
+    ('client (midi): Tempo (BPM)', 'a & b: Both playing (%)')
+    """
+    parts = column.split(".")
+    who = parts[0].replace("|", " & ")
+    if len(parts) >= 3:
+        who += f" ({'.'.join(parts[1:-1])})"
+    return f"{who}: {heading(column)}" if len(parts) >= 2 else heading(column)
+
+
+#: Units of measures that cannot be below zero: rates, shares, counts, tempi, spreads.
+_NON_NEGATIVE_UNITS = ("fraction", "0-1", "count", "notes/s", "onsets/s", "1/min", "BPM",
+                       "notes", "0-127", "semitones", "dB", "LU", "ratio", "p", "0/1")
+#: Measures in seconds or milliseconds that are lengths or spreads (not signed lags).
+_NON_NEGATIVE_NAMES = ("asynchrony_abs_mean_ms", "asynchrony_sd_ms", "gap_mean_s",
+                       "overlap_mean_s", "{x}_turn_mean_s", "{x}_imitates_{y}_lag_median_s",
+                       "duration_s", "window_s", "hop_s", "polyphony_mean", "polyphony_max")
+
+
+def never_negative(column: str) -> bool:
+    """Whether a measure cannot be below zero (a rate, share, count, spread or absolute
+    asynchrony): its bands and axes stop at zero."""
+    found = lookup(column)
+    if found is None:
+        return False
+    f = found[0]
+    return f.unit in _NON_NEGATIVE_UNITS or f.name in _NON_NEGATIVE_NAMES
+
+
+def group_of(column: str) -> str:
+    """The group of a measure (``analysis`` for an unknown name)."""
+    found = lookup(column)
+    return found[0].group if found else "analysis"
+
+
+def grouped(columns: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Columns by group, groups in page order, measures in feature-list order inside a group.
+
+    Returns
+    -------
+    list of (str, list of str)
+        ``(group title, columns)`` for every group that has a column.
+    """
+    by: dict[str, list[str]] = {}
+    for c in columns:
+        by.setdefault(group_of(c), []).append(c)
+
+    def order(c: str) -> int:
+        found = lookup(c)
+        return _ORDER[found[0].name] if found else len(_ORDER)
+
+    return [(GROUP_TITLES[g], sorted(by[g], key=order)) for g in GROUPS if g in by]

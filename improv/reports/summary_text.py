@@ -1,0 +1,330 @@
+"""A session in a therapist's words: one short paragraph built from the measures.
+
+Every sentence is fixed wording with numbers filled in, and carries the measures it used (the
+names as in ``--json`` and the catalog: ``client.midi.tempo_bpm``,
+``client|therapist.joint_share``, ``duration_s``, ``annotations``), so each sentence can be
+traced to a measure. Nothing here is generated prose; sentences whose measure is missing or
+unclear are left out rather than guessed.
+
+:func:`summary_sentences` works on an analysis result (:func:`improv.analyze.analyze_session`)
+and the session's annotations; :func:`session_summary` reads both from the store. The CLI
+(``improv summary``), the session page and the session report show the same paragraph.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sessions.timefmt import format_time
+
+__all__ = ["summary_sentences", "session_summary", "silent_stretches", "MIN_SILENT_S",
+           "MIN_SILENT_SHARE"]
+
+#: A player's silence is told when it lasts this long [seconds] ...
+MIN_SILENT_S = 10.0
+#: ... and covers at least this share of the session (a quarter: "a long stretch", not a
+#: breath between phrases).
+MIN_SILENT_SHARE = 0.25
+#: Tempo stability (0-1) from which the tempo reads "steady", and "fairly steady".
+STEADY, FAIRLY_STEADY = 0.8, 0.5
+#: The tempo range is told when the fastest window is this much faster than the slowest (10 %).
+TEMPO_SPREAD = 0.10
+#: Mean MIDI velocity (0-127) below which playing reads "soft", and from which it reads
+#: "loud" (the usual p/mf/f thresholds of notation software: 49 and 80).
+SOFT_VELOCITY, LOUD_VELOCITY = 49, 80
+#: Fewest paired onsets for the asynchrony to be told (fewer is chance).
+MIN_PAIRS = 10
+
+
+def _m(**values: Any) -> dict[str, Any]:
+    return dict(values)
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x):d} %"
+
+
+def _t(seconds: float) -> str:
+    return format_time(seconds, decimals=0)
+
+
+def _sentence(text: str, measures: dict[str, Any]) -> dict[str, Any]:
+    return {"text": text, "measures": measures}
+
+
+def _primary(entry: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The source a player's sentences use: MIDI first, then audio; one that was measured."""
+    sources = entry.get("sources", {})
+    for prefix in ("midi", "audio"):
+        for name, res in sources.items():
+            if name.startswith(prefix) and res.get("summary", {}).get("status") == "ok":
+                return name, res
+    return None
+
+
+def silent_stretches(times: Sequence[float], values: Sequence[float | None], *, window_s: float,
+                     duration_s: float) -> list[tuple[float, float]]:
+    """Stretches in which a windowed activity curve is zero, as (start, end) [seconds].
+
+    A run that takes in the first (last) window starts (ends) at the session's start (end).
+
+    Parameters
+    ----------
+    times, values : sequence of float
+        A curve reported at window centres (``{x}_active``: share of the window a player plays).
+    window_s : float [seconds]
+        The analysis window: a zero window centred at ``t`` means silence over
+        ``[t - window_s/2, t + window_s/2]``, so a run of zero windows is silence over the union.
+    duration_s : float [seconds]
+        Session length; stretches are clipped to ``[0, duration_s]``.
+    """
+    out: list[tuple[float, float]] = []
+    run: list[int] = []
+    n = len(times)
+    for k, (t, v) in enumerate([*zip(times, values, strict=False), (None, None)]):
+        if t is not None and v is not None and v <= 0.0:
+            run.append(k)
+            continue
+        if run:
+            # the first and last windows stand for the session's start and end
+            start = 0.0 if run[0] == 0 else max(0.0, times[run[0]] - window_s / 2)
+            end = duration_s if run[-1] == n - 1 else min(duration_s,
+                                                             times[run[-1]] + window_s / 2)
+            out.append((start, end))
+            run = []
+    return out
+
+
+def _length(result: dict[str, Any]) -> dict[str, Any]:
+    players = list(result.get("players", {}))
+    dur = result.get("duration_s") or 0.0
+    who = (f"one player, {players[0]}" if len(players) == 1
+           else f"{len(players)} players: {', '.join(players[:-1])} and {players[-1]}")
+    return _sentence(f"The session lasted {_t(dur)} with {who}.", _m(duration_s=dur))
+
+
+def _amounts(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """How much each player played: from the dialogue where there is one, else from silence."""
+    out = []
+    for d in result.get("dialogue", []):
+        s = d["summary"]
+        a, b = d["pair"]
+        keys = {f"{d['name']}.{p}_active_share": s.get(f"{p}_active_share") for p in (a, b)}
+        if None in keys.values():
+            continue
+        sa, sb = keys.values()
+        out.append(_sentence(f"{a} played for {_pct(sa)} of the time and {b} for {_pct(sb)}.",
+                             keys))
+        joint, silent = s.get("joint_share"), s.get("silent_share")
+        solo_a, solo_b = s.get(f"{a}_solo_share"), s.get(f"{b}_solo_share")
+        if None not in (joint, silent, solo_a, solo_b):
+            out.append(_sentence(
+                f"They played together for {_pct(joint)} of the time; {a} played alone for "
+                f"{_pct(solo_a)}, {b} alone for {_pct(solo_b)}, and both were silent for "
+                f"{_pct(silent)}.",
+                {f"{d['name']}.joint_share": joint, f"{d['name']}.{a}_solo_share": solo_a,
+                 f"{d['name']}.{b}_solo_share": solo_b, f"{d['name']}.silent_share": silent}))
+    if out or len(result.get("players", {})) != 1:
+        return out
+    (player, entry), = result["players"].items()
+    found = _primary(entry)
+    if found and found[1]["summary"].get("silence_share") is not None:
+        src, res = found
+        silence = res["summary"]["silence_share"]
+        out.append(_sentence(f"{player} played for {_pct(1 - silence)} of the time.",
+                             {f"{player}.{src}.silence_share": silence}))
+    return out
+
+
+def _silences(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Long silences of one player while the session goes on (from the dialogue curves)."""
+    dur = result.get("duration_s") or 0.0
+    window = result.get("window_s") or 0.0
+    out, told = [], set()
+    for d in result.get("dialogue", []):
+        for p in d["pair"]:
+            curve = d.get("curves", {}).get(f"{p}_active")
+            if p in told or not curve:
+                continue
+            told.add(p)
+            for start, end in silent_stretches(curve["times"], curve["values"], window_s=window,
+                                               duration_s=dur):
+                if end - start < max(MIN_SILENT_S, MIN_SILENT_SHARE * dur):
+                    continue
+                if start <= 0.0 and end >= dur:
+                    text = f"{p} did not play."
+                elif start <= 0.0:
+                    text = f"{p} did not play until {_t(end)}."
+                elif end >= dur:
+                    text = f"{p} stopped playing at {_t(start)} and was silent to the end."
+                else:
+                    text = f"{p} was silent from {_t(start)} to {_t(end)}."
+                out.append(_sentence(text, {f"{d['name']}.{p}_active": [start, end]}))
+    return out
+
+
+def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
+    s, name = d["summary"], d["name"]
+    leader = s.get("leader")
+    used = {f"{name}.leader": leader, f"{name}.leader_basis": s.get("leader_basis")}
+    if leader in d["pair"]:
+        conf = s.get("leader_confidence")
+        basis = {"timing": "by timing", "features": "by the music's changes",
+                 "timing+features": "by timing and by the music's changes"}.get(
+                     s.get("leader_basis"), "")
+        details = [basis] if basis else []
+        if conf is not None:
+            used[f"{name}.leader_confidence"] = conf
+            details.append(f"certainty {_pct(conf)}")
+        more = f" ({', '.join(details)})" if details else ""
+        return _sentence(f"{leader} led{more}.", used)
+    if leader == "together":
+        return _sentence("They moved together; neither player led.", used)
+    if leader == "shared":
+        return _sentence("They took turns leading.", used)
+    return None  # unclear or none: said nowhere rather than guessed
+
+
+def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
+    s, name = d["summary"], d["name"]
+    a, b = d["pair"]
+    mean, n = s.get("asynchrony_mean_ms"), s.get("n_pairs")
+    if mean is None or not n or n < MIN_PAIRS:
+        return None
+    used = {f"{name}.asynchrony_mean_ms": mean, f"{name}.n_pairs": n}
+    ms = round(abs(mean))
+    if ms < 1:
+        return _sentence(f"When they played at the same moment ({int(n)} times), their notes "
+                         "came together on average.", used)
+    first, second = (a, b) if mean > 0 else (b, a)
+    return _sentence(f"When they played at the same moment ({int(n)} times), {second} came on "
+                     f"average {ms} ms after {first}.", used)
+
+
+def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
+    key = f"{player}.{src}."
+    bpm, pulse = s.get("tempo_bpm"), s.get("pulse")
+    if not bpm:
+        tentative, share = s.get("tempo_bpm_tentative"), s.get("pulsed_share")
+        if pulse == "intermittent" and tentative and share is not None:
+            return _sentence(f"{player} had a clear pulse only at times ({_pct(share)} of the "
+                             f"session), around {tentative:.0f} BPM.",
+                             {key + "pulse": pulse, key + "pulsed_share": share,
+                              key + "tempo_bpm_tentative": tentative})
+        if pulse in ("none", "rare"):
+            return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
+        return None
+    used = {key + "tempo_bpm": bpm, key + "pulse": pulse}
+    text = f"{player} played at about {bpm:.0f} BPM"
+    lo, hi, stab = s.get("tempo_bpm_min"), s.get("tempo_bpm_max"), s.get("tempo_stability")
+    if lo and hi and hi > lo * (1 + TEMPO_SPREAD):
+        used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
+        text += f" (between {lo:.0f} and {hi:.0f})"
+    if stab is not None:
+        used[key + "tempo_stability"] = stab
+        word = ("steady" if stab >= STEADY else "fairly steady" if stab >= FAIRLY_STEADY
+                else "unsteady")
+        text += f", and the tempo was {word} (stability {stab:.2f} of 1)"
+    return _sentence(text + ".", used)
+
+
+def _dynamics(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
+    key = f"{player}.{src}."
+    if s.get("velocity_mean") is not None:
+        v = s["velocity_mean"]
+        word = "softly" if v < SOFT_VELOCITY else "loudly" if v >= LOUD_VELOCITY else "moderately"
+        used = {key + "velocity_mean": v}
+        text = f"{player} played {word} (mean velocity {v:.0f} of 127)"
+    elif s.get("level_dbfs_mean") is not None:
+        used = {key + "level_dbfs_mean": s["level_dbfs_mean"]}
+        text = f"{player}'s mean level was {s['level_dbfs_mean']:.0f} dBFS"
+    else:
+        return None
+    up, down = s.get("crescendo_count"), s.get("decrescendo_count")
+    if up is not None and down is not None:
+        used.update({key + "crescendo_count": up, key + "decrescendo_count": down})
+        if up or down:
+            text += (f", with {_counted(up, 'crescendo', 'crescendi')} and "
+                     f"{_counted(down, 'decrescendo', 'decrescendi')}")
+        else:
+            text += ", without a lasting crescendo or decrescendo"
+    return _sentence(text + ".", used)
+
+
+def _counted(n: float, one: str, many: str) -> str:
+    n = int(n)
+    return f"1 {one}" if n == 1 else f"{n} {many}"
+
+
+def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    anns = list(annotations)
+    if not anns:
+        return [_sentence("There are no markers or annotations.", {"annotations": 0})]
+    markers = [a["t"] for a in anns if "marker" in a.get("tags", [])]
+    tags = Counter(t for a in anns for t in a.get("tags", []) if t != "marker")
+    used = {"annotations": len(anns), "markers": [round(t, 2) for t in markers]}
+    text = f"There {'is 1 annotation' if len(anns) == 1 else f'are {len(anns)} annotations'}"
+    if markers:
+        shown = ", ".join(_t(t) for t in markers[:6]) + (", …" if len(markers) > 6 else "")
+        text += f", {_counted(len(markers), 'marker', 'markers')} ({shown})"
+    out = [_sentence(text + ".", used)]
+    if tags:
+        top = tags.most_common(6)
+        out.append(_sentence("Tags: " + ", ".join(f"{t} ({n})" for t, n in top)
+                             + (", …" if len(tags) > 6 else "") + ".", {"tags": dict(tags)}))
+    return out
+
+
+def summary_sentences(result: dict[str, Any], *,
+                      annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The sentences of a session's summary, each with the measures it used.
+
+    Parameters
+    ----------
+    result : dict
+        An analysis result (:func:`improv.analyze.analyze_session`), with its dialogue for a
+        session of several players.
+    annotations : iterable of dict
+        The session's current annotations (``t`` [seconds], ``tags``); their text is not used.
+
+    Returns
+    -------
+    list of dict
+        ``{"text": str, "measures": {name: value}}`` in reading order: length, how much each
+        player played and together or alone, long silences, who led, synchrony, then tempo
+        and dynamics per player, then markers and tags.
+    """
+    out = [_length(result), *_amounts(result), *_silences(result)]
+    for d in result.get("dialogue", []):
+        out += [s for s in (_leader(d), _synchrony(d)) if s]
+    for player, entry in result.get("players", {}).items():
+        found = _primary(entry)
+        if found is None:
+            out.append(_sentence(f"{player} has nothing to measure ({entry.get('status')}).",
+                                 {f"{player}.status": entry.get("status")}))
+            continue
+        src, res = found
+        out += [s for s in (_tempo(player, src, res["summary"]),
+                            _dynamics(player, src, res["summary"])) if s]
+    return out + _annotations(annotations)
+
+
+def session_summary(store, session_id: str, *, use_cache: bool = True) -> dict[str, Any]:
+    """Analyse (or read the cached analysis of) a stored session and summarise it.
+
+    Returns
+    -------
+    dict
+        ``session_id``, ``analysis_version``, ``text`` (the paragraph) and ``sentences``
+        (see :func:`summary_sentences`).
+    """
+    from improv.analyze import analyze_session
+
+    session = store.session(session_id)
+    result = analyze_session(store, session.id, dialogue=len(session.players) >= 2,
+                             use_cache=use_cache)
+    sentences = summary_sentences(result, annotations=session.annotations())
+    return {"session_id": session.id, "analysis_version": result.get("analysis_version"),
+            "text": " ".join(s["text"] for s in sentences), "sentences": sentences}

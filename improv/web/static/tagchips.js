@@ -1,0 +1,45 @@
+// Tags picked by touch: toggle chips grouped by vocabulary (plain tags, Bruscia's IAP
+// profiles, the practice's own dimensions), the most used first in each group and the most
+// used groups first within their kind. Each chip is a button with aria-pressed, at least
+// 44 px high (a fingertip), so no Ctrl/Shift multi-select is needed.
+import { h } from './api.js';
+
+export function tagChips(vocab) {
+  const usage = vocab.usage || {};
+  const iap = new Set(vocab.iap || []);
+  const used = (t) => usage[t] || 0;
+  const byUse = (tags) => tags.map((t, i) => [t, i]).sort((a, b) => used(b[0]) - used(a[0]) || a[1] - b[1]).map(([t]) => t);
+  const total = (tags) => tags.reduce((n, t) => n + used(t), 0);
+  const dims = Object.entries(vocab.dimensions).map(([d, vs]) => ({ name: d, tags: vs.map((v) => `${d}:${v}`) }));
+  const order = (list) => list.sort((a, b) => total(b.tags) - total(a.tags));
+  const groups = [
+    { title: 'Tags', tags: vocab.tags },
+    ...order(dims.filter((d) => iap.has(d.name))).map((d) => ({ title: `IAP · ${d.name}`, tags: d.tags })),
+    ...order(dims.filter((d) => !iap.has(d.name))).map((d) => ({ title: `Practice · ${d.name}`, tags: d.tags })),
+  ];
+  const chips = new Map();
+  const chip = (tag) => {
+    const value = tag.includes(':') ? tag.slice(tag.indexOf(':') + 1) : tag;
+    const b = h('button', { type: 'button', class: 'chip', 'aria-pressed': 'false', 'data-tag': tag, 'aria-label': tag.replace(':', ': '),
+      title: used(tag) ? `used ${used(tag)} time${used(tag) === 1 ? '' : 's'}` : 'not used yet',
+      onclick: () => b.setAttribute('aria-pressed', b.getAttribute('aria-pressed') === 'true' ? 'false' : 'true') }, value);
+    chips.set(tag, b);
+    return b;
+  };
+  const other = h('div', { class: 'chips', role: 'group', 'aria-label': 'Other tags' });
+  const el = h('div', { id: 'ann-tags', class: 'chip-groups' },
+    groups.filter((g) => g.tags.length).map((g) => h('div', { class: 'chip-group', role: 'group', 'aria-label': g.title },
+      h('span', { class: 'chip-title' }, g.title), h('div', { class: 'chips' }, byUse(g.tags).map(chip)))),
+    other);
+  return {
+    el,
+    selected: () => [...chips.values()].filter((b) => b.getAttribute('aria-pressed') === 'true').map((b) => b.dataset.tag),
+    set(tags) {
+      // a tag made after the page was loaded is not among the chips yet: add it, or saving
+      // an edit would drop it
+      for (const t of tags || []) if (!chips.has(t)) other.append(chip(t));
+      for (const [t, b] of chips) b.setAttribute('aria-pressed', (tags || []).includes(t) ? 'true' : 'false');
+    },
+    clear() { for (const b of chips.values()) b.setAttribute('aria-pressed', 'false'); },
+  };
+}

@@ -1,0 +1,120 @@
+"""Plots: markers and annotations on every curve, m:ss time axes, "no curve" for an empty
+panel and y labels by the units drawn (bug 2), bands that stop at zero and session ticks that
+line up with their points (bug 3). The figures are the real matplotlib figures, caught as they
+are saved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import matplotlib.dates as mdates
+import pytest
+
+from improv.analyze import analyze_session
+from improv.reports import plots, trend_plots
+from tests.sessions.helpers import import_half_duet
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The figures the plot functions save (still written to their files)."""
+    caught = []
+    real = plots.save_figure
+
+    def catch(fig, path, *, dpi):
+        caught.append(fig)
+        real(fig, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", catch)
+    return caught
+
+
+ANNS = [{"t": 5.0, "tags": ["marker"]}, {"t": 12.0, "end": 18.0, "tags": ["autonomy:leader"]},
+        {"t": 25.0, "tags": ["note"]}]
+
+
+def _vertical_marks(ax):
+    lines = [ln for ln in ax.get_lines() if len(set(ln.get_xdata())) == 1]
+    spans = [p for p in ax.patches if p.get_facecolor()[3] < 0.5]
+    return lines, spans
+
+
+def test_player_and_dialogue_plots_draw_the_annotations(store, tmp_path, rng, figures):
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    res = analyze_session(store, sid, dialogue=True)
+    plots.plot_players(res, tmp_path / "p.png", annotations=ANNS)
+    plots.plot_dialogue(res, tmp_path / "d.png", annotations=ANNS)
+    players, dialogue = figures
+    for fig in (players, dialogue):
+        for ax in [a for a in fig.axes if a.get_visible()]:
+            lines, spans = _vertical_marks(ax)
+            assert sorted(ln.get_xdata()[0] for ln in lines) == [5.0, 25.0], ax.get_title()
+            assert len(spans) >= 1
+        bottom = fig.axes[-1]
+        labels = [t.get_text() for t in bottom.get_xticklabels() if t.get_text()]
+        assert labels and all(":" in t for t in labels), labels
+        assert "m:ss" in bottom.get_xlabel()
+    texts = {t.get_text() for ax in players.axes for t in ax.texts}
+    assert "marker" in texts and "autonomy:leader" in texts
+
+
+def test_empty_panel_says_no_curve_and_labels_name_the_units(store, tmp_path, rng, figures):
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    res = analyze_session(store, sid)
+    # a register curve with nothing in it (as an audio source has): "no curve", no axis
+    entry = res["players"]["therapist"]["sources"]["midi"]["curves"]
+    entry["pitch_mean"] = dict(entry["pitch_mean"],
+                               values=[None] * len(entry["pitch_mean"]["values"]))
+    plots.plot_players(res, tmp_path / "p.png")
+    (fig,) = figures
+    by_title = {ax.get_title(): ax for ax in fig.axes}
+    empty = by_title["therapist (midi): register"]
+    assert [t.get_text() for t in empty.texts] == ["no curve"]
+    assert empty.get_ylabel() == "" and list(empty.get_yticks()) == []
+    assert by_title["client (midi): dynamics"].get_ylabel() == "0-127"
+    assert "LUFS" not in by_title["client (midi): dynamics"].get_ylabel()
+
+
+def test_mmss():
+    assert [plots.mmss(t) for t in (0, 59.6, 75, 3600 + 62, -5)] == [
+        "0:00", "1:00", "1:15", "1:01:02", "-0:05"]
+
+
+def _course(values, band, *, column="client.midi.silence_share", same_day=True):
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    times = [start + timedelta(hours=2 * i if same_day and i < 2 else 24 * 7 * i)
+             for i in range(len(values))]
+    sessions = [{"id": f"s{i}", "started_utc": t.isoformat(), "annotations": i % 2}
+                for i, t in enumerate(times)]
+    return {"client": "C07", "columns": [column], "sessions": sessions,
+            "features": {column: {"values": values, "band": band, "trend": None,
+                                  "outliers": [], "unit": "fraction"}}}
+
+
+def _bottom(patch) -> float:
+    """The lower edge of a band (a Rectangle in newer matplotlib, a Polygon in older)."""
+    if hasattr(patch, "get_y"):
+        return min(patch.get_y(), patch.get_y() + patch.get_height())
+    return min(y for _, y in patch.get_xy())
+
+
+def test_client_plot_band_stops_at_zero_and_ticks_line_up(tmp_path, figures):
+    band = {"mean": 0.05, "sd": 0.05, "low": -0.05, "high": 0.15, "k": 2.0}
+    result = _course([0.0, 0.1, 0.05, 0.02], band)
+    trend_plots.plot_client(result, to=tmp_path / "c.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    (span,) = [p for p in ax.patches]
+    assert _bottom(span) == pytest.approx(0.0)
+    assert ax.get_ylim()[0] >= 0.0
+    dates = [datetime.fromisoformat(s["started_utc"]) for s in result["sessions"]]
+    assert list(ax.get_xticks()) == pytest.approx([mdates.date2num(d) for d in dates])
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "2026-01-05 10:00" and labels[1] == "2026-01-05 12:00"
+    assert labels[2] == "2026-01-19" and ax.get_title(loc="left") == "client (midi): Silence (%)"
+    # a signed measure keeps its band below zero
+    figures.clear()
+    trend_plots.plot_client(_course([-1.0, 1.0, 0.0, 0.5], dict(band, low=-2.0, high=2.0),
+                                    column="a|b.lead_lag_s"), to=tmp_path / "d.png")
+    (span,) = figures[0].axes[0].patches
+    assert _bottom(span) == pytest.approx(-2.0)

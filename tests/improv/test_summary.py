@@ -1,0 +1,121 @@
+"""``improv summary`` and :mod:`improv.reports.summary_text`: sessions of known content.
+
+The sessions are imported from generated MIDI files (a duet in which one player stops halfway,
+a solo at a known tempo), analysed for real and summarised; each sentence is checked against
+what was played, and each measure a sentence names against the analysis result.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from improv.analyze import analyze_session
+from improv.reports.summary_text import session_summary, silent_stretches, summary_sentences
+from sessions.annotation_edits import add_annotation
+from sessions.importer import import_files
+from tests.sessions.helpers import import_half_duet, write_midi
+
+DURATION = 40.0
+
+
+def _notes(*, bpm, t0, t1, pitches, velocity, rng):
+    ts = np.arange(t0, t1, 60.0 / bpm) + rng.uniform(-0.005, 0.005)
+    return [(float(t), 0, pitches[i % len(pitches)], velocity) for i, t in enumerate(ts)]
+
+
+@pytest.fixture
+def half_duet(tmp_path, store, rng):
+    """client plays the whole 40 s at 120 BPM (velocity 90); therapist only the first 20 s
+    (velocity 40), 30 ms after the client."""
+    return import_half_duet(store, tmp_path, rng=rng, duration=DURATION)
+
+
+def _values(result):
+    """Every measure a sentence may name, by its --json name."""
+    out = {"duration_s": result["duration_s"]}
+    for p, entry in result["players"].items():
+        for src, res in entry["sources"].items():
+            out.update({f"{p}.{src}.{k}": v for k, v in res["summary"].items()})
+    for d in result.get("dialogue", []):
+        out.update({f"{d['name']}.{k}": v for k, v in d["summary"].items()})
+    return out
+
+
+def test_duet_with_a_silent_second_half_says_so(store, half_duet):
+    add_annotation(store, half_duet, t=20.0, tags=["marker"])
+    add_annotation(store, half_duet, t=25.0, tags=["autonomy:leader"], player="client",
+                   text="private words")
+    res = session_summary(store, half_duet)
+    text = res["text"]
+    assert text.startswith("The session lasted 0:39 with 2 players: client and therapist.") \
+        or text.startswith("The session lasted 0:40 with 2 players: client and therapist.")
+    m = re.search(r"therapist stopped playing at 0:(\d\d) and was silent to the end\.", text)
+    assert m, text
+    assert 18 <= int(m.group(1)) <= 22
+    assert "client did not play" not in text and "client stopped" not in text
+    assert re.search(r"client played for (9\d|100) % of the time and therapist for (4\d|5\d) %",
+                     text), text
+    assert re.search(r"therapist alone for 0 %", text)
+    assert "therapist came on average 30 ms after client" in text
+    assert "client played at about 120 BPM" in text
+    assert "client played loudly (mean velocity 90 of 127)" in text
+    assert "therapist played softly (mean velocity 40 of 127)" in text
+    assert "There are 2 annotations, 1 marker (0:20)." in text
+    assert "Tags: autonomy:leader (1)." in text
+    assert "private words" not in text  # annotation texts stay out of the summary
+
+
+def test_every_sentence_names_measures_that_hold_its_numbers(store, half_duet):
+    result = analyze_session(store, half_duet, dialogue=True)
+    values = _values(result)
+    sentences = summary_sentences(result)
+    assert len(sentences) >= 6
+    for s in sentences:
+        assert s["measures"], s
+        for name, v in s["measures"].items():
+            if name.endswith("_active"):  # a stretch read from the activity curve
+                continue
+            if name in ("annotations", "markers", "tags"):
+                continue
+            assert values[name] == v, (name, s["text"])
+
+
+def test_solo_session_without_dialogue(tmp_path, store, rng):
+    notes = _notes(bpm=90, t0=0.2, t1=24.0, pitches=[50, 53], velocity=60, rng=rng)
+    mid = write_midi(tmp_path / "solo.mid", tracks={"client": notes})
+    sid = import_files(store, [mid], client="C02", players=["client=solo.mid:2"])["id"]
+    text = session_summary(store, sid)["text"]
+    assert "with one player, client." in text
+    assert re.search(r"client played for (9\d|100) % of the time\.", text), text
+    assert "client played at about 90 BPM" in text
+    assert "client played moderately (mean velocity 60 of 127)" in text
+    assert "There are no markers or annotations." in text
+    assert "together" not in text and "led" not in text
+
+
+def test_silent_stretches_cover_the_windows():
+    times = np.arange(3.0, 38.0, 1.0)  # 6 s windows, 1 s hop, 40 s session
+    values = [1.0 if t < 12 or t > 30 else 0.0 for t in times]
+    assert silent_stretches(times, values, window_s=6.0, duration_s=40.0) == [(9.0, 33.0)]
+    assert silent_stretches(times, [0.0] * len(times), window_s=6.0,
+                            duration_s=40.0) == [(0.0, 40.0)]
+    assert silent_stretches(times, [1.0] * len(times), window_s=6.0, duration_s=40.0) == []
+
+
+def test_cli_summary_and_json(run_cli, half_duet):
+    r = run_cli("summary", half_duet)
+    assert r.exit_code == 0, r.stderr
+    assert "stopped playing at" in r.stdout and "_share" not in r.stdout
+    j = run_cli("summary", half_duet, "--json").json()
+    assert j["session_id"] == half_duet and j["sentences"]
+    assert all(set(s) == {"text", "measures"} for s in j["sentences"])
+    assert " ".join(s["text"] for s in j["sentences"]) == j["text"]
+
+
+def test_cli_summary_unknown_session(run_cli, store):
+    r = run_cli("summary", "nope")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
