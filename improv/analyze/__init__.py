@@ -209,11 +209,15 @@ def _player_entry(key: str, sources: dict[str, dict]) -> dict:
 
 def _cache_out(session, writes: list | None, name: str, data: dict) -> None:
     """Write a cache file now (``writes is None``) or keep it for :func:`store_analysis`
-    (``(name, data)`` appended to ``writes``: the worker of a batch run only computes)."""
+    (``(name, data)`` appended to ``writes``: the worker of a batch run only computes).
+
+    ``data`` is JSON-safe already (:func:`json_safe`) and shares its entry with the result
+    returned: one copy of the curves as Python objects, not three (they are about 40 bytes
+    per number, the largest part of a long session's analysis in memory)."""
     if writes is None:
-        write_cache(session, name, data)
+        write_cache(session, name, data, safe=True)
     else:
-        writes.append((name, json_safe(data)))
+        writes.append((name, data))
 
 
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
@@ -267,12 +271,13 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
                                        window=window, hop=hop)
             sources["midi"] = result_dict(pa)
         for _, _, source in w.audio:
-            sources[source] = audio_out[(w.player, source)]
-        entry = _player_entry(w.key, sources)
+            sources[source] = audio_out.pop((w.player, source))
+        entry = json_safe(_player_entry(w.key, sources))
+        del sources
         _cache_out(session, writes, f"analysis-{w.key}.json",
                    {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
                     "window_s": window, "hop_s": hop, "entry": entry})
-        results[w.player] = {**json_safe(entry), "cached": False}
+        results[w.player] = {**entry, "cached": False}
     if progress and total:
         progress(total, total, "done")
     return results
@@ -481,7 +486,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
             log.warning("analysis of %s not cached: %s", out["session_id"], exc)
         else:
             for name, data in computed["cache"]:
-                write_cache(session, name, data)
+                write_cache(session, name, data, safe=True)
     if catalog and computed["catalog"]:
         to_catalog(store, out["session_id"], out)
     return out
