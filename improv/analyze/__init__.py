@@ -272,7 +272,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
     done = 0.0
     if progress and total:
         progress(0.0, total, "reading audio")
-    audio_out: dict[tuple[str, str], dict] = {}
+    audio_out: dict[tuple[str, str], tuple] = {}
     for name, (inp, jobs) in by_input.items():
         for job in jobs:
             job.analyzer = analysis.AudioAnalyzer(sr=inp.sr, window=window, hop=hop)
@@ -285,20 +285,26 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
                 progress(done + min(duration, seen / inp.sr), total, f"audio {name}")
         done += duration
         for job in jobs:
-            pa = job.analyzer.finish(duration=duration)
+            audio_out[(job.player, job.source)] = (job.analyzer.finish(duration=duration), inp)
             job.analyzer = None
-            audio_out[(job.player, job.source)] = result_dict(pa, inp=inp)
-            del pa
+            _release_freed_memory()
+    # every analysis first, as numpy arrays; their JSON form (Python lists, four times the
+    # size) after, so that no analysis runs on top of the lists of the ones before it
+    midi_out = {}
+    for w in todo:
+        if w.midi:
+            midi_out[w.player] = analysis.analyze_midi(midi_notes(session, w.player, events),
+                                                       duration=duration, window=window, hop=hop)
             _release_freed_memory()
 
     for w in todo:
         sources: dict[str, dict] = {}
         if w.midi:
-            pa = analysis.analyze_midi(midi_notes(session, w.player, events), duration=duration,
-                                       window=window, hop=hop)
-            sources["midi"] = result_dict(pa)
+            sources["midi"] = result_dict(midi_out.pop(w.player))
         for _, _, source in w.audio:
-            sources[source] = audio_out.pop((w.player, source))
+            pa, inp = audio_out.pop((w.player, source))
+            sources[source] = result_dict(pa, inp=inp)
+            del pa
         entry = json_safe(_player_entry(w.key, sources))
         del sources
         _cache_out(session, writes, f"analysis-{w.key}.json",
