@@ -36,8 +36,8 @@ def _digests(store, store_path: Path, sid: str) -> dict[str, str]:
 
 def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     """The 120 s demo analysed with dialogue gives the cache files and catalog rows recorded
-    before the memory work (same analysis and dialogue versions), with the bootstrap forced
-    into many small chunks."""
+    before the memory work (same analysis and dialogue versions), with the bootstrap, the
+    tempo salience and the coverage grids forced into many small blocks."""
     import analysis
     import analysis.dialogue.coupling as coupling
     from analysis.dialogue import DIALOGUE_VERSION
@@ -48,7 +48,13 @@ def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     if (golden["analysis_version"], golden["dialogue_version"]) != (analysis.ANALYSIS_VERSION,
                                                                     DIALOGUE_VERSION):
         pytest.skip("recorded for another analysis version: record again (see the data file)")
+    import analysis.tempo as tempo
+    import analysis.windows as windows
+
+    # every block-wise path in many small blocks
     monkeypatch.setattr(coupling, "_BOOT_ELEMENTS", 1 << 9)
+    monkeypatch.setattr(tempo, "_ACF_CHUNK", 7)
+    monkeypatch.setattr(windows, "_COVERAGE_BLOCK", 999)
     sid = create_demo_session(store, duration=120.0)["id"]
     analyze_session(store, sid, dialogue=True, use_cache=False)
     assert _digests(store, store_path, sid) == golden["digests"]
@@ -66,6 +72,26 @@ def test_bootstrap_in_chunks_gives_the_values_of_all_draws_at_once(n):
     assert chunked.shape == (400, 2)
     assert np.array_equal(whole, chunked, equal_nan=True)
     assert coupling._boot_alphas(xy, w, np.random.default_rng(7), 0).shape == (0, 2)
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 16])
+@pytest.mark.parametrize("duration", [0.0, 5.999, 6.0, 61.234, 900.0])
+def test_coverage_in_blocks_gives_the_window_means_of_the_whole_grid(monkeypatch, block,
+                                                                     duration):
+    from analysis import windows
+
+    monkeypatch.setattr(windows, "_COVERAGE_BLOCK", block)
+    rng = np.random.default_rng(int(duration))
+    start = np.sort(rng.uniform(-1.0, duration + 1.0, 300))
+    end = start + rng.exponential(1.5, start.size)
+    for step, window, hop in ((0.01, 6.0, 1.0), (0.1, 2.5, 0.5)):
+        whole = windows.window_means(
+            windows.interval_coverage(start, end, step=step, duration=duration),
+            duration=duration, window=window, hop=hop, step=step)
+        blocks = windows.coverage_window_means(start, end, step=step, duration=duration,
+                                               window=window, hop=hop)
+        for x, y in zip(whole, blocks, strict=True):
+            assert x.shape == y.shape and np.array_equal(x, y)
 
 
 def test_json_written_in_pieces_is_byte_identical(tmp_path):
