@@ -11,8 +11,7 @@ from .windows import (
     DEFAULT_WINDOW,
     SILENCE_GAP,
     count_in_windows,
-    interval_coverage,
-    window_means,
+    coverage_window_means,
 )
 
 __all__ = [
@@ -58,8 +57,8 @@ def polyphony_curve(
     times : np.ndarray [seconds]; values : np.ndarray [notes]
     """
     duration = _validate.nonnegative("duration", duration)
-    cov = interval_coverage(notes.start, notes.end, step=POLYPHONY_STEP, duration=duration)
-    return window_means(cov, duration=duration, window=window, hop=hop, step=POLYPHONY_STEP)
+    return coverage_window_means(notes.start, notes.end, step=POLYPHONY_STEP, duration=duration,
+                                 window=window, hop=hop)
 
 
 def silent_intervals(
@@ -102,9 +101,8 @@ def silence_share_curve(
     """Share (0..1) of each window covered by the given silences (see :func:`silent_intervals`)."""
     duration = _validate.nonnegative("duration", duration)
     sil = np.asarray(silences, dtype=np.float64).reshape(-1, 2)
-    cov = interval_coverage(sil[:, 0], sil[:, 1], step=POLYPHONY_STEP, duration=duration)
-    times, means = window_means(cov, duration=duration, window=window, hop=hop,
-                                step=POLYPHONY_STEP)
+    times, means = coverage_window_means(sil[:, 0], sil[:, 1], step=POLYPHONY_STEP,
+                                         duration=duration, window=window, hop=hop)
     return times, np.clip(means, 0.0, 1.0)
 
 

@@ -203,6 +203,13 @@ def _bpm_grid(window: float, max_bpm: float = MAX_BPM) -> np.ndarray:
 FFT_WORKERS = 2
 
 
+#: Windows per FFT batch of :func:`_local_acf` and per block of :func:`tempo_salience`:
+#: bounds memory for long sessions (512 before issue 22: 30 MB of FFT temporaries for the
+#: 12 s windows of a MIDI player at 100 Hz; the rows are transformed one by one, so the values
+#: do not depend on it).
+_ACF_CHUNK = 128
+
+
 def _local_acf(env: np.ndarray, starts: np.ndarray, n_win: int) -> np.ndarray:
     """Energy-normalised autocorrelation of each mean-removed window, lags 0..n_win-1.
 
@@ -219,7 +226,7 @@ def _local_acf(env: np.ndarray, starts: np.ndarray, n_win: int) -> np.ndarray:
     padded = np.concatenate([env, np.zeros(n_win)])
     view = np.lib.stride_tricks.sliding_window_view(padded, n_win)
     starts = np.minimum(starts, env.size)
-    chunk = 512  # windows per FFT batch: bounds memory for long sessions
+    chunk = _ACF_CHUNK
     for a in range(0, len(starts), chunk):
         seg = view[starts[a : a + chunk]]
         seg -= seg.mean(axis=1, keepdims=True)
@@ -277,11 +284,25 @@ def tempo_salience(
     if starts.size == 0:
         return starts, bpm, np.zeros((0, bpm.size))
     n_win = int(round(window * frame_rate))
-    acf = _local_acf(env, np.round(starts * frame_rate).astype(np.int64), n_win)  # (lags, windows)
+    frames = np.round(starts * frame_rate).astype(np.int64)
     lag = 60.0 * frame_rate / bpm  # beat period in frames (fractional)
-    # computed as (tempo, window) so that every lag lookup is a contiguous row
+    # (tempo, window), filled a block of windows at a time: the autocorrelations of all
+    # windows at once took n_win x windows values (3 h of MIDI at 6 s: over 100 MB) and their
+    # lookups as much again; each window's values are its own, so blocks give the same numbers
     sal_t = np.zeros((bpm.size, starts.size))
-    cnt = np.zeros(bpm.size)
+    for a in range(0, starts.size, _ACF_CHUNK):
+        sal_t[:, a:a + _ACF_CHUNK] = _salience_t(_local_acf(env, frames[a:a + _ACF_CHUNK], n_win),
+                                                 lag, n_win)
+    sal = sal_t.T
+    return starts + window / 2.0, bpm, sal
+
+
+def _salience_t(acf: np.ndarray, lag: np.ndarray, n_win: int) -> np.ndarray:
+    """Harmonic salience (tempo, window) of windows' ACFs ``acf`` (lags, windows) at beat
+    periods ``lag`` [frames] (see :func:`tempo_salience`)."""
+    # computed as (tempo, window) so that every lag lookup is a contiguous row
+    sal_t = np.zeros((lag.size, acf.shape[1]))
+    cnt = np.zeros(lag.size)
     first = None
     for k in (1, 2, 3, 4):
         lk = k * lag
@@ -299,8 +320,7 @@ def tempo_salience(
     # A beat needs events on the beat itself: weight the harmonic mean by the first lag
     # (geometric mean of r(L) and the harmonic mean), so a period with nothing at L itself
     # (e.g. the double tempo of a slow click) gets no salience.
-    sal = np.sqrt(np.clip(first, 0.0, None) * np.clip(sal_t, 0.0, None)).T
-    return starts + window / 2.0, bpm, sal
+    return np.sqrt(np.clip(first, 0.0, None) * np.clip(sal_t, 0.0, None))
 
 
 def _interp_rows(acf_t: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ __all__ = [
     "count_in_windows",
     "windowed_values",
     "interval_coverage",
+    "coverage_window_means",
     "cumulative_coverage",
     "window_means",
     "json_number",
@@ -201,6 +202,53 @@ def interval_coverage(
     grid = np.arange(n + 1, dtype=np.float64)
     cum = cumulative_coverage(s, e, grid) if s.size else np.zeros(n + 1)
     return np.diff(cum)
+
+
+#: Grid cells per block of :func:`coverage_window_means`.
+_COVERAGE_BLOCK = 1 << 16
+
+
+def coverage_window_means(
+    start: np.ndarray, end: np.ndarray, *, step: float, duration: float, window: float,
+    hop: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``window_means(interval_coverage(start, end, ...), ...)`` a block of grid cells at a
+    time: the same numbers (every cell is its own; the running sum is carried from block to
+    block in the same order), without arrays of the session's length on the grid (3 hours on
+    the 10 ms grid: 1.08 million cells, and about 50 MB of temporaries all at once).
+
+    Parameters
+    ----------
+    start, end : np.ndarray [seconds] — the intervals
+    step, duration, window, hop : float [seconds]
+
+    Returns
+    -------
+    times, means : np.ndarray [seconds], np.ndarray — as :func:`window_means`
+    """
+    starts = window_starts(duration, window=window, hop=hop)
+    if starts.size == 0:
+        return starts, np.zeros(0)
+    n = max(int(np.ceil(duration / step - _EPS)), 0)
+    a = np.clip(np.round(starts / step).astype(np.int64), 0, n)
+    b = np.clip(np.round((starts + window) / step).astype(np.int64), 0, n)
+    s = np.clip(np.asarray(start, np.float64) / step, 0, n)
+    e = np.clip(np.asarray(end, np.float64) / step, 0, n)
+    need = np.union1d(a, b)  # grid points whose running sum is wanted
+    c_need = np.zeros(need.size)  # c[0] = 0
+    carry = 0.0
+    for lo in range(0, n, _COVERAGE_BLOCK):
+        hi = min(lo + _COVERAGE_BLOCK, n)
+        grid = np.arange(lo, hi + 1, dtype=np.float64)
+        cum = cumulative_coverage(s, e, grid) if s.size else np.zeros(grid.size)
+        cells = np.diff(cum)
+        # c[lo + 1 .. hi]; continued from c[lo] exactly as one cumsum over all cells would
+        c = np.cumsum(cells) if lo == 0 else np.cumsum(np.concatenate(([carry], cells)))[1:]
+        sel = (need > lo) & (need <= hi)
+        c_need[sel] = c[need[sel] - lo - 1]
+        carry = c[-1]
+    ca, cb = c_need[np.searchsorted(need, a)], c_need[np.searchsorted(need, b)]
+    return starts + window / 2.0, (cb - ca) / np.maximum(b - a, 1)
 
 
 def window_means(

@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sessions.errors import InvalidArgumentError, StoreWriteError
 
@@ -86,8 +87,9 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically and durably (0600).
+def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` (bytes, or an iterable of byte chunks written in turn)
+    atomically and durably (0600).
 
     The temporary file has a name of its own per call, so two writers of the same file (two
     saves of the web app's notes at once) each replace it whole; the last one wins.
@@ -97,7 +99,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     with write_errors(path):
         try:
             with open_new(tmp, "xb") as f:
-                f.write(data)
+                for chunk in ([data] if isinstance(data, (bytes, bytearray)) else data):
+                    f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -108,9 +111,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically."""
-    text = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically.
+
+    The text is encoded and written a few thousand pieces at a time: ``json.dumps`` with an
+    indent builds a list of every piece first (about 60 bytes per number, over 100 MB for the
+    analysis cache of a 3-hour session); the bytes are the same.
+    """
+    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(obj)
+
+    def chunks() -> Iterator[bytes]:
+        while batch := list(itertools.islice(pieces, 4096)):
+            yield "".join(batch).encode("utf-8")
+        yield b"\n"
+
+    atomic_write_bytes(path, chunks())
 
 
 def read_json(path: Path) -> Any:

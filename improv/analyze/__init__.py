@@ -210,11 +210,39 @@ def _player_entry(key: str, sources: dict[str, dict]) -> dict:
 
 def _cache_out(session, writes: list | None, name: str, data: dict) -> None:
     """Write a cache file now (``writes is None``) or keep it for :func:`store_analysis`
-    (``(name, data)`` appended to ``writes``: the worker of a batch run only computes)."""
+    (``(name, data)`` appended to ``writes``: the worker of a batch run only computes).
+
+    ``data`` is JSON-safe already (:func:`json_safe`) and shares its entry with the result
+    returned: one set of curve lists, not three copies of them."""
     if writes is None:
-        write_cache(session, name, data)
+        write_cache(session, name, data, safe=True)
     else:
-        writes.append((name, json_safe(data)))
+        writes.append((name, data))
+
+
+def _release_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim``; elsewhere nothing).
+
+    glibc keeps freed arrays of a few MB in the heap instead of unmapping them (its mmap
+    threshold rises after the first large free), so each stage's temporaries (an analyser's
+    finish, the tempo salience, a dialogue) stayed resident under the next stage's and the
+    peak of a 3-hour session grew with every player. Called between stages it costs a few
+    milliseconds; values are untouched.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,
@@ -245,7 +273,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
     done = 0.0
     if progress and total:
         progress(0.0, total, "reading audio")
-    audio_out: dict[tuple[str, str], dict] = {}
+    audio_out: dict[tuple[str, str], tuple] = {}
     for name, (inp, jobs) in by_input.items():
         for job in jobs:
             job.analyzer = analysis.AudioAnalyzer(sr=inp.sr, window=window, hop=hop)
@@ -258,22 +286,33 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
                 progress(done + min(duration, seen / inp.sr), total, f"audio {name}")
         done += duration
         for job in jobs:
-            pa = job.analyzer.finish(duration=duration)
-            audio_out[(job.player, job.source)] = result_dict(pa, inp=inp)
+            audio_out[(job.player, job.source)] = (job.analyzer.finish(duration=duration), inp)
+            job.analyzer = None
+            _release_freed_memory()
+    # every analysis first, as numpy arrays; their JSON form (Python lists, four times the
+    # size) after, so that no analysis runs on top of the lists of the ones before it
+    midi_out = {}
+    for w in todo:
+        if w.midi:
+            midi_out[w.player] = analysis.analyze_midi(midi_notes(session, w.player, events),
+                                                       duration=duration, window=window, hop=hop)
+            _release_freed_memory()
 
     for w in todo:
         sources: dict[str, dict] = {}
         if w.midi:
-            pa = analysis.analyze_midi(midi_notes(session, w.player, events), duration=duration,
-                                       window=window, hop=hop)
-            sources["midi"] = result_dict(pa)
+            sources["midi"] = result_dict(midi_out.pop(w.player))
         for _, _, source in w.audio:
-            sources[source] = audio_out[(w.player, source)]
-        entry = _player_entry(w.key, sources)
+            pa, inp = audio_out.pop((w.player, source))
+            sources[source] = result_dict(pa, inp=inp)
+            del pa
+        entry = json_safe(_player_entry(w.key, sources))
+        del sources
         _cache_out(session, writes, f"analysis-{w.key}.json",
                    {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
                     "window_s": window, "hop_s": hop, "entry": entry})
-        results[w.player] = {**json_safe(entry), "cached": False}
+        results[w.player] = {**entry, "cached": False}
+        _release_freed_memory()
     if progress and total:
         progress(total, total, "done")
     return results
@@ -304,6 +343,8 @@ def _analyze_pairs(session, pairs: list[tuple[str, str]], players: dict[str, dic
         _cache_out(session, writes, name, {"cache_format": CACHE_FORMAT,
                                            "session_id": session.id, "entry": entry})
         out.append({**entry, "cached": False})
+        del d
+        _release_freed_memory()
     return out
 
 
@@ -482,7 +523,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
             log.warning("analysis of %s not cached: %s", out["session_id"], exc)
         else:
             for name, data in computed["cache"]:
-                write_cache(session, name, data)
+                write_cache(session, name, data, safe=True)
     if catalog and computed["catalog"]:
         to_catalog(store, out["session_id"], out)
     return out

@@ -642,9 +642,11 @@ def test_csv_leaves_a_window_without_a_pulse_empty():
 
     from improv.cli.analyze import _write_csv
 
-    res = {"players": {"p": {"sources": {"midi": {"curves": {"tempo_bpm": {
-        "times": [3.0, 4.0, 5.0], "values": [120.0, float("nan"), None]}}}}}}}
+    res = {"session_id": "S", "analysis_version": "1.8.0",
+           "players": {"p": {"sources": {"midi": {"curves": {"tempo_bpm": {
+               "times": [3.0, 4.0, 5.0], "values": [120.0, float("nan"), None]}}}}}}}
     buf = io.StringIO()
     assert _write_csv(res, buf) == 3
     rows = buf.getvalue().splitlines()
-    assert rows[1].endswith(",120.0") and rows[2].endswith(",") and rows[3].endswith(",")
+    assert rows[1] == "S,1.8.0,p,midi.tempo_bpm,3.0,120.0"
+    assert rows[2].endswith(",4.0,") and rows[3].endswith(",5.0,")
