@@ -6,7 +6,8 @@ the SHA-1 of their file name and dealt alternately to fold A and fold B; a Fluid
 goes with its MIDI file (a piece never sits in both halves). The free parameters of the new
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
 from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
-level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``) are chosen on
+level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
+from note cues, ``analysis.metre``: switch margin, rival set and clear margin) are chosen on
 one half and scored on the other, both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
@@ -316,7 +317,7 @@ def report(rows: list[tuple[str, dict]], title: str) -> None:
                 continue
             clear = [s for s in ss if s["label"] == "clear"]
             prec = f"{np.mean([s['a2'] for s in clear]):.3f}" if clear else "-"
-            name = {"today": "1.6.0 (today)", "ours": "1.9.0 (CV params)",
+            name = {"today": "1.6.0 (today)", "ours": "ours (CV params)",
                     "librosa": "librosa beat_track"}[method]
             print(f"{gname:26s} {name:28s} {len(ss):3d} {_fmt([s['a1'] for s in ss]):>6s} "
                   f"{_fmt([s['a2'] for s in ss]):>6s} {_fmt([s['ce'] for s in ss], 'pct'):>9s} "
