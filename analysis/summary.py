@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate
-from .beats import RARE_PULSE_SHARE, Pulse, pulse_curve, tempo_summary
+from .beats import RARE_PULSE_SHARE, Pulse, tempo_summary
 from .convert import NoteTable
 from .density import (
     density_curve,
@@ -19,6 +19,7 @@ from .density import (
 )
 from .dynamics import CRESCENDO_VELOCITY, DynamicChange, dynamic_changes, velocity_curves
 from .errors import ParameterTypeError
+from .metre import pulse_from_notes
 from .register import (
     KEY_NAMES,
     articulation,
@@ -144,8 +145,7 @@ def _midi_curves(
     """The curves of :func:`analyze_midi`, with the pulse (tempo curve and beats) and the
     silences they came from (the summary needs them)."""
     curves: dict[str, Curve] = {}
-    pulse = pulse_curve(notes.start, duration=duration, weights=notes.velocity / 127.0,
-                        window=window, hop=hop)
+    pulse = pulse_from_notes(notes, duration=duration, window=window, hop=hop)
     curves.update(pulse.curves())
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
     curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)

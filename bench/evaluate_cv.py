@@ -6,7 +6,8 @@ the SHA-1 of their file name and dealt alternately to fold A and fold B; a Fluid
 goes with its MIDI file (a piece never sits in both halves). The free parameters of the new
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
 from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
-level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``) are chosen on
+level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
+from note cues, ``analysis.metre``: switch margin, rival set and clear margin) are chosen on
 one half and scored on the other, both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
@@ -32,6 +33,7 @@ import numpy as np
 
 import analysis
 import analysis.audio as aaudio
+import analysis.metre as ametre
 import analysis.tempo as atempo
 from analysis.beats import analyze_pulse, pulse_label
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_from_envelope
@@ -43,7 +45,14 @@ GRID = {
     "beat_tempo": (False, True),
     "all_beats": (False, True),
     "level_switch": (0.0, 1.0, 2.0, 4.0, 8.0),
+    # since 1.9, MIDI only: metre from note cues (analysis.metre)
+    "switch_margin": (float("inf"), 0.2, 0.1, 0.05, 0.0),
+    "switch_ratios": ((0.5, 2.0, 2.0 / 3.0, 1.5), (0.5, 2.0), (2.0 / 3.0, 1.5)),
+    "clear_margin": (float("-inf"), 0.0, 0.02, 0.05, 0.1),
 }
+#: Metre off: the parameters under which the tempo stage's level and label are kept.
+METRE_OFF = {"switch_margin": float("inf"), "switch_ratios": GRID["switch_ratios"][0],
+             "clear_margin": float("-inf")}
 #: A wrong "clear" costs this many right ones (break-even at the issue's 0.95 precision).
 WRONG_CLEAR_COST = 19.0
 
@@ -139,6 +148,8 @@ def load_items(data: Path, render_dir: Path | None, cache: Path) -> list[dict]:
                     it = {"env": env, "frame_rate": fr, "duration": dur,
                           "librosa": _librosa_audio(src)}
                 key.write_bytes(pickle.dumps(it))
+            if group == "midi":  # the note cues of the metre stage (not cached: cheap to read)
+                it["notes"] = load_notes(src)[0]
             it.update(file=r["file"], group=group, fold=folds[r["file"]],
                       ref=float(r["tempo_bpm"]), ref_beats=ref_beats,
                       piano="asap" in r["file"])
@@ -157,8 +168,15 @@ def run_methods(it: dict) -> None:
         for ls, bt, ab in itertools.product(GRID["level_switch"], GRID["beat_tempo"],
                                             GRID["all_beats"]):
             atempo.LEVEL_SWITCH = ls
-            it[("pulse", ls, bt, ab)] = analyze_pulse(env, frame_rate=fr, duration=dur,
-                                                      beat_tempo=bt, all_beats=ab)
+            p = analyze_pulse(env, frame_rate=fr, duration=dur, beat_tempo=bt, all_beats=ab)
+            it[("pulse", ls, bt, ab)] = p
+            if "notes" in it:
+                nt = it["notes"]
+                if "events" not in it:
+                    it["events"] = ametre.event_salience(nt.start, nt.end, nt.pitch,
+                                                         nt.velocity)
+                it[("metre", ls, bt, ab)] = ametre.score_levels(
+                    p, env, frame_rate=fr, times=it["events"][0], sal=it["events"][1])
     finally:
         atempo.LEVEL_SWITCH = shipped
 
@@ -185,10 +203,21 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         tc, beats, label = None, it["librosa"]["beats"], None
         out["tempo"] = it["librosa"]["tempo"]
     else:
-        p = it[("pulse", params["level_switch"], params["beat_tempo"], params["all_beats"])]
+        key = (params["level_switch"], params["beat_tempo"], params["all_beats"])
+        p = it[("pulse", *key)]
+        conf = float("nan")
+        scores = it.get(("metre", *key))
+        mp = {**METRE_OFF, **params}
+        if scores:
+            factor, conf = ametre.decide(scores, switch_margin=mp["switch_margin"],
+                                         switch_ratios=mp["switch_ratios"])
+            p = ametre.relabel(p, scores, factor, conf)
         tc, beats = p.curve, p.beats
         label = pulse_label(p.share, p.cross, n_windows=tc.times.size, tempo_bpm=tc.tempo_bpm,
                             clear_share=params["clear_share"], cross_share=params["cross_share"])
+        if label == "clear" and scores and mp["clear_margin"] > -np.inf \
+                and not conf >= mp["clear_margin"]:
+            label = "intermittent"
     if tc is not None:
         out["tempo"] = tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])
@@ -241,6 +270,27 @@ def tune(train: list[dict]) -> dict:
         fs[ab] = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
     best["all_beats"] = max(GRID["all_beats"], key=lambda b: fs[b] + (1e-9 if b is False
                                                                       else 0.0))
+    return _tune_metre(train, best)
+
+
+def _tune_metre(train: list[dict], best: dict) -> dict:
+    """Metre parameters on ``train``: the switch by the MIDI Acc2 (then Acc1) it gives, the
+    clear margin by the label objective; ties keep the first (off) value."""
+    midi = [it for it in train if "notes" in it]
+    best = {**best, **METRE_OFF}
+    best_v = -np.inf
+    for sm, sr in itertools.product(GRID["switch_margin"], GRID["switch_ratios"]):
+        ss = [score_item(it, "ours", dict(best, switch_margin=sm, switch_ratios=sr))
+              for it in midi]
+        v = sum(s["a2"] for s in ss) + 0.1 * sum(s["a1"] for s in ss)
+        if v > best_v + 1e-9:
+            best_v, best = v, dict(best, switch_margin=sm, switch_ratios=sr)
+    best_v = -np.inf
+    for cm in GRID["clear_margin"]:
+        v = _objective_label([score_item(it, "ours", dict(best, clear_margin=cm))
+                              for it in train])
+        if v > best_v + 1e-9:
+            best_v, best = v, dict(best, clear_margin=cm)
     return best
 
 
@@ -267,7 +317,7 @@ def report(rows: list[tuple[str, dict]], title: str) -> None:
                 continue
             clear = [s for s in ss if s["label"] == "clear"]
             prec = f"{np.mean([s['a2'] for s in clear]):.3f}" if clear else "-"
-            name = {"today": "1.6.0 (today)", "ours": "1.8.0 (CV params)",
+            name = {"today": "1.6.0 (today)", "ours": "ours (CV params)",
                     "librosa": "librosa beat_track"}[method]
             print(f"{gname:26s} {name:28s} {len(ss):3d} {_fmt([s['a1'] for s in ss]):>6s} "
                   f"{_fmt([s['a2'] for s in ss]):>6s} {_fmt([s['ce'] for s in ss], 'pct'):>9s} "

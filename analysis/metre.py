@@ -1,0 +1,330 @@
+"""Metre from note cues: which metrical level the beats belong to, and how sure that is.
+
+The tempo stage (:mod:`analysis.tempo`, :mod:`analysis.beats`) chooses a metrical level from
+the periodicity of the onsets alone, and confuses the beat with its dotted or triplet level
+(3:2) or with its half or double. Listeners hear the beat where the *salient* notes fall:
+longer notes, bass notes, chords with more notes and louder notes (Lerdahl & Jackendoff 1983,
+metrical preference rules 3-6; Temperley 2001, "The Cognition of Basic Musical Structures",
+ch. 2; Dixon 2001/2007, BeatRoot's salience = duration + pitch + velocity). Given notes (MIDI):
+
+1. **Event salience** (:func:`event_salience`): notes starting within :data:`CHORD_GAP` form
+   one event; each event has four cues, (a) its longest note's duration, (b) its lowest pitch
+   (lower = more salient), (c) its number of notes and (d) its loudest velocity, each turned
+   into its percentile rank within the performance (0..1, so the cues are comparable and no
+   unit dominates); the event's salience is the weighted mean of the ranks
+   (:data:`CUE_WEIGHTS`).
+2. **Metrical salience of a level** (:func:`level_salience`): beats are tracked at the level
+   (the tempo curve times a factor, :func:`analysis.beats.track_beats`); an event is on a beat
+   if it lies within :data:`POSITION_TOL` of one. The level's metrical salience is the
+   correlation, over the events, of salience with being on a beat, times the share of beats
+   on an event: a level too slow leaves salient events between its beats, one too fast or a
+   dotted/triplet level puts weak events (or none) on its beats (an earlier form, mean
+   strength at the beats minus at the 1/3, 1/2, 2/3 positions between them, favoured the
+   double level on 15 of the 24 MIDI evaluation files).
+3. **Choice** (:func:`score_levels`, :func:`decide`): the levels at :data:`LEVEL_RATIOS` of
+   the tempo stage's level are scored; one of :data:`SWITCH_RATIOS` replaces it if its
+   metrical salience is higher by more than :data:`SWITCH_MARGIN`. The *confidence* is how
+   much the reported level's salience exceeds the best other one's; "clear" also needs it to
+   be at least :data:`CLEAR_MARGIN` (:func:`relabel`).
+
+The two margins were chosen by two-fold cross-validation over the shared evaluation set
+(``bench/evaluate.py --cv``; docs/benchmarks.md).
+
+References
+----------
+Lerdahl, F. & Jackendoff, R. (1983). A Generative Theory of Tonal Music. MIT Press.
+Temperley, D. (2001). The Cognition of Basic Musical Structures. MIT Press.
+Dixon, S. (2001). Automatic extraction of tempo and beat from expressive performances.
+J. New Music Research 30(1), 39-58.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from . import _validate
+from .beats import Pulse, _frame_tempo, analyze_pulse, pulse_label, track_beats
+from .tempo import MIDI_FRAME_RATE, onset_envelope
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW
+
+__all__ = ["event_salience", "level_salience", "score_levels", "decide", "relabel", "apply_metre",
+           "pulse_from_notes",
+           "CUE_WEIGHTS", "LEVEL_RATIOS", "SWITCH_MARGIN", "CLEAR_MARGIN"]
+
+#: Notes starting within this many seconds of the event's first note are one event (a chord).
+CHORD_GAP = 0.05
+#: Weights of the cues (duration, bass, chord size, velocity) in an event's salience: equal,
+#: fixed a priori (Dixon's BeatRoot also adds its duration, pitch and velocity terms).
+CUE_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
+#: Tempo ratios of the rival levels to the tempo stage's level: half, double, and the 3:2
+#: relations that a dotted or triplet level has to the beat.
+LEVEL_RATIOS = (0.5, 2.0, 2.0 / 3.0, 1.5)
+#: The rivals that may replace the tempo stage's level (a subset of :data:`LEVEL_RATIOS`; all
+#: of them are rivals for the confidence).
+SWITCH_RATIOS = LEVEL_RATIOS
+#: An event belongs to a position within this many seconds of it, or within 15 % of the local
+#: beat period if that is shorter (the subdivisions must stay apart).
+POSITION_TOL = 0.07
+#: A rival level replaces the tempo stage's level if its metrical salience is higher by more
+#: than this (rank units). ``inf``: never (the tempo stage alone).
+SWITCH_MARGIN = float("inf")
+#: The kept level's metrical salience must exceed the best rival's by at least this much for
+#: a "clear" pulse. ``-inf``: no condition.
+CLEAR_MARGIN = float("-inf")
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Percentile rank in 0..1 (ties share their mean rank; a constant cue is 0.5)."""
+    from scipy.stats import rankdata
+
+    if x.size < 2:
+        return np.full(x.size, 0.5)
+    return (rankdata(x) - 1.0) / (x.size - 1.0)
+
+
+def event_salience(
+    start: np.ndarray,
+    end: np.ndarray,
+    pitch: np.ndarray,
+    velocity: np.ndarray,
+    *,
+    weights: tuple[float, float, float, float] = CUE_WEIGHTS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events (chords merged) and their metrical salience from note cues.
+
+    Parameters
+    ----------
+    start, end : np.ndarray [shape=(n,), seconds], sorted by ``start``
+    pitch : np.ndarray [shape=(n,), MIDI note number]
+    velocity : np.ndarray [shape=(n,), MIDI velocity 1-127]
+    weights : tuple of four floats
+        Weights of duration, bass (low pitch), chord size and velocity.
+
+    Returns
+    -------
+    times : np.ndarray [shape=(e,), seconds] — event onsets (first note of each)
+    salience : np.ndarray [shape=(e,), 0..1] — weighted mean of the cue ranks
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t, s = event_salience(np.array([0.0, 0.0, 0.5]), np.array([1.0, 1.0, 0.6]),
+    ...                       np.array([40, 64, 72]), np.array([90, 80, 60]))
+    >>> t.tolist(), bool(s[0] > s[1])
+    ([0.0, 0.5], True)
+    """
+    start = _validate.times_1d("start", start)
+    if start.size == 0:
+        return np.zeros(0), np.zeros(0)
+    end, pitch = np.asarray(end, float), np.asarray(pitch, float)
+    velocity = np.asarray(velocity, float)
+    # a chord is anchored on its first note: later notes join while within CHORD_GAP of it
+    ev = np.zeros(start.size, dtype=np.int64)
+    anchor, k = start[0], 0
+    for i in range(1, start.size):
+        if start[i] - anchor > CHORD_GAP:
+            anchor, k = start[i], k + 1
+        ev[i] = k
+    first = start[np.r_[True, np.diff(ev) > 0]]
+    n_ev = int(ev[-1]) + 1
+    dur = np.zeros(n_ev)
+    np.maximum.at(dur, ev, np.clip(end - start, 0.0, None))
+    low = np.full(n_ev, np.inf)
+    np.minimum.at(low, ev, pitch)
+    size = np.bincount(ev, minlength=n_ev).astype(float)
+    loud = np.zeros(n_ev)
+    np.maximum.at(loud, ev, velocity)
+    cues = (_rank(dur), _rank(-low), _rank(size), _rank(loud))
+    w = np.asarray(weights, dtype=float)
+    sal = sum(wi * c for wi, c in zip(w, cues, strict=True)) / max(float(w.sum()), 1e-12)
+    return first, sal
+
+
+def _strength(pos: np.ndarray, tol: np.ndarray, times: np.ndarray, sal: np.ndarray) -> np.ndarray:
+    """Salience of the strongest event within ``tol`` of each position (0 if none)."""
+    lo = np.searchsorted(times, pos - tol, side="left")
+    hi = np.searchsorted(times, pos + tol, side="right")
+    out = np.zeros(pos.size)
+    for k in np.flatnonzero(hi > lo):
+        out[k] = sal[lo[k]:hi[k]].max()
+    return out
+
+
+def level_salience(beats: np.ndarray, times: np.ndarray, sal: np.ndarray) -> float:
+    """How well the beats pick out the salient events: the correlation, over the events
+    between the first and last beat, of an event's salience with its lying on a beat, times
+    the share of beats that fall on an event.
+
+    A level that is too slow leaves salient events between its beats, one that is too fast
+    (or a dotted or triplet level) puts weak events on its beats or has beats on nothing:
+    each lowers the score.
+
+    Parameters
+    ----------
+    beats : np.ndarray [seconds] — tracked beats of one level
+    times, sal : np.ndarray — events and their salience (:func:`event_salience`)
+
+    Returns
+    -------
+    float — -1..1; nan with fewer than three beats or two events, 0.0 if every event (or none)
+    is on a beat
+    """
+    beats = np.asarray(beats, dtype=float)
+    if beats.size < 3:
+        return float("nan")
+    ibi = np.diff(beats)
+    tol = np.minimum(POSITION_TOL, 0.15 * np.r_[ibi, ibi[-1]])
+    # beats that fall on an event (a level too fast has empty beats: Temperley's first rule)
+    lo = np.searchsorted(times, beats - tol, side="left")
+    hit = float(np.mean(np.searchsorted(times, beats + tol, side="right") > lo))
+    inside = (times >= beats[0] - POSITION_TOL) & (times <= beats[-1] + POSITION_TOL)
+    t, s = times[inside], sal[inside]
+    if t.size < 2:
+        return float("nan")
+    k = np.clip(np.searchsorted(beats, t), 1, beats.size - 1)
+    dist = np.minimum(np.abs(t - beats[k - 1]), np.abs(beats[k] - t))
+    on = dist <= np.minimum(POSITION_TOL, 0.15 * ibi[k - 1])
+    if on.all() or not on.any() or np.ptp(s) == 0:
+        return 0.0  # the beats do not tell salient events from others
+    return float(np.corrcoef(on.astype(float), s)[0, 1]) * hit
+
+
+def score_levels(pulse: Pulse, env: np.ndarray, *, frame_rate: float, times: np.ndarray,
+                 sal: np.ndarray) -> dict[float, tuple[float, np.ndarray]]:
+    """Metrical salience and beats of the tempo stage's level (factor 1.0) and its rivals.
+
+    Parameters
+    ----------
+    pulse : Pulse — the tempo stage's result (:func:`analysis.beats.analyze_pulse`)
+    env : np.ndarray — its onset envelope, sampled at ``frame_rate`` [Hz]
+    times, sal : np.ndarray — events and their salience (:func:`event_salience`)
+
+    Returns
+    -------
+    dict — factor (tempo over the tempo stage's) -> (:func:`level_salience`, beats [seconds]);
+    only levels with a finite salience, none if the pulse has no tempo or too few beats.
+    """
+    tc = pulse.curve
+    if tc.tempo_bpm <= 0 or pulse.beats.size < 3 or times.size < 3:
+        return {}
+    base, _ = _frame_tempo(tc, env.size, frame_rate)
+    beats = {1.0: pulse.beats}
+    for f in LEVEL_RATIOS:
+        if np.all(base * f <= 600.0):
+            beats[f] = track_beats(env, frame_rate=frame_rate, bpm=base * f)
+    out = {f: (level_salience(b, times, sal), b) for f, b in beats.items()}
+    return {f: v for f, v in out.items() if np.isfinite(v[0])}
+
+
+def decide(scores: dict, *, switch_margin: float = SWITCH_MARGIN,
+           switch_ratios: tuple[float, ...] = SWITCH_RATIOS) -> tuple[float, float]:
+    """The level to report and the confidence in it, from :func:`score_levels`.
+
+    Returns
+    -------
+    (factor, confidence) — the best level among 1.0 and ``switch_ratios`` if its salience
+    exceeds the tempo stage's by more than ``switch_margin`` (else 1.0), and its salience minus
+    the best other scored level's (nan if fewer than two levels were scored).
+    """
+    if 1.0 not in scores:
+        return 1.0, float("nan")
+    cands = [f for f in scores if f == 1.0 or any(abs(f - r) < 1e-9 for r in switch_ratios)]
+    best = max(cands, key=lambda f: (scores[f][0], f == 1.0))
+    pick = best if scores[best][0] - scores[1.0][0] > switch_margin else 1.0
+    rivals = [v for f, (v, _) in scores.items() if f != pick]
+    conf = scores[pick][0] - max(rivals) if rivals else float("nan")
+    return pick, float(conf)
+
+
+def relabel(pulse: Pulse, scores: dict, factor: float, confidence: float, *,
+            clear_margin: float = CLEAR_MARGIN, clear_share: float | None = None) -> Pulse:
+    """The pulse at the level ``factor`` (tempo curve and beats), its label also requiring
+    ``confidence >= clear_margin`` for "clear"."""
+    tc = pulse.curve
+    beats = pulse.beats
+    if factor != 1.0:
+        old, new = scores[1.0][0], scores[factor][0]
+        share = old / (old + new) if old > 0 and new > 0 else float("nan")
+        beats = scores[factor][1]
+        # the tempo of the new level's beats (the tempo stage's global tempo can sit at
+        # another level than its curve, which the beats follow)
+        tempo = 60.0 / float(np.median(np.diff(beats)))
+        tc = replace(tc, bpm=tc.bpm * factor, tempo_bpm=tempo, alt_bpm=tc.tempo_bpm,
+                     alt_share=share)
+    kw = {} if clear_share is None else {"clear_share": clear_share}
+    label = pulse_label(pulse.share, pulse.cross, n_windows=tc.times.size,
+                        tempo_bpm=tc.tempo_bpm, **kw)
+    if label == "clear" and clear_margin > -np.inf and not confidence >= clear_margin:
+        label = "intermittent"
+    if pulse.label in ("none", "rare", "too short"):
+        label = pulse.label
+    return Pulse(tc, beats, label, pulse.share, pulse.cross)
+
+
+def apply_metre(
+    pulse: Pulse,
+    env: np.ndarray,
+    *,
+    frame_rate: float,
+    start: np.ndarray,
+    end: np.ndarray,
+    pitch: np.ndarray,
+    velocity: np.ndarray,
+    switch_margin: float = SWITCH_MARGIN,
+    clear_margin: float = CLEAR_MARGIN,
+) -> Pulse:
+    """The pulse at the metrical level the note cues choose, labelled with their confidence.
+
+    Parameters
+    ----------
+    pulse : Pulse — from :func:`analysis.beats.analyze_pulse` on ``env``
+    env : np.ndarray — onset envelope sampled at ``frame_rate`` [Hz]
+    start, end, pitch, velocity : np.ndarray — the notes (seconds, MIDI numbers)
+    switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
+
+    Returns
+    -------
+    Pulse — unchanged if both margins are off (the default) or no level could be scored.
+    """
+    if switch_margin == np.inf and clear_margin == -np.inf:
+        return pulse
+    times, sal = event_salience(start, end, pitch, velocity)
+    scores = score_levels(pulse, np.asarray(env, dtype=float), frame_rate=frame_rate,
+                          times=times, sal=sal)
+    if not scores:
+        return pulse
+    factor, conf = decide(scores, switch_margin=switch_margin)
+    return relabel(pulse, scores, factor, conf, clear_margin=clear_margin)
+
+
+def pulse_from_notes(
+    notes,
+    *,
+    duration: float,
+    window: float = DEFAULT_WINDOW,
+    hop: float = DEFAULT_HOP,
+    switch_margin: float = SWITCH_MARGIN,
+    clear_margin: float = CLEAR_MARGIN,
+) -> Pulse:
+    """Tempo, beats and pulse label of notes: :func:`analysis.beats.pulse_curve` on their
+    onsets (velocity-weighted), then :func:`apply_metre` with their cues.
+
+    Parameters
+    ----------
+    notes : analysis.convert.NoteTable
+    duration : float [seconds]
+    window, hop : float [seconds]
+    switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
+
+    Returns
+    -------
+    Pulse
+    """
+    env = onset_envelope(notes.start, duration=duration, weights=notes.velocity / 127.0)
+    pulse = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
+                          hop=hop)
+    return apply_metre(pulse, env, frame_rate=MIDI_FRAME_RATE, start=notes.start, end=notes.end,
+                       pitch=notes.pitch, velocity=notes.velocity, switch_margin=switch_margin,
+                       clear_margin=clear_margin)
