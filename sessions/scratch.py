@@ -161,3 +161,34 @@ def _remove(path: Path) -> None:
                 path.unlink()
         except FileNotFoundError:
             pass
+
+
+def reserve_space(tmp_dir: Path, name: str, size: int):
+    """Allocate ``size`` bytes (really allocated, not sparse) in a claimed scratch file.
+
+    Returns the :class:`Claim` (its release frees the space), or None if
+    ``size`` is 0 or the space cannot be had; a reserve left by a killed recording is
+    removed by the next start (:meth:`sessions.store.Store.sweep_tmp`).
+    """
+    if size <= 0:
+        return None
+    from sessions.fsutil import open_new
+
+    try:
+        reserve = claim(tmp_dir, name)
+    except (OSError, StoreWriteError) as exc:
+        log.warning("no disk reserve: %s", exc)
+        return None
+    try:
+        with open_new(reserve.path, "wb") as f:
+            try:
+                os.posix_fallocate(f.fileno(), 0, size)
+            except (AttributeError, OSError):
+                f.write(b"\0" * size)
+            f.flush()
+            os.fsync(f.fileno())
+    except (OSError, StoreWriteError) as exc:
+        log.warning("no disk reserve: %s", exc)
+        reserve.release()
+        return None
+    return reserve

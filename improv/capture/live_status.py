@@ -1,6 +1,7 @@
-"""What the live display says about a running recording besides the levels: is it healthy
-(one plain line, details on demand), how long the disk lasts at this rate, and the markers
-placed (their text can be corrected while recording).
+"""What the live display says about a running recording besides the levels (is it healthy:
+one plain line, details on demand; how long the disk lasts at this rate; the markers placed,
+whose text can be corrected while recording), and the summary of a finished one
+(:func:`summarize`).
 
 Pure functions of the captures' counters, called by
 :meth:`improv.capture.recorder.Recorder.status` from the display's thread.
@@ -9,6 +10,8 @@ Pure functions of the captures' counters, called by
 from __future__ import annotations
 
 from typing import Any
+
+from sessions.manifest import warnings_of
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 AUDIO_BYTES_PER_SAMPLE = 4
@@ -120,3 +123,31 @@ class Marks:
             writer.revise(rec)
             mark.update(text=text, rev=rec["rev"])
         return dict(mark)
+
+
+def summarize(manifest: dict) -> dict[str, Any]:
+    """The facts of a finished recording that the CLI shows (no client code)."""
+    audio = [
+        {
+            "name": a["name"], "sr": a["sr"], "channels": a["channels"], "frames": a["frames"],
+            "t0": a.get("t0"), "drift_ppm": a.get("drift_ppm"), "overflows": a.get("overflows", 0),
+            "gaps": len(a.get("gaps", [])),
+            "gap_frames": sum(g["frames"] for g in a.get("gaps", [])),
+        }
+        for a in manifest.get("audio", [])
+    ]
+    events = manifest.get("events", [])
+    stop = next((e for e in events if e.get("kind") == "stop"), {})
+    return {
+        "id": manifest.get("id"),
+        "status": manifest.get("status"),
+        "duration_s": manifest.get("duration_s"),
+        "stop_reason": stop.get("reason"),
+        "midi_events": manifest.get("midi", {}).get("events", 0),
+        "midi_counters": manifest.get("midi", {}).get("counters", {}),
+        "audio": audio,
+        "device_events": [e for e in events if e.get("kind") in
+                          ("device_lost", "device_back", "audio_reinit", "jack_server_lost",
+                           "midi_gap", "source_gap", "disk_low", "warning")],
+        "warnings": warnings_of(manifest),
+    }

@@ -24,10 +24,8 @@ writer's thread (all file I/O), the monitor thread, and the caller's thread
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
-from pathlib import Path
 from typing import Any, Callable
 
 from improv.capture.audio import AudioCapture
@@ -38,8 +36,8 @@ from improv.capture.midi import MidiCapture
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
 from improv.errors import ParameterError
+from sessions import scratch
 from sessions.errors import StoreError, StoreWriteError
-from sessions.manifest import warnings_of
 from sessions.writer import disk_free_bytes
 
 log = logging.getLogger(__name__)
@@ -235,7 +233,7 @@ class Recorder:
             title=self.title,
         )
         log.info("recording session %s", self.writer.id)
-        self._reserve = _make_reserve(self.store.tmp_dir, f"reserve-{self.writer.id}",
+        self._reserve = scratch.reserve_space(self.store.tmp_dir, f"reserve-{self.writer.id}",
                                       self.reserve_bytes)
         try:
             if plan.midi:
@@ -625,64 +623,3 @@ class Recorder:
             "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
                               audio=self.audio),
         }
-
-
-def _make_reserve(tmp_dir: Path, name: str, size: int):
-    """Allocate ``size`` bytes (really allocated, not sparse) in a claimed scratch file.
-
-    Returns the :class:`sessions.scratch.Claim` (its release frees the space), or None if
-    ``size`` is 0 or the space cannot be had; a reserve left by a killed recording is
-    removed by the next start (:meth:`sessions.store.Store.sweep_tmp`).
-    """
-    if size <= 0:
-        return None
-    from sessions import scratch
-    from sessions.errors import StoreWriteError
-    from sessions.fsutil import open_new
-
-    try:
-        reserve = scratch.claim(tmp_dir, name)
-    except (OSError, StoreWriteError) as exc:
-        log.warning("no disk reserve: %s", exc)
-        return None
-    try:
-        with open_new(reserve.path, "wb") as f:
-            try:
-                os.posix_fallocate(f.fileno(), 0, size)
-            except (AttributeError, OSError):
-                f.write(b"\0" * size)
-            f.flush()
-            os.fsync(f.fileno())
-    except (OSError, StoreWriteError) as exc:
-        log.warning("no disk reserve: %s", exc)
-        reserve.release()
-        return None
-    return reserve
-
-
-def summarize(manifest: dict) -> dict[str, Any]:
-    """The facts of a finished recording that the CLI shows (no client code)."""
-    audio = [
-        {
-            "name": a["name"], "sr": a["sr"], "channels": a["channels"], "frames": a["frames"],
-            "t0": a.get("t0"), "drift_ppm": a.get("drift_ppm"), "overflows": a.get("overflows", 0),
-            "gaps": len(a.get("gaps", [])),
-            "gap_frames": sum(g["frames"] for g in a.get("gaps", [])),
-        }
-        for a in manifest.get("audio", [])
-    ]
-    events = manifest.get("events", [])
-    stop = next((e for e in events if e.get("kind") == "stop"), {})
-    return {
-        "id": manifest.get("id"),
-        "status": manifest.get("status"),
-        "duration_s": manifest.get("duration_s"),
-        "stop_reason": stop.get("reason"),
-        "midi_events": manifest.get("midi", {}).get("events", 0),
-        "midi_counters": manifest.get("midi", {}).get("counters", {}),
-        "audio": audio,
-        "device_events": [e for e in events if e.get("kind") in
-                          ("device_lost", "device_back", "audio_reinit", "jack_server_lost",
-                           "midi_gap", "source_gap", "disk_low", "warning")],
-        "warnings": warnings_of(manifest),
-    }

@@ -108,7 +108,8 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     """
     import sys
 
-    from improv.capture.recorder import Recorder, summarize
+    from improv.capture.live_status import summarize
+    from improv.capture.recorder import Recorder
     from improv.capture.setups import check_codes, check_inputs, check_setup_name, recording_inputs
     from improv.capture.setups import save_setup as _save
     from improv.errors import ParameterError, user_facing_errors
@@ -151,22 +152,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
                 info(f"saved setup {save_setup!r}")
             except user_facing_errors() as exc:  # the recording goes on
                 info(f"warning: setup {save_setup!r} not saved: {exc}")
-        if show:
-            from improv.cli.live_display import LiveDisplay
-
-            with LiveDisplay(rec, live=live) as display:
-                manifest = rec.run(duration_s=duration, on_tick=display.tick)
-        else:
-            info(f"recording session {rec.session_id} "
-                 f"({len(inputs)} inputs; {'for %g s' % duration if duration else 'Ctrl-C stops'})")
-
-            def say_warnings(r) -> None:  # no display: each warning once, when it comes
-                for w in r.warnings[len(printed):]:
-                    info(f"warning: {w}")
-                    printed.append(w)
-
-            manifest = rec.run(duration_s=duration, on_tick=say_warnings)
-            say_warnings(rec)  # those that came with the stop (e.g. the JACK server stopped)
+        manifest = _run(rec, show=show, live=live, duration=duration, printed=printed)
     except KeyboardInterrupt:
         manifest = rec.stop("interrupted")
     finally:
@@ -174,29 +160,53 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         if live is not None:
             live.stop()
     result = summarize(manifest)
+    result["number"] = store.catalog.session_number(result["id"]) if result.get("id") else None
     if live is not None:  # what measuring cost (bench/bench_recording.py)
         result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
+    emit(result, as_json=as_json, human=lambda r: _print_result(r, printed=printed))
 
-    def human(r):
-        why = f" ({r['stop_reason']})" if r["stop_reason"] else ""  # unknown: no "(None)"
-        info(f"stopped{why} after {format_duration(r['duration_s'])}")
-        click.echo(f"session {r['id']}  {r['status']}  {r['duration_s']:.1f} s  "
-                   f"{r['midi_events']} MIDI events")
-        for a in r["audio"]:
-            click.echo(f"  audio {a['name']}: {a['channels']} ch, {a['frames']} frames at "
-                       f"{a['sr']} Hz, {a['overflows']} overflows, {a['gaps']} gaps "
-                       f"({a['gap_frames']} frames)")
-        for name, n in r["midi_counters"].items():
-            if n:
-                click.echo(f"  {name}: {n}")
-        for e in r["device_events"]:
-            what = e.get("port") or e.get("device") or e.get("what") or ""
-            click.echo(f"  {e['kind']} {what} at {e['t']:.2f} s")
-        for w in r["warnings"]:
-            if w not in printed:  # not printed while recording
-                info(f"warning: {w}")
 
-    emit(result, as_json=as_json, human=human)
+def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):
+    """Run a started recording to its end with the live display, or (without one) printing
+    each warning once as it comes into ``printed``; returns the final manifest."""
+    if show:
+        from improv.cli.live_display import LiveDisplay
+
+        with LiveDisplay(rec, live=live) as display:
+            return rec.run(duration_s=duration, on_tick=display.tick)
+    info(f"recording session {rec.session_id} ({len(rec.inputs)} inputs; "
+         f"{'for %g s' % duration if duration else 'Ctrl-C stops'})")
+
+    def say_warnings(r) -> None:  # no display: each warning once, when it comes
+        for w in r.warnings[len(printed):]:
+            info(f"warning: {w}")
+            printed.append(w)
+
+    manifest = rec.run(duration_s=duration, on_tick=say_warnings)
+    say_warnings(rec)  # those that came with the stop (e.g. the JACK server stopped)
+    return manifest
+
+
+def _print_result(r: dict, *, printed: list[str]) -> None:
+    """The recording's summary for a person; warnings not ``printed`` while recording."""
+    why = f" ({r['stop_reason']})" if r["stop_reason"] else ""  # unknown: no "(None)"
+    info(f"stopped{why} after {format_duration(r['duration_s'])}")
+    number = f" (Session {r['number']} of this client)" if r.get("number") else ""
+    click.echo(f"session {r['id']}{number}  {r['status']}  {r['duration_s']:.1f} s  "
+               f"{r['midi_events']} MIDI events")
+    for a in r["audio"]:
+        click.echo(f"  audio {a['name']}: {a['channels']} ch, {a['frames']} frames at "
+                   f"{a['sr']} Hz, {a['overflows']} overflows, {a['gaps']} gaps "
+                   f"({a['gap_frames']} frames)")
+    for name, n in r["midi_counters"].items():
+        if n:
+            click.echo(f"  {name}: {n}")
+    for e in r["device_events"]:
+        what = e.get("port") or e.get("device") or e.get("what") or ""
+        click.echo(f"  {e['kind']} {what} at {e['t']:.2f} s")
+    for w in r["warnings"]:
+        if w not in printed:  # not printed while recording
+            info(f"warning: {w}")
 
 
 # -- setups ------------------------------------------------------------------------------

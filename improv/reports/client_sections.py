@@ -76,6 +76,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
     analysis), annotations (time, player, tags, text) and notes, oldest first."""
     from improv.reports.summary_text import session_summary
     from sessions.notes import read_notes
+    from sessions.revisions import session_label
     from sessions.timefmt import format_time
 
     parts = ["<h2>Each session: summary, annotations and notes</h2>"]
@@ -83,7 +84,8 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
         session = store.session(s["id"])
         anns = session.annotations()
         notes = read_notes(session.folder).strip()
-        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(s['id'])}</h3>"
+        label = session_label(store.catalog.session_number(s["id"]), s["id"])
+        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(label)}</h3>"
                      f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
         if anns:
             trs = "".join(

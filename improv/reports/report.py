@@ -174,6 +174,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     from improv.reports.labels import column_title, scale
     from improv.reports.trend_plots import plot_client
     from improv.reports.wording import change_word
+    from sessions.revisions import session_label
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
@@ -228,7 +229,8 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
         chunk = cols[k:k + 6]
         head = "".join(f"<th>{_e(c.rsplit('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>"
                        for c in chunk)
-        trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td><td>{_e(s['id'])}</td>"
+        trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td>"
+               f"<td>{_e(session_label(store.catalog.session_number(s['id']), s['id']))}</td>"
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
                for s in sess]

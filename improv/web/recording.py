@@ -183,7 +183,7 @@ class Recording:
                 started.set()
                 try:
                     manifest = rec.run()
-                    from improv.capture.recorder import summarize
+                    from improv.capture.live_status import summarize
 
                     self._result = summarize(manifest)
                 except Exception as exc:  # noqa: BLE001 - shown in the status

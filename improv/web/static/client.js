@@ -82,7 +82,8 @@ function sessionTable(sessions) {
   return h('table', { class: 'sessions' }, h('caption', {}, `${sessions.length} session(s)`),
     h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags', 'Goals'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
-      h('td', {}, h('a', { href: `#/session/${s.id}` }, s.title || s.id), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
+      h('td', {}, h('a', { href: `#/session/${s.id}` }, s.number ? `Session ${s.number}${s.title ? `: ${s.title}` : ''}` : (s.title || s.id)),
+        s.number ? h('span', { class: 'muted' }, ` · ${s.id}`) : '', s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
       h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', ')),
       h('td', { class: 'goal-marks', dataset: { session: s.id } }, '')))));
 }

@@ -847,7 +847,7 @@ def test_client_reports_and_export(course_store, client_for):
     assert "default-src 'none'" in r.headers["content-security-policy"]
     assert "attachment" in r.headers["content-disposition"]
     r = c.get(f"/api/sessions/{ids[1]}/report.html")
-    assert r.status_code == 200 and f"Session {ids[1]}" in r.text
+    assert r.status_code == 200 and f"Session 2 · {ids[1]}" in r.text
     if shutil.which("chromium"):
         r = c.get(f"/api/sessions/{ids[1]}/report.pdf")
         assert r.status_code == 200 and r.content[:5] == b"%PDF-"
