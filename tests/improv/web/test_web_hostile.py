@@ -5,11 +5,32 @@ disconnects mid-upload (a traceback in the log)."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import anyio
 from starlette.requests import Request
 
 from tests.improv.web.conftest import TOKEN
+
+
+def _run(func, *args):
+    """``anyio.run(func, *args)`` in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the main thread for the whole session, and anyio refuses to start a
+    second one there."""
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = anyio.run(func, *args)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 async def _collect(response, *, headers=()):
@@ -44,9 +65,9 @@ def test_audio_deleted_while_it_plays_is_sent_whole(demo_store):
         ranged = _file(wav)
         store.delete(sid)
     assert not wav.exists()
-    status, body = anyio.run(_collect, response)
+    status, body = _run(_collect, response)
     assert status == 200 and body == whole
-    status, body = anyio.run(lambda: _collect(ranged, headers=[(b"range", b"bytes=100-199")]))
+    status, body = _run(lambda: _collect(ranged, headers=[(b"range", b"bytes=100-199")]))
     assert status == 206 and body == whole[100:200]
 
 
@@ -61,11 +82,11 @@ def test_peaks_of_a_session_deleted_while_read_are_404(demo_store, client_for):
     scope = {"type": "http", "app": app, "path_params": {"session_id": sid}, "headers": [],
              "method": "GET", "path": f"/api/sessions/{sid}/peaks/room-mics"}
     problem = SessionFormatError(f"audio/room-mics.wav of session {sid} cannot be read")
-    r = anyio.run(handler, Request(scope), problem)
+    r = _run(handler, Request(scope), problem)
     assert r.status_code == 400  # the session is there: the file is at fault
     with Store(path) as store:
         store.delete(sid)
-    r = anyio.run(handler, Request(scope), problem)
+    r = _run(handler, Request(scope), problem)
     assert r.status_code == 404 and b"was deleted" in r.body
     assert c.get(f"/api/sessions/{sid}/peaks/room-mics").status_code == 404
 
@@ -92,7 +113,7 @@ def test_upload_cut_off_by_the_client_logs_no_traceback(demo_store, client_for, 
                          (b"x-improv-request", b"1"), (b"x-filename", b"take.wav"),
                          (b"content-length", b"100000"), (b"origin", b"http://127.0.0.1:8470")]}
     with caplog.at_level(logging.INFO):
-        anyio.run(c.app, scope, receive, send)
+        _run(c.app, scope, receive, send)
     assert not [r for r in caplog.records if r.exc_info], caplog.text
     assert "the client disconnected" in caplog.text
     assert TOKEN not in caplog.text
