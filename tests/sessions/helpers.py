@@ -100,6 +100,19 @@ def import_half_duet(store, folder: Path, *, rng: np.random.Generator,
     return m["id"]
 
 
+def import_room_duet(store, folder: Path) -> str:
+    """Import a 60 s duet (client keyboard, therapist drums) with a 2 s room recording of the
+    therapist; returns the session ID."""
+    from sessions.importer import import_files
+
+    mid = write_midi(folder / "duet.mid", tracks={
+        "client": [(0.0, 0, 60, 80), (59.0, 0, 62, 80)], "therapist": [(1.0, 9, 38, 90)]})
+    write_audio(folder / "room.wav", seconds=2.0, sr=8000)
+    return import_files(store, [mid, folder / "room.wav"], client="C07",
+                        players=["client=duet.mid:2", "therapist=duet.mid:3",
+                                 "therapist=room.wav"])["id"]
+
+
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file below ``root`` with its bytes (the catalog as its row dump)."""
     import sqlite3

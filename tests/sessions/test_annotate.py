@@ -15,17 +15,12 @@ from sessions.importer import import_files
 from sessions.notes import notes_history, notes_with_links, save_notes
 from sessions.timefmt import find_time_refs, format_time, parse_time
 from sessions.verify import verify_folder
-from tests.sessions.helpers import write_audio, write_midi
+from tests.sessions.helpers import import_room_duet, write_midi
 
 
 @pytest.fixture
 def sid(store, tmp_path):
-    mid = write_midi(tmp_path / "duet.mid", tracks={
-        "client": [(0.0, 0, 60, 80), (59.0, 0, 62, 80)], "therapist": [(1.0, 9, 38, 90)]})
-    write_audio(tmp_path / "room.wav", seconds=2.0, sr=8000)
-    return import_files(store, [mid, tmp_path / "room.wav"], client="C07",
-                        players=["client=duet.mid:2", "therapist=duet.mid:3",
-                                 "therapist=room.wav"])["id"]
+    return import_room_duet(store, tmp_path)
 
 
 @pytest.mark.parametrize("text, seconds", [

@@ -15,7 +15,7 @@ from sessions import interop
 from sessions.annotation_edits import add_annotation
 from sessions.errors import SessionFormatError
 from sessions.importer import import_files
-from tests.sessions.helpers import write_audio, write_midi
+from tests.sessions.helpers import import_room_duet
 
 GERMAN = "Übergänge: Flöte & Größe ✓"
 
@@ -36,12 +36,7 @@ TRICKY = [
 
 @pytest.fixture
 def sid(store, tmp_path):
-    mid = write_midi(tmp_path / "duet.mid", tracks={
-        "client": [(0.0, 0, 60, 80), (59.0, 0, 62, 80)], "therapist": [(1.0, 9, 38, 90)]})
-    write_audio(tmp_path / "room.wav", seconds=2.0, sr=8000)
-    return import_files(store, [mid, tmp_path / "room.wav"], client="C07",
-                        players=["client=duet.mid:2", "therapist=duet.mid:3",
-                                 "therapist=room.wav"])["id"]
+    return import_room_duet(store, tmp_path)
 
 
 def _fields(items):
