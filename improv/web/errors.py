@@ -80,6 +80,16 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def without_store_path(message: str, root: str | Path | None) -> str:
+    """``message`` with the store's folder named "the store": the page shows what went wrong,
+    not where the practice keeps its health data (the path can carry a user or client name)."""
+    if root is None:
+        return message
+    for form in {str(root), str(Path(root).resolve())}:
+        message = message.replace(form, "the store")
+    return message
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     try:
@@ -91,7 +101,9 @@ def install(app: FastAPI) -> None:
         status = status_of(exc)
         if status == 400 and _session_gone(request):  # deleted while it was being read
             return _error(404, f"session {request.path_params['session_id']} was deleted")
-        return _error(status, str(exc))  # messages name parameters, not options
+        root = getattr(request.app.state, "store_path", None)
+        # messages name parameters, not options, and never the store's folder
+        return _error(status, without_store_path(str(exc), root))
 
     for cls in (StoreError, ImprovError, AnalysisError):
         app.add_exception_handler(cls, library_error)

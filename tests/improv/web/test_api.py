@@ -1022,3 +1022,14 @@ def test_the_feature_list_is_served(tmp_path, client_for):
     assert len(feats) == len(FEATURES)
     assert feats["tempo_bpm"]["label"] == "Tempo" and feats["tempo_bpm"]["unit"] == "BPM"
     assert feats["{x}_solo"]["kinds"] == ["curve"]
+
+
+def test_error_messages_never_show_the_store_folder(demo_store, client_for):
+    """A library message that names the store's folder reaches the page as "the store"."""
+    path, _ = demo_store
+    c = client_for(path)
+    r = c.get("/api/sessions/20990101-000000-abcd/annotations")
+    assert r.status_code == 404
+    message = r.json()["error"]
+    assert "no session 20990101-000000-abcd in the store" in message
+    assert str(path) not in message and str(Path(path).resolve()) not in message
