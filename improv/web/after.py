@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from improv.web.background import KeyedJobs
 
 log = logging.getLogger(__name__)
 
 
-class AfterNewSession:
+class AfterNewSession(KeyedJobs):
     """Callable ``after(session_id)``: queue the overview and analysis of a new session.
 
     Parameters
@@ -30,12 +31,7 @@ class AfterNewSession:
     """
 
     def __init__(self, store_path: Path, analysis_lock: threading.Lock) -> None:
-        self.store_path = Path(store_path)
-        self.lock = analysis_lock
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-after")
-        self._state: dict[str, dict[str, Any]] = {}
-        self._guard = threading.Lock()
-        self._futures: dict[str, Any] = {}
+        super().__init__(store_path, analysis_lock, thread_name="improv-after")
 
     def __call__(self, session_id: str) -> None:
         with self._guard:
@@ -97,12 +93,3 @@ class AfterNewSession:
                             progress=progress)
             analysis_answer(store, session)  # the page's answer, ready when it asks
 
-    def wait(self, session_id: str, timeout: float | None = None) -> None:
-        """Block until the work of ``session_id`` is finished (tests, benchmarks)."""
-        with self._guard:
-            fut = self._futures.get(session_id)
-        if fut is not None:
-            fut.result(timeout)
-
-    def shutdown(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)

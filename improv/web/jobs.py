@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from improv.web.background import KeyedJobs
 
 log = logging.getLogger(__name__)
 
 
-class AnalysisJobs:
+class AnalysisJobs(KeyedJobs):
     """One analysis job per client at a time, all on one worker thread.
 
     Parameters
@@ -34,12 +35,7 @@ class AnalysisJobs:
     """
 
     def __init__(self, store_path: Path, lock: threading.Lock) -> None:
-        self.store_path = Path(store_path)
-        self.lock = lock
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="improv-analysis")
-        self._state: dict[str, dict[str, Any]] = {}
-        self._futures: dict[str, Any] = {}
-        self._guard = threading.Lock()
+        super().__init__(store_path, lock, thread_name="improv-analysis")
 
     def progress(self, client: str) -> dict[str, Any] | None:
         with self._guard:
@@ -95,12 +91,3 @@ class AnalysisJobs:
                 st["done"] = st["total"]
                 st["running"] = False
 
-    def wait(self, client: str, timeout: float | None = None) -> None:
-        """Block until the job of ``client`` (if any) is finished (for tests and shutdown)."""
-        with self._guard:
-            fut = self._futures.get(client)
-        if fut is not None:
-            fut.result(timeout)
-
-    def shutdown(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
