@@ -8,6 +8,8 @@ Tables (one file each, Parquet or CSV, one row per observation):
 - ``dialogue``: session × pair × measure;
 - ``curves``: session × player × source × measure × time (long format);
 - ``annotations``: session, time, end, player, tags (and text with ``with_text``);
+- ``goals``: the clients' treatment goals, one row per version and the days it held
+  (:mod:`improv.archive.goals_table`; text and reasons with ``with_text``);
 
 plus ``README.md``, a data dictionary generated from the feature list (unit and definition
 of every measure present).
@@ -36,7 +38,7 @@ from typing import Any, Iterator, Sequence
 from improv.archive import require
 from improv.archive.dictionary import TABLES
 
-__all__ = ["export_dataset", "player_label", "TABLES"]
+__all__ = ["export_dataset", "is_role_name", "player_label", "TABLES"]
 
 _WHAT = "improv export-dataset"
 _ROLE_NAME = re.compile(r"(client|therapist|co-?therapist|cotherapist|patient|group|member|"
@@ -44,10 +46,15 @@ _ROLE_NAME = re.compile(r"(client|therapist|co-?therapist|cotherapist|patient|gr
 
 
 
+def is_role_name(name: str) -> bool:
+    """Whether a player name is a role (``client``, ``therapist2``), not a person's name."""
+    return bool(_ROLE_NAME.fullmatch(name))
+
+
 def player_label(name: str, index: int, *, with_text: bool) -> str:
     """The name of a player in the export: kept if it is a role (or with ``with_text``),
     else ``player<index+1>``."""
-    return name if with_text or _ROLE_NAME.fullmatch(name) else f"player{index + 1}"
+    return name if with_text or is_role_name(name) else f"player{index + 1}"
 
 
 def _renamer(mapping: dict[str, str]):
@@ -255,7 +262,8 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     -------
     dict
         ``to``, ``format``, ``sessions`` (count), ``not_analysed`` (session codes without a
-        current analysis) and ``tables`` (name -> (rows, file name)).
+        current analysis), ``goals_unreadable`` (client codes whose goals log could not be
+        read; their goals are left out) and ``tables`` (name -> (rows, file name)).
 
     Raises
     ------
@@ -293,13 +301,16 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
             source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
             n_players=len(labels), analysed=ok, **_health(m, session))
     from improv.archive.dictionary import write_readme
+    from improv.archive.goals_table import add_goals
 
+    unreadable = add_goals(tables["goals"], store, {r["client"] for r in rows if r["client"]},
+                           with_text=with_text)
     with _staged(folder) as tmp:
         written = {name: _write(pa, name, cols, tmp, fmt) for name, cols in tables.items()}
         write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
                      measures=_measures(tables), with_text=with_text)
     return {"to": str(folder), "format": fmt, "sessions": len(rows),
-            "not_analysed": not_analysed, "tables": written}
+            "not_analysed": not_analysed, "goals_unreadable": unreadable, "tables": written}
 
 
 def _measures(tables: dict[str, _Columns]) -> dict[str, list[str]]:

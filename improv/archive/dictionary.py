@@ -67,6 +67,23 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "source": ("string", "who made it: manual, suggestion (role suggestions), import ..."),
         "text": ("string", "free text (only with --with-text)"),
     },
+    "goals": {
+        "client": ("string", "the client's pseudonym code"),
+        "goal": ("string", "goal code: client code and the goal's place in the client's list "
+                 "(C07-G2)"),
+        "version": ("int64", "version of the goal (1 = as first agreed; a new version when the "
+                    "goal was changed from a later day)"),
+        "since": ("string", "first day this version was in force (YYYY-MM-DD)"),
+        "until": ("string", "last day this version was in force (empty: still in force)"),
+        "status": ("string", "the goal now: active, reached or dropped"),
+        "end": ("string", "day the goal was reached or dropped (empty: active)"),
+        "indicators": ("string", "measures that show progress, each 'measure up|down [player]', "
+                       "comma-separated"),
+        "tags": ("string", "annotation tags that show progress, each 'tag up|down', "
+                 "comma-separated"),
+        "text": ("string", "the goal in the therapist's words (only with --with-text)"),
+        "reason": ("string", "why a dropped goal was dropped (only with --with-text)"),
+    },
 }
 
 

@@ -161,6 +161,9 @@ def export_dataset(app, to, clients, fmt, with_text, as_json):
     if out["not_analysed"]:
         info(f"warning: {len(out['not_analysed'])} session(s) have no current analysis (no "
              "measures exported for them): run 'improv analyze --all' first")
+    if out["goals_unreadable"]:
+        info(f"warning: the goals of {len(out['goals_unreadable'])} client(s) could not be read "
+             "and are left out: run 'improv verify --all' to see what is wrong")
     emit(out, as_json=as_json, human=lambda r: table(
         [[name, n, file] for name, (n, file) in r["tables"].items()], ["TABLE", "ROWS", "FILE"]))
 

@@ -12,7 +12,7 @@ pd = pytest.importorskip("pandas")
 duckdb = pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 
-TABLES = ("sessions", "summaries", "dialogue", "curves", "annotations")
+TABLES = ("sessions", "summaries", "dialogue", "curves", "annotations", "goals")
 
 
 @pytest.fixture
@@ -146,3 +146,52 @@ def test_a_failed_export_leaves_no_partial_files(analysed, store_path, tmp_path)
     assert r.returncode == 1, r.stderr
     assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert list(out.iterdir()) == []
+
+
+def test_goals_table_one_row_per_version_and_text_only_when_asked(run_cli, store, tmp_path):
+    """Each version of a goal is a row with the days it held; the goal's text and a drop's
+    reason only with --with-text; a client whose goals log is broken is left out with a
+    warning, and the other clients' goals are exported."""
+    from datetime import datetime, timedelta, timezone
+
+    started = datetime.now(timezone.utc) - timedelta(days=30)
+    for client in ("C02", "C03"):
+        w = store.create_session(client=client, players=["client"], started=started)
+        w.add_midi_input("keys", player="client")
+        w.midi(0.5, player="client", port="keys", data=bytes([0x90, 60, 80]))
+        w.finalize(duration_s=2.0)
+    first = started.date().isoformat()
+    later = (started + timedelta(days=14)).date().isoformat()
+    r = run_cli("goals", "add", "--client", "C02", "Plays softer with Anna", "--json",
+                "--since", first, "--indicator", "level_dbfs:down@client", "--tag", "silence:up")
+    assert r.exit_code == 0, r.stderr
+    gid = r.json()["id"]
+    r = run_cli("goals", "edit", gid, "Plays softer", "--since", later,
+                "--indicator", "level_dbfs:down@client")
+    assert r.exit_code == 0, r.stderr
+    assert run_cli("goals", "drop", gid, "--on", later, "--reason", "moved away").exit_code == 0
+    assert run_cli("goals", "add", "--client", "C03", "Starts a phrase", "--since",
+                   first).exit_code == 0
+    (store.root / "clients" / "C03" / "goals.jsonl").write_bytes(b'{"op": "create"}\n')
+
+    r = run_cli("export-dataset", "--to", str(tmp_path / "a"), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["goals_unreadable"] == ["C03"]
+    assert "goals of 1 client(s) could not be read" in r.stderr
+    goals = pd.read_parquet(tmp_path / "a" / "goals.parquet")
+    assert list(goals.goal) == ["C02-G1", "C02-G1"] and list(goals.version) == [1, 2]
+    assert list(goals.since) == [first, later]
+    day_before = (started + timedelta(days=13)).date().isoformat()
+    assert list(goals.until) == [day_before, later]
+    assert set(goals.status) == {"dropped"} and set(goals.end) == {later}
+    assert goals.indicators.iloc[0] == "level_dbfs down client"
+    assert list(goals.tags) == ["silence up", "silence up"]  # an edit keeps what it does not name
+    assert goals.text.isna().all() and goals.reason.isna().all()
+    blob = b"".join(p.read_bytes() for p in (tmp_path / "a").iterdir())
+    assert b"softer" not in blob and b"moved away" not in blob and gid.encode() not in blob
+
+    r = run_cli("export-dataset", "--to", str(tmp_path / "b"), "--with-text")
+    assert r.exit_code == 0, r.stderr
+    goals = pd.read_parquet(tmp_path / "b" / "goals.parquet")
+    assert list(goals.text) == ["Plays softer with Anna", "Plays softer"]
+    assert list(goals.reason) == ["moved away", "moved away"]
