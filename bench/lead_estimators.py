@@ -28,8 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 import constructed_lead  # noqa: E402
-from analysis.dialogue import coupling as C  # noqa: E402
 from evaluate_dialogue import jazz_jitter  # noqa: E402
+
+from analysis.dialogue import coupling as C  # noqa: E402
 
 
 def _lag(x, run, k=1):
@@ -127,7 +128,7 @@ def pairs(data: Path) -> list[dict]:
         res = constructed_lead.build(duets)
     finally:
         constructed_lead.beat_pairs = orig
-    return [{**r, "bp": bp} for r, bp in zip(res, seen) if r["kind"] != "independent"]
+    return [{**r, "bp": bp} for r, bp in zip(res, seen, strict=True) if r["kind"] != "independent"]
 
 
 def main(argv=None) -> int:

@@ -23,8 +23,9 @@ Estimation:
    timing cancels, so the AR(1) coefficient of ``A`` (within runs) gives the sum tightly.
 4. **Split by each player's slope** ``c_i`` of its interval deviation on the asynchrony to
    the other (robust weights: Huber, k = 1.5 robust sd, then Tukey's bisquare, k = 4 robust
-   sd, since 1.6.1: ornaments and fills that push one interval far off get weight 0). A player who does not adapt has ``c_i = 0`` in expectation,
-   however expressive its own timing; that timing only widens ``c_i``'s interval.
+   sd, since 1.6.1: ornaments and fills that push one interval far off get weight 0). A
+   player who does not adapt has ``c_i = 0`` in expectation, however expressive its own
+   timing; that timing only widens ``c_i``'s interval.
    ``alpha_i = sum * max(c_i, 0) / (max(c_a, 0) + max(c_b, 0))``, within :data:`ALPHA_RANGE`.
    Measured on the constructed pairs (docs/benchmarks.md), this beat the joint bGLS fit
    with MA(1) motor noise (Jacoby et al. 2015) that dialogue 1.5 used: GLS whitening lowered
