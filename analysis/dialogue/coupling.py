@@ -22,14 +22,18 @@ Estimation:
    follows ``A(n+1) = (1 - alpha_a - alpha_b) A(n) + noise``: the players' shared expressive
    timing cancels, so the AR(1) coefficient of ``A`` (within runs) gives the sum tightly.
 4. **Split by each player's slope** ``c_i`` of its interval deviation on the asynchrony to
-   the other (Huber weights, k = 1.5 robust sd, so ornaments and fills that push one interval
-   far off do not dominate). A player who does not adapt has ``c_i = 0`` in expectation,
-   however expressive its own timing; that timing only widens ``c_i``'s interval.
+   the other (robust weights: Huber, k = 1.5 robust sd, then Tukey's bisquare, k = 4 robust
+   sd, since 1.6.1: ornaments and fills that push one interval far off get weight 0). A
+   player who does not adapt has ``c_i = 0`` in expectation, however expressive its own
+   timing; that timing only widens ``c_i``'s interval.
    ``alpha_i = sum * max(c_i, 0) / (max(c_a, 0) + max(c_b, 0))``, within :data:`ALPHA_RANGE`.
    Measured on the constructed pairs (docs/benchmarks.md), this beat the joint bGLS fit
    with MA(1) motor noise (Jacoby et al. 2015) that dialogue 1.5 used: GLS whitening lowered
    "follower's gain larger" from 0.90 to 0.84; first differences (a random-walk reference)
-   read the follower's own timing noise as correction (median error 0.20).
+   read the follower's own timing noise as correction (median error 0.20). The split's error is
+   the sample correlation of the players' shared expressive timing with the asynchrony; cross
+   terms (the other's concurrent or previous interval), a Granger-style t split and local
+   steadiness weights were measured for 1.6.1 and did not narrow it (docs/benchmarks.md).
 5. **Confidence intervals:** moving-block bootstrap (blocks of 8 beats), the sum and both
    slopes resampled with the same beats, so the interval of the share keeps their correlation.
 
@@ -83,6 +87,9 @@ WINDOW_LEVEL = 0.98
 MIN_LOCAL = 16
 _RUNNING = 31  # reference period: running median length [intervals]
 _HUBER = 1.5  # Huber constant [robust sd]
+#: Bisquare constant [robust sd] after the Huber start; two-fold CV over the recording blocks
+#: chose 3.5 (tuned on block 1) and 4.0 (block 2); 4.0 kept (docs/benchmarks.md, dialogue 1.6.1).
+_BISQUARE = 4.0
 _N_BOOT = 400
 _BLOCK = 8  # bootstrap block length [intervals]
 _PULSE_RATIO = 1.5  # the two IOIs of a beat pair lie within this ratio
@@ -148,15 +155,28 @@ def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
         return (w * xc * (y - my[..., None])).sum(-1) / (w * xc * xc).sum(-1)
 
 
-def _huber(x: np.ndarray, y: np.ndarray, n_iter: int = 5) -> np.ndarray:
-    """Huber weights of the regression ``y ~ c + slope*x`` (k = :data:`_HUBER` robust sd)."""
+def _robust(x: np.ndarray, y: np.ndarray, n_iter: int = 5) -> np.ndarray:
+    """Robust weights of the regression ``y ~ c + slope*x``: Huber (k = :data:`_HUBER` robust
+    sd), then Tukey's bisquare (k = :data:`_BISQUARE` robust sd) started from it.
+
+    The bisquare gives an interval far off (an ornament, a fill, a stumble) weight 0 instead of
+    Huber's ``k / |r|``; the players' expressive timing is heavy-tailed (excess kurtosis ~3 on
+    the Jazz-Jitter performers), so this narrows each player's slope (docs/benchmarks.md).
+    """
     w = np.ones(y.size)
-    for _ in range(n_iter):
+    for i in range(2 * n_iter):
         slope = float(_wls(x, y, w))
         r = y - slope * x
         r = r - np.median(r)
         scale = 1.4826 * float(np.median(np.abs(r))) + 1e-9
-        w = np.minimum(1.0, _HUBER * scale / np.maximum(np.abs(r), 1e-12))
+        if i < n_iter:
+            w = np.minimum(1.0, _HUBER * scale / np.maximum(np.abs(r), 1e-12))
+        else:
+            u = np.abs(r) / (_BISQUARE * scale)
+            bw = np.where(u < 1.0, (1.0 - u * u) ** 2, 0.0)
+            if np.count_nonzero(bw) < 3:  # degenerate (e.g. machine-exact timing): keep Huber's
+                break
+            w = bw
     return w
 
 
@@ -179,7 +199,7 @@ def _equations(bp: BeatPairs) -> tuple[np.ndarray, np.ndarray]:
     ok = np.r_[bp.run[1:] == bp.run[:-1], False].astype(float)
     x = np.vstack([bp.asyn, bp.asyn, -bp.asyn])
     y = np.vstack([nxt, bp.dev[0], bp.dev[1]])
-    w = np.vstack([ok, _huber(x[1], y[1]), _huber(x[2], y[2])]) if k > 2 else np.ones((3, k))
+    w = np.vstack([ok, _robust(x[1], y[1]), _robust(x[2], y[2])]) if k > 2 else np.ones((3, k))
     return np.stack([x, y]), w
 
 
@@ -226,7 +246,7 @@ def fit_alphas(bp: BeatPairs, *, seed: int = 0, n_boot: int = _N_BOOT,
     The asynchrony ``A = b - a`` evolves as ``A(n+1) = (1 - alpha_a - alpha_b) A(n) + noise``,
     so its AR(1) coefficient gives the *sum* of the gains tightly (the players' shared
     expressive timing cancels in it). The sum is split by each player's own slope of its
-    interval deviation on the asynchrony to the other (Huber-weighted least squares): a player
+    interval deviation on the asynchrony to the other (robust weighted least squares): a player
     who does not adapt has slope 0 in expectation, whatever its own timing. ``alpha_i = sum *
     max(c_i, 0) / (max(c_a, 0) + max(c_b, 0))``, bounded to :data:`ALPHA_RANGE`.
 
