@@ -8,7 +8,10 @@ gives a tempo per 6 s window):
    the same onset envelope with the tempo curve as its per-frame tempo. Each beat is placed on
    the onsets as long as the interval to the previous one stays near the local beat period
    (log-interval penalty, :data:`TIGHTNESS`), so the beats follow rubato that the 6 s windows
-   smear. A performance whose pulse is "rare" or "none" gets no beats (free playing).
+   smear; where the tempo is not steady (:data:`STEADY_STABILITY`) the penalty is lighter
+   (:data:`LOOSE_TIGHTNESS`), and each beat is then moved to the strongest onset near it
+   (:func:`refine_beats`, :data:`REFINE_WINDOW`). A performance whose pulse is "rare" or
+   "none" gets no beats (free playing).
 2. **Tempo from the beats** (:func:`beat_curve`): per window, 60 / median inter-beat interval
    of the tracked beats in it (the measure used for the annotated beats in
    ``bench/evaluate.py``); optional (:data:`BEAT_TEMPO`, off: not supported by the

@@ -7,8 +7,10 @@ goes with its MIDI file (a piece never sits in both halves). The free parameters
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
 from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
 level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
-from note cues, ``analysis.metre``: switch margin, rival set and clear margin) are chosen on
-one half and scored on the other, both ways; the pooled
+from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
+beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
+each beat onto an onset, ``analysis.beats``) are chosen on one half and scored on the other,
+both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
 Per file the analyser gets an onset envelope built from note times and velocities (MIDI) or
