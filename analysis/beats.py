@@ -226,8 +226,9 @@ def refine_beats(beats: np.ndarray, env: np.ndarray, *, frame_rate: float,
 
     Returns
     -------
-    np.ndarray [seconds] — increasing beat times (a beat that would land on its predecessor's
-    onset stays where it was).
+    np.ndarray [seconds] — the moved beats, increasing like the input: a beat that would land
+    on its predecessor's onset stays where it was, and if beats are so close that the moves
+    would reorder them, all stay as tracked.
 
     Examples
     --------
@@ -249,8 +250,10 @@ def refine_beats(beats: np.ndarray, env: np.ndarray, *, frame_rate: float,
     score = env[cand] - 1e-9 * np.abs(offs)[None, :]
     new = cand[np.arange(idx.size), np.argmax(score, axis=1)]
     out = np.where(env[new] > env[idx], new, idx) / frame_rate
-    keep = np.r_[True, np.diff(out) > 0]
-    return np.where(keep, out, beats)
+    out = np.where(np.r_[True, np.diff(out) > 0], out, beats)  # two beats on one onset
+    if np.any(np.diff(out) <= 0):  # beats closer than the window: leave them as tracked
+        return beats
+    return out
 
 
 def beat_tempo(beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -79,6 +79,17 @@ def test_refinement_without_onsets_leaves_the_beats():
                           tracked)
 
 
+def test_refined_beats_stay_increasing():
+    env = np.zeros(300)
+    env[100] = 1.0  # one onset within reach of both beats: only the first takes it
+    one = refine_beats(np.array([1.0, 1.02]), env, frame_rate=100.0, window=0.04)
+    assert one.tolist() == [1.0, 1.02]
+    env[:] = 0.0
+    env[104] = 1.0  # one onset past both beats: moving the first would pass the second
+    two = refine_beats(np.array([1.0, 1.02]), env, frame_rate=100.0, window=0.04)
+    assert np.all(np.diff(two) > 0) and two.tolist() == [1.0, 1.02]
+
+
 @pytest.mark.parametrize("kw, match", [({"window": -0.01}, "window"),
                                        ({"window": float("nan")}, "window"),
                                        ({"frame_rate": 0.0}, "frame_rate")])
