@@ -8,7 +8,10 @@ gives a tempo per 6 s window):
    the same onset envelope with the tempo curve as its per-frame tempo. Each beat is placed on
    the onsets as long as the interval to the previous one stays near the local beat period
    (log-interval penalty, :data:`TIGHTNESS`), so the beats follow rubato that the 6 s windows
-   smear. A performance whose pulse is "rare" or "none" gets no beats (free playing).
+   smear; where the tempo is not steady (:data:`STEADY_STABILITY`) the penalty is lighter
+   (:data:`LOOSE_TIGHTNESS`), and each beat is then moved to the strongest onset near it
+   (:func:`refine_beats`, :data:`REFINE_WINDOW`). A performance whose pulse is "rare" or
+   "none" gets no beats (free playing).
 2. **Tempo from the beats** (:func:`beat_curve`): per window, 60 / median inter-beat interval
    of the tracked beats in it (the measure used for the annotated beats in
    ``bench/evaluate.py``); optional (:data:`BEAT_TEMPO`, off: not supported by the
@@ -49,8 +52,8 @@ from .tempo import (
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "beat_tempo",
-           "pulse_label", "tempo_summary", "TIGHTNESS", "CLEAR_SHARE", "CROSS_SHARE",
-           "RARE_PULSE_SHARE"]
+           "pulse_label", "tempo_summary", "refine_beats", "TIGHTNESS", "LOOSE_TIGHTNESS",
+           "STEADY_STABILITY", "REFINE_WINDOW", "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).
@@ -76,6 +79,19 @@ BEAT_TEMPO = False
 #: Keep beats through a performance's pulse-less windows (where the tracker coasts on the
 #: neighbouring tempo) rather than only in its pulsed ones (chosen by two-fold cross-validation).
 ALL_BEATS = True
+#: How strictly beats keep the local beat period where the tempo is not steady (expressive
+#: playing, :data:`STEADY_STABILITY`): looser, so that the beats follow rubato that the 6 s
+#: windows smear. Chosen by two-fold cross-validation over 100 (off), 70, 50, 35, 20, 10 by
+#: the training half's mean beat F (docs/benchmarks.md, 1.9.0).
+LOOSE_TIGHTNESS = 20.0
+#: The tempo is steady (beats tracked with :data:`TIGHTNESS`) where at least this share of
+#: the pulsed windows lie within 4 % of the global tempo (:attr:`TempoCurve.stability`);
+#: below it :data:`LOOSE_TIGHTNESS` applies. Cross-validated with it (grid 0.5, 0.7, 0.9).
+STEADY_STABILITY = 0.9
+#: Move each tracked beat to the strongest onset within this many seconds (0: off). Two-fold
+#: cross-validation over 0, 0.04, 0.06 s by mean beat F chose 0.04 on one half and 0.06 on the
+#: other; the smaller move is shipped.
+REFINE_WINDOW = 0.04
 #: Ratios of a cross-rhythmic rival (a half or double level is also a right metrical level).
 CROSS_RATIOS = (2.0 / 3.0, 1.5)
 
@@ -194,6 +210,52 @@ def beat_curve(beats: np.ndarray, times: np.ndarray, *, window: float) -> np.nda
     return out
 
 
+def refine_beats(beats: np.ndarray, env: np.ndarray, *, frame_rate: float,
+                 window: float) -> np.ndarray:
+    """Move each beat to the strongest onset within ``window`` seconds of it.
+
+    Parameters
+    ----------
+    beats : np.ndarray [seconds]
+        Beat times (e.g. from :func:`track_beats`).
+    env : np.ndarray [shape=(n,)]
+        Onset strength sampled at ``frame_rate``.
+    frame_rate : float [Hz]
+    window : float [seconds]
+        Largest move; 0 leaves the beats as they are.
+
+    Returns
+    -------
+    np.ndarray [seconds] — the moved beats, increasing like the input: a beat that would land
+    on its predecessor's onset stays where it was, and if beats are so close that the moves
+    would reorder them, all stay as tracked.
+
+    Examples
+    --------
+    >>> env = np.zeros(300); env[[98, 151, 203]] = 1.0
+    >>> refine_beats(np.array([1.0, 1.5, 2.0]), env, frame_rate=100.0, window=0.04).tolist()
+    [0.98, 1.51, 2.03]
+    """
+    frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
+    window = _validate.nonnegative("window", window, unit="seconds")
+    beats = np.asarray(beats, dtype=np.float64)
+    env = np.asarray(env, dtype=np.float64)
+    k = int(round(window * frame_rate))
+    if k == 0 or beats.size == 0 or env.size == 0:
+        return beats
+    idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, env.size - 1)
+    offs = np.arange(-k, k + 1)
+    cand = np.clip(idx[:, None] + offs[None, :], 0, env.size - 1)
+    # the strongest frame; among equals the one nearest the tracked beat
+    score = env[cand] - 1e-9 * np.abs(offs)[None, :]
+    new = cand[np.arange(idx.size), np.argmax(score, axis=1)]
+    out = np.where(env[new] > env[idx], new, idx) / frame_rate
+    out = np.where(np.r_[True, np.diff(out) > 0], out, beats)  # two beats on one onset
+    if np.any(np.diff(out) <= 0):  # beats closer than the window: leave them as tracked
+        return beats
+    return out
+
+
 def beat_tempo(beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tempo [BPM] at each beat: 60 / the interval from the previous beat.
 
@@ -273,6 +335,29 @@ def pulse_label(share: float, cross: float, *, n_windows: int, tempo_bpm: float,
     return "intermittent"
 
 
+def _beats(env: np.ndarray, tc: TempoCurve, *, frame_rate: float, tightness: float,
+           window: float, beat_tempo: bool, all_beats: bool) -> tuple[np.ndarray, TempoCurve]:
+    """Beats tracked on the tempo curve, and the curve (from the beats if ``beat_tempo``)."""
+    n_win = tc.times.size
+    bpm, covered = _frame_tempo(tc, env.size, frame_rate)
+    beats = track_beats(env, frame_rate=frame_rate, bpm=bpm, tightness=tightness)
+    idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, max(env.size - 1, 0))
+    in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
+    if beat_tempo and n_win:
+        bc = beat_curve(beats[in_pulse], tc.times, window=window)
+        use = (_pulsed(tc.bpm)) & np.isfinite(bc)
+        if use.any():
+            # the beats are tracked at the curve's level; keep it if they drift to another
+            cands = bc[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
+            here = np.where(_pulsed(tc.bpm), tc.bpm, 1.0)[:, None]
+            k = np.argmin(np.abs(np.log2(cands / here)), axis=1)
+            bc = cands[np.arange(bc.size), k]
+            tc = TempoCurve(tc.times, np.where(use, bc, tc.bpm), tc.clarity, tc.tempo_bpm,
+                            tc.pulse_clarity, tc.stability, tc.short, tc.alt_bpm,
+                            tc.alt_share)
+    return (beats if all_beats else beats[in_pulse]), tc
+
+
 def analyze_pulse(
     env: np.ndarray,
     *,
@@ -284,6 +369,9 @@ def analyze_pulse(
     cross_share: float = CROSS_SHARE,
     beat_tempo: bool = BEAT_TEMPO,
     all_beats: bool = ALL_BEATS,
+    loose_tightness: float = LOOSE_TIGHTNESS,
+    steady: float = STEADY_STABILITY,
+    refine: float = REFINE_WINDOW,
 ) -> Pulse:
     """Windowed tempo (:func:`analysis.tempo.tempo_from_envelope`), beats and pulse label.
 
@@ -301,6 +389,13 @@ def analyze_pulse(
     all_beats : bool
         Keep the beats through pulse-less stretches too (:data:`ALL_BEATS`); a performance
         whose pulse is "rare" or "none" has no beats either way.
+    loose_tightness : float
+        Beat-period tightness (:func:`track_beats`) where the tempo is not steady
+        (:data:`LOOSE_TIGHTNESS`); a steady tempo keeps :data:`TIGHTNESS`.
+    steady : float [0..1]
+        Tempo stability from which the tempo counts as steady (:data:`STEADY_STABILITY`).
+    refine : float [seconds]
+        Move each beat to the strongest onset this near (:func:`refine_beats`; 0: off).
 
     Returns
     -------
@@ -327,30 +422,15 @@ def analyze_pulse(
         ratio = tc.alt_bpm / tc.tempo_bpm
         if min(abs(np.log2(ratio / r)) for r in CROSS_RATIOS) < 0.05:
             cross = float(tc.alt_share)
-    beats = np.zeros(0)
-    if tc.tempo_bpm > 0 and (n_win == 0 or share > 0):
-        bpm, covered = _frame_tempo(tc, env.size, frame_rate)
-        beats = track_beats(env, frame_rate=frame_rate, bpm=bpm)
-        idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, max(env.size - 1, 0))
-        in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
-        if beat_tempo and n_win:
-            bc = beat_curve(beats[in_pulse], tc.times, window=window)
-            use = (_pulsed(tc.bpm)) & np.isfinite(bc)
-            if use.any():
-                # the beats are tracked at the curve's level; keep it if they drift to another
-                cands = bc[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
-                here = np.where(_pulsed(tc.bpm), tc.bpm, 1.0)[:, None]
-                k = np.argmin(np.abs(np.log2(cands / here)), axis=1)
-                bc = cands[np.arange(bc.size), k]
-                tc = TempoCurve(tc.times, np.where(use, bc, tc.bpm), tc.clarity, tc.tempo_bpm,
-                                tc.pulse_clarity, tc.stability, tc.short, tc.alt_bpm,
-                                tc.alt_share)
-        if not all_beats:
-            beats = beats[in_pulse]
     label = pulse_label(share, cross, n_windows=n_win, tempo_bpm=tc.tempo_bpm,
                         clear_share=clear_share, cross_share=cross_share)
-    if label in ("none", "rare"):
-        beats = np.zeros(0)
+    beats = np.zeros(0)
+    if label not in ("none", "rare") and tc.tempo_bpm > 0 and (n_win == 0 or share > 0):
+        # a short clip's stability is NaN: steady
+        tight = loose_tightness if tc.stability < steady else TIGHTNESS
+        beats, tc = _beats(env, tc, frame_rate=frame_rate, tightness=tight, window=window,
+                           beat_tempo=beat_tempo, all_beats=all_beats)
+        beats = refine_beats(beats, env, frame_rate=frame_rate, window=refine)
     return Pulse(tc, beats, label, share, cross)
 
 

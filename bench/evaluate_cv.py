@@ -7,8 +7,10 @@ goes with its MIDI file (a piece never sits in both halves). The free parameters
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
 from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
 level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
-from note cues, ``analysis.metre``: switch margin, rival set and clear margin) are chosen on
-one half and scored on the other, both ways; the pooled
+from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
+beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
+each beat onto an onset, ``analysis.beats``) are chosen on one half and scored on the other,
+both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
 Per file the analyser gets an onset envelope built from note times and velocities (MIDI) or
@@ -35,7 +37,7 @@ import analysis
 import analysis.audio as aaudio
 import analysis.metre as ametre
 import analysis.tempo as atempo
-from analysis.beats import analyze_pulse, pulse_label
+from analysis.beats import analyze_pulse, pulse_label, refine_beats
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_from_envelope
 
 #: Candidate values (the first of each is the a-priori default, kept on ties).
@@ -49,10 +51,17 @@ GRID = {
     "switch_margin": (float("inf"), 0.2, 0.1, 0.05, 0.0),
     "switch_ratios": ((0.5, 2.0, 2.0 / 3.0, 1.5), (0.5, 2.0), (2.0 / 3.0, 1.5)),
     "clear_margin": (float("-inf"), 0.0, 0.02, 0.05, 0.1),
+    # since 1.9: beat-period tightness where the pulse is not clear (100: as a clear pulse),
+    # and the move of each beat to the strongest onset near it [seconds] (0: off)
+    "loose_tightness": (100.0, 70.0, 50.0, 35.0, 20.0, 10.0),
+    "steady": (0.9, 0.7, 0.5),
+    "refine": (0.0, 0.04, 0.06),
 }
 #: Metre off: the parameters under which the tempo stage's level and label are kept.
 METRE_OFF = {"switch_margin": float("inf"), "switch_ratios": GRID["switch_ratios"][0],
              "clear_margin": float("-inf")}
+#: Beats as tracked before 1.9 (one tightness for every label, not refined).
+BEATS_OFF = {"loose_tightness": 100.0, "steady": 0.9, "refine": 0.0}
 #: A wrong "clear" costs this many right ones (break-even at the issue's 0.95 precision).
 WRONG_CLEAR_COST = 19.0
 
@@ -168,7 +177,8 @@ def run_methods(it: dict) -> None:
         for ls, bt, ab in itertools.product(GRID["level_switch"], GRID["beat_tempo"],
                                             GRID["all_beats"]):
             atempo.LEVEL_SWITCH = ls
-            p = analyze_pulse(env, frame_rate=fr, duration=dur, beat_tempo=bt, all_beats=ab)
+            p = analyze_pulse(env, frame_rate=fr, duration=dur, beat_tempo=bt, all_beats=ab,
+                              **BEATS_OFF)
             it[("pulse", ls, bt, ab)] = p
             if "notes" in it:
                 nt = it["notes"]
@@ -191,6 +201,33 @@ def _today_label(tc) -> str:
     return "clear" if share >= 0.5 else "intermittent" if share >= 0.1 else "rare"
 
 
+def factor_moved(scores: dict | None, conf: float, mp: dict) -> bool:
+    """Whether the metre stage moved the level (its beats then come from its own tracking)."""
+    if not scores:
+        return False
+    return ametre.decide(scores, switch_margin=mp["switch_margin"],
+                         switch_ratios=mp["switch_ratios"])[0] != 1.0
+
+
+def _loose_beats(it: dict, key: tuple, tightness: float, beats: np.ndarray) -> np.ndarray:
+    """Beats tracked with ``tightness`` (the tightness where the tempo is not steady), cached."""
+    if tightness == 100.0 or beats is None or beats.size == 0:
+        return beats
+    ck = ("loose", *key, tightness)
+    if ck not in it:
+        ls, bt, ab = key
+        shipped = atempo.LEVEL_SWITCH
+        try:
+            atempo.LEVEL_SWITCH = ls
+            # steady above 1: never steady, so the loose tightness applies
+            it[ck] = analyze_pulse(it["env"], frame_rate=it["frame_rate"],
+                                   duration=it["duration"], beat_tempo=bt, all_beats=ab,
+                                   loose_tightness=tightness, steady=2.0, refine=0.0).beats
+        finally:
+            atempo.LEVEL_SWITCH = shipped
+    return it[ck]
+
+
 def score_item(it: dict, method: str, params: dict | None = None) -> dict:
     """Acc1/Acc2, curve errors, beat F and label of one item under one method."""
     import mir_eval
@@ -207,7 +244,7 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         p = it[("pulse", *key)]
         conf = float("nan")
         scores = it.get(("metre", *key))
-        mp = {**METRE_OFF, **params}
+        mp = {**METRE_OFF, **BEATS_OFF, **params}
         if scores:
             factor, conf = ametre.decide(scores, switch_margin=mp["switch_margin"],
                                          switch_ratios=mp["switch_ratios"])
@@ -218,6 +255,10 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         if label == "clear" and scores and mp["clear_margin"] > -np.inf \
                 and not conf >= mp["clear_margin"]:
             label = "intermittent"
+        if tc.stability < mp["steady"] and not factor_moved(scores, conf, mp):
+            beats = _loose_beats(it, key, mp.get("loose_tightness", 100.0), beats)
+        beats = refine_beats(beats, it["env"], frame_rate=it["frame_rate"],
+                             window=mp.get("refine", 0.0))
     if tc is not None:
         out["tempo"] = tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])
@@ -270,7 +311,29 @@ def tune(train: list[dict]) -> dict:
         fs[ab] = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
     best["all_beats"] = max(GRID["all_beats"], key=lambda b: fs[b] + (1e-9 if b is False
                                                                       else 0.0))
-    return _tune_metre(train, best)
+    return _tune_beats(train, _tune_metre(train, best))
+
+
+def _tune_beats(train: list[dict], best: dict) -> dict:
+    """Loose tightness with the steadiness bound, then the refinement window, by the training
+    half's mean beat F (ties keep the first, off, value)."""
+    best = {**best, **BEATS_OFF}
+
+    def mean_f(p: dict) -> float:
+        bf = [score_item(it, "ours", p)["bf"] for it in train]
+        return float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
+
+    best_v = -np.inf
+    for t, st in itertools.product(GRID["loose_tightness"], GRID["steady"]):
+        f = mean_f(dict(best, loose_tightness=t, steady=st))
+        if f > best_v + 1e-9:
+            best_v, best = f, dict(best, loose_tightness=t, steady=st)
+    best_v = -np.inf
+    for w in GRID["refine"]:
+        f = mean_f(dict(best, refine=w))
+        if f > best_v + 1e-9:
+            best_v, best = f, dict(best, refine=w)
+    return best
 
 
 def _tune_metre(train: list[dict], best: dict) -> dict:
