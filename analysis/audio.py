@@ -457,8 +457,7 @@ def onset_strength(y: np.ndarray, *, sr: int) -> tuple[np.ndarray, float]:
     an.push(y)
     an._frames(an._resampler.resample_chunk(np.zeros(0, np.float32), last=True), last=True)
     an._finished = True
-    env = np.concatenate(an._env) if an._env else np.zeros((0, 3), np.float32)
-    return _split_env(env)[0].astype(np.float32), ANALYSIS_SR / HOP_LENGTH
+    return _split_env(an._env.take())[0].astype(np.float32), ANALYSIS_SR / HOP_LENGTH
 
 
 def pick_onsets(
