@@ -285,13 +285,14 @@ def json_number(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def json_safe(obj: Any, *, keep_arrays: bool = False) -> Any:
+def json_safe(obj: Any, *, keep_arrays: bool = False, _lists: dict | None = None) -> Any:
     """``obj`` with every non-finite float replaced by None, numpy scalars and arrays made
     Python numbers and lists, dict keys made strings (recursively), for ``json.dumps``.
 
     With ``keep_arrays``, numeric numpy arrays stay arrays (a quarter of the memory of their
     lists): ``json_safe(array)`` is their JSON form, made when they are written
-    (:func:`json_default`)."""
+    (:func:`json_default`). Without it, an array found twice in ``obj`` becomes one list,
+    found twice in the result."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, np.generic):
@@ -299,11 +300,16 @@ def json_safe(obj: Any, *, keep_arrays: bool = False) -> Any:
     if isinstance(obj, np.ndarray):
         if keep_arrays and obj.dtype.kind in "fiu":
             return obj
-        return [json_safe(x) for x in obj.tolist()]
+        if _lists is None:
+            return [json_safe(x) for x in obj.tolist()]
+        if id(obj) not in _lists:
+            _lists[id(obj)] = (obj, [json_safe(x) for x in obj.tolist()])
+        return _lists[id(obj)][1]
+    kw = {"keep_arrays": keep_arrays, "_lists": {} if _lists is None else _lists}
     if isinstance(obj, dict):
-        return {str(k): json_safe(v, keep_arrays=keep_arrays) for k, v in obj.items()}
+        return {str(k): json_safe(v, **kw) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [json_safe(v, keep_arrays=keep_arrays) for v in obj]
+        return [json_safe(v, **kw) for v in obj]
     return obj
 
 

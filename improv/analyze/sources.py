@@ -82,16 +82,28 @@ def _rounded(x, digits: int) -> np.ndarray:
                     dtype=np.float64)
 
 
+def _shared(times: np.ndarray, seen: list[np.ndarray]) -> np.ndarray:
+    """``times``, or an equal array of ``seen`` (one object for the curves on the same
+    windows: its list is made once by :func:`improv.analyze.as_lists` and shared)."""
+    for t in seen:
+        if t.shape == times.shape and np.array_equal(t, times):
+            return t
+    seen.append(times)
+    return times
+
+
 def result_dict(pa, *, inp=None) -> dict:
     """The JSON form of a source's analysis (:meth:`analysis.PlayerAnalysis.to_dict`), its long
     number series kept as float64 arrays (8 bytes a number, not a Python float's 32; NaN where
     the JSON has null) until they are written (:func:`improv.analyze.cache.write_cache`) or
     returned (:func:`improv.analyze.as_lists`). For an audio input ``inp``, every time (onsets,
     curves, crescendi) on the session clock, corrected for the input's measured drift (the
-    analysis ran on the input's own sample clock)."""
-    d = {"kind": pa.kind, "summary": dict(pa.summary),
-         "curves": {k: {"times": _rounded(t, 6), "values": np.array(v, dtype=np.float64)}
-                    for k, (t, v) in pa.curves.items()},
+    analysis ran on the input's own sample clock). Curves on the same windows share one
+    ``times`` array (and, once returned, one list: read them, do not change them in place)."""
+    seen: list[np.ndarray] = []
+    curves = {k: {"times": _shared(_rounded(t, 6), seen), "values": np.array(v, np.float64)}
+              for k, (t, v) in pa.curves.items()}
+    d = {"kind": pa.kind, "summary": dict(pa.summary), "curves": curves,
          "changes": [c.to_dict() for c in pa.changes],
          "beats": _rounded(pa.beats, 4)}
     if inp is None:
@@ -105,8 +117,12 @@ def result_dict(pa, *, inp=None) -> dict:
         levels[ok] = _rounded(levels[ok], 2)
         d["onset_levels_dbfs"] = levels
     if inp.drift_ppm:
+        seen, done = [], {}
         for c in d["curves"].values():
-            c["times"] = _rounded(drift_corrected(c["times"], inp), 6)
+            t = c["times"]
+            if id(t) not in done:
+                done[id(t)] = _shared(_rounded(drift_corrected(t, inp), 6), seen)
+            c["times"] = done[id(t)]
         for ch in d["changes"]:
             for k in ("start", "end"):
                 ch[k] = float(drift_corrected(np.asarray(ch[k], float), inp))

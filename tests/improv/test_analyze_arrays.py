@@ -105,3 +105,11 @@ def test_compute_keeps_arrays_and_every_reader_gets_lists(store):
     for p, e in out["players"].items():
         assert {**e, "cached": True} == again["players"][p]
     assert as_lists(again) is again
+    for e in out["players"].values():  # curves on the same windows share one list of times
+        for src in e["sources"].values():
+            c = src["curves"]
+            if "notes_per_s" in c:
+                assert c["notes_per_s"]["times"] is c["polyphony"]["times"]
+            if "level_dbfs" in c:
+                assert c["level_dbfs"]["times"] is c["loudness_lufs"]["times"]
+                assert c["level_dbfs"]["times"] is not c["loudness_lufs_momentary"]["times"]
