@@ -552,5 +552,6 @@ def as_lists(result: dict[str, Any]) -> dict[str, Any]:
         ``result``.
     """
     for player, entry in result["players"].items():
-        result["players"][player] = json_safe(entry)
+        if not entry.get("cached"):  # a cached entry was read from JSON: lists already
+            result["players"][player] = json_safe(entry)
     return result
