@@ -156,17 +156,19 @@ def mel_power(spec, lo, hi, off, w):  # pragma: no cover - compiled
 # envelope and tempo (tests/analysis/test_beats.py). Kept here because importing librosa costs
 # 3.2 s and 135 MB per process (docs/benchmarks.md).
 @numba.njit(cache=True, nogil=True)
-def beat_local_score(env, fpb):  # pragma: no cover - compiled
+def beat_local_score(env, scale, fpb):  # pragma: no cover - compiled
+    # env[j] / scale here rather than a scaled copy of the envelope (the same quotients);
+    # fpb: whole frames, as int32 (half the memory of a float64 copy; the same float64 p)
     n = env.shape[0]
     out = np.zeros(n)
     for i in range(n):
-        p = fpb[i]
+        p = np.float64(fpb[i])
         k2 = int(p)
         acc = 0.0
         for d in range(-k2, k2 + 1):
             j = i - d
             if 0 <= j < n:
-                acc += np.exp(-0.5 * (d * 32.0 / p) ** 2) * env[j]
+                acc += np.exp(-0.5 * (d * 32.0 / p) ** 2) * (env[j] / scale)
         out[i] = acc
     return out
 
@@ -174,12 +176,12 @@ def beat_local_score(env, fpb):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def beat_dp(local, fpb, tightness):  # pragma: no cover - compiled
     n = local.shape[0]
-    backlink = np.full(n, -1, dtype=np.int64)
+    backlink = np.full(n, -1, dtype=np.int32)  # frame indices (< 2**31: 248 days at 100 Hz)
     cumscore = np.zeros(n)
     thresh = 0.01 * local.max() if n else 0.0
     first = True
     for i in range(n):
-        p = fpb[i]
+        p = np.float64(fpb[i])
         best = -np.inf
         loc_best = -1
         lo = i - 2 * int(p) - 1

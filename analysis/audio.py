@@ -202,8 +202,8 @@ class AudioAnalyzer:
         self._kern = _kernels
         self._tick_acc = (0.0, 0)  # sum of squares and sample count of the current partial tick
         self._ktick_acc = (0.0, 0)
-        self._ms: list[np.ndarray] = []
-        self._kms: list[np.ndarray] = []
+        self._ms = _Chunks(np.zeros(0))
+        self._kms = _Chunks(np.zeros(0))
         # onset frames
         self._resampler = soxr.ResampleStream(self.sr, ANALYSIS_SR, 1, dtype="float32",
                                               quality="HQ")
@@ -211,7 +211,7 @@ class AudioAnalyzer:
         self._win = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
         self._mel = None
         self._prev = None  # last log-mel frame (after max filter) for the flux across blocks
-        self._env: list[np.ndarray] = []
+        self._env = _Chunks(np.zeros((0, 3), np.float32))
         self._finished = False
 
     # ------------------------------------------------------------------ blocks
@@ -313,12 +313,41 @@ class AudioAnalyzer:
                      last=True)
         length = self.n_samples / self.sr
         duration = length if duration is None else _validate.nonnegative("duration", duration)
-        env = np.concatenate(self._env) if self._env else np.zeros((0, 3), np.float32)
-        ms = np.concatenate(self._ms) if self._ms else np.zeros(0)
-        kms = np.concatenate(self._kms) if self._kms else np.zeros(0)
-        return _audio_result(env, ms, kms, duration=duration, window=self.window, hop=self.hop,
+        # the envelope is handed over as its chunks: _audio_result frees it once it is split
+        return _audio_result(self._env, self._ms.take(), self._kms.take(), duration=duration,
+                             window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
                              step=self._tick_samples / self.sr)
+
+
+class _Chunks:
+    """Per-block arrays of a stream, joined every :data:`_JOIN` blocks: a 3-hour session's
+    8,000 blocks would otherwise each carry a numpy array's ~100 bytes of overhead beside its
+    few values (the 100 ms level ticks: 13 values of 8 bytes per block). :meth:`take`
+    returns the one array (the same values as one concatenation) and empties the store."""
+
+    __slots__ = ("_done", "_tail", "_empty")
+
+    def __init__(self, empty: np.ndarray) -> None:
+        self._done: list[np.ndarray] = []
+        self._tail: list[np.ndarray] = []
+        self._empty = empty
+
+    def append(self, a: np.ndarray) -> None:
+        self._tail.append(a)
+        if len(self._tail) >= _JOIN:
+            self._done.append(np.concatenate(self._tail))
+            self._tail = []
+
+    def take(self) -> np.ndarray:
+        parts, self._done, self._tail = self._done + self._tail, [], []
+        if not parts:
+            return self._empty
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+#: Blocks per joined chunk of :class:`_Chunks`.
+_JOIN = 256
 
 
 @functools.lru_cache(maxsize=1)
@@ -428,8 +457,7 @@ def onset_strength(y: np.ndarray, *, sr: int) -> tuple[np.ndarray, float]:
     an.push(y)
     an._frames(an._resampler.resample_chunk(np.zeros(0, np.float32), last=True), last=True)
     an._finished = True
-    env = np.concatenate(an._env) if an._env else np.zeros((0, 3), np.float32)
-    return _split_env(env)[0].astype(np.float32), ANALYSIS_SR / HOP_LENGTH
+    return _split_env(an._env.take())[0].astype(np.float32), ANALYSIS_SR / HOP_LENGTH
 
 
 def pick_onsets(
@@ -555,7 +583,7 @@ def _loudness_range(short_ms: np.ndarray) -> float | None:
 
 
 def _audio_result(
-    env: np.ndarray,
+    env: np.ndarray | _Chunks,
     ms: np.ndarray,
     kms: np.ndarray,
     *,
@@ -569,8 +597,13 @@ def _audio_result(
 ) -> PlayerAnalysis:
     frame_rate = ANALYSIS_SR / HOP_LENGTH
     n_env = int(np.ceil(duration * frame_rate))
+    # the (n, 3) regions are freed once split (finish hands them over as chunks), the onset
+    # envelope once the onsets are picked, the tempo envelope once its peaks are: a 3-hour
+    # session's envelopes are 30 MB, which the tempo step's tables would otherwise sit on
+    env3 = env.take() if isinstance(env, _Chunks) else np.asarray(env)
     env, tempo_env = (np.pad(e[:n_env], (0, max(0, n_env - e.size))).astype(np.float64)
-                      for e in _split_env(np.asarray(env)))
+                      for e in _split_env(env3))
+    del env3
     n_tick = int(np.floor(duration / step + 1e-9))
     ms = np.pad(ms[:n_tick], (0, max(0, n_tick - ms.size)))
     kms = np.pad(kms[:n_tick], (0, max(0, n_tick - kms.size)))
@@ -579,10 +612,14 @@ def _audio_result(
     silent = bool(quiet.all())
     onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
     onsets = onsets[onsets < duration]
+    del env
+    peaks = onset_peaks(tempo_env, frame_rate=frame_rate)
+    del tempo_env
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    pulse = analyze_pulse(onset_peaks(tempo_env, frame_rate=frame_rate), frame_rate=frame_rate,
-                          duration=duration, window=window, hop=hop)
+    pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
+                          hop=hop)
+    del peaks
     if silent:
         tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),
                                np.zeros_like(pulse.curve.clarity), 0.0, 0.0, float("nan"))

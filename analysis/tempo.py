@@ -806,7 +806,12 @@ def tempo_from_envelope(
     log_bpm = np.log2(bpm)
     prior = -0.5 * ((log_bpm - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2
     # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave.
-    score = 8.0 * np.clip(sal, 0.0, None) + prior[None, :]
+    # built in place and C-ordered (sal is a transposed view): the Viterbi kernel needs C
+    # order, and a copy of the table costs 13 MB for 3 hours (issue 22; the same numbers)
+    score = np.empty(sal.shape)
+    np.clip(sal, 0.0, None, out=score)
+    score *= 8.0
+    score += prior[None, :]
     score[~pulsed] = prior  # pulse-less windows only carry the path through
     path = _viterbi(score, log_bpm, PATH_SIGMA * np.sqrt(hop))
     # refine each window's tempo between grid bins (parabolic interpolation of the salience)

@@ -35,6 +35,7 @@ __all__ = [
     "window_means",
     "json_number",
     "json_safe",
+    "json_default",
 ]
 
 #: Default analysis window [seconds] (MTTB: 6 s).
@@ -284,17 +285,38 @@ def json_number(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def json_safe(obj: Any) -> Any:
+def json_safe(obj: Any, *, keep_arrays: bool = False, _lists: dict | None = None) -> Any:
     """``obj`` with every non-finite float replaced by None, numpy scalars and arrays made
-    Python numbers and lists, dict keys made strings (recursively), for ``json.dumps``."""
+    Python numbers and lists, dict keys made strings (recursively), for ``json.dumps``.
+
+    With ``keep_arrays``, numeric numpy arrays stay arrays (a quarter of the memory of their
+    lists): ``json_safe(array)`` is their JSON form, made when they are written
+    (:func:`json_default`). Without it, an array found twice in ``obj`` becomes one list,
+    found twice in the result."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, np.generic):
         return json_safe(obj.item())
     if isinstance(obj, np.ndarray):
-        return [json_safe(x) for x in obj.tolist()]
+        if keep_arrays and obj.dtype.kind in "fiu":
+            return obj
+        if _lists is None:
+            return [json_safe(x) for x in obj.tolist()]
+        if id(obj) not in _lists:
+            _lists[id(obj)] = (obj, [json_safe(x) for x in obj.tolist()])
+        return _lists[id(obj)][1]
+    kw = {"keep_arrays": keep_arrays, "_lists": {} if _lists is None else _lists}
     if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
+        return {str(k): json_safe(v, **kw) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
+        return [json_safe(v, **kw) for v in obj]
     return obj
+
+
+def json_default(obj: Any) -> Any:
+    """``default`` of a :class:`json.JSONEncoder` for what ``json_safe(..., keep_arrays=True)``
+    left as numpy arrays: their JSON-safe lists, one array at a time (the text is the same as
+    that of ``json_safe(obj)``)."""
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return json_safe(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")

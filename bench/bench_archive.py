@@ -173,20 +173,26 @@ def with_cluster(root: Path, log_dir: Path) -> dict:
 _CHILD = """
 import json, resource, sys, time
 t = time.monotonic()
-from improv.analyze import analyze_session
+from improv.analyze import analyze_session, compute_session
 from sessions.store import Store
 with Store(sys.argv[1]) as s:
-    analyze_session(s, sys.argv[2], dialogue=sys.argv[3] == "1", use_cache=False, catalog=False)
+    if sys.argv[4] == "worker":  # what a Dask worker runs: compute only, nothing written
+        compute_session(s, sys.argv[2], dialogue=sys.argv[3] == "1", use_cache=False)
+    else:
+        analyze_session(s, sys.argv[2], dialogue=sys.argv[3] == "1", use_cache=False,
+                        catalog=False)
 hwm = [x for x in open("/proc/self/status") if x.startswith("VmHWM:")]  # not ru_maxrss:
 peak = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": time.monotonic() - t, "peak_mb": peak / 1024}))
 """
 
 
-def memory(root: Path, sid: str, *, dialogue: bool) -> dict:
+def memory(root: Path, sid: str, *, dialogue: bool, worker: bool = False) -> dict:
     """Peak RSS (VmHWM: Linux keeps ru_maxrss across exec, so a child started by this
-    process would report this process's peak) and wall time of one analysis."""
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), sid, "1" if dialogue else "0"],
+    process would report this process's peak) and wall time of one analysis
+    (``analyze_session``; with ``worker``, ``compute_session`` only, as on a Dask worker)."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), sid, "1" if dialogue else "0",
+                          "worker" if worker else "session"],
                          env=_env(), capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -227,12 +233,14 @@ def main(argv: list[str] | None = None) -> int:
         for h in (1.0, 3.0):
             ids[h] = _long_id(root, h) or long_session(root, hours=h)
             print(f"generated a {h:g} h session", flush=True)
-        print("| session | dialogue | wall s | peak RSS MB |\n|---|---|---|---|")
+        print("| session | dialogue | wall s | peak RSS MB | worker (compute only) MB |\n"
+              "|---|---|---|---|---|")
         for h, sid in ids.items():
             for dialogue in (False, True):
                 m = memory(root, sid, dialogue=dialogue)
+                w = memory(root, sid, dialogue=dialogue, worker=True)
                 print(f"| {h:g} h, 2 ch | {'yes' if dialogue else 'no'} | {m['seconds']:.1f} | "
-                      f"{m['peak_mb']:.0f} |", flush=True)
+                      f"{m['peak_mb']:.0f} | {w['peak_mb']:.0f} |", flush=True)
     if not args.dir:
         shutil.rmtree(base, ignore_errors=True)
     return 0

@@ -91,6 +91,7 @@ __all__ = [
     "ROLE_TAGS",
     "analyze_session",
     "accept_roles",
+    "as_lists",
     "compute_session",
     "store_analysis",
     "cache_key",
@@ -212,8 +213,8 @@ def _cache_out(session, writes: list | None, name: str, data: dict) -> None:
     """Write a cache file now (``writes is None``) or keep it for :func:`store_analysis`
     (``(name, data)`` appended to ``writes``: the worker of a batch run only computes).
 
-    ``data`` is JSON-safe already (:func:`json_safe`) and shares its entry with the result
-    returned: one set of curve lists, not three copies of them."""
+    ``data`` is JSON-safe already (:func:`json_safe`, its long series still numpy arrays) and
+    shares its entry with the result returned: one set of curves, not three copies of them."""
     if writes is None:
         write_cache(session, name, data, safe=True)
     else:
@@ -306,7 +307,7 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
             pa, inp = audio_out.pop((w.player, source))
             sources[source] = result_dict(pa, inp=inp)
             del pa
-        entry = json_safe(_player_entry(w.key, sources))
+        entry = json_safe(_player_entry(w.key, sources), keep_arrays=True)
         del sources
         _cache_out(session, writes, f"analysis-{w.key}.json",
                    {"cache_format": CACHE_FORMAT, "session_id": session.id, "player": w.player,
@@ -445,7 +446,9 @@ def compute_session(
     Returns
     -------
     dict
-        ``result`` (what :func:`analyze_session` returns), ``cache`` (``[(file name, data)]``
+        ``result`` (what :func:`analyze_session` returns, but for the players' number series,
+        which are float64 numpy arrays, NaN for null, until :func:`store_analysis` or
+        :func:`as_lists` makes them lists), ``cache`` (``[(file name, data)]``
         of the cache files to write: the new results) and ``catalog`` (whether the summaries
         belong in the catalog: default window and hop). Picklable, for a Dask worker to send.
     """
@@ -503,7 +506,8 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     ----------
     store : sessions.store.Store
     computed : dict
-        What :func:`compute_session` returned.
+        What :func:`compute_session` returned; its ``cache`` list is emptied as the files are
+        written.
     catalog : bool
         Put the summaries into the catalog (if they were computed with the default window and
         hop).
@@ -511,7 +515,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     Returns
     -------
     dict
-        ``computed["result"]``.
+        ``computed["result"]``, JSON-safe (:func:`as_lists`).
     """
     from sessions.errors import StoreError
 
@@ -522,8 +526,32 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
         except StoreError as exc:
             log.warning("analysis of %s not cached: %s", out["session_id"], exc)
         else:
-            for name, data in computed["cache"]:
+            writes = computed["cache"]
+            while writes:  # each written file let go of, so that as_lists frees its arrays
+                name, data = writes.pop(0)
                 write_cache(session, name, data, safe=True)
+                del data
     if catalog and computed["catalog"]:
         to_catalog(store, out["session_id"], out)
-    return out
+    return as_lists(out)
+
+
+def as_lists(result: dict[str, Any]) -> dict[str, Any]:
+    """A :func:`compute_session` result made JSON-safe throughout (what :func:`analyze_session`
+    returns): the number series that the computation keeps as numpy arrays (8 bytes a number;
+    as Python lists, 32) become lists, one player at a time, in place.
+
+    Parameters
+    ----------
+    result : dict
+        ``compute_session(...)["result"]``.
+
+    Returns
+    -------
+    dict
+        ``result``.
+    """
+    for player, entry in result["players"].items():
+        if not entry.get("cached"):  # a cached entry was read from JSON: lists already
+            result["players"][player] = json_safe(entry)
+    return result

@@ -45,7 +45,7 @@ def player_beats(store, session_id: str, *, player: str, source: str | None = No
     sessions.errors.UnknownSessionError
         No such session.
     """
-    from improv.analyze import compute_session, store_analysis
+    from improv.analyze import as_lists, compute_session, store_analysis
     from improv.errors import ParameterError
 
     known = store.session(session_id).players
@@ -53,7 +53,7 @@ def player_beats(store, session_id: str, *, player: str, source: str | None = No
         raise ParameterError(f"session {session_id} has no player {player!r} "
                              f"(players: {', '.join(known) or 'none'})", parameter="player")
     computed = compute_session(store, session_id, players=[player], use_cache=use_cache)
-    result = computed["result"]
+    result = as_lists(computed["result"])
     sources = result["players"][player]["sources"]
     if source is not None and source not in sources:
         raise ParameterError(

@@ -14,7 +14,7 @@ import logging
 from itertools import combinations
 from typing import Any, Sequence
 
-from analysis.windows import json_safe
+from analysis.windows import json_default, json_safe
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +159,15 @@ def read_cache(session, name: str) -> dict | None:
 
 def write_cache(session, name: str, data: dict, *, safe: bool = False) -> None:
     """Write ``cache/<name>`` (``safe``: ``data`` is JSON-safe already, written without a
-    copy); a read-only store or a full disk is logged, not raised."""
+    copy, but for numpy arrays, which are turned into lists one at a time as they are written:
+    ``json_safe(data, keep_arrays=True)``); a read-only store or a full disk is logged, not
+    raised."""
     from sessions.errors import StoreError
     from sessions.fsutil import atomic_write_json
 
     try:
-        atomic_write_json(session.cache_dir / name, data if safe else json_safe(data))
+        atomic_write_json(session.cache_dir / name, data if safe else json_safe(data),
+                          default=json_default)
     except (OSError, StoreError) as exc:  # read-only store, full disk: results still returned
         log.warning("could not write analysis cache %s: %s", name, exc)
 

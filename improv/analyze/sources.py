@@ -75,23 +75,54 @@ def drift_corrected(t: np.ndarray, inp) -> np.ndarray:
     return inp.t0 + (t - inp.t0) / (1.0 + d * 1e-6)
 
 
+def _rounded(x, digits: int) -> np.ndarray:
+    """``[round(float(v), digits) for v in x]`` as a float64 array (Python's correctly rounded
+    ``round``, not ``np.round``: the cache holds the same numbers as before)."""
+    return np.array([round(v, digits) for v in np.asarray(x, dtype=np.float64).tolist()],
+                    dtype=np.float64)
+
+
+def _shared(times: np.ndarray, seen: list[np.ndarray]) -> np.ndarray:
+    """``times``, or an equal array of ``seen`` (one object for the curves on the same
+    windows: its list is made once by :func:`improv.analyze.as_lists` and shared)."""
+    for t in seen:
+        if t.shape == times.shape and np.array_equal(t, times):
+            return t
+    seen.append(times)
+    return times
+
+
 def result_dict(pa, *, inp=None) -> dict:
-    """The JSON form of a source's analysis; for an audio input ``inp``, every time (onsets,
+    """The JSON form of a source's analysis (:meth:`analysis.PlayerAnalysis.to_dict`), its long
+    number series kept as float64 arrays (8 bytes a number, not a Python float's 32; NaN where
+    the JSON has null) until they are written (:func:`improv.analyze.cache.write_cache`) or
+    returned (:func:`improv.analyze.as_lists`). For an audio input ``inp``, every time (onsets,
     curves, crescendi) on the session clock, corrected for the input's measured drift (the
-    analysis ran on the input's own sample clock)."""
-    d = pa.to_dict()
+    analysis ran on the input's own sample clock). Curves on the same windows share one
+    ``times`` array (and, once returned, one list: read them, do not change them in place)."""
+    seen: list[np.ndarray] = []
+    curves = {k: {"times": _shared(_rounded(t, 6), seen), "values": np.array(v, np.float64)}
+              for k, (t, v) in pa.curves.items()}
+    d = {"kind": pa.kind, "summary": dict(pa.summary), "curves": curves,
+         "changes": [c.to_dict() for c in pa.changes],
+         "beats": _rounded(pa.beats, 4)}
     if inp is None:
         return d
     onsets = drift_corrected(pa.onsets, inp)
-    d["onsets"] = [round(float(x), 6) for x in onsets]
-    d["beats"] = [round(float(x), 4) for x in drift_corrected(np.asarray(pa.beats, float), inp)]
+    d["onsets"] = _rounded(onsets, 6)
+    d["beats"] = _rounded(drift_corrected(np.asarray(pa.beats, float), inp), 4)
     if pa.onset_levels is not None and len(pa.onset_levels) == len(onsets):
-        d["onset_levels_dbfs"] = [round(float(x), 2) if np.isfinite(x) else None
-                                  for x in pa.onset_levels]
+        levels = np.asarray(pa.onset_levels, dtype=np.float64)
+        ok = np.isfinite(levels)
+        levels[ok] = _rounded(levels[ok], 2)
+        d["onset_levels_dbfs"] = levels
     if inp.drift_ppm:
+        seen, done = [], {}
         for c in d["curves"].values():
-            c["times"] = [round(float(x), 6)
-                          for x in drift_corrected(np.asarray(c["times"], float), inp)]
+            t = c["times"]
+            if id(t) not in done:
+                done[id(t)] = _shared(_rounded(drift_corrected(t, inp), 6), seen)
+            c["times"] = done[id(t)]
         for ch in d["changes"]:
             for k in ("start", "end"):
                 ch[k] = float(drift_corrected(np.asarray(ch[k], float), inp))
@@ -107,7 +138,7 @@ def player_events(session, player: str, entry: dict, events):
         if len(notes):
             return PlayerEvents.from_notes(notes), "midi"
     for source, res in entry["sources"].items():
-        if source.startswith("audio") and res.get("onsets"):
+        if source.startswith("audio") and res.get("onsets") is not None and len(res["onsets"]):
             onsets = np.asarray(res["onsets"], dtype=np.float64)
             levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
             if levels is not None and len(levels) == len(onsets):

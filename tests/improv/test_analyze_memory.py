@@ -37,7 +37,8 @@ def _digests(store, store_path: Path, sid: str) -> dict[str, str]:
 def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     """The 120 s demo analysed with dialogue gives the cache files and catalog rows recorded
     before the memory work (same analysis and dialogue versions), with the bootstrap, the
-    tempo salience and the coverage grids forced into many small blocks."""
+    tempo salience, the coverage grids and the audio streaming state forced into many small
+    blocks, and the results written from numpy arrays."""
     import analysis
     import analysis.dialogue.coupling as coupling
     from analysis.dialogue import DIALOGUE_VERSION
@@ -55,6 +56,9 @@ def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     monkeypatch.setattr(coupling, "_BOOT_ELEMENTS", 1 << 9)
     monkeypatch.setattr(tempo, "_ACF_CHUNK", 7)
     monkeypatch.setattr(windows, "_COVERAGE_BLOCK", 999)
+    import analysis.audio as audio
+
+    monkeypatch.setattr(audio, "_JOIN", 3)  # the streaming state joined every 3 blocks
     sid = create_demo_session(store, duration=120.0)["id"]
     analyze_session(store, sid, dialogue=True, use_cache=False)
     assert _digests(store, store_path, sid) == golden["digests"]
