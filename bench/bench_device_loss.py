@@ -5,15 +5,17 @@ Run from the repository root with the project's venv::
     .venv/bin/python bench/bench_device_loss.py [--tries 30] [--medium midi audio]
         [--how kill close unregister disconnect] [--period 1024]
 
-A *source* process (JACK-Client) plays a numbered sequence: MIDI, one control-change message
-every 3 ms whose channel and data bytes count up (``number_of``); audio, a ramp whose every
-sample is ``k * 2**-23`` with ``k`` counting the source's frames. An in-process
+A *source* process (tests/rig/numbered.py) plays a numbered sequence: MIDI, one control-change
+message every 3 ms whose channel and data bytes count up; audio, a ramp whose every sample is
+``k * 2**-23`` with ``k`` counting the source's frames. An in-process
 :class:`improv.capture.recorder.Recorder` records it. Each try loses the source mid-stream and
 brings it back under the same name, numbering on from a new start (one *life* per source):
 
 * ``kill``: the source process is SIGKILLed, a new one starts;
 * ``close``: the source deactivates and closes its client, a new one starts;
 * ``unregister``: the source unregisters its port and registers it again (same client);
+* ``stall``: the source stops writing its port for 60 ms (a hung or dying client), then
+  unregisters it and registers it again;
 * ``disconnect``: the connection is removed (``jack_disconnect``) and made again.
 
 Afterwards the recording is read back and, per medium and way of losing, it prints tries,
@@ -42,86 +44,41 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SR = 48000
-RAMP = 2.0 ** -23
-"""Audio value of one frame of the ramp (float32 holds ``k * RAMP`` exactly for k < 2**23)."""
 LIFE = {"midi": 4_000, "audio": 150_000}
 """Numbers reserved for one life of the source [MIDI messages (12 s), audio frames (3.1 s)];
 with 50 tries they stay below 2**18 (MIDI) and 2**23 (audio)."""
-MIDI_STEP_FRAMES = 144
-"""Frames between two MIDI messages (3 ms at 48 kHz)."""
-
-
-def midi_message(k: int) -> bytes:
-    """The control-change message that carries number ``k`` (0 <= k < 2**18)."""
-    return bytes([0xB0 | (k >> 14) & 0x0F, (k >> 7) & 0x7F, k & 0x7F])
-
-
-def number_of(data: bytes) -> int:
-    """Inverse of :func:`midi_message`."""
-    return (data[0] & 0x0F) << 14 | data[1] << 7 | data[2]
+STALL_S = 0.06
+"""How long the source stalls before it unregisters its port (``--how stall``)."""
 
 
 # -- the source (child process) ---------------------------------------------------------------
 
 
 def role_source(args) -> None:
-    """Play the numbered sequence from ``<name>:out`` (MIDI) or ``<name>:out_1`` (audio).
+    """Play the numbered sequence (tests/rig/numbered.py) until told otherwise.
 
-    Commands on stdin: ``unregister``, ``register``, ``quit``. Prints ``ready`` when active.
-    The last number written to the port is kept in the shared file ``args.shm``.
+    Commands on stdin: ``stall``, ``unregister``, ``register``, ``quit``. Prints ``ready`` when
+    active. The last number written to the port is kept in the shared file ``args.shm``.
     """
-    import jack
+    from tests.rig.numbered import NumberedSource
 
-    client = jack.Client(args.name, no_start_server=True)
-    midi = args.medium == "midi"
-    state = {"k": args.start, "port": None, "next": None}
     with open(args.shm, "r+b") as f:
         shared = mmap.mmap(f.fileno(), 8)
-    view = np.frombuffer(shared, dtype=np.int64, count=1)
-
-    def register():
-        state["port"] = (client.midi_outports.register("out") if midi
-                         else client.outports.register("out_1"))
-
-    def process(frames: int) -> None:
-        port = state["port"]
-        if port is None:
-            return
-        last = client.last_frame_time
-        if midi:
-            port.clear_buffer()
-            if state["next"] is None:
-                state["next"] = last
-            while state["next"] < last + frames:
-                # a cycle the source missed: its messages go at the start of this one
-                port.write_midi_event(max(0, state["next"] - last), midi_message(state["k"]))
-                view[0] = state["k"]
-                state["k"] += 1
-                state["next"] += MIDI_STEP_FRAMES
-        else:
-            k = state["k"]
-            port.get_array()[:] = (np.arange(k, k + frames) * RAMP).astype(np.float32)
-            view[0] = k + frames - 1
-            state["k"] = k + frames
-
-    register()
-    client.set_process_callback(process)
-    client.activate()
+    src = NumberedSource(None, name=args.name, medium=args.medium, start=args.start,
+                         last=np.frombuffer(shared, dtype=np.int64, count=1))
     print("ready", flush=True)
     for line in sys.stdin:
         cmd = line.strip()
-        if cmd == "unregister":
-            port, state["port"] = state["port"], None
-            port.unregister()
-            state["next"] = None
+        if cmd == "stall":
+            src.stalled = True
+        elif cmd == "unregister":
+            src.unregister()
         elif cmd == "register":
-            register()
+            src.register()
         elif cmd == "quit":
             break
         print("ok", flush=True)
-    client.deactivate()
-    client.close()
+    src.close()
 
 
 # -- the controller -----------------------------------------------------------------------------
@@ -172,6 +129,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
     from improv.capture.setups import parse_player_spec
     from sessions.store import Store
     from tests.rig.jackrig import JackServer, wait_for, wire_audio
+    from tests.rig.numbered import audio_numbers, number_of
 
     server = JackServer(period=period, log_dir=tmp).start()
     os.environ["JACK_DEFAULT_SERVER"] = server.name
@@ -202,7 +160,10 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
             elif how == "close":
                 src.close()
                 sent_last.append(src.last_sent())
-            elif how == "unregister":
+            elif how in ("unregister", "stall"):
+                if how == "stall":  # a hung source: its port's last cycle is delivered again
+                    src.command("stall")
+                    time.sleep(STALL_S)
                 src.command("unregister")
                 sent_last.append(src.last_sent())
             else:
@@ -212,7 +173,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
             if how in ("kill", "close"):
                 src = Source(server, name=name, medium=medium, start=start, tmp=tmp)
                 lives.append(start)
-            elif how == "unregister":
+            elif how in ("unregister", "stall"):
                 src.command("register")  # numbering goes on in the same life
             else:
                 ctl.connect(port, dst)
@@ -234,9 +195,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
         numbers = np.array([number_of(bytes(r)) for r in session.midi_events().raw], dtype=np.int64)
     else:
         (a,) = session.audio_inputs()
-        y = session.read_audio(a.name)[:, 0].astype(np.float64)
-        numbers = np.rint(y / RAMP).astype(np.int64)
-        numbers = numbers[numbers > 0]
+        numbers = audio_numbers(session.read_audio(a.name)[:, 0])
     return {"medium": medium, "how": how, "tries": tries, "period": period,
             **figures(numbers, lives=lives, sent_last=sent_last),
             "gaps_journaled": sum(e["kind"] in ("midi_gap", "source_gap")
@@ -282,7 +241,8 @@ def main(argv=None) -> None:
     s.add_argument("--shm", required=True)
     p.add_argument("--tries", type=int, default=30)
     p.add_argument("--medium", nargs="+", default=["midi", "audio"])
-    p.add_argument("--how", nargs="+", default=["kill", "close", "unregister", "disconnect"])
+    p.add_argument("--how", nargs="+",
+                   default=["kill", "close", "unregister", "stall", "disconnect"])
     p.add_argument("--period", type=int, default=1024)
     args = p.parse_args(argv)
     if args.role == "source":
