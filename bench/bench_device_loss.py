@@ -3,7 +3,7 @@
 Run from the repository root with the project's venv::
 
     .venv/bin/python bench/bench_device_loss.py [--tries 30] [--medium midi audio]
-        [--how kill close unregister disconnect] [--period 1024]
+        [--how kill close unregister stall disconnect] [--period 1024]
 
 A *source* process (tests/rig/numbered.py) plays a numbered sequence: MIDI, one control-change
 message every 3 ms whose channel and data bytes count up; audio, a ramp whose every sample is
@@ -16,13 +16,18 @@ brings it back under the same name, numbering on from a new start (one *life* pe
 * ``unregister``: the source unregisters its port and registers it again (same client);
 * ``stall``: the source stops writing its port for 60 ms (a hung or dying client), then
   unregisters it and registers it again;
-* ``disconnect``: the connection is removed (``jack_disconnect``) and made again.
+* ``disconnect``: the connection is removed (as ``jack_disconnect`` does) and made again; the
+  recorder leaves a connection removed on purpose alone and journals no gap.
 
 Afterwards the recording is read back and, per medium and way of losing, it prints tries,
-duplicates (a number recorded twice: provable from the sequence), losses outside the recorded
-gaps (numbers missing *inside* one life's recorded run; what a life sent before its first
-recorded number or after its last is the gap the session journals), and the recorded gaps.
-One JSON object per run on stdout.
+duplicates (a number recorded twice: provable from the sequence; ``steps_back`` counts the
+places where the sequence goes back), holes inside one life's recorded run with the numbers
+missing there, what was played before each loss but not recorded (``tail_not_recorded``), the
+gaps and repeats the session journaled, and re-connections that did not come within 20 s.
+A holed run of ``kill`` or ``close`` is a loss outside the journaled gaps (each life's start
+before its re-connection is the gap); with ``unregister`` and ``stall`` the source numbers on
+in one life, so one hole per try is its gap (what it played after its return before the
+re-connection) and more are losses. One JSON object per run on stdout.
 """
 
 from __future__ import annotations
@@ -145,6 +150,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
     rec.start()
     lives = [1]
     sent_last: list[int] = []
+    not_back = 0
     try:
         if medium == "audio":
             (dst,) = wire_audio(ctl, [port])
@@ -177,7 +183,10 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
                 src.command("register")  # numbering goes on in the same life
             else:
                 ctl.connect(port, dst)
-            wait_for(lambda: _connected(ctl, port), timeout=10, what="the source re-connected")
+            try:
+                wait_for(lambda: _connected(ctl, port), timeout=20, what="re-connection")
+            except TimeoutError:  # a figure, not the end of the run
+                not_back += 1
             time.sleep(0.4 + 0.3 * np.random.default_rng(100 + i).random())
     finally:
         manifest = rec.stop()
@@ -197,6 +206,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
         (a,) = session.audio_inputs()
         numbers = audio_numbers(session.read_audio(a.name)[:, 0])
     return {"medium": medium, "how": how, "tries": tries, "period": period,
+            "not_reconnected_in_20_s": not_back,
             **figures(numbers, lives=lives, sent_last=sent_last),
             "gaps_journaled": sum(e["kind"] in ("midi_gap", "source_gap")
                                   for e in manifest["events"]),
@@ -224,7 +234,16 @@ def figures(numbers: np.ndarray, *, lives: list[int], sent_last: list[int]) -> d
         runs.append((int(mine[0]), int(mine[-1])))
         lost_inside += int(holes[holes > 0].sum())
         holes_n += int(np.sum(holes > 0))
-    return {"recorded": int(len(numbers)), "duplicated_numbers": len(dup),
+    # played before the loss but not recorded (the last cycle of a killed client may never
+    # be delivered): the tail of what was sent up to each loss
+    tail = 0
+    for s in sent_last:
+        before = numbers[numbers <= s]
+        life = max(lo for lo in lives if lo <= s) if s >= 1 else None
+        if life is not None and len(before) and before.max() >= life:
+            tail += int(s - before.max())
+    return {"recorded": int(len(numbers)), "tail_not_recorded": tail,
+            "duplicated_numbers": len(dup),
             "duplicate_copies": int(sum(c - 1 for c in dup.values())),
             "steps_back": back_steps, "holes_inside_runs": holes_n,
             "missing_inside_runs": lost_inside,
