@@ -71,7 +71,7 @@ def role_source(args) -> None:
         shared = mmap.mmap(f.fileno(), 8)
     src = NumberedSource(None, name=args.name, medium=args.medium, start=args.start,
                          last=np.frombuffer(shared, dtype=np.int64, count=1))
-    print("ready", flush=True)
+    print("ready", src.client.name, flush=True)
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "stall":
@@ -100,7 +100,10 @@ class Source:
             [sys.executable, __file__, "source", "--name", name, "--medium", medium,
              "--start", str(start), "--shm", str(self.shm)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=server.env, text=True, cwd=REPO)
-        assert self.proc.stdout.readline().strip() == "ready", "source did not start"
+        ready = self.proc.stdout.readline().split()
+        assert ready[:1] == ["ready"], "source did not start"
+        #: the name JACK gave the client (another if the old one was still there)
+        self.client_name = ready[1]
 
     def last_sent(self) -> int:
         return int(np.frombuffer(self.shm.read_bytes(), dtype=np.int64)[0])
@@ -128,6 +131,10 @@ def _connected(ctl, source: str) -> bool:
         return False
 
 
+def _exists(ctl, port: str) -> bool:
+    return any(p.name == port for p in ctl.get_ports())
+
+
 def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
     """Record one session with ``tries`` losses and returns; returns the figures."""
     from improv.capture.recorder import Recorder
@@ -151,6 +158,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
     lives = [1]
     sent_last: list[int] = []
     not_back = 0
+    renamed = 0
     try:
         if medium == "audio":
             (dst,) = wire_audio(ctl, [port])
@@ -177,7 +185,10 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
                 sent_last.append(-1)  # the source goes on: no end of life
             time.sleep(0.3 + 0.2 * np.random.default_rng(i).random())
             if how in ("kill", "close"):
+                # JACK names a new client "kb1-01" while the old "kb1" is still there
+                wait_for(lambda: not _exists(ctl, port), timeout=10, what="the old port gone")
                 src = Source(server, name=name, medium=medium, start=start, tmp=tmp)
+                renamed += src.client_name != name
                 lives.append(start)
             elif how in ("unregister", "stall"):
                 src.command("register")  # numbering goes on in the same life
@@ -206,7 +217,7 @@ def run(*, medium: str, how: str, tries: int, period: int, tmp: Path) -> dict:
         (a,) = session.audio_inputs()
         numbers = audio_numbers(session.read_audio(a.name)[:, 0])
     return {"medium": medium, "how": how, "tries": tries, "period": period,
-            "not_reconnected_in_20_s": not_back,
+            "not_reconnected_in_20_s": not_back, "source_renamed": renamed,
             **figures(numbers, lives=lives, sent_last=sent_last),
             "gaps_journaled": sum(e["kind"] in ("midi_gap", "source_gap")
                                   for e in manifest["events"]),

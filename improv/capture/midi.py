@@ -115,6 +115,9 @@ class MidiPortState:
     backend_errors: int = 0
     lost_at: float | None = None
     gaps: list = field(default_factory=list)
+    #: the source port's name as listed when it was (re-)opened, and our port's short name
+    source: str | None = None
+    short_name: str = ""
     #: messages (bytes) of the port's latest JACK cycle and of the one before
     cycle: list = field(default_factory=list)
     prev_cycle: list = field(default_factory=list)
@@ -232,7 +235,8 @@ class MidiCapture:
             st.midi_in.set_callback(self._on_message, st)
         st.midi_in.set_error_callback(self._on_error, st)
         with jack_server(self.jack_server_name):
-            st.midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
+            st.short_name = f"{st.player}-in{n + 1}"
+            st.midi_in.open_port(index, name=st.short_name)
         st.cycle, st.prev_cycle = [], []  # a returning source is not compared with the old
         st.first = True
         st.connected = True
@@ -468,6 +472,7 @@ class MidiCapture:
                 self._lose(st, now)
                 changes.append(("lost", st))
             elif not st.connected and match is not None:
+                st.source = names[match]
                 try:
                     self._open(st, match)
                 except Exception as exc:  # noqa: BLE001 - try again at the next poll

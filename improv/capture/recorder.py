@@ -565,6 +565,8 @@ class Recorder:
                             self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
                         else:
                             self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
+                            if self._watch is not None:  # rtmidi may not have connected it
+                                self._watch.expect(st.source, st.short_name, at=now)
                 if self._watch is not None and (now >= next_source or changed):
                     next_source = now + self.port_poll_s
                     self._poll_watch(now)
