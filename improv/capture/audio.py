@@ -65,8 +65,9 @@ A block delivered twice
 JACK hands an input port the buffer of the one output port connected to it.  When the source's
 client stops running its process callback while its port is still connected (killed, hung, or
 about to unregister its port), that buffer is not written again and the next cycle delivers its
-last block a second time (bench/bench_device_loss.py: once in 12 port unregistrations; see
-docs/reliability.md); then the port's connection goes and silence follows.  So when the block
+last block again, every cycle until the port goes (bench/bench_device_loss.py: in 6 of 30 port
+unregistrations, and always when the source stalled first; see docs/reliability.md); then the
+port's connection goes and silence follows.  So when the block
 being decided repeats the block before it exactly, is not silence, and the held blocks after
 it are copies of it up to a block of exact digital silence, it is written as silence (the
 sample index stays on the clock) and ``duplicate_dropped`` is journaled (``t``, ``name``,

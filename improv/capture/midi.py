@@ -20,8 +20,8 @@ polling: they follow the backend's own times (below).
 operations and puts one tuple on the session writer's queue; no I/O, no
 logging; under JACK it takes one lock, shared with the monitor thread only for
 the few microseconds of deciding on a held repeat (below).  If the writer's
-queue holds more than ``max_queue`` items (a stalled disk), the message is not queued but *counted*
-(``midi_queue_overflows`` in the manifest's ``midi.counters``), and so is a
+queue holds more than ``max_queue`` items (a stalled disk), the message is not
+queued but *counted* (``midi_queue_overflows`` in the manifest's ``midi.counters``), and so is a
 full rtmidi queue (rtmidi's warning): the loss is stored, never silent.
 
 Time stamps
@@ -51,13 +51,15 @@ Repeats at a loss
 JACK hands an input port the buffer of the one output port connected to it.  When the source's
 client stops running its process callback while its port is still there (a client killed, hung,
 or about to unregister its port), that buffer is not written again and the next cycle delivers
-its last cycle's messages a second time (bench/bench_device_loss.py: 3 of 12 port
-unregistrations; see docs/reliability.md).  Under JACK, therefore, a cycle of messages
+its last cycle's messages again, every cycle until the port goes (bench/bench_device_loss.py:
+in 5 of 30 port unregistrations, and always when the source stalled first; see
+docs/reliability.md).  Under JACK, therefore, a cycle of messages
 (rtmidi deltas under :data:`CYCLE_GAP_S` apart) that repeats the previous cycle exactly is
 *held* (stamped, not yet queued): the port's next cycle, or :data:`REPEAT_HOLD_S` without the
 port being lost, releases it; the port's loss drops it and journals ``duplicate_dropped``
 (``t``, ``port``, ``player``, ``messages``; counted as ``midi_duplicates_dropped``).  Held
-messages reach the writer up to one cycle later; their stamps do not change.
+messages reach the writer one cycle later (identical cycles in a row, such as MIDI clock, up to
+:data:`REPEAT_HOLD_S` later); their stamps do not change.
 
 A JACK server that dies leaves rtmidi's client behind as a zombie that still
 lists the old ports, so polling cannot notice it: the recorder hears it from
@@ -341,7 +343,7 @@ class MidiCapture:
         if len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2]:
             st.last_note = data[1]
 
-    # -- held repeats (any thread but rtmidi's, except _release_held under the lock) -----
+    # -- held repeats (drain, monitor and, in callback mode, rtmidi's thread: under the lock) --
 
     def _release_held(self, st: MidiPortState) -> None:
         held, st.held = st.held, []
