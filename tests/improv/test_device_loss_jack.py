@@ -83,3 +83,39 @@ def test_a_source_that_stalls_goes_and_returns_is_recorded_once(jack_rig, tmp_pa
     for j in holes:
         assert t[j] <= gap["t"] + 0.03 and t[j + 1] >= gap["end"] - 0.1
     assert np.sum(t > gap["end"]) > 10  # recorded again after the return
+
+
+def test_a_midi_source_seen_before_it_is_active_is_connected_when_it_is(jack_rig, tmp_path):
+    """A returning source registers its port before it activates its client; JACK refuses to
+    connect a port of a client that is not active, and rtmidi ignores the refusal. The JACK
+    watch connects the re-opened port once the source is active (before, it stayed unconnected
+    for the rest of the session)."""
+    from tests.rig.numbered import NumberedSource
+
+    rig = jack_rig
+    first = NumberedSource(rig.server.name, name="kb1", medium="midi")
+    rig.players.append(first)
+    ctl = rig.client()
+    store = Store(tmp_path / "store")
+    rec = _recorder(rig, store, ["client=midi:kb1"])
+    rec.start()
+    try:
+        wait_for(lambda: _connected(ctl, first.port_name), timeout=15, what="wiring")
+        time.sleep(0.5)
+        first.close()
+        wait_for(lambda: any("lost" in w for w in rec.warnings), timeout=5, what="the loss")
+        again = NumberedSource(rig.server.name, name="kb1", medium="midi", start=10_000,
+                               activate=False)
+        rig.players.append(again)
+        wait_for(lambda: any("back" in w for w in rec.warnings), timeout=5,
+                 what="the port re-opened")
+        time.sleep(0.3)
+        assert not _connected(ctl, again.port_name)  # rtmidi could not connect it
+        again.activate()
+        wait_for(lambda: _connected(ctl, again.port_name), timeout=2, what="the watch's connection")
+        time.sleep(0.5)
+    finally:
+        manifest = rec.stop()
+    raw = store.session(manifest["id"]).midi_events().raw
+    numbers = np.array([number_of(bytes(r)) for r in raw])
+    assert np.sum(numbers >= 10_000) > 50  # the returning source is recorded

@@ -47,10 +47,12 @@ class NumberedSource:
     last : numpy array of int64, shape (1,), optional
         Where the last number written is kept (e.g. a view of a shared file, to be read after
         the process was killed).
+    activate : bool
+        False: the port is registered but the client not activated (:meth:`activate`).
     """
 
     def __init__(self, server_name: str | None, *, name: str, medium: str, start: int = 1,
-                 last: np.ndarray | None = None) -> None:
+                 last: np.ndarray | None = None, activate: bool = True) -> None:
         import jack
 
         self.client = jack.Client(name, no_start_server=True, servername=server_name)
@@ -63,7 +65,14 @@ class NumberedSource:
         self.register()
         self.port_name = self.port.name
         self.client.set_process_callback(self._process)
+        self.active = False
+        if activate:
+            self.activate()
+
+    def activate(self) -> None:
+        """Start playing (a source registers its port before it activates its client)."""
         self.client.activate()
+        self.active = True
 
     def register(self) -> None:
         """Register the output port (again) and play on."""
@@ -100,6 +109,7 @@ class NumberedSource:
 
     def close(self) -> None:
         if self.client is not None:
-            self.client.deactivate()
+            if self.active:
+                self.client.deactivate()
             self.client.close()
             self.client = None
