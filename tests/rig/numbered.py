@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.rig.jackrig import _Player
+
 RAMP = 2.0 ** -23
 """Audio value of one frame of the ramp (float32 holds ``k * RAMP`` exactly for k < 2**23)."""
 MIDI_STEP_FRAMES = 144
@@ -65,14 +67,14 @@ class NumberedSource:
         self.register()
         self.port_name = self.port.name
         self.client.set_process_callback(self._process)
-        self.active = False
+        self._active = False
         if activate:
             self.activate()
 
     def activate(self) -> None:
         """Start playing (a source registers its port before it activates its client)."""
         self.client.activate()
-        self.active = True
+        self._active = True
 
     def register(self) -> None:
         """Register the output port (again) and play on."""
@@ -107,9 +109,4 @@ class NumberedSource:
             self.last[0] = k + frames - 1
             self.k = k + frames
 
-    def close(self) -> None:
-        if self.client is not None:
-            if self.active:
-                self.client.deactivate()
-            self.client.close()
-            self.client = None
+    close = _Player.close  # deactivate (if active) and close the client
