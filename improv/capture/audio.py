@@ -60,6 +60,20 @@ clock) and a ``gap`` is journaled with ``detected_by="stream_time"``.  Hosts
 with a fixed block size (JACK) lose whole blocks, so a gap within a quarter
 block of a whole number of blocks is rounded to it.
 
+A block delivered twice
+-----------------------
+JACK hands an input port the buffer of the one output port connected to it.  When the source's
+client stops running its process callback while its port is still connected (killed, hung, or
+about to unregister its port), that buffer is not written again and the next cycle delivers its
+last block again, every cycle until the port goes (bench/bench_device_loss.py: in 6 of 30 port
+unregistrations, and always when the source stalled first; see docs/reliability.md); then the
+port's connection goes and silence follows.  So when the block
+being decided repeats the block before it exactly, is not silence, and the held blocks after
+it are copies of it up to a block of exact digital silence, it is written as silence (the
+sample index stays on the clock) and ``duplicate_dropped`` is journaled (``t``, ``name``,
+``frames``; counted in ``audio_status`` as ``duplicates``).  Live sound never repeats a block
+bit for bit and then falls to exact zeros.
+
 A device that goes away
 -----------------------
 A stream that stops (PortAudio marks it inactive, e.g. when a USB interface
@@ -200,6 +214,8 @@ class AudioCapture:
         self.gap_frames = 0
         self.gaps = 0
         self.pool_misses = 0
+        self.duplicates = 0
+        self._last_in = None  # the last block decided on, as it came
         self.status_flags = None
         self.last_callback_t: float | None = None
         self._adc0: float | None = None
@@ -289,6 +305,7 @@ class AudioCapture:
                 "audio_status", t=self.clock.now(), input=self.name,
                 callbacks=self.callbacks, frames=self.frames, overflows=self.overflows,
                 gaps=self.gaps, gap_frames=self.gap_frames, pool_misses=self.pool_misses,
+                duplicates=self.duplicates,
                 reopens=self.reopens, flags=str(self.status_flags) if self.status_flags else "",
             )
 
@@ -337,6 +354,7 @@ class AudioCapture:
             return False
         # the new stream's callback measures its stream time from its own first block
         self._adc0 = None
+        self._last_in = None
         self._accounted = 0.0
         self._resume = self._last_anchor
         self._latency_in = float(stream.latency)
@@ -416,9 +434,34 @@ class AudioCapture:
                 self._accounted += missing
                 for h in held:
                     h[5] -= missing
+            if self._repeat_before_silence(old[0], held):
+                self._last_in = old[0]
+                old[0] = self._zeros[:n]
+                self.duplicates += 1
+                self.writer.report("duplicate_dropped", t=old[2] - (old[3] - old[4]),
+                                   input="audio", name=self.name, frames=n)
+            else:
+                self._last_in = old[0]
             self._write(old)
         self.callbacks += 1
         self.last_callback_t = now
+
+    def _repeat_before_silence(self, block, held) -> bool:
+        """Whether ``block`` repeats the block before it exactly (and is not silence), and the
+        first of the ``held`` blocks after it that is not another copy is exact silence: a
+        stalled JACK source's last block delivered again (module notes)."""
+        prev = self._last_in
+        if (prev is None or prev.shape != block.shape or prev[0, 0] != block[0, 0]
+                or prev[-1, -1] != block[-1, -1] or not block.any()
+                or not np.array_equal(prev, block)):
+            return False
+        for h in held:
+            b = h[0]
+            if not b.any():
+                return True
+            if b.shape != block.shape or not np.array_equal(b, block):
+                return False
+        return False  # more copies than blocks held: kept
 
     def _write(self, pend) -> None:
         block, frames, now, ct, adc = pend[:5]
@@ -437,6 +480,7 @@ class AudioCapture:
             self.input.write(self._zeros[:n])
             left -= n
         self.input.gap(t=t, frames=missing, detected_by=detected_by)
+        self._last_in = None  # the next block does not follow the last one
         self.frames += missing
         self.gap_frames += missing
         self.gaps += 1

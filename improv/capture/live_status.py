@@ -148,6 +148,7 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "audio": audio,
         "device_events": [e for e in events if e.get("kind") in
                           ("device_lost", "device_back", "audio_reinit", "jack_server_lost",
-                           "midi_gap", "source_gap", "disk_low", "warning")],
+                           "midi_gap", "source_gap", "disk_low", "warning",
+                           "duplicate_dropped")],
         "warnings": warnings_of(manifest),
     }

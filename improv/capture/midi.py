@@ -18,9 +18,10 @@ polling: they follow the backend's own times (below).
 
 :meth:`MidiCapture._on_message` reads the session clock, does a few float
 operations and puts one tuple on the session writer's queue; no I/O, no
-logging, no locks.  If the writer's queue holds more than ``max_queue``
-items (a stalled disk), the message is not queued but *counted*
-(``midi_queue_overflows`` in the manifest's ``midi.counters``), and so is a
+logging; under JACK it takes one lock, shared with the monitor thread only for
+the few microseconds of deciding on a held repeat (below).  If the writer's
+queue holds more than ``max_queue`` items (a stalled disk), the message is not
+queued but *counted* (``midi_queue_overflows`` in the manifest's ``midi.counters``), and so is a
 full rtmidi queue (rtmidi's warning): the loss is stored, never silent.
 
 Time stamps
@@ -45,6 +46,21 @@ port that vanished is journaled as ``device_lost``; when a port of the same
 name appears again it is re-opened, journaled as ``device_back`` with the
 gap, and its first message is anchored anew.
 
+Repeats at a loss
+-----------------
+JACK hands an input port the buffer of the one output port connected to it.  When the source's
+client stops running its process callback while its port is still there (a client killed, hung,
+or about to unregister its port), that buffer is not written again and the next cycle delivers
+its last cycle's messages again, every cycle until the port goes (bench/bench_device_loss.py:
+in 5 of 30 port unregistrations, and always when the source stalled first; see
+docs/reliability.md).  Under JACK, therefore, a cycle of messages
+(rtmidi deltas under :data:`CYCLE_GAP_S` apart) that repeats the previous cycle exactly is
+*held* (stamped, not yet queued): the port's next cycle, or :data:`REPEAT_HOLD_S` without the
+port being lost, releases it; the port's loss drops it and journals ``duplicate_dropped``
+(``t``, ``port``, ``player``, ``messages``; counted as ``midi_duplicates_dropped``).  Held
+messages reach the writer one cycle later (identical cycles in a row, such as MIDI clock, up to
+:data:`REPEAT_HOLD_S` later); their stamps do not change.
+
 A JACK server that dies leaves rtmidi's client behind as a zombie that still
 lists the old ports, so polling cannot notice it: the recorder hears it from
 its JACK watch and calls :meth:`MidiCapture.server_stopped`, which journals
@@ -66,6 +82,17 @@ log = logging.getLogger(__name__)
 
 RTMIDI_QUEUE = 16384
 """rtmidi's queue per port in queue mode [messages] (8 s of a 2,000 messages/s burst)."""
+CYCLE_GAP_S = 0.0005
+"""Largest rtmidi delta [seconds] between two messages of one JACK cycle (its backend stamps
+every message of a cycle within microseconds; cycles are at least 0.67 ms apart)."""
+MAX_CYCLE_S = 0.1
+"""Longest JACK period [seconds] (4096 frames at 44.1 kHz: 93 ms): only a cycle this soon after
+the one it repeats can be a re-delivery."""
+REPEAT_HOLD_S = 0.3
+"""Longest time [seconds] an exact repeat of a cycle is held before it counts as played.  JACK's
+port-registration callback makes the recorder notice a lost port within its 0.1 s monitor tick;
+a stream of identical cycles (MIDI clock) reaches the writer this much later, which a crash of
+the recorder may add to what it loses (at most 0.3 s + the 0.5 s flush interval)."""
 MAX_QUEUE = 500_000
 """Writer queue depth [items] above which MIDI messages are counted, not queued
 (about 4 minutes of a 2,000 messages/s burst with no disk progress)."""
@@ -90,6 +117,16 @@ class MidiPortState:
     backend_errors: int = 0
     lost_at: float | None = None
     gaps: list = field(default_factory=list)
+    #: the source port's name as listed when it was (re-)opened, and our port's short name
+    source: str | None = None
+    short_name: str = ""
+    #: messages (bytes) of the port's latest JACK cycle and of the one before
+    cycle: list = field(default_factory=list)
+    prev_cycle: list = field(default_factory=list)
+    #: stamped messages (t, data, delta_s) repeating the previous cycle, not yet queued
+    held: list = field(default_factory=list)
+    held_since: float = 0.0
+    duplicates: int = 0
 
 
 class MidiCapture:
@@ -124,6 +161,9 @@ class MidiCapture:
     queue_size : int [messages]
         rtmidi's queue per port in ``queue`` mode; a full queue makes rtmidi
         warn, which is counted as a queue overflow.
+    repeat_hold_s : float [seconds]
+        Longest time an exact repeat of a JACK cycle is held (module notes, "Repeats at a
+        loss").
     """
 
     def __init__(self, *, writer, clock, inputs: list[tuple[PlayerInput, MidiPort]],
@@ -131,7 +171,8 @@ class MidiCapture:
                  client_name: str = "improv", max_queue: int = MAX_QUEUE,
                  relax_ppm: float = 500.0, max_correction_s: float = 0.020,
                  mode: str = "queue", poll_interval_s: float = 0.004,
-                 queue_size: int = RTMIDI_QUEUE) -> None:
+                 queue_size: int = RTMIDI_QUEUE,
+                 repeat_hold_s: float = REPEAT_HOLD_S) -> None:
         if mode not in ("queue", "callback"):
             raise ValueError(f"mode must be 'queue' or 'callback', got {mode!r}")
         self.mode = mode
@@ -151,6 +192,10 @@ class MidiCapture:
                       for i, p in inputs]
         self._lister = None
         self._server_gone = False
+        #: repeats of a JACK cycle are held (JACK re-delivers a stalled source's last cycle)
+        self._guard = "jack" in str(api).lower()
+        self.repeat_hold_s = float(repeat_hold_s)
+        self._hold_lock = threading.Lock()
         self.last_error: str | None = None
 
     # -- set-up -------------------------------------------------------------------------
@@ -192,7 +237,9 @@ class MidiCapture:
             st.midi_in.set_callback(self._on_message, st)
         st.midi_in.set_error_callback(self._on_error, st)
         with jack_server(self.jack_server_name):
-            st.midi_in.open_port(index, name=f"{st.player}-in{n + 1}")
+            st.short_name = f"{st.player}-in{n + 1}"
+            st.midi_in.open_port(index, name=st.short_name)
+        st.cycle, st.prev_cycle = [], []  # a returning source is not compared with the old
         st.first = True
         st.connected = True
 
@@ -226,6 +273,8 @@ class MidiCapture:
                 except Exception as exc:  # noqa: BLE001 - closing a dead port
                     log.debug("closing MIDI port: %s", exc)
                 st.midi_in = None
+        for st in self.ports:  # the recording ends, not the source: what is held was played
+            self._release(st)
         if self._lister is not None:
             self._lister.delete()
             self._lister = None
@@ -235,6 +284,7 @@ class MidiCapture:
         if count is not None:
             count("midi_queue_overflows", overflows)
             count("midi_backend_errors", errors)
+            count("midi_duplicates_dropped", sum(st.duplicates for st in self.ports))
         else:  # pragma: no cover - older sessions package
             self.writer._journal("count", name="midi_queue_overflows", n=overflows)
             self.writer._journal("count", name="midi_backend_errors", n=errors)
@@ -244,6 +294,7 @@ class MidiCapture:
     def _on_message(self, message, st: MidiPortState) -> None:
         arrival = self.clock.now()
         data, delta = message
+        new_cycle = st.first or delta >= CYCLE_GAP_S
         if st.first:
             st.first = False
             st.backend_s = 0.0
@@ -262,6 +313,28 @@ class MidiCapture:
             t = st.backend_s + offset
             d = delta
         st.last_arrival_s = arrival
+        if not self._guard:
+            self._emit(st, t, data, d)
+            return
+        with self._hold_lock:
+            if new_cycle:
+                # a held cycle that repeats the one before whole may be followed by more
+                # copies (a source stalled for several cycles); anything else was played
+                if not (st.held and st.cycle == st.prev_cycle and delta < MAX_CYCLE_S):
+                    self._release_held(st)
+                st.prev_cycle, st.cycle = st.cycle, []
+            st.cycle.append(bytes(data))
+            k = len(st.cycle)
+            if ((st.held or (new_cycle and k == 1 and delta < MAX_CYCLE_S))
+                    and k <= len(st.prev_cycle) and st.prev_cycle[k - 1] == st.cycle[-1]):
+                if not st.held:
+                    st.held_since = arrival
+                st.held.append((t, data, d))  # so far the previous cycle again
+                return
+            self._release_held(st)
+            self._emit(st, t, data, d)
+
+    def _emit(self, st: MidiPortState, t: float, data, d: float | None) -> None:
         if self.writer.queue_depth > self.max_queue:
             st.overflows += 1
             return
@@ -269,6 +342,46 @@ class MidiCapture:
         st.events += 1
         if len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2]:
             st.last_note = data[1]
+
+    # -- held repeats (drain, monitor and, in callback mode, rtmidi's thread: under the lock) --
+
+    def _release_held(self, st: MidiPortState) -> None:
+        held, st.held = st.held, []
+        for t, data, d in held:
+            self._emit(st, t, data, d)
+
+    def _release(self, st: MidiPortState, *, older_than: float | None = None) -> None:
+        """Queue what ``st`` holds (all, or only if held since before ``older_than`` [s])."""
+        with self._hold_lock:
+            if st.held and (older_than is None or st.held_since < older_than):
+                self._release_held(st)
+
+    def release_stale(self, now: float) -> None:
+        """Queue repeats held longer than ``repeat_hold_s`` (their port is still there)."""
+        for st in self.ports:
+            if st.held:
+                self._release(st, older_than=now - self.repeat_hold_s)
+
+    def drop_repeat(self, st: MidiPortState, *, at: float) -> int:
+        """``st``'s source went away at ``at`` [s]: drop a held exact repeat of its last cycle.
+
+        Repeats held whole (copies of the cycle before, each complete) are dropped and
+        journaled as ``duplicate_dropped``; anything else held is queued.  Returns the messages
+        dropped.
+        """
+        with self._hold_lock:
+            held = st.held
+            if not held or st.cycle != st.prev_cycle:
+                self._release_held(st)
+                return 0
+            st.held = []
+            st.cycle = []  # what follows the loss is compared with nothing
+            st.duplicates += len(held)
+        self.writer.report("duplicate_dropped", t=held[0][0], input="midi", port=st.port_name,
+                           player=st.player, messages=len(held), lost_at=at)
+        log.debug("MIDI port %s: %d repeated messages dropped at its loss", st.port_name,
+                  len(held))
+        return len(held)
 
     def _on_error(self, kind, message, st: MidiPortState) -> None:
         text = str(message)
@@ -301,6 +414,8 @@ class MidiCapture:
                     except Exception as exc:  # noqa: BLE001 - a port being re-opened
                         log.debug("draining %s: %s", st.port_name, exc)
             if not busy:
+                if self._guard:
+                    self.release_stale(self.clock.now())
                 self._halt.wait(self.poll_interval_s)
 
     # -- monitor thread -----------------------------------------------------------------
@@ -320,6 +435,7 @@ class MidiCapture:
             st.midi_in.close_port()
         except Exception:  # noqa: BLE001
             pass
+        self.drop_repeat(st, at=now)
         extra = {} if reason is None else {"reason": reason}
         self.writer.report("device_lost", t=now, input="midi", port=st.port_name,
                            player=st.player, **extra)
@@ -343,6 +459,8 @@ class MidiCapture:
         """
         if self._lister is None or self._server_gone:
             return []
+        if self._guard and self.mode == "callback":  # (the drain thread does it in queue mode)
+            self.release_stale(self.clock.now())
         try:
             names = self._lister.get_ports()
         except Exception as exc:  # noqa: BLE001 - the MIDI system itself went away
@@ -356,6 +474,7 @@ class MidiCapture:
                 self._lose(st, now)
                 changes.append(("lost", st))
             elif not st.connected and match is not None:
+                st.source = names[match]
                 try:
                     self._open(st, match)
                 except Exception as exc:  # noqa: BLE001 - try again at the next poll

@@ -460,6 +460,8 @@ class Recorder:
             ids = ({"port": st.port_name, "player": st.player} if st is not None
                    else {"device": ch.source, "port": ch.port, "name": self._jack_input_name()})
             if ch.kind == "lost":
+                if st is not None:  # JACK may have delivered its last cycle twice
+                    self.midi.drop_repeat(st, at=ch.lost_at)
                 self._source_lost[(ch.source, ch.port)] = ch.lost_at
                 self.writer.report("device_lost", t=now, input=kind,
                                    reason="JACK source port gone", **ids)
@@ -563,6 +565,8 @@ class Recorder:
                             self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
                         else:
                             self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
+                            if self._watch is not None:  # rtmidi may not have connected it
+                                self._watch.expect(st.source, st.short_name, at=now)
                 if self._watch is not None and (now >= next_source or changed):
                     next_source = now + self.port_poll_s
                     self._poll_watch(now)

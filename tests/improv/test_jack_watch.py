@@ -51,6 +51,7 @@ def _watch(graph, clock):
     w.client, w.clock = graph, clock
     w.prefix, w.midi_prefix = "improv-audio:", "improv-midi:"
     w.known, w.lost, w.pending_midi, w._gone = {}, {}, {}, collections.deque()
+    w.expected = {}
     w.server_gone_at = None
     w.changed = threading.Event()
     return w
@@ -184,3 +185,37 @@ def test_a_port_that_comes_or_goes_is_heard_at_once(jack_rig):
         assert w.changed.wait(2.0), "no callback for a port going away"
     finally:
         w.close()
+
+
+def test_a_midi_port_reopened_unconnected_is_connected_by_the_watch():
+    """JACK refuses to connect a port whose client is not active yet: the MIDI capture re-opened
+    its port for a returning source but rtmidi's connection failed (and rtmidi says nothing).
+    The capture's expectation makes the watch connect them, trying again until it works."""
+    g, clock = _midi(), Clock()
+    w = _watch(g, clock)
+    w.poll(1.0)
+    g.links.clear()  # re-opened, not connected
+    refused = []
+
+    def connect(a, b):
+        if not refused:
+            refused.append((a, b))
+            raise RuntimeError("Cannot connect ports owned by inactive clients")
+        FakeGraph.connect(g, a, b)
+    g.connect = connect
+    w.expect("kb1:out", "client-in1", at=1.4)
+    assert w.poll(1.5) == [] and w.changed.is_set()  # refused: look again at the next tick
+    assert w.poll(1.6) == [] and ("kb1:out", "improv-midi:client-in1") in g.links
+    assert w.expected == {} and not w.changed.is_set()
+
+
+def test_an_expected_midi_source_that_never_comes_is_given_up():
+    g, clock = _midi(), Clock()
+    w = _watch(g, clock)
+    w.poll(1.0)
+    g.remove("kb1:out")
+    w.expect("kb1:out", "client-in1", at=1.0)
+    w.poll(5.0)
+    assert w.expected
+    w.poll(11.5)
+    assert w.expected == {} and g.connects == []
