@@ -59,6 +59,8 @@ def unsafe_entries(folder: Path, *, limit: int = 200_000) -> list[str]:
         here = stack.pop()
         try:
             entries = list(os.scandir(here))
+        except FileNotFoundError:  # a subfolder removed since its parent was listed
+            continue
         except OSError as exc:
             found.append(f"{here.relative_to(folder).as_posix()}: cannot be read "
                          f"({exc.strerror})")
@@ -67,7 +69,10 @@ def unsafe_entries(folder: Path, *, limit: int = 200_000) -> list[str]:
             seen += 1
             if seen > limit:
                 return [*found, f"more than {limit} files in the session folder"]
-            mode = entry.stat(follow_symlinks=False).st_mode
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:  # renamed or removed since the listing (a temporary
+                continue               # file of a write by another process): not there now
             rel = Path(entry.path).relative_to(folder).as_posix()
             if stat.S_ISDIR(mode):
                 stack.append(Path(entry.path))

@@ -166,3 +166,28 @@ def test_fuzz_quick(run_cli, world):
 def test_fuzz_long(run_cli, world):
     figures = _fuzz(run_cli, world, seed=2121, cases=1500)
     assert figures["tries"] == 1500
+
+
+def test_scan_skips_a_file_renamed_away_while_it_runs(tmp_path, monkeypatch):
+    """Another writer's temporary file that is renamed between the folder's listing and its
+    check is gone, not a problem of the folder (eight annotation edits at once met this)."""
+    import os
+
+    from sessions import safeio
+
+    folder = tmp_path / "s"
+    (folder / "cache").mkdir(parents=True)
+    (folder / "session.json").write_text("{}")
+    tmp = folder / ".session.json.tmp"
+    tmp.write_text("{}")
+    real = os.scandir
+
+    def listing_then_rename(path):
+        entries = list(real(path))
+        if tmp.exists():
+            tmp.unlink()  # the writer renames its temporary file away
+            (folder / "cache").rmdir()  # and a subfolder goes before it is listed
+        return iter(entries)
+
+    monkeypatch.setattr(safeio.os, "scandir", listing_then_rename)
+    assert safeio.unsafe_entries(folder) == []
