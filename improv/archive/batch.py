@@ -129,22 +129,28 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
 def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) -> dict:
     """Run on a worker: compute one session's default analysis, write nothing.
 
-    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`) or
+    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`; the
+    cache files as the bytes :func:`improv.analyze.store_analysis` writes) or
     ``{"ok": False, "error": reason}``: an error of the session is a result, not a failed
     task (a failed task would be retried, and fail again).
     """
     from improv.analyze import compute_session
     from improv.errors import user_facing_errors
+    from sessions.fsutil import json_chunks
     from sessions.store import Store
 
     _malloc_for_arrays()
     try:
         store = Store(root, create=False)
         try:
-            return {"ok": True, "computed": compute_session(store, session_id, dialogue=dialogue,
-                                                            use_cache=use_cache)}
+            computed = compute_session(store, session_id, dialogue=dialogue, use_cache=use_cache)
         finally:
             store.close()
+        # the cache files' text is made here, so that the one coordinating process only
+        # writes bytes (encoding them is most of its work per session)
+        computed["cache"] = [(name, b"".join(json_chunks(data)))
+                             for name, data in computed["cache"]]
+        return {"ok": True, "computed": computed}
     except user_facing_errors() as exc:
         return {"ok": False, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one failing session never stops the others
@@ -201,6 +207,12 @@ def _worker_peak_rss_mb() -> float:
         return int(line.split()[1]) / 1024.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024.0
+
+
+def _process_cpu_s() -> float:
+    """CPU seconds (user and system) of this process and its threads so far."""
+    t = os.times()
+    return t.user + t.system
 
 
 def _sees_store(root: str) -> bool:
@@ -287,8 +299,10 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     dict
         ``done`` (``{session_id, duration_s, audio_hours}``), ``skipped`` (IDs: current),
         ``failed`` (``{session_id, error}``), ``audio_hours``, ``seconds``, ``workers``,
-        ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far) and
-        ``interrupted`` (Ctrl-C: the rest is left for the next run).
+        ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far),
+        ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
+        ``cluster_start_s`` (seconds to start or reach the cluster, included in ``seconds``)
+        and ``interrupted`` (Ctrl-C: the rest is left for the next run).
     """
     from improv.analyze import store_analysis
 
@@ -298,7 +312,8 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     summary: dict[str, Any] = {"sessions": len(plan["todo"]) + len(plan["skipped"])
                                + len(plan["failed"]), "done": [], "skipped": plan["skipped"],
                                "failed": plan["failed"], "audio_hours": 0.0, "seconds": 0.0,
-                               "workers": 0, "worker_peak_rss_mb": {}, "interrupted": False}
+                               "workers": 0, "worker_peak_rss_mb": {}, "worker_cpu_s": {},
+                               "cluster_start_s": 0.0, "interrupted": False}
     state = {"done": 0, "total": len(plan["todo"]), "hours_done": 0.0,
              "hours_total": sum(_audio_hours(r) for r in plan["todo"]), "elapsed_s": 0.0}
     if not plan["todo"]:
@@ -307,7 +322,9 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     if progress:
         progress(dict(state))
     rows = {r["id"]: r for r in plan["todo"]}
+    t_cluster = time.monotonic()
     with _client(workers=workers, scheduler=scheduler) as client:
+        summary["cluster_start_s"] = time.monotonic() - t_cluster
         root = str(store.root.resolve())
         seen = client.run(_sees_store, root)
         blind = [w for w, ok in seen.items() if not ok]
@@ -338,6 +355,7 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
             client.cancel(futures)
         else:
             summary["worker_peak_rss_mb"] = client.run(_worker_peak_rss_mb)
+            summary["worker_cpu_s"] = client.run(_process_cpu_s)
     summary["audio_hours"] = state["hours_done"]
     summary["seconds"] = time.monotonic() - t_start
     return summary
