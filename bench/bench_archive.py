@@ -121,9 +121,11 @@ def _long_id(root: Path, hours: float) -> str | None:
 
 
 # ----------------------------------------------------------------------------- runs
-def _cpu_s() -> float:
+def _cpu_s(*, children: bool = False) -> float:
+    """CPU seconds (user + system) of this process, or of its ended and waited-for children
+    (a LocalCluster's nannies, and through them its workers)."""
     t = os.times()
-    return t.user + t.system
+    return t.children_user + t.children_system if children else t.user + t.system
 
 
 def serial(root: Path, sids: list[str], *, fft_threads: int = 2) -> dict:
@@ -141,7 +143,8 @@ def serial(root: Path, sids: list[str], *, fft_threads: int = 2) -> dict:
             t, c = time.monotonic(), _cpu_s()
             for sid in sids:
                 analyze_session(store, sid, use_cache=False)
-            return {"wall_s": time.monotonic() - t, "cpu_s": _cpu_s() - c}
+            return {"wall_s": time.monotonic() - t, "cpu_s": _cpu_s() - c,
+                    "load": os.getloadavg()}
     finally:
         analysis.tempo.FFT_WORKERS = analysis.audio.FFT_WORKERS = default
 
@@ -151,10 +154,12 @@ def batch(root: Path, **kw) -> dict:
     from sessions.store import Store
 
     with Store(root) as store:
-        t, c = time.monotonic(), _cpu_s()
+        t, c, k = time.monotonic(), _cpu_s(), _cpu_s(children=True)
         out = run_batch(store, force=True, **kw)
         out["wall_s"] = time.monotonic() - t
         out["coordinator_cpu_s"] = _cpu_s() - c
+        out["children_cpu_s"] = _cpu_s(children=True) - k  # a LocalCluster's, once ended
+        out["load"] = os.getloadavg()
         assert not out["failed"], out["failed"]
         return out
 
@@ -191,9 +196,11 @@ def with_cluster(root: Path, log_dir: Path) -> dict:
 
         with Client(addr, timeout="30s") as c:
             c.wait_for_workers(2, timeout=120)
-        before = _tree_cpu_s(procs[0].pid)
+        before = [_tree_cpu_s(p.pid) for p in procs]
         out = batch(root, scheduler=addr)
-        out["scheduler_cpu_s"] = _tree_cpu_s(procs[0].pid) - before
+        after = [_tree_cpu_s(p.pid) for p in procs]
+        out["scheduler_cpu_s"] = after[0] - before[0]
+        out["children_cpu_s"] = sum(after[1:]) - sum(before[1:])  # nannies and workers
         return out
     finally:
         for p in reversed(procs):
@@ -232,7 +239,7 @@ def _table(runs: dict[str, dict], *, sessions: int, hours: float) -> None:
         t, start = r["wall_s"], r.get("cluster_start_s")
         par = "workers" in r
         cpu = r["cpu_s"] if not par else (r["coordinator_cpu_s"] + r.get("scheduler_cpu_s", 0)
-                                          + sum(r["worker_cpu_s"].values()))
+                                          + r["children_cpu_s"])
         print(f"| {name} | {t:.1f} | {'—' if start is None else f'{start:.1f}'} | "
               f"{sessions / t * 60:.1f} | {hours / t * 60:.2f} | "
               f"{f'{t1 / (2 * t):.0%}' if par else '—'} | "
@@ -240,12 +247,15 @@ def _table(runs: dict[str, dict], *, sessions: int, hours: float) -> None:
               f"{', '.join(f'{v:.0f}' for v in r['worker_peak_rss_mb'].values()) if par else '—'}"
               " |", flush=True)
     for name, r in runs.items():
+        print(f"{name}: load average at its end {r['load'][0]:.2f} (1 min), "
+              f"{r['load'][1]:.2f} (5 min)", end="; ")
         if "workers" in r:
-            print(f"{name}: CPU s coordinator {r['coordinator_cpu_s']:.1f}, scheduler process "
-                  f"{r.get('scheduler_cpu_s', 0):.1f}, workers "
+            print(f"CPU s coordinator {r['coordinator_cpu_s']:.1f}, scheduler process "
+                  f"{r.get('scheduler_cpu_s', 0):.1f}, nannies and workers "
+                  f"{r['children_cpu_s']:.1f}, of which the workers "
                   + ", ".join(f"{v:.1f}" for v in r["worker_cpu_s"].values()))
         else:
-            print(f"{name}: CPU {r['cpu_s']:.1f} s in {r['wall_s']:.1f} s wall "
+            print(f"CPU {r['cpu_s']:.1f} s in {r['wall_s']:.1f} s wall "
                   f"({r['cpu_s'] / r['wall_s']:.2f} cores)")
 
 
