@@ -246,6 +246,12 @@ def _table(runs: dict[str, dict], *, sessions: int, hours: float) -> None:
               f"{f'{t1 / (2 * (t - start)):.0%}' if par else '—'} | {cpu:.1f} | "
               f"{', '.join(f'{v:.0f}' for v in r['worker_peak_rss_mb'].values()) if par else '—'}"
               " |", flush=True)
+    cpu1 = min(r["cpu_s"] for r in runs.values() if "workers" not in r)
+    for name, r in runs.items():
+        if "workers" in r:  # what the run's CPU time would give on 2 otherwise idle cores
+            total = r["coordinator_cpu_s"] + r.get("scheduler_cpu_s", 0) + r["children_cpu_s"]
+            print(f"{name}: CPU-bound efficiency (least serial CPU time / the run's) "
+                  f"{cpu1 / total:.0%}")
     for name, r in runs.items():
         print(f"{name}: load average at its end {r['load'][0]:.2f} (1 min), "
               f"{r['load'][1]:.2f} (5 min)", end="; ")
