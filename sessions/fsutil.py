@@ -110,20 +110,21 @@ def atomic_write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
     fsync_dir(path.parent)
 
 
-def json_chunks(obj: Any) -> Iterator[bytes]:
-    """``obj`` as the indented UTF-8 JSON text :func:`atomic_write_json` writes, a few
-    thousand pieces at a time: ``json.dumps`` with an indent builds a list of every piece
-    first (about 60 bytes per number, over 100 MB for the analysis cache of a 3-hour session);
-    the bytes are the same."""
-    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(obj)
-    while batch := list(itertools.islice(pieces, 4096)):
-        yield "".join(batch).encode("utf-8")
-    yield b"\n"
-
-
 def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically (see :func:`json_chunks`)."""
-    atomic_write_bytes(path, json_chunks(obj))
+    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically.
+
+    The text is encoded and written a few thousand pieces at a time: ``json.dumps`` with an
+    indent builds a list of every piece first (about 60 bytes per number, over 100 MB for the
+    analysis cache of a 3-hour session); the bytes are the same.
+    """
+    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(obj)
+
+    def chunks() -> Iterator[bytes]:
+        while batch := list(itertools.islice(pieces, 4096)):
+            yield "".join(batch).encode("utf-8")
+        yield b"\n"
+
+    atomic_write_bytes(path, chunks())
 
 
 def read_json(path: Path) -> Any:

@@ -503,8 +503,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     ----------
     store : sessions.store.Store
     computed : dict
-        What :func:`compute_session` returned (a cache file's data may be its bytes already:
-        a batch worker encodes them, :func:`improv.archive.batch.compute_task`).
+        What :func:`compute_session` returned.
     catalog : bool
         Put the summaries into the catalog (if they were computed with the default window and
         hop).

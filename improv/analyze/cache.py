@@ -157,17 +157,13 @@ def read_cache(session, name: str) -> dict | None:
     return data if isinstance(data, dict) and data.get("cache_format") == CACHE_FORMAT else None
 
 
-def write_cache(session, name: str, data: dict | bytes, *, safe: bool = False) -> None:
+def write_cache(session, name: str, data: dict, *, safe: bool = False) -> None:
     """Write ``cache/<name>`` (``safe``: ``data`` is JSON-safe already, written without a
-    copy; bytes: the file's text, encoded elsewhere by :func:`sessions.fsutil.json_chunks`);
-    a read-only store or a full disk is logged, not raised."""
+    copy); a read-only store or a full disk is logged, not raised."""
     from sessions.errors import StoreError
-    from sessions.fsutil import atomic_write_bytes, atomic_write_json
+    from sessions.fsutil import atomic_write_json
 
     try:
-        if isinstance(data, bytes):
-            atomic_write_bytes(session.cache_dir / name, data)
-            return
         atomic_write_json(session.cache_dir / name, data if safe else json_safe(data))
     except (OSError, StoreError) as exc:  # read-only store, full disk: results still returned
         log.warning("could not write analysis cache %s: %s", name, exc)

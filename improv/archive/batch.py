@@ -129,28 +129,22 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
 def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) -> dict:
     """Run on a worker: compute one session's default analysis, write nothing.
 
-    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`; the
-    cache files as the bytes :func:`improv.analyze.store_analysis` writes) or
+    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`) or
     ``{"ok": False, "error": reason}``: an error of the session is a result, not a failed
     task (a failed task would be retried, and fail again).
     """
     from improv.analyze import compute_session
     from improv.errors import user_facing_errors
-    from sessions.fsutil import json_chunks
     from sessions.store import Store
 
     _malloc_for_arrays()
     try:
         store = Store(root, create=False)
         try:
-            computed = compute_session(store, session_id, dialogue=dialogue, use_cache=use_cache)
+            return {"ok": True, "computed": compute_session(store, session_id, dialogue=dialogue,
+                                                            use_cache=use_cache)}
         finally:
             store.close()
-        # the cache files' text is made here, so that the one coordinating process only
-        # writes bytes (encoding them is most of its work per session)
-        computed["cache"] = [(name, b"".join(json_chunks(data)))
-                             for name, data in computed["cache"]]
-        return {"ok": True, "computed": computed}
     except user_facing_errors() as exc:
         return {"ok": False, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one failing session never stops the others
@@ -160,9 +154,10 @@ def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) ->
 
 #: glibc's ``mallopt`` parameters (malloc.h): ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: What glibc's dynamic thresholds reach in a plain process: blocks up to 32 MB come from the
-#: heap, and up to 64 MB of freed heap is kept for the next block (bytes).
-_MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 << 20, 64 << 20
+#: Arrays up to 4 MB (the analysis's per-block temporaries: 0.5-2 MB) come from the heap and
+#: up to 8 MB of freed heap is kept for the next ones; larger arrays (a whole session's curves)
+#: are mapped, and unmapped when freed (bytes).
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 4 << 20, 8 << 20
 _malloc_set = False
 
 
@@ -174,10 +169,12 @@ def _malloc_for_arrays() -> None:
     off, so every array over 128 kB is mapped anew and its pages zeroed on first touch, and
     freed memory goes back to the system at once. The analysis allocates and frees such
     arrays for every block of audio: measured, it then costs 1.7 times the CPU time of the
-    same analysis in a plain process (1.99 s against 1.16 s per 10-minute session). Setting
-    the thresholds to the values the dynamic ones reach in a plain process brings it back
-    (1.11 s), and also holds for workers started by ``dask worker``, whose environment this
-    process does not choose. Done once per process; nothing where glibc is not the C library.
+    same analysis in a plain process (1.99 s against 1.16 s per 10-minute session). With the
+    thresholds above a worker needs 1.1-1.25 s again; a 3-hour session peaks at 343 MB, as in a
+    plain process (344 MB; 323 MB with Dask's setting; 340-367 MB with the 32 MB / 64 MB the
+    dynamic thresholds reach). Set here, it also holds for workers started by ``dask worker``,
+    whose environment this process does not choose. Done once per process; nothing where
+    glibc is not the C library.
     """
     global _malloc_set
     if _malloc_set:
