@@ -154,10 +154,11 @@ def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) ->
 
 #: glibc's ``mallopt`` parameters (malloc.h): ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: Arrays up to 4 MB (the analysis's per-block temporaries: 0.5-2 MB) come from the heap and
-#: up to 8 MB of freed heap is kept for the next ones; larger arrays (a whole session's curves)
-#: are mapped, and unmapped when freed (bytes).
-_MMAP_THRESHOLD, _TRIM_THRESHOLD = 4 << 20, 8 << 20
+#: Arrays under 8 MB (the analysis's per-block temporaries: 0.5-4 MB, audio blocks, their FFT
+#: frames, the tempo step's FFT batches of 128 windows) come from the heap and up to 16 MB of
+#: freed heap is kept for the next ones; larger arrays (a whole session's curves) are mapped,
+#: and unmapped when freed (bytes).
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 8 << 20, 16 << 20
 _malloc_set = False
 
 
@@ -170,8 +171,8 @@ def _malloc_for_arrays() -> None:
     freed memory goes back to the system at once. The analysis allocates and frees such
     arrays for every block of audio: measured, it then costs 1.7 times the CPU time of the
     same analysis in a plain process (1.99 s against 1.16 s per 10-minute session). With the
-    thresholds above a worker needs 1.1-1.25 s again; a 3-hour session peaks at 343 MB, as in a
-    plain process (344 MB; 323 MB with Dask's setting; 340-367 MB with the 32 MB / 64 MB the
+    thresholds above a worker needs 1.1-1.25 s again; a 3-hour session peaks at 342 MB, as in a
+    plain process (344 MB; 323 MB with Dask's setting; 340-373 MB with the 32 MB / 64 MB the
     dynamic thresholds reach). Set here, it also holds for workers started by ``dask worker``,
     whose environment this process does not choose. Done once per process; nothing where
     glibc is not the C library.
