@@ -11,14 +11,18 @@ own IDs (the audio hard-linked: the file system holds it once; the page cache th
 every copy, as it would a store read twice). It is analysed three ways, each recomputing
 everything:
 
-1. serially: :func:`improv.analyze.analyze_session` on each session in one process;
+1. serially: :func:`improv.analyze.analyze_session` on each session in one process, as it
+   runs by default (its batched FFTs use 2 threads: ``analysis.tempo.FFT_WORKERS``) and with
+   one thread only (``FFT_WORKERS = 1``);
 2. ``--workers 2``: :func:`improv.archive.batch.run_batch` on a LocalCluster of 2 processes
-   (time includes starting the cluster);
+   (time includes starting the cluster; its start is also printed on its own);
 3. a ``dask scheduler`` and two ``dask worker`` processes started as separate processes,
    ``run_batch(scheduler=...)`` (time from submitting; workers started beforehand).
 
-Prints sessions/min, hours of audio/min, parallel efficiency (serial time / (2 × parallel
-time)) and each worker process's peak RSS.
+Prints sessions/min, hours of audio/min, parallel efficiency (T_serial / (2 × T_2), T_serial
+the faster serial run), the CPU time (user + system) each run spent and where (the
+coordinating process, which in the LocalCluster run also holds the scheduler; the workers;
+the separate scheduler) and each worker process's peak RSS.
 
 Memory: a session of 1 h and one of 3 h (the demo's audio and MIDI repeated end to end through
 the session writer), each analysed in a fresh process, with and without ``--dialogue``: wall
@@ -117,15 +121,32 @@ def _long_id(root: Path, hours: float) -> str | None:
 
 
 # ----------------------------------------------------------------------------- runs
-def serial(root: Path, sids: list[str]) -> float:
+def _cpu_s(*, children: bool = False) -> float:
+    """CPU seconds (user + system) of this process, or of its ended and waited-for children
+    (a LocalCluster's nannies, and through them its workers)."""
+    t = os.times()
+    return t.children_user + t.children_system if children else t.user + t.system
+
+
+def serial(root: Path, sids: list[str], *, fft_threads: int = 2) -> dict:
+    """Wall and CPU seconds of analysing ``sids`` one after the other in this process, the
+    batched FFTs on ``fft_threads`` threads."""
+    import analysis.audio
+    import analysis.tempo
     from improv.analyze import analyze_session
     from sessions.store import Store
 
-    with Store(root) as store:
-        t = time.monotonic()
-        for sid in sids:
-            analyze_session(store, sid, use_cache=False)
-        return time.monotonic() - t
+    default = analysis.tempo.FFT_WORKERS
+    analysis.tempo.FFT_WORKERS = analysis.audio.FFT_WORKERS = fft_threads
+    try:
+        with Store(root) as store:
+            t, c = time.monotonic(), _cpu_s()
+            for sid in sids:
+                analyze_session(store, sid, use_cache=False)
+            return {"wall_s": time.monotonic() - t, "cpu_s": _cpu_s() - c,
+                    "load": os.getloadavg()}
+    finally:
+        analysis.tempo.FFT_WORKERS = analysis.audio.FFT_WORKERS = default
 
 
 def batch(root: Path, **kw) -> dict:
@@ -133,11 +154,23 @@ def batch(root: Path, **kw) -> dict:
     from sessions.store import Store
 
     with Store(root) as store:
-        t = time.monotonic()
+        t, c, k = time.monotonic(), _cpu_s(), _cpu_s(children=True)
         out = run_batch(store, force=True, **kw)
         out["wall_s"] = time.monotonic() - t
+        out["coordinator_cpu_s"] = _cpu_s() - c
+        out["children_cpu_s"] = _cpu_s(children=True) - k  # a LocalCluster's, once ended
+        out["load"] = os.getloadavg()
         assert not out["failed"], out["failed"]
         return out
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its descendants (a ``dask worker`` runs under a nanny)."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
 
 
 def _port() -> int:
@@ -163,7 +196,12 @@ def with_cluster(root: Path, log_dir: Path) -> dict:
 
         with Client(addr, timeout="30s") as c:
             c.wait_for_workers(2, timeout=120)
-        return batch(root, scheduler=addr)
+        before = [_tree_cpu_s(p.pid) for p in procs]
+        out = batch(root, scheduler=addr)
+        after = [_tree_cpu_s(p.pid) for p in procs]
+        out["scheduler_cpu_s"] = after[0] - before[0]
+        out["children_cpu_s"] = sum(after[1:]) - sum(before[1:])  # nannies and workers
+        return out
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -197,6 +235,42 @@ def memory(root: Path, sid: str, *, dialogue: bool, worker: bool = False) -> dic
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _table(runs: dict[str, dict], *, sessions: int, hours: float) -> None:
+    """Print the throughput runs as a Markdown table, then where their CPU time went."""
+    t1 = min(r["wall_s"] for r in runs.values() if "workers" not in r)
+    print("| run | wall s | cluster start s | sessions/min | audio h/min | parallel efficiency "
+          "| without the start | CPU s | peak RSS per worker MB |\n|---|---|---|---|---|---|---|"
+          "---|---|")
+    for name, r in runs.items():
+        t, start = r["wall_s"], r.get("cluster_start_s")
+        par = "workers" in r
+        cpu = r["cpu_s"] if not par else (r["coordinator_cpu_s"] + r.get("scheduler_cpu_s", 0)
+                                          + r["children_cpu_s"])
+        print(f"| {name} | {t:.1f} | {'—' if start is None else f'{start:.1f}'} | "
+              f"{sessions / t * 60:.1f} | {hours / t * 60:.2f} | "
+              f"{f'{t1 / (2 * t):.0%}' if par else '—'} | "
+              f"{f'{t1 / (2 * (t - start)):.0%}' if par else '—'} | {cpu:.1f} | "
+              f"{', '.join(f'{v:.0f}' for v in r['worker_peak_rss_mb'].values()) if par else '—'}"
+              " |", flush=True)
+    cpu1 = min(r["cpu_s"] for r in runs.values() if "workers" not in r)
+    for name, r in runs.items():
+        if "workers" in r:  # what the run's CPU time would give on 2 otherwise idle cores
+            total = r["coordinator_cpu_s"] + r.get("scheduler_cpu_s", 0) + r["children_cpu_s"]
+            print(f"{name}: CPU-bound efficiency (least serial CPU time / the run's) "
+                  f"{cpu1 / total:.0%}")
+    for name, r in runs.items():
+        print(f"{name}: load average at its end {r['load'][0]:.2f} (1 min), "
+              f"{r['load'][1]:.2f} (5 min)", end="; ")
+        if "workers" in r:
+            print(f"CPU s coordinator {r['coordinator_cpu_s']:.1f}, scheduler process "
+                  f"{r.get('scheduler_cpu_s', 0):.1f}, nannies and workers "
+                  f"{r['children_cpu_s']:.1f}, of which the workers "
+                  + ", ".join(f"{v:.1f}" for v in r["worker_cpu_s"].values()))
+        else:
+            print(f"CPU {r['cpu_s']:.1f} s in {r['wall_s']:.1f} s wall "
+                  f"({r['cpu_s'] / r['wall_s']:.2f} cores)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=40)
@@ -208,25 +282,19 @@ def main(argv: list[str] | None = None) -> int:
     base = args.dir or Path(tempfile.mkdtemp(prefix="bench_archive-"))
     base.mkdir(parents=True, exist_ok=True)
     if not args.skip_throughput:
-        root = base / "archive"
+        # the batch runs analyse every session of the store: one store per archive size
+        root = base / ("archive" if (args.sessions, args.minutes) == (40, 10.0)
+                       else f"archive-{args.sessions}x{args.minutes:g}min")
         sids = make_archive(root, sessions=args.sessions, minutes=args.minutes)
         hours = len(sids) * args.minutes / 60.0
         print(f"archive: {len(sids)} sessions x {args.minutes:g} min (2-ch audio, 2 MIDI "
               f"players) = {hours:.2f} h of audio", flush=True)
         serial(root, sids[:1])  # warm-up: numba cache, page cache
-        t1 = serial(root, sids)
-        rows = [("serial (1 process)", t1, None)]
-        b = batch(root, workers=2)
-        rows.append(("--workers 2 (LocalCluster)", b["wall_s"], b["worker_peak_rss_mb"]))
-        c = with_cluster(root, base)
-        rows.append(("dask scheduler + 2 dask worker", c["wall_s"], c["worker_peak_rss_mb"]))
-        print("| run | wall s | sessions/min | audio h/min | parallel efficiency | "
-              "peak RSS per worker MB |\n|---|---|---|---|---|---|")
-        for name, t, rss in rows:
-            eff = "—" if rss is None else f"{t1 / (2 * t):.0%}"
-            mem = "—" if rss is None else ", ".join(f"{v:.0f}" for v in rss.values())
-            print(f"| {name} | {t:.1f} | {len(sids) / t * 60:.1f} | {hours / t * 60:.2f} | "
-                  f"{eff} | {mem} |", flush=True)
+        runs = {"serial (1 process)": serial(root, sids),
+                "serial, FFTs on 1 thread": serial(root, sids, fft_threads=1)}
+        runs["--workers 2 (LocalCluster)"] = batch(root, workers=2)
+        runs["dask scheduler + 2 dask worker"] = with_cluster(root, base)
+        _table(runs, sessions=len(sids), hours=hours)
     if not args.skip_memory:
         root = base / "long"
         ids = {}

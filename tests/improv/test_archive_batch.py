@@ -25,9 +25,10 @@ def _demo_sessions(store, n: int, *, duration: float = 10.0) -> list[str]:
     return [create_demo_session(store, duration=duration)["id"] for _ in range(n)]
 
 
-def _cache_files(store_path: Path, sid: str) -> dict[str, dict]:
+def _cache_files(store_path: Path, sid: str, *, raw: bool = False) -> dict[str, dict | bytes]:
     folder = store_path / "sessions" / sid / "cache"
-    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))
+    return {p.name: p.read_bytes() if raw else json.loads(p.read_text())
+            for p in sorted(folder.glob("*.json"))
             if p.name.startswith(("analysis-", "dialogue-"))}
 
 
@@ -107,6 +108,8 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
         one = run_cli("--store", str(copy), "analyze", sid, "--dialogue", "--json")
         assert one.exit_code == 0, one.stderr
         assert _cache_files(store_path, sid) == _cache_files(copy, sid)
+        # byte for byte: the workers encode the files, the coordinator writes them
+        assert _cache_files(store_path, sid, raw=True) == _cache_files(copy, sid, raw=True)
         assert len(_cache_files(store_path, sid)) == 3  # two players, one pair
     assert _features(store_path) == _features(copy)
 
