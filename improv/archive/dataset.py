@@ -30,31 +30,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from improv.archive import require
 from improv.archive.dictionary import TABLES
+from improv.archive.pseudonyms import is_role_name, player_label
 
 __all__ = ["export_dataset", "is_role_name", "player_label", "TABLES"]
 
 _WHAT = "improv export-dataset"
-_ROLE_NAME = re.compile(r"(client|therapist|co-?therapist|cotherapist|patient|group|member|"
-                        r"player|partner)[ _-]?\d*", re.IGNORECASE)
-
-
-
-def is_role_name(name: str) -> bool:
-    """Whether a player name is a role (``client``, ``therapist2``), not a person's name."""
-    return bool(_ROLE_NAME.fullmatch(name))
-
-
-def player_label(name: str, index: int, *, with_text: bool) -> str:
-    """The name of a player in the export: kept if it is a role (or with ``with_text``),
-    else ``player<index+1>``."""
-    return name if with_text or is_role_name(name) else f"player{index + 1}"
 
 
 def _renamer(mapping: dict[str, str]):

@@ -20,7 +20,7 @@ __all__ = ["add_goals"]
 
 
 def _indicator(ind: dict[str, Any], *, with_text: bool) -> str:
-    from improv.archive.dataset import is_role_name
+    from improv.archive.pseudonyms import is_role_name
 
     player = ind.get("player")
     if player and not (with_text or is_role_name(player)):
