@@ -6,7 +6,9 @@ Agents live in fixed-capacity arrays: a new agent (a seed or a fork) takes a fre
 the slot of the lowest-scoring agent if its score is lower than the newcomer's (the pruning
 that bounds the work to ``events x capacity``). Each agent's beats are a chain of nodes
 (event index, previous node, beat period at the event) shared between an agent and its forks.
-Imported lazily; :mod:`analysis._kernels` sets numba's on-disk cache first.
+A stretch of playing ends when every agent has expired; agents are then seeded again, and
+the best agent of every stretch is returned. Imported lazily; :mod:`analysis._kernels` sets
+numba's on-disk cache first.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def _new_slot(alive, score, new_score):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_change,
                  expiry, dup_period, dup_phase, nodes_cap):  # pragma: no cover - compiled
-    """Run the agents; return the best agent's chain head, the node arrays and its score."""
+    """Run the agents; return the chain heads of the best agent of each stretch of playing
+    (a stretch ends when no agent is left), the node arrays and the summed best scores
+    (heads empty and score -1 when ``nodes_cap`` was too small)."""
     n = times.size
     period = np.zeros(cap)
     init = np.zeros(cap)
@@ -47,6 +51,9 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
     node_per = np.empty(nodes_cap)
     nn = 0
     best_head, best_score = -1, -np.inf
+    heads = np.full(n + 1, -1, dtype=np.int64)  # the best agent of each stretch of playing
+    n_heads = 0
+    total = 0.0
     seed_until = times[0] + startup if n else 0.0
     changed = np.zeros(cap, dtype=np.bool_)
     for i in range(n):
@@ -76,7 +83,7 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
             if abs(init[a] - period[a] - err / corr) < max_change * init[a]:
                 period[a] += err / corr
             if nn == nodes_cap:
-                return -2, node_ev, node_prev, node_per, 0.0
+                return heads[:0], node_ev, node_prev, node_per, -1.0
             node_ev[nn], node_prev[nn], node_per[nn] = i, head[a], period[a]
             head[a] = nn
             nn += 1
@@ -88,6 +95,11 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
         for a in range(cap):
             any_alive = any_alive or alive[a]
         if not any_alive:  # nobody follows: seed again from here (a new stretch of playing)
+            if best_head >= 0:
+                heads[n_heads] = best_head
+                n_heads += 1
+                total += best_score
+            best_head, best_score = -1, -np.inf
             seed_until = t + startup
         if t <= seed_until:
             for h in range(hyp.size):
@@ -97,7 +109,7 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
                 period[b], init[b], pred[b], last[b] = hyp[h], hyp[h], t + hyp[h], t
                 score[b] = sal[i]
                 if nn == nodes_cap:
-                    return -2, node_ev, node_prev, node_per, 0.0
+                    return heads[:0], node_ev, node_prev, node_per, -1.0
                 node_ev[nn], node_prev[nn], node_per[nn] = i, -1, hyp[h]
                 head[b] = nn
                 nn += 1
@@ -118,4 +130,8 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
     for a in range(cap):
         if alive[a] and score[a] > best_score:
             best_score, best_head = score[a], head[a]
-    return best_head, node_ev[:nn], node_prev[:nn], node_per[:nn], best_score
+    if best_head >= 0:
+        heads[n_heads] = best_head
+        n_heads += 1
+        total += best_score
+    return heads[:n_heads], node_ev[:nn], node_prev[:nn], node_per[:nn], total

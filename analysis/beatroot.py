@@ -25,6 +25,8 @@ one metrical level through the whole performance:
    at once (a newcomer replaces the lowest-scoring one, or is not made).
 3. **The answer**: the highest-scoring agent's beats, with the beats it skipped filled in at
    even spacing (gaps under :data:`EXPIRY`); its tempo is 60 / the median inter-beat interval.
+   A session has pauses: when every agent has expired, agents start again from the next
+   events, and the answer joins the best agent of each stretch of playing.
 
 Salience of an event: for MIDI the note cues of :func:`analysis.metre.event_salience`
 (duration, low pitch, chord size, velocity: Dixon's cues, as percentile ranks); for audio the
@@ -48,7 +50,7 @@ from . import _validate
 from .errors import ParameterError
 
 __all__ = ["AgentBeats", "ioi_clusters", "track", "beats_from_notes", "beats_from_envelope",
-           "level_factor", "MAX_AGENTS"]
+           "level_factor", "agrees", "MAX_AGENTS"]
 
 #: Longest inter-onset interval clustered [s].
 MAX_IOI = 2.5
@@ -75,6 +77,8 @@ MAX_CHANGE = 0.2
 EXPIRY = 10.0
 #: Fraction of the mean salience taken off each event's salience (:func:`track`).
 CENTER = 1.0
+#: Metrical relations a level check may apply (tempo ratios).
+LEVEL_RATIOS = (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)
 #: Agents alive at once (the pruning that bounds the work: events x MAX_AGENTS).
 MAX_AGENTS = 100
 
@@ -88,12 +92,15 @@ class AgentBeats:
     beats : np.ndarray [seconds from session start], increasing, skipped beats filled in
     tempo_bpm : float or None — 60 / median inter-beat interval (None under two beats)
     score : float — the agent's summed salience
+    taken : float [0..1] — share of the beats that fell on an event the agent took (the rest
+        were filled in); near 1 for a steady pulse, low for free playing
     hypotheses : np.ndarray [seconds] — the beat periods the agents started from
     """
 
     beats: np.ndarray
     tempo_bpm: float | None
     score: float
+    taken: float
     hypotheses: np.ndarray
 
 
@@ -173,7 +180,8 @@ def _fill(beats: np.ndarray, periods: np.ndarray, expiry: float) -> np.ndarray:
 def track(times: np.ndarray, salience: np.ndarray, *, min_bpm: float = MIN_BPM,
           max_bpm: float = MAX_BPM, n_hypotheses: int = N_HYPOTHESES,
           max_agents: int = MAX_AGENTS, correction: float = CORRECTION,
-          inner: float = INNER_MARGIN, center: float = CENTER) -> AgentBeats:
+          inner: float = INNER_MARGIN, center: float = CENTER,
+          periods: np.ndarray | None = None) -> AgentBeats:
     """The best agent's beats through events with a salience.
 
     Parameters
@@ -188,6 +196,9 @@ def track(times: np.ndarray, salience: np.ndarray, *, min_bpm: float = MIN_BPM,
     center : float, this fraction of the mean salience is taken off every event's salience
         (0: Dixon's sum, which favours the fastest level that takes every event; 1: an agent
         gains only from events more salient than the average)
+    periods : np.ndarray [seconds], optional
+        Tempo hypotheses given (e.g. the windowed tempo stage's beat period) instead of the
+        IOI clusters' ones
 
     Returns
     -------
@@ -200,28 +211,40 @@ def track(times: np.ndarray, salience: np.ndarray, *, min_bpm: float = MIN_BPM,
     if max_agents < 1 or n_hypotheses < 1:
         raise ParameterError("max_agents and n_hypotheses must be at least 1")
     s = s - center * float(s.mean()) if s.size else s
-    iv, _ = ioi_clusters(t)
-    hyp = iv[(iv >= 60.0 / max_bpm) & (iv <= 60.0 / min_bpm)][:n_hypotheses]
+    if periods is None:
+        iv, _ = ioi_clusters(t)
+        hyp = iv[(iv >= 60.0 / max_bpm) & (iv <= 60.0 / min_bpm)][:n_hypotheses]
+    else:
+        hyp = np.atleast_1d(np.asarray(periods, dtype=float))
+        if hyp.ndim != 1 or not np.all(np.isfinite(hyp) & (hyp > 0)):
+            raise ParameterError(f"periods must be positive [seconds], got {periods!r:.60}")
     if t.size < 2 or hyp.size == 0:
-        return AgentBeats(np.zeros(0), None, 0.0, hyp)
+        return AgentBeats(np.zeros(0), None, 0.0, 0.0, hyp)
     from ._agents_kernel import track_agents
 
     nodes_cap = 8 * t.size
     while True:
-        head, ev, prev, per, score = track_agents(
+        heads, ev, prev, per, score = track_agents(
             t, s, hyp, STARTUP, int(max_agents), PRE_MARGIN, POST_MARGIN, float(inner),
             float(correction), MAX_CHANGE, EXPIRY, 0.01, 0.02, nodes_cap)
-        if head != -2:
+        if score != -1.0 or heads.size:
             break
         nodes_cap *= 4
-    idx, pers = [], []
-    while head >= 0:
-        idx.append(ev[head])
-        pers.append(per[head])
-        head = prev[head]
-    beats = _fill(t[np.asarray(idx[::-1], dtype=np.int64)], np.asarray(pers[::-1]), EXPIRY)
-    tempo = 60.0 / float(np.median(np.diff(beats))) if beats.size >= 2 else None
-    return AgentBeats(beats, tempo, float(score), hyp)
+    parts, ibis, n_taken = [], [], 0
+    for head in heads:
+        idx, pers = [], []
+        while head >= 0:
+            idx.append(ev[head])
+            pers.append(per[head])
+            head = prev[head]
+        b = _fill(t[np.asarray(idx[::-1], dtype=np.int64)], np.asarray(pers[::-1]), EXPIRY)
+        parts.append(b)
+        ibis.append(np.diff(b))
+        n_taken += len(idx)
+    beats = np.concatenate(parts) if parts else np.zeros(0)
+    ibi = np.concatenate(ibis) if ibis else np.zeros(0)
+    tempo = 60.0 / float(np.median(ibi)) if ibi.size else None
+    return AgentBeats(beats, tempo, float(score), n_taken / max(beats.size, 1), hyp)
 
 
 def beats_from_notes(start: np.ndarray, end: np.ndarray, pitch: np.ndarray,
@@ -242,7 +265,12 @@ def beats_from_notes(start: np.ndarray, end: np.ndarray, pitch: np.ndarray,
 
 
 def beats_from_envelope(env: np.ndarray, *, frame_rate: float, **kw) -> AgentBeats:
-    """:func:`track` over the peaks of an audio onset envelope (salience: peak height).
+    """:func:`track` over the peaks of an onset envelope (salience: peak height).
+
+    A peak is a frame that is the maximum within 30 ms and above the mean around it (the
+    peak-picking windows of :func:`analysis.audio.onset_peaks`, without its dB floor, so any
+    envelope scale serves), placed between frames by a parabola; its salience is its height
+    above that mean.
 
     Parameters
     ----------
@@ -250,17 +278,31 @@ def beats_from_envelope(env: np.ndarray, *, frame_rate: float, **kw) -> AgentBea
     frame_rate : float [Hz]
     **kw : keyword arguments of :func:`track`
     """
-    from .audio import onset_peaks
+    from .audio import _local_max_and_mean
 
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
-    peaks = onset_peaks(env, frame_rate=frame_rate, smooth=0.0)
-    idx = np.flatnonzero(peaks > 0)
-    return track(idx / frame_rate, peaks[idx], **kw)
+    e = np.asarray(env, dtype=np.float64)
+    if e.size == 0:
+        return track(np.zeros(0), np.zeros(0), **kw)
+    is_max, av = _local_max_and_mean(e, frame_rate)
+    idx = np.flatnonzero(is_max & (e > av))
+    # the peak between frames (a parabola through the frame and its neighbours): 23 ms frames
+    # would otherwise quantise a beat period by 4 % at 110 BPM
+    left, right = e[np.maximum(idx - 1, 0)], e[np.minimum(idx + 1, e.size - 1)]
+    curv = left - 2 * e[idx] + right
+    shift = np.where(curv < 0, 0.5 * (left - right) / np.where(curv < 0, curv, -1.0), 0.0)
+    return track((idx + np.clip(shift, -0.5, 0.5)) / frame_rate, e[idx] - av[idx], **kw)
+
+
+def _nearest(tempo_bpm: float, agent_bpm: float, ratios: tuple[float, ...]) -> tuple[float, float]:
+    """The ratio that brings ``tempo_bpm`` nearest the agent's, and the relative distance."""
+    err = [abs(np.log(r * tempo_bpm / agent_bpm)) for r in ratios]
+    k = int(np.argmin(err))
+    return float(ratios[k]), float(np.expm1(err[k]))
 
 
 def level_factor(tempo_bpm: float | None, agent_bpm: float | None, *,
-                 ratios: tuple[float, ...] = (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0),
-                 tolerance: float = 0.08) -> float:
+                 ratios: tuple[float, ...] = LEVEL_RATIOS, tolerance: float = 0.08) -> float:
     """The factor from ``ratios`` that brings a tempo to the agent's metrical level.
 
     Returns 1.0 when either tempo is missing or no factor brings it within ``tolerance``
@@ -268,6 +310,14 @@ def level_factor(tempo_bpm: float | None, agent_bpm: float | None, *,
     """
     if not tempo_bpm or not agent_bpm:
         return 1.0
-    err = [abs(np.log(r * tempo_bpm / agent_bpm)) for r in ratios]
-    k = int(np.argmin(err))
-    return float(ratios[k]) if err[k] <= np.log1p(tolerance) else 1.0
+    k, d = _nearest(tempo_bpm, agent_bpm, ratios)
+    return k if d <= tolerance else 1.0
+
+
+def agrees(tempo_bpm: float | None, agent_bpm: float | None, *,
+           ratios: tuple[float, ...] = (1.0,), tolerance: float = 0.04) -> bool:
+    """Whether a tempo times one of ``ratios`` is within ``tolerance`` (relative) of the
+    agent's tempo (False when either is missing)."""
+    if not tempo_bpm or not agent_bpm:
+        return False
+    return _nearest(tempo_bpm, agent_bpm, ratios)[1] <= tolerance
