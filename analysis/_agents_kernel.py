@@ -33,6 +33,25 @@ def _new_slot(alive, score, new_score):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _drop_duplicates(alive, changed, period, pred, score, dup_period,
+                     dup_phase):  # pragma: no cover - compiled
+    """Of two agents with the same period and phase, the lower-scoring one ends (each agent
+    that changed at this event against all others)."""
+    for a in range(alive.size):
+        if not (alive[a] and changed[a]):
+            continue
+        for b in range(alive.size):
+            if b == a or not alive[b]:
+                continue
+            if abs(period[a] - period[b]) < dup_period and abs(pred[a] - pred[b]) < dup_phase:
+                if score[b] < score[a] or (score[b] == score[a] and b > a):
+                    alive[b] = False
+                else:
+                    alive[a] = False
+                    break
+
+
+@numba.njit(cache=True, nogil=True)
 def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_change,
                  expiry, dup_period, dup_phase, nodes_cap):  # pragma: no cover - compiled
     """Run the agents; return the chain heads of the best agent of each stretch of playing
@@ -115,18 +134,7 @@ def track_agents(times, sal, hyp, startup, cap, pre, post, inner, corr, max_chan
                 nn += 1
                 alive[b] = True
                 changed[b] = True
-        for a in range(cap):  # duplicates (same period and phase): the lower score goes
-            if not (alive[a] and changed[a]):
-                continue
-            for b in range(cap):
-                if b == a or not alive[b]:
-                    continue
-                if abs(period[a] - period[b]) < dup_period and abs(pred[a] - pred[b]) < dup_phase:
-                    if score[b] < score[a] or (score[b] == score[a] and b > a):
-                        alive[b] = False
-                    else:
-                        alive[a] = False
-                        break
+        _drop_duplicates(alive, changed, period, pred, score, dup_period, dup_phase)
     for a in range(cap):
         if alive[a] and score[a] > best_score:
             best_score, best_head = score[a], head[a]

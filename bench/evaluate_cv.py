@@ -362,6 +362,8 @@ def _tune_agents(train: list[dict], best: dict) -> dict:
         p = dict(best, agent_level=lv, agent_take=tk, agent_center=ac)
         ss = [score_item(it, "ours", p) for it in train]
         v = sum(s["a2"] for s in ss) + 0.1 * sum(s["a1"] for s in ss)
+        print(f"  training half: agents' level check {lv and len(lv)} (centre {ac}, agent's "
+              f"tempo {tk}): Acc2 + 0.1 Acc1 {v:.1f}")
         if v > best_v + 1e-9:
             best_v, best = v, p
     best_v = -np.inf
@@ -369,12 +371,15 @@ def _tune_agents(train: list[dict], best: dict) -> dict:
     for ac, cl in itertools.product(centers, GRID["agent_clear"]):
         p = dict(best, agent_center=ac, agent_clear=cl)
         v = _objective_label([score_item(it, "ours", p) for it in train])
+        print(f"  training half: agents' agreement for 'clear' {cl and len(cl)} (centre {ac}): "
+              f"label objective {v:.0f}")
         if v > best_v + 1e-9:
             best_v, best = v, p
     best_v = -np.inf
     for ab in GRID["agent_beats"]:
         bf = [score_item(it, "ours", dict(best, agent_beats=ab))["bf"] for it in train]
         v = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
+        print(f"  training half: agents' beats {ab}: mean beat F {v:.3f}")
         if v > best_v + 1e-9:
             best_v, best = v, dict(best, agent_beats=ab)
     return best
