@@ -245,7 +245,7 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
     import mir_eval
     from evaluate import acc, beat_tempo_windows, curve_errors
 
-    out, factor = {}, 1.0
+    out, agent_k = {}, 1.0  # agent_k: the agents' level check (factor is the metre's)
     if method == "today":
         tc, beats, label = it["today"], None, _today_label(it["today"])
     elif method == "librosa":
@@ -273,22 +273,22 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
                              window=mp.get("refine", 0.0))
         ag = _agents(it, mp["agent_center"])
         if mp["agent_level"] is not None:
-            factor = abr.level_factor(tc.tempo_bpm, ag.tempo_bpm, ratios=mp["agent_level"])
-            if mp["agent_take"] and factor != 1.0:
-                factor = ag.tempo_bpm / tc.tempo_bpm
+            agent_k = abr.level_factor(tc.tempo_bpm, ag.tempo_bpm, ratios=mp["agent_level"])
+            if mp["agent_take"] and agent_k != 1.0:
+                agent_k = ag.tempo_bpm / tc.tempo_bpm
         if mp["agent_beats"]:
             beats = ag.beats
         if label == "clear" and mp["agent_clear"] is not None and not abr.agrees(
-                tc.tempo_bpm * factor, ag.tempo_bpm, ratios=mp["agent_clear"]):
+                tc.tempo_bpm * agent_k, ag.tempo_bpm, ratios=mp["agent_clear"]):
             label = "intermittent"
     if tc is not None:
-        out["tempo"] = tc.tempo_bpm * factor if tc.tempo_bpm else tc.tempo_bpm
+        out["tempo"] = tc.tempo_bpm * agent_k if tc.tempo_bpm else tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])
     out["label"] = label
     out["ce"] = out["cf"] = np.nan
     if tc is not None and it["piano"] and it["ref_beats"] is not None and tc.times.size:
         gt = beat_tempo_windows(it["ref_beats"], tc.times, analysis.DEFAULT_WINDOW)
-        out["ce"], out["cf"] = curve_errors(tc.bpm * factor, gt)
+        out["ce"], out["cf"] = curve_errors(tc.bpm * agent_k, gt)
     out["bf"] = np.nan
     if beats is not None and it["ref_beats"] is not None:
         ref = mir_eval.beat.trim_beats(np.asarray(it["ref_beats"]))
