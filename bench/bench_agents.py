@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/bench_agents.py [--minutes 60] [--caps 25 50 100 200]
 
 A synthetic MIDI player (beats drifting +-8 % around 110 BPM, eighth notes, a bass note on
-every beat, 20 s of silence every 5 minutes, 5 % of the eighths left out; about 20,000 notes
+every beat, 20 s of silence every 5 minutes, 5 % of the eighths left out; about 12,000 notes
 an hour) and the same onsets as a 43 Hz audio-style envelope are tracked once per agent cap,
 each in a fresh subprocess (so its peak RSS is its own), after one warm-up run that fills
 numba's cache. Prints CPU seconds, wall seconds and peak RSS per run, and the tempo found.
