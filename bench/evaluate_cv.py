@@ -9,7 +9,9 @@ from the tracked beats, whether beats are kept through pulse-less windows, and s
 level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
 from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
 beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
-each beat onto an onset, ``analysis.beats``) are chosen on one half and scored on the other,
+each beat onto an onset, ``analysis.beats``; and the multi-agent tracker of
+``analysis.beatroot`` as a level check, a condition for "clear" and as the beats, chosen last)
+are chosen on one half and scored on the other,
 both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
 
@@ -35,6 +37,7 @@ import numpy as np
 
 import analysis
 import analysis.audio as aaudio
+import analysis.beatroot as abr
 import analysis.metre as ametre
 import analysis.tempo as atempo
 from analysis.beats import analyze_pulse, pulse_label, refine_beats
@@ -56,12 +59,23 @@ GRID = {
     "loose_tightness": (100.0, 70.0, 50.0, 35.0, 20.0, 10.0),
     "steady": (0.9, 0.7, 0.5),
     "refine": (0.0, 0.04, 0.06),
+    # since 1.10: the multi-agent tracker (analysis.beatroot) as a level check of the windowed
+    # tempo (None: off; else the factors it may apply) and as the beats
+    "agent_level": (None, (0.5, 1.0, 2.0), (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)),
+    "agent_beats": (False, True),
+    "agent_take": (False, True),  # where the check moves the level: the agent's own tempo
+    "agent_center": (1.0, 0.5),  # analysis.beatroot.CENTER
+    # "clear" only where the agent's tempo is the windowed one times one of these (within 4 %)
+    "agent_clear": (None, (1.0,), (0.5, 1.0, 2.0), (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)),
 }
 #: Metre off: the parameters under which the tempo stage's level and label are kept.
 METRE_OFF = {"switch_margin": float("inf"), "switch_ratios": GRID["switch_ratios"][0],
              "clear_margin": float("-inf")}
 #: Beats as tracked before 1.9 (one tightness for every label, not refined).
 BEATS_OFF = {"loose_tightness": 100.0, "steady": 0.9, "refine": 0.0}
+#: The multi-agent tracker unused (before 1.10).
+AGENTS_OFF = {"agent_level": None, "agent_beats": False, "agent_take": False,
+              "agent_center": 1.0, "agent_clear": None}
 #: A wrong "clear" costs this many right ones (break-even at the issue's 0.95 precision).
 WRONG_CLEAR_COST = 19.0
 
@@ -233,7 +247,7 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
     import mir_eval
     from evaluate import acc, beat_tempo_windows, curve_errors
 
-    out = {}
+    out, agent_k = {}, 1.0  # agent_k: the agents' level check (factor is the metre's)
     if method == "today":
         tc, beats, label = it["today"], None, _today_label(it["today"])
     elif method == "librosa":
@@ -244,7 +258,7 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         p = it[("pulse", *key)]
         conf = float("nan")
         scores = it.get(("metre", *key))
-        mp = {**METRE_OFF, **BEATS_OFF, **params}
+        mp = {**METRE_OFF, **BEATS_OFF, **AGENTS_OFF, **params}
         if scores:
             factor, conf = ametre.decide(scores, switch_margin=mp["switch_margin"],
                                          switch_ratios=mp["switch_ratios"])
@@ -259,20 +273,44 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
             beats = _loose_beats(it, key, mp.get("loose_tightness", 100.0), beats)
         beats = refine_beats(beats, it["env"], frame_rate=it["frame_rate"],
                              window=mp.get("refine", 0.0))
+        ag = _agents(it, mp["agent_center"])
+        if mp["agent_level"] is not None:
+            agent_k = abr.level_factor(tc.tempo_bpm, ag.tempo_bpm, ratios=mp["agent_level"])
+            if mp["agent_take"] and agent_k != 1.0:
+                agent_k = ag.tempo_bpm / tc.tempo_bpm
+        if mp["agent_beats"]:
+            beats = ag.beats
+        if label == "clear" and mp["agent_clear"] is not None and not abr.agrees(
+                tc.tempo_bpm * agent_k, ag.tempo_bpm, ratios=mp["agent_clear"]):
+            label = "intermittent"
     if tc is not None:
-        out["tempo"] = tc.tempo_bpm
+        out["tempo"] = tc.tempo_bpm * agent_k if tc.tempo_bpm else tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])
     out["label"] = label
     out["ce"] = out["cf"] = np.nan
     if tc is not None and it["piano"] and it["ref_beats"] is not None and tc.times.size:
         gt = beat_tempo_windows(it["ref_beats"], tc.times, analysis.DEFAULT_WINDOW)
-        out["ce"], out["cf"] = curve_errors(tc.bpm, gt)
+        out["ce"], out["cf"] = curve_errors(tc.bpm * agent_k, gt)
     out["bf"] = np.nan
     if beats is not None and it["ref_beats"] is not None:
         ref = mir_eval.beat.trim_beats(np.asarray(it["ref_beats"]))
         est = mir_eval.beat.trim_beats(np.asarray(beats, dtype=float))
         out["bf"] = mir_eval.beat.f_measure(ref, est, f_measure_threshold=0.07)
     return out
+
+
+def _agents(it: dict, center: float) -> abr.AgentBeats:
+    """The multi-agent tracker's beats of one item (from the notes for MIDI, else the
+    envelope's peaks), cached in the item."""
+    key = ("agents", center)
+    if key not in it:
+        if "notes" in it:
+            nt = it["notes"]
+            it[key] = abr.beats_from_notes(nt.start, nt.end, nt.pitch, nt.velocity, center=center)
+        else:
+            it[key] = abr.beats_from_envelope(it["env"], frame_rate=it["frame_rate"],
+                                              center=center)
+    return it[key]
 
 
 def _objective_label(scores: list[dict]) -> float:
@@ -311,7 +349,42 @@ def tune(train: list[dict]) -> dict:
         fs[ab] = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
     best["all_beats"] = max(GRID["all_beats"], key=lambda b: fs[b] + (1e-9 if b is False
                                                                       else 0.0))
-    return _tune_beats(train, _tune_metre(train, best))
+    return _tune_agents(train, _tune_beats(train, _tune_metre(train, best)))
+
+
+def _tune_agents(train: list[dict], best: dict) -> dict:
+    """The agents' level check (salience centring, factors, whether the agent's own tempo is
+    taken) by the training half's Acc2 (+ 0.1 x Acc1), then the agreement "clear" needs by
+    the label objective, then the agents' beats by its mean beat F; ties keep the first (off)
+    value."""
+    best = {**best, **AGENTS_OFF}
+    best_v = -np.inf
+    for ac, lv, tk in itertools.product(GRID["agent_center"], GRID["agent_level"],
+                                        GRID["agent_take"]):
+        p = dict(best, agent_level=lv, agent_take=tk, agent_center=ac)
+        ss = [score_item(it, "ours", p) for it in train]
+        v = sum(s["a2"] for s in ss) + 0.1 * sum(s["a1"] for s in ss)
+        print(f"  training half: agents' level check {lv and len(lv)} (centre {ac}, agent's "
+              f"tempo {tk}): Acc2 + 0.1 Acc1 {v:.1f}")
+        if v > best_v + 1e-9:
+            best_v, best = v, p
+    best_v = -np.inf
+    centers = GRID["agent_center"] if best["agent_level"] is None else (best["agent_center"],)
+    for ac, cl in itertools.product(centers, GRID["agent_clear"]):
+        p = dict(best, agent_center=ac, agent_clear=cl)
+        v = _objective_label([score_item(it, "ours", p) for it in train])
+        print(f"  training half: agents' agreement for 'clear' {cl and len(cl)} (centre {ac}): "
+              f"label objective {v:.0f}")
+        if v > best_v + 1e-9:
+            best_v, best = v, p
+    best_v = -np.inf
+    for ab in GRID["agent_beats"]:
+        bf = [score_item(it, "ours", dict(best, agent_beats=ab))["bf"] for it in train]
+        v = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
+        print(f"  training half: agents' beats {ab}: mean beat F {v:.3f}")
+        if v > best_v + 1e-9:
+            best_v, best = v, dict(best, agent_beats=ab)
+    return best
 
 
 def _tune_beats(train: list[dict], best: dict) -> dict:
