@@ -268,9 +268,7 @@ def tempo_salience(
     """
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     window, hop = _validate.window_hop(window, hop)
-    env = np.asarray(env, dtype=np.float64)
-    if env.ndim != 1:
-        raise ParameterError(f"env must be 1-D, got shape {env.shape}")
+    env = _env_1d(env)
     if duration is None:
         duration = env.size / frame_rate
     max_bpm = _validate.positive("max_bpm", max_bpm, unit="BPM")
@@ -295,6 +293,13 @@ def tempo_salience(
                                                  lag, n_win)
     sal = sal_t.T
     return starts + window / 2.0, bpm, sal
+
+
+def _env_1d(env) -> np.ndarray:
+    env = np.asarray(env, dtype=np.float64)
+    if env.ndim != 1:
+        raise ParameterError(f"env must be 1-D, got shape {env.shape}")
+    return env
 
 
 def _salience_t(acf: np.ndarray, lag: np.ndarray, n_win: int) -> np.ndarray:
@@ -334,12 +339,18 @@ def _interp_rows(acf_t: np.ndarray, x: np.ndarray) -> np.ndarray:
     return acf_t[i0] * (1 - f)[:, None] + acf_t[i1] * f[:, None]
 
 
-def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray:
-    """Best path (indices) through ``score`` [k, m] with Gaussian log-tempo transitions.
+def _viterbi(sal_t: np.ndarray, prior: np.ndarray, pulsed: np.ndarray, log_bpm: np.ndarray,
+             sigma: float, *, gain: float = 8.0) -> np.ndarray:
+    """Best path (indices) through the salience ``sal_t`` [m tempi, k windows] with Gaussian
+    log-tempo transitions.
 
-    ``log_bpm`` is a uniform grid; transitions further than 3 sigma are ignored (banded DP).
+    The emission of window ``i`` at tempo ``j`` is ``max(sal_t[j, i], 0) * gain + prior[j]``
+    in a ``pulsed`` window and ``prior[j]`` in another (pulse-less windows only carry the path
+    through); it is computed inside the compiled recursion, so no windows x tempi score table
+    exists besides the salience (13 MB for 3 hours at a 1 s hop; issue 22). ``log_bpm`` is a
+    uniform grid; transitions further than 3 sigma are ignored (banded DP).
     """
-    k, m = score.shape
+    m, k = sal_t.shape
     step = float(log_bpm[1] - log_bpm[0]) if m > 1 else 1.0
     band = max(1, int(np.ceil(3 * sigma / step)))
     offs = np.arange(-band, band + 1)
@@ -349,7 +360,10 @@ def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray
     rtrans = trans[::-1].copy()
     from ._kernels import viterbi_band  # compiled banded max-plus recursion (same float ops)
 
-    return viterbi_band(np.ascontiguousarray(score, dtype=np.float64), rtrans, band)
+    back = np.empty((k, m), dtype=np.int16 if m < 2**15 else np.int32)  # back-pointers
+    return viterbi_band(np.ascontiguousarray(sal_t, dtype=np.float64), float(gain),
+                        np.ascontiguousarray(prior, dtype=np.float64),
+                        np.ascontiguousarray(pulsed, dtype=np.bool_), rtrans, band, back)
 
 
 #: Integer tempo ratios between metrical levels (beat vs. half/double, triple/third), as allowed
@@ -592,7 +606,9 @@ def metrical_level(
                                  hop=hop, max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
         return MetricalLevel(0.0, 0.0)
-    mean = np.clip(sal, 0.0, None).mean(axis=0)
+    # clipped in place (the table is this function's own; a clipped copy was 8.5 MB for 3 h)
+    mean = np.clip(sal, 0.0, None, out=sal).mean(axis=0)
+    del sal
     if not np.any(mean > 0):
         return MetricalLevel(0.0, 0.0)
     lb = np.log2(bpm)
@@ -775,12 +791,17 @@ def tempo_from_envelope(
     and cross-correlation with pulses. IEEE/ACM TASLP 22(12).
     """
     threshold = _validate.nonnegative("threshold", threshold, unit="0..1")
-    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
-                                     window=window, hop=hop)
+    # checked before the metrical level, which runs first (as tempo_salience checks them)
+    frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
+    window, hop = _validate.window_hop(window, hop)
+    env = _env_1d(env)
     if duration is None:
         duration = np.asarray(env).size / frame_rate
+    # the level before the windows' salience: the two tables are never alive together
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
                             window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
+                                     window=window, hop=hop)
     level, level_sal = choice.tempo_bpm, choice.salience
 
     def alternative(tempo: float) -> dict:
@@ -805,15 +826,10 @@ def tempo_from_envelope(
     pulsed = clarity >= threshold + np.where(sparse, CHANCE_SLOPE / np.maximum(n_events, 1), 0.0)
     log_bpm = np.log2(bpm)
     prior = -0.5 * ((log_bpm - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2
-    # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave.
-    # built in place and C-ordered (sal is a transposed view): the Viterbi kernel needs C
-    # order, and a copy of the table costs 13 MB for 3 hours (issue 22; the same numbers)
-    score = np.empty(sal.shape)
-    np.clip(sal, 0.0, None, out=score)
-    score *= 8.0
-    score += prior[None, :]
-    score[~pulsed] = prior  # pulse-less windows only carry the path through
-    path = _viterbi(score, log_bpm, PATH_SIGMA * np.sqrt(hop))
+    # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave;
+    # pulse-less windows only carry the path through (computed inside the Viterbi: no score
+    # table beside the salience, issue 22)
+    path = _viterbi(sal.T, prior, pulsed, log_bpm, PATH_SIGMA * np.sqrt(hop))
     # refine each window's tempo between grid bins (parabolic interpolation of the salience)
     rows = np.arange(path.size)
     i0 = np.clip(path, 1, bpm.size - 2)
