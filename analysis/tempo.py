@@ -800,6 +800,8 @@ def tempo_from_envelope(
     # the level before the windows' salience: the two tables are never alive together
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
                             window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+    # the events too (their peak-picking temporaries are 1.08 million frames each for 3 h)
+    event_t = _event_frames(env, frame_rate=frame_rate) / frame_rate
     times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
                                      window=window, hop=hop)
     level, level_sal = choice.tempo_bpm, choice.salience
@@ -808,7 +810,7 @@ def tempo_from_envelope(
         return _alternative(choice, tempo)
 
     if times.size == 0:  # a clip shorter than one window: the whole clip is the window
-        n_clip = _event_frames(env, frame_rate=frame_rate).size
+        n_clip = event_t.size
         chance = CHANCE_SLOPE / n_clip if 0 < n_clip < CHANCE_EVENTS else 0.0
         if level > 0 and n_clip >= MIN_PULSE_EVENTS and level_sal >= threshold + chance:
             z = np.zeros(0)
@@ -818,8 +820,7 @@ def tempo_from_envelope(
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
                           short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
-    _, n_events = count_in_windows(_event_frames(env, frame_rate=frame_rate) / frame_rate,
-                                   duration=duration, window=window, hop=hop)
+    _, n_events = count_in_windows(event_t, duration=duration, window=window, hop=hop)
     clarity[n_events < MIN_PULSE_EVENTS] = 0.0  # too few events for a beat
     # the clarity random events reach by chance rises as they get fewer (CHANCE_SLOPE)
     sparse = n_events < CHANCE_EVENTS
