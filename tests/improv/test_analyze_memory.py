@@ -144,3 +144,16 @@ def test_frame_periods_in_blocks_give_the_whole_arrays(block, monkeypatch):
     assert np.array_equal(cov, whole_cov) and not cov[5000:5200].all() and cov.any()
     f_bpm, f_cov = beats._frame_tempo(tc, n, fr)
     assert np.array_equal(f_bpm, whole_bpm) and np.array_equal(f_cov, whole_cov)
+
+
+@pytest.mark.parametrize("size", [5, 300, 1000])
+def test_window_segments_are_the_rows_of_the_padded_envelope(size, rng):
+    """The windows' segments read without a padded copy of the whole envelope are the rows of
+    that padded copy (zeros past the end), for envelopes shorter and longer than a window."""
+    from analysis import tempo
+
+    env, n = rng.uniform(size=size), 120
+    padded = np.concatenate([env, np.zeros(n)])
+    starts = np.minimum(np.r_[0, rng.integers(0, size + 50, 40), size], size)
+    want = np.lib.stride_tricks.sliding_window_view(padded, n)[starts]
+    assert np.array_equal(tempo._segments(env, starts, n), want)
