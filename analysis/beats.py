@@ -187,6 +187,7 @@ def _track(env: np.ndarray, fpb: np.ndarray, *, frame_rate: float,
     # are 1.08 million frames, 8.6 MB per float64 array (same values: issue 22)
     local = beat_local_score(env, env.std(ddof=1) + 1e-12, fpb)
     backlink, cum = beat_dp(local, fpb, float(tightness))
+    del fpb
     # last beat: the last local maximum of the cumulative score above half their median
     peak = np.r_[False, (cum[1:-1] > cum[:-2]) & (cum[1:-1] >= cum[2:]), False]
     if not peak.any():
@@ -320,16 +321,33 @@ _FRAME_BLOCK = 1 << 16
 def _frame_tempo(tc: TempoCurve, n: int, frame_rate: float, *,
                  periods: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame beat tempo (the pulsed windows' curve, interpolated in log tempo) and whether
-    a pulsed window covers each frame.
+    a pulsed window covers each frame (:func:`_frame_cover`).
 
     With ``periods``, the beat period in whole frames (int32, :func:`_beat_frames`) instead of
     the tempo. Computed a block of frames at a time (the values of whole arrays: issue 22).
     """
+    return _frame_values(tc, n, frame_rate, periods=periods), _frame_cover(tc, n, frame_rate)
+
+
+def _frame_values(tc: TempoCurve, n: int, frame_rate: float, *, periods: bool) -> np.ndarray:
+    """The tempo (or beat period) half of :func:`_frame_tempo`."""
     if tc.times.size == 0:  # a short clip: its one tempo everywhere
         bpm = np.full(n, tc.tempo_bpm)
-        return (_beat_frames(bpm, frame_rate) if periods else bpm), np.ones(n, dtype=bool)
+        return _beat_frames(bpm, frame_rate) if periods else bpm
     p = _pulsed(tc.bpm)
     xp, fp = tc.times[p], np.log2(tc.bpm[p])
+    out = np.empty(n, dtype=np.int32 if periods else np.float64)
+    for lo in range(0, n, _FRAME_BLOCK):
+        bpm = 2.0 ** np.interp(np.arange(lo, min(n, lo + _FRAME_BLOCK)) / frame_rate, xp, fp)
+        out[lo:lo + bpm.size] = _beat_frames(bpm, frame_rate) if periods else bpm
+    return out
+
+
+def _frame_cover(tc: TempoCurve, n: int, frame_rate: float) -> np.ndarray:
+    """Whether a pulsed window covers each frame (the coverage half of :func:`_frame_tempo`)."""
+    if tc.times.size == 0:  # a short clip: its one tempo everywhere
+        return np.ones(n, dtype=bool)
+    xp = tc.times[_pulsed(tc.bpm)]
     half = (tc.times[1] - tc.times[0]) / 2.0 if tc.times.size > 1 else 0.5
     cover = np.zeros(n + 1, dtype=np.int32)
     # a pulsed window's middle hop (its centre +- half a hop) carries its pulse
@@ -342,14 +360,11 @@ def _frame_tempo(tc: TempoCurve, n: int, frame_rate: float, *,
     # the first and last windows' pulse reaches to the ends of the recording
     first, last = xp[0], xp[-1]
     w = tc.times[0]  # half a window
-    out = np.empty(n, dtype=np.int32 if periods else np.float64)
     for lo in range(0, n, _FRAME_BLOCK):
         t = np.arange(lo, min(n, lo + _FRAME_BLOCK)) / frame_rate
-        bpm = 2.0 ** np.interp(t, xp, fp)
-        out[lo:lo + t.size] = _beat_frames(bpm, frame_rate) if periods else bpm
         covered[lo:lo + t.size] |= (((t < first) & (t >= first - w))
                                     | ((t > last) & (t <= last + w)))
-    return out, covered
+    return covered
 
 
 def pulse_label(share: float, cross: float, *, n_windows: int, tempo_bpm: float,
@@ -370,9 +385,11 @@ def _beats(env: np.ndarray, tc: TempoCurve, *, frame_rate: float, tightness: flo
            window: float, beat_tempo: bool, all_beats: bool) -> tuple[np.ndarray, TempoCurve]:
     """Beats tracked on the tempo curve, and the curve (from the beats if ``beat_tempo``)."""
     n_win = tc.times.size
-    fpb, covered = _frame_tempo(tc, env.size, frame_rate, periods=True)
-    beats = _track(env, fpb, frame_rate=frame_rate, tightness=tightness)
-    del fpb
+    # the periods handed over (freed once tracked), the coverage after: neither is alive
+    # beside the tracking tables longer than needed (issue 22)
+    beats = _track(env, _frame_values(tc, env.size, frame_rate, periods=True),
+                   frame_rate=frame_rate, tightness=tightness)
+    covered = _frame_cover(tc, env.size, frame_rate)
     idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, max(env.size - 1, 0))
     in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
     if beat_tempo and n_win:
