@@ -617,8 +617,7 @@ def metrical_level(
                                  hop=hop, max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
         return MetricalLevel(0.0, 0.0)
-    # clipped in place (the table is this function's own; a clipped copy was 8.5 MB for 3 h)
-    mean = np.clip(sal, 0.0, None, out=sal).mean(axis=0)
+    mean = np.clip(sal, 0.0, None, out=sal).mean(axis=0)  # in place: a copy was 8.5 MB for 3 h
     del sal
     if not np.any(mean > 0):
         return MetricalLevel(0.0, 0.0)
@@ -801,13 +800,10 @@ def tempo_from_envelope(
     and cross-correlation with pulses. IEEE/ACM TASLP 22(12).
     """
     threshold = _validate.nonnegative("threshold", threshold, unit="0..1")
-    # checked before the metrical level, which runs first (as tempo_salience checks them)
+    # checked before the metrical level, which runs first (never beside the windows' salience)
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
-    window, hop = _validate.window_hop(window, hop)
-    env = _env_1d(env)
-    if duration is None:
-        duration = np.asarray(env).size / frame_rate
-    # the level before the windows' salience: the two tables are never alive together
+    window, hop, env = *_validate.window_hop(window, hop), _env_1d(env)
+    duration = env.size / frame_rate if duration is None else duration
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
                             window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
     # the events too (their peak-picking temporaries are 1.08 million frames each for 3 h)
@@ -816,16 +812,13 @@ def tempo_from_envelope(
                                      window=window, hop=hop)
     level, level_sal = choice.tempo_bpm, choice.salience
 
-    def alternative(tempo: float) -> dict:
-        return _alternative(choice, tempo)
-
     if times.size == 0:  # a clip shorter than one window: the whole clip is the window
         n_clip = event_t.size
         chance = CHANCE_SLOPE / n_clip if 0 < n_clip < CHANCE_EVENTS else 0.0
         if level > 0 and n_clip >= MIN_PULSE_EVENTS and level_sal >= threshold + chance:
             z = np.zeros(0)
             return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"),
-                              short=True, **alternative(level))
+                              short=True, **_alternative(choice, level))
         e = TempoCurve.empty()
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
                           short=True)
@@ -864,7 +857,7 @@ def tempo_from_envelope(
         glob = float(np.median(curve[near]))
     stab = float(np.mean(np.abs(curve[pulsed] / glob - 1.0) <= 0.04))
     return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab,
-                      **(alternative(glob) if level > 0 else {}))
+                      **(_alternative(choice, glob) if level > 0 else {}))
 
 
 def tempo_curve(
