@@ -94,12 +94,17 @@ def biquad2_tick_sums(sos, x, zi, tick, acc, nacc):  # pragma: no cover - compil
     return out, acc, nacc
 
 # Banded max-plus recursion of tempo._viterbi: for each window and target bin the best
-# source within +-band bins (first maximum on ties, as np.argmax), acc + trans[offset].
+# source within +-band bins (first maximum on ties, as np.argmax), acc + trans[offset]. The
+# emission of window i at bin `to` is computed here from the salience ``sal_t`` [bins, windows]
+# (no score table: 13 MB for 3 hours): ``max(sal, 0) * gain + prior[to]`` in a pulsed window,
+# ``prior[to]`` in another, the float operations of the numpy table it replaces (no FMA
+# contraction). Back-pointers go into ``back`` [windows, bins] (int16 suffices for the grid).
 @numba.njit(cache=True, nogil=True)
-def viterbi_band(score, rtrans, band):  # pragma: no cover - compiled
-    k, m = score.shape
-    back = np.zeros((k, m), np.int32)
-    acc = score[0].copy()
+def viterbi_band(sal_t, gain, prior, pulsed, rtrans, band, back):  # pragma: no cover - compiled
+    m, k = sal_t.shape
+    acc = np.empty(m, np.float64)
+    for to in range(m):
+        acc[to] = _emission(sal_t[to, 0], gain, prior[to], pulsed[0])
     new = np.empty(m, np.float64)
     for i in range(1, k):
         for to in range(m):
@@ -115,13 +120,22 @@ def viterbi_band(score, rtrans, band):  # pragma: no cover - compiled
                     best = v
                     arg = j
             back[i, to] = to + arg - band
-            new[to] = best + score[i, to]
+            new[to] = best + _emission(sal_t[to, i], gain, prior[to], pulsed[i])
         acc[:] = new
     path = np.zeros(k, np.int64)
     path[-1] = np.argmax(acc)
     for i in range(k - 1, 0, -1):
         path[i - 1] = back[i, path[i]]
     return path
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _emission(s, gain, prior, pulsed):  # pragma: no cover - compiled
+    if not pulsed:
+        return prior
+    v = 0.0 if s < 0.0 else s  # np.clip(s, 0.0, None): NaN stays NaN
+    v = v * gain
+    return v + prior
 
 
 # Mel power spectrum from a complex STFT [frames, bins]: |X|^2 (float32: re*re + im*im, as

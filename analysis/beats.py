@@ -168,13 +168,26 @@ def track_beats(
     bpm = np.broadcast_to(np.asarray(bpm, dtype=np.float64), env.shape)
     if np.any(~np.isfinite(bpm) | (bpm <= 0)):
         raise ParameterError("bpm must be positive and finite")
+    return _track(env, _beat_frames(bpm, frame_rate), frame_rate=frame_rate, tightness=tightness)
+
+
+def _beat_frames(bpm: np.ndarray, frame_rate: float) -> np.ndarray:
+    """Beat periods [whole frames, int32] of tempi ``bpm`` [BPM]."""
+    return np.round(frame_rate * 60.0 / bpm).astype(np.int32)
+
+
+def _track(env: np.ndarray, fpb: np.ndarray, *, frame_rate: float,
+           tightness: float) -> np.ndarray:
+    """:func:`track_beats` with the beat period of each frame given in whole frames ``fpb``."""
+    if env.size < 2 or not env.max() > 0:
+        return np.zeros(0)
     from ._kernels import beat_dp, beat_local_score
 
     # frames per beat as int32 and the envelope scaled inside the kernel: 3 hours at 100 Hz
     # are 1.08 million frames, 8.6 MB per float64 array (same values: issue 22)
-    fpb = np.round(frame_rate * 60.0 / bpm).astype(np.int32)
     local = beat_local_score(env, env.std(ddof=1) + 1e-12, fpb)
     backlink, cum = beat_dp(local, fpb, float(tightness))
+    del fpb
     # last beat: the last local maximum of the cumulative score above half their median
     peak = np.r_[False, (cum[1:-1] > cum[:-2]) & (cum[1:-1] >= cum[2:]), False]
     if not peak.any():
@@ -300,27 +313,58 @@ def _pulsed(bpm: np.ndarray) -> np.ndarray:
     return np.isfinite(bpm) & (bpm > 0)
 
 
-def _frame_tempo(tc: TempoCurve, n: int, frame_rate: float) -> tuple[np.ndarray, np.ndarray]:
+#: Frames per block of :func:`_frame_tempo` (a block's times and tempi are temporaries: the
+#: whole 3 hours at 100 Hz were four 8.6 MB arrays; each frame's value is its own).
+_FRAME_BLOCK = 1 << 16
+
+
+def _frame_tempo(tc: TempoCurve, n: int, frame_rate: float, *,
+                 periods: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame beat tempo (the pulsed windows' curve, interpolated in log tempo) and whether
-    a pulsed window covers each frame."""
-    t = np.arange(n) / frame_rate
+    a pulsed window covers each frame (:func:`_frame_cover`).
+
+    With ``periods``, the beat period in whole frames (int32, :func:`_beat_frames`) instead of
+    the tempo. Computed a block of frames at a time (the values of whole arrays: issue 22).
+    """
+    return _frame_values(tc, n, frame_rate, periods=periods), _frame_cover(tc, n, frame_rate)
+
+
+def _frame_values(tc: TempoCurve, n: int, frame_rate: float, *, periods: bool) -> np.ndarray:
+    """The tempo (or beat period) half of :func:`_frame_tempo`."""
     if tc.times.size == 0:  # a short clip: its one tempo everywhere
-        return np.full(n, tc.tempo_bpm), np.ones(n, dtype=bool)
+        bpm = np.full(n, tc.tempo_bpm)
+        return _beat_frames(bpm, frame_rate) if periods else bpm
     p = _pulsed(tc.bpm)
-    lb = np.interp(t, tc.times[p], np.log2(tc.bpm[p]))
+    xp, fp = tc.times[p], np.log2(tc.bpm[p])
+    out = np.empty(n, dtype=np.int32 if periods else np.float64)
+    for lo in range(0, n, _FRAME_BLOCK):
+        bpm = 2.0 ** np.interp(np.arange(lo, min(n, lo + _FRAME_BLOCK)) / frame_rate, xp, fp)
+        out[lo:lo + bpm.size] = _beat_frames(bpm, frame_rate) if periods else bpm
+    return out
+
+
+def _frame_cover(tc: TempoCurve, n: int, frame_rate: float) -> np.ndarray:
+    """Whether a pulsed window covers each frame (the coverage half of :func:`_frame_tempo`)."""
+    if tc.times.size == 0:  # a short clip: its one tempo everywhere
+        return np.ones(n, dtype=bool)
+    xp = tc.times[_pulsed(tc.bpm)]
     half = (tc.times[1] - tc.times[0]) / 2.0 if tc.times.size > 1 else 0.5
-    cover = np.zeros(n + 1, dtype=np.int64)
+    cover = np.zeros(n + 1, dtype=np.int32)
     # a pulsed window's middle hop (its centre +- half a hop) carries its pulse
-    a = np.clip(np.round((tc.times[p] - half) * frame_rate).astype(np.int64), 0, n)
-    b = np.clip(np.round((tc.times[p] + half) * frame_rate).astype(np.int64), 0, n)
+    a = np.clip(np.round((xp - half) * frame_rate).astype(np.int64), 0, n)
+    b = np.clip(np.round((xp + half) * frame_rate).astype(np.int64), 0, n)
     np.add.at(cover, a, 1)
     np.add.at(cover, b, -1)
-    covered = np.cumsum(cover)[:n] > 0
+    covered = np.cumsum(cover[:n], dtype=np.int32) > 0
+    del cover
     # the first and last windows' pulse reaches to the ends of the recording
-    first, last = tc.times[p][0], tc.times[p][-1]
+    first, last = xp[0], xp[-1]
     w = tc.times[0]  # half a window
-    covered |= ((t < first) & (t >= first - w)) | ((t > last) & (t <= last + w))
-    return 2.0 ** lb, covered
+    for lo in range(0, n, _FRAME_BLOCK):
+        t = np.arange(lo, min(n, lo + _FRAME_BLOCK)) / frame_rate
+        covered[lo:lo + t.size] |= (((t < first) & (t >= first - w))
+                                    | ((t > last) & (t <= last + w)))
+    return covered
 
 
 def pulse_label(share: float, cross: float, *, n_windows: int, tempo_bpm: float,
@@ -341,8 +385,11 @@ def _beats(env: np.ndarray, tc: TempoCurve, *, frame_rate: float, tightness: flo
            window: float, beat_tempo: bool, all_beats: bool) -> tuple[np.ndarray, TempoCurve]:
     """Beats tracked on the tempo curve, and the curve (from the beats if ``beat_tempo``)."""
     n_win = tc.times.size
-    bpm, covered = _frame_tempo(tc, env.size, frame_rate)
-    beats = track_beats(env, frame_rate=frame_rate, bpm=bpm, tightness=tightness)
+    # the periods handed over (freed once tracked), the coverage after: neither is alive
+    # beside the tracking tables longer than needed (issue 22)
+    beats = _track(env, _frame_values(tc, env.size, frame_rate, periods=True),
+                   frame_rate=frame_rate, tightness=tightness)
+    covered = _frame_cover(tc, env.size, frame_rate)
     idx = np.clip(np.round(beats * frame_rate).astype(np.int64), 0, max(env.size - 1, 0))
     in_pulse = covered[idx] if env.size else np.ones(beats.size, dtype=bool)
     if beat_tempo and n_win:

@@ -222,19 +222,30 @@ def _local_acf(env: np.ndarray, starts: np.ndarray, n_win: int) -> np.ndarray:
 
     out = np.zeros((n_win, len(starts)), dtype=np.float64)
     nfft = scipy.fft.next_fast_len(2 * n_win)
-    # windows reaching past the end read zeros
-    padded = np.concatenate([env, np.zeros(n_win)])
-    view = np.lib.stride_tricks.sliding_window_view(padded, n_win)
     starts = np.minimum(starts, env.size)
     chunk = _ACF_CHUNK
     for a in range(0, len(starts), chunk):
-        seg = view[starts[a : a + chunk]]
+        seg = _segments(env, starts[a : a + chunk], n_win)
         seg -= seg.mean(axis=1, keepdims=True)
         spec = scipy.fft.rfft(seg, n=nfft, axis=1, workers=FFT_WORKERS)
         r = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=nfft, axis=1,
                             workers=FFT_WORKERS)[:, :n_win]
         r0 = r[:, :1]
         out[:, a : a + chunk] = np.where(r0 > 1e-12, r / np.maximum(r0, 1e-12), 0.0).T
+    return out
+
+
+def _segments(env: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """``env[s:s + n]`` for each start ``s <= env.size`` (zeros past the end), as a new
+    [len(starts), n] array: the rows of the envelope padded with ``n`` zeros, without a padded
+    copy of the whole envelope (8.6 MB for 3 hours of MIDI at 100 Hz, issue 22)."""
+    tail0 = max(0, env.size - n)  # windows from here on reach past the end
+    tail = np.concatenate([env[tail0:], np.zeros(n)])
+    out = np.empty((starts.size, n))
+    inside = starts < tail0
+    if inside.any():
+        out[inside] = np.lib.stride_tricks.sliding_window_view(env, n)[starts[inside]]
+    out[~inside] = np.lib.stride_tricks.sliding_window_view(tail, n)[starts[~inside] - tail0]
     return out
 
 
@@ -268,9 +279,7 @@ def tempo_salience(
     """
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     window, hop = _validate.window_hop(window, hop)
-    env = np.asarray(env, dtype=np.float64)
-    if env.ndim != 1:
-        raise ParameterError(f"env must be 1-D, got shape {env.shape}")
+    env = _env_1d(env)
     if duration is None:
         duration = env.size / frame_rate
     max_bpm = _validate.positive("max_bpm", max_bpm, unit="BPM")
@@ -295,6 +304,13 @@ def tempo_salience(
                                                  lag, n_win)
     sal = sal_t.T
     return starts + window / 2.0, bpm, sal
+
+
+def _env_1d(env) -> np.ndarray:
+    env = np.asarray(env, dtype=np.float64)
+    if env.ndim != 1:
+        raise ParameterError(f"env must be 1-D, got shape {env.shape}")
+    return env
 
 
 def _salience_t(acf: np.ndarray, lag: np.ndarray, n_win: int) -> np.ndarray:
@@ -334,12 +350,18 @@ def _interp_rows(acf_t: np.ndarray, x: np.ndarray) -> np.ndarray:
     return acf_t[i0] * (1 - f)[:, None] + acf_t[i1] * f[:, None]
 
 
-def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray:
-    """Best path (indices) through ``score`` [k, m] with Gaussian log-tempo transitions.
+def _viterbi(sal_t: np.ndarray, prior: np.ndarray, pulsed: np.ndarray, log_bpm: np.ndarray,
+             sigma: float, *, gain: float = 8.0) -> np.ndarray:
+    """Best path (indices) through the salience ``sal_t`` [m tempi, k windows] with Gaussian
+    log-tempo transitions.
 
-    ``log_bpm`` is a uniform grid; transitions further than 3 sigma are ignored (banded DP).
+    The emission of window ``i`` at tempo ``j`` is ``max(sal_t[j, i], 0) * gain + prior[j]``
+    in a ``pulsed`` window and ``prior[j]`` in another (pulse-less windows only carry the path
+    through); it is computed inside the compiled recursion, so no windows x tempi score table
+    exists besides the salience (13 MB for 3 hours at a 1 s hop; issue 22). ``log_bpm`` is a
+    uniform grid; transitions further than 3 sigma are ignored (banded DP).
     """
-    k, m = score.shape
+    m, k = sal_t.shape
     step = float(log_bpm[1] - log_bpm[0]) if m > 1 else 1.0
     band = max(1, int(np.ceil(3 * sigma / step)))
     offs = np.arange(-band, band + 1)
@@ -349,7 +371,10 @@ def _viterbi(score: np.ndarray, log_bpm: np.ndarray, sigma: float) -> np.ndarray
     rtrans = trans[::-1].copy()
     from ._kernels import viterbi_band  # compiled banded max-plus recursion (same float ops)
 
-    return viterbi_band(np.ascontiguousarray(score, dtype=np.float64), rtrans, band)
+    back = np.empty((k, m), dtype=np.int16 if m < 2**15 else np.int32)  # back-pointers
+    return viterbi_band(np.ascontiguousarray(sal_t, dtype=np.float64), float(gain),
+                        np.ascontiguousarray(prior, dtype=np.float64),
+                        np.ascontiguousarray(pulsed, dtype=np.bool_), rtrans, band, back)
 
 
 #: Integer tempo ratios between metrical levels (beat vs. half/double, triple/third), as allowed
@@ -592,7 +617,8 @@ def metrical_level(
                                  hop=hop, max_bpm=2.0 * MAX_BPM)
     if sal.shape[0] == 0:
         return MetricalLevel(0.0, 0.0)
-    mean = np.clip(sal, 0.0, None).mean(axis=0)
+    mean = np.clip(sal, 0.0, None, out=sal).mean(axis=0)  # in place: a copy was 8.5 MB for 3 h
+    del sal
     if not np.any(mean > 0):
         return MetricalLevel(0.0, 0.0)
     lb = np.log2(bpm)
@@ -706,9 +732,8 @@ def pulse_train_score(
     starts = np.round(window_starts(duration, window=window, hop=hop) * frame_rate).astype(np.int64)
     if n < 2 or starts.size == 0:
         return out
-    padded = np.concatenate([env, np.zeros(n)])
-    segs = np.lib.stride_tricks.sliding_window_view(padded, n)[np.minimum(starts, env.size)]
-    segs = segs - segs.mean(axis=1, keepdims=True)
+    segs = _segments(env, np.minimum(starts, env.size), n)
+    segs -= segs.mean(axis=1, keepdims=True)
     norm = np.sqrt(np.einsum("ij,ij->i", segs, segs))
     live = norm > 1e-12
     if not live.any():
@@ -775,45 +800,40 @@ def tempo_from_envelope(
     and cross-correlation with pulses. IEEE/ACM TASLP 22(12).
     """
     threshold = _validate.nonnegative("threshold", threshold, unit="0..1")
-    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
-                                     window=window, hop=hop)
-    if duration is None:
-        duration = np.asarray(env).size / frame_rate
+    # checked before the metrical level, which runs first (never beside the windows' salience)
+    frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
+    window, hop, env = *_validate.window_hop(window, hop), _env_1d(env)
+    duration = env.size / frame_rate if duration is None else duration
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
                             window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+    # the events too (their peak-picking temporaries are 1.08 million frames each for 3 h)
+    event_t = _event_frames(env, frame_rate=frame_rate) / frame_rate
+    times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,
+                                     window=window, hop=hop)
     level, level_sal = choice.tempo_bpm, choice.salience
 
-    def alternative(tempo: float) -> dict:
-        return _alternative(choice, tempo)
-
     if times.size == 0:  # a clip shorter than one window: the whole clip is the window
-        n_clip = _event_frames(env, frame_rate=frame_rate).size
+        n_clip = event_t.size
         chance = CHANCE_SLOPE / n_clip if 0 < n_clip < CHANCE_EVENTS else 0.0
         if level > 0 and n_clip >= MIN_PULSE_EVENTS and level_sal >= threshold + chance:
             z = np.zeros(0)
             return TempoCurve(z, z.copy(), z.copy(), level, min(level_sal, 1.0), float("nan"),
-                              short=True, **alternative(level))
+                              short=True, **_alternative(choice, level))
         e = TempoCurve.empty()
         return TempoCurve(e.times, e.bpm, e.clarity, 0.0, min(level_sal, 1.0), e.stability,
                           short=True)
     clarity = np.clip(sal.max(axis=1), 0.0, 1.0)
-    _, n_events = count_in_windows(_event_frames(env, frame_rate=frame_rate) / frame_rate,
-                                   duration=duration, window=window, hop=hop)
+    _, n_events = count_in_windows(event_t, duration=duration, window=window, hop=hop)
     clarity[n_events < MIN_PULSE_EVENTS] = 0.0  # too few events for a beat
     # the clarity random events reach by chance rises as they get fewer (CHANCE_SLOPE)
     sparse = n_events < CHANCE_EVENTS
     pulsed = clarity >= threshold + np.where(sparse, CHANCE_SLOPE / np.maximum(n_events, 1), 0.0)
     log_bpm = np.log2(bpm)
     prior = -0.5 * ((log_bpm - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2
-    # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave.
-    # built in place and C-ordered (sal is a transposed view): the Viterbi kernel needs C
-    # order, and a copy of the table costs 13 MB for 3 hours (issue 22; the same numbers)
-    score = np.empty(sal.shape)
-    np.clip(sal, 0.0, None, out=score)
-    score *= 8.0
-    score += prior[None, :]
-    score[~pulsed] = prior  # pulse-less windows only carry the path through
-    path = _viterbi(score, log_bpm, PATH_SIGMA * np.sqrt(hop))
+    # Emission: salience scaled so that a clear peak (0.5) outweighs the prior across an octave;
+    # pulse-less windows only carry the path through (computed inside the Viterbi: no score
+    # table beside the salience, issue 22)
+    path = _viterbi(sal.T, prior, pulsed, log_bpm, PATH_SIGMA * np.sqrt(hop))
     # refine each window's tempo between grid bins (parabolic interpolation of the salience)
     rows = np.arange(path.size)
     i0 = np.clip(path, 1, bpm.size - 2)
@@ -837,7 +857,7 @@ def tempo_from_envelope(
         glob = float(np.median(curve[near]))
     stab = float(np.mean(np.abs(curve[pulsed] / glob - 1.0) <= 0.04))
     return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab,
-                      **(alternative(glob) if level > 0 else {}))
+                      **(_alternative(choice, glob) if level > 0 else {}))
 
 
 def tempo_curve(

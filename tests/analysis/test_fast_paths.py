@@ -111,11 +111,18 @@ def _viterbi_numpy(score, log_bpm, sigma):
 
 @pytest.mark.parametrize("m", [2, 5, 120])
 def test_viterbi_kernel_matches_numpy(m, rng):
+    """The kernel's emissions from the salience (issue 22) give the path of the numpy score
+    table it replaced: ``max(sal, 0) * 8 + prior``, the prior alone in pulse-less windows."""
     log_bpm = np.log2(20.0) + np.arange(m) / tempo.BINS_PER_OCTAVE
-    score = rng.normal(0, 1, (300, m))
-    score[50:60] = score[50]  # ties
+    sal = rng.normal(0, 1, (300, m))
+    sal[50:60] = sal[50]  # ties
+    sal[70:75] = 0.0  # silence: ties everywhere
+    prior = rng.normal(0, 1, m)
+    pulsed = rng.uniform(size=300) < 0.8
+    score = np.clip(sal, 0.0, None) * 8.0 + prior[None, :]
+    score[~pulsed] = prior
     for sigma in (0.01, 0.1, 1.0):
-        assert np.array_equal(tempo._viterbi(score, log_bpm, sigma),
+        assert np.array_equal(tempo._viterbi(sal.T.copy(), prior, pulsed, log_bpm, sigma),
                               _viterbi_numpy(score, log_bpm, sigma))
 
 

@@ -55,6 +55,9 @@ def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     # every block-wise path in many small blocks
     monkeypatch.setattr(coupling, "_BOOT_ELEMENTS", 1 << 9)
     monkeypatch.setattr(tempo, "_ACF_CHUNK", 7)
+    import analysis.beats as beats
+
+    monkeypatch.setattr(beats, "_FRAME_BLOCK", 777)  # per-frame beat periods in blocks
     monkeypatch.setattr(windows, "_COVERAGE_BLOCK", 999)
     import analysis.audio as audio
 
@@ -119,3 +122,38 @@ def test_json_that_cannot_be_written_leaves_the_old_file(tmp_path):
         atomic_write_json(path, {"a": [1.0] * 10000 + [object()]})
     assert json.loads(path.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+@pytest.mark.parametrize("block", [1, 999, 1 << 16])
+def test_frame_periods_in_blocks_give_the_whole_arrays(block, monkeypatch):
+    """The beat periods per frame (int32) computed a block of frames at a time are those of
+    the whole per-frame tempo rounded as track_beats rounds it, and the coverage the same."""
+    from analysis import beats
+    from analysis.tempo import TempoCurve
+
+    times = np.arange(3.0, 300.0, 1.0)
+    bpm = 90.0 + 20.0 * np.sin(times / 17.0)
+    bpm[40:60] = np.nan  # no pulse
+    tc = TempoCurve(times, bpm, np.ones(times.size), 90.0, 0.5, 0.5)
+    n, fr = 30_250, 100.0
+    whole_bpm, whole_cov = beats._frame_tempo(tc, n, fr)
+    monkeypatch.setattr(beats, "_FRAME_BLOCK", block)
+    fpb, cov = beats._frame_tempo(tc, n, fr, periods=True)
+    assert fpb.dtype == np.int32
+    assert np.array_equal(fpb, np.round(fr * 60.0 / whole_bpm).astype(np.int32))
+    assert np.array_equal(cov, whole_cov) and not cov[5000:5200].all() and cov.any()
+    f_bpm, f_cov = beats._frame_tempo(tc, n, fr)
+    assert np.array_equal(f_bpm, whole_bpm) and np.array_equal(f_cov, whole_cov)
+
+
+@pytest.mark.parametrize("size", [5, 300, 1000])
+def test_window_segments_are_the_rows_of_the_padded_envelope(size, rng):
+    """The windows' segments read without a padded copy of the whole envelope are the rows of
+    that padded copy (zeros past the end), for envelopes shorter and longer than a window."""
+    from analysis import tempo
+
+    env, n = rng.uniform(size=size), 120
+    padded = np.concatenate([env, np.zeros(n)])
+    starts = np.minimum(np.r_[0, rng.integers(0, size + 50, 40), size], size)
+    want = np.lib.stride_tricks.sliding_window_view(padded, n)[starts]
+    assert np.array_equal(tempo._segments(env, starts, n), want)
