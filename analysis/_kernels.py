@@ -17,7 +17,8 @@ import os
 
 import numpy as np
 
-__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band", "beat_local_score", "beat_dp"]
+__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band", "beat_local_score", "beat_local_at",
+           "beat_dp"]
 
 
 def _numba_cache() -> None:
@@ -170,46 +171,64 @@ def mel_power(spec, lo, hi, off, w):  # pragma: no cover - compiled
 # envelope and tempo (tests/analysis/test_beats.py). Kept here because importing librosa costs
 # 3.2 s and 135 MB per process (docs/benchmarks.md).
 @numba.njit(cache=True, nogil=True)
+def _local_at(env, scale, p, i):  # pragma: no cover - compiled
+    # the Gaussian-weighted sum of the scaled envelope around frame i (one beat period p wide)
+    n = env.shape[0]
+    k2 = int(p)
+    acc = 0.0
+    for d in range(-k2, k2 + 1):
+        j = i - d
+        if 0 <= j < n:
+            acc += np.exp(-0.5 * (d * 32.0 / p) ** 2) * (env[j] / scale)
+    return acc
+
+
+@numba.njit(cache=True, nogil=True)
 def beat_local_score(env, scale, fpb):  # pragma: no cover - compiled
     # env[j] / scale here rather than a scaled copy of the envelope (the same quotients);
     # fpb: whole frames, as int32 (half the memory of a float64 copy; the same float64 p)
     n = env.shape[0]
     out = np.zeros(n)
     for i in range(n):
-        p = np.float64(fpb[i])
-        k2 = int(p)
-        acc = 0.0
-        for d in range(-k2, k2 + 1):
-            j = i - d
-            if 0 <= j < n:
-                acc += np.exp(-0.5 * (d * 32.0 / p) ** 2) * (env[j] / scale)
-        out[i] = acc
+        out[i] = _local_at(env, scale, np.float64(fpb[i]), i)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def beat_dp(local, fpb, tightness):  # pragma: no cover - compiled
-    n = local.shape[0]
+def beat_local_at(env, scale, fpb, frames):  # pragma: no cover - compiled
+    # beat_local_score at some frames only (the beats, after the score became the cumulative one)
+    out = np.zeros(frames.shape[0])
+    for k in range(frames.shape[0]):
+        out[k] = _local_at(env, scale, np.float64(fpb[frames[k]]), frames[k])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def beat_dp(score, fpb, tightness):  # pragma: no cover - compiled
+    # in place: score holds the local score on entry and the cumulative score on return (frame
+    # i reads its local score before writing its cumulative one, and reads only earlier frames'
+    # cumulative ones), so one per-frame float table serves both (3 h at 100 Hz: 8.6 MB)
+    n = score.shape[0]
     backlink = np.full(n, -1, dtype=np.int32)  # frame indices (< 2**31: 248 days at 100 Hz)
-    cumscore = np.zeros(n)
-    thresh = 0.01 * local.max() if n else 0.0
+    thresh = 0.01 * score.max() if n else 0.0
     first = True
     for i in range(n):
+        local = score[i]
         p = np.float64(fpb[i])
         best = -np.inf
         loc_best = -1
         lo = i - 2 * int(p) - 1
         loc = i - int(np.round(p / 2.0))
         while loc > lo and loc >= 0:
-            s = cumscore[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2
+            s = score[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2
             if s > best:
                 best = s
                 loc_best = loc
             loc -= 1
-        cumscore[i] = local[i] + best if loc_best >= 0 else local[i]
-        if first and local[i] < thresh:
+        score[i] = local + best if loc_best >= 0 else local
+        if first and local < thresh:
             backlink[i] = -1
         else:
             backlink[i] = loc_best
             first = False
-    return backlink, cumscore
+    return backlink

@@ -181,27 +181,32 @@ def _track(env: np.ndarray, fpb: np.ndarray, *, frame_rate: float,
     """:func:`track_beats` with the beat period of each frame given in whole frames ``fpb``."""
     if env.size < 2 or not env.max() > 0:
         return np.zeros(0)
-    from ._kernels import beat_dp, beat_local_score
+    from ._kernels import beat_dp, beat_local_at, beat_local_score
 
     # frames per beat as int32 and the envelope scaled inside the kernel: 3 hours at 100 Hz
-    # are 1.08 million frames, 8.6 MB per float64 array (same values: issue 22)
-    local = beat_local_score(env, env.std(ddof=1) + 1e-12, fpb)
-    backlink, cum = beat_dp(local, fpb, float(tightness))
-    del fpb
+    # are 1.08 million frames, 8.6 MB per float64 array; the local score becomes the
+    # cumulative one in place, and the local score at the beats is computed again (same
+    # values: issue 22)
+    scale = env.std(ddof=1) + 1e-12
+    cum = beat_local_score(env, scale, fpb)
+    backlink = beat_dp(cum, fpb, float(tightness))
     # last beat: the last local maximum of the cumulative score above half their median
     peak = np.r_[False, (cum[1:-1] > cum[:-2]) & (cum[1:-1] >= cum[2:]), False]
     if not peak.any():
         return np.zeros(0)
     ok = np.flatnonzero(peak & (cum >= 0.5 * np.median(cum[peak])))
+    del peak
     i = int(ok[-1]) if ok.size else int(np.argmax(cum))
+    del cum
     out = []
     while i >= 0:
         out.append(i)
         i = int(backlink[i])
     beats = np.asarray(out[::-1], dtype=np.int64)
     if beats.size:  # trim weak leading/trailing beats (half the RMS local score at the beats)
-        thr = 0.5 * np.sqrt(np.mean(local[beats] ** 2))
-        strong = np.flatnonzero(local[beats] > thr)
+        local = beat_local_at(env, scale, fpb, beats)
+        thr = 0.5 * np.sqrt(np.mean(local ** 2))
+        strong = np.flatnonzero(local > thr)
         beats = beats[strong[0]:strong[-1] + 1] if strong.size else beats[:0]
     return beats / frame_rate
 

@@ -176,3 +176,38 @@ def test_mel_power_matches_dense_product(rng):
     assert got.dtype == np.float32 and got.shape == (64, audio.N_MELS)
     np.testing.assert_allclose(got, dense, rtol=2e-6, atol=0)  # float32 rounding only
     assert np.all(got[3] == 0.0)
+
+
+def test_beat_dp_in_place_matches_the_two_table_recursion(rng):
+    """The beat tracker's recursion on one table (local score in, cumulative out) gives the
+    cumulative scores and back-links of the recursion written with a separate local table
+    (Ellis 2007, as librosa's ``__beat_track_dp``), and the local score at chosen frames is
+    the full local score there."""
+    from analysis._kernels import beat_dp, beat_local_at, beat_local_score
+
+    env = np.abs(rng.standard_normal(3000)) ** 3
+    fpb = rng.integers(30, 60, size=env.size).astype(np.int32)
+    scale = env.std(ddof=1) + 1e-12
+    local = beat_local_score(env, scale, fpb)
+    frames = np.array([0, 17, 1499, 2999])
+    np.testing.assert_array_equal(beat_local_at(env, scale, fpb, frames), local[frames])
+
+    tightness = 100.0
+    cum = np.zeros(env.size)
+    back = np.full(env.size, -1)
+    thresh, first = 0.01 * local.max(), True
+    for i in range(env.size):  # the recursion, plainly
+        p = float(fpb[i])
+        cands = [loc for loc in range(i - int(np.round(p / 2.0)), i - 2 * int(p) - 1, -1)
+                 if loc >= 0]
+        scores = [cum[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2 for loc in cands]
+        best = int(np.argmax(scores)) if cands else -1
+        cum[i] = local[i] + scores[best] if cands else local[i]
+        if first and local[i] < thresh:
+            back[i] = -1
+        else:
+            back[i], first = (cands[best] if cands else -1), False
+    score = local.copy()
+    backlink = beat_dp(score, fpb, tightness)
+    np.testing.assert_allclose(score, cum, rtol=1e-12)
+    np.testing.assert_array_equal(backlink, back)
