@@ -119,7 +119,8 @@ def test_two_players_midi_and_audio_on_one_clock(jack_rig, tmp_path):
         p.wait_done(15)
     res = finish(proc)
     assert res["stop_reason"] == "duration" and res["status"] == "complete"
-    assert res["midi_counters"] == {"midi_queue_overflows": 0, "midi_backend_errors": 0}
+    assert res["midi_counters"] == {"midi_queue_overflows": 0, "midi_backend_errors": 0,
+                                    "midi_duplicates_dropped": 0}
     s = _session(store, res["id"])
     assert s.manifest["settings"]["setup"] == "duo"
 
