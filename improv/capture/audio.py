@@ -215,7 +215,10 @@ class AudioCapture:
         self.gaps = 0
         self.pool_misses = 0
         self.duplicates = 0
-        self._last_in = None  # the last block decided on, as it came
+        self._last_in = None  # the last block decided on, as it came (a copy in _last_buf)
+        # the block before, copied: the pool's buffers are written again once the writer has
+        # them, so a reference would compare a block with a later one (or with itself)
+        self._last_buf = np.zeros((self.sr, self.channels), dtype=np.float32)
         self.status_flags = None
         self.last_callback_t: float | None = None
         self._adc0: float | None = None
@@ -435,16 +438,26 @@ class AudioCapture:
                 for h in held:
                     h[5] -= missing
             if self._repeat_before_silence(old[0], held):
-                self._last_in = old[0]
+                self._remember(old[0])
                 old[0] = self._zeros[:n]
                 self.duplicates += 1
                 self.writer.report("duplicate_dropped", t=old[2] - (old[3] - old[4]),
                                    input="audio", name=self.name, frames=n)
             else:
-                self._last_in = old[0]
+                self._remember(old[0])
             self._write(old)
         self.callbacks += 1
         self.last_callback_t = now
+
+    def _remember(self, block) -> None:
+        """Keep a copy of ``block`` as the block before the next one decided on."""
+        buf = self._last_buf
+        if buf is None or len(block) > len(buf) or buf.shape[1:] != block.shape[1:]:
+            self._last_in = None  # a block longer than a second (never under JACK): no check
+            return
+        view = buf[:len(block)]
+        view[:] = block
+        self._last_in = view
 
     def _repeat_before_silence(self, block, held) -> bool:
         """Whether ``block`` repeats the block before it exactly (and is not silence), and the
