@@ -230,20 +230,11 @@ def _release_freed_memory() -> None:
     peak of a 3-hour session grew with every player. Called between stages it costs a few
     milliseconds; values are untouched.
     """
-    global _malloc_trim
-    if _malloc_trim is None:
-        import ctypes
-        import ctypes.util
+    from improv.heap import glibc
 
-        try:
-            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _analyze_players(store, session, works: list[_PlayerWork], events, *, window: float, hop: float,

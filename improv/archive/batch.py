@@ -181,14 +181,10 @@ def _malloc_for_arrays() -> None:
     if _malloc_set:
         return
     _malloc_set = True
-    import ctypes
-    import ctypes.util
-    import platform
+    from improv.heap import glibc
 
-    if platform.libc_ver()[0] != "glibc":
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc = glibc()
+    if libc is not None:
         libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
         libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
 
