@@ -36,9 +36,9 @@ from typing import Any, Iterator, Sequence
 
 from improv.archive import require
 from improv.archive.dictionary import TABLES
-from improv.archive.pseudonyms import is_role_name, player_label
+from improv.archive.pseudonyms import player_label
 
-__all__ = ["export_dataset", "is_role_name", "player_label", "TABLES"]
+__all__ = ["export_dataset", "player_label", "TABLES"]
 
 _WHAT = "improv export-dataset"
 
