@@ -95,3 +95,32 @@ def format_duration(seconds: float | None) -> str:
 
 def stderr_isatty() -> bool:
     return sys.stderr.isatty()
+
+
+def trace_native_crashes() -> bool:
+    """Print the Python stack of every thread to stderr if the process dies in C code.
+
+    A recorder or web app that is killed by SIGSEGV, SIGBUS, SIGFPE or SIGABRT (a fault in an
+    audio or MIDI library) otherwise leaves no trace to report; the crash-safe session files are
+    recovered on the next start either way (:mod:`faulthandler`, on a copy of stderr's file
+    descriptor; a no-op where stderr has none, e.g. captured by a test runner, or where it is
+    already on).
+
+    Returns
+    -------
+    bool
+        True if the handler is on.
+    """
+    import faulthandler
+    import os
+
+    if faulthandler.is_enabled():
+        return True
+    try:
+        # a copy of the descriptor: while probing devices fd 2 is swapped for a temporary file
+        # (capture.devices.quiet_native_stderr), which a crash would take with it
+        fd = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no usable file descriptor
+        return False
+    faulthandler.enable(file=fd, all_threads=True)
+    return True

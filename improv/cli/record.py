@@ -7,7 +7,7 @@ import signal
 import click
 
 from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
-from improv.cli.output import emit, format_duration, info, table
+from improv.cli.output import emit, format_duration, info, table, trace_native_crashes
 from improv.cli.params import FiniteRange
 
 PLAYER_HELP = (
@@ -120,6 +120,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
             f"({disk_warn_mb:g}): the warning comes first, the stop when space runs out")
     store = app.store
     check_codes(client, therapist)
+    trace_native_crashes()  # a fault in an audio or MIDI library leaves a trace to report
     inputs, opts = recording_inputs(
         store.root, setup=setup, players=players,
         options={"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,

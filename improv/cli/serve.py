@@ -85,6 +85,7 @@ def serve(app, port, host, no_browser):
     """
     import uvicorn
 
+    from improv.cli.output import trace_native_crashes
     from improv.web import create_app
 
     if host not in ALLOWED_HOSTS:
@@ -92,6 +93,7 @@ def serve(app, port, host, no_browser):
             f"--host must be 127.0.0.1 or localhost, got {host!r}: improv serves health data "
             "and never listens on the network"
         )
+    trace_native_crashes()  # the web app records in-process: a C-level fault leaves a trace
     app.open_store(recover=True)  # complete interrupted recordings first (reported on stderr)
     app.close()
     sock = _bind(port)

@@ -60,6 +60,7 @@ class Rig:
         err = open(log, "wb") if log else subprocess.DEVNULL
         p = subprocess.Popen(cmd, env={**self.server.env, "PYTHONUNBUFFERED": "1"},
                              stdout=subprocess.PIPE, stderr=err, cwd=REPO)
+        p.improv_log = log  # finish() shows its end if the recorder fails
         self.procs.append(p)
         return p
 
@@ -110,7 +111,12 @@ def jack_rig(tmp_path):
 def finish(proc: subprocess.Popen, *, timeout: float = 60.0) -> dict:
     """Wait for a recorder process; return its JSON result."""
     out, _ = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, f"recorder exited with {proc.returncode}"
+    log = getattr(proc, "improv_log", None)
+    tail = ""
+    if proc.returncode != 0 and log is not None and Path(log).exists():
+        # a native crash prints every thread's stack there (improv record turns faulthandler on)
+        tail = "\n" + "\n".join(Path(log).read_text(errors="replace").splitlines()[-60:])
+    assert proc.returncode == 0, f"recorder exited with {proc.returncode}{tail}"
     return json.loads(out)
 
 
