@@ -796,6 +796,24 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
 
 
+def level_peaks(sal: np.ndarray, bpm: np.ndarray, *, level: float,
+                span: float = SUMMARY_SPAN) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's highest local salience maximum within ``level`` times
+    ``1 / (1 + span) .. 1 + span``: its tempo [BPM] (refined between grid bins) and salience
+    (-inf where the band has no interior maximum; NaN tempo then)."""
+    lb = np.log2(bpm / level)
+    band = np.flatnonzero(np.abs(lb) <= np.log2(1.0 + span))
+    if band.size < 3 or sal.shape[0] == 0:
+        return np.full(sal.shape[0], np.nan), np.full(sal.shape[0], -np.inf)
+    sub = sal[:, band]
+    peak = np.zeros(sub.shape, dtype=bool)  # interior local maxima of the band
+    peak[:, 1:-1] = (sub[:, 1:-1] > sub[:, :-2]) & (sub[:, 1:-1] >= sub[:, 2:])
+    score = np.where(peak, sub, -np.inf)
+    j = np.argmax(score, axis=1)
+    w = score[np.arange(j.size), j]
+    return np.where(np.isfinite(w), _refine_peaks(sal, band[j], bpm), np.nan), w
+
+
 def summary_tempo(sal: np.ndarray, bpm: np.ndarray, curve: np.ndarray, clarity: np.ndarray, *,
                   level: float, mode: str = "all", span: float = SUMMARY_SPAN) -> float:
     """Global tempo from every window, pulsed or not, at the session's metrical level.
@@ -813,8 +831,8 @@ def summary_tempo(sal: np.ndarray, bpm: np.ndarray, curve: np.ndarray, clarity: 
     curve : np.ndarray [shape=(k,), BPM] — the windowed tempo, NaN where not pulsed
     clarity : np.ndarray [shape=(k,), 0..1] — pulse clarity per window
     level : float [BPM] — the session's tempo at its metrical level
-    mode : str — ``"all"`` (every window's peak) or ``"fill"`` (the pulsed windows' ``curve``
-        weighted by ``clarity``, the peak in the others)
+    mode : str — ``"all"`` (every window's peak) or ``"fill"`` (the ``curve`` of the pulsed
+        windows within the band, weighted by ``clarity``; the peak in the others)
     span : float — half-width of the band (tempo ratio minus one)
 
     Returns
@@ -823,19 +841,10 @@ def summary_tempo(sal: np.ndarray, bpm: np.ndarray, curve: np.ndarray, clarity: 
     """
     if mode not in ("all", "fill"):
         raise ParameterError(f"mode must be 'all' or 'fill', got {mode!r}")
-    lb = np.log2(bpm / level)
-    band = np.flatnonzero(np.abs(lb) <= np.log2(1.0 + span))
-    if band.size < 3 or sal.shape[0] == 0:
-        return float(level)
-    sub = sal[:, band]
-    peak = np.zeros(sub.shape, dtype=bool)  # interior local maxima of the band
-    peak[:, 1:-1] = (sub[:, 1:-1] > sub[:, :-2]) & (sub[:, 1:-1] >= sub[:, 2:])
-    score = np.where(peak, sub, -np.inf)
-    j = np.argmax(score, axis=1)
-    w = score[np.arange(j.size), j]
-    tempo = _refine_peaks(sal, band[j], bpm)
-    if mode == "fill":
-        pulsed = np.isfinite(curve)
+    tempo, w = level_peaks(sal, bpm, level=level, span=span)
+    if mode == "fill":  # the pulsed windows at the level (within the band) keep their tempo
+        with np.errstate(invalid="ignore"):
+            pulsed = np.abs(np.log2(curve / level)) <= np.log2(1.0 + span)
         tempo = np.where(pulsed, curve, tempo)
         w = np.where(pulsed, clarity, w)
     ok = np.isfinite(w) & (w > 0)

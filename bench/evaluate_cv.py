@@ -69,7 +69,7 @@ GRID = {
     # "clear" only where the agent's tempo is the windowed one times one of these (within 4 %)
     "agent_clear": (None, (1.0,), (0.5, 1.0, 2.0), (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)),
     # since 1.10 (bench/evaluate_level.py): the summary over all windows, the learned level
-    "summary": ("pulsed", "all", "fill"),
+    "summary": level.SUMMARIES,
     "level_model": (None, "fitted on the training half"),
 }
 #: Metre off: the parameters under which the tempo stage's level and label are kept.
@@ -476,7 +476,7 @@ def main(data: Path, render_dir: Path | None, cache: Path, verbose: bool = False
     items = load_items(data, render_dir, cache)
     for it in items:
         run_methods(it)
-    pooled = []
+    pooled, tests = [], []
     for test_fold in (0, 1):
         train = [it for it in items if it["fold"] != test_fold]
         test = [it for it in items if it["fold"] == test_fold]
@@ -485,6 +485,7 @@ def main(data: Path, render_dir: Path | None, cache: Path, verbose: bool = False
         print(f"fold {'AB'[test_fold]} as test ({len(test)} recordings): parameters chosen on "
               f"the other half: {shown}, learned level "
               f"{'on' if params['level_model'] else 'off'}")
+        tests += [(it, params) for it in test]
         for it in test:
             for m in ("today", "ours", "librosa"):
                 s = score_item(it, m, params)
@@ -494,6 +495,7 @@ def main(data: Path, render_dir: Path | None, cache: Path, verbose: bool = False
                           f"{it['ref']:6.1f} est {s['tempo']:6.1f} {'*' if s['a2'] else ' '} "
                           f"{s['label']:12s} bF {s['bf']:.2f} cf {s['cf']:.3f}"
                           f"{level.per_file(it, params, score_item)}")
+    level.forced_report(tests, score_item)
     report(pooled, "two-fold cross-validation, pooled test halves (each file scored once, "
                    "with parameters chosen on the other half)")
     print("\n(librosa beat_track: default on the audio; on MIDI on a velocity-weighted onset "

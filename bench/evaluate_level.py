@@ -20,6 +20,8 @@ meta event), so MIDI and audio share one model.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.optimize import minimize
 
@@ -35,7 +37,7 @@ FEATURES = ("|log2 distance from 120 BPM|", "salience (share of the best candida
 #: L2 weight on the standardised coefficients (fixed a priori, not tuned).
 L2 = 1.0
 #: Off: 1.9.0's summary, no learned level.
-LEVEL_OFF = {"summary": "pulsed", "level_model": None}
+LEVEL_OFF = {"summary": ("pulsed", 0.0), "level_model": None}
 
 
 def _sal(it: dict) -> dict:
@@ -56,16 +58,47 @@ def _sal(it: dict) -> dict:
     return it["lv_sal"]
 
 
-def summary_factor(it: dict, tc, mode: str) -> float:
-    """The summary tempo of ``mode`` over the reported one (1.0 for ``"pulsed"``)."""
+#: The summary modes of the grid (mode, span): 1.9.0's, the weighted median of every window's
+#: peak near the level (``all``) or of the pulsed tempo and the others' peaks (``fill``), and
+#: 60 / median inter-beat interval of beats tracked on a path that follows those peaks in the
+#: pulse-less windows (``beats``), each with the band of ±20 % and ±30 %.
+SUMMARIES = (("pulsed", 0.0), ("all", 0.2), ("fill", 0.2), ("beats", 0.2), ("all", 0.3),
+             ("fill", 0.3), ("beats", 0.3))
+
+
+def summary_factor(it: dict, tc, summary: tuple) -> float:
+    """The summary tempo of ``summary`` (mode, span) over the reported one (1.0: 1.9.0's)."""
+    mode, span = summary
     if mode == "pulsed" or not tc.tempo_bpm > 0 or tc.times.size == 0:
         return 1.0
     s = _sal(it)
     if s["sal"].shape[0] != tc.times.size:
         return 1.0
+    if mode == "beats":
+        return _beat_summary(it, tc, span) / tc.tempo_bpm
     new = atempo.summary_tempo(s["sal"], s["bpm"], tc.bpm, tc.clarity, level=tc.tempo_bpm,
-                               mode=mode)
+                               mode=mode, span=span)
     return new / tc.tempo_bpm
+
+
+def _beat_summary(it: dict, tc, span: float) -> float:
+    """60 / median inter-beat interval [BPM] of beats tracked (as :mod:`analysis.beats` does)
+    on the curve with each pulse-less window's peak near the level filled in, cached."""
+    key = ("lv_beats", span, round(tc.tempo_bpm, 6))
+    if key not in it:
+        import analysis.beats as ab
+
+        s = _sal(it)
+        peak, w = atempo.level_peaks(s["sal"], s["bpm"], level=tc.tempo_bpm, span=span)
+        filled = np.where(np.isfinite(tc.bpm), tc.bpm, np.where(w > 0, peak, np.nan))
+        tight = ab.LOOSE_TIGHTNESS if tc.stability < ab.STEADY_STABILITY else ab.TIGHTNESS
+        frame_p = ab._frame_values(replace(tc, bpm=filled), it["env"].size, it["frame_rate"],
+                                   periods=True)
+        beats = ab._track(it["env"], frame_p, frame_rate=it["frame_rate"], tightness=tight)
+        beats = ab.refine_beats(beats, it["env"], frame_rate=it["frame_rate"],
+                                window=ab.REFINE_WINDOW)
+        it[key] = 60.0 / float(np.median(np.diff(beats))) if beats.size > 2 else tc.tempo_bpm
+    return it[key]
 
 
 def candidates(it: dict, tempo: float, curve) -> tuple[np.ndarray, np.ndarray]:
@@ -98,9 +131,17 @@ def candidates(it: dict, tempo: float, curve) -> tuple[np.ndarray, np.ndarray]:
     return r, x
 
 
-def fit(groups: list[tuple[np.ndarray, np.ndarray]], lam: float = L2) -> dict:
+#: Feature subsets tried (column indices of :data:`FEATURES`): all six, and all but the
+#: inter-event interval (whose coefficient changed sign between the folds' first fits).
+SUBSETS = ((0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 5))
+
+
+def fit(groups: list[tuple[np.ndarray, np.ndarray]], cols=SUBSETS[0], lam: float = L2) -> dict:
     """Conditional logit over each group's candidates: ``groups`` of (features [c, 6], labels
-    [c] bool with at least one True). Returns the standardisation and the coefficients."""
+    [c] bool with at least one True), on the columns ``cols``. Returns the columns, the
+    standardisation and the coefficients."""
+    cols = list(cols)
+    groups = [(x[:, cols], y) for x, y in groups]
     allx = np.vstack([x for x, _ in groups])
     mu, sd = allx.mean(axis=0), allx.std(axis=0)
     sd[sd < 1e-9] = 1.0
@@ -118,12 +159,12 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray]], lam: float = L2) -> dict:
         return f, g
 
     w = minimize(loss, np.zeros(allx.shape[1]), jac=True, method="L-BFGS-B").x
-    return {"mu": mu, "sd": sd, "w": w}
+    return {"cols": cols, "mu": mu, "sd": sd, "w": w}
 
 
 def choose(model: dict, x: np.ndarray) -> int:
     """Index of the candidate the model ranks first."""
-    return int(np.argmax(((x - model["mu"]) / model["sd"]) @ model["w"]))
+    return int(np.argmax(((x[:, model["cols"]] - model["mu"]) / model["sd"]) @ model["w"]))
 
 
 def level_factor(it: dict, tempo: float, curve, model: dict | None) -> float:
@@ -148,7 +189,8 @@ def _groups(items, tempos, cands, skip: str | None = None) -> list:
 
 def describe(model: dict) -> str:
     """The standardised coefficients, one per feature."""
-    return ", ".join(f"{n}: {w:+.2f}" for n, w in zip(FEATURES, model["w"], strict=True))
+    names = [FEATURES[c] for c in model["cols"]]
+    return ", ".join(f"{n}: {w:+.2f}" for n, w in zip(names, model["w"], strict=True))
 
 
 def _acc_value(tempos, items) -> float:
@@ -164,7 +206,7 @@ def tune(train: list[dict], best: dict, score) -> dict:
     is ``evaluate_cv.score_item``; the chosen model is fitted on the whole training half."""
     best = {**best, **LEVEL_OFF}
     best_v = -np.inf
-    for mode in ("pulsed", "all", "fill"):
+    for mode in SUMMARIES:
         ss = [score(it, "ours", dict(best, summary=mode)) for it in train]
         v = sum(s["a2"] for s in ss) + 0.1 * sum(s["a1"] for s in ss)
         print(f"  training half: summary {mode}: Acc2 + 0.1 Acc1 {v:.1f}")
@@ -174,20 +216,24 @@ def tune(train: list[dict], best: dict, score) -> dict:
     base = [t for t, _ in pre]
     cands = [candidates(it, t, c) if t > 0 else (np.zeros(0), None)
              for it, (t, c) in zip(train, pre, strict=True)]
-    moved = list(base)
-    for piece in sorted({it["file"] for it in train}):
-        model = fit(_groups(train, base, cands, skip=piece))
-        for i, it in enumerate(train):
-            if it["file"] == piece and base[i] > 0 and cands[i][0].size:
-                moved[i] = base[i] * cands[i][0][choose(model, cands[i][1])]
-    v_off, v_on = _acc_value(base, train), _acc_value(moved, train)
-    print(f"  training half: learned level off {v_off:.1f}, on (leave-one-piece-out) "
-          f"{v_on:.1f}")
-    model = fit(_groups(train, base, cands))
-    print(f"  training half: model fitted on it: {describe(model)}")
-    best["level_fit"] = model  # reported either way (the coefficients of each fold)
-    if v_on > v_off + 1e-9:
-        best["level_model"] = model
+    v_off = _acc_value(base, train)
+    print(f"  training half: learned level off: Acc2 + 0.1 Acc1 {v_off:.1f}")
+    best_v, fits = v_off, []
+    for cols in SUBSETS:
+        moved = list(base)
+        for piece in sorted({it["file"] for it in train}):
+            model = fit(_groups(train, base, cands, skip=piece), cols)
+            for i, it in enumerate(train):
+                if it["file"] == piece and base[i] > 0 and cands[i][0].size:
+                    moved[i] = base[i] * cands[i][0][choose(model, cands[i][1])]
+        v = _acc_value(moved, train)
+        model = fit(_groups(train, base, cands), cols)
+        fits.append(model)
+        print(f"  training half: learned level on {len(cols)} features (leave-one-piece-out): "
+              f"{v:.1f}; fitted on the whole half: {describe(model)}")
+        if v > best_v + 1e-9:
+            best_v, best["level_model"] = v, model
+    best["level_fit"] = fits  # reported either way (the coefficients of each fold)
     return best
 
 
@@ -196,7 +242,36 @@ def per_file(it: dict, params: dict, score) -> str:
     training half's model (whether or not the training half chose it): which misses each idea
     fixes and which it breaks."""
     off = {**params, **LEVEL_OFF}
-    parts = [f"{m} {score(it, 'ours', dict(off, summary=m))['tempo']:6.1f}"
-             for m in ("pulsed", "all", "fill")]
-    s = score(it, "ours", dict(params, level_model=params["level_fit"]))
-    return " | " + ", ".join(parts) + f", model {s['tempo']:6.1f}"
+    parts = [f"{m[0]}{m[1] or ''} {score(it, 'ours', dict(off, summary=m))['tempo']:6.1f}"
+             for m in SUMMARIES]
+    for m in params["level_fit"]:
+        s = score(it, "ours", dict(params, level_model=m))
+        parts.append(f"model{len(m['cols'])} {s['tempo']:6.1f}")
+    return " | " + ", ".join(parts)
+
+
+def forced_report(tests: list[tuple[dict, dict]], score) -> None:
+    """Pooled test-fold Acc1 / Acc2 / "clear" precision of each option forced on (every other
+    parameter as its training half chose): what each idea would do if shipped, whether or not
+    the training halves chose it."""
+    opts = [("chosen", None)] + [(f"summary {m[0]} ±{m[1]:.0%}",
+                                  {"summary": m, "level_model": None}) for m in SUMMARIES]
+    opts += [(f"learned level, {n} features", n) for n in sorted({len(c) for c in SUBSETS},
+                                                                 reverse=True)]
+    print("\n== each option forced on, pooled test halves")
+    for g in ("midi", "rendered", "clip"):
+        for name, o in opts:
+            ss = []
+            for it, params in tests:
+                if it["group"] != g:
+                    continue
+                if isinstance(o, int):
+                    o2 = {"level_model": next(m for m in params["level_fit"]
+                                              if len(m["cols"]) == o)}
+                else:
+                    o2 = o or {}
+                ss.append(score(it, "ours", dict(params, **o2)))
+            clear = [s for s in ss if s["label"] == "clear"]
+            prec = f"{np.mean([s['a2'] for s in clear]):.3f}" if clear else "-"
+            print(f"{g:9s} {name:30s} Acc1 {np.mean([s['a1'] for s in ss]):.3f} Acc2 "
+                  f"{np.mean([s['a2'] for s in ss]):.3f} clear {len(clear):2d} at {prec}")
