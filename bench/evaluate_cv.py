@@ -290,8 +290,8 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
                 tc.tempo_bpm * agent_k, ag.tempo_bpm, ratios=mp["agent_clear"]):
             label = "intermittent"
         ks = level.summary_factor(it, tc, mp["summary"])
-        out["pre"] = (tc.tempo_bpm * agent_k * ks, tc)
-        kl = level.level_factor(it, out["pre"][0], tc, mp["level_model"])
+        out["pre"] = (tc.tempo_bpm * agent_k * ks, tc, level.metre_cues(scores, mp))
+        kl = level.level_factor(it, *out["pre"], mp["level_model"])
     if tc is not None:
         out["tempo"] = tc.tempo_bpm * agent_k * ks * kl if tc.tempo_bpm else tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])

@@ -33,7 +33,8 @@ RATIOS = (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)
 LO_BPM, HI_BPM = 20.0, atempo.MAX_BPM
 FEATURES = ("|log2 distance from 120 BPM|", "salience (share of the best candidate's)",
             "family support (share of the best)", "strength in the pulsed windows",
-            "log2 beat period / median inter-event interval", "the current level")
+            "log2 beat period / median inter-event interval", "the current level",
+            "metre cue (MIDI: level salience from note cues over the current level's)")
 #: L2 weight on the standardised coefficients (fixed a priori, not tuned).
 L2 = 1.0
 #: Off: 1.9.0's summary, no learned level.
@@ -101,8 +102,22 @@ def _beat_summary(it: dict, tc, span: float) -> float:
     return it[key]
 
 
-def candidates(it: dict, tempo: float, curve) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate ratios inside the measurable range and their features [c, 6]."""
+def metre_cues(scores: dict | None, mp: dict) -> dict | None:
+    """MIDI: the metre stage's level salience (:func:`analysis.metre.score_levels`) of each
+    ratio to the reported level, minus the reported level's (None without notes)."""
+    if not scores:
+        return None
+    import analysis.metre as ametre
+
+    f0 = ametre.decide(scores, switch_margin=mp["switch_margin"],
+                       switch_ratios=mp["switch_ratios"])[0]
+    return {f / f0: v - scores[f0][0] for f, (v, _) in scores.items()}
+
+
+def candidates(it: dict, tempo: float, curve, cues: dict | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate ratios inside the measurable range and their features [c, 7]
+    (:data:`FEATURES`; the metre cue 0 where there is none: audio, or a ratio not scored)."""
     r = np.array([x for x in RATIOS if LO_BPM <= tempo * x <= HI_BPM])
     c = tempo * r
     s = _sal(it)
@@ -127,13 +142,15 @@ def candidates(it: dict, tempo: float, curve) -> tuple[np.ndarray, np.ndarray]:
         strength,
         np.log2((60.0 / c) / iei),
         (np.abs(r - 1.0) < 1e-9).astype(float),
+        [next((v for f, v in (cues or {}).items() if abs(f / x - 1) < 1e-6), 0.0) for x in r],
     ])
     return r, x
 
 
-#: Feature subsets tried (column indices of :data:`FEATURES`): all six, and all but the
-#: inter-event interval (whose coefficient changed sign between the folds' first fits).
-SUBSETS = ((0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 5))
+#: Feature subsets tried (column indices of :data:`FEATURES`, at most six): the first six;
+#: all but the inter-event interval (whose coefficient changed sign between the folds' first
+#: fits); and the metre cue in its place.
+SUBSETS = ((0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 5), (0, 1, 2, 3, 5, 6))
 
 
 def fit(groups: list[tuple[np.ndarray, np.ndarray]], cols=SUBSETS[0], lam: float = L2) -> dict:
@@ -167,11 +184,11 @@ def choose(model: dict, x: np.ndarray) -> int:
     return int(np.argmax(((x[:, model["cols"]] - model["mu"]) / model["sd"]) @ model["w"]))
 
 
-def level_factor(it: dict, tempo: float, curve, model: dict | None) -> float:
+def level_factor(it: dict, tempo: float, curve, cues: dict | None, model: dict | None) -> float:
     """The learned level's ratio to ``tempo`` (1.0 without a model or a tempo)."""
     if model is None or not tempo > 0:
         return 1.0
-    r, x = candidates(it, tempo, curve)
+    r, x = candidates(it, tempo, curve, cues)
     return float(r[choose(model, x)]) if r.size else 1.0
 
 
@@ -213,9 +230,9 @@ def tune(train: list[dict], best: dict, score) -> dict:
         if v > best_v + 1e-9:
             best_v, best = v, dict(best, summary=mode)
     pre = [score(it, "ours", best)["pre"] for it in train]
-    base = [t for t, _ in pre]
-    cands = [candidates(it, t, c) if t > 0 else (np.zeros(0), None)
-             for it, (t, c) in zip(train, pre, strict=True)]
+    base = [t for t, _, _ in pre]
+    cands = [candidates(it, t, c, m) if t > 0 else (np.zeros(0), None)
+             for it, (t, c, m) in zip(train, pre, strict=True)]
     v_off = _acc_value(base, train)
     print(f"  training half: learned level off: Acc2 + 0.1 Acc1 {v_off:.1f}")
     best_v, fits = v_off, []
@@ -229,7 +246,7 @@ def tune(train: list[dict], best: dict, score) -> dict:
         v = _acc_value(moved, train)
         model = fit(_groups(train, base, cands), cols)
         fits.append(model)
-        print(f"  training half: learned level on {len(cols)} features (leave-one-piece-out): "
+        print(f"  training half: learned level on {cols} (leave-one-piece-out): "
               f"{v:.1f}; fitted on the whole half: {describe(model)}")
         if v > best_v + 1e-9:
             best_v, best["level_model"] = v, model
@@ -244,9 +261,9 @@ def per_file(it: dict, params: dict, score) -> str:
     off = {**params, **LEVEL_OFF}
     parts = [f"{m[0]}{m[1] or ''} {score(it, 'ours', dict(off, summary=m))['tempo']:6.1f}"
              for m in SUMMARIES]
-    for m in params["level_fit"]:
+    for i, m in enumerate(params["level_fit"]):
         s = score(it, "ours", dict(params, level_model=m))
-        parts.append(f"model{len(m['cols'])} {s['tempo']:6.1f}")
+        parts.append(f"model{'abc'[i]} {s['tempo']:6.1f}")
     return " | " + ", ".join(parts)
 
 
@@ -256,8 +273,7 @@ def forced_report(tests: list[tuple[dict, dict]], score) -> None:
     the training halves chose it."""
     opts = [("chosen", None)] + [(f"summary {m[0]} ±{m[1]:.0%}",
                                   {"summary": m, "level_model": None}) for m in SUMMARIES]
-    opts += [(f"learned level, {n} features", n) for n in sorted({len(c) for c in SUBSETS},
-                                                                 reverse=True)]
+    opts += [(f"learned level {'abc'[i]} ({len(c)} features)", i) for i, c in enumerate(SUBSETS)]
     print("\n== each option forced on, pooled test halves")
     for g in ("midi", "rendered", "clip"):
         for name, o in opts:
@@ -266,8 +282,7 @@ def forced_report(tests: list[tuple[dict, dict]], score) -> None:
                 if it["group"] != g:
                     continue
                 if isinstance(o, int):
-                    o2 = {"level_model": next(m for m in params["level_fit"]
-                                              if len(m["cols"]) == o)}
+                    o2 = {"level_model": params["level_fit"][o]}
                 else:
                     o2 = o or {}
                 ss.append(score(it, "ours", dict(params, **o2)))
