@@ -10,7 +10,9 @@ level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MI
 from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
 beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
 each beat onto an onset, ``analysis.beats``; and the multi-agent tracker of
-``analysis.beatroot`` as a level check, a condition for "clear" and as the beats, chosen last)
+``analysis.beatroot`` as a level check, a condition for "clear" and as the beats; since 1.10
+the summary over all windows and a learned level choice of ``bench/evaluate_level.py``, chosen
+last)
 are chosen on one half and scored on the other,
 both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
