@@ -38,6 +38,8 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
    factor in :data:`LEVEL_FACTORS` that brings it closest), and the global tempo is the median
    of the pulsed windows within :data:`MODE_RANGE` of it (the tempo a listener would tap most of
    the time: robust to rubato, to a few wrong windows, and not pulled between two levels).
+   :func:`summary_tempo` (every window's salience peak near the level, :data:`SUMMARY`) was
+   measured under two-fold cross-validation for 1.10 and ships off (docs/benchmarks.md).
 
 There is no fixed tempo floor: the slowest tempo that can be measured is the one whose beat
 period is half the window (two beats per window), 20 BPM for the 6 s default. A recording
@@ -528,6 +530,18 @@ def global_tempo(
 def _level_score(bpm: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """The metrical-level score of every grid tempo (see :func:`metrical_level`)."""
     lb = np.log2(bpm)
+    fam = _family(bpm, mean)
+    prior = np.exp(-0.5 * ((lb - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2)
+    # family support is capped by the level's own salience (FAMILY_CAP)
+    score = (mean + FAMILY_WEIGHT * np.minimum(fam, FAMILY_CAP * mean)) * prior
+    score[bpm > MAX_BPM * (1 + 1e-9)] = -np.inf  # the extended grid only serves as family
+    return score
+
+
+def _family(bpm: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The family support of every grid tempo: the average of the mean and the maximum of the
+    salience ``mean`` at its half and double (those inside the grid)."""
+    lb = np.log2(bpm)
     # mean salience of the half and double tempo, over those inside the measurable range
     half = np.interp(lb - 1.0, lb, mean)
     double = np.interp(lb + 1.0, lb, mean)
@@ -537,12 +551,7 @@ def _level_score(bpm: np.ndarray, mean: np.ndarray) -> np.ndarray:
     mean_fam = np.where(n_fam > 0, (half * has_h + double * has_d) / np.maximum(n_fam, 1.0), 0.0)
     # half mean (both neighbours support the level), half max (one strong neighbour suffices:
     # an isochronous pulse without subdivisions is still a beat)
-    fam = 0.5 * (mean_fam + np.maximum(half * has_h, double * has_d))
-    prior = np.exp(-0.5 * ((lb - np.log2(PRIOR_BPM)) / PRIOR_OCTAVES) ** 2)
-    # family support is capped by the level's own salience (FAMILY_CAP)
-    score = (mean + FAMILY_WEIGHT * np.minimum(fam, FAMILY_CAP * mean)) * prior
-    score[bpm > MAX_BPM * (1 + 1e-9)] = -np.inf  # the extended grid only serves as family
-    return score
+    return 0.5 * (mean_fam + np.maximum(half * has_h, double * has_d))
 
 
 def metrical_level(
@@ -758,6 +767,94 @@ def _alternative(choice: MetricalLevel, tempo: float) -> dict:
     return {"alt_bpm": float(tempo * choice.alt_ratio), "alt_share": choice.alt_share}
 
 
+def _refine_peaks(sal: np.ndarray, idx: np.ndarray, bpm: np.ndarray) -> np.ndarray:
+    """Tempo [BPM] of the grid bin ``idx[w]`` of each window ``w``, refined between bins by
+    parabolic interpolation of the salience (the grid's end bins are not refined)."""
+    rows = np.arange(idx.size)
+    i0 = np.clip(idx, 1, bpm.size - 2)
+    a, b, c = sal[rows, i0 - 1], sal[rows, i0], sal[rows, i0 + 1]
+    den = a - 2 * b + c
+    delta = np.where(den < -1e-12, 0.5 * (a - c) / np.where(den < -1e-12, den, -1.0), 0.0)
+    delta = np.clip(delta, -0.5, 0.5)
+    out = 2.0 ** (np.log2(bpm[i0]) + delta / BINS_PER_OCTAVE)
+    return np.where(idx == i0, out, bpm[idx])
+
+
+#: How the global tempo summarises the windows (issue 17, 1.10 round): ``"pulsed"`` the median
+#: of the pulsed windows near the level (1.9.0 and before); ``"all"`` the salience-weighted
+#: median over every window of its local salience peak within :data:`SUMMARY_SPAN` of that
+#: level; ``"fill"`` the pulsed windows' tempo (weighted by their clarity) and that peak in the
+#: pulse-less ones. See :func:`summary_tempo`.
+SUMMARY = "pulsed"
+#: Half-width of the band [tempo ratio] around the level in which :func:`summary_tempo` looks
+#: for each window's peak (±20 %: rubato within a piece, under the 3:2 and 4:3 relations).
+SUMMARY_SPAN = 0.2
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    """The value at which the cumulative weight of the sorted ``x`` reaches half the total."""
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+def level_peaks(sal: np.ndarray, bpm: np.ndarray, *, level: float,
+                span: float = SUMMARY_SPAN) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's highest local salience maximum within ``level`` times
+    ``1 / (1 + span) .. 1 + span``: its tempo [BPM] (refined between grid bins) and salience
+    (-inf where the band has no interior maximum; NaN tempo then)."""
+    lb = np.log2(bpm / level)
+    band = np.flatnonzero(np.abs(lb) <= np.log2(1.0 + span))
+    if band.size < 3 or sal.shape[0] == 0:
+        return np.full(sal.shape[0], np.nan), np.full(sal.shape[0], -np.inf)
+    sub = sal[:, band]
+    peak = np.zeros(sub.shape, dtype=bool)  # interior local maxima of the band
+    peak[:, 1:-1] = (sub[:, 1:-1] > sub[:, :-2]) & (sub[:, 1:-1] >= sub[:, 2:])
+    score = np.where(peak, sub, -np.inf)
+    j = np.argmax(score, axis=1)
+    w = score[np.arange(j.size), j]
+    return np.where(np.isfinite(w), _refine_peaks(sal, band[j], bpm), np.nan), w
+
+
+def summary_tempo(sal: np.ndarray, bpm: np.ndarray, curve: np.ndarray, clarity: np.ndarray, *,
+                  level: float, mode: str = "all", span: float = SUMMARY_SPAN) -> float:
+    """Global tempo from every window, pulsed or not, at the session's metrical level.
+
+    In each window the highest local maximum of the salience within ``level`` times
+    ``1 / (1 + span) .. 1 + span`` is that window's tempo at the level (refined between grid
+    bins), weighted by its salience, even where it is under the pulse threshold: where the
+    pulse is intermittent the pulse-less windows are often the slow, soft stretches, which the
+    median of the pulsed windows alone does not see.
+
+    Parameters
+    ----------
+    sal : np.ndarray [shape=(k, m)] — salience per window and grid tempo (:func:`tempo_salience`)
+    bpm : np.ndarray [shape=(m,), BPM] — the grid
+    curve : np.ndarray [shape=(k,), BPM] — the windowed tempo, NaN where not pulsed
+    clarity : np.ndarray [shape=(k,), 0..1] — pulse clarity per window
+    level : float [BPM] — the session's tempo at its metrical level
+    mode : str — ``"all"`` (every window's peak) or ``"fill"`` (the ``curve`` of the pulsed
+        windows within the band, weighted by ``clarity``; the peak in the others)
+    span : float — half-width of the band (tempo ratio minus one)
+
+    Returns
+    -------
+    float [BPM] — the weighted median; ``level`` if no window has a positive peak in the band
+    """
+    if mode not in ("all", "fill"):
+        raise ParameterError(f"mode must be 'all' or 'fill', got {mode!r}")
+    tempo, w = level_peaks(sal, bpm, level=level, span=span)
+    if mode == "fill":  # the pulsed windows at the level (within the band) keep their tempo
+        with np.errstate(invalid="ignore"):
+            pulsed = np.abs(np.log2(curve / level)) <= np.log2(1.0 + span)
+        tempo = np.where(pulsed, curve, tempo)
+        w = np.where(pulsed, clarity, w)
+    ok = np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return float(level)
+    return _weighted_median(tempo[ok], w[ok])
+
+
 def tempo_from_envelope(
     env: np.ndarray,
     *,
@@ -835,14 +932,7 @@ def tempo_from_envelope(
     # table beside the salience, issue 22)
     path = _viterbi(sal.T, prior, pulsed, log_bpm, PATH_SIGMA * np.sqrt(hop))
     # refine each window's tempo between grid bins (parabolic interpolation of the salience)
-    rows = np.arange(path.size)
-    i0 = np.clip(path, 1, bpm.size - 2)
-    a, b, c = sal[rows, i0 - 1], sal[rows, i0], sal[rows, i0 + 1]
-    den = a - 2 * b + c
-    delta = np.where(den < -1e-12, 0.5 * (a - c) / np.where(den < -1e-12, den, -1.0), 0.0)
-    delta = np.clip(delta, -0.5, 0.5)
-    curve = 2.0 ** (log_bpm[i0] + delta / BINS_PER_OCTAVE)
-    curve = np.where((path == i0), curve, bpm[path])
+    curve = _refine_peaks(sal, path, bpm)
     if not pulsed.any():
         return TempoCurve(times, curve * np.nan, clarity, 0.0, float(np.median(clarity)),
                           float("nan"))
@@ -856,6 +946,8 @@ def tempo_from_envelope(
             break
         glob = float(np.median(curve[near]))
     stab = float(np.mean(np.abs(curve[pulsed] / glob - 1.0) <= 0.04))
+    if SUMMARY != "pulsed":
+        glob = summary_tempo(sal, bpm, curve, clarity, level=glob, mode=SUMMARY)
     return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab,
                       **(_alternative(choice, glob) if level > 0 else {}))
 

@@ -10,7 +10,9 @@ level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MI
 from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
 beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
 each beat onto an onset, ``analysis.beats``; and the multi-agent tracker of
-``analysis.beatroot`` as a level check, a condition for "clear" and as the beats, chosen last)
+``analysis.beatroot`` as a level check, a condition for "clear" and as the beats; since 1.10
+the summary over all windows and a learned level choice of ``bench/evaluate_level.py``, chosen
+last)
 are chosen on one half and scored on the other,
 both ways; the pooled
 test figures (every file scored once, with parameters it did not help choose) are printed.
@@ -33,6 +35,7 @@ import itertools
 import pickle
 from pathlib import Path
 
+import evaluate_level as level
 import numpy as np
 
 import analysis
@@ -67,6 +70,9 @@ GRID = {
     "agent_center": (1.0, 0.5),  # analysis.beatroot.CENTER
     # "clear" only where the agent's tempo is the windowed one times one of these (within 4 %)
     "agent_clear": (None, (1.0,), (0.5, 1.0, 2.0), (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)),
+    # since 1.10 (bench/evaluate_level.py): the summary over all windows, the learned level
+    "summary": level.SUMMARIES,
+    "level_model": (None, "fitted on the training half"),
 }
 #: Metre off: the parameters under which the tempo stage's level and label are kept.
 METRE_OFF = {"switch_margin": float("inf"), "switch_ratios": GRID["switch_ratios"][0],
@@ -247,7 +253,9 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
     import mir_eval
     from evaluate import acc, beat_tempo_windows, curve_errors
 
-    out, agent_k = {}, 1.0  # agent_k: the agents' level check (factor is the metre's)
+    # agent_k: the agents' level check (factor is the metre's); ks: the summary's tempo
+    # factor (tempo only); kl: the learned level (tempo and curve)
+    out, agent_k, ks, kl = {}, 1.0, 1.0, 1.0
     if method == "today":
         tc, beats, label = it["today"], None, _today_label(it["today"])
     elif method == "librosa":
@@ -258,7 +266,7 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         p = it[("pulse", *key)]
         conf = float("nan")
         scores = it.get(("metre", *key))
-        mp = {**METRE_OFF, **BEATS_OFF, **AGENTS_OFF, **params}
+        mp = {**METRE_OFF, **BEATS_OFF, **AGENTS_OFF, **level.LEVEL_OFF, **params}
         if scores:
             factor, conf = ametre.decide(scores, switch_margin=mp["switch_margin"],
                                          switch_ratios=mp["switch_ratios"])
@@ -283,14 +291,17 @@ def score_item(it: dict, method: str, params: dict | None = None) -> dict:
         if label == "clear" and mp["agent_clear"] is not None and not abr.agrees(
                 tc.tempo_bpm * agent_k, ag.tempo_bpm, ratios=mp["agent_clear"]):
             label = "intermittent"
+        ks = level.summary_factor(it, tc, mp["summary"])
+        out["pre"] = (tc.tempo_bpm * agent_k * ks, tc, level.metre_cues(scores, mp))
+        kl = level.level_factor(it, *out["pre"], mp["level_model"])
     if tc is not None:
-        out["tempo"] = tc.tempo_bpm * agent_k if tc.tempo_bpm else tc.tempo_bpm
+        out["tempo"] = tc.tempo_bpm * agent_k * ks * kl if tc.tempo_bpm else tc.tempo_bpm
     out["a1"], out["a2"] = acc(out["tempo"], it["ref"])
     out["label"] = label
     out["ce"] = out["cf"] = np.nan
     if tc is not None and it["piano"] and it["ref_beats"] is not None and tc.times.size:
         gt = beat_tempo_windows(it["ref_beats"], tc.times, analysis.DEFAULT_WINDOW)
-        out["ce"], out["cf"] = curve_errors(tc.bpm * agent_k, gt)
+        out["ce"], out["cf"] = curve_errors(tc.bpm * agent_k * kl, gt)
     out["bf"] = np.nan
     if beats is not None and it["ref_beats"] is not None:
         ref = mir_eval.beat.trim_beats(np.asarray(it["ref_beats"]))
@@ -349,7 +360,8 @@ def tune(train: list[dict]) -> dict:
         fs[ab] = float(np.nanmean(bf)) if np.isfinite(bf).any() else -np.inf
     best["all_beats"] = max(GRID["all_beats"], key=lambda b: fs[b] + (1e-9 if b is False
                                                                       else 0.0))
-    return _tune_agents(train, _tune_beats(train, _tune_metre(train, best)))
+    return level.tune(train, _tune_agents(train, _tune_beats(train, _tune_metre(train, best))),
+                   score_item)
 
 
 def _tune_agents(train: list[dict], best: dict) -> dict:
@@ -466,13 +478,16 @@ def main(data: Path, render_dir: Path | None, cache: Path, verbose: bool = False
     items = load_items(data, render_dir, cache)
     for it in items:
         run_methods(it)
-    pooled = []
+    pooled, tests = [], []
     for test_fold in (0, 1):
         train = [it for it in items if it["fold"] != test_fold]
         test = [it for it in items if it["fold"] == test_fold]
         params = tune(train)
+        shown = {k: v for k, v in params.items() if not k.startswith("level_")}
         print(f"fold {'AB'[test_fold]} as test ({len(test)} recordings): parameters chosen on "
-              f"the other half: {params}")
+              f"the other half: {shown}, learned level "
+              f"{'on' if params['level_model'] else 'off'}")
+        tests += [(it, params) for it in test]
         for it in test:
             for m in ("today", "ours", "librosa"):
                 s = score_item(it, m, params)
@@ -480,7 +495,9 @@ def main(data: Path, render_dir: Path | None, cache: Path, verbose: bool = False
                 if verbose and m == "ours":
                     print(f"  {it['group']:8s} {Path(it['file']).stem[:44]:44s} ref "
                           f"{it['ref']:6.1f} est {s['tempo']:6.1f} {'*' if s['a2'] else ' '} "
-                          f"{s['label']:12s} bF {s['bf']:.2f} cf {s['cf']:.3f}")
+                          f"{s['label']:12s} bF {s['bf']:.2f} cf {s['cf']:.3f}"
+                          f"{level.per_file(it, params, score_item)}")
+    level.forced_report(tests, score_item)
     report(pooled, "two-fold cross-validation, pooled test halves (each file scored once, "
                    "with parameters chosen on the other half)")
     print("\n(librosa beat_track: default on the audio; on MIDI on a velocity-weighted onset "
