@@ -1,0 +1,380 @@
+"""Who leads, dialogue 1.7 study: heavier-tailed slopes, pooled windows, bootstrap coverage and
+a leader from the bootstrap order of the gains.
+
+Usage::
+
+    PYTHONPATH=$PWD .venv/bin/python bench/lead_order.py [--data ../shared/evaldata]
+        [--cache /tmp/lead_pairs.json] [--part estimators,coverage,order]
+
+* ``estimators``: point estimates of each slope estimator on the 468 coupled constructed pairs
+  of ``bench/constructed_lead.py`` (per recording block: follower's gain larger, Spearman rho of
+  true vs estimated gains, median |error|) and on the standard two-timekeeper model (leader
+  20 ms white timing noise, follower 12 ms, 30 runs of 250 beats; mean gains for true (0, 0.5)
+  and (0.2, 0.4)). Every row takes the sum from the asynchrony's AR(1) (as
+  :func:`analysis.dialogue.coupling.fit_alphas`) and differs only in each player's slope.
+* ``coverage``: share of 100 standard-model runs (and of the constructed pairs) whose bootstrap
+  interval at 0.95 holds the true gain, for moving-block lengths 1, 8 and 16 beats.
+* ``order``: the leader from the bootstrap probability that one gain is the smaller (>= p)
+  with the other adapting (its lower bound above 0 or 0.05), two-fold cross-validated over the
+  recording blocks like ``bench/evaluate_dialogue.py --constructed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+import constructed_lead  # noqa: E402
+
+from analysis.dialogue import coupling as C  # noqa: E402
+from analysis.dialogue.leadership import combine  # noqa: E402
+from analysis.dialogue.synchrony import MAX_CYCLE, event_onsets, pair_onsets  # noqa: E402
+
+NAMES = ("a", "b")
+
+
+# --- slope estimators: each returns the equations (xy (2, 3, k), w (3, k)) ------------------
+
+def _irls(x, y, weight, n_iter=30, w0=None):
+    """Weighted slope fit of ``y ~ c + s*x`` iterated with ``weight(r, state) -> w``."""
+    w = np.ones(y.size) if w0 is None else w0.copy()
+    state: dict = {}
+    for _ in range(n_iter):
+        s = float(C._wls(x, y, w))
+        r = y - s * x
+        r = r - np.sum(w * r) / np.sum(w)
+        w = weight(r, state)
+    return w, state
+
+
+def _t_weight(r, state):
+    """Student-t EM weights with the scale and degrees of freedom re-estimated (profile
+    likelihood over a grid of nu)."""
+    from scipy.special import gammaln
+
+    s2 = state.get("s2", (1.4826 * np.median(np.abs(r))) ** 2 + 1e-12)
+    nu = state.get("nu", 4.0)
+    w = (nu + 1) / (nu + r * r / s2)
+    s2 = float(np.sum(w * r * r) / r.size) + 1e-12
+    grid = np.array([1.0, 1.5, 2, 3, 4, 5, 7, 10, 15, 30, 100])
+    z = r * r / s2
+    ll = [r.size * (gammaln((v + 1) / 2) - gammaln(v / 2) - 0.5 * np.log(v))
+          - (v + 1) / 2 * np.sum(np.log1p(z / v)) for v in grid]
+    state["nu"], state["s2"] = float(grid[int(np.argmax(ll))]), s2
+    return (state["nu"] + 1) / (state["nu"] + r * r / s2)
+
+
+def _lad_weight(r, state):
+    scale = 1.4826 * np.median(np.abs(r)) + 1e-12
+    return 1.0 / np.maximum(np.abs(r), 0.01 * scale)
+
+
+def eq_library(bp):
+    return C._equations(bp)
+
+
+def eq_weights(weight):
+    def eq(bp):
+        xy, w = C._equations(bp)
+        for row in (1, 2):
+            w[row] = _irls(xy[0, row], xy[1, row], weight)[0]
+        return xy, w
+    return eq
+
+
+def _demean(v, groups, w):
+    out = v.copy()
+    for g in np.unique(groups):
+        m = groups == g
+        out[m] -= np.sum(w[m] * v[m]) / max(np.sum(w[m]), 1e-12)
+    return out
+
+
+def eq_pooled(span, robust=True):
+    """The slopes on raw intervals with one intercept per window of ``span`` beats
+    (a step reference period instead of the running median); robust weights as the library."""
+    def eq(bp):
+        xy, w = C._equations(bp)
+        groups = np.arange(bp.t.size) // span
+        for row, i in ((1, 0), (2, 1)):
+            y, x = bp.ioi[i], xy[0, row]
+            wr = np.ones(y.size)
+            for _ in range(3):
+                xd, yd = _demean(x, groups, wr), _demean(y, groups, wr)
+                wr = C._robust(xd, yd) if robust else wr
+            xy[0, row], xy[1, row], w[row] = xd, yd, wr
+        return xy, w
+    return eq
+
+
+ESTIMATORS = {
+    "library 1.6.1 (Huber, bisquare 4)": eq_library,
+    "Student-t, nu estimated (EM)": eq_weights(_t_weight),
+    "least absolute deviation (IRLS)": eq_weights(_lad_weight),
+    "pooled, intercept per 16 beats": eq_pooled(16),
+    "pooled, intercept per 32 beats": eq_pooled(32),
+    "pooled, intercept per 64 beats": eq_pooled(64),
+}
+
+
+# --- pairs ---------------------------------------------------------------------------------
+
+class Pairs(C.BeatPairs):
+    pass
+
+
+def raw_pairs(a, b):
+    """The library's BeatPairs plus each player's raw beat IOIs (``ioi``, (2, k))."""
+    bp = C.beat_pairs(a, b)
+    ea, eb = event_onsets(a), event_onsets(b)
+    ia, ib = pair_onsets(ea, eb)
+    ioi = np.zeros((2, 0))
+    if bp.t.size:
+        ta, tb = ea[ia], eb[ib]
+        ioa, iob = np.diff(ta), np.diff(tb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = ioa / iob
+        ok = ((np.diff(ia) == 1) & (np.diff(ib) == 1) & (ioa <= MAX_CYCLE) & (iob <= MAX_CYCLE)
+              & (ratio <= C._PULSE_RATIO) & (ratio >= 1 / C._PULSE_RATIO))
+        ioi = np.vstack([ioa[ok], iob[ok]])
+    obj = object.__new__(Pairs)
+    for k in ("t", "asyn", "dev", "run", "locking"):
+        object.__setattr__(obj, k, getattr(bp, k))
+    object.__setattr__(obj, "ioi", ioi)
+    return obj
+
+
+def load(data: Path, cache: Path | None) -> list[dict]:
+    """All constructed pairs (``bench/constructed_lead.py``) with their onsets ``on``."""
+    if cache and cache.exists():
+        rows = json.loads(cache.read_text())
+    else:
+        import csv
+        import re
+
+        from evaluate_dialogue import jazz_jitter
+
+        class Args:
+            pass
+        Args.data = data
+        man = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
+        duets = [{"id": r["id"], "fold": "block " + re.search(r"block=(\d+)", r["condition"])[1],
+                  "keys": k, "drums": d} for r, k, d in jazz_jitter(Args, man)]
+        seen, orig = [], constructed_lead.beat_pairs
+        constructed_lead.beat_pairs = lambda a, b: seen.append((a, b)) or orig(a, b)
+        try:
+            res = constructed_lead.build(duets)
+        finally:
+            constructed_lead.beat_pairs = orig
+        rows = [{k: r[k] for k in ("id", "fold", "kind", "alpha_true", "truth", "xcorr")}
+                | {"on": [a.tolist(), b.tolist()]} for r, (a, b) in zip(res, seen, strict=True)]
+        if cache:
+            cache.write_text(json.dumps(rows))
+    for r in rows:
+        bp = raw_pairs(np.array(r["on"][0]), np.array(r["on"][1]))
+        if not bp.locking >= 0.5:
+            bp = raw_pairs(np.zeros(0), np.zeros(0))
+        r["bp"] = bp
+    return rows
+
+
+# --- figures -------------------------------------------------------------------------------
+
+def standard_runs(alpha, runs=30, beats=250, seed=5):
+    rng = np.random.default_rng(seed)
+    for _ in range(runs):
+        a, b = np.zeros(beats), np.zeros(beats)
+        b[0] = rng.normal(0, 0.01)
+        for k in range(beats - 1):
+            A = b[k] - a[k]
+            a[k + 1] = a[k] + 0.5 + rng.normal(0, 0.020) + alpha[0] * A
+            b[k + 1] = b[k] + 0.5 + rng.normal(0, 0.012) - alpha[1] * A
+        yield raw_pairs(a + 1, b + 1)
+
+
+def fit(eq, bp, n_boot=400, block=8, seed=0):
+    """(alpha (2,), boot (n_boot, 2)) with the equations of ``eq``; NaN/empty when too few."""
+    if bp.t.size < C.MIN_INTERVALS:
+        return np.full(2, np.nan), np.zeros((0, 2))
+    xy, w = eq(bp)
+    old, C._BLOCK = C._BLOCK, block
+    try:
+        boot = C._boot_alphas(xy, w, np.random.default_rng(seed), n_boot) if n_boot else None
+    finally:
+        C._BLOCK = old
+    return C._alphas(xy, w), boot
+
+
+def _oriented(r, a):
+    return a if r["truth"] in (None, "a") else a[::-1]
+
+
+def part_estimators(rows):
+    from scipy.stats import spearmanr
+
+    cpl = [r for r in rows if r["kind"] != "independent"]
+    print(f"{len(cpl)} coupled pairs\n")
+    print("| slope estimator | block 1: F>L / rho / err | block 2: F>L / rho / err "
+          "| standard (0, 0.5) | standard (0.2, 0.4) |")
+    print("|---|---|---|---|---|")
+    for name, eq in ESTIMATORS.items():
+        cells = []
+        for fold in ("block 1", "block 2"):
+            sel = [r for r in cpl if r["fold"] == fold]
+            est = np.array([_oriented(r, fit(eq, r["bp"], n_boot=0)[0]) for r in sel])
+            tru = np.array([r["alpha_true"] for r in sel], float)
+            ok = np.isfinite(est).all(1)
+            cells.append(f"{np.mean(est[ok, 1] > est[ok, 0]):.3f} / "
+                         f"{spearmanr(tru[ok].ravel(), est[ok].ravel()).statistic:.3f} / "
+                         f"{np.median(np.abs(est[ok] - tru[ok])):.3f}")
+        for al, sd in (((0.0, 0.5), 5), ((0.2, 0.4), 6)):
+            m = np.mean([fit(eq, bp, n_boot=0)[0] for bp in standard_runs(al, seed=sd)], 0)
+            cells.append(f"{m[0]:.2f}, {m[1]:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+def part_coverage(rows, eq=eq_library, runs=100):
+    print("\n| block [beats] | standard (0, 0.5): leader / follower | standard (0.2, 0.4) "
+          "| constructed block 1: leader / follower | block 2 |")
+    print("|---|---|---|---|---|")
+    cpl = [r for r in rows if r["kind"] != "independent"]
+    for block in (1, 8, 16):
+        cells = []
+        for al, sd in (((0.0, 0.5), 15), ((0.2, 0.4), 16)):
+            hit = []
+            for bp in standard_runs(al, runs=runs, seed=sd):
+                _, boot = fit(eq, bp, block=block)
+                lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
+                hit.append((lo <= np.array(al)) & (np.array(al) <= hi))
+            h = np.mean(hit, 0)
+            cells.append(f"{h[0]:.2f} / {h[1]:.2f}")
+        for fold in ("block 1", "block 2"):
+            hit = []
+            for r in (x for x in cpl if x["fold"] == fold):
+                a, boot = fit(eq, r["bp"], block=block)
+                if boot.shape[0]:
+                    lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
+                    t = np.array(r["alpha_true"], float)
+                    hit.append((_oriented(r, lo) <= t) & (t <= _oriented(r, hi)))
+            h = np.mean(hit, 0)
+            cells.append(f"{h[0]:.2f} / {h[1]:.2f}")
+        print(f"| {block} | " + " | ".join(cells) + " |", flush=True)
+
+
+# --- the leader from the bootstrap order ---------------------------------------------------
+
+P_GRID = (0.8, 0.9, 0.95, 0.975, 0.99)
+
+
+def decide_order(alpha, boot, *, p, floor):
+    """(label, confidence): ``a`` leads when ``P(alpha_b > alpha_a) >= p`` over the bootstrap
+    and b's lower bound (the 1 - p quantile) exceeds ``floor``; ``together`` / ``unclear``
+    as :func:`analysis.dialogue.coupling.decide`."""
+    if boot.shape[0] == 0 or not np.all(np.isfinite(alpha)):
+        return "none", 0.0
+    d = boot[:, 1] - boot[:, 0]
+    p_pos = float(np.mean(d > 0) + 0.5 * np.mean(d == 0))
+    lo = np.quantile(boot, 1 - p, axis=0)
+    if p_pos >= p and lo[1] > floor:
+        return "a", 2 * p_pos - 1
+    if 1 - p_pos >= p and lo[0] > floor:
+        return "b", 1 - 2 * p_pos
+    lab, conf, _ = C.decide(alpha, boot, names=NAMES)
+    return (lab, conf) if lab == "together" else ("unclear", 0.0)
+
+
+def labelled(rows, eq, rules, block=8):
+    """Rows for :func:`constructed_lead.metrics`: labels per rule key."""
+    out = []
+    for r in rows:
+        alpha, boot = fit(eq, r["bp"], block=block)
+        labels = {}
+        for key, rule in rules.items():
+            lab, conf = rule(alpha, boot)
+            labels[key] = {"timing": lab, "leader": combine(lab, conf, r["xcorr"], 1.0, NAMES)[0]}
+        out.append({**{k: r[k] for k in ("id", "fold", "kind", "alpha_true", "truth")},
+                    "alpha_est": _oriented(r, alpha).tolist(), "labels": labels})
+    return out
+
+
+def cv(rows, keys):
+    """Two-fold CV of the rule parameter over ``keys`` (the selection rule of
+    constructed_lead.tune)."""
+    out = {}
+    for f in sorted({r["fold"] for r in rows}):
+        train = [r for r in rows if r["fold"] != f]
+        test = [r for r in rows if r["fold"] == f]
+        good = []
+        for i, k in enumerate(keys):
+            m = constructed_lead.metrics(train, k)
+            if m["independent_no_leader"] >= 0.95 and m["wrong_leader_one_way"] <= 0.02:
+                good.append((m["leader_acc_alpha_ge_0.3"], -i, k))
+        k = max(good)[2] if good else keys[-1]
+        out[f] = {"param": k, **constructed_lead.metrics(test, k)}
+    return out
+
+
+SHOWN = ["leader_acc_alpha_ge_0.3", "wrong_leader_one_way", "independent_no_leader",
+         "spearman_all_alpha", "follower_gt_leader", "two-way_leader_acc", "drift_leader_acc",
+         "unclear_share_one_way"]
+
+
+def _row(name, fold_metrics):
+    cells = [" / ".join(f"{m[k]:.3f}" for m in fold_metrics) for k in SHOWN]
+    print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+def part_order(rows, estimators=("library 1.6.1 (Huber, bisquare 4)",), block=8):
+    rules = {("interval", lv): (lambda a, b, lv=lv: C.decide(a, b, names=NAMES, level=lv)[:2])
+             for lv in constructed_lead.LEVELS}
+    for floor in (0.0, 0.05):
+        rules |= {("order", floor, p): (lambda a, b, p=p, fl=floor:
+                                        decide_order(a, b, p=p, floor=fl)) for p in P_GRID}
+    print(f"\nblock {block}; cells block 1 / block 2 (held out)\n")
+    print("| estimator, rule (param) | " + " | ".join(SHOWN) + " |")
+    print("|---" * (len(SHOWN) + 1) + "|")
+    for name in estimators:
+        lab = labelled(rows, ESTIMATORS[name], rules, block=block)
+        fam = {"interval": [k for k in rules if k[0] == "interval"],
+               "order >0": [k for k in rules if k[:2] == ("order", 0.0)],
+               "order >0.05": [k for k in rules if k[:2] == ("order", 0.05)]}
+        for fname, keys in fam.items():
+            res = cv(lab, keys)
+            _row(f"{name}, {fname}, CV ({', '.join(str(v['param'][-1]) for v in res.values())})",
+                 list(res.values()))
+            for k in keys:
+                if k[-1] in (0.95, 0.9, 0.975):
+                    _row(f"{name}, {fname}, fixed {k[-1]}",
+                         [constructed_lead.metrics([r for r in lab if r["fold"] == f], k)
+                          for f in ("block 1", "block 2")])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
+    ap.add_argument("--cache", type=Path, default=None, help="pairs' onsets (JSON), reused")
+    ap.add_argument("--part", default="estimators,coverage,order")
+    ap.add_argument("--estimators", default="library 1.6.1 (Huber, bisquare 4)",
+                    help="';'-separated estimator names for the order part")
+    ap.add_argument("--block", type=int, default=8)
+    args = ap.parse_args(argv)
+    rows = load(args.data, args.cache)
+    parts = args.part.split(",")
+    if "estimators" in parts:
+        part_estimators(rows)
+    if "coverage" in parts:
+        part_coverage(rows)
+    if "order" in parts:
+        part_order(rows, tuple(args.estimators.split(";")), block=args.block)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
