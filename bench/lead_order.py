@@ -370,10 +370,96 @@ def main(argv=None) -> int:
     if "estimators" in parts:
         part_estimators(rows)
     if "coverage" in parts:
-        part_coverage(rows)
+        for name in args.estimators.split(";"):
+            print(f"\ncoverage of the 0.95 intervals, {name}")
+            part_coverage(rows, ESTIMATORS[name])
     if "order" in parts:
         part_order(rows, tuple(args.estimators.split(";")), block=args.block)
     return 0
+
+
+
+def gapped_reference(ioi, *, gap, half):
+    """Reference period per interval: median of the ``half`` intervals on each side beyond
+    ``gap`` (the ``gap`` nearest on each side and the interval itself left out)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    k = ioi.size
+    pad = np.r_[np.full(gap + half, np.nan), ioi, np.full(gap + half, np.nan)]
+    win = sliding_window_view(pad, 2 * (gap + half) + 1)[:k].copy()
+    win[:, half:half + 2 * gap + 1] = np.nan
+    ref = np.nanmedian(win, axis=1)
+    return np.where(np.isfinite(ref), ref, np.median(ioi))
+
+
+def eq_gapped(gap, half):
+    """The library's equations with each player's deviation from :func:`gapped_reference`."""
+    def eq(bp):
+        dev = np.vstack([bp.ioi[i] - gapped_reference(bp.ioi[i], gap=gap, half=half)
+                         for i in range(2)])
+        sub = C.BeatPairs(bp.t, bp.asyn, dev, bp.run, bp.locking)
+        return C._equations(sub)
+    return eq
+
+
+ESTIMATORS |= {f"running median, gap {g}, {h} each side": eq_gapped(g, h)
+               for g, h in ((0, 15), (4, 15), (8, 15), (8, 23))}
+
+
+def eq_trim(ratio):
+    """The library's equations without the rows where either player's interval is off the
+    pulse (outside ``1/ratio .. ratio`` of its running median): ornaments and fills."""
+    from scipy.ndimage import median_filter
+
+    def eq(bp):
+        xy, w = C._equations(bp)
+        off = np.zeros(bp.t.size, bool)
+        for i in range(2):
+            r = bp.ioi[i] / median_filter(bp.ioi[i], size=C._RUNNING, mode="nearest")
+            off |= (r > ratio) | (r < 1 / ratio)
+        w[:, off] = 0.0
+        w[0, np.r_[False, off[:-1]]] = 0.0  # the transition into an off-pulse beat
+        return xy, w
+    return eq
+
+
+def eq_robust_sum(bp):
+    """The library's equations with robust weights on the asynchrony's AR(1) too."""
+    xy, w = C._equations(bp)
+    ok = w[0] > 0
+    rw = np.zeros(bp.t.size)
+    if ok.sum() > 2:
+        rw[ok] = C._robust(xy[0, 0, ok], xy[1, 0, ok])
+    w[0] = rw
+    return xy, w
+
+
+ESTIMATORS |= {"trim off-pulse intervals, ratio 1.25": eq_trim(1.25),
+               "trim off-pulse intervals, ratio 1.15": eq_trim(1.15),
+               "robust AR(1) sum (Huber, bisquare 4)": eq_robust_sum}
+
+
+def forward_reference(ioi, *, size):
+    """Reference period per interval: median of the interval and the ``size - 1`` after it
+    (the last ``size`` for the final intervals). The intervals before ``n`` hold the player's
+    own timing noise that moved the asynchrony ``A(n)``; a reference that contains them
+    correlates with ``A(n)`` (Nickell's bias of a fixed-effects dynamic panel)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    if ioi.size <= size:
+        return np.full(ioi.size, np.median(ioi))
+    med = np.median(sliding_window_view(ioi, size), axis=1)
+    return np.r_[med, np.full(size - 1, med[-1])]
+
+
+def eq_forward(size):
+    def eq(bp):
+        dev = np.vstack([bp.ioi[i] - forward_reference(bp.ioi[i], size=size) for i in range(2)])
+        return C._equations(C.BeatPairs(bp.t, bp.asyn, dev, bp.run, bp.locking))
+    return eq
+
+
+ESTIMATORS |= {f"forward median, {n} intervals": eq_forward(n) for n in (9, 15, 31)}
 
 
 if __name__ == "__main__":
