@@ -4,7 +4,7 @@ a leader from the bootstrap order of the gains.
 Usage::
 
     PYTHONPATH=$PWD .venv/bin/python bench/lead_order.py [--data ../shared/evaldata]
-        [--cache /tmp/lead_pairs.json] [--part estimators,coverage,standard,order]
+        [--cache /tmp/lead_pairs.json] [--part estimators,coverage,standard,pairing,order]
         [--estimators "NAME;NAME"] [--block 8]
 
 * ``estimators``: point estimates of each slope estimator on the 468 coupled constructed pairs
@@ -17,6 +17,8 @@ Usage::
   interval at 0.95 holds the true gain, for moving-block lengths 1, 8 and 16 beats.
 * ``standard``: the session labels on 100 runs of the standard model per true (a, b) gains
   (a with 20 ms timing noise, b 12 ms), including independent and nearly independent players.
+* ``pairing``: how many of the real Jazz-Jitter onsets give equations, by today's pairing and
+  by the pulse with unpaired ornaments bridged.
 * ``order``: the leader from the bootstrap probability that one gain is the smaller (>= p)
   with the other adapting (its lower bound above 0 or 0.05), two-fold cross-validated over the
   recording blocks like ``bench/evaluate_dialogue.py --constructed``.
@@ -300,11 +302,43 @@ def part_standard(estimators, runs=100):
                   + ", ".join(f"{k} {v}" for k, v in sorted(cnt.items())) + " |", flush=True)
 
 
+def part_pairing(data: Path):
+    """How many of the real Jazz-Jitter duets' onsets become equations: the library's pairing
+    (consecutive paired onsets) against pairing by the pulse (consecutive *paired* onsets,
+    unpaired ornaments bridged, each interval within 1/1.4..1.4 of the player's running
+    median)."""
+    import csv
+
+    from evaluate_dialogue import jazz_jitter
+    from scipy.ndimage import median_filter
+
+    class Args:
+        pass
+    Args.data = data
+    man = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
+    tot = np.zeros(5, np.int64)
+    for _, keys, drums in jazz_jitter(Args, man):
+        ea, eb = event_onsets(keys.onsets), event_onsets(drums.onsets)
+        ia, ib = pair_onsets(ea, eb)
+        ioa, iob = np.diff(ea[ia]), np.diff(eb[ib])
+        ratio = ioa / iob
+        base = ((ioa <= MAX_CYCLE) & (iob <= MAX_CYCLE) & (ratio <= C._PULSE_RATIO)
+                & (ratio >= 1 / C._PULSE_RATIO))
+        cons = (np.diff(ia) == 1) & (np.diff(ib) == 1)
+        pulse = np.ones(ioa.size, bool)
+        for ioi in (ioa, iob):
+            rel = ioi / median_filter(ioi, size=C._RUNNING, mode="nearest")
+            pulse &= (rel < 1.4) & (rel > 1 / 1.4)
+        tot += [ea.size, eb.size, ia.size, (base & cons).sum(), (base & pulse).sum()]
+    print(f"\nJazz-Jitter: keys events {tot[0]}, drums events {tot[1]}, paired {tot[2]}, "
+          f"equations: library {tot[3]}, by the pulse {tot[4]}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--cache", type=Path, default=None, help="pairs' onsets (JSON), reused")
-    ap.add_argument("--part", default="estimators,coverage,standard,order")
+    ap.add_argument("--part", default="estimators,coverage,standard,pairing,order")
     ap.add_argument("--estimators", default="library 1.6.1 (Huber, bisquare 4)",
                     help="';'-separated estimator names for coverage, standard and order")
     ap.add_argument("--block", type=int, default=8)
@@ -317,6 +351,8 @@ def main(argv=None) -> int:
         for name in args.estimators.split(";"):
             print(f"\ncoverage of the 0.95 intervals, {name}")
             part_coverage(rows, ESTIMATORS[name])
+    if "pairing" in parts:
+        part_pairing(args.data)
     if "standard" in parts:
         part_standard(tuple(args.estimators.split(";")))
     if "order" in parts:

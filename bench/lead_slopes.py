@@ -182,3 +182,17 @@ def eq_forward(size):
 
 
 ESTIMATORS |= {f"forward median, {n} intervals": eq_forward(n) for n in (9, 15, 31)}
+
+
+def eq_shared(size):
+    """The library's equations with one reference period for both players: the running median
+    of their mean interval (the ensemble's tempo)."""
+    from scipy.ndimage import median_filter
+
+    def eq(bp):
+        ref = median_filter(bp.ioi.mean(0), size=size, mode="nearest")
+        return C._equations(C.BeatPairs(bp.t, bp.asyn, bp.ioi - ref, bp.run, bp.locking))
+    return eq
+
+
+ESTIMATORS |= {f"shared reference, running median {n}": eq_shared(n) for n in (15, 31)}
