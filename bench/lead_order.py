@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 import constructed_lead  # noqa: E402
+import lead_estimators  # noqa: E402
 from lead_slopes import ESTIMATORS, eq_library  # noqa: E402
 
 from analysis.dialogue import coupling as C  # noqa: E402
@@ -78,25 +79,9 @@ def load(data: Path, cache: Path | None) -> list[dict]:
     if cache and cache.exists():
         rows = json.loads(cache.read_text())
     else:
-        import csv
-        import re
-
-        from evaluate_dialogue import jazz_jitter
-
-        class Args:
-            pass
-        Args.data = data
-        man = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
-        duets = [{"id": r["id"], "fold": "block " + re.search(r"block=(\d+)", r["condition"])[1],
-                  "keys": k, "drums": d} for r, k, d in jazz_jitter(Args, man)]
-        seen, orig = [], constructed_lead.beat_pairs
-        constructed_lead.beat_pairs = lambda a, b: seen.append((a, b)) or orig(a, b)
-        try:
-            res = constructed_lead.build(duets)
-        finally:
-            constructed_lead.beat_pairs = orig
+        built = lead_estimators.constructed_onsets(data)
         rows = [{k: r[k] for k in ("id", "fold", "kind", "alpha_true", "truth", "xcorr")}
-                | {"on": [a.tolist(), b.tolist()]} for r, (a, b) in zip(res, seen, strict=True)]
+                | {"on": [a.tolist(), b.tolist()]} for r, (a, b) in built]
         if cache:
             cache.write_text(json.dumps(rows))
     for r in rows:
@@ -110,15 +95,10 @@ def load(data: Path, cache: Path | None) -> list[dict]:
 # --- figures -------------------------------------------------------------------------------
 
 def standard_runs(alpha, runs=30, beats=250, seed=5):
-    rng = np.random.default_rng(seed)
-    for _ in range(runs):
-        a, b = np.zeros(beats), np.zeros(beats)
-        b[0] = rng.normal(0, 0.01)
-        for k in range(beats - 1):
-            A = b[k] - a[k]
-            a[k + 1] = a[k] + 0.5 + rng.normal(0, 0.020) + alpha[0] * A
-            b[k + 1] = b[k] + 0.5 + rng.normal(0, 0.012) - alpha[1] * A
-        yield raw_pairs(a + 1, b + 1)
+    """BeatPairs (with ``ioi``) of the standard model's runs
+    (:func:`lead_estimators.standard_onsets`)."""
+    for a, b in lead_estimators.standard_onsets(alpha, runs=runs, beats=beats, seed=seed):
+        yield raw_pairs(a, b)
 
 
 def fit(eq, bp, n_boot=400, block=8, seed=0):
@@ -139,27 +119,10 @@ def _oriented(r, a):
 
 
 def part_estimators(rows):
-    from scipy.stats import spearmanr
-
     cpl = [r for r in rows if r["kind"] != "independent"]
     print(f"{len(cpl)} coupled pairs\n")
-    print("| slope estimator | block 1: F>L / rho / err | block 2: F>L / rho / err "
-          "| standard (0, 0.5) | standard (0.2, 0.4) |")
-    print("|---|---|---|---|---|")
-    for name, eq in ESTIMATORS.items():
-        cells = []
-        for fold in ("block 1", "block 2"):
-            sel = [r for r in cpl if r["fold"] == fold]
-            est = np.array([_oriented(r, fit(eq, r["bp"], n_boot=0)[0]) for r in sel])
-            tru = np.array([r["alpha_true"] for r in sel], float)
-            ok = np.isfinite(est).all(1)
-            cells.append(f"{np.mean(est[ok, 1] > est[ok, 0]):.3f} / "
-                         f"{spearmanr(tru[ok].ravel(), est[ok].ravel()).statistic:.3f} / "
-                         f"{np.median(np.abs(est[ok] - tru[ok])):.3f}")
-        for al, sd in (((0.0, 0.5), 5), ((0.2, 0.4), 6)):
-            m = np.mean([fit(eq, bp, n_boot=0)[0] for bp in standard_runs(al, seed=sd)], 0)
-            cells.append(f"{m[0]:.2f}, {m[1]:.2f}")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    lead_estimators.point_table(cpl, {name: (lambda bp, eq=eq: fit(eq, bp, n_boot=0)[0])
+                                      for name, eq in ESTIMATORS.items()}, pairs_of=raw_pairs)
 
 
 def part_coverage(rows, eq=eq_library, runs=100):
@@ -307,18 +270,11 @@ def part_pairing(data: Path):
     (consecutive paired onsets) against pairing by the pulse (consecutive *paired* onsets,
     unpaired ornaments bridged, each interval within 1/1.4..1.4 of the player's running
     median)."""
-    import csv
-
-    from evaluate_dialogue import jazz_jitter
     from scipy.ndimage import median_filter
 
-    class Args:
-        pass
-    Args.data = data
-    man = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
     tot = np.zeros(5, np.int64)
-    for _, keys, drums in jazz_jitter(Args, man):
-        ea, eb = event_onsets(keys.onsets), event_onsets(drums.onsets)
+    for duet in lead_estimators.duets(data):
+        ea, eb = event_onsets(duet["keys"].onsets), event_onsets(duet["drums"].onsets)
         ia, ib = pair_onsets(ea, eb)
         ioa, iob = np.diff(ea[ia]), np.diff(eb[ib])
         ratio = ioa / iob
