@@ -38,6 +38,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 import constructed_lead  # noqa: E402
 import lead_estimators  # noqa: E402
+import lead_slopes  # noqa: E402
 from lead_slopes import ESTIMATORS, eq_library  # noqa: E402
 
 from analysis.dialogue import coupling as C  # noqa: E402
@@ -123,6 +124,11 @@ def part_estimators(rows):
     print(f"{len(cpl)} coupled pairs\n")
     lead_estimators.point_table(cpl, {name: (lambda bp, eq=eq: fit(eq, bp, n_boot=0)[0])
                                       for name, eq in ESTIMATORS.items()}, pairs_of=raw_pairs)
+    nus = [lead_slopes._irls(xy[0, k], xy[1, k], lead_slopes._t_weight)[1]["nu"]
+           for r in cpl if r["bp"].t.size >= C.MIN_INTERVALS
+           for xy in [C._equations(r["bp"])[0]] for k in (1, 2)]
+    print("\nStudent-t degrees of freedom, quartiles over players: "
+          + " / ".join(f"{q:g}" for q in np.quantile(nus, [0.25, 0.5, 0.75])))
 
 
 def part_coverage(rows, eq=eq_library, runs=100):
