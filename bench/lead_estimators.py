@@ -100,9 +100,10 @@ ESTIMATORS = {
 }
 
 
-def standard(fn, alpha, runs=30, beats=250, seed=5):
+def standard_onsets(alpha, runs=30, beats=250, seed=5):
+    """Onsets (a, b) [seconds, from 1 s] of ``runs`` runs of the standard two-timekeeper
+    model: period 0.5 s, a with 20 ms white timing noise, b 12 ms, gains ``alpha`` (a, b)."""
     rng = np.random.default_rng(seed)
-    out = []
     for _ in range(runs):
         a, b = np.zeros(beats), np.zeros(beats)
         b[0] = rng.normal(0, 0.01)
@@ -110,52 +111,71 @@ def standard(fn, alpha, runs=30, beats=250, seed=5):
             A = b[k] - a[k]
             a[k + 1] = a[k] + 0.5 + rng.normal(0, 0.020) + alpha[0] * A
             b[k + 1] = b[k] + 0.5 + rng.normal(0, 0.012) - alpha[1] * A
-        out.append(fn(C.beat_pairs(a + 1, b + 1)))
-    return np.mean(out, 0)
+        yield a + 1, b + 1
 
 
-def pairs(data: Path) -> list[dict]:
-    """The constructed pairs with their BeatPairs (``bp``)."""
-    class Args:
-        pass
-    Args.data = data
-    rows = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
-    duets = [{"id": r["id"], "fold": "block " + re.search(r"block=(\d+)", r["condition"])[1],
-              "keys": k, "drums": d} for r, k, d in jazz_jitter(Args, rows)]
-    seen, orig = [], constructed_lead.beat_pairs
-    constructed_lead.beat_pairs = lambda a, b: seen.append(orig(a, b)) or seen[-1]
-    try:
-        res = constructed_lead.build(duets)
-    finally:
-        constructed_lead.beat_pairs = orig
-    return [{**r, "bp": bp} for r, bp in zip(res, seen, strict=True) if r["kind"] != "independent"]
-
-
-def main(argv=None) -> int:
+def point_table(rows, fns, pairs_of=C.beat_pairs):
+    """Print the point-estimate table: per estimator (``fns``: name -> gains (2,) of a
+    BeatPairs), per recording block F>L / rho / median |error| over ``rows`` (coupled pairs
+    with ``bp``), and the mean gains of the standard model for (0, 0.5) and (0.2, 0.4)
+    (``pairs_of(a, b)`` builds its BeatPairs)."""
     from scipy.stats import spearmanr
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
-    rows = pairs(ap.parse_args(argv).data)
-    print(f"{len(rows)} coupled pairs\n")
     print("| slope estimator | block 1: F>L / rho / err | block 2: F>L / rho / err "
           "| standard (0, 0.5) | standard (0.2, 0.4) |")
     print("|---|---|---|---|---|")
-    for name, fn in ESTIMATORS.items():
+    for name, fn in fns.items():
         cells = []
         for fold in ("block 1", "block 2"):
             sel = [r for r in rows if r["fold"] == fold]
             # the fit reads (a, b); "truth" names the leader
             est = np.array([fn(r["bp"])[::1 if r["truth"] == "a" else -1] for r in sel])
             tru = np.array([r["alpha_true"] for r in sel], float)
-            cells.append(f"{np.mean(est[:, 1] > est[:, 0]):.3f} / "
-                         f"{spearmanr(tru.ravel(), est.ravel()).statistic:.3f} / "
-                         f"{np.median(np.abs(est - tru)):.3f}")
-        for al in ((0.0, 0.5), (0.2, 0.4)):
-            cells.append("{:.2f}, {:.2f}".format(*standard(fn, al, seed=5 if al[0] == 0 else 6)))
+            ok = np.isfinite(est).all(1)
+            cells.append(f"{np.mean(est[ok, 1] > est[ok, 0]):.3f} / "
+                         f"{spearmanr(tru[ok].ravel(), est[ok].ravel()).statistic:.3f} / "
+                         f"{np.median(np.abs(est[ok] - tru[ok])):.3f}")
+        for al, seed in (((0.0, 0.5), 5), ((0.2, 0.4), 6)):
+            m = np.mean([fn(pairs_of(a, b)) for a, b in standard_onsets(al, seed=seed)], 0)
+            cells.append(f"{m[0]:.2f}, {m[1]:.2f}")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-    return 0
 
+
+def duets(data: Path) -> list[dict]:
+    """The Jazz-Jitter duets: {id, fold ("block 1" / "block 2"), keys, drums}."""
+    class Args:
+        pass
+    Args.data = data
+    rows = list(csv.DictReader(open(data / "interplay_manifest.csv", newline="")))
+    return [{"id": r["id"], "fold": "block " + re.search(r"block=(\d+)", r["condition"])[1],
+             "keys": k, "drums": d} for r, k, d in jazz_jitter(Args, rows)]
+
+
+def constructed_onsets(data: Path) -> list[tuple[dict, tuple[np.ndarray, np.ndarray]]]:
+    """Every constructed pair of :func:`constructed_lead.build` with the onsets (a, b) that
+    its fit read."""
+    seen, orig = [], constructed_lead.beat_pairs
+    constructed_lead.beat_pairs = lambda a, b: seen.append((a, b)) or orig(a, b)
+    try:
+        res = constructed_lead.build(duets(data))
+    finally:
+        constructed_lead.beat_pairs = orig
+    return list(zip(res, seen, strict=True))
+
+
+def pairs(data: Path) -> list[dict]:
+    """The coupled constructed pairs with their BeatPairs (``bp``)."""
+    return [{**r, "bp": C.beat_pairs(*on)} for r, on in constructed_onsets(data)
+            if r["kind"] != "independent"]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
+    rows = pairs(ap.parse_args(argv).data)
+    print(f"{len(rows)} coupled pairs\n")
+    point_table(rows, ESTIMATORS)
+    return 0
 
 if __name__ == "__main__":
     raise SystemExit(main())
