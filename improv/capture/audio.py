@@ -147,6 +147,17 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     (log.info if lost else log.warning)(
         "audio input %s: PortAudio did not close its stream within %.0f s (its sound server "
         "is gone?); left behind", name, CLOSE_TIMEOUT_S)
+    _abandon(stream)
+
+
+def _abandon(stream) -> None:
+    """Leave ``stream`` open for good: never stopped, closed or terminated with PortAudio.
+
+    For a stream whose JACK server is gone: PortAudio's JACK host API cannot stop it (it waits
+    for a process cycle that never comes) and may abort the process when closing it (an
+    assertion on ``jack_port_unregister`` in ``CleanUpStream``, seen about once in 15 server
+    stops); it is kept in :data:`improv.capture.devices.ABANDONED_STREAMS`.
+    """
     ABANDONED_STREAMS.append(stream)  # kept referenced, so that nothing frees it
     import atexit
 
@@ -251,6 +262,8 @@ class AudioCapture:
         self._resume: tuple[float, float] | None = None
         self._last_anchor: tuple[float, float] | None = None
         self._next_reopen_t = 0.0
+        #: when its JACK server went away [s], set by :meth:`server_stopped`
+        self._server_gone_at: float | None = None
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -291,6 +304,10 @@ class AudioCapture:
 
     def _close_stream(self, *, abort: bool = False) -> None:
         if self.stream is None:
+            return
+        if self._server_gone_at is not None:  # its JACK server is gone: PortAudio may abort
+            _abandon(self.stream)
+            self.stream = None
             return
         # a stalled stream has nothing left to deliver: abort rather than wait for it
         _close_or_abandon(self.stream, abort=abort or self.stalled, name=self.name,
@@ -544,12 +561,10 @@ class AudioCapture:
         stopped = self.stream is None or not self.stream.active
         stalled = silent or (last is not None and stopped)
         if stalled and not self.stalled:
-            self.lost_at = last
-            self._reopens_at_loss = self.reopens
-            self._next_reopen_t = now + REOPEN_INTERVAL_S
-            self.writer.report("device_lost", t=last, input="audio", device=self.device.name,
-                               name=self.name, reason=("stream stopped" if stopped else
-                                                       f"no audio callbacks for {STALL_S:g} s"))
+            self._lost(at=last, now=now, reason=("stream stopped" if stopped else
+                                                 f"no audio callbacks for {STALL_S:g} s"))
+        elif self._server_gone_at is not None:  # lost with its server (server_stopped)
+            stalled = True
         elif self.stalled and not stalled:
             self.writer.report("device_back", t=now, input="audio", device=self.device.name,
                                name=self.name, gap_s=now - (self.lost_at or now),
@@ -560,6 +575,28 @@ class AudioCapture:
             self._next_reopen_t = now + REOPEN_INTERVAL_S
             if self.reopen():
                 log.info("audio input %s: device opened again", self.name)
+
+    def _lost(self, *, at: float, now: float, reason: str) -> None:
+        """Journal the loss of the device at ``at`` [s] (its last callback)."""
+        self.lost_at = at
+        self._reopens_at_loss = self.reopens
+        self._next_reopen_t = now + REOPEN_INTERVAL_S
+        self.writer.report("device_lost", t=at, input="audio", device=self.device.name,
+                           name=self.name, reason=reason)
+
+    def server_stopped(self, *, at: float) -> None:
+        """Its JACK server went away at ``at`` [s]: the input is lost now.
+
+        The stall check (:meth:`tick`) would see it only after :data:`STALL_S` without
+        callbacks, and a recording whose every input was on that server stops before then: the
+        loss is journaled from the last callback (or ``at``), so the input's end shows as a gap.
+        """
+        self._server_gone_at = at
+        if not self.stalled:
+            last = self.last_callback_t
+            self._lost(at=min(last, at) if last is not None else at, now=at,
+                       reason="stream stopped")
+            self.stalled = True
 
     def player_levels(self) -> dict[str, dict[str, float]]:
         """Per player: peak level [dBFS] of the latest blocks and clipped blocks."""

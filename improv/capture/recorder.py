@@ -479,9 +479,10 @@ class Recorder:
     def _check_jack_server(self) -> None:
         """The watched JACK server went away: say so once, and stop if nothing is left.
 
-        Its audio inputs stall by themselves (``device_lost``, "stream stopped"); its MIDI
-        ports are marked lost here (:meth:`MidiCapture.server_stopped`), since rtmidi's client
-        keeps listing them.  Nothing on a dead server can be opened again without
+        Its audio inputs are marked lost here (``device_lost``, "stream stopped"; their stall
+        check would see it only after a second without callbacks, :meth:`AudioCapture.
+        server_stopped`), and so are its MIDI ports (:meth:`MidiCapture.server_stopped`), since
+        rtmidi's client keeps listing them.  Nothing on a dead server can be opened again without
         re-initialising PortAudio, which would close every stream, so when every input was on
         that server the recording stops (reason ``jack_server_lost``) and the session is
         completed at once; otherwise the other inputs go on.
@@ -495,6 +496,9 @@ class Recorder:
         midi_lost = w.midi_prefix is not None and self.midi is not None
         if midi_lost:
             self.midi.server_stopped(at=at)
+        for cap in self.audio:
+            if cap.on_jack:
+                cap.server_stopped(at=at)
         self._warn(f"JACK server stopped at {at:.1f} s: its inputs record nothing from then "
                    "on (what came before is kept)")
         # audio on another host API (PulseAudio, ALSA) goes on; JACK audio is on this server

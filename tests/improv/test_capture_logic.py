@@ -141,7 +141,10 @@ def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
     rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
     reported, stopped_ports = [], []
     rec.writer = SimpleNamespace(report=lambda kind, **kw: reported.append((kind, kw)))
-    rec.audio = [SimpleNamespace(on_jack=api.startswith("JACK")) for api in audio_apis]
+    lost_audio = []
+    rec.audio = [SimpleNamespace(on_jack=api.startswith("JACK"), name=api,
+                                 server_stopped=lambda *, at, api=api: lost_audio.append(api))
+                 for api in audio_apis]
     rec.midi = SimpleNamespace(server_stopped=lambda *, at: stopped_ports.append(at))
     rec._watch = SimpleNamespace(server_gone_at=2.5,
                                  midi_prefix="improv-midi:" if midi_on_jack else None)
@@ -150,5 +153,51 @@ def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
     rec._check_jack_server()  # said once
     assert reported == [("jack_server_lost", {"t": 2.5})]
     assert stopped_ports == ([2.5] if midi_on_jack else [])
+    assert lost_audio == [a for a in audio_apis if a.startswith("JACK")]  # marked lost at once
     assert any("JACK server stopped at 2.5 s" in w for w in rec.warnings)
     assert rec.stop_reason == ("jack_server_lost" if stops else None)
+
+
+def test_audio_lost_with_its_jack_server_at_once(store, fake_clock, monkeypatch):
+    """The server goes 0.3 s after the last callback: lost from that callback, before the 1 s
+    stall check would see it (a recording whose every input was on that server stops first),
+    and never reported back while the stream object still says it is active."""
+    w, cap = _audio(store, fake_clock)
+    events = []
+    report = w.report
+    monkeypatch.setattr(w, "report", lambda kind, **kw: (events.append((kind, kw)),
+                                                         report(kind, **kw)))
+    calls = []
+    cap.stream = stream = SimpleNamespace(active=True, **{
+        f: (lambda f=f: calls.append(f)) for f in ("stop", "abort", "close")})
+    n = 1024
+    for b in range(20):
+        fake_clock.t = b * n / SR + 0.001
+        cap._callback(np.zeros((n, 1), np.float32), n, _timeinfo(b * n / SR), None)
+    last = cap.last_callback_t
+    cap.tick(last + 0.3)
+    assert not cap.stalled  # the stall check alone does not see it yet
+    cap.server_stopped(at=last + 0.3)
+    lost = [kw for kind, kw in events if kind == "device_lost"]
+    assert lost == [{"t": last, "input": "audio", "device": "system", "name": "system",
+                     "reason": "stream stopped"}]
+    assert cap.stalled and cap.lost_at == last
+    for dt in (0.5, 0.9, 3.0):  # no "back" before the stall check, no second loss after it
+        cap.tick(last + dt)
+        assert cap.stalled
+    assert [k for k, _ in events if k in ("device_lost", "device_back")] == ["device_lost"]
+    # PortAudio's JACK host API may abort the process when it closes a stream whose server
+    # is gone: the stream is left open, and PortAudio is not terminated at exit
+    import atexit
+
+    import sounddevice as sd
+
+    from improv.capture import devices
+
+    monkeypatch.setattr(devices, "ABANDONED_STREAMS", [])
+    monkeypatch.setattr("improv.capture.audio.ABANDONED_STREAMS", devices.ABANDONED_STREAMS)
+    try:
+        cap.stop()
+        assert calls == [] and devices.ABANDONED_STREAMS == [stream] and cap.stream is None
+    finally:
+        atexit.register(sd._exit_handler)  # this test process still terminates PortAudio
