@@ -29,7 +29,6 @@ in the real-time thread.
 from __future__ import annotations
 
 import collections
-import ctypes
 import logging
 import threading
 import time
@@ -43,48 +42,47 @@ EXPECT_S = 10.0
 """How long [seconds] the watch tries to connect a re-opened MIDI port to its source."""
 
 
-def _libjack_message(message: str) -> None:
-    log.debug("libjack: %s", message)
-
-
 def quiet_libjack() -> None:
-    """Send libjack's own messages to this module's log (debug level) instead of stderr.
+    """Silence libjack's own messages (they go to stderr otherwise), without calling Python.
 
     libjack prints to stderr from every client of the process (PortAudio's, rtmidi's, the
     watch's): a server that dies gives dozens of lines such as "Server is not running" in the
     middle of the recorder's output, while the recorder says itself what was lost. The setting
-    is libjack's, for the whole process. Without JACK-Client, nothing changes.
+    is libjack's, for the whole process; with ``--debug`` (log level DEBUG) nothing changes and
+    the raw lines are printed.
+
+    The silencing function is C's ``strlen`` (it takes the message and does nothing with it),
+    never a Python callback: libjack calls its message function from its own threads as a
+    server dies and cancels some of them (``pthread_cancel``) meanwhile; a thread cancelled
+    while it waited for Python's global interpreter lock left the lock's mutex held and froze
+    the whole recorder at its stop (about one server stop in eight, with the native stacks to
+    show it).
     """
-    try:
-        import jack
-    except (ImportError, OSError):
-        pass
-    else:
-        jack.set_error_function(_libjack_message)
-        jack.set_info_function(_libjack_message)
-    # python-rtmidi's wheels bring their own copy of libjack (python_rtmidi.libs), whose
-    # settings are its own
+    if log.isEnabledFor(logging.DEBUG):
+        return
+    import ctypes.util
     import glob
     import importlib.util
 
-    spec = importlib.util.find_spec("rtmidi")
-    if spec is None or not spec.submodule_search_locations:
+    try:  # a C function that takes a ``const char *`` and has no effect (its result unused)
+        silent = ctypes.cast(ctypes.CDLL(None).strlen, ctypes.c_void_p)
+    except (OSError, TypeError, AttributeError):  # no C library to look in (Windows)
         return
-    site = Path(next(iter(spec.submodule_search_locations))).parent
-    for path in glob.glob(str(site / "python_rtmidi*" / "libjack*.so*")):
+    paths = [ctypes.util.find_library("jack")]  # JACK-Client's and PortAudio's (one copy)
+    # python-rtmidi's wheels bring their own copy of libjack (python_rtmidi.libs), whose
+    # settings are its own
+    spec = importlib.util.find_spec("rtmidi")
+    if spec is not None and spec.submodule_search_locations:
+        site = Path(next(iter(spec.submodule_search_locations))).parent
+        paths += glob.glob(str(site / "python_rtmidi*" / "libjack*.so*"))
+    for path in filter(None, paths):
         try:
             lib = ctypes.CDLL(path)
-            lib.jack_set_error_function(_C_MESSAGE)
-            lib.jack_set_info_function(_C_MESSAGE)
+            for setter in (lib.jack_set_error_function, lib.jack_set_info_function):
+                setter.argtypes, setter.restype = [ctypes.c_void_p], None
+                setter(silent)
         except (OSError, AttributeError) as exc:
-            log.debug("libjack of python-rtmidi left as it is: %s", exc)
-
-
-def _c_message(message: bytes) -> None:
-    _libjack_message(message.decode("utf-8", "replace"))
-
-
-_C_MESSAGE = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(_c_message)  # kept alive for libjack
+            log.debug("libjack at %s left as it is: %s", path, exc)
 
 
 @dataclass(frozen=True)
@@ -153,6 +151,7 @@ class JackSourceWatch:
         self.changed = threading.Event()
         #: when the JACK server went away [seconds, the watch's clock], or None
         self.server_gone_at: float | None = None
+        self._closed = False
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
         self.client.set_shutdown_callback(self._on_shutdown)
         self.client.set_client_registration_callback(self._on_client)
@@ -275,7 +274,20 @@ class JackSourceWatch:
         return True
 
     def close(self) -> None:
-        """Leave the JACK graph (idempotent)."""
+        """Leave the JACK graph (idempotent).
+
+        After its server went away (:attr:`server_gone_at`) the client is left as it is, never
+        deactivated or closed: the recorder froze in ``jack_deactivate`` on such a client
+        (about one server stop in eight, before libjack's message function was made a C one,
+        :func:`quiet_libjack`), and nothing is gained by closing a client of a dead server. Its
+        pointer is cleared so that the garbage collector does not close it either.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self.server_gone_at is not None:
+            self.client._ptr = self._jack._ffi.NULL  # JACK-Client's close() is a no-op then
+            return
         try:
             self.client.deactivate()
             self.client.close()

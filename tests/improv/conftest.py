@@ -8,6 +8,7 @@ when the ``jackd`` binary is missing; with jackd installed they run.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -110,13 +111,21 @@ def jack_rig(tmp_path):
 
 def finish(proc: subprocess.Popen, *, timeout: float = 60.0) -> dict:
     """Wait for a recorder process; return its JSON result."""
-    out, _ = proc.communicate(timeout=timeout)
     log = getattr(proc, "improv_log", None)
-    tail = ""
-    if proc.returncode != 0 and log is not None and Path(log).exists():
+
+    def tail() -> str:
         # a native crash prints every thread's stack there (improv record turns faulthandler on)
-        tail = "\n" + "\n".join(Path(log).read_text(errors="replace").splitlines()[-60:])
-    assert proc.returncode == 0, f"recorder exited with {proc.returncode}{tail}"
+        if log is None or not Path(log).exists():
+            return ""
+        return "\n" + "\n".join(Path(log).read_text(errors="replace").splitlines()[-80:])
+
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # hung: SIGABRT makes faulthandler print every stack
+        proc.send_signal(signal.SIGABRT)
+        proc.communicate(timeout=30)
+        raise AssertionError(f"recorder did not end within {timeout:g} s{tail()}") from None
+    assert proc.returncode == 0, f"recorder exited with {proc.returncode}{tail()}"
     return json.loads(out)
 
 
