@@ -37,3 +37,38 @@ def test_jack_watch_leaves_a_live_server_once():
     watch.close()
     watch.close()
     assert calls == ["deactivate", "close"]
+
+
+QUIET = """
+import logging, sys
+if sys.argv[1] == "debug":
+    logging.basicConfig(level=logging.DEBUG)
+from improv.capture.jack_watch import quiet_libjack
+quiet_libjack()
+import jack
+try:
+    jack.Client("probe", no_start_server=True, servername="improv-no-such-server")
+except jack.JackOpenError:
+    print("refused")
+"""
+
+
+def test_libjack_messages_silenced_without_python_and_raw_with_debug():
+    """libjack's complaints about a missing server go nowhere, and reach stderr with --debug.
+
+    (That the function taking them is C's, not Python's, is what keeps the recorder from
+    freezing when libjack cancels the thread calling it: the server-stop test through a real
+    JACK server in test_record_faults.py.)"""
+    import subprocess
+    import sys
+
+    from tests.improv.conftest import REPO
+
+    def run(mode):
+        return subprocess.run([sys.executable, "-c", QUIET, mode], capture_output=True,
+                              text=True, cwd=REPO, timeout=60)
+
+    quiet, debug = run("quiet"), run("debug")
+    assert quiet.stdout.strip() == debug.stdout.strip() == "refused"
+    assert "Cannot connect to server" not in quiet.stderr, quiet.stderr
+    assert "Cannot connect to server" in debug.stderr
