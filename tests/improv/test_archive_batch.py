@@ -198,7 +198,10 @@ def test_a_killed_worker_loses_only_its_task(store, store_path, cluster):
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path):
-    sids = _demo_sessions(store, 5, duration=20.0)
+    # Ctrl-C as soon as the first session is stored: the other five (~0.15 s each on one
+    # worker) are still to do. With five sessions of 20 s and a 50 ms poll, a clean-clone CI
+    # run once saw the batch end before its Ctrl-C (exit 0).
+    sids = _demo_sessions(store, 6, duration=40.0)
     store.close()
     cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
            "--workers", "1", "--json"]
@@ -206,10 +209,11 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
                            cwd=REPO)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and run.poll() is None:
-        if any(_cache_files(store_path, sid) for sid in sids if
-               (store_path / "sessions" / sid / "cache").is_dir()):
+        if any(list((store_path / "sessions" / sid / "cache").glob("analysis-*.json"))
+               for sid in sids):
             break
-        time.sleep(0.05)
+        time.sleep(0.005)
+    assert run.poll() is None, "the batch ended before the test's Ctrl-C"
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 1 and "aborted" in err.decode(), err.decode()  # as every command
@@ -228,6 +232,52 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
     second = json.loads(again.stdout)
     assert set(second["skipped"]) == done
     assert {d["session_id"] for d in second["done"]} == set(sids) - done
+
+
+@pytest.mark.slow
+def test_ctrl_c_after_the_last_session_is_stored_ends_the_batch_normally(store, store_path):
+    """Ctrl-C while the cluster shuts down after the work is done: the summary and exit status
+    of a finished batch (before: "aborted" after Dask's 10 s wait, no summary)."""
+    sids = _demo_sessions(store, 3, duration=20.0)
+    store.close()
+    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
+           "--workers", "1", "--json"]
+    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=REPO)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if all(list((store_path / "sessions" / sid / "cache").glob("analysis-*.json"))
+               for sid in sids):
+            break
+        time.sleep(0.002)
+    assert run.poll() is None, "the batch ended before the test's Ctrl-C"
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    # 0; or, if the Ctrl-C came only as the interpreter shut down (after the output), SIGINT
+    assert run.returncode in (0, -signal.SIGINT), err.decode()
+    summary = json.loads(out)
+    assert not summary["interrupted"] and summary["failed"] == []
+    assert sorted(d["session_id"] for d in summary["done"]) == sorted(sids)
+    assert summary["audio_hours"] == pytest.approx(sum(d["audio_hours"] for d in summary["done"]),
+                                                   abs=1e-5)
+
+
+def test_shutdown_shield_notes_one_ctrl_c_and_passes_on_a_second():
+    from improv.archive.batch import _ShutdownShield
+
+    before = signal.getsignal(signal.SIGINT)
+    shield = _ShutdownShield()
+    shield.arm()
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the handler runs between bytecodes of the main thread
+        assert shield.presses == 1
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+    finally:
+        shield.disarm()
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_local_cluster_has_no_dashboard_and_listens_on_loopback_only():
