@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -196,6 +197,26 @@ def test_a_killed_worker_loses_only_its_task(store, store_path, cluster):
         assert {p for p, _ in keys} == {"client", "therapist"} and len(keys) == 2
 
 
+def _ctrl_c_when_stored(store_path: Path, sids: list[str], *, stored: Callable) -> tuple:
+    """Run ``analyze --all --workers 1 --json`` and press Ctrl-C as soon as
+    ``stored(has_cache)`` over the sessions is true (``any``: the first session is stored,
+    ``all``: every one is). Returns the command, the finished process, stdout and stderr."""
+    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
+           "--workers", "1", "--json"]
+    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=REPO)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        if stored(any((store_path / "sessions" / sid / "cache").glob("analysis-*.json"))
+                  for sid in sids):
+            break
+        time.sleep(0.002)
+    assert run.poll() is None, "the batch ended before the test's Ctrl-C"
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    return cmd, run, out, err
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path):
     # Ctrl-C as soon as the first session is stored: the other five (~0.15 s each on one
@@ -203,19 +224,7 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
     # run once saw the batch end before its Ctrl-C (exit 0).
     sids = _demo_sessions(store, 6, duration=40.0)
     store.close()
-    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
-           "--workers", "1", "--json"]
-    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           cwd=REPO)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and run.poll() is None:
-        if any(list((store_path / "sessions" / sid / "cache").glob("analysis-*.json"))
-               for sid in sids):
-            break
-        time.sleep(0.005)
-    assert run.poll() is None, "the batch ended before the test's Ctrl-C"
-    run.send_signal(signal.SIGINT)
-    out, err = run.communicate(timeout=120)
+    cmd, run, out, err = _ctrl_c_when_stored(store_path, sids, stored=any)
     assert run.returncode == 1 and "aborted" in err.decode(), err.decode()  # as every command
     first = json.loads(out)
     assert first["interrupted"] and first["done"] and len(first["done"]) < len(sids)
@@ -240,19 +249,7 @@ def test_ctrl_c_after_the_last_session_is_stored_ends_the_batch_normally(store, 
     of a finished batch (before: "aborted" after Dask's 10 s wait, no summary)."""
     sids = _demo_sessions(store, 3, duration=20.0)
     store.close()
-    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
-           "--workers", "1", "--json"]
-    run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           cwd=REPO)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and run.poll() is None:
-        if all(list((store_path / "sessions" / sid / "cache").glob("analysis-*.json"))
-               for sid in sids):
-            break
-        time.sleep(0.002)
-    assert run.poll() is None, "the batch ended before the test's Ctrl-C"
-    run.send_signal(signal.SIGINT)
-    out, err = run.communicate(timeout=120)
+    _, run, out, err = _ctrl_c_when_stored(store_path, sids, stored=all)
     # 0; or, if the Ctrl-C came only as the interpreter shut down (after the output), SIGINT
     assert run.returncode in (0, -signal.SIGINT), err.decode()
     summary = json.loads(out)
