@@ -411,13 +411,29 @@ def reindex(app, as_json: bool) -> None:
 @sessions.command()
 @click.option("--duration", type=FiniteRange(10, 3600), default=90.0, show_default=True,
               help="Length in seconds.")
+@click.option("--analyze/--no-analyze", "measure", default=True, show_default=True,
+              help="Measure it at once (as 'improv analyze ID --dialogue'), so that its page "
+                   "opens with its measures.")
 @json_option
 @click.pass_obj
-def demo(app, duration: float, as_json: bool) -> None:
+def demo(app, duration: float, measure: bool, as_json: bool) -> None:
     """Generate a demo session (a synthetic duet, marked as demo)."""
     from improv.demo import create_demo_session
+    from improv.errors import user_facing_errors
 
     m = create_demo_session(app.store, duration=duration)
-    emit({"id": m["id"], "duration_s": m["duration_s"], "demo": True}, as_json=as_json,
+    measured = False
+    if measure:
+        from improv.analyze import analyze_session
+
+        try:
+            analyze_session(app.store, m["id"], dialogue=True)
+            measured = True
+        except (*user_facing_errors(), OSError) as exc:  # the session itself is complete
+            info(f"warning: demo session {m['id']} was made but not measured: {exc} (measure it "
+                 f"with 'improv analyze {m['id']} --dialogue' or 'Analyse now' on its page)")
+    emit({"id": m["id"], "duration_s": m["duration_s"], "demo": True, "analyzed": measured},
+         as_json=as_json,
          human=lambda r: click.echo(f"created demo session {r['id']} "
-                                    f"({format_duration(r['duration_s'])})"))
+                                    f"({format_duration(r['duration_s'])})"
+                                    + (", measured" if r["analyzed"] else "")))

@@ -391,3 +391,30 @@ def test_unknown_session_id_in_every_command(run_cli, two_sessions, store_path, 
     assert r.stdout == ""
     assert tree_snapshot(store_path) == before
     assert not list(tmp_path.glob("out*"))
+
+
+def test_demo_is_measured_so_that_its_page_opens_with_measures(run_cli, store_path):
+    r = run_cli("sessions", "demo", "--duration", "20", "--json")
+    assert r.exit_code == 0 and r.json()["analyzed"] is True, r.stderr
+    cache = store_path / "sessions" / r.json()["id"] / "cache"
+    names = sorted(p.name.split("-")[0] for p in cache.glob("*.json"))
+    assert names.count("analysis") == 2 and names.count("dialogue") == 1, names
+
+    plain = run_cli("sessions", "demo", "--duration", "10", "--no-analyze", "--json")
+    assert plain.exit_code == 0 and plain.json()["analyzed"] is False
+    assert not list((store_path / "sessions" / plain.json()["id"] / "cache").glob("*.json"))
+
+
+def test_demo_whose_measuring_fails_is_kept_with_a_warning(run_cli, store_path, monkeypatch):
+    import improv.analyze
+
+    def no_room(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(improv.analyze, "analyze_session", no_room)
+    r = run_cli("sessions", "demo", "--duration", "10")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.startswith("warning: demo session ") and "not measured" in r.stderr
+    assert r.stderr.count("\n") == 1 and "improv analyze" in r.stderr
+    listed = run_cli("sessions", "list", "--json").json()
+    assert len(listed) == 1 and r.stdout.startswith(f"created demo session {listed[0]['id']}")
