@@ -83,6 +83,29 @@ export class InputRows {
   changed() { this.onChange(this.specs()); }
 }
 
+// What the device lists lack, in sentences for the person at the computer; the reason the
+// libraries gave (`problems`, "MIDI: ..." / "audio: ...") folded under "Details".
+const NO_DEVICES = {
+  MIDI: ['No MIDI keyboard or instrument found. Connect one: it appears here within a few seconds.',
+    'MIDI instruments cannot be reached: the computer\'s MIDI system (JACK or the ALSA sequencer) is not running. Whoever set up this computer can start it; "Device options" below chooses another.'],
+  audio: ['No microphone or audio input found. Connect one: it appears here within a few seconds.',
+    'Audio inputs cannot be reached: the computer\'s audio system did not answer.'],
+};
+
+export function deviceNotes(d) {
+  const notes = [];
+  for (const [kind, found] of [['MIDI', d.midi.filter((p) => p.direction === 'input')], ['audio', d.audio]]) {
+    const reasons = d.problems.filter((p) => p.startsWith(`${kind}: `)).map((p) => p.slice(kind.length + 2));
+    if (reasons.length) {
+      notes.push(h('p', { class: 'device-problem' }, NO_DEVICES[kind][1], ' ',
+        h('details', { class: 'inline-details' }, h('summary', {}, 'Details'), reasons.join('; '))));
+    } else if (!found.length) {
+      notes.push(h('p', { class: 'muted' }, NO_DEVICES[kind][0]));
+    }
+  }
+  return notes;
+}
+
 // Device lists, polled from `now()` on while `alive()`; `query()` gives the JACK server and
 // MIDI API
 export function watchDevices({ rows, box, query, alive }) {
@@ -92,9 +115,7 @@ export function watchDevices({ rows, box, query, alive }) {
     try {
       const d = await api(`/api/devices?${query()}`);
       rows.setDevices(d);
-      const none = (kind, list) => (!list.length && !d.problems.some((p) => p.startsWith(kind)) ? [`${kind}: none found`] : []);
-      box.replaceChildren(...[...none('MIDI', d.midi.filter((p) => p.direction === 'input')), ...none('audio', d.audio), ...d.problems]
-        .map((p) => h('p', { class: 'muted' }, p)));
+      box.replaceChildren(...deviceNotes(d));
     } catch (e) { box.replaceChildren(h('p', { class: 'error' }, e.message)); }
     timer = setTimeout(poll, DEVICE_POLL_MS);
   }

@@ -348,9 +348,15 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
     page.goto(server.url)
     page.goto(f"{server.base}/#/record")
     box = page.locator(".devices")
-    expect(box).to_contain_text("no MIDI system available: start the JACK server",
+    expect(box).to_contain_text("MIDI instruments cannot be reached: the computer's MIDI "
+                                "system (JACK or the ALSA sequencer) is not running",
                                 timeout=30000)
     assert "[object" not in box.inner_text()
+    reason = box.locator("details", has_text="no MIDI system available")
+    expect(reason.locator("summary")).to_have_text("Details")
+    assert not reason.evaluate("d => d.open")  # the libraries' words only on request
+    reason.locator("summary").click()
+    expect(reason).to_contain_text("start the JACK server")
 
 
 def test_session_filters_work_from_the_keyboard(course_store, live_server, page):
