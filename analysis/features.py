@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 from .errors import ParameterError
 
-__all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "feature_list",
+__all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "title", "feature_list",
            "check_features", "feature_matches"]
 
 #: Groups in display order.
@@ -398,6 +398,22 @@ def label(column: str) -> str:
         return column.rsplit(".", 1)[-1]
     f, fill = found
     return f.label.format(**fill)
+
+
+def title(column: str) -> str:
+    """A column's heading for the screen: whose it is, from which input, and its label.
+
+    >>> title("client.midi.notes_per_s"), title("client|therapist.joint_share")
+    ('client (MIDI) · Notes per second', 'client & therapist · Both playing')
+    """
+    head = column.rpartition(".")[0]
+    if not head:
+        return label(column)
+    who, _, source = head.partition(".")
+    who = who.replace("|", " & ")
+    if source:
+        who += f" ({'MIDI' if source == 'midi' else source})"
+    return f"{who} · {label(column)}"
 
 
 def feature_list() -> list[dict]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from analysis.features import check_features, describe, feature_matches
+from analysis.features import check_features, describe, feature_matches, title
 from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
@@ -168,7 +168,8 @@ def compare_client(
     dict
         ``client``, ``sessions`` (oldest first: ``id``, ``started_utc``, ``days``,
         ``annotations``, ``demo``, ``values``), ``columns`` and ``features`` (per column:
-        ``unit``, ``definition``, ``values``, ``trend``, ``band``, ``outside_band``,
+        ``label`` (its heading for the screen), ``unit``, ``definition``, ``values``,
+        ``trend``, ``band``, ``outside_band``,
         ``outliers`` — the last two as session IDs).
     """
     from analysis import trends
@@ -215,7 +216,7 @@ def compare_client(
         band = trends.baseline_band(v, baseline=base, k=band_sd)
         unit, text = describe(c)
         feats[c] = {
-            "unit": unit, "definition": text,
+            "label": title(c), "unit": unit, "definition": text,
             "values": [None if not np.isfinite(x) else float(x) for x in v],
             "trend": tr.to_dict() if tr else None,
             "band": band.to_dict() if band else None,

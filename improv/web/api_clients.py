@@ -26,7 +26,7 @@ from sessions.store import Store
 
 router = APIRouter(prefix="/api")
 
-NOT_FEATURES = {"hop_s", "window_s", "duration_s"}
+NOT_FEATURES = {"hop_s", "window_s", "duration_s", "alpha_ci_level"}
 """Analysis settings that the catalog keeps next to the features; not offered for comparison."""
 
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -135,8 +135,8 @@ def compare(client: str, request: Request, params: Params = Depends(),
     """The client's course (see :func:`improv.reports.compare.compare_client`), or 202 with
     progress.
 
-    Adds ``available`` (every feature name that can be selected), ``players`` (colour
-    order) and per feature ``fit``: the trend line at each session when the trend is
+    Adds ``available`` (every feature name that can be selected), ``labels`` (name ->
+    its label for the screen), ``players`` (colour order) and per feature ``fit``: the trend line at each session when the trend is
     distinguishable from no change (:func:`improv.reports.trend_plots.trend_fit`).
     """
     from improv.reports.compare import select_columns
@@ -156,7 +156,10 @@ def compare(client: str, request: Request, params: Params = Depends(),
                     if "_role_" not in c} - NOT_FEATURES)
     for s in result["sessions"]:
         del s["values"]  # the columns carry them
-    return dict(result, status="ok", available=names, players=_players(store, client))
+    from analysis.features import label
+
+    return dict(result, status="ok", available=names, labels={n: label(n) for n in names},
+                players=_players(store, client))
 
 
 def _download(data: bytes, *, media_type: str, filename: str) -> Response:

@@ -19,6 +19,7 @@ from analysis.features import (
     feature_list,
     label,
     lookup,
+    title,
 )
 
 NAMES = ("client", "therapist")
@@ -98,6 +99,13 @@ def test_labels_units_and_definitions_with_the_player_names():
                     "(Bruscia's autonomy profile)")
     assert describe("a|b.b_imitates_a_per_min")[1] == "imitation episodes of a by b per minute"
     assert describe("x.monkey") == ("", "")
+
+
+def test_titles_say_whose_measure_from_which_input():
+    assert title("client.midi.notes_per_s") == "client (MIDI) · Notes per second"
+    assert title("therapist.audio.level_dbfs_mean") == "therapist (audio) · Level (mean)"
+    assert title("client|therapist.client_leads_share") == "client & therapist · client leads"
+    assert title("tempo_bpm") == "Tempo" and title("x.monkey") == "x · monkey"
 
 
 def test_an_unknown_feature_names_the_parameter_not_an_option():

@@ -101,8 +101,11 @@ function controls(code, params, sessions, r) {
     oldest.map((s) => h('option', { value: s.id, selected: chosen.includes(s.id) }, `${fmtDate(s.started_utc)} · ${s.id}`)));
   const k = h('input', { id: 'bl-k', type: 'number', min: '0.5', max: '10', step: '0.5', value: params.get('band_sd') || '2', size: '3' });
   const have = new Set(r ? r.columns.map((c) => c.split('.').pop()) : []);
+  // labels on screen, in their order; the name (what ?features= and the CSV use) as a tooltip
+  const named = (r ? r.available : []).map((n) => [n, (r.labels || {})[n] || n])
+    .sort((a, b) => a[1].localeCompare(b[1], undefined, { sensitivity: 'base' }));
   const feats = h('select', { id: 'cf-features', multiple: true, size: '8', 'aria-describedby': 'cf-help' },
-    (r ? r.available : []).map((n) => h('option', { value: n, selected: have.has(n) }, n)));
+    named.map(([n, text]) => h('option', { value: n, selected: have.has(n), title: n }, text)));
   const initial = [...feats.selectedOptions].map((o) => o.value).join(',');
   const since = h('input', { id: 'cf-since', type: 'date', value: params.get('since') || '' });
   const apply = (e) => {
@@ -129,7 +132,7 @@ function controls(code, params, sessions, r) {
       h('div', { class: 'row' }, h('label', { for: 'bl-k' }, 'Band ± SD'), k)),
     h('fieldset', {}, h('legend', {}, 'Features'),
       h('label', { for: 'cf-features', class: 'sr-only' }, 'Features to compare'), feats,
-      h('p', { id: 'cf-help', class: 'muted small' }, 'Each matches the end of a column name, for every player.')),
+      h('p', { id: 'cf-help', class: 'muted small' }, 'Each is compared for every player (or pair) that has it. Ctrl or Shift selects several.')),
     h('fieldset', {}, h('legend', {}, 'Sessions'),
       h('div', { class: 'row' }, h('label', { for: 'cf-since' }, 'Since'), since)),
     h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, 'Compare'), reset));
@@ -176,8 +179,10 @@ function trendTable(r) {
     const f = r.features[c], t = f.trend, b = f.band;
     const n = f.values.filter((v) => v != null).length;
     return h('tr', {},
-      // the column name for researchers, and what it measures in words for the therapist
-      h('th', { scope: 'row' }, c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
+      // whose measure and its label, what it measures in words, and the column name of the
+      // CSV export (for researchers) last and small
+      h('th', { scope: 'row' }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : '',
+        h('div', { class: 'muted column-name' }, h('code', {}, c))),
       h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
@@ -249,7 +254,7 @@ function chart(r, col, color) {
     h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtV(f.values[i])),
     h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
   return h('figure', { class: 'trend', dataset: { column: col } },
-    h('figcaption', {}, swatch(color), col, f.unit ? h('span', { class: 'muted' }, ` [${f.unit}]`) : ''),
+    h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ` [${f.unit}]`) : ''),
     svg,
     h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
 }

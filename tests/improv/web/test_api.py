@@ -748,6 +748,8 @@ def test_client_compare_runs_analysis_in_background(course_store, client_for):
     assert res["status"] == "ok" and res["players"] == ["client", "therapist"]
     assert [s["id"] for s in res["sessions"]] == ids and res["sessions"][1]["annotations"] == 1
     assert res["baseline"] == ids[:3] and "notes_per_s" in res["available"]
+    assert res["labels"]["notes_per_s"] == "Notes per second"  # what the page shows
+    assert set(res["labels"]) == set(res["available"]) and "alpha_ci_level" not in res["labels"]
     f = res["features"]["client.midi.notes_per_s"]
     np.testing.assert_allclose(f["values"], [1.0, 1.5, 2.0, 2.5], rtol=0.05)
     assert f["trend"]["slope_per_session"] == pytest.approx(0.5, abs=0.05)

@@ -247,9 +247,12 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("circle.pt.hollow").count() == 4
     row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
     expect(row.locator("td").nth(5)).to_have_text("yes")
-    # what the column measures, in words, under its name
+    # whose measure and its label, then what it measures in words, the column name last
+    expect(row.locator("th")).to_contain_text("client (MIDI) · Notes per second")
     expect(row.locator("th .definition")).to_have_text(
         "MIDI note onsets per second over the session")
+    expect(row.locator("th .column-name")).to_have_text("client.midi.notes_per_s")
+    expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second [notes/s]")
     # the table gives the baseline's mean and SD, as the report and the CLI do; the chart's
     # band is mean ± band_sd SD
     band = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
@@ -470,6 +473,11 @@ def test_client_page_after_a_refused_comparison(course_store, live_server, page)
     expect(page.locator(".course .error")).to_contain_text("check the since date", timeout=60000)
     assert page.locator("#cf-features option").count() > 0
     assert page.get_by_role("button", name="Try again").count() == 0
+    # the features by their labels, the kept choice selected; the name only as a tooltip
+    kept = page.locator("#cf-features option:checked")
+    expect(kept).to_have_text(["Notes per second"])
+    assert kept.get_attribute("title") == "notes_per_s"
+    assert "notes_per_s" not in page.locator("#cf-features").inner_text()
 
 
 def test_a_session_deleted_under_an_open_page_raises_no_script_error(tmp_path, live_server,
