@@ -135,9 +135,10 @@ def compare(client: str, request: Request, params: Params = Depends(),
     """The client's course (see :func:`improv.reports.compare.compare_client`), or 202 with
     progress.
 
-    Adds ``available`` (every feature name that can be selected), ``labels`` (name ->
-    its label for the screen), ``players`` (colour order) and per feature ``fit``: the trend line at each session when the trend is
-    distinguishable from no change (:func:`improv.reports.trend_plots.trend_fit`).
+    Adds ``available`` (every feature name that can be selected), ``labels`` (name -> its
+    label for the screen), ``players`` (colour order) and per feature ``fit``: the trend
+    line at each session when the trend is distinguishable from no change
+    (:func:`improv.reports.trend_plots.trend_fit`).
     """
     from improv.reports.compare import select_columns
     from improv.reports.trend_plots import trend_fit
