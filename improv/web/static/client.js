@@ -163,7 +163,7 @@ function legend(r, colorOf) {
     sw('band', `baseline band (mean ± ${r.band_sd} SD of ${r.baseline.length} sessions)`),
     sw('trend', 'trend (when it is distinguishable from no change)'),
     sw('filled', 'annotated session'), sw('hollow', 'session without annotations'), sw('ring', 'outlier'));
-  for (const p of who) { const s = sw('player', p); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
+  for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
 
