@@ -64,7 +64,10 @@ def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
 
     args_file = tmp_path / "browser-args.txt"
     browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\necho "$@" > {args_file}\n')
+    # written whole, then renamed: the test polls for the file and once read it empty,
+    # between the shell's creating it and its echo (a clean-clone CI run)
+    browser.write_text(f'#!/bin/sh\necho "$@" > {args_file}.part && mv {args_file}.part '
+                       f'{args_file}\n')
     browser.chmod(0o700)
     proc = subprocess.Popen(
         [sys.executable, "-m", "improv", "--store", str(tmp_path / "store"), "serve",
