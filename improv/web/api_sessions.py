@@ -118,12 +118,14 @@ def list_sessions(
 
 
 @router.post("/demo", status_code=201)
-def make_demo(store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Generate the demo session (a synthetic duet, marked as demo)."""
+def make_demo(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Generate the demo session (a synthetic duet, marked as demo) and measure it in the
+    background, as an imported session is, so that its page fills in with its measures."""
     from improv.demo import create_demo_session
 
     store.require_writable()
     manifest = create_demo_session(store)
+    request.app.state.background(manifest["id"])
     return {"id": manifest["id"], "demo": True}
 
 

@@ -405,7 +405,7 @@ export async function sessionPage(main, id, params) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${src})`),
-          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} ${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : '–'),
+          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} ${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} ${unit('level_dbfs_mean')}` : '–'),
           h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} ${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} ${unit('onsets_per_s')}` : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
@@ -487,6 +487,9 @@ function featureLabel(feats, name, fill = {}) {
 
 // an annotation's time: a point, or start–end
 function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }
+
+// the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
+const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 function num(v) { return v == null ? '–' : v.toFixed(1); }

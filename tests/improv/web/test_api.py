@@ -240,6 +240,11 @@ def test_demo_in_empty_store(tmp_path, client_for):
     assert r.status_code == 201
     s = c.get(f"/api/sessions/{r.json()['id']}").json()
     assert s["demo"] is True and s["source"] == "generated"
+    # measured in the background, as an imported session is
+    c.app.state.background.wait(r.json()["id"], timeout=300)
+    answer = c.get(f"/api/sessions/{r.json()['id']}/analysis").json()
+    assert answer["status"] == "ok" and set(answer["players"]) == {"client", "therapist"}
+    assert answer["dialogue"] and answer["plain_summary"]
 
 
 def test_session_detail_roll_and_delete(demo_store, client_for):
