@@ -79,7 +79,12 @@ def test_live_measures_follow_the_music_and_match_the_analysis(jack_rig, tmp_pat
         c = x["players"]["client"]
         sel = (times - 3 >= x["t"] - x["window_s"]) & (times + 3 <= x["t"])
         offline_density = np.mean(np.asarray(off["curves"]["notes_per_s"]["values"])[sel])
-        assert c["notes_per_s"] == pytest.approx(offline_density, abs=0.15)
+        # the live window and the analysis's windows have other edges: a note of this steady
+        # 0.5 s rhythm that falls within a JACK period of an edge counts in one and not in the
+        # other (a clean-clone CI run: live 12 notes in 6 s, 2.0; analysis 13, 2.17), so they
+        # agree to one note per window
+        one_note = 1.0 / x["window_s"]
+        assert c["notes_per_s"] == pytest.approx(offline_density, abs=one_note + 0.01)
         assert c["loudness"] == pytest.approx(off["summary"]["velocity_mean"], abs=1)
         assert c["tempo_bpm"] == pytest.approx(off["summary"]["tempo_bpm"], rel=0.03)
         assert c["pulse"] == off["summary"]["pulse"] == "clear"
