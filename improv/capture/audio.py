@@ -469,7 +469,7 @@ class AudioCapture:
     def _remember(self, block) -> None:
         """Keep a copy of ``block`` as the block before the next one decided on."""
         buf = self._last_buf
-        if buf is None or len(block) > len(buf) or buf.shape[1:] != block.shape[1:]:
+        if len(block) > len(buf) or buf.shape[1:] != block.shape[1:]:
             self._last_in = None  # a block longer than a second (never under JACK): no check
             return
         view = buf[:len(block)]
