@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from improv import __version__
+from improv.cli import output
 from improv.config import STORE_ENV, resolve_store_path
 
 
@@ -108,6 +109,14 @@ def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
     ctx.call_on_close(app.close)
 
 
+@cli.result_callback()
+def _finished(result, **_params):
+    """Runs when a command returns, before its store is closed: see
+    :func:`~improv.cli.output.ignore_ctrl_c`."""
+    output.ignore_ctrl_c()
+    return result
+
+
 def _register() -> None:
     from improv.cli import sessions
 
@@ -167,13 +176,17 @@ def _fail(message: str, *, kind: str, code: int, as_json: bool) -> None:
     else:
         click.echo(f"error: {message}" if kind not in ("aborted", "interrupted") else message,
                    err=True)
+    output.ignore_ctrl_c()
     sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point with the single error boundary: usage errors exit with 2 (click's
-    convention), other errors with 1, Ctrl-C with 130."""
+    convention), other errors with 1, Ctrl-C with 130 (while the command runs; once it has its
+    result, Ctrl-C is ignored: :func:`~improv.cli.output.ignore_ctrl_c`)."""
     from improv.errors import user_facing_errors
+
+    output.AS_PROGRAM = argv is None
 
     args = argv if argv is not None else sys.argv[1:]
     words = args[:args.index("--")] if "--" in args else args
@@ -212,4 +225,5 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(catalog_problem(exc), kind=type(exc).__name__, code=1, as_json=as_json)
     else:
+        output.ignore_ctrl_c()
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -11,7 +11,7 @@ import functools
 
 import click
 
-from improv.cli.output import emit, info, print_json, stderr_isatty, table
+from improv.cli.output import emit, ignore_ctrl_c, info, print_json, stderr_isatty, table
 
 #: Options of ``improv analyze`` that name one session's analysis, not a batch run.
 _SINGLE_ONLY = {"players": "--players", "window": "--window", "hop": "--hop", "pair": "--pair",
@@ -122,6 +122,8 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
     with _batch_bar(stderr_isatty()) as progress:
         summary = run_batch(app.store, clients=list(clients), since=when, dialogue=dialogue,
                             force=force, workers=workers, scheduler=scheduler, progress=progress)
+    if not summary["interrupted"]:  # done: a Ctrl-C from here on would only lose the summary
+        ignore_ctrl_c()
     if as_json:
         print_json(summary)
     else:

@@ -250,8 +250,7 @@ def test_ctrl_c_after_the_last_session_is_stored_ends_the_batch_normally(store, 
     sids = _demo_sessions(store, 3, duration=20.0)
     store.close()
     _, run, out, err = _ctrl_c_when_stored(store_path, sids, stored=all)
-    # 0; or, if the Ctrl-C came only as the interpreter shut down (after the output), SIGINT
-    assert run.returncode in (0, -signal.SIGINT), err.decode()
+    assert run.returncode == 0, err.decode()  # also when it came after the output
     summary = json.loads(out)
     assert not summary["interrupted"] and summary["failed"] == []
     assert sorted(d["session_id"] for d in summary["done"]) == sorted(sids)

@@ -87,3 +87,70 @@ def test_chromium_sandbox_is_left_on_unless_root(monkeypatch, euid, flags):
 
     monkeypatch.setattr(report.os, "geteuid", lambda: euid)
     assert report.chromium_sandbox_flags() == flags
+
+
+_FINISH_THEN_CTRL_C = '''
+import os, signal, sys, threading, time
+import click
+from improv.cli import cli, main
+
+def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)  # a handler would run here (Python checks for signals between steps)
+
+@cli.command("finish")
+@click.argument("when")
+@click.pass_context
+def finish(ctx, when):
+    click.echo("done")
+    if when == "teardown":  # while the store closes, after the command returned
+        ctx.call_on_close(ctrl_c)
+    else:  # while Python shuts down: it joins this thread after main's exit
+        closed = threading.Event()
+        ctx.find_root().call_on_close(closed.set)
+        threading.Thread(target=lambda: (closed.wait(), ctrl_c())).start()
+
+sys.argv = ["improv", "finish", sys.argv[1]]
+main()
+'''
+
+
+@pytest.mark.parametrize("when", ["teardown", "shutdown"])
+def test_ctrl_c_after_a_command_has_its_result_keeps_that_result(tmp_path, when):
+    """Before: "aborted" (exit 1) when Ctrl-C came while the store closed; a KeyboardInterrupt
+    traceback, or death by SIGINT (exit 130), while Python shut down."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "IMPROV_STORE": str(tmp_path / "store"), "PYTHONPATH": str(repo)}
+    run = subprocess.run([sys.executable, "-c", _FINISH_THEN_CTRL_C, when], env=env, cwd=repo,
+                         capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "done\n", "")
+
+
+def test_ctrl_c_while_a_command_runs_still_interrupts_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = ("import os, signal, sys, time, click\n"
+              "from improv.cli import cli, main\n"
+              "@cli.command('wait')\n"
+              "def wait():\n"
+              "    print('waiting', flush=True)\n"
+              "    time.sleep(60)\n"
+              "sys.argv = ['improv', 'wait']\n"
+              "main()\n")
+    env = {**os.environ, "IMPROV_STORE": str(tmp_path / "store"), "PYTHONPATH": str(repo)}
+    run = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=repo, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout.readline() == "waiting\n"
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1 and err.strip() == "aborted"
