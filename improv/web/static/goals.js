@@ -84,11 +84,13 @@ function goalForm(code, r, g, reload) {
   const since = h('input', { id: `${id}-since`, type: 'date' });
   const rows = h('div', { class: 'goal-measures' });
   const addRow = (ind) => {
+    // labels on screen (from the feature list, via the server); the name as a tooltip
+    const labels = r.choices.measure_labels || {};
     const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
-      r.choices.measures.map((n) => h('option', { value: n, selected: ind && ind.measure === n }, n)));
+      r.choices.measures.map((n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n)));
     const d = direction(ind && ind.direction);
     const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
-      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n)));
+      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));
     rows.append(h('div', { class: 'row' }, m, d, p));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);

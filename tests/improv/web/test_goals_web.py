@@ -23,6 +23,10 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
     choices = r.json()["choices"]
     assert "client_leads_share" in choices["measures"] and "client|therapist" in choices["players"]
     assert "autonomy:leader" in choices["tags"]
+    # the form shows labels (with units), from the feature list; the names stay the values
+    assert choices["measure_labels"]["client_leads_share"] == "client leads (%)"
+    assert choices["measure_labels"]["tempo_bpm"] == "Tempo (BPM)"
+    assert set(choices["measure_labels"]) == set(choices["measures"])
     before = tree_snapshot(path)
     for body, message in [
         ({"text": "", "indicators": []}, "the goal text must not be empty"),
@@ -69,6 +73,12 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     form.wait_for(timeout=120000)
     form.get_by_label("Goal").fill("Dares to lead the music")
     form.get_by_label("Agreed on").fill("2026-01-05")
+    # the measures are offered by their labels, the pair by its players' names
+    measure = form.get_by_label("Measure")
+    expect(measure.locator('option[value="client_leads_share"]')).to_have_text("client leads (%)")
+    assert not [t for t in measure.locator("option").all_inner_texts() if "_" in t]
+    expect(form.get_by_label("Player").locator('option[value="client|therapist"]')).to_have_text(
+        "client & therapist")
     form.get_by_label("Measure").select_option("client_leads_share")
     form.get_by_label("Direction of progress").first.select_option("up")
     form.get_by_role("button", name="Another measure").click()
@@ -80,12 +90,12 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     goal.wait_for()
     charts = goal.locator("figure.goal-chart")
     expect(charts).to_have_count(2)
-    lead = goal.locator('figure.goal-chart[data-indicator="client leads share"]')
+    lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
     expect(lead.locator("circle.pt")).to_have_count(len(ids))
     expect(lead.locator("rect.band")).to_have_count(1)
     expect(lead.locator("figcaption")).to_contain_text("rising, towards the goal")
     expect(goal.locator("p.reading")).to_contain_text("rose from 0.05 to 0.19 over 8 sessions")
-    expect(goal.locator("p.reading")).to_contain_text("silence share: no clear change")
+    expect(goal.locator("p.reading")).to_contain_text("client (MIDI) · Silence: no clear change")
     # every session of the table is marked with the goal active then
     marks = page.locator("td.goal-marks").all_inner_texts()
     assert marks == ["1"] * len(ids)
