@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -85,14 +87,23 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     form.get_by_label("Measure").nth(1).select_option("silence_share")
     form.get_by_label("Direction of progress").nth(1).select_option("down")
     form.get_by_label("Player").nth(1).select_option("client")
+    form.get_by_label("Tag", exact=True).select_option("autonomy:leader")
     form.get_by_role("button", name="Add goal").click()
     goal = page.locator("article.goal", has_text="Dares to lead the music")
     goal.wait_for()
     charts = goal.locator("figure.goal-chart")
-    expect(charts).to_have_count(2)
+    expect(charts).to_have_count(3)
     lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
     expect(lead.locator("circle.pt")).to_have_count(len(ids))
     expect(lead.locator("rect.band")).to_have_count(1)
+    # shares and counts are never negative: no axis below 0 (the tag's baseline band, 0, 1
+    # and 2 annotations, is 1 ± 2 SD: it reaches below 0)
+    tag = goal.locator('figure.goal-chart[data-indicator="annotations tagged autonomy:leader '
+                       'per session"]')
+    expect(tag.locator("rect.band")).to_have_count(1)
+    texts = goal.locator("figure.goal-chart svg text").all_text_contents()
+    axis = [float(x) for x in texts if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
+    assert axis and min(axis) >= 0, texts
     expect(lead.locator("figcaption")).to_contain_text("rising, towards the goal")
     expect(goal.locator("p.reading")).to_contain_text("rose from 0.05 to 0.19 over 8 sessions")
     expect(goal.locator("p.reading")).to_contain_text("client (MIDI) · Silence: no clear change")
