@@ -90,7 +90,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
         if anns:
             trs = "".join(
                 f"<tr><td>{format_time(a['t'], decimals=0)}</td>"
-                f"<td>{_e(a.get('player') or 'all')}</td><td>{_e(' '.join(a['tags']))}</td>"
+                f"<td>{_e(a.get('player') or 'whole group')}</td><td>{_e(' '.join(a['tags']))}</td>"
                 f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
             parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
                          f"</tr>{trs}</table>")

@@ -145,14 +145,22 @@ def _in_period(day: str, since: str, until: str | None) -> bool:
 
 
 def _label(ind: dict[str, Any], column: str | None) -> str:
+    """An indicator in words, from the feature list's labels: ``client (MIDI) · Silence``,
+    ``client leads`` (a pair's measure that names its player), ``annotations tagged
+    autonomy:leader per session``; never a field name."""
+    from analysis.features import label, lookup, title
+
     if "tag" in ind:
-        return f"tag {ind['tag']} per session"
-    who = ind.get("player") or ""
-    if not who and column:
+        return f"annotations tagged {ind['tag']} per session"
+    if column:
         owner, _, name = column.partition(".")
         named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
-        who = "" if named else owner.replace("|", "–")  # client_leads_share names its player
-    return f"{who} {ind['measure'].replace('_', ' ')}".strip()
+        return label(column) if named else title(column)  # client_leads_share names its player
+    measure, player = ind["measure"], ind.get("player")  # no values yet
+    if player and lookup(f"{player}_{measure}"):
+        return label(f"{player}_{measure}")
+    text = label(measure) if lookup(measure) else measure.replace("_", " ")
+    return f"{player.replace('|', ' & ')} · {text}" if player else text
 
 
 def _fmt(v: float) -> str:

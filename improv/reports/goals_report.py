@@ -52,8 +52,9 @@ def goals_section_html(result: dict[str, Any]) -> str:
     from improv.reports.goals import MIN_SESSIONS_TO_JUDGE, goal_line, plan_text
 
     day = {s["id"]: s["started_utc"][:10] for s in result["sessions"]}
+    plan = plan_text(result["plan"], len(result["sessions"]))
     parts = ["<h2>Treatment goals</h2>",
-             f"<p class=meta>{_e(plan_text(result['plan'], len(result['sessions'])))}. "
+             f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
              "Each indicator over the sessions while the goal (in that version) was active: "
              "the baseline band of its first three sessions, the Theil–Sen trend, and a "
              "verdict when the exact Mann–Kendall test rejects “no trend” at 5 % (never "

@@ -15,7 +15,7 @@ from typing import Any
 from analysis.features import FEATURES, GROUPS, describe, label, lookup
 
 __all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "scale", "group_of", "grouped",
-           "column_title", "never_negative"]
+           "column_title", "source_name", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -96,17 +96,27 @@ def scale(column: str) -> float:
     return 100.0 if describe(column)[0] in _PERCENT else 1.0
 
 
+def source_name(source: str) -> str:
+    """An input kind as the screen names it: ``MIDI`` for ``midi`` (as
+    :func:`analysis.features.title`), an audio source by its own name.
+
+    >>> source_name("midi"), source_name("audio")
+    ('MIDI', 'audio')
+    """
+    return "MIDI" if source == "midi" else source
+
+
 def column_title(column: str) -> str:
     """A catalog column with its player (or pair) and source in words:
-    ``client (midi): Tempo (BPM)``, ``client & therapist: Asynchrony (mean, ms)``.
+    ``client (MIDI): Tempo (BPM)``, ``client & therapist: Asynchrony (mean, ms)``.
 
     >>> column_title("client.midi.tempo_bpm"), column_title("a|b.joint_share")
-    ('client (midi): Tempo (BPM)', 'a & b: Both playing (%)')
+    ('client (MIDI): Tempo (BPM)', 'a & b: Both playing (%)')
     """
     parts = column.split(".")
     who = parts[0].replace("|", " & ")
     if len(parts) >= 3:
-        who += f" ({'.'.join(parts[1:-1])})"
+        who += f" ({source_name('.'.join(parts[1:-1]))})"
     return f"{who}: {heading(column)}" if len(parts) >= 2 else heading(column)
 
 

@@ -172,6 +172,8 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
     -------
     Path
     """
+    from improv.reports.labels import source_name
+
     path = check_plot_path(path)
     plt = _plt()
     rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
@@ -187,7 +189,8 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
     for i, (player, source, res) in enumerate(rows):
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
-            _draw(axes[i][j], res["curves"], names, ylabel, f"{player} ({source}): {g}")
+            _draw(axes[i][j], res["curves"], names, ylabel,
+                  f"{player} ({source_name(source)}): {g}")
             draw_annotations(axes[i][j], annotations, text=(j == 0))
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")

@@ -32,6 +32,8 @@ table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
+code.field { font: 7pt "DejaVu Sans Mono", monospace; color: #444; font-weight: normal;
+  overflow-wrap: anywhere; }
 img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
 .curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
 pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
@@ -78,7 +80,7 @@ def session_report_html(store, session_id: str) -> str:
 
     session = store.session(session_id)
     m = session.manifest
-    from improv.reports.labels import heading, shown
+    from improv.reports.labels import heading, shown, source_name
     from improv.reports.summary_text import summary_sentences
 
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
@@ -126,15 +128,18 @@ def session_report_html(store, session_id: str) -> str:
                     continue
                 trs.append(f"<tr><td>{_e(heading(k))}</td><td class=num>{value}</td>"
                            f"<td class=small>{_e(text)}</td></tr>")
-            parts.append(f"<h3>{_e(player)} ({_e(source)}): {_e(summ.get('status'))}</h3>"
+            status = summ.get("status")  # said only when something kept it from measuring
+            parts.append(f"<h3>{_e(player)} ({_e(source_name(source))})"
+                         f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
                          "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
                          + "".join(trs) + "</table>")
     for d in res.get("dialogue", []):
-        trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td></tr>"
+        trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td>"
+               f"<td class=small>{_e(describe(k)[1])}</td></tr>"
                for k, v in d["summary"].items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        parts.append(f"<h3>Dialogue {_e(d['name'])}</h3>"
-                     "<table><tr><th>measure</th><th>value</th></tr>"
+        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"
+                     "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
                      + "".join(trs[:40]) + "</table>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -152,7 +157,8 @@ def session_report_html(store, session_id: str) -> str:
     if anns:
         trs = [f"<tr><td>{format_time(a['t'])}"
                f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
-               f"</td><td>{_e(a.get('player') or 'all')}</td><td>{_e(' '.join(a['tags']))}</td>"
+               f"</td><td>{_e(a.get('player') or 'whole group')}</td>"
+               f"<td>{_e(' '.join(a['tags']))}</td>"
                f"<td>{_e(a.get('text'))}</td><td class=small>{_e(a.get('by') or '')}"
                f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}"
                "</td></tr>"
@@ -169,6 +175,7 @@ def session_report_html(store, session_id: str) -> str:
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
+    from analysis.features import title
     from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client
     from improv.reports.labels import column_title, scale
@@ -217,30 +224,34 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                  "“changes” when the Mann–Kendall test rejects “no trend” at 5 % "
                  "(exact; never with fewer than five sessions).</p>"
                  "<table><tr><th>measure</th>"
-                 "<th>trend</th><th></th><th>baseline mean ± SD</th><th>outside the band</th>"
+                 "<th>trend</th><th>change</th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
     parts.append(tag_trend_html(store, sess))
     parts.append(session_writing_html(store, sess))
     parts.append('<h2 style="page-break-before: always">Appendix: the measures of each '
-                 'session</h2><p class=small>Values as stored (field names and units as in '
-                 'the CSV export).</p>')
+                 'session</h2><p class=small>Values as stored, in the units of the Definitions '
+                 'below (a share as a fraction: 0.25 is 25 %). Under each measure, in small '
+                 'type, its field name in the CSV export.</p>')
     cols = result["columns"]
+
+    def head(c: str) -> str:  # the label, and the field name for researchers
+        return f"{_e(title(c))}<br><code class=field>{_e(c)}</code>"
+
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
-        head = "".join(f"<th>{_e(c.rsplit('.', 1)[0])}<br>{_e(c.rsplit('.', 1)[-1])}</th>"
-                       for c in chunk)
+        ths = "".join(f"<th>{head(c)}</th>" for c in chunk)
         trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td>"
                f"<td>{_e(session_label(store.catalog.session_number(s['id']), s['id']))}</td>"
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
                for s in sess]
-        parts.append("<table><tr><th>date</th><th>session</th><th>annotations</th>"
-                     f"{head}</tr>" + "".join(trs) + "</table>")
-    defs = "".join(f"<tr><td>{_e(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
+        parts.append("<table class=appendix><tr><th>date</th><th>session</th><th>annotations</th>"
+                     f"{ths}</tr>" + "".join(trs) + "</table>")
+    defs = "".join(f"<tr><td>{head(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
                    f"<td>{_e(result['features'][c]['definition'])}</td></tr>"
                    for c in result["columns"])
-    parts.append("<h3>Definitions</h3><table><tr><th>feature</th><th>unit</th><th>meaning</th></tr>"
-                 + defs + "</table>")
+    parts.append("<h3>Definitions</h3><table class=definitions><tr><th>measure</th><th>unit</th>"
+                 "<th>meaning</th></tr>" + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
 
 

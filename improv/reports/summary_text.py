@@ -51,7 +51,9 @@ def _t(seconds: float) -> str:
 
 
 def _sentence(text: str, measures: dict[str, Any]) -> dict[str, Any]:
-    return {"text": text, "measures": measures}
+    """A sentence (its first letter a capital: "Client played …" for the player ``client``)
+    with the measures it used."""
+    return {"text": text[:1].upper() + text[1:], "measures": measures}
 
 
 def _primary(entry: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -254,8 +256,9 @@ def _dynamics(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None
 
 
 def _counted(n: float, one: str, many: str) -> str:
+    """``no crescendo``, ``1 crescendo``, ``2 crescendi``."""
     n = int(n)
-    return f"1 {one}" if n == 1 else f"{n} {many}"
+    return f"no {one}" if n == 0 else f"1 {one}" if n == 1 else f"{n} {many}"
 
 
 def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

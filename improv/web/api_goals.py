@@ -73,17 +73,25 @@ def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
 
 def _choices(store: Store, client: str) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
-    feature list's plain names), players and pairs, and the vocabulary's tags."""
+    feature list's plain names, each part in the order of their labels), their labels with
+    units as the form shows them (``measure_labels``), players and pairs, and the
+    vocabulary's tags."""
     from analysis.features import FEATURES
     from improv.reports.goals import client_columns, client_players
+    from improv.reports.labels import heading
     from sessions import vocabulary
 
-    have = sorted({c.rsplit(".", 1)[-1] for c in client_columns(store, client)
-                   if "_role_" not in c} - _NOT_MEASURES)
-    listed = sorted(f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES)
+    have = {c.rsplit(".", 1)[-1] for c in client_columns(store, client)
+            if "_role_" not in c} - _NOT_MEASURES
+    listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES}
+    labels = {n: heading(n) for n in have | listed}
+
+    def by_label(names: set[str]) -> list[str]:
+        return sorted(names, key=lambda n: (labels[n].casefold(), n))
+
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
-    return {"measures": have + [n for n in listed if n not in have],
+    return {"measures": by_label(have) + by_label(listed - have), "measure_labels": labels,
             "players": players + pairs,
             "tags": vocabulary.all_tags(vocabulary.load(store.root))}
 

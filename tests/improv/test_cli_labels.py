@@ -97,12 +97,12 @@ def test_compare_tables_are_labelled(run_cli, store, tmp_path):
                                  rng=rng, start=start) for i in range(4)]
     r = run_cli("compare", ids[0], ids[1], "--features", "notes_per_s,silence_share,pitch_mean")
     assert r.exit_code == 0, r.stderr
-    assert "client (midi): Notes per second (notes/s)" in r.stdout
-    assert "client (midi): Silence (%)" in r.stdout and "Density" in r.stdout
+    assert "client (MIDI): Notes per second (notes/s)" in r.stdout
+    assert "client (MIDI): Silence (%)" in r.stdout and "Density" in r.stdout
     assert "notes_per_s" not in r.stdout
     r = run_cli("compare", "--client", "C07", "--features", "client.midi.notes_per_s")
     assert r.exit_code == 0, r.stderr
-    assert "client (midi): Notes per second (notes/s)" in r.stdout
+    assert "client (MIDI): Notes per second (notes/s)" in r.stdout
     assert "too few sessions to judge" in r.stdout  # four sessions: no test can say "no"
     assert " no " not in r.stdout
     raw = run_cli("compare", "--client", "C07", "--raw", "--features", "notes_per_s").stdout

@@ -49,7 +49,7 @@ def test_client_report_sections(store, course):
     assert len(appendix) == 2
     assert "<th>annotations</th>" in appendix[1] and "<th>notes</th>" not in text  # bug 5
     trends = text.split("<h2>Trends</h2>")[1].split("<h2>")[0]
-    assert "client (midi): Notes per second (notes/s)" in trends
+    assert "client (MIDI): Notes per second (notes/s)" in trends
     assert "too few sessions to judge" in trends and ">no clear change<" not in trends
     assert text.index("Trends") < text.index("tags across") < text.index("Appendix")
 
@@ -61,3 +61,39 @@ def test_sessions_show_tells_annotations_and_notes_apart(run_cli, store, course)
     assert "annotation(s)" not in out
     out = run_cli("sessions", "show", course[0]).stdout
     assert "annotations 1" in out and "notes     none" in out
+
+
+def test_client_report_appendix_heads_columns_with_labels_and_field_names_small(store, course):
+    text = client_report_html(store, client="C07")
+    appendix = text.split("Appendix: the measures of each session")[1]
+    tables, definitions = appendix.split("<h3>Definitions</h3>")
+    # a therapist reads the label; the field name of the CSV export is under it, in small type
+    assert ("<th>client (MIDI) · Notes per second<br>"
+            "<code class=field>client.midi.notes_per_s</code></th>") in tables
+    assert "<th>client.midi<br>notes_per_s</th>" not in tables
+    # every column head leads with its label: no head starts with a field name
+    heads = [h.split("</th>")[0] for h in tables.split("<th>")[1:]]
+    assert all(not h.startswith(("client.", "therapist.", "client|")) for h in heads), heads
+    # the definitions lead with the label too, the field name beside it in small type
+    assert "<th>measure</th><th>unit</th><th>meaning</th>" in definitions
+    row = definitions.split("<tr><td>client (MIDI) · Notes per second<br>")[1].split("</tr>")[0]
+    assert row.startswith("<code class=field>client.midi.notes_per_s</code></td><td>notes/s</td>")
+    assert "MIDI note onsets per second" in row
+    # the trend table's verdict column has a heading
+    assert "<th>trend</th><th>change</th>" in text
+
+
+def test_session_report_names_sources_and_pairs_in_words(store, course):
+    from improv.reports.report import session_report_html
+
+    add_annotation(store, course[0], t=1.5, text="everyone")
+    text = session_report_html(store, course[0])
+    measures = text.split("<h2>Measures</h2>")[1].split("<h2>")[0]
+    assert "<h3>client (MIDI)</h3>" in measures  # no "(midi): ok"
+    assert "(midi)" not in measures and ": ok</h3>" not in measures
+    dialogue = measures.split("<h3>Dialogue: client &amp; therapist</h3>")[1]
+    assert "|" not in text.split("<h2>Measures</h2>")[1].split("<h2>Curves")[0]
+    # the dialogue's measures are explained as the players' are
+    assert "<th>meaning</th>" in dialogue and "share of time both players play" in dialogue
+    annotations = text.split("<h2>Annotations</h2>")[1]
+    assert "<td>whole group</td><td></td><td>everyone</td>" in annotations

@@ -112,7 +112,7 @@ def test_pdf_reports_carry_their_content(course, run_cli, monkeypatch, tmp_path)
     assert "notes_per_s" in flat  # in the appendix
     # the outlier is named by its date (2026-01-05 + 7 weeks), as on the client page
     trends = flat[flat.index("Trends"):flat.index("tags across", flat.index("Trends"))]
-    row = trends[trends.index("Notes per"):]
+    row = trends[trends.index("client (MIDI): Notes"):]  # the label may wrap after "Notes"
     assert "2026-02-23" in " ".join(row.split()[:40])
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "page")], check=True)

@@ -96,8 +96,12 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert tag["values"] == list(range(N)) and tag["verdict"] == "rising"
     assert all(s["goals"] == [g["id"]] for s in res["sessions"])
     human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
-    assert "client leads share rose from 0.05 to 0.19" in human
-    assert "silence share: no clear change over 8 sessions" in human
+    # the readings name the measures by their labels, never by field names
+    assert (lead["label"], silence["label"]) == ("client leads", "client (MIDI) · Silence")
+    assert tag["label"] == "annotations tagged autonomy:leader per session"
+    assert "client leads rose from 0.05 to 0.19" in human
+    assert "client (MIDI) · Silence: no clear change over 8 sessions" in human
+    assert "leads share" not in human and "silence share" not in human
 
 
 def test_too_few_sessions_to_judge(client_store, run_cli):
@@ -292,8 +296,9 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
     assert "Goal 1: Leads and follows" in text and "Dares <to>" not in text
     assert "Version 1, 2026-01-05 to 2026-02-01: “Dares &lt;to&gt; lead”" in text
     assert "Version 2, 2026-02-02 to now" in text
-    assert "planned: 20 sessions (session 8 so far)" in text
-    assert "client leads share" in text and "too few sessions to judge" in text
+    assert "Planned: 20 sessions (session 8 so far)" in text
+    assert "client leads" in text and "too few sessions to judge" in text
+    assert "leads share" not in text
 
 
 @pytest.mark.parametrize("values, direction, verdict, towards, words", [
@@ -347,7 +352,7 @@ def test_a_correction_on_the_first_day_keeps_the_original_but_uses_the_new(clien
     v1, v2 = goal["versions"]
     assert (v1["text"], v1["used"], v1["sessions"]) == ("Dares to laed", False, [])
     assert (v2["text"], v2["used"], v2["sessions"]) == ("Dares to lead", True, ids[1:])
-    assert goal["reading"].startswith("client leads share rose")
+    assert goal["reading"].startswith("client leads rose")
     r = run_cli("goals", "reach", g["id"], "--on", "2026-02-23")
     assert r.exit_code == 0 and "reached on 2026-02-23" in r.stdout
     r = run_cli("goals", "drop", g["id"])

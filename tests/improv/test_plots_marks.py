@@ -68,11 +68,11 @@ def test_empty_panel_says_no_curve_and_labels_name_the_units(store, tmp_path, rn
     plots.plot_players(res, tmp_path / "p.png")
     (fig,) = figures
     by_title = {ax.get_title(): ax for ax in fig.axes}
-    empty = by_title["therapist (midi): register"]
+    empty = by_title["therapist (MIDI): register"]
     assert [t.get_text() for t in empty.texts] == ["no curve"]
     assert empty.get_ylabel() == "" and list(empty.get_yticks()) == []
-    assert by_title["client (midi): dynamics"].get_ylabel() == "0-127"
-    assert "LUFS" not in by_title["client (midi): dynamics"].get_ylabel()
+    assert by_title["client (MIDI): dynamics"].get_ylabel() == "0-127"
+    assert "LUFS" not in by_title["client (MIDI): dynamics"].get_ylabel()
 
 
 def test_mmss():
@@ -111,7 +111,7 @@ def test_client_plot_band_stops_at_zero_and_ticks_line_up(tmp_path, figures):
     assert list(ax.get_xticks()) == pytest.approx([mdates.date2num(d) for d in dates])
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[0] == "2026-01-05 10:00" and labels[1] == "2026-01-05 12:00"
-    assert labels[2] == "2026-01-19" and ax.get_title(loc="left") == "client (midi): Silence (%)"
+    assert labels[2] == "2026-01-19" and ax.get_title(loc="left") == "client (MIDI): Silence (%)"
     # a signed measure keeps its band below zero
     figures.clear()
     trend_plots.plot_client(_course([-1.0, 1.0, 0.0, 0.5], dict(band, low=-2.0, high=2.0),

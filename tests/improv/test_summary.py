@@ -52,17 +52,17 @@ def test_duet_with_a_silent_second_half_says_so(store, half_duet):
     text = res["text"]
     assert text.startswith("The session lasted 0:39 with 2 players: client and therapist.") \
         or text.startswith("The session lasted 0:40 with 2 players: client and therapist.")
-    m = re.search(r"therapist stopped playing at 0:(\d\d) and was silent to the end\.", text)
+    m = re.search(r"Therapist stopped playing at 0:(\d\d) and was silent to the end\.", text)
     assert m, text
     assert 18 <= int(m.group(1)) <= 22
     assert "client did not play" not in text and "client stopped" not in text
-    assert re.search(r"client played for (9\d|100) % of the time and therapist for (4\d|5\d) %",
+    assert re.search(r"Client played for (9\d|100) % of the time and therapist for (4\d|5\d) %",
                      text), text
     assert re.search(r"therapist alone for 0 %", text)
     assert "therapist came on average 30 ms after client" in text
-    assert "client played at about 120 BPM" in text
-    assert "client played loudly (mean velocity 90 of 127)" in text
-    assert "therapist played softly (mean velocity 40 of 127)" in text
+    assert "Client played at about 120 BPM" in text
+    assert "Client played loudly (mean velocity 90 of 127)" in text
+    assert "Therapist played softly (mean velocity 40 of 127)" in text
     assert "There are 2 annotations, 1 marker (0:20)." in text
     assert "Tags: autonomy:leader (1)." in text
     assert "private words" not in text  # annotation texts stay out of the summary
@@ -89,9 +89,9 @@ def test_solo_session_without_dialogue(tmp_path, store, rng):
     sid = import_files(store, [mid], client="C02", players=["client=solo.mid:2"])["id"]
     text = session_summary(store, sid)["text"]
     assert "with one player, client." in text
-    assert re.search(r"client played for (9\d|100) % of the time\.", text), text
-    assert "client played at about 90 BPM" in text
-    assert "client played moderately (mean velocity 60 of 127)" in text
+    assert re.search(r"Client played for (9\d|100) % of the time\.", text), text
+    assert "Client played at about 90 BPM" in text
+    assert "Client played moderately (mean velocity 60 of 127)" in text
     assert "There are no markers or annotations." in text
     assert "together" not in text and "led" not in text
 
@@ -119,3 +119,16 @@ def test_cli_summary_unknown_session(run_cli, store):
     r = run_cli("summary", "nope")
     assert r.exit_code == 1
     assert r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sentences_start_with_a_capital_and_say_no_for_zero(store, half_duet):
+    """A player's name that starts a sentence is capitalised ("Client played …"); a count of
+    0 reads "no crescendo", never "0 crescendi"."""
+    from improv.reports.summary_text import _counted
+
+    sentences = summary_sentences(analyze_session(store, half_duet, dialogue=True))
+    assert all(s["text"][0].isupper() for s in sentences), [s["text"] for s in sentences]
+    assert (_counted(0, "crescendo", "crescendi"), _counted(1, "crescendo", "crescendi"),
+            _counted(3, "crescendo", "crescendi")) == ("no crescendo", "1 crescendo",
+                                                        "3 crescendi")
+    assert not any(re.search(r"\b0 (de)?crescend", s["text"]) for s in sentences)

@@ -51,6 +51,12 @@ export function fmtTime(s, decimals = 1) {
   return h ? `${sign}${h}:${String(m).padStart(2, '0')}:${sec}` : `${sign}${m}:${sec}`;
 }
 
+// "1 session", "3 sessions": a count with its noun (never "session(s)")
+export function counted(n, word, plural = `${word}s`) { return `${n} ${n === 1 ? word : plural}`; }
+
+// an input kind as the screen names it (as analysis.features.title): MIDI, or the audio's name
+export function sourceName(src) { return src === 'midi' ? 'MIDI' : src; }
+
 export function fmtDate(iso) {
   if (!iso) return '';
   const d = new Date(iso);

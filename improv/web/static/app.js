@@ -1,5 +1,5 @@
 // improv web app: router and the Sessions, Record and Client pages.
-import { api, fmtDate, fmtTime, h, say, takeNextMessage } from './api.js';
+import { api, fmtDate, fmtTime, h, say, sourceName, takeNextMessage } from './api.js';
 import { sessionPage } from './session.js';
 import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
@@ -108,7 +108,7 @@ async function sessionsPage(main, params) {
       h('td', {}, h('a', { href: `#/session/${s.id}` }, sessionName(s)), h('span', { class: 'muted' }, ` ${s.id}`), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
         s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
       h('td', {}, fmtTime(s.duration_s, 0)),
-      h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.join('+') || '–'})`).join(', ')),
+      h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
       h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, filters, table, importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }

@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, download, fmtDate, fmtTime, h, say } from './api.js';
+import { api, ApiError, counted, download, fmtDate, fmtTime, h, say } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -63,7 +63,7 @@ export async function clientPage(main, code, params) {
   const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
-    ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${r.sessions.length} session(s): no later session to compare with it yet.`)
+    ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${counted(r.sessions.length, 'session')}: no later session to compare with it yet.`)
     : '';
   body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
     legend(r, colorOf), trendTable(r), charts);
@@ -79,7 +79,7 @@ function compareQuery(params) {
 }
 
 function sessionTable(sessions) {
-  return h('table', { class: 'sessions' }, h('caption', {}, `${sessions.length} session(s)`),
+  return h('table', { class: 'sessions' }, h('caption', {}, counted(sessions.length, 'session')),
     h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags', 'Goals'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
       h('td', {}, h('a', { href: `#/session/${s.id}` }, s.number ? `Session ${s.number}${s.title ? `: ${s.title}` : ''}` : (s.title || s.id)),
@@ -130,8 +130,8 @@ function controls(code, params, sessions, r) {
       h('label', { for: 'bl-sessions', class: 'sr-only' }, 'Baseline sessions'), pick,
       h('p', { id: 'bl-help', class: 'muted small' }, 'Ctrl or Shift with the arrows or the mouse selects several.'),
       h('div', { class: 'row' }, h('label', { for: 'bl-k' }, 'Band ± SD'), k)),
-    h('fieldset', {}, h('legend', {}, 'Features'),
-      h('label', { for: 'cf-features', class: 'sr-only' }, 'Features to compare'), feats,
+    h('fieldset', {}, h('legend', {}, 'Measures'),
+      h('label', { for: 'cf-features', class: 'sr-only' }, 'Measures to compare'), feats,
       h('p', { id: 'cf-help', class: 'muted small' }, 'Each is compared for every player (or pair) that has it. Ctrl or Shift selects several.')),
     h('fieldset', {}, h('legend', {}, 'Sessions'),
       h('div', { class: 'row' }, h('label', { for: 'cf-since' }, 'Since'), since)),
@@ -193,8 +193,8 @@ function trendTable(r) {
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
-      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions (Theil–Sen; change = Mann–Kendall test at 5 %, exact: not before five sessions)`),
-      h('thead', {}, h('tr', {}, ['Feature', 'Unit', 'N', 'Trend / session', '95 % CI', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
+      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions: the change per session (Theil–Sen slope) with its 95 % interval; Change is yes when the trend is clear (Mann–Kendall test at 5 %, exact; never with fewer than five sessions)`),
+      h('thead', {}, h('tr', {}, ['Measure', 'Unit', 'Sessions', 'Trend / session', '95 % interval', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
         .map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));
 }
@@ -221,8 +221,8 @@ function chart(r, col, color) {
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
   const t = f.trend;
-  svg.setAttribute('aria-label', `${col}: ${vals.length} sessions; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
-    `${f.band ? `; baseline band ${fmtV(f.band.low)} to ${fmtV(f.band.high)}` : ''}; ${f.outliers.length} outlier(s). The values are in the table below the chart.`);
+  svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
+    `${f.band ? `; baseline band ${fmtV(f.band.low)} to ${fmtV(f.band.high)}` : ''}; ${counted(f.outliers.length, 'outlier')}. The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
   if (f.band) {
     const top = y(Math.min(hi, f.band.high)), bot = y(Math.max(lo, f.band.low));

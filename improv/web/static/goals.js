@@ -84,11 +84,13 @@ function goalForm(code, r, g, reload) {
   const since = h('input', { id: `${id}-since`, type: 'date' });
   const rows = h('div', { class: 'goal-measures' });
   const addRow = (ind) => {
+    // labels on screen (from the feature list, via the server); the name as a tooltip
+    const labels = r.choices.measure_labels || {};
     const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
-      r.choices.measures.map((n) => h('option', { value: n, selected: ind && ind.measure === n }, n)));
+      r.choices.measures.map((n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n)));
     const d = direction(ind && ind.direction);
     const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
-      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n)));
+      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));
     rows.append(h('div', { class: 'row' }, m, d, p));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
@@ -127,6 +129,9 @@ function chart(ind, v, r) {
   let lo = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
   if (!vals.length) { lo = 0; hi = 1; }
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  // no axis below 0 for values that are never negative (counts, shares: a band of mean - 2 SD
+  // may reach below 0), as on the course charts
+  if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
   const n = ind.values.length;
   const x = (i) => L + (n > 1 ? (i / (n - 1)) * (W - L - R) : (W - L - R) / 2);
   const y = (val) => T + (1 - (val - lo) / (hi - lo)) * (H - T - B);
@@ -135,7 +140,7 @@ function chart(ind, v, r) {
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `${ind.label}, ${vals.length} sessions: ${ind.reading}`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val); if (text != null) e.textContent = text; svg.append(e); return e; };
-  if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(ind.band.low) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
+  if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(Math.max(lo, ind.band.low)) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
   for (const val of [lo, hi]) el('text', { x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmt(val));

@@ -1,7 +1,7 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext, sourceName } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
-import { tagChips } from './tagchips.js';
+import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
@@ -287,7 +287,7 @@ export async function sessionPage(main, id, params) {
     }
     return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
       h('td', {}, fmtSpan(a)),
-      h('td', {}, a.player || 'all'),
+      h('td', {}, a.player || 'whole group'),
       h('td', {}, a.tags.join(', ')),
       h('td', { class: 'text' }, h('s', {}, a.text),
         h('span', { class: 'muted' }, ` (deleted ${fmtDate(a.deleted_utc)}${a.deleted_by ? ` by ${a.deleted_by}` : ''}${a.deleted_reason ? `: ${a.deleted_reason}` : ''})`)),
@@ -304,9 +304,9 @@ export async function sessionPage(main, id, params) {
         return [h('tr', { dataset: { id: a.id } },
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
             fmtSpan(a))),
-          h('td', {}, a.player || 'all'),
+          h('td', {}, a.player || 'whole group'),
           h('td', {}, a.tags.join(', ')),
-          h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited, rev ${a.rev})`) : ''),
+          h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited${a.rev > 2 ? ` ${a.rev - 1} times` : ''})`) : ''),
           h('td', { class: 'actions' },
             h('button', { type: 'button', onclick: () => { state.editing = a.id; state.editingRev = a.rev; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
             h('button', { type: 'button', 'aria-expanded': 'false', onclick: guard(async (e) => {
@@ -372,7 +372,7 @@ export async function sessionPage(main, id, params) {
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
       h('div', { class: 'row' },
         h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes'),
-        n.history.length ? h('span', { class: 'muted' }, `${n.history.length} saved version(s)`) : ''));
+        n.history.length ? h('span', { class: 'muted' }, counted(n.history.length, 'saved version')) : ''));
   }
 
   // -- analysis ------------------------------------------------------------------------
@@ -404,15 +404,15 @@ export async function sessionPage(main, id, params) {
     for (const [p, entry] of Object.entries(r.players)) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
-        rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${src})`),
+        rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
           h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} ${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
-          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)}` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} ${unit('level_dbfs_mean')}` : '–'),
+          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} ${unit('level_dbfs_mean')}` : '–'),
           h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} ${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} ${unit('onsets_per_s')}` : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
       }
     }
     const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: ${lab('joint_share')} ${pct(d.summary.joint_share)}, ${lab('floor_transfers_per_min')} ${num(d.summary.floor_transfers_per_min)}` +
-      (d.summary.asynchrony_mean_ms != null ? `, ${lab('asynchrony_mean_ms')} ${num(d.summary.asynchrony_mean_ms)} ${unit('asynchrony_mean_ms')}` : '')));
+      (d.summary.asynchrony_mean_ms != null ? `, ${lab('asynchrony_mean_ms')} ${asynchrony(d.pair, d.summary.asynchrony_mean_ms)}` : '')));
     analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', lab('silence_share')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), ...dl,
       h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
@@ -430,7 +430,7 @@ export async function sessionPage(main, id, params) {
           if (!src) continue;
           const c = entry.sources[src].curves[name];
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
-          groups[g].push({ label: `${p} ${featureLabel(feats, name)} [${(feats.get(name) || {}).unit || ''}] (${src})`, color, times: c.times, values });
+          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} [${(feats.get(name) || {}).unit || ''}]`, color, times: c.times, values });
           return src;
         }
         return null;
@@ -439,7 +439,7 @@ export async function sessionPage(main, id, params) {
       const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio'], { zeroIsGap: true });
       if (tsrc) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
-        if (c) groups.tempo.push({ label: `${p} ${featureLabel(feats, 'pulse_clarity')}`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
+        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')}`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
       add('dyn', ['level_dbfs', 'velocity_mean'], ['audio', 'midi']);
       add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
@@ -455,12 +455,12 @@ export async function sessionPage(main, id, params) {
     for (const d of r.dialogue || []) {
       const c = d.curves || {};
       const series = [];
-      if (c.joint) series.push({ label: featureLabel(feats, 'joint'), color: '#333', times: c.joint.times, values: c.joint.values, min: 0, max: 1 });
+      if (c.joint) series.push({ label: featureLabel(feats, 'joint'), color: '#333', times: c.joint.times, values: c.joint.values, min: 0, max: 1, share: true });
       for (const p of d.pair) {
         const k = `${p}_solo`;
-        if (c[k]) series.push({ label: featureLabel(feats, '{x}_solo', { x: p }), color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1 });
+        if (c[k]) series.push({ label: featureLabel(feats, '{x}_solo', { x: p }), color: playerColor(s.players, p), times: c[k].times, values: c[k].values, min: 0, max: 1, share: true });
       }
-      mk(`Dialogue ${d.pair.join('–')}`, series);
+      mk(`Dialogue ${d.pair.join(' & ')}`, series);
       if ((d.imitations || []).length) {
         const lane = imitationLane(tl, d.imitations, s.players);
         if (before) tl.lanesBox.insertBefore(lane.row, before);
@@ -492,6 +492,15 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
+
+// the mean asynchrony of a pair in words, as the plain summary says it (positive: the second
+// player of the pair came after the first)
+function asynchrony([a, b], ms) {
+  const abs = Math.round(Math.abs(ms));
+  if (abs < 1) return 'under 1 ms (together)';
+  const [first, second] = ms > 0 ? [a, b] : [b, a];
+  return `${abs} ms (${second} after ${first})`;
+}
 function num(v) { return v == null ? '–' : v.toFixed(1); }
 
 // The form that adds or edits an annotation.
@@ -514,7 +523,8 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
         h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,
-          h('div', { class: 'muted small' }, 'Tap a tag to pick it, tap again to drop it; the most used come first.')),
+          h('div', { class: 'muted small' }, 'Tap a tag to pick it, tap again to drop it; the most used come first.',
+            (vocab.iap || []).length ? ` IAP: ${IAP}.` : '')),
         h('label', { for: 'ann-newtag' }, 'New tag'), newTag,
         h('label', { for: 'ann-text' }, 'Text'), text),
       err, h('div', { class: 'row' }, submit, cancel)));

@@ -4,6 +4,8 @@
 // 44 px high (a fingertip), so no Ctrl/Shift multi-select is needed.
 import { h } from './api.js';
 
+export const IAP = "Bruscia's Improvisation Assessment Profiles";
+
 export function tagChips(vocab) {
   const usage = vocab.usage || {};
   const iap = new Set(vocab.iap || []);
@@ -29,7 +31,8 @@ export function tagChips(vocab) {
   const other = h('div', { class: 'chips', role: 'group', 'aria-label': 'Other tags' });
   const el = h('div', { id: 'ann-tags', class: 'chip-groups' },
     groups.filter((g) => g.tags.length).map((g) => h('div', { class: 'chip-group', role: 'group', 'aria-label': g.title },
-      h('span', { class: 'chip-title' }, g.title), h('div', { class: 'chips' }, byUse(g.tags).map(chip)))),
+      h('span', { class: 'chip-title' }, g.title.startsWith('IAP ') ? [h('abbr', { title: IAP }, 'IAP'), g.title.slice(3)] : g.title),
+      h('div', { class: 'chips' }, byUse(g.tags).map(chip)))),
     other);
   return {
     el,

@@ -1,5 +1,5 @@
 // The session timeline: one time axis, lanes drawn on canvases, a cursor and a selection.
-import { api, fmtTime, h, playerColor } from './api.js';
+import { api, fmtTime, h, playerColor, sourceName } from './api.js';
 
 const LABEL_W = 150;
 const DPR = () => window.devicePixelRatio || 1;
@@ -307,8 +307,7 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         }
         ctx.stroke();
         ctx.setLineDash([]);
-        // "-60.0 to -17.4 dBFS": a dash between negative numbers read as "-60.0–-17.4"
-        const label = `${s.label} ${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${unit}`;
+        const label = `${s.label} ${rangeText(s, lo, hi, unit)}`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
         ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;
@@ -319,9 +318,16 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   });
   lane.row.title = series.map((s, k) => {
     const range = ranges[k];
-    return `${s.label}: ${range ? `${fmtNum(range[0])}–${fmtNum(range[1])}${unit}` : 'no value'}`;
+    return `${s.label}: ${range ? rangeText(s, range[0], range[1], unit) : 'no value'}`;
   }).join('\n');
   return lane;
+}
+
+// A curve's range in words: a share (s.share) in per cent ("0–100 %"), else its numbers;
+// "-60.0 to -17.4": a dash between negative numbers would read as "-60.0–-17.4"
+function rangeText(s, lo, hi, unit) {
+  if (s.share) return `${Math.round(lo * 100)}–${Math.round(hi * 100)} %`;
+  return `${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${unit}`;
 }
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
@@ -447,7 +453,7 @@ export function beatLane(tl, players, order) {
       lane.row.dataset.ticks = String(shown);
     },
   });
-  lane.row.title = rows.map((r) => `${r.player}: ${r.beats.length} beats (${r.src})`).join('\n') +
+  lane.row.title = rows.map((r) => `${r.player}: ${r.beats.length} beats (${sourceName(r.src)})`).join('\n') +
     '\ntracked beats; zoom in to tell them apart';
   return lane;
 }

@@ -56,7 +56,7 @@ def test_beat_ticks_appear_when_the_box_is_ticked(tmp_path, live_server, page):
     lane = page.locator(".lane.beats")
     lane.wait_for(timeout=60000)
     # one row, the client's (the therapist has no beats); nothing drawn until asked
-    assert lane.get_attribute("title").splitlines()[0] == f"client: {len(beats)} beats (midi)"
+    assert lane.get_attribute("title").splitlines()[0] == f"client: {len(beats)} beats (MIDI)"
     box = lane.get_by_role("checkbox", name="Beats")
     expect(box).not_to_be_checked()
     expect(lane).to_have_attribute("data-ticks", "0")

@@ -64,8 +64,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
              for name, src in e["sources"].items() if name.startswith("midi")}
     assert any(v is None for vals in tempo.values() for v in vals)  # the demo has such windows
     lane = page.locator(".lane.curve", has_text="Tempo")
-    # a line per player: "client Tempo [BPM] (midi): 81.4–129"
-    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " [BPM] " in ln]
+    # a line per player: "client (MIDI) · Tempo [BPM]: 81.4–129"
+    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo [BPM]: " in ln]
     assert len(ranges) == len(tempo)
     for ln in ranges:
         lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].split("–"))
@@ -84,6 +84,24 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     n_th = sum(e["imitator"] == "therapist" for e in eps)
     title = page.locator(".lane.imitation").get_attribute("title")
     assert f"therapist imitates client: {n_th} (median" in title
+
+    # what a therapist reads: labels and words, no field names and no bare scales
+    measures = page.locator("section.analysis")
+    heads = measures.locator("tbody th").all_inner_texts()
+    assert "client (MIDI)" in heads and not [x for x in heads if "(midi)" in x]
+    expect(measures.locator("tbody tr", has_text="client (MIDI)")).to_contain_text(
+        re.compile(r"velocity \d+ of 127"))
+    (d,) = res["dialogue"]
+    mean = d["summary"]["asynchrony_mean_ms"]
+    first, second = d["pair"] if mean > 0 else d["pair"][::-1]
+    expect(measures).to_contain_text(f"Asynchrony (mean) {round(abs(mean))} ms "
+                                     f"({second} after {first})")
+    dialogue = page.locator(".lane.curve", has_text="Dialogue")
+    expect(dialogue).to_contain_text("Dialogue client & therapist")
+    assert "Both playing: 0–100 %" in dialogue.get_attribute("title")
+    body = page.inner_text("body")
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", body), "a field name on the session page"
+    assert "(s)" not in body and "\tall\t" not in body  # "whole group", plural words
 
     # play: the cursor moves with the audio
     page.get_by_role("button", name="Play", exact=True).click()
@@ -256,6 +274,12 @@ def test_client_course_page(course_store, live_server, page):
         "MIDI note onsets per second over the session")
     expect(row.locator("th .column-name")).to_have_text("client.midi.notes_per_s")
     expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second [notes/s]")
+    # a screen reader hears the label too, not the column name
+    assert chart.locator("svg").get_attribute("aria-label").startswith(
+        "client (MIDI) · Notes per second: 5 sessions; ")
+    heads = page.locator("table.trend-table thead th").all_inner_texts()
+    assert heads[:5] == ["Measure", "Unit", "Sessions", "Trend / session", "95 % interval"]
+    expect(page.locator("table.sessions caption")).to_have_text("5 sessions")
     # the table gives the baseline's mean and SD, as the report and the CLI do; the chart's
     # band is mean ± band_sd SD
     band = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
@@ -281,7 +305,7 @@ def test_client_course_page(course_store, live_server, page):
     # a baseline of every session: said, as the command line says it
     page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:9")
     expect(page.locator("p.warning")).to_have_text(
-        "The baseline takes all 5 session(s): no later session to compare with it yet.")
+        "The baseline takes all 5 sessions: no later session to compare with it yet.")
 
 
 def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, live_server, page):

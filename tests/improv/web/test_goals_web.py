@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,6 +25,10 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
     choices = r.json()["choices"]
     assert "client_leads_share" in choices["measures"] and "client|therapist" in choices["players"]
     assert "autonomy:leader" in choices["tags"]
+    # the form shows labels (with units), from the feature list; the names stay the values
+    assert choices["measure_labels"]["client_leads_share"] == "client leads (%)"
+    assert choices["measure_labels"]["tempo_bpm"] == "Tempo (BPM)"
+    assert set(choices["measure_labels"]) == set(choices["measures"])
     before = tree_snapshot(path)
     for body, message in [
         ({"text": "", "indicators": []}, "the goal text must not be empty"),
@@ -69,23 +75,38 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     form.wait_for(timeout=120000)
     form.get_by_label("Goal").fill("Dares to lead the music")
     form.get_by_label("Agreed on").fill("2026-01-05")
+    # the measures are offered by their labels, the pair by its players' names
+    measure = form.get_by_label("Measure")
+    expect(measure.locator('option[value="client_leads_share"]')).to_have_text("client leads (%)")
+    assert not [t for t in measure.locator("option").all_inner_texts() if "_" in t]
+    expect(form.get_by_label("Player").locator('option[value="client|therapist"]')).to_have_text(
+        "client & therapist")
     form.get_by_label("Measure").select_option("client_leads_share")
     form.get_by_label("Direction of progress").first.select_option("up")
     form.get_by_role("button", name="Another measure").click()
     form.get_by_label("Measure").nth(1).select_option("silence_share")
     form.get_by_label("Direction of progress").nth(1).select_option("down")
     form.get_by_label("Player").nth(1).select_option("client")
+    form.get_by_label("Tag", exact=True).select_option("autonomy:leader")
     form.get_by_role("button", name="Add goal").click()
     goal = page.locator("article.goal", has_text="Dares to lead the music")
     goal.wait_for()
     charts = goal.locator("figure.goal-chart")
-    expect(charts).to_have_count(2)
-    lead = goal.locator('figure.goal-chart[data-indicator="client leads share"]')
+    expect(charts).to_have_count(3)
+    lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
     expect(lead.locator("circle.pt")).to_have_count(len(ids))
     expect(lead.locator("rect.band")).to_have_count(1)
+    # shares and counts are never negative: no axis below 0 (the tag's baseline band, 0, 1
+    # and 2 annotations, is 1 ± 2 SD: it reaches below 0)
+    tag = goal.locator('figure.goal-chart[data-indicator="annotations tagged autonomy:leader '
+                       'per session"]')
+    expect(tag.locator("rect.band")).to_have_count(1)
+    texts = goal.locator("figure.goal-chart svg text").all_text_contents()
+    axis = [float(x) for x in texts if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
+    assert axis and min(axis) >= 0, texts
     expect(lead.locator("figcaption")).to_contain_text("rising, towards the goal")
     expect(goal.locator("p.reading")).to_contain_text("rose from 0.05 to 0.19 over 8 sessions")
-    expect(goal.locator("p.reading")).to_contain_text("silence share: no clear change")
+    expect(goal.locator("p.reading")).to_contain_text("client (MIDI) · Silence: no clear change")
     # every session of the table is marked with the goal active then
     marks = page.locator("td.goal-marks").all_inner_texts()
     assert marks == ["1"] * len(ids)

@@ -64,6 +64,6 @@ def test_session_page_shows_asynchrony_and_the_summary(tmp_path, live_server, pa
         re.compile(r"Asynchrony \(mean\) (29|30|31)(\.\d)? ms"), timeout=60000)
     summary = page.locator("#summary")
     expect(summary).to_contain_text(re.compile(r"The session lasted 0:(39|40) with 2 players"))
-    expect(summary).to_contain_text("therapist stopped playing at 0:2")
+    expect(summary).to_contain_text("Therapist stopped playing at 0:2")
     expect(summary).to_contain_text("therapist came on average 30 ms after client")
     assert "_share" not in summary.inner_text() and "_ms" not in summary.inner_text()
