@@ -505,7 +505,7 @@ function num(v) { return v == null ? '–' : v.toFixed(1); }
 
 // The form that adds or edits an annotation.
 function annotationForm(s, vocab, { onSave, onCancel }) {
-  const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30 or 750', size: '9' });
+  const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30', size: '9' });
   const endIn = h('input', { id: 'ann-end', name: 'end', inputmode: 'decimal', placeholder: 'none: a point', size: '9' });
   const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, 'whole group'), s.players.map((p) => h('option', { value: p }, p)));
   const tagSel = tagChips(vocab);
@@ -519,7 +519,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   const el = h('form', { class: 'ann-form', 'aria-label': 'Annotation' },
     h('fieldset', {}, title,
       h('div', { class: 'grid' },
-        h('label', { for: 'ann-t' }, 'Start'), tIn,
+        h('label', { for: 'ann-t' }, 'Start (min:s, or seconds)'), tIn,
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
         h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,

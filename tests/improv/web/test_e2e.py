@@ -452,11 +452,14 @@ def test_import_through_the_page_keeps_the_files_after_a_refusal(tmp_path, live_
     expect(page.locator("form.import .error")).to_contain_text("the files stay uploaded")
     expect(page.locator("ul.uploads")).to_contain_text("ready")
     page.locator("#imp-client").fill("C07")
+    page.get_by_label("Start of the files in the session").fill("0:02")  # min:s, as labelled
     page.get_by_role("button", name="Import as one session").click()
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     with Store(store_path) as store:
         (sid,) = store.session_ids()
-        assert store.session(sid).manifest["client"] == "C07"
+        manifest = store.session(sid).manifest
+        assert manifest["client"] == "C07"
+        assert manifest["duration_s"] >= 2.0 + 7.5  # the last note, 2 s later
 
 
 def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
