@@ -96,7 +96,7 @@ FEATURES: tuple[Feature, ...] = (
        "strength of the runner-up level against the chosen one (0.5: a listener could tap "
        "either)", _ALT),
     _F("pulse_clarity", BOTH, "0-1", "tempo", "Pulse clarity", "how clear the beat is", _PULSE),
-    _F("pulsed_share", SUMMARY, "0-1", "tempo", "Pulsed windows",
+    _F("pulsed_share", SUMMARY, "fraction", "tempo", "Pulsed windows",
        "share of the 6 s windows with a clear pulse"),
     _F("tempo_bpm_min", SUMMARY, "BPM", "tempo", "Tempo (slowest)",
        "slowest tempo of the windows with a clear pulse"),

@@ -60,13 +60,31 @@ export async function clientPage(main, code, params) {
   };
   lastResult.set(code, r);
   goalsPanel(goals, code); // the goals' courses read the analyses the comparison made
-  const charts = h('div', { class: 'trends' }, r.columns.map((c) => chart(r, c, colorOf(c))));
+  const shown = inPercent(r); // shares as the reports show them; `r` keeps the stored units
+  const charts = h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c))));
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
     ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${counted(r.sessions.length, 'session')}: no later session to compare with it yet.`)
     : '';
   body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
-    legend(r, colorOf), trendTable(r), charts);
+    legend(r, colorOf), trendTable(shown), charts);
+}
+
+// A comparison with every share (unit "fraction", stored 0..1) in per cent, as the session
+// page and the reports show them: its values, trend (slopes and interval), band and fit.
+function inPercent(r) {
+  const times100 = (v) => (v == null ? v : 100 * v);
+  const features = {};
+  for (const [c, f] of Object.entries(r.features)) {
+    if (f.unit !== 'fraction') { features[c] = f; continue; }
+    const t = f.trend, b = f.band;
+    features[c] = { ...f, unit: '%', values: f.values.map(times100),
+      fit: f.fit ? f.fit.map(times100) : f.fit,
+      trend: t ? { ...t, slope_per_session: times100(t.slope_per_session), ci_low: times100(t.ci_low),
+        ci_high: times100(t.ci_high), slope_per_30_days: times100(t.slope_per_30_days) } : t,
+      band: b ? { ...b, mean: times100(b.mean), sd: times100(b.sd), low: times100(b.low), high: times100(b.high) } : b };
+  }
+  return { ...r, features };
 }
 
 // the last comparison shown per client (its feature list serves the controls after an error)
@@ -214,7 +232,8 @@ function chart(r, col, color) {
   // no axis below 0 for a measure that is never negative (a band of mean - 2 SD may reach
   // below it), nor above 1 for a share
   if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
-  if (['0-1', 'fraction'].includes(f.unit) && vals.length && Math.max(...vals) <= 1) hi = Math.min(hi, 1);
+  const top = { '0-1': 1, fraction: 1, '%': 100 }[f.unit];
+  if (top && vals.length && Math.max(...vals) <= top) hi = Math.min(hi, top);
   const x = (d) => L + (d1 > d0 ? ((d - d0) / (d1 - d0)) * (W - L - R) : (W - L - R) / 2);
   const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
   const svg = document.createElementNS(SVG, 'svg');

@@ -259,7 +259,8 @@ def test_client_course_page(course_store, live_server, page):
     server = live_server(path)
     page.goto(server.url)
     # a wide band (4 SD) reaches below 0 for the density: the axis must not
-    page.goto(f"{server.base}/#/client/C07?features=notes_per_s,velocity_mean&band_sd=4")
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s,velocity_mean,silence_share"
+              "&band_sd=4")
     page.wait_for_selector("table.trend-table", timeout=120000)
     chart = page.locator('figure.trend[data-column="client.midi.notes_per_s"]')
     assert chart.locator("rect.band").count() == 1
@@ -289,6 +290,17 @@ def test_client_course_page(course_store, live_server, page):
     shown_mean, shown_sd = (float(x) for x in row.locator("td").nth(6).inner_text().split("±"))
     assert band["sd"] > 0 and shown_mean == pytest.approx(band["mean"], rel=0.01)
     assert shown_sd == pytest.approx(band["sd"], rel=0.05)  # the SD, not the 4 SD half-width
+    # a share reads in per cent, as on the session page and in the reports (stored 0..1)
+    silence = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
+                            "{headers: {'X-Improv-Request': '1'}}).then(r => r.json())"
+                            ".then(r => r.features['client.midi.silence_share'].values)")
+    srow = page.locator("table.trend-table tbody tr", has_text="client.midi.silence_share")
+    expect(srow.locator("td").nth(0)).to_have_text("%")
+    schart = page.locator('figure.trend[data-column="client.midi.silence_share"]')
+    expect(schart.locator("figcaption")).to_have_text("client (MIDI) · Silence [%]")
+    cells = schart.locator("details table tbody tr td:nth-child(2)").all_text_contents()
+    assert [float(c) for c in cells] == pytest.approx([100 * v for v in silence], abs=0.051)
+    assert any(v > 0.01 for v in silence)  # not all zero: the scale is seen
     # no value axis below 0 for measures that are never negative (the band's mean - 2 SD can be)
     labels = page.locator("figure.trend svg text[text-anchor=end]").all_text_contents()
     values = [float(x) for x in labels if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
