@@ -163,13 +163,23 @@ def _label(ind: dict[str, Any], column: str | None) -> str:
     return f"{player.replace('|', ' & ')} · {text}" if player else text
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.3g}"
+def _fmt(v: float, unit: str = "") -> str:
+    """A value of a reading as the screen shows it: a share in per cent, a MIDI note by its
+    name, else three digits with the unit (none for counts and 0-1 scales)."""
+    from improv.reports.labels import note_name
+
+    if unit == "fraction":
+        return f"{100 * v:.0f} %"
+    if unit == "MIDI note":
+        return note_name(v)
+    text = f"{v:.3g}"
+    return f"{text} {unit}" if unit and unit not in ("count", "0/1", "0-1") else text
 
 
 def course(values: Sequence[float | None], days: Sequence[float], *, direction: str,
-           label: str) -> dict[str, Any]:
-    """Band, trend, verdict and reading of one indicator's values over a goal's sessions."""
+           label: str, unit: str = "") -> dict[str, Any]:
+    """Band, trend, verdict and reading of one indicator's values over a goal's sessions
+    (``unit``: the values' unit in the feature list, for the reading's numbers)."""
     from analysis import trends
 
     v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
@@ -196,8 +206,8 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     rising = bool(sign > 0)
     out["verdict"] = "rising" if rising else "falling"
     out["towards"] = rising == (direction == "up")
-    out["reading"] = (f"{label} {'rose' if rising else 'fell'} from {_fmt(a)} to {_fmt(b)} over "
-                      f"{sessions}; the trend is clear "
+    out["reading"] = (f"{label} {'rose' if rising else 'fell'} from {_fmt(a, unit)} to "
+                      f"{_fmt(b, unit)} over {sessions}; the trend is clear "
                       f"({'towards the goal' if out['towards'] else 'away from the goal'})")
     return out
 
@@ -229,9 +239,10 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         col = hits[0] if hits else None
         vals = [per_session[sid].get(col) for sid in ids] if col else [None] * len(ids)
         label = _label(ind, col)
+        unit = describe(col)[0] if col else ""
         out.append({"kind": "measure", **ind, "column": col, "label": label,
-                    "unit": describe(col)[0] if col else "", "values": vals,
-                    **course(vals, days, direction=ind["direction"], label=label)})
+                    "unit": unit, "values": vals,
+                    **course(vals, days, direction=ind["direction"], label=label, unit=unit)})
     for t in version["tags"]:
         vals = _tag_counts(store, t["tag"], ids)
         label = _label(t, None)

@@ -88,7 +88,7 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert lead["verdict"] == "rising" and lead["towards"] is True
     assert lead["trend"]["distinguishable"] and lead["trend"]["mk_p"] < 0.05
     assert lead["band"]["mean"] == pytest.approx(np.mean(LEADS[:3]))
-    assert "rose from 0.05 to 0.19 over 8 sessions; the trend is clear (towards the goal)" \
+    assert "rose from 5 % to 19 % over 8 sessions; the trend is clear (towards the goal)" \
         in lead["reading"]
     assert silence["column"] == "client.midi.silence_share"
     assert silence["verdict"] == "no clear change" and silence["towards"] is None
@@ -99,7 +99,7 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     # the readings name the measures by their labels, never by field names
     assert (lead["label"], silence["label"]) == ("client leads", "client (MIDI) · Silence")
     assert tag["label"] == "annotations tagged autonomy:leader per session"
-    assert "client leads rose from 0.05 to 0.19" in human
+    assert "client leads rose from 5 % to 19 %" in human
     assert "client (MIDI) · Silence: no clear change over 8 sessions" in human
     assert "leads share" not in human and "silence share" not in human
 
@@ -367,3 +367,16 @@ def test_a_damaged_log_is_a_one_line_error(client_store, run_cli):
     r = run_cli("goals", "list", "--client", "C07")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1
     assert "goals.jsonl:2: a reach revision without date" in r.stderr
+
+
+@pytest.mark.parametrize("unit, values, words", [
+    ("fraction", [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], "rose from 10 % to 60 %"),
+    ("BPM", [90, 95, 100, 105, 110, 115], "rose from 90 BPM to 115 BPM"),
+    ("MIDI note", [60, 62, 64, 65, 67, 69], "rose from C4 to A4"),
+    ("count", [0, 1, 2, 3, 4, 5], "rose from 0 to 5 over"),
+])
+def test_the_reading_gives_values_as_the_screen_does(unit, values, words):
+    from improv.reports.goals import course
+
+    c = course(values, list(range(0, 7 * len(values), 7)), direction="up", label="x", unit=unit)
+    assert words in c["reading"], c["reading"]

@@ -123,7 +123,8 @@ function direction(value) {
     h('option', { value: 'up', selected: value !== 'down' }, 'up'), h('option', { value: 'down', selected: value === 'down' }, 'down'));
 }
 
-function chart(ind, v, r) {
+function chart(raw, v, r) {
+  const ind = inPercent(raw);
   const W = 300, H = 110, L = 40, R = 10, T = 8, B = 22;
   const vals = ind.values.filter((x) => x != null);
   let lo = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
@@ -154,7 +155,18 @@ function chart(ind, v, r) {
   for (const [cx, cy] of pts) el('circle', { class: 'pt', cx, cy, r: 3, fill: '#1f5fbf' });
   const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
-    h('figcaption', {}, `${ind.label} (${ind.direction})`, h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
+    h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` [${ind.unit}]` : ''} (${ind.direction})`,
+      h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
+}
+
+// A share (unit "fraction", stored 0..1) in per cent, as its reading and the course charts
+// give it: its values and band.
+function inPercent(ind) {
+  if (ind.unit !== 'fraction') return ind;
+  const times100 = (x) => (x == null ? x : 100 * x);
+  const b = ind.band;
+  return { ...ind, unit: '%', values: ind.values.map(times100),
+    band: b ? { ...b, mean: times100(b.mean), sd: times100(b.sd), low: times100(b.low), high: times100(b.high) } : b };
 }
 
 function fmt(v) {
