@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from improv.analyze.live import LIVE_WINDOW_S, LiveMeasurer, LiveMeasures, pair_state
+from improv.analyze.live import (
+    LIVE_WINDOW_S,
+    LiveMeasurer,
+    LiveMeasures,
+    next_update,
+    pair_state,
+)
 from sessions.tails import MidiLogTail, read_journal_tail
 from tests.sessions.helpers import wait_written
 
@@ -109,6 +115,16 @@ def test_measurer_updates_from_its_process(store):
     assert lm.latest()["players"]["client"]["notes_per_s"] == pytest.approx(2.0, abs=0.15)
     assert lm.latest()["window_s"] == LIVE_WINDOW_S
     w.finalize()
+
+
+def test_updates_keep_their_pace_when_an_update_takes_time():
+    """Updates are due on a grid of the interval: the time an update takes does not push the
+    next one back (a whole interval's wait after each update made them 1.05 to 1.24 s apart
+    on a busy machine), and one that overran skips the slots it missed instead of bursting."""
+    assert next_update(10.0, 10.3, 1.0) == 11.0  # took 0.3 s: the next one a second after
+    assert next_update(11.0, 11.999, 1.0) == 12.0
+    assert next_update(10.0, 11.0, 1.0) == 12.0  # took the whole interval: the next slot
+    assert next_update(10.0, 12.5, 1.0) == 13.0  # overran by 1.5 s: one update, at 13 s
 
 
 def test_pair_state_names_who_plays():
