@@ -496,14 +496,14 @@ def test_a_session_deleted_under_an_open_page_raises_no_script_error(tmp_path, l
     status = page.evaluate(f"fetch('/api/sessions/{sid}', {{method: 'DELETE', "
                            "headers: {'X-Improv-Request': '1'}}).then((r) => r.status)")
     assert status == 200
-    peaks = []
-    page.on("response", lambda r: peaks.append(r.status) if "/peaks/" in r.url else None)
     page.locator(".timeline").focus()
-    for _ in range(6):  # zoom in: finer waveform blocks are fetched, and answer 404 now
-        page.keyboard.press("+")
-        page.wait_for_timeout(150)
-    page.wait_for_timeout(500)
-    assert 404 in peaks  # the failing path was taken; the fixture checks for script errors
+    # zoom in: finer waveform blocks are fetched, and answer 404 now (waited for, not assumed
+    # after a fixed 1.4 s: the failing path must be taken)
+    with page.expect_response(lambda r: "/peaks/" in r.url and r.status == 404, timeout=30000):
+        for _ in range(6):
+            page.keyboard.press("+")
+            page.wait_for_timeout(150)
+    page.wait_for_timeout(500)  # the page handles the 404s; the fixture checks for script errors
 
 
 def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page):
