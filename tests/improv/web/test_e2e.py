@@ -604,6 +604,36 @@ def test_the_status_line_stays_in_view_on_a_scrolled_page(tmp_path, live_server,
     expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_in_viewport()
 
 
+def test_a_sound_still_being_prepared_leaves_a_deletions_undo_alone(tmp_path, live_server,
+                                                                    page):
+    """The page says 'Preparing the sound' when the sound has not come 1.5 s after it was
+    asked for; an annotation deleted meanwhile keeps its message and Undo (the note replaced
+    them: a loaded CI machine, whose mix took 3.5 s, lost the Undo). The page's clock is
+    paused, so the order is fixed: deleted first, then the note's time comes."""
+    server = live_server(tmp_path / "store")
+    held = []
+    page.route("**/mix.wav*", lambda route: held.append(route))  # the sound is slow to come
+    page.clock.install()
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.locator("#status")).to_contain_text("Preparing the sound", timeout=30000)
+    row = page.locator("table.annotations tbody tr[data-id]").first
+    row.wait_for()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    hear = page.get_by_role("group", name="Players to hear")
+    player = hear.locator("input[type=checkbox]").first.get_attribute("data-player")
+    hear.get_by_role("button", name=f"Hear only {player}").click()  # the sound asked for again
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("#status")).to_contain_text("Annotation deleted")
+    page.clock.run_for(3000)  # the note's time has come: it is not said over the Undo
+    expect(page.locator("#status")).to_contain_text("Annotation deleted")
+    expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_visible()
+    for route in held:
+        route.abort()
+
+
 def test_keyboard_users_keep_their_place_and_times_read_as_shown(tmp_path, live_server, page):
     """Edit fills the form with times as the list shows them (0:01.00, not 1.00); after a
     deletion focus moves to the row that took its place, after saving the notes to the notes'
