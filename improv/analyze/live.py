@@ -276,22 +276,15 @@ class LiveMeasurer:
         return self._latest
 
     def _run(self) -> None:
+        import time
+
         proc = self._proc
         try:
-            while not self._stop.wait(self.interval_s):
-                proc.stdin.write(f"{self.now():.6f}\n")
-                proc.stdin.flush()
-                line = proc.stdout.readline()
-                if not line:
-                    log.warning("live measures stopped (their process ended)")
+            due = time.monotonic() + self.interval_s
+            while not self._stop.wait(max(0.0, due - time.monotonic())):
+                if not self._update(proc):
                     return
-                answer = json.loads(line)
-                self.cpu_s = answer.pop("cpu_s", self.cpu_s)
-                if "error" in answer:
-                    log.debug("live measures: %s", answer["error"])
-                    continue
-                self._latest = answer
-                self.updates += 1
+                due = next_update(due, time.monotonic(), self.interval_s)
         except (OSError, ValueError) as exc:  # a live view never stops a recording
             log.warning("live measures stopped: %s", exc)
         finally:
@@ -300,6 +293,38 @@ class LiveMeasurer:
                     proc.stdin.close()
                 except OSError:
                     pass
+
+    def _update(self, proc) -> bool:
+        """Ask the child for the measures at the session's time now; False if it has ended."""
+        proc.stdin.write(f"{self.now():.6f}\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            log.warning("live measures stopped (their process ended)")
+            return False
+        answer = json.loads(line)
+        self.cpu_s = answer.pop("cpu_s", self.cpu_s)
+        if "error" in answer:
+            log.debug("live measures: %s", answer["error"])
+            return True
+        self._latest = answer
+        self.updates += 1
+        return True
+
+
+def next_update(due: float, now: float, interval: float) -> float:
+    """When the update after the one due at ``due`` is due [s, monotonic]: the first slot of
+    the ``interval`` grid after ``now``.
+
+    An update that takes part of the interval keeps the pace: waiting a whole interval after
+    each update made it one every interval *plus* the update's time, which the child's low
+    priority stretches under load (1.05 to 1.24 s apart on a busy machine). One that overran
+    skips the slots it missed instead of following at once.
+    """
+    due += interval
+    if due <= now:
+        due += (int((now - due) / interval) + 1) * interval
+    return due
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sessions.store import Store
-from tests.improv.test_record_faults import _recorder
+from tests.improv.test_record_faults import _recorder, _watch_knows
 from tests.rig.jackrig import wait_for, wire_audio
 from tests.rig.numbered import audio_numbers, number_of
 
@@ -46,7 +46,8 @@ def test_a_source_that_stalls_goes_and_returns_is_recorded_once(jack_rig, tmp_pa
         if medium == "audio":
             wire_audio(ctl, [src.port_name])
         wait_for(lambda: _connected(ctl, src.port_name), timeout=15, what="wiring")
-        time.sleep(1.0)  # the watch has learnt the connection
+        wait_for(lambda: _watch_knows(rec, src.port_name), timeout=15,
+                 what="the watch to learn the connection")
         src.stalled = True  # hangs ...
         time.sleep(STALL_S)
         src.unregister()  # ... and goes

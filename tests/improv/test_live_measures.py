@@ -11,29 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from improv.analyze.live import LIVE_WINDOW_S, LiveMeasurer, LiveMeasures, pair_state
+from improv.analyze.live import (
+    LIVE_WINDOW_S,
+    LiveMeasurer,
+    LiveMeasures,
+    next_update,
+    pair_state,
+)
 from sessions.tails import MidiLogTail, read_journal_tail
+from tests.sessions.helpers import wait_written
 
 SR = 48000
-
-
-def _stored(w):
-    """Wait until the writer thread has written and flushed everything queued."""
-    import time
-
-    w.flush()
-    deadline = time.monotonic() + 10
-    while w.queue_depth and time.monotonic() < deadline:
-        time.sleep(0.01)
-    marker = w.folder / "midi.tsv"
-    size = -1
-    while time.monotonic() < deadline:  # the last item taken is written once the size holds
-        time.sleep(0.05)
-        now = sum(f.stat().st_size for f in [marker, *w.folder.glob("audio/*.wav")]
-                  if f.exists())
-        if now == size:
-            return
-        size = now
 
 
 def _notes(w, player, *, start, step, until, velocity=90, pitch=60):
@@ -49,7 +37,7 @@ def test_live_midi_measures_and_pair(store):
     w.add_midi_input("kb", player="client")
     _notes(w, "client", start=0.0, step=0.5, until=12.0)  # 120 BPM, 2 notes/s
     _notes(w, "therapist", start=2.0, step=0.3, until=9.0, velocity=50, pitch=48)  # 200 BPM
-    _stored(w)
+    wait_written(w)
     live = LiveMeasures(w.folder)
     m = live.update(11.0)  # window [2, 10): therapist stopped at 9 s, within the bridge
     c, t = m["players"]["client"], m["players"]["therapist"]
@@ -74,7 +62,7 @@ def test_live_audio_level_and_onsets(store):
         i = k * SR // 2
         y[i:i + 480, 1] = np.random.default_rng(k).uniform(-0.5, 0.5, 480)
     a.write(y)
-    _stored(w)
+    wait_written(w)
     m = LiveMeasures(w.folder).update(11.0)["players"]["client"]
     assert m["source"] == "audio:mic"
     assert m["notes_per_s"] == pytest.approx(2.0, abs=0.15)
@@ -101,7 +89,7 @@ def test_journal_tail(store):
     w = store.create_session(client="C07", players=["client"])
     a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]})
     a.write(np.arange(1000, dtype=np.float32))
-    _stored(w)
+    wait_written(w)
     path = w.folder / "audio" / "mic.wav"
     y, total, sr = read_journal_tail(path, frames=10)
     assert total == 1000 and sr == SR and y[:, 0].tolist() == list(range(990, 1000))
@@ -114,7 +102,7 @@ def test_journal_tail(store):
 def test_measurer_updates_from_its_process(store):
     w = store.create_session(client="C07", players=["client"])
     _notes(w, "client", start=0.0, step=0.5, until=10.0)
-    _stored(w)
+    wait_written(w)
     lm = LiveMeasurer(w.folder, now=lambda: 10.0, interval_s=0.05).start()
     try:
         import time
@@ -127,6 +115,16 @@ def test_measurer_updates_from_its_process(store):
     assert lm.latest()["players"]["client"]["notes_per_s"] == pytest.approx(2.0, abs=0.15)
     assert lm.latest()["window_s"] == LIVE_WINDOW_S
     w.finalize()
+
+
+def test_updates_keep_their_pace_when_an_update_takes_time():
+    """Updates are due on a grid of the interval: the time an update takes does not push the
+    next one back (a whole interval's wait after each update made them 1.05 to 1.24 s apart
+    on a busy machine), and one that overran skips the slots it missed instead of bursting."""
+    assert next_update(10.0, 10.3, 1.0) == 11.0  # took 0.3 s: the next one a second after
+    assert next_update(11.0, 11.999, 1.0) == 12.0
+    assert next_update(10.0, 11.0, 1.0) == 12.0  # took the whole interval: the next slot
+    assert next_update(10.0, 12.5, 1.0) == 13.0  # overran by 1.5 s: one update, at 13 s
 
 
 def test_pair_state_names_who_plays():

@@ -146,29 +146,48 @@ def test_a_device_back_under_a_new_index_is_found_by_name(pulse, tmp_path):
                longest=REOPEN_INTERVAL_S * (REINIT_AFTER_FAILURES + 2) + 10)
 
 
+def _recording_streams(pulse) -> int:
+    """Record streams (source outputs) the server has: parec's, once it is connected."""
+    r = subprocess.run(["pactl", "list", "short", "source-outputs"], env=pulse.env,
+                       capture_output=True, text=True)
+    return len(r.stdout.splitlines()) if r.returncode == 0 else 0
+
+
+def _monitor_frames(raw) -> np.ndarray:
+    y = np.fromfile(raw, dtype="<f4")
+    return y[: len(y) // 2 * 2].reshape(-1, 2)
+
+
 def test_replay_through_pulseaudio_is_sample_exact(pulse, store, replay_session, tmp_path):
     sid, times = replay_session
+    want = times[(times >= 1.2) & (times < 5.0)]
     raw = tmp_path / "monitor.f32"
     with open(raw, "wb") as out:  # what the sink plays, as PulseAudio hands it on
         rec = subprocess.Popen(["parec", "-d", f"{SINK}.monitor", "--format=float32le",
                                 f"--rate={SR}", "--channels=2", "--raw"], env=pulse.env,
                                stdout=out, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.5)
+            # parec is recording once its stream is on the server (its bytes come in 2 s
+            # fragments, so the file says nothing yet)
+            wait_for(lambda: _recording_streams(pulse) > 0, timeout=30, interval=0.05,
+                     what="parec's record stream")
             r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store.root),
                                 "replay", sid, "--from", "1.2", "--to", "5.0",
                                 "--audio-api", "ALSA", "--audio-out", "pulse", "--lead-in", "1.0"],
                                capture_output=True, text=True, cwd=REPO, timeout=60,
                                env=pulse.env)
-            time.sleep(0.5)
+            assert r.returncode == 0, r.stderr
+            # what was played has reached parec's file (not: half a second has passed)
+            try:
+                wait_for(lambda: len(find_clicks(_monitor_frames(raw)[:, 0])) >= len(want),
+                         timeout=30, interval=0.1, what="every click in parec's recording")
+            except TimeoutError:
+                pass  # the count is checked below, with the numbers
         finally:
             rec.terminate()
             rec.wait(10)
-    assert r.returncode == 0, r.stderr
     assert "half way" in r.stdout  # the annotation passed the play head
-    y = np.fromfile(raw, dtype="<f4")
-    y = y[: len(y) // 2 * 2].reshape(-1, 2)
-    want = times[(times >= 1.2) & (times < 5.0)]
+    y = _monitor_frames(raw)
     clicks = find_clicks(y[:, 0])
     assert len(clicks) == len(want)
     np.testing.assert_allclose(np.diff(clicks), np.diff(want) * SR, atol=1)  # no frame lost

@@ -29,6 +29,17 @@ def _recorder(rig, store, inputs, **kw):
                     jack_server=rig.server.name, midi_api="jack", audio_api="JACK", **kw)
 
 
+def _watch_knows(rec, source: str) -> bool:
+    """The recorder's JACK source watch has seen ``source`` feed one of its inputs.
+
+    It learns connections at its polls (every 0.5 s, from the recorder's monitor thread); a
+    source that goes away before that is not known to have been there. Tests wait for this
+    instead of sleeping: a monitor thread descheduled on a loaded machine polls later.
+    """
+    watch = rec._watch
+    return watch is not None and any(source in feeding for feeding in list(watch.known.values()))
+
+
 @pytest.mark.slow
 def test_sigkill_loses_at_most_the_last_second(jack_rig, tmp_path):
     rig = jack_rig
@@ -230,8 +241,11 @@ def test_jack_audio_source_that_goes_away_is_reconnected(jack_rig, tmp_path):
     rec.start()
     try:
         wire_audio(ctl, mic.port_names)
-        mic.start(delay_s=0.05)
-        time.sleep(1.5)  # the watch (every 0.5 s) has learnt the connection
+        f0 = mic.start(delay_s=0.05)
+        wait_for(lambda: _watch_knows(rec, "mic:out_1"), timeout=15,
+                 what="the watch to learn the connection")
+        wait_for(lambda: ctl.frame_time > f0 + int(1.1 * SR), timeout=15,
+                 what="ten clicks played")
         mic.close()  # unplugged
         wait_for(lambda: any("lost" in w for w in rec.warnings), timeout=5, what="loss noticed")
         time.sleep(1.0)
@@ -315,7 +329,8 @@ def test_jack_midi_port_gone_and_back_between_two_polls_is_reconnected(jack_rig,
         wait_for(first.is_connected, timeout=15, what="MIDI wiring")
         first.start(delay_s=0.1)
         first.wait_done(10)
-        time.sleep(1.2)  # the watch has seen the connection
+        wait_for(lambda: _watch_knows(rec, "kb1:out"), timeout=15,
+                 what="the watch to learn the connection")
         first.close()
         again = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.05, n=10, base=80))
         wait_for(again.is_connected, timeout=5, what="the returning port re-connected")

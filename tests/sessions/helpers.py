@@ -132,3 +132,22 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
         con.close()
         out["catalog rows"] = repr(rows).encode()
     return out
+
+
+def wait_written(writer, *, timeout: float = 30.0) -> None:
+    """Wait until ``writer``'s thread has written and flushed everything queued so far.
+
+    The writer takes its items in order and handles each before it takes the next, so once a
+    second flush request has been taken the first one (and everything queued before it) has
+    been written and flushed. An empty queue alone says only that the last item was *taken*:
+    on a loaded machine the writer can be descheduled before it writes or flushes it.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    for _ in range(2):
+        writer.flush()
+        while writer.queue_depth:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the session writer did not drain its queue in {timeout} s")
+            time.sleep(0.01)

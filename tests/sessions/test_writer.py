@@ -14,6 +14,7 @@ from sessions.errors import (
     StoreError,
 )
 from sessions.verify import verify_folder
+from tests.sessions.helpers import wait_written
 
 
 def _mode(p):
@@ -135,8 +136,7 @@ def test_write_failure_is_reported_and_flushed_data_kept(store, monkeypatch):
     a = w.add_audio_input("mic", sr=8000, channels=1, players={"client": [1]})
     a.write(np.ones((800, 1), np.float32))
     w.midi(0.05, player="client", port="k", data=b"\x90\x3c\x40")
-    w.flush()
-    time.sleep(0.3)
+    wait_written(w)  # the first block is on the disk before the disk fills
     journal = w._audio[0]
 
     def disk_full(block):

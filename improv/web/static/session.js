@@ -186,7 +186,11 @@ export async function sessionPage(main, id, params) {
     if (!src) return;
     audio.src = src.url;
     // the first time, the server renders the MIDI players (about a minute for an hour): say so
-    const slow = setTimeout(() => say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…'), 1500);
+    // (not over a message the user still needs: an error, or one with a button such as Undo)
+    const slow = setTimeout(() => {
+      const st = document.getElementById('status');
+      if (!st.classList.contains('error') && !st.querySelector('button')) say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…');
+    }, 1500);
     audio.addEventListener('loadedmetadata', () => {
       if (document.getElementById('status').textContent.startsWith('Preparing the sound')) say('Ready to play');
       clearTimeout(slow); seek(t); if (was) audio.play();

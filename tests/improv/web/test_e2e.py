@@ -535,14 +535,14 @@ def test_a_session_deleted_under_an_open_page_raises_no_script_error(tmp_path, l
     status = page.evaluate(f"fetch('/api/sessions/{sid}', {{method: 'DELETE', "
                            "headers: {'X-Improv-Request': '1'}}).then((r) => r.status)")
     assert status == 200
-    peaks = []
-    page.on("response", lambda r: peaks.append(r.status) if "/peaks/" in r.url else None)
     page.locator(".timeline").focus()
-    for _ in range(6):  # zoom in: finer waveform blocks are fetched, and answer 404 now
-        page.keyboard.press("+")
-        page.wait_for_timeout(150)
-    page.wait_for_timeout(500)
-    assert 404 in peaks  # the failing path was taken; the fixture checks for script errors
+    # zoom in: finer waveform blocks are fetched, and answer 404 now (waited for, not assumed
+    # after a fixed 1.4 s: the failing path must be taken)
+    with page.expect_response(lambda r: "/peaks/" in r.url and r.status == 404, timeout=30000):
+        for _ in range(6):
+            page.keyboard.press("+")
+            page.wait_for_timeout(150)
+    page.wait_for_timeout(500)  # the page handles the 404s; the fixture checks for script errors
 
 
 def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page):
@@ -641,6 +641,36 @@ def test_the_status_line_stays_in_view_on_a_scrolled_page(tmp_path, live_server,
     expect(page.locator("#status")).to_contain_text("Annotation deleted")
     assert page.evaluate("window.scrollY") > 300  # the page is scrolled
     expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_in_viewport()
+
+
+def test_a_sound_still_being_prepared_leaves_a_deletions_undo_alone(tmp_path, live_server,
+                                                                    page):
+    """The page says 'Preparing the sound' when the sound has not come 1.5 s after it was
+    asked for; an annotation deleted meanwhile keeps its message and Undo (the note replaced
+    them: a loaded CI machine, whose mix took 3.5 s, lost the Undo). The page's clock is
+    paused, so the order is fixed: deleted first, then the note's time comes."""
+    server = live_server(tmp_path / "store")
+    held = []
+    page.route("**/mix.wav*", lambda route: held.append(route))  # the sound is slow to come
+    page.clock.install()
+    page.goto(server.url)
+    page.get_by_role("button", name="Create a demo session").click()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.locator("#status")).to_contain_text("Preparing the sound", timeout=30000)
+    row = page.locator("table.annotations tbody tr[data-id]").first
+    row.wait_for()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    hear = page.get_by_role("group", name="Players to hear")
+    player = hear.locator("input[type=checkbox]").first.get_attribute("data-player")
+    hear.get_by_role("button", name=f"Hear only {player}").click()  # the sound asked for again
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name=re.compile("^Delete annotation")).click()
+    expect(page.locator("#status")).to_contain_text("Annotation deleted")
+    page.clock.run_for(3000)  # the note's time has come: it is not said over the Undo
+    expect(page.locator("#status")).to_contain_text("Annotation deleted")
+    expect(page.locator("#status").get_by_role("button", name="Undo")).to_be_visible()
+    for route in held:
+        route.abort()
 
 
 def test_keyboard_users_keep_their_place_and_times_read_as_shown(tmp_path, live_server, page):
