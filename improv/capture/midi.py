@@ -33,8 +33,10 @@ its running sum ``b`` is the backend's own clock for that port.  The stamp
 is ``t = b + offset``, where ``offset`` tracks the lower envelope of
 ``arrival - b``: it drops at once to a smaller value and rises by at most
 ``relax_ppm`` per second (clock drift), and never lags the arrival by more
-than ``max_correction_s``.  Late callbacks (the GIL held by another thread,
-a busy CPU) therefore do not move the stamp, and ``t <= arrival`` always.
+than ``max_correction_s``.  Callbacks late by up to ``max_correction_s`` (the
+GIL held by another thread, a busy CPU) therefore do not move the stamp, and
+``t <= arrival`` always; a later one is stamped ``max_correction_s`` before it
+was taken (docs/recording.md).
 The raw delta is stored beside ``t`` (``delta_s``; empty for a port's first
 message, where rtmidi always reports 0).
 
