@@ -151,9 +151,15 @@ class JackSourceWatch:
         self.changed = threading.Event()
         #: when the JACK server went away [seconds, the watch's clock], or None
         self.server_gone_at: float | None = None
+        #: when JACK reported an xrun (a cycle some client did not finish in time: JACK drops
+        #: that cycle's MIDI of the clients after it, and audio may overflow) [seconds]
+        self._xruns: collections.deque = collections.deque()
         self._closed = False
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
+        #: one JACK cycle [seconds]: what an xrun can lose at most, per input
+        self.period_s = self.client.blocksize / self.client.samplerate
         self.client.set_shutdown_callback(self._on_shutdown)
+        self.client.set_xrun_callback(self._on_xrun)
         self.client.set_client_registration_callback(self._on_client)
         self.client.set_port_registration_callback(self._on_port)
         self.client.activate()
@@ -163,6 +169,16 @@ class JackSourceWatch:
     def _on_shutdown(self, status, reason: str) -> None:
         if self.server_gone_at is None:
             self.server_gone_at = self.clock()
+
+    def _on_xrun(self, delayed_usecs: float) -> None:
+        self._xruns.append(self.clock())
+
+    def take_xruns(self) -> list[float]:
+        """Times of the xruns since the last call [seconds, the watch's clock], oldest first."""
+        out = []
+        while self._xruns:
+            out.append(self._xruns.popleft())
+        return out
 
     def _on_client(self, name: str, register: bool) -> None:
         if not register:

@@ -145,6 +145,7 @@ class Recorder:
         self.midi_mode = midi_mode
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
+        self._xruns: list[float] = []  # when JACK reported xruns [seconds, session clock]
         self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
         self._next_reinit = 0.0
@@ -323,6 +324,12 @@ class Recorder:
             self._release_locks()
             return {}
         if self._watch is not None:
+            self._note_xruns(until=end)
+            if len(self._xruns) > 1:
+                self._warn(f"the audio system (JACK) fell behind {len(self._xruns)} times "
+                           f"between {self._xruns[0]:.1f} s and {self._xruns[-1]:.1f} s: MIDI "
+                           f"and audio of those moments (up to {1000 * self._watch.period_s:.0f}"
+                           " ms each) may be missing")
             self._watch.close()
             self._watch = None
         for (source, port), lost_at in self._source_lost.items():  # never came back
@@ -453,7 +460,26 @@ class Recorder:
             return None
         return next((st for st in self.midi.ports if same_port_name(source, st.port_name)), None)
 
+    def _note_xruns(self, *, until: float | None = None) -> None:
+        """Journal the JACK xruns since the last call as one ``jack_xruns`` event (first and
+        last time, how many, the cycle length); the first of the session is also a live
+        warning, the total one at the stop. ``until`` [s]: the stop; later xruns are the
+        recorder's own clients leaving the graph (measured: two at every other stop), not a
+        loss."""
+        times = [t for t in self._watch.take_xruns() if until is None or t <= until]
+        if not times:
+            return
+        period = self._watch.period_s
+        self.writer.report("jack_xruns", t=times[0], end=times[-1], n=len(times),
+                           period_s=period)
+        if not self._xruns:
+            self._warn(f"the audio system (JACK) fell behind at {times[0]:.1f} s: MIDI and "
+                       f"audio of that moment (up to {1000 * period:.0f} ms) may be missing; "
+                       "close other programs if it happens again")
+        self._xruns += times
+
     def _poll_watch(self, now: float) -> None:
+        self._note_xruns()
         for ch in self._watch.poll(now):
             st = self._midi_state(ch.source, ch.port)
             kind = "midi" if st is not None else "audio"

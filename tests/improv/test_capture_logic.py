@@ -201,3 +201,26 @@ def test_audio_lost_with_its_jack_server_at_once(store, fake_clock, monkeypatch)
         assert calls == [] and devices.ABANDONED_STREAMS == [stream] and cap.stream is None
     finally:
         atexit.register(sd._exit_handler)  # this test process still terminates PortAudio
+
+
+def test_xruns_are_journaled_and_warned_once_and_not_after_the_stop(store, fake_clock):
+    """JACK's xruns reach the journal at each poll as one event; the first of the session is a
+    live warning; those after the stop (the recorder's own clients leaving the graph) are not
+    a loss and are left out."""
+    from improv.capture.recorder import Recorder
+
+    rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
+    reported = []
+    rec.writer = SimpleNamespace(report=lambda kind, **kw: reported.append((kind, kw)))
+    pending = [[1.0, 1.25], [], [3.0, 5.5]]
+    rec._watch = SimpleNamespace(period_s=1024 / 48000, take_xruns=lambda: pending.pop(0))
+    rec._note_xruns()
+    rec._note_xruns()  # none since: nothing journaled
+    rec._note_xruns(until=5.0)
+    assert reported == [
+        ("jack_xruns", {"t": 1.0, "end": 1.25, "n": 2, "period_s": 1024 / 48000}),
+        ("jack_xruns", {"t": 3.0, "end": 3.0, "n": 1, "period_s": 1024 / 48000})]
+    assert [w for w in rec.warnings if "fell behind" in w] == [
+        "the audio system (JACK) fell behind at 1.0 s: MIDI and audio of that moment (up to "
+        "21 ms) may be missing; close other programs if it happens again"]
+    assert rec._xruns == [1.0, 1.25, 3.0]

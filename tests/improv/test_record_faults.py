@@ -402,3 +402,48 @@ def test_jack_server_that_stops_ends_the_recording_and_keeps_what_came_before(ja
     # the clicks before the stop are there (a player in another process can miss a cycle on a
     # busy machine, which moves its later clicks: the spacing is not checked to the frame here)
     assert len(found) > 20 and np.mean(np.diff(found) == 4800) > 0.8
+
+
+def test_jack_xruns_are_noted_in_the_session(jack_rig, tmp_path):
+    """A JACK client that misses its deadline (an xrun: JACK drops that cycle's MIDI after it,
+    audio may overflow) is noted: a ``jack_xruns`` event with its time, and a warning that the
+    session shows (before, an xrun left no trace and MIDI lost in it was lost silently)."""
+    import time
+
+    from tests.improv.conftest import _Closer
+
+    rig = jack_rig
+    kb = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.1, n=5))
+    store = Store(tmp_path / "store")
+    rec = _recorder(rig, store, ["client=midi:kb1"])
+    rec.start()
+    slow_cycles = {"left": 0}
+    try:
+        wait_for(kb.is_connected, timeout=15, what="MIDI wiring")
+        started = rec.clock.now()  # (a client's activation itself can make an xrun)
+        slow = rig.server.client("slow")
+
+        @slow.set_process_callback
+        def process(frames):  # busy past the 21 ms period while asked to
+            if slow_cycles["left"] > 0:
+                slow_cycles["left"] -= 1
+                t = time.perf_counter()
+                while time.perf_counter() - t < 0.05:
+                    pass
+
+        slow.activate()
+        rig.players.append(_Closer(slow))
+        slow_cycles["left"] = 3
+        wait_for(lambda: bool(rec._xruns), timeout=15, what="the recorder to hear of the xrun")
+    finally:
+        manifest = rec.stop()
+    runs = [e for e in manifest["events"] if e["kind"] == "jack_xruns"]
+    assert runs and sum(e["n"] for e in runs) == len(rec._xruns)
+    # on the session clock; the slow client's among them (a graph change, such as MIDI
+    # wiring, can make one too)
+    assert 0 <= runs[0]["t"] <= runs[-1]["end"] <= manifest["duration_s"]
+    assert runs[-1]["end"] >= started
+    assert runs[0]["period_s"] == pytest.approx(1024 / 48000)
+    warnings = store.session(manifest["id"]).warnings()
+    assert any(w.startswith(f"the audio system (JACK) fell behind at {runs[0]['t']:.1f} s")
+               for w in warnings), warnings
