@@ -54,6 +54,19 @@ export function fmtTime(s, decimals = 1) {
 // "1 session", "3 sessions": a count with its noun (never "session(s)")
 export function counted(n, word, plural = `${word}s`) { return `${n} ${n === 1 ? word : plural}`; }
 
+// A measure's course with a share (unit "fraction", stored 0..1) in per cent, as the session
+// page, the readings and the reports give it: its values, band, trend (slopes and interval)
+// and trend line; any other unit as it is.
+export function inPercent(f) {
+  if (f.unit !== 'fraction') return f;
+  const x100 = (v) => (v == null ? v : 100 * v);
+  const t = f.trend, b = f.band;
+  return { ...f, unit: '%', values: f.values.map(x100), fit: f.fit ? f.fit.map(x100) : f.fit,
+    trend: t ? { ...t, slope_per_session: x100(t.slope_per_session), ci_low: x100(t.ci_low),
+      ci_high: x100(t.ci_high), slope_per_30_days: x100(t.slope_per_30_days) } : t,
+    band: b ? { ...b, mean: x100(b.mean), sd: x100(b.sd), low: x100(b.low), high: x100(b.high) } : b };
+}
+
 // an input kind as the screen names it (as analysis.features.title): MIDI, or the audio's name
 export function sourceName(src) { return src === 'midi' ? 'MIDI' : src; }
 

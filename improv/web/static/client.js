@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, counted, download, fmtDate, fmtTime, h, say } from './api.js';
+import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, say } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -60,7 +60,7 @@ export async function clientPage(main, code, params) {
   };
   lastResult.set(code, r);
   goalsPanel(goals, code); // the goals' courses read the analyses the comparison made
-  const shown = inPercent(r); // shares as the reports show them; `r` keeps the stored units
+  const shown = inPercentAll(r); // shares as the reports show them; `r` keeps the stored units
   const charts = h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c))));
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
@@ -70,21 +70,9 @@ export async function clientPage(main, code, params) {
     legend(r, colorOf), trendTable(shown), charts);
 }
 
-// A comparison with every share (unit "fraction", stored 0..1) in per cent, as the session
-// page and the reports show them: its values, trend (slopes and interval), band and fit.
-function inPercent(r) {
-  const times100 = (v) => (v == null ? v : 100 * v);
-  const features = {};
-  for (const [c, f] of Object.entries(r.features)) {
-    if (f.unit !== 'fraction') { features[c] = f; continue; }
-    const t = f.trend, b = f.band;
-    features[c] = { ...f, unit: '%', values: f.values.map(times100),
-      fit: f.fit ? f.fit.map(times100) : f.fit,
-      trend: t ? { ...t, slope_per_session: times100(t.slope_per_session), ci_low: times100(t.ci_low),
-        ci_high: times100(t.ci_high), slope_per_30_days: times100(t.slope_per_30_days) } : t,
-      band: b ? { ...b, mean: times100(b.mean), sd: times100(b.sd), low: times100(b.low), high: times100(b.high) } : b };
-  }
-  return { ...r, features };
+// The comparison with its shares in per cent (see inPercent).
+function inPercentAll(r) {
+  return { ...r, features: Object.fromEntries(Object.entries(r.features).map(([c, f]) => [c, inPercent(f)])) };
 }
 
 // the last comparison shown per client (its feature list serves the controls after an error)

@@ -2,7 +2,7 @@
 // indicator, the sessions marked with the goals active then, and forms to add, change,
 // reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
 // (improv.reports.goals); this file only draws it.
-import { api, h, say } from './api.js';
+import { api, h, inPercent, say } from './api.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -157,16 +157,6 @@ function chart(raw, v, r) {
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
     h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` [${ind.unit}]` : ''} (${ind.direction})`,
       h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
-}
-
-// A share (unit "fraction", stored 0..1) in per cent, as its reading and the course charts
-// give it: its values and band.
-function inPercent(ind) {
-  if (ind.unit !== 'fraction') return ind;
-  const times100 = (x) => (x == null ? x : 100 * x);
-  const b = ind.band;
-  return { ...ind, unit: '%', values: ind.values.map(times100),
-    band: b ? { ...b, mean: times100(b.mean), sd: times100(b.sd), low: times100(b.low), high: times100(b.high) } : b };
 }
 
 function fmt(v) {
