@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 
 from .errors import ParameterError
 
-__all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "title", "feature_list",
-           "check_features", "feature_matches"]
+__all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "title", "source_name",
+           "feature_list", "check_features", "feature_matches"]
 
 #: Groups in display order.
 GROUPS = ("tempo", "density", "register", "dynamics", "dialogue-activity", "dialogue-lead",
@@ -404,6 +404,16 @@ def label(column: str) -> str:
     return f.label.format(**fill)
 
 
+def source_name(source: str) -> str:
+    """An input kind as the screen names it: ``MIDI`` for ``midi``, an audio input by its own
+    name.
+
+    >>> source_name("midi"), source_name("audio")
+    ('MIDI', 'audio')
+    """
+    return "MIDI" if source == "midi" else source
+
+
 def title(column: str) -> str:
     """A column's heading for the screen: whose it is, from which input, and its label.
 
@@ -416,7 +426,7 @@ def title(column: str) -> str:
     who, _, source = head.partition(".")
     who = who.replace("|", " & ")
     if source:
-        who += f" ({'MIDI' if source == 'midi' else source})"
+        who += f" ({source_name(source)})"
     return f"{who} · {label(column)}"
 
 

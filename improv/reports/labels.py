@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from analysis.features import FEATURES, GROUPS, describe, label, lookup
+from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
 __all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "scale", "group_of", "grouped",
            "column_title", "source_name", "never_negative"]
@@ -94,16 +94,6 @@ def scale(column: str) -> float:
     """The factor from a measure's stored unit to the unit of its :func:`heading` (100 for a
     share shown as a percentage, else 1): for differences and slopes of it."""
     return 100.0 if describe(column)[0] in _PERCENT else 1.0
-
-
-def source_name(source: str) -> str:
-    """An input kind as the screen names it: ``MIDI`` for ``midi`` (as
-    :func:`analysis.features.title`), an audio source by its own name.
-
-    >>> source_name("midi"), source_name("audio")
-    ('MIDI', 'audio')
-    """
-    return "MIDI" if source == "midi" else source
 
 
 def column_title(column: str) -> str:
