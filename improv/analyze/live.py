@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -276,8 +277,6 @@ class LiveMeasurer:
         return self._latest
 
     def _run(self) -> None:
-        import time
-
         proc = self._proc
         try:
             due = time.monotonic() + self.interval_s
@@ -333,7 +332,6 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import os
     import sys
-    import time
 
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", type=Path)
