@@ -27,7 +27,8 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def health(*, audio, midi_ports, lost: list[str]) -> dict[str, Any]:
+def health(*, audio, midi_ports, lost: list[str], xruns: list[float] = (),
+           period_s: float | None = None) -> dict[str, Any]:
     """The health of a recording in words.
 
     Parameters
@@ -39,6 +40,11 @@ def health(*, audio, midi_ports, lost: list[str]) -> dict[str, Any]:
         Their ``overflows`` (messages not recorded) and ``gaps`` (stretches lost).
     lost : list of str
         Inputs lost now (names).
+    xruns : list of float [seconds]
+        When the audio system (JACK) fell behind: a cycle some client did not finish in time,
+        whose MIDI and audio JACK may have dropped.
+    period_s : float [seconds], optional
+        One JACK cycle: what each of ``xruns`` can have lost at most, per input.
 
     Returns
     -------
@@ -68,6 +74,14 @@ def health(*, audio, midi_ports, lost: list[str]) -> dict[str, Any]:
                            "recorded (too many at once)")
         if st.gaps:
             details.append(f"MIDI {st.port_name}: lost {_count(len(st.gaps), 'time')}")
+    if xruns:
+        parts.append(f"the audio system fell behind {_count(len(xruns), 'time')}")
+        when = (f"at {xruns[0]:.1f} s" if len(xruns) == 1
+                else f"between {xruns[0]:.1f} s and {xruns[-1]:.1f} s")
+        most = f" (up to {1000 * period_s:.0f} ms each)" if period_s else ""
+        details.append(f"audio system (JACK): fell behind {_count(len(xruns), 'time')} {when}; "
+                       f"MIDI and audio of those moments{most} may be missing; closing other "
+                       "programs helps")
     if lost:
         parts.append("input lost: " + ", ".join(lost))
     return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details}

@@ -146,6 +146,7 @@ class Recorder:
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
         self._xruns: list[float] = []  # when JACK reported xruns [seconds, session clock]
+        self._period_s: float | None = None  # JACK's cycle when it reported them [seconds]
         self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
         self._next_reinit = 0.0
@@ -469,7 +470,7 @@ class Recorder:
         times = [t for t in self._watch.take_xruns() if until is None or t <= until]
         if not times:
             return
-        period = self._watch.period_s
+        period = self._period_s = self._watch.period_s
         self.writer.report("jack_xruns", t=times[0], end=times[-1], n=len(times),
                            period_s=period)
         if not self._xruns:
@@ -653,7 +654,8 @@ class Recorder:
             "marks": self.marks.listed(),
             "health": health(audio=self.audio, midi_ports=self.midi.ports if self.midi else [],
                              lost=[i["name"] for p in players.values() for i in p["inputs"]
-                                   if not i["connected"]]),
+                                   if not i["connected"]],
+                             xruns=list(self._xruns), period_s=self._period_s),
             "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
                               audio=self.audio),
         }

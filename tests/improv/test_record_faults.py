@@ -435,6 +435,8 @@ def test_jack_xruns_are_noted_in_the_session(jack_rig, tmp_path):
         rig.players.append(_Closer(slow))
         slow_cycles["left"] = 3
         wait_for(lambda: bool(rec._xruns), timeout=15, what="the recorder to hear of the xrun")
+        health = rec.status()["health"]  # what the record panel shows while recording
+        assert not health["healthy"] and "the audio system fell behind" in health["line"]
     finally:
         manifest = rec.stop()
     runs = [e for e in manifest["events"] if e["kind"] == "jack_xruns"]

@@ -207,6 +207,17 @@ def test_health_line_in_plain_words():
     assert h["line"] == "1 MIDI message not recorded; input lost: kb1:out"
 
 
+def test_health_line_names_the_times_jack_fell_behind():
+    h = health(audio=[_cap("mic")], midi_ports=[], lost=[], xruns=[12.34], period_s=0.0213)
+    assert h["line"] == "the audio system fell behind 1 time" and not h["healthy"]
+    assert h["details"] == ["audio system (JACK): fell behind 1 time at 12.3 s; MIDI and audio "
+                            "of those moments (up to 21 ms each) may be missing; closing other "
+                            "programs helps"]
+    h = health(audio=[], midi_ports=[], lost=[], xruns=[1.0, 2.0, 40.06])
+    assert h["line"] == "the audio system fell behind 3 times"
+    assert "between 1.0 s and 40.1 s" in h["details"][0] and "ms each" not in h["details"][0]
+
+
 def test_disk_time_left_at_this_rate():
     d = disk_left(free_bytes=int(1.25e9), stop_bytes=int(0.25e9),
                   audio=[_cap("mic", channels=2, sr=48000)])
