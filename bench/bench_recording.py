@@ -3,6 +3,7 @@
 Run from the repository root with the project's venv::
 
     .venv/bin/python bench/bench_recording.py midi-timing  [--seconds 60] [--period 128]
+                                                           [--hog N [--hog-nice -10] [--cpu 0]]
     .venv/bin/python bench/bench_recording.py alignment    [--seconds 30] [--period 256]
     .venv/bin/python bench/bench_recording.py load         [--seconds 600]
     .venv/bin/python bench/bench_recording.py burst        [--seconds 60]
@@ -17,7 +18,10 @@ before servers).  Figures go to stdout as one JSON object per run.
   recorder and a bare python-rtmidi receiver (callback stamps
   CLOCK_MONOTONIC_RAW, nothing else) listen to the same port on a MIDI server
   with a small period, while audio runs on a second server at 1024 frames.
-  Error = stamp - scheduled time.
+  Error = stamp - scheduled time.  ``--hog N`` runs N busy-looping processes
+  beside it (``--hog-nice``: at that nice value; ``--cpu``: they and the recorder
+  on one CPU), to see what a starved machine does to the stamps; also counted:
+  stamps more than ``max_correction_s`` (20 ms) late.
 * alignment: one server; the sender writes a MIDI note and the onset of a
   click at the same JACK frame every 0.25 s (random frame offsets); error =
   MIDI stamp - audio time of the click (t0 + n/sr with the fitted drift).
@@ -148,11 +152,19 @@ def sender_result(sender: subprocess.Popen, timeout: float) -> dict:
     return json.loads(line)
 
 
+#: CPU the recorder is pinned to (``--cpu``), or None
+PIN_CPU: int | None = None
+
+
 def recorder(store: Path, args: list[str], *, env: dict) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "improv", "--store", str(store), "record", "--client", "B01",
            "--midi-api", "jack", "--audio-api", "JACK", "--no-display", "--json", *args]
+
+    def pin() -> None:
+        os.sched_setaffinity(0, {PIN_CPU})
+
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                            cwd=REPO)
+                            cwd=REPO, preexec_fn=pin if PIN_CPU is not None else None)
 
 
 def connected(client, port: str, prefix: str) -> bool:
@@ -261,6 +273,8 @@ def bench_midi_timing(args, tmp: Path) -> dict:
                "messages": len(sched), "recorder_lost": int((~np.isfinite(rec_err)).sum()),
                "bare_lost": int((~np.isfinite(bare_err)).sum()), "jack_xrun_lines": xruns,
                "recorder": stats_ms(rec_err[both]), "bare_rtmidi": stats_ms(bare_err[both]),
+               "recorder_over_20ms_late": int((rec_err[np.isfinite(rec_err)] > 0.020).sum()),
+               "bare_over_20ms_late": int((bare_err[np.isfinite(bare_err)] > 0.020).sum()),
                "p99_recorder_minus_bare_ms": round(
                    float(np.percentile(np.abs(rec_err[both]), 99)
                          - np.percentile(np.abs(bare_err[both]), 99)) * 1e3, 3),
@@ -494,6 +508,34 @@ def match_in_order(t, data, sent_data) -> np.ndarray:
     return out
 
 
+class hogs:
+    """``n`` processes that each keep a core busy while the block runs, at ``nice`` (below 0
+    needs root: ahead of the recorder's ordinary-priority threads; JACK's real-time threads
+    still come first)."""
+
+    def __init__(self, n: int, nice: int = 0) -> None:
+        self.n = n
+        self.nice = nice
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> hogs:
+        def place() -> None:
+            if self.nice:
+                os.setpriority(os.PRIO_PROCESS, 0, self.nice)
+            if PIN_CPU is not None:
+                os.sched_setaffinity(0, {PIN_CPU})
+
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                       preexec_fn=place)
+                      for _ in range(self.n)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_sender":
         return role_sender(sys.argv[2])
@@ -503,16 +545,26 @@ def main() -> None:
     ap.add_argument("bench", choices=["midi-timing", "alignment", "load", "burst"])
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--period", type=int)
+    ap.add_argument("--hog", type=int, default=0,
+                    help="busy processes running beside the benchmark (default 0)")
+    ap.add_argument("--hog-nice", type=int, default=0,
+                    help="their nice value (default 0; below 0 needs root)")
+    ap.add_argument("--cpu", type=int, default=None,
+                    help="pin the recorder and the busy processes to this CPU")
     args = ap.parse_args()
     defaults = {"midi-timing": (60, 128), "alignment": (30, 256), "load": (600, 1024),
                 "burst": (60, 256)}
     secs, period = defaults[args.bench]
     args.seconds = args.seconds or secs
     args.period = args.period or period
+    global PIN_CPU
+    PIN_CPU = args.cpu
     fn = {"midi-timing": bench_midi_timing, "alignment": bench_alignment, "load": bench_load,
           "burst": bench_burst}[args.bench]
-    with tempfile.TemporaryDirectory(prefix="improv-bench-") as tmp:
-        print(json.dumps(fn(args, Path(tmp))), flush=True)
+    with tempfile.TemporaryDirectory(prefix="improv-bench-") as tmp, hogs(args.hog, args.hog_nice):
+        print(json.dumps({**fn(args, Path(tmp)), "hogs": args.hog, "hog_nice": args.hog_nice,
+                          "cpu": args.cpu}),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -32,11 +32,13 @@ callback.  For later messages rtmidi passes the backend's delta time (JACK:
 its running sum ``b`` is the backend's own clock for that port.  The stamp
 is ``t = b + offset``, where ``offset`` tracks the lower envelope of
 ``arrival - b``: it drops at once to a smaller value and rises by at most
-``relax_ppm`` per second (clock drift), and never lags the arrival by more
-than ``max_correction_s``.  Callbacks late by up to ``max_correction_s`` (the
-GIL held by another thread, a busy CPU) therefore do not move the stamp, and
-``t <= arrival`` always; a later one is stamped ``max_correction_s`` before it
-was taken (docs/recording.md).
+``relax_ppm`` per second (clock drift).  Messages taken late (the GIL held by
+another thread, a busy CPU) therefore do not move the stamp, and ``t <= arrival``
+always.  One taken more than ``max_correction_s`` late is either held up (a
+starved reading thread: the messages after it are taken in time again) or a sign
+that the backend's clock jumped (they are not): the backend is trusted until the
+lateness has lasted ``jump_confirm_s`` of arrivals or exceeds ``max_late_s``, and
+then the offset is set anew from that arrival (docs/recording.md).
 The raw delta is stored beside ``t`` (``delta_s``; empty for a port's first
 message, where rtmidi always reports 0).
 
@@ -113,6 +115,8 @@ class MidiPortState:
     backend_s: float = 0.0
     offset_s: float = 0.0
     last_arrival_s: float = 0.0
+    #: arrival of the first of the messages taken more than ``max_correction_s`` late in a row
+    late_since: float | None = None
     events: int = 0
     last_note: int | None = None
     overflows: int = 0
@@ -152,7 +156,13 @@ class MidiCapture:
     relax_ppm : float [1e-6 s/s]
         Largest upward drift rate of the backend-to-session offset.
     max_correction_s : float [seconds]
-        Largest correction of a late arrival.
+        A message taken later than this after the backend's time (beyond the lower envelope)
+        is either held up (a starved reading thread) or the sign of a backend clock jump.
+    jump_confirm_s : float [seconds]
+        Messages taken more than ``max_correction_s`` late for this long (of arrivals) mean
+        the backend's clock jumped: the stamps follow the arrivals again.
+    max_late_s : float [seconds]
+        A message taken later than this is a jump at once.
     mode : {"queue", "callback"}
         ``queue``: rtmidi's backend thread queues messages in C++ (no Python,
         no GIL in the JACK process thread) and a Python thread drains the
@@ -172,6 +182,7 @@ class MidiCapture:
                  api: str | None = None, jack_server_name: str | None = None,
                  client_name: str = "improv", max_queue: int = MAX_QUEUE,
                  relax_ppm: float = 500.0, max_correction_s: float = 0.020,
+                 jump_confirm_s: float = 0.5, max_late_s: float = 0.5,
                  mode: str = "queue", poll_interval_s: float = 0.004,
                  queue_size: int = RTMIDI_QUEUE,
                  repeat_hold_s: float = REPEAT_HOLD_S) -> None:
@@ -190,6 +201,8 @@ class MidiCapture:
         self.max_queue = int(max_queue)
         self.relax = float(relax_ppm) * 1e-6
         self.max_correction_s = float(max_correction_s)
+        self.jump_confirm_s = float(jump_confirm_s)
+        self.max_late_s = float(max_late_s)
         self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index)
                       for i, p in inputs]
         self._lister = None
@@ -301,6 +314,7 @@ class MidiCapture:
             st.first = False
             st.backend_s = 0.0
             st.offset_s = arrival
+            st.late_since = None
             t = arrival
             d = None
         else:
@@ -309,8 +323,18 @@ class MidiCapture:
             offset = st.offset_s + (arrival - st.last_arrival_s) * self.relax
             if off < offset:
                 offset = off
+                st.late_since = None
             elif off - offset > self.max_correction_s:
-                offset = off - self.max_correction_s
+                # taken later than the bound: the reading thread was held up (the messages
+                # after it are taken in time again) or the backend's clock jumped (they are not)
+                if st.late_since is None:
+                    st.late_since = arrival
+                if (off - offset > self.max_late_s
+                        or arrival - st.late_since >= self.jump_confirm_s):
+                    offset = off  # a jump: on arrival, then the lower envelope again
+                    st.late_since = None
+            else:
+                st.late_since = None
             st.offset_s = offset
             t = st.backend_s + offset
             d = delta

@@ -58,6 +58,52 @@ def test_midi_stamp_follows_drift_but_never_runs_ahead_of_arrival(store, fake_cl
     assert np.max(arrival - ev.t) < 0.0005  # drift is followed (relax 500 ppm > 300 ppm)
 
 
+def _stamps(store, fake_clock, arrivals, deltas):
+    """Stamps of messages taken at ``arrivals`` [s] with the backend's ``deltas`` [s]."""
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB])
+    st = cap.ports[0]
+    w.add_midi_input(st.port_name, player="client")
+    for i, (a, d) in enumerate(zip(arrivals, deltas, strict=True)):
+        fake_clock.t = a
+        cap._on_message(([0xE0, i & 0x7F, i >> 7], d), st)
+    m = w.finalize()
+    return store.session(m["id"]).midi_events().t
+
+
+def test_midi_stamps_keep_the_backends_time_when_the_reading_thread_starves(store,
+                                                                            fake_clock):
+    """A reading thread held up for 60 ms (a starved machine) takes six messages at once;
+    they keep the backend's times (before: stamped 20 ms before they were taken, so 25-40 ms
+    late), and the next message taken in time is too."""
+    sent = 1.0 + 0.010 * np.arange(40)
+    arrivals = sent + 0.001
+    arrivals[10:16] = sent[15] + 0.061  # six messages waiting, taken 46-96 ms late
+    t = _stamps(store, fake_clock, arrivals, np.r_[0.0, np.diff(sent)])
+    np.testing.assert_allclose(t, sent + 0.001, atol=1e-4)  # (the 500 ppm drift allowance)
+    assert np.all(t <= arrivals + 1e-9)
+
+
+def test_midi_stamps_follow_a_backend_clock_that_jumps(store, fake_clock):
+    """The backend's clock loses 200 ms once (the running sum of its deltas falls behind
+    the session clock): the messages after it are taken "late" for good, which no held-up
+    thread explains, so after ``jump_confirm_s`` (0.5 s) of that the stamps follow the
+    arrivals again; a jump beyond ``max_late_s`` is followed at once."""
+    sent = 1.0 + 0.050 * np.arange(60)
+    deltas = np.r_[0.0, np.diff(sent)]
+    deltas[20] -= 0.200  # from message 20 on, the backend's sum is 200 ms behind
+    t = _stamps(store, fake_clock, sent + 0.001, deltas)
+    err = t - (sent + 0.001)
+    np.testing.assert_allclose(err[:20], 0.0, atol=5e-5)
+    assert np.all(err <= 1e-9)  # never after the arrival
+    # trusted to the backend for half a second of arrivals, then on time again
+    np.testing.assert_allclose(err[20:30], -0.200, atol=3e-4)  # (+ the 500 ppm drift allowance)
+    np.testing.assert_allclose(err[30:], 0.0, atol=5e-5)
+    deltas[20] -= 0.600  # 800 ms: more than max_late_s
+    t = _stamps(store, fake_clock, sent + 0.001, deltas)
+    np.testing.assert_allclose(t[20:], sent[20:] + 0.001, atol=5e-5)
+
+
 def _timeinfo(adc, latency=1024 / SR):
     return SimpleNamespace(inputBufferAdcTime=adc, currentTime=adc + latency)
 
