@@ -49,7 +49,8 @@ def _parse_utc(s: str) -> datetime:
 def session_values(store, session_id: str) -> dict[str, float]:
     """A session's catalog features by column; a tempo without a pulse to stand on is left out.
 
-    A tempo of 0 BPM means "no clear pulse" (not the slowest tempo), and a tempo taken from
+    A tempo that is null (analysis 1.7 on) or 0 BPM (before) means "no clear pulse" (not the
+    slowest tempo), and a tempo taken from
     under :data:`analysis.summary.RARE_PULSE_SHARE` of the windows (pulse "rare") is as likely
     to come from chance as from a beat: neither is a point of the client's tempo course.
     """
@@ -257,7 +258,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     """Segments of one session side by side: the mean of each feature curve in each segment.
 
     A window counts for a segment when its centre lies inside it; a tempo curve's windows
-    without a clear pulse (0 BPM) do not count.
+    without a clear pulse (NaN since analysis 1.8, 0 BPM before) do not count.
     """
     from improv.analyze import analyze_session
 
@@ -286,7 +287,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     rows = []
     for c in columns:
         t, v = curves[c]
-        if c.endswith("tempo_bpm"):  # windows without a clear pulse hold 0: leave them out
+        if c.endswith("tempo_bpm"):  # windows without a clear pulse (0 before 1.8): left out
             v = np.where(v > 0, v, np.nan)
         means = []
         for a, b in segments:
