@@ -105,13 +105,15 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
     -------
     dict
         ``todo`` (catalog rows, longest first: the long ones start early so the workers end
-        together), ``skipped`` (IDs whose analysis is current) and ``failed``
-        (``{session_id, error}``: sessions that cannot be opened).
+        together), ``skipped`` (IDs whose analysis is current), ``failed``
+        (``{session_id, error}``: sessions that cannot be opened) and ``order`` (the IDs of
+        all the chosen sessions, oldest first: the order of the summary's lists).
     """
     from sessions.errors import StoreError
 
     todo, skipped, failed = [], [], []
-    for row in select_sessions(store, clients=clients, since=since):
+    chosen = select_sessions(store, clients=clients, since=since)
+    for row in chosen:
         try:
             session = store.session(row["id"])
             if not force and _is_current(store, session, dialogue=dialogue):
@@ -122,7 +124,8 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
             continue
         todo.append(row)
     todo.sort(key=lambda r: -float(r.get("duration_s") or 0.0))
-    return {"todo": todo, "skipped": skipped, "failed": failed}
+    return {"todo": todo, "skipped": skipped, "failed": failed,
+            "order": [r["id"] for r in chosen]}
 
 
 # ----------------------------------------------------------------------------- on a worker
@@ -323,7 +326,8 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     -------
     dict
         ``done`` (``{session_id, duration_s, audio_hours}``), ``skipped`` (IDs: current),
-        ``failed`` (``{session_id, error}``), ``audio_hours``, ``seconds``, ``workers``,
+        ``failed`` (``{session_id, error}``), each oldest session first (not in the order the
+        workers finished), ``audio_hours``, ``seconds``, ``workers``,
         ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far),
         ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
         ``cluster_start_s`` (seconds to start or reach the cluster, included in ``seconds``)
@@ -390,6 +394,11 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
             shield.arm()
             summary["worker_peak_rss_mb"] = client.run(_worker_peak_rss_mb)
             summary["worker_cpu_s"] = client.run(_process_cpu_s)
+    # oldest first, as the sessions were chosen, not in the order the workers finished them:
+    # two runs over the same store give the same summary (JSON a script can compare)
+    place = {sid: i for i, sid in enumerate(plan["order"])}
+    for key in ("done", "failed"):
+        summary[key].sort(key=lambda d: place.get(d["session_id"], len(place)))
     # the sessions stored (not those that failed, nor one whose count a Ctrl-C cut short)
     summary["audio_hours"] = sum(_audio_hours(rows[d["session_id"]]) for d in summary["done"])
     summary["seconds"] = time.monotonic() - t_start

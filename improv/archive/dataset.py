@@ -23,7 +23,9 @@ keeps the names and adds the annotations' text. The folder is made 0700, its fil
 
 Measures come from each session's cache of its current default analysis (the keys of
 :func:`improv.analyze.default_keys`): a session without one is listed with
-``analysed = false`` and no measures.
+``analysed = false`` and no measures; one whose players are analysed but not the dialogue of
+every pair (``improv analyze --all`` without ``--dialogue``) has ``dialogue_analysed = false``
+and no rows in ``dialogue`` (null with fewer than two players).
 """
 
 from __future__ import annotations
@@ -105,28 +107,32 @@ def _numbers(store) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _read_analysis(session) -> tuple[dict[str, dict], list[dict]] | None:
-    """The session's cached current default analysis: players (name -> entry) and dialogue
-    entries, or None if any player's is missing."""
+def _read_analysis(session) -> tuple[dict[str, dict], list[dict], int] | None:
+    """The session's cached current default analysis: players (name -> entry), dialogue
+    entries and the number of pairs without one, or None if any player's is missing."""
     from improv.analyze.cache import default_keys, read_cache
 
-    players, pairs = {}, []
+    players, pairs, missing = {}, [], 0
     for col, key in default_keys(session).items():
         if "|" in col:
             cached = read_cache(session, f"dialogue-{key}.json")
             if cached is not None:
                 pairs.append(cached["entry"])
+            else:
+                missing += 1
             continue
         cached = read_cache(session, f"analysis-{key}.json")
         if cached is None:
             return None
         players[col] = cached["entry"]
-    return players, pairs
+    return players, pairs, missing
 
 
 def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
-                 versions: tuple[str, str]) -> bool:
-    """Add one session's rows to the tables; returns whether it had a current analysis."""
+                 versions: tuple[str, str]) -> tuple[bool, bool | None]:
+    """Add one session's rows to the tables; returns whether it had a current analysis and
+    whether it had that of the dialogue of every pair (None: fewer than two players, or no
+    analysis)."""
     names = session.players
     mapping = {n: player_label(n, i, with_text=with_text) for i, n in enumerate(names)}
     rename = _renamer(mapping)
@@ -137,8 +143,8 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
                              text=a.get("text") if with_text else None)
     analysed = _read_analysis(session)
     if analysed is None:
-        return False
-    players, pairs = analysed
+        return False, None
+    players, pairs, missing = analysed
     from analysis.features import describe
 
     for player, entry in players.items():
@@ -162,7 +168,7 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
                               value=value, text=text, unit=describe(measure)[0],
                               analysis_version=versions[1])
         _add_curves(t["curves"], code, f"{a}|{b}", "dialogue", d["curves"], rename)
-    return True
+    return True, (missing == 0 if len(names) >= 2 else None)
 
 
 def _add_curves(cols: _Columns, code: str, player: str, source: str, curves: dict,
@@ -248,8 +254,10 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     -------
     dict
         ``to``, ``format``, ``sessions`` (count), ``not_analysed`` (session codes without a
-        current analysis), ``goals_unreadable`` (client codes whose goals log could not be
-        read; their goals are left out) and ``tables`` (name -> (rows, file name)).
+        current analysis), ``no_dialogue`` (codes of analysed sessions of two or more players
+        without the current analysis of every pair's dialogue: no rows in ``dialogue``),
+        ``goals_unreadable`` (client codes whose goals log could not be read; their goals are
+        left out) and ``tables`` (name -> (rows, file name)).
 
     Raises
     ------
@@ -270,22 +278,26 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     versions = (analysis.ANALYSIS_VERSION,
                 f"{analysis.ANALYSIS_VERSION} (dialogue {DIALOGUE_VERSION})")
     tables = {name: _Columns(name) for name in TABLES}
-    not_analysed = []
+    not_analysed, no_dialogue = [], []
     for row in rows:
         client, number = numbers[row["id"]]
         code = f"{client or 'none'}-{number:03d}"
         session = store.session(row["id"])
         m = session.manifest
-        ok = _add_session(tables, code, session, with_text=with_text, versions=versions)
+        ok, dialogue_ok = _add_session(tables, code, session, with_text=with_text,
+                                       versions=versions)
         if not ok:
             not_analysed.append(code)
+        elif dialogue_ok is False:
+            no_dialogue.append(code)
         labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
         tables["sessions"].add(
             session=code, client=client, number=number,
             date=datetime.fromisoformat(m["started_utc"]).astimezone(timezone.utc).date()
             .isoformat(), therapist=m.get("therapist"), duration_s=session.duration_s,
             source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
-            n_players=len(labels), analysed=ok, **_health(m, session))
+            n_players=len(labels), analysed=ok, dialogue_analysed=dialogue_ok,
+            **_health(m, session))
     from improv.archive.dictionary import write_readme
     from improv.archive.goals_table import add_goals
 
@@ -296,7 +308,8 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
                      measures=_measures(tables), with_text=with_text)
     return {"to": str(folder), "format": fmt, "sessions": len(rows),
-            "not_analysed": not_analysed, "goals_unreadable": unreadable, "tables": written}
+            "not_analysed": not_analysed, "no_dialogue": no_dialogue,
+            "goals_unreadable": unreadable, "tables": written}
 
 
 def _measures(tables: dict[str, _Columns]) -> dict[str, list[str]]:

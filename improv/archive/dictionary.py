@@ -29,6 +29,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "recovered": ("bool", "the recording was interrupted and recovered"),
         "warnings": ("int64", "warnings the recorder or the store noted"),
         "analysed": ("bool", "this export has the session's current analysis"),
+        "dialogue_analysed": ("bool", "this export has the current analysis of the dialogue of "
+                              "every pair of players (false: no rows in dialogue, run 'improv "
+                              "analyze --all --dialogue'; empty: fewer than two players or not "
+                              "analysed)"),
     },
     "summaries": {
         "session": ("string", "session code"),

@@ -240,6 +240,13 @@ def export_(app, session_id, fmt, to):
         return
     text = {"audacity": interop.to_audacity, "sv": interop.to_sonic_visualiser,
             "csv": interop.to_csv, "json": interop.to_json}[fmt](items)
+    if fmt in ("audacity", "sv"):  # laid over a recording, which may start later
+        for inp in session.audio_inputs():
+            if abs(inp.t0) >= 0.0005:
+                where, off = (("into", "late") if inp.t0 > 0 else ("before", "early"))
+                info(f"note: {inp.path.relative_to(session.folder).as_posix()} starts "
+                     f"{abs(inp.t0):.3f} s {where} the session; the times are on the session "
+                     f"clock, so over that recording alone they show that much {off}")
     if to is None:
         click.echo(text, nl=False)
     else:

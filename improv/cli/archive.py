@@ -163,6 +163,9 @@ def export_dataset(app, to, clients, fmt, with_text, as_json):
     if out["not_analysed"]:
         info(f"warning: {len(out['not_analysed'])} session(s) have no current analysis (no "
              "measures exported for them): run 'improv analyze --all' first")
+    if out["no_dialogue"]:
+        info(f"warning: {len(out['no_dialogue'])} session(s) have no current dialogue analysis "
+             "(no rows in the dialogue table): run 'improv analyze --all --dialogue' first")
     if out["goals_unreadable"]:
         info(f"warning: the goals of {len(out['goals_unreadable'])} client(s) could not be read "
              "and are left out: run 'improv verify --all' to see what is wrong")

@@ -50,10 +50,12 @@ _CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band
 @click.option("--segments", metavar="A-B,C-D",
               help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the client's figure as PNG and SVG into this folder.")
+              help="Write the client's figure as PNG and SVG into this folder (new files: "
+                   "nothing is overwritten).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-session table as CSV.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write <client>-sessions.csv and a data dictionary into this folder.")
+              help="Write <client>-sessions.csv, a data dictionary and <client>-goals.csv "
+                   "into this folder (new files: nothing is overwritten).")
 @click.option("--raw", is_flag=True,
               help="Show the tables with the field names of --json and --csv, values unconverted.")
 @json_option
@@ -74,6 +76,12 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     if client:
         if session_ids or segments:
             raise click.UsageError("give either --client or session IDs, not both")
+        # files to write must be new: refused before minutes of analysis, not after
+        if plot_dir is not None:
+            cmp.refuse_existing(plot_dir, [f"{client}-trends.{x}" for x in ("png", "svg")],
+                                option="--plot")
+        if export_dir is not None:
+            cmp.refuse_existing(export_dir, cmp.export_names(client), option="--export")
         result = cmp.compare_client(store, client=client, features=_features(features),
                                     since=date_option(since, "--since"), baseline=baseline,
                                     band_sd=band_sd, progress=progress)

@@ -24,7 +24,8 @@ from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
-           "parse_baseline", "select_columns"]
+           "export_client", "export_names", "parse_baseline", "refuse_existing",
+           "select_columns"]
 
 #: Features compared by default (matched as the end of a column name), in display order.
 DEFAULT_FEATURES = (
@@ -48,7 +49,8 @@ def _parse_utc(s: str) -> datetime:
 def session_values(store, session_id: str) -> dict[str, float]:
     """A session's catalog features by column; a tempo without a pulse to stand on is left out.
 
-    A tempo of 0 BPM means "no clear pulse" (not the slowest tempo), and a tempo taken from
+    A tempo that is null (analysis 1.7 on) or 0 BPM (before) means "no clear pulse" (not the
+    slowest tempo), and a tempo taken from
     under :data:`analysis.summary.RARE_PULSE_SHARE` of the windows (pulse "rare") is as likely
     to come from chance as from a beat: neither is a point of the client's tempo course.
     """
@@ -256,7 +258,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     """Segments of one session side by side: the mean of each feature curve in each segment.
 
     A window counts for a segment when its centre lies inside it; a tempo curve's windows
-    without a clear pulse (0 BPM) do not count.
+    without a clear pulse (NaN since analysis 1.8, 0 BPM before) do not count.
     """
     from improv.analyze import analyze_session
 
@@ -285,7 +287,7 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
     rows = []
     for c in columns:
         t, v = curves[c]
-        if c.endswith("tempo_bpm"):  # windows without a clear pulse hold 0: leave them out
+        if c.endswith("tempo_bpm"):  # windows without a clear pulse (0 before 1.8): left out
             v = np.where(v > 0, v, np.nan)
         means = []
         for a, b in segments:
@@ -338,23 +340,52 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+def export_names(client: str, *, goals: bool = True) -> list[str]:
+    """The files :func:`export_client` writes for ``client``, in that order."""
+    return [f"{client}-sessions.csv", f"{client}-data-dictionary.csv",
+            *([f"{client}-goals.csv"] if goals else [])]
+
+
+def refuse_existing(folder, names: Sequence[str], *, option: str) -> None:
+    """Refuse to write into ``folder`` when one of the files ``names`` is there already:
+    nothing a user made (an earlier export, perhaps of another analysis version) is
+    overwritten. Called before the sessions are analysed.
+
+    Raises
+    ------
+    improv.errors.ParameterError
+        Naming the option and the first file that exists.
+    """
+    from pathlib import Path
+
+    for name in names:
+        path = Path(folder) / name
+        if path.exists() or path.is_symlink():
+            raise ParameterError(f"{option}: {path} exists already; choose another folder or "
+                                 "remove it (nothing is overwritten)", parameter=option)
+
+
 def export_client(result: dict[str, Any], folder, *, goals_csv: str | None = None) -> list[str]:
     """Write a client's course (:func:`compare_client`) for researchers into ``folder`` (made
     if missing): ``<client>-sessions.csv`` (:func:`client_csv`),
     ``<client>-data-dictionary.csv`` (:func:`data_dictionary_csv`) and, given ``goals_csv``
     (:func:`improv.reports.goals.goals_csv`: one row per indicator, without the goals'
-    texts), ``<client>-goals.csv``. Returns the file names."""
+    texts), ``<client>-goals.csv``. Returns the file names.
+
+    The files must be new (:func:`refuse_existing`); each is created owner-only (0600).
+    """
     from pathlib import Path
 
-    from sessions.fsutil import atomic_write_bytes, make_dir
+    from sessions.fsutil import make_dir, open_new
 
     folder = Path(folder)
+    names = export_names(result["client"], goals=goals_csv is not None)
+    refuse_existing(folder, names, option="--export")
     make_dir(folder)
-    client = result["client"]
-    names = [f"{client}-sessions.csv", f"{client}-data-dictionary.csv"]
-    atomic_write_bytes(folder / names[0], client_csv(result).encode())
-    atomic_write_bytes(folder / names[1], data_dictionary_csv(result).encode())
+    texts = [client_csv(result), data_dictionary_csv(result)]
     if goals_csv is not None:
-        names.append(f"{client}-goals.csv")
-        atomic_write_bytes(folder / names[2], goals_csv.encode())
+        texts.append(goals_csv)
+    for name, text in zip(names, texts, strict=True):
+        with open_new(folder / name, "xb") as f:
+            f.write(text.encode())
     return names

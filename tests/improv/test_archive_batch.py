@@ -119,6 +119,27 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
     assert [f["session_id"] for f in again["failed"]] == [bad]
 
 
+
+@pytest.mark.slow
+def test_summary_lists_sessions_oldest_first_not_as_workers_finish(run_cli, store, store_path):
+    """The longest sessions are computed first (so the workers end together), but ``done`` and
+    ``failed`` list the sessions oldest first: two runs over the same store print the same
+    summary. Before, they came in the order the workers finished (longest first here)."""
+    from tests.improv.test_analyze import _damage
+
+    sids = [_demo_sessions(store, 1, duration=d)[0] for d in (3.0, 12.0, 6.0)]
+    bad = [_demo_sessions(store, 1, duration=d)[0] for d in (3.0, 5.0)]
+    for sid in bad:
+        _damage(store_path / "sessions" / sid / "audio" / "room-mics.wav")
+    store.close()
+
+    r = run_cli("analyze", "--all", "--workers", "1", "--json")
+    assert r.exit_code == 1, r.stderr  # two sessions failed
+    out = r.json()
+    assert [d["session_id"] for d in out["done"]] == sids
+    assert [f["session_id"] for f in out["failed"]] == bad
+
+
 # ----------------------------------------------------------------------------- a real cluster
 def _free_port() -> int:
     with socket.socket() as s:

@@ -87,6 +87,37 @@ def test_tables_load_and_match_analyze_json(run_cli, analysed, tmp_path, fmt):
     assert "| joint_share | fraction |" in readme
 
 
+
+def test_sessions_without_their_dialogue_say_so(run_cli, store, tmp_path):
+    """A session analysed without --dialogue had ``analysed = true`` and simply no rows in
+    ``dialogue``: a mean over sessions lost it silently. It is flagged
+    (``dialogue_analysed = false``), listed and warned about; a one-player session has no
+    dialogue to miss (null)."""
+    from improv.demo import create_demo_session
+
+    both = create_demo_session(store, duration=10.0)["id"]
+    players_only = create_demo_session(store, duration=10.0)["id"]
+    w = store.create_session(client="C03", players=["client"])
+    w.add_midi_input("keys", player="client")
+    for k in range(12):
+        w.midi(0.5 + 0.5 * k, player="client", port="keys", data=bytes([0x90, 60, 80]))
+        w.midi(0.7 + 0.5 * k, player="client", port="keys", data=bytes([0x80, 60, 0]))
+    solo = w.finalize(duration_s=8.0)["id"]
+    for sid, extra in ((both, ["--dialogue"]), (players_only, []), (solo, [])):
+        assert run_cli("analyze", sid, *extra, "--json").exit_code == 0
+    r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["no_dialogue"] == ["DEMO-002"] and r.json()["not_analysed"] == []
+    assert "1 session(s) have no current dialogue analysis" in r.stderr
+    sessions = pd.read_csv(tmp_path / "ds" / "sessions.csv").set_index("session")
+    assert sessions.analysed.all()
+    assert sessions.dialogue_analysed["DEMO-001"] == True  # noqa: E712 - numpy bool
+    assert sessions.dialogue_analysed["DEMO-002"] == False  # noqa: E712
+    assert pd.isna(sessions.dialogue_analysed["C03-001"])
+    assert set(pd.read_csv(tmp_path / "ds" / "dialogue.csv").session) == {"DEMO-001"}
+    assert "| dialogue_analysed | bool |" in (tmp_path / "ds" / "README.md").read_text()
+
+
 def test_no_free_text_unless_asked(run_cli, store, tmp_path):
     """Titles, annotation texts and names entered as players stay out; --with-text adds the
     texts and names."""

@@ -130,6 +130,43 @@ def test_beats_export_is_a_sonic_visualiser_instants_layer(run_cli, clicks, tmp_
     assert _near(keys, KEYS, 0.02) > 0.95 and _near(KEYS[2:-2], keys, 0.02) > 0.95
 
 
+def test_beats_of_a_recording_that_starts_late_lie_on_it_with_clock_file(run_cli, store,
+                                                                         tmp_path):
+    """The click track imported 2.5 s into the session (``--offset``): its beats are 2.5 s
+    later on the session clock, which every output uses, so laid over the WAV in Sonic
+    Visualiser they missed every click by 2.5 s, silently. ``--clock file`` gives them on the
+    recording's own clock, and the session-clock export says where the recording starts."""
+    from sessions.importer import import_files
+
+    sf.write(tmp_path / "clicks.wav", _click_track(), SR, subtype="FLOAT")
+    sid = import_files(store, [tmp_path / "clicks.wav"], client="C01",
+                       players=["drums=clicks.wav"], offset={"clicks.wav": 2.5})["id"]
+
+    session = run_cli("beats", "export", sid, "--player", "drums")
+    assert session.exit_code == 0, session.stderr
+    assert session.stderr == ("note: audio/clicks.wav starts 2.500 s into the session; these "
+                              "beats are on the session clock: give --clock file to lay them "
+                              "over that recording\n")
+    on_session = [a["t"] for a in from_sonic_visualiser(session.stdout)]
+    assert _near(on_session, CLICKS + 2.5, 0.02) == 1.0
+
+    out = tmp_path / "file-clock.csv"
+    r = run_cli("beats", "export", sid, "--player", "drums", "--clock", "file", "--to", out)
+    assert r.exit_code == 0, r.stderr
+    assert "note:" not in r.stderr
+    on_file = [a["t"] for a in from_sonic_visualiser(out.read_text())]
+    assert _near(on_file, CLICKS, 0.02) == 1.0
+    assert on_file == pytest.approx(np.array(on_session) - 2.5, abs=1e-6)
+
+
+def test_beats_on_the_file_clock_of_midi_are_those_of_session_mid(run_cli, clicks):
+    """MIDI's file is session.mid, which starts with the session: the same times, no note."""
+    a = run_cli("beats", "export", clicks, "--player", "keys")
+    b = run_cli("beats", "export", clicks, "--player", "keys", "--clock", "file")
+    assert a.exit_code == b.exit_code == 0 and a.stdout == b.stdout
+    assert a.stderr == b.stderr == ""
+
+
 @pytest.mark.parametrize("args, message", [
     (["--player", "nobody"],
      "session {sid} has no player 'nobody' (players: keys, pads, drums) (option --player)"),
@@ -163,3 +200,16 @@ def test_beats_export_of_an_unknown_session(run_cli, store):
 def test_beats_export_needs_a_player(run_cli, clicks):
     r = run_cli("beats", "export", clicks)
     assert r.exit_code == 2 and "Missing option '--player'" in r.stderr
+
+
+def test_player_beats_refuses_an_unknown_clock(store, clicks):
+    from improv.analyze.beats import player_beats
+    from improv.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="clock must be one of session, file, got 'wall'"):
+        player_beats(store, clicks, player="drums", clock="wall")
+
+
+def test_beats_export_refuses_an_unknown_clock(run_cli, clicks):
+    r = run_cli("beats", "export", clicks, "--player", "drums", "--clock", "wall")
+    assert r.exit_code == 2 and "'wall' is not one of 'session', 'file'" in r.stderr

@@ -208,6 +208,60 @@ def test_list_deleted_says_deleted_and_who(run_cli, store):
     assert a["deleted"] and a["deleted_by"] == "T1" and a["edited_utc"] is None
 
 
+
+def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run_cli,
+                                                                              tmp_path):
+    """Audacity and Sonic Visualiser labels are laid over a recording: one that starts 1.5 s
+    into the session showed every label 1.5 s late, with no word of it (ELAN's export warned).
+    The note is on stderr; the labels (stdout) stay on the session clock; CSV and JSON (data,
+    not laid over a file) and a session whose audio starts with it get no note."""
+    from tests.sessions.helpers import write_audio
+
+    mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5 * k, 0, 60, 80)
+                                                          for k in range(20)]})
+    write_audio(tmp_path / "room.wav", seconds=8.0)
+    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07",
+                "--offset", "room.wav=1.5", "--json")
+    assert r.exit_code == 0, r.stderr
+    sid = r.json()["id"]
+    assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
+    for fmt in ("audacity", "sv"):
+        r = run_cli("annotations", "export", sid, "--format", fmt)
+        assert r.exit_code == 0, r.stderr
+        assert r.stderr == ("note: audio/room.wav starts 1.500 s into the session; the times "
+                            "are on the session clock, so over that recording alone they show "
+                            "that much late\n")
+        assert "2.000000" in r.stdout
+    for fmt in ("csv", "json"):
+        r = run_cli("annotations", "export", sid, "--format", fmt)
+        assert r.exit_code == 0 and r.stderr == ""
+    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07", "--json")
+    same = r.json()["id"]
+    r = run_cli("annotations", "export", same, "--format", "sv")
+    assert r.exit_code == 0 and r.stderr == ""
+
+
+
+def test_label_exports_note_a_recording_that_started_before_the_session(run_cli, store):
+    """A recorder's stream can start before the session clock (t0 < 0): the labels then show
+    that much early over the recording."""
+    import numpy as np
+
+    w = store.create_session(client="C07", players=["client"])
+    audio = w.add_audio_input("room", sr=8000, channels=1, players={"client": [1]},
+                              device={"name": "test", "hostapi": "none"}, t0=-0.25)
+    for i in range(0, 8000 * 4, 4000):
+        audio.write(np.zeros((4000, 1), np.float32))
+        audio.anchor(frame=i, t=i / 8000 - 0.25)
+    sid = w.finalize(duration_s=3.75)["id"]
+    assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
+    r = run_cli("annotations", "export", sid, "--format", "audacity")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ("note: audio/room.wav starts 0.250 s before the session; the times are "
+                        "on the session clock, so over that recording alone they show that "
+                        "much early\n")
+
+
 def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli, tmp_path):
     """ELAN cannot shift a media file later: the export says so, rather than leaving the
     markers silently 1.5 s off the sound they mark."""

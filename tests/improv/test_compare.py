@@ -329,6 +329,47 @@ def test_bad_compare_and_report_options_change_nothing(two_weeks, run_cli, tmp_p
                                                                      ".docx")) == ["taken.html"]
 
 
+
+@pytest.mark.parametrize("option, taken", [
+    ("--export", "C07-sessions.csv"), ("--export", "C07-data-dictionary.csv"),
+    ("--export", "C07-goals.csv"), ("--plot", "C07-trends.png"), ("--plot", "C07-trends.svg"),
+])
+def test_compare_files_are_new_and_refused_before_any_analysis(two_weeks, run_cli, tmp_path,
+                                                                option, taken):
+    """An earlier export or plot in the folder is never overwritten (before, --export replaced
+    C07-sessions.csv silently, perhaps one of an older analysis version, and --plot failed
+    after the analysis with "cannot write ...: File exists"); refused with one line before
+    any session is analysed, the folder as it was."""
+    from tests.sessions.helpers import tree_snapshot
+
+    store_root, _ = two_weeks
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / taken).write_text("mine")
+    before = tree_snapshot(store_root)
+    r = run_cli("compare", "--client", "C07", option, out)
+    assert r.exit_code == 1
+    assert r.stderr == f"error: {option}: {out / taken} exists already; choose another folder " \
+                       "or remove it (nothing is overwritten)\n", r.stderr
+    assert tree_snapshot(store_root) == before  # nothing analysed
+    assert [p.name for p in out.iterdir()] == [taken] and (out / taken).read_text() == "mine"
+
+
+def test_compare_export_writes_new_owner_only_files(two_weeks, run_cli, tmp_path):
+    """--export makes its folder and three new files (0600); a second export into the same
+    folder is refused and leaves the first one's files as they were."""
+    out = tmp_path / "new" / "export"
+    r = run_cli("compare", "--client", "C07", "--export", out)
+    assert r.exit_code == 0, r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["C07-data-dictionary.csv", "C07-goals.csv", "C07-sessions.csv"]
+    assert all((out / n).stat().st_mode & 0o777 == 0o600 for n in names)
+    first = {n: (out / n).read_bytes() for n in names}
+    again = run_cli("compare", "--client", "C07", "--export", out)
+    assert again.exit_code == 1 and "exists already" in again.stderr
+    assert {n: (out / n).read_bytes() for n in names} == first
+
+
 def test_session_report_shows_no_tempo_without_a_pulse(store, tmp_path):
     """The report gives a pulse-less player no tempo ("–") and marks a rare pulse's tempo,
     and every summary line it prints has a meaning."""
