@@ -18,9 +18,11 @@ def _fmt(v) -> str:
 
 
 def _indicator_text(i: dict) -> str:
-    if "tag" in i:
-        return f"tag {i['tag']}:{i['direction']}"
-    return f"{i['measure']}:{i['direction']}" + (f"@{i['player']}" if i.get("player") else "")
+    """An indicator as 'goals show' names it: ``client · Velocity (mean) (down)``, not the
+    ``velocity_mean:down@client`` typed after --indicator (that is in --json)."""
+    from improv.reports.goals import indicator_label
+
+    return f"{indicator_label(i, None)} ({i['direction']})"
 
 
 def _goal_head(g: dict) -> str:
@@ -228,7 +230,7 @@ def _show_human(r: dict) -> None:
                 click.echo(f"    {i['label']} ({i['direction']}): "
                            f"band {'–' if not b else _fmt(b['mean']) + ' ± ' + _fmt(b['sd'])}; "
                            f"trend {'–' if not t else format(t['slope_per_session'], '+.3g')}"
-                           f"/session; {i['verdict']}")
+                           f"{'/session' if t else ''}; {i['verdict']}")
         click.echo(f"  reading: {goal_line(g)}")
 
 
