@@ -145,8 +145,10 @@ def drop(app, goal_id, on, reason, by, as_json):
 
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
-@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), help="Planned sessions.")
-@click.option("--months", type=click.FloatRange(0, 240, min_open=True), help="Planned months.")
+@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), metavar="N",
+              help="Planned sessions.")
+@click.option("--months", type=click.FloatRange(0, 240, min_open=True), metavar="MONTHS",
+              help="Planned months.")
 @click.option("--by", metavar="CODE", help="Author code.")
 @json_option
 @click.pass_obj

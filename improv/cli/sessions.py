@@ -414,7 +414,7 @@ def reindex(app, as_json: bool) -> None:
 
 @sessions.command()
 @click.option("--duration", type=FiniteRange(10, 3600), default=90.0, show_default=True,
-              help="Length in seconds.")
+              metavar="SECONDS", help="Length in seconds.")
 @click.option("--analyze/--no-analyze", "measure", default=True, show_default=True,
               help="Measure it at once (as 'improv analyze ID --dialogue'), so that its page "
                    "opens with its measures.")
