@@ -217,6 +217,32 @@ def indicator_label(ind: dict[str, Any], column: str | None) -> str:
     return f"{player.replace('|', ' & ')} · {text}" if player else text
 
 
+def indicator_heading(ind: dict[str, Any]) -> str:
+    """An indicator's label with the unit its values are shown in (:func:`shown_values`):
+    ``client leads (%)``, ``client (MIDI) · Silence (%)``, a tag count without one."""
+    from improv.reports.labels import shown_unit
+
+    unit = shown_unit(ind["column"]) if ind.get("column") else ""
+    return f"{ind['label']} ({unit})" if unit else ind["label"]
+
+
+def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
+    """An indicator's values, band and trend in the unit of :func:`indicator_heading` (shares
+    as percentages, notes as names), as the compare tables and the web page show them:
+    ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None}`` (trend per session)."""
+    from improv.reports.labels import scale, shown
+
+    col = ind.get("column")
+    k = scale(col) if col else 1.0
+    values = [shown(col, v) if col else ("–" if v is None else f"{v:.3g}")
+              for v in ind["values"]]
+    b, t = ind.get("band"), ind.get("trend")
+    return {"values": values,
+            "band": "–" if not b else f"{k * b['mean']:.3g} ± {k * b['sd']:.3g}",
+            "trend": None if not t else f"{k * t['slope_per_session']:+.3g}",
+            "ci": None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"}
+
+
 def _fmt(v: float, unit: str = "") -> str:
     """A value of a reading as the screen shows it: a share in per cent, a MIDI note by its
     name, else three digits with the unit (none for counts and 0-1 scales)."""

@@ -103,6 +103,10 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert "client (MIDI) · Silence: no clear change over 8 sessions" in human
     assert "leads share" not in human and "silence share" not in human
     # the list names them so too, not by what was typed after --indicator
+    # values, band and trend in the units of compare and the web page: shares in %
+    assert "client leads (%) (up): band 7 ± 2; trend +2/session" in human
+    first_row = next(line for line in human.splitlines() if line.startswith("2026-01-05"))
+    assert first_row.split()[2:5] == ["5", "30", "0"], first_row
     listed = _ok(run_cli("goals", "list", "--client", "C07")).stdout
     assert ("client leads (up), client · Silence (down), annotations tagged autonomy:leader "
             "per session (up)") in listed
@@ -321,6 +325,10 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
     assert "Planned: 20 sessions (session 8 so far)" in text
     assert "client leads" in text and "too few sessions to judge" in text
     assert "leads share" not in text
+    # in % as the trends of the report (the reading says "5 %" too), not as 0.05
+    goals = text[text.index("<h2>Treatment goals</h2>"):text.index("<h2>Trends</h2>")]
+    assert "<th>client leads (%)</th>" in goals and "<td class=num>5</td>" in goals
+    assert "<td class=num>0.05</td>" not in goals and "<td>7 ± 2</td>" in goals
 
 
 @pytest.mark.parametrize("values, direction, verdict, towards, words", [
