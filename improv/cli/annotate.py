@@ -47,7 +47,7 @@ HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", "STATE"]
 @click.option("--at", "at", required=True, metavar="TIME",
               help="SS, MM:SS or HH:MM:SS (fractions allowed).")
 @click.option("--to", "to", metavar="TIME", help="End of a range annotation.")
-@click.option("--player", help="The player it is about (default: the whole group).")
+@click.option("--player", metavar="NAME", help="The player it is about (default: the whole group).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="e.g. autonomy:leader (repeatable).")
 @click.option("--new-tag", "new_tags", multiple=True, metavar="TAG",
@@ -84,7 +84,7 @@ def annotations():
 
 @annotations.command("list")
 @click.argument("session_id", metavar="SESSION")
-@click.option("--tag", "tags", multiple=True,
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="Only annotations with this tag (a dimension matches all its values).")
 @click.option("--deleted", is_flag=True, help="Include deleted annotations.")
 @json_option
@@ -103,8 +103,8 @@ def list_(app, session_id, tags, deleted, as_json):
 @click.argument("annotation_id", metavar="ID")
 @click.option("--at", "at", metavar="TIME")
 @click.option("--to", "to", metavar="TIME", help="New end ('none' makes it a point).")
-@click.option("--player", help="New player ('none' for the whole group).")
-@click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
+@click.option("--player", metavar="NAME", help="New player ('none' for the whole group).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Replace the tags (repeatable).")
 @click.option("--text", help="Replace the text.")
 @click.option("--by", metavar="CODE", help="Who corrects it.")
 @json_option
@@ -190,7 +190,7 @@ def history(app, session_id, annotation_id, as_json):
 
 
 @annotations.command()
-@click.option("--tag", "tags", multiple=True)
+@click.option("--tag", "tags", multiple=True, metavar="TAG")
 @click.option("--text", help="Case-insensitive words in the text.")
 @click.option("--client", metavar="CODE")
 @click.option("--since", metavar="DATE", help="Sessions from this date (ISO).")

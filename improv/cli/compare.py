@@ -46,7 +46,7 @@ _CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band
 @click.option("--baseline", default="first:3", show_default=True, metavar="first:N|sessions:ID,ID",
               help="Sessions that define the baseline band.")
 @click.option("--band-sd", type=FiniteRange(0.1, 10), default=2.0, show_default=True,
-              help="Half-width of the baseline band in standard deviations.")
+              metavar="SD", help="Half-width of the baseline band in standard deviations.")
 @click.option("--segments", metavar="A-B,C-D",
               help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
 @click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path),

@@ -13,14 +13,12 @@ import click
 from improv.cli.output import counted, emit, json_option, table
 
 
-def _fmt(v) -> str:
-    return "–" if v is None else f"{v:.3g}"
-
-
 def _indicator_text(i: dict) -> str:
-    if "tag" in i:
-        return f"tag {i['tag']}:{i['direction']}"
-    return f"{i['measure']}:{i['direction']}" + (f"@{i['player']}" if i.get("player") else "")
+    """An indicator as 'goals show' names it: ``client · Velocity (mean) (down)``, not the
+    ``velocity_mean:down@client`` typed after --indicator (that is in --json)."""
+    from improv.reports.goals import indicator_label
+
+    return f"{indicator_label(i, None)} ({i['direction']})"
 
 
 def _goal_head(g: dict) -> str:
@@ -143,8 +141,10 @@ def drop(app, goal_id, on, reason, by, as_json):
 
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
-@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), help="Planned sessions.")
-@click.option("--months", type=click.FloatRange(0, 240, min_open=True), help="Planned months.")
+@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), metavar="N",
+              help="Planned sessions.")
+@click.option("--months", type=click.FloatRange(0, 240, min_open=True), metavar="MONTHS",
+              help="Planned months.")
 @click.option("--by", metavar="CODE", help="Author code.")
 @json_option
 @click.pass_obj
@@ -203,7 +203,7 @@ def show(app, client, goal_id, as_json):
 
 
 def _show_human(r: dict) -> None:
-    from improv.reports.goals import goal_line, plan_text
+    from improv.reports.goals import goal_line, indicator_heading, plan_text, shown_values
 
     day = {s["id"]: s["started_utc"][:10] for s in r["sessions"]}
     click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
@@ -219,16 +219,16 @@ def _show_human(r: dict) -> None:
             click.echo(f"  version {k}, {v['since']} to {until}{note}: “{v['text']}”")
             if not v["used"] or not v["indicators"]:
                 continue
+            # in the units the compare tables and the web page use: shares in %, notes as names
             inds = v["indicators"]
-            table([(day[sid], sid, *[_fmt(i["values"][n]) for i in inds])
+            shown = [shown_values(i) for i in inds]
+            table([(day[sid], sid, *[s["values"][n] for s in shown])
                    for n, sid in enumerate(v["sessions"])],
-                  ["DATE", "SESSION", *[i["label"] for i in inds]])
-            for i in inds:
-                t, b = i["trend"], i["band"]
-                click.echo(f"    {i['label']} ({i['direction']}): "
-                           f"band {'–' if not b else _fmt(b['mean']) + ' ± ' + _fmt(b['sd'])}; "
-                           f"trend {'–' if not t else format(t['slope_per_session'], '+.3g')}"
-                           f"/session; {i['verdict']}")
+                  ["DATE", "SESSION", *[indicator_heading(i) for i in inds]])
+            for i, s in zip(inds, shown, strict=True):
+                click.echo(f"    {indicator_heading(i)} ({i['direction']}): band {s['band']}; "
+                           f"trend {s['trend'] + '/session' if s['trend'] else '–'}; "
+                           f"{i['verdict']}")
         click.echo(f"  reading: {goal_line(g)}")
 
 

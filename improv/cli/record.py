@@ -82,9 +82,10 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 @click.option("--blocksize", type=click.IntRange(min=0), default=0, show_default=True,
               metavar="FRAMES", help="Audio block size (0: the host's period).")
 @click.option("--disk-warn-mb", type=FiniteRange(min=0), default=DISK_WARN_BYTES / 1e6,
-              show_default=True, help="Warn below this much free disk space [MB].")
+              show_default=True, metavar="MB", help="Warn below this much free disk space [MB].")
 @click.option("--disk-stop-mb", type=FiniteRange(min=0), default=DISK_STOP_BYTES / 1e6,
-              show_default=True, help="Stop cleanly below this much free disk space [MB].")
+              show_default=True, metavar="MB",
+              help="Stop cleanly below this much free disk space [MB].")
 @click.option("--midi-capture", type=click.Choice(["queue", "callback"]), default="queue",
               show_default=True,
               help="queue: rtmidi queues in C++, a Python thread drains it; callback: "

@@ -34,7 +34,7 @@ from improv.errors import ParameterError
 @click.option("--soundfont", type=click.Path(dir_okay=False),
               help="For the MIDI players (rendered with FluidSynth; default: the system's GM).")
 @click.option("--lead-in", type=FiniteRange(0, 5), default=0.3, show_default=True,
-              help="Seconds of silence before the start.")
+              metavar="SECONDS", help="Seconds of silence before the start.")
 @click.pass_obj
 def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, midi_api,
            jack_server, no_audio, soundfont, lead_in):
@@ -135,7 +135,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
               help="Mix the audio recordings in too (default: the MIDI players only).")
 @click.option("--soundfont", type=click.Path(dir_okay=False),
               help="A .sf2 (default: the system GM soundfont).")
-@click.option("--sr", type=click.IntRange(8000, 192000),
+@click.option("--sr", type=click.IntRange(8000, 192000), metavar="HZ",
               help="Sample rate [Hz] (default: 48000; with --mix, the recordings').")
 @click.pass_obj
 def render(app, session_id, to, players, mix, soundfont, sr):

@@ -72,8 +72,9 @@ def _open_browser(page: Path) -> None:
 
 @click.command("serve")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              metavar="N",
               help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST",
               help="Only 127.0.0.1 or localhost: the app never listens on the network.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; just print the address.")
 @click.pass_obj

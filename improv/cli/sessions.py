@@ -18,8 +18,12 @@ def sessions() -> None:
 
 
 def _players(row: dict) -> str:
+    """``client (MIDI), therapist (audio + MIDI)``: the inputs as the web app names them."""
+    from analysis.features import source_name
+
     return ", ".join(
-        f"{p['name']} ({'+'.join(p['kinds'])})" if p["kinds"] else p["name"] for p in row["players"]
+        f"{p['name']} ({' + '.join(source_name(k) for k in p['kinds'])})" if p["kinds"]
+        else p["name"] for p in row["players"]
     )
 
 
@@ -41,7 +45,7 @@ def list_(app, client: str | None, as_json: bool) -> None:
                 (f"Session {r['number']}", r["id"], r["started_utc"][:16].replace("T", " "),
                  r["client"] or "-",
                  format_duration(r["duration_s"]), _players(r),
-                 r["status"] + (" demo" if r["demo"] else ""))
+                 r["status"] + (", demo" if r["demo"] else ""))
                 for r in rows
             ],
             ["NAME", "ID", "STARTED (UTC)", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
@@ -410,7 +414,7 @@ def reindex(app, as_json: bool) -> None:
 
 @sessions.command()
 @click.option("--duration", type=FiniteRange(10, 3600), default=90.0, show_default=True,
-              help="Length in seconds.")
+              metavar="SECONDS", help="Length in seconds.")
 @click.option("--analyze/--no-analyze", "measure", default=True, show_default=True,
               help="Measure it at once (as 'improv analyze ID --dialogue'), so that its page "
                    "opens with its measures.")

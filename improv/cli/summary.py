@@ -7,8 +7,8 @@ import click
 from improv.cli.output import emit
 
 
-def _human(res: dict) -> None:
-    click.echo(f"Session {res['session_id']}")
+def _human(res: dict, *, label: str) -> None:
+    click.echo(label)
     click.echo("")
     click.echo(click.wrap_text(res["text"], width=88))
 
@@ -27,9 +27,14 @@ def summary(app, session_id, as_json, no_cache):
     the measures it used). The session is analysed first if it has not been.
     """
     from improv.reports.summary_text import session_summary
+    from sessions.revisions import session_label
 
     res = session_summary(app.store, session_id, use_cache=not no_cache)
-    emit(res, as_json=as_json, human=_human)
+    # named as in 'improv sessions list' and on the web: "Session 7 · ID: title"
+    sid = res["session_id"]
+    label = session_label(app.store.catalog.session_number(sid), sid,
+                          app.store.session(sid).manifest.get("title"))
+    emit(res, as_json=as_json, human=lambda r: _human(r, label=label))
 
 
 COMMANDS = [summary]

@@ -91,9 +91,60 @@ def matching_columns(columns: Iterable[str], measure: str, player: str | None) -
     return out
 
 
+#: What to measure instead of a curve or a word that has no number per session.
+_INSTEAD = {"lead": "leads_share@PLAYER", "timing_lead": "leads_share@PLAYER",
+            "leader": "leads_share@PLAYER", "timing_leader": "leads_share@PLAYER",
+            "xcorr_leader": "leads_share@PLAYER", "pulse": "pulse_clarity",
+            "key": "tonal_clarity", "joint": "joint_share", "silent": "silent_share",
+            "asynchrony_ms": "asynchrony_abs_mean_ms", "shared_pulse": "shared_pulse_share"}
+
+
+def session_measure_problem(measure: str) -> str | None:
+    """Why ``measure`` cannot show progress over sessions, or None if it can.
+
+    A curve alone (``lead``: who leads, window by window) has no value per session, and a word
+    (``leader``, ``key``, ``pulse``) cannot rise or fall: a goal tied to either would read "0
+    sessions so far" for ever. Names the feature list does not know (a player's pair measure
+    such as ``leads_share``) pass.
+
+    >>> session_measure_problem("notes_per_s") is None
+    True
+    >>> session_measure_problem("lead").endswith("use leads_share@PLAYER instead")
+    True
+    """
+    from analysis.features import lookup
+
+    found = lookup(measure)
+    if found is None:
+        return None
+    f, fill = found
+    what = f"{f.label.format(**fill)} ({measure})"
+    if "summary" not in f.kinds:
+        why = "is a curve within each session, with no value per session"
+    elif not f.unit:
+        why = "is a word, not a number, so it cannot rise or fall"
+    else:
+        return None
+    instead = _INSTEAD.get(measure) or _summary_of(measure)
+    return f"{what} {why}: " + (f"use {instead} instead" if instead else
+                                "choose a measure with a value per session")
+
+
+def _summary_of(curve: str) -> str | None:
+    """The session measure of a curve (``level_dbfs`` -> ``level_dbfs_mean``), if it has one:
+    its mean, or its integrated value, else the first listed."""
+    from analysis.features import FEATURES
+
+    names = [f.name for f in FEATURES
+             if "summary" in f.kinds and f.unit and f.name.startswith(curve + "_")]
+    names.sort(key=lambda n: not n.endswith(("_mean", "_integrated")))
+    return names[0] if names else None
+
+
 def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -> list[dict]:
-    """Refuse measures that are not in the feature list, players the client's sessions do not
-    have, and a measure without a player that names several of the client's columns."""
+    """Refuse measures that are not in the feature list or have no number per session
+    (:func:`session_measure_problem`), players the client's sessions do not have, and a
+    measure without a player that names several of the client's columns."""
     from analysis.features import check_features
 
     players = client_players(store, client)
@@ -102,6 +153,9 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -
     out = []
     for ind in indicators:
         check_features([ind["measure"]])
+        problem = session_measure_problem(ind["measure"])
+        if problem:
+            raise ParameterError(problem, parameter="indicator")
         player = ind.get("player")
         if player is not None and player not in players and player not in pairs:
             raise ParameterError(f"player {player!r} of indicator {ind['measure']} is not in "
@@ -144,7 +198,7 @@ def _in_period(day: str, since: str, until: str | None) -> bool:
     return since <= day and (until is None or day <= until)
 
 
-def _label(ind: dict[str, Any], column: str | None) -> str:
+def indicator_label(ind: dict[str, Any], column: str | None) -> str:
     """An indicator in words, from the feature list's labels: ``client (MIDI) · Silence``,
     ``client leads`` (a pair's measure that names its player), ``annotations tagged
     autonomy:leader per session``; never a field name."""
@@ -161,6 +215,32 @@ def _label(ind: dict[str, Any], column: str | None) -> str:
         return label(f"{player}_{measure}")
     text = label(measure) if lookup(measure) else measure.replace("_", " ")
     return f"{player.replace('|', ' & ')} · {text}" if player else text
+
+
+def indicator_heading(ind: dict[str, Any]) -> str:
+    """An indicator's label with the unit its values are shown in (:func:`shown_values`):
+    ``client leads (%)``, ``client (MIDI) · Silence (%)``, a tag count without one."""
+    from improv.reports.labels import shown_unit
+
+    unit = shown_unit(ind["column"]) if ind.get("column") else ""
+    return f"{ind['label']} ({unit})" if unit else ind["label"]
+
+
+def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
+    """An indicator's values, band and trend in the unit of :func:`indicator_heading` (shares
+    as percentages, notes as names), as the compare tables and the web page show them:
+    ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None}`` (trend per session)."""
+    from improv.reports.labels import scale, shown
+
+    col = ind.get("column")
+    k = scale(col) if col else 1.0
+    values = [shown(col, v) if col else ("–" if v is None else f"{v:.3g}")
+              for v in ind["values"]]
+    b, t = ind.get("band"), ind.get("trend")
+    return {"values": values,
+            "band": "–" if not b else f"{k * b['mean']:.3g} ± {k * b['sd']:.3g}",
+            "trend": None if not t else f"{k * t['slope_per_session']:+.3g}",
+            "ci": None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"}
 
 
 def _fmt(v: float, unit: str = "") -> str:
@@ -238,14 +318,14 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
             hits = [c for c in hits if c.split(".")[0] == "client"] or hits
         col = hits[0] if hits else None
         vals = [per_session[sid].get(col) for sid in ids] if col else [None] * len(ids)
-        label = _label(ind, col)
+        label = indicator_label(ind, col)
         unit = describe(col)[0] if col else ""
         out.append({"kind": "measure", **ind, "column": col, "label": label,
                     "unit": unit, "values": vals,
                     **course(vals, days, direction=ind["direction"], label=label, unit=unit)})
     for t in version["tags"]:
         vals = _tag_counts(store, t["tag"], ids)
-        label = _label(t, None)
+        label = indicator_label(t, None)
         out.append({"kind": "tag", **t, "column": None, "label": label, "unit": "count",
                     "values": vals, **course(vals, days, direction=t["direction"], label=label)})
     if not out:

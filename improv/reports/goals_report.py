@@ -16,33 +16,34 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def _num(v: Any) -> str:
-    return "–" if v is None else f"{v:.3g}"
-
-
 def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
+    from improv.reports.goals import indicator_heading, shown_values
+
     rows = []
     for i in indicators:
-        t, b = i["trend"], i["band"]
-        trend = "–" if not t else (f"{t['slope_per_session']:+.3g} per session "
-                                   f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]")
+        # in the units of the rest of the report: shares in %, notes as names
+        s = shown_values(i)
+        trend = "–" if not s["trend"] else f"{s['trend']} per session {s['ci']}"
         verdict = i["verdict"] + ("" if i["towards"] is None else
                                   (", towards the goal" if i["towards"] else
                                    ", away from the goal"))
-        rows.append(f"<tr><td>{_e(i['label'])}</td><td>{_e(i['direction'])}</td>"
+        rows.append(f"<tr><td>{_e(indicator_heading(i))}</td><td>{_e(i['direction'])}</td>"
                     f"<td class=num>{i['n']}</td>"
-                    f"<td>{'–' if not b else _num(b['mean']) + ' ± ' + _num(b['sd'])}</td>"
-                    f"<td>{trend}</td><td>{_e(verdict)}</td></tr>")
+                    f"<td>{_e(s['band'])}</td>"
+                    f"<td>{_e(trend)}</td><td>{_e(verdict)}</td></tr>")
     return ("<table><tr><th>indicator</th><th>progress is</th><th>sessions</th>"
             "<th>baseline mean ± SD</th><th>trend</th><th>verdict</th></tr>"
             + "".join(rows) + "</table>")
 
 
 def _values_table(version: dict[str, Any], day: dict[str, str]) -> str:
+    from improv.reports.goals import indicator_heading, shown_values
+
     inds = version["indicators"]
-    head = "".join(f"<th>{_e(i['label'])}</th>" for i in inds)
+    shown = [shown_values(i)["values"] for i in inds]
+    head = "".join(f"<th>{_e(indicator_heading(i))}</th>" for i in inds)
     rows = "".join(f"<tr><td>{_e(day.get(sid, sid))}</td>"
-                   + "".join(f"<td class=num>{_num(i['values'][n])}</td>" for i in inds)
+                   + "".join(f"<td class=num>{_e(v[n])}</td>" for v in shown)
                    + "</tr>" for n, sid in enumerate(version["sessions"]))
     return f"<table><tr><th>session</th>{head}</tr>{rows}</table>"
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
-__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "scale", "group_of", "grouped",
-           "column_title", "source_name", "never_negative"]
+__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "shown_unit", "scale", "group_of",
+           "grouped", "column_title", "source_name", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -42,7 +42,9 @@ def note_name(midi: float) -> str:
     return f"{_NAMES[n % 12]}{n // 12 - 1}"
 
 
-def _unit(column: str) -> str:
+def shown_unit(column: str) -> str:
+    """The unit a measure's values are shown in: ``%`` for a share, ``""`` for a count, a word
+    or a note name (:func:`shown`), else its unit (``BPM``, ``ms``, ``0-1``)."""
     unit = describe(column)[0]
     if unit in _PERCENT:
         return "%"
@@ -56,7 +58,7 @@ def heading(column: str) -> str:
     >>> heading("a|b.asynchrony_mean_ms"), heading("client.midi.tempo_bpm")
     ('Asynchrony (mean, ms)', 'Tempo (BPM)')
     """
-    text, unit = label(column), _unit(column)
+    text, unit = label(column), shown_unit(column)
     if not unit:
         return text
     if text.endswith(")"):

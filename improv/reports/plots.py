@@ -119,7 +119,8 @@ def _values(name: str, c: dict) -> list[float]:
     return [float("nan") if v is None or (gap_at_zero and v <= 0) else v for v in c["values"]]
 
 
-def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> bool:
+def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
+          title_size: float = 9) -> bool:
     import math
 
     from analysis.features import describe, label
@@ -137,7 +138,7 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str) -> 
         if unit and unit not in units:
             units.append(unit)
         drawn = True
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=title_size)
     # the y label names the units of the curves drawn (not every unit the panel could hold)
     ax.set_ylabel((ylabel or " / ".join(units)) if drawn else "", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -189,8 +190,12 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
     for i, (player, source, res) in enumerate(rows):
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
-            _draw(axes[i][j], res["curves"], names, ylabel,
-                  f"{player} ({source_name(source)}): {g}")
+            # on the A4 page four columns are narrow: the title on two lines, or neighbouring
+            # titles ran into each other ("…: dynamicstherapist (audio): dynamic")
+            title = (f"{player} ({source_name(source)})\n{g}" if portrait
+                     else f"{player} ({source_name(source)}): {g}")
+            _draw(axes[i][j], res["curves"], names, ylabel, title,
+                  title_size=8 if portrait else 9)
             draw_annotations(axes[i][j], annotations, text=(j == 0))
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")

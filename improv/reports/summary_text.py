@@ -269,9 +269,15 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     tags = Counter(t for a in anns for t in a.get("tags", []) if t != "marker")
     used = {"annotations": len(anns), "markers": [round(t, 2) for t in markers]}
     text = f"There {'is 1 annotation' if len(anns) == 1 else f'are {len(anns)} annotations'}"
-    if markers:
+    if markers:  # markers are annotations: "3 annotations, 2 of them markers", not 5 things
         shown = ", ".join(_t(t) for t in markers[:6]) + (", …" if len(markers) > 6 else "")
-        text += f", {_counted(len(markers), 'marker', 'markers')} ({shown})"
+        if len(anns) == 1:
+            text += f", a marker ({shown})"
+        elif len(markers) == len(anns):
+            text += f", all markers ({shown})"
+        else:
+            which = "a marker" if len(markers) == 1 else "markers"
+            text += f", {len(markers)} of them {which} ({shown})"
     out = [_sentence(text + ".", used)]
     if tags:
         top = tags.most_common(6)

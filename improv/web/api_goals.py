@@ -77,13 +77,17 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     units as the form shows them (``measure_labels``), players and pairs, and the
     vocabulary's tags."""
     from analysis.features import FEATURES
-    from improv.reports.goals import client_columns, client_players
+    from improv.reports.goals import client_columns, client_players, session_measure_problem
     from improv.reports.labels import heading
     from sessions import vocabulary
 
+    # only measures with a number per session: a curve ("Who leads") or a word ("Key") chosen
+    # here would leave the goal at "0 sessions so far" for ever
     have = {c.rsplit(".", 1)[-1] for c in client_columns(store, client)
             if "_role_" not in c} - _NOT_MEASURES
-    listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES}
+    have = {n for n in have if session_measure_problem(n) is None}
+    listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES
+              and session_measure_problem(f.name) is None}
     labels = {n: heading(n) for n in have | listed}
 
     def by_label(names: set[str]) -> list[str]:

@@ -194,11 +194,11 @@ def test_goals_table_one_row_per_version_and_text_only_when_asked(run_cli, store
     first = started.date().isoformat()
     later = (started + timedelta(days=14)).date().isoformat()
     r = run_cli("goals", "add", "--client", "C02", "Plays softer with Anna", "--json",
-                "--since", first, "--indicator", "level_dbfs:down@client", "--tag", "silence:up")
+                "--since", first, "--indicator", "velocity_mean:down@client", "--tag", "silence:up")
     assert r.exit_code == 0, r.stderr
     gid = r.json()["id"]
     r = run_cli("goals", "edit", gid, "Plays softer", "--since", later,
-                "--indicator", "level_dbfs:down@client")
+                "--indicator", "velocity_mean:down@client")
     assert r.exit_code == 0, r.stderr
     assert run_cli("goals", "drop", gid, "--on", later, "--reason", "moved away").exit_code == 0
     assert run_cli("goals", "add", "--client", "C03", "Starts a phrase", "--since",
@@ -215,7 +215,7 @@ def test_goals_table_one_row_per_version_and_text_only_when_asked(run_cli, store
     day_before = (started + timedelta(days=13)).date().isoformat()
     assert list(goals.until) == [day_before, later]
     assert set(goals.status) == {"dropped"} and set(goals.end) == {later}
-    assert goals.indicators.iloc[0] == "level_dbfs down client"
+    assert goals.indicators.iloc[0] == "velocity_mean down client"
     assert list(goals.tags) == ["silence up", "silence up"]  # an edit keeps what it does not name
     assert goals.text.isna().all() and goals.reason.isna().all()
     blob = b"".join(p.read_bytes() for p in (tmp_path / "a").iterdir())

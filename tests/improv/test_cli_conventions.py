@@ -154,3 +154,25 @@ def test_ctrl_c_while_a_command_runs_still_interrupts_it(tmp_path):
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 1 and err.strip() == "aborted"
+
+
+def test_help_names_what_an_option_takes_not_its_python_type():
+    """``--duration SECONDS``, not ``--duration FINITE FLOAT RANGE``: the help is read by
+    therapists, who do not know click's type names."""
+    import re
+
+    import click
+
+    from improv.cli import cli
+
+    def walk(cmd, path):
+        ctx = click.Context(cmd, info_name=" ".join(path))
+        yield " ".join(path), cmd.get_help(ctx)
+        if isinstance(cmd, click.Group):
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), [*path, name])
+
+    bad = [f"{where}: {line.strip()}" for where, text in walk(cli, ["improv"])
+           for line in text.splitlines()
+           if re.search(r"\b(RANGE|INTEGER|FLOAT)\b|--(player|tag|host) TEXT", line)]
+    assert not bad, "\n".join(bad)

@@ -31,6 +31,8 @@ def test_list_show_and_filter(run_cli, two_sessions):
         "client": ["midi"], "therapist": ["audio"]}
     human = run_cli("sessions", "list")
     assert first in human.stdout and "C07" in human.stdout
+    # the inputs as the web app names them (MIDI, not midi)
+    assert "client (MIDI), therapist (audio)" in human.stdout and "(midi)" not in human.stdout
     shown = run_cli("sessions", "show", first)
     assert "therapist" in shown.stdout and "audio:mic:1,2" in shown.stdout
     assert run_cli("sessions", "show", first, "--json").json()["id"] == first

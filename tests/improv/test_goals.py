@@ -102,6 +102,23 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert "client leads rose from 5 % to 19 %" in human
     assert "client (MIDI) · Silence: no clear change over 8 sessions" in human
     assert "leads share" not in human and "silence share" not in human
+    # the list names them so too, not by what was typed after --indicator
+    # values, band and trend in the units of compare and the web page: shares in %
+    assert "client leads (%) (up): band 7 ± 2; trend +2/session" in human
+    first_row = next(line for line in human.splitlines() if line.startswith("2026-01-05"))
+    assert first_row.split()[2:5] == ["5", "30", "0"], first_row
+    listed = _ok(run_cli("goals", "list", "--client", "C07")).stdout
+    assert ("client leads (up), client · Silence (down), annotations tagged autonomy:leader "
+            "per session (up)") in listed
+    assert "leads_share" not in listed and "silence_share" not in listed
+
+
+def test_no_trend_reads_trend_dash_not_dash_per_session(client_store, run_cli):
+    # one session (the last) since the goal: no trend yet
+    _ok(run_cli("goals", "add", "--client", "C07", "Plays louder", "--since", "2026-02-23",
+                "--indicator", "notes_per_s:up@client"))
+    human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
+    assert "trend –;" in human and "–/session" not in human
 
 
 def test_too_few_sessions_to_judge(client_store, run_cli):
@@ -177,6 +194,15 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
      "name one with @PLAYER"),
     (["add", "--client", "C07", "X", "--indicator", "notes_per_s:up@drummer"],
      "player 'drummer' of indicator notes_per_s is not in client C07's sessions"),
+    # "Who leads" is a curve and "Leader" a word: neither has a number per session, so a goal
+    # tied to them would read "0 sessions so far" for ever
+    (["add", "--client", "C07", "X", "--indicator", "lead:up@client"],
+     "Who leads (lead) is a curve within each session, with no value per session: use "
+     "leads_share@PLAYER instead"),
+    (["add", "--client", "C07", "X", "--indicator", "leader:up"],
+     "Leader (leader) is a word, not a number"),
+    (["add", "--client", "C07", "X", "--indicator", "level_dbfs:down@client"],
+     "use level_dbfs_mean instead"),
     (["add", "--client", "NOBODY", "X"], "client 'NOBODY' has no sessions"),
     (["add", "--client", "../x", "X"], "client must be a pseudonym code"),
     (["edit", "g-0000000000", "new"], "no goal g-0000000000"),
@@ -299,6 +325,10 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
     assert "Planned: 20 sessions (session 8 so far)" in text
     assert "client leads" in text and "too few sessions to judge" in text
     assert "leads share" not in text
+    # in % as the trends of the report (the reading says "5 %" too), not as 0.05
+    goals = text[text.index("<h2>Treatment goals</h2>"):text.index("<h2>Trends</h2>")]
+    assert "<th>client leads (%)</th>" in goals and "<td class=num>5</td>" in goals
+    assert "<td class=num>0.05</td>" not in goals and "<td>7 ± 2</td>" in goals
 
 
 @pytest.mark.parametrize("values, direction, verdict, towards, words", [

@@ -118,3 +118,27 @@ def test_client_plot_band_stops_at_zero_and_ticks_line_up(tmp_path, figures):
                                     column="a|b.lead_lag_s"), to=tmp_path / "d.png")
     (span,) = figures[0].axes[0].patches
     assert _bottom(span) == pytest.approx(-2.0)
+
+
+def test_report_plot_titles_do_not_run_into_each_other(tmp_path, figures):
+    """The report's A4 figure has a column per player and source (four for the demo): the
+    titles ran into each other ("therapist (MIDI): dynamicstherapist (audio): dynamic")."""
+    from improv.demo import create_demo_session
+    from sessions.store import Store
+
+    with Store(tmp_path / "store") as store:
+        sid = create_demo_session(store, duration=20.0)["id"]
+        res = analyze_session(store, sid)
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    (fig,) = figures
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()  # the saved layout, measured again
+    titles = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 4 * len(plots.CURVE_GROUPS)
+    width = fig.bbox.width
+    for k, a in enumerate(titles):
+        assert 0 <= a.x0 and a.x1 <= width, (a, width)  # not cut off at the page's edge
+        for b in titles[k + 1:]:  # and at least 4 px apart
+            apart = min(a.x1, b.x1) + 4 <= max(a.x0, b.x0) or min(a.y1, b.y1) <= max(a.y0, b.y0)
+            assert apart, (a, b)

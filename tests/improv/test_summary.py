@@ -63,7 +63,8 @@ def test_duet_with_a_silent_second_half_says_so(store, half_duet):
     assert "Client played at about 120 BPM" in text
     assert "Client played loudly (mean velocity 90 of 127)" in text
     assert "Therapist played softly (mean velocity 40 of 127)" in text
-    assert "There are 2 annotations, 1 marker (0:20)." in text
+    # the marker is one of the two annotations, not a third thing
+    assert "There are 2 annotations, 1 of them a marker (0:20)." in text
     assert "Tags: autonomy:leader (1)." in text
     assert "private words" not in text  # annotation texts stay out of the summary
 
@@ -109,6 +110,8 @@ def test_cli_summary_and_json(run_cli, half_duet):
     r = run_cli("summary", half_duet)
     assert r.exit_code == 0, r.stderr
     assert "stopped playing at" in r.stdout and "_share" not in r.stdout
+    # named as 'improv sessions list' names it, not by its ID alone
+    assert r.stdout.startswith(f"Session 1 · {half_duet}")
     j = run_cli("summary", half_duet, "--json").json()
     assert j["session_id"] == half_duet and j["sentences"]
     assert all(set(s) == {"text", "measures"} for s in j["sentences"])
@@ -132,3 +135,18 @@ def test_sentences_start_with_a_capital_and_say_no_for_zero(store, half_duet):
             _counted(3, "crescendo", "crescendi")) == ("no crescendo", "1 crescendo",
                                                         "3 crescendi")
     assert not any(re.search(r"\b0 (de)?crescend", s["text"]) for s in sentences)
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ([["marker"]], "There is 1 annotation, a marker (0:10)."),
+    ([["marker"], ["marker"]], "There are 2 annotations, all markers (0:10, 0:20)."),
+    ([["marker"], ["solo"], ["marker"]],
+     "There are 3 annotations, 2 of them markers (0:10, 0:30)."),
+    ([["solo"]], "There is 1 annotation."),
+])
+def test_markers_are_counted_among_the_annotations(tags, expected):
+    """"3 annotations, 3 markers" read as six things: the markers are some of the annotations."""
+    from improv.reports.summary_text import _annotations
+
+    anns = [{"t": 10.0 * (i + 1), "tags": t} for i, t in enumerate(tags)]
+    assert _annotations(anns)[0]["text"] == expected

@@ -184,11 +184,10 @@ function trendTable(r) {
   const rows = r.columns.map((c) => {
     const f = r.features[c], t = f.trend, b = f.band;
     const n = f.values.filter((v) => v != null).length;
-    return h('tr', {},
-      // whose measure and its label, what it measures in words, and the column name of the
-      // CSV export (for researchers) last and small
-      h('th', { scope: 'row' }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : '',
-        h('div', { class: 'muted column-name' }, h('code', {}, c))),
+    return h('tr', { dataset: { column: c } },
+      // whose measure and its label, then what it measures in words; the column name of the
+      // CSV export (for researchers) only as the tooltip: the screen shows no field names
+      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
       h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
@@ -241,11 +240,27 @@ function chart(r, col, color) {
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
   for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) el('text', { x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, fmtV(v));
   const ticks = r.sessions.length <= 4 ? r.sessions.map((s, i) => i) : [0, Math.round((r.sessions.length - 1) / 3), Math.round((2 * (r.sessions.length - 1)) / 3), r.sessions.length - 1];
+  // a date under a tick only where it does not run into the one before (sessions days apart,
+  // or on one day, printed their dates over each other), nor repeats it; the last wins over
+  // the one before it
+  const DATE_W = 62; // "2026-12-05" at 10 px, with a little room
+  const labels = [];
   for (const i of [...new Set(ticks)]) {
     const s = r.sessions[i];
     el('line', { x1: x(s.days), x2: x(s.days), y1: H - B, y2: H - B + 4, stroke: '#767676' });
-    el('text', { x: x(s.days), y: H - B + 16, 'font-size': 10, 'text-anchor': i === r.sessions.length - 1 && i ? 'end' : 'middle', fill: '#333' }, s.started_utc.slice(0, 10));
+    const last = i === r.sessions.length - 1 && i > 0;
+    const lab = { x: x(s.days), text: s.started_utc.slice(0, 10), anchor: last ? 'end' : 'middle' };
+    lab.lo = last ? lab.x - DATE_W : lab.x - DATE_W / 2;
+    lab.hi = last ? lab.x : lab.x + DATE_W / 2;
+    const prev = labels[labels.length - 1];
+    if (prev && (prev.text === lab.text || prev.hi > lab.lo)) {
+      if (!last || labels.length === 1) continue; // the first date stays
+      labels.pop();
+      if (labels.length && (labels[labels.length - 1].text === lab.text || labels[labels.length - 1].hi > lab.lo)) continue;
+    }
+    labels.push(lab);
   }
+  for (const lab of labels) el('text', { class: 'date', x: lab.x, y: H - B + 16, 'font-size': 10, 'text-anchor': lab.anchor, fill: '#333' }, lab.text);
   const pts = f.values.map((v, i) => (v == null ? null : [x(days[i]), y(v)]));
   const line = pts.filter(Boolean);
   if (line.length > 1) el('polyline', { points: line.map((p) => p.join(',')).join(' '), fill: 'none', stroke: LINE, 'stroke-width': 1 });

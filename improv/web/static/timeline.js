@@ -289,7 +289,6 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
     label, height, cls: 'curve',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
-      let ly = 12;
       series.forEach((s, k) => {
         const range = ranges[k];
         if (!range) return;
@@ -307,7 +306,14 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         }
         ctx.stroke();
         ctx.setLineDash([]);
-        const label = `${s.label} ${rangeText(s, lo, hi, unit)}`;
+      });
+      // the labels after every curve, on their light boxes: a later curve drawn across an
+      // earlier label made it hard to read
+      let ly = 12;
+      series.forEach((s, k) => {
+        const range = ranges[k];
+        if (!range) return;
+        const label = `${s.label} ${rangeText(s, range[0], range[1], unit)}`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
         ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;

@@ -245,6 +245,35 @@ def test_times_are_rounded_before_they_are_split(tmp_path, live_server, page):
     assert got == [format_time(s, decimals=d) for s, d in cases]  # as the CLI writes them
 
 
+def test_curve_labels_are_drawn_over_the_curves(tmp_path, live_server, page):
+    """A curve lane's labels come after all its curves: the second curve, drawn across the
+    first curve's label, covered it (the tempo and dynamics lanes of the demo)."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    red = page.evaluate("""async () => {
+      const { Timeline, curveLane } = await import('/static/timeline.js');
+      const root = document.createElement('div');
+      root.style.width = '900px';
+      document.body.append(root);
+      const tl = new Timeline(root, { duration: 10, players: ['a', 'b'],
+                                      onSeek() {}, onSelect() {} });
+      // the second curve runs along y = 7.5 px, through the first curve's label (y 2..14)
+      const series = [
+        { label: 'first', color: '#000000', times: [0, 10], values: [0, 0], min: 0, max: 1 },
+        { label: 'second', color: '#0000ff', times: [0, 10], values: [68.5 / 70, 68.5 / 70],
+          min: 0, max: 1 },
+      ];
+      const lane = curveLane(tl, 'Test', series, { height: 80 });
+      tl.drawNow();
+      const ctx = lane.canvas.getContext('2d');
+      ctx.font = '11px system-ui, sans-serif';
+      const x = 2 + ctx.measureText('first 0.00–1.00').width + 3;  // in the box, after the text
+      const dpr = window.devicePixelRatio || 1;
+      return ctx.getImageData(Math.round(x * dpr), Math.round(7 * dpr), 1, 1).data[0];
+    }""")
+    assert red > 180, red  # the light box over the blue line, not the blue line over the box
+
+
 def test_client_course_page(course_store, live_server, page):
     """The client page analyses in the background, then shows bands, trend lines and the table."""
     from datetime import datetime, timezone
@@ -267,13 +296,15 @@ def test_client_course_page(course_store, live_server, page):
     assert chart.locator("polyline.trend-line").count() == 1  # the density rises
     assert chart.locator("circle.pt.filled").count() == 1  # one annotated session
     assert chart.locator("circle.pt.hollow").count() == 4
-    row = page.locator("table.trend-table tbody tr", has_text="client.midi.notes_per_s")
+    row = page.locator('table.trend-table tbody tr[data-column="client.midi.notes_per_s"]')
     expect(row.locator("td").nth(5)).to_have_text("yes")
-    # whose measure and its label, then what it measures in words, the column name last
+    # whose measure and its label, then what it measures in words; the column name of the
+    # CSV export only as the tooltip (no field names on the screen)
     expect(row.locator("th")).to_contain_text("client (MIDI) · Notes per second")
     expect(row.locator("th .definition")).to_have_text(
         "MIDI note onsets per second over the session")
-    expect(row.locator("th .column-name")).to_have_text("client.midi.notes_per_s")
+    assert row.locator("th").get_attribute("title") == "client.midi.notes_per_s in the CSV export"
+    assert "notes_per_s" not in page.locator("table.trend-table").inner_text()
     expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second [notes/s]")
     # a screen reader hears the label too, not the column name
     assert chart.locator("svg").get_attribute("aria-label").startswith(
@@ -294,7 +325,7 @@ def test_client_course_page(course_store, live_server, page):
     silence = page.evaluate("fetch('/api/clients/C07/compare?' + location.hash.split('?')[1], "
                             "{headers: {'X-Improv-Request': '1'}}).then(r => r.json())"
                             ".then(r => r.features['client.midi.silence_share'].values)")
-    srow = page.locator("table.trend-table tbody tr", has_text="client.midi.silence_share")
+    srow = page.locator('table.trend-table tbody tr[data-column="client.midi.silence_share"]')
     expect(srow.locator("td").nth(0)).to_have_text("%")
     schart = page.locator('figure.trend[data-column="client.midi.silence_share"]')
     expect(schart.locator("figcaption")).to_have_text("client (MIDI) · Silence [%]")
@@ -318,6 +349,34 @@ def test_client_course_page(course_store, live_server, page):
     page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:9")
     expect(page.locator("p.warning")).to_have_text(
         "The baseline takes all 5 sessions: no later session to compare with it yet.")
+
+
+def test_course_chart_dates_do_not_run_into_each_other(course_store, live_server, page):
+    """Sessions a day apart (weeks 0, 1, 2, 3, and a day after week 3) printed their dates
+    over each other under the chart: only dates that fit are written, the first and the last
+    among them."""
+    from datetime import datetime, timezone
+
+    from tests.sessions.helpers import import_weekly_session
+
+    path, ids = course_store
+    with Store(path) as store:
+        import_weekly_session(store, path.parent, week=3, notes=30, duration=20.0,
+                              rng=np.random.default_rng(8),
+                              start=datetime(2026, 1, 6, 10, 0, tzinfo=timezone.utc))
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s")
+    page.wait_for_selector("table.trend-table", timeout=120000)
+    chart = page.locator('figure.trend[data-column="client.midi.notes_per_s"]')
+    boxes = chart.locator("svg text.date").evaluate_all(
+        "(els) => els.map((e) => { const b = e.getBBox(); "
+        "return [e.textContent, b.x, b.x + b.width]; })")
+    dates = [b[0] for b in boxes]
+    assert dates[0] == "2026-01-05" and dates[-1] == "2026-01-27", dates
+    assert len(dates) == len(set(dates))
+    for (_, _, right), (_, left, _) in zip(boxes, boxes[1:], strict=False):
+        assert right < left, boxes
 
 
 def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, live_server, page):

@@ -29,12 +29,18 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
     assert choices["measure_labels"]["client_leads_share"] == "client leads (%)"
     assert choices["measure_labels"]["tempo_bpm"] == "Tempo (BPM)"
     assert set(choices["measure_labels"]) == set(choices["measures"])
+    # only measures with a number per session: not the curve "Who leads", not the word "Key"
+    for no in ("lead", "timing_lead", "leader", "key", "pulse", "level_dbfs", "joint"):
+        assert no not in choices["measures"], no
+    assert {"joint_share", "level_dbfs_mean", "pulse_clarity"} <= set(choices["measures"])
     before = tree_snapshot(path)
     for body, message in [
         ({"text": "", "indicators": []}, "the goal text must not be empty"),
         ({"text": "X", "indicators": [{"measure": "tempo_bmp", "direction": "up"}]},
          "unknown feature 'tempo_bmp'"),
         ({"text": "X", "tags": [{"tag": "mood:sunny", "direction": "up"}]}, "unknown tag"),
+        ({"text": "X", "indicators": [{"measure": "lead", "direction": "up",
+                                       "player": "client"}]}, "use leads_share@PLAYER instead"),
         ({"text": "X", "since": "2025-01-01"}, "before the client's first session"),
     ]:
         r = c.post("/api/clients/C07/goals", json=body)
