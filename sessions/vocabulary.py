@@ -57,6 +57,11 @@ def all_tags(vocab: dict[str, Any]) -> list[str]:
     return [f"{d}:{v}" for d, vs in vocab["dimensions"].items() for v in vs] + vocab["tags"]
 
 
+#: How a tag joins the vocabulary: with an annotation that uses it first.
+_ADD_NEW = ("a new tag joins the vocabulary with an annotation that uses it (the session "
+            "page's New tag field, or improv annotate --new-tag TAG)")
+
+
 def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
     """Return the tags if all are known; else raise naming the unknown ones."""
     known = set(all_tags(vocab))
@@ -68,12 +73,12 @@ def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
             if dim in vocab["dimensions"] and t.count(":") == 1:
                 raise InvalidArgumentError(
                     f"unknown tag {t}: {dim} takes {', '.join(vocab['dimensions'][dim])}; "
-                    "add a new value as a new tag (new_tags)", parameter="tags")
+                    f"{_ADD_NEW}", parameter="tags")
         dims = ", ".join(vocab["dimensions"])
         raise InvalidArgumentError(
             f"unknown tag(s) {', '.join(unknown)}: use dimension:value with a dimension of "
             f"{dims} (e.g. autonomy:leader), or a plain tag ({', '.join(vocab['tags'])}); "
-            "add a new one as a new tag (new_tags)", parameter="tags")
+            f"{_ADD_NEW}", parameter="tags")
     return tags
 
 

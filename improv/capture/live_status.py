@@ -139,6 +139,29 @@ class Marks:
         return dict(mark)
 
 
+#: Why a recording stopped, in words that read after "It stopped because" (the manifest's
+#: ``stop`` reason -> a therapist's reading).
+STOP_REASONS = {
+    "stopped": "Stop was pressed",
+    "user": "Stop was pressed",
+    "duration": "its set length was reached",
+    "interrupted": "Ctrl-C was pressed",
+    "terminated": "the system asked improv to end",
+    "server_stopped": "improv was closed while recording",
+    "disk_low": "the disk was nearly full",
+    "jack_server_lost": "the audio system (JACK) stopped",
+    "write_error": "writing to the disk failed",
+    "start_failed": "the recording could not start",
+}
+#: Reasons that are the usual end of a recording: not worth a sentence.
+USUAL_STOPS = ("stopped", "user", "duration")
+
+
+def stop_reason_text(reason: str | None) -> str | None:
+    """A stop reason in words (None for none; an unknown code as it is)."""
+    return None if reason is None else STOP_REASONS.get(reason, reason.replace("_", " "))
+
+
 def summarize(manifest: dict) -> dict[str, Any]:
     """The facts of a finished recording that the CLI shows (no client code)."""
     audio = [
@@ -157,6 +180,8 @@ def summarize(manifest: dict) -> dict[str, Any]:
         "status": manifest.get("status"),
         "duration_s": manifest.get("duration_s"),
         "stop_reason": stop.get("reason"),
+        "stop_reason_text": stop_reason_text(stop.get("reason")),
+        "usual_stop": stop.get("reason") in (None, *USUAL_STOPS),
         "midi_events": manifest.get("midi", {}).get("events", 0),
         "midi_counters": manifest.get("midi", {}).get("counters", {}),
         "audio": audio,

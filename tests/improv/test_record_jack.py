@@ -189,7 +189,7 @@ def test_unknown_and_ambiguous_devices_list_candidates(jack_rig, run_cli):
     # the same command with a unique name records (human output, in this process)
     r = run_cli(*base, "--player", "client=midi:kb1", "--player", "therapist=midi:1")
     assert r.exit_code == 0, r.stderr
-    assert "complete" in r.stdout and "stopped (duration)" in r.stderr
+    assert "complete" in r.stdout and "stopped after" in r.stderr  # its set length: no reason given
     assert "C07" not in r.stdout + r.stderr  # the client code is not echoed
     assert "saved setup 's'" in r.stderr  # once the devices were found
     assert run_cli("setups", "list", "--json").json()["s"]["players"] == [

@@ -238,3 +238,37 @@ def test_setups_save_warns_about_ports_that_are_not_there(jack_rig, run_cli, sto
     assert "therapist" not in r.stderr  # kb1 is there
     assert run_cli("setups", "show", "duo").exit_code == 0  # saved all the same
 
+
+
+def test_why_a_recording_stopped_is_said_in_words():
+    """The end of a recording says why it stopped in words, not the journal's code
+    (before: "(disk_low)" on the record page and "stopped (jack_server_lost)" in the CLI);
+    the usual ends (Stop, the set length) need no sentence."""
+    from improv.capture.live_status import summarize
+    from improv.cli.record import _print_result
+
+    def finished(reason):
+        return {"id": "20261205-100000-abcd", "status": "complete", "duration_s": 90.0,
+                "midi": {"events": 12}, "audio": [],
+                "events": [{"kind": "stop", "t": 90.0, "reason": reason}]}
+
+    r = summarize(finished("disk_low"))
+    assert r["stop_reason"] == "disk_low" and not r["usual_stop"]
+    assert r["stop_reason_text"] == "the disk was nearly full"
+    assert summarize(finished("jack_server_lost"))["stop_reason_text"] == \
+        "the audio system (JACK) stopped"
+    assert summarize(finished("duration"))["usual_stop"]
+    assert summarize(finished("user"))["usual_stop"]
+    assert summarize({**finished("x"), "events": []})["stop_reason_text"] is None
+    import click
+    from click.testing import CliRunner
+
+    @click.command()
+    @click.argument("reason")
+    def show(reason):
+        _print_result(summarize(finished(reason)), printed=[])
+
+    out = CliRunner().invoke(show, ["write_error"])
+    assert "stopped (writing to the disk failed) after" in out.output
+    out = CliRunner().invoke(show, ["duration"])
+    assert "stopped after" in out.output and "(" not in out.output.split("after")[0]

@@ -288,3 +288,12 @@ def test_a_range_of_no_length_is_a_point(store, sid):
     assert a["end"] is None
     b = add_annotation(store, sid, t=1.0, end=2.0, text="y")
     assert edit_annotation(store, sid, b["id"], end=1.0)["end"] is None
+
+
+@pytest.mark.parametrize("tag", ["autonomy:boss", "sparkle"])
+def test_an_unknown_tag_says_how_a_new_one_is_added_in_words(store, sid, tag):
+    """The error names the New tag field and --new-tag, not the API's field name."""
+    with pytest.raises(InvalidArgumentError) as err:
+        add_annotation(store, sid, t=5.0, tags=[tag])
+    msg = str(err.value)
+    assert "New tag field" in msg and "--new-tag" in msg and "new_tags" not in msg

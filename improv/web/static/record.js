@@ -1,6 +1,6 @@
 // The Record page: choose the inputs and the client, check the inputs, start; while
 // recording: meters, markers, notes, health, disk, and a stop that asks first.
-import { api, fmtTime, guard, h, say } from './api.js';
+import { api, counted, fmtTime, guard, h, say } from './api.js';
 import { Holder, activityLight, levelMeter } from './meters.js';
 import { InputRows, armedMeters, clientChooser, watchDevices } from './record_setup.js';
 import { livePanel } from './live.js';
@@ -207,7 +207,8 @@ function live(main, liveBox) {
     setBadge(false);
     const res = r.result;
     liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording finished'),
-      res ? h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)} , ${res.midi_events} MIDI events (${res.stop_reason}). `,
+      res ? h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)}, ${counted(res.midi_events, 'MIDI event')}. `
+        + (res.usual_stop ? '' : `It stopped because ${res.stop_reason_text}. `),
         h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
       h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another'));
     say(res ? 'Recording saved' : 'Recording failed', { error: !res });

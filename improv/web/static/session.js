@@ -138,7 +138,7 @@ export async function sessionPage(main, id, params) {
       groups.map((g) => h('li', { class: 'gap-group' }, 'Not recorded: ', g.what, ' ',
         h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
           `${fmtTime(g.t)}–${fmtTime(g.end)}`),
-        g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)} s in all (${g.why})` : ` (${g.why})`)),
+        g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)}\u00a0s in all (${g.why})` : ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
 
   // annotation form and list
@@ -409,9 +409,9 @@ export async function sessionPage(main, id, params) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
-          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)} ${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
-          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)} ${unit('level_dbfs_mean')}` : '–'),
-          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)} ${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)} ${unit('onsets_per_s')}` : '–'),
+          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)}\u00a0${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
+          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)}\u00a0${unit('level_dbfs_mean')}` : '–'),
+          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)}\u00a0${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)}\u00a0${unit('onsets_per_s')}` : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
       }
     }
@@ -503,7 +503,7 @@ function asynchrony([a, b], ms) {
   const abs = Math.round(Math.abs(ms));
   if (abs < 1) return 'under 1 ms (together)';
   const [first, second] = ms > 0 ? [a, b] : [b, a];
-  return `${abs} ms (${second} after ${first})`;
+  return `${abs}\u00a0ms (${second} after ${first})`; // a number and its unit on one line
 }
 function num(v) { return v == null ? '–' : v.toFixed(1); }
 

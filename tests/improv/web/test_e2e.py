@@ -96,6 +96,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     first, second = d["pair"] if mean > 0 else d["pair"][::-1]
     expect(measures).to_contain_text(f"Asynchrony (mean) {round(abs(mean))} ms "
                                      f"({second} after {first})")
+    # a number and its unit never wrap apart ("21 / ms" in a narrow column)
+    assert f"{round(abs(mean))}\u00a0ms (" in measures.inner_text()
     dialogue = page.locator(".lane.curve", has_text="Dialogue")
     expect(dialogue).to_contain_text("Dialogue client & therapist")
     assert "Both playing: 0–100 %" in dialogue.get_attribute("title")
