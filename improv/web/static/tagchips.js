@@ -1,7 +1,8 @@
 // Tags picked by touch: toggle chips grouped by vocabulary (plain tags, Bruscia's IAP
 // profiles, the practice's own dimensions), the most used first in each group and the most
-// used groups first within their kind. Each chip is a button with aria-pressed, at least
-// 44 px high (a fingertip), so no Ctrl/Shift multi-select is needed.
+// used groups first within their kind; a group not used yet is folded to its title. Each
+// chip is a button with aria-pressed, at least 44 px high (a fingertip), so no Ctrl/Shift
+// multi-select is needed.
 import { h } from './api.js';
 
 export const IAP = "Bruscia's Improvisation Assessment Profiles";
@@ -29,9 +30,12 @@ export function tagChips(vocab) {
     return b;
   };
   const other = h('div', { class: 'chips', role: 'group', 'aria-label': 'Other tags' });
+  // each group folds: the plain tags and the groups in use are open, the others show their
+  // title only, so every group is in sight without scrolling (six IAP profiles of five
+  // values each would fill the screen)
   const el = h('div', { id: 'ann-tags', class: 'chip-groups' },
-    groups.filter((g) => g.tags.length).map((g) => h('div', { class: 'chip-group', role: 'group', 'aria-label': g.title },
-      h('span', { class: 'chip-title' }, g.title.startsWith('IAP ') ? [h('abbr', { title: IAP }, 'IAP'), g.title.slice(3)] : g.title),
+    groups.filter((g) => g.tags.length).map((g) => h('details', { class: 'chip-group', role: 'group', 'aria-label': g.title, open: g.title === 'Tags' || total(g.tags) > 0 },
+      h('summary', { class: 'chip-title' }, g.title.startsWith('IAP ') ? [h('abbr', { title: IAP }, 'IAP'), g.title.slice(3)] : g.title),
       h('div', { class: 'chips' }, byUse(g.tags).map(chip)))),
     other);
   return {
@@ -41,7 +45,12 @@ export function tagChips(vocab) {
       // a tag made after the page was loaded is not among the chips yet: add it, or saving
       // an edit would drop it
       for (const t of tags || []) if (!chips.has(t)) other.append(chip(t));
-      for (const [t, b] of chips) b.setAttribute('aria-pressed', (tags || []).includes(t) ? 'true' : 'false');
+      for (const [t, b] of chips) {
+        const on = (tags || []).includes(t);
+        b.setAttribute('aria-pressed', on ? 'true' : 'false');
+        const group = b.closest('details');
+        if (on && group) group.open = true; // an annotation's tags are in sight when it is edited
+      }
     },
     clear() { for (const b of chips.values()) b.setAttribute('aria-pressed', 'false'); },
   };

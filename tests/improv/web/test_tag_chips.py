@@ -35,6 +35,14 @@ def test_tag_chips_by_touch(tmp_path, live_server, browser, rng):
     iap = [g for g in groups if g.startswith("IAP")]
     assert iap[:2] == ["IAP · autonomy", "IAP · tension"]  # the most used profiles first
     assert groups.index("Practice · mood") > groups.index(iap[-1])
+    # a profile not used yet is folded to its title, in sight without scrolling; a tap opens it
+    salience = page.locator("details.chip-group", has_text="IAP · salience")
+    expect(salience).not_to_have_attribute("open", "")
+    expect(salience.locator(".chip").first).to_be_hidden()
+    box = page.locator("#ann-tags")  # nothing hidden in a scrolling box (before: 22em)
+    assert box.evaluate("(el) => el.scrollHeight <= el.clientHeight + 1")
+    salience.locator(".chip-title").tap()
+    expect(salience.get_by_role("button", name="salience: controlling")).to_be_visible()
     autonomy = page.locator(".chip-group", has_text="IAP · autonomy").locator(".chip")
     assert autonomy.all_inner_texts()[:3] == ["partner", "leader", "dependent"]
     for box in (c.bounding_box() for c in autonomy.all()):
@@ -55,7 +63,11 @@ def test_tag_chips_by_touch(tmp_path, live_server, browser, rng):
     assert sorted(a["tags"]) == ["autonomy:leader", "mood:calm"]
     # the form is cleared after adding; Edit presses the annotation's chips again
     expect(page.locator("#ann-tags .chip[aria-pressed=true]")).to_have_count(0)
+    group = page.locator("details.chip-group", has_text="IAP · autonomy")
+    group.locator(".chip-title").tap()  # folded by hand: Edit opens it again
+    expect(group).not_to_have_attribute("open", "")
     page.get_by_role("button", name="Edit annotation at 0:20.0").click()
+    expect(group).to_have_attribute("open", "")
     pressed = page.locator("#ann-tags .chip[aria-pressed=true]")
     expect(pressed).to_have_count(2)
     assert sorted(pressed.evaluate_all("(els) => els.map((e) => e.dataset.tag)")) == [
