@@ -16,19 +16,24 @@ __all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
+#: The y label of a panel of shares: its curves (0..1 in the results) are drawn in per cent, as
+#: the tables and the web app give them.
+PERCENT = "%"
+
 #: Panels of a player row: title -> curves drawn in it (those present), with the y label.
 CURVE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "tempo": (("tempo_bpm",), "BPM"),
     "pulse": (("pulse_clarity", "tonal_clarity"), "0..1"),
     "dynamics": (("velocity_mean", "level_dbfs", "loudness_lufs"), ""),
     "density": (("notes_per_s", "onsets_per_s", "polyphony"), "per s / notes"),
-    "silence": (("silence_share", "articulation"), "0..1"),
+    # silence: its share of the window; articulation: the share of each interval a note sounds
+    "silence": (("silence_share", "articulation"), PERCENT),
     "register": (("pitch_mean",), "MIDI note"),
 }
 
 #: Panels of a dialogue row (``{a}``/``{b}`` are the pair's names).
 DIALOGUE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
-    "activity": (("{a}_active", "{b}_active", "joint", "silent"), "share"),
+    "activity": (("{a}_active", "{b}_active", "joint", "silent"), PERCENT),
     "leading": (("lead", "lead_xcorr"), "-1..1"),
     "synchrony": (("phase_locking", "shared_pulse"), "0..1"),
     "asynchrony": (("asynchrony_ms", "asynchrony_sd_ms"), "ms"),
@@ -133,6 +138,8 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
         vals = _values(name, c)
         if all(math.isnan(v) for v in vals):  # all missing: no curve, not an empty axis
             continue
+        if ylabel == PERCENT:
+            vals = [100.0 * v for v in vals]
         ax.plot(c["times"], vals, label=label(name), linewidth=1.0)
         unit = describe(name)[0]
         if unit and unit not in units:
@@ -143,6 +150,8 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
     ax.set_ylabel((ylabel or " / ".join(units)) if drawn else "", fontsize=8)
     ax.tick_params(labelsize=7)
     if drawn:
+        if ylabel == PERCENT:
+            ax.set_ylim(-3, 103)
         ax.legend(fontsize=6, loc="upper right")
         ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
     else:

@@ -75,6 +75,28 @@ def test_empty_panel_says_no_curve_and_labels_name_the_units(store, tmp_path, rn
     assert "LUFS" not in by_title["client (MIDI): dynamics"].get_ylabel()
 
 
+def test_shares_are_drawn_in_per_cent_as_the_tables_give_them(store, tmp_path, rng, figures):
+    """Silence and the dialogue's activity shares are 0..1 in the results and "36 %" in the
+    tables and the web app; the report's panels said "0..1" and "share" (a therapist's
+    review)."""
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    res = analyze_session(store, sid, dialogue=True)
+    plots.plot_players(res, tmp_path / "p.png")
+    plots.plot_dialogue(res, tmp_path / "d.png")
+    players, dialogue = figures
+    by_title = {ax.get_title(): ax for ax in players.axes + dialogue.axes}
+    silence = by_title["client (MIDI): silence"]
+    assert silence.get_ylabel() == "%"
+    share = res["players"]["client"]["sources"]["midi"]["curves"]["silence_share"]["values"]
+    (line,) = [ln for ln in silence.get_lines() if ln.get_label() == "Silence"]
+    drawn = [y for y in line.get_ydata() if y == y]
+    assert drawn == pytest.approx([100 * v for v in share if v is not None])
+    assert max(drawn) > 1.0 or max(share) <= 0.01  # per cent, not 0..1
+    activity = by_title["client | therapist: activity"]
+    assert activity.get_ylabel() == "%" and activity.get_ylim()[1] > 100
+    assert by_title["client (MIDI): pulse"].get_ylabel() == "0..1"  # a score, not a share
+
+
 def test_mmss():
     assert [plots.mmss(t) for t in (0, 59.6, 75, 3600 + 62, -5)] == [
         "0:00", "1:00", "1:15", "1:01:02", "-0:05"]
