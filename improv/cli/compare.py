@@ -177,16 +177,22 @@ def _rows_table(r: dict, heads: list[str], *, raw: bool) -> None:
 def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
     """Sessions, trend, interval, change, baseline, outside, outliers of one measure, in the
     unit of its label; "too few sessions to judge" below five (no test can say "no")."""
-    from improv.reports.labels import scale
+    from analysis.features import describe
+    from improv.reports.labels import note_name, scale
     from improv.reports.wording import change_word
 
-    k, t = (1.0 if raw else scale(c)), f["trend"]
+    k, t, band = (1.0 if raw else scale(c)), f["trend"], f["band"]
     n = len([v for v in f["values"] if v is not None])
     change = change_word(t, n)
+    if not band:
+        shown_band = "–"
+    elif not raw and describe(c)[0] == "MIDI note":  # as the values: E4, not 64.2
+        shown_band = f"{note_name(band['mean'])} ± {band['sd']:.2g} semitones"
+    else:
+        shown_band = f"{band['mean'] * k:.3g} ± {band['sd'] * k:.2g}"
     return (n, "–" if not t else f"{t['slope_per_session'] * k:+.3g}",
             "–" if not t else f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]", change,
-            "–" if not f["band"] else f"{f['band']['mean'] * k:.3g} ± {f['band']['sd'] * k:.2g}",
-            len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
+            shown_band, len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
 
 
 @click.command()

@@ -6,6 +6,7 @@ as note names, shares as percentages; the field names stay in --json, --csv and 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -111,3 +112,8 @@ def test_compare_tables_are_labelled(run_cli, store, tmp_path):
     assert "client.midi.notes_per_s" in raw and "FEATURE" in raw
     j = run_cli("compare", "--client", "C07", "--json").json()
     assert "client.midi.notes_per_s" in j["columns"]
+    # a pitch's baseline band reads as its values do: a note name, the spread in semitones
+    r = run_cli("compare", "--client", "C07", "--features", "client.midi.pitch_mean")
+    assert re.search(r" [A-G]#?\d ± [\d.]+ semitones ", r.stdout), r.stdout
+    raw = run_cli("compare", "--client", "C07", "--raw", "--features", "client.midi.pitch_mean")
+    assert re.search(r" \d+(\.\d+)? ± [\d.]+ ", raw.stdout) and "semitones" not in raw.stdout
