@@ -27,6 +27,14 @@ def _players(row: dict) -> str:
     )
 
 
+def _local(started_utc: str) -> str:
+    """A session's start in this computer's time zone, as the web app shows it
+    (``2026-12-05 10:10``); the stored time is UTC."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(started_utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 @sessions.command("list")
 @click.option("--client", metavar="CODE", help="Only sessions of this client.")
 @json_option
@@ -42,13 +50,13 @@ def list_(app, client: str | None, as_json: bool) -> None:
             return
         table(
             [
-                (f"Session {r['number']}", r["id"], r["started_utc"][:16].replace("T", " "),
+                (f"Session {r['number']}", r["id"], _local(r["started_utc"]),
                  r["client"] or "-",
                  format_duration(r["duration_s"]), _players(r),
                  r["status"] + (", demo" if r["demo"] else ""))
                 for r in rows
             ],
-            ["NAME", "ID", "STARTED (UTC)", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
+            ["NAME", "ID", "STARTED", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
         )
 
     emit(rows, as_json=as_json, human=human)

@@ -38,6 +38,26 @@ def test_list_show_and_filter(run_cli, two_sessions):
     assert run_cli("sessions", "show", first, "--json").json()["id"] == first
 
 
+def test_list_shows_when_a_session_started_in_local_time(run_cli, two_sessions, monkeypatch):
+    """As the web app does: 10:00 in Berlin reads 10:00 there, not 09:00 (UTC)."""
+    import os
+    import time
+
+    first, _ = two_sessions
+    before = os.environ.get("TZ")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        human = run_cli("sessions", "list", "--client", "C07").stdout
+    finally:
+        if before is None:
+            monkeypatch.delenv("TZ")
+        else:
+            monkeypatch.setenv("TZ", before)
+        time.tzset()
+    assert "2026-03-02 10:00" in human and "09:00" not in human and "UTC" not in human
+
+
 def test_export_folder_and_zip_with_checksums(run_cli, two_sessions, tmp_path):
     import hashlib
 
