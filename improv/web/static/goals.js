@@ -155,7 +155,8 @@ function chart(raw, v, r) {
   for (const [cx, cy] of pts) el('circle', { class: 'pt', cx, cy, r: 3, fill: '#1f5fbf' });
   const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
-    h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` [${ind.unit}]` : ''} (${ind.direction})`,
+    // units in parentheses, as in every table and report: "client leads (%)"
+    h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress: ${ind.direction}`,
       h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
 }
 

@@ -434,7 +434,7 @@ export async function sessionPage(main, id, params) {
           if (!src) continue;
           const c = entry.sources[src].curves[name];
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
-          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} [${(feats.get(name) || {}).unit || ''}]`, color, times: c.times, values });
+          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} (${(feats.get(name) || {}).unit || ''})`, color, times: c.times, values });
           return src;
         }
         return null;

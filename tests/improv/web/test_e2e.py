@@ -64,8 +64,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
              for name, src in e["sources"].items() if name.startswith("midi")}
     assert any(v is None for vals in tempo.values() for v in vals)  # the demo has such windows
     lane = page.locator(".lane.curve", has_text="Tempo")
-    # a line per player: "client (MIDI) · Tempo [BPM]: 81.4–129"
-    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo [BPM]: " in ln]
+    # a line per player: "client (MIDI) · Tempo (BPM): 81.4–129"
+    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo (BPM): " in ln]
     assert len(ranges) == len(tempo)
     for ln in ranges:
         lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].split("–"))
@@ -128,6 +128,7 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.mouse.up()
     assert page.locator("#ann-end").input_value() != ""
     page.locator("#ann-player").select_option("client")
+    page.locator("details.chip-group", has_text="IAP · autonomy").locator("summary").click()
     page.get_by_role("button", name="autonomy: leader", exact=True).click()
     page.locator("#ann-text").fill("client leads the groove")
     page.get_by_role("button", name="Add annotation").click()
@@ -307,7 +308,7 @@ def test_client_course_page(course_store, live_server, page):
         "MIDI note onsets per second over the session")
     assert row.locator("th").get_attribute("title") == "client.midi.notes_per_s in the CSV export"
     assert "notes_per_s" not in page.locator("table.trend-table").inner_text()
-    expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second [notes/s]")
+    expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second (notes/s)")
     # a screen reader hears the label too, not the column name
     assert chart.locator("svg").get_attribute("aria-label").startswith(
         "client (MIDI) · Notes per second: 5 sessions; ")
@@ -330,7 +331,7 @@ def test_client_course_page(course_store, live_server, page):
     srow = page.locator('table.trend-table tbody tr[data-column="client.midi.silence_share"]')
     expect(srow.locator("td").nth(0)).to_have_text("%")
     schart = page.locator('figure.trend[data-column="client.midi.silence_share"]')
-    expect(schart.locator("figcaption")).to_have_text("client (MIDI) · Silence [%]")
+    expect(schart.locator("figcaption")).to_have_text("client (MIDI) · Silence (%)")
     cells = schart.locator("details table tbody tr td:nth-child(2)").all_text_contents()
     assert [float(c) for c in cells] == pytest.approx([100 * v for v in silence], abs=0.051)
     assert any(v > 0.01 for v in silence)  # not all zero: the scale is seen

@@ -111,7 +111,7 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     axis = [float(x) for x in texts if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
     assert axis and min(axis) >= 0, texts
     expect(lead.locator("figcaption")).to_contain_text(
-        "client leads [%] (up) · rising, towards the goal")
+        "client leads (%) · progress: up · rising, towards the goal")
     # a share reads in per cent, in the reading and on its chart's axis (stored 0..1)
     expect(goal.locator("p.reading")).to_contain_text("rose from 5 % to 19 % over 8 sessions")
     lead_axis = [float(x) for x in lead.locator("svg text").all_text_contents()
