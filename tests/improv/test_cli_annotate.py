@@ -209,12 +209,9 @@ def test_list_deleted_says_deleted_and_who(run_cli, store):
 
 
 
-def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run_cli,
-                                                                              tmp_path):
-    """Audacity and Sonic Visualiser labels are laid over a recording: one that starts 1.5 s
-    into the session showed every label 1.5 s late, with no word of it (ELAN's export warned).
-    The note is on stderr; the labels (stdout) stay on the session clock; CSV and JSON (data,
-    not laid over a file) and a session whose audio starts with it get no note."""
+def _room_starts_late(run_cli, tmp_path):
+    """A session of a MIDI file and room.wav imported 1.5 s into it, with a marker at 2 s:
+    (the MIDI file, the session ID)."""
     from tests.sessions.helpers import write_audio
 
     mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5 * k, 0, 60, 80)
@@ -225,6 +222,16 @@ def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run
     assert r.exit_code == 0, r.stderr
     sid = r.json()["id"]
     assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
+    return mid, sid
+
+
+def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run_cli,
+                                                                              tmp_path):
+    """Audacity and Sonic Visualiser labels are laid over a recording: one that starts 1.5 s
+    into the session showed every label 1.5 s late, with no word of it (ELAN's export warned).
+    The note is on stderr; the labels (stdout) stay on the session clock; CSV and JSON (data,
+    not laid over a file) and a session whose audio starts with it get no note."""
+    mid, sid = _room_starts_late(run_cli, tmp_path)
     for fmt in ("audacity", "sv"):
         r = run_cli("annotations", "export", sid, "--format", fmt)
         assert r.exit_code == 0, r.stderr
@@ -239,7 +246,6 @@ def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run
     same = r.json()["id"]
     r = run_cli("annotations", "export", same, "--format", "sv")
     assert r.exit_code == 0 and r.stderr == ""
-
 
 
 def test_label_exports_note_a_recording_that_started_before_the_session(run_cli, store):
@@ -265,16 +271,7 @@ def test_label_exports_note_a_recording_that_started_before_the_session(run_cli,
 def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli, tmp_path):
     """ELAN cannot shift a media file later: the export says so, rather than leaving the
     markers silently 1.5 s off the sound they mark."""
-    from tests.sessions.helpers import write_audio
-
-    mid = write_midi(tmp_path / "k.mid", tracks={"client": [(0.5 * k, 0, 60, 80)
-                                                          for k in range(20)]})
-    write_audio(tmp_path / "room.wav", seconds=8.0)
-    r = run_cli("sessions", "import", mid, tmp_path / "room.wav", "--client", "C07",
-                "--offset", "room.wav=1.5", "--json")
-    assert r.exit_code == 0, r.stderr
-    sid = r.json()["id"]
-    assert run_cli("annotate", sid, "--at", "2", "marker").exit_code == 0
+    _, sid = _room_starts_late(run_cli, tmp_path)
     r = run_cli("annotations", "export", sid, "--format", "elan", "--to", tmp_path / "a.eaf")
     assert r.exit_code == 0, r.stderr
     assert ("warning: room.wav starts 1.500 s into the session; ELAN cannot shift a file "
