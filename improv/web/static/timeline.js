@@ -338,12 +338,15 @@ function rangeText(s, lo, hi, unit) {
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
 
+// Each annotation is labelled by what the therapist wrote, or by its tags when it has no text
+// (a bare marker); the full text and tags are in the table below the timeline.
 export function annotationLane(tl, session, getAnnotations) {
-  return tl.addLane({
+  const lane = tl.addLane({
     label: 'Annotations', height: 48, cls: 'ann',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
       const anns = getAnnotations();
+      const drawn = [];
       anns.forEach((a, i) => {
         const color = a.player ? playerColor(session.players, a.player) : '#333';
         const x0 = tl.x(a.t);
@@ -358,11 +361,15 @@ export function annotationLane(tl, session, getAnnotations) {
           ctx.fillStyle = color; ctx.fillRect(x0 - 1, 0, 2, hgt);
         }
         ctx.fillStyle = '#111';
-        const text = (a.tags.join(' ') || a.text || '').slice(0, 40);
+        const words = (a.text || '').trim() || a.tags.join(' ');
+        const text = words.length > 40 ? `${words.slice(0, 39)}…` : words;
         ctx.fillText(text, x0 + 4, row + 13);
+        drawn.push(text);
       });
+      lane.row.dataset.labels = JSON.stringify(drawn); // for the browser tests
     },
   });
+  return lane;
 }
 
 // Stretches an input did not record (a device lost meanwhile): hatched red bars.

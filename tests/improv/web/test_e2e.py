@@ -40,6 +40,11 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     # the new demo is measured in the background, as an import is: no "Analyse now" needed
     page.wait_for_selector(".lane.curve", timeout=60000)
     shot(page, "session")
+    # the annotation lane says what the therapist wrote ("marker" on every demo marker said
+    # nothing); a long text is cut with an ellipsis
+    labels = json.loads(page.locator(".lane.ann").get_attribute("data-labels"))
+    assert "demo: client calls, therapist answers" in labels and "marker" not in labels
+    assert all(len(x) <= 40 for x in labels)
     # the Measures table says what the analysis says, with the runner-up level when it is close
     res = page.evaluate(f"fetch('/api/sessions/{sid}/analysis', "
                         "{headers: {'X-Improv-Request': '1'}})"
