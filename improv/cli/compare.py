@@ -177,22 +177,19 @@ def _rows_table(r: dict, heads: list[str], *, raw: bool) -> None:
 def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
     """Sessions, trend, interval, change, baseline, outside, outliers of one measure, in the
     unit of its label; "too few sessions to judge" below five (no test can say "no")."""
-    from analysis.features import describe
-    from improv.reports.labels import note_name, scale
+    from improv.reports.labels import scale, shown_band
     from improv.reports.wording import change_word
 
     k, t, band = (1.0 if raw else scale(c)), f["trend"], f["band"]
     n = len([v for v in f["values"] if v is not None])
     change = change_word(t, n)
-    if not band:
-        shown_band = "–"
-    elif not raw and describe(c)[0] == "MIDI note":  # as the values: E4, not 64.2
-        shown_band = f"{note_name(band['mean'])} ± {band['sd']:.2g} semitones"
-    else:
-        shown_band = f"{band['mean'] * k:.3g} ± {band['sd'] * k:.2g}"
+    if raw:
+        band_text = "–" if not band else f"{band['mean']:.3g} ± {band['sd']:.2g}"
+    else:  # as the values: 25 ± 5 (%), E4 ± 2 semitones, not 64.2 ± 2
+        band_text = shown_band(c, band)
     return (n, "–" if not t else f"{t['slope_per_session'] * k:+.3g}",
             "–" if not t else f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]", change,
-            shown_band, len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
+            band_text, len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
 
 
 @click.command()

@@ -230,15 +230,17 @@ def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
     """An indicator's values, band and trend in the unit of :func:`indicator_heading` (shares
     as percentages, notes as names), as the compare tables and the web page show them:
     ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None}`` (trend per session)."""
-    from improv.reports.labels import scale, shown
+    from improv.reports.labels import scale, shown, shown_band
 
     col = ind.get("column")
     k = scale(col) if col else 1.0
     values = [shown(col, v) if col else ("–" if v is None else f"{v:.3g}")
               for v in ind["values"]]
     b, t = ind.get("band"), ind.get("trend")
+    band = (shown_band(col, b) if col else
+            "–" if not b else f"{b['mean']:.3g} ± {b['sd']:.3g}")
     return {"values": values,
-            "band": "–" if not b else f"{k * b['mean']:.3g} ± {k * b['sd']:.3g}",
+            "band": band,
             "trend": None if not t else f"{k * t['slope_per_session']:+.3g}",
             "ci": None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"}
 

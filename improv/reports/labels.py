@@ -14,7 +14,8 @@ from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
-__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "shown_unit", "scale", "group_of",
+__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "shown_unit", "shown_band", "scale",
+           "group_of",
            "grouped", "column_title", "source_name", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
@@ -96,6 +97,24 @@ def scale(column: str) -> float:
     """The factor from a measure's stored unit to the unit of its :func:`heading` (100 for a
     share shown as a percentage, else 1): for differences and slopes of it."""
     return 100.0 if describe(column)[0] in _PERCENT else 1.0
+
+
+def shown_band(column: str, band: dict | None) -> str:
+    """A baseline band (``{"mean", "sd"}`` in the stored unit) as the measure's values are
+    shown: ``7 ± 2`` (a share in per cent), ``E4 ± 2 semitones`` (a pitch by its note name),
+    ``–`` for none.
+
+    >>> shown_band("x.silence_share", {"mean": 0.25, "sd": 0.05})
+    '25 ± 5'
+    >>> shown_band("x.pitch_mean", {"mean": 64.2, "sd": 1.5})
+    'E4 ± 1.5 semitones'
+    """
+    if not band:
+        return "–"
+    if describe(column)[0] == "MIDI note":
+        return f"{note_name(band['mean'])} ± {band['sd']:.2g} semitones"
+    k = scale(column)
+    return f"{k * band['mean']:.3g} ± {k * band['sd']:.2g}"
 
 
 def column_title(column: str) -> str:
