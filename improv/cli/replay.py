@@ -50,6 +50,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     from improv.playback.replay import (
         AudioMix,
         Replayer,
+        close_midi_out,
         keyboard_controls,
         match_audio_output,
         open_midi_out,
@@ -105,8 +106,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
                 playlist, midi_out=out, audio=mix, audio_device=device, lead_in=lead_in,
                 blocksize=blocksize, on_annotation=display.annotation, controls=controls,
                 output_latency=0.0 if in_jack else None, on_state=display.state,
-                midi_lead=blocksize / mix.sr if (in_jack and mix is not None and out is not None
-                                                 and "jack" in midi_api_name.lower()) else 0.0,
+                audio_in_jack=in_jack,  # MIDI to JACK is then placed at the audio's frames
             )
             display.player = player
             results = player.run()
@@ -114,8 +114,7 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
         results = []
     finally:
         if out is not None:
-            out.close_port()
-            out.delete()
+            close_midi_out(out)
     underruns = sum(r.underruns for r in results)
     heard = []
     if mix is not None:

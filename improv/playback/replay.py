@@ -11,6 +11,13 @@ counter time ``counter_at(t)``: a scheduler thread sleeps until each target,
 so timing errors never accumulate (no summed sleeps; see mido's ``play``).
 With MIDI only, the counter origin is simply "now plus the lead-in".
 
+MIDI to a JACK port goes through :class:`~improv.playback.jack_midi_out.JackMidiOut`: each
+message is handed over a quarter of a second ahead with the JACK frame it belongs at (read in
+the audio callback, so the frame at which the audio of the same moment is played), and written
+at that frame. rtmidi's JACK output, used before, wrote a message at the start of the cycle
+after it was sent: up to one period (21 ms at 1024 frames) off, and later when the scheduler
+thread waited for the CPU (docs/annotations-and-replay.md, "Measured").
+
 A session recorded with MIDI only is made audible by rendering it with
 FluidSynth (:mod:`improv.playback.render`) unless a MIDI output port is given.
 
@@ -153,6 +160,9 @@ class _AudioOutput:
         self.underruns = 0
         #: (counter time at which the current block meets the output, frames before it)
         self.anchor: tuple[float, int] | None = None
+        #: with MIDI to JACK at exact frames: (first JACK frame of the current block's cycle,
+        #: frames before it), read in this callback, i.e. in that JACK cycle
+        self.frame_anchor: tuple[int, int] | None = None
         self.frames_done = 0
         self.stream = None
         self.blocks: queue.Queue = queue.Queue(maxsize=64)
@@ -182,7 +192,10 @@ class _AudioOutput:
         # interpolates, so drift never accumulates.
         latency = (t.outputBufferDacTime - t.currentTime
                    if r.output_latency is None else r.output_latency)
-        self.anchor = (r.counter() + latency - r.midi_lead, self.frames_done)
+        self.anchor = (r.counter() + latency, self.frames_done)
+        cycle_frame = getattr(r.midi_out, "cycle_frame", None)
+        if cycle_frame is not None:
+            self.frame_anchor = (cycle_frame(), self.frames_done)
         self.frames_done += frames
         if not self.started.is_set():
             log.debug("replay latency: dac-current %.4f s, stream.latency %s",
@@ -232,6 +245,11 @@ class _AudioOutput:
         at, frame = self.anchor
         return at + (t - base) - frame / self.replayer.audio.sr
 
+    def frame_at(self, t: float, *, base: float, rate: float) -> int:
+        """The JACK frame at which session time ``t`` is played (see :attr:`frame_anchor`)."""
+        frame, done = self.frame_anchor
+        return frame + round((t - base) * rate) - done
+
     def close(self) -> None:
         self.stop.set()
         if self.stream is not None:
@@ -245,8 +263,10 @@ class Replayer:
     Parameters
     ----------
     playlist : Playlist
-    midi_out : rtmidi.MidiOut, optional
-        An opened output port for the MIDI (None: no MIDI output).
+    midi_out : rtmidi.MidiOut or JackMidiOut, optional
+        An opened output port for the MIDI (None: no MIDI output). A
+        :class:`~improv.playback.jack_midi_out.JackMidiOut` gets each message ahead with the
+        JACK frame to play it at.
     audio : AudioMix, optional
         The audio to play (None: no audio output).
     audio_device : int, optional
@@ -261,15 +281,15 @@ class Replayer:
         takes PortAudio's ``outputBufferDacTime - currentTime`` (right for a
         sound card).  Within JACK, audio reaches other clients in the same
         cycle, so the JACK path passes 0.
-    midi_lead : float [seconds]
-        Send MIDI this much early.  rtmidi's JACK output delivers a message at
-        the start of the next cycle, so the JACK path passes one cycle: MIDI
-        then lands in the cycle that plays the matching audio.
     controls : queue.SimpleQueue, optional
         Commands from the keyboard: ``("pause",)``, ``("seek", seconds)``, ``("quit",)``.
     on_state : callable, optional
         Called as ``on_state(state, position)`` when playing starts (``"playing"``), pauses
         (``"paused"``) or ends (``"stopped"``); position in session seconds.
+    audio_in_jack : bool
+        The audio output is on the JACK server of ``midi_out`` (a
+        :class:`~improv.playback.jack_midi_out.JackMidiOut`): MIDI is then placed at the
+        frame at which the audio of the same moment is played.
 
     Attributes
     ----------
@@ -283,8 +303,9 @@ class Replayer:
                  audio_device: int | None = None, blocksize: int = 1024, lead_in: float = 0.3,
                  on_annotation: Callable[[dict], None] | None = None,
                  controls: queue.SimpleQueue | None = None, counter=monotonic_raw,
-                 output_latency: float | None = None, midi_lead: float = 0.0,
-                 on_state: Callable[[str, float], None] | None = None) -> None:
+                 output_latency: float | None = None,
+                 on_state: Callable[[str, float], None] | None = None,
+                 audio_in_jack: bool = False) -> None:
         self.playlist = playlist
         self.midi_out = midi_out
         self.audio = audio
@@ -295,8 +316,8 @@ class Replayer:
         self.controls = controls or queue.SimpleQueue()
         self.counter = counter
         self.output_latency = output_latency
-        self.midi_lead = midi_lead
         self.on_state = on_state or (lambda state, position: None)
+        self.audio_in_jack = audio_in_jack
         self.state = "stopped"
         self.position = playlist.start
 
@@ -310,6 +331,8 @@ class Replayer:
         end = self.playlist.end
         base = start - self.lead_in  # the session time played first (lead-in included)
         audio = None
+        frame_at = None  # session time -> JACK frame, for MIDI out at exact frames
+        rate = getattr(self.midi_out, "rate", None)
         if self.audio is not None and self.audio.inputs:
             audio = _AudioOutput(self, start=start, end=end)
             audio.start()
@@ -317,11 +340,19 @@ class Replayer:
             def counter_at(t: float) -> float:
                 """When session time ``t`` is due, on ``self.counter``."""
                 return audio.counter_at(t, base=base)
+
+            if self.audio_in_jack and audio.frame_anchor is not None:
+                def frame_at(t: float) -> int:  # the frame the audio of ``t`` is played at
+                    return audio.frame_at(t, base=base, rate=rate)
         else:
             origin = self.counter() + self.lead_in
 
             def counter_at(t: float) -> float:
                 return origin + (t - base)
+
+        if rate is not None and frame_at is None:  # no audio, or audio on another clock
+            def frame_at(t: float) -> int:
+                return self.midi_out.frame_now() + round((counter_at(t) - self.counter()) * rate)
 
         items = [(t, 0, ("midi", data)) for t, _, data in self.playlist.midi if t >= start]
         items += [(a["t"], 1, ("ann", a)) for a in self.playlist.annotations if a["t"] >= start]
@@ -329,32 +360,51 @@ class Replayer:
         if self.midi_out is not None and start == self.playlist.start:
             for _, d in self.playlist.held_at_start:  # notes already sounding at --from
                 self.midi_out.send_message(list(d))
+        dropped = 0
         try:
             reason, position, sent = self._dispatch(items, start=start, end=end, base=base,
-                                                    counter_at=counter_at, audio=audio)
+                                                    counter_at=counter_at, audio=audio,
+                                                    frame_at=frame_at)
         finally:
             if audio is not None:
                 audio.close()
             if self.midi_out is not None:
+                if hasattr(self.midi_out, "clear"):  # handed over ahead, not played: a pause
+                    dropped = self.midi_out.clear()
                 for m in ALL_NOTES_OFF:
                     self.midi_out.send_message(list(m))
-        return SegmentResult(reason, position, sent, audio.underruns if audio is not None else 0)
+        return SegmentResult(reason, position, sent - dropped,
+                             audio.underruns if audio is not None else 0)
 
     def _dispatch(self, items: list, *, start: float, end: float, base: float,
                   counter_at: Callable[[float], float],
-                  audio: _AudioOutput | None) -> tuple[str, float, int]:
+                  audio: _AudioOutput | None,
+                  frame_at: Callable[[float], int] | None = None) -> tuple[str, float, int]:
         """Send each MIDI message and annotation when it is due, until the end or a command.
+        With ``frame_at`` (MIDI to JACK at exact frames), each MIDI message is handed to the
+        output :data:`~improv.playback.jack_midi_out.LOOKAHEAD_S` ahead, with its frame.
 
         Returns ``(reason, position, midi_sent)``: why the segment ended and where.
         """
+        from improv.playback.jack_midi_out import LOOKAHEAD_S
+
         clock = self.counter
         sent = 0
         reason = "end"
         position = end
         i = 0
+        midi: list = []
+        if frame_at is not None:
+            midi = [x for x in items if x[2][0] == "midi"]
+            items = [x for x in items if x[2][0] != "midi"]
+        m = 0
         self._set_state("playing", start)
         while True:
             now = clock()
+            while m < len(midi) and counter_at(midi[m][0]) - LOOKAHEAD_S <= now:
+                self.midi_out.schedule(frame_at(midi[m][0]), midi[m][2][1])
+                m += 1
+                sent += 1
             self.position = min(max(base + (now - counter_at(base)), start), end)
             # commands
             try:
@@ -479,8 +529,25 @@ def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str |
     except BaseException:
         out.delete()
         raise
+    if "jack" in api_name.lower():  # at exact frames, not at the next cycle's start
+        out.delete()
+        from improv.playback.jack_midi_out import JackMidiOut
+
+        try:
+            return JackMidiOut(port.name, server_name=jack_server_name), port.name, api_name
+        except Exception as exc:  # noqa: BLE001 - jack.JackError: the port went, no server
+            raise DeviceError(f"cannot play MIDI to {port.name}: {exc}") from None
     out.open_port(port.index)
     return out, port.name, api_name
+
+
+def close_midi_out(out) -> None:
+    """Close what :func:`open_midi_out` opened."""
+    if hasattr(out, "close"):
+        out.close()
+    else:
+        out.close_port()
+        out.delete()
 
 
 def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
