@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import time
 
 __all__ = ["JackMidiOut", "LOOKAHEAD_S"]
 
@@ -108,7 +109,12 @@ class JackMidiOut:
             self._due.clear()
         return n
 
-    def close(self) -> None:
-        """Leave the JACK graph."""
+    def close(self, *, wait_s: float = 0.5) -> None:
+        """Leave the JACK graph once the messages to send at once are written (the all notes
+        off that ends a replay is sent just before this: leaving at once would drop it, and a
+        held note would sound on), waiting at most ``wait_s`` [seconds]."""
+        deadline = time.monotonic() + wait_s
+        while self._now and time.monotonic() < deadline:
+            time.sleep(0.002)
         self.client.deactivate()
         self.client.close()

@@ -68,3 +68,18 @@ def test_clear_drops_what_was_handed_over_ahead():
     out.client.last_frame_time = 5_000
     out._process(4096)
     assert out.port.written == []
+
+
+def test_close_waits_until_the_all_notes_off_is_written():
+    """The all notes off that ends a replay is sent just before the output is closed; closing
+    at once dropped it (a held note sounded on)."""
+    out = _out(0)
+    left = []
+    out.client.deactivate = lambda: left.append(list(out._now))
+    out.client.close = lambda: None
+    out.send_message([0xB0, 123, 0])
+    timer = threading.Timer(0.05, out._process, args=(1024,))
+    timer.start()
+    out.close()
+    timer.join()
+    assert left == [[]] and out.port.written == [(0, b"\xb0\x7b\x00")]
