@@ -91,6 +91,8 @@ def _health(m: dict, session) -> dict[str, Any]:
         "audio_channels": sum(int(a.get("channels", 0)) for a in audio),
         "overflows": sum(int(a.get("overflows") or 0) for a in audio),
         "not_recorded_s": round(sum(g["end"] - g["t"] for g in session.not_recorded()), 3),
+        "jack_xruns": sum(int(e.get("n") or 0) for e in m.get("events", [])
+                          if e.get("kind") == "jack_xruns"),
         "recovered": "recovery" in m,
         "warnings": len(session.warnings()),
     }

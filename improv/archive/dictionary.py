@@ -26,6 +26,8 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "audio_channels": ("int64", "audio channels over all inputs"),
         "overflows": ("int64", "audio input overflows reported by the device"),
         "not_recorded_s": ("float64", "time an input did not record (dropouts, lost devices) [s]"),
+        "jack_xruns": ("int64", "times the audio system (JACK) fell behind while recording (each "
+                       "may have lost up to one JACK cycle of MIDI and audio)"),
         "recovered": ("bool", "the recording was interrupted and recovered"),
         "warnings": ("int64", "warnings the recorder or the store noted"),
         "analysed": ("bool", "this export has the session's current analysis"),

@@ -226,3 +226,21 @@ def test_goals_table_one_row_per_version_and_text_only_when_asked(run_cli, store
     goals = pd.read_parquet(tmp_path / "b" / "goals.parquet")
     assert list(goals.text) == ["Plays softer with Anna", "Plays softer"]
     assert list(goals.reason) == ["moved away", "moved away"]
+
+
+def test_sessions_table_counts_the_times_jack_fell_behind(run_cli, store, tmp_path):
+    """A researcher weighing a session's timing sees its JACK xruns (journaled as
+    ``jack_xruns`` events while recording) beside its dropouts."""
+    from improv.demo import create_demo_session
+
+    w = store.create_session(client="C07", players=["client"])
+    w.report("jack_xruns", t=1.0, end=1.5, n=2, period_s=1024 / 48000)
+    w.report("jack_xruns", t=3.0, end=3.0, n=1, period_s=1024 / 48000)
+    w.finalize(duration_s=5.0)
+    create_demo_session(store, duration=10.0)
+    to = tmp_path / "ds"
+    r = run_cli("export-dataset", "--to", str(to), "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    sessions = pd.read_csv(to / "sessions.csv")
+    assert dict(zip(sessions.client, sessions.jack_xruns, strict=True)) == {"C07": 3, "DEMO": 0}
+    assert "jack_xruns" in (to / "README.md").read_text()
