@@ -9,6 +9,7 @@ Pure functions of the captures' counters, called by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sessions.manifest import warnings_of
@@ -27,7 +28,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def health(*, audio, midi_ports, lost: list[str], xruns: list[float] = (),
+def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
            period_s: float | None = None) -> dict[str, Any]:
     """The health of a recording in words.
 

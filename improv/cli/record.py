@@ -6,7 +6,6 @@ import signal
 
 import click
 
-from improv.capture.live_status import USUAL_STOPS
 from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
 from improv.cli.output import emit, format_duration, info, table, trace_native_crashes
 from improv.cli.params import FiniteRange
@@ -192,8 +191,8 @@ def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):
 
 def _print_result(r: dict, *, printed: list[str]) -> None:
     """The recording's summary for a person; warnings not ``printed`` while recording."""
-    # the usual ends and an unknown reason need no words (no "(None)")
-    why = f" ({r['stop_reason_text']})" if r["stop_reason"] not in (None, *USUAL_STOPS) else ""
+    # the usual ends (and none given) need no words: no "(None)", no "(Stop was pressed)"
+    why = "" if r["usual_stop"] else f" ({r['stop_reason_text']})"
     info(f"stopped{why} after {format_duration(r['duration_s'])}")
     number = f" (Session {r['number']} of this client)" if r.get("number") else ""
     click.echo(f"session {r['id']}{number}  {r['status']}  {r['duration_s']:.1f} s  "
