@@ -37,8 +37,9 @@ another thread, a busy CPU) therefore do not move the stamp, and ``t <= arrival`
 always.  One taken more than ``max_correction_s`` late is either held up (a
 starved reading thread: the messages after it are taken in time again) or a sign
 that the backend's clock jumped (they are not): the backend is trusted until the
-lateness has lasted ``jump_confirm_s`` of arrivals or exceeds ``max_late_s``, and
-then the offset is set anew from that arrival (docs/recording.md).
+lateness has lasted ``jump_confirm_s`` of arrivals or exceeds ``max_late_s``; then
+the stamp is ``max_correction_s`` before the arrival, and the offset follows the
+lower envelope from there (docs/recording.md).
 The raw delta is stored beside ``t`` (``delta_s``; empty for a port's first
 message, where rtmidi always reports 0).
 
@@ -160,7 +161,8 @@ class MidiCapture:
         is either held up (a starved reading thread) or the sign of a backend clock jump.
     jump_confirm_s : float [seconds]
         Messages taken more than ``max_correction_s`` late for this long (of arrivals) mean
-        the backend's clock jumped: the stamps follow the arrivals again.
+        the backend's clock jumped, or the reading thread is held back for long: the stamps
+        follow the arrivals again (``max_correction_s`` before them).
     max_late_s : float [seconds]
         A message taken later than this is a jump at once.
     mode : {"queue", "callback"}
@@ -331,7 +333,10 @@ class MidiCapture:
                     st.late_since = arrival
                 if (off - offset > self.max_late_s
                         or arrival - st.late_since >= self.jump_confirm_s):
-                    offset = off  # a jump: on arrival, then the lower envelope again
+                    # a jump, or a reading thread held back for long (the GIL, a loaded
+                    # machine): at most max_correction_s before the arrival, as it was
+                    # taken, then the lower envelope again
+                    offset = off - self.max_correction_s
                     st.late_since = None
             else:
                 st.late_since = None
