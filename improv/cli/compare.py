@@ -180,16 +180,13 @@ def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
     from improv.reports.labels import scale, shown_band
     from improv.reports.wording import change_word
 
-    k, t, band = (1.0 if raw else scale(c)), f["trend"], f["band"]
+    k, t = (1.0 if raw else scale(c)), f["trend"]
     n = len([v for v in f["values"] if v is not None])
     change = change_word(t, n)
-    if raw:
-        band_text = "–" if not band else f"{band['mean']:.3g} ± {band['sd']:.2g}"
-    else:  # as the values: 25 ± 5 (%), E4 ± 2 semitones, not 64.2 ± 2
-        band_text = shown_band(c, band)
     return (n, "–" if not t else f"{t['slope_per_session'] * k:+.3g}",
             "–" if not t else f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]", change,
-            band_text, len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
+            shown_band(c, f["band"], raw=raw),  # as the values: 25 ± 5 (%), E4 ± 2 semitones
+            len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
 
 
 @click.command()

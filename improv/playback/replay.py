@@ -41,6 +41,7 @@ import numpy as np
 
 from improv.capture.clock import monotonic_raw
 from improv.errors import DeviceError
+from improv.playback.jack_midi_out import LOOKAHEAD_S, JackMidiOut
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ class _AudioOutput:
         #: with MIDI to JACK at exact frames: (first JACK frame of the current block's cycle,
         #: frames before it), read in this callback, i.e. in that JACK cycle
         self.frame_anchor: tuple[int, int] | None = None
+        out = replayer.frames_out  # looked up here, not in the callback
+        self._cycle_frame = out.cycle_frame if out is not None else None
         self.frames_done = 0
         self.stream = None
         self.blocks: queue.Queue = queue.Queue(maxsize=64)
@@ -193,9 +196,8 @@ class _AudioOutput:
         latency = (t.outputBufferDacTime - t.currentTime
                    if r.output_latency is None else r.output_latency)
         self.anchor = (r.counter() + latency, self.frames_done)
-        cycle_frame = getattr(r.midi_out, "cycle_frame", None)
-        if cycle_frame is not None:
-            self.frame_anchor = (cycle_frame(), self.frames_done)
+        if self._cycle_frame is not None:
+            self.frame_anchor = (self._cycle_frame(), self.frames_done)
         self.frames_done += frames
         if not self.started.is_set():
             log.debug("replay latency: dac-current %.4f s, stream.latency %s",
@@ -308,6 +310,8 @@ class Replayer:
                  audio_in_jack: bool = False) -> None:
         self.playlist = playlist
         self.midi_out = midi_out
+        #: ``midi_out`` when it writes at exact JACK frames (one check, not one per use)
+        self.frames_out = midi_out if isinstance(midi_out, JackMidiOut) else None
         self.audio = audio
         self.audio_device = audio_device
         self.blocksize = blocksize
@@ -332,7 +336,7 @@ class Replayer:
         base = start - self.lead_in  # the session time played first (lead-in included)
         audio = None
         frame_at = None  # session time -> JACK frame, for MIDI out at exact frames
-        rate = getattr(self.midi_out, "rate", None)
+        out = self.frames_out
         if self.audio is not None and self.audio.inputs:
             audio = _AudioOutput(self, start=start, end=end)
             audio.start()
@@ -343,16 +347,16 @@ class Replayer:
 
             if self.audio_in_jack and audio.frame_anchor is not None:
                 def frame_at(t: float) -> int:  # the frame the audio of ``t`` is played at
-                    return audio.frame_at(t, base=base, rate=rate)
+                    return audio.frame_at(t, base=base, rate=out.rate)
         else:
             origin = self.counter() + self.lead_in
 
             def counter_at(t: float) -> float:
                 return origin + (t - base)
 
-        if rate is not None and frame_at is None:  # no audio, or audio on another clock
+        if out is not None and frame_at is None:  # no audio, or audio on another clock
             def frame_at(t: float) -> int:
-                return self.midi_out.frame_now() + round((counter_at(t) - self.counter()) * rate)
+                return out.frame_now() + round((counter_at(t) - self.counter()) * out.rate)
 
         items = [(t, 0, ("midi", data)) for t, _, data in self.playlist.midi if t >= start]
         items += [(a["t"], 1, ("ann", a)) for a in self.playlist.annotations if a["t"] >= start]
@@ -369,8 +373,8 @@ class Replayer:
             if audio is not None:
                 audio.close()
             if self.midi_out is not None:
-                if hasattr(self.midi_out, "clear"):  # handed over ahead, not played: a pause
-                    dropped = self.midi_out.clear()
+                if self.frames_out is not None:  # handed over ahead, not played: a pause
+                    dropped = self.frames_out.clear()
                 for m in ALL_NOTES_OFF:
                     self.midi_out.send_message(list(m))
         return SegmentResult(reason, position, sent - dropped,
@@ -386,8 +390,6 @@ class Replayer:
 
         Returns ``(reason, position, midi_sent)``: why the segment ended and where.
         """
-        from improv.playback.jack_midi_out import LOOKAHEAD_S
-
         clock = self.counter
         sent = 0
         reason = "end"
@@ -402,7 +404,7 @@ class Replayer:
         while True:
             now = clock()
             while m < len(midi) and counter_at(midi[m][0]) - LOOKAHEAD_S <= now:
-                self.midi_out.schedule(frame_at(midi[m][0]), midi[m][2][1])
+                self.frames_out.schedule(frame_at(midi[m][0]), midi[m][2][1])
                 m += 1
                 sent += 1
             self.position = min(max(base + (now - counter_at(base)), start), end)
@@ -531,8 +533,6 @@ def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str |
         raise
     if "jack" in api_name.lower():  # at exact frames, not at the next cycle's start
         out.delete()
-        from improv.playback.jack_midi_out import JackMidiOut
-
         try:
             return JackMidiOut(port.name, server_name=jack_server_name), port.name, api_name
         except Exception as exc:  # noqa: BLE001 - jack.JackError: the port went, no server
@@ -543,7 +543,7 @@ def open_midi_out(query: str, *, api: str | None = None, jack_server_name: str |
 
 def close_midi_out(out) -> None:
     """Close what :func:`open_midi_out` opened."""
-    if hasattr(out, "close"):
+    if isinstance(out, JackMidiOut):
         out.close()
     else:
         out.close_port()

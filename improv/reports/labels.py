@@ -99,10 +99,10 @@ def scale(column: str) -> float:
     return 100.0 if describe(column)[0] in _PERCENT else 1.0
 
 
-def shown_band(column: str, band: dict | None) -> str:
+def shown_band(column: str, band: dict | None, *, raw: bool = False) -> str:
     """A baseline band (``{"mean", "sd"}`` in the stored unit) as the measure's values are
     shown: ``7 ± 2`` (a share in per cent), ``E4 ± 2 semitones`` (a pitch by its note name),
-    ``–`` for none.
+    ``–`` for none; ``raw``: the stored numbers (``--raw``).
 
     >>> shown_band("x.silence_share", {"mean": 0.25, "sd": 0.05})
     '25 ± 5'
@@ -111,6 +111,8 @@ def shown_band(column: str, band: dict | None) -> str:
     """
     if not band:
         return "–"
+    if raw:
+        return f"{band['mean']:.3g} ± {band['sd']:.2g}"
     if describe(column)[0] == "MIDI note":
         return f"{note_name(band['mean'])} ± {band['sd']:.2g} semitones"
     k = scale(column)

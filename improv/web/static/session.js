@@ -403,15 +403,17 @@ export async function sessionPage(main, id, params) {
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
+    // a summary value with its unit, never wrapped apart ("21 / ms" in a narrow column)
+    const valueOf = (sm, name, digits) => `${sm[name].toFixed(digits)}\u00a0${unit(name)}`;
     analysisLanes(r, feats);
     const rows = [];
     for (const [p, entry] of Object.entries(r.players)) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
-          h('td', {}, sm.tempo_bpm ? `${sm.tempo_bpm.toFixed(0)}\u00a0${unit('tempo_bpm')}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
-          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? `${sm.level_dbfs_mean.toFixed(1)}\u00a0${unit('level_dbfs_mean')}` : '–'),
-          h('td', {}, sm.notes_per_s != null ? `${sm.notes_per_s.toFixed(2)}\u00a0${unit('notes_per_s')}` : sm.onsets_per_s != null ? `${sm.onsets_per_s.toFixed(2)}\u00a0${unit('onsets_per_s')}` : '–'),
+          h('td', {}, sm.tempo_bpm ? `${valueOf(sm, 'tempo_bpm', 0)}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
+          h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? valueOf(sm, 'level_dbfs_mean', 1) : '–'),
+          h('td', {}, sm.notes_per_s != null ? valueOf(sm, 'notes_per_s', 2) : sm.onsets_per_s != null ? valueOf(sm, 'onsets_per_s', 2) : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
       }
     }
