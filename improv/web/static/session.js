@@ -369,8 +369,10 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: guard(async () => {
           const r = await api(`/api/sessions/${id}/notes`, { method: 'PUT', body: { text: area.value } });
           say(r.changed ? 'Notes saved (the earlier version is kept)' : 'Notes unchanged');
-          // keyboard users go on from the notes, not from the top of the page
-          quietly(loadNotes().then(() => notesBox.querySelector('button')?.focus()));
+          // keyboard users go on from the notes, not from the top of the page: the first
+          // button they can see (a time link, or Edit notes; the editor's are hidden again)
+          quietly(loadNotes().then(() => [...notesBox.querySelectorAll('button')]
+            .find((b) => b.offsetParent !== null)?.focus()));
         }) }, 'Save notes'),
         h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
