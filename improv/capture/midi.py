@@ -110,6 +110,8 @@ class MidiPortState:
     player: str
     port_name: str
     index: int
+    #: the port's place in the capture's list (its frame-time port)
+    slot: int = 0
     midi_in: Any = None
     connected: bool = False
     first: bool = True
@@ -134,6 +136,11 @@ class MidiPortState:
     held: list = field(default_factory=list)
     held_since: float = 0.0
     duplicates: int = 0
+    #: messages stamped at their JACK frame, and at their cycle only (frame times module notes)
+    frame_stamped: int = 0
+    cycle_stamped: int = 0
+    #: the last message was not seen there (its source not connected to it, or a missed cycle)
+    frame_missed: bool = False
 
 
 class MidiCapture:
@@ -178,6 +185,9 @@ class MidiCapture:
     repeat_hold_s : float [seconds]
         Longest time an exact repeat of a JACK cycle is held (module notes, "Repeats at a
         loss").
+    frame_times : bool
+        Under JACK, stamp each message at its frame rather than at its cycle (module notes,
+        "Stamps at the frame"). Only where no other JACK server is used in this process.
     """
 
     def __init__(self, *, writer, clock, inputs: list[tuple[PlayerInput, MidiPort]],
@@ -187,7 +197,7 @@ class MidiCapture:
                  jump_confirm_s: float = 0.5, max_late_s: float = 0.5,
                  mode: str = "queue", poll_interval_s: float = 0.004,
                  queue_size: int = RTMIDI_QUEUE,
-                 repeat_hold_s: float = REPEAT_HOLD_S) -> None:
+                 repeat_hold_s: float = REPEAT_HOLD_S, frame_times: bool = False) -> None:
         if mode not in ("queue", "callback"):
             raise ValueError(f"mode must be 'queue' or 'callback', got {mode!r}")
         self.mode = mode
@@ -205,8 +215,8 @@ class MidiCapture:
         self.max_correction_s = float(max_correction_s)
         self.jump_confirm_s = float(jump_confirm_s)
         self.max_late_s = float(max_late_s)
-        self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index)
-                      for i, p in inputs]
+        self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index, slot=n)
+                      for n, (i, p) in enumerate(inputs)]
         self._lister = None
         self._server_gone = False
         #: repeats of a JACK cycle are held (JACK re-delivers a stalled source's last cycle)
@@ -214,6 +224,8 @@ class MidiCapture:
         self.repeat_hold_s = float(repeat_hold_s)
         self._hold_lock = threading.Lock()
         self.last_error: str | None = None
+        self.frame_times = bool(frame_times)
+        self._times = None  # JackMidiTimes, once started
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -237,10 +249,39 @@ class MidiCapture:
                                        jack_server_name=self.jack_server_name)
         for n, st in enumerate(self.ports):
             self._open(st, st.index, n)
+        if self.frame_times and self._guard:
+            self._start_times()
         if self.mode == "queue":
             self._drainer = threading.Thread(target=self._drain, name="improv-midi-drain",
                                              daemon=True)
             self._drainer.start()
+
+    def _start_times(self) -> None:
+        """Open the frame-time client and connect it to every port's source; without it (no
+        JACK-Client, another clock), messages keep rtmidi's cycle stamps."""
+        from improv.capture.clock import COUNTER_NAME
+        from improv.capture.jack_midi_times import JackMidiTimes, clock_matches
+
+        counter = getattr(self.clock, "_counter", None)
+        if getattr(self.clock, "counter_name", None) != COUNTER_NAME or counter is None:
+            log.debug("MIDI frame times: the session clock is not JACK's")
+            return
+        try:
+            if not clock_matches(counter):
+                log.warning("MIDI is stamped at its JACK cycle: the JACK server's clock is not "
+                            "%s (jackd -c)", COUNTER_NAME)
+                return
+            self._times = JackMidiTimes(n_ports=len(self.ports),
+                                        server_name=self.jack_server_name,
+                                        client_name=f"{self.client_name}-frames")
+        except Exception as exc:  # noqa: BLE001 - ImportError, OSError, jack.JackError
+            log.warning("MIDI is stamped at its JACK cycle (up to one period early): %s", exc)
+            return
+        names = self._lister.get_ports()
+        for n, st in enumerate(self.ports):
+            source = next((x for x in names if same_port_name(x, st.port_name)), None)
+            if source is not None:
+                self._times.connect(n, source)
 
     def _open(self, st: MidiPortState, index: int, n: int | None = None) -> None:
         # Re-use the port's rtmidi object (see start); set the callback anew,
@@ -295,6 +336,13 @@ class MidiCapture:
         if self._lister is not None:
             self._lister.delete()
             self._lister = None
+        if self._times is not None:
+            self.writer.report("midi_stamps", t=now, at="jack_frame",
+                               frame=sum(st.frame_stamped for st in self.ports),
+                               cycle=sum(st.cycle_stamped for st in self.ports),
+                               unmatched=self._times.unmatched)
+            self._times.close()
+            self._times = None
         count = getattr(self.writer, "count", None)
         overflows = sum(st.overflows for st in self.ports)
         errors = sum(st.backend_errors for st in self.ports)
@@ -344,6 +392,8 @@ class MidiCapture:
             t = st.backend_s + offset
             d = delta
         st.last_arrival_s = arrival
+        if self._times is not None:
+            t = self._at_frame(st, data, t)
         if not self._guard:
             self._emit(st, t, data, d)
             return
@@ -364,6 +414,27 @@ class MidiCapture:
                 return
             self._release_held(st)
             self._emit(st, t, data, d)
+
+    def _at_frame(self, st: MidiPortState, data, t: float) -> float:
+        """The session time of the frame at which ``data`` came (``t``, rtmidi's cycle stamp,
+        when the frame-time client did not see it)."""
+        start = self.clock.start_counter
+        # the reading thread may be ahead of the frame-time client's callback of the same cycle:
+        # wait for it, unless the port's last message was not seen there either
+        s = self._times.take(st.slot, bytes(data), near=start + t,
+                             wait=self.mode == "queue" and not st.frame_missed)
+        st.frame_missed = s is None
+        if s is None:
+            st.cycle_stamped += 1
+            return t
+        st.frame_stamped += 1
+        return s - start
+
+    def source_back(self, st: MidiPortState, source: str) -> None:
+        """``st``'s source ``source`` came back and was connected again by someone else (the
+        JACK source watch): connect the frame-time port too."""
+        if self._times is not None:
+            self._times.connect(st.slot, source)
 
     def _emit(self, st: MidiPortState, t: float, data, d: float | None) -> None:
         if self.writer.queue_depth > self.max_queue:
@@ -478,6 +549,8 @@ class MidiCapture:
         ports' gaps run to the end of the session (:meth:`stop`).  Returns those ports.
         """
         self._server_gone = True  # its client is a zombie: it lists ports that are not there
+        if self._times is not None:
+            self._times.server_gone = True  # not to be closed (JackMidiTimes.close)
         lost = [st for st in self.ports if st.connected]
         for st in lost:
             self._lose(st, at, reason="MIDI server stopped")
@@ -511,6 +584,8 @@ class MidiCapture:
                 except Exception as exc:  # noqa: BLE001 - try again at the next poll
                     log.debug("re-opening %s failed: %s", st.port_name, exc)
                     continue
+                if self._times is not None:
+                    self._times.connect(st.slot, names[match])
                 self.report_back(st, start=st.lost_at if st.lost_at is not None else now, now=now)
                 st.lost_at = None
                 changes.append(("back", st))

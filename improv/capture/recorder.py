@@ -243,6 +243,8 @@ class Recorder:
                     writer=self.writer, clock=self.clock, inputs=plan.midi, api=plan.midi_api,
                     jack_server_name=self.jack_midi_server or self.jack_server,
                     client_name=f"{self.jack_client_name}-midi", mode=self.midi_mode,
+                    # a JACK-Client beside PortAudio's on another server would crash libjack
+                    frame_times=self.jack_midi_server in (None, self.jack_server),
                 )
                 self.midi.start()
             for ap in plan.audio:
@@ -496,6 +498,7 @@ class Recorder:
                 continue
             self._source_lost.pop((ch.source, ch.port), None)
             if st is not None:
+                self.midi.source_back(st, ch.source)
                 self.midi.report_back(st, start=ch.lost_at, now=now)
             else:
                 self.writer.report("device_back", t=now, input=kind, gap_s=now - ch.lost_at, **ids)

@@ -1,0 +1,198 @@
+"""The JACK frame of every recorded MIDI message, for stamps inside the cycle.
+
+python-rtmidi's JACK input stamps every message of a JACK cycle with the time its process callback
+ran (``jack_get_time``), so a message's stamp lies up to one period before the frame it was played
+at: 21 ms at 1024 frames, the period the audio needs when Python records it (TESTRIG.md). That is
+the size of the asynchronies between two players that the dialogue analysis measures.
+
+This client reads the same sources as rtmidi's ports, through input ports of its own, only to learn
+the frame of each message: its process callback appends ``(time, bytes)`` per message, with the
+time of the cycle's first frame (``jack_frames_to_time``, ``CLOCK_MONOTONIC_RAW``: the session
+clock's counter) plus the message's offset in the cycle.  The MIDI capture keeps taking the
+messages themselves from rtmidi, whose callback is C++ and needs no GIL; for each one it takes the
+same message from here and stamps it with that time (:meth:`JackMidiTimes.take`).  A cycle this
+client misses (its callback, which takes the GIL, ran too late) loses nothing: those messages keep
+rtmidi's stamp.
+
+The time is the frame's, less the capture latency JACK reports for the connection (0 from a JACK
+client; a hardware port's driver reports its own), as PortAudio stamps JACK audio.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import ctypes.util
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+__all__ = ["JackMidiTimes", "STALE_S", "clock_matches"]
+
+STALE_S = 0.5
+"""A message of this client older than this [seconds] before the rtmidi stamp it is compared with
+was not delivered to rtmidi (or was taken by a repeat JACK re-delivered): it is dropped."""
+MATCH_SLACK_S = 0.05
+"""How much later than the rtmidi stamp plus one period a message here may be [seconds] and still
+be the same message (the rtmidi stamp is anchored on the first message's arrival, which can be
+late by the reading thread's delay)."""
+_ACTIVE_SENSE = 0xFE  # rtmidi's inputs ignore these (MidiCapture.start); so does take()
+_JACK_CAPTURE_LATENCY = 0  # JackCaptureLatency in jack_latency_callback_mode_t
+
+
+class _LatencyRange(ctypes.Structure):
+    _fields_ = [("min", ctypes.c_uint32), ("max", ctypes.c_uint32)]
+
+
+def _libjack():
+    """The JACK library JACK-Client uses (the system one), with the three calls needed here."""
+    lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+    lib.jack_frames_to_time.restype = ctypes.c_uint64
+    lib.jack_frames_to_time.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    lib.jack_get_time.restype = ctypes.c_uint64
+    lib.jack_get_time.argtypes = []
+    lib.jack_port_get_latency_range.restype = None
+    lib.jack_port_get_latency_range.argtypes = [ctypes.c_void_p, ctypes.c_int,
+                                                ctypes.POINTER(_LatencyRange)]
+    return lib
+
+
+def clock_matches(counter, *, tolerance_s: float = 0.005) -> bool:
+    """True if JACK's clock (``jack_get_time``) reads the same as ``counter`` [seconds].
+
+    The session clock counts ``CLOCK_MONOTONIC_RAW``, which is JACK's on Linux; a server started
+    with another clock source (``jackd -c``) would not match, and its frame times are not used.
+    """
+    lib = _libjack()
+    return abs(lib.jack_get_time() * 1e-6 - counter()) < tolerance_s
+
+
+class JackMidiTimes:
+    """A JACK client with one MIDI input port per recorded port, reading the frame of each message.
+
+    Parameters
+    ----------
+    n_ports : int
+        How many ports (one per recorded MIDI port, in the MIDI capture's order).
+    server_name : str, optional
+        JACK server (None: the default one). It must be the server of every other JACK client of
+        this process that uses the system's libjack (PortAudio's): two servers in one libjack
+        crash it.
+    client_name : str
+        Name of this JACK client; its ports are ``t1``, ``t2`` ...
+
+    Raises
+    ------
+    ImportError, OSError, jack.JackError
+        No JACK-Client package, no JACK library, or no server.
+    """
+
+    def __init__(self, *, n_ports: int, server_name: str | None, client_name: str) -> None:
+        import jack
+
+        self._jack = jack
+        self._lib = _libjack()
+        self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
+        self._ptr = int(jack._ffi.cast("uintptr_t", self.client._ptr))
+        self.rate = float(self.client.samplerate)
+        self.period_s = self.client.blocksize / self.rate
+        self.ports = [self.client.midi_inports.register(f"t{i + 1}") for i in range(n_ports)]
+        self._port_ptrs = [int(jack._ffi.cast("uintptr_t", p._ptr)) for p in self.ports]
+        #: per port: (counter seconds, bytes) of each message, in order (deque's append and
+        #: popleft are atomic: JACK's thread appends, the reading thread takes, no lock)
+        self.queues: list[collections.deque] = [collections.deque() for _ in self.ports]
+        #: per port: the capture latency of its connection [seconds]
+        self.latency_s = [0.0] * n_ports
+        self.cycles = 0
+        #: messages here that no rtmidi message took (see :data:`STALE_S`)
+        self.unmatched = 0
+        self.server_gone = False
+        self._closed = False
+        self._f2t = self._lib.jack_frames_to_time
+        self._pairs = list(zip(self.queues, self.ports, strict=True))
+        self.client.set_shutdown_callback(self._on_shutdown)
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+
+    # JACK's real-time thread: the GIL for a few microseconds per message
+    def _process(self, frames: int) -> None:
+        base = None
+        for q, port in self._pairs:
+            for offset, buf in port.incoming_midi_events():
+                if base is None:
+                    base = self._f2t(self._ptr, self.client.last_frame_time) * 1e-6
+                q.append((base + offset / self.rate, bytes(buf)))
+        self.cycles += 1
+
+    def _on_shutdown(self, status, reason) -> None:  # JACK's notification thread
+        self.server_gone = True
+
+    # -- the MIDI capture's threads ---------------------------------------------------------
+
+    def connect(self, i: int, source: str) -> bool:
+        """Connect port ``i`` to the JACK port ``source`` (e.g. ``kb1:out``); False if JACK
+        refused (the source's messages then keep rtmidi's stamps)."""
+        port = self.ports[i]
+        self.queues[i].clear()
+        try:
+            if source not in {p.name for p in self.client.get_all_connections(port)}:
+                self.client.connect(source, port)
+        except self._jack.JackError as exc:
+            log.debug("frame times of %s: not connected (%s)", source, exc)
+            return False
+        rng = _LatencyRange()
+        self._lib.jack_port_get_latency_range(self._port_ptrs[i], _JACK_CAPTURE_LATENCY,
+                                              ctypes.byref(rng))
+        self.latency_s[i] = rng.min / self.rate
+        return True
+
+    def take(self, i: int, data: bytes, *, near: float, wait: bool = False) -> float | None:
+        """The counter time [seconds] of the frame at which message ``data`` reached port ``i``.
+
+        Parameters
+        ----------
+        i : int
+            The port.
+        data : bytes
+            The message as rtmidi delivered it.
+        near : float [seconds, counter]
+            rtmidi's stamp of it (the start of its cycle, give or take the reading delay).
+        wait : bool
+            Nothing here yet: wait (at most three periods) for this client's next two cycles,
+            since rtmidi's client may have run its cycle before this one. Only from a thread that
+            may wait (not a JACK callback).
+
+        Returns
+        -------
+        float or None
+            None when this client did not see the message (a missed cycle, or not connected).
+        """
+        q = self.queues[i]
+        while q and (q[0][0] < near - STALE_S or q[0][1][:1] == b"\xfe"):
+            if q.popleft()[1][:1] != b"\xfe":
+                self.unmatched += 1
+        if not q and wait and not self.server_gone:
+            c0, deadline = self.cycles, time.monotonic() + 3 * self.period_s + 0.005
+            while self.cycles < c0 + 2 and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            return self.take(i, data, near=near)
+        if q and q[0][1] == bytes(data) and q[0][0] <= near + self.period_s + MATCH_SLACK_S:
+            return q.popleft()[0] - self.latency_s[i]
+        return None
+
+    def close(self) -> None:
+        """Leave the JACK graph (idempotent); after its server went away the client is left as
+        it is, as :meth:`improv.capture.jack_watch.JackSourceWatch.close` does."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.server_gone:
+            self.client._ptr = self._jack._ffi.NULL
+            return
+        try:
+            self.client.deactivate()
+            self.client.close()
+        except Exception:  # noqa: BLE001 - the server may be gone already
+            pass
+
