@@ -28,7 +28,7 @@ import time
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JackMidiTimes", "STALE_S", "clock_matches"]
+__all__ = ["JackMidiTimes", "STALE_S", "match"]
 
 STALE_S = 0.5
 """A message of this client older than this [seconds] before the rtmidi stamp it is compared with
@@ -37,7 +37,7 @@ MATCH_SLACK_S = 0.05
 """How much later than the rtmidi stamp plus one period a message here may be [seconds] and still
 be the same message (the rtmidi stamp is anchored on the first message's arrival, which can be
 late by the reading thread's delay)."""
-_ACTIVE_SENSE = 0xFE  # rtmidi's inputs ignore these (MidiCapture.start); so does take()
+_ACTIVE_SENSE = b"\xfe"  # rtmidi's inputs ignore these (MidiCapture.start); so does take()
 _JACK_CAPTURE_LATENCY = 0  # JackCaptureLatency in jack_latency_callback_mode_t
 
 
@@ -58,14 +58,27 @@ def _libjack():
     return lib
 
 
-def clock_matches(counter, *, tolerance_s: float = 0.005) -> bool:
-    """True if JACK's clock (``jack_get_time``) reads the same as ``counter`` [seconds].
+def match(queue: collections.deque, data: bytes, *, near: float,
+          period_s: float) -> tuple[float | None, int]:
+    """Take ``data``'s time from the front of ``queue`` (``(time, bytes)`` in order).
 
-    The session clock counts ``CLOCK_MONOTONIC_RAW``, which is JACK's on Linux; a server started
-    with another clock source (``jackd -c``) would not match, and its frame times are not used.
+    Messages older than :data:`STALE_S` before ``near`` are dropped first (rtmidi never
+    delivered them), and active sensing (which rtmidi's inputs ignore) with them. The front is
+    ``data``'s if it is the same message and not later than ``near`` plus one period (and
+    :data:`MATCH_SLACK_S`); otherwise it stays for a later message.
+
+    Returns
+    -------
+    (float or None, int)
+        The time [seconds], or None; and how many messages were dropped as stale.
     """
-    lib = _libjack()
-    return abs(lib.jack_get_time() * 1e-6 - counter()) < tolerance_s
+    dropped = 0
+    while queue and (queue[0][0] < near - STALE_S or queue[0][1][:1] == _ACTIVE_SENSE):
+        if queue.popleft()[1][:1] != _ACTIVE_SENSE:
+            dropped += 1
+    if queue and queue[0][1] == data and queue[0][0] <= near + period_s + MATCH_SLACK_S:
+        return queue.popleft()[0], dropped
+    return None, dropped
 
 
 class JackMidiTimes:
@@ -169,17 +182,23 @@ class JackMidiTimes:
             None when this client did not see the message (a missed cycle, or not connected).
         """
         q = self.queues[i]
-        while q and (q[0][0] < near - STALE_S or q[0][1][:1] == b"\xfe"):
-            if q.popleft()[1][:1] != b"\xfe":
-                self.unmatched += 1
         if not q and wait and not self.server_gone:
             c0, deadline = self.cycles, time.monotonic() + 3 * self.period_s + 0.005
             while self.cycles < c0 + 2 and time.monotonic() < deadline:
                 time.sleep(0.0005)
-            return self.take(i, data, near=near)
-        if q and q[0][1] == bytes(data) and q[0][0] <= near + self.period_s + MATCH_SLACK_S:
-            return q.popleft()[0] - self.latency_s[i]
-        return None
+        t, dropped = match(q, bytes(data), near=near, period_s=self.period_s)
+        self.unmatched += dropped
+        return None if t is None else t - self.latency_s[i]
+
+    def clock_matches(self, counter, *, tolerance_s: float = 0.005) -> bool:
+        """True if JACK's clock (``jack_get_time``) reads the same as ``counter`` [seconds].
+
+        The session clock counts ``CLOCK_MONOTONIC_RAW``, which is JACK's on Linux; a server
+        started with another clock source (``jackd -c``) would not match, and its frame times
+        are not to be used. (libjack's clock is set up when its first client opens: calling it
+        before crashes.)
+        """
+        return abs(self._lib.jack_get_time() * 1e-6 - counter()) < tolerance_s
 
     def close(self) -> None:
         """Leave the JACK graph (idempotent); after its server went away the client is left as

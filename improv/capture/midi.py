@@ -260,23 +260,23 @@ class MidiCapture:
         """Open the frame-time client and connect it to every port's source; without it (no
         JACK-Client, another clock), messages keep rtmidi's cycle stamps."""
         from improv.capture.clock import COUNTER_NAME
-        from improv.capture.jack_midi_times import JackMidiTimes, clock_matches
+        from improv.capture.jack_midi_times import JackMidiTimes
 
-        counter = getattr(self.clock, "_counter", None)
-        if getattr(self.clock, "counter_name", None) != COUNTER_NAME or counter is None:
+        if getattr(self.clock, "counter_name", None) != COUNTER_NAME:
             log.debug("MIDI frame times: the session clock is not JACK's")
             return
         try:
-            if not clock_matches(counter):
-                log.warning("MIDI is stamped at its JACK cycle: the JACK server's clock is not "
-                            "%s (jackd -c)", COUNTER_NAME)
-                return
-            self._times = JackMidiTimes(n_ports=len(self.ports),
-                                        server_name=self.jack_server_name,
-                                        client_name=f"{self.client_name}-frames")
+            times = JackMidiTimes(n_ports=len(self.ports), server_name=self.jack_server_name,
+                                  client_name=f"{self.client_name}-frames")
         except Exception as exc:  # noqa: BLE001 - ImportError, OSError, jack.JackError
             log.warning("MIDI is stamped at its JACK cycle (up to one period early): %s", exc)
             return
+        if not times.clock_matches(lambda: self.clock.start_counter + self.clock.now()):
+            log.warning("MIDI is stamped at its JACK cycle: the JACK server's clock is not %s "
+                        "(jackd -c)", COUNTER_NAME)
+            times.close()
+            return
+        self._times = times
         names = self._lister.get_ports()
         for n, st in enumerate(self.ports):
             source = next((x for x in names if same_port_name(x, st.port_name)), None)

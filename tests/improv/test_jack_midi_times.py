@@ -1,0 +1,102 @@
+"""Stamping MIDI at its JACK frame: the matching of rtmidi's messages with the frame-time
+client's (pure logic), and the MIDI capture's use of it with a frame-time source driven directly.
+The real client is tested through JACK in test_record_jack.py."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+from improv.capture.jack_midi_times import STALE_S, match
+from improv.capture.midi import MidiCapture
+from tests.improv.test_capture_logic import KB
+
+P = 1024 / 48000
+NOTE = bytes([0x90, 60, 100])
+
+
+def _q(*items):
+    return collections.deque((t, bytes(d)) for t, d in items)
+
+
+def test_the_same_message_takes_its_frame_time():
+    q = _q((10.004, NOTE), (10.011, bytes([0x80, 60, 0])))
+    assert match(q, NOTE, near=10.0, period_s=P) == (10.004, 0)
+    assert len(q) == 1
+
+
+def test_stale_messages_and_active_sensing_are_dropped_first():
+    q = _q((9.0, bytes([0x90, 61, 1])), (9.99, b"\xfe"), (10.004, NOTE))
+    t, dropped = match(q, NOTE, near=10.0, period_s=P)
+    assert t == 10.004 and dropped == 1 and not q
+    # within STALE_S it is not stale: it stays for the message it is
+    q = _q((10.0 - STALE_S / 2, bytes([0x90, 61, 1])), (10.004, NOTE))
+    assert match(q, NOTE, near=10.0, period_s=P) == (None, 0)
+    assert len(q) == 2
+
+
+def test_a_message_the_client_missed_keeps_nothing_from_a_later_one():
+    # the client missed this NOTE's cycle; its queue holds the next cycle's same message
+    q = _q((10.0 + P + 0.2, NOTE))
+    assert match(q, NOTE, near=10.0, period_s=P) == (None, 0)
+    assert len(q) == 1, "the later message is kept for its own rtmidi message"
+
+
+class _Times:
+    """A frame-time source driven by the test: ``queues`` of (counter seconds, bytes)."""
+
+    def __init__(self, latency_s=0.0):
+        self.queues = [collections.deque()]
+        self.unmatched = 0
+        self.latency = latency_s
+        self.waits = []
+
+    def take(self, i, data, *, near, wait=False):
+        self.waits.append(wait)
+        t, dropped = match(self.queues[i], data, near=near, period_s=P)
+        self.unmatched += dropped
+        return None if t is None else t - self.latency
+
+    def close(self):
+        pass
+
+
+def test_midi_capture_stamps_at_the_frame_and_keeps_the_cycle_stamp_when_missed(store,
+                                                                             fake_clock):
+    fake_clock.start_counter = 500.0
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB], api="UNIX_JACK")
+    cap._times = times = _Times(latency_s=0.001)
+    st = cap.ports[0]
+    w.add_midi_input(st.port_name, player="client")
+    frames = 1.0 + np.array([0.0, 0.004, 0.013, 0.030, 0.047])  # session seconds
+    seen = [True, True, True, False, True]  # the client missed the fourth message's cycle
+    cycle = np.floor(frames / P) * P  # rtmidi: the start of each message's cycle
+    for i, (f, c) in enumerate(zip(frames, cycle, strict=True)):
+        data = bytes([0x90, 60 + i, 100])
+        if seen[i]:
+            times.queues[0].append((500.0 + f + 0.001, data))  # latency 1 ms
+        fake_clock.t = c + 0.002  # taken 2 ms into the next cycle
+        cap._on_message((list(data), 0.0 if i == 0 else float(c - cycle[i - 1])), st)
+    cap._halt.set()
+    cap.stop(end=2.0)
+    m = w.finalize()
+    t = store.session(m["id"]).midi_events().t
+    np.testing.assert_allclose(t[[0, 1, 2, 4]], frames[[0, 1, 2, 4]], atol=1e-9)
+    assert t[3] == pytest.approx(cycle[3], abs=0.003), "a missed message keeps its cycle stamp"
+    # after a miss the reader does not wait for the client again for the next message
+    assert times.waits[4] is False and times.waits[3] is True
+    (ev,) = [e for e in m["events"] if e["kind"] == "midi_stamps"]
+    assert (ev["at"], ev["frame"], ev["cycle"], ev["unmatched"]) == ("jack_frame", 4, 1, 0)
+
+
+def test_without_jack_no_frame_time_client_is_opened(store, fake_clock):
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB], api="LINUX_ALSA",
+                      frame_times=True)
+    assert not cap._guard  # ALSA: the sequencer stamps events itself
+    cap._on_message(([0x90, 60, 100], 0.0), cap.ports[0])
+    assert cap._times is None
+    w.finalize()
