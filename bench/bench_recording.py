@@ -154,11 +154,14 @@ def sender_result(sender: subprocess.Popen, timeout: float) -> dict:
 
 #: CPU the recorder is pinned to (``--cpu``), or None
 PIN_CPU: int | None = None
+#: the recorder's ``--midi-stamps`` (``frame`` or ``cycle``)
+MIDI_STAMPS = "frame"
 
 
 def recorder(store: Path, args: list[str], *, env: dict) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "improv", "--store", str(store), "record", "--client", "B01",
-           "--midi-api", "jack", "--audio-api", "JACK", "--no-display", "--json", *args]
+           "--midi-api", "jack", "--audio-api", "JACK", "--no-display", "--json",
+           "--midi-stamps", MIDI_STAMPS, *args]
 
     def pin() -> None:
         os.sched_setaffinity(0, {PIN_CPU})
@@ -551,19 +554,21 @@ def main() -> None:
                     help="their nice value (default 0; below 0 needs root)")
     ap.add_argument("--cpu", type=int, default=None,
                     help="pin the recorder and the busy processes to this CPU")
+    ap.add_argument("--midi-stamps", choices=["frame", "cycle"], default="frame",
+                    help="the recorder's MIDI stamps under JACK (default frame)")
     args = ap.parse_args()
     defaults = {"midi-timing": (60, 128), "alignment": (30, 256), "load": (600, 1024),
                 "burst": (60, 256)}
     secs, period = defaults[args.bench]
     args.seconds = args.seconds or secs
     args.period = args.period or period
-    global PIN_CPU
-    PIN_CPU = args.cpu
+    global PIN_CPU, MIDI_STAMPS
+    PIN_CPU, MIDI_STAMPS = args.cpu, args.midi_stamps
     fn = {"midi-timing": bench_midi_timing, "alignment": bench_alignment, "load": bench_load,
           "burst": bench_burst}[args.bench]
     with tempfile.TemporaryDirectory(prefix="improv-bench-") as tmp, hogs(args.hog, args.hog_nice):
         print(json.dumps({**fn(args, Path(tmp)), "hogs": args.hog, "hog_nice": args.hog_nice,
-                          "cpu": args.cpu}),
+                          "cpu": args.cpu, "midi_stamps": args.midi_stamps}),
               flush=True)
 
 

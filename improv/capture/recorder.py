@@ -98,6 +98,9 @@ class Recorder:
         completed even when the disk filled up.
     midi_mode : {"queue", "callback"}
         How MIDI leaves rtmidi (see :mod:`improv.capture.midi`).
+    midi_stamps : {"frame", "cycle"}
+        Under JACK, stamp MIDI at its frame (:mod:`improv.capture.jack_midi_times`; not when
+        MIDI has a JACK server of its own) or at its cycle, as rtmidi does.
     """
 
     def __init__(self, *, store, client: str, inputs: list[PlayerInput],
@@ -111,7 +114,7 @@ class Recorder:
                  disk_free: Callable[[Any], int] | None = None, poll_interval_s: float = 0.1,
                  port_poll_s: float = 0.5, flush_interval_s: float = 0.5,
                  reserve_bytes: int = RESERVE_BYTES, midi_mode: str = "queue",
-                 jack_client_name: str = DEFAULT_JACK_CLIENT) -> None:
+                 midi_stamps: str = "frame", jack_client_name: str = DEFAULT_JACK_CLIENT) -> None:
         if disk_stop_bytes > disk_warn_bytes:
             raise ParameterError(
                 f"disk_stop_bytes ({disk_stop_bytes}) must not exceed disk_warn_bytes "
@@ -143,6 +146,9 @@ class Recorder:
         if midi_mode not in ("queue", "callback"):
             raise ParameterError(f"midi_mode must be 'queue' or 'callback', got {midi_mode!r}")
         self.midi_mode = midi_mode
+        if midi_stamps not in ("frame", "cycle"):
+            raise ParameterError(f"midi_stamps must be 'frame' or 'cycle', got {midi_stamps!r}")
+        self.midi_stamps = midi_stamps
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
         self._xruns: list[float] = []  # when JACK reported xruns [seconds, session clock]
@@ -228,6 +234,7 @@ class Recorder:
             "disk_warn_bytes": self.disk_warn_bytes,
             "disk_stop_bytes": self.disk_stop_bytes,
             "midi_mode": self.midi_mode,
+            "midi_stamps": self.midi_stamps,
         }
         self.writer = self.store.create_session(
             client=self.client, players=self.players, therapist=self.therapist,
@@ -244,7 +251,8 @@ class Recorder:
                     jack_server_name=self.jack_midi_server or self.jack_server,
                     client_name=f"{self.jack_client_name}-midi", mode=self.midi_mode,
                     # a JACK-Client beside PortAudio's on another server would crash libjack
-                    frame_times=self.jack_midi_server in (None, self.jack_server),
+                    frame_times=(self.midi_stamps == "frame"
+                                 and self.jack_midi_server in (None, self.jack_server)),
                 )
                 self.midi.start()
             for ap in plan.audio:

@@ -90,6 +90,11 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
               show_default=True,
               help="queue: rtmidi queues in C++, a Python thread drains it; callback: "
                    "python-rtmidi calls Python in the MIDI thread (see docs/recording.md).")
+@click.option("--midi-stamps", type=click.Choice(["frame", "cycle"]), default="frame",
+              show_default=True,
+              help="Under JACK: frame: each MIDI message at the frame it came at (a JACK client "
+                   "of improv's own reads the frames); cycle: at the start of its JACK cycle "
+                   "(up to one period early), as python-rtmidi stamps it.")
 @click.option("--no-display", is_flag=True, help="No live display (also off when not a terminal).")
 @click.option("--live-measures/--no-live-measures", default=None,
               help="Measure density, loudness and tempo while recording (default: with the "
@@ -98,8 +103,8 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 @_device_options
 @click.pass_obj
 def record(app, client, therapist, setup, players, save_setup, duration, samplerate, blocksize,
-           disk_warn_mb, disk_stop_mb, midi_capture, no_display, live_measures, as_json,
-           midi_api, audio_api, jack_server, jack_midi_server):
+           disk_warn_mb, disk_stop_mb, midi_capture, midi_stamps, no_display, live_measures,
+           as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """Record MIDI and audio of the players until q, Ctrl-C or --duration.
 
     \b
@@ -135,7 +140,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         audio_api=opts.get("audio_api"), jack_server=opts.get("jack_server"),
         jack_midi_server=opts.get("jack_midi_server"),
         sr=samplerate, blocksize=blocksize, disk_warn_bytes=int(disk_warn_mb * 1e6),
-        disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture,
+        disk_stop_bytes=int(disk_stop_mb * 1e6), midi_mode=midi_capture, midi_stamps=midi_stamps,
     )
     printed: list[str] = []  # warnings printed while recording (without the live display)
     old_term = signal.getsignal(signal.SIGTERM)
