@@ -226,6 +226,17 @@ def session_of(store: Path, result: dict):
     return Store(store).session(result["id"])
 
 
+def recorded_facts(s) -> dict:
+    """The JACK xruns the recorder journaled while recording, and its ``midi_stamps`` event
+    (how many MIDI messages were stamped at their frame, how many at their cycle)."""
+    ev = s.manifest["events"]
+    stamps = next((e for e in ev if e["kind"] == "midi_stamps"), None)
+    return {"xruns_while_recording": sum(int(e.get("n") or 0) for e in ev
+                                         if e["kind"] == "jack_xruns"),
+            "midi_stamps_event": None if stamps is None else
+            {k: stamps.get(k) for k in ("frame", "cycle", "unmatched", "waits")}}
+
+
 # -- benchmarks ------------------------------------------------------------------------------
 
 
@@ -344,6 +355,7 @@ def bench_alignment(args, tmp: Path) -> dict:
                 "audio_minus_schedule": stats_ms((t_audio - sched)[both]),
                 "midi_minus_schedule": stats_ms((t_midi - sched)[both]),
                 "drift_ppm": a.drift_ppm, "audio_gaps": res["audio"][0]["gaps"],
+                **recorded_facts(s),
                 "audio_overflows": res["audio"][0]["overflows"], "load": load_context()}
     finally:
         ctl.deactivate()
@@ -421,7 +433,7 @@ def bench_load(args, tmp: Path) -> dict:
                                                       & ~np.isfinite(rec_t_kb1)).sum()),
                 "audio_gaps": res["audio"][0]["gaps"],
                 "audio_overflows": res["audio"][0]["overflows"],
-                "midi_counters": res["midi_counters"],
+                "midi_counters": res["midi_counters"], **recorded_facts(s),
                 "load": {"loadavg_1min_start": load0, **load_context()}}
     finally:
         ctl.deactivate()
@@ -483,7 +495,7 @@ def bench_burst(args, tmp: Path) -> dict:
             lost_all &= ~ok
             out[f"recorder_{mode}"] = {
                 "lost": int((~ok).sum()), "timing": stats_ms((t - sched)[ok]),
-                "midi_counters": res["midi_counters"],
+                "midi_counters": res["midi_counters"], **recorded_facts(s),
                 "cpu_percent_of_one_core": round(
                     100 * (cpu1[mode] - cpu0[mode]) / (wall1 - wall0), 2),
             }

@@ -120,6 +120,8 @@ class JackMidiTimes:
         self.cycles = 0
         #: messages here that no rtmidi message took (see :data:`STALE_S`)
         self.unmatched = 0
+        #: times the reader waited for this client's callback (:meth:`take`)
+        self.waits = 0
         self.server_gone = False
         self._closed = False
         self._f2t = self._lib.jack_frames_to_time
@@ -183,8 +185,11 @@ class JackMidiTimes:
         """
         q = self.queues[i]
         if not q and wait and not self.server_gone:
+            # until the message is there, or two cycles have ended (this client may be a cycle
+            # behind rtmidi's)
+            self.waits += 1
             c0, deadline = self.cycles, time.monotonic() + 3 * self.period_s + 0.005
-            while self.cycles < c0 + 2 and time.monotonic() < deadline:
+            while not q and self.cycles < c0 + 2 and time.monotonic() < deadline:
                 time.sleep(0.0005)
         t, dropped = match(q, bytes(data), near=near, period_s=self.period_s)
         self.unmatched += dropped

@@ -340,7 +340,7 @@ class MidiCapture:
             self.writer.report("midi_stamps", t=now, at="jack_frame",
                                frame=sum(st.frame_stamped for st in self.ports),
                                cycle=sum(st.cycle_stamped for st in self.ports),
-                               unmatched=self._times.unmatched)
+                               unmatched=self._times.unmatched, waits=self._times.waits)
             self._times.close()
             self._times = None
         count = getattr(self.writer, "count", None)

@@ -50,6 +50,7 @@ class _Times:
     def __init__(self, latency_s=0.0):
         self.queues = [collections.deque()]
         self.unmatched = 0
+        self.waits = 0
         self.latency = latency_s
         self.waits = []
 
