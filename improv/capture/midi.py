@@ -43,6 +43,15 @@ lower envelope from there (docs/recording.md).
 The raw delta is stored beside ``t`` (``delta_s``; empty for a port's first
 message, where rtmidi always reports 0).
 
+Stamps at the frame
+-------------------
+rtmidi's JACK backend times a message by its cycle, up to one period before its frame.  Under
+JACK (``frame_times``) a client of the capture's own, :class:`improv.capture.jack_midi_times.
+JackMidiTimes`, reads the same sources for the frame of each message; the drain thread takes the
+message from rtmidi as above and its time from there, converted to the session clock.  A message
+that client did not see (a missed cycle, a source not connected to it) keeps the stamp above.
+The end of the recording journals ``midi_stamps`` (how many of each).
+
 Lost ports
 ----------
 :meth:`MidiCapture.poll` (called by the recorder's monitor thread, not a
