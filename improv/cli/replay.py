@@ -115,14 +115,40 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
     finally:
         if out is not None:
             close_midi_out(out)
-    underruns = sum(r.underruns for r in results)
+    from improv.playback.jack_midi_out import JackMidiOut
+
+    info(done_line(audio_sources=None if mix is None else len(mix.inputs),
+                   midi_sent=None if out is None else sum(r.midi_sent for r in results),
+                   underruns=sum(r.underruns for r in results),
+                   midi_late=out.late if isinstance(out, JackMidiOut) else 0))
+
+
+def done_line(*, audio_sources: int | None, midi_sent: int | None, underruns: int,
+              midi_late: int) -> str:
+    """The replay's last line: what was heard, and what did not play as recorded.
+
+    Parameters
+    ----------
+    audio_sources, midi_sent : int or None
+        Audio sources mixed and MIDI messages sent (None: that output was not used).
+    underruns : int
+        Audio blocks the output ran out of.
+    midi_late : int
+        MIDI messages written to JACK after their frame (the computer was too busy to hand them
+        over 0.25 s ahead), i.e. later than recorded.
+    """
     heard = []
-    if mix is not None:
-        heard.append(f"{len(mix.inputs)} audio source(s)")
-    if out is not None:
-        heard.append(f"{sum(r.midi_sent for r in results)} MIDI messages sent")
-    info("done: " + (", ".join(heard) or "nothing played")
-         + (f", {underruns} audio underruns" if underruns else ""))
+    if audio_sources is not None:
+        heard.append(f"{audio_sources} audio source(s)")
+    if midi_sent is not None:
+        heard.append(f"{midi_sent} MIDI messages sent")
+    line = "done: " + (", ".join(heard) or "nothing played")
+    if underruns:
+        line += f", {underruns} audio underruns"
+    if midi_late:
+        line += (f", {midi_late} MIDI messages later than recorded (the computer was busy; "
+                 "close other programs)")
+    return line
 
 
 @click.command()

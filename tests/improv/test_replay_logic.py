@@ -172,3 +172,15 @@ def test_an_unknown_midi_output_is_one_line_without_library_noise(session, store
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert "no-such-port-4711" in lines[0] or "no MIDI system available" in lines[0]
     assert "cannot be recorded" not in lines[0]  # this is replay
+
+
+def test_replay_last_line_says_what_did_not_play_as_recorded():
+    from improv.cli.replay import done_line
+
+    assert done_line(audio_sources=2, midi_sent=40, underruns=0, midi_late=0) == (
+        "done: 2 audio source(s), 40 MIDI messages sent")
+    assert done_line(audio_sources=None, midi_sent=None, underruns=0, midi_late=0) == (
+        "done: nothing played")
+    line = done_line(audio_sources=1, midi_sent=40, underruns=3, midi_late=5)
+    assert line.endswith(", 3 audio underruns, 5 MIDI messages later than recorded (the "
+                         "computer was busy; close other programs)")
