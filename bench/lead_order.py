@@ -19,6 +19,8 @@ Usage::
   (a with 20 ms timing noise, b 12 ms), including independent and nearly independent players.
 * ``pairing``: how many of the real Jazz-Jitter onsets give equations, by today's pairing and
   by the pulse with unpaired ornaments bridged.
+* ``autocorr``: the autocorrelation of the leaders' timing (whether a metrical pattern could be
+  removed before the split).
 * ``order``: the leader from the bootstrap probability that one gain is the smaller (>= p)
   with the other adapting (its lower bound above 0 or 0.05), two-fold cross-validated over the
   recording blocks like ``bench/evaluate_dialogue.py --constructed``.
@@ -296,6 +298,26 @@ def part_pairing(data: Path):
           f"equations: library {tot[3]}, by the pulse {tot[4]}")
 
 
+def part_autocorr(rows, lags=12):
+    """Median autocorrelation of the leader's interval deviation (from its running median, as
+    the library's equations) at lags 1..``lags``, one-way pairs, per recording block: a metrical
+    pattern (e.g. every 4th beat longer) would show at lags 2, 4, 8 and could be removed before
+    the split; a white deviation cannot be predicted."""
+    print("\n| block | pairs | " + " | ".join(f"lag {k}" for k in range(1, lags + 1)) + " |")
+    print("|---|---|" + "---|" * lags)
+    for fold in sorted({r["fold"] for r in rows}):
+        acs = []
+        for r in rows:
+            bp = r["bp"]
+            if r["kind"] != "one-way" or r["fold"] != fold or bp.t.size < C.MIN_INTERVALS:
+                continue
+            d = bp.dev[0 if r["truth"] == "a" else 1]
+            d = d - d.mean()
+            acs.append([np.sum(d[:-k] * d[k:]) / np.sum(d * d) for k in range(1, lags + 1)])
+        med = np.median(acs, axis=0)
+        print(f"| {fold} | {len(acs)} | " + " | ".join(f"{x:+.2f}" for x in med) + " |")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
@@ -319,6 +341,8 @@ def main(argv=None) -> int:
         part_standard(tuple(args.estimators.split(";")))
     if "order" in parts:
         part_order(rows, tuple(args.estimators.split(";")), block=args.block)
+    if "autocorr" in parts:
+        part_autocorr(rows)
     return 0
 
 
