@@ -26,6 +26,8 @@ import ctypes.util
 import logging
 import time
 
+from improv.capture.jack_watch import leave_jack
+
 log = logging.getLogger(__name__)
 
 __all__ = ["JackMidiTimes", "STALE_S", "match"]
@@ -211,12 +213,5 @@ class JackMidiTimes:
         if self._closed:
             return
         self._closed = True
-        if self.server_gone:
-            self.client._ptr = self._jack._ffi.NULL
-            return
-        try:
-            self.client.deactivate()
-            self.client.close()
-        except Exception:  # noqa: BLE001 - the server may be gone already
-            pass
+        leave_jack(self.client, server_gone=self.server_gone)
 

@@ -85,6 +85,22 @@ def quiet_libjack() -> None:
             log.debug("libjack at %s left as it is: %s", path, exc)
 
 
+def leave_jack(client, *, server_gone: bool) -> None:
+    """Deactivate and close a JACK-Client ``client``; a client whose server went away is left as
+    it is (:meth:`JackSourceWatch.close` says why), its pointer cleared so that the garbage
+    collector does not close it either (JACK-Client's ``close()`` is a no-op then)."""
+    if server_gone:
+        import jack
+
+        client._ptr = jack._ffi.NULL
+        return
+    try:
+        client.deactivate()
+        client.close()
+    except Exception:  # noqa: BLE001 - the server may be gone already
+        pass
+
+
 @dataclass(frozen=True)
 class SourceChange:
     """One change seen by :meth:`JackSourceWatch.poll`.
@@ -301,11 +317,4 @@ class JackSourceWatch:
         if self._closed:
             return
         self._closed = True
-        if self.server_gone_at is not None:
-            self.client._ptr = self._jack._ffi.NULL  # JACK-Client's close() is a no-op then
-            return
-        try:
-            self.client.deactivate()
-            self.client.close()
-        except Exception:  # noqa: BLE001 - the server may be gone already
-            pass
+        leave_jack(self.client, server_gone=self.server_gone_at is not None)
