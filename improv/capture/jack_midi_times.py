@@ -75,11 +75,14 @@ def match(queue: collections.deque, data: bytes, *, near: float,
         The time [seconds], or None; and how many messages were dropped as stale.
     """
     dropped = 0
-    while queue and (queue[0][0] < near - STALE_S or queue[0][1][:1] == _ACTIVE_SENSE):
-        if queue.popleft()[1][:1] != _ACTIVE_SENSE:
-            dropped += 1
-    if queue and queue[0][1] == data and queue[0][0] <= near + period_s + MATCH_SLACK_S:
-        return queue.popleft()[0], dropped
+    try:
+        while queue and (queue[0][0] < near - STALE_S or queue[0][1][:1] == _ACTIVE_SENSE):
+            if queue.popleft()[1][:1] != _ACTIVE_SENSE:
+                dropped += 1
+        if queue and queue[0][1] == data and queue[0][0] <= near + period_s + MATCH_SLACK_S:
+            return queue.popleft()[0], dropped
+    except IndexError:  # emptied meanwhile by JackMidiTimes.connect in another thread
+        pass
     return None, dropped
 
 

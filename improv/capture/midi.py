@@ -430,8 +430,12 @@ class MidiCapture:
         start = self.clock.start_counter
         # the reading thread may be ahead of the frame-time client's callback of the same cycle:
         # wait for it, unless the port's last message was not seen there either
-        s = self._times.take(st.slot, bytes(data), near=start + t,
-                             wait=self.mode == "queue" and not st.frame_missed)
+        try:
+            s = self._times.take(st.slot, bytes(data), near=start + t,
+                                 wait=self.mode == "queue" and not st.frame_missed)
+        except Exception as exc:  # noqa: BLE001 - a frame time is never worth the message
+            log.debug("frame time of a MIDI message: %s", exc)
+            s = None
         st.frame_missed = s is None
         if s is None:
             st.cycle_stamped += 1

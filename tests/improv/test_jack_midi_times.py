@@ -101,3 +101,24 @@ def test_without_jack_no_frame_time_client_is_opened(store, fake_clock):
     cap._on_message(([0x90, 60, 100], 0.0), cap.ports[0])
     assert cap._times is None
     w.finalize()
+
+
+def test_a_failing_frame_time_source_never_costs_the_message(store, fake_clock):
+    class Broken(_Times):
+        def take(self, i, data, *, near, wait=False):
+            raise RuntimeError("the frame-time client went wrong")
+
+    fake_clock.start_counter = 0.0
+    w = store.create_session(client="C07", players=["client"])
+    cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB], api="UNIX_JACK")
+    cap._times = Broken()
+    st = cap.ports[0]
+    w.add_midi_input(st.port_name, player="client")
+    fake_clock.t = 1.0
+    cap._on_message(([0x90, 60, 100], 0.0), st)
+    cap.stop(end=2.0)
+    m = w.finalize()
+    ev = store.session(m["id"]).midi_events()
+    assert [bytes(r) for r in ev.raw] == [bytes([0x90, 60, 100])] and ev.t[0] == 1.0
+    (stamps,) = [e for e in m["events"] if e["kind"] == "midi_stamps"]
+    assert (stamps["frame"], stamps["cycle"]) == (0, 1)
