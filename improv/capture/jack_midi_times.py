@@ -196,7 +196,7 @@ class JackMidiTimes:
             c0, deadline = self.cycles, time.monotonic() + 3 * self.period_s + 0.005
             while not q and self.cycles < c0 + 2 and time.monotonic() < deadline:
                 time.sleep(0.0005)
-        t, dropped = match(q, bytes(data), near=near, period_s=self.period_s)
+        t, dropped = match(q, data, near=near, period_s=self.period_s)
         self.unmatched += dropped
         return None if t is None else t - self.latency_s[i]
 
