@@ -97,6 +97,11 @@ def show(app, session_id: str, as_json: bool) -> None:
     click.echo(f"midi      {m['midi'].get('events', 0)} events in {m['midi']['file']}")
     for key, n in (m["midi"].get("counters") or {}).items():
         click.echo(f"          {key}: {n}")
+    stamps = next((e for e in m.get("events", []) if e.get("kind") == "midi_stamps"), None)
+    if stamps is not None:  # recorded through JACK with frame stamps (docs/recording.md)
+        n = stamps.get("frame", 0) + stamps.get("cycle", 0)
+        click.echo(f"          {stamps.get('frame', 0)} of {n} stamped at their JACK frame, "
+                   "the others at their JACK cycle (up to one period early)")
     for a in m["audio"]:
         drift = a.get("drift_ppm")
         click.echo(

@@ -440,3 +440,17 @@ def test_demo_whose_measuring_fails_is_kept_with_a_warning(run_cli, store_path, 
     assert r.stderr.count("\n") == 1 and "improv analyze" in r.stderr
     listed = run_cli("sessions", "list", "--json").json()
     assert len(listed) == 1 and r.stdout.startswith(f"created demo session {listed[0]['id']}")
+
+
+def test_show_says_how_midi_was_stamped(run_cli, store):
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    for k in range(3):
+        w.midi(0.5 + k, player="client", port="Keys", data=bytes([0x90, 60 + k, 90]))
+    w.report("midi_stamps", t=4.0, at="jack_frame", frame=2, cycle=1, unmatched=0, waits=1)
+    sid = w.finalize(duration_s=4.0)["id"]
+    out = run_cli("sessions", "show", sid).stdout
+    assert ("          2 of 3 stamped at their JACK frame, the others at their JACK cycle (up to "
+            "one period early)") in out
+    plain = store.create_session(client="C07", players=["client"]).finalize(duration_s=1.0)["id"]
+    assert "JACK frame" not in run_cli("sessions", "show", plain).stdout  # not recorded so
