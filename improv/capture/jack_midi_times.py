@@ -109,7 +109,6 @@ class JackMidiTimes:
     def __init__(self, *, n_ports: int, server_name: str | None, client_name: str) -> None:
         import jack
 
-        self._jack = jack
         self._lib = _libjack()
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
         self._ptr = int(jack._ffi.cast("uintptr_t", self.client._ptr))
@@ -158,7 +157,8 @@ class JackMidiTimes:
         try:
             if source not in {p.name for p in self.client.get_all_connections(port)}:
                 self.client.connect(source, port)
-        except self._jack.JackError as exc:
+        except Exception as exc:  # noqa: BLE001 - jack.JackError, or a port gone meanwhile:
+            # a frame time is never worth a recording that does not start
             log.debug("frame times of %s: not connected (%s)", source, exc)
             return False
         rng = _LatencyRange()
@@ -179,9 +179,9 @@ class JackMidiTimes:
         near : float [seconds, counter]
             rtmidi's stamp of it (the start of its cycle, give or take the reading delay).
         wait : bool
-            Nothing here yet: wait (at most three periods) for this client's next two cycles,
-            since rtmidi's client may have run its cycle before this one. Only from a thread that
-            may wait (not a JACK callback).
+            Nothing here yet: wait until it is, for at most two of this client's cycles (three
+            periods), since rtmidi's client may have run its cycle before this one. Only from a
+            thread that may wait (not a JACK callback).
 
         Returns
         -------
