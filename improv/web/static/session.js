@@ -90,6 +90,7 @@ export async function sessionPage(main, id, params) {
         const what = `"${s.title || s.id}"${s.client ? ` of client ${s.client}` : ''}, ${fmtDate(s.started_utc)}`;
         if (!confirm(`Delete the session ${what} (${s.id}) with all its files? This cannot be undone.`)) return;
         await api(`/api/sessions/${id}`, { method: 'DELETE' });
+        source = null; // its sound is gone with it: a load failing now is no news
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
       }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
@@ -197,7 +198,8 @@ export async function sessionPage(main, id, params) {
     }, { once: true });
     audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
-  audio.addEventListener('error', () => { if (source) say(`Cannot play ${source.label}`, { error: true }); });
+  // (not once this page was left: the next page's status line is not this one's)
+  audio.addEventListener('error', () => { if (source && document.body.contains(main)) say(`Cannot play ${source.label}`, { error: true }); });
   function seek(t) {
     t = Math.min(s.duration_s, Math.max(0, t));
     tl.setCursor(t);
