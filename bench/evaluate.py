@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import analysis  # noqa: E402
-from analysis.convert import NoteTable  # noqa: E402
+from analysis.convert import PERCUSSION_CHANNEL, NoteTable  # noqa: E402
 
 FACTORS = (1.0, 2.0, 0.5, 3.0, 1.0 / 3.0)
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
@@ -69,18 +69,20 @@ def read_tsv_times(path: Path) -> np.ndarray:
 
 
 def load_notes(path: Path) -> tuple[NoteTable, float]:
-    """Note times/pitches/velocities only (pretty_midi resolves ticks to seconds)."""
+    """Note times/pitches/velocities only (pretty_midi resolves ticks to seconds); a drum
+    track's notes on the GM percussion channel, the others on channel 0."""
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(str(path))
-    s, e, p, v = [], [], [], []
+    s, e, p, v, c = [], [], [], [], []
     for inst in pm.instruments:
         for n in inst.notes:
             s.append(n.start)
             e.append(n.end)
             p.append(n.pitch)
             v.append(n.velocity)
-    nt = NoteTable.from_arrays(s, e, p, v)
+            c.append(PERCUSSION_CHANNEL if inst.is_drum else 0)
+    nt = NoteTable.from_arrays(s, e, p, v, channel=c)
     return nt, float(max(e) if e else 0.0)
 
 

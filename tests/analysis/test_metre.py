@@ -11,6 +11,7 @@ from analysis.metre import (
     event_salience,
     level_salience,
     pulse_from_notes,
+    relabel,
     score_levels,
 )
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
@@ -77,10 +78,48 @@ def test_six_eight_with_note_cues_comes_out_on_its_beat(rng):
     assert hits.mean() > 0.9
 
 
-def test_a_doubtful_level_is_not_clear(rng):
-    # isochronous notes, all alike: no cue says which level; a clear margin withholds "clear"
+def test_notes_all_alike_give_no_doubt(rng):
+    # isochronous notes, all alike: no cue tells the levels apart, which is no evidence for
+    # another level and no doubt about this one: the tempo stage's level and label stand
     t = np.arange(0.5, 60.0, 0.5) + rng.normal(0, 0.005, 119)
     notes = NoteTable.from_arrays(t, t + 0.2, np.full(t.size, 60), np.full(t.size, 80))
-    assert pulse_from_notes(notes, duration=60.0).label == "clear"
-    strict = pulse_from_notes(notes, duration=60.0, clear_margin=0.5)
-    assert strict.label == "intermittent" and strict.tempo_bpm is None
+    env = onset_envelope(notes.start, duration=60.0, weights=notes.velocity / 127.0)
+    plain = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=60.0)
+    for margin in (0.1, 0.5):
+        got = pulse_from_notes(notes, duration=60.0, clear_margin=margin)
+        assert got.label == plain.label == "clear"
+        assert got.tempo_bpm == pytest.approx(120.0, rel=0.04)
+
+
+def test_only_a_level_off_the_hierarchy_is_doubt():
+    beats = np.arange(0.0, 30.0, 0.5)
+    # the half level scores nearly as well (the bar); the 3:2 rival far lower
+    scores = {1.0: (0.50, beats), 0.5: (0.49, beats[::2]), 1.5: (0.20, beats),
+              2.0 / 3.0: (0.25, beats)}
+    factor, conf = decide(scores, switch_margin=0.02)
+    assert factor == 1.0 and conf == pytest.approx(0.25)  # against x2/3, not the half
+    assert decide(scores, switch_margin=0.02, doubt="all")[1] == pytest.approx(0.01)
+    # a 3:2 rival close behind is doubt: "clear" withheld at the library's margin
+    scores[1.5] = (0.45, beats)
+    factor, conf = decide(scores, switch_margin=0.02)
+    assert factor == 1.0 and conf == pytest.approx(0.05)
+    p = analyze_pulse(np.tile(np.r_[1.0, np.zeros(49)], 60), frame_rate=MIDI_FRAME_RATE,
+                      duration=30.0)
+    assert p.label == "clear"
+    assert relabel(p, scores, factor, conf).label == "intermittent"
+    assert relabel(p, scores, factor, 0.3).label == "clear"
+
+
+def test_drums_keep_the_tempo_stage_level(rng):
+    # the 6/8 cues on the GM percussion channel: a drum's number and length are no cue
+    notes, _ = six_eight(rng)
+    drums = NoteTable.from_arrays(notes.start, notes.end, notes.pitch, notes.velocity,
+                                  channel=np.full(len(notes), 9))
+    env = onset_envelope(notes.start, duration=90.0, weights=notes.velocity / 127.0)
+    plain = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=90.0)
+    got = pulse_from_notes(drums, duration=90.0)
+    assert got.tempo_bpm == plain.tempo_bpm and got.label == plain.label
+    np.testing.assert_array_equal(got.beats, plain.beats)
+    # the same notes pitched: the cues move it to the dotted-quarter hierarchy (60 or 180)
+    tempo = pulse_from_notes(notes, duration=90.0).curve.tempo_bpm
+    assert min(abs(tempo / 60.0 - r) for r in (1.0, 3.0)) < 0.04, (plain.tempo_bpm, tempo)
