@@ -56,7 +56,8 @@ from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["event_salience", "level_salience", "score_levels", "decide", "relabel", "apply_metre",
            "pulse_from_notes",
-           "CUE_WEIGHTS", "LEVEL_RATIOS", "SWITCH_MARGIN", "CLEAR_MARGIN", "DOUBT"]
+           "choose",
+           "CUE_WEIGHTS", "LEVEL_RATIOS", "SWITCH_MARGIN", "CLEAR_MARGIN", "DOUBT", "KEEP_SILENT"]
 
 #: Notes starting within this many seconds of the event's first note are one event (a chord).
 CHORD_GAP = 0.05
@@ -85,6 +86,12 @@ CLEAR_MARGIN = 0.1
 #: every level of the reported one's hierarchy (a 3:2 or 4:3 relation); a half or double
 #: rival is the same tempo at another level (Acc2), not a doubt about the pulse.
 DOUBT = "unrelated"
+#: Where the cues cannot judge the tempo stage's level, it stands: "level" when that level
+#: scores 0 (every event on one of its beats, as in steady playing of single notes, or notes
+#: all alike), "all" only when every level does. A rival scoring a little above 0 there is
+#: an alias of a pattern, not evidence (a steady 120 BPM with its lowest note every third
+#: beat puts every other beat of the 80 BPM level on it).
+KEEP_SILENT = "level"
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
@@ -316,19 +323,41 @@ def apply_metre(
 
     Returns
     -------
-    Pulse — unchanged if both margins are off, no level could be scored, or every level
-    scored 0 (the cues do not tell the levels apart).
+    Pulse — unchanged if both margins are off, or as :func:`choose` leaves it.
     """
     if switch_margin == np.inf and clear_margin == -np.inf:
         return pulse
     times, sal = event_salience(start, end, pitch, velocity)
     scores = score_levels(pulse, np.asarray(env, dtype=float), frame_rate=frame_rate,
                           times=times, sal=sal)
-    if not any(v for v, _ in scores.values()):
-        # no level scored, or the cues tell none apart (notes all alike, as a steady tapping
-        # on one key): no evidence for another level, nor doubt about this one
+    return choose(pulse, scores, switch_margin=switch_margin, clear_margin=clear_margin)
+
+
+def choose(pulse: Pulse, scores: dict, *, switch_margin: float = SWITCH_MARGIN,
+           clear_margin: float = CLEAR_MARGIN, switch_ratios: tuple[float, ...] = SWITCH_RATIOS,
+           doubt: str = DOUBT, keep_silent: str = KEEP_SILENT) -> Pulse:
+    """The pulse at the level the scores choose (:func:`decide`), relabelled (:func:`relabel`),
+    or unchanged where the cues cannot judge the tempo stage's level.
+
+    Parameters
+    ----------
+    pulse : Pulse — the tempo stage's result
+    scores : dict — from :func:`score_levels` on ``pulse``
+    switch_margin, clear_margin, switch_ratios, doubt — see :func:`decide`, :func:`relabel`
+    keep_silent : {"level", "all"} — unchanged if the tempo stage's level scores 0 (its beats
+        do not tell salient events from others: every event on a beat, none, or all alike;
+        :data:`KEEP_SILENT`), or only if every level does
+
+    Returns
+    -------
+    Pulse
+    """
+    if not scores or not any(v for v, _ in scores.values()):
         return pulse
-    factor, conf = decide(scores, switch_margin=switch_margin)
+    if keep_silent == "level" and scores.get(1.0, (0.0,))[0] == 0.0:
+        return pulse
+    factor, conf = decide(scores, switch_margin=switch_margin, switch_ratios=switch_ratios,
+                          doubt=doubt)
     return relabel(pulse, scores, factor, conf, clear_margin=clear_margin)
 
 

@@ -123,3 +123,22 @@ def test_drums_keep_the_tempo_stage_level(rng):
     # the same notes pitched: the cues move it to the dotted-quarter hierarchy (60 or 180)
     tempo = pulse_from_notes(notes, duration=90.0).curve.tempo_bpm
     assert min(abs(tempo / 60.0 - r) for r in (1.0, 3.0)) < 0.04, (plain.tempo_bpm, tempo)
+
+
+@pytest.mark.parametrize("bpm", [60.0, 100.0, 150.0])
+@pytest.mark.parametrize("pitches, velocities", [
+    ([60, 64, 67], [80]),          # a three-note figure: its lowest note every third beat
+    ([48, 60, 64, 67], [80]),      # four notes
+    ([60], [100, 60, 60]),         # an accent every third beat
+])
+def test_steady_playing_keeps_its_beat_and_stays_clear(rng, bpm, pitches, velocities):
+    # one note a beat, as a client may play: every event lies on a beat, so the cues cannot
+    # judge the level; a rival that picks out the figure by aliasing must not replace it
+    t = np.arange(0.5, 59.5, 60.0 / bpm) + rng.normal(0, 0.01, int(np.ceil(59.0 * bpm / 60)))
+    k = np.arange(t.size)
+    notes = NoteTable.from_arrays(t, t + 0.2, np.asarray(pitches)[k % len(pitches)],
+                                  np.asarray(velocities)[k % len(velocities)])
+    got = pulse_from_notes(notes, duration=60.0)
+    assert got.label == "clear"
+    ratio = got.tempo_bpm / bpm
+    assert min(abs(ratio / r - 1) for r in (1 / 3, 0.5, 1.0, 2.0, 3.0)) < 0.04, got.tempo_bpm
