@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
            and ("naive" not in res or o < res["naive"]["seconds"]))
     print(f"targets: ours < naive, < 15 s, peak RSS < 600 MB -> "
           f"{'met' if met else 'NOT met'}")
-    print(f"ours tempo_bpm per player: {[round(x, 1) for x in res['ours']['tempo_bpm']]}")
+    print("ours tempo_bpm per player: "
+          f"{[None if x is None else round(x, 1) for x in res['ours']['tempo_bpm']]}")
     if tmp is not None:
         tmp.cleanup()
     return 0

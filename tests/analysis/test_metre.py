@@ -7,6 +7,7 @@ from analysis.beats import analyze_pulse
 from analysis.convert import NoteTable
 from analysis.metre import (
     apply_metre,
+    choose,
     decide,
     event_salience,
     level_salience,
@@ -39,10 +40,20 @@ def test_event_salience_merges_chords_and_ranks_the_cues():
     # a long, loud bass chord; a short soft treble note; a medium note
     t, s = event_salience(np.array([0.0, 0.01, 0.02, 0.5, 1.0]),
                           np.array([1.0, 1.0, 1.0, 0.6, 1.3]),
-                          np.array([36, 48, 60, 84, 70]), np.array([100, 90, 90, 40, 70]))
+                          np.array([36, 48, 60, 84, 70]), np.array([100, 90, 90, 40, 70]),
+                          weights=(1.0, 1.0, 1.0, 1.0))
     assert t.tolist() == [0.0, 0.5, 1.0]
     assert s[0] > s[2] > s[1]
     assert s[1] == pytest.approx(0.25 * 0.25)  # shortest, highest, softest; one note of three
+
+
+def test_loudness_is_no_cue_by_default():
+    # the levels' beats are tracked on the velocity-weighted envelope: loudness is circular
+    start, end = np.array([0.0, 0.5, 1.0]), np.array([0.2, 0.7, 1.2])
+    pitch = np.array([60, 60, 60])
+    _, soft_first = event_salience(start, end, pitch, np.array([20, 120, 60]))
+    _, loud_first = event_salience(start, end, pitch, np.array([120, 20, 60]))
+    np.testing.assert_array_equal(soft_first, loud_first)
 
 
 def test_event_salience_of_no_notes():
@@ -142,3 +153,21 @@ def test_steady_playing_keeps_its_beat_and_stays_clear(rng, bpm, pitches, veloci
     assert got.label == "clear"
     ratio = got.tempo_bpm / bpm
     assert min(abs(ratio / r - 1) for r in (1 / 3, 0.5, 1.0, 2.0, 3.0)) < 0.04, got.tempo_bpm
+
+
+def test_a_long_performance_is_scored_on_stretches_and_beats_cover_it(rng):
+    # 15 minutes of the 6/8: scored on five 2-minute stretches, the chosen level's beats
+    # tracked over the whole; the same level as the short performance's
+    notes, beats = six_eight(rng, seconds=900.0)
+    env = onset_envelope(notes.start, duration=900.0, weights=notes.velocity / 127.0)
+    p = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=900.0)
+    t, s = event_salience(notes.start, notes.end, notes.pitch, notes.velocity)
+    scores = score_levels(p, env, frame_rate=MIDI_FRAME_RATE, times=t, sal=s)
+    assert [f for f, (_, b) in scores.items() if b is not None] == [1.0]  # rivals: lazily
+    with pytest.raises(ValueError, match="onset envelope"):
+        choose(p, scores)  # it changes level, and cannot track the new one without env
+    got = pulse_from_notes(notes, duration=900.0)
+    assert min(abs(got.curve.tempo_bpm / 60.0 - r) for r in (1.0, 3.0)) < 0.04
+    assert got.beats[0] < 5.0 and got.beats[-1] > 890.0
+    hits = np.min(np.abs(got.beats[:, None] - beats[None, :]), axis=1) < 0.07
+    assert hits.mean() > 0.9
