@@ -105,16 +105,47 @@ def jazz_jitter(args, rows):
         yield r, keys, drums
 
 
+def jazz_jitter_folder(root: Path, skip_trials: set[int]):
+    """(id, block, keys, drums) of every performance in a checkout's
+    ``data/raw/midi_bpm_cleaning`` (``trial_N/block_M/Condition K - LAT JIT - Keys-glued.mid``)
+    whose duo (trial) is not in ``skip_trials``; a file that does not load is reported and left
+    out."""
+    pat = re.compile(r"Condition (\d+) - .* - Keys-glued\.mid$")
+    for keys_path in sorted(root.glob("trial_*/block_*/Condition * - Keys-glued.mid")):
+        m = pat.search(keys_path.name)
+        trial = int(keys_path.parent.parent.name.split("_")[1])
+        block = int(keys_path.parent.name.split("_")[1])
+        if m is None or trial in skip_trials:
+            continue
+        try:
+            keys = load_midi(keys_path)
+            drums = load_midi(keys_path.with_name(keys_path.name.replace("Keys", "Drums")))
+        except Exception as e:
+            print(f"{keys_path}: failed: {e}", file=sys.stderr)
+            continue
+        yield f"jj_t{trial}_b{block}_c{int(m[1]):02d}", block, keys, drums
+
+
 def constructed(args, rows) -> int:
     """Constructed lead/follow pairs from the duets' real onsets, two-fold cross-validated
-    (fold = recording block 1 or 2 of each duo)."""
+    (fold = recording block 1 or 2 of each duo); with ``--jj-dir``, from the duos the shared
+    set does not hold, also scored at the library's own interval level (no tuning at all)."""
     from constructed_lead import LEVELS, build, cross_validate, metrics
+
+    from analysis.dialogue.coupling import CI_LEVEL
 
     t0 = time.perf_counter()
     duets = []
-    for r, keys, drums in jazz_jitter(args, rows):
-        fold = re.search(r"block=(\d+)", r["condition"]).group(1)
-        duets.append({"id": r["id"], "fold": f"block {fold}", "keys": keys, "drums": drums})
+    if args.jj_dir is not None:
+        shared = {int(m[1]) for r in rows if r["group"] == "jazz_jitter_duo"
+                  for m in [re.search(r"duo=trial_(\d+)", r["condition"])] if m}
+        for pid, block, keys, drums in jazz_jitter_folder(args.jj_dir, shared):
+            duets.append({"id": pid, "fold": f"block {block}", "keys": keys, "drums": drums})
+        print(f"held-out duos: the trials not in the shared set ({sorted(shared)} left out)")
+    else:
+        for r, keys, drums in jazz_jitter(args, rows):
+            fold = re.search(r"block=(\d+)", r["condition"]).group(1)
+            duets.append({"id": r["id"], "fold": f"block {fold}", "keys": keys, "drums": drums})
     res = build(duets)
     print(f"## Constructed lead/follow: {len(res)} pairs from {len(duets)} performances "
           f"({time.perf_counter() - t0:.0f} s)\n")
@@ -124,6 +155,13 @@ def constructed(args, rows) -> int:
     print("|---" * (len(cv) + 1) + "|")
     for k in keys:
         print(f"| {k} | " + " | ".join(fmt(v[k], 3) for v in cv.values()) + " |")
+    if args.jj_dir is not None:
+        print(f"\nThe library as it ships (level {CI_LEVEL}), per block and all pairs:")
+        for f in sorted({r["fold"] for r in res}):
+            m = metrics([r for r in res if r["fold"] == f], CI_LEVEL)
+            print(f, {k: round(v, 3) for k, v in m.items()})
+        m = metrics(res, CI_LEVEL)
+        print("all", {k: round(v, 3) for k, v in m.items()})
     print("\nAll pairs, per level (not cross-validated; for the choice of level):")
     for lv in LEVELS:
         m = metrics(res, lv)
@@ -140,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--constructed", action="store_true",
                     help="only the constructed lead/follow pairs (bench/constructed_lead.py)")
+    ap.add_argument("--jj-dir", type=Path, default=None,
+                    help="--constructed from the Jazz-Jitter duos the shared set does not hold: "
+                         "a checkout's data/raw/midi_bpm_cleaning folder")
     args = ap.parse_args(argv)
     rows = list(csv.DictReader(open(args.data / "interplay_manifest.csv", newline="")))
     if args.constructed:
