@@ -136,7 +136,12 @@ def constructed(args, rows) -> int:
 
     t0 = time.perf_counter()
     duets = []
-    if args.jj_dir is not None:
+    if args.jj_dir is not None and args.by_duo:
+        for pid, _block, keys, drums in jazz_jitter_folder(args.jj_dir, set()):
+            duo = pid.split("_")[1]
+            duets.append({"id": pid, "fold": f"duo {duo[1:]}", "keys": keys, "drums": drums})
+        print("every duo of the folder, each held out in turn (the level chosen on the others)")
+    elif args.jj_dir is not None:
         shared = {int(m[1]) for r in rows if r["group"] == "jazz_jitter_duo"
                   for m in [re.search(r"duo=trial_(\d+)", r["condition"])] if m}
         for pid, block, keys, drums in jazz_jitter_folder(args.jj_dir, shared):
@@ -155,7 +160,7 @@ def constructed(args, rows) -> int:
     print("|---" * (len(cv) + 1) + "|")
     for k in keys:
         print(f"| {k} | " + " | ".join(fmt(v[k], 3) for v in cv.values()) + " |")
-    if args.jj_dir is not None:
+    if args.jj_dir is not None and not args.by_duo:
         print(f"\nThe library as it ships (level {CI_LEVEL}), per block and all pairs:")
         for f in sorted({r["fold"] for r in res}):
             m = metrics([r for r in res if r["fold"] == f], CI_LEVEL)
@@ -181,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jj-dir", type=Path, default=None,
                     help="--constructed from the Jazz-Jitter duos the shared set does not hold: "
                          "a checkout's data/raw/midi_bpm_cleaning folder")
+    ap.add_argument("--by-duo", action="store_true",
+                    help="with --jj-dir: every duo of the folder, shared ones too, "
+                         "cross-validated leave-one-duo-out")
     args = ap.parse_args(argv)
     rows = list(csv.DictReader(open(args.data / "interplay_manifest.csv", newline="")))
     if args.constructed:
