@@ -12,7 +12,7 @@ ch. 2; Dixon 2001/2007, BeatRoot's salience = duration + pitch + velocity). Give
    (lower = more salient), (c) its number of notes and (d) its loudest velocity, each turned
    into its percentile rank within the performance (0..1, so the cues are comparable and no
    unit dominates); the event's salience is the weighted mean of the ranks
-   (:data:`CUE_WEIGHTS`).
+   (:data:`CUE_WEIGHTS`; velocity weighs 0 since 1.10.0, being circular: see there).
 2. **Metrical salience of a level** (:func:`level_salience`): beats are tracked at the level
    (the tempo curve times a factor, :func:`analysis.beats.track_beats`); an event is on a beat
    if it lies within :data:`POSITION_TOL` of one. The level's metrical salience is the
@@ -21,11 +21,14 @@ ch. 2; Dixon 2001/2007, BeatRoot's salience = duration + pitch + velocity). Give
    dotted/triplet level puts weak events (or none) on its beats (an earlier form, mean
    strength at the beats minus at the 1/3, 1/2, 2/3 positions between them, favoured the
    double level on 15 of the 24 MIDI evaluation files).
-3. **Choice** (:func:`score_levels`, :func:`decide`): the levels at :data:`LEVEL_RATIOS` of
-   the tempo stage's level are scored; one of :data:`SWITCH_RATIOS` replaces it if its
-   metrical salience is higher by more than :data:`SWITCH_MARGIN`. The *confidence* is how
-   much the reported level's salience exceeds the best other one's; "clear" also needs it to
-   be at least :data:`CLEAR_MARGIN` (:func:`relabel`).
+3. **Choice** (:func:`score_levels`, :func:`choose`, :func:`decide`): the levels at
+   :data:`LEVEL_RATIOS` of the tempo stage's level are scored; one of :data:`SWITCH_RATIOS`
+   replaces it if its metrical salience is higher by more than :data:`SWITCH_MARGIN`. The
+   *confidence* is how much the reported level's salience exceeds that of the best rival off
+   its hierarchy (:data:`DOUBT`) whose own salience reaches :data:`DOUBT_FLOOR`; "clear" also
+   needs it to be at least :data:`CLEAR_MARGIN` (:func:`relabel`). Where the tempo stage's
+   level scores 0 (every event on one of its beats: steady one-note-a-beat playing) the cues
+   cannot judge it, and it stands (:data:`KEEP_SILENT`).
 
 The cues need pitched notes: on the GM percussion channel a note number names a drum, and a
 drum's length and "pitch" say nothing about its metrical weight, so notes there are left out
