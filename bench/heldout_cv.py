@@ -249,19 +249,17 @@ def main(argv: list[str] | None = None) -> int:
                 s = score(*subset(train, p), off)
                 print(f"  train on fold {1 - test}: prior {p}: Acc1 {s['a1']:.3f} "
                       f"Acc2 {s['a2']:.3f}")
-            for g in grid_metre:
+            rows = [(g, f"metre {g['margin']} {g['ratios']} keep {g['keep']} velocity cue "
+                        f"{g['vel']}") for g in grid_metre]
+            rows += [(g, f"clear {g['clear']} {g['doubt']} floor {g['floor']}")
+                     for g in grid_clear]
+            for g, what in rows:
                 s = score(*subset(train, best_p), g)
                 st = score(*subset(fold == 3, best_p), g)
-                print(f"  train on fold {1 - test}: metre {g['margin']} {g['ratios']} "
-                      f"keep {g['keep']} velocity cue {g['vel']}: Acc1 {s['a1']:.3f} "
-                      f"Acc2 {s['a2']:.3f}; steady Acc2 {st['a2']:.3f}")
-            for g in grid_clear:
-                s = score(*subset(train, best_p), g)
-                st = score(*subset(fold == 3, best_p), g)
-                print(f"  train on fold {1 - test}: clear {g['clear']} {g['doubt']} "
-                      f"floor {g['floor']}: "
-                      f"steady clear {st['clear']} of {st['n']}; {s['clear']} clear, "
-                      f"precision {s['clear_prec']:.3f}, objective {s['label_obj']:.0f}")
+                print(f"  train on fold {1 - test}: {what}: Acc1 {s['a1']:.3f} Acc2 "
+                      f"{s['a2']:.3f}, {s['clear']} clear at {s['clear_prec']:.3f} (objective "
+                      f"{s['label_obj']:.0f}); steady: Acc2 {st['a2']:.3f}, {st['clear']} of "
+                      f"{st['n']} clear")
         print(f"fold {test} tested with prior {best_p}, {best_c}")
 
     def pooled(kind_mask, which):
