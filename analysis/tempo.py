@@ -780,8 +780,8 @@ def _refine_peaks(sal: np.ndarray, idx: np.ndarray, bpm: np.ndarray) -> np.ndarr
     return np.where(idx == i0, out, bpm[idx])
 
 
-#: How the global tempo summarises the windows (issue 17, 1.10 round): ``"pulsed"`` the median
-#: of the pulsed windows near the level (1.9.0 and before); ``"all"`` the salience-weighted
+#: How the global tempo summarises the windows (issue 17): ``"pulsed"`` the median of the
+#: pulsed windows near the level (shipped); ``"all"`` the salience-weighted
 #: median over every window of its local salience peak within :data:`SUMMARY_SPAN` of that
 #: level; ``"fill"`` the pulsed windows' tempo (weighted by their clarity) and that peak in the
 #: pulse-less ones. See :func:`summary_tempo`.

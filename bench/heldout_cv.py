@@ -13,7 +13,8 @@ the shared set, dealt into two folds by the SHA-1 of their name: each fold's cho
 the other fold, and the pooled test folds are reported. The shared set's MIDI files are a
 third, never-tuned test. The choices:
 
-* the tempo prior (``analysis.tempo.PRIOR_BPM``, ``PRIOR_OCTAVES``), by Acc2 + 0.1 Acc1;
+* the tempo stage: its prior (``analysis.tempo.PRIOR_BPM``, ``PRIOR_OCTAVES``) and how the
+  global tempo summarises the windows (``SUMMARY``, ``SUMMARY_SPAN``), by Acc2 + 0.1 Acc1;
 * the metre switch of :mod:`analysis.metre` (``switch_margin``, ``switch_ratios``), by the
   same objective, after the prior;
 * the "clear" bound on the metre confidence (``clear_margin``), by the label objective of
@@ -83,9 +84,10 @@ def shared_items(shared: Path) -> list[dict]:
 
 
 def _work(args: tuple[dict, float, float]) -> dict:
-    """The pulse and metre scores of one file under one prior (in a worker process)."""
-    it, prior_bpm, prior_oct = args
+    """The pulse and metre scores of one file under one tempo-stage setting (a worker)."""
+    it, prior_bpm, prior_oct, summary, span = args
     atempo.PRIOR_BPM, atempo.PRIOR_OCTAVES = prior_bpm, prior_oct
+    atempo.SUMMARY, atempo.SUMMARY_SPAN = summary, span
     if "notes" in it:
         nt, dur = analysis.NoteTable.from_arrays(*it["notes"]), 60.0
     else:
@@ -106,8 +108,9 @@ def _work(args: tuple[dict, float, float]) -> dict:
     return {"pulse": pulse, "scores": scores, "drums": drums}
 
 
-def compute(items: list[dict], prior: tuple[float, float], cache: Path, jobs: int) -> list[dict]:
-    path = cache / f"prior_{prior[0]:g}_{prior[1]:g}.pkl"
+def compute(items: list[dict], prior: tuple, cache: Path, jobs: int) -> list[dict]:
+    path = cache / ("prior_{:g}_{:g}.pkl".format(*prior[:2]) if prior[2:] == ("pulsed", 0.2)
+                    else "prior_{:g}_{:g}_{}_{:g}.pkl".format(*prior))
     if path.exists():
         return pickle.loads(path.read_bytes())
     with Pool(jobs) as pool:
@@ -193,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--groove-n", type=int, default=60)
     ap.add_argument("--priors", default="120:0.8",
-                    help="comma-separated BPM:octaves tempo priors to try (the first is today's)")
+                    help="comma-separated tempo-stage settings to try, BPM:octaves of the tempo "
+                         "prior[:summary[:span]] (analysis.tempo.SUMMARY, SUMMARY_SPAN; "
+                         "default pulsed:0.2); the first is today's")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/cache"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -209,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     fold = np.array([int(hashlib.sha1(it["name"].encode()).hexdigest(), 16) % 2
                      if it["kind"] in ("asap", "groove") else
                      2 if it["kind"] == "shared" else 3 for it in items])
-    priors = [tuple(float(x) for x in p.split(":")) for p in args.priors.split(",")]
+    priors = []
+    for p in args.priors.split(","):
+        f = p.split(":") + ["pulsed", "0.2"][len(p.split(":")) - 2:]
+        priors.append((float(f[0]), float(f[1]), f[2], float(f[3])))
     res = {p: compute(items, p, args.cache, args.jobs) for p in priors}
     print(f"{len(held)} held-out files ({np.sum(fold == 0)} / {np.sum(fold == 1)} per fold), "
           f"{len(shared)} shared MIDI files, {len(steady)} steady performances; "
