@@ -371,11 +371,11 @@ def apply_metre(
     """
     if switch_margin == np.inf and clear_margin == -np.inf:
         return pulse
+    env = np.asarray(env, dtype=float)
     times, sal = event_salience(start, end, pitch, velocity)
-    scores = score_levels(pulse, np.asarray(env, dtype=float), frame_rate=frame_rate,
-                          times=times, sal=sal)
+    scores = score_levels(pulse, env, frame_rate=frame_rate, times=times, sal=sal)
     return choose(pulse, scores, switch_margin=switch_margin, clear_margin=clear_margin,
-                  env=np.asarray(env, dtype=float), frame_rate=frame_rate)
+                  env=env, frame_rate=frame_rate)
 
 
 def choose(pulse: Pulse, scores: dict, *, switch_margin: float = SWITCH_MARGIN,

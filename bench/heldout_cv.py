@@ -119,7 +119,7 @@ def compute(items: list[dict], prior: tuple, cache: Path, jobs: int) -> list[dic
     return out
 
 
-def decide(res: dict, params: dict):
+def outcome(res: dict, params: dict):
     """(tempo [BPM], label, beats) of one file under ``params``."""
     pulse, scores = res["pulse"], res["scores"][params.get("vel", 1.0)]
     pitched_only = params.get("pitched_only", True)
@@ -173,7 +173,7 @@ def score(items: list[dict], results: list[dict], params: dict) -> dict:
     a1 = a2 = clear_ok = clear_bad = 0
     bf = []
     for it, res in zip(items, results, strict=True):
-        t, label, beats = decide(res, params)
+        t, label, beats = outcome(res, params)
         x1, x2 = evaluate.acc(t, it["ref"])
         a1 += x1
         a2 += x2
