@@ -70,8 +70,9 @@ def shared_sources(shared: Path) -> tuple[set[str], set[str]]:
     return pieces, grooves
 
 
-def asap_items(root: Path, skip_pieces: set[str]) -> list[dict]:
-    """One annotated performance per ASAP piece outside the shared set."""
+def asap_items(root: Path, skip_pieces: set[str], *, every: bool = False) -> list[dict]:
+    """One annotated performance per ASAP piece outside the shared set (the first by name), or
+    with ``every`` all of them (``name`` stays the piece, so folds keep a piece together)."""
     by_piece: dict[str, list[Path]] = {}
     for ann in sorted(root.rglob("*_annotations.txt")):
         if ann.name == "midi_score_annotations.txt":
@@ -82,13 +83,13 @@ def asap_items(root: Path, skip_pieces: set[str]) -> list[dict]:
             by_piece.setdefault(piece, []).append(mid)
     items = []
     for piece, mids in sorted(by_piece.items()):
-        mid = mids[0]
-        ann = mid.with_name(mid.stem + "_annotations.txt")
-        beats = evaluate.read_tsv_times(ann)
-        if beats.size < 8:
-            continue
-        items.append({"name": piece, "path": mid, "kind": "asap", "beats": beats,
-                      "ref": 60.0 / float(np.median(np.diff(beats)))})
+        for mid in mids if every else mids[:1]:
+            ann = mid.with_name(mid.stem + "_annotations.txt")
+            beats = evaluate.read_tsv_times(ann)
+            if beats.size < 8:
+                continue
+            items.append({"name": piece, "path": mid, "kind": "asap", "beats": beats,
+                          "ref": 60.0 / float(np.median(np.diff(beats)))})
     return items
 
 

@@ -105,12 +105,18 @@ def _work(args: tuple[dict, float, float]) -> dict:
         scores[vel] = ametre.score_levels(pulse, env, frame_rate=atempo.MIDI_FRAME_RATE,
                                           times=times, sal=sal)
     drums = bool(len(nt)) and len(tones) < 3
-    return {"pulse": pulse, "scores": scores, "drums": drums}
+    out = {"pulse": pulse, "scores": scores, "drums": drums}
+    if env.size > ametre.SAMPLE_SEGMENTS * ametre.SAMPLE_SEGMENT_S * atempo.MIDI_FRAME_RATE:
+        out["env"] = env  # a long performance's chosen rival is tracked over it (choose)
+    return out
 
 
 def compute(items: list[dict], prior: tuple, cache: Path, jobs: int) -> list[dict]:
-    path = cache / ("prior_{:g}_{:g}.pkl".format(*prior[:2]) if prior[2:] == ("pulsed", 0.2)
-                    else "prior_{:g}_{:g}_{}_{:g}.pkl".format(*prior))
+    name = ("prior_{:g}_{:g}".format(*prior[:2]) if prior[2:] == ("pulsed", 0.2)
+            else "prior_{:g}_{:g}_{}_{:g}".format(*prior))
+    # the cache holds one list of files: another list (--every) is another file
+    tag = hashlib.sha1("\n".join(str(it.get("path", it["name"])) for it in items).encode())
+    path = cache / f"{name}_{tag.hexdigest()[:8]}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
     with Pool(jobs) as pool:
@@ -130,7 +136,8 @@ def outcome(res: dict, params: dict):
                               switch_ratios=RATIOS[params["ratios"]],
                               doubt=params.get("doubt", "all"),
                               doubt_floor=params.get("floor", float("-inf")),
-                              keep_silent=params.get("keep", "all"))
+                              keep_silent=params.get("keep", "all"), env=res.get("env"),
+                              frame_rate=atempo.MIDI_FRAME_RATE)
     return float(pulse.curve.tempo_bpm or 0.0), pulse.label, pulse.beats
 
 
@@ -201,12 +208,15 @@ def main(argv: list[str] | None = None) -> int:
                          "default pulsed:0.2); the first is today's")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/cache"))
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--every", action="store_true",
+                    help="every annotated performance of the held-out pieces, not one per "
+                         "piece (the folds keep a piece's performances together)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     pieces, grooves = eh.shared_sources(args.shared)
-    held = eh.asap_items(args.asap, pieces) + eh.groove_items(
+    held = eh.asap_items(args.asap, pieces, every=args.every) + eh.groove_items(
         args.groove, grooves, n=args.groove_n, min_seconds=20.0)
     shared = shared_items(args.shared)
     steady = steady_items()
