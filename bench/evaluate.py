@@ -86,6 +86,16 @@ def load_notes(path: Path) -> tuple[NoteTable, float]:
     return nt, float(max(e) if e else 0.0)
 
 
+def velocity_envelope(nt: NoteTable, duration: float) -> tuple[np.ndarray, int, int]:
+    """The MIDI baselines' onset envelope: velocity / 127 summed per librosa frame (22,050 Hz,
+    hop 512); (envelope, sr, hop)."""
+    sr, hop = 22050, 512
+    n = int(np.ceil(duration * sr / hop)) + 1
+    env = np.bincount(np.round(nt.start * sr / hop).astype(int), weights=nt.velocity / 127.0,
+                      minlength=n).astype(float)
+    return env, sr, hop
+
+
 def baseline_midi(path: Path, nt: NoteTable, duration: float) -> dict[str, float]:
     import librosa
     import pretty_midi
@@ -94,10 +104,7 @@ def baseline_midi(path: Path, nt: NoteTable, duration: float) -> dict[str, float
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pm_t = float(pm.estimate_tempo())
-    sr, hop = 22050, 512
-    n = int(np.ceil(duration * sr / hop)) + 1
-    env = np.bincount(np.round(nt.start * sr / hop).astype(int), weights=nt.velocity / 127.0,
-                      minlength=n).astype(float)
+    env, sr, hop = velocity_envelope(nt, duration)
     lb_t = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop)[0])
     return {"pretty_midi.estimate_tempo": pm_t, "librosa tempo (velocity env)": lb_t}
 

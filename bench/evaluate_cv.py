@@ -35,6 +35,7 @@ import itertools
 import pickle
 from pathlib import Path
 
+import evaluate
 import evaluate_level as level
 import numpy as np
 
@@ -135,10 +136,7 @@ def _librosa_audio(wav: Path) -> dict:
 def _librosa_midi(nt, duration: float) -> dict:
     import librosa
 
-    sr, hop = 22050, 512
-    n = int(np.ceil(duration * sr / hop)) + 1
-    env = np.bincount(np.round(nt.start * sr / hop).astype(int), weights=nt.velocity / 127.0,
-                      minlength=n).astype(float)
+    env, sr, hop = evaluate.velocity_envelope(nt, duration)
     tempo, beats = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop,
                                            units="time")
     return {"tempo": float(np.atleast_1d(tempo)[0]), "beats": beats}

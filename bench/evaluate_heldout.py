@@ -121,10 +121,7 @@ def librosa_midi(nt, duration: float) -> tuple[float, np.ndarray]:
     """librosa ``beat_track`` on a velocity-weighted onset envelope: (tempo [BPM], beats [s])."""
     import librosa
 
-    sr, hop = 22050, 512
-    n = int(np.ceil(duration * sr / hop)) + 1
-    env = np.bincount(np.round(nt.start * sr / hop).astype(int), weights=nt.velocity / 127.0,
-                      minlength=n).astype(float)
+    env, sr, hop = evaluate.velocity_envelope(nt, duration)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tempo, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop)
