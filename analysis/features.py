@@ -19,11 +19,13 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .errors import ParameterError
 
 __all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "title", "source_name",
-           "feature_list", "check_features", "feature_matches"]
+           "feature_list", "check_features", "feature_matches", "is_setting", "typed_value",
+           "typed_summary"]
 
 #: Groups in display order.
 GROUPS = ("tempo", "density", "register", "dynamics", "dialogue-activity", "dialogue-lead",
@@ -428,6 +430,44 @@ def title(column: str) -> str:
     if source:
         who += f" ({source_name(source)})"
     return f"{who} · {label(column)}"
+
+
+def is_setting(column: str) -> bool:
+    """Whether a column or summary key is a setting of the analysis (window, hop, analysed
+    length: group "analysis"), not a measure to compare sessions by.
+
+    >>> is_setting("client.midi.window_s"), is_setting("client.midi.tempo_bpm")
+    (True, False)
+    """
+    found = lookup(column)
+    return found is not None and found[0].group == "analysis"
+
+
+def typed_value(column: str, value: Any) -> Any:
+    """A summary value as JSON should carry it: a whole-numbered count as an int (the analysis
+    keeps every number as a float, so that arrays and tables stay one type), ``-0.0`` as
+    ``0.0``; anything else unchanged.
+
+    >>> typed_value("a|b.gap_count", 10.0), typed_value("a|b.b_phase_correction", -0.0)
+    (10, 0.0)
+    """
+    if not isinstance(value, float):
+        return value
+    if value == 0.0:
+        value = 0.0  # no "-0.0" in what people read
+    if value.is_integer():
+        found = lookup(column)
+        if found is not None and found[0].unit == "count":
+            return int(value)
+    return value
+
+
+def typed_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """:func:`typed_value` over a flat summary, in place; returns it."""
+    for k, v in summary.items():
+        if isinstance(v, float):
+            summary[k] = typed_value(k, v)
+    return summary
 
 
 def feature_list() -> list[dict]:

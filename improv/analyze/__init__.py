@@ -530,7 +530,8 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
 def as_lists(result: dict[str, Any]) -> dict[str, Any]:
     """A :func:`compute_session` result made JSON-safe throughout (what :func:`analyze_session`
     returns): the number series that the computation keeps as numpy arrays (8 bytes a number;
-    as Python lists, 32) become lists, one player at a time, in place.
+    as Python lists, 32) become lists, one player at a time, in place, and the summaries'
+    counts ints (:func:`analysis.features.typed_summary`; the cache keeps them as floats).
 
     Parameters
     ----------
@@ -542,7 +543,13 @@ def as_lists(result: dict[str, Any]) -> dict[str, Any]:
     dict
         ``result``.
     """
+    from analysis.features import typed_summary
+
     for player, entry in result["players"].items():
         if not entry.get("cached"):  # a cached entry was read from JSON: lists already
-            result["players"][player] = json_safe(entry)
+            entry = result["players"][player] = json_safe(entry)
+        for src in entry.get("sources", {}).values():
+            typed_summary(src.get("summary") or {})
+    for d in result.get("dialogue", []):
+        typed_summary(d.get("summary") or {})
     return result

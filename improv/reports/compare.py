@@ -19,7 +19,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from analysis.features import check_features, describe, feature_matches, title
+from analysis.features import (
+    check_features,
+    describe,
+    feature_matches,
+    is_setting,
+    title,
+    typed_summary,
+    typed_value,
+)
 from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
@@ -47,7 +55,9 @@ def _parse_utc(s: str) -> datetime:
 
 
 def session_values(store, session_id: str) -> dict[str, float]:
-    """A session's catalog features by column; a tempo without a pulse to stand on is left out.
+    """A session's catalog features by column; a tempo without a pulse to stand on is left out,
+    and so are the analysis's settings (window, hop, analysed length: the same for every
+    session the catalog holds, and no measure of the playing).
 
     A tempo that is null (analysis 1.7 on) or 0 BPM (before) means "no clear pulse" (not the
     slowest tempo), and a tempo taken from
@@ -58,7 +68,7 @@ def session_values(store, session_id: str) -> dict[str, float]:
 
     out = {}
     for row in store.catalog.features(session_id=session_id):
-        if row["value"] is not None:
+        if row["value"] is not None and not is_setting(row["name"]):
             out[f"{row['player']}.{row['name']}"] = float(row["value"])
     for col in [c for c in out if c.endswith(".tempo_bpm")]:
         share = out.get(col[: -len("tempo_bpm")] + "pulsed_share")
@@ -207,7 +217,7 @@ def compare_client(
             "id": r["id"], "started_utc": r["started_utc"],
             "days": (_parse_utc(r["started_utc"]) - t0).total_seconds() / 86400.0,
             "duration_s": r["duration_s"], "annotations": int(n_ann), "demo": r["demo"],
-            "values": values,
+            "values": typed_summary(dict(values)),
         })
     columns = select_columns(sorted(all_columns), features)
     days = np.array([s["days"] for s in sessions])
@@ -219,7 +229,7 @@ def compare_client(
         unit, text = describe(c)
         feats[c] = {
             "label": title(c), "unit": unit, "definition": text,
-            "values": [None if not np.isfinite(x) else float(x) for x in v],
+            "values": [None if not np.isfinite(x) else typed_value(c, float(x)) for x in v],
             "trend": tr.to_dict() if tr else None,
             "band": band.to_dict() if band else None,
             "outside_band": [ids[i] for i in trends.outside_band(v, band)],
@@ -247,7 +257,7 @@ def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | Non
     columns = select_columns(sorted(set().union(*values.values())), features)
     table = []
     for c in columns:
-        vs = [values[sid].get(c) for sid in ids]
+        vs = [typed_value(c, values[sid].get(c)) for sid in ids]
         diff = vs[-1] - vs[0] if vs[0] is not None and vs[-1] is not None else None
         table.append({"feature": c, "values": vs, "difference": diff, "unit": describe(c)[0]})
     return {"sessions": list(ids), "rows": table}

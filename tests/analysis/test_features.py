@@ -17,9 +17,12 @@ from analysis.features import (
     check_features,
     describe,
     feature_list,
+    is_setting,
     label,
     lookup,
     title,
+    typed_summary,
+    typed_value,
 )
 
 NAMES = ("client", "therapist")
@@ -112,3 +115,21 @@ def test_an_unknown_feature_names_the_parameter_not_an_option():
     with pytest.raises(ParameterError, match="did you mean velocity_mean") as e:
         check_features(["velocity_mena"])
     assert e.value.parameter == "features" and "--" not in str(e.value)
+
+
+def test_counts_are_whole_numbers_and_no_value_is_minus_zero():
+    summary = {"gap_count": 10.0, "client_n_events": 98.0, "n_notes": 3.0, "tempo_bpm": 120.0,
+               "therapist_phase_correction": -0.0, "joint_share": 0.5, "pulse": "clear",
+               "tempo_bpm_tentative": None}
+    out = typed_summary(dict(summary))
+    assert out["gap_count"] == 10 and type(out["gap_count"]) is int
+    assert type(out["client_n_events"]) is int and type(out["n_notes"]) is int
+    assert type(out["tempo_bpm"]) is float  # 120 BPM is a measure, not a count
+    assert str(out["therapist_phase_correction"]) == "0.0"
+    assert out["pulse"] == "clear" and out["tempo_bpm_tentative"] is None
+    assert typed_value("client.midi.n_beats", 2.5) == 2.5  # a count that is not whole stays
+
+
+def test_the_analysis_settings_are_not_measures():
+    assert all(is_setting(f"client.midi.{k}") for k in ("window_s", "hop_s", "duration_s"))
+    assert not any(is_setting(k) for k in ("client.midi.tempo_bpm", "a|b.gap_count", "monkey"))

@@ -439,6 +439,12 @@ def test_demo_dialogue_roles_and_accept_once(run_cli, store, tmp_path):
     assert d["roles"] and {x["status"] for x in d["roles"]} == {"suggested"}
     assert {x["role"] for x in d["roles"]} <= set(analysis.dialogue.ROLES)
     assert png.read_bytes()[:4] == b"\x89PNG"
+    # counts read as whole numbers, computed or from the cache
+    again = run_cli("analyze", sid, "--dialogue", "--json").json()
+    for got in (r.json(), again):
+        summary = got["dialogue"][0]["summary"]
+        assert {type(summary[k]) for k in ("n_pairs", "gap_count", "client_turns")} == {int}
+        assert type(got["players"]["client"]["sources"]["midi"]["summary"]["n_notes"]) is int
     rows = {x["name"]: x for x in store.catalog.features(session_id=sid)
             if x["player"] == "client|therapist"}
     assert rows["status"]["text"] == "ok" and "phase_locking" in rows

@@ -355,6 +355,20 @@ def test_compare_files_are_new_and_refused_before_any_analysis(two_weeks, run_cl
     assert [p.name for p in out.iterdir()] == [taken] and (out / taken).read_text() == "mine"
 
 
+def test_compare_json_has_measures_only_and_whole_counts(two_weeks, run_cli):
+    """The settings of the analysis (window, hop, analysed length) are no rows to compare
+    sessions by, and a count reads as a whole number."""
+    _, ids = two_weeks
+    got = run_cli("compare", "--client", "C07", "--json").json()
+    for s in got["sessions"]:
+        assert s["values"] and not [k for k in s["values"]
+                                    if k.rsplit(".", 1)[-1] in ("window_s", "hop_s", "duration_s")]
+        assert type(s["values"]["client.midi.n_notes"]) is int
+    assert type(got["sessions"][0]["duration_s"]) is float  # the session's length stays
+    two = run_cli("compare", *ids, "--features", "n_notes", "--json").json()
+    assert [type(v) for v in two["rows"][0]["values"]] == [int, int]
+
+
 def test_compare_export_writes_new_owner_only_files(two_weeks, run_cli, tmp_path):
     """--export makes its folder and three new files (0600); a second export into the same
     folder is refused and leaves the first one's files as they were."""
