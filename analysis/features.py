@@ -25,7 +25,7 @@ from .errors import ParameterError
 
 __all__ = ["Feature", "FEATURES", "GROUPS", "lookup", "describe", "label", "title", "source_name",
            "feature_list", "check_features", "feature_matches", "is_setting", "typed_value",
-           "typed_summary"]
+           "typed_summary", "split_column"]
 
 #: Groups in display order.
 GROUPS = ("tempo", "density", "register", "dynamics", "dialogue-activity", "dialogue-lead",
@@ -416,16 +416,37 @@ def source_name(source: str) -> str:
     return "MIDI" if source == "midi" else source
 
 
+#: The input part of a player's column (``midi``, ``audio`` or ``audio:<input>``), at the end
+#: of the column's head: a player's name may itself hold a ``.``.
+_SOURCE_END = re.compile(r"\.(midi|audio(?::.*)?)$")
+
+
+def split_column(column: str) -> tuple[str, str, str]:
+    """(owner, source, name) of a column: a player and its input (``client.midi.notes_per_s``)
+    or a pair and no input (``client|therapist.joint_share``), read from the right, so that
+    player names with a ``.`` (``Dr.K``) stay whole.
+
+    >>> split_column("Dr.K.midi.notes_per_s"), split_column("Dr.K|client.joint_share")
+    (('Dr.K', 'midi', 'notes_per_s'), ('Dr.K|client', '', 'joint_share'))
+    >>> split_column("client.audio:mic.2.level_dbfs_mean"), split_column("tempo_bpm")
+    (('client', 'audio:mic.2', 'level_dbfs_mean'), ('', '', 'tempo_bpm'))
+    """
+    head, _, name = column.rpartition(".")
+    m = _SOURCE_END.search(head)
+    if m is None:
+        return head, "", name
+    return head[:m.start()], m.group(1), name
+
+
 def title(column: str) -> str:
     """A column's heading for the screen: whose it is, from which input, and its label.
 
     >>> title("client.midi.notes_per_s"), title("client|therapist.joint_share")
     ('client (MIDI) · Notes per second', 'client & therapist · Both playing')
     """
-    head = column.rpartition(".")[0]
-    if not head:
+    who, source, _ = split_column(column)
+    if not who:
         return label(column)
-    who, _, source = head.partition(".")
     who = who.replace("|", " & ")
     if source:
         who += f" ({source_name(source)})"

@@ -39,6 +39,8 @@ MAX_SESSION_S = 12 * 3600.0
 
 _ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+#: A new player's name: as a code, but no "." (:func:`check_player_name`).
+_PLAYER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 # name -> function(manifest) -> manifest, applied in order from the manifest's
 # version.  Version 1 is the first published layout, so the list is empty;
@@ -73,12 +75,22 @@ def check_author(by: str | None) -> str | None:
     return check_code(by, what="the author (by)")
 
 
-def check_player_name(value: str, *, what: str = "player name") -> str:
-    """Player names are short labels such as ``client`` or ``therapist``."""
-    if not isinstance(value, str) or not _CODE_RE.match(value):
+def check_player_name(value: str, *, what: str = "player name", stored: bool = False) -> str:
+    """Player names are short labels such as ``client`` or ``therapist``: 1-32 letters,
+    digits, ``_`` or ``-``.
+
+    A ``.`` is refused in a new name: it separates the parts of a measure's column
+    (``client.midi.notes_per_s``), and a name holding one made them ambiguous. Sessions
+    written while it was allowed (until December 2026) keep their names: ``stored=True``
+    accepts a ``.`` when a session's own files are read.
+    """
+    pattern = _CODE_RE if stored else _PLAYER_RE
+    if not isinstance(value, str) or not pattern.match(value):
+        dot = (" ('.' separates the parts of a measure's name, as in client.midi.notes_per_s: "
+               "use '-' instead)" if isinstance(value, str) and "." in value else "")
         raise SessionFormatError(
-            f"{what} must be 1-32 letters, digits, '_', '.' or '-' "
-            f"(e.g. client, therapist), got {value!r}"
+            f"{what} must be 1-32 letters, digits, '_' or '-' "
+            f"(e.g. client, therapist), got {value!r}{dot}"
         )
     return value
 
@@ -142,7 +154,7 @@ def validate(manifest: Any) -> dict:
     for player in manifest["players"]:
         if not isinstance(player, dict) or not isinstance(player.get("name"), str):
             raise SessionFormatError("session.json: every player must have a name (text)")
-        check_player_name(player["name"], what="session.json: a player's name")
+        check_player_name(player["name"], what="session.json: a player's name", stored=True)
     if not isinstance(manifest.get("checksums", {}), dict):
         raise SessionFormatError("session.json: 'checksums' must be an object")
     for audio in manifest["audio"]:
@@ -162,7 +174,7 @@ def validate(manifest: Any) -> dict:
         if not isinstance(players, dict):
             raise SessionFormatError(f"{where}: 'players' must be an object")
         for name in players:
-            check_player_name(name, what=f"{where}: a player's name")
+            check_player_name(name, what=f"{where}: a player's name", stored=True)
         for key, least in (("sr", MIN_SR_HZ), ("channels", 1), ("frames", 0)):
             value = audio.get(key, least)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:

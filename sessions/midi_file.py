@@ -53,10 +53,10 @@ _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 
 
 def default_player(label: str, fallback: str) -> str:
-    """``label`` as a player name (letters, digits, ``_ . -``; at most 32), or ``fallback``."""
+    """``label`` as a player name (letters, digits, ``_ -``; at most 32), or ``fallback``."""
     ascii_label = unicodedata.normalize("NFKD", label.strip().translate(_SPELLED))
     ascii_label = ascii_label.encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_label).strip("-._")[:32]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_label).strip("-_")[:32].rstrip("-_")
     return slug if slug else fallback
 
 

@@ -24,6 +24,7 @@ from analysis.features import (
     describe,
     feature_matches,
     is_setting,
+    split_column,
     title,
     typed_summary,
     typed_value,
@@ -345,7 +346,7 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         w.writerow(row)
     for c in result["columns"]:
         unit, text = describe(c)
-        who, _, rest = c.partition(".")
+        who = split_column(c)[0]
         w.writerow([c, unit, f"{text} ({who})" if text else f"see docs/features.md ({who})"])
     return buf.getvalue()
 

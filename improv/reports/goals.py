@@ -78,13 +78,13 @@ def matching_columns(columns: Iterable[str], measure: str, player: str | None) -
     as ``--features`` matches) of ``player``: a player, a pair ``a|b``, or a player inside a
     pair measure named after it (``leads_share@client`` reads
     ``client|therapist.client_leads_share``)."""
-    from analysis.features import feature_matches
+    from analysis.features import feature_matches, split_column
 
     out = []
     for c in sorted(columns):
         if not feature_matches(c, measure):
             continue
-        owner, _, name = c.partition(".")
+        owner, _, name = split_column(c)
         if player is None or owner == player or (
                 "|" in owner and player in owner.split("|") and name.startswith(player + "_")):
             out.append(c)
@@ -202,12 +202,12 @@ def indicator_label(ind: dict[str, Any], column: str | None) -> str:
     """An indicator in words, from the feature list's labels: ``client (MIDI) · Silence``,
     ``client leads`` (a pair's measure that names its player), ``annotations tagged
     autonomy:leader per session``; never a field name."""
-    from analysis.features import label, lookup, title
+    from analysis.features import label, lookup, split_column, title
 
     if "tag" in ind:
         return f"annotations tagged {ind['tag']} per session"
     if column:
-        owner, _, name = column.partition(".")
+        owner, _, name = split_column(column)
         named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
         return label(column) if named else title(column)  # client_leads_share names its player
     measure, player = ind["measure"], ind.get("player")  # no values yet

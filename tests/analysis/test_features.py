@@ -20,6 +20,7 @@ from analysis.features import (
     is_setting,
     label,
     lookup,
+    split_column,
     title,
     typed_summary,
     typed_value,
@@ -133,3 +134,15 @@ def test_counts_are_whole_numbers_and_no_value_is_minus_zero():
 def test_the_analysis_settings_are_not_measures():
     assert all(is_setting(f"client.midi.{k}") for k in ("window_s", "hop_s", "duration_s"))
     assert not any(is_setting(k) for k in ("client.midi.tempo_bpm", "a|b.gap_count", "monkey"))
+
+
+def test_a_player_name_with_a_dot_stays_whole_in_its_columns():
+    """Player names may hold '.' (Dr.K), which the columns also use as a separator: they are
+    read from the right, and the input is midi, audio or audio:<input>."""
+    assert split_column("Dr.K.midi.notes_per_s") == ("Dr.K", "midi", "notes_per_s")
+    assert split_column("Dr.K.audio:mic.2.level_dbfs_mean") == ("Dr.K", "audio:mic.2",
+                                                                 "level_dbfs_mean")
+    assert split_column("Dr.K|J.B.joint_share") == ("Dr.K|J.B", "", "joint_share")
+    assert split_column("midi.midi.n_notes") == ("midi", "midi", "n_notes")
+    assert title("Dr.K.midi.notes_per_s") == "Dr.K (MIDI) · Notes per second"
+    assert title("Dr.K|client.joint_share") == "Dr.K & client · Both playing"

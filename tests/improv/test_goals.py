@@ -410,3 +410,16 @@ def test_the_reading_gives_values_as_the_screen_does(unit, values, words):
 
     c = course(values, list(range(0, 7 * len(values), 7)), direction="up", label="x", unit=unit)
     assert words in c["reading"], c["reading"]
+
+
+def test_indicators_find_the_columns_of_players_whose_names_hold_a_dot():
+    """A player named Dr.K in a session an older improv stored (new names have no '.'): its
+    own columns and its pair's are found and labelled whole (a column is read from the
+    right)."""
+    from improv.reports.goals import indicator_label, matching_columns
+
+    cols = ["Dr.K.midi.notes_per_s", "client.midi.notes_per_s", "Dr.K|client.joint_share"]
+    assert matching_columns(cols, "notes_per_s", "Dr.K") == ["Dr.K.midi.notes_per_s"]
+    assert matching_columns(cols, "joint_share", "Dr.K|client") == ["Dr.K|client.joint_share"]
+    assert indicator_label({"measure": "notes_per_s", "player": "Dr.K"},
+                           "Dr.K.midi.notes_per_s") == "Dr.K (MIDI) · Notes per second"

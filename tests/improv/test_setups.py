@@ -50,6 +50,7 @@ def test_parse_player_spec(spec, expected):
         ("client=audio::2", "audio device name is empty"),
         ("bad name=midi:kb", "player name"),
         ("=midi:kb", "player name"),
+        ("Dr.K=midi:kb", "separates the parts of a measure's name"),
     ],
 )
 def test_parse_player_spec_errors(spec, match):

@@ -31,6 +31,20 @@ def test_parse_player_map_rejects(spec, error):
         parse_player_map(spec)
 
 
+def test_a_new_player_name_has_no_dot_but_a_stored_one_is_read():
+    """'.' separates a measure's column (client.midi.notes_per_s): a new name with one is
+    refused with the reason, a name an older improv stored is still read, and a MIDI track's
+    label becomes a name without one."""
+    from sessions import manifest as mf
+    from sessions.midi_file import default_player
+
+    with pytest.raises(SessionFormatError, match=r"got 'Dr\.K' \('\.' separates .* use '-'"):
+        parse_player_map("Dr.K=a.mid")
+    assert mf.check_player_name("Dr.K", stored=True) == "Dr.K"
+    assert default_player("Piano 1.0", "track1") == "Piano-1-0"
+    assert default_player("...", "track1") == "track1"
+
+
 def test_type1_tracks_become_players_with_exact_times(store, tmp_path):
     notes_a = [(0.0, 0, 60, 90), (0.75, 0, 62, 70), (2.5, 0, 64, 50)]
     notes_b = [(0.4, 9, 38, 100), (1.2, 9, 42, 60)]

@@ -9,6 +9,14 @@ const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER =
 const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];
 const DIALOGUE = '#333333';
 
+// Whose a column is: "client.midi.notes_per_s" -> "client", "a|b.joint_share" -> "a|b", read
+// from the right as analysis.features.split_column does (a player's name may hold a ".").
+function ownerOf(col) {
+  const head = col.slice(0, Math.max(0, col.lastIndexOf('.')));
+  const at = head.search(/\.(midi|audio(:.*)?)$/);
+  return at >= 0 ? head.slice(0, at) : head;
+}
+
 export async function clientPage(main, code, params) {
   document.title = `Client ${code} · improv`;
   const enc = encodeURIComponent(code);
@@ -54,7 +62,7 @@ export async function clientPage(main, code, params) {
     if (!document.body.contains(body)) return; // the user went elsewhere
   }
   const colorOf = (col) => {
-    const who = col.split('.')[0];
+    const who = ownerOf(col);
     if (who.includes('|')) return DIALOGUE;
     return PLAYER_COLORS[Math.max(0, r.players.indexOf(who)) % PLAYER_COLORS.length];
   };
@@ -163,7 +171,7 @@ function downloads(code, q) {
 // -- legend, table, charts -----------------------------------------------------------------
 
 function legend(r, colorOf) {
-  const who = [...new Set(r.columns.map((c) => c.split('.')[0]))];
+  const who = [...new Set(r.columns.map(ownerOf))];
   const sw = (cls, text) => h('span', { class: 'lg' }, h('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
   const el = h('p', { class: 'legend' },
     sw('band', `baseline band (mean ± ${r.band_sd} SD of ${r.baseline.length} sessions)`),
