@@ -140,22 +140,7 @@ def score(it: dict) -> dict:
     """The shipped analysis and the librosa baseline on one recording."""
     nt, dur = evaluate.load_notes(it["path"])
     res = analysis.analyze_midi(nt, duration=dur)
-    s = res.summary
-    est = s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"]
-    est = float(est or 0.0)
-    out = {"name": it["name"], "kind": it["kind"], "ref": it["ref"], "est": est,
-           "pulse": s["pulse"]}
-    out["a1"], out["a2"] = evaluate.acc(est, it["ref"])
-    lb_t, lb_beats = librosa_midi(nt, dur)
-    out["lb"] = lb_t
-    out["lb_a1"], out["lb_a2"] = evaluate.acc(lb_t, it["ref"])
-    if it["beats"] is not None:
-        times, bpm = res.curves["tempo_bpm"]
-        gt = evaluate.beat_tempo_windows(it["beats"], times, analysis.DEFAULT_WINDOW)
-        out["ce"], out["cf"] = evaluate.curve_errors(np.nan_to_num(bpm), gt)
-        out["bf"] = beat_f(it["beats"], np.asarray(res.beats, dtype=float))
-        out["lb_bf"] = beat_f(it["beats"], lb_beats)
-    return out
+    return scored(it, it["kind"], res, *librosa_midi(nt, dur))
 
 
 def score_rendered(it: dict, outdir: Path) -> dict:
@@ -165,23 +150,30 @@ def score_rendered(it: dict, outdir: Path) -> dict:
     wav = evaluate.render(it["path"], outdir)
     y, sr = evaluate.load_audio(wav)
     res = analysis.analyze_audio(y, sr=sr, duration=y.size / sr)
-    s = res.summary
-    est = float((s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"])
-                or 0.0)
-    out = {"name": it["name"], "kind": "rendered", "ref": it["ref"], "est": est,
-           "pulse": s["pulse"]}
-    out["a1"], out["a2"] = evaluate.acc(est, it["ref"])
     yl, srl = librosa.load(str(wav))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tempo, frames = librosa.beat.beat_track(y=yl, sr=srl)
-    out["lb"] = float(np.atleast_1d(tempo)[0])
-    out["lb_a1"], out["lb_a2"] = evaluate.acc(out["lb"], it["ref"])
-    times, bpm = res.curves["tempo_bpm"]
-    gt = evaluate.beat_tempo_windows(it["beats"], times, analysis.DEFAULT_WINDOW)
-    out["ce"], out["cf"] = evaluate.curve_errors(np.nan_to_num(bpm), gt)
-    out["bf"] = beat_f(it["beats"], np.asarray(res.beats, dtype=float))
-    out["lb_bf"] = beat_f(it["beats"], librosa.frames_to_time(frames, sr=srl))
+    return scored(it, "rendered", res, float(np.atleast_1d(tempo)[0]),
+                  librosa.frames_to_time(frames, sr=srl))
+
+
+def scored(it: dict, kind: str, res, lb_tempo: float, lb_beats: np.ndarray) -> dict:
+    """One recording's row: our tempo (the tentative one where there is no clear pulse), its
+    label and accuracy, librosa's, and with annotated beats the curve errors and beat F."""
+    s = res.summary
+    est = float((s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"])
+                or 0.0)
+    out = {"name": it["name"], "kind": kind, "ref": it["ref"], "est": est, "pulse": s["pulse"],
+           "lb": lb_tempo}
+    out["a1"], out["a2"] = evaluate.acc(est, it["ref"])
+    out["lb_a1"], out["lb_a2"] = evaluate.acc(lb_tempo, it["ref"])
+    if it["beats"] is not None:
+        times, bpm = res.curves["tempo_bpm"]
+        gt = evaluate.beat_tempo_windows(it["beats"], times, analysis.DEFAULT_WINDOW)
+        out["ce"], out["cf"] = evaluate.curve_errors(np.nan_to_num(bpm), gt)
+        out["bf"] = beat_f(it["beats"], np.asarray(res.beats, dtype=float))
+        out["lb_bf"] = beat_f(it["beats"], lb_beats)
     return out
 
 
