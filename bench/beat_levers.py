@@ -1,4 +1,4 @@
-"""Five more levers on the metrical level and the beats, measured on held-out recordings.
+"""Six more levers on the metrical level and the beats, measured on held-out recordings.
 
 Usage::
 
@@ -7,7 +7,7 @@ Usage::
 
 (See ``bench/evaluate_heldout.py`` for how the held-out sets are unpacked; the renderings are
 made by it, ``--render 223``, or here, into ``--render-dir``.) Each lever is compared with the
-shipped analysis on the same recordings; none of them ships (docs/benchmarks.md, "Five more
+shipped analysis on the same recordings; none of them ships (docs/benchmarks.md, "six more
 levers"):
 
 * ``audio``: every held-out ASAP piece rendered with FluidSynth, the shared set's MIDI
@@ -28,7 +28,10 @@ levers"):
     the same way, Dixon 2001);
   - **the tracker's envelope scale**: the local score divided by ``C`` times the mean peak
     height of the envelope instead of its standard deviation (a sparse envelope's peaks stand
-    far above its deviation, which weakens the interval penalty against them).
+    far above its deviation, which weakens the interval penalty against them);
+  - **tightness per stretch**: a performance whose tempo is not steady overall (the loose
+    tightness's case) is tracked tightly where it is steady locally: at least ``share`` of the
+    pulsed windows within ±``k`` windows lie within 4 % of their median.
 * ``drums``: the Groove grooves with **drum cues** for the level: kick, then snare and crash,
   then toms, then hi-hats, ride and the rest (Goto 2001: bass drum on the strong beats, snare
   on the backbeats).
@@ -64,6 +67,8 @@ FR = aaudio.ANALYSIS_SR / aaudio.HOP_LENGTH
 AUDIO_CUES = ("ioi", "low", "ioi+low", "ioi+lowshare", "ioi+low+tot")
 BANDS = ((0.1, 400.0), (0.15, 400.0), (0.2, 400.0), (0.3, 400.0), (0.15, 2000.0))
 SCALES = (0.25, 0.5, 1.0)
+LOCAL = ((5, 0.9), (10, 0.9), (20, 0.9), (5, 0.7), (10, 0.7))
+AUDIO_LOCAL = (10, 0.7)
 #: GM percussion notes by how strongly they mark a beat (others: 0.25)
 DRUM_WEIGHT = {35: 1.0, 36: 1.0, 37: .75, 38: .75, 39: .75, 40: .75, 49: .75, 52: .75, 55: .75,
                57: .75, 41: .5, 43: .5, 45: .5, 47: .5, 48: .5, 50: .5}
@@ -190,6 +195,12 @@ def audio_part(args) -> None:
                                      beat_tempo=False, all_beats=abeats.ALL_BEATS)
                 beats[label] = abeats.refine_beats(b, e, frame_rate=FR,
                                                    window=abeats.REFINE_WINDOW)
+        stretch, share = AUDIO_LOCAL
+        _set_tracker(f"local {stretch} {share}")
+        label = f"tightness per stretch ({stretch}, {share})"
+        res[label] = abeats.analyze_pulse(peaks, frame_rate=FR, duration=dur)
+        beats[label] = res[label].beats
+        _set_tracker("shipped")
         by = rows.setdefault(it["kind"], {})
         for k, p in res.items():
             by.setdefault(k, []).append(_row(p.curve.tempo_bpm, it["ref"], p.label, it["beats"],
@@ -242,15 +253,85 @@ def _band_dp():
     return beat_dp_band
 
 
+def _frames_dp():
+    import numba
+
+    @numba.njit(cache=False, nogil=True)
+    def beat_dp_frames(score, fpb, tight):
+        # analysis._kernels.beat_dp with a tightness per frame
+        n = score.shape[0]
+        backlink = np.full(n, -1, dtype=np.int32)
+        thresh = 0.01 * score.max() if n else 0.0
+        first = True
+        for i in range(n):
+            local = score[i]
+            p = np.float64(fpb[i])
+            best = -np.inf
+            loc_best = -1
+            lo = i - 2 * int(p) - 1
+            loc = i - int(np.round(p / 2.0))
+            while loc > lo and loc >= 0:
+                s = score[loc] - tight[i] * (np.log(i - loc) - np.log(p)) ** 2
+                if s > best:
+                    best = s
+                    loc_best = loc
+                loc -= 1
+            score[i] = local + best if loc_best >= 0 else local
+            if first and local < thresh:
+                backlink[i] = -1
+            else:
+                backlink[i] = loc_best
+                first = False
+        return backlink
+
+    return beat_dp_frames
+
+
+def _local_tightness(tc, n: int, frame_rate: float, k: int, share: float):
+    """Per-frame tightness: tight where the tempo is steady within ±k windows; None where the
+    performance is steady overall (tight everywhere, as shipped)."""
+    w = tc.times.size
+    if w == 0 or not tc.stability < abeats.STEADY_STABILITY:
+        return None
+    bpm = tc.bpm
+    pulsed = np.isfinite(bpm) & (bpm > 0)
+    per_window = np.full(w, abeats.LOOSE_TIGHTNESS)
+    for i in range(w):
+        j = np.arange(max(0, i - k), min(w, i + k + 1))
+        j = j[pulsed[j]]
+        if j.size >= 3:
+            med = np.median(bpm[j])
+            if np.mean(np.abs(bpm[j] / med - 1.0) <= 0.04) >= share:
+                per_window[i] = abeats.TIGHTNESS
+    frame_window = np.clip(np.searchsorted(tc.times, np.arange(n) / frame_rate), 0, w - 1)
+    return per_window[frame_window]
+
+
 def _set_tracker(variant: str) -> None:
     """Patch the tracker of this (worker) process: "shipped", "band B S" (loose tracking
-    only) or "scale C"."""
+    only), "scale C" or "local K SHARE"."""
     import analysis._kernels as kernels
 
     if not hasattr(_set_tracker, "orig"):
         _set_tracker.orig = (kernels.beat_dp,)
     kernels.beat_dp = _set_tracker.orig[0]
     abeats._track = _TRACK
+    abeats._beats = _BEATS
+    if variant.startswith("local"):
+        _, k, share = variant.split()
+        dp, orig = _frames_dp(), _set_tracker.orig[0]
+
+        def beats(env, tc, **kw):
+            tight = _local_tightness(tc, env.size, kw["frame_rate"], int(k), float(share))
+            if tight is None:
+                return _BEATS(env, tc, **kw)
+            kernels.beat_dp = lambda score, fpb, t: dp(score, fpb, tight)
+            try:
+                return _BEATS(env, tc, **kw)
+            finally:
+                kernels.beat_dp = orig
+
+        abeats._beats = beats
     if variant.startswith("band"):
         _, b, s = variant.split()
         dp, orig = _band_dp(), _set_tracker.orig[0]
@@ -273,6 +354,7 @@ def _set_tracker(variant: str) -> None:
 
 
 _TRACK = abeats._track
+_BEATS = abeats._beats
 
 
 def _midi_one(job: tuple[str, dict]) -> tuple:
@@ -286,7 +368,10 @@ def _midi_one(job: tuple[str, dict]) -> tuple:
 
 
 def midi_part(args, items: list[dict]) -> None:
-    variants = ["shipped"] + [f"band {b} {s}" for b, s in BANDS] + [f"scale {c}" for c in SCALES]
+    variants = (["shipped"] + [f"band {b} {s}" for b, s in BANDS]
+                + [f"scale {c}" for c in SCALES] + [f"local {k} {s}" for k, s in LOCAL])
+    if args.midi_variants:
+        variants = [v for v in variants if v.split()[0] in args.midi_variants.split(",")]
     with ProcessPoolExecutor(args.jobs) as ex:
         for kind in ("asap", "groove"):
             its = [it for it in items if it["kind"] == kind]
@@ -347,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="held-out pieces to render (by the SHA-1 of their name)")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
     ap.add_argument("--groove-n", type=int, default=60)
+    ap.add_argument("--midi-variants", default="",
+                    help="comma-separated kinds of the MIDI part: shipped, band, scale, local "
+                         "(default: all)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/levers"),
                     help="region fluxes and librosa's beats per rendering are kept here")
     ap.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))
