@@ -204,23 +204,27 @@ def beat_local_at(env, scale, fpb, frames):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def beat_dp(score, fpb, tightness):  # pragma: no cover - compiled
+def beat_dp(score, fpb, tightness, loose, steady):  # pragma: no cover - compiled
     # in place: score holds the local score on entry and the cumulative score on return (frame
     # i reads its local score before writing its cumulative one, and reads only earlier frames'
-    # cumulative ones), so one per-frame float table serves both (3 h at 100 Hz: 8.6 MB)
+    # cumulative ones), so one per-frame float table serves both (3 h at 100 Hz: 8.6 MB).
+    # steady: one uint8 per frame, the interval ending there penalised with tightness where it
+    # is 1 and with loose where 0 (1 MB for 3 hours); empty: tightness everywhere
     n = score.shape[0]
+    per_frame = steady.shape[0] == n
     backlink = np.full(n, -1, dtype=np.int32)  # frame indices (< 2**31: 248 days at 100 Hz)
     thresh = 0.01 * score.max() if n else 0.0
     first = True
     for i in range(n):
         local = score[i]
         p = np.float64(fpb[i])
+        t = tightness if (not per_frame or steady[i] != 0) else loose
         best = -np.inf
         loc_best = -1
         lo = i - 2 * int(p) - 1
         loc = i - int(np.round(p / 2.0))
         while loc > lo and loc >= 0:
-            s = score[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2
+            s = score[loc] - t * (np.log(i - loc) - np.log(p)) ** 2
             if s > best:
                 best = s
                 loc_best = loc

@@ -7,8 +7,9 @@ Usage::
 
 (See ``bench/evaluate_heldout.py`` for how the held-out sets are unpacked; the renderings are
 made by it, ``--render 223``, or here, into ``--render-dir``.) Each lever is compared with the
-shipped analysis on the same recordings; none of them ships (docs/benchmarks.md, "six more
-levers"):
+shipped analysis on the same recordings (docs/benchmarks.md, "six more levers"; the sixth,
+tightness per stretch, shipped in analysis 1.11.0: "per performance" is the tracking before
+it, and the band and scale variants are measured on that tracking, as they were):
 
 * ``audio``: every held-out ASAP piece rendered with FluidSynth, the shared set's MIDI
   renderings and its audio clips (steady drums and bands, which must stay right):
@@ -29,9 +30,10 @@ levers"):
   - **the tracker's envelope scale**: the local score divided by ``C`` times the mean peak
     height of the envelope instead of its standard deviation (a sparse envelope's peaks stand
     far above its deviation, which weakens the interval penalty against them);
-  - **tightness per stretch**: a performance whose tempo is not steady overall (the loose
-    tightness's case) is tracked tightly where it is steady locally: at least ``share`` of the
-    pulsed windows within ±``k`` windows lie within 4 % of their median.
+  - **tightness per stretch** (shipped in 1.11.0 with k 10, share 0.7): a performance whose
+    tempo is not steady overall (the loose tightness's case) is tracked tightly where it is
+    steady locally: at least ``share`` of the pulsed windows within ±``k`` windows lie within
+    4 % of their median (:func:`analysis.beats.steady_windows`).
 * ``drums``: the Groove grooves with **drum cues** for the level: kick, then snare and crash,
   then toms, then hi-hats, ride and the rest (Goto 2001: bass drum on the strong beats, snare
   on the backbeats).
@@ -68,7 +70,6 @@ AUDIO_CUES = ("ioi", "low", "ioi+low", "ioi+lowshare", "ioi+low+tot")
 BANDS = ((0.1, 400.0), (0.15, 400.0), (0.2, 400.0), (0.3, 400.0), (0.15, 2000.0))
 SCALES = (0.25, 0.5, 1.0)
 LOCAL = ((5, 0.9), (10, 0.9), (20, 0.9), (5, 0.7), (10, 0.7))
-AUDIO_LOCAL = (10, 0.7)
 #: GM percussion notes by how strongly they mark a beat (others: 0.25)
 DRUM_WEIGHT = {35: 1.0, 36: 1.0, 37: .75, 38: .75, 39: .75, 40: .75, 49: .75, 52: .75, 55: .75,
                57: .75, 41: .5, 43: .5, 45: .5, 47: .5, 48: .5, 50: .5}
@@ -187,17 +188,16 @@ def audio_part(args) -> None:
         beats = {k: p.beats for k, p in res.items()}
         if pulse.beats.size:
             tc = pulse.curve
-            tight = abeats.LOOSE_TIGHTNESS if tc.stability < abeats.STEADY_STABILITY \
-                else abeats.TIGHTNESS
+            loose = abeats.LOOSE_TIGHTNESS if tc.stability < abeats.STEADY_STABILITY else None
             for label, e in zip(dense, (tenv, env), strict=True):
                 e = np.clip(e, 0, None)
-                b, _ = abeats._beats(e, tc, frame_rate=FR, tightness=tight, window=6.0,
-                                     beat_tempo=False, all_beats=abeats.ALL_BEATS)
+                b, _ = abeats._beats(e, tc, frame_rate=FR, tightness=abeats.TIGHTNESS,
+                                     loose=loose, window=6.0, beat_tempo=False,
+                                     all_beats=abeats.ALL_BEATS)
                 beats[label] = abeats.refine_beats(b, e, frame_rate=FR,
                                                    window=abeats.REFINE_WINDOW)
-        stretch, share = AUDIO_LOCAL
-        _set_tracker(f"local {stretch} {share}")
-        label = f"tightness per stretch ({stretch}, {share})"
+        _set_tracker("per performance")
+        label = "one tightness per performance (1.10.0)"
         res[label] = abeats.analyze_pulse(peaks, frame_rate=FR, duration=dur)
         beats[label] = res[label].beats
         _set_tracker("shipped")
@@ -253,102 +253,44 @@ def _band_dp():
     return beat_dp_band
 
 
-def _frames_dp():
-    import numba
-
-    @numba.njit(cache=False, nogil=True)
-    def beat_dp_frames(score, fpb, tight):
-        # analysis._kernels.beat_dp with a tightness per frame
-        n = score.shape[0]
-        backlink = np.full(n, -1, dtype=np.int32)
-        thresh = 0.01 * score.max() if n else 0.0
-        first = True
-        for i in range(n):
-            local = score[i]
-            p = np.float64(fpb[i])
-            best = -np.inf
-            loc_best = -1
-            lo = i - 2 * int(p) - 1
-            loc = i - int(np.round(p / 2.0))
-            while loc > lo and loc >= 0:
-                s = score[loc] - tight[i] * (np.log(i - loc) - np.log(p)) ** 2
-                if s > best:
-                    best = s
-                    loc_best = loc
-                loc -= 1
-            score[i] = local + best if loc_best >= 0 else local
-            if first and local < thresh:
-                backlink[i] = -1
-            else:
-                backlink[i] = loc_best
-                first = False
-        return backlink
-
-    return beat_dp_frames
-
-
-def _local_tightness(tc, n: int, frame_rate: float, k: int, share: float):
-    """Per-frame tightness: tight where the tempo is steady within ±k windows; None where the
-    performance is steady overall (tight everywhere, as shipped)."""
-    w = tc.times.size
-    if w == 0 or not tc.stability < abeats.STEADY_STABILITY:
-        return None
-    bpm = tc.bpm
-    pulsed = np.isfinite(bpm) & (bpm > 0)
-    per_window = np.full(w, abeats.LOOSE_TIGHTNESS)
-    for i in range(w):
-        j = np.arange(max(0, i - k), min(w, i + k + 1))
-        j = j[pulsed[j]]
-        if j.size >= 3:
-            med = np.median(bpm[j])
-            if np.mean(np.abs(bpm[j] / med - 1.0) <= 0.04) >= share:
-                per_window[i] = abeats.TIGHTNESS
-    frame_window = np.clip(np.searchsorted(tc.times, np.arange(n) / frame_rate), 0, w - 1)
-    return per_window[frame_window]
-
-
 def _set_tracker(variant: str) -> None:
-    """Patch the tracker of this (worker) process: "shipped", "band B S" (loose tracking
-    only), "scale C" or "local K SHARE"."""
+    """Patch the tracker of this (worker) process. "shipped": as it is; "per performance":
+    one tightness per performance (1.10.0: loose throughout an unsteady one); "local K SHARE":
+    tightness per stretch with those constants; "band B S" and "scale C": 1.10.0's tracking
+    with the band (on the loose tracking) or the scale."""
     import analysis._kernels as kernels
 
     if not hasattr(_set_tracker, "orig"):
-        _set_tracker.orig = (kernels.beat_dp,)
-    kernels.beat_dp = _set_tracker.orig[0]
+        _set_tracker.orig = kernels.beat_dp
+    orig = _set_tracker.orig
+    kernels.beat_dp = orig
     abeats._track = _TRACK
-    abeats._beats = _BEATS
+    stretch = None if variant == "shipped" else (0, 1.1)  # 1.1: no stretch is steady
     if variant.startswith("local"):
         _, k, share = variant.split()
-        dp, orig = _frames_dp(), _set_tracker.orig[0]
-
-        def beats(env, tc, **kw):
-            tight = _local_tightness(tc, env.size, kw["frame_rate"], int(k), float(share))
-            if tight is None:
-                return _BEATS(env, tc, **kw)
-            kernels.beat_dp = lambda score, fpb, t: dp(score, fpb, tight)
-            try:
-                return _BEATS(env, tc, **kw)
-            finally:
-                kernels.beat_dp = orig
-
-        abeats._beats = beats
+        stretch = (int(k), float(share))
+    if stretch is None:
+        abeats._beats = _BEATS
+    else:
+        abeats._beats = lambda env, tc, **kw: _BEATS(env, tc, **{**kw, "stretch": stretch})
     if variant.startswith("band"):
         _, b, s = variant.split()
-        dp, orig = _band_dp(), _set_tracker.orig[0]
-        kernels.beat_dp = (lambda score, fpb, t: orig(score, fpb, t) if t >= abeats.TIGHTNESS
-                           else dp(score, fpb, t, float(b), float(s)))
+        dp = _band_dp()
+        # an unsteady performance (per-frame flags) is tracked loosely, within the band
+        kernels.beat_dp = (lambda score, fpb, t, loose, steady: orig(score, fpb, t, loose, steady)
+                           if steady.size == 0 else dp(score, fpb, loose, float(b), float(s)))
     elif variant.startswith("scale"):
         c = float(variant.split()[1])
 
-        def track(env, fpb, *, frame_rate, tightness):
+        def track(env, fpb, *, frame_rate, tightness, loose=0.0, steady=None):
             # the local score divided by c x the mean peak height instead of the deviation:
             # the same beats as the deviation's with the tightness times c x peak / deviation
             pk = (env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:]) & (env[1:-1] > 0)
             h = env[1:-1][pk]
             sd = env.std(ddof=1)
-            if h.size and sd > 0:
-                tightness = tightness * c * float(h.mean()) / sd
-            return _TRACK(env, fpb, frame_rate=frame_rate, tightness=tightness)
+            f = c * float(h.mean()) / sd if h.size and sd > 0 else 1.0
+            return _TRACK(env, fpb, frame_rate=frame_rate, tightness=tightness * f,
+                          loose=loose * f, steady=steady)
 
         abeats._track = track
 
@@ -368,7 +310,7 @@ def _midi_one(job: tuple[str, dict]) -> tuple:
 
 
 def midi_part(args, items: list[dict]) -> None:
-    variants = (["shipped"] + [f"band {b} {s}" for b, s in BANDS]
+    variants = (["shipped", "per performance"] + [f"band {b} {s}" for b, s in BANDS]
                 + [f"scale {c}" for c in SCALES] + [f"local {k} {s}" for k, s in LOCAL])
     if args.midi_variants:
         variants = [v for v in variants if v.split()[0] in args.midi_variants.split(",")]
@@ -433,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
     ap.add_argument("--groove-n", type=int, default=60)
     ap.add_argument("--midi-variants", default="",
-                    help="comma-separated kinds of the MIDI part: shipped, band, scale, local "
-                         "(default: all)")
+                    help="comma-separated kinds of the MIDI part: shipped, per (performance), "
+                         "band, scale, local (default: all)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/levers"),
                     help="region fluxes and librosa's beats per rendering are kept here")
     ap.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))

@@ -10,6 +10,7 @@ from analysis.beats import (
     TIGHTNESS,
     analyze_pulse,
     refine_beats,
+    steady_windows,
 )
 from analysis.errors import ParameterError
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
@@ -97,3 +98,43 @@ def test_refinement_refuses_bad_parameters(kw, match):
     args = {"frame_rate": 100.0, "window": 0.04, **kw}
     with pytest.raises(ParameterError, match=match):
         refine_beats(np.array([1.0]), np.ones(300), **args)
+
+
+def steady_then_swinging(seed):
+    """A steady minute at 120 BPM of eighths with tresillo accents (3+3+2 sixteenths over two
+    beats: a loose tracker can follow the accents at 3/4 of the beat), then a minute swinging
+    80 <-> 120 BPM; the annotated beats and the envelope."""
+    r = np.random.default_rng(seed)
+    steady = np.arange(0.5, 60.0, 0.5)
+    swing = 60.0 + swinging_beats(80.0, 120.0, 20.0, duration=60.0)
+    eighths = np.arange(0.5, 60.0, 0.25)
+    tresillo = (np.arange(0.5, 59.0, 1.0)[:, None] + np.array([0.0, 0.375, 0.75])).ravel()
+    offbeats = ((swing[:-1] + swing[1:]) / 2.0)[r.uniform(size=swing.size - 1) < 0.5]
+    on = np.concatenate([eighths, tresillo, swing, offbeats])
+    w = np.concatenate([np.full(eighths.size, 0.5), np.full(tresillo.size, 0.8),
+                        np.full(swing.size, 0.9), np.full(offbeats.size, 0.5)])
+    env = onset_envelope(on + r.normal(0, 0.008, on.size), duration=120.0, weights=w)
+    return steady, swing, env
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_a_steady_stretch_keeps_its_beat_in_an_unsteady_performance(seed):
+    """The performance is not steady overall, so it is tracked loosely, except in its steady
+    stretch (1.11.0): there the beats stay on the beat instead of slipping onto the tresillo
+    accents, and the swinging minute is still followed."""
+    steady, swing, env = steady_then_swinging(seed)
+    p = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=120.0)
+    whole = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=120.0, stretch_share=1.1)
+    assert p.curve.stability < 0.9
+    first = steady[steady < 59.0]
+    assert recall(p.beats[p.beats < 60.0], first) > 0.95
+    assert recall(whole.beats[whole.beats < 60.0], first) < 0.6  # loose throughout: slipped
+    assert recall(p.beats, swing[swing > 62.0]) > 0.95
+
+
+def test_steady_windows_by_their_neighbourhood():
+    bpm = np.r_[np.full(30, 120.0), np.nan, 80.0 + 40.0 * np.abs(np.sin(np.arange(30) / 3.0))]
+    st = steady_windows(bpm, windows=5, share=0.7)
+    assert st[:25].all() and not st[30] and not st[41:].any()
+    assert not steady_windows(bpm, windows=5, share=1.1).any()
+    assert not steady_windows(np.full(2, 120.0), windows=5, share=0.7).any()  # too few

@@ -192,22 +192,29 @@ def test_beat_dp_in_place_matches_the_two_table_recursion(rng):
     frames = np.array([0, 17, 1499, 2999])
     np.testing.assert_array_equal(beat_local_at(env, scale, fpb, frames), local[frames])
 
-    tightness = 100.0
-    cum = np.zeros(env.size)
-    back = np.full(env.size, -1)
-    thresh, first = 0.01 * local.max(), True
-    for i in range(env.size):  # the recursion, plainly
-        p = float(fpb[i])
-        cands = [loc for loc in range(i - int(np.round(p / 2.0)), i - 2 * int(p) - 1, -1)
-                 if loc >= 0]
-        scores = [cum[loc] - tightness * (np.log(i - loc) - np.log(p)) ** 2 for loc in cands]
-        best = int(np.argmax(scores)) if cands else -1
-        cum[i] = local[i] + scores[best] if cands else local[i]
-        if first and local[i] < thresh:
-            back[i] = -1
-        else:
-            back[i], first = (cands[best] if cands else -1), False
-    score = local.copy()
-    backlink = beat_dp(score, fpb, tightness)
-    np.testing.assert_allclose(score, cum, rtol=1e-12)
-    np.testing.assert_array_equal(backlink, back)
+    def plainly(tight):  # the recursion, plainly, with a tightness per frame
+        cum = np.zeros(env.size)
+        back = np.full(env.size, -1)
+        thresh, first = 0.01 * local.max(), True
+        for i in range(env.size):
+            p = float(fpb[i])
+            cands = [loc for loc in range(i - int(np.round(p / 2.0)), i - 2 * int(p) - 1, -1)
+                     if loc >= 0]
+            scores = [cum[loc] - tight[i] * (np.log(i - loc) - np.log(p)) ** 2 for loc in cands]
+            best = int(np.argmax(scores)) if cands else -1
+            cum[i] = local[i] + scores[best] if cands else local[i]
+            if first and local[i] < thresh:
+                back[i] = -1
+            else:
+                back[i], first = (cands[best] if cands else -1), False
+        return cum, back
+
+    # one tightness everywhere (no flags), and per frame: 100 where steady, 20 elsewhere
+    steady = (np.arange(env.size) // 700 % 2).astype(np.uint8)
+    for flags, tight in ((np.zeros(0, np.uint8), np.full(env.size, 100.0)),
+                         (steady, np.where(steady == 1, 100.0, 20.0))):
+        cum, back = plainly(tight)
+        score = local.copy()
+        backlink = beat_dp(score, fpb, 100.0, 20.0, flags)
+        np.testing.assert_allclose(score, cum, rtol=1e-12)
+        np.testing.assert_array_equal(backlink, back)
