@@ -114,8 +114,10 @@ def _work(args: tuple[dict, float, float]) -> dict:
 def compute(items: list[dict], prior: tuple, cache: Path, jobs: int) -> list[dict]:
     name = ("prior_{:g}_{:g}".format(*prior[:2]) if prior[2:] == ("pulsed", 0.2)
             else "prior_{:g}_{:g}_{}_{:g}".format(*prior))
-    # the cache holds one list of files: another list (--every) is another file
-    tag = hashlib.sha1("\n".join(str(it.get("path", it["name"])) for it in items).encode())
+    # the cache holds one list of files: another list (--every) is another file, and so is
+    # another analysis version
+    tag = hashlib.sha1("\n".join([analysis.ANALYSIS_VERSION]
+                                 + [str(it.get("path", it["name"])) for it in items]).encode())
     path = cache / f"{name}_{tag.hexdigest()[:8]}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
