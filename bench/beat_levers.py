@@ -338,15 +338,11 @@ def _drums_one(it: dict) -> dict[str, tuple]:
     order = np.argsort(nt.start, kind="stable")
     start, pitch = nt.start[order], nt.pitch[order]
     if start.size >= 3:
-        ev = np.zeros(start.size, dtype=np.int64)
-        anchor, k = start[0], 0
-        for i in range(1, start.size):  # chords as analysis.metre.event_salience merges them
-            if start[i] - anchor > metre.CHORD_GAP:
-                anchor, k = start[i], k + 1
-            ev[i] = k
-        w = np.zeros(ev[-1] + 1)
-        np.maximum.at(w, ev, np.array([DRUM_WEIGHT.get(int(p), 0.25) for p in pitch]))
-        times, sal = start[np.r_[True, np.diff(ev) > 0]], metre._rank(w)
+        # chords merged as for pitched notes, each event's salience the rank of its strongest
+        # drum: analysis.metre's bass cue alone, fed minus the drum's weight (lower = stronger)
+        weight = np.array([DRUM_WEIGHT.get(int(p), 0.25) for p in pitch])
+        times, sal = metre.event_salience(start, start, -weight, nt.velocity[order],
+                                          weights=(0.0, 1.0, 0.0, 0.0))
         sc = metre.score_levels(pulse, env, frame_rate=MIDI_FRAME_RATE, times=times, sal=sal)
         for label, kw in zip(labels, ({}, {"switch_ratios": (0.5, 2.0)},
                                       {"switch_margin": np.inf}), strict=True):
