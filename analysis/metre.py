@@ -53,7 +53,15 @@ from dataclasses import replace
 import numpy as np
 
 from . import _validate
-from .beats import Pulse, _frame_tempo, analyze_pulse, pulse_label, track_beats
+from .beats import (
+    REGULAR_SHARE,
+    Pulse,
+    _frame_tempo,
+    analyze_pulse,
+    pulse_label,
+    track_beats,
+    vouch,
+)
 from .tempo import MIDI_FRAME_RATE, onset_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
@@ -319,10 +327,11 @@ def decide(scores: dict, *, switch_margin: float = SWITCH_MARGIN,
 
 
 def relabel(pulse: Pulse, scores: dict, factor: float, confidence: float, *,
-            clear_margin: float = CLEAR_MARGIN, clear_share: float | None = None) -> Pulse:
+            clear_margin: float = CLEAR_MARGIN, clear_share: float | None = None,
+            regular_share: float = REGULAR_SHARE) -> Pulse:
     """The pulse at the level ``factor`` (tempo curve and beats), its label also requiring
     ``confidence >= clear_margin`` for "clear" (a nan confidence, no rival scored, is no
-    doubt)."""
+    doubt) and beats that keep to the tempo (:func:`analysis.beats.vouch`)."""
     tc = pulse.curve
     beats = pulse.beats
     if factor != 1.0:
@@ -339,6 +348,7 @@ def relabel(pulse: Pulse, scores: dict, factor: float, confidence: float, *,
                         tempo_bpm=tc.tempo_bpm, **kw)
     if label == "clear" and np.isfinite(confidence) and confidence < clear_margin:
         label = "intermittent"
+    label = vouch(label, beats, tempo_bpm=tc.tempo_bpm, regular_share=regular_share)
     if pulse.label in ("none", "rare", "too short"):
         label = pulse.label
     return Pulse(tc, beats, label, pulse.share, pulse.cross)
@@ -355,6 +365,7 @@ def apply_metre(
     velocity: np.ndarray,
     switch_margin: float = SWITCH_MARGIN,
     clear_margin: float = CLEAR_MARGIN,
+    regular_share: float = REGULAR_SHARE,
 ) -> Pulse:
     """The pulse at the metrical level the note cues choose, labelled with their confidence.
 
@@ -364,6 +375,7 @@ def apply_metre(
     env : np.ndarray — onset envelope sampled at ``frame_rate`` [Hz]
     start, end, pitch, velocity : np.ndarray — the notes (seconds, MIDI numbers)
     switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
+    regular_share : float — see :data:`analysis.beats.REGULAR_SHARE`
 
     Returns
     -------
@@ -375,14 +387,14 @@ def apply_metre(
     times, sal = event_salience(start, end, pitch, velocity)
     scores = score_levels(pulse, env, frame_rate=frame_rate, times=times, sal=sal)
     return choose(pulse, scores, switch_margin=switch_margin, clear_margin=clear_margin,
-                  env=env, frame_rate=frame_rate)
+                  env=env, frame_rate=frame_rate, regular_share=regular_share)
 
 
 def choose(pulse: Pulse, scores: dict, *, switch_margin: float = SWITCH_MARGIN,
            clear_margin: float = CLEAR_MARGIN, switch_ratios: tuple[float, ...] = SWITCH_RATIOS,
            doubt: str = DOUBT, doubt_floor: float = DOUBT_FLOOR,
            keep_silent: str = KEEP_SILENT, env: np.ndarray | None = None,
-           frame_rate: float = 0.0) -> Pulse:
+           frame_rate: float = 0.0, regular_share: float = REGULAR_SHARE) -> Pulse:
     """The pulse at the level the scores choose (:func:`decide`), relabelled (:func:`relabel`),
     or unchanged where the cues cannot judge the tempo stage's level.
 
@@ -397,6 +409,7 @@ def choose(pulse: Pulse, scores: dict, *, switch_margin: float = SWITCH_MARGIN,
         :data:`KEEP_SILENT`), or only if every level does
     env, frame_rate : the onset envelope the scores came from [Hz]; needed where a long
         performance changes level (its beats over the whole are tracked then)
+    regular_share : float — see :data:`analysis.beats.REGULAR_SHARE`
 
     Returns
     -------
@@ -416,7 +429,8 @@ def choose(pulse: Pulse, scores: dict, *, switch_margin: float = SWITCH_MARGIN,
         scores = dict(scores)
         scores[factor] = (scores[factor][0],
                           track_beats(env, frame_rate=frame_rate, bpm=base * factor))
-    return relabel(pulse, scores, factor, conf, clear_margin=clear_margin)
+    return relabel(pulse, scores, factor, conf, clear_margin=clear_margin,
+                   regular_share=regular_share)
 
 
 def pulse_from_notes(
@@ -427,6 +441,7 @@ def pulse_from_notes(
     hop: float = DEFAULT_HOP,
     switch_margin: float = SWITCH_MARGIN,
     clear_margin: float = CLEAR_MARGIN,
+    regular_share: float = REGULAR_SHARE,
 ) -> Pulse:
     """Tempo, beats and pulse label of notes: :func:`analysis.beats.pulse_curve` on their
     onsets (velocity-weighted), then :func:`apply_metre` with the cues of the pitched ones
@@ -438,6 +453,7 @@ def pulse_from_notes(
     duration : float [seconds]
     window, hop : float [seconds]
     switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
+    regular_share : float — see :data:`analysis.beats.REGULAR_SHARE`
 
     Returns
     -------
@@ -445,10 +461,10 @@ def pulse_from_notes(
     """
     env = onset_envelope(notes.start, duration=duration, weights=notes.velocity / 127.0)
     pulse = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
-                          hop=hop)
+                          hop=hop, regular_share=regular_share)
     tones = notes.pitched()
     if len(tones) < 3:
         return pulse  # drums only: no note cues to weigh the levels by
     return apply_metre(pulse, env, frame_rate=MIDI_FRAME_RATE, start=tones.start, end=tones.end,
                        pitch=tones.pitch, velocity=tones.velocity, switch_margin=switch_margin,
-                       clear_margin=clear_margin)
+                       clear_margin=clear_margin, regular_share=regular_share)

@@ -17,8 +17,9 @@ third, never-tuned test. The choices:
   global tempo summarises the windows (``SUMMARY``, ``SUMMARY_SPAN``), by Acc2 + 0.1 Acc1;
 * the metre switch of :mod:`analysis.metre` (``switch_margin``, ``switch_ratios``), by the
   same objective, after the prior;
-* the "clear" bound on the metre confidence (``clear_margin``), by the label objective of
-  ``bench/evaluate_cv.py`` (right "clear" files minus 19 per wrong one: break-even at 95 %
+* the "clear" bound on the metre confidence (``clear_margin``, ``doubt_floor``) and on the
+  beats' regularity (``analysis.beats.REGULAR_SHARE``, since 1.12.0), by the label objective
+  of ``bench/evaluate_cv.py`` (right "clear" files minus 19 per wrong one: break-even at 95 %
   precision), after the rest.
 """
 
@@ -43,6 +44,7 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
+from analysis import beats as abeats  # noqa: E402
 from analysis import metre as ametre  # noqa: E402
 from analysis import tempo as atempo  # noqa: E402
 
@@ -50,6 +52,9 @@ MARGINS = (float("inf"), 0.2, 0.1, 0.05, 0.02, 0.0)
 RATIOS = {"all": (0.5, 2.0, 2.0 / 3.0, 1.5), "duple": (0.5, 2.0), "triple": (2.0 / 3.0, 1.5),
           "slower": (0.5, 2.0 / 3.0), "half": (0.5,)}
 CLEAR = (float("-inf"), 0.0, 0.02, 0.05, 0.1)
+#: the least share of tracked beat intervals near the reported beat period for "clear"
+#: (analysis.beats.REGULAR_SHARE; 0: no such condition)
+REGULAR = (0.0, 0.5, 0.6, 0.7)
 WRONG_CLEAR_COST = 19.0
 #: the rivals of the clear bound: the library's definition only (analysis.metre.DOUBT); add
 #: "all" to measure every rival as doubt
@@ -95,8 +100,10 @@ def _work(args: tuple[dict, float, float]) -> dict:
     env = atempo.onset_envelope(nt.start, duration=dur, weights=nt.velocity / 127.0)
     from analysis.beats import analyze_pulse
 
+    # labelled without the beats' regularity, which outcome() applies per setting
     pulse = analyze_pulse(env, frame_rate=atempo.MIDI_FRAME_RATE, duration=dur,
-                          window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP)
+                          window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP,
+                          regular_share=0.0)
     tones = nt.pitched()
     scores = {}
     for vel in VELOCITY_CUE:
@@ -139,8 +146,11 @@ def outcome(res: dict, params: dict):
                               doubt=params.get("doubt", "all"),
                               doubt_floor=params.get("floor", float("-inf")),
                               keep_silent=params.get("keep", "all"), env=res.get("env"),
-                              frame_rate=atempo.MIDI_FRAME_RATE)
-    return float(pulse.curve.tempo_bpm or 0.0), pulse.label, pulse.beats
+                              frame_rate=atempo.MIDI_FRAME_RATE, regular_share=0.0)
+    tempo = float(pulse.curve.tempo_bpm or 0.0)
+    label = abeats.vouch(pulse.label, pulse.beats, tempo_bpm=tempo,
+                         regular_share=params.get("regular", 0.0))
+    return tempo, label, pulse.beats
 
 
 def steady_items() -> list[dict]:
@@ -257,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         ok_m = [g for g in grid_metre if steady_ok(best_p, g)]
         best_m = max(ok_m, key=lambda g: (score(*subset(train, best_p), g)["acc_obj"],
                                           -grid_metre.index(g)))
-        grid_clear = [dict(best_m, clear=c, doubt=d, floor=f)
-                      for f, d, c in itertools.product(FLOORS, DOUBTS, CLEAR)
+        grid_clear = [dict(best_m, clear=c, doubt=d, floor=f, regular=r)
+                      for r, f, d, c in itertools.product(REGULAR, FLOORS, DOUBTS, CLEAR)
                       if not (c == -np.inf and f != -np.inf)]
         ok_c = [g for g in grid_clear if steady_ok(best_p, g)]
         best_c = max(ok_c, key=lambda g: (score(*subset(train, best_p), g)["label_obj"],
@@ -271,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"Acc2 {s['a2']:.3f}")
             rows = [(g, f"metre {g['margin']} {g['ratios']} keep {g['keep']} velocity cue "
                         f"{g['vel']}") for g in grid_metre]
-            rows += [(g, f"clear {g['clear']} {g['doubt']} floor {g['floor']}")
+            rows += [(g, f"clear {g['clear']} {g['doubt']} floor {g['floor']} regular "
+                         f"{g['regular']}")
                      for g in grid_clear]
             for g, what in rows:
                 s = score(*subset(train, best_p), g)

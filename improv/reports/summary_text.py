@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from analysis.beats import CLEAR_SHARE
 from sessions.timefmt import format_time
 
 __all__ = ["summary_sentences", "session_summary", "silent_stretches", "MIN_SILENT_S",
@@ -211,10 +212,19 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
     if not bpm:
         tentative, share = s.get("tempo_bpm_tentative"), s.get("pulsed_share")
         if pulse == "intermittent" and tentative and share is not None:
+            used = {key + "pulse": pulse, key + "pulsed_share": share,
+                    key + "tempo_bpm_tentative": tentative}
+            if share >= CLEAR_SHARE:  # a pulse nearly throughout, but no one tempo vouched for
+                lo, hi = s.get("tempo_bpm_min"), s.get("tempo_bpm_max")
+                span = ""
+                if lo and hi and hi > lo * (1 + TEMPO_SPREAD):
+                    used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
+                    span = f"; between {lo:.0f} and {hi:.0f}"
+                return _sentence(f"{player} played with a pulse for most of the session "
+                                 f"({_pct(share)}), but no single tempo fits it (nearest: "
+                                 f"about {tentative:.0f} BPM{span}).", used)
             return _sentence(f"{player} had a clear pulse only at times ({_pct(share)} of the "
-                             f"session), around {tentative:.0f} BPM.",
-                             {key + "pulse": pulse, key + "pulsed_share": share,
-                              key + "tempo_bpm_tentative": tentative})
+                             f"session), around {tentative:.0f} BPM.", used)
         if pulse in ("none", "rare"):
             return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
         return None

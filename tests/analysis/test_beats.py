@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from analysis.beats import analyze_pulse, beat_curve, beat_tempo, tempo_summary, track_beats
+from analysis.beats import (
+    REGULAR_SHARE,
+    analyze_pulse,
+    beat_curve,
+    beat_regularity,
+    beat_tempo,
+    tempo_summary,
+    track_beats,
+)
 from analysis.convert import NoteTable
 from analysis.errors import ParameterError
 from analysis.summary import analyze_midi
@@ -58,7 +66,10 @@ def test_rubato_beats_follow_the_tempo_map(lo, hi, rng):
     ok = np.isfinite(bc) & np.isfinite(ref)
     assert ok.mean() > 0.9 and np.median(np.abs(bc[ok] / ref[ok] - 1)) < 0.03
     assert np.max(np.abs(bc[ok] / ref[ok] - 1)) < 0.08
-    assert p.label == "clear"
+    # the pulse is there throughout, but half its beats are over 10 % off any one tempo: no
+    # tempo is vouched for (1.12.0; "clear" before), the estimate stays tentative
+    assert p.share == 1.0 and p.label == "intermittent" and p.tempo_bpm is None
+    assert beat_regularity(beats, tempo_bpm=p.curve.tempo_bpm) < REGULAR_SHARE
 
 
 def test_three_four_known_beats(rng):

@@ -97,6 +97,26 @@ def test_solo_session_without_dialogue(tmp_path, store, rng):
     assert "together" not in text and "led" not in text
 
 
+def test_a_pulse_in_two_tempi_is_told_without_one_tempo(tmp_path, store, rng):
+    """A minute at 80 BPM, then a minute at 130: the pulse is there throughout, but neither
+    number fits the session, so the summary names none as the tempo (analysis 1.12.0)."""
+    notes = (_notes(bpm=80, t0=0.5, t1=60.0, pitches=[50, 53], velocity=70, rng=rng)
+             + _notes(bpm=130, t0=60.0, t1=120.0, pitches=[50, 53], velocity=70, rng=rng))
+    mid = write_midi(tmp_path / "two.mid", tracks={"client": notes})
+    sid = import_files(store, [mid], client="C03", players=["client=two.mid:2"])["id"]
+    text = session_summary(store, sid)["text"]
+    m = re.search(r"Client played with a pulse for most of the session \((\d+) %\), but no "
+                  r"single tempo fits it \(nearest: about (\d+) BPM; between (\d+) and "
+                  r"(\d+)\)\.", text)
+    assert m, text
+    assert int(m.group(1)) >= 80 and int(m.group(2)) in (*range(78, 83), *range(127, 134))
+    # the range is the curve's, whose 80 BPM minute is folded onto 160 (the level nearest 130,
+    # the limit test_rubato_beats_follow_the_tempo_map marks): wide either way
+    lo, hi = int(m.group(3)), int(m.group(4))
+    assert lo <= 125 <= hi and hi >= 1.2 * lo
+    assert "Client played at about" not in text and "only at times" not in text
+
+
 def test_silent_stretches_cover_the_windows():
     times = np.arange(3.0, 38.0, 1.0)  # 6 s windows, 1 s hop, 40 s session
     values = [1.0 if t < 12 or t > 30 else 0.0 for t in times]

@@ -415,7 +415,7 @@ export async function sessionPage(main, id, params) {
       for (const [src, res] of Object.entries(entry.sources)) {
         const sm = res.summary;
         rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
-          h('td', {}, sm.tempo_bpm ? `${valueOf(sm, 'tempo_bpm', 0)}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : (NO_TEMPO[sm.pulse] || '–')),
+          h('td', {}, sm.tempo_bpm ? `${valueOf(sm, 'tempo_bpm', 0)}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : noTempo(sm)),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? valueOf(sm, 'level_dbfs_mean', 1) : '–'),
           h('td', {}, sm.notes_per_s != null ? valueOf(sm, 'notes_per_s', 2) : sm.onsets_per_s != null ? valueOf(sm, 'onsets_per_s', 2) : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
@@ -500,6 +500,13 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
+// a pulse in most windows (analysis.beats.CLEAR_SHARE) whose tempo is not vouched for: the
+// level is in doubt, or the beats do not keep to one tempo
+const MOSTLY_PULSED = 0.8;
+function noTempo(sm) {
+  if (sm.pulse === 'intermittent' && sm.pulsed_share >= MOSTLY_PULSED) return 'a pulse, but no single tempo';
+  return NO_TEMPO[sm.pulse] || '–';
+}
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from analysis.beats import CLEAR_SHARE
 from sessions.store import Store
 from tests.improv.web.conftest import shot
 
@@ -56,6 +57,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
             alt = (sm.get("tempo_alt_share") or 0) >= 0.4
             no_tempo = {"intermittent": "clear pulse only at times", "rare": "no clear pulse",
                         "none": "no clear pulse"}.get(sm["pulse"], "–")
+            if sm["pulse"] == "intermittent" and (sm.get("pulsed_share") or 0) >= CLEAR_SHARE:
+                no_tempo = "a pulse, but no single tempo"
             expected.append(f"{sm['tempo_bpm']:.0f} BPM"
                             + (f" (or {sm['tempo_alt_bpm']:.0f})" if alt else "")
                             if sm["tempo_bpm"] else no_tempo)
