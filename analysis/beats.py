@@ -18,7 +18,9 @@ gives a tempo per 6 s window):
    cross-validated curve error).
 3. **Pulse label** (:func:`pulse_label`): ``"clear"`` only if the pulse is found in at least
    :data:`CLEAR_SHARE` of the windows (and no cross-rhythmic 3:2 level rivals the chosen one
-   more than :data:`CROSS_SHARE`, off by default); otherwise ``"intermittent"`` (or ``"rare"``,
+   more than :data:`CROSS_SHARE`, off by default) and, since 1.12.0, if the tracked beats keep
+   to the reported tempo (:func:`vouch`: :data:`REGULAR_SHARE` of their intervals within
+   :data:`REGULAR_TOL` of its beat period); otherwise ``"intermittent"`` (or ``"rare"``,
    ``"none"``), and the summary's ``tempo_bpm`` is then None (null in JSON, empty in CSV), not
    0.0; the estimate stays in ``tempo_bpm_tentative``. The thresholds, like :data:`BEAT_TEMPO`
    and :data:`ALL_BEATS`, were chosen by two-fold cross-validation (docs/benchmarks.md).
