@@ -648,7 +648,8 @@ def tempo_summary(p: Pulse) -> dict[str, float | str | None]:
     """Summary entries: tempo_bpm (None unless the pulse is clear), tempo_bpm_tentative (the
     estimate where it is not), tempo_source, pulse, pulse_clarity, pulsed_share,
     tempo_stability, tempo_bpm_min / _max, the runner-up level tempo_alt_bpm /
-    tempo_alt_share, and n_beats."""
+    tempo_alt_share, n_beats, and beat_regularity (:func:`beat_regularity` of the beats at the
+    tempo, clear or tentative; None with fewer than three beats)."""
     tc = p.curve
     pulsed = tc.bpm[_pulsed(tc.bpm)]
     tempo = p.tempo_bpm
@@ -667,4 +668,6 @@ def tempo_summary(p: Pulse) -> dict[str, float | str | None]:
         "tempo_alt_bpm": _num(tc.alt_bpm) if has_alt else None,
         "tempo_alt_share": _num(tc.alt_share) if has_alt else None,
         "n_beats": float(p.beats.size),
+        "beat_regularity": (_num(beat_regularity(p.beats, tempo_bpm=tc.tempo_bpm))
+                            if tc.tempo_bpm > 0 else None),
     }

@@ -91,6 +91,9 @@ FEATURES: tuple[Feature, ...] = (
        _TEMPO),
     _F("n_beats", SUMMARY, "count", "tempo", "Beats", "tracked beats",
        "Ellis 2007 (dynamic-programming beat tracking)"),
+    _F("beat_regularity", SUMMARY, "0-1", "tempo", "Beats on one tempo",
+       "share of the intervals between tracked beats within 10 % of the tempo's beat; the pulse "
+       "is clear only from 0.6 (since 1.12)"),
     _F("tempo_alt_bpm", SUMMARY, "BPM", "tempo", "Tempo (other level)",
        "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, x2/3 or x3/2 of "
        "the tempo)", _ALT),
@@ -105,7 +108,8 @@ FEATURES: tuple[Feature, ...] = (
     _F("tempo_bpm_max", SUMMARY, "BPM", "tempo", "Tempo (fastest)",
        "fastest tempo of the windows with a clear pulse"),
     _F("pulse", SUMMARY, "", "tempo", "Pulse",
-       "clear (pulse in 80 % of the windows or more), intermittent, rare (under 10 %), none"),
+       "clear (pulse in 80 % of the windows or more, its beats on one tempo), intermittent, "
+       "rare (under 10 %), none"),
     _F("tempo_stability", SUMMARY, "0-1", "tempo", "Tempo stability",
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",

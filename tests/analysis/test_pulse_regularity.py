@@ -61,6 +61,7 @@ def test_the_summary_keeps_the_estimate_as_tentative():
     assert s["pulse"] == "intermittent" and s["tempo_bpm"] is None
     assert s["tempo_bpm_tentative"] == pytest.approx(130.0, rel=0.04)
     assert s["pulsed_share"] > 0.9
+    assert s["beat_regularity"] < REGULAR_SHARE  # why it is not clear, in the summary
 
 
 @pytest.mark.parametrize("bpm", [60.0, 90.0, 120.0, 150.0])
@@ -70,5 +71,14 @@ def test_steady_playing_stays_clear(bpm, rng):
     notes = NoteTable(on, on + 0.2, rng.integers(48, 72, on.size), rng.integers(40, 110, on.size),
                       np.zeros(on.size, dtype=int))
     s = analyze_midi(notes, duration=90.0).summary
-    assert s["pulse"] == "clear"
+    assert s["pulse"] == "clear" and s["beat_regularity"] > 0.9
     assert s["tempo_bpm"] == pytest.approx(bpm, rel=0.04)
+
+
+def test_no_beats_no_regularity():
+    on = np.random.default_rng(3).uniform(0, 60, 40)  # free playing: no pulse, no beats
+    on.sort()
+    notes = NoteTable(on, on + 0.2, np.full(on.size, 60), np.full(on.size, 80),
+                      np.zeros(on.size, dtype=int))
+    s = analyze_midi(notes, duration=60.0).summary
+    assert s["n_beats"] == 0 and s["beat_regularity"] is None
