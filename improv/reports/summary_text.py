@@ -206,6 +206,16 @@ def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
                      f"average {ms} ms after {first}.", used)
 
 
+def _tempo_range(s: dict[str, Any], key: str, used: dict[str, Any]) -> str | None:
+    """"between lo and hi" [BPM] where the windows' tempo spreads over more than
+    :data:`TEMPO_SPREAD`, noting the two measures in ``used``; else None."""
+    lo, hi = s.get("tempo_bpm_min"), s.get("tempo_bpm_max")
+    if not (lo and hi and hi > lo * (1 + TEMPO_SPREAD)):
+        return None
+    used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
+    return f"between {lo:.0f} and {hi:.0f}"
+
+
 def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
     key = f"{player}.{src}."
     bpm, pulse = s.get("tempo_bpm"), s.get("pulse")
@@ -215,14 +225,11 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
             used = {key + "pulse": pulse, key + "pulsed_share": share,
                     key + "tempo_bpm_tentative": tentative}
             if share >= CLEAR_SHARE:  # a pulse nearly throughout, but no one tempo vouched for
-                lo, hi = s.get("tempo_bpm_min"), s.get("tempo_bpm_max")
-                span = ""
-                if lo and hi and hi > lo * (1 + TEMPO_SPREAD):
-                    used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
-                    span = f"; between {lo:.0f} and {hi:.0f}"
+                span = _tempo_range(s, key, used)
                 return _sentence(f"{player} played with a pulse for most of the session "
                                  f"({_pct(share)}), but no single tempo fits it (nearest: "
-                                 f"about {tentative:.0f} BPM{span}).", used)
+                                 f"about {tentative:.0f} BPM{'; ' + span if span else ''}).",
+                                 used)
             return _sentence(f"{player} had a clear pulse only at times ({_pct(share)} of the "
                              f"session), around {tentative:.0f} BPM.", used)
         if pulse in ("none", "rare"):
@@ -230,10 +237,9 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
         return None
     used = {key + "tempo_bpm": bpm, key + "pulse": pulse}
     text = f"{player} played at about {bpm:.0f} BPM"
-    lo, hi, stab = s.get("tempo_bpm_min"), s.get("tempo_bpm_max"), s.get("tempo_stability")
-    if lo and hi and hi > lo * (1 + TEMPO_SPREAD):
-        used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
-        text += f" (between {lo:.0f} and {hi:.0f})"
+    span, stab = _tempo_range(s, key, used), s.get("tempo_stability")
+    if span:
+        text += f" ({span})"
     if stab is not None:
         used[key + "tempo_stability"] = stab
         word = ("steady" if stab >= STEADY else "fairly steady" if stab >= FAIRLY_STEADY
