@@ -98,10 +98,8 @@ def _work(args: tuple[dict, float, float]) -> dict:
     else:
         nt, dur = evaluate.load_notes(it["path"])
     env = atempo.onset_envelope(nt.start, duration=dur, weights=nt.velocity / 127.0)
-    from analysis.beats import analyze_pulse
-
     # labelled without the beats' regularity, which outcome() applies per setting
-    pulse = analyze_pulse(env, frame_rate=atempo.MIDI_FRAME_RATE, duration=dur,
+    pulse = abeats.analyze_pulse(env, frame_rate=atempo.MIDI_FRAME_RATE, duration=dur,
                           window=analysis.DEFAULT_WINDOW, hop=analysis.DEFAULT_HOP,
                           regular_share=0.0)
     tones = nt.pitched()
