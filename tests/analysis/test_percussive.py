@@ -1,0 +1,144 @@
+"""The percussive share of audio, and the metre's audio cues it gates (analysis 1.13.0)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import analysis
+import analysis.audio as aaudio
+from analysis.percussive import ExcerptSampler, _median_split, percussive_share
+
+SR = 22050
+
+
+def _tone(f: float, dur: float, *, amp: float) -> np.ndarray:
+    t = np.arange(int(dur * SR)) / SR
+    return amp * np.exp(-3.0 * t) * sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3, 4))
+
+
+def _burst(dur: float, rng: np.random.Generator, *, amp: float) -> np.ndarray:
+    n = int(dur * SR)
+    return amp * np.exp(-40.0 * np.arange(n) / SR) * rng.standard_normal(n)
+
+
+def _performance(kind: str, *, group: int, seconds: float = 40.0, ioi: float = 0.2,
+                 seed: int = 0) -> np.ndarray:
+    """Eighth notes every ``ioi`` seconds (1 % timing noise), every ``group``-th accented: a
+    bass note under a fifth (pitched) or a long loud noise burst (drums); the others are
+    short melody notes or short quiet bursts."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int((seconds + 2) * SR))
+    t, k = 0.0, 0
+    while t < seconds:
+        strong = k % group == 0
+        if kind == "pitched":
+            x = (_tone(110.0, 1.0, amp=0.5) + _tone(330.0, 1.0, amp=0.3) if strong
+                 else _tone(float(rng.choice([440, 494, 523, 587])), 0.6, amp=0.2))
+        else:
+            x = _burst(0.3, rng, amp=0.6) if strong else _burst(0.08, rng, amp=0.2)
+        i = int(t * SR)
+        y[i:i + x.size] += x[:y.size - i]
+        t += ioi * (1 + 0.01 * rng.standard_normal())
+        k += 1
+    return y.astype(np.float32)
+
+
+def test_median_split_is_librosas_hpss():
+    librosa = pytest.importorskip("librosa")
+    rng = np.random.default_rng(3)
+    mag = np.abs(rng.standard_normal((120, 90))).astype(np.float32)
+    mag[:, 40:45] = 0.0  # silent frames: both masks split 0.5 / 0.5, as librosa does
+    mh, mp = _median_split(mag, kernel=31)
+    lh, lp = librosa.decompose.hpss(mag, mask=True)
+    np.testing.assert_allclose(mh, lh, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(mp, lp, rtol=1e-6, atol=1e-7)
+
+
+def test_sustained_tones_read_pitched_and_noise_bursts_percussive():
+    tones = analysis.analyze_audio(_performance("pitched", group=3), sr=SR).summary
+    drums = analysis.analyze_audio(_performance("drums", group=3), sr=SR).summary
+    assert tones["percussive_share"] < 0.1
+    assert drums["percussive_share"] > 0.9
+
+
+def test_silence_and_a_too_short_clip_have_no_share():
+    assert analysis.analyze_audio(np.zeros(SR * 5, np.float32), sr=SR).summary[
+        "percussive_share"] is None
+    # 0.5 s is 22 frames, fewer than the median filter's 31
+    short = _performance("pitched", group=3, seconds=0.5)[:SR // 2]
+    assert analysis.analyze_audio(short, sr=SR).summary["percussive_share"] is None
+    assert percussive_share([]) is None
+
+
+def _frames(n: int) -> np.ndarray:
+    """Frame ``i`` holds the value ``i`` in both of its bins."""
+    return np.repeat(np.arange(n, dtype=np.float32)[:, None], 2, axis=1)
+
+
+@pytest.mark.parametrize("n", [5, 40, 1000, 5000])
+def test_sampler_keeps_evenly_spread_excerpts_whatever_the_block_sizes(n):
+    rng = np.random.default_rng(n)
+    one = ExcerptSampler(length=10, keep=8)
+    one.push(_frames(n))
+    blocks = ExcerptSampler(length=10, keep=8)
+    frames, pos = _frames(n), 0
+    while pos < n:
+        step = int(rng.integers(1, 37))
+        blocks.push(frames[pos:pos + step])
+        pos += step
+    a, b = one.excerpts(), blocks.excerpts()
+    assert len(a) == len(b) <= 8
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    starts = [int(x[0, 0]) for x in a]
+    # every excerpt is a run of consecutive frames starting at a multiple of the spacing
+    for x, s in zip(a, starts, strict=True):
+        assert s % one.spacing == 0
+        np.testing.assert_array_equal(x[:, 0], np.arange(s, s + x.shape[0]))
+        assert x.shape[0] == min(10, n - s)
+    # and they cover the stream: the last starts within one spacing of its end
+    assert starts[0] == 0 and n - starts[-1] <= one.spacing
+    assert np.all(np.diff(starts) == one.spacing)
+
+
+def test_sampler_takes_complex_spectra_as_magnitudes():
+    s = ExcerptSampler(length=4, keep=2)
+    s.push(np.array([[3 + 4j], [0 - 1j], [1 + 0j]]))
+    np.testing.assert_array_equal(s.excerpts()[0][:, 0], [5.0, 1.0, 1.0])
+
+
+def test_sampler_rejects_an_odd_keep():
+    with pytest.raises(ValueError, match="even keep"):
+        ExcerptSampler(length=4, keep=3)
+
+
+def test_pitched_audio_takes_the_level_its_accents_mark():
+    """Eighths at 300 per minute with a bass note every third: the beat is the dotted quarter
+    (100 BPM); the tempo stage alone reads 150 BPM (3:2) and no clear pulse."""
+    y = _performance("pitched", group=3)
+    s = analysis.analyze_audio(y, sr=SR).summary
+    assert s["percussive_share"] < aaudio.PITCHED_SHARE
+    assert s["pulse"] == "clear"
+    assert s["tempo_bpm"] == pytest.approx(100.0, rel=0.03)
+
+
+def test_pitched_audio_without_the_cues_is_the_tempo_stage(monkeypatch):
+    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
+    s = analysis.analyze_audio(_performance("pitched", group=3), sr=SR).summary
+    assert s["pulse"] != "clear"
+    assert s["tempo_bpm_tentative"] == pytest.approx(150.0, rel=0.03)
+
+
+def test_drum_audio_keeps_the_tempo_stage_level(monkeypatch):
+    """The same accents on noise bursts: the cues would move the level (as they move real
+    grooves off theirs), so drums keep the tempo stage's result."""
+    y = _performance("drums", group=3)
+    shipped = analysis.analyze_audio(y, sr=SR).summary
+    assert shipped["percussive_share"] >= aaudio.PITCHED_SHARE
+    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
+    stage = analysis.analyze_audio(y, sr=SR).summary
+    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 1.01)
+    cued = analysis.analyze_audio(y, sr=SR).summary
+    assert (shipped["pulse"], shipped["tempo_bpm"]) == (stage["pulse"], stage["tempo_bpm"])
+    assert cued["tempo_bpm"] != pytest.approx(shipped["tempo_bpm"], rel=0.1)
