@@ -3,7 +3,8 @@
 Arrays and event tables in, arrays and small dataclasses out; no I/O, and nothing from
 ``improv`` or ``sessions``. Heavy libraries (scipy, soxr, numba) are imported inside the
 functions that need them, so importing this package is cheap; librosa and pyloudnorm are not
-imported at all (their mel filterbank and K-weighting designs are reproduced bit for bit).
+imported at all (their mel filterbank and K-weighting designs are reproduced bit for bit,
+librosa's harmonic/percussive masks to the float; tests compare them).
 
 Entry points: :func:`analyze_midi` and :func:`analyze_audio`, both returning a
 :class:`PlayerAnalysis`. Every curve function is also callable on its own (see
