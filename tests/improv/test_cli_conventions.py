@@ -148,8 +148,11 @@ def test_ctrl_c_while_a_command_runs_still_interrupts_it(tmp_path):
               "sys.argv = ['improv', 'wait']\n"
               "main()\n")
     env = {**os.environ, "IMPROV_STORE": str(tmp_path / "store"), "PYTHONPATH": str(repo)}
+    # as at a terminal: a shell without job control starts background jobs with SIGINT
+    # ignored, which Python then leaves ignored (the suite run as `... &` hung here)
     run = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=repo, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert run.stdout.readline() == "waiting\n"
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=60)
