@@ -609,9 +609,10 @@ def _audio_result(
 ) -> PlayerAnalysis:
     frame_rate = ANALYSIS_SR / HOP_LENGTH
     n_env = int(np.ceil(duration * frame_rate))
-    # the (n, 3) regions are freed once split (finish hands them over as chunks), the onset
-    # envelope once the onsets are picked, the tempo envelope once its peaks are: a 3-hour
-    # session's envelopes are 30 MB, which the tempo step's tables would otherwise sit on
+    # the onset envelope is freed once the onsets are picked, the (n, 3) regions once each
+    # onset's flux in them is read (finish hands them over as chunks), the tempo envelope once
+    # its peaks are: a 3-hour session's envelopes are 30 MB, which the tempo step's tables would
+    # otherwise sit on
     env3 = env.take() if isinstance(env, _Chunks) else np.asarray(env)
     env, tempo_env = (np.pad(e[:n_env], (0, max(0, n_env - e.size))).astype(np.float64)
                       for e in _split_env(env3))
@@ -681,7 +682,7 @@ def _audio_result(
         "hop_s": hop,
         "n_onsets": float(onsets.size),
         **tempo_summary(pulse),
-        "percussive_share": _num(percussive) if percussive is not None else None,
+        "percussive_share": _num(percussive) if percussive is not None and not silent else None,
         "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
         "silence_share": silence_share(sil, duration=duration),
         "level_dbfs_mean": _num(level_dbfs(np.array([ms.mean()]), ref=ref, amin=amin)[0])

@@ -65,6 +65,10 @@ def test_sustained_tones_read_pitched_and_noise_bursts_percussive():
 def test_silence_and_a_too_short_clip_have_no_share():
     assert analysis.analyze_audio(np.zeros(SR * 5, np.float32), sr=SR).summary[
         "percussive_share"] is None
+    # a noise floor under the silence gate (-50 dBFS) is silence too, not a drum
+    hiss = (3e-4 * np.random.default_rng(1).standard_normal(SR * 5)).astype(np.float32)
+    quiet = analysis.analyze_audio(hiss, sr=SR).summary
+    assert quiet["status"] == "silent" and quiet["percussive_share"] is None
     # 0.5 s is 22 frames, fewer than the median filter's 31
     short = _performance("pitched", group=3, seconds=0.5)[:SR // 2]
     assert analysis.analyze_audio(short, sr=SR).summary["percussive_share"] is None
