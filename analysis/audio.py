@@ -100,6 +100,13 @@ PEAK_FLOOR_DB = 0.3
 #: tempo stage's level stands. Chosen by two-fold cross-validation over 223 held-out piano
 #: renderings and 120 drum grooves (docs/benchmarks.md, 1.13.0).
 PITCHED_SHARE = 0.2
+#: The heights of the tempo envelope's impulses (:func:`onset_peaks`) for percussive audio
+#: (``percussive_share`` at or above :data:`PITCHED_SHARE`): ``"log"``, log1p of the dB above
+#: the local mean, so a groove's loud kick and snare, often off the beat's regular grid, do
+#: not drown its steady hi-hats or ride in the autocorrelation (MIDI's envelope is
+#: log-compressed too); pitched audio keeps ``"dB"``, where the strong onsets (bass notes,
+#: chords) carry the beat. Chosen by two-fold cross-validation (docs/benchmarks.md, 1.13.0).
+PERCUSSIVE_HEIGHTS = "log"
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
@@ -509,7 +516,8 @@ def _local_max_and_mean(e: np.ndarray, frame_rate: float) -> tuple[np.ndarray, n
     return e >= mx, av
 
 
-def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMOOTH) -> np.ndarray:
+def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMOOTH,
+                heights: str = "dB") -> np.ndarray:
     """The peaks of an onset-strength envelope as an impulse envelope, the audio twin of MIDI's.
 
     Every frame that is the maximum within ``PRE_MAX``/``POST_MAX`` and above the mean within
@@ -524,6 +532,9 @@ def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMO
     frame_rate : float [Hz]
     smooth : float [seconds]
         Standard deviation of the Gaussian (0: bare impulses).
+    heights : {"dB", "log"}
+        Each impulse's height: its dB above the local mean, or ``log1p`` of that (percussive
+        audio since 1.13.0, :data:`PERCUSSIVE_HEIGHTS`).
 
     Returns
     -------
@@ -549,7 +560,11 @@ def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMO
         return e.copy()
     is_max, av = _local_max_and_mean(e, frame_rate)
     height = e - av
+    if heights not in ("dB", "log"):
+        raise ParameterError(f"heights must be 'dB' or 'log', got {heights!r}")
     out = np.where(is_max & (height > PEAK_FLOOR_DB), height, 0.0)
+    if heights == "log":
+        np.log1p(out, out=out)
     if smooth > 0:
         out = gaussian_filter1d(out, smooth * frame_rate, mode="constant")
     return out
@@ -627,13 +642,15 @@ def _audio_result(
     del env
     regions = _onset_regions(env3, onsets, frame_rate=frame_rate)
     del env3
-    peaks = onset_peaks(tempo_env, frame_rate=frame_rate)
+    pitched = percussive is not None and percussive < PITCHED_SHARE
+    peaks = onset_peaks(tempo_env, frame_rate=frame_rate,
+                        heights="dB" if pitched or percussive is None else PERCUSSIVE_HEIGHTS)
     del tempo_env
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
                           hop=hop)
-    if percussive is not None and percussive < PITCHED_SHARE and onsets.size >= 3:
+    if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel
         scores = metre.score_levels(pulse, peaks, frame_rate=frame_rate, times=onsets,

@@ -14,9 +14,13 @@ each, the tempo stage's pulse and, for each of five cue sets, the level the audi
 percussive share the analyser reports (:mod:`analysis.percussive`). The cues apply where the
 share is below the bound.
 
+For percussive audio (share at or above the bound) the tempo stage runs on the envelope with
+each of :data:`HEIGHTS` (:data:`analysis.audio.PERCUSSIVE_HEIGHTS`).
+
 Two-fold cross-validation by the SHA-1 of the recording's name over the held-out piano and
-drum renderings: each fold chooses (cue set, bound) on the other fold's recordings by
-Acc2 (all) + beat F (piano) + 0.1 Acc1 (all); "off" (no cues anywhere) competes. Printed: the
+drum renderings: each fold chooses (cue set, bound, heights) on the other fold's recordings by
+Acc2 (all) + beat F (piano) + 0.1 Acc1 (all); "off" (no cues anywhere, dB heights
+everywhere or another heights for all audio) competes. Printed: the
 choices, the pooled test folds against the tempo stage alone and librosa's ``beat_track``,
 and the never-tuned sets under each fold's choice. ``--shipped`` prints the library's own
 constants (:data:`analysis.audio.PITCHED_SHARE`, :data:`analysis.metre.AUDIO_CUE_WEIGHTS`)
@@ -49,6 +53,10 @@ import analysis.audio as aaudio  # noqa: E402
 import analysis.beats as abeats  # noqa: E402
 from analysis import metre  # noqa: E402
 
+#: the impulse heights of the tempo envelope for percussive audio (share at or above the
+#: bound; analysis.audio.PERCUSSIVE_HEIGHTS): dB above the local mean (before 1.13.0), log1p
+#: of it, or its square root (measured here only)
+HEIGHTS = ("dB", "log", "sqrt")
 CUE_SETS = {"interval": (1, 0, 0), "bass": (0, 1, 0), "interval+bass": (1, 1, 0),
             "interval+bass+total": (1, 1, 1), "bass+total": (0, 1, 1)}
 BOUNDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
@@ -72,6 +80,10 @@ def _levels(it: dict, cache: Path) -> dict:
     on = on[on < dur]
     row = {"off": bl._row(pulse.curve.tempo_bpm, it["ref"], pulse.label, it["beats"],
                           pulse.beats)}
+    for h in HEIGHTS:
+        p = abeats.analyze_pulse(_peaks(tenv, h), frame_rate=bl.FR, duration=dur)
+        row["heights " + h] = bl._row(p.curve.tempo_bpm, it["ref"], p.label, it["beats"],
+                                      p.beats)
     reg = aaudio._onset_regions(env3, on, frame_rate=bl.FR)
     for name, w in CUE_SETS.items():
         p = pulse
@@ -81,6 +93,15 @@ def _levels(it: dict, cache: Path) -> dict:
             p = metre.choose(pulse, sc, env=peaks, frame_rate=bl.FR)
         row[name] = bl._row(p.curve.tempo_bpm, it["ref"], p.label, it["beats"], p.beats)
     return row
+
+
+def _peaks(tenv: np.ndarray, heights: str) -> np.ndarray:
+    if heights != "sqrt":
+        return aaudio.onset_peaks(tenv, frame_rate=bl.FR, heights=heights)
+    from scipy.ndimage import gaussian_filter1d
+
+    raw = aaudio.onset_peaks(tenv, frame_rate=bl.FR, smooth=0.0)
+    return gaussian_filter1d(np.sqrt(raw), aaudio.ONSET_SMOOTH * bl.FR, mode="constant")
 
 
 def _one(job: tuple[dict, Path]) -> dict:
@@ -103,10 +124,15 @@ def items(args) -> list[dict]:
     return out
 
 
-def pick(r: dict, choice: tuple[str, float]) -> tuple:
-    cues, bound = choice
+def pick(r: dict, choice: tuple[str, float, str]) -> tuple:
+    """An item's row under (cue set or "off", bound, heights for percussive audio)."""
+    cues, bound, heights = choice
     s = r["share"]
-    return r["rows"][cues] if cues != "off" and s is not None and s < bound else r["rows"]["off"]
+    if s is None:
+        return r["rows"]["off"]
+    if s < bound:
+        return r["rows"][cues] if cues != "off" else r["rows"]["off"]
+    return r["rows"]["heights " + heights]
 
 
 def objective(rs: list[dict], choice) -> float:
@@ -140,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         res = list(ex.map(_one, [(it, args.cache) for it in its], chunksize=2))
     for it, r in zip(its, res, strict=True):
         r.update(kind=it["kind"], name=it["name"])
-    grid = [("off", 1.0)] + list(itertools.product(CUE_SETS, BOUNDS))
+    grid = ([("off", 1.0, "dB")] + list(itertools.product(CUE_SETS, BOUNDS, HEIGHTS))
+            + [("off", 0.0, h) for h in HEIGHTS[1:]])
     print("percussive share by set (min / 5 % / median / 95 % / max):")
     for kind in dict.fromkeys(r["kind"] for r in res):
         v = np.array([r["share"] for r in res if r["kind"] == kind and r["share"] is not None])
@@ -169,10 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.shipped:
         w = tuple(metre.AUDIO_CUE_WEIGHTS)
         name = next(n for n, v in CUE_SETS.items() if tuple(map(float, v)) == w)
-        print(f"\nshipped: {name}, bound {aaudio.PITCHED_SHARE}")
+        ship = (name, aaudio.PITCHED_SHARE, aaudio.PERCUSSIVE_HEIGHTS)
+        print(f"\nshipped: {ship}")
         for kind in dict.fromkeys(r["kind"] for r in res):
             rs = [r for r in res if r["kind"] == kind]
-            print(bl._line(kind, [pick(r, (name, aaudio.PITCHED_SHARE)) for r in rs]))
+            print(bl._line(kind, [pick(r, ship) for r in rs]))
+        print("\nthe shipped cues and bound, percussive audio's heights in dB (before 1.13.0):")
+        for kind in dict.fromkeys(r["kind"] for r in res):
+            rs = [r for r in res if r["kind"] == kind]
+            print(bl._line(kind, [pick(r, ship[:2] + ("dB",)) for r in rs]))
     print(f"\n(analysis {analysis.ANALYSIS_VERSION})")
     return 0
 

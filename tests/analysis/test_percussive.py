@@ -128,7 +128,9 @@ def test_pitched_audio_takes_the_level_its_accents_mark():
 
 
 def test_pitched_audio_without_the_cues_is_the_tempo_stage(monkeypatch):
+    # as before 1.13.0: no cues, the envelope's heights in dB
     monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
+    monkeypatch.setattr(aaudio, "PERCUSSIVE_HEIGHTS", "dB")
     s = analysis.analyze_audio(_performance("pitched", group=3), sr=SR).summary
     assert s["pulse"] != "clear"
     assert s["tempo_bpm_tentative"] == pytest.approx(150.0, rel=0.03)
@@ -146,3 +148,31 @@ def test_drum_audio_keeps_the_tempo_stage_level(monkeypatch):
     cued = analysis.analyze_audio(y, sr=SR).summary
     assert (shipped["pulse"], shipped["tempo_bpm"]) == (stage["pulse"], stage["tempo_bpm"])
     assert cued["tempo_bpm"] != pytest.approx(shipped["tempo_bpm"], rel=0.1)
+
+
+def test_log_heights_are_log1p_of_the_db_heights():
+    from analysis.audio import onset_peaks
+    from analysis.errors import ParameterError
+
+    fr = 100.0
+    env = np.zeros(300)
+    env[[50, 150, 250]] = [2.0, 8.0, 0.2]  # the last is under the 0.3 dB floor
+    db = onset_peaks(env, frame_rate=fr, smooth=0.0)
+    lg = onset_peaks(env, frame_rate=fr, smooth=0.0, heights="log")
+    np.testing.assert_allclose(lg, np.log1p(db))
+    assert lg[250] == 0.0 and lg[150] / lg[50] < db[150] / db[50]
+    with pytest.raises(ParameterError, match="heights"):
+        onset_peaks(env, frame_rate=fr, heights="linear")
+
+
+@pytest.mark.parametrize("kind", ["pitched", "drums"])
+def test_only_percussive_audio_takes_the_percussive_heights(monkeypatch, kind):
+    """The tempo envelope's heights for percussive audio (log since 1.13.0) leave pitched
+    audio as it was and change what drum audio's windows measure."""
+    y = _performance(kind, group=2, seconds=30.0)
+    curves = {}
+    for heights in ("dB", "log"):
+        monkeypatch.setattr(aaudio, "PERCUSSIVE_HEIGHTS", heights)
+        curves[heights] = analysis.analyze_audio(y, sr=SR).curves["pulse_clarity"][1]
+    same = np.allclose(curves["dB"], curves["log"], equal_nan=True)
+    assert same == (kind == "pitched")
