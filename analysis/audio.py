@@ -23,7 +23,10 @@ Per block:
 
 At the end, onsets are picked from the envelope (Böck, Krebs & Schedl 2012 peak picking) and
 tempo is estimated with :func:`analysis.tempo.tempo_from_envelope` from the peaks of the
-three-region envelope (:func:`onset_peaks`: an impulse envelope like MIDI's, since 1.4).
+three-region envelope (:func:`onset_peaks`: an impulse envelope like MIDI's, since 1.4; its
+heights log-compressed for percussive audio since 1.13). The spectrogram excerpts kept while
+streaming give the percussive share (:mod:`analysis.percussive`); for pitched audio, the
+metrical level is then chosen from the onsets' accents (:func:`analysis.metre.audio_salience`).
 """
 
 from __future__ import annotations
