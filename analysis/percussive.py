@@ -19,8 +19,8 @@ An audio recording does not say whether a drum is playing, so the audio analyser
   tested against it) and the percussive part's share of the energy, 0 (sustained tones) to 1
   (drums only). The excerpts are joined in time, so the median along time mixes the 15
   frames on either side of a join. Rendered piano reads 0.04-0.31 (median 0.11), rendered drum
-  grooves 0.19-0.995 (median 0.79), drum clips 0.7-0.99, two band mixes with drums 0.30 and
-  0.34 (docs/benchmarks.md, 1.13.0).
+  grooves 0.19-0.995 (median 0.79), drum clips 0.63-0.99, two band mixes with drums 0.30 and
+  0.32 (docs/benchmarks.md, 1.13.0).
 
 References
 ----------
