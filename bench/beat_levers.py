@@ -9,7 +9,9 @@ Usage::
 made by it, ``--render 223``, or here, into ``--render-dir``.) Each lever is compared with the
 shipped analysis on the same recordings (docs/benchmarks.md, "six more levers"; the sixth,
 tightness per stretch, shipped in analysis 1.11.0: "per performance" is the tracking before
-it, and the band and scale variants are measured on that tracking, as they were):
+it, and the band and scale variants are measured on that tracking, as they were; since
+analysis 1.13.0 the audio part's "shipped" row is the tempo stage alone, without the cues and
+the percussive heights that 1.13.0 ships, which ``bench/audio_metre_cv.py`` measures):
 
 * ``audio``: every held-out ASAP piece rendered with FluidSynth, the shared set's MIDI
   renderings and its audio clips (steady drums and bands, which must stay right):
@@ -178,9 +180,7 @@ def audio_part(args) -> None:
         on = aaudio.pick_onsets(env, frame_rate=FR)
         on = on[on < dur]
         if on.size >= 3:
-            idx = np.clip(np.round(on * FR).astype(np.int64), 0, n - 1)
-            reg = np.clip(np.stack([env3[np.clip(idx + k, 0, n - 1)] for k in (-1, 0, 1, 2)]),
-                          0, None).max(axis=0)  # each region's strongest frame at the onset
+            reg = aaudio._onset_regions(env3, on, frame_rate=FR)  # as the analyser reads them
             for which in AUDIO_CUES:
                 sc = metre.score_levels(pulse, peaks, frame_rate=FR, times=on,
                                         sal=_audio_cues(on, reg, which))
