@@ -1,5 +1,6 @@
-"""Metre from audio cues where the audio is pitched: the cue set and the percussive-share bound,
-cross-validated on held-out renderings (analysis 1.13.0, issue 17).
+"""Metre from audio cues where the audio is pitched, a compressed envelope where it is
+percussive: the cue set, the percussive-share bound and the heights, cross-validated on held-out
+renderings (analysis 1.13.0, issue 17).
 
 Usage::
 
@@ -23,8 +24,9 @@ Acc2 (all) + beat F (piano) + 0.1 Acc1 (all); "off" (no cues anywhere, dB height
 everywhere or another heights for all audio) competes. Printed: the
 choices, the pooled test folds against the tempo stage alone and librosa's ``beat_track``,
 and the never-tuned sets under each fold's choice. ``--shipped`` prints the library's own
-constants (:data:`analysis.audio.PITCHED_SHARE`, :data:`analysis.metre.AUDIO_CUE_WEIGHTS`)
-on every set.
+constants (:data:`analysis.audio.PITCHED_SHARE`, :data:`analysis.metre.AUDIO_CUE_WEIGHTS`,
+:data:`analysis.audio.PERCUSSIVE_HEIGHTS`) on every set; ``--shared-cv`` cross-validates within
+the shared set's audio alone as well.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def _share(wav: str) -> float | None:
 
 
 def _levels(it: dict, cache: Path) -> dict:
-    """The tempo stage's row and each cue set's, from the analyser's cached region flux."""
+    """The tempo stage's row, each heights' and each cue set's, from the analyser's cached
+    region flux."""
     env3, dur = bl._cached(cache, "regions:" + str(it["wav"]), bl._regions, it["wav"])
     n = int(np.ceil(dur * bl.FR))
     env3 = np.pad(env3[:n].astype(np.float64), ((0, max(0, n - env3.shape[0])), (0, 0)))
@@ -83,7 +86,8 @@ def _levels(it: dict, cache: Path) -> dict:
     on = on[on < dur]
     row = {"off": bl._row(pulse.curve.tempo_bpm, it["ref"], pulse.label, it["beats"],
                           pulse.beats)}
-    for h in HEIGHTS:
+    row["heights dB"] = row["off"]  # the tempo stage's own envelope
+    for h in HEIGHTS[1:]:
         p = abeats.analyze_pulse(_peaks(tenv, h), frame_rate=bl.FR, duration=dur)
         row["heights " + h] = bl._row(p.curve.tempo_bpm, it["ref"], p.label, it["beats"],
                                       p.beats)
