@@ -656,9 +656,8 @@ def _audio_result(
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel
-        scores = metre.score_levels(pulse, peaks, frame_rate=frame_rate, times=onsets,
-                                    sal=metre.audio_salience(onsets, regions))
-        pulse = metre.choose(pulse, scores, env=peaks, frame_rate=frame_rate)
+        pulse = metre.apply_salience(pulse, peaks, frame_rate=frame_rate, times=onsets,
+                                     sal=metre.audio_salience(onsets, regions))
     del peaks
     if silent:
         tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),

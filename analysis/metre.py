@@ -66,7 +66,7 @@ from .tempo import MIDI_FRAME_RATE, onset_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["event_salience", "audio_salience", "level_salience", "score_levels", "decide",
-           "relabel", "apply_metre", "pulse_from_notes", "choose",
+           "relabel", "apply_metre", "apply_salience", "pulse_from_notes", "choose",
            "CUE_WEIGHTS", "AUDIO_CUE_WEIGHTS", "LEVEL_RATIOS", "SWITCH_MARGIN", "CLEAR_MARGIN",
            "DOUBT", "DOUBT_FLOOR", "KEEP_SILENT"]
 
@@ -426,8 +426,41 @@ def apply_metre(
     """
     if switch_margin == np.inf and clear_margin == -np.inf:
         return pulse
-    env = np.asarray(env, dtype=float)
     times, sal = event_salience(start, end, pitch, velocity)
+    return apply_salience(pulse, env, frame_rate=frame_rate, times=times, sal=sal,
+                          switch_margin=switch_margin, clear_margin=clear_margin,
+                          regular_share=regular_share)
+
+
+def apply_salience(
+    pulse: Pulse,
+    env: np.ndarray,
+    *,
+    frame_rate: float,
+    times: np.ndarray,
+    sal: np.ndarray,
+    switch_margin: float = SWITCH_MARGIN,
+    clear_margin: float = CLEAR_MARGIN,
+    regular_share: float = REGULAR_SHARE,
+) -> Pulse:
+    """The pulse at the metrical level that events of a given salience choose: the step
+    :func:`apply_metre` (note cues) and the audio analyser (:func:`audio_salience`) share.
+
+    Parameters
+    ----------
+    pulse : Pulse — from :func:`analysis.beats.analyze_pulse` on ``env``
+    env : np.ndarray — onset envelope sampled at ``frame_rate`` [Hz]
+    times, sal : np.ndarray — events [seconds] and their salience (0..1)
+    switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
+    regular_share : float — see :data:`analysis.beats.REGULAR_SHARE`
+
+    Returns
+    -------
+    Pulse — unchanged if both margins are off, or as :func:`choose` leaves it.
+    """
+    if switch_margin == np.inf and clear_margin == -np.inf:
+        return pulse
+    env = np.asarray(env, dtype=float)
     scores = score_levels(pulse, env, frame_rate=frame_rate, times=times, sal=sal)
     return choose(pulse, scores, switch_margin=switch_margin, clear_margin=clear_margin,
                   env=env, frame_rate=frame_rate, regular_share=regular_share)
