@@ -38,7 +38,7 @@ J. New Music Research 30(1), 39-58.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,7 +57,7 @@ __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve",
            "pulse_label", "tempo_summary", "refine_beats", "TIGHTNESS", "LOOSE_TIGHTNESS",
            "STEADY_STABILITY", "STRETCH_WINDOWS", "STRETCH_SHARE", "REFINE_WINDOW",
            "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE", "REGULAR_SHARE", "REGULAR_TOL",
-           "steady_windows", "beat_regularity", "vouch"]
+           "AGREE_SHARE", "steady_windows", "beat_regularity", "vouch"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).
@@ -116,6 +116,11 @@ CROSS_RATIOS = (2.0 / 3.0, 1.5)
 #: performances chose 0.6 and 0.7; 0.6 keeps "clear" on 90 % of the drum grooves
 #: (docs/benchmarks.md). 0: no such condition.
 REGULAR_SHARE = 0.6
+#: "Clear" also needs the windows' own reading of the tempo to agree with the curve drawn to
+#: the session's level (:attr:`analysis.tempo.TempoCurve.agreement`, where
+#: :data:`analysis.tempo.ANCHOR` draws it) in at least this share of the pulsed windows: the
+#: bound of :data:`REGULAR_SHARE`, not tuned. No condition while the anchor is off (shipped).
+AGREE_SHARE = 0.6
 #: Tolerance [tempo ratio minus one] of :func:`beat_regularity` (±10 %).
 REGULAR_TOL = 0.1
 
@@ -399,15 +404,19 @@ def _frame_cover(tc: TempoCurve, n: int, frame_rate: float) -> np.ndarray:
 
 
 def pulse_label(share: float, cross: float, *, n_windows: int, tempo_bpm: float,
-                clear_share: float = CLEAR_SHARE, cross_share: float = CROSS_SHARE) -> str:
-    """The pulse label from the share of pulsed windows and the strength of a 3:2 rival."""
+                clear_share: float = CLEAR_SHARE, cross_share: float = CROSS_SHARE,
+                agreement: float = float("nan"), agree_share: float | None = None) -> str:
+    """The pulse label from the share of pulsed windows, the strength of a 3:2 rival and the
+    windows' agreement with the curve (:attr:`analysis.tempo.TempoCurve.agreement`; nan: no
+    condition)."""
+    agree_share = AGREE_SHARE if agree_share is None else agree_share
     if n_windows == 0:
         return "too short"
     if tempo_bpm <= 0:
         return "none"
     if share < RARE_PULSE_SHARE:
         return "rare"
-    if share >= clear_share and cross <= cross_share:
+    if share >= clear_share and cross <= cross_share and not agreement < agree_share:
         return "clear"
     return "intermittent"
 
@@ -529,9 +538,7 @@ def _beats(env: np.ndarray, tc: TempoCurve, *, frame_rate: float, tightness: flo
             here = np.where(_pulsed(tc.bpm), tc.bpm, 1.0)[:, None]
             k = np.argmin(np.abs(np.log2(cands / here)), axis=1)
             bc = cands[np.arange(bc.size), k]
-            tc = TempoCurve(tc.times, np.where(use, bc, tc.bpm), tc.clarity, tc.tempo_bpm,
-                            tc.pulse_clarity, tc.stability, tc.short, tc.alt_bpm,
-                            tc.alt_share)
+            tc = replace(tc, bpm=np.where(use, bc, tc.bpm))
     return (beats if all_beats else beats[in_pulse]), tc
 
 
@@ -610,7 +617,8 @@ def analyze_pulse(
         if min(abs(np.log2(ratio / r)) for r in CROSS_RATIOS) < 0.05:
             cross = float(tc.alt_share)
     label = pulse_label(share, cross, n_windows=n_win, tempo_bpm=tc.tempo_bpm,
-                        clear_share=clear_share, cross_share=cross_share)
+                        clear_share=clear_share, cross_share=cross_share,
+                        agreement=tc.agreement)
     beats = np.zeros(0)
     if label not in ("none", "rare") and tc.tempo_bpm > 0 and (n_win == 0 or share > 0):
         # a short clip's stability is NaN: steady; an unsteady performance is tracked

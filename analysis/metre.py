@@ -388,7 +388,7 @@ def relabel(pulse: Pulse, scores: dict, factor: float, confidence: float, *,
                      alt_share=share)
     kw = {} if clear_share is None else {"clear_share": clear_share}
     label = pulse_label(pulse.share, pulse.cross, n_windows=tc.times.size,
-                        tempo_bpm=tc.tempo_bpm, **kw)
+                        tempo_bpm=tc.tempo_bpm, agreement=tc.agreement, **kw)
     if label == "clear" and np.isfinite(confidence) and confidence < clear_margin:
         label = "intermittent"
     label = vouch(label, beats, tempo_bpm=tc.tempo_bpm, regular_share=regular_share)
