@@ -515,11 +515,11 @@ def _fold_path(curve: np.ndarray, pulsed: np.ndarray, ref: float,
 ANCHOR = 0.0
 
 
-def _level_distance(log_bpm: np.ndarray, level: float) -> np.ndarray:
-    """Distance [octaves] of each log2 tempo from the nearest multiple of ``level`` by
-    :data:`LEVEL_FACTORS`."""
-    lf = np.log2(level) + np.log2(np.asarray(LEVEL_FACTORS))
-    return np.min(np.abs(np.asarray(log_bpm)[:, None] - lf[None, :]), axis=1)
+def _level_distance(log_bpm: np.ndarray, level) -> np.ndarray:
+    """Distance [octaves] of each log2 tempo from the nearest multiple of ``level`` [BPM; one,
+    or one per tempo] by :data:`LEVEL_FACTORS`."""
+    lf = np.log2(np.asarray(level, dtype=np.float64))[..., None] + np.log2(LEVEL_FACTORS)
+    return np.min(np.abs(np.asarray(log_bpm)[:, None] - lf), axis=-1)
 
 
 #: Tolerance [tempo ratio minus one] of :attr:`TempoCurve.agreement`.
@@ -531,8 +531,8 @@ def _agreement(free: np.ndarray, curve: np.ndarray) -> float:
     the :data:`LEVEL_FACTORS` (nan for none)."""
     if free.size == 0:
         return float("nan")
-    dist = np.abs(np.log2(free[:, None] * np.asarray(LEVEL_FACTORS)[None, :] / curve[:, None]))
-    return float(np.mean(dist.min(axis=1) <= np.log2(1.0 + AGREE_TOL)))
+    # LEVEL_FACTORS holds each factor's inverse: the distance is the same either way round
+    return float(np.mean(_level_distance(np.log2(curve), free) <= np.log2(1.0 + AGREE_TOL)))
 
 
 def _fold(bpm: np.ndarray, ref: float) -> np.ndarray:
