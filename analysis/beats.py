@@ -405,11 +405,10 @@ def _frame_cover(tc: TempoCurve, n: int, frame_rate: float) -> np.ndarray:
 
 def pulse_label(share: float, cross: float, *, n_windows: int, tempo_bpm: float,
                 clear_share: float = CLEAR_SHARE, cross_share: float = CROSS_SHARE,
-                agreement: float = float("nan"), agree_share: float | None = None) -> str:
+                agreement: float = float("nan"), agree_share: float = AGREE_SHARE) -> str:
     """The pulse label from the share of pulsed windows, the strength of a 3:2 rival and the
     windows' agreement with the curve (:attr:`analysis.tempo.TempoCurve.agreement`; nan: no
     condition)."""
-    agree_share = AGREE_SHARE if agree_share is None else agree_share
     if n_windows == 0:
         return "too short"
     if tempo_bpm <= 0:
