@@ -305,8 +305,8 @@ def _midi_one(job: tuple[str, dict]) -> tuple:
     nt, dur = evaluate.load_notes(it["path"])
     res = analysis.analyze_midi(nt, duration=dur)
     s = res.summary
-    est = s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"]
-    return _row(est, it["ref"], s["pulse"], it["beats"], np.asarray(res.beats, float))
+    return _row(eh.reported_tempo(s), it["ref"], s["pulse"], it["beats"],
+                np.asarray(res.beats, float))
 
 
 def midi_part(args, items: list[dict]) -> None:

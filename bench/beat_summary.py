@@ -45,9 +45,7 @@ def _one(it: dict) -> tuple[str, float, float, float]:
     warnings.simplefilter("ignore")
     nt, dur = evaluate.load_notes(Path(it["path"]))
     res = analysis.analyze_midi(nt, duration=dur)
-    s = res.summary
-    est = float((s["tempo_bpm"] if s["tempo_bpm"] is not None
-                 else s["tempo_bpm_tentative"]) or 0.0)
+    est = eh.reported_tempo(res.summary)
     beats = np.asarray(res.beats, dtype=float)
     from_beats = 60.0 / float(np.median(np.diff(beats))) if beats.size > 2 else 0.0
     return it["name"], it["ref"], est, from_beats

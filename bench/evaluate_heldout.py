@@ -158,12 +158,17 @@ def score_rendered(it: dict, outdir: Path) -> dict:
                   librosa.frames_to_time(frames, sr=srl))
 
 
+def reported_tempo(summary: dict) -> float:
+    """The tempo a summary reports [BPM]: the clear one, else the tentative one, else 0.0."""
+    t = summary["tempo_bpm"]
+    return float((t if t is not None else summary["tempo_bpm_tentative"]) or 0.0)
+
+
 def scored(it: dict, kind: str, res, lb_tempo: float, lb_beats: np.ndarray) -> dict:
     """One recording's row: our tempo (the tentative one where there is no clear pulse), its
     label and accuracy, librosa's, and with annotated beats the curve errors and beat F."""
     s = res.summary
-    est = float((s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"])
-                or 0.0)
+    est = reported_tempo(s)
     out = {"name": it["name"], "kind": kind, "ref": it["ref"], "est": est, "pulse": s["pulse"],
            "lb": lb_tempo}
     out["a1"], out["a2"] = evaluate.acc(est, it["ref"])

@@ -103,9 +103,7 @@ def _set_lever(lever: dict) -> None:
 
 def _row(it: dict, res) -> dict:
     s = res.summary
-    est = float((s["tempo_bpm"] if s["tempo_bpm"] is not None
-                 else s["tempo_bpm_tentative"]) or 0.0)
-    a1, a2 = evaluate.acc(est, it["ref"])
+    a1, a2 = evaluate.acc(eh.reported_tempo(s), it["ref"])
     return {"set": it["set"], "name": it["name"], "a1": a1, "a2": a2, "pulse": s["pulse"],
             "share": s["pulsed_share"], "reg": s["beat_regularity"],
             "stab": s["tempo_stability"]}
