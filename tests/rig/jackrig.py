@@ -258,21 +258,20 @@ class AudioPlayer(_Player):
     def _process(self, frames: int) -> None:
         start = self.start_frame
         bufs = [p.get_array() for p in self.ports]
-        for b in bufs:
-            b.fill(0.0)
-        if start is None:
-            return
-        last = self.client.last_frame_time
-        a = last - start
-        if a >= self.length:
-            self.done.set()
-            return
-        lo, hi = max(a, 0), min(a + frames, self.length)
+        out = np.zeros((len(bufs), frames), dtype=np.float32)
+        a = lo = hi = 0
+        if start is not None:
+            a = self.client.last_frame_time - start
+            if a >= self.length:
+                self.done.set()
+            lo, hi = max(a, 0), min(a + frames, self.length)
+            for o, s in zip(out, self.signals, strict=False):
+                seg = s[lo:min(hi, len(s))] if hi > lo else s[:0]
+                o[lo - a: lo - a + len(seg)] = seg
+        for b, o in zip(bufs, out, strict=False):
+            b[:] = o  # one write per port: a reader never sees a cleared, unfilled block
         if hi <= lo:
             return
-        for b, s in zip(bufs, self.signals, strict=False):
-            seg = s[lo:min(hi, len(s))]
-            b[lo - a: lo - a + len(seg)] = seg
         for k in np.flatnonzero((self.marks >= lo) & (self.marks < hi)):
             self.mark_counter[k] = self.clock.frame_to_counter(start + int(self.marks[k]))
 
