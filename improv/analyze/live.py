@@ -47,8 +47,10 @@ def _tempo(onsets: np.ndarray, *, window_s: float, weights=None) -> dict[str, An
     p = pulse_curve(onsets, duration=window_s, weights=weights)
     s = tempo_summary(p)
     tempo = s["tempo_bpm"] if s["tempo_bpm"] is not None else s["tempo_bpm_tentative"]
+    share = s["pulsed_share"]
     return {"tempo_bpm": None if tempo is None else round(float(tempo), 1),
-            "tempo_clear": s["tempo_bpm"] is not None, "pulse": s["pulse"]}
+            "tempo_clear": s["tempo_bpm"] is not None, "pulse": s["pulse"],
+            "pulsed_share": None if share is None else round(float(share), 3)}
 
 
 def _playing(onsets: np.ndarray, *, window_s: float, offsets=None) -> bool:
@@ -80,8 +82,10 @@ def midi_measures(t, status, data1, data2, *, end: float,
     -------
     dict or None
         ``notes_per_s`` [1/s], ``loudness`` (mean note-on velocity, 0-127, or None),
-        ``tempo_bpm`` [BPM] with ``pulse`` (the pulse label) and ``tempo_clear``, ``playing``
-        and the window-relative ``onsets`` [s]; None if no note started in the window.
+        ``tempo_bpm`` [BPM] with ``pulse`` (the pulse label), ``pulsed_share`` (0..1, the
+        share of the window's 6 s tempo windows with a pulse; None for a clip shorter than
+        one) and ``tempo_clear``, ``playing`` and the window-relative ``onsets`` [s]; None if
+        no note started in the window.
     """
     from analysis import NoteTable, notes_from_events
     from analysis.density import density_curve
@@ -116,7 +120,8 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
     -------
     dict
         ``notes_per_s`` (detected onsets per second), ``loudness`` [dBFS, mean level],
-        ``tempo_bpm`` with ``pulse``, ``playing`` and the window-relative ``onsets`` [s].
+        ``tempo_bpm`` with ``pulse``, ``pulsed_share`` and ``tempo_clear`` (as
+        :func:`midi_measures`), ``playing`` and the window-relative ``onsets`` [s].
     """
     from analysis.audio import onset_strength, pick_onsets
     from analysis.density import density_curve

@@ -54,6 +54,23 @@ def test_live_midi_measures_and_pair(store):
     w.finalize()
 
 
+def test_live_pulse_throughout_without_one_tempo(store):
+    """A client who plays at 100 BPM for 4 s, then at 150: a pulse in every tempo window of the
+    live window, but no one tempo fits it (intermittent, share 1); one who has played only the
+    last 3 s of it: the pulse comes and goes (share 2/3)."""
+    w = store.create_session(client="C07", players=["client", "therapist"])
+    _notes(w, "client", start=0.05, step=0.6, until=4.0)
+    _notes(w, "client", start=4.25, step=0.4, until=9.0)
+    _notes(w, "therapist", start=5.0, step=0.5, until=9.0)
+    wait_written(w)
+    m = LiveMeasures(w.folder).update(9.0)["players"]  # window [0, 8)
+    c, t = m["client"], m["therapist"]
+    assert c["pulse"] == "intermittent" and not c["tempo_clear"]
+    assert c["pulsed_share"] == 1.0
+    assert t["pulse"] == "intermittent" and t["pulsed_share"] == pytest.approx(2 / 3, abs=1e-3)
+    w.finalize()
+
+
 def test_live_audio_level_and_onsets(store):
     w = store.create_session(client="C07", players=["client"])
     a = w.add_audio_input("mic", sr=SR, channels=2, players={"client": [2]})

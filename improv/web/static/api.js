@@ -67,6 +67,11 @@ export function inPercent(f) {
     band: b ? { ...b, mean: x100(b.mean), sd: x100(b.sd), low: x100(b.low), high: x100(b.high) } : b };
 }
 
+// a pulse in most windows (analysis.beats.CLEAR_SHARE) whose tempo is not vouched for (the
+// level is in doubt, or the beats do not keep to one tempo): the session page and the live
+// panel say "a pulse, but no single tempo" there, not that the pulse comes and goes
+export const MOSTLY_PULSED = 0.8;
+
 // an input kind as the screen names it (as analysis.features.title): MIDI, or the audio's name
 export function sourceName(src) { return src === 'midi' ? 'MIDI' : src; }
 

@@ -1,8 +1,14 @@
 // The live measures panel of the Record page: per player density, loudness and tempo of the
 // last seconds, and who of the pair is playing (GET /api/recording, field "live").
-import { h } from './api.js';
+import { MOSTLY_PULSED, h } from './api.js';
 
 const PULSE = { clear: 'steady pulse', intermittent: 'pulse comes and goes', rare: 'hardly any pulse', none: 'no pulse', 'too short': 'too short to tell' };
+// the pulse in words: an intermittent label with a pulse in most windows is a pulse whose
+// tempo moved (or whose level is in doubt), not one that comes and goes
+export function pulseWords(m) {
+  if (m.pulse === 'intermittent' && m.pulsed_share != null && m.pulsed_share >= MOSTLY_PULSED) return 'a pulse, but no single tempo';
+  return PULSE[m.pulse] || m.pulse;
+}
 
 function playerRow(name, m) {
   if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, 'not playing'));
@@ -11,7 +17,7 @@ function playerRow(name, m) {
   return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name),
     h('td', { class: 'density' }, `${m.notes_per_s.toFixed(1)} notes per second`),
     h('td', { class: 'loudness' }, loud),
-    h('td', { class: 'tempo' }, `${tempo}, ${PULSE[m.pulse] || m.pulse}`));
+    h('td', { class: 'tempo' }, `${tempo}, ${pulseWords(m)}`));
 }
 
 function pairText(p) {

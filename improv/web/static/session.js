@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext, sourceName } from './api.js';
+import { MOSTLY_PULSED, api, counted, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext, sourceName } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
@@ -500,9 +500,6 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
-// a pulse in most windows (analysis.beats.CLEAR_SHARE) whose tempo is not vouched for: the
-// level is in doubt, or the beats do not keep to one tempo
-const MOSTLY_PULSED = 0.8;
 function noTempo(sm) {
   if (sm.pulse === 'intermittent' && sm.pulsed_share >= MOSTLY_PULSED) return 'a pulse, but no single tempo';
   return NO_TEMPO[sm.pulse] || '–';

@@ -1,0 +1,45 @@
+"""The live panel's words for the pulse, from real live measures, in Chromium.
+
+A client who changes tempo within the live window (100 BPM, then 150) has a pulse in every
+tempo window but no one tempo: the panel says so ("a pulse, but no single tempo"), where it
+said the pulse comes and goes; a therapist who has played only the last seconds of the window
+keeps "pulse comes and goes", and a steady player "steady pulse".
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from improv.analyze.live import LiveMeasures
+from tests.improv.test_live_measures import _notes
+from tests.sessions.helpers import wait_written
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server, page):
+    w = store.create_session(client="C07", players=["client", "therapist", "cotherapist"])
+    _notes(w, "client", start=0.05, step=0.6, until=4.0)  # 100 BPM, then 150
+    _notes(w, "client", start=4.25, step=0.4, until=9.0)
+    _notes(w, "therapist", start=5.0, step=0.5, until=9.0)  # the last 3 s of the window
+    _notes(w, "cotherapist", start=0.0, step=0.5, until=9.0)  # 120 BPM throughout
+    wait_written(w)
+    live = LiveMeasures(w.folder).update(9.0)
+    w.finalize()
+    assert live["players"]["client"]["pulsed_share"] == 1.0
+    server = live_server(tmp_path / "other-store")
+    page.goto(server.url)
+    cells = page.evaluate("""async (live) => {
+      const { livePanel } = await import('/static/live.js');
+      const panel = livePanel();
+      document.body.append(panel);
+      panel.update(live);
+      const cell = (p) => panel.querySelector(`[data-player=${p}] .tempo`).textContent;
+      return [cell('client'), cell('therapist'), cell('cotherapist')];
+    }""", json.loads(json.dumps(live)))
+    client, therapist, cotherapist = cells
+    assert client.endswith("(unsure), a pulse, but no single tempo"), client
+    assert therapist.endswith("(unsure), pulse comes and goes"), therapist
+    assert cotherapist == "120 BPM, steady pulse", cotherapist
