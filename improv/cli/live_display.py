@@ -34,6 +34,23 @@ def meter(peak_dbfs: float | None, *, width: int = 24) -> str:
     return "#" * n + "." * (width - n)
 
 
+#: The pulse label in words, as the web app's live panel says it (``improv/web/static/live.js``).
+PULSE_WORDS = {"clear": "steady pulse", "intermittent": "pulse comes and goes",
+               "rare": "hardly any pulse", "none": "no pulse", "too short": "too short to tell"}
+#: An intermittent pulse found in at least this share of the tempo windows is a pulse whose
+#: tempo moved, or whose level is in doubt, not one that comes and goes
+#: (:data:`analysis.beats.CLEAR_SHARE`; the web app's ``MOSTLY_PULSED``).
+MOSTLY_PULSED = 0.8
+
+
+def pulse_words(m: dict[str, Any]) -> str:
+    """A player's live pulse label (``pulse``, ``pulsed_share``) in a therapist's words."""
+    share = m.get("pulsed_share")
+    if m["pulse"] == "intermittent" and share is not None and share >= MOSTLY_PULSED:
+        return "a pulse, but no single tempo"
+    return PULSE_WORDS.get(m["pulse"], m["pulse"])
+
+
 def live_lines(live: dict[str, Any] | None) -> list[str]:
     """Plain lines of the live measures (:mod:`improv.analyze.live`) for the display."""
     if not live:
@@ -48,7 +65,7 @@ def live_lines(live: dict[str, Any] | None) -> list[str]:
         tempo = ("no tempo" if m["tempo_bpm"] is None
                  else f"{m['tempo_bpm']:.0f} BPM" + ("" if m["tempo_clear"] else " (unsure)"))
         out.append(f"  {name}: {m['notes_per_s']:.1f} notes/s, loudness {loud}, {tempo}, "
-                   f"pulse {m['pulse']}")
+                   f"{pulse_words(m)}")
     pair = live.get("pair")
     if pair:
         who = {"both": "both play", "silence": "silence",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.beats import CLEAR_SHARE
 from improv.analyze.live import (
     LIVE_WINDOW_S,
     LiveMeasurer,
@@ -18,6 +19,7 @@ from improv.analyze.live import (
     next_update,
     pair_state,
 )
+from improv.cli.live_display import MOSTLY_PULSED, live_lines
 from sessions.tails import MidiLogTail, read_journal_tail
 from tests.sessions.helpers import wait_written
 
@@ -69,6 +71,15 @@ def test_live_pulse_throughout_without_one_tempo(store):
     assert c["pulsed_share"] == 1.0
     assert t["pulse"] == "intermittent" and t["pulsed_share"] == pytest.approx(2 / 3, abs=1e-3)
     w.finalize()
+    # the terminal display says it as the web panel does
+    lines = live_lines(LiveMeasures(w.folder).update(9.0))
+    assert lines[1].startswith("  client: ") and lines[1].endswith(
+        "(unsure), a pulse, but no single tempo")
+    assert lines[2].endswith("(unsure), pulse comes and goes")
+
+
+def test_live_display_bound_is_the_label_bound():
+    assert MOSTLY_PULSED == CLEAR_SHARE
 
 
 def test_live_audio_level_and_onsets(store):

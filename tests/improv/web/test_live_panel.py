@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from analysis.beats import CLEAR_SHARE
 from improv.analyze.live import LiveMeasures
 from tests.improv.test_live_measures import _notes
 from tests.sessions.helpers import wait_written
@@ -40,6 +41,8 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
       return [cell('client'), cell('therapist'), cell('cotherapist')];
     }""", json.loads(json.dumps(live)))
     client, therapist, cotherapist = cells
+    bound = page.evaluate("() => import('/static/api.js').then((m) => m.MOSTLY_PULSED)")
+    assert bound == CLEAR_SHARE  # the label's own bound (analysis.beats)
     assert client.endswith("(unsure), a pulse, but no single tempo"), client
     assert therapist.endswith("(unsure), pulse comes and goes"), therapist
     assert cotherapist == "120 BPM, steady pulse", cotherapist
