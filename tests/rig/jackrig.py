@@ -265,8 +265,9 @@ class AudioPlayer(_Player):
             if a >= self.length:
                 self.done.set()
             lo, hi = max(a, 0), min(a + frames, self.length)
+        if hi > lo:
             for o, s in zip(out, self.signals, strict=False):
-                seg = s[lo:min(hi, len(s))] if hi > lo else s[:0]
+                seg = s[lo:min(hi, len(s))]
                 o[lo - a: lo - a + len(seg)] = seg
         for b, o in zip(bufs, out, strict=False):
             b[:] = o  # one write per port: a reader never sees a cleared, unfilled block

@@ -71,6 +71,9 @@ export function inPercent(f) {
 // level is in doubt, or the beats do not keep to one tempo): the session page and the live
 // panel say "a pulse, but no single tempo" there, not that the pulse comes and goes
 export const MOSTLY_PULSED = 0.8;
+export function pulseWithoutOneTempo(sm) {
+  return sm.pulse === 'intermittent' && sm.pulsed_share != null && sm.pulsed_share >= MOSTLY_PULSED;
+}
 
 // an input kind as the screen names it (as analysis.features.title): MIDI, or the audio's name
 export function sourceName(src) { return src === 'midi' ? 'MIDI' : src; }

@@ -1,13 +1,12 @@
 // The live measures panel of the Record page: per player density, loudness and tempo of the
 // last seconds, and who of the pair is playing (GET /api/recording, field "live").
-import { MOSTLY_PULSED, h } from './api.js';
+import { h, pulseWithoutOneTempo } from './api.js';
 
 const PULSE = { clear: 'steady pulse', intermittent: 'pulse comes and goes', rare: 'hardly any pulse', none: 'no pulse', 'too short': 'too short to tell' };
 // the pulse in words: an intermittent label with a pulse in most windows is a pulse whose
 // tempo moved (or whose level is in doubt), not one that comes and goes
-export function pulseWords(m) {
-  if (m.pulse === 'intermittent' && m.pulsed_share != null && m.pulsed_share >= MOSTLY_PULSED) return 'a pulse, but no single tempo';
-  return PULSE[m.pulse] || m.pulse;
+function pulseWords(m) {
+  return pulseWithoutOneTempo(m) ? 'a pulse, but no single tempo' : PULSE[m.pulse] || m.pulse;
 }
 
 function playerRow(name, m) {

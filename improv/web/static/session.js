@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { MOSTLY_PULSED, api, counted, download, fmtDate, fmtTime, guard, h, playerColor, say, sayNext, sourceName } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
@@ -501,7 +501,7 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
 function noTempo(sm) {
-  if (sm.pulse === 'intermittent' && sm.pulsed_share >= MOSTLY_PULSED) return 'a pulse, but no single tempo';
+  if (pulseWithoutOneTempo(sm)) return 'a pulse, but no single tempo';
   return NO_TEMPO[sm.pulse] || '–';
 }
 
