@@ -48,16 +48,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
-
-
-def acc(est: float | None, ref: float) -> tuple[bool, bool]:
-    """MIREX Acc1 / Acc2 at 4 % (as ``bench/evaluate.py``; restated here because ``run``
-    works without the project's packages)."""
-    if not est or est <= 0:
-        return False, False
-    return (abs(est - ref) <= 0.04 * ref,
-            any(abs(est - f * ref) <= 0.04 * f * ref for f in FACTORS))
+def _project() -> None:
+    """Put the project and its bench scripts on the path (``items``, ``score``: the project's
+    venv; ``run`` works without them, in madmom's)."""
+    for path in (str(REPO), str(REPO / "bench")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
 
 
 def _cache_file(cache: Path, name: str) -> Path:
@@ -66,8 +62,7 @@ def _cache_file(cache: Path, name: str) -> Path:
 
 def items(args) -> int:
     """The held-out ASAP renderings (made if missing) and their reference tempi, as JSON lines."""
-    sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "bench"))
+    _project()
     import evaluate
     import evaluate_heldout as eh
 
@@ -111,8 +106,7 @@ def run(args) -> int:
 def _shipped(wav: str) -> float:
     import warnings
 
-    sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "bench"))
+    _project()
     import evaluate
     import evaluate_heldout as eh
 
@@ -129,6 +123,9 @@ def score(args) -> int:
 
     import numpy as np
 
+    _project()
+    import evaluate
+
     todo = [json.loads(line) for line in open(args.items)]
     done = [(it, json.loads(_cache_file(args.cache, it["name"]).read_text())) for it in todo
             if _cache_file(args.cache, it["name"]).exists()]
@@ -140,7 +137,7 @@ def score(args) -> int:
     for label, ests in (("madmom tempo (RNN + comb filters)", [r["tempo"] for _, r in done]),
                         ("madmom DBN beats, 60 / median", [r["beats_tempo"] for _, r in done]),
                         ("improv (shipped)", ours)):
-        a = np.array([acc(e, it["ref"]) for e, (it, _) in zip(ests, done, strict=True)])
+        a = np.array([evaluate.acc(e, it["ref"]) for e, (it, _) in zip(ests, done, strict=True)])
         by_half = " / ".join(f"{a[half == h, 1].mean():.3f}" for h in (0, 1))
         print(f"  {label:36s} Acc1 {a[:, 0].mean():.3f}  Acc2 {a[:, 1].mean():.3f}"
               f"  (Acc2 by half {by_half})")
