@@ -50,9 +50,10 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
+from analysis.tempo import _fold as to_level  # noqa: E402  (the analyser's per-window fold)
 from analysis.tempo import _weighted_median as weighted_median  # noqa: E402
 
-FACTORS = np.array([1 / 3, 1 / 2, 1.0, 2.0, 3.0])
+FACTORS = np.asarray(evaluate.FACTORS)  # the Acc2 factors
 #: The shipped summary's range around the level [octaves] (analysis.tempo.MODE_RANGE).
 MODE_RANGE = analysis.tempo.MODE_RANGE
 
@@ -72,13 +73,6 @@ def _one(job: tuple[dict, Path | None]) -> dict:
     perfect = evaluate.beat_tempo_windows(it["beats"], np.asarray(times), analysis.DEFAULT_WINDOW)
     return {"name": it["name"], "ref": it["ref"], "est": eh.reported_tempo(res.summary),
             "curve": np.asarray(bpm, dtype=float), "perfect": perfect}
-
-
-def to_level(x: np.ndarray, level: float) -> np.ndarray:
-    """Each tempo moved by the factor of :data:`FACTORS` that brings it nearest ``level``."""
-    cands = x[:, None] * FACTORS[None, :]
-    k = np.argmin(np.abs(np.log2(cands / level)), axis=1)
-    return cands[np.arange(x.size), k]
 
 
 #: The summaries :func:`figures` scores, in the order printed (see the module notes).
