@@ -16,11 +16,12 @@ from __future__ import annotations
 from .audio import AudioAnalyzer, analyze_audio
 from .convert import NoteTable, notes_from_events
 from .errors import AnalysisError, ParameterError
+from .heard import HeardNotes
 from .summary import PlayerAnalysis, analyze_midi
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 
 #: Bump when any feature definition or default changes (part of the feature cache key).
-ANALYSIS_VERSION = "1.13.0"
+ANALYSIS_VERSION = "1.14.0"
 
 __all__ = [
     "ANALYSIS_VERSION",
@@ -35,4 +36,5 @@ __all__ = [
     "analyze_midi",
     "analyze_audio",
     "AudioAnalyzer",
+    "HeardNotes",
 ]

@@ -42,6 +42,7 @@ from .beats import Pulse, analyze_pulse
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
+from .heard import HeardNotes, apply_heard
 from .percussive import ExcerptSampler, percussive_share
 from .summary import PlayerAnalysis, tempo_summary
 from .tempo import FFT_WORKERS, ONSET_SMOOTH
@@ -317,13 +318,17 @@ class AudioAnalyzer:
         self._fbuf = buf[n_frames * HOP_LENGTH :].copy()
 
     # ------------------------------------------------------------------ result
-    def finish(self, *, duration: float | None = None) -> PlayerAnalysis:
+    def finish(self, *, duration: float | None = None,
+               heard: HeardNotes | None = None) -> PlayerAnalysis:
         """Flush the stream and compute curves and summary.
 
         Parameters
         ----------
         duration : float [seconds] or None
             Session length (default: the pushed audio's length). Curves cover whole windows.
+        heard : HeardNotes or None
+            The same player's MIDI, which this audio may hear: where it does, the pulse is
+            reported at the MIDI's metrical level (:mod:`analysis.heard`).
         """
         if self._finished:
             raise ParameterError("finish called twice")
@@ -338,7 +343,7 @@ class AudioAnalyzer:
         return _audio_result(self._env, self._ms.take(), self._kms.take(), duration=duration,
                              percussive=share, window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
-                             step=self._tick_samples / self.sr)
+                             step=self._tick_samples / self.sr, heard=heard)
 
 
 class _Chunks:
@@ -624,6 +629,7 @@ def _audio_result(
     amin: float,
     silence_dbfs: float,
     step: float,
+    heard: HeardNotes | None = None,
 ) -> PlayerAnalysis:
     frame_rate = ANALYSIS_SR / HOP_LENGTH
     n_env = int(np.ceil(duration * frame_rate))
@@ -658,6 +664,11 @@ def _audio_result(
         # tempo stage's, as on MIDI's percussion channel
         pulse = metre.apply_salience(pulse, peaks, frame_rate=frame_rate, times=onsets,
                                      sal=metre.audio_salience(onsets, regions))
+    level_from = "audio"
+    if heard is not None and not silent:
+        pulse, from_midi = apply_heard(pulse, peaks, frame_rate=frame_rate, onsets=onsets,
+                                       heard=heard)
+        level_from = "midi" if from_midi else "audio"
     del peaks
     if silent:
         tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),
@@ -701,6 +712,7 @@ def _audio_result(
         "hop_s": hop,
         "n_onsets": float(onsets.size),
         **tempo_summary(pulse),
+        "tempo_level_from": level_from,
         "percussive_share": _num(percussive) if percussive is not None and not silent else None,
         "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
         "silence_share": silence_share(sil, duration=duration),
@@ -780,6 +792,7 @@ def analyze_audio(
     ref: float = 1.0,
     amin: float = AMIN,
     silence_dbfs: float = SILENCE_DBFS,
+    heard: HeardNotes | None = None,
 ) -> PlayerAnalysis:
     """All audio features of one player channel.
 
@@ -795,6 +808,10 @@ def analyze_audio(
     window, hop : float [seconds]
     ref, amin : float [full scale] — dBFS reference and floor
     silence_dbfs : float [dBFS] — silence gate
+    heard : HeardNotes or None
+        The same player's MIDI (its note onsets on this audio's clock and its tempo): where
+        the audio hears that playing, its pulse is reported at the MIDI's metrical level
+        (:mod:`analysis.heard`; the summary's ``tempo_level_from`` says "midi").
 
     Returns
     -------
@@ -813,4 +830,4 @@ def analyze_audio(
     an = AudioAnalyzer(sr=sr, window=window, hop=hop, ref=ref, amin=amin, silence_dbfs=silence_dbfs)
     for blk in _blocks(blocks_or_array, 30 * sr):
         an.push(blk)
-    return an.finish(duration=duration)
+    return an.finish(duration=duration, heard=heard)

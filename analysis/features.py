@@ -118,6 +118,9 @@ FEATURES: tuple[Feature, ...] = (
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",
        "windows, or clip (shorter than one window: tempo of the whole clip)"),
+    _F("tempo_level_from", SUMMARY, "", "tempo", "Beat level from",
+       "where a recording's metrical level comes from: audio (its own sound) or midi (the "
+       "player's MIDI, clear and heard by the recording: its onsets fall on the notes)"),
     # density
     _F("notes_per_s", BOTH, "notes/s", "density", "Notes per second",
        "MIDI note onsets per second over the session"),

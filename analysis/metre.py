@@ -62,7 +62,7 @@ from .beats import (
     track_beats,
     vouch,
 )
-from .tempo import MIDI_FRAME_RATE, onset_envelope
+from .tempo import MIDI_FRAME_RATE, onset_envelope, stability
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["event_salience", "audio_salience", "level_salience", "score_levels", "decide",
@@ -384,8 +384,14 @@ def relabel(pulse: Pulse, scores: dict, factor: float, confidence: float, *,
         # the tempo of the new level's beats (the tempo stage's global tempo can sit at
         # another level than its curve, which the beats follow)
         tempo = 60.0 / float(np.median(np.diff(beats)))
-        tc = replace(tc, bpm=tc.bpm * factor, tempo_bpm=tempo, alt_bpm=tc.tempo_bpm,
-                     alt_share=share)
+        # the stability is the share of windows on the reported tempo: measured again at
+        # the new level (the tempo stage's may have been measured against a tempo its
+        # windows did not keep: a 4:3 reading; before 1.14.0 it was kept, and a steady 6/8
+        # read stability 0)
+        bpm = tc.bpm * factor
+        stab = stability(bpm, tempo) if tc.times.size else tc.stability
+        tc = replace(tc, bpm=bpm, tempo_bpm=tempo, alt_bpm=tc.tempo_bpm, alt_share=share,
+                     stability=stab)
     kw = {} if clear_share is None else {"clear_share": clear_share}
     label = pulse_label(pulse.share, pulse.cross, n_windows=tc.times.size,
                         tempo_bpm=tc.tempo_bpm, agreement=tc.agreement, **kw)

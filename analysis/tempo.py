@@ -69,6 +69,7 @@ __all__ = [
     "tempo_from_envelope",
     "tempo_curve",
     "global_tempo",
+    "stability",
     "metrical_level",
     "MetricalLevel",
     "pulse_train_score",
@@ -407,6 +408,9 @@ FAMILY_CAP = 2.0
 #: iterations were tried and were no better on the evaluation data).
 MODE_RANGE = 0.2
 MODE_ITER = 1
+#: A pulsed window counts as on the tempo, for the tempo stability, within this fraction of it
+#: (MIREX's Acc1 tolerance).
+STABLE_TOL = 0.04
 #: Shortest clip [seconds] for which a global tempo is attempted (two beats at 60 BPM).
 MIN_CLIP = 2.0
 #: Impulses (multiple of the beat period, weight) of the pulse trains of
@@ -533,6 +537,16 @@ def _agreement(free: np.ndarray, curve: np.ndarray) -> float:
         return float("nan")
     # LEVEL_FACTORS holds each factor's inverse: the distance is the same either way round
     return float(np.mean(_level_distance(np.log2(curve), free) <= np.log2(1.0 + AGREE_TOL)))
+
+
+def stability(curve: np.ndarray, tempo: float) -> float:
+    """Tempo stability: the share of pulsed windows (finite tempo) within
+    :data:`STABLE_TOL` of ``tempo`` [BPM]; nan without a pulsed window or a tempo."""
+    c = np.asarray(curve, dtype=np.float64)
+    c = c[np.isfinite(c) & (c > 0)]
+    if c.size == 0 or not tempo > 0:
+        return float("nan")
+    return float(np.mean(np.abs(c / tempo - 1.0) <= STABLE_TOL))
 
 
 def _fold(bpm: np.ndarray, ref: float) -> np.ndarray:
@@ -992,7 +1006,7 @@ def tempo_from_envelope(
         if not near.any():  # the windows disagree with the whole-performance level: trust it
             break
         glob = float(np.median(curve[near]))
-    stab = float(np.mean(np.abs(curve[pulsed] / glob - 1.0) <= 0.04))
+    stab = stability(curve, glob)
     if SUMMARY != "pulsed":
         glob = summary_tempo(sal, bpm, curve, clarity, level=glob, mode=SUMMARY)
     return TempoCurve(times, curve, clarity, glob, float(np.median(clarity)), stab,

@@ -73,6 +73,7 @@ from improv.analyze.cache import (
 from improv.analyze.roles import ROLE_TAGS, accept_roles, role_runs
 from improv.analyze.sources import (
     BLOCK_FRAMES,
+    heard_notes,
     midi_notes,
     player_events,
     recordings_kept,
@@ -253,6 +254,17 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         else:
             todo.append(w)
 
+    # every analysis first, as numpy arrays; their JSON form (Python lists, four times the
+    # size) after, so that no analysis runs on top of the lists of the ones before it. MIDI
+    # first: a player's audio that hears its MIDI takes the MIDI's metrical level
+    # (analysis.heard)
+    midi_out = {}
+    for w in todo:
+        if w.midi:
+            midi_out[w.player] = analysis.analyze_midi(midi_notes(session, w.player, events),
+                                                       duration=duration, window=window, hop=hop)
+            _release_freed_memory()
+
     # one pass over each audio file, feeding every analyser on it
     by_input: dict[str, tuple[Any, list[_AudioJob]]] = {}
     for w in todo:
@@ -278,16 +290,10 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
                 progress(done + min(duration, seen / inp.sr), total, f"audio {name}")
         done += duration
         for job in jobs:
-            audio_out[(job.player, job.source)] = (job.analyzer.finish(duration=duration), inp)
+            heard = heard_notes(midi_out.get(job.player), inp)
+            audio_out[(job.player, job.source)] = (
+                job.analyzer.finish(duration=duration, heard=heard), inp)
             job.analyzer = None
-            _release_freed_memory()
-    # every analysis first, as numpy arrays; their JSON form (Python lists, four times the
-    # size) after, so that no analysis runs on top of the lists of the ones before it
-    midi_out = {}
-    for w in todo:
-        if w.midi:
-            midi_out[w.player] = analysis.analyze_midi(midi_notes(session, w.player, events),
-                                                       duration=duration, window=window, hop=hop)
             _release_freed_memory()
 
     for w in todo:

@@ -75,6 +75,23 @@ def drift_corrected(t: np.ndarray, inp) -> np.ndarray:
     return inp.t0 + (t - inp.t0) / (1.0 + d * 1e-6)
 
 
+def on_input_clock(t: np.ndarray, inp) -> np.ndarray:
+    """Session-clock times ``t`` [seconds] on the clock an audio input's analysis runs on: the
+    inverse of :func:`drift_corrected` (``τ = t0 + (t - t0)·(1 + drift_ppm·10⁻⁶)``)."""
+    d = inp.drift_ppm or 0.0
+    t = np.asarray(t, dtype=np.float64)
+    return t if not d else inp.t0 + (t - inp.t0) * (1.0 + d * 1e-6)
+
+
+def heard_notes(midi, inp):
+    """What a player's MIDI analysis (:class:`analysis.PlayerAnalysis`, or None) tells the
+    analysis of the player's audio input ``inp``: its note onsets on the input's clock and its
+    tempo where its pulse is clear (:meth:`analysis.HeardNotes.from_midi`; else None)."""
+    from analysis import HeardNotes
+
+    return HeardNotes.from_midi(midi, clock=lambda t: on_input_clock(t, inp))
+
+
 def _rounded(x, digits: int) -> np.ndarray:
     """``[round(float(v), digits) for v in x]`` as a float64 array (Python's correctly rounded
     ``round``, not ``np.round``: the cache holds the same numbers as before)."""

@@ -88,8 +88,8 @@ def test_the_list_is_complete_per_entry():
         assert f.group in GROUPS, f
         assert f.label and f.definition and f.kinds, f
         assert set(f.kinds) <= {"curve", "summary"}, f
-        assert f.unit or f.name in {"pulse", "tempo_source", "key", "status", "leader",
-                                   "leader_basis", "xcorr_leader", "timing_leader"}, f
+        assert f.unit or f.name in {"pulse", "tempo_source", "tempo_level_from", "key", "status",
+                                   "leader", "leader_basis", "xcorr_leader", "timing_leader"}, f
     assert [d["name"] for d in feature_list()] == names
 
 

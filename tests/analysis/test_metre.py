@@ -36,6 +36,19 @@ def six_eight(rng, seconds=90.0):
     return NoteTable.from_arrays(start, end, pitch, vel), eighths[beat]
 
 
+def test_a_steady_piece_moved_to_its_level_reads_steady(rng):
+    """The 6/8's windows read the eighths' 4:3 cross-rhythm (120) against the tempo stage's 90;
+    once the cues move it to 60 its stability is measured against 60 (it read 0.0 before
+    analysis 1.14.0, though every window lies within 1 % of 60)."""
+    from analysis import analyze_midi
+
+    notes, _ = six_eight(rng, seconds=40.0)
+    s = analyze_midi(notes, duration=40.0).summary
+    assert s["tempo_bpm"] == pytest.approx(60.0, rel=0.04) and s["pulse"] == "clear"
+    assert s["tempo_bpm_min"] > 57 and s["tempo_bpm_max"] < 63
+    assert s["tempo_stability"] == 1.0
+
+
 def test_event_salience_merges_chords_and_ranks_the_cues():
     # a long, loud bass chord; a short soft treble note; a medium note
     t, s = event_salience(np.array([0.0, 0.01, 0.02, 0.5, 1.0]),
