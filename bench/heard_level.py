@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
+import label_levers as ll  # noqa: E402
 
 import analysis  # noqa: E402
 from analysis import heard as aheard  # noqa: E402
@@ -103,13 +104,8 @@ RULES = {
     "always": lambda r: r["heard"],
     "shipped: MIDI clear": lambda r: r["heard"] if r["midi"]["pulse"] == "clear" else r["own"],
 }
-WRONG_CLEAR_COST = 19.0
-
-
-def _fold(name: str) -> int:
-    import hashlib
-
-    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % 2
+WRONG_CLEAR_COST = ll.WRONG_CLEAR_COST
+_fold = ll.fold
 
 
 def _tempo_obj(rows: list[dict], rule) -> float:
@@ -175,11 +171,7 @@ def report(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--asap", type=Path, required=True)
-    ap.add_argument("--groove", type=Path, required=True)
-    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "evaldata")
-    ap.add_argument("--block", type=int, default=120, help="drum performances per block")
-    ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
+    ll.add_set_args(ap)
     ap.add_argument("--limit", type=int, default=0, help="only the first N of each set")
     ap.add_argument("--json", type=Path, help="also write every recording's row here")
     ap.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))

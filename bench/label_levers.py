@@ -232,13 +232,19 @@ def report(res: dict[str, list[dict]]) -> None:
               f"   shipped: {_fmt(rs)}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_set_args(ap: argparse.ArgumentParser) -> None:
+    """The held-out recordings' options (``--asap``, ``--groove``, ``--shared``, ``--block``,
+    ``--render-dir``), shared with ``bench/heard_level.py``."""
     ap.add_argument("--asap", type=Path, required=True)
     ap.add_argument("--groove", type=Path, required=True)
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--block", type=int, default=120, help="drum performances per block")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_set_args(ap)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/labels"))
     ap.add_argument("--levers", default=",".join(LEVERS),
                     help="comma-separated, of: " + ", ".join(LEVERS))
