@@ -61,6 +61,7 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
+from analysis import audio as aaudio  # noqa: E402
 from analysis import beats as abeats  # noqa: E402
 from analysis import metre as ametre  # noqa: E402
 from analysis import tempo as atempo  # noqa: E402
@@ -72,9 +73,10 @@ LEVERS = {
     "cross0.5": {"cross_share": 0.5},
     "cross0.45": {"cross_share": 0.45},
     "cross0.4": {"cross_share": 0.4},
+    "regions": {"regions": True},
 }
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
-TEMPO_LEVERS = ("anchor", "tie43")
+TEMPO_LEVERS = ("anchor", "tie43", "regions")
 SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
 REGULAR = (0.5, 0.6, 0.7, 0.8, 0.9)
 WRONG_CLEAR_COST = 19.0
@@ -87,6 +89,7 @@ def _set_lever(lever: dict) -> None:
     (they are applied afterwards); the functions that take them as keyword defaults get new
     defaults, since their callers inside the analyser pass none."""
     atempo.ANCHOR = lever.get("anchor", 0.0)
+    aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
