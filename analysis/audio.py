@@ -657,16 +657,19 @@ def _audio_result(
     del env
     regions = _onset_regions(env3, onsets, frame_rate=frame_rate)
     pitched = percussive is not None and percussive < PITCHED_SHARE
-    if PERCUSSIVE_REGIONS and not pitched and percussive is not None and env3.ndim == 2:
+    by_region = (PERCUSSIVE_REGIONS and not pitched and percussive is not None
+                 and env3.ndim == 2)
+    if by_region:  # measured, off
         peaks = sum(onset_peaks(np.pad(env3[:n_env, k].astype(np.float64),
                                        (0, max(0, n_env - env3.shape[0]))),
                                 frame_rate=frame_rate, heights=PERCUSSIVE_HEIGHTS)
                     for k in range(env3.shape[1]))
-    else:
+    del env3
+    if not by_region:
         peaks = onset_peaks(tempo_env, frame_rate=frame_rate,
                             heights="dB" if pitched or percussive is None
                             else PERCUSSIVE_HEIGHTS)
-    del env3, tempo_env
+    del tempo_env
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
