@@ -98,13 +98,12 @@ class HeardNotes:
 
 
 def _events(t: np.ndarray) -> np.ndarray:
-    """Onsets with every onset within :data:`analysis.metre.CHORD_GAP` of the one before
-    dropped (a chord is one onset in audio)."""
+    """Sorted onsets, the further notes of a chord (within :data:`analysis.metre.CHORD_GAP` of
+    its first note) left out: a chord is one onset in audio."""
+    from .dialogue.events import chord_starts  # the dialogue's rule (imported when used)
+
     t = np.sort(np.asarray(t, dtype=np.float64))
-    if t.size == 0:
-        return t
-    keep = np.r_[True, np.diff(t) > CHORD_GAP]
-    return t[keep]
+    return t[chord_starts(t, chord=CHORD_GAP)]
 
 
 def _matched(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
