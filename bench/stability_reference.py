@@ -24,8 +24,9 @@ median interval of all of them (the reference tempo of ``bench/evaluate_heldout.
 Recordings: one annotated performance per ASAP piece outside the shared set (223 MIDI files).
 Printed, for the shipped stability and for the stability of the reported curve against the
 reported tempo: Spearman's rho with the reference, the median absolute difference, and how
-often the summary's word (steady / fairly steady / unsteady) is the reference's, on all pieces
-and on each half (by the SHA-1 of the name; nothing is chosen on either half).
+often the summary's word (steady / fairly steady / unsteady) is the reference's, on all pieces,
+on each half (by the SHA-1 of the name; nothing is chosen on either half) and on the pieces
+whose pulse is "clear" (the only ones the plain summary gives the word for).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def _row(it: dict) -> dict | None:
     ref = stability(ref_curve, it["ref"])
     if not (tempo > 0 and np.isfinite(ref)):
         return None
-    return {"name": it["name"], "ref": ref, "shipped": s["tempo_stability"],
+    return {"name": it["name"], "ref": ref, "clear": s["pulse"] == "clear",
+            "shipped": s["tempo_stability"],
             "curve": stability(np.asarray(curve, dtype=float), tempo)}
 
 
@@ -91,7 +93,9 @@ def report(rows: list[dict]) -> None:
     from scipy.stats import spearmanr
 
     for label, rs in (("all", rows), ("half 0", [r for r in rows if _fold(r["name"]) == 0]),
-                      ("half 1", [r for r in rows if _fold(r["name"]) == 1])):
+                      ("half 1", [r for r in rows if _fold(r["name"]) == 1]),
+                      ("clear: where the plain summary says the word",
+                       [r for r in rows if r["clear"]])):
         ref = np.array([r["ref"] for r in rs])
         print(f"{label} ({len(rs)} pieces; reference: {np.mean(ref >= STEADY):.0%} steady, "
               f"{np.mean((ref >= FAIRLY_STEADY) & (ref < STEADY)):.0%} fairly steady)")
