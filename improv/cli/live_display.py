@@ -37,16 +37,17 @@ def meter(peak_dbfs: float | None, *, width: int = 24) -> str:
 #: The pulse label in words, as the web app's live panel says it (``improv/web/static/live.js``).
 PULSE_WORDS = {"clear": "steady pulse", "intermittent": "pulse comes and goes",
                "rare": "hardly any pulse", "none": "no pulse", "too short": "too short to tell"}
-#: An intermittent pulse found in at least this share of the tempo windows is a pulse whose
-#: tempo moved, or whose level is in doubt, not one that comes and goes
-#: (:data:`analysis.beats.CLEAR_SHARE`; the web app's ``MOSTLY_PULSED``).
-MOSTLY_PULSED = 0.8
 
 
 def pulse_words(m: dict[str, Any]) -> str:
-    """A player's live pulse label (``pulse``, ``pulsed_share``) in a therapist's words."""
+    """A player's live pulse label (``pulse``, ``pulsed_share``) in a therapist's words: an
+    intermittent pulse found in as many windows as a clear one needs
+    (:data:`analysis.beats.CLEAR_SHARE`; the web app's ``MOSTLY_PULSED``) is a pulse whose
+    tempo moved, or whose level is in doubt, not one that comes and goes."""
+    from analysis.beats import CLEAR_SHARE
+
     share = m.get("pulsed_share")
-    if m["pulse"] == "intermittent" and share is not None and share >= MOSTLY_PULSED:
+    if m["pulse"] == "intermittent" and share is not None and share >= CLEAR_SHARE:
         return "a pulse, but no single tempo"
     return PULSE_WORDS.get(m["pulse"], m["pulse"])
 

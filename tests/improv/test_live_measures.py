@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.beats import CLEAR_SHARE
 from improv.analyze.live import (
     LIVE_WINDOW_S,
     LiveMeasurer,
@@ -19,7 +18,7 @@ from improv.analyze.live import (
     next_update,
     pair_state,
 )
-from improv.cli.live_display import MOSTLY_PULSED, live_lines
+from improv.cli.live_display import live_lines
 from sessions.tails import MidiLogTail, read_journal_tail
 from tests.sessions.helpers import wait_written
 
@@ -76,10 +75,6 @@ def test_live_pulse_throughout_without_one_tempo(store):
     assert lines[1].startswith("  client: ") and lines[1].endswith(
         "(unsure), a pulse, but no single tempo")
     assert lines[2].endswith("(unsure), pulse comes and goes")
-
-
-def test_live_display_bound_is_the_label_bound():
-    assert MOSTLY_PULSED == CLEAR_SHARE
 
 
 def test_live_audio_level_and_onsets(store):
