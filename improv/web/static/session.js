@@ -182,7 +182,7 @@ export async function sessionPage(main, id, params) {
 
   // -- playback ------------------------------------------------------------------------
   function setSource(src) {
-    const t = tl.cursor, was = !audio.paused;
+    const was = !audio.paused;
     source = src;
     if (!src) return;
     audio.src = src.url;
@@ -194,7 +194,8 @@ export async function sessionPage(main, id, params) {
     }, 1500);
     audio.addEventListener('loadedmetadata', () => {
       if (document.getElementById('status').textContent.startsWith('Preparing the sound')) say('Ready to play');
-      clearTimeout(slow); seek(t); if (was) audio.play();
+      // where the play head is now: the user may have moved it while the sound loaded
+      clearTimeout(slow); seek(tl.cursor); if (was) audio.play();
     }, { once: true });
     audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
