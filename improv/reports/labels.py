@@ -14,9 +14,8 @@ from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
-__all__ = ["GROUP_TITLES", "note_name", "heading", "shown", "shown_unit", "shown_band", "scale",
-           "group_of",
-           "grouped", "column_title", "source_name", "never_negative"]
+__all__ = ["GROUP_TITLES", "WORDS", "note_name", "heading", "shown", "shown_unit", "shown_band",
+           "scale", "group_of", "grouped", "column_title", "source_name", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -31,6 +30,14 @@ _PERCENT = ("fraction",)
 _NO_UNIT = ("", "count", "MIDI note", "0/1")
 _NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _ORDER = {f.name: k for k, f in enumerate(FEATURES)}
+#: Stored words that are the analysis' own terms, said in plain words where people read them
+#: (``--json``, ``--csv`` and ``--raw`` keep the stored word).
+WORDS = {
+    "tempo_source": {"windows": "windows over the session",
+                     "clip": "the whole clip (shorter than one window)"},
+    "tempo_level_from": {"audio": "this recording",
+                         "midi": "the player's MIDI, which this recording hears"},
+}
 
 
 def note_name(midi: float) -> str:
@@ -69,15 +76,20 @@ def heading(column: str) -> str:
 
 def shown(column: str, value: Any) -> str:
     """A value in the unit its :func:`heading` names: shares as percentages, MIDI notes as
-    names, ``–`` for a missing one.
+    names, the analysis' own terms in plain words (:data:`WORDS`), ``–`` for a missing one.
 
     >>> shown("x.silence_share", 0.25), shown("x.pitch_max", 67.0), shown("x.tempo_bpm", None)
     ('25', 'G4', '–')
+    >>> shown("x.audio.tempo_level_from", "audio")
+    'this recording'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str):
+        found = lookup(column)
+        return WORDS.get(found[0].name, {}).get(value, value) if found else value
     if not isinstance(value, (int, float)):
         return str(value)
     unit = describe(column)[0]

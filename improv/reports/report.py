@@ -123,9 +123,9 @@ def session_report_html(store, session_id: str) -> str:
                 elif k == "tempo_level_from":  # said only where the MIDI set it
                     if v != "midi":
                         continue
-                    value = _e("the player's MIDI, which this recording hears")
+                    value = _e(shown(k, v))
                 elif isinstance(v, str) and k not in ("status", "tempo_source"):
-                    value = _e(v)
+                    value = _e(shown(k, v))
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     value = _e(shown(k, v))
                 else:

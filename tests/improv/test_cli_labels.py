@@ -33,6 +33,12 @@ def test_headings_values_and_groups():
     assert shown("x.midi.silence_share", 0.504) == "50"
     assert shown("a|b.asynchrony_sd_ms", 1.3e-12) == "0"
     assert shown("x.midi.tempo_bpm", None) == "–" and shown("x.midi.key", "C major") == "C major"
+    # the analysis' own terms in plain words; other words as they are
+    assert shown("client.audio.tempo_level_from", "midi") == (
+        "the player's MIDI, which this recording hears")
+    assert shown("tempo_level_from", "audio") == "this recording"
+    assert shown("x.midi.tempo_source", "windows") == "windows over the session"
+    assert shown("x.midi.pulse", "intermittent") == "intermittent"
     assert column_title("a|b.a_imitates_b_count") == "a & b: a imitates b"
     groups = grouped(["x.midi.velocity_mean", "a|b.joint_share", "x.midi.tempo_bpm",
                       "x.midi.pulse_clarity", "x.midi.unknown_thing"])
@@ -56,6 +62,7 @@ def test_analyze_tables_are_labelled_and_grouped(run_cli, half_duet):
     assert "GROUP" in out and "Tempo and pulse" in out and "Register and tonality" in out
     assert "Tempo (BPM)" in out and "Lowest note" in out and " C3" in out and " G4" in out
     assert "_share" not in out and "tempo_bpm" not in out and "pitch_min" not in out
+    assert re.search(r"Tempo from +windows over the session", out)
     assert out.index("Tempo and pulse") < out.index("Density") < out.index("Dynamics")
 
 
