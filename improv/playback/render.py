@@ -5,7 +5,9 @@ writes a WAV, and ``improv replay`` plays the rendering when no MIDI output
 port is given.  FluidSynth (Debian ``fluidsynth``) renders the session's
 Standard MIDI File faster than real time; the soundfont is Debian's
 ``fluid-soundfont-gm`` unless ``--soundfont`` or ``IMPROV_SOUNDFONT`` names
-another.  Channel 10 plays drums, as General MIDI defines.
+another.  Channel 10 plays drums, as General MIDI defines; the hi-hat edge
+strokes of Roland electronic kits, which General MIDI has no key for, are played
+as the GM hi-hat (:data:`GM_DRUM_KEYS`).  The stored MIDI is never changed.
 """
 
 from __future__ import annotations
@@ -54,8 +56,16 @@ def find_soundfont(path: str | os.PathLike | None = None) -> Path:
 MAX_TAIL_S = 2.0
 #: Level under which the tail counts as silence and is cut off (about -90 dBFS).
 SILENCE = 3e-5
-#: Part of the cache file names: renderings made before the length fix are not reused.
-RENDER_VERSION = 2
+#: Part of the cache file names: renderings made before the length fix (2) and before
+#: :data:`GM_DRUM_KEYS` (3) are not reused.
+RENDER_VERSION = 3
+#: Percussion keys (channel 10) outside General MIDI's 35-81 that electronic kits send, played
+#: as the GM key of the same drum: Roland V-Drums' hi-hat edge strokes, 22 (closed) and 26
+#: (open), as the Groove MIDI Dataset's TD-11 table maps them. A GM soundfont has no sound
+#: there: without the map a Roland kit's edge strokes, often most of a groove's hi-hat,
+#: rendered as silence.
+GM_DRUM_KEYS = {22: 42, 26: 46}
+_PERCUSSION = 9  # channel 10, counted from 0
 
 
 def _session_smf(session, chosen: list[str]) -> bytes:
@@ -74,6 +84,9 @@ def _session_smf(session, chosen: list[str]) -> bytes:
             continue
         if 0x80 <= data[0] < 0xF0:
             channels.add((player, data[0] & 0x0F))
+        if (data[0] & 0xE0 == 0x80 and data[0] & 0x0F == _PERCUSSION and len(data) > 1
+                and data[1] in GM_DRUM_KEYS):  # note on/off of a key GM has no sound for
+            data = bytes([data[0], GM_DRUM_KEYS[data[1]], *data[2:]])
         smf.add(t, player, data)
     for player, ch in sorted(channels):
         smf.add(end, player, bytes([0xB0 | ch, 64, 0]))  # sustain pedal up

@@ -72,6 +72,24 @@ def test_a_short_rendering_is_padded_to_the_session(store, tmp_path):
     assert 6.0 <= len(y) / SR <= 8.0
 
 
+def test_a_roland_kits_hi_hat_edge_strokes_are_heard(store, tmp_path):
+    """Keys 22 and 26 (Roland V-Drums' closed and open hi-hat edge) have no General MIDI
+    sound: they render as the GM hi-hats, and the stored MIDI keeps the kit's keys."""
+    from improv.playback.render import render_session
+
+    w = store.create_session(client="C07", players=["drums"])
+    w.add_midi_input("TD-17", player="drums")
+    for k, key in enumerate((22, 26)):
+        w.midi(0.2 + k, player="drums", port="TD-17", data=bytes([0x99, key, 110]))
+        w.midi(0.3 + k, player="drums", port="TD-17", data=bytes([0x89, key, 0]))
+    sid = w.finalize(duration_s=2.5)["id"]
+    y, _ = _read(render_session(store.session(sid), to=tmp_path / "r.wav").read_bytes())
+    for t in (0.2, 1.2):
+        assert np.max(np.abs(y[int(t * SR):int((t + 0.15) * SR)])) > 0.01, t
+    ev = store.session(sid).midi_events(players=["drums"])
+    assert [bytes(d)[1] for d in ev.raw] == [22, 22, 26, 26]
+
+
 def test_render_mix_has_the_recordings_and_the_midi(run_cli, store, duet, tmp_path):
     r = run_cli("render", duet, "--to", tmp_path / "mix.wav", "--mix")
     assert r.exit_code == 0, r.stderr
