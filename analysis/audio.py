@@ -546,9 +546,9 @@ def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMO
     frame_rate : float [Hz]
     smooth : float [seconds]
         Standard deviation of the Gaussian (0: bare impulses).
-    heights : {"dB", "log"}
-        Each impulse's height: its dB above the local mean, or ``log1p`` of that (percussive
-        audio since 1.13.0, :data:`PERCUSSIVE_HEIGHTS`).
+    heights : {"dB", "log", "flat"}
+        Each impulse's height: its dB above the local mean, ``log1p`` of that (percussive
+        audio since 1.13.0, :data:`PERCUSSIVE_HEIGHTS`), or 1 for every peak (``flat``).
 
     Returns
     -------
@@ -574,11 +574,13 @@ def onset_peaks(env: np.ndarray, *, frame_rate: float, smooth: float = ONSET_SMO
         return e.copy()
     is_max, av = _local_max_and_mean(e, frame_rate)
     height = e - av
-    if heights not in ("dB", "log"):
-        raise ParameterError(f"heights must be 'dB' or 'log', got {heights!r}")
+    if heights not in ("dB", "log", "flat"):
+        raise ParameterError(f"heights must be 'dB', 'log' or 'flat', got {heights!r}")
     out = np.where(is_max & (height > PEAK_FLOOR_DB), height, 0.0)
     if heights == "log":
         np.log1p(out, out=out)
+    elif heights == "flat":
+        out = (out > 0).astype(np.float64)
     if smooth > 0:
         out = gaussian_filter1d(out, smooth * frame_rate, mode="constant")
     return out

@@ -58,7 +58,7 @@ from analysis import metre  # noqa: E402
 #: the impulse heights of the tempo envelope for percussive audio (share at or above the
 #: bound; analysis.audio.PERCUSSIVE_HEIGHTS): dB above the local mean (before 1.13.0), log1p
 #: of it, or its square root (measured here only)
-HEIGHTS = ("dB", "log", "sqrt")
+HEIGHTS = ("dB", "log", "sqrt", "flat")
 CUE_SETS = {"interval": (1, 0, 0), "bass": (0, 1, 0), "interval+bass": (1, 1, 0),
             "interval+bass+total": (1, 1, 1), "bass+total": (0, 1, 1)}
 BOUNDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)

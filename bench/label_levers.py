@@ -74,9 +74,10 @@ LEVERS = {
     "cross0.45": {"cross_share": 0.45},
     "cross0.4": {"cross_share": 0.4},
     "regions": {"regions": True},
+    "flat": {"heights": "flat"},
 }
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
-TEMPO_LEVERS = ("anchor", "tie43", "regions")
+TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat")
 SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
 REGULAR = (0.5, 0.6, 0.7, 0.8, 0.9)
 WRONG_CLEAR_COST = 19.0
@@ -90,6 +91,7 @@ def _set_lever(lever: dict) -> None:
     defaults, since their callers inside the analyser pass none."""
     atempo.ANCHOR = lever.get("anchor", 0.0)
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
+    aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
