@@ -143,16 +143,18 @@ def merge_onsets(t: np.ndarray, tol: float = 0.03) -> np.ndarray:
 #: rim of tom 3, is GM's vibraslap. Each is played as the GM sound of the same drum, as the
 #: dataset's own mapping table does. Renderings made before session 21 did without it.
 TD11_TO_GM = {22: 42, 26: 46, 58: 43}
+#: The map :func:`render` uses by default (``--unmapped-drums``: none, as before session 21).
+DRUM_MAP = TD11_TO_GM
 
 
 def render(mid: Path, outdir: Path, *, drum_map: dict[int, int] | None = None) -> Path:
     """A FluidSynth rendering of a MIDI file, kept in ``outdir`` by the file's content.
 
-    Percussion-channel notes in ``drum_map`` (default :data:`TD11_TO_GM`; ``{}``: none) are
+    Percussion-channel notes in ``drum_map`` (default :data:`DRUM_MAP`; ``{}``: none) are
     played as the pitch it maps them to; a file with no such note is rendered as it is (and
     named as before), one with some under a name of its own.
     """
-    drum_map = TD11_TO_GM if drum_map is None else drum_map
+    drum_map = DRUM_MAP if drum_map is None else drum_map
     data = mid.read_bytes()
     mapped = _mapped_drums(mid, drum_map) if drum_map else None
     key = data if mapped is None else data + repr(sorted(drum_map.items())).encode()
@@ -255,7 +257,13 @@ def main(argv: list[str] | None = None) -> int:
                          "(bench/evaluate_cv.py; renders unless --no-render)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/improv-eval-cache"),
                     help="--cv: envelopes and baselines cached here by file content")
+    ap.add_argument("--unmapped-drums", action="store_true",
+                    help="render the drums' notes as they are (before session 21: a GM kit "
+                         "plays no sound for the Groove MIDI Dataset's hi-hat edge strokes)")
     args = ap.parse_args(argv)
+    if args.unmapped_drums:
+        global DRUM_MAP
+        DRUM_MAP = {}
     if args.cv:
         import evaluate_cv
 

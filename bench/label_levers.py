@@ -10,10 +10,12 @@ Recordings (none from the shared set): one annotated performance per ASAP piece 
 its FluidSynth rendering) and 240 Groove MIDI "beat" performances of 20 s or more, dealt by
 the SHA-1 of their path (``bench/evaluate_heldout.py``). Block A is the first 120, on which
 1.13.0's audio constants were chosen (``bench/audio_metre_cv.py``); block B is the next 120,
-rendered for this bench and never tuned on. Each recording runs through the shipped analyser
-(:func:`analysis.analyze_midi`, :func:`analysis.analyze_audio`) with the label's share and
-regularity conditions off, so that any (``CLEAR_SHARE``, ``REGULAR_SHARE``) is applied
-afterwards from the summary's ``pulsed_share`` and ``beat_regularity``.
+rendered for this bench and never tuned on. The grooves' hi-hat edge strokes, which a GM kit
+does not play, are rendered as GM hi-hats (``evaluate.TD11_TO_GM``, since session 21). Each
+recording runs through the shipped analyser (:func:`analysis.analyze_midi`,
+:func:`analysis.analyze_audio`) with the label's share and regularity conditions off, so that
+any (``CLEAR_SHARE``, ``REGULAR_SHARE``) is applied afterwards from the summary's
+``pulsed_share`` and ``beat_regularity``.
 
 The levers (each one full pass, cached):
 
@@ -27,6 +29,9 @@ The levers (each one full pass, cached):
     the pulse-train tie-break (Percival & Tzanetakis 2014) also between levels in a 4:3
     relation (:data:`analysis.tempo.RELATED_RATIOS`), the dotted-eighth cross-rhythm of a
     sixteenth-note groove;
+``flat``
+    every peak of percussive audio's tempo envelope the same height
+    (:data:`analysis.audio.PERCUSSIVE_HEIGHTS` ``"flat"``; session 21);
 ``cross0.5``, ``cross0.45``, ``cross0.4``
     no "clear" where the runner-up level in a 3:2 relation has at least this share
     (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7).
