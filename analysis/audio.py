@@ -109,7 +109,9 @@ PITCHED_SHARE = 0.2
 #: the local mean, so a groove's loud kick and snare, often off the beat's regular grid, do
 #: not drown its steady hi-hats or ride in the autocorrelation (MIDI's envelope is
 #: log-compressed too); pitched audio keeps ``"dB"``, where the strong onsets (bass notes,
-#: chords) carry the beat. Chosen by two-fold cross-validation (docs/benchmarks.md, 1.13.0).
+#: chords) carry the beat. Chosen by two-fold cross-validation (docs/benchmarks.md, 1.13.0);
+#: made again in session 21 on drum renderings that play every hi-hat stroke, the folds chose
+#: square-root and flat heights (``"flat"``: every peak 1), so ``"log"`` stays.
 PERCUSSIVE_HEIGHTS = "log"
 #: Percussive audio's tempo envelope from each frequency region's peaks, summed (True), instead
 #: of the peaks of the regions' mean (False): a hi-hat's onset then counts in its own region
