@@ -119,6 +119,12 @@ PERCUSSIVE_HEIGHTS = "log"
 #: 2006 sum band-wise accents). Measured on held-out drum renderings: off (docs/benchmarks.md,
 #: session 20).
 PERCUSSIVE_REGIONS = False
+#: Tempo ratios at which a percussive recording's windows are moved onto its level
+#: (``cross_fold`` of :func:`analysis.tempo.tempo_from_envelope`): ``(0.75, 4 / 3)`` puts the
+#: dotted-eighth reading of a sixteenth-note groove (its 6 s windows 4:3 from the level the
+#: whole performance has) on the beat. Measured on held-out drum renderings: off
+#: (docs/benchmarks.md, session 21).
+PERCUSSIVE_CROSS_FOLD: tuple[float, ...] = ()
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
@@ -677,7 +683,8 @@ def _audio_result(
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
-                          hop=hop)
+                          hop=hop, cross_fold=() if pitched or percussive is None
+                          else PERCUSSIVE_CROSS_FOLD)
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel

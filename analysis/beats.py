@@ -558,6 +558,7 @@ def analyze_pulse(
     stretch_share: float = STRETCH_SHARE,
     refine: float = REFINE_WINDOW,
     regular_share: float = REGULAR_SHARE,
+    cross_fold: tuple[float, ...] = (),
 ) -> Pulse:
     """Windowed tempo (:func:`analysis.tempo.tempo_from_envelope`), beats and pulse label.
 
@@ -589,6 +590,9 @@ def analyze_pulse(
     regular_share : float [0..1]
         "Clear" needs at least this share of the beat intervals near the tempo's beat period
         (:func:`vouch`, :data:`REGULAR_SHARE`; 0: off).
+    cross_fold : tuple of float
+        Cross-rhythm ratios whose windows move onto the level
+        (:func:`analysis.tempo.tempo_from_envelope`; measured, off).
 
     Returns
     -------
@@ -607,7 +611,7 @@ def analyze_pulse(
     if duration is None:
         duration = env.size / frame_rate
     tc = tempo_from_envelope(env, frame_rate=frame_rate, duration=duration, window=window,
-                             hop=hop)
+                             hop=hop, cross_fold=cross_fold)
     n_win = tc.times.size
     share = float(np.mean(_pulsed(tc.bpm))) if n_win else 0.0
     cross = 0.0

@@ -549,6 +549,22 @@ def stability(curve: np.ndarray, tempo: float) -> float:
     return float(np.mean(np.abs(c / tempo - 1.0) <= STABLE_TOL))
 
 
+#: Tolerance [octaves] of :func:`_cross_fold` (about 4 %).
+CROSS_FOLD_TOL = 0.057
+
+
+def _cross_fold(curve: np.ndarray, ref: float, ratios: tuple[float, ...]) -> np.ndarray:
+    """Move each tempo that lies within :data:`CROSS_FOLD_TOL` of ``ratio * ref`` (a ratio
+    of ``ratios``) to ``tempo / ratio``: the windows' cross-rhythm reading put on the level."""
+    out = np.asarray(curve, dtype=np.float64).copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lr = np.log2(out / ref)
+        for r in ratios:
+            hit = np.abs(lr - np.log2(r)) <= CROSS_FOLD_TOL
+            out[hit] = out[hit] / r
+    return out
+
+
 def _fold(bpm: np.ndarray, ref: float) -> np.ndarray:
     """Move each tempo by the factor in LEVEL_FACTORS that brings it closest to ``ref``."""
     cands = bpm[:, None] * np.asarray(LEVEL_FACTORS)[None, :]
@@ -915,6 +931,7 @@ def tempo_from_envelope(
     window: float = DEFAULT_WINDOW,
     hop: float = DEFAULT_HOP,
     threshold: float = PULSE_THRESHOLD,
+    cross_fold: tuple[float, ...] = (),
 ) -> TempoCurve:
     """Tempo curve, pulse clarity and global tempo from an onset-strength envelope.
 
@@ -930,6 +947,10 @@ def tempo_from_envelope(
         ``120 / window`` BPM.
     threshold : float [0..1]
         Pulse clarity under which a window counts as pulse-less.
+    cross_fold : tuple of float
+        Tempo ratios besides :data:`LEVEL_FACTORS` (e.g. 4/3 and 3/4, a cross-rhythm) at
+        which a window's tempo is moved onto the session's level (:func:`_cross_fold`;
+        measured, off: docs/benchmarks.md, session 21).
 
     Returns
     -------
@@ -999,6 +1020,8 @@ def tempo_from_envelope(
         curve = _refine_peaks(sal, _viterbi(sal.T, anchored, pulsed, log_bpm, sigma), bpm)
         agreement = _agreement(free, curve[pulsed])
     curve = _fold_path(curve, pulsed, ref)
+    if cross_fold:
+        curve = _cross_fold(curve, ref, cross_fold)
     curve = np.where(pulsed, curve, np.nan)
     glob = float(ref)
     for _ in range(MODE_ITER):  # mean-shift style: median of the windows near the current estimate

@@ -32,6 +32,10 @@ The levers (each one full pass, cached):
 ``flat``
     every peak of percussive audio's tempo envelope the same height
     (:data:`analysis.audio.PERCUSSIVE_HEIGHTS` ``"flat"``; session 21);
+``fold43``
+    a percussive recording's windows 4:3 or 3:4 from its level moved onto it
+    (:data:`analysis.audio.PERCUSSIVE_CROSS_FOLD`; session 21); ``fold43up`` only the windows
+    4:3 faster (the dotted-eighth grouping of sixteenths over a level that counts four);
 ``cross0.5``, ``cross0.45``, ``cross0.4``
     no "clear" where the runner-up level in a 3:2 relation has at least this share
     (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7).
@@ -80,6 +84,8 @@ LEVERS = {
     "cross0.4": {"cross_share": 0.4},
     "regions": {"regions": True},
     "flat": {"heights": "flat"},
+    "fold43": {"cross_fold": (0.75, 4.0 / 3.0)},
+    "fold43up": {"cross_fold": (4.0 / 3.0,)},
 }
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
 TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat")
@@ -97,6 +103,7 @@ def _set_lever(lever: dict) -> None:
     atempo.ANCHOR = lever.get("anchor", 0.0)
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
+    aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):

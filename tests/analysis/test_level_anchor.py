@@ -60,3 +60,21 @@ def test_agreement_only_takes_clear_away():
     assert pulse_label(0.9, 0.0, agreement=AGREE_SHARE - 0.01, **kw) == "intermittent"
     assert pulse_label(0.9, 0.0, agreement=0.0, agree_share=0.0, **kw) == "clear"
     assert pulse_label(0.05, 0.0, agreement=0.0, **kw) == "rare"
+
+
+def test_cross_fold_puts_the_cross_rhythm_on_the_beat():
+    """``cross_fold`` (session 21, shipped off for percussive audio,
+    :data:`analysis.audio.PERCUSSIVE_CROSS_FOLD`): the windows 4:3 from the level move onto
+    it, the beats follow the beat and keep to the tempo, so the groove reads "clear"."""
+    from analysis.audio import PERCUSSIVE_CROSS_FOLD
+
+    assert PERCUSSIVE_CROSS_FOLD == ()
+    plain = analyze_pulse(tresillo(), frame_rate=MIDI_FRAME_RATE)
+    folded = analyze_pulse(tresillo(), frame_rate=MIDI_FRAME_RATE, cross_fold=(4 / 3,))
+    assert plain.label == "intermittent"
+    assert np.nanmedian(folded.curve.bpm) == pytest.approx(BPM, rel=0.02)
+    assert np.median(np.diff(folded.beats)) == pytest.approx(60.0 / BPM, rel=0.02)
+    assert folded.label == "clear" and folded.tempo_bpm == pytest.approx(BPM, rel=0.02)
+    # a window at another ratio stays where it is
+    c = atempo._cross_fold(np.array([133.3, 150.0, 100.0, np.nan]), 100.0, (4 / 3,))
+    np.testing.assert_allclose(c, [99.98, 150.0, 100.0, np.nan], rtol=1e-3)
