@@ -65,12 +65,14 @@ RENDER_VERSION = 3
 #: there: without the map a Roland kit's edge strokes, often much of a groove's hi-hat,
 #: rendered as silence.
 GM_DRUM_KEYS = {22: 42, 26: 46}
+#: General MIDI's percussion channel, 10, counted from 0 (the same number as
+#: ``analysis.convert.PERCUSSION_CHANNEL``, which playback may not import: tests/test_rooms.py).
+_PERCUSSION = 9
 
 
 def _session_smf(session, chosen: list[str]) -> bytes:
     """The chosen players' MIDI as a Standard MIDI File that ends at the session's end, where
     every note still held (and the sustain pedal) is released on every channel used."""
-    from analysis.convert import PERCUSSION_CHANNEL
     from sessions.smf import SmfBuilder
 
     ev = session.midi_events(players=chosen)
@@ -84,7 +86,7 @@ def _session_smf(session, chosen: list[str]) -> bytes:
             continue
         if 0x80 <= data[0] < 0xF0:
             channels.add((player, data[0] & 0x0F))
-        if (data[0] & 0xE0 == 0x80 and data[0] & 0x0F == PERCUSSION_CHANNEL and len(data) > 1
+        if (data[0] & 0xE0 == 0x80 and data[0] & 0x0F == _PERCUSSION and len(data) > 1
                 and data[1] in GM_DRUM_KEYS):  # note on/off of a key GM has no sound for
             data = bytes([data[0], GM_DRUM_KEYS[data[1]], *data[2:]])
         smf.add(t, player, data)

@@ -75,8 +75,11 @@ def test_a_short_rendering_is_padded_to_the_session(store, tmp_path):
 def test_a_roland_kits_hi_hat_edge_strokes_are_heard(store, tmp_path):
     """Keys 22 and 26 (Roland V-Drums' closed and open hi-hat edge) have no General MIDI
     sound: they render as the GM hi-hats, and the stored MIDI keeps the kit's keys."""
+    from analysis.convert import PERCUSSION_CHANNEL
+    from improv.playback import render
     from improv.playback.render import render_session
 
+    assert render._PERCUSSION == PERCUSSION_CHANNEL  # playback keeps its own copy (rooms)
     w = store.create_session(client="C07", players=["drums"])
     w.add_midi_input("TD-17", player="drums")
     for k, key in enumerate((22, 26)):
