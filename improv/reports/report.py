@@ -120,10 +120,8 @@ def session_report_html(store, session_id: str) -> str:
                     # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
                     value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
                                                   "windows: may be chance)")
-                elif k == "tempo_level_from":  # said only where the MIDI set it
-                    if v != "midi":
-                        continue
-                    value = _e(shown(k, v))
+                elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
+                    continue
                 elif isinstance(v, str) and k not in ("status", "tempo_source"):
                     value = _e(shown(k, v))
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
