@@ -667,8 +667,8 @@ def _audio_result(
     del env
     regions = _onset_regions(env3, onsets, frame_rate=frame_rate)
     pitched = percussive is not None and percussive < PITCHED_SHARE
-    by_region = (PERCUSSIVE_REGIONS and not pitched and percussive is not None
-                 and env3.ndim == 2)
+    drums = percussive is not None and not pitched  # the percussive-audio settings apply
+    by_region = PERCUSSIVE_REGIONS and drums and env3.ndim == 2
     if by_region:  # measured, off
         peaks = sum(onset_peaks(np.pad(env3[:n_env, k].astype(np.float64),
                                        (0, max(0, n_env - env3.shape[0]))),
@@ -677,14 +677,12 @@ def _audio_result(
     del env3
     if not by_region:
         peaks = onset_peaks(tempo_env, frame_rate=frame_rate,
-                            heights="dB" if pitched or percussive is None
-                            else PERCUSSIVE_HEIGHTS)
+                            heights=PERCUSSIVE_HEIGHTS if drums else "dB")
     del tempo_env
 
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
-                          hop=hop, cross_fold=() if pitched or percussive is None
-                          else PERCUSSIVE_CROSS_FOLD)
+                          hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else ())
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel
