@@ -680,9 +680,14 @@ def _audio_result(
                             heights=PERCUSSIVE_HEIGHTS if drums else "dB")
     del tempo_env
 
+    # sounding stretches: runs of non-quiet ticks -> silences longer than SILENCE_GAP; windows
+    # wholly in one are pauses, left out of the pulsed share
+    act = np.flatnonzero(~quiet)
+    sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
-                          hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else ())
+                          hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else (),
+                          silences=sil)
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel
@@ -702,9 +707,6 @@ def _audio_result(
     curves["tempo_bpm"] = (tc.times, tc.bpm)
     curves["pulse_clarity"] = (tc.times, tc.clarity)
     curves["onsets_per_s"] = density_curve(onsets, duration=duration, window=window, hop=hop)
-    # sounding stretches: runs of non-quiet ticks -> silences longer than SILENCE_GAP
-    act = np.flatnonzero(~quiet)
-    sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
     curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
     starts = window_starts(duration, window=window, hop=hop)
     times, ms_mean = window_means(ms, duration=duration, window=window, hop=hop, step=step)

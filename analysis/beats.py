@@ -57,7 +57,8 @@ __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve",
            "pulse_label", "tempo_summary", "refine_beats", "TIGHTNESS", "LOOSE_TIGHTNESS",
            "STEADY_STABILITY", "STRETCH_WINDOWS", "STRETCH_SHARE", "REFINE_WINDOW",
            "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE", "REGULAR_SHARE", "REGULAR_TOL",
-           "AGREE_SHARE", "steady_windows", "beat_regularity", "vouch"]
+           "AGREE_SHARE", "steady_windows", "beat_regularity", "vouch", "pause_windows",
+           "pulsed_share"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).
@@ -134,7 +135,8 @@ class Pulse:
     curve : TempoCurve — the windowed tempo (``bpm`` from the beats where they allow)
     beats : np.ndarray [seconds] — tracked beat times (empty without a pulse)
     label : str — ``clear``, ``intermittent``, ``rare``, ``none`` or ``too short``
-    share : float [0..1] — share of windows with a pulse
+    share : float [0..1] — share of the windows with playing that have a pulse
+        (:func:`pulsed_share`)
     cross : float [0..1] — strength of a 3:2 rival level (0 if there is none)
     """
 
@@ -349,6 +351,58 @@ def _pulsed(bpm: np.ndarray) -> np.ndarray:
     return np.isfinite(bpm) & (bpm > 0)
 
 
+def pause_windows(times: np.ndarray, *, silences: np.ndarray | None,
+                  window: float) -> np.ndarray:
+    """Which windows lie wholly in one of the player's silences: a pause, not playing.
+
+    Parameters
+    ----------
+    times : np.ndarray [shape=(n,), seconds] — window centres
+    silences : np.ndarray [shape=(k, 2), seconds] or None
+        Disjoint (start, end) intervals in which nothing of the player sounds
+        (:func:`analysis.density.silent_intervals`); None: no window is a pause.
+    window : float [seconds]
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), bool]
+
+    Examples
+    --------
+    >>> pause_windows(np.array([3.0, 10.0, 20.0]), silences=np.array([[5.0, 30.0]]),
+    ...               window=6.0).tolist()
+    [False, True, True]
+    """
+    times = np.asarray(times, dtype=np.float64)
+    if silences is None or times.size == 0:
+        return np.zeros(times.size, dtype=bool)
+    sil = np.asarray(silences, dtype=np.float64).reshape(-1, 2)
+    if sil.shape[0] == 0:
+        return np.zeros(times.size, dtype=bool)
+    sil = sil[np.argsort(sil[:, 0])]
+    k = np.searchsorted(sil[:, 0], times - window / 2.0, side="right") - 1
+    ok = k >= 0
+    out = np.zeros(times.size, dtype=bool)
+    out[ok] = sil[k[ok], 1] >= times[ok] + window / 2.0
+    return out
+
+
+def pulsed_share(tc: TempoCurve, *, silences: np.ndarray | None = None,
+                 window: float = DEFAULT_WINDOW) -> float:
+    """Share of the windows in which the player plays that have a pulse (0 without any).
+
+    A window that lies wholly in a silence of the player (:func:`pause_windows`) is a pause:
+    it neither counts for a pulse nor against it (since 1.15.0). A therapy session has pauses
+    between pieces, for talk or to listen; a steady beat with pauses around it is "clear",
+    not "intermittent". Before 1.15.0 every window counted.
+    """
+    if tc.times.size == 0:
+        return 0.0
+    playing = ~pause_windows(tc.times, silences=None if tc.short else silences, window=window)
+    n = int(np.count_nonzero(playing))
+    return float(np.count_nonzero(_pulsed(tc.bpm) & playing)) / n if n else 0.0
+
+
 #: Frames per block of :func:`_frame_tempo` (a block's times and tempi are temporaries: the
 #: whole 3 hours at 100 Hz were four 8.6 MB arrays; each frame's value is its own).
 _FRAME_BLOCK = 1 << 16
@@ -559,6 +613,7 @@ def analyze_pulse(
     refine: float = REFINE_WINDOW,
     regular_share: float = REGULAR_SHARE,
     cross_fold: tuple[float, ...] = (),
+    silences: np.ndarray | None = None,
 ) -> Pulse:
     """Windowed tempo (:func:`analysis.tempo.tempo_from_envelope`), beats and pulse label.
 
@@ -593,6 +648,10 @@ def analyze_pulse(
     cross_fold : tuple of float
         Cross-rhythm ratios whose windows move onto the level
         (:func:`analysis.tempo.tempo_from_envelope`; measured, off).
+    silences : np.ndarray [shape=(k, 2), seconds] or None
+        The player's silences (:func:`analysis.density.silent_intervals`): windows wholly in
+        one are pauses and left out of the pulsed share (:func:`pulsed_share`); None: every
+        window counts.
 
     Returns
     -------
@@ -613,7 +672,7 @@ def analyze_pulse(
     tc = tempo_from_envelope(env, frame_rate=frame_rate, duration=duration, window=window,
                              hop=hop, cross_fold=cross_fold)
     n_win = tc.times.size
-    share = float(np.mean(_pulsed(tc.bpm))) if n_win else 0.0
+    share = pulsed_share(tc, silences=silences, window=window)
     cross = 0.0
     if tc.tempo_bpm > 0 and tc.alt_bpm > 0:
         ratio = tc.alt_bpm / tc.tempo_bpm

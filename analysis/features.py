@@ -106,14 +106,15 @@ FEATURES: tuple[Feature, ...] = (
        "either)", _ALT),
     _F("pulse_clarity", BOTH, "0-1", "tempo", "Pulse clarity", "how clear the beat is", _PULSE),
     _F("pulsed_share", SUMMARY, "fraction", "tempo", "Pulsed windows",
-       "share of the 6 s windows with a clear pulse"),
+       "share of the 6 s windows in which the player plays that have a clear pulse (pauses, "
+       "windows of silence, are left out)"),
     _F("tempo_bpm_min", SUMMARY, "BPM", "tempo", "Tempo (slowest)",
        "slowest tempo of the windows with a clear pulse"),
     _F("tempo_bpm_max", SUMMARY, "BPM", "tempo", "Tempo (fastest)",
        "fastest tempo of the windows with a clear pulse"),
     _F("pulse", SUMMARY, "", "tempo", "Pulse",
-       "clear (pulse in 80 % of the windows or more, its beats on one tempo), intermittent, "
-       "rare (under 10 %), none"),
+       "clear (pulse in 80 % of the windows with playing or more, its beats on one tempo), "
+       "intermittent, rare (under 10 %), none"),
     _F("tempo_stability", SUMMARY, "0-1", "tempo", "Tempo stability",
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",

@@ -62,8 +62,9 @@ from .beats import (
     track_beats,
     vouch,
 )
+from .density import silent_intervals
 from .tempo import MIDI_FRAME_RATE, onset_envelope, stability
-from .windows import DEFAULT_HOP, DEFAULT_WINDOW
+from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 
 __all__ = ["event_salience", "audio_salience", "level_salience", "score_levels", "decide",
            "relabel", "apply_metre", "apply_salience", "pulse_from_notes", "choose",
@@ -527,7 +528,8 @@ def pulse_from_notes(
 ) -> Pulse:
     """Tempo, beats and pulse label of notes: :func:`analysis.beats.pulse_curve` on their
     onsets (velocity-weighted), then :func:`apply_metre` with the cues of the pitched ones
-    (all notes give the onsets; notes on the GM percussion channel give no cues).
+    (all notes give the onsets; notes on the GM percussion channel give no cues). Windows in
+    which no note sounds are pauses, left out of the pulsed share.
 
     Parameters
     ----------
@@ -542,8 +544,9 @@ def pulse_from_notes(
     Pulse
     """
     env = onset_envelope(notes.start, duration=duration, weights=notes.velocity / 127.0)
+    sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
     pulse = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
-                          hop=hop, regular_share=regular_share)
+                          hop=hop, regular_share=regular_share, silences=sil)
     tones = notes.pitched()
     if len(tones) < 3:
         return pulse  # drums only: no note cues to weigh the levels by

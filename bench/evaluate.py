@@ -145,26 +145,46 @@ def merge_onsets(t: np.ndarray, tol: float = 0.03) -> np.ndarray:
 TD11_TO_GM = {22: 42, 26: 46, 58: 43}
 #: The map :func:`render` uses by default (``--unmapped-drums``: none, as before session 21).
 DRUM_MAP = TD11_TO_GM
+#: Whether :func:`render` ends a rendering at the file's last note (``--whole-file-renders``:
+#: at the file's end, as before session 22). Some Groove MIDI files go on for minutes after the
+#: drummer's last stroke with hi-hat pedal controller messages only (drummer 1's first session:
+#: up to 279 s of silence after 105 s of playing); :func:`load_notes` ends the MIDI's analysis
+#: at the last note, so a whole-file rendering analysed that silence on the audio side only.
+TRIM_TO_NOTES = True
+#: Only a file that goes on for longer than this [seconds] after its last sounding message
+#: (a note, or the sustain pedal that holds the last chord) is trimmed.
+TRIM_TAIL = 2.0
+SUSTAIN_PEDAL = 64
 
 
-def render(mid: Path, outdir: Path, *, drum_map: dict[int, int] | None = None) -> Path:
+def render(mid: Path, outdir: Path, *, drum_map: dict[int, int] | None = None,
+           trim: bool | None = None) -> Path:
     """A FluidSynth rendering of a MIDI file, kept in ``outdir`` by the file's content.
 
     Percussion-channel notes in ``drum_map`` (default :data:`DRUM_MAP`; ``{}``: none) are
-    played as the pitch it maps them to; a file with no such note is rendered as it is (and
-    named as before), one with some under a name of its own.
+    played as the pitch it maps them to. With ``trim`` (default :data:`TRIM_TO_NOTES`) the
+    messages after the last note (or sustain-pedal) message are left out when they go on for
+    more than :data:`TRIM_TAIL`, so that the rendering ends with the playing and its release,
+    near where :func:`load_notes` ends the MIDI. A file that
+    neither changes is rendered as it is (and named as before), one that does under a name of
+    its own.
     """
     drum_map = DRUM_MAP if drum_map is None else drum_map
+    trim = TRIM_TO_NOTES if trim is None else trim
     data = mid.read_bytes()
-    mapped = _mapped_drums(mid, drum_map) if drum_map else None
-    key = data if mapped is None else data + repr(sorted(drum_map.items())).encode()
+    changed, tags = _prepared(mid, drum_map=drum_map, trim=trim)
+    key = data
+    if "mapped" in tags:
+        key += repr(sorted(drum_map.items())).encode()
+    if "trimmed" in tags:
+        key += b"|trimmed to the last note"
     out = outdir / f"{hashlib.sha1(key).hexdigest()[:12]}.wav"
     if not out.exists():
         with tempfile.TemporaryDirectory() as tmp:
             src = mid
-            if mapped is not None:
-                src = Path(tmp) / "mapped.mid"
-                mapped.save(str(src))
+            if changed is not None:
+                src = Path(tmp) / "prepared.mid"
+                changed.save(str(src))
             subprocess.run(
                 ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(RENDER_SR), "-F", str(out),
                  SOUNDFONT, str(src)],
@@ -173,11 +193,23 @@ def render(mid: Path, outdir: Path, *, drum_map: dict[int, int] | None = None) -
     return out
 
 
-def _mapped_drums(mid: Path, drum_map: dict[int, int]):
-    """The file with its percussion notes mapped (a ``mido.MidiFile``), or None if none is."""
+def _prepared(mid: Path, *, drum_map: dict[int, int], trim: bool):
+    """``(file, tags)``: the MIDI file as :func:`render` plays it (a ``mido.MidiFile``, or
+    None when it is played as it is) and what changed (``{"mapped", "trimmed"}``)."""
     import mido
 
     f = mido.MidiFile(str(mid))
+    tags: set[str] = set()
+    if drum_map and _map_drums(f, drum_map):
+        tags.add("mapped")
+    if trim and _trim_after_last_note(f):
+        tags.add("trimmed")
+    return (f if tags else None), tags
+
+
+def _map_drums(f, drum_map: dict[int, int]) -> bool:
+    """Play the percussion notes in ``drum_map`` as the pitch it maps them to (in place);
+    whether any was."""
     changed = False
     for track in f.tracks:
         for k, msg in enumerate(track):
@@ -185,7 +217,40 @@ def _mapped_drums(mid: Path, drum_map: dict[int, int]):
                     and msg.note in drum_map):
                 track[k] = msg.copy(note=drum_map[msg.note])
                 changed = True
-    return f if changed else None
+    return changed
+
+
+def _sounding(msg) -> bool:
+    """Whether a MIDI message starts, ends or holds a sound: a note, or the sustain pedal."""
+    return (msg.type in ("note_on", "note_off")
+            or (msg.type == "control_change" and msg.control == SUSTAIN_PEDAL))
+
+
+def _trim_after_last_note(f) -> bool:
+    """Drop every message after the file's last sounding one (:func:`_sounding`) in place, when
+    they go on for more than :data:`TRIM_TAIL`, keeping each track's end; whether anything was
+    dropped. The cut is made in ticks, the same in every track whatever the tempo map."""
+    import mido
+
+    seconds, last_s = 0.0, None
+    for msg in f:  # merged tracks, times in seconds
+        seconds += msg.time
+        if _sounding(msg):
+            last_s = seconds
+    if last_s is None or seconds - last_s <= TRIM_TAIL:
+        return False
+    last = max((tick for track in f.tracks
+                for tick, msg in zip(np.cumsum([m.time for m in track]), track, strict=True)
+                if _sounding(msg)), default=0)
+    for i, track in enumerate(f.tracks):
+        kept, tick = mido.MidiTrack(), 0
+        for msg in track:
+            tick += msg.time
+            if tick <= last and msg.type != "end_of_track":
+                kept.append(msg)
+        kept.append(mido.MetaMessage("end_of_track", time=0))
+        f.tracks[i] = kept
+    return True
 
 
 def load_audio(path: Path) -> tuple[np.ndarray, int]:
@@ -260,10 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unmapped-drums", action="store_true",
                     help="render the drums' notes as they are (before session 21: a GM kit "
                          "plays no sound for the Groove MIDI Dataset's hi-hat edge strokes)")
+    ap.add_argument("--whole-file-renders", action="store_true",
+                    help="render each file to its end (before session 22: some Groove files "
+                         "go on for minutes of silence after the last stroke)")
     args = ap.parse_args(argv)
+    global DRUM_MAP, TRIM_TO_NOTES
     if args.unmapped_drums:
-        global DRUM_MAP
         DRUM_MAP = {}
+    if args.whole_file_renders:
+        TRIM_TO_NOTES = False
     if args.cv:
         import evaluate_cv
 

@@ -224,14 +224,15 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
         if pulse == "intermittent" and tentative and share is not None:
             used = {key + "pulse": pulse, key + "pulsed_share": share,
                     key + "tempo_bpm_tentative": tentative}
+            # the share counts the windows in which the player plays (analysis 1.15.0)
             if share >= CLEAR_SHARE:  # a pulse nearly throughout, but no one tempo vouched for
                 span = _tempo_range(s, key, used)
-                return _sentence(f"{player} played with a pulse for most of the session "
-                                 f"({_pct(share)}), but no single tempo fits it (nearest: "
-                                 f"about {tentative:.0f} BPM{'; ' + span if span else ''}).",
-                                 used)
+                return _sentence(f"{player} played with a pulse for most of the time they "
+                                 f"played ({_pct(share)}), but no single tempo fits it "
+                                 f"(nearest: about {tentative:.0f} BPM"
+                                 f"{'; ' + span if span else ''}).", used)
             return _sentence(f"{player} had a clear pulse only at times ({_pct(share)} of the "
-                             f"session), around {tentative:.0f} BPM.", used)
+                             f"time they played), around {tentative:.0f} BPM.", used)
         if pulse in ("none", "rare"):
             return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
         return None

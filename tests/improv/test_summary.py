@@ -105,8 +105,8 @@ def test_a_pulse_in_two_tempi_is_told_without_one_tempo(tmp_path, store, rng):
     mid = write_midi(tmp_path / "two.mid", tracks={"client": notes})
     sid = import_files(store, [mid], client="C03", players=["client=two.mid:2"])["id"]
     text = session_summary(store, sid)["text"]
-    m = re.search(r"Client played with a pulse for most of the session \((\d+) %\), but no "
-                  r"single tempo fits it \(nearest: about (\d+) BPM; between (\d+) and "
+    m = re.search(r"Client played with a pulse for most of the time they played \((\d+) %\), "
+                  r"but no single tempo fits it \(nearest: about (\d+) BPM; between (\d+) and "
                   r"(\d+)\)\.", text)
     assert m, text
     assert int(m.group(1)) >= 80 and int(m.group(2)) in (*range(78, 83), *range(127, 134))
