@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     args.render_dir.mkdir(parents=True, exist_ok=True)
+    evaluate.TRIM_TO_NOTES = not args.whole_file_renders
     its = items(args)
     if args.limit:
         its = [it for s in ("piano", "drums") for it in

@@ -251,12 +251,15 @@ def report(res: dict[str, list[dict]]) -> None:
 
 def add_set_args(ap: argparse.ArgumentParser) -> None:
     """The held-out recordings' options (``--asap``, ``--groove``, ``--shared``, ``--block``,
-    ``--render-dir``), shared with ``bench/heard_level.py``."""
+    ``--render-dir``, ``--whole-file-renders``), shared with ``bench/heard_level.py``."""
     ap.add_argument("--asap", type=Path, required=True)
     ap.add_argument("--groove", type=Path, required=True)
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--block", type=int, default=120, help="drum performances per block")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
+    ap.add_argument("--whole-file-renders", action="store_true",
+                    help="render each file to its end, not to its last sounding message "
+                         "(as before session 22: some grooves ran on for minutes of silence)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     args.cache.mkdir(parents=True, exist_ok=True)
     args.render_dir.mkdir(parents=True, exist_ok=True)
+    evaluate.TRIM_TO_NOTES = not args.whole_file_renders
     its = items(args)
     res = {n: compute(its, n, args.cache, args.jobs) for n in names}
     report(res)

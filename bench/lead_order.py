@@ -21,6 +21,8 @@ Usage::
   by the pulse with unpaired ornaments bridged.
 * ``autocorr``: the autocorrelation of the leaders' timing (whether a metrical pattern could be
   removed before the split).
+* ``horizon``: the players' cumulative slopes over 1-12 beats (session 22: why summing the
+  follower's corrections over a horizon does not narrow the split).
 * ``order``: the leader from the bootstrap probability that one gain is the smaller (>= p)
   with the other adapting (its lower bound above 0 or 0.05), two-fold cross-validated over the
   recording blocks like ``bench/evaluate_dialogue.py --constructed``.
@@ -318,6 +320,30 @@ def part_autocorr(rows, lags=12):
         print(f"| {fold} | {len(acs)} | " + " | ".join(f"{x:+.2f}" for x in med) + " |")
 
 
+def part_horizon(rows, horizons=(1, 2, 4, 8, 12)):
+    """Why a longer horizon does not narrow the split: per true gain of the one-way pairs, the
+    leader's and the follower's cumulative slope (:func:`lead_slopes.eq_horizon`) over k beats,
+    their spread over the pairs and the follower's mean over the leader's spread."""
+    print("\n| follower's alpha | k | leader: mean / sd | follower: mean / sd "
+          "| follower mean / leader sd | F>L |")
+    print("|---|---|---|---|---|---|")
+    one = [r for r in rows if r["kind"] == "one-way" and r["bp"].t.size >= C.MIN_INTERVALS]
+    for a in sorted({max(r["alpha_true"]) for r in one}):
+        sel = [r for r in one if max(r["alpha_true"]) == a]
+        for k in horizons:
+            lead, foll = [], []
+            for r in sel:
+                xy, w = lead_slopes.eq_horizon(k)(r["bp"])
+                sl = C._wls(xy[0], xy[1], w)
+                i = (1, 2) if r["truth"] == "a" else (2, 1)
+                lead.append(sl[i[0]])
+                foll.append(sl[i[1]])
+            lead, foll = np.array(lead), np.array(foll)
+            print(f"| {a:g} | {k} | {lead.mean():+.3f} / {lead.std():.3f} | "
+                  f"{foll.mean():+.3f} / {foll.std():.3f} | {foll.mean() / lead.std():.2f} | "
+                  f"{np.mean(foll > lead):.3f} |", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "evaldata")
@@ -343,6 +369,8 @@ def main(argv=None) -> int:
         part_order(rows, tuple(args.estimators.split(";")), block=args.block)
     if "autocorr" in parts:
         part_autocorr(rows)
+    if "horizon" in parts:
+        part_horizon(rows)
     return 0
 
 

@@ -196,3 +196,43 @@ def eq_shared(size):
 
 
 ESTIMATORS |= {f"shared reference, running median {n}": eq_shared(n) for n in (15, 31)}
+
+
+def _sum_ahead(d, run, k):
+    """Per row n: ``d[n] + ... + d[n + k - 1]`` and whether those rows lie in n's run."""
+    n = d.size
+    cs = np.r_[0.0, np.cumsum(d)]
+    end = np.arange(n) + k
+    same = (end <= n) & (run[np.minimum(end - 1, n - 1)] == run)
+    return np.where(same, cs[np.minimum(end, n)] - cs[:n], 0.0), same
+
+
+def eq_horizon(k=None, *, c=None, kmax=16):
+    """Each player's *cumulative* response over ``k`` beats (a local projection, Jorda 2005):
+    the sum of its interval deviations from beat n to n + k - 1 on the asynchrony at n. In the
+    linear model every player's sum is ``alpha_i (1 - (1 - s)^k) / s`` times the asynchrony
+    (``s`` the sum of the gains), so the share ``c_i / (c_a + c_b)`` is the same at every
+    horizon, and a follower with a small gain adds up its corrections while the leader's
+    timing was hoped to average out. With ``c`` the horizon follows the pair:
+    ``k = round(c / s)`` within 1..``kmax``. The deviations are first cleaned by the library's
+    robust weights (the residual of an interval far off scaled by its weight)."""
+    def eq(bp):
+        xy, w = C._equations(bp)
+        kk = k
+        if c is not None:
+            s = float(1.0 - C._wls(xy[0, 0], xy[1, 0], w[0]))
+            kk = int(np.clip(round(c / max(s, 1e-3)), 1, kmax))
+        if kk == 1:
+            return xy, w
+        for row, i in ((1, 0), (2, 1)):
+            x, d, wr = xy[0, row], bp.dev[i], w[row]
+            slope = float(C._wls(x, d, wr))
+            fitted = np.sum(wr * (d - slope * x)) / np.sum(wr) + slope * x
+            y, same = _sum_ahead(fitted + wr * (d - fitted), bp.run, kk)
+            xy[1, row], w[row] = y, same.astype(float)
+        return xy, w
+    return eq
+
+
+ESTIMATORS |= {f"cumulative response, {k} beats": eq_horizon(k) for k in (2, 4, 8)}
+ESTIMATORS |= {"cumulative response, round(1 / sum) beats": eq_horizon(c=1.0)}
