@@ -36,6 +36,8 @@ The levers (each one full pass, cached):
     a percussive recording's windows 4:3 or 3:4 from its level moved onto it
     (:data:`analysis.audio.PERCUSSIVE_CROSS_FOLD`; session 21); ``fold43up`` only the windows
     4:3 faster (the dotted-eighth grouping of sixteenths over a level that counts four);
+    ``fold43up+cross0.45``, ``fold43up+cross0.4`` with the ``cross`` bound below as well
+    (session 22);
 ``cross0.5``, ``cross0.45``, ``cross0.4``
     no "clear" where the runner-up level in a 3:2 relation has at least this share
     (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7).
@@ -86,6 +88,8 @@ LEVERS = {
     "flat": {"heights": "flat"},
     "fold43": {"cross_fold": (0.75, 4.0 / 3.0)},
     "fold43up": {"cross_fold": (4.0 / 3.0,)},
+    "fold43up+cross0.45": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.45},
+    "fold43up+cross0.4": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.4},
 }
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
 TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat")
