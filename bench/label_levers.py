@@ -38,7 +38,7 @@ The levers (each one full pass, cached):
     4:3 faster (the dotted-eighth grouping of sixteenths over a level that counts four);
     ``fold43up+cross0.45``, ``fold43up+cross0.4`` with the ``cross`` bound below as well
     (session 22);
-``cross0.5``, ``cross0.45``, ``cross0.4``
+``cross0.5``, ``cross0.45``, ``cross0.4``, ``cross0.35``, ``cross0.3``
     no "clear" where the runner-up level in a 3:2 relation has at least this share
     (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7).
 
@@ -84,6 +84,8 @@ LEVERS = {
     "cross0.5": {"cross_share": 0.5},
     "cross0.45": {"cross_share": 0.45},
     "cross0.4": {"cross_share": 0.4},
+    "cross0.35": {"cross_share": 0.35},
+    "cross0.3": {"cross_share": 0.3},
     "regions": {"regions": True},
     "flat": {"heights": "flat"},
     "fold43": {"cross_fold": (0.75, 4.0 / 3.0)},
@@ -227,6 +229,28 @@ def report(res: dict[str, list[dict]]) -> None:
             picks[k] = name if scores[name] > scores["base"] else "base"
             print(f"  {name}: fold {k} training objective base {scores['base']:.1f}, "
                   f"{name} {scores[name]:.1f} -> {picks[k]}")
+    label_levers = [n for n in res if n not in TEMPO_LEVERS]
+    if len(label_levers) > 2:
+        print("\none choice among the label levers run (" + ", ".join(label_levers)
+              + "), two-fold by the label objective:")
+        pick = {}
+        for k in (0, 1):
+            scores = {n: label_obj([r for r in res[n] if r["set"] in TRAIN
+                                    and fold(r["name"]) != k]) for n in label_levers}
+            pick[k] = max(label_levers, key=lambda n: (scores[n], n == "base"))
+            print(f"  fold {k}: " + ", ".join(f"{n} {v:.0f}" for n, v in scores.items())
+                  + f" -> {pick[k]}")
+        print("  pooled test folds (block B under each fold's choice as well):")
+        for s in sets:
+            n = wrong = 0
+            for k in (0, 1):
+                a, b = clear_stats([r for r in res[pick[k]]
+                                    if r["set"] == s and fold(r["name"]) == k])
+                n, wrong = n + a, wrong + b
+            total = sum(r["set"] == s for r in res["base"])
+            print(f"    {s:14s} clear {n:3d} ({n / total:.0%}) at "
+                  f"{(n - wrong) / max(n, 1):.3f}   base: "
+                  f"{_fmt([r for r in res['base'] if r['set'] == s])}")
     print("\nthe label's frontier (base): clear (share of the set) at precision")
     for s in sets:
         rs = [r for r in res["base"] if r["set"] == s]
