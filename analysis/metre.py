@@ -525,6 +525,7 @@ def pulse_from_notes(
     switch_margin: float = SWITCH_MARGIN,
     clear_margin: float = CLEAR_MARGIN,
     regular_share: float = REGULAR_SHARE,
+    silences: np.ndarray | None = None,
 ) -> Pulse:
     """Tempo, beats and pulse label of notes: :func:`analysis.beats.pulse_curve` on their
     onsets (velocity-weighted), then :func:`apply_metre` with the cues of the pitched ones
@@ -538,15 +539,19 @@ def pulse_from_notes(
     window, hop : float [seconds]
     switch_margin, clear_margin : float — see :data:`SWITCH_MARGIN`, :data:`CLEAR_MARGIN`
     regular_share : float — see :data:`analysis.beats.REGULAR_SHARE`
+    silences : np.ndarray [shape=(k, 2), seconds] or None
+        The notes' silences (:func:`analysis.density.silent_intervals`) if the caller has them;
+        None: found here.
 
     Returns
     -------
     Pulse
     """
     env = onset_envelope(notes.start, duration=duration, weights=notes.velocity / 127.0)
-    sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
+    if silences is None:
+        silences = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
     pulse = analyze_pulse(env, frame_rate=MIDI_FRAME_RATE, duration=duration, window=window,
-                          hop=hop, regular_share=regular_share, silences=sil)
+                          hop=hop, regular_share=regular_share, silences=silences)
     tones = notes.pitched()
     if len(tones) < 3:
         return pulse  # drums only: no note cues to weigh the levels by

@@ -145,11 +145,11 @@ def _midi_curves(
     """The curves of :func:`analyze_midi`, with the pulse (tempo curve and beats) and the
     silences they came from (the summary needs them)."""
     curves: dict[str, Curve] = {}
-    pulse = pulse_from_notes(notes, duration=duration, window=window, hop=hop)
+    sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
+    pulse = pulse_from_notes(notes, duration=duration, window=window, hop=hop, silences=sil)
     curves.update(pulse.curves())
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
     curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)
-    sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
     curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
     curves.update(velocity_curves(notes, duration=duration, window=window, hop=hop))
     # register, articulation and key from the pitched notes only: on the GM percussion channel
