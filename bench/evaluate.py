@@ -165,9 +165,8 @@ def render(mid: Path, outdir: Path, *, drum_map: dict[int, int] | None = None,
     played as the pitch it maps them to. With ``trim`` (default :data:`TRIM_TO_NOTES`) the
     messages after the last note (or sustain-pedal) message are left out when they go on for
     more than :data:`TRIM_TAIL`, so that the rendering ends with the playing and its release,
-    near where :func:`load_notes` ends the MIDI. A file that
-    neither changes is rendered as it is (and named as before), one that does under a name of
-    its own.
+    near where :func:`load_notes` ends the MIDI. A file that neither changes is rendered as it
+    is (and named as before), one that does under a name of its own.
     """
     drum_map = DRUM_MAP if drum_map is None else drum_map
     trim = TRIM_TO_NOTES if trim is None else trim
