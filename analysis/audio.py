@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate, metre
-from .beats import Pulse, analyze_pulse
+from .beats import CROSS_SHARE, Pulse, analyze_pulse
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
@@ -125,6 +125,15 @@ PERCUSSIVE_REGIONS = False
 #: whole performance has) on the beat. Measured on held-out drum renderings: off
 #: (docs/benchmarks.md, session 21).
 PERCUSSIVE_CROSS_FOLD: tuple[float, ...] = ()
+#: The 3:2 bound of the pulse label (``cross_share`` of :func:`analysis.beats.analyze_pulse`,
+#: :data:`analysis.beats.CROSS_SHARE`) for percussive audio, where no cue chooses between a
+#: level and its dotted or triplet rival (pitched audio's accents and MIDI's note cues do):
+#: no "clear" where that rival holds this share of the level score. Measured on held-out drum
+#: renderings and off: a steady stream of drum strokes has a strong 3:2 rival by nature (every
+#: stroke lies on both levels' multiples), 0.45-0.57 for accented eighths or sixteenths read at
+#: the right level, so a bound of 0.4-0.5 takes "clear" from the steadiest playing
+#: (docs/benchmarks.md, session 23).
+PERCUSSIVE_CROSS_SHARE = CROSS_SHARE
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
@@ -687,6 +696,7 @@ def _audio_result(
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
                           hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else (),
+                          cross_share=PERCUSSIVE_CROSS_SHARE if drums else CROSS_SHARE,
                           silences=sil)
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the

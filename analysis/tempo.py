@@ -431,6 +431,14 @@ RELATED_TOL = 0.05
 #: Tzanetakis's combined score (maximum plus variance over phases) gave the same choices at
 #: small margins and worse ones at larger margins, so only the maximum is used.
 TIE_MARGIN = 0.3
+#: How far [octaves] from each candidate's grid tempo the tie-break's pulse trains are tried in
+#: each window, the best counting (:func:`pulse_train_score` ``spread``): half a grid bin. The
+#: two candidates come from the grid (1.7 % a bin), and a pulse train's far impulses (up to 6
+#: beats on) miss by up to 0.9 % of 6 beats at a grid tempo between the true one and its
+#: neighbour: before 1.16.0 a 120 BPM stream of sixteenths, read at the bin 119.2, lost the
+#: tie-break to its 3:2 rival 80.0 (a bin that fell on the true tempo) and was reported at 80
+#: with a "clear" pulse (docs/benchmarks.md, session 23).
+TIE_SPREAD = 0.5 / BINS_PER_OCTAVE
 #: Relations [tempo ratio] in which the runner-up metrical level is looked for: the MIREX
 #: tempo task asks for two tempi and the share of the first (McKinney, Moelants, Davies &
 #: Klapuri 2007), because listeners themselves split between such levels.
@@ -655,7 +663,8 @@ def metrical_level(
         favoured a sixteenth-note level over the beat); ``T`` itself is at most :data:`MAX_BPM`.
         If a local maximum of the score at a 3:2 or 3:1 relation to the best one
         (:data:`RELATED_RATIOS`) scores within :data:`TIE_MARGIN` of it, the one of the two with
-        the higher :func:`pulse_train_score` is taken (since 1.3).
+        the higher :func:`pulse_train_score` is taken (since 1.3; since 1.16.0 each within
+        half a grid bin of its grid tempo, :data:`TIE_SPREAD`).
         ``salience`` [0..1]: ``s`` at that tempo (0.0: no periodicity at all).
         ``alt_ratio``, ``alt_share``: the best local maximum of the score at one of
         :data:`ALTERNATIVE_RATIOS` of the chosen tempo, and its share of the two scores
@@ -710,7 +719,7 @@ def metrical_level(
     if rivals.size:
         j = int(rivals[np.argmax(score[rivals])])
         pt = pulse_train_score(env, frame_rate=frame_rate, duration=duration, bpm=bpm[[i, j]],
-                               window=window, hop=hop)
+                               window=window, hop=hop, spread=TIE_SPREAD)
         if pt[1] > pt[0]:
             i = j
     # the runner-up: the best local maximum of the score in a metrical relation to the level
@@ -752,8 +761,11 @@ def pulse_train_score(
     duration: float | None = None,
     window: float = GLOBAL_WINDOW,
     hop: float = GLOBAL_HOP,
+    spread: float = 0.0,
+    spread_steps: int = 2,
 ) -> np.ndarray:
-    """How well pulse trains at each tempo, at their best phase, match the onset envelope.
+    """How well pulse trains at each tempo, at their best phase (and, with ``spread``, their
+    best tempo near it), match the onset envelope.
 
     For each window (mean removed, scaled to unit energy) and each candidate beat period
     ``P``, the envelope is cross-correlated with a pulse train of impulses at ``0, P, 2P, 3P``
@@ -774,6 +786,12 @@ def pulse_train_score(
     duration : float [seconds] or None
         Default ``len(env) / frame_rate``; a shorter recording than ``window`` is one window.
     window, hop : float [seconds]
+    spread : float [octaves]
+        Each window's pulse trains are also tried at ``2 * spread_steps`` tempi evenly spaced
+        within this distance of each candidate, and its best tempo counts (0: the candidate
+        only). :func:`metrical_level` passes :data:`TIE_SPREAD`, half a grid bin.
+    spread_steps : int
+        Tempi tried on each side of the candidate.
 
     Returns
     -------
@@ -816,15 +834,19 @@ def pulse_train_score(
     if not live.any():
         return out
     segs = segs[live] / norm[live, None]
+    steps = np.linspace(-spread, spread, 2 * spread_steps + 1) if spread > 0 else np.zeros(1)
     for c, b in enumerate(bpm):
-        period = 60.0 * frame_rate / b
-        phase = np.arange(int(np.ceil(period)))
-        acc = np.zeros((segs.shape[0], phase.size))
-        for off, w in PULSE_TRAIN_TAPS:
-            idx = np.round(phase + off * period).astype(np.int64)
-            ok = idx < n
-            acc[:, ok] += w * segs[:, idx[ok]]
-        out[c] = float(acc.max(axis=1).sum() / starts.size)
+        best = np.full(segs.shape[0], -np.inf)
+        for step in steps:
+            period = 60.0 * frame_rate / (b * 2.0 ** step)
+            phase = np.arange(int(np.ceil(period)))
+            acc = np.zeros((segs.shape[0], phase.size))
+            for off, w in PULSE_TRAIN_TAPS:
+                idx = np.round(phase + off * period).astype(np.int64)
+                ok = idx < n
+                acc[:, ok] += w * segs[:, idx[ok]]
+            np.maximum(best, acc.max(axis=1), out=best)
+        out[c] = float(best.sum() / starts.size)
     return out
 
 

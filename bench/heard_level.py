@@ -55,7 +55,8 @@ def items(args) -> list[dict]:
     out = [{"set": "piano", "name": it["name"], "ref": it["ref"], "path": str(it["path"])}
            for it in eh.asap_items(args.asap, pieces)]
     out += [{"set": "drums", "name": g["name"], "ref": g["ref"], "path": str(g["path"])}
-            for g in eh.groove_items(args.groove, grooves, n=2 * args.block, min_seconds=20.0)]
+            for g in eh.groove_items(args.groove, grooves, n=args.blocks * args.block,
+                                     min_seconds=20.0)]
     for it in out:
         it["wav"] = str(evaluate.render(Path(it["path"]), args.render_dir))
     # the control: each rendering beside the next recording's MIDI of its set

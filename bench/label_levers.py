@@ -40,7 +40,16 @@ The levers (each one full pass, cached):
     (session 22);
 ``cross0.5``, ``cross0.45``, ``cross0.4``, ``cross0.35``, ``cross0.3``
     no "clear" where the runner-up level in a 3:2 relation has at least this share
-    (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7).
+    (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7);
+``pcross0.45``, ``pcross0.4`` (also with ``fold43up+``)
+    the same bound for percussive audio only, where no cue chooses the level
+    (:data:`analysis.audio.PERCUSSIVE_CROSS_SHARE`; session 23);
+``notiespread``, ``fold43up+notiespread``
+    the pulse-train tie-break at the two grid tempi only, as before 1.16.0
+    (:data:`analysis.tempo.TIE_SPREAD` 0; session 23).
+
+With ``--blocks 3`` a third block of 120 grooves (C) is analysed as well: the grooves after
+block B, first analysed in session 23, after the levers above were chosen.
 
 Printed: per set and lever, Acc1 / Acc2, "clear" and its precision (Acc2 where "clear") at
 the shipped share and regularity, and the mean tempo stability; the two-fold
@@ -92,9 +101,19 @@ LEVERS = {
     "fold43up": {"cross_fold": (4.0 / 3.0,)},
     "fold43up+cross0.45": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.45},
     "fold43up+cross0.4": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.4},
+    "notiespread": {"tie_spread": 0.0},
+    "fold43up+notiespread": {"tie_spread": 0.0, "cross_fold": (4.0 / 3.0,)},
+    "pcross0.45": {"perc_cross_share": 0.45},
+    "pcross0.4": {"perc_cross_share": 0.4},
+    "fold43up+pcross0.45": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.45},
+    "fold43up+pcross0.4": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.4},
 }
+#: lever settings that reach only the audio analysis: such a lever's MIDI rows are base's
+AUDIO_ONLY = {"regions", "heights", "cross_fold", "perc_cross_share"}
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
-TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat")
+TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat", "notiespread")
+#: the shipped tie-break spread (the levers' default)
+SHIPPED_TIE_SPREAD = atempo.TIE_SPREAD
 SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
 REGULAR = (0.5, 0.6, 0.7, 0.8, 0.9)
 WRONG_CLEAR_COST = 19.0
@@ -107,9 +126,11 @@ def _set_lever(lever: dict) -> None:
     (they are applied afterwards); the functions that take them as keyword defaults get new
     defaults, since their callers inside the analyser pass none."""
     atempo.ANCHOR = lever.get("anchor", 0.0)
+    atempo.TIE_SPREAD = lever.get("tie_spread", SHIPPED_TIE_SPREAD)
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
+    aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share", 1.0)
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
@@ -151,9 +172,9 @@ def items(args) -> list[dict]:
                     "path": str(it["path"])})
         out.append({"set": "audio piano", "name": it["name"], "ref": it["ref"],
                     "wav": str(evaluate.render(it["path"], args.render_dir))})
-    gs = eh.groove_items(args.groove, grooves, n=2 * args.block, min_seconds=20.0)
+    gs = eh.groove_items(args.groove, grooves, n=args.blocks * args.block, min_seconds=20.0)
     for k, g in enumerate(gs):
-        block = "A" if k < args.block else "B"
+        block = "ABCDEFGH"[k // args.block]
         out.append({"set": f"MIDI drums {block}", "name": g["name"], "ref": g["ref"],
                     "path": str(g["path"])})
         out.append({"set": f"audio drums {block}", "name": g["name"], "ref": g["ref"],
@@ -284,6 +305,9 @@ def add_set_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--groove", type=Path, required=True)
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "evaldata")
     ap.add_argument("--block", type=int, default=120, help="drum performances per block")
+    ap.add_argument("--blocks", type=int, default=2, choices=range(1, 9),
+                    help="how many drum blocks (A, B, then C, ...: 3 takes the 120 grooves "
+                         "after block B, first measured in session 23)")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
     ap.add_argument("--whole-file-renders", action="store_true",
                     help="render each file to its end, not to its last sounding message "
@@ -309,7 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     args.render_dir.mkdir(parents=True, exist_ok=True)
     evaluate.TRIM_TO_NOTES = not args.whole_file_renders
     its = items(args)
-    res = {n: compute(its, n, args.cache, args.jobs) for n in names}
+    res = {"base": compute(its, "base", args.cache, args.jobs)}
+    for n in names:
+        if n == "base":
+            continue
+        if set(LEVERS[n]) <= AUDIO_ONLY:  # the MIDI rows are base's
+            audio = iter(compute([it for it in its if "wav" in it], n, args.cache, args.jobs))
+            res[n] = [next(audio) if "wav" in it else row
+                      for it, row in zip(its, res["base"], strict=True)]
+        else:
+            res[n] = compute(its, n, args.cache, args.jobs)
     report(res)
     return 0
 

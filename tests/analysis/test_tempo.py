@@ -234,6 +234,21 @@ def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
         pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=np.array([0.0]))
 
 
+def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
+    # the tie-break's candidates are grid tempi (1.7 % a bin); at a bin 1.1 % under the clicks'
+    # tempo the far impulses miss, and before 1.16.0 the bin's score was what counted
+    from analysis.tempo import BINS_PER_OCTAVE, MIDI_FRAME_RATE, TIE_SPREAD, pulse_train_score
+
+    env = onset_envelope(np.arange(0.0, 60.0, 0.5), duration=60.0)  # 120 BPM
+    off_bin = 120.0 * 2.0 ** (-0.45 / BINS_PER_OCTAVE)
+    bpm = np.array([120.0, off_bin])
+    exact, at_bin = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm)
+    assert at_bin < 0.95 * exact
+    spread = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, spread=TIE_SPREAD)
+    assert spread[1] == pytest.approx(exact, rel=1e-9)
+    assert spread[0] == pytest.approx(exact, rel=1e-9)  # the best tempo near 120 is 120
+
+
 def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
     # the autocorrelation family score alone takes the 3:2 level (139.5 BPM) of this swing
     # pattern; the pulse-train tie-break between the two related levels restores the beat
