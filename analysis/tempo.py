@@ -36,7 +36,7 @@ One estimator serves MIDI (an envelope built from note onsets and velocities) an
    3:2 or 3:1 relation to it scores almost as well: then cross-correlation with pulse trains
    (Percival & Tzanetakis 2014, :func:`pulse_train_score`) decides between the two, since a
    cross-rhythm has autocorrelation peaks but no single phase at which all its pulses fall on
-   events.
+   events; each is tried within half a grid bin of its grid tempo (:data:`TIE_SPREAD`).
 6. **Curve and global tempo.** The curve is folded onto that level (each window moved by the
    factor in :data:`LEVEL_FACTORS` that brings it closest), and the global tempo is the median
    of the pulsed windows within :data:`MODE_RANGE` of it (the tempo a listener would tap most of
