@@ -834,7 +834,9 @@ def pulse_train_score(
     if not live.any():
         return out
     segs = segs[live] / norm[live, None]
-    steps = np.linspace(-spread, spread, 2 * spread_steps + 1) if spread > 0 else np.zeros(1)
+    spread = _validate.nonnegative("spread", spread, unit="octaves")
+    steps = (np.linspace(-spread, spread, 2 * spread_steps + 1)
+             if spread > 0 and spread_steps > 0 else np.zeros(1))
     for c, b in enumerate(bpm):
         best = np.full(segs.shape[0], -np.inf)
         for step in steps:

@@ -247,6 +247,8 @@ def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
     spread = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, spread=TIE_SPREAD)
     assert spread[1] == pytest.approx(exact, rel=1e-9)
     assert spread[0] == pytest.approx(exact, rel=1e-9)  # the best tempo near 120 is 120
+    with pytest.raises(ParameterError, match="spread must be"):
+        pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, spread=-0.01)
 
 
 def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
