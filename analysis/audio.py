@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate, metre
-from .beats import CROSS_SHARE, Pulse, analyze_pulse
+from .beats import Pulse, analyze_pulse
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
@@ -132,8 +132,8 @@ PERCUSSIVE_CROSS_FOLD: tuple[float, ...] = ()
 #: renderings and off: a steady stream of drum strokes has a strong 3:2 rival by nature (every
 #: stroke lies on both levels' multiples), 0.45-0.57 for accented eighths or sixteenths read at
 #: the right level, so a bound of 0.4-0.5 takes "clear" from the steadiest playing
-#: (docs/benchmarks.md, session 23).
-PERCUSSIVE_CROSS_SHARE = CROSS_SHARE
+#: (docs/benchmarks.md, session 23). None: the label's own bound.
+PERCUSSIVE_CROSS_SHARE: float | None = None
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
@@ -694,10 +694,11 @@ def _audio_result(
     act = np.flatnonzero(~quiet)
     sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    bound = ({"cross_share": PERCUSSIVE_CROSS_SHARE}
+             if drums and PERCUSSIVE_CROSS_SHARE is not None else {})
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
                           hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else (),
-                          cross_share=PERCUSSIVE_CROSS_SHARE if drums else CROSS_SHARE,
-                          silences=sil)
+                          silences=sil, **bound)
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the
         # tempo stage's, as on MIDI's percussion channel

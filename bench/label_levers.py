@@ -130,7 +130,7 @@ def _set_lever(lever: dict) -> None:
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
-    aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share", 1.0)
+    aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share")
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
