@@ -44,7 +44,7 @@ The levers (each one full pass, cached):
 ``pcross0.45``, ``pcross0.4`` (also with ``fold43up+``)
     the same bound for percussive audio only, where no cue chooses the level
     (:data:`analysis.audio.PERCUSSIVE_CROSS_SHARE`; session 23);
-``notiespread``, ``fold43up+notiespread``
+``notiespread``
     the pulse-train tie-break at the two grid tempi only, as before 1.16.0
     (:data:`analysis.tempo.TIE_SPREAD` 0; session 23).
 
@@ -102,7 +102,6 @@ LEVERS = {
     "fold43up+cross0.45": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.45},
     "fold43up+cross0.4": {"cross_fold": (4.0 / 3.0,), "cross_share": 0.4},
     "notiespread": {"tie_spread": 0.0},
-    "fold43up+notiespread": {"tie_spread": 0.0, "cross_fold": (4.0 / 3.0,)},
     "pcross0.45": {"perc_cross_share": 0.45},
     "pcross0.4": {"perc_cross_share": 0.4},
     "fold43up+pcross0.45": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.45},
