@@ -235,7 +235,7 @@ def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
 
 
 def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
-    # the tie-break's candidates are grid tempi (1.7 % a bin); at a bin 1.1 % under the clicks'
+    # the tie-break's candidates are grid tempi (1.7 % a bin); at a bin 0.8 % under the clicks'
     # tempo the far impulses miss, and before 1.16.0 the bin's score was what counted
     from analysis.tempo import BINS_PER_OCTAVE, MIDI_FRAME_RATE, TIE_SPREAD, pulse_train_score
 
