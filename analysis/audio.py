@@ -134,6 +134,13 @@ PERCUSSIVE_CROSS_FOLD: tuple[float, ...] = ()
 #: the right level, so a bound of 0.4-0.5 takes "clear" from the steadiest playing
 #: (docs/benchmarks.md, session 23). None: the label's own bound.
 PERCUSSIVE_CROSS_SHARE: float | None = None
+#: Whether the level's pulse-train tie-break (:func:`analysis.tempo.metrical_level`) may move a
+#: percussive recording's level to the slower of a 3:2 (or 3:1) pair (False: only to the
+#: faster). In a groove subdivided in twos, every stroke lies on the grids of both the beat and
+#: its dotted rival (2:3), and syncopated accents (a tresillo, 3 + 3 + 2) can give the dotted
+#: pulse train a phase that fits; the faster of the two is the level on the groove's own
+#: binary grid.
+PERCUSSIVE_SLOWER_TIE = True
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so
 #: background noise does not produce flux.
@@ -698,6 +705,7 @@ def _audio_result(
              if drums and PERCUSSIVE_CROSS_SHARE is not None else {})
     pulse = analyze_pulse(peaks, frame_rate=frame_rate, duration=duration, window=window,
                           hop=hop, cross_fold=PERCUSSIVE_CROSS_FOLD if drums else (),
+                          slower_tie=PERCUSSIVE_SLOWER_TIE or not drums,
                           silences=sil, **bound)
     if pitched and onsets.size >= 3:
         # pitched playing: the level its accents mark (analysis.metre); drums keep the

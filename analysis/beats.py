@@ -613,6 +613,7 @@ def analyze_pulse(
     refine: float = REFINE_WINDOW,
     regular_share: float = REGULAR_SHARE,
     cross_fold: tuple[float, ...] = (),
+    slower_tie: bool = True,
     silences: np.ndarray | None = None,
 ) -> Pulse:
     """Windowed tempo (:func:`analysis.tempo.tempo_from_envelope`), beats and pulse label.
@@ -648,6 +649,9 @@ def analyze_pulse(
     cross_fold : tuple of float
         Cross-rhythm ratios whose windows move onto the level
         (:func:`analysis.tempo.tempo_from_envelope`; measured, off).
+    slower_tie : bool
+        Whether the level's tie-break may take a slower rival
+        (:func:`analysis.tempo.metrical_level`).
     silences : np.ndarray [shape=(k, 2), seconds] or None
         The player's silences (:func:`analysis.density.silent_intervals`): windows wholly in
         one are pauses and left out of the pulsed share (:func:`pulsed_share`); None: every
@@ -670,7 +674,7 @@ def analyze_pulse(
     if duration is None:
         duration = env.size / frame_rate
     tc = tempo_from_envelope(env, frame_rate=frame_rate, duration=duration, window=window,
-                             hop=hop, cross_fold=cross_fold)
+                             hop=hop, cross_fold=cross_fold, slower_tie=slower_tie)
     n_win = tc.times.size
     share = pulsed_share(tc, silences=silences, window=window)
     cross = 0.0

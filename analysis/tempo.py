@@ -637,6 +637,7 @@ def metrical_level(
     duration: float | None = None,
     window: float = GLOBAL_WINDOW,
     hop: float = GLOBAL_HOP,
+    slower_tie: bool = True,
 ) -> MetricalLevel:
     """The metrical level of a whole performance, its salience and the runner-up level.
 
@@ -649,6 +650,9 @@ def metrical_level(
         Default ``len(env) / frame_rate``. A shorter recording than ``window`` is analysed as
         one window (down to :data:`MIN_CLIP`; shorter gives tempo 0.0).
     window, hop : float [seconds]
+    slower_tie : bool
+        Whether the pulse-train tie-break may move the level to a slower rival (2:3 or 1:3);
+        False: only to a faster one (:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE`).
 
     Returns
     -------
@@ -715,7 +719,8 @@ def metrical_level(
     peak[1:-1] = (score[1:-1] > score[:-2]) & (score[1:-1] >= score[2:])
     rel_dist, _ = _relation(lb, i, RELATED_RATIOS)
     rivals = np.flatnonzero(peak & (rel_dist < RELATED_TOL)
-                            & (score >= (1.0 - TIE_MARGIN) * score[i]))
+                            & (score >= (1.0 - TIE_MARGIN) * score[i])
+                            & (slower_tie | (bpm > bpm[i])))
     if rivals.size:
         j = int(rivals[np.argmax(score[rivals])])
         pt = pulse_train_score(env, frame_rate=frame_rate, duration=duration, bpm=bpm[[i, j]],
@@ -956,6 +961,7 @@ def tempo_from_envelope(
     hop: float = DEFAULT_HOP,
     threshold: float = PULSE_THRESHOLD,
     cross_fold: tuple[float, ...] = (),
+    slower_tie: bool = True,
 ) -> TempoCurve:
     """Tempo curve, pulse clarity and global tempo from an onset-strength envelope.
 
@@ -975,6 +981,8 @@ def tempo_from_envelope(
         Tempo ratios besides :data:`LEVEL_FACTORS` (e.g. 4/3 and 3/4, a cross-rhythm) at
         which a window's tempo is moved onto the session's level (:func:`_cross_fold`;
         measured, off: docs/benchmarks.md, session 21).
+    slower_tie : bool
+        See :func:`metrical_level`.
 
     Returns
     -------
@@ -999,7 +1007,8 @@ def tempo_from_envelope(
     window, hop, env = *_validate.window_hop(window, hop), _env_1d(env)
     duration = env.size / frame_rate if duration is None else duration
     choice = metrical_level(env, frame_rate=frame_rate, duration=duration,
-                            window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop))
+                            window=max(GLOBAL_WINDOW, window), hop=max(GLOBAL_HOP, hop),
+                            slower_tie=slower_tie)
     # the events too (their peak-picking temporaries are 1.08 million frames each for 3 h)
     event_t = _event_frames(env, frame_rate=frame_rate) / frame_rate
     times, bpm, sal = tempo_salience(env, frame_rate=frame_rate, duration=duration,

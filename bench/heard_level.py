@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write every recording's row here")
     ap.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = ap.parse_args(argv)
+    if args.block_d:
+        ap.error("--block-d is measured by bench/label_levers.py only; leave it out here")
     warnings.simplefilter("ignore")
     args.render_dir.mkdir(parents=True, exist_ok=True)
     evaluate.TRIM_TO_NOTES = not args.whole_file_renders

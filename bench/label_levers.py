@@ -46,10 +46,16 @@ The levers (each one full pass, cached):
     (:data:`analysis.audio.PERCUSSIVE_CROSS_SHARE`; session 23);
 ``notiespread``
     the pulse-train tie-break at the two grid tempi only, as before 1.16.0
-    (:data:`analysis.tempo.TIE_SPREAD` 0; session 23).
+    (:data:`analysis.tempo.TIE_SPREAD` 0; session 23);
+``noslowtie`` (also with ``fold43up+``)
+    percussive audio's tie-break never moves the level to the slower of a 3:2 or 3:1 pair
+    (:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE` False; session 24).
 
 With ``--blocks 3`` a third block of 120 grooves (C) is analysed as well: the grooves after
-block B, first analysed in session 23, after the levers above were chosen.
+block B, first analysed in session 23, after the levers above were chosen. ``--block-d`` adds
+block D, every other "beat" groove of 10 s or more outside the shared set and blocks A-C (50:
+the 12 of 20 s or more left over and 38 of 10-20 s), first analysed in session 24 after
+``noslowtie`` was chosen.
 
 Printed: per set and lever, Acc1 / Acc2, "clear" and its precision (Acc2 where "clear") at
 the shipped share and regularity, and the mean tempo stability; the two-fold
@@ -106,9 +112,11 @@ LEVERS = {
     "pcross0.4": {"perc_cross_share": 0.4},
     "fold43up+pcross0.45": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.45},
     "fold43up+pcross0.4": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.4},
+    "noslowtie": {"perc_slower_tie": False},
+    "fold43up+noslowtie": {"cross_fold": (4.0 / 3.0,), "perc_slower_tie": False},
 }
 #: lever settings that reach only the audio analysis: such a lever's MIDI rows are base's
-AUDIO_ONLY = {"regions", "heights", "cross_fold", "perc_cross_share"}
+AUDIO_ONLY = {"regions", "heights", "cross_fold", "perc_cross_share", "perc_slower_tie"}
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
 TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat", "notiespread")
 #: the shipped tie-break spread (the levers' default)
@@ -130,6 +138,7 @@ def _set_lever(lever: dict) -> None:
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
     aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share")
+    aaudio.PERCUSSIVE_SLOWER_TIE = lever.get("perc_slower_tie", True)
     base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
@@ -172,8 +181,14 @@ def items(args) -> list[dict]:
         out.append({"set": "audio piano", "name": it["name"], "ref": it["ref"],
                     "wav": str(evaluate.render(it["path"], args.render_dir))})
     gs = eh.groove_items(args.groove, grooves, n=args.blocks * args.block, min_seconds=20.0)
-    for k, g in enumerate(gs):
-        block = "ABCDEFGH"[k // args.block]
+    blocks = ["ABCDEFGH"[k // args.block] for k in range(len(gs))]
+    if args.block_d:
+        taken = {g["name"] for g in eh.groove_items(args.groove, grooves, n=3 * args.block,
+                                                    min_seconds=20.0)}
+        rest = [g for g in eh.groove_items(args.groove, grooves, n=10 ** 6, min_seconds=10.0)
+                if g["name"] not in taken]
+        gs, blocks = gs + rest, blocks + ["D"] * len(rest)
+    for g, block in zip(gs, blocks, strict=True):
         out.append({"set": f"MIDI drums {block}", "name": g["name"], "ref": g["ref"],
                     "path": str(g["path"])})
         out.append({"set": f"audio drums {block}", "name": g["name"], "ref": g["ref"],
@@ -307,6 +322,10 @@ def add_set_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--blocks", type=int, default=2, choices=range(1, 9),
                     help="how many drum blocks (A, B, then C, ...: 3 takes the 120 grooves "
                          "after block B, first measured in session 23)")
+    ap.add_argument("--block-d", action="store_true",
+                    help="also block D: every other groove of 10 s or more outside blocks "
+                         "A-C (the 12 of 20 s or more left, and those of 10-20 s), first "
+                         "measured in session 24 after its lever was chosen")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"))
     ap.add_argument("--whole-file-renders", action="store_true",
                     help="render each file to its end, not to its last sounding message "
