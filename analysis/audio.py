@@ -139,7 +139,9 @@ PERCUSSIVE_CROSS_SHARE: float | None = None
 #: faster). In a groove subdivided in twos, every stroke lies on the grids of both the beat and
 #: its dotted rival (2:3), and syncopated accents (a tresillo, 3 + 3 + 2) can give the dotted
 #: pulse train a phase that fits; the faster of the two is the level on the groove's own
-#: binary grid.
+#: binary grid. In a swing or shuffle the slower one is the beat. Measured on held-out drum
+#: renderings: better on the blocks it was chosen on, worse on an untouched one (on its swung
+#: grooves), so off (docs/benchmarks.md, session 24).
 PERCUSSIVE_SLOWER_TIE = True
 
 #: Log compression floor of the mel magnitudes [dB re full scale]: quieter bins are clipped, so

@@ -216,3 +216,20 @@ def test_a_3_2_bound_for_drums_would_take_clear_from_steady_playing(monkeypatch)
     assert s["tempo_bpm_tentative"] == pytest.approx(150.0, rel=0.02)
     tones = analysis.analyze_audio(_performance("pitched", group=3), sr=SR).summary
     assert tones["pulse"] == "clear"
+
+
+def test_keeping_drum_audio_from_the_slower_tie_reaches_drums_only(monkeypatch):
+    """:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE` (measured, off): sixteenths at 120 BPM with
+    every third stroke accented read as the dotted level, 80 BPM, with a clear pulse; kept from
+    the slower move the level stays on the strokes' grid and the pulse is not called clear.
+    Pitched audio keeps its tempo either way."""
+    y = _performance("drums", group=3, ioi=0.125)
+    s = analysis.analyze_audio(y, sr=SR).summary
+    assert s["pulse"] == "clear" and s["tempo_bpm"] == pytest.approx(80.0, rel=0.02)
+    tones = _performance("pitched", group=3)
+    before = analysis.analyze_audio(tones, sr=SR).summary
+    monkeypatch.setattr(aaudio, "PERCUSSIVE_SLOWER_TIE", False)
+    s = analysis.analyze_audio(y, sr=SR).summary
+    assert s["pulse"] != "clear" and s["tempo_bpm_tentative"] == pytest.approx(120.0, rel=0.02)
+    after = analysis.analyze_audio(tones, sr=SR).summary
+    assert (after["pulse"], after["tempo_bpm"]) == (before["pulse"], before["tempo_bpm"])

@@ -265,6 +265,26 @@ def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
     assert global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0] == pytest.approx(139.5, rel=0.04)
 
 
+def test_the_tie_break_can_be_kept_from_the_slower_level(rng):
+    # slower_tie=False (percussive audio since 1.17.0) lets the tie-break take only the faster
+    # of a 3:2 pair: right for a binary stream whose accents group in threes, wrong for swing,
+    # which is why MIDI and pitched audio keep it
+    from analysis.tempo import MIDI_FRAME_RATE, metrical_level
+
+    t = np.arange(0.0, 40.0, 0.125)  # sixteenths at 120 BPM, every third twice as strong
+    env = onset_envelope(t, duration=40.0, weights=np.where(np.arange(t.size) % 3 == 0, 2.0, 1.0))
+    both = metrical_level(env, frame_rate=MIDI_FRAME_RATE)
+    faster = metrical_level(env, frame_rate=MIDI_FRAME_RATE, slower_tie=False)
+    assert both.tempo_bpm == pytest.approx(80.0, rel=0.02)
+    assert faster.tempo_bpm == pytest.approx(120.0, rel=0.02)
+    t, w = swing_with_cross_rhythm(93.0, 60.0, rng)
+    env = onset_envelope(t, duration=60.0, weights=w)
+    assert metrical_level(env, frame_rate=MIDI_FRAME_RATE).tempo_bpm == pytest.approx(
+        93.0, rel=0.04)
+    assert metrical_level(env, frame_rate=MIDI_FRAME_RATE, slower_tie=False).tempo_bpm == (
+        pytest.approx(139.5, rel=0.04))
+
+
 @pytest.mark.parametrize("rate", [0.3, 0.6, 1.0])
 def test_sparse_free_playing_is_pulseless(rate):
     # a few scattered notes per window: two or three notes make autocorrelation peaks by chance
