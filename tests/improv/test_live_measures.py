@@ -49,6 +49,10 @@ def test_live_midi_measures_and_pair(store):
     assert m["pair"] == {"players": ["client", "therapist"], "state": "both", "who": None}
     m = live.update(13.0)  # window [4, 12): the therapist has been silent for 3 s
     assert m["pair"]["state"] == "one" and m["pair"]["who"] == "client"
+    # the display says the therapist stopped, not that their fading pulse is gone
+    assert m["players"]["therapist"]["playing"] is False
+    therapist = [ln for ln in live_lines(m) if ln.startswith("  therapist: ")]
+    assert therapist and therapist[0].endswith("velocity, stopped playing"), therapist
     m = live.update(25.0)  # window [16, 24): nobody
     assert m["players"] == {"client": None, "therapist": None}
     assert m["pair"]["state"] == "silence"

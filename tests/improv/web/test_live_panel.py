@@ -3,7 +3,8 @@
 A client who changes tempo within the live window (100 BPM, then 150) has a pulse in every
 tempo window but no one tempo: the panel says so ("a pulse, but no single tempo"), where it
 said the pulse comes and goes; a therapist who has played only the last seconds of the window
-keeps "pulse comes and goes", and a steady player "steady pulse".
+keeps "pulse comes and goes", and a steady player "steady pulse". A player who stopped a few
+seconds ago reads "stopped playing", not the fading pulse of the window.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server, page):
-    w = store.create_session(client="C07", players=["client", "therapist", "cotherapist"])
+    w = store.create_session(client="C07",
+                             players=["client", "therapist", "cotherapist", "guest"])
     _notes(w, "client", start=0.05, step=0.6, until=4.0)  # 100 BPM, then 150
     _notes(w, "client", start=4.25, step=0.4, until=9.0)
     _notes(w, "therapist", start=5.0, step=0.5, until=9.0)  # the last 3 s of the window
     _notes(w, "cotherapist", start=0.0, step=0.5, until=9.0)  # 120 BPM throughout
+    _notes(w, "guest", start=0.0, step=0.5, until=5.5)  # 120 BPM, stopped 3.5 s ago
     wait_written(w)
     live = LiveMeasures(w.folder).update(9.0)
     w.finalize()
     assert live["players"]["client"]["pulsed_share"] == 1.0
+    assert live["players"]["guest"]["playing"] is False
     server = live_server(tmp_path / "other-store")
     page.goto(server.url)
     cells = page.evaluate("""async (live) => {
@@ -38,11 +42,12 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
       document.body.append(panel);
       panel.update(live);
       const cell = (p) => panel.querySelector(`[data-player=${p}] .tempo`).textContent;
-      return [cell('client'), cell('therapist'), cell('cotherapist')];
+      return [cell('client'), cell('therapist'), cell('cotherapist'), cell('guest')];
     }""", json.loads(json.dumps(live)))
-    client, therapist, cotherapist = cells
+    client, therapist, cotherapist, guest = cells
     bound = page.evaluate("() => import('/static/api.js').then((m) => m.MOSTLY_PULSED)")
     assert bound == CLEAR_SHARE  # the label's own bound (analysis.beats)
     assert client.endswith("(unsure), a pulse, but no single tempo"), client
     assert therapist.endswith("(unsure), pulse comes and goes"), therapist
     assert cotherapist == "120 BPM, steady pulse", cotherapist
+    assert guest == "stopped playing", guest
