@@ -26,7 +26,9 @@ does: Acc1 / Acc2 (MIREX, 4 %), the piano tempo-curve error (strict and after on
 factor), beat F-measure (``mir_eval``, 70 ms, first 5 s trimmed, ASAP only), and how often the
 pulse label is "clear" and right there. Baseline: librosa's ``beat_track`` on a velocity onset
 envelope (its tempo and beats). ``--render N`` also renders N of the pieces with FluidSynth and
-measures the audio analysis against librosa's ``beat_track`` on the same audio. The datasets
+measures the audio analysis against librosa's ``beat_track`` on the same audio;
+``--render-grooves`` does the same for every groove (with ``--groove-n 360``, blocks A-C of
+``bench/label_levers.py``). The datasets
 are read where they are, never copied into the project.
 """
 
@@ -218,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render", type=int, default=0, metavar="N",
                     help="also render N of the ASAP pieces (dealt by the SHA-1 of their name) "
                          "with FluidSynth and measure the audio analysis on them")
+    ap.add_argument("--render-grooves", action="store_true",
+                    help="also render the grooves and measure their audio against librosa's "
+                         "beat_track on the same audio")
     ap.add_argument("--render-dir", type=Path, default=Path("/tmp/heldout/render"),
                     help="renderings are kept here by content")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per file")
@@ -254,12 +259,23 @@ def main(argv: list[str] | None = None) -> int:
                       f"{'*' if r['a2'] else ' '} {r['pulse'][:5]:5s} librosa {r['lb']:7.2f}"
                       f"{'*' if r['lb_a2'] else ' '} beatF {r['bf']:.2f}/{r['lb_bf']:.2f}",
                       flush=True)
+    if args.render_grooves:
+        args.render_dir.mkdir(parents=True, exist_ok=True)
+        for it in (it for it in items if it["kind"] == "groove"):
+            r = score_rendered(it, args.render_dir) | {"kind": "rendered groove"}
+            rows.append(r)
+            if args.verbose:
+                print(f"  rendered {r['name'][:47]:47s} ref {r['ref']:7.2f} ours {r['est']:7.2f}"
+                      f"{'*' if r['a2'] else ' '} {r['pulse'][:5]:5s} librosa {r['lb']:7.2f}"
+                      f"{'*' if r['lb_a2'] else ' '}", flush=True)
     report([r for r in rows if r["kind"] == "asap"],
            "ASAP piano, one performance per piece outside the shared set")
     report([r for r in rows if r["kind"] == "rendered"],
            "The same pieces rendered (FluidSynth FluidR3_GM), audio analysis; librosa beat_track")
     report([r for r in rows if r["kind"] == "groove"],
            "Groove MIDI beats outside the shared set")
+    report([r for r in rows if r["kind"] == "rendered groove"],
+           "The same grooves rendered (FluidSynth, GM kit), audio analysis; librosa beat_track")
     print(f"\n(analysis {analysis.ANALYSIS_VERSION}; {time.time() - t0:.0f} s)")
     return 0
 
