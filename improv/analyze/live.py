@@ -65,6 +65,18 @@ def _playing(onsets: np.ndarray, *, window_s: float, offsets=None) -> bool:
     return bool(iv.size) and float(iv[-1, 1]) >= window_s - ACTIVITY_BRIDGE
 
 
+def _stopped(last: float, onsets: np.ndarray, *, window_s: float) -> bool:
+    """True if the player has stopped: nothing has sounded since ``last`` [s, window-relative]
+    for longer than MTTB's silence (:data:`analysis.SILENCE_GAP`) and than twice the player's
+    median interval between onsets in the window, so that slow steady playing (a note every
+    2 s) has not stopped between its notes, as the dialogue's activity would say."""
+    from analysis import SILENCE_GAP
+
+    ioi = np.diff(np.sort(onsets))
+    typical = float(np.median(ioi)) if ioi.size >= 2 else 0.0
+    return bool(window_s - last > max(SILENCE_GAP, 2.0 * typical))
+
+
 def midi_measures(t, status, data1, data2, *, end: float,
                   window_s: float = LIVE_WINDOW_S) -> dict[str, Any] | None:
     """Measures of one player's MIDI messages in the window ``[end - window_s, end)``.
@@ -84,8 +96,10 @@ def midi_measures(t, status, data1, data2, *, end: float,
         ``notes_per_s`` [1/s], ``loudness`` (mean note-on velocity, 0-127, or None),
         ``tempo_bpm`` [BPM] with ``pulse`` (the pulse label), ``pulsed_share`` (0..1, the
         share of the window's 6 s tempo windows with a pulse; None for a clip shorter than
-        one) and ``tempo_clear``, ``playing`` and the window-relative ``onsets`` [s]; None if
-        no note started in the window.
+        one) and ``tempo_clear``, ``playing`` (the dialogue's activity reaches the window's last
+        second), ``stopped`` (silent for a while, :func:`_stopped`; the displays then say so
+        instead of the pulse) and the window-relative ``onsets`` [s]; None if no note started
+        in the window.
     """
     from analysis import NoteTable, notes_from_events
     from analysis.density import density_curve
@@ -110,6 +124,8 @@ def midi_measures(t, status, data1, data2, *, end: float,
             "loudness_unit": "velocity",
             **_tempo(notes.start, window_s=window_s, weights=notes.velocity / 127.0),
             "playing": _playing(notes.start, window_s=window_s, offsets=notes.end),
+            "stopped": _stopped(float(max(notes.start.max(), notes.end.max())), notes.start,
+                                window_s=window_s),
             "onsets": notes.start}
 
 
@@ -121,7 +137,9 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
     dict
         ``notes_per_s`` (detected onsets per second), ``loudness`` [dBFS, mean level],
         ``tempo_bpm`` with ``pulse``, ``pulsed_share`` and ``tempo_clear`` (as
-        :func:`midi_measures`), ``playing`` and the window-relative ``onsets`` [s].
+        :func:`midi_measures`), ``playing``, ``stopped`` (the last sound: the last onset or the
+        last 0.1 s over the silence gate, :data:`analysis.audio.SILENCE_DBFS`) and the
+        window-relative ``onsets`` [s].
     """
     from analysis.audio import onset_strength, pick_onsets
     from analysis.density import density_curve
@@ -139,7 +157,27 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
     return {"source": "audio", "notes_per_s": round(float(dens[0]), 3),
             "loudness": None if level is None else round(level, 1), "loudness_unit": "dBFS",
             **_tempo(onsets, window_s=window_s),
-            "playing": _playing(onsets, window_s=window_s), "onsets": onsets}
+            "playing": _playing(onsets, window_s=window_s),
+            "stopped": _stopped(_last_sound(y, sr=sr, onsets=onsets, shift=shift), onsets,
+                                window_s=window_s),
+            "onsets": onsets}
+
+
+def _last_sound(y: np.ndarray, *, sr: int, onsets: np.ndarray, shift: float) -> float:
+    """When audio last sounded [s, window-relative]: the last onset, or the end of the last
+    0.1 s block over the silence gate (a held tone has no onsets); -inf for none."""
+    from analysis.audio import SILENCE_DBFS, TICK
+    from analysis.dynamics import level_dbfs
+
+    n = int(round(TICK * sr))
+    k = y.size // n
+    last = float(onsets.max()) if onsets.size else float("-inf")
+    if k:
+        ms = np.mean(np.square(y[:k * n].reshape(k, n), dtype=np.float64), axis=1)
+        loud = np.flatnonzero(level_dbfs(ms) > SILENCE_DBFS)
+        if loud.size:
+            last = max(last, (loud[-1] + 1) * TICK + shift)
+    return last
 
 
 def pair_state(a: dict[str, Any] | None, b: dict[str, Any] | None,

@@ -66,7 +66,7 @@ def live_lines(live: dict[str, Any] | None) -> list[str]:
         tempo = ("no tempo" if m["tempo_bpm"] is None
                  else f"{m['tempo_bpm']:.0f} BPM" + ("" if m["tempo_clear"] else " (unsure)"))
         # a player who has just stopped: the window's fading pulse would read as "no pulse"
-        words = ("stopped playing" if m.get("playing") is False
+        words = ("stopped playing" if m.get("stopped")
                  else f"{tempo}, {pulse_words(m)}")
         out.append(f"  {name}: {m['notes_per_s']:.1f} notes/s, loudness {loud}, {words}")
     pair = live.get("pair")

@@ -51,6 +51,8 @@ def test_live_midi_measures_and_pair(store):
     assert m["pair"]["state"] == "one" and m["pair"]["who"] == "client"
     # the display says the therapist stopped, not that their fading pulse is gone
     assert m["players"]["therapist"]["playing"] is False
+    assert m["players"]["therapist"]["stopped"] is True
+    assert m["players"]["client"]["stopped"] is False
     therapist = [ln for ln in live_lines(m) if ln.startswith("  therapist: ")]
     assert therapist and therapist[0].endswith("velocity, stopped playing"), therapist
     m = live.update(25.0)  # window [16, 24): nobody
@@ -81,6 +83,23 @@ def test_live_pulse_throughout_without_one_tempo(store):
     assert lines[2].endswith("(unsure), pulse comes and goes")
 
 
+def test_slow_steady_playing_has_not_stopped_between_its_notes(store):
+    """Short notes every 2.5 s: between two of them the dialogue's activity has ended (it
+    bridges rests of 1 s), but the player has not stopped; 6 s after the last note they have."""
+    w = store.create_session(client="C07", players=["client"])
+    for t in np.arange(0.0, 12.0, 2.5):  # 0, 2.5, ..., 10 s
+        w.midi(float(t), player="client", port="kb", data=[0x90, 60, 80])
+        w.midi(float(t) + 0.1, player="client", port="kb", data=[0x80, 60, 0])
+    wait_written(w)
+    live = LiveMeasures(w.folder)
+    m = live.update(13.0)["players"]["client"]  # window [4, 12): the last note 2 s ago
+    assert m["playing"] is False and m["stopped"] is False
+    assert "stopped" not in live_lines({"window_s": 8.0, "players": {"client": m}})[1]
+    m = live.update(17.0)["players"]["client"]  # window [8, 16): the last note 6 s ago
+    assert m["stopped"] is True
+    w.finalize()
+
+
 def test_live_audio_level_and_onsets(store):
     w = store.create_session(client="C07", players=["client"])
     a = w.add_audio_input("mic", sr=SR, channels=2, players={"client": [2]})
@@ -96,6 +115,26 @@ def test_live_audio_level_and_onsets(store):
     assert m["tempo_bpm"] == pytest.approx(120, rel=0.03)
     expected = 10 * np.log10(np.mean(np.square(y[-8 * SR:, 1], dtype=np.float64)))
     assert m["loudness"] == pytest.approx(expected, abs=0.5)
+    assert m["stopped"] is False
+    w.finalize()
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_live_audio_stopped_unless_a_tone_is_held(store, held):
+    """Clicks for 4 s, then silence (stopped) or a held tone without onsets (still playing)."""
+    w = store.create_session(client="C07", players=["client"])
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]})
+    y = np.zeros((SR * 10, 1), np.float32)
+    for k in range(8):
+        i = k * SR // 2
+        y[i:i + 480, 0] = np.random.default_rng(k).uniform(-0.5, 0.5, 480)
+    if held:
+        t = np.arange(SR * 6) / SR
+        y[4 * SR:, 0] = 0.2 * np.sin(2 * np.pi * 220.0 * t) * np.minimum(1.0, t / 0.5)
+    a.write(y)
+    wait_written(w)
+    m = LiveMeasures(w.folder).update(11.0)["players"]["client"]  # the last 8 s
+    assert m["stopped"] is (not held)
     w.finalize()
 
 

@@ -14,7 +14,7 @@ function playerRow(name, m) {
   const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? `${m.loudness.toFixed(0)} dBFS` : `velocity ${m.loudness.toFixed(0)}`;
   const tempo = m.tempo_bpm == null ? 'no tempo' : `${m.tempo_bpm.toFixed(0)} BPM${m.tempo_clear ? '' : ' (unsure)'}`;
   // a player who has just stopped: the window's fading pulse would read as "no pulse"
-  const words = m.playing === false ? 'stopped playing' : `${tempo}, ${pulseWords(m)}`;
+  const words = m.stopped ? 'stopped playing' : `${tempo}, ${pulseWords(m)}`;
   return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name),
     h('td', { class: 'density' }, `${m.notes_per_s.toFixed(1)} notes per second`),
     h('td', { class: 'loudness' }, loud),

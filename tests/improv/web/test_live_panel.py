@@ -33,7 +33,7 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
     live = LiveMeasures(w.folder).update(9.0)
     w.finalize()
     assert live["players"]["client"]["pulsed_share"] == 1.0
-    assert live["players"]["guest"]["playing"] is False
+    assert live["players"]["guest"]["stopped"] is True
     server = live_server(tmp_path / "other-store")
     page.goto(server.url)
     cells = page.evaluate("""async (live) => {
