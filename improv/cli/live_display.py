@@ -65,9 +65,10 @@ def live_lines(live: dict[str, Any] | None) -> list[str]:
                 + (" dBFS" if m["loudness_unit"] == "dBFS" else " velocity"))
         tempo = ("no tempo" if m["tempo_bpm"] is None
                  else f"{m['tempo_bpm']:.0f} BPM" + ("" if m["tempo_clear"] else " (unsure)"))
-        # a player who has just stopped: the window's fading pulse would read as "no pulse"
-        words = ("stopped playing" if m.get("stopped")
-                 else f"{tempo}, {pulse_words(m)}")
+        # a player who has just stopped: the window's fading pulse would read as "no pulse"; an
+        # audio input with no onset in the window has not played in it
+        words = (("stopped playing" if m["notes_per_s"] > 0 else "not playing")
+                 if m.get("stopped") else f"{tempo}, {pulse_words(m)}")
         out.append(f"  {name}: {m['notes_per_s']:.1f} notes/s, loudness {loud}, {words}")
     pair = live.get("pair")
     if pair:

@@ -119,22 +119,27 @@ def test_live_audio_level_and_onsets(store):
     w.finalize()
 
 
-@pytest.mark.parametrize("held", [False, True])
-def test_live_audio_stopped_unless_a_tone_is_held(store, held):
-    """Clicks for 4 s, then silence (stopped) or a held tone without onsets (still playing)."""
+@pytest.mark.parametrize("after", ["silence", "held tone", "nothing at all"])
+def test_live_audio_stopped_unless_a_tone_is_held(store, after):
+    """Clicks for 4 s, then silence (stopped) or a held tone without onsets (still playing); a
+    mic that heard nothing in the window has not played in it (not "stopped")."""
     w = store.create_session(client="C07", players=["client"])
     a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]})
     y = np.zeros((SR * 10, 1), np.float32)
-    for k in range(8):
+    for k in range(8 if after != "nothing at all" else 0):
         i = k * SR // 2
         y[i:i + 480, 0] = np.random.default_rng(k).uniform(-0.5, 0.5, 480)
-    if held:
+    if after == "held tone":
         t = np.arange(SR * 6) / SR
         y[4 * SR:, 0] = 0.2 * np.sin(2 * np.pi * 220.0 * t) * np.minimum(1.0, t / 0.5)
     a.write(y)
     wait_written(w)
     m = LiveMeasures(w.folder).update(11.0)["players"]["client"]  # the last 8 s
-    assert m["stopped"] is (not held)
+    assert m["stopped"] is (after != "held tone")
+    line = live_lines({"window_s": 8.0, "players": {"client": m}})[1]
+    words = {"silence": "stopped playing", "held tone": "pulse comes and goes",
+             "nothing at all": "not playing"}[after]
+    assert line.endswith(words), line
     w.finalize()
 
 

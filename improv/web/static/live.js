@@ -13,8 +13,9 @@ function playerRow(name, m) {
   if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, 'not playing'));
   const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? `${m.loudness.toFixed(0)} dBFS` : `velocity ${m.loudness.toFixed(0)}`;
   const tempo = m.tempo_bpm == null ? 'no tempo' : `${m.tempo_bpm.toFixed(0)} BPM${m.tempo_clear ? '' : ' (unsure)'}`;
-  // a player who has just stopped: the window's fading pulse would read as "no pulse"
-  const words = m.stopped ? 'stopped playing' : `${tempo}, ${pulseWords(m)}`;
+  // a player who has just stopped: the window's fading pulse would read as "no pulse"; an
+  // audio input with no onset in the window has not played in it
+  const words = m.stopped ? (m.notes_per_s > 0 ? 'stopped playing' : 'not playing') : `${tempo}, ${pulseWords(m)}`;
   return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name),
     h('td', { class: 'density' }, `${m.notes_per_s.toFixed(1)} notes per second`),
     h('td', { class: 'loudness' }, loud),
