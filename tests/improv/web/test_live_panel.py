@@ -51,3 +51,14 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
     assert therapist.endswith("(unsure), pulse comes and goes"), therapist
     assert cotherapist == "120 BPM, steady pulse", cotherapist
     assert guest == "stopped playing", guest
+    # an audio input that heard no onset in the window (the measures of a silent mic)
+    silent = {"source": "audio:mic", "notes_per_s": 0.0, "loudness": -70.0,
+              "loudness_unit": "dBFS", "tempo_bpm": None, "tempo_clear": False,
+              "pulse": "none", "pulsed_share": 0.0, "playing": False, "stopped": True}
+    cell = page.evaluate("""async (m) => {
+      const { livePanel } = await import('/static/live.js');
+      const panel = livePanel();
+      panel.update({ window_s: 8, players: { mic: m } });
+      return panel.querySelector('[data-player=mic] .tempo').textContent;
+    }""", silent)
+    assert cell == "not playing", cell
