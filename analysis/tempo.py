@@ -439,6 +439,10 @@ TIE_MARGIN = 0.3
 #: tie-break to its 3:2 rival 80.0 (a bin that fell on the true tempo) and was reported at 80
 #: with a "clear" pulse (docs/benchmarks.md, session 23).
 TIE_SPREAD = 0.5 / BINS_PER_OCTAVE
+#: Whether the tie-break's window score adds the variance over phases to the maximum, as
+#: Percival & Tzanetakis's own score does (:func:`pulse_train_score` ``variance``). Measured
+#: again on held-out recordings in session 24: off (docs/benchmarks.md).
+TIE_VARIANCE = False
 #: Relations [tempo ratio] in which the runner-up metrical level is looked for: the MIREX
 #: tempo task asks for two tempi and the share of the first (McKinney, Moelants, Davies &
 #: Klapuri 2007), because listeners themselves split between such levels.
@@ -724,7 +728,8 @@ def metrical_level(
     if rivals.size:
         j = int(rivals[np.argmax(score[rivals])])
         pt = pulse_train_score(env, frame_rate=frame_rate, duration=duration, bpm=bpm[[i, j]],
-                               window=window, hop=hop, spread=TIE_SPREAD)
+                               window=window, hop=hop, spread=TIE_SPREAD,
+                               variance=TIE_VARIANCE)
         if pt[1] > pt[0]:
             i = j
     # the runner-up: the best local maximum of the score in a metrical relation to the level
@@ -768,6 +773,7 @@ def pulse_train_score(
     hop: float = GLOBAL_HOP,
     spread: float = 0.0,
     spread_steps: int = 2,
+    variance: bool = False,
 ) -> np.ndarray:
     """How well pulse trains at each tempo, at their best phase (and, with ``spread``, their
     best tempo near it), match the onset envelope.
@@ -797,6 +803,9 @@ def pulse_train_score(
         only). :func:`metrical_level` passes :data:`TIE_SPREAD`, half a grid bin.
     spread_steps : int
         Tempi tried on each side of the candidate.
+    variance : bool
+        Add the variance over phases to each window's maximum (Percival & Tzanetakis's
+        score; :data:`TIE_VARIANCE`).
 
     Returns
     -------
@@ -852,7 +861,10 @@ def pulse_train_score(
                 idx = np.round(phase + off * period).astype(np.int64)
                 ok = idx < n
                 acc[:, ok] += w * segs[:, idx[ok]]
-            np.maximum(best, acc.max(axis=1), out=best)
+            score = acc.max(axis=1)
+            if variance:
+                score += acc.var(axis=1)
+            np.maximum(best, score, out=best)
         out[c] = float(best.sum() / starts.size)
     return out
 

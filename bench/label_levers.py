@@ -47,6 +47,10 @@ The levers (each one full pass, cached):
 ``notiespread``
     the pulse-train tie-break at the two grid tempi only, as before 1.16.0
     (:data:`analysis.tempo.TIE_SPREAD` 0; session 23);
+``tievar``
+    the tie-break's window score is the maximum plus the variance over phases, Percival &
+    Tzanetakis's own score (:data:`analysis.tempo.TIE_VARIANCE`; session 24, after every
+    block had been seen);
 ``noslowtie`` (also with ``fold43up+``)
     percussive audio's tie-break never moves the level to the slower of a 3:2 or 3:1 pair
     (:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE` False; session 24).
@@ -112,13 +116,14 @@ LEVERS = {
     "pcross0.4": {"perc_cross_share": 0.4},
     "fold43up+pcross0.45": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.45},
     "fold43up+pcross0.4": {"cross_fold": (4.0 / 3.0,), "perc_cross_share": 0.4},
+    "tievar": {"tie_variance": True},
     "noslowtie": {"perc_slower_tie": False},
     "fold43up+noslowtie": {"cross_fold": (4.0 / 3.0,), "perc_slower_tie": False},
 }
 #: lever settings that reach only the audio analysis: such a lever's MIDI rows are base's
 AUDIO_ONLY = {"regions", "heights", "cross_fold", "perc_cross_share", "perc_slower_tie"}
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
-TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat", "notiespread")
+TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat", "notiespread", "tievar")
 #: the shipped tie-break spread (the levers' default)
 SHIPPED_TIE_SPREAD = atempo.TIE_SPREAD
 SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -134,6 +139,7 @@ def _set_lever(lever: dict) -> None:
     defaults, since their callers inside the analyser pass none."""
     atempo.ANCHOR = lever.get("anchor", 0.0)
     atempo.TIE_SPREAD = lever.get("tie_spread", SHIPPED_TIE_SPREAD)
+    atempo.TIE_VARIANCE = lever.get("tie_variance", False)
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())

@@ -251,6 +251,26 @@ def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
         pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, spread=-0.01)
 
 
+def test_pulse_train_variance_is_percival_and_tzanetakis_score():
+    # measured, off (analysis.tempo.TIE_VARIANCE): the window score plus the variance over phases
+    from analysis.tempo import MIDI_FRAME_RATE, PULSE_TRAIN_TAPS, pulse_train_score
+
+    env = onset_envelope(np.arange(0.0, 12.0, 0.5), duration=12.0)  # one 12 s window
+    bpm = np.array([120.0, 80.0])
+    plain = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, window=12.0, hop=12.0)
+    both = pulse_train_score(env, frame_rate=MIDI_FRAME_RATE, bpm=bpm, window=12.0, hop=12.0,
+                             variance=True)
+    seg = env[:1200] - env[:1200].mean()
+    seg /= np.sqrt(seg @ seg)
+    period = 60.0 * MIDI_FRAME_RATE / 120.0
+    acc = np.zeros(int(np.ceil(period)))
+    for off, w in PULSE_TRAIN_TAPS:
+        idx = np.round(np.arange(acc.size) + off * period).astype(int)
+        acc += w * seg[idx]
+    assert plain[0] == pytest.approx(acc.max(), rel=1e-9)
+    assert both[0] == pytest.approx(acc.max() + acc.var(), rel=1e-9)
+
+
 def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
     # the autocorrelation family score alone takes the 3:2 level (139.5 BPM) of this swing
     # pattern; the pulse-train tie-break between the two related levels restores the beat
