@@ -179,7 +179,7 @@ def compare_client(
     Returns
     -------
     dict
-        ``client``, ``sessions`` (oldest first: ``id``, ``started_utc``, ``days``,
+        ``client``, ``sessions`` (oldest first: ``id``, ``number``, ``started_utc``, ``days``,
         ``annotations``, ``demo``, ``values``), ``columns`` and ``features`` (per column:
         ``label`` (its heading for the screen), ``unit``, ``definition``, ``values``,
         ``trend``, ``band``, ``outside_band``,
@@ -215,7 +215,7 @@ def compare_client(
         n_ann = store.catalog.db.execute(
             "SELECT COUNT(*) FROM annotations WHERE session_id = ?", (r["id"],)).fetchone()[0]
         sessions.append({
-            "id": r["id"], "started_utc": r["started_utc"],
+            "id": r["id"], "number": r.get("number"), "started_utc": r["started_utc"],
             "days": (_parse_utc(r["started_utc"]) - t0).total_seconds() / 86400.0,
             "duration_s": r["duration_s"], "annotations": int(n_ann), "demo": r["demo"],
             "values": typed_summary(dict(values)),

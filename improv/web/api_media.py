@@ -286,6 +286,18 @@ def plain_summary(store: Store, session) -> bytes:
     return data
 
 
+@router.get("/summary")
+def get_summary(session_id: str, store: Store = Depends(get_store)) -> Any:
+    """The plain summary's sentences alone (``{"status": "ok", "plain_summary": [...]}``), for
+    the session page to say again after an annotation changes without fetching the curves;
+    ``{"status": "not analysed"}`` before the session is measured."""
+    session = store.session(session_id)
+    if not _cached(store, session):
+        return {"status": "not analysed", "session_id": session_id}
+    return Response(b'{"status":"ok","plain_summary":' + plain_summary(store, session) + b"}",
+                    media_type="application/json")
+
+
 @router.post("/analysis")
 def run_analysis(session_id: str, request: Request,
                  store: Store = Depends(get_store)) -> dict[str, Any]:

@@ -117,6 +117,7 @@ export function guard(fn) {
 export function say(message, { error = false, action = null } = {}) {
   const st = document.getElementById('status');
   st.textContent = message;
+  st.title = message; // the whole message where the line cuts it
   st.classList.toggle('error', error);
   if (action) {
     st.append(' ', h('button', { type: 'button', class: 'link', onclick: async (e) => {

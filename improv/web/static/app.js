@@ -110,7 +110,7 @@ async function sessionsPage(main, params) {
       h('td', {}, fmtTime(s.duration_s, 0)),
       h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
       h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, filters, table, importPanel());
+  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : table, importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }
 
@@ -119,7 +119,7 @@ function importPanel() {
   const list = h('ul', { class: 'uploads', 'aria-live': 'polite' });
   // the drop zone is the one control (a button that opens the file dialog); the file input
   // itself is out of the Tab order, with a name for screen readers all the same
-  const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', tabindex: '-1', 'aria-label': 'Files to import', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
+  const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', class: 'sr-only', tabindex: '-1', 'aria-label': 'Files to import', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
   const zone = h('div', { class: 'dropzone', tabindex: '0', role: 'button', 'aria-describedby': 'imp-help',
     onclick: () => fileIn.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileIn.click(); } } },
     'Drop MIDI and audio files of one session here, or press to choose files');

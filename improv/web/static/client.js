@@ -181,11 +181,17 @@ function legend(r, colorOf) {
   return el;
 }
 
-function dateOf(r, id) { const s = r.sessions.find((x) => x.id === id); return s ? fmtDate(s.started_utc) : id; }
+// a session in a list of several: "Session 7" (its date in the tooltip); a date itself has
+// commas, and several sessions of one day would read alike
+function sessionLink(r, id) {
+  const s = r.sessions.find((x) => x.id === id);
+  if (!s) return h('a', { href: `#/session/${id}` }, id);
+  return h('a', { href: `#/session/${id}`, title: fmtDate(s.started_utc) }, s.number ? `Session ${s.number}` : fmtDate(s.started_utc));
+}
 
 function sessionLinks(r, ids) {
   if (!ids.length) return '–';
-  return ids.map((id, i) => [i ? ', ' : '', h('a', { href: `#/session/${id}` }, dateOf(r, id))]);
+  return ids.map((id, i) => [i ? ' · ' : '', sessionLink(r, id)]);
 }
 
 function trendTable(r) {
@@ -206,7 +212,8 @@ function trendTable(r) {
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
-      h('caption', { id: 'tt-cap' }, `Trends over ${r.sessions.length} sessions: the change per session (Theil–Sen slope) with its 95 % interval; Change is yes when the trend is clear (Mann–Kendall test at 5 %, exact; never with fewer than five sessions)`),
+      h('caption', { id: 'tt-cap', title: 'Trend: Theil–Sen slope with its 95 % interval; Change: Mann–Kendall test at 5 %, exact' },
+        `Trends over ${r.sessions.length} sessions: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
       h('thead', {}, h('tr', {}, ['Measure', 'Unit', 'Sessions', 'Trend / session', '95 % interval', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
         .map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, rows)));

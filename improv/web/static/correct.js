@@ -14,7 +14,7 @@ export function correctionPanel(s, onDone) {
   const by = h('input', { id: 'fix-by', size: '8', autocomplete: 'off', placeholder: 'T01' });
   const reason = h('input', { id: 'fix-reason', size: '30' });
   const history = h('ul', { class: 'corrections' });
-  const form = h('form', { class: 'correct', hidden: true, onsubmit: (e) => {
+  const form = h('form', { class: 'correct grid', hidden: true, onsubmit: (e) => {
     e.preventDefault();
     guard(async () => {
       const body = { by: by.value.trim() || null, reason: reason.value.trim() || null };

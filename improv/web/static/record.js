@@ -54,7 +54,9 @@ export async function recordPage(main) {
   const startBtn = h('button', { type: 'submit', class: 'primary big' }, 'Start recording');
   const form = h('form', { class: 'record-setup', onsubmit: async (e) => {
     e.preventDefault(); err.textContent = '';
-    const bad = client.check() || (rows.specs().length ? '' : 'Choose at least one input');
+    const bad = client.check() || (rows.specs().length ? ''
+      : rows.devices.midi.length + rows.devices.audio.length ? 'Choose a device for at least one player'
+        : 'No MIDI or audio input is available: connect one (the messages above say why none is found)');
     if (bad) { err.textContent = bad; return; }
     startBtn.disabled = true;
     starting = true; clearTimeout(armTimer); armed.stop();
@@ -183,7 +185,7 @@ function live(main, liveBox) {
     if (!r.active) { done(r); return; }
     lastElapsed = r.elapsed_s;
     elapsed.textContent = fmtTime(r.elapsed_s, 0);
-    markers.textContent = `${r.markers} marker(s) and notes`;
+    markers.textContent = `${counted(r.markers, 'marker or note', 'markers and notes')} so far`;
     inputsBox.replaceChildren(...Object.entries(r.players).flatMap(([p, v]) => v.inputs.map((i) => h('div', { class: 'meter-row', dataset: { player: p, kind: i.kind } },
       h('span', { class: 'who' }, p), h('span', { class: 'src' }, i.name), inputRow(p, i),
       i.connected ? '' : h('span', { class: 'error' }, 'input lost')))));

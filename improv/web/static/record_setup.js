@@ -29,7 +29,7 @@ export class InputRows {
 
   add({ player = '', kind = 'midi', device = '', channel = '1' } = {}) {
     const n = this.rows.length + 1;
-    const row = { player: h('input', { size: '10', value: player, 'aria-label': `Player of input ${n}`, autocomplete: 'off' }),
+    const row = { player: h('input', { size: '10', value: player, 'aria-label': `Player of input ${n}`, placeholder: 'player', autocomplete: 'off' }),
       source: h('select', { 'aria-label': `Input ${n}` }), channel: h('select', { 'aria-label': `Channel of input ${n}` }), want: { kind, device, channel } };
     row.player.addEventListener('change', () => this.changed());
     row.source.addEventListener('change', () => { const [k, d] = row.source.value.split('\u0000'); row.want = { kind: k, device: d, channel: row.channel.value || '1' }; this.fill(row); this.changed(); });

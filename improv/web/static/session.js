@@ -57,7 +57,7 @@ export async function sessionPage(main, id, params) {
       h('label', {}, h('input', { type: 'checkbox', checked: heard.has(p), 'data-player': p,
         onchange: (e) => { if (e.target.checked) heard.add(p); else heard.delete(p); hearPlayers(); } }), ' ', p), ' ',
       h('button', { type: 'button', class: 'link', 'aria-label': `Hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'only'))),
-    heard.size < s.players.length ? h('button', { type: 'button', class: 'link', onclick: () => { s.players.forEach((p) => heard.add(p)); hearPlayers(); } }, 'all') : '');
+    ...(heard.size < s.players.length ? [' · ', h('button', { type: 'button', class: 'link', onclick: () => { s.players.forEach((p) => heard.add(p)); hearPlayers(); } }, 'hear all')] : []));
   };
   const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
     playBtn,
@@ -279,6 +279,16 @@ export async function sessionPage(main, id, params) {
     state.deleted = all.filter((a) => a.deleted);
     renderAnnotations();
     tl.draw();
+    refreshSummary();
+  }
+
+  // the plain summary counts the annotations and markers: said again after each change
+  async function refreshSummary() {
+    if (!summaryBox.querySelector('span:not(.muted)')) return; // not measured yet
+    const r = await api(`/api/sessions/${id}/summary`).catch(() => null);
+    if (r && r.status === 'ok' && document.body.contains(summaryBox)) {
+      summaryBox.replaceChildren(...r.plain_summary.map((x) => h('span', {}, x.text, ' ')));
+    }
   }
 
   async function restoreAnnotation(a) {
@@ -396,6 +406,7 @@ export async function sessionPage(main, id, params) {
       const pr = r.progress || {};
       const what = pr.step === 'waveform' ? 'preparing the waveform' : `${Math.round((pr.fraction || 0) * 100)} % measured`;
       analysisBox.replaceChildren(head, h('p', { role: 'status', class: 'analysing' }, `Measuring this session in the background: ${what}…`));
+      summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: when the measuring is done.'));
       setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
       return;
     }
@@ -441,7 +452,7 @@ export async function sessionPage(main, id, params) {
           if (!src) continue;
           const c = entry.sources[src].curves[name];
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
-          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} (${(feats.get(name) || {}).unit || ''})`, color, times: c.times, values });
+          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} (${(feats.get(name) || {}).unit || ''})`, color, times: c.times, values, feature: name });
           return src;
         }
         return null;
@@ -450,7 +461,7 @@ export async function sessionPage(main, id, params) {
       const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio'], { zeroIsGap: true });
       if (tsrc) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
-        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')}`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
+        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
       add('dyn', ['level_dbfs', 'velocity_mean'], ['audio', 'midi']);
       add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);

@@ -281,10 +281,27 @@ function seriesRange(s) {
   return [lo, hi];
 }
 
-// A lane of curves: series = [{label, color, times, values, dashed}], each scaled to its own
-// range; null values are gaps. The lane's title lists each curve with its range.
+// Curves of the same measure (`feature`: two players' tempo) share one range, the union of
+// theirs, so that their heights compare: 100 BPM is as high in both.
+function sharedRanges(series, ranges) {
+  const byFeature = new Map();
+  series.forEach((s, k) => {
+    if (!s.feature || !ranges[k]) return;
+    if (!byFeature.has(s.feature)) byFeature.set(s.feature, []);
+    byFeature.get(s.feature).push(k);
+  });
+  for (const ks of byFeature.values()) {
+    const lo = Math.min(...ks.map((k) => ranges[k][0])), hi = Math.max(...ks.map((k) => ranges[k][1]));
+    for (const k of ks) ranges[k] = [lo, hi];
+  }
+  return ranges;
+}
+
+// A lane of curves: series = [{label, color, times, values, dashed, feature}], each scaled to
+// its own range (shared with the lane's other curves of its feature); null values are gaps.
+// The lane's title lists each curve with its range.
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
-  const ranges = series.map(seriesRange);  // the values do not change: once, not every frame
+  const ranges = sharedRanges(series, series.map(seriesRange));  // once, not every frame
   const lane = tl.addLane({
     label, height, cls: 'curve',
     draw: (ctx, w, hgt) => {
@@ -339,37 +356,72 @@ function rangeText(s, lo, hi, unit) {
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
 
 // Each annotation is labelled by what the therapist wrote, or by its tags when it has no text
-// (a bare marker); the full text and tags are in the table below the timeline.
+// (a bare marker); the full text and tags are in the table below the timeline. Labels go in
+// two rows, each to the row whose last label ends first, and a label is cut short (with "…")
+// where the next one in its row begins, so that labels never overlap; one with no room for a
+// few letters is left out (hovering the table below shows it).
+const ANN_ROWS = 2;
+const ANN_GAP = 6; // px between a label and the next one in its row
+const ANN_MIN_TEXT = 24; // px: narrower than this, a label is not drawn
+
 export function annotationLane(tl, session, getAnnotations) {
   const lane = tl.addLane({
     label: 'Annotations', height: 48, cls: 'ann',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
-      const anns = getAnnotations();
+      const items = getAnnotations().map((a) => {
+        const words = (a.text || '').trim() || a.tags.join(' ');
+        return { a, x0: tl.x(a.t), text: words.length > 40 ? `${words.slice(0, 39)}…` : words };
+      }).sort((p, q) => p.x0 - q.x0);
+      // rows: the label (or range box) that ends last in each, and what it may still take
+      const last = Array(ANN_ROWS).fill(null);
+      for (const it of items) {
+        const x1 = it.a.end != null ? tl.x(it.a.end) : it.x0;
+        const ends = last.map((p) => (p ? p.x0 + 4 + Math.max(p.room, p.boxEnd - p.x0 - 4) : -Infinity));
+        const row = ends.indexOf(Math.min(...ends));
+        const prev = last[row];
+        // the previous label in this row stops where this one begins
+        if (prev && prev.x0 + 4 + prev.room > it.x0 - ANN_GAP) prev.room = Math.max(0, it.x0 - ANN_GAP - prev.x0 - 4);
+        it.row = row;
+        it.boxEnd = x1;
+        it.room = ctx.measureText(it.text).width;
+        last[row] = it;
+      }
       const drawn = [];
-      anns.forEach((a, i) => {
+      for (const it of items) {
+        const { a, x0 } = it;
         const color = a.player ? playerColor(session.players, a.player) : '#333';
-        const x0 = tl.x(a.t);
-        const row = (i % 2) * 20 + 4;
+        const top = it.row * 20 + 4;
         if (a.end != null) {
           const x1 = tl.x(a.end);
-          if (x1 < 0 || x0 > w) return;
-          ctx.globalAlpha = 0.22; ctx.fillStyle = color; ctx.fillRect(x0, row, Math.max(2, x1 - x0), 18);
-          ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.strokeRect(x0 + 0.5, row + 0.5, Math.max(2, x1 - x0), 17);
+          if (x1 < 0 || x0 > w) continue;
+          ctx.globalAlpha = 0.22; ctx.fillStyle = color; ctx.fillRect(x0, top, Math.max(2, x1 - x0), 18);
+          ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(2, x1 - x0), 17);
         } else {
-          if (x0 < -50 || x0 > w) return;
+          if (x0 < -50 || x0 > w) continue;
           ctx.fillStyle = color; ctx.fillRect(x0 - 1, 0, 2, hgt);
         }
+        const text = fitText(ctx, it.text, it.room);
+        if (!text) continue;
         ctx.fillStyle = '#111';
-        const words = (a.text || '').trim() || a.tags.join(' ');
-        const text = words.length > 40 ? `${words.slice(0, 39)}…` : words;
-        ctx.fillText(text, x0 + 4, row + 13);
-        drawn.push(text);
-      });
-      lane.row.dataset.labels = JSON.stringify(drawn); // for the browser tests
+        ctx.fillText(text, x0 + 4, top + 13);
+        drawn.push({ text, x: x0 + 4, row: it.row, width: ctx.measureText(text).width });
+      }
+      // for the browser tests: what was written, and where
+      lane.row.dataset.labels = JSON.stringify(drawn.map((d) => d.text));
+      lane.row.dataset.boxes = JSON.stringify(drawn);
     },
   });
   return lane;
+}
+
+// `text` cut to `room` px with an ellipsis; '' where not even a few letters fit
+function fitText(ctx, text, room) {
+  if (ctx.measureText(text).width <= room) return text;
+  if (room < ANN_MIN_TEXT) return '';
+  let n = text.length;
+  while (n > 1 && ctx.measureText(`${text.slice(0, n).trimEnd()}…`).width > room) n--;
+  return `${text.slice(0, n).trimEnd()}…`;
 }
 
 // Stretches an input did not record (a device lost meanwhile): hatched red bars.
@@ -388,7 +440,7 @@ export function imitationLane(tl, episodes, players) {
         ctx.beginPath(); ctx.moveTo(xm, hgt / 2); ctx.lineTo(x0, hgt / 2); ctx.stroke();
         ctx.fillStyle = color; ctx.fillRect(xm - 1, hgt / 2 - 4, 2, 8);
         ctx.globalAlpha = 0.55; ctx.fillRect(x0, 4, Math.max(2, x1 - x0), hgt - 8); ctx.globalAlpha = 1;
-        const text = `${e.imitator} ← ${e.model}`;
+        const text = `${e.imitator} imitates ${e.model}`;
         if (x1 - x0 > ctx.measureText(text).width + 6) { ctx.fillStyle = '#fff'; ctx.fillText(text, x0 + 3, hgt - 9); }
       }
     },
@@ -398,7 +450,7 @@ export function imitationLane(tl, episodes, players) {
   lane.row.title = Object.entries(pairs).map(([k, lags]) => {
     const mid = [...lags].sort((a, b) => a - b)[Math.floor((lags.length - 1) / 2)];
     return `${k}: ${lags.length} (median ${mid.toFixed(1)} s later)`;
-  }).join('\n') + '\nonly episodes that chance would give less than one time in 200 (analysis.dialogue.imitation)';
+  }).join('\n') + '\nonly episodes that chance would give less than one time in 200';
   return lane;
 }
 

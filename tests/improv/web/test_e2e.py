@@ -360,6 +360,16 @@ def test_client_course_page(course_store, live_server, page):
     page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:9")
     expect(page.locator("p.warning")).to_have_text(
         "The baseline takes all 5 sessions: no later session to compare with it yet.")
+    # sessions outside the band are named by their number, the date in the tooltip (a date
+    # has commas of its own, and two sessions of one day read alike)
+    page.goto(f"{server.base}/#/client/C07?features=notes_per_s&baseline=first:2")
+    row = page.locator('table.trend-table tbody tr[data-column="client.midi.notes_per_s"]')
+    expect(row.locator("td").nth(7)).to_have_text(
+        re.compile(r"^Session \d+( · Session \d+)+$"), timeout=60000)
+    link = row.locator("td").nth(7).locator("a").last
+    expect(link).to_have_text("Session 5")
+    assert link.get_attribute("href") == f"#/session/{ids[4]}"
+    assert re.search(r"2026", link.get_attribute("title"))
 
 
 def test_course_chart_dates_do_not_run_into_each_other(course_store, live_server, page):
@@ -503,6 +513,17 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
     assert not reason.evaluate("d => d.open")  # the libraries' words only on request
     reason.locator("summary").click()
     expect(reason).to_contain_text("start the JACK server")
+    # Start with no device chosen: the refusal says whether any input is there to choose
+    page.locator("#rec-client").fill("C01")
+    page.locator("#rec-new-client").check()
+    page.get_by_role("button", name="Start recording").click()
+    audio = page.evaluate("fetch('/api/devices?midi_api=jack', "
+                          "{headers: {'X-Improv-Request': '1'}})"
+                          ".then((r) => r.json()).then((d) => d.audio.length)")
+    expect(page.locator(".record-setup [role=alert]")).to_have_text(
+        "Choose a device for at least one player" if audio else
+        "No MIDI or audio input is available: connect one (the messages above say why none is "
+        "found)")
 
 
 def test_session_filters_work_from_the_keyboard(course_store, live_server, page):

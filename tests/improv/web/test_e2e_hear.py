@@ -33,7 +33,7 @@ def test_hear_switches_per_player(tmp_path, live_server, page):
     hear.get_by_role("button", name=f"Hear only {players[0]}").click()
     assert f"players={players[0]}&" in src()
     expect(hear.locator("input[type=checkbox]:checked")).to_have_count(1)
-    hear.get_by_role("button", name="all").click()
+    hear.get_by_role("button", name="hear all").click()
     expect(hear.locator("input[type=checkbox]:checked")).to_have_count(len(players))
     for p in players:
         hear.locator(f"input[data-player='{p}']").uncheck()

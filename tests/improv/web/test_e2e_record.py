@@ -50,7 +50,7 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     page.get_by_role("button", name="Marker").click()
     page.get_by_label("Note").fill("she smiles")
     page.get_by_role("button", name="Add note").click()
-    expect(page.locator(".live .mark-count")).to_contain_text("2 marker(s)")
+    expect(page.locator(".live .mark-count")).to_contain_text("2 markers and notes so far")
     shot(page, "record-live")
     expect(page.locator(".live-measures [data-player=client] .density")).to_contain_text(
         "notes per second", timeout=10000)  # the live measures panel

@@ -44,6 +44,25 @@ def test_every_field_the_page_reads_is_in_the_answer(demo_store, client_for):
     assert again["plain_summary"] == res["plain_summary"]
 
 
+def test_the_summary_alone_follows_the_annotations(demo_store, client_for):
+    """GET …/summary: the plain summary's sentences without the curves, "not analysed" before
+    the session is measured, and a new marker counted at once."""
+    path, sid = demo_store
+    c = client_for(path)
+    assert c.get(f"/api/sessions/{sid}/summary").json() == {"status": "not analysed",
+                                                           "session_id": sid}
+    res = c.post(f"/api/sessions/{sid}/analysis").json()
+    alone = c.get(f"/api/sessions/{sid}/summary").json()
+    assert alone == {"status": "ok", "plain_summary": res["plain_summary"]}
+    before = alone["plain_summary"][-1]["measures"]["annotations"]
+    assert c.post(f"/api/sessions/{sid}/annotations",
+                  json={"t": 2.0, "tags": ["marker"]}).status_code == 201
+    last = c.get(f"/api/sessions/{sid}/summary").json()["plain_summary"][-1]
+    assert last["measures"]["annotations"] == before + 1
+    assert f"are {before + 1} annotations" in last["text"]
+    assert c.get("/api/sessions/20990101-000000-0000/summary").status_code == 404
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_session_page_shows_asynchrony_and_the_summary(tmp_path, live_server, page, rng):

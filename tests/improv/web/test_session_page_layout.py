@@ -1,0 +1,126 @@
+"""The session page as a therapist reads it: nothing drawn over anything else, and what it says
+kept up to date (a usability review in session 25 found each of these wrong)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.annotation_edits import add_annotation
+from sessions.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _open(page, server, sid):
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+
+
+def test_annotation_labels_never_overlap(demo_store, live_server, page):
+    """Annotations a second apart with long texts: each row's labels end before the next one
+    begins, cut with "…" where needed, and a label with room to spare is written whole."""
+    path, sid = demo_store
+    with Store(path) as store:
+        for k in range(5):
+            add_annotation(store, sid, t=10.0 + 0.6 * k,
+                           text=f"close annotation number {k} with a long text")
+        add_annotation(store, sid, t=24.0, text="alone")
+    server = live_server(path)
+    _open(page, server, sid)
+    boxes = json.loads(page.locator(".lane.ann").get_attribute("data-boxes"))
+    assert {b["row"] for b in boxes} == {0, 1}
+    for row in (0, 1):
+        line = sorted((b for b in boxes if b["row"] == row), key=lambda b: b["x"])
+        for a, b in zip(line, line[1:], strict=False):
+            assert a["x"] + a["width"] <= b["x"], (a, b)
+    texts = [b["text"] for b in boxes]
+    assert any(t.endswith("…") and t.startswith("close annotation") for t in texts)
+    assert "alone" in texts
+
+
+def test_the_status_line_leaves_the_transport_in_view(demo_store, live_server, page):
+    """On a scrolled session page, a message in the status line sits above the sticky
+    transport, not over it: Play is still the element under its own centre."""
+    path, sid = demo_store
+    server = live_server(path)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open(page, server, sid)
+    page.locator(".timeline").focus()
+    page.keyboard.press("m")
+    expect(page.locator("#status")).to_contain_text("Marker at")
+    page.evaluate("window.scrollTo(0, 900)")
+    assert page.evaluate("window.scrollY") > 400
+    play = page.get_by_role("button", name="Play", exact=True)
+    expect(play).to_be_in_viewport()
+    box = play.bounding_box()
+    hit = page.evaluate(f"document.elementFromPoint({box['x'] + box['width'] / 2}, "
+                        f"{box['y'] + box['height'] / 2}).textContent")
+    assert hit == "Play"
+    status = page.locator("#status").bounding_box()
+    assert status["y"] + status["height"] <= box["y"]
+
+
+def test_the_summary_counts_a_new_marker_without_a_reload(demo_store, live_server, page):
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    page.get_by_role("button", name="Analyse now").click()
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text(re.compile(r"There (are \d+ annotations|is 1 annotation)"),
+                                    timeout=60000)
+    with Store(path) as store:
+        n = len(store.session(sid).annotations())
+    page.locator(".timeline").focus()
+    page.keyboard.press("m")
+    expect(summary).to_contain_text(f"There are {n + 1} annotations")
+
+
+def test_the_correction_form_has_each_label_beside_its_box(demo_store, live_server, page):
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    page.get_by_role("button", name="Correct title or client").click()
+    rows = []
+    for name, box in (("Title", "#fix-title"), ("Client code", "#fix-client"),
+                      ("Corrected by", "#fix-by"), ("Reason", "#fix-reason")):
+        lab = page.locator("form.correct label", has_text=name).bounding_box()
+        inp = page.locator(box).bounding_box()
+        assert lab["x"] + lab["width"] <= inp["x"], name  # the label before its box
+        assert abs((lab["y"] + lab["height"] / 2) - (inp["y"] + inp["height"] / 2)) < 6, name
+        rows.append(inp["y"])
+    assert rows == sorted(rows) and len(set(round(y) for y in rows)) == 4  # a row each
+    button = page.get_by_role("button", name="Save correction").bounding_box()
+    assert button["y"] > rows[-1]
+
+
+def test_two_players_tempo_curves_share_one_scale(demo_store, live_server, page):
+    """In the tempo lane both players' BPM curves are drawn in the same range, so that the
+    higher line is the faster player; pulse clarity keeps its 0-1 and says it is dashed."""
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    page.get_by_role("button", name="Analyse now").click()
+    lane = page.locator(".lane.curve", has_text="Tempo")
+    lane.wait_for(timeout=60000)
+    lines = lane.get_attribute("title").splitlines()
+    tempo = [ln.rsplit(": ", 1)[1] for ln in lines if " · Tempo (BPM): " in ln]
+    assert len(tempo) == 2 and tempo[0] == tempo[1], lines
+    assert all("(dashed): 0" in ln for ln in lines if "Pulse clarity" in ln)
+
+
+def test_an_empty_store_offers_the_demo_without_empty_lists(tmp_path, live_server, page):
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="Your store is empty")).to_be_visible()
+    body = page.locator("main").inner_text()
+    assert "No sessions match" not in body
+    assert page.locator("form.filters").count() == 0
+    assert "No file chosen" not in body
+    box = page.locator("#imp-files").bounding_box()
+    assert box is None or box["width"] <= 1  # the drop zone is the control, not the input
+    expect(page.locator(".dropzone")).to_be_visible()
