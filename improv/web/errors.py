@@ -54,6 +54,10 @@ class AnalysisFailed(Busy):
     """409: a background analysis failed for some sessions."""
 
 
+#: How the store's messages point to the list of sessions on the command line.
+CLI_SESSIONS_HINT = "see 'improv sessions list'"
+
+
 def status_of(exc: BaseException) -> int:
     """HTTP status for a library error."""
     if isinstance(exc, UnknownSessionError):
@@ -102,8 +106,10 @@ def install(app: FastAPI) -> None:
         if status == 400 and _session_gone(request):  # deleted while it was being read
             return _error(404, f"session {request.path_params['session_id']} was deleted")
         root = getattr(request.app.state, "store_path", None)
-        # messages name parameters, not options, and never the store's folder
-        return _error(status, without_store_path(str(exc), root))
+        # messages name parameters, not options, and never the store's folder; the page
+        # points to its own list of sessions, not to the command line's
+        message = str(exc).replace(CLI_SESSIONS_HINT, "the Sessions page lists them")
+        return _error(status, without_store_path(message, root))
 
     for cls in (StoreError, ImprovError, AnalysisError):
         app.add_exception_handler(cls, library_error)

@@ -158,7 +158,7 @@ function importPanel() {
   } },
   h('div', { class: 'grid' }, h('label', { for: 'imp-client' }, 'Client code'), client,
     h('label', { for: 'imp-players' }, 'Players (optional; one per line, e.g. client=take1.wav, or client=duet.mid:2 for track 2)'), players,
-    h('label', { for: 'imp-offset' }, 'Start of the files in the session (seconds or min:s; usually 0)'), offset), err, go);
+    h('label', { for: 'imp-offset' }, 'Start of the files in the session (m:ss or seconds; usually 0)'), offset), err, go);
   return h('section', { class: 'panel', 'aria-labelledby': 'imp-h' }, h('h2', { id: 'imp-h' }, 'Import files'),
     h('p', { id: 'imp-help', class: 'muted' }, 'MIDI and audio files recorded together become one session. Players are named after the files (and their tracks) unless you name them below: files named after people put those names into the session, so rename them or name the players (client=take1.wav).'),
     zone, fileIn, list, form);

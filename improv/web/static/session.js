@@ -545,7 +545,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   const el = h('form', { class: 'ann-form', 'aria-label': 'Annotation' },
     h('fieldset', {}, title,
       h('div', { class: 'grid' },
-        h('label', { for: 'ann-t' }, 'Start (min:s, or seconds)'), tIn,
+        h('label', { for: 'ann-t' }, 'Start (m:ss, h:mm:ss or seconds)'), tIn,
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
         h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,

@@ -16,7 +16,7 @@ export function tagChips(vocab) {
   const dims = Object.entries(vocab.dimensions).map(([d, vs]) => ({ name: d, tags: vs.map((v) => `${d}:${v}`) }));
   const order = (list) => list.sort((a, b) => total(b.tags) - total(a.tags));
   const groups = [
-    { title: 'Tags', tags: vocab.tags },
+    { title: 'Common tags', tags: vocab.tags },
     ...order(dims.filter((d) => iap.has(d.name))).map((d) => ({ title: `IAP · ${d.name}`, tags: d.tags })),
     ...order(dims.filter((d) => !iap.has(d.name))).map((d) => ({ title: `Practice · ${d.name}`, tags: d.tags })),
   ];
@@ -34,7 +34,7 @@ export function tagChips(vocab) {
   // title only, so every group is in sight without scrolling (six IAP profiles of five
   // values each would fill the screen)
   const el = h('div', { id: 'ann-tags', class: 'chip-groups' },
-    groups.filter((g) => g.tags.length).map((g) => h('details', { class: 'chip-group', role: 'group', 'aria-label': g.title, open: g.title === 'Tags' || total(g.tags) > 0 },
+    groups.filter((g) => g.tags.length).map((g) => h('details', { class: 'chip-group', role: 'group', 'aria-label': g.title, open: g === groups[0] || total(g.tags) > 0 },
       h('summary', { class: 'chip-title' }, g.title.startsWith('IAP ') ? [h('abbr', { title: IAP }, 'IAP'), g.title.slice(3)] : g.title),
       h('div', { class: 'chips' }, byUse(g.tags).map(chip)))),
     other);

@@ -1043,3 +1043,7 @@ def test_error_messages_never_show_the_store_folder(demo_store, client_for):
     message = r.json()["error"]
     assert "no session 20990101-000000-abcd in the store" in message
     assert str(path) not in message and str(Path(path).resolve()) not in message
+    # the page's own list, not a command, is where to look
+    assert message.endswith("(the Sessions page lists them)") and "improv" not in message
+    r = c.get("/api/sessions/not-an-id/annotations")
+    assert r.status_code == 404 and "the Sessions page lists them" in r.json()["error"]

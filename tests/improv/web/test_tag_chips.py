@@ -31,7 +31,7 @@ def test_tag_chips_by_touch(tmp_path, live_server, browser, rng):
     page.goto(f"{server.base}/#/session/{sid}")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     groups = page.locator("#ann-tags .chip-group .chip-title").all_inner_texts()
-    assert groups[0] == "Tags"
+    assert groups[0] == "Common tags"  # not "Tags" again under the label "Tags"
     iap = [g for g in groups if g.startswith("IAP")]
     assert iap[:2] == ["IAP · autonomy", "IAP · tension"]  # the most used profiles first
     assert groups.index("Practice · mood") > groups.index(iap[-1])
