@@ -36,6 +36,7 @@ export async function sessionPage(main, id, params) {
   const { session: s, vocabulary: vocab } = page;
   document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
+  let showAllInputs = false; // the Measures table: each player's other inputs too
   const audio = h('audio', { preload: 'metadata', class: 'player' });
   // every player is heard: the recordings and the MIDI players (rendered with FluidSynth)
   // mixed by the server for the players switched on (improv.playback.mix); mute and solo
@@ -422,11 +423,17 @@ export async function sessionPage(main, id, params) {
     // a summary value with its unit, never wrapped apart ("21 / ms" in a narrow column)
     const valueOf = (sm, name, digits) => `${sm[name].toFixed(digits)}\u00a0${unit(name)}`;
     analysisLanes(r, feats);
+    // one row per player by default, from its MIDI where it has one (the notes as played);
+    // its other inputs (a microphone on the same instrument) on request: two rows of one
+    // player with different numbers read as a contradiction
     const rows = [];
+    let extra = 0;
     for (const [p, entry] of Object.entries(r.players)) {
-      for (const [src, res] of Object.entries(entry.sources)) {
+      const sources = Object.entries(entry.sources).sort(([a], [b]) => (b.startsWith('midi') - a.startsWith('midi')));
+      for (const [k, [src, res]] of sources.entries()) {
         const sm = res.summary;
-        rows.push(h('tr', {}, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
+        if (k > 0) extra += 1;
+        rows.push(h('tr', { class: k > 0 ? 'extra-source' : '', hidden: k > 0 && !showAllInputs }, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
           h('td', {}, sm.tempo_bpm ? `${valueOf(sm, 'tempo_bpm', 0)}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : noTempo(sm)),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? valueOf(sm, 'level_dbfs_mean', 1) : '–'),
           h('td', {}, sm.notes_per_s != null ? valueOf(sm, 'notes_per_s', 2) : sm.onsets_per_s != null ? valueOf(sm, 'onsets_per_s', 2) : '–'),
@@ -435,7 +442,11 @@ export async function sessionPage(main, id, params) {
     }
     const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: ${lab('joint_share')} ${pct(d.summary.joint_share)}, ${lab('floor_transfers_per_min')} ${num(d.summary.floor_transfers_per_min)}` +
       (d.summary.asynchrony_mean_ms != null ? `, ${lab('asynchrony_mean_ms')} ${asynchrony(d.pair, d.summary.asynchrony_mean_ms)}` : '')));
-    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', lab('silence_share')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), ...dl,
+    const toggle = extra ? h('label', { class: 'all-inputs' }, h('input', { type: 'checkbox', checked: showAllInputs, onchange: (e) => {
+      showAllInputs = e.target.checked;
+      for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
+    } }), ` Show every input (${counted(extra, 'more row')}: a player heard through MIDI and a microphone is measured from each)`) : '';
+    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', lab('silence_share')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), toggle, ...dl,
       h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
 

@@ -50,9 +50,15 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     res = page.evaluate(f"fetch('/api/sessions/{sid}/analysis', "
                         "{headers: {'X-Improv-Request': '1'}})"
                         ".then((r) => r.json())")
+    # one row per player at first (its MIDI where it has one); every input on request
+    rows = page.locator("section.analysis tbody tr")
+    visible = [t for t, shown in zip(rows.locator("th").all_inner_texts(),
+                                     [r.is_visible() for r in rows.all()], strict=True) if shown]
+    assert visible == [f"{p} (MIDI)" for p in res["players"]]
+    page.get_by_label(re.compile("Show every input")).check()
     expected = []
     for entry in res["players"].values():
-        for src in entry["sources"].values():
+        for _, src in sorted(entry["sources"].items(), key=lambda kv: not kv[0].startswith("midi")):
             sm = src["summary"]
             alt = (sm.get("tempo_alt_share") or 0) >= 0.4
             no_tempo = {"intermittent": "clear pulse only at times", "rare": "no clear pulse",
@@ -113,7 +119,9 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", body), "a field name on the session page"
     assert "(s)" not in body and "\tall\t" not in body  # "whole group", plural words
 
-    # play: the cursor moves with the audio
+    # play: the cursor moves with the audio (from the top of the page, where the timeline
+    # is not under the sticky transport)
+    page.evaluate("window.scrollTo(0, 0)")
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.locator(".transport .time")).not_to_have_text("0:00.0", timeout=15000)
     page.get_by_role("button", name="Pause", exact=True).click()
