@@ -194,6 +194,14 @@ function sessionLinks(r, ids) {
   return ids.map((id, i) => [i ? ' · ' : '', sessionLink(r, id)]);
 }
 
+// No band where every baseline session has the same value (a band of no width would put every
+// other session outside it): the value is said all the same
+function sameInBaseline(r, f) {
+  const at = new Map(r.sessions.map((x, i) => [x.id, i]));
+  const vals = r.baseline.map((id) => f.values[at.get(id)]).filter((v) => v != null);
+  return vals.length >= 2 && vals.every((v) => v === vals[0]) ? `${fmtV(vals[0])} in each (no spread)` : '–';
+}
+
 function trendTable(r) {
   const rows = r.columns.map((c) => {
     const f = r.features[c], t = f.trend, b = f.band;
@@ -207,7 +215,7 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
       h('td', {}, t ? (t.distinguishable ? h('strong', {}, 'yes') : 'no') : '–'),
-      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.sd)}` : '–'),
+      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.sd)}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },

@@ -124,3 +124,26 @@ def test_an_empty_store_offers_the_demo_without_empty_lists(tmp_path, live_serve
     box = page.locator("#imp-files").bounding_box()
     assert box is None or box["width"] <= 1  # the drop zone is the control, not the input
     expect(page.locator(".dropzone")).to_be_visible()
+
+
+def test_a_baseline_without_spread_says_its_value(tmp_path, live_server, page):
+    """Three identical demo sessions: no band (it would have no width), and the table says the
+    baseline's one value instead of a bare dash."""
+    from improv.demo import create_demo_session
+
+    path = tmp_path / "store"
+    with Store(path) as store:
+        for _ in range(3):
+            create_demo_session(store, duration=20.0)
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/DEMO?features=notes_per_s&baseline=first:2")
+    col = "therapist.midi.notes_per_s"
+    row = page.locator(f'table.trend-table tbody tr[data-column="{col}"]')
+    row.wait_for(timeout=120000)
+    res = page.evaluate("fetch('/api/clients/DEMO/compare?features=notes_per_s&baseline=first:2',"
+                        " {headers: {'X-Improv-Request': '1'}}).then((r) => r.json())")
+    f = res["features"][col]
+    assert f["band"] is None and len(set(f["values"])) == 1
+    expect(row.locator("td").nth(6)).to_have_text(re.compile(
+        rf"^{f['values'][0]:.2f} in each \(no spread\)$"))
