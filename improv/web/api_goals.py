@@ -73,7 +73,8 @@ def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
 
 def _choices(store: Store, client: str) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
-    feature list's plain names, each part in the order of their labels), their labels with
+    feature list's plain names, each part in the order of their labels), the common ones to
+    offer first (``common_measures``: those a comparison shows by default), their labels with
     units as the form shows them (``measure_labels``), players and pairs, and the
     vocabulary's tags."""
     from analysis.features import FEATURES
@@ -95,7 +96,12 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
 
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
-    return {"measures": by_label(have) + by_label(listed - have), "measure_labels": labels,
+    from improv.reports.compare import DEFAULT_FEATURES
+
+    measures = by_label(have) + by_label(listed - have)
+    # the measures a comparison shows by default, offered first (a therapist's usual choices)
+    common = [n for n in DEFAULT_FEATURES if n in labels]
+    return {"measures": measures, "common_measures": common, "measure_labels": labels,
             "players": players + pairs,
             "tags": vocabulary.all_tags(vocabulary.load(store.root))}
 

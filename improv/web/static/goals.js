@@ -4,6 +4,13 @@
 // (improv.reports.goals); this file only draws it.
 import { api, h, inPercent, say } from './api.js';
 
+// a day (YYYY-MM-DD) as the other pages write dates: "Jan 5, 2026" in an English browser
+function day(iso) {
+  if (!iso) return '';
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Date(y, m - 1, d).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 export async function goalsPanel(section, code) {
@@ -53,9 +60,9 @@ function markSessions(r) {
 }
 
 function goalView(g, k, r, reload) {
-  const state = g.status === 'active' ? `active since ${g.since}` : `${g.status}: ${g.since} to ${g.end}`;
+  const state = g.status === 'active' ? `active since ${day(g.since)}` : `${g.status}: ${day(g.since)} to ${day(g.end)}`;
   const versions = g.versions.map((v, n) => h('div', { class: 'goal-version' },
-    g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${v.since} to ${v.until || 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
+    g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${day(v.since)} to ${v.until ? day(v.until) : 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
     v.used ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
     h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
@@ -86,8 +93,11 @@ function goalForm(code, r, g, reload) {
   const addRow = (ind) => {
     // labels on screen (from the feature list, via the server); the name as a tooltip
     const labels = r.choices.measure_labels || {};
+    const opt = (n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n);
+    const common = r.choices.common_measures || [];
     const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
-      r.choices.measures.map((n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n)));
+      common.length ? h('optgroup', { label: 'Common measures' }, common.map(opt)) : '',
+      h('optgroup', { label: common.length ? 'All measures' : 'Measures' }, r.choices.measures.filter((n) => !common.includes(n)).map(opt)));
     const d = direction(ind && ind.direction);
     const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
       r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));

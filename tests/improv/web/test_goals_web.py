@@ -85,6 +85,14 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     measure = form.get_by_label("Measure")
     expect(measure.locator('option[value="client_leads_share"]')).to_have_text("client leads (%)")
     assert not [t for t in measure.locator("option").all_inner_texts() if "_" in t]
+    # the usual measures first, then all the others, each offered once
+    groups = measure.locator("optgroup")
+    assert [groups.nth(i).get_attribute("label") for i in range(groups.count())] == [
+        "Common measures", "All measures"]
+    common = groups.first.locator("option")
+    expect(common.first).to_have_attribute("value", "notes_per_s")
+    values = measure.locator("option").evaluate_all("os => os.map((o) => o.value)")
+    assert len(values) == len(set(values)) and "silence_share" in values
     expect(form.get_by_label("Player").locator('option[value="client|therapist"]')).to_have_text(
         "client & therapist")
     form.get_by_label("Measure").select_option("client_leads_share")
@@ -97,6 +105,7 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     form.get_by_role("button", name="Add goal").click()
     goal = page.locator("article.goal", has_text="Dares to lead the music")
     goal.wait_for()
+    expect(goal).to_contain_text("active since Jan 5, 2026")  # dates as on the other pages
     charts = goal.locator("figure.goal-chart")
     expect(charts).to_have_count(3)
     lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
@@ -130,7 +139,7 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     change.get_by_role("button", name="Save change").click()
     changed = page.locator("article.goal", has_text="Leads and follows")
     expect(changed.locator(".goal-version")).to_have_count(2)
-    expect(changed).to_contain_text("Version 1, 2026-01-05 to 2026-02-01: “Dares to lead")
+    expect(changed).to_contain_text("Version 1, Jan 5, 2026 to Feb 1, 2026: “Dares to lead")
     plan = page.get_by_role("form", name="Planned length")
     plan.get_by_label("sessions").fill("20")
     plan.get_by_role("button", name="Save length").click()
