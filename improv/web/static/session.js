@@ -591,7 +591,10 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       }
       title.textContent = editing ? `Edit annotation at ${fmtTime(a.t)}` : 'New annotation';
       submit.textContent = editing ? 'Save changes' : 'Add annotation';
-      (editing ? text : tIn).focus();
+      if (editing) { // the form's heading in view (what is being edited), then the text to change
+        el.scrollIntoView({ block: 'start' });
+        text.focus({ preventScroll: true });
+      } else tIn.focus();
     },
     reset() {
       el.reset(); tagSel.clear(); original = null; err.textContent = '';

@@ -147,3 +147,21 @@ def test_a_baseline_without_spread_says_its_value(tmp_path, live_server, page):
     assert f["band"] is None and len(set(f["values"])) == 1
     expect(row.locator("td").nth(6)).to_have_text(re.compile(
         rf"^{f['values'][0]:.2f} in each \(no spread\)$"))
+
+
+def test_editing_an_annotation_shows_what_is_edited(demo_store, live_server, page):
+    """Edit on a row of the table brings the form's heading ("Edit annotation at …") into view,
+    below the sticky bars, with the text box focused."""
+    path, sid = demo_store
+    server = live_server(path)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open(page, server, sid)
+    row = page.locator("table.annotations tbody tr[data-id]").last
+    row.scroll_into_view_if_needed()
+    row.get_by_role("button", name=re.compile("^Edit annotation")).click()
+    legend = page.locator("form.ann-form legend")
+    expect(legend).to_contain_text("Edit annotation at")
+    expect(legend).to_be_in_viewport()
+    transport = page.locator(".transport").bounding_box()
+    assert legend.bounding_box()["y"] >= transport["y"] + transport["height"] - 1
+    assert page.evaluate("document.activeElement.id") == "ann-text"
