@@ -463,7 +463,8 @@ export async function sessionPage(main, id, params) {
           if (!src) continue;
           const c = entry.sources[src].curves[name];
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
-          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)} (${(feats.get(name) || {}).unit || ''})`, color, times: c.times, values, feature: name });
+          // the unit after the range ("Notes per second 0.00–1.67 notes/s"), not in the name
+          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name });
           return src;
         }
         return null;

@@ -297,9 +297,9 @@ function sharedRanges(series, ranges) {
   return ranges;
 }
 
-// A lane of curves: series = [{label, color, times, values, dashed, feature}], each scaled to
-// its own range (shared with the lane's other curves of its feature); null values are gaps.
-// The lane's title lists each curve with its range.
+// A lane of curves: series = [{label, color, times, values, dashed, feature, unit}], each
+// scaled to its own range (shared with the lane's other curves of its feature); null values
+// are gaps. The lane's title lists each curve with its range and unit.
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   const ranges = sharedRanges(series, series.map(seriesRange));  // once, not every frame
   const lane = tl.addLane({
@@ -350,7 +350,8 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
 // "-60.0 to -17.4": a dash between negative numbers would read as "-60.0–-17.4"
 function rangeText(s, lo, hi, unit) {
   if (s.share) return `${Math.round(lo * 100)}–${Math.round(hi * 100)} %`;
-  return `${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${unit}`;
+  const u = s.unit ? ` ${s.unit}` : unit; // a curve's own unit, else the lane's
+  return `${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${u}`;
 }
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }

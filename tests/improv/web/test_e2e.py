@@ -78,11 +78,11 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
              for name, src in e["sources"].items() if name.startswith("midi")}
     assert any(v is None for vals in tempo.values() for v in vals)  # the demo has such windows
     lane = page.locator(".lane.curve", has_text="Tempo")
-    # a line per player: "client (MIDI) · Tempo (BPM): 81.4–129"
-    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo (BPM): " in ln]
-    assert len(ranges) == len(tempo)
+    # a line per player: "client (MIDI) · Tempo: 81.4–129 BPM" (the unit after the range)
+    ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo: " in ln]
+    assert len(ranges) == len(tempo) and all(ln.endswith(" BPM") for ln in ranges)
     for ln in ranges:
-        lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].split("–"))
+        lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].removesuffix(" BPM").split("–"))
         pulsed = [v for v in tempo[ln.split(" ", 1)[0]] if v and v > 0]
         # the shown numbers are rounded (to 1 BPM from 100 on, else 0.1): half of that is slack
         def slack(v):

@@ -108,9 +108,12 @@ def test_two_players_tempo_curves_share_one_scale(demo_store, live_server, page)
     lane = page.locator(".lane.curve", has_text="Tempo")
     lane.wait_for(timeout=60000)
     lines = lane.get_attribute("title").splitlines()
-    tempo = [ln.rsplit(": ", 1)[1] for ln in lines if " · Tempo (BPM): " in ln]
+    tempo = [ln.rsplit(": ", 1)[1] for ln in lines if " · Tempo: " in ln]
     assert len(tempo) == 2 and tempo[0] == tempo[1], lines
     assert all("(dashed): 0" in ln for ln in lines if "Pulse clarity" in ln)
+    # each curve's unit once, after its range: "Notes per second 0.00–1.67 notes/s"
+    density = page.locator(".lane.curve", has_text="Density").get_attribute("title")
+    assert "(notes/s)" not in density and density.splitlines()[0].endswith(" notes/s")
 
 
 def test_an_empty_store_offers_the_demo_without_empty_lists(tmp_path, live_server, page):
