@@ -17,6 +17,26 @@ function ownerOf(col) {
   return at >= 0 ? head.slice(0, at) : head;
 }
 
+// Which input a column is from: "client.midi.tempo_bpm" -> "midi", "a.audio:room.x" ->
+// "audio:room"; '' for a pair's column.
+function sourceOf(col) {
+  const head = col.slice(0, Math.max(0, col.lastIndexOf('.')));
+  const at = head.search(/\.(midi|audio(:.*)?)$/);
+  return at >= 0 ? head.slice(at + 1) : '';
+}
+
+// A player heard through MIDI and a microphone has some measures from each input (silence,
+// tempo): the microphone's copies of measures its MIDI also gives, shown on request only, as
+// on the session page (two curves of one player's silence read as a contradiction).
+function otherInputColumns(columns) {
+  const key = (c) => `${ownerOf(c)}\u0000${c.slice(c.lastIndexOf('.') + 1)}`;
+  const fromMidi = new Set(columns.filter((c) => sourceOf(c) === 'midi').map(key));
+  return new Set(columns.filter((c) => sourceOf(c).startsWith('audio') && fromMidi.has(key(c))));
+}
+
+// whether the client page shows every input's measures (the checkbox under the table)
+let everyInput = false;
+
 export async function clientPage(main, code, params) {
   document.title = `Client ${code} · improv`;
   const enc = encodeURIComponent(code);
@@ -68,14 +88,20 @@ export async function clientPage(main, code, params) {
   };
   lastResult.set(code, r);
   goalsPanel(goals, code); // the goals' courses read the analyses the comparison made
-  const shown = inPercentAll(r); // shares as the reports show them; `r` keeps the stored units
-  const charts = h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c))));
+  const all = inPercentAll(r); // shares as the reports show them; `r` keeps the stored units
+  const others = otherInputColumns(all.columns);
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
     ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${counted(r.sessions.length, 'session')}: no later session to compare with it yet.`)
     : '';
-  body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
-    legend(r, colorOf), trendTable(shown), charts);
+  const draw = () => {
+    const shown = { ...all, columns: everyInput ? all.columns : all.columns.filter((c) => !others.has(c)) };
+    const toggle = others.size ? h('label', { class: 'all-inputs' }, h('input', { type: 'checkbox', checked: everyInput, onchange: (e) => { everyInput = e.target.checked; draw(); body.querySelector('.all-inputs input').focus(); } }),
+      ` Show every input (${counted(others.size, 'more measure')}: the microphone's copies of what a player's MIDI also gives)`) : '';
+    body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
+      legend(r, colorOf), trendTable(shown), toggle, h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
+  };
+  draw();
 }
 
 // The comparison with its shares in per cent (see inPercent).

@@ -168,3 +168,42 @@ def test_editing_an_annotation_shows_what_is_edited(demo_store, live_server, pag
     transport = page.locator(".transport").bounding_box()
     assert legend.bounding_box()["y"] >= transport["y"] + transport["height"] - 1
     assert page.evaluate("document.activeElement.id") == "ann-text"
+
+
+def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_server, page):
+    """Demo sessions (MIDI and a microphone per player): the course leaves out the microphone's
+    copies of measures the MIDI also gives until "Show every input" is ticked; measures only
+    the microphone gives (the level) stay."""
+    from improv.demo import create_demo_session
+
+    path = tmp_path / "store"
+    with Store(path) as store:
+        for _ in range(2):
+            create_demo_session(store, duration=20.0)
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/DEMO")
+    table = page.locator("table.trend-table")
+    table.wait_for(timeout=120000)
+    res = page.evaluate("fetch('/api/clients/DEMO/compare', {headers: {'X-Improv-Request': '1'}})"
+                        ".then((r) => r.json())")
+    cols = res["columns"]
+
+    def split(c):
+        head, feature = c.rsplit(".", 1)
+        owner, _, source = head.rpartition(".")
+        return owner, source, feature
+
+    midi = {(o, f) for o, s, f in map(split, cols) if s == "midi"}
+    copies = {c for c in cols if split(c)[1].startswith("audio") and split(c)[::2] in midi}
+    assert copies and any("level_dbfs" in c for c in cols if c not in copies)
+
+    def rows():
+        return set(table.locator("tbody tr").evaluate_all(
+            "trs => trs.map((tr) => tr.dataset.column)"))
+
+    assert rows() == set(cols) - copies
+    assert page.locator("figure.trend").count() == len(cols) - len(copies)
+    page.get_by_label(re.compile("Show every input")).check()
+    expect(page.locator("figure.trend")).to_have_count(len(cols))
+    assert rows() == set(cols)
