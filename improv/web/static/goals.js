@@ -54,7 +54,8 @@ function markSessions(r) {
   for (const s of r.sessions) {
     const cell = document.querySelector(`td.goal-marks[data-session="${s.id}"]`);
     if (!cell) continue;
-    cell.textContent = s.goals.map((id) => num.get(id)).join(', ') || '–';
+    const nums = s.goals.map((id) => num.get(id));
+    cell.textContent = nums.length ? `${nums.length === 1 ? 'Goal' : 'Goals'} ${nums.join(', ')}` : '–';
     cell.title = s.goals.map((id) => `${num.get(id)}: ${r.goals[num.get(id) - 1].text}`).join('\n');
   }
 }

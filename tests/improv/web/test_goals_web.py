@@ -129,7 +129,7 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     expect(goal.locator("p.reading")).to_contain_text("client (MIDI) · Silence: no clear change")
     # every session of the table is marked with the goal active then
     marks = page.locator("td.goal-marks").all_inner_texts()
-    assert marks == ["1"] * len(ids)
+    assert marks == ["Goal 1"] * len(ids)  # a word with the number, not a bare "1"
     shot(page, "client-goals")
     # change it from a day on: both versions are shown, each over its own sessions
     goal.get_by_role("button", name="Change…").click()
