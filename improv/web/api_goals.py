@@ -78,6 +78,7 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     units as the form shows them (``measure_labels``), players and pairs, and the
     vocabulary's tags."""
     from analysis.features import FEATURES
+    from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goals import client_columns, client_players, session_measure_problem
     from improv.reports.labels import heading
     from sessions import vocabulary
@@ -96,8 +97,6 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
 
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
-    from improv.reports.compare import DEFAULT_FEATURES
-
     measures = by_label(have) + by_label(listed - have)
     # the measures a comparison shows by default, offered first (a therapist's usual choices)
     common = [n for n in DEFAULT_FEATURES if n in labels]

@@ -9,29 +9,27 @@ const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER =
 const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];
 const DIALOGUE = '#333333';
 
-// Whose a column is: "client.midi.notes_per_s" -> "client", "a|b.joint_share" -> "a|b", read
-// from the right as analysis.features.split_column does (a player's name may hold a ".").
-function ownerOf(col) {
-  const head = col.slice(0, Math.max(0, col.lastIndexOf('.')));
+// A column's parts: "client.midi.notes_per_s" -> client, midi, notes_per_s; "a|b.joint_share"
+// -> a|b, '', joint_share; read from the right as analysis.features.split_column does (a
+// player's name may hold a ".").
+function splitColumn(col) {
+  const dot = col.lastIndexOf('.');
+  const head = col.slice(0, Math.max(0, dot)), feature = col.slice(dot + 1);
   const at = head.search(/\.(midi|audio(:.*)?)$/);
-  return at >= 0 ? head.slice(0, at) : head;
+  return at >= 0 ? { owner: head.slice(0, at), source: head.slice(at + 1), feature } : { owner: head, source: '', feature };
 }
 
-// Which input a column is from: "client.midi.tempo_bpm" -> "midi", "a.audio:room.x" ->
-// "audio:room"; '' for a pair's column.
-function sourceOf(col) {
-  const head = col.slice(0, Math.max(0, col.lastIndexOf('.')));
-  const at = head.search(/\.(midi|audio(:.*)?)$/);
-  return at >= 0 ? head.slice(at + 1) : '';
-}
+// Whose a column is: "client.midi.notes_per_s" -> "client", "a|b.joint_share" -> "a|b".
+function ownerOf(col) { return splitColumn(col).owner; }
 
 // A player heard through MIDI and a microphone has some measures from each input (silence,
 // tempo): the microphone's copies of measures its MIDI also gives, shown on request only, as
 // on the session page (two curves of one player's silence read as a contradiction).
 function otherInputColumns(columns) {
-  const key = (c) => `${ownerOf(c)}\u0000${c.slice(c.lastIndexOf('.') + 1)}`;
-  const fromMidi = new Set(columns.filter((c) => sourceOf(c) === 'midi').map(key));
-  return new Set(columns.filter((c) => sourceOf(c).startsWith('audio') && fromMidi.has(key(c))));
+  const parts = new Map(columns.map((c) => [c, splitColumn(c)]));
+  const key = (c) => `${parts.get(c).owner}\u0000${parts.get(c).feature}`;
+  const fromMidi = new Set(columns.filter((c) => parts.get(c).source === 'midi').map(key));
+  return new Set(columns.filter((c) => parts.get(c).source.startsWith('audio') && fromMidi.has(key(c))));
 }
 
 // whether the client page shows every input's measures (the checkbox under the table)

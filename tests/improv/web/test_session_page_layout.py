@@ -129,23 +129,30 @@ def test_an_empty_store_offers_the_demo_without_empty_lists(tmp_path, live_serve
     expect(page.locator(".dropzone")).to_be_visible()
 
 
-def test_a_baseline_without_spread_says_its_value(tmp_path, live_server, page):
-    """Three identical demo sessions: no band (it would have no width), and the table says the
-    baseline's one value instead of a bare dash."""
+def _demo_course(tmp_path, live_server, page, *, sessions: int, query: str = "") -> dict:
+    """A store of ``sessions`` identical 20 s demo sessions (client DEMO), its client page
+    opened with ``query`` and its trend table drawn; returns the comparison the page shows."""
     from improv.demo import create_demo_session
 
     path = tmp_path / "store"
     with Store(path) as store:
-        for _ in range(3):
+        for _ in range(sessions):
             create_demo_session(store, duration=20.0)
     server = live_server(path)
     page.goto(server.url)
-    page.goto(f"{server.base}/#/client/DEMO?features=notes_per_s&baseline=first:2")
+    page.goto(f"{server.base}/#/client/DEMO{'?' + query if query else ''}")
+    page.locator("table.trend-table").wait_for(timeout=120000)
+    return page.evaluate(f"fetch('/api/clients/DEMO/compare?{query}', "
+                         "{headers: {'X-Improv-Request': '1'}}).then((r) => r.json())")
+
+
+def test_a_baseline_without_spread_says_its_value(tmp_path, live_server, page):
+    """Three identical demo sessions: no band (it would have no width), and the table says the
+    baseline's one value instead of a bare dash."""
+    res = _demo_course(tmp_path, live_server, page, sessions=3,
+                       query="features=notes_per_s&baseline=first:2")
     col = "therapist.midi.notes_per_s"
     row = page.locator(f'table.trend-table tbody tr[data-column="{col}"]')
-    row.wait_for(timeout=120000)
-    res = page.evaluate("fetch('/api/clients/DEMO/compare?features=notes_per_s&baseline=first:2',"
-                        " {headers: {'X-Improv-Request': '1'}}).then((r) => r.json())")
     f = res["features"][col]
     assert f["band"] is None and len(set(f["values"])) == 1
     expect(row.locator("td").nth(6)).to_have_text(re.compile(
@@ -174,20 +181,8 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
     """Demo sessions (MIDI and a microphone per player): the course leaves out the microphone's
     copies of measures the MIDI also gives until "Show every input" is ticked; measures only
     the microphone gives (the level) stay."""
-    from improv.demo import create_demo_session
-
-    path = tmp_path / "store"
-    with Store(path) as store:
-        for _ in range(2):
-            create_demo_session(store, duration=20.0)
-    server = live_server(path)
-    page.goto(server.url)
-    page.goto(f"{server.base}/#/client/DEMO")
+    cols = _demo_course(tmp_path, live_server, page, sessions=2)["columns"]
     table = page.locator("table.trend-table")
-    table.wait_for(timeout=120000)
-    res = page.evaluate("fetch('/api/clients/DEMO/compare', {headers: {'X-Improv-Request': '1'}})"
-                        ".then((r) => r.json())")
-    cols = res["columns"]
 
     def split(c):
         head, feature = c.rsplit(".", 1)
