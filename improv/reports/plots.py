@@ -233,7 +233,7 @@ def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=()) -> Path
             ax = fig.add_subplot(grid[3 * k + i // 3, i % 3])
             names, ylabel = DIALOGUE_GROUPS[g]
             _draw(ax, d["curves"], tuple(x.format(a=a, b=b) for x in names), ylabel,
-                  f"{a} | {b}: {g}")
+                  f"{a} & {b}: {g}")
             draw_annotations(ax, annotations, text=(i == 0))
             time_axis(ax, label=i >= 3)
         roles = fig.add_subplot(grid[3 * k + 2, :])

@@ -92,7 +92,7 @@ def test_shares_are_drawn_in_per_cent_as_the_tables_give_them(store, tmp_path, r
     drawn = [y for y in line.get_ydata() if y == y]
     assert drawn == pytest.approx([100 * v for v in share if v is not None])
     assert max(drawn) > 1.0 or max(share) <= 0.01  # per cent, not 0..1
-    activity = by_title["client | therapist: activity"]
+    activity = by_title["client & therapist: activity"]  # the pair in words, as on the page
     assert activity.get_ylabel() == "%" and activity.get_ylim()[1] > 100
     assert by_title["client (MIDI): pulse"].get_ylabel() == "0..1"  # a score, not a share
 
