@@ -75,11 +75,11 @@ export async function recordPage(main) {
   h('fieldset', {}, h('legend', {}, 'Setup'),
     h('div', { class: 'grid' },
       h('label', { for: 'rec-setup' }, 'Saved setup'), setupSel,
-      h('span', {}, 'Inputs'), rows.el,
+      // what the device lists lack, said beside the inputs it concerns
+      h('span', {}, 'Inputs'), h('div', {}, rows.el, deviceNotes),
       h('label', { for: 'rec-client' }, 'Client'), client.el,
       h('label', { for: 'rec-title' }, 'Title'), title,
       h('label', { for: 'rec-therapist' }, 'Therapist code'), therapist),
-    deviceNotes,
     h('details', {}, h('summary', {}, 'Device options'),
       h('div', { class: 'grid' }, Object.entries(opt).map(([k, el]) => [h('label', { for: `rec-${k}` }, el.label), el]))),
     h('div', { class: 'row' },

@@ -516,6 +516,10 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
                                 "system (JACK or the ALSA sequencer) is not running",
                                 timeout=30000)
     assert "[object" not in box.inner_text()
+    # beside the inputs it concerns, before the client and title fields
+    order = page.evaluate("""() => ['.input-rows', '.devices', '#rec-client']
+      .map((sel) => document.querySelector(sel).getBoundingClientRect().top)""")
+    assert order == sorted(order)
     reason = box.locator("details", has_text="no MIDI system available")
     expect(reason.locator("summary")).to_have_text("Details")
     assert not reason.evaluate("d => d.open")  # the libraries' words only on request
