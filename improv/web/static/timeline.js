@@ -370,31 +370,30 @@ export function annotationLane(tl, session, getAnnotations) {
     label: 'Annotations', height: 48, cls: 'ann',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
+      // x1: where a range's box ends (null for a point)
       const items = getAnnotations().map((a) => {
         const words = (a.text || '').trim() || a.tags.join(' ');
-        return { a, x0: tl.x(a.t), text: words.length > 40 ? `${words.slice(0, 39)}…` : words };
+        return { a, x0: tl.x(a.t), x1: a.end != null ? tl.x(a.end) : null,
+                 text: words.length > 40 ? `${words.slice(0, 39)}…` : words };
       }).sort((p, q) => p.x0 - q.x0);
       // rows: the label (or range box) that ends last in each, and what it may still take
       const last = Array(ANN_ROWS).fill(null);
       for (const it of items) {
-        const x1 = it.a.end != null ? tl.x(it.a.end) : it.x0;
-        const ends = last.map((p) => (p ? p.x0 + 4 + Math.max(p.room, p.boxEnd - p.x0 - 4) : -Infinity));
+        const ends = last.map((p) => (p ? Math.max(p.x0 + 4 + p.room, p.x1 ?? -Infinity) : -Infinity));
         const row = ends.indexOf(Math.min(...ends));
         const prev = last[row];
         // the previous label in this row stops where this one begins
         if (prev && prev.x0 + 4 + prev.room > it.x0 - ANN_GAP) prev.room = Math.max(0, it.x0 - ANN_GAP - prev.x0 - 4);
         it.row = row;
-        it.boxEnd = x1;
         it.room = ctx.measureText(it.text).width;
         last[row] = it;
       }
       const drawn = [];
       for (const it of items) {
-        const { a, x0 } = it;
+        const { a, x0, x1 } = it;
         const color = a.player ? playerColor(session.players, a.player) : '#333';
         const top = it.row * 20 + 4;
-        if (a.end != null) {
-          const x1 = tl.x(a.end);
+        if (x1 != null) {
           if (x1 < 0 || x0 > w) continue;
           ctx.globalAlpha = 0.22; ctx.fillStyle = color; ctx.fillRect(x0, top, Math.max(2, x1 - x0), 18);
           ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(2, x1 - x0), 17);
