@@ -458,6 +458,13 @@ def goal_client(store, goal_id: str) -> str:
     raise GoalError(f"no goal {goal_id} (see 'improv goals list --client CODE')")
 
 
+def open_goal_counts(catalog) -> dict[str, int]:
+    """How many goals of each client are open (``active``), from the catalog's index."""
+    rows = catalog.db.execute(
+        "SELECT client, COUNT(*) FROM goals WHERE status = 'active' GROUP BY client")
+    return {client: int(n) for client, n in rows}
+
+
 def clients_with_goals(store_root: Path) -> list[str]:
     root = Path(store_root) / CLIENTS_DIR
     if not root.is_dir():

@@ -84,6 +84,12 @@ export function fmtDate(iso) {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+// the day of a moment (UTC ISO time), without the time of day: "Feb 2, 2026"
+export function fmtDay(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
 // h('button', {class: 'x', onclick: f}, 'text', child...)
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);

@@ -1,9 +1,10 @@
-// improv web app: router and the Sessions, Record and Client pages.
+// improv web app: router and the Sessions page (the others have modules of their own).
 import { api, fmtDate, fmtTime, h, say, sourceName, takeNextMessage } from './api.js';
 import { sessionPage } from './session.js';
 import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
 import { clientPage } from './client.js';
+import { clientsPage } from './clients.js';
 
 const main = document.getElementById('main');
 
@@ -13,7 +14,9 @@ async function route() {
   const params = new URLSearchParams(query || '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   for (const a of document.querySelectorAll('[data-nav]')) {
-    if (a.dataset.nav === parts[0]) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    // a client's own page belongs under Clients
+    const here = a.dataset.nav === parts[0] || (a.dataset.nav === 'clients' && parts[0] === 'client');
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   say(takeNextMessage());
   // Every navigation renders into its own element.  A page still loading when the user (or a
@@ -27,6 +30,7 @@ async function route() {
   try {
     if (parts[0] === 'session' && parts[1]) { main.dataset.page = 'session'; await sessionPage(view, parts[1], params); }
     else if (parts[0] === 'record') { main.dataset.page = 'record'; await recordPage(view); }
+    else if (parts[0] === 'clients') { main.dataset.page = 'clients'; await clientsPage(view); }
     else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(view, parts[1], params); }
     else { main.dataset.page = 'sessions'; await sessionsPage(view, params); }
   } catch (e) {
