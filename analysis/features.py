@@ -93,10 +93,10 @@ FEATURES: tuple[Feature, ...] = (
        "Ellis 2007 (dynamic-programming beat tracking)"),
     _F("beat_regularity", SUMMARY, "0-1", "tempo", "Beats on one tempo",
        "share of the intervals between tracked beats within 10 % of the tempo's beat; the pulse "
-       "is clear only from 0.6 (since 1.12)"),
+       "is clear only from 0.6"),
     _F("percussive_share", SUMMARY, "0-1", "tempo", "Percussive sound",
        "audio: share of the sound's energy in drum-like strokes rather than held tones; under "
-       "0.2 the accents choose the metrical level (since 1.13)",
+       "0.2 the accents choose the metrical level",
        "Fitzgerald 2010 (harmonic/percussive separation by median filtering)"),
     _F("tempo_alt_bpm", SUMMARY, "BPM", "tempo", "Tempo (other level)",
        "the same music at the runner-up metrical level (x1/2, x2, x1/3, x3, x2/3 or x3/2 of "

@@ -93,6 +93,17 @@ def test_the_list_is_complete_per_entry():
     assert [d["name"] for d in feature_list()] == names
 
 
+def test_definitions_carry_no_version_notes():
+    """The one-line definitions are shown to therapists (reports, the web page): a version
+    note such as "(since 1.12)" means nothing there; docs/features.md keeps the history."""
+    note = re.compile(r"\b(since|before|until|as of) (analysis )?v?\d+\.\d+|\b\d+\.\d+\.\d+\b",
+                      re.IGNORECASE)
+    noted = [f.name for f in FEATURES if note.search(f.definition)]
+    assert noted == []
+    assert note.search("clear only from 0.6 (since 1.12)") and note.search("(1.13.0)")
+    assert not note.search("the pulse is clear only from 0.6")  # a threshold is no version
+
+
 def test_labels_units_and_definitions_with_the_player_names():
     assert label("a|b.asynchrony_mean_ms") == "Asynchrony (mean)"
     assert label("client.audio.level_dbfs") == "Level"
