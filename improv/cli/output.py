@@ -88,7 +88,8 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
 def measure_table(names: Sequence[str], columns: Sequence[dict[str, Any]],
                   headers: Sequence[str], *, title: Callable[[str], str] | None = None) -> None:
     """Measures as a table for people: grouped as on the web page, labelled with units, values
-    in those units (:mod:`improv.reports.labels`); ``columns`` map a name to its value."""
+    in those units (:mod:`improv.reports.labels`: the analysis' own terms, such as the pulse
+    label, in plain words); ``columns`` map a name to its value."""
     from improv.reports.labels import grouped, heading, shown
 
     title = title or heading
@@ -96,7 +97,7 @@ def measure_table(names: Sequence[str], columns: Sequence[dict[str, Any]],
     for group, members in grouped(names):
         for k, n in enumerate(members):
             rows.append([group if k == 0 else "", title(n),
-                         *[shown(n, col[n]) if n in col else "" for col in columns]])
+                         *[shown(n, col[n], summary=col) if n in col else "" for col in columns]])
     table(rows, ["GROUP", "MEASURE", *headers])
 
 

@@ -9,13 +9,14 @@ and ``--raw`` keep the field names.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
-__all__ = ["GROUP_TITLES", "WORDS", "note_name", "heading", "shown", "shown_unit", "shown_band",
-           "scale", "group_of", "grouped", "column_title", "source_name", "never_negative"]
+__all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "heading", "shown", "meaning",
+           "shown_unit", "shown_band", "scale", "group_of", "grouped", "column_title",
+           "source_name", "never_negative"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -37,7 +38,14 @@ WORDS = {
                      "clip": "the whole clip (shorter than one window)"},
     "tempo_level_from": {"audio": "this recording",
                          "midi": "the player's MIDI, which this recording hears"},
+    # the pulse label (analysis.beats), read after its label: "Pulse: comes and goes"
+    "pulse": {"clear": "clear and steady", "intermittent": "comes and goes",
+              "rare": "hardly ever", "none": "no steady beat", "too short": "too short to tell"},
 }
+#: An intermittent pulse found in at least :data:`analysis.beats.CLEAR_SHARE` of the windows
+#: with playing is a pulse whose tempo moved or whose level is in doubt, not one that comes
+#: and goes (as the plain summary, the session page and the live panel say it).
+MOSTLY_PULSED = "most of the time, but no single tempo"
 
 
 def note_name(midi: float) -> str:
@@ -74,14 +82,36 @@ def heading(column: str) -> str:
     return f"{text} ({unit})"
 
 
-def shown(column: str, value: Any) -> str:
+def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) -> str:
     """A value in the unit its :func:`heading` names: shares as percentages, MIDI notes as
     names, the analysis' own terms in plain words (:data:`WORDS`), ``–`` for a missing one.
 
+    Parameters
+    ----------
+    column : str
+        A column or summary key (``client.midi.pulse``, ``tempo_bpm``).
+    value : object
+        Its value as stored (``--json``).
+    summary : mapping, optional
+        The values ``value`` comes from, named as ``column`` is (a summary for a summary key, a
+        row of columns for a column), for a word that depends on another measure: an
+        intermittent ``pulse`` whose ``pulsed_share`` is at least
+        :data:`analysis.beats.CLEAR_SHARE` reads :data:`MOSTLY_PULSED`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> shown("x.silence_share", 0.25), shown("x.pitch_max", 67.0), shown("x.tempo_bpm", None)
     ('25', 'G4', '–')
-    >>> shown("x.audio.tempo_level_from", "audio")
-    'this recording'
+    >>> shown("x.audio.tempo_level_from", "audio"), shown("x.midi.pulse", "intermittent")
+    ('this recording', 'comes and goes')
+    >>> shown("pulse", "intermittent", summary={"pulsed_share": 0.9})
+    'most of the time, but no single tempo'
+    >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.5})
+    'comes and goes'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -89,7 +119,16 @@ def shown(column: str, value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         found = lookup(column)
-        return WORDS.get(found[0].name, {}).get(value, value) if found else value
+        if found is None:
+            return value
+        name = found[0].name
+        if name == "pulse" and value == "intermittent" and summary is not None:
+            from analysis.beats import CLEAR_SHARE
+
+            share = summary.get(column[:-len("pulse")] + "pulsed_share")
+            if isinstance(share, (int, float)) and share >= CLEAR_SHARE:
+                return MOSTLY_PULSED
+        return WORDS.get(name, {}).get(value, value)
     if not isinstance(value, (int, float)):
         return str(value)
     unit = describe(column)[0]
@@ -103,6 +142,29 @@ def shown(column: str, value: Any) -> str:
         return str(int(value))
     return f"{value:.3g}" if abs(value) < 0.01 else f"{value:.2f}" if abs(value) < 100 \
         else f"{value:.0f}"
+
+
+def meaning(column: str) -> str:
+    """A measure's one-line definition (:func:`analysis.features.describe`) for people: where
+    its values are said in plain words (:data:`WORDS`: the pulse), the definition says them in
+    those words too, not in the analysis' own terms.
+
+    >>> meaning("client.midi.pulse")[:61]
+    'how much of the playing has a beat. “clear and steady”: in 80'
+    >>> meaning("client.midi.notes_per_s")
+    'MIDI note onsets per second over the session'
+    """
+    found = lookup(column)
+    if found is not None and found[0].name == "pulse":
+        from analysis.beats import CLEAR_SHARE, RARE_PULSE_SHARE
+
+        w = WORDS["pulse"]
+        return (f"how much of the playing has a beat. “{w['clear']}”: in "
+                f"{100 * CLEAR_SHARE:.0f} % or more of the windows with playing, on one tempo; "
+                f"“{MOSTLY_PULSED}”: as often, not on one tempo; “{w['intermittent']}”: less "
+                f"often; “{w['rare']}”: under {100 * RARE_PULSE_SHARE:.0f} %; “{w['none']}”: "
+                "in none")
+    return describe(column)[1]
 
 
 def scale(column: str) -> float:

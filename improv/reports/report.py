@@ -74,13 +74,12 @@ def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session."""
     from improv.analyze import analyze_session
     from improv.reports import plots
-    from improv.reports.compare import describe
     from sessions.notes import notes_with_links
     from sessions.timefmt import format_time
 
     session = store.session(session_id)
     m = session.manifest
-    from improv.reports.labels import heading, shown, source_name
+    from improv.reports.labels import heading, meaning, shown, source_name
     from improv.reports.summary_text import summary_sentences
 
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
@@ -115,7 +114,7 @@ def session_report_html(store, session_id: str) -> str:
             summ = r["summary"]
             trs = []
             for k, v in summ.items():
-                text = describe(k)[1]
+                text = meaning(k)
                 if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
                     # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
                     value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
@@ -123,7 +122,7 @@ def session_report_html(store, session_id: str) -> str:
                 elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
                     continue
                 elif isinstance(v, str) and k not in ("status", "tempo_source"):
-                    value = _e(shown(k, v))
+                    value = _e(shown(k, v, summary=summ))  # the pulse in plain words
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     value = _e(shown(k, v))
                 else:
@@ -137,7 +136,7 @@ def session_report_html(store, session_id: str) -> str:
                          + "".join(trs) + "</table>")
     for d in res.get("dialogue", []):
         trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td>"
-               f"<td class=small>{_e(describe(k)[1])}</td></tr>"
+               f"<td class=small>{_e(meaning(k))}</td></tr>"
                for k, v in d["summary"].items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
         parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"

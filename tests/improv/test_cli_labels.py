@@ -38,7 +38,14 @@ def test_headings_values_and_groups():
         "the player's MIDI, which this recording hears")
     assert shown("tempo_level_from", "audio") == "this recording"
     assert shown("x.midi.tempo_source", "windows") == "windows over the session"
-    assert shown("x.midi.pulse", "intermittent") == "intermittent"
+    # the pulse label: plain words, one that depends on the share of pulsed windows beside it
+    assert [shown("x.midi.pulse", p) for p in ("clear", "intermittent", "rare", "none")] == [
+        "clear and steady", "comes and goes", "hardly ever", "no steady beat"]
+    assert shown("x.midi.pulse", "intermittent", summary={"x.midi.pulsed_share": 0.95}) == (
+        "most of the time, but no single tempo")
+    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "comes and goes"
+    assert shown("x.midi.pulse", "clear", summary={"x.midi.pulsed_share": 0.95}) == (
+        "clear and steady")
     assert column_title("a|b.a_imitates_b_count") == "a & b: a imitates b"
     groups = grouped(["x.midi.velocity_mean", "a|b.joint_share", "x.midi.tempo_bpm",
                       "x.midi.pulse_clarity", "x.midi.unknown_thing"])

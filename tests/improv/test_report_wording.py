@@ -1,0 +1,87 @@
+"""The session report in a therapist's words, rendered for real from stored sessions.
+
+The demo duet (:func:`improv.demo.create_demo_session`) is a client heard through a keyboard
+(MIDI) and a microphone: the MIDI's pulse comes and goes (the analysis says "intermittent").
+The report says the pulse in plain words and shows no version notes of the analysis;
+``--json`` and ``--raw`` keep the analysis' terms.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from improv.analyze import analyze_session
+from improv.reports.labels import MOSTLY_PULSED, WORDS
+from improv.reports.report import session_report_html
+from sessions.importer import import_files
+from tests.sessions.helpers import write_midi
+
+
+@pytest.fixture
+def demo(store):
+    from improv.demo import create_demo_session
+
+    return create_demo_session(store)["id"]
+
+
+def _measures(html: str) -> str:
+    return html.split("<h2>Measures</h2>")[1].split("<div class=curves>")[0]
+
+
+def _row(table: str, label: str) -> list[str]:
+    """The cells of the row headed ``label`` in a table's HTML."""
+    row = table.split(f"<tr><td>{label}</td>")[1].split("</tr>")[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+
+def test_the_report_says_the_pulse_in_plain_words(store, demo):
+    client = analyze_session(store, demo)["players"]["client"]["sources"]
+    assert client["midi"]["summary"]["pulse"] == "intermittent"  # the analysis' own term
+    html = session_report_html(store, demo)
+    measures = _measures(html)
+    midi = measures.split("<h3>client (MIDI)</h3>")[1].split("<h3>")[0]
+    value, meaning = _row(midi, "Pulse")
+    assert value == "comes and goes"
+    # the meaning says the values in the same words, not the analysis' labels
+    assert "“comes and goes”" in meaning and "“clear and steady”" in meaning
+    # no analysis label is printed anywhere in the report as a value or in a meaning
+    for term in ("intermittent", ">rare<", ">clear<", ">none<"):
+        assert term not in html, term
+    pulses = re.findall(r"<tr><td>Pulse</td><td class=num>(.*?)</td>", measures)
+    assert len(pulses) == 4 and set(pulses) <= set(WORDS["pulse"].values()) | {MOSTLY_PULSED}
+
+
+def test_the_report_shows_no_version_notes(store, demo):
+    html = session_report_html(store, demo)
+    assert "Beats on one tempo" in html and "Percussive sound" in html  # their definitions shown
+    assert not re.search(r"\(since \d+\.\d+|\bsince \d+\.\d+", html)
+
+
+def test_cli_tables_say_the_pulse_in_words_and_json_keeps_the_term(run_cli, demo):
+    table = run_cli("analyze", demo)
+    assert table.exit_code == 0, table.stderr
+    assert re.search(r"Pulse +comes and goes +comes and goes", table.stdout), table.stdout
+    assert "intermittent" not in table.stdout
+    raw = run_cli("analyze", demo, "--raw")
+    assert re.search(r"pulse +intermittent +intermittent", raw.stdout), raw.stdout
+    js = run_cli("analyze", demo, "--json").json()
+    assert js["players"]["client"]["sources"]["midi"]["summary"]["pulse"] == "intermittent"
+
+
+def test_a_pulse_without_one_tempo_does_not_come_and_go(store, tmp_path):
+    """A minute at 80 BPM, then a minute at 130: a pulse throughout, but no tempo fits it
+    (intermittent, pulsed in most windows); the report says so, as the summary does."""
+    rng = np.random.default_rng(5)
+    notes = []
+    for bpm, t0, t1 in ((80, 0.5, 60.0), (130, 60.0, 120.0)):
+        ts = np.arange(t0, t1, 60.0 / bpm) + rng.uniform(-0.005, 0.005)
+        notes += [(float(t), 0, (50, 53)[i % 2], 70) for i, t in enumerate(ts)]
+    mid = write_midi(tmp_path / "two.mid", tracks={"client": notes})
+    sid = import_files(store, [mid], client="C03", players=["client=two.mid:2"])["id"]
+    summ = analyze_session(store, sid)["players"]["client"]["sources"]["midi"]["summary"]
+    assert summ["pulse"] == "intermittent" and summ["pulsed_share"] >= 0.8
+    value, _ = _row(_measures(session_report_html(store, sid)), "Pulse")
+    assert value == MOSTLY_PULSED
