@@ -20,8 +20,8 @@ from typing import Any
 from analysis.beats import CLEAR_SHARE
 from sessions.timefmt import format_time
 
-__all__ = ["summary_sentences", "session_summary", "silent_stretches", "MIN_SILENT_S",
-           "MIN_SILENT_SHARE"]
+__all__ = ["summary_sentences", "session_summary", "silent_stretches", "beat_level_sentences",
+           "MIN_SILENT_S", "MIN_SILENT_SHARE", "BEAT_LEVELS", "BEAT_LEVEL_TOL"]
 
 #: A player's silence is told when it lasts this long [seconds] ...
 MIN_SILENT_S = 10.0
@@ -37,6 +37,15 @@ TEMPO_SPREAD = 0.10
 SOFT_VELOCITY, LOUD_VELOCITY = 49, 80
 #: Fewest paired onsets for the asynchrony to be told (fewer is chance).
 MIN_PAIRS = 10
+#: Ratios between two tempi of one player that are one pulse counted at another beat level
+#: (the whole-number ratios of MIREX's Acc2, :data:`analysis.tempo.LEVEL_FACTORS`), with how a
+#: sentence says the ratio and the beats: (ratio of the other input's tempo to the reference's,
+#: "at ... the MIDI tempo", "counted in ... beats").
+BEAT_LEVELS = ((0.5, "half", "longer"), (2.0, "twice", "shorter"),
+               (1 / 3, "a third of", "longer"), (3.0, "three times", "shorter"))
+#: How near [fraction] a ratio must come to one of :data:`BEAT_LEVELS`: 4 %, the tolerance
+#: within which MIREX's tempo accuracy (Acc1, Acc2; Gouyon et al. 2006) counts two tempi as one.
+BEAT_LEVEL_TOL = 0.04
 
 
 def _m(**values: Any) -> dict[str, Any]:
@@ -249,6 +258,86 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
     return _sentence(text + ".", used)
 
 
+def _told_tempo(s: dict[str, Any]) -> tuple[str, float] | None:
+    """The tempo a source's summary stands for, as :func:`_tempo` tells it: (its key, BPM) of a
+    clear pulse's tempo, else of an intermittent pulse's tentative one; None without either
+    (no pulse, or one so rare that its tempo may be chance)."""
+    if s.get("status") != "ok" or s.get("pulse") in ("none", "rare"):
+        return None
+    if s.get("tempo_bpm"):
+        return "tempo_bpm", s["tempo_bpm"]
+    if s.get("pulse") == "intermittent" and s.get("tempo_bpm_tentative"):
+        return "tempo_bpm_tentative", s["tempo_bpm_tentative"]
+    return None
+
+
+def _input_name(source: str) -> str:
+    """A player's input in a sentence: ``MIDI``, ``microphone``, ``microphone “room”`` for the
+    audio input ``room`` of a player with several."""
+    if source == "midi":
+        return "MIDI"
+    kind, _, name = source.partition(":")
+    return f"microphone “{name}”" if kind == "audio" and name else "microphone"
+
+
+def beat_level_sentences(player: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sentences for a player's inputs whose tempi are one pulse counted at another beat level.
+
+    The input the summary reads (:func:`_primary`: MIDI first) is the reference; every other
+    input of the player whose tempo is half, twice, a third or three times the reference's
+    (:data:`BEAT_LEVELS`, within :data:`BEAT_LEVEL_TOL`) gets one sentence, so that a reader
+    who meets both numbers (the report's and the session page's measures give each input's
+    tempo) knows they do not disagree. A microphone that hears the player's clear MIDI is
+    already read at the MIDI's level (``tempo_level_from``); this is said where it is not (an
+    intermittent MIDI pulse, or a microphone that does not hear the notes).
+
+    Parameters
+    ----------
+    player : str
+        The player's name, as in the sentences.
+    entry : dict
+        The player's analysis (``result["players"][player]``: ``sources`` by input).
+
+    Returns
+    -------
+    list of dict
+        ``{"text": str, "measures": {name: value}}``, one per such input; empty where no
+        input's tempo stands in such a ratio.
+
+    Examples
+    --------
+    >>> entry = {"sources": {
+    ...     "midi": {"summary": {"status": "ok", "pulse": "clear", "tempo_bpm": 96.0}},
+    ...     "audio": {"summary": {"status": "ok", "pulse": "intermittent", "tempo_bpm": None,
+    ...                           "tempo_bpm_tentative": 49.2}}}}
+    >>> print(beat_level_sentences("client", entry)[0]["text"])  # doctest: +NORMALIZE_WHITESPACE
+    The microphone counts client's beat at half the MIDI tempo (about 49 against 96 BPM): the
+    same pulse, counted in longer beats.
+    """
+    found = _primary(entry)
+    ref = _told_tempo(found[1]["summary"]) if found else None
+    if ref is None:
+        return []
+    ref_src, (ref_key, ref_bpm) = found[0], ref
+    of_ref = ("the MIDI tempo" if ref_src == "midi"
+              else f"the tempo of the {_input_name(ref_src)}")
+    out = []
+    for src, res in entry.get("sources", {}).items():
+        told = _told_tempo(res.get("summary", {})) if src != ref_src else None
+        if told is None:
+            continue
+        key, bpm = told
+        for ratio, times, beats in BEAT_LEVELS:
+            if abs(bpm / ref_bpm / ratio - 1.0) <= BEAT_LEVEL_TOL:
+                out.append(_sentence(
+                    f"The {_input_name(src)} counts {player}'s beat at {times} {of_ref} "
+                    f"(about {bpm:.0f} against {ref_bpm:.0f} BPM): the same pulse, counted in "
+                    f"{beats} beats.",
+                    {f"{player}.{src}.{key}": bpm, f"{player}.{ref_src}.{ref_key}": ref_bpm}))
+                break
+    return out
+
+
 def _dynamics(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
     key = f"{player}.{src}."
     if s.get("velocity_mean") is not None:
@@ -319,8 +408,9 @@ def summary_sentences(result: dict[str, Any], *,
     -------
     list of dict
         ``{"text": str, "measures": {name: value}}`` in reading order: length, how much each
-        player played and together or alone, long silences, who led, synchrony, then tempo
-        and dynamics per player, then markers and tags.
+        player played and together or alone, long silences, who led, synchrony, then per
+        player the tempo, another input's tempo that counts the same pulse at another beat
+        level (:func:`beat_level_sentences`) and the dynamics, then markers and tags.
     """
     out = [_length(result), *_amounts(result), *_silences(result)]
     for d in result.get("dialogue", []):
@@ -333,6 +423,7 @@ def summary_sentences(result: dict[str, Any], *,
             continue
         src, res = found
         out += [s for s in (_tempo(player, src, res["summary"]),
+                            *beat_level_sentences(player, entry),
                             _dynamics(player, src, res["summary"])) if s]
     return out + _annotations(annotations)
 

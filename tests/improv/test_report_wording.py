@@ -1,9 +1,10 @@
 """The session report in a therapist's words, rendered for real from stored sessions.
 
 The demo duet (:func:`improv.demo.create_demo_session`) is a client heard through a keyboard
-(MIDI) and a microphone: the MIDI's pulse comes and goes (the analysis says "intermittent").
-The report says the pulse in plain words and shows no version notes of the analysis;
-``--json`` and ``--raw`` keep the analysis' terms.
+(MIDI) and a microphone: the MIDI's pulse comes and goes (the analysis says "intermittent"),
+and the microphone, which the intermittent MIDI does not vouch for, counts the beat at half
+the MIDI's tempo. The report says the pulse in plain words, explains the two tempi, and shows
+no version notes of the analysis; ``--json`` and ``--raw`` keep the analysis' terms.
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ def test_the_report_shows_no_version_notes(store, demo):
     assert not re.search(r"\(since \d+\.\d+|\bsince \d+\.\d+", html)
 
 
+def test_the_report_says_the_microphone_counts_the_same_pulse_at_half_the_tempo(store, demo):
+    client = analyze_session(store, demo)["players"]["client"]["sources"]
+    midi = client["midi"]["summary"]["tempo_bpm_tentative"]
+    mic = client["audio"]["summary"]["tempo_bpm_tentative"]
+    assert mic / midi == pytest.approx(0.5, rel=0.04)  # the case the sentence is for
+    html = session_report_html(store, demo)
+    summary = html.split("<p class=summary>")[1].split("</p>")[0]
+    said = (f"The microphone counts client&#x27;s beat at half the MIDI tempo (about "
+            f"{mic:.0f} against {midi:.0f} BPM): the same pulse, counted in longer beats.")
+    assert summary.count(said) == 1, summary
+    # right after the client's tempo, before the dynamics; the therapist's two inputs agree
+    assert summary.index("around 96 BPM.") < summary.index(said)
+    assert summary.index(said) < summary.index("Client played moderately")
+    assert "therapist&#x27;s beat" not in summary and summary.count("counts") == 1
+
+
 def test_cli_tables_say_the_pulse_in_words_and_json_keeps_the_term(run_cli, demo):
     table = run_cli("analyze", demo)
     assert table.exit_code == 0, table.stderr
@@ -69,6 +86,8 @@ def test_cli_tables_say_the_pulse_in_words_and_json_keeps_the_term(run_cli, demo
     assert re.search(r"pulse +intermittent +intermittent", raw.stdout), raw.stdout
     js = run_cli("analyze", demo, "--json").json()
     assert js["players"]["client"]["sources"]["midi"]["summary"]["pulse"] == "intermittent"
+    summary = " ".join(run_cli("summary", demo).stdout.split())  # wrapped for the terminal
+    assert "at half the MIDI tempo" in summary and "the same pulse, counted in longer" in summary
 
 
 def test_a_pulse_without_one_tempo_does_not_come_and_go(store, tmp_path):

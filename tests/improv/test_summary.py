@@ -170,3 +170,54 @@ def test_markers_are_counted_among_the_annotations(tags, expected):
 
     anns = [{"t": 10.0 * (i + 1), "tags": t} for i, t in enumerate(tags)]
     assert _annotations(anns)[0]["text"] == expected
+
+
+def _inputs(**summaries):
+    """A player's analysis entry from ``source=(pulse, tempo_bpm, tentative)``."""
+    return {"sources": {src.replace("__", ":"): {"summary": {
+        "status": "ok", "pulse": pulse, "tempo_bpm": bpm, "tempo_bpm_tentative": tentative}}
+        for src, (pulse, bpm, tentative) in summaries.items()}}
+
+
+@pytest.mark.parametrize(("mic_bpm", "expected"), [
+    (60.0, "at half the MIDI tempo (about 60 against 120 BPM): the same pulse, counted in "
+           "longer beats."),
+    (57.7, "at half the MIDI tempo"),  # 3.8 % slow of half: within MIREX's 4 %
+    (240.0, "at twice the MIDI tempo (about 240 against 120 BPM): the same pulse, counted in "
+            "shorter beats."),
+    (40.0, "at a third of the MIDI tempo"),
+    (360.0, "at three times the MIDI tempo (about 360 against 120 BPM): the same pulse, "
+            "counted in shorter beats."),
+    (57.0, None),  # 5 % off half: two tempi, not one pulse
+    (180.0, None),  # 3:2 is another metre, not the same beat counted otherwise
+    (120.0, None),  # the same tempo needs no word
+    (121.0, None),
+])
+def test_an_input_counting_the_beat_at_another_level_is_explained(mic_bpm, expected):
+    from improv.reports.summary_text import beat_level_sentences
+
+    entry = _inputs(midi=("clear", 120.0, None), audio=("intermittent", None, mic_bpm))
+    out = beat_level_sentences("client", entry)
+    if expected is None:
+        assert out == []
+        return
+    (s,) = out
+    assert s["text"].startswith("The microphone counts client's beat ") and expected in s["text"]
+    assert s["measures"] == {"client.audio.tempo_bpm_tentative": mic_bpm,
+                             "client.midi.tempo_bpm": 120.0}
+
+
+def test_beat_levels_need_a_tempo_on_both_sides():
+    from improv.reports.summary_text import beat_level_sentences
+
+    # no pulse, or one so rare that its tempo may be chance: nothing to compare
+    assert beat_level_sentences("c", _inputs(midi=("none", None, None),
+                                             audio=("clear", 60.0, None))) == []
+    assert beat_level_sentences("c", _inputs(midi=("clear", 120.0, None),
+                                             audio=("rare", None, 60.0))) == []
+    # no MIDI: the first microphone is the reference, each input named
+    (s,) = beat_level_sentences("c", _inputs(audio__room=("clear", 100.0, None),
+                                             audio__drum=("clear", 201.0, None)))
+    assert s["text"] == ("The microphone “drum” counts c's beat at twice the tempo of the "
+                         "microphone “room” (about 201 against 100 BPM): the same pulse, "
+                         "counted in shorter beats.")
