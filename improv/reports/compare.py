@@ -33,8 +33,8 @@ from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
-           "export_client", "export_names", "parse_baseline", "refuse_existing",
-           "select_columns"]
+           "export_client", "export_names", "main_columns", "parse_baseline",
+           "refuse_existing", "select_columns"]
 
 #: Features compared by default (matched as the end of a column name), in display order.
 DEFAULT_FEATURES = (
@@ -43,6 +43,45 @@ DEFAULT_FEATURES = (
     "pitch_mean", "joint_share", "floor_transfers_per_min", "asynchrony_abs_mean_ms",
     "leads_share",
 )
+
+#: What the client page shows first, per player: its activity, silence, tempo and dynamics,
+#: each from the first measure of its group the player has (MIDI before a microphone: a
+#: player with a keyboard is read from its notes); per pair: playing together and who leads.
+#: The rest of :data:`DEFAULT_FEATURES` stays one click away ("Show all measures").
+MAIN_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("notes_per_s", "onsets_per_s"), ("silence_share",), ("tempo_bpm",),
+    ("velocity_mean", "loudness_lufs_integrated"),
+)
+MAIN_PAIR_FEATURES = ("joint_share", "leads_share")
+
+
+def main_columns(columns: Sequence[str]) -> list[str]:
+    """The columns of ``columns`` the client page shows first (:data:`MAIN_GROUPS`,
+    :data:`MAIN_PAIR_FEATURES`), in their order in ``columns``.
+
+    >>> main_columns(["c.midi.notes_per_s", "c.audio.onsets_per_s", "c.audio.silence_share",
+    ...               "c.midi.silence_share", "c.midi.pitch_mean", "c|t.joint_share"])
+    ['c.midi.notes_per_s', 'c.midi.silence_share', 'c|t.joint_share']
+    """
+    from analysis.features import split_column
+
+    parts = {c: split_column(c) for c in columns}
+    chosen: set[str] = set()
+    for owner in dict.fromkeys(p[0] for p in parts.values()):
+        mine = [c for c in columns if parts[c][0] == owner]
+        if "|" in owner:
+            chosen.update(c for c in mine
+                          if any(feature_matches(c, f) for f in MAIN_PAIR_FEATURES))
+            continue
+        for group in MAIN_GROUPS:
+            for name in group:
+                hits = sorted((c for c in mine if parts[c][2] == name),
+                              key=lambda c: parts[c][1] != "midi")
+                if hits:
+                    chosen.add(hits[0])
+                    break
+    return [c for c in columns if c in chosen]
+
 
 #: Curves compared by default between segments of one session (the curves of the summaries
 #: in DEFAULT_FEATURES: a segment has curve windows, not session summaries).

@@ -136,11 +136,13 @@ def compare(client: str, request: Request, params: Params = Depends(),
     progress.
 
     Adds ``available`` (every feature name that can be selected), ``labels`` (name -> its
-    label for the screen), ``players`` (colour order) and per feature ``fit``: the trend
+    label for the screen), ``players`` (colour order), ``main_columns`` (the columns the page
+    shows before "Show all measures": :func:`improv.reports.compare.main_columns`) and per
+    feature ``fit``: the trend
     line at each session when the trend is distinguishable from no change
     (:func:`improv.reports.trend_plots.trend_fit`).
     """
-    from improv.reports.compare import select_columns
+    from improv.reports.compare import main_columns, select_columns
     from improv.reports.trend_plots import trend_fit
 
     client = _check_client(client)
@@ -160,7 +162,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     from analysis.features import label
 
     return dict(result, status="ok", available=names, labels={n: label(n) for n in names},
-                players=_players(store, client))
+                players=_players(store, client), main_columns=main_columns(result["columns"]))
 
 
 def _download(data: bytes, *, media_type: str, filename: str) -> Response:

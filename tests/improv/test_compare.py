@@ -524,3 +524,27 @@ def test_reindex_restores_the_cached_analyses_into_the_catalog(run_cli, store, t
         after = {(r["player"], r["name"]): (r["analysis_key"], r["value"], r["text"])
                  for r in again.catalog.features(session_id=sid)}
         assert after == before and is_analysed(again, sid)
+
+
+def test_main_columns_take_each_players_first_measure_of_a_group_midi_first():
+    """The client page's first look: per player one activity, silence, tempo and dynamics
+    measure (MIDI before a microphone; a microphone-only player by its own onsets and
+    loudness), per pair playing together and who leads; nothing else."""
+    from improv.reports.compare import main_columns
+
+    cols = ["client.audio.onsets_per_s", "client.midi.notes_per_s", "drum.audio.onsets_per_s",
+            "client.audio.silence_share", "client.midi.silence_share",
+            "drum.audio.silence_share", "client.midi.tempo_bpm", "client.midi.pulse_clarity",
+            "client.midi.velocity_mean", "client.audio.loudness_lufs_integrated",
+            "drum.audio.loudness_lufs_integrated", "client.midi.pitch_mean",
+            "client|drum.joint_share", "client|drum.client_leads_share",
+            "client|drum.drum_leads_share", "client|drum.floor_transfers_per_min"]
+    assert main_columns(cols) == [
+        "client.midi.notes_per_s", "drum.audio.onsets_per_s", "client.midi.silence_share",
+        "drum.audio.silence_share", "client.midi.tempo_bpm", "client.midi.velocity_mean",
+        "drum.audio.loudness_lufs_integrated", "client|drum.joint_share",
+        "client|drum.client_leads_share", "client|drum.drum_leads_share"]
+    # a player named with a dot stays whole; an empty comparison has no main columns
+    assert main_columns(["Dr.K.midi.notes_per_s", "Dr.K.audio.onsets_per_s"]) == [
+        "Dr.K.midi.notes_per_s"]
+    assert main_columns([]) == []

@@ -32,8 +32,10 @@ function otherInputColumns(columns) {
   return new Set(columns.filter((c) => parts.get(c).source.startsWith('audio') && fromMidi.has(key(c))));
 }
 
-// whether the client page shows every input's measures (the checkbox under the table)
+// whether the client page shows every input's measures, and every measure compared (the
+// checkboxes under the table); a first look shows each player's main measures only
 let everyInput = false;
+let allMeasures = false;
 
 export async function clientPage(main, code, params) {
   document.title = `Client ${code} · improv`;
@@ -92,12 +94,23 @@ export async function clientPage(main, code, params) {
   const allBaseline = r.baseline.length >= r.sessions.length
     ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${counted(r.sessions.length, 'session')}: no later session to compare with it yet.`)
     : '';
+  // measures the therapist chose (?features=) are all shown; the default comparison opens
+  // with each player's main measures (r.main_columns) and offers the rest
+  const firstLook = new Set(params.get('features') ? all.columns : (r.main_columns || all.columns));
   const draw = () => {
-    const shown = { ...all, columns: everyInput ? all.columns : all.columns.filter((c) => !others.has(c)) };
-    const toggle = others.size ? h('label', { class: 'all-inputs' }, h('input', { type: 'checkbox', checked: everyInput, onchange: (e) => { everyInput = e.target.checked; draw(); body.querySelector('.all-inputs input').focus(); } }),
-      ` Show every input (${counted(others.size, 'more measure')}: the microphone's copies of what a player's MIDI also gives)`) : '';
+    const inputs = everyInput ? all.columns : all.columns.filter((c) => !others.has(c));
+    const rest = inputs.filter((c) => !firstLook.has(c));
+    const shown = { ...all, columns: allMeasures ? inputs : inputs.filter((c) => firstLook.has(c)) };
+    const check = (cls, on, set, text) => h('label', { class: cls }, h('input', { type: 'checkbox', checked: on, onchange: (e) => { set(e.target.checked); draw(); body.querySelector(`.${cls} input`).focus(); } }), text);
+    const kinds = [...new Set(rest.map((c) => { const n = splitColumn(c).feature; return (r.labels || {})[n] || n; }))];
+    const more = rest.length ? check('all-measures', allMeasures, (v) => { allMeasures = v; },
+      ` Show all measures (${rest.length} more: ${kinds.slice(0, 3).join(', ')}${kinds.length > 3 ? ', …' : ''})`) : '';
+    const toggle = others.size && (allMeasures || [...others].some((c) => firstLook.has(c)))
+      ? check('all-inputs', everyInput, (v) => { everyInput = v; },
+        ` Show every input (the microphone's copies of what a player's MIDI also gives)`) : '';
     body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
-      legend(r, colorOf), trendTable(shown), toggle, h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
+      legend(r, colorOf), trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
+      h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
   };
   draw();
 }

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from sessions.annotation_edits import add_annotation
 from sessions.store import Store
+from tests.improv.web.conftest import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -178,10 +179,13 @@ def test_editing_an_annotation_shows_what_is_edited(demo_store, live_server, pag
 
 
 def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_server, page):
-    """Demo sessions (MIDI and a microphone per player): the course leaves out the microphone's
-    copies of measures the MIDI also gives until "Show every input" is ticked; measures only
-    the microphone gives (the level) stay."""
-    cols = _demo_course(tmp_path, live_server, page, sessions=2)["columns"]
+    """Demo sessions (MIDI and a microphone per player): the course opens with each player's
+    main measures (activity, silence, tempo, dynamics; its MIDI's where it has MIDI) and the
+    pair's; "Show all measures" adds the rest but leaves out the microphone's copies of
+    measures the MIDI also gives until "Show every input" is ticked; measures only the
+    microphone gives (the level) stay."""
+    res = _demo_course(tmp_path, live_server, page, sessions=2)
+    cols, main = res["columns"], res["main_columns"]
     table = page.locator("table.trend-table")
 
     def split(c):
@@ -192,13 +196,29 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
     midi = {(o, f) for o, s, f in map(split, cols) if s == "midi"}
     copies = {c for c in cols if split(c)[1].startswith("audio") and split(c)[::2] in midi}
     assert copies and any("level_dbfs" in c for c in cols if c not in copies)
+    # the first look: the MIDI's notes, silence and velocity of each player, and the pair's
+    assert {"client.midi.notes_per_s", "therapist.midi.silence_share",
+            "client.midi.velocity_mean", "client|therapist.joint_share",
+            "client|therapist.client_leads_share"} <= set(main)
+    assert not set(main) & copies and len(main) < len(cols) - len(copies)
+    assert not any(c.endswith((".onsets_per_s", ".loudness_lufs_integrated")) for c in main)
 
     def rows():
-        return set(table.locator("tbody tr").evaluate_all(
-            "trs => trs.map((tr) => tr.dataset.column)"))
+        return table.locator("tbody tr").evaluate_all("trs => trs.map((tr) => tr.dataset.column)")
 
-    assert rows() == set(cols) - copies
-    assert page.locator("figure.trend").count() == len(cols) - len(copies)
+    assert rows() == main  # in the comparison's order
+    shot(page, "client-first-look")
+    assert page.locator("figure.trend").count() == len(main)
+    assert not page.get_by_label(re.compile("Show every input")).count()
+    expect(page.locator("label.all-measures")).to_contain_text(
+        f"Show all measures ({len(cols) - len(copies) - len(main)} more: ")
+    page.get_by_label(re.compile("Show all measures")).check()
+    expect(page.locator("figure.trend")).to_have_count(len(cols) - len(copies))
+    assert set(rows()) == set(cols) - copies
     page.get_by_label(re.compile("Show every input")).check()
     expect(page.locator("figure.trend")).to_have_count(len(cols))
-    assert rows() == set(cols)
+    assert set(rows()) == set(cols)
+    # measures the therapist chose are all shown at once
+    page.goto(page.url.split("#")[0] + "#/client/DEMO?features=pitch_mean,onsets_per_s")
+    expect(page.locator("figure.trend")).to_have_count(
+        len([c for c in cols if c.endswith((".pitch_mean", ".onsets_per_s"))]))
