@@ -84,6 +84,27 @@ export function fmtDate(iso) {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+// Units a therapist may not read at sight, said in words on hover (an <abbr>); the unit
+// itself stays as the reports and the CSV write it.
+export const UNIT_WORDS = {
+  'notes/s': 'notes played per second',
+  'onsets/s': 'onsets per second: sounds the microphone heard begin (notes, strokes), each second',
+  dBFS: 'decibels below full scale: 0 is the loudest the input can record, −20 is much quieter',
+  dB: 'decibels: 6 dB is about twice the sound pressure',
+  LUFS: 'loudness units below full scale, as broadcast loudness is measured (EBU R128): higher is louder',
+  LU: 'loudness units: a difference of loudness (1 LU is 1 dB)',
+  BPM: 'beats per minute',
+  '0-127': 'MIDI velocity: how hard a key or pad was struck, 1 (softest) to 127 (hardest)',
+  '0-1': 'from 0 (none) to 1 (full)',
+  '-1..1': 'from −1 to 1 (1: fully)',
+};
+
+// a unit as an element: with its words on hover where it has them
+export function unitEl(unit) {
+  if (!unit) return '';
+  return UNIT_WORDS[unit] ? h('abbr', { title: UNIT_WORDS[unit] }, unit) : unit;
+}
+
 // the day of a moment (UTC ISO time), without the time of day: "Feb 2, 2026"
 export function fmtDay(iso) {
   if (!iso) return '';

@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, say } from './api.js';
+import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, say, unitEl } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -247,7 +247,7 @@ function trendTable(r) {
       // whose measure and its label, then what it measures in words; the column name of the
       // CSV export (for researchers) only as the tooltip: the screen shows no field names
       h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
-      h('td', {}, f.unit || ''), h('td', { class: 'num' }, String(n)),
+      h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
@@ -336,7 +336,7 @@ function chart(r, col, color) {
     h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtV(f.values[i])),
     h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
   return h('figure', { class: 'trend', dataset: { column: col } },
-    h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ` (${f.unit})`) : ''),
+    h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ' (', unitEl(f.unit), ')') : ''),
     svg,
     h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
 }

@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
@@ -420,8 +420,9 @@ export async function sessionPage(main, id, params) {
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
-    // a summary value with its unit, never wrapped apart ("21 / ms" in a narrow column)
-    const valueOf = (sm, name, digits) => `${sm[name].toFixed(digits)}\u00a0${unit(name)}`;
+    // a summary value with its unit (in words on hover), never wrapped apart ("21 / ms" in a
+    // narrow column)
+    const valueOf = (sm, name, digits) => h('span', { class: 'value' }, `${sm[name].toFixed(digits)}\u00a0`, unitEl(unit(name)));
     analysisLanes(r, feats);
     // one row per player by default, from its MIDI where it has one (the notes as played);
     // its other inputs (a microphone on the same instrument) on request: two rows of one
@@ -434,7 +435,8 @@ export async function sessionPage(main, id, params) {
         const sm = res.summary;
         if (k > 0) extra += 1;
         rows.push(h('tr', { class: k > 0 ? 'extra-source' : '', hidden: k > 0 && !showAllInputs }, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
-          h('td', {}, sm.tempo_bpm ? `${valueOf(sm, 'tempo_bpm', 0)}${sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : ''}, pulse ${sm.pulse || ''}` : noTempo(sm)),
+          h('td', {}, sm.tempo_bpm ? [valueOf(sm, 'tempo_bpm', 0), sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : '',
+            sm.pulse === 'clear' ? ', clear pulse' : `, pulse ${sm.pulse || ''}`] : noTempo(sm)),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? valueOf(sm, 'level_dbfs_mean', 1) : '–'),
           h('td', {}, sm.notes_per_s != null ? valueOf(sm, 'notes_per_s', 2) : sm.onsets_per_s != null ? valueOf(sm, 'onsets_per_s', 2) : '–'),
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));

@@ -69,6 +69,9 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
                             + (f" (or {sm['tempo_alt_bpm']:.0f})" if alt else "")
                             if sm["tempo_bpm"] else no_tempo)
     cells = page.locator("section.analysis tbody tr td:nth-child(2)").all_inner_texts()
+    # density with its unit, the unit said in words on hover
+    expect(page.locator("section.analysis tbody tr td:nth-child(4) abbr").first)\
+        .to_have_attribute("title", "notes played per second")
     assert [c.split(",")[0] for c in cells] == expected
     assert "clear pulse only at times" in cells  # the demo's players have such a pulse
     # windows without a clear pulse (no tempo: null) are gaps in the tempo lane, not falls to 0:

@@ -207,6 +207,9 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
         return table.locator("tbody tr").evaluate_all("trs => trs.map((tr) => tr.dataset.column)")
 
     assert rows() == main  # in the comparison's order
+    # a unit a therapist may not read at sight says itself in words on hover
+    expect(table.locator('tr[data-column="client.midi.notes_per_s"] td abbr').first)\
+        .to_have_attribute("title", "notes played per second")
     shot(page, "client-first-look")
     assert page.locator("figure.trend").count() == len(main)
     assert not page.get_by_label(re.compile("Show every input")).count()
@@ -218,6 +221,9 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
     page.get_by_label(re.compile("Show every input")).check()
     expect(page.locator("figure.trend")).to_have_count(len(cols))
     assert set(rows()) == set(cols)
+    level = next(c for c in cols if c.endswith(".level_dbfs_mean"))
+    expect(table.locator(f'tr[data-column="{level}"] td abbr').first).to_have_attribute(
+        "title", re.compile("^decibels below full scale: 0 is the loudest"))
     # measures the therapist chose are all shown at once
     page.goto(page.url.split("#")[0] + "#/client/DEMO?features=pitch_mean,onsets_per_s")
     expect(page.locator("figure.trend")).to_have_count(
