@@ -182,7 +182,8 @@ def _day(value: Any, what: str) -> date:
 
 
 def fold(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The goals and the plan as they are now: ``{"plan": {...} | None, "goals": [...]}``.
+    """The goals and the plan as they are now: ``{"plan": {...} | None, "goals": [...]}``,
+    the goals in the order they were entered (goal 1 is the first agreed in improv).
 
     Each goal has ``id``, ``status`` (``active``, ``reached``, ``dropped``), ``since``,
     ``end`` (reach/drop date or None), ``reason``, ``rev``, ``created_utc``, ``edited_utc``,
@@ -223,7 +224,8 @@ def fold(records: list[dict[str, Any]]) -> dict[str, Any]:
         cur = g["versions"][-1]
         g.update(text=cur["text"], indicators=cur["indicators"], tags=cur["tags"])
         out.append(g)
-    out.sort(key=lambda g: (g["since"], g["created_utc"], g["id"]))
+    # in the order they were entered (the log's order), not by start date: "Goal 2" stays
+    # Goal 2 when an earlier-dated goal is entered later
     return {"plan": plan, "goals": out}
 
 

@@ -211,7 +211,10 @@ def indicator_label(ind: dict[str, Any], column: str | None) -> str:
         named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
         return label(column) if named else title(column)  # client_leads_share names its player
     measure, player = ind["measure"], ind.get("player")  # no values yet
-    if player and lookup(f"{player}_{measure}"):
+    if player and lookup(measure) and any(measure.startswith(p + "_")
+                                          for p in player.split("|")):
+        return label(measure)  # a pair's measure that names its player: "client leads"
+    if player and "|" not in player and lookup(f"{player}_{measure}"):
         return label(f"{player}_{measure}")
     text = label(measure) if lookup(measure) else measure.replace("_", " ")
     return f"{player.replace('|', ' & ')} · {text}" if player else text

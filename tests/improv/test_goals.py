@@ -423,3 +423,21 @@ def test_indicators_find_the_columns_of_players_whose_names_hold_a_dot():
     assert matching_columns(cols, "joint_share", "Dr.K|client") == ["Dr.K|client.joint_share"]
     assert indicator_label({"measure": "notes_per_s", "player": "Dr.K"},
                            "Dr.K.midi.notes_per_s") == "Dr.K (MIDI) · Notes per second"
+
+
+def test_a_pair_goal_without_values_yet_is_labelled_in_words():
+    """A goal on the pair's "client leads" made before any session is measured in its period
+    (no column yet) reads as the form offered it, never as a field name
+    ("client|therapist_client leads" before)."""
+    from improv.reports.goals import indicator_label
+
+    pair = "client|therapist"
+    assert indicator_label({"measure": "client_leads_share", "player": pair}, None) == \
+        "client leads"
+    assert indicator_label({"measure": "joint_share", "player": pair}, None) == \
+        "client & therapist · Both playing"
+    assert indicator_label({"measure": "silence_share", "player": "client"}, None) == \
+        "client · Silence"
+    for measure in ("client_leads_share", "joint_share", "leads_share"):
+        text = indicator_label({"measure": measure, "player": pair}, None)
+        assert "|" not in text and "_" not in text, text

@@ -68,28 +68,49 @@ function goalView(g, k, r, reload) {
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
     h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
     h('p', { class: 'muted' }, state),
-    h('p', { class: 'reading' }, g.line), versions);
+    // the reading alone: the text and the dates are said above, in the page's own forms
+    h('p', { class: 'reading' }, `${g.reading.charAt(0).toUpperCase()}${g.reading.slice(1)}.`), versions);
   if (g.status === 'active') article.append(actions(g, r, reload, article));
   return article;
 }
 
+// Reached and Dropped end a goal for good (a goal's log has no undo): each asks once more,
+// naming the goal and the day, before anything is written
 function actions(g, r, reload, article) {
-  const on = h('input', { type: 'date', id: `end-${g.id}`, 'aria-label': 'Date' });
-  const end = (op) => async () => {
-    try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal ${op === 'reach' ? 'reached' : 'dropped'}`); reload(); } catch (e) { say(e.message, { error: true }); }
+  const on = h('input', { type: 'date', id: `end-${g.id}`, min: g.versions[g.versions.length - 1].since, max: today() });
+  const confirm = h('div', { class: 'row confirm', role: 'group', 'aria-label': 'Confirm', hidden: true });
+  const end = (op) => () => {
+    const word = op === 'reach' ? 'reached' : 'dropped';
+    const when = on.value ? day(on.value) : 'today';
+    confirm.replaceChildren(h('span', {}, `Mark “${g.text}” as ${word} ${on.value ? `on ${when}` : 'today'}? This cannot be undone.`),
+      h('button', { type: 'button', class: 'primary', onclick: async () => {
+        try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal marked as ${word}`); reload(); } catch (e) { say(e.message, { error: true }); }
+      } }, `Yes, mark as ${word}`),
+      h('button', { type: 'button', onclick: () => { confirm.hidden = true; } }, 'Cancel'));
+    confirm.hidden = false;
+    confirm.querySelector('button.primary').focus();
   };
-  return h('div', { class: 'row actions' },
+  return h('div', {}, h('div', { class: 'row actions' },
     h('button', { type: 'button', onclick: () => article.append(goalForm(r.client, r, g, reload)) }, 'Change…'),
-    h('label', { for: `end-${g.id}` }, 'On'), on,
-    h('button', { type: 'button', onclick: end('reach') }, 'Reached'),
-    h('button', { type: 'button', onclick: end('drop') }, 'Dropped'));
+    h('label', { for: `end-${g.id}` }, 'Ends on (empty: today)'), on,
+    h('button', { type: 'button', onclick: end('reach') }, 'Reached…'),
+    h('button', { type: 'button', onclick: end('drop') }, 'Dropped…')), confirm);
+}
+
+// today as YYYY-MM-DD in the browser's time zone (the latest day a form takes)
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 // the add form (goal null) or the change form of goal g (a new version from a date on)
 function goalForm(code, r, g, reload) {
   const id = g ? `edit-${g.id}` : 'new-goal';
   const text = h('input', { id: `${id}-text`, class: 'goal-text', size: '50', maxlength: '500', value: g ? g.text : '' });
-  const since = h('input', { id: `${id}-since`, type: 'date' });
+  // a goal starts on or after the client's first session (the store refuses earlier days)
+  const first = r.sessions.length ? r.sessions.map((x) => x.started_utc.slice(0, 10)).sort()[0] : null;
+  const since = h('input', { id: `${id}-since`, type: 'date', min: first, max: today() });
+  const err = h('p', { class: 'error', role: 'alert' });
   const rows = h('div', { class: 'goal-measures' });
   const addRow = (ind) => {
     // labels on screen (from the feature list, via the server); the name as a tooltip
@@ -112,21 +133,25 @@ function goalForm(code, r, g, reload) {
     e.preventDefault();
     const indicators = [...rows.children].map((row) => ({ measure: row.children[0].value, direction: row.children[1].value, player: row.children[2].value || null })).filter((i) => i.measure);
     const body = { text: text.value, since: since.value || null, indicators, tags: tag.value ? [{ tag: tag.value, direction: tagDir.value }] : [] };
+    err.textContent = '';
     try {
       if (g) await api(`/api/goals/${g.id}`, { method: 'PATCH', body });
       else await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'POST', body });
       say(g ? 'Goal changed (the earlier version is kept)' : 'Goal added');
       reload();
-    } catch (ex) { say(ex.message, { error: true }); }
+    } catch (ex) { err.textContent = ex.message; say(ex.message, { error: true }); }
   };
-  return h('form', { class: 'goal-form', 'aria-label': g ? 'Change goal' : 'Add a goal', onsubmit: submit },
-    h('fieldset', {}, h('legend', {}, g ? 'Change this goal from a date on' : 'Add a goal'),
+  // the date picker greys out the days a goal cannot start on (min, max), and the server's
+  // one-line reason is said next to the button (novalidate: not the browser's own bubble)
+  return h('form', { class: 'goal-form', 'aria-label': g ? 'Change goal' : 'Add a goal', onsubmit: submit, novalidate: true },
+    h('fieldset', {}, h('legend', {}, g ? 'Change this goal from a day on (the earlier version is kept)' : 'Add a goal'),
       h('div', { class: 'row' }, h('label', { for: `${id}-text` }, 'Goal'), text),
-      h('div', { class: 'row' }, h('label', { for: `${id}-since` }, g ? 'Applies from' : 'Agreed on'), since, h('span', { class: 'muted small' }, 'empty: today')),
+      h('div', { class: 'row' }, h('label', { for: `${id}-since` }, g ? 'Applies from' : 'Agreed on'), since,
+        h('span', { class: 'muted small' }, `empty: today. Only sessions from this day on count for the goal${first ? ` (the earliest day: the first session, ${day(first)})` : ''}.`)),
       h('p', { class: 'muted small' }, 'Measures whose rise (up) or fall (down) means progress:'), rows,
       h('button', { type: 'button', onclick: () => addRow(null) }, 'Another measure'),
       h('div', { class: 'row' }, h('span', {}, 'Tag counted per session:'), tag, tagDir),
-      h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save change' : 'Add goal'))));
+      h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save change' : 'Add goal')), err));
 }
 
 function direction(value) {
@@ -167,7 +192,7 @@ function chart(raw, v, r) {
   const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
     // units in parentheses, as in every table and report: "client leads (%)"
-    h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress: ${ind.direction}`,
+    h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress when it ${ind.direction === 'down' ? 'falls' : 'rises'}`,
       h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
 }
 

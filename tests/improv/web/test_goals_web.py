@@ -120,7 +120,7 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     axis = [float(x) for x in texts if re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?", x)]
     assert axis and min(axis) >= 0, texts
     expect(lead.locator("figcaption")).to_contain_text(
-        "client leads (%) · progress: up · rising, towards the goal")
+        "client leads (%) · progress when it rises · rising, towards the goal")
     # a share reads in per cent, in the reading and on its chart's axis (stored 0..1)
     expect(goal.locator("p.reading")).to_contain_text("rose from 5 % to 19 % over 8 sessions")
     lead_axis = [float(x) for x in lead.locator("svg text").all_text_contents()
@@ -145,3 +145,54 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     plan.get_by_role("button", name="Save length").click()
     expect(page.locator("section.goals")).to_contain_text(
         "Planned: 20 sessions (session 8 so far)")
+
+
+def test_goals_keep_their_numbers_ask_before_ending_and_say_a_refused_day(
+        goal_store, live_server, page):
+    """A goal entered later with an earlier start keeps its number after the first ("Goal 2"
+    stays Goal 2); a day before the first session is refused next to the button; Reached and
+    Dropped ask once more, and Cancel writes nothing."""
+    from sessions.goals import add_goal, client_goals
+    from sessions.store import Store
+
+    path, ids = goal_store
+    with Store(path) as store:
+        first = add_goal(store, "C07", text="Plays softly at times", since="2026-02-02")
+        add_goal(store, "C07", text="Stays in the room", since="2026-01-05")
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07")
+    goals = page.locator("article.goal h3")
+    goals.first.wait_for(timeout=120000)
+    expect(goals).to_have_text(["Goal 1: Plays softly at times", "Goal 2: Stays in the room"])
+    # the card reads its course alone: no field names, no ISO dates
+    reading = page.locator("article.goal p.reading").first.inner_text()
+    assert "2026-" not in reading and "|" not in reading and "_" not in reading, reading
+    # a start before the first session: the reason next to the button, nothing written
+    form = page.get_by_role("form", name="Add a goal")
+    expect(form).to_contain_text("the earliest day: the first session, Jan 5, 2026")
+    form.get_by_label("Goal").fill("Too early")
+    form.get_by_label("Agreed on").fill("2025-12-01")
+    form.get_by_role("button", name="Add goal").click()
+    expect(form.get_by_role("alert")).to_contain_text("before the client's first session")
+    # Reached asks first; Cancel leaves the goal active
+    card = page.locator("article.goal", has_text="Plays softly at times")
+    card.get_by_role("button", name="Reached…").click()
+    ask = card.get_by_role("group", name="Confirm")
+    expect(ask).to_contain_text("Mark “Plays softly at times” as reached today? "
+                                "This cannot be undone.")
+    ask.get_by_role("button", name="Cancel").click()
+    expect(ask).to_be_hidden()
+    with Store(path) as store:
+        state = client_goals(store, "C07")
+    assert [g["status"] for g in state["goals"]] == ["active", "active"]
+    assert [g["text"] for g in state["goals"]] == ["Plays softly at times", "Stays in the room"]
+    card.get_by_label("Ends on (empty: today)").fill("2026-02-16")
+    card.get_by_role("button", name="Reached…").click()
+    expect(ask).to_contain_text("as reached on Feb 16, 2026?")
+    ask.get_by_role("button", name="Yes, mark as reached").click()
+    expect(page.locator("article.goal", has_text="Plays softly at times")).to_contain_text(
+        "reached: Feb 2, 2026 to Feb 16, 2026")
+    with Store(path) as store:
+        done = next(g for g in client_goals(store, "C07")["goals"] if g["id"] == first["id"])
+    assert done["status"] == "reached" and done["end"] == "2026-02-16"
