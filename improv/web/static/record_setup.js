@@ -87,7 +87,7 @@ export class InputRows {
 // libraries gave (`problems`, "MIDI: ..." / "audio: ...") folded under "Details".
 const NO_DEVICES = {
   MIDI: ['No MIDI keyboard or instrument found. Connect one: it appears here within a few seconds.',
-    'MIDI instruments cannot be reached: the computer\'s MIDI system (JACK or the ALSA sequencer) is not running. Whoever set up this computer can start it; "Device options" below chooses another.'],
+    'MIDI instruments cannot be reached: the computer\'s MIDI system (JACK or the ALSA sequencer) is not running. Ask whoever set up this computer to start it, or choose another MIDI system under "Device options" below.'],
   audio: ['No microphone or audio input found. Connect one: it appears here within a few seconds.',
     'Audio inputs cannot be reached: the computer\'s audio system did not answer.'],
 };
@@ -112,11 +112,15 @@ export function watchDevices({ rows, box, query, alive }) {
   let timer = 0;
   async function poll() {
     if (!alive()) return;
+    let notes;
     try {
       const d = await api(`/api/devices?${query()}`);
       rows.setDevices(d);
-      box.replaceChildren(...deviceNotes(d));
-    } catch (e) { box.replaceChildren(h('p', { class: 'error' }, e.message)); }
+      notes = deviceNotes(d);
+    } catch (e) { notes = [h('p', { class: 'error' }, e.message)]; }
+    // drawn again only when they say something new: a "Details" the reader opened stays open
+    const said = notes.map((n) => n.textContent).join('\n');
+    if (box.dataset.said !== said) { box.replaceChildren(...notes); box.dataset.said = said; }
     timer = setTimeout(poll, DEVICE_POLL_MS);
   }
   return { now: () => { clearTimeout(timer); poll(); }, stop: () => clearTimeout(timer) };

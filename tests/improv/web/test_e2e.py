@@ -528,6 +528,9 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
     assert not reason.evaluate("d => d.open")  # the libraries' words only on request
     reason.locator("summary").click()
     expect(reason).to_contain_text("start the JACK server")
+    # the list is asked again every 2 s: the opened details stay open to be read
+    page.wait_for_timeout(4500)
+    assert reason.evaluate("d => d.open")
     # Start with no device chosen: the refusal says whether any input is there to choose
     page.locator("#rec-client").fill("C01")
     page.locator("#rec-new-client").check()
