@@ -288,7 +288,7 @@ export async function sessionPage(main, id, params) {
     if (!summaryBox.querySelector('span:not(.muted)')) return; // not measured yet
     const r = await api(`/api/sessions/${id}/summary`).catch(() => null);
     if (r && r.status === 'ok' && document.body.contains(summaryBox)) {
-      summaryBox.replaceChildren(...r.plain_summary.map((x) => h('span', {}, x.text, ' ')));
+      summaryBox.replaceChildren(...summarySpans(r.plain_summary));
     }
   }
 
@@ -416,7 +416,7 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
-    summaryBox.replaceChildren(...(r.plain_summary || []).map((x) => h('span', {}, x.text, ' ')));
+    summaryBox.replaceChildren(...summarySpans(r.plain_summary || []));
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
@@ -448,7 +448,7 @@ export async function sessionPage(main, id, params) {
       showAllInputs = e.target.checked;
       for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
     } }), ` Show every input (${counted(extra, 'more row')}: a player heard through MIDI and a microphone is measured from each)`) : '';
-    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', lab('silence_share')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), toggle, ...dl,
+    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), toggle, ...dl,
       h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
 
@@ -604,4 +604,9 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
     },
   };
+}
+
+// The plain summary's sentences; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms")
+function summarySpans(sentences) {
+  return sentences.map((x) => h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2'), ' '));
 }

@@ -86,3 +86,6 @@ def test_session_page_shows_asynchrony_and_the_summary(tmp_path, live_server, pa
     expect(summary).to_contain_text("Therapist stopped playing at 0:2")
     expect(summary).to_contain_text("therapist came on average 30 ms after client")
     assert "_share" not in summary.inner_text() and "_ms" not in summary.inner_text()
+    # a number and its unit are never parted at a line end ("silent for 0" / "%.")
+    text = summary.inner_text()
+    assert re.search(r"\d\u00a0%", text) and not re.search(r"\d (%|ms|BPM)\b", text), text
