@@ -92,3 +92,18 @@ def find_time_refs(text: str) -> list[dict]:
             continue
         out.append({"start": m.start(), "end": m.end(), "text": m.group(0), "t": t})
     return out
+
+
+def local_datetime(utc: str, *, zone: bool = True) -> str:
+    """A stored UTC moment (ISO 8601) in this computer's time zone, as the web app and
+    ``improv sessions list`` show it: ``2026-12-05 11:10 CET`` (``zone=False``: without the
+    zone's name).
+
+    A moment stored without a zone is read as UTC.
+    """
+    from datetime import datetime, timezone
+
+    t = datetime.fromisoformat(utc)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone().strftime("%Y-%m-%d %H:%M %Z" if zone else "%Y-%m-%d %H:%M").strip()

@@ -30,9 +30,9 @@ def _players(row: dict) -> str:
 def _local(started_utc: str) -> str:
     """A session's start in this computer's time zone, as the web app shows it
     (``2026-12-05 10:10``); the stored time is UTC."""
-    from datetime import datetime
+    from sessions.timefmt import local_datetime
 
-    return datetime.fromisoformat(started_utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    return local_datetime(started_utc, zone=False)
 
 
 @sessions.command("list")

@@ -63,7 +63,10 @@ def _img(path: Path, cls: str = "") -> str:
 def _page(title: str, body: str, *, last: str = "") -> str:
     """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
     the footer never stands alone on a page of its own."""
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    from sessions.timefmt import local_datetime
+
+    # times in this computer's zone, as the web app and `improv sessions list` show them
+    stamp = local_datetime(datetime.now(timezone.utc).isoformat())
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
             f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
             f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
@@ -75,7 +78,7 @@ def session_report_html(store, session_id: str) -> str:
     from improv.analyze import analyze_session
     from improv.reports import plots
     from sessions.notes import notes_with_links
-    from sessions.timefmt import format_time
+    from sessions.timefmt import format_time, local_datetime
 
     session = store.session(session_id)
     m = session.manifest
@@ -90,11 +93,11 @@ def session_report_html(store, session_id: str) -> str:
     parts = [f"<h1>{_e(label)}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
              f"{_e(m.get('therapist') or '–')} · started "
-             f"{_e(m['started_utc'][:16].replace('T', ' '))} UTC"
+             f"{_e(local_datetime(m['started_utc']))}"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
     for r in read_revisions(session.folder):  # corrections keep the original visible
-        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(r['at_utc'][:16])} UTC"
+        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(local_datetime(r['at_utc']))}"
                      f"{' by ' + _e(r['by']) if r.get('by') else ''}: was "
                      f"{_e(r['from'] or '–')}, now {_e(r['to'] or '–')}</p>")
     parts.append("<h2>Summary</h2><p class=summary>"

@@ -104,3 +104,23 @@ def test_a_pulse_without_one_tempo_does_not_come_and_go(store, tmp_path):
     assert summ["pulse"] == "intermittent" and summ["pulsed_share"] >= 0.8
     value, _ = _row(_measures(session_report_html(store, sid)), "Pulse")
     assert value == MOSTLY_PULSED
+
+
+def test_the_report_gives_times_in_this_computers_zone(store, demo, monkeypatch):
+    """The start and the "made on" stamp read as the web app and `sessions list` show them:
+    in the practice computer's time zone, named, not in UTC."""
+    import time
+    from datetime import datetime
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        html = session_report_html(store, demo)
+        started = store.session(demo).manifest["started_utc"]
+        local = datetime.fromisoformat(started).astimezone()
+        assert local.strftime("%Z") in ("CET", "CEST")
+        assert f"started {local:%Y-%m-%d %H:%M} {local:%Z}" in html
+        assert " UTC" not in html
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

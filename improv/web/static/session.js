@@ -57,7 +57,8 @@ export async function sessionPage(main, id, params) {
     hearBox.replaceChildren('Hear: ', ...s.players.map((p) => h('span', { class: 'hear-player' },
       h('label', {}, h('input', { type: 'checkbox', checked: heard.has(p), 'data-player': p,
         onchange: (e) => { if (e.target.checked) heard.add(p); else heard.delete(p); hearPlayers(); } }), ' ', p), ' ',
-      h('button', { type: 'button', class: 'link', 'aria-label': `Hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'only'))),
+      // a small button of its own: "client only" read as the checkbox's label before
+      h('button', { type: 'button', class: 'solo', title: `Hear only ${p}`, 'aria-label': `Hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'solo'))),
     ...(heard.size < s.players.length ? [' · ', h('button', { type: 'button', class: 'link', onclick: () => { s.players.forEach((p) => heard.add(p)); hearPlayers(); } }, 'hear all')] : []));
   };
   const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
