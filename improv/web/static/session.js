@@ -527,8 +527,11 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
+// and with the rough tempo the summary gives ("around 96 BPM"), so the two agree
 function noTempo(sm) {
-  if (pulseWithoutOneTempo(sm)) return 'a pulse, but no single tempo';
+  const near = sm.pulse === 'intermittent' && sm.tempo_bpm_tentative ? Math.round(sm.tempo_bpm_tentative) : null;
+  if (pulseWithoutOneTempo(sm)) return `a pulse, but no single tempo${near ? ` (nearest: about ${near} BPM)` : ''}`;
+  if (near) return `around ${near}\u00a0BPM, ${NO_TEMPO.intermittent}`;
   return NO_TEMPO[sm.pulse] || '–';
 }
 
