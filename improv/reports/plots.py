@@ -259,7 +259,10 @@ def _roles(ax, d: dict) -> None:
     ax.set_yticks([0, 1], [a, b], fontsize=6)
     ax.tick_params(labelsize=6)
     ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
-    ax.set_title("suggested roles (colour: role, opacity: confidence)", fontsize=8)
+    # a clinical word printed in a report: said as what it is, a suggestion to confirm
+    ax.set_title("roles the analysis suggests from the playing (Bruscia's autonomy profile): "
+                 "suggestions to confirm on the session page, not an assessment "
+                 "(colour: role, opacity: confidence)", fontsize=8)
     time_axis(ax)
     present = sorted({r["role"] for r in d.get("role_runs", [])})
     if present:

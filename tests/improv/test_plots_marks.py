@@ -164,3 +164,15 @@ def test_report_plot_titles_do_not_run_into_each_other(tmp_path, figures):
         for b in titles[k + 1:]:  # and at least 4 px apart
             apart = min(a.x1, b.x1) + 4 <= max(a.x0, b.x0) or min(a.y1, b.y1) <= max(a.y0, b.y0)
             assert apart, (a, b)
+
+
+def test_the_role_strip_says_its_roles_are_suggestions_to_confirm(store, tmp_path, rng, figures):
+    """A clinical word ("resister") printed in a report reads as the analysis's suggestion for
+    the therapist to confirm, not as an assessment (a therapist's review)."""
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    res = analyze_session(store, sid, dialogue=True)
+    plots.plot_dialogue(res, tmp_path / "d.png")
+    (fig,) = figures
+    (strip,) = [ax for ax in fig.axes if "role" in ax.get_title()]
+    title = strip.get_title()
+    assert "suggests" in title and "not an assessment" in title and "confirm" in title
