@@ -273,13 +273,17 @@ function chart(r, col, color) {
   let lo = Math.min(...vals), hi = Math.max(...vals);
   if (f.band) { lo = Math.min(lo, f.band.low); hi = Math.max(hi, f.band.high); }
   if (f.fit) { lo = Math.min(lo, ...f.fit); hi = Math.max(hi, ...f.fit); }
-  if (!vals.length) { lo = 0; hi = 1; }
-  if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.05); lo -= pad; hi += pad; }
-  const pad = (hi - lo) * 0.06; lo -= pad; hi += pad;
+  const top = { '0-1': 1, fraction: 1, '%': 100 }[f.unit];
+  // nothing, or nothing but 0 (a share never reached): the measure's own scale from 0, not
+  // an axis of 0.0060 … 0.050 around nothing
+  const zeros = vals.every((v) => v === 0) && (!f.band || (f.band.low <= 0 && f.band.high <= 0));
+  if (!vals.length || zeros) { lo = 0; hi = top || 1; }
+  else if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.05); lo -= pad; hi += pad; }
+  let pad = 0; // the axis labels stand this far inside the drawn range
+  if (vals.length && !zeros) { pad = (hi - lo) * 0.06; lo -= pad; hi += pad; }
   // no axis below 0 for a measure that is never negative (a band of mean - 2 SD may reach
   // below it), nor above 1 for a share
   if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
-  const top = { '0-1': 1, fraction: 1, '%': 100 }[f.unit];
   if (top && vals.length && Math.max(...vals) <= top) hi = Math.min(hi, top);
   const x = (d) => L + (d1 > d0 ? ((d - d0) / (d1 - d0)) * (W - L - R) : (W - L - R) / 2);
   const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);

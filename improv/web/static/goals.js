@@ -164,7 +164,8 @@ function chart(raw, v, r) {
   const W = 300, H = 110, L = 40, R = 10, T = 8, B = 22;
   const vals = ind.values.filter((x) => x != null);
   let lo = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
-  if (!vals.length) { lo = 0; hi = 1; }
+  // nothing yet, or nothing but 0: the measure's own scale from 0 (a share in %: 0-100)
+  if (!vals.length || (vals.every((v) => v === 0) && (!ind.band || ind.band.high <= 0))) { lo = 0; hi = ind.unit === '%' ? 100 : 1; }
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   // no axis below 0 for values that are never negative (counts, shares: a band of mean - 2 SD
   // may reach below 0), as on the course charts

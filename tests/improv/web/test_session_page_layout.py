@@ -212,6 +212,13 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
         .to_have_attribute("title", "notes played per second")
     shot(page, "client-first-look")
     assert page.locator("figure.trend").count() == len(main)
+    # a share that stayed 0 in every session is drawn on its own scale from 0 to 100 %, not on
+    # an axis of 0.0060 … 0.050 around nothing
+    zeros = [c for c in main if "|" in c and all(v == 0 for v in res["features"][c]["values"])]
+    assert zeros, "the demo's pair measures have a share that stays 0"
+    axis = page.locator(f'figure.trend[data-column="{zeros[0]}"] svg text').all_text_contents()
+    numbers = [float(x) for x in axis if re.fullmatch(r"-?[0-9.]+", x)]
+    assert min(numbers) == 0 and max(numbers) == 100, axis
     assert not page.get_by_label(re.compile("Show every input")).count()
     expect(page.locator("label.all-measures")).to_contain_text(
         f"Show all measures ({len(cols) - len(copies) - len(main)} more: ")
