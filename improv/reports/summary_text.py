@@ -392,6 +392,28 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _imitation(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """One sentence per direction in which a player took up the other's patterns (episodes
+    that chance would rarely give, :mod:`analysis.dialogue.imitation`)."""
+    s, name = d["summary"], d["name"]
+    out = []
+    for x, y in (d["pair"], d["pair"][::-1]):
+        key = f"{x}_imitates_{y}"
+        n = s.get(f"{key}_count")
+        if not n:
+            continue
+        used = {f"{name}.{key}_count": n}
+        lag = s.get(f"{key}_lag_median_s")
+        when = ""
+        if lag is not None:
+            used[f"{name}.{key}_lag_median_s"] = lag
+            when = f", about {lag:.1f} s after {y} had played them"
+        times = {1: "once", 2: "twice"}.get(int(n), f"{int(n)} times")
+        out.append(_sentence(f"{x} took up {y}'s rhythms or melodies {times}{when} (each a "
+                             "match that chance alone would rarely give).", used))
+    return out
+
+
 def summary_sentences(result: dict[str, Any], *,
                       annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """The sentences of a session's summary, each with the measures it used.
@@ -408,13 +430,14 @@ def summary_sentences(result: dict[str, Any], *,
     -------
     list of dict
         ``{"text": str, "measures": {name: value}}`` in reading order: length, how much each
-        player played and together or alone, long silences, who led, synchrony, then per
+        player played and together or alone, long silences, who led, synchrony, who took up
+        the other's patterns (imitation), then per
         player the tempo, another input's tempo that counts the same pulse at another beat
         level (:func:`beat_level_sentences`) and the dynamics, then markers and tags.
     """
     out = [_length(result), *_amounts(result), *_silences(result)]
     for d in result.get("dialogue", []):
-        out += [s for s in (_leader(d), _synchrony(d)) if s]
+        out += [s for s in (_leader(d), _synchrony(d)) if s] + _imitation(d)
     for player, entry in result.get("players", {}).items():
         found = _primary(entry)
         if found is None:

@@ -221,3 +221,39 @@ def test_beat_levels_need_a_tempo_on_both_sides():
     assert s["text"] == ("The microphone “drum” counts c's beat at twice the tempo of the "
                          "microphone “room” (about 201 against 100 BPM): the same pulse, "
                          "counted in shorter beats.")
+
+
+def test_imitation_is_told_with_its_count_and_delay(store):
+    """The demo's therapist takes up the client's calls: the summary says so with the count
+    and median delay the dialogue measured (the timeline's Imitation lane showed them, the
+    summary did not: a therapist's review)."""
+    from improv.demo import create_demo_session
+
+    sid = create_demo_session(store)["id"]
+    result = analyze_session(store, sid, dialogue=True)
+    (d,) = result["dialogue"]
+    n = d["summary"]["therapist_imitates_client_count"]
+    lag = d["summary"]["therapist_imitates_client_lag_median_s"]
+    assert n >= 3, d["summary"]
+    said = [s for s in summary_sentences(result) if "took up" in s["text"]]
+    assert [s["text"] for s in said if s["text"].startswith("Therapist")] == [
+        f"Therapist took up client's rhythms or melodies {n} times, about {lag:.1f} s after "
+        "client had played them (each a match that chance alone would rarely give)."]
+    values = _values(result)
+    for s in said:
+        assert all(values[k] == v for k, v in s["measures"].items())
+
+
+@pytest.mark.parametrize("count, expected", [
+    (0, None), (1, "B took up A's rhythms or melodies once"), (2, "twice"), (7, "7 times")])
+def test_imitation_counts_in_words(count, expected):
+    from improv.reports.summary_text import _imitation
+
+    d = {"name": "A|B", "pair": ["A", "B"],
+         "summary": {"B_imitates_A_count": count, "A_imitates_B_count": 0}}
+    said = _imitation(d)
+    if expected is None:
+        assert said == []
+    else:
+        (s,) = said
+        assert expected in s["text"] and " s after" not in s["text"]  # no delay measured
