@@ -180,7 +180,7 @@ function controls(code, params, sessions, r) {
       h('div', { class: 'row' }, modeChosen, h('label', { for: 'bl-chosen' }, 'Chosen sessions:')),
       h('label', { for: 'bl-sessions', class: 'sr-only' }, 'Baseline sessions'), pick,
       h('p', { id: 'bl-help', class: 'muted small' }, 'Ctrl or Shift with the arrows or the mouse selects several.'),
-      h('div', { class: 'row' }, h('label', { for: 'bl-k' }, 'Band ± SD'), k)),
+      h('div', { class: 'row' }, h('label', { for: 'bl-k', title: 'the baseline band: the baseline sessions\' average ± this many standard deviations' }, 'Band width (± SDs)'), k)),
     h('fieldset', {}, h('legend', {}, 'Measures'),
       h('label', { for: 'cf-features', class: 'sr-only' }, 'Measures to compare'), feats,
       h('p', { id: 'cf-help', class: 'muted small' }, 'Each is compared for every player (or pair) that has it. Ctrl or Shift selects several.')),
@@ -239,6 +239,16 @@ function sameInBaseline(r, f) {
   return vals.length >= 2 && vals.every((v) => v === vals[0]) ? `${fmtV(vals[0])} in each (no spread)` : '–';
 }
 
+// the trend table's columns, each with what it says in words (on hover)
+const TREND_COLUMNS = [['Measure'], ['Unit'], ['Sessions', 'sessions with a value of this measure'],
+  ['Trend / session', 'how much the measure changes from one session to the next, typically (Theil–Sen slope)'],
+  ['95 % interval', 'the range the change per session lies in, with 95 % confidence'],
+  ['Trend / 30 days', 'the same change over a month of therapy'],
+  ['Change', 'yes: the measure clearly rose or fell over the sessions (Mann–Kendall test); never said with fewer than five sessions'],
+  ['Baseline mean ± SD', 'the average of the baseline sessions and their usual spread (standard deviation); the band is this average ± the chosen number of SDs'],
+  ['Outside band', 'later sessions whose value lies outside the baseline band'],
+  ['Outliers', 'sessions far off the course of the others (a robust z-score over 3.5 from the trend line)']];
+
 function trendTable(r) {
   const rows = r.columns.map((c) => {
     const f = r.features[c], t = f.trend, b = f.band;
@@ -259,8 +269,7 @@ function trendTable(r) {
     h('table', { class: 'trend-table' },
       h('caption', { id: 'tt-cap', title: 'Trend: Theil–Sen slope with its 95 % interval; Change: Mann–Kendall test at 5 %, exact' },
         `Trends over ${r.sessions.length} sessions: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
-      h('thead', {}, h('tr', {}, ['Measure', 'Unit', 'Sessions', 'Trend / session', '95 % interval', 'Trend / 30 days', 'Change', 'Baseline mean ± SD', 'Outside band', 'Outliers']
-        .map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', {}, h('tr', {}, TREND_COLUMNS.map(([x, words]) => h('th', { scope: 'col', title: words || null }, words ? h('abbr', { title: words }, x) : x)))),
       h('tbody', {}, rows)));
 }
 

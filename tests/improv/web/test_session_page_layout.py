@@ -207,6 +207,10 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
         return table.locator("tbody tr").evaluate_all("trs => trs.map((tr) => tr.dataset.column)")
 
     assert rows() == main  # in the comparison's order
+    # the statistics' column heads say in words what they hold, on hover
+    head = table.locator("thead th", has_text="Trend / session").locator("abbr")
+    expect(head).to_have_attribute("title", re.compile("from one session to the next"))
+    expect(page.get_by_label("Band width (± SDs)")).to_be_visible()
     # a unit a therapist may not read at sight says itself in words on hover
     expect(table.locator('tr[data-column="client.midi.notes_per_s"] td abbr').first)\
         .to_have_attribute("title", "notes played per second")
