@@ -406,7 +406,7 @@ def goal_line(goal: dict[str, Any]) -> str:
 
 def plan_text(plan: dict[str, Any] | None, n_sessions: int) -> str:
     if not plan:
-        return "no planned length given"
+        return "no planned length of the therapy given yet"
     parts = []
     if plan.get("sessions"):
         parts.append(f"{plan['sessions']} sessions (session {n_sessions} so far)")

@@ -45,7 +45,7 @@ function planForm(code, r, reload) {
     } catch (ex) { say(ex.message, { error: true }); }
   };
   return h('form', { class: 'row plan-form', 'aria-label': 'Planned length', onsubmit: save },
-    h('span', {}, 'Planned length:'), h('label', { for: 'plan-sessions' }, 'sessions'), n,
+    h('span', {}, 'Planned length of the therapy:'), h('label', { for: 'plan-sessions' }, 'sessions'), n,
     h('label', { for: 'plan-months' }, 'or months'), m, h('button', { type: 'submit' }, 'Save length'));
 }
 
