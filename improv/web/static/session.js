@@ -125,7 +125,7 @@ export async function sessionPage(main, id, params) {
         say([done.length ? `Audio compressed: ${before.toFixed(1)} MB → ${after.toFixed(1)} MB (FLAC, lossless)` : 'No audio compressed',
           ...kept.map((x) => `${x.name} kept as WAV: ${x.reason}`)].join('. '));
         line.replaceWith(storageLine());
-      }) }, 'Compress audio (lossless)'));
+      }), title: 'Stores the recordings as FLAC: about half the space, every sample kept (checked before the WAV is removed)' }, 'Compress audio (lossless)'));
     }
     return line;
   }
@@ -306,7 +306,7 @@ export async function sessionPage(main, id, params) {
     }
     return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
       h('td', {}, fmtSpan(a)),
-      h('td', {}, a.player || 'whole group'),
+      h('td', {}, a.player || everyone(s)),
       h('td', {}, a.tags.join(', ')),
       h('td', { class: 'text' }, h('s', {}, a.text),
         h('span', { class: 'muted' }, ` (deleted ${fmtDate(a.deleted_utc)}${a.deleted_by ? ` by ${a.deleted_by}` : ''}${a.deleted_reason ? `: ${a.deleted_reason}` : ''})`)),
@@ -323,7 +323,7 @@ export async function sessionPage(main, id, params) {
         return [h('tr', { dataset: { id: a.id } },
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
             fmtSpan(a))),
-          h('td', {}, a.player || 'whole group'),
+          h('td', {}, a.player || everyone(s)),
           h('td', {}, a.tags.join(', ')),
           h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited${a.rev > 2 ? ` ${a.rev - 1} times` : ''})`) : ''),
           h('td', { class: 'actions' },
@@ -448,9 +448,9 @@ export async function sessionPage(main, id, params) {
     const toggle = extra ? h('label', { class: 'all-inputs' }, h('input', { type: 'checkbox', checked: showAllInputs, onchange: (e) => {
       showAllInputs = e.target.checked;
       for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
-    } }), ` Show every input (${counted(extra, 'more row')}: a player heard through MIDI and a microphone is measured from each)`) : '';
+    } }), ` Show every input (${counted(extra, 'more row')}: what each player's microphone measured too)`) : '';
     analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), toggle, ...dl,
-      h('button', { type: 'button', onclick: () => loadAnalysis(true) }, 'Analyse again'));
+      h('button', { type: 'button', title: 'Measure the session anew (after a correction, or after improv was updated); otherwise the stored results stand', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
 
   function analysisLanes(r, feats) {
@@ -551,7 +551,7 @@ function num(v) { return v == null ? '–' : v.toFixed(1); }
 function annotationForm(s, vocab, { onSave, onCancel }) {
   const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30', size: '9' });
   const endIn = h('input', { id: 'ann-end', name: 'end', inputmode: 'decimal', placeholder: 'none: a point', size: '9' });
-  const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, 'whole group'), s.players.map((p) => h('option', { value: p }, p)));
+  const playerSel = h('select', { id: 'ann-player' }, h('option', { value: '' }, everyone(s)), s.players.map((p) => h('option', { value: p }, p)));
   const tagSel = tagChips(vocab);
   const newTag = h('input', { id: 'ann-newtag', placeholder: 'e.g. mood:calm', size: '14' });
   const text = h('textarea', { id: 'ann-text', rows: '2' });
@@ -614,3 +614,6 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
 function summarySpans(sentences) {
   return sentences.map((x) => h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2'), ' '));
 }
+
+// an annotation about no one player: "both players" in a duet, "all players" in a group
+function everyone(s) { return s.players.length === 2 ? 'both players' : 'all players'; }
