@@ -74,9 +74,9 @@ def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
 def _choices(store: Store, client: str) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
     feature list's plain names, each part in the order of their labels), the common ones to
-    offer first (``common_measures``: those a comparison shows by default), their labels with
-    units as the form shows them (``measure_labels``), players and pairs, and the
-    vocabulary's tags."""
+    offer first (``common_measures``: those a comparison shows by default), those the client's
+    sessions have values of (``measured``), their labels with units as the form shows them
+    (``measure_labels``), players and pairs, and the vocabulary's tags."""
     from analysis.features import FEATURES
     from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goals import client_columns, client_players, session_measure_problem
@@ -101,7 +101,7 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     # the measures a comparison shows by default, offered first (a therapist's usual choices)
     common = [n for n in DEFAULT_FEATURES if n in labels]
     return {"measures": measures, "common_measures": common, "measure_labels": labels,
-            "players": players + pairs,
+            "measured": by_label(have), "players": players + pairs,
             "tags": vocabulary.all_tags(vocabulary.load(store.root))}
 
 

@@ -116,18 +116,29 @@ function goalForm(code, r, g, reload) {
     // labels on screen (from the feature list, via the server); the name as a tooltip
     const labels = r.choices.measure_labels || {};
     const opt = (n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n);
+    // the usual measures first, then the others this client's sessions have values of, then
+    // those not measured for this client yet; each list in the order of its labels
     const common = r.choices.common_measures || [];
+    const measured = new Set(r.choices.measured || r.choices.measures);
+    const rest = r.choices.measures.filter((n) => !common.includes(n));
+    const group = (label, names) => (names.length ? h('optgroup', { label }, names.map(opt)) : '');
     const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
-      common.length ? h('optgroup', { label: 'Common measures' }, common.map(opt)) : '',
-      h('optgroup', { label: common.length ? 'All measures' : 'Measures' }, r.choices.measures.filter((n) => !common.includes(n)).map(opt)));
+      group('Common measures', common),
+      group('More measures of this client', rest.filter((n) => measured.has(n))),
+      group('Not measured for this client yet', rest.filter((n) => !measured.has(n))));
     const d = direction(ind && ind.direction);
     const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
       r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));
     rows.append(h('div', { class: 'row' }, m, d, p));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
+  // tags as the annotation form groups them: plain tags, then each dimension with its values
+  // ("autonomy" › "leader"), not as codes ("autonomy:leader")
+  const tagOpt = (t) => h('option', { value: t, selected: g && g.tags[0] && g.tags[0].tag === t }, t.includes(':') ? t.slice(t.indexOf(':') + 1) : t);
+  const dims = [...new Set(r.choices.tags.filter((t) => t.includes(':')).map((t) => t.slice(0, t.indexOf(':'))))];
   const tag = h('select', { class: 'goal-tag', 'aria-label': 'Tag' }, h('option', { value: '' }, '(none)'),
-    r.choices.tags.map((t) => h('option', { value: t, selected: g && g.tags[0] && g.tags[0].tag === t }, t)));
+    r.choices.tags.filter((t) => !t.includes(':')).map(tagOpt),
+    dims.map((d) => h('optgroup', { label: d }, r.choices.tags.filter((t) => t.startsWith(`${d}:`)).map(tagOpt))));
   const tagDir = direction(g && g.tags[0] && g.tags[0].direction);
   const submit = async (e) => {
     e.preventDefault();

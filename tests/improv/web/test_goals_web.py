@@ -88,7 +88,21 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     # the usual measures first, then all the others, each offered once
     groups = measure.locator("optgroup")
     assert [groups.nth(i).get_attribute("label") for i in range(groups.count())] == [
-        "Common measures", "All measures"]
+        "Common measures", "More measures of this client", "Not measured for this client yet"]
+    # a measure of the client's sessions before one they never had (an audio-only measure:
+    # these sessions are MIDI), each group in the order of its labels
+    choices = page.evaluate("fetch('/api/clients/C07/goals', {headers: {'X-Improv-Request': "
+                            "'1'}}).then((r) => r.json()).then((r) => r.choices)")
+    more = groups.nth(1).locator("option").evaluate_all("os => os.map((o) => o.value)")
+    never = groups.nth(2).locator("option").evaluate_all("os => os.map((o) => o.value)")
+    measured, common = set(choices["measured"]), set(choices["common_measures"])
+    assert more == [n for n in choices["measured"] if n not in common]
+    assert never and not set(never) & measured and set(never) <= set(choices["measures"])
+    # tags as the annotation form groups them, not as codes
+    tag_groups = form.get_by_label("Tag", exact=True).locator("optgroup")
+    assert "autonomy" in tag_groups.evaluate_all("gs => gs.map((g) => g.label)")
+    expect(form.get_by_label("Tag", exact=True).locator('option[value="autonomy:leader"]'))\
+        .to_have_text("leader")
     common = groups.first.locator("option")
     expect(common.first).to_have_attribute("value", "notes_per_s")
     values = measure.locator("option").evaluate_all("os => os.map((o) => o.value)")
