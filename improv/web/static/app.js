@@ -94,8 +94,8 @@ async function sessionsPage(main, params) {
     sel('f-client', 'Client', 'client', data.clients), date('f-since', 'From', 'since'), date('f-until', 'To', 'until'),
     sel('f-tag', 'Tag', 'tag', data.tags));
   const demo = info.empty ? h('section', { class: 'panel demo-offer', 'aria-labelledby': 'demo-h' },
-    h('h2', { id: 'demo-h' }, 'Your store is empty'),
-    h('p', {}, 'Record a session, drop files below, or look around with a demo session: a synthetic duet that improv generates itself (clearly marked DEMO, client code DEMO).'),
+    h('h2', { id: 'demo-h' }, 'No sessions yet'),
+    h('p', {}, h('a', { href: '#/record' }, 'Record a session'), ', drop files below, or look around with a demo session: a synthetic duet that improv generates itself (clearly marked DEMO, client code DEMO).'),
     h('button', { type: 'button', class: 'primary', onclick: async (e) => {
       e.target.disabled = true; say('Generating the demo session…');
       try {
@@ -126,11 +126,11 @@ function importPanel() {
   const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', class: 'sr-only', tabindex: '-1', 'aria-label': 'Files to import', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
   const zone = h('div', { class: 'dropzone', tabindex: '0', role: 'button', 'aria-describedby': 'imp-help',
     onclick: () => fileIn.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileIn.click(); } } },
-    'Drop MIDI and audio files of one session here, or press to choose files');
+    'Drop MIDI and audio files of one session here, or click here to choose them');
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); add(e.dataTransfer.files); });
-  const client = h('input', { id: 'imp-client', size: '8', placeholder: 'C07' });
+  const client = h('input', { id: 'imp-client', size: '8', placeholder: 'e.g. K12', autocomplete: 'off' });
   const players = h('textarea', { id: 'imp-players', rows: '2', placeholder: 'client=duet.mid:2\ntherapist=room.wav:2' });
   const offset = h('input', { id: 'imp-offset', size: '6', value: '0', inputmode: 'decimal' });
   const err = h('p', { class: 'error', role: 'alert' });

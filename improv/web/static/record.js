@@ -18,7 +18,7 @@ export async function recordPage(main) {
   const setupSel = h('select', { id: 'rec-setup', onchange: () => fill(setupSel.value) },
     h('option', { value: '' }, '(none: choose the inputs below)'), Object.keys(setups).map((n) => h('option', { value: n }, n)));
   const title = h('input', { id: 'rec-title', size: '30', autocomplete: 'off', placeholder: 'optional' });
-  const therapist = h('input', { id: 'rec-therapist', size: '8', autocomplete: 'off' });
+  const therapist = h('input', { id: 'rec-therapist', size: '8', autocomplete: 'off', placeholder: 'e.g. T01' });
   const opt = {};
   for (const [k, label] of [['jack_server', 'JACK server'], ['midi_api', 'MIDI API (e.g. jack, alsa)'], ['audio_api', 'Audio host API (e.g. JACK, ALSA)']]) {
     opt[k] = h('input', { id: `rec-${k}`, size: '14', onchange: () => { devices.now(); rearm(); } });
@@ -55,8 +55,8 @@ export async function recordPage(main) {
   const form = h('form', { class: 'record-setup', onsubmit: async (e) => {
     e.preventDefault(); err.textContent = '';
     const bad = client.check() || (rows.specs().length ? ''
-      : rows.devices.midi.length + rows.devices.audio.length ? 'Choose a device for at least one player'
-        : 'No MIDI or audio input is available: connect one (the messages above say why none is found)');
+      : rows.devices.midi.length + rows.devices.audio.length ? 'Choose a device for at least one player.'
+        : 'No MIDI or audio input is available: connect one (the messages above say why none is found).');
     if (bad) { err.textContent = bad; return; }
     startBtn.disabled = true;
     starting = true; clearTimeout(armTimer); armed.stop();

@@ -543,9 +543,9 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
                           "{headers: {'X-Improv-Request': '1'}})"
                           ".then((r) => r.json()).then((d) => d.audio.length)")
     expect(page.locator(".record-setup [role=alert]")).to_have_text(
-        "Choose a device for at least one player" if audio else
+        "Choose a device for at least one player." if audio else
         "No MIDI or audio input is available: connect one (the messages above say why none is "
-        "found)")
+        "found).")
 
 
 def test_session_filters_work_from_the_keyboard(course_store, live_server, page):

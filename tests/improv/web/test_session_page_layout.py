@@ -120,7 +120,9 @@ def test_two_players_tempo_curves_share_one_scale(demo_store, live_server, page)
 def test_an_empty_store_offers_the_demo_without_empty_lists(tmp_path, live_server, page):
     server = live_server(tmp_path / "store")
     page.goto(server.url)
-    expect(page.get_by_role("heading", name="Your store is empty")).to_be_visible()
+    expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
+    expect(page.locator(".demo-offer").get_by_role("link", name="Record a session"))\
+        .to_have_attribute("href", "#/record")
     body = page.locator("main").inner_text()
     assert "No sessions match" not in body
     assert page.locator("form.filters").count() == 0
