@@ -73,6 +73,16 @@ def _page(title: str, body: str, *, last: str = "") -> str:
             "</body></html>")
 
 
+def _settings_last(name: str) -> bool:
+    """Sort key of a measures table's rows: what the playing did first, the analysis' own
+    settings (window, hop, analysed length) at the end (a therapist's review: the tables
+    opened with "Curves measured over 6 s")."""
+    from analysis.features import lookup
+
+    found = lookup(name)
+    return found is not None and found[0].group == "analysis"
+
+
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session."""
     from improv.analyze import analyze_session
@@ -116,7 +126,7 @@ def session_report_html(store, session_id: str) -> str:
         for source, r in entry["sources"].items():
             summ = r["summary"]
             trs = []
-            for k, v in summ.items():
+            for k, v in sorted(summ.items(), key=lambda kv: _settings_last(kv[0])):
                 text = meaning(k)
                 if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
                     # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
@@ -140,7 +150,7 @@ def session_report_html(store, session_id: str) -> str:
     for d in res.get("dialogue", []):
         trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td>"
                f"<td class=small>{_e(meaning(k))}</td></tr>"
-               for k, v in d["summary"].items()
+               for k, v in sorted(d["summary"].items(), key=lambda kv: _settings_last(kv[0]))
                if isinstance(v, (int, float)) and not isinstance(v, bool)]
         parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"
                      "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"

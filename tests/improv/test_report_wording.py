@@ -124,3 +124,18 @@ def test_the_report_gives_times_in_this_computers_zone(store, demo, monkeypatch)
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_the_measures_tables_open_with_the_playing_not_the_settings(store, demo):
+    """Each player's table starts with what the playing did; the analysis' settings (the
+    window and hop of the curves) come last."""
+    html = session_report_html(store, demo)
+    tables = _measures(html).split("<h3>")[1:]
+    assert tables
+    for table in tables:
+        rows = re.findall(r"<tr><td>(.*?)</td>", table)
+        settings = [i for i, r in enumerate(rows) if r.startswith(("Curves measured over",
+                                                                   "Curve points every"))]
+        if settings:
+            assert settings == list(range(len(rows) - len(settings), len(rows))), rows
+    assert any(re.search(r"<tr><td>Curves measured over", t) for t in tables)  # they are there
