@@ -75,6 +75,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
     """Each session's plain summary (:mod:`improv.reports.summary_text`, from the cached
     analysis), annotations (time, player, tags, text) and notes, oldest first."""
     from improv.reports.summary_text import session_summary
+    from improv.reports.wording import everyone
     from sessions.notes import read_notes
     from sessions.revisions import session_label
     from sessions.timefmt import format_time
@@ -90,7 +91,8 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
         if anns:
             trs = "".join(
                 f"<tr><td>{format_time(a['t'], decimals=0)}</td>"
-                f"<td>{_e(a.get('player') or 'whole group')}</td><td>{_e(' '.join(a['tags']))}</td>"
+                f"<td>{_e(a.get('player') or everyone(len(session.players)))}</td>"
+                f"<td>{_e(' '.join(a['tags']))}</td>"
                 f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
             parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
                          f"</tr>{trs}</table>")

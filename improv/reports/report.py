@@ -22,7 +22,7 @@ from typing import Any
 
 from improv import __version__
 from improv.errors import ImprovError, ParameterError
-from improv.reports.wording import counted
+from improv.reports.wording import counted, everyone
 
 CSS = """
 body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
@@ -171,7 +171,7 @@ def session_report_html(store, session_id: str) -> str:
     if anns:
         trs = [f"<tr><td>{format_time(a['t'])}"
                f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
-               f"</td><td>{_e(a.get('player') or 'whole group')}</td>"
+               f"</td><td>{_e(a.get('player') or everyone(len(m['players'])))}</td>"
                f"<td>{_e(' '.join(a['tags']))}</td>"
                f"<td>{_e(a.get('text'))}</td><td class=small>{_e(a.get('by') or '')}"
                f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}"

@@ -21,3 +21,9 @@ def change_word(trend: dict | None, n: int) -> str:
     if trend["distinguishable"]:
         return "yes"
     return "too few sessions to judge" if n < MIN_SESSIONS_TO_JUDGE else "no"
+
+
+def everyone(n_players: int) -> str:
+    """Who an annotation about no one player is about: ``both players`` in a duet, else
+    ``all players`` (as the web app says it)."""
+    return "both players" if n_players == 2 else "all players"

@@ -96,4 +96,4 @@ def test_session_report_names_sources_and_pairs_in_words(store, course):
     # the dialogue's measures are explained as the players' are
     assert "<th>meaning</th>" in dialogue and "share of time both players play" in dialogue
     annotations = text.split("<h2>Annotations</h2>")[1]
-    assert "<td>whole group</td><td></td><td>everyone</td>" in annotations
+    assert "<td>both players</td><td></td><td>everyone</td>" in annotations

@@ -139,3 +139,13 @@ def test_the_measures_tables_open_with_the_playing_not_the_settings(store, demo)
         if settings:
             assert settings == list(range(len(rows) - len(settings), len(rows))), rows
     assert any(re.search(r"<tr><td>Curves measured over", t) for t in tables)  # they are there
+
+
+def test_an_annotation_about_no_one_player_is_for_both_players(store, demo):
+    """As on the session page: a duet's annotation without a player is for "both players"."""
+    from sessions.annotation_edits import add_annotation
+
+    add_annotation(store, demo, t=3.0, text="both start together")
+    html = session_report_html(store, demo)
+    row = html.split("both start together")[0].rsplit("<tr>", 1)[1]
+    assert "<td>both players</td>" in row and "whole group" not in html
