@@ -346,12 +346,12 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   return lane;
 }
 
-// A curve's range in words: a share (s.share) in per cent ("0–100 %"), else its numbers;
-// "-60.0 to -17.4": a dash between negative numbers would read as "-60.0–-17.4"
+// A curve's range in words, said as the range it is drawn in ("between 81.4 and 129 BPM"),
+// not as a value of the playing ("Tempo 81.4–129 BPM" read as a tempo); a share in per cent
 function rangeText(s, lo, hi, unit) {
-  if (s.share) return `${Math.round(lo * 100)}–${Math.round(hi * 100)} %`;
+  if (s.share) return `between ${Math.round(lo * 100)} and ${Math.round(hi * 100)} %`;
   const u = s.unit ? ` ${s.unit}` : unit; // a curve's own unit, else the lane's
-  return `${fmtNum(lo)}${lo < 0 || hi < 0 ? ' to ' : '–'}${fmtNum(hi)}${u}`;
+  return `between ${fmtNum(lo)} and ${fmtNum(hi)}${u}`;
 }
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
