@@ -30,7 +30,8 @@ h1 { font-size: 18pt; margin: 0 0 .2em; } h2 { font-size: 13pt; margin: 1.4em 0 
   border-bottom: 1px solid #999; } h3 { font-size: 11pt; margin: 1em 0 .3em; }
 table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
-th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eee; } th.group { background: #f7f7f7; font-weight: bold; padding-top: .4em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
 code.field { font: 7pt "DejaVu Sans Mono", monospace; color: #444; font-weight: normal;
   overflow-wrap: anywhere; }
@@ -73,14 +74,44 @@ def _page(title: str, body: str, *, last: str = "") -> str:
             "</body></html>")
 
 
-def _settings_last(name: str) -> bool:
-    """Sort key of a measures table's rows: what the playing did first, the analysis' own
-    settings (window, hop, analysed length) at the end (a therapist's review: the tables
-    opened with "Curves measured over 6 s")."""
-    from analysis.features import lookup
+def _measure_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(key, value as shown)`` of a summary's measures for a report table: numbers and the
+    analysis' words (in plain words); a tempo without a pulse to stand on says so."""
+    from improv.reports.labels import shown
 
-    found = lookup(name)
-    return found is not None and found[0].group == "analysis"
+    out = []
+    for k, v in summary.items():
+        if k == "tempo_bpm" and summary.get("pulse") in ("none", "rare"):
+            # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
+            value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
+                                          "windows: may be chance)")
+        elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
+            continue
+        elif isinstance(v, str) and k not in ("status", "tempo_source"):
+            value = _e(shown(k, v, summary=summary))  # the pulse in plain words
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            value = _e(shown(k, v))
+        else:
+            continue
+        out.append((k, value))
+    return out
+
+
+def _measures_table(summary: dict[str, Any]) -> str:
+    """A summary as a table of every measure, by group in the web page's order (tempo,
+    density, …, the dialogue's groups, the analysis' own settings last), each group under its
+    title (a therapist's review: the tables opened with "Curves measured over 6 s", and the
+    dialogue's ended after 40 rows, before its asynchrony and imitation)."""
+    from improv.reports.labels import grouped, heading, meaning
+
+    rows = dict(_measure_rows(summary))
+    trs = []
+    for title, keys in grouped(rows):
+        trs.append(f"<tr><th colspan=3 class=group>{_e(title)}</th></tr>")
+        trs += [f"<tr><td>{_e(heading(k))}</td><td class=num>{rows[k]}</td>"
+                f"<td class=small>{_e(meaning(k))}</td></tr>" for k in keys]
+    return ("<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
+            + "".join(trs) + "</table>")
 
 
 def session_report_html(store, session_id: str) -> str:
@@ -92,7 +123,7 @@ def session_report_html(store, session_id: str) -> str:
 
     session = store.session(session_id)
     m = session.manifest
-    from improv.reports.labels import heading, meaning, shown, source_name
+    from improv.reports.labels import source_name
     from improv.reports.summary_text import summary_sentences
 
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
@@ -125,36 +156,14 @@ def session_report_html(store, session_id: str) -> str:
     for player, entry in res["players"].items():
         for source, r in entry["sources"].items():
             summ = r["summary"]
-            trs = []
-            for k, v in sorted(summ.items(), key=lambda kv: _settings_last(kv[0])):
-                text = meaning(k)
-                if k == "tempo_bpm" and summ.get("pulse") in ("none", "rare"):
-                    # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
-                    value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
-                                                  "windows: may be chance)")
-                elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
-                    continue
-                elif isinstance(v, str) and k not in ("status", "tempo_source"):
-                    value = _e(shown(k, v, summary=summ))  # the pulse in plain words
-                elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    value = _e(shown(k, v))
-                else:
-                    continue
-                trs.append(f"<tr><td>{_e(heading(k))}</td><td class=num>{value}</td>"
-                           f"<td class=small>{_e(text)}</td></tr>")
             status = summ.get("status")  # said only when something kept it from measuring
             parts.append(f"<h3>{_e(player)} ({_e(source_name(source))})"
                          f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
-                         "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
-                         + "".join(trs) + "</table>")
+                         + _measures_table(summ))
     for d in res.get("dialogue", []):
-        trs = [f"<tr><td>{_e(heading(k))}</td><td class=num>{_e(shown(k, v))}</td>"
-               f"<td class=small>{_e(meaning(k))}</td></tr>"
-               for k, v in sorted(d["summary"].items(), key=lambda kv: _settings_last(kv[0]))
-               if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"
-                     "<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
-                     + "".join(trs[:40]) + "</table>")
+        nums = {k: v for k, v in d["summary"].items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>" + _measures_table(nums))
     with tempfile.TemporaryDirectory() as tmp:
         try:
             # a page of its own at full width (not a landscape figure shrunk to half a page)

@@ -126,19 +126,31 @@ def test_the_report_gives_times_in_this_computers_zone(store, demo, monkeypatch)
         time.tzset()
 
 
-def test_the_measures_tables_open_with_the_playing_not_the_settings(store, demo):
-    """Each player's table starts with what the playing did; the analysis' settings (the
-    window and hop of the curves) come last."""
+def test_the_measures_tables_are_grouped_with_the_settings_last_and_nothing_cut(store, demo):
+    """Each table gives its measures under the web page's group titles (tempo first, the
+    analysis' settings, the curves' window and hop, last), and the dialogue's table has every
+    measure: it ended after 40 rows, before its asynchrony and imitation."""
+    from improv.analyze import analyze_session
+    from improv.reports.labels import GROUP_TITLES
+
     html = session_report_html(store, demo)
     tables = _measures(html).split("<h3>")[1:]
     assert tables
+    order = list(GROUP_TITLES.values())
     for table in tables:
-        rows = re.findall(r"<tr><td>(.*?)</td>", table)
-        settings = [i for i, r in enumerate(rows) if r.startswith(("Curves measured over",
-                                                                   "Curve points every"))]
-        if settings:
-            assert settings == list(range(len(rows) - len(settings), len(rows))), rows
-    assert any(re.search(r"<tr><td>Curves measured over", t) for t in tables)  # they are there
+        titles = re.findall(r"<th colspan=3 class=group>(.*?)</th>", table)
+        assert titles and titles == sorted(titles, key=order.index), titles
+        rows = re.findall(r"<tr><(td|th)[^>]*>(.*?)</t[dh]>", table)
+        if "Analysis" in titles:  # the settings are the last rows
+            after = [text for _, text in rows[[t for _, t in rows].index("Analysis") + 1:]]
+            assert any(t.startswith("Curves measured over") for t in after), after
+    dialogue = next(t for t in tables if t.startswith("Dialogue"))
+    res = analyze_session(store, demo, dialogue=True)
+    nums = [k for k, v in res["dialogue"][0]["summary"].items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    assert len(nums) > 40  # more than the table used to show
+    assert dialogue.count("<tr><td>") == len(nums)
+    assert "Asynchrony (mean" in dialogue and "imitates client" in dialogue
 
 
 def test_an_annotation_about_no_one_player_is_for_both_players(store, demo):
