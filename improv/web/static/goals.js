@@ -193,10 +193,11 @@ function chart(raw, v, r) {
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
   for (const val of [lo, hi]) el('text', { x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmt(val));
-  const day = new Map(r.sessions.map((s) => [s.id, s.started_utc.slice(0, 10)]));
+  // the first and last session's day, written as the page writes dates ("Jan 5, 2026")
+  const dayOf = new Map(r.sessions.map((s) => [s.id, day(s.started_utc.slice(0, 10))]));
   if (n) {
-    el('text', { x: x(0), y: H - 6, 'font-size': 9, 'text-anchor': 'start', fill: '#333' }, day.get(v.sessions[0]));
-    if (n > 1) el('text', { x: x(n - 1), y: H - 6, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, day.get(v.sessions[n - 1]));
+    el('text', { x: x(0), y: H - 6, 'font-size': 9, 'text-anchor': 'start', fill: '#333' }, dayOf.get(v.sessions[0]));
+    if (n > 1) el('text', { x: x(n - 1), y: H - 6, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, dayOf.get(v.sessions[n - 1]));
   }
   const pts = ind.values.map((val, i) => (val == null ? null : [x(i), y(val)])).filter(Boolean);
   if (pts.length > 1) el('polyline', { points: pts.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#1f5fbf', 'stroke-width': 1.4 });
