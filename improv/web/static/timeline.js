@@ -300,17 +300,22 @@ function sharedRanges(series, ranges) {
 // A lane of curves: series = [{label, color, times, values, dashed, feature, unit}], each
 // scaled to its own range (shared with the lane's other curves of its feature); null values
 // are gaps. The lane's title lists each curve with its range and unit.
+// The curves' labels stand in a band of their own above the curves (LABEL_ROW px a label),
+// so that no label covers the start of a curve (a therapist's review: the first seconds of
+// the tempo and dynamics were hidden); `height` is the curves' own height.
+const LABEL_ROW = 12;
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   const ranges = sharedRanges(series, series.map(seriesRange));  // once, not every frame
+  const band = LABEL_ROW * ranges.filter(Boolean).length + 2;
   const lane = tl.addLane({
-    label, height, cls: 'curve',
+    label, height: height + band, cls: 'curve',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
       series.forEach((s, k) => {
         const range = ranges[k];
         if (!range) return;
         const [lo, hi] = range;
-        const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10);
+        const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10 - band);
         ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [4, 3] : []);
         ctx.beginPath();
         let pen = false;
@@ -324,9 +329,8 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         ctx.stroke();
         ctx.setLineDash([]);
       });
-      // the labels after every curve, on their light boxes: a later curve drawn across an
-      // earlier label made it hard to read
-      let ly = 12;
+      // the labels after every curve, on their light boxes, in the band above the curves
+      let ly = LABEL_ROW;
       series.forEach((s, k) => {
         const range = ranges[k];
         if (!range) return;
@@ -335,7 +339,7 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;
         ctx.fillText(label, 4, ly);
-        ly += 12;
+        ly += LABEL_ROW;
       });
     },
   });

@@ -302,6 +302,39 @@ def test_curve_labels_are_drawn_over_the_curves(tmp_path, live_server, page):
     assert red > 180, red  # the light box over the blue line, not the blue line over the box
 
 
+def test_curve_labels_stand_above_the_curves(tmp_path, live_server, page):
+    """The labels have a band of their own: a curve at the top of its range runs below the
+    last label, so no label hides the first seconds of a curve (a therapist's review)."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    found = page.evaluate("""async () => {
+      const { Timeline, curveLane } = await import('/static/timeline.js');
+      const root = document.createElement('div');
+      root.style.width = '900px';
+      document.body.append(root);
+      const tl = new Timeline(root, { duration: 10, players: ['a', 'b'],
+                                      onSeek() {}, onSelect() {} });
+      const flat = (label, color, v) => ({ label, color, times: [0, 10], values: [v, v],
+                                          min: 0, max: 1 });
+      const series = [flat('a', '#0000ff', 1), flat('b', '#00ff00', 0), flat('c', '#ff0000', 0.5)];
+      const lane = curveLane(tl, 'Test', series, { height: 80 });
+      tl.drawNow();
+      const cv = lane.canvas, ctx = cv.getContext('2d');
+      const dpr = window.devicePixelRatio || 1;
+      const h = cv.height / dpr;
+      // the first row (from the top) where the blue curve, drawn at its maximum, is seen
+      let first = null;
+      for (let y = 0; y < h && first === null; y++) {
+        const [r, g, b] = ctx.getImageData(Math.round(400 * dpr), Math.round(y * dpr), 1, 1).data;
+        if (b > 200 && r < 80 && g < 80) first = y;
+      }
+      return { first, height: h };
+    }""")
+    assert found["first"] is not None, found
+    assert found["first"] >= 3 * 12 + 2, found  # below the three labels' band
+    assert found["height"] >= 80 + 3 * 12, found  # the curves keep their own 80 px
+
+
 def test_client_course_page(course_store, live_server, page):
     """The client page analyses in the background, then shows bands, trend lines and the table."""
     from datetime import datetime, timezone
