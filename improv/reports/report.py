@@ -74,12 +74,12 @@ def _page(title: str, body: str, *, last: str = "") -> str:
             "</body></html>")
 
 
-def _measure_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(key, value as shown)`` of a summary's measures for a report table: numbers and the
+def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
+    """``{key: value as shown}`` of a summary's measures for a report table: numbers and the
     analysis' words (in plain words); a tempo without a pulse to stand on says so."""
     from improv.reports.labels import shown
 
-    out = []
+    out = {}
     for k, v in summary.items():
         if k == "tempo_bpm" and summary.get("pulse") in ("none", "rare"):
             # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
@@ -93,7 +93,7 @@ def _measure_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
             value = _e(shown(k, v))
         else:
             continue
-        out.append((k, value))
+        out[k] = value
     return out
 
 
@@ -104,7 +104,7 @@ def _measures_table(summary: dict[str, Any]) -> str:
     dialogue's ended after 40 rows, before its asynchrony and imitation)."""
     from improv.reports.labels import grouped, heading, meaning
 
-    rows = dict(_measure_rows(summary))
+    rows = _measure_rows(summary)
     trs = []
     for title, keys in grouped(rows):
         trs.append(f"<tr><th colspan=3 class=group>{_e(title)}</th></tr>")

@@ -97,11 +97,12 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
 
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
-    measures = by_label(have) + by_label(listed - have)
+    measured = by_label(have)
+    measures = measured + by_label(listed - have)
     # the measures a comparison shows by default, offered first (a therapist's usual choices)
     common = [n for n in DEFAULT_FEATURES if n in labels]
     return {"measures": measures, "common_measures": common, "measure_labels": labels,
-            "measured": by_label(have), "players": players + pairs,
+            "measured": measured, "players": players + pairs,
             "tags": vocabulary.all_tags(vocabulary.load(store.root))}
 
 
