@@ -81,8 +81,8 @@ function actions(g, r, reload, article) {
   const confirm = h('div', { class: 'row confirm', role: 'group', 'aria-label': 'Confirm', hidden: true });
   const end = (op) => () => {
     const word = op === 'reach' ? 'reached' : 'dropped';
-    const when = on.value ? day(on.value) : 'today';
-    confirm.replaceChildren(h('span', {}, `Mark “${g.text}” as ${word} ${on.value ? `on ${when}` : 'today'}? This cannot be undone.`),
+    const when = on.value ? `on ${day(on.value)}` : 'today';
+    confirm.replaceChildren(h('span', {}, `Mark “${g.text}” as ${word} ${when}? This cannot be undone.`),
       h('button', { type: 'button', class: 'primary', onclick: async () => {
         try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal marked as ${word}`); reload(); } catch (e) { say(e.message, { error: true }); }
       } }, `Yes, mark as ${word}`),
