@@ -35,8 +35,9 @@ def meter(peak_dbfs: float | None, *, width: int = 24) -> str:
 
 
 #: The pulse label in words, as the web app's live panel says it (``improv/web/static/live.js``).
-PULSE_WORDS = {"clear": "steady pulse", "intermittent": "pulse comes and goes",
-               "rare": "hardly any pulse", "none": "no pulse", "too short": "too short to tell"}
+PULSE_WORDS = {"clear": "clear, steady pulse", "intermittent": "pulse only at times",
+               "rare": "pulse hardly ever", "none": "no clear pulse",
+               "too short": "too short to tell"}
 
 
 def pulse_words(m: dict[str, Any]) -> str:

@@ -38,13 +38,14 @@ WORDS = {
                      "clip": "the whole clip (shorter than one window)"},
     "tempo_level_from": {"audio": "this recording",
                          "midi": "the player's MIDI, which this recording hears"},
-    # the pulse label (analysis.beats), read after its label: "Pulse: comes and goes"
-    "pulse": {"clear": "clear and steady", "intermittent": "comes and goes",
-              "rare": "hardly ever", "none": "no steady beat", "too short": "too short to tell"},
+    # the pulse label (analysis.beats), read after its label: "Pulse: only at times"
+    "pulse": {"clear": "clear and steady", "intermittent": "only at times",
+              "rare": "hardly ever", "none": "none found", "too short": "too short to tell"},
 }
 #: An intermittent pulse found in at least :data:`analysis.beats.CLEAR_SHARE` of the windows
 #: with playing is a pulse whose tempo moved or whose level is in doubt, not one that comes
-#: and goes (as the plain summary, the session page and the live panel say it).
+#: and goes (as the plain summary, the session page and the live panel say it; the live panel
+#: says the same words, :data:`improv.cli.live_display.PULSE_WORDS`).
 MOSTLY_PULSED = "most of the time, but no single tempo"
 
 
@@ -107,11 +108,11 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
     >>> shown("x.silence_share", 0.25), shown("x.pitch_max", 67.0), shown("x.tempo_bpm", None)
     ('25', 'G4', '–')
     >>> shown("x.audio.tempo_level_from", "audio"), shown("x.midi.pulse", "intermittent")
-    ('this recording', 'comes and goes')
+    ('this recording', 'only at times')
     >>> shown("pulse", "intermittent", summary={"pulsed_share": 0.9})
     'most of the time, but no single tempo'
     >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.5})
-    'comes and goes'
+    'only at times'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"

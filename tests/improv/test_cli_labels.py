@@ -40,10 +40,10 @@ def test_headings_values_and_groups():
     assert shown("x.midi.tempo_source", "windows") == "windows over the session"
     # the pulse label: plain words, one that depends on the share of pulsed windows beside it
     assert [shown("x.midi.pulse", p) for p in ("clear", "intermittent", "rare", "none")] == [
-        "clear and steady", "comes and goes", "hardly ever", "no steady beat"]
+        "clear and steady", "only at times", "hardly ever", "none found"]
     assert shown("x.midi.pulse", "intermittent", summary={"x.midi.pulsed_share": 0.95}) == (
         "most of the time, but no single tempo")
-    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "comes and goes"
+    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "only at times"
     assert shown("x.midi.pulse", "clear", summary={"x.midi.pulsed_share": 0.95}) == (
         "clear and steady")
     assert column_title("a|b.a_imitates_b_count") == "a & b: a imitates b"

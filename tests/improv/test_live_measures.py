@@ -64,7 +64,7 @@ def test_live_midi_measures_and_pair(store):
 def test_live_pulse_throughout_without_one_tempo(store):
     """A client who plays at 100 BPM for 4 s, then at 150: a pulse in every tempo window of the
     live window, but no one tempo fits it (intermittent, share 1); one who has played only the
-    last 3 s of it: the pulse comes and goes (share 2/3)."""
+    last 3 s of it: the pulse only at times (share 2/3)."""
     w = store.create_session(client="C07", players=["client", "therapist"])
     _notes(w, "client", start=0.05, step=0.6, until=4.0)
     _notes(w, "client", start=4.25, step=0.4, until=9.0)
@@ -80,7 +80,7 @@ def test_live_pulse_throughout_without_one_tempo(store):
     lines = live_lines(LiveMeasures(w.folder).update(9.0))
     assert lines[1].startswith("  client: ") and lines[1].endswith(
         "(unsure), a pulse, but no single tempo")
-    assert lines[2].endswith("(unsure), pulse comes and goes")
+    assert lines[2].endswith("(unsure), pulse only at times")
 
 
 def test_slow_steady_playing_has_not_stopped_between_its_notes(store):
@@ -137,7 +137,7 @@ def test_live_audio_stopped_unless_a_tone_is_held(store, after):
     m = LiveMeasures(w.folder).update(11.0)["players"]["client"]  # the last 8 s
     assert m["stopped"] is (after != "held tone")
     line = live_lines({"window_s": 8.0, "players": {"client": m}})[1]
-    words = {"silence": "stopped playing", "held tone": "pulse comes and goes",
+    words = {"silence": "stopped playing", "held tone": "pulse only at times",
              "nothing at all": "not playing"}[after]
     assert line.endswith(words), line
     w.finalize()

@@ -2,7 +2,8 @@
 // last seconds, and who of the pair is playing (GET /api/recording, field "live").
 import { h, pulseWithoutOneTempo } from './api.js';
 
-const PULSE = { clear: 'steady pulse', intermittent: 'pulse comes and goes', rare: 'hardly any pulse', none: 'no pulse', 'too short': 'too short to tell' };
+// the words of the reports' pulse label (improv.reports.labels.WORDS), said of a pulse
+const PULSE = { clear: 'clear, steady pulse', intermittent: 'pulse only at times', rare: 'pulse hardly ever', none: 'no clear pulse', 'too short': 'too short to tell' };
 // the pulse in words: an intermittent label with a pulse in most windows is a pulse whose
 // tempo moved (or whose level is in doubt), not one that comes and goes
 function pulseWords(m) {

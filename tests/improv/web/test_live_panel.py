@@ -2,8 +2,8 @@
 
 A client who changes tempo within the live window (100 BPM, then 150) has a pulse in every
 tempo window but no one tempo: the panel says so ("a pulse, but no single tempo"), where it
-said the pulse comes and goes; a therapist who has played only the last seconds of the window
-keeps "pulse comes and goes", and a steady player "steady pulse". A player who stopped a few
+said the pulse only at times; a therapist who has played only the last seconds of the window
+keeps "pulse only at times", and a steady player "clear, steady pulse". A player who stopped a few
 seconds ago reads "stopped playing", not the fading pulse of the window.
 """
 
@@ -48,8 +48,8 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
     bound = page.evaluate("() => import('/static/api.js').then((m) => m.MOSTLY_PULSED)")
     assert bound == CLEAR_SHARE  # the label's own bound (analysis.beats)
     assert client.endswith("(unsure), a pulse, but no single tempo"), client
-    assert therapist.endswith("(unsure), pulse comes and goes"), therapist
-    assert cotherapist == "120 BPM, steady pulse", cotherapist
+    assert therapist.endswith("(unsure), pulse only at times"), therapist
+    assert cotherapist == "120 BPM, clear, steady pulse", cotherapist
     assert guest == "stopped playing", guest
     # an audio input that heard no onset in the window (the measures of a silent mic)
     silent = {"source": "audio:mic", "notes_per_s": 0.0, "loudness": -70.0,
