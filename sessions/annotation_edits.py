@@ -9,7 +9,7 @@ checksum of that file in the manifest, and the catalog rows.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sessions import annotation_log as ann
@@ -278,6 +278,14 @@ def annotation_history(store, session_id: str, annotation_id: str) -> list[dict[
     return ann.history(session.annotation_records(), annotation_id)
 
 
+def _utc_text(moment: datetime) -> str:
+    """An aware moment (a naive one is UTC) as the catalog's UTC ISO text, to compare with
+    ``started_utc``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
 def _like_literal(text: str) -> str:
     """``text`` for a LIKE pattern with ESCAPE '\\': its %, _ and \\ match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -296,8 +304,9 @@ def search_annotations(
 
     ``tags`` must all be present (a tag ``autonomy`` matches every
     ``autonomy:*``); ``text`` is a case-insensitive substring; ``since`` and
-    ``until`` bound the session start (UTC). An unknown tag (a typo would find nothing and
-    look like "no such moments") and ``since`` after ``until`` raise InvalidArgumentError.
+    ``until`` bound the session start (aware datetimes; naive ones are UTC). An unknown tag
+    (a typo would find nothing and look like "no such moments") and ``since`` after
+    ``until`` raise InvalidArgumentError.
     """
     tags = list(tags)
     if tags:
@@ -333,12 +342,12 @@ def search_annotations(
     if client:
         sql += " AND s.client = ?"
         args.append(client)
-    if since:
+    if since:  # the stored moments are UTC ISO strings: compared as such
         sql += " AND s.started_utc >= ?"
-        args.append(since.isoformat())
+        args.append(_utc_text(since))
     if until:
         sql += " AND s.started_utc < ?"
-        args.append(until.isoformat())
+        args.append(_utc_text(until))
     sql += " ORDER BY s.started_utc, a.t"
     import json
 

@@ -280,14 +280,16 @@ def check_tags(store_root: Path, tags: Iterable[dict[str, Any]]) -> list[dict[st
 
 
 def first_session_day(store, client: str) -> date:
-    """The UTC day of the client's first session (a goal cannot start before it)."""
+    """The day of the client's first session in this computer's time zone (a goal cannot
+    start before it)."""
     from sessions.manifest import check_code
+    from sessions.timefmt import local_day
 
     rows = store.list(client=check_code(client, what="client"))
     if not rows:
         raise GoalError(f"client {client!r} has no sessions (goals belong to a client with "
                         "sessions; see 'improv sessions list')")
-    return min(date.fromisoformat(r["started_utc"][:10]) for r in rows)
+    return min(date.fromisoformat(local_day(r["started_utc"])) for r in rows)
 
 
 def _check_day(store, client: str, value: Any, what: str) -> str:

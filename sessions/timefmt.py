@@ -101,9 +101,26 @@ def local_datetime(utc: str, *, zone: bool = True) -> str:
 
     A moment stored without a zone is read as UTC.
     """
+    return local_moment(utc).strftime("%Y-%m-%d %H:%M %Z" if zone else "%Y-%m-%d %H:%M").strip()
+
+
+def local_moment(utc: str):
+    """A stored UTC moment (ISO 8601) as an aware :class:`datetime.datetime` in this
+    computer's time zone; a moment stored without a zone is read as UTC."""
     from datetime import datetime, timezone
 
     t = datetime.fromisoformat(utc)
     if t.tzinfo is None:
         t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone().strftime("%Y-%m-%d %H:%M %Z" if zone else "%Y-%m-%d %H:%M").strip()
+    return t.astimezone()
+
+
+def local_day(utc: str) -> str:
+    """The day (``YYYY-MM-DD``) of a stored UTC moment in this computer's time zone: the day
+    the therapist lived it, which a goal's dates and the reports' columns count in (a session
+    at 00:30 in Berlin is on the day it started there, not on the UTC day before).
+
+    >>> local_day("2026-12-05T11:10:00+00:00") in ("2026-12-04", "2026-12-05", "2026-12-06")
+    True
+    """
+    return local_moment(utc).date().isoformat()

@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from improv.archive import require
 from improv.archive.dictionary import TABLES
 from improv.archive.pseudonyms import player_label
+from sessions.timefmt import local_day
 
 __all__ = ["export_dataset", "player_label", "TABLES"]
 
@@ -295,8 +295,8 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
         tables["sessions"].add(
             session=code, client=client, number=number,
-            date=datetime.fromisoformat(m["started_utc"]).astimezone(timezone.utc).date()
-            .isoformat(), therapist=m.get("therapist"), duration_s=session.duration_s,
+            date=local_day(m["started_utc"]), therapist=m.get("therapist"),
+            duration_s=session.duration_s,
             source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
             n_players=len(labels), analysed=ok, dialogue_analysed=dialogue_ok,
             **_health(m, session))

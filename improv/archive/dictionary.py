@@ -14,7 +14,8 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "session": ("string", "session code: client code and running number (C07-003)"),
         "client": ("string", "the client's pseudonym code (empty: none given)"),
         "number": ("int64", "running number of the session among the client's sessions"),
-        "date": ("string", "day the session started (UTC, YYYY-MM-DD)"),
+        "date": ("string", "day the session started in the practice's time zone "
+                 "(YYYY-MM-DD), the days the goals count in"),
         "therapist": ("string", "the therapist's pseudonym code"),
         "duration_s": ("float64", "length of the session [s]"),
         "source": ("string", "recorded, imported or generated"),
@@ -109,7 +110,7 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
         "",
         f"Exported by improv {__version__} (analysis {versions[1]}) from {sessions} "
         "session(s). Sessions are named by the client's "
-        "pseudonym code and running number; dates are days (UTC). "
+        "pseudonym code and running number; dates are days in the practice's time zone. "
         + ("Player names are as entered and annotations carry their text (--with-text)."
            if with_text else "No file names, titles or free text; player names that are not "
            "roles are replaced by player<k> (k: the track's place)."),

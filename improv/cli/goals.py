@@ -204,8 +204,9 @@ def show(app, client, goal_id, as_json):
 
 def _show_human(r: dict) -> None:
     from improv.reports.goals import goal_line, indicator_heading, plan_text, shown_values
+    from sessions.timefmt import local_day
 
-    day = {s["id"]: s["started_utc"][:10] for s in r["sessions"]}
+    day = {s["id"]: local_day(s["started_utc"]) for s in r["sessions"]}
     click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
                f"{plan_text(r['plan'], len(r['sessions']))}")
     if not r["goals"]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 
@@ -52,14 +52,15 @@ def time_option(value: str | None, name: str) -> float | None:
 
 
 def date_option(value: str | None, name: str) -> datetime | None:
-    """A date or date-time (UTC unless it names a zone)."""
+    """A date or date-time, in this computer's time zone unless it names one (the day the
+    therapist lived, as the session list shows it), as an aware datetime."""
     if value is None:
         return None
     try:
         d = datetime.fromisoformat(value)
     except ValueError:
         raise ParameterError(f"{name} must be a date like 2026-03-01, got {value!r}") from None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return d if d.tzinfo else d.astimezone()
 
 
 def list_option(value: str | None) -> list[str] | None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from sessions.timefmt import local_day
+
 __all__ = ["tag_counts", "tag_trend_html", "session_writing_html"]
 
 
@@ -57,7 +59,7 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
     if not counts:
         return head + "<p>No tags in these sessions.</p>"
     days = np.array([s["days"] for s in sessions], dtype=float)
-    cols = "".join(f"<th>{_e(s['started_utc'][:10])}</th>" for s in sessions)
+    cols = "".join(f"<th>{_e(local_day(s['started_utc']))}</th>" for s in sessions)
     rows = []
     for tag, n in counts.items():
         tr = trends.trend(np.array(n, dtype=float), days=days)
@@ -86,7 +88,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
         anns = session.annotations()
         notes = read_notes(session.folder).strip()
         label = session_label(store.catalog.session_number(s["id"]), s["id"])
-        parts.append(f"<h3>{_e(s['started_utc'][:10])} · {_e(label)}</h3>"
+        parts.append(f"<h3>{_e(local_day(s['started_utc']))} · {_e(label)}</h3>"
                      f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
         if anns:
             trs = "".join(

@@ -363,12 +363,13 @@ def goals_progress(store, client: str, *, analyse: bool = True,
 
     from improv.reports.compare import ensure_analysed, session_values
     from sessions import goals as gl
+    from sessions.timefmt import local_day
 
     state = gl.client_goals(store, client)
     rows = sorted(store.list(client=client), key=lambda r: r["started_utc"])
     t0 = datetime.fromisoformat(rows[0]["started_utc"]) if rows else None
     for k, r in enumerate(rows, 1):
-        r["day"], r["number"] = r["started_utc"][:10], k
+        r["day"], r["number"] = local_day(r["started_utc"]), k
         r["days"] = (datetime.fromisoformat(r["started_utc"]) - t0).total_seconds() / 86400.0
     analysed: set[str] = set()
 

@@ -51,8 +51,9 @@ def _values_table(version: dict[str, Any], day: dict[str, str]) -> str:
 def goals_section_html(result: dict[str, Any]) -> str:
     """The section for :func:`improv.reports.goals.goals_progress`'s ``result``."""
     from improv.reports.goals import MIN_SESSIONS_TO_JUDGE, goal_line, plan_text
+    from sessions.timefmt import local_day
 
-    day = {s["id"]: s["started_utc"][:10] for s in result["sessions"]}
+    day = {s["id"]: local_day(s["started_utc"]) for s in result["sessions"]}
     plan = plan_text(result["plan"], len(result["sessions"]))
     parts = ["<h2>Treatment goals</h2>",
              f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "

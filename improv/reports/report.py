@@ -205,12 +205,14 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     from improv.reports.trend_plots import plot_client
     from improv.reports.wording import change_word
     from sessions.revisions import session_label
+    from sessions.timefmt import local_day
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
     parts = [f"<h1>Client {_e(client)}</h1>",
              f"<p class=meta>{counted(len(sess), 'session')} from "
-             f"{_e(sess[0]['started_utc'][:10])} to {_e(sess[-1]['started_utc'][:10])} · baseline: "
+             f"{_e(local_day(sess[0]['started_utc']))} to "
+             f"{_e(local_day(sess[-1]['started_utc']))} · baseline: "
              f"{counted(len(result['baseline']), 'session')}, "
              f"band ±{result['band_sd']:g} SD</p>"]
     parts.append(_goals_section(store, client))  # before the feature tables
@@ -223,7 +225,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
                 title=f"Client {client}: {', '.join(sorted({c.split('.')[0] for c in chunk}))}"))
                 + "</div>")
     # sessions are named by their date, as on the client page (the IDs are in the table below)
-    day = {x["id"]: x["started_utc"][:10] for x in sess}
+    day = {x["id"]: local_day(x["started_utc"]) for x in sess}
 
     def dates(ids) -> str:
         return ", ".join(day.get(i, i) for i in ids) or "–"
@@ -263,7 +265,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
         ths = "".join(f"<th>{head(c)}</th>" for c in chunk)
-        trs = [f"<tr><td>{_e(s['started_utc'][:10])}</td>"
+        trs = [f"<tr><td>{_e(local_day(s['started_utc']))}</td>"
                f"<td>{_e(session_label(store.catalog.session_number(s['id']), s['id']))}</td>"
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"

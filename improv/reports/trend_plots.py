@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from improv.reports.wording import counted
+from sessions.timefmt import local_moment
 
 
 def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
@@ -58,7 +59,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
 
     cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
-    dates = [datetime.fromisoformat(s["started_utc"]) for s in sessions]
+    dates = [local_moment(s["started_utc"]) for s in sessions]  # the days the therapist lived
     annotated = np.array([s["annotations"] > 0 for s in sessions])
     n = max(len(cols), 1)
     ncols = 2 if n > 1 else 1

@@ -12,7 +12,7 @@ and the other endpoints 409.
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from improv.web.api_sessions import _check_client
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, NotFound
 from sessions.store import Store
+from sessions.timefmt import local_day
 
 router = APIRouter(prefix="/api")
 
@@ -43,7 +44,7 @@ class Params:
                               description="first:N or sessions:ID,ID"),
         features: str | None = Query(None, max_length=4000,
                                      description="comma-separated feature names (end of column)"),
-        since: date | None = Query(None, description="first day (UTC), YYYY-MM-DD"),
+        since: date | None = Query(None, description="first day (local), YYYY-MM-DD"),
         band_sd: float = Query(2.0, gt=0, le=10, description="band half-width in baseline SDs"),
     ) -> None:
         self.baseline = baseline
@@ -55,7 +56,8 @@ class Params:
     def since_dt(self) -> datetime | None:
         if self.since is None:
             return None
-        return datetime(self.since.year, self.since.month, self.since.day, tzinfo=timezone.utc)
+        # midnight of that day in this computer's time zone, the day the list shows
+        return datetime(self.since.year, self.since.month, self.since.day).astimezone()
 
 
 def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
@@ -63,7 +65,7 @@ def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
     if not rows:
         raise NotFound(f"no sessions of client {client} (see the session list)")
     if params.since is not None:
-        rows = [r for r in rows if r["started_utc"][:10] >= params.since.isoformat()]
+        rows = [r for r in rows if local_day(r["started_utc"]) >= params.since.isoformat()]
     return rows
 
 

@@ -18,6 +18,7 @@ from improv.web.cache import cached_bytes
 from improv.web.deps import get_store, parse_t
 from improv.web.errors import BadRequest, NotFound
 from sessions.store import Store
+from sessions.timefmt import local_day
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -103,7 +104,7 @@ def list_sessions(
     tags = _session_tags(store)
     rows = []
     for r in store.list(client=client):
-        day = r["started_utc"][:10]
+        day = local_day(r["started_utc"])  # the day as the list shows it
         if since and day < since.isoformat():
             continue
         if until and day > until.isoformat():

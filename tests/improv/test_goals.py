@@ -441,3 +441,49 @@ def test_a_pair_goal_without_values_yet_is_labelled_in_words():
     for measure in ("client_leads_share", "joint_share", "leads_share"):
         text = indicator_label({"measure": measure, "player": pair}, None)
         assert "|" not in text and "_" not in text, text
+
+
+@pytest.fixture
+def far_west(monkeypatch):
+    """This computer's time zone at UTC−11, where the sessions at 10:00 UTC are at 23:00 the
+    evening before (a POSIX zone string: no zone database needed)."""
+    import time
+
+    monkeypatch.setenv("TZ", "XYZ+11")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_days_are_the_days_the_therapist_lived(client_store, run_cli, far_west, tmp_path):
+    """A goal's days, the reports' and the export's count in the practice computer's time
+    zone, as the session list shows the sessions: the first session, at 23:00 on 4 January
+    there, is on the 4th, not on the UTC day after."""
+    import csv
+
+    from improv.reports.report import client_report_html
+    from sessions.store import Store
+
+    path, ids = client_store
+    assert "2026-01-04 23:00" in _ok(run_cli("sessions", "list")).stdout
+    late = _ok(run_cli("goals", "add", "--client", "C07", "From the first", "--since",
+                       "2026-01-04", "--json"))
+    after = _ok(run_cli("goals", "add", "--client", "C07", "From the day after", "--since",
+                        "2026-01-05", "--json"))
+    res = _ok(run_cli("goals", "show", "--client", "C07", "--json"))
+    versions = {g["id"]: g["versions"][0]["sessions"] for g in res["goals"]}
+    assert versions[late["id"]] == ids and versions[after["id"]] == ids[1:]
+    r = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-03")
+    assert r.exit_code == 1 and "first session (2026-01-04)" in r.stderr, r.stderr
+    with Store(path) as s:
+        text = client_report_html(s, client="C07")
+    assert "8 sessions from 2026-01-04 to 2026-02-22" in text
+    _ok(run_cli("export-dataset", "--to", tmp_path / "ds", "--format", "csv"))
+    with open(next((tmp_path / "ds").rglob("sessions.csv")), newline="") as f:
+        days = [row["date"] for row in csv.DictReader(f)]
+    assert days[0] == "2026-01-04" and days[-1] == "2026-02-22"
+    # a date option is a local day too: the second session, at 23:00 on 11 January there, is
+    # before the 12th (in UTC it is on the 12th, and "--until 2026-01-12" would leave it out)
+    found = run_cli("annotations", "search", "--until", "2026-01-12", "--json").json()
+    assert {row["session_id"] for row in found} == {ids[1]}

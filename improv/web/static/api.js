@@ -106,6 +106,13 @@ export function unitEl(unit) {
 }
 
 // the day of a moment (UTC ISO time), without the time of day: "Feb 2, 2026"
+// the day (YYYY-MM-DD) of a stored moment in this computer's time zone, the day the
+// therapist lived it (sessions.timefmt.local_day): a goal's dates count in it
+export function localDay(iso) {
+  const d = iso ? new Date(iso) : new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 export function fmtDay(iso) {
   if (!iso) return '';
   return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });

@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, say, unitEl } from './api.js';
+import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, localDay, say, unitEl } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -322,7 +322,7 @@ function chart(r, col, color) {
     const s = r.sessions[i];
     el('line', { x1: x(s.days), x2: x(s.days), y1: H - B, y2: H - B + 4, stroke: '#767676' });
     const last = i === r.sessions.length - 1 && i > 0;
-    const lab = { x: x(s.days), text: s.started_utc.slice(0, 10), anchor: last ? 'end' : 'middle' };
+    const lab = { x: x(s.days), text: localDay(s.started_utc), anchor: last ? 'end' : 'middle' };
     lab.lo = last ? lab.x - DATE_W : lab.x - DATE_W / 2;
     lab.hi = last ? lab.x : lab.x + DATE_W / 2;
     const prev = labels[labels.length - 1];

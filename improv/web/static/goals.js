@@ -2,7 +2,7 @@
 // indicator, the sessions marked with the goals active then, and forms to add, change,
 // reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
 // (improv.reports.goals); this file only draws it.
-import { api, h, inPercent, say } from './api.js';
+import { api, fmtDay, h, inPercent, localDay, say } from './api.js';
 
 // a day (YYYY-MM-DD) as the other pages write dates: "Jan 5, 2026" in an English browser
 function day(iso) {
@@ -98,17 +98,14 @@ function actions(g, r, reload, article) {
 }
 
 // today as YYYY-MM-DD in the browser's time zone (the latest day a form takes)
-function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
+function today() { return localDay(); }
 
 // the add form (goal null) or the change form of goal g (a new version from a date on)
 function goalForm(code, r, g, reload) {
   const id = g ? `edit-${g.id}` : 'new-goal';
   const text = h('input', { id: `${id}-text`, class: 'goal-text', size: '50', maxlength: '500', value: g ? g.text : '' });
   // a goal starts on or after the client's first session (the store refuses earlier days)
-  const first = r.sessions.length ? r.sessions.map((x) => x.started_utc.slice(0, 10)).sort()[0] : null;
+  const first = r.sessions.length ? r.sessions.map((x) => localDay(x.started_utc)).sort()[0] : null;
   const since = h('input', { id: `${id}-since`, type: 'date', min: first, max: today() });
   const err = h('p', { class: 'error', role: 'alert' });
   const rows = h('div', { class: 'goal-measures' });
@@ -194,7 +191,7 @@ function chart(raw, v, r) {
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
   for (const val of [lo, hi]) el('text', { x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmt(val));
   // the first and last session's day, written as the page writes dates ("Jan 5, 2026")
-  const dayOf = new Map(r.sessions.map((s) => [s.id, day(s.started_utc.slice(0, 10))]));
+  const dayOf = new Map(r.sessions.map((s) => [s.id, fmtDay(s.started_utc)]));
   if (n) {
     el('text', { x: x(0), y: H - 6, 'font-size': 9, 'text-anchor': 'start', fill: '#333' }, dayOf.get(v.sessions[0]));
     if (n > 1) el('text', { x: x(n - 1), y: H - 6, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, dayOf.get(v.sessions[n - 1]));
