@@ -31,7 +31,7 @@ def batch_options(command):
     @click.option("--client", "clients", multiple=True, metavar="C",
                   help="With --all: only this client's sessions (repeatable).")
     @click.option("--since", metavar="DATE", help="With --all: only sessions started on or "
-                                                  "after DATE (YYYY-MM-DD, UTC).")
+                  "after DATE (YYYY-MM-DD, a day in this computer's time zone).")
     @click.option("--workers", type=int, metavar="N",
                   help="With --all: worker processes of a local Dask cluster "
                        "(default: the number of cores).")
