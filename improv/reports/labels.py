@@ -38,6 +38,15 @@ WORDS = {
                      "clip": "the whole clip (shorter than one window)"},
     "tempo_level_from": {"audio": "this recording",
                          "midi": "the player's MIDI, which this recording hears"},
+    # what named the session's leader (analysis.dialogue.leadership.combine)
+    "leader_basis": {"timing": "timing (who adapts to whom)",
+                     "features": "the music's changes (density, loudness, register)",
+                     "timing+features": "timing and the music's changes",
+                     "conflict": "nothing: timing and the music's changes disagree",
+                     "none": "nothing: neither timing nor the music's changes"},
+    # a leader who is no player (a player's name is shown as it is)
+    **{key: {"together": "neither (together)", "none": "no one named", "shared": "shared"}
+       for key in ("leader", "xcorr_leader", "timing_leader")},
     # the pulse label (analysis.beats), read after its label: "Pulse: only at times"
     "pulse": {"clear": "clear and steady", "intermittent": "only at times",
               "rare": "hardly ever", "none": "none found", "too short": "too short to tell"},

@@ -46,6 +46,11 @@ def test_headings_values_and_groups():
     assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "only at times"
     assert shown("x.midi.pulse", "clear", summary={"x.midi.pulsed_share": 0.95}) == (
         "clear and steady")
+    # what named the leader, and a leader who is no player, in words; a player's name as it is
+    assert shown("a|b.leader_basis", "none") == "nothing: neither timing nor the music's changes"
+    assert shown("a|b.xcorr_leader", "together") == "neither (together)"
+    assert shown("a|b.leader", "together") == "neither (together)"
+    assert shown("a|b.leader", "client") == "client"
     assert column_title("a|b.a_imitates_b_count") == "a & b: a imitates b"
     groups = grouped(["x.midi.velocity_mean", "a|b.joint_share", "x.midi.tempo_bpm",
                       "x.midi.pulse_clarity", "x.midi.unknown_thing"])
