@@ -97,6 +97,7 @@ export const UNIT_WORDS = {
   '0-127': 'MIDI velocity: how hard a key or pad was struck, 1 (softest) to 127 (hardest)',
   '0-1': 'from 0 (none) to 1 (full)',
   '-1..1': 'from −1 to 1 (1: fully)',
+  'MIDI note': 'the note number of a MIDI keyboard: 60 is middle C (C4), 12 is an octave',
 };
 
 // a unit as an element: with its words on hover where it has them
@@ -106,6 +107,13 @@ export function unitEl(unit) {
 }
 
 // the day of a moment (UTC ISO time), without the time of day: "Feb 2, 2026"
+// the name of the nearest MIDI note, middle C (60) as C4 (improv.reports.labels.note_name)
+const NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
+export function noteName(midi) {
+  const n = Math.round(midi);
+  return `${NOTE_NAMES[((n % 12) + 12) % 12]}${Math.floor(n / 12) - 1}`;
+}
+
 // the day (YYYY-MM-DD) of a stored moment in this computer's time zone, the day the
 // therapist lived it (sessions.timefmt.local_day): a goal's dates count in it
 export function localDay(iso) {

@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, localDay, say, unitEl } from './api.js';
+import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, localDay, noteName, say, unitEl } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -262,7 +262,7 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
       h('td', {}, t ? (t.distinguishable ? h('strong', {}, 'yes') : 'no') : '–'),
-      h('td', { class: 'num' }, b ? `${fmtV(b.mean)} ± ${fmtV(b.sd)}` : sameInBaseline(r, f)),
+      h('td', { class: 'num' }, b ? `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
@@ -301,7 +301,7 @@ function chart(r, col, color) {
   svg.setAttribute('role', 'img');
   const t = f.trend;
   svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
-    `${f.band ? `; baseline band ${fmtV(f.band.low)} to ${fmtV(f.band.high)}` : ''}; ${counted(f.outliers.length, 'outlier')}. The values are in the table below the chart.`);
+    `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outliers.length, 'outlier')}. The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
   if (f.band) {
     const top = y(Math.min(hi, f.band.high)), bot = y(Math.max(lo, f.band.low));
@@ -311,7 +311,7 @@ function chart(r, col, color) {
   // axes: value range on the left, dates below
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
-  for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) el('text', { x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, fmtV(v));
+  for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) el('text', { x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, f.unit === 'MIDI note' ? noteName(v) : fmtV(v));
   const ticks = r.sessions.length <= 4 ? r.sessions.map((s, i) => i) : [0, Math.round((r.sessions.length - 1) / 3), Math.round((2 * (r.sessions.length - 1)) / 3), r.sessions.length - 1];
   // a date under a tick only where it does not run into the one before (sessions days apart,
   // or on one day, printed their dates over each other), nor repeats it; the last wins over
@@ -346,7 +346,7 @@ function chart(r, col, color) {
     if (f.outliers.includes(s.id)) el('circle', { class: 'outlier', cx, cy, r: 9, fill: 'none', stroke: OUTLIER, 'stroke-width': 1.6 });
   });
   const rows = r.sessions.map((s, i) => h('tr', {}, h('td', {}, h('a', { href: `#/session/${s.id}` }, fmtDate(s.started_utc))),
-    h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtV(f.values[i])),
+    h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtOf(f, f.values[i])),
     h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
   return h('figure', { class: 'trend', dataset: { column: col } },
     h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ' (', unitEl(f.unit), ')') : ''),
@@ -361,6 +361,13 @@ function swatch(color) {
 }
 
 function signed(v) { return v == null ? '–' : (v > 0 ? '+' : v < 0 ? '−' : '') + fmtV(Math.abs(v)); }
+
+// a value of measure f: a pitch as the nearest note with its number ("E4 (63.6)"), the
+// rest as fmtV
+function fmtOf(f, v) {
+  if (f.unit !== 'MIDI note' || v == null || !isFinite(v)) return fmtV(v);
+  return `${noteName(v)} (${v.toFixed(1)})`;
+}
 
 function fmtV(v) {
   if (v == null || !isFinite(v)) return '–';

@@ -423,6 +423,26 @@ def test_course_chart_dates_do_not_run_into_each_other(course_store, live_server
         assert right < left, boxes
 
 
+def test_client_page_names_pitches_as_notes(course_store, live_server, page):
+    """A mean pitch reads as the nearest note with its number ("E4 (63.6)"), on the axis as
+    the note: a therapist does not count MIDI note numbers."""
+    import re
+
+    path, _ = course_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07?features=pitch_mean")
+    page.wait_for_selector("table.trend-table", timeout=120000)
+    chart = page.locator('figure.trend[data-column="client.midi.pitch_mean"]')
+    cells = chart.locator("table td.num").all_text_contents()
+    assert cells and all(re.fullmatch(r"[A-G]#?-?\d \(\d+\.\d\)", c) for c in cells), cells
+    axis = chart.locator("svg text").all_text_contents()
+    assert any(re.fullmatch(r"[A-G]#?-?\d", a) for a in axis), axis
+    row = page.locator('table.trend-table tr[data-column="client.midi.pitch_mean"]')
+    assert re.search(r"[A-G]#?-?\d \(\d+\.\d\) ± \d", row.inner_text()), row.inner_text()
+    assert "middle C" in row.locator("abbr").get_attribute("title")
+
+
 def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, live_server, page):
     """A page still loading when the hash changes must not replace the newer page.
 
