@@ -182,16 +182,19 @@ def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
     leader = s.get("leader")
     used = {f"{name}.leader": leader, f"{name}.leader_basis": s.get("leader_basis")}
     if leader in d["pair"]:
+        other = d["pair"][1] if leader == d["pair"][0] else d["pair"][0]
+        # what the leader's name rests on, said as what was heard
+        timing = f"{other} adjusted their timing to {leader}'s, hardly the other way round"
+        changes = f"changes in how much, how loud or how high they played came from {leader} first"
+        why = {"timing": timing, "features": changes,
+               "timing+features": f"{timing}, and {changes}"}.get(s.get("leader_basis"))
         conf = s.get("leader_confidence")
-        basis = {"timing": "by timing", "features": "by the music's changes",
-                 "timing+features": "by timing and by the music's changes"}.get(
-                     s.get("leader_basis"), "")
-        details = [basis] if basis else []
+        sure = ""
         if conf is not None:
             used[f"{name}.leader_confidence"] = conf
-            details.append(f"certainty {_pct(conf)}")
-        more = f" ({', '.join(details)})" if details else ""
-        return _sentence(f"{leader} led{more}.", used)
+            # a bootstrap share of 1.0 is not a certainty: said as "over 99 %"
+            sure = f" (certainty {'over 99 %' if conf >= 0.995 else _pct(conf)})"
+        return _sentence(f"{leader} led{': ' + why if why else ''}{sure}.", used)
     if leader == "together":
         return _sentence("They moved together; neither player led.", used)
     if leader == "shared":

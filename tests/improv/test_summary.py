@@ -257,3 +257,26 @@ def test_imitation_counts_in_words(count, expected):
     else:
         (s,) = said
         assert expected in s["text"] and " s after" not in s["text"]  # no delay measured
+
+
+@pytest.mark.parametrize("basis, conf, expected", [
+    ("timing", 1.0, "B led: A adjusted their timing to B's, hardly the other way round "
+                    "(certainty over 99 %)."),
+    ("timing", 0.9, "B led: A adjusted their timing to B's, hardly the other way round "
+                    "(certainty 90 %)."),
+    ("features", None, "B led: changes in how much, how loud or how high they played came "
+                       "from B first."),
+    ("timing+features", 0.97, "B led: A adjusted their timing to B's, hardly the other way "
+                              "round, and changes in how much, how loud or how high they "
+                              "played came from B first (certainty 97 %)."),
+])
+def test_the_leader_is_said_with_what_it_rests_on(basis, conf, expected):
+    """The leader's sentence says what was heard (who adjusted to whom, whose changes came
+    first), not the method's name ("by timing"); a bootstrap share of 1 is not a certainty."""
+    from improv.reports.summary_text import _leader
+
+    d = {"name": "A|B", "pair": ["A", "B"],
+         "summary": {"leader": "B", "leader_basis": basis, "leader_confidence": conf}}
+    assert _leader(d)["text"] == expected
+    d["summary"]["leader"] = "together"
+    assert _leader(d)["text"] == "They moved together; neither player led."
