@@ -56,6 +56,11 @@ WORDS = {
 #: and goes (as the plain summary, the session page and the live panel say it; the live panel
 #: says the same words, :data:`improv.cli.live_display.PULSE_WORDS`).
 MOSTLY_PULSED = "most of the time, but no single tempo"
+#: An intermittent pulse found in at least this share of the windows with playing (and under
+#: :data:`analysis.beats.CLEAR_SHARE`) is there "much of the time", not "only at times": 70 %
+#: of the playing is more than "at times" to a reader.
+OFTEN_PULSED_SHARE = 0.5
+OFTEN_PULSED = "much of the time"
 
 
 def note_name(midi: float) -> str:
@@ -120,8 +125,10 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
     ('this recording', 'only at times')
     >>> shown("pulse", "intermittent", summary={"pulsed_share": 0.9})
     'most of the time, but no single tempo'
-    >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.5})
+    >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.4})
     'only at times'
+    >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.7})
+    'much of the time'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -138,6 +145,8 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
             share = summary.get(column[:-len("pulse")] + "pulsed_share")
             if isinstance(share, (int, float)) and share >= CLEAR_SHARE:
                 return MOSTLY_PULSED
+            if isinstance(share, (int, float)) and share >= OFTEN_PULSED_SHARE:
+                return OFTEN_PULSED
         return WORDS.get(name, {}).get(value, value)
     if not isinstance(value, (int, float)):
         return str(value)
@@ -171,7 +180,8 @@ def meaning(column: str) -> str:
         w = WORDS["pulse"]
         return (f"how much of the playing has a beat. “{w['clear']}”: in "
                 f"{100 * CLEAR_SHARE:.0f} % or more of the windows with playing, on one tempo; "
-                f"“{MOSTLY_PULSED}”: as often, not on one tempo; “{w['intermittent']}”: less "
+                f"“{MOSTLY_PULSED}”: as often, not on one tempo; “{OFTEN_PULSED}”: in "
+                f"{100 * OFTEN_PULSED_SHARE:.0f} % or more; “{w['intermittent']}”: less "
                 f"often; “{w['rare']}”: under {100 * RARE_PULSE_SHARE:.0f} %; “{w['none']}”: "
                 "in none")
     return describe(column)[1]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from analysis.beats import CLEAR_SHARE
+from improv.reports.labels import OFTEN_PULSED, OFTEN_PULSED_SHARE
 from sessions.timefmt import format_time
 
 __all__ = ["summary_sentences", "session_summary", "silent_stretches", "beat_level_sentences",
@@ -243,7 +244,8 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
                                  f"played ({_pct(share)}), but no single tempo fits it "
                                  f"(nearest: about {tentative:.0f} BPM"
                                  f"{'; ' + span if span else ''}).", used)
-            return _sentence(f"{player} had a clear pulse only at times ({_pct(share)} of the "
+            when = OFTEN_PULSED if share >= OFTEN_PULSED_SHARE else "only at times"
+            return _sentence(f"{player} had a clear pulse {when} ({_pct(share)} of the "
                              f"time they played), around {tentative:.0f} BPM.", used)
         if pulse in ("none", "rare"):
             return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})

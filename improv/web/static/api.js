@@ -71,6 +71,9 @@ export function inPercent(f) {
 // level is in doubt, or the beats do not keep to one tempo): the session page and the live
 // panel say "a pulse, but no single tempo" there, not that the pulse comes and goes
 export const MOSTLY_PULSED = 0.8;
+// and one found in at least half of them is there "much of the time", not "only at times"
+// (improv.reports.labels.OFTEN_PULSED_SHARE)
+export const OFTEN_PULSED = 0.5;
 export function pulseWithoutOneTempo(sm) {
   return sm.pulse === 'intermittent' && sm.pulsed_share != null && sm.pulsed_share >= MOSTLY_PULSED;
 }

@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, counted, download, fmtDate, fmtTime, guard, h, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName, unitEl } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
@@ -531,7 +531,7 @@ const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pu
 function noTempo(sm) {
   const near = sm.pulse === 'intermittent' && sm.tempo_bpm_tentative ? Math.round(sm.tempo_bpm_tentative) : null;
   if (pulseWithoutOneTempo(sm)) return `a pulse, but no single tempo${near ? ` (nearest: about ${near} BPM)` : ''}`;
-  if (near) return `around ${near}\u00a0BPM, ${NO_TEMPO.intermittent}`;
+  if (near) return `around ${near}\u00a0BPM, ${sm.pulsed_share != null && sm.pulsed_share >= OFTEN_PULSED ? 'clear pulse much of the time' : NO_TEMPO.intermittent}`;
   return NO_TEMPO[sm.pulse] || '–';
 }
 

@@ -76,8 +76,10 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     expect(page.locator("section.analysis tbody tr td:nth-child(4) abbr").first)\
         .to_have_attribute("title", "notes played per second")
     assert [c.split(",")[0] for c in cells] == expected
-    # the demo's players have such a pulse, said with the summary's rough tempo
-    assert any(re.fullmatch(r"around \d+\u00a0BPM, clear pulse only at times", c) for c in cells)
+    # the demo's players have such a pulse, said with the summary's rough tempo; in half or
+    # more of the windows with playing it is there "much of the time", not "only at times"
+    assert any(re.fullmatch(r"around \d+\u00a0BPM, clear pulse much of the time", c)
+               for c in cells), cells
     # windows without a clear pulse (no tempo: null) are gaps in the tempo lane, not falls to 0:
     # each BPM curve's range holds its pulsed windows and no 0; a steady tempo is drawn in a
     # range of at least 10 % of itself (a 2 % wobble does not fill the lane)
