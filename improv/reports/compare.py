@@ -36,6 +36,45 @@ __all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
            "export_client", "export_names", "main_columns", "parse_baseline",
            "refuse_existing", "select_columns"]
 
+#: The smallest change of a measure, by its unit, that a listener hears or a therapist would
+#: call a change: the baseline band is never narrower than ± this around its mean, so that a
+#: baseline of nearly equal sessions does not call a session "outside the band" for a
+#: difference of 0.2 % of silence. Loudness: about the just-noticeable difference of level,
+#: 1 dB (Zwicker & Fastl 2007); tempo: 3 BPM, about the 2–5 % just-noticeable difference of
+#: tempo near 100 BPM (Drake & Botte 1993); pitch: half a semitone; velocity: 4 of 127;
+#: shares: 2 percentage points; asynchrony: 5 ms; the rest a small step of its scale.
+MIN_BAND_HALF_WIDTH = {
+    "fraction": 0.02, "BPM": 3.0, "0-127": 4.0, "dBFS": 1.0, "dB": 1.0, "LUFS": 1.0,
+    "LU": 1.0, "ms": 5.0, "notes/s": 0.1, "onsets/s": 0.1, "0-1": 0.03, "-1..1": 0.05,
+    "semitones": 0.5, "MIDI note": 0.5, "1/min": 0.5, "s": 0.25, "notes": 0.1,
+}
+
+
+def floored_band(band, unit: str) -> dict[str, Any] | None:
+    """A baseline band (:func:`analysis.trends.baseline_band`) as a dict, widened to
+    :data:`MIN_BAND_HALF_WIDTH` of its unit where ``k`` SDs are less; ``min_half_width`` says
+    how far it was widened (None: not).
+
+    >>> from analysis.trends import Band
+    >>> b = floored_band(Band(mean=0.078, sd=0.001, k=2.0, low=0.076, high=0.08, n=3),
+    ...                  "fraction")
+    >>> round(b["low"], 3), round(b["high"], 3), b["min_half_width"]
+    (0.058, 0.098, 0.02)
+    >>> floored_band(Band(mean=100.0, sd=5.0, k=2.0, low=90.0, high=110.0, n=3),
+    ...              "BPM")["min_half_width"] is None
+    True
+    """
+    if band is None:
+        return None
+    out = band.to_dict()
+    floor = MIN_BAND_HALF_WIDTH.get(unit)
+    widen = floor is not None and band.k * band.sd < floor
+    if widen:
+        out.update(low=band.mean - floor, high=band.mean + floor)
+    out["min_half_width"] = floor if widen else None
+    return out
+
+
 #: Features compared by default (matched as the end of a column name), in display order.
 DEFAULT_FEATURES = (
     "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity",
@@ -221,10 +260,12 @@ def compare_client(
         ``client``, ``sessions`` (oldest first: ``id``, ``number``, ``started_utc``, ``days``,
         ``annotations``, ``demo``, ``values``), ``columns`` and ``features`` (per column:
         ``label`` (its heading for the screen), ``unit``, ``definition``, ``values``,
-        ``trend``, ``band``, ``outside_band``,
+        ``trend``, ``change`` (:func:`improv.reports.wording.change_word`), ``band`` (widened
+        to :data:`MIN_BAND_HALF_WIDTH`, see :func:`floored_band`), ``outside_band``,
         ``outliers`` — the last two as session IDs).
     """
     from analysis import trends
+    from improv.reports.wording import change_word
     from sessions.errors import SessionFormatError
     from sessions.manifest import check_code
 
@@ -265,14 +306,17 @@ def compare_client(
     for c in columns:
         v = np.array([s["values"].get(c, np.nan) for s in sessions], dtype=float)
         tr = trends.trend(v, days=days)
-        band = trends.baseline_band(v, baseline=base, k=band_sd)
         unit, text = describe(c)
+        band = floored_band(trends.baseline_band(v, baseline=base, k=band_sd), unit)
         feats[c] = {
             "label": title(c), "unit": unit, "definition": text,
             "values": [None if not np.isfinite(x) else typed_value(c, float(x)) for x in v],
             "trend": tr.to_dict() if tr else None,
-            "band": band.to_dict() if band else None,
-            "outside_band": [ids[i] for i in trends.outside_band(v, band)],
+            # "yes", "no" or "too few sessions to judge": the word every view says
+            "change": change_word(tr.to_dict() if tr else None, int(np.isfinite(v).sum())),
+            "band": band,
+            "outside_band": [ids[i] for i in np.flatnonzero(
+                np.isfinite(v) & ((v < band["low"]) | (v > band["high"])))] if band else [],
             "outliers": [ids[i] for i in trends.outliers(v)],
         }
     from analysis import ANALYSIS_VERSION

@@ -272,7 +272,10 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     base = list(range(min(BASELINE_SESSIONS, len(v))))
     band = trends.baseline_band(v, baseline=base, k=BAND_SD) if len(v) else None
     tr = trends.trend(v, days=np.asarray(days, float)) if len(v) else None
-    out = {"n": n, "band": band.to_dict() if band else None,
+    from improv.reports.compare import floored_band
+
+    # never narrower than the smallest change that matters (compare.MIN_BAND_HALF_WIDTH)
+    out = {"n": n, "band": floored_band(band, unit),
            "trend": tr.to_dict() if tr else None, "towards": None}
     sessions = f"{n} session{'s' if n != 1 else ''}"
     if n < MIN_SESSIONS_TO_JUDGE or tr is None:

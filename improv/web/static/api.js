@@ -64,7 +64,7 @@ export function inPercent(f) {
   return { ...f, unit: '%', values: f.values.map(x100), fit: f.fit ? f.fit.map(x100) : f.fit,
     trend: t ? { ...t, slope_per_session: x100(t.slope_per_session), ci_low: x100(t.ci_low),
       ci_high: x100(t.ci_high), slope_per_30_days: x100(t.slope_per_30_days) } : t,
-    band: b ? { ...b, mean: x100(b.mean), sd: x100(b.sd), low: x100(b.low), high: x100(b.high) } : b };
+    band: b ? { ...b, mean: x100(b.mean), sd: x100(b.sd), low: x100(b.low), high: x100(b.high), min_half_width: x100(b.min_half_width) } : b };
 }
 
 // a pulse in most windows (analysis.beats.CLEAR_SHARE) whose tempo is not vouched for (the

@@ -92,7 +92,7 @@ export async function clientPage(main, code, params) {
   const others = otherInputColumns(all.columns);
   // as the command line warns: a baseline of every session leaves none to compare with it
   const allBaseline = r.baseline.length >= r.sessions.length
-    ? h('p', { class: 'warning', role: 'note' }, `The baseline takes all ${counted(r.sessions.length, 'session')}: no later session to compare with it yet.`)
+    ? h('p', { class: 'warning', role: 'note' }, `${r.sessions.length === 1 ? 'The baseline is the only session' : `The baseline takes all ${counted(r.sessions.length, 'session')}`}: no later session to compare with it yet.`)
     : '';
   // measures the therapist chose (?features=) are all shown; the default comparison opens
   // with each player's main measures (r.main_columns) and offers the rest
@@ -211,9 +211,9 @@ function legend(r, colorOf) {
   const who = [...new Set(r.columns.map(ownerOf))];
   const sw = (cls, text) => h('span', { class: 'lg' }, h('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
   const el = h('p', { class: 'legend' },
-    sw('band', `baseline band (mean ± ${r.band_sd} SD of ${r.baseline.length} sessions)`),
+    sw('band', `baseline band (mean ± ${r.band_sd} SD of ${counted(r.baseline.length, 'session')}, never narrower than the smallest change that matters): a later session outside it is “outside band”`),
     sw('trend', 'trend (when it is distinguishable from no change)'),
-    sw('filled', 'annotated session'), sw('hollow', 'session without annotations'), sw('ring', 'outlier'));
+    sw('filled', 'annotated session'), sw('hollow', 'session without annotations'), sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'));
   for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
@@ -261,14 +261,15 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
-      h('td', {}, t ? (t.distinguishable ? h('strong', {}, 'yes') : 'no') : '–'),
-      h('td', { class: 'num' }, b ? `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}` : sameInBaseline(r, f)),
+      // the server's word: "too few sessions to judge" is not a "no" (no test could say no)
+      h('td', {}, t ? (f.change === 'yes' ? h('strong', {}, 'yes') : f.change || (t.distinguishable ? 'yes' : 'no')) : '–'),
+      h('td', { class: 'num', title: b && b.min_half_width != null ? `the band is widened to ± ${fmtV(b.min_half_width)} around the mean: the smallest change that matters for this measure` : null }, b ? `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}${b.min_half_width != null ? ' *' : ''}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
       h('caption', { id: 'tt-cap', title: 'Trend: Theil–Sen slope with its 95 % interval; Change: Mann–Kendall test at 5 %, exact' },
-        `Trends over ${r.sessions.length} sessions: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
+        `Trends over ${counted(r.sessions.length, 'session')}: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
       h('thead', {}, h('tr', {}, TREND_COLUMNS.map(([x, words]) => h('th', { scope: 'col', title: words || null }, words ? h('abbr', { title: words }, x) : x)))),
       h('tbody', {}, rows)));
 }

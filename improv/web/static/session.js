@@ -216,7 +216,12 @@ export async function sessionPage(main, id, params) {
     tlBox.setAttribute('aria-valuetext', fmtTime(tl.cursor, 0));
   }
   async function toggle() {
-    if (!source) { say('This session has no audio or MIDI to play', { error: true }); return; }
+    if (!source) {
+      // every player switched off is not a session without sound
+      const nothing = !(s.audio.length || s.midi_players.length);
+      say(nothing ? 'This session has no audio or MIDI to play' : 'No player is switched on: tick one under Hear, or press “hear all”', { error: true });
+      return;
+    }
     if (audio.paused) {
       try { await audio.play(); } catch (e) { say(`Cannot play: ${e.message}`, { error: true }); }
     } else audio.pause();

@@ -38,6 +38,10 @@ def test_hear_switches_per_player(tmp_path, live_server, page):
     for p in players:
         hear.locator(f"input[data-player='{p}']").uncheck()
     expect(page.locator("#status")).to_contain_text("No player is switched on")
+    # Play then says the same, not that the session has nothing to play
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("No player is switched on: tick one")
+    expect(page.locator("#status")).not_to_contain_text("no audio or MIDI")
     # each player's mix answers (the demo: a MIDI player and a recording)
     for p in players:
         status = page.evaluate(f"fetch('/api/sessions/' + location.hash.split('/').pop() + "

@@ -1,0 +1,65 @@
+"""The baseline band is never narrower than the smallest change that matters
+(:data:`improv.reports.compare.MIN_BAND_HALF_WIDTH`): a baseline of nearly equal sessions does
+not call a session "outside the band" for a difference no one hears, while a real change still
+lies outside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.improv.test_goals import build_client_store
+
+#: Silence shares of eight sessions: a baseline (first three) within 0.02 percentage points,
+#: then 0.2 points less (session 4), then a real change of 10 points (session 8).
+SILENCE = [0.0779, 0.0780, 0.0781, 0.0760, 0.0785, 0.0775, 0.0790, 0.1780]
+
+
+@pytest.fixture(scope="module")
+def band_store(tmp_path_factory):
+    from improv.analyze import default_keys
+    from sessions.store import Store
+
+    path, ids = build_client_store(tmp_path_factory.mktemp("band"))
+    with Store(path) as store:
+        for sid, share in zip(ids, SILENCE, strict=True):
+            keys = default_keys(store.session(sid))
+            store.catalog.put_features(sid, "client", keys["client"], {
+                "status": "ok", "midi.notes_per_s": 2.0, "midi.silence_share": share})
+    return path, ids
+
+
+def test_a_difference_no_one_hears_is_inside_the_band(band_store):
+    from improv.reports.compare import MIN_BAND_HALF_WIDTH, compare_client
+    from sessions.store import Store
+
+    path, ids = band_store
+    with Store(path) as store:
+        res = compare_client(store, client="C07", features=["silence_share"])
+    f = res["features"]["client.midi.silence_share"]
+    band = f["band"]
+    floor = MIN_BAND_HALF_WIDTH["fraction"]
+    assert band["min_half_width"] == floor  # 2 SD of the baseline are 0.0002: widened
+    assert band["low"] == pytest.approx(band["mean"] - floor)
+    assert band["high"] == pytest.approx(band["mean"] + floor)
+    assert f["outside_band"] == [ids[-1]]  # the 10-point change, not the 0.2-point one
+
+
+def test_a_wide_baseline_keeps_its_own_band(band_store):
+    """Where the baseline's 2 SD exceed the floor, the band is the baseline's own."""
+    from improv.reports.compare import compare_client
+    from sessions.store import Store
+
+    path, _ = band_store
+    with Store(path) as store:
+        res = compare_client(store, client="C07", features=["leads_share"])
+    band = res["features"]["client|therapist.client_leads_share"]["band"]
+    assert band["min_half_width"] is None
+    assert band["high"] - band["mean"] == pytest.approx(2 * band["sd"])
+
+
+def test_a_goals_band_is_floored_too():
+    from improv.reports.goals import course
+
+    c = course([0.0779, 0.0780, 0.0781, 0.0760, 0.0785], [0, 7, 14, 21, 28], direction="down",
+               label="Silence", unit="fraction")
+    assert c["band"]["min_half_width"] == 0.02
