@@ -334,7 +334,7 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
       series.forEach((s, k) => {
         const range = ranges[k];
         if (!range) return;
-        const label = `${s.label} ${rangeText(s, range[0], range[1], unit)}`;
+        const label = `${s.label} (${rangeText(s, range[0], range[1], unit)})`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
         ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
         ctx.fillStyle = s.color;
@@ -350,12 +350,15 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   return lane;
 }
 
-// A curve's range in words, said as the range it is drawn in ("between 81.4 and 129 BPM"),
-// not as a value of the playing ("Tempo 81.4–129 BPM" read as a tempo); a share in per cent
+// A curve's range said as the scale it is drawn on ("scale 81.4–129 BPM"), shared by the
+// players' curves of one measure: neither a value of the playing ("Tempo 81.4–129 BPM" read
+// as a tempo) nor one player's own range ("between …", a therapist's review); a share in per
+// cent; a unit that is itself a scale ("0-127", "0-1") is not repeated after the numbers
+const SCALE_UNITS = new Set(['0-127', '0-1', '-1..1', '0/1']);
 function rangeText(s, lo, hi, unit) {
-  if (s.share) return `between ${Math.round(lo * 100)} and ${Math.round(hi * 100)} %`;
-  const u = s.unit ? ` ${s.unit}` : unit; // a curve's own unit, else the lane's
-  return `between ${fmtNum(lo)} and ${fmtNum(hi)}${u}`;
+  if (s.share) return `scale ${Math.round(lo * 100)}–${Math.round(hi * 100)} %`;
+  const u = (s.unit || unit || '').trim(); // a curve's own unit, else the lane's
+  return `scale ${fmtNum(lo)}–${fmtNum(hi)}${u && !SCALE_UNITS.has(u) ? ` ${u}` : ''}`;
 }
 
 function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }

@@ -87,13 +87,13 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
              for name, src in e["sources"].items() if name.startswith("midi")}
     assert any(v is None for vals in tempo.values() for v in vals)  # the demo has such windows
     lane = page.locator(".lane.curve", has_text="Tempo")
-    # a line per player: "client (MIDI) · Tempo: between 81.4 and 129 BPM" (the unit after
-    # the range)
+    # a line per player: "client (MIDI) · Tempo: scale 81.4–129 BPM" (the scale the players'
+    # tempo curves share, the unit after it)
     ranges = [ln for ln in lane.get_attribute("title").splitlines() if " · Tempo: " in ln]
     assert len(ranges) == len(tempo) and all(ln.endswith(" BPM") for ln in ranges)
     for ln in ranges:
         lo, hi = (float(x) for x in ln.rsplit(": ", 1)[1].removesuffix(" BPM")
-                  .removeprefix("between ").split(" and "))
+                  .removeprefix("scale ").split("–"))
         pulsed = [v for v in tempo[ln.split(" ", 1)[0]] if v and v > 0]
         # the shown numbers are rounded (to 1 BPM from 100 on, else 0.1): half of that is slack
         def slack(v):
@@ -125,7 +125,10 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     assert f"{round(abs(mean))}\u00a0ms (" in measures.inner_text()
     dialogue = page.locator(".lane.curve", has_text="Dialogue")
     expect(dialogue).to_contain_text("Dialogue client & therapist")
-    assert "Both playing: between 0 and 100 %" in dialogue.get_attribute("title")
+    assert "Both playing: scale 0–100 %" in dialogue.get_attribute("title")
+    # a unit that is a scale itself is not pasted after the numbers ("… 38.3–122 0-127")
+    dyn = page.locator(".lane.curve", has_text="Dynamics").get_attribute("title")
+    assert "0-127" not in dyn and "0-1\n" not in dyn + "\n", dyn
     body = page.inner_text("body")
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", body), "a field name on the session page"
     assert "(s)" not in body and "\tall\t" not in body  # "whole group", plural words
