@@ -6,6 +6,7 @@ of a type-0 file) with every message's time in seconds, its markers and its leng
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ import numpy as np
 
 from sessions.errors import SessionFormatError
 from sessions.smf import meta_text
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -95,11 +98,14 @@ def read_midi_parts(path: Path) -> tuple[list[Part], list[tuple[float, str]], in
     try:
         mid = mido.MidiFile(path, charset="latin-1")  # texts re-decoded by smf.meta_text
     except Exception as exc:  # mido raises many types for corrupt data
-        reason = str(exc) or type(exc).__name__
+        # the library's words ("MThd not found. Probably not a MIDI file") are for --debug:
+        # the log at debug level, and the traceback's cause
+        logger.debug("mido could not read %s: %s", path.name, str(exc) or type(exc).__name__)
         raise SessionFormatError(
-            f"{path.name} is not a readable Standard MIDI File ({reason}); export it again "
-            "as a .mid file (type 0 or 1)"
-        ) from None
+            f"{path.name} cannot be read as a MIDI file (it is damaged, or another kind of "
+            "file named .mid); export it again from the music program as a .mid file "
+            "(type 0 or 1)"
+        ) from exc
     if mid.type == 2:
         raise SessionFormatError(
             f"{path.name} is a type 2 MIDI file (independent sequences); only types 0 and 1 "

@@ -99,7 +99,11 @@ def _sweep(store, info) -> None:
 @click.version_option(__version__, prog_name="improv")
 @click.pass_context
 def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
-    """Record, measure, replay and compare music-therapy improvisations."""
+    """Record, measure, replay and compare music-therapy improvisations.
+
+    An error prints one line, 'error: ...', that says what is wrong and how to fix it, and
+    exits with status 1 (a wrong option too); --help exits with 0.
+    """
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -181,9 +185,11 @@ def _fail(message: str, *, kind: str, code: int, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point with the single error boundary: usage errors exit with 2 (click's
-    convention), other errors with 1, Ctrl-C with 130 (while the command runs; once it has its
-    result, Ctrl-C is ignored: :func:`~improv.cli.output.ignore_ctrl_c`)."""
+    """Entry point with the single error boundary: every error exits with 1 after one line
+    that says what is wrong and how to fix it, a command line that does not fit too (not with
+    click's 2: :func:`~improv.cli.usage.usage_message`), Ctrl-C with 130 (while the command
+    runs; once it has its result, Ctrl-C is ignored: :func:`~improv.cli.output.ignore_ctrl_c`);
+    ``--help`` and ``--version`` exit with 0."""
     from improv.errors import user_facing_errors
 
     output.AS_PROGRAM = argv is None
@@ -195,12 +201,14 @@ def main(argv: list[str] | None = None) -> None:
         rv = cli.main(args=argv, prog_name="improv", standalone_mode=False)
     except click.exceptions.Abort:
         _fail("aborted", kind="aborted", code=1, as_json=as_json)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `improv`, `improv sessions`: the help
+        click.echo(exc.ctx.get_help())
+        output.ignore_ctrl_c()
+        sys.exit(0)
     except click.UsageError as exc:
-        hint = ""
-        if exc.ctx is not None:
-            hint = f" (see '{exc.ctx.command_path} --help')"
-        message = " ".join(exc.format_message().split())  # click lists choices on lines
-        _fail(message + hint, kind="usage", code=exc.exit_code, as_json=as_json)
+        from improv.cli.usage import usage_message
+
+        _fail(usage_message(exc, args), kind="usage", code=1, as_json=as_json)
     except click.ClickException as exc:
         _fail(exc.format_message(), kind=type(exc).__name__, code=exc.exit_code,
               as_json=as_json)

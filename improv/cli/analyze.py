@@ -16,6 +16,7 @@ import click
 
 from improv.cli.archive import batch_options
 from improv.cli.output import counted, emit, info, measure_table, print_json, stderr_isatty, table
+from improv.cli.params import Number, PlainPath
 
 #: Summary entries not repeated in the per-player table (they are in its header line).
 _HEADER_KEYS = ("duration_s", "window_s", "hop_s")
@@ -171,9 +172,9 @@ def _progress_bar(enabled: bool):
 @click.command()
 @click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
-@click.option("--window", type=float, default=None, metavar="S",
+@click.option("--window", type=Number(unit="seconds", example="6"), default=None, metavar="S",
               help="Analysis window in seconds (default 6, the MTTB default).")
-@click.option("--hop", type=float, default=None, metavar="S",
+@click.option("--hop", type=Number(unit="seconds", example="1"), default=None, metavar="S",
               help="Hop between windows in seconds (default 1; at most --window).")
 @click.option("--dialogue", is_flag=True,
               help="Also analyse the dialogue of every pair of players (or --pair): turn-taking, "
@@ -182,15 +183,16 @@ def _progress_bar(enabled: bool):
 @click.option("--accept-roles", is_flag=True,
               help="With --dialogue: write the role suggestions into the session's annotations "
                    "(source 'suggestion', tagged 'suggestion'; never twice).")
-@click.option("--min-confidence", type=float, default=0.5, show_default=True, metavar="X",
+@click.option("--min-confidence", type=Number(example="0.5", min=0, max=1), default=0.5,
+              show_default=True, metavar="X",
               help="With --accept-roles: least confidence (0..1) of a suggestion to write.")
 @click.option("--json", "as_json", is_flag=True, help="Print summaries and curves as JSON.")
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print the curves as CSV (session_id,analysis_version,player,curve,t,value) "
                    "instead of the tables.")
-@click.option("--curves", "curves_file", type=click.Path(dir_okay=False), metavar="FILE.csv",
+@click.option("--curves", "curves_file", type=PlainPath(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE.png",
+@click.option("--plot", "plot_file", type=PlainPath(dir_okay=False), metavar="FILE.png",
               help="Plot the curves (.png, .svg or .pdf); "
                    "with --dialogue the dialogue curves and roles.")
 @click.option("--raw", is_flag=True,
@@ -213,8 +215,6 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
             "--json and --csv exclude each other; use --json with --curves FILE.csv")
     if (pair or accept_roles) and not dialogue:
         raise ParameterError("--pair and --accept-roles need --dialogue")
-    if not 0.0 <= min_confidence <= 1.0:
-        raise ParameterError(f"--min-confidence must be in 0..1, got {min_confidence!r}")
     from improv.cli.params import new_output_file
 
     # before minutes of analysis: files to write must be new, in folders that exist

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import emit, info, json_option, table
+from improv.cli.params import Choice, PlainPath
 from improv.cli.params import date_option as _date
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
@@ -213,8 +214,8 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 
 @annotations.command("export")
 @click.argument("session_id", metavar="SESSION")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True)
-@click.option("--to", "to", type=click.Path(path_type=Path),
+@click.option("--format", "fmt", type=Choice(list(FORMATS)), required=True)
+@click.option("--to", "to", type=PlainPath(path_type=Path),
               help="File (default: standard output).")
 @click.pass_obj
 def export_(app, session_id, fmt, to):
@@ -258,8 +259,8 @@ def export_(app, session_id, fmt, to):
 
 @annotations.command("import")
 @click.argument("session_id", metavar="SESSION")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["audacity", "elan", "sv", "csv", "json"]),
+@click.argument("file", type=PlainPath(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=Choice(["audacity", "elan", "sv", "csv", "json"]),
               help="Default: from the file (.eaf is ELAN, .json this JSON export, .csv this "
                    "CSV export or else a Sonic Visualiser layer, otherwise Audacity labels).")
 @click.option("--by", metavar="CODE")
@@ -298,7 +299,7 @@ def tags(app, as_json):
 
 @click.command()
 @click.argument("session_id", metavar="SESSION")
-@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--from", "from_file", type=PlainPath(exists=True, dir_okay=False, path_type=Path),
               help="Replace the notes with this Markdown file ('-' not supported).")
 @click.option("--show", is_flag=True,
               help="Print the notes (--json adds their time references).")

@@ -12,6 +12,7 @@ import functools
 import click
 
 from improv.cli.output import emit, ignore_ctrl_c, info, print_json, stderr_isatty, table
+from improv.cli.params import Choice, Number, PlainPath
 
 #: Options of ``improv analyze`` that name one session's analysis, not a batch run.
 _SINGLE_ONLY = {"players": "--players", "window": "--window", "hop": "--hop", "pair": "--pair",
@@ -32,7 +33,7 @@ def batch_options(command):
                   help="With --all: only this client's sessions (repeatable).")
     @click.option("--since", metavar="DATE", help="With --all: only sessions started on or "
                   "after DATE (YYYY-MM-DD, a day in this computer's time zone).")
-    @click.option("--workers", type=int, metavar="N",
+    @click.option("--workers", type=Number(example="4", min=1, whole=True), metavar="N",
                   help="With --all: worker processes of a local Dask cluster "
                        "(default: the number of cores).")
     @click.option("--scheduler", metavar="ADDRESS",
@@ -134,11 +135,11 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
 
 
 @click.command("export-dataset")
-@click.option("--to", "to", required=True, type=click.Path(file_okay=False), metavar="DIR",
+@click.option("--to", "to", required=True, type=PlainPath(file_okay=False), metavar="DIR",
               help="A new (or empty) folder for the tables; made owner-only (0700).")
 @click.option("--client", "clients", multiple=True, metavar="C",
               help="Only this client's sessions (repeatable; default: all).")
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+@click.option("--format", "fmt", type=Choice(["parquet", "csv"]), default="parquet",
               show_default=True, help="Table file format.")
 @click.option("--with-text", is_flag=True,
               help="Also the annotations' text and the player names as entered (free text "

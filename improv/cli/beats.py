@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import info
+from improv.cli.params import Choice, PlainPath
 
 
 @click.group()
@@ -23,11 +24,11 @@ def beats():
 @click.option("--player", required=True, metavar="NAME", help="The player whose beats to write.")
 @click.option("--source", metavar="SOURCE",
               help="midi, audio or audio:INPUT (default: the first with beats, MIDI first).")
-@click.option("--clock", type=click.Choice(["session", "file"]), default="session",
+@click.option("--clock", type=Choice(["session", "file"]), default="session",
               show_default=True,
               help="Times in seconds from session start, or from the start of the source's "
                    "own file (the audio input's recording), to lay them over that recording.")
-@click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv",
+@click.option("--to", "to", type=PlainPath(dir_okay=False, path_type=Path), metavar="FILE.csv",
               help="A new file (default: standard output).")
 @click.pass_obj
 def export_(app, session_id, player, source, clock, to):

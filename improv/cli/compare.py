@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from improv.cli.output import counted, emit, info, json_option, table
-from improv.cli.params import FiniteRange, date_option, new_output_file
+from improv.cli.params import Number, PlainPath, date_option, new_output_file
 from improv.cli.params import list_option as _features
 from improv.errors import ParameterError
 from sessions.timefmt import format_time
@@ -45,15 +45,16 @@ _CLIENT_ONLY = {"since": "--since", "baseline": "--baseline", "band_sd": "--band
 @click.option("--since", metavar="DATE", help="Only sessions from this date.")
 @click.option("--baseline", default="first:3", show_default=True, metavar="first:N|sessions:ID,ID",
               help="Sessions that define the baseline band.")
-@click.option("--band-sd", type=FiniteRange(0.1, 10), default=2.0, show_default=True,
-              metavar="SD", help="Half-width of the baseline band in standard deviations.")
+@click.option("--band-sd", type=Number(unit="standard deviations", example="2", min=0.1, max=10),
+              default=2.0, show_default=True, metavar="SD",
+              help="Half-width of the baseline band in standard deviations (0.1 to 10).")
 @click.option("--segments", metavar="A-B,C-D",
               help="With one ID: compare segments of it, e.g. 0:00-10:00,50:00-60:00.")
-@click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--plot", "plot_dir", type=PlainPath(file_okay=False, path_type=Path),
               help="Write the client's figure as PNG and SVG into this folder (new files: "
                    "nothing is overwritten).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-session table as CSV.")
-@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--export", "export_dir", type=PlainPath(file_okay=False, path_type=Path),
               help="Write <client>-sessions.csv, a data dictionary and <client>-goals.csv "
                    "into this folder (new files: nothing is overwritten).")
 @click.option("--raw", is_flag=True,
@@ -192,7 +193,7 @@ def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
 @click.command()
 @click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--client", metavar="CODE", help="A report of all the client's sessions.")
-@click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--to", "to", required=True, type=PlainPath(dir_okay=False, path_type=Path),
               help="FILE.html or FILE.pdf")
 @click.pass_obj
 def report(app, session_id, client, to):

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import counted, emit, json_option, table
+from improv.cli.params import Number, PlainPath
 
 
 def _indicator_text(i: dict) -> str:
@@ -141,10 +142,12 @@ def drop(app, goal_id, on, reason, by, as_json):
 
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
-@click.option("--sessions", "n_sessions", type=click.IntRange(1, 1000), metavar="N",
-              help="Planned sessions.")
-@click.option("--months", type=click.FloatRange(0, 240, min_open=True), metavar="MONTHS",
-              help="Planned months.")
+@click.option("--sessions", "n_sessions", metavar="N",
+              type=Number(unit="sessions", example="20", min=1, max=1000, whole=True),
+              help="Planned sessions (1 to 1000).")
+@click.option("--months", metavar="MONTHS",
+              type=Number(unit="months", example="6", min=0, max=240, min_open=True),
+              help="Planned months (up to 240).")
 @click.option("--by", metavar="CODE", help="Author code.")
 @json_option
 @click.pass_obj
@@ -235,7 +238,7 @@ def _show_human(r: dict) -> None:
 
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
-@click.option("--to", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--to", "to", required=True, type=PlainPath(file_okay=False, path_type=Path),
               help="Folder for goals-<client>.jsonl and its .sha256.")
 @click.pass_obj
 def export(app, client, to):

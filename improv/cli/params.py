@@ -10,17 +10,139 @@ import click
 from improv.errors import ParameterError
 
 
-class FiniteRange(click.FloatRange):
-    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (NaN passes every bound
-    check, so ``--duration nan`` got through the plain range)."""
+class PlainBadParameter(click.BadParameter):
+    """A bad option value said in one sentence that names the option, the rule and the value
+    (``--window must be a number of seconds, e.g. 6, got 'abc'``), shown as it is: without
+    click's "Invalid value for '--window':" in front."""
 
-    name = "finite float range"
+    def format_message(self) -> str:
+        return self.message
+
+
+def option_name(param: click.Parameter | None) -> str:
+    """How a therapist typed the parameter: its long option (``--window``), or an argument's
+    metavar (``FILE``)."""
+    if param is None:
+        return "the value"
+    if isinstance(param, click.Option):
+        long = [o for o in param.opts if o.startswith("--")]
+        return long[0] if long else param.opts[0]
+    return param.human_readable_name
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+class Number(click.ParamType):
+    """A number option whose refusals say the rule in plain words: ``--duration must be between
+    10 and 3600 seconds, got 5`` instead of click's ``5.0 is not in the range 10<=x<=3600``.
+
+    Parameters
+    ----------
+    unit : str
+        The unit as written after a number (``"seconds"``, ``"Hz"``); ``""`` for none.
+    example : str
+        A value that would do, shown when the value is not a number at all.
+    min, max : float, optional
+        Bounds of the values accepted (inclusive unless ``min_open`` / ``max_open``).
+    min_open, max_open : bool
+        The bound itself is refused (``--months`` must be more than 0).
+    whole : bool
+        Only whole numbers (an ``int`` is returned).
+
+    NaN and infinities are refused (NaN passes every bound check).
+    """
+
+    def __init__(self, *, unit: str = "", example: str, min: float | None = None,
+                 max: float | None = None, min_open: bool = False, max_open: bool = False,
+                 whole: bool = False) -> None:
+        self.unit, self.example, self.whole = unit, example, whole
+        self.min, self.max, self.min_open, self.max_open = min, max, min_open, max_open
+        self.name = "whole number" if whole else "number"
+
+    def _what(self) -> str:
+        what = "a whole number" if self.whole else "a number"
+        return f"{what} of {self.unit}" if self.unit else what
+
+    def _rule(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        lo = self.min is not None and (f"more than {_num(self.min)}" if self.min_open
+                                       else f"at least {_num(self.min)}")
+        hi = self.max is not None and (f"less than {_num(self.max)}" if self.max_open
+                                       else f"at most {_num(self.max)}")
+        if lo and hi and not (self.min_open or self.max_open):
+            return f"between {_num(self.min)} and {_num(self.max)}{unit}"
+        return " and ".join(b for b in (lo, hi) if b) + unit
 
     def convert(self, value, param, ctx):
-        rv = super().convert(value, param, ctx)
-        if not math.isfinite(rv):
-            self.fail(f"{value!r} is not a finite number.", param, ctx)
-        return rv
+        name = option_name(param)
+        if isinstance(value, bool):  # not a number to a reader, though an int to Python
+            value = str(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or (self.whole and number != int(number)):
+            raise PlainBadParameter(f"{name} must be {self._what()}, e.g. {self.example}, "
+                                    f"got {value!r}", ctx=ctx, param=param)
+        if ((self.min is not None and (number < self.min or self.min_open and number == self.min))
+                or (self.max is not None
+                    and (number > self.max or self.max_open and number == self.max))):
+            raise PlainBadParameter(f"{name} must be {self._rule()}, got {_num(number)}",
+                                    ctx=ctx, param=param)
+        return int(number) if self.whole else number
+
+
+class Choice(click.Choice):
+    """``click.Choice`` whose refusal reads ``--clock must be session or file, got 'wall'``."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            raise PlainBadParameter(f"{option_name(param)} must be {self.alternatives()}, "
+                                    f"got {value!r}", ctx=ctx, param=param) from None
+
+    def alternatives(self) -> str:
+        """The choices as a reader lists them: ``a, b or c``."""
+        words = [str(c) for c in self.choices]
+        return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+class PlainPath(click.Path):
+    """``click.Path`` whose refusals say what is wrong with the path and what to give instead:
+    ``--plot: notes.txt is a file; give a folder`` instead of click's ``Invalid value for
+    '--plot': Directory 'notes.txt' is a file.``"""
+
+    def convert(self, value, param, ctx):
+        import os
+        import stat
+
+        name = option_name(param)
+        # an option is named; an argument is the path itself
+        subject = f"{name}: " if isinstance(param, click.Option) else ""
+        if isinstance(value, (str, os.PathLike)) and not (self.allow_dash and value == "-"):
+            shown = os.fspath(value)
+            try:
+                st = os.stat(value)
+            except OSError:
+                if self.exists:
+                    raise PlainBadParameter(f"{subject}{shown} does not exist; check the name "
+                                            "and the folder", ctx=ctx, param=param) from None
+            else:
+                if not self.file_okay and stat.S_ISREG(st.st_mode):
+                    raise PlainBadParameter(f"{subject}{shown} is a file; give a folder",
+                                            ctx=ctx, param=param)
+                if not self.dir_okay and stat.S_ISDIR(st.st_mode):
+                    raise PlainBadParameter(f"{subject}{shown} is a folder; give a file",
+                                            ctx=ctx, param=param)
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:  # not readable, not writable
+            message = exc.message.rstrip(".")
+            raise PlainBadParameter(f"{subject}{message[0].lower()}{message[1:]}; check its "
+                                    "permissions", ctx=ctx, param=param) from None
 
 
 def new_output_file(path, option: str, *, suffixes: tuple[str, ...] | None = None):

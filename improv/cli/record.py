@@ -8,7 +8,7 @@ import click
 
 from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
 from improv.cli.output import emit, format_duration, info, table, trace_native_crashes
-from improv.cli.params import FiniteRange
+from improv.cli.params import Choice, Number
 
 PLAYER_HELP = (
     "An input of a player: PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS] "
@@ -24,7 +24,7 @@ def _device_options(f):
                      help="JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")(f)
     f = click.option("--audio-api", metavar="NAME",
                      help="Only audio devices of this host API (name part, e.g. JACK, ALSA).")(f)
-    f = click.option("--midi-api", type=click.Choice(["auto", "alsa", "jack", "coremidi", "winmm"]),
+    f = click.option("--midi-api", type=Choice(["auto", "alsa", "jack", "coremidi", "winmm"]),
                      default=None, help="MIDI system (default: $IMPROV_MIDI_API or auto).")(f)
     return f
 
@@ -75,22 +75,26 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 @click.option("--setup", "setup", metavar="NAME", help="Use a saved setup (see 'improv setups').")
 @click.option("--player", "players", multiple=True, metavar="SPEC", help=PLAYER_HELP)
 @click.option("--save-setup", metavar="NAME", help="Also save these inputs as a setup.")
-@click.option("--duration", type=FiniteRange(min=0, min_open=True), metavar="SECONDS",
+@click.option("--duration", type=Number(unit="seconds", example="600", min=0, min_open=True),
+              metavar="SECONDS",
               help="Stop after this many seconds (unattended use, tests).")
-@click.option("--samplerate", type=click.IntRange(min=1), metavar="HZ",
+@click.option("--samplerate", type=Number(unit="Hz", example="48000", min=1, whole=True),
+              metavar="HZ",
               help="Audio sample rate (default: the device's).")
-@click.option("--blocksize", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--blocksize", type=Number(unit="frames", example="256", min=0, whole=True),
+              default=0, show_default=True,
               metavar="FRAMES", help="Audio block size (0: the host's period).")
-@click.option("--disk-warn-mb", type=FiniteRange(min=0), default=DISK_WARN_BYTES / 1e6,
-              show_default=True, metavar="MB", help="Warn below this much free disk space [MB].")
-@click.option("--disk-stop-mb", type=FiniteRange(min=0), default=DISK_STOP_BYTES / 1e6,
-              show_default=True, metavar="MB",
+@click.option("--disk-warn-mb", type=Number(unit="MB", example="2000", min=0),
+              default=DISK_WARN_BYTES / 1e6, show_default=True, metavar="MB",
+              help="Warn below this much free disk space [MB].")
+@click.option("--disk-stop-mb", type=Number(unit="MB", example="500", min=0),
+              default=DISK_STOP_BYTES / 1e6, show_default=True, metavar="MB",
               help="Stop cleanly below this much free disk space [MB].")
-@click.option("--midi-capture", type=click.Choice(["queue", "callback"]), default="queue",
+@click.option("--midi-capture", type=Choice(["queue", "callback"]), default="queue",
               show_default=True,
               help="queue: rtmidi queues in C++, a Python thread drains it; callback: "
                    "python-rtmidi calls Python in the MIDI thread (see docs/recording.md).")
-@click.option("--midi-stamps", type=click.Choice(["frame", "cycle"]), default="frame",
+@click.option("--midi-stamps", type=Choice(["frame", "cycle"]), default="frame",
               show_default=True,
               help="Under JACK: frame: each MIDI message at the frame it came at (a JACK client "
                    "of improv's own reads the frames); cycle: at the start of its JACK cycle "

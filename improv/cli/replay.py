@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import info
-from improv.cli.params import FiniteRange, new_output_file
+from improv.cli.params import Number, PlainPath, new_output_file
 from improv.cli.params import list_option as _players
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
@@ -31,10 +31,11 @@ from improv.errors import ParameterError
               help="JACK server to use (default: the default server).")
 @click.option("--no-audio", is_flag=True,
               help="Play neither recordings nor rendered MIDI (with --midi-out: MIDI only).")
-@click.option("--soundfont", type=click.Path(dir_okay=False),
+@click.option("--soundfont", type=PlainPath(dir_okay=False),
               help="For the MIDI players (rendered with FluidSynth; default: the system's GM).")
-@click.option("--lead-in", type=FiniteRange(0, 5), default=0.3, show_default=True,
-              metavar="SECONDS", help="Seconds of silence before the start.")
+@click.option("--lead-in", type=Number(unit="seconds", example="0.5", min=0, max=5),
+              default=0.3, show_default=True, metavar="SECONDS",
+              help="Seconds of silence before the start (0 to 5).")
 @click.pass_obj
 def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, midi_api,
            jack_server, no_audio, soundfont, lead_in):
@@ -153,15 +154,17 @@ def done_line(*, audio_sources: int | None, midi_sent: int | None, underruns: in
 
 @click.command()
 @click.argument("session_id", metavar="SESSION")
-@click.option("--to", "to", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--to", "to", required=True, type=PlainPath(dir_okay=False, path_type=Path),
               help="Output WAV file.")
 @click.option("--players", metavar="A,B", help="Only these players.")
 @click.option("--mix", is_flag=True,
               help="Mix the audio recordings in too (default: the MIDI players only).")
-@click.option("--soundfont", type=click.Path(dir_okay=False),
+@click.option("--soundfont", type=PlainPath(dir_okay=False),
               help="A .sf2 (default: the system GM soundfont).")
-@click.option("--sr", type=click.IntRange(8000, 192000), metavar="HZ",
-              help="Sample rate [Hz] (default: 48000; with --mix, the recordings').")
+@click.option("--sr", type=Number(unit="Hz", example="48000", min=8000, max=192000,
+                                 whole=True), metavar="HZ",
+              help="Sample rate [Hz], 8000 to 192000 (default: 48000; with --mix, the "
+                   "recordings').")
 @click.pass_obj
 def render(app, session_id, to, players, mix, soundfont, sr):
     """Render a session's MIDI players to a WAV file with FluidSynth, and with --mix its

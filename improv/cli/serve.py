@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from improv.cli.params import Number
 from improv.errors import ParameterError
 
 DEFAULT_PORT = 8470
@@ -71,7 +72,8 @@ def _open_browser(page: Path) -> None:
 
 
 @click.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+@click.option("--port", type=Number(example="8470", min=0, max=65535, whole=True),
+              default=DEFAULT_PORT, show_default=True,
               metavar="N",
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import counted, emit, format_duration, info, json_option, print_json, table
-from improv.cli.params import FiniteRange
+from improv.cli.params import Number, PlainPath
 from improv.errors import ParameterError
 
 
@@ -150,7 +150,7 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
 
 
 @sessions.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=PlainPath(path_type=Path))
 @click.option("--client", metavar="CODE", help="Client pseudonym code, e.g. C07.")
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
 @click.option("--player", "players", multiple=True, metavar="NAME=FILE[:N]",
@@ -198,7 +198,7 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
 
 @sessions.command()
 @click.argument("session_id", metavar="ID")
-@click.option("--to", "to", required=True, type=click.Path(path_type=Path),
+@click.option("--to", "to", required=True, type=PlainPath(path_type=Path),
               help="A folder, or a file ending in .zip.")
 @click.pass_obj
 def export(app, session_id: str, to: Path) -> None:
@@ -426,8 +426,9 @@ def reindex(app, as_json: bool) -> None:
 
 
 @sessions.command()
-@click.option("--duration", type=FiniteRange(10, 3600), default=90.0, show_default=True,
-              metavar="SECONDS", help="Length in seconds.")
+@click.option("--duration", type=Number(unit="seconds", example="90", min=10, max=3600),
+              default=90, show_default=True, metavar="SECONDS",
+              help="Length in seconds, 10 to 3600.")
 @click.option("--analyze/--no-analyze", "measure", default=True, show_default=True,
               help="Measure it at once (as 'improv analyze ID --dialogue'), so that its page "
                    "opens with its measures.")

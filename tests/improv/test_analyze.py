@@ -306,8 +306,8 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     (["--window", "-1"], ("window must be a number of seconds > 0", "(option --window)")),
     (["--hop", "0"], ("hop must be a number of seconds > 0", "(option --hop)")),
     (["--window", "2", "--hop", "3"], ("hop must not exceed window", "(option --hop)")),
-    (["--window", "nan"], ("window must be a number of seconds > 0", "(option --window)")),
-    (["--window", "abc"], Usage("'abc' is not a valid float")),
+    (["--window", "nan"], Usage("--window must be a number of seconds, e.g. 6, got 'nan'")),
+    (["--window", "abc"], Usage("--window must be a number of seconds, e.g. 6, got 'abc'")),
     (["--players", "nobody"], "has no player 'nobody' (players: client, therapist, drums)"),
     (["--players", ","], ("players must name at least one player", "(option --players)")),
     (["--json", "--csv"], "exclude each other"),
@@ -322,7 +322,8 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     (["--plot", "{tmp}/mine.png"], "--plot: {tmp}/mine.png exists already; choose another name"),
     (["--curves", "{tmp}/mine.png"], "--curves: {tmp}/mine.png exists already"),
     (["--curves", "{tmp}/c.png", "--plot", "{tmp}/c.png"], "--curves and --plot name the same"),
-    (["--dialogue", "--accept-roles", "--min-confidence", "2"], "--min-confidence must be in 0..1"),
+    (["--dialogue", "--accept-roles", "--min-confidence", "2"],
+     Usage("--min-confidence must be between 0 and 1, got 2")),
 ])
 def test_cli_bad_parameters(run_cli, store, duet, tmp_path, args, match):
     """Refused before any analysis: no cache file, no catalog row, no annotation written."""

@@ -199,7 +199,8 @@ def test_beats_export_of_an_unknown_session(run_cli, store):
 
 def test_beats_export_needs_a_player(run_cli, clicks):
     r = run_cli("beats", "export", clicks)
-    assert r.exit_code == 2 and "Missing option '--player'" in r.stderr
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("error: improv beats export needs --player NAME")
 
 
 def test_player_beats_refuses_an_unknown_clock(store, clicks):
@@ -212,4 +213,5 @@ def test_player_beats_refuses_an_unknown_clock(store, clicks):
 
 def test_beats_export_refuses_an_unknown_clock(run_cli, clicks):
     r = run_cli("beats", "export", clicks, "--player", "drums", "--clock", "wall")
-    assert r.exit_code == 2 and "'wall' is not one of 'session', 'file'" in r.stderr
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1
+    assert r.stderr == "error: --clock must be session or file, got 'wall'\n"

@@ -60,7 +60,7 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     (["annotations", "edit", "{sid}", "a-0000000000"], Usage("nothing to change")),
     (["annotations", "export", "{sid}", "--format", "elan"], Usage("needs --to")),
     (["annotations", "export", "{sid}"],
-     Usage("Missing option '--format'. Choose from: audacity, elan, sv, csv, json")),
+     Usage("improv annotations export needs --format audacity, elan, sv, csv or json")),
     (["annotations", "export", "{sid}", "--format", "csv", "--to", "{tmp}/rows.txt"],
      "--to: {tmp}/rows.txt exists already; choose another name or remove it"),
     (["annotations", "export", "{sid}", "--format", "elan", "--to", "{tmp}/no/a.eaf"],

@@ -21,8 +21,9 @@ def sid(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize("args, status, kind", [
-    (["sessions", "list", "--bogus", "--json"], 2, "usage"),
-    (["annotations", "export", "{sid}", "--json"], 2, "usage"),  # missing --format
+    (["sessions", "list", "--bogus", "--json"], 1, "usage"),
+    (["annotations", "export", "{sid}", "--json"], 1, "usage"),  # missing --format
+    (["sessions", "demo", "--duration", "5", "--json"], 1, "usage"),
     (["sessions", "show", "20260101-000000-abcd", "--json"], 1, "UnknownSessionError"),
     (["annotate", "{sid}", "--at", "abc", "x", "--json"], 1, "ParameterError"),
 ])
@@ -34,11 +35,157 @@ def test_json_errors_are_one_object_on_stderr(run_cli, sid, args, status, kind):
     assert r.stderr.count("\n") == 1
 
 
-def test_usage_errors_exit_2_others_1(run_cli, sid):
+def test_usage_errors_exit_1_as_other_errors_do(run_cli, sid):
+    """The project's standard: every error exits with 1 (click's usage errors exited with 2)."""
     r = run_cli("annotations", "edit", sid, "a-0000000000")
-    assert r.exit_code == 2 and r.stderr.startswith("error: nothing to change")
+    assert r.exit_code == 1 and r.stderr.startswith("error: nothing to change")
     r = run_cli("annotations", "edit", sid, "a-0000000000", "--text", "x")
     assert r.exit_code == 1 and "no annotation" in r.stderr
+
+
+def _commands():
+    """Every command of ``improv`` as ``(words, command)``, groups left out."""
+    import click
+
+    from improv.cli import cli
+
+    def walk(cmd, words):
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                yield from walk(sub, [*words, name])
+        else:
+            yield words, cmd
+
+    return list(walk(cli, []))
+
+
+#: click's own words, which a therapist should not meet: its type names, range notation and
+#: the sentences its usage errors start with.
+CLICK_WORDS = ("Invalid value", "is not a valid", "<=x", "x<=", "Choose from", "No such",
+               "Missing option", "Missing argument", "requires an argument",
+               "Got unexpected", "integer", "float", "Usage:")
+
+
+def _one_plain_line(r) -> str:
+    assert r.exit_code == 1, (r.exit_code, r.stderr)
+    assert r.stdout == "" and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith("error: "), r.stderr
+    assert not [w for w in CLICK_WORDS if w in r.stderr], r.stderr
+    return r.stderr.strip()
+
+
+@pytest.mark.parametrize("words", [" ".join(w) for w, _ in _commands()])
+def test_every_command_refuses_an_unknown_option_in_one_plain_line(run_cli, words):
+    line = _one_plain_line(run_cli(*words.split(), "--zqx"))
+    assert line.startswith(f"error: improv {words} has no option --zqx"), line
+    assert line.endswith(f" (see 'improv {words} --help')"), line
+
+
+def _bad_values(tmp_path):
+    """Per parameter of every command: a value its type refuses, as ``(words, args, param)``."""
+    import click
+
+    from improv.cli.params import Choice, Number, PlainPath
+
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder").mkdir()
+    cases = []
+    for words, cmd in _commands():
+        for p in cmd.params:
+            if isinstance(p, click.Option) and (p.is_flag or p.is_bool_flag):
+                continue
+            t = p.type
+            if isinstance(t, (Number, Choice)):
+                value = "abc"
+            elif isinstance(t, PlainPath) and t.exists:
+                value = str(tmp_path / "missing")
+            elif isinstance(t, PlainPath) and not t.file_okay:
+                value = str(tmp_path / "a-file")
+            elif isinstance(t, PlainPath) and not t.dir_okay:
+                value = str(tmp_path / "a-folder")
+            else:
+                assert isinstance(t, (click.types.StringParamType, PlainPath)), (
+                    f"improv {' '.join(words)} {p.name}: {type(t).__name__} refuses values in "
+                    "click's words; use a type of improv.cli.params")
+                continue
+            if isinstance(p, click.Option):
+                args = [p.opts[0], value]
+            else:  # the arguments before it, then it
+                before = [q for q in cmd.params if isinstance(q, click.Argument)]
+                args = ["x"] * before.index(p) + [value]
+            cases.append((words, args, p))
+    return cases
+
+
+def test_every_bad_option_value_is_one_plain_line_that_names_the_option(run_cli, tmp_path):
+    """Every option and argument with a type: its refusal is one line, exit 1, that names the
+    option (or the path of an argument) and the value, in plain words."""
+    import click
+
+    cases = _bad_values(tmp_path)
+    assert len(cases) >= 30  # every command's typed options (a walk that found none passes)
+    for words, args, param in cases:
+        line = _one_plain_line(run_cli(*words, *args))
+        named = args[0] if isinstance(param, click.Option) else args[-1]
+        assert named in line and args[-1] in line, line
+
+
+@pytest.mark.parametrize("args, line", [
+    (["analyze", "x", "--window", "abc"],
+     "--window must be a number of seconds, e.g. 6, got 'abc'"),
+    (["sessions", "demo", "--duration", "5"], "--duration must be between 10 and 3600 seconds, "
+     "got 5"),
+    (["sessions", "demo", "--duration", "nan"],
+     "--duration must be a number of seconds, e.g. 90, got 'nan'"),
+    (["goals", "plan", "--client", "C07", "--months", "0"],
+     "--months must be more than 0 and at most 240 months, got 0"),
+    (["record", "--client", "C07", "--samplerate", "44.1"],
+     "--samplerate must be a whole number of Hz, e.g. 48000, got '44.1'"),
+    (["beats", "export", "x", "--player", "p", "--clock", "wall"],
+     "--clock must be session or file, got 'wall'"),
+    (["annotations", "export", "x"],
+     "improv annotations export needs --format audacity, elan, sv, csv or json"),
+    (["sessions", "show"], "improv sessions show needs a session ID: 'improv sessions list' "
+     "shows them"),
+    (["sessions", "list", "--clent", "C07"], "improv sessions list has no option --clent; "
+     "did you mean --client? (see 'improv sessions list --help')"),
+    (["sessions", "list", "--client"],
+     "--client needs a value after it (see 'improv sessions list --help')"),
+    (["sesions", "list"],
+     "improv has no command 'sesions'; did you mean sessions? (see 'improv --help')"),
+    (["sessions", "show", "a", "b"],
+     "too many words for improv sessions show: 'b' (see 'improv sessions show --help')"),
+    (["annotate", "x", "--at", "1:00", "playful", "answer"],
+     "too many words for improv annotate: 'answer' (a text with spaces goes in quotes) "
+     "(see 'improv annotate --help')"),
+    (["compare", "--client", "C07", "--plot", "{tmp}/a-file"],
+     "--plot: {tmp}/a-file is a file; give a folder"),
+    (["annotations", "import", "x", "{tmp}"], "{tmp} is a folder; give a file"),
+    (["annotations", "import", "x", "{tmp}/gone.csv"],
+     "{tmp}/gone.csv does not exist; check the name and the folder"),
+])
+def test_usage_errors_say_what_is_wrong_and_how_to_fix_it(run_cli, store_path, tmp_path,
+                                                          args, line):
+    (tmp_path / "a-file").write_text("x")
+    r = run_cli(*[a.format(tmp=tmp_path) for a in args])
+    assert _one_plain_line(r) == f"error: {line.format(tmp=tmp_path)}"
+    assert list(store_path.iterdir()) == []  # refused before the store is opened
+
+
+@pytest.mark.parametrize("args", [[], ["sessions"], ["--help"], ["goals", "add", "--help"]])
+def test_help_exits_0_on_stdout(run_cli, args):
+    """``--help``, and a command group given without a command, print the help and exit 0."""
+    r = run_cli(*args)
+    assert r.exit_code == 0 and r.stderr == "" and r.stdout.startswith("Usage: improv")
+
+
+def test_help_says_the_exit_status():
+    from click.testing import CliRunner
+
+    from improv.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+    assert "exits with status 1" in text
 
 
 def _complete(shell, args, incomplete):

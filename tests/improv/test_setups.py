@@ -138,9 +138,9 @@ def test_setups_cli(run_cli, store_path):
         (["--setup", "nope"], "no setup named 'nope' (saved: duo)"),
         (["--player", "client=midi:kb", "--save-setup", "../x"], "setup name must be 1-48"),
         (["--player", "client=midi:kb", "--duration", "0"],
-         Usage("'--duration': 0.0 is not in")),
+         Usage("--duration must be more than 0 seconds, got 0")),
         (["--player", "client=midi:kb", "--midi-api", "bogus"],
-         Usage("'bogus' is not one of 'auto'")),
+         Usage("--midi-api must be auto, alsa, jack, coremidi or winmm, got 'bogus'")),
         (["--player", "client=midi:kb", "--client", "Anna Smith"], "pseudonym code"),
     ],
 )

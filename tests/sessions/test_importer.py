@@ -120,7 +120,7 @@ def _bad_files(tmp_path):
     write_midi(tmp_path / "metaonly.mid", tracks={})
     sf.write(tmp_path / "silent.wav", np.zeros((0, 1)), 8000)
     return {
-        "truncated.mid": "not a readable Standard MIDI File",
+        "truncated.mid": "cannot be read as a MIDI file",
         "empty.mid": "empty",
         "garbage.wav": "not readable audio",
         "notes.txt": "unsupported file type",
