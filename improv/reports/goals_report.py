@@ -55,14 +55,15 @@ def goals_section_html(result: dict[str, Any]) -> str:
 
     day = {s["id"]: local_day(s["started_utc"]) for s in result["sessions"]}
     plan = plan_text(result["plan"], len(result["sessions"]))
-    parts = ["<h2>Treatment goals</h2>",
-             f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
-             "Each indicator over the sessions while the goal (in that version) was active: "
-             "the baseline band of its first three sessions, the Theil–Sen trend, and a "
-             "verdict when the exact Mann–Kendall test rejects “no trend” at 5 % (never "
-             f"with fewer than {MIN_SESSIONS_TO_JUDGE} sessions).</p>"]
-    if not result["goals"]:
-        parts.append("<p>No goals recorded.</p>")
+    parts = ["<h2>Treatment goals</h2>"]
+    if not result["goals"]:  # the method belongs only where there are goals to read by it
+        said = f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}.</p>" if result["plan"] else ""
+        return "".join(parts) + said + "<p>No goals recorded.</p>"
+    parts.append(f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
+                 "Each indicator over the sessions while the goal (in that version) was "
+                 "active: the baseline band of its first three sessions, the Theil–Sen trend, "
+                 "and a verdict when the exact Mann–Kendall test rejects “no trend” at 5 % "
+                 f"(never with fewer than {MIN_SESSIONS_TO_JUDGE} sessions).</p>")
     for k, g in enumerate(result["goals"], 1):
         parts.append(f'<div class=goal style="page-break-inside: avoid"><h3>Goal {k}: '
                      f"{_e(g['text'])}</h3><p class=meta>{_e(g['status'])}, agreed "

@@ -16,7 +16,8 @@ from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_
 
 __all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "heading", "shown", "meaning",
            "shown_unit", "shown_band", "scale", "group_of", "grouped", "column_title",
-           "source_name", "never_negative"]
+           "source_name", "never_negative", "value_range", "decimals", "shown_fixed",
+           "shown_slope"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -269,3 +270,77 @@ def grouped(columns: Iterable[str]) -> list[tuple[str, list[str]]]:
         return _ORDER[found[0].name] if found else len(_ORDER)
 
     return [(GROUP_TITLES[g], sorted(by[g], key=order)) for g in GROUPS if g in by]
+
+
+#: The range a measure's values can take, in the unit of its :func:`heading` (a share in per
+#: cent), by its unit in the feature list: its bands and chart axes stop at these ends.
+_RANGES = {"fraction": (0.0, 100.0), "0-1": (0.0, 1.0), "-1..1": (-1.0, 1.0),
+           "0-127": (0.0, 127.0), "0/1": (0.0, 1.0)}
+
+
+def value_range(column: str) -> tuple[float, float] | None:
+    """The smallest and largest value a measure can take, in the unit of its :func:`heading`
+    (``(0, 100)`` for a share in per cent, ``(0, 1)`` for a 0-1 score, ``(0, 127)`` for a
+    velocity), or None for a measure without fixed ends (a tempo, a time).
+
+    >>> value_range("x.silence_share"), value_range("x.midi.tempo_stability")
+    ((0.0, 100.0), (0.0, 1.0))
+    >>> value_range("x.midi.tempo_bpm") is None
+    True
+    """
+    found = lookup(column)
+    return None if found is None else _RANGES.get(found[0].unit)
+
+
+#: Decimals of a measure's values in the reports' tables, by unit (in the unit of its
+#: :func:`heading`): whole BPM, velocities, milliseconds and dB as the summary says them, a
+#: share in per cent to one decimal, a 0-1 score to two.
+_DECIMALS = {"BPM": 0, "0-127": 0, "ms": 0, "fraction": 1, "0-1": 2, "-1..1": 2,
+             "notes/s": 2, "onsets/s": 2, "1/min": 1, "semitones": 1, "dBFS": 1, "dB": 1,
+             "LUFS": 1, "LU": 1, "s": 2, "count": 0, "notes": 1}
+
+
+def decimals(column: str) -> int:
+    """The decimals a measure is shown with in a report's table (:data:`_DECIMALS`; two for a
+    unit not listed).
+
+    >>> decimals("x.midi.tempo_bpm"), decimals("x.silence_share"), decimals("x.midi.pulse_clarity")
+    (0, 1, 2)
+    """
+    found = lookup(column)
+    return 2 if found is None else _DECIMALS.get(found[0].unit, 2)
+
+
+def shown_fixed(column: str, value: float | None) -> str:
+    """A value in the unit of its :func:`heading` with the measure's :func:`decimals` (a
+    share in per cent, a pitch by its note name), ``–`` for none.
+
+    >>> shown_fixed("x.silence_share", 0.0779), shown_fixed("x.midi.tempo_bpm", 119.4)
+    ('7.8', '119')
+    >>> shown_fixed("x.midi.pitch_mean", 49.2), shown_fixed("x.midi.tempo_bpm", None)
+    ('C#3', '–')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if describe(column)[0] == "MIDI note":
+        return note_name(value)
+    text = f"{scale(column) * value:.{decimals(column)}f}"
+    return "0" if float(text) == 0 else text  # not "-0.0"
+
+
+def shown_slope(column: str, value: float) -> str:
+    """A change per session (a slope, or an end of its interval) in the unit of the measure's
+    :func:`heading`: two significant digits, and no more decimals than one beyond the
+    measure's own (:func:`decimals`), with its sign; ``0`` when it rounds to nothing.
+
+    >>> shown_slope("x.midi.notes_per_s", 0.000946), shown_slope("x.midi.tempo_bpm", 1.4321)
+    ('+0.001', '+1.4')
+    >>> shown_slope("x.silence_share", -0.000627), shown_slope("x.midi.notes_per_s", -0.0627)
+    ('-0.06', '-0.063')
+    """
+    v = scale(column) * value
+    if not math.isfinite(v) or v == 0:
+        return "0"
+    places = min(max(0, 1 - math.floor(math.log10(abs(v)))), decimals(column) + 1)
+    text = f"{v:+.{places}f}"
+    return "0" if float(text) == 0 else text

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "plot_dialogue",
-           "plot_result", "mmss", "time_axis", "draw_annotations"]
+           "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -96,6 +96,17 @@ def time_axis(ax, *, label: bool = True) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(mmss))
     if label:
         ax.set_xlabel("session time (m:ss)", fontsize=8)
+
+
+def note_axis(ax) -> None:
+    """Pitch on the y axis by note names (``C4``, ``E4``), not MIDI note numbers: ticks on
+    whole semitones, at C, E and G# (every 4 semitones) or on every C for a wide range."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from improv.reports.labels import note_name
+
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 3, 4, 6, 10]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: note_name(v)))
 
 
 #: Colours of annotations on the curves: markers (a moment), spans, and other moments.

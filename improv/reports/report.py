@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from analysis.features import describe
 from improv import __version__
 from improv.errors import ImprovError, ParameterError
 from improv.reports.wording import counted, everyone
@@ -32,9 +33,7 @@ table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
 th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
 th { background: #eee; } th.group { background: #f7f7f7; font-weight: bold; padding-top: .4em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.meta { color: #333; } .small { font-size: 8.5pt; color: #333; }
-code.field { font: 7pt "DejaVu Sans Mono", monospace; color: #444; font-weight: normal;
-  overflow-wrap: anywhere; }
+.meta { color: #333; } .nowrap { white-space: nowrap; } .small { font-size: 8.5pt; color: #333; }
 img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
 .curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
 pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
@@ -197,11 +196,16 @@ def session_report_html(store, session_id: str) -> str:
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
-    """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`)."""
-    from analysis.features import title
+    """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`).
+
+    The treatment goals come first; then the trends (the charts, then the table), the
+    therapist's tags, each session's writing, and an appendix of each session's values. Every
+    value is in the unit its heading names (a share in per cent), with the measure's own
+    decimals; the field names of the CSV export are left to its data dictionary.
+    """
     from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client
-    from improv.reports.labels import column_title, scale
+    from improv.reports.labels import column_title, meaning, shown_fixed, shown_slope, shown_unit
     from improv.reports.trend_plots import plot_client
     from improv.reports.wording import change_word
     from sessions.revisions import session_label
@@ -215,38 +219,39 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              f"{_e(local_day(sess[-1]['started_utc']))} · baseline: "
              f"{counted(len(result['baseline']), 'session')}, "
              f"band ±{result['band_sd']:g} SD</p>"]
-    parts.append(_goals_section(store, client))  # before the feature tables
+    parts.append(_goals_section(store, client))  # before the trends
+    parts.append("<h2>Trends</h2>")
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
             chunk = cols[k:k + 8]
+            who = ", ".join(dict.fromkeys(c.split(".")[0].replace("|", " & ") for c in chunk))
             parts.append('<div style="page-break-inside: avoid">' + _img(plot_client(
                 result, to=Path(tmp) / f"c{k}.png", columns=chunk,
-                title=f"Client {client}: {', '.join(sorted({c.split('.')[0] for c in chunk}))}"))
-                + "</div>")
+                title=f"Client {client}: {who}")) + "</div>")
     # sessions are named by their date, as on the client page (the IDs are in the table below)
     day = {x["id"]: local_day(x["started_utc"]) for x in sess}
 
-    def dates(ids) -> str:
-        return ", ".join(day.get(i, i) for i in ids) or "–"
+    def dates(ids) -> str:  # a date is never broken over two lines ("2026-11-" / "23")
+        return ", ".join(f"<span class=nowrap>{_e(day.get(i, i))}</span>" for i in ids) or "–"
 
     trs = []
-    for c in result["columns"]:
+    for c in cols:
         f = result["features"][c]
-        t, k = f["trend"], scale(c)
+        t = f["trend"]
         trend_txt = "–" if not t else (
-            f"{t['slope_per_session'] * k:+.3g} per session "
-            f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]")
+            f"{shown_slope(c, t['slope_per_session'])} per session "
+            f"<span class=nowrap>[{shown_slope(c, t['ci_low'])}, "
+            f"{shown_slope(c, t['ci_high'])}]</span>")
         word = change_word(t, len([v for v in f["values"] if v is not None]))
         verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
                    "–": ""}.get(word, _e(word))
-        band = f["band"]
         trs.append(f"<tr><td>{_e(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"
-                   f"<td>{_band_text(band, k)}</td>"
-                   f"<td>{_e(dates(f['outside_band']))}</td>"
-                   f"<td>{_e(dates(f['outliers']))}</td></tr>")
-    parts.append("<h2>Trends</h2><p class=small>Theil–Sen slope with its 95 % interval; "
-                 "“changes” when the Mann–Kendall test rejects “no trend” at 5 % "
+                   f"<td>{_band_text(c, f['band'])}</td>"
+                   f"<td>{dates(f['outside_band'])}</td>"
+                   f"<td>{dates(f['outliers'])}</td></tr>")
+    parts.append("<p class=small>Theil–Sen slope with its 95 % interval, in the unit of the "
+                 "measure; “changes” when the Mann–Kendall test rejects “no trend” at 5 % "
                  "(exact; never with fewer than five sessions).</p>"
                  "<table><tr><th>measure</th>"
                  "<th>trend</th><th>change</th><th>baseline mean ± SD</th><th>outside the band</th>"
@@ -254,27 +259,24 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     parts.append(tag_trend_html(store, sess))
     parts.append(session_writing_html(store, sess))
     parts.append('<h2 style="page-break-before: always">Appendix: the measures of each '
-                 'session</h2><p class=small>Values as stored, in the units of the Definitions '
-                 'below (a share as a fraction: 0.25 is 25 %). Under each measure, in small '
-                 'type, its field name in the CSV export.</p>')
-    cols = result["columns"]
-
-    def head(c: str) -> str:  # the label, and the field name for researchers
-        return f"{_e(title(c))}<br><code class=field>{_e(c)}</code>"
-
+                 'session</h2><p class=small>Each value in the unit its heading names (a share '
+                 'in per cent), as in the Trends table. The field names and the values as '
+                 'stored are in the CSV export and its data dictionary (<code>improv compare '
+                 '--client CODE --export FOLDER</code>, or “Export CSV” and “Data dictionary '
+                 'CSV” on the client page).</p>')
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
-        ths = "".join(f"<th>{head(c)}</th>" for c in chunk)
-        trs = [f"<tr><td>{_e(local_day(s['started_utc']))}</td>"
+        ths = "".join(f"<th>{_e(column_title(c))}</th>" for c in chunk)
+        trs = [f"<tr><td class=nowrap>{_e(local_day(s['started_utc']))}</td>"
                f"<td>{_e(session_label(store.catalog.session_number(s['id']), s['id']))}</td>"
                f"<td class=num>{s['annotations']}</td>"
-               + "".join(f"<td class=num>{_num(s['values'].get(c))}</td>" for c in chunk) + "</tr>"
+               + "".join(f"<td class=num>{_e(shown_fixed(c, s['values'].get(c)))}</td>"
+                         for c in chunk) + "</tr>"
                for s in sess]
         parts.append("<table class=appendix><tr><th>date</th><th>session</th><th>annotations</th>"
                      f"{ths}</tr>" + "".join(trs) + "</table>")
-    defs = "".join(f"<tr><td>{head(c)}</td><td>{_e(result['features'][c]['unit'])}</td>"
-                   f"<td>{_e(result['features'][c]['definition'])}</td></tr>"
-                   for c in result["columns"])
+    defs = "".join(f"<tr><td>{_e(column_title(c))}</td><td>{_e(shown_unit(c) or '–')}</td>"
+                   f"<td>{_e(meaning(c))}</td></tr>" for c in cols)
     parts.append("<h3>Definitions</h3><table class=definitions><tr><th>measure</th><th>unit</th>"
                  "<th>meaning</th></tr>" + defs + "</table>")
     return _page(f"improv client {client}", "".join(parts))
@@ -287,12 +289,22 @@ def _goals_section(store, client: str) -> str:
     return goals_section_html(goals_progress(store, client))
 
 
-def _band_text(band: dict | None, k: float = 1.0) -> str:
-    """Baseline mean ± SD, times ``k`` (100 for a share shown in %)."""
+def _band_text(column: str, band: dict | None) -> str:
+    """Baseline mean ± SD in the unit of the measure's heading, with its decimals (a share in
+    per cent to one decimal, a tempo in whole BPM, a pitch by its note name); an SD too small
+    for those decimals keeps one significant digit, not "± 0"."""
+    from improv.reports.labels import decimals, scale, shown_band, shown_fixed
+
     if not band:
         return "–"
-    sd = band["sd"] if abs(band["sd"]) > 1e-9 * max(1.0, abs(band["mean"])) else 0.0
-    return f"{band['mean'] * k:.3g} ± {sd * k:.2g}"
+    if describe(column)[0] == "MIDI note":
+        return _e(shown_band(column, band))
+    sd = scale(column) * band["sd"]
+    if abs(sd) < 1e-9 * max(1.0, abs(scale(column) * band["mean"])):
+        sd = 0.0
+    places = decimals(column)
+    sd_text = f"{sd:.{places}f}" if sd == 0 or round(sd, places) else f"{sd:.1g}"
+    return f"{_e(shown_fixed(column, band['mean']))} ± {sd_text}"
 
 
 #: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).

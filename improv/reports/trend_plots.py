@@ -55,7 +55,8 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from improv.reports.labels import column_title, never_negative
+    from analysis.features import describe
+    from improv.reports.labels import column_title, never_negative, scale, value_range
 
     cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
@@ -70,34 +71,40 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         ax.set_visible(False)
     for ax, c in zip(axes.flat, cols, strict=False):
         f = result["features"][c]
-        v = np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
+        # in the unit the title names: a share in per cent ("Silence (%)"), as the tables
+        k = scale(c)
+        v = k * np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
+        ends = value_range(c)  # a 0-1 score, a share or a velocity has ends: so do its band
+        lo, hi = ends if ends else ((0.0, np.inf) if never_negative(c) else (-np.inf, np.inf))
         band = f["band"]
         if band:
-            # a rate, share or absolute asynchrony cannot be negative: nor can its band
-            low = max(0.0, band["low"]) if never_negative(c) else band["low"]
-            ax.axhspan(low, band["high"], color="#9ecae1", alpha=0.35, lw=0,
-                       label=f"baseline ±{band['k']:g} SD")
-            ax.axhline(band["mean"], color="#3182bd", lw=0.8)
+            ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color="#9ecae1",
+                       alpha=0.35, lw=0, label=f"baseline ±{band['k']:g} SD")
+            ax.axhline(k * band["mean"], color="#3182bd", lw=0.8)
         ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
         ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
-                   color="#08306b", s=28, zorder=3, label="annotated")
+                   color="#08306b", s=28, zorder=3, label="annotated", clip_on=False)
         ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
-                   facecolors="white", edgecolors="#08306b", s=28, zorder=3)
+                   facecolors="white", edgecolors="#08306b", s=28, zorder=3, clip_on=False)
         out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
         if out:
             ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
-                       edgecolors="#d62728", lw=1.5, zorder=4, label="outlier")
+                       edgecolors="#d62728", lw=1.5, zorder=4, label="outlier", clip_on=False)
         tr = f["trend"]
         if tr and tr["distinguishable"]:
-            ax.plot(dates, trend_fit(f["values"], tr), color="#d95f0e", lw=1.2, ls="--",
-                    label="trend")
+            ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color="#d95f0e", lw=1.2,
+                    ls="--", label="trend")
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         finite = v[np.isfinite(v)]
         if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
-            pad = max(abs(finite[0]) * 0.05, 0.05)  # a constant course: show it flat, not noise
+            pad = max(abs(finite[0]) * 0.05, 0.05 * k)  # a constant course: flat, not noise
             ax.set_ylim(finite[0] - pad, finite[0] + pad)
-        if never_negative(c):
-            ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(max(lo, bottom), min(hi, top))  # never past the measure's ends
+        if describe(c)[0] == "MIDI note":  # a pitch by its note name, as the tables say it
+            from improv.reports.plots import note_axis
+
+            note_axis(ax)
         ax.set_title(column_title(c), fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)

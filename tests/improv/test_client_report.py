@@ -63,24 +63,73 @@ def test_sessions_show_tells_annotations_and_notes_apart(run_cli, store, course)
     assert "annotations 1" in out and "notes     none" in out
 
 
-def test_client_report_appendix_heads_columns_with_labels_and_field_names_small(store, course):
-    text = client_report_html(store, client="C07")
+def test_client_report_appendix_in_the_reports_units_without_field_names(store, course):
+    """The appendix heads its columns with the measures' titles (the pair as "client &
+    therapist"), gives shares in per cent as the Trends table does (it gave 0.0782 under a
+    Trends table saying 7.79 %), and leaves the CSV's field names to its data dictionary."""
+    import re
+
+    from improv.reports.compare import compare_client
+
+    result = compare_client(store, client="C07")
+    text = client_report_html(store, client="C07", result=result)
     appendix = text.split("Appendix: the measures of each session")[1]
     tables, definitions = appendix.split("<h3>Definitions</h3>")
-    # a therapist reads the label; the field name of the CSV export is under it, in small type
-    assert ("<th>client (MIDI) · Notes per second<br>"
-            "<code class=field>client.midi.notes_per_s</code></th>") in tables
-    assert "<th>client.midi<br>notes_per_s</th>" not in tables
-    # every column head leads with its label: no head starts with a field name
+    assert "<th>client (MIDI): Notes per second (notes/s)</th>" in tables
+    assert "client.midi.notes_per_s" not in text and "<code class=field>" not in text
+    assert "|" not in re.sub(r"<[^>]+>", "", text)  # no "client|therapist" anywhere
     heads = [h.split("</th>")[0] for h in tables.split("<th>")[1:]]
     assert all(not h.startswith(("client.", "therapist.", "client|")) for h in heads), heads
-    # the definitions lead with the label too, the field name beside it in small type
+    # a share in per cent, one decimal, in the first session's row
+    col = "therapist.midi.silence_share"  # the drum plays at the start and the end only
+    first = result["sessions"][0]["values"][col]
+    assert 0.5 < first < 1
+    table = next(t for t in tables.split("<table") if "therapist (MIDI): Silence (%)" in t)
+    cells = re.findall(r"<th>(.*?)</th>", table.split("</tr>")[0])
+    row = re.findall(r"<td[^>]*>(.*?)</td>", table.split("</tr>")[1])
+    assert row[cells.index("therapist (MIDI): Silence (%)")] == f"{100 * first:.1f}"
     assert "<th>measure</th><th>unit</th><th>meaning</th>" in definitions
-    row = definitions.split("<tr><td>client (MIDI) · Notes per second<br>")[1].split("</tr>")[0]
-    assert row.startswith("<code class=field>client.midi.notes_per_s</code></td><td>notes/s</td>")
-    assert "MIDI note onsets per second" in row
-    # the trend table's verdict column has a heading
+    row = definitions.split("<tr><td>client (MIDI): Notes per second (notes/s)</td>")[1]
+    assert row.startswith("<td>notes/s</td>") and "MIDI note onsets per second" in row
     assert "<th>trend</th><th>change</th>" in text
+
+
+def test_client_report_charts_stand_under_trends_and_no_goals_is_one_line(store, course):
+    """The charts came right after "No goals recorded." under "Treatment goals", with the
+    goals' method paragraph for goals that do not exist."""
+    text = client_report_html(store, client="C07")
+    goals = text.split("<h2>Treatment goals</h2>")[1].split("<h2>")[0]
+    assert goals == "<p>No goals recorded.</p>"
+    trends = text.split("<h2>Trends</h2>")[1].split("<h2>")[0]
+    assert "data:image/png;base64" in trends and trends.index("<img") < trends.index("<table>")
+    assert "data:image/png" not in text.split("<h2>Trends</h2>")[0]
+
+
+def test_client_report_trend_table_in_the_measures_precision(store, course):
+    """Slopes in two significant digits (not "+0.000946 per session"), the baseline in the
+    measure's decimals (not "7.79 ± 0.025"), dates never broken over two lines."""
+    import re
+
+    text = client_report_html(store, client="C07")
+    trends = text.split("<h2>Trends</h2>")[1].split("<h2>")[0]
+    slopes = re.findall(r"([+-]?\d+(?:\.\d+)?) per session", trends)
+    assert slopes
+    for x in slopes:
+        digits = x.lstrip("+-").replace(".", "").lstrip("0")
+        assert len(digits) <= 2, x
+    row = trends.split("<tr><td>client (MIDI): Velocity (mean, 0-127)</td>")[1]
+    band = re.findall(r"<td>(.*?)</td>", row.split("</tr>")[0])[2]
+    assert re.fullmatch(r"\d+ ± \d+", band), band  # whole velocities
+    # the baseline of the review's silence: per cent to one decimal, a tiny SD kept visible
+    from improv.reports.report import _band_text
+
+    assert _band_text("client.midi.silence_share", {"mean": 0.0779, "sd": 0.00025}) == \
+        "7.8 ± 0.03"
+    assert _band_text("client.midi.tempo_bpm", {"mean": 124.6, "sd": 4.83}) == "125 ± 5"
+    assert _band_text("client.midi.pitch_mean", {"mean": 49.2, "sd": 2.7}) == \
+        "C#3 ± 2.7 semitones"
+    for d in re.findall(r"\d{4}-\d{2}-\d{2}", trends):
+        assert f"<span class=nowrap>{d}</span>" in trends
 
 
 def test_session_report_names_sources_and_pairs_in_words(store, course):

@@ -176,3 +176,55 @@ def test_the_role_strip_says_its_roles_are_suggestions_to_confirm(store, tmp_pat
     (strip,) = [ax for ax in fig.axes if "role" in ax.get_title()]
     title = strip.get_title()
     assert "suggests" in title and "not an assessment" in title and "confirm" in title
+
+
+def test_client_plot_draws_shares_in_per_cent_under_a_percent_title(tmp_path, figures):
+    """A "(%)" panel drew the stored fractions (an axis from 0.0760 to 0.0785 under "Silence
+    (%)") while the Trends table said 7.79 %: its points, band and axis are in per cent."""
+    values = [0.0779, 0.0781, 0.0777, 0.0760]
+    band = {"mean": 0.0779, "sd": 0.0002, "low": 0.0575, "high": 0.0983, "k": 2.0}
+    trend_plots.plot_client(_course(values, band), to=tmp_path / "c.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left").endswith("(%)")
+    (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == len(values)]
+    assert list(line.get_ydata()) == pytest.approx([100 * v for v in values])
+    assert ax.get_ylim()[1] > 1.0 and ax.get_ylim()[0] < 7.6 < ax.get_ylim()[1]
+    (span,) = ax.patches
+    assert _bottom(span) == pytest.approx(5.75)
+    (mean,) = [ln for ln in ax.get_lines() if len(set(ln.get_ydata())) == 1]
+    assert mean.get_ydata()[0] == pytest.approx(7.79)
+
+
+@pytest.mark.parametrize("column, values, band, ends", [
+    # the review's "Tempo stability (0-1)": its band and axis reached 1.50
+    ("client.midi.tempo_stability", [0.98, 0.99, 0.78, 0.2],
+     {"mean": 0.92, "sd": 0.29, "low": 0.34, "high": 1.5, "k": 2.0}, (0.0, 1.0)),
+    ("client.midi.silence_share", [0.9, 0.95, 1.0, 0.97],
+     {"mean": 0.95, "sd": 0.04, "low": 0.87, "high": 1.03, "k": 2.0}, (0.0, 100.0)),
+    ("client.midi.velocity_mean", [120, 125, 127, 110],
+     {"mean": 124, "sd": 3.6, "low": 116.8, "high": 131.2, "k": 2.0}, (0.0, 127.0)),
+])
+def test_client_plot_band_and_axis_stay_in_the_measures_range(tmp_path, figures, column,
+                                                              values, band, ends):
+    trend_plots.plot_client(_course(values, band, column=column), to=tmp_path / "c.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    (span,) = ax.patches
+    top = max(y for _, y in span.get_xy()) if not hasattr(span, "get_y") else \
+        max(span.get_y(), span.get_y() + span.get_height())
+    assert top <= ends[1] + 1e-9
+    assert ends[0] <= ax.get_ylim()[0] and ax.get_ylim()[1] <= ends[1] + 1e-9
+
+
+def test_client_plot_labels_pitch_by_note_names(tmp_path, figures):
+    """A mean pitch's axis read "MIDI note" numbers (49.2) beside tables in note names."""
+    band = {"mean": 49.0, "sd": 1.5, "low": 46.0, "high": 52.0, "k": 2.0}
+    trend_plots.plot_client(_course([46.1, 50.2, 46.8, 51.3], band,
+                                    column="client.midi.pitch_mean"), to=tmp_path / "c.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert labels and all(t[0] in "CDEFGAB" for t in labels), labels
+    assert "C#3" in labels or "C3" in labels or "D3" in labels, labels
