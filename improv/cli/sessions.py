@@ -35,6 +35,19 @@ def _local(started_utc: str) -> str:
     return local_datetime(started_utc, zone=False)
 
 
+def _signed(value: float, decimals: int, *, plus: bool = True) -> str:
+    """``value`` with ``decimals`` decimals (and a ``+`` if ``plus``), but never a negative
+    zero: a drift of -0.00001 ppm is ``0.0``, not ``-0.0``.
+
+    >>> _signed(-0.00001, 1), _signed(2.345, 1), _signed(-1.25, 4), _signed(0.5, 2, plus=False)
+    ('0.0', '+2.3', '-1.2500', '0.50')
+    """
+    rounded = round(value, decimals)
+    if rounded == 0:
+        return f"{0:.{decimals}f}"
+    return f"{rounded:{'+' if plus else ''}.{decimals}f}"
+
+
 @sessions.command("list")
 @click.option("--client", metavar="CODE", help="Only sessions of this client.")
 @json_option
@@ -79,11 +92,12 @@ def show(app, session_id: str, as_json: bool) -> None:
     click.echo(f"session   {label}  ({m['status']}{', demo' if m.get('demo') else ''})")
     click.echo(f"client    {m.get('client') or '-'}    therapist {m.get('therapist') or '-'}")
     for r in read_revisions(session.folder):
-        click.echo(f"corrected {r['at_utc'][:16].replace('T', ' ')} UTC"
+        click.echo(f"corrected {_local(r['at_utc'])}"
                    f"{' by ' + r['by'] if r.get('by') else ''}: {r['field']} was "
                    f"{r['from'] or '-'}, now {r['to'] or '-'}"
                    f"{' (' + r['reason'] + ')' if r.get('reason') else ''}")
-    click.echo(f"started   {m['started_utc']}    length {format_duration(m.get('duration_s'))}")
+    click.echo(f"started   {_local(m['started_utc'])} (local time)    "
+               f"length {format_duration(m.get('duration_s'))}")
     click.echo(f"source    {m.get('source')}")
     click.echo("players")
     for p in m["players"]:
@@ -106,9 +120,10 @@ def show(app, session_id: str, as_json: bool) -> None:
         drift = a.get("drift_ppm")
         click.echo(
             f"audio     {a['file']}: {a['sr']} Hz, {a['channels']} ch, "
-            f"{format_duration(a['frames'] / a['sr'])}, t0 {a.get('t0') or 0:.4f} s, "
+            f"{format_duration(a['frames'] / a['sr'])}, "
+            f"t0 {_signed(a.get('t0') or 0, 4, plus=False)} s, "
             f"overflows {a.get('overflows', 0)}, gaps {len(a.get('gaps', []))}"
-            + (f", drift {drift:+.1f} ppm" if drift is not None else "")
+            + (f", drift {_signed(drift, 1)} ppm" if drift is not None else "")
         )
     from sessions.timefmt import format_time
 
@@ -123,7 +138,8 @@ def show(app, session_id: str, as_json: bool) -> None:
     words = len(read_notes(session.folder).split())
     click.echo(f"notes     {counted(words, 'word') if words else 'none'}")
     if m.get("recovery"):
-        click.echo(f"recovered {m['recovery'].get('recovered_utc')}")
+        when = m["recovery"].get("recovered_utc")
+        click.echo(f"recovered {_local(when) + ' (local time)' if when else '-'}")
     for w in session.warnings():
         click.echo(f"warning   {w}")
 

@@ -49,6 +49,7 @@ def test_list_shows_when_a_session_started_in_local_time(run_cli, two_sessions, 
     time.tzset()
     try:
         human = run_cli("sessions", "list", "--client", "C07").stdout
+        shown = run_cli("sessions", "show", first).stdout
     finally:
         if before is None:
             monkeypatch.delenv("TZ")
@@ -56,6 +57,24 @@ def test_list_shows_when_a_session_started_in_local_time(run_cli, two_sessions, 
             monkeypatch.setenv("TZ", before)
         time.tzset()
     assert "2026-03-02 10:00" in human and "09:00" not in human and "UTC" not in human
+    # `sessions show` as the list does (it wrote "started 2026-03-02T09:00:00+00:00")
+    started = next(line for line in shown.splitlines() if line.startswith("started"))
+    assert started.startswith("started   2026-03-02 10:00 (local time)    length "), started
+
+
+def test_show_writes_no_negative_zero(run_cli, store_path):
+    """A demo's audio clock drifts by about -2e-10 ppm: "drift 0.0 ppm", not "drift -0.0 ppm"."""
+    import json
+
+    from improv.cli.sessions import _signed
+
+    sid = run_cli("sessions", "demo", "--duration", "10", "--no-analyze", "--json").json()["id"]
+    audio = json.loads((store_path / "sessions" / sid / "session.json").read_text())["audio"]
+    out = run_cli("sessions", "show", sid).stdout
+    assert ", drift 0.0 ppm" in out and "-0.0" not in out, out
+    assert [a["drift_ppm"] == 0 or abs(a["drift_ppm"]) < 0.05 for a in audio] == [True]
+    assert (_signed(-1e-10, 1), _signed(-0.04, 1), _signed(0.06, 1)) == ("0.0", "0.0", "+0.1")
+    assert (_signed(-0.06, 1), _signed(-1e-9, 4, plus=False)) == ("-0.1", "0.0000")
 
 
 def test_export_folder_and_zip_with_checksums(run_cli, two_sessions, tmp_path):
