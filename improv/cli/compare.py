@@ -105,16 +105,15 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             return
 
         def human(r):
-            from improv.reports.labels import column_title, grouped
-
-            rows = []
-            for group, members in ([("", r["columns"])] if raw else grouped(r["columns"])):
-                for k, c in enumerate(members):
-                    rows.append((group if k == 0 else "", c if raw else column_title(c),
-                                 *_trend_cells(c, r["features"][c], raw=raw)))
-            click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
-                       f"baseline {counted(len(r['baseline']), 'session')} "
-                       f"(±{r['band_sd']:g} SD)")
+            if raw:
+                click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
+                           f"baseline {counted(len(r['baseline']), 'session')} "
+                           f"(±{r['band_sd']:g} SD)")
+            else:
+                number = {s["id"]: s["number"] for s in r["sessions"]}
+                click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
+                           f"baseline: {_numbers(r['baseline'], number)} "
+                           f"(band ±{r['band_sd']:g} SD)")
             spec = baseline or "first:3"
             if (spec.startswith("first:") and spec[6:].isdigit()
                     and int(spec[6:]) > len(r["sessions"])):
@@ -123,8 +122,10 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 asked = f"--baseline {spec}" if given else f"the default baseline ({spec})"
                 info(f"warning: {asked}, but the client has "
                      f"{counted(len(r['sessions']), 'session')}: all of them are the baseline")
-            table(rows, ["GROUP", "MEASURE", "SESSIONS", "TREND PER SESSION", "95% CI",
-                         "CHANGE", "BASELINE", "OUTSIDE", "OUTLIERS"])
+            if raw:
+                _raw_trend_table(r)
+            else:
+                _trend_table(r)
 
         emit(result, as_json=as_json, human=human)
         return
@@ -141,53 +142,146 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                                       features=_features(features))
         heads = [f"{format_time(a, decimals=1)}-{format_time(b, decimals=1)}"
                  for a, b in result["segments"]]
+        title = f"{_names(store, [result['session']], raw=raw)[0]}: segments"
     elif len(session_ids) >= 2 and not segments:
         result = cmp.compare_sessions(store, session_ids, features=_features(features),
                                       progress=progress)
-        heads = list(session_ids)
+        heads, title = _names(store, result["sessions"], raw=raw), None
     else:
         raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
-    emit(result, as_json=as_json, human=lambda r: _rows_table(r, heads, raw=raw))
+    emit(result, as_json=as_json, human=lambda r: _rows_table(r, heads, raw=raw, title=title))
+
+
+def _names(store, ids: list[str], *, raw: bool) -> list[str]:
+    """Sessions as the web app names them, ``Session 3 (Nov 23)`` (``raw``: their IDs)."""
+    if raw:
+        return list(ids)
+    from improv.cli.output import session_name, spans_years
+
+    rows = {r["id"]: r for r in store.list()}
+    found = [rows[i] for i in ids if i in rows]
+    year = spans_years(found)
+    return [session_name(rows[i].get("number"), rows[i]["started_utc"], session_id=i, year=year)
+            if i in rows else i for i in ids]
 
 
 def _raw(v) -> str:
     return "–" if v is None else f"{v:.4g}"
 
 
-def _rows_table(r: dict, heads: list[str], *, raw: bool) -> None:
-    """Sessions or segments side by side: measures labelled, grouped, in their units (with
-    ``raw``: by field name, values as stored)."""
-    from improv.reports.labels import column_title, grouped, scale, shown
+def _rows_table(r: dict, heads: list[str], *, raw: bool, title: str | None = None) -> None:
+    """Sessions or segments side by side: measures labelled, grouped under a line per group
+    and player (or pair), in their units (with ``raw``: by field name, values as stored)."""
+    from improv.reports.labels import column_title, grouped, heading, scale, shown
 
     if raw:
         table([(row["feature"], row["unit"], *[_raw(v) for v in row["values"]],
                 _raw(row["difference"])) for row in r["rows"]],
               ["FEATURE", "UNIT", *heads, "DIFFERENCE"])
         return
+    if title:
+        click.echo(title)
     rows = {row["feature"]: row for row in r["rows"]}
-    out = []
+    out: list[tuple | str] = []
     for group, members in grouped(rows):
-        for k, c in enumerate(members):
-            diff = rows[c]["difference"]
-            out.append((group if k == 0 else "", column_title(c),
-                        *[shown(c, v) for v in rows[c]["values"]],
-                        "–" if diff is None else f"{diff * scale(c):+.3g}"))
-    table(out, ["GROUP", "MEASURE", *heads, "DIFFERENCE"])
+        for who, columns in _by_who(members, column_title, heading).items():
+            out.append(f"{group} · {who}" if who else group)
+            for c in columns:
+                diff = rows[c]["difference"]
+                out.append((f"  {heading(c)}", *[shown(c, v) for v in rows[c]["values"]],
+                            "–" if diff is None else f"{diff * scale(c):+.3g}"))
+    table(out, ["MEASURE", *heads, "DIFFERENCE"])
 
 
-def _trend_cells(c: str, f: dict, *, raw: bool = False) -> tuple:
-    """Sessions, trend, interval, change, baseline, outside, outliers of one measure, in the
-    unit of its label; "too few sessions to judge" below five (no test can say "no")."""
-    from improv.reports.labels import scale, shown_band
+def _by_who(columns: list[str], column_title, heading) -> dict[str, list[str]]:
+    """``columns`` by their player (with the source: ``client (MIDI)``) or pair (``client &
+    therapist``), in the order they come."""
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        label, title = heading(c), column_title(c)
+        out.setdefault(title[:-len(label) - 2] if title.endswith(f": {label}") else "",
+                       []).append(c)
+    return out
+
+
+def _raw_trend_table(r: dict) -> None:
+    """``--raw``: one row per column of the catalog, by field name, sessions by ID."""
     from improv.reports.wording import change_word
 
-    k, t = (1.0 if raw else scale(c)), f["trend"]
+    rows = []
+    for c in r["columns"]:
+        f, t = r["features"][c], r["features"][c]["trend"]
+        n = len([v for v in f["values"] if v is not None])
+        rows.append((c, n, "–" if not t else f"{t['slope_per_session']:+.3g}",
+                     "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
+                     change_word(t, n), _raw_band(f["band"]),
+                     ", ".join(f["outside_band"]) or "–", ", ".join(f["outliers"]) or "–"))
+    table(rows, ["FEATURE", "SESSIONS", "TREND PER SESSION", "95% CI", "CHANGE", "BASELINE",
+                 "OUTSIDE", "OUTLIERS"])
+
+
+def _raw_band(band: dict | None) -> str:
+    from improv.reports.labels import shown_band
+
+    return shown_band("", band, raw=True)
+
+
+def _numbers(ids: list[str], number: dict[str, int | None]) -> str:
+    """Sessions by their numbers, as the web app names them: ``Session 4``, ``Sessions 2, 4``
+    (a session without a number by its ID); ``–`` for none."""
+    if not ids:
+        return "–"
+    named = [str(number[i]) if number.get(i) else i for i in ids]
+    return f"Session {named[0]}" if len(named) == 1 else f"Sessions {', '.join(named)}"
+
+
+def _trend_row(c: str, f: dict, number: dict[str, int | None]) -> tuple:
+    """One measure of a client's course: label, trend [95 % range] per session in the unit of
+    its label, change, baseline, the sessions outside the band and the outliers."""
+    from improv.reports.labels import heading, shown_band, shown_slope
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, change_word
+
+    t = f["trend"]
     n = len([v for v in f["values"] if v is not None])
+    # as the client report writes it: two significant digits, the measure's decimals
+    trend = "–" if not t else (f"{shown_slope(c, t['slope_per_session'])} "
+                               f"[{shown_slope(c, t['ci_low'])}, {shown_slope(c, t['ci_high'])}]")
     change = change_word(t, n)
-    return (n, "–" if not t else f"{t['slope_per_session'] * k:+.3g}",
-            "–" if not t else f"[{t['ci_low'] * k:+.3g}, {t['ci_high'] * k:+.3g}]", change,
-            shown_band(c, f["band"], raw=raw),  # as the values: 25 ± 5 (%), E4 ± 2 semitones
-            len(f["outside_band"]), ", ".join(f["outliers"]) or "–")
+    if t and not t["distinguishable"] and n < MIN_SESSIONS_TO_JUDGE:
+        change = f"too few ({n}/{MIN_SESSIONS_TO_JUDGE})"
+    return (f"  {heading(c)}", trend, change, shown_band(c, f["band"]),
+            _numbers(f["outside_band"], number), _numbers(f["outliers"], number))
+
+
+def _trend_table(r: dict) -> None:
+    """A client's course for people, in at most about 120 columns: the sessions named as on
+    the web ("Session 3", their days listed first), a heading line per group of measures and
+    player (or pair), the trend per session with its 95 % range, "too few (4/5)" where no test
+    can judge yet."""
+    from improv.cli.output import session_name, spans_years
+    from improv.reports.labels import column_title, grouped, heading
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE
+
+    year = spans_years(r["sessions"])
+    line = ""
+    for s in r["sessions"]:  # a line break between two sessions, never within one's name
+        name = session_name(s["number"], s["started_utc"], session_id=s["id"], year=year)
+        if line and len(line) + 3 + len(name) > 100:
+            click.echo(line)
+            line = ""
+        line = f"{line} · {name}" if line else name
+    click.echo(line)
+    click.echo("Trend: the change per session [its 95 % range]; change: is the trend clear? "
+               f"(judged from {MIN_SESSIONS_TO_JUDGE} sessions on)")
+    click.echo("")
+    number = {s["id"]: s["number"] for s in r["sessions"]}
+    rows: list[tuple | str] = []
+    for group, members in grouped(r["columns"]):
+        for who, columns in _by_who(members, column_title, heading).items():
+            rows.append(f"{group} · {who}" if who else group)
+            rows += [_trend_row(c, r["features"][c], number) for c in columns]
+    table(rows, ["MEASURE", "TREND [95 % RANGE]", "CHANGE", "BASELINE", "OUTSIDE BAND",
+                 "OUTLIERS"])
 
 
 @click.command()

@@ -206,10 +206,12 @@ def show(app, client, goal_id, as_json):
 
 
 def _show_human(r: dict) -> None:
+    from improv.cli.output import session_name, spans_years
     from improv.reports.goals import goal_line, indicator_heading, plan_text, shown_values
-    from sessions.timefmt import local_day
 
-    day = {s["id"]: local_day(s["started_utc"]) for s in r["sessions"]}
+    year = spans_years(r["sessions"])  # "Session 3 (Nov 23)", as the web app names it
+    name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
+                                  year=year) for s in r["sessions"]}
     click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
                f"{plan_text(r['plan'], len(r['sessions']))}")
     if not r["goals"]:
@@ -226,9 +228,9 @@ def _show_human(r: dict) -> None:
             # in the units the compare tables and the web page use: shares in %, notes as names
             inds = v["indicators"]
             shown = [shown_values(i) for i in inds]
-            table([(day[sid], sid, *[s["values"][n] for s in shown])
+            table([(name[sid], *[s["values"][n] for s in shown])
                    for n, sid in enumerate(v["sessions"])],
-                  ["DATE", "SESSION", *[indicator_heading(i) for i in inds]])
+                  ["SESSION", *[indicator_heading(i) for i in inds]])
             for i, s in zip(inds, shown, strict=True):
                 click.echo(f"    {indicator_heading(i)} ({i['direction']}): band {s['band']}; "
                            f"trend {s['trend'] + '/session' if s['trend'] else '–'}; "

@@ -75,11 +75,17 @@ def emit(obj: Any, *, as_json: bool, human: Callable[[Any], None]) -> None:
         human(obj)
 
 
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
-    """A plain aligned text table (pipe-friendly, no colour)."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+def table(rows: Sequence[Sequence[Any] | str], headers: Sequence[str]) -> None:
+    """A plain aligned text table (pipe-friendly, no colour). A row that is a ``str`` is a
+    heading line: printed as it is, it does not widen the columns."""
+    cells = [[str(h) for h in headers]] + [
+        r if isinstance(r, str) else ["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells if not isinstance(row, str))
+              for i in range(len(headers))]
     for n, row in enumerate(cells):
+        if isinstance(row, str):
+            click.echo(row)
+            continue
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
@@ -99,6 +105,38 @@ def measure_table(names: Sequence[str], columns: Sequence[dict[str, Any]],
             rows.append([group if k == 0 else "", title(n),
                          *[shown(n, col[n], summary=col) if n in col else "" for col in columns]])
     table(rows, ["GROUP", "MEASURE", *headers])
+
+
+def session_name(number: int | None, started_utc: str, *, session_id: str = "",
+                 year: bool = False) -> str:
+    """A session as the web app names it, with the day it started (in this computer's time
+    zone): ``Session 3 (Nov 23)``, with ``year`` ``Session 3 (Nov 23, 2026)``; a session
+    without a number (no client) by its ID: ``20261123-090000-a9f4 (Nov 23)``.
+
+    Parameters
+    ----------
+    number : int or None
+        The client's running number of the session (the catalog's).
+    started_utc : str
+        When it started (ISO 8601, UTC).
+    session_id : str
+        Its ID, for a session without a number.
+    year : bool
+        Add the year (for sessions that span more than one year).
+    """
+    from sessions.timefmt import local_moment
+
+    t = local_moment(started_utc)
+    day = f"{t:%b} {t.day}" + (f", {t.year}" if year else "")
+    return f"Session {number} ({day})" if number else f"{session_id} ({day})"
+
+
+def spans_years(sessions: Sequence[dict[str, Any]]) -> bool:
+    """True if ``sessions`` (each with ``started_utc``) started in more than one year (local
+    time): then a day needs its year."""
+    from sessions.timefmt import local_moment
+
+    return len({local_moment(s["started_utc"]).year for s in sessions}) > 1
 
 
 def info(message: str) -> None:

@@ -43,7 +43,9 @@ def test_headings_values_and_groups():
         "clear and steady", "only at times", "hardly ever", "none found"]
     assert shown("x.midi.pulse", "intermittent", summary={"x.midi.pulsed_share": 0.95}) == (
         "most of the time, but no single tempo")
-    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "only at times"
+    # half of the playing or more is "much of the time" (commit 3ac4137), less "only at times"
+    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.5}) == "much of the time"
+    assert shown("pulse", "intermittent", summary={"pulsed_share": 0.4}) == "only at times"
     assert shown("x.midi.pulse", "clear", summary={"x.midi.pulsed_share": 0.95}) == (
         "clear and steady")
     # what named the leader, and a leader who is no player, in words; a player's name as it is
@@ -117,13 +119,17 @@ def test_compare_tables_are_labelled(run_cli, store, tmp_path):
                                  rng=rng, start=start) for i in range(4)]
     r = run_cli("compare", ids[0], ids[1], "--features", "notes_per_s,silence_share,pitch_mean")
     assert r.exit_code == 0, r.stderr
-    assert "client (MIDI): Notes per second (notes/s)" in r.stdout
-    assert "client (MIDI): Silence (%)" in r.stdout and "Density" in r.stdout
+    # a line per group and player, the measures under it
+    assert "\nDensity · client (MIDI)\n  Notes per second (notes/s)  " in r.stdout, r.stdout
+    assert "\n  Silence (%)  " in r.stdout
     assert "notes_per_s" not in r.stdout
+    # the sessions named as on the web, not by ID
+    assert "Session 1 (Jan 5)" in r.stdout and "Session 2 (Jan 12)" in r.stdout
+    assert ids[0] not in r.stdout
     r = run_cli("compare", "--client", "C07", "--features", "client.midi.notes_per_s")
     assert r.exit_code == 0, r.stderr
-    assert "client (MIDI): Notes per second (notes/s)" in r.stdout
-    assert "too few sessions to judge" in r.stdout  # four sessions: no test can say "no"
+    assert "\nDensity · client (MIDI)\n  Notes per second (notes/s)  " in r.stdout, r.stdout
+    assert " too few (4/5) " in r.stdout  # four sessions: no test can say "no"
     assert " no " not in r.stdout
     raw = run_cli("compare", "--client", "C07", "--raw", "--features", "notes_per_s").stdout
     assert "client.midi.notes_per_s" in raw and "Notes per second" not in raw

@@ -105,8 +105,10 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     # the list names them so too, not by what was typed after --indicator
     # values, band and trend in the units of compare and the web page: shares in %
     assert "client leads (%) (up): band 7 ± 2; trend +2/session" in human
-    first_row = next(line for line in human.splitlines() if line.startswith("2026-01-05"))
-    assert first_row.split()[2:5] == ["5", "30", "0"], first_row
+    # the sessions named as on the web app, not by date and ID
+    first_row = next(line for line in human.splitlines() if line.startswith("Session 1 "))
+    assert first_row.split()[:6] == ["Session", "1", "(Jan", "5)", "5", "30"], first_row
+    assert first_row.split()[6:] == ["0"], first_row
     listed = _ok(run_cli("goals", "list", "--client", "C07")).stdout
     assert ("client leads (up), client · Silence (down), annotations tagged autonomy:leader "
             "per session (up)") in listed
@@ -231,10 +233,10 @@ def test_bad_input_is_one_line_and_changes_nothing(client_store, run_cli, args, 
 def test_bad_input_for_a_client_without_goals_makes_no_folder(client_store, run_cli):
     path, _ = client_store
     before = tree_snapshot(path)
-    # an empty text is refused by the library (1), a number out of the option's range by the
-    # command line (2, a usage error)
+    # an empty text is refused by the library, a number out of the option's range by the
+    # command line (a usage error): both with 1
     for args, status in ((["add", "--client", "C07", ""], 1),
-                         (["plan", "--client", "C07", "--sessions", "0"], 2)):
+                         (["plan", "--client", "C07", "--sessions", "0"], 1)):
         r = run_cli("goals", *args)
         assert r.exit_code == status and r.stderr.count("\n") == 1, r.stderr
     assert tree_snapshot(path) == before and not (path / "clients").exists()
