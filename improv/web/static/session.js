@@ -454,7 +454,8 @@ export async function sessionPage(main, id, params) {
       showAllInputs = e.target.checked;
       for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
     } }), ` Show every input (${counted(extra, 'more row')}: what each player's microphone measured too)`) : '';
-    analysisBox.replaceChildren(head, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)), toggle, ...dl,
+    // the table scrolls within its panel where the page is narrower still, never the page
+    analysisBox.replaceChildren(head, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Measures per player' }, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))), toggle, ...dl,
       h('button', { type: 'button', title: 'Measure the session anew (after a correction, or after improv was updated); otherwise the stored results stand', onclick: () => loadAnalysis(true) }, 'Analyse again'));
   }
 

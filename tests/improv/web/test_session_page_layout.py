@@ -243,3 +243,24 @@ def test_the_client_page_shows_each_players_midi_measures_first(tmp_path, live_s
     page.goto(page.url.split("#")[0] + "#/client/DEMO?features=pitch_mean,onsets_per_s")
     expect(page.locator("figure.trend")).to_have_count(
         len([c for c in cols if c.endswith((".pitch_mean", ".onsets_per_s"))]))
+
+
+def test_the_page_never_scrolls_sideways(demo_store, live_server, page):
+    """At 1024 px the Measures table stuck out of its panel and the whole page scrolled
+    sideways (a therapist's review): the page is as wide as the window at common widths, and
+    the table stays inside its panel."""
+    from improv.analyze import analyze_session
+
+    path, sid = demo_store
+    with Store(path) as store:
+        analyze_session(store, sid, dialogue=True)
+    server = live_server(path)
+    for width in (1024, 1280, 1366):
+        page.set_viewport_size({"width": width, "height": 700})
+        _open(page, server, sid)
+        page.wait_for_selector("section.analysis table tbody tr", timeout=60000)
+        wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert wide[0] <= wide[1], (width, wide)
+        box = page.locator("section.analysis").bounding_box()
+        table = page.locator("section.analysis table").first.bounding_box()
+        assert table["x"] + table["width"] <= box["x"] + box["width"] + 1, (width, table, box)
