@@ -448,8 +448,7 @@ export async function sessionPage(main, id, params) {
           h('td', {}, sm.silence_share != null ? `${Math.round(sm.silence_share * 100)} % silence` : '–')));
       }
     }
-    const dl = (r.dialogue || []).map((d) => h('p', {}, `${d.pair.join(' & ')}: ${lab('joint_share')} ${pct(d.summary.joint_share)}, ${lab('floor_transfers_per_min')} ${num(d.summary.floor_transfers_per_min)}` +
-      (d.summary.asynchrony_mean_ms != null ? `, ${lab('asynchrony_mean_ms')} ${asynchrony(d.pair, d.summary.asynchrony_mean_ms)}` : '')));
+    const dl = (r.dialogue || []).map((d) => h('p', { class: 'dialogue-line' }, dialogueSentence(d)));
     const toggle = extra ? h('label', { class: 'all-inputs' }, h('input', { type: 'checkbox', checked: showAllInputs, onchange: (e) => {
       showAllInputs = e.target.checked;
       for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
@@ -543,15 +542,27 @@ function noTempo(sm) {
 
 function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 
-// the mean asynchrony of a pair in words, as the plain summary says it (positive: the second
-// player of the pair came after the first)
-function asynchrony([a, b], ms) {
-  const abs = Math.round(Math.abs(ms));
-  if (abs < 1) return 'under 1 ms (together)';
-  const [first, second] = ms > 0 ? [a, b] : [b, a];
-  return `${abs}\u00a0ms (${second} after ${first})`; // a number and its unit on one line
+// A pair's playing together in a sentence, in the plain summary's words: how much they played
+// at once, how often the turn passed, and in notes played together who came after whom on
+// average (the signed mean: positive, the pair's second player after the first) and how far
+// apart their notes typically were (the mean absolute asynchrony, which the client page and
+// the reports compare over sessions). A number and its unit never wrap apart.
+function dialogueSentence(d) {
+  const [a, b] = d.pair, sm = d.summary;
+  const parts = [];
+  if (sm.joint_share != null) parts.push(`both played at once for ${pct(sm.joint_share)} of the time`);
+  const per = sm.floor_transfers_per_min;
+  if (per != null) parts.push(`the turn passed from one to the other ${per >= 10 ? per.toFixed(0) : per.toFixed(1).replace(/\.0$/, '')} times a minute`);
+  const ms = sm.asynchrony_mean_ms;
+  if (ms != null) {
+    const apart = sm.asynchrony_abs_mean_ms != null ? ` (typically ${Math.round(sm.asynchrony_abs_mean_ms)}\u00a0ms apart)` : '';
+    const abs = Math.round(Math.abs(ms));
+    const [first, second] = ms > 0 ? [a, b] : [b, a];
+    parts.push(abs < 1 ? `in notes played together, neither came first on average${apart}`
+      : `in notes played together, ${second} came on average ${abs}\u00a0ms after ${first}${apart}`);
+  }
+  return `${a} & ${b}: ${parts.join('; ') || 'no measure of their playing together'}.`;
 }
-function num(v) { return v == null ? '–' : v.toFixed(1); }
 
 // The form that adds or edits an annotation.
 function annotationForm(s, vocab, { onSave, onCancel }) {
