@@ -100,7 +100,11 @@ export async function sessionPage(main, id, params) {
     summaryBox,
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
       ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
-        e.target.disabled = true; say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
+        e.target.disabled = true;
+        // a report needs the measures: an unanalysed session is analysed first, as
+        // `improv report` does, and one measured in the background is waited for
+        try { await measured(); } catch (ex) { say(ex.message, { error: true }); e.target.disabled = false; return; }
+        say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
         try { await download(`/api/sessions/${id}/report.${fmt}`, `improv-session-${s.id}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
         e.target.disabled = false;
       } }, `Report (${fmt.toUpperCase()})`))));
@@ -402,6 +406,21 @@ export async function sessionPage(main, id, params) {
   }
 
   // -- analysis ------------------------------------------------------------------------
+  // resolves when the session's measures are there: analyses it if it never was, waits for a
+  // measuring in the background
+  async function measured() {
+    for (;;) {
+      const r = await api(`/api/sessions/${id}/analysis`);
+      if (r.status === 'ok') return;
+      if (r.status !== 'analysing') {
+        say('Analysing the session first: a report needs its measures…');
+        await loadAnalysis(true);
+        return;
+      }
+      say('Waiting for the measuring in the background to finish…');
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+  }
   async function loadAnalysis(run = false) {
     const head = h('h2', { id: 'an-h' }, 'Measures');
     let r;

@@ -264,3 +264,20 @@ def test_the_page_never_scrolls_sideways(demo_store, live_server, page):
         box = page.locator("section.analysis").bounding_box()
         table = page.locator("section.analysis table").first.bounding_box()
         assert table["x"] + table["width"] <= box["x"] + box["width"] + 1, (width, table, box)
+
+
+def test_a_report_of_an_unanalysed_session_analyses_it_first(course_store, live_server, page):
+    """The Report buttons of a session never analysed refused with "press 'Analyse now'
+    first" while `improv report` analyses (a therapist's review): the page analyses the
+    session, then the report downloads, and the Measures show."""
+    path, ids = course_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{ids[0]}")
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.locator("section.analysis")).to_contain_text("Not analysed yet", timeout=30000)
+    with page.expect_download(timeout=120000) as got:
+        page.get_by_role("button", name="Report (HTML)").click()
+    assert got.value.suggested_filename.endswith(".html")
+    expect(page.locator("#status")).to_contain_text("Report downloaded")
+    expect(page.locator("section.analysis table")).to_be_visible()
