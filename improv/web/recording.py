@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 ARMED_IDLE_S = 10.0
 """Armed inputs nobody has looked at for this long [seconds] are closed."""
+SILENT_WARN_S = 30.0
+"""An input that has given no sound and no MIDI event since the recording started is said to
+be silent (and the recording not healthy) after this long [seconds]."""
+HEARD_DBFS = -60.0
+"""A peak level [dBFS] at or above this is a sound (the page's meters start there)."""
 
 
 def _start_live(rec):
@@ -59,6 +64,9 @@ class Recording:
         #: the last device lists (what ``/api/devices`` gives while recording)
         self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
         self._live = None  # the running recording's improv.analyze.live.LiveMeasurer
+        #: whose recording it is (client and therapist codes, title), for its page
+        self._whose: dict[str, str | None] = {}
+        self._heard: set[tuple] = set()  # inputs of the running recording heard at least once
 
     @property
     def active(self) -> bool:
@@ -201,6 +209,8 @@ class Recording:
 
             self._result = self._error = None
             self._rec = None
+            self._whose = {"client": client, "therapist": therapist, "title": title}
+            self._heard = set()
             self._thread = threading.Thread(target=life, name="improv-web-recording", daemon=True)
             self._thread.start()
             if not started.wait(timeout_s):
@@ -212,12 +222,65 @@ class Recording:
             return self.status()
 
     def status(self) -> dict[str, Any]:
-        """Live status (elapsed time, per-player event counts and levels) or the last result."""
+        """Live status (elapsed time, per-player event counts and levels) or the last result.
+
+        While recording, also whose recording it is (``client``, ``therapist``, ``title``),
+        each audio input's ``device`` and ``channels``, and ``silent_since_start`` on an input
+        that has given nothing for :data:`SILENT_WARN_S` since the start (said in the health
+        line too).
+        """
         rec = self._rec
         if self.active and rec is not None:
             live = self._live
-            return dict(rec.status(), active=True, live=live.latest() if live else None)
+            st = dict(rec.status(), active=True, live=live.latest() if live else None,
+                      **self._whose)
+            self._describe_inputs(rec, st)
+            return st
         return {"active": False, "result": self._result, "error": self._error}
+
+    def _describe_inputs(self, rec, st: dict[str, Any]) -> None:
+        """Add each audio input's device and channels to ``st`` (the recorder names an audio
+        input by its capture, which holds several players' channels), and say which inputs
+        have been silent since the start."""
+        caps = list(getattr(rec, "audio", []) or [])
+        silent: list[tuple[str, dict[str, Any]]] = []
+        for player, v in st["players"].items():
+            # the recorder lists a player's audio inputs in the order of its captures
+            mine = iter([c for c in caps if player in c.players])
+            for i in v["inputs"]:
+                if i["kind"] == "audio":
+                    cap = next(mine, None)
+                    if cap is not None:
+                        i["channels"] = list(cap.players[player])
+                        i["device"] = cap.device.name
+                    key = (player, "audio", i["name"], tuple(i.get("channels", ())))
+                    sound = i.get("peak_dbfs") is not None and i["peak_dbfs"] >= HEARD_DBFS
+                else:
+                    key = (player, "midi", i["name"])
+                    sound = i.get("events", 0) > 0
+                if sound:
+                    self._heard.add(key)
+                if (key not in self._heard and i.get("connected", True)
+                        and st["elapsed_s"] >= SILENT_WARN_S):
+                    i["silent_since_start"] = True
+                    silent.append((player, i))
+        if not silent:
+            return
+        health = dict(st["health"])
+        secs = int(st["elapsed_s"])
+        said = [f"{p}: {'no sound' if i['kind'] == 'audio' else 'no MIDI'} for {secs} s"
+                for p, i in silent]
+        details = [
+            (f"{p} ({i.get('device', i['name'])} ch {','.join(map(str, i.get('channels', [])))}"
+             "): nothing heard since the recording started; check the microphone, its cable "
+             "and its channel") if i["kind"] == "audio" else
+            (f"{p} ({i['name']}): no MIDI since the recording started; check that the "
+             "instrument is on and connected")
+            for p, i in silent]
+        health["line"] = "; ".join(said + ([] if health["healthy"] else [health["line"]]))
+        health["healthy"] = False
+        health["details"] = details + list(health["details"])
+        st["health"] = health
 
     def marker(self, *, text: str = "", kind: str = "marker",
                t: float | None = None) -> dict[str, Any]:

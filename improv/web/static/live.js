@@ -10,9 +10,16 @@ function pulseWords(m) {
   return pulseWithoutOneTempo(m) ? 'a pulse, but no single tempo' : PULSE[m.pulse] || m.pulse;
 }
 
-function playerRow(name, m) {
-  if (!m) return h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, 'not playing'));
-  const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? `${m.loudness.toFixed(0)} dBFS` : `velocity ${m.loudness.toFixed(0)}`;
+// below the meters' floor an audio input is silent (the measures say -100 dBFS there)
+const SILENT_DBFS = -60;
+
+function playerRow(name, m, { collecting = false, unplugged = false } = {}) {
+  const hint = (text) => h('tr', { dataset: { player: name } }, h('th', { scope: 'row' }, name), h('td', { colspan: '3', class: 'live-hint' }, text));
+  if (unplugged) return hint('input unplugged');
+  // before the first window is full, "not playing" would contradict the activity light
+  if (collecting) return hint('collecting…');
+  if (!m) return hint('not playing');
+  const loud = m.loudness == null ? '–' : m.loudness_unit === 'dBFS' ? (m.loudness < SILENT_DBFS ? 'silent' : `${m.loudness.toFixed(0)} dBFS`) : `velocity ${m.loudness.toFixed(0)}`;
   const tempo = m.tempo_bpm == null ? 'no tempo' : `${m.tempo_bpm.toFixed(0)} BPM${m.tempo_clear ? '' : ' (unsure)'}`;
   // a player who has just stopped: the window's fading pulse would read as "no pulse"; an
   // audio input with no onset in the window has not played in it
@@ -35,14 +42,20 @@ export function livePanel() {
   const title = h('h3', { id: 'live-measures-h' }, 'The music now');
   const body = h('tbody');
   const pair = h('p', { class: 'pair', 'aria-live': 'polite' });
-  const note = h('p', { class: 'live-hint' }, 'Measured over the last seconds once they are saved; the first figures come after a few seconds.');
+  const note = h('p', { class: 'live-hint' }, 'Collecting… the first figures come once a few seconds are recorded.');
   const el = h('section', { class: 'live-measures', 'aria-labelledby': 'live-measures-h' }, title, note,
     h('table', { class: 'live-measures-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Player'), h('th', {}, 'Density'), h('th', {}, 'Loudness'), h('th', {}, 'Tempo'))), body), pair);
-  el.update = (live) => {
+  // `elapsed` [s]: the recording's time, `unplugged`: players whose every input is unplugged
+  el.update = (live, { elapsed = null, unplugged = [] } = {}) => {
     if (!live) return;
-    note.textContent = `Over the last ${live.window_s} seconds.`;
-    body.replaceChildren(...Object.entries(live.players).map(([p, m]) => playerRow(p, m)));
-    pair.textContent = pairText(live.pair);
+    // the window ends a little before now (live.t): until it is full, the figures are of a
+    // few seconds only and "not playing" would be said of a player who has just begun
+    const collecting = live.t != null && live.t < live.window_s;
+    note.textContent = collecting
+      ? `Collecting… the first figures come once ${live.window_s} seconds are recorded${elapsed == null ? '' : ` (now ${Math.floor(elapsed)} s)`}.`
+      : `Over the last ${live.window_s} seconds.`;
+    body.replaceChildren(...Object.entries(live.players).map(([p, m]) => playerRow(p, m, { collecting, unplugged: unplugged.includes(p) })));
+    pair.textContent = collecting ? '' : pairText(live.pair);
   };
   return el;
 }

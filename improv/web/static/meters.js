@@ -1,5 +1,5 @@
 // Level meters and MIDI activity lights, for the inputs before Start and while recording.
-import { h } from './api.js';
+import { counted, h } from './api.js';
 
 export const FLOOR_DBFS = -60;   // the left end of the scale; below it the meter is empty
 // Peak level zones: a healthy peak (-11 dBFS) is green; amber is "hot", red is near clipping.
@@ -36,7 +36,7 @@ export function activityLight(label, { active, lastNote, events }) {
   return h('span', { class: 'activity' },
     h('span', { class: `light${active ? ' on' : ''}`, role: 'img', 'aria-label': `${label} ${active ? 'playing' : 'quiet'}` }),
     h('span', { class: 'last-note' }, lastNote ? `last note ${lastNote}` : 'no note yet'),
-    h('span', { class: 'events' }, `${events} MIDI events`));
+    h('span', { class: 'events' }, counted(events, 'MIDI event')));
 }
 
 // Peak hold and clip light kept in the page for the live recording (per input key)

@@ -1,11 +1,36 @@
 // The Record page: choose the inputs and the client, check the inputs, start; while
 // recording: meters, markers, notes, health, disk, and a stop that asks first.
-import { api, counted, fmtTime, guard, h, say } from './api.js';
+import { api, counted, fmtTime, guard, h, say, sayNext } from './api.js';
 import { Holder, activityLight, levelMeter } from './meters.js';
-import { InputRows, armedMeters, clientChooser, watchDevices } from './record_setup.js';
+import { InputRows, armedMeters, clientChooser, inputLabel, looksLikeName, therapistField, watchDevices } from './record_setup.js';
 import { livePanel } from './live.js';
 
 const setBadge = (on) => { const b = document.getElementById('rec-indicator'); if (b) b.hidden = !on; };
+const FORM_POLL_MS = 2000;  // how often the form looks whether a recording started elsewhere
+
+// "C07 · Review test · therapist T01": whose recording it is
+function whose(st) {
+  return [st.client, st.title, st.therapist ? `therapist ${st.therapist}` : ''].filter(Boolean).join(' · ');
+}
+
+// A question asked in the page before Start goes on: resolves true (yes) or false (no); the
+// focus goes to "no", so that a stray Enter does not answer yes.
+function asker(box) {
+  return (text, yes, no) => new Promise((resolve) => {
+    const answer = (v) => { box.hidden = true; box.replaceChildren(); resolve(v); };
+    const noBtn = h('button', { type: 'button', onclick: () => answer(false) }, no);
+    box.replaceChildren(h('p', {}, text), h('div', { class: 'row' }, noBtn, h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, yes)));
+    box.hidden = false;
+    noBtn.focus();
+  });
+}
+
+// The page that says a recording is running (started elsewhere), with the way to it
+function runningNotice(main, st) {
+  return [h('h1', {}, 'Record'), h('section', { class: 'panel running-elsewhere', role: 'alert' },
+    h('p', {}, `A recording is running${st && st.client ? ` (${whose(st)}, ${fmtTime(st.elapsed_s, 0)})` : ''}. Only one recording can run at a time.`),
+    h('button', { type: 'button', class: 'primary big', onclick: () => recordPage(main) }, 'Go to the recording'))];
+}
 
 export async function recordPage(main) {
   document.title = 'Record · improv';
@@ -17,8 +42,8 @@ export async function recordPage(main) {
   const client = await clientChooser();
   const setupSel = h('select', { id: 'rec-setup', onchange: () => fill(setupSel.value) },
     h('option', { value: '' }, '(none: choose the inputs below)'), Object.keys(setups).map((n) => h('option', { value: n }, n)));
-  const title = h('input', { id: 'rec-title', size: '30', autocomplete: 'off', placeholder: 'optional' });
-  const therapist = h('input', { id: 'rec-therapist', size: '8', autocomplete: 'off', placeholder: 'e.g. T01' });
+  const title = h('input', { id: 'rec-title', size: '30', autocomplete: 'off', placeholder: 'optional, no names' });
+  const therapist = therapistField();
   const opt = {};
   for (const [k, label] of [['jack_server', 'JACK server'], ['midi_api', 'MIDI API (e.g. jack, alsa)'], ['audio_api', 'Audio host API (e.g. JACK, ALSA)']]) {
     opt[k] = h('input', { id: `rec-${k}`, size: '14', onchange: () => { devices.now(); rearm(); } });
@@ -26,15 +51,18 @@ export async function recordPage(main) {
   }
   const saveName = h('input', { id: 'rec-save-name', size: '14', placeholder: 'setup name' });
   const err = h('p', { class: 'error', role: 'alert' });
+  const askBox = h('div', { class: 'panel ask', role: 'alertdialog', 'aria-label': 'Before the recording starts', hidden: true });
+  const ask = asker(askBox);
   const deviceNotes = h('div', { class: 'devices' });
   const meterBox = h('div', { class: 'armed', 'aria-live': 'off' });
   const options = () => Object.fromEntries(Object.entries(opt).map(([k, el]) => [k, el.value.trim() || null]));
   const alive = () => document.body.contains(meterBox);
-  const armed = armedMeters({ box: meterBox, options, alive });
   let armTimer = 0;
   let starting = false;  // Start pressed: the inputs go to the recorder, not the check
-  const rearm = () => { if (starting) return; clearTimeout(armTimer); armTimer = setTimeout(() => armed.arm(rows.specs()), 300); };
-  const rows = new InputRows(rearm);
+  const rearm = (force = false) => { if (starting) return; clearTimeout(armTimer); armTimer = setTimeout(() => armed.arm(force === true), 300); };
+  // a change of the inputs makes an earlier refusal of Start out of date
+  const rows = new InputRows(() => { err.textContent = ''; rearm(); });
+  const armed = armedMeters({ box: meterBox, options, alive, rows });
   const devices = watchDevices({ rows, box: deviceNotes, alive, query: () => {
     const q = new URLSearchParams();
     if (opt.jack_server.value) q.set('jack_server', opt.jack_server.value);
@@ -47,29 +75,67 @@ export async function recordPage(main) {
     for (const k of Object.keys(opt)) opt[k].value = (s.options || {})[k] || '';
     rows.set(s.players);
     saveName.value = name;
+    err.textContent = '';
     devices.now(); rearm();
   }
   rows.set(['client=midi:']);
 
+  // a recording started in another window or tab: this page says so and leads there
+  let formTimer = 0;
+  const elsewhere = (r) => { clearTimeout(armTimer); armed.stop(); devices.stop(); setBadge(true); main.replaceChildren(...runningNotice(main, r)); };
+  async function watchElsewhere() {
+    if (!alive() || starting) return;
+    try {
+      const r = await api('/api/recording');
+      if (r.active && !starting && alive()) { elsewhere(r); return; }
+    } catch (e) { /* the next look */ }
+    formTimer = setTimeout(watchElsewhere, FORM_POLL_MS);
+  }
+  formTimer = setTimeout(watchElsewhere, FORM_POLL_MS);
+
   const startBtn = h('button', { type: 'submit', class: 'primary big' }, 'Start recording');
-  const form = h('form', { class: 'record-setup', onsubmit: async (e) => {
-    e.preventDefault(); err.textContent = '';
-    const bad = client.check() || (rows.specs().length ? ''
-      : rows.devices.midi.length + rows.devices.audio.length ? 'Choose a device for at least one player.'
-        : 'No MIDI or audio input is available: connect one (the messages above say why none is found).');
+  const form = h('form', { class: 'record-setup', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault(); err.textContent = ''; askBox.hidden = true;
+    // every input is recorded or refused by name: none is left out without a word
+    const review = rows.review();
+    const unset = review.filter((x) => x.problem);
+    if (unset.length) {
+      rows.strict = true; rows.mark();
+      err.textContent = `Not started: ${unset.map((x) => x.problem.text).join(' ')}`;
+      const first = unset[0].row;
+      (first.el.querySelector('[aria-invalid=true]') || first.source).focus();
+      return;
+    }
+    const bad = client.check() || therapist.check() || (review.length ? ''
+      : 'Add an input: there is nothing to record.');
     if (bad) { err.textContent = bad; return; }
+    const names = [client.nameLike() && `client code "${client.nameLike()}"`,
+      looksLikeName(therapist.input.value) && `therapist code "${therapist.input.value.trim()}"`,
+      ...review.filter((x) => looksLikeName(x.player) && !['client', 'therapist', 'cotherapist', 'group'].includes(x.player.toLowerCase())).map((x) => `player name "${x.player}" (Input ${x.n})`)].filter(Boolean);
+    const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', the ')} and the ${names[names.length - 1]}`;
+    if (names.length && !(await ask(`The ${listed} ${names.length === 1 ? 'looks like a name' : 'look like names'}. Codes and player names must not identify the person: use ${names.length === 1 ? 'it' : 'them'} anyway?`,
+      'Use it anyway', 'Change it'))) { (client.nameLike() ? client.input : therapist.input).focus(); return; }
+    const silent = armed.silent();
+    if (silent.length && !(await ask(`${silent.map((x) => `${x.player} (${x.label})`).join(', ')} ${silent.length === 1 ? 'has' : 'have'} been silent during the whole input check: nothing was heard. Start anyway?`,
+      'Start anyway', 'Not yet: check the inputs'))) return;
     startBtn.disabled = true;
-    starting = true; clearTimeout(armTimer); armed.stop();
+    starting = true; clearTimeout(armTimer); clearTimeout(formTimer); armed.stop();
     try {
       await api('/api/recording', { method: 'POST', body: {
         client: client.value(), new_client: client.isNew(), title: title.value.trim() || null,
-        therapist: therapist.value.trim() || null, players: rows.specs(), options: options() } });
+        therapist: therapist.value(), players: rows.specs(), options: options() } });
       setBadge(true); say('Recording');
       devices.stop();
       main.replaceChildren(h('h1', {}, 'Record'), liveBox);
       live(main, liveBox);
       return;
-    } catch (ex) { err.textContent = ex.message; starting = false; rearm(); }
+    } catch (ex) {
+      if (ex.status === 409 && /recording is running/.test(ex.message)) {
+        const r = await api('/api/recording').catch(() => null);
+        if (r && r.active) { elsewhere(r); return; }
+      }
+      err.textContent = ex.message; starting = false; rearm(true); formTimer = setTimeout(watchElsewhere, FORM_POLL_MS);
+    }
     startBtn.disabled = false;
   } },
   h('fieldset', {}, h('legend', {}, 'Setup'),
@@ -79,7 +145,7 @@ export async function recordPage(main) {
       h('span', {}, 'Inputs'), h('div', {}, rows.el, deviceNotes),
       h('label', { for: 'rec-client' }, 'Client'), client.el,
       h('label', { for: 'rec-title' }, 'Title'), title,
-      h('label', { for: 'rec-therapist' }, 'Therapist code'), therapist),
+      h('label', { for: 'rec-therapist' }, 'Therapist code'), therapist.el),
     h('details', {}, h('summary', {}, 'Device options'),
       h('div', { class: 'grid' }, Object.entries(opt).map(([k, el]) => [h('label', { for: `rec-${k}` }, el.label), el]))),
     h('div', { class: 'row' },
@@ -102,7 +168,7 @@ export async function recordPage(main) {
           say(`Setup ${name} saved`);
         } catch (ex) { err.textContent = ex.message; }
       } }, 'Save setup'))),
-  meterBox, err, startBtn);
+  meterBox, err, askBox, startBtn);
   main.replaceChildren(h('h1', {}, 'Record'), form);
   devices.now();
 }
@@ -111,6 +177,7 @@ const fmtBytes = (b) => (b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${Math.round
 const fmtLeft = (s) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : `${Math.round(s / 60)} min`);
 
 function live(main, liveBox) {
+  const heading = h('h2', { id: 'live-h', tabindex: '-1' }, 'Recording');
   const elapsed = h('output', { class: 'elapsed', 'aria-label': 'Elapsed time' }, '0:00');
   const inputsBox = h('div', { class: 'meters' });
   const healthLine = h('p', { class: 'health', 'aria-live': 'polite' });
@@ -118,64 +185,107 @@ function live(main, liveBox) {
   const disk = h('p', { class: 'disk muted' });
   const warn = h('ul', { class: 'warnings', 'aria-live': 'polite' });
   const markList = h('ol', { class: 'marks' });
-  const noteIn = h('input', { id: 'rec-note', size: '40', placeholder: 'quick note, Enter saves', autocomplete: 'off' });
+  const noteIn = h('input', { id: 'rec-note', size: '40', placeholder: 'what happens now? Enter saves', autocomplete: 'off' });
   let noteT = null;
   let lastElapsed = 0;
-  noteIn.addEventListener('input', () => { if (noteT == null && noteIn.value) noteT = lastElapsed; });
-  const markerBtn = h('button', { type: 'button', class: 'big', 'aria-keyshortcuts': 'm', onclick: () => mark() }, 'Marker');
-  const stopBtn = h('button', { type: 'button', class: 'danger big', onclick: () => { confirmBox.hidden = false; yesBtn.focus(); } }, 'Stop');
+  noteIn.addEventListener('input', () => { if (noteT == null && noteIn.value) noteT = lastElapsed; if (!noteIn.value) noteT = null; });
+  const markerBtn = h('button', { type: 'button', class: 'big', 'aria-keyshortcuts': 'm', title: 'Key: m', onclick: () => mark() }, 'Marker (m)');
+  const stopBtn = h('button', { type: 'button', class: 'danger big', onclick: () => askStop() }, 'Stop');
+  const confirmText = h('span', {});
+  const keepBtn = h('button', { type: 'button', onclick: () => keep() }, 'Keep recording');
   const yesBtn = h('button', { type: 'button', class: 'danger', onclick: () => stop() }, 'Yes, stop and save');
+  // "Keep recording" first and focused: two stray key presses on Stop do not end the recording
   const confirmBox = h('div', { class: 'row confirm', role: 'alertdialog', 'aria-label': 'Stop the recording?', hidden: true },
-    h('span', {}, 'Stop the recording?'), yesBtn,
-    h('button', { type: 'button', onclick: () => { confirmBox.hidden = true; stopBtn.focus(); } }, 'Keep recording'));
+    confirmText, keepBtn, yesBtn);
   const markers = h('span', { class: 'muted mark-count' });
+  // the note being typed, and edits of marker texts not sent yet: saved before the stop
+  const pending = new Set();
+  const track = (p) => { pending.add(p); p.finally(() => pending.delete(p)); return p; };
   const mark = guard(async () => {
-    const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } });
+    const r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } }));
     say(`Marker at ${fmtTime(r.t)}`);
   });
-  const noteForm = h('form', { class: 'row', onsubmit: (e) => {
-    e.preventDefault();
-    if (!noteIn.value.trim()) return;
-    guard(async () => {
-      const r = await api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text: noteIn.value.trim(), t: noteT } });
-      say(`Note at ${fmtTime(r.t)}`); noteIn.value = ''; noteT = null;
-    })();
-  } }, h('label', { for: 'rec-note' }, 'Note'), noteIn, h('button', { type: 'submit' }, 'Add note'));
+  async function saveNote() {
+    const text = noteIn.value.trim();
+    if (!text) return;
+    const r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text, t: noteT } }));
+    if (noteIn.value.trim() === text) { noteIn.value = ''; noteT = null; }
+    say(`Note at ${fmtTime(r.t)} saved`);
+  }
+  function keep() { confirmBox.hidden = true; stopBtn.focus(); }
+  function askStop() {
+    const note = noteIn.value.trim();
+    confirmText.textContent = note
+      ? `Stop the recording? Your note "${note.length > 40 ? `${note.slice(0, 40)}…` : note}" is saved with it.`
+      : 'Stop the recording?';
+    confirmBox.hidden = false;
+    keepBtn.focus();
+  }
+  confirmBox.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); keep(); } });
+  const noteForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); guard(saveNote)(); } },
+    h('label', { for: 'rec-note' }, 'Note at this moment'), noteIn, h('button', { type: 'submit' }, 'Add note'));
   const measures = livePanel();
-  liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording'), elapsed, healthLine,
+  liveBox.replaceChildren(heading, elapsed, healthLine,
     h('details', { class: 'health-details' }, h('summary', {}, 'Details'), details), inputsBox,
-    h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm,
-    h('h3', {}, 'Markers and notes'), markList, disk, warn, measures);
-  stopBtn.focus();
+    h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm, warn,
+    // the measures beside the markers: a new marker does not push them down the page
+    h('div', { class: 'live-cols' }, measures, h('div', { class: 'marks-box' }, h('h3', {}, 'Markers and notes'), markList)), disk);
+  // the focus on the heading, not on Stop: Space or Enter pressed out of habit does nothing
+  heading.focus();
   const keys = (e) => {
     if (!document.body.contains(markerBtn)) { document.removeEventListener('keydown', keys); return; }
-    if ((e.key === 'm' || e.key === 'M') && !['input', 'textarea'].includes((e.target.tagName || '').toLowerCase())) { e.preventDefault(); mark(); }
+    if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey && !e.altKey && !['input', 'textarea', 'select'].includes((e.target.tagName || '').toLowerCase())) { e.preventDefault(); mark(); }
   };
   document.addEventListener('keydown', keys);
   const holder = new Holder();
   const seen = new Map();  // MIDI input -> [events, time they last changed]
   const shownMarks = new Map();
   let timer = 0;
+  let named = false;
   function drawMarks(marks) {
     for (const m of marks) {
       if (shownMarks.has(m.id)) continue;
-      const text = h('input', { size: '30', value: m.text, 'aria-label': `Text of the ${m.kind} at ${fmtTime(m.t)}`, onchange: guard(async () => {
-        await api(`/api/recording/marker/${encodeURIComponent(m.id)}`, { method: 'PATCH', body: { text: text.value } });
-        say(`${m.kind === 'note' ? 'Note' : 'Marker'} at ${fmtTime(m.t)} changed`);
-      }) });
+      let saved = m.text;
+      let sending = null;  // [text, promise] of the change under way
+      const text = h('input', { size: '30', value: m.text, placeholder: 'what happened?', 'aria-label': `Text of the ${m.kind} at ${fmtTime(m.t)}` });
+      text.save = () => {
+        const want = text.value;
+        if (sending && sending[0] === want) return sending[1];
+        if (want === saved) return Promise.resolve();
+        const p = track(api(`/api/recording/marker/${encodeURIComponent(m.id)}`, { method: 'PATCH', body: { text: want } })).then(() => {
+          saved = want;
+          say(`${m.kind === 'note' ? 'Note' : 'Marker'} at ${fmtTime(m.t)} changed`);
+        }).finally(() => { if (sending && sending[1] === p) sending = null; });
+        sending = [want, p];
+        return p;
+      };
+      text.addEventListener('change', guard(() => text.save()));
       const li = h('li', { dataset: { id: m.id } }, h('span', { class: 'when' }, fmtTime(m.t)), ' ', m.kind === 'note' ? 'note' : 'marker', ' ', text);
+      li.text = text;
       shownMarks.set(m.id, li);
       markList.append(li);
     }
   }
-  function inputRow(p, i) {
+  function inputRow(p, i, label) {
     if (i.kind === 'audio') {
-      return levelMeter(`${p} ${i.name}`, holder.update(`${p}/${i.name}`, i.peak_dbfs, i.clipped_blocks));
+      return levelMeter(`${p} ${label}`, holder.update(`${p}/${label}`, i.peak_dbfs, i.clipped_blocks));
     }
     const key = `${p}/${i.name}`;
     const [n0, at] = seen.get(key) || [0, 0];
     if (i.events !== n0) seen.set(key, [i.events, performance.now()]);
-    return activityLight(`${p} ${i.name}`, { active: i.events !== n0 || performance.now() - at < 500, lastNote: i.last_note, events: i.events });
+    return activityLight(`${p} ${label}`, { active: i.events !== n0 || performance.now() - at < 500, lastNote: i.last_note, events: i.events });
+  }
+  // one input of the recording: its player, its source as the input check named it, its
+  // meter; an unplugged input and one silent since the start say so beside the player
+  function meterRow(p, i) {
+    const label = i.kind === 'audio' ? inputLabel({ kind: 'audio', device: i.device || i.name, channel: (i.channels || [1]).join(',') }) : i.name;
+    const notice = !i.connected
+      ? h('span', { class: 'input-notice error' }, `${label} unplugged: plug it in again, the recording goes on and picks it up.`)
+      : i.silent_since_start ? h('span', { class: 'input-notice error' }, i.kind === 'audio'
+        ? `No sound from ${p} since the start: check the microphone, its cable and its channel.`
+        : `No note from ${p} since the start: check that the instrument is on and connected.`) : '';
+    return h('div', { class: `meter-row${i.connected ? '' : ' lost'}`, dataset: { player: p, kind: i.kind } },
+      h('span', { class: 'who' }, p), h('span', { class: 'src', title: label }, label), inputRow(p, i, label), notice);
   }
   async function poll() {
     if (!document.body.contains(liveBox)) return;
@@ -183,12 +293,16 @@ function live(main, liveBox) {
     try { r = await api('/api/recording'); } catch (e) { timer = setTimeout(poll, 1000); return; }
     setBadge(r.active);
     if (!r.active) { done(r); return; }
+    if (!named) {
+      named = true;
+      const who = whose(r);
+      heading.textContent = who ? `Recording ${who}` : 'Recording';
+      document.title = `Recording ${r.client || ''} · improv`;
+    }
     lastElapsed = r.elapsed_s;
     elapsed.textContent = fmtTime(r.elapsed_s, 0);
     markers.textContent = `${counted(r.markers, 'marker or note', 'markers and notes')} so far`;
-    inputsBox.replaceChildren(...Object.entries(r.players).flatMap(([p, v]) => v.inputs.map((i) => h('div', { class: 'meter-row', dataset: { player: p, kind: i.kind } },
-      h('span', { class: 'who' }, p), h('span', { class: 'src' }, i.name), inputRow(p, i),
-      i.connected ? '' : h('span', { class: 'error' }, 'input lost')))));
+    inputsBox.replaceChildren(...Object.entries(r.players).flatMap(([p, v]) => v.inputs.map((i) => meterRow(p, i))));
     healthLine.textContent = `Recording: ${r.health.line}`;
     healthLine.classList.toggle('error', !r.health.healthy);
     details.replaceChildren(...(r.health.details.length ? r.health.details : ['Every input is arriving complete.']).map((d) => h('li', {}, d)));
@@ -196,24 +310,41 @@ function live(main, liveBox) {
     disk.textContent = d.free_bytes == null ? '' : `Free disk space: ${fmtBytes(d.free_bytes)}${d.time_left_s == null ? '' : `, enough for about ${fmtLeft(d.time_left_s)} more at this rate`}`;
     drawMarks(r.marks);
     warn.replaceChildren(...r.warnings.map((w) => h('li', { class: 'error' }, w)));
-    measures.update(r.live);
+    // a player whose every input is unplugged is not "stopped playing"
+    const unplugged = Object.entries(r.players).filter(([, v]) => v.inputs.length && v.inputs.every((i) => !i.connected)).map(([p]) => p);
+    measures.update(r.live, { elapsed: r.elapsed_s, unplugged });
     timer = setTimeout(poll, 300);
   }
   async function stop() {
-    stopBtn.disabled = true; yesBtn.disabled = true; say('Stopping and saving…');
+    stopBtn.disabled = true; yesBtn.disabled = true; keepBtn.disabled = true; say('Stopping and saving…');
     clearTimeout(timer);
-    try { done(await api('/api/recording/stop', { method: 'POST' })); } catch (e) { say(e.message, { error: true }); stopBtn.disabled = false; yesBtn.disabled = false; poll(); }
+    try {
+      // what is on the screen goes with the recording: the note typed (at the time typing
+      // began, as Enter saves it) and marker texts changed but not sent yet
+      await saveNote();
+      await Promise.all([...shownMarks.values()].map((li) => li.text.save()));
+      await Promise.all([...pending]);
+    } catch (e) {
+      say(`Not stopped: your note or marker text could not be saved (${e.message}). Stop again to try once more.`, { error: true });
+      stopBtn.disabled = false; yesBtn.disabled = false; keepBtn.disabled = false; poll(); return;
+    }
+    try { done(await api('/api/recording/stop', { method: 'POST' })); } catch (e) { say(e.message, { error: true }); stopBtn.disabled = false; yesBtn.disabled = false; keepBtn.disabled = false; poll(); }
   }
   function done(r) {
     document.removeEventListener('keydown', keys);
     setBadge(false);
     const res = r.result;
+    // a recording that ended by itself (not by this page's Stop) cannot take a note any more:
+    // the text stays in front of the therapist
+    const lost = noteIn.value.trim();
     liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording finished'),
       res ? h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)}, ${counted(res.midi_events, 'MIDI event')}. `
         + (res.usual_stop ? '' : `It stopped because ${res.stop_reason_text}. `),
         h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
+      lost ? h('p', { class: 'error' }, `Your note was not saved with the recording: "${lost}". Add it to the session's notes.`) : '',
       h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another'));
     say(res ? 'Recording saved' : 'Recording failed', { error: !res });
+    if (res && lost) sayNext(`Your note was not saved with the recording: "${lost}". Add it to the notes.`);
     if (res) location.hash = `#/session/${res.id}`; // the session page opens; its analysis runs
   }
   poll();

@@ -16,35 +16,78 @@ export function parseSpec(spec) {
   return { player: player.trim(), kind: 'audio', device: (c ? c[1] : rest).trim(), channel: c ? c[2].trim() : '1' };
 }
 
-// The inputs table: one row per input (player, MIDI port or audio device, channel)
+// A new player's name (sessions.manifest._PLAYER_RE): 1-32 letters A-Z, digits, '_' or '-'
+const PLAYER_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+// the usual players, offered while typing (any other name is fine)
+const PLAYER_CHOICES = ['client', 'therapist', 'cotherapist', 'group'];
+
+// "1-3,5" -> "1,2,3,5": the channels as the server writes them (improv.capture.setups.parse_channels)
+export function normChannels(text) {
+  const out = [];
+  for (const part of String(text || '1').split(',')) {
+    const [a, b] = part.split('-').map((x) => Number(x.trim()));
+    if (b == null || Number.isNaN(b)) out.push(a); else for (let c = a; c <= b; c++) out.push(c);
+  }
+  return out.join(',');
+}
+
+// An input as the page names it: a MIDI port by its name, an audio input with its channel
+export function inputLabel({ kind, device, channel }) {
+  if (!device) return '';
+  return kind === 'audio' ? `${device} ch ${normChannels(channel)}` : device;
+}
+
+// The inputs table: one row per input (player, MIDI port or audio device, channel).  Every
+// row is either complete (it is checked and recorded) or says why not, beside itself: an
+// input is never left out without a word.
 export class InputRows {
   constructor(onChange) {
     this.onChange = onChange;
     this.devices = { midi: [], audio: [] };
+    this.listed = false;  // the device lists came at least once
+    this.strict = false;  // Start was refused: unfinished rows are marked too
     this.rows = [];
     this.body = h('div', { class: 'input-rows' });
     this.el = h('div', {}, this.body,
+      h('datalist', { id: 'rec-players' }, PLAYER_CHOICES.map((p) => h('option', { value: p }))),
       h('button', { type: 'button', onclick: () => { this.add({ player: this.rows.length ? 'therapist' : 'client' }); this.changed(); } }, 'Add an input'));
   }
 
   add({ player = '', kind = 'midi', device = '', channel = '1' } = {}) {
-    const n = this.rows.length + 1;
-    const row = { player: h('input', { size: '10', value: player, 'aria-label': `Player of input ${n}`, placeholder: 'player', autocomplete: 'off' }),
-      source: h('select', { 'aria-label': `Input ${n}` }), channel: h('select', { 'aria-label': `Channel of input ${n}` }), want: { kind, device, channel } };
+    const row = { player: h('input', { size: '10', value: player, placeholder: 'player', autocomplete: 'off', list: 'rec-players' }),
+      source: h('select', {}), channel: h('select', {}), want: { kind, device, channel },
+      label: h('label', {}), msg: h('span', { class: 'row-problem', 'aria-live': 'polite' }) };
+    row.player.addEventListener('input', () => this.mark());
     row.player.addEventListener('change', () => this.changed());
     row.source.addEventListener('change', () => { const [k, d] = row.source.value.split('\u0000'); row.want = { kind: k, device: d, channel: row.channel.value || '1' }; this.fill(row); this.changed(); });
     row.channel.addEventListener('change', () => { row.want.channel = row.channel.value; this.changed(); });
-    row.el = h('div', { class: 'input-row row', dataset: { n: String(n) } }, h('label', {}, `Input ${n}`), row.player, row.source, row.channel,
-      h('button', { type: 'button', class: 'link', onclick: () => { this.rows = this.rows.filter((r) => r !== row); row.el.remove(); this.changed(); } }, 'Remove'));
+    row.el = h('div', { class: 'input-row row' }, row.label, row.player, row.source, row.channel,
+      h('button', { type: 'button', class: 'link', onclick: () => { this.rows = this.rows.filter((r) => r !== row); row.el.remove(); this.renumber(); this.changed(); } }, 'Remove'),
+      row.msg);
     this.rows.push(row);
     this.body.append(row.el);
+    this.renumber();
     this.fill(row);
+  }
+
+  // the rows are numbered as they stand (a removed row leaves no gap, no two rows share a name)
+  renumber() {
+    this.rows.forEach((r, i) => {
+      const n = i + 1;
+      r.n = n;
+      r.el.dataset.n = String(n);
+      r.label.textContent = `Input ${n}`;
+      r.player.setAttribute('aria-label', `Player of input ${n}`);
+      r.source.setAttribute('aria-label', `Input ${n}`);
+      r.channel.setAttribute('aria-label', `Channel of input ${n}`);
+    });
   }
 
   set(specs) {
     this.rows = []; this.body.replaceChildren();
     for (const s of specs.map(parseSpec).filter(Boolean)) this.add(s);
     if (!this.rows.length) this.add({ player: 'client' });
+    this.mark();
   }
 
   // the choices of one row from the device lists; a chosen input that is gone stays, marked
@@ -55,10 +98,10 @@ export class InputRows {
     const midi = this.devices.midi.filter((p) => p.direction === 'input');
     opts.push(h('optgroup', { label: 'MIDI ports' }, midi.map((p) => h('option', { value: key('midi', p.name) }, `MIDI: ${p.name}`))));
     opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${a.hostapi})`))));
-    const found = device && (kind === 'midi' ? midi.some((p) => p.name === device) : this.devices.audio.some((a) => a.name === device));
-    if (device && !found) opts.push(h('option', { value: key(kind, device) }, `${kind === 'midi' ? 'MIDI' : 'Audio'}: ${device} (not found now)`));
+    if (device && !this.found(row.want)) opts.push(h('option', { value: key(kind, device) }, `${kind === 'midi' ? 'MIDI' : 'Audio'}: ${device} (not found now)`));
     row.source.replaceChildren(...opts);
     row.source.value = device ? key(kind, device) : '';
+    row.source.title = row.source.selectedOptions[0] ? row.source.selectedOptions[0].textContent : '';
     const dev = kind === 'audio' && this.devices.audio.find((a) => a.name === device);
     const n = dev ? dev.input_channels : Math.max(1, ...String(channel || '1').split(/[,-]/).map(Number).filter(Boolean));
     row.channel.replaceChildren(...Array.from({ length: n }, (_, i) => h('option', { value: String(i + 1) }, `channel ${i + 1}`)),
@@ -67,20 +110,70 @@ export class InputRows {
     row.channel.hidden = kind !== 'audio' || !device;
   }
 
+  found({ kind, device }) {
+    return kind === 'midi' ? this.devices.midi.some((p) => p.direction === 'input' && p.name === device)
+      : this.devices.audio.some((a) => a.name === device);
+  }
+
   setDevices(d) {
+    this.listed = true;
     const sig = (x) => JSON.stringify([x.midi.map((p) => p.name), x.audio.map((a) => [a.name, a.input_channels])]);
     if (sig(d) === sig(this.devices)) return false;
     this.devices = { midi: d.midi, audio: d.audio };
     for (const r of this.rows) this.fill(r);
+    this.mark();
     return true;
   }
 
-  specs() {
-    return this.rows.filter((r) => r.want.device && r.player.value.trim()).map((r) => (r.want.kind === 'midi'
-      ? `${r.player.value.trim()}=midi:${r.want.device}` : `${r.player.value.trim()}=audio:${r.want.device}:${r.want.channel || '1'}`));
+  // Every row as it stands: { n, row, player, label, spec (null unless it can be checked and
+  // recorded), problem: { text (a sentence naming the row), short (for the input check),
+  // unfinished (nothing chosen yet), unplugged } }
+  review() {
+    const seen = new Map();  // MIDI port or audio channel -> the row that has it
+    return this.rows.map((r) => {
+      const { n } = r;
+      const player = r.player.value.trim();
+      const { kind, device } = r.want;
+      const label = inputLabel(r.want);
+      let problem = null;
+      if (!player) {
+        problem = { unfinished: true, short: 'not set up: no player name', text: `Input ${n} has no player name: type one (e.g. client) or remove the row.` };
+      } else if (!PLAYER_RE.test(player)) {
+        problem = { short: 'not set up: the player name', text: `Input ${n}: the player name "${player}" may hold only letters A–Z, digits, '_' or '-', with no spaces (e.g. client, drums-2).` };
+      } else if (!device) {
+        problem = { unfinished: true, short: 'not set up: no instrument or microphone chosen', text: `Input ${n} (${player}) has no instrument or microphone chosen: choose one or remove the row.` };
+      } else if (this.listed && !this.found(r.want)) {
+        problem = { unplugged: true, short: 'unplugged: plug it in again (it is picked up by itself), or choose another', text: `Input ${n} (${player}): ${device} is not connected: plug it in again (it is picked up within a few seconds), choose another or remove the row.` };
+      } else {
+        const keys = kind === 'midi' ? [`midi\u0000${device.toLowerCase()}`]
+          : normChannels(r.want.channel).split(',').map((c) => `audio\u0000${device.toLowerCase()}\u0000${c}`);
+        const other = keys.map((k) => seen.get(k)).find(Boolean);
+        if (other) {
+          problem = { short: `not set up: already Input ${other.n}`, text: `Input ${n}: ${label} is already Input ${other.n} (${other.player.value.trim()}): each instrument or channel belongs to one player. Choose another or remove the row.` };
+        } else {
+          for (const k of keys) seen.set(k, r);
+        }
+      }
+      const spec = problem ? null : kind === 'midi' ? `${player}=midi:${device}` : `${player}=audio:${device}:${normChannels(r.want.channel)}`;
+      return { n, row: r, player, label, spec, problem };
+    });
   }
 
-  changed() { this.onChange(this.specs()); }
+  // the rows' problems beside them (an unfinished row only after a refused Start)
+  mark() {
+    for (const x of this.review()) {
+      const shown = x.problem && (!x.problem.unfinished || this.strict);
+      x.row.el.classList.toggle('problem', !!shown);
+      x.row.msg.textContent = shown ? x.problem.text : '';
+      for (const el of [x.row.player, x.row.source]) el.removeAttribute('aria-invalid');
+      if (shown) (x.player && PLAYER_RE.test(x.player) ? x.row.source : x.row.player).setAttribute('aria-invalid', 'true');
+    }
+  }
+
+  // the specs of the complete rows: what is checked, and what Start records
+  specs() { return this.review().filter((x) => x.spec).map((x) => x.spec); }
+
+  changed() { this.mark(); this.onChange(this.specs()); }
 }
 
 // What the device lists lack, in sentences for the person at the computer; the reason the
@@ -115,7 +208,9 @@ export function watchDevices({ rows, box, query, alive }) {
     let notes;
     try {
       const d = await api(`/api/devices?${query()}`);
-      rows.setDevices(d);
+      // a device that came or went changes what is checked (an input plugged in again is
+      // checked again by itself)
+      if (rows.setDevices(d)) rows.changed();
       notes = deviceNotes(d);
     } catch (e) { notes = [h('p', { class: 'error' }, e.message)]; }
     // drawn again only when they say something new: a "Details" the reader opened stays open
@@ -126,64 +221,191 @@ export function watchDevices({ rows, box, query, alive }) {
   return { now: () => { clearTimeout(timer); poll(); }, stop: () => clearTimeout(timer) };
 }
 
+// A pseudonym code (sessions.manifest._CODE_RE): 1-32 letters A-Z, digits, '_', '.' or '-'
+const CODE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+// Common first names (German and English): a new code that is one of them is asked about
+const FIRST_NAMES = new Set(('anna emma mia lena lea hanna hannah sophie sofia marie maria laura lisa sarah julia '
+  + 'clara klara lina ella leni nina eva katharina johanna luisa louisa paula greta ida amelie jana sandra '
+  + 'susanne petra sabine andrea claudia monika ute birgit karin heike kerstin olivia emily jessica kate '
+  + 'ben paul leon lukas luca finn jonas elias noah felix max maximilian tim tom jan niklas moritz david '
+  + 'daniel michael thomas andreas stefan stephan peter hans klaus markus martin frank alexander sebastian '
+  + 'tobias florian jakob jacob simon philipp julian oliver james john jack harry george william emil anton').split(' '));
+
+// A code that reads like a person's name: no digit, and a common first name, or a word of 4
+// or more letters written as a name is (Anna, AnnaMueller, MariaS).  C07, K12, DEMO do not.
+export function looksLikeName(code) {
+  const v = String(code || '').trim();
+  if (!v || /\d/.test(v)) return false;
+  if (v.split(/[\s_.-]+/).some((w) => FIRST_NAMES.has(w.toLowerCase()))) return true;
+  return /^\p{Lu}\p{Ll}{2,}/u.test(v) && (v.match(/\p{L}/gu) || []).length >= 4;
+}
+
+// What is wrong with a code, in a sentence ('' when it is a good one)
+export function codeProblem(code, { who = 'client', example = 'C07' } = {}) {
+  const v = String(code || '').trim();
+  if (!v || CODE_RE.test(v)) return '';
+  const why = /\s/.test(v) ? 'a space' : /[^\x00-\x7f]/.test(v) ? 'a letter outside A–Z (such as ü or é)' : v.length > 32 ? 'more than 32 characters' : 'a character other than letters A–Z, digits, \'_\', \'.\' or \'-\'';
+  return `The ${who} code "${v}" has ${why}: use a code such as ${example}, never the ${who}'s name.`;
+}
+
+// A code field's line beside it: the fixed rule, and what is wrong while typing
+function codeHint(input, { who, example, isNew = () => true }) {
+  const fixed = h('span', { class: 'code-rule' }, `A code, never the ${who}'s name (e.g. ${example})`);
+  const said = h('span', { class: 'code-check', 'aria-live': 'polite' });
+  const update = () => {
+    const v = input.value.trim();
+    const bad = codeProblem(v, { who, example });
+    const name = !bad && isNew() && looksLikeName(v);
+    said.textContent = bad || (name ? `"${v}" looks like a name: a ${who} code must not identify the person.` : '');
+    said.classList.toggle('error', !!bad || name);
+    if (bad) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', update);
+  return { el: h('span', { class: 'code-hint' }, fixed, ' ', said), update };
+}
+
+// The therapist's code: a code field with its rule beside it.  Returns { el, input, value(), check() }
+export function therapistField() {
+  const input = h('input', { id: 'rec-therapist', size: '8', autocomplete: 'off', placeholder: 'e.g. T01' });
+  const hint = codeHint(input, { who: 'therapist', example: 'T01' });
+  return { el: h('span', { class: 'row' }, input, hint.el), input, value: () => input.value.trim() || null,
+    check: () => codeProblem(input.value, { who: 'therapist', example: 'T01' }) };
+}
+
 // The client code: type-ahead over the existing clients (k12 finds K12); a new code only when
-// "New client" is ticked.  Returns { el, value(), check() }.
+// "New client" is ticked.  Returns { el, value(), check(), isNew(), nameLike() }.
 export async function clientChooser() {
   const { clients } = await api('/api/recording/clients');
-  const input = h('input', { id: 'rec-client', required: true, size: '10', placeholder: 'e.g. C07', autocomplete: 'off', list: 'rec-clients' });
+  const input = h('input', { id: 'rec-client', size: '10', placeholder: 'e.g. C07', autocomplete: 'off', list: 'rec-clients' });
   const list = h('datalist', { id: 'rec-clients' }, clients.map((c) => h('option', { value: c })));
   const isNew = h('input', { type: 'checkbox', id: 'rec-new-client' });
   const newBox = h('span', { hidden: true }, isNew, h('label', { for: 'rec-new-client' }, 'New client (create this code)'));
   const hint = h('span', { class: 'muted', 'aria-live': 'polite' });
   const known = () => clients.find((c) => c.toLowerCase() === input.value.trim().toLowerCase());
+  const rule = codeHint(input, { who: 'client', example: 'C07', isNew: () => !known() });
   const update = () => {
     const v = input.value.trim();
     const k = known();
     const partial = v && !k ? clients.filter((c) => c.toLowerCase().includes(v.toLowerCase())) : [];
-    newBox.hidden = !v || !!k;
-    hint.textContent = k ? `Client ${k}` : partial.length ? `Matches: ${partial.slice(0, 5).join(', ')}` : v ? 'No client with this code yet' : '';
+    newBox.hidden = !v || !!k || !!codeProblem(v);
+    hint.textContent = k ? `Client ${k}` : partial.length ? `Matches: ${partial.slice(0, 5).join(', ')}` : v && !codeProblem(v) ? 'No client with this code yet' : '';
   };
   input.addEventListener('input', update);
-  input.addEventListener('change', () => { const k = known(); if (k) input.value = k; update(); });
+  input.addEventListener('change', () => { const k = known(); if (k) input.value = k; update(); rule.update(); });
   return {
-    el: h('span', { class: 'row' }, input, list, hint, newBox),
+    el: h('span', { class: 'row' }, input, list, hint, newBox, rule.el),
     input,
     value: () => known() || input.value.trim(),
     check: () => {
-      if (!input.value.trim()) return 'Choose the client';
-      if (!known() && !isNew.checked) return `There is no client ${input.value.trim()} yet: choose one from the list, or tick "New client" to create the code`;
+      if (!input.value.trim()) return 'Choose the client (a code such as C07).';
+      if (known()) return '';
+      const bad = codeProblem(input.value);
+      if (bad) return bad;
+      if (!isNew.checked) return `There is no client ${input.value.trim()} yet: choose one from the list, or tick "New client" to create the code.`;
       return '';
     },
     isNew: () => !known() && isNew.checked,
+    // a new code that reads like a name (asked about at Start)
+    nameLike: () => (!known() && looksLikeName(input.value) ? input.value.trim() : ''),
   };
 }
 
-// The armed inputs: opened on the server (nothing recorded) and shown with meters
-export function armedMeters({ box, options, alive }) {
-  let specs = [];
-  let timer = 0;
+const SILENT_AFTER_MS = 3000;  // an input checked this long with nothing heard is said to be silent
+const HEARD_DBFS = -60;        // a level at or above this is a sound (the meters' floor)
+
+// The input check: the complete rows' inputs opened on the server (nothing recorded) and shown
+// with meters; every other row listed as not set up, saying why.  Returns { arm(force), stop(),
+// silent() }: silent() lists the inputs checked for a while with nothing heard at all.
+export function armedMeters({ box, options, alive, rows }) {
+  let armedKey = null;        // the specs armed now (JSON), null: none asked for
+  let failure = '';           // why the server refused the check
+  let takenOver = false;      // another window armed its own inputs in the one slot
+  let inputs = new Map();     // spec -> its status from the server
+  const since = new Map();    // spec -> when it was first seen checked (performance.now())
+  const heard = new Set();    // specs that gave a sound or a MIDI event
+  const before = new Map();   // spec -> [MIDI events, last note] of earlier checks of the input
   let gen = 0;
-  async function arm(next) {
-    specs = next; const g = ++gen;
+  let timer = 0;
+
+  async function arm(force = false) {
+    const specs = rows.specs();
+    const key = JSON.stringify(specs);
+    if (!force && key === armedKey && !failure && !takenOver) { draw(); return; }
+    const g = ++gen;
     clearTimeout(timer);
-    if (!specs.length) { await api('/api/recording/arm', { method: 'DELETE' }).catch(() => {}); box.replaceChildren(); return; }
-    box.replaceChildren(h('p', { class: 'muted' }, 'Opening the inputs…'));
+    // the counts of an input checked before stay (a change of another row restarts the check)
+    for (const [spec, i] of inputs) {
+      if (i.kind === 'midi') { const [n, last] = before.get(spec) || [0, null]; before.set(spec, [n + i.events, i.last_note || last]); }
+    }
+    const had = armedKey && armedKey !== '[]';
+    inputs = new Map(); failure = ''; takenOver = false; armedKey = key;
+    if (!specs.length) {
+      // only a check this page opened is closed (another window's stays)
+      if (had) await api('/api/recording/arm', { method: 'DELETE' }).catch(() => {});
+      draw(); return;
+    }
+    draw();
     try {
       await api('/api/recording/arm', { method: 'POST', body: { players: specs, options: options() } });
-    } catch (e) { if (g === gen) box.replaceChildren(h('p', { class: 'error' }, `Input check: ${e.message}`)); return; }
+    } catch (e) { if (g === gen) { failure = e.message; draw(); } return; }
     if (g === gen) poll(g);
   }
+
   async function poll(g) {
     if (g !== gen) return;
     if (!alive()) { api('/api/recording/arm', { method: 'DELETE' }).catch(() => {}); return; }
     let r;
     try { r = await api('/api/recording/arm'); } catch (e) { timer = setTimeout(() => poll(g), 1000); return; }
     if (g !== gen) return;
-    box.replaceChildren(h('h3', {}, 'Input check (nothing is recorded yet)'), ...r.inputs.map((i) => h('div', { class: 'meter-row', dataset: { spec: i.spec, kind: i.kind } },
-      h('span', { class: 'who' }, i.player), h('span', { class: 'src' }, i.kind === 'audio' ? `${i.name} ch ${i.channels.join(',')}` : i.name),
-      i.kind === 'audio' ? levelMeter(`${i.player} ${i.name}`, { dbfs: i.level_dbfs, holdDbfs: i.hold_dbfs, clip: i.clip })
-        : activityLight(`${i.player} ${i.name}`, { active: i.last_event_ago_s != null && i.last_event_ago_s < 0.5, lastNote: i.last_note, events: i.events }))));
+    const mine = JSON.parse(armedKey || '[]');
+    if (!r.armed) { arm(true); return; }  // closed meanwhile (e.g. left unwatched): open again
+    const theirs = new Set(r.inputs.map((i) => i.spec));
+    if (theirs.size !== new Set(mine).size || mine.some((spec) => !theirs.has(spec))) {
+      takenOver = true; inputs = new Map(); draw(); return;  // the check shows another window's inputs now
+    }
+    const now = performance.now();
+    for (const i of r.inputs) {
+      inputs.set(i.spec, i);
+      if (!since.has(i.spec)) since.set(i.spec, now);
+      const prior = (before.get(i.spec) || [0])[0];
+      if (i.kind === 'audio' ? Math.max(i.level_dbfs ?? -999, i.hold_dbfs ?? -999) >= HEARD_DBFS : i.events + prior > 0) heard.add(i.spec);
+    }
+    draw();
     timer = setTimeout(() => poll(g), ARM_POLL_MS);
   }
-  return { arm, stop: () => { gen++; clearTimeout(timer); } };
+
+  const isSilent = (spec, now) => inputs.has(spec) && !heard.has(spec) && now - since.get(spec) >= SILENT_AFTER_MS;
+
+  function draw() {
+    if (!alive()) return;
+    const now = performance.now();
+    const lines = rows.review().map((x) => {
+      const row = (cls, ...rest) => h('div', { class: `meter-row ${cls}`, dataset: { n: String(x.n), spec: x.spec || '', kind: x.row.want.kind } },
+        h('span', { class: 'who' }, x.player || `Input ${x.n}`), h('span', { class: 'src', title: x.label }, x.label || '–'), ...rest);
+      if (x.problem) return row('not-set', h('span', { class: `state ${x.problem.unplugged ? 'error' : 'muted'}` }, x.problem.short));
+      const i = inputs.get(x.spec);
+      if (!i) return row('opening', h('span', { class: 'state muted' }, failure || takenOver ? 'not checked' : 'opening…'));
+      const [n0, last0] = before.get(x.spec) || [0, null];
+      const meter = i.kind === 'audio' ? levelMeter(`${i.player} ${x.label}`, { dbfs: i.level_dbfs, holdDbfs: i.hold_dbfs, clip: i.clip })
+        : activityLight(`${i.player} ${x.label}`, { active: i.last_event_ago_s != null && i.last_event_ago_s < 0.5, lastNote: i.last_note || last0, events: i.events + n0 });
+      const silent = isSilent(x.spec, now) ? h('span', { class: 'silent error' }, i.kind === 'audio'
+        ? `No sound from ${i.player} (${x.label}) yet: play or speak, or check the microphone and its channel.`
+        : `No note from ${i.player} (${x.label}) yet: play a key, or check that the instrument is on and connected.`) : '';
+      return row(silent ? 'quiet' : 'ok', meter, silent);
+    });
+    const again = h('button', { type: 'button', onclick: () => arm(true) }, 'Check again here');
+    box.replaceChildren(h('h3', {}, 'Input check (nothing is recorded yet)'),
+      failure ? h('p', { class: 'error' }, `The inputs could not be opened for the check: ${failure}`) : '',
+      takenOver ? h('p', { class: 'error' }, 'The input check was taken over by another window or tab. ', again) : '',
+      ...lines);
+  }
+
+  return {
+    arm,
+    stop: () => { gen++; clearTimeout(timer); armedKey = null; },
+    silent: () => {
+      const now = performance.now();
+      return rows.review().filter((x) => x.spec && isSilent(x.spec, now)).map((x) => ({ player: x.player, label: x.label, kind: x.row.want.kind }));
+    },
+  };
 }

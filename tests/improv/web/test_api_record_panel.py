@@ -99,3 +99,48 @@ def test_armed_inputs_nobody_looks_at_are_closed(jack_rig, tmp_path, client_for,
     wait_for(kb.is_connected, timeout=10, what="the input check's MIDI port")
     wait_for(lambda: not kb.is_connected(), timeout=10, what="the unwatched input closed")
     assert c.get("/api/recording/arm").json()["armed"] is False
+
+
+@pytest.mark.jack
+def test_an_input_silent_since_the_start_makes_the_recording_unhealthy(jack_rig, tmp_path,
+                                                                     client_for, monkeypatch):
+    """A microphone on the wrong channel (nothing ever heard) and a keyboard nobody plays: after
+    SILENT_WARN_S the health line says so and is not "healthy"; a microphone that is heard is
+    never named.  The status says whose recording it is and each audio input's channels."""
+    import numpy as np
+
+    import improv.web.recording as recording
+    from tests.rig.jackrig import tone, wait_for
+
+    monkeypatch.setattr(recording, "SILENT_WARN_S", 1.5)
+    jack_rig.midi_player(name="kb1", events=[])
+    mic = jack_rig.audio_player(name="mic", signals=[tone(sr=48000, freq_hz=440.0,
+                                                          duration_s=30.0, amplitude=0.3)])
+    jack_rig.audio_player(name="quiet", signals=[np.zeros(48000, dtype=np.float32)])
+    mic.start(delay_s=0.0)
+    opts = {"midi_api": "jack", "audio_api": "JACK", "jack_server": jack_rig.server.name}
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/recording", json={
+        "client": "C07", "title": "Morning", "therapist": "T01", "options": opts,
+        "players": ["client=midi:kb1", "therapist=audio:quiet:1", "room=audio:mic:1"]})
+    assert r.status_code == 201, r.text
+    try:
+        st = r.json()
+        assert (st["client"], st["title"], st["therapist"]) == ("C07", "Morning", "T01")
+        (room,) = st["players"]["room"]["inputs"]
+        assert room["device"] == "mic" and room["channels"] == [1]
+        assert "silent_since_start" not in room
+        st = wait_for(lambda: (lambda s: s if "silent_since_start" in
+                               s["players"]["therapist"]["inputs"][0] else None)(
+            c.get("/api/recording").json()), timeout=15, what="the silent microphone named")
+        health = st["health"]
+        assert health["healthy"] is False
+        assert "therapist: no sound for " in health["line"], health["line"]
+        assert "client: no MIDI for " in health["line"]
+        assert "room" not in health["line"]
+        assert ("therapist (quiet ch 1): nothing heard since the recording started; check the "
+                "microphone, its cable and its channel") in health["details"]
+        assert st["players"]["client"]["inputs"][0]["silent_since_start"] is True
+        assert "silent_since_start" not in st["players"]["room"]["inputs"][0]
+    finally:
+        c.post("/api/recording/stop")

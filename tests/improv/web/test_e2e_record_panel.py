@@ -96,7 +96,13 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     expect(page.locator("form.record-setup .error")).to_contain_text("no client Z99 yet")
     page.get_by_label("Client", exact=True).fill("k12")
     expect(page.locator("form.record-setup")).to_contain_text("Client K12")
+    expect(page.locator(".armed .meter-row .silent")).to_have_count(2, timeout=10000)
     page.get_by_role("button", name="Start recording").click()
+    # the keyboard (not played yet) and the quiet input were silent all through the check
+    ask = page.get_by_role("alertdialog", name="Before the recording starts")
+    expect(ask).to_contain_text("room (quiet ch 1)")
+    expect(ask).to_contain_text("silent during the whole input check")
+    page.get_by_role("button", name="Start anyway").click()
     page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30000)
     expect(page.locator("#rec-indicator")).to_be_visible(timeout=1000)  # not after 3 s
     expect(page.locator(".live .health")).to_have_text("Recording: healthy")

@@ -62,3 +62,38 @@ def test_live_panel_says_a_pulse_without_one_tempo(store, tmp_path, live_server,
       return panel.querySelector('[data-player=mic] .tempo').textContent;
     }""", silent)
     assert cell == "not playing", cell
+
+
+def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, page):
+    """Before the first window of measures is full, a player is not said to be "not playing"
+    (their activity light may be on): the panel is collecting; a player whose inputs are all
+    unplugged reads "input unplugged", not "stopped playing"; a silent microphone is silent,
+    not -100 dBFS."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    got = page.evaluate("""async () => {
+      const { livePanel } = await import('/static/live.js');
+      const panel = livePanel();
+      document.body.append(panel);
+      const cell = (p) => panel.querySelector(`[data-player=${p}] td`).textContent;
+      const mic = { source: 'audio:mic', notes_per_s: 0.0, loudness: -100.0,
+        loudness_unit: 'dBFS', tempo_bpm: null, tempo_clear: false, pulse: 'none',
+        pulsed_share: 0.0, playing: false, stopped: true };
+      const early = { t: 1.0, window_s: 8, players: { client: null, therapist: mic },
+        pair: { state: 'one', who: 'therapist', players: ['client', 'therapist'] } };
+      panel.update(early, { elapsed: 2.2 });
+      const first = [panel.querySelector('.live-hint').textContent, cell('client'),
+        cell('therapist'), panel.querySelector('.pair').textContent];
+      panel.update({ ...early, t: 8.5 }, { elapsed: 9.5, unplugged: ['client'] });
+      return [first, [panel.querySelector('.live-hint').textContent, cell('client'),
+        panel.querySelector('[data-player=therapist] .loudness').textContent,
+        panel.querySelector('.pair').textContent]];
+    }""")
+    (hint, client, therapist, pair), (hint2, client2, loud2, pair2) = got
+    assert hint == "Collecting… the first figures come once 8 seconds are recorded (now 2 s)."
+    assert client == therapist == "collecting…"
+    assert pair == ""
+    assert hint2 == "Over the last 8 seconds."
+    assert client2 == "input unplugged"
+    assert loud2 == "silent"
+    assert pair2 == "Now: therapist plays alone"
