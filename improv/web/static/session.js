@@ -314,7 +314,7 @@ export async function sessionPage(main, id, params) {
       return [h('tr', { class: 'deleted' }, h('td', { colspan: '5', class: 'muted' }, 'No deleted annotations'))];
     }
     return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
-      h('td', {}, fmtSpan(a)),
+      h('td', { class: 'when' }, fmtSpan(a)),
       h('td', {}, a.player || everyone(s)),
       h('td', {}, a.tags.join(', ')),
       h('td', { class: 'text' }, h('s', {}, a.text),
@@ -330,7 +330,7 @@ export async function sessionPage(main, id, params) {
       h('tbody', {}, state.annotations.map((a) => {
         const hist = h('div', { class: 'history', hidden: true });
         return [h('tr', { dataset: { id: a.id } },
-          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
+          h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
             fmtSpan(a))),
           h('td', {}, a.player || everyone(s)),
           h('td', {}, a.tags.join(', ')),

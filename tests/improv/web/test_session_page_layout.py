@@ -281,3 +281,22 @@ def test_a_report_of_an_unanalysed_session_analyses_it_first(course_store, live_
     assert got.value.suggested_filename.endswith(".html")
     expect(page.locator("#status")).to_contain_text("Report downloaded")
     expect(page.locator("section.analysis table")).to_be_visible()
+
+
+def test_an_annotations_range_stays_on_one_line(demo_store, live_server, page):
+    """A range's time ("0:54.0–1:00.5") wrapped onto two centred lines beside point times on
+    one (a therapist's review)."""
+    path, sid = demo_store
+    with Store(path) as store:
+        add_annotation(store, sid, t=14.0, end=20.5, text="a stretch")
+        add_annotation(store, sid, t=22.0, text="a moment")
+    server = live_server(path)
+    page.set_viewport_size({"width": 1024, "height": 700})
+    _open(page, server, sid)
+    cells = page.locator("td.when button")
+    expect(cells.first).to_be_visible()
+    heights = {cells.nth(i).inner_text(): cells.nth(i).bounding_box()["height"]
+               for i in range(cells.count())}
+    span = next(k for k in heights if "–" in k)
+    point = next(k for k in heights if "–" not in k)
+    assert heights[span] == heights[point], heights
