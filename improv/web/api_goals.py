@@ -76,7 +76,8 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     feature list's plain names, each part in the order of their labels), the common ones to
     offer first (``common_measures``: those a comparison shows by default), those the client's
     sessions have values of (``measured``), their labels with units as the form shows them
-    (``measure_labels``), players and pairs, and the vocabulary's tags."""
+    (``measure_labels``), players and pairs, and the vocabulary's tags (``iap``: the
+    dimensions that are Bruscia's profiles)."""
     from analysis.features import FEATURES
     from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goals import client_columns, client_players, session_measure_problem
@@ -103,7 +104,9 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     common = [n for n in DEFAULT_FEATURES if n in labels]
     return {"measures": measures, "common_measures": common, "measure_labels": labels,
             "measured": measured, "players": players + pairs,
-            "tags": vocabulary.all_tags(vocabulary.load(store.root))}
+            "tags": vocabulary.all_tags(vocabulary.load(store.root)),
+            # the dimensions that are Bruscia's profiles, grouped as the annotation form does
+            "iap": list(vocabulary.IAP_PROFILES)}
 
 
 @router.get("/clients/{client}/goals")

@@ -129,13 +129,17 @@ function goalForm(code, r, g, reload) {
     rows.append(h('div', { class: 'row' }, m, d, p));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
-  // tags as the annotation form groups them: plain tags, then each dimension with its values
-  // ("autonomy" › "leader"), not as codes ("autonomy:leader")
-  const tagOpt = (t) => h('option', { value: t, selected: g && g.tags[0] && g.tags[0].tag === t }, t.includes(':') ? t.slice(t.indexOf(':') + 1) : t);
+  // tags grouped and titled as the annotation form does (Common tags, "IAP · autonomy",
+  // "Practice · mood"), each value under its dimension ("leader"), not as a code; a value two
+  // dimensions share ("calm") is told apart by its group
+  const tagOpt = (t) => h('option', { value: t, title: t, selected: g && g.tags[0] && g.tags[0].tag === t }, t.includes(':') ? t.slice(t.indexOf(':') + 1) : t);
   const dims = [...new Set(r.choices.tags.filter((t) => t.includes(':')).map((t) => t.slice(0, t.indexOf(':'))))];
+  const iap = new Set(r.choices.iap || []);
+  const dimGroup = (d) => h('optgroup', { label: `${iap.has(d) ? 'IAP' : 'Practice'} · ${d}` }, r.choices.tags.filter((t) => t.startsWith(`${d}:`)).map(tagOpt));
+  const plain = r.choices.tags.filter((t) => !t.includes(':'));
   const tag = h('select', { class: 'goal-tag', 'aria-label': 'Tag' }, h('option', { value: '' }, '(none)'),
-    r.choices.tags.filter((t) => !t.includes(':')).map(tagOpt),
-    dims.map((d) => h('optgroup', { label: d }, r.choices.tags.filter((t) => t.startsWith(`${d}:`)).map(tagOpt))));
+    plain.length ? h('optgroup', { label: 'Common tags' }, plain.map(tagOpt)) : '',
+    dims.filter((d) => iap.has(d)).map(dimGroup), dims.filter((d) => !iap.has(d)).map(dimGroup));
   const tagDir = direction(g && g.tags[0] && g.tags[0].direction);
   const submit = async (e) => {
     e.preventDefault();

@@ -73,7 +73,10 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
 @pytest.mark.browser
 @pytest.mark.slow
 def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, page):
+    from sessions.vocabulary import extend
+
     path, ids = goal_store
+    extend(path, "mood:calm")  # the practice's own dimension, with a value the IAP has too
     server = live_server(path)
     page.goto(server.url)
     page.goto(f"{server.base}/#/client/C07")
@@ -98,9 +101,18 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     measured, common = set(choices["measured"]), set(choices["common_measures"])
     assert more == [n for n in choices["measured"] if n not in common]
     assert never and not set(never) & measured and set(never) <= set(choices["measures"])
+    # tags grouped and titled as in the annotation form: a value two dimensions share
+    # ("calm" of the IAP's tension and of the practice's mood) is told apart by its group
+    tag_groups = form.get_by_label("Tag").locator("optgroup")
+    labels = [tag_groups.nth(i).get_attribute("label") for i in range(tag_groups.count())]
+    assert labels[0] == "Common tags" and "IAP · autonomy" in labels, labels
+    assert any(x.startswith("Practice · ") for x in labels), labels
+    calm = form.get_by_label("Tag").locator("option", has_text=re.compile("^calm$"))
+    owners = calm.evaluate_all("os => os.map((o) => o.parentElement.label)")
+    assert len(owners) == len(set(owners)), owners
     # tags as the annotation form groups them, not as codes
     tag_groups = form.get_by_label("Tag", exact=True).locator("optgroup")
-    assert "autonomy" in tag_groups.evaluate_all("gs => gs.map((g) => g.label)")
+    assert "IAP · autonomy" in tag_groups.evaluate_all("gs => gs.map((g) => g.label)")
     expect(form.get_by_label("Tag", exact=True).locator('option[value="autonomy:leader"]'))\
         .to_have_text("leader")
     common = groups.first.locator("option")
