@@ -480,7 +480,8 @@ export async function sessionPage(main, id, params) {
   function analysisLanes(r, feats) {
     if (tl.lanes.some((l) => l.row.classList.contains('curve'))) return;
     const groups = { tempo: [], dyn: [], dens: [] };
-    // one source per player and lane: MIDI first for tempo and density, audio level for dynamics
+    // one source per player and lane, MIDI first, as the Measures table gives them (its
+    // Dynamics column says the velocity where there is MIDI: so does the lane)
     const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
@@ -502,7 +503,7 @@ export async function sessionPage(main, id, params) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
         if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
-      add('dyn', ['level_dbfs', 'velocity_mean'], ['audio', 'midi']);
+      add('dyn', ['velocity_mean', 'level_dbfs'], ['midi', 'audio']);
       add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
     }
     const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));

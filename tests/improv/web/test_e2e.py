@@ -133,6 +133,8 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     # a unit that is a scale itself is not pasted after the numbers ("… 38.3–122 0-127")
     dyn = page.locator(".lane.curve", has_text="Dynamics").get_attribute("title")
     assert "0-127" not in dyn and "0-1\n" not in dyn + "\n", dyn
+    # the lane draws what the Measures table's Dynamics column says: the MIDI velocity
+    assert "client (MIDI) · Velocity" in dyn and "(audio) · Level" not in dyn, dyn
     body = page.inner_text("body")
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", body), "a field name on the session page"
     assert "(s)" not in body and "\tall\t" not in body  # "whole group", plural words
