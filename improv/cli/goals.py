@@ -49,7 +49,7 @@ def _indicator_options(indicator_help: str, tag_help: str):
     """``--indicator``, ``--tag``, ``--by``, ``--json`` and the app, for add and edit."""
     options = [
         click.option("--indicator", "indicators", multiple=True,
-                     metavar="MEASURE:up|down[@PLAYER]", help=indicator_help),
+                     metavar="NAME:up|down", help=indicator_help),
         click.option("--tag", "tags", multiple=True, metavar="TAG:up|down", help=tag_help),
         click.option("--by", metavar="CODE", help="Author code."), json_option, click.pass_obj]
 
@@ -66,25 +66,34 @@ def goals() -> None:
     """Treatment goals agreed with a client, with the measures and tags that show progress.
 
     \b
-    improv goals add --client C07 "Dares to lead" --indicator leads_share:up@client
+    improv goals measures --client C07   (the names --indicator takes)
+    improv goals add --client C07 "Dares to lead" --indicator leads_share@client:up
     improv goals edit ID ["NEW TEXT"] [--since DATE] [--indicator M:up] [--tag T:up]
     improv goals reach ID | improv goals drop ID [--on DATE]
     improv goals list|show --client C07 [--json]
     """
 
 
+def _listing(client: str) -> str:
+    """Where the names an indicator takes are listed (said after a refused one)."""
+    return f"'improv goals measures --client {client}' lists every name"
+
+
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
 @click.argument("text")
 @click.option("--since", metavar="DATE", help="The day it was agreed (default: today).")
-@_indicator_options("A measure whose rise (up) or fall (down) means progress; repeatable.",
+@_indicator_options("A measure whose rise (up) or fall (down) means progress, e.g. "
+                    "leads_share@client:up; 'improv goals measures --client CODE' lists the "
+                    "names. Repeatable.",
                     "A tag counted per session; repeatable.")
 def add(app, client, text, since, indicators, tags, by, as_json):
     """Agree a new goal with a client."""
     from improv.reports.goals import add_goal
 
     inds, tgs = _parsed(indicators, tags)
-    g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by)
+    g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by,
+                 listing=_listing(client))
     emit(g, as_json=as_json, human=lambda g: click.echo(f"added goal {g['id']} for client "
                                                         f"{client} (since {g['since']})"))
 
@@ -95,14 +104,17 @@ def add(app, client, text, since, indicators, tags, by, as_json):
 @click.option("--since", metavar="DATE",
               help="The day the changed goal applies from (default: today); the earlier "
                    "version keeps the days before.")
-@_indicator_options("Replace the measures (repeatable).", "Replace the tags (repeatable).")
+@_indicator_options("Replace the measures (repeatable; 'improv goals measures --client CODE' "
+                    "lists the names).", "Replace the tags (repeatable).")
 def edit(app, goal_id, text, since, indicators, tags, by, as_json):
     """Change a goal from a day on; the earlier version stays, for its own period."""
     from improv.reports.goals import edit_goal
+    from sessions import goals as gl
 
     inds, tgs = _parsed(indicators, tags)
+    listing = _listing(gl.goal_client(app.store, goal_id)) if inds else ""
     g = edit_goal(app.store, goal_id, since=since, text=text, indicators=inds or None,
-                  tags=tgs or None, by=by)
+                  tags=tgs or None, by=by, listing=listing)
     emit(g, as_json=as_json, human=lambda g: click.echo(
         f"goal {g['id']}: version {len(g['versions'])} from {g['versions'][-1]['since']}"))
 
@@ -159,6 +171,38 @@ def plan(app, client, n_sessions, months, by, as_json):
     p = gl.set_plan(app.store, client, sessions=n_sessions, months=months, by=by)
     n = len(app.store.list(client=client))
     emit(p, as_json=as_json, human=lambda p: click.echo(f"client {client}: {plan_text(p, n)}"))
+
+
+@goals.command()
+@click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
+@json_option
+@click.pass_obj
+def measures(app, client, as_json):
+    """The measures a goal of this client can follow: each as the tables name it, and the
+    name to give after --indicator (with :up or :down)."""
+    from improv.reports.goals import indicator_names
+
+    names = indicator_names(app.store, _known_client(app.store, client))
+
+    def human(names):
+        if not names:
+            click.echo(f"client {client}'s sessions are not analysed yet: 'improv analyze --all "
+                       f"--client {client}' measures them")
+            return
+        click.echo(f"The measures of client {client}'s sessions that a goal can follow.")
+        click.echo(f"Give one as --indicator NAME:up or NAME:down, e.g. --indicator "
+                   f"{names[0]['name']}:up")
+        click.echo("")
+        out: list = []
+        group = None
+        for n in names:
+            if n["group"] != group:
+                out.append(n["group"])
+                group = n["group"]
+            out.append((f"  {n['label']}", n["name"]))
+        table(out, ["MEASURE", "NAME"])
+
+    emit(names, as_json=as_json, human=human)
 
 
 @goals.command(name="list")

@@ -40,7 +40,18 @@ TOO_FEW = "too few sessions to judge"
 # -- parsing and checking indicators ------------------------------------------------------
 
 def parse_indicator(spec: str) -> dict[str, Any]:
-    """``MEASURE:up|down[@PLAYER]`` -> ``{"measure", "direction", "player"}`` (not checked)."""
+    """``MEASURE:up|down[@PLAYER]``, or ``MEASURE@PLAYER:up|down`` (a name as
+    :func:`indicator_names` lists it, then its direction) -> ``{"measure", "direction",
+    "player"}`` (not checked).
+
+    >>> parse_indicator("leads_share@client:up") == parse_indicator("leads_share:up@client")
+    True
+    """
+    named, sep, direction = str(spec).rpartition(":")
+    if sep and direction in ("up", "down") and "@" in named:
+        measure, _, player = named.partition("@")
+        if measure and player:
+            return {"measure": measure, "direction": direction, "player": player}
     head, at, player = str(spec).partition("@")
     measure, sep, direction = head.rpartition(":")
     if not sep or not measure or direction not in ("up", "down") or (at and not player):
@@ -141,21 +152,166 @@ def _summary_of(curve: str) -> str | None:
     return names[0] if names else None
 
 
-def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -> list[dict]:
+def indicator_names(store, client: str) -> list[dict[str, str]]:
+    """Every measure of the client's analysed sessions that a goal can follow, named as
+    ``--indicator`` takes it, in the order of the web page's groups.
+
+    A name reads exactly one of the client's columns (:func:`matching_columns`): the measure
+    and its player (``tempo_bpm@client``; ``midi.tempo_bpm@client`` where the player has it
+    from several inputs), a pair's measure that names its player by that player
+    (``leads_share@client`` reads ``client|therapist.client_leads_share``), another pair
+    measure by the pair (``joint_share@client|therapist``). Curves, words, roles and the
+    analysis' settings are left out: they have no number per session to rise or fall.
+
+    Returns
+    -------
+    list of dict
+        ``{"name", "label", "group", "column"}``: the name to type, the label with its unit as
+        the tables show it (``client leads (%)``), the group's title, the catalog column.
+    """
+    from analysis.features import check_features, is_setting, lookup, split_column
+    from improv.reports.labels import grouped, shown_unit
+
+    columns = client_columns(store, client)
+    players = client_players(store, client)
+
+    def rank(c: str) -> int:  # a measure's players in the order of the client's sessions
+        owner = split_column(c)[0]
+        return players.index(owner) if owner in players else len(players)
+
+    out = []
+    for group, members in grouped(c for c in columns if "_role_" not in c
+                                  and lookup(c) is not None and not is_setting(c)):
+        first = {}  # each measure where it comes first in the group, its players together
+        for k, c in enumerate(members):
+            first.setdefault(lookup(c)[0].name, k)
+        members = sorted(members, key=lambda c: (first[lookup(c)[0].name], rank(c), c))
+        for c in members:
+            owner, source, name = split_column(c)
+            if session_measure_problem(name) is not None:
+                continue
+            tries = [(name[len(p) + 1:], p) for p in owner.split("|")
+                     if "|" in owner and name.startswith(p + "_")]
+            tries += [(name, owner)] + ([(f"{source}.{name}", owner)] if source else [])
+            for measure, player in tries:
+                try:
+                    check_features([measure])
+                except ParameterError:
+                    continue
+                if matching_columns(columns, measure, player) == [c]:
+                    break
+            else:
+                measure, player = c, None  # the whole column names itself
+            ind = {"measure": measure, "player": player}
+            unit, text = shown_unit(c), indicator_label(ind, c)
+            if unit:  # "Tempo (tentative, BPM)", as the tables' headings write it
+                text = f"{text[:-1]}, {unit})" if text.endswith(")") else f"{text} ({unit})"
+            out.append({"name": f"{measure}@{player}" if player else measure,
+                        "label": text, "group": group, "column": c})
+    return out
+
+
+#: Everyday words for a measure, typed where a measure's name belongs (``leading``), and the
+#: measures they mean.
+_LOUD = ("velocity_mean", "level_dbfs_mean", "loudness_lufs_integrated")
+_MEANT = {"leading": ("leads_share",), "leads": ("leads_share",), "follow": ("leads_share",),
+          "following": ("leads_share",), "together": ("joint_share", "together_share"),
+          "loud": _LOUD, "loudness": _LOUD, "volume": _LOUD, "dynamics": _LOUD,
+          "tempo": ("tempo_bpm",), "speed": ("tempo_bpm",),
+          "density": ("notes_per_s", "onsets_per_s"), "silence": ("silence_share",),
+          "synchrony": ("asynchrony_abs_mean_ms",)}
+
+
+def suggested_indicators(measure: str, names: Sequence[dict[str, str]], *,
+                         most: int = 4) -> list[str]:
+    """The names of :func:`indicator_names` that a refused ``measure`` may have meant: the
+    measure to use instead of a curve or a word (``lead`` -> ``leads_share@client``, ...),
+    else those whose measure or label words are spelt most like it (``leading`` is like the
+    label "client leads"), never a name that would be refused in turn.
+
+    >>> names = [{"name": "leads_share@client", "label": "client leads (%)"},
+    ...          {"name": "tempo_bpm@client", "label": "client (MIDI) · Tempo (BPM)"}]
+    >>> suggested_indicators("leading", names), suggested_indicators("lead", names)
+    (['leads_share@client'], ['leads_share@client'])
+    """
+    import difflib
+    import re
+
+    query = measure.rsplit(".", 1)[-1].lower()
+    instead = {(_INSTEAD.get(query) or _summary_of(query) or "").split("@")[0],
+               *_MEANT.get(query, ())} - {""}
+    scored = []
+    for k, entry in enumerate(names):
+        bare = entry["name"].split("@")[0].rsplit(".", 1)[-1]
+        if bare in instead:
+            score = 2.0
+        else:
+            words = [bare] + re.findall(r"[a-z]+", entry["label"].lower())
+            score = max(difflib.SequenceMatcher(None, query, w).ratio() for w in words)
+        if score >= 0.6:
+            scored.append((score, k, entry["name"]))
+    if not scored:
+        return []
+    best = max(s for s, _, _ in scored)
+    return [n for s, _, n in sorted(scored, key=lambda x: (-x[0], x[1]))
+            if s >= best - 0.1][:most]
+
+
+def _listed_names(players: Sequence[str], pairs: Sequence[str]) -> list[dict[str, str]]:
+    """The feature list's measures with a number per session, for each of the client's players
+    (or pairs, for the dialogue's), named as ``--indicator`` takes them: what a name may have
+    meant when the client's analysed sessions have nothing like it (their values come once the
+    sessions are analysed with them)."""
+    from analysis.features import FEATURES
+
+    out = []
+    for f in FEATURES:
+        if ("{" in f.name or "summary" not in f.kinds or not f.unit or f.group == "analysis"
+                or session_measure_problem(f.name) is not None):
+            continue
+        for owner in (pairs if f.group.startswith("dialogue") else players):
+            out.append({"name": f"{f.name}@{owner}", "label": f.label})
+    return out
+
+
+def _either(names: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *,
+                     listing: str = "") -> list[dict]:
     """Refuse measures that are not in the feature list or have no number per session
     (:func:`session_measure_problem`), players the client's sessions do not have, and a
-    measure without a player that names several of the client's columns."""
+    measure without a player that names several of the client's columns. A refused measure
+    is answered with the names the client's sessions have that it may have meant
+    (:func:`suggested_indicators`), and ``listing``: where all of them are listed (the
+    command line: ``'improv goals measures --client C07' lists them all``)."""
     from analysis.features import check_features
 
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
     columns = client_columns(store, client)
+    names: list[dict[str, str]] | None = None
+    more = f" ({listing})" if listing else ""
     out = []
     for ind in indicators:
-        check_features([ind["measure"]])
+        try:
+            check_features([ind["measure"]])
+        except ParameterError:
+            names = indicator_names(store, client) if names is None else names
+            close = (suggested_indicators(ind["measure"], names)
+                     or suggested_indicators(ind["measure"], _listed_names(players, pairs)))
+            hint = (f"did you mean {_either(close)}?" if close
+                    else "no measure of this client's sessions is spelt like it")
+            raise ParameterError(f"unknown feature {ind['measure']!r}: {hint}{more}",
+                                 parameter="indicator") from None
         problem = session_measure_problem(ind["measure"])
         if problem:
-            raise ParameterError(problem, parameter="indicator")
+            names = indicator_names(store, client) if names is None else names
+            close = suggested_indicators(ind["measure"], names)
+            here = f" (for client {client}: {_either(close)})" if close else ""
+            raise ParameterError(f"{problem}{here}{more}", parameter="indicator")
         player = ind.get("player")
         if player is not None and player not in players and player not in pairs:
             raise ParameterError(f"player {player!r} of indicator {ind['measure']} is not in "
@@ -171,23 +327,27 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]]) -
     return out
 
 
-def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(), by=None):
-    """:func:`sessions.goals.add_goal` with the measures checked against the feature list."""
+def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(), by=None,
+             listing: str = ""):
+    """:func:`sessions.goals.add_goal` with the measures checked against the feature list
+    (``listing``: see :func:`check_indicators`)."""
     from sessions import goals
 
     goals.first_session_day(store, client)  # a bad client code or none with sessions first
     return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
-                          indicators=check_indicators(store, client, indicators))
+                          indicators=check_indicators(store, client, indicators,
+                                                      listing=listing))
 
 
 def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,
-              by=None):
-    """:func:`sessions.goals.edit_goal` with the measures checked against the feature list."""
+              by=None, listing: str = ""):
+    """:func:`sessions.goals.edit_goal` with the measures checked against the feature list
+    (``listing``: see :func:`check_indicators`)."""
     from sessions import goals
 
     client = goals.goal_client(store, goal_id)
     if indicators is not None:
-        indicators = check_indicators(store, client, indicators)
+        indicators = check_indicators(store, client, indicators, listing=listing)
     return goals.edit_goal(store, client, goal_id, since=since, text=text,
                            indicators=indicators, tags=tags, by=by)
 

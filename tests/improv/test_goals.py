@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -181,8 +182,15 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
 
 
 @pytest.mark.parametrize("args, message", [
+    # a misspelt name: only names a goal takes are suggested (velocity_mean of the feature
+    # list: this client's catalog has no velocity yet), and where to find them all
     (["add", "--client", "C07", "X", "--indicator", "velocity_mena:up"],
-     "unknown feature 'velocity_mena': did you mean velocity_mean"),
+     "unknown feature 'velocity_mena': did you mean velocity_mean@client or "
+     "velocity_mean@therapist? ('improv goals measures --client C07' lists every name) "
+     "(option --indicator)"),
+    # it said "did you mean lead, leader?", which it then refused (review 27, finding 30)
+    (["add", "--client", "C07", "X", "--indicator", "leading:up"],
+     "unknown feature 'leading': did you mean leads_share@client or leads_share@therapist?"),
     (["add", "--client", "C07", "X", "--tag", "mood:happy:up"], "unknown tag(s) mood:happy"),
     (["add", "--client", "C07", "X", "--tag", "autonomy:boss:up"], "unknown tag autonomy:boss"),
     (["add", "--client", "C07", "X", "--since", "2025-12-01"],
@@ -200,7 +208,8 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
     # tied to them would read "0 sessions so far" for ever
     (["add", "--client", "C07", "X", "--indicator", "lead:up@client"],
      "Who leads (lead) is a curve within each session, with no value per session: use "
-     "leads_share@PLAYER instead"),
+     "leads_share@PLAYER instead (for client C07: leads_share@client or "
+     "leads_share@therapist)"),
     (["add", "--client", "C07", "X", "--indicator", "leader:up"],
      "Leader (leader) is a word, not a number"),
     (["add", "--client", "C07", "X", "--indicator", "level_dbfs:down@client"],
@@ -489,3 +498,79 @@ def test_days_are_the_days_the_therapist_lived(client_store, run_cli, far_west, 
     # before the 12th (in UTC it is on the 12th, and "--until 2026-01-12" would leave it out)
     found = run_cli("annotations", "search", "--until", "2026-01-12", "--json").json()
     assert {row["session_id"] for row in found} == {ids[1]}
+
+
+def test_goals_measures_lists_label_and_name_and_every_name_is_taken(client_store, run_cli):
+    """`improv goals measures`: each measure of the client's sessions as the tables name it,
+    and the name --indicator takes; each listed name is accepted as it is."""
+    from improv.reports.goals import check_indicators, parse_indicator
+    from sessions.store import Store
+
+    path, _ = client_store
+    r = _ok(run_cli("goals", "measures", "--client", "C07"))
+    lines = r.stdout.splitlines()
+    assert lines[1] == "Give one as --indicator NAME:up or NAME:down, e.g. --indicator " \
+        "notes_per_s@client:up"
+    rows = {tuple(re.split(r"\s{2,}", line.strip())) for line in lines if line.startswith("  ")}
+    assert ("client leads (%)", "leads_share@client") in rows
+    assert ("therapist leads (%)", "leads_share@therapist") in rows
+    assert ("client & therapist · Both playing (%)", "joint_share@client|therapist") in rows
+    assert ("client (MIDI) · Notes per second (notes/s)", "notes_per_s@client") in rows
+    assert "Leading and following" in lines  # grouped as on the web page
+    names = _ok(run_cli("goals", "measures", "--client", "C07", "--json")).json()
+    assert len(names) == len(rows) >= 7
+    with Store(path) as store:
+        for n in names:
+            ind = parse_indicator(f"{n['name']}:up")
+            (checked,) = check_indicators(store, "C07", [ind])
+            assert checked["player"] == ind["player"], n
+    # a listed name goes straight into a goal, and reads its column
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Leads", "--since", "2026-01-05",
+                    "--indicator", "leads_share@client:up", "--json"))
+    assert g["versions"][-1]["indicators"] == [
+        {"measure": "leads_share", "direction": "up", "player": "client"}]
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    (ind,) = goal["versions"][-1]["indicators"]
+    assert ind["column"] == "client|therapist.client_leads_share"
+
+
+def test_every_suggested_name_is_accepted(client_store, run_cli):
+    """What a refusal suggests, the next try takes: no "did you mean lead?" that is refused."""
+    import re
+
+    for typed in ("leading:up", "lead:up@client", "leader:up", "velocity_mena:up",
+                  "notes_per_sec:up", "together:up", "silence:down"):
+        r = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-05",
+                    "--indicator", typed)
+        assert r.exit_code == 1 and r.stderr.count("\n") == 1, (typed, r.stderr)
+        suggested = re.findall(r"[\w.|]+@[\w|]+", r.stderr.split("lists every name")[0])
+        suggested = [n for n in suggested if not n.endswith("@PLAYER")]
+        assert suggested, r.stderr
+        for name in suggested:
+            ok = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-05",
+                         "--indicator", f"{name}:up")
+            assert ok.exit_code == 0, (typed, name, ok.stderr)
+
+
+def test_goals_measures_of_a_client_not_analysed_yet(tmp_path, run_cli, monkeypatch):
+    from sessions.store import Store
+
+    rng = np.random.default_rng(1)
+    with Store(tmp_path / "store") as store:
+        import_weekly_session(store, tmp_path, week=0, notes=5, duration=5.0, rng=rng,
+                              start=datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc))
+    monkeypatch.setenv("IMPROV_STORE", str(tmp_path / "store"))
+    r = _ok(run_cli("goals", "measures", "--client", "C07"))
+    assert r.stdout == ("client C07's sessions are not analysed yet: 'improv analyze --all "
+                        "--client C07' measures them\n")
+
+
+def test_an_indicator_names_its_player_before_or_after_the_direction():
+    from improv.reports.goals import parse_indicator
+
+    want = {"measure": "leads_share", "direction": "down", "player": "client"}
+    assert parse_indicator("leads_share@client:down") == want
+    assert parse_indicator("leads_share:down@client") == want
+    assert parse_indicator("joint_share@client|therapist:up")["player"] == "client|therapist"
+    with pytest.raises(ValueError, match="an indicator must look like"):
+        parse_indicator("leads_share@client:sideways")
