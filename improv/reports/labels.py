@@ -17,7 +17,7 @@ from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_
 __all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "heading", "shown", "meaning",
            "shown_unit", "shown_band", "scale", "group_of", "grouped", "column_title",
            "source_name", "never_negative", "value_range", "decimals", "shown_fixed",
-           "shown_slope"]
+           "shown_slope", "input_name", "shown_label"]
 
 #: Headings of the groups, in :data:`analysis.features.GROUPS` order (as on the web page).
 GROUP_TITLES = {
@@ -90,7 +90,7 @@ def heading(column: str) -> str:
     >>> heading("a|b.asynchrony_mean_ms"), heading("client.midi.tempo_bpm")
     ('Asynchrony (mean, ms)', 'Tempo (BPM)')
     """
-    text, unit = label(column), shown_unit(column)
+    text, unit = shown_label(column), shown_unit(column)
     if not unit:
         return text
     if text.endswith(")"):
@@ -185,7 +185,8 @@ def meaning(column: str) -> str:
                 f"{100 * OFTEN_PULSED_SHARE:.0f} % or more; “{w['intermittent']}”: less "
                 f"often; “{w['rare']}”: under {100 * RARE_PULSE_SHARE:.0f} %; “{w['none']}”: "
                 "in none")
-    return describe(column)[1]
+    extra = _MEANINGS.get(found[0].name, "").format(**found[1]) if found else ""
+    return describe(column)[1] + extra
 
 
 def scale(column: str) -> float:
@@ -344,3 +345,49 @@ def shown_slope(column: str, value: float) -> str:
     places = min(max(0, 1 - math.floor(math.log10(abs(v)))), decimals(column) + 1)
     text = f"{v:+.{places}f}"
     return "0" if float(text) == 0 else text
+
+
+def input_name(source: str, sources=()) -> str:
+    """A player's input as a pseudonymised report names it: ``MIDI``, ``audio``, or ``audio
+    2`` for the second of several audio inputs (``audio:<input>``, whose name may be a file
+    named after a person, is never printed).
+
+    >>> input_name("midi"), input_name("audio"), input_name("audio:anna", ["audio:x", "audio:anna"])
+    ('MIDI', 'audio', 'audio 2')
+    """
+    if not source.startswith("audio:"):
+        return source_name(source)
+    audio = [s for s in sources if s.startswith("audio:")] or [source]
+    return f"audio {audio.index(source) + 1}" if source in audio else "audio"
+
+
+#: Labels that tell apart two measures whose labels in the feature list read alike (a
+#: therapist's review: "Tonal clarity 0.71" beside "Tonal clarity 0.83"; "client adapts
+#: (phase correction) 0.25" beside "client phase correction 0.28").
+_LABELS = {
+    "tonal_clarity": "Tonal clarity (whole session)",
+    "tonal_clarity_mean": "Tonal clarity (mean of windows)",
+    "{x}_phase_correction": "{x} phase correction (simple estimate)",
+}
+#: Meanings added to those of the feature list where a label alone would mislead.
+_MEANINGS = {
+    "{x}_phase_correction": " A simpler estimate than “{x} adapts”: {x}'s own least-squares "
+                            "slope, from the synchrony measures; “{x} adapts” is the model "
+                            "that names the leader.",
+    "tonal_clarity_mean": " (6 s windows by default; the whole session's is “Tonal clarity "
+                          "(whole session)”)",
+}
+
+
+def shown_label(column: str) -> str:
+    """The label of a measure as the reports and the CLI tables show it: the feature list's
+    (:func:`analysis.features.label`), or a label of :data:`_LABELS` that tells it apart from
+    a look-alike.
+
+    >>> shown_label("x.midi.tonal_clarity"), shown_label("a|b.client_phase_correction")
+    ('Tonal clarity (whole session)', 'client phase correction (simple estimate)')
+    """
+    found = lookup(column)
+    if found is not None and found[0].name in _LABELS:
+        return _LABELS[found[0].name].format(**found[1])
+    return label(column)

@@ -28,7 +28,7 @@ CURVE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "density": (("notes_per_s", "onsets_per_s", "polyphony"), "per s / notes"),
     # silence: its share of the window; articulation: the share of each interval a note sounds
     "silence": (("silence_share", "articulation"), PERCENT),
-    "register": (("pitch_mean",), "MIDI note"),
+    "register": (("pitch_mean",), "note"),  # ticks by note name (note_axis)
 }
 
 #: Panels of a dialogue row (``{a}``/``{b}`` are the pair's names).
@@ -40,6 +40,11 @@ DIALOGUE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "tempo": (("{a}_tempo_bpm", "{b}_tempo_bpm"), "BPM"),
     "imitation": (("{a}_imitates_{b}", "{b}_imitates_{a}"), "per min"),
 }
+
+#: The width of a report's figure [inches]: an A4 page inside its 15 mm margins and the
+#: body's 2 em (22 pt) on each side, so that the figure is printed at its own size and its
+#: 8 pt text is 8 pt on paper.
+PAGE_WIDTH = 6.45
 
 ROLE_COLOURS = {
     "leader": "#d62728", "partner": "#2ca02c", "follower": "#1f77b4", "dependent": "#9467bd",
@@ -88,19 +93,28 @@ def mmss(seconds: float, _pos=None) -> str:
     return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"
 
 
-def time_axis(ax, *, label: bool = True) -> None:
-    """Session time in m:ss on the x axis."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+#: Steps of a time axis [seconds]: 5 s to an hour, on the times people count in.
+TIME_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 1.5, 2, 3, 5, 6, 10]))
+
+def time_axis(ax, *, label: bool = True, most: int = 8, fontsize: float = 8) -> None:
+    """Session time in m:ss on the x axis, a tick every 5, 10, 15 or 30 s, 1, 2, 5, 10, 15 or
+    30 min or an hour (:data:`TIME_STEPS`): the smallest step that gives at most ``most``
+    ticks over the axis as it is drawn (call it after the curves)."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    lo, hi = ax.get_xlim()
+    span = max(hi - lo, 1e-9)
+    step = next((s for s in TIME_STEPS if span / s <= most), TIME_STEPS[-1])
+    ax.xaxis.set_major_locator(MultipleLocator(step))
     ax.xaxis.set_major_formatter(FuncFormatter(mmss))
     if label:
-        ax.set_xlabel("session time (m:ss)", fontsize=8)
+        ax.set_xlabel("session time (m:ss)", fontsize=fontsize)
 
 
 def note_axis(ax) -> None:
     """Pitch on the y axis by note names (``C4``, ``E4``), not MIDI note numbers: ticks on
-    whole semitones, at C, E and G# (every 4 semitones) or on every C for a wide range."""
+    whole semitones, at most six of them."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from improv.reports.labels import note_name
@@ -111,12 +125,21 @@ def note_axis(ax) -> None:
 
 #: Colours of annotations on the curves: markers (a moment), spans, and other moments.
 MARKER_COLOUR, SPAN_COLOUR, NOTE_COLOUR = "#b2182b", "#fdae61", "#4d4d4d"
+#: Rows of annotation labels above a panel (a label that fits in none is left out).
+LABEL_ROWS = 3
 
 
-def draw_annotations(ax, annotations, *, text: bool = False) -> None:
+def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8) -> int:
     """Markers as red lines, annotated spans as shaded bands, other annotations as grey dashed
-    lines; with ``text``, the first tag above each (at most 20 labelled)."""
-    for k, a in enumerate(annotations or ()):
+    lines; with ``text``, the first tag of each above the panel, level, in up to
+    :data:`LABEL_ROWS` rows so that no two labels overlap (a label with no room is left out).
+
+    Returns
+    -------
+    int
+        The rows of labels drawn above the panel (0 without ``text``), for the title's room.
+    """
+    for a in annotations or ():
         end, tags = a.get("end"), a.get("tags", [])
         if end is not None and end > a["t"]:
             ax.axvspan(a["t"], end, color=SPAN_COLOUR, alpha=0.18, linewidth=0)
@@ -124,9 +147,28 @@ def draw_annotations(ax, annotations, *, text: bool = False) -> None:
             ax.axvline(a["t"], color=MARKER_COLOUR, linewidth=0.9, alpha=0.8)
         else:
             ax.axvline(a["t"], color=NOTE_COLOUR, linewidth=0.7, linestyle="--", alpha=0.7)
-        if text and k < 20 and tags:
-            ax.text(a["t"], 1.0, tags[0], transform=ax.get_xaxis_transform(), fontsize=5,
-                    rotation=90, va="top", ha="right", color="#333333")
+    if not text:
+        return 0
+    lo, hi = ax.get_xlim()
+    fig = ax.get_figure()
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72.0
+    ends = [-1e9] * LABEL_ROWS  # the right end of the last label in each row [points]
+    used = 0
+    for a in sorted(annotations or (), key=lambda x: x["t"]):
+        tags = a.get("tags", [])
+        if not tags or not lo <= a["t"] <= hi:
+            continue
+        x = (a["t"] - lo) / max(hi - lo, 1e-9) * width_pt
+        row = next((r for r in range(LABEL_ROWS) if x > ends[r] + 3), None)
+        if row is None:
+            continue
+        ends[row] = x + 0.62 * fontsize * len(tags[0])  # DejaVu Sans: about 0.6 em a letter
+        used = max(used, row + 1)
+        ax.annotate(tags[0], xy=(a["t"], 1.0), xycoords=ax.get_xaxis_transform(),
+                    xytext=(0, 2 + (fontsize + 2) * row), textcoords="offset points",
+                    fontsize=fontsize, va="bottom", ha="left", color="#333333",
+                    annotation_clip=False)
+    return used
 
 
 def _values(name: str, c: dict) -> list[float]:
@@ -135,14 +177,29 @@ def _values(name: str, c: dict) -> list[float]:
     return [float("nan") if v is None or (gap_at_zero and v <= 0) else v for v in c["values"]]
 
 
+def _has_curve(curves: dict, names) -> bool:
+    """Whether any of ``names`` has a value to draw in ``curves``."""
+    import math
+
+    return any(c and c["times"] and not all(math.isnan(v) for v in _values(n, c))
+               for n, c in ((n, curves.get(n)) for n in names))
+
+
 def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
-          title_size: float = 9) -> bool:
+          title_size: float = 9, size: float = 7, legend: str | None = "inside",
+          title_pad: float = 4.0) -> bool:
+    """Draw the curves ``names`` (those present) in ``ax``; each curve keeps its colour by
+    its place in ``names``, so a curve has the same colour in every panel of a group.
+
+    ``legend``: ``"inside"`` (upper right), ``"right"`` (outside, right of the panel),
+    ``"above"`` (outside, between the title and the panel), or None (none: the panel beside
+    it has it)."""
     import math
 
     from analysis.features import describe, label
 
-    drawn, units = False, []
-    for name in names:
+    drawn, units = [], []
+    for k, name in enumerate(names):
         c = curves.get(name)
         if not c or not c["times"]:
             continue
@@ -151,29 +208,46 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
             continue
         if ylabel == PERCENT:
             vals = [100.0 * v for v in vals]
-        ax.plot(c["times"], vals, label=label(name), linewidth=1.0)
+        ax.plot(c["times"], vals, label=label(name), linewidth=1.0, color=f"C{k}")
         unit = describe(name)[0]
         if unit and unit not in units:
             units.append(unit)
-        drawn = True
-    ax.set_title(title, fontsize=title_size)
+        drawn.append(name)
     # the y label names the units of the curves drawn (not every unit the panel could hold)
-    ax.set_ylabel((ylabel or " / ".join(units)) if drawn else "", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_ylabel((ylabel or " / ".join(units)) if drawn else "", fontsize=size)
+    ax.tick_params(labelsize=size)
+    rows = 0
     if drawn:
         if ylabel == PERCENT:
             ax.set_ylim(-3, 103)
-        ax.legend(fontsize=6, loc="upper right")
         ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
+        if "MIDI note" in units:  # a pitch by its note name, as the tables say it
+            note_axis(ax)
+        if legend == "inside":
+            ax.legend(fontsize=6, loc="upper right")
+        elif legend == "right" and len(names) > 1:
+            ax.legend(fontsize=size, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                      frameon=False, borderaxespad=0)
+        elif legend == "above" and len(drawn) > 1:
+            # two a row where the labels are short; one a row where two would not fit
+            ncol = 2 if max(len(label(n)) for n in drawn) <= 18 else 1
+            ax.legend(fontsize=size, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol,
+                      frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+            rows = (len(drawn) + ncol - 1) // ncol
     else:
         ax.set_yticks([])
         ax.text(0.5, 0.5, "no curve", ha="center", va="center", transform=ax.transAxes,
                 fontsize=8, color="grey")
-    return drawn
+    ax.set_title(title, fontsize=title_size, pad=title_pad + rows * (size + 5))
+    return bool(drawn)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    return [items[k:k + n] for k in range(0, len(items), n)] or [[]]
 
 
 def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
-                 portrait: bool = False) -> Path:
+                 portrait: bool = False, columns=None, title: str | None = None) -> Path:
     """Write the per-player curves of an analysis result to ``path``.
 
     Parameters
@@ -186,80 +260,149 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
         The session's annotations (``t``, ``end`` [seconds], ``tags``), drawn on every panel
         (:func:`draw_annotations`).
     portrait : bool
-        A panel row per curve group and a column per player and source, sized for an A4 page
-        (the reports); else a row per player and source (the screen).
+        For an A4 page (the reports): a row per curve group that has a curve (an empty group
+        is left out) and a column per player and source, at most two columns (more are not
+        drawn: give ``columns`` two at a time), legends right of the panels, every text at
+        8 pt or more at print size; else a row per player and source (the screen).
+    columns : list of (str, str), optional
+        The ``(player, source)`` to draw, in order (default: all).
+    title : str, optional
+        The figure's title (default: the session ID and the analysis' settings).
 
     Returns
     -------
     Path
     """
-    from improv.reports.labels import source_name
+    from improv.reports.labels import input_name
+
+    def source_name(player: str, source: str) -> str:  # "audio 2", never an input's name
+        return input_name(source, list(result["players"][player]["sources"]))
 
     path = check_plot_path(path)
     plt = _plt()
     rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
+    if columns is not None:
+        rows = [r for c in columns for r in rows if (r[0], r[1]) == tuple(c)]
     groups = list(CURVE_GROUPS)
-    n = max(1, len(rows))
-    if portrait:  # 7.2 in: the width of an A4 page inside 15 mm margins, at full size
-        fig, grid = plt.subplots(len(groups), n, figsize=(7.2, 1.5 * len(groups) + 0.8),
-                                 squeeze=False, sharex=True)
-        axes = grid.T  # axes[row][group] as in the landscape layout
+    if portrait:
+        rows = rows[:2]
+        groups = [g for g in groups
+                  if any(_has_curve(res["curves"], CURVE_GROUPS[g][0]) for *_, res in rows)]
+        groups = groups or list(CURVE_GROUPS)[:1]
+        n = max(1, len(rows))
+        # drawn at the report page's width and under its 205 mm height: never shrunk
+        height = min(7.8, 1.2 * len(groups) + 1.0)
+        fig, grid = plt.subplots(len(groups), n, figsize=(PAGE_WIDTH, height), squeeze=False,
+                                 sharex=True)
+        axes = grid.T  # axes[column][group] as in the landscape layout
     else:
+        n = max(1, len(rows))
         fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
                                  squeeze=False, sharex=True)
     for i, (player, source, res) in enumerate(rows):
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
-            # on the A4 page four columns are narrow: the title on two lines, or neighbouring
-            # titles ran into each other ("…: dynamicstherapist (audio): dynamic")
-            title = (f"{player} ({source_name(source)})\n{g}" if portrait
-                     else f"{player} ({source_name(source)}): {g}")
-            _draw(axes[i][j], res["curves"], names, ylabel, title,
-                  title_size=8 if portrait else 9)
-            draw_annotations(axes[i][j], annotations, text=(j == 0))
+            ax = axes[i][j]
+            if portrait:
+                ax.set_xlim(0, max(1e-9, result.get("duration_s") or 1.0))
+                _draw(ax, res["curves"], names, ylabel, "", size=8, legend=None)
+                # the group names the row (on the y axis, with its unit); the player heads
+                # the column, above the annotations' labels of its top panel
+                ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
+                used = draw_annotations(ax, annotations, text=(j == 0))
+                if j == 0:
+                    ax.set_title(f"{player} ({source_name(player, source)})", fontsize=9,
+                                 fontweight="bold", pad=4 + used * 10)
+            else:
+                _draw(ax, res["curves"], names, ylabel,
+                      f"{player} ({source_name(player, source)}): {g}")
+                draw_annotations(ax, annotations, text=(j == 0), fontsize=6)
+    if portrait and len(rows) and len(groups):
+        # one legend a row, right of it, of the curves in any of its panels (a group of one
+        # possible curve, such as the tempo, needs none: the row's name says it)
+        for row, g in zip(grid, groups, strict=True):
+            found = {}
+            for ax in row:
+                for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+                    found.setdefault(name, handle)
+            if found and len(CURVE_GROUPS[g][0]) > 1:
+                row[-1].legend(found.values(), found.keys(), fontsize=8, loc="upper left",
+                               bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
     for ax in (grid[-1] if portrait else axes[-1]):
-        time_axis(ax)
-    fig.suptitle(_title(result), fontsize=10 if not portrait else 8)
+        time_axis(ax, most=4 if portrait else 8)
+    fig.suptitle(title or _title(result), fontsize=10 if not portrait else 9)
     fig.tight_layout()
-    save_figure(fig, path, dpi=100)
+    save_figure(fig, path, dpi=100 if not portrait else 110)
     plt.close(fig)
     return path
 
 
-def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=()) -> Path:
+def _all_zero(curves: dict, names) -> bool:
+    """Whether every value of ``names`` in ``curves`` is 0 or missing (nothing to draw)."""
+    return all(not v for n in names for v in (curves.get(n) or {}).get("values", []))
+
+
+def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
+                  title: str | None = None, session_id: str | None = None) -> Path:
     """Write the dialogue curves and role suggestions of each pair to ``path``, with the
-    annotations on every panel (see :func:`plot_players`)."""
+    annotations on every panel (see :func:`plot_players`): two panels a row, the legends
+    above their panels, a group without curves left out, and "no imitation found" for an
+    imitation panel with nothing in it; sized for an A4 page (text at 8 pt or more).
+
+    ``title``: the figure's title (default: the session ID and the analysis' settings);
+    ``session_id``: the session the role strip's caption tells how to confirm roles in
+    (default: the result's)."""
     path = check_plot_path(path)
     plt = _plt()
     pairs = result.get("dialogue") or []
-    groups = list(DIALOGUE_GROUPS)
-    n = max(1, len(pairs))
-    fig = plt.figure(figsize=(13, 5.6 * n + 0.6))
-    grid = fig.add_gridspec(3 * n, 3, height_ratios=[3, 3, 1.2] * n)
-    for k, d in enumerate(pairs):
+    sid = session_id or result.get("session_id") or "ID"
+    layout = []  # per pair: the groups drawn, each with its curve names
+    for d in pairs:
         a, b = d["pair"]
-        for i, g in enumerate(groups):
-            ax = fig.add_subplot(grid[3 * k + i // 3, i % 3])
-            names, ylabel = DIALOGUE_GROUPS[g]
-            _draw(ax, d["curves"], tuple(x.format(a=a, b=b) for x in names), ylabel,
-                  f"{a} & {b}: {g}")
-            draw_annotations(ax, annotations, text=(i == 0))
-            time_axis(ax, label=i >= 3)
-        roles = fig.add_subplot(grid[3 * k + 2, :])
-        _roles(roles, d)
+        named = {g: tuple(x.format(a=a, b=b) for x in DIALOGUE_GROUPS[g][0])
+                 for g in DIALOGUE_GROUPS}
+        layout.append([(g, named[g]) for g in DIALOGUE_GROUPS
+                       if g == "imitation" or _has_curve(d["curves"], named[g])])
+    rows = [(len(gs) + 1) // 2 for gs in layout] or [0]
+    fig = plt.figure(figsize=(PAGE_WIDTH, min(7.8, sum(1.75 * r + 1.3 for r in rows) + 0.4)))
+    ratios = [h for r in rows for h in [3] * r + [1.6]]
+    grid = fig.add_gridspec(len(ratios) or 1, 2, height_ratios=ratios or [1])
+    top = 0
+    for d, groups, r in zip(pairs, layout, rows, strict=False):
+        a, b = d["pair"]
+        for i, (g, names) in enumerate(groups):
+            ax = fig.add_subplot(grid[top + i // 2, i % 2])
+            ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
+            ylabel = DIALOGUE_GROUPS[g][1]
+            if g == "imitation" and _all_zero(d["curves"], names):
+                ax.set_yticks([])
+                ax.text(0.5, 0.5, "no imitation found", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=8, color="#555555")
+                ax.set_title(f"{a} & {b}: imitation", fontsize=9, loc="left")
+                ax.tick_params(labelsize=8)
+            else:
+                _draw(ax, d["curves"], names, ylabel, f"{a} & {b}: {g}", title_size=9, size=8,
+                      legend="above")
+                ax.title.set_horizontalalignment("left")
+                ax.title.set_x(0.0)
+            draw_annotations(ax, annotations)
+            time_axis(ax, label=i >= len(groups) - 2, most=4)
+        roles = fig.add_subplot(grid[top + r, :])
+        _roles(roles, d, session_id=sid)
         draw_annotations(roles, annotations)
+        top += r + 1
     if not pairs:
         fig.add_subplot(grid[0, :]).text(0.5, 0.5, "no pair to analyse", ha="center", va="center")
-    fig.suptitle(_title(result) + " - dialogue", fontsize=10)
+    fig.suptitle(title or (_title(result) + " - dialogue"), fontsize=10)
     fig.tight_layout()
-    save_figure(fig, path, dpi=100)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path
 
 
-def _roles(ax, d: dict) -> None:
+def _roles(ax, d: dict, *, session_id: str = "ID") -> None:
     a, b = d["pair"]
     for y, who in enumerate((a, b)):
         for r in d.get("role_runs", []):
@@ -267,20 +410,29 @@ def _roles(ax, d: dict) -> None:
                 ax.barh(y, r["end"] - r["t"], left=r["t"], height=0.8,
                         color=ROLE_COLOURS.get(r["role"], "#777777"),
                         alpha=0.35 + 0.65 * float(r["confidence"] or 0.0))
-    ax.set_yticks([0, 1], [a, b], fontsize=6)
-    ax.tick_params(labelsize=6)
+    ax.set_yticks([0, 1], [a, b], fontsize=8)
+    ax.tick_params(labelsize=8)
     ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
-    # a clinical word printed in a report: said as what it is, a suggestion to confirm
-    ax.set_title("roles the analysis suggests from the playing (Bruscia's autonomy profile): "
-                 "suggestions to confirm on the session page, not an assessment "
-                 "(colour: role, opacity: confidence)", fontsize=8)
-    time_axis(ax)
+    # a clinical word printed in a report: said as what it is, a suggestion to confirm, and
+    # how it is confirmed today (the session page has no role lane: the command line writes
+    # them into the annotations, where the page can confirm or delete each)
+    import textwrap
+
+    ax.set_title(textwrap.fill(
+        "Roles the analysis suggests from the playing (Bruscia's autonomy profile; colour: "
+        "role, strength: confidence). Suggestions, not an assessment: "
+        f"“improv analyze {session_id} --dialogue --accept-roles” writes them into the "
+        "annotations (tagged “suggestion”), to confirm (remove that tag) or delete each on the "
+        "session page.", 100), fontsize=8, loc="left")
+    time_axis(ax, most=8, label=False)
     present = sorted({r["role"] for r in d.get("role_runs", [])})
     if present:
         from matplotlib.patches import Patch
 
+        # under the time ticks (1.8 font sizes below the strip), not over them
         ax.legend(handles=[Patch(color=ROLE_COLOURS.get(r, "#777777"), label=r) for r in present],
-                  fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+                  fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False,
+                  ncol=len(present), borderaxespad=1.8)
 
 
 def plot_result(result: dict[str, Any], path: Path, *, dialogue: bool = False,

@@ -36,6 +36,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .nowrap { white-space: nowrap; } .small { font-size: 8.5pt; color: #333; }
 img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
 .curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
+h2.appendix { break-before: page; }
 pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
   background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
 .out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
@@ -113,23 +114,225 @@ def _measures_table(summary: dict[str, Any]) -> str:
             + "".join(trs) + "</table>")
 
 
+#: Abbreviations and names of methods in the technical appendix, each written out once.
+ABBREVIATIONS = (
+    ("BPM", "beats per minute"),
+    ("MIDI", "the notes as an electronic instrument sends them (which key, when, how hard: "
+             "velocity 0–127)"),
+    ("SD", "standard deviation: how far values spread around their mean"),
+    ("MTTB", "Music Therapy Toolbox (Erkkilä et al. 2004; Luck et al. 2008), the measures of "
+             "clinical improvisation several of these follow"),
+    ("Krumhansl–Kessler", "the key profiles (Krumhansl & Kessler 1982) by which the key and "
+                          "the tonal clarity are found"),
+    ("RMS", "root mean square, the average strength of the sound"),
+    ("dBFS", "decibels below the loudest level the recording can hold (0 dBFS)"),
+    ("LUFS, LU", "loudness units, as broadcasters measure loudness (LU: a difference of "
+                 "loudness)"),
+    ("ITU-R BS.1770", "the International Telecommunication Union's standard for measuring "
+                      "loudness"),
+    ("EBU R128, EBU Tech 3341, 3342", "the European Broadcasting Union's recommendations for "
+                                      "loudness over 400 ms and 3 s, and the loudness range"),
+    ("phase correction", "how much of the timing difference to the other player a player "
+                         "makes up on the next beat (Vorberg & Wing 1996); who makes up less "
+                         "leads"),
+    ("bootstrap", "the estimate repeated on resampled beats; the certainty is the share of "
+                  "repetitions that name the same leader"),
+    ("turn change (floor transfer)", "the music passing from one player alone to the other "
+                                     "(Heldner & Edlund 2010)"),
+    ("mean resultant length", "how closely one player's notes keep the same place in the "
+                              "other's beat (0: anywhere, 1: always the same)"),
+    ("Bruscia's autonomy profile", "the roles of the Improvisation Assessment Profiles "
+                                   "(Bruscia 1987): dependent, follower, partner, leader, "
+                                   "resister"),
+)
+
+
+def _inputs(m: dict[str, Any], player: str) -> list[str]:
+    """A player's inputs by kind and number (``MIDI file 1``, ``microphone 1, channel 2``),
+    never by a file or device name: an imported file is often named after a person, and the
+    report is pseudonymised (``improv sessions show ID`` names them)."""
+    ports = m["midi"]["ports"]
+    out = []
+    for k, port in enumerate(ports, 1):
+        if port["player"] == player:
+            kind = "MIDI file" if "imported" in (port.get("device") or {}) else "MIDI input"
+            out.append(f"{kind} {k}" if len(ports) > 1 else kind)
+    for k, a in enumerate(m["audio"], 1):
+        if player in a.get("players", {}):
+            kind = "audio file" if "imported" in (a.get("device") or {}) else "microphone"
+            chans = a["players"][player]
+            name = f"{kind} {k}" if len(m["audio"]) > 1 else kind
+            out.append(f"{name}, channel{'s' if len(chans) > 1 else ''} "
+                       f"{', '.join(map(str, chans))}")
+    return out
+
+
+def _primary(entry: dict[str, Any]) -> list[str]:
+    """A player's sources, MIDI first (the notes as played), as the session page's table."""
+    return sorted(entry["sources"], key=lambda s: not s.startswith("midi"))
+
+
+def _tempo_cell(sm: dict[str, Any]) -> str:
+    """The tempo and pulse of a player's summary as the session page's table says them: a
+    tempo with its pulse; without a tempo, the rough one the summary gives ("around 96 BPM")
+    where the pulse came and went, or "no clear pulse"."""
+    from analysis.beats import CLEAR_SHARE
+    from improv.reports.labels import OFTEN_PULSED_SHARE, shown
+
+    pulse, share = sm.get("pulse"), sm.get("pulsed_share")
+    if sm.get("tempo_bpm") and pulse not in ("none", "rare"):
+        alt = (f" (or {sm['tempo_alt_bpm']:.0f})" if (sm.get("tempo_alt_share") or 0) >= 0.4
+               and sm.get("tempo_alt_bpm") else "")
+        said = "clear pulse" if pulse == "clear" else f"pulse {shown('pulse', pulse, summary=sm)}"
+        return f"{sm['tempo_bpm']:.0f} BPM{alt}, {said}"
+    near = (round(sm["tempo_bpm_tentative"]) if pulse == "intermittent"
+            and sm.get("tempo_bpm_tentative") else None)
+    if pulse == "intermittent" and share is not None and share >= CLEAR_SHARE:
+        return "a pulse, but no single tempo" + (f" (nearest: about {near} BPM)" if near else "")
+    if near:
+        often = share is not None and share >= OFTEN_PULSED_SHARE
+        return f"around {near} BPM, clear pulse {'much of the time' if often else 'only at times'}"
+    return {"intermittent": "clear pulse only at times", "too short": "too short to tell"}.get(
+        pulse, "no clear pulse")
+
+
+def _main_table(res: dict[str, Any]) -> str:
+    """One row per player from its first input (MIDI first), as on the session page: tempo
+    and pulse, dynamics, density, silence."""
+    from improv.reports.labels import input_name
+
+    trs = []
+    for player, entry in res["players"].items():
+        srcs = _primary(entry)
+        if not srcs:
+            continue
+        sm = entry["sources"][srcs[0]]["summary"]
+        dyn = (f"velocity {sm['velocity_mean']:.0f} of 127" if sm.get("velocity_mean") is not None
+               else f"level {sm['level_dbfs_mean']:.1f} dBFS"
+               if sm.get("level_dbfs_mean") is not None else "–")
+        dens = (f"{sm['notes_per_s']:.2f} notes/s" if sm.get("notes_per_s") is not None
+                else f"{sm['onsets_per_s']:.2f} onsets/s"
+                if sm.get("onsets_per_s") is not None else "–")
+        sil = f"{100 * sm['silence_share']:.0f} %" if sm.get("silence_share") is not None else "–"
+        trs.append(f"<tr><th>{_e(player)} ({_e(input_name(srcs[0], srcs))})</th>"
+                   f"<td>{_e(_tempo_cell(sm))}</td><td>{_e(dyn)}</td><td>{_e(dens)}</td>"
+                   f"<td>{_e(sil)}</td></tr>")
+    return ("<table><tr><th>player</th><th>tempo</th><th>dynamics</th><th>density</th>"
+            "<th>silence (pauses over 2 s)</th></tr>" + "".join(trs) + "</table>")
+
+
+def _percent_words(x: float) -> str:
+    """A certainty in per cent; a bootstrap share of 1 is "over 99 %", not "100 %"."""
+    return "over 99 %" if x >= 0.995 else f"{100 * x:.0f} %"
+
+
+def leader_text(summary: dict[str, Any], pair: tuple[str, str]) -> str:
+    """Who led, what named them and how sure: ``client (by timing (who adapts to whom),
+    certainty 96 %)``; a leader who is no player in words (``neither (together)``).
+
+    >>> leader_text({"leader": "client", "leader_basis": "timing",
+    ...              "leader_confidence": 0.96}, ("client", "therapist"))
+    'client (by timing (who adapts to whom), certainty 96 %)'
+    >>> leader_text({"leader": "none", "leader_basis": "none"}, ("a", "b"))
+    'no one named'
+    """
+    from improv.reports.labels import WORDS
+
+    who = summary.get("leader") or "none"
+    if who not in pair:
+        return WORDS["leader"].get(who, who)
+    basis = WORDS["leader_basis"].get(summary.get("leader_basis") or "", "")
+    conf = summary.get("leader_confidence")
+    said = [f"by {basis}"] if basis else []
+    if isinstance(conf, (int, float)):
+        said.append(f"certainty {_percent_words(conf)}")
+    return f"{who} ({', '.join(said)})" if said else who
+
+
+#: The dialogue's measures a therapist reads (``{a}``, ``{b}``: the pair), in this order; the
+#: rest (and the simpler phase-correction estimate) are in the technical appendix.
+DIALOGUE_MAIN = ("joint_share", "{a}_solo_share", "{b}_solo_share", "silent_share",
+                 "floor_transfers_per_min", "leader", "{a}_leads_share", "{b}_leads_share",
+                 "together_share", "{a}_alpha", "{b}_alpha", "asynchrony_abs_mean_ms",
+                 "asynchrony_mean_ms", "shared_pulse_share", "{a}_imitates_{b}_count",
+                 "{b}_imitates_{a}_count")
+
+
+#: The meanings of :data:`DIALOGUE_MAIN` in a therapist's words (``{x}``, ``{y}``: players).
+DIALOGUE_MEANINGS = {
+    "joint_share": "share of the session in which both played",
+    "{x}_solo_share": "share of the session in which only {x} played",
+    "silent_share": "share of the session in which neither played",
+    "floor_transfers_per_min": "how often a minute the music passed from one player playing "
+                               "alone to the other",
+    "leader": "who led over the session, what named them, and how sure that is",
+    "{x}_leads_share": "share of the session in which {x} led",
+    "together_share": "share of the session in which they moved together, neither ahead",
+    "{x}_alpha": "how much of the timing difference to the other {x} made up on the next beat "
+                 "(0: nothing, 1: all of it); who makes up less, leads",
+    "asynchrony_abs_mean_ms": "how far apart notes played together came, on average",
+    "asynchrony_mean_ms": "who came later on average, and by how much",
+    "shared_pulse_share": "share of the session in which both had a clear pulse on the same "
+                          "tempo (or half or twice it)",
+    "{x}_imitates_{y}_count": "times {x} took up {y}'s rhythms or melodies (more often than "
+                              "chance would give)",
+}
+
+
+def _dialogue_table(d: dict[str, Any]) -> str:
+    """The pair's main measures (:data:`DIALOGUE_MAIN`) in a therapist's words
+    (:data:`DIALOGUE_MEANINGS`): who led named with its certainty, the mean asynchrony with
+    who came later, values in the decimals of the session page."""
+    from analysis.features import lookup
+    from improv.reports.labels import heading, shown, shown_fixed
+
+    a, b = d["pair"]
+    sm = d["summary"]
+    trs = []
+    for key in (k.format(a=a, b=b) for k in DIALOGUE_MAIN):
+        found = lookup(key)
+        mean = DIALOGUE_MEANINGS[found[0].name].format(**found[1]) if found else ""
+        if key == "leader":
+            value, head = leader_text(sm, (a, b)), "Who led"
+        elif key not in sm or sm[key] is None:
+            continue
+        elif key == "asynchrony_mean_ms":
+            v = sm[key]
+            later = f" ({b} after {a})" if v > 0 else f" ({a} after {b})" if v < 0 else ""
+            value, head = f"{abs(v):.0f}{later}", heading(key)
+        else:  # shares in whole per cent, as on the session page; the rest in its decimals
+            value = (shown(key, sm[key]) if describe(key)[0] in ("fraction", "count")
+                     else shown_fixed(key, sm[key]))
+            head = heading(key)
+        trs.append(f"<tr><td>{_e(head)}</td><td class=num>{_e(value)}</td>"
+                   f"<td class=small>{_e(mean)}</td></tr>")
+    return ("<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>" + "".join(trs)
+            + "</table>")
+
+
 def session_report_html(store, session_id: str) -> str:
-    """The HTML report of one session."""
+    """The HTML report of one session.
+
+    First what a therapist reads (page 1 and 2): the summary, the main measures of each
+    player and of each pair, the curves, the annotations and the notes. Then the technical
+    appendix for research and supervision: the abbreviations written out, the players'
+    inputs (by kind, never by file name), every measure of every input and pair, and the
+    curves of the players' other inputs.
+    """
     from improv.analyze import analyze_session
     from improv.reports import plots
+    from improv.reports.labels import input_name
+    from improv.reports.summary_text import summary_sentences
     from sessions.notes import notes_with_links
-    from sessions.timefmt import format_time, local_datetime
+    from sessions.revisions import read_revisions, session_label
+    from sessions.timefmt import format_time, local_datetime, local_day
 
     session = store.session(session_id)
     m = session.manifest
-    from improv.reports.labels import source_name
-    from improv.reports.summary_text import summary_sentences
-
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
-    from sessions.revisions import read_revisions, session_label
-
     anns = session.annotations()
-    label = session_label(store.catalog.session_number(session_id), m["id"], m.get("title"))
+    number = store.catalog.session_number(session_id)
+    label = session_label(number, m["id"], m.get("title"))
     parts = [f"<h1>{_e(label)}</h1>",
              f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
              f"{_e(m.get('therapist') or '–')} · started "
@@ -143,41 +346,40 @@ def session_report_html(store, session_id: str) -> str:
     parts.append("<h2>Summary</h2><p class=summary>"
                  + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=anns)))
                  + "</p>")
-    rows = []
-    for p in m["players"]:
-        ins = [f"MIDI {port['name']}" for port in m["midi"]["ports"] if port["player"] == p["name"]]
-        ins += [f"audio {a['name']} ch {','.join(map(str, a['players'][p['name']]))}"
-                for a in m["audio"] if p["name"] in a.get("players", {})]
-        rows.append(f"<tr><td>{_e(p['name'])}</td><td>{_e('; '.join(ins) or '–')}</td></tr>")
-    parts.append("<h2>Players and inputs</h2><table><tr><th>player</th><th>inputs</th></tr>"
-                 + "".join(rows) + "</table>")
-    parts.append("<h2>Measures</h2>")
-    for player, entry in res["players"].items():
-        for source, r in entry["sources"].items():
-            summ = r["summary"]
-            status = summ.get("status")  # said only when something kept it from measuring
-            parts.append(f"<h3>{_e(player)} ({_e(source_name(source))})"
-                         f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
-                         + _measures_table(summ))
+    parts.append("<h2>Measures</h2>" + _main_table(res))
     for d in res.get("dialogue", []):
-        nums = {k: v for k, v in d["summary"].items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>" + _measures_table(nums))
+        parts.append(f"<h3>Playing together: {_e(' & '.join(d['pair']))}</h3>"
+                     + _dialogue_table(d))
+    parts.append("<p class=small>Every measure of every input is in the technical appendix.</p>")
+    day = local_day(m["started_utc"])
+    short = f"Session {number} · {day}" if number else day
+    columns = [(p, s) for p, e in res["players"].items() for s in _primary(e)]
+    first = [c for c in columns if c[1] == _primary(res["players"][c[0]])[0]]
+    others = [c for c in columns if c not in first]
+    appendix_curves = ""
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            # a page of its own at full width (not a landscape figure shrunk to half a page)
+            # a page of its own at full width, two players a page
+            figs = [_img(plots.plot_players(res, Path(tmp) / f"p{k}.png", annotations=anns,
+                                            portrait=True, columns=cols, title=short), "page")
+                    for k, cols in enumerate(_pairs_of(first))]
             parts.append("<div class=curves><h2>Curves</h2><p class=small>Red lines: markers; "
                          "grey dashed lines: annotations; shaded: annotated stretches.</p>"
-                         + _img(plots.plot_players(res, Path(tmp) / "p.png", annotations=anns,
-                                                   portrait=True), "page") + "</div>")
+                         + "</div><div class=curves>".join(figs) + "</div>")
             if res.get("dialogue"):
-                parts.append(_img(plots.plot_dialogue(res, Path(tmp) / "d.png",
-                                                      annotations=anns), "page"))
+                parts.append("<div class=curves>" + _img(plots.plot_dialogue(
+                    res, Path(tmp) / "d.png", annotations=anns, session_id=m["id"],
+                    title=f"{short}: playing together"), "page") + "</div>")
+            appendix_curves = "".join(
+                "<div class=curves><h3>Curves of the other inputs</h3>" + _img(
+                    plots.plot_players(res, Path(tmp) / f"o{k}.png", annotations=anns,
+                                       portrait=True, columns=cols, title=short), "page")
+                + "</div>" for k, cols in enumerate(_pairs_of(others)) if cols)
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
     parts.append("<h2>Annotations</h2>")
     if anns:
-        trs = [f"<tr><td>{format_time(a['t'])}"
+        trs = [f"<tr><td class=nowrap>{format_time(a['t'])}"
                f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
                f"</td><td>{_e(a.get('player') or everyone(len(m['players'])))}</td>"
                f"<td>{_e(' '.join(a['tags']))}</td>"
@@ -190,9 +392,43 @@ def session_report_html(store, session_id: str) -> str:
     else:
         parts.append("<p>None.</p>")
     notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    last = "<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
-                                       else "<p>None.</p>")
+    parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
+                                             else "<p>None.</p>"))
+    # -- the technical appendix: for research and supervision ------------------------------
+    parts.append(f"<h2 class=appendix>{APPENDIX}</h2><p class=small>Every measure of every "
+                 "input and pair, with its meaning; the labels and units are those of "
+                 "<code>improv analyze</code>. Abbreviations and methods named below:</p>"
+                 "<table class=small><tr><th>abbreviation</th><th>meaning</th></tr>"
+                 + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in ABBREVIATIONS)
+                 + "</table>")
+    rows = [f"<tr><td>{_e(p['name'])}</td><td>{_e('; '.join(_inputs(m, p['name'])) or '–')}"
+            "</td></tr>" for p in m["players"]]
+    parts.append("<h3>Players and inputs</h3><table><tr><th>player</th><th>inputs</th></tr>"
+                 + "".join(rows) + "</table>")
+    for player, entry in res["players"].items():
+        for source in _primary(entry):
+            summ = entry["sources"][source]["summary"]
+            status = summ.get("status")  # said only when something kept it from measuring
+            parts.append(f"<h3>{_e(player)} ({_e(input_name(source, list(entry['sources'])))})"
+                         f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
+                         + _measures_table(summ))
+    for d in res.get("dialogue", []):
+        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"
+                     + _measures_table(d["summary"]))
+    parts.append(appendix_curves)
+    last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
+            "not by file or device name (a file may be named after a person); "
+            f"<code>improv sessions show {_e(m['id'])}</code> names them.</p>")
     return _page(f"improv session {m['id']}", "".join(parts), last=last)
+
+
+#: The heading of the session report's technical appendix.
+APPENDIX = "Technical appendix (for research and supervision)"
+
+
+def _pairs_of(items: list) -> list[list]:
+    """``items`` two at a time (two columns of curves a page)."""
+    return [items[k:k + 2] for k in range(0, len(items), 2)]
 
 
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:

@@ -1,5 +1,6 @@
-"""Bug 6: the session PDF shows the curves at page width on a page of their own, and its
-last page is never the footer alone (real Chromium print, read back with poppler)."""
+"""Bug 6: the session PDF shows the curves at page width on a page of their own (printed at
+their own size, so their 8 pt text stays 8 pt), and its last page is never the footer alone
+(real Chromium print, read back with poppler)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
     assert r.exit_code == 0, r.stderr
     pages = _pages(pdf)
     last = " ".join(pages[-1].split())
-    assert "Made by improv" in last and "Verbal notes" in last  # the footer has company
+    assert "Made by improv" in last and "About this report" in last  # the footer has company
+    # the therapist's part first, the technical appendix after the verbal notes
+    flat = " ".join(" ".join(pages).split())
+    assert flat.index("Verbal notes") < flat.index("Technical appendix (for research and")
     curves = next(i for i, p in enumerate(pages) if "Curves" in p and "Red lines" in p)
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                             check=True).stdout.splitlines()[2:]
@@ -41,4 +45,5 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
     page, width_px, x_ppi = int(first[0]), int(first[3]), int(first[12])
     assert page == curves + 1  # the heading and its figure on one page
     assert width_px / x_ppi >= 5.5  # inches: most of A4's 7.1 in, not half of it
+    assert x_ppi <= 112  # drawn at 110 dpi: not shrunk to fit (its text would fall below 8 pt)
     assert int(first[4]) > width_px  # a portrait figure: a row per curve group
