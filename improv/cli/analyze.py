@@ -17,6 +17,7 @@ import click
 from improv.cli.archive import batch_options
 from improv.cli.output import counted, emit, info, measure_table, print_json, stderr_isatty, table
 from improv.cli.params import Number, PlainPath
+from improv.reports.labels import source_name
 
 #: Summary entries not repeated in the per-player table (they are in its header line).
 _HEADER_KEYS = ("duration_s", "window_s", "hop_s")
@@ -53,12 +54,20 @@ def _suggestions(d: dict) -> str:
     return f"{counted(n, 'role suggestion')}: {w} written into the annotations{rest}"
 
 
+#: Stored words of the analysis said only where they tell something: the tempo comes from
+#: windows over the session unless the session is shorter than one window.
+_USUAL = {"tempo_source": "windows"}
+
+
 def _players(result: dict, *, raw: bool) -> None:
     for player, entry in result["players"].items():
         click.echo("")
         sources = list(entry["sources"])
-        cached = " (cached)" if entry.get("cached") else ""
-        click.echo(f"{player}: {entry['status']}{cached}")
+        if raw:  # the analysis' own words: its status, and whether it came from the cache
+            cached = " (cached)" if entry.get("cached") else ""
+            click.echo(f"{player}: {entry['status']}{cached}")
+        else:  # the player's name; a status only where it is not "ok" ("too short")
+            click.echo(player if entry["status"] == "ok" else f"{player}: {entry['status']}")
         if not sources:
             click.echo("  no MIDI or audio input: nothing to analyse")
             continue
@@ -71,8 +80,9 @@ def _players(result: dict, *, raw: bool) -> None:
                     for n in names]
             table(rows, ["FEATURE", *[s.upper() for s in sources]])
         else:
-            measure_table([n for n in names if n != "status"], summaries,
-                          [s.upper() for s in sources])
+            shown = [n for n in names if n != "status" and (
+                n not in _USUAL or any(summ.get(n, _USUAL[n]) != _USUAL[n] for summ in summaries))]
+            measure_table(shown, summaries, [source_name(s) for s in sources])
 
 
 def _dialogue(d: dict, *, raw: bool) -> None:
@@ -81,10 +91,18 @@ def _dialogue(d: dict, *, raw: bool) -> None:
     a, b = d["pair"]
     summ = d["summary"]
     click.echo("")
-    cached = " (cached)" if d.get("cached") else ""
-    click.echo(f"dialogue {a} | {b}: {summ.get('status')}{cached}  "
-               f"(events from {a}: {d['sources'][a] or 'none'}, "
-               f"{b}: {d['sources'][b] or 'none'})")
+    if raw:
+        cached = " (cached)" if d.get("cached") else ""
+        click.echo(f"dialogue {a} | {b}: {summ.get('status')}{cached}  "
+                   f"(events from {a}: {d['sources'][a] or 'none'}, "
+                   f"{b}: {d['sources'][b] or 'none'})")
+    else:
+        status = "" if summ.get("status") == "ok" else f": {summ.get('status')}"
+
+        def heard(p: str) -> str:
+            return f"{p}'s {source_name(d['sources'][p])}" if d["sources"][p] else f"no {p}"
+
+        click.echo(f"Dialogue of {a} & {b}{status} (from {heard(a)} and {heard(b)})")
     names = [k for k in summ if k not in _HEADER_KEYS and "_role_" not in k and k != "status"]
     if raw:
         table([[k, _fmt(summ[k])] for k in names], ["MEASURE", "VALUE"])
@@ -103,10 +121,32 @@ def _dialogue(d: dict, *, raw: bool) -> None:
     click.echo(_suggestions(d))
 
 
-def _human(result: dict, *, raw: bool = False, players: bool = True) -> None:
-    click.echo(f"session {result['session_id']}  {result['duration_s']:.1f} s  "
-               f"window {result['window_s']:g} s  hop {result['hop_s']:g} s  "
-               f"analysis {result['analysis_version']}")
+def _header(result: dict, store) -> str:
+    """The session as a therapist names it: ``Session 1 · C07 · Nov 2, 2026 · 1:43``, and the
+    window and hop where they are not the defaults every session is compared by."""
+    import analysis
+    from improv.cli.output import format_duration
+    from sessions.timefmt import local_moment
+
+    sid = result["session_id"]
+    manifest = store.session(sid).manifest
+    number = store.catalog.session_number(sid)
+    t = local_moment(manifest["started_utc"])
+    parts = [f"Session {number}" if number else sid, manifest.get("client"),
+             f"{t:%b} {t.day}, {t.year}", format_duration(result["duration_s"])]
+    if (result["window_s"], result["hop_s"]) != (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP):
+        parts.append(f"window {result['window_s']:g} s, hop {result['hop_s']:g} s")
+    return " · ".join(p for p in parts if p)
+
+
+def _human(result: dict, *, raw: bool = False, players: bool = True,
+           header: str | None = None) -> None:
+    if raw or header is None:
+        click.echo(f"session {result['session_id']}  {result['duration_s']:.1f} s  "
+                   f"window {result['window_s']:g} s  hop {result['hop_s']:g} s  "
+                   f"analysis {result['analysis_version']}")
+    else:
+        click.echo(header)
     if players:
         _players(result, raw=raw)
     for d in result.get("dialogue", []):
@@ -263,8 +303,9 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         print_json(result)
     else:
         # with --dialogue the dialogue only: the players' tables are what `analyze` shows
+        header = None if raw else _header(result, store)
         emit(result, as_json=False,
-             human=lambda r: _human(r, raw=raw, players=not dialogue))
+             human=lambda r: _human(r, raw=raw, players=not dialogue, header=header))
 
 
 COMMANDS = [analyze]

@@ -96,15 +96,33 @@ def measure_table(names: Sequence[str], columns: Sequence[dict[str, Any]],
     """Measures as a table for people: grouped as on the web page, labelled with units, values
     in those units (:mod:`improv.reports.labels`: the analysis' own terms, such as the pulse
     label, in plain words); ``columns`` map a name to its value."""
-    from improv.reports.labels import grouped, heading, shown
+    from improv.reports.labels import grouped, heading
 
     title = title or heading
     rows = []
     for group, members in grouped(names):
         for k, n in enumerate(members):
             rows.append([group if k == 0 else "", title(n),
-                         *[shown(n, col[n], summary=col) if n in col else "" for col in columns]])
+                         *[measure_value(n, col[n], col) if n in col else "" for col in columns]])
     table(rows, ["GROUP", "MEASURE", *headers])
+
+
+def measure_value(name: str, value: Any, summary: dict[str, Any]) -> str:
+    """A measure's value as the tables show it: in the unit of its label, tempi, velocities,
+    milliseconds and counts as whole numbers (as the summary and the reports say them: "119",
+    not "119.50"), the analysis' words in plain words.
+
+    >>> measure_value("tempo_bpm", 81.08, {}), measure_value("velocity_mean", 82.75, {})
+    ('81', '83')
+    >>> measure_value("silence_share", 0.078, {}), measure_value("pulse_clarity", 0.352, {})
+    ('8', '0.35')
+    """
+    from improv.reports.labels import decimals, shown, shown_fixed
+
+    if (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and decimals(name) == 0):
+        return shown_fixed(name, value)
+    return shown(name, value, summary=summary)
 
 
 def session_name(number: int | None, started_utc: str, *, session_id: str = "",

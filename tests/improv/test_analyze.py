@@ -270,7 +270,7 @@ def test_summaries_go_into_the_catalog(store, duet):
 def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--players", "client,drums")
     assert r.exit_code == 0, r.stderr
-    assert "client: ok" in r.stdout and "drums: ok" in r.stdout and "Tempo (BPM)" in r.stdout
+    assert "\nclient\n" in r.stdout and "\ndrums\n" in r.stdout and "Tempo (BPM)" in r.stdout
     assert "therapist" not in r.stdout and "tempo_bpm" not in r.stdout
     r = run_cli("analyze", duet["id"], "--players", "client", "--raw")
     assert r.exit_code == 0 and "tempo_bpm" in r.stdout and "Tempo (BPM)" not in r.stdout

@@ -76,7 +76,9 @@ def test_analyze_tables_are_labelled_and_grouped(run_cli, half_duet):
     assert "GROUP" in out and "Tempo and pulse" in out and "Register and tonality" in out
     assert "Tempo (BPM)" in out and "Lowest note" in out and " C3" in out and " G4" in out
     assert "_share" not in out and "tempo_bpm" not in out and "pitch_min" not in out
-    assert re.search(r"Tempo from +windows over the session", out)
+    # where the tempo comes from is said only where it is not the usual (--raw says it always)
+    assert "Tempo from" not in out
+    assert re.search(r"tempo_source +windows", run_cli("analyze", half_duet, "--raw").stdout)
     assert out.index("Tempo and pulse") < out.index("Density") < out.index("Dynamics")
 
 
@@ -84,14 +86,15 @@ def test_dialogue_shows_the_dialogue_only_in_labels(run_cli, half_duet):
     r = run_cli("analyze", half_duet, "--dialogue")
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    assert "dialogue client | therapist" in out
-    assert "client: ok" not in out and "Tempo (BPM)" not in out  # no per-player table again
+    assert "\nDialogue of client & therapist (from client's MIDI and therapist's MIDI)\n" in out
+    assert "\nclient\n" not in out and "Tempo (BPM)" not in out  # no per-player table again
     assert "Asynchrony (mean, ms)" in out and "Both playing (%)" in out
     assert "Playing together and turns" in out and "Synchrony" in out
     assert "asynchrony_mean_ms" not in out and "joint_share" not in out
     assert "ROLE (% of windows)" in out
     raw = run_cli("analyze", half_duet, "--dialogue", "--raw").stdout
     assert "asynchrony_mean_ms" in raw and "client: ok" not in raw
+    assert "dialogue client | therapist: ok" in raw  # --raw: the analysis' own words
 
 
 def test_accept_roles_says_how_many_it_wrote(run_cli, store, half_duet):
