@@ -75,7 +75,8 @@ def test_raw_and_json_keep_the_technical_words_and_values(run_cli, session):
     assert re.search(r"velocity_mean +82\.44\n", raw), raw
     data = run_cli("analyze", session, "--json").json()
     summary = data["players"]["client"]["sources"]["midi"]["summary"]
-    assert summary["velocity_mean"] == pytest.approx(3215 / 39) and summary["tempo_source"] == "windows"
+    assert summary["velocity_mean"] == pytest.approx(3215 / 39)
+    assert summary["tempo_source"] == "windows"
     assert data["players"]["client"]["cached"] is True
 
 
