@@ -27,7 +27,7 @@ from sessions.fsutil import (
 from sessions.locks import folder_lock, manifest_lock
 from sessions.names import match_name
 from sessions.smf import replace_markers
-from sessions.timefmt import as_typed
+from sessions.timefmt import as_typed, format_time
 
 
 def _check_time(session, t: float, end: float | None) -> None:
@@ -45,7 +45,8 @@ def _check_time(session, t: float, end: float | None) -> None:
                 f"(0 to {as_typed(duration, like=value)})", parameter=parameter)
     if end is not None and end < t:
         raise InvalidArgumentError(
-            f"end ({end:.2f} s) must not be before the start ({t:.2f} s)", parameter="end")
+            f"the end ({format_time(end)}) is before the start ({format_time(t)}): an "
+            "annotation ends after it starts", parameter="end")
 
 
 #: The author of the role suggestions that ``improv analyze --accept-roles`` writes (not a

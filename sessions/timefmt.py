@@ -49,7 +49,8 @@ def parse_time(text: str) -> float:
     m = _TIME.match(s)
     if not m:
         raise InvalidArgumentError(
-            f"time must be SS, MM:SS or HH:MM:SS (fractions allowed, e.g. 12:30.5), got {text!r}",
+            "write the time as minutes:seconds (12:30), hours:minutes:seconds (1:02:03) or "
+            f"seconds (95.5), got {text!r}",
             parameter="text")
     h, mnt, sec = m.groups()
     if h is not None and mnt is None:  # two fields: MM:SS

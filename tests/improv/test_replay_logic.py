@@ -108,7 +108,7 @@ def test_bad_windows(session, kwargs, match):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["replay", "{sid}", "--from", "abc"], "--from: time must be SS, MM:SS or HH:MM:SS"),
+    (["replay", "{sid}", "--from", "abc"], "--from: write the time as minutes:seconds"),
     (["replay", "{sid}", "--to", "0:99"], "--to: minutes and seconds must be below 60"),
     (["replay", "{sid}", "--from", "99:00"], "start 99:00 is outside the session (0 to 0:02.0)"),
     (["replay", "{sid}", "--from", "1.5", "--to", "1"], "(1.00 s) must be after start"),

@@ -32,7 +32,7 @@ def test_parse_time(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "abc", "1:60", "-3", "1:2:3:4", "12:30pm"])
 def test_parse_time_rejects(text):
-    with pytest.raises(InvalidArgumentError, match="SS, MM:SS or HH:MM:SS|below 60"):
+    with pytest.raises(InvalidArgumentError, match="write the time as minutes:seconds|below 60"):
         parse_time(text)
 
 
@@ -86,7 +86,7 @@ def test_a_deleted_annotation_can_be_restored_as_it_was(store, sid):
 @pytest.mark.parametrize("kwargs, match", [
     ({"t": -1.0}, "outside the session"),
     ({"t": 500.0}, "outside the session"),
-    ({"t": 5.0, "end": 4.0}, "must not be before"),
+    ({"t": 5.0, "end": 4.0}, "is before the start"),
     ({"t": 5.0, "player": "nobody"}, "no player 'nobody'"),
     ({"t": 5.0, "tags": ["autonomy:boss"]}, "unknown tag"),
 ])
