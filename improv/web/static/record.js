@@ -7,6 +7,24 @@ import { livePanel } from './live.js';
 
 const setBadge = (on) => { const b = document.getElementById('rec-indicator'); if (b) b.hidden = !on; };
 const FORM_POLL_MS = 2000;  // how often the form looks whether a recording started elsewhere
+const LAST_KEY = 'improv.record.last';  // this browser's last recording: its setup or inputs
+
+// the systems improv.capture.devices.check_api_names knows
+const MIDI_APIS = ['jack', 'alsa', 'coremidi', 'winmm', 'auto'];
+const AUDIO_APIS = ['ALSA', 'JACK Audio Connection Kit', 'PulseAudio', 'OSS', 'Core Audio', 'MME',
+  'Windows DirectSound', 'Windows WASAPI', 'Windows WDM-KS', 'ASIO'];
+// what is wrong with a device option, said beside it ('' when nothing is)
+function optionProblem(key, value) {
+  const v = value.trim();
+  if (!v) return '';
+  if (key === 'midi_api' && !MIDI_APIS.includes(v.toLowerCase())) return `"${v}" is not a MIDI system: use jack or alsa, or leave it empty.`;
+  if (key === 'audio_api' && !AUDIO_APIS.some((n) => n.toLowerCase().includes(v.toLowerCase()))) return `"${v}" is not an audio system: use JACK, ALSA or PulseAudio, or leave it empty.`;
+  return '';
+}
+
+function lastUsed() {
+  try { return JSON.parse(localStorage.getItem(LAST_KEY) || 'null'); } catch (e) { return null; }
+}
 
 // "C07 · Review test · therapist T01": whose recording it is
 function whose(st) {
@@ -40,22 +58,46 @@ export async function recordPage(main) {
   if (st.active) { main.replaceChildren(h('h1', {}, 'Record'), liveBox); live(main, liveBox); return; }
   const { setups } = await api('/api/setups');
   const client = await clientChooser();
-  const setupSel = h('select', { id: 'rec-setup', onchange: () => fill(setupSel.value) },
+  const setupSel = h('select', { id: 'rec-setup', onchange: () => { fill(setupSel.value); setupNote.textContent = ''; } },
     h('option', { value: '' }, '(none: choose the inputs below)'), Object.keys(setups).map((n) => h('option', { value: n }, n)));
+  const setupNote = h('span', { class: 'muted' });
+  const setupAskBox = h('div', { class: 'panel ask', role: 'alertdialog', 'aria-label': 'About the saved setup', hidden: true });
+  const askSetup = asker(setupAskBox);
+  const deleteBtn = h('button', { type: 'button', class: 'link', hidden: true, onclick: async () => {
+    const name = setupSel.value;
+    if (!name || !(await askSetup(`Delete the saved setup "${name}"? The recordings made with it keep their inputs.`, 'Delete it', 'Keep it'))) return;
+    try {
+      await api(`/api/setups/${encodeURIComponent(name)}`, { method: 'DELETE' });
+      delete setups[name];
+      [...setupSel.options].find((o) => o.value === name)?.remove();
+      setupSel.value = ''; deleteBtn.hidden = true;
+      say(`Setup ${name} deleted`);
+    } catch (ex) { err.textContent = ex.message; }
+  } }, 'Delete this setup');
+  setupSel.addEventListener('change', () => { deleteBtn.hidden = !setupSel.value; });
   const title = h('input', { id: 'rec-title', size: '30', autocomplete: 'off', placeholder: 'optional, no names' });
   const therapist = therapistField();
   const opt = {};
   for (const [k, label] of [['jack_server', 'JACK server'], ['midi_api', 'MIDI API (e.g. jack, alsa)'], ['audio_api', 'Audio host API (e.g. JACK, ALSA)']]) {
-    opt[k] = h('input', { id: `rec-${k}`, size: '14', onchange: () => { devices.now(); rearm(); } });
+    opt[k] = h('input', { id: `rec-${k}`, size: '14', onchange: () => { checkOption(k); devices.now(); rearm(); } });
     opt[k].label = label;
+    opt[k].said = h('span', { class: 'error', 'aria-live': 'polite' });
   }
+  // a typo is said beside its field (not as "the MIDI system is not running"), and the
+  // device lists and the check go on without it until it is corrected
+  const checkOption = (k) => {
+    const bad = optionProblem(k, opt[k].value);
+    opt[k].said.textContent = bad;
+    if (bad) opt[k].setAttribute('aria-invalid', 'true'); else opt[k].removeAttribute('aria-invalid');
+    return bad;
+  };
   const saveName = h('input', { id: 'rec-save-name', size: '14', placeholder: 'setup name' });
   const err = h('p', { class: 'error', role: 'alert' });
   const askBox = h('div', { class: 'panel ask', role: 'alertdialog', 'aria-label': 'Before the recording starts', hidden: true });
   const ask = asker(askBox);
   const deviceNotes = h('div', { class: 'devices' });
   const meterBox = h('div', { class: 'armed', 'aria-live': 'off' });
-  const options = () => Object.fromEntries(Object.entries(opt).map(([k, el]) => [k, el.value.trim() || null]));
+  const options = () => Object.fromEntries(Object.entries(opt).map(([k, el]) => [k, (!optionProblem(k, el.value) && el.value.trim()) || null]));
   const alive = () => document.body.contains(meterBox);
   let armTimer = 0;
   let starting = false;  // Start pressed: the inputs go to the recorder, not the check
@@ -66,19 +108,32 @@ export async function recordPage(main) {
   const devices = watchDevices({ rows, box: deviceNotes, alive, query: () => {
     const q = new URLSearchParams();
     if (opt.jack_server.value) q.set('jack_server', opt.jack_server.value);
-    if (opt.midi_api.value) q.set('midi_api', opt.midi_api.value);
+    if (options().midi_api) q.set('midi_api', options().midi_api);
     return q;
   } });
   function fill(name) {
     const s = setups[name];
     if (!s) return;
-    for (const k of Object.keys(opt)) opt[k].value = (s.options || {})[k] || '';
+    for (const k of Object.keys(opt)) { opt[k].value = (s.options || {})[k] || ''; checkOption(k); }
     rows.set(s.players);
     saveName.value = name;
+    deleteBtn.hidden = false;
     err.textContent = '';
     devices.now(); rearm();
   }
   rows.set(['client=midi:']);
+  // the two minutes before a session: the last recording's setup (or its inputs), or the only
+  // saved setup, is there already
+  const last = lastUsed();
+  if (last && last.setup && setups[last.setup]) {
+    setupSel.value = last.setup; fill(last.setup); setupNote.textContent = 'the setup of the last recording';
+  } else if (last && Array.isArray(last.players) && last.players.length) {
+    for (const k of Object.keys(opt)) { opt[k].value = (last.options || {})[k] || ''; checkOption(k); }
+    rows.set(last.players); setupNote.textContent = 'the inputs of the last recording';
+  } else if (Object.keys(setups).length === 1) {
+    const only = Object.keys(setups)[0];
+    setupSel.value = only; fill(only); setupNote.textContent = 'the only saved setup';
+  }
 
   // a recording started in another window or tab: this page says so and leads there
   let formTimer = 0;
@@ -106,7 +161,7 @@ export async function recordPage(main) {
       (first.el.querySelector('[aria-invalid=true]') || first.source).focus();
       return;
     }
-    const bad = client.check() || therapist.check() || (review.length ? ''
+    const bad = Object.keys(opt).map(checkOption).find(Boolean) || client.check() || therapist.check() || (review.length ? ''
       : 'Add an input: there is nothing to record.');
     if (bad) { err.textContent = bad; return; }
     const names = [client.nameLike() && `client code "${client.nameLike()}"`,
@@ -125,6 +180,12 @@ export async function recordPage(main) {
         client: client.value(), new_client: client.isNew(), title: title.value.trim() || null,
         therapist: therapist.value(), players: rows.specs(), options: options() } });
       setBadge(true); say('Recording');
+      try {
+        const s = setups[setupSel.value];
+        const players = rows.specs();
+        localStorage.setItem(LAST_KEY, JSON.stringify({ setup: s && JSON.stringify(s.players) === JSON.stringify(players) ? setupSel.value : '',
+          players, options: options() }));
+      } catch (e) { /* a browser that keeps nothing: the page starts empty next time */ }
       devices.stop();
       main.replaceChildren(h('h1', {}, 'Record'), liveBox);
       live(main, liveBox);
@@ -140,14 +201,14 @@ export async function recordPage(main) {
   } },
   h('fieldset', {}, h('legend', {}, 'Setup'),
     h('div', { class: 'grid' },
-      h('label', { for: 'rec-setup' }, 'Saved setup'), setupSel,
+      h('label', { for: 'rec-setup' }, 'Saved setup'), h('span', { class: 'row' }, setupSel, deleteBtn, setupNote),
       // what the device lists lack, said beside the inputs it concerns
       h('span', {}, 'Inputs'), h('div', {}, rows.el, deviceNotes),
       h('label', { for: 'rec-client' }, 'Client'), client.el,
       h('label', { for: 'rec-title' }, 'Title'), title,
       h('label', { for: 'rec-therapist' }, 'Therapist code'), therapist.el),
     h('details', {}, h('summary', {}, 'Device options'),
-      h('div', { class: 'grid' }, Object.entries(opt).map(([k, el]) => [h('label', { for: `rec-${k}` }, el.label), el]))),
+      h('div', { class: 'grid' }, Object.entries(opt).map(([k, el]) => [h('label', { for: `rec-${k}` }, el.label), h('span', { class: 'row' }, el, el.said)]))),
     h('div', { class: 'row' },
       h('label', { for: 'rec-save-name' }, 'Save as'), saveName,
       h('button', { type: 'button', onclick: async () => {
@@ -158,16 +219,21 @@ export async function recordPage(main) {
         if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,47}$/.test(name)) {
           err.textContent = "A setup name is 1-48 letters (A-Z), digits, spaces, '_', '.' or '-', starting with a letter or digit"; saveName.focus(); return;
         }
-        if (!rows.specs().length) { err.textContent = 'Choose at least one input'; return; }
+        if (!rows.kept().length) { err.textContent = 'Choose at least one input'; return; }
+        const badOption = Object.keys(opt).map(checkOption).find(Boolean);
+        if (badOption) { err.textContent = badOption; return; }
+        const body = { players: rows.kept(), options: options() };
+        const old = setups[name];
+        if (old && JSON.stringify([old.players, old.options || {}]) !== JSON.stringify([body.players, Object.fromEntries(Object.entries(body.options).filter(([, v]) => v))])
+          && !(await askSetup(`Replace the saved setup "${name}" (${old.players.length} input${old.players.length === 1 ? '' : 's'}) with these inputs?`, 'Replace it', 'Keep the old one'))) { saveName.focus(); return; }
         try {
-          const body = { players: rows.specs(), options: options() };
           await api(`/api/setups/${encodeURIComponent(name)}`, { method: 'PUT', body });
           if (!setups[name]) setupSel.append(h('option', { value: name }, name));
           setups[name] = body;
-          setupSel.value = name;
+          setupSel.value = name; deleteBtn.hidden = false; setupNote.textContent = '';
           say(`Setup ${name} saved`);
         } catch (ex) { err.textContent = ex.message; }
-      } }, 'Save setup'))),
+      } }, 'Save setup')), setupAskBox),
   meterBox, err, askBox, startBtn);
   main.replaceChildren(h('h1', {}, 'Record'), form);
   devices.now();
@@ -225,7 +291,7 @@ function live(main, liveBox) {
   const noteForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); guard(saveNote)(); } },
     h('label', { for: 'rec-note' }, 'Note at this moment'), noteIn, h('button', { type: 'submit' }, 'Add note'));
   const measures = livePanel();
-  liveBox.replaceChildren(heading, elapsed, healthLine,
+  liveBox.replaceChildren(heading, h('div', { class: 'live-top' }, elapsed, healthLine),
     h('details', { class: 'health-details' }, h('summary', {}, 'Details'), details), inputsBox,
     h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm, warn,
     // the measures beside the markers: a new marker does not push them down the page

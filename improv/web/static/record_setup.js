@@ -16,6 +16,9 @@ export function parseSpec(spec) {
   return { player: player.trim(), kind: 'audio', device: (c ? c[1] : rest).trim(), channel: c ? c[2].trim() : '1' };
 }
 
+// a host API as the option names it: "JACK Audio Connection Kit" is JACK
+const shortHostApi = (name) => (/^JACK Audio/.test(name) ? 'JACK' : name);
+
 // A new player's name (sessions.manifest._PLAYER_RE): 1-32 letters A-Z, digits, '_' or '-'
 const PLAYER_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 // the usual players, offered while typing (any other name is fine)
@@ -48,7 +51,10 @@ export class InputRows {
     this.strict = false;  // Start was refused: unfinished rows are marked too
     this.rows = [];
     this.body = h('div', { class: 'input-rows' });
-    this.el = h('div', {}, this.body,
+    this.head = h('div', { class: 'input-head', 'aria-hidden': 'true' }, h('span', {}, ''), h('span', {}, 'Who plays'),
+      h('span', {}, 'Instrument or microphone'), h('span', {}, 'Input socket'));
+    this.socketHint = h('p', { class: 'muted small', hidden: true }, 'Channel 1 is input 1 on the audio interface (sound card), channel 2 input 2, and so on.');
+    this.el = h('div', {}, this.head, this.body, this.socketHint,
       h('datalist', { id: 'rec-players' }, PLAYER_CHOICES.map((p) => h('option', { value: p }))),
       h('button', { type: 'button', onclick: () => { this.add({ player: this.rows.length ? 'therapist' : 'client' }); this.changed(); } }, 'Add an input'));
   }
@@ -97,7 +103,7 @@ export class InputRows {
     const opts = [h('option', { value: '' }, '(choose an input)')];
     const midi = this.devices.midi.filter((p) => p.direction === 'input');
     opts.push(h('optgroup', { label: 'MIDI ports' }, midi.map((p) => h('option', { value: key('midi', p.name) }, `MIDI: ${p.name}`))));
-    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${a.hostapi})`))));
+    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${shortHostApi(a.hostapi)})`))));
     if (device && !this.found(row.want)) opts.push(h('option', { value: key(kind, device) }, `${kind === 'midi' ? 'MIDI' : 'Audio'}: ${device} (not found now)`));
     row.source.replaceChildren(...opts);
     row.source.value = device ? key(kind, device) : '';
@@ -116,9 +122,10 @@ export class InputRows {
   }
 
   setDevices(d) {
+    const first = !this.listed;
     this.listed = true;
     const sig = (x) => JSON.stringify([x.midi.map((p) => p.name), x.audio.map((a) => [a.name, a.input_channels])]);
-    if (sig(d) === sig(this.devices)) return false;
+    if (sig(d) === sig(this.devices) && !first) return false;
     this.devices = { midi: d.midi, audio: d.audio };
     for (const r of this.rows) this.fill(r);
     this.mark();
@@ -154,13 +161,15 @@ export class InputRows {
           for (const k of keys) seen.set(k, r);
         }
       }
-      const spec = problem ? null : kind === 'midi' ? `${player}=midi:${device}` : `${player}=audio:${device}:${normChannels(r.want.channel)}`;
-      return { n, row: r, player, label, spec, problem };
+      const whole = kind === 'midi' ? `${player}=midi:${device}` : `${player}=audio:${device}:${normChannels(r.want.channel)}`;
+      // `kept`: what a saved setup keeps (a device unplugged now is still the room's)
+      return { n, row: r, player, label, spec: problem ? null : whole, kept: !problem || problem.unplugged ? whole : null, problem };
     });
   }
 
   // the rows' problems beside them (an unfinished row only after a refused Start)
   mark() {
+    this.socketHint.hidden = !this.rows.some((r) => r.want.kind === 'audio' && r.want.device);
     for (const x of this.review()) {
       const shown = x.problem && (!x.problem.unfinished || this.strict);
       x.row.el.classList.toggle('problem', !!shown);
@@ -172,6 +181,9 @@ export class InputRows {
 
   // the specs of the complete rows: what is checked, and what Start records
   specs() { return this.review().filter((x) => x.spec).map((x) => x.spec); }
+
+  // the specs a saved setup keeps: the complete rows, unplugged devices too
+  kept() { return this.review().filter((x) => x.kept).map((x) => x.kept); }
 
   changed() { this.mark(); this.onChange(this.specs()); }
 }

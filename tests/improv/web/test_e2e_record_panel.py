@@ -93,7 +93,7 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     page.get_by_label("Client", exact=True).fill("Z99")
     page.get_by_label("Title").fill("Drums and voice")
     page.get_by_role("button", name="Start recording").click()
-    expect(page.locator("form.record-setup .error")).to_contain_text("no client Z99 yet")
+    expect(page.locator("form.record-setup > .error")).to_contain_text("no client Z99 yet")
     page.get_by_label("Client", exact=True).fill("k12")
     expect(page.locator("form.record-setup")).to_contain_text("Client K12")
     expect(page.locator(".armed .meter-row .silent")).to_have_count(2, timeout=10000)
