@@ -58,7 +58,9 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
     n_gaps = sum(cap.gaps for cap in audio)
     gap_s = sum(cap.gap_frames / cap.sr for cap in audio)
     if n_gaps:
-        parts.append(f"{_count(n_gaps, 'short dropout')}, {gap_s:.1f} s in all")
+        # a total that rounds to 0.0 s reads as nothing lost
+        parts.append(f"{_count(n_gaps, 'short dropout')}, "
+                     + (f"{gap_s:.1f} s in all" if gap_s >= 0.05 else "less than 0.1 s in all"))
     for cap in audio:
         if cap.gaps:
             details.append(f"{cap.name}: {_count(cap.gaps, 'dropout')} "
@@ -77,7 +79,8 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
             details.append(f"MIDI {st.port_name}: lost {_count(len(st.gaps), 'time')}")
     if xruns:
         parts.append(f"the audio system fell behind {_count(len(xruns), 'time')}")
-        when = (f"at {xruns[0]:.1f} s" if len(xruns) == 1
+        # times that round alike are one moment ("between 13.4 s and 13.4 s" said nothing)
+        when = (f"at {xruns[0]:.1f} s" if f"{xruns[0]:.1f}" == f"{xruns[-1]:.1f}"
                 else f"between {xruns[0]:.1f} s and {xruns[-1]:.1f} s")
         most = f" (up to {1000 * period_s:.0f} ms each)" if period_s else ""
         details.append(f"audio system (JACK): fell behind {_count(len(xruns), 'time')} {when}; "

@@ -216,6 +216,14 @@ def test_health_line_names_the_times_jack_fell_behind():
     h = health(audio=[], midi_ports=[], lost=[], xruns=[1.0, 2.0, 40.06])
     assert h["line"] == "the audio system fell behind 3 times"
     assert "between 1.0 s and 40.1 s" in h["details"][0] and "ms each" not in h["details"][0]
+    # two in one moment: at that moment, not "between 13.4 s and 13.4 s"
+    h = health(audio=[], midi_ports=[], lost=[], xruns=[13.41, 13.43])
+    assert "fell behind 2 times at 13.4 s;" in h["details"][0], h["details"]
+
+
+def test_a_dropout_too_short_to_show_in_tenths_is_not_said_to_be_0_s():
+    h = health(audio=[_cap("mic", gaps=1, gap_frames=480)], midi_ports=[], lost=[])
+    assert h["line"] == "1 short dropout, less than 0.1 s in all"
 
 
 def test_disk_time_left_at_this_rate():
