@@ -83,6 +83,11 @@ def shown_unit(column: str) -> str:
     return "" if unit in _NO_UNIT else unit
 
 
+#: Units whose values are shown as whole numbers, and in tenths (:func:`shown`).
+_WHOLE = frozenset({"BPM", "0-127", "ms"})
+_TENTHS = frozenset({"dBFS", "dB", "LUFS", "LU"})
+
+
 def heading(column: str) -> str:
     """The label of a measure with its unit: ``Tempo (BPM)``, ``Asynchrony (mean, ms)``,
     ``Silence (%)``; a count or a word has no unit.
@@ -160,6 +165,10 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
         return "0"
     if float(value) == int(value) and abs(value) < 1e6:
         return str(int(value))
+    if unit in _WHOLE:  # a tempo, a velocity, milliseconds: whole numbers, as the summary
+        return f"{value:.0f}"
+    if unit in _TENTHS:  # levels in dB: a tenth is below what anyone hears
+        return f"{value:.1f}"
     return f"{value:.3g}" if abs(value) < 0.01 else f"{value:.2f}" if abs(value) < 100 \
         else f"{value:.0f}"
 
