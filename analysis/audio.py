@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate, metre
-from .beats import Pulse, analyze_pulse
+from .beats import Pulse, analyze_pulse, over_the_playing, pause_windows
 from .density import density_curve, silence_share, silence_share_curve, silent_intervals
 from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
@@ -720,6 +720,7 @@ def _audio_result(
                                        heard=heard)
         level_from = "midi" if from_midi else "audio"
     del peaks
+    pulse = over_the_playing(pulse, silences=sil, duration=duration, window=window)
     if silent:
         tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),
                                np.zeros_like(pulse.curve.clarity), 0.0, 0.0, float("nan"))
@@ -744,7 +745,15 @@ def _audio_result(
                                          np.maximum(_lufs(st), -100.0))
     changes = dynamic_changes(*curves["level_dbfs"], min_change=CRESCENDO_DB) if not silent else []
 
-    lvl = curves["level_dbfs"][1]
+    # the level's session values over the windows with playing: a window wholly in one of the
+    # player's silences (a pause, as for the pulsed share) is left out, so that digital
+    # silence (the floor, -100 dBFS) is no "quietest level" (since 1.17.0)
+    sounding = ~pause_windows(times, silences=sil, window=window)
+    lvl = curves["level_dbfs"][1][sounding]
+    # shorter than one window: the whole clip is its one window
+    power = ms_mean[sounding] if times.size else ms
+    mean_db = (_num(level_dbfs(np.array([power.mean()]), ref=ref, amin=amin)[0])
+               if power.size else None)
     status = "ok"
     if duration == 0 or n_tick == 0:
         status = "empty"
@@ -763,8 +772,7 @@ def _audio_result(
         "percussive_share": _num(percussive) if percussive is not None and not silent else None,
         "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
         "silence_share": silence_share(sil, duration=duration),
-        "level_dbfs_mean": _num(level_dbfs(np.array([ms.mean()]), ref=ref, amin=amin)[0])
-        if ms.size else None,
+        "level_dbfs_mean": mean_db,
         "level_dbfs_max": _num(lvl.max()) if lvl.size else None,
         "level_dbfs_min": _num(lvl.min()) if lvl.size else None,
         "dynamic_range_db": _num(np.percentile(tick_db[~quiet], 95)

@@ -58,7 +58,7 @@ __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve",
            "STEADY_STABILITY", "STRETCH_WINDOWS", "STRETCH_SHARE", "REFINE_WINDOW",
            "CLEAR_SHARE", "CROSS_SHARE", "RARE_PULSE_SHARE", "REGULAR_SHARE", "REGULAR_TOL",
            "AGREE_SHARE", "steady_windows", "beat_regularity", "vouch", "pause_windows",
-           "pulsed_share"]
+           "pulsed_share", "playing_time", "over_the_playing"]
 
 #: How strictly beats keep the local beat period (Ellis 2007's alpha; librosa's default 100,
 #: fixed a priori, not tuned).
@@ -134,7 +134,9 @@ class Pulse:
     ----------
     curve : TempoCurve — the windowed tempo (``bpm`` from the beats where they allow)
     beats : np.ndarray [seconds] — tracked beat times (empty without a pulse)
-    label : str — ``clear``, ``intermittent``, ``rare``, ``none`` or ``too short``
+    label : str — ``clear``, ``intermittent``, ``rare``, ``none`` or ``too short`` (a recording
+        shorter than one window, or a player who played for less than one window in all:
+        :func:`over_the_playing`)
     share : float [0..1] — share of the windows with playing that have a pulse
         (:func:`pulsed_share`)
     cross : float [0..1] — strength of a 3:2 rival level (0 if there is none)
@@ -696,6 +698,73 @@ def analyze_pulse(
         beats = refine_beats(beats, env, frame_rate=frame_rate, window=refine)
         label = vouch(label, beats, tempo_bpm=tc.tempo_bpm, regular_share=regular_share)
     return Pulse(tc, beats, label, share, cross)
+
+
+def playing_time(silences: np.ndarray, *, duration: float) -> float:
+    """How long a player played [seconds]: the session less their silences (gaps over
+    :data:`analysis.SILENCE_GAP`, :func:`analysis.density.silent_intervals`), so that rests
+    between phrases count as playing.
+
+    >>> playing_time(np.array([[0.0, 4.0], [20.0, 30.0]]), duration=30.0)
+    16.0
+    """
+    sil = np.asarray(silences, dtype=np.float64).reshape(-1, 2)
+    return max(0.0, float(duration) - float(np.sum(np.clip(sil[:, 1] - sil[:, 0], 0.0, None))))
+
+
+def over_the_playing(pulse: Pulse, *, silences: np.ndarray, duration: float,
+                     window: float = DEFAULT_WINDOW) -> Pulse:
+    """A player's pulse summarised over the time they played (since 1.17.0).
+
+    Two rules, for a session of at least one window (a shorter recording is one clip, whose
+    tempo is that of the whole clip, and is returned unchanged):
+
+    * The pulse clarity (:attr:`analysis.tempo.TempoCurve.pulse_clarity`) is the median over the
+      windows in which the player plays, as the pulsed share is (:func:`pulsed_share`): the
+      windows of a pause (:func:`pause_windows`) are left out, whose clarity is 0. Before
+      1.17.0 every window counted, and a player who paused for half the session read pulse
+      clarity 0 beside 90 % pulsed windows.
+    * A player who played for less than one window's length in all (:func:`playing_time`
+      under ``window``) has no tempo: no window was filled with their playing, so each
+      window's periodicity is that of a few seconds at its edge, and the share of "pulsed"
+      windows counts windows that are mostly pause. The tempo, the tentative tempo, the tempo
+      curve, the beats, the pulsed share, the pulse clarity and the stability are then empty
+      (null in the summary), and the label is ``"too short"`` (too short to tell), as for a
+      recording shorter than one window. Before 1.17.0 three seconds of playing at the start
+      of a three-minute session read "Tempo (tentative) 174 BPM" beside windows of 233-234
+      BPM and 67 % pulsed windows.
+
+    A player who did not play at all is returned unchanged (their label says so: ``none``).
+
+    Parameters
+    ----------
+    pulse : Pulse
+        The player's pulse (:func:`analyze_pulse`, after any change of level).
+    silences : np.ndarray [shape=(k, 2), seconds]
+        The player's silences (:func:`analysis.density.silent_intervals`).
+    duration : float [seconds]
+        Session length.
+    window : float [seconds]
+        Analysis window of the tempo curve.
+
+    Returns
+    -------
+    Pulse
+    """
+    tc = pulse.curve
+    if tc.short or tc.times.size == 0:
+        return pulse
+    played = playing_time(silences, duration=duration)
+    if played <= 0.0:
+        return pulse
+    if played < window:
+        none = np.full_like(tc.bpm, np.nan)
+        tc = replace(tc, bpm=none, tempo_bpm=0.0, pulse_clarity=float("nan"),
+                     stability=float("nan"), alt_bpm=0.0, alt_share=float("nan"))
+        return Pulse(tc, np.zeros(0), "too short", float("nan"), 0.0)
+    playing = ~pause_windows(tc.times, silences=silences, window=window)
+    clarity = float(np.median(tc.clarity[playing])) if playing.any() else float("nan")
+    return replace(pulse, curve=replace(tc, pulse_clarity=clarity))
 
 
 def pulse_curve(

@@ -87,8 +87,9 @@ FEATURES: tuple[Feature, ...] = (
     _F("tempo_bpm", BOTH, "BPM", "tempo", "Tempo",
        "global tempo; empty unless the pulse is clear", _TEMPO),
     _F("tempo_bpm_tentative", SUMMARY, "BPM", "tempo", "Tempo (tentative)",
-       "the tempo estimate where the pulse is not clear (may be at a wrong metrical level)",
-       _TEMPO),
+       "the tempo estimate where the pulse is not clear, from every window with or without a "
+       "pulse (may be at a wrong metrical level, and outside the slowest..fastest of the "
+       "pulsed windows)", _TEMPO),
     _F("n_beats", SUMMARY, "count", "tempo", "Beats", "tracked beats",
        "Ellis 2007 (dynamic-programming beat tracking)"),
     _F("beat_regularity", SUMMARY, "0-1", "tempo", "Beats on one tempo",
@@ -104,7 +105,9 @@ FEATURES: tuple[Feature, ...] = (
     _F("tempo_alt_share", SUMMARY, "0-1", "tempo", "Other tempo level (strength)",
        "strength of the runner-up level against the chosen one (0.5: a listener could tap "
        "either)", _ALT),
-    _F("pulse_clarity", BOTH, "0-1", "tempo", "Pulse clarity", "how clear the beat is", _PULSE),
+    _F("pulse_clarity", BOTH, "0-1", "tempo", "Pulse clarity",
+       "how clear the beat is (session: the median of the windows in which the player plays)",
+       _PULSE),
     _F("pulsed_share", SUMMARY, "fraction", "tempo", "Pulsed windows",
        "share of the 6 s windows in which the player plays that have a clear pulse (pauses, "
        "windows of silence, are left out)"),
@@ -114,7 +117,8 @@ FEATURES: tuple[Feature, ...] = (
        "fastest tempo of the windows with a clear pulse"),
     _F("pulse", SUMMARY, "", "tempo", "Pulse",
        "clear (pulse in 80 % of the windows with playing or more, its beats on one tempo), "
-       "intermittent, rare (under 10 %), none"),
+       "intermittent, rare (under 10 %), none, or too short (less than one window of playing: "
+       "too little for a tempo)"),
     _F("tempo_stability", SUMMARY, "0-1", "tempo", "Tempo stability",
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",
@@ -133,8 +137,9 @@ FEATURES: tuple[Feature, ...] = (
        "number of notes sounding at once (time average over the window)", _MTTB),
     _F("polyphony_mean", SUMMARY, "notes", "density", "Polyphony (mean)",
        "mean number of notes sounding at once", _MTTB),
-    _F("polyphony_max", SUMMARY, "notes", "density", "Polyphony (max)",
-       "most notes sounding at once (smoothed over windows)", _MTTB),
+    _F("polyphony_max", SUMMARY, "notes", "density", "Polyphony (busiest stretch)",
+       "mean number of notes sounding at once in the busiest analysis window (6 s): the "
+       "highest point of the polyphony curve, not the largest chord", _MTTB),
     _F("n_notes", SUMMARY, "count", "density", "Notes", "notes played"),
     _F("n_onsets", SUMMARY, "count", "density", "Onsets", "audio onsets detected"),
     # register, articulation, tonality
@@ -148,6 +153,10 @@ FEATURES: tuple[Feature, ...] = (
        "how clearly the notes point to one key (Krumhansl-Kessler)", _KK),
     _F("key", SUMMARY, "", "register", "Key",
        "the key the notes point to most (Krumhansl-Kessler)", _KK),
+    _F("percussion_share", SUMMARY, "fraction", "register", "Drum notes",
+       "share of the notes on the General MIDI percussion channel (channel 10), whose numbers "
+       "name drums, not pitches: pitch, key, tonal clarity and articulation come from the "
+       "other notes only, and are empty when every note is a drum"),
     _F("pitch_mean", BOTH, "MIDI note", "register", "Pitch (mean)", "mean pitch"),
     _F("pitch_std", BOTH, "semitones", "register", "Pitch spread",
        "spread of the pitches (standard deviation)"),
@@ -166,13 +175,16 @@ FEATURES: tuple[Feature, ...] = (
     _F("decrescendo_count", SUMMARY, "count", "dynamics", "Decrescendi",
        "falls lasting 3 s or more (audio: 6 dB, MIDI: 10 velocity units or more)"),
     _F("level_dbfs", CURVE, "dBFS", "dynamics", "Level", "audio level (RMS) over the window"),
-    _F("level_dbfs_mean", SUMMARY, "dBFS", "dynamics", "Level (mean)", "mean audio level"),
+    _F("level_dbfs_mean", SUMMARY, "dBFS", "dynamics", "Level (mean)",
+       "mean audio level of the windows with playing (pauses left out)"),
     _F("level_dbfs_min", SUMMARY, "dBFS", "dynamics", "Level (quietest)",
-       "lowest level of the analysis windows"),
+       "lowest level of the 6 s windows with playing (a window wholly in a pause of over 2 s, "
+       "e.g. digital silence, is left out)"),
     _F("level_dbfs_max", SUMMARY, "dBFS", "dynamics", "Level (loudest)",
-       "highest level of the analysis windows"),
+       "highest level of the 6 s windows with playing"),
     _F("dynamic_range_db", SUMMARY, "dB", "dynamics", "Dynamic range",
-       "95th minus 10th percentile of the 100 ms levels while playing"),
+       "spread of the playing's own levels, moment to moment: 95th minus 10th percentile of "
+       "the 100 ms levels above the silence gate"),
     _F("loudness_lufs", CURVE, "LUFS", "dynamics", "Loudness",
        "loudness (ITU-R BS.1770 K-weighted) over the window", "ITU-R BS.1770-4"),
     _F("loudness_lufs_momentary", CURVE, "LUFS", "dynamics", "Loudness (momentary)",
@@ -214,7 +226,7 @@ FEATURES: tuple[Feature, ...] = (
     _F("silent_share", SUMMARY, "fraction", "dialogue-activity", "Both silent",
        "share of time neither player plays", _TURNS),
     _F("floor_transfers", SUMMARY, "count", "dialogue-activity", "Turn changes",
-       "turn changes between the players", _TURNS),
+       "turn changes between the players (a turn: playing alone for 1 s or more)", _TURNS),
     _F("floor_transfers_per_min", SUMMARY, "1/min", "dialogue-activity",
        "Turn changes per minute", "turn changes between the players per minute", _TURNS),
     _F("gap_count", SUMMARY, "count", "dialogue-activity", "Gaps",
@@ -232,7 +244,7 @@ FEATURES: tuple[Feature, ...] = (
     _F("fto_median_s", SUMMARY, "s", "dialogue-activity", "Turn-change offset (median)",
        "median floor-transfer offset (gap length, or minus overlap length)", _TURNS),
     _F("{x}_turns", SUMMARY, "count", "dialogue-activity", "{x} turns",
-       "turns (solo stretches) of {x}", _TURNS),
+       "turns of {x}: stretches of 1 s or more in which {x} played alone", _TURNS),
     _F("{x}_turn_mean_s", SUMMARY, "s", "dialogue-activity", "{x} turn length (mean)",
        "mean length of {x}'s turns", _TURNS),
     _F("{x}_n_events", SUMMARY, "count", "dialogue-activity", "{x} events",

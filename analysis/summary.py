@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _validate
-from .beats import RARE_PULSE_SHARE, Pulse, tempo_summary
+from .beats import RARE_PULSE_SHARE, Pulse, over_the_playing, tempo_summary
 from .convert import NoteTable
 from .density import (
     density_curve,
@@ -147,6 +147,7 @@ def _midi_curves(
     curves: dict[str, Curve] = {}
     sil = silent_intervals(notes.start, notes.end, duration=duration, gap=SILENCE_GAP)
     pulse = pulse_from_notes(notes, duration=duration, window=window, hop=hop, silences=sil)
+    pulse = over_the_playing(pulse, silences=sil, duration=duration, window=window)
     curves.update(pulse.curves())
     curves["notes_per_s"] = density_curve(notes.start, duration=duration, window=window, hop=hop)
     curves["polyphony"] = polyphony_curve(notes, duration=duration, window=window, hop=hop)
@@ -184,6 +185,8 @@ def _midi_summary(notes: NoteTable, curves: dict[str, Curve], sil: np.ndarray, *
         "velocity_std": _stat(np.std, vel),
         "velocity_range": _stat(np.ptp, vel),
         "velocity_p95_p5": _num(np.percentile(vel, 95) - np.percentile(vel, 5)) if n else None,
+        # why the register is empty for a drum kit (the GM percussion channel)
+        "percussion_share": 1.0 - len(tones) / n if n else None,
         "pitch_mean": _stat(np.mean, pitch),
         "pitch_std": _stat(np.std, pitch),
         "pitch_min": _stat(np.min, pitch),

@@ -15,6 +15,10 @@ and overlaps in conversations", J. Phonetics 38:555-568): between two stretches 
 
 The floor-transfer offset (FTO) is the gap length (positive) or minus the overlap length
 (negative), as in Heldner & Edlund.
+
+A turn is a stretch of solo playing at least :data:`MIN_TURN` long (since dialogue 1.7): a
+player who starts a beat before the other, or whose note rings a moment after the other's, is
+not holding the floor. Shorter solo moments count neither as a turn nor as a gap or overlap.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_means
 from ._grid import GRID_STEP, Curve, intervals_mask, num
 from .events import PlayerEvents
 
-__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "ActivityResult", "activity_intervals",
+__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "MIN_TURN", "ActivityResult", "activity_intervals",
            "analyze_activity"]
 
 #: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
@@ -38,6 +42,12 @@ NOTE_HOLD = 0.25
 #: a rest inside a phrase. MTTB's *silence* (a gap > 2 s, ``analysis.SILENCE_GAP``) is the
 #: coarser "the player fell silent" criterion of the per-player features.
 ACTIVITY_BRIDGE = 1.0
+#: Shortest solo stretch [seconds] that is a turn (since dialogue 1.7): the activity's own
+#: scale, :data:`ACTIVITY_BRIDGE` (a rest under 1 s does not end a phrase, and playing alone
+#: for under 1 s does not take the floor). Before, every 10 ms of solo playing was a turn, and
+#: a duet that played together throughout, one player starting 10 ms early, read "1 turn
+#: change, overlap 94.6 s, turns of 0.01 s".
+MIN_TURN = ACTIVITY_BRIDGE
 
 
 def activity_intervals(
@@ -174,15 +184,17 @@ def analyze_activity(
     return ActivityResult((ia, ib), turns, transitions, curves, summary)
 
 
-def _turns_and_transitions(state: np.ndarray, names: tuple[str, str]
-                           ) -> tuple[list[dict], list[dict]]:
-    """Turns (solo stretches, a player's consecutive ones merged) and the transitions between
-    them (gap, overlap, pause, within-player overlap) from the grid of states (0 silent,
-    1 a solo, 2 b solo, 3 joint)."""
+def _turns_and_transitions(state: np.ndarray, names: tuple[str, str], *,
+                           min_turn: float = MIN_TURN) -> tuple[list[dict], list[dict]]:
+    """Turns (solo stretches of at least ``min_turn`` seconds, a player's consecutive ones
+    merged) and the transitions between them (gap, overlap, pause, within-player overlap) from
+    the grid of states (0 silent, 1 a solo, 2 b solo, 3 joint). A shorter solo stretch is no
+    turn, and its time counts neither as gap nor as overlap."""
     vals, s, e = _runs(state)
     turns: list[dict] = []
     transitions: list[dict] = []
-    solo = np.flatnonzero((vals == 1) | (vals == 2))
+    long_enough = (e - s) * GRID_STEP >= min_turn - GRID_STEP / 2
+    solo = np.flatnonzero(((vals == 1) | (vals == 2)) & long_enough)
     for k, i in enumerate(solo):
         who = names[int(vals[i]) - 1]
         if turns and turns[-1]["player"] == who:

@@ -45,3 +45,21 @@ def test_an_empty_or_silent_session_is_all_silence_at_any_length(duration):
         quiet = np.zeros(int(48000 * duration), dtype=np.float32)
         res = analyze_audio(quiet, sr=48000)
         assert res.summary["silence_share"] == 1.0 and res.summary["status"] == "silent"
+
+
+def test_polyphony_max_is_labelled_as_the_busiest_stretch_not_the_largest_chord():
+    """Triads (three notes at once) held half the time: the summary's "polyphony_max" is the
+    busiest window's time average, 1.5, not 3; its label and definition say so (usability
+    review 27: "Polyphony (max) 0.21" read as "most notes sounding at once" for a drummer's
+    short strokes)."""
+    from analysis import analyze_midi
+    from analysis.features import describe, label
+
+    s = np.repeat(np.arange(0.0, 30.0, 2.0), 3)
+    nt = NoteTable.from_arrays(s, s + 1.0, np.tile([60, 64, 67], 15), np.full(45, 80))
+    value = analyze_midi(nt, duration=30.0).summary["polyphony_max"]
+    assert value == pytest.approx(1.5, abs=0.1)  # not the chord's 3 notes
+    assert label("client.midi.polyphony_max") == "Polyphony (busiest stretch)"
+    unit, definition = describe("client.midi.polyphony_max")
+    assert unit == "notes" and "not the largest chord" in definition
+    assert "most notes sounding at once" not in definition

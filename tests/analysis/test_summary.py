@@ -79,6 +79,8 @@ def test_drums_on_the_percussion_channel_have_no_pitch_or_key():
     s = analyze_midi(drums, duration=30.0).summary
     assert s["n_notes"] == t.size and s["notes_per_s"] > 3.9  # counted and timed, as before
     assert s["pitch_mean"] is None and s["key"] is None and s["articulation_mean"] is None
+    assert s["tonal_clarity"] is None and s["pitch_min"] is None
+    assert s["percussion_share"] == 1.0  # the reason the register is empty (1.17.0)
     scale = np.array([60, 62, 64, 65, 67, 69, 71, 72])
     tp = np.arange(0.0, 30.0, 0.5)
     piano_pitch = scale[np.arange(tp.size) % 8]
@@ -89,3 +91,6 @@ def test_drums_on_the_percussion_channel_have_no_pitch_or_key():
     s = analyze_midi(both, duration=30.0).summary
     assert s["pitch_mean"] == pytest.approx(piano_pitch.mean())
     assert s["key"] == "C major" and s["n_notes"] == t.size + tp.size
+    assert s["percussion_share"] == pytest.approx(t.size / (t.size + tp.size))
+    piano = NoteTable.from_arrays(tp, tp + 0.4, piano_pitch, np.full(tp.size, 90))
+    assert analyze_midi(piano, duration=30.0).summary["percussion_share"] == 0.0

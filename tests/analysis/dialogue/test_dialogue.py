@@ -149,6 +149,38 @@ def test_call_and_response_turns(offset):
     assert solo == pytest.approx(expected_solo, abs=0.01)
 
 
+def test_playing_together_throughout_is_no_turn_taking():
+    """Both play the same beat for 90 s, one starting 10 ms before the other and ringing
+    40 ms after: no turns (since dialogue 1.7.0). Before, the 10 ms alone were a "turn", and the
+    duet read one turn change through an overlap of 90 s, with turns of 0.01 and 0.05 s."""
+    on = np.arange(1.0, 91.0, 0.5)
+    d = analyze_activity(player(on, dur=0.3), player(on + 0.01, dur=0.33), duration=95.0,
+                         names=NAMES)
+    s = d.summary
+    assert s["joint_share"] > 0.9
+    assert s["floor_transfers"] == 0 and s["client_turns"] == 0 and s["therapist_turns"] == 0
+    assert s["overlap_mean_s"] is None and s["fto_median_s"] is None
+    assert s["client_turn_mean_s"] is None and d.turns == [] and d.transitions == []
+    # the shares are the grid's, as before: the 10 ms alone are still solo time
+    assert 0.0 < s["client_solo_share"] < 0.001
+
+
+def test_a_short_solo_between_turns_is_no_turn():
+    """A plays alone 5 s, rests 1.5 s, in which B plays one note of 0.5 s, and goes on 5 s: one
+    turn of A through a pause, not three turns and two turn changes (before dialogue 1.7.0)."""
+    a_on = list(np.arange(0.0, 5.0, 0.25)) + list(np.arange(6.5, 11.5, 0.25))
+    d = analyze_activity(player(a_on, dur=0.25), player([5.3], dur=0.5), duration=12.0,
+                         names=NAMES)
+    s = d.summary
+    assert s["client_turns"] == 1 and s["therapist_turns"] == 0 and s["floor_transfers"] == 0
+    assert d.turns[0]["start"] == 0.0 and d.turns[0]["end"] == pytest.approx(11.5, abs=0.02)
+    assert s["pause_count"] == 1 and s["gap_count"] == 0
+    # a second of B's playing alone is a turn, and the floor passes twice
+    d = analyze_activity(player(a_on, dur=0.25), player([5.05, 5.5], dur=0.6), duration=12.0,
+                         names=NAMES)
+    assert d.summary["therapist_turns"] == 1 and d.summary["floor_transfers"] == 2
+
+
 def test_call_and_response_roles_alternate():
     # 6 s turns analysed with 3 s windows: windows inside a turn are solo/silence
     a_on, b_on = [], []
