@@ -178,10 +178,30 @@ def _silences(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _lead_shares(d: dict[str, Any]) -> tuple[dict[str, float], float] | None:
+    """The share of the windows each player led in and the share in which they moved
+    together (``{x}_leads_share``, ``together_share``), or None if any is missing."""
+    s = d["summary"]
+    shares = {p: s.get(f"{p}_leads_share") for p in d["pair"]}
+    together = s.get("together_share")
+    if together is None or None in shares.values():
+        return None
+    return shares, together
+
+
 def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
+    """Who led, weighed against how the windows went: the session's leader (from timing, or
+    from the music's changes) and, where the window shares are known, how much of the time
+    they moved together and how often each one led, so that a leader of a duet that mostly
+    moved together is not read as one who led the session."""
     s, name = d["summary"], d["name"]
     leader = s.get("leader")
     used = {f"{name}.leader": leader, f"{name}.leader_basis": s.get("leader_basis")}
+    weighed = _lead_shares(d)
+    if weighed:
+        shares, together = weighed
+        used.update({f"{name}.{p}_leads_share": v for p, v in shares.items()})
+        used[f"{name}.together_share"] = together
     if leader in d["pair"]:
         other = d["pair"][1] if leader == d["pair"][0] else d["pair"][0]
         # what the leader's name rests on, said as what was heard
@@ -195,12 +215,79 @@ def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
             used[f"{name}.leader_confidence"] = conf
             # a bootstrap share of 1.0 is not a certainty: said as "over 99 %"
             sure = f" (certainty {'over 99 %' if conf >= 0.995 else _pct(conf)})"
-        return _sentence(f"{leader} led{': ' + why if why else ''}{sure}.", used)
+        if not weighed:
+            return _sentence(f"{leader} led{': ' + why if why else ''}{sure}.", used)
+        mine, theirs = shares[leader], shares[other]
+        # moving together comes first where it is what they mostly did
+        opening = (f"They mostly moved together ({_pct(together)} of the time); "
+                   if together >= 0.5 else "")
+        if mine > theirs:
+            often = (f"{leader} led more often than {other} ({_pct(mine)} of the time against "
+                     f"{_pct(theirs)}), and ")
+        elif mine == theirs:
+            often = f"{leader} and {other} each led {_pct(mine)} of the time, and over the session "
+        else:  # the windows lean the other way: both are said, neither hidden
+            often = (f"{other} led more often than {leader} ({_pct(theirs)} of the time against "
+                     f"{_pct(mine)}), but over the whole session ")
+        return _sentence(f"{opening}{often}{why or f'{leader} led'}{sure}.", used)
     if leader == "together":
+        if weighed:
+            a, b = d["pair"]
+            return _sentence(f"They moved together ({_pct(together)} of the time); neither "
+                             f"player led ({a} led {_pct(shares[a])} of the time, {b} "
+                             f"{_pct(shares[b])}).", used)
         return _sentence("They moved together; neither player led.", used)
     if leader == "shared":
+        if weighed:
+            a, b = d["pair"]
+            return _sentence(f"They took turns leading ({a} led {_pct(shares[a])} of the time, "
+                             f"{b} {_pct(shares[b])}; together {_pct(together)}).", used)
         return _sentence("They took turns leading.", used)
     return None  # unclear or none: said nowhere rather than guessed
+
+
+def _times(n: float) -> str:
+    """``once``, ``twice``, ``3 times``."""
+    return {1: "once", 2: "twice"}.get(int(n), f"{int(n)} times")
+
+
+def _turns(d: dict[str, Any]) -> dict[str, Any] | None:
+    """Turn-taking in words: whether the playing passed from one player to the other
+    (turns: solo stretches of a second or more, :data:`analysis.dialogue.activity.MIN_TURN`),
+    how often, and how long the turns were; for a duet that played together throughout,
+    that there was no turn-taking, not a turn change through a minute-long "overlap"."""
+    s, name = d["summary"], d["name"]
+    a, b = d["pair"]
+    n, turns = s.get("floor_transfers"), {p: s.get(f"{p}_turns") for p in (a, b)}
+    if n is None or None in turns.values() or not (s.get(f"{a}_active_share")
+                                                  and s.get(f"{b}_active_share")):
+        return None  # one of them did not play: nothing passed between them
+    used = {f"{name}.floor_transfers": n, **{f"{name}.{p}_turns": v for p, v in turns.items()}}
+    if n == 0:
+        alone = [p for p in (a, b) if turns[p]]
+        if not alone:
+            return _sentence("They did not take turns: neither played alone for a second or "
+                             "more.", used)
+        return _sentence(f"They did not take turns: only {alone[0]} played alone "
+                         f"({_times(turns[alone[0]])}).", used)
+    if n == 1:
+        text = "The playing passed from one to the other once"
+    else:
+        text = f"They took turns: the playing passed from one to the other {_times(n)}"
+    rate = s.get("floor_transfers_per_min")
+    if rate is not None and n >= 3:  # a rate of one or two changes says nothing more
+        used[f"{name}.floor_transfers_per_min"] = rate
+        text += f" ({rate:.1f} times a minute)"
+    lengths = []
+    for p in (a, b):
+        mean = s.get(f"{p}_turn_mean_s")
+        if mean is not None and turns[p]:
+            used[f"{name}.{p}_turn_mean_s"] = mean
+            lengths.append(f"{p}'s {'turn' if turns[p] == 1 else 'turns'} "
+                           f"{'lasted' if turns[p] == 1 else 'lasted on average'} {mean:.0f} s")
+    if lengths:
+        text += "; " + " and ".join(lengths)
+    return _sentence(text + ".", used)
 
 
 def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
@@ -249,6 +336,10 @@ def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
                              f"time they played), around {tentative:.0f} BPM.", used)
         if pulse in ("none", "rare"):
             return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
+        return None
+    if pulse == "too short":
+        # under one window of playing: a clip's tempo is in the tables, but a few seconds are
+        # too little for a sentence to call it the player's tempo
         return None
     used = {key + "tempo_bpm": bpm, key + "pulse": pulse}
     text = f"{player} played at about {bpm:.0f} BPM"
@@ -372,23 +463,47 @@ def _counted(n: float, one: str, many: str) -> str:
     return f"no {one}" if n == 0 else f"1 {one}" if n == 1 else f"{n} {many}"
 
 
+def _when(a: dict[str, Any]) -> str:
+    """An annotation's time as the session page's table writes it: ``0:31.5``, a range
+    ``0:54.0–1:00.5``."""
+    end = a.get("end")
+    return format_time(a["t"]) + (f"–{format_time(end)}" if end is not None else "")
+
+
+def _listed(anns: list[dict[str, Any]]) -> str:
+    """The times of up to six annotations, ``…`` for more."""
+    return ", ".join(_when(a) for a in anns[:6]) + (", …" if len(anns) > 6 else "")
+
+
 def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     anns = list(annotations)
     if not anns:
         return [_sentence("There are no markers or annotations.", {"annotations": 0})]
-    markers = [a["t"] for a in anns if "marker" in a.get("tags", [])]
+    marked = [a for a in anns if "marker" in a.get("tags", [])]
+    # a marker is a moment; a marked stretch with an end is a range, not a marker
+    points = [a for a in marked if a.get("end") is None]
+    ranges = [a for a in marked if a.get("end") is not None]
     tags = Counter(t for a in anns for t in a.get("tags", []) if t != "marker")
-    used = {"annotations": len(anns), "markers": [round(t, 2) for t in markers]}
+    used = {"annotations": len(anns), "markers": [round(a["t"], 2) for a in points]}
+    if ranges:
+        used["marked_ranges"] = [[round(a["t"], 2), round(a["end"], 2)] for a in ranges]
     text = f"There {'is 1 annotation' if len(anns) == 1 else f'are {len(anns)} annotations'}"
-    if markers:  # markers are annotations: "3 annotations, 2 of them markers", not 5 things
-        shown = ", ".join(_t(t) for t in markers[:6]) + (", …" if len(markers) > 6 else "")
-        if len(anns) == 1:
-            text += f", a marker ({shown})"
-        elif len(markers) == len(anns):
-            text += f", all markers ({shown})"
-        else:
-            which = "a marker" if len(markers) == 1 else "markers"
-            text += f", {len(markers)} of them {which} ({shown})"
+    # markers are annotations: "3 annotations, 2 of them markers", not 5 things
+    kinds = [(len(which), one, many, which)
+             for one, many, which in (("a marker", "markers", points),
+                                      ("a marked range", "marked ranges", ranges)) if which]
+    if len(anns) == 1 and kinds:
+        text += f", {kinds[0][1]} ({_listed(kinds[0][3])})"
+    elif len(kinds) == 1 and len(marked) == len(anns):
+        text += f", all {kinds[0][2]} ({_listed(kinds[0][3])})"
+    elif len(marked) == len(anns):  # markers and marked ranges, nothing else
+        text += ": " + " and ".join(f"{one if n == 1 else f'{n} {many}'} ({_listed(which)})"
+                                    for n, one, many, which in kinds)
+    elif kinds:
+        said = [f"{n} {one if n == 1 else many} ({_listed(which)})"
+                for n, one, many, which in kinds]
+        said[0] = said[0].replace(" ", " of them ", 1)
+        text += ", " + " and ".join(said)
     out = [_sentence(text + ".", used)]
     if tags:
         top = tags.most_common(6)
@@ -435,14 +550,14 @@ def summary_sentences(result: dict[str, Any], *,
     -------
     list of dict
         ``{"text": str, "measures": {name: value}}`` in reading order: length, how much each
-        player played and together or alone, long silences, who led, synchrony, who took up
-        the other's patterns (imitation), then per
-        player the tempo, another input's tempo that counts the same pulse at another beat
-        level (:func:`beat_level_sentences`) and the dynamics, then markers and tags.
+        player played and together or alone, long silences, turn-taking, who led,
+        synchrony, who took up the other's patterns (imitation), then per player the tempo,
+        another input's tempo that counts the same pulse at another beat level
+        (:func:`beat_level_sentences`) and the dynamics, then markers and tags.
     """
     out = [_length(result), *_amounts(result), *_silences(result)]
     for d in result.get("dialogue", []):
-        out += [s for s in (_leader(d), _synchrony(d)) if s] + _imitation(d)
+        out += [s for s in (_turns(d), _leader(d), _synchrony(d)) if s] + _imitation(d)
     for player, entry in result.get("players", {}).items():
         found = _primary(entry)
         if found is None:

@@ -64,7 +64,7 @@ def test_duet_with_a_silent_second_half_says_so(store, half_duet):
     assert "Client played loudly (mean velocity 90 of 127)" in text
     assert "Therapist played softly (mean velocity 40 of 127)" in text
     # the marker is one of the two annotations, not a third thing
-    assert "There are 2 annotations, 1 of them a marker (0:20)." in text
+    assert "There are 2 annotations, 1 of them a marker (0:20.0)." in text
     assert "Tags: autonomy:leader (1)." in text
     assert "private words" not in text  # annotation texts stay out of the summary
 
@@ -158,10 +158,10 @@ def test_sentences_start_with_a_capital_and_say_no_for_zero(store, half_duet):
 
 
 @pytest.mark.parametrize(("tags", "expected"), [
-    ([["marker"]], "There is 1 annotation, a marker (0:10)."),
-    ([["marker"], ["marker"]], "There are 2 annotations, all markers (0:10, 0:20)."),
+    ([["marker"]], "There is 1 annotation, a marker (0:10.0)."),
+    ([["marker"], ["marker"]], "There are 2 annotations, all markers (0:10.0, 0:20.0)."),
     ([["marker"], ["solo"], ["marker"]],
-     "There are 3 annotations, 2 of them markers (0:10, 0:30)."),
+     "There are 3 annotations, 2 of them markers (0:10.0, 0:30.0)."),
     ([["solo"]], "There is 1 annotation."),
 ])
 def test_markers_are_counted_among_the_annotations(tags, expected):
@@ -280,3 +280,139 @@ def test_the_leader_is_said_with_what_it_rests_on(basis, conf, expected):
     assert _leader(d)["text"] == expected
     d["summary"]["leader"] = "together"
     assert _leader(d)["text"] == "They moved together; neither player led."
+
+
+# --- usability review 27 -----------------------------------------------------------------------
+
+def _pair(**summary):
+    return {"name": "A|B", "pair": ["A", "B"], "summary": summary}
+
+
+@pytest.mark.parametrize(("shares", "expected"), [
+    # mostly together, the session's leader led the windows that had one (C07, session 1)
+    ((0.30, 0.05, 0.62),
+     "They mostly moved together (62 % of the time); B led more often than A (30 % of the time "
+     "against 5 %), and A adjusted their timing to B's, hardly the other way round (certainty "
+     "96 %)."),
+    # the windows lean the other way: both are said
+    ((0.10, 0.35, 0.50),
+     "They mostly moved together (50 % of the time); A led more often than B (35 % of the time "
+     "against 10 %), but over the whole session A adjusted their timing to B's, hardly the "
+     "other way round (certainty 96 %)."),
+    # little moving together: the leader's windows first, nothing said of together
+    ((0.70, 0.10, 0.15),
+     "B led more often than A (70 % of the time against 10 %), and A adjusted their timing to "
+     "B's, hardly the other way round (certainty 96 %)."),
+    ((0.20, 0.20, 0.55),
+     "They mostly moved together (55 % of the time); B and A each led 20 % of the time, and "
+     "over the session A adjusted their timing to B's, hardly the other way round (certainty "
+     "96 %)."),
+])
+def test_the_leader_is_weighed_against_how_often_each_led_and_moving_together(shares, expected):
+    """Review 27, finding 12: "Client led (certainty 96 %)" beside "client leads 30 %,
+    therapist 5 %, moving together 62 %" made a therapist believe the client led the session."""
+    from improv.reports.summary_text import _leader
+
+    b, a, together = shares
+    s = _leader(_pair(leader="B", leader_basis="timing", leader_confidence=0.96,
+                      B_leads_share=b, A_leads_share=a, together_share=together))
+    assert s["text"] == expected
+    assert s["measures"]["A|B.together_share"] == together
+    assert s["measures"]["A|B.B_leads_share"] == b and s["measures"]["A|B.A_leads_share"] == a
+
+
+def test_together_and_shared_leaders_say_the_shares_too():
+    from improv.reports.summary_text import _leader
+
+    shares = {"A_leads_share": 0.1, "B_leads_share": 0.05, "together_share": 0.8}
+    assert _leader(_pair(leader="together", **shares))["text"] == (
+        "They moved together (80 % of the time); neither player led (A led 10 % of the time, "
+        "B 5 %).")
+    assert _leader(_pair(leader="shared", A_leads_share=0.4, B_leads_share=0.35,
+                         together_share=0.2))["text"] == (
+        "They took turns leading (A led 40 % of the time, B 35 %; together 20 %).")
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    # a duet that played together throughout (C07, session 1): no turn change "through a
+    # 94 s overlap"
+    ({"floor_transfers": 0.0, "A_turns": 0.0, "B_turns": 0.0},
+     "They did not take turns: neither played alone for a second or more."),
+    ({"floor_transfers": 0.0, "A_turns": 3.0, "B_turns": 0.0},
+     "They did not take turns: only A played alone (3 times)."),
+    ({"floor_transfers": 1.0, "floor_transfers_per_min": 0.3, "A_turns": 1.0, "B_turns": 1.0,
+      "A_turn_mean_s": 201.0, "B_turn_mean_s": 3.0},
+     "The playing passed from one to the other once; A's turn lasted 201 s and B's turn "
+     "lasted 3 s."),
+    ({"floor_transfers": 9.0, "floor_transfers_per_min": 6.0, "A_turns": 5.0, "B_turns": 5.0,
+      "A_turn_mean_s": 2.2, "B_turn_mean_s": 3.6},
+     "They took turns: the playing passed from one to the other 9 times (6.0 times a minute); "
+     "A's turns lasted on average 2 s and B's turns lasted on average 4 s."),
+])
+def test_turn_taking_is_said_as_what_happened(summary, expected):
+    """Review 27, finding 25: the report's "Overlap (mean) 94.56 s" and "turn length 0.01 s"
+    for a duet that never took turns; the summary says whether they did."""
+    from improv.reports.summary_text import _turns
+
+    s = _turns(_pair(A_active_share=0.9, B_active_share=0.9, **summary))
+    assert s["text"] == expected
+    assert s["measures"]["A|B.floor_transfers"] == summary["floor_transfers"]
+    # one of them did not play: nothing passed between them, nothing is said
+    assert _turns(_pair(A_active_share=0.9, B_active_share=0.0, **summary)) is None
+
+
+def test_too_little_playing_gets_no_tempo_sentence():
+    """Review 27, finding 7: three seconds of playing read "a clear pulse … around 174 BPM".
+    Under one window of playing the pulse is "too short" (no tempo in the analysis), and a
+    clip's tempo is not told as the player's either."""
+    from improv.reports.summary_text import _tempo
+
+    assert _tempo("B", "audio", {"status": "ok", "pulse": "too short", "tempo_bpm": None,
+                                 "tempo_bpm_tentative": None, "pulsed_share": None}) is None
+    assert _tempo("B", "audio", {"status": "ok", "pulse": "too short", "tempo_bpm": 174.0,
+                                 "tempo_source": "clip"}) is None
+    said = _tempo("B", "audio", {"status": "ok", "pulse": "clear", "tempo_bpm": 120.0})
+    assert said["text"].startswith("B played at about 120 BPM")
+
+
+def test_a_few_seconds_of_audio_in_a_long_session_are_summarised_without_a_tempo(
+        tmp_path, store, rng):
+    """The reviewer's case: a MIDI player for three minutes and a microphone that sounds for
+    three seconds: the summary says when the microphone's player stopped, and no tempo."""
+    import soundfile as sf
+
+    sr = 22050
+    y = np.zeros(int(3.0 * sr), np.float32)
+    burst = 0.5 * np.sin(2 * np.pi * 2000 * np.arange(220) / sr) * np.exp(-np.arange(220) / 66)
+    for t in np.arange(0.1, 2.9, 0.26):
+        i = int(t * sr)
+        y[i:i + 220] += burst
+    wav = tmp_path / "mic.wav"
+    sf.write(wav, y, sr)
+    mid = write_midi(tmp_path / "keys.mid", tracks={
+        "client": _notes(bpm=90, t0=0.5, t1=60.0, pitches=[60, 64, 67], velocity=70, rng=rng)})
+    sid = import_files(store, [mid, wav],
+                       players=["client=keys.mid:2", "therapist=mic.wav"])["id"]
+    text = session_summary(store, sid)["text"]
+    assert "Therapist stopped playing at 0:03" in text, text
+    assert not re.search(r"Therapist (had|played)[^.]*BPM", text), text
+    audio = analyze_session(store, sid)["players"]["therapist"]["sources"]
+    (s,) = [r["summary"] for r in audio.values()]
+    assert s["pulse"] == "too short" and s["tempo_bpm_tentative"] is None
+
+
+@pytest.mark.parametrize(("anns", "expected"), [
+    # the demo: two markers and a marked range, written as the session page's table writes them
+    ([(1.0, None), (31.5, None), (54.0, 60.5)],
+     "There are 3 annotations: 2 markers (0:01.0, 0:31.5) and a marked range (0:54.0–1:00.5)."),
+    ([(54.0, 60.5)], "There is 1 annotation, a marked range (0:54.0–1:00.5)."),
+    ([(5.0, 9.0), (6.0, 8.25)],
+     "There are 2 annotations, all marked ranges (0:05.0–0:09.0, 0:06.0–0:08.2)."),
+])
+def test_annotation_times_are_the_tables_and_a_range_is_no_marker(anns, expected):
+    """Review 27, finding 22: the summary said "all markers (0:01, 0:32, 0:54)" where the
+    table shows 0:31.5 and the range 0:54.0–1:00.5."""
+    from improv.reports.summary_text import _annotations
+
+    out = _annotations([{"t": t, "end": e, "tags": ["marker"]} for t, e in anns])
+    assert out[0]["text"] == expected
