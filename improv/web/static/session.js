@@ -485,12 +485,15 @@ export async function sessionPage(main, id, params) {
     const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
-      const add = (g, names, prefer, { zeroIsGap = false } = {}) => {
+      const add = (g, names, prefer, { zeroIsGap = false, silenceIsGap = false } = {}) => {
         for (const name of names) {
           const src = pickSrc(entry, name, prefer);
           if (!src) continue;
           const c = entry.sources[src].curves[name];
-          const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null)) : c.values;
+          // a tempo of 0 (no clear pulse) and a level of digital silence (-100 dBFS, a pause)
+          // are gaps, not values: the scale holds the playing only
+          const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null))
+            : silenceIsGap && name === 'level_dbfs' ? c.values.map((v) => (v != null && v > SILENCE_DBFS ? v : null)) : c.values;
           // the unit after the range ("Notes per second 0.00–1.67 notes/s"), not in the name
           groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name });
           return src;
@@ -503,7 +506,7 @@ export async function sessionPage(main, id, params) {
         const c = entry.sources[tsrc].curves.pulse_clarity;
         if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
       }
-      add('dyn', ['velocity_mean', 'level_dbfs'], ['midi', 'audio']);
+      add('dyn', ['velocity_mean', 'level_dbfs'], ['midi', 'audio'], { silenceIsGap: true });
       add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
     }
     const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));
@@ -550,6 +553,9 @@ function featureLabel(feats, name, fill = {}) {
 // an annotation's time: a point, or start–end
 function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }
 
+// the level curve's value in a window of digital silence (analysis.audio: −100 dBFS)
+const SILENCE_DBFS = -99;
+
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };
 // and with the rough tempo the summary gives ("around 96 BPM"), so the two agree
@@ -567,15 +573,19 @@ function pct(v) { return v == null ? '–' : `${Math.round(v * 100)} %`; }
 // average (the signed mean: positive, the pair's second player after the first) and how far
 // apart their notes typically were (the mean absolute asynchrony, which the client page and
 // the reports compare over sessions). A number and its unit never wrap apart.
+// (each field as d.summary.NAME, not through an alias: tests/improv/web/test_summary_page.py
+// reads from this file which fields the page uses)
 function dialogueSentence(d) {
-  const [a, b] = d.pair, sm = d.summary;
+  const [a, b] = d.pair;
   const parts = [];
-  if (sm.joint_share != null) parts.push(`both played at once for ${pct(sm.joint_share)} of the time`);
-  const per = sm.floor_transfers_per_min;
-  if (per != null) parts.push(`the turn passed from one to the other ${per >= 10 ? per.toFixed(0) : per.toFixed(1).replace(/\.0$/, '')} times a minute`);
-  const ms = sm.asynchrony_mean_ms;
+  if (d.summary.joint_share != null) parts.push(`both played at once for ${pct(d.summary.joint_share)} of the time`);
+  const per = d.summary.floor_transfers_per_min;
+  // a turn is a second or more of playing alone (dialogue 1.7): none is said as such
+  if (per === 0) parts.push('they did not take turns');
+  else if (per != null) parts.push(`the turn passed from one to the other ${per >= 10 ? per.toFixed(0) : per.toFixed(1).replace(/\.0$/, '')} times a minute`);
+  const ms = d.summary.asynchrony_mean_ms;
   if (ms != null) {
-    const apart = sm.asynchrony_abs_mean_ms != null ? ` (typically ${Math.round(sm.asynchrony_abs_mean_ms)}\u00a0ms apart)` : '';
+    const apart = d.summary.asynchrony_abs_mean_ms != null ? ` (typically ${Math.round(d.summary.asynchrony_abs_mean_ms)}\u00a0ms apart)` : '';
     const abs = Math.round(Math.abs(ms));
     const [first, second] = ms > 0 ? [a, b] : [b, a];
     parts.push(abs < 1 ? `in notes played together, neither came first on average${apart}`

@@ -300,3 +300,31 @@ def test_an_annotations_range_stays_on_one_line(demo_store, live_server, page):
     span = next(k for k in heights if "–" in k)
     point = next(k for k in heights if "–" not in k)
     assert heights[span] == heights[point], heights
+
+
+def test_a_pause_is_a_gap_in_the_level_lane(tmp_path, live_server, page):
+    """A microphone's level in a pause is digital silence (-100 dBFS): drawn, it stretched the
+    Dynamics lane's scale to -100 and flattened the playing (a therapist's review); it is a
+    gap, and the scale holds the playing only."""
+    import numpy as np
+    import soundfile as sf
+
+    from improv.analyze import analyze_session
+    from sessions.importer import import_files
+
+    sr = 16000
+    t = np.arange(20 * sr) / sr
+    tone = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.2 * t))
+    tone[12 * sr:] = 0.0  # the last 8 s: a pause
+    sf.write(tmp_path / "mic.wav", tone.astype(np.float32), sr)
+    path = tmp_path / "store"
+    with Store(path) as store:
+        sid = import_files(store, [tmp_path / "mic.wav"], players=["client=mic.wav"])["id"]
+        analyze_session(store, sid, dialogue=True)
+    server = live_server(path)
+    _open(page, server, sid)
+    lane = page.locator(".lane.curve", has_text="Dynamics")
+    expect(lane).to_be_visible(timeout=60000)
+    line = next(x for x in lane.get_attribute("title").splitlines() if "Level" in x)
+    low = float(re.search(r"scale (-?[\d.]+)–", line).group(1))
+    assert low > -60, line
