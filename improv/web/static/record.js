@@ -156,7 +156,10 @@ export async function recordPage(main) {
     const unset = review.filter((x) => x.problem);
     if (unset.length) {
       rows.strict = true; rows.mark();
-      err.textContent = `Not started: ${unset.map((x) => x.problem.text).join(' ')}`;
+      // with no input on the computer at all, that is what to say, not each row's want of one
+      const none = !rows.devices.midi.some((p) => p.direction === 'input') && !rows.devices.audio.length;
+      err.textContent = none ? 'No MIDI or audio input is available: connect one (the messages above say why none is found).'
+        : `Not started: ${unset.map((x) => x.problem.text).join(' ')}`;
       const first = unset[0].row;
       (first.el.querySelector('[aria-invalid=true]') || first.source).focus();
       return;

@@ -582,7 +582,8 @@ def test_record_page_says_why_there_is_no_midi(tmp_path, live_server, page):
                           "{headers: {'X-Improv-Request': '1'}})"
                           ".then((r) => r.json()).then((d) => d.audio.length)")
     expect(page.locator(".record-setup [role=alert]")).to_have_text(
-        "Choose a device for at least one player." if audio else
+        "Not started: Input 1 (client) has no instrument or microphone chosen: choose one or "
+        "remove the row." if audio else
         "No MIDI or audio input is available: connect one (the messages above say why none is "
         "found).")
 
@@ -683,7 +684,7 @@ def test_record_page_setups_and_a_narrow_window(tmp_path, live_server, page):
     expect(page.get_by_label("Player of input 1")).to_have_value("client")
     page.locator("#rec-save-name").fill("")
     page.get_by_role("button", name="Save setup").click()
-    expect(page.locator("form.record-setup .error")).to_have_text(
+    expect(page.locator("form.record-setup [role=alert]")).to_have_text(
         "Give the setup a name first (Save as)")
     page.locator("#rec-save-name").fill("room 2")
     page.get_by_role("button", name="Save setup").click()
