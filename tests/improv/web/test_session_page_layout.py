@@ -111,10 +111,10 @@ def test_two_players_tempo_curves_share_one_scale(demo_store, live_server, page)
     lines = lane.get_attribute("title").splitlines()
     tempo = [ln.rsplit(": ", 1)[1] for ln in lines if " · Tempo: " in ln]
     assert len(tempo) == 2 and tempo[0] == tempo[1], lines
-    assert all("(dashed): between 0" in ln for ln in lines if "Pulse clarity" in ln)
-    # each curve's unit once, after its range, said as the range it is drawn in (not read as
-    # a tempo): "Notes per second: between 0.00 and 1.67 notes/s"
-    assert all(re.fullmatch(r"between [0-9.]+ and [0-9.]+ BPM", t) for t in tempo), tempo
+    assert all("(dashed): scale 0" in ln for ln in lines if "Pulse clarity" in ln)
+    # each curve's unit once, after the scale it is drawn on (not read as a tempo, nor as the
+    # player's own range): "Notes per second: scale 0.00–1.67 notes/s"
+    assert all(re.fullmatch(r"scale [0-9.]+–[0-9.]+ BPM", t) for t in tempo), tempo
     density = page.locator(".lane.curve", has_text="Density").get_attribute("title")
     assert "(notes/s)" not in density and density.splitlines()[0].endswith(" notes/s")
 
