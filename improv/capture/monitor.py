@@ -205,10 +205,9 @@ class InputMonitor:
             out: list[dict[str, Any]] = []
             for a in self._audio:
                 peaks = a.peaks()
-                for inp in self.inputs:
-                    chans = a.ap.players.get(inp.player)
-                    if inp.kind != "audio" or not chans or set(inp.channels) - set(chans):
-                        continue
+                # the inputs resolved to this device, not every input of its players: one
+                # player may have inputs on two devices
+                for inp in a.ap.inputs:
                     meter = self._meters.setdefault(inp.spec, _Meter(hold_s=self._hold[0],
                                                                      clip_hold_s=self._hold[1]))
                     peak = None if peaks is None else float(peaks[[c - 1

@@ -25,6 +25,7 @@ class AudioPlan:
     channels: int
     players: dict[str, list[int]] = field(default_factory=dict)
     name: str = ""
+    inputs: list[PlayerInput] = field(default_factory=list)  # the inputs on this device
 
 
 @dataclass
@@ -85,6 +86,7 @@ def resolve_inputs(inputs: list[PlayerInput], *, midi_api: str | None = None,
                     f"player input {i.spec!r}: channel(s) {clash} of {dev.name!r} already "
                     "belong to another player", parameter="player")
             ap.players.setdefault(i.player, []).extend(i.channels)
+            ap.inputs.append(i)
         names: set[str] = set()
         for ap in by_index.values():
             base = "".join(c if c.isalnum() else "-" for c in ap.device.name).strip("-")[:32]

@@ -185,6 +185,32 @@ def test_input_check_shows_levels_and_hands_the_inputs_over(jack_rig, tmp_path):
     assert manifest["status"] == "complete"
 
 
+@pytest.mark.jack
+def test_input_check_lists_one_players_inputs_on_two_devices_under_their_own(jack_rig):
+    """One player with an input on each of two audio devices: each input is listed once,
+    under its own device with that device's level (before: both inputs were listed under
+    each device, the silent one with the other's tone)."""
+    rig = jack_rig
+    mic = rig.audio_player(name="mic", signals=[tone(sr=48000, freq_hz=440.0, duration_s=30.0,
+                                                     amplitude=AMPLITUDE)])
+    rig.audio_player(name="quiet", signals=[np.zeros(4800, dtype=np.float32)])
+    mic.start(delay_s=0.0)
+    inputs = _inputs("therapist=audio:mic:1", "therapist=audio:quiet:1")
+    mon = InputMonitor(inputs=inputs, audio_api="JACK", jack_server=rig.server.name).start()
+    try:
+        def seen():
+            rows = mon.status()["inputs"]
+            return rows if any(r["level_dbfs"] > -60 for r in rows) else None
+
+        rows = wait_for(seen, timeout=10, interval=0.1, what="the tone")
+        assert [(r["spec"], r["name"]) for r in rows] == [
+            ("therapist=audio:mic:1", "mic"), ("therapist=audio:quiet:1", "quiet")]
+        assert rows[0]["level_dbfs"] == pytest.approx(-11, abs=0.5)
+        assert rows[1]["level_dbfs"] == -120.0
+    finally:
+        mon.close()
+
+
 # -- health and disk -----------------------------------------------------------------------
 
 
