@@ -1,11 +1,23 @@
-"""Role suggestions: merging the dialogue's per-window roles into runs, and writing the runs
-into a session's annotations once (:func:`accept_roles`)."""
+"""Role suggestions: merging the dialogue's per-window roles into runs, writing the runs into a
+session's annotations once (:func:`accept_roles`, :func:`accept_dialogue_roles`), what became
+of each (:func:`role_suggestions`), and confirming or discarding the written ones
+(:func:`confirm_suggestions`, :func:`discard_suggestions`).
+
+``improv analyze --dialogue --accept-roles`` and the session page (``improv.web.api_roles``)
+both go through these functions."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sessions.annotation_edits import SUGGESTION_AUTHOR
+
+#: The tag that marks an annotation as a suggestion not yet confirmed.
+SUGGESTION_TAG = "suggestion"
+
+#: The default least confidence (0..1) of a suggestion written into the annotations (a
+#: "resister" never reaches it: analysis.dialogue.roles.RESISTER_MAX).
+MIN_CONFIDENCE = 0.5
 
 #: The annotation tag of each suggested role (vocabulary: sessions.vocabulary).
 ROLE_TAGS = {
@@ -66,8 +78,33 @@ def role_runs(roles: list[dict], *, window: float, hop: float, duration: float) 
     return out
 
 
-def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: float = 0.5,
-                 pair: str = "") -> list[dict]:
+def _check_min_confidence(min_confidence) -> float:
+    from improv.errors import ParameterError
+
+    try:
+        mc = float(min_confidence)
+    except (TypeError, ValueError):
+        mc = float("nan")
+    if not (0.0 <= mc <= 1.0):
+        raise ParameterError(f"min_confidence must be a number in 0..1, got {min_confidence!r}",
+                             parameter="min_confidence")
+    return mc
+
+
+def _idents(player, t, end, tags) -> set:
+    """What identifies a role annotation: (player, start, end, role tag), times to 1 ms."""
+    role_tags = set(tags) & set(ROLE_TAGS.values())
+    return {(player, round(float(t), 3), round(float(end if end is not None else t), 3), tag)
+            for tag in role_tags}
+
+
+def _run_ident(run: dict) -> tuple:
+    (ident,) = _idents(run["player"], run["t"], run["end"], [ROLE_TAGS[run["role"]]])
+    return ident
+
+
+def accept_roles(store, session_id: str, runs: list[dict], *,
+                 min_confidence: float = MIN_CONFIDENCE, pair: str = "") -> list[dict]:
     """Write role suggestions into the session's annotations, once.
 
     Each run with ``confidence >= min_confidence`` becomes a range annotation of its player
@@ -97,37 +134,220 @@ def accept_roles(store, session_id: str, runs: list[dict], *, min_confidence: fl
     improv.errors.ParameterError
         ``min_confidence`` outside 0..1.
     """
-    from improv.errors import ParameterError
     from sessions.annotation_edits import add_annotations
 
-    try:
-        mc = float(min_confidence)
-    except (TypeError, ValueError):
-        mc = float("nan")
-    if not (0.0 <= mc <= 1.0):
-        raise ParameterError(f"min_confidence must be a number in 0..1, got {min_confidence!r}",
-                             parameter="min_confidence")
+    mc = _check_min_confidence(min_confidence)
     session = store.session(session_id)
-
-    def ident(player, t, end, tags) -> set:
-        role_tags = set(tags) & set(ROLE_TAGS.values())
-        return {(player, round(float(t), 3), round(float(end if end is not None else t), 3), tag)
-                for tag in role_tags}
-
     have: set = set()
     for a in session.annotations(include_deleted=True):
-        have |= ident(a.get("player"), a["t"], a.get("end"), a.get("tags") or [])
+        have |= _idents(a.get("player"), a["t"], a.get("end"), a.get("tags") or [])
     todo = []
     for run in runs:
         if run["confidence"] < mc or run["end"] <= run["t"]:
             continue
-        tag = ROLE_TAGS[run["role"]]
-        if ident(run["player"], run["t"], run["end"], [tag]) <= have:
+        ident = _run_ident(run)
+        if ident in have:
             continue
         text = (f"suggested role: {run['role']} (confidence {run['confidence']:.2f}"
                 + (f", dialogue {pair}" if pair else "") + ")")
         todo.append({"t": run["t"], "end": run["end"], "player": run["player"],
-                     "tags": ["suggestion", tag], "text": text})
-        have |= ident(run["player"], run["t"], run["end"], [tag])
+                     "tags": [SUGGESTION_TAG, ROLE_TAGS[run["role"]]], "text": text})
+        have.add(ident)
     # one write and one refresh of the SMF markers and catalog for all of them
     return add_annotations(store, session_id, todo, by=SUGGESTION_AUTHOR, source="suggestion")
+
+
+def accept_dialogue_roles(store, session_id: str, dialogue: list[dict], *,
+                          min_confidence: float = MIN_CONFIDENCE) -> list[dict]:
+    """Write the role suggestions of every analysed pair into the annotations, once
+    (:func:`accept_roles` per pair); each pair's entry gets ``accepted_roles``, the IDs of
+    the annotations written for it.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    dialogue : list of dict
+        ``{name, role_runs, ...}`` per pair: the ``dialogue`` of
+        :func:`improv.analyze.analyze_session`, or :func:`cached_dialogue`.
+    min_confidence : float [0..1]
+
+    Returns
+    -------
+    list of dict
+        The annotations written, of all pairs (empty when all were there already).
+    """
+    _check_min_confidence(min_confidence)
+    written: list[dict] = []
+    for d in dialogue:
+        mine = accept_roles(store, session_id, d["role_runs"], min_confidence=min_confidence,
+                            pair=d["name"])
+        d["accepted_roles"] = [a["id"] for a in mine]
+        written += mine
+    return written
+
+
+def cached_dialogue(store, session_id: str) -> list[dict] | None:
+    """The role runs of every pair of the session from its stored default analysis (default
+    window and hop, this analysis version), without analysing anything.
+
+    Returns
+    -------
+    list of dict or None
+        ``{pair, name, role_runs}`` per pair of players in track order (empty for a session
+        of one player); None when a pair's dialogue is not analysed (or out of date).
+    """
+    from improv.analyze.cache import default_keys, read_cache
+
+    session = store.session(session_id)
+    keys = default_keys(session)
+    out = []
+    for name, key in keys.items():
+        if "|" not in name:
+            continue
+        cached = read_cache(session, f"dialogue-{key}.json")
+        if cached is None:
+            return None
+        entry = cached["entry"]
+        out.append({"pair": list(entry["pair"]), "name": entry["name"],
+                    "role_runs": entry.get("role_runs", [])})
+    return out
+
+
+def role_suggestions(store, session_id: str, dialogue: list[dict], *,
+                     min_confidence: float = MIN_CONFIDENCE) -> list[dict]:
+    """Every role suggestion of the pairs, with what became of it in the annotations.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    dialogue : list of dict
+        ``{name, role_runs}`` per pair (see :func:`accept_dialogue_roles`).
+    min_confidence : float [0..1]
+        The least confidence :func:`accept_roles` writes by default (``sure``).
+
+    Returns
+    -------
+    list of dict
+        Per run that can be an annotation (``end > t``), by time: ``t``, ``end`` [seconds],
+        ``player``, ``role``, ``confidence``, ``pair``, ``sure`` (``confidence >=
+        min_confidence``), ``state`` — ``"new"`` (not in the annotations), ``"to review"``
+        (written, still tagged ``suggestion``), ``"confirmed"`` (the tag removed, or the
+        therapist's own annotation of that role and time) or ``"discarded"`` (deleted) — and
+        ``annotation_id`` (None for ``new``).
+    """
+    mc = _check_min_confidence(min_confidence)
+    session = store.session(session_id)
+    found: dict[tuple, dict] = {}
+    for a in session.annotations(include_deleted=True):
+        for ident in _idents(a.get("player"), a["t"], a.get("end"), a.get("tags") or []):
+            if ident not in found or found[ident]["deleted"]:  # a current one first
+                found[ident] = a
+    out = []
+    for d in dialogue:
+        for run in d["role_runs"]:
+            if run["end"] <= run["t"]:
+                continue
+            a = found.get(_run_ident(run))
+            if a is None:
+                state = "new"
+            elif a["deleted"]:
+                state = "discarded"
+            elif SUGGESTION_TAG in (a.get("tags") or []):
+                state = "to review"
+            else:
+                state = "confirmed"
+            out.append({"t": run["t"], "end": run["end"], "player": run["player"],
+                        "role": run["role"], "confidence": run["confidence"],
+                        "pair": d["name"], "sure": run["confidence"] >= mc, "state": state,
+                        "annotation_id": a["id"] if a is not None else None})
+    out.sort(key=lambda r: (r["t"], r["player"]))
+    return out
+
+
+def _pending(session, items: list[dict]) -> list[dict]:
+    """The annotations ``items`` name (``{id, rev}``), each checked to be a suggestion still
+    at the revision the change was made to, before anything is written."""
+    from sessions.errors import AnnotationConflictError, InvalidArgumentError
+
+    current = {a["id"]: a for a in session.annotations(include_deleted=True)}
+    out, changed = [], []
+    for item in items:
+        a = current.get(item["id"])
+        if a is None:
+            raise InvalidArgumentError(
+                f"session {session.id} has no annotation {item['id']!r}",
+                parameter="annotation_id")
+        rev = item.get("rev")
+        if rev is not None and a["rev"] != rev:
+            changed.append(a["id"])
+            continue
+        if a["deleted"] or SUGGESTION_TAG not in (a.get("tags") or []):
+            raise InvalidArgumentError(
+                f"annotation {a['id']} is not a suggestion to review (it was "
+                f"{'discarded' if a['deleted'] else 'confirmed'} already)",
+                parameter="annotation_id")
+        out.append(a)
+    if changed:
+        raise AnnotationConflictError(
+            f"{len(changed)} of the suggestions were changed since they were shown "
+            f"({', '.join(changed)}): reload them and try again")
+    return out
+
+
+def confirm_suggestions(store, session_id: str, items: list[dict], *,
+                        by: str | None = None) -> list[dict]:
+    """Confirm suggestions: each loses its ``suggestion`` tag (a new revision; the earlier
+    one stays in its history) and keeps its role tag and ``source="suggestion"``.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    items : list of dict
+        ``{id, rev}``: an annotation and the revision the therapist saw (``rev`` None: any).
+    by : str, optional
+        Who confirms (a pseudonym code).
+
+    Returns
+    -------
+    list of dict
+        The confirmed annotations.
+
+    Raises
+    ------
+    sessions.errors.AnnotationConflictError
+        One of them changed since it was shown (nothing is written).
+    sessions.errors.InvalidArgumentError
+        An unknown annotation, or one that is not a suggestion to review (nothing is written).
+    """
+    from sessions.annotation_edits import edit_annotation
+
+    store.require_writable()
+    todo = _pending(store.session(session_id), items)
+    return [edit_annotation(store, session_id, a["id"], by=by, expected_rev=a["rev"],
+                            tags=[t for t in a["tags"] if t != SUGGESTION_TAG])
+            for a in todo]
+
+
+def discard_suggestions(store, session_id: str, items: list[dict], *, by: str | None = None,
+                        reason: str = "role suggestion discarded") -> list[dict]:
+    """Discard suggestions: each is deleted (kept in the annotation log, with its history,
+    and restorable), so that :func:`accept_roles` never writes it again.
+
+    Parameters and errors are those of :func:`confirm_suggestions`; ``reason`` is kept with
+    each deletion.
+
+    Returns
+    -------
+    list of dict
+        The discarded annotations (``deleted`` true).
+    """
+    from sessions.annotation_edits import delete_annotation
+
+    store.require_writable()
+    todo = _pending(store.session(session_id), items)
+    return [delete_annotation(store, session_id, a["id"], by=by, reason=reason,
+                              expected_rev=a["rev"])
+            for a in todo]

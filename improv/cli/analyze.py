@@ -266,21 +266,17 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         new_output_file(curves_file, "--curves")
     if plot_file and curves_file and Path(plot_file).resolve() == Path(curves_file).resolve():
         raise ParameterError("--curves and --plot name the same file; give two names")
-    from improv.analyze import accept_roles as accept
     from improv.analyze import analyze_session
+    from improv.analyze.roles import accept_dialogue_roles
 
     store = app.store
     with _progress_bar(stderr_isatty()) as progress:
         result = analyze_session(store, session_id, players=_split(players), window=window, hop=hop,
                                  dialogue=dialogue, pair=_split(pair), use_cache=not no_cache,
                                  progress=progress)
-    if accept_roles:
-        written = []
-        for d in result.get("dialogue", []):
-            mine = accept(store, result["session_id"], d["role_runs"],
-                          min_confidence=min_confidence, pair=d["name"])
-            d["accepted_roles"] = [a["id"] for a in mine]
-            written += mine
+    if accept_roles:  # the library's, as the session page's "Add them as annotations"
+        written = accept_dialogue_roles(store, result["session_id"], result.get("dialogue", []),
+                                        min_confidence=min_confidence)
         result["accepted_roles"] = [a["id"] for a in written]
         info(f"wrote {len(written)} role suggestion(s) into the annotations")
     if curves_file:

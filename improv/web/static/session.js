@@ -178,12 +178,14 @@ export async function sessionPage(main, id, params) {
   const showDeleted = h('input', { type: 'checkbox', id: 'ann-show-deleted', onchange: () => loadAnnotations() });
   const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
   const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
+  // the roles the dialogue analysis suggests, once it is measured (loadRoles)
+  const rolesBox = h('section', { class: 'panel roles', 'aria-labelledby': 'roles-h', hidden: true });
 
   main.replaceChildren(header, recNotes, transport, tlBox, audio,
     h('div', { class: 'cols' },
       h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable,
         h('label', { class: 'muted show-deleted' }, showDeleted, ' Show deleted annotations')),
-      h('div', {}, notesBox, analysisBox)),
+      h('div', {}, notesBox, analysisBox, rolesBox)),
     h('p', { class: 'muted shortcuts' }, 'Keys: space play/pause · ← → 5 s (shift: 30 s) · m marker · + − zoom · Home/End'));
 
   // -- playback ------------------------------------------------------------------------
@@ -291,6 +293,7 @@ export async function sessionPage(main, id, params) {
     renderAnnotations();
     tl.draw();
     refreshSummary();
+    if (!rolesBox.hidden) await loadRoles();  // how many are left to review
   }
 
   // the plain summary counts the annotations and markers: said again after each change
@@ -329,13 +332,21 @@ export async function sessionPage(main, id, params) {
       h('thead', {}, h('tr', {}, ['Time', 'Player', 'Tags', 'Text', ''].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, state.annotations.map((a) => {
         const hist = h('div', { class: 'history', hidden: true });
-        return [h('tr', { dataset: { id: a.id } },
+        // a role the analysis suggested: "suggested" until confirmed here, then "confirmed"
+        const suggested = isSuggestion(a);
+        const tagsShown = suggested ? a.tags.filter((t) => t !== 'suggestion') : a.tags;
+        return [h('tr', { dataset: { id: a.id }, class: suggested ? 'suggested' : '' },
           h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
             fmtSpan(a))),
           h('td', {}, a.player || everyone(s)),
-          h('td', {}, a.tags.join(', ')),
+          h('td', {}, tagsShown.join(', '),
+            suggested ? h('span', { class: 'badge suggested', title: 'Suggested by the analysis: confirm or discard it' }, 'suggested')
+              : a.source === 'suggestion' ? h('span', { class: 'badge confirmed', title: 'Suggested by the analysis and confirmed' }, 'confirmed') : ''),
           h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited${a.rev > 2 ? ` ${a.rev - 1} times` : ''})`) : ''),
           h('td', { class: 'actions' },
+            suggested ? [
+              h('button', { type: 'button', class: 'primary', onclick: guard(() => reviewOne('confirm', a)), 'aria-label': `Confirm the suggestion at ${fmtTime(a.t)}` }, 'Confirm'),
+              h('button', { type: 'button', class: 'danger', onclick: guard(() => reviewOne('discard', a)), 'aria-label': `Discard the suggestion at ${fmtTime(a.t)}` }, 'Discard')] : '',
             h('button', { type: 'button', onclick: () => { state.editing = a.id; state.editingRev = a.rev; form.fill(a, true); }, 'aria-label': `Edit annotation at ${fmtTime(a.t)}` }, 'Edit'),
             h('button', { type: 'button', 'aria-expanded': 'false', onclick: guard(async (e) => {
               const open = hist.hidden;
@@ -354,7 +365,7 @@ export async function sessionPage(main, id, params) {
               }
               hist.hidden = !open;
             }), 'aria-label': `History of annotation at ${fmtTime(a.t)}` }, 'History'),
-            h('button', { type: 'button', class: 'danger', onclick: guard(async () => {
+            suggested ? '' : h('button', { type: 'button', class: 'danger', onclick: guard(async () => {
               if (!confirm('Delete this annotation? It stays in the history.')) return;
               try {
                 await api(`/api/sessions/${id}/annotations/${a.id}?rev=${a.rev}`, { method: 'DELETE' });
@@ -403,6 +414,120 @@ export async function sessionPage(main, id, params) {
       h('div', { class: 'row' },
         h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes'),
         n.history.length ? h('span', { class: 'muted' }, counted(n.history.length, 'saved version')) : ''));
+  }
+
+  // -- roles the analysis suggests ------------------------------------------------------
+  // improv.web.api_roles: the dialogue's role suggestions (improv.analyze.roles), added as
+  // annotations tagged "suggestion" as `improv analyze --dialogue --accept-roles` does, then
+  // confirmed (the tag removed: a new revision) or discarded (deleted, kept in the history)
+  let lessSure = false; // "also the less sure ones" ticked
+  let roles = null;     // the last answer of GET …/roles
+  let rolesNote = null; // what the section's last action did: { text, undo }, said beside it
+  async function loadRoles() {
+    try { roles = await api(`/api/sessions/${id}/roles`); } catch (ex) {
+      if (ex.status === 409) { rolesBox.hidden = true; return; }  // not measured (any more)
+      throw ex;
+    }
+    if (document.body.contains(rolesBox)) renderRoles();
+  }
+
+  // `ask`: 'confirm' or 'discard' while "Confirm all" or "Discard all remaining" asks first
+  function renderRoles(ask = null) {
+    const o = roles;
+    rolesBox.hidden = false;
+    const n = o.suggestions.length;
+    const head = h('h2', { id: 'roles-h', tabindex: '-1' }, 'Roles the analysis suggests');
+    const intro = h('p', {}, 'From the playing, the analysis suggests a role for each player in each stretch of the session, after Bruscia’s autonomy profile (leader, follower, partner, dependent, resister; and solo or silence). ',
+      h('strong', {}, 'These are suggestions from the measures, not an assessment'), ': add them as annotations, then confirm or discard each.');
+    if (!n) { rolesBox.replaceChildren(head, intro, h('p', { class: 'muted' }, 'The analysis suggests no role in this session.')); return; }
+    const players = [...new Set(o.pairs.flat())];
+    const shown = ROLE_ORDER.filter((r) => o.counts.some((c) => c.role === r));
+    const cell = (p, r) => {
+      const c = o.counts.find((x) => x.player === p && x.role === r);
+      if (!c) return '–';
+      return c.sure < c.n ? `${c.n} (${c.n - c.sure} less sure)` : String(c.n);
+    };
+    const table = h('div', { class: 'table-scroll' }, h('table', { class: 'role-counts' },
+      h('caption', {}, `${counted(n, 'suggestion')}: how many stretches of each role`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Role'), players.map((p) => h('th', { scope: 'col' }, p)))),
+      h('tbody', {}, shown.map((r) => h('tr', { dataset: { role: r } }, h('th', { scope: 'row' }, r), players.map((p) => h('td', { dataset: { player: p } }, cell(p, r))))))));
+    const st = o.states;
+    const less = o.counts.reduce((k, c) => k + c.n - c.sure, 0);
+    const lessNote = less ? h('p', { class: 'muted small' }, `Less sure: a confidence under ${o.min_confidence} (a “resister” always is, as the measures cannot tell ignoring the other from opposing them). They are added only on request.`) : '';
+    const done = [st.confirmed ? `${st.confirmed} confirmed` : '', st.discarded ? `${st.discarded} discarded` : ''].filter(Boolean).join(', ');
+    const where = `${st.new ? `${st.new} not in the annotations yet` : 'all are in the annotations'}${done ? `; ${done}` : ''}`;
+    const newLess = st.new - o.new_sure;
+    const addRow = h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'primary', onclick: guard(async (e) => {
+        e.target.disabled = true;
+        try { await addRoles(); } finally { e.target.disabled = false; }
+      }) }, 'Add them as annotations to review'),
+      newLess ? h('label', {}, h('input', { type: 'checkbox', checked: lessSure, onchange: (e) => { lessSure = e.target.checked; } }), ` also the ${newLess} less sure`) : '');
+    const pending = state.annotations.filter(isSuggestion);
+    let reviewEl = '';
+    if (pending.length && ask) {
+      const k = pending.length;
+      const yes = h('button', { type: 'button', class: ask === 'confirm' ? 'primary' : 'danger', onclick: guard(() => reviewAll(ask, pending)) },
+        ask === 'confirm' ? `Confirm all ${k}` : `Discard ${k}`);
+      reviewEl = h('div', { class: 'confirm roles-ask', role: 'group', 'aria-label': ask === 'confirm' ? 'Confirm all suggestions?' : 'Discard all remaining suggestions?' },
+        h('p', {}, ask === 'confirm'
+          ? `Confirm all ${counted(k, 'suggested role')} as your annotations? Each keeps its suggested version in its history.`
+          : `Discard the ${counted(k, 'remaining suggestion')}? They stay in the history (“Show deleted annotations” lists them, to restore).`),
+        h('div', { class: 'row' }, yes, h('button', { type: 'button', onclick: () => { renderRoles(); rolesBox.querySelector('.roles-review button')?.focus(); } }, 'Cancel')));
+      requestAnimationFrame(() => yes.focus());
+    } else if (pending.length) {
+      reviewEl = h('div', { class: 'row roles-review' },
+        h('span', {}, `${counted(pending.length, 'suggestion')} to review in the annotation table (marked “suggested”): confirm or discard each there, or`),
+        h('button', { type: 'button', onclick: () => renderRoles('confirm') }, 'Confirm all'),
+        h('button', { type: 'button', class: 'danger', onclick: () => renderRoles('discard') }, 'Discard all remaining'));
+    }
+    const note = h('p', { class: 'roles-note', role: 'status' }, rolesNote ? [rolesNote.text, rolesNote.undo
+      ? [' ', h('button', { type: 'button', class: 'link', onclick: guard(async (e) => { e.target.disabled = true; await rolesNote.undo(); }) }, 'Undo')] : ''] : '');
+    rolesBox.replaceChildren(head, intro, table, lessNote, h('p', { class: 'roles-state' }, `Of these, ${where}.`), addRow, note, reviewEl);
+  }
+
+  async function addRoles() {
+    const r = await api(`/api/sessions/${id}/roles/annotations`, { method: 'POST', body: lessSure ? { min_confidence: 0 } : {} });
+    const left = r.states.new;
+    lessSure = false;
+    rolesNote = { text: r.added ? `${counted(r.added, 'role suggestion')} added as annotations to review (marked “suggested” in the annotation table)${left ? `; ${left} less sure not added` : ''}.`
+      : left ? `None added: the ${left} not in the annotations yet are less sure; tick “also the ${left} less sure” to add them.`
+        : `None added: all ${counted(r.suggestions.length, 'suggestion')} are in the annotations already.` };
+    await loadAnnotations();
+  }
+
+  // confirm or discard suggestions (the revisions the page shows: changed meanwhile is a 409,
+  // and the list is shown anew)
+  async function review(kind, list) {
+    try {
+      return await api(`/api/sessions/${id}/roles/${kind}`, { method: 'POST', body: { annotations: list.map((a) => ({ id: a.id, rev: a.rev })) } });
+    } catch (ex) {
+      if (ex.status === 409) await loadAnnotations();
+      throw ex;
+    }
+  }
+  async function reviewOne(kind, a) {
+    const at = [...annTable.querySelectorAll('tr[data-id]')].findIndex((tr) => tr.dataset.id === a.id);
+    await review(kind, [a]);
+    const what = `${a.tags.filter((t) => t !== 'suggestion').join(', ')} at ${fmtSpan(a)}`;
+    if (kind === 'confirm') say(`Confirmed: ${what} (its suggested version stays in its history)`);
+    else say(`Suggestion discarded: ${what} (kept in the history)`, { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
+    await loadAnnotations();
+    // focus goes on to the next suggestion (or the row that took this one's place)
+    const rows = [...annTable.querySelectorAll('tr[data-id]:not(.deleted)')];
+    const next = rows.slice(Math.max(0, at)).find((tr) => tr.classList.contains('suggested')) || rows[Math.min(at, rows.length - 1)];
+    next?.querySelector('.actions button')?.focus();
+  }
+  async function reviewAll(kind, list) {
+    const r = await review(kind, list);
+    rolesNote = kind === 'confirm' ? { text: `${counted(r.confirmed, 'suggested role')} confirmed (their suggested versions stay in their history).` }
+      : { text: `${counted(r.discarded, 'suggestion')} discarded (kept in the history).`, undo: async () => {
+        for (const a of list) await api(`/api/sessions/${id}/annotations/${a.id}/restore`, { method: 'POST', body: {} });
+        rolesNote = { text: `${counted(list.length, 'suggestion')} restored, to review again.` };
+        await loadAnnotations();
+      } };
+    await loadAnnotations();
+    rolesBox.querySelector('#roles-h')?.focus();
   }
 
   // -- analysis ------------------------------------------------------------------------
@@ -475,6 +600,7 @@ export async function sessionPage(main, id, params) {
     // the table scrolls within its panel where the page is narrower still, never the page
     analysisBox.replaceChildren(head, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Measures per player' }, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))), toggle, ...dl,
       h('button', { type: 'button', title: 'Measure the session anew (after a correction, or after improv was updated); otherwise the stored results stand', onclick: () => loadAnalysis(true) }, 'Analyse again'));
+    if ((r.dialogue || []).length) quietly(loadRoles());
   }
 
   function analysisLanes(r, feats) {
@@ -549,6 +675,13 @@ function featureLabel(feats, name, fill = {}) {
   const text = f ? f.label : name;
   return text.replace(/\{(\w+)\}/g, (m, k) => (k in fill ? fill[k] : m));
 }
+
+// the order the roles are listed in (analysis.dialogue.ROLES: Bruscia's autonomy roles, then
+// solo and silence)
+const ROLE_ORDER = ['leader', 'follower', 'partner', 'dependent', 'resister', 'solo', 'silence'];
+
+// a suggestion not yet confirmed (improv.analyze.roles.SUGGESTION_TAG)
+function isSuggestion(a) { return (a.tags || []).includes('suggestion'); }
 
 // an annotation's time: a point, or start–end
 function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }

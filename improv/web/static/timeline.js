@@ -402,8 +402,12 @@ export function annotationLane(tl, session, getAnnotations) {
         const top = it.row * 20 + 4;
         if (x1 != null) {
           if (x1 < 0 || x0 > w) continue;
-          ctx.globalAlpha = 0.22; ctx.fillStyle = color; ctx.fillRect(x0, top, Math.max(2, x1 - x0), 18);
-          ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(2, x1 - x0), 17);
+          // a suggestion not yet confirmed (a role the analysis suggests): paler, dashed
+          const suggested = a.tags.includes('suggestion');
+          ctx.globalAlpha = suggested ? 0.1 : 0.22; ctx.fillStyle = color; ctx.fillRect(x0, top, Math.max(2, x1 - x0), 18);
+          ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.setLineDash(suggested ? [4, 3] : []);
+          ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(2, x1 - x0), 17);
+          ctx.setLineDash([]);
         } else {
           if (x0 < -50 || x0 > w) continue;
           ctx.fillStyle = color; ctx.fillRect(x0 - 1, 0, 2, hgt);
