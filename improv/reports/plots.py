@@ -414,16 +414,17 @@ def _roles(ax, d: dict, *, session_id: str = "ID") -> None:
     ax.tick_params(labelsize=8)
     ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
     # a clinical word printed in a report: said as what it is, a suggestion to confirm, and
-    # how it is confirmed today (the session page has no role lane: the command line writes
-    # them into the annotations, where the page can confirm or delete each)
+    # how it is confirmed (the session page's "Roles the analysis suggests" adds them to the
+    # annotations, to confirm or discard each; researchers add them with the command line)
     import textwrap
 
     ax.set_title(textwrap.fill(
         "Roles the analysis suggests from the playing (Bruscia's autonomy profile; colour: "
-        "role, strength: confidence). Suggestions, not an assessment: "
-        f"“improv analyze {session_id} --dialogue --accept-roles” writes them into the "
-        "annotations (tagged “suggestion”), to confirm (remove that tag) or delete each on the "
-        "session page.", 100), fontsize=8, loc="left")
+        "role, strength: confidence). Suggestions, not an assessment: the session page adds "
+        "them to the annotations (“Roles the analysis suggests”), to confirm or discard each "
+        f"there (on the command line: “improv analyze {session_id} --dialogue --accept-roles”).",
+        100),
+        fontsize=8, loc="left")
     time_axis(ax, most=8, label=False)
     present = sorted({r["role"] for r in d.get("role_runs", [])})
     if present:
