@@ -467,7 +467,7 @@ export async function sessionPage(main, id, params) {
     let reviewEl = '';
     if (pending.length && ask) {
       const k = pending.length;
-      const yes = h('button', { type: 'button', class: ask === 'confirm' ? 'primary' : 'danger', onclick: guard(() => reviewAll(ask, pending)) },
+      const yes = h('button', { type: 'button', class: ask === 'confirm' ? 'primary' : 'danger', onclick: guard((e) => reviewAll(ask, pending, e.target)) },
         ask === 'confirm' ? `Confirm all ${k}` : `Discard ${k}`);
       reviewEl = h('div', { class: 'confirm roles-ask', role: 'group', 'aria-label': ask === 'confirm' ? 'Confirm all suggestions?' : 'Discard all remaining suggestions?' },
         h('p', {}, ask === 'confirm'
@@ -518,8 +518,12 @@ export async function sessionPage(main, id, params) {
     const next = rows.slice(Math.max(0, at)).find((tr) => tr.classList.contains('suggested')) || rows[Math.min(at, rows.length - 1)];
     next?.querySelector('.actions button')?.focus();
   }
-  async function reviewAll(kind, list) {
-    const r = await review(kind, list);
+  async function reviewAll(kind, list, btn) {
+    // one change per annotation, each kept in its history: a few seconds for hundreds
+    btn.disabled = true;
+    btn.textContent = kind === 'confirm' ? 'Confirming…' : 'Discarding…';
+    let r;
+    try { r = await review(kind, list); } catch (ex) { renderRoles(); throw ex; }
     rolesNote = kind === 'confirm' ? { text: `${counted(r.confirmed, 'suggested role')} confirmed (their suggested versions stay in their history).` }
       : { text: `${counted(r.discarded, 'suggestion')} discarded (kept in the history).`, undo: async () => {
         for (const a of list) await api(`/api/sessions/${id}/annotations/${a.id}/restore`, { method: 'POST', body: {} });
