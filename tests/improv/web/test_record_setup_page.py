@@ -43,8 +43,10 @@ def test_the_only_setup_is_there_and_replacing_or_deleting_one_asks(tmp_path, li
     page.get_by_label("Client", exact=True).fill("C07")
     page.get_by_label("New client").check()
     page.get_by_role("button", name="Start recording").click()
-    expect(page.locator("form.record-setup > .error")).to_contain_text(
-        "Not started: Input 1 (client): Digital Piano:midi_out is not connected")
+    # no input on this computer at all: that is said at Start (the row says its own beside it)
+    expect(page.locator("form.record-setup > .error")).to_have_text(
+        "No MIDI or audio input is available: connect one (the messages above say why none is "
+        "found).")
 
     # saving other inputs under the same name asks first; "Keep the old one" keeps it
     page.get_by_role("button", name="Remove").nth(1).click()
@@ -117,8 +119,8 @@ def test_a_typo_in_the_device_options_is_said_beside_the_field(tmp_path, live_se
     page.get_by_label("Client", exact=True).fill("C07")
     page.get_by_role("button", name="Start recording").click()
     expect(page.locator("form.record-setup > .error")).to_have_text(
-        "Not started: Input 1 (client) has no instrument or microphone chosen: choose one or "
-        "remove the row.")
+        "No MIDI or audio input is available: connect one (the messages above say why none is "
+        "found).")
     page.get_by_role("button", name="Remove").click()
     page.get_by_role("button", name="Start recording").click()
     expect(page.locator("form.record-setup > .error")).to_have_text(
