@@ -158,10 +158,38 @@ class InputMonitor:
         self._audio: list[_Audio] = []
         self._meters: dict[str, _Meter] = {}
         self._lock = threading.Lock()
+        self._plan = None
         self.api: str | None = None
 
+    def resolve(self) -> "InputMonitor":
+        """Match the inputs to devices, opening nothing (then :attr:`claims` is known).
+
+        With audio inputs this initialises PortAudio anew, which closes every audio stream
+        open in this process: a second check of audio must wait until the first is closed.
+
+        Raises
+        ------
+        ParameterError, DeviceError, NoDevicesError, AmbiguousDeviceError
+            As a recording of these inputs would.
+        """
+        self._plan = resolve_inputs(self.inputs, jack_client_name=self.jack_client_name,
+                                    **self.opts)
+        self.api = self._plan.midi_api
+        return self
+
+    @property
+    def claims(self) -> set[tuple]:
+        """The physical inputs this check holds once resolved: ``("midi", port name)`` per
+        MIDI port and ``("audio", device name, channel)`` per audio channel."""
+        plan = self._plan
+        if plan is None:
+            return set()
+        return ({("midi", port.name) for _, port in plan.midi}
+                | {("audio", ap.device.name, c) for ap in plan.audio
+                   for i in ap.inputs for c in i.channels})
+
     def start(self) -> "InputMonitor":
-        """Resolve and open every input.
+        """Resolve (unless :meth:`resolve` did) and open every input.
 
         Raises
         ------
@@ -169,8 +197,7 @@ class InputMonitor:
             As a recording of these inputs would (nothing stays open then).
         """
         o = self.opts
-        plan = resolve_inputs(self.inputs, jack_client_name=self.jack_client_name, **o)
-        self.api = plan.midi_api
+        plan = self._plan if self._plan is not None else self.resolve()._plan
         try:
             midi_server = o["jack_midi_server"] or o["jack_server"]
             for n, (inp, port) in enumerate(plan.midi):

@@ -31,6 +31,11 @@ class SetupBody(BaseModel):
     options: Options = Options()
 
 
+class ArmBody(SetupBody):
+    check: str = Field(description="the page's input check id (8-64 letters, digits, _ or -)")
+    take_over: bool = Field(False, description="close another page's check of these inputs")
+
+
 class StartBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     client: str
@@ -214,24 +219,30 @@ def clients(store: Store = Depends(get_store)) -> dict[str, Any]:
 
 
 @router.post("/recording/arm", status_code=201)
-def arm(body: SetupBody, request: Request) -> dict[str, Any]:
-    """Open the inputs for levels and activity before Start (recording nothing); the body
-    is a setup's (players and device options)."""
+def arm(body: ArmBody, request: Request) -> dict[str, Any]:
+    """Open the inputs for levels and activity before Start (recording nothing) as the input
+    check ``check`` of one page; the rest of the body is a setup's (players and device
+    options).  An input that another page's check holds is refused (409) unless
+    ``take_over``."""
     from improv.capture.setups import check_inputs, parse_player_spec
 
     inputs = [parse_player_spec(p) for p in body.players]
     check_inputs(inputs)
-    return request.app.state.recording.arm(inputs=inputs, options=_clean(body.options))
+    return request.app.state.recording.arm(check=body.check, inputs=inputs,
+                                           options=_clean(body.options),
+                                           take_over=body.take_over)
 
 
 @router.get("/recording/arm")
-def armed(request: Request) -> dict[str, Any]:
-    return request.app.state.recording.armed()
+def armed(request: Request, check: str) -> dict[str, Any]:
+    """The levels and activity of the page's input check ``check``."""
+    return request.app.state.recording.armed(check=check)
 
 
 @router.delete("/recording/arm")
-def disarm(request: Request) -> dict[str, Any]:
-    request.app.state.recording.disarm()
+def disarm(request: Request, check: str) -> dict[str, Any]:
+    """Close the page's input check ``check`` (the page left)."""
+    request.app.state.recording.disarm(check=check)
     return {"armed": False}
 
 

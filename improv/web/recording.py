@@ -9,10 +9,13 @@ writer takes them from any thread) and request the stop.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
+import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -22,12 +25,46 @@ from improv.web.errors import RecordingBusy
 log = logging.getLogger(__name__)
 
 ARMED_IDLE_S = 10.0
-"""Armed inputs nobody has looked at for this long [seconds] are closed."""
+"""A page's input check nobody has looked at for this long [seconds] is closed."""
+CHECK_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+"""A page's input check id (the page makes it up when it opens)."""
+ENDED_KEPT = 64
+"""How many ended checks are remembered with why they ended (for the page that held one)."""
 SILENT_WARN_S = 30.0
 """An input that has given no sound and no MIDI event since the recording started is said to
 be silent (and the recording not healthy) after this long [seconds]."""
 HEARD_DBFS = -60.0
 """A peak level [dBFS] at or above this is a sound (the page's meters start there)."""
+
+
+class InputsBeingChecked(RecordingBusy):
+    """The inputs a page asks to check are being checked by another page (409)."""
+
+
+@dataclass
+class _Check:
+    """One page's input check: its monitor and when the page last looked [time.monotonic()]."""
+
+    id: str
+    monitor: Any
+    seen: float
+
+
+def _check_id(check: str) -> str:
+    if not isinstance(check, str) or not CHECK_ID_RE.match(check):
+        raise ParameterError(f"check must be 8-64 letters, digits, '_' or '-', got {check!r}",
+                             parameter="check")
+    return check
+
+
+def _claim_names(claims: set[tuple]) -> list[str]:
+    """The physical inputs of ``claims`` as the page names them (``kb1:out``, ``mic ch 1``)."""
+    midi = sorted(c[1] for c in claims if c[0] == "midi")
+    audio: dict[str, list[int]] = {}
+    for c in claims:
+        if c[0] == "audio":
+            audio.setdefault(c[1], []).append(c[2])
+    return midi + [f"{d} ch {','.join(map(str, sorted(ch)))}" for d, ch in sorted(audio.items())]
 
 
 def _start_live(rec):
@@ -59,8 +96,10 @@ class Recording:
         self._thread: threading.Thread | None = None
         self._result: dict[str, Any] | None = None
         self._error: str | None = None
-        self._monitor = None  # an InputMonitor while the inputs are armed (before Start)
-        self._armed_seen = 0.0  # time.monotonic() of the last look at the armed inputs
+        #: each page's input check (before Start), by the id the page holds
+        self._checks: dict[str, _Check] = {}
+        #: checks that ended while their page was away, and why (``taken_over``)
+        self._ended: collections.OrderedDict[str, str] = collections.OrderedDict()
         #: the last device lists (what ``/api/devices`` gives while recording)
         self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
         self._live = None  # the running recording's improv.analyze.live.LiveMeasurer
@@ -72,58 +111,97 @@ class Recording:
     def active(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def arm(self, *, inputs: list, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Open ``inputs`` for levels and activity, recording nothing (replacing inputs armed
-        before); returns :meth:`armed`.
+    def arm(self, *, check: str, inputs: list, options: dict[str, Any] | None = None,
+            take_over: bool = False) -> dict[str, Any]:
+        """Open ``inputs`` for levels and activity as page ``check``'s input check, recording
+        nothing (replacing the page's earlier check); returns :meth:`armed`.
+
+        A physical input is opened by one check at a time: a MIDI port by one page, and the
+        audio inputs by one page (checking audio initialises PortAudio anew, which would
+        close another page's audio streams).  When another page's check holds what this one
+        needs, it is refused, or with ``take_over`` that check is closed (its page is told so
+        by :meth:`armed`) and this one opened.
 
         Raises
         ------
         RecordingBusy
             While a recording runs (its own display shows its inputs).
+        InputsBeingChecked
+            Another page checks some of these inputs (and not ``take_over``).
         improv.errors.DeviceError, ParameterError
             As a recording of these inputs would.
         """
         from improv.capture.monitor import InputMonitor
 
+        check = _check_id(check)
         opts = options or {}
         with self._lock:
             if self.active:
                 raise RecordingBusy("a recording is running; its inputs are shown with it")
-            self._disarm()
-            self._monitor = InputMonitor(inputs=inputs, **{k: opts.get(k) for k in (
-                "midi_api", "audio_api", "jack_server", "jack_midi_server")}).start()
-            self._armed_seen = time.monotonic()
-            threading.Thread(target=self._close_unwatched, args=(self._monitor,), daemon=True,
+            self._close(check)  # the page's earlier check (it may hold the same inputs)
+            self._ended.pop(check, None)
+            mon = InputMonitor(inputs=inputs, **{k: opts.get(k) for k in (
+                "midi_api", "audio_api", "jack_server", "jack_midi_server")})
+            if any(i.kind == "audio" for i in inputs):  # before PortAudio is touched
+                clash = [c for c in self._checks.values() if c.monitor.has_audio]
+                held = set().union(*(c.monitor.claims for c in clash))
+                self._give_way(clash, take_over=take_over, what="the audio inputs (" + ", ".join(
+                    _claim_names({c for c in held if c[0] == "audio"})) + ")")
+            mon.resolve()
+            clash = [c for c in self._checks.values() if c.monitor.claims & mon.claims]
+            names = _claim_names(set().union(*(c.monitor.claims for c in clash)) & mon.claims)
+            self._give_way(clash, take_over=take_over, what=" and ".join(names))
+            mon.start()
+            chk = _Check(id=check, monitor=mon, seen=time.monotonic())
+            self._checks[check] = chk
+            threading.Thread(target=self._close_unwatched, args=(chk,), daemon=True,
                              name="improv-input-check").start()
-        return self.armed()
+        return self.armed(check=check)
 
-    def _close_unwatched(self, mon) -> None:
-        """Close ``mon`` once nobody has looked at it for :data:`ARMED_IDLE_S` (a page closed
-        without saying so must not keep the inputs open)."""
-        while self._monitor is mon:
-            time.sleep(1.0)
-            if time.monotonic() - self._armed_seen > ARMED_IDLE_S:
+    def _give_way(self, others: list[_Check], *, take_over: bool, what: str) -> None:
+        """Close ``others`` (remembered as taken over) or refuse saying ``what`` (lock held)."""
+        if not others:
+            return
+        if not take_over:
+            raise InputsBeingChecked(f"Another window or tab is checking {what}: an input can "
+                                     "be checked in one window at a time")
+        for c in others:
+            self._close(c.id, why="taken_over")
+
+    def _close_unwatched(self, chk: _Check) -> None:
+        """Close ``chk`` once its page has not looked at it for :data:`ARMED_IDLE_S` (a page
+        closed without saying so must not keep the inputs open)."""
+        while self._checks.get(chk.id) is chk:
+            time.sleep(min(1.0, ARMED_IDLE_S / 2))
+            if time.monotonic() - chk.seen > ARMED_IDLE_S:
                 with self._lock:
-                    if self._monitor is mon:
-                        self._disarm()
+                    if self._checks.get(chk.id) is chk:
+                        self._close(chk.id)
 
-    def armed(self) -> dict[str, Any]:
-        """The armed inputs' levels and activity (``armed`` False when none are)."""
-        mon = self._monitor
-        if mon is None:
-            return {"armed": False, "inputs": []}
-        self._armed_seen = time.monotonic()
-        return {"armed": True, **mon.status()}
+    def armed(self, *, check: str) -> dict[str, Any]:
+        """Page ``check``'s inputs: levels and activity.  ``armed`` is False when it has no
+        check open; ``ended`` then says ``taken_over`` when another page took its inputs."""
+        chk = self._checks.get(_check_id(check))
+        if chk is None:
+            return {"armed": False, "inputs": [], "ended": self._ended.get(check)}
+        chk.seen = time.monotonic()
+        return {"armed": True, **chk.monitor.status()}
 
-    def disarm(self) -> None:
-        """Close the armed inputs (nothing armed is fine)."""
+    def disarm(self, *, check: str | None = None) -> None:
+        """Close page ``check``'s input check (every check if None; none open is fine)."""
         with self._lock:
-            self._disarm()
+            for cid in [_check_id(check)] if check is not None else list(self._checks):
+                self._close(cid)
 
-    def _disarm(self) -> None:
-        mon, self._monitor = self._monitor, None
-        if mon is not None:
-            mon.close()
+    def _close(self, check: str, *, why: str | None = None) -> None:
+        """Close one check (lock held); ``why`` is told to its page."""
+        chk = self._checks.pop(check, None)
+        if chk is not None:
+            chk.monitor.close()
+            if why:
+                self._ended[check] = why
+                while len(self._ended) > ENDED_KEPT:
+                    self._ended.popitem(last=False)
 
     @contextlib.contextmanager
     def portaudio(self) -> Iterator[str]:
@@ -131,11 +209,11 @@ class Recording:
         done); yields ``recording`` (list nothing anew), ``armed_audio`` (do not
         re-initialise PortAudio: it would close the armed stream) or ``free``."""
         with self._lock:
-            mon = self._monitor
             if self.active:
                 yield "recording"
             else:
-                yield "armed_audio" if mon is not None and mon.has_audio else "free"
+                yield ("armed_audio" if any(c.monitor.has_audio for c in self._checks.values())
+                       else "free")
 
     def edit_marker(self, annotation_id: str, *, text: str) -> dict[str, Any]:
         """Change the text of a marker or note of the running recording."""
@@ -157,7 +235,7 @@ class Recording:
             If an input cannot be matched, or is being recorded by another recording
             (before any session exists).
 
-        Armed inputs are closed first, so that the recorder can open them.
+        Every page's input check is closed first, so that the recorder can open the inputs.
         """
         from improv.capture.recorder import Recorder
         from sessions.store import Store
@@ -166,7 +244,8 @@ class Recording:
         with self._lock:
             if self.active:
                 raise RecordingBusy("a recording is running already; stop it first")
-            self._disarm()  # hand the inputs over to the recorder
+            for cid in list(self._checks):  # hand the inputs over to the recorder
+                self._close(cid)
             started = threading.Event()
             failure: list[BaseException] = []
             store = None

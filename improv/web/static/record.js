@@ -101,7 +101,7 @@ export async function recordPage(main) {
   const alive = () => document.body.contains(meterBox);
   let armTimer = 0;
   let starting = false;  // Start pressed: the inputs go to the recorder, not the check
-  const rearm = (force = false) => { if (starting) return; clearTimeout(armTimer); armTimer = setTimeout(() => armed.arm(force === true), 300); };
+  const rearm = (force = false, takeOver = false) => { if (starting) return; clearTimeout(armTimer); armTimer = setTimeout(() => armed.arm(force === true, takeOver === true), 300); };
   // a change of the inputs makes an earlier refusal of Start out of date
   const rows = new InputRows(() => { err.textContent = ''; rearm(); });
   const armed = armedMeters({ box: meterBox, options, alive, rows });
@@ -198,7 +198,7 @@ export async function recordPage(main) {
         const r = await api('/api/recording').catch(() => null);
         if (r && r.active) { elsewhere(r); return; }
       }
-      err.textContent = ex.message; starting = false; rearm(true); formTimer = setTimeout(watchElsewhere, FORM_POLL_MS);
+      err.textContent = ex.message; starting = false; rearm(true, true); formTimer = setTimeout(watchElsewhere, FORM_POLL_MS);
     }
     startBtn.disabled = false;
   } },

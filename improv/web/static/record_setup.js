@@ -325,24 +325,42 @@ export async function clientChooser() {
 const SILENT_AFTER_MS = 3000;  // an input checked this long with nothing heard is said to be silent
 const HEARD_DBFS = -60;        // a level at or above this is a sound (the meters' floor)
 
+// This page's input check id: the server keeps one check per page (a second window has its own)
+function newCheckId() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 // The input check: the complete rows' inputs opened on the server (nothing recorded) and shown
-// with meters; every other row listed as not set up, saying why.  Returns { arm(force), stop(),
-// silent() }: silent() lists the inputs checked for a while with nothing heard at all.
+// with meters; every other row listed as not set up, saying why.  The check is this page's
+// own (its id); an input is checked in one window at a time, so when another window checks
+// some of these inputs the page says so and offers to check them here instead (that window
+// then says its check was taken over).  Returns { arm(force, takeOver), stop(), silent() }:
+// silent() lists the inputs checked for a while with nothing heard at all.
 export function armedMeters({ box, options, alive, rows }) {
+  const check = newCheckId();
+  box.dataset.check = check;
+  const url = `/api/recording/arm?check=${check}`;
   let armedKey = null;        // the specs armed now (JSON), null: none asked for
   let failure = '';           // why the server refused the check
-  let takenOver = false;      // another window armed its own inputs in the one slot
+  let busy = '';              // another window checks some of these inputs (the server's words)
+  let takenOver = false;      // another window took this page's inputs over
   let inputs = new Map();     // spec -> its status from the server
   const since = new Map();    // spec -> when it was first seen checked (performance.now())
   const heard = new Set();    // specs that gave a sound or a MIDI event
   const before = new Map();   // spec -> [MIDI events, last note] of earlier checks of the input
   let gen = 0;
   let timer = 0;
+  const close = () => api(url, { method: 'DELETE' }).catch(() => {});
+  // a window closed: its check is closed at once (else the server closes it after 10 s)
+  const leave = () => { if (armedKey && armedKey !== '[]') fetch(url, { method: 'DELETE', keepalive: true, headers: { 'X-Improv-Request': '1' }, credentials: 'same-origin' }).catch(() => {}); };
+  window.addEventListener('pagehide', leave);
 
-  async function arm(force = false) {
+  async function arm(force = false, takeOver = false) {
     const specs = rows.specs();
     const key = JSON.stringify(specs);
-    if (!force && key === armedKey && !failure && !takenOver) { draw(); return; }
+    if (!force && key === armedKey && !failure && !busy && !takenOver) { draw(); return; }
     const g = ++gen;
     clearTimeout(timer);
     // the counts of an input checked before stay (a change of another row restarts the check)
@@ -350,30 +368,35 @@ export function armedMeters({ box, options, alive, rows }) {
       if (i.kind === 'midi') { const [n, last] = before.get(spec) || [0, null]; before.set(spec, [n + i.events, i.last_note || last]); }
     }
     const had = armedKey && armedKey !== '[]';
-    inputs = new Map(); failure = ''; takenOver = false; armedKey = key;
+    inputs = new Map(); failure = ''; busy = ''; takenOver = false; armedKey = key;
     if (!specs.length) {
-      // only a check this page opened is closed (another window's stays)
-      if (had) await api('/api/recording/arm', { method: 'DELETE' }).catch(() => {});
+      if (had) await close();
       draw(); return;
     }
     draw();
     try {
-      await api('/api/recording/arm', { method: 'POST', body: { players: specs, options: options() } });
-    } catch (e) { if (g === gen) { failure = e.message; draw(); } return; }
+      await api('/api/recording/arm', { method: 'POST', body: { check, players: specs, options: options(), take_over: takeOver } });
+    } catch (e) {
+      if (g === gen) {
+        if (e.status === 409 && /^Another window or tab is checking /.test(e.message)) busy = e.message; else failure = e.message;
+        draw();
+      }
+      return;
+    }
     if (g === gen) poll(g);
   }
 
   async function poll(g) {
     if (g !== gen) return;
-    if (!alive()) { api('/api/recording/arm', { method: 'DELETE' }).catch(() => {}); return; }
+    if (!alive()) { window.removeEventListener('pagehide', leave); close(); return; }
     let r;
-    try { r = await api('/api/recording/arm'); } catch (e) { timer = setTimeout(() => poll(g), 1000); return; }
+    try { r = await api(url); } catch (e) { timer = setTimeout(() => poll(g), 1000); return; }
     if (g !== gen) return;
-    const mine = JSON.parse(armedKey || '[]');
-    if (!r.armed) { arm(true); return; }  // closed meanwhile (e.g. left unwatched): open again
-    const theirs = new Set(r.inputs.map((i) => i.spec));
-    if (theirs.size !== new Set(mine).size || mine.some((spec) => !theirs.has(spec))) {
-      takenOver = true; inputs = new Map(); draw(); return;  // the check shows another window's inputs now
+    if (!r.armed) {
+      // another window took the inputs: said, and taken back only on request; closed for
+      // another reason (e.g. not looked at for a while): opened again
+      if (r.ended === 'taken_over') { takenOver = true; inputs = new Map(); draw(); } else arm(true);
+      return;
     }
     const now = performance.now();
     for (const i of r.inputs) {
@@ -396,7 +419,7 @@ export function armedMeters({ box, options, alive, rows }) {
         h('span', { class: 'who' }, x.player || `Input ${x.n}`), h('span', { class: 'src', title: x.label }, x.label || '–'), ...rest);
       if (x.problem) return row('not-set', h('span', { class: `state ${x.problem.unplugged ? 'error' : 'muted'}` }, x.problem.short));
       const i = inputs.get(x.spec);
-      if (!i) return row('opening', h('span', { class: 'state muted' }, failure || takenOver ? 'not checked' : 'opening…'));
+      if (!i) return row('opening', h('span', { class: 'state muted' }, failure || busy || takenOver ? 'not checked' : 'opening…'));
       const [n0, last0] = before.get(x.spec) || [0, null];
       const meter = i.kind === 'audio' ? levelMeter(`${i.player} ${x.label}`, { dbfs: i.level_dbfs, holdDbfs: i.hold_dbfs, clip: i.clip })
         : activityLight(`${i.player} ${x.label}`, { active: i.last_event_ago_s != null && i.last_event_ago_s < 0.5, lastNote: i.last_note || last0, events: i.events + n0 });
@@ -405,16 +428,17 @@ export function armedMeters({ box, options, alive, rows }) {
         : `No note from ${i.player} (${x.label}) yet: play a key, or check that the instrument is on and connected.`) : '';
       return row(silent ? 'quiet' : 'ok', meter, silent);
     });
-    const again = h('button', { type: 'button', onclick: () => arm(true) }, 'Check again here');
+    const here = (label) => h('button', { type: 'button', class: 'take-check', onclick: () => arm(true, true) }, label);
     box.replaceChildren(h('h3', {}, 'Input check (nothing is recorded yet)'),
       failure ? h('p', { class: 'error' }, `The inputs could not be opened for the check: ${failure}`) : '',
-      takenOver ? h('p', { class: 'error' }, 'The input check was taken over by another window or tab. ', again) : '',
+      busy ? h('p', { class: 'error check-busy' }, `${busy}. `, here('Check here instead')) : '',
+      takenOver ? h('p', { class: 'error check-taken' }, 'The input check was taken over by another window or tab. ', here('Check again here')) : '',
       ...lines);
   }
 
   return {
     arm,
-    stop: () => { gen++; clearTimeout(timer); armedKey = null; },
+    stop: () => { gen++; clearTimeout(timer); armedKey = null; window.removeEventListener('pagehide', leave); },
     silent: () => {
       const now = performance.now();
       return rows.review().filter((x) => x.spec && isSilent(x.spec, now)).map((x) => ({ player: x.player, label: x.label, kind: x.row.want.kind }));

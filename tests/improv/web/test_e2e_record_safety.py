@@ -34,9 +34,11 @@ def _check_row(page, n: int):
 
 
 def _armed_specs(page) -> list[str]:
-    """The inputs the server's input check has open."""
+    """The inputs the server's input check of this page (its own id) has open."""
     return page.evaluate("""async () => {
-      const r = await fetch('/api/recording/arm', { headers: { 'X-Improv-Request': '1' } });
+      const id = document.querySelector('.armed').dataset.check;
+      const r = await fetch(`/api/recording/arm?check=${id}`,
+                            { headers: { 'X-Improv-Request': '1' } });
       return (await r.json()).inputs.map((i) => i.spec);
     }""")
 
