@@ -337,6 +337,37 @@ class Catalog:
             "WHERE id = ?)) WHERE id = ?", (session_id, session_id)).fetchone()
         return None if row is None else int(row[0])
 
+    def own_annotation_counts(self, session_ids: Iterable[str], *,
+                              tag: str | None = None) -> dict[str, int]:
+        """Per session, the annotations the therapist wrote or confirmed, optionally only those
+        tagged ``tag``: the analysis's role suggestions still tagged ``suggestion`` (not yet
+        confirmed) are not the therapist's observations and do not count.
+
+        Returns
+        -------
+        dict
+            Session ID -> count, for each of ``session_ids`` (0 where none).
+        """
+        ids = list(session_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        unconfirmed = ("NOT EXISTS (SELECT 1 FROM annotation_tags s WHERE "
+                       "s.session_id = a.session_id AND s.annotation_id = a.id "
+                       "AND s.tag = 'suggestion')")
+        if tag is None:
+            sql = (f"SELECT a.session_id, COUNT(*) FROM annotations a WHERE a.session_id IN "
+                   f"({marks}) AND {unconfirmed} GROUP BY a.session_id")
+            args: tuple = tuple(ids)
+        else:
+            sql = (f"SELECT a.session_id, COUNT(*) FROM annotations a JOIN annotation_tags t "
+                   f"ON t.session_id = a.session_id AND t.annotation_id = a.id "
+                   f"WHERE t.tag = ? AND a.session_id IN ({marks}) AND {unconfirmed} "
+                   f"GROUP BY a.session_id")
+            args = (tag, *ids)
+        counts = dict(self.db.execute(sql, args).fetchall())
+        return {sid: int(counts.get(sid, 0)) for sid in ids}
+
     def tag_usage(self) -> dict[str, int]:
         """How many current annotations carry each tag, over the whole store (most used
         first)."""

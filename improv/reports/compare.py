@@ -75,6 +75,30 @@ def floored_band(band, unit: str) -> dict[str, Any] | None:
     return out
 
 
+def noticeable(values, found: Sequence[int], unit: str) -> list[int]:
+    """Of the outliers ``found`` (:func:`analysis.trends.outliers`: far from the robust trend
+    line for the spread of the others), those that are also at least
+    :data:`MIN_BAND_HALF_WIDTH` of their unit off the line: a session 0.14 points of silence
+    off a very even course is no exception to a therapist.
+
+    >>> noticeable([7.75, 7.76, 7.74, 7.60, 7.75, 7.76], [3], "0-1")
+    [3]
+    >>> noticeable([0.0775, 0.0776, 0.0774, 0.0760, 0.0775, 0.0776], [3], "fraction")
+    []
+    """
+    floor = MIN_BAND_HALF_WIDTH.get(unit)
+    if not found or floor is None:
+        return list(found)
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    at = np.flatnonzero(np.isfinite(v))
+    slope, intercept = stats.theilslopes(v[at], at.astype(float))[:2]
+    resid = v[at] - (intercept + slope * at)
+    off = dict(zip(at.tolist(), np.abs(resid - np.median(resid)).tolist(), strict=True))
+    return [i for i in found if off[i] >= floor]
+
+
 #: Features compared by default (matched as the end of a column name), in display order.
 DEFAULT_FEATURES = (
     "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity",
@@ -292,8 +316,9 @@ def compare_client(
     for r in rows:
         values = session_values(store, r["id"])
         all_columns |= set(values)
-        n_ann = store.catalog.db.execute(
-            "SELECT COUNT(*) FROM annotations WHERE session_id = ?", (r["id"],)).fetchone()[0]
+        # the therapist's own (or confirmed) annotations: unconfirmed role suggestions of the
+        # analysis do not make a session "annotated"
+        n_ann = store.catalog.own_annotation_counts([r["id"]])[r["id"]]
         sessions.append({
             "id": r["id"], "number": r.get("number"), "started_utc": r["started_utc"],
             "days": (_parse_utc(r["started_utc"]) - t0).total_seconds() / 86400.0,
@@ -317,7 +342,7 @@ def compare_client(
             "band": band,
             "outside_band": [ids[i] for i in np.flatnonzero(
                 np.isfinite(v) & ((v < band["low"]) | (v > band["high"])))] if band else [],
-            "outliers": [ids[i] for i in trends.outliers(v)],
+            "outliers": [ids[i] for i in noticeable(v, trends.outliers(v), unit)],
         }
     from analysis import ANALYSIS_VERSION
     from analysis.dialogue import DIALOGUE_VERSION

@@ -461,13 +461,10 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
 
 
 def _tag_counts(store, tag: str, session_ids: Sequence[str]) -> list[int]:
-    if not session_ids:
-        return []
-    marks = ",".join("?" * len(session_ids))
-    counts = dict(store.catalog.db.execute(
-        f"SELECT session_id, COUNT(*) FROM annotation_tags WHERE tag = ? AND session_id IN "
-        f"({marks}) GROUP BY session_id", (tag, *session_ids)).fetchall())
-    return [int(counts.get(sid, 0)) for sid in session_ids]
+    """Per session, the therapist's own annotations tagged ``tag`` (unconfirmed suggestions of
+    the analysis are not counted: a goal does not move because the analysis guessed)."""
+    counts = store.catalog.own_annotation_counts(session_ids, tag=tag)
+    return [counts[sid] for sid in session_ids]
 
 
 def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]],

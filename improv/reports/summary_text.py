@@ -475,10 +475,24 @@ def _listed(anns: list[dict[str, Any]]) -> str:
     return ", ".join(_when(a) for a in anns[:6]) + (", …" if len(anns) > 6 else "")
 
 
+def _unconfirmed(a: dict[str, Any]) -> bool:
+    """A role suggestion of the analysis not yet confirmed by the therapist
+    (:mod:`improv.analyze.roles`): not the therapist's observation."""
+    return a.get("source") == "suggestion" and "suggestion" in (a.get("tags") or [])
+
+
 def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    anns = list(annotations)
+    every = list(annotations)
+    # the therapist's own annotations (and confirmed suggestions) are counted and their tags
+    # listed; the analysis's unconfirmed role suggestions are said apart, as waiting for review
+    anns = [a for a in every if not _unconfirmed(a)]
+    waiting = len(every) - len(anns)
+    said = "One role suggestion of the analysis is" if waiting == 1 else \
+        f"{waiting} role suggestions of the analysis are"
+    review = ([_sentence(f"{said} waiting for review.", {"role_suggestions": waiting})]
+              if waiting else [])
     if not anns:
-        return [_sentence("There are no markers or annotations.", {"annotations": 0})]
+        return [_sentence("There are no markers or annotations.", {"annotations": 0})] + review
     marked = [a for a in anns if "marker" in a.get("tags", [])]
     # a marker is a moment; a marked stretch with an end is a range, not a marker
     points = [a for a in marked if a.get("end") is None]
@@ -504,7 +518,7 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 for n, one, many, which in kinds]
         said[0] = said[0].replace(" ", " of them ", 1)
         text += ", " + " and ".join(said)
-    out = [_sentence(text + ".", used)]
+    out = [_sentence(text + ".", used)] + review
     if tags:
         top = tags.most_common(6)
         out.append(_sentence("Tags: " + ", ".join(f"{t} ({n})" for t, n in top)

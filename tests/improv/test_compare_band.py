@@ -42,6 +42,8 @@ def test_a_difference_no_one_hears_is_inside_the_band(band_store):
     assert band["low"] == pytest.approx(band["mean"] - floor)
     assert band["high"] == pytest.approx(band["mean"] + floor)
     assert f["outside_band"] == [ids[-1]]  # the 10-point change, not the 0.2-point one
+    # nor is the 0.2-point one an outlier off the (very even) course: only the real change
+    assert f["outliers"] == [ids[-1]]
 
 
 def test_a_wide_baseline_keeps_its_own_band(band_store):
@@ -63,3 +65,22 @@ def test_a_goals_band_is_floored_too():
     c = course([0.0779, 0.0780, 0.0781, 0.0760, 0.0785], [0, 7, 14, 21, 28], direction="down",
                label="Silence", unit="fraction")
     assert c["band"]["min_half_width"] == 0.02
+
+
+def test_an_annotated_session_is_one_the_therapist_annotated(band_store):
+    """Unconfirmed role suggestions of the analysis do not make a session "annotated" (the
+    filled points of the course)."""
+    from improv.reports.compare import compare_client
+    from sessions.annotation_edits import SUGGESTION_AUTHOR, add_annotations
+    from sessions.store import Store
+
+    path, ids = band_store
+    with Store(path) as store:
+        before = [s["annotations"] for s in compare_client(
+            store, client="C07", features=["silence_share"])["sessions"]]
+        add_annotations(store, ids[0], [{"t": 1.0, "end": 2.0, "player": "client",
+                                         "tags": ["suggestion", "autonomy:leader"]}],
+                        by=SUGGESTION_AUTHOR, source="suggestion")
+        after = [s["annotations"] for s in compare_client(
+            store, client="C07", features=["silence_share"])["sessions"]]
+    assert after == before and before[0] == 0

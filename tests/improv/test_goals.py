@@ -574,3 +574,31 @@ def test_an_indicator_names_its_player_before_or_after_the_direction():
     assert parse_indicator("joint_share@client|therapist:up")["player"] == "client|therapist"
     with pytest.raises(ValueError, match="an indicator must look like"):
         parse_indicator("leads_share@client:sideways")
+
+
+def test_unconfirmed_role_suggestions_do_not_move_a_goal(client_store, run_cli):
+    """A goal counting autonomy:leader counted the analysis's role suggestions (tagged
+    "suggestion") as the therapist's observations (a therapist's review): only the therapist's
+    own annotations and confirmed suggestions count; confirming one makes it count."""
+    from sessions.annotation_edits import SUGGESTION_AUTHOR, add_annotations, edit_annotation
+    from sessions.store import Store
+
+    path, ids = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "Leads", "--since", "2026-01-05",
+                "--tag", "autonomy:leader:up"))
+
+    def counts():
+        (g,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+        (tag,) = g["versions"][0]["indicators"]
+        return tag["values"]
+
+    before = counts()
+    assert before == list(range(N))
+    with Store(path) as store:
+        added = add_annotations(store, ids[0], [
+            {"t": 1.0, "end": 3.0, "player": "client", "tags": ["suggestion", "autonomy:leader"],
+             "text": "suggested"} for _ in range(3)], by=SUGGESTION_AUTHOR, source="suggestion")
+    assert counts() == before  # unconfirmed: not the therapist's
+    with Store(path) as store:
+        edit_annotation(store, ids[0], added[0]["id"], tags=["autonomy:leader"])
+    assert counts() == [1] + before[1:]  # confirmed: now it counts

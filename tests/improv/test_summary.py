@@ -416,3 +416,27 @@ def test_annotation_times_are_the_tables_and_a_range_is_no_marker(anns, expected
 
     out = _annotations([{"t": t, "end": e, "tags": ["marker"]} for t, e in anns])
     assert out[0]["text"] == expected
+
+
+def test_role_suggestions_waiting_are_not_counted_as_annotations():
+    """The summary counted the analysis's unconfirmed role suggestions as annotations and
+    listed their tags as the therapist's (a therapist's review): they are said apart, as
+    waiting for review; a confirmed one (its "suggestion" tag removed) is the therapist's."""
+    from improv.reports.summary_text import _annotations
+
+    def suggestion(tags):
+        return {"t": 5.0, "end": 9.0, "tags": tags, "source": "suggestion"}
+
+    said = _annotations([
+        {"t": 1.0, "tags": ["marker"], "source": "manual"},
+        suggestion(["suggestion", "autonomy:partner"]),
+        suggestion(["suggestion", "autonomy:partner"]),
+        suggestion(["autonomy:leader"]),  # confirmed
+    ])
+    texts = [s["text"] for s in said]
+    assert texts[0].startswith("There are 2 annotations, 1 of them a marker (0:01.0)"), texts
+    assert texts[1] == "2 role suggestions of the analysis are waiting for review."
+    assert said[0]["measures"]["annotations"] == 2
+    assert said[1]["measures"] == {"role_suggestions": 2}
+    assert texts[2] == "Tags: autonomy:leader (1)."
+    assert "partner" not in " ".join(texts) and "suggestion (" not in " ".join(texts)
