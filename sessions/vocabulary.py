@@ -67,6 +67,12 @@ def check_tags(tags: list[str], vocab: dict[str, Any]) -> list[str]:
     known = set(all_tags(vocab))
     unknown = [t for t in tags if t not in known]
     if unknown:
+        # a value of a dimension given without it ("leader"): name the tags it is
+        for t in unknown:
+            meant = [f"{d}:{t}" for d, vs in vocab["dimensions"].items() if t in vs]
+            if meant:
+                raise InvalidArgumentError(
+                    f"unknown tag {t}: did you mean {' or '.join(meant)}?", parameter="tags")
         # a known dimension with a value it does not have: list the values it has
         for t in unknown:
             dim, _, _ = t.partition(":")

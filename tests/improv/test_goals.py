@@ -193,6 +193,9 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
      "unknown feature 'leading': did you mean leads_share@client or leads_share@therapist?"),
     (["add", "--client", "C07", "X", "--tag", "mood:happy:up"], "unknown tag(s) mood:happy"),
     (["add", "--client", "C07", "X", "--tag", "autonomy:boss:up"], "unknown tag autonomy:boss"),
+    # a dimension's value without its dimension: the tags it is, in one short line
+    (["add", "--client", "C07", "X", "--tag", "leader:up"],
+     "unknown tag leader: did you mean autonomy:leader?"),
     (["add", "--client", "C07", "X", "--since", "2025-12-01"],
      "is before the client's first session (2026-01-05)"),
     (["add", "--client", "C07", "X", "--since", "2099-01-01"], "is in the future"),
