@@ -55,8 +55,9 @@ def parse_indicator(spec: str) -> dict[str, Any]:
     head, at, player = str(spec).partition("@")
     measure, sep, direction = head.rpartition(":")
     if not sep or not measure or direction not in ("up", "down") or (at and not player):
-        raise ParameterError(f"an indicator must look like MEASURE:up or MEASURE:down@PLAYER "
-                             f"(e.g. leads_share:up@client), got {spec!r}")
+        raise ParameterError(f"an indicator must look like NAME:up or NAME:down with a name "
+                             f"of 'improv goals measures' (e.g. leads_share@client:up), got "
+                             f"{spec!r}")
     return {"measure": measure, "direction": direction, "player": player or None}
 
 

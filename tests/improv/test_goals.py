@@ -202,7 +202,7 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
     (["add", "--client", "C07", "X", "--since", "soon"], "must be a date like 2026-03-01"),
     (["add", "--client", "C07", "  "], "the goal text must not be empty"),
     (["add", "--client", "C07", "X", "--indicator", "leads_share:sideways"],
-     "an indicator must look like MEASURE:up"),
+     "an indicator must look like NAME:up or NAME:down"),
     (["add", "--client", "C07", "X", "--indicator", "notes_per_s:up"],
      "name one with @PLAYER"),
     (["add", "--client", "C07", "X", "--indicator", "notes_per_s:up@drummer"],
