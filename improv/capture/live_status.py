@@ -24,12 +24,75 @@ def note_name(note: int | None) -> str | None:
     return None if note is None else f"{_NOTE_NAMES[note % 12]}{note // 12 - 1}"
 
 
+NEAR_CHANGE_S = 2.0
+"""A JACK xrun this close [seconds] to an input unplugged or plugged in again is put down to
+that (JACK rebuilds its graph then), not to a busy computer."""
+
+
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _times(n: int) -> str:
+    """1 -> ``once``, 2 -> ``twice``, 3 -> ``3 times``."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def clock_time(t: float) -> str:
+    """Session time [s] as the page's clock shows it: ``0:15``, ``1:02:03``."""
+    from sessions.timefmt import format_time
+
+    return format_time(t, decimals=0)
+
+
+def input_name(name: str, *, among: Sequence[str] = ()) -> str:
+    """An input's device as a therapist knows it: a JACK or ALSA port without its port part
+    (``Digital Piano:midi_out`` -> ``Digital Piano``, ``mic:out_1`` -> ``mic``), unless
+    another name of ``among`` is of the same device (then the whole name tells them apart);
+    anything else as it is."""
+    device, sep, _ = name.partition(":")
+    device = device.strip()
+    if not sep or not device:
+        return name
+    if any(o != name and o.partition(":")[0].strip() == device for o in among):
+        return name
+    return device
+
+
+def unplugged_text(name: str, *, at: float, picked_up: bool = True) -> str:
+    """What a therapist reads when an input goes away while recording (``name``: as
+    :func:`input_name` gives it; ``at`` [s]: session time)."""
+    if picked_up:
+        return (f"{name} unplugged at {clock_time(at)}: plug it in again, the recording goes on "
+                "and picks it up")
+    return f"{name} stopped at {clock_time(at)}: the other inputs go on recording"
+
+
+def back_text(name: str, *, at: float) -> str:
+    """What a therapist reads when an input that went away is recorded again."""
+    return f"{name} plugged in again at {clock_time(at)}: recorded again from then on"
+
+
+def xrun_text(xruns: Sequence[float], *, period_s: float | None = None,
+              changes: Sequence[float] = ()) -> str:
+    """The JACK xruns at ``xruns`` [s] in words: how often, when (``m:ss``), what may be
+    missing; "close other programs" only when some happened away from an input unplugged or
+    plugged in again (``changes`` [s], see :data:`NEAR_CHANGE_S`)."""
+    first, last = clock_time(xruns[0]), clock_time(xruns[-1])
+    when = f"at {first}" if first == last else f"between {first} and {last}"
+    one = first == last
+    most = f" (up to {1000 * period_s:.0f} ms{'' if len(xruns) == 1 else ' each'})" \
+        if period_s else ""
+    text = (f"the audio system (JACK) fell behind {_times(len(xruns))} {when}: MIDI and audio "
+            f"of {'that moment' if one else 'those moments'}{most} may be missing")
+    busy = [t for t in xruns if not any(abs(t - c) <= NEAR_CHANGE_S for c in changes)]
+    if not busy:
+        return text + " (when an input was unplugged or plugged in again)"
+    return text + "; if it happens again, close other programs"
+
+
 def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
-           period_s: float | None = None) -> dict[str, Any]:
+           period_s: float | None = None, changes: Sequence[float] = ()) -> dict[str, Any]:
     """The health of a recording in words.
 
     Parameters
@@ -46,6 +109,8 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
         whose MIDI and audio JACK may have dropped.
     period_s : float [seconds], optional
         One JACK cycle: what each of ``xruns`` can have lost at most, per input.
+    changes : list of float [seconds]
+        When an input was unplugged or plugged in again (an xrun then is put down to that).
 
     Returns
     -------
@@ -62,32 +127,30 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
         parts.append(f"{_count(n_gaps, 'short dropout')}, "
                      + (f"{gap_s:.1f} s in all" if gap_s >= 0.05 else "less than 0.1 s in all"))
     for cap in audio:
+        # the device as the input check named it ("Room Mic", not the file's "Room-Mic")
+        name = cap.device.name if getattr(cap, "device", None) else cap.name
         if cap.gaps:
-            details.append(f"{cap.name}: {_count(cap.gaps, 'dropout')} "
+            details.append(f"{name}: {_count(cap.gaps, 'dropout')} "
                            f"({cap.gap_frames / cap.sr:.2f} s) filled with silence")
         if cap.overflows:
-            details.append(f"{cap.name}: the sound system reported "
-                           f"{_count(cap.overflows, 'overflow')}")
+            details.append(f"{name}: the sound card lost a few samples {_times(cap.overflows)}")
     lost_midi = sum(st.overflows for st in midi_ports)
     if lost_midi:
         parts.append(f"{_count(lost_midi, 'MIDI message')} not recorded")
+    ports = [st.port_name for st in midi_ports]
     for st in midi_ports:
+        name = input_name(st.port_name, among=ports)
         if st.overflows:
-            details.append(f"MIDI {st.port_name}: {_count(st.overflows, 'message')} not "
-                           "recorded (too many at once)")
+            details.append(f"{name}: {_count(st.overflows, 'MIDI message')} not recorded (too "
+                           "many at once)")
         if st.gaps:
-            details.append(f"MIDI {st.port_name}: lost {_count(len(st.gaps), 'time')}")
+            details.append(f"{name}: unplugged {_times(len(st.gaps))}")
     if xruns:
-        parts.append(f"the audio system fell behind {_count(len(xruns), 'time')}")
-        # times that round alike are one moment ("between 13.4 s and 13.4 s" said nothing)
-        when = (f"at {xruns[0]:.1f} s" if f"{xruns[0]:.1f}" == f"{xruns[-1]:.1f}"
-                else f"between {xruns[0]:.1f} s and {xruns[-1]:.1f} s")
-        most = f" (up to {1000 * period_s:.0f} ms each)" if period_s else ""
-        details.append(f"audio system (JACK): fell behind {_count(len(xruns), 'time')} {when}; "
-                       f"MIDI and audio of those moments{most} may be missing; closing other "
-                       "programs helps")
+        parts.append(f"the audio system fell behind {_times(len(xruns))}")
+        details.append(xrun_text(xruns, period_s=period_s, changes=changes))
     if lost:
-        parts.append("input lost: " + ", ".join(lost))
+        names = [input_name(n, among=[*lost, *ports]) for n in lost]
+        parts.append(f"{' and '.join(names)} unplugged")
     return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details}
 
 

@@ -31,7 +31,17 @@ from typing import Any, Callable
 from improv.capture.audio import AudioCapture
 from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
-from improv.capture.live_status import Marks, disk_left, health, note_name
+from improv.capture.live_status import (
+    Marks,
+    back_text,
+    clock_time,
+    disk_left,
+    health,
+    input_name,
+    note_name,
+    unplugged_text,
+    xrun_text,
+)
 from improv.capture.midi import MidiCapture
 from improv.capture.plan import resolve_inputs
 from improv.capture.setups import PlayerInput
@@ -152,6 +162,7 @@ class Recorder:
         self._reserve = None  # a sessions.scratch.Claim while recording
         self._watch = None  # a JackSourceWatch while recording through JACK
         self._xruns: list[float] = []  # when JACK reported xruns [seconds, session clock]
+        self._changes: list[float] = []  # when an input went away or came back [seconds]
         self._period_s: float | None = None  # JACK's cycle when it reported them [seconds]
         self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
@@ -337,10 +348,8 @@ class Recorder:
         if self._watch is not None:
             self._note_xruns(until=end)
             if len(self._xruns) > 1:
-                self._warn(f"the audio system (JACK) fell behind {len(self._xruns)} times "
-                           f"between {self._xruns[0]:.1f} s and {self._xruns[-1]:.1f} s: MIDI "
-                           f"and audio of those moments (up to {1000 * self._watch.period_s:.0f}"
-                           " ms each) may be missing")
+                self._warn(xrun_text(self._xruns, period_s=self._watch.period_s,
+                                     changes=self._changes))
             self._watch.close()
             self._watch = None
         for (source, port), lost_at in self._source_lost.items():  # never came back
@@ -459,6 +468,12 @@ class Recorder:
             self._warn("JACK sources are not watched (a source that goes away is not "
                        "re-connected)")
 
+    def _source_name(self, source: str) -> str:
+        """A MIDI port or JACK source as a therapist knows it (``Digital Piano``), told apart
+        from the recording's other MIDI ports of the same device."""
+        ports = [st.port_name for st in self.midi.ports] if self.midi is not None else []
+        return input_name(source, among=ports)
+
     def _jack_input_name(self) -> str | None:
         caps = [cap.name for cap in self.audio if cap.on_jack]
         return caps[0] if len(caps) == 1 else None
@@ -483,10 +498,9 @@ class Recorder:
         period = self._period_s = self._watch.period_s
         self.writer.report("jack_xruns", t=times[0], end=times[-1], n=len(times),
                            period_s=period)
-        if not self._xruns:
-            self._warn(f"the audio system (JACK) fell behind at {times[0]:.1f} s: MIDI and "
-                       f"audio of that moment (up to {1000 * period:.0f} ms) may be missing; "
-                       "close other programs if it happens again")
+        if not self._xruns:  # whether to close other programs: said in the health details
+            self._warn(f"the audio system (JACK) fell behind at {clock_time(times[0])}: MIDI "
+                       f"and audio of that moment (up to {1000 * period:.0f} ms) may be missing")
         self._xruns += times
 
     def _poll_watch(self, now: float) -> None:
@@ -502,7 +516,8 @@ class Recorder:
                 self._source_lost[(ch.source, ch.port)] = ch.lost_at
                 self.writer.report("device_lost", t=now, input=kind,
                                    reason="JACK source port gone", **ids)
-                self._warn(f"{kind} source {ch.source!r} lost at {now:.1f} s")
+                self._changes.append(now)
+                self._warn(unplugged_text(self._source_name(ch.source), at=now))
                 continue
             self._source_lost.pop((ch.source, ch.port), None)
             if st is not None:
@@ -512,7 +527,8 @@ class Recorder:
                 self.writer.report("device_back", t=now, input=kind, gap_s=now - ch.lost_at, **ids)
                 self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
                                    port=ch.port, name=ids["name"])
-            self._warn(f"{kind} source {ch.source!r} back at {now:.1f} s")
+            self._changes.append(now)
+            self._warn(back_text(self._source_name(ch.source), at=now))
 
     def _check_jack_server(self) -> None:
         """The watched JACK server went away: say so once, and stop if nothing is left.
@@ -537,8 +553,8 @@ class Recorder:
         for cap in self.audio:
             if cap.on_jack:
                 cap.server_stopped(at=at)
-        self._warn(f"JACK server stopped at {at:.1f} s: its inputs record nothing from then "
-                   "on (what came before is kept)")
+        self._warn(f"the audio system (JACK) stopped at {clock_time(at)}: its inputs record "
+                   "nothing from then on (what came before is kept)")
         # audio on another host API (PulseAudio, ALSA) goes on; JACK audio is on this server
         # whenever there is any, since the watch then follows the audio server
         audio_left = any(not cap.on_jack for cap in self.audio)
@@ -593,9 +609,12 @@ class Recorder:
                     was = cap.stalled
                     cap.tick(now)
                     if cap.stalled and not was:
-                        self._warn(f"audio device {cap.device.name!r} lost at {now:.1f} s")
+                        self._changes.append(now)
+                        self._warn(unplugged_text(cap.device.name, at=now,
+                                                  picked_up=cap.reopenable))
                     elif was and not cap.stalled:
-                        self._warn(f"audio device {cap.device.name!r} back at {now:.1f} s")
+                        self._changes.append(now)
+                        self._warn(back_text(cap.device.name, at=now))
                 self._reinit_audio(now)
                 self._check_jack_server()
                 # a port registered or gone (JACK's callback): look now, not at the next poll
@@ -603,10 +622,12 @@ class Recorder:
                 if self.midi is not None and (now >= next_port or changed):
                     next_port = now + self.port_poll_s
                     for change, st in self.midi.poll():
+                        self._changes.append(now)
+                        name = self._source_name(st.port_name)
                         if change == "lost":
-                            self._warn(f"MIDI port {st.port_name!r} lost at {now:.1f} s")
+                            self._warn(unplugged_text(name, at=now))
                         else:
-                            self._warn(f"MIDI port {st.port_name!r} back at {now:.1f} s")
+                            self._warn(back_text(name, at=now))
                             if self._watch is not None:  # rtmidi may not have connected it
                                 self._watch.expect(st.source, st.short_name, at=now)
                 if self._watch is not None and (now >= next_source or changed):
@@ -631,6 +652,7 @@ class Recorder:
         }
         overflows = 0
         gaps = 0
+        lost: list[str] = []  # inputs unplugged now, for the health line
         if self.midi is not None:
             for st in self.midi.ports:
                 p = players[st.player]
@@ -638,6 +660,8 @@ class Recorder:
                 p["inputs"].append({"kind": "midi", "name": st.port_name,
                                     "connected": st.connected, "events": st.events,
                                     "last_note": note_name(st.last_note)})
+                if not st.connected:
+                    lost.append(st.port_name)
                 overflows += st.overflows
         jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
                                for _, port in list(self._source_lost))
@@ -650,6 +674,8 @@ class Recorder:
                 p["clipped_blocks"] += lv["clipped_blocks"]
                 p["inputs"].append({"kind": "audio", "name": cap.name, **lv,
                                     "connected": not cap.stalled and source_ok})
+                if not (source_ok and not cap.stalled):
+                    lost.append(cap.device.name)  # as the input check named it
             overflows += cap.overflows
             gaps += cap.gaps
         return {
@@ -664,9 +690,9 @@ class Recorder:
             "queue_depth": self.writer.queue_depth if self.writer else 0,
             "marks": self.marks.listed(),
             "health": health(audio=self.audio, midi_ports=self.midi.ports if self.midi else [],
-                             lost=[i["name"] for p in players.values() for i in p["inputs"]
-                                   if not i["connected"]],
-                             xruns=list(self._xruns), period_s=self._period_s),
+                             lost=list(dict.fromkeys(lost)),
+                             xruns=list(self._xruns), period_s=self._period_s,
+                             changes=list(self._changes)),
             "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
                               audio=self.audio),
         }

@@ -51,7 +51,8 @@ def test_a_source_that_stalls_goes_and_returns_is_recorded_once(jack_rig, tmp_pa
         src.stalled = True  # hangs ...
         time.sleep(STALL_S)
         src.unregister()  # ... and goes
-        wait_for(lambda: any("lost" in w for w in rec.warnings), timeout=5, what="the loss")
+        wait_for(lambda: any("unplugged at" in w for w in rec.warnings), timeout=5,
+                 what="the loss")
         time.sleep(0.3)
         src.register()  # back, numbering on
         wait_for(lambda: _connected(ctl, src.port_name), timeout=5, what="re-connection")
@@ -104,11 +105,12 @@ def test_a_midi_source_seen_before_it_is_active_is_connected_when_it_is(jack_rig
         wait_for(lambda: _connected(ctl, first.port_name), timeout=15, what="wiring")
         time.sleep(0.5)
         first.close()
-        wait_for(lambda: any("lost" in w for w in rec.warnings), timeout=5, what="the loss")
+        wait_for(lambda: any("unplugged at" in w for w in rec.warnings), timeout=5,
+                 what="the loss")
         again = NumberedSource(rig.server.name, name="kb1", medium="midi", start=10_000,
                                activate=False)
         rig.players.append(again)
-        wait_for(lambda: any("back" in w for w in rec.warnings), timeout=5,
+        wait_for(lambda: any("plugged in again at" in w for w in rec.warnings), timeout=5,
                  what="the port re-opened")
         time.sleep(0.3)
         assert not _connected(ctl, again.port_name)  # rtmidi could not connect it
