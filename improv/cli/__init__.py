@@ -18,6 +18,7 @@ import click
 from improv import __version__
 from improv.cli import output
 from improv.config import STORE_ENV, resolve_store_path
+from improv.reports.wording import counted
 
 
 class App:
@@ -83,7 +84,7 @@ def _sweep(store, info) -> None:
         info(f"warning: could not clean {store.tmp_dir}: {exc}")
         return
     if removed:
-        info(f"removed {len(removed)} item(s) left in {store.tmp_dir} by an interrupted "
+        info(f"removed {counted(len(removed), 'item')} left in {store.tmp_dir} by an interrupted "
              "import, deletion or recording")
 
 

@@ -278,7 +278,7 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         written = accept_dialogue_roles(store, result["session_id"], result.get("dialogue", []),
                                         min_confidence=min_confidence)
         result["accepted_roles"] = [a["id"] for a in written]
-        info(f"wrote {len(written)} role suggestion(s) into the annotations")
+        info(f"wrote {counted(len(written), 'role suggestion')} into the annotations")
     if curves_file:
         from sessions.fsutil import open_new
 

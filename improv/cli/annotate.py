@@ -14,6 +14,7 @@ from improv.cli.params import Choice, PlainPath
 from improv.cli.params import date_option as _date
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
+from improv.reports.wording import counted
 
 
 def _fmt(t):
@@ -232,7 +233,7 @@ def export_(app, session_id, fmt, to):
     if fmt == "elan":
         media = [(a.path, a.t0) for a in session.audio_inputs()]
         early = interop.write_eaf(to, items, players=session.players, media=media)
-        click.echo(f"wrote {len(items)} annotation(s) to {to}")
+        click.echo(f"wrote {counted(len(items), 'annotation')} to {to}")
         starts = dict(media)
         for p in early:
             info(f"warning: {p.name} starts {starts[p]:.3f} s into the session; ELAN cannot "
@@ -254,7 +255,7 @@ def export_(app, session_id, fmt, to):
         from sessions.fsutil import atomic_write_bytes
 
         atomic_write_bytes(to, text.encode("utf-8"))
-        click.echo(f"wrote {len(items)} annotation(s) to {to}")
+        click.echo(f"wrote {counted(len(items), 'annotation')} to {to}")
 
 
 @annotations.command("import")
@@ -273,7 +274,7 @@ def import_(app, session_id, file, fmt, by, as_json):
     added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by)
 
     def human(added):
-        click.echo(f"imported {len(added)} annotation(s)")
+        click.echo(f"imported {counted(len(added), 'annotation')}")
         if skipped:
             info(f"skipped {skipped} the session has already (imported before?)")
 
@@ -334,7 +335,7 @@ def notes(app, session_id, from_file, show, show_history, by, as_json):
     if notes_mod.save_notes(session.folder, text, by=by):
         refs = notes_mod.notes_with_links(session.folder, duration_s=session.duration_s)["refs"]
         outside = [r["text"] for r in refs if not r["in_session"]]
-        click.echo(f"saved notes ({len(refs)} time reference(s))")
+        click.echo(f"saved notes ({counted(len(refs), 'time reference')})")
         if outside:
             info(f"warning: time reference(s) past the end of the session: {', '.join(outside)}")
     else:

@@ -13,6 +13,7 @@ import click
 
 from improv.cli.output import emit, ignore_ctrl_c, info, print_json, stderr_isatty, table
 from improv.cli.params import Choice, Number, PlainPath
+from improv.reports.wording import counted
 
 #: Options of ``improv analyze`` that name one session's analysis, not a batch run.
 _SINGLE_ONLY = {"players": "--players", "window": "--window", "hop": "--hop", "pair": "--pair",
@@ -103,9 +104,9 @@ def _batch_bar(enabled: bool):
 
 
 def _human_summary(s: dict) -> None:
-    click.echo(f"analysed {len(s['done'])} session(s) ({s['audio_hours']:.2f} h of audio) in "
-               f"{s['seconds']:.1f} s on {s['workers']} worker(s); {len(s['skipped'])} skipped "
-               f"as current; {len(s['failed'])} failed")
+    click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['audio_hours']:.2f} h of "
+               f"audio) in {s['seconds']:.1f} s on {counted(s['workers'], 'worker')}; "
+               f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed")
     if s["failed"]:
         table([[f["session_id"], f["error"]] for f in s["failed"]], ["FAILED", "REASON"])
     if s["interrupted"]:
@@ -162,14 +163,17 @@ def export_dataset(app, to, clients, fmt, with_text, as_json):
     require("pyarrow", what="improv export-dataset")
     out = export(app.store, Path(to), clients=list(clients), fmt=fmt, with_text=with_text)
     if out["not_analysed"]:
-        info(f"warning: {len(out['not_analysed'])} session(s) have no current analysis (no "
-             "measures exported for them): run 'improv analyze --all' first")
+        n = len(out["not_analysed"])
+        info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "
+             "analysis (no measures exported for them): run 'improv analyze --all' first")
     if out["no_dialogue"]:
-        info(f"warning: {len(out['no_dialogue'])} session(s) have no current dialogue analysis "
-             "(no rows in the dialogue table): run 'improv analyze --all --dialogue' first")
+        n = len(out["no_dialogue"])
+        info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "
+             "dialogue analysis (no rows in the dialogue table): run 'improv analyze --all "
+             "--dialogue' first")
     if out["goals_unreadable"]:
-        info(f"warning: the goals of {len(out['goals_unreadable'])} client(s) could not be read "
-             "and are left out: run 'improv verify --all' to see what is wrong")
+        info(f"warning: the goals of {counted(len(out['goals_unreadable']), 'client')} could "
+             "not be read and are left out: run 'improv verify --all' to see what is wrong")
     emit(out, as_json=as_json, human=lambda r: table(
         [[name, n, file] for name, (n, file) in r["tables"].items()], ["TABLE", "ROWS", "FILE"]))
 

@@ -12,6 +12,7 @@ from improv.cli.params import Number, PlainPath, new_output_file
 from improv.cli.params import list_option as _players
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
+from improv.reports.wording import counted
 
 
 @click.command()
@@ -140,7 +141,7 @@ def done_line(*, audio_sources: int | None, midi_sent: int | None, underruns: in
     """
     heard = []
     if audio_sources is not None:
-        heard.append(f"{audio_sources} audio source(s)")
+        heard.append(f"{counted(audio_sources, 'audio source')}")
     if midi_sent is not None:
         heard.append(f"{midi_sent} MIDI messages sent")
     line = "done: " + (", ".join(heard) or "nothing played")

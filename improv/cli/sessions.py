@@ -207,7 +207,7 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
     }
     emit(summary, as_json=as_json, human=lambda s: click.echo(
         f"imported session {s['id']}: players {', '.join(s['players'])}; "
-        f"{s['midi_events']} MIDI events, {len(s['audio_inputs'])} audio file(s), "
+        f"{s['midi_events']} MIDI events, {counted(len(s['audio_inputs']), 'audio file')}, "
         f"{format_duration(s['duration_s'])}"
     ))
 
@@ -262,7 +262,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     emit(reports, as_json=as_json, human=human)
     bad = [r for r in reports if not r["ok"]]
     if bad:
-        raise click.ClickException(f"{len(bad)} of {len(reports)} session(s) failed verification")
+        raise click.ClickException(
+            f"{len(bad)} of {counted(len(reports), 'session')} failed verification")
 
 
 @sessions.command()
@@ -345,7 +346,7 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
             raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
     if not yes:
         what = (f"session {ids[0]}" if len(ids) == 1 and not client
-                else f"{len(ids)} session(s) and the goals of client {client}")
+                else f"{counted(len(ids), 'session')} and the goals of client {client}")
         click.confirm(f"Delete {what} and all its files? This cannot be undone", abort=True)
     for sid in ids:
         store.delete(sid)
@@ -353,7 +354,7 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
         from sessions.goals import delete_client_goals
 
         delete_client_goals(store, client)
-    click.echo(f"deleted {len(ids)} session(s)")
+    click.echo(f"deleted {counted(len(ids), 'session')}")
 
 
 @sessions.command()
@@ -369,8 +370,8 @@ def recover(app, as_json: bool) -> None:
         if not reports:
             click.echo("no interrupted sessions")
         if removed:
-            click.echo(f"removed {len(removed)} item(s) left in {store.tmp_dir} by interrupted "
-                       "imports, deletions or recordings")
+            click.echo(f"removed {counted(len(removed), 'item')} left in {store.tmp_dir} by "
+                       "interrupted imports, deletions or recordings")
         for r in reports:
             if r["ok"]:
                 frames = sum(r["audio_frames"].values())
@@ -426,7 +427,7 @@ def reindex(app, as_json: bool) -> None:
     def human(r):
         if r["damaged_kept_as"]:
             click.echo(f"the catalog was damaged: kept as {r['damaged_kept_as']} and rebuilt")
-        click.echo(f"indexed {r['indexed']} session(s), restored "
+        click.echo(f"indexed {counted(r['indexed'], 'session')}, restored "
                    f"{r['analyses_restored']} cached analyses")
         for sid, why in r["skipped"]:
             click.echo(f"  skipped {sid}: {why}")

@@ -108,7 +108,7 @@ def test_sessions_without_their_dialogue_say_so(run_cli, store, tmp_path):
     r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["no_dialogue"] == ["DEMO-002"] and r.json()["not_analysed"] == []
-    assert "1 session(s) have no current dialogue analysis" in r.stderr
+    assert "1 session has no current dialogue analysis" in r.stderr
     sessions = pd.read_csv(tmp_path / "ds" / "sessions.csv").set_index("session")
     assert sessions.analysed.all()
     assert sessions.dialogue_analysed["DEMO-001"] == True  # noqa: E712 - numpy bool
@@ -208,7 +208,7 @@ def test_goals_table_one_row_per_version_and_text_only_when_asked(run_cli, store
     r = run_cli("export-dataset", "--to", str(tmp_path / "a"), "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["goals_unreadable"] == ["C03"]
-    assert "goals of 1 client(s) could not be read" in r.stderr
+    assert "goals of 1 client could not be read" in r.stderr
     goals = pd.read_parquet(tmp_path / "a" / "goals.parquet")
     assert list(goals.goal) == ["C02-G1", "C02-G1"] and list(goals.version) == [1, 2]
     assert list(goals.since) == [first, later]

@@ -150,7 +150,7 @@ def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert [a["text"] for a in r.json()] == ["second"]  # "first" is there already
     r = run_cli("annotations", "import", sid, labels)  # the same file again: nothing twice
-    assert r.exit_code == 0 and "imported 0 annotation(s)" in r.stdout
+    assert r.exit_code == 0 and "imported 0 annotations" in r.stdout
     assert "skipped 2 the session has already" in r.stderr
     assert len(run_cli("annotations", sid, "--json").json()) == 2
     found = run_cli("annotations", "search", "--tag", "tension", "--client", "C07", "--json").json()

@@ -123,7 +123,7 @@ def test_verify_detects_a_changed_file(run_cli, two_sessions, store_path):
     bad = run_cli("sessions", "verify", first)
     assert bad.exit_code == 1
     assert "audio/mic.wav: checksum mismatch" in bad.stdout
-    assert bad.stderr.startswith("error: 1 of 1 session(s) failed verification")
+    assert bad.stderr.startswith("error: 1 of 1 session failed verification")
     assert run_cli("sessions", "verify", second).exit_code == 0
 
 

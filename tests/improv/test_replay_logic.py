@@ -178,7 +178,7 @@ def test_replay_last_line_says_what_did_not_play_as_recorded():
     from improv.cli.replay import done_line
 
     assert done_line(audio_sources=2, midi_sent=40, underruns=0, midi_late=0) == (
-        "done: 2 audio source(s), 40 MIDI messages sent")
+        "done: 2 audio sources, 40 MIDI messages sent")
     assert done_line(audio_sources=None, midi_sent=None, underruns=0, midi_late=0) == (
         "done: nothing played")
     line = done_line(audio_sources=1, midi_sent=40, underruns=3, midi_late=5)
