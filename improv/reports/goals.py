@@ -89,7 +89,9 @@ def matching_columns(columns: Iterable[str], measure: str, player: str | None) -
     """The columns an indicator reads: those the measure names (the end of the column name,
     as ``--features`` matches) of ``player``: a player, a pair ``a|b``, or a player inside a
     pair measure named after it (``leads_share@client`` reads
-    ``client|therapist.client_leads_share``)."""
+    ``client|therapist.client_leads_share``). A longer measure that ends with the name
+    (``within_overlap_count`` for ``overlap_count``, ``n_notes`` for ``notes``) is another
+    measure, not this one."""
     from analysis.features import feature_matches, split_column
 
     out = []
@@ -97,6 +99,9 @@ def matching_columns(columns: Iterable[str], measure: str, player: str | None) -
         if not feature_matches(c, measure):
             continue
         owner, _, name = split_column(c)
+        whole = c == measure or c.endswith("." + measure)
+        if not whole and name[:-len(measure) - 1] not in owner.split("|"):
+            continue  # "_" + measure after something other than one of the pair's players
         if player is None or owner == player or (
                 "|" in owner and player in owner.split("|") and name.startswith(player + "_")):
             out.append(c)

@@ -605,3 +605,22 @@ def test_unconfirmed_role_suggestions_do_not_move_a_goal(client_store, run_cli):
     with Store(path) as store:
         edit_annotation(store, ids[0], added[0]["id"], tags=["autonomy:leader"])
     assert counts() == [1] + before[1:]  # confirmed: now it counts
+
+
+def test_a_measure_reads_its_own_column_not_a_longer_one_ending_so():
+    """``overlap_count`` also matched ``within_overlap_count`` (so 'goals measures' listed a
+    field name instead of a name), and ``silence_share@therapist`` the pair's role column
+    ``therapist_role_silence_share``: a "_" before the name must follow one of the pair's
+    players, as in ``client_leads_share``."""
+    from improv.reports.goals import matching_columns
+
+    cols = ["client|therapist.overlap_count", "client|therapist.within_overlap_count",
+            "client|therapist.client_leads_share", "therapist.midi.silence_share",
+            "client|therapist.therapist_role_silence_share", "client.midi.n_notes"]
+    assert matching_columns(cols, "overlap_count", "client|therapist") == [
+        "client|therapist.overlap_count"]
+    assert matching_columns(cols, "leads_share", "client") == [
+        "client|therapist.client_leads_share"]
+    assert matching_columns(cols, "silence_share", "therapist") == [
+        "therapist.midi.silence_share"]
+    assert matching_columns(cols, "notes", None) == []
