@@ -368,14 +368,17 @@ def indicator_label(ind: dict[str, Any], column: str | None) -> str:
     """An indicator in words, from the feature list's labels: ``client (MIDI) · Silence``,
     ``client leads`` (a pair's measure that names its player), ``annotations tagged
     autonomy:leader per session``; never a field name."""
-    from analysis.features import label, lookup, split_column, title
+    from analysis.features import label, lookup, source_name, split_column
+    from improv.reports.labels import shown_label
 
     if "tag" in ind:
         return f"annotations tagged {ind['tag']} per session"
-    if column:
-        owner, _, name = split_column(column)
-        named = "|" in owner and any(name.startswith(p + "_") for p in owner.split("|"))
-        return label(column) if named else title(column)  # client_leads_share names its player
+    if column:  # the label the tables give a session's value (told apart from look-alikes)
+        owner, source, name = split_column(column)
+        if "|" in owner and any(name.startswith(p + "_") for p in owner.split("|")):
+            return shown_label(column)  # client_leads_share names its player
+        who = owner.replace("|", " & ") + (f" ({source_name(source)})" if source else "")
+        return f"{who} · {shown_label(column)}" if owner else shown_label(column)
     measure, player = ind["measure"], ind.get("player")  # no values yet
     if player and lookup(measure) and any(measure.startswith(p + "_")
                                           for p in player.split("|")):
