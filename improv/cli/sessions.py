@@ -189,7 +189,18 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
         try:
             when = datetime.fromisoformat(started)
         except ValueError:
-            raise ParameterError(f"--started must be ISO 8601, got {started!r}") from None
+            import re
+
+            day = re.match(r"\d{4}-\d{2}-\d{2}", started)
+            if day:  # the shape is right, the day is not: say that, not "must be ISO 8601"
+                try:
+                    datetime.fromisoformat(day.group(0))
+                except ValueError:
+                    raise ParameterError(
+                        f"--started: {day.group(0)} is not a day of the calendar (write it like "
+                        "2026-11-02T10:00+01:00)") from None
+            raise ParameterError(f"--started must be a date and time like "
+                                 f"2026-11-02T10:00+01:00, got {started!r}") from None
         if when.tzinfo is None:
             raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
     manifest = import_files(
