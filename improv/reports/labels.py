@@ -14,7 +14,8 @@ from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
 
-__all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "heading", "shown", "meaning",
+__all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "flat_key", "heading", "shown",
+           "meaning",
            "shown_unit", "shown_band", "scale", "group_of", "grouped", "column_title",
            "source_name", "never_negative", "value_range", "decimals", "shown_fixed",
            "shown_slope", "input_name", "shown_label"]
@@ -64,14 +65,52 @@ OFTEN_PULSED_SHARE = 0.5
 OFTEN_PULSED = "much of the time"
 
 
-def note_name(midi: float) -> str:
-    """The name of the nearest MIDI note, middle C (60) as C4.
+#: Note names with flats, for a key whose signature has flats (:func:`note_name`).
+_FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+#: Tonics of the minor keys with flats in their signature besides those spelled with a flat
+#: (D minor: one flat, ..., F minor: four); F major has one.
+_FLAT_MINORS = ("D", "G", "C", "F")
 
-    >>> note_name(60), note_name(63.6), note_name(21)
-    ('C4', 'E4', 'A0')
+
+def flat_key(key: str | None) -> bool:
+    """Whether a key (as :data:`analysis.register.KEY_NAMES` writes it: ``Bb major``,
+    ``D minor``) has flats in its signature: its notes are then spelled with flats.
+
+    >>> flat_key("Bb major"), flat_key("F major"), flat_key("D minor"), flat_key("A minor")
+    (True, True, True, False)
+    >>> flat_key("F# major"), flat_key(None)
+    (False, False)
+    """
+    if not isinstance(key, str) or " " not in key:
+        return False
+    tonic, mode = key.split(" ", 1)
+    return (len(tonic) == 2 and tonic[1] == "b") or (mode == "major" and tonic == "F") or (
+        mode == "minor" and tonic in _FLAT_MINORS)
+
+
+def note_name(midi: float, *, key: str | None = None) -> str:
+    """The name of the nearest MIDI note, middle C (60) as C4; with sharps, or with flats in
+    a ``key`` with flats in its signature (``A#2`` is ``Bb2`` in Bb major, :func:`flat_key`).
+
+    >>> note_name(60), note_name(63.6), note_name(21), note_name(46, key="Bb major")
+    ('C4', 'E4', 'A0', 'Bb2')
+    >>> note_name(46, key="E major")
+    'A#2'
     """
     n = int(round(midi))
-    return f"{_NAMES[n % 12]}{n // 12 - 1}"
+    names = _FLAT_NAMES if flat_key(key) else _NAMES
+    return f"{names[n % 12]}{n // 12 - 1}"
+
+
+def _key_of(column: str, summary: Mapping[str, Any] | None) -> str | None:
+    """The key beside ``column`` in ``summary`` (``key`` for a summary key, ``c.midi.key`` for
+    the column ``c.midi.pitch_mean``), if any."""
+    if not summary:
+        return None
+    found = lookup(column)
+    prefix = column[:-len(found[0].name)] if found and column.endswith(found[0].name) else ""
+    key = summary.get(prefix + "key")
+    return key if isinstance(key, str) else None
 
 
 def shown_unit(column: str) -> str:
@@ -117,7 +156,8 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
         The values ``value`` comes from, named as ``column`` is (a summary for a summary key, a
         row of columns for a column), for a word that depends on another measure: an
         intermittent ``pulse`` whose ``pulsed_share`` is at least
-        :data:`analysis.beats.CLEAR_SHARE` reads :data:`MOSTLY_PULSED`.
+        :data:`analysis.beats.CLEAR_SHARE` reads :data:`MOSTLY_PULSED`; a note is spelled
+        with flats where the ``key`` beside it has flats (:func:`note_name`).
 
     Returns
     -------
@@ -135,6 +175,8 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
     'only at times'
     >>> shown("c.midi.pulse", "intermittent", summary={"c.midi.pulsed_share": 0.7})
     'much of the time'
+    >>> shown("pitch_mean", 46.1, summary={"key": "Bb major"})
+    'Bb2'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -157,8 +199,8 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
     if not isinstance(value, (int, float)):
         return str(value)
     unit = describe(column)[0]
-    if unit == "MIDI note":
-        return note_name(value)
+    if unit == "MIDI note":  # with flats in a key that has them
+        return note_name(value, key=_key_of(column, summary))
     if unit in _PERCENT:
         return f"{100 * value:.0f}"
     if abs(value) < 5e-4:  # a rounding residue (1e-12 ms), not a measure

@@ -112,15 +112,16 @@ def time_axis(ax, *, label: bool = True, most: int = 8, fontsize: float = 8) -> 
         ax.set_xlabel("session time (m:ss)", fontsize=fontsize)
 
 
-def note_axis(ax) -> None:
+def note_axis(ax, *, key: str | None = None) -> None:
     """Pitch on the y axis by note names (``C4``, ``E4``), not MIDI note numbers: ticks on
-    whole semitones, at most six of them."""
+    whole semitones, at most six of them; spelled with flats in a ``key`` that has flats
+    (``Bb2`` in Bb major, as the tables beside it write it)."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from improv.reports.labels import note_name
 
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 3, 4, 6, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: note_name(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: note_name(v, key=key)))
 
 
 #: Colours of annotations on the curves: markers (a moment), spans, and other moments.
@@ -134,12 +135,19 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
     lines; with ``text``, the first tag of each above the panel, level, in up to
     :data:`LABEL_ROWS` rows so that no two labels overlap (a label with no room is left out).
 
+    Only the therapist's own annotations and the role suggestions they confirmed are drawn:
+    the analysis's unconfirmed suggestions (:func:`improv.reports.wording.unconfirmed`) would
+    shade every panel and push the therapist's labels out; they are in the role strip.
+
     Returns
     -------
     int
         The rows of labels drawn above the panel (0 without ``text``), for the title's room.
     """
-    for a in annotations or ():
+    from improv.reports.wording import unconfirmed
+
+    annotations = [a for a in annotations or () if not unconfirmed(a)]
+    for a in annotations:
         end, tags = a.get("end"), a.get("tags", [])
         if end is not None and end > a["t"]:
             ax.axvspan(a["t"], end, color=SPAN_COLOUR, alpha=0.18, linewidth=0)
@@ -171,10 +179,31 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
     return used
 
 
+#: A level or loudness [dBFS, LUFS] at or below this is a window of digital silence (the
+#: analysis writes -100, :mod:`analysis.audio`): a pause, drawn as a gap, as the session page
+#: draws it, not as a fall that stretches the axis and flattens the playing.
+SILENCE_DB = -99.0
+#: Curves whose silent windows are gaps (:data:`SILENCE_DB`).
+_LEVELS = ("level_dbfs", "loudness_lufs")
+#: The smallest span of a tempo axis [BPM]: 1 BPM of jitter is not drawn over the whole panel.
+TEMPO_SPAN_BPM = 20.0
+
+
 def _values(name: str, c: dict) -> list[float]:
-    # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM
+    # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM; a level of
+    # digital silence is a pause: a gap too
     gap_at_zero = name.endswith("tempo_bpm")
-    return [float("nan") if v is None or (gap_at_zero and v <= 0) else v for v in c["values"]]
+    floor = name.endswith(_LEVELS)
+    return [float("nan") if v is None or (gap_at_zero and v <= 0) or (floor and v <= SILENCE_DB)
+            else v for v in c["values"]]
+
+
+def _min_span(ax, span: float) -> None:
+    """Widen the y axis of ``ax`` to at least ``span``, around its middle."""
+    lo, hi = ax.get_ylim()
+    if hi - lo < span:
+        mid = (lo + hi) / 2
+        ax.set_ylim(mid - span / 2, mid + span / 2)
 
 
 def _has_curve(curves: dict, names) -> bool:
@@ -187,13 +216,15 @@ def _has_curve(curves: dict, names) -> bool:
 
 def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
           title_size: float = 9, size: float = 7, legend: str | None = "inside",
-          title_pad: float = 4.0) -> bool:
+          title_pad: float = 4.0, key: str | None = None) -> list[str]:
     """Draw the curves ``names`` (those present) in ``ax``; each curve keeps its colour by
-    its place in ``names``, so a curve has the same colour in every panel of a group.
+    its place in ``names``, so a curve has the same colour in every panel of a group. A tempo
+    axis spans at least :data:`TEMPO_SPAN_BPM`; a pitch axis names notes (with flats in a
+    ``key`` that has them).
 
     ``legend``: ``"inside"`` (upper right), ``"right"`` (outside, right of the panel),
     ``"above"`` (outside, between the title and the panel), or None (none: the panel beside
-    it has it)."""
+    it has it). Returns the names of the curves drawn."""
     import math
 
     from analysis.features import describe, label
@@ -221,8 +252,10 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
         if ylabel == PERCENT:
             ax.set_ylim(-3, 103)
         ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
+        if units == ["BPM"]:
+            _min_span(ax, TEMPO_SPAN_BPM)
         if "MIDI note" in units:  # a pitch by its note name, as the tables say it
-            note_axis(ax)
+            note_axis(ax, key=key)
         if legend == "inside":
             ax.legend(fontsize=6, loc="upper right")
         elif legend == "right" and len(names) > 1:
@@ -239,7 +272,7 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
         ax.text(0.5, 0.5, "no curve", ha="center", va="center", transform=ax.transAxes,
                 fontsize=8, color="grey")
     ax.set_title(title, fontsize=title_size, pad=title_pad + rows * (size + 5))
-    return bool(drawn)
+    return drawn
 
 
 def _chunks(items: list, n: int) -> list[list]:
@@ -299,44 +332,81 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
         n = max(1, len(rows))
         fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
                                  squeeze=False, sharex=True)
+    drawn: dict[tuple[int, int], list[str]] = {}  # (column, group) -> the curves drawn
     for i, (player, source, res) in enumerate(rows):
+        key = (res.get("summary") or {}).get("key")  # the notes spelled as in its key
+        # the top panel with a curve carries the player's name and the annotations' labels
+        top = next((j for j, g in enumerate(groups)
+                    if _has_curve(res["curves"], CURVE_GROUPS[g][0])), 0)
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
             ax = axes[i][j]
             if portrait:
                 ax.set_xlim(0, max(1e-9, result.get("duration_s") or 1.0))
-                _draw(ax, res["curves"], names, ylabel, "", size=8, legend=None)
+                drawn[i, j] = _draw(ax, res["curves"], names, ylabel, "", size=8, legend=None,
+                                    key=key)
                 # the group names the row (on the y axis, with its unit); the player heads
                 # the column, above the annotations' labels of its top panel
                 ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
-                used = draw_annotations(ax, annotations, text=(j == 0))
-                if j == 0:
+                used = draw_annotations(ax, annotations, text=(j == top))
+                if j == top:
                     ax.set_title(f"{player} ({source_name(player, source)})", fontsize=9,
                                  fontweight="bold", pad=4 + used * 10)
             else:
                 _draw(ax, res["curves"], names, ylabel,
-                      f"{player} ({source_name(player, source)}): {g}")
+                      f"{player} ({source_name(player, source)}): {g}", key=key)
                 draw_annotations(ax, annotations, text=(j == 0), fontsize=6)
-    if portrait and len(rows) and len(groups):
-        # one legend a row, right of it, of the curves in any of its panels (a group of one
-        # possible curve, such as the tempo, needs none: the row's name says it)
-        for row, g in zip(grid, groups, strict=True):
-            found = {}
-            for ax in row:
-                for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
-                    found.setdefault(name, handle)
-            if found and len(CURVE_GROUPS[g][0]) > 1:
-                row[-1].legend(found.values(), found.keys(), fontsize=8, loc="upper left",
-                               bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
+    if portrait and rows:
+        _tidy_portrait(grid, groups, drawn)
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
-    for ax in (grid[-1] if portrait else axes[-1]):
-        time_axis(ax, most=4 if portrait else 8)
+    if not portrait:
+        for ax in axes[-1]:
+            time_axis(ax, most=8)
     fig.suptitle(title or _title(result), fontsize=10 if not portrait else 9)
     fig.tight_layout()
     save_figure(fig, path, dpi=100 if not portrait else 110)
     plt.close(fig)
     return path
+
+
+def _tidy_portrait(grid, groups: list[str], drawn: dict[tuple[int, int], list[str]]) -> None:
+    """The report's figure after its curves are drawn (``grid[group][column]``): a panel with
+    no curve is left out (not an empty "no curve" box); the players' panels of one measure
+    share one y range, so that a soft and a loud player do not look alike; one legend a row,
+    right of its last panel; the time axis under the lowest panel of each column."""
+    for (i, j), names in drawn.items():
+        if not names:
+            grid[j][i].set_visible(False)
+    common = []  # per group: the curves every column with a curve in it draws
+    for j in range(len(groups)):
+        sets = [set(names) for (_, jj), names in drawn.items() if jj == j and names]
+        common.append(set.intersection(*sets) if sets else set())
+    for j, g in enumerate(groups):
+        # panels that draw a measure in common (the players' velocities, tempi): one y range
+        same = [grid[j][i] for (i, jj), names in sorted(drawn.items())
+                if jj == j and names and set(names) & common[j]]
+        if len(same) > 1:
+            lows, highs = zip(*(ax.get_ylim() for ax in same), strict=True)
+            for ax in same:
+                ax.set_ylim(min(lows), max(highs))
+        # one legend a row, right of it, of the curves in any of its panels (a group of one
+        # possible curve, such as the tempo, needs none: the row's name says it)
+        row = [ax for ax in grid[j] if ax.get_visible()]
+        found = {}
+        for ax in row:
+            for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+                found.setdefault(name, handle)
+        if found and row and len(CURVE_GROUPS[g][0]) > 1:
+            row[-1].legend(found.values(), found.keys(), fontsize=8, loc="upper left",
+                           bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
+    for i in range(len(grid[0])):
+        shown = [grid[j][i] for j in range(len(groups)) if grid[j][i].get_visible()]
+        if shown:  # the x axis is shared: its ticks and their m:ss are set once for all
+            shown[-1].xaxis.set_tick_params(which="both", labelbottom=True)
+            # the axis' name only under the figure's last row (above it, it would widen the
+            # space between every row)
+            time_axis(shown[-1], most=4, label=shown[-1] is grid[-1][i])
 
 
 def _all_zero(curves: dict, names) -> bool:

@@ -35,7 +35,7 @@ th { background: #eee; } th.group { background: #f7f7f7; font-weight: bold; padd
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #333; } .nowrap { white-space: nowrap; } .small { font-size: 8.5pt; color: #333; }
 img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
-.curves { break-before: page; break-inside: avoid; } .last { break-inside: avoid; }
+.curves { break-inside: avoid; } .last { break-inside: avoid; }
 h2.appendix { break-before: page; }
 pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
   background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
@@ -64,10 +64,10 @@ def _img(path: Path, cls: str = "") -> str:
 def _page(title: str, body: str, *, last: str = "") -> str:
     """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
     the footer never stands alone on a page of its own."""
-    from sessions.timefmt import local_datetime
+    from improv.reports.wording import moment_text
 
-    # times in this computer's zone, as the web app and `improv sessions list` show them
-    stamp = local_datetime(datetime.now(timezone.utc).isoformat())
+    # times in this computer's zone, written as every other moment of the report
+    stamp = moment_text(datetime.now(timezone.utc).isoformat())
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
             f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
             f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
@@ -90,7 +90,7 @@ def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
         elif isinstance(v, str) and k not in ("status", "tempo_source"):
             value = _e(shown(k, v, summary=summary))  # the pulse in plain words
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            value = _e(shown(k, v))
+            value = _e(shown(k, v, summary=summary))  # a note spelled as in its key
         else:
             continue
         out[k] = value
@@ -226,13 +226,23 @@ def _percent_words(x: float) -> str:
     return "over 99 %" if x >= 0.995 else f"{100 * x:.0f} %"
 
 
+#: Why a player is named the leader, in a therapist's words (``{who}`` led, ``{other}`` the
+#: other player), by what named them (:data:`improv.reports.labels.WORDS` ``leader_basis``).
+LEADER_REASONS = {
+    "timing": "{other} adjusted to {who}",
+    "features": "{other} took up {who}'s changes in density, loudness and register",
+    "timing+features": "{other} adjusted to {who} and took up {who}'s changes",
+}
+
+
 def leader_text(summary: dict[str, Any], pair: tuple[str, str]) -> str:
-    """Who led, what named them and how sure: ``client (by timing (who adapts to whom),
-    certainty 96 %)``; a leader who is no player in words (``neither (together)``).
+    """Who led, in plain words: why (who adjusted to whom) and how sure, without the method's
+    name (that is in the technical appendix): ``client (the therapist adjusted to the client;
+    96 % sure)``; a leader who is no player in words (``neither (together)``).
 
     >>> leader_text({"leader": "client", "leader_basis": "timing",
     ...              "leader_confidence": 0.96}, ("client", "therapist"))
-    'client (by timing (who adapts to whom), certainty 96 %)'
+    'client (the therapist adjusted to the client; 96 % sure)'
     >>> leader_text({"leader": "none", "leader_basis": "none"}, ("a", "b"))
     'no one named'
     """
@@ -241,19 +251,20 @@ def leader_text(summary: dict[str, Any], pair: tuple[str, str]) -> str:
     who = summary.get("leader") or "none"
     if who not in pair:
         return WORDS["leader"].get(who, who)
-    basis = WORDS["leader_basis"].get(summary.get("leader_basis") or "", "")
+    other = pair[1] if who == pair[0] else pair[0]
+    reason = LEADER_REASONS.get(summary.get("leader_basis") or "", "")
     conf = summary.get("leader_confidence")
-    said = [f"by {basis}"] if basis else []
+    said = [reason.format(who=f"the {who}", other=f"the {other}")] if reason else []
     if isinstance(conf, (int, float)):
-        said.append(f"certainty {_percent_words(conf)}")
-    return f"{who} ({', '.join(said)})" if said else who
+        said.append(f"{_percent_words(conf)} sure")
+    return f"{who} ({'; '.join(said)})" if said else who
 
 
 #: The dialogue's measures a therapist reads (``{a}``, ``{b}``: the pair), in this order; the
-#: rest (and the simpler phase-correction estimate) are in the technical appendix.
+#: rest (the phase corrections that name the leader among them) are in the technical appendix.
 DIALOGUE_MAIN = ("joint_share", "{a}_solo_share", "{b}_solo_share", "silent_share",
                  "floor_transfers_per_min", "leader", "{a}_leads_share", "{b}_leads_share",
-                 "together_share", "{a}_alpha", "{b}_alpha", "asynchrony_abs_mean_ms",
+                 "together_share", "asynchrony_abs_mean_ms",
                  "asynchrony_mean_ms", "shared_pulse_share", "{a}_imitates_{b}_count",
                  "{b}_imitates_{a}_count")
 
@@ -268,8 +279,6 @@ DIALOGUE_MEANINGS = {
     "leader": "who led over the session, what named them, and how sure that is",
     "{x}_leads_share": "share of the session in which {x} led",
     "together_share": "share of the session in which they moved together, neither ahead",
-    "{x}_alpha": "how much of the timing difference to the other {x} made up on the next beat "
-                 "(0: nothing, 1: all of it); who makes up less, leads",
     "asynchrony_abs_mean_ms": "how far apart notes played together came, on average",
     "asynchrony_mean_ms": "who came later on average, and by how much",
     "shared_pulse_share": "share of the session in which both had a clear pulse on the same "
@@ -310,66 +319,102 @@ def _dialogue_table(d: dict[str, Any]) -> str:
             + "</table>")
 
 
+def _by_text(a: dict[str, Any]) -> str:
+    """Who wrote an annotation and when it was changed, the day as the rest of the report
+    writes it: a role the analysis suggested and the therapist confirmed reads "suggested by
+    the analysis, confirmed Dec 6, 2026", not as edited."""
+    from improv.reports.wording import day_text, moment_text
+
+    when = a.get("edited_utc")
+    if a.get("source") == "suggestion":
+        return "suggested by the analysis" + (f", confirmed {day_text(when)}" if when else "")
+    return (a.get("by") or "") + (f" (edited {moment_text(when)})" if when else "")
+
+
+def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = True) -> str:
+    from sessions.timefmt import format_time
+
+    return "".join(
+        f"<tr><td class=nowrap>{format_time(a['t'])}"
+        f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
+        f"</td><td>{_e(a.get('player') or everyone(n_players))}</td>"
+        f"<td>{_e(' '.join(t for t in a['tags'] if t != 'suggestion'))}</td>"
+        f"<td>{_e(a.get('text'))}</td>"
+        + (f"<td class=small>{_e(_by_text(a))}</td>" if by else "") + "</tr>"
+        for a in anns)
+
+
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session.
 
-    First what a therapist reads (page 1 and 2): the summary, the main measures of each
-    player and of each pair, the curves, the annotations and the notes. Then the technical
+    First what a therapist reads: the summary, the main measures of each player and of each
+    pair (in plain words), the curves with the therapist's own annotations, the annotations
+    and the notes, one after the other without a forced page break. Then the technical
     appendix for research and supervision: the abbreviations written out, the players'
-    inputs (by kind, never by file name), every measure of every input and pair, and the
-    curves of the players' other inputs.
+    inputs (by kind, never by file name), every measure of every input and pair, the
+    dialogue's figure with the roles the analysis suggests, the suggestions waiting for
+    review, and the curves of the players' other inputs.
     """
     from improv.analyze import analyze_session
     from improv.reports import plots
     from improv.reports.labels import input_name
     from improv.reports.summary_text import summary_sentences
+    from improv.reports.wording import day_text, moment_text, unconfirmed
     from sessions.notes import notes_with_links
     from sessions.revisions import read_revisions, session_label
-    from sessions.timefmt import format_time, local_datetime, local_day
+    from sessions.timefmt import format_time
 
     session = store.session(session_id)
     m = session.manifest
     res = analyze_session(store, session_id, dialogue=len(session.players) >= 2)
-    anns = session.annotations()
+    every = session.annotations()
+    anns = [a for a in every if not unconfirmed(a)]  # the therapist's own and confirmed
+    waiting = [a for a in every if unconfirmed(a)]
     number = store.catalog.session_number(session_id)
     label = session_label(number, m["id"], m.get("title"))
     parts = [f"<h1>{_e(label)}</h1>",
-             f"<p class=meta>Client <b>{_e(m.get('client') or '–')}</b> · therapist "
-             f"{_e(m.get('therapist') or '–')} · started "
-             f"{_e(local_datetime(m['started_utc']))}"
+             f"<p class=meta>Client <b>{_e(m.get('client') or 'not given')}</b> · therapist: "
+             f"{_e(m.get('therapist') or 'not given')} · started "
+             f"{_e(moment_text(m['started_utc']))}"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
     for r in read_revisions(session.folder):  # corrections keep the original visible
-        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(local_datetime(r['at_utc']))}"
+        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(moment_text(r['at_utc']))}"
                      f"{' by ' + _e(r['by']) if r.get('by') else ''}: was "
-                     f"{_e(r['from'] or '–')}, now {_e(r['to'] or '–')}</p>")
+                     f"{_e(r['from'] or 'not given')}, now {_e(r['to'] or 'not given')}</p>")
     parts.append("<h2>Summary</h2><p class=summary>"
-                 + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=anns)))
+                 + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=every)))
                  + "</p>")
     parts.append("<h2>Measures</h2>" + _main_table(res))
     for d in res.get("dialogue", []):
         parts.append(f"<h3>Playing together: {_e(' & '.join(d['pair']))}</h3>"
                      + _dialogue_table(d))
-    parts.append("<p class=small>Every measure of every input is in the technical appendix.</p>")
-    day = local_day(m["started_utc"])
-    short = f"Session {number} · {day}" if number else day
+    parts.append("<p class=small>Every measure of every input, how the leader is named, and "
+                 "the figure of the playing together are in the technical appendix.</p>")
+    day = day_text(m["started_utc"])
+    short = f"Session {number} ({day})" if number else day
     columns = [(p, s) for p, e in res["players"].items() for s in _primary(e)]
     first = [c for c in columns if c[1] == _primary(res["players"][c[0]])[0]]
     others = [c for c in columns if c not in first]
-    appendix_curves = ""
+    appendix_curves = dialogue_figure = ""
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            # a page of its own at full width, two players a page
+            # at full width, two players a figure; kept whole, but never pushed to a page of
+            # its own when it fits under what comes before
             figs = [_img(plots.plot_players(res, Path(tmp) / f"p{k}.png", annotations=anns,
                                             portrait=True, columns=cols, title=short), "page")
                     for k, cols in enumerate(_pairs_of(first))]
+            # the heading stays with its figure (the figure moves to the next page whole)
             parts.append("<div class=curves><h2>Curves</h2><p class=small>Red lines: markers; "
-                         "grey dashed lines: annotations; shaded: annotated stretches.</p>"
+                         "grey dashed lines: annotations; shaded: annotated stretches (the "
+                         "therapist's own, and roles the therapist confirmed).</p>"
                          + "</div><div class=curves>".join(figs) + "</div>")
             if res.get("dialogue"):
-                parts.append("<div class=curves>" + _img(plots.plot_dialogue(
-                    res, Path(tmp) / "d.png", annotations=anns, session_id=m["id"],
-                    title=f"{short}: playing together"), "page") + "</div>")
+                dialogue_figure = ("<div class=curves><h3>The playing together, over the "
+                                   "session</h3>" + _img(plots.plot_dialogue(
+                                       res, Path(tmp) / "d.png", annotations=anns,
+                                       session_id=m["id"], title=f"{short}: playing together"),
+                                       "page") + "</div>")
             appendix_curves = "".join(
                 "<div class=curves><h3>Curves of the other inputs</h3>" + _img(
                     plots.plot_players(res, Path(tmp) / f"o{k}.png", annotations=anns,
@@ -377,23 +422,19 @@ def session_report_html(store, session_id: str) -> str:
                 + "</div>" for k, cols in enumerate(_pairs_of(others)) if cols)
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
-    parts.append("<h2>Annotations</h2>")
-    if anns:
-        trs = [f"<tr><td class=nowrap>{format_time(a['t'])}"
-               f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
-               f"</td><td>{_e(a.get('player') or everyone(len(m['players'])))}</td>"
-               f"<td>{_e(' '.join(a['tags']))}</td>"
-               f"<td>{_e(a.get('text'))}</td><td class=small>{_e(a.get('by') or '')}"
-               f"{' (edited ' + _e(a['edited_utc'][:16]) + ')' if a.get('edited_utc') else ''}"
-               "</td></tr>"
-               for a in anns]
-        parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
-                     + "".join(trs) + "</table>")
-    else:
-        parts.append("<p>None.</p>")
     notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>" if notes["text"]
-                                             else "<p>None.</p>"))
+    n_players = len(m["players"])
+    if not anns and not notes["text"]:  # said once, not as two sections of "None."
+        parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
+    else:
+        parts.append("<h2>Annotations</h2>" + (
+            "<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
+            + _annotation_rows(anns, n_players) + "</table>" if anns else
+            "<p>No annotations.</p>"))
+        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>"
+                                                 if notes["text"] else "<p>No notes.</p>"))
+    if waiting:
+        parts.append(f"<p class=small>{_e(_waiting_text(len(waiting)))}</p>")
     # -- the technical appendix: for research and supervision ------------------------------
     parts.append(f"<h2 class=appendix>{APPENDIX}</h2><p class=small>Every measure of every "
                  "input and pair, with its meaning; the labels and units are those of "
@@ -413,13 +454,38 @@ def session_report_html(store, session_id: str) -> str:
                          f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
                          + _measures_table(summ))
     for d in res.get("dialogue", []):
-        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3>"
-                     + _measures_table(d["summary"]))
+        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3><p class=small>"
+                     f"{_e(LEADER_METHOD)}</p>" + _measures_table(d["summary"]))
+    parts.append(dialogue_figure)
+    if waiting:
+        parts.append("<h3>Role suggestions waiting for review</h3><p class=small>Suggested by "
+                     "the analysis from the playing, not yet confirmed or discarded on the "
+                     "session page: not the therapist's observations, so neither drawn on the "
+                     "curves nor counted with the annotations.</p><table><tr><th>time</th>"
+                     "<th>player</th><th>role</th><th>text</th></tr>"
+                     + _annotation_rows(waiting, n_players, by=False) + "</table>")
     parts.append(appendix_curves)
     last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
             "not by file or device name (a file may be named after a person); "
             f"<code>improv sessions show {_e(m['id'])}</code> names them.</p>")
     return _page(f"improv session {m['id']}", "".join(parts), last=last)
+
+
+#: How the dialogue's leader is named, for the appendix (the therapist's part says who led
+#: and how sure, in plain words).
+LEADER_METHOD = (
+    "Who led: named by timing (who adapts to whom: each player's phase correction, "
+    "“adapts”, on paired beats; who makes up less of the timing difference leads), by the "
+    "music's changes (density, loudness, register: lead-lag correlation) where timing cannot "
+    "tell, or by both; the certainty is the bootstrap share that names the same leader.")
+
+
+def _waiting_text(n: int) -> str:
+    """The therapist's part on role suggestions not yet reviewed."""
+    said = "One role suggestion of the analysis is" if n == 1 else \
+        f"{n} role suggestions of the analysis are"
+    return (f"{said} waiting for review on the session page (“Roles the analysis suggests”). "
+            "They are listed in the technical appendix, and are not drawn on the curves.")
 
 
 #: The heading of the session report's technical appendix.

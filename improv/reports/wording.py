@@ -27,3 +27,69 @@ def everyone(n_players: int) -> str:
     """Who an annotation about no one player is about: ``both players`` in a duet, else
     ``all players`` (as the web app says it)."""
     return "both players" if n_players == 2 else "all players"
+
+
+def unconfirmed(annotation: dict) -> bool:
+    """Whether an annotation is a role suggestion of the analysis that the therapist has not
+    confirmed (:mod:`improv.analyze.roles`: source ``suggestion`` and still tagged
+    ``suggestion``): not the therapist's observation, so it is neither drawn on the curves
+    nor listed with the therapist's annotations.
+
+    >>> unconfirmed({"source": "suggestion", "tags": ["suggestion", "autonomy:leader"]})
+    True
+    >>> unconfirmed({"source": "suggestion", "tags": ["autonomy:leader"]})  # confirmed
+    False
+    >>> unconfirmed({"tags": ["suggestion"]})  # the therapist's own tag
+    False
+    """
+    return annotation.get("source") == "suggestion" and "suggestion" in (
+        annotation.get("tags") or [])
+
+
+def day_text(utc: str, *, year: bool = True) -> str:
+    """The day of a stored UTC moment (ISO 8601) in this computer's time zone, as the web
+    page writes a day: ``Nov 2, 2026`` (``year=False``: ``Nov 2``). A bare day
+    (``2026-11-02``, a goal's dates) is that day.
+
+    >>> day_text("2026-11-02"), day_text("2026-11-02", year=False)
+    ('Nov 2, 2026', 'Nov 2')
+    """
+    from datetime import date
+
+    from sessions.timefmt import local_moment
+
+    d = date.fromisoformat(utc) if len(utc) == 10 else local_moment(utc)
+    return f"{d:%b} {d.day}, {d.year}" if year else f"{d:%b} {d.day}"
+
+
+def moment_text(utc: str) -> str:
+    """A stored UTC moment in this computer's time zone, the day as :func:`day_text` writes
+    it, the time on the 24-hour clock with the zone's name: ``Nov 2, 2026, 09:00 UTC``."""
+    from sessions.timefmt import local_moment
+
+    t = local_moment(utc)
+    return f"{day_text(utc)}, {t:%H:%M} {t:%Z}".strip()
+
+
+def session_name(number: int | None, started_utc: str, *, session_id: str = "",
+                 year: bool = False) -> str:
+    """A session as the web app and ``improv compare`` name it: ``Session 3 (Nov 16)``
+    (``year``: ``Session 3 (Nov 16, 2026)``, for sessions over more than one year); one
+    without a number by its ID: ``20261116-090000-4d60 (Nov 16)``.
+
+    >>> session_name(3, "2026-11-16T09:00:00+00:00")[:11]
+    'Session 3 ('
+    """
+    day = day_text(started_utc, year=year)
+    return f"Session {number} ({day})" if number else f"{session_id} ({day})"
+
+
+def sessions_named(names: list[str]) -> str:
+    """Names joined as people list them: ``A``, ``A and B``, ``A, B and C``; ``–`` for none.
+
+    >>> sessions_named(["Session 3 (Nov 16)", "Session 5 (Nov 30)"])
+    'Session 3 (Nov 16) and Session 5 (Nov 30)'
+    """
+    if not names:
+        return "–"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -35,10 +35,13 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
     pages = _pages(pdf)
     last = " ".join(pages[-1].split())
     assert "Made by improv" in last and "About this report" in last  # the footer has company
-    # the therapist's part first, the technical appendix after the verbal notes
+    # the therapist's part first, the technical appendix after the annotations and notes
     flat = " ".join(" ".join(pages).split())
-    assert flat.index("Verbal notes") < flat.index("Technical appendix (for research and")
+    assert flat.index("Annotations and notes") < flat.index("Technical appendix (for research")
     curves = next(i for i, p in enumerate(pages) if "Curves" in p and "Red lines" in p)
+    # no page of a few lines: nothing forces a page break between the therapist's sections,
+    # so the annotations follow the curves on their page ("No annotations or notes." once)
+    assert "No annotations or notes." in pages[curves] and flat.count("No annotations") == 1
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                             check=True).stdout.splitlines()[2:]
     first = images[0].split()

@@ -116,6 +116,8 @@ def test_the_report_gives_times_in_this_computers_zone(store, demo, monkeypatch)
     import time
     from datetime import datetime
 
+    from improv import __version__
+
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     try:
@@ -123,8 +125,10 @@ def test_the_report_gives_times_in_this_computers_zone(store, demo, monkeypatch)
         started = store.session(demo).manifest["started_utc"]
         local = datetime.fromisoformat(started).astimezone()
         assert local.strftime("%Z") in ("CET", "CEST")
-        assert f"started {local:%Y-%m-%d %H:%M} {local:%Z}" in html
+        # one format for every moment and day of the report, the web page's "Nov 2, 2026"
+        assert f"started {local:%b} {local.day}, {local.year}, {local:%H:%M} {local:%Z}" in html
         assert " UTC" not in html
+        assert f"Made by improv {__version__} on {local:%b} " in html
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()

@@ -24,19 +24,46 @@ def duet(store, tmp_path, rng):
     return import_half_duet(store, tmp_path, rng=rng)
 
 
+@pytest.fixture
+def figures(monkeypatch):
+    """The figures the report's plots save, in order."""
+    from improv.reports import plots
+
+    caught = []
+    real = plots.save_figure
+
+    def catch(fig, path, *, dpi):
+        caught.append(fig)
+        real(fig, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", catch)
+    return caught
+
+
 def test_the_therapists_part_comes_first_and_the_tables_in_an_appendix(store, duet):
     html = _text(session_report_html(store, duet))
+    # no annotations and no notes: said once, not as two sections of "None."
     order = ["<h2>Summary</h2>", "<h2>Measures</h2>", "<h2>Curves</h2>",
-             "<h2>Annotations</h2>", "<h2>Verbal notes</h2>", f"<h2 class=appendix>{APPENDIX}"]
+             "<h2>Annotations and notes</h2><p>No annotations or notes.</p>",
+             f"<h2 class=appendix>{APPENDIX}"]
     at = [html.index(x) for x in order]
     assert at == sorted(at), at
+    assert "None." not in html and "<h2>Verbal notes</h2>" not in html
     therapist, appendix = html.split(APPENDIX)
     # the therapist's part: one row per player, the pair's main measures; no research jargon
     assert therapist.count("<tr><th>client (MIDI)</th>") == 1
     assert "Who led" in therapist and "Both playing (%)" in therapist
     for jargon in ("MTTB", "Krumhansl", "bootstrap", "alpha", "Lead-lag", "Paired beats",
-                   "mean resultant"):
+                   "mean resultant", "phase correction", "Phase locking", "-1..1"):
         assert jargon not in therapist, jargon
+    # the dialogue's figure (lead-lag correlation, phase locking, the role strip) is in the
+    # appendix; the therapist's part has the players' curves
+    full = session_report_html(store, duet)
+    mine, theirs = full.split(APPENDIX)
+    assert mine.count("<img") == 1 and "The playing together, over the session" in theirs
+    # no page break forced between the therapist's sections: only the appendix starts a page
+    css = full.split("<style>")[1].split("</style>")[0]
+    assert re.findall(r"([^{}]+)\{[^}]*break-before: page", css) == ["\nh2.appendix "]
     # the appendix: every measure, the abbreviations written out once, the inputs
     assert "<h3>Players and inputs</h3>" in appendix and "Lead-lag" in appendix
     assert html.count("Music Therapy Toolbox (Erkkilä") == 1
@@ -72,16 +99,17 @@ def test_one_value_for_each_thing_and_the_leader_named(store, duet):
     d = analyze_session(store, duet, dialogue=True)["dialogue"][0]["summary"]
     html = _text(session_report_html(store, duet))
     therapist, appendix = html.split(APPENDIX)
-    # the model that names the leader for the therapist; the simpler estimate in the appendix
-    assert "client adapts (phase correction" in therapist
-    assert "phase correction (simple estimate" not in therapist
+    # who led in plain words for the therapist; both estimates of the phase correction in
+    # the appendix
+    assert "phase correction" not in therapist
+    assert "client adapts (phase correction" in appendix
     assert heading("client|therapist.client_phase_correction") == \
         "client phase correction (simple estimate, 0-1)"
     if d["client_phase_correction"] is not None:
         assert "client phase correction (simple estimate, 0-1)" in appendix
     row = therapist.split("<td>Who led</td>")[1].split("</tr>")[0]
     if d["leader"] in ("client", "therapist"):
-        assert d["leader"] in row and "certainty" in row
+        assert d["leader"] in row and " sure)" in row and "certainty" not in row
     else:
         assert "no one named" in row or "neither" in row or "unclear" in row
     assert "<td>Leader</td>" in appendix  # beside its certainty, the leader's name
@@ -106,9 +134,97 @@ def test_leader_text_words():
     from improv.reports.report import leader_text
 
     pair = ("client", "therapist")
+    # no nested brackets, no method: who adjusted to whom, and how sure
     assert leader_text({"leader": "therapist", "leader_basis": "timing",
                         "leader_confidence": 1.0}, pair) == \
-        "therapist (by timing (who adapts to whom), certainty over 99 %)"
+        "therapist (the client adjusted to the therapist; over 99 % sure)"
+    assert leader_text({"leader": "client", "leader_basis": "timing+features",
+                        "leader_confidence": 0.8}, pair) == \
+        "client (the therapist adjusted to the client and took up the client's changes; 80 % sure)"
+    assert leader_text({"leader": "client", "leader_basis": "features"}, pair) == \
+        "client (the therapist took up the client's changes in density, loudness and register)"
     assert leader_text({"leader": "together", "leader_basis": "timing"}, pair) == \
         "neither (together)"
     assert leader_text({}, pair) == "no one named"
+
+
+def _with_roles(store, sid) -> None:
+    """The therapist's marker and range, the analysis's suggestions over the whole session
+    (as "Add them as annotations to review" writes them), and one of them confirmed."""
+    from sessions.annotation_edits import add_annotation, add_annotations, edit_annotation
+
+    add_annotation(store, sid, t=5.0, tags=["marker"])
+    add_annotation(store, sid, t=12.0, end=14.0, tags=["silence"], text="calm")
+    runs = add_annotations(store, sid, [
+        {"t": t, "end": t + 5.0, "player": "client", "tags": ["suggestion", "autonomy:partner"],
+         "text": "partner · client (suggested from the playing, 99 % sure)"}
+        for t in (0.5, 6.0, 20.0, 30.0)], by="improv analyze", source="suggestion")
+    edit_annotation(store, sid, runs[2]["id"], tags=["autonomy:leader"])  # confirmed
+
+
+def test_unconfirmed_suggestions_are_not_the_therapists_annotations(store, duet, figures):
+    """Review 27b, 9: the analysis's unconfirmed suggestions shaded every curve and pushed out
+    the labels of the therapist's own markers. Only the therapist's annotations and the roles
+    they confirmed are drawn and listed with the annotations; the rest wait in the appendix."""
+    _with_roles(store, duet)
+    html = _text(session_report_html(store, duet))
+    therapist, appendix = html.split(APPENDIX)
+    table = therapist.split("<h2>Annotations</h2>")[1].split("</table>")[0]
+    assert table.count("<tr><td") == 3  # the marker, the range, the confirmed role
+    assert "autonomy:partner" not in table and "suggestion<" not in table
+    assert "suggested by the analysis, confirmed " in table  # not "(edited …)"
+    assert "3 role suggestions of the analysis are waiting for review" in therapist
+    waiting = appendix.split("<h3>Role suggestions waiting for review</h3>")[1]
+    assert waiting.split("</table>")[0].count("<tr><td") == 3
+    # the players' figure: the therapist's marker and range, the confirmed role; no
+    # suggestion shades or labels a panel
+    players = figures[0]
+    for ax in [a for a in players.axes if a.get_visible()]:
+        spans = sorted(round(p.get_x(), 1) for p in ax.patches if p.get_alpha() is not None)
+        assert spans == [12.0, 20.0], spans
+    labels = [t.get_text() for ax in players.axes for t in ax.texts]
+    assert "marker" in labels and "suggestion" not in labels
+    assert "autonomy:partner" not in labels and "autonomy:leader" in labels
+
+
+def test_the_header_says_what_is_not_given_and_dates_read_as_on_the_page(store, duet):
+    """Review 27b, 21: "therapist –" (a bare dash) and ISO dates beside the page's "Nov 2"."""
+    from datetime import datetime
+
+    from improv.reports.wording import day_text
+    from sessions.annotation_edits import add_annotation, edit_annotation
+
+    a = add_annotation(store, duet, t=3.0, text="first")
+    edit_annotation(store, duet, a["id"], text="second")
+    html = _text(session_report_html(store, duet))
+    head = html.split("<h2>Summary</h2>")[0]
+    assert "therapist: not given" in head and "therapist –" not in head
+    started = store.session(duet).manifest["started_utc"]
+    local = datetime.fromisoformat(started).astimezone()
+    assert f"started {day_text(started)}, {local:%H:%M}" in head
+    row = html.split("second")[1].split("</tr>")[0]
+    assert re.search(r"\(edited [A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d", row), row
+    assert not re.search(r"\d{4}-\d\d-\d\dT", html)
+
+
+def test_a_note_is_spelled_with_flats_in_a_key_with_flats(store, tmp_path):
+    """Review 27b, part 1 row 14: "Key Bb major" beside "Pitch (mean) A#2"."""
+    from improv.analyze import analyze_session
+    from improv.reports.labels import note_name
+
+    # a Bb major scale, low: its key has flats
+    scale = [46, 48, 50, 51, 53, 55, 57, 58]
+    notes = [(0.25 + 0.5 * k, 0, scale[k % 8] + (12 if k % 16 >= 8 else 0), 80)
+             for k in range(64)]
+    mid = write_midi(tmp_path / "bb.mid", tracks={"client": notes})
+    sid = import_files(store, [mid], client="C05", players=["client=bb.mid:2"])["id"]
+    summary = analyze_session(store, sid)["players"]["client"]["sources"]["midi"]["summary"]
+    assert summary["key"] == "Bb major"
+    appendix = _text(session_report_html(store, sid)).split(APPENDIX)[1]
+
+    def cell(label):
+        return appendix.split(f"<tr><td>{label}</td><td class=num>")[1].split("<")[0]
+
+    assert cell("Lowest note") == "Bb2" and cell("Pitch (mean)") == note_name(
+        summary["pitch_mean"], key="Bb major")
+    assert "#" not in cell("Pitch (mean)") + cell("Lowest note") + cell("Highest note")

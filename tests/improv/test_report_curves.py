@@ -1,0 +1,132 @@
+"""The session report's curve pages (review 27b: 11, 29, 9 and part 1 row 14): a pause in an
+audio level is a gap, not a fall to -100 dBFS; the players' panels of one measure share one y
+range; a tempo axis spans at least 20 BPM; a panel with no curve is left out; the analysis's
+unconfirmed role suggestions are not drawn; a pitch axis is spelled in its key. Real analysis
+of an imported duet, real matplotlib figures caught as they are saved."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from improv.analyze import analyze_session
+from improv.reports import plots
+from tests.sessions.helpers import import_half_duet
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    caught = []
+    real = plots.save_figure
+
+    def catch(fig, path, *, dpi):
+        caught.append(fig)
+        real(fig, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", catch)
+    return caught
+
+
+@pytest.fixture
+def res(store, tmp_path, rng):
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    return analyze_session(store, sid)
+
+
+def _curves(res, player):
+    return res["players"][player]["sources"]["midi"]["curves"]
+
+
+def _panel(fig, player_col: int, group: str):
+    """The visible or hidden panel of ``group`` in column ``player_col`` (report layout)."""
+    rows = [ax for ax in fig.axes if ax.get_ylabel().startswith(group)
+            or (not ax.get_visible() and ax.get_ylabel().startswith(group))]
+    return sorted(rows, key=lambda ax: ax.get_position().x0)[player_col]
+
+
+def test_a_pause_in_the_level_is_a_gap_not_minus_100_dbfs(res, tmp_path, figures):
+    therapist = _curves(res, "therapist")
+    times = therapist["velocity_mean"]["times"]
+    # an audio level: playing at about -30 dBFS, then digital silence (the analysis' -100)
+    therapist["velocity_mean"] = dict(therapist["velocity_mean"], values=[None] * len(times))
+    therapist["level_dbfs"] = {"times": times, "values": [
+        -30.0 + (k % 3) if t < 20 else -100.0 for k, t in enumerate(times)]}
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    (fig,) = figures
+    ax = _panel(fig, 1, "dynamics")
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "Level"]
+    ys = list(line.get_ydata())
+    assert any(math.isnan(y) for y in ys) and min(y for y in ys if y == y) > -35
+    assert ax.get_ylim()[0] > -40  # the axis holds the playing, not the pause
+
+
+def test_the_players_share_one_range_per_measure(res, tmp_path, figures):
+    """The client plays at velocity 90, the therapist at 40: side by side they must not look
+    alike."""
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    (fig,) = figures
+    for group in ("dynamics", "tempo", "density", "register"):
+        client, therapist = _panel(fig, 0, group), _panel(fig, 1, group)
+        assert client.get_ylim() == pytest.approx(therapist.get_ylim()), group
+    low, high = _panel(fig, 0, "dynamics").get_ylim()
+    assert low <= 40 and high >= 90
+
+
+def test_a_tempo_axis_spans_at_least_20_bpm(res, tmp_path, figures):
+    """1 BPM of jitter is not drawn over the whole panel (the review: 129.5–130.5 BPM)."""
+    for player in ("client", "therapist"):
+        c = _curves(res, player)["tempo_bpm"]
+        c["values"] = [None if v is None else 130.0 + 0.5 * (k % 2)
+                       for k, v in enumerate(c["values"])]
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    plots.plot_players(res, tmp_path / "q.png")  # the screen's layout too
+    for fig in figures:
+        for ax in fig.axes:
+            if ax.get_ylabel().startswith("tempo") or ax.get_title().endswith(": tempo"):
+                low, high = ax.get_ylim()
+                assert high - low >= plots.TEMPO_SPAN_BPM - 1e-9
+                assert low < 130.0 < high
+
+
+def test_a_panel_with_no_curve_is_left_out_of_the_report(res, tmp_path, figures):
+    """An audio player has no register: its panel was an empty box saying "no curve"."""
+    pitch = _curves(res, "therapist")["pitch_mean"]
+    pitch["values"] = [None] * len(pitch["values"])
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    (fig,) = figures
+    texts = [t.get_text() for ax in fig.axes if ax.get_visible() for t in ax.texts]
+    assert "no curve" not in texts
+    hidden = [ax for ax in fig.axes if not ax.get_visible()]
+    assert len(hidden) == 1 and hidden[0].get_ylabel().startswith("register")
+    # the therapist's column still has its time axis, under its lowest panel
+    fig.canvas.draw()
+    lowest = _panel(fig, 1, "silence")
+    ticks = [t.get_text() for t in lowest.get_xticklabels() if t.get_visible() and t.get_text()]
+    assert ticks and all(":" in t for t in ticks), ticks
+
+
+def test_unconfirmed_suggestions_are_not_drawn(res, tmp_path, figures):
+    anns = [{"t": 5.0, "tags": ["marker"]},
+            {"t": 0.0, "end": 40.0, "tags": ["suggestion", "autonomy:partner"],
+             "source": "suggestion"},
+            {"t": 10.0, "end": 12.0, "tags": ["autonomy:leader"], "source": "suggestion"}]
+    plots.plot_players(res, tmp_path / "p.png", portrait=True, annotations=anns)
+    (fig,) = figures
+    for ax in [a for a in fig.axes if a.get_visible()]:
+        spans = [p for p in ax.patches if p.get_alpha() is not None]
+        assert [round(p.get_x()) for p in spans] == [10], ax.get_ylabel()
+    labels = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert labels == {"marker", "autonomy:leader"}
+
+
+def test_a_pitch_axis_is_spelled_in_its_key(res, tmp_path, figures):
+    for player in ("client", "therapist"):
+        res["players"][player]["sources"]["midi"]["summary"]["key"] = "Bb major"
+        c = _curves(res, player)["pitch_mean"]
+        c["values"] = [None if v is None else 46.0 + (k % 5) for k, v in enumerate(c["values"])]
+    plots.plot_players(res, tmp_path / "p.png", portrait=True)
+    (fig,) = figures
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in _panel(fig, 0, "register").get_yticklabels() if t.get_text()]
+    assert "Bb2" in ticks and not any("#" in t for t in ticks), ticks
