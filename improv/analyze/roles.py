@@ -8,6 +8,9 @@ both go through these functions."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 import numpy as np
 
 from sessions.annotation_edits import SUGGESTION_AUTHOR
@@ -78,6 +81,57 @@ def role_runs(roles: list[dict], *, window: float, hop: float, duration: float) 
     return out
 
 
+def suggestion_text(run: dict, *, pair: str = "") -> str:
+    """What a role suggestion's annotation says, role and player first (the timeline cuts
+    labels short): ``"partner · client (suggested from the playing, 99 % sure)"``; with
+    ``pair`` ``"a|b"``, ``"… (suggested from the playing of a & b, 99 % sure)"``.
+
+    Parameters
+    ----------
+    run : dict
+        ``{player, role, confidence}`` (:func:`role_runs`); confidence in 0..1.
+    pair : str
+        The pair the role was found in, or "" (a duet: the pair goes without saying).
+    """
+    of = f" of {pair.replace('|', ' & ')}" if pair else ""
+    sure = round(100 * float(run["confidence"] or 0.0))
+    return f"{run['role']} · {run['player']} (suggested from the playing{of}, {sure} % sure)"
+
+
+def confirmed_text(role: str, player: str | None, *, on: datetime | None = None) -> str:
+    """What a confirmed role suggestion says: ``"partner · client, confirmed Dec 6, 2026"``
+    (the day in this computer's time zone, written as the web app writes days).
+
+    Parameters
+    ----------
+    role : str
+    player : str or None
+    on : datetime.datetime, optional
+        The moment of the confirmation (default: now).
+    """
+    d = (on or datetime.now()).astimezone()
+    day = f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
+    return f"{role} · {player}, confirmed {day}" if player else f"{role}, confirmed {day}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: The texts :func:`accept_roles` writes: now (:func:`suggestion_text`) and before analysis
+#: 1.17 (``"suggested role: partner (confidence 0.99, dialogue client|therapist)"``, still
+#: in stores). A suggestion whose text is one of these is rewritten when it is confirmed; a
+#: text the therapist wrote is kept.
+_MACHINE_TEXTS = (
+    re.compile(r"suggested role: \w+ \(confidence [0-9.]+(, dialogue .*)?\)"),
+    re.compile(r"\w+ · .* \(suggested from the playing( of .*)?, \d+ % sure\)"),
+)
+
+
+def is_machine_text(text: str | None) -> bool:
+    """Whether ``text`` is the analysis's own wording of a suggestion (old or new), not the
+    therapist's."""
+    return any(p.fullmatch((text or "").strip()) for p in _MACHINE_TEXTS)
+
+
 def _check_min_confidence(min_confidence) -> float:
     from improv.errors import ParameterError
 
@@ -122,7 +176,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *,
         From :func:`role_runs`.
     min_confidence : float [0..1]
     pair : str
-        ``"a|b"``, mentioned in the annotation text.
+        ``"a|b"``, mentioned in the annotation text (:func:`suggestion_text`); "" for none.
 
     Returns
     -------
@@ -148,8 +202,7 @@ def accept_roles(store, session_id: str, runs: list[dict], *,
         ident = _run_ident(run)
         if ident in have:
             continue
-        text = (f"suggested role: {run['role']} (confidence {run['confidence']:.2f}"
-                + (f", dialogue {pair}" if pair else "") + ")")
+        text = suggestion_text(run, pair=pair)
         todo.append({"t": run["t"], "end": run["end"], "player": run["player"],
                      "tags": [SUGGESTION_TAG, ROLE_TAGS[run["role"]]], "text": text})
         have.add(ident)
@@ -161,7 +214,8 @@ def accept_dialogue_roles(store, session_id: str, dialogue: list[dict], *,
                           min_confidence: float = MIN_CONFIDENCE) -> list[dict]:
     """Write the role suggestions of every analysed pair into the annotations, once
     (:func:`accept_roles` per pair); each pair's entry gets ``accepted_roles``, the IDs of
-    the annotations written for it.
+    the annotations written for it. The text names the pair only where the session has more
+    than one.
 
     Parameters
     ----------
@@ -179,9 +233,10 @@ def accept_dialogue_roles(store, session_id: str, dialogue: list[dict], *,
     """
     _check_min_confidence(min_confidence)
     written: list[dict] = []
+    several = len(dialogue) > 1
     for d in dialogue:
         mine = accept_roles(store, session_id, d["role_runs"], min_confidence=min_confidence,
-                            pair=d["name"])
+                            pair=d["name"] if several else "")
         d["accepted_roles"] = [a["id"] for a in mine]
         written += mine
     return written
@@ -299,7 +354,11 @@ def _pending(session, items: list[dict]) -> list[dict]:
 def confirm_suggestions(store, session_id: str, items: list[dict], *,
                         by: str | None = None) -> list[dict]:
     """Confirm suggestions: each loses its ``suggestion`` tag (a new revision; the earlier
-    one stays in its history) and keeps its role tag and ``source="suggestion"``.
+    one stays in its history) and keeps its role tag and ``source="suggestion"``. In the same
+    revision, the analysis's wording (:func:`is_machine_text`: "partner · client (suggested
+    from the playing, 99 % sure)", or the older "suggested role: …") becomes
+    :func:`confirmed_text` ("partner · client, confirmed Dec 6, 2026"); a text the therapist
+    wrote is kept.
 
     Parameters
     ----------
@@ -326,9 +385,17 @@ def confirm_suggestions(store, session_id: str, items: list[dict], *,
 
     store.require_writable()
     todo = _pending(store.session(session_id), items)
-    return [edit_annotation(store, session_id, a["id"], by=by, expected_rev=a["rev"],
-                            tags=[t for t in a["tags"] if t != SUGGESTION_TAG])
-            for a in todo]
+    now = datetime.now().astimezone()
+    out = []
+    for a in todo:
+        changes: dict = {"tags": [t for t in a["tags"] if t != SUGGESTION_TAG]}
+        if is_machine_text(a.get("text")):
+            role = next((r for r, tag in ROLE_TAGS.items() if tag in changes["tags"]), None)
+            if role is not None:
+                changes["text"] = confirmed_text(role, a.get("player"), on=now)
+        out.append(edit_annotation(store, session_id, a["id"], by=by, expected_rev=a["rev"],
+                                   **changes))
+    return out
 
 
 def discard_suggestions(store, session_id: str, items: list[dict], *, by: str | None = None,

@@ -74,19 +74,66 @@ def vocabulary_answer(store: Store) -> dict[str, Any]:
                 usage=store.catalog.tag_usage())
 
 
+def annotations_with_edits(session, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    """The session's annotations, each with ``edits``: how often its content was corrected
+    (what the page's "(edited)" says). A deletion and its undoing are no correction, nor is
+    the confirmation of a role suggestion (the revision that drops its ``suggestion`` tag
+    and, with it, the analysis's wording: :func:`improv.analyze.roles.confirm_suggestions`).
+    """
+    from improv.analyze.roles import SUGGESTION_TAG
+
+    tags: dict[str, list] = {}
+    edits: dict[str, int] = {}
+    for rec in session.annotation_records():
+        aid = rec["id"]
+        if rec["op"] == "create":
+            tags[aid], edits[aid] = list(rec.get("tags") or []), 0
+        elif rec["op"] == "edit" and aid in tags:
+            before, after = tags[aid], list(rec.get("tags", tags[aid]) or [])
+            fields = set(rec) - {"op", "id", "rev", "at_utc", "by"}
+            confirms = (SUGGESTION_TAG in before and SUGGESTION_TAG not in after
+                        and fields <= {"tags", "text"})
+            edits[aid] += 0 if confirms else 1
+            tags[aid] = after
+    return [dict(a, edits=edits.get(a["id"], 0))
+            for a in session.annotations(include_deleted=include_deleted)]
+
+
 @router.get("/sessions/{session_id}/annotations")
 def list_annotations(session_id: str, include_deleted: bool = False,
                      store: Store = Depends(get_store)) -> dict[str, Any]:
+    """The session's annotations (:func:`annotations_with_edits`)."""
     session = store.session(session_id)
-    return {"annotations": session.annotations(include_deleted=include_deleted)}
+    return {"annotations": annotations_with_edits(session, include_deleted=include_deleted)}
+
+
+#: Said when an annotation would have neither text nor tag (the page's form says it too).
+EMPTY = "An empty annotation: add a word or a tag, or use Marker"
+
+
+def _no_empty_range(t: float | None, end: float | None) -> None:
+    """A range that ends where it starts is refused (stored, it became a point unasked)."""
+    from improv.web.errors import BadRequest
+    from sessions.timefmt import format_time
+
+    if t is not None and end is not None and end == t:
+        raise BadRequest(f"the end ({format_time(end)}) is the start: give a later end, or "
+                         "leave End empty for a moment")
 
 
 @router.post("/sessions/{session_id}/annotations", status_code=201)
 def add(session_id: str, body: NewAnnotation, store: Store = Depends(get_store)) -> dict:
+    """Add an annotation; 400 for one with neither text nor tag, or a range of no length."""
+    from improv.web.errors import BadRequest
+
+    store.session(session_id)  # an unknown session is a 404 before anything else
+    t, end = parse_t(body.t, name="start"), parse_t(body.end, name="end")
+    _no_empty_range(t, end)
+    if not body.text.strip() and not body.tags and not body.new_tags:
+        raise BadRequest(EMPTY)
     return annotate.add_annotation(
-        store, session_id, t=parse_t(body.t, name="start"), end=parse_t(body.end, name="end"),
-        player=body.player or None, tags=body.tags, text=body.text, by=body.by,
-        new_tags=body.new_tags,
+        store, session_id, t=t, end=end, player=body.player or None, tags=body.tags,
+        text=body.text, by=body.by, new_tags=body.new_tags,
     )
 
 
@@ -116,6 +163,10 @@ def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
         changes["tags"] = body.tags
     if body.text is not None:
         changes["text"] = body.text
+    _no_empty_range(changes.get("t"), changes.get("end"))
+    if (body.tags is not None and not body.tags and not body.new_tags
+            and body.text is not None and not body.text.strip()):
+        raise BadRequest(EMPTY)
     return _lookup(annotate.edit_annotation, store, session_id, annotation_id, by=body.by,
                    new_tags=body.new_tags, expected_rev=body.rev, **changes)
 

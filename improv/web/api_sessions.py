@@ -294,14 +294,14 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     the annotations and the waveform peak levels of every audio input (computed if missing).
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
     from improv.web import peaks as pk
-    from improv.web.api_annotations import vocabulary_answer
+    from improv.web.api_annotations import annotations_with_edits, vocabulary_answer
 
     session = store.session(session_id)
     return {
         "session": dict(_session_detail(session),
                         number=store.catalog.session_number(session_id)),
         "vocabulary": vocabulary_answer(store),
-        "annotations": session.annotations(),
+        "annotations": annotations_with_edits(session),
         "peaks": {a.name: pk.ensure_peaks(session, a.name) for a in session.audio_inputs()},
     }
 

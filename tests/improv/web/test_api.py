@@ -516,10 +516,15 @@ def test_annotation_lifecycle(demo_store, client_for):
 
 @pytest.mark.parametrize("body,status,message", [
     ({"t": 1, "tags": ["bogus"]}, 400, "unknown tag"),
-    ({"t": 999}, 400, "outside the session"),
-    ({"t": 5, "end": 2}, 400, "is before the start"),
+    ({"t": 999, "text": "x"}, 400, "outside the session"),
+    # neither text nor tag (review 27b: saved silently as an empty row), and a range of no
+    # length (stored as a point unasked)
+    ({"t": 1}, 400, "An empty annotation: add a word or a tag, or use Marker"),
+    ({"t": 1, "text": "  ", "tags": []}, 400, "An empty annotation"),
+    ({"t": "0:10", "end": "0:10", "text": "x"}, 400, "the end (0:10.0) is the start"),
+    ({"t": 5, "end": 2, "text": "x"}, 400, "is before the start"),
     ({"t": "1:99"}, 400, "t:"),
-    ({"t": 1, "player": "nobody"}, 400, "no player"),
+    ({"t": 1, "player": "nobody", "text": "x"}, 400, "no player"),
     ({"tags": ["marker"]}, 422, "t"),
     ({"t": 1, "color": "red"}, 422, "color"),
     ({"t": [1, 2]}, 422, "t"),
@@ -529,8 +534,8 @@ def test_annotation_lifecycle(demo_store, client_for):
     ({"t": 999, "tags": ["mood:new"], "new_tags": ["mood:new"]}, 400, "outside the session"),
     ({"t": 1, "new_tags": ["x" * 200]}, 400, "at most 64 characters"),
     # JSON's NaN and Infinity (Python's json reads them) are no time
-    ('{"t": NaN}', 400, "time must be a number of seconds"),
-    ('{"t": 1, "end": Infinity}', 400, "end must be a number of seconds"),
+    ('{"t": NaN, "text": "x"}', 400, "time must be a number of seconds"),
+    ('{"t": 1, "end": Infinity, "text": "x"}', 400, "end must be a number of seconds"),
 ])
 def test_bad_annotations_change_nothing(demo_store, client_for, body, status, message):
     path, sid = demo_store
@@ -551,6 +556,8 @@ def test_bad_annotations_change_nothing(demo_store, client_for, body, status, me
     ({"group": True, "player": "client"}, 400, "either group (no player) or player"),
     ({"point": "yes"}, 422, "point"),
     ({"text": "x", "by": "<b>Anna</b>"}, 400, "the author (by) must be a pseudonym code"),
+    ({"t": 1, "tags": [], "text": ""}, 400, "An empty annotation"),
+    ({"t": 2, "end": 2.0, "text": "x"}, 400, "the end (0:02.0) is the start"),
 ])
 def test_bad_annotation_changes_change_nothing(demo_store, client_for, body, status, message):
     path, sid = demo_store

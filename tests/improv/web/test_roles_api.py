@@ -92,3 +92,28 @@ def test_confirm_and_discard_keep_their_history(analysed, client_for):
         r = c.post(f"{base}/discard", json={"annotations": [
             {"id": x["id"], "rev": x["rev"]} for x in rest]})
         assert r.json()["discarded"] == len(rest)
+
+
+def test_a_confirmation_is_no_correction(analysed, client_for):
+    """After Confirm the row said "(edited)" (review 27b): the annotations' ``edits`` count
+    corrections only, not the confirmation nor a deletion undone; the text says confirmed."""
+    path, sid = analysed
+    c = client_for(path)
+    c.post(f"/api/sessions/{sid}/roles/annotations", json={"min_confidence": 0})
+    first, second, *_ = suggestions(path, sid)
+    base = f"/api/sessions/{sid}/annotations"
+    c.post(f"/api/sessions/{sid}/roles/confirm", json={"annotations": [{"id": first["id"]}]})
+    c.delete(f"{base}/{second['id']}")
+    c.post(f"{base}/{second['id']}/restore", json={})
+
+    def current(aid):
+        (a,) = [a for a in c.get(base).json()["annotations"] if a["id"] == aid]
+        return a
+
+    a = current(first["id"])
+    assert a["rev"] == 2 and a["edits"] == 0 and ", confirmed " in a["text"]
+    assert current(second["id"])["edits"] == 0
+    page = c.get(f"/api/sessions/{sid}/page").json()["annotations"]
+    assert [x["edits"] for x in page if x["id"] == first["id"]] == [0]
+    c.patch(f"{base}/{first['id']}", json={"text": "she leads here"})
+    assert current(first["id"])["edits"] == 1

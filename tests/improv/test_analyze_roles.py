@@ -1,0 +1,85 @@
+"""Role suggestions in the annotations (improv.analyze.roles): their wording, role and player
+first; a confirmed one says so (not "suggested"); suggestions written with the older wording
+are still recognised and are reworded when confirmed; the history keeps every version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from improv.analyze.roles import (
+    accept_dialogue_roles,
+    accept_roles,
+    confirm_suggestions,
+    confirmed_text,
+    is_machine_text,
+    role_suggestions,
+    suggestion_text,
+)
+from sessions.annotation_edits import SUGGESTION_AUTHOR, add_annotations, annotation_history
+
+RUNS = [{"t": 1.0, "end": 4.0, "player": "client", "role": "leader", "confidence": 0.8},
+        {"t": 4.0, "end": 6.0, "player": "therapist", "role": "silence", "confidence": 0.987}]
+OLD = "suggested role: leader (confidence 0.80, dialogue client|therapist)"
+
+
+@pytest.fixture
+def duo(store):
+    from improv.demo import create_demo_session
+
+    return create_demo_session(store, duration=10.0)["id"]
+
+
+def test_suggestions_start_with_the_role_and_the_player(store, duo):
+    written = accept_dialogue_roles(store, duo, [{"name": "client|therapist", "role_runs": RUNS}])
+    # one pair: it goes without saying
+    assert [a["text"] for a in written] == [
+        "leader · client (suggested from the playing, 80 % sure)",
+        "silence · therapist (suggested from the playing, 99 % sure)"]
+    # in a group, the pair it was found in, in words (not "client|therapist")
+    assert suggestion_text(RUNS[0], pair="client|therapist") == (
+        "leader · client (suggested from the playing of client & therapist, 80 % sure)")
+    assert all(is_machine_text(a["text"]) for a in written)
+    assert is_machine_text(OLD) and not is_machine_text("leader · client, plays first")
+
+
+def test_confirming_rewords_the_suggestion_and_keeps_its_history(store, duo):
+    therapist_words = "she led from here"
+    written = accept_roles(store, duo, RUNS[:1], min_confidence=0.5)
+    (own,) = add_annotations(store, duo, [{"t": 4.0, "end": 6.0, "player": "therapist",
+                                           "tags": ["suggestion", "silence"],
+                                           "text": therapist_words}],
+                             by=SUGGESTION_AUTHOR, source="suggestion")
+    done = confirm_suggestions(store, duo, [{"id": a["id"], "rev": 1} for a in [*written, own]])
+    day = datetime.now().astimezone()
+    assert done[0]["text"] == f"leader · client, confirmed {day:%b} {day.day}, {day.year}"
+    assert done[0]["tags"] == ["autonomy:leader"] and done[0]["rev"] == 2  # one revision
+    assert done[1]["text"] == therapist_words  # the therapist's own words stay
+    history = annotation_history(store, duo, written[0]["id"])
+    assert [v["state"]["text"] for v in history] == [written[0]["text"], done[0]["text"]]
+
+
+def test_suggestions_in_the_older_wording_are_recognised_and_reworded(store, duo):
+    """Stores keep the texts written before ("suggested role: … (confidence …, dialogue
+    a|b)"): they are not written again, count as to review, and read as confirmed once
+    confirmed."""
+    (old,) = add_annotations(store, duo, [{"t": 1.0, "end": 4.0, "player": "client",
+                                           "tags": ["suggestion", "autonomy:leader"],
+                                           "text": OLD}],
+                             by=SUGGESTION_AUTHOR, source="suggestion")
+    dialogue = [{"name": "client|therapist", "role_runs": RUNS}]
+    states = {r["role"]: r["state"] for r in role_suggestions(store, duo, dialogue)}
+    assert states == {"leader": "to review", "silence": "new"}
+    assert [a["player"] for a in accept_dialogue_roles(store, duo, dialogue)] == ["therapist"]
+    (done,) = confirm_suggestions(store, duo, [{"id": old["id"], "rev": 1}])
+    assert done["text"].startswith("leader · client, confirmed ")
+    (now,) = [a for a in store.session(duo).annotations() if a["id"] == old["id"]]
+    assert now["text"] == done["text"] and "suggestion" not in now["tags"]
+
+
+def test_the_confirmed_day_is_the_local_day():
+    on = datetime(2026, 12, 6, 23, 30).astimezone()
+    assert confirmed_text("partner", "client", on=on) == (
+        f"partner · client, confirmed Dec {on.day}, 2026")
+    assert confirmed_text("silence", None, on=on).startswith("silence, confirmed Dec")
