@@ -178,3 +178,63 @@ export function playerColor(players, name) {
   const i = Math.max(0, players.indexOf(name));
   return PLAYER_COLORS[i % PLAYER_COLORS.length];
 }
+
+// A chart's value axis with round ticks, over `lo`..`hi` (the values and the band to show).
+// A share (%) runs 0–100 (0, 25, 50, 75, 100) and a 0–1 measure 0–1 (0, 0.5, 1), whatever its
+// band says (a band of mean ± 2 SD reached 1.38 on a 0–1 scale); a measure of −1..1 runs −1 to 1,
+// a velocity stays in 0–127; anything else from a round number below to one above, in steps of
+// 1, 2, 2.5 or 5 times a power of ten (semitones: 1, 2, 3, 6, 12), and never below 0 for a
+// measure that never is (`nonNegative`). Returns { lo, hi, ticks }.
+const AXIS_FIXED = { '%': [0, 100, 25], '0-1': [0, 1, 0.5], '-1..1': [-1, 1, 0.5] };
+const AXIS_LIMITS = { '0-127': [0, 127] };
+export function valueAxis(lo, hi, unit, { nonNegative = false, most = 5 } = {}) {
+  const fixed = AXIS_FIXED[unit];
+  const tick = (a, b, step) => {
+    const out = [];
+    for (let k = Math.ceil(a / step - 1e-9); k * step <= b + 1e-9 * Math.max(1, Math.abs(b)); k++) out.push(+(k * step).toPrecision(12));
+    return out;
+  };
+  if (fixed) return { lo: fixed[0], hi: fixed[1], ticks: tick(fixed[0], fixed[1], fixed[2]) };
+  if (!isFinite(lo) || !isFinite(hi)) { lo = 0; hi = 1; }
+  if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.5); lo -= pad; hi += pad; }
+  // the fewest ticks that still make at most `most` (round steps, the smallest first)
+  const fits = (st) => Math.ceil(hi / st - 1e-9) - Math.floor(lo / st + 1e-9) <= most - 1;
+  let step = null;
+  if (unit === 'MIDI note') step = [1, 2, 3, 6, 12, 24, 48].find(fits) ?? 48;
+  else {
+    const p0 = Math.floor(Math.log10((hi - lo) / most));
+    for (let p = p0 - 1; step == null; p++) step = [1, 2, 2.5, 5].map((b) => b * 10 ** p).find(fits) ?? null;
+  }
+  let a = Math.floor(lo / step + 1e-9) * step, b = Math.ceil(hi / step - 1e-9) * step;
+  if (nonNegative) a = Math.max(0, a);
+  const lim = AXIS_LIMITS[unit];
+  if (lim) { a = Math.max(lim[0], a); b = Math.min(lim[1], b); }
+  if (b <= a) b = a + step;
+  return { lo: a, hi: b, ticks: tick(a, b, step) };
+}
+
+// a tick value as written on an axis: as short as it is round ("2.5", "75", "0")
+export function fmtTick(v) { return String(+v.toPrecision(6)).replace('-', '−'); }
+
+// Which sessions a chart's x axis names: every one where their labels (`width` px each) fit
+// side by side at `xs`, else every second, third, … (always from the first): a consistent
+// subset, never one left out at random. Returns the indices.
+export function labelledSessions(xs, width) {
+  for (let k = 1; k <= xs.length; k++) {
+    const idx = xs.map((x, i) => i).filter((i) => i % k === 0);
+    if (idx.every((i, j) => j === 0 || xs[i] - xs[idx[j - 1]] >= width)) return idx;
+  }
+  return xs.length ? [0] : [];
+}
+
+// a session's day on a chart's axis, in the page's date format without the year ("Nov 16"),
+// with it where the sessions span more than one year
+export function axisDay(iso, withYear = false) {
+  return new Date(iso).toLocaleDateString(undefined, withYear ? { year: '2-digit', month: 'short', day: 'numeric' } : { month: 'short', day: 'numeric' });
+}
+
+// "Session 3", "Sessions 3 and 5", "Sessions 2, 3 and 5"
+export function sessionNumbers(numbers) {
+  if (numbers.length === 1) return `Session ${numbers[0]}`;
+  return `Sessions ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}`;
+}

@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, counted, download, fmtDate, fmtTime, h, inPercent, localDay, noteName, say, unitEl } from './api.js';
+import { api, ApiError, axisDay, counted, download, fmtDate, fmtTick, fmtTime, h, inPercent, labelledSessions, noteName, say, sessionNumbers, unitEl, valueAxis } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -108,6 +108,13 @@ export async function clientPage(main, code, params) {
     const toggle = others.size && (allMeasures || [...others].some((c) => firstLook.has(c)))
       ? check('all-inputs', everyInput, (v) => { everyInput = v; },
         ` Show every input (the microphone's copies of what a player's MIDI also gives)`) : '';
+    // one session: no trend, band or chart to draw yet (a table of dashes and a chart of one
+    // dot per measure): its values, and when the trends start
+    if (r.sessions.length === 1) {
+      body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q),
+        oneSessionTable(shown), h('div', { class: 'measure-toggles' }, more, toggle));
+      return;
+    }
     body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
       legend(r, colorOf), trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
       h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
@@ -213,7 +220,10 @@ function legend(r, colorOf) {
   const el = h('p', { class: 'legend' },
     sw('band', `baseline band (mean ± ${r.band_sd} SD of ${counted(r.baseline.length, 'session')}, never narrower than the smallest change that matters): a later session outside it is “outside band”`),
     sw('trend', 'trend (when it is distinguishable from no change)'),
-    sw('filled', 'annotated session'), sw('hollow', 'session without annotations'), sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'));
+    sw('filled', 'annotated session'), sw('hollow', 'session without annotations'),
+    sw('outside', 'outside band: a later session above (▲) or below (▼) the band'),
+    sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'),
+    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks, the axis says why'));
   for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
@@ -274,6 +284,26 @@ function trendTable(r) {
       h('tbody', {}, rows)));
 }
 
+// a session without a value of a measure, in words: a tempo needs a clear pulse
+function missingWords(col) { return splitColumn(col).feature.startsWith('tempo_bpm') ? 'no clear pulse' : 'no value'; }
+
+// The values of a client's only session, measure by measure
+function oneSessionTable(r) {
+  const s = r.sessions[0];
+  const rows = r.columns.map((c) => {
+    const f = r.features[c];
+    return h('tr', { dataset: { column: c } },
+      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
+      h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, f.values[0] == null ? missingWords(c) : fmtOf(f, f.values[0])));
+  });
+  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
+    h('table', { class: 'trend-table one-session' },
+      h('caption', { id: 'tt-cap' }, 'Trends start with the second session; the values of ',
+        h('a', { href: `#/session/${s.id}` }, `Session ${s.number || 1}`), ` (${fmtDate(s.started_utc)}) are below.`),
+      h('thead', {}, h('tr', {}, ['Measure', 'Unit', 'Value'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, rows)));
+}
+
 function chart(r, col, color) {
   const f = r.features[col];
   const W = 460, H = 170, L = 52, R = 30, T = 10, B = 34;
@@ -283,75 +313,79 @@ function chart(r, col, color) {
   let lo = Math.min(...vals), hi = Math.max(...vals);
   if (f.band) { lo = Math.min(lo, f.band.low); hi = Math.max(hi, f.band.high); }
   if (f.fit) { lo = Math.min(lo, ...f.fit); hi = Math.max(hi, ...f.fit); }
-  const top = { '0-1': 1, fraction: 1, '%': 100 }[f.unit];
-  // nothing, or nothing but 0 (a share never reached): the measure's own scale from 0, not
-  // an axis of 0.0060 … 0.050 around nothing
-  const zeros = vals.every((v) => v === 0) && (!f.band || (f.band.low <= 0 && f.band.high <= 0));
-  if (!vals.length || zeros) { lo = 0; hi = top || 1; }
-  else if (hi - lo < 1e-9 * Math.max(1, Math.abs(hi))) { const pad = Math.max(Math.abs(hi) * 0.05, 0.05); lo -= pad; hi += pad; }
-  let pad = 0; // the axis labels stand this far inside the drawn range
-  if (vals.length && !zeros) { pad = (hi - lo) * 0.06; lo -= pad; hi += pad; }
-  // no axis below 0 for a measure that is never negative (a band of mean - 2 SD may reach
-  // below it), nor above 1 for a share
-  if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
-  if (top && vals.length && Math.max(...vals) <= top) hi = Math.min(hi, top);
+  // round ticks from a round number below to one above; a share from 0 to 100 %, a 0-1
+  // measure from 0 to 1, whatever its band says; never below 0 for a measure that never is
+  // (a band of mean - 2 SD may reach below it)
+  const axis = valueAxis(lo, hi, f.unit, { nonNegative: !vals.length || Math.min(...vals) >= 0 });
+  lo = axis.lo; hi = axis.hi;
   const x = (d) => L + (d1 > d0 ? ((d - d0) / (d1 - d0)) * (W - L - R) : (W - L - R) / 2);
-  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+  // a value outside the axis (a band beyond 0-1, a trend line running off) is drawn at its edge
+  const y = (v) => T + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (H - T - B);
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
   const t = f.trend;
+  const missing = r.sessions.map((s, i) => i).filter((i) => f.values[i] == null);
+  const missingNote = missing.length
+    ? `${sessionNumbers(missing.map((i) => r.sessions[i].number || i + 1))}: ${missingWords(col)}, not counted.` : '';
   svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
-    `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outliers.length, 'outlier')}. The values are in the table below the chart.`);
+    `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outside_band.length, 'session')} outside the band; ${counted(f.outliers.length, 'outlier')}.${missingNote ? ` ${missingNote}` : ''} The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
   if (f.band) {
-    const top = y(Math.min(hi, f.band.high)), bot = y(Math.max(lo, f.band.low));
+    const top = y(f.band.high), bot = y(f.band.low);
     el('rect', { class: 'band', x: L, y: top, width: W - L - R, height: Math.max(1, bot - top), fill: BAND_FILL, 'fill-opacity': 0.45 });
     el('line', { class: 'band-mean', x1: L, x2: W - R, y1: y(f.band.mean), y2: y(f.band.mean), stroke: BAND_LINE, 'stroke-width': 1 });
   }
-  // axes: value range on the left, dates below
+  // axes: round values on the left, the sessions' days below
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
-  for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) el('text', { x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, f.unit === 'MIDI note' ? noteName(v) : fmtV(v));
-  const ticks = r.sessions.length <= 4 ? r.sessions.map((s, i) => i) : [0, Math.round((r.sessions.length - 1) / 3), Math.round((2 * (r.sessions.length - 1)) / 3), r.sessions.length - 1];
-  // a date under a tick only where it does not run into the one before (sessions days apart,
-  // or on one day, printed their dates over each other), nor repeats it; the last wins over
-  // the one before it
-  const DATE_W = 62; // "2026-12-05" at 10 px, with a little room
-  const labels = [];
-  for (const i of [...new Set(ticks)]) {
-    const s = r.sessions[i];
-    el('line', { x1: x(s.days), x2: x(s.days), y1: H - B, y2: H - B + 4, stroke: '#767676' });
-    const last = i === r.sessions.length - 1 && i > 0;
-    const lab = { x: x(s.days), text: localDay(s.started_utc), anchor: last ? 'end' : 'middle' };
-    lab.lo = last ? lab.x - DATE_W : lab.x - DATE_W / 2;
-    lab.hi = last ? lab.x : lab.x + DATE_W / 2;
-    const prev = labels[labels.length - 1];
-    if (prev && (prev.text === lab.text || prev.hi > lab.lo)) {
-      if (!last || labels.length === 1) continue; // the first date stays
-      labels.pop();
-      if (labels.length && (labels[labels.length - 1].text === lab.text || labels[labels.length - 1].hi > lab.lo)) continue;
-    }
-    labels.push(lab);
+  for (const v of axis.ticks) {
+    el('line', { x1: L - 3, x2: L, y1: y(v), y2: y(v), stroke: '#767676' });
+    el('text', { class: 'tick', x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, f.unit === 'MIDI note' ? noteName(v) : fmtTick(v));
   }
-  for (const lab of labels) el('text', { class: 'date', x: lab.x, y: H - B + 16, 'font-size': 10, 'text-anchor': lab.anchor, fill: '#333' }, lab.text);
-  const pts = f.values.map((v, i) => (v == null ? null : [x(days[i]), y(v)]));
-  const line = pts.filter(Boolean);
-  if (line.length > 1) el('polyline', { points: line.map((p) => p.join(',')).join(' '), fill: 'none', stroke: LINE, 'stroke-width': 1 });
-  if (f.fit) el('polyline', { class: 'trend-line', points: f.fit.map((v, i) => `${x(days[i])},${y(v)}`).join(' '), fill: 'none', stroke: TREND, 'stroke-width': 1.6, 'stroke-dasharray': '6 4' });
+  // every session's day where the days fit side by side, else every second (third…) one
+  const years = new Set(r.sessions.map((s) => new Date(s.started_utc).getFullYear())).size > 1;
+  const xs = days.map(x);
+  for (const i of labelledSessions(xs, years ? 62 : 44)) {
+    const s = r.sessions[i];
+    el('line', { x1: xs[i], x2: xs[i], y1: H - B, y2: H - B + 4, stroke: '#767676' });
+    el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 10, 'text-anchor': 'middle', fill: '#333' }, axisDay(s.started_utc, years));
+  }
+  // the course: a session without a value breaks the line (never bridged), and is marked on
+  // the axis with why
+  const pts = f.values.map((v, i) => (v == null ? null : [xs[i], y(v)]));
+  let run = [];
+  for (const p of [...pts, null]) {
+    if (p) { run.push(p); continue; }
+    if (run.length > 1) el('polyline', { class: 'course', points: run.map((q) => q.join(',')).join(' '), fill: 'none', stroke: LINE, 'stroke-width': 1 });
+    run = [];
+  }
+  for (const i of missing) {
+    el('line', { class: 'no-value', x1: xs[i], x2: xs[i], y1: T, y2: H - B, stroke: '#9a9a9a', 'stroke-dasharray': '2 3' });
+    // (kept inside the chart at its right end)
+    el('text', { class: 'no-value', x: xs[i] > W - R - 30 ? xs[i] + R - 2 : xs[i], y: H - B - 4, 'font-size': 9, 'text-anchor': xs[i] > W - R - 30 ? 'end' : 'middle', fill: '#555' }, missingWords(col));
+  }
+  if (f.fit) el('polyline', { class: 'trend-line', points: f.fit.map((v, i) => `${xs[i]},${y(v)}`).join(' '), fill: 'none', stroke: TREND, 'stroke-width': 1.6, 'stroke-dasharray': '6 4' });
   r.sessions.forEach((s, i) => {
     if (!pts[i]) return;
     const [cx, cy] = pts[i];
     const annotated = s.annotations > 0;
-    el('circle', { class: annotated ? 'pt filled' : 'pt hollow', cx, cy, r: 4, fill: annotated ? color : '#ffffff', stroke: color, 'stroke-width': 1.6 });
+    const look = { fill: annotated ? color : '#ffffff', stroke: color, 'stroke-width': 1.6 };
+    // outside the band: a triangle pointing the way it left the band (a circle is inside)
+    if (f.outside_band.includes(s.id)) {
+      const up = f.band && f.values[i] > f.band.mean;
+      const d = up ? `M${cx},${cy - 6} L${cx + 6},${cy + 4} L${cx - 6},${cy + 4} Z` : `M${cx},${cy + 6} L${cx + 6},${cy - 4} L${cx - 6},${cy - 4} Z`;
+      el('path', { class: `pt outside ${annotated ? 'filled' : 'hollow'}`, d, ...look });
+    } else el('circle', { class: annotated ? 'pt filled' : 'pt hollow', cx, cy, r: 4, ...look });
     if (f.outliers.includes(s.id)) el('circle', { class: 'outlier', cx, cy, r: 9, fill: 'none', stroke: OUTLIER, 'stroke-width': 1.6 });
   });
   const rows = r.sessions.map((s, i) => h('tr', {}, h('td', {}, h('a', { href: `#/session/${s.id}` }, fmtDate(s.started_utc))),
-    h('td', { class: 'num' }, f.values[i] == null ? '–' : fmtOf(f, f.values[i])),
+    h('td', { class: 'num' }, f.values[i] == null ? missingWords(col) : fmtOf(f, f.values[i])),
     h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
   return h('figure', { class: 'trend', dataset: { column: col } },
     h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ' (', unitEl(f.unit), ')') : ''),
     svg,
+    missingNote ? h('p', { class: 'muted small missing' }, missingNote) : '',
     h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
 }
 

@@ -2,7 +2,7 @@
 // indicator, the sessions marked with the goals active then, and forms to add, change,
 // reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
 // (improv.reports.goals); this file only draws it.
-import { api, fmtDay, h, inPercent, localDay, say } from './api.js';
+import { api, axisDay, fmtTick, h, inPercent, labelledSessions, localDay, say, valueAxis } from './api.js';
 
 // a day (YYYY-MM-DD) as the other pages write dates: "Jan 5, 2026" in an English browser
 function day(iso) {
@@ -173,44 +173,45 @@ function direction(value) {
 
 function chart(raw, v, r) {
   const ind = inPercent(raw);
-  const W = 300, H = 110, L = 40, R = 10, T = 8, B = 22;
+  const W = 300, H = 110, L = 40, R = 12, T = 8, B = 22;
   const vals = ind.values.filter((x) => x != null);
-  let lo = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
-  // nothing yet, or nothing but 0: the measure's own scale from 0 (a share in %: 0-100)
-  if (!vals.length || (vals.every((v) => v === 0) && (!ind.band || ind.band.high <= 0))) { lo = 0; hi = ind.unit === '%' ? 100 : 1; }
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-  // no axis below 0 for values that are never negative (counts, shares: a band of mean - 2 SD
-  // may reach below 0), as on the course charts
-  if (vals.length && Math.min(...vals) >= 0) lo = Math.max(lo, 0);
+  const lo0 = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi0 = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
+  // round ticks; a share from 0 to 100 %, a 0-1 measure from 0 to 1 (a band of mean ± 2 SD
+  // went up to 1.38 on "Tempo stability (0-1)"), never below 0 for values that never are, as
+  // on the course charts
+  const axis = valueAxis(lo0, hi0, ind.unit, { nonNegative: !vals.length || Math.min(...vals) >= 0 });
+  const { lo, hi } = axis;
   const n = ind.values.length;
   const x = (i) => L + (n > 1 ? (i / (n - 1)) * (W - L - R) : (W - L - R) / 2);
-  const y = (val) => T + (1 - (val - lo) / (hi - lo)) * (H - T - B);
+  const y = (val) => T + (1 - (Math.min(hi, Math.max(lo, val)) - lo) / (hi - lo)) * (H - T - B);
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `${ind.label}, ${vals.length} sessions: ${ind.reading}`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val); if (text != null) e.textContent = text; svg.append(e); return e; };
-  if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(Math.max(lo, ind.band.low)) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
+  if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(ind.band.low) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
-  for (const val of [lo, hi]) el('text', { x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmt(val));
-  // the first and last session's day, written as the page writes dates ("Jan 5, 2026")
-  const dayOf = new Map(r.sessions.map((s) => [s.id, fmtDay(s.started_utc)]));
-  if (n) {
-    el('text', { x: x(0), y: H - 6, 'font-size': 9, 'text-anchor': 'start', fill: '#333' }, dayOf.get(v.sessions[0]));
-    if (n > 1) el('text', { x: x(n - 1), y: H - 6, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, dayOf.get(v.sessions[n - 1]));
+  for (const val of axis.ticks) el('text', { class: 'tick', x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmtTick(val));
+  // the sessions' days as the page writes them ("Nov 16"): each one where they fit, else
+  // every second (third…) one
+  const started = new Map(r.sessions.map((s) => [s.id, s.started_utc]));
+  const xs = ind.values.map((val, i) => x(i));
+  for (const i of labelledSessions(xs, 40)) {
+    el('text', { class: 'date', x: xs[i], y: H - 6, 'font-size': 9, 'text-anchor': 'middle', fill: '#333' }, axisDay(started.get(v.sessions[i])));
   }
-  const pts = ind.values.map((val, i) => (val == null ? null : [x(i), y(val)])).filter(Boolean);
-  if (pts.length > 1) el('polyline', { points: pts.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#1f5fbf', 'stroke-width': 1.4 });
-  for (const [cx, cy] of pts) el('circle', { class: 'pt', cx, cy, r: 3, fill: '#1f5fbf' });
+  // a session without a value breaks the line (never bridged)
+  let run = [];
+  for (const [i, val] of [...ind.values, null].entries()) {
+    if (val != null) { run.push([x(i), y(val)]); continue; }
+    if (run.length > 1) el('polyline', { points: run.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#1f5fbf', 'stroke-width': 1.4 });
+    if (i < n) el('text', { class: 'no-value', x: x(i), y: H - B - 3, 'font-size': 8, 'text-anchor': 'middle', fill: '#555' }, (ind.measure || '').startsWith('tempo_bpm') ? 'no clear pulse' : 'no value');
+    run = [];
+  }
+  ind.values.forEach((val, i) => { if (val != null) el('circle', { class: 'pt', cx: x(i), cy: y(val), r: 3, fill: '#1f5fbf' }); });
   const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
     // units in parentheses, as in every table and report: "client leads (%)"
     h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress when it ${ind.direction === 'down' ? 'falls' : 'rises'}`,
       h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
-}
-
-function fmt(v) {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 0.1 ? v.toFixed(2) : a === 0 ? '0' : v.toPrecision(2);
 }

@@ -54,6 +54,8 @@ export async function sessionPage(main, id, params) {
   const hearPlayers = () => {
     setSource(mixSource());
     if (!source) { audio.pause(); say('No player is switched on: switch one on to hear it'); }
+    // a player switched on again: the message that none is (from here or from Play) is over
+    else if (document.getElementById('status').textContent.startsWith('No player is switched on')) say('');
     hearBox.replaceChildren('Hear: ', ...s.players.map((p) => h('span', { class: 'hear-player' },
       h('label', {}, h('input', { type: 'checkbox', checked: heard.has(p), 'data-player': p,
         onchange: (e) => { if (e.target.checked) heard.add(p); else heard.delete(p); hearPlayers(); } }), ' ', p), ' ',
@@ -181,11 +183,18 @@ export async function sessionPage(main, id, params) {
   // the roles the dialogue analysis suggests, once it is measured (loadRoles)
   const rolesBox = h('section', { class: 'panel roles', 'aria-labelledby': 'roles-h', hidden: true });
 
+  // the notes and measures, beside them the annotation form, and under both the annotation
+  // table across the page's width (its rows carry up to four buttons and a suggestion's
+  // text: squeezed into one column, they ran past the panel). In one column (narrow windows)
+  // the same order: the notes and measures no longer come after the long form (its tag
+  // groups are over a thousand pixels tall there)
   main.replaceChildren(header, recNotes, transport, tlBox, audio,
     h('div', { class: 'cols' },
-      h('section', { class: 'panel', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'), form.el, annTable,
-        h('label', { class: 'muted show-deleted' }, showDeleted, ' Show deleted annotations')),
-      h('div', {}, notesBox, analysisBox, rolesBox)),
+      h('div', { class: 'side' }, notesBox, analysisBox, rolesBox),
+      h('section', { class: 'panel ann-new', 'aria-label': 'New annotation' }, form.el),
+      h('section', { class: 'panel ann-list', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'),
+        h('div', { class: 'table-scroll' }, annTable),
+        h('label', { class: 'muted show-deleted' }, showDeleted, ' Show deleted annotations'))),
     h('p', { class: 'muted shortcuts' }, 'Keys: space play/pause · ← → 5 s (shift: 30 s) · m marker · + − zoom · Home/End'));
 
   // -- playback ------------------------------------------------------------------------
@@ -342,7 +351,9 @@ export async function sessionPage(main, id, params) {
           h('td', {}, tagsShown.join(', '),
             suggested ? h('span', { class: 'badge suggested', title: 'Suggested by the analysis: confirm or discard it' }, 'suggested')
               : a.source === 'suggestion' ? h('span', { class: 'badge confirmed', title: 'Suggested by the analysis and confirmed' }, 'confirmed') : ''),
-          h('td', { class: 'text' }, a.text, a.rev > 1 ? h('span', { class: 'muted' }, ` (edited${a.rev > 2 ? ` ${a.rev - 1} times` : ''})`) : ''),
+          // corrections of its content only (improv.web.api_annotations.annotations_with_edits):
+          // confirming a suggestion, deleting and restoring are none
+          h('td', { class: 'text' }, a.text, a.edits > 0 ? h('span', { class: 'muted' }, ` (edited${a.edits > 1 ? ` ${a.edits} times` : ''})`) : ''),
           h('td', { class: 'actions' },
             suggested ? [
               h('button', { type: 'button', class: 'primary', onclick: guard(() => reviewOne('confirm', a)), 'aria-label': `Confirm the suggestion at ${fmtTime(a.t)}` }, 'Confirm'),
@@ -615,7 +626,7 @@ export async function sessionPage(main, id, params) {
     const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
-      const add = (g, names, prefer, { zeroIsGap = false, silenceIsGap = false } = {}) => {
+      const add = (g, names, prefer, { zeroIsGap = false, silenceIsGap = false, fromZero = false } = {}) => {
         for (const name of names) {
           const src = pickSrc(entry, name, prefer);
           if (!src) continue;
@@ -625,7 +636,7 @@ export async function sessionPage(main, id, params) {
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null))
             : silenceIsGap && name === 'level_dbfs' ? c.values.map((v) => (v != null && v > SILENCE_DBFS ? v : null)) : c.values;
           // the unit after the range ("Notes per second 0.00–1.67 notes/s"), not in the name
-          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name });
+          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name, min: fromZero ? 0 : undefined });
           return src;
         }
         return null;
@@ -633,11 +644,16 @@ export async function sessionPage(main, id, params) {
       // tempo 0 means "no clear pulse": a gap in the curve, not a fall to 0 BPM
       const tsrc = add('tempo', ['tempo_bpm'], ['midi', 'audio'], { zeroIsGap: true });
       if (tsrc) {
-        const c = entry.sources[tsrc].curves.pulse_clarity;
-        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, times: c.times, values: c.values });
+        const curves = entry.sources[tsrc].curves, c = curves.pulse_clarity;
+        // a window without a note or onset of the player is a gap, as in the tempo and level:
+        // a pulse clarity of 0 there read as "played without a pulse"
+        const dens = curves.notes_per_s || curves.onsets_per_s;
+        const played = (i) => !dens || dens.times.length !== c.times.length || dens.values[i] == null || dens.values[i] > 0;
+        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, unit: '0-1', feature: 'pulse_clarity', times: c.times, values: c.values.map((v, i) => (played(i) ? v : null)) });
       }
       add('dyn', ['velocity_mean', 'level_dbfs'], ['midi', 'audio'], { silenceIsGap: true });
-      add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio']);
+      // a rate starts at 0: a player's 4.5 notes/s is not drawn at the floor
+      add('dens', ['notes_per_s', 'onsets_per_s'], ['midi', 'audio'], { fromZero: true });
     }
     const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));
     const before = annLane ? annLane.row : null;
@@ -731,6 +747,9 @@ function dialogueSentence(d) {
   return `${a} & ${b}: ${parts.join('; ') || 'no measure of their playing together'}.`;
 }
 
+// an annotation with neither text nor tag (improv.web.api_annotations.EMPTY)
+const EMPTY_ANNOTATION = 'An empty annotation: add a word or a tag, or use Marker';
+
 // The form that adds or edits an annotation.
 function annotationForm(s, vocab, { onSave, onCancel }) {
   const tIn = h('input', { id: 'ann-t', name: 't', required: true, inputmode: 'decimal', placeholder: 'e.g. 12:30', size: '9' });
@@ -744,7 +763,9 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   const cancel = h('button', { type: 'button', onclick: () => onCancel() }, 'Cancel');
   const err = h('p', { class: 'error', role: 'alert' });
   let original = null;
-  const el = h('form', { class: 'ann-form', 'aria-label': 'Annotation' },
+  // novalidate: every refusal is said in the form's own line (the browser's bubble for an
+  // empty Start left the previous try's error standing beside it)
+  const el = h('form', { class: 'ann-form', 'aria-label': 'Annotation', novalidate: true },
     h('fieldset', {}, title,
       h('div', { class: 'grid' },
         h('label', { for: 'ann-t' }, 'Start (m:ss, h:mm:ss or seconds)'), tIn,
@@ -763,17 +784,26 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
     const tags = tagSel.selected();
     const nt = newTag.value.trim();
     if (nt) tags.push(nt);
-    const create = { t: tIn.value.trim(), end: endIn.value.trim() || null, player: playerSel.value || null, tags, text: text.value, new_tags: nt ? [nt] : [] };
+    if (!tIn.value.trim()) { err.textContent = 'Write when the annotation starts, e.g. 1:05 (m:ss), or drag over the timeline'; tIn.focus(); return; }
+    // an annotation says something: a word or a tag (a bare moment is a Marker)
+    if (!tags.length && !text.value.trim()) { err.textContent = `${EMPTY_ANNOTATION}.`; text.focus(); return; }
+    // the times as the form shows them (tenths, as the table) stand for the exact times they
+    // were filled in from: an unchanged field does not move the annotation by a few ms
+    const exact = (input, v) => (v != null && input.value.trim() === fmt(v) ? v : input.value.trim());
+    const create = { t: exact(tIn, filled.t), end: exact(endIn, filled.end) || null, player: playerSel.value || null, tags, text: text.value, new_tags: nt ? [nt] : [] };
     const changes = { t: create.t, tags, text: text.value, new_tags: create.new_tags };
     if (create.end) changes.end = create.end; else changes.point = true;
     if (create.player) changes.player = create.player; else changes.group = true;
     try { await onSave({ create, changes }); } catch (ex) { err.textContent = ex.message; }
   });
-  const fmt = (v) => (v == null ? '' : fmtTime(v, 2));  // as the list shows times (0:19.61)
+  const fmt = (v) => (v == null ? '' : fmtTime(v));  // as the table writes times (0:19.6)
+  let filled = {};  // the exact times the form was last filled in with
   return {
     el,
     fill(a, editing = false) {
       original = a;
+      filled = { t: a.t, end: a.end };
+      err.textContent = '';
       tIn.value = fmt(a.t); endIn.value = fmt(a.end);
       if (editing) {
         playerSel.value = a.player || '';
@@ -788,7 +818,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       } else tIn.focus();
     },
     reset() {
-      el.reset(); tagSel.clear(); original = null; err.textContent = '';
+      el.reset(); tagSel.clear(); original = null; filled = {}; err.textContent = '';
       title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
     },
   };

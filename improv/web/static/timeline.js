@@ -168,11 +168,18 @@ export class Timeline {
     const steps = [0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
     const step = steps.find((s) => (s / span) * this.width >= 80) || 3600;
     ctx.fillStyle = '#333'; ctx.strokeStyle = '#767676'; ctx.font = '12px system-ui, sans-serif';
-    for (let t = Math.ceil(this.view[0] / step) * step; t <= this.view[1]; t += step) {
+    const drawn = [];
+    for (let t = Math.ceil(this.view[0] / step) * step; t <= this.view[1] + 1e-9; t += step) {
       const x = this.x(t);
       ctx.beginPath(); ctx.moveTo(x + 0.5, 14); ctx.lineTo(x + 0.5, 22); ctx.stroke();
-      ctx.fillText(fmtTime(t, step < 1 ? 1 : 0), x + 3, 12);
+      // a label is written after its tick, or before it where it would run past the ruler's
+      // end (the last one was cut to "1:4")
+      const text = fmtTime(t, step < 1 ? 1 : 0), tw = ctx.measureText(text).width;
+      const x0 = x + 3 + tw > this.width ? x - 3 - tw : x + 3;
+      ctx.fillText(text, x0, 12);
+      drawn.push({ text, x0, x1: x0 + tw });
     }
+    this.axis.dataset.labels = JSON.stringify(drawn);  // for the browser tests
   }
 }
 
@@ -266,7 +273,8 @@ export function pianoRollLane(tl, session, player, notes) {
   });
 }
 
-// The range a curve is drawn in: its own [min, max] unless fixed (null: no value to draw).
+// The range a curve is drawn in: its own [min, max] unless fixed (null: no value to draw);
+// `min` alone (a rate from 0) fixes the floor only.
 // A nearly constant curve (a steady 120 BPM) is drawn in a range of at least 10 % of its size,
 // so that a wobble of 0.1 % does not fill the lane as if it were a plunge.
 function seriesRange(s) {
@@ -277,45 +285,69 @@ function seriesRange(s) {
   if (hi - lo < least && s.min == null && s.max == null) {
     const mid = (lo + hi) / 2;
     lo = mid - least / 2; hi = mid + least / 2;
-  } else if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+  } else if (hi - lo < 1e-9) {
+    if (s.min != null) hi = lo + 1; else { lo -= 1; hi += 1; }
+  }
   return [lo, hi];
 }
 
-// Curves of the same measure (`feature`: two players' tempo) share one range, the union of
-// theirs, so that their heights compare: 100 BPM is as high in both.
-function sharedRanges(series, ranges) {
-  const byFeature = new Map();
+// A curve's unit, which decides its band in the lane (a share: per cent)
+function unitOf(s, unit) { return s.share ? '%' : (s.unit || unit || s.feature || ''); }
+
+// Curves of one unit (two players' tempo) share one range, the union of theirs, so that their
+// heights compare: 100 BPM is as high in both.
+function sharedRanges(series, ranges, unit) {
+  const byUnit = new Map();
   series.forEach((s, k) => {
-    if (!s.feature || !ranges[k]) return;
-    if (!byFeature.has(s.feature)) byFeature.set(s.feature, []);
-    byFeature.get(s.feature).push(k);
+    if (!ranges[k]) return;
+    const u = unitOf(s, unit);
+    if (!byUnit.has(u)) byUnit.set(u, []);
+    byUnit.get(u).push(k);
   });
-  for (const ks of byFeature.values()) {
+  for (const ks of byUnit.values()) {
     const lo = Math.min(...ks.map((k) => ranges[k][0])), hi = Math.max(...ks.map((k) => ranges[k][1]));
     for (const k of ks) ranges[k] = [lo, hi];
   }
   return ranges;
 }
 
-// A lane of curves: series = [{label, color, times, values, dashed, feature, unit}], each
-// scaled to its own range (shared with the lane's other curves of its feature); null values
-// are gaps. The lane's title lists each curve with its range and unit.
-// The curves' labels stand in a band of their own above the curves (LABEL_ROW px a label),
-// so that no label covers the start of a curve (a therapist's review: the first seconds of
-// the tempo and dynamics were hidden); `height` is the curves' own height.
+// A lane of curves: series = [{label, color, times, values, dashed, feature, unit, min, max}];
+// null values are gaps. Curves of one unit share one scale; curves of different units (a
+// piano's velocity and a microphone's dBFS, notes/s and onsets/s) are never drawn over each
+// other on scales of their own, where the lower looked silent beside the other: each unit has
+// a band of its own, one under the other, in the order the labels list them, and the lane's
+// title says so. The curves' labels, each with its scale and unit, stand in a band of their
+// own above the curves (LABEL_ROW px a label), so that no label covers the start of a curve
+// (a therapist's review: the first seconds of the tempo and dynamics were hidden); `height`
+// is the curves' own height (BAND_H a band where there are several).
 const LABEL_ROW = 12;
+const BAND_H = 48, BAND_GAP = 8;
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
-  const ranges = sharedRanges(series, series.map(seriesRange));  // once, not every frame
-  const band = LABEL_ROW * ranges.filter(Boolean).length + 2;
+  const ranges = sharedRanges(series, series.map(seriesRange), unit);  // once, not every frame
+  const units = [...new Set(series.filter((s, k) => ranges[k]).map((s) => unitOf(s, unit)))];
+  const bandOf = series.map((s, k) => (ranges[k] ? units.indexOf(unitOf(s, unit)) : -1));
+  const order = series.map((s, k) => k).filter((k) => ranges[k]).sort((a, b) => bandOf[a] - bandOf[b] || a - b);
+  const labels = LABEL_ROW * order.length + 2;
+  const bandH = units.length > 1 ? BAND_H : height;
+  const curvesH = units.length * bandH + Math.max(0, units.length - 1) * BAND_GAP;
+  const title = units.length > 1
+    ? h('span', {}, label, h('span', { class: 'lane-note' }, `one band per unit (${units.length}), top to bottom as listed`))
+    : label;
   const lane = tl.addLane({
-    label, height: height + band, cls: 'curve',
-    draw: (ctx, w, hgt) => {
+    label: title, height: curvesH + labels + 6, cls: 'curve',
+    draw: (ctx, w) => {
       ctx.font = '11px system-ui, sans-serif';
-      series.forEach((s, k) => {
-        const range = ranges[k];
-        if (!range) return;
-        const [lo, hi] = range;
-        const y = (v) => hgt - 4 - ((v - lo) / (hi - lo)) * (hgt - 10 - band);
+      const top = (b) => labels + 2 + b * (bandH + BAND_GAP);
+      // the bands' floors, and the line between two bands
+      ctx.strokeStyle = '#e2e4e8'; ctx.lineWidth = 1;
+      if (units.length > 1) {
+        units.forEach((u, b) => { ctx.beginPath(); ctx.moveTo(0, top(b) + bandH + 0.5); ctx.lineTo(w, top(b) + bandH + 0.5); ctx.stroke(); });
+      }
+      order.forEach((k) => {
+        const s = series[k];
+        const [lo, hi] = ranges[k];
+        const t0 = top(bandOf[k]);
+        const y = (v) => t0 + bandH - 2 - ((v - lo) / (hi - lo)) * (bandH - 6);
         ctx.strokeStyle = s.color; ctx.lineWidth = 1.5; ctx.setLineDash(s.dashed ? [4, 3] : []);
         ctx.beginPath();
         let pen = false;
@@ -331,22 +363,27 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
       });
       // the labels after every curve, on their light boxes, in the band above the curves
       let ly = LABEL_ROW;
-      series.forEach((s, k) => {
-        const range = ranges[k];
-        if (!range) return;
-        const label = `${s.label} (${rangeText(s, range[0], range[1], unit)})`;
+      order.forEach((k) => {
+        const s = series[k];
+        const text = `${s.label} (${rangeText(s, ranges[k][0], ranges[k][1], unit)})`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
-        ctx.fillRect(2, ly - 10, ctx.measureText(label).width + 4, 12);
+        ctx.fillRect(2, ly - 10, ctx.measureText(text).width + 4, 12);
         ctx.fillStyle = s.color;
-        ctx.fillText(label, 4, ly);
+        ctx.fillText(text, 4, ly);
         ly += LABEL_ROW;
       });
     },
   });
-  lane.row.title = series.map((s, k) => {
-    const range = ranges[k];
+  lane.row.title = [...order, ...series.map((s, k) => k).filter((k) => !ranges[k])].map((k) => {
+    const s = series[k], range = ranges[k];
     return `${s.label}: ${range ? rangeText(s, range[0], range[1], unit) : 'no value'}`;
-  }).join('\n');
+  }).join('\n') + (units.length > 1 ? '\none band per unit, top to bottom in this order' : '');
+  // for the browser tests: each curve's band, scale and first and last drawn time
+  lane.row.dataset.curves = JSON.stringify(order.map((k) => {
+    const s = series[k];
+    const drawn = s.times.filter((t, i) => s.values[i] != null && isFinite(s.values[i]));
+    return { label: s.label, band: bandOf[k], lo: ranges[k][0], hi: ranges[k][1], first: drawn[0] ?? null, last: drawn[drawn.length - 1] ?? null };
+  }));
   return lane;
 }
 
@@ -379,7 +416,7 @@ export function annotationLane(tl, session, getAnnotations) {
       ctx.font = '11px system-ui, sans-serif';
       // x1: where a range's box ends (null for a point)
       const items = getAnnotations().map((a) => {
-        const words = (a.text || '').trim() || a.tags.join(' ');
+        const words = suggestedRole(a) || (a.text || '').trim() || a.tags.join(' ');
         return { a, x0: tl.x(a.t), x1: a.end != null ? tl.x(a.end) : null,
                  text: words.length > 40 ? `${words.slice(0, 39)}…` : words };
       }).sort((p, q) => p.x0 - q.x0);
@@ -424,6 +461,20 @@ export function annotationLane(tl, session, getAnnotations) {
     },
   });
   return lane;
+}
+
+// A role the analysis suggested, in the analysis's own words (now "partner · client
+// (suggested from the playing, 99 % sure)", before "suggested role: partner (confidence 0.99,
+// dialogue client|therapist)": improv.analyze.roles), labelled by its role and player
+// ("partner · client"): the dashed box says it is a suggestion, and the older wording was cut
+// to "sug…". A text the therapist wrote or confirmed is their label; '' for any other.
+const ROLE_TAG = /^(?:autonomy:)?(dependent|follower|partner|leader|resister|solo|silence)$/;
+function suggestedRole(a) {
+  if (a.source !== 'suggestion') return '';
+  const text = (a.text || '').trim();
+  if (!/^suggested role: |\(suggested from the playing[^)]*% sure\)$/.test(text)) return '';
+  const role = a.tags.map((t) => ROLE_TAG.exec(t)).find(Boolean);
+  return role ? `${role[1]}${a.player ? ` · ${a.player}` : ''}` : '';
 }
 
 // `text` cut to `room` px with an ellipsis; '' where not even a few letters fit
