@@ -25,7 +25,26 @@ def _e(x: Any) -> str:
 
 def _own(a: dict[str, Any]) -> bool:
     """An annotation the therapist wrote or confirmed (not an unconfirmed suggestion)."""
-    return a.get("source") != "suggestion" or "suggestion" not in a.get("tags", [])
+    from improv.reports.wording import unconfirmed
+
+    return not unconfirmed(a)
+
+
+def _names(sessions: list[dict[str, Any]]) -> list[str]:
+    """The sessions as the web page and ``improv compare`` name them, ``Session 3 (Nov 16)``
+    (with the year where they span more than one)."""
+    from improv.reports.wording import session_name
+
+    year = len({local_day(s["started_utc"])[:4] for s in sessions}) > 1
+    return [session_name(s.get("number"), s["started_utc"], session_id=s["id"], year=year)
+            for s in sessions]
+
+
+def _nobreak(name: str) -> str:
+    """A session's name (escaped) that breaks only before its day, never inside a date."""
+    head, _, day = name.partition(" (")
+    return _e(head).replace(" ", "&nbsp;") + (" (" + _e(day).replace(" ", "&nbsp;")
+                                               if day else "")
 
 
 def tag_counts(store, session_ids: list[str]) -> dict[str, list[int]]:
@@ -59,7 +78,8 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
     if not counts:
         return head + "<p>No tags in these sessions.</p>"
     days = np.array([s["days"] for s in sessions], dtype=float)
-    cols = "".join(f"<th>{_e(local_day(s['started_utc']))}</th>" for s in sessions)
+    # a session's name breaks before its day, never inside it ("2026-11-" / "02")
+    cols = "".join(f"<th>{_nobreak(n)}</th>" for n in _names(sessions))
     rows = []
     for tag, n in counts.items():
         tr = trends.trend(np.array(n, dtype=float), days=days)
@@ -75,20 +95,22 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
 
 def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
     """Each session's plain summary (:mod:`improv.reports.summary_text`, from the cached
-    analysis), annotations (time, player, tags, text) and notes, oldest first."""
+    analysis), the therapist's own annotations (time, player, tags, text; the analysis's
+    unconfirmed role suggestions only counted) and notes, oldest first; "No annotations or
+    notes." once for a session with neither."""
     from improv.reports.summary_text import session_summary
     from improv.reports.wording import everyone
     from sessions.notes import read_notes
-    from sessions.revisions import session_label
     from sessions.timefmt import format_time
 
     parts = ["<h2>Each session: summary, annotations and notes</h2>"]
-    for s in sessions:
+    for s, name in zip(sessions, _names(sessions), strict=True):
         session = store.session(s["id"])
-        anns = session.annotations()
+        every = session.annotations()
+        anns = [a for a in every if _own(a)]
+        waiting = len(every) - len(anns)
         notes = read_notes(session.folder).strip()
-        label = session_label(store.catalog.session_number(s["id"]), s["id"])
-        parts.append(f"<h3>{_e(local_day(s['started_utc']))} · {_e(label)}</h3>"
+        parts.append(f"<h3>{_e(name)} <span class=small>· {_e(s['id'])}</span></h3>"
                      f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
         if anns:
             trs = "".join(
@@ -98,8 +120,17 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
                 f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
             parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
                          f"</tr>{trs}</table>")
-        else:
+        elif notes:
             parts.append("<p>No annotations.</p>")
-        parts.append(f"<p><b>Notes:</b></p><pre>{_e(notes)}</pre>" if notes
-                     else "<p>No notes.</p>")
+        else:  # said once, not as "No annotations." and "No notes."
+            parts.append("<p>No annotations or notes.</p>")
+        if waiting:
+            said = "One role suggestion of the analysis is" if waiting == 1 else \
+                f"{waiting} role suggestions of the analysis are"
+            parts.append(f"<p class=small>{said} waiting for review on the session page "
+                         "(not listed here).</p>")
+        if notes:
+            parts.append(f"<p><b>Notes:</b></p><pre>{_e(notes)}</pre>")
+        elif anns:
+            parts.append("<p>No notes.</p>")
     return "".join(parts)

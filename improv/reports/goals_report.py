@@ -18,11 +18,16 @@ def _e(x: Any) -> str:
 
 def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
     from improv.reports.goals import indicator_heading, shown_values
+    from improv.reports.labels import shown_slope
 
     rows = []
     for i in indicators:
-        # in the units of the rest of the report: shares in %, notes as names
+        # in the units and decimals of the rest of the report: shares in %, notes as names
         s = shown_values(i)
+        t, col = i.get("trend"), i.get("column")
+        if t and col:  # as the Trends table writes a slope
+            s = dict(s, trend=shown_slope(col, t["slope_per_session"]),
+                     ci=f"[{shown_slope(col, t['ci_low'])}, {shown_slope(col, t['ci_high'])}]")
         trend = "–" if not s["trend"] else f"{s['trend']} per session {s['ci']}"
         verdict = i["verdict"] + ("" if i["towards"] is None else
                                   (", towards the goal" if i["towards"] else
@@ -36,13 +41,16 @@ def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
             + "".join(rows) + "</table>")
 
 
-def _values_table(version: dict[str, Any], day: dict[str, str]) -> str:
+def _values_table(version: dict[str, Any], name: dict[str, str]) -> str:
     from improv.reports.goals import indicator_heading, shown_values
+    from improv.reports.labels import shown_fixed
 
     inds = version["indicators"]
-    shown = [shown_values(i)["values"] for i in inds]
+    # a measure's values with its decimals, as the Trends table and its appendix write them
+    shown = [[shown_fixed(i["column"], v) for v in i["values"]] if i.get("column")
+             else shown_values(i)["values"] for i in inds]
     head = "".join(f"<th>{_e(indicator_heading(i))}</th>" for i in inds)
-    rows = "".join(f"<tr><td>{_e(day.get(sid, sid))}</td>"
+    rows = "".join(f"<tr><td class=nowrap>{_e(name.get(sid, sid))}</td>"
                    + "".join(f"<td class=num>{_e(v[n])}</td>" for v in shown)
                    + "</tr>" for n, sid in enumerate(version["sessions"]))
     return f"<table><tr><th>session</th>{head}</tr>{rows}</table>"
@@ -50,10 +58,22 @@ def _values_table(version: dict[str, Any], day: dict[str, str]) -> str:
 
 def goals_section_html(result: dict[str, Any]) -> str:
     """The section for :func:`improv.reports.goals.goals_progress`'s ``result``."""
-    from improv.reports.goals import MIN_SESSIONS_TO_JUDGE, goal_line, plan_text
-    from sessions.timefmt import local_day
+    from improv.reports.goals import goal_line, plan_text
+    from improv.reports.wording import day_text, session_name
 
-    day = {s["id"]: local_day(s["started_utc"]) for s in result["sessions"]}
+    sessions = result["sessions"]
+    year = len({day_text(s["started_utc"])[-4:] for s in sessions}) > 1
+    name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
+                                  year=year) for s in sessions}
+
+    def day(text: str | None) -> str:  # a goal's day (YYYY-MM-DD) as the report writes days
+        if not text:
+            return "now"
+        try:
+            return day_text(text)
+        except ValueError:  # not a day: as it is
+            return text
+
     plan = plan_text(result["plan"], len(result["sessions"]))
     parts = ["<h2>Treatment goals</h2>"]
     if not result["goals"]:  # the method belongs only where there are goals to read by it
@@ -61,22 +81,22 @@ def goals_section_html(result: dict[str, Any]) -> str:
         return "".join(parts) + said + "<p>No goals recorded.</p>"
     parts.append(f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
                  "Each indicator over the sessions while the goal (in that version) was "
-                 "active: the baseline band of its first three sessions, the Theil–Sen trend, "
-                 "and a verdict when the exact Mann–Kendall test rejects “no trend” at 5 % "
-                 f"(never with fewer than {MIN_SESSIONS_TO_JUDGE} sessions).</p>")
+                 "active: the baseline band of its first three sessions, its trend, and a "
+                 "verdict. A trend is called a change only when it is clear, from five "
+                 "sessions on; the method is in the appendix.</p>")
     for k, g in enumerate(result["goals"], 1):
         parts.append(f'<div class=goal style="page-break-inside: avoid"><h3>Goal {k}: '
                      f"{_e(g['text'])}</h3><p class=meta>{_e(g['status'])}, agreed "
-                     f"{_e(g['since'])}{' · ended ' + _e(g['end']) if g['end'] else ''}"
+                     f"{_e(day(g['since']))}{' · ended ' + _e(day(g['end'])) if g['end'] else ''}"
                      f"{' · ' + _e(g['reason']) if g.get('reason') else ''}</p>")
         for n, v in enumerate(g["versions"], 1):
             if len(g["versions"]) > 1 or not v["used"]:
                 state = "" if v["used"] else " (corrected on its first day; not used)"
-                parts.append(f"<p class=small>Version {n}, {_e(v['since'])} to "
-                             f"{_e(v['until'] or 'now')}{state}: “{_e(v['text'])}”</p>")
+                parts.append(f"<p class=small>Version {n}, {_e(day(v['since']))} to "
+                             f"{_e(day(v['until']))}{state}: “{_e(v['text'])}”</p>")
             if v["used"] and v["indicators"]:
                 parts.append(_indicator_rows(v["indicators"]))
                 if v["sessions"]:
-                    parts.append(_values_table(v, day))
+                    parts.append(_values_table(v, name))
         parts.append(f"<p><b>Reading:</b> {_e(goal_line(g))}</p></div>")
     return "".join(parts)

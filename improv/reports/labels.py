@@ -246,13 +246,21 @@ def scale(column: str) -> float:
     return 100.0 if describe(column)[0] in _PERCENT else 1.0
 
 
-def shown_band(column: str, band: dict | None, *, raw: bool = False) -> str:
-    """A baseline band (``{"mean", "sd"}`` in the stored unit) as the measure's values are
-    shown: ``7 ± 2`` (a share in per cent), ``E4 ± 2 semitones`` (a pitch by its note name),
-    ``–`` for none; ``raw``: the stored numbers (``--raw``).
+def shown_band(column: str, band: dict | None, *, raw: bool = False,
+               key: str | None = None) -> str:
+    """A baseline band (``{"mean", "sd"}`` in the stored unit) as the reports, the goals and
+    ``improv compare`` write it: the mean with the measure's :func:`decimals` in the unit of
+    its :func:`heading` (a share in per cent to one decimal, a tempo in whole BPM), the SD
+    with as many decimals, or one significant digit where those would round it to nothing
+    (not "± 0"); a pitch by its note name (spelled in ``key``) ± semitones; ``–`` for none;
+    ``raw``: the stored numbers (``--raw``).
 
     >>> shown_band("x.silence_share", {"mean": 0.25, "sd": 0.05})
-    '25 ± 5'
+    '25.0 ± 5.0'
+    >>> shown_band("x.silence_share", {"mean": 0.0779, "sd": 0.00025})
+    '7.8 ± 0.03'
+    >>> shown_band("x.midi.tempo_bpm", {"mean": 124.6, "sd": 4.83})
+    '125 ± 5'
     >>> shown_band("x.pitch_mean", {"mean": 64.2, "sd": 1.5})
     'E4 ± 1.5 semitones'
     """
@@ -261,9 +269,13 @@ def shown_band(column: str, band: dict | None, *, raw: bool = False) -> str:
     if raw:
         return f"{band['mean']:.3g} ± {band['sd']:.2g}"
     if describe(column)[0] == "MIDI note":
-        return f"{note_name(band['mean'])} ± {band['sd']:.2g} semitones"
-    k = scale(column)
-    return f"{k * band['mean']:.3g} ± {k * band['sd']:.2g}"
+        return f"{note_name(band['mean'], key=key)} ± {band['sd']:.2g} semitones"
+    sd = scale(column) * band["sd"]
+    if abs(sd) < 1e-9 * max(1.0, abs(scale(column) * band["mean"])):
+        sd = 0.0
+    places = decimals(column)
+    sd_text = f"{sd:.{places}f}" if sd == 0 or round(sd, places) else f"{sd:.1g}"
+    return f"{shown_fixed(column, band['mean'])} ± {sd_text}"
 
 
 def column_title(column: str) -> str:

@@ -497,45 +497,101 @@ def _pairs_of(items: list) -> list[list]:
     return [items[k:k + 2] for k in range(0, len(items), 2)]
 
 
+#: The course charts' marks in the web legend's words (improv/web/static/client.js), for the
+#: client report (``{k}``: the band's SDs, ``{n}``: the baseline's sessions).
+COURSE_LEGEND = (
+    ("baseline band", "the mean of the {n} ± {k} standard deviations (their usual spread), "
+                      "never narrower than the smallest change that matters: a later session "
+                      "outside it is “outside band”"),
+    ("filled point", "annotated session"),
+    ("hollow point", "session without annotations"),
+    ("orange triangle", "outside band: a later session whose value lies outside the baseline "
+                        "band (pointing up above it, down below it)"),
+    ("red ring", "outlier: far off this client’s own course (the trend line), whether inside "
+                 "the band or not"),
+    ("dashed line", "trend, where the change is clear"),
+    ("grey cross on the axis", "a session without a value: the line is broken there, and "
+                               "the session is named under the chart"),
+)
+
+#: How the client report's trends are judged, for its appendix (the therapist's part says it
+#: in one plain sentence, :data:`TREND_PLAIN`).
+TREND_METHOD = (
+    "Trend: the Theil–Sen slope (the median of the slopes between every two sessions) per "
+    "session, with its 95 % interval, in the unit of the measure. A trend “changes” when the "
+    "exact Mann–Kendall test rejects “no trend” at 5 % (never with fewer than five sessions "
+    "with a value). Baseline band: the mean of the baseline sessions ± {k} standard "
+    "deviations (SD), never narrower than the smallest change that matters for the measure. "
+    "Outliers: a robust z-score over 3.5 from the trend line (the median absolute deviation "
+    "× 1.4826; Iglewicz & Hoaglin 1993), and off the line by at least the smallest change "
+    "that matters. A session without a value of a measure is left out of its trend.")
+#: The therapist's part on how a trend is judged.
+TREND_PLAIN = ("Trend: the change from one session to the next, with the range it lies in "
+               "(95 %). A trend is called a change only when it is clear, from five sessions "
+               "on; the method is in the appendix.")
+
+
+def _nobreak(name: str) -> str:
+    """A session's name that breaks only before its day: ``Session 3`` / ``(Nov 16)``."""
+    head, _, day = name.partition(" (")
+    return (_e(head).replace(" ", "&nbsp;") + (" (" + _e(day).replace(" ", "&nbsp;")
+                                                if day else ""))
+
+
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`).
 
-    The treatment goals come first; then the trends (the charts, then the table), the
-    therapist's tags, each session's writing, and an appendix of each session's values. Every
-    value is in the unit its heading names (a share in per cent), with the measure's own
-    decimals; the field names of the CSV export are left to its data dictionary.
+    The treatment goals come first; then the trends (the charts with their legend and the
+    sessions each has no value for, then the table), the therapist's tags, each session's
+    writing, and an appendix of each session's values and the method. Sessions are named as
+    on the web page and in ``improv compare`` ("Session 3 (Nov 16)"); every value is in the
+    unit its heading names (a share in per cent), with the measure's own decimals
+    (:func:`improv.reports.labels.shown_fixed`, :func:`~improv.reports.labels.shown_band`);
+    the field names of the CSV export are left to its data dictionary.
     """
     from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client
-    from improv.reports.labels import column_title, meaning, shown_fixed, shown_slope, shown_unit
-    from improv.reports.trend_plots import plot_client
-    from improv.reports.wording import change_word
-    from sessions.revisions import session_label
-    from sessions.timefmt import local_day
+    from improv.reports.labels import (
+        column_title,
+        meaning,
+        shown_band,
+        shown_fixed,
+        shown_slope,
+        shown_unit,
+    )
+    from improv.reports.trend_plots import missing_values, plot_client
+    from improv.reports.wording import change_word, day_text, session_name
 
     result = result or compare_client(store, client=client)
     sess = result["sessions"]
+    year = len({day_text(s["started_utc"])[-4:] for s in sess}) > 1
+    name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
+                                  year=year) for s in sess}
+    k_sd = f"{result['band_sd']:g}"
     parts = [f"<h1>Client {_e(client)}</h1>",
              f"<p class=meta>{counted(len(sess), 'session')} from "
-             f"{_e(local_day(sess[0]['started_utc']))} to "
-             f"{_e(local_day(sess[-1]['started_utc']))} · baseline: "
-             f"{counted(len(result['baseline']), 'session')}, "
-             f"band ±{result['band_sd']:g} SD</p>"]
+             f"{_e(day_text(sess[0]['started_utc']))} to "
+             f"{_e(day_text(sess[-1]['started_utc']))} · baseline: the first "
+             f"{counted(len(result['baseline']), 'session')}</p>"]
     parts.append(_goals_section(store, client))  # before the trends
-    parts.append("<h2>Trends</h2>")
+    base = counted(len(result["baseline"]), "baseline session")
+    parts.append("<h2>Trends</h2><table class=small><tr><th>mark</th><th>meaning</th></tr>"
+                 + "".join(f"<tr><td class=nowrap>{_e(a)}</td><td>"
+                           f"{_e(b.format(k=k_sd, n=base))}</td></tr>"
+                           for a, b in COURSE_LEGEND) + "</table>")
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
             chunk = cols[k:k + 8]
             who = ", ".join(dict.fromkeys(c.split(".")[0].replace("|", " & ") for c in chunk))
+            gone = missing_values(result, chunk)
             parts.append('<div style="page-break-inside: avoid">' + _img(plot_client(
                 result, to=Path(tmp) / f"c{k}.png", columns=chunk,
-                title=f"Client {client}: {who}")) + "</div>")
-    # sessions are named by their date, as on the client page (the IDs are in the table below)
-    day = {x["id"]: local_day(x["started_utc"]) for x in sess}
+                title=f"Client {client}: {who}"))
+                + "".join(f"<p class=small>{_e(x)}</p>" for x in gone) + "</div>")
 
-    def dates(ids) -> str:  # a date is never broken over two lines ("2026-11-" / "23")
-        return ", ".join(f"<span class=nowrap>{_e(day.get(i, i))}</span>" for i in ids) or "–"
+    def named(ids) -> str:  # a session's name never broken inside ("2026-11-" / "23")
+        return ", ".join(_nobreak(name.get(i, i)) for i in ids) or "–"
 
     trs = []
     for c in cols:
@@ -549,12 +605,10 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
         verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
                    "–": ""}.get(word, _e(word))
         trs.append(f"<tr><td>{_e(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"
-                   f"<td>{_band_text(c, f['band'])}</td>"
-                   f"<td>{dates(f['outside_band'])}</td>"
-                   f"<td>{dates(f['outliers'])}</td></tr>")
-    parts.append("<p class=small>Theil–Sen slope with its 95 % interval, in the unit of the "
-                 "measure; “changes” when the Mann–Kendall test rejects “no trend” at 5 % "
-                 "(exact; never with fewer than five sessions).</p>"
+                   f"<td class=nowrap>{_e(shown_band(c, f['band']))}</td>"
+                   f"<td>{named(f['outside_band'])}</td>"
+                   f"<td>{named(f['outliers'])}</td></tr>")
+    parts.append(f"<p class=small>{_e(TREND_PLAIN)}</p>"
                  "<table><tr><th>measure</th>"
                  "<th>trend</th><th>change</th><th>baseline mean ± SD</th><th>outside the band</th>"
                  "<th>outliers</th></tr>" + "".join(trs) + "</table>")
@@ -569,18 +623,18 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
         chunk = cols[k:k + 6]
         ths = "".join(f"<th>{_e(column_title(c))}</th>" for c in chunk)
-        trs = [f"<tr><td class=nowrap>{_e(local_day(s['started_utc']))}</td>"
-               f"<td>{_e(session_label(store.catalog.session_number(s['id']), s['id']))}</td>"
+        trs = [f"<tr><td>{_nobreak(name[s['id']])}</td>"
                f"<td class=num>{s['annotations']}</td>"
                + "".join(f"<td class=num>{_e(shown_fixed(c, s['values'].get(c)))}</td>"
                          for c in chunk) + "</tr>"
                for s in sess]
-        parts.append("<table class=appendix><tr><th>date</th><th>session</th><th>annotations</th>"
+        parts.append("<table class=appendix><tr><th>session</th><th>annotations</th>"
                      f"{ths}</tr>" + "".join(trs) + "</table>")
     defs = "".join(f"<tr><td>{_e(column_title(c))}</td><td>{_e(shown_unit(c) or '–')}</td>"
                    f"<td>{_e(meaning(c))}</td></tr>" for c in cols)
     parts.append("<h3>Definitions</h3><table class=definitions><tr><th>measure</th><th>unit</th>"
                  "<th>meaning</th></tr>" + defs + "</table>")
+    parts.append(f"<h3>Method</h3><p class=small>{_e(TREND_METHOD.format(k=k_sd))}</p>")
     return _page(f"improv client {client}", "".join(parts))
 
 
@@ -592,21 +646,11 @@ def _goals_section(store, client: str) -> str:
 
 
 def _band_text(column: str, band: dict | None) -> str:
-    """Baseline mean ± SD in the unit of the measure's heading, with its decimals (a share in
-    per cent to one decimal, a tempo in whole BPM, a pitch by its note name); an SD too small
-    for those decimals keeps one significant digit, not "± 0"."""
-    from improv.reports.labels import decimals, scale, shown_band, shown_fixed
+    """Baseline mean ± SD as every view writes it (:func:`improv.reports.labels.shown_band`),
+    HTML-escaped."""
+    from improv.reports.labels import shown_band
 
-    if not band:
-        return "–"
-    if describe(column)[0] == "MIDI note":
-        return _e(shown_band(column, band))
-    sd = scale(column) * band["sd"]
-    if abs(sd) < 1e-9 * max(1.0, abs(scale(column) * band["mean"])):
-        sd = 0.0
-    places = decimals(column)
-    sd_text = f"{sd:.{places}f}" if sd == 0 or round(sd, places) else f"{sd:.1g}"
-    return f"{_e(shown_fixed(column, band['mean']))} ± {sd_text}"
+    return _e(shown_band(column, band))
 
 
 #: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).

@@ -3,7 +3,11 @@
 Sessions lie on a date axis; the baseline band (mean ± k·SD of the baseline
 sessions) is shaded; the Theil–Sen trend is drawn when it is distinguishable
 from no change; annotated sessions are drawn as filled markers, others hollow;
-outliers are ringed.  matplotlib (Agg) is imported only here.
+sessions outside the band are orange triangles (pointing the way they left it),
+outliers are ringed, and a session without a value breaks the line and is marked
+with a grey cross on the axis (:func:`missing_values` says why, under the chart).
+The legend names every mark drawn in the figure. matplotlib (Agg) is imported
+only here.
 """
 
 from __future__ import annotations
@@ -35,13 +39,85 @@ def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
 
 def session_ticks(dates: list[datetime], *, most: int = 12) -> tuple[list, list[str]]:
     """Ticks at the sessions themselves (so each lines up with its points), labelled with the
-    date, and the time too where a day has several sessions; at most ``most`` of them."""
+    day as the rest of the report writes it (``Nov 2``; with the year where the sessions span
+    more than one), and the time too where a day has several sessions; at most ``most``."""
     days = [d.date() for d in dates]
+    year = len({d.year for d in dates}) > 1
     step = max(1, int(np.ceil(len(dates) / most)))
     chosen = list(range(0, len(dates), step))
-    names = [d.strftime("%Y-%m-%d %H:%M") if days.count(d.date()) > 1 else d.strftime("%Y-%m-%d")
-             for d in dates]
+    names = [f"{d:%b} {d.day}" + (f", {d.year}" if year else "")
+             + (f" {d:%H:%M}" if days.count(d.date()) > 1 else "") for d in dates]
     return [dates[i] for i in chosen], [names[i] for i in chosen]
+
+
+#: Colours of the course charts' marks (the web page's, improv/web/static/client.js).
+BAND_FILL, BAND_LINE, POINT, OUTSIDE, OUTLIER, TREND, MISSING = (
+    "#9ecae1", "#3182bd", "#08306b", "#e6550d", "#d62728", "#d95f0e", "#777777")
+
+
+def _reason(result: dict[str, Any], column: str, index: int) -> str:
+    """Why session ``index`` has no value of ``column``: a tempo is only given with a clear
+    pulse; anything else was not measured (no such input, or too little playing)."""
+    if column.endswith(".tempo_bpm"):
+        return "no clear pulse"
+    return "no value"
+
+
+def missing_values(result: dict[str, Any], columns: list[str]) -> list[str]:
+    """The sessions a chart has no value for, each measure's in one line, by reason: "client
+    (MIDI) and therapist (MIDI) · Tempo (BPM): Session 3 (Nov 16) and Session 5 (Nov 30): no
+    clear pulse, not counted." (players with the same sessions missing share a line)."""
+    from improv.reports.labels import heading, source_name
+    from improv.reports.wording import session_name, sessions_named
+
+    sessions = result["sessions"]
+    year = len({s["started_utc"][:4] for s in sessions}) > 1
+    lines: dict[tuple[str, tuple[int, ...], str], list[str]] = {}
+    for c in columns:
+        values = result["features"][c]["values"]
+        gone = [i for i, v in enumerate(values) if v is None]
+        if not gone or len(gone) == len(values):
+            continue
+        parts = c.split(".")
+        who = parts[0].replace("|", " & ") + (
+            f" ({source_name('.'.join(parts[1:-1]))})" if len(parts) >= 3 else "")
+        by_reason: dict[str, list[int]] = {}
+        for i in gone:
+            by_reason.setdefault(_reason(result, c, i), []).append(i)
+        for reason, idx in by_reason.items():
+            lines.setdefault((heading(c), tuple(idx), reason), []).append(who)
+    out = []
+    for (head, idx, reason), whos in lines.items():
+        names = [session_name(sessions[i].get("number"), sessions[i]["started_utc"],
+                              session_id=sessions[i]["id"], year=year) for i in idx]
+        out.append(f"{sessions_named(whos)} · {head}: {sessions_named(names)}: {reason}, not "
+                   "counted.")
+    return out
+
+
+def _legend(seen: set[str]) -> list:
+    """Legend entries for the marks drawn (``seen``), in the web legend's words, short."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    def dot(**kw):
+        return Line2D([], [], ls="none", **kw)
+
+    every = {
+        "band": Patch(color=BAND_FILL, alpha=0.6, label="baseline band"),
+        "annotated": dot(marker="o", color=POINT, label="annotated session"),
+        "hollow": dot(marker="o", markerfacecolor="white", markeredgecolor=POINT,
+                      label="session without annotations"),
+        "outside": dot(marker="^", color=OUTSIDE, markeredgecolor=POINT, markersize=8,
+                       label="outside band"),
+        "outlier": dot(marker="o", markersize=11, markerfacecolor="none",
+                       markeredgecolor=OUTLIER, markeredgewidth=1.5,
+                       label="outlier: far off the client's own course"),
+        "trend": Line2D([], [], color=TREND, ls="--", label="trend (a clear change)"),
+        "missing": dot(marker="x", color=MISSING, markeredgewidth=1.2,
+                       label="no value (named under the chart)"),
+    }
+    return [h for name, h in every.items() if name in seen]
 
 
 def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
@@ -69,6 +145,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                              sharex=True)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
+    seen: set[str] = set()  # the kinds of mark drawn anywhere in the figure, for its legend
     for ax, c in zip(axes.flat, cols, strict=False):
         f = result["features"][c]
         # in the unit the title names: a share in per cent ("Silence (%)"), as the tables
@@ -78,22 +155,40 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         lo, hi = ends if ends else ((0.0, np.inf) if never_negative(c) else (-np.inf, np.inf))
         band = f["band"]
         if band:
-            ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color="#9ecae1",
-                       alpha=0.35, lw=0, label=f"baseline ±{band['k']:g} SD")
-            ax.axhline(k * band["mean"], color="#3182bd", lw=0.8)
-        ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)
+            ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color=BAND_FILL,
+                       alpha=0.35, lw=0)
+            ax.axhline(k * band["mean"], color=BAND_LINE, lw=0.8)
+        ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)  # a missing value breaks it
         ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
-                   color="#08306b", s=28, zorder=3, label="annotated", clip_on=False)
+                   color=POINT, s=28, zorder=3, clip_on=False)
         ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
-                   facecolors="white", edgecolors="#08306b", s=28, zorder=3, clip_on=False)
+                   facecolors="white", edgecolors=POINT, s=28, zorder=3, clip_on=False)
+        for i, s in enumerate(sessions):  # outside the band: the way it left, in orange
+            if s["id"] in f.get("outside_band", ()) and np.isfinite(v[i]) and band:
+                above = v[i] > k * band["mean"]
+                ax.scatter([dates[i]], [v[i]], marker="^" if above else "v", s=60,
+                           color=OUTSIDE, edgecolors=POINT, lw=0.6, zorder=5, clip_on=False)
+                seen.add("outside")
         out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
         if out:
             ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
-                       edgecolors="#d62728", lw=1.5, zorder=4, label="outlier", clip_on=False)
+                       edgecolors=OUTLIER, lw=1.5, zorder=4, clip_on=False)
+            seen.add("outlier")
+        gone = [i for i in range(len(v)) if not np.isfinite(v[i])]
+        if gone and len(gone) < len(v):  # on the axis, where its point would be (a line
+            # in axes height, so that it takes no part in the y axis' limits)
+            ax.plot([dates[i] for i in gone], [0.0] * len(gone), ls="none", marker="x",
+                    markersize=6, color=MISSING, markeredgewidth=1.2, zorder=5, clip_on=False,
+                    transform=ax.get_xaxis_transform())
+            seen.add("missing")
         tr = f["trend"]
         if tr and tr["distinguishable"]:
-            ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color="#d95f0e", lw=1.2,
-                    ls="--", label="trend")
+            ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
+                    ls="--")
+            seen.add("trend")
+        seen.update({"band"} if band else set())
+        seen.update({"annotated"} if annotated.any() else set())
+        seen.update({"hollow"} if (~annotated).any() else set())
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         finite = v[np.isfinite(v)]
         if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
@@ -114,9 +209,10 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         for label in ax.get_xticklabels():
             label.set_rotation(30)
             label.set_ha("right")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles = _legend(seen)
     if handles:
-        fig.legend(handles, labels, loc="upper right", fontsize=8, frameon=False)
+        fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False,
+                   ncol=min(4, len(handles)))
     fig.suptitle(title or f"Client {result['client']}: {counted(len(sessions), 'session')}",
                  fontsize=11,
                  x=0.01, ha="left")

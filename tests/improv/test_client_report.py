@@ -3,6 +3,7 @@ an appendix, "too few sessions to judge" below five sessions (real store, real a
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 
@@ -119,7 +120,7 @@ def test_client_report_trend_table_in_the_measures_precision(store, course):
         digits = x.lstrip("+-").replace(".", "").lstrip("0")
         assert len(digits) <= 2, x
     row = trends.split("<tr><td>client (MIDI): Velocity (mean, 0-127)</td>")[1]
-    band = re.findall(r"<td>(.*?)</td>", row.split("</tr>")[0])[2]
+    band = re.findall(r"<td[^>]*>(.*?)</td>", row.split("</tr>")[0])[2]
     assert re.fullmatch(r"\d+ ± \d+", band), band  # whole velocities
     # the baseline of the review's silence: per cent to one decimal, a tiny SD kept visible
     from improv.reports.report import _band_text
@@ -129,8 +130,12 @@ def test_client_report_trend_table_in_the_measures_precision(store, course):
     assert _band_text("client.midi.tempo_bpm", {"mean": 124.6, "sd": 4.83}) == "125 ± 5"
     assert _band_text("client.midi.pitch_mean", {"mean": 49.2, "sd": 2.7}) == \
         "C#3 ± 2.7 semitones"
-    for d in re.findall(r"\d{4}-\d{2}-\d{2}", trends):
-        assert f"<span class=nowrap>{d}</span>" in trends
+    # sessions named as on the web page and in `improv compare`, never broken inside a name
+    # or a date ("2026-11-" / "23"): only before the day
+    assert not re.findall(r"\d{4}-\d{2}-\d{2}", re.sub(r"<img[^>]*>", "", text))
+    tags = text.split("The therapist's tags across sessions")[1].split("</tr>")[0]
+    named = re.findall(r"<th>Session&nbsp;(\d+) \([A-Z][a-z]{2}&nbsp;\d+\)</th>", tags)
+    assert named == ["1", "2", "3", "4"], tags
 
 
 def test_session_report_names_sources_and_pairs_in_words(store, course):
@@ -149,3 +154,79 @@ def test_session_report_names_sources_and_pairs_in_words(store, course):
     assert "<th>meaning</th>" in dialogue and "share of time both players play" in dialogue
     annotations = text.split("<h2>Annotations</h2>")[1]
     assert "<td>both players</td><td></td><td>everyone</td>" in annotations
+
+
+def test_the_course_charts_mark_outside_band_and_gaps_and_explain_them(store, course, tmp_path,
+                                                                       monkeypatch):
+    """Review 27b, 4 and 5: a session outside the band had a plain dot while an outlier inside
+    it was ringed, the legend explained neither, and a session without a tempo vanished from
+    the line without a word. Now: an orange triangle outside the band, a grey cross on the axis
+    where a value is missing (the line broken there), every mark in the legend in the web's
+    words, and the sessions without a value named under the chart."""
+    from improv.reports import plots, trend_plots
+    from improv.reports.compare import compare_client
+
+    caught = []
+    real = plots.save_figure
+    monkeypatch.setattr(plots, "save_figure",
+                        lambda fig, path, *, dpi: (caught.append(fig), real(fig, path, dpi=dpi)))
+    result = compare_client(store, client="C07")
+    col = "client.midi.notes_per_s"
+    f = result["features"][col]
+    assert all(v is not None for v in f["values"])
+    f["values"][1] = None  # not measured in the second session
+    f["outside_band"], f["outliers"] = [course[3]], [course[2]]
+    text = client_report_html(store, client="C07", result=result)
+    trends = text.split("<h2>Trends</h2>")[1].split("<h2>")[0]
+    # the legend in the web's words (improv/web/static/client.js)
+    assert "outlier: far off this client’s own course (the trend line), whether inside " \
+        "the band or not" in trends
+    assert "a later session outside it is “outside band”" in trends
+    assert re.search(r"client \(MIDI\) · Notes per second \(notes/s\): Session 2 \([A-Z][a-z]{2} "
+                     r"\d+\): no value, not counted\.", trends), trends
+    title = "client (MIDI): Notes per second (notes/s)"
+    fig = next(f for f in caught if any(ax.get_title(loc="left") == title for ax in f.axes))
+    ax = next(a for a in fig.axes if a.get_title(loc="left") == title)
+    from matplotlib.colors import to_rgba
+
+    orange = [c for c in ax.collections if len(c.get_facecolor())
+              and tuple(c.get_facecolor()[0]) == to_rgba(trend_plots.OUTSIDE)]
+    assert len(orange) == 1 and len(orange[0].get_offsets()) == 1  # session 4, outside
+    rings = [c for c in ax.collections if len(c.get_edgecolor())
+             and tuple(c.get_edgecolor()[0]) == to_rgba(trend_plots.OUTLIER)]
+    assert len(rings) == 1  # session 3, the outlier
+    (cross,) = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+    assert len(cross.get_xdata()) == 1  # session 2, on the axis
+    (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 4]
+    assert math.isnan(line.get_ydata()[1])  # the line is broken at the missing session
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    for entry in ("outside band", "outlier: far off the client's own course",
+                  "no value (named under the chart)", "annotated session"):
+        assert entry in legend, legend
+    assert trend_plots.missing_values(result, ["therapist.midi.notes_per_s"]) == []
+    # a tempo is missing where the pulse was not clear: said so, players with the same
+    # sessions missing in one line
+    for who in ("client", "therapist"):
+        result["features"][f"{who}.midi.tempo_bpm"] = dict(f, values=[120.0, None, 118.0, None])
+    (line,) = trend_plots.missing_values(result, ["client.midi.tempo_bpm",
+                                                  "therapist.midi.tempo_bpm"])
+    assert re.fullmatch(r"client \(MIDI\) and therapist \(MIDI\) · Tempo \(BPM\): Session 2 "
+                        r"\(\w+ \d+\) and Session 4 \(\w+ \d+\): no clear pulse, not counted\.",
+                        line), line
+
+
+def test_the_therapists_part_of_the_client_report_has_no_statistics_jargon(store, course):
+    """Review 27b, 13: "Theil–Sen slope with its 95 % interval …; Mann–Kendall test rejects
+    “no trend” at 5 % (exact …)" and "band ±2 SD" stood under Trends and the goals."""
+    from improv.reports.goals import parse_indicator
+    from sessions.goals import add_goal
+
+    add_goal(store, "C07", text="Plays more softly", since="2026-01-05",
+             indicators=[parse_indicator("velocity_mean@client:down")])
+    text = re.sub(r"<img[^>]*>", "", client_report_html(store, client="C07"))
+    mine, appendix = text.split("Appendix: the measures of each session")
+    for jargon in ("Theil", "Mann", "±2 SD", "± 2 SD", "rejects", "z-score"):
+        assert jargon not in mine, jargon
+    assert "A trend is called a change only when it is clear, from five sessions on; the " \
+        "method is in the appendix." in mine
+    assert "Theil–Sen" in appendix and "Mann–Kendall" in appendix

@@ -110,10 +110,10 @@ def test_pdf_reports_carry_their_content(course, run_cli, monkeypatch, tmp_path)
     flat = " ".join(text.split())  # labels may wrap in their table cells
     assert "Client C07" in flat and "Trends" in flat and "Notes per" in flat
     assert "notes_per_s" not in flat  # field names are in the CSV export's data dictionary
-    # the outlier is named by its date (2026-01-05 + 7 weeks), as on the client page
+    # the outlier named as on the client page and in `improv compare` (2026-01-05 + 7 weeks)
     trends = flat[flat.index("Trends"):flat.index("tags across", flat.index("Trends"))]
     row = trends[trends.index("client (MIDI): Notes"):]  # the label may wrap after "Notes"
-    assert "2026-02-23" in " ".join(row.split()[:40])
+    assert "Session 8 (Feb 23)" in " ".join(row.split()[:40])
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "page")], check=True)
     page = next(tmp_path.glob("page*.png"))

@@ -105,7 +105,7 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert "leads share" not in human and "silence share" not in human
     # the list names them so too, not by what was typed after --indicator
     # values, band and trend in the units of compare and the web page: shares in %
-    assert "client leads (%) (up): band 7 ± 2; trend +2/session" in human
+    assert "client leads (%) (up): band 7.0 ± 2.0; trend +2/session" in human
     # the sessions named as on the web app, not by date and ID
     first_row = next(line for line in human.splitlines() if line.startswith("Session 1 "))
     assert first_row.split()[:6] == ["Session", "1", "(Jan", "5)", "5", "30"], first_row
@@ -334,15 +334,15 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
         text = client_report_html(s, client="C07")
     assert text.index("<h2>Treatment goals</h2>") < text.index("<h2>Trends</h2>")
     assert "Goal 1: Leads and follows" in text and "Dares <to>" not in text
-    assert "Version 1, 2026-01-05 to 2026-02-01: “Dares &lt;to&gt; lead”" in text
-    assert "Version 2, 2026-02-02 to now" in text
+    assert "Version 1, Jan 5, 2026 to Feb 1, 2026: “Dares &lt;to&gt; lead”" in text
+    assert "Version 2, Feb 2, 2026 to now" in text
     assert "Planned: 20 sessions (session 8 so far)" in text
     assert "client leads" in text and "too few sessions to judge" in text
     assert "leads share" not in text
     # in % as the trends of the report (the reading says "5 %" too), not as 0.05
     goals = text[text.index("<h2>Treatment goals</h2>"):text.index("<h2>Trends</h2>")]
-    assert "<th>client leads (%)</th>" in goals and "<td class=num>5</td>" in goals
-    assert "<td class=num>0.05</td>" not in goals and "<td>7 ± 2</td>" in goals
+    assert "<th>client leads (%)</th>" in goals and "<td class=num>5.0</td>" in goals
+    assert "<td class=num>0.05</td>" not in goals and "<td>7.0 ± 2.0</td>" in goals
 
 
 @pytest.mark.parametrize("values, direction, verdict, towards, words", [
@@ -492,7 +492,7 @@ def test_days_are_the_days_the_therapist_lived(client_store, run_cli, far_west, 
     assert r.exit_code == 1 and "first session (2026-01-04)" in r.stderr, r.stderr
     with Store(path) as s:
         text = client_report_html(s, client="C07")
-    assert "8 sessions from 2026-01-04 to 2026-02-22" in text
+    assert "8 sessions from Jan 4, 2026 to Feb 22, 2026" in text
     _ok(run_cli("export-dataset", "--to", tmp_path / "ds", "--format", "csv"))
     with open(next((tmp_path / "ds").rglob("sessions.csv")), newline="") as f:
         days = [row["date"] for row in csv.DictReader(f)]
