@@ -395,10 +395,16 @@ const SCALE_UNITS = new Set(['0-127', '0-1', '-1..1', '0/1']);
 function rangeText(s, lo, hi, unit) {
   if (s.share) return `scale ${Math.round(lo * 100)}–${Math.round(hi * 100)} %`;
   const u = (s.unit || unit || '').trim(); // a curve's own unit, else the lane's
-  return `scale ${fmtNum(lo)}–${fmtNum(hi)}${u && !SCALE_UNITS.has(u) ? ` ${u}` : ''}`;
+  // a negative scale reads "−35.3 to −26.7 dBFS", not "-35.3–-26.7"
+  const between = lo < 0 || hi < 0 ? ' to ' : '–';
+  return `scale ${fmtNum(lo)}${between}${fmtNum(hi)}${u && !SCALE_UNITS.has(u) ? ` ${u}` : ''}`;
 }
 
-function fmtNum(v) { return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2); }
+// a number as the scale writes it, with a true minus sign
+function fmtNum(v) {
+  const text = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return text.replace(/^-/, '\u2212');
+}
 
 // Each annotation is labelled by what the therapist wrote, or by its tags when it has no text
 // (a bare marker); the full text and tags are in the table below the timeline. Labels go in

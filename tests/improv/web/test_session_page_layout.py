@@ -326,5 +326,8 @@ def test_a_pause_is_a_gap_in_the_level_lane(tmp_path, live_server, page):
     lane = page.locator(".lane.curve", has_text="Dynamics")
     expect(lane).to_be_visible(timeout=60000)
     line = next(x for x in lane.get_attribute("title").splitlines() if "Level" in x)
-    low = float(re.search(r"scale (-?[\d.]+)–", line).group(1))
+    # a negative scale with true minus signs and "to" between them ("−35.3 to −26.7 dBFS")
+    low = float(re.search(r"scale (\u2212?[\d.]+) to \u2212", line).group(1).replace(
+        "\u2212", "-"))
     assert low > -60, line
+    assert "-" not in line.split("scale", 1)[1], line
