@@ -348,8 +348,8 @@ def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session.
 
     First what a therapist reads: the summary, the main measures of each player and of each
-    pair (in plain words), the curves with the therapist's own annotations, the annotations
-    and the notes, one after the other without a forced page break. Then the technical
+    pair (in plain words), the annotations and the notes, and the curves with the therapist's
+    own annotations, one after the other without a forced page break. Then the technical
     appendix for research and supervision: the abbreviations written out, the players'
     inputs (by kind, never by file name), every measure of every input and pair, the
     dialogue's figure with the roles the analysis suggests, the suggestions waiting for
@@ -391,6 +391,21 @@ def session_report_html(store, session_id: str) -> str:
                      + _dialogue_table(d))
     parts.append("<p class=small>Every measure of every input, how the leader is named, and "
                  "the figure of the playing together are in the technical appendix.</p>")
+    notes = notes_with_links(session.folder, duration_s=session.duration_s)
+    n_players = len(m["players"])
+    # the therapist's writing before the curves: the curves' page then ends the therapist's
+    # part, and no page holds only a line or two of it
+    if not anns and not notes["text"]:  # said once, not as two sections of "None."
+        parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
+    else:
+        parts.append("<h2>Annotations</h2>" + (
+            "<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
+            + _annotation_rows(anns, n_players) + "</table>" if anns else
+            "<p>No annotations.</p>"))
+        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>"
+                                                 if notes["text"] else "<p>No notes.</p>"))
+    if waiting:
+        parts.append(f"<p class=small>{_e(_waiting_text(len(waiting)))}</p>")
     day = day_text(m["started_utc"])
     short = f"Session {number} ({day})" if number else day
     columns = [(p, s) for p, e in res["players"].items() for s in _primary(e)]
@@ -422,19 +437,6 @@ def session_report_html(store, session_id: str) -> str:
                 + "</div>" for k, cols in enumerate(_pairs_of(others)) if cols)
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
-    notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    n_players = len(m["players"])
-    if not anns and not notes["text"]:  # said once, not as two sections of "None."
-        parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
-    else:
-        parts.append("<h2>Annotations</h2>" + (
-            "<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
-            + _annotation_rows(anns, n_players) + "</table>" if anns else
-            "<p>No annotations.</p>"))
-        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>"
-                                                 if notes["text"] else "<p>No notes.</p>"))
-    if waiting:
-        parts.append(f"<p class=small>{_e(_waiting_text(len(waiting)))}</p>")
     # -- the technical appendix: for research and supervision ------------------------------
     parts.append(f"<h2 class=appendix>{APPENDIX}</h2><p class=small>Every measure of every "
                  "input and pair, with its meaning; the labels and units are those of "

@@ -35,13 +35,16 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
     pages = _pages(pdf)
     last = " ".join(pages[-1].split())
     assert "Made by improv" in last and "About this report" in last  # the footer has company
-    # the therapist's part first, the technical appendix after the annotations and notes
+    # the therapist's part first (its writing, then the curves), the technical appendix after
     flat = " ".join(" ".join(pages).split())
-    assert flat.index("Annotations and notes") < flat.index("Technical appendix (for research")
+    assert flat.index("Annotations and notes") < flat.index("Curves Red lines") < \
+        flat.index("Technical appendix (for research")
     curves = next(i for i, p in enumerate(pages) if "Curves" in p and "Red lines" in p)
     # no page of a few lines: nothing forces a page break between the therapist's sections,
-    # so the annotations follow the curves on their page ("No annotations or notes." once)
-    assert "No annotations or notes." in pages[curves] and flat.count("No annotations") == 1
+    # and the curves' page ends the therapist's part: the appendix follows it
+    assert flat.count("No annotations or notes.") == 1
+    assert "Technical appendix" in pages[curves + 1]
+    assert all(len(p.split()) > 60 for p in pages[:curves]), [len(p.split()) for p in pages]
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                             check=True).stdout.splitlines()[2:]
     first = images[0].split()
