@@ -574,13 +574,23 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              f"<p class=meta>{counted(len(sess), 'session')} from "
              f"{_e(day_text(sess[0]['started_utc']))} to "
              f"{_e(day_text(sess[-1]['started_utc']))} · baseline: the first "
-             f"{counted(len(result['baseline']), 'session')}</p>"]
+             + (f"{len(result['baseline'])} sessions" if len(result["baseline"]) > 1
+                else "session") + "</p>"]
     parts.append(_goals_section(store, client))  # before the trends
     base = counted(len(result["baseline"]), "baseline session")
+    feats = [result["features"][c] for c in result["columns"]]
+    drawn = {"baseline band": any(f["band"] for f in feats),  # the marks the charts hold
+             "orange triangle": any(f.get("outside_band") for f in feats),
+             "red ring": any(f["outliers"] for f in feats),
+             "dashed line": any(f["trend"] and f["trend"]["distinguishable"] for f in feats),
+             "grey cross on the axis": any(None in f["values"] and any(
+                 v is not None for v in f["values"]) for f in feats),
+             "filled point": any(s["annotations"] for s in sess),
+             "hollow point": any(not s["annotations"] for s in sess)}
     parts.append("<h2>Trends</h2><table class=small><tr><th>mark</th><th>meaning</th></tr>"
                  + "".join(f"<tr><td class=nowrap>{_e(a)}</td><td>"
                            f"{_e(b.format(k=k_sd, n=base))}</td></tr>"
-                           for a, b in COURSE_LEGEND) + "</table>")
+                           for a, b in COURSE_LEGEND if drawn.get(a, True)) + "</table>")
     cols = result["columns"]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each

@@ -230,3 +230,20 @@ def test_the_therapists_part_of_the_client_report_has_no_statistics_jargon(store
     assert "A trend is called a change only when it is clear, from five sessions on; the " \
         "method is in the appendix." in mine
     assert "Theil–Sen" in appendix and "Mann–Kendall" in appendix
+
+
+def test_the_legend_explains_only_the_marks_drawn(store, course):
+    """A legend of marks no chart has ("outlier", "outside band", a band of one session) is
+    noise; the baseline of one session is "the first session", not "the first 1 session"."""
+    from improv.reports.compare import compare_client
+
+    result = compare_client(store, client="C07")
+    for f in result["features"].values():
+        f["outliers"], f["outside_band"] = [], []
+    legend = client_report_html(store, client="C07", result=result).split(
+        "<h2>Trends</h2>")[1].split("</table>")[0]
+    assert "red ring" not in legend and "orange triangle" not in legend
+    assert "baseline band" in legend and "filled point" in legend and "hollow point" not in legend
+    one = dict(result, baseline=result["baseline"][:1])  # a client with one session
+    text = client_report_html(store, client="C07", result=one)
+    assert "baseline: the first session</p>" in text
