@@ -149,3 +149,20 @@ def replay_session(store):
     w.marker(2.25, text="half way")
     m = w.finalize(duration_s=len(sig) / SR)
     return m["id"], times
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The matplotlib figures the report's plot functions save, in order (still written to
+    their files), for tests that read what a figure draws."""
+    from improv.reports import plots
+
+    caught = []
+    real = plots.save_figure
+
+    def catch(fig, path, *, dpi):
+        caught.append(fig)
+        real(fig, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", catch)
+    return caught

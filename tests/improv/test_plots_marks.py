@@ -15,21 +15,6 @@ from improv.analyze import analyze_session
 from improv.reports import plots, trend_plots
 from tests.sessions.helpers import import_half_duet
 
-
-@pytest.fixture
-def figures(monkeypatch):
-    """The figures the plot functions save (still written to their files)."""
-    caught = []
-    real = plots.save_figure
-
-    def catch(fig, path, *, dpi):
-        caught.append(fig)
-        real(fig, path, dpi=dpi)
-
-    monkeypatch.setattr(plots, "save_figure", catch)
-    return caught
-
-
 ANNS = [{"t": 5.0, "tags": ["marker"]}, {"t": 12.0, "end": 18.0, "tags": ["autonomy:leader"]},
         {"t": 25.0, "tags": ["note"]}]
 

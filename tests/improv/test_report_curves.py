@@ -16,19 +16,6 @@ from tests.sessions.helpers import import_half_duet
 
 
 @pytest.fixture
-def figures(monkeypatch):
-    caught = []
-    real = plots.save_figure
-
-    def catch(fig, path, *, dpi):
-        caught.append(fig)
-        real(fig, path, dpi=dpi)
-
-    monkeypatch.setattr(plots, "save_figure", catch)
-    return caught
-
-
-@pytest.fixture
 def res(store, tmp_path, rng):
     sid = import_half_duet(store, tmp_path, rng=rng)
     return analyze_session(store, sid)

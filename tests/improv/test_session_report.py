@@ -24,22 +24,6 @@ def duet(store, tmp_path, rng):
     return import_half_duet(store, tmp_path, rng=rng)
 
 
-@pytest.fixture
-def figures(monkeypatch):
-    """The figures the report's plots save, in order."""
-    from improv.reports import plots
-
-    caught = []
-    real = plots.save_figure
-
-    def catch(fig, path, *, dpi):
-        caught.append(fig)
-        real(fig, path, dpi=dpi)
-
-    monkeypatch.setattr(plots, "save_figure", catch)
-    return caught
-
-
 def test_the_therapists_part_comes_first_and_the_tables_in_an_appendix(store, duet):
     html = _text(session_report_html(store, duet))
     # no annotations and no notes: said once, not as two sections of "None."
