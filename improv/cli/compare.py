@@ -292,7 +292,8 @@ def _trend_table(r: dict) -> None:
 @click.pass_obj
 def report(app, session_id, client, to):
     """A printable report (HTML or PDF) of a session or of a client's course."""
-    from improv.reports.report import client_report_html, session_report_html, write_report
+    from improv.reports.printing import write_report
+    from improv.reports.report import client_report_html, session_report_html
 
     if bool(session_id) == bool(client):
         raise click.UsageError("give a session ID or --client CODE")

@@ -31,7 +31,8 @@ from analysis.features import (
 )
 from improv.errors import ParameterError
 
-__all__ = ["DEFAULT_FEATURES", "SEGMENT_FEATURES", "describe", "compare_client",
+__all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "describe",
+           "compare_client", "floored_band", "noticeable",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
            "refuse_existing", "select_columns"]

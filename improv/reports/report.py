@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import shutil
-import subprocess
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +19,6 @@ from typing import Any
 
 from analysis.features import describe
 from improv import __version__
-from improv.errors import ImprovError, ParameterError
 from improv.reports.wording import counted, everyone
 
 CSS = """
@@ -357,7 +353,6 @@ def session_report_html(store, session_id: str) -> str:
     """
     from improv.analyze import analyze_session
     from improv.reports import plots
-    from improv.reports.labels import input_name
     from improv.reports.summary_text import summary_sentences
     from improv.reports.wording import day_text, moment_text, unconfirmed
     from sessions.notes import notes_with_links
@@ -438,6 +433,24 @@ def session_report_html(store, session_id: str) -> str:
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
     # -- the technical appendix: for research and supervision ------------------------------
+    parts.append(_appendix_html(m, res, waiting=waiting, dialogue_figure=dialogue_figure,
+                                other_curves=appendix_curves))
+    last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
+            "not by file or device name (a file may be named after a person); "
+            f"<code>improv sessions show {_e(m['id'])}</code> names them.</p>")
+    return _page(f"improv session {m['id']}", "".join(parts), last=last)
+
+
+def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict[str, Any]],
+                   dialogue_figure: str, other_curves: str) -> str:
+    """The session report's technical appendix, for research and supervision: the
+    abbreviations written out, the players' inputs (by kind), every measure of every input
+    and pair, the dialogue's figure, the role suggestions waiting for review and the curves
+    of the players' other inputs (``dialogue_figure``, ``other_curves``: their HTML)."""
+    from improv.reports.labels import input_name
+
+    n_players = len(m["players"])
+    parts: list[str] = []
     parts.append(f"<h2 class=appendix>{APPENDIX}</h2><p class=small>Every measure of every "
                  "input and pair, with its meaning; the labels and units are those of "
                  "<code>improv analyze</code>. Abbreviations and methods named below:</p>"
@@ -466,11 +479,8 @@ def session_report_html(store, session_id: str) -> str:
                      "curves nor counted with the annotations.</p><table><tr><th>time</th>"
                      "<th>player</th><th>role</th><th>text</th></tr>"
                      + _annotation_rows(waiting, n_players, by=False) + "</table>")
-    parts.append(appendix_curves)
-    last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
-            "not by file or device name (a file may be named after a person); "
-            f"<code>improv sessions show {_e(m['id'])}</code> names them.</p>")
-    return _page(f"improv session {m['id']}", "".join(parts), last=last)
+    parts.append(other_curves)
+    return "".join(parts)
 
 
 #: How the dialogue's leader is named, for the appendix (the therapist's part says who led
@@ -663,74 +673,3 @@ def _band_text(column: str, band: dict | None) -> str:
     from improv.reports.labels import shown_band
 
     return _e(shown_band(column, band))
-
-
-#: Where Chrome and Chromium are installed outside the PATH (macOS, Windows).
-CHROMIUM_PLACES = (
-    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-    "/Applications/Chromium.app/Contents/MacOS/Chromium",
-    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
-    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
-)
-
-
-def chromium_sandbox_flags() -> list[str]:
-    """``--no-sandbox`` only for root: Chromium refuses to start its sandbox as root (a
-    container, CI); as any other user the page is printed inside the sandbox."""
-    return ["--no-sandbox"] if os.geteuid() == 0 else []
-
-
-def find_chromium() -> str | None:
-    """``$IMPROV_CHROMIUM``, a Chromium or Chrome on the PATH, or one where macOS and Windows
-    install it."""
-    given = os.environ.get("IMPROV_CHROMIUM")
-    if given:
-        return given if Path(given).is_file() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return next((p for p in CHROMIUM_PLACES if Path(p).is_file()), None)
-
-
-def write_report(text: str, to: Path) -> Path:
-    """Write ``text`` (HTML) to ``to``: ``.html`` as is, ``.pdf`` through headless Chromium."""
-    to = Path(to)
-    suffix = to.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise ParameterError(f"report file must end in .html or .pdf, got {to.name!r}",
-                             parameter="to")
-    if not to.parent.is_dir():
-        raise ParameterError(f"folder {to.parent} does not exist", parameter="to")
-    from sessions.fsutil import atomic_write_bytes
-
-    if suffix != ".pdf":
-        atomic_write_bytes(to, text.encode("utf-8"))
-        return to
-    chromium = find_chromium()
-    if chromium is None:
-        raise ImprovError(
-            "a PDF needs Chromium or Chrome (apt-get install chromium; elsewhere install "
-            "Chrome or set IMPROV_CHROMIUM to its program); or write an HTML report "
-            "(FILE.html)", parameter="to")
-    with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
-        src = Path(tmp) / "report.html"
-        src.write_text(text, encoding="utf-8")
-        out = Path(tmp) / "report.pdf"
-        # the page is self-contained (data: URIs): no name is resolved and every connection
-        # goes to a dead proxy, so nothing leaves the machine (Chromium otherwise looks up
-        # Google's update and account servers even with background networking disabled)
-        cmd = [chromium, "--headless", *chromium_sandbox_flags(), "--disable-gpu",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync",
-               "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
-               "--no-pings", "--disable-domain-reliability",
-               f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-               f"--print-to-pdf={out}", src.as_uri()]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if not out.exists():
-            raise ImprovError(
-                f"Chromium could not print the PDF: {(r.stderr or '').strip()[-300:]}")
-        os.chmod(out, 0o600)
-        atomic_write_bytes(to, out.read_bytes())
-    return to

@@ -178,7 +178,7 @@ def _render(html_text: str, fmt: str, stem: str) -> Response:
     if fmt == "html":
         return _download(html_text.encode(), media_type="text/html; charset=utf-8",
                          filename=f"{stem}.html")
-    from improv.reports.report import write_report
+    from improv.reports.printing import write_report
 
     with tempfile.TemporaryDirectory(prefix="improv-web-report-") as tmp:
         pdf = write_report(html_text, Path(tmp) / "report.pdf").read_bytes()

@@ -230,10 +230,10 @@ def test_completion_scripts_are_generated(monkeypatch, capsys):
 
 @pytest.mark.parametrize("euid, flags", [(0, ["--no-sandbox"]), (1000, [])])
 def test_chromium_sandbox_is_left_on_unless_root(monkeypatch, euid, flags):
-    from improv.reports import report
+    from improv.reports import printing
 
-    monkeypatch.setattr(report.os, "geteuid", lambda: euid)
-    assert report.chromium_sandbox_flags() == flags
+    monkeypatch.setattr(printing.os, "geteuid", lambda: euid)
+    assert printing.chromium_sandbox_flags() == flags
 
 
 _FINISH_THEN_CTRL_C = '''

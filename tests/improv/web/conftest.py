@@ -153,7 +153,7 @@ def browser():
         pytest.skip(f"{CHROMIUM} missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    from improv.reports.report import chromium_sandbox_flags
+    from improv.reports.printing import chromium_sandbox_flags
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM,

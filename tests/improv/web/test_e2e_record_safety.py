@@ -61,13 +61,7 @@ def test_a_row_not_set_up_is_never_left_out_silently(jack_rig, tmp_path, live_se
     store_path = tmp_path / "store"
     server = live_server(store_path, env=rig.server.env)
     page.goto(server.url + "#/record")
-    jack_device_options(page, rig.server.name)
-    first = page.get_by_label("Input 1", exact=True)
-    expect(first.locator("option", has_text="MIDI: kb1:out")).to_have_count(1, timeout=20000)
-    first.select_option(label="MIDI: kb1:out")
-    page.get_by_role("button", name="Add an input").click()
-    page.get_by_label("Input 2", exact=True).select_option(
-        label=first.locator("option", has_text="Audio: mic").inner_text())
+    _choose_inputs(page, rig)
     # a row added and not finished: no device, and its player name cleared
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Player of input 3").fill("")
@@ -158,8 +152,8 @@ def test_a_row_not_set_up_is_never_left_out_silently(jack_rig, tmp_path, live_se
         assert store.session_ids() == []
 
 
-def _set_up(page, rig, *, client: str = "C07"):
-    """Input 1: the keyboard kb1, Input 2: the microphone (therapist); client ``client``."""
+def _choose_inputs(page, rig):
+    """Input 1: the keyboard kb1, Input 2: the microphone."""
     jack_device_options(page, rig.server.name)
     first = page.get_by_label("Input 1", exact=True)
     expect(first.locator("option", has_text="MIDI: kb1:out")).to_have_count(1, timeout=20000)
@@ -167,6 +161,11 @@ def _set_up(page, rig, *, client: str = "C07"):
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Input 2", exact=True).select_option(
         label=first.locator("option", has_text="Audio: mic").inner_text())
+
+
+def _set_up(page, rig, *, client: str = "C07"):
+    """Input 1: the keyboard kb1, Input 2: the microphone (therapist); client ``client``."""
+    _choose_inputs(page, rig)
     page.get_by_label("Client", exact=True).fill(client)
     page.get_by_label("New client").check()
 
