@@ -116,6 +116,20 @@ def local_moment(utc: str):
     return t.astimezone()
 
 
+def day_words(moment: str, *, year: bool = True) -> str:
+    """The day of a stored moment (ISO 8601; UTC without a zone) in this computer's time
+    zone, as the web page writes a day: ``Nov 2, 2026`` (``year=False``: ``Nov 2``). A bare
+    day (``2026-11-02``, a goal's dates) is that day.
+
+    >>> day_words("2026-11-02"), day_words("2026-11-02", year=False)
+    ('Nov 2, 2026', 'Nov 2')
+    """
+    from datetime import date
+
+    d = date.fromisoformat(moment) if len(moment) == 10 else local_moment(moment)
+    return f"{d:%b} {d.day}, {d.year}" if year else f"{d:%b} {d.day}"
+
+
 def local_day(utc: str) -> str:
     """The day (``YYYY-MM-DD``) of a stored UTC moment in this computer's time zone: the day
     the therapist lived it, which a goal's dates and the reports' columns count in (a session

@@ -109,12 +109,11 @@ def confirmed_text(role: str, player: str | None, *, on: datetime | None = None)
     on : datetime.datetime, optional
         The moment of the confirmation (default: now).
     """
-    d = (on or datetime.now()).astimezone()
-    day = f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
+    from sessions.timefmt import day_words
+
+    day = day_words((on or datetime.now()).astimezone().isoformat())
     return f"{role} · {player}, confirmed {day}" if player else f"{role}, confirmed {day}"
 
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: The texts :func:`accept_roles` writes: now (:func:`suggestion_text`) and before analysis
 #: 1.17 (``"suggested role: partner (confidence 0.99, dialogue client|therapist)"``, still

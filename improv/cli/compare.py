@@ -156,7 +156,7 @@ def _names(store, ids: list[str], *, raw: bool) -> list[str]:
     """Sessions as the web app names them, ``Session 3 (Nov 23)`` (``raw``: their IDs)."""
     if raw:
         return list(ids)
-    from improv.cli.output import session_name, spans_years
+    from improv.reports.wording import session_name, spans_years
 
     rows = {r["id"]: r for r in store.list()}
     found = [rows[i] for i in ids if i in rows]
@@ -258,9 +258,8 @@ def _trend_table(r: dict) -> None:
     the web ("Session 3", their days listed first), a heading line per group of measures and
     player (or pair), the trend per session with its 95 % range, "too few (4/5)" where no test
     can judge yet."""
-    from improv.cli.output import session_name, spans_years
     from improv.reports.labels import column_title, grouped, heading
-    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, session_name, spans_years
 
     year = spans_years(r["sessions"])
     line = ""

@@ -250,8 +250,8 @@ def show(app, client, goal_id, as_json):
 
 
 def _show_human(r: dict) -> None:
-    from improv.cli.output import session_name, spans_years
     from improv.reports.goals import goal_line, indicator_heading, plan_text, shown_values
+    from improv.reports.wording import session_name, spans_years
 
     year = spans_years(r["sessions"])  # "Session 3 (Nov 23)", as the web app names it
     name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],

@@ -125,38 +125,6 @@ def measure_value(name: str, value: Any, summary: dict[str, Any]) -> str:
     return shown(name, value, summary=summary)
 
 
-def session_name(number: int | None, started_utc: str, *, session_id: str = "",
-                 year: bool = False) -> str:
-    """A session as the web app names it, with the day it started (in this computer's time
-    zone): ``Session 3 (Nov 23)``, with ``year`` ``Session 3 (Nov 23, 2026)``; a session
-    without a number (no client) by its ID: ``20261123-090000-a9f4 (Nov 23)``.
-
-    Parameters
-    ----------
-    number : int or None
-        The client's running number of the session (the catalog's).
-    started_utc : str
-        When it started (ISO 8601, UTC).
-    session_id : str
-        Its ID, for a session without a number.
-    year : bool
-        Add the year (for sessions that span more than one year).
-    """
-    from sessions.timefmt import local_moment
-
-    t = local_moment(started_utc)
-    day = f"{t:%b} {t.day}" + (f", {t.year}" if year else "")
-    return f"Session {number} ({day})" if number else f"{session_id} ({day})"
-
-
-def spans_years(sessions: Sequence[dict[str, Any]]) -> bool:
-    """True if ``sessions`` (each with ``started_utc``) started in more than one year (local
-    time): then a day needs its year."""
-    from sessions.timefmt import local_moment
-
-    return len({local_moment(s["started_utc"]).year for s in sessions}) > 1
-
-
 def info(message: str) -> None:
     """A status line on stderr (keeps stdout clean for --json)."""
     click.echo(message, err=True)

@@ -47,19 +47,15 @@ def unconfirmed(annotation: dict) -> bool:
 
 
 def day_text(utc: str, *, year: bool = True) -> str:
-    """The day of a stored UTC moment (ISO 8601) in this computer's time zone, as the web
-    page writes a day: ``Nov 2, 2026`` (``year=False``: ``Nov 2``). A bare day
-    (``2026-11-02``, a goal's dates) is that day.
+    """The day of a stored UTC moment as the web page writes it: ``Nov 2, 2026``
+    (:func:`sessions.timefmt.day_words`).
 
     >>> day_text("2026-11-02"), day_text("2026-11-02", year=False)
     ('Nov 2, 2026', 'Nov 2')
     """
-    from datetime import date
+    from sessions.timefmt import day_words
 
-    from sessions.timefmt import local_moment
-
-    d = date.fromisoformat(utc) if len(utc) == 10 else local_moment(utc)
-    return f"{d:%b} {d.day}, {d.year}" if year else f"{d:%b} {d.day}"
+    return day_words(utc, year=year)
 
 
 def moment_text(utc: str) -> str:
@@ -82,6 +78,14 @@ def session_name(number: int | None, started_utc: str, *, session_id: str = "",
     """
     day = day_text(started_utc, year=year)
     return f"Session {number} ({day})" if number else f"{session_id} ({day})"
+
+
+def spans_years(sessions) -> bool:
+    """True if ``sessions`` (each with ``started_utc``) started in more than one year (local
+    time): then a day needs its year."""
+    from sessions.timefmt import local_moment
+
+    return len({local_moment(s["started_utc"]).year for s in sessions}) > 1
 
 
 def sessions_named(names: list[str]) -> str:

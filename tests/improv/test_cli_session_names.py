@@ -97,7 +97,7 @@ def test_goals_show_names_sessions(course, cli):
 
 
 def test_a_course_over_new_year_names_the_year(tmp_path):
-    from improv.cli.output import session_name, spans_years
+    from improv.reports.wording import session_name, spans_years
 
     sessions = [{"started_utc": "2025-12-22T10:00:00+00:00"},
                 {"started_utc": "2026-01-05T10:00:00+00:00"}]
