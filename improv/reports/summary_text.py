@@ -19,6 +19,7 @@ from typing import Any
 
 from analysis.beats import CLEAR_SHARE
 from improv.reports.labels import OFTEN_PULSED, OFTEN_PULSED_SHARE
+from improv.reports.wording import unconfirmed
 from sessions.timefmt import format_time
 
 __all__ = ["summary_sentences", "session_summary", "silent_stretches", "beat_level_sentences",
@@ -475,17 +476,11 @@ def _listed(anns: list[dict[str, Any]]) -> str:
     return ", ".join(_when(a) for a in anns[:6]) + (", …" if len(anns) > 6 else "")
 
 
-def _unconfirmed(a: dict[str, Any]) -> bool:
-    """A role suggestion of the analysis not yet confirmed by the therapist
-    (:mod:`improv.analyze.roles`): not the therapist's observation."""
-    return a.get("source") == "suggestion" and "suggestion" in (a.get("tags") or [])
-
-
 def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     every = list(annotations)
     # the therapist's own annotations (and confirmed suggestions) are counted and their tags
     # listed; the analysis's unconfirmed role suggestions are said apart, as waiting for review
-    anns = [a for a in every if not _unconfirmed(a)]
+    anns = [a for a in every if not unconfirmed(a)]
     waiting = len(every) - len(anns)
     said = "One role suggestion of the analysis is" if waiting == 1 else \
         f"{waiting} role suggestions of the analysis are"
