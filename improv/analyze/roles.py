@@ -1,7 +1,9 @@
 """Role suggestions: merging the dialogue's per-window roles into runs, writing the runs into a
 session's annotations once (:func:`accept_roles`, :func:`accept_dialogue_roles`), what became
 of each (:func:`role_suggestions`), and confirming or discarding the written ones
-(:func:`confirm_suggestions`, :func:`discard_suggestions`).
+(:func:`confirm_suggestions`, :func:`discard_suggestions`, :func:`restore_suggestions`), each
+a batch: one revision per annotation, written together, the markers and the catalog refreshed
+once (:func:`sessions.annotation_edits.change_annotations`).
 
 ``improv analyze --dialogue --accept-roles`` and the session page (``improv.web.api_roles``)
 both go through these functions."""
@@ -380,21 +382,21 @@ def confirm_suggestions(store, session_id: str, items: list[dict], *,
     sessions.errors.InvalidArgumentError
         An unknown annotation, or one that is not a suggestion to review (nothing is written).
     """
-    from sessions.annotation_edits import edit_annotation
+    from sessions.annotation_edits import change_annotations
 
     store.require_writable()
     todo = _pending(store.session(session_id), items)
     now = datetime.now().astimezone()
-    out = []
+    changes = []
     for a in todo:
-        changes: dict = {"tags": [t for t in a["tags"] if t != SUGGESTION_TAG]}
+        fields: dict = {"tags": [t for t in a["tags"] if t != SUGGESTION_TAG]}
         if is_machine_text(a.get("text")):
-            role = next((r for r, tag in ROLE_TAGS.items() if tag in changes["tags"]), None)
+            role = next((r for r, tag in ROLE_TAGS.items() if tag in fields["tags"]), None)
             if role is not None:
-                changes["text"] = confirmed_text(role, a.get("player"), on=now)
-        out.append(edit_annotation(store, session_id, a["id"], by=by, expected_rev=a["rev"],
-                                   **changes))
-    return out
+                fields["text"] = confirmed_text(role, a.get("player"), on=now)
+        changes.append({"id": a["id"], "rev": a["rev"], "op": "edit", "fields": fields})
+    # one revision each, written together; the markers and the catalog refreshed once
+    return change_annotations(store, session_id, changes, by=by)
 
 
 def discard_suggestions(store, session_id: str, items: list[dict], *, by: str | None = None,
@@ -410,10 +412,50 @@ def discard_suggestions(store, session_id: str, items: list[dict], *, by: str | 
     list of dict
         The discarded annotations (``deleted`` true).
     """
-    from sessions.annotation_edits import delete_annotation
+    from sessions.annotation_edits import change_annotations
 
     store.require_writable()
     todo = _pending(store.session(session_id), items)
-    return [delete_annotation(store, session_id, a["id"], by=by, reason=reason,
-                              expected_rev=a["rev"])
-            for a in todo]
+    return change_annotations(store, session_id, [
+        {"id": a["id"], "rev": a["rev"], "op": "delete", "reason": reason} for a in todo], by=by)
+
+
+def restore_suggestions(store, session_id: str, items: list[dict], *,
+                        by: str | None = None) -> list[dict]:
+    """Undo :func:`discard_suggestions`: each discarded suggestion is listed again, to review
+    (a new revision each, written together).
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    items : list of dict
+        ``{id, rev}``: a discarded suggestion and the revision of its deletion (None: any).
+    by : str, optional
+        Who restores them (a pseudonym code).
+
+    Returns
+    -------
+    list of dict
+        The restored annotations.
+
+    Raises
+    ------
+    sessions.errors.AnnotationConflictError
+        One of them changed since it was shown (nothing is written).
+    sessions.errors.InvalidArgumentError
+        An unknown annotation, one that is not deleted or not a suggestion (nothing is
+        written).
+    """
+    from sessions.annotation_edits import change_annotations
+    from sessions.errors import InvalidArgumentError
+
+    store.require_writable()
+    current = {a["id"]: a for a in store.session(session_id).annotations(include_deleted=True)}
+    for item in items:
+        a = current.get(item["id"])
+        if a is not None and SUGGESTION_TAG not in (a.get("tags") or []):
+            raise InvalidArgumentError(f"annotation {a['id']} is not a role suggestion",
+                                       parameter="annotation_id")
+    return change_annotations(store, session_id, [
+        {"id": i["id"], "rev": i.get("rev"), "op": "restore"} for i in items], by=by)

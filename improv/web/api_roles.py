@@ -1,6 +1,7 @@
 """Endpoints for the role suggestions of the dialogue analysis on the session page: what
 they are and what became of each, adding them as annotations to review (as ``improv analyze
---dialogue --accept-roles`` does), and confirming or discarding the added ones.
+--dialogue --accept-roles`` does), and confirming or discarding the added ones (each request
+one batch: :func:`sessions.annotation_edits.change_annotations`), or restoring discarded ones.
 
 Everything is a call into :mod:`improv.analyze.roles`; nothing is analysed here (a session
 whose dialogue is not analysed is a 409 that says what to do).
@@ -111,3 +112,10 @@ def discard(session_id: str, body: ReviewBody, store: Store = Depends(get_store)
     """Discard suggestions (deleted, kept in their history, restorable). 409 as confirm."""
     done = _review(roles.discard_suggestions, store, session_id, body)
     return {"discarded": len(done), "annotations": done}
+
+
+@router.post("/restore")
+def restore(session_id: str, body: ReviewBody, store: Store = Depends(get_store)) -> dict:
+    """Undo a discard: the suggestions are listed again, to review. 409 as confirm."""
+    done = _review(roles.restore_suggestions, store, session_id, body)
+    return {"restored": len(done), "annotations": done}

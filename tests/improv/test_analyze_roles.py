@@ -83,3 +83,49 @@ def test_the_confirmed_day_is_the_local_day():
     assert confirmed_text("partner", "client", on=on) == (
         f"partner · client, confirmed Dec {on.day}, 2026")
     assert confirmed_text("silence", None, on=on).startswith("silence, confirmed Dec")
+
+
+def test_confirming_or_discarding_all_is_one_batch(store, duo, monkeypatch):
+    """"Confirm all" rewrote the markers and the catalog once per suggestion (3.5 s for 200):
+    all of them are one append to the log, one rewrite of the SMF, one catalog update."""
+    from improv.analyze.roles import discard_suggestions, restore_suggestions
+    from sessions import annotation_edits
+    from sessions import annotation_log as ann
+
+    runs = [{"t": k * 0.04, "end": k * 0.04 + 0.03, "player": "client", "role": "leader",
+             "confidence": 0.9} for k in range(200)]
+    written = accept_roles(store, duo, runs)
+    assert len(written) == 200
+    calls = []
+    for module, name in ((ann, "append_records"), (annotation_edits, "atomic_write_bytes"),
+                         (store.catalog, "put_annotations")):
+        fn = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda *a, _fn=fn, _name=name, **k: calls.append(_name) or _fn(*a, **k))
+    done = confirm_suggestions(store, duo, [{"id": a["id"], "rev": 1} for a in written[:150]])
+    assert sorted(calls) == ["append_records", "atomic_write_bytes", "put_annotations"]
+    assert all(a["rev"] == 2 and "suggestion" not in a["tags"] for a in done)
+    assert all(", confirmed " in a["text"] for a in done)
+    calls.clear()
+    gone = discard_suggestions(store, duo, [{"id": a["id"], "rev": 1} for a in written[150:]])
+    assert sorted(calls) == ["append_records", "atomic_write_bytes", "put_annotations"]
+    assert all(a["deleted"] for a in gone)
+    states = [r["state"] for r in role_suggestions(
+        store, duo, [{"name": "client|therapist", "role_runs": runs}])]
+    assert states.count("confirmed") == 150 and states.count("discarded") == 50
+    calls.clear()
+    back = restore_suggestions(store, duo, [{"id": a["id"], "rev": a["rev"]} for a in gone])
+    assert len(calls) == 3 and not any(a["deleted"] for a in back)
+
+
+def test_restoring_is_for_discarded_suggestions_only(store, duo):
+    from improv.analyze.roles import restore_suggestions
+    from sessions.annotation_edits import add_annotation
+    from sessions.errors import InvalidArgumentError
+
+    (a,) = accept_roles(store, duo, RUNS[:1])
+    with pytest.raises(InvalidArgumentError, match="is not deleted"):
+        restore_suggestions(store, duo, [{"id": a["id"]}])
+    own = add_annotation(store, duo, t=1.0, tags=["autonomy:leader"], text="mine")
+    with pytest.raises(InvalidArgumentError, match="is not a role suggestion"):
+        restore_suggestions(store, duo, [{"id": own["id"]}])

@@ -530,15 +530,15 @@ export async function sessionPage(main, id, params) {
     next?.querySelector('.actions button')?.focus();
   }
   async function reviewAll(kind, list, btn) {
-    // one change per annotation, each kept in its history: a few seconds for hundreds
+    // one request: a revision per annotation, each kept in its history, written together
     btn.disabled = true;
     btn.textContent = kind === 'confirm' ? 'Confirming…' : 'Discarding…';
     let r;
     try { r = await review(kind, list); } catch (ex) { renderRoles(); throw ex; }
     rolesNote = kind === 'confirm' ? { text: `${counted(r.confirmed, 'suggested role')} confirmed (their suggested versions stay in their history).` }
       : { text: `${counted(r.discarded, 'suggestion')} discarded (kept in the history).`, undo: async () => {
-        for (const a of list) await api(`/api/sessions/${id}/annotations/${a.id}/restore`, { method: 'POST', body: {} });
-        rolesNote = { text: `${counted(list.length, 'suggestion')} restored, to review again.` };
+        const back = await api(`/api/sessions/${id}/roles/restore`, { method: 'POST', body: { annotations: r.annotations.map((a) => ({ id: a.id, rev: a.rev })) } });
+        rolesNote = { text: `${counted(back.restored, 'suggestion')} restored, to review again.` };
         await loadAnnotations();
       } };
     await loadAnnotations();

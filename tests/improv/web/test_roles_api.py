@@ -117,3 +117,23 @@ def test_a_confirmation_is_no_correction(analysed, client_for):
     assert [x["edits"] for x in page if x["id"] == first["id"]] == [0]
     c.patch(f"{base}/{first['id']}", json={"text": "she leads here"})
     assert current(first["id"])["edits"] == 1
+
+
+def test_discarding_all_is_undone_in_one_request(analysed, client_for):
+    """The page's Undo after "Discard all remaining" restores them with one request (it sent
+    one per suggestion); a stale revision is a 409 and restores none."""
+    path, sid = analysed
+    c = client_for(path)
+    c.post(f"/api/sessions/{sid}/roles/annotations", json={"min_confidence": 0})
+    written = suggestions(path, sid)
+    base = f"/api/sessions/{sid}/roles"
+    gone = c.post(f"{base}/discard", json={"annotations": [
+        {"id": a["id"], "rev": a["rev"]} for a in written]}).json()["annotations"]
+    before = snapshot(path)
+    r = c.post(f"{base}/restore", json={"annotations": [{"id": a["id"], "rev": 1}
+                                                         for a in gone]})
+    assert r.status_code == 409 and snapshot(path) == before
+    r = c.post(f"{base}/restore", json={"annotations": [{"id": a["id"], "rev": a["rev"]}
+                                                         for a in gone]})
+    assert r.status_code == 200 and r.json()["restored"] == len(written)
+    assert c.get(base).json()["states"]["to review"] == len(written)

@@ -92,3 +92,34 @@ def test_roles_section_adds_confirms_and_discards(demo_store, live_server, page)
     expect(note).to_have_text(f"{left} suggested roles confirmed (their suggested versions stay in "
                               "their history).")
     assert not [x for x in suggested(path, sid) if "suggestion" in x["tags"] and not x["deleted"]]
+
+
+def test_discard_all_is_undone_with_one_request(demo_store, live_server, page):
+    """"Discard all remaining", then Undo: every suggestion is back to review, restored in
+    one request (it was one request, and one rewrite of the markers, per suggestion)."""
+    path, sid = demo_store
+    with Store(path) as store:
+        analyze_session(store, sid, dialogue=True)
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    box = page.locator("section.panel.roles")
+    expect(box).to_be_visible(timeout=60000)
+    box.get_by_label("less sure").check()
+    box.get_by_role("button", name="Add them as annotations to review").click()
+    rows = page.locator("table.annotations tr.suggested")
+    expect(rows.first).to_be_visible()
+    n = len(suggested(path, sid))
+    expect(rows).to_have_count(n)
+    box.get_by_role("button", name="Discard all remaining").click()
+    box.locator(".roles-ask").get_by_role("button", name=f"Discard {n}").click()
+    expect(rows).to_have_count(0)
+    assert all(a["deleted"] for a in suggested(path, sid))
+    restores = []
+    page.on("request", lambda r: restores.append(r.url) if "restore" in r.url else None)
+    box.locator(".roles-note").get_by_role("button", name="Undo").click()
+    expect(rows).to_have_count(n)
+    expect(box.locator(".roles-note")).to_have_text(
+        f"{n} suggestions restored, to review again.")
+    assert [u.rsplit("/api/", 1)[1] for u in restores] == [f"sessions/{sid}/roles/restore"]
+    assert not any(a["deleted"] for a in suggested(path, sid))
