@@ -18,7 +18,8 @@ from .errors import ParameterError
 __all__ = ["NoteTable", "notes_from_events", "PERCUSSION_CHANNEL"]
 
 #: General MIDI channel 10 (0-based 9) is percussion: its note numbers name drums (35 bass
-#: drum, 38 snare, 42 closed hi-hat, ...), not pitches.
+#: drum, 38 snare, 42 closed hi-hat, ...), not pitches. Notes of an input marked as a drum kit
+#: are drums on every channel (:attr:`NoteTable.drum`).
 PERCUSSION_CHANNEL = 9
 
 _NOTE_OFF = 0x80
@@ -37,6 +38,9 @@ class NoteTable:
     pitch : np.ndarray [shape=(n,), int16, MIDI note number 0-127]
     velocity : np.ndarray [shape=(n,), int16, MIDI velocity 1-127]
     channel : np.ndarray [shape=(n,), int16, MIDI channel 0-15]
+    drum : np.ndarray [shape=(n,), bool] or None
+        True for a note of an input marked as a drum kit (whatever its channel: kits often
+        send on another channel than 10). None (the default): no note is marked.
     """
 
     start: np.ndarray
@@ -44,9 +48,16 @@ class NoteTable:
     pitch: np.ndarray
     velocity: np.ndarray
     channel: np.ndarray
+    drum: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        cols = {k: getattr(self, k) for k in ("start", "end", "pitch", "velocity", "channel")}
+        if self.drum is None:
+            object.__setattr__(self, "drum", np.zeros(np.shape(self.start)[:1], dtype=bool))
+        elif np.asarray(self.drum).dtype != bool:
+            raise ParameterError(f"NoteTable drum must be a bool array, got dtype "
+                                 f"{np.asarray(self.drum).dtype}")
+        cols = {k: getattr(self, k)
+                for k in ("start", "end", "pitch", "velocity", "channel", "drum")}
         n = {k: np.shape(v) for k, v in cols.items()}
         if any(len(s) != 1 for s in n.values()) or len({s[0] for s in n.values()}) != 1:
             raise ParameterError(f"NoteTable columns must be 1-D with equal length, got shapes {n}")
@@ -60,7 +71,7 @@ class NoteTable:
         """A table with no notes (right dtypes, length 0)."""
         f = np.zeros(0, dtype=np.float64)
         i = np.zeros(0, dtype=np.int16)
-        return cls(f, f.copy(), i, i.copy(), i.copy())
+        return cls(f, f.copy(), i, i.copy(), i.copy(), np.zeros(0, dtype=bool))
 
     @classmethod
     def from_arrays(
@@ -70,6 +81,7 @@ class NoteTable:
         pitch: Any,
         velocity: Any,
         channel: Any = None,
+        drum: Any = None,
     ) -> "NoteTable":
         """Build a validated table from array-likes (sorted by start, then pitch).
 
@@ -81,6 +93,8 @@ class NoteTable:
         velocity : array-like [0-127]
         channel : array-like [0-15] or None
             Defaults to channel 0 for every note.
+        drum : array-like of bool or None
+            True for the notes of an input marked as a drum kit; None: none is.
 
         Raises
         ------
@@ -94,11 +108,12 @@ class NoteTable:
         v = np.asarray(velocity).ravel().astype(np.int64)
         c = (np.zeros(s.size, np.int64) if channel is None
              else np.asarray(channel).ravel().astype(np.int64))
-        lens = {len(s), len(e), len(p), len(v), len(c)}
+        d = (np.zeros(s.size, bool) if drum is None else np.asarray(drum).ravel().astype(bool))
+        lens = {len(s), len(e), len(p), len(v), len(c), len(d)}
         if len(lens) != 1:
             raise ParameterError(
-                f"start, end, pitch, velocity and channel must have equal length, got "
-                f"{[len(s), len(e), len(p), len(v), len(c)]}"
+                f"start, end, pitch, velocity, channel and drum must have equal length, got "
+                f"{[len(s), len(e), len(p), len(v), len(c), len(d)]}"
             )
         if s.size:
             if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e))):
@@ -118,7 +133,7 @@ class NoteTable:
         order = np.lexsort((p, s))
         return cls(
             s[order], e[order], p[order].astype(np.int16), v[order].astype(np.int16),
-            c[order].astype(np.int16),
+            c[order].astype(np.int16), d[order],
         )
 
     def __len__(self) -> int:
@@ -129,14 +144,24 @@ class NoteTable:
         """Note durations ``end - start`` [seconds]."""
         return self.end - self.start
 
+    @property
+    def percussion(self) -> np.ndarray:
+        """[shape=(n,), bool] Which notes are drums: those on the GM percussion channel
+        (:data:`PERCUSSION_CHANNEL`) and those of an input marked as a drum kit
+        (:attr:`drum`); their note numbers name drums, not pitches."""
+        return (self.channel == PERCUSSION_CHANNEL) | self.drum
+
+    def take(self, keep: np.ndarray) -> "NoteTable":
+        """The notes where the bool mask ``keep`` is True (every column, order kept)."""
+        return NoteTable(self.start[keep], self.end[keep], self.pitch[keep], self.velocity[keep],
+                         self.channel[keep], self.drum[keep])
+
     def pitched(self) -> "NoteTable":
-        """The notes that have a pitch: all but those on the GM percussion channel
-        (:data:`PERCUSSION_CHANNEL`), whose note numbers name drums."""
-        keep = self.channel != PERCUSSION_CHANNEL
+        """The notes that have a pitch: all but the drums (:attr:`percussion`)."""
+        keep = ~self.percussion
         if keep.all():
             return self
-        return NoteTable(self.start[keep], self.end[keep], self.pitch[keep], self.velocity[keep],
-                         self.channel[keep])
+        return self.take(keep)
 
 
 def notes_from_events(

@@ -30,9 +30,10 @@ ch. 2; Dixon 2001/2007, BeatRoot's salience = duration + pitch + velocity). Give
    level scores 0 (every event on one of its beats: steady one-note-a-beat playing) the cues
    cannot judge it, and it stands (:data:`KEEP_SILENT`).
 
-The cues need pitched notes: on the GM percussion channel a note number names a drum, and a
-drum's length and "pitch" say nothing about its metrical weight, so notes there are left out
-and a drums-only player keeps the tempo stage's level and label.
+The cues need pitched notes: on the GM percussion channel (and from an input marked as a drum
+kit) a note number names a drum, and a drum's length and "pitch" say nothing about its metrical
+weight, so those notes are left out and a drums-only player keeps the tempo stage's level and
+label.
 
 The two margins were chosen by two-fold cross-validation over 223 ASAP piano performances of
 pieces outside the shared evaluation set (``bench/heldout_cv.py``, analysis 1.10.0); on the
@@ -529,8 +530,8 @@ def pulse_from_notes(
 ) -> Pulse:
     """Tempo, beats and pulse label of notes: :func:`analysis.beats.pulse_curve` on their
     onsets (velocity-weighted), then :func:`apply_metre` with the cues of the pitched ones
-    (all notes give the onsets; notes on the GM percussion channel give no cues). Windows in
-    which no note sounds are pauses, left out of the pulsed share.
+    (all notes give the onsets; drums (:attr:`analysis.convert.NoteTable.percussion`) give no
+    cues). Windows in which no note sounds are pauses, left out of the pulsed share.
 
     Parameters
     ----------

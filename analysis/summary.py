@@ -117,7 +117,8 @@ def analyze_midi(
     keep = notes.start < duration
     if not keep.all():
         notes = NoteTable(notes.start[keep], np.minimum(notes.end[keep], duration),
-                          notes.pitch[keep], notes.velocity[keep], notes.channel[keep])
+                          notes.pitch[keep], notes.velocity[keep], notes.channel[keep],
+                          notes.drum[keep])
     status = "ok"
     if len(notes) == 0:
         status = "empty"
@@ -154,7 +155,8 @@ def _midi_curves(
     curves["silence_share"] = silence_share_curve(sil, duration=duration, window=window, hop=hop)
     curves.update(velocity_curves(notes, duration=duration, window=window, hop=hop))
     # register, articulation and key from the pitched notes only: on the GM percussion channel
-    # a note number names a drum, and a drum's note-off says nothing about articulation
+    # and from an input marked as a drum kit a note number names a drum, and a drum's note-off
+    # says nothing about articulation
     tones = notes.pitched()
     curves.update(pitch_curves(tones, duration=duration, window=window, hop=hop))
     curves["articulation"] = articulation_curve(tones, duration=duration, window=window, hop=hop)
@@ -185,7 +187,8 @@ def _midi_summary(notes: NoteTable, curves: dict[str, Curve], sil: np.ndarray, *
         "velocity_std": _stat(np.std, vel),
         "velocity_range": _stat(np.ptp, vel),
         "velocity_p95_p5": _num(np.percentile(vel, 95) - np.percentile(vel, 5)) if n else None,
-        # why the register is empty for a drum kit (the GM percussion channel)
+        # why the register is empty for a drum kit (the GM percussion channel, or an input
+        # marked as a drum kit)
         "percussion_share": 1.0 - len(tones) / n if n else None,
         "pitch_mean": _stat(np.mean, pitch),
         "pitch_std": _stat(np.std, pitch),

@@ -89,10 +89,9 @@ class PlayerEvents:
         """The events of a MIDI player from an :class:`analysis.convert.NoteTable`."""
         if not isinstance(notes, NoteTable):
             raise ParameterTypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
-        from ..convert import PERCUSSION_CHANNEL
-
-        # a drum kit on the GM percussion channel has no melody: its note numbers name drums
-        drums = len(notes) > 0 and bool(np.all(notes.channel == PERCUSSION_CHANNEL))
+        # a drum kit (on the GM percussion channel, or an input marked as one) has no melody:
+        # its note numbers name drums
+        drums = len(notes) > 0 and bool(np.all(notes.percussion))
         return cls(notes.start, notes.end, None if drums else notes.pitch, notes.velocity)
 
     @property
