@@ -254,6 +254,7 @@ def import_files(
     title: str | None = None,
     started: datetime | None = None,
     demo: bool = False,
+    percussion: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Import files recorded together as one new session.
 
@@ -270,6 +271,11 @@ def import_files(
         per file name.
     started : datetime, optional
         UTC start of the session; by default the oldest file's modification time.
+    percussion : sequence of str
+        Players or MIDI files (a file's name is its input's name) that are drum kits: their
+        notes are drums on every channel, not only on General MIDI channel 10
+        (:func:`sessions.manifest.midi_inputs_named`; ``percussion`` in the manifest's
+        ``midi.ports``).
 
     Returns
     -------
@@ -281,7 +287,8 @@ def import_files(
     SessionFormatError
         For a missing, empty, corrupt or unsupported file; nothing is written then.
     InvalidArgumentError
-        For a bad mapping or offset, or no files; nothing is written then.
+        For a bad mapping or offset, no files, or a ``percussion`` name that is no player or
+        MIDI file of the import (or an audio file); nothing is written then.
     """
     paths = _check_files(files)
     maps = [parse_player_map(m) if isinstance(m, str) else m for m in players]
@@ -304,6 +311,7 @@ def import_files(
         source="imported", demo=demo, started=started,
         settings={"imported_files": [p.name for p in paths]},
     )
+    _mark_percussion(gathered, percussion)
     if gathered.warnings:
         manifest.setdefault("warnings", []).extend(gathered.warnings)
     stage = scratch.claim(store.tmp_dir, manifest["id"])  # swept if this process dies
@@ -313,6 +321,25 @@ def import_files(
     finally:
         stage.release()  # removes whatever is left in tmp/ (nothing after the commit)
     return manifest
+
+
+def _mark_percussion(g: _Gathered, names: Sequence[str]) -> None:
+    """Mark the MIDI inputs ``names`` means (players, or MIDI files by name) as drum kits, or
+    refuse the import with the reason (before anything is written)."""
+    if not names:
+        return
+    view = {"players": [{"name": p} for p in g.player_order], "midi": {"ports": g.ports},
+            "audio": [{"name": default_player(p.stem, "audio"), "players": chans}
+                      for p, _, chans, _ in g.audio_plan]}
+    for name in names:
+        files = [p for p in g.paths if str(name) in (p.name, str(p))]
+        if files and READERS[files[0].suffix.lower()].kind == "audio":
+            raise InvalidArgumentError(
+                f"{files[0].name} is an audio file, which cannot be marked as a drum kit: the "
+                "analysis hears by the sound whether audio is percussive", parameter="percussion")
+        port = g.port_of[files[0]] if files else name
+        for i in mf.midi_inputs_named(view, port):
+            g.ports[i]["percussion"] = True
 
 
 def _check_files(files: Sequence[str | os.PathLike]) -> list[Path]:

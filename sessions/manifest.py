@@ -14,7 +14,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Callable
 
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
+from sessions.names import match_name
 from sessions.schema import check_optional_fields
 
 SCHEMA_VERSION = 1
@@ -225,3 +226,56 @@ def warnings_of(manifest: dict) -> list[str]:
     live = [w for e in manifest.get("events", []) if e.get("kind") == "warnings"
             for w in e.get("messages", [])]
     return [*manifest.get("warnings", []), *live]
+
+
+def percussion_ports(manifest: dict) -> set[tuple[str, str]]:
+    """The MIDI inputs marked as drum kits, as ``(player, port)`` pairs.
+
+    A MIDI input (an entry of ``midi.ports``: one port of one player) with ``"percussion":
+    true`` is a drum kit: the analysis takes its notes as drums on every channel, as it takes
+    General MIDI channel 10. A manifest without the field (every session before December 2026)
+    marks none: channel 10 alone is percussion, as before.
+    """
+    return {(p["player"], p["name"]) for p in manifest["midi"].get("ports", [])
+            if p.get("percussion") is True}
+
+
+def midi_inputs_named(manifest: dict, name: str) -> list[int]:
+    """The MIDI inputs (indices into ``midi.ports``) that ``name`` means, for marking them as
+    drum kits: a player's MIDI inputs, else every player's share of a MIDI port (names match
+    without regard to case where that leaves one, :func:`sessions.names.match_name`).
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``name`` is an audio input, a player with audio inputs only, or neither a player nor a
+        MIDI input (the message lists the MIDI inputs).
+    """
+    ports = manifest["midi"].get("ports", [])
+    players = [p["name"] for p in manifest["players"]]
+    audio = [a["name"] for a in manifest["audio"]]
+    listed = ", ".join(f"{p['name']} ({p['player']})" for p in ports) or "none"
+    player = match_name(str(name), players)
+    if player in players:
+        hits = [i for i, p in enumerate(ports) if p["player"] == player]
+        if hits:
+            return hits
+        if any(player in a.get("players", {}) for a in manifest["audio"]):
+            raise InvalidArgumentError(
+                f"player {player!r} plays only audio inputs, which cannot be marked as a drum "
+                f"kit: the analysis hears by the sound whether audio is percussive (MIDI inputs: "
+                f"{listed})", parameter="input")
+        raise InvalidArgumentError(f"player {player!r} has no MIDI input (MIDI inputs: {listed})",
+                                   parameter="input")
+    port = match_name(str(name), dict.fromkeys(p["name"] for p in ports))
+    hits = [i for i, p in enumerate(ports) if p["name"] == port]
+    if hits:
+        return hits
+    if match_name(str(name), audio) in audio:
+        raise InvalidArgumentError(
+            f"audio input {match_name(str(name), audio)!r} cannot be marked as a drum kit: the "
+            f"analysis hears by the sound whether audio is percussive (MIDI inputs: {listed})",
+            parameter="input")
+    raise InvalidArgumentError(
+        f"no player or MIDI input {name!r} (MIDI inputs: {listed}; players: "
+        f"{', '.join(players) or 'none'})", parameter="input")

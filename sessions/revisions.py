@@ -1,5 +1,6 @@
-"""Corrections of a session's title and client code, kept in an append-only revision log
-(``revisions.jsonl`` in the session folder), as annotations are (:mod:`sessions.annotation_log`).
+"""Corrections of a session's title and client code, and marks of its MIDI inputs as drum kits,
+kept in an append-only revision log (``revisions.jsonl`` in the session folder), as annotations
+are (:mod:`sessions.annotation_log`).
 
 A correction never rewrites the past: the log keeps every value a field had, when it was
 changed and by whom (German §630f BGB: corrections keep the original and the time of change
@@ -9,14 +10,19 @@ correction::
     {"rev": 1, "at_utc": "2026-12-04T18:01:02.123456+00:00", "by": "T01", "field": "title",
      "from": "Sesion 3", "to": "Session 3", "reason": "typo"}
 
-``from`` of the first correction of a field is its value as recorded or imported.
+``from`` of the first correction of a field is its value as recorded or imported. Marking a
+MIDI input as a drum kit (or taking the mark away) is a correction of its ``percussion`` mark,
+naming the input (its port) and its player::
+
+    {"rev": 2, "at_utc": "...", "by": "T01", "field": "percussion", "input": "TD-17",
+     "player": "therapist", "from": false, "to": true, "reason": "e-drum on channel 1"}
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sessions import manifest as mf
 from sessions.annotation_log import append_records, utc_now
@@ -28,6 +34,8 @@ from sessions.locks import manifest_lock
 REVISIONS = "revisions.jsonl"
 #: Fields a correction may change.
 FIELDS = ("title", "client")
+#: The field of a MIDI input's drum-kit mark (``midi.ports[].percussion``).
+PERCUSSION = "percussion"
 #: Longest title [characters].
 MAX_TITLE = 200
 
@@ -50,10 +58,21 @@ def read_revisions(folder: Path) -> list[dict[str, Any]]:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
-        if not isinstance(rec, dict) or rec.get("field") not in FIELDS or "to" not in rec:
-            raise SessionFormatError(f"{path}:{number}: not a correction of the title or client")
+        if not (_is_field_correction(rec) or _is_mark(rec)):
+            raise SessionFormatError(f"{path}:{number}: not a correction of the title, the "
+                                     "client or a drum-kit mark")
         out.append(rec)
     return out
+
+
+def _is_field_correction(rec: Any) -> bool:
+    return isinstance(rec, dict) and rec.get("field") in FIELDS and "to" in rec
+
+
+def _is_mark(rec: Any) -> bool:
+    return (isinstance(rec, dict) and rec.get("field") == PERCUSSION
+            and isinstance(rec.get("input"), str) and isinstance(rec.get("player"), str)
+            and isinstance(rec.get("to"), bool))
 
 
 def check_revisions(folder: Path, manifest: dict[str, Any]) -> list[str]:
@@ -63,9 +82,21 @@ def check_revisions(folder: Path, manifest: dict[str, Any]) -> list[str]:
         revs = read_revisions(folder)
     except (SessionFormatError, OSError) as exc:
         return [str(exc)]
-    last = {r["field"]: r["to"] for r in revs}
-    return [f"{REVISIONS}: the last correction of {f} gives {v!r}, session.json has "
-            f"{manifest.get(f)!r}" for f, v in last.items() if manifest.get(f) != v]
+    last = {r["field"]: r["to"] for r in revs if r["field"] in FIELDS}
+    problems = [f"{REVISIONS}: the last correction of {f} gives {v!r}, session.json has "
+                f"{manifest.get(f)!r}" for f, v in last.items() if manifest.get(f) != v]
+    marks = {(r["player"], r["input"]): r["to"] for r in revs if r["field"] == PERCUSSION}
+    ports = {(p["player"], p["name"]): p.get("percussion") is True
+             for p in manifest["midi"].get("ports", [])}
+    for (player, port), to in marks.items():
+        if (player, port) not in ports:
+            problems.append(f"{REVISIONS}: a drum-kit mark names MIDI input {port!r} of "
+                            f"{player!r}, which session.json does not have")
+        elif ports[(player, port)] != to:
+            problems.append(f"{REVISIONS}: the last drum-kit mark of MIDI input {port!r} "
+                            f"({player}) gives {to!r}, session.json has "
+                            f"{ports[(player, port)]!r}")
+    return problems
 
 
 def _check_value(field: str, value: str | None) -> str | None:
@@ -132,6 +163,88 @@ def correct_session(store, session_id: str, *, by: str | None = None,
             store._index(manifest)
     return {"id": session_id, "title": manifest.get("title"), "client": manifest.get("client"),
             "revisions": recs}
+
+
+def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion: bool = True,
+                    by: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    """Mark MIDI inputs of a session as drum kits (or take the mark away); each change is a
+    revision in ``revisions.jsonl``, written before ``session.json`` takes it.
+
+    The analysis takes a marked input's notes as drums on every channel (no pitch, key or
+    tonal clarity from them), as it takes General MIDI channel 10; a changed mark changes the
+    analysis key (:func:`improv.analyze.cache.data_checksums`), so the session is measured
+    again.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    names : sequence of str
+        Players (all their MIDI inputs) or MIDI inputs (port names; every player's share of
+        the port), see :func:`sessions.manifest.midi_inputs_named`.
+    percussion : bool
+        True: mark as a drum kit; False: take the mark away.
+    by : str, optional
+        Who marks (a pseudonym code such as ``T01``).
+    reason : str, optional
+        Why (kept in the log).
+
+    Returns
+    -------
+    dict
+        ``id``, ``inputs`` (every MIDI input: ``name``, ``player``, ``percussion``) and the
+        ``revisions`` written (none when every input already had the mark asked for).
+
+    Raises
+    ------
+    InvalidArgumentError, SessionFormatError
+        No name, an unknown name, an audio input, a bad author; nothing is changed then.
+    """
+    store.require_writable()
+    names = [str(n) for n in names if str(n).strip()]
+    if not names:
+        raise InvalidArgumentError("name a MIDI input or a player to mark as a drum kit",
+                                   parameter="input")
+    if not isinstance(percussion, bool):
+        raise InvalidArgumentError(f"percussion must be true or false, got {percussion!r}",
+                                   parameter="percussion")
+    by = mf.check_author(by)
+    session = store.session(session_id)
+    path = session.folder / mf.MANIFEST
+    with manifest_lock(session.folder):
+        manifest = read_json(path)
+        chosen = sorted({i for n in names for i in mf.midi_inputs_named(manifest, n)})
+        ports = manifest["midi"]["ports"]
+        start = len(read_revisions(session.folder))
+        changed = [i for i in chosen if (ports[i].get("percussion") is True) != percussion]
+        recs = [{"rev": start + k + 1, "at_utc": utc_now(), "by": by, "field": PERCUSSION,
+                 "input": ports[i]["name"], "player": ports[i]["player"],
+                 "from": not percussion, "to": percussion, "reason": reason or None}
+                for k, i in enumerate(changed)]
+        if recs:
+            append_records(session.folder / REVISIONS, recs)  # the history first
+            for i in changed:
+                if percussion:
+                    ports[i]["percussion"] = True
+                else:  # as before any mark: sessions without one read the same
+                    ports[i].pop("percussion", None)
+            atomic_write_json(path, manifest)
+            store._index(manifest)
+    return {"id": session_id, "inputs": midi_inputs(manifest), "revisions": recs}
+
+
+def midi_inputs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every MIDI input of a session: ``name`` (its port), ``player`` and ``percussion``
+    (marked as a drum kit)."""
+    return [{"name": p["name"], "player": p["player"], "percussion": p.get("percussion") is True}
+            for p in manifest["midi"].get("ports", [])]
+
+
+def mark_words(rec: dict[str, Any]) -> str:
+    """A drum-kit mark's revision in words: ``MIDI input TD-17 (therapist) marked as a drum
+    kit`` or ``... no longer marked as a drum kit``."""
+    what = "marked as a drum kit" if rec.get("to") else "no longer marked as a drum kit"
+    return f"MIDI input {rec.get('input')} ({rec.get('player')}) {what}"
 
 
 def session_label(number: int | None, session_id: str, title: str | None = None) -> str:

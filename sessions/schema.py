@@ -40,8 +40,10 @@ def _dict_of(test):
 
 
 def _is_port(v: Any) -> bool:
+    # "percussion" (optional, since December 2026): true for a MIDI input marked as a drum kit
     return (isinstance(v, dict) and isinstance(v.get("name"), str)
-            and isinstance(v.get("player"), str))
+            and isinstance(v.get("player"), str)
+            and isinstance(v.get("percussion", False), bool))
 
 
 def _is_gap(v: Any) -> bool:
@@ -91,7 +93,8 @@ _TOP = {
 _MIDI = {
     "file": (lambda v: isinstance(v, str), "text"),
     "ports": (lambda v: isinstance(v, list) and all(_is_port(p) for p in v),
-              "a list of ports with a 'name' and a 'player'"),
+              "a list of ports with a 'name', a 'player' and (if any) 'percussion' true or "
+              "false"),
     "events": (_is_count, "a whole number >= 0"),
     "counters": (_dict_of(_is_count), "an object of whole numbers"),
 }

@@ -24,8 +24,10 @@ CACHE_FORMAT = 1
 
 def data_checksums(session) -> dict[str, str]:
     """Checksums of the recorded data (not of session.mid, which changes with annotations),
-    and each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
-    drift), which the results' times depend on as well."""
+    each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
+    drift), which the results' times depend on as well, and each MIDI input marked as a drum
+    kit (``percussion:<player>:<port>``; none for a session without marks, whose keys stay as
+    they were)."""
     sums = dict(session.manifest.get("checksums") or {})
     smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
     sums.pop(smf, None)
@@ -36,6 +38,10 @@ def data_checksums(session) -> dict[str, str]:
                 sums[str(p.relative_to(session.folder))] = f"{st.st_size}:{st.st_mtime_ns}"
     for inp in session.audio_inputs():
         sums[f"clock:{inp.name}"] = f"{inp.t0!r},{inp.drift_ppm!r}"
+    from sessions.manifest import percussion_ports
+
+    for player, port in percussion_ports(session.manifest):  # a drum kit: measured as drums
+        sums[f"percussion:{player}:{port}"] = "drum kit"
     return dict(sorted(sums.items()))
 
 

@@ -22,21 +22,27 @@ BLOCK_FRAMES = 1 << 16
 def midi_notes(session, player: str, events=None):
     """The notes of all MIDI ports of ``player`` (each port paired on its own, then merged).
 
-    ``events`` are the session's MIDI events (all players; read here if None).
+    ``events`` are the session's MIDI events (all players; read here if None). The notes of a
+    port the session marks as a drum kit (``percussion`` in ``midi.ports``,
+    :func:`sessions.manifest.percussion_ports`) are drums on every channel
+    (:attr:`analysis.NoteTable.drum`).
     """
     from analysis import NoteTable, notes_from_events
+    from sessions.manifest import percussion_ports
 
     ev = (session.midi_events() if events is None else events).select(players=[player])
     if len(ev) == 0:
         return NoteTable.empty()
+    kits = {port for who, port in percussion_ports(session.manifest) if who == player}
     end = max(session.duration_s, float(np.max(ev.t)))
-    cols: list[list[np.ndarray]] = [[], [], [], [], []]
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
     for port in dict.fromkeys(ev.port.tolist()):
         sel = np.flatnonzero(ev.port == port)
         sel = sel[np.argsort(ev.t[sel], kind="stable")]
         nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
                                end_time=end)
-        for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel)):
+        for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel,
+                               np.full(len(nt), port in kits))):
             cols[i].append(c)
     return NoteTable.from_arrays(*(np.concatenate(c) for c in cols))
 

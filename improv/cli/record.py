@@ -74,6 +74,10 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
 @click.option("--setup", "setup", metavar="NAME", help="Use a saved setup (see 'improv setups').")
 @click.option("--player", "players", multiple=True, metavar="SPEC", help=PLAYER_HELP)
+@click.option("--percussion", "percussion", multiple=True, metavar="PLAYER|PORT",
+              help="A drum kit: the notes of this player's MIDI inputs, or of this MIDI input "
+                   "(PORT as written after midi:), are drums on every channel, not only on "
+                   "channel 10 (no key or pitch from them; repeatable).")
 @click.option("--save-setup", metavar="NAME", help="Also save these inputs as a setup.")
 @click.option("--duration", type=Number(unit="seconds", example="600", min=0, min_open=True),
               metavar="SECONDS",
@@ -106,9 +110,9 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_device_options
 @click.pass_obj
-def record(app, client, therapist, setup, players, save_setup, duration, samplerate, blocksize,
-           disk_warn_mb, disk_stop_mb, midi_capture, midi_stamps, no_display, live_measures,
-           as_json, midi_api, audio_api, jack_server, jack_midi_server):
+def record(app, client, therapist, setup, players, percussion, save_setup, duration, samplerate,
+           blocksize, disk_warn_mb, disk_stop_mb, midi_capture, midi_stamps, no_display,
+           live_measures, as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """Record MIDI and audio of the players until q, Ctrl-C or --duration.
 
     \b
@@ -136,6 +140,7 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         options={"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
                  "jack_midi_server": jack_midi_server})
     check_inputs(inputs)
+    kits = kit_inputs(inputs, percussion)  # refused before anything is recorded
     if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
         check_setup_name(save_setup)
     rec = Recorder(
@@ -150,8 +155,10 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
     old_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
     live = None
+    kit_ports: list[str] = []
     try:
         rec.start()
+        kit_ports = kit_port_names(rec, inputs, kits) if kits else []
         show = not no_display and sys.stderr.isatty()
         if show if live_measures is None else live_measures:
             from improv.analyze.live import start_for
@@ -170,11 +177,69 @@ def record(app, client, therapist, setup, players, save_setup, duration, sampler
         signal.signal(signal.SIGTERM, old_term)
         if live is not None:
             live.stop()
+    if kit_ports and manifest.get("id"):
+        _mark_kits(store, manifest["id"], kit_ports, therapist=therapist)
     result = summarize(manifest)
     result["number"] = store.catalog.session_number(result["id"]) if result.get("id") else None
     if live is not None:  # what measuring cost (bench/bench_recording.py)
         result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
     emit(result, as_json=as_json, human=lambda r: _print_result(r, printed=printed))
+
+
+def kit_inputs(inputs, names) -> list:
+    """The MIDI inputs of ``inputs`` (:class:`improv.capture.setups.PlayerInput`) that the
+    ``--percussion`` names mean: a player's MIDI inputs, or a MIDI input by its port as written
+    in ``--player`` (without regard to case).
+
+    Raises
+    ------
+    ParameterError
+        For an audio input, a player with audio inputs only, or a name of no input.
+    """
+    from improv.errors import ParameterError
+    from sessions.names import match_name
+
+    midi = [i for i in inputs if i.kind == "midi"]
+    players = list(dict.fromkeys(i.player for i in inputs))
+    out = []
+    for name in names:
+        player = match_name(name, players)
+        hits = ([i for i in midi if i.player == player] if player in players
+                else [i for i in midi if i.device.casefold() == name.casefold()])
+        if not hits:
+            audio = player in players or any(i.device.casefold() == name.casefold()
+                                             for i in inputs if i.kind == "audio")
+            listed = ", ".join(f"{i.device} ({i.player})" for i in midi) or "none"
+            raise ParameterError(
+                f"--percussion: {name!r} " + (
+                    "is an audio input, which cannot be marked as a drum kit: the analysis "
+                    "hears by the sound whether audio is percussive" if audio
+                    else "is no player or MIDI input of this recording")
+                + f" (MIDI inputs: {listed})")
+        out += [i for i in hits if i not in out]
+    return out
+
+
+def kit_port_names(rec, inputs, kits) -> list[str]:
+    """The port names the started recording ``rec`` records the MIDI inputs ``kits`` under
+    (its MIDI ports are in the order of the MIDI inputs)."""
+    midi = [i for i in inputs if i.kind == "midi"]
+    ports = [st.port_name for st in rec.midi.ports] if rec.midi is not None else []
+    return [port for i, port in zip(midi, ports, strict=False) if i in kits]
+
+
+def _mark_kits(store, session_id: str, ports: list[str], *, therapist: str | None) -> None:
+    """Mark the recorded drum kits in the finished session (a revision in its history, by the
+    therapist); a failure is a warning: the recording is complete and can be marked later."""
+    from improv.errors import user_facing_errors
+    from sessions.revisions import mark_percussion
+
+    try:
+        mark_percussion(store, session_id, ports, by=therapist,
+                        reason="drum kit given at the recording (improv record --percussion)")
+    except user_facing_errors() as exc:
+        info(f"warning: the drum kits were not marked: {exc} (mark them with 'improv sessions "
+             f"percussion {session_id} INPUT')")
 
 
 def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):

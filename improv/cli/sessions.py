@@ -1,4 +1,5 @@
-"""``improv sessions …``: list, show, import, export, verify, compress, delete, recover, reindex."""
+"""``improv sessions …``: list, show, import, export, verify, compress, delete, recover, correct,
+percussion, reindex."""
 
 from __future__ import annotations
 
@@ -91,18 +92,21 @@ def show(app, session_id: str, as_json: bool) -> None:
     label = session_label(app.store.catalog.session_number(m["id"]), m["id"], m.get("title"))
     click.echo(f"session   {label}  ({m['status']}{', demo' if m.get('demo') else ''})")
     click.echo(f"client    {m.get('client') or '-'}    therapist {m.get('therapist') or '-'}")
+    from sessions.revisions import PERCUSSION, mark_words
+
     for r in read_revisions(session.folder):
+        what = (mark_words(r) if r["field"] == PERCUSSION
+                else f"{r['field']} was {r['from'] or '-'}, now {r['to'] or '-'}")
         click.echo(f"corrected {_local(r['at_utc'])}"
-                   f"{' by ' + r['by'] if r.get('by') else ''}: {r['field']} was "
-                   f"{r['from'] or '-'}, now {r['to'] or '-'}"
+                   f"{' by ' + r['by'] if r.get('by') else ''}: {what}"
                    f"{' (' + r['reason'] + ')' if r.get('reason') else ''}")
     click.echo(f"started   {_local(m['started_utc'])} (local time)    "
                f"length {format_duration(m.get('duration_s'))}")
     click.echo(f"source    {m.get('source')}")
     click.echo("players")
     for p in m["players"]:
-        inputs = [f"midi:{port['name']}" for port in m["midi"]["ports"]
-                  if port["player"] == p["name"]]
+        inputs = [f"midi:{port['name']}" + (" (drum kit)" if port.get("percussion") else "")
+                  for port in m["midi"]["ports"] if port["player"] == p["name"]]
         for a in m["audio"]:
             if p["name"] in a.get("players", {}):
                 chans = ",".join(str(c) for c in a["players"][p["name"]])
@@ -178,9 +182,13 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
 @click.option("--started", metavar="ISO-8601",
               help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 "
                    "(default: file time).")
+@click.option("--percussion", "percussion", multiple=True, metavar="PLAYER|FILE",
+              help="A drum kit: this player's or MIDI file's notes are drums on every channel, "
+                   "not only on channel 10 (no key or pitch from them; repeatable).")
 @json_option
 @click.pass_obj
-def import_(app, files, client, therapist, players, offsets, title, started, as_json) -> None:
+def import_(app, files, client, therapist, players, offsets, title, started, percussion,
+            as_json) -> None:
     """Import MIDI and audio files recorded together as one session."""
     from sessions.importer import import_files
 
@@ -205,7 +213,7 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
             raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
     manifest = import_files(
         app.store, files, client=client, therapist=therapist, players=players,
-        offset=_parse_offsets(offsets), title=title, started=when,
+        offset=_parse_offsets(offsets), title=title, started=when, percussion=percussion,
     )
     for w in manifest.get("warnings", []):
         info(f"warning: {w}")
@@ -214,12 +222,15 @@ def import_(app, files, client, therapist, players, offsets, title, started, as_
         "players": [p["name"] for p in manifest["players"]],
         "midi_events": manifest["midi"]["events"],
         "audio_inputs": [a["name"] for a in manifest["audio"]],
+        "percussion": [{"name": p["name"], "player": p["player"]}
+                       for p in manifest["midi"]["ports"] if p.get("percussion")],
         "duration_s": manifest["duration_s"],
     }
     emit(summary, as_json=as_json, human=lambda s: click.echo(
         f"imported session {s['id']}: players {', '.join(s['players'])}; "
         f"{s['midi_events']} MIDI events, {counted(len(s['audio_inputs']), 'audio file')}, "
         f"{format_duration(s['duration_s'])}"
+        + "".join(f"; {k['name']} ({k['player']}) is a drum kit" for k in s["percussion"])
     ))
 
 
@@ -422,6 +433,37 @@ def correct(app, session_id: str, title: str | None, client: str | None, by: str
         for v in r["revisions"]:
             click.echo(f"session {r['id']}: {v['field']} was {v['from'] or '-'}, "
                        f"now {v['to'] or '-'}")
+
+    emit(result, as_json=as_json, human=human)
+
+
+@sessions.command()
+@click.argument("session_id", metavar="ID")
+@click.argument("names", metavar="INPUT|PLAYER...", nargs=-1, required=True)
+@click.option("--off", is_flag=True, help="Take the mark away (the inputs are not drum kits).")
+@click.option("--by", metavar="CODE", help="Who marks (a pseudonym code such as T01).")
+@click.option("--reason", help="Why (kept with the change).")
+@json_option
+@click.pass_obj
+def percussion(app, session_id: str, names: tuple[str, ...], off: bool, by: str | None,
+               reason: str | None, as_json: bool) -> None:
+    """Mark MIDI inputs as drum kits (or not, with --off): their notes are drums on every
+    channel, not only on channel 10, so no key, pitch or tonal clarity comes from them.
+
+    INPUT is a MIDI input (port) name, PLAYER all MIDI inputs of a player. The change is kept
+    in the session's history; the session is measured again when it is next analysed.
+    """
+    from sessions.revisions import mark_percussion, mark_words
+
+    result = mark_percussion(app.store, session_id, names, percussion=not off, by=by,
+                             reason=reason)
+
+    def human(r):
+        if not r["revisions"]:
+            click.echo(f"session {r['id']}: nothing to change (already "
+                       f"{'not ' if off else ''}marked as a drum kit)")
+        for v in r["revisions"]:
+            click.echo(f"session {r['id']}: {mark_words(v)}")
 
     emit(result, as_json=as_json, human=human)
 
