@@ -98,6 +98,7 @@ export async function sessionPage(main, id, params) {
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
       }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
+    kitsLine(),
     storageLine(),
     summaryBox,
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
@@ -110,6 +111,20 @@ export async function sessionPage(main, id, params) {
         try { await download(`/api/sessions/${id}/report.${fmt}`, `improv-session-${s.id}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
         e.target.disabled = false;
       } }, `Report (${fmt.toUpperCase()})`))));
+
+  // which MIDI inputs are drum kits: their notes are drums on every channel, not only on
+  // channel 10 (no key or pitch from them); a change is kept in the session's history
+  // (POST /api/sessions/{id}/percussion, sessions.revisions.mark_percussion)
+  function kitsLine() {
+    if (!s.midi_inputs.length) return '';
+    return h('p', { class: 'meta kits', role: 'group', 'aria-label': 'Drum kits' }, 'Drum kit: ',
+      s.midi_inputs.map((k, i) => h('label', { class: 'kit' }, h('input', { type: 'checkbox', id: `kit-${i}`, checked: k.percussion, onchange: guard(async (e) => {
+        e.target.disabled = true;
+        try { await api(`/api/sessions/${id}/percussion`, { method: 'POST', body: { input: k.name, player: k.player, percussion: e.target.checked } }); } catch (ex) { e.target.checked = k.percussion; e.target.disabled = false; throw ex; }
+        say(`${k.name} (${k.player}) ${e.target.checked ? 'marked as a drum kit' : 'no longer marked as a drum kit'}: measured again when analysed; the change is kept in the history`);
+        sessionPage(main, id, new URLSearchParams());
+      }) }), ` ${k.name} (${k.player}) `)));
+  }
 
   // how the audio is stored, and lossless compression of recorded WAV (sessions.compress)
   function storageLine() {
