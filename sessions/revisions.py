@@ -166,7 +166,8 @@ def correct_session(store, session_id: str, *, by: str | None = None,
 
 
 def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion: bool = True,
-                    by: str | None = None, reason: str | None = None) -> dict[str, Any]:
+                    player: str | None = None, by: str | None = None,
+                    reason: str | None = None) -> dict[str, Any]:
     """Mark MIDI inputs of a session as drum kits (or take the mark away); each change is a
     revision in ``revisions.jsonl``, written before ``session.json`` takes it.
 
@@ -184,6 +185,9 @@ def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion:
         the port), see :func:`sessions.manifest.midi_inputs_named`.
     percussion : bool
         True: mark as a drum kit; False: take the mark away.
+    player : str, optional
+        Only this player's share of the inputs (one track of an imported file that holds
+        several players is one player's share of its port).
     by : str, optional
         Who marks (a pseudonym code such as ``T01``).
     reason : str, optional
@@ -215,6 +219,12 @@ def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion:
         manifest = read_json(path)
         chosen = sorted({i for n in names for i in mf.midi_inputs_named(manifest, n)})
         ports = manifest["midi"]["ports"]
+        if player is not None:
+            chosen = [i for i in chosen if ports[i]["player"] == player]
+            if not chosen:
+                raise InvalidArgumentError(
+                    f"player {player!r} has no MIDI input {', '.join(map(repr, names))}",
+                    parameter="player")
         start = len(read_revisions(session.folder))
         changed = [i for i in chosen if (ports[i].get("percussion") is True) != percussion]
         recs = [{"rev": start + k + 1, "at_utc": utc_now(), "by": by, "field": PERCUSSION,

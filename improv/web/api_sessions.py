@@ -131,6 +131,8 @@ def make_demo(request: Request, store: Store = Depends(get_store)) -> dict[str, 
 
 
 def _session_detail(session) -> dict[str, Any]:
+    from sessions.revisions import midi_inputs
+
     m = session.manifest
     midi_players = session.midi_players()
     return {
@@ -146,6 +148,7 @@ def _session_detail(session) -> dict[str, Any]:
              "bytes": a.path.stat().st_size if a.path.is_file() else 0}
             for a in session.audio_inputs()
         ],
+        "midi_inputs": midi_inputs(m),  # name, player, percussion (a drum kit)
         "events": m.get("events", []),
         "warnings": session.warnings(),
         "not_recorded": session.not_recorded(),
@@ -169,6 +172,28 @@ def compress(session_id: str, store: Store = Depends(get_store)) -> dict[str, An
 
     return {"inputs": to_dict(compress_session(store, session_id)),
             "session": _session_detail(store.session(session_id))}
+
+
+class PercussionMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: str = Field(min_length=1, max_length=200)
+    player: str | None = Field(None, max_length=64)
+    percussion: bool
+    by: str | None = Field(None, max_length=64)
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.post("/sessions/{session_id}/percussion")
+def mark_percussion(session_id: str, body: PercussionMark,
+                    store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Mark a MIDI input as a drum kit, or take the mark away (``improv sessions
+    percussion``): a revision in the session's history; the session is measured again when
+    next analysed. Answers the revisions written and the session as it is now."""
+    from sessions.revisions import mark_percussion as mark
+
+    r = mark(store, session_id, [body.input], percussion=body.percussion, player=body.player,
+             by=body.by or None, reason=body.reason or None)
+    return {"revisions": r["revisions"], "session": _session_detail(store.session(session_id))}
 
 
 @router.delete("/sessions/{session_id}")

@@ -32,8 +32,10 @@ export function correctionPanel(s, onDone) {
   const open = h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => {
     form.hidden = !form.hidden; open.setAttribute('aria-expanded', String(!form.hidden));
   } }, 'Correct title or client');
-  api(`/api/sessions/${s.id}/revisions`).then((r) => history.replaceChildren(...r.revisions.map((v) =>
-    h('li', {}, `${v.field === 'title' ? 'Title' : 'Client code'} corrected ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: was `,
-      h('s', {}, v.from || '(none)'), `, now ${v.to || '(none)'}${v.reason ? ` (${v.reason})` : ''}`)))).catch(() => {});
+  api(`/api/sessions/${s.id}/revisions`).then((r) => history.replaceChildren(...r.revisions.map((v) => (v.field === 'percussion'
+    // a MIDI input marked as a drum kit, or the mark taken away (sessions.revisions.mark_words)
+    ? h('li', {}, `MIDI input ${v.input} (${v.player}) ${v.to ? 'marked as a drum kit' : 'no longer marked as a drum kit'} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}${v.reason ? ` (${v.reason})` : ''}`)
+    : h('li', {}, `${v.field === 'title' ? 'Title' : 'Client code'} corrected ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: was `,
+      h('s', {}, v.from || '(none)'), `, now ${v.to || '(none)'}${v.reason ? ` (${v.reason})` : ''}`))))).catch(() => {});
   return h('div', { class: 'correction' }, open, form, history);
 }
