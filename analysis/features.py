@@ -154,9 +154,9 @@ FEATURES: tuple[Feature, ...] = (
     _F("key", SUMMARY, "", "register", "Key",
        "the key the notes point to most (Krumhansl-Kessler)", _KK),
     _F("percussion_share", SUMMARY, "fraction", "register", "Drum notes",
-       "share of the notes on the General MIDI percussion channel (channel 10), whose numbers "
-       "name drums, not pitches: pitch, key, tonal clarity and articulation come from the "
-       "other notes only, and are empty when every note is a drum"),
+       "share of the notes on channel 10 (General MIDI percussion) or of an input marked as a "
+       "drum kit, whose numbers name drums, not pitches: pitch, key, tonal clarity and "
+       "articulation come from the other notes only, and are empty when every note is a drum"),
     _F("pitch_mean", BOTH, "MIDI note", "register", "Pitch (mean)", "mean pitch"),
     _F("pitch_std", BOTH, "semitones", "register", "Pitch spread",
        "spread of the pitches (standard deviation)"),
