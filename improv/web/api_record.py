@@ -98,7 +98,9 @@ def remove_setup(name: str, store: Store = Depends(get_store)) -> dict[str, Any]
 @router.get("/devices")
 def devices(request: Request, jack_server: str | None = None,
             midi_api: str | None = None) -> dict[str, Any]:
-    """Audio devices and MIDI ports to record from (as ``improv devices``).
+    """Audio devices and MIDI ports to record from (as ``improv devices``), each with the
+    ``label`` the page shows (:mod:`improv.capture.device_labels`); ``hidden``: audio devices
+    left out as the same inputs twice.
 
     While a recording runs nothing is listed anew (the last lists are given): listing MIDI
     ports makes JACK clients, and that made the recording's audio drop out (measured: 10
@@ -123,14 +125,21 @@ def devices(request: Request, jack_server: str | None = None,
 
 def _list_devices(*, jack_server: str | None, midi_api: str | None,
                   refresh_audio: bool) -> dict[str, Any]:
+    from improv.capture.device_labels import (
+        label_audio_devices,
+        label_midi_ports,
+        shown_audio_inputs,
+    )
     from improv.capture.devices import init_portaudio, list_audio_devices, list_midi_ports
 
-    out: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
+    out: dict[str, Any] = {"audio": [], "midi": [], "hidden": [], "problems": []}
     try:
         if refresh_audio:
             init_portaudio(jack_server_name=jack_server)
-        found = [d for d in list_audio_devices() if d.input_channels > 0]
-        out["audio"] = [d.to_dict() for d in found]
+        found, hidden = shown_audio_inputs(list_audio_devices())
+        out["audio"] = label_audio_devices(found)
+        # the same inputs twice (ALSA's jack plug-in): a setup that names one still finds it
+        out["hidden"] = [d.to_dict() for d in hidden]
         if jack_server and not any("jack" in d.hostapi.lower() for d in found):
             out["problems"].append(
                 f"audio: no JACK server named {jack_server!r} answers (start it with "
@@ -138,8 +147,8 @@ def _list_devices(*, jack_server: str | None, midi_api: str | None,
     except Exception as exc:  # noqa: BLE001 - shown to the user
         out["problems"].append(f"audio: {exc}")
     try:
-        out["midi"] = [p.to_dict() for p in list_midi_ports(api=midi_api,
-                                                             jack_server_name=jack_server)]
+        out["midi"] = label_midi_ports(list_midi_ports(api=midi_api,
+                                                       jack_server_name=jack_server))
     except Exception as exc:  # noqa: BLE001
         out["problems"].append(f"MIDI: {exc}")
     return out

@@ -101,7 +101,8 @@ class Recording:
         #: checks that ended while their page was away, and why (``taken_over``)
         self._ended: collections.OrderedDict[str, str] = collections.OrderedDict()
         #: the last device lists (what ``/api/devices`` gives while recording)
-        self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "problems": []}
+        self.last_devices: dict[str, Any] = {"audio": [], "midi": [], "hidden": [],
+                                             "problems": []}
         self._live = None  # the running recording's improv.analyze.live.LiveMeasurer
         #: whose recording it is (client and therapist codes, title), for its page
         self._whose: dict[str, str | None] = {}
@@ -319,9 +320,14 @@ class Recording:
 
     def _describe_inputs(self, rec, st: dict[str, Any]) -> None:
         """Add each audio input's device and channels to ``st`` (the recorder names an audio
-        input by its capture, which holds several players' channels), and say which inputs
-        have been silent since the start."""
+        input by its capture, which holds several players' channels), each input's ``label``
+        (:mod:`improv.capture.device_labels`: its device as the page names it), and say which
+        inputs have been silent since the start."""
+        from improv.capture.device_labels import audio_device_label, midi_port_label
+
         caps = list(getattr(rec, "audio", []) or [])
+        midi = getattr(rec, "midi", None)
+        midi_api = str(getattr(midi, "api", "") or "")
         silent: list[tuple[str, dict[str, Any]]] = []
         for player, v in st["players"].items():
             # the recorder lists a player's audio inputs in the order of its captures
@@ -332,9 +338,12 @@ class Recording:
                     if cap is not None:
                         i["channels"] = list(cap.players[player])
                         i["device"] = cap.device.name
+                        i["label"] = audio_device_label(cap.device.name,
+                                                        hostapi=cap.device.hostapi)
                     key = (player, "audio", i["name"], tuple(i.get("channels", ())))
                     sound = i.get("peak_dbfs") is not None and i["peak_dbfs"] >= HEARD_DBFS
                 else:
+                    i["label"] = midi_port_label(i["name"], api=midi_api)
                     key = (player, "midi", i["name"])
                     sound = i.get("events", 0) > 0
                 if sound:
@@ -350,10 +359,10 @@ class Recording:
         said = [f"{p}: {'no sound' if i['kind'] == 'audio' else 'no MIDI'} for {secs} s"
                 for p, i in silent]
         details = [
-            (f"{p} ({i.get('device', i['name'])} ch {','.join(map(str, i.get('channels', [])))}"
-             "): nothing heard since the recording started; check the microphone, its cable "
+            (f"{p} on {i.get('label', i['name'])} ch {','.join(map(str, i.get('channels', [])))}"
+             ": nothing heard since the recording started; check the microphone, its cable "
              "and its channel") if i["kind"] == "audio" else
-            (f"{p} ({i['name']}): no MIDI since the recording started; check that the "
+            (f"{p} on {i['label']}: no MIDI since the recording started; check that the "
              "instrument is on and connected")
             for p, i in silent]
         health["line"] = "; ".join(said + ([] if health["healthy"] else [health["line"]]))

@@ -174,7 +174,7 @@ export async function recordPage(main) {
     if (names.length && !(await ask(`The ${listed} ${names.length === 1 ? 'looks like a name' : 'look like names'}. Codes and player names must not identify the person: use ${names.length === 1 ? 'it' : 'them'} anyway?`,
       'Use it anyway', 'Change it'))) { (client.nameLike() ? client.input : therapist.input).focus(); return; }
     const silent = armed.silent();
-    if (silent.length && !(await ask(`${silent.map((x) => `${x.player} (${x.label})`).join(', ')} ${silent.length === 1 ? 'has' : 'have'} been silent during the whole input check: nothing was heard. Start anyway?`,
+    if (silent.length && !(await ask(`${silent.map((x) => `${x.player} on ${x.label}`).join(', ')} ${silent.length === 1 ? 'has' : 'have'} been silent during the whole input check: nothing was heard. Start anyway?`,
       'Start anyway', 'Not yet: check the inputs'))) return;
     startBtn.disabled = true;
     starting = true; clearTimeout(armTimer); clearTimeout(formTimer); armed.stop();
@@ -347,14 +347,14 @@ function live(main, liveBox) {
   // one input of the recording: its player, its source as the input check named it, its
   // meter; an unplugged input and one silent since the start say so beside the player
   function meterRow(p, i) {
-    const label = i.kind === 'audio' ? inputLabel({ kind: 'audio', device: i.device || i.name, channel: (i.channels || [1]).join(',') }) : i.name;
+    const label = inputLabel({ kind: i.kind, device: i.device || i.name, label: i.label, channel: (i.channels || [1]).join(',') });
     const notice = !i.connected
       ? h('span', { class: 'input-notice error' }, `${label} unplugged: plug it in again, the recording goes on and picks it up.`)
       : i.silent_since_start ? h('span', { class: 'input-notice error' }, i.kind === 'audio'
         ? `No sound from ${p} since the start: check the microphone, its cable and its channel.`
         : `No note from ${p} since the start: check that the instrument is on and connected.`) : '';
     return h('div', { class: `meter-row${i.connected ? '' : ' lost'}`, dataset: { player: p, kind: i.kind } },
-      h('span', { class: 'who' }, p), h('span', { class: 'src', title: label }, label), inputRow(p, i, label), notice);
+      h('span', { class: 'who' }, p), h('span', { class: 'src', title: i.device || i.name }, label), inputRow(p, i, label), notice);
   }
   async function poll() {
     if (!document.body.contains(liveBox)) return;

@@ -34,11 +34,17 @@ export function normChannels(text) {
   return out.join(',');
 }
 
-// An input as the page names it: a MIDI port by its name, an audio input with its channel
-export function inputLabel({ kind, device, channel }) {
+// An input as the page names it: a MIDI port by its label, an audio input's label with its
+// channel (`label`: what improv.capture.device_labels calls the device; the raw name without one)
+export function inputLabel({ kind, device, channel, label }) {
   if (!device) return '';
-  return kind === 'audio' ? `${device} ch ${normChannels(channel)}` : device;
+  const name = label || device;
+  return kind === 'audio' ? `${name} ch ${normChannels(channel)}` : name;
 }
+
+// A choice of the inputs list: "MIDI: " before a MIDI port's label that does not say MIDI
+// itself ("Digital Piano (MIDI)" needs none), "Audio: " before an audio device's
+const sourceText = (kind, label) => (kind === 'audio' ? `Audio: ${label}` : /midi/i.test(label) ? label : `MIDI: ${label}`);
 
 // The inputs table: one row per input (player, MIDI port or audio device, channel).  Every
 // row is either complete (it is checked and recorded) or says why not, beside itself: an
@@ -46,7 +52,8 @@ export function inputLabel({ kind, device, channel }) {
 export class InputRows {
   constructor(onChange) {
     this.onChange = onChange;
-    this.devices = { midi: [], audio: [] };
+    this.devices = { midi: [], audio: [], hidden: [] };
+    this.labels = new Map();  // kind + raw name -> label, of every device listed so far
     this.listed = false;  // the device lists came at least once
     this.strict = false;  // Start was refused: unfinished rows are marked too
     this.rows = [];
@@ -102,13 +109,16 @@ export class InputRows {
     const key = (k, d) => `${k}\u0000${d}`;
     const opts = [h('option', { value: '' }, '(choose an input)')];
     const midi = this.devices.midi.filter((p) => p.direction === 'input');
-    opts.push(h('optgroup', { label: 'MIDI ports' }, midi.map((p) => h('option', { value: key('midi', p.name) }, `MIDI: ${p.name}`))));
-    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name) }, `Audio: ${a.name} (${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${shortHostApi(a.hostapi)})`))));
-    if (device && !this.found(row.want)) opts.push(h('option', { value: key(kind, device) }, `${kind === 'midi' ? 'MIDI' : 'Audio'}: ${device} (not found now)`));
+    // the label on screen, the raw name (what a setup saves, what `improv devices` lists) on hover
+    opts.push(h('optgroup', { label: 'MIDI ports' }, midi.map((p) => h('option', { value: key('midi', p.name), title: p.name }, sourceText('midi', p.label || p.name)))));
+    opts.push(h('optgroup', { label: 'Audio devices' }, this.devices.audio.map((a) => h('option', { value: key('audio', a.name), title: a.name }, `${sourceText('audio', a.label || a.name)}, ${a.input_channels} channel${a.input_channels === 1 ? '' : 's'}, ${shortHostApi(a.hostapi)}`))));
+    const hidden = kind === 'audio' && this.devices.hidden.find((a) => a.name === device);
+    if (hidden) opts.push(h('option', { value: key(kind, device), title: device }, `${sourceText(kind, device)}, ${hidden.input_channels} channel${hidden.input_channels === 1 ? '' : 's'}, ${shortHostApi(hidden.hostapi)}`));
+    else if (device && !this.found(row.want)) opts.push(h('option', { value: key(kind, device), title: device }, `${sourceText(kind, this.labelOf(kind, device))} (not found now)`));
     row.source.replaceChildren(...opts);
     row.source.value = device ? key(kind, device) : '';
-    row.source.title = row.source.selectedOptions[0] ? row.source.selectedOptions[0].textContent : '';
-    const dev = kind === 'audio' && this.devices.audio.find((a) => a.name === device);
+    row.source.title = device || '';
+    const dev = kind === 'audio' && [...this.devices.audio, ...this.devices.hidden].find((a) => a.name === device);
     const n = dev ? dev.input_channels : Math.max(1, ...String(channel || '1').split(/[,-]/).map(Number).filter(Boolean));
     row.channel.replaceChildren(...Array.from({ length: n }, (_, i) => h('option', { value: String(i + 1) }, `channel ${i + 1}`)),
       ...(/^\d+$/.test(channel) || !channel ? [] : [h('option', { value: channel }, `channels ${channel}`)]));
@@ -116,17 +126,25 @@ export class InputRows {
     row.channel.hidden = kind !== 'audio' || !device;
   }
 
+  // a device left out of the list as the same inputs twice (ALSA's jack plug-in) is found too:
+  // a setup that names it still records
   found({ kind, device }) {
     return kind === 'midi' ? this.devices.midi.some((p) => p.direction === 'input' && p.name === device)
-      : this.devices.audio.some((a) => a.name === device);
+      : [...this.devices.audio, ...this.devices.hidden].some((a) => a.name === device);
   }
+
+  // the label of a device by its raw name (one unplugged now: as it was labelled when listed)
+  labelOf(kind, device) { return this.labels.get(`${kind}\u0000${device}`) || device; }
 
   setDevices(d) {
     const first = !this.listed;
     this.listed = true;
-    const sig = (x) => JSON.stringify([x.midi.map((p) => p.name), x.audio.map((a) => [a.name, a.input_channels])]);
+    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels]), (x.hidden || []).map((a) => a.name)]);
     if (sig(d) === sig(this.devices) && !first) return false;
-    this.devices = { midi: d.midi, audio: d.audio };
+    this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [] };
+    for (const [kind, list] of [['midi', d.midi], ['audio', d.audio]]) {
+      for (const x of list) if (x.label) this.labels.set(`${kind}\u0000${x.name}`, x.label);
+    }
     for (const r of this.rows) this.fill(r);
     this.mark();
     return true;
@@ -141,7 +159,7 @@ export class InputRows {
       const { n } = r;
       const player = r.player.value.trim();
       const { kind, device } = r.want;
-      const label = inputLabel(r.want);
+      const label = inputLabel({ ...r.want, label: device ? this.labelOf(kind, device) : '' });
       let problem = null;
       if (!player) {
         problem = { unfinished: true, short: 'not set up: no player name', text: `Input ${n} has no player name: type one (e.g. client) or remove the row.` };
@@ -150,7 +168,7 @@ export class InputRows {
       } else if (!device) {
         problem = { unfinished: true, short: 'not set up: no instrument or microphone chosen', text: `Input ${n} (${player}) has no instrument or microphone chosen: choose one or remove the row.` };
       } else if (this.listed && !this.found(r.want)) {
-        problem = { unplugged: true, short: 'unplugged: plug it in again (it is picked up by itself), or choose another', text: `Input ${n} (${player}): ${device} is not connected: plug it in again (it is picked up within a few seconds), choose another or remove the row.` };
+        problem = { unplugged: true, short: 'unplugged: plug it in again (it is picked up by itself), or choose another', text: `Input ${n} (${player}): ${this.labelOf(kind, device)} is not connected: plug it in again (it is picked up within a few seconds), choose another or remove the row.` };
       } else {
         const keys = kind === 'midi' ? [`midi\u0000${device.toLowerCase()}`]
           : normChannels(r.want.channel).split(',').map((c) => `audio\u0000${device.toLowerCase()}\u0000${c}`);
@@ -163,7 +181,7 @@ export class InputRows {
       }
       const whole = kind === 'midi' ? `${player}=midi:${device}` : `${player}=audio:${device}:${normChannels(r.want.channel)}`;
       // `kept`: what a saved setup keeps (a device unplugged now is still the room's)
-      return { n, row: r, player, label, spec: problem ? null : whole, kept: !problem || problem.unplugged ? whole : null, problem };
+      return { n, row: r, player, label, device, spec: problem ? null : whole, kept: !problem || problem.unplugged ? whole : null, problem };
     });
   }
 
@@ -416,7 +434,7 @@ export function armedMeters({ box, options, alive, rows }) {
     const now = performance.now();
     const lines = rows.review().map((x) => {
       const row = (cls, ...rest) => h('div', { class: `meter-row ${cls}`, dataset: { n: String(x.n), spec: x.spec || '', kind: x.row.want.kind } },
-        h('span', { class: 'who' }, x.player || `Input ${x.n}`), h('span', { class: 'src', title: x.label }, x.label || '–'), ...rest);
+        h('span', { class: 'who' }, x.player || `Input ${x.n}`), h('span', { class: 'src', title: x.device || '' }, x.label || '–'), ...rest);
       if (x.problem) return row('not-set', h('span', { class: `state ${x.problem.unplugged ? 'error' : 'muted'}` }, x.problem.short));
       const i = inputs.get(x.spec);
       if (!i) return row('opening', h('span', { class: 'state muted' }, failure || busy || takenOver ? 'not checked' : 'opening…'));
@@ -424,8 +442,8 @@ export function armedMeters({ box, options, alive, rows }) {
       const meter = i.kind === 'audio' ? levelMeter(`${i.player} ${x.label}`, { dbfs: i.level_dbfs, holdDbfs: i.hold_dbfs, clip: i.clip })
         : activityLight(`${i.player} ${x.label}`, { active: i.last_event_ago_s != null && i.last_event_ago_s < 0.5, lastNote: i.last_note || last0, events: i.events + n0 });
       const silent = isSilent(x.spec, now) ? h('span', { class: 'silent error' }, i.kind === 'audio'
-        ? `No sound from ${i.player} (${x.label}) yet: play or speak, or check the microphone and its channel.`
-        : `No note from ${i.player} (${x.label}) yet: play a key, or check that the instrument is on and connected.`) : '';
+        ? `No sound from ${i.player} on ${x.label} yet: play or speak, or check the microphone and its channel.`
+        : `No note from ${i.player} on ${x.label} yet: play a key, or check that the instrument is on and connected.`) : '';
       return row(silent ? 'quiet' : 'ok', meter, silent);
     });
     const here = (label) => h('button', { type: 'button', class: 'take-check', onclick: () => arm(true, true) }, label);

@@ -212,7 +212,7 @@ def test_an_input_silent_since_the_start_makes_the_recording_unhealthy(jack_rig,
         assert "therapist: no sound for " in health["line"], health["line"]
         assert "client: no MIDI for " in health["line"]
         assert "room" not in health["line"]
-        assert ("therapist (quiet ch 1): nothing heard since the recording started; check the "
+        assert ("therapist on quiet ch 1: nothing heard since the recording started; check the "
                 "microphone, its cable and its channel") in health["details"]
         assert st["players"]["client"]["inputs"][0]["silent_since_start"] is True
         assert "silent_since_start" not in st["players"]["room"]["inputs"][0]

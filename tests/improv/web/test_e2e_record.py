@@ -29,11 +29,14 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     page.goto(server.url + "#/record")
     jack_device_options(page, rig.server.name)
     first = page.get_by_label("Input 1", exact=True)
-    first.locator("option", has_text="MIDI: kb1:out").wait_for(state="attached", timeout=20000)
-    first.select_option(label="MIDI: kb1:out")
+    first.locator("option", has_text="kb1 (MIDI)").wait_for(state="attached", timeout=20000)
+    first.select_option(label="kb1 (MIDI)")
+    # the label on screen; the raw port name (what `improv devices` lists) on hover
+    expect(first).to_have_attribute("title", "kb1:out")
+    expect(first.locator("option", has_text="kb1 (MIDI)")).to_have_attribute("title", "kb1:out")
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Input 2", exact=True).select_option(
-        label=first.locator("option", has_text="Audio: system").inner_text())
+        label=first.locator("option", has_text="Audio: Sound card inputs (system)").inner_text())
     page.get_by_label("Client", exact=True).fill("C07")
     page.get_by_label("New client").check()
     # nothing is played before Start: the check says so, and Start asks
@@ -50,6 +53,12 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     client_row = page.locator(".meter-row[data-player=client]")
     expect(client_row.locator(".events")).to_have_text("40 MIDI events", timeout=10000)
     expect(page.locator(".meter-row[data-player=therapist]")).to_contain_text("dBFS")
+    # while recording too: labels on screen, raw names on hover
+    expect(client_row.locator(".src")).to_have_text("kb1 (MIDI)")
+    expect(client_row.locator(".src")).to_have_attribute("title", "kb1:out")
+    therapist_src = page.locator(".live .meter-row[data-player=therapist] .src")
+    expect(therapist_src).to_have_text("Sound card inputs (system) ch 1")
+    expect(therapist_src).to_have_attribute("title", "system")
     page.get_by_role("button", name="Marker").click()
     page.get_by_label("Note at this moment").fill("she smiles")
     page.get_by_role("button", name="Add note").click()

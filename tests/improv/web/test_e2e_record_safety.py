@@ -95,22 +95,22 @@ def test_a_row_not_set_up_is_never_left_out_silently(jack_rig, tmp_path, live_se
     assert not _recording_active(page)
 
     # the same keyboard twice: said beside the row, and the other inputs are still checked
-    page.get_by_label("Input 3", exact=True).select_option(label="MIDI: kb1:out")
+    page.get_by_label("Input 3", exact=True).select_option(label="kb1 (MIDI)")
     expect(row3.locator(".row-problem")).to_have_text(
-        "Input 3: kb1:out is already Input 1 (client): each instrument or channel belongs to "
+        "Input 3: kb1 (MIDI) is already Input 1 (client): each instrument or channel belongs to "
         "one player. Choose another or remove the row.")
     expect(_check_row(page, 3)).to_contain_text("not set up: already Input 1")
     expect(_check_row(page, 1)).to_contain_text("no note yet")
     expect(_check_row(page, 2).locator("[role=meter]")).to_have_count(1)
 
     # a pad unplugged during the check says so; plugged in again, it is checked again
-    page.get_by_label("Input 3", exact=True).select_option(label="MIDI: pad:out")
+    page.get_by_label("Input 3", exact=True).select_option(label="pad (MIDI)")
     expect(_check_row(page, 3)).to_contain_text("no note yet", timeout=10000)
     wait_for(lambda: "drums=midi:pad:out" in _armed_specs(page), timeout=10,
              what="the pad in the check")
     pad.close()
     expect(_check_row(page, 3)).to_contain_text("unplugged: plug it in again", timeout=10000)
-    expect(row3.locator(".row-problem")).to_contain_text("pad:out is not connected")
+    expect(row3.locator(".row-problem")).to_contain_text("pad (MIDI) is not connected")
     expect(_check_row(page, 2).locator("[role=meter]")).to_have_count(1)  # still checked
     wait_for(lambda: "drums=midi:pad:out" not in _armed_specs(page), timeout=10,
              what="the unplugged pad out of the check")
@@ -122,13 +122,13 @@ def test_a_row_not_set_up_is_never_left_out_silently(jack_rig, tmp_path, live_se
 
     # inputs silent through the whole check are said to be, and asked about at Start
     expect(_check_row(page, 1).locator(".silent")).to_have_text(
-        "No note from client (kb1:out) yet: play a key, or check that the instrument is on "
+        "No note from client on kb1 (MIDI) yet: play a key, or check that the instrument is on "
         "and connected.", timeout=10000)
     expect(_check_row(page, 2).locator(".silent")).to_have_count(0)  # the mic is heard
     page.get_by_role("button", name="Remove").nth(2).click()
     page.get_by_role("button", name="Start recording").click()
     ask = page.get_by_role("alertdialog", name="Before the recording starts")
-    expect(ask).to_contain_text("client (kb1:out) has been silent during the whole input check")
+    expect(ask).to_contain_text("client on kb1 (MIDI) has been silent during the whole input check")
     expect(page.get_by_role("button", name="Not yet: check the inputs")).to_be_focused()
     page.keyboard.press("Enter")  # the default answer does not start
     expect(ask).to_be_hidden()
@@ -156,8 +156,8 @@ def _choose_inputs(page, rig):
     """Input 1: the keyboard kb1, Input 2: the microphone."""
     jack_device_options(page, rig.server.name)
     first = page.get_by_label("Input 1", exact=True)
-    expect(first.locator("option", has_text="MIDI: kb1:out")).to_have_count(1, timeout=20000)
-    first.select_option(label="MIDI: kb1:out")
+    expect(first.locator("option", has_text="kb1 (MIDI)")).to_have_count(1, timeout=20000)
+    first.select_option(label="kb1 (MIDI)")
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Input 2", exact=True).select_option(
         label=first.locator("option", has_text="Audio: mic").inner_text())
