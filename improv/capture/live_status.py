@@ -29,6 +29,14 @@ NEAR_CHANGE_S = 2.0
 that (JACK rebuilds its graph then), not to a busy computer."""
 
 
+OVERFLOW_WARN_TIMES = 2
+"""From this many sound card overflows on (PortAudio's ``input_overflow``: the card had
+samples that nobody took in time, and dropped them) the health line warns.  One overflow alone
+is a note in the details and the recording stays healthy: it loses a few samples, less than
+the recorder can find (a stretch it finds is a dropout, filled with silence, and always
+warned).  Repeated ones mean the computer cannot keep up with the sound card."""
+
+
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -116,7 +124,9 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
     -------
     dict
         ``line`` ("healthy", or "3 short dropouts, 0.2 s in all"), ``healthy`` (bool),
-        ``details`` (one sentence per input with a problem).
+        ``details`` (one sentence per input with a problem), ``overflows`` (sound card
+        overflows of all audio inputs, see :data:`OVERFLOW_WARN_TIMES`), ``lost_frames`` and
+        ``lost_s`` [seconds] (audio samples found missing and filled with silence, all inputs).
     """
     parts: list[str] = []
     details: list[str] = []
@@ -134,6 +144,9 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
                            f"({cap.gap_frames / cap.sr:.2f} s) filled with silence")
         if cap.overflows:
             details.append(f"{name}: the sound card lost a few samples {_times(cap.overflows)}")
+    n_overflows = sum(cap.overflows for cap in audio)
+    if n_overflows >= OVERFLOW_WARN_TIMES:
+        parts.append(f"the sound card lost samples {_times(n_overflows)}")
     lost_midi = sum(st.overflows for st in midi_ports)
     if lost_midi:
         parts.append(f"{_count(lost_midi, 'MIDI message')} not recorded")
@@ -151,7 +164,9 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
     if lost:
         names = [input_name(n, among=[*lost, *ports]) for n in lost]
         parts.append(f"{' and '.join(names)} unplugged")
-    return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details}
+    return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details,
+            "overflows": n_overflows, "lost_frames": sum(cap.gap_frames for cap in audio),
+            "lost_s": gap_s}
 
 
 def disk_left(*, free_bytes: int | None, stop_bytes: int, audio) -> dict[str, Any]:
@@ -242,6 +257,7 @@ def summarize(manifest: dict) -> dict[str, Any]:
     ]
     events = manifest.get("events", [])
     stop = next((e for e in events if e.get("kind") == "stop"), {})
+    said = next((e for e in events if e.get("kind") == "health"), None)
     return {
         "id": manifest.get("id"),
         "status": manifest.get("status"),
@@ -257,4 +273,8 @@ def summarize(manifest: dict) -> dict[str, Any]:
                            "midi_gap", "source_gap", "disk_low", "warning",
                            "duplicate_dropped")],
         "warnings": warnings_of(manifest),
+        # the health line at the stop, with the sound card's overflows and the samples lost
+        # (None: recorded before it was kept, or recovered after a crash)
+        "health": None if said is None else {
+            k: said.get(k) for k in ("healthy", "line", "overflows", "lost_frames", "lost_s")},
     }

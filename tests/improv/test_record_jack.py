@@ -132,6 +132,12 @@ def test_two_players_midi_and_audio_on_one_clock(jack_rig, tmp_path):
                                     "midi_duplicates_dropped": 0}
     s = _session(store, res["id"])
     assert s.manifest["settings"]["setup"] == "duo"
+    # the record keeps the health at the stop, with the sound card's overflows and the samples
+    # found missing (both counted in the audio inputs too)
+    kept = res["health"]
+    assert kept["overflows"] == sum(a["overflows"] for a in res["audio"])
+    assert kept["lost_frames"] == sum(a["gap_frames"] for a in res["audio"])
+    assert kept["healthy"] == (kept["line"] == "healthy")
 
     # every MIDI message, in order, at its time
     _check_midi(s, "client", kb1.sent, kb1.sent_counter_times())

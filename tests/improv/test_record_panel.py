@@ -24,6 +24,7 @@ from improv.capture.live_status import (
     health,
     input_name,
     note_name,
+    summarize,
     unplugged_text,
 )
 from improv.capture.monitor import InputMonitor
@@ -250,6 +251,36 @@ def test_the_sound_card_losing_samples_is_said_plainly():
                midi_ports=[], lost=[])
     assert h["details"] == ["system: the sound card lost a few samples once",
                             "Room-Mic: the sound card lost a few samples 3 times"]
+
+
+def test_one_overflow_is_a_note_repeated_ones_a_warning():
+    """Before: any number of sound card overflows left the recording "healthy"."""
+    once = health(audio=[_cap("system", overflows=1)], midi_ports=[], lost=[])
+    assert once["healthy"] and once["line"] == "healthy"
+    assert once["details"] == ["system: the sound card lost a few samples once"]
+    assert (once["overflows"], once["lost_frames"], once["lost_s"]) == (1, 0, 0.0)
+    # one on each of two inputs is twice in this recording
+    twice = health(audio=[_cap("system", overflows=1), _cap("mic", overflows=1)],
+                   midi_ports=[], lost=[])
+    assert not twice["healthy"] and twice["line"] == "the sound card lost samples twice"
+    # an overflow whose samples were found missing: the dropout warns, with how much
+    lost = health(audio=[_cap("mic", overflows=1, gaps=1, gap_frames=1024)], midi_ports=[],
+                  lost=[])
+    assert not lost["healthy"] and lost["line"] == "1 short dropout, less than 0.1 s in all"
+    assert lost["lost_frames"] == 1024 and lost["lost_s"] == pytest.approx(1024 / 48000)
+    h = health(audio=[_cap("mic", overflows=3, gaps=2, gap_frames=9600)], midi_ports=[],
+               lost=[])
+    assert h["line"] == "2 short dropouts, 0.2 s in all; the sound card lost samples 3 times"
+    assert h["overflows"] == 3 and h["lost_frames"] == 9600
+
+
+def test_the_summary_gives_the_health_kept_at_the_stop():
+    said = {"kind": "health", "t": 5.0, "healthy": False, "overflows": 2, "lost_frames": 0,
+            "lost_s": 0.0, "line": "the sound card lost samples twice"}
+    m = {"id": "x", "audio": [], "midi": {}, "events": [said, {"kind": "stop", "t": 5.0}]}
+    assert summarize(m)["health"] == {"healthy": False, "line": said["line"], "overflows": 2,
+                                      "lost_frames": 0, "lost_s": 0.0}
+    assert summarize({**m, "events": []})["health"] is None  # an older or recovered session
 
 
 def test_an_input_unplugged_while_recording_is_said_in_a_therapists_words():
