@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "plot_players", "plot_dialogue",
-           "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations"]
+__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "curve_groups", "plot_players",
+           "plot_dialogue", "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -40,6 +40,10 @@ DIALOGUE_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "tempo": (("{a}_tempo_bpm", "{b}_tempo_bpm"), "BPM"),
     "imitation": (("{a}_imitates_{b}", "{b}_imitates_{a}"), "per min"),
 }
+
+#: The height of a curve group's row in a report's figure, and of the figure's titles and
+#: time axis [inches] (:func:`plot_players` with ``portrait``).
+GROUP_HEIGHT, FIGURE_MARGIN = 1.2, 1.0
 
 #: The width of a report's figure [inches]: an A4 page inside its 15 mm margins and the
 #: body's 2 em (22 pt) on each side, so that the figure is printed at its own size and its
@@ -189,13 +193,29 @@ _LEVELS = ("level_dbfs", "loudness_lufs")
 TEMPO_SPAN_BPM = 20.0
 
 
-def _values(name: str, c: dict) -> list[float]:
-    # a tempo of 0 means "no clear pulse": a gap in the line, not a fall to 0 BPM; a level of
-    # digital silence is a pause: a gap too
+def _played(curves: dict, n: int) -> list[bool]:
+    """Whether the player of ``curves`` played in each of its ``n`` windows, by the session
+    page's rule (improv/web/static/session.js): a window whose notes or onsets per second are
+    0 is a pause; without a density curve on the same windows, every window counts as played."""
+    dens = curves.get("notes_per_s") or curves.get("onsets_per_s")
+    if not dens or len(dens.get("values") or ()) != n:
+        return [True] * n
+    return [v is None or v > 0 for v in dens["values"]]
+
+
+def _values(name: str, c: dict, curves: dict | None = None) -> list[float]:
+    """The values of curve ``name`` (``c``) to draw, a gap (NaN) where there is nothing to
+    draw: a missing value; a tempo of 0 ("no clear pulse", not a fall to 0 BPM); a level of
+    digital silence (a pause); and, as on the session page, a pulse clarity in a window the
+    player did not play in (``curves``: the other curves of its input), which the analysis
+    gives as 0 and would read as "played without a pulse"."""
     gap_at_zero = name.endswith("tempo_bpm")
     floor = name.endswith(_LEVELS)
-    return [float("nan") if v is None or (gap_at_zero and v <= 0) or (floor and v <= SILENCE_DB)
-            else v for v in c["values"]]
+    played = (_played(curves, len(c["values"])) if curves is not None
+              and name == "pulse_clarity" else [True] * len(c["values"]))
+    return [float("nan") if v is None or not on or (gap_at_zero and v <= 0)
+            or (floor and v <= SILENCE_DB) else v
+            for v, on in zip(c["values"], played, strict=True)]
 
 
 def _min_span(ax, span: float) -> None:
@@ -210,7 +230,7 @@ def _has_curve(curves: dict, names) -> bool:
     """Whether any of ``names`` has a value to draw in ``curves``."""
     import math
 
-    return any(c and c["times"] and not all(math.isnan(v) for v in _values(n, c))
+    return any(c and c["times"] and not all(math.isnan(v) for v in _values(n, c, curves))
                for n, c in ((n, curves.get(n)) for n in names))
 
 
@@ -234,7 +254,7 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
         c = curves.get(name)
         if not c or not c["times"]:
             continue
-        vals = _values(name, c)
+        vals = _values(name, c, curves)
         if all(math.isnan(v) for v in vals):  # all missing: no curve, not an empty axis
             continue
         if ylabel == PERCENT:
@@ -275,12 +295,27 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
     return drawn
 
 
-def _chunks(items: list, n: int) -> list[list]:
-    return [items[k:k + n] for k in range(0, len(items), n)] or [[]]
+def curve_groups(result: dict[str, Any], *, columns=None, groups=None) -> list[str]:
+    """The curve groups (of ``groups``, default every one of :data:`CURVE_GROUPS`, in that
+    order) in which an input of ``columns`` (``(player, source)`` pairs, default all) has a
+    curve to draw: those a report's figure holds."""
+    rows = _inputs(result, columns)
+    return [g for g in (groups or CURVE_GROUPS)
+            if any(_has_curve(res["curves"], CURVE_GROUPS[g][0]) for *_, res in rows)]
+
+
+def _inputs(result: dict[str, Any], columns=None) -> list[tuple[str, str, dict]]:
+    """``(player, source, its result)`` of each input, in the order of ``columns`` (default:
+    every input, by player)."""
+    rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
+    if columns is not None:
+        rows = [r for c in columns for r in rows if (r[0], r[1]) == tuple(c)]
+    return rows
 
 
 def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
-                 portrait: bool = False, columns=None, title: str | None = None) -> Path:
+                 portrait: bool = False, columns=None, groups=None,
+                 title: str | None = None) -> Path:
     """Write the per-player curves of an analysis result to ``path``.
 
     Parameters
@@ -299,6 +334,10 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
         8 pt or more at print size; else a row per player and source (the screen).
     columns : list of (str, str), optional
         The ``(player, source)`` to draw, in order (default: all).
+    groups : sequence of str, optional
+        The curve groups (keys of :data:`CURVE_GROUPS`) to draw, in order (default: all): a
+        report draws its curves as figures of a few groups each, so that a page can break
+        between them (1.2 in of height a group, 1 in for the titles and the time axis).
     title : str, optional
         The figure's title (default: the session ID and the analysis' settings).
 
@@ -306,32 +345,55 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
     -------
     Path
     """
-    from improv.reports.labels import input_name
-
-    def source_name(player: str, source: str) -> str:  # "audio 2", never an input's name
-        return input_name(source, list(result["players"][player]["sources"]))
-
     path = check_plot_path(path)
     plt = _plt()
-    rows = [(p, s, res) for p, e in result["players"].items() for s, res in e["sources"].items()]
-    if columns is not None:
-        rows = [r for c in columns for r in rows if (r[0], r[1]) == tuple(c)]
-    groups = list(CURVE_GROUPS)
+    rows = _inputs(result, columns)
+    groups = list(groups or CURVE_GROUPS)
     if portrait:
-        rows = rows[:2]
-        groups = [g for g in groups
-                  if any(_has_curve(res["curves"], CURVE_GROUPS[g][0]) for *_, res in rows)]
-        groups = groups or list(CURVE_GROUPS)[:1]
-        n = max(1, len(rows))
-        # drawn at the report page's width and under its 205 mm height: never shrunk
-        height = min(7.8, 1.2 * len(groups) + 1.0)
-        fig, grid = plt.subplots(len(groups), n, figsize=(PAGE_WIDTH, height), squeeze=False,
-                                 sharex=True)
-        axes = grid.T  # axes[column][group] as in the landscape layout
+        fig = _portrait(plt, result, rows[:2], annotations=annotations, groups=groups)
     else:
-        n = max(1, len(rows))
-        fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
-                                 squeeze=False, sharex=True)
+        fig = _landscape(plt, result, rows, annotations=annotations, groups=groups)
+    fig.suptitle(title or _title(result), fontsize=10 if not portrait else 9)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=100 if not portrait else 110)
+    plt.close(fig)
+    return path
+
+
+def _source_name(result: dict[str, Any], player: str, source: str) -> str:
+    """An input as the report names it ("audio 2"), never by its file or device."""
+    from improv.reports.labels import input_name
+
+    return input_name(source, list(result["players"][player]["sources"]))
+
+
+def _landscape(plt, result: dict[str, Any], rows, *, annotations, groups: list[str]):
+    """The screen's figure: a row per player and source, a panel per curve group."""
+    n = max(1, len(rows))
+    fig, axes = plt.subplots(n, len(groups), figsize=(3.2 * len(groups), 2.2 * n + 0.6),
+                             squeeze=False, sharex=True)
+    for i, (player, source, res) in enumerate(rows):
+        key = (res.get("summary") or {}).get("key")  # the notes spelled as in its key
+        for j, g in enumerate(groups):
+            names, ylabel = CURVE_GROUPS[g]
+            _draw(axes[i][j], res["curves"], names, ylabel,
+                  f"{player} ({_source_name(result, player, source)}): {g}", key=key)
+            draw_annotations(axes[i][j], annotations, text=(j == 0), fontsize=6)
+    if not rows:
+        axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
+    for ax in axes[-1]:
+        time_axis(ax, most=8)
+    return fig
+
+
+def _portrait(plt, result: dict[str, Any], rows, *, annotations, groups: list[str]):
+    """The report's figure: a row per curve group with a curve (of ``groups``), a column per
+    input (``rows``, at most two), at the page's width."""
+    groups = curve_groups(result, columns=[r[:2] for r in rows], groups=groups) or groups[:1]
+    # drawn at the report page's width and under its 205 mm height: never shrunk
+    height = min(7.8, GROUP_HEIGHT * len(groups) + FIGURE_MARGIN)
+    fig, grid = plt.subplots(len(groups), max(1, len(rows)), figsize=(PAGE_WIDTH, height),
+                             squeeze=False, sharex=True)
     drawn: dict[tuple[int, int], list[str]] = {}  # (column, group) -> the curves drawn
     for i, (player, source, res) in enumerate(rows):
         key = (res.get("summary") or {}).get("key")  # the notes spelled as in its key
@@ -340,34 +402,22 @@ def plot_players(result: dict[str, Any], path: Path, *, annotations=(),
                     if _has_curve(res["curves"], CURVE_GROUPS[g][0])), 0)
         for j, g in enumerate(groups):
             names, ylabel = CURVE_GROUPS[g]
-            ax = axes[i][j]
-            if portrait:
-                ax.set_xlim(0, max(1e-9, result.get("duration_s") or 1.0))
-                drawn[i, j] = _draw(ax, res["curves"], names, ylabel, "", size=8, legend=None,
-                                    key=key)
-                # the group names the row (on the y axis, with its unit); the player heads
-                # the column, above the annotations' labels of its top panel
-                ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
-                used = draw_annotations(ax, annotations, text=(j == top))
-                if j == top:
-                    ax.set_title(f"{player} ({source_name(player, source)})", fontsize=9,
-                                 fontweight="bold", pad=4 + used * 10)
-            else:
-                _draw(ax, res["curves"], names, ylabel,
-                      f"{player} ({source_name(player, source)}): {g}", key=key)
-                draw_annotations(ax, annotations, text=(j == 0), fontsize=6)
-    if portrait and rows:
+            ax = grid[j][i]
+            ax.set_xlim(0, max(1e-9, result.get("duration_s") or 1.0))
+            drawn[i, j] = _draw(ax, res["curves"], names, ylabel, "", size=8, legend=None,
+                                key=key)
+            # the group names the row (on the y axis, with its unit); the player heads the
+            # column, above the annotations' labels of its top panel
+            ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
+            used = draw_annotations(ax, annotations, text=(j == top))
+            if j == top:
+                ax.set_title(f"{player} ({_source_name(result, player, source)})", fontsize=9,
+                             fontweight="bold", pad=4 + used * 10)
+    if rows:
         _tidy_portrait(grid, groups, drawn)
-    if not rows:
-        axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
-    if not portrait:
-        for ax in axes[-1]:
-            time_axis(ax, most=8)
-    fig.suptitle(title or _title(result), fontsize=10 if not portrait else 9)
-    fig.tight_layout()
-    save_figure(fig, path, dpi=100 if not portrait else 110)
-    plt.close(fig)
-    return path
+    else:
+        grid[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
+    return fig
 
 
 def _tidy_portrait(grid, groups: list[str], drawn: dict[tuple[int, int], list[str]]) -> None:

@@ -1,5 +1,6 @@
 """The session report's curve pages (review 27b: 11, 29, 9 and part 1 row 14): a pause in an
-audio level is a gap, not a fall to -100 dBFS; the players' panels of one measure share one y
+audio level is a gap, not a fall to -100 dBFS, and so is the pulse clarity of a player who
+stopped; the players' panels of one measure share one y
 range; a tempo axis spans at least 20 BPM; a panel with no curve is left out; the analysis's
 unconfirmed role suggestions are not drawn; a pitch axis is spelled in its key. Real analysis
 of an imported duet, real matplotlib figures caught as they are saved."""
@@ -117,3 +118,42 @@ def test_a_pitch_axis_is_spelled_in_its_key(res, tmp_path, figures):
     fig.canvas.draw()
     ticks = [t.get_text() for t in _panel(fig, 0, "register").get_yticklabels() if t.get_text()]
     assert "Bb2" in ticks and not any("#" in t for t in ticks), ticks
+
+
+def test_pulse_clarity_is_a_gap_where_a_player_stopped(res, tmp_path, figures):
+    """The therapist stops halfway: the analysis gives a pulse clarity of 0 in the windows
+    without a note, which the session page draws as a gap (a window of no notes per second is
+    a pause); the report's curve stayed at 0 there, read as "played without a pulse"."""
+    therapist = _curves(res, "therapist")
+    dens = therapist["notes_per_s"]["values"]
+    pulse = therapist["pulse_clarity"]["values"]
+    silent = [k for k, v in enumerate(dens) if v == 0]
+    assert silent and all(pulse[k] == 0 for k in silent)  # the analysis' 0, not changed
+    plots.plot_players(res, tmp_path / "p.png", portrait=True, groups=("tempo", "pulse"))
+    (fig,) = figures
+    (line,) = [ln for ln in _panel(fig, 1, "pulse").get_lines()
+               if ln.get_label() == "Pulse clarity"]
+    ys = list(line.get_ydata())
+    assert [k for k, y in enumerate(ys) if math.isnan(y)] == silent
+    assert all(ys[k] == pytest.approx(pulse[k]) for k in range(len(ys)) if k not in silent)
+    assert max(ys[k] for k in range(len(ys)) if k not in silent) > 0.5  # while it played
+    # the client played throughout: no gap in its curve
+    (client,) = [ln for ln in _panel(fig, 0, "pulse").get_lines()
+                 if ln.get_label() == "Pulse clarity"]
+    assert not any(math.isnan(y) for y in client.get_ydata())
+
+
+def test_a_report_figure_draws_the_curve_groups_it_is_given(res, tmp_path, figures):
+    """The report's curves are figures of a few curve groups each (a page breaks between
+    them); a group without a curve is left out of its figure."""
+    plots.plot_players(res, tmp_path / "p.png", portrait=True, groups=("tempo", "pulse"))
+    for c in (_curves(res, "client"), _curves(res, "therapist")):
+        c.pop("pitch_mean")
+    plots.plot_players(res, tmp_path / "q.png", portrait=True,
+                       groups=("dynamics", "register"))
+    first, second = figures
+    rows = [sorted({ax.get_ylabel().split("\n")[0] for ax in fig.axes}) for fig in figures]
+    assert rows == [["pulse", "tempo"], ["dynamics"]]
+    for fig, n in ((first, 2), (second, 1)):  # each as high as its rows need
+        assert fig.get_figheight() == pytest.approx(plots.GROUP_HEIGHT * n + plots.FIGURE_MARGIN)
+    assert plots.curve_groups(res, groups=("dynamics", "register")) == ["dynamics"]
