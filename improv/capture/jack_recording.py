@@ -93,7 +93,8 @@ class JackRecording:
                 self.writer.report("device_lost", t=now, input=kind,
                                    reason="JACK source port gone", **ids)
                 self._changes.append(now)
-                self._warn(unplugged_text(self._source_name(ch.source), at=now))
+                if self._away.gone(self._source_name(ch.source)):
+                    self._warn(unplugged_text(self._source_name(ch.source), at=now))
                 continue
             self._source_lost.pop((ch.source, ch.port), None)
             if st is not None:
@@ -104,7 +105,8 @@ class JackRecording:
                 self.writer.report("source_gap", t=ch.lost_at, end=now, source=ch.source,
                                    port=ch.port, name=ids["name"])
             self._changes.append(now)
-            self._warn(back_text(self._source_name(ch.source), at=now))
+            if self._away.back(self._source_name(ch.source)):
+                self._warn(back_text(self._source_name(ch.source), at=now))
 
     def _check_jack_server(self) -> None:
         """The watched JACK server went away: say so once, and stop if nothing is left.

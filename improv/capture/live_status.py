@@ -76,6 +76,31 @@ def unplugged_text(name: str, *, at: float, picked_up: bool = True) -> str:
     return f"{name} stopped at {clock_time(at)}: the other inputs go on recording"
 
 
+class AwayInputs:
+    """Whether an input's unplug or return is news, so that each is said once.
+
+    Two watchers can see the same input go or come back: the MIDI port list and JACK's own
+    port callback, a poll apart. :meth:`gone` is true for the first word that an input went
+    away, :meth:`back` for the first word that it returned; the second watcher's word on the
+    same change is not news.
+    """
+
+    def __init__(self) -> None:
+        self._away: dict[str, bool] = {}  # name -> away since it was last said
+
+    def gone(self, name: str) -> bool:
+        """True when ``name`` was not said to be away already."""
+        news = not self._away.get(name, False)
+        self._away[name] = True
+        return news
+
+    def back(self, name: str) -> bool:
+        """True unless ``name`` was said to be back already and has not gone since."""
+        news = self._away.get(name, True)
+        self._away[name] = False
+        return news
+
+
 def back_text(name: str, *, at: float) -> str:
     """What a therapist reads when an input that went away is recorded again."""
     return f"{name} plugged in again at {clock_time(at)}: recorded again from then on"

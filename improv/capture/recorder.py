@@ -33,6 +33,7 @@ from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
 from improv.capture.jack_recording import JackRecording
 from improv.capture.live_status import (
+    AwayInputs,
     Marks,
     back_text,
     disk_left,
@@ -165,6 +166,7 @@ class Recorder(JackRecording):
         self._period_s: float | None = None  # JACK's cycle when it reported them [seconds]
         self._jack_server_lost = False
         self._source_lost: dict[tuple[str, str], float] = {}
+        self._away = AwayInputs()  # one word per unplug or return, whichever watcher saw it
         self._next_reinit = 0.0
         self.writer = None
         self.midi: MidiCapture | None = None
@@ -497,11 +499,13 @@ class Recorder(JackRecording):
                     cap.tick(now)
                     if cap.stalled and not was:
                         self._changes.append(now)
-                        self._warn(unplugged_text(cap.device.name, at=now,
-                                                  picked_up=cap.reopenable))
+                        if self._away.gone(cap.device.name):
+                            self._warn(unplugged_text(cap.device.name, at=now,
+                                                      picked_up=cap.reopenable))
                     elif was and not cap.stalled:
                         self._changes.append(now)
-                        self._warn(back_text(cap.device.name, at=now))
+                        if self._away.back(cap.device.name):
+                            self._warn(back_text(cap.device.name, at=now))
                 self._reinit_audio(now)
                 self._check_jack_server()
                 # a port registered or gone (JACK's callback): look now, not at the next poll
@@ -512,9 +516,11 @@ class Recorder(JackRecording):
                         self._changes.append(now)
                         name = self._source_name(st.port_name)
                         if change == "lost":
-                            self._warn(unplugged_text(name, at=now))
+                            if self._away.gone(name):
+                                self._warn(unplugged_text(name, at=now))
                         else:
-                            self._warn(back_text(name, at=now))
+                            if self._away.back(name):
+                                self._warn(back_text(name, at=now))
                             if self._watch is not None:  # rtmidi may not have connected it
                                 self._watch.expect(st.source, st.short_name, at=now)
                 if self._watch is not None and (now >= next_source or changed):

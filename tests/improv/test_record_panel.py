@@ -19,6 +19,7 @@ import pytest
 from improv.capture.devices import MidiPort
 from improv.capture.inputlock import InputLocks
 from improv.capture.live_status import (
+    AwayInputs,
     back_text,
     disk_left,
     health,
@@ -281,6 +282,16 @@ def test_the_summary_gives_the_health_kept_at_the_stop():
     assert summarize(m)["health"] == {"healthy": False, "line": said["line"], "overflows": 2,
                                       "lost_frames": 0, "lost_s": 0.0}
     assert summarize({**m, "events": []})["health"] is None  # an older or recovered session
+
+
+def test_one_unplug_seen_by_two_watchers_is_said_once():
+    """The MIDI port list and JACK's port callback can both see one unplug, a poll apart."""
+    away = AwayInputs()
+    assert away.gone("Digital Piano") and not away.gone("Digital Piano")  # second watcher
+    assert away.gone("mic")  # another input is its own news
+    assert away.back("Digital Piano") and not away.back("Digital Piano")
+    assert away.gone("Digital Piano")  # unplugged again later: news again
+    assert away.back("kb1")  # a return never announced as a loss is still said
 
 
 def test_an_input_unplugged_while_recording_is_said_in_a_therapists_words():
