@@ -16,7 +16,7 @@ import numpy as np
 
 from sessions.timefmt import local_day
 
-__all__ = ["tag_counts", "tag_trend_html", "session_writing_html"]
+__all__ = ["nobreak", "tag_counts", "tag_trend_html", "session_writing_html"]
 
 
 def _e(x: Any) -> str:
@@ -40,7 +40,7 @@ def _names(sessions: list[dict[str, Any]]) -> list[str]:
             for s in sessions]
 
 
-def _nobreak(name: str) -> str:
+def nobreak(name: str) -> str:
     """A session's name (escaped) that breaks only before its day, never inside a date."""
     head, _, day = name.partition(" (")
     return _e(head).replace(" ", "&nbsp;") + (" (" + _e(day).replace(" ", "&nbsp;")
@@ -79,7 +79,7 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
         return head + "<p>No tags in these sessions.</p>"
     days = np.array([s["days"] for s in sessions], dtype=float)
     # a session's name breaks before its day, never inside it ("2026-11-" / "02")
-    cols = "".join(f"<th>{_nobreak(n)}</th>" for n in _names(sessions))
+    cols = "".join(f"<th>{nobreak(n)}</th>" for n in _names(sessions))
     rows = []
     for tag, n in counts.items():
         tr = trends.trend(np.array(n, dtype=float), days=days)

@@ -1,73 +1,28 @@
 """Printable reports for documentation and supervision: HTML, and PDF through Chromium.
 
 A report is one self-contained HTML file (inline CSS, plots embedded as PNG
-data) that any browser shows and prints; ``.pdf`` is made from it by headless
-Chromium's print-to-PDF (Debian ``chromium``), so what is printed is exactly
-what is shown.  Reports are pseudonymised: they name the client by code only
-(improv never stores names).  Everything user-written (annotation text,
-notes) is HTML-escaped.
+data, :mod:`improv.reports.page`) that any browser shows and prints; ``.pdf`` is made from
+it by headless Chromium's print-to-PDF (:mod:`improv.reports.printing`), so what is printed
+is exactly what is shown.  Reports are pseudonymised: they name the client by code only
+(improv never stores names).  Everything user-written (annotation text, notes) is
+HTML-escaped.  This module writes the session report (:func:`session_report_html`); the
+client report is :mod:`improv.reports.client_report` (:func:`client_report_html`, also
+importable from here).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from analysis.features import describe
-from improv import __version__
-from improv.reports.wording import counted, everyone
+from improv.reports.client_report import client_report_html
+from improv.reports.page import esc, html_page, img_tag, num_text
+from improv.reports.wording import everyone
 
-CSS = """
-body { font: 11pt/1.4 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 2em; }
-h1 { font-size: 18pt; margin: 0 0 .2em; } h2 { font-size: 13pt; margin: 1.4em 0 .4em;
-  border-bottom: 1px solid #999; } h3 { font-size: 11pt; margin: 1em 0 .3em; }
-table { border-collapse: collapse; margin: .3em 0 1em; font-size: 9.5pt; }
-th, td { border: 1px solid #bbb; padding: .15em .45em; text-align: left; vertical-align: top; }
-th { background: #eee; } th.group { background: #f7f7f7; font-weight: bold; padding-top: .4em; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.meta { color: #333; } .nowrap { white-space: nowrap; } .small { font-size: 8.5pt; color: #333; }
-img { max-width: 100%; } img.page { width: 100%; max-height: 205mm; object-fit: contain; }
-.curves { break-inside: avoid; } .last { break-inside: avoid; }
-h2.appendix { break-before: page; }
-pre { white-space: pre-wrap; font: 10pt/1.4 "DejaVu Sans", sans-serif;
-  background: #f6f6f6; padding: .6em; border: 1px solid #ddd; }
-.out { color: #a50f15; font-weight: bold; } .up { color: #006d2c; }
-@page { size: A4; margin: 15mm; }
-"""
-
-
-def _e(x: Any) -> str:
-    return html.escape("" if x is None else str(x))
-
-
-def _num(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.{digits}g}"
-    return _e(v)
-
-
-def _img(path: Path, cls: str = "") -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f'<img alt="plot"{f" class={cls}" if cls else ""} src="data:image/png;base64,{data}">'
-
-
-def _page(title: str, body: str, *, last: str = "") -> str:
-    """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
-    the footer never stands alone on a page of its own."""
-    from improv.reports.wording import moment_text
-
-    # times in this computer's zone, written as every other moment of the report
-    stamp = moment_text(datetime.now(timezone.utc).isoformat())
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(title)}</title>"
-            f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
-            f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
-            "</body></html>")
+__all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "client_report_html", "leader_text",
+           "session_report_html"]
 
 
 def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
@@ -79,14 +34,14 @@ def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
     for k, v in summary.items():
         if k == "tempo_bpm" and summary.get("pulse") in ("none", "rare"):
             # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
-            value = ("–" if not v else f"{_num(v)} (pulse in under 10 % of the "
+            value = ("–" if not v else f"{num_text(v)} (pulse in under 10 % of the "
                                           "windows: may be chance)")
         elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
             continue
         elif isinstance(v, str) and k not in ("status", "tempo_source"):
-            value = _e(shown(k, v, summary=summary))  # the pulse in plain words
+            value = esc(shown(k, v, summary=summary))  # the pulse in plain words
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            value = _e(shown(k, v, summary=summary))  # a note spelled as in its key
+            value = esc(shown(k, v, summary=summary))  # a note spelled as in its key
         else:
             continue
         out[k] = value
@@ -103,9 +58,9 @@ def _measures_table(summary: dict[str, Any]) -> str:
     rows = _measure_rows(summary)
     trs = []
     for title, keys in grouped(rows):
-        trs.append(f"<tr><th colspan=3 class=group>{_e(title)}</th></tr>")
-        trs += [f"<tr><td>{_e(heading(k))}</td><td class=num>{rows[k]}</td>"
-                f"<td class=small>{_e(meaning(k))}</td></tr>" for k in keys]
+        trs.append(f"<tr><th colspan=3 class=group>{esc(title)}</th></tr>")
+        trs += [f"<tr><td>{esc(heading(k))}</td><td class=num>{rows[k]}</td>"
+                f"<td class=small>{esc(meaning(k))}</td></tr>" for k in keys]
     return ("<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
             + "".join(trs) + "</table>")
 
@@ -210,9 +165,9 @@ def _main_table(res: dict[str, Any]) -> str:
                 else f"{sm['onsets_per_s']:.2f} onsets/s"
                 if sm.get("onsets_per_s") is not None else "–")
         sil = f"{100 * sm['silence_share']:.0f} %" if sm.get("silence_share") is not None else "–"
-        trs.append(f"<tr><th>{_e(player)} ({_e(input_name(srcs[0], srcs))})</th>"
-                   f"<td>{_e(_tempo_cell(sm))}</td><td>{_e(dyn)}</td><td>{_e(dens)}</td>"
-                   f"<td>{_e(sil)}</td></tr>")
+        trs.append(f"<tr><th>{esc(player)} ({esc(input_name(srcs[0], srcs))})</th>"
+                   f"<td>{esc(_tempo_cell(sm))}</td><td>{esc(dyn)}</td><td>{esc(dens)}</td>"
+                   f"<td>{esc(sil)}</td></tr>")
     return ("<table><tr><th>player</th><th>tempo</th><th>dynamics</th><th>density</th>"
             "<th>silence (pauses over 2 s)</th></tr>" + "".join(trs) + "</table>")
 
@@ -309,8 +264,8 @@ def _dialogue_table(d: dict[str, Any]) -> str:
             value = (shown(key, sm[key]) if describe(key)[0] in ("fraction", "count")
                      else shown_fixed(key, sm[key]))
             head = heading(key)
-        trs.append(f"<tr><td>{_e(head)}</td><td class=num>{_e(value)}</td>"
-                   f"<td class=small>{_e(mean)}</td></tr>")
+        trs.append(f"<tr><td>{esc(head)}</td><td class=num>{esc(value)}</td>"
+                   f"<td class=small>{esc(mean)}</td></tr>")
     return ("<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>" + "".join(trs)
             + "</table>")
 
@@ -333,11 +288,20 @@ def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = T
     return "".join(
         f"<tr><td class=nowrap>{format_time(a['t'])}"
         f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
-        f"</td><td>{_e(a.get('player') or everyone(n_players))}</td>"
-        f"<td>{_e(' '.join(t for t in a['tags'] if t != 'suggestion'))}</td>"
-        f"<td>{_e(a.get('text'))}</td>"
-        + (f"<td class=small>{_e(_by_text(a))}</td>" if by else "") + "</tr>"
+        f"</td><td>{esc(a.get('player') or everyone(n_players))}</td>"
+        f"<td>{esc(' '.join(t for t in a['tags'] if t != 'suggestion'))}</td>"
+        f"<td>{esc(a.get('text'))}</td>"
+        + (f"<td class=small>{esc(_by_text(a))}</td>" if by else "") + "</tr>"
         for a in anns)
+
+
+#: The curve groups (keys of :data:`improv.reports.plots.CURVE_GROUPS`) of each of the session
+#: report's curve figures, in order. A page breaks between figures, never inside one: the
+#: first (about a third of a page with the heading) fits under most of what comes before it,
+#: where one figure of every curve left that page near-empty; the second (half a page) ends
+#: the therapist's part, so its last page is never one small figure alone before the
+#: appendix.
+CURVE_FIGURES = (("tempo", "pulse"), ("dynamics", "density", "silence", "register"))
 
 
 def session_report_html(store, session_id: str) -> str:
@@ -345,19 +309,16 @@ def session_report_html(store, session_id: str) -> str:
 
     First what a therapist reads: the summary, the main measures of each player and of each
     pair (in plain words), the annotations and the notes, and the curves with the therapist's
-    own annotations, one after the other without a forced page break. Then the technical
-    appendix for research and supervision: the abbreviations written out, the players'
-    inputs (by kind, never by file name), every measure of every input and pair, the
-    dialogue's figure with the roles the analysis suggests, the suggestions waiting for
-    review, and the curves of the players' other inputs.
+    own annotations (figures of a few curve groups each, :data:`CURVE_FIGURES`), one after
+    the other without a forced page break. Then the technical appendix for research and
+    supervision: the abbreviations written out, the players' inputs (by kind, never by file
+    name), every measure of every input and pair, the dialogue's figure with the roles the
+    analysis suggests, the suggestions waiting for review, and the curves of the players'
+    other inputs.
     """
     from improv.analyze import analyze_session
-    from improv.reports import plots
     from improv.reports.summary_text import summary_sentences
-    from improv.reports.wording import day_text, moment_text, unconfirmed
-    from sessions.notes import notes_with_links
-    from sessions.revisions import read_revisions, session_label
-    from sessions.timefmt import format_time
+    from improv.reports.wording import day_text, unconfirmed
 
     session = store.session(session_id)
     m = session.manifest
@@ -366,79 +327,133 @@ def session_report_html(store, session_id: str) -> str:
     anns = [a for a in every if not unconfirmed(a)]  # the therapist's own and confirmed
     waiting = [a for a in every if unconfirmed(a)]
     number = store.catalog.session_number(session_id)
-    label = session_label(number, m["id"], m.get("title"))
-    parts = [f"<h1>{_e(label)}</h1>",
-             f"<p class=meta>Client <b>{_e(m.get('client') or 'not given')}</b> · therapist: "
-             f"{_e(m.get('therapist') or 'not given')} · started "
-             f"{_e(moment_text(m['started_utc']))}"
+    parts = [_header_html(session, number),
+             "<h2>Summary</h2><p class=summary>"
+             + esc(" ".join(x["text"] for x in summary_sentences(res, annotations=every)))
+             + "</p>", _measures_html(res), _writing_html(session, anns, waiting)]
+    day = day_text(m["started_utc"])
+    short = f"Session {number} ({day})" if number else day
+    figures = {"curves": "", "dialogue": "", "others": ""}
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            figures = _figures_html(res, Path(tmp), anns=anns, title=short, session_id=m["id"])
+        except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
+            parts.append(f"<p class=small>(no plot: {esc(exc)})</p>")
+    parts.append(figures["curves"])
+    # -- the technical appendix: for research and supervision ------------------------------
+    parts.append(_appendix_html(m, res, waiting=waiting, dialogue_figure=figures["dialogue"],
+                                other_curves=figures["others"]))
+    last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
+            "not by file or device name (a file may be named after a person); "
+            f"<code>improv sessions show {esc(m['id'])}</code> names them.</p>")
+    return html_page(f"improv session {m['id']}", "".join(parts), last=last)
+
+
+def _header_html(session, number: int | None) -> str:
+    """The report's title, the session's facts (client, therapist, start, length, demo) and
+    every correction of them, the original kept visible."""
+    from improv.reports.wording import moment_text
+    from sessions.revisions import read_revisions, session_label
+    from sessions.timefmt import format_time
+
+    m = session.manifest
+    parts = [f"<h1>{esc(session_label(number, m['id'], m.get('title')))}</h1>",
+             f"<p class=meta>Client <b>{esc(m.get('client') or 'not given')}</b> · therapist: "
+             f"{esc(m.get('therapist') or 'not given')} · started "
+             f"{esc(moment_text(m['started_utc']))}"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
     for r in read_revisions(session.folder):  # corrections keep the original visible
-        parts.append(f"<p class=meta>{_e(r['field'])} corrected {_e(moment_text(r['at_utc']))}"
-                     f"{' by ' + _e(r['by']) if r.get('by') else ''}: was "
-                     f"{_e(r['from'] or 'not given')}, now {_e(r['to'] or 'not given')}</p>")
-    parts.append("<h2>Summary</h2><p class=summary>"
-                 + _e(" ".join(x["text"] for x in summary_sentences(res, annotations=every)))
-                 + "</p>")
-    parts.append("<h2>Measures</h2>" + _main_table(res))
+        parts.append(f"<p class=meta>{esc(r['field'])} corrected {esc(moment_text(r['at_utc']))}"
+                     f"{' by ' + esc(r['by']) if r.get('by') else ''}: was "
+                     f"{esc(r['from'] or 'not given')}, now {esc(r['to'] or 'not given')}</p>")
+    return "".join(parts)
+
+
+def _measures_html(res: dict[str, Any]) -> str:
+    """The main measures of each player, then of each pair, in plain words."""
+    parts = ["<h2>Measures</h2>" + _main_table(res)]
     for d in res.get("dialogue", []):
-        parts.append(f"<h3>Playing together: {_e(' & '.join(d['pair']))}</h3>"
+        parts.append(f"<h3>Playing together: {esc(' & '.join(d['pair']))}</h3>"
                      + _dialogue_table(d))
     parts.append("<p class=small>Every measure of every input, how the leader is named, and "
                  "the figure of the playing together are in the technical appendix.</p>")
+    return "".join(parts)
+
+
+def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, Any]]) -> str:
+    """The therapist's writing: their annotations (``anns``) and verbal notes, said once
+    when there are neither, and how many role suggestions wait for review (``waiting``). It
+    comes before the curves: the curves then end the therapist's part, and no page holds only
+    a line or two of it."""
+    from sessions.notes import notes_with_links
+
     notes = notes_with_links(session.folder, duration_s=session.duration_s)
-    n_players = len(m["players"])
-    # the therapist's writing before the curves: the curves' page then ends the therapist's
-    # part, and no page holds only a line or two of it
+    parts = []
     if not anns and not notes["text"]:  # said once, not as two sections of "None."
         parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
     else:
         parts.append("<h2>Annotations</h2>" + (
             "<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
-            + _annotation_rows(anns, n_players) + "</table>" if anns else
-            "<p>No annotations.</p>"))
-        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{_e(notes['text'])}</pre>"
+            + _annotation_rows(anns, len(session.manifest["players"])) + "</table>" if anns
+            else "<p>No annotations.</p>"))
+        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{esc(notes['text'])}</pre>"
                                                  if notes["text"] else "<p>No notes.</p>"))
     if waiting:
-        parts.append(f"<p class=small>{_e(_waiting_text(len(waiting)))}</p>")
-    day = day_text(m["started_utc"])
-    short = f"Session {number} ({day})" if number else day
+        parts.append(f"<p class=small>{esc(_waiting_text(len(waiting)))}</p>")
+    return "".join(parts)
+
+
+def _figures_html(res: dict[str, Any], folder: Path, *, anns: list[dict[str, Any]],
+                  title: str, session_id: str) -> dict[str, str]:
+    """The report's figures as HTML, drawn into ``folder``: ``curves`` (the therapist's part:
+    each player's first input, two players a row of figures), ``dialogue`` and ``others``
+    (the appendix: the playing together, the players' other inputs). Each figure is kept
+    whole on a page, and a heading stays with the figure under it."""
+    from improv.reports import plots
+
     columns = [(p, s) for p, e in res["players"].items() for s in _primary(e)]
     first = [c for c in columns if c[1] == _primary(res["players"][c[0]])[0]]
     others = [c for c in columns if c not in first]
-    appendix_curves = dialogue_figure = ""
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            # at full width, two players a figure; kept whole, but never pushed to a page of
-            # its own when it fits under what comes before
-            figs = [_img(plots.plot_players(res, Path(tmp) / f"p{k}.png", annotations=anns,
-                                            portrait=True, columns=cols, title=short), "page")
-                    for k, cols in enumerate(_pairs_of(first))]
-            # the heading stays with its figure (the figure moves to the next page whole)
-            parts.append("<div class=curves><h2>Curves</h2><p class=small>Red lines: markers; "
-                         "grey dashed lines: annotations; shaded: annotated stretches (the "
-                         "therapist's own, and roles the therapist confirmed).</p>"
-                         + "</div><div class=curves>".join(figs) + "</div>")
-            if res.get("dialogue"):
-                dialogue_figure = ("<div class=curves><h3>The playing together, over the "
-                                   "session</h3>" + _img(plots.plot_dialogue(
-                                       res, Path(tmp) / "d.png", annotations=anns,
-                                       session_id=m["id"], title=f"{short}: playing together"),
-                                       "page") + "</div>")
-            appendix_curves = "".join(
-                "<div class=curves><h3>Curves of the other inputs</h3>" + _img(
-                    plots.plot_players(res, Path(tmp) / f"o{k}.png", annotations=anns,
-                                       portrait=True, columns=cols, title=short), "page")
-                + "</div>" for k, cols in enumerate(_pairs_of(others)) if cols)
-        except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
-            parts.append(f"<p class=small>(no plot: {_e(exc)})</p>")
-    # -- the technical appendix: for research and supervision ------------------------------
-    parts.append(_appendix_html(m, res, waiting=waiting, dialogue_figure=dialogue_figure,
-                                other_curves=appendix_curves))
-    last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
-            "not by file or device name (a file may be named after a person); "
-            f"<code>improv sessions show {_e(m['id'])}</code> names them.</p>")
-    return _page(f"improv session {m['id']}", "".join(parts), last=last)
+    figs = [f for k, cols in enumerate(_pairs_of(first))
+            for f in _curve_figures(res, folder, columns=cols, anns=anns, title=title,
+                                    name=f"p{k}")]
+    curves = _kept_with("<h2>Curves</h2><p class=small>Red lines: markers; grey dashed "
+                        "lines: annotations; shaded: annotated stretches (the therapist's "
+                        "own, and roles the therapist confirmed).</p>", figs)
+    dialogue = ""
+    if res.get("dialogue"):
+        dialogue = _kept_with("<h3>The playing together, over the session</h3>", [img_tag(
+            plots.plot_dialogue(res, folder / "d.png", annotations=anns, session_id=session_id,
+                                title=f"{title}: playing together"), "page")])
+    other = "".join(_kept_with("<h3>Curves of the other inputs</h3>", _curve_figures(
+        res, folder, columns=cols, anns=anns, title=title, name=f"o{k}"))
+        for k, cols in enumerate(_pairs_of(others)) if cols)
+    return {"curves": curves, "dialogue": dialogue, "others": other}
+
+
+def _kept_with(heading: str, figures: list[str]) -> str:
+    """``figures`` each kept whole on a page, ``heading`` with the first of them."""
+    if not figures:
+        return ""
+    return (f"<div class=curves>{heading}{figures[0]}</div>"
+            + "".join(f"<div class=curves>{f}</div>" for f in figures[1:]))
+
+
+def _curve_figures(res: dict[str, Any], folder: Path, *, columns: list[tuple[str, str]],
+                   anns: list[dict[str, Any]], title: str, name: str) -> list[str]:
+    """The curves of ``columns`` (at most two inputs) as figures of :data:`CURVE_FIGURES`
+    (a figure whose groups hold no curve is left out; the first is drawn with "no curve"
+    where no group has one), as ``<img>`` tags, each titled ``title`` and its groups ("Session
+    3 (Nov 16): tempo and pulse")."""
+    from improv.reports import plots
+
+    chosen = [g for g in (plots.curve_groups(res, columns=columns, groups=gs)
+                          for gs in CURVE_FIGURES) if g] or [list(CURVE_FIGURES[0])]
+    return [img_tag(plots.plot_players(
+        res, folder / f"{name}-{k}.png", annotations=anns, portrait=True, columns=columns,
+        groups=groups, title=f"{title}: {' and '.join(groups)}"), "page")
+        for k, groups in enumerate(chosen)]
 
 
 def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict[str, Any]],
@@ -455,9 +470,9 @@ def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict
                  "input and pair, with its meaning; the labels and units are those of "
                  "<code>improv analyze</code>. Abbreviations and methods named below:</p>"
                  "<table class=small><tr><th>abbreviation</th><th>meaning</th></tr>"
-                 + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in ABBREVIATIONS)
+                 + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in ABBREVIATIONS)
                  + "</table>")
-    rows = [f"<tr><td>{_e(p['name'])}</td><td>{_e('; '.join(_inputs(m, p['name'])) or '–')}"
+    rows = [f"<tr><td>{esc(p['name'])}</td><td>{esc('; '.join(_inputs(m, p['name'])) or '–')}"
             "</td></tr>" for p in m["players"]]
     parts.append("<h3>Players and inputs</h3><table><tr><th>player</th><th>inputs</th></tr>"
                  + "".join(rows) + "</table>")
@@ -465,12 +480,12 @@ def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict
         for source in _primary(entry):
             summ = entry["sources"][source]["summary"]
             status = summ.get("status")  # said only when something kept it from measuring
-            parts.append(f"<h3>{_e(player)} ({_e(input_name(source, list(entry['sources'])))})"
-                         f"{': ' + _e(status) if status and status != 'ok' else ''}</h3>"
+            parts.append(f"<h3>{esc(player)} ({esc(input_name(source, list(entry['sources'])))})"
+                         f"{': ' + esc(status) if status and status != 'ok' else ''}</h3>"
                          + _measures_table(summ))
     for d in res.get("dialogue", []):
-        parts.append(f"<h3>Dialogue: {_e(' & '.join(d['pair']))}</h3><p class=small>"
-                     f"{_e(LEADER_METHOD)}</p>" + _measures_table(d["summary"]))
+        parts.append(f"<h3>Dialogue: {esc(' & '.join(d['pair']))}</h3><p class=small>"
+                     f"{esc(LEADER_METHOD)}</p>" + _measures_table(d["summary"]))
     parts.append(dialogue_figure)
     if waiting:
         parts.append("<h3>Role suggestions waiting for review</h3><p class=small>Suggested by "
@@ -507,169 +522,3 @@ APPENDIX = "Technical appendix (for research and supervision)"
 def _pairs_of(items: list) -> list[list]:
     """``items`` two at a time (two columns of curves a page)."""
     return [items[k:k + 2] for k in range(0, len(items), 2)]
-
-
-#: The course charts' marks in the web legend's words (improv/web/static/client.js), for the
-#: client report (``{k}``: the band's SDs, ``{n}``: the baseline's sessions).
-COURSE_LEGEND = (
-    ("baseline band", "the mean of the {n} ± {k} standard deviations (their usual spread), "
-                      "never narrower than the smallest change that matters: a later session "
-                      "outside it is “outside band”"),
-    ("filled point", "annotated session"),
-    ("hollow point", "session without annotations"),
-    ("orange triangle", "outside band: a later session whose value lies outside the baseline "
-                        "band (pointing up above it, down below it)"),
-    ("red ring", "outlier: far off this client’s own course (the trend line), whether inside "
-                 "the band or not"),
-    ("dashed line", "trend, where the change is clear"),
-    ("grey cross on the axis", "a session without a value: the line is broken there, and "
-                               "the session is named under the chart"),
-)
-
-#: How the client report's trends are judged, for its appendix (the therapist's part says it
-#: in one plain sentence, :data:`TREND_PLAIN`).
-TREND_METHOD = (
-    "Trend: the Theil–Sen slope (the median of the slopes between every two sessions) per "
-    "session, with its 95 % interval, in the unit of the measure. A trend “changes” when the "
-    "exact Mann–Kendall test rejects “no trend” at 5 % (never with fewer than five sessions "
-    "with a value). Baseline band: the mean of the baseline sessions ± {k} standard "
-    "deviations (SD), never narrower than the smallest change that matters for the measure. "
-    "Outliers: a robust z-score over 3.5 from the trend line (the median absolute deviation "
-    "× 1.4826; Iglewicz & Hoaglin 1993), and off the line by at least the smallest change "
-    "that matters. A session without a value of a measure is left out of its trend.")
-#: The therapist's part on how a trend is judged.
-TREND_PLAIN = ("Trend: the change from one session to the next, with the range it lies in "
-               "(95 %). A trend is called a change only when it is clear, from five sessions "
-               "on; the method is in the appendix.")
-
-
-def _nobreak(name: str) -> str:
-    """A session's name that breaks only before its day: ``Session 3`` / ``(Nov 16)``."""
-    head, _, day = name.partition(" (")
-    return (_e(head).replace(" ", "&nbsp;") + (" (" + _e(day).replace(" ", "&nbsp;")
-                                                if day else ""))
-
-
-def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
-    """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`).
-
-    The treatment goals come first; then the trends (the charts with their legend and the
-    sessions each has no value for, then the table), the therapist's tags, each session's
-    writing, and an appendix of each session's values and the method. Sessions are named as
-    on the web page and in ``improv compare`` ("Session 3 (Nov 16)"); every value is in the
-    unit its heading names (a share in per cent), with the measure's own decimals
-    (:func:`improv.reports.labels.shown_fixed`, :func:`~improv.reports.labels.shown_band`);
-    the field names of the CSV export are left to its data dictionary.
-    """
-    from improv.reports.client_sections import session_writing_html, tag_trend_html
-    from improv.reports.compare import compare_client
-    from improv.reports.labels import (
-        column_title,
-        meaning,
-        shown_band,
-        shown_fixed,
-        shown_slope,
-        shown_unit,
-    )
-    from improv.reports.trend_plots import missing_values, plot_client
-    from improv.reports.wording import change_word, day_text, session_name
-
-    result = result or compare_client(store, client=client)
-    sess = result["sessions"]
-    year = len({day_text(s["started_utc"])[-4:] for s in sess}) > 1
-    name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
-                                  year=year) for s in sess}
-    k_sd = f"{result['band_sd']:g}"
-    parts = [f"<h1>Client {_e(client)}</h1>",
-             f"<p class=meta>{counted(len(sess), 'session')} from "
-             f"{_e(day_text(sess[0]['started_utc']))} to "
-             f"{_e(day_text(sess[-1]['started_utc']))} · baseline: the first "
-             + (f"{len(result['baseline'])} sessions" if len(result["baseline"]) > 1
-                else "session") + "</p>"]
-    parts.append(_goals_section(store, client))  # before the trends
-    base = counted(len(result["baseline"]), "baseline session")
-    feats = [result["features"][c] for c in result["columns"]]
-    drawn = {"baseline band": any(f["band"] for f in feats),  # the marks the charts hold
-             "orange triangle": any(f.get("outside_band") for f in feats),
-             "red ring": any(f["outliers"] for f in feats),
-             "dashed line": any(f["trend"] and f["trend"]["distinguishable"] for f in feats),
-             "grey cross on the axis": any(None in f["values"] and any(
-                 v is not None for v in f["values"]) for f in feats),
-             "filled point": any(s["annotations"] for s in sess),
-             "hollow point": any(not s["annotations"] for s in sess)}
-    parts.append("<h2>Trends</h2><table class=small><tr><th>mark</th><th>meaning</th></tr>"
-                 + "".join(f"<tr><td class=nowrap>{_e(a)}</td><td>"
-                           f"{_e(b.format(k=k_sd, n=base))}</td></tr>"
-                           for a, b in COURSE_LEGEND if drawn.get(a, True)) + "</table>")
-    cols = result["columns"]
-    with tempfile.TemporaryDirectory() as tmp:
-        for k in range(0, len(cols), 8):  # at most 8 panels a figure: one page each
-            chunk = cols[k:k + 8]
-            who = ", ".join(dict.fromkeys(c.split(".")[0].replace("|", " & ") for c in chunk))
-            gone = missing_values(result, chunk)
-            parts.append('<div style="page-break-inside: avoid">' + _img(plot_client(
-                result, to=Path(tmp) / f"c{k}.png", columns=chunk,
-                title=f"Client {client}: {who}"))
-                + "".join(f"<p class=small>{_e(x)}</p>" for x in gone) + "</div>")
-
-    def named(ids) -> str:  # a session's name never broken inside ("2026-11-" / "23")
-        return ", ".join(_nobreak(name.get(i, i)) for i in ids) or "–"
-
-    trs = []
-    for c in cols:
-        f = result["features"][c]
-        t = f["trend"]
-        trend_txt = "–" if not t else (
-            f"{shown_slope(c, t['slope_per_session'])} per session "
-            f"<span class=nowrap>[{shown_slope(c, t['ci_low'])}, "
-            f"{shown_slope(c, t['ci_high'])}]</span>")
-        word = change_word(t, len([v for v in f["values"] if v is not None]))
-        verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
-                   "–": ""}.get(word, _e(word))
-        trs.append(f"<tr><td>{_e(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"
-                   f"<td class=nowrap>{_e(shown_band(c, f['band']))}</td>"
-                   f"<td>{named(f['outside_band'])}</td>"
-                   f"<td>{named(f['outliers'])}</td></tr>")
-    parts.append(f"<p class=small>{_e(TREND_PLAIN)}</p>"
-                 "<table><tr><th>measure</th>"
-                 "<th>trend</th><th>change</th><th>baseline mean ± SD</th><th>outside the band</th>"
-                 "<th>outliers</th></tr>" + "".join(trs) + "</table>")
-    parts.append(tag_trend_html(store, sess))
-    parts.append(session_writing_html(store, sess))
-    parts.append('<h2 style="page-break-before: always">Appendix: the measures of each '
-                 'session</h2><p class=small>Each value in the unit its heading names (a share '
-                 'in per cent), as in the Trends table. The field names and the values as '
-                 'stored are in the CSV export and its data dictionary (<code>improv compare '
-                 '--client CODE --export FOLDER</code>, or “Export CSV” and “Data dictionary '
-                 'CSV” on the client page).</p>')
-    for k in range(0, len(cols), 6):  # six features a table, so it fits the page width
-        chunk = cols[k:k + 6]
-        ths = "".join(f"<th>{_e(column_title(c))}</th>" for c in chunk)
-        trs = [f"<tr><td>{_nobreak(name[s['id']])}</td>"
-               f"<td class=num>{s['annotations']}</td>"
-               + "".join(f"<td class=num>{_e(shown_fixed(c, s['values'].get(c)))}</td>"
-                         for c in chunk) + "</tr>"
-               for s in sess]
-        parts.append("<table class=appendix><tr><th>session</th><th>annotations</th>"
-                     f"{ths}</tr>" + "".join(trs) + "</table>")
-    defs = "".join(f"<tr><td>{_e(column_title(c))}</td><td>{_e(shown_unit(c) or '–')}</td>"
-                   f"<td>{_e(meaning(c))}</td></tr>" for c in cols)
-    parts.append("<h3>Definitions</h3><table class=definitions><tr><th>measure</th><th>unit</th>"
-                 "<th>meaning</th></tr>" + defs + "</table>")
-    parts.append(f"<h3>Method</h3><p class=small>{_e(TREND_METHOD.format(k=k_sd))}</p>")
-    return _page(f"improv client {client}", "".join(parts))
-
-
-def _goals_section(store, client: str) -> str:
-    from improv.reports.goals import goals_progress
-    from improv.reports.goals_report import goals_section_html
-
-    return goals_section_html(goals_progress(store, client))
-
-
-def _band_text(column: str, band: dict | None) -> str:
-    """Baseline mean ± SD as every view writes it (:func:`improv.reports.labels.shown_band`),
-    HTML-escaped."""
-    from improv.reports.labels import shown_band
-
-    return _e(shown_band(column, band))

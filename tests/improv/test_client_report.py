@@ -123,7 +123,7 @@ def test_client_report_trend_table_in_the_measures_precision(store, course):
     band = re.findall(r"<td[^>]*>(.*?)</td>", row.split("</tr>")[0])[2]
     assert re.fullmatch(r"\d+ ± \d+", band), band  # whole velocities
     # the baseline of the review's silence: per cent to one decimal, a tiny SD kept visible
-    from improv.reports.report import _band_text
+    from improv.reports.labels import shown_band as _band_text
 
     assert _band_text("client.midi.silence_share", {"mean": 0.0779, "sd": 0.00025}) == \
         "7.8 ± 0.03"

@@ -1,14 +1,17 @@
-"""Bug 6: the session PDF shows the curves at page width on a page of their own (printed at
-their own size, so their 8 pt text stays 8 pt), and its last page is never the footer alone
-(real Chromium print, read back with poppler)."""
+"""Bug 6: the session PDF shows the curves at page width (printed at their own size, so their
+8 pt text stays 8 pt), and its last page is never the footer alone; a usability review: no
+page of the therapist's part is left near-empty because a figure too tall for the rest of a
+page was pushed to the next (real Chromium print, read back with poppler)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
+from improv.reports.report import CURVE_FIGURES
 from tests.sessions.helpers import import_half_duet
 
 pytestmark = [
@@ -27,6 +30,21 @@ def _pages(pdf) -> list[str]:
             for i in range(1, n + 1)]
 
 
+def _filled(pdf, tmp_path) -> list[float]:
+    """How far down each page its text and figures reach (0: blank, about 0.95: to the
+    bottom margin), from the page drawn in grey at 30 dpi."""
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(pdf), str(tmp_path / "pg")],
+                   check=True)
+    out = []
+    for f in sorted(tmp_path.glob("pg*.pgm")):
+        magic, size, _depth, data = f.read_bytes().split(b"\n", 3)
+        width, height = map(int, size.split())
+        ink = np.flatnonzero((np.frombuffer(data, np.uint8).reshape(height, width) < 200)
+                             .any(axis=1))
+        out.append((ink.max() + 1) / height if len(ink) else 0.0)
+    return out
+
+
 def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, tmp_path, rng):
     sid = import_half_duet(store, tmp_path, rng=rng)
     pdf = tmp_path / "s.pdf"
@@ -40,16 +58,23 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
     assert flat.index("Annotations and notes") < flat.index("Curves Red lines") < \
         flat.index("Technical appendix (for research")
     curves = next(i for i, p in enumerate(pages) if "Curves" in p and "Red lines" in p)
-    # no page of a few lines: nothing forces a page break between the therapist's sections,
-    # and the curves' page ends the therapist's part: the appendix follows it
+    appendix = next(i for i, p in enumerate(pages) if "Technical appendix" in p)
     assert flat.count("No annotations or notes.") == 1
-    assert "Technical appendix" in pages[curves + 1]
     assert all(len(p.split()) > 60 for p in pages[:curves]), [len(p.split()) for p in pages]
-    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
-                            check=True).stdout.splitlines()[2:]
-    first = images[0].split()
-    page, width_px, x_ppi = int(first[0]), int(first[3]), int(first[12])
-    assert page == curves + 1  # the heading and its figure on one page
-    assert width_px / x_ppi >= 5.5  # inches: most of A4's 7.1 in, not half of it
-    assert x_ppi <= 112  # drawn at 110 dpi: not shrunk to fit (its text would fall below 8 pt)
-    assert int(first[4]) > width_px  # a portrait figure: a row per curve group
+    # no near-empty page in the therapist's part: one figure of every curve (7.8 in) did not
+    # fit under the dialogue's table, and page 2 held a quarter of a page of it
+    filled = _filled(pdf, tmp_path)
+    assert len(filled) == len(pages)
+    assert all(x >= 0.45 for x in filled[:appendix]), filled
+    images = [ln.split() for ln in subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+        check=True).stdout.splitlines()[2:]]
+    mine = [im for im in images if int(im[0]) <= appendix]  # the therapist's figures
+    assert len(mine) == len(CURVE_FIGURES)
+    assert int(mine[0][0]) == curves + 1  # the heading and the first figure on one page
+    for im in mine:
+        width_px, x_ppi = int(im[3]), int(im[12])
+        assert width_px / x_ppi >= 5.5  # inches: most of A4's 7.1 in, not half of it
+        assert x_ppi <= 112  # drawn at 110 dpi: not shrunk to fit (its text below 8 pt)
+    # the appendix starts on the page after the curves end
+    assert int(mine[-1][0]) == appendix

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from improv.reports.report import APPENDIX, session_report_html
+from improv.reports.report import APPENDIX, CURVE_FIGURES, session_report_html
 from sessions.importer import import_files
 from tests.sessions.helpers import import_half_duet, write_audio, write_midi
 
@@ -44,7 +44,13 @@ def test_the_therapists_part_comes_first_and_the_tables_in_an_appendix(store, du
     # appendix; the therapist's part has the players' curves
     full = session_report_html(store, duet)
     mine, theirs = full.split(APPENDIX)
-    assert mine.count("<img") == 1 and "The playing together, over the session" in theirs
+    assert "The playing together, over the session" in theirs
+    # the players' curves as figures of a few curve groups each, each kept whole on its own,
+    # the heading with the first: a page breaks between them
+    figures = re.findall(r"<div class=curves>(.*?)</div>", re.sub(r"<img[^>]*>", "<img>", mine))
+    assert len(figures) == len(CURVE_FIGURES) == mine.count("<img") == 2
+    assert figures[0].startswith("<h2>Curves</h2>") and figures[0].endswith("<img>")
+    assert figures[1] == "<img>"
     # no page break forced between the therapist's sections: only the appendix starts a page
     css = full.split("<style>")[1].split("</style>")[0]
     assert re.findall(r"([^{}]+)\{[^}]*break-before: page", css) == ["\nh2.appendix "]
