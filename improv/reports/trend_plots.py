@@ -131,8 +131,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.features import describe
-    from improv.reports.labels import column_title, never_negative, scale, value_range
+    from improv.reports.plots import save_figure
 
     cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
@@ -147,62 +146,7 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         ax.set_visible(False)
     seen: set[str] = set()  # the kinds of mark drawn anywhere in the figure, for its legend
     for ax, c in zip(axes.flat, cols, strict=False):
-        f = result["features"][c]
-        # in the unit the title names: a share in per cent ("Silence (%)"), as the tables
-        k = scale(c)
-        v = k * np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
-        ends = value_range(c)  # a 0-1 score, a share or a velocity has ends: so do its band
-        lo, hi = ends if ends else ((0.0, np.inf) if never_negative(c) else (-np.inf, np.inf))
-        band = f["band"]
-        if band:
-            ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color=BAND_FILL,
-                       alpha=0.35, lw=0)
-            ax.axhline(k * band["mean"], color=BAND_LINE, lw=0.8)
-        ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)  # a missing value breaks it
-        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
-                   color=POINT, s=28, zorder=3, clip_on=False)
-        ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
-                   facecolors="white", edgecolors=POINT, s=28, zorder=3, clip_on=False)
-        for i, s in enumerate(sessions):  # outside the band: the way it left, in orange
-            if s["id"] in f.get("outside_band", ()) and np.isfinite(v[i]) and band:
-                above = v[i] > k * band["mean"]
-                ax.scatter([dates[i]], [v[i]], marker="^" if above else "v", s=60,
-                           color=OUTSIDE, edgecolors=POINT, lw=0.6, zorder=5, clip_on=False)
-                seen.add("outside")
-        out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
-        if out:
-            ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
-                       edgecolors=OUTLIER, lw=1.5, zorder=4, clip_on=False)
-            seen.add("outlier")
-        gone = [i for i in range(len(v)) if not np.isfinite(v[i])]
-        if gone and len(gone) < len(v):  # on the axis, where its point would be (a line
-            # in axes height, so that it takes no part in the y axis' limits)
-            ax.plot([dates[i] for i in gone], [0.0] * len(gone), ls="none", marker="x",
-                    markersize=6, color=MISSING, markeredgewidth=1.2, zorder=5, clip_on=False,
-                    transform=ax.get_xaxis_transform())
-            seen.add("missing")
-        tr = f["trend"]
-        if tr and tr["distinguishable"]:
-            ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
-                    ls="--")
-            seen.add("trend")
-        seen.update({"band"} if band else set())
-        seen.update({"annotated"} if annotated.any() else set())
-        seen.update({"hollow"} if (~annotated).any() else set())
-        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
-        finite = v[np.isfinite(v)]
-        if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
-            pad = max(abs(finite[0]) * 0.05, 0.05 * k)  # a constant course: flat, not noise
-            ax.set_ylim(finite[0] - pad, finite[0] + pad)
-        bottom, top = ax.get_ylim()
-        ax.set_ylim(max(lo, bottom), min(hi, top))  # never past the measure's ends
-        if describe(c)[0] == "MIDI note":  # a pitch by its note name, as the tables say it
-            from improv.reports.plots import note_axis
-
-            note_axis(ax)
-        ax.set_title(column_title(c), fontsize=9, loc="left")
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
+        seen |= _draw_course(ax, result, c, dates=dates, annotated=annotated)
     ticks, names = session_ticks(dates)
     for ax in axes[-1]:
         ax.set_xticks(ticks, names)
@@ -214,12 +158,94 @@ def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
         fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False,
                    ncol=min(4, len(handles)))
     fig.suptitle(title or f"Client {result['client']}: {counted(len(sessions), 'session')}",
-                 fontsize=11,
-                 x=0.01, ha="left")
+                 fontsize=11, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     to = Path(to)
-    from improv.reports.plots import save_figure
-
     save_figure(fig, to, dpi=110)
     plt.close(fig)
     return to
+
+
+def _draw_course(ax, result: dict[str, Any], c: str, *, dates: list[datetime],
+                 annotated: np.ndarray) -> set[str]:
+    """Draw the course of measure ``c`` over the sessions (on ``dates``; ``annotated``: which
+    have annotations) in ``ax``: its band, points, marks and trend. Returns the kinds of mark
+    drawn (:func:`_legend`)."""
+    from improv.reports.labels import scale
+
+    sessions = result["sessions"]
+    f = result["features"][c]
+    # in the unit the title names: a share in per cent ("Silence (%)"), as the tables
+    k = scale(c)
+    v = k * np.array([np.nan if x is None else x for x in f["values"]], dtype=float)
+    lo, hi = _ends(c)
+    band = f["band"]
+    seen = {"band"} if band else set()
+    if band:
+        ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color=BAND_FILL,
+                   alpha=0.35, lw=0)
+        ax.axhline(k * band["mean"], color=BAND_LINE, lw=0.8)
+    ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)  # a missing value breaks it
+    ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
+               color=POINT, s=28, zorder=3, clip_on=False)
+    ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
+               facecolors="white", edgecolors=POINT, s=28, zorder=3, clip_on=False)
+    seen.update({"annotated"} if annotated.any() else set())
+    seen.update({"hollow"} if (~annotated).any() else set())
+    for i, s in enumerate(sessions):  # outside the band: the way it left, in orange
+        if s["id"] in f.get("outside_band", ()) and np.isfinite(v[i]) and band:
+            above = v[i] > k * band["mean"]
+            ax.scatter([dates[i]], [v[i]], marker="^" if above else "v", s=60,
+                       color=OUTSIDE, edgecolors=POINT, lw=0.6, zorder=5, clip_on=False)
+            seen.add("outside")
+    out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
+    if out:
+        ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
+                   edgecolors=OUTLIER, lw=1.5, zorder=4, clip_on=False)
+        seen.add("outlier")
+    gone = [i for i in range(len(v)) if not np.isfinite(v[i])]
+    if gone and len(gone) < len(v):  # on the axis, where its point would be (a line in
+        # axes height, so that it takes no part in the y axis' limits)
+        ax.plot([dates[i] for i in gone], [0.0] * len(gone), ls="none", marker="x",
+                markersize=6, color=MISSING, markeredgewidth=1.2, zorder=5, clip_on=False,
+                transform=ax.get_xaxis_transform())
+        seen.add("missing")
+    tr = f["trend"]
+    if tr and tr["distinguishable"]:
+        ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
+                ls="--")
+        seen.add("trend")
+    _course_axes(ax, c, v, lo=lo, hi=hi)
+    return seen
+
+
+def _ends(c: str) -> tuple[float, float]:
+    """The ends of measure ``c``'s axis and band, in its drawn unit: a 0-1 score, a share or
+    a velocity has ends; a rate never falls below 0."""
+    from improv.reports.labels import never_negative, value_range
+
+    ends = value_range(c)
+    return ends if ends else ((0.0, np.inf) if never_negative(c) else (-np.inf, np.inf))
+
+
+def _course_axes(ax, c: str, v: np.ndarray, *, lo: float, hi: float) -> None:
+    """The y axis of a course panel (``v``: its values as drawn): plain numbers, a constant
+    course drawn flat, never past the measure's ends (``lo``, ``hi``), a pitch by its note
+    name; the panel's title and grid."""
+    from analysis.features import describe
+    from improv.reports.labels import column_title, scale
+
+    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    finite = v[np.isfinite(v)]
+    if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
+        pad = max(abs(finite[0]) * 0.05, 0.05 * scale(c))  # a constant course: flat, not noise
+        ax.set_ylim(finite[0] - pad, finite[0] + pad)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(max(lo, bottom), min(hi, top))  # never past the measure's ends
+    if describe(c)[0] == "MIDI note":  # a pitch by its note name, as the tables say it
+        from improv.reports.plots import note_axis
+
+        note_axis(ax)
+    ax.set_title(column_title(c), fontsize=9, loc="left")
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
