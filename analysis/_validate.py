@@ -51,7 +51,7 @@ def window_hop(window: Any, hop: Any) -> tuple[float, float]:
 
 
 #: Shortest analysis window [seconds]: it holds two beats of the slowest tempo it measures,
-#: which must lie below the fastest (300 BPM, analysis.tempo.MAX_BPM); 0.5 s measures
+#: which must lie below the fastest (300 BPM, analysis.periodicity.MAX_BPM); 0.5 s measures
 #: 240-300 BPM. Shorter windows have no tempo grid at all.
 MIN_WINDOW = 0.5
 

@@ -44,8 +44,9 @@ from .dynamics import AMIN, CRESCENDO_DB, dynamic_changes, level_dbfs
 from .errors import ParameterError
 from .heard import HeardNotes, apply_heard
 from .percussive import ExcerptSampler, percussive_share
+from .periodicity import FFT_WORKERS
 from .summary import PlayerAnalysis, tempo_summary
-from .tempo import FFT_WORKERS, ONSET_SMOOTH
+from .tempo import ONSET_SMOOTH
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
 from .windows import json_number as _num
 
@@ -134,8 +135,8 @@ PERCUSSIVE_CROSS_FOLD: tuple[float, ...] = ()
 #: the right level, so a bound of 0.4-0.5 takes "clear" from the steadiest playing
 #: (docs/benchmarks.md, session 23). None: the label's own bound.
 PERCUSSIVE_CROSS_SHARE: float | None = None
-#: Whether the level's pulse-train tie-break (:func:`analysis.tempo.metrical_level`) may move a
-#: percussive recording's level to the slower of a 3:2 (or 3:1) pair (False: only to the
+#: Whether the level's pulse-train tie-break (:func:`analysis.level_choice.metrical_level`) may
+#: move a percussive recording's level to the slower of a 3:2 (or 3:1) pair (False: only to the
 #: faster). In a groove subdivided in twos, every stroke lies on the grids of both the beat and
 #: its dotted rival (2:3), and syncopated accents (a tresillo, 3 + 3 + 2) can give the dotted
 #: pulse train a phase that fits; the faster of the two is the level on the groove's own

@@ -44,13 +44,8 @@ import numpy as np
 
 from . import _validate
 from .errors import ParameterError
-from .tempo import (
-    LEVEL_FACTORS,
-    MIDI_FRAME_RATE,
-    TempoCurve,
-    onset_envelope,
-    tempo_from_envelope,
-)
+from .level_fold import LEVEL_FACTORS
+from .tempo import MIDI_FRAME_RATE, TempoCurve, onset_envelope, tempo_from_envelope
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW
 
 __all__ = ["Pulse", "analyze_pulse", "pulse_curve", "track_beats", "beat_curve", "beat_tempo",
@@ -653,7 +648,7 @@ def analyze_pulse(
         (:func:`analysis.tempo.tempo_from_envelope`; measured, off).
     slower_tie : bool
         Whether the level's tie-break may take a slower rival
-        (:func:`analysis.tempo.metrical_level`).
+        (:func:`analysis.level_choice.metrical_level`).
     silences : np.ndarray [shape=(k, 2), seconds] or None
         The player's silences (:func:`analysis.density.silent_intervals`): windows wholly in
         one are pauses and left out of the pulsed share (:func:`pulsed_share`); None: every

@@ -50,8 +50,8 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
-from analysis.tempo import _fold as to_level  # noqa: E402  (the analyser's per-window fold)
-from analysis.tempo import _weighted_median as weighted_median  # noqa: E402
+from analysis.level_fold import _fold as to_level  # noqa: E402  (the analyser's per-window fold)
+from analysis.tempo_path import _weighted_median as weighted_median  # noqa: E402
 
 FACTORS = np.asarray(evaluate.FACTORS)  # the Acc2 factors
 #: The shipped summary's range around the level [octaves] (analysis.tempo.MODE_RANGE).

@@ -12,7 +12,7 @@ every copy, as it would a store read twice). It is analysed three ways, each rec
 everything:
 
 1. serially: :func:`improv.analyze.analyze_session` on each session in one process, as it
-   runs by default (its batched FFTs use 2 threads: ``analysis.tempo.FFT_WORKERS``) and with
+   runs by default (its batched FFTs use 2 threads: ``analysis.periodicity.FFT_WORKERS``) and with
    one thread only (``FFT_WORKERS = 1``);
 2. ``--workers 2``: :func:`improv.archive.batch.run_batch` on a LocalCluster of 2 processes
    (time includes starting the cluster; its start is also printed on its own);
@@ -132,12 +132,12 @@ def serial(root: Path, sids: list[str], *, fft_threads: int = 2) -> dict:
     """Wall and CPU seconds of analysing ``sids`` one after the other in this process, the
     batched FFTs on ``fft_threads`` threads."""
     import analysis.audio
-    import analysis.tempo
+    import analysis.periodicity
     from improv.analyze import analyze_session
     from sessions.store import Store
 
-    default = analysis.tempo.FFT_WORKERS
-    analysis.tempo.FFT_WORKERS = analysis.audio.FFT_WORKERS = fft_threads
+    default = analysis.periodicity.FFT_WORKERS
+    analysis.periodicity.FFT_WORKERS = analysis.audio.FFT_WORKERS = fft_threads
     try:
         with Store(root) as store:
             t, c = time.monotonic(), _cpu_s()
@@ -146,7 +146,7 @@ def serial(root: Path, sids: list[str], *, fft_threads: int = 2) -> dict:
             return {"wall_s": time.monotonic() - t, "cpu_s": _cpu_s() - c,
                     "load": os.getloadavg()}
     finally:
-        analysis.tempo.FFT_WORKERS = analysis.audio.FFT_WORKERS = default
+        analysis.periodicity.FFT_WORKERS = analysis.audio.FFT_WORKERS = default
 
 
 def batch(root: Path, **kw) -> dict:

@@ -6,7 +6,7 @@ the SHA-1 of their file name and dealt alternately to fold A and fold B; a Fluid
 goes with its MIDI file (a piece never sits in both halves). The free parameters of the new
 method (:data:`GRID`: the "clear" share, the 3:2-rival bound, whether the tempo curve comes
 from the tracked beats, whether beats are kept through pulse-less windows, and since 1.8 the
-level-switch cost of the tempo path, ``analysis.tempo.LEVEL_SWITCH``, and for MIDI the metre
+level-switch cost of the tempo path, ``analysis.level_fold.LEVEL_SWITCH``, and for MIDI the metre
 from note cues, ``analysis.metre``: switch margin, rival set and clear margin; since 1.9 the
 beat tracker's tightness where the tempo is not steady, the steadiness bound and the move of
 each beat onto an onset, ``analysis.beats``; and the multi-agent tracker of
@@ -42,8 +42,8 @@ import numpy as np
 import analysis
 import analysis.audio as aaudio
 import analysis.beatroot as abr
+import analysis.level_fold as alevel_fold
 import analysis.metre as ametre
-import analysis.tempo as atempo
 from analysis.beats import analyze_pulse, pulse_label, refine_beats
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_from_envelope
 
@@ -188,13 +188,13 @@ def run_methods(it: dict) -> None:
     """Param-independent results per item: today's (1.6.0) tempo stage, the new stage with and
     without the beat-derived curve (labels are applied later, per parameter setting)."""
     env, fr, dur = it["env"], it["frame_rate"], it["duration"]
-    shipped = atempo.LEVEL_SWITCH
+    shipped = alevel_fold.LEVEL_SWITCH
     try:
-        atempo.LEVEL_SWITCH = 0.0  # 1.6.0/1.7.0 fold each window on its own
+        alevel_fold.LEVEL_SWITCH = 0.0  # 1.6.0/1.7.0 fold each window on its own
         it["today"] = tempo_from_envelope(env, frame_rate=fr, duration=dur)
         for ls, bt, ab in itertools.product(GRID["level_switch"], GRID["beat_tempo"],
                                             GRID["all_beats"]):
-            atempo.LEVEL_SWITCH = ls
+            alevel_fold.LEVEL_SWITCH = ls
             p = analyze_pulse(env, frame_rate=fr, duration=dur, beat_tempo=bt, all_beats=ab,
                               **BEATS_OFF)
             it[("pulse", ls, bt, ab)] = p
@@ -206,7 +206,7 @@ def run_methods(it: dict) -> None:
                 it[("metre", ls, bt, ab)] = ametre.score_levels(
                     p, env, frame_rate=fr, times=it["events"][0], sal=it["events"][1])
     finally:
-        atempo.LEVEL_SWITCH = shipped
+        alevel_fold.LEVEL_SWITCH = shipped
 
 
 def _today_label(tc) -> str:
@@ -234,15 +234,15 @@ def _loose_beats(it: dict, key: tuple, tightness: float, beats: np.ndarray) -> n
     ck = ("loose", *key, tightness)
     if ck not in it:
         ls, bt, ab = key
-        shipped = atempo.LEVEL_SWITCH
+        shipped = alevel_fold.LEVEL_SWITCH
         try:
-            atempo.LEVEL_SWITCH = ls
+            alevel_fold.LEVEL_SWITCH = ls
             # steady above 1: never steady, so the loose tightness applies
             it[ck] = analyze_pulse(it["env"], frame_rate=it["frame_rate"],
                                    duration=it["duration"], beat_tempo=bt, all_beats=ab,
                                    loose_tightness=tightness, steady=2.0, refine=0.0).beats
         finally:
-            atempo.LEVEL_SWITCH = shipped
+            alevel_fold.LEVEL_SWITCH = shipped
     return it[ck]
 
 

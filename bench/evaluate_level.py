@@ -2,7 +2,7 @@
 
 1. **Summary over all windows** (``summary``): the global tempo as the weighted median over
    every window of its salience peak near the session's level
-   (:func:`analysis.tempo.summary_tempo`, modes ``"all"`` and ``"fill"``), or 60 / median
+   (:func:`analysis.tempo_path.summary_tempo`, modes ``"all"`` and ``"fill"``), or 60 / median
    inter-beat interval of beats tracked through those peaks (``"beats"``), each with a band of
    ±20 % or ±30 % (:data:`SUMMARIES`), instead of the median of the pulsed windows
    (``"pulsed"``, 1.9.0). Chosen on the training half by its Acc2 + 0.1 Acc1, ties to
@@ -29,12 +29,15 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import minimize
 
+import analysis.level_choice as alevel
+import analysis.periodicity as aperiodicity
 import analysis.tempo as atempo
+import analysis.tempo_path as atempo_path
 
 #: Candidate levels: the reported tempo times these.
 RATIOS = (1 / 3, 0.5, 2 / 3, 1.0, 1.5, 2.0, 3.0)
 #: Measurable range of a level [BPM]: two beats in a 6 s window, up to the tempo grid's top.
-LO_BPM, HI_BPM = 20.0, atempo.MAX_BPM
+LO_BPM, HI_BPM = 20.0, aperiodicity.MAX_BPM
 FEATURES = ("|log2 distance from 120 BPM|", "salience (share of the best candidate's)",
             "family support (share of the best)", "strength in the pulsed windows",
             "log2 beat period / median inter-event interval", "the current level",
@@ -50,16 +53,16 @@ def _sal(it: dict) -> dict:
     family support, and the median inter-event interval [seconds]."""
     if "lv_sal" not in it:
         env, fr, dur = it["env"], it["frame_rate"], it["duration"]
-        _, bpm, sal = atempo.tempo_salience(env, frame_rate=fr, duration=dur)
-        win = atempo.GLOBAL_WINDOW if dur >= atempo.GLOBAL_WINDOW else max(dur, 2.0)
-        _, gb, gs = atempo.tempo_salience(env, frame_rate=fr, duration=dur, window=win,
-                                          hop=min(atempo.GLOBAL_HOP, win),
-                                          max_bpm=2 * atempo.MAX_BPM)
+        _, bpm, sal = aperiodicity.tempo_salience(env, frame_rate=fr, duration=dur)
+        win = alevel.GLOBAL_WINDOW if dur >= alevel.GLOBAL_WINDOW else max(dur, 2.0)
+        _, gb, gs = aperiodicity.tempo_salience(env, frame_rate=fr, duration=dur, window=win,
+                                          hop=min(alevel.GLOBAL_HOP, win),
+                                          max_bpm=2 * aperiodicity.MAX_BPM)
         mean = np.clip(gs, 0, None).mean(axis=0) if gs.shape[0] else np.zeros(gb.size)
         ev = atempo._event_frames(env, frame_rate=fr) / fr
         iei = float(np.median(np.diff(ev))) if ev.size > 2 else float("nan")
         it["lv_sal"] = {"bpm": bpm, "sal": sal, "gbpm": gb, "gmean": mean,
-                        "gfam": atempo._family(gb, mean), "iei": iei}
+                        "gfam": alevel._family(gb, mean), "iei": iei}
     return it["lv_sal"]
 
 
@@ -81,7 +84,7 @@ def summary_factor(it: dict, tc, summary: tuple) -> float:
         return 1.0
     if mode == "beats":
         return _beat_summary(it, tc, span) / tc.tempo_bpm
-    new = atempo.summary_tempo(s["sal"], s["bpm"], tc.bpm, tc.clarity, level=tc.tempo_bpm,
+    new = atempo_path.summary_tempo(s["sal"], s["bpm"], tc.bpm, tc.clarity, level=tc.tempo_bpm,
                                mode=mode, span=span)
     return new / tc.tempo_bpm
 
@@ -94,7 +97,7 @@ def _beat_summary(it: dict, tc, span: float) -> float:
         import analysis.beats as ab
 
         s = _sal(it)
-        peak, w = atempo.level_peaks(s["sal"], s["bpm"], level=tc.tempo_bpm, span=span)
+        peak, w = atempo_path.level_peaks(s["sal"], s["bpm"], level=tc.tempo_bpm, span=span)
         filled = np.where(np.isfinite(tc.bpm), tc.bpm, np.where(w > 0, peak, np.nan))
         tight = ab.LOOSE_TIGHTNESS if tc.stability < ab.STEADY_STABILITY else ab.TIGHTNESS
         frame_p = ab._frame_values(replace(tc, bpm=filled), it["env"].size, it["frame_rate"],
@@ -140,7 +143,7 @@ def candidates(it: dict, tempo: float, curve, cues: dict | None = None
         strength = np.zeros(r.size)
     iei = s["iei"] if np.isfinite(s["iei"]) and s["iei"] > 0 else 60.0 / tempo
     x = np.column_stack([
-        np.abs(np.log2(c / atempo.PRIOR_BPM)),
+        np.abs(np.log2(c / aperiodicity.PRIOR_BPM)),
         sal_c / max(sal_c.max(), 1e-6),
         fam_c / max(fam_c.max(), 1e-6),
         strength,

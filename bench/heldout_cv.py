@@ -13,7 +13,7 @@ the shared set, dealt into two folds by the SHA-1 of their name: each fold's cho
 the other fold, and the pooled test folds are reported. The shared set's MIDI files are a
 third, never-tuned test. The choices:
 
-* the tempo stage: its prior (``analysis.tempo.PRIOR_BPM``, ``PRIOR_OCTAVES``) and how the
+* the tempo stage: its prior (``analysis.periodicity.PRIOR_BPM``, ``PRIOR_OCTAVES``) and how the
   global tempo summarises the windows (``SUMMARY``, ``SUMMARY_SPAN``), by Acc2 + 0.1 Acc1;
 * the metre switch of :mod:`analysis.metre` (``switch_margin``, ``switch_ratios``), by the
   same objective, after the prior;
@@ -46,7 +46,9 @@ import evaluate_heldout as eh  # noqa: E402
 import analysis  # noqa: E402
 from analysis import beats as abeats  # noqa: E402
 from analysis import metre as ametre  # noqa: E402
+from analysis import periodicity as aperiodicity  # noqa: E402
 from analysis import tempo as atempo  # noqa: E402
+from analysis import tempo_path as atempo_path  # noqa: E402
 
 MARGINS = (float("inf"), 0.2, 0.1, 0.05, 0.02, 0.0)
 RATIOS = {"all": (0.5, 2.0, 2.0 / 3.0, 1.5), "duple": (0.5, 2.0), "triple": (2.0 / 3.0, 1.5),
@@ -91,8 +93,8 @@ def shared_items(shared: Path) -> list[dict]:
 def _work(args: tuple[dict, float, float]) -> dict:
     """The pulse and metre scores of one file under one tempo-stage setting (a worker)."""
     it, prior_bpm, prior_oct, summary, span = args
-    atempo.PRIOR_BPM, atempo.PRIOR_OCTAVES = prior_bpm, prior_oct
-    atempo.SUMMARY, atempo.SUMMARY_SPAN = summary, span
+    aperiodicity.PRIOR_BPM, aperiodicity.PRIOR_OCTAVES = prior_bpm, prior_oct
+    atempo.SUMMARY, atempo_path.SUMMARY_SPAN = summary, span
     if "notes" in it:
         nt, dur = analysis.NoteTable.from_arrays(*it["notes"]), 60.0
     else:
@@ -214,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--groove-n", type=int, default=60)
     ap.add_argument("--priors", default="120:0.8",
                     help="comma-separated tempo-stage settings to try, BPM:octaves of the tempo "
-                         "prior[:summary[:span]] (analysis.tempo.SUMMARY, SUMMARY_SPAN; "
+                         "prior[:summary[:span]] (analysis.tempo.SUMMARY, "
+                         "analysis.tempo_path.SUMMARY_SPAN; "
                          "default pulsed:0.2); the first is today's")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/heldout/cache"))
     ap.add_argument("--jobs", type=int, default=2)

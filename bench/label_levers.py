@@ -27,7 +27,7 @@ The levers (each one full pass, cached):
     (:data:`analysis.beats.AGREE_SHARE`);
 ``tie43``
     the pulse-train tie-break (Percival & Tzanetakis 2014) also between levels in a 4:3
-    relation (:data:`analysis.tempo.RELATED_RATIOS`), the dotted-eighth cross-rhythm of a
+    relation (:data:`analysis.level_choice.RELATED_RATIOS`), the dotted-eighth cross-rhythm of a
     sixteenth-note groove;
 ``flat``
     every peak of percussive audio's tempo envelope the same height
@@ -46,10 +46,10 @@ The levers (each one full pass, cached):
     (:data:`analysis.audio.PERCUSSIVE_CROSS_SHARE`; session 23);
 ``notiespread``
     the pulse-train tie-break at the two grid tempi only, as before 1.16.0
-    (:data:`analysis.tempo.TIE_SPREAD` 0; session 23);
+    (:data:`analysis.level_choice.TIE_SPREAD` 0; session 23);
 ``tievar``
     the tie-break's window score is the maximum plus the variance over phases, Percival &
-    Tzanetakis's own score (:data:`analysis.tempo.TIE_VARIANCE`; session 24, after every
+    Tzanetakis's own score (:data:`analysis.level_choice.TIE_VARIANCE`; session 24, after every
     block had been seen);
 ``noslowtie`` (also with ``fold43up+``)
     percussive audio's tie-break never moves the level to the slower of a 3:2 or 3:1 pair
@@ -93,6 +93,7 @@ import evaluate_heldout as eh  # noqa: E402
 import analysis  # noqa: E402
 from analysis import audio as aaudio  # noqa: E402
 from analysis import beats as abeats  # noqa: E402
+from analysis import level_choice as alevel  # noqa: E402
 from analysis import metre as ametre  # noqa: E402
 from analysis import tempo as atempo  # noqa: E402
 
@@ -125,7 +126,7 @@ AUDIO_ONLY = {"regions", "heights", "cross_fold", "perc_cross_share", "perc_slow
 #: levers judged by the tempo (Acc2 + 0.1 Acc1) or by the label objective
 TEMPO_LEVERS = ("anchor", "tie43", "regions", "flat", "notiespread", "tievar")
 #: the shipped tie-break spread (the levers' default)
-SHIPPED_TIE_SPREAD = atempo.TIE_SPREAD
+SHIPPED_TIE_SPREAD = alevel.TIE_SPREAD
 SHARES = (0.5, 0.6, 0.7, 0.8, 0.9)
 REGULAR = (0.5, 0.6, 0.7, 0.8, 0.9)
 WRONG_CLEAR_COST = 19.0
@@ -138,15 +139,15 @@ def _set_lever(lever: dict) -> None:
     (they are applied afterwards); the functions that take them as keyword defaults get new
     defaults, since their callers inside the analyser pass none."""
     atempo.ANCHOR = lever.get("anchor", 0.0)
-    atempo.TIE_SPREAD = lever.get("tie_spread", SHIPPED_TIE_SPREAD)
-    atempo.TIE_VARIANCE = lever.get("tie_variance", False)
+    alevel.TIE_SPREAD = lever.get("tie_spread", SHIPPED_TIE_SPREAD)
+    alevel.TIE_VARIANCE = lever.get("tie_variance", False)
     aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
     aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
     aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
     aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share")
     aaudio.PERCUSSIVE_SLOWER_TIE = lever.get("perc_slower_tie", True)
-    base = tuple(r for r in atempo.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
-    atempo.RELATED_RATIOS = base + tuple(lever.get("related", ()))
+    base = tuple(r for r in alevel.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
+    alevel.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):
         for f in vars(mod).values():
             kd = getattr(f, "__kwdefaults__", None)

@@ -6,7 +6,7 @@ Run from the repository root with the project's venv::
 
 For each event count ``n``, ``--reps`` windows of ``n`` uniformly random onsets (and, for
 comparison, of ``n`` evenly spaced onsets with 20 ms timing jitter) go through the MIDI onset
-envelope and :func:`analysis.tempo.tempo_salience`; the script prints percentiles of the
+envelope and :func:`analysis.periodicity.tempo_salience`; the script prints percentiles of the
 windows' clarity (their highest salience) and the least-squares fit ``q95 = a + b / n`` that
 :data:`analysis.tempo.CHANCE_SLOPE` rests on.
 """
@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def clarity(onsets: list[np.ndarray], window: float) -> np.ndarray:
     """Clarity of each window; ``onsets[k]`` are the times [s] within window ``k``."""
-    from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_salience
+    from analysis.periodicity import tempo_salience
+    from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
 
     n = len(onsets)
     t = np.concatenate([k * window + o for k, o in enumerate(onsets)])

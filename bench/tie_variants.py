@@ -6,13 +6,13 @@ Usage::
     PYTHONPATH=$PWD .venv/bin/python bench/tie_variants.py --asap /tmp/heldout/asap \\
         --groove /tmp/heldout/gmd/groove [--blocks 3 --block-d]
 
-The level's tie-break (:func:`analysis.tempo.metrical_level`) compares a level with its 3:2 or
-3:1 rival by pulse trains (Percival & Tzanetakis 2014) when the level score leaves them within
-:data:`analysis.tempo.TIE_MARGIN`. For every held-out drum rendering (blocks of
+The level's tie-break (:func:`analysis.level_choice.metrical_level`) compares a level with its
+3:2 or 3:1 rival by pulse trains (Percival & Tzanetakis 2014) when the level score leaves them
+within :data:`analysis.level_choice.TIE_MARGIN`. For every held-out drum rendering (blocks of
 ``bench/label_levers.py``: A and B by default, the design blocks of session 24) whose analysis
 reaches the tie-break, the two candidates' per-window phase profiles are recomputed as
-:func:`analysis.tempo.pulse_train_score` builds them (at the best tempo within
-:data:`analysis.tempo.TIE_SPREAD`), and each rule's pick is scored against the groove's click
+:func:`analysis.level_choice.pulse_train_score` builds them (at the best tempo within
+:data:`analysis.level_choice.TIE_SPREAD`), and each rule's pick is scored against the groove's click
 tempo (Acc2, MIREX). Rules: the shipped maximum over phases; the maximum less the mean over
 phases (contrast); maximum plus variance (Percival & Tzanetakis's score); the score's own best
 (no tie-break); always the faster; always the slower; and the shipped rule kept from moving to
@@ -36,20 +36,21 @@ sys.path.insert(0, str(REPO / "bench"))
 import evaluate  # noqa: E402
 import label_levers as ll  # noqa: E402
 
-from analysis import tempo as atempo  # noqa: E402
+from analysis import level_choice as alevel  # noqa: E402
+from analysis.periodicity import _segments  # noqa: E402
 from analysis.windows import window_starts  # noqa: E402
 
 
 def phase_profiles(env: np.ndarray, *, frame_rate: float, bpm, window: float, hop: float,
                    duration: float, spread: float) -> tuple[list[list[np.ndarray]], int]:
     """Each candidate's (windows, phases) pulse-train correlations at each of the five tempi
-    within ``spread`` of it, as :func:`analysis.tempo.pulse_train_score` builds them, and the
+    within ``spread`` of it, as :func:`analysis.level_choice.pulse_train_score` builds them, and the
     number of windows it divides by."""
     if duration < window:
         window = hop = duration
     n = int(round(window * frame_rate))
     starts = np.round(window_starts(duration, window=window, hop=hop) * frame_rate)
-    segs = atempo._segments(env, np.minimum(starts.astype(np.int64), env.size), n)
+    segs = _segments(env, np.minimum(starts.astype(np.int64), env.size), n)
     segs -= segs.mean(axis=1, keepdims=True)
     norm = np.sqrt(np.einsum("ij,ij->i", segs, segs))
     segs = segs[norm > 1e-12] / norm[norm > 1e-12, None]
@@ -60,7 +61,7 @@ def phase_profiles(env: np.ndarray, *, frame_rate: float, bpm, window: float, ho
             period = 60.0 * frame_rate / (b * 2.0 ** step)
             phase = np.arange(int(np.ceil(period)))
             acc = np.zeros((segs.shape[0], phase.size))
-            for off, w in atempo.PULSE_TRAIN_TAPS:
+            for off, w in alevel.PULSE_TRAIN_TAPS:
                 idx = np.round(phase + off * period).astype(np.int64)
                 ok = idx < n
                 acc[:, ok] += w * segs[:, idx[ok]]
@@ -87,7 +88,7 @@ def _tie(it: dict) -> dict | None:
     import analysis
 
     got = []
-    orig = atempo.pulse_train_score
+    orig = alevel.pulse_train_score
 
     def record(env, **kw):
         out = orig(env, **kw)
@@ -95,12 +96,12 @@ def _tie(it: dict) -> dict | None:
             got.append((np.array(env), dict(kw), out))
         return out
 
-    atempo.pulse_train_score = record
+    alevel.pulse_train_score = record
     try:
         y, sr = evaluate.load_audio(Path(it["wav"]))
         analysis.analyze_audio(y, sr=sr, duration=y.size / sr)
     finally:
-        atempo.pulse_train_score = orig
+        alevel.pulse_train_score = orig
     if not got:
         return None
     env, kw, shipped = got[0]

@@ -48,7 +48,7 @@ def rubato_beats(duration=120.0, lo=90.0, hi=125.0):
     pytest.param(80.0, 130.0, marks=pytest.mark.xfail(
         strict=True, reason="issue 17: each window's tempo is folded onto the level nearest "
         "the global tempo, so at 80 BPM (0.7 octave below 130) the eighths' 160 is nearer "
-        "and the beats double there (analysis.tempo.LEVEL_SWITCH = 4 fixes it, but "
+        "and the beats double there (analysis.level_fold.LEVEL_SWITCH = 4 fixes it, but "
         "cross-validation kept it off)")),
 ])
 def test_rubato_beats_follow_the_tempo_map(lo, hi, rng):

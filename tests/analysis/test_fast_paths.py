@@ -8,7 +8,7 @@ the same, within float64 rounding where only the summation order differs.
 import numpy as np
 import pytest
 
-from analysis import audio, tempo
+from analysis import audio, periodicity, tempo_path
 from analysis.convert import NoteTable
 from analysis.dynamics import velocity_curves
 from analysis.register import articulation, articulation_curve, pitch_curves
@@ -84,7 +84,7 @@ def test_max3_is_maximum_filter(rng):
 
 
 def _viterbi_numpy(score, log_bpm, sigma):
-    """The numpy implementation of tempo._viterbi before 1.2.1 (reference)."""
+    """The numpy implementation of tempo_path._viterbi before 1.2.1 (reference)."""
     k, m = score.shape
     step = float(log_bpm[1] - log_bpm[0]) if m > 1 else 1.0
     band = max(1, int(np.ceil(3 * sigma / step)))
@@ -113,7 +113,7 @@ def _viterbi_numpy(score, log_bpm, sigma):
 def test_viterbi_kernel_matches_numpy(m, rng):
     """The kernel's emissions from the salience (issue 22) give the path of the numpy score
     table it replaced: ``max(sal, 0) * 8 + prior``, the prior alone in pulse-less windows."""
-    log_bpm = np.log2(20.0) + np.arange(m) / tempo.BINS_PER_OCTAVE
+    log_bpm = np.log2(20.0) + np.arange(m) / periodicity.BINS_PER_OCTAVE
     sal = rng.normal(0, 1, (300, m))
     sal[50:60] = sal[50]  # ties
     sal[70:75] = 0.0  # silence: ties everywhere
@@ -122,7 +122,7 @@ def test_viterbi_kernel_matches_numpy(m, rng):
     score = np.clip(sal, 0.0, None) * 8.0 + prior[None, :]
     score[~pulsed] = prior
     for sigma in (0.01, 0.1, 1.0):
-        assert np.array_equal(tempo._viterbi(sal.T.copy(), prior, pulsed, log_bpm, sigma),
+        assert np.array_equal(tempo_path._viterbi(sal.T.copy(), prior, pulsed, log_bpm, sigma),
                               _viterbi_numpy(score, log_bpm, sigma))
 
 

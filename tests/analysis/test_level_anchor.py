@@ -7,6 +7,7 @@ beat, and "clear" waits for the windows' own reading to agree."""
 import numpy as np
 import pytest
 
+from analysis import level_fold
 from analysis import tempo as atempo
 from analysis.beats import AGREE_SHARE, analyze_pulse, pulse_label
 from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_from_envelope
@@ -76,5 +77,5 @@ def test_cross_fold_puts_the_cross_rhythm_on_the_beat():
     assert np.median(np.diff(folded.beats)) == pytest.approx(60.0 / BPM, rel=0.02)
     assert folded.label == "clear" and folded.tempo_bpm == pytest.approx(BPM, rel=0.02)
     # a window at another ratio stays where it is
-    c = atempo._cross_fold(np.array([133.3, 150.0, 100.0, np.nan]), 100.0, (4 / 3,))
+    c = level_fold._cross_fold(np.array([133.3, 150.0, 100.0, np.nan]), 100.0, (4 / 3,))
     np.testing.assert_allclose(c, [99.98, 150.0, 100.0, np.nan], rtol=1e-3)

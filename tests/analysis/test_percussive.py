@@ -130,15 +130,15 @@ def test_pitched_audio_takes_the_level_its_accents_mark():
 def test_pitched_audio_without_the_cues_is_the_tempo_stage(monkeypatch):
     # as before 1.13.0: no cues, the envelope's heights in dB. Since 1.16.0 the tempo stage
     # alone finds the dotted quarter too (its pulse trains are scored at the tempo, not the
-    # grid bin: analysis.tempo.TIE_SPREAD); before, it read the 3:2 level and no clear pulse
-    from analysis import tempo as atempo
+    # grid bin: analysis.level_choice.TIE_SPREAD); before, it read the 3:2 level and no clear pulse
+    from analysis import level_choice
 
     monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
     monkeypatch.setattr(aaudio, "PERCUSSIVE_HEIGHTS", "dB")
     y = _performance("pitched", group=3)
     s = analysis.analyze_audio(y, sr=SR).summary
     assert s["pulse"] == "clear" and s["tempo_bpm"] == pytest.approx(100.0, rel=0.03)
-    monkeypatch.setattr(atempo, "TIE_SPREAD", 0.0)
+    monkeypatch.setattr(level_choice, "TIE_SPREAD", 0.0)
     s = analysis.analyze_audio(y, sr=SR).summary
     assert s["pulse"] != "clear"
     assert s["tempo_bpm_tentative"] == pytest.approx(150.0, rel=0.03)
@@ -191,8 +191,8 @@ def test_drum_sixteenths_keep_their_beat_over_the_dotted_level(group, monkeypatc
     """Sixteenths at 120 BPM (every 0.125 s), every second or fourth accented: the level is
     the beat (or its double), not the dotted quarter at 80 BPM, whose pulse trains won the
     tie-break before 1.16.0 only because the beat's grid tempo (119.2) missed the strokes'
-    (:data:`analysis.tempo.TIE_SPREAD`)."""
-    from analysis import tempo as atempo
+    (:data:`analysis.level_choice.TIE_SPREAD`)."""
+    from analysis import level_choice
 
     y = _performance("drums", group=group, ioi=0.125)
     s = analysis.analyze_audio(y, sr=SR).summary
@@ -200,7 +200,7 @@ def test_drum_sixteenths_keep_their_beat_over_the_dotted_level(group, monkeypatc
     assert min(abs(np.log2(level / 120.0)), abs(np.log2(level / 240.0))) < 0.03
     if group == 2:
         assert s["pulse"] == "clear"
-    monkeypatch.setattr(atempo, "TIE_SPREAD", 0.0)  # as before 1.16.0
+    monkeypatch.setattr(level_choice, "TIE_SPREAD", 0.0)  # as before 1.16.0
     before = analysis.analyze_audio(y, sr=SR).summary
     assert before["pulse"] == "clear" and before["tempo_bpm"] == pytest.approx(80.0, rel=0.02)
 

@@ -163,7 +163,8 @@ def test_no_runner_up_without_a_tempo():
 
 
 def test_global_tempo_short_and_empty():
-    from analysis.tempo import MIDI_FRAME_RATE, global_tempo, onset_envelope
+    from analysis.level_choice import global_tempo
+    from analysis.tempo import MIDI_FRAME_RATE, onset_envelope
 
     env = onset_envelope(np.arange(0, 5, 0.5), duration=5.0)  # 120 BPM, shorter than 12 s
     bpm, sal = global_tempo(env, frame_rate=MIDI_FRAME_RATE)
@@ -196,7 +197,8 @@ def test_sixteenth_runs_do_not_set_the_level(rng):
 
 
 def test_global_tempo_scores_the_double_of_fast_levels():
-    from analysis.tempo import MAX_BPM, MIDI_FRAME_RATE, tempo_salience
+    from analysis.periodicity import MAX_BPM, tempo_salience
+    from analysis.tempo import MIDI_FRAME_RATE
 
     env = onset_envelope(np.arange(0, 60, 0.25), duration=60.0)
     _, bpm, _ = tempo_salience(env, frame_rate=MIDI_FRAME_RATE, window=12.0, hop=2.0,
@@ -221,7 +223,8 @@ def swing_with_cross_rhythm(bpm, dur, rng):
 
 
 def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
-    from analysis.tempo import MIDI_FRAME_RATE, pulse_train_score
+    from analysis.level_choice import pulse_train_score
+    from analysis.tempo import MIDI_FRAME_RATE
 
     t, w = swing_with_cross_rhythm(93.0, 60.0, rng)
     env = onset_envelope(t, duration=60.0, weights=w)
@@ -237,7 +240,9 @@ def test_pulse_train_prefers_the_beat_over_its_3_2_neighbour(rng):
 def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
     # the tie-break's candidates are grid tempi (1.7 % a bin); at a bin 0.8 % under the clicks'
     # tempo the far impulses miss, and before 1.16.0 the bin's score was what counted
-    from analysis.tempo import BINS_PER_OCTAVE, MIDI_FRAME_RATE, TIE_SPREAD, pulse_train_score
+    from analysis.level_choice import TIE_SPREAD, pulse_train_score
+    from analysis.periodicity import BINS_PER_OCTAVE
+    from analysis.tempo import MIDI_FRAME_RATE
 
     env = onset_envelope(np.arange(0.0, 60.0, 0.5), duration=60.0)  # 120 BPM
     off_bin = 120.0 * 2.0 ** (-0.45 / BINS_PER_OCTAVE)
@@ -252,8 +257,10 @@ def test_pulse_trains_are_scored_at_the_tempo_not_the_grid_bin():
 
 
 def test_pulse_train_variance_is_percival_and_tzanetakis_score():
-    # measured, off (analysis.tempo.TIE_VARIANCE): the window score plus the variance over phases
-    from analysis.tempo import MIDI_FRAME_RATE, PULSE_TRAIN_TAPS, pulse_train_score
+    # measured, off (analysis.level_choice.TIE_VARIANCE): the window score plus the variance over
+    # phases
+    from analysis.level_choice import PULSE_TRAIN_TAPS, pulse_train_score
+    from analysis.tempo import MIDI_FRAME_RATE
 
     env = onset_envelope(np.arange(0.0, 12.0, 0.5), duration=12.0)  # one 12 s window
     bpm = np.array([120.0, 80.0])
@@ -274,14 +281,15 @@ def test_pulse_train_variance_is_percival_and_tzanetakis_score():
 def test_3_2_trap_is_settled_by_pulse_trains(rng, monkeypatch):
     # the autocorrelation family score alone takes the 3:2 level (139.5 BPM) of this swing
     # pattern; the pulse-train tie-break between the two related levels restores the beat
-    from analysis import tempo
-    from analysis.tempo import MIDI_FRAME_RATE, global_tempo
+    from analysis import level_choice
+    from analysis.level_choice import global_tempo
+    from analysis.tempo import MIDI_FRAME_RATE
 
     t, w = swing_with_cross_rhythm(93.0, 60.0, rng)
     env = onset_envelope(t, duration=60.0, weights=w)
     assert global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0] == pytest.approx(93.0, rel=0.04)
     assert tempo_curve(t, duration=60.0, weights=w).tempo_bpm == pytest.approx(93.0, rel=0.04)
-    monkeypatch.setattr(tempo, "TIE_MARGIN", 0.0)  # no tie-break: the trap springs
+    monkeypatch.setattr(level_choice, "TIE_MARGIN", 0.0)  # no tie-break: the trap springs
     assert global_tempo(env, frame_rate=MIDI_FRAME_RATE)[0] == pytest.approx(139.5, rel=0.04)
 
 
@@ -289,7 +297,8 @@ def test_the_tie_break_can_be_kept_from_the_slower_level(rng):
     # slower_tie=False (percussive audio since 1.17.0) lets the tie-break take only the faster
     # of a 3:2 pair: right for a binary stream whose accents group in threes, wrong for swing,
     # which is why MIDI and pitched audio keep it
-    from analysis.tempo import MIDI_FRAME_RATE, metrical_level
+    from analysis.level_choice import metrical_level
+    from analysis.tempo import MIDI_FRAME_RATE
 
     t = np.arange(0.0, 40.0, 0.125)  # sixteenths at 120 BPM, every third twice as strong
     env = onset_envelope(t, duration=40.0, weights=np.where(np.arange(t.size) % 3 == 0, 2.0, 1.0))
@@ -365,7 +374,7 @@ def test_a_window_too_short_for_any_tempo_is_a_parameter_error(window):
 
 
 def test_fold_path_keeps_a_continuous_rubato_path_on_one_level():
-    from analysis.tempo import _fold_path
+    from analysis.level_fold import _fold_path
 
     # a continuous path swinging 80 <-> 130 BPM; the session's level is 125
     t = np.arange(120.0)

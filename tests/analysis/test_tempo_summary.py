@@ -1,4 +1,4 @@
-"""The global tempo over all windows (analysis.tempo.summary_tempo, level_peaks): measured in
+"""The global tempo over all windows (analysis.tempo_path.summary_tempo, level_peaks): measured in
 the 1.10 round and shipped off (SUMMARY "pulsed"); known answers for the function and the
 checks the issue asks of it (steady music unmoved, free playing still pulseless)."""
 
@@ -7,14 +7,9 @@ import pytest
 
 import analysis.tempo as tempo
 from analysis.errors import ParameterError
-from analysis.tempo import (
-    MIDI_FRAME_RATE,
-    level_peaks,
-    onset_envelope,
-    summary_tempo,
-    tempo_from_envelope,
-    tempo_salience,
-)
+from analysis.periodicity import _bpm_grid, tempo_salience
+from analysis.tempo import MIDI_FRAME_RATE, onset_envelope, tempo_from_envelope
+from analysis.tempo_path import level_peaks, summary_tempo
 
 
 def _bumps(peaks, weights, bpm):
@@ -26,7 +21,7 @@ def _bumps(peaks, weights, bpm):
 
 
 def test_summary_weighs_every_window_by_its_salience():
-    bpm = tempo._bpm_grid(6.0)
+    bpm = _bpm_grid(6.0)
     # four loud windows at 120 BPM (weight 4 x 0.5 = 2.0), six soft ones at 105 (6 x 0.4 = 2.4)
     peaks = [120.0] * 4 + [105.0] * 6
     w = [0.5] * 4 + [0.4] * 6
@@ -50,7 +45,7 @@ def test_summary_weighs_every_window_by_its_salience():
 
 
 def test_peaks_outside_the_band_do_not_count():
-    bpm = tempo._bpm_grid(6.0)
+    bpm = _bpm_grid(6.0)
     # a window peaking at 150 BPM (+25 %) has no peak inside the ±20 % band around 120
     sal = _bumps([120.0, 150.0, 150.0], [0.3, 0.9, 0.9], bpm)
     t, w = level_peaks(sal, bpm, level=120.0, span=0.2)
@@ -68,7 +63,7 @@ def test_peaks_outside_the_band_do_not_count():
 
 
 def test_a_bad_mode_is_a_parameter_error():
-    bpm = tempo._bpm_grid(6.0)
+    bpm = _bpm_grid(6.0)
     with pytest.raises(ParameterError, match="mode must be 'all' or 'fill', got 'median'"):
         summary_tempo(np.zeros((1, bpm.size)), bpm, np.zeros(1), np.zeros(1), level=120.0,
                       mode="median")

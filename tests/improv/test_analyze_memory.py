@@ -49,12 +49,12 @@ def test_cache_json_and_catalog_unchanged(store, store_path, monkeypatch):
     if (golden["analysis_version"], golden["dialogue_version"]) != (analysis.ANALYSIS_VERSION,
                                                                     DIALOGUE_VERSION):
         pytest.skip("recorded for another analysis version: record again (see the data file)")
-    import analysis.tempo as tempo
+    import analysis.periodicity as periodicity
     import analysis.windows as windows
 
     # every block-wise path in many small blocks
     monkeypatch.setattr(coupling, "_BOOT_ELEMENTS", 1 << 9)
-    monkeypatch.setattr(tempo, "_ACF_CHUNK", 7)
+    monkeypatch.setattr(periodicity, "_ACF_CHUNK", 7)
     import analysis.beats as beats
 
     monkeypatch.setattr(beats, "_FRAME_BLOCK", 777)  # per-frame beat periods in blocks
@@ -150,10 +150,10 @@ def test_frame_periods_in_blocks_give_the_whole_arrays(block, monkeypatch):
 def test_window_segments_are_the_rows_of_the_padded_envelope(size, rng):
     """The windows' segments read without a padded copy of the whole envelope are the rows of
     that padded copy (zeros past the end), for envelopes shorter and longer than a window."""
-    from analysis import tempo
+    from analysis import periodicity
 
     env, n = rng.uniform(size=size), 120
     padded = np.concatenate([env, np.zeros(n)])
     starts = np.minimum(np.r_[0, rng.integers(0, size + 50, 40), size], size)
     want = np.lib.stride_tricks.sliding_window_view(padded, n)[starts]
-    assert np.array_equal(tempo._segments(env, starts, n), want)
+    assert np.array_equal(periodicity._segments(env, starts, n), want)
