@@ -72,17 +72,33 @@ class Store:
     create : bool
         Create the folder and catalog if missing.  With ``False`` a missing
         store raises :class:`StoreError`.
+    parents : bool
+        Create missing parent folders of a new store too.  With ``False`` a new store is
+        made only inside a folder that exists (a mistyped path raises :class:`StoreError`
+        instead of making a second store in new folders).
+
+    Attributes
+    ----------
+    created : bool
+        True if this call made the store folder (a new, empty store).
     """
 
-    def __init__(self, root: Path | str, *, create: bool = True) -> None:
+    def __init__(self, root: Path | str, *, create: bool = True, parents: bool = True) -> None:
         self.root = Path(root).expanduser()
+        self.created = False
         if not self.root.exists():
             if not create:
                 raise StoreError(
                     f"no session store at {self.root}: check the path given or "
                     "IMPROV_STORE (a new store is made by 'improv record', 'improv sessions "
                     "import' or 'improv sessions demo')", parameter="root")
+            parent = self.root.absolute().parent
+            if not parents and not parent.is_dir():
+                raise StoreError(
+                    f"no folder {parent} to make the new store {self.root.name!r} in: check "
+                    f"the path, or create {parent} first if it is meant", parameter="root")
             make_dir(self.root)
+            self.created = True
         elif not self.root.is_dir():
             raise StoreError(f"store path {self.root} is not a folder")
         self.sessions_dir = self.root / "sessions"
