@@ -445,14 +445,15 @@ def _curve_figures(res: dict[str, Any], folder: Path, *, columns: list[tuple[str
     """The curves of ``columns`` (at most two inputs) as figures of :data:`CURVE_FIGURES`
     (a figure whose groups hold no curve is left out; the first is drawn with "no curve"
     where no group has one), as ``<img>`` tags, each titled ``title`` and its groups ("Session
-    3 (Nov 16): tempo and pulse")."""
+    3 (Nov 16): dynamics, density and register")."""
     from improv.reports import plots
+    from improv.reports.wording import sessions_named  # names joined as people list them
 
     chosen = [g for g in (plots.curve_groups(res, columns=columns, groups=gs)
                           for gs in CURVE_FIGURES) if g] or [list(CURVE_FIGURES[0])]
     return [img_tag(plots.plot_players(
         res, folder / f"{name}-{k}.png", annotations=anns, portrait=True, columns=columns,
-        groups=groups, title=f"{title}: {' and '.join(groups)}"), "page")
+        groups=groups, title=f"{title}: {sessions_named(groups)}"), "page")
         for k, groups in enumerate(chosen)]
 
 

@@ -24,7 +24,8 @@ def duet(store, tmp_path, rng):
     return import_half_duet(store, tmp_path, rng=rng)
 
 
-def test_the_therapists_part_comes_first_and_the_tables_in_an_appendix(store, duet):
+def test_the_therapists_part_comes_first_and_the_tables_in_an_appendix(store, duet,
+                                                                          figures):
     html = _text(session_report_html(store, duet))
     # no annotations and no notes: said once, not as two sections of "None."
     order = ["<h2>Summary</h2>", "<h2>Measures</h2>",
