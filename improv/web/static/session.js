@@ -1,6 +1,7 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
 import { api, counted, download, fmtDate, fmtTime, guard, h, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
+import { demoBanner } from './demo.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
 
@@ -87,6 +88,7 @@ export async function sessionPage(main, id, params) {
   const summaryBox = h('p', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
   const header = h('div', { class: 'session-head' },
     h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
+    demoBanner(s),
     h('p', { class: 'meta' },
       s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, `Client ${s.client}`) : 'No client', ' · ',
       fmtDate(s.started_utc), ' · ', fmtTime(s.duration_s, 0), ' · players: ', s.players.join(', '), ' · ', s.id, ' ',
