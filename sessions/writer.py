@@ -219,12 +219,15 @@ class SessionWriter:
             atomic_write_json(self.folder / mf.MANIFEST, self.manifest)
             return AudioInputWriter(self, index, safe, int(sr), int(channels))
 
-    def add_midi_input(self, port: str, *, player: str, device: dict | None = None) -> None:
-        """Declare a MIDI input port and the player it belongs to."""
+    def add_midi_input(self, port: str, *, player: str, device: dict | None = None,
+                       percussion: bool = False) -> None:
+        """Declare a MIDI input port and the player it belongs to; ``percussion``: the input
+        is a drum kit (its notes are drums on every channel)."""
         mf.check_player_name(player)
         with self._lock:
             self.manifest["midi"]["ports"].append(
-                {"name": clean_name(port), "player": player, "device": device or {}}
+                {"name": clean_name(port), "player": player, "device": device or {},
+                 **({"percussion": True} if percussion else {})}
             )
             atomic_write_json(self.folder / mf.MANIFEST, self.manifest)
 

@@ -119,6 +119,8 @@ class MidiPortState:
     player: str
     port_name: str
     index: int
+    #: the input is a drum kit (declared so in the session: ``midi.ports[].percussion``)
+    percussion: bool = False
     #: the port's place in the capture's list (its frame-time port)
     slot: int = 0
     midi_in: Any = None
@@ -224,7 +226,8 @@ class MidiCapture:
         self.max_correction_s = float(max_correction_s)
         self.jump_confirm_s = float(jump_confirm_s)
         self.max_late_s = float(max_late_s)
-        self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index, slot=n)
+        self.ports = [MidiPortState(player=i.player, port_name=p.name, index=p.index, slot=n,
+                                    percussion=i.percussion)
                       for n, (i, p) in enumerate(inputs)]
         self._lister = None
         self._server_gone = False
@@ -249,7 +252,8 @@ class MidiCapture:
         """
         for st in self.ports:
             self.writer.add_midi_input(st.port_name, player=st.player,
-                                       device={"api": self.api, "index": st.index})
+                                       device={"api": self.api, "index": st.index},
+                                       percussion=st.percussion)
             st.midi_in, _ = open_midi_in(api=self.api, client_name=self.client_name,
                                          jack_server_name=self.jack_server_name,
                                          queue_size_limit=self.queue_size)

@@ -12,13 +12,14 @@ Names may contain ``:`` (JACK ports such as ``a2j:Keyboard``); for audio the
 part after the last ``:`` is read as channels only if it looks like channels.
 
 A *setup* is a named list of player inputs, saved in ``<store>/setups.json``
-(owner-only, replaced atomically) so a therapist picks it by name.
+(owner-only, replaced atomically) so a therapist picks it by name; ``percussion`` lists
+the specs of its MIDI inputs that are drum kits (absent: none).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,17 @@ class PlayerInput:
         Device index or name substring, as the user wrote it.
     channels : tuple of int
         1-based audio channels (empty for MIDI).
+    percussion : bool
+        A MIDI input that is a drum kit: its notes are drums on every channel
+        (``midi.ports[].percussion`` of the session, docs/session-format.md). Not part of
+        :attr:`spec`; a setup keeps it in its own list.
     """
 
     player: str
     kind: str
     device: str
     channels: tuple[int, ...] = ()
+    percussion: bool = False
 
     @property
     def spec(self) -> str:
@@ -204,6 +210,7 @@ def save_setup(root: Path, name: str, *, inputs: list[PlayerInput],
     setups = load_setups(root)
     setup = {
         "players": [i.spec for i in inputs],
+        **({"percussion": kits} if (kits := [i.spec for i in inputs if i.percussion]) else {}),
         "options": {k: v for k, v in (options or {}).items() if v is not None},
         "saved_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -227,7 +234,33 @@ def get_setup(root: Path, name: str) -> dict[str, Any]:
 
 
 def setup_inputs(setup: dict[str, Any]) -> list[PlayerInput]:
-    return [parse_player_spec(s) for s in setup.get("players", [])]
+    """The inputs of a saved setup, its drum kits marked."""
+    kits = set(setup.get("percussion", []))
+    return [replace(i, percussion=True) if s in kits and i.kind == "midi" else i
+            for s in setup.get("players", []) for i in [parse_player_spec(s)]]
+
+
+def mark_kits(inputs: list[PlayerInput], kits: list[PlayerInput]) -> list[PlayerInput]:
+    """``inputs`` with those of ``kits`` (MIDI inputs) marked as drum kits."""
+    return [replace(i, percussion=True) if i in kits or i.percussion else i for i in inputs]
+
+
+def mark_kit_specs(inputs: list[PlayerInput], specs: list[str]) -> list[PlayerInput]:
+    """``inputs`` with the MIDI inputs whose :attr:`~PlayerInput.spec` is among ``specs``
+    marked as drum kits (the Record page sends the rows it ticked).
+
+    Raises
+    ------
+    ParameterError
+        For a spec that is no MIDI input of ``inputs``.
+    """
+    midi = {i.spec for i in inputs if i.kind == "midi"}
+    for s in specs:
+        if s not in midi:
+            raise ParameterError(
+                f"drum kit {s!r} is not one of the MIDI inputs to record: tick Drum kit on a "
+                "MIDI input's row", parameter="percussion")
+    return mark_kits(inputs, [i for i in inputs if i.spec in specs])
 
 
 def delete_setup(root: Path, name: str) -> None:

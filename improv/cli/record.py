@@ -124,7 +124,13 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
 
     from improv.capture.live_status import summarize
     from improv.capture.recorder import Recorder
-    from improv.capture.setups import check_codes, check_inputs, check_setup_name, recording_inputs
+    from improv.capture.setups import (
+        check_codes,
+        check_inputs,
+        check_setup_name,
+        mark_kits,
+        recording_inputs,
+    )
     from improv.capture.setups import save_setup as _save
     from improv.errors import ParameterError, user_facing_errors
 
@@ -140,7 +146,8 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
         options={"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
                  "jack_midi_server": jack_midi_server})
     check_inputs(inputs)
-    kits = kit_inputs(inputs, percussion)  # refused before anything is recorded
+    # refused before anything is recorded; declared in the session from its first second
+    inputs = mark_kits(inputs, kit_inputs(inputs, percussion))
     if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
         check_setup_name(save_setup)
     rec = Recorder(
@@ -155,10 +162,8 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     old_term = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: rec.request_stop("terminated"))
     live = None
-    kit_ports: list[str] = []
     try:
         rec.start()
-        kit_ports = kit_port_names(rec, inputs, kits) if kits else []
         show = not no_display and sys.stderr.isatty()
         if show if live_measures is None else live_measures:
             from improv.analyze.live import start_for
@@ -177,8 +182,6 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
         signal.signal(signal.SIGTERM, old_term)
         if live is not None:
             live.stop()
-    if kit_ports and manifest.get("id"):
-        _mark_kits(store, manifest["id"], kit_ports, therapist=therapist)
     result = summarize(manifest)
     result["number"] = store.catalog.session_number(result["id"]) if result.get("id") else None
     if live is not None:  # what measuring cost (bench/bench_recording.py)
@@ -218,28 +221,6 @@ def kit_inputs(inputs, names) -> list:
                 + f" (MIDI inputs: {listed})")
         out += [i for i in hits if i not in out]
     return out
-
-
-def kit_port_names(rec, inputs, kits) -> list[str]:
-    """The port names the started recording ``rec`` records the MIDI inputs ``kits`` under
-    (its MIDI ports are in the order of the MIDI inputs)."""
-    midi = [i for i in inputs if i.kind == "midi"]
-    ports = [st.port_name for st in rec.midi.ports] if rec.midi is not None else []
-    return [port for i, port in zip(midi, ports, strict=False) if i in kits]
-
-
-def _mark_kits(store, session_id: str, ports: list[str], *, therapist: str | None) -> None:
-    """Mark the recorded drum kits in the finished session (a revision in its history, by the
-    therapist); a failure is a warning: the recording is complete and can be marked later."""
-    from improv.errors import user_facing_errors
-    from sessions.revisions import mark_percussion
-
-    try:
-        mark_percussion(store, session_id, ports, by=therapist,
-                        reason="drum kit given at the recording (improv record --percussion)")
-    except user_facing_errors() as exc:
-        info(f"warning: the drum kits were not marked: {exc} (mark them with 'improv sessions "
-             f"percussion {session_id} INPUT')")
 
 
 def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):

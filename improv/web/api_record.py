@@ -28,6 +28,7 @@ class Options(BaseModel):
 class SetupBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     players: list[str] = Field(min_length=1)
+    percussion: list[str] = Field([], description="the specs of players that are drum kits")
     options: Options = Options()
 
 
@@ -44,6 +45,7 @@ class StartBody(BaseModel):
     therapist: str | None = None
     setup: str | None = None
     players: list[str] = []
+    percussion: list[str] = Field([], description="the specs of players that are drum kits")
     options: Options = Options()
     save_setup: str | None = None
 
@@ -73,11 +75,16 @@ def list_setups(store: Store = Depends(get_store)) -> dict[str, Any]:
 
 @router.put("/setups/{name}")
 def put_setup(name: str, body: SetupBody, store: Store = Depends(get_store)) -> dict[str, Any]:
-    from improv.capture.setups import check_setup_name, parse_player_spec, save_setup
+    from improv.capture.setups import (
+        check_setup_name,
+        mark_kit_specs,
+        parse_player_spec,
+        save_setup,
+    )
 
     store.require_writable()
     check_setup_name(name)
-    inputs = [parse_player_spec(p) for p in body.players]
+    inputs = mark_kit_specs([parse_player_spec(p) for p in body.players], body.percussion)
     return {"name": name, "setup": save_setup(store.root, name, inputs=inputs,
                                               options=_clean(body.options))}
 
@@ -167,6 +174,7 @@ def start_recording(body: StartBody, request: Request,
         check_codes,
         check_inputs,
         check_setup_name,
+        mark_kit_specs,
         recording_inputs,
         save_setup,
     )
@@ -180,6 +188,7 @@ def start_recording(body: StartBody, request: Request,
     if not inputs:
         raise ParameterError("choose a setup or give at least one player input")
     check_inputs(inputs)
+    inputs = mark_kit_specs(inputs, body.percussion)
     if body.save_setup:  # saved once its devices are found (a refused start changes nothing)
         check_setup_name(body.save_setup)
     status = request.app.state.recording.start(

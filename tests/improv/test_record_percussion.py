@@ -1,15 +1,18 @@
-"""``improv record --percussion PLAYER|PORT``: a drum kit named when recording is marked in the
-finished session (a revision by the therapist); a name of no MIDI input is refused before
-anything is recorded."""
+"""``improv record --percussion PLAYER|PORT``: a drum kit named when recording is declared in
+the session with its input, from the recording's first second (no revision: nothing was
+corrected); a name of no MIDI input is refused before anything is recorded; a saved setup
+keeps its kits."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
 from sessions.revisions import read_revisions
 from sessions.store import Store
+from sessions.verify import verify_folder
 from tests.sessions.helpers import tree_snapshot
 
 
@@ -32,21 +35,36 @@ def test_a_bad_name_is_refused_before_recording(run_cli, name, message):
     assert tree_snapshot(store.root) == before
 
 
-def test_kit_inputs_and_their_recorded_ports():
-    """Players and ports (as written after midi:, without regard to case) name MIDI inputs;
-    the recording's ports follow the MIDI inputs' order."""
-    from types import SimpleNamespace
-
-    from improv.capture.setups import parse_player_spec
-    from improv.cli.record import kit_inputs, kit_port_names
+def test_kit_inputs_are_named_by_player_or_port():
+    """Players and ports (as written after midi:, without regard to case) name MIDI inputs."""
+    from improv.capture.setups import mark_kits, parse_player_spec
+    from improv.cli.record import kit_inputs
 
     inputs = [parse_player_spec(s) for s in ("client=midi:kb", "drums=audio:mic:1",
                                              "drums=midi:TD-17", "drums=midi:pads")]
     assert [i.device for i in kit_inputs(inputs, ["Drums"])] == ["TD-17", "pads"]
     assert [i.device for i in kit_inputs(inputs, ["td-17", "drums"])] == ["TD-17", "pads"]
-    rec = SimpleNamespace(midi=SimpleNamespace(ports=[
-        SimpleNamespace(port_name=n) for n in ("KB:out", "TD-17 MIDI 1", "Pads:out")]))
-    assert kit_port_names(rec, inputs, kit_inputs(inputs, ["TD-17"])) == ["TD-17 MIDI 1"]
+    marked = mark_kits(inputs, kit_inputs(inputs, ["TD-17"]))
+    assert [i.percussion for i in marked] == [False, False, True, False]
+
+
+def test_a_setup_keeps_its_drum_kits(tmp_path):
+    from improv.capture.setups import (
+        get_setup,
+        parse_player_spec,
+        save_setup,
+        setup_inputs,
+    )
+
+    inputs = [parse_player_spec("client=midi:kb"), parse_player_spec("drums=midi:TD-17")]
+    inputs[1] = replace(inputs[1], percussion=True)
+    save_setup(tmp_path, "Room 2", inputs=inputs)
+    saved = get_setup(tmp_path, "Room 2")
+    assert saved["percussion"] == ["drums=midi:TD-17"]
+    assert [(i.device, i.percussion) for i in setup_inputs(saved)] == [
+        ("kb", False), ("TD-17", True)]
+    save_setup(tmp_path, "Room 3", inputs=inputs[:1])
+    assert "percussion" not in get_setup(tmp_path, "Room 3")  # no kits: as setups were
 
 
 @pytest.mark.jack
@@ -64,7 +82,5 @@ def test_a_recorded_kit_is_marked(jack_rig, run_cli):
         ports = store.session(sid).manifest["midi"]["ports"]
         assert [(p["player"], p.get("percussion")) for p in ports] == [
             ("client", None), ("therapist", True)]
-        (rev,) = read_revisions(store.folder(sid))
-        assert (rev["field"], rev["player"], rev["to"], rev["by"]) == (
-            "percussion", "therapist", True, "T01")
-        assert "given at the recording" in rev["reason"]
+        assert read_revisions(store.folder(sid)) == []  # declared, not corrected
+        assert verify_folder(store.folder(sid))["problems"] == []

@@ -115,7 +115,7 @@ export async function recordPage(main) {
     const s = setups[name];
     if (!s) return;
     for (const k of Object.keys(opt)) { opt[k].value = (s.options || {})[k] || ''; checkOption(k); }
-    rows.set(s.players);
+    rows.set(s.players, s.percussion || []);
     saveName.value = name;
     deleteBtn.hidden = false;
     err.textContent = '';
@@ -129,7 +129,7 @@ export async function recordPage(main) {
     setupSel.value = last.setup; fill(last.setup); setupNote.textContent = 'the setup of the last recording';
   } else if (last && Array.isArray(last.players) && last.players.length) {
     for (const k of Object.keys(opt)) { opt[k].value = (last.options || {})[k] || ''; checkOption(k); }
-    rows.set(last.players); setupNote.textContent = 'the inputs of the last recording';
+    rows.set(last.players, last.percussion || []); setupNote.textContent = 'the inputs of the last recording';
   } else if (Object.keys(setups).length === 1) {
     const only = Object.keys(setups)[0];
     setupSel.value = only; fill(only); setupNote.textContent = 'the only saved setup';
@@ -181,13 +181,14 @@ export async function recordPage(main) {
     try {
       await api('/api/recording', { method: 'POST', body: {
         client: client.value(), new_client: client.isNew(), title: title.value.trim() || null,
-        therapist: therapist.value(), players: rows.specs(), options: options() } });
+        therapist: therapist.value(), players: rows.specs(), percussion: rows.kits(), options: options() } });
       setBadge(true); say('Recording');
       try {
         const s = setups[setupSel.value];
         const players = rows.specs();
-        localStorage.setItem(LAST_KEY, JSON.stringify({ setup: s && JSON.stringify(s.players) === JSON.stringify(players) ? setupSel.value : '',
-          players, options: options() }));
+        const percussion = rows.kits();
+        const same = s && JSON.stringify([s.players, s.percussion || []]) === JSON.stringify([players, percussion]);
+        localStorage.setItem(LAST_KEY, JSON.stringify({ setup: same ? setupSel.value : '', players, percussion, options: options() }));
       } catch (e) { /* a browser that keeps nothing: the page starts empty next time */ }
       devices.stop();
       main.replaceChildren(h('h1', {}, 'Record'), liveBox);
@@ -225,9 +226,9 @@ export async function recordPage(main) {
         if (!rows.kept().length) { err.textContent = 'Choose at least one input'; return; }
         const badOption = Object.keys(opt).map(checkOption).find(Boolean);
         if (badOption) { err.textContent = badOption; return; }
-        const body = { players: rows.kept(), options: options() };
+        const body = { players: rows.kept(), percussion: rows.kits({ kept: true }), options: options() };
         const old = setups[name];
-        if (old && JSON.stringify([old.players, old.options || {}]) !== JSON.stringify([body.players, Object.fromEntries(Object.entries(body.options).filter(([, v]) => v))])
+        if (old && JSON.stringify([old.players, old.percussion || [], old.options || {}]) !== JSON.stringify([body.players, body.percussion, Object.fromEntries(Object.entries(body.options).filter(([, v]) => v))])
           && !(await askSetup(`Replace the saved setup "${name}" (${old.players.length} input${old.players.length === 1 ? '' : 's'}) with these inputs?`, 'Replace it', 'Keep the old one'))) { saveName.focus(); return; }
         try {
           await api(`/api/setups/${encodeURIComponent(name)}`, { method: 'PUT', body });

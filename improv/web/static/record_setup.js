@@ -66,15 +66,20 @@ export class InputRows {
       h('button', { type: 'button', onclick: () => { this.add({ player: this.rows.length ? 'therapist' : 'client' }); this.changed(); } }, 'Add an input'));
   }
 
-  add({ player = '', kind = 'midi', device = '', channel = '1' } = {}) {
+  add({ player = '', kind = 'midi', device = '', channel = '1', kit = false } = {}) {
     const row = { player: h('input', { size: '10', value: player, placeholder: 'player', autocomplete: 'off', list: 'rec-players' }),
       source: h('select', {}), channel: h('select', {}), want: { kind, device, channel },
+      kit: h('input', { type: 'checkbox' }),
       label: h('label', {}), msg: h('span', { class: 'row-problem', 'aria-live': 'polite' }) };
+    // a drum kit on any MIDI channel (channel 10 is drums anyway): no key or pitch from its notes
+    row.kit.checked = kit;
+    row.kitLabel = h('label', { class: 'kit', title: 'A drum kit: its notes are drums on every MIDI channel, so no key or pitch is measured from them' }, row.kit, ' Drum kit');
+    row.kit.addEventListener('change', () => this.changed());
     row.player.addEventListener('input', () => this.mark());
     row.player.addEventListener('change', () => this.changed());
     row.source.addEventListener('change', () => { const [k, d] = row.source.value.split('\u0000'); row.want = { kind: k, device: d, channel: row.channel.value || '1' }; this.fill(row); this.changed(); });
     row.channel.addEventListener('change', () => { row.want.channel = row.channel.value; this.changed(); });
-    row.el = h('div', { class: 'input-row row' }, row.label, row.player, row.source, row.channel,
+    row.el = h('div', { class: 'input-row row' }, row.label, row.player, row.source, row.channel, row.kitLabel,
       h('button', { type: 'button', class: 'link', onclick: () => { this.rows = this.rows.filter((r) => r !== row); row.el.remove(); this.renumber(); this.changed(); } }, 'Remove'),
       row.msg);
     this.rows.push(row);
@@ -93,12 +98,14 @@ export class InputRows {
       r.player.setAttribute('aria-label', `Player of input ${n}`);
       r.source.setAttribute('aria-label', `Input ${n}`);
       r.channel.setAttribute('aria-label', `Channel of input ${n}`);
+      r.kit.setAttribute('aria-label', `Input ${n} is a drum kit`);
     });
   }
 
-  set(specs) {
+  // `kits`: the specs among `specs` that are drum kits (a setup's `percussion`)
+  set(specs, kits = []) {
     this.rows = []; this.body.replaceChildren();
-    for (const s of specs.map(parseSpec).filter(Boolean)) this.add(s);
+    for (const s of specs) { const p = parseSpec(s); if (p) this.add({ ...p, kit: kits.includes(s) }); }
     if (!this.rows.length) this.add({ player: 'client' });
     this.mark();
   }
@@ -124,6 +131,7 @@ export class InputRows {
       ...(/^\d+$/.test(channel) || !channel ? [] : [h('option', { value: channel }, `channels ${channel}`)]));
     row.channel.value = channel || '1';
     row.channel.hidden = kind !== 'audio' || !device;
+    row.kitLabel.hidden = kind !== 'midi' || !device;
   }
 
   // a device left out of the list as the same inputs twice (ALSA's jack plug-in) is found too:
@@ -202,6 +210,12 @@ export class InputRows {
 
   // the specs a saved setup keeps: the complete rows, unplugged devices too
   kept() { return this.review().filter((x) => x.kept).map((x) => x.kept); }
+
+  // the drum kits among specs() (started) or kept() (saved): MIDI rows with Drum kit ticked
+  kits({ kept = false } = {}) {
+    return this.review().filter((x) => x.row.want.kind === 'midi' && x.row.kit.checked)
+      .map((x) => (kept ? x.kept : x.spec)).filter(Boolean);
+  }
 
   changed() { this.mark(); this.onChange(this.specs()); }
 }

@@ -37,6 +37,9 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
     page.get_by_role("button", name="Add an input").click()
     page.get_by_label("Input 2", exact=True).select_option(
         label=first.locator("option", has_text="Audio: Sound card inputs (system)").inner_text())
+    # the keyboard stands in for an e-drum kit on channel 1: its notes are drums
+    page.get_by_label("Input 1 is a drum kit").check()
+    expect(page.get_by_label("Input 2 is a drum kit")).to_be_hidden()  # audio: heard by its sound
     page.get_by_label("Client", exact=True).fill("C07")
     page.get_by_label("New client").check()
     # nothing is played before Start: the check says so, and Start asks
@@ -80,5 +83,8 @@ def test_record_from_the_browser(jack_rig, tmp_path, live_server, page):
         assert s.client == "C07" and s.manifest["status"] == "complete"
         assert len(s.midi_events(players=["client"])) == 40
         assert s.audio_inputs()[0].players == {"therapist": [1]}
+        assert [(p["player"], p.get("percussion")) for p in s.manifest["midi"]["ports"]] == [
+            ("client", True)]  # declared with the input, no correction needed
+        assert not (store.folder(sid) / "revisions.jsonl").exists()
         texts = sorted(a["text"] for a in s.annotations())
         assert "she smiles" in texts and len(texts) == 2

@@ -8,6 +8,8 @@ and Start refuses naming the row.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from playwright.sync_api import expect
 
@@ -153,3 +155,30 @@ def test_codes_that_read_like_names(tmp_path, live_server, page):
     page.get_by_label("Client", exact=True).fill("K12")
     expect(page.locator(".code-check").first).to_have_text("")
     expect(page.get_by_label("New client")).to_be_visible()
+
+
+def test_a_drum_kit_is_ticked_on_its_row_and_kept_with_the_setup(tmp_path, live_server, page):
+    """An e-drum kit sends on any channel: its row's Drum kit tick says its notes are drums
+    (no key or pitch). Only MIDI rows have it; a saved setup keeps it."""
+    store_path = tmp_path / "store"
+    store_path.mkdir()
+    kit, mic = parse_player_spec("group=midi:Drum Pad:midi_out"), parse_player_spec(PIANO[1])
+    save_setup(store_path, "Drums", inputs=[replace(kit, percussion=True), mic])
+    server = live_server(store_path)
+    page.goto(server.url + "#/record")
+    expect(page.get_by_label("Saved setup", exact=True)).to_have_value("Drums")
+    tick = page.get_by_label("Input 1 is a drum kit")
+    expect(tick).to_be_checked()
+    expect(page.get_by_label("Input 2 is a drum kit")).to_be_hidden()  # a microphone
+    ask = page.get_by_role("alertdialog", name="About the saved setup")
+    tick.uncheck()
+    page.get_by_role("button", name="Save setup").click()
+    expect(ask).to_contain_text('Replace the saved setup "Drums" (2 inputs)')
+    page.get_by_role("button", name="Replace it").click()
+    expect(page.locator("#status")).to_have_text("Setup Drums saved")
+    assert "percussion" not in load_setups(store_path)["Drums"]
+    tick.check()
+    page.get_by_role("button", name="Save setup").click()
+    page.get_by_role("button", name="Replace it").click()
+    expect(page.locator("#status")).to_have_text("Setup Drums saved")
+    assert load_setups(store_path)["Drums"]["percussion"] == [kit.spec]
