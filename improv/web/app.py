@@ -24,6 +24,7 @@ from improv.web import (
     api_annotations,
     api_clients,
     api_goals,
+    api_help,
     api_media,
     api_record,
     api_revisions,
@@ -122,7 +123,8 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         return add_security_headers(response, api=api)
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
-              api_clients.router, api_goals.router, api_revisions.router, api_roles.router):
+              api_clients.router, api_goals.router, api_revisions.router, api_roles.router,
+              api_help.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)
