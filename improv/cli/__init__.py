@@ -127,7 +127,7 @@ def _register() -> None:
 
     cli.add_command(sessions.sessions)
     for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals",
-                 "archive", "beats", "summary"):
+                 "archive", "beats", "summary", "store"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as exc:
