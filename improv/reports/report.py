@@ -363,11 +363,27 @@ def _header_html(session, number: int | None) -> str:
              f"{esc(moment_text(m['started_utc']))}"
              f" · length {format_time(session.duration_s, decimals=0)}"
              f"{' · DEMO (generated, not a real session)' if m.get('demo') else ''}</p>"]
-    for r in read_revisions(session.folder):  # corrections keep the original visible
-        parts.append(f"<p class=meta>{esc(r['field'])} corrected {esc(moment_text(r['at_utc']))}"
-                     f"{' by ' + esc(r['by']) if r.get('by') else ''}: was "
-                     f"{esc(r['from'] or 'not given')}, now {esc(r['to'] or 'not given')}</p>")
+    parts += [f"<p class=meta>{esc(_revision_text(r))}</p>"  # the original stays visible
+              for r in read_revisions(session.folder)]
     return "".join(parts)
+
+
+#: A corrected field of the session as the report names it.
+_FIELD_WORDS = {"title": "Title", "client": "Client code"}
+
+
+def _revision_text(rec: dict[str, Any]) -> str:
+    """One correction of the session in words: ``Client code corrected Nov 3, 2026, 10:12 by
+    T01: was C7, now C07``; a drum-kit mark as :func:`sessions.revisions.mark_words` says it."""
+    from improv.reports.wording import moment_text
+    from sessions.revisions import PERCUSSION, mark_words
+
+    when = moment_text(rec["at_utc"]) + (f" by {rec['by']}" if rec.get("by") else "")
+    if rec["field"] == PERCUSSION:
+        return f"{mark_words(rec)} {when}"
+    field = _FIELD_WORDS.get(rec["field"], rec["field"])
+    return (f"{field} corrected {when}: was {rec['from'] or 'not given'}, now "
+            f"{rec['to'] or 'not given'}")
 
 
 def _measures_html(res: dict[str, Any]) -> str:

@@ -219,3 +219,18 @@ def test_a_note_is_spelled_with_flats_in_a_key_with_flats(store, tmp_path):
     assert cell("Lowest note") == "Bb2" and cell("Pitch (mean)") == note_name(
         summary["pitch_mean"], key="Bb major")
     assert "#" not in cell("Pitch (mean)") + cell("Lowest note") + cell("Highest note")
+
+
+def test_corrections_are_said_in_words(store, duet, figures):
+    """A corrected client code and a drum-kit mark, as the report's head says them (before:
+    "client corrected …" and "percussion corrected …: was not given, now True")."""
+    from sessions.revisions import correct_session, mark_percussion
+
+    old = store.session(duet).client
+    correct_session(store, duet, by="T01", client="C08", reason="typo")
+    mark_percussion(store, duet, ["therapist"], by="T01")
+    head = _text(session_report_html(store, duet)).split("<h2>")[0]
+    assert re.search(rf"Client code corrected [^<]* by T01: was {old}, now C08</p>", head)
+    assert re.search(r"MIDI input [^<]+ \(therapist\) marked as a drum kit [^<]* by T01</p>",
+                     head)
+    assert "percussion" not in head and "True" not in head
