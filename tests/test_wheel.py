@@ -57,6 +57,7 @@ def test_wheel_contents(wheel):
         "improv", "sessions", "analysis"}
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert any(n.startswith("improv/web/static/") for n in names)
+    assert {"improv/web/help/guide.md", "improv/web/help/help.css"} <= set(names)  # Help page
     meta = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "Name: improv-therapy" in meta and "License-Expression: GPL-3.0-or-later" in meta
@@ -90,6 +91,8 @@ def test_installed_wheel_serves(wheel, tmp_path):
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         with browser.open(url, timeout=30) as r:
             assert r.status == 200 and b"improv" in r.read().lower()
+        with browser.open(f"http://127.0.0.1:{port}/help/", timeout=30) as r:  # the guide
+            assert r.status == 200 and b"a guide for therapists" in r.read()
         with pytest.raises(urllib.error.HTTPError, match="401"):  # no token, no page
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
     finally:
