@@ -36,6 +36,29 @@ from sessions.fsutil import open_new, write_errors
 from sessions.lines import read_complete
 
 SOURCES = ("recording", "manual", "import", "suggestion")
+#: The tag of a suggestion of the analysis that the therapist has not confirmed yet
+#: (confirming it removes the tag: :func:`improv.analyze.roles.confirm_suggestions`).
+SUGGESTION_TAG = "suggestion"
+
+
+def unconfirmed_suggestion(annotation: dict[str, Any]) -> bool:
+    """Whether an annotation is a suggestion of the analysis that the therapist has not
+    confirmed: written by the analysis (``source`` ``suggestion``) and still tagged
+    :data:`SUGGESTION_TAG`. It is not the therapist's observation, so it is not counted,
+    drawn or listed with theirs. A tag ``suggestion`` the therapist gave their own annotation
+    is their word and counts. The one rule for the reports (:func:`improv.reports.wording.
+    unconfirmed`) and the catalog's counts (:meth:`sessions.catalog.Catalog.
+    own_annotation_counts`).
+
+    >>> unconfirmed_suggestion({"source": "suggestion", "tags": ["suggestion", "solo"]})
+    True
+    >>> unconfirmed_suggestion({"source": "suggestion", "tags": ["solo"]})  # confirmed
+    False
+    >>> unconfirmed_suggestion({"source": "manual", "tags": ["suggestion"]})  # their own tag
+    False
+    """
+    return annotation.get("source") == "suggestion" and SUGGESTION_TAG in (
+        annotation.get("tags") or [])
 #: Kinds of revision.
 OPS = ("create", "edit", "delete", "restore")
 
@@ -222,6 +245,37 @@ def restore_record(current: dict[str, Any], *, by: str | None = None) -> dict[st
                                    parameter="current")
     return {"op": "restore", "id": current["id"], "rev": current["rev"] + 1,
             "at_utc": utc_now(), "by": by}
+
+
+def corrections(records: list[dict[str, Any]]) -> dict[str, int]:
+    """How often each annotation's content was corrected (what "edited" says on the session
+    page and in ``improv annotations``): every ``edit`` revision, except the one that confirms
+    a suggestion of the analysis (:func:`unconfirmed_suggestion`; it only drops the
+    :data:`SUGGESTION_TAG` tag and, with it, the analysis's wording:
+    :func:`improv.analyze.roles.confirm_suggestions`). A deletion and its undoing
+    are no correction either.
+
+    Returns
+    -------
+    dict
+        Annotation ID -> number of corrections (0 for one never corrected).
+    """
+    tags: dict[str, list] = {}
+    source: dict[str, Any] = {}
+    out: dict[str, int] = {}
+    for rec in records:
+        aid = rec["id"]
+        if rec["op"] == "create":
+            tags[aid], out[aid] = list(rec.get("tags") or []), 0
+            source[aid] = rec.get("source")
+        elif rec["op"] == "edit" and aid in tags:
+            before, after = tags[aid], list(rec.get("tags", tags[aid]) or [])
+            fields = set(rec) - {"op", "id", "rev", "at_utc", "by"}
+            confirms = (unconfirmed_suggestion({"source": source[aid], "tags": before})
+                        and SUGGESTION_TAG not in after and fields <= {"tags", "text"})
+            out[aid] += 0 if confirms else 1
+            tags[aid] = after
+    return out
 
 
 def history(records: list[dict[str, Any]], annotation_id: str) -> list[dict[str, Any]]:

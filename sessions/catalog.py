@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
+from sessions.annotation_log import unconfirmed_suggestion
 from sessions.fsutil import FILE_MODE, open_new, write_errors
 from sessions.goals import CATALOG_SQL as GOALS_SQL
 from sessions.names import match_name
@@ -116,6 +117,9 @@ class Catalog:
             with write_errors(self.path):
                 self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
+        # the one rule of which annotations are the therapist's (own_annotation_counts)
+        self.db.create_function("unconfirmed_suggestion", 2, _unconfirmed_suggestion,
+                                deterministic=True)
         self.db.execute("PRAGMA foreign_keys = ON")
         # deleted rows (a deleted session's notes, codes, titles) are overwritten with zeros,
         # not left in free pages: some SQLite builds have this on by default, others not
@@ -340,8 +344,10 @@ class Catalog:
     def own_annotation_counts(self, session_ids: Iterable[str], *,
                               tag: str | None = None) -> dict[str, int]:
         """Per session, the annotations the therapist wrote or confirmed, optionally only those
-        tagged ``tag``: the analysis's role suggestions still tagged ``suggestion`` (not yet
-        confirmed) are not the therapist's observations and do not count.
+        tagged ``tag``: the analysis's role suggestions not yet confirmed
+        (:func:`sessions.annotation_log.unconfirmed_suggestion`, the rule the reports use) are
+        not the therapist's observations and do not count; an annotation the therapist tagged
+        ``suggestion`` themselves does.
 
         Returns
         -------
@@ -352,9 +358,7 @@ class Catalog:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        unconfirmed = ("NOT EXISTS (SELECT 1 FROM annotation_tags s WHERE "
-                       "s.session_id = a.session_id AND s.annotation_id = a.id "
-                       "AND s.tag = 'suggestion')")
+        unconfirmed = "NOT unconfirmed_suggestion(a.source, a.tags)"
         if tag is None:
             sql = (f"SELECT a.session_id, COUNT(*) FROM annotations a WHERE a.session_id IN "
                    f"({marks}) AND {unconfirmed} GROUP BY a.session_id")
@@ -408,6 +412,12 @@ class Catalog:
             args.append(self.client_code(client))
         sql += " ORDER BY s.started_utc, f.player, f.name"
         return [dict(r) for r in self.db.execute(sql, args)]
+
+
+def _unconfirmed_suggestion(source: str | None, tags: str) -> int:
+    """:func:`sessions.annotation_log.unconfirmed_suggestion` of a row of ``annotations``
+    (its ``source`` and its ``tags`` as JSON), for SQL."""
+    return int(unconfirmed_suggestion({"source": source, "tags": json.loads(tags or "[]")}))
 
 
 def _split_sql(script: str) -> list[str]:

@@ -15,10 +15,11 @@ from datetime import datetime
 
 import numpy as np
 
+from sessions import annotation_log as ann
 from sessions.annotation_edits import SUGGESTION_AUTHOR
 
 #: The tag that marks an annotation as a suggestion not yet confirmed.
-SUGGESTION_TAG = "suggestion"
+SUGGESTION_TAG = ann.SUGGESTION_TAG
 
 #: The default least confidence (0..1) of a suggestion written into the annotations (a
 #: "resister" never reaches it: analysis.dialogue.roles.RESISTER_MAX).
@@ -339,10 +340,12 @@ def _pending(session, items: list[dict]) -> list[dict]:
         if rev is not None and a["rev"] != rev:
             changed.append(a["id"])
             continue
-        if a["deleted"] or SUGGESTION_TAG not in (a.get("tags") or []):
+        if a["deleted"] or not ann.unconfirmed_suggestion(a):
+            why = ("it was discarded already" if a["deleted"] else
+                   "it was confirmed already" if a.get("source") == "suggestion" else
+                   "it is an annotation of your own, not the analysis's")
             raise InvalidArgumentError(
-                f"annotation {a['id']} is not a suggestion to review (it was "
-                f"{'discarded' if a['deleted'] else 'confirmed'} already)",
+                f"annotation {a['id']} is not a suggestion to review ({why})",
                 parameter="annotation_id")
         out.append(a)
     if changed:

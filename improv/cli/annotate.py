@@ -30,12 +30,32 @@ def _read_text(path: Path) -> str:
     return read_text(path, what="file")
 
 
-def _rows(annotations):
+def _state(a, edits: int | None) -> str:
+    """What the session page says of an annotation: ``deleted``; ``suggested`` (a role
+    suggestion to review) or ``confirmed`` (one the therapist confirmed); ``edited`` (``edited
+    2 times``) for corrections of its content, never for a confirmation (``edits``: from
+    :func:`sessions.annotation_log.corrections`; None: not known, any revision counts)."""
+    from sessions.annotation_log import unconfirmed_suggestion
+
+    if a.get("deleted"):
+        return "deleted"
+    words = []
+    if unconfirmed_suggestion(a):
+        words.append("suggested")
+    elif a.get("source") == "suggestion":
+        words.append("confirmed")
+    n = (1 if a.get("edited_utc") else 0) if edits is None else edits
+    if n:
+        words.append("edited" if n == 1 else f"edited {n} times")
+    return ", ".join(words)
+
+
+def _rows(annotations, edits: dict[str, int] | None = None):
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
          " ".join(a.get("tags") or []), (a.get("text") or "").replace("\n", " ")[:60],
          a.get("source") or "",
-         "deleted" if a.get("deleted") else "edited" if a.get("edited_utc") else "")
+         _state(a, None if edits is None else edits.get(a["id"], 0)))
         for a in annotations
     ]
 
@@ -93,11 +113,16 @@ def annotations():
 @click.pass_obj
 def list_(app, session_id, tags, deleted, as_json):
     """A session's annotations in time order."""
-    items = app.store.session(session_id).annotations(include_deleted=deleted)
+    from sessions import annotation_log
+
+    session = app.store.session(session_id)
+    records = session.annotation_records()
+    items = annotation_log.fold(records, include_deleted=deleted)
     for tag in tags:
         items = [a for a in items if any(t == tag or t.startswith(tag + ":") for t in a["tags"])]
-    emit(items, as_json=as_json, human=lambda items: table(_rows(items), HEADERS) if items
-         else info("no annotations"))
+    edits = annotation_log.corrections(records)  # a confirmation is no correction
+    emit(items, as_json=as_json, human=lambda items: table(_rows(items, edits), HEADERS)
+         if items else info("no annotations"))
 
 
 @annotations.command()

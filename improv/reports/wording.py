@@ -31,9 +31,10 @@ def everyone(n_players: int) -> str:
 
 def unconfirmed(annotation: dict) -> bool:
     """Whether an annotation is a role suggestion of the analysis that the therapist has not
-    confirmed (:mod:`improv.analyze.roles`: source ``suggestion`` and still tagged
-    ``suggestion``): not the therapist's observation, so it is neither drawn on the curves
-    nor listed with the therapist's annotations.
+    confirmed (source ``suggestion`` and still tagged ``suggestion``): not the therapist's
+    observation, so it is neither drawn on the curves nor listed with the therapist's
+    annotations. The rule is :func:`sessions.annotation_log.unconfirmed_suggestion`, which
+    the catalog's counts use too.
 
     >>> unconfirmed({"source": "suggestion", "tags": ["suggestion", "autonomy:leader"]})
     True
@@ -42,8 +43,9 @@ def unconfirmed(annotation: dict) -> bool:
     >>> unconfirmed({"tags": ["suggestion"]})  # the therapist's own tag
     False
     """
-    return annotation.get("source") == "suggestion" and "suggestion" in (
-        annotation.get("tags") or [])
+    from sessions.annotation_log import unconfirmed_suggestion
+
+    return unconfirmed_suggestion(annotation)
 
 
 def day_text(utc: str, *, year: bool = True) -> str:

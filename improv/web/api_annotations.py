@@ -80,21 +80,9 @@ def annotations_with_edits(session, *, include_deleted: bool = False) -> list[di
     the confirmation of a role suggestion (the revision that drops its ``suggestion`` tag
     and, with it, the analysis's wording: :func:`improv.analyze.roles.confirm_suggestions`).
     """
-    from improv.analyze.roles import SUGGESTION_TAG
+    from sessions.annotation_log import corrections
 
-    tags: dict[str, list] = {}
-    edits: dict[str, int] = {}
-    for rec in session.annotation_records():
-        aid = rec["id"]
-        if rec["op"] == "create":
-            tags[aid], edits[aid] = list(rec.get("tags") or []), 0
-        elif rec["op"] == "edit" and aid in tags:
-            before, after = tags[aid], list(rec.get("tags", tags[aid]) or [])
-            fields = set(rec) - {"op", "id", "rev", "at_utc", "by"}
-            confirms = (SUGGESTION_TAG in before and SUGGESTION_TAG not in after
-                        and fields <= {"tags", "text"})
-            edits[aid] += 0 if confirms else 1
-            tags[aid] = after
+    edits = corrections(session.annotation_records())
     return [dict(a, edits=edits.get(a["id"], 0))
             for a in session.annotations(include_deleted=include_deleted)]
 

@@ -276,3 +276,28 @@ def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli,
     assert r.exit_code == 0, r.stderr
     assert ("warning: room.wav starts 1.500 s into the session; ELAN cannot shift a file "
             "later" in r.stderr)
+
+
+def test_the_listing_says_suggested_confirmed_and_edited_as_the_page_does(run_cli, sid, store):
+    """A confirmed role suggestion read "edited" in 'improv annotations' while the session page
+    says "confirmed" (its text: "…, confirmed Dec 6, 2026"): the listing says "confirmed",
+    "suggested" for one to review, and "edited" only for a correction of the content."""
+    from improv.analyze.roles import accept_roles, confirm_suggestions
+    from sessions.annotation_edits import add_annotation, edit_annotation
+
+    runs = [{"t": t, "end": t + 4.0, "player": "client", "role": "leader", "confidence": 0.9}
+            for t in (10.0, 20.0, 30.0)]
+    waiting, confirmed, corrected = accept_roles(store, sid, runs)
+    confirm_suggestions(store, sid, [{"id": a["id"]} for a in (confirmed, corrected)])
+    edit_annotation(store, sid, corrected["id"], text="she leads, clearly")
+    own = add_annotation(store, sid, t=40.0, tags=["suggestion"], text="try the drum")
+    edit_annotation(store, sid, own["id"], text="try the big drum")
+    edit_annotation(store, sid, own["id"], text="try the bass drum")
+    out = run_cli("annotations", sid).stdout
+    state = {a["id"]: line.rstrip().rsplit("  ", 1)[-1].strip()
+             for line in out.splitlines() for a in (waiting, confirmed, corrected, own)
+             if line.startswith(a["id"])}
+    assert state == {waiting["id"]: "suggested", confirmed["id"]: "confirmed",
+                     corrected["id"]: "confirmed, edited", own["id"]: "edited 2 times"}
+    line = next(x for x in out.splitlines() if x.startswith(confirmed["id"]))
+    assert "leader · client, confirmed " in line and "edited" not in line

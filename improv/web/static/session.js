@@ -593,6 +593,12 @@ export async function sessionPage(main, id, params) {
       setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
       return;
     }
+    if (r.status === 'failed') { // the measuring after it arrived failed: why, and again
+      analysisBox.replaceChildren(head, h('p', { class: 'error', role: 'alert' }, `Measuring this session failed: ${r.reason || 'no reason was given'}.`),
+        h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Try again'));
+      summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: none, the measuring failed (see Measures).'));
+      return;
+    }
     if (r.status !== 'ok') {
       analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
@@ -717,8 +723,9 @@ function featureLabel(feats, name, fill = {}) {
 // solo and silence)
 const ROLE_ORDER = ['leader', 'follower', 'partner', 'dependent', 'resister', 'solo', 'silence'];
 
-// a suggestion not yet confirmed (improv.analyze.roles.SUGGESTION_TAG)
-function isSuggestion(a) { return (a.tags || []).includes('suggestion'); }
+// a suggestion of the analysis not yet confirmed (sessions.annotation_log.unconfirmed_suggestion:
+// a "suggestion" tag the therapist gave their own annotation is theirs)
+function isSuggestion(a) { return a.source === 'suggestion' && (a.tags || []).includes('suggestion'); }
 
 // an annotation's time: a point, or start–end
 function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }
