@@ -17,7 +17,7 @@ import click
 
 from improv import __version__
 from improv.cli import output
-from improv.config import STORE_ENV, resolve_store_path
+from improv.config import STORE_ENV, default_store_path, resolve_store_path
 from improv.reports.wording import counted
 
 
@@ -50,7 +50,12 @@ class App:
             from improv.cli.output import info
             from sessions.store import Store
 
-            store = Store(self.store_path, create=self._may_create())
+            # a new store only inside a folder that exists: a mistyped --store or IMPROV_STORE
+            # must not make a second store in new folders (the default's folders may be made)
+            store = Store(self.store_path, create=self._may_create(),
+                          parents=not self.store_given or self.store_path == default_store_path())
+            if store.created:
+                info(f"created a new, empty session store at {store.root.absolute()}")
             if recover and store.writable:
                 for report in store.recover():
                     if report["ok"]:
@@ -88,7 +93,9 @@ def _sweep(store, info) -> None:
              "import, deletion or recording")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="An error prints one line, 'error: ...', that says what is wrong and how to "
+                    "fix it, and exits with status 1 (a wrong option too); --help exits with 0.")
 @click.option(
     "--store",
     "store_option",
@@ -102,8 +109,8 @@ def _sweep(store, info) -> None:
 def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
     """Record, measure, replay and compare music-therapy improvisations.
 
-    An error prints one line, 'error: ...', that says what is wrong and how to fix it, and
-    exits with status 1 (a wrong option too); --help exits with 0.
+    Start here: 'improv serve' opens the app in your browser; 'improv sessions demo' makes a
+    demo session to look around in. 'improv help COMMAND' says more about a command.
     """
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -122,11 +129,35 @@ def _finished(result, **_params):
     return result
 
 
+@cli.command("help")
+@click.argument("words", nargs=-1, metavar="[COMMAND]...")
+@click.pass_context
+def help_(ctx: click.Context, words: tuple[str, ...]) -> None:
+    """Show this help, or a command's (as --help does): improv help sessions import."""
+    parent = ctx.parent or ctx
+    command: click.Command = cli
+    for word in words:
+        sub = command.get_command(parent, word) if isinstance(command, click.Group) else None
+        if sub is None:
+            import difflib
+
+            from improv.errors import ImprovError
+
+            where = " ".join(["improv", *words[:words.index(word)]])
+            names = command.list_commands(parent) if isinstance(command, click.Group) else []
+            close = difflib.get_close_matches(word, names, n=2)
+            maybe = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ImprovError(f"{where} has no command {word!r}{maybe} (see '{where} --help')")
+        parent = click.Context(sub, info_name=word, parent=parent)
+        command = sub
+    click.echo(parent.get_help())
+
+
 def _register() -> None:
     from improv.cli import sessions
 
     cli.add_command(sessions.sessions)
-    for name in ("record", "analyze", "annotate", "replay", "serve", "compare", "goals",
+    for name in ("record", "analyze", "annotate", "replay", "serve", "open", "compare", "goals",
                  "archive", "beats", "summary", "store"):
         try:
             module = __import__(f"improv.cli.{name}", fromlist=["COMMANDS"])

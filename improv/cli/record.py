@@ -44,7 +44,7 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
             result["midi"] = [p.to_dict() for p in list_midi_ports(
                 api=midi_api, jack_server_name=jack_midi_server or jack_server)]
     except NoDevicesError as exc:
-        result["problems"].append(f"MIDI: {exc}")
+        result["problems"].append(f"MIDI: {_with_option(exc)}")
     try:
         with quiet_native_stderr(enabled=quiet):
             devs = list_audio_devices(refresh=True, jack_server_name=jack_server)
@@ -52,21 +52,37 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
             devs = [d for d in devs if audio_api.lower() in d.hostapi.lower()]
         result["audio"] = [d.to_dict() for d in devs]
     except NoDevicesError as exc:
-        result["problems"].append(f"audio: {exc}")
+        result["problems"].append(f"audio: {_with_option(exc)}")
 
     def human(r):
-        click.echo("MIDI ports")
-        table([[p["index"], p["direction"], p["name"], p["api"]] for p in r["midi"]],
-              ["index", "direction", "name", "api"])
+        if r["midi"]:
+            click.echo("MIDI ports")
+            table([[p["index"], p["direction"], p["name"], p["api"]] for p in r["midi"]],
+                  ["index", "direction", "name", "api"])
+        else:
+            click.echo("MIDI ports: none found")
         click.echo("")
-        click.echo("Audio devices")
-        table([[d["index"], d["name"], d["hostapi"], d["input_channels"], d["output_channels"],
-                f"{d['default_samplerate']:.0f}"] for d in r["audio"]],
-              ["index", "name", "host API", "in", "out", "default Hz"])
+        if r["audio"]:
+            click.echo("Audio devices")
+            table([[d["index"], d["name"], d["hostapi"], d["input_channels"],
+                    d["output_channels"], f"{d['default_samplerate']:.0f}"] for d in r["audio"]],
+                  ["index", "name", "host API", "in", "out", "default Hz"])
+        else:
+            click.echo("Audio devices: none found"
+                       + (f" for --audio-api {audio_api}" if audio_api else ""))
         for p in r["problems"]:
             info(f"warning: {p}")
 
     emit(result, as_json=as_json, human=human)
+
+
+def _with_option(exc: Exception) -> str:
+    """A library message as the command line says it: the parameter it names in brackets
+    (``(midi_api)``) as the option (``(--midi-api)``)."""
+    parameter = getattr(exc, "parameter", None)
+    if not parameter:
+        return str(exc)
+    return str(exc).replace(f"({parameter})", f"(--{parameter.replace('_', '-')})")
 
 
 @click.command("record")
@@ -283,9 +299,16 @@ def setups_list(app, as_json):
     from improv.capture.setups import load_setups
 
     s = load_setups(app.store_path)
-    emit(s, as_json=as_json, human=lambda s: table(
-        [[name, "; ".join(v["players"]), v.get("saved_utc", "")] for name, v in sorted(s.items())],
-        ["name", "players", "saved"]))
+
+    def human(s):
+        if not s:
+            click.echo("no saved setups (save the players' inputs once with 'improv setups save "
+                       "NAME --player …', then record with --setup NAME)")
+            return
+        table([[name, "; ".join(v["players"]), v.get("saved_utc", "")]
+               for name, v in sorted(s.items())], ["name", "players", "saved"])
+
+    emit(s, as_json=as_json, human=human)
 
 
 @setups.command("save")
@@ -297,10 +320,9 @@ def setups_list(app, as_json):
 def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
     """Save the inputs of --player options as setup NAME (replacing one of that name)."""
     from improv.capture.setups import parse_player_spec, save_setup
-    from sessions.fsutil import make_dir
 
     inputs = [parse_player_spec(p) for p in players]
-    make_dir(app.store_path)
+    app.open_store(recover=False)  # made if new (said so), only where a store may be made
     save_setup(app.store_path, name, inputs=inputs,
                options={"midi_api": midi_api, "audio_api": audio_api,
                         "jack_server": jack_server, "jack_midi_server": jack_midi_server})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 import signal
 import socket
 import threading
@@ -12,7 +11,7 @@ from pathlib import Path
 import click
 
 from improv.cli.params import Number
-from improv.errors import ParameterError
+from improv.errors import ImprovError, ParameterError
 
 DEFAULT_PORT = 8470
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
@@ -25,34 +24,22 @@ def _bind(port: int) -> socket.socket:
         sock.bind(("127.0.0.1", port))
     except OSError as exc:
         sock.close()
+        from improv.launch import running_servers
+
+        ours = [s for s in running_servers() if s.port == port]
+        if ours:
+            raise ImprovError(
+                f"improv is already running at {ours[0].address} (store {ours[0].store}): "
+                "'improv open' opens it in the browser (or choose another port with --port N)"
+            ) from None
         raise ParameterError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); is improv already running? "
-            "Choose another port with --port N (0: any free port)"
+            "Then 'improv open' opens it; or choose another port with --port N (0: any free "
+            "port)"
         ) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
-
-
-def _launch_page(url: str) -> tuple[Path, Path]:
-    """A page that forwards to ``url``, in a new owner-only folder: (folder, page).
-
-    The browser is started on this page rather than on ``url``: a browser's command line can
-    be read by every user of the computer (``/proc/PID/cmdline``, ``ps``), and stays there
-    for as long as the browser runs, while the token gives full access until improv stops.
-    """
-    import html
-    import tempfile
-
-    from sessions.fsutil import open_new
-
-    folder = Path(tempfile.mkdtemp(prefix="improv-open-"))  # 0700
-    page = folder / "open.html"
-    with open_new(page, "x", encoding="utf-8") as f:
-        f.write(f'<!doctype html><meta charset="utf-8"><title>improv</title>'
-                f'<meta http-equiv="refresh" content="0;url={html.escape(url)}">'
-                f'<p>Opening <a href="{html.escape(url)}">improv</a>…</p>\n')
-    return folder, page
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -60,13 +47,9 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 
 def _open_browser(page: Path) -> None:
-    import webbrowser
+    from improv.launch import open_in_browser
 
-    try:
-        opened = webbrowser.open(page.as_uri())
-    except Exception:  # noqa: BLE001 - no browser on a headless machine
-        opened = False
-    if not opened:
+    if not open_in_browser(page):
         click.echo("(no browser found here: open the address above in a browser on this computer)",
                    err=True)
 
@@ -88,7 +71,9 @@ def serve(app, port, host, no_browser):
     """
     import uvicorn
 
-    from improv.cli.output import trace_native_crashes
+    from improv.cli.output import info, trace_native_crashes
+    from improv.launch import write_launch
+    from improv.reports.wording import counted
     from improv.web import create_app
 
     if host not in ALLOWED_HOSTS:
@@ -97,7 +82,8 @@ def serve(app, port, host, no_browser):
             "and never listens on the network"
         )
     trace_native_crashes()  # the web app records in-process: a C-level fault leaves a trace
-    app.open_store(recover=True)  # complete interrupted recordings first (reported on stderr)
+    store = app.open_store(recover=True)  # complete interrupted recordings first (on stderr)
+    where, count = store.root.absolute(), len(store.session_ids())
     app.close()
     sock = _bind(port)
     port = sock.getsockname()[1]
@@ -105,11 +91,13 @@ def serve(app, port, host, no_browser):
     web = create_app(store_path=app.store_path, token=token, port=port)
     url = f"http://127.0.0.1:{port}/?token={token}"
     click.echo(f"improv is running at {url}")
-    click.echo("(Ctrl-C stops it)", err=True)
-    launch = None
+    info(f"store: {where} ({counted(count, 'session')})")
+    info("Keep this window open: closing it stops improv (Ctrl-C stops it too). "
+         "If the browser window is closed or signed out: 'improv open'")
+    # the launch page: for the browser now, and for 'improv open' later (improv.launch)
+    launch = write_launch(url, port=port, store=where)
     if not no_browser:
-        launch, page = _launch_page(url)
-        threading.Timer(0.5, _open_browser, args=(page,)).start()
+        threading.Timer(0.5, _open_browser, args=(launch.page,)).start()
     # Keep idle connections open longer than Chromium keeps a used idle socket (300 s):
     # with uvicorn's default of 5 s, a POST sent on a socket the server is just closing
     # fails in the browser with "Failed to fetch" (browsers retry only idempotent requests).
@@ -121,8 +109,7 @@ def serve(app, port, host, no_browser):
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
-        if launch is not None:  # the token dies with the server: so does the page
-            shutil.rmtree(launch, ignore_errors=True)
+        launch.remove()  # the token dies with the server: so does the page
 
 
 COMMANDS = [serve]
