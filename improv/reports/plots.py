@@ -193,6 +193,12 @@ _LEVELS = ("level_dbfs", "loudness_lufs")
 TEMPO_SPAN_BPM = 20.0
 
 
+#: Curves that describe the playing itself, drawn only in the windows a player played in
+#: (:func:`_played`): the session page draws the pulse clarity so; the tonal clarity, drawn
+#: beside it in the reports, follows the same rule.
+_WHILE_PLAYING = ("pulse_clarity", "tonal_clarity")
+
+
 def _played(curves: dict, n: int) -> list[bool]:
     """Whether the player of ``curves`` played in each of its ``n`` windows, by the session
     page's rule (improv/web/static/session.js): a window whose notes or onsets per second are
@@ -206,13 +212,14 @@ def _played(curves: dict, n: int) -> list[bool]:
 def _values(name: str, c: dict, curves: dict | None = None) -> list[float]:
     """The values of curve ``name`` (``c``) to draw, a gap (NaN) where there is nothing to
     draw: a missing value; a tempo of 0 ("no clear pulse", not a fall to 0 BPM); a level of
-    digital silence (a pause); and, as on the session page, a pulse clarity in a window the
-    player did not play in (``curves``: the other curves of its input), which the analysis
-    gives as 0 and would read as "played without a pulse"."""
+    digital silence (a pause); and, as on the session page, a pulse or tonal clarity in a
+    window the player did not play in (``curves``: the other curves of its input), which the
+    analysis gives as 0 or carries over from the last notes, and which would read as "played
+    without a pulse" or as a key heard in the silence (:data:`_WHILE_PLAYING`)."""
     gap_at_zero = name.endswith("tempo_bpm")
     floor = name.endswith(_LEVELS)
     played = (_played(curves, len(c["values"])) if curves is not None
-              and name == "pulse_clarity" else [True] * len(c["values"]))
+              and name in _WHILE_PLAYING else [True] * len(c["values"]))
     return [float("nan") if v is None or not on or (gap_at_zero and v <= 0)
             or (floor and v <= SILENCE_DB) else v
             for v, on in zip(c["values"], played, strict=True)]

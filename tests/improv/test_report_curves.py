@@ -157,3 +157,23 @@ def test_a_report_figure_draws_the_curve_groups_it_is_given(res, tmp_path, figur
     for fig, n in ((first, 2), (second, 1)):  # each as high as its rows need
         assert fig.get_figheight() == pytest.approx(plots.GROUP_HEIGHT * n + plots.FIGURE_MARGIN)
     assert plots.curve_groups(res, groups=("dynamics", "register")) == ["dynamics"]
+
+
+def test_tonal_clarity_is_a_gap_where_a_player_stopped(res, tmp_path, figures):
+    """Review 28: the tonal clarity, drawn with the pulse clarity, kept its values after the
+    therapist stopped (a held chord, or the last notes carried into a window without any):
+    the same rule as the pulse clarity, a gap in a window without notes."""
+    therapist = _curves(res, "therapist")
+    dens = therapist["notes_per_s"]["values"]
+    silent = [k for k, v in enumerate(dens) if v == 0]
+    assert silent
+    tonal = therapist["tonal_clarity"]
+    tonal["values"] = [0.6 + 0.01 * (k % 3) for k in range(len(tonal["times"]))]
+    plots.plot_players(res, tmp_path / "p.png", portrait=True, groups=("pulse",))
+    (fig,) = figures
+    (line,) = [ln for ln in _panel(fig, 1, "pulse").get_lines()
+               if ln.get_label() == "Tonal clarity"]
+    ys = list(line.get_ydata())
+    assert [k for k, y in enumerate(ys) if math.isnan(y)] == silent
+    assert all(ys[k] == pytest.approx(tonal["values"][k]) for k in range(len(ys))
+               if k not in silent)
