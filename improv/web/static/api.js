@@ -1,7 +1,18 @@
 // Fetch helpers, formatting and small DOM helpers shared by the pages.
 
+// signedOut: the server said this browser window is not signed in (401/403 with
+// "signed_in": false; improv.web.security): the message says how to sign in again
 export class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, { signedOut = false } = {}) { super(message); this.status = status; this.signedOut = signedOut; }
+}
+
+// the error of a refused answer: its one-line message, and whether it is a lost sign-in
+async function refusal(r) {
+  let msg = `${r.status} ${r.statusText}`, signedOut = false;
+  if ((r.headers.get('Content-Type') || '').includes('json')) {
+    try { const j = await r.json(); msg = j.error || msg; signedOut = j.signed_in === false; } catch (e) { /* keep */ }
+  } else { try { msg = (await r.text()).trim() || msg; } catch (e) { /* keep */ } }
+  return new ApiError(r.status, msg, { signedOut });
 }
 
 export async function api(path, { method = 'GET', body, raw, headers = {} } = {}) {
@@ -14,12 +25,7 @@ export async function api(path, { method = 'GET', body, raw, headers = {} } = {}
   }
   const r = await fetch(path, opts);
   const type = r.headers.get('Content-Type') || '';
-  if (!r.ok) {
-    let msg = `${r.status} ${r.statusText}`;
-    if (type.includes('json')) { try { msg = (await r.json()).error || msg; } catch (e) { /* keep */ } }
-    else { try { msg = (await r.text()).trim() || msg; } catch (e) { /* keep */ } }
-    throw new ApiError(r.status, msg);
-  }
+  if (!r.ok) throw await refusal(r);
   if (type.includes('json')) return r.json();
   return r.arrayBuffer();
 }
@@ -27,11 +33,7 @@ export async function api(path, { method = 'GET', body, raw, headers = {} } = {}
 // Fetch a file and save it under `name` (errors come back as messages, not as saved files).
 export async function download(path, name) {
   const r = await fetch(path, { headers: { 'X-Improv-Request': '1' }, credentials: 'same-origin' });
-  if (!r.ok) {
-    let msg = `${r.status} ${r.statusText}`;
-    try { msg = (await r.json()).error || msg; } catch (e) { /* keep */ }
-    throw new ApiError(r.status, msg);
-  }
+  if (!r.ok) throw await refusal(r);
   const url = URL.createObjectURL(await r.blob());
   const a = h('a', { href: url, download: name, hidden: true });
   document.body.append(a);

@@ -5,6 +5,7 @@ import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
 import { clientPage } from './client.js';
 import { clientsPage } from './clients.js';
+import { demoListNote } from './demo.js';
 
 const main = document.getElementById('main');
 
@@ -34,9 +35,21 @@ async function route() {
     else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(view, parts[1], params); }
     else { main.dataset.page = 'sessions'; await sessionsPage(view, params); }
   } catch (e) {
-    view.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
+    if (e.signedOut) view.replaceChildren(...signedOutView(e));
+    else view.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
       h('p', {}, h('a', { href: '#/sessions' }, 'Back to the sessions')));
   }
+}
+
+// a lost sign-in (the browser was closed, or improv started again): how to sign in again, not
+// an error with a link that fails the same way
+function signedOutView(e) {
+  document.title = 'Not signed in · improv';
+  return [h('h1', {}, 'improv is running, but this browser window is not signed in'),
+    h('p', { role: 'alert' }, 'In the improv window (the terminal where improv was started) click the address shown there, or run ',
+      h('code', {}, 'improv open'), ' in a terminal. Then this page works again (reload it).'),
+    h('p', { class: 'muted' }, e.status === 403 ? 'This window was signed in to an earlier start of improv.'
+      : 'improv lets in only the browser it opened itself, with a secret that is new at every start. A recording that is running goes on.')];
 }
 
 let navigation = 0;
@@ -114,7 +127,8 @@ async function sessionsPage(main, params) {
       h('td', {}, fmtTime(s.duration_s, 0)),
       h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
       h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : table, importPanel());
+  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : table,
+    info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }
 

@@ -98,7 +98,8 @@ def test_wrong_cookie_is_refused(demo_store, client_for):
     c = client_for(path, signed_in=False)
     c.cookies.set(cookie_name(TOKEN), "not-the-token")
     r = c.get("/api/sessions")
-    assert r.status_code == 403 and "wrong token" in r.json()["error"]
+    assert r.status_code == 403 and r.json()["signed_in"] is False
+    assert "earlier start of improv" in r.json()["error"]
 
 
 @pytest.mark.parametrize("host", ["evil.example:8470", "127.0.0.1:9999", "localhost", "",
