@@ -30,7 +30,7 @@ one metrical level through the whole performance:
 
 Salience of an event: for MIDI the note cues of :func:`analysis.metre.event_salience`
 (duration, low pitch, chord size, velocity: Dixon's cues, as percentile ranks); for audio the
-height of the onset-envelope peak above its local mean (:func:`analysis.audio.onset_peaks`).
+height of the onset-envelope peak above its local mean (:func:`analysis.onsets.onset_peaks`).
 
 References
 ----------
@@ -268,7 +268,7 @@ def beats_from_envelope(env: np.ndarray, *, frame_rate: float, **kw) -> AgentBea
     """:func:`track` over the peaks of an onset envelope (salience: peak height).
 
     A peak is a frame that is the maximum within 30 ms and above the mean around it (the
-    peak-picking windows of :func:`analysis.audio.onset_peaks`, without its dB floor, so any
+    peak-picking windows of :func:`analysis.onsets.onset_peaks`, without its dB floor, so any
     envelope scale serves), placed between frames by a parabola; its salience is its height
     above that mean.
 
@@ -278,7 +278,7 @@ def beats_from_envelope(env: np.ndarray, *, frame_rate: float, **kw) -> AgentBea
     frame_rate : float [Hz]
     **kw : keyword arguments of :func:`track`
     """
-    from .audio import _local_max_and_mean
+    from .onsets import _local_max_and_mean
 
     frame_rate = _validate.positive("frame_rate", frame_rate, unit="Hz")
     e = np.asarray(env, dtype=np.float64)

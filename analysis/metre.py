@@ -201,7 +201,8 @@ def audio_salience(onsets: np.ndarray, regions: np.ndarray, *,
     ----------
     onsets : np.ndarray [shape=(n,), seconds], sorted
     regions : np.ndarray [shape=(n, 3), dB of flux] — each onset's flux in the analyser's three
-        frequency regions (below 200 Hz, to 2 kHz, above; :data:`analysis.audio.TEMPO_BAND_EDGES`)
+        frequency regions (below 200 Hz, to 2 kHz, above;
+        :data:`analysis.onset_spectrum.TEMPO_BAND_EDGES`)
     weights : tuple of three floats
         Weights of the time to the next onset, the flux below 200 Hz and the total flux.
 

@@ -49,7 +49,7 @@ class PlayerAnalysis:
     changes : list[DynamicChange] — crescendi and decrescendi
     onsets : np.ndarray [seconds] — note onsets (MIDI) or detected onsets (audio)
     onset_levels : np.ndarray [dBFS] or None — audio only: the level at each onset
-        (:data:`analysis.audio.ONSET_LEVEL_SPAN`), the audio counterpart of MIDI velocities
+        (:data:`analysis.onsets.ONSET_LEVEL_SPAN`), the audio counterpart of MIDI velocities
     """
 
     kind: str

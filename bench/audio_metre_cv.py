@@ -16,7 +16,7 @@ percussive share the analyser reports (:mod:`analysis.percussive`). The cues app
 share is below the bound.
 
 For percussive audio (share at or above the bound) the tempo stage runs on the envelope with
-each of :data:`HEIGHTS` (:data:`analysis.audio.PERCUSSIVE_HEIGHTS`).
+each of :data:`HEIGHTS` (:data:`analysis.audio_pulse.PERCUSSIVE_HEIGHTS`).
 
 Two-fold cross-validation by the SHA-1 of the recording's name over the held-out piano and
 drum renderings: each fold chooses (cue set, bound, heights) on the other fold's recordings by
@@ -24,9 +24,9 @@ Acc2 (all) + beat F (piano) + 0.1 Acc1 (all); "off" (no cues anywhere, dB height
 everywhere or another heights for all audio) competes. Printed: the
 choices, the pooled test folds against the tempo stage alone and librosa's ``beat_track``,
 and the never-tuned sets under each fold's choice. ``--shipped`` prints the library's own
-constants (:data:`analysis.audio.PITCHED_SHARE`, :data:`analysis.metre.AUDIO_CUE_WEIGHTS`,
-:data:`analysis.audio.PERCUSSIVE_HEIGHTS`) on every set; ``--shared-cv`` cross-validates within
-the shared set's audio alone as well.
+constants (:data:`analysis.audio_pulse.PITCHED_SHARE`,
+:data:`analysis.metre.AUDIO_CUE_WEIGHTS`, :data:`analysis.audio_pulse.PERCUSSIVE_HEIGHTS`) on
+every set; ``--shared-cv`` cross-validates within the shared set's audio alone as well.
 """
 
 from __future__ import annotations
@@ -51,12 +51,15 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
-import analysis.audio as aaudio  # noqa: E402
+import analysis.audio_pulse as aaudio_pulse  # noqa: E402
 import analysis.beats as abeats  # noqa: E402
+import analysis.onset_spectrum as aspectrum  # noqa: E402
+import analysis.onsets as aonsets  # noqa: E402
 from analysis import metre  # noqa: E402
+from analysis.tempo import ONSET_SMOOTH  # noqa: E402
 
 #: the impulse heights of the tempo envelope for percussive audio (share at or above the
-#: bound; analysis.audio.PERCUSSIVE_HEIGHTS): dB above the local mean (before 1.13.0), log1p
+#: bound; analysis.audio_pulse.PERCUSSIVE_HEIGHTS): dB above the local mean (before 1.13.0), log1p
 #: of it, or its square root (measured here only)
 HEIGHTS = ("dB", "log", "sqrt", "flat")
 CUE_SETS = {"interval": (1, 0, 0), "bass": (0, 1, 0), "interval+bass": (1, 1, 0),
@@ -79,10 +82,10 @@ def _levels(it: dict, cache: Path) -> dict:
     env3, dur = bl._cached(cache, "regions:" + str(it["wav"]), bl._regions, it["wav"])
     n = int(np.ceil(dur * bl.FR))
     env3 = np.pad(env3[:n].astype(np.float64), ((0, max(0, n - env3.shape[0])), (0, 0)))
-    env, tenv = aaudio._split_env(env3)
-    peaks = aaudio.onset_peaks(tenv, frame_rate=bl.FR)
+    env, tenv = aspectrum._split_env(env3)
+    peaks = aonsets.onset_peaks(tenv, frame_rate=bl.FR)
     pulse = abeats.analyze_pulse(peaks, frame_rate=bl.FR, duration=dur)
-    on = aaudio.pick_onsets(env, frame_rate=bl.FR)
+    on = aonsets.pick_onsets(env, frame_rate=bl.FR)
     on = on[on < dur]
     row = {"off": bl._row(pulse.curve.tempo_bpm, it["ref"], pulse.label, it["beats"],
                           pulse.beats)}
@@ -91,7 +94,7 @@ def _levels(it: dict, cache: Path) -> dict:
         p = abeats.analyze_pulse(_peaks(tenv, h), frame_rate=bl.FR, duration=dur)
         row["heights " + h] = bl._row(p.curve.tempo_bpm, it["ref"], p.label, it["beats"],
                                       p.beats)
-    reg = aaudio._onset_regions(env3, on, frame_rate=bl.FR)
+    reg = aonsets._onset_regions(env3, on, frame_rate=bl.FR)
     for name, w in CUE_SETS.items():
         p = pulse
         if on.size >= 3:
@@ -104,11 +107,11 @@ def _levels(it: dict, cache: Path) -> dict:
 
 def _peaks(tenv: np.ndarray, heights: str) -> np.ndarray:
     if heights != "sqrt":
-        return aaudio.onset_peaks(tenv, frame_rate=bl.FR, heights=heights)
+        return aonsets.onset_peaks(tenv, frame_rate=bl.FR, heights=heights)
     from scipy.ndimage import gaussian_filter1d
 
-    raw = aaudio.onset_peaks(tenv, frame_rate=bl.FR, smooth=0.0)
-    return gaussian_filter1d(np.sqrt(raw), aaudio.ONSET_SMOOTH * bl.FR, mode="constant")
+    raw = aonsets.onset_peaks(tenv, frame_rate=bl.FR, smooth=0.0)
+    return gaussian_filter1d(np.sqrt(raw), ONSET_SMOOTH * bl.FR, mode="constant")
 
 
 def _one(job: tuple[dict, Path]) -> dict:
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.shipped:
         w = tuple(metre.AUDIO_CUE_WEIGHTS)
         name = next(n for n, v in CUE_SETS.items() if tuple(map(float, v)) == w)
-        ship = (name, aaudio.PITCHED_SHARE, aaudio.PERCUSSIVE_HEIGHTS)
+        ship = (name, aaudio_pulse.PITCHED_SHARE, aaudio_pulse.PERCUSSIVE_HEIGHTS)
         print(f"\nshipped: {ship}")
         for kind in dict.fromkeys(r["kind"] for r in res):
             rs = [r for r in res if r["kind"] == kind]

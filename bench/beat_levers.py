@@ -63,11 +63,13 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
-import analysis.audio as aaudio  # noqa: E402
+import analysis.audio_pulse as aaudio_pulse  # noqa: E402
 import analysis.beats as abeats  # noqa: E402
+import analysis.onset_spectrum as aspectrum  # noqa: E402
+import analysis.onsets as aonsets  # noqa: E402
 from analysis import metre  # noqa: E402
 
-FR = aaudio.ANALYSIS_SR / aaudio.HOP_LENGTH
+FR = aspectrum.ANALYSIS_SR / aspectrum.HOP_LENGTH
 AUDIO_CUES = ("ioi", "low", "ioi+low", "ioi+lowshare", "ioi+low+tot")
 BANDS = ((0.1, 400.0), (0.15, 400.0), (0.2, 400.0), (0.3, 400.0), (0.15, 2000.0))
 SCALES = (0.25, 0.5, 1.0)
@@ -121,18 +123,18 @@ def audio_items(args) -> list[dict]:
 def _regions(wav: Path) -> tuple[np.ndarray, float]:
     """The analyser's (frames, 3) region flux of a recording, and its length [s]."""
     got = {}
-    orig = aaudio._split_env
+    orig = aaudio_pulse._split_env
 
     def keep(env):
         got["env3"] = np.asarray(env, dtype=np.float32).copy()
         return orig(env)
 
-    aaudio._split_env = keep
+    aaudio_pulse._split_env = keep
     try:
         y, sr = evaluate.load_audio(wav)
         analysis.analyze_audio(y, sr=sr, duration=y.size / sr)
     finally:
-        aaudio._split_env = orig
+        aaudio_pulse._split_env = orig
     return got["env3"], y.size / sr
 
 
@@ -171,16 +173,16 @@ def audio_part(args) -> None:
         env3, dur = _cached(args.cache, "regions:" + str(it["wav"]), _regions, it["wav"])
         n = int(np.ceil(dur * FR))
         env3 = np.pad(env3[:n].astype(np.float64), ((0, max(0, n - env3.shape[0])), (0, 0)))
-        env, tenv = aaudio._split_env(env3)
-        peaks = aaudio.onset_peaks(tenv, frame_rate=FR)
+        env, tenv = aspectrum._split_env(env3)
+        peaks = aonsets.onset_peaks(tenv, frame_rate=FR)
         pulse = abeats.analyze_pulse(peaks, frame_rate=FR, duration=dur)
         dense = ("beats on the region flux", "beats on the full flux")
         # a lever that cannot act on a recording (too few onsets, no beats) leaves it shipped
         res = dict.fromkeys(("shipped", *("cues " + w for w in AUDIO_CUES), *dense), pulse)
-        on = aaudio.pick_onsets(env, frame_rate=FR)
+        on = aonsets.pick_onsets(env, frame_rate=FR)
         on = on[on < dur]
         if on.size >= 3:
-            reg = aaudio._onset_regions(env3, on, frame_rate=FR)  # as the analyser reads them
+            reg = aonsets._onset_regions(env3, on, frame_rate=FR)  # as the analyser reads them
             for which in AUDIO_CUES:
                 sc = metre.score_levels(pulse, peaks, frame_rate=FR, times=on,
                                         sal=_audio_cues(on, reg, which))

@@ -40,7 +40,7 @@ import evaluate_level as level
 import numpy as np
 
 import analysis
-import analysis.audio as aaudio
+import analysis.audio_pulse as aaudio_pulse
 import analysis.beatroot as abr
 import analysis.level_fold as alevel_fold
 import analysis.metre as ametre
@@ -110,18 +110,18 @@ def _audio_env(wav: Path) -> tuple[np.ndarray, float, float]:
     from evaluate import load_audio
 
     got = {}
-    orig = aaudio.analyze_pulse
+    orig = aaudio_pulse.analyze_pulse
 
     def capture(env, **kw):
         got.update(env=np.asarray(env).copy(), **kw)
         return orig(env, **kw)
 
-    aaudio.analyze_pulse = capture
+    aaudio_pulse.analyze_pulse = capture
     try:
         y, sr = load_audio(wav)
         analysis.analyze_audio(y, sr=sr, duration=y.size / sr)
     finally:
-        aaudio.analyze_pulse = orig
+        aaudio_pulse.analyze_pulse = orig
     return got["env"], float(got["frame_rate"]), float(got["duration"])
 
 

@@ -31,10 +31,10 @@ The levers (each one full pass, cached):
     sixteenth-note groove;
 ``flat``
     every peak of percussive audio's tempo envelope the same height
-    (:data:`analysis.audio.PERCUSSIVE_HEIGHTS` ``"flat"``; session 21);
+    (:data:`analysis.audio_pulse.PERCUSSIVE_HEIGHTS` ``"flat"``; session 21);
 ``fold43``
     a percussive recording's windows 4:3 or 3:4 from its level moved onto it
-    (:data:`analysis.audio.PERCUSSIVE_CROSS_FOLD`; session 21); ``fold43up`` only the windows
+    (:data:`analysis.audio_pulse.PERCUSSIVE_CROSS_FOLD`; session 21); ``fold43up`` only the windows
     4:3 faster (the dotted-eighth grouping of sixteenths over a level that counts four);
     ``fold43up+cross0.45``, ``fold43up+cross0.4`` with the ``cross`` bound below as well
     (session 22);
@@ -43,7 +43,7 @@ The levers (each one full pass, cached):
     (:data:`analysis.beats.CROSS_SHARE`, 1.0 = off since 1.7);
 ``pcross0.45``, ``pcross0.4`` (also with ``fold43up+``)
     the same bound for percussive audio only, where no cue chooses the level
-    (:data:`analysis.audio.PERCUSSIVE_CROSS_SHARE`; session 23);
+    (:data:`analysis.audio_pulse.PERCUSSIVE_CROSS_SHARE`; session 23);
 ``notiespread``
     the pulse-train tie-break at the two grid tempi only, as before 1.16.0
     (:data:`analysis.level_choice.TIE_SPREAD` 0; session 23);
@@ -53,7 +53,7 @@ The levers (each one full pass, cached):
     block had been seen);
 ``noslowtie`` (also with ``fold43up+``)
     percussive audio's tie-break never moves the level to the slower of a 3:2 or 3:1 pair
-    (:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE` False; session 24).
+    (:data:`analysis.audio_pulse.PERCUSSIVE_SLOWER_TIE` False; session 24).
 
 With ``--blocks 3`` a third block of 120 grooves (C) is analysed as well: the grooves after
 block B, first analysed in session 23, after the levers above were chosen. ``--block-d`` adds
@@ -91,7 +91,7 @@ import evaluate  # noqa: E402
 import evaluate_heldout as eh  # noqa: E402
 
 import analysis  # noqa: E402
-from analysis import audio as aaudio  # noqa: E402
+from analysis import audio_pulse as aaudio_pulse  # noqa: E402
 from analysis import beats as abeats  # noqa: E402
 from analysis import level_choice as alevel  # noqa: E402
 from analysis import metre as ametre  # noqa: E402
@@ -141,11 +141,11 @@ def _set_lever(lever: dict) -> None:
     atempo.ANCHOR = lever.get("anchor", 0.0)
     alevel.TIE_SPREAD = lever.get("tie_spread", SHIPPED_TIE_SPREAD)
     alevel.TIE_VARIANCE = lever.get("tie_variance", False)
-    aaudio.PERCUSSIVE_REGIONS = lever.get("regions", False)
-    aaudio.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
-    aaudio.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
-    aaudio.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share")
-    aaudio.PERCUSSIVE_SLOWER_TIE = lever.get("perc_slower_tie", True)
+    aaudio_pulse.PERCUSSIVE_REGIONS = lever.get("regions", False)
+    aaudio_pulse.PERCUSSIVE_HEIGHTS = lever.get("heights", "log")
+    aaudio_pulse.PERCUSSIVE_CROSS_FOLD = lever.get("cross_fold", ())
+    aaudio_pulse.PERCUSSIVE_CROSS_SHARE = lever.get("perc_cross_share")
+    aaudio_pulse.PERCUSSIVE_SLOWER_TIE = lever.get("perc_slower_tie", True)
     base = tuple(r for r in alevel.RELATED_RATIOS if r not in (0.75, 4.0 / 3.0))
     alevel.RELATED_RATIOS = base + tuple(lever.get("related", ()))
     for mod in (abeats, ametre):

@@ -101,8 +101,8 @@ def _audio_one(it: dict, cache: Path) -> dict:
     env3, dur = bl._cached(cache, "regions:" + str(it["wav"]), bl._regions, it["wav"])
     n = int(np.ceil(dur * bl.FR))
     env3 = np.pad(env3[:n].astype(np.float64), ((0, max(0, n - env3.shape[0])), (0, 0)))
-    _, tenv = bl.aaudio._split_env(env3)
-    peaks = bl.aaudio.onset_peaks(tenv, frame_rate=bl.FR)
+    _, tenv = bl.aspectrum._split_env(env3)
+    peaks = bl.aonsets.onset_peaks(tenv, frame_rate=bl.FR)
     ours = bl.abeats.analyze_pulse(peaks, frame_rate=bl.FR, duration=dur).beats
     _, lb = bl._cached(cache, "librosa:" + str(it["wav"]), bl._librosa, it["wav"])
     y, sr = librosa.load(str(it["wav"]))

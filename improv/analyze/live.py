@@ -141,9 +141,10 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
         last 0.1 s over the silence gate, :data:`analysis.audio.SILENCE_DBFS`) and the
         window-relative ``onsets`` [s].
     """
-    from analysis.audio import onset_strength, pick_onsets
+    from analysis.audio import onset_strength
     from analysis.density import density_curve
     from analysis.dynamics import level_dbfs
+    from analysis.onsets import pick_onsets
 
     y = np.asarray(y, dtype=np.float32)
     shift = window_s - y.size / sr  # a short journal: its frames end at the window's end
@@ -166,8 +167,9 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
 def _last_sound(y: np.ndarray, *, sr: int, onsets: np.ndarray, shift: float) -> float:
     """When audio last sounded [s, window-relative]: the last onset, or the end of the last
     0.1 s block over the silence gate (a held tone has no onsets); -inf for none."""
-    from analysis.audio import SILENCE_DBFS, TICK
+    from analysis.audio import SILENCE_DBFS
     from analysis.dynamics import level_dbfs
+    from analysis.loudness import TICK
 
     n = int(round(TICK * sr))
     k = y.size // n

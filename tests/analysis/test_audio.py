@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from analysis import analyze_audio
-from analysis.audio import HOP_LENGTH, AudioAnalyzer, onset_strength
+from analysis.audio import AudioAnalyzer, onset_strength
 from analysis.errors import ParameterError
+from analysis.onset_spectrum import HOP_LENGTH
 
 SR = 22050
 
@@ -255,7 +256,7 @@ def test_sustained_notes_have_a_pulse_and_free_ones_do_not(rng):
 
 
 def test_onset_peaks_keep_heights_above_the_local_mean():
-    from analysis.audio import onset_peaks
+    from analysis.onsets import onset_peaks
 
     fr = 100.0
     env = np.full(300, 2.0)  # a floor of 2 with spikes of 5 every 0.5 s
@@ -285,7 +286,7 @@ def test_onset_levels_follow_the_played_dynamics(rng):
 
 
 def test_onset_levels_edge_cases():
-    from analysis.audio import onset_levels
+    from analysis.onsets import onset_levels
 
     ticks = np.array([-60.0, -10.0, -20.0, -50.0])
     assert (onset_levels(np.array([0.0, 0.15, 0.39]), ticks, step=0.1).tolist()

@@ -8,7 +8,7 @@ the same, within float64 rounding where only the summation order differs.
 import numpy as np
 import pytest
 
-from analysis import audio, periodicity, tempo_path
+from analysis import loudness, onset_spectrum, periodicity, tempo_path
 from analysis.convert import NoteTable
 from analysis.dynamics import velocity_curves
 from analysis.register import articulation, articulation_curve, pitch_curves
@@ -17,12 +17,12 @@ from analysis.windows import _window_index, _window_mean_std, _window_reduce, wi
 
 def test_mel_basis_is_librosas():
     librosa = pytest.importorskip("librosa")
-    ref = librosa.filters.mel(sr=audio.ANALYSIS_SR, n_fft=audio.N_FFT, n_mels=audio.N_MELS,
-                              fmin=30.0, fmax=audio.ANALYSIS_SR / 2, norm=None).astype(np.float32)
-    assert np.array_equal(audio._mel_basis(), ref)
-    f = librosa.mel_frequencies(n_mels=audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2)
-    assert np.array_equal(
-        audio._mel_frequencies(audio.N_MELS + 2, fmin=30.0, fmax=audio.ANALYSIS_SR / 2), f)
+    sr, n_mels = onset_spectrum.ANALYSIS_SR, onset_spectrum.N_MELS
+    ref = librosa.filters.mel(sr=sr, n_fft=onset_spectrum.N_FFT, n_mels=n_mels,
+                              fmin=30.0, fmax=sr / 2, norm=None).astype(np.float32)
+    assert np.array_equal(onset_spectrum._mel_basis(), ref)
+    f = librosa.mel_frequencies(n_mels=n_mels + 2, fmin=30.0, fmax=sr / 2)
+    assert np.array_equal(onset_spectrum._mel_frequencies(n_mels + 2, fmin=30.0, fmax=sr / 2), f)
 
 
 @pytest.mark.parametrize("sr", [22050, 44100, 48000])
@@ -34,7 +34,7 @@ def test_k_weighting_is_pyloudnorms(sr):
         b = np.asarray(f.b, dtype=np.float64) / f.a[0]
         a = np.asarray(f.a, dtype=np.float64) / f.a[0]
         rows.append(np.concatenate([b * f.passband_gain, a]))
-    assert np.array_equal(audio._k_weighting_sos(sr), np.asarray(rows))
+    assert np.array_equal(loudness._k_weighting_sos(sr), np.asarray(rows))
 
 
 def test_kweighted_tick_sums_match_sosfilt(rng):
@@ -42,7 +42,7 @@ def test_kweighted_tick_sums_match_sosfilt(rng):
 
     from analysis import _kernels
 
-    sos = audio._k_weighting_sos(audio.ANALYSIS_SR).astype(np.float32)
+    sos = loudness._k_weighting_sos(onset_spectrum.ANALYSIS_SR).astype(np.float32)
     x = rng.normal(0, 0.1, 50_000).astype(np.float32)
     y = scipy.signal.sosfilt(sos, x, zi=np.zeros((2, 2), np.float32))[0]
     assert y.dtype == np.float32
@@ -79,8 +79,8 @@ def test_tick_sums_match_einsum(rng):
 def test_max3_is_maximum_filter(rng):
     from scipy.ndimage import maximum_filter1d
 
-    x = rng.normal(0, 10, (37, audio.N_MELS)).astype(np.float32)
-    assert np.array_equal(audio._max3(x), maximum_filter1d(x, size=3, axis=1))
+    x = rng.normal(0, 10, (37, onset_spectrum.N_MELS)).astype(np.float32)
+    assert np.array_equal(onset_spectrum._max3(x), maximum_filter1d(x, size=3, axis=1))
 
 
 def _viterbi_numpy(score, log_bpm, sigma):
@@ -167,13 +167,13 @@ def test_mel_power_matches_dense_product(rng):
 
     from analysis import _kernels
 
-    frames = rng.normal(0, 0.1, (64, audio.N_FFT)).astype(np.float32)
+    frames = rng.normal(0, 0.1, (64, onset_spectrum.N_FFT)).astype(np.float32)
     frames[3] = 0.0  # silence
     spec = scipy.fft.rfft(frames, axis=1)
     power = np.square(spec.real) + np.square(spec.imag)
-    dense = power.astype(np.float64) @ audio._mel_basis().T.astype(np.float64)
-    got = _kernels.mel_power(spec, *audio._mel_sparse())
-    assert got.dtype == np.float32 and got.shape == (64, audio.N_MELS)
+    dense = power.astype(np.float64) @ onset_spectrum._mel_basis().T.astype(np.float64)
+    got = _kernels.mel_power(spec, *onset_spectrum._mel_sparse())
+    assert got.dtype == np.float32 and got.shape == (64, onset_spectrum.N_MELS)
     np.testing.assert_allclose(got, dense, rtol=2e-6, atol=0)  # float32 rounding only
     assert np.all(got[3] == 0.0)
 

@@ -65,9 +65,9 @@ def test_agreement_only_takes_clear_away():
 
 def test_cross_fold_puts_the_cross_rhythm_on_the_beat():
     """``cross_fold`` (session 21, shipped off for percussive audio,
-    :data:`analysis.audio.PERCUSSIVE_CROSS_FOLD`): the windows 4:3 from the level move onto
+    :data:`analysis.audio_pulse.PERCUSSIVE_CROSS_FOLD`): the windows 4:3 from the level move onto
     it, the beats follow the beat and keep to the tempo, so the groove reads "clear"."""
-    from analysis.audio import PERCUSSIVE_CROSS_FOLD
+    from analysis.audio_pulse import PERCUSSIVE_CROSS_FOLD
 
     assert PERCUSSIVE_CROSS_FOLD == ()
     plain = analyze_pulse(tresillo(), frame_rate=MIDI_FRAME_RATE)

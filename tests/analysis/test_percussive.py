@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import analysis
-import analysis.audio as aaudio
+import analysis.audio_pulse as audio_pulse
 from analysis.percussive import ExcerptSampler, _median_split, percussive_share
 
 SR = 22050
@@ -122,7 +122,7 @@ def test_pitched_audio_takes_the_level_its_accents_mark():
     (100 BPM); the tempo stage alone reads 150 BPM (3:2) and no clear pulse."""
     y = _performance("pitched", group=3)
     s = analysis.analyze_audio(y, sr=SR).summary
-    assert s["percussive_share"] < aaudio.PITCHED_SHARE
+    assert s["percussive_share"] < audio_pulse.PITCHED_SHARE
     assert s["pulse"] == "clear"
     assert s["tempo_bpm"] == pytest.approx(100.0, rel=0.03)
 
@@ -133,8 +133,8 @@ def test_pitched_audio_without_the_cues_is_the_tempo_stage(monkeypatch):
     # grid bin: analysis.level_choice.TIE_SPREAD); before, it read the 3:2 level and no clear pulse
     from analysis import level_choice
 
-    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
-    monkeypatch.setattr(aaudio, "PERCUSSIVE_HEIGHTS", "dB")
+    monkeypatch.setattr(audio_pulse, "PITCHED_SHARE", 0.0)
+    monkeypatch.setattr(audio_pulse, "PERCUSSIVE_HEIGHTS", "dB")
     y = _performance("pitched", group=3)
     s = analysis.analyze_audio(y, sr=SR).summary
     assert s["pulse"] == "clear" and s["tempo_bpm"] == pytest.approx(100.0, rel=0.03)
@@ -149,18 +149,18 @@ def test_drum_audio_keeps_the_tempo_stage_level(monkeypatch):
     grooves off theirs), so drums keep the tempo stage's result."""
     y = _performance("drums", group=3)
     shipped = analysis.analyze_audio(y, sr=SR).summary
-    assert shipped["percussive_share"] >= aaudio.PITCHED_SHARE
-    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 0.0)
+    assert shipped["percussive_share"] >= audio_pulse.PITCHED_SHARE
+    monkeypatch.setattr(audio_pulse, "PITCHED_SHARE", 0.0)
     stage = analysis.analyze_audio(y, sr=SR).summary
-    monkeypatch.setattr(aaudio, "PITCHED_SHARE", 1.01)
+    monkeypatch.setattr(audio_pulse, "PITCHED_SHARE", 1.01)
     cued = analysis.analyze_audio(y, sr=SR).summary
     assert (shipped["pulse"], shipped["tempo_bpm"]) == (stage["pulse"], stage["tempo_bpm"])
     assert cued["tempo_bpm"] != pytest.approx(shipped["tempo_bpm"], rel=0.1)
 
 
 def test_log_heights_are_log1p_of_the_db_heights():
-    from analysis.audio import onset_peaks
     from analysis.errors import ParameterError
+    from analysis.onsets import onset_peaks
 
     fr = 100.0
     env = np.zeros(300)
@@ -180,7 +180,7 @@ def test_only_percussive_audio_takes_the_percussive_heights(monkeypatch, kind):
     y = _performance(kind, group=2, seconds=30.0)
     curves = {}
     for heights in ("dB", "log"):
-        monkeypatch.setattr(aaudio, "PERCUSSIVE_HEIGHTS", heights)
+        monkeypatch.setattr(audio_pulse, "PERCUSSIVE_HEIGHTS", heights)
         curves[heights] = analysis.analyze_audio(y, sr=SR).curves["pulse_clarity"][1]
     same = np.allclose(curves["dB"], curves["log"], equal_nan=True)
     assert same == (kind == "pitched")
@@ -206,11 +206,11 @@ def test_drum_sixteenths_keep_their_beat_over_the_dotted_level(group, monkeypatc
 
 
 def test_a_3_2_bound_for_drums_would_take_clear_from_steady_playing(monkeypatch):
-    """Why :data:`analysis.audio.PERCUSSIVE_CROSS_SHARE` is off: accented eighths, read at the
-    right level, have a 3:2 rival of about 0.45 by nature. The bound reaches drums only."""
+    """Why :data:`analysis.audio_pulse.PERCUSSIVE_CROSS_SHARE` is off: accented eighths, read at
+    the right level, have a 3:2 rival of about 0.45 by nature. The bound reaches drums only."""
     y = _performance("drums", group=2, ioi=0.2)  # 150 BPM
     assert analysis.analyze_audio(y, sr=SR).summary["pulse"] == "clear"
-    monkeypatch.setattr(aaudio, "PERCUSSIVE_CROSS_SHARE", 0.4)
+    monkeypatch.setattr(audio_pulse, "PERCUSSIVE_CROSS_SHARE", 0.4)
     s = analysis.analyze_audio(y, sr=SR).summary
     assert s["pulse"] == "intermittent"
     assert s["tempo_bpm_tentative"] == pytest.approx(150.0, rel=0.02)
@@ -219,8 +219,8 @@ def test_a_3_2_bound_for_drums_would_take_clear_from_steady_playing(monkeypatch)
 
 
 def test_keeping_drum_audio_from_the_slower_tie_reaches_drums_only(monkeypatch):
-    """:data:`analysis.audio.PERCUSSIVE_SLOWER_TIE` (measured, off): sixteenths at 120 BPM with
-    every third stroke accented read as the dotted level, 80 BPM, with a clear pulse; kept from
+    """:data:`analysis.audio_pulse.PERCUSSIVE_SLOWER_TIE` (measured, off): sixteenths at 120 BPM
+    with every third stroke accented read as the dotted level, 80 BPM, with a clear pulse; kept from
     the slower move the level stays on the strokes' grid and the pulse is not called clear.
     Pitched audio keeps its tempo either way."""
     y = _performance("drums", group=3, ioi=0.125)
@@ -228,7 +228,7 @@ def test_keeping_drum_audio_from_the_slower_tie_reaches_drums_only(monkeypatch):
     assert s["pulse"] == "clear" and s["tempo_bpm"] == pytest.approx(80.0, rel=0.02)
     tones = _performance("pitched", group=3)
     before = analysis.analyze_audio(tones, sr=SR).summary
-    monkeypatch.setattr(aaudio, "PERCUSSIVE_SLOWER_TIE", False)
+    monkeypatch.setattr(audio_pulse, "PERCUSSIVE_SLOWER_TIE", False)
     s = analysis.analyze_audio(y, sr=SR).summary
     assert s["pulse"] != "clear" and s["tempo_bpm_tentative"] == pytest.approx(120.0, rel=0.02)
     after = analysis.analyze_audio(tones, sr=SR).summary
