@@ -5,7 +5,8 @@ The therapist is taken to the session page at once; the page draws its timeline 
 precomputed overview, and its Measures panel shows "Measuring…" with the progress this module
 keeps (``GET /api/sessions/{id}/analysis`` answers ``status: "analysing"``) until the results
 are there. A failure is logged (session ID and error, no client code) and reported as
-``failed``: the page then offers "Analyse now" as before.
+``failed`` with its reason in one line (:func:`failure_reason`): the page says it beside
+"Try again", not in the terminal alone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,24 @@ from typing import Any
 from improv.web.background import KeyedJobs
 
 log = logging.getLogger(__name__)
+
+#: The longest reason a page shows [characters]; the log keeps the whole error.
+MAX_REASON = 300
+
+
+def failure_reason(exc: BaseException, *, session_id: str, root: Path) -> str:
+    """Why measuring a session failed, in one line for the page: the message of one of
+    improv's own errors (it says what is wrong and how to fix it), or the error's kind and
+    text with the command that checks the session's files; the store's folder (``root``) is
+    named "the store", as in every message the page shows."""
+    from improv.errors import user_facing_errors
+    from improv.web.errors import without_store_path
+
+    text = without_store_path(" ".join(str(exc).split()), root)
+    if not isinstance(exc, user_facing_errors()):
+        text = (f"{type(exc).__name__}: {text or 'no message'}; 'improv sessions verify "
+                f"{session_id}' checks the session's files")
+    return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
 
 
 class AfterNewSession(KeyedJobs):
@@ -47,7 +66,8 @@ class AfterNewSession(KeyedJobs):
             if st is None:
                 return None
             frac = min(1.0, st["done"] / st["total"]) if st["total"] > 0 else 0.0
-            return {"state": st["state"], "step": st["step"], "fraction": round(frac, 3)}
+            return {"state": st["state"], "step": st["step"], "fraction": round(frac, 3),
+                    **({"reason": st["reason"]} if st.get("reason") else {})}
 
     def busy(self, session_id: str) -> bool:
         p = self.progress(session_id)
@@ -74,9 +94,11 @@ class AfterNewSession(KeyedJobs):
             self._set(session_id, step="measures")
             self._analyse(store, session)
             self._set(session_id, state="done", step="done", done=1.0, total=1.0)
-        except Exception as exc:  # noqa: BLE001 - the page offers "Analyse now"
+        except Exception as exc:  # noqa: BLE001 - the page says why and offers "Try again"
             log.warning("analysing session %s after it arrived: %s", session_id, exc)
-            self._set(session_id, state="failed")
+            self._set(session_id, state="failed",
+                      reason=failure_reason(exc, session_id=session_id,
+                                            root=self.store_path))
         finally:
             store.close()
 

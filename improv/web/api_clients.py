@@ -95,10 +95,16 @@ def _ready(request: Request, store: Store, client: str, params: Params) -> dict[
     failed = [s for s in (st or {}).get("failed", []) if s in missing]
     if failed:
         jobs.forget(client)  # the next request tries them again
+        from improv.reports.wording import session_name
         from improv.web.errors import AnalysisFailed
 
-        raise AnalysisFailed(f"could not analyse session(s) {', '.join(failed)} (the terminal "
-                             "where improv serve runs says why); reload to try again")
+        started = {r["id"]: r["started_utc"] for r in rows}
+        why = "; ".join(
+            f"{session_name(store.catalog.session_number(s), started[s], session_id=s)}: "
+            f"{st['reasons'].get(s, 'it stopped before it got to this session')}"
+            for s in failed)
+        raise AnalysisFailed(f"{'A session' if len(failed) == 1 else f'{len(failed)} sessions'}"
+                             f" could not be measured ({why}); reload the page to try again")
     return None
 
 

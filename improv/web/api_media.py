@@ -239,8 +239,9 @@ def analysis_answer(store: Store, session) -> bytes | None:
 def get_analysis(session_id: str, request: Request,
                  store: Store = Depends(get_store)) -> Any:
     """Cached feature curves and dialogue measures; ``{"status": "analysing", "progress": …}``
-    while the background analysis of a new session runs (:mod:`improv.web.after`); else
-    ``{"status": "not analysed"}``."""
+    while the background analysis of a new session runs (:mod:`improv.web.after`);
+    ``{"status": "failed", "reason": …}`` when it failed (until the session is analysed);
+    else ``{"status": "not analysed"}``."""
 
     session = store.session(session_id)
     data = analysis_answer(store, session)
@@ -253,6 +254,9 @@ def get_analysis(session_id: str, request: Request,
     if after.busy(session_id):
         return {"status": "analysing", "session_id": session_id,
                 "progress": after.progress(session_id)}
+    st = after.progress(session_id)
+    if st is not None and st["state"] == "failed":
+        return {"status": "failed", "session_id": session_id, "reason": st.get("reason")}
     return {"status": "not analysed", "session_id": session_id}
 
 

@@ -318,7 +318,6 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     """What the session page draws first, in one answer: the session, the tag vocabulary,
     the annotations and the waveform peak levels of every audio input (computed if missing).
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
-    from improv.web import peaks as pk
     from improv.web.api_annotations import annotations_with_edits, vocabulary_answer
 
     session = store.session(session_id)
@@ -327,8 +326,22 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
                         number=store.catalog.session_number(session_id)),
         "vocabulary": vocabulary_answer(store),
         "annotations": annotations_with_edits(session),
-        "peaks": {a.name: pk.ensure_peaks(session, a.name) for a in session.audio_inputs()},
+        "peaks": {a.name: _peaks_or_why(session, a.name) for a in session.audio_inputs()},
     }
+
+
+def _peaks_or_why(session, name: str) -> dict[str, Any]:
+    """The waveform peaks of one audio input, or ``{"name", "error"}`` when its file cannot
+    be read: one damaged recording leaves the rest of the session page standing."""
+    from improv.errors import user_facing_errors
+    from improv.web import peaks as pk
+    from improv.web.errors import without_store_path
+
+    try:
+        return pk.ensure_peaks(session, name)
+    except (*user_facing_errors(), OSError, RuntimeError) as exc:  # soundfile: RuntimeError
+        return {"name": name, "error": without_store_path(" ".join(str(exc).split()),
+                                                          session.folder.parents[1])}
 
 
 # -- clients ---------------------------------------------------------------------------

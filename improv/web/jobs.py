@@ -7,8 +7,8 @@ one worker thread instead; the compare endpoint answers ``202`` with the
 progress (``done`` of ``total``) until the job is finished, and the page polls.
 
 Per-session failures are logged (session ID and error, no client code) and the
-job goes on with the next session (STYLE §1, batch jobs); the failed IDs are
-reported in the progress state so the page can say which ones.
+job goes on with the next session (STYLE §1, batch jobs); the failed IDs and their reasons
+are reported in the progress state so the page can say which ones, and why.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from improv.web.after import failure_reason
 from improv.web.background import KeyedJobs
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ class AnalysisJobs(KeyedJobs):
     def progress(self, client: str) -> dict[str, Any] | None:
         with self._guard:
             st = self._state.get(client)
-            return (dict(st, failed=list(st["failed"]), attempted=list(st["attempted"]))
-                    if st else None)
+            return (dict(st, failed=list(st["failed"]), attempted=list(st["attempted"]),
+                         reasons=dict(st["reasons"])) if st else None)
 
     def forget(self, client: str) -> None:
         """Drop a finished job's state (so that failed sessions are tried again)."""
@@ -56,7 +57,7 @@ class AnalysisJobs(KeyedJobs):
             st = self._state.get(client)
             if st is None or not st["running"]:
                 st = {"running": True, "total": len(session_ids), "done": 0, "failed": [],
-                      "attempted": list(session_ids)}
+                      "reasons": {}, "attempted": list(session_ids)}
                 self._state[client] = st
                 self._futures[client] = self.pool.submit(self._run, client, list(session_ids))
         return self.progress(client)
@@ -76,6 +77,8 @@ class AnalysisJobs(KeyedJobs):
                     log.warning("analysing session %s failed: %s", sid, exc)
                     with self._guard:
                         self._state[client]["failed"].append(sid)
+                        self._state[client]["reasons"][sid] = failure_reason(
+                            exc, session_id=sid, root=self.store_path)
                 with self._guard:
                     self._state[client]["done"] += 1
                 finished.add(sid)

@@ -187,6 +187,9 @@ export class Timeline {
 
 export async function waveformLane(tl, session, input, meta) {
   if (!meta) meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
+  if (meta.error) { // a recording that cannot be read: said in its lane, the rest of the page stands
+    return [tl.addLane({ label: `${input.name} · cannot be read: ${meta.error}`, height: 28, cls: 'wave unreadable', draw: () => {} })];
+  }
   const levels = meta.levels;
   const chanPlayer = {};
   for (const [p, chans] of Object.entries(input.players || {})) for (const c of chans) chanPlayer[c - 1] = p;

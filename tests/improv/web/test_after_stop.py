@@ -4,6 +4,7 @@ made in the background, and ``GET /api/sessions/{id}/analysis`` says how far it 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -89,3 +90,82 @@ def test_correcting_a_title_over_the_api_keeps_the_original(tmp_path, client_for
     bad = c.patch(f"/api/sessions/{sid}", json={"client": "bad code!"})
     assert bad.status_code == 400 and "pseudonym code" in bad.json()["error"]
     assert c.get(f"/api/sessions/{sid}").json()["client"] == "C07"
+
+
+def _failed_session(tmp_path, client_for, store):
+    """A session whose audio was damaged on disk after it arrived, measured in the background
+    of a server: ``(session ID, the server's answer)``."""
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_audio
+
+    write_audio(tmp_path / "room.wav", seconds=3.0, channels=1)
+    sid = import_files(store, [tmp_path / "room.wav"], client="C07")["id"]
+    wav = next((store.folder(sid) / "audio").iterdir())
+    wav.chmod(0o600)
+    wav.write_bytes(b"not a sound file" * 64)
+    c = client_for(store.root)
+    c.app.state.background(sid)
+    r, seen = _analysis_when_done(c, sid)
+    assert r["status"] == "failed", seen
+    assert c.app.state.background.progress(sid)["state"] == "failed"
+    return sid, r
+
+
+def test_a_failed_measuring_says_why(tmp_path, client_for, store):
+    """Before: "not analysed", and only the terminal said why."""
+    sid, r = _failed_session(tmp_path, client_for, store)
+    assert "\n" not in r["reason"] and f"'improv sessions verify {sid}'" in r["reason"]
+    assert str(store.root) not in r["reason"]  # the page never shows where the data lives
+
+
+@pytest.mark.browser
+def test_the_session_page_says_why_the_measuring_failed(tmp_path, client_for, store,
+                                                         live_server, page):
+    """The page shows the reason the server gave (the answer above, replayed to the page:
+    the failure happened in another server's background) and offers Try again; the damaged
+    recording's lane says it cannot be read, and the rest of the page stands."""
+    import json
+
+    from playwright.sync_api import expect
+
+    sid, answer = _failed_session(tmp_path, client_for, store)
+    server = live_server(store.root)
+    page.route(f"**/api/sessions/{sid}/analysis", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer))
+        if route.request.method == "GET" else route.continue_())
+    page.goto(server.url + f"#/session/{sid}")
+    box = page.locator(".panel.analysis")
+    expect(box.get_by_role("alert")).to_have_text(
+        f"Measuring this session failed: {answer['reason']}.")
+    expect(page.get_by_text("Summary: none, the measuring failed (see Measures).")).to_be_visible()
+    expect(page.locator(".lane.unreadable")).to_contain_text("room · cannot be read:")
+    expect(page.locator(".lane.unreadable")).not_to_contain_text(str(store.root))
+    page.unroute(f"**/api/sessions/{sid}/analysis")
+    box.get_by_role("button", name="Try again").click()  # measures it now: the file is damaged
+    expect(box.locator(".error")).to_contain_text("does not match its checksum")
+
+
+def test_the_client_page_names_the_session_that_could_not_be_measured(tmp_path, client_for,
+                                                                      store):
+    """Before: "could not analyse session(s) 2026…-4d60 (the terminal where improv serve runs
+    says why)"; now the session as the page names it, and why."""
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_audio
+
+    for k in range(2):
+        write_audio(tmp_path / f"s{k}.wav", seconds=3.0, channels=1)
+        sid = import_files(store, [tmp_path / f"s{k}.wav"], client="C07",
+                           started=datetime(2026, 11, 2 + k, 10, tzinfo=timezone.utc))["id"]
+    wav = next((store.folder(sid) / "audio").iterdir())
+    wav.chmod(0o600)
+    wav.write_bytes(b"not a sound file" * 64)
+    c = client_for(store.root)
+    deadline = time.monotonic() + 120
+    while (r := c.get("/api/clients/C07/compare")).status_code == 202:
+        assert time.monotonic() < deadline, r.json()
+        time.sleep(0.2)
+    assert r.status_code == 409, r.text
+    msg = r.json()["error"]
+    assert msg.startswith("A session could not be measured (Session 2 (Nov 3): audio/"), msg
+    assert "does not match its checksum" in msg and msg.endswith("reload the page to try again")
+    assert "terminal" not in msg and str(store.root) not in msg
