@@ -4,7 +4,13 @@
   analysis is missing or of another version, computed on ``dask.distributed`` workers (a local
   cluster of processes, or a running scheduler), stored by the coordinating process;
 - :mod:`improv.archive.dataset`: ``improv export-dataset`` — sessions, summaries, dialogue,
-  curves and annotations as Parquet or CSV tables with a generated data dictionary.
+  curves, dialogue curves, annotations and goals as Parquet or CSV tables with a generated
+  data dictionary (:mod:`improv.archive.dictionary`; the dialogue's measure names without
+  player names and the curves' per-window definitions: :mod:`improv.archive.measures`; the
+  stable ``session_key``: :mod:`improv.archive.session_keys`).
+
+Generated demo sessions are left out of both unless asked for (``include_demo``).
+docs/research.md is the researcher's guide.
 
 Both need the optional extra ``archive`` (``dask[distributed]``, ``pyarrow``); nothing here
 imports them at module level, and :func:`require` turns their absence into one line that

@@ -12,6 +12,9 @@ Who does what
   write. A worker that dies loses only the task it was running: the scheduler gives it to
   another worker (up to ``distributed.scheduler.allowed-failures`` times).
 
+Generated demo sessions (``improv sessions demo``) are synthetic: they are left out unless
+``include_demo`` is given, and the summary counts them (``demos_left_out``).
+
 A session that fails (a damaged recording, a session being recorded) is reported with its
 reason and never stops the others. Ctrl-C stops the run between two stores (a store in
 progress is finished first): every finished analysis is stored and the catalog is consistent,
@@ -51,9 +54,27 @@ def _audio_hours(row: dict) -> float:
     return float(row.get("duration_s") or 0.0) * int(row.get("audio_inputs") or 0) / 3600.0
 
 
-def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | None = None
-                    ) -> list[dict]:
-    """Catalog rows of the chosen sessions, oldest first.
+def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | None = None,
+                    include_demo: bool = False) -> tuple[list[dict], int]:
+    """Catalog rows of the chosen sessions, oldest first, and how many demo sessions were
+    left out.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    clients : sequence of str
+        Only these clients' sessions (default: all).
+    since : datetime, optional
+        Only sessions started at or after it.
+    include_demo : bool
+        Keep the generated demo sessions (``improv sessions demo``, marked ``demo`` in their
+        manifest): synthetic data, left out of a study's tables and batch runs by default.
+
+    Returns
+    -------
+    rows : list of dict
+    demos_left_out : int
+        Demo sessions that the other choices kept but ``include_demo`` left out.
 
     Raises
     ------
@@ -73,7 +94,11 @@ def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | Non
     if since is not None:
         rows = [r for r in rows
                 if datetime.fromisoformat(r["started_utc"]).astimezone(timezone.utc) >= since]
-    return sorted(rows, key=lambda r: (r["started_utc"], r["id"]))
+    demos = 0
+    if not include_demo:
+        kept = [r for r in rows if not r["demo"]]
+        demos, rows = len(rows) - len(kept), kept
+    return sorted(rows, key=lambda r: (r["started_utc"], r["id"])), demos
 
 
 def _is_current(store, session, *, dialogue: bool) -> bool:
@@ -98,8 +123,9 @@ def _is_current(store, session, *, dialogue: bool) -> bool:
 
 
 def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = None,
-               dialogue: bool = False, force: bool = False) -> dict[str, list]:
-    """Which sessions to analyse.
+               dialogue: bool = False, force: bool = False, include_demo: bool = False
+               ) -> dict[str, Any]:
+    """Which sessions to analyse (demo sessions only with ``include_demo``).
 
     Returns
     -------
@@ -107,12 +133,15 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
         ``todo`` (catalog rows, longest first: the long ones start early so the workers end
         together), ``skipped`` (IDs whose analysis is current), ``failed``
         (``{session_id, error}``: sessions that cannot be opened) and ``order`` (the IDs of
-        all the chosen sessions, oldest first: the order of the summary's lists).
+        all the chosen sessions, oldest first: the order of the summary's lists) and
+        ``demos_left_out`` (the number of demo sessions not chosen, see
+        :func:`select_sessions`).
     """
     from sessions.errors import StoreError
 
     todo, skipped, failed = [], [], []
-    chosen = select_sessions(store, clients=clients, since=since)
+    chosen, demos = select_sessions(store, clients=clients, since=since,
+                                    include_demo=include_demo)
     for row in chosen:
         try:
             session = store.session(row["id"])
@@ -125,7 +154,7 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
         todo.append(row)
     todo.sort(key=lambda r: -float(r.get("duration_s") or 0.0))
     return {"todo": todo, "skipped": skipped, "failed": failed,
-            "order": [r["id"] for r in chosen]}
+            "order": [r["id"] for r in chosen], "demos_left_out": demos}
 
 
 # ----------------------------------------------------------------------------- on a worker
@@ -298,8 +327,8 @@ class _ShutdownShield:
 
 def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = None,
               dialogue: bool = False, force: bool = False, workers: int | None = None,
-              scheduler: str | None = None, progress: BatchProgress | None = None
-              ) -> dict[str, Any]:
+              scheduler: str | None = None, progress: BatchProgress | None = None,
+              include_demo: bool = False) -> dict[str, Any]:
     """Analyse every chosen session whose default analysis is missing or out of date.
 
     Parameters
@@ -321,6 +350,8 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
         see the store at the same path.
     progress : callable, optional
         Called after each session (see :data:`BatchProgress`).
+    include_demo : bool
+        Also the generated demo sessions (left out by default: synthetic data).
 
     Returns
     -------
@@ -331,18 +362,21 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
         ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far),
         ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
         ``cluster_start_s`` (seconds to start or reach the cluster, included in ``seconds``)
-        and ``interrupted`` (Ctrl-C: the rest is left for the next run).
+        ``interrupted`` (Ctrl-C: the rest is left for the next run) and ``demos_left_out``
+        (demo sessions not analysed because ``include_demo`` was not given).
     """
     from improv.analyze import store_analysis
 
     store.require_writable()
     t_start = time.monotonic()
-    plan = plan_batch(store, clients=clients, since=since, dialogue=dialogue, force=force)
+    plan = plan_batch(store, clients=clients, since=since, dialogue=dialogue, force=force,
+                      include_demo=include_demo)
     summary: dict[str, Any] = {"sessions": len(plan["todo"]) + len(plan["skipped"])
                                + len(plan["failed"]), "done": [], "skipped": plan["skipped"],
                                "failed": plan["failed"], "audio_hours": 0.0, "seconds": 0.0,
                                "workers": 0, "worker_peak_rss_mb": {}, "worker_cpu_s": {},
-                               "cluster_start_s": 0.0, "interrupted": False}
+                               "cluster_start_s": 0.0, "interrupted": False,
+                               "demos_left_out": plan["demos_left_out"]}
     state = {"done": 0, "total": len(plan["todo"]), "hours_done": 0.0,
              "hours_total": sum(_audio_hours(r) for r in plan["todo"]), "elapsed_s": 0.0}
     if not plan["todo"]:

@@ -2,24 +2,30 @@
 
 Tables (one file each, Parquet or CSV, one row per observation):
 
-- ``sessions``: session code, client code, running number, date, length, players, recording
-  health, whether the current analysis is exported;
+- ``sessions``: session code, stable session key, client code, running number, date,
+  length, players, recording health, whether the current analysis is exported;
 - ``summaries``: session × player × source × measure, with unit and analysis version;
-- ``dialogue``: session × pair × measure;
-- ``curves``: session × player × source × measure × time (long format);
+- ``dialogue``: session × pair × measure × player (the measure's name without player names,
+  :mod:`improv.archive.measures`; the player empty for a measure of the pair);
+- ``curves``: session × player × source × measure × time (long format), with unit;
+- ``dialogue_curves``: session × pair × measure × player × time;
 - ``annotations``: session, time, end, player, tags (and text with ``with_text``);
 - ``goals``: the clients' treatment goals, one row per version and the days it held
   (:mod:`improv.archive.goals_table`; text and reasons with ``with_text``);
 
 plus ``README.md``, a data dictionary generated from the feature list (unit and definition
-of every measure present).
+of every measure present; :data:`improv.archive.dictionary.FORMAT_VERSION`).
+
+Generated demo sessions are left out unless ``include_demo`` is given.
 
 Privacy: sessions are named by the client's pseudonym code and their running number
-(``C07-003``), dates without the time of day; no session IDs (they hold the start time to the
-second), file names, titles, notes or annotation texts. Player names are free text (a group
-member may be entered by name): names that are roles (``client``, ``therapist2``) stay,
-others become ``player<k>`` (k: the track's place), in measure names too. ``with_text``
-keeps the names and adds the annotations' text. The folder is made 0700, its files 0600.
+(``C07-003``, which a corrected client code or a deleted session can change) and by a stable
+``session_key`` (a keyed hash of the session ID, :mod:`improv.archive.session_keys`), dates
+without the time of day; no session IDs (they hold the start time to the second), file names,
+titles, notes or annotation texts. Player names are free text (a group member may be entered
+by name): names that are roles (``client``, ``therapist2``) stay, others become
+``player<k>`` (k: the track's place). ``with_text`` keeps the names and adds the annotations'
+text. The folder is made 0700, its files 0600.
 
 Measures come from each session's cache of its current default analysis (the keys of
 :func:`improv.analyze.default_keys`): a session without one is listed with
@@ -36,32 +42,14 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from improv.archive import require
-from improv.archive.dictionary import TABLES
+from improv.archive.dictionary import FORMAT_VERSION, TABLES
 from improv.archive.pseudonyms import player_label
+from improv.archive.session_keys import session_key, store_secret
 from sessions.timefmt import local_day
 
 __all__ = ["export_dataset", "player_label", "TABLES"]
 
 _WHAT = "improv export-dataset"
-
-
-def _renamer(mapping: dict[str, str]):
-    """A function renaming the player names inside measure names (``{x}_imitates_{y}``)."""
-    if all(k == v for k, v in mapping.items()):
-        return lambda m: m
-    from analysis.features import lookup
-
-    def rename(measure: str) -> str:
-        found = lookup(measure)
-        if found is None:
-            return measure
-        feature, fill = found
-        if any(fill[k] not in mapping for k in ("x", "y") if k in fill):
-            return measure
-        return feature.name.format(**{k: mapping.get(v, v) if k in ("x", "y") else v
-                                      for k, v in fill.items()})
-
-    return rename
 
 
 def _value(v: Any) -> tuple[float | None, str | None]:
@@ -137,7 +125,6 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
     analysis)."""
     names = session.players
     mapping = {n: player_label(n, i, with_text=with_text) for i, n in enumerate(names)}
-    rename = _renamer(mapping)
     for a in session.annotations():
         t["annotations"].add(session=code, t=float(a["t"]), end=a.get("end"),
                              player=mapping.get(a.get("player"), a.get("player")),
@@ -148,6 +135,7 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
         return False, None
     players, pairs, missing = analysed
     from analysis.features import describe
+    from improv.archive.measures import curve_definition, dialogue_definition, split_dialogue
 
     for player, entry in players.items():
         label = mapping[player]
@@ -159,35 +147,44 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
                 t["summaries"].add(session=code, player=label, source=source, measure=name,
                                    value=value, text=text, unit=describe(name)[0],
                                    analysis_version=versions[0])
-            _add_curves(t["curves"], code, label, source, res["curves"], lambda m: m)
+            for name, c in res["curves"].items():
+                _add_curve(t["curves"], c, session=code, player=label, source=source,
+                           measure=name, unit=curve_definition(name)[0])
     for d in pairs:
-        a, b = (mapping[p] for p in d["pair"])
+        pair = tuple(d["pair"])
+        a, b = (mapping[p] for p in pair)
         for name, v in d["summary"].items():
             value, text = _value(v)
             text = mapping.get(text, text)  # the leader's name
-            measure = rename(name)
-            t["dialogue"].add(session=code, player_a=a, player_b=b, measure=measure,
-                              value=value, text=text, unit=describe(measure)[0],
+            measure, who = split_dialogue(name, pair)
+            t["dialogue"].add(session=code, player_a=a, player_b=b,
+                              player=mapping[who] if who else None, measure=measure,
+                              value=value, text=text, unit=dialogue_definition(measure)[0],
                               analysis_version=versions[1])
-        _add_curves(t["curves"], code, f"{a}|{b}", "dialogue", d["curves"], rename)
+        for name, c in d["curves"].items():
+            measure, who = split_dialogue(name, pair)
+            _add_curve(t["dialogue_curves"], c, session=code, player_a=a, player_b=b,
+                       player=mapping[who] if who else None, measure=measure,
+                       unit=dialogue_definition(measure, curve=True)[0])
     return True, (missing == 0 if len(names) >= 2 else None)
 
 
-def _add_curves(cols: _Columns, code: str, player: str, source: str, curves: dict,
-                rename) -> None:
-    for name, c in curves.items():
-        measure = rename(name)
-        n = min(len(c["times"]), len(c["values"]))
-        cols["session"] += [code] * n
-        cols["player"] += [player] * n
-        cols["source"] += [source] * n
-        cols["measure"] += [measure] * n
-        cols["t"] += c["times"][:n]
-        cols["value"] += c["values"][:n]
+def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
+    """One curve's points as rows: ``t`` and ``value`` from ``curve``, the other columns
+    ``same`` in every row."""
+    n = min(len(curve["times"]), len(curve["values"]))
+    for c, values in cols.items():
+        if c == "t":
+            values += curve["times"][:n]
+        elif c == "value":
+            values += curve["values"][:n]
+        else:
+            values += [same.get(c)] * n
 
 
 def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str) -> tuple[int, str]:
-    schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()])
+    schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()],
+                       metadata={"improv.dataset_format": str(FORMAT_VERSION)})
     data = pa.Table.from_pydict(dict(cols), schema=schema)
     from sessions.fsutil import open_new
 
@@ -236,7 +233,7 @@ def _staged(folder: Path) -> Iterator[Path]:
 
 
 def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str = "parquet",
-                   with_text: bool = False) -> dict[str, Any]:
+                   with_text: bool = False, include_demo: bool = False) -> dict[str, Any]:
     """Write the tables of the chosen sessions into a new (or empty) ``folder``.
 
     Parameters
@@ -251,20 +248,26 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     fmt : {"parquet", "csv"}
     with_text : bool
         Keep player names as entered and add the annotations' text.
+    include_demo : bool
+        Also the generated demo sessions (left out by default: synthetic data).
 
     Returns
     -------
     dict
-        ``to``, ``format``, ``sessions`` (count), ``not_analysed`` (session codes without a
-        current analysis), ``no_dialogue`` (codes of analysed sessions of two or more players
-        without the current analysis of every pair's dialogue: no rows in ``dialogue``),
-        ``goals_unreadable`` (client codes whose goals log could not be read; their goals are
-        left out) and ``tables`` (name -> (rows, file name)).
+        ``to``, ``format``, ``format_version`` (:data:`FORMAT_VERSION`), ``sessions``
+        (count), ``demos_left_out`` (demo sessions not exported), ``not_analysed`` (session
+        codes without a current analysis), ``no_dialogue`` (codes of analysed sessions of two
+        or more players without the current analysis of every pair's dialogue: no rows in
+        ``dialogue``), ``goals_unreadable`` (client codes whose goals log could not be read;
+        their goals are left out), ``session_keys`` (false: the store has no dataset key and
+        is read-only, ``session_key`` is empty) and ``tables`` (name -> (rows, file name)).
 
     Raises
     ------
     improv.errors.ParameterError
         A bad format or folder, an unknown client.
+    sessions.errors.SessionFormatError
+        The store's dataset key is damaged (:func:`improv.archive.session_keys.store_secret`).
     """
     import analysis
     from analysis.dialogue import DIALOGUE_VERSION
@@ -274,9 +277,10 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     pa = require("pyarrow", what=_WHAT)
     if fmt not in ("parquet", "csv"):
         raise ParameterError(f"format must be parquet or csv, got {fmt!r}")
-    rows = select_sessions(store, clients=clients)
+    rows, demos = select_sessions(store, clients=clients, include_demo=include_demo)
     folder = _target(folder)
     numbers = _numbers(store)
+    secret = store_secret(store)
     versions = (analysis.ANALYSIS_VERSION,
                 f"{analysis.ANALYSIS_VERSION} (dialogue {DIALOGUE_VERSION})")
     tables = {name: _Columns(name) for name in TABLES}
@@ -295,6 +299,7 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
         tables["sessions"].add(
             session=code, client=client, number=number,
+            session_key=session_key(secret, row["id"]) if secret is not None else None,
             date=local_day(m["started_utc"]), therapist=m.get("therapist"),
             duration_s=session.duration_s,
             source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
@@ -308,13 +313,16 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     with _staged(folder) as tmp:
         written = {name: _write(pa, name, cols, tmp, fmt) for name, cols in tables.items()}
         write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
-                     measures=_measures(tables), with_text=with_text)
-    return {"to": str(folder), "format": fmt, "sessions": len(rows),
-            "not_analysed": not_analysed, "no_dialogue": no_dialogue,
-            "goals_unreadable": unreadable, "tables": written}
+                     measures=_measures(tables), with_text=with_text, demos_left_out=demos,
+                     include_demo=include_demo, session_keys=secret is not None,
+                     window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
+    return {"to": str(folder), "format": fmt, "format_version": FORMAT_VERSION,
+            "sessions": len(rows), "demos_left_out": demos, "not_analysed": not_analysed,
+            "no_dialogue": no_dialogue, "goals_unreadable": unreadable,
+            "session_keys": secret is not None, "tables": written}
 
 
 def _measures(tables: dict[str, _Columns]) -> dict[str, list[str]]:
     """Measure names present, per table that has them."""
     return {name: sorted(set(tables[name]["measure"]))
-            for name in ("summaries", "dialogue", "curves")}
+            for name in ("summaries", "dialogue", "curves", "dialogue_curves")}

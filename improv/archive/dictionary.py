@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["TABLES", "readme_text", "write_readme"]
+__all__ = ["FORMAT_VERSION", "TABLES", "readme_text", "write_readme"]
+
+#: The dataset's format: a new number when a table or column changes meaning or shape (also
+#: in each Parquet file's metadata, ``improv.dataset_format``). 2: tidy dialogue measures
+#: with a ``player`` column, the ``dialogue_curves`` table, ``unit`` in ``curves``,
+#: ``session_key``.
+FORMAT_VERSION = 2
 
 
 #: Column name -> (pyarrow type name, meaning), per table, in file order.
 TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "sessions": {
-        "session": ("string", "session code: client code and running number (C07-003)"),
+        "session": ("string", "session code: client code and running number (C07-003); it can "
+                    "change between exports (see Session codes and keys)"),
+        "session_key": ("string", "stable pseudonymous key of the session: the same in every "
+                        "export of this store (see Session codes and keys)"),
         "client": ("string", "the client's pseudonym code (empty: none given)"),
         "number": ("int64", "running number of the session among the client's sessions"),
         "date": ("string", "day the session started in the practice's time zone "
@@ -51,7 +60,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "session": ("string", "session code"),
         "player_a": ("string", "first player of the pair"),
         "player_b": ("string", "second player of the pair"),
-        "measure": ("string", "measure name (player names filled in)"),
+        "player": ("string", "the player of the pair the measure is about (for imitation: the "
+                   "one who imitates; the one imitated is the pair's other player); empty for a "
+                   "measure of the pair"),
+        "measure": ("string", "measure name, without player names (see Measures)"),
         "value": ("float64", "numeric value (empty for text values)"),
         "text": ("string", "text value (status, leader ...)"),
         "unit": ("string", "unit of the measure"),
@@ -59,9 +71,22 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "curves": {
         "session": ("string", "session code"),
-        "player": ("string", "player, or the pair 'a|b' for dialogue curves"),
-        "source": ("string", "midi, audio, audio:<input> or dialogue"),
-        "measure": ("string", "curve name (see Measures)"),
+        "player": ("string", "player"),
+        "source": ("string", "midi, audio or audio:<input> (several inputs)"),
+        "measure": ("string", "curve name (see Measures: curves)"),
+        "unit": ("string", "unit of the measure"),
+        "t": ("float64", "time on the session clock [s] (the centre of the analysis window)"),
+        "value": ("float64", "value (empty: nothing to measure in that window)"),
+    },
+    "dialogue_curves": {
+        "session": ("string", "session code"),
+        "player_a": ("string", "first player of the pair"),
+        "player_b": ("string", "second player of the pair"),
+        "player": ("string", "the player the curve is about, as in dialogue; empty for a curve "
+                   "of the pair"),
+        "measure": ("string", "curve name, without player names (see Measures: "
+                    "dialogue_curves)"),
+        "unit": ("string", "unit of the measure"),
         "t": ("float64", "time on the session clock [s] (the centre of the analysis window)"),
         "value": ("float64", "value (empty: nothing to measure in that window)"),
     },
@@ -100,20 +125,33 @@ def _cell(text: str) -> str:
 
 def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
                 versions: tuple[str, str], measures: dict[str, list[str]],
-                with_text: bool) -> str:
+                with_text: bool, demos_left_out: int = 0, include_demo: bool = False,
+                session_keys: bool = True, window_s: float | None = None,
+                hop_s: float | None = None) -> str:
     """The README's Markdown (see :func:`improv.archive.dataset.export_dataset`)."""
     from analysis.features import describe
     from improv import __version__
+    from improv.archive.measures import curve_definition, dialogue_definition
 
+    if window_s is None or hop_s is None:
+        import analysis
+
+        window_s, hop_s = analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP
+    if include_demo:
+        demo = ("Generated demo sessions are included (--include-demo): the column `demo` "
+                "marks them.")
+    else:
+        demo = (f"Generated demo sessions are left out ({demos_left_out} in the store's "
+                "selection; --include-demo keeps them).")
     lines = [
         "# improv dataset",
         "",
-        f"Exported by improv {__version__} (analysis {versions[1]}) from {sessions} "
-        "session(s). Sessions are named by the client's "
+        f"Dataset format {FORMAT_VERSION}, exported by improv {__version__} (analysis "
+        f"{versions[1]}) from {sessions} session(s). Sessions are named by the client's "
         "pseudonym code and running number; dates are days in the practice's time zone. "
         + ("Player names are as entered and annotations carry their text (--with-text)."
            if with_text else "No file names, titles or free text; player names that are not "
-           "roles are replaced by player<k> (k: the track's place)."),
+           "roles are replaced by player<k> (k: the track's place).") + " " + demo,
         "",
         "Load a table in one line:",
         "",
@@ -127,7 +165,23 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
         lines += ['pandas:  pd.read_csv("summaries.csv")',
                   'R:       read.csv("summaries.csv")',
                   "DuckDB:  SELECT * FROM read_csv_auto('summaries.csv');"]
-    lines += ["```", "", "## Tables", ""]
+    lines += ["```", "", "## Session codes and keys", "",
+              "Within one export, join the tables on `session`. **Session codes can change "
+              "between exports**: a code is the client's code and the session's running "
+              "number, so a corrected client code, or a deleted or newly imported earlier "
+              "session, renumbers the client's sessions, and two exports of one archive can "
+              "give one session two codes (or one code to two sessions). To link exports over "
+              "time, or to join the tables to your own notes or ratings, use `session_key` "
+              "(table sessions): it does not change. It is a keyed hash of the session's ID "
+              "under a secret kept in the store (the file `dataset-key`, owner-only); without "
+              "that secret a key cannot be traced back to the session or to the time it "
+              "started. A copy of the store (a backup) keeps the secret; the same recording "
+              "imported into another store gets another key.", ""]
+    if not session_keys:
+        lines += ["**In this export `session_key` is empty**: the store had no dataset key "
+                  "yet and could not be written (read-only). Export once from a writable "
+                  "store to make its key.", ""]
+    lines += ["## Tables", ""]
     for name, columns in TABLES.items():
         rows, file = tables.get(name, (0, f"{name}.{fmt}"))
         lines += [f"### {name} (`{file}`, {rows} rows)", "", "| column | type | meaning |",
@@ -136,15 +190,44 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
         lines.append("")
     lines += ["## Measures", "",
               "Unit and definition of every measure in this export (docs/features.md in improv "
-              "has the references). In `summaries` a measure is a session value of one player "
-              "and source; in `curves` a value per analysis window.", ""]
-    for table in ("summaries", "dialogue", "curves"):
-        names = measures.get(table, [])
-        lines += [f"### {table}", "", "| measure | unit | definition |", "|---|---|---|"]
-        for m in names:
-            unit, text = describe(m)
+              "has the references). In `summaries` and `dialogue` a measure is a value of the "
+              "whole session; in `curves` and `dialogue_curves` a value per analysis window.",
+              ""]
+    sections = {
+        "summaries": ("A session value of one player and source.", describe),
+        "dialogue": ("A session value of a pair of players. The measure names carry no "
+                     "player names: the column `player` says which player of the pair a "
+                     "measure is about (for imitation, the one who imitates), and is empty "
+                     "for a measure of the pair. In the definitions, \"the player\" is the "
+                     "row's `player`; \"the first player\" is `player_a`, \"the second\" "
+                     "`player_b` (a positive lag: player_b follows).", dialogue_definition),
+        "curves": (f"One value per analysis window of {window_s:g} s, one window every "
+                   f"{hop_s:g} s, stamped at the window's centre (`t`), unless the definition "
+                   "says otherwise (the momentary and short-term loudness: 400 ms and 3 s "
+                   "blocks every 100 ms). The definitions below are of one window's value; "
+                   "the session values of the same name (table summaries) are defined there.",
+                   curve_definition),
+        "dialogue_curves": (f"One value per analysis window of {window_s:g} s every "
+                            f"{hop_s:g} s, stamped at the window's centre (`t`), for a pair "
+                            "of players; `player` and the first and second player as in "
+                            "dialogue.",
+                            lambda m: dialogue_definition(m, curve=True)),
+    }
+    for table, (intro, define) in sections.items():
+        lines += [f"### {table}", "", intro, "", "| measure | unit | definition |",
+                  "|---|---|---|"]
+        for m in measures.get(table, []):
+            unit, text = define(m)
             lines.append(f"| {m} | {_cell(unit)} | {_cell(text) or '(no definition)'} |")
         lines.append("")
+    lines += ["## Format versions", "",
+              f"This is format {FORMAT_VERSION}. Format 2: measures "
+              "of the dialogue without player names, with a `player` column "
+              "(`client_leads_share` became `leads_share` with player `client`); the "
+              "dialogue's curves in their own table `dialogue_curves` (they were in `curves` "
+              "with player `a|b` and source `dialogue`); a `unit` column in `curves`; "
+              "`session_key` in `sessions`; demo sessions left out unless asked for. "
+              "Format 1: the first (no version stated).", ""]
     return "\n".join(lines)
 
 

@@ -42,13 +42,16 @@ def batch_options(command):
                        "see the store at the same path.")
     @click.option("--force", is_flag=True,
                   help="With --all: analyse again even if the analysis is current.")
+    @click.option("--include-demo", is_flag=True,
+                  help="With --all: also the generated demo sessions (left out by default: "
+                       "they are synthetic, not client data).")
     @functools.wraps(command)
     def wrapper(*, session_id, all_sessions, clients, since, workers, scheduler, force,
-                **params):
+                include_demo, **params):
         from improv.errors import ParameterError
 
         batch = {"--client": clients, "--since": since, "--workers": workers,
-                 "--scheduler": scheduler, "--force": force}
+                 "--scheduler": scheduler, "--force": force, "--include-demo": include_demo}
         if not all_sessions:
             given = [k for k, v in batch.items() if v]
             if given:
@@ -68,7 +71,7 @@ def batch_options(command):
         app = click.get_current_context().obj
         return run_batch_command(app, clients=clients, since=since, workers=workers,
                                  scheduler=scheduler, force=force, dialogue=params["dialogue"],
-                                 as_json=params["as_json"])
+                                 as_json=params["as_json"], include_demo=include_demo)
 
     return wrapper
 
@@ -103,10 +106,19 @@ def _batch_bar(enabled: bool):
         yield update
 
 
+def demos_left_out(n: int, *, verb: str) -> str:
+    """``"; 4 demo sessions left out (--include-demo <verb> them)"``, or ``""`` for none."""
+    if not n:
+        return ""
+    return (f"; {counted(n, 'demo session')} left out (--include-demo {verb} "
+            f"{'it' if n == 1 else 'them'})")
+
+
 def _human_summary(s: dict) -> None:
     click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['audio_hours']:.2f} h of "
                f"audio) in {s['seconds']:.1f} s on {counted(s['workers'], 'worker')}; "
-               f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed")
+               f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed"
+               + demos_left_out(s["demos_left_out"], verb="analyses"))
     if s["failed"]:
         table([[f["session_id"], f["error"]] for f in s["failed"]], ["FAILED", "REASON"])
     if s["interrupted"]:
@@ -114,7 +126,8 @@ def _human_summary(s: dict) -> None:
                    "again to continue")
 
 
-def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogue, as_json):
+def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogue, as_json,
+                      include_demo=False):
     from improv.archive import require
     from improv.archive.batch import run_batch
     from improv.cli.params import date_option
@@ -123,7 +136,8 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
     when = date_option(since, "--since")
     with _batch_bar(stderr_isatty()) as progress:
         summary = run_batch(app.store, clients=list(clients), since=when, dialogue=dialogue,
-                            force=force, workers=workers, scheduler=scheduler, progress=progress)
+                            force=force, workers=workers, scheduler=scheduler, progress=progress,
+                            include_demo=include_demo)
     if not summary["interrupted"]:  # done: a Ctrl-C from here on would only lose the summary
         ignore_ctrl_c()
     if as_json:
@@ -145,15 +159,20 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
 @click.option("--with-text", is_flag=True,
               help="Also the annotations' text and the player names as entered (free text "
                    "may identify people: left out by default).")
+@click.option("--include-demo", is_flag=True,
+              help="Also the generated demo sessions (left out by default: they are "
+                   "synthetic, not client data).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_obj
-def export_dataset(app, to, clients, fmt, with_text, as_json):
+def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     """Export analysed sessions as tidy tables for pandas, R (arrow) or DuckDB.
 
-    Writes sessions, summaries, dialogue, curves (long format) and annotations, and a README
-    data dictionary. Clients appear as their pseudonym codes; file names, titles and free text
-    are left out unless --with-text is given. Sessions whose analysis is missing or out of date
-    are listed without measures: run 'improv analyze --all' first.
+    Writes sessions, summaries, dialogue, curves, dialogue_curves (long format), annotations
+    and goals, and a README data dictionary. Run 'improv analyze --all --dialogue' first:
+    sessions whose analysis is missing or out of date are listed without measures, and the
+    dialogue tables need the dialogue analysis (--dialogue). Clients appear as their
+    pseudonym codes; file names, titles and free text are left out unless --with-text is
+    given; demo sessions unless --include-demo is. docs/research.md describes the tables.
     """
     from pathlib import Path
 
@@ -161,21 +180,32 @@ def export_dataset(app, to, clients, fmt, with_text, as_json):
     from improv.archive.dataset import export_dataset as export
 
     require("pyarrow", what="improv export-dataset")
-    out = export(app.store, Path(to), clients=list(clients), fmt=fmt, with_text=with_text)
+    out = export(app.store, Path(to), clients=list(clients), fmt=fmt, with_text=with_text,
+                 include_demo=include_demo)
     if out["not_analysed"]:
         n = len(out["not_analysed"])
         info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "
-             "analysis (no measures exported for them): run 'improv analyze --all' first")
+             "analysis (no measures exported for them): run 'improv analyze --all --dialogue' "
+             "first")
     if out["no_dialogue"]:
         n = len(out["no_dialogue"])
         info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "
-             "dialogue analysis (no rows in the dialogue table): run 'improv analyze --all "
+             "dialogue analysis (no rows in the dialogue tables): run 'improv analyze --all "
              "--dialogue' first")
     if out["goals_unreadable"]:
         info(f"warning: the goals of {counted(len(out['goals_unreadable']), 'client')} could "
              "not be read and are left out: run 'improv verify --all' to see what is wrong")
-    emit(out, as_json=as_json, human=lambda r: table(
-        [[name, n, file] for name, (n, file) in r["tables"].items()], ["TABLE", "ROWS", "FILE"]))
+    if not out["session_keys"]:
+        info("warning: session_key is empty: the store has no dataset key yet and cannot be "
+             "written (read-only); export once from a writable store to make one")
+
+    def human(r: dict) -> None:
+        click.echo(f"exported {counted(r['sessions'], 'session')} to {r['to']}"
+                   + demos_left_out(r["demos_left_out"], verb="exports"))
+        table([[name, n, file] for name, (n, file) in r["tables"].items()],
+              ["TABLE", "ROWS", "FILE"])
+
+    emit(out, as_json=as_json, human=human)
 
 
 COMMANDS = [export_dataset]

@@ -70,6 +70,7 @@ def test_without_the_extra_one_line_names_it(run_cli, store, monkeypatch, tmp_pa
     ([], "give a SESSION"),
     (["--all", "20261204-172359-6c59"], "not both"),
     (["--force"], "only go with --all"),
+    (["--include-demo"], "--include-demo only go with --all"),
     (["--all", "--plot", "x.png"], "--plot analyse one session"),
     (["--all", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "exclude each other"),
     (["--all", "--workers", "0"], "at least 1"),
@@ -97,7 +98,7 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
     copy = tmp_path / "copy"
     shutil.copytree(store_path, copy)
 
-    r = run_cli("analyze", "--all", "--workers", "2", "--dialogue", "--json")
+    r = run_cli("analyze", "--all", "--workers", "2", "--dialogue", "--json", "--include-demo")
     assert r.exit_code == 1, r.stderr  # one session failed
     out = r.json()
     assert sorted(d["session_id"] for d in out["done"]) == sorted(sids)
@@ -114,7 +115,8 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
         assert len(_cache_files(store_path, sid)) == 3  # two players, one pair
     assert _features(store_path) == _features(copy)
 
-    again = run_cli("analyze", "--all", "--workers", "1", "--dialogue", "--json").json()
+    again = run_cli("analyze", "--all", "--workers", "1", "--dialogue", "--json",
+                    "--include-demo").json()
     assert again["done"] == [] and sorted(again["skipped"]) == sorted(sids)
     assert [f["session_id"] for f in again["failed"]] == [bad]
 
@@ -133,7 +135,7 @@ def test_summary_lists_sessions_oldest_first_not_as_workers_finish(run_cli, stor
         _damage(store_path / "sessions" / sid / "audio" / "room-mics.wav")
     store.close()
 
-    r = run_cli("analyze", "--all", "--workers", "1", "--json")
+    r = run_cli("analyze", "--all", "--workers", "1", "--json", "--include-demo")
     assert r.exit_code == 1, r.stderr  # two sessions failed
     out = r.json()
     assert [d["session_id"] for d in out["done"]] == sids
@@ -193,7 +195,8 @@ def test_a_killed_worker_loses_only_its_task(store, store_path, cluster):
     sids = _demo_sessions(store, 6, duration=20.0)
     store.close()
     run = subprocess.Popen([sys.executable, "-m", "improv", "--store", str(store_path),
-                            "analyze", "--all", "--scheduler", address, "--json"],
+                            "analyze", "--all", "--scheduler", address, "--json",
+                            "--include-demo"],
                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     killed = None
     with Client(address, timeout="30s") as c:
@@ -223,7 +226,7 @@ def _ctrl_c_when_stored(store_path: Path, sids: list[str], *, stored: Callable) 
     ``stored(has_cache)`` over the sessions is true (``any``: the first session is stored,
     ``all``: every one is). Returns the command, the finished process, stdout and stderr."""
     cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "analyze", "--all",
-           "--workers", "1", "--json"]
+           "--workers", "1", "--json", "--include-demo"]
     run = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            cwd=REPO)
     deadline = time.monotonic() + 120

@@ -12,7 +12,8 @@ pd = pytest.importorskip("pandas")
 duckdb = pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 
-TABLES = ("sessions", "summaries", "dialogue", "curves", "annotations", "goals")
+TABLES = ("sessions", "summaries", "dialogue", "curves", "dialogue_curves", "annotations",
+          "goals")
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_tables_load_and_match_analyze_json(run_cli, analysed, tmp_path, fmt):
     from improv.archive.dataset import TABLES as COLUMNS
 
     to = tmp_path / "ds"
-    r = run_cli("export-dataset", "--to", str(to), "--format", fmt, "--json")
+    r = run_cli("export-dataset", "--to", str(to), "--format", fmt, "--json", "--include-demo")
     assert r.exit_code == 0, r.stderr
     assert r.json()["not_analysed"] == []
     assert stat.S_IMODE(to.stat().st_mode) == 0o700
@@ -105,7 +106,8 @@ def test_sessions_without_their_dialogue_say_so(run_cli, store, tmp_path):
     solo = w.finalize(duration_s=8.0)["id"]
     for sid, extra in ((both, ["--dialogue"]), (players_only, []), (solo, [])):
         assert run_cli("analyze", sid, *extra, "--json").exit_code == 0
-    r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json")
+    r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json",
+                "--include-demo")
     assert r.exit_code == 0, r.stderr
     assert r.json()["no_dialogue"] == ["DEMO-002"] and r.json()["not_analysed"] == []
     assert "1 session has no current dialogue analysis" in r.stderr
@@ -139,7 +141,8 @@ def test_no_free_text_unless_asked(run_cli, store, tmp_path):
     blob = b"".join(p.read_bytes() for p in (tmp_path / "a").iterdir())
     assert b"Anna" not in blob and b"cried" not in blob and sid.encode() not in blob
     dlg = pd.read_parquet(tmp_path / "a" / "dialogue.parquet")
-    assert "player1_active_share" in set(dlg.measure)
+    assert set(dlg.player.dropna()) == {"player1", "therapist"}
+    assert {"active_share"} <= set(dlg[dlg.player == "player1"].measure)
     ann = pd.read_parquet(tmp_path / "a" / "annotations.parquet")
     assert list(ann.tags) == ["silence"] and ann.text.isna().all()
     assert list(ann.player) == ["player1"]
@@ -172,7 +175,8 @@ def test_a_failed_export_leaves_no_partial_files(analysed, store_path, tmp_path)
     out = tmp_path / "exports"
     out.mkdir()
     r = subprocess.run([sys.executable, "-m", "improv", "--store", str(store_path),
-                        "export-dataset", "--to", str(out / "ds"), "--format", "csv"],
+                        "export-dataset", "--to", str(out / "ds"), "--format", "csv",
+                        "--include-demo"],
                        capture_output=True, text=True, preexec_fn=small_files, timeout=120)
     assert r.returncode == 1, r.stderr
     assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -239,7 +243,7 @@ def test_sessions_table_counts_the_times_jack_fell_behind(run_cli, store, tmp_pa
     w.finalize(duration_s=5.0)
     create_demo_session(store, duration=10.0)
     to = tmp_path / "ds"
-    r = run_cli("export-dataset", "--to", str(to), "--format", "csv")
+    r = run_cli("export-dataset", "--to", str(to), "--format", "csv", "--include-demo")
     assert r.exit_code == 0, r.stderr
     sessions = pd.read_csv(to / "sessions.csv")
     assert dict(zip(sessions.client, sessions.jack_xruns, strict=True)) == {"C07": 3, "DEMO": 0}
