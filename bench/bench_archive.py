@@ -155,7 +155,7 @@ def batch(root: Path, **kw) -> dict:
 
     with Store(root) as store:
         t, c, k = time.monotonic(), _cpu_s(), _cpu_s(children=True)
-        out = run_batch(store, force=True, **kw)
+        out = run_batch(store, force=True, include_demo=True, **kw)  # the archive is demos
         out["wall_s"] = time.monotonic() - t
         out["coordinator_cpu_s"] = _cpu_s() - c
         out["children_cpu_s"] = _cpu_s(children=True) - k  # a LocalCluster's, once ended
