@@ -40,7 +40,7 @@ SOFT_VELOCITY, LOUD_VELOCITY = 49, 80
 #: Fewest paired onsets for the asynchrony to be told (fewer is chance).
 MIN_PAIRS = 10
 #: Ratios between two tempi of one player that are one pulse counted at another beat level
-#: (the whole-number ratios of MIREX's Acc2, :data:`analysis.tempo.LEVEL_FACTORS`), with how a
+#: (the whole-number ratios of MIREX's Acc2, :data:`analysis.level_fold.LEVEL_FACTORS`), with how a
 #: sentence says the ratio and the beats: (ratio of the other input's tempo to the reference's,
 #: "at ... the MIDI tempo", "counted in ... beats").
 BEAT_LEVELS = ((0.5, "half", "longer"), (2.0, "twice", "shorter"),
