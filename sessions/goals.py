@@ -292,14 +292,23 @@ def first_session_day(store, client: str) -> date:
     return min(date.fromisoformat(local_day(r["started_utc"])) for r in rows)
 
 
+def _words(day: Any) -> str:
+    """A goal's day (``YYYY-MM-DD``) as the app writes days: ``Nov 2, 2026``
+    (:func:`sessions.timefmt.day_words`)."""
+    from sessions.timefmt import day_words
+
+    return day_words(str(day))
+
+
 def _check_day(store, client: str, value: Any, what: str) -> str:
     day = _day(value if value is not None else date.today().isoformat(), what)
     first = first_session_day(store, client)
     if day < first:
-        raise GoalError(f"{what} {day} is before the client's first session ({first})")
+        raise GoalError(f"{what}, {_words(day)}, is before the client's first session "
+                        f"({_words(first)})")
     # the local day may be ahead of UTC's (after midnight in Berlin): neither is the future
     if day > max(date.today(), datetime.now(timezone.utc).date()):
-        raise GoalError(f"{what} {day} is in the future")
+        raise GoalError(f"{what}, {_words(day)}, is in the future")
     return day.isoformat()
 
 
@@ -379,12 +388,12 @@ def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str 
     with _client_log(store, client) as (path, records):
         g = _find(records, goal_id)
         if g["status"] != "active":
-            raise GoalError(f"goal {goal_id} was {g['status']} on {g['end']}; it can no "
-                            "longer be changed (agree a new goal)")
+            raise GoalError(f"goal {goal_id} was {g['status']} on {_words(g['end'])}; it can "
+                            "no longer be changed (agree a new goal)")
         cur = g["versions"][-1]
         if day < cur["since"]:
-            raise GoalError(f"the change's date {day} is before the current version of goal "
-                            f"{goal_id} (from {cur['since']})")
+            raise GoalError(f"the change's date, {_words(day)}, is before the current "
+                            f"version of goal {goal_id} (from {_words(cur['since'])})")
         rec = {"op": "edit", "id": goal_id, "rev": g["rev"] + 1, "at_utc": utc_now(), "by": by,
                "since": day, "text": new_text if new_text is not None else cur["text"],
                "indicators": list(indicators) if indicators is not None else cur["indicators"],
@@ -409,10 +418,10 @@ def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reaso
     with _client_log(store, client) as (path, records):
         g = _find(records, goal_id)
         if g["status"] != "active":
-            raise GoalError(f"goal {goal_id} was {g['status']} on {g['end']} already")
+            raise GoalError(f"goal {goal_id} was {g['status']} on {_words(g['end'])} already")
         if day < g["versions"][-1]["since"]:
-            raise GoalError(f"{what} ({day}) is before the goal's current version "
-                            f"(from {g['versions'][-1]['since']})")
+            raise GoalError(f"{what}, {_words(day)}, is before the goal's current version "
+                            f"(from {_words(g['versions'][-1]['since'])})")
         rec = {"op": op, "id": goal_id, "rev": g["rev"] + 1, "at_utc": utc_now(), "by": by,
                "date": day, "reason": " ".join(str(reason or "").split())[:MAX_TEXT_CHARS]}
         state = _commit(store, client, path, records, rec)

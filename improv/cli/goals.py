@@ -22,9 +22,16 @@ def _indicator_text(i: dict) -> str:
     return f"{indicator_label(i, None)} ({i['direction']})"
 
 
+def _day(day: str | None) -> str:
+    """A goal's day as the app writes days: ``Nov 2, 2026`` (``now`` for an open end)."""
+    from improv.reports.goals import goal_day
+
+    return goal_day(day)
+
+
 def _goal_head(g: dict) -> str:
-    end = f" to {g['end']} ({g['status']})" if g["end"] else " (active)"
-    return f"{g['id']}  since {g['since']}{end}: “{g['text']}”"
+    end = f" to {_day(g['end'])} ({g['status']})" if g["end"] else " (active)"
+    return f"{g['id']}  since {_day(g['since'])}{end}: “{g['text']}”"
 
 
 def _known_client(store, client: str) -> str:
@@ -95,7 +102,7 @@ def add(app, client, text, since, indicators, tags, by, as_json):
     g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by,
                  listing=_listing(client))
     emit(g, as_json=as_json, human=lambda g: click.echo(f"added goal {g['id']} for client "
-                                                        f"{client} (since {g['since']})"))
+                                                        f"{client} (since {_day(g['since'])})"))
 
 
 @goals.command()
@@ -116,7 +123,7 @@ def edit(app, goal_id, text, since, indicators, tags, by, as_json):
     g = edit_goal(app.store, goal_id, since=since, text=text, indicators=inds or None,
                   tags=tgs or None, by=by, listing=listing)
     emit(g, as_json=as_json, human=lambda g: click.echo(
-        f"goal {g['id']}: version {len(g['versions'])} from {g['versions'][-1]['since']}"))
+        f"goal {g['id']}: version {len(g['versions'])} from {_day(g['versions'][-1]['since'])}"))
 
 
 def _end(app, goal_id, on, reason, by, as_json, op):
@@ -126,7 +133,7 @@ def _end(app, goal_id, on, reason, by, as_json, op):
     client = gl.goal_client(store, goal_id)
     g = gl.end_goal(store, client, goal_id, op=op, on=on, reason=reason, by=by)
     emit(g, as_json=as_json,
-         human=lambda g: click.echo(f"goal {g['id']} {g['status']} on {g['end']}"))
+         human=lambda g: click.echo(f"goal {g['id']} {g['status']} on {_day(g['end'])}"))
 
 
 @goals.command()
@@ -220,7 +227,8 @@ def list_(app, client, as_json):
     def human(state):
         click.echo(f"client {client}: {counted(len(state['goals']), 'goal')}; "
                    f"{plan_text(state['plan'], len(store.list(client=client)))}")
-        table([(g["id"], g["status"], g["since"], g["end"] or "–", len(g["versions"]),
+        table([(g["id"], g["status"], _day(g["since"]), _day(g["end"]) if g["end"] else "–",
+                len(g["versions"]),
                 ", ".join(_indicator_text(i) for i in g["indicators"] + g["tags"]) or "–",
                 g["text"]) for g in state["goals"]],
               ["ID", "STATUS", "SINCE", "END", "VERSIONS", "INDICATORS", "GOAL"])
@@ -264,9 +272,9 @@ def _show_human(r: dict) -> None:
         click.echo("")
         click.echo(_goal_head(g))
         for k, v in enumerate(g["versions"], 1):
-            until = v["until"] or "now"
             note = "" if v["used"] else " (corrected the same day: used for no session)"
-            click.echo(f"  version {k}, {v['since']} to {until}{note}: “{v['text']}”")
+            click.echo(f"  version {k}, {_day(v['since'])} to {_day(v['until'])}{note}: "
+                       f"“{v['text']}”")
             if not v["used"] or not v["indicators"]:
                 continue
             # in the units the compare tables and the web page use: shares in %, notes as names
@@ -276,9 +284,11 @@ def _show_human(r: dict) -> None:
                    for n, sid in enumerate(v["sessions"])],
                   ["SESSION", *[indicator_heading(i) for i in inds]])
             for i, s in zip(inds, shown, strict=True):
+                # a tag count's trend in words ("about the same: 0 more per session …")
+                trend = (s["trend_text"] if i["kind"] == "tag" or not s["trend"]
+                         else f"{s['trend']}/session")
                 click.echo(f"    {indicator_heading(i)} ({i['direction']}): band {s['band']}; "
-                           f"trend {s['trend'] + '/session' if s['trend'] else '–'}; "
-                           f"{i['verdict']}")
+                           f"trend {trend}; {i['verdict']}")
         click.echo(f"  reading: {goal_line(g)}")
 
 

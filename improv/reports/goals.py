@@ -398,10 +398,64 @@ def indicator_heading(ind: dict[str, Any]) -> str:
     return f"{ind['label']} ({unit})" if unit else ind["label"]
 
 
+def _count(v: float, *, sign: bool = False) -> str:
+    """A number of annotations per session to one decimal (none when it is whole), with a
+    true minus sign; ``sign``: a plus sign before a positive one.
+
+    >>> _count(0.04), _count(-0.2, sign=True), _count(0.25, sign=True), _count(2.0)
+    ('0', '−0.2', '+0.3', '2')
+    """
+    import math
+
+    r = math.floor(abs(v) * 10 + 0.5) / 10  # half away from zero: 0.25 is 0.3
+    text = f"{r:.1f}".removesuffix(".0")
+    if r == 0:
+        return "0"
+    return ("−" if v < 0 else "+" if sign else "") + text
+
+
+def count_trend_words(trend: dict[str, Any] | None) -> str:
+    """The trend of a count (annotations with a tag, per session) in words a therapist reads
+    at sight, not as a signed slope with its interval ("+0 per session [+0, +0]"):
+
+    - ``no change`` when the slope and its whole 95 % interval are zero (the count stayed
+      where it was, apart from single sessions);
+    - else the verdict's word, ``rising`` or ``falling`` for a clear trend (the Mann–Kendall
+      test, as the verdict), ``about the same`` otherwise; then how many more (fewer)
+      annotations a session has than the one before, typically (the Theil–Sen slope), and
+      its interval: ``about the same: 0 more per session (between −0.2 and +0.3)``.
+
+    >>> count_trend_words({"slope_per_session": 0.0, "ci_low": 0.0, "ci_high": 0.0,
+    ...                    "distinguishable": False})
+    'no change'
+    >>> count_trend_words({"slope_per_session": 0.04, "ci_low": -0.2, "ci_high": 0.31,
+    ...                    "distinguishable": False})
+    'about the same: 0 more per session (between −0.2 and +0.3)'
+    >>> count_trend_words({"slope_per_session": 1.0, "ci_low": 1.0, "ci_high": 1.0,
+    ...                    "distinguishable": True})
+    'rising: 1 more per session (between +1 and +1)'
+    >>> count_trend_words(None)
+    '–'
+    """
+    if not trend:
+        return "–"
+    slope, low, high = trend["slope_per_session"], trend["ci_low"], trend["ci_high"]
+    if slope == 0 and low == 0 and high == 0:
+        return "no change"
+    word = ("rising" if slope > 0 else "falling" if slope < 0 else "about the same") \
+        if trend.get("distinguishable") else "about the same"
+    more = f"{_count(slope)} more" if slope >= 0 else f"{_count(-slope)} fewer"
+    return (f"{word}: {more} per session (between {_count(low, sign=True)} and "
+            f"{_count(high, sign=True)})")
+
+
 def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
     """An indicator's values, band and trend in the unit of :func:`indicator_heading` (shares
     as percentages, notes as names), as the compare tables and the web page show them:
-    ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None}`` (trend per session)."""
+    ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None, "ci": "[+1, +3]" |
+    None, "trend_text"}`` (trend per session). ``trend_text`` is the whole trend as a line
+    says it: ``+2 per session [+1, +3]`` for a measure, in words for a tag count
+    (:func:`count_trend_words`), ``–`` without one."""
     from improv.reports.labels import scale, shown, shown_band
 
     col = ind.get("column")
@@ -411,10 +465,13 @@ def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
     b, t = ind.get("band"), ind.get("trend")
     band = (shown_band(col, b) if col else
             "–" if not b else f"{b['mean']:.3g} ± {b['sd']:.3g}")
-    return {"values": values,
-            "band": band,
-            "trend": None if not t else f"{k * t['slope_per_session']:+.3g}",
-            "ci": None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"}
+    trend = None if not t else f"{k * t['slope_per_session']:+.3g}"
+    ci = None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"
+    if ind.get("kind") == "tag" or (not col and ind.get("unit") == "count"):
+        text = count_trend_words(t)
+    else:
+        text = "–" if not t else f"{trend} per session {ci}"
+    return {"values": values, "band": band, "trend": trend, "ci": ci, "trend_text": text}
 
 
 def _fmt(v: float, unit: str = "") -> str:
@@ -566,11 +623,25 @@ def goals_progress(store, client: str, *, analyse: bool = True,
     return {"client": client, "plan": state["plan"], "sessions": sessions, "goals": goals_out}
 
 
+def goal_day(day: str | None, *, open_end: str = "now") -> str:
+    """A goal's day (``YYYY-MM-DD``) as the app writes days, ``Nov 2, 2026``
+    (:func:`sessions.timefmt.day_words`); ``open_end`` for None (a period still open).
+
+    >>> goal_day("2026-11-02"), goal_day(None)
+    ('Nov 2, 2026', 'now')
+    """
+    from sessions.timefmt import day_words
+
+    return open_end if not day else day_words(day)
+
+
 def goal_line(goal: dict[str, Any]) -> str:
-    """The goal's one line in plain words: its text, its state and its reading."""
-    state = {"active": f"since {goal['since']}",
-             "reached": f"{goal['since']} to {goal['end']}, reached",
-             "dropped": f"{goal['since']} to {goal['end']}, dropped"}[goal["status"]]
+    """The goal's one line in plain words: its text, its state (its days as the app writes
+    them: "since Nov 2, 2026") and its reading."""
+    since, end = goal_day(goal["since"]), goal_day(goal["end"])
+    state = {"active": f"since {since}",
+             "reached": f"{since} to {end}, reached",
+             "dropped": f"{since} to {end}, dropped"}[goal["status"]]
     return f"“{goal['text']}” ({state}): {goal['reading']}."
 
 

@@ -25,10 +25,10 @@ def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
         # in the units and decimals of the rest of the report: shares in %, notes as names
         s = shown_values(i)
         t, col = i.get("trend"), i.get("column")
+        trend = s["trend_text"]  # a tag count's in words: "about the same: 0 more per …"
         if t and col:  # as the Trends table writes a slope
-            s = dict(s, trend=shown_slope(col, t["slope_per_session"]),
-                     ci=f"[{shown_slope(col, t['ci_low'])}, {shown_slope(col, t['ci_high'])}]")
-        trend = "–" if not s["trend"] else f"{s['trend']} per session {s['ci']}"
+            trend = (f"{shown_slope(col, t['slope_per_session'])} per session "
+                     f"[{shown_slope(col, t['ci_low'])}, {shown_slope(col, t['ci_high'])}]")
         verdict = i["verdict"] + ("" if i["towards"] is None else
                                   (", towards the goal" if i["towards"] else
                                    ", away from the goal"))

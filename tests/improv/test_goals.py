@@ -156,8 +156,9 @@ def test_edited_goal_keeps_both_versions_each_for_its_period(client_store, run_c
     assert [(r["op"], r["rev"]) for r in recs] == [("create", 1), ("edit", 2)]
     assert recs[0]["text"] == "Less fear of being alone"
     human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
-    assert "version 1, 2026-01-05 to 2026-02-01" in human and "version 2, 2026-02-02 to now" \
-        in human
+    # days as the app writes them, not ISO dates
+    assert "version 1, Jan 5, 2026 to Feb 1, 2026" in human
+    assert "version 2, Feb 2, 2026 to now" in human and "2026-0" not in human
 
 
 def test_dropped_goal_stops_at_its_date(client_store, run_cli):
@@ -178,7 +179,7 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
     listed = _ok(run_cli("goals", "list", "--client", "C07", "--json"))
     assert [x["status"] for x in listed["goals"]] == ["dropped", "active"]
     r = run_cli("goals", "edit", g["id"], "again")
-    assert r.exit_code == 1 and "was dropped on 2026-02-09" in r.stderr
+    assert r.exit_code == 1 and "was dropped on Feb 9, 2026" in r.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -197,7 +198,7 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
     (["add", "--client", "C07", "X", "--tag", "leader:up"],
      "unknown tag leader: did you mean autonomy:leader?"),
     (["add", "--client", "C07", "X", "--since", "2025-12-01"],
-     "is before the client's first session (2026-01-05)"),
+     "is before the client's first session (Jan 5, 2026)"),
     (["add", "--client", "C07", "X", "--since", "2099-01-01"], "is in the future"),
     (["add", "--client", "C07", "X", "--since", "soon"], "must be a date like 2026-03-01"),
     (["add", "--client", "C07", "  "], "the goal text must not be empty"),
@@ -398,9 +399,9 @@ def test_a_correction_on_the_first_day_keeps_the_original_but_uses_the_new(clien
     assert (v2["text"], v2["used"], v2["sessions"]) == ("Dares to lead", True, ids[1:])
     assert goal["reading"].startswith("client leads rose")
     r = run_cli("goals", "reach", g["id"], "--on", "2026-02-23")
-    assert r.exit_code == 0 and "reached on 2026-02-23" in r.stdout
+    assert r.exit_code == 0 and "reached on Feb 23, 2026" in r.stdout
     r = run_cli("goals", "drop", g["id"])
-    assert r.exit_code == 1 and "was reached on 2026-02-23 already" in r.stderr
+    assert r.exit_code == 1 and "was reached on Feb 23, 2026 already" in r.stderr
 
 
 def test_a_damaged_log_is_a_one_line_error(client_store, run_cli):
@@ -489,7 +490,7 @@ def test_days_are_the_days_the_therapist_lived(client_store, run_cli, far_west, 
     versions = {g["id"]: g["versions"][0]["sessions"] for g in res["goals"]}
     assert versions[late["id"]] == ids and versions[after["id"]] == ids[1:]
     r = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-03")
-    assert r.exit_code == 1 and "first session (2026-01-04)" in r.stderr, r.stderr
+    assert r.exit_code == 1 and "first session (Jan 4, 2026)" in r.stderr, r.stderr
     with Store(path) as s:
         text = client_report_html(s, client="C07")
     assert "8 sessions from Jan 4, 2026 to Feb 22, 2026" in text
@@ -624,3 +625,72 @@ def test_a_measure_reads_its_own_column_not_a_longer_one_ending_so():
     assert matching_columns(cols, "silence_share", "therapist") == [
         "therapist.midi.silence_share"]
     assert matching_columns(cols, "notes", None) == []
+
+
+def test_goal_days_are_written_in_words_everywhere(client_store, run_cli):
+    """A goal's days read "since Jan 5, 2026" (sessions.timefmt.day_words), as the rest of
+    the app writes days, not ISO dates: the command line's messages, list and show, the
+    goal's line of the web API, and the refusals."""
+    path, _ = client_store
+    r = _ok(run_cli("goals", "add", "--client", "C07", "Dares to lead", "--since", "2026-01-05",
+                    "--indicator", "leads_share@client:up"))
+    assert "(since Jan 5, 2026)" in r.stdout
+    g = _ok(run_cli("goals", "list", "--client", "C07", "--json"))["goals"][0]
+    r = _ok(run_cli("goals", "edit", g["id"], "Leads more often", "--since", "2026-02-02"))
+    assert "version 2 from Feb 2, 2026" in r.stdout
+    listed = _ok(run_cli("goals", "list", "--client", "C07")).stdout
+    assert "Jan 5, 2026" in listed and "2026-01-05" not in listed
+    shown = _ok(run_cli("goals", "show", "--client", "C07")).stdout
+    assert f"{g['id']}  since Jan 5, 2026 (active)" in shown
+    assert "(since Jan 5, 2026): client leads" in shown  # the goal's line (reading)
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown)
+    r = _ok(run_cli("goals", "reach", g["id"], "--on", "2026-02-23"))
+    assert "reached on Feb 23, 2026" in r.stdout
+    from improv.reports.goals import goal_line, goals_progress
+    from sessions.store import Store
+
+    with Store(path) as store:  # the web API's "line" of each goal
+        line = goal_line(goals_progress(store, "C07", analyse=False)["goals"][0])
+    assert line.startswith("“Leads more often” (Jan 5, 2026 to Feb 23, 2026, reached): ")
+    r = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-02")
+    assert "the goal's start date, Jan 2, 2026, is before the client's first session " \
+        "(Jan 5, 2026)" in r.stderr
+
+
+def test_a_tag_counts_trend_reads_in_words(client_store, run_cli):
+    """A tag count's trend read "+0 per session [+0, +0]": in words now, "no change" where
+    the count and its interval are all zero, else how many more (fewer) per session with its
+    interval, in the command line and the report's goals section."""
+    from improv.reports.goals import goals_progress
+    from improv.reports.goals_report import goals_section_html
+    from sessions.store import Store
+
+    path, _ = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "Leads", "--since", "2026-01-05",
+                "--tag", "autonomy:leader:up"))  # one more each session
+    _ok(run_cli("goals", "add", "--client", "C07", "Marks", "--since", "2026-01-05",
+                "--tag", "marker:up"))  # never: 0 in every session
+    human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
+    assert ("annotations tagged autonomy:leader per session (up): band 1 ± 1; trend rising: "
+            "1 more per session (between +1 and +1); rising") in human
+    assert "annotations tagged marker per session (up): band –; trend no change;" in human
+    assert "+0" not in human and "/session" not in human
+    with Store(path) as store:
+        html = goals_section_html(goals_progress(store, "C07", analyse=False))
+    assert "<td>no change</td>" in html
+    assert "<td>rising: 1 more per session (between +1 and +1)</td>" in html
+    assert "+0" not in html
+
+
+@pytest.mark.parametrize("trend, words", [
+    ((0.0, 0.0, 0.0, False), "no change"),
+    ((0.04, -0.2, 0.31, False), "about the same: 0 more per session (between −0.2 and +0.3)"),
+    ((-0.5, -1.0, -0.25, True), "falling: 0.5 fewer per session (between −1 and −0.3)"),
+    ((0.0, -0.5, 0.0, False), "about the same: 0 more per session (between −0.5 and 0)"),
+])
+def test_count_trend_words(trend, words):
+    from improv.reports.goals import count_trend_words
+
+    slope, low, high, clear = trend
+    assert count_trend_words({"slope_per_session": slope, "ci_low": low, "ci_high": high,
+                              "distinguishable": clear}) == words
