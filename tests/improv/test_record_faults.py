@@ -213,7 +213,9 @@ def test_midi_burst_2000_per_second_is_not_lost(jack_rig, tmp_path):
     events = [(i / 2000, bytes([0x90 | (i % 16), i % 128, 1 + i % 127])) for i in range(n)]
     kb = rig.midi_player(name="kb1", events=events)
     store = tmp_path / "store"
-    proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1", "--duration", "5")
+    # 10 s: the 3 s burst starts once the port is wired, which a loaded machine can take
+    # seconds to do (with 5 s, a burst wired 2.5 s late was cut off by the recording's end)
+    proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1", "--duration", "10")
     wait_for(kb.is_connected, timeout=15, what="MIDI wiring")
     kb.start(delay_s=0.2)
     kb.wait_done(15)
