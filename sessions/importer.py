@@ -348,8 +348,16 @@ def _check_files(files: Sequence[str | os.PathLike]) -> list[Path]:
     if not paths:
         raise InvalidArgumentError("no files to import", parameter="files")
     for p in paths:
+        if p.is_dir():
+            raise SessionFormatError(
+                f"{p} is a folder: give the files in it, e.g. {p}/*.mid {p}/*.wav (a folder "
+                "that 'improv sessions export' wrote is imported on its own)")
         if not p.is_file():
             raise SessionFormatError(f"{p} does not exist or is not a file")
+        if p.suffix.lower() == ".zip":
+            raise SessionFormatError(
+                f"{p.name}: a zip file is imported on its own, as a session export "
+                f"('improv sessions import {p.name}'), not with recordings")
         if p.suffix.lower() not in READERS:
             raise SessionFormatError(unsupported(p.name))
     if len({p.resolve() for p in paths}) != len(paths):

@@ -189,8 +189,24 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
 @click.pass_obj
 def import_(app, files, client, therapist, players, offsets, title, started, percussion,
             as_json) -> None:
-    """Import MIDI and audio files recorded together as one session."""
+    """Import MIDI and audio files recorded together as one session, or restore a session
+    export (a .zip file or folder from 'improv sessions export', checked against its
+    SHA256SUMS)."""
     from sessions.importer import import_files
+    from sessions.restore import is_export
+
+    if len(files) == 1 and is_export(files[0]):
+        given = [f"--{k}" for k, v in (("client", client), ("therapist", therapist),
+                                      ("player", players), ("offset", offsets),
+                                      ("title", title), ("started", started),
+                                      ("percussion", percussion)) if v]
+        if given:
+            raise ParameterError(
+                f"{files[0].name} is a session export: it comes back as it was exported, "
+                f"without {' or '.join(given)} (correct it afterwards with 'improv sessions "
+                "correct')")
+        _restore_export(app, files[0], as_json=as_json)
+        return
 
     when = None
     if started:
@@ -217,6 +233,8 @@ def import_(app, files, client, therapist, players, offsets, title, started, per
     )
     for w in manifest.get("warnings", []):
         info(f"warning: {w}")
+    if not manifest.get("client"):
+        info(no_client_warning(manifest["id"]))
     summary = {
         "id": manifest["id"],
         "players": [p["name"] for p in manifest["players"]],
@@ -234,6 +252,27 @@ def import_(app, files, client, therapist, players, offsets, title, started, per
     ))
 
 
+def no_client_warning(session_id: str) -> str:
+    """The warning for a session imported without a client code."""
+    return (f"warning: session {session_id} has no client code, so it belongs to no client's "
+            "sessions, goals or reports; add one with "
+            f"'improv sessions correct {session_id} --client C07'")
+
+
+def _restore_export(app, path: Path, *, as_json: bool) -> None:
+    """``improv sessions import EXPORT``: the session of an export back into the store."""
+    from sessions.restore import restore_session
+
+    m = restore_session(app.store, path)
+    summary = {"id": m["id"], "restored": True, "client": m.get("client"),
+               "players": [p["name"] for p in m["players"]],
+               "duration_s": m.get("duration_s")}
+    emit(summary, as_json=as_json, human=lambda s: click.echo(
+        f"restored session {s['id']} from {path.name}: client {s['client'] or '-'}, players "
+        f"{', '.join(s['players'])}, {format_duration(s['duration_s'])}; every file matched "
+        "its checksum"))
+
+
 @sessions.command()
 @click.argument("session_id", metavar="ID")
 @click.option("--to", "to", required=True, type=PlainPath(path_type=Path),
@@ -245,7 +284,8 @@ def export(app, session_id: str, to: Path) -> None:
 
     app.store.session(session_id)  # unknown / busy sessions fail here
     out = export_session(app.store.folder(session_id), to)
-    click.echo(f"exported {session_id} to {out}")
+    click.echo(f"exported {session_id} to {out} (restore it with 'improv sessions import "
+               f"{out}'; the client's goals are in 'improv backup')")
 
 
 @sessions.command()

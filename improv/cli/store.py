@@ -1,0 +1,142 @@
+"""``improv info``, ``improv backup`` and ``improv restore``: where the store is, and a copy
+of all of it that can be checked and put back (docs/session-format.md, "Backups")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from improv.cli.output import counted, emit, info, json_option
+from improv.cli.params import PlainPath
+
+
+def size_words(n_bytes: int) -> str:
+    """``830 kB``, ``12.3 MB``, ``1.40 GB``: a size for people (decimal units).
+
+    >>> size_words(0), size_words(4_200), size_words(12_345_678), size_words(1_400_000_000)
+    ('0 kB', '4 kB', '12.3 MB', '1.40 GB')
+    """
+    if n_bytes < 1e6:
+        return f"{round(n_bytes / 1e3):.0f} kB"
+    if n_bytes < 1e9:
+        return f"{n_bytes / 1e6:.1f} MB"
+    return f"{n_bytes / 1e9:.2f} GB"
+
+
+@click.command("info")
+@json_option
+@click.pass_obj
+def info_(app, as_json: bool) -> None:
+    """Show where the session store is, its size and how many sessions it holds."""
+    path = app.store_path
+    if not path.exists():
+        result = {"path": str(path.expanduser().absolute()), "exists": False, "bytes": 0,
+                  "sessions": 0, "recording": 0, "clients": 0, "goal_logs": 0,
+                  "writable": None}
+    else:
+        from sessions.storeinfo import store_summary
+
+        result = {"exists": True, **store_summary(app.open_store(recover=False))}
+
+    def human(r):
+        click.echo(f"store     {r['path']}")
+        if not r["exists"]:
+            click.echo("          not made yet: 'improv record', 'improv sessions import' or "
+                       "'improv sessions demo' make it")
+            return
+        busy = f" ({r['recording']} being recorded now)" if r["recording"] else ""
+        click.echo(f"holds     {counted(r['sessions'], 'session')}{busy} of "
+                   f"{counted(r['clients'], 'client')}, {size_words(r['bytes'])}"
+                   + ("" if r["writable"] else " (read-only)"))
+        click.echo("back up   improv backup --to /media/backup/improv-backup.zip")
+
+    emit(result, as_json=as_json, human=human)
+
+
+@click.command()
+@click.option("--to", "to", type=PlainPath(path_type=Path), metavar="FOLDER|FILE.zip",
+              help="A new folder, or a new file ending in .zip (e.g. on a USB disk).")
+@click.option("--check", "check", type=PlainPath(path_type=Path, exists=True),
+              metavar="BACKUP", help="Check a backup against its checksums instead.")
+@json_option
+@click.pass_obj
+def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
+    """Back up the whole store: sessions, clients' goals, setups and tags, with checksums.
+
+    Safe while 'improv serve' runs: a session being recorded is left out (and named). Restore
+    a backup with 'improv --store NEW-FOLDER restore BACKUP'.
+    """
+    if bool(to) == bool(check):
+        raise click.UsageError("give --to FOLDER|FILE.zip to make a backup, or --check BACKUP")
+    if check is not None:
+        from sessions.backup import check_backup
+
+        result = check_backup(check)
+
+        def human(r):
+            for p in r["problems"]:
+                click.echo(f"  - {p}")
+            if r["ok"]:
+                click.echo(f"backup {check} is whole: {counted(r['sessions'], 'session')}, "
+                           f"goals of {counted(r['clients'], 'client')}, "
+                           f"{counted(r['files'], 'file')} ({size_words(r['bytes'])}) match "
+                           "their checksums")
+
+        emit(result, as_json=as_json, human=human)
+        if not result["ok"]:
+            raise click.ClickException(
+                f"backup {check} is damaged: {counted(len(result['problems']), 'problem')} "
+                f"(first: {result['problems'][0]}); make a new backup")
+        return
+    from sessions.backup import backup_store
+
+    store = app.store
+    result = backup_store(store, to)
+    for sid, why in result["skipped"]:
+        info(f"warning: session {sid} is not in the backup: {why} (back it up again "
+             "when it is finished)")
+    for sid, rel in result["damaged"]:
+        info(f"warning: session {sid}: {rel} does not match its checksum; copied as it is "
+             f"(see 'improv sessions verify {sid}')")
+
+    def human(r):
+        click.echo(f"backed up {counted(len(r['sessions']), 'session')}, goals of "
+                   f"{counted(len(r['clients']), 'client')}"
+                   + (f", {' and '.join(r['files'])}" if r["files"] else "")
+                   + f" ({size_words(r['bytes'])}) to {r['path']}")
+        click.echo(f"check it with 'improv backup --check {r['path']}'")
+
+    emit(result, as_json=as_json, human=human)
+
+
+@click.command()
+@click.argument("backup_path", metavar="BACKUP", type=PlainPath(path_type=Path, exists=True))
+@json_option
+@click.pass_obj
+def restore(app, backup_path: Path, as_json: bool) -> None:
+    """Restore a backup (from 'improv backup') into a new, empty store.
+
+    Everything is checked before the store changes. Give the new store with --store before
+    the command: improv --store ~/improv-restored restore BACKUP.zip
+    """
+    from sessions.backup import restore_store
+    from sessions.store import Store
+
+    store = Store(app.store_path, create=True)  # a restore makes its store
+    try:
+        result = restore_store(store, backup_path)
+    finally:
+        store.close()
+
+    def human(r):
+        click.echo(f"restored {counted(len(r['sessions']), 'session')}, goals of "
+                   f"{counted(len(r['clients']), 'client')}"
+                   + (f", {' and '.join(r['files'])}" if r["files"] else "")
+                   + f" into {store.root} (backup of {r['created_utc']}); measure them again "
+                   "with 'improv analyze --all'")
+
+    emit(result, as_json=as_json, human=human)
+
+
+COMMANDS = [info_, backup, restore]

@@ -1,0 +1,498 @@
+"""Backing up a whole store, checking a backup, and restoring one into an empty store.
+
+A backup holds everything of the store that is not derived (docs/session-format.md,
+"Backups")::
+
+    BACKUP.json                  what it is: format, when, which sessions, what was left out
+    SHA256SUMS                   every other file's SHA-256, as sha256sum writes it
+    sessions/<id>/…              each complete session folder (no cache/, no lock files)
+    clients/<code>/goals.jsonl   each client's treatment goals
+    setups.json                  the saved recording setups (if any)
+    vocabulary.json              the practice's own annotation tags (if any)
+
+Left out: ``catalog.sqlite`` (an index, rebuilt from the folders on restore), each session's
+``cache/`` (derived; measured again when needed), ``tmp/`` and ``locks/`` (a running process's
+scratch). A backup is a new owner-only folder or a ``.zip`` file, written under a hidden
+``.NAME.partial`` name and renamed when complete.
+
+It is safe while the web app runs: a session being recorded is left out (and named in the
+result); every other session is copied holding its ``audio/`` folder and then its folder
+shared (the locks that compression and manifest changes take exclusively, in that order), so
+no change of the manifest, the MIDI file or the audio happens while it is copied; a client's
+goal log is copied holding its folder shared (the lock goal changes take); setups and
+vocabulary are replaced atomically by their writers, so a copy is of one version.
+
+A backup is restored only into an empty store (:func:`restore_store`): everything is checked
+against ``SHA256SUMS`` and every session verified in ``tmp/`` before anything is moved into
+the store, then the catalog is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+from sessions import locks, scratch
+from sessions import manifest as mf
+from sessions.errors import SessionFormatError, StoreError
+from sessions.fsutil import FILE_MODE, fsync_dir, make_dir, open_new, write_errors
+from sessions.packed import (
+    SUMS,
+    check_space,
+    open_packed,
+    read_member_json,
+    read_sums,
+    unpack,
+)
+from sessions.safeio import open_regular
+
+__all__ = ["BACKUP_FILE", "backup_store", "check_backup", "restore_store", "store_files"]
+
+BACKUP_FILE = "BACKUP.json"
+FORMAT = "improv-backup"
+VERSION = 1
+CLIENTS_DIR = "clients"
+GOALS_FILE = "goals.jsonl"
+#: Files at the top of a store that a backup holds (when they exist).
+STORE_FILES = ("setups.json", "vocabulary.json")
+_SKIP_IN_SESSION = {mf.LOCK, "cache"}
+
+
+def _valid_code(code: str) -> bool:
+    try:
+        mf.check_code(code, what="client")
+    except StoreError:
+        return False
+    return True
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def store_files(store) -> dict[str, Any]:
+    """What a backup of ``store`` would hold, and what it leaves out.
+
+    Returns
+    -------
+    dict
+        ``sessions`` (IDs of complete sessions), ``busy`` (``[id, why]`` of sessions being
+        recorded or interrupted), ``clients`` (codes with a goal log), ``files`` (the store
+        files of :data:`STORE_FILES` that exist).
+    """
+    sessions, busy = [], []
+    for sid in store.session_ids():
+        folder = store.folder(sid)
+        if (folder / mf.RECORDING_FLAG).exists():
+            from sessions.recovery import is_interrupted
+
+            busy.append([sid, "interrupted: run 'improv sessions recover' first"
+                         if is_interrupted(folder) else "being recorded now"])
+        elif (folder / mf.MANIFEST).is_file():
+            sessions.append(sid)
+    clients_dir = store.root / CLIENTS_DIR
+    clients = sorted(p.name for p in clients_dir.iterdir()
+                     if (p / GOALS_FILE).is_file() and _valid_code(p.name)) \
+        if clients_dir.is_dir() else []
+    files = [n for n in STORE_FILES if (store.root / n).is_file()]
+    return {"sessions": sessions, "busy": busy, "clients": clients, "files": files}
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+class _Sink:
+    """Where a backup's files go: a new folder, or a zip file (audio stored, text deflated).
+
+    Each file is hashed from the very bytes written."""
+
+    def __init__(self, to: Path) -> None:
+        self.to = to
+        self.sums: dict[str, str] = {}
+        self.bytes = 0
+        self.is_zip = to.suffix.lower() == ".zip"
+        self.partial = to.with_name(f".{to.name}.partial")
+        self.top = to.stem if self.is_zip else ""
+        if self.is_zip:
+            self._raw = open_new(self.partial, "xb")
+            self._zip = zipfile.ZipFile(self._raw, "w")
+        else:
+            with write_errors(self.partial):
+                self.partial.mkdir(mode=0o700)
+            os.chmod(self.partial, 0o700)
+
+    def copy(self, rel: str, src: IO[bytes]) -> str:
+        h = hashlib.sha256()
+        if self.is_zip:
+            info = zipfile.ZipInfo(f"{self.top}/{rel}",
+                                   date_time=datetime.now().timetuple()[:6])
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            info.compress_type = (zipfile.ZIP_STORED
+                                  if rel.endswith((".wav", ".flac")) else zipfile.ZIP_DEFLATED)
+            with write_errors(self.to), self._zip.open(info, "w", force_zip64=True) as out:
+                self._pump(src, out, h)
+        else:
+            dst = self.partial / rel
+            make_dir(dst.parent)
+            with open_new(dst, "xb") as out, write_errors(dst):
+                self._pump(src, out, h)
+        self.sums[rel] = h.hexdigest()
+        return self.sums[rel]
+
+    def _pump(self, src: IO[bytes], out: IO[bytes], h) -> None:
+        while chunk := src.read(1 << 22):
+            h.update(chunk)
+            out.write(chunk)
+            self.bytes += len(chunk)
+
+    def write_text(self, rel: str, text: str, *, listed: bool = True) -> None:
+        import io
+
+        if listed:
+            self.copy(rel, io.BytesIO(text.encode("utf-8")))
+        elif self.is_zip:
+            with write_errors(self.to):
+                self._zip.writestr(f"{self.top}/{rel}", text)
+        else:
+            with open_new(self.partial / rel, "x", encoding="utf-8") as f:
+                f.write(text)
+
+    def finish(self) -> Path:
+        sums = "".join(f"{d}  {r}\n" for r, d in self.sums.items())
+        self.write_text(SUMS, sums, listed=False)
+        if self.is_zip:
+            with write_errors(self.to):
+                self._zip.close()
+                self._raw.flush()
+                os.fsync(self._raw.fileno())
+                self._raw.close()
+        with write_errors(self.to):
+            if self.to.exists():
+                raise StoreError(f"{self.to} exists already; choose another name")
+            os.rename(self.partial, self.to)
+        fsync_dir(self.to.parent)
+        return self.to
+
+    def abandon(self) -> None:
+        if self.is_zip:
+            with contextlib.suppress(Exception):
+                self._zip.close()
+            with contextlib.suppress(OSError):
+                self._raw.close()
+            self.partial.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(self.partial, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _session_held(folder: Path) -> Iterator[None]:
+    """Hold a session's ``audio/`` folder and then the folder itself shared (the order in
+    which a compression run takes them exclusively), so nothing in it changes meanwhile."""
+    with contextlib.ExitStack() as stack:
+        audio = folder / mf.AUDIO_DIR
+        if audio.is_dir():
+            stack.enter_context(locks.folder_lock(audio, shared=True))
+        stack.enter_context(locks.folder_lock(folder, shared=True))
+        yield
+
+
+def _session_files(folder: Path) -> list[Path]:
+    out = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if rel.parts[0] in _SKIP_IN_SESSION or any(x.startswith(".") for x in rel.parts):
+            continue
+        if p.is_file() and not p.is_symlink():
+            out.append(p)
+    return out
+
+
+def _check_target(store, to: Path) -> None:
+    if to.exists():
+        raise StoreError(f"{to} exists already: a backup goes into a new folder or .zip file "
+                         "(nothing there is overwritten)", parameter="to")
+    if not to.parent.is_dir():
+        raise StoreError(f"folder {to.parent} does not exist: create it first (e.g. on the "
+                         "backup disk) or choose another place", parameter="to")
+    root = store.root.resolve()
+    target = to.parent.resolve() / to.name
+    if target == root or root in target.parents:
+        raise StoreError(f"{to} is inside the store {store.root}: put the backup on another "
+                         "disk or folder", parameter="to")
+
+
+def backup_store(store, to: Path, *,
+                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Back up ``store`` to the new folder or ``.zip`` file ``to``.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    to : Path
+        A name that does not exist yet, in a folder that does: a folder, or a file ending in
+        ``.zip``.
+    progress : callable, optional
+        Called with each session ID before it is copied.
+
+    Returns
+    -------
+    dict
+        ``path``, ``sessions`` (IDs backed up), ``clients``, ``files``, ``skipped``
+        (``[id, why]``: sessions being recorded), ``damaged`` (``[id, file]``: files that no
+        longer match the checksum of their session's manifest; copied as they are),
+        ``bytes`` (copied) and ``created_utc``.
+
+    Raises
+    ------
+    StoreError
+        ``to`` exists, its folder does not, it is inside the store, or the disk is full
+        (nothing is left at ``to`` then).
+    """
+    to = Path(to)
+    _check_target(store, to)
+    plan = store_files(store)
+    created = _utc_now()
+    sink = _Sink(to)
+    done, skipped, damaged = [], list(plan["busy"]), []
+    try:
+        for sid in plan["sessions"]:
+            if progress is not None:
+                progress(sid)
+            folder = store.folder(sid)
+            try:
+                with _session_held(folder):
+                    if (folder / mf.RECORDING_FLAG).exists():
+                        skipped.append([sid, "being recorded now"])
+                        continue
+                    from sessions.fsutil import read_json
+
+                    recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}
+                    for p in _session_files(folder):
+                        rel = p.relative_to(folder).as_posix()
+                        with open_regular(p, "rb") as f:
+                            digest = sink.copy(f"sessions/{sid}/{rel}", f)
+                        if rel in recorded and recorded[rel] != digest:
+                            damaged.append([sid, rel])
+            except FileNotFoundError:  # deleted while the backup ran
+                skipped.append([sid, "deleted while the backup ran"])
+                continue
+            except SessionFormatError as exc:  # a link or a broken manifest: as verify says
+                skipped.append([sid, str(exc)])
+                continue
+            done.append(sid)
+        for client in plan["clients"]:
+            log = store.root / CLIENTS_DIR / client / GOALS_FILE
+            with locks.folder_lock(log.parent, shared=True), open_regular(log, "rb") as f:
+                sink.copy(f"{CLIENTS_DIR}/{client}/{GOALS_FILE}", f)
+        for name in plan["files"]:
+            with open_regular(store.root / name, "rb") as f:
+                sink.copy(name, f)
+        about = {"format": FORMAT, "version": VERSION, "created_utc": created,
+                 "sessions": done, "clients": plan["clients"], "files": plan["files"],
+                 "skipped": skipped}
+        sink.write_text(BACKUP_FILE, json.dumps(about, indent=2, ensure_ascii=False) + "\n")
+        path = sink.finish()
+    except BaseException:
+        sink.abandon()
+        raise
+    return {"path": str(path), "sessions": done, "clients": plan["clients"],
+            "files": plan["files"], "skipped": skipped, "damaged": damaged,
+            "bytes": sink.bytes, "created_utc": created}
+
+
+# -- checking --------------------------------------------------------------------------------
+
+def _about(packed) -> dict[str, Any]:
+    name = packed.path.name
+    if BACKUP_FILE not in packed.files:
+        hint = (f" (a session export: import it with 'improv sessions import {name}')"
+                if "session.json" in packed.files else "")
+        raise SessionFormatError(f"{name} is not an improv backup: it has no {BACKUP_FILE}"
+                                 f"{hint}")
+    about = read_member_json(packed, BACKUP_FILE)
+    if not isinstance(about, dict) or about.get("format") != FORMAT:
+        raise SessionFormatError(f"{name}: {BACKUP_FILE} is not an improv backup's")
+    if not isinstance(about.get("version"), int) or about["version"] > VERSION:
+        raise SessionFormatError(f"{name} was written by a newer improv (backup version "
+                                 f"{about.get('version')!r}); upgrade improv to restore it")
+    return about
+
+
+def _layout_problem(rel: str) -> str | None:
+    """Why a path has no place in a backup, or None."""
+    parts = rel.split("/")
+    if rel in (BACKUP_FILE, *STORE_FILES):
+        return None
+    if parts[0] == "sessions" and len(parts) >= 3 and mf.valid_session_id(parts[1]) \
+            and parts[2] != "cache":
+        return None
+    if parts[0] == CLIENTS_DIR and len(parts) == 3 and _valid_code(parts[1]) \
+            and parts[2] == GOALS_FILE:
+        return None
+    return f"{rel} has no place in a backup"
+
+
+def check_backup(path: Path) -> dict[str, Any]:
+    """Check a backup against its ``SHA256SUMS`` (every file read) without restoring it.
+
+    Returns
+    -------
+    dict
+        ``ok``, ``problems`` (one line each), ``sessions``, ``clients``, ``files`` (count)
+        and ``bytes``, and ``created_utc``.
+    """
+    import io
+
+    with open_packed(path) as packed:
+        about = _about(packed)
+        problems: list[str] = []
+        try:
+            sums = read_sums(packed)
+        except SessionFormatError as exc:
+            return _checked(about, packed, [str(exc)])
+        problems += [p for rel in sums if (p := _layout_problem(rel))]
+        for rel, digest in sums.items():
+            h = hashlib.sha256()
+            try:
+                with packed.open(rel) as f:
+                    while chunk := f.read(1 << 22):
+                        h.update(chunk)
+            except (zipfile.BadZipFile, OSError, io.UnsupportedOperation) as exc:
+                problems.append(f"{rel}: cannot be read ({exc})")
+                continue
+            if h.hexdigest() != digest:
+                problems.append(f"{rel}: checksum mismatch (damaged or changed)")
+        return _checked(about, packed, problems)
+
+
+def _checked(about: dict, packed, problems: list[str]) -> dict[str, Any]:
+    return {"ok": not problems, "problems": problems,
+            "sessions": len(about.get("sessions") or []),
+            "clients": len(about.get("clients") or []),
+            "files": len(packed.files), "bytes": sum(packed.files.values()),
+            "created_utc": about.get("created_utc")}
+
+
+# -- restoring -------------------------------------------------------------------------------
+
+def _holds_anything(store) -> list[str]:
+    """What makes a store not empty (session folders, goal logs, setups, vocabulary)."""
+    found = []
+    if store.sessions_dir.is_dir() and any(store.sessions_dir.iterdir()):
+        found.append(f"{len(list(store.sessions_dir.iterdir()))} session folder(s)")
+    clients = store.root / CLIENTS_DIR
+    if clients.is_dir() and any(clients.iterdir()):
+        found.append("clients' goals")
+    found += [n for n in STORE_FILES if (store.root / n).exists()]
+    return found
+
+
+def restore_store(store, path: Path) -> dict[str, Any]:
+    """Restore a backup into ``store``, which must be empty.
+
+    Everything is unpacked into ``tmp/restore-store-<hex>/`` and checked there (every
+    checksum of ``SHA256SUMS``, the layout, each session with
+    :func:`sessions.verify.verify_folder`, each goal log) before the first item is moved into
+    the store; then the sessions, goal logs, setups and vocabulary are renamed into place
+    and the catalog is rebuilt from them.
+
+    Returns
+    -------
+    dict
+        ``sessions`` and ``clients`` (restored), ``files``, ``created_utc`` (of the backup)
+        and ``indexed`` (sessions in the rebuilt catalog).
+
+    Raises
+    ------
+    StoreError
+        The store is not empty; nothing is changed.
+    SessionFormatError
+        Not a backup, a file damaged or changed, a hostile entry or a session that does not
+        verify; nothing is changed.
+    """
+    store.require_writable()
+    full = _holds_anything(store)
+    if full:
+        raise StoreError(
+            f"the store {store.root} is not empty (it holds {', '.join(full)}): a backup is "
+            "restored only into an empty store; choose a new store folder for it")
+    with open_packed(path) as packed:
+        about = _about(packed)
+        check_space(packed, store.tmp_dir)
+        sums = read_sums(packed)
+        bad = [p for rel in sums if (p := _layout_problem(rel))]
+        if bad:
+            raise SessionFormatError(f"{packed.path.name}: {bad[0]}: refused; nothing was "
+                                     "restored")
+        with scratch.claim(store.tmp_dir, f"restore-store-{secrets.token_hex(4)}") as claim:
+            staged = claim.path
+            unpack(packed, staged, sums)
+            problem = _staged_problem(staged)
+            if problem:
+                raise SessionFormatError(f"{packed.path.name}: {problem}; nothing was "
+                                         "restored")
+            if _holds_anything(store):  # something arrived meanwhile (a recording started)
+                raise StoreError(f"the store {store.root} is no longer empty: nothing was "
+                                 "restored")
+            sessions, clients, files = _move_in(store, staged)
+    result = store.reindex()
+    return {"sessions": sessions, "clients": clients, "files": files,
+            "created_utc": about.get("created_utc"), "indexed": result["indexed"]}
+
+
+def _staged_problem(staged: Path) -> str | None:
+    from sessions.goals import verify_log
+    from sessions.verify import verify_folder
+
+    sessions_dir = staged / "sessions"
+    for folder in sorted(sessions_dir.iterdir()) if sessions_dir.is_dir() else []:
+        if (folder / mf.RECORDING_FLAG).exists():
+            return f"session {folder.name} was backed up while being recorded"
+        report = verify_folder(folder)
+        if report["problems"]:
+            return f"session {folder.name}: {report['problems'][0]}"
+    clients = staged / CLIENTS_DIR
+    for log in sorted(clients.glob(f"*/{GOALS_FILE}")) if clients.is_dir() else []:
+        problems = verify_log(log)
+        if problems:
+            return f"goals of {log.parent.name}: {problems[0]}"
+    for name in STORE_FILES:
+        if (staged / name).exists():
+            from sessions.fsutil import read_json
+
+            read_json(staged / name)
+    return None
+
+
+def _move_in(store, staged: Path) -> tuple[list[str], list[str], list[str]]:
+    """Rename the checked items from ``staged`` into the store (each rename is atomic)."""
+    sessions, clients, files = [], [], []
+    src_sessions = staged / "sessions"
+    make_dir(store.sessions_dir)
+    for folder in sorted(src_sessions.iterdir()) if src_sessions.is_dir() else []:
+        with write_errors(store.folder(folder.name)):
+            os.rename(folder, store.folder(folder.name))
+        sessions.append(folder.name)
+    fsync_dir(store.sessions_dir)
+    src_clients = staged / CLIENTS_DIR
+    if src_clients.is_dir():
+        make_dir(store.root / CLIENTS_DIR)
+        for folder in sorted(src_clients.iterdir()):
+            with write_errors(store.root / CLIENTS_DIR / folder.name):
+                os.rename(folder, store.root / CLIENTS_DIR / folder.name)
+            clients.append(folder.name)
+        fsync_dir(store.root / CLIENTS_DIR)
+    for name in STORE_FILES:
+        if (staged / name).exists():
+            with write_errors(store.root / name):
+                os.rename(staged / name, store.root / name)
+            files.append(name)
+    fsync_dir(store.root)
+    return sessions, clients, files

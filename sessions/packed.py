@@ -1,0 +1,338 @@
+"""Reading an export or a backup made elsewhere: a zip file or a folder with ``SHA256SUMS``.
+
+Both ``improv sessions export`` and ``improv backup`` write one folder (in a zip: one top
+folder) that holds ``SHA256SUMS`` in the format of ``sha256sum`` and the files it lists.
+Such a thing may come back from a USB stick, a cloud folder or a stranger, so improv trusts
+nothing in it before it has checked it (the rules of docs/session-format.md, "Hostile
+folders"):
+
+- a zip entry must be a plain relative path inside the one top folder: no ``..``, no absolute
+  path or drive, no backslash, no hidden name (``.lock``), no symbolic link or other special
+  file, no encryption, no name twice;
+- a folder is walked without following links (:func:`sessions.safeio.unsafe_entries`): a
+  link, a FIFO or a device in it refuses it whole;
+- at most :data:`MAX_FILES` files, and the sizes they announce must fit the disk (a zip entry
+  never yields more than its announced size: :mod:`zipfile` stops there and checks the CRC);
+- every file is listed in ``SHA256SUMS`` and every listed file is there, and each is copied
+  with its digest computed from the very bytes written (:func:`unpack`).
+
+Nothing is written except into the folder :func:`unpack` is given (a claimed scratch folder
+of the store, :mod:`sessions.scratch`), so a refused one leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from sessions.errors import SessionFormatError, StoreWriteError
+from sessions.fsutil import make_dir, open_new, write_errors
+from sessions.safeio import open_regular, unsafe_entries
+
+SUMS = "SHA256SUMS"
+#: Most files an export or a backup may hold (a store of 2,000 sessions of 20 files each).
+MAX_FILES = 200_000
+#: Largest SHA256SUMS read [bytes] (MAX_FILES lines of about 120 bytes).
+MAX_SUMS_BYTES = 32 * 1024 * 1024
+#: Free disk space kept beyond what an unpacked export needs [bytes].
+SPARE_BYTES = 64 * 1024 * 1024
+
+_SUM_LINE = re.compile(r"^([0-9a-f]{64})  (.+)$")
+
+
+def _safe_rel(name: str, what: str) -> PurePosixPath:
+    """``name`` as a relative path that stays inside its folder, or refused."""
+    if "\\" in name or "\0" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise SessionFormatError(f"{what} holds {name!r}, a path outside its folder: refused")
+    rel = PurePosixPath(name)
+    parts = [p for p in rel.parts if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise SessionFormatError(f"{what} holds {name!r}, a path outside its folder: refused")
+    if any(p.startswith(".") for p in parts):
+        raise SessionFormatError(f"{what} holds {name!r}, a hidden file that improv never "
+                                 "writes into an export: refused")
+    return PurePosixPath(*parts)
+
+
+class Packed:
+    """An export or backup opened for checking: its top folder's name and its files.
+
+    Attributes
+    ----------
+    name : str
+        The top folder's name (a session export: the session ID).
+    files : dict of str to int
+        Each file's path inside the top folder (``audio/mic.wav``) and its size [bytes].
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.name = ""
+        self.files: dict[str, int] = {}
+        self._zip: zipfile.ZipFile | None = None
+        self._root: Path | None = None
+        self._entry: dict[str, zipfile.ZipInfo] = {}
+
+    def open(self, rel: str) -> IO[bytes]:
+        """A file of the export, for reading (never through a link)."""
+        if self._zip is not None:
+            return self._zip.open(self._entry[rel])
+        return open_regular(self._root / rel, "rb")
+
+    def read_small(self, rel: str, *, max_bytes: int) -> bytes:
+        """A file of at most ``max_bytes`` [bytes] whole (a longer one is refused)."""
+        if self.files[rel] > max_bytes:
+            raise SessionFormatError(f"{self.path.name}: {rel} is larger than "
+                                     f"{max_bytes // (1024 * 1024)} MB: refused")
+        with self.open(rel) as f:
+            return f.read(max_bytes + 1)[:max_bytes]
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __enter__(self) -> "Packed":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def is_packed(path: Path) -> bool:
+    """True if ``path`` looks like an export or a backup (a ``.zip`` file, or a folder that
+    holds ``SHA256SUMS`` or one folder that does); its content is checked by :func:`open_packed`."""
+    path = Path(path)
+    if path.suffix.lower() == ".zip" and not path.is_dir():
+        return True
+    return path.is_dir() and _folder_root(path) is not None
+
+
+def _folder_root(path: Path) -> Path | None:
+    if (path / SUMS).is_file():
+        return path
+    try:
+        subs = [p for p in path.iterdir() if not p.name.startswith(".")]
+    except OSError:
+        return None
+    if len(subs) == 1 and subs[0].is_dir() and not subs[0].is_symlink() \
+            and (subs[0] / SUMS).is_file():
+        return subs[0]
+    return None
+
+
+def open_packed(path: Path) -> Packed:
+    """Open a zip file or folder made by ``export`` or ``backup``, refusing anything hostile.
+
+    Raises
+    ------
+    SessionFormatError
+        Not a zip file or such a folder, no ``SHA256SUMS``, or an entry that breaks a rule of
+        the module docstring; the message names the first one.
+    FileNotFoundError
+        ``path`` does not exist.
+    """
+    path = Path(path)
+    packed = Packed(path)
+    if not path.exists():
+        raise FileNotFoundError(2, "no such file or folder", str(path))
+    if path.is_dir():
+        root = _folder_root(path)
+        if root is None:
+            raise SessionFormatError(
+                f"{path.name} is a folder without {SUMS}: not an improv export or backup (to "
+                f"import recordings, give the files in it, e.g. {path.name}/*.mid "
+                f"{path.name}/*.wav)")
+        unsafe = unsafe_entries(root, limit=MAX_FILES)
+        if unsafe:
+            raise SessionFormatError(f"{path.name}: {unsafe[0]}: refused (nothing was "
+                                     "imported)")
+        packed._root, packed.name = root, root.name
+        for dirpath, _dirs, names in os.walk(root):
+            for n in names:
+                p = Path(dirpath) / n
+                rel = p.relative_to(root).as_posix()
+                _safe_rel(rel, path.name)
+                packed.files[rel] = p.lstat().st_size
+        _check_count(packed)
+        return packed
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SessionFormatError(f"{path.name} is not a readable zip file ({exc}): copy it "
+                                 "again from the backup medium") from None
+    packed._zip = z
+    try:
+        _read_zip(packed, z)
+    except BaseException:
+        packed.close()
+        raise
+    return packed
+
+
+def _read_zip(packed: Packed, z: zipfile.ZipFile) -> None:
+    name = packed.path.name
+    infos = z.infolist()
+    if len(infos) > MAX_FILES:
+        raise SessionFormatError(f"{name} holds {len(infos)} entries, more than the "
+                                 f"{MAX_FILES} an export or backup may have: refused")
+    tops = {_safe_rel(info.filename, name).parts[0] for info in infos}
+    if len(tops) != 1:
+        raise SessionFormatError(f"{name} does not hold one folder (it holds "
+                                 f"{len(tops)}): not an improv export or backup")
+    for info in infos:
+        rel = _safe_rel(info.filename, name)
+        mode = info.external_attr >> 16
+        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise SessionFormatError(f"{name} holds {info.filename!r}, a symbolic link or "
+                                     "special file (improv exports only regular files): refused")
+        if info.flag_bits & 0x1:
+            raise SessionFormatError(f"{name}: {info.filename!r} is encrypted: refused")
+        if info.is_dir():
+            continue
+        if len(rel.parts) < 2:
+            raise SessionFormatError(f"{name} holds {info.filename!r} outside its one folder: "
+                                     "not an improv export or backup")
+        inner = PurePosixPath(*rel.parts[1:]).as_posix()
+        if inner in packed.files:
+            raise SessionFormatError(f"{name} holds {info.filename!r} twice: refused")
+        packed.files[inner] = info.file_size
+        packed._entry[inner] = info
+    packed.name = tops.pop()
+    _check_count(packed)
+
+
+def _check_count(packed: Packed) -> None:
+    if len(packed.files) > MAX_FILES:
+        raise SessionFormatError(f"{packed.path.name} holds more than {MAX_FILES} files: "
+                                 "refused")
+
+
+def read_sums(packed: Packed) -> dict[str, str]:
+    """``SHA256SUMS`` of the export: path → hex digest; every file must be listed, every
+    listed file present (``SHA256SUMS`` itself excepted).
+
+    Raises
+    ------
+    SessionFormatError
+        Missing, unreadable or not in ``sha256sum``'s format, or a file not listed or missing.
+    """
+    where = packed.path.name
+    if SUMS not in packed.files:
+        raise SessionFormatError(f"{where} holds no {SUMS}: not an improv export or backup "
+                                 "(or it was cut short)")
+    try:
+        text = packed.read_small(SUMS, max_bytes=MAX_SUMS_BYTES).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SessionFormatError(f"{where}: {SUMS} is not text: refused") from None
+    sums: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _SUM_LINE.match(line)
+        if not m:
+            raise SessionFormatError(f"{where}: line {n} of {SUMS} is not 'DIGEST  FILE': the "
+                                     "checksum list is damaged")
+        rel = _safe_rel(m.group(2), where).as_posix()
+        sums[rel] = m.group(1)
+    held = set(packed.files) - {SUMS}
+    missing = sorted(set(sums) - held)
+    if missing:
+        raise SessionFormatError(f"{where}: {missing[0]} is listed in {SUMS} but missing"
+                                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                                 + ": the export is incomplete; nothing was imported")
+    extra = sorted(held - set(sums))
+    if extra:
+        raise SessionFormatError(f"{where}: {extra[0]} is not listed in {SUMS} (a file added "
+                                 "after the export was made): refused; nothing was imported")
+    return sums
+
+
+def check_space(packed: Packed, folder: Path) -> None:
+    """Refuse an export whose files would not fit the disk of ``folder`` (an absurd size
+    announced by a damaged or crafted zip included)."""
+    need = sum(packed.files.values())
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if need + SPARE_BYTES > free:
+        raise StoreWriteError(f"{packed.path.name} needs {need / 1e6:.1f} MB but the disk has "
+                              f"{free / 1e6:.1f} MB free (free some space and try again; "
+                              "nothing was imported)")
+
+
+def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
+           skip: tuple[str, ...] = ()) -> list[str]:
+    """Copy every file listed in ``sums`` into the new folder ``dest`` (0700, files 0600),
+    checking each digest on the bytes written.
+
+    Files whose first path part is in ``skip`` are checked but not copied.  Returns the
+    paths copied.
+
+    Raises
+    ------
+    SessionFormatError
+        A file does not match its checksum, or yields more bytes than announced; ``dest``
+        then holds a part of the files and is for the caller to remove.
+    """
+    dest = Path(dest)
+    make_dir(dest)
+    copied = []
+    for rel, digest in sums.items():
+        keep = rel.split("/", 1)[0] not in skip
+        target = dest / rel
+        if keep:
+            make_dir(target.parent)
+        h = hashlib.sha256()
+        size = 0
+        limit = packed.files[rel]
+        try:
+            with packed.open(rel) as src:
+                out = open_new(target, "xb") if keep else None
+                try:
+                    while chunk := src.read(1 << 22):
+                        size += len(chunk)
+                        if size > limit:
+                            raise SessionFormatError(
+                                f"{packed.path.name}: {rel} is larger than its entry says: "
+                                "refused")
+                        h.update(chunk)
+                        if out is not None:
+                            with write_errors(target):
+                                out.write(chunk)
+                finally:
+                    if out is not None:
+                        out.close()
+        except (zipfile.BadZipFile, zlib_error()) as exc:
+            raise SessionFormatError(f"{packed.path.name}: {rel} cannot be read ({exc}): the "
+                                     "file is damaged; nothing was imported") from None
+        if h.hexdigest() != digest:
+            raise SessionFormatError(
+                f"{packed.path.name}: {rel} does not match its checksum in {SUMS} (damaged or "
+                "changed after the export was made); nothing was imported")
+        if keep:
+            copied.append(rel)
+    return copied
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def read_member_json(packed: Packed, rel: str, *, max_bytes: int = 16 * 1024 * 1024):
+    """A small JSON file of the export, parsed (refused if broken)."""
+    import json
+
+    try:
+        return json.loads(packed.read_small(rel, max_bytes=max_bytes).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SessionFormatError(f"{packed.path.name}: {rel} is not valid JSON: refused") \
+            from None
+

@@ -1,0 +1,130 @@
+"""The command line of backup and restore (review 28, findings 1 and 5): an export is imported
+back, a whole store is backed up, checked and restored, 'improv info' says where the store is,
+and an import without a client code says so with the fix. Every refusal is one line, exit 1,
+the store unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.sessions.helpers import tree_snapshot, write_midi
+
+
+@pytest.fixture
+def sid(run_cli, tmp_path):
+    mid = write_midi(tmp_path / "duet.mid")
+    r = run_cli("sessions", "import", mid, "--client", "C07", "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()["id"]
+
+
+def _one_line_error(r, text):
+    assert r.exit_code == 1, r.stdout + r.stderr
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr
+    assert text in r.stderr, r.stderr
+
+
+def test_an_export_is_imported_back(run_cli, sid, tmp_path, store_path):
+    assert run_cli("sessions", "export", sid, "--to", tmp_path / "s.zip").exit_code == 0
+    assert run_cli("sessions", "delete", sid, "--yes").exit_code == 0
+    r = run_cli("sessions", "import", tmp_path / "s.zip")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith(f"restored session {sid} from s.zip: client C07")
+    assert "warning" not in r.stderr
+    assert [s["id"] for s in run_cli("sessions", "list", "--json").json()] == [sid]
+    assert run_cli("sessions", "verify", sid).exit_code == 0
+
+
+def test_importing_an_export_twice_or_damaged_is_refused(run_cli, sid, tmp_path, store_path):
+    run_cli("sessions", "export", sid, "--to", tmp_path / "out")
+    before = tree_snapshot(store_path)
+    _one_line_error(run_cli("sessions", "import", tmp_path / "out"),
+                    f"session {sid} is in the store already: delete it first")
+    (tmp_path / "out" / sid / "midi.tsv").write_text("t\tplayer\tport\tdelta_s\tdata\n")
+    run_cli("sessions", "delete", sid, "--yes")
+    before = tree_snapshot(store_path)
+    _one_line_error(run_cli("sessions", "import", tmp_path / "out" / sid),
+                    "midi.tsv does not match its checksum in SHA256SUMS")
+    assert tree_snapshot(store_path) == before
+    _one_line_error(run_cli("sessions", "import", tmp_path / "out", "--client", "C01"),
+                    "is a session export: it comes back as it was exported, without --client")
+
+
+def test_an_import_without_a_client_code_warns_with_the_fix(run_cli, tmp_path):
+    mid = write_midi(tmp_path / "duet.mid")
+    r = run_cli("sessions", "import", mid)
+    assert r.exit_code == 0
+    new = r.stdout.split()[2].rstrip(":")
+    assert (f"warning: session {new} has no client code" in r.stderr
+            and f"'improv sessions correct {new} --client C07'" in r.stderr)
+    r = run_cli("sessions", "import", mid, "--client", "C07", "--json")
+    assert r.exit_code == 0 and "no client code" not in r.stderr
+    json.loads(r.stdout)  # stdout stays JSON
+
+
+def test_a_folder_or_a_zip_among_recordings_is_told_apart(run_cli, tmp_path, store_path):
+    mid = write_midi(tmp_path / "duet.mid")
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    _one_line_error(run_cli("sessions", "import", folder),
+                    f"{folder} is a folder: give the files in it, e.g. {folder}/*.mid")
+    (tmp_path / "x.zip").write_bytes(b"PK")
+    _one_line_error(run_cli("sessions", "import", mid, tmp_path / "x.zip"),
+                    "a zip file is imported on its own")
+
+
+def test_backup_check_and_restore(run_cli, sid, tmp_path, store_path):
+    r = run_cli("backup", "--to", tmp_path / "b.zip")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("backed up 1 session, goals of 0 clients")
+    r = run_cli("backup", "--check", tmp_path / "b.zip", "--json")
+    assert r.exit_code == 0 and r.json()["ok"] and r.json()["sessions"] == 1
+    r = run_cli("--store", tmp_path / "new", "restore", tmp_path / "b.zip")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("restored 1 session")
+    listed = run_cli("--store", tmp_path / "new", "sessions", "list", "--json").json()
+    assert [s["id"] for s in listed] == [sid]
+    before = tree_snapshot(store_path)
+    _one_line_error(run_cli("restore", tmp_path / "b.zip"),
+                    "is not empty (it holds 1 session folder(s)): a backup is restored only "
+                    "into an empty store")
+    assert tree_snapshot(store_path) == before
+    _one_line_error(run_cli("backup", "--to", tmp_path / "b.zip"), "exists already")
+    _one_line_error(run_cli("backup"), "give --to FOLDER|FILE.zip")
+
+
+def test_a_damaged_backup_fails_its_check(run_cli, sid, tmp_path):
+    run_cli("backup", "--to", tmp_path / "b")
+    wav = next((tmp_path / "b" / "sessions" / sid).glob("midi.tsv"))
+    wav.write_bytes(wav.read_bytes() + b"x")
+    r = run_cli("backup", "--check", tmp_path / "b")
+    _one_line_error(r, "is damaged: 1 problem (first: sessions/")
+    assert "midi.tsv: checksum mismatch" in r.stdout
+    before_new = not (tmp_path / "new").exists()
+    _one_line_error(run_cli("--store", tmp_path / "new", "restore", tmp_path / "b"),
+                    "does not match its checksum")
+    assert before_new and list((tmp_path / "new" / "sessions").iterdir()) == []
+
+
+def test_info_says_where_the_store_is(run_cli, sid, store_path, tmp_path):
+    r = run_cli("info", "--json")
+    assert r.exit_code == 0
+    got = r.json()
+    assert got["path"] == str(store_path.resolve()) and got["sessions"] == 1
+    assert got["clients"] == 1 and got["bytes"] > 0 and got["exists"]
+    human = run_cli("info").stdout
+    assert f"store     {store_path.resolve()}" in human and "1 session of 1 client" in human
+    missing = run_cli("--store", tmp_path / "none", "info", "--json")
+    assert missing.exit_code == 0 and missing.json()["exists"] is False
+    assert not (tmp_path / "none").exists()
+
+
+def test_size_words():
+    from improv.cli.store import size_words
+
+    assert [size_words(n) for n in (400, 42_000, 99_999, 2_500_000)] == \
+        ["0 kB", "42 kB", "100 kB", "2.5 MB"]
+    assert Path  # noqa: B018 - keeps the import for the fixtures' paths

@@ -1,0 +1,175 @@
+"""A backup of the whole store (sessions.backup): everything that is not derived, owner-only,
+checkable with sha256sum; a session being recorded is left out and named; it comes back
+whole into an empty store only, and a damaged one never."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sessions.backup import backup_store, check_backup, restore_store, store_files
+from sessions.errors import SessionFormatError, StoreError
+from sessions.store import Store
+from tests.sessions.helpers import import_room_duet, tree_snapshot
+
+
+@pytest.fixture
+def full(store, tmp_path):
+    """A store with a session, a client's goals, a setup file and the practice's own tags."""
+    from sessions import vocabulary
+    from sessions.goals import add_goal
+
+    sid = import_room_duet(store, tmp_path)
+    add_goal(store, "C07", text="play together")
+    (store.root / "setups.json").write_text(json.dumps({"Room 2": {"inputs": []}}))
+    vocabulary.extend(store.root, "calm")
+    (store.folder(sid) / "cache").mkdir()
+    (store.folder(sid) / "cache" / "x.json").write_text("{}")
+    return sid
+
+
+def _content(root: Path) -> dict[str, bytes]:
+    """The files a backup must carry: sessions without cache/, goals, setups, vocabulary."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if p.is_file() and rel.parts[0] in ("sessions", "clients", "setups.json",
+                                            "vocabulary.json") \
+                and "cache" not in rel.parts and not p.name.startswith("."):
+            out[rel.as_posix()] = p.read_bytes()
+    return out
+
+
+@pytest.mark.parametrize("name", ["backup", "backup.zip"])
+def test_a_backup_comes_back_whole_into_an_empty_store(store, full, tmp_path, name):
+    result = backup_store(store, tmp_path / name)
+    assert result["sessions"] == [full] and result["clients"] == ["C07"]
+    assert result["files"] == ["setups.json", "vocabulary.json"] and not result["skipped"]
+    assert check_backup(tmp_path / name)["ok"]
+    with Store(tmp_path / "new") as new:
+        restored = restore_store(new, tmp_path / name)
+        assert restored["sessions"] == [full] and restored["indexed"] == 1
+        assert _content(new.root) == _content(store.root)
+        assert [r["id"] for r in new.list(client="C07")] == [full]
+        from sessions.goals import client_goals
+
+        assert [g["text"] for g in client_goals(new, "C07")["goals"]] == ["play together"]
+        assert os.listdir(new.tmp_dir) == []
+        for p in [new.root, *new.root.rglob("*")]:
+            assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
+
+
+def test_a_backup_folder_is_owner_only_and_checks_with_sha256sum(store, full, tmp_path):
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    for p in [out, *out.rglob("*")]:
+        assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
+    assert not any("cache" in p.parts or p.name == ".lock" for p in out.rglob("*"))
+    assert "catalog.sqlite" not in os.listdir(out)
+    if shutil.which("sha256sum"):
+        subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=out, check=True)
+    about = json.loads((out / "BACKUP.json").read_text())
+    assert about["format"] == "improv-backup" and about["sessions"] == [full]
+
+
+def test_a_session_being_recorded_is_left_out_and_named(store, full, tmp_path):
+    writer = store.create_session(client="C08", players=["client"])
+    try:
+        busy = writer.folder.name if hasattr(writer, "folder") else None
+        plan = store_files(store)
+        busy = busy or plan["busy"][0][0]
+        assert plan["busy"] == [[busy, "being recorded now"]]
+        result = backup_store(store, tmp_path / "b.zip")
+        assert result["sessions"] == [full]
+        assert result["skipped"] == [[busy, "being recorded now"]]
+        with zipfile.ZipFile(tmp_path / "b.zip") as z:
+            assert not any(busy in n for n in z.namelist())
+    finally:
+        writer.finalize()
+
+
+@pytest.mark.parametrize("where", ["exists", "no-parent", "inside"])
+def test_a_backup_target_that_is_not_new_is_refused(store, full, tmp_path, where):
+    to = {"exists": tmp_path, "no-parent": tmp_path / "nope" / "b.zip",
+          "inside": store.root / "b.zip"}[where]
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(StoreError, match={"exists": "exists already", "no-parent":
+                                          "does not exist: create it first",
+                                          "inside": "inside the store"}[where]):
+        backup_store(store, to)
+    assert sorted(os.listdir(tmp_path)) == before
+    assert not (store.root / "b.zip").exists()
+
+
+def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch):
+    from sessions import backup
+
+    def broken(self, src, out, h):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(backup._Sink, "_pump", broken)
+    with pytest.raises(OSError):
+        backup_store(store, tmp_path / "b.zip")
+    assert [p for p in os.listdir(tmp_path) if "b.zip" in p] == []
+
+
+@pytest.mark.parametrize("what", ["session", "setups", "goals", "tag"])
+def test_restoring_into_a_store_that_is_not_empty_is_refused(store, full, tmp_path, what):
+    backup_store(store, tmp_path / "b")
+    target = Store(tmp_path / "target")
+    if what == "session":
+        import_room_duet(target, tmp_path)
+    elif what == "setups":
+        (target.root / "setups.json").write_text("{}")
+    elif what == "tag":
+        from sessions import vocabulary
+
+        vocabulary.extend(target.root, "calm")
+    else:
+        (target.root / "clients" / "C01").mkdir(parents=True)
+    before = tree_snapshot(target.root)
+    with pytest.raises(StoreError, match="restored only into an empty store"):
+        restore_store(target, tmp_path / "b")
+    assert tree_snapshot(target.root) == before
+    target.close()
+
+
+def test_a_damaged_backup_is_found_and_never_restored(store, full, tmp_path):
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    goals = out / "clients" / "C07" / "goals.jsonl"
+    goals.write_bytes(goals.read_bytes().replace(b"together", b"apart!!!"))
+    report = check_backup(out)
+    assert not report["ok"]
+    assert report["problems"] == ["clients/C07/goals.jsonl: checksum mismatch (damaged or "
+                                  "changed)"]
+    with Store(tmp_path / "new") as new:
+        before = tree_snapshot(new.root)
+        with pytest.raises(SessionFormatError, match="goals.jsonl does not match its checksum"):
+            restore_store(new, out)
+        assert tree_snapshot(new.root) == before
+
+
+def test_a_file_with_no_place_in_a_backup_is_refused(store, full, tmp_path):
+    import hashlib
+
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    (out / "run.sh").write_text("rm -rf ~\n")
+    digest = hashlib.sha256(b"rm -rf ~\n").hexdigest()
+    with open(out / "SHA256SUMS", "a") as f:
+        f.write(f"{digest}  run.sh\n")
+    assert "run.sh has no place in a backup" in check_backup(out)["problems"]
+    with Store(tmp_path / "new") as new, pytest.raises(SessionFormatError, match="no place"):
+        restore_store(new, out)
+
+
+def test_a_session_export_is_not_taken_for_a_backup(store, full, tmp_path):
+    from sessions.export import export_session
+
+    exp = export_session(store.folder(full), tmp_path / "s.zip")
+    with Store(tmp_path / "new") as new, pytest.raises(
+            SessionFormatError, match="not an improv backup.*improv sessions import s.zip"):
+        restore_store(new, exp)
