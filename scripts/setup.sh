@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set up improv on Debian/Ubuntu: system packages (as root), a virtualenv in
 # .venv, and the project with its test and archive extras.  Safe to run again.
+# --packages-only: only the system packages (start.sh under sudo: the rest as the therapist).
 set -euo pipefail
+packages_only=0
+if [ "${1:-}" = "--packages-only" ]; then packages_only=1; fi
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
@@ -27,7 +30,7 @@ if command -v apt-get >/dev/null 2>&1; then
   if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then
       echo "setup: missing Debian packages: ${missing[*]}" >&2
-      echo "setup: run as root, or: sudo apt-get install ${missing[*]}" >&2
+      echo "setup: run this with sudo, or first: sudo apt-get install ${missing[*]}" >&2
       exit 1
     fi
     echo "setup: installing ${missing[*]}" >&2
@@ -35,6 +38,9 @@ if command -v apt-get >/dev/null 2>&1; then
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
+fi
+if ((packages_only)); then
+  exit 0
 fi
 
 # a venv whose Python is gone (a removed pyenv version) or that has no pip (made while
