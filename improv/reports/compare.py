@@ -32,7 +32,7 @@ from analysis.features import (
 from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "describe",
-           "compare_client", "floored_band", "noticeable",
+           "compare_client", "floored_band", "noticeable", "outside_band",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
            "refuse_existing", "select_columns"]
@@ -74,6 +74,20 @@ def floored_band(band, unit: str) -> dict[str, Any] | None:
         out.update(low=band.mean - floor, high=band.mean + floor)
     out["min_half_width"] = floor if widen else None
     return out
+
+
+def outside_band(values, band: dict[str, Any] | None) -> list[int]:
+    """The positions of the values outside a baseline band (:func:`floored_band`): what the
+    trend charts and the goal charts mark with a triangle. A gap (None, NaN) is never
+    outside; no band, none.
+
+    >>> outside_band([1.0, None, 3.5, 0.2], {"low": 0.5, "high": 3.0})
+    [2, 3]
+    """
+    if not band:
+        return []
+    v = np.asarray([np.nan if x is None else x for x in values], dtype=float)
+    return np.flatnonzero(np.isfinite(v) & ((v < band["low"]) | (v > band["high"]))).tolist()
 
 
 def noticeable(values, found: Sequence[int], unit: str) -> list[int]:
@@ -341,8 +355,7 @@ def compare_client(
             # "yes", "no" or "too few sessions to judge": the word every view says
             "change": change_word(tr.to_dict() if tr else None, int(np.isfinite(v).sum())),
             "band": band,
-            "outside_band": [ids[i] for i in np.flatnonzero(
-                np.isfinite(v) & ((v < band["low"]) | (v > band["high"])))] if band else [],
+            "outside_band": [ids[i] for i in outside_band(v, band)],
             "outliers": [ids[i] for i in noticeable(v, trends.outliers(v), unit)],
         }
     from analysis import ANALYSIS_VERSION

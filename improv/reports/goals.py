@@ -490,7 +490,9 @@ def _fmt(v: float, unit: str = "") -> str:
 def course(values: Sequence[float | None], days: Sequence[float], *, direction: str,
            label: str, unit: str = "") -> dict[str, Any]:
     """Band, trend, verdict and reading of one indicator's values over a goal's sessions
-    (``unit``: the values' unit in the feature list, for the reading's numbers)."""
+    (``unit``: the values' unit in the feature list, for the reading's numbers); ``outside``:
+    the positions of the values outside the band (:func:`improv.reports.compare.
+    outside_band`)."""
     from analysis import trends
 
     v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
@@ -498,10 +500,12 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     base = list(range(min(BASELINE_SESSIONS, len(v))))
     band = trends.baseline_band(v, baseline=base, k=BAND_SD) if len(v) else None
     tr = trends.trend(v, days=np.asarray(days, float)) if len(v) else None
-    from improv.reports.compare import floored_band
+    from improv.reports.compare import floored_band, outside_band
 
     # never narrower than the smallest change that matters (compare.MIN_BAND_HALF_WIDTH)
-    out = {"n": n, "band": floored_band(band, unit),
+    band = floored_band(band, unit)
+    # the sessions outside it, by the trend charts' rule (improv.reports.compare)
+    out = {"n": n, "band": band, "outside": outside_band(v, band),
            "trend": tr.to_dict() if tr else None, "towards": None}
     sessions = f"{n} session{'s' if n != 1 else ''}"
     if n < MIN_SESSIONS_TO_JUDGE or tr is None:
@@ -559,6 +563,8 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         label = indicator_label(t, None)
         out.append({"kind": "tag", **t, "column": None, "label": label, "unit": "count",
                     "values": vals, **course(vals, days, direction=t["direction"], label=label)})
+    for i in out:  # the sessions outside the band, by ID as compare_client names them
+        i["outside_band"] = [ids[k] for k in i.pop("outside")]
     if not out:
         reading = "no indicators: progress is not measured"
     elif not ids:
@@ -582,7 +588,9 @@ def goals_progress(store, client: str, *, analyse: bool = True,
         ``client``, ``plan`` (planned length or None), ``sessions`` (oldest first: ``id``,
         ``started_utc``, ``number``, ``goals``: IDs of the goals active then) and ``goals``
         (:func:`sessions.goals.fold` plus per version ``sessions``, ``indicators`` with
-        ``values`` per session, ``band``, ``trend``, ``verdict``, ``towards``, ``reading``;
+        ``values`` per session, ``band``, ``outside_band`` (the IDs of the sessions outside
+        it, as :func:`improv.reports.compare.compare_client` gives them), ``trend``,
+        ``verdict``, ``towards``, ``reading``;
         and the goal's ``reading``: that of its latest version in use).
     """
     from datetime import datetime

@@ -694,3 +694,29 @@ def test_count_trend_words(trend, words):
     slope, low, high, clear = trend
     assert count_trend_words({"slope_per_session": slope, "ci_low": low, "ci_high": high,
                               "distinguishable": clear}) == words
+
+
+def test_the_goals_say_which_sessions_are_outside_the_band_as_the_trends_do(client_store,
+                                                                             run_cli):
+    """A goal's indicator names the sessions outside its band (``outside_band``), by the rule
+    of the trend charts (improv.reports.compare.outside_band over the floored band): the same
+    sessions as the comparison of the same sessions with the same baseline."""
+    from improv.reports.compare import compare_client
+    from improv.reports.goals import goals_progress
+    from sessions.store import Store
+
+    path, ids = client_store
+    _ok(run_cli("goals", "add", "--client", "C07", "Leads", "--since", "2026-01-05",
+                "--indicator", "leads_share@client:up", "--tag", "autonomy:leader:up"))
+    with Store(path) as store:
+        (goal,) = goals_progress(store, "C07", analyse=False)["goals"]
+        lead, tag = goal["versions"][0]["indicators"]
+        compared = compare_client(store, client="C07", baseline="first:3",
+                                  features=["client_leads_share"])
+    column = "client|therapist.client_leads_share"
+    assert lead["column"] == column
+    assert set(ids[4:]) <= set(lead["outside_band"])  # rising past the band
+    assert lead["outside_band"] == compared["features"][column]["outside_band"]
+    # a count: 0, 1, 2 in the baseline (band 1 ± 2 SD), then 3 … 7
+    assert tag["outside_band"] == ids[4:]
+    assert not set(lead["outside_band"]) & set(ids[:3])

@@ -28,8 +28,20 @@ export async function goalsPanel(section, code) {
   const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
   section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'),
     h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Progress per goal over the sessions while it was active: baseline band of the first three, trend, and a verdict only from five sessions on.`),
+    hasCharts(r) ? legend() : '',
     ...(list.length ? list : [h('p', {}, 'No goals yet.')]),
     goalForm(code, r, null, reload), planForm(code, r, reload));
+}
+
+// whether any goal has a chart (an indicator of a version in use)
+function hasCharts(r) { return r.goals.some((g) => g.versions.some((v) => v.used && v.indicators.length)); }
+
+// what the goal charts' marks mean, as the trend charts' legend says it (client.js)
+function legend() {
+  const sw = (cls, text) => h('span', { class: 'lg' }, h('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
+  return h('p', { class: 'legend goals-legend' },
+    sw('band', 'baseline band (mean ± 2 SD of the first three sessions of the goal, never narrower than the smallest change that matters)'),
+    sw('outside', 'outside band: a later session above (▲) or below (▼) the band'));
 }
 
 // the therapy's planned length (sessions and/or months)
@@ -187,7 +199,8 @@ function chart(raw, v, r) {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${ind.label}, ${vals.length} sessions: ${ind.reading}`);
+  const nOut = (ind.outside_band || []).length;
+  svg.setAttribute('aria-label', `${ind.label}, ${vals.length} sessions: ${ind.reading}${nOut ? `; ${nOut === 1 ? '1 session' : `${nOut} sessions`} outside the band` : ''}`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, val); if (text != null) e.textContent = text; svg.append(e); return e; };
   if (ind.band) el('rect', { class: 'band', x: L, y: y(ind.band.high), width: W - L - R, height: Math.max(1, y(ind.band.low) - y(ind.band.high)), fill: '#9ecae1', 'fill-opacity': 0.45 });
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
@@ -208,7 +221,18 @@ function chart(raw, v, r) {
     if (i < n) el('text', { class: 'no-value', x: x(i), y: H - B - 3, 'font-size': 8, 'text-anchor': 'middle', fill: '#555' }, (ind.measure || '').startsWith('tempo_bpm') ? 'no clear pulse' : 'no value');
     run = [];
   }
-  ind.values.forEach((val, i) => { if (val != null) el('circle', { class: 'pt', cx: x(i), cy: y(val), r: 3, fill: '#1f5fbf' }); });
+  // a session outside the band (improv.reports.compare.outside_band, as on the trend charts):
+  // a triangle pointing the way it left the band; a circle is inside
+  const outside = new Set(ind.outside_band || []);
+  ind.values.forEach((val, i) => {
+    if (val == null) return;
+    const cx = x(i), cy = y(val);
+    if (outside.has(v.sessions[i])) {
+      const up = ind.band && val > ind.band.mean;
+      const d = up ? `M${cx},${cy - 5} L${cx + 5},${cy + 3} L${cx - 5},${cy + 3} Z` : `M${cx},${cy + 5} L${cx + 5},${cy - 3} L${cx - 5},${cy - 3} Z`;
+      el('path', { class: `pt outside ${up ? 'above' : 'below'}`, d, fill: '#1f5fbf' });
+    } else el('circle', { class: 'pt', cx, cy, r: 3, fill: '#1f5fbf' });
+  });
   const verdict = ind.verdict + (ind.towards == null ? '' : ind.towards ? ', towards the goal' : ', away from the goal');
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
     // units in parentheses, as in every table and report: "client leads (%)"

@@ -135,7 +135,9 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     charts = goal.locator("figure.goal-chart")
     expect(charts).to_have_count(3)
     lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
-    expect(lead.locator("circle.pt")).to_have_count(len(ids))
+    # a point per session: a circle inside the band, a triangle outside it (rising past it)
+    expect(lead.locator(".pt")).to_have_count(len(ids))
+    assert lead.locator("path.pt.outside").count() >= 1
     expect(lead.locator("rect.band")).to_have_count(1)
     # shares and counts are never negative: no axis below 0 (the tag's baseline band, 0, 1
     # and 2 annotations, is 1 ± 2 SD: it reaches below 0)
