@@ -45,7 +45,9 @@ class App:
         """The store, after recovering any interrupted session (reported on stderr)."""
         return self.open_store(recover=True)
 
-    def open_store(self, *, recover: bool):
+    def open_store(self, *, recover: bool, say_created: bool = True):
+        """The store (opened once); ``say_created=False`` leaves the line that says a new
+        store was made to the caller (``store.created``)."""
         if self._store is None:
             from improv.cli.output import info
             from sessions.store import Store
@@ -54,7 +56,7 @@ class App:
             # must not make a second store in new folders (the default's folders may be made)
             store = Store(self.store_path, create=self._may_create(),
                           parents=not self.store_given or self.store_path == default_store_path())
-            if store.created:
+            if store.created and say_created:
                 info(f"created a new, empty session store at {store.root.absolute()}")
             if recover and store.writable:
                 for report in store.recover():

@@ -82,8 +82,10 @@ def serve(app, port, host, no_browser):
             "and never listens on the network"
         )
     trace_native_crashes()  # the web app records in-process: a C-level fault leaves a trace
-    store = app.open_store(recover=True)  # complete interrupted recordings first (on stderr)
-    where, count = store.root.absolute(), len(store.session_ids())
+    # complete interrupted recordings first (said on stderr); a new store is said after the
+    # address, which stays the first line
+    store = app.open_store(recover=True, say_created=False)
+    where, count, created = store.root.absolute(), len(store.session_ids()), store.created
     app.close()
     sock = _bind(port)
     port = sock.getsockname()[1]
@@ -91,6 +93,8 @@ def serve(app, port, host, no_browser):
     web = create_app(store_path=app.store_path, token=token, port=port)
     url = f"http://127.0.0.1:{port}/?token={token}"
     click.echo(f"improv is running at {url}")
+    if created:
+        info(f"created a new, empty session store at {where}")
     info(f"store: {where} ({counted(count, 'session')})")
     info("Keep this window open: closing it stops improv (Ctrl-C stops it too). "
          "If the browser window is closed or signed out: 'improv open'")

@@ -222,3 +222,19 @@ def test_devices_without_devices_says_none_found_and_names_the_option(run_cli, m
     assert r.stdout == "MIDI ports: none found\n\nAudio devices: none found\n"
     assert r.stderr == ("warning: MIDI: no MIDI system available: …, or choose another MIDI API "
                         "(--midi-api) (details: none)\n")
+
+
+def test_serve_on_a_new_store_prints_its_address_first(runtime, tmp_path):
+    """The address is the first line even where stderr is mixed in (a new store is said
+    after it): scripts and the wheel test read it from there."""
+    _, _, env = runtime
+    proc = subprocess.Popen([sys.executable, "-m", "improv", "--store", str(tmp_path / "new"),
+                             "serve", "--port", "0", "--no-browser"], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout.readline().startswith("improv is running at http://127.0.0.1:")
+        assert proc.stdout.readline() == (f"created a new, empty session store at "
+                                          f"{tmp_path / 'new'}\n")
+    finally:
+        proc.terminate()
+        proc.wait(20)
