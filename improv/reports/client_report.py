@@ -118,20 +118,19 @@ def _legend_html(result: dict[str, Any]) -> str:
 
 
 def _charts_html(result: dict[str, Any], *, client: str) -> str:
-    """The course charts, at most 8 panels a figure (one page each), each with the sessions it
-    has no value for under it."""
-    from improv.reports.trend_plots import missing_values, plot_client
+    """The course charts, two rows of panels a chart (:func:`improv.reports.trend_plots.charts`)
+    kept whole on a page, so that a page breaks between charts; each drawn at the page's
+    width and printed at its own size, with the sessions it has no value for under it."""
+    from improv.reports.trend_plots import charts, missing_values, plot_client
 
-    cols = result["columns"]
     parts = []
     with tempfile.TemporaryDirectory() as tmp:
-        for k in range(0, len(cols), 8):
-            chunk = cols[k:k + 8]
+        for k, chunk in enumerate(charts(result["columns"])):
             who = ", ".join(dict.fromkeys(c.split(".")[0].replace("|", " & ") for c in chunk))
             gone = missing_values(result, chunk)
-            parts.append('<div style="page-break-inside: avoid">' + img_tag(plot_client(
+            parts.append("<div class=curves>" + img_tag(plot_client(
                 result, to=Path(tmp) / f"c{k}.png", columns=chunk,
-                title=f"Client {client}: {who}"))
+                title=f"Client {client}: {who}"), "page")
                 + "".join(f"<p class=small>{esc(x)}</p>" for x in gone) + "</div>")
     return "".join(parts)
 

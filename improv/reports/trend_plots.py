@@ -1,6 +1,7 @@
 """Plots of a client's course: one small-multiple figure, a panel per feature.
 
-Sessions lie on a date axis; the baseline band (mean ± k·SD of the baseline
+Sessions lie on a date axis (in their order, where a day holds two:
+:func:`session_axis`); the baseline band (mean ± k·SD of the baseline
 sessions) is shaded; the Theil–Sen trend is drawn when it is distinguishable
 from no change; annotated sessions are drawn as filled markers, others hollow;
 sessions outside the band are orange triangles (pointing the way they left it),
@@ -48,6 +49,41 @@ def session_ticks(dates: list[datetime], *, most: int = 12) -> tuple[list, list[
     names = [f"{d:%b} {d.day}" + (f", {d.year}" if year else "")
              + (f" {d:%H:%M}" if days.count(d.date()) > 1 else "") for d in dates]
     return [dates[i] for i in chosen], [names[i] for i in chosen]
+
+
+def days_repeat(dates: list[datetime]) -> bool:
+    """Whether two of the sessions (at ``dates``, local) fell on one day."""
+    days = [d.date() for d in dates]
+    return len(set(days)) < len(days)
+
+
+def session_axis(sessions: list[dict[str, Any]], *,
+                 most: int = 12) -> tuple[list, list, list[str], str]:
+    """Where each session stands on a course chart's x axis, its ticks and their labels, and
+    the axis' name: ``(x, ticks, labels, name)``.
+
+    Sessions on different days stand on their dates (:func:`session_ticks`): the distance
+    between points is the time between sessions, so a break of a month shows. Where two
+    sessions fell on one day, they would stand on one point of a date axis, their labels over
+    each other ("Dec 6 19:07" twice), and a few hours apart is too little to see beside weeks.
+    Then every session stands on its own place in the order, one step apart, labelled with the
+    number and the day the report names it by (``3 · Oct 19`` for "Session 3 (Oct 19)"): the
+    therapist finds each session by the name they read everywhere else in the report, and the
+    trend, a change *per session*, is a straight line on that axis. Spreading same-day
+    sessions a little around their date instead would keep the dates but put two points
+    under one label and draw a trend per session on an axis of days.
+    """
+    dates = [local_moment(s["started_utc"]) for s in sessions]  # the days the therapist lived
+    if not days_repeat(dates):
+        ticks, names = session_ticks(dates, most=most)
+        return dates, ticks, names, ""
+    year = len({d.year for d in dates}) > 1
+    step = max(1, int(np.ceil(len(dates) / most)))
+    x = list(range(1, len(dates) + 1))
+    names = [f"{s.get('number') or i + 1} · {d:%b} {d.day}" + (f", {d.year}" if year else "")
+             for i, (s, d) in enumerate(zip(sessions, dates, strict=True))]
+    chosen = range(0, len(dates), step)
+    return x, [x[i] for i in chosen], [names[i] for i in chosen], "session number · day"
 
 
 #: Colours of the course charts' marks (the web page's, improv/web/static/client.js).
@@ -120,55 +156,142 @@ def _legend(seen: set[str]) -> list:
     return [h for name, h in every.items() if name in seen]
 
 
+#: The course charts' text at print size [points]: a chart is drawn at the report page's width
+#: (:data:`improv.reports.plots.PAGE_WIDTH`) and printed at its own size, so 8 pt stays 8 pt
+#: (drawn 12 in wide, it was printed at 54 % and its 8 pt read as 4 pt).
+CHART_TEXT = 8.0
+#: The height of a row of course panels with its two-line title [inches].
+ROW_HEIGHT = 1.6
+#: The height of a chart's title, legend row and date axis [inches] (each further legend
+#: row: :data:`LEGEND_ROW`).
+CHART_MARGIN, LEGEND_ROW = 1.2, 0.18
+#: Rows of panels in one chart of the client report: a page breaks between charts, never
+#: inside one, so a chart of two rows (about 4.4 in) leaves no page much under half full.
+CHART_ROWS = 2
+
+
+def panel_title(column: str) -> str:
+    """A course panel's title: the measure with its unit, then its player (or pair) and
+    input on a line of their own ("Notes per second (notes/s)" over "therapist (MIDI)"),
+    so that it fits half the page's width at :data:`CHART_TEXT`."""
+    from improv.reports.labels import column_title, heading
+
+    head = heading(column)
+    who = column_title(column)[:-len(head)].rstrip(": ")
+    return f"{head}\n{who}" if who else head
+
+
+def _text_width(text: str, size: float = CHART_TEXT) -> float:
+    """The width of ``text`` in DejaVu Sans at ``size`` [points] (its longest line)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family="DejaVu Sans", size=size)
+    return max(TextToPath().get_text_width_height_descent(line, font, ismath=False)[0]
+               for line in text.split("\n"))
+
+
+def panel_rows(columns: list[str]) -> list[list[str]]:
+    """The course panels of ``columns`` in rows, two a row in their order; a panel whose
+    title is wider than half the page (less its axis) has a row of its own, at full width."""
+    from improv.reports.plots import PAGE_WIDTH
+
+    half = (PAGE_WIDTH / 2 - 0.65) * 72.0  # a half-width panel without its y axis [points]
+    rows: list[list[str]] = []
+    open_row = False  # whether the last row has room for a second panel
+    for c in columns:
+        wide = _text_width(panel_title(c)) > half
+        if open_row and not wide:
+            rows[-1].append(c)
+            open_row = False
+        else:
+            rows.append([c])
+            open_row = not wide
+    return rows
+
+
+def charts(columns: list[str], *, rows: int = CHART_ROWS) -> list[list[str]]:
+    """The columns of each chart of the client report: :data:`CHART_ROWS` rows of panels
+    (:func:`panel_rows`) a chart, so that a page breaks between charts."""
+    laid = panel_rows(columns)
+    return [[c for r in laid[k:k + rows] for c in r] for k in range(0, len(laid), rows)]
+
+
+def _legend_columns(labels: list[str], *, width: float) -> int:
+    """The most columns a legend of ``labels`` (filled column by column, as matplotlib does)
+    can have within ``width`` [points] at :data:`CHART_TEXT`, each entry with its mark."""
+    n = len(labels)
+    for ncol in range(n, 1, -1):
+        # as matplotlib fills them: the first n % ncol columns one entry longer
+        sizes = [n // ncol + (k < n % ncol) for k in range(ncol)]
+        ends = np.cumsum([0, *sizes])
+        cols = [labels[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        # each column: its widest label, the mark (2 em), the gaps (0.4 em and 1.2 em)
+        need = sum(max(_text_width(x) for x in col) + 3.6 * CHART_TEXT for col in cols)
+        if need <= 0.92 * width:  # the legend's own border
+            return ncol
+    return 1
+
+
 def plot_client(result: dict[str, Any], *, to: Path, title: str | None = None,
                 columns: list[str] | None = None) -> Path:
     """Write the client's figure to ``to`` (.png or .svg); returns the path.
 
-    ``columns`` selects the panels (default: every compared feature).
+    Drawn at the report page's width, text at :data:`CHART_TEXT`: two panels a row, a panel
+    with a long title a row of its own (:func:`panel_rows`); the legend of the marks drawn
+    under the title, in as many rows as it needs; the sessions on the x axis of
+    :func:`session_axis`. ``columns`` selects the panels (default: every compared feature).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from improv.reports.plots import save_figure
+    from improv.reports.plots import PAGE_WIDTH, save_figure
 
     cols = list(columns) if columns is not None else result["columns"]
     sessions = result["sessions"]
-    dates = [local_moment(s["started_utc"]) for s in sessions]  # the days the therapist lived
+    x, ticks, names, axis_name = session_axis(sessions)
     annotated = np.array([s["annotations"] > 0 for s in sessions])
-    n = max(len(cols), 1)
-    ncols = 2 if n > 1 else 1
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.0 * ncols, 2.4 * nrows), squeeze=False,
-                             sharex=True)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
+    laid = panel_rows(cols) or [[]]
+    fig = plt.figure(figsize=(PAGE_WIDTH, ROW_HEIGHT * len(laid) + CHART_MARGIN),
+                     layout="constrained")
+    grid = fig.add_gridspec(len(laid), 2)
+    first = None
     seen: set[str] = set()  # the kinds of mark drawn anywhere in the figure, for its legend
-    for ax, c in zip(axes.flat, cols, strict=False):
-        seen |= _draw_course(ax, result, c, dates=dates, annotated=annotated)
-    ticks, names = session_ticks(dates)
-    for ax in axes[-1]:
+    for r, row in enumerate(laid):
+        for k, c in enumerate(row):
+            ax = fig.add_subplot(grid[r, k] if len(row) > 1 else grid[r, :], sharex=first)
+            first = first or ax
+            seen |= _draw_course(ax, result, c, xs=x, annotated=annotated)
+            ax.tick_params(labelbottom=r == len(laid) - 1)
+    for ax in fig.axes:
         ax.set_xticks(ticks, names)
         for label in ax.get_xticklabels():
-            label.set_rotation(30)
+            label.set_rotation(35)
             label.set_ha("right")
+            label.set_rotation_mode("anchor")
+        if axis_name and ax.get_subplotspec().rowspan.stop == len(laid):
+            ax.set_xlabel(axis_name, fontsize=CHART_TEXT)
     handles = _legend(seen)
-    if handles:
-        fig.legend(handles=handles, loc="upper right", fontsize=8, frameon=False,
-                   ncol=min(4, len(handles)))
     fig.suptitle(title or f"Client {result['client']}: {counted(len(sessions), 'session')}",
-                 fontsize=11, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+                 fontsize=CHART_TEXT + 1, x=0.01, ha="left")
+    if handles:
+        ncol = _legend_columns([h.get_label() for h in handles], width=PAGE_WIDTH * 72.0)
+        # under the dates, in as many rows as the page's width needs
+        fig.legend(handles=handles, loc="outside lower left", fontsize=CHART_TEXT,
+                   frameon=False, ncol=ncol, columnspacing=1.2, handletextpad=0.4)
+        fig.set_figheight(fig.get_figheight()
+                          + LEGEND_ROW * (int(np.ceil(len(handles) / ncol)) - 1))
     to = Path(to)
     save_figure(fig, to, dpi=110)
     plt.close(fig)
     return to
 
 
-def _draw_course(ax, result: dict[str, Any], c: str, *, dates: list[datetime],
+def _draw_course(ax, result: dict[str, Any], c: str, *, xs: list,
                  annotated: np.ndarray) -> set[str]:
-    """Draw the course of measure ``c`` over the sessions (on ``dates``; ``annotated``: which
+    """Draw the course of measure ``c`` over the sessions (at ``xs``; ``annotated``: which
     have annotations) in ``ax``: its band, points, marks and trend. Returns the kinds of mark
     drawn (:func:`_legend`)."""
     from improv.reports.labels import scale
@@ -185,34 +308,34 @@ def _draw_course(ax, result: dict[str, Any], c: str, *, dates: list[datetime],
         ax.axhspan(max(lo, k * band["low"]), min(hi, k * band["high"]), color=BAND_FILL,
                    alpha=0.35, lw=0)
         ax.axhline(k * band["mean"], color=BAND_LINE, lw=0.8)
-    ax.plot(dates, v, color="#555555", lw=0.8, zorder=1)  # a missing value breaks it
-    ax.scatter([d for d, a in zip(dates, annotated, strict=False) if a], v[annotated],
+    ax.plot(xs, v, color="#555555", lw=0.8, zorder=1)  # a missing value breaks it
+    ax.scatter([d for d, a in zip(xs, annotated, strict=False) if a], v[annotated],
                color=POINT, s=28, zorder=3, clip_on=False)
-    ax.scatter([d for d, a in zip(dates, annotated, strict=False) if not a], v[~annotated],
+    ax.scatter([d for d, a in zip(xs, annotated, strict=False) if not a], v[~annotated],
                facecolors="white", edgecolors=POINT, s=28, zorder=3, clip_on=False)
     seen.update({"annotated"} if annotated.any() else set())
     seen.update({"hollow"} if (~annotated).any() else set())
     for i, s in enumerate(sessions):  # outside the band: the way it left, in orange
         if s["id"] in f.get("outside_band", ()) and np.isfinite(v[i]) and band:
             above = v[i] > k * band["mean"]
-            ax.scatter([dates[i]], [v[i]], marker="^" if above else "v", s=60,
+            ax.scatter([xs[i]], [v[i]], marker="^" if above else "v", s=60,
                        color=OUTSIDE, edgecolors=POINT, lw=0.6, zorder=5, clip_on=False)
             seen.add("outside")
     out = [i for i, s in enumerate(sessions) if s["id"] in f["outliers"]]
     if out:
-        ax.scatter([dates[i] for i in out], v[out], s=140, facecolors="none",
+        ax.scatter([xs[i] for i in out], v[out], s=140, facecolors="none",
                    edgecolors=OUTLIER, lw=1.5, zorder=4, clip_on=False)
         seen.add("outlier")
     gone = [i for i in range(len(v)) if not np.isfinite(v[i])]
     if gone and len(gone) < len(v):  # on the axis, where its point would be (a line in
         # axes height, so that it takes no part in the y axis' limits)
-        ax.plot([dates[i] for i in gone], [0.0] * len(gone), ls="none", marker="x",
+        ax.plot([xs[i] for i in gone], [0.0] * len(gone), ls="none", marker="x",
                 markersize=6, color=MISSING, markeredgewidth=1.2, zorder=5, clip_on=False,
                 transform=ax.get_xaxis_transform())
         seen.add("missing")
     tr = f["trend"]
     if tr and tr["distinguishable"]:
-        ax.plot(dates, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
+        ax.plot(xs, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
                 ls="--")
         seen.add("trend")
     _course_axes(ax, c, v, lo=lo, hi=hi)
@@ -233,7 +356,7 @@ def _course_axes(ax, c: str, v: np.ndarray, *, lo: float, hi: float) -> None:
     course drawn flat, never past the measure's ends (``lo``, ``hi``), a pitch by its note
     name; the panel's title and grid."""
     from analysis.features import describe
-    from improv.reports.labels import column_title, scale
+    from improv.reports.labels import scale
 
     ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     finite = v[np.isfinite(v)]
@@ -246,6 +369,6 @@ def _course_axes(ax, c: str, v: np.ndarray, *, lo: float, hi: float) -> None:
         from improv.reports.plots import note_axis
 
         note_axis(ax)
-    ax.set_title(column_title(c), fontsize=9, loc="left")
-    ax.tick_params(labelsize=8)
+    ax.set_title(panel_title(c), fontsize=CHART_TEXT, loc="left")
+    ax.tick_params(labelsize=CHART_TEXT)
     ax.grid(alpha=0.3)

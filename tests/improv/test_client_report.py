@@ -184,7 +184,8 @@ def test_the_course_charts_mark_outside_band_and_gaps_and_explain_them(store, co
     assert "a later session outside it is “outside band”" in trends
     assert re.search(r"client \(MIDI\) · Notes per second \(notes/s\): Session 2 \([A-Z][a-z]{2} "
                      r"\d+\): no value, not counted\.", trends), trends
-    title = "client (MIDI): Notes per second (notes/s)"
+    title = trend_plots.panel_title(col)
+    assert title == "Notes per second (notes/s)\nclient (MIDI)"
     fig = next(f for f in caught if any(ax.get_title(loc="left") == title for ax in f.axes))
     ax = next(a for a in fig.axes if a.get_title(loc="left") == title)
     from matplotlib.colors import to_rgba

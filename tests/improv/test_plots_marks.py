@@ -108,7 +108,7 @@ def _bottom(patch) -> float:
 
 def test_client_plot_band_stops_at_zero_and_ticks_line_up(tmp_path, figures):
     band = {"mean": 0.05, "sd": 0.05, "low": -0.05, "high": 0.15, "k": 2.0}
-    result = _course([0.0, 0.1, 0.05, 0.02], band)
+    result = _course([0.0, 0.1, 0.05, 0.02], band, same_day=False)
     trend_plots.plot_client(result, to=tmp_path / "c.png")
     (fig,) = figures
     ax = fig.axes[0]
@@ -118,9 +118,9 @@ def test_client_plot_band_stops_at_zero_and_ticks_line_up(tmp_path, figures):
     dates = [datetime.fromisoformat(s["started_utc"]) for s in result["sessions"]]
     assert list(ax.get_xticks()) == pytest.approx([mdates.date2num(d) for d in dates])
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    # the days as the report writes them ("Nov 2"), the time where a day has two sessions
-    assert labels[0] == "Jan 5 10:00" and labels[1] == "Jan 5 12:00"
-    assert labels[2] == "Jan 19" and ax.get_title(loc="left") == "client (MIDI): Silence (%)"
+    # the days as the report writes them ("Nov 2")
+    assert labels[:3] == ["Jan 5", "Jan 12", "Jan 19"]
+    assert ax.get_title(loc="left") == "Silence (%)\nclient (MIDI)"
     # a signed measure keeps its band below zero
     figures.clear()
     trend_plots.plot_client(_course([-1.0, 1.0, 0.0, 0.5], dict(band, low=-2.0, high=2.0),
@@ -236,7 +236,7 @@ def test_client_plot_draws_shares_in_per_cent_under_a_percent_title(tmp_path, fi
     trend_plots.plot_client(_course(values, band), to=tmp_path / "c.png")
     (fig,) = figures
     ax = fig.axes[0]
-    assert ax.get_title(loc="left").endswith("(%)")
+    assert ax.get_title(loc="left").split("\n")[0].endswith("(%)")
     (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == len(values)]
     assert list(line.get_ydata()) == pytest.approx([100 * v for v in values])
     assert ax.get_ylim()[1] > 1.0 and ax.get_ylim()[0] < 7.6 < ax.get_ylim()[1]
@@ -278,3 +278,85 @@ def test_client_plot_labels_pitch_by_note_names(tmp_path, figures):
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert labels and all(t[0] in "CDEFGAB" for t in labels), labels
     assert "C#3" in labels or "C3" in labels or "D3" in labels, labels
+
+
+def test_client_plot_places_sessions_of_one_day_apart(tmp_path, figures):
+    """Review 28: two sessions on one day stood on one point of the date axis, their labels
+    ("Jan 5 10:00", "Jan 5 12:00") over each other. Where a day repeats, every session stands
+    on its place in the order, one step apart, labelled with its number and day."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    band = {"mean": 0.05, "sd": 0.05, "low": 0.0, "high": 0.15, "k": 2.0}
+    result = _course([0.0, 0.1, 0.05, 0.02, 0.04, 0.06, 0.03], band)  # sessions 1, 2: Jan 5
+    result["sessions"][3]["number"] = 9  # named as the catalog numbers it
+    trend_plots.plot_client(result, to=tmp_path / "c.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 7]
+    assert list(line.get_xdata()) == [1, 2, 3, 4, 5, 6, 7]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[:4] == ["1 · Jan 5", "2 · Jan 5", "3 · Jan 19", "9 · Jan 26"]
+    assert ax.get_xlabel() == "session number · day"
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+    lefts = [b.x0 for b in boxes]
+    assert lefts == sorted(lefts) and min(b - a for a, b in zip(lefts, lefts[1:], strict=False)) > 8
+    # different days: the date axis, as before
+    figures.clear()
+    x, _ticks, names, name = trend_plots.session_axis(_course([1.0] * 3, band,
+                                                              same_day=False)["sessions"])
+    assert isinstance(x[0], datetime) and names == ["Jan 5", "Jan 12", "Jan 19"] and not name
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text"))
+            if t.get_visible() and t.get_text().strip()]
+
+
+def test_client_plot_is_drawn_at_the_page_width_with_its_titles_in_two_lines(tmp_path, figures,
+                                                                            monkeypatch):
+    """Review 28: the course charts were drawn 12 in wide and printed at 54 % (their 8 pt text
+    4 pt on paper), and "therapist (MIDI): Notes per second (notes/s)" was too long for half
+    the page. Now: drawn at the page's width, every text at 8 pt, the measure over its player
+    and input, a title too long for half the page in a row of its own, the legend inside the
+    figure's width."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    band = {"mean": 1.0, "sd": 0.1, "low": 0.8, "high": 1.2, "k": 2.0}
+    result = _course([1.0, 1.1, 0.9, 1.3], band, column="client.midi.notes_per_s",
+                     same_day=False)
+    cols = ["client.midi.notes_per_s", "therapist.midi.notes_per_s",
+            "client|therapist.floor_transfers_per_min", "client.midi.velocity_mean"]
+    f = result["features"]["client.midi.notes_per_s"]
+    result["features"] = {c: dict(f, outliers=["s1"], outside_band=["s3"]) for c in cols}
+    result["features"][cols[1]] = dict(f, values=[1.0, None, 1.0, 1.1])
+    result["columns"] = cols
+    assert trend_plots.panel_rows(cols) == [cols[:2], cols[2:]]
+    trend_plots.plot_client(result, to=tmp_path / "c.png")
+    (fig,) = figures
+    assert fig.get_figwidth() == pytest.approx(plots.PAGE_WIDTH)
+    small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < 8]
+    assert not small, small
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[1] == "Notes per second (notes/s)\ntherapist (MIDI)"
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:  # no title wider than its panel
+        box = ax._left_title.get_window_extent(renderer)
+        assert box.x1 <= ax.get_window_extent(renderer).x1 + 2, ax.get_title(loc="left")
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert legend.x0 >= 0 and legend.x1 <= fig.bbox.x1
+    assert len(fig.legends[0].get_texts()) == 6  # band, points, triangle, ring, cross
+    # a title too long for half the page: a row of its own, the whole width
+    figures.clear()
+    real = trend_plots.panel_title
+    long = "client (MIDI): Notes per second (notes/s)"  # the review's title, in one line
+    title = {cols[0]: long + " " + long}
+    rows = [[cols[0]], cols[1:3], cols[3:]]
+    monkeypatch.setattr(trend_plots, "panel_title", lambda c: title.get(c) or real(c))
+    assert trend_plots.panel_rows(cols) == rows
+    # two rows a chart of the client report, a page breaking between charts
+    assert trend_plots.charts(cols, rows=2) == [rows[0] + rows[1], rows[2]]
+    trend_plots.plot_client(result, to=tmp_path / "d.png")
+    (fig,) = figures
+    wide, half = fig.axes[0].get_position().width, fig.axes[1].get_position().width
+    assert wide > 1.8 * half

@@ -78,3 +78,40 @@ def test_session_pdf_curves_at_page_width_and_no_lonely_footer(run_cli, store, t
         assert x_ppi <= 112  # drawn at 110 dpi: not shrunk to fit (its text below 8 pt)
     # the appendix starts on the page after the curves end
     assert int(mine[-1][0]) == appendix
+
+
+def test_client_pdf_charts_at_their_own_size_and_no_near_empty_page(store, tmp_path, rng,
+                                                                     figures):
+    """Review 28: the client report's course charts were drawn 12 in wide and printed at
+    about 54 %, their 8 pt text about 4 pt on paper, and a chart too tall for the rest of a
+    page left that page half empty. Now: the charts printed at their own size (every text at
+    7 pt or more on paper, measured from the PDF's images and the figures' fonts), and no page
+    of the therapist's part under 45 % full but its last."""
+    from datetime import datetime, timezone
+
+    from improv.reports.printing import write_report
+    from improv.reports.report import client_report_html
+    from tests.sessions.helpers import import_weekly_session
+
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    for week in range(7):
+        import_weekly_session(store, tmp_path, week=week, notes=20 + 6 * week, duration=12.0,
+                              rng=rng, start=start)
+    pdf = write_report(client_report_html(store, client="C07"), tmp_path / "c.pdf")
+    pages = _pages(pdf)
+    appendix = next(i for i, p in enumerate(pages) if "Appendix: the measures" in p)
+    filled = _filled(pdf, tmp_path)
+    assert all(x >= 0.45 for x in filled[:appendix - 1]), filled
+    images = [ln.split() for ln in subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+        check=True).stdout.splitlines()[2:]]
+    charts = [f for f in figures if f.legends]  # the course charts (the goals have none)
+    assert len(images) == len(charts) >= 2
+    for im, fig in zip(images, charts, strict=True):
+        printed_in = int(im[3]) / int(im[12])  # its width on paper [inches]
+        assert printed_in >= 0.95 * fig.get_figwidth()  # at its own size, not shrunk
+        texts = [t.get_fontsize() for t in fig.findobj(
+            lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text"))
+            if t.get_visible() and t.get_text().strip()]
+        on_paper = min(texts) * printed_in / fig.get_figwidth()
+        assert on_paper >= 7.0, on_paper
