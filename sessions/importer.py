@@ -549,6 +549,34 @@ MIDI_SUFFIXES = tuple(s for s, r in READERS.items() if r.kind == "midi")
 AUDIO_SUFFIXES = tuple(s for s, r in READERS.items() if r.kind == "audio")
 
 
+def check_file(path: Path) -> str:
+    """Read one file as its import would, without importing it: for a check as soon as a file
+    is chosen (the web app's upload), before the other files of the session are there.
+
+    Returns
+    -------
+    str
+        ``"midi"`` or ``"audio"``.
+
+    Raises
+    ------
+    SessionFormatError
+        The same one-line message as the import: unsupported, empty, unreadable, or beyond
+        the limits of a session.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in READERS:
+        raise SessionFormatError(unsupported(path.name))
+    kind = READERS[path.suffix.lower()].kind
+    if kind == "midi":
+        require_content(path)
+        _parts, _markers, _mtype, length = read_midi_parts(path)
+        _check_length(path, length)
+    else:
+        _audio_info(path)
+    return kind
+
+
 def supported(name: str) -> bool:
     """True if a file of this name can be imported (by its suffix)."""
     return Path(name).suffix.lower() in READERS

@@ -445,10 +445,35 @@ async def upload(request: Request) -> dict[str, Any]:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if size == 0:
+    # checked at once, as the command line checks it (empty, not MIDI, not audio, too long),
+    # so the page marks a bad file when it is chosen, not after "Import"
+    from starlette.concurrency import run_in_threadpool
+
+    from sessions.errors import SessionFormatError
+    from sessions.importer import check_file
+
+    try:
+        kind = await run_in_threadpool(check_file, folder / name)
+    except SessionFormatError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise BadRequest(f"{name} is empty")
-    return {"upload": uid, "name": name, "bytes": size}
+        raise BadRequest(str(exc)) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return {"upload": uid, "name": name, "bytes": size, "kind": kind}
+
+
+def _upload_folder(request: Request, uid: str) -> Path:
+    if not (len(uid) == 16 and all(c in "0123456789abcdef" for c in uid)):
+        raise BadRequest(f"{uid!r} is not an upload ID")
+    return _upload_dir(request) / uid
+
+
+@router.delete("/uploads/{uid}", status_code=204)
+def remove_upload(uid: str, request: Request) -> Response:
+    """Remove a staged upload (the page's Remove button); one already gone is fine."""
+    shutil.rmtree(_upload_folder(request, uid), ignore_errors=True)
+    return Response(status_code=204)
 
 
 @router.post("/import", status_code=201)
@@ -460,9 +485,7 @@ def import_uploads(body: ImportBody, request: Request,
     store.require_writable()
     files = []
     for uid in body.uploads:
-        if not (len(uid) == 16 and all(c in "0123456789abcdef" for c in uid)):
-            raise BadRequest(f"{uid!r} is not an upload ID")
-        folder = _upload_dir(request) / uid
+        folder = _upload_folder(request, uid)
         found = list(folder.iterdir()) if folder.is_dir() else []
         if len(found) != 1:
             raise NotFound(f"no upload {uid} (upload the file again)")
@@ -470,9 +493,18 @@ def import_uploads(body: ImportBody, request: Request,
     # a refused import keeps its uploads, so that the page can try again once the client code
     # or the player mapping is corrected without sending the files again (they are removed
     # with the upload folder when the app stops)
-    manifest = import_files(store, files, client=_check_client(body.client),
-                            therapist=body.therapist or None, players=body.players,
-                            offset=parse_t(body.offset, name="offset") or 0.0, title=body.title)
+    from sessions.errors import SessionFormatError
+
+    try:
+        manifest = import_files(store, files, client=_check_client(body.client),
+                                therapist=body.therapist or None, players=body.players,
+                                offset=parse_t(body.offset, name="offset") or 0.0,
+                                title=body.title)
+    except SessionFormatError as exc:  # one file is at fault: the page can take it out
+        named = [f.name for f in files if str(exc).startswith(f.name)]
+        if not named:
+            raise
+        raise BadRequest(f"{exc}. Remove {named[0]} and import again") from None
     for f in files:
         shutil.rmtree(f.parent, ignore_errors=True)
     request.app.state.background(manifest["id"])

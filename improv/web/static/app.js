@@ -5,6 +5,7 @@ import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
 import { clientPage } from './client.js';
 import { clientsPage } from './clients.js';
+import { importPanel } from './import.js';
 import { demoListNote } from './demo.js';
 
 const main = document.getElementById('main');
@@ -130,54 +131,4 @@ async function sessionsPage(main, params) {
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : table,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
-}
-
-function importPanel() {
-  const uploads = [];
-  const list = h('ul', { class: 'uploads', 'aria-live': 'polite' });
-  // the drop zone is the one control (a button that opens the file dialog); the file input
-  // itself is out of the Tab order, with a name for screen readers all the same
-  const fileIn = h('input', { type: 'file', multiple: true, id: 'imp-files', class: 'sr-only', tabindex: '-1', 'aria-label': 'Files to import', accept: '.mid,.midi,.wav,.flac,.ogg,.mp3,.aif,.aiff', onchange: () => add(fileIn.files) });
-  const zone = h('div', { class: 'dropzone', tabindex: '0', role: 'button', 'aria-describedby': 'imp-help',
-    onclick: () => fileIn.click(), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileIn.click(); } } },
-    'Drop MIDI and audio files of one session here, or click here to choose them');
-  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); add(e.dataTransfer.files); });
-  const client = h('input', { id: 'imp-client', size: '8', placeholder: 'e.g. K12', autocomplete: 'off' });
-  const players = h('textarea', { id: 'imp-players', rows: '2', placeholder: 'client=duet.mid:2\ntherapist=room.wav:2' });
-  const offset = h('input', { id: 'imp-offset', size: '6', value: '0', inputmode: 'decimal' });
-  const err = h('p', { class: 'error', role: 'alert' });
-  async function add(files) {
-    err.textContent = '';
-    for (const f of files) {
-      const li = h('li', {}, `${f.name}: uploading…`);
-      list.append(li);
-      try {
-        const r = await api('/api/uploads', { method: 'POST', raw: f, headers: { 'X-Filename': encodeURIComponent(f.name), 'Content-Type': 'application/octet-stream' } });
-        uploads.push(r.upload); li.textContent = `${f.name} (${(r.bytes / 1e6).toFixed(1)} MB) ready`;
-      } catch (e) { li.textContent = `${f.name}: ${e.message}`; li.classList.add('error'); }
-    }
-  }
-  const go = h('button', { type: 'submit', class: 'primary' }, 'Import as one session');
-  const form = h('form', { class: 'import', onsubmit: async (e) => {
-    e.preventDefault(); err.textContent = '';
-    if (!uploads.length) { err.textContent = 'Drop or choose files first.'; return; }
-    go.disabled = true;
-    try {
-      const r = await api('/api/import', { method: 'POST', body: { uploads: [...uploads], client: client.value.trim() || null,
-        // the text as typed (12.5 or 1:30): the server parses it like every time field and
-        // says what is wrong ("abc" became 0 s here before)
-        players: players.value.split('\n').map((x) => x.trim()).filter(Boolean), offset: offset.value.trim() || 0 } });
-      uploads.splice(0);
-      location.hash = `#/session/${r.id}`;
-    } catch (ex) { err.textContent = `${ex.message} (the files stay uploaded: correct the fields and import again)`; }
-    go.disabled = false;
-  } },
-  h('div', { class: 'grid' }, h('label', { for: 'imp-client' }, 'Client code'), client,
-    h('label', { for: 'imp-players' }, 'Players (optional; one per line, e.g. client=take1.wav, or client=duet.mid:2 for track 2)'), players,
-    h('label', { for: 'imp-offset' }, 'Start of the files in the session (m:ss or seconds; usually 0)'), offset), err, go);
-  return h('section', { class: 'panel', 'aria-labelledby': 'imp-h' }, h('h2', { id: 'imp-h' }, 'Import files'),
-    h('p', { id: 'imp-help', class: 'muted' }, 'MIDI and audio files recorded together become one session. Players are named after the files (and their tracks) unless you name them below: files named after people put those names into the session, so rename them or name the players (client=take1.wav).'),
-    zone, fileIn, list, form);
 }

@@ -429,7 +429,9 @@ def test_upload_and_import(tmp_path, client_for):
     ("../evil.wav", b"x", "bad file name"),
     ("a/b.wav", b"x", "bad file name"),
     ("notes.txt", b"x", "unsupported"),
-    ("empty.wav", b"", "empty"),
+    ("empty.wav", b"", "empty.wav is empty (0 bytes): copy it again"),
+    ("fake.mid", b"just some text, named .mid\n", "fake.mid cannot be read as a MIDI file"),
+    ("random.wav", bytes(range(256)) * 4, "random.wav is not readable audio"),
 ])
 def test_bad_uploads(tmp_path, client_for, name, body, message):
     path = tmp_path / "store"
@@ -438,14 +440,51 @@ def test_bad_uploads(tmp_path, client_for, name, body, message):
     assert r.status_code == 400 and message in r.json()["error"]
 
 
+def test_uploads_are_checked_and_can_be_removed(tmp_path, client_for, monkeypatch):
+    """Each upload is read as the import would read it (review 28, finding 6): a bad one is
+    refused at once with the command line's message (its name once) and leaves nothing
+    staged; a good one says its kind and can be removed again; an import that one file spoils
+    names the file to remove."""
+    import os
+    import tempfile
+
+    from improv.web.app import UPLOADS_PREFIX
+
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/uploads", content=b"just some text", headers={"X-Filename": "fake.mid"})
+    assert r.status_code == 400
+    assert r.json()["error"].count("fake.mid") == 1
+    staged = list(Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/*/fake.mid"))
+    assert staged == []
+    r = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
+    assert r.status_code == 201 and r.json()["kind"] == "audio"
+    up = r.json()["upload"]
+    (wav,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    assert c.delete(f"/api/uploads/{up}").status_code == 204
+    assert not wav.parent.exists()
+    assert c.delete(f"/api/uploads/{up}").status_code == 204  # gone already: fine
+    assert c.delete("/api/uploads/..%2F..%2Fetc").status_code in (400, 404)
+    r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
+    assert r.status_code == 404
+    # a file spoiled after its check (here: cut to nothing) is named, with what to do
+    up = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
+    up = up.json()["upload"]
+    (wav,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    wav.write_bytes(b"RIFF")
+    r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
+    assert r.status_code == 400
+    assert r.json()["error"].endswith(". Remove room.wav and import again")
+    assert c.get("/api/sessions").json()["sessions"] == []
+
+
 def test_failed_import_leaves_store_unchanged(demo_store, client_for):
     path, _ = demo_store
     c = client_for(path)
     before = snapshot(path)
-    up = c.post("/api/uploads", content=b"not a wav file at all",
-                headers={"X-Filename": "broken.wav"}).json()["upload"]
-    r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
-    assert r.status_code == 400 and "broken.wav" in r.json()["error"]
+    # a file that is no audio is refused when it is uploaded (see test_uploads_are_checked)
+    r = c.post("/api/uploads", content=b"not a wav file at all",
+               headers={"X-Filename": "broken.wav"})
+    assert r.status_code == 400 and r.json()["error"].startswith("broken.wav is not readable")
     # a refused import keeps its uploads for another try (a bad client code here)
     good = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
     good = good.json()["upload"]
