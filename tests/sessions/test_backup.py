@@ -173,3 +173,30 @@ def test_a_session_export_is_not_taken_for_a_backup(store, full, tmp_path):
     with Store(tmp_path / "new") as new, pytest.raises(
             SessionFormatError, match="not an improv backup.*improv sessions import s.zip"):
         restore_store(new, exp)
+
+
+def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monkeypatch):
+    """While a session's files are copied, a manifest change (an exclusive flock on the
+    folder) and a compression (on audio/) have to wait: the copy is of one version."""
+    import fcntl
+
+    from sessions import backup
+
+    tried = []
+    copy = backup._Sink.copy
+
+    def checking(self, rel, src):
+        if rel.startswith("sessions/"):
+            for folder in (store.folder(full), store.folder(full) / "audio"):
+                fd = os.open(folder, os.O_RDONLY)
+                try:
+                    with pytest.raises(BlockingIOError):
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    tried.append(rel)
+                finally:
+                    os.close(fd)
+        return copy(self, rel, src)
+
+    monkeypatch.setattr(backup._Sink, "copy", checking)
+    backup_store(store, tmp_path / "b")
+    assert len(tried) >= 2 * 3  # every file of the session, both locks
