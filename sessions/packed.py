@@ -7,8 +7,8 @@ nothing in it before it has checked it (the rules of docs/session-format.md, "Ho
 folders"):
 
 - a zip entry must be a plain relative path inside the one top folder: no ``..``, no absolute
-  path or drive, no backslash, no hidden name (``.lock``), no symbolic link or other special
-  file, no encryption, no name twice;
+  path or drive, no backslash, no symbolic link or other special file, no encryption, no name
+  twice; a hidden name (``.DS_Store``, ``.lock``) is left out, never copied;
 - a folder is walked without following links (:func:`sessions.safeio.unsafe_entries`): a
   link, a FIFO or a device in it refuses it whole;
 - at most :data:`MAX_FILES` files, and the sizes they announce must fit the disk (a zip entry
@@ -54,10 +54,13 @@ def _safe_rel(name: str, what: str) -> PurePosixPath:
     parts = [p for p in rel.parts if p not in ("", ".")]
     if not parts or any(p == ".." for p in parts):
         raise SessionFormatError(f"{what} holds {name!r}, a path outside its folder: refused")
-    if any(p.startswith(".") for p in parts):
-        raise SessionFormatError(f"{what} holds {name!r}, a hidden file that improv never "
-                                 "writes into an export: refused")
     return PurePosixPath(*parts)
+
+
+def _hidden(rel: PurePosixPath) -> bool:
+    """A hidden name (``.DS_Store``, ``.lock``): improv never writes one into an export, and
+    one there (a file manager's) is left out, never copied into the store."""
+    return any(p.startswith(".") for p in rel.parts)
 
 
 class Packed:
@@ -154,12 +157,13 @@ def open_packed(path: Path) -> Packed:
             raise SessionFormatError(f"{path.name}: {unsafe[0]}: refused (nothing was "
                                      "imported)")
         packed._root, packed.name = root, root.name
-        for dirpath, _dirs, names in os.walk(root):
+        for dirpath, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
             for n in names:
                 p = Path(dirpath) / n
-                rel = p.relative_to(root).as_posix()
-                _safe_rel(rel, path.name)
-                packed.files[rel] = p.lstat().st_size
+                rel = _safe_rel(p.relative_to(root).as_posix(), path.name)
+                if not _hidden(rel):
+                    packed.files[rel.as_posix()] = p.lstat().st_size
         _check_count(packed)
         return packed
     try:
@@ -194,7 +198,7 @@ def _read_zip(packed: Packed, z: zipfile.ZipFile) -> None:
                                      "special file (improv exports only regular files): refused")
         if info.flag_bits & 0x1:
             raise SessionFormatError(f"{name}: {info.filename!r} is encrypted: refused")
-        if info.is_dir():
+        if info.is_dir() or _hidden(rel):
             continue
         if len(rel.parts) < 2:
             raise SessionFormatError(f"{name} holds {info.filename!r} outside its one folder: "

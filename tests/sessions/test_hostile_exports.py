@@ -67,8 +67,8 @@ def _both(store, path, match, world, *, error=SessionFormatError):
 
 
 @pytest.mark.parametrize("name", [f"{SID}/../../evil.txt", "/tmp/evil.txt",
-                                  f"{SID}/audio/..\\..\\evil.txt", f"{SID}/.lock"])
-def test_a_path_out_of_the_folder_or_hidden_is_refused(store, world, name):
+                                  f"{SID}/audio/..\\..\\evil.txt"])
+def test_a_path_out_of_the_folder_is_refused(store, world, name):
     bad = _zip(world["tmp"] / "bad.zip", {f"{SID}/session.json": b"{}",
                                           f"{SID}/SHA256SUMS": b"", name: b"evil"})
     _both(store, bad, "refused", world)
@@ -138,3 +138,27 @@ def test_an_encrypted_entry_is_refused(store, world):
     bad = world["tmp"] / "locked.zip"
     bad.write_bytes(bytes(data))
     _both(store, bad, "encrypted", world)
+
+
+def test_hidden_files_are_left_out_not_copied(store, world):
+    """A file manager's .DS_Store beside the files (folder) or a .lock in the zip is not
+    listed in SHA256SUMS, and it is neither a reason to refuse nor copied into the store."""
+    from sessions.restore import restore_session
+
+    folder = world["tmp"] / "exp"
+    with zipfile.ZipFile(world["good"]) as z:
+        z.extractall(folder)
+    (folder / world["sid"] / ".DS_Store").write_bytes(b"finder")
+    (folder / world["sid"] / "audio" / ".hidden").mkdir()
+    (folder / world["sid"] / "audio" / ".hidden" / "x").write_bytes(b"x")
+    restore_session(store, folder)
+    assert not list(store.folder(world["sid"]).rglob(".DS_Store"))
+    assert not list(store.folder(world["sid"]).rglob(".hidden"))
+    store.delete(world["sid"])
+    zipped = world["tmp"] / "lock.zip"
+    with zipfile.ZipFile(world["good"]) as zin, zipfile.ZipFile(zipped, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr(f"{world['sid']}/.lock", "123")
+    restore_session(store, zipped)
+    assert not (store.folder(world["sid"]) / ".lock").exists()
