@@ -446,10 +446,12 @@ export function annotationLane(tl, session, getAnnotations) {
         const { a, x0, x1 } = it;
         const color = a.player ? playerColor(session.players, a.player) : '#333';
         const top = it.row * 20 + 4;
+        // a suggestion not yet confirmed (a role the analysis suggests): paler, dashed; the
+        // rule of sessions.annotation_log.unconfirmed_suggestion (a therapist's own tag
+        // 'suggestion' is theirs)
+        const suggested = x1 != null && a.source === 'suggestion' && a.tags.includes('suggestion');
         if (x1 != null) {
           if (x1 < 0 || x0 > w) continue;
-          // a suggestion not yet confirmed (a role the analysis suggests): paler, dashed
-          const suggested = a.tags.includes('suggestion');
           ctx.globalAlpha = suggested ? 0.1 : 0.22; ctx.fillStyle = color; ctx.fillRect(x0, top, Math.max(2, x1 - x0), 18);
           ctx.globalAlpha = 1; ctx.strokeStyle = color; ctx.setLineDash(suggested ? [4, 3] : []);
           ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(2, x1 - x0), 17);
@@ -462,7 +464,8 @@ export function annotationLane(tl, session, getAnnotations) {
         if (!text) continue;
         ctx.fillStyle = '#111';
         ctx.fillText(text, x0 + 4, top + 13);
-        drawn.push({ text, x: x0 + 4, row: it.row, width: ctx.measureText(text).width });
+        drawn.push({ text, x: x0 + 4, row: it.row, width: ctx.measureText(text).width,
+          dashed: suggested });
       }
       // for the browser tests: what was written, and where
       lane.row.dataset.labels = JSON.stringify(drawn.map((d) => d.text));

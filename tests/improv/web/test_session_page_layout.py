@@ -331,3 +331,19 @@ def test_a_pause_is_a_gap_in_the_level_lane(tmp_path, live_server, page):
         "\u2212", "-"))
     assert low > -60, line
     assert "-" not in line.split("scale", 1)[1], line
+
+
+def test_only_the_analysis_unconfirmed_suggestions_are_dashed(demo_store, live_server, page):
+    """A range the therapist tagged 'suggestion' is theirs (drawn as theirs); one the analysis
+    suggested and nobody confirmed is drawn dashed (sessions.annotation_log's one rule)."""
+    path, sid = demo_store
+    with Store(path) as store:
+        add_annotation(store, sid, t=2.0, end=10.0, text="mine", tags=["suggestion"])
+        add_annotation(store, sid, t=16.0, end=26.0, tags=["suggestion", "autonomy:partner"],
+                       player="client", source="suggestion",
+                       text="partner · client (suggested from the playing, 90 % sure)")
+    server = live_server(path)
+    _open(page, server, sid)
+    boxes = json.loads(page.locator(".lane.ann").get_attribute("data-boxes"))
+    dashed = {b["text"]: b["dashed"] for b in boxes}
+    assert (dashed["mine"], dashed["partner · client"]) == (False, True), dashed
