@@ -132,12 +132,42 @@ def note_axis(ax, *, key: str | None = None) -> None:
 MARKER_COLOUR, SPAN_COLOUR, NOTE_COLOUR = "#b2182b", "#fdae61", "#4d4d4d"
 #: Rows of annotation labels above a panel (a label that fits in none is left out).
 LABEL_ROWS = 3
+#: Rows of tags above a report's panel: where the tags would need more, they read as a
+#: jumble ("autonomy:partner" over "autonomy:leader" over "marker"), and each annotation is
+#: labelled with its number in the report's Annotations table instead (``numbers``).
+TAG_ROWS = 2
 
 
-def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8) -> int:
+def _label_rows(labels: list[tuple[float, str]], *, lo: float, hi: float, width_pt: float,
+                fontsize: float, rows: int) -> list[tuple[float, str, int | None]]:
+    """Each label ``(t, text)`` in ``[lo, hi]`` (by time) with the first of ``rows`` rows in
+    which it keeps 3 points from the label before it (None: in none), over a panel
+    ``width_pt`` points wide."""
+    ends = [-1e9] * rows  # the right end of the last label in each row [points]
+    out = []
+    for t, label in sorted(labels, key=lambda x: x[0]):
+        if not lo <= t <= hi:
+            continue
+        x = (t - lo) / max(hi - lo, 1e-9) * width_pt
+        row = next((r for r in range(rows) if x > ends[r] + 3), None)
+        if row is not None:
+            ends[row] = x + 0.62 * fontsize * len(label)  # DejaVu Sans: about 0.6 em a letter
+        out.append((t, label, row))
+    return out
+
+
+def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8,
+                     numbers: bool = False) -> int:
     """Markers as red lines, annotated spans as shaded bands, other annotations as grey dashed
     lines; with ``text``, the first tag of each above the panel, level, in up to
     :data:`LABEL_ROWS` rows so that no two labels overlap (a label with no room is left out).
+
+    With ``numbers`` (a report, whose Annotations table numbers them): where the tags would
+    need more than :data:`TAG_ROWS` rows, or leave one out, each annotation is labelled with
+    its number instead, its place (from 1) in ``annotations`` less the unconfirmed
+    suggestions, the order of the table. Short numbers stay readable among many annotations
+    (14 in 5 minutes), they name every annotation, tagged or not, and the table says the
+    rest; a note "labels: see the table" alone would leave the lines unnamed.
 
     Only the therapist's own annotations and the role suggestions they confirmed are drawn:
     the analysis's unconfirmed suggestions (:func:`improv.reports.wording.unconfirmed`) would
@@ -164,19 +194,18 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
     lo, hi = ax.get_xlim()
     fig = ax.get_figure()
     width_pt = ax.get_position().width * fig.get_figwidth() * 72.0
-    ends = [-1e9] * LABEL_ROWS  # the right end of the last label in each row [points]
+    room = {"lo": lo, "hi": hi, "width_pt": width_pt, "fontsize": fontsize}
+    tags = [(a["t"], a["tags"][0]) for a in annotations if a.get("tags")]
+    laid = _label_rows(tags, rows=LABEL_ROWS, **room)
+    if numbers and any(row is None or row >= TAG_ROWS for *_, row in laid):
+        laid = _label_rows([(a["t"], str(k)) for k, a in enumerate(annotations, 1)],
+                           rows=LABEL_ROWS, **room)
     used = 0
-    for a in sorted(annotations or (), key=lambda x: x["t"]):
-        tags = a.get("tags", [])
-        if not tags or not lo <= a["t"] <= hi:
-            continue
-        x = (a["t"] - lo) / max(hi - lo, 1e-9) * width_pt
-        row = next((r for r in range(LABEL_ROWS) if x > ends[r] + 3), None)
+    for t, label, row in laid:
         if row is None:
             continue
-        ends[row] = x + 0.62 * fontsize * len(tags[0])  # DejaVu Sans: about 0.6 em a letter
         used = max(used, row + 1)
-        ax.annotate(tags[0], xy=(a["t"], 1.0), xycoords=ax.get_xaxis_transform(),
+        ax.annotate(label, xy=(t, 1.0), xycoords=ax.get_xaxis_transform(),
                     xytext=(0, 2 + (fontsize + 2) * row), textcoords="offset points",
                     fontsize=fontsize, va="bottom", ha="left", color="#333333",
                     annotation_clip=False)
@@ -416,7 +445,7 @@ def _portrait(plt, result: dict[str, Any], rows, *, annotations, groups: list[st
             # the group names the row (on the y axis, with its unit); the player heads the
             # column, above the annotations' labels of its top panel
             ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
-            used = draw_annotations(ax, annotations, text=(j == top))
+            used = draw_annotations(ax, annotations, text=(j == top), numbers=True)
             if j == top:
                 ax.set_title(f"{player} ({_source_name(result, player, source)})", fontsize=9,
                              fontweight="bold", pad=4 + used * 10)

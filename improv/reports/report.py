@@ -283,16 +283,20 @@ def _by_text(a: dict[str, Any]) -> str:
 
 
 def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = True) -> str:
+    """The rows of an annotations table; with ``by`` (the therapist's own), each numbered
+    first, as the curves label them where their tags would crowd
+    (:func:`improv.reports.plots.draw_annotations`), and who wrote it last."""
     from sessions.timefmt import format_time
 
     return "".join(
-        f"<tr><td class=nowrap>{format_time(a['t'])}"
+        "<tr>" + (f"<td class=num>{k}</td>" if by else "")
+        + f"<td class=nowrap>{format_time(a['t'])}"
         f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
         f"</td><td>{esc(a.get('player') or everyone(n_players))}</td>"
         f"<td>{esc(' '.join(t for t in a['tags'] if t != 'suggestion'))}</td>"
         f"<td>{esc(a.get('text'))}</td>"
         + (f"<td class=small>{esc(_by_text(a))}</td>" if by else "") + "</tr>"
-        for a in anns)
+        for k, a in enumerate(anns, 1))
 
 
 #: The curve groups (keys of :data:`improv.reports.plots.CURVE_GROUPS`) of each of the session
@@ -410,7 +414,8 @@ def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, A
         parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
     else:
         parts.append("<h2>Annotations</h2>" + (
-            "<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th><th>by</th></tr>"
+            "<table><tr><th>no.</th><th>time</th><th>player</th><th>tags</th><th>text</th>"
+            "<th>by</th></tr>"
             + _annotation_rows(anns, len(session.manifest["players"])) + "</table>" if anns
             else "<p>No annotations.</p>"))
         parts.append("<h2>Verbal notes</h2>" + (f"<pre>{esc(notes['text'])}</pre>"
@@ -434,9 +439,11 @@ def _figures_html(res: dict[str, Any], folder: Path, *, anns: list[dict[str, Any
     figs = [f for k, cols in enumerate(_pairs_of(first))
             for f in _curve_figures(res, folder, columns=cols, anns=anns, title=title,
                                     name=f"p{k}")]
+    said = (" Above the top panels: each annotation's first tag, or, where the tags would "
+            "crowd, its number in the Annotations table." if anns else "")
     curves = _kept_with("<h2>Curves</h2><p class=small>Red lines: markers; grey dashed "
                         "lines: annotations; shaded: annotated stretches (the therapist's "
-                        "own, and roles the therapist confirmed).</p>", figs)
+                        f"own, and roles the therapist confirmed).{said}</p>", figs)
     dialogue = ""
     if res.get("dialogue"):
         dialogue = _kept_with("<h3>The playing together, over the session</h3>", [img_tag(

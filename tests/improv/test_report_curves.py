@@ -177,3 +177,34 @@ def test_tonal_clarity_is_a_gap_where_a_player_stopped(res, tmp_path, figures):
     assert [k for k, y in enumerate(ys) if math.isnan(y)] == silent
     assert all(ys[k] == pytest.approx(tonal["values"][k]) for k in range(len(ys))
                if k not in silent)
+
+
+def test_crowded_annotation_labels_become_the_tables_numbers(res, tmp_path, figures):
+    """Review 28: with 14 annotations in 5 minutes the tags above the top panels stacked three
+    rows deep ("autonomy:partner" over "autonomy:leader" over "marker"). Where the tags would
+    need more than two rows, each annotation is labelled with its number in the Annotations
+    table (every one, level, none over another); a few annotations keep their tags."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    tags = ["autonomy:partner", "autonomy:leader", "marker", "dynamics:loud"]
+    anns = [{"t": 1.0 + 2.6 * k, "tags": [tags[k % 4]]} for k in range(14)]
+    anns.insert(3, {"t": 8.0, "tags": ["suggestion", "autonomy:leader"], "source": "suggestion"})
+    plots.plot_players(res, tmp_path / "p.png", portrait=True, annotations=anns,
+                       groups=("tempo", "dynamics"))
+    sparse = [{"t": t, "tags": [tag]} for t, tag in zip((1.0, 15.0, 30.0), tags, strict=False)]
+    plots.plot_players(res, tmp_path / "q.png", portrait=True, annotations=sparse,
+                       groups=("tempo", "dynamics"))
+    crowded, few = figures
+    for fig in figures:
+        fig.canvas = FigureCanvasAgg(fig)
+    top = [ax for ax in crowded.axes if ax.texts]
+    assert len(top) == 2  # the top panel of each player
+    for ax in top:
+        labels = [t.get_text() for t in ax.texts]
+        assert labels == [str(k) for k in range(1, 15)]  # the suggestion is not numbered
+        renderer = crowded.canvas.get_renderer()
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        assert len({round(b.y0) for b in boxes}) <= 2  # in at most two rows
+        for k, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[k + 1:])
+    assert {t.get_text() for ax in few.axes for t in ax.texts} == set(tags[:3])

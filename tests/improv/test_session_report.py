@@ -234,3 +234,31 @@ def test_corrections_are_said_in_words(store, duet, figures):
     assert re.search(r"MIDI input [^<]+ \(therapist\) marked as a drum kit [^<]* by T01</p>",
                      head)
     assert "percussion" not in head and "True" not in head
+
+
+def test_the_annotations_are_numbered_as_the_crowded_curves_label_them(store, duet, figures):
+    """Review 28: many annotations stacked their tags three rows deep above the curves. The
+    curves then label each annotation with its number, and the Annotations table numbers its
+    rows the same way (the suggestions waiting for review are neither drawn nor numbered)."""
+    from sessions.annotation_edits import add_annotation
+
+    _with_roles(store, duet)
+    for k in range(12):
+        add_annotation(store, duet, t=2.0 + 3.0 * k, tags=["autonomy:partner"],
+                       text=f"together {k}")
+    html = _text(session_report_html(store, duet))
+    therapist, appendix = html.split(APPENDIX)
+    table = therapist.split("<h2>Annotations</h2>")[1].split("</table>")[0]
+    assert table.startswith("<table><tr><th>no.</th><th>time</th>")
+    numbers = re.findall(r"<tr><td class=num>(\d+)</td>", table)
+    assert numbers == [str(k) for k in range(1, 16)]  # 3 before, 12 added, in time order
+    texts = figures[0].axes[0].texts
+    labels = [t.get_text() for t in texts]
+    assert labels and set(labels) <= set(numbers) and "autonomy:partner" not in labels
+    # the annotation at 0:35 is drawn at 35 s with its row's number
+    at = next(k for k in numbers if table.split("<tr><td class=num>")[int(k)].startswith(
+        f"{k}</td><td class=nowrap>0:35"))
+    assert [t.xy[0] for t in texts if t.get_text() == at] == [35.0]
+    assert "its number in the Annotations table" in therapist
+    waiting = appendix.split("<h3>Role suggestions waiting for review</h3>")[1]
+    assert "<td class=num>" not in waiting.split("</table>")[0]
