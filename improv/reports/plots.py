@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "curve_groups", "plot_players",
+__all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "curve_groups",
+           "dialogue_groups", "plot_players",
            "plot_dialogue", "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -501,7 +502,8 @@ def _all_zero(curves: dict, names) -> bool:
 
 
 def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
-                  title: str | None = None, session_id: str | None = None) -> Path:
+                  title: str | None = None, session_id: str | None = None, groups=None,
+                  roles: bool = True) -> Path:
     """Write the dialogue curves and role suggestions of each pair to ``path``, with the
     annotations on every panel (see :func:`plot_players`): two panels a row, the legends
     above their panels, a group without curves left out, and "no imitation found" for an
@@ -509,7 +511,10 @@ def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
 
     ``title``: the figure's title (default: the session ID and the analysis' settings);
     ``session_id``: the session the role strip's caption tells how to confirm roles in
-    (default: the result's)."""
+    (default: the result's); ``groups``: the curve groups (keys of :data:`DIALOGUE_GROUPS`)
+    to draw, in order (default: all), and ``roles``: whether to draw the strip of suggested
+    roles; a report draws the dialogue as figures of a few groups each, so that a page can
+    break between them (1.75 in of height a row of two groups, 1.3 in the role strip)."""
     path = check_plot_path(path)
     plt = _plt()
     pairs = result.get("dialogue") or []
@@ -519,16 +524,18 @@ def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
         a, b = d["pair"]
         named = {g: tuple(x.format(a=a, b=b) for x in DIALOGUE_GROUPS[g][0])
                  for g in DIALOGUE_GROUPS}
-        layout.append([(g, named[g]) for g in DIALOGUE_GROUPS
+        layout.append([(g, named[g]) for g in (groups or DIALOGUE_GROUPS)
                        if g == "imitation" or _has_curve(d["curves"], named[g])])
     rows = [(len(gs) + 1) // 2 for gs in layout] or [0]
-    fig = plt.figure(figsize=(PAGE_WIDTH, min(7.8, sum(1.75 * r + 1.3 for r in rows) + 0.4)))
-    ratios = [h for r in rows for h in [3] * r + [1.6]]
+    strip = 1 if roles else 0  # the role strip's row under each pair's panels
+    fig = plt.figure(figsize=(PAGE_WIDTH, min(7.8, sum(1.75 * r + 1.3 * strip for r in rows)
+                                              + 0.4)))
+    ratios = [h for r in rows for h in [3] * r + [1.6] * strip]
     grid = fig.add_gridspec(len(ratios) or 1, 2, height_ratios=ratios or [1])
     top = 0
-    for d, groups, r in zip(pairs, layout, rows, strict=False):
+    for d, groups_drawn, r in zip(pairs, layout, rows, strict=False):
         a, b = d["pair"]
-        for i, (g, names) in enumerate(groups):
+        for i, (g, names) in enumerate(groups_drawn):
             ax = fig.add_subplot(grid[top + i // 2, i % 2])
             ax.set_xlim(0, max(1e-9, d["summary"].get("duration_s") or 1.0))
             ylabel = DIALOGUE_GROUPS[g][1]
@@ -544,11 +551,12 @@ def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
                 ax.title.set_horizontalalignment("left")
                 ax.title.set_x(0.0)
             draw_annotations(ax, annotations)
-            time_axis(ax, label=i >= len(groups) - 2, most=4)
-        roles = fig.add_subplot(grid[top + r, :])
-        _roles(roles, d, session_id=sid)
-        draw_annotations(roles, annotations)
-        top += r + 1
+            time_axis(ax, label=i >= len(groups_drawn) - 2, most=4)
+        if roles:
+            strip_ax = fig.add_subplot(grid[top + r, :])
+            _roles(strip_ax, d, session_id=sid)
+            draw_annotations(strip_ax, annotations)
+        top += r + strip
     if not pairs:
         fig.add_subplot(grid[0, :]).text(0.5, 0.5, "no pair to analyse", ha="center", va="center")
     fig.suptitle(title or (_title(result) + " - dialogue"), fontsize=10)
@@ -556,6 +564,21 @@ def plot_dialogue(result: dict[str, Any], path: Path, *, annotations=(),
     save_figure(fig, path, dpi=110)
     plt.close(fig)
     return path
+
+
+def dialogue_groups(result: dict[str, Any], *, groups=None) -> list[str]:
+    """The dialogue groups (of ``groups``, default every one of :data:`DIALOGUE_GROUPS`) that
+    :func:`plot_dialogue` draws for some pair: those with a curve, and the imitation (which
+    says "no imitation found" when there is none)."""
+    found = []
+    for g in groups or DIALOGUE_GROUPS:
+        for d in result.get("dialogue") or []:
+            a, b = d["pair"]
+            names = tuple(x.format(a=a, b=b) for x in DIALOGUE_GROUPS[g][0])
+            if g == "imitation" or _has_curve(d["curves"], names):
+                found.append(g)
+                break
+    return found
 
 
 def _roles(ax, d: dict, *, session_id: str = "ID") -> None:

@@ -21,8 +21,8 @@ from improv.reports.client_report import client_report_html
 from improv.reports.page import esc, html_page, img_tag, num_text
 from improv.reports.wording import everyone
 
-__all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "client_report_html", "leader_text",
-           "session_report_html"]
+__all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "DIALOGUE_FIGURES",
+           "client_report_html", "leader_text", "session_report_html"]
 
 
 def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
@@ -308,6 +308,14 @@ def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = T
 CURVE_FIGURES = (("tempo", "pulse"), ("dynamics", "density", "silence", "register"))
 
 
+#: The dialogue figures of the session report's appendix: the groups (keys of
+#: :data:`improv.reports.plots.DIALOGUE_GROUPS`) of each and whether it holds the strip of
+#: suggested roles. Two figures of about 3.5 to 4 in, so that a page breaks between them:
+#: one figure of 7 in left the page before it under half full (0.42 of a 5 min demo's).
+DIALOGUE_FIGURES = ((("activity", "leading", "synchrony", "asynchrony"), False),
+                    (("tempo", "imitation"), True))
+
+
 def session_report_html(store, session_id: str) -> str:
     """The HTML report of one session.
 
@@ -446,9 +454,13 @@ def _figures_html(res: dict[str, Any], folder: Path, *, anns: list[dict[str, Any
                         f"own, and roles the therapist confirmed).{said}</p>", figs)
     dialogue = ""
     if res.get("dialogue"):
+        chosen = [(gs, roles) for gs, roles in DIALOGUE_FIGURES
+                  if roles or plots.dialogue_groups(res, groups=gs)]
         dialogue = _kept_with("<h3>The playing together, over the session</h3>", [img_tag(
-            plots.plot_dialogue(res, folder / "d.png", annotations=anns, session_id=session_id,
-                                title=f"{title}: playing together"), "page")])
+            plots.plot_dialogue(res, folder / f"d{k}.png", annotations=anns,
+                                session_id=session_id, groups=gs, roles=roles,
+                                title=f"{title}: playing together"), "page")
+            for k, (gs, roles) in enumerate(chosen)])
     other = "".join(_kept_with("<h3>Curves of the other inputs</h3>", _curve_figures(
         res, folder, columns=cols, anns=anns, title=title, name=f"o{k}"))
         for k, cols in enumerate(_pairs_of(others)) if cols)

@@ -360,3 +360,30 @@ def test_client_plot_is_drawn_at_the_page_width_with_its_titles_in_two_lines(tmp
     (fig,) = figures
     wide, half = fig.axes[0].get_position().width, fig.axes[1].get_position().width
     assert wide > 1.8 * half
+
+
+def test_the_report_draws_the_dialogue_as_two_figures(store, tmp_path, rng, figures):
+    """Review 28: the appendix's dialogue figure was one piece up to 7.8 in tall and left the
+    page before it under half full. The report draws it as two figures (the activity, leading
+    and timing; then the tempo, the imitation and the roles), each as high as its rows."""
+    from improv.reports.report import DIALOGUE_FIGURES, session_report_html
+
+    sid = import_half_duet(store, tmp_path, rng=rng)
+    res = analyze_session(store, sid, dialogue=True)
+    for groups, roles in DIALOGUE_FIGURES:
+        plots.plot_dialogue(res, tmp_path / f"d{len(figures)}.png", groups=groups, roles=roles)
+    first, second = figures
+    titles = [[ax.get_title() or ax.get_title(loc="left") for ax in fig.axes] for fig in figures]
+    assert [t.split(": ")[-1] for t in titles[0]] == ["activity", "leading", "synchrony",
+                                                      "asynchrony"]
+    assert [t.split(": ")[-1] for t in titles[1][:2]] == ["tempo", "imitation"]
+    assert "Roles the analysis suggests" in titles[1][2] and len(titles[1]) == 3
+    assert first.get_figheight() == pytest.approx(2 * 1.75 + 0.4)
+    assert second.get_figheight() == pytest.approx(1.75 + 1.3 + 0.4)
+    assert plots.dialogue_groups(res, groups=("tempo", "imitation")) == ["tempo", "imitation"]
+    # in the report: two images under the heading, each kept whole on a page
+    figures.clear()
+    html = session_report_html(store, sid)
+    part = html.split("<h3>The playing together, over the session</h3>")[1]
+    assert part.split("<h3>")[0].count("<img") == 2
+    assert len(figures) == 2 + len(DIALOGUE_FIGURES)  # the players' two, the dialogue's two
