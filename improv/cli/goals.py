@@ -284,7 +284,7 @@ def _show_human(r: dict) -> None:
                    for n, sid in enumerate(v["sessions"])],
                   ["SESSION", *[indicator_heading(i) for i in inds]])
             for i, s in zip(inds, shown, strict=True):
-                # a tag count's trend in words ("about the same: 0 more per session …")
+                # a tag count's trend in words ("no clear trend: 0 more per session …")
                 trend = (s["trend_text"] if i["kind"] == "tag" or not s["trend"]
                          else f"{s['trend']}/session")
                 click.echo(f"    {indicator_heading(i)} ({i['direction']}): band {s['band']}; "

@@ -71,6 +71,7 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
     counts per session, the Theil-Sen slope and whether it changes ("too few sessions to
     judge" below five)."""
     from analysis import trends
+    from improv.reports.goals import count_trend_words
     from improv.reports.wording import change_word
 
     counts = tag_counts(store, [s["id"] for s in sessions])
@@ -84,7 +85,7 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
     for tag, n in counts.items():
         tr = trends.trend(np.array(n, dtype=float), days=days)
         t = tr.to_dict() if tr else None
-        slope = "–" if not t else f"{t['slope_per_session']:+.2g} per session"
+        slope = count_trend_words(t)  # "no change", not "+0 per session"
         rows.append(f"<tr><td>{_e(tag)}</td>" + "".join(f"<td class=num>{k}</td>" for k in n)
                     + f"<td>{slope}</td><td>{_e(change_word(t, len(n)))}</td></tr>")
     return (head + "<p class=small>Annotations the therapist wrote or confirmed (not the "

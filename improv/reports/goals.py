@@ -421,16 +421,19 @@ def count_trend_words(trend: dict[str, Any] | None) -> str:
     - ``no change`` when the slope and its whole 95 % interval are zero (the count stayed
       where it was, apart from single sessions);
     - else the verdict's word, ``rising`` or ``falling`` for a clear trend (the Mann–Kendall
-      test, as the verdict), ``about the same`` otherwise; then how many more (fewer)
-      annotations a session has than the one before, typically (the Theil–Sen slope), and
-      its interval: ``about the same: 0 more per session (between −0.2 and +0.3)``.
+      test, as the verdict), ``too few sessions to judge`` below
+      :data:`~improv.reports.wording.MIN_SESSIONS_TO_JUDGE` sessions (as the "changes"
+      column), ``no clear trend`` otherwise; then how many more (fewer) annotations a session
+      has than the one before, typically (the Theil–Sen slope), and its interval:
+      ``no clear trend: 0 more per session (between −0.2 and +0.3)``. Before, 0, 1, 2 and 3
+      annotations in four sessions read "about the same: 1 more per session".
 
     >>> count_trend_words({"slope_per_session": 0.0, "ci_low": 0.0, "ci_high": 0.0,
     ...                    "distinguishable": False})
     'no change'
     >>> count_trend_words({"slope_per_session": 0.04, "ci_low": -0.2, "ci_high": 0.31,
-    ...                    "distinguishable": False})
-    'about the same: 0 more per session (between −0.2 and +0.3)'
+    ...                    "distinguishable": False, "n": 8})
+    'no clear trend: 0 more per session (between −0.2 and +0.3)'
     >>> count_trend_words({"slope_per_session": 1.0, "ci_low": 1.0, "ci_high": 1.0,
     ...                    "distinguishable": True})
     'rising: 1 more per session (between +1 and +1)'
@@ -442,8 +445,14 @@ def count_trend_words(trend: dict[str, Any] | None) -> str:
     slope, low, high = trend["slope_per_session"], trend["ci_low"], trend["ci_high"]
     if slope == 0 and low == 0 and high == 0:
         return "no change"
-    word = ("rising" if slope > 0 else "falling" if slope < 0 else "about the same") \
-        if trend.get("distinguishable") else "about the same"
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE
+
+    if trend.get("distinguishable"):
+        word = "rising" if slope > 0 else "falling" if slope < 0 else "no clear trend"
+    elif trend.get("n", MIN_SESSIONS_TO_JUDGE) < MIN_SESSIONS_TO_JUDGE:
+        word = "too few sessions to judge"
+    else:
+        word = "no clear trend"
     more = f"{_count(slope)} more" if slope >= 0 else f"{_count(-slope)} fewer"
     return (f"{word}: {more} per session (between {_count(low, sign=True)} and "
             f"{_count(high, sign=True)})")

@@ -25,7 +25,7 @@ def _indicator_rows(indicators: list[dict[str, Any]]) -> str:
         # in the units and decimals of the rest of the report: shares in %, notes as names
         s = shown_values(i)
         t, col = i.get("trend"), i.get("column")
-        trend = s["trend_text"]  # a tag count's in words: "about the same: 0 more per …"
+        trend = s["trend_text"]  # a tag count's in words: "no clear trend: 0 more per …"
         if t and col:  # as the Trends table writes a slope
             trend = (f"{shown_slope(col, t['slope_per_session'])} per session "
                      f"[{shown_slope(col, t['ci_low'])}, {shown_slope(col, t['ci_high'])}]")

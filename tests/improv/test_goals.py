@@ -684,16 +684,20 @@ def test_a_tag_counts_trend_reads_in_words(client_store, run_cli):
 
 @pytest.mark.parametrize("trend, words", [
     ((0.0, 0.0, 0.0, False), "no change"),
-    ((0.04, -0.2, 0.31, False), "about the same: 0 more per session (between −0.2 and +0.3)"),
+    ((0.04, -0.2, 0.31, False), "no clear trend: 0 more per session (between −0.2 and +0.3)"),
     ((-0.5, -1.0, -0.25, True), "falling: 0.5 fewer per session (between −1 and −0.3)"),
-    ((0.0, -0.5, 0.0, False), "about the same: 0 more per session (between −0.5 and 0)"),
+    ((0.0, -0.5, 0.0, False), "no clear trend: 0 more per session (between −0.5 and 0)"),
 ])
 def test_count_trend_words(trend, words):
     from improv.reports.goals import count_trend_words
 
     slope, low, high, clear = trend
     assert count_trend_words({"slope_per_session": slope, "ci_low": low, "ci_high": high,
-                              "distinguishable": clear}) == words
+                              "distinguishable": clear, "n": 8}) == words
+    # four sessions: 0, 1, 2 and 3 annotations read "about the same: 1 more" before
+    assert count_trend_words({"slope_per_session": 1.0, "ci_low": 1.0, "ci_high": 1.0,
+                              "distinguishable": False, "n": 4}) == (
+        "too few sessions to judge: 1 more per session (between +1 and +1)")
 
 
 def test_the_goals_say_which_sessions_are_outside_the_band_as_the_trends_do(client_store,
