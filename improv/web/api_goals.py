@@ -71,14 +71,65 @@ def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
     return inds, tags
 
 
-def _choices(store: Store, client: str) -> dict[str, Any]:
+#: Measures the add form leaves out (the command line still takes them): numbers about the
+#: analysis or about how sure an estimate is, not about the music, and the analysis's second
+#: opinions kept for checking it. A therapist would not agree any of them with a client as a
+#: sign of progress. Each by its name in :mod:`analysis.features`, with the reason.
+_NOT_GOALS = {
+    # how sure an estimate is, not what was played
+    "alpha_ci_level": "the confidence level of the bounds",
+    "leader_confidence": "how sure the leader is",
+    "timing_confidence": "how sure the leader by timing is",
+    "lead_confidence_mean": "how sure the lead-lag windows are",
+    "lead_xcorr": "how well the lead-lag's curves correlate",
+    "tempo_alt_share": "how strong the runner-up tempo level is",
+    "{x}_alpha_lo": "a bound of the phase correction",
+    "{x}_alpha_hi": "a bound of the phase correction",
+    # second opinions: the main measure says it for a therapist
+    "tempo_alt_bpm": "the tempo at the runner-up level (Tempo is the one heard)",
+    "tempo_bpm_tentative": "a tempo where there is no clear pulse",
+    "lead_lag_density_s": "a part of Lead-lag",
+    "lead_lag_dynamics_s": "a part of Lead-lag",
+    "lead_lag_register_s": "a part of Lead-lag",
+}
+
+
+def offered_as_goal(measure: str) -> bool:
+    """Whether the goal form offers ``measure`` (a summary key such as ``notes_per_s`` or
+    ``client_leads_share``).
+
+    The rule, from the feature list (:mod:`analysis.features`): a goal's measure is something
+    about the music that a therapist could agree with a client to change. Left out are the
+    analysis's own settings and state (group ``analysis``: duration, window, hop, status),
+    totals over a session (unit ``count``: notes, beats, turn changes, pauses; they grow with
+    the session's length, and the rate per minute or the share says the same for sessions of
+    any length), and the names in :data:`_NOT_GOALS` (how sure an estimate is, second
+    opinions). A name the list does not know (a measure analysed later) is offered.
+
+    >>> offered_as_goal("floor_transfers_per_min"), offered_as_goal("floor_transfers")
+    (True, False)
+    >>> offered_as_goal("client_alpha_lo"), offered_as_goal("client_leads_share")
+    (False, True)
+    """
+    from analysis.features import lookup
+
+    found = lookup(measure)
+    if found is None:
+        return measure not in _NOT_MEASURES
+    f = found[0]
+    return f.group != "analysis" and f.unit != "count" and f.name not in _NOT_GOALS
+
+
+def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
-    feature list's plain names, each part in the order of their labels), the common ones to
-    offer first (``common_measures``: those a comparison shows by default), those the client's
-    sessions have values of (``measured``), their labels with units as the form shows them
-    (``measure_labels``), players and pairs, and the vocabulary's tags (``iap``: the
+    feature list's plain names, each part in the order of their labels; only those
+    :func:`offered_as_goal`), the common ones to offer first (``common_measures``: those a
+    comparison shows by default, a player's share under its name), those the client's sessions
+    have values of (``measured``), their labels with units as the form shows them
+    (``measure_labels``, also of the measures in ``keep``: those the client's goals already
+    use, offered or not), players and pairs, and the vocabulary's tags (``iap``: the
     dimensions that are Bruscia's profiles)."""
-    from analysis.features import FEATURES
+    from analysis.features import FEATURES, feature_matches
     from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goals import client_columns, client_players, session_measure_problem
     from improv.reports.labels import heading
@@ -88,10 +139,10 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     # here would leave the goal at "0 sessions so far" for ever
     have = {c.rsplit(".", 1)[-1] for c in client_columns(store, client)
             if "_role_" not in c} - _NOT_MEASURES
-    have = {n for n in have if session_measure_problem(n) is None}
+    have = {n for n in have if session_measure_problem(n) is None and offered_as_goal(n)}
     listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES
-              and session_measure_problem(f.name) is None}
-    labels = {n: heading(n) for n in have | listed}
+              and session_measure_problem(f.name) is None and offered_as_goal(f.name)}
+    labels = {n: heading(n) for n in have | listed | set(keep)}
 
     def by_label(names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: (labels[n].casefold(), n))
@@ -100,10 +151,12 @@ def _choices(store: Store, client: str) -> dict[str, Any]:
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
     measured = by_label(have)
     measures = measured + by_label(listed - have)
-    # the measures a comparison shows by default, offered first (a therapist's usual choices)
-    common = [n for n in DEFAULT_FEATURES if n in labels]
-    return {"measures": measures, "common_measures": common, "measure_labels": labels,
-            "measured": measured, "players": players + pairs,
+    # the measures a comparison shows by default, offered first (a therapist's usual choices);
+    # a pair's share named after its player ("client_leads_share" for "leads_share") as well
+    common = [n for d in DEFAULT_FEATURES for n in [d] + sorted(have - {d})
+              if n in measures and feature_matches(n, d)]
+    return {"measures": measures, "common_measures": list(dict.fromkeys(common)),
+            "measure_labels": labels, "measured": measured, "players": players + pairs,
             "tags": vocabulary.all_tags(vocabulary.load(store.root)),
             # the dimensions that are Bruscia's profiles, grouped as the annotation form does
             "iap": list(vocabulary.IAP_PROFILES)}
@@ -122,7 +175,8 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
     for g in result["goals"]:
         g["line"] = goal_line(g)
     result["plan_text"] = plan_text(result["plan"], len(result["sessions"]))
-    return dict(result, choices=_choices(store, client))
+    used = {i["measure"] for g in result["goals"] for i in g["indicators"]}
+    return dict(result, choices=_choices(store, client, keep=used))
 
 
 @router.post("/clients/{client}/goals", status_code=201)

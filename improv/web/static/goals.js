@@ -26,10 +26,12 @@ export async function goalsPanel(section, code) {
   const reload = () => goalsPanel(section, code);
   markSessions(r);
   const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
-  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'),
-    h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Progress per goal over the sessions while it was active: baseline band of the first three, trend, and a verdict only from five sessions on.`),
-    hasCharts(r) ? legend() : '',
-    ...(list.length ? list : [h('p', {}, 'No goals yet.')]),
+  // without goals one plain sentence; the method (band, trend, verdict) once there are goals
+  const intro = list.length
+    ? h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Each goal is followed over the sessions while it was active: the first three sessions give the baseline band; from the fifth session on, the trend gives a verdict.`)
+    : h('p', { class: 'goals-intro' }, 'Agree a goal with the client, then pick one or two measures that would show progress.');
+  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro,
+    hasCharts(r) ? legend() : '', ...list,
     goalForm(code, r, null, reload), planForm(code, r, reload));
 }
 
@@ -121,24 +123,18 @@ function goalForm(code, r, g, reload) {
   const since = h('input', { id: `${id}-since`, type: 'date', min: first, max: today() });
   const err = h('p', { class: 'error', role: 'alert' });
   const rows = h('div', { class: 'goal-measures' });
+  let nRows = 0;
   const addRow = (ind) => {
-    // labels on screen (from the feature list, via the server); the name as a tooltip
-    const labels = r.choices.measure_labels || {};
-    const opt = (n) => h('option', { value: n, title: n, selected: ind && ind.measure === n }, labels[n] || n);
-    // the usual measures first, then the others this client's sessions have values of, then
-    // those not measured for this client yet; each list in the order of its labels
-    const common = r.choices.common_measures || [];
-    const measured = new Set(r.choices.measured || r.choices.measures);
-    const rest = r.choices.measures.filter((n) => !common.includes(n));
-    const group = (label, names) => (names.length ? h('optgroup', { label }, names.map(opt)) : '');
-    const m = h('select', { class: 'goal-measure', 'aria-label': 'Measure' }, h('option', { value: '' }, '(none)'),
-      group('Common measures', common),
-      group('More measures of this client', rest.filter((n) => measured.has(n))),
-      group('Not measured for this client yet', rest.filter((n) => !measured.has(n))));
+    const k = `${id}-m${nRows++}`;
+    const m = measureSelect(r, ind && ind.measure);
+    m.id = `${k}-measure`;
     const d = direction(ind && ind.direction);
-    const p = h('select', { class: 'goal-player', 'aria-label': 'Player' }, h('option', { value: '' }, 'any player'),
+    d.id = `${k}-dir`;
+    const p = h('select', { id: `${k}-player`, class: 'goal-player' }, h('option', { value: '' }, 'any player'),
       r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));
-    rows.append(h('div', { class: 'row' }, m, d, p));
+    // every select named by a label of its own (a screen reader says more than "combo box")
+    rows.append(h('div', { class: 'row goal-measure-row' }, h('label', { for: m.id }, 'Measure'), m,
+      h('label', { for: d.id }, 'progress when it goes'), d, h('label', { for: p.id }, 'Player'), p));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
   // tags grouped and titled as the annotation form does (Common tags, "IAP · autonomy",
@@ -149,13 +145,14 @@ function goalForm(code, r, g, reload) {
   const iap = new Set(r.choices.iap || []);
   const dimGroup = (d) => h('optgroup', { label: `${iap.has(d) ? 'IAP' : 'Practice'} · ${d}` }, r.choices.tags.filter((t) => t.startsWith(`${d}:`)).map(tagOpt));
   const plain = r.choices.tags.filter((t) => !t.includes(':'));
-  const tag = h('select', { class: 'goal-tag', 'aria-label': 'Tag' }, h('option', { value: '' }, '(none)'),
+  const tag = h('select', { id: `${id}-tag`, class: 'goal-tag' }, h('option', { value: '' }, '(none)'),
     plain.length ? h('optgroup', { label: 'Common tags' }, plain.map(tagOpt)) : '',
     dims.filter((d) => iap.has(d)).map(dimGroup), dims.filter((d) => !iap.has(d)).map(dimGroup));
   const tagDir = direction(g && g.tags[0] && g.tags[0].direction);
+  tagDir.id = `${id}-tag-dir`;
   const submit = async (e) => {
     e.preventDefault();
-    const indicators = [...rows.children].map((row) => ({ measure: row.children[0].value, direction: row.children[1].value, player: row.children[2].value || null })).filter((i) => i.measure);
+    const indicators = [...rows.children].map((row) => ({ measure: row.querySelector('.goal-measure').value, direction: row.querySelector('.goal-dir').value, player: row.querySelector('.goal-player').value || null })).filter((i) => i.measure && i.measure !== MORE);
     const body = { text: text.value, since: since.value || null, indicators, tags: tag.value ? [{ tag: tag.value, direction: tagDir.value }] : [] };
     err.textContent = '';
     try {
@@ -172,14 +169,53 @@ function goalForm(code, r, g, reload) {
       h('div', { class: 'row' }, h('label', { for: `${id}-text` }, 'Goal'), text),
       h('div', { class: 'row' }, h('label', { for: `${id}-since` }, g ? 'Applies from' : 'Agreed on'), since,
         h('span', { class: 'muted small' }, `empty: today. Only sessions from this day on count for the goal${first ? ` (the earliest day: the first session, ${day(first)})` : ''}.`)),
-      h('p', { class: 'muted small' }, 'Measures whose rise (up) or fall (down) means progress:'), rows,
+      h('p', { class: 'muted small' }, 'One or two measures that would show progress, and whether up or down is progress:'), rows,
       h('button', { type: 'button', onclick: () => addRow(null) }, 'Another measure'),
-      h('div', { class: 'row' }, h('span', {}, 'Tag counted per session:'), tag, tagDir),
+      h('div', { class: 'row' }, h('label', { for: tag.id }, 'Tag counted per session'), tag,
+        h('label', { for: tagDir.id }, 'progress when it goes'), tagDir),
       h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save change' : 'Add goal')), err));
 }
 
+// the value of the measure select's "More measures…" choice (no measure has this name)
+const MORE = '…more';
+
+// A goal's measure: "(none)", the common measures, and "More measures…", which puts the
+// others in the list (those this client's sessions have values of, then those not measured
+// for this client yet), so that the list a therapist first sees is short. The server offers
+// only measures that can show progress (api_goals.offered_as_goal); a measure the goal
+// already uses stays selectable even if it is not offered any more.
+function measureSelect(r, chosen) {
+  // labels on screen (from the feature list, via the server); the name as a tooltip
+  const labels = r.choices.measure_labels || {};
+  const opt = (n) => h('option', { value: n, title: n, selected: chosen === n }, labels[n] || n);
+  const common = r.choices.common_measures || [];
+  const measured = new Set(r.choices.measured || r.choices.measures);
+  const rest = r.choices.measures.filter((n) => !common.includes(n));
+  const group = (label, names) => (names.length ? h('optgroup', { label }, names.map(opt)) : '');
+  const m = h('select', { class: 'goal-measure' });
+  const fill = (all) => m.replaceChildren(h('option', { value: '' }, '(none)'),
+    chosen && !r.choices.measures.includes(chosen) ? group('This goal’s measure', [chosen]) : '',
+    group('Common measures', common),
+    ...(all ? [group('More measures of this client', rest.filter((n) => measured.has(n))),
+      group('Not measured for this client yet', rest.filter((n) => !measured.has(n)))]
+      : rest.length ? [h('option', { value: MORE }, 'More measures…')] : []));
+  fill(rest.includes(chosen));
+  // "More measures…" chooses nothing: the longer list comes with the measure chosen before
+  // still selected (arrow keys go on from there into the new groups), and opens where the
+  // browser lets a page open it
+  let last = chosen || '';
+  m.addEventListener('change', () => {
+    if (m.value !== MORE) { last = m.value; return; }
+    fill(true);
+    m.value = last;
+    m.focus();
+    try { m.showPicker(); } catch { /* no showPicker here: the list is there on the next click */ }
+  });
+  return m;
+}
+
 function direction(value) {
-  return h('select', { class: 'goal-dir', 'aria-label': 'Direction of progress' },
+  return h('select', { class: 'goal-dir' },
     h('option', { value: 'up', selected: value !== 'down' }, 'up'), h('option', { value: 'down', selected: value === 'down' }, 'down'));
 }
 

@@ -33,6 +33,16 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
     for no in ("lead", "timing_lead", "leader", "key", "pulse", "level_dbfs", "joint"):
         assert no not in choices["measures"], no
     assert {"joint_share", "level_dbfs_mean", "pulse_clarity"} <= set(choices["measures"])
+    # nothing a therapist would not agree as a goal: totals that grow with the session's
+    # length, how sure an estimate is, second opinions, the analysis's settings
+    for no in ("floor_transfers", "n_notes", "within_overlap_count", "alpha_ci_level",
+               "lead_xcorr", "leader_confidence", "tempo_alt_bpm", "lead_lag_density_s",
+               "duration_s", "window_s"):
+        assert no not in choices["measures"], no
+    assert "floor_transfers_per_min" in choices["measures"]
+    # a player's share under its own name is one of the common measures
+    assert {"client_leads_share", "notes_per_s"} <= set(choices["common_measures"])
+    assert set(choices["common_measures"]) <= set(choices["measures"])
     before = tree_snapshot(path)
     for body, message in [
         ({"text": "", "indicators": []}, "the goal text must not be empty"),
@@ -73,25 +83,53 @@ def test_goals_api_adds_changes_ends_and_refuses_bad_input(goal_store, client_fo
 @pytest.mark.browser
 @pytest.mark.slow
 def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, page):
+    from improv.analyze import default_keys
+    from sessions.store import Store
     from sessions.vocabulary import extend
+    from tests.improv.test_goals import LEADS
 
     path, ids = goal_store
     extend(path, "mood:calm")  # the practice's own dimension, with a value the IAP has too
+    # the last session's pair also has a measure of the longer list and a total (not offered)
+    with Store(path) as store:
+        store.catalog.put_features(ids[-1], "client|therapist",
+                                   default_keys(store.session(ids[-1]))["client|therapist"], {
+            "client_leads_share": LEADS[-1], "therapist_leads_share": 1 - LEADS[-1],
+            "joint_share": 0.4, "phase_locking": 0.5, "floor_transfers": 4})
     server = live_server(path)
     page.goto(server.url)
     page.goto(f"{server.base}/#/client/C07")
     form = page.get_by_role("form", name="Add a goal")
     form.wait_for(timeout=120000)
+    # no goals yet: one plain sentence, not the method (band, trend, verdict) nor the plan
+    section = page.locator("section.goals")
+    expect(section.locator("p.goals-intro")).to_have_text(
+        "Agree a goal with the client, then pick one or two measures that would show progress.")
+    expect(section).not_to_contain_text("baseline band")
+    expect(section).not_to_contain_text("No planned length")
+    # every select of the goal form and of the goals has a <label> of its own
+    unlabelled = section.locator("select").evaluate_all(
+        "ss => ss.filter((s) => !s.labels.length || !s.labels[0].textContent.trim())"
+        ".map((s) => s.className)")
+    assert unlabelled == [] and section.locator("select").count() >= 5, unlabelled
     form.get_by_label("Goal").fill("Dares to lead the music")
     form.get_by_label("Agreed on").fill("2026-01-05")
     # the measures are offered by their labels, the pair by its players' names
     measure = form.get_by_label("Measure")
     expect(measure.locator('option[value="client_leads_share"]')).to_have_text("client leads (%)")
     assert not [t for t in measure.locator("option").all_inner_texts() if "_" in t]
-    # the usual measures first, then all the others, each offered once
+    # the usual measures first; the others only after "More measures…" (a short list first)
     groups = measure.locator("optgroup")
     assert [groups.nth(i).get_attribute("label") for i in range(groups.count())] == [
+        "Common measures"]
+    expect(measure.locator("option").last).to_have_text("More measures…")
+    measure.select_option("notes_per_s")
+    measure.select_option(label="More measures…")
+    assert [groups.nth(i).get_attribute("label") for i in range(groups.count())] == [
         "Common measures", "More measures of this client", "Not measured for this client yet"]
+    # choosing "More measures…" chose no measure: the one chosen before stays
+    expect(measure).to_have_value("notes_per_s")
+    expect(measure.locator("option", has_text="More measures…")).to_have_count(0)
     # a measure of the client's sessions before one they never had (an audio-only measure:
     # these sessions are MIDI), each group in the order of its labels
     choices = page.evaluate("fetch('/api/clients/C07/goals', {headers: {'X-Improv-Request': "
@@ -99,22 +137,21 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     more = groups.nth(1).locator("option").evaluate_all("os => os.map((o) => o.value)")
     never = groups.nth(2).locator("option").evaluate_all("os => os.map((o) => o.value)")
     measured, common = set(choices["measured"]), set(choices["common_measures"])
-    assert more == [n for n in choices["measured"] if n not in common]
+    assert more == [n for n in choices["measured"] if n not in common] == ["phase_locking"]
+    assert "floor_transfers" not in measured
     assert never and not set(never) & measured and set(never) <= set(choices["measures"])
     # tags grouped and titled as in the annotation form: a value two dimensions share
     # ("calm" of the IAP's tension and of the practice's mood) is told apart by its group
-    tag_groups = form.get_by_label("Tag").locator("optgroup")
+    tag_select = form.get_by_label("Tag counted per session")
+    tag_groups = tag_select.locator("optgroup")
     labels = [tag_groups.nth(i).get_attribute("label") for i in range(tag_groups.count())]
     assert labels[0] == "Common tags" and "IAP · autonomy" in labels, labels
     assert any(x.startswith("Practice · ") for x in labels), labels
-    calm = form.get_by_label("Tag").locator("option", has_text=re.compile("^calm$"))
+    calm = tag_select.locator("option", has_text=re.compile("^calm$"))
     owners = calm.evaluate_all("os => os.map((o) => o.parentElement.label)")
     assert len(owners) == len(set(owners)), owners
     # tags as the annotation form groups them, not as codes
-    tag_groups = form.get_by_label("Tag", exact=True).locator("optgroup")
-    assert "IAP · autonomy" in tag_groups.evaluate_all("gs => gs.map((g) => g.label)")
-    expect(form.get_by_label("Tag", exact=True).locator('option[value="autonomy:leader"]'))\
-        .to_have_text("leader")
+    expect(tag_select.locator('option[value="autonomy:leader"]')).to_have_text("leader")
     common = groups.first.locator("option")
     expect(common.first).to_have_attribute("value", "notes_per_s")
     values = measure.locator("option").evaluate_all("os => os.map((o) => o.value)")
@@ -122,16 +159,19 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     expect(form.get_by_label("Player").locator('option[value="client|therapist"]')).to_have_text(
         "client & therapist")
     form.get_by_label("Measure").select_option("client_leads_share")
-    form.get_by_label("Direction of progress").first.select_option("up")
+    form.get_by_label("progress when it goes").first.select_option("up")
     form.get_by_role("button", name="Another measure").click()
     form.get_by_label("Measure").nth(1).select_option("silence_share")
-    form.get_by_label("Direction of progress").nth(1).select_option("down")
+    form.get_by_label("progress when it goes").nth(1).select_option("down")
     form.get_by_label("Player").nth(1).select_option("client")
-    form.get_by_label("Tag", exact=True).select_option("autonomy:leader")
+    tag_select.select_option("autonomy:leader")
     form.get_by_role("button", name="Add goal").click()
     goal = page.locator("article.goal", has_text="Dares to lead the music")
     goal.wait_for()
     expect(goal).to_contain_text("active since Jan 5, 2026")  # dates as on the other pages
+    # with a goal, the method is said (and the plain first sentence is gone)
+    expect(section).to_contain_text("the first three sessions give the baseline band")
+    expect(section.locator("p.goals-intro")).to_have_count(0)
     charts = goal.locator("figure.goal-chart")
     expect(charts).to_have_count(3)
     lead = goal.locator('figure.goal-chart[data-indicator="client leads"]')
@@ -189,7 +229,11 @@ def test_goals_keep_their_numbers_ask_before_ending_and_say_a_refused_day(
     path, ids = goal_store
     with Store(path) as store:
         first = add_goal(store, "C07", text="Plays softly at times", since="2026-02-02")
-        add_goal(store, "C07", text="Stays in the room", since="2026-01-05")
+        # measures the form does not offer (a total over the session) or offers only after
+        # "More measures…": the change form shows both selected
+        add_goal(store, "C07", text="Stays in the room", since="2026-01-05", indicators=[
+            {"measure": "floor_transfers", "direction": "up", "player": None},
+            {"measure": "velocity_std", "direction": "down", "player": None}])
     server = live_server(path)
     page.goto(server.url)
     page.goto(f"{server.base}/#/client/C07")
@@ -199,6 +243,18 @@ def test_goals_keep_their_numbers_ask_before_ending_and_say_a_refused_day(
     # the card reads its course alone: no field names, no ISO dates
     reading = page.locator("article.goal p.reading").first.inner_text()
     assert "2026-" not in reading and "|" not in reading and "_" not in reading, reading
+    stays = page.locator("article.goal", has_text="Stays in the room")
+    stays.get_by_role("button", name="Change…").click()
+    change = stays.get_by_role("form", name="Change goal")
+    kept = change.get_by_label("Measure")
+    expect(kept).to_have_count(2)
+    expect(kept.first).to_have_value("floor_transfers")
+    expect(kept.first.locator("option:checked")).to_have_text("Turn changes")
+    assert kept.first.locator("option:checked").evaluate("o => o.parentElement.label") == \
+        "This goal’s measure"
+    expect(kept.nth(1)).to_have_value("velocity_std")
+    expect(kept.nth(1).locator("option", has_text="More measures…")).to_have_count(0)
+    expect(change.get_by_label("progress when it goes").nth(1)).to_have_value("down")
     # a start before the first session: the reason next to the button, nothing written
     form = page.get_by_role("form", name="Add a goal")
     expect(form).to_contain_text("the earliest day: the first session, Jan 5, 2026")
