@@ -29,11 +29,41 @@ class App:
     #: path would otherwise show an empty new store: "no sessions").
     CREATES_STORE = frozenset({"record", "import", "demo", "serve", "setups"})
 
-    def __init__(self, store_option: str | None, debug: bool) -> None:
+    def __init__(self, store_option: str | None, debug: bool, *,
+                 store_typed: bool | None = None) -> None:
         self.store_path: Path = resolve_store_path(store_option)
         self.store_given = store_option is not None
+        #: the store came from --store on the command line (not from IMPROV_STORE)
+        self.store_typed = self.store_given if store_typed is None else store_typed
         self.debug = debug
         self._store = None
+
+    def use_store(self, given: str) -> None:
+        """``--store`` given after a command's name (``improv sessions list --store PATH``):
+        the store, as if given before it; a second, different one is refused."""
+        from improv.errors import ParameterError
+
+        path = resolve_store_path(given)
+        if self.store_typed and not _same_folder(path, self.store_path):
+            raise ParameterError(f"two different stores given: --store {self.store_path} and "
+                                 f"--store {given}; give --store once")
+        self.store_path, self.store_given, self.store_typed = path, True, True
+
+    def session_id(self, given: str) -> str:
+        """The ID of the session ``given`` names: a whole ID, a unique part of one from its
+        start or end (``a76e``), or ``CLIENT/NUMBER`` (``C07/7``)
+        (:func:`sessions.lookup.match_session_id`); a whole ID is returned without opening the
+        store."""
+        from sessions.lookup import match_session_id
+        from sessions.manifest import valid_session_id
+
+        if not isinstance(given, str) or valid_session_id(given):
+            return given
+        store = self.store
+        rows = [(r["id"], r["client"], r["number"]) for r in store.list()]
+        listed = {r[0] for r in rows}  # a session being recorded is not catalogued yet
+        rows += [(sid, None, None) for sid in store.session_ids() if sid not in listed]
+        return match_session_id(given, rows)
 
     def _may_create(self) -> bool:
         ctx = click.get_current_context(silent=True)
@@ -81,6 +111,54 @@ class App:
 
 
 
+def _same_folder(a: Path, b: Path) -> bool:
+    """True if ``a`` and ``b`` name one folder (``st`` and ``./st``, a link and its target)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+class _Warnings(logging.Handler):
+    """Warnings of the library on stderr as the command line writes its own, on one line:
+    ``warning: store folder … was open to other users …`` (was ``WARNING sessions.store: …``);
+    with ``--debug`` every record with its level and logger, and tracebacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.debug = False
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self.debug:
+                text = self.format(record)
+            else:
+                level = "warning" if record.levelno < logging.ERROR else "error"
+                text = f"{level}: {' '.join(record.getMessage().split())}"
+            click.echo(text, err=True)
+        except Exception:  # noqa: BLE001 - logging must not end the command
+            self.handleError(record)
+
+
+_WARNINGS = _Warnings()
+
+
+def _log_to_stderr(ctx: click.Context, *, debug: bool) -> None:
+    """Send the library's warnings (with ``--debug``: everything) to stderr while the command
+    runs (:class:`_Warnings`); the root logger's level is set only where no one else (a test
+    run's log capture) has handlers on it."""
+    root = logging.getLogger()
+    _WARNINGS.debug = debug
+    if all(h is _WARNINGS for h in root.handlers):
+        root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if _WARNINGS not in root.handlers:
+        root.addHandler(_WARNINGS)
+        ctx.call_on_close(lambda: root.removeHandler(_WARNINGS))
+
+
 def _sweep(store, info) -> None:
     """Remove what killed imports, deletions and recordings left in the store's ``tmp/``."""
     from sessions.errors import StoreError
@@ -114,11 +192,9 @@ def cli(ctx: click.Context, store_option: str | None, debug: bool) -> None:
     Start here: 'improv serve' opens the app in your browser; 'improv sessions demo' makes a
     demo session to look around in. 'improv help COMMAND' says more about a command.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    app = App(store_option, debug)
+    _log_to_stderr(ctx, debug=debug)
+    typed = ctx.get_parameter_source("store_option") == click.core.ParameterSource.COMMANDLINE
+    app = App(store_option, debug, store_typed=typed)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -194,7 +270,9 @@ def _option_of(exc: BaseException, argv: list[str] | None) -> str:
 
 def _complete() -> None:
     from improv.cli.complete import attach
+    from improv.cli.params import share_options
 
+    share_options(cli)
     attach(cli)
 
 

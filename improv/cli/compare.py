@@ -83,6 +83,9 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                                 option="--plot")
         if export_dir is not None:
             cmp.refuse_existing(export_dir, cmp.export_names(client), option="--export")
+        if baseline and baseline.startswith("sessions:"):  # as typed: a76e, C07/3
+            baseline = "sessions:" + ",".join(
+                app.session_id(p.strip()) for p in baseline[9:].split(",") if p.strip())
         result = cmp.compare_client(store, client=client, features=_features(features),
                                     since=date_option(since, "--since"), baseline=baseline,
                                     band_sd=band_sd, progress=progress)

@@ -24,7 +24,8 @@ def _rows(ctx: click.Context, sql: str, args: tuple = ()) -> list[tuple]:
     try:
         from sessions.catalog import CATALOG
 
-        root = resolve_store_path(ctx.find_root().params.get("store_option"))
+        given = ctx.meta.get("improv.store") or ctx.find_root().params.get("store_option")
+        root = resolve_store_path(given)  # --store after the command too
         path = root / CATALOG
         if not path.is_file():
             return []

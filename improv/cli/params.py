@@ -190,3 +190,64 @@ def list_option(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [p.strip() for p in value.split(",") if p.strip()] or None
+
+
+def _store_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--store PATH`` after a command's name: the store of the whole command line
+    (:meth:`improv.cli.App.use_store`). Eager: a session ID is then looked up in it."""
+    if value is None:
+        return
+    ctx.meta["improv.store"] = value  # for shell completion (improv.cli.complete)
+    app = ctx.find_root().obj
+    if app is not None and not ctx.resilient_parsing:
+        app.use_store(value)
+
+
+def resolving_sessions(callback):
+    """``callback`` (a command's) with its session arguments as typed (``a76e``, ``C07/7``)
+    turned into the sessions' IDs (:meth:`improv.cli.App.session_id`) when the command runs:
+    after every option's value was checked, so a bad value is refused before the store is
+    read."""
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        app = click.get_current_context().find_root().obj
+        for name in SESSION_ARGUMENTS:
+            value = kwargs.get(name)
+            if value is None or app is None:
+                continue
+            kwargs[name] = (tuple(app.session_id(v) for v in value)
+                            if isinstance(value, tuple) else app.session_id(value))
+        return callback(*args, **kwargs)
+
+    run.resolves_sessions = True
+    return run
+
+
+#: The parameter names of arguments that take session IDs.
+SESSION_ARGUMENTS = ("session_id", "session_ids")
+
+
+def share_options(group: click.Group) -> None:
+    """What every command below ``group`` takes alike, given in one place:
+
+    - ``--store PATH`` after the command's name too (``improv sessions list --store PATH``,
+      as ``improv --store PATH sessions list``), hidden from each command's help;
+    - a session, wherever one is taken, named by a unique part of its ID from the start or
+      the end (``a76e``, ``20261206-1907``) or as ``CLIENT/NUMBER`` (``C07/7``).
+    """
+    for name, command in group.commands.items():
+        if name == "help":
+            continue
+        if not any(isinstance(p, click.Option) and "--store" in p.opts for p in command.params):
+            command.params.append(click.Option(
+                ["--store", "store_after"], metavar="PATH", hidden=True, is_eager=True,
+                expose_value=False, callback=_store_after_command,
+                help="Session store folder, as 'improv --store PATH' gives it."))
+        takes = any(isinstance(p, click.Argument) and p.name in SESSION_ARGUMENTS
+                    for p in command.params)
+        if takes and not getattr(command.callback, "resolves_sessions", False):
+            command.callback = resolving_sessions(command.callback)
+        if isinstance(command, click.Group):
+            share_options(command)

@@ -144,7 +144,7 @@ def _artifacts():
     (["compare", "--client", "C07", "--baseline", "last:3"],
      ("baseline must be first:N", "(option --baseline)")),
     (["compare", "--client", "C07", "--since", "soon"], "--since must be a date"),
-    (["compare", "X", "--segments", "1-2"], "at least two segments"),
+    (["compare", "20990101-000000-abcd", "--segments", "1-2"], "at least two segments"),
     (["report", "--to", "x.html"], Usage("give a session ID or --client")),
     (["report", "--client", "C07", "--to", "x.docx"], "must end in .html or .pdf"),
 ])
@@ -446,7 +446,7 @@ def test_one_session_is_one_session(run_cli, store, tmp_path, monkeypatch):
     assert "client must be a pseudonym code" in r.stderr and "(option --client)" in r.stderr
     assert not list(tmp_path.glob("*.png"))
     r = run_cli("compare", "--client", "C11", "--baseline", "sessions:a,b")
-    assert r.exit_code == 1 and "in the compared period (check the since date)" in r.stderr
+    assert r.exit_code == 1 and "'a' is not a session ID" in r.stderr  # looked up first
 
 
 def test_compare_uses_only_default_analyses_of_this_version(run_cli, store, tmp_path,
