@@ -1,10 +1,13 @@
 """Scratch items under ``<store>/tmp``, each owned by a live process, and the sweep of the rest.
 
-Three things are made in ``tmp/``: an import assembles its session in ``tmp/<id>/`` before
-renaming it into ``sessions/``, a deletion moves the session to ``tmp/deleted-<id>-<hex>/``
-before removing it, and a recording reserves disk space in ``tmp/reserve-<id>``.  A process
-killed midway leaves such an item behind: invisible to the store, not indexed, but holding
-health data and disk space.
+Four kinds of things are made in ``tmp/``: an import assembles its session in ``tmp/<id>/``
+before renaming it into ``sessions/``; a restore unpacks and checks a session export in
+``tmp/restore-<id>/`` (:mod:`sessions.restore`) or a whole backup in
+``tmp/restore-store-<hex>/`` (:mod:`sessions.backup`) before renaming its parts into place; a
+deletion moves the session to ``tmp/deleted-<id>-<hex>/`` (a client's goals to
+``tmp/deleted-goals-<client>-<hex>/``) before removing it; and a recording reserves disk space
+in ``tmp/reserve-<id>``.  A process killed midway leaves such an item behind: invisible to the
+store, not indexed, but holding health data and disk space.
 
 Every item is therefore *claimed*: its maker takes an exclusive ``flock`` on
 ``tmp/<name>.lock`` **before** it creates the item, and holds it until the item is gone.  The
