@@ -8,7 +8,8 @@ folders"):
 
 - a zip entry must be a plain relative path inside the one top folder: no ``..``, no absolute
   path or drive, no backslash, no symbolic link or other special file, no encryption, no name
-  twice; a hidden name (``.DS_Store``, ``.lock``) is left out, never copied;
+  twice; a hidden name (``.DS_Store``, ``.lock``) and macOS Finder's ``__MACOSX/`` top
+  folder (:data:`MACOS_FORKS`) are left out, never copied;
 - a folder is walked without following links (:func:`sessions.safeio.unsafe_entries`): a
   link, a FIFO or a device in it refuses it whole;
 - at most :data:`MAX_FILES` files, and the sizes they announce must fit the disk (a zip entry
@@ -44,6 +45,10 @@ MAX_SUMS_BYTES = 32 * 1024 * 1024
 SPARE_BYTES = 64 * 1024 * 1024
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (.+)$")
+#: The top folder that macOS Finder's "Compress" adds to a zip beside the folder compressed
+#: (each file's resource fork and Finder details as ``__MACOSX/<folder>/._NAME``): left out as
+#: a hidden name is, so such a zip holds one folder as an export or backup should.
+MACOS_FORKS = "__MACOSX"
 
 
 def _safe_rel(name: str, what: str) -> PurePosixPath:
@@ -58,9 +63,10 @@ def _safe_rel(name: str, what: str) -> PurePosixPath:
 
 
 def _hidden(rel: PurePosixPath) -> bool:
-    """A hidden name (``.DS_Store``, ``.lock``): improv never writes one into an export, and
-    one there (a file manager's) is left out, never copied into the store."""
-    return any(p.startswith(".") for p in rel.parts)
+    """A hidden name (``.DS_Store``, ``.lock``) or anything under a top ``__MACOSX/``
+    (:data:`MACOS_FORKS`): improv never writes one into an export, and one there (a file
+    manager's) is left out, never copied into the store."""
+    return any(p.startswith(".") for p in rel.parts) or rel.parts[:1] == (MACOS_FORKS,)
 
 
 class Packed:
@@ -121,7 +127,7 @@ def _folder_root(path: Path) -> Path | None:
     if (path / SUMS).is_file():
         return path
     try:
-        subs = [p for p in path.iterdir() if not p.name.startswith(".")]
+        subs = [p for p in path.iterdir() if not _hidden(PurePosixPath(p.name))]
     except OSError:
         return None
     if len(subs) == 1 and subs[0].is_dir() and not subs[0].is_symlink() \
@@ -186,7 +192,9 @@ def _read_zip(packed: Packed, z: zipfile.ZipFile) -> None:
     if len(infos) > MAX_FILES:
         raise SessionFormatError(f"{name} holds {len(infos)} entries, more than the "
                                  f"{MAX_FILES} an export or backup may have: refused")
-    tops = {_safe_rel(info.filename, name).parts[0] for info in infos}
+    # a hidden name or Finder's __MACOSX/ beside the one folder does not count as a second
+    tops = {rel.parts[0] for rel in (_safe_rel(info.filename, name) for info in infos)
+            if not _hidden(rel)}
     if len(tops) != 1:
         raise SessionFormatError(f"{name} does not hold one folder (it holds "
                                  f"{len(tops)}): not an improv export or backup")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -162,3 +162,37 @@ def test_hidden_files_are_left_out_not_copied(store, world):
         zout.writestr(f"{world['sid']}/.lock", "123")
     restore_session(store, zipped)
     assert not (store.folder(world["sid"]) / ".lock").exists()
+
+
+def test_a_zip_from_macos_finder_restores_without_its_macosx_folder(store, world):
+    """Finder's "Compress" adds a top folder __MACOSX/ of ._ files (and may leave a .DS_Store
+    beside the folder): the export restores, and none of it reaches the store."""
+    from sessions.restore import restore_session
+
+    finder = world["tmp"] / "finder.zip"
+    with zipfile.ZipFile(world["good"]) as zin, zipfile.ZipFile(finder, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+            zout.writestr(f"__MACOSX/{PurePosixPath(info.filename).parent}/"
+                          f"._{PurePosixPath(info.filename).name}", b"\0\5\26\7fork")
+        zout.writestr("__MACOSX/", b"")
+        zout.writestr(".DS_Store", b"finder")
+    restore_session(store, finder)
+    names = {p.name for p in store.folder(world["sid"]).rglob("*")}
+    assert "session.json" in names
+    assert not [n for n in names if n.startswith("._") or n in ("__MACOSX", ".DS_Store")]
+    assert not (store.root / "__MACOSX").exists()
+    # unpacked by hand (the folder beside __MACOSX/): the same
+    store.delete(world["sid"])
+    folder = world["tmp"] / "unpacked"
+    with zipfile.ZipFile(finder) as z:
+        z.extractall(folder)
+    restore_session(store, folder)
+    assert (store.folder(world["sid"]) / "session.json").is_file()
+
+
+def test_a_real_second_folder_beside_macosx_is_still_refused(store, world):
+    bad = _zip(world["tmp"] / "two-mac.zip", {f"{SID}/session.json": b"{}",
+                                              f"__MACOSX/{SID}/._session.json": b"fork",
+                                              "20261127-093012-aaaa/session.json": b"{}"})
+    _both(store, bad, "does not hold one folder", world)
