@@ -91,6 +91,7 @@ _NOT_GOALS = {
     "lead_lag_density_s": "a part of Lead-lag",
     "lead_lag_dynamics_s": "a part of Lead-lag",
     "lead_lag_register_s": "a part of Lead-lag",
+    "{x}_phase_correction": "the simple estimate of '{x} adapts (phase correction)'",
 }
 
 
