@@ -283,3 +283,17 @@ def test_goals_keep_their_numbers_ask_before_ending_and_say_a_refused_day(
     with Store(path) as store:
         done = next(g for g in client_goals(store, "C07")["goals"] if g["id"] == first["id"])
     assert done["status"] == "reached" and done["end"] == "2026-02-16"
+
+
+@pytest.mark.parametrize(("measure", "offered"), [
+    ("floor_transfers_per_min", True), ("client_leads_share", True), ("tempo_bpm", True),
+    ("client_alpha", True), ("a_measure_analysed_later", True),
+    ("floor_transfers", False), ("client_imitates_therapist_count", False),  # totals
+    ("hop_s", False), ("status", False),  # the analysis's own
+    ("leader_confidence", False), ("client_alpha_lo", False), ("lead_xcorr", False),
+    ("tempo_alt_bpm", False), ("client_phase_correction", False),  # second opinions
+])
+def test_the_goal_form_offers_only_measures_a_therapist_would_agree(measure, offered):
+    from improv.web.api_goals import offered_as_goal
+
+    assert offered_as_goal(measure) is offered
