@@ -60,7 +60,8 @@ def export_session(folder: Path, to: Path) -> Path:
         if to.exists():
             raise StoreError(f"{to} exists already; choose another name or remove it")
         if not to.parent.is_dir():
-            raise StoreError(f"folder {to.parent} does not exist")
+            raise StoreError(f"folder {to.parent} does not exist; create it first, or "
+                             "choose another", parameter="to")
         tmp = to.with_name(f".{to.name}.partial")
         try:
             with open_new(tmp, "wb") as raw, zipfile.ZipFile(raw, "w") as z:

@@ -204,11 +204,12 @@ def _target(folder: Path) -> Path:
     folder = Path(folder).expanduser()
     if folder.exists():
         if not folder.is_dir() or any(folder.iterdir()):
-            raise ParameterError(f"to: {folder} exists and is not an empty folder; choose a new "
-                                 "folder (nothing a user made is overwritten)")
+            raise ParameterError(f"{folder} exists and is not an empty folder; choose a new "
+                                 "folder (nothing a user made is overwritten)", parameter="to")
         return folder
     if not folder.parent.is_dir():
-        raise ParameterError(f"to: folder {folder.parent} does not exist; create it first")
+        raise ParameterError(f"folder {folder.parent} does not exist; create it first",
+                             parameter="to")
     return folder
 
 

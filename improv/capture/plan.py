@@ -16,7 +16,13 @@ from improv.capture.devices import (
     match_midi_port,
 )
 from improv.capture.setups import PlayerInput, check_inputs
-from improv.errors import AmbiguousDeviceError, DeviceError, ImprovError, ParameterError
+from improv.errors import (
+    AmbiguousDeviceError,
+    DeviceError,
+    ImprovError,
+    NoDevicesError,
+    ParameterError,
+)
 
 
 @dataclass
@@ -126,8 +132,16 @@ def match_player_device(i: PlayerInput, *, devices, hostapi: str | None = None) 
     Raises
     ------
     DeviceError, NoDevicesError, AmbiguousDeviceError, ParameterError
+        With no audio input device at all: naming the player and the device pattern, and
+        what to check.
     """
-    dev = match_audio_device(i.device, devices=devices, hostapi=hostapi)
+    try:
+        dev = match_audio_device(i.device, devices=devices, hostapi=hostapi)
+    except NoDevicesError as exc:
+        raise NoDevicesError(
+            f"{exc} for player {i.player!r} matching {i.device!r}: connect the audio interface or "
+            "microphone, switch it on and try again, or choose the audio API or JACK server "
+            "it is on") from None
     top = max(i.channels)
     if top > dev.input_channels:
         raise ParameterError(

@@ -128,7 +128,8 @@ def list_(app, session_id, tags, deleted, as_json):
 @annotations.command()
 @click.argument("session_id", metavar="SESSION")
 @click.argument("annotation_id", metavar="ID")
-@click.option("--at", "at", metavar="TIME")
+@click.option("--at", "at", metavar="TIME",
+              help="New time (12:30, 1:02:03 or 95.5 seconds from the session's start).")
 @click.option("--to", "to", metavar="TIME", help="New end ('none' makes it a point).")
 @click.option("--player", metavar="NAME", help="New player ('none' for the whole group).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Replace the tags (repeatable).")
@@ -161,7 +162,7 @@ def edit(app, session_id, annotation_id, at, to, player, tags, text, by, as_json
 @click.argument("session_id", metavar="SESSION")
 @click.argument("annotation_id", metavar="ID")
 @click.option("--reason", default="", help="Why (kept in the history).")
-@click.option("--by", metavar="CODE")
+@click.option("--by", metavar="CODE", help="Who deletes it (a pseudonym code such as T01).")
 @click.pass_obj
 def delete(app, session_id, annotation_id, reason, by):
     """Delete an annotation (it stays visible in its history)."""
@@ -175,7 +176,7 @@ def delete(app, session_id, annotation_id, reason, by):
 @annotations.command()
 @click.argument("session_id", metavar="SESSION")
 @click.argument("annotation_id", metavar="ID")
-@click.option("--by", metavar="CODE")
+@click.option("--by", metavar="CODE", help="Who restores it (a pseudonym code such as T01).")
 @json_option
 @click.pass_obj
 def restore(app, session_id, annotation_id, by, as_json):
@@ -217,16 +218,30 @@ def history(app, session_id, annotation_id, as_json):
 
 
 @annotations.command()
-@click.option("--tag", "tags", multiple=True, metavar="TAG")
-@click.option("--text", help="Case-insensitive words in the text.")
-@click.option("--client", metavar="CODE")
+@click.argument("words", nargs=-1, metavar="[WORDS]...")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only annotations with this tag: a dimension (autonomy), a dimension:value "
+                   "(autonomy:leader) or a plain tag ('improv annotations tags' lists them); "
+                   "repeated, all of them.")
+@click.option("--text", help="Case-insensitive words in the text (as WORDS).")
+@click.option("--client", metavar="CODE", help="Only this client's sessions.")
 @click.option("--since", metavar="DATE", help="Sessions from this date (ISO).")
 @click.option("--until", metavar="DATE", help="Sessions before this date (ISO).")
 @json_option
 @click.pass_obj
-def search(app, tags, text, client, since, until, as_json):
-    """Find annotations across all sessions."""
+def search(app, words, tags, text, client, since, until, as_json):
+    """Find annotations across all sessions, by words, tags, client and dates.
+
+    WORDS are looked for in the annotations' text as one phrase, without regard to case:
+    'improv annotations search takes the lead' is the same as --text "takes the lead".
+    """
+    from improv.errors import ParameterError
     from sessions.annotation_edits import search_annotations
+
+    if words and text is not None:
+        raise ParameterError("give the words once: after 'search' or with --text, not both")
+    if words:
+        text = " ".join(words)
 
     rows = search_annotations(app.store, tags=tags, text=text, client=client,
                               since=_date(since, "--since"), until=_date(until, "--until"))
@@ -240,7 +255,9 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
 
 @annotations.command("export")
 @click.argument("session_id", metavar="SESSION")
-@click.option("--format", "fmt", type=Choice(list(FORMATS)), required=True)
+@click.option("--format", "fmt", type=Choice(list(FORMATS)), required=True,
+              help="audacity (labels .txt), elan (.eaf), sv (a Sonic Visualiser layer .csv), "
+                   "csv or json (everything, for import back or other programs).")
 @click.option("--to", "to", type=PlainPath(path_type=Path),
               help="File (default: standard output).")
 @click.pass_obj
@@ -287,9 +304,10 @@ def export_(app, session_id, fmt, to):
 @click.argument("session_id", metavar="SESSION")
 @click.argument("file", type=PlainPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=Choice(["audacity", "elan", "sv", "csv", "json"]),
-              help="Default: from the file (.eaf is ELAN, .json this JSON export, .csv this "
+              help="The file's kind (audacity, elan, sv, csv or json). Default: from the "
+                   "file (.eaf is ELAN, .json this JSON export, .csv this "
                    "CSV export or else a Sonic Visualiser layer, otherwise Audacity labels).")
-@click.option("--by", metavar="CODE")
+@click.option("--by", metavar="CODE", help="Who imports them (a pseudonym code such as T01).")
 @json_option
 @click.pass_obj
 def import_(app, session_id, file, fmt, by, as_json):
@@ -330,7 +348,7 @@ def tags(app, as_json):
 @click.option("--show", is_flag=True,
               help="Print the notes (--json adds their time references).")
 @click.option("--history", "show_history", is_flag=True, help="List every saved version.")
-@click.option("--by", metavar="CODE")
+@click.option("--by", metavar="CODE", help="Who writes them (a pseudonym code such as T01).")
 @json_option
 @click.pass_obj
 def notes(app, session_id, from_file, show, show_history, by, as_json):

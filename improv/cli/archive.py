@@ -114,7 +114,35 @@ def demos_left_out(n: int, *, verb: str) -> str:
             f"{'it' if n == 1 else 'them'})")
 
 
-def _human_summary(s: dict) -> None:
+def _nothing_to_do(s: dict, *, clients, since) -> str | None:
+    """One plain line when the batch had nothing to analyse (was "analysed 0 sessions (0.00 h
+    of audio) in 0.0 s on 0 workers …"), else None."""
+    if s["done"] or s["failed"] or s["interrupted"]:
+        return None
+    n = len(s["skipped"])
+    if n:
+        current = ("the 1 session is analysed already (--force analyses it again)" if n == 1
+                   else f"all {n} sessions are analysed already (--force analyses them again)")
+        return f"nothing to analyse: {current}" + demos_left_out(s["demos_left_out"],
+                                                                 verb="analyses")
+    which = ""
+    if clients:
+        which += f" of client{'s' if len(clients) > 1 else ''} {', '.join(clients)}"
+    if since:
+        which += f" since {since}"
+    if s["demos_left_out"]:
+        return f"no sessions to analyse{which}" + demos_left_out(s["demos_left_out"],
+                                                                  verb="analyses")
+    if which:
+        return f"no sessions to analyse{which}"
+    return "no sessions to analyse (import files with 'improv sessions import' or record one)"
+
+
+def _human_summary(s: dict, *, clients=(), since=None) -> None:
+    nothing = _nothing_to_do(s, clients=clients, since=since)
+    if nothing:
+        click.echo(nothing)
+        return
     click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['audio_hours']:.2f} h of "
                f"audio) in {s['seconds']:.1f} s on {counted(s['workers'], 'worker')}; "
                f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed"
@@ -143,7 +171,8 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
     if as_json:
         print_json(summary)
     else:
-        emit(summary, as_json=False, human=_human_summary)
+        emit(summary, as_json=False,
+             human=lambda s: _human_summary(s, clients=clients, since=since))
     if summary["interrupted"]:
         raise KeyboardInterrupt
     return 1 if summary["failed"] else 0

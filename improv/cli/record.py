@@ -292,7 +292,7 @@ def setups():
 
 
 @setups.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the setups as JSON.")
 @click.pass_obj
 def setups_list(app, as_json):
     """List saved setups."""
@@ -336,7 +336,7 @@ def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_
 
 @setups.command("show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the setup as JSON.")
 @click.pass_obj
 def setups_show(app, name, as_json):
     """Show one saved setup."""
