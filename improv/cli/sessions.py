@@ -12,6 +12,9 @@ from improv.cli.output import counted, emit, format_duration, info, json_option,
 from improv.cli.params import Number, PlainPath
 from improv.errors import ParameterError
 
+#: What to do in a store without sessions (said by list and verify).
+NO_SESSIONS = "import files with 'improv sessions import' or record one"
+
 
 @click.group()
 def sessions() -> None:
@@ -59,18 +62,17 @@ def list_(app, client: str | None, as_json: bool) -> None:
 
     def human(rows):
         if not rows:
-            info("no sessions" + (f" for client {client}" if client else "") +
-                 " (import files with 'improv sessions import' or record one)")
+            info("no sessions" + (f" for client {client}" if client else "") + f" ({NO_SESSIONS})")
             return
         table(
             [
-                (f"Session {r['number']}", r["id"], _local(r["started_utc"]),
-                 r["client"] or "-",
+                (r["client"] or "-", f"Session {r['number']}", r["id"],
+                 _local(r["started_utc"]),
                  format_duration(r["duration_s"]), _players(r),
                  r["status"] + (", demo" if r["demo"] else ""))
                 for r in rows
             ],
-            ["NAME", "ID", "STARTED", "CLIENT", "LENGTH", "PLAYERS", "STATUS"],
+            ["CLIENT", "NAME", "ID", "STARTED", "LENGTH", "PLAYERS", "STATUS"],
         )
 
     emit(rows, as_json=as_json, human=human)
@@ -310,6 +312,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
         from sessions.goals import verify_all
 
         reports += verify_all(store.root)
+        if not ids and not as_json:
+            info(f"no sessions to verify ({NO_SESSIONS})")
 
     def human(reports):
         for r in reports:
@@ -409,7 +413,14 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
     if not yes:
         what = (f"session {ids[0]}" if len(ids) == 1 and not client
                 else f"{counted(len(ids), 'session')} and the goals of client {client}")
-        click.confirm(f"Delete {what} and all its files? This cannot be undone", abort=True)
+        try:
+            sure = click.confirm(f"Delete {what} and all its files? This cannot be undone")
+        except click.Abort:  # no answer (no terminal, Ctrl-D)
+            sure = False
+            click.echo("", err=True)
+        if not sure:  # as every refusal: exit 1, so that a script does not take it for done
+            info("nothing deleted")
+            click.get_current_context().exit(1)
     for sid in ids:
         store.delete(sid)
     if client:  # the client is gone: so are the goals agreed with them
@@ -564,4 +575,6 @@ def demo(app, duration: float, measure: bool, as_json: bool) -> None:
          as_json=as_json,
          human=lambda r: click.echo(f"created demo session {r['id']} "
                                     f"({format_duration(r['duration_s'])})"
-                                    + (", measured" if r["analyzed"] else "")))
+                                    + (", measured" if r["analyzed"] else "")
+                                    + "; open it with 'improv serve'; remove it with "
+                                      "'improv sessions delete --client DEMO'"))

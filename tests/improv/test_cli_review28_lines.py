@@ -127,3 +127,42 @@ def test_annotations_search_takes_the_words_after_it(run_cli, one_session):
     help_ = run_cli("annotations", "search", "--help").stdout
     assert "--tag TAG      Only annotations with this tag" in help_
     assert "--client CODE  Only this client's sessions." in help_
+
+
+def test_sessions_list_puts_the_client_first(run_cli, one_session):
+    """Finding 18: "Session 1" of three clients read alike with CLIENT fourth."""
+    header, _, row = run_cli("sessions", "list").stdout.splitlines()
+    assert header.split()[:4] == ["CLIENT", "NAME", "ID", "STARTED"]
+    assert row.split()[:4] == ["C07", "Session", "1", one_session]
+
+
+def test_empty_store_says_so_in_list_and_verify(run_cli):
+    """Finding 19: one plain line, the same sentence."""
+    listed = run_cli("sessions", "list")
+    verified = run_cli("sessions", "verify", "--all")
+    assert (listed.exit_code, listed.stdout, verified.exit_code, verified.stdout) == (0, "", 0, "")
+    assert listed.stderr == ("no sessions (import files with 'improv sessions import' or record "
+                             "one)\n")
+    assert verified.stderr == ("no sessions to verify (import files with 'improv sessions "
+                               "import' or record one)\n")
+    assert run_cli("sessions", "verify", "--all", "--json").stdout.strip() == "[]"
+
+
+def test_demo_says_how_to_open_and_remove_it(run_cli):
+    """Finding 19 (and 9): the next step after 'improv sessions demo'."""
+    r = run_cli("sessions", "demo", "--duration", "10", "--no-analyze")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.endswith(" (0:10); open it with 'improv serve'; remove it with 'improv "
+                             "sessions delete --client DEMO'\n"), r.stdout
+    assert r.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", ""])  # no, Enter (the default), no answer
+def test_declining_a_delete_says_nothing_was_deleted(run_cli, one_session, store_path, answer):
+    """Finding 20: was "aborted" (exit 1). Exit 1 stays: the command did not do what it was
+    asked, and a script must not take it for done."""
+    r = run_cli("sessions", "delete", one_session, input=answer)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "nothing deleted" and "aborted" not in r.stderr + r.stdout
+    assert (store_path / "sessions" / one_session).is_dir()
+    assert [s["id"] for s in run_cli("sessions", "list", "--json").json()] == [one_session]
