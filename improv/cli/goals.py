@@ -34,6 +34,20 @@ def _goal_head(g: dict) -> str:
     return f"{g['id']}  since {_day(g['since'])}{end}: “{g['text']}”"
 
 
+def _did_you_mean(store, client: str) -> str:
+    """``; did you mean C07?`` naming the clients' codes close to ``client`` (a misspelt
+    one, as the command line answers a misspelt command), or ``""``."""
+    import difflib
+
+    from sessions import goals as gl
+
+    folded = {c.casefold(): c for c in sorted(gl.clients_with_goals(store.root))}
+    folded.update({r["client"].casefold(): r["client"]  # the sessions' spelling first
+                   for r in store.list() if r["client"]})
+    close = difflib.get_close_matches(client.casefold(), list(folded), n=3)
+    return f"; did you mean {' or '.join(folded[c] for c in close)}?" if close else ""
+
+
 def _known_client(store, client: str) -> str:
     """``client`` if it has sessions or goals (a misspelt code would show "no goals")."""
     from sessions import goals as gl
@@ -41,8 +55,8 @@ def _known_client(store, client: str) -> str:
 
     check_code(client, what="client")
     if not store.list(client=client) and client not in gl.clients_with_goals(store.root):
-        raise gl.GoalError(f"client {client!r} has no sessions and no goals (see 'improv "
-                           "sessions list')")
+        raise gl.GoalError(f"client {client!r} has no sessions and no goals"
+                           f"{_did_you_mean(store, client)} (see 'improv sessions list')")
     return client
 
 
@@ -97,7 +111,14 @@ def _listing(client: str) -> str:
 def add(app, client, text, since, indicators, tags, by, as_json):
     """Agree a new goal with a client."""
     from improv.reports.goals import add_goal
+    from sessions import goals as gl
+    from sessions.manifest import check_code
 
+    check_code(client, what="client")
+    maybe = "" if app.store.list(client=client) else _did_you_mean(app.store, client)
+    if maybe:  # a misspelt code: the library would only say it has no sessions
+        raise gl.GoalError(f"client {client!r} has no sessions{maybe} (goals belong to a "
+                           "client with sessions; see 'improv sessions list')")
     inds, tgs = _parsed(indicators, tags)
     g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by,
                  listing=_listing(client))
@@ -190,11 +211,13 @@ def measures(app, client, as_json):
     from improv.reports.goals import indicator_names
 
     names = indicator_names(app.store, _known_client(app.store, client))
+    # analyze --all leaves demo sessions out unless asked for them
+    demo = " --include-demo" if any(r["demo"] for r in app.store.list(client=client)) else ""
 
     def human(names):
         if not names:
             click.echo(f"client {client}'s sessions are not analysed yet: 'improv analyze --all "
-                       f"--client {client}' measures them")
+                       f"--client {client}{demo}' measures them")
             return
         click.echo(f"The measures of client {client}'s sessions that a goal can follow.")
         click.echo(f"Give one as --indicator NAME:up or NAME:down, e.g. --indicator "

@@ -166,3 +166,34 @@ def test_declining_a_delete_says_nothing_was_deleted(run_cli, one_session, store
     assert r.stderr.strip() == "nothing deleted" and "aborted" not in r.stderr + r.stdout
     assert (store_path / "sessions" / one_session).is_dir()
     assert [s["id"] for s in run_cli("sessions", "list", "--json").json()] == [one_session]
+
+
+def test_goals_for_a_misspelt_client_suggest_the_close_codes(run_cli, one_session, store_path):
+    """Finding 23: 'improv goals add --client C7' said only that C7 has no sessions."""
+    r = run_cli("goals", "add", "--client", "C7", "x")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr == ("error: client 'C7' has no sessions; did you mean C07? (goals belong to "
+                        "a client with sessions; see 'improv sessions list')\n")
+    assert not (store_path / "clients").exists() or not any((store_path / "clients").iterdir())
+    listed = run_cli("goals", "list", "--client", "c7")
+    assert listed.stderr == ("error: client 'c7' has no sessions and no goals; did you mean C07? "
+                             "(see 'improv sessions list')\n")
+    far = run_cli("goals", "add", "--client", "XYZ", "x")  # nothing close: no guess
+    assert far.stderr == ("error: client 'XYZ' has no sessions (goals belong to a client with "
+                          "sessions; see 'improv sessions list')\n")
+
+
+def test_goals_measures_of_demo_sessions_names_include_demo(run_cli):
+    """Finding 23: 'improv analyze --all --client DEMO' leaves the demos out."""
+    assert run_cli("sessions", "demo", "--duration", "10", "--no-analyze").exit_code == 0
+    r = run_cli("goals", "measures", "--client", "DEMO")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ("client DEMO's sessions are not analysed yet: 'improv analyze --all "
+                        "--client DEMO --include-demo' measures them\n")
+
+
+def test_goals_measures_of_client_sessions_needs_no_include_demo(run_cli, one_session):
+    r = run_cli("goals", "measures", "--client", "C07")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ("client C07's sessions are not analysed yet: 'improv analyze --all "
+                        "--client C07' measures them\n")
