@@ -1,7 +1,7 @@
 // The client page: the course over sessions from /api/clients/{code}/compare.
 // Every number (trend, interval, band, outliers, the trend line) comes from the server
 // (improv.compare.compare_client); this file only draws it.
-import { api, ApiError, axisDay, counted, download, fmtDate, fmtTick, fmtTime, h, inPercent, labelledSessions, noteName, say, sessionNumbers, unitEl, valueAxis } from './api.js';
+import { api, ApiError, axisDay, counted, download, fmtDate, fmtTick, fmtTime, h, inPercent, labelledSessions, localDay, noteName, say, sessionNumbers, unitEl, valueAxis } from './api.js';
 import { goalsPanel } from './goals.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -304,10 +304,29 @@ function oneSessionTable(r) {
       h('tbody', {}, rows)));
 }
 
+// Where each session stands on a course chart's x axis, its label there and the axis' name,
+// as the client report's course charts have it (improv.reports.trend_plots.session_axis):
+// sessions on different days stand on their days (the distance between points is the time
+// between sessions, so a break of a month shows), labelled "Nov 16" ("Nov 16, 25" where the
+// sessions span more than one year). Where a day holds two sessions, a day axis would put
+// them on one point, their labels over each other ("Dec 6" twice): then every session stands
+// one step apart in its order, labelled with its number and day ("3 · Oct 19", as the page
+// names it "Session 3"), the axis named "session number · day".
+function sessionAxis(sessions) {
+  const years = new Set(sessions.map((s) => new Date(s.started_utc).getFullYear())).size > 1;
+  const local = sessions.map((s) => localDay(s.started_utc)); // the days the therapist lived
+  if (new Set(local).size === local.length) {
+    return { at: sessions.map((s) => s.days), labels: sessions.map((s) => axisDay(s.started_utc, years)), name: '', width: years ? 62 : 44 };
+  }
+  return { at: sessions.map((s, i) => i + 1), labels: sessions.map((s, i) => `${s.number || i + 1} · ${axisDay(s.started_utc, years)}`), name: 'session number · day', width: years ? 86 : 66 };
+}
+
 function chart(r, col, color) {
   const f = r.features[col];
-  const W = 460, H = 170, L = 52, R = 30, T = 10, B = 34;
-  const days = r.sessions.map((s) => s.days);
+  const axisX = sessionAxis(r.sessions);
+  // an axis with a name has a line more below it; room on the right for half the last label
+  const W = 460, L = 52, R = axisX.name ? Math.ceil(axisX.width / 2) : 30, T = 10, B = axisX.name ? 48 : 34, H = 136 + B;
+  const days = axisX.at;
   const d0 = days[0], d1 = days[days.length - 1];
   const vals = f.values.filter((v) => v != null);
   let lo = Math.min(...vals), hi = Math.max(...vals);
@@ -343,14 +362,13 @@ function chart(r, col, color) {
     el('line', { x1: L - 3, x2: L, y1: y(v), y2: y(v), stroke: '#767676' });
     el('text', { class: 'tick', x: L - 6, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end', fill: '#333' }, f.unit === 'MIDI note' ? noteName(v) : fmtTick(v));
   }
-  // every session's day where the days fit side by side, else every second (third…) one
-  const years = new Set(r.sessions.map((s) => new Date(s.started_utc).getFullYear())).size > 1;
+  // every session's label where the labels fit side by side, else every second (third…) one
   const xs = days.map(x);
-  for (const i of labelledSessions(xs, years ? 62 : 44)) {
-    const s = r.sessions[i];
+  for (const i of labelledSessions(xs, axisX.width)) {
     el('line', { x1: xs[i], x2: xs[i], y1: H - B, y2: H - B + 4, stroke: '#767676' });
-    el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 10, 'text-anchor': 'middle', fill: '#333' }, axisDay(s.started_utc, years));
+    el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 10, 'text-anchor': 'middle', fill: '#333' }, axisX.labels[i]);
   }
+  if (axisX.name) el('text', { class: 'axis-name', x: L + (W - L - R) / 2, y: H - 6, 'font-size': 10, 'text-anchor': 'middle', fill: '#555' }, axisX.name);
   // the course: a session without a value breaks the line (never bridged), and is marked on
   // the axis with why
   const pts = f.values.map((v, i) => (v == null ? null : [xs[i], y(v)]));

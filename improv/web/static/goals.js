@@ -221,7 +221,19 @@ function direction(value) {
 
 function chart(raw, v, r) {
   const ind = inPercent(raw);
-  const W = 300, H = 110, L = 40, R = 12, T = 8, B = 22;
+  // the sessions stand one step apart in their order, labelled with their days ("Nov 16");
+  // where a day holds two of them, with number and day ("3 · Oct 19") and the axis named
+  // "session number · day", as on the course charts (client.js sessionAxis)
+  const started = new Map(r.sessions.map((s) => [s.id, s]));
+  const shown = v.sessions.map((id) => started.get(id) || { id });
+  const local = shown.map((s) => (s.started_utc ? localDay(s.started_utc) : s.id));
+  const numbered = new Set(local).size < local.length;
+  const years = new Set(shown.filter((s) => s.started_utc).map((s) => new Date(s.started_utc).getFullYear())).size > 1;
+  const dayOf = (s) => (s.started_utc ? axisDay(s.started_utc, years) : '');
+  const labels = shown.map((s, i) => (numbered ? `${s.number || i + 1} · ${dayOf(s)}` : dayOf(s)));
+  const space = numbered ? (years ? 76 : 58) : (years ? 54 : 40); // a label's room [px]
+  // room on the right for half the last label ("Jan 26" was cut at its "6")
+  const W = 300, L = 40, R = Math.ceil(space / 2) - 4, T = 8, B = numbered ? 34 : 22, H = 88 + B;
   const vals = ind.values.filter((x) => x != null);
   const lo0 = Math.min(...vals, ...(ind.band ? [ind.band.low] : [])), hi0 = Math.max(...vals, ...(ind.band ? [ind.band.high] : []));
   // round ticks; a share from 0 to 100 %, a 0-1 measure from 0 to 1 (a band of mean ± 2 SD
@@ -242,13 +254,12 @@ function chart(raw, v, r) {
   el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#767676' });
   el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#767676' });
   for (const val of axis.ticks) el('text', { class: 'tick', x: L - 4, y: y(val) + 4, 'font-size': 9, 'text-anchor': 'end', fill: '#333' }, fmtTick(val));
-  // the sessions' days as the page writes them ("Nov 16"): each one where they fit, else
-  // every second (third…) one
-  const started = new Map(r.sessions.map((s) => [s.id, s.started_utc]));
+  // the sessions' labels: each one where they fit, else every second (third…) one
   const xs = ind.values.map((val, i) => x(i));
-  for (const i of labelledSessions(xs, 40)) {
-    el('text', { class: 'date', x: xs[i], y: H - 6, 'font-size': 9, 'text-anchor': 'middle', fill: '#333' }, axisDay(started.get(v.sessions[i])));
+  for (const i of labelledSessions(xs, space)) {
+    el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 9, 'text-anchor': 'middle', fill: '#333' }, labels[i]);
   }
+  if (numbered) el('text', { class: 'axis-name', x: L + (W - L - R) / 2, y: H - 4, 'font-size': 9, 'text-anchor': 'middle', fill: '#555' }, 'session number · day');
   // a session without a value breaks the line (never bridged)
   let run = [];
   for (const [i, val] of [...ind.values, null].entries()) {
