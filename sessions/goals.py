@@ -279,6 +279,17 @@ def check_tags(store_root: Path, tags: Iterable[dict[str, Any]]) -> list[dict[st
     return out
 
 
+def stored_client(store, client: str) -> str:
+    """The stored spelling of a client code: as the client's sessions spell it, else as its
+    goal folder does (matched without regard to case where that leaves one code: "demo"
+    finds "DEMO"), else ``client`` as given. Goals of "DEMo" were kept apart from the
+    sessions of "DEMO" before, and read as none."""
+    from sessions.names import match_name
+
+    known = store.catalog.client_code(client)
+    return known if known != client else match_name(client, clients_with_goals(store.root))
+
+
 def first_session_day(store, client: str) -> date:
     """The day of the client's first session in this computer's time zone (a goal cannot
     start before it)."""
@@ -362,6 +373,7 @@ def add_goal(store, client: str, *, text: str, since: Any = None,
     :func:`improv.reports.goals.check_indicators`); ``tags`` are checked here.
     ``since`` (a day, default today) may not lie before the client's first session.
     """
+    client = stored_client(store, client)
     from sessions.manifest import check_author
 
     rec = {"op": "create", "id": "g-" + secrets.token_hex(5), "rev": 1, "at_utc": utc_now(),
@@ -379,6 +391,7 @@ def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str 
               by: str | None = None) -> dict[str, Any]:
     """A new version of a goal from the day ``since`` (default today); unchanged parts are
     taken over from the current version. The earlier version keeps its own period."""
+    client = stored_client(store, client)
     from sessions.manifest import check_author
 
     by = check_author(by)
@@ -408,6 +421,7 @@ def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str 
 def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reason: str = "",
              by: str | None = None) -> dict[str, Any]:
     """Mark a goal ``reach``-ed or ``drop``-ped on the day ``on`` (default today)."""
+    client = stored_client(store, client)
     from sessions.manifest import check_author
 
     if op not in ("reach", "drop"):
@@ -431,6 +445,7 @@ def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reaso
 def set_plan(store, client: str, *, sessions: int | None = None, months: float | None = None,
              by: str | None = None) -> dict[str, Any]:
     """The therapy's planned length for ``client`` (sessions and/or months)."""
+    client = stored_client(store, client)
     from sessions.manifest import check_author
 
     by = check_author(by)
@@ -453,6 +468,7 @@ def set_plan(store, client: str, *, sessions: int | None = None, months: float |
 
 def client_goals(store, client: str) -> dict[str, Any]:
     """The folded goals and plan of ``client`` (:func:`fold`), read from its log."""
+    client = stored_client(store, client)
     return fold(read_records(goals_path(store.root, client)))
 
 
@@ -532,6 +548,7 @@ def delete_client_goals(store, client: str) -> bool:
     was one. The folder goes through ``tmp/`` as a deleted session does."""
     from sessions import scratch
 
+    client = stored_client(store, client)
     store.require_writable()
     folder = goals_path(store.root, client).parent
     with write_errors(store.catalog.path), store.catalog.db as db:

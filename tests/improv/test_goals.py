@@ -135,6 +135,18 @@ def test_too_few_sessions_to_judge(client_store, run_cli):
     assert "4 sessions so far, too few sessions to judge" in goal["reading"]
 
 
+def test_a_code_typed_in_another_case_is_the_clients(client_store, run_cli):
+    """Goals added for "c07" belong to C07 (stored under its spelling), not to a client
+    "c07" whose goals C07's page would never show."""
+    path, _ = client_store
+    _ok(run_cli("goals", "add", "--client", "c07", "Plays louder", "--since", "2026-02-02"))
+    assert [p.name for p in (path / "clients").iterdir()] == ["C07"]
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    assert goal["text"] == "Plays louder"
+    listed = _ok(run_cli("goals", "list", "--client", "c07", "--json"))
+    assert [g["text"] for g in listed["goals"]] == ["Plays louder"]
+
+
 def test_edited_goal_keeps_both_versions_each_for_its_period(client_store, run_cli):
     path, ids = client_store
     g = _ok(run_cli("goals", "add", "--client", "C07", "Less fear of being alone",
