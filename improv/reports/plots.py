@@ -75,7 +75,8 @@ def check_plot_path(path: Path) -> Path:
             f"plot file must end in {', '.join(PLOT_SUFFIXES)}, got {path.name!r}",
             parameter="plot")
     if not path.parent.is_dir():
-        raise ParameterError(f"plot file: folder {str(path.parent)!r} does not exist",
+        raise ParameterError(f"plot file: folder {str(path.parent)!r} does not exist; create "
+                             "it first, or choose another",
                              parameter="plot")
     return path
 

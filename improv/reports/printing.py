@@ -50,7 +50,8 @@ def write_report(text: str, to: Path) -> Path:
         raise ParameterError(f"report file must end in .html or .pdf, got {to.name!r}",
                              parameter="to")
     if not to.parent.is_dir():
-        raise ParameterError(f"folder {to.parent} does not exist", parameter="to")
+        raise ParameterError(f"folder {to.parent} does not exist; create it first, or choose "
+                             "another", parameter="to")
     from sessions.fsutil import atomic_write_bytes
 
     if suffix != ".pdf":
