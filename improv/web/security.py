@@ -88,7 +88,7 @@ _SIGN_IN_STYLE = (
     "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
     "color:#1b1b1b;background:#fff}"
     "header{padding:8px 18px;background:#14233c;color:#fff;font-weight:700;font-size:18px}"
-    "main{padding:10px 18px;max-width:46em}h1{font-size:22px;margin:12px 0}"
+    "main{padding:10px 18px;max-width:46em}h1{font-size:22px;margin:12px 0;text-wrap:balance}"
     "code{background:#f6f7f9;border:1px solid #c4c7cc;border-radius:4px;padding:1px 5px}"
     ".muted{color:#4a4a4a}"
 )
