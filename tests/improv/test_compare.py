@@ -308,7 +308,8 @@ def two_weeks(tmp_path, monkeypatch):
     (["report", "--to", "{tmp}/r.html"], Usage("give a session ID or --client CODE")),
     (["report", "{a}", "--to", "{tmp}/r.docx"], "--to must end in .html or .pdf"),
     (["report", "{a}", "--to", "{tmp}/taken.html"], "exists already; choose another name"),
-    (["report", "{a}", "--to", "{tmp}/no/such/r.html"], "folder {tmp}/no/such does not exist; create it"),
+    (["report", "{a}", "--to", "{tmp}/no/such/r.html"],
+     "folder {tmp}/no/such does not exist; create it"),
     (["report", "--client", "C07", "--to", "{tmp}/no/such/r.pdf"], "folder {tmp}/no/such does"),
     (["report", "--client", "NOBODY", "--to", "{tmp}/r.html"], "client 'NOBODY' has no sessions"),
 ])
