@@ -46,10 +46,10 @@ async function route() {
 // an error with a link that fails the same way
 function signedOutView(e) {
   document.title = 'Not signed in · improv';
-  return [h('h1', {}, 'improv is running, but this browser window is not signed in'),
-    h('p', { role: 'alert' }, 'In the improv window (the terminal where improv was started) click the address shown there, or run ',
+  return [h('h1', { class: 'signed-out' }, 'improv is running, but this browser window is not signed in'),
+    h('p', { role: 'alert', class: 'signed-out' }, 'In the improv window (the terminal where improv was started) click the address shown there, or run ',
       h('code', {}, 'improv open'), ' in a terminal. Then this page works again (reload it).'),
-    h('p', { class: 'muted' }, e.status === 403 ? 'This window was signed in to an earlier start of improv.'
+    h('p', { class: 'muted signed-out' }, e.status === 403 ? 'This window was signed in to an earlier start of improv.'
       : 'improv lets in only the browser it opened itself, with a secret that is new at every start. A recording that is running goes on.')];
 }
 

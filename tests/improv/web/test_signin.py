@@ -74,6 +74,10 @@ def test_signed_out_page_and_app_in_chromium(demo_store, live_server, page):
     assert page.get_by_text("Something went wrong").count() == 0
     assert page.get_by_role("link", name="Back to the sessions").count() == 0
     assert page.title() == "Not signed in · improv"
+    # lines of a readable length at 1280 px, not the page's whole width (~960 px at 1024)
+    width = page.get_by_role("alert").evaluate("e => e.getBoundingClientRect().width")
+    font = page.get_by_role("alert").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert width <= 41 * font, (width, font)
 
 
 @pytest.mark.browser
