@@ -578,13 +578,20 @@ export async function sessionPage(main, id, params) {
       await new Promise((done) => setTimeout(done, 1000));
     }
   }
+  // measuring failed (in the background after the session arrived, or on Analyse now): why,
+  // and Try again; never only a reason without a way forward
+  function measuringFailed(head, reason) {
+    analysisBox.replaceChildren(head, h('p', { class: 'error', role: 'alert' }, `Measuring this session failed: ${(reason || 'no reason was given').replace(/\.$/, '')}.`),
+      h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Try again'));
+    summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: none, the measuring failed (see Measures).'));
+  }
   async function loadAnalysis(run = false) {
     const head = h('h2', { id: 'an-h' }, 'Measures');
     let r;
     try {
       if (run) { analysisBox.replaceChildren(head, h('p', { role: 'status' }, 'Analysing… (this can take a while for a long session)')); }
       r = await api(`/api/sessions/${id}/analysis`, run ? { method: 'POST' } : {});
-    } catch (e) { analysisBox.replaceChildren(head, h('p', { class: 'error' }, e.message)); return; }
+    } catch (e) { measuringFailed(head, e.message); return; }
     if (r.status === 'analysing') { // a new session: measured in the background (improv/web/after.py)
       const pr = r.progress || {};
       const what = pr.step === 'waveform' ? 'preparing the waveform' : `${Math.round((pr.fraction || 0) * 100)} % measured`;
@@ -593,12 +600,7 @@ export async function sessionPage(main, id, params) {
       setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
       return;
     }
-    if (r.status === 'failed') { // the measuring after it arrived failed: why, and again
-      analysisBox.replaceChildren(head, h('p', { class: 'error', role: 'alert' }, `Measuring this session failed: ${r.reason || 'no reason was given'}.`),
-        h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Try again'));
-      summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: none, the measuring failed (see Measures).'));
-      return;
-    }
+    if (r.status === 'failed') { measuringFailed(head, r.reason); return; } // in the background
     if (r.status !== 'ok') {
       analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));

@@ -142,7 +142,11 @@ def test_the_session_page_says_why_the_measuring_failed(tmp_path, client_for, st
     expect(page.locator(".lane.unreadable")).not_to_contain_text(str(store.root))
     page.unroute(f"**/api/sessions/{sid}/analysis")
     box.get_by_role("button", name="Try again").click()  # measures it now: the file is damaged
-    expect(box.locator(".error")).to_contain_text("does not match its checksum")
+    # the same words and the same way forward as after the background's failure
+    expect(box.get_by_role("alert")).to_contain_text("Measuring this session failed: audio/")
+    expect(box.get_by_role("alert")).to_contain_text("does not match its checksum")
+    expect(box.get_by_role("button", name="Try again")).to_be_visible()
+    expect(page.get_by_text("Summary: none, the measuring failed (see Measures).")).to_be_visible()
 
 
 def test_the_client_page_names_the_session_that_could_not_be_measured(tmp_path, client_for,
