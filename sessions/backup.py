@@ -9,6 +9,7 @@ A backup holds everything of the store that is not derived (docs/session-format.
     clients/<code>/goals.jsonl   each client's treatment goals
     setups.json                  the saved recording setups (if any)
     vocabulary.json              the practice's own annotation tags (if any)
+    dataset-key                  the secret of the research export's session_key (if any)
 
 Left out: ``catalog.sqlite`` (an index, rebuilt from the folders on restore), each session's
 ``cache/`` (derived; measured again when needed), ``tmp/`` and ``locks/`` (a running process's
@@ -20,11 +21,14 @@ result); every other session is copied holding its ``audio/`` folder and then it
 shared (the locks that compression and manifest changes take exclusively, in that order), so
 no change of the manifest, the MIDI file or the audio happens while it is copied; a client's
 goal log is copied holding its folder shared (the lock goal changes take); setups and
-vocabulary are replaced atomically by their writers, so a copy is of one version.
+vocabulary are replaced atomically by their writers, so a copy is of one version. The
+research export's secret (``dataset-key``) is carried so that every ``session_key`` stays the
+same after a restore; a damaged one is left out and named (an older backup has it whole).
 
 A backup is restored only into an empty store (:func:`restore_store`): everything is checked
 against ``SHA256SUMS`` and every session verified in ``tmp/`` before anything is moved into
-the store, then the catalog is rebuilt.
+the store, then the catalog is rebuilt. The research export's secret comes back with the
+sessions, so every ``session_key`` stays the same.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import zipfile
@@ -61,8 +66,11 @@ FORMAT = "improv-backup"
 VERSION = 1
 CLIENTS_DIR = "clients"
 GOALS_FILE = "goals.jsonl"
+#: The research export's secret (``improv.archive.session_keys.KEY_FILE``): 64 hex digits.
+DATASET_KEY = "dataset-key"
 #: Files at the top of a store that a backup holds (when they exist).
-STORE_FILES = ("setups.json", "vocabulary.json")
+STORE_FILES = ("setups.json", "vocabulary.json", DATASET_KEY)
+_KEY_TEXT = re.compile(r"[0-9a-f]{64}\n?")
 _SKIP_IN_SESSION = {mf.LOCK, "cache"}
 
 
@@ -72,6 +80,20 @@ def _valid_code(code: str) -> bool:
     except StoreError:
         return False
     return True
+
+
+def key_problem(path: Path) -> str | None:
+    """Why the research export's secret at ``path`` cannot be used, or None: it must be a
+    regular file of 64 hex digits (and a line end), as ``improv export-dataset`` makes it."""
+    from sessions.safeio import read_regular
+
+    try:
+        text = read_regular(path, max_bytes=1024, what="dataset key")
+    except SessionFormatError as exc:
+        return str(exc)
+    if not _KEY_TEXT.fullmatch(text.decode("ascii", "replace")):
+        return f"{DATASET_KEY} is damaged (expected 64 hex digits)"
+    return None
 
 
 def _utc_now() -> str:
@@ -86,7 +108,8 @@ def store_files(store) -> dict[str, Any]:
     dict
         ``sessions`` (IDs of complete sessions), ``busy`` (``[id, why]`` of sessions being
         recorded or interrupted), ``clients`` (codes with a goal log), ``files`` (the store
-        files of :data:`STORE_FILES` that exist).
+        files of :data:`STORE_FILES` that exist and are whole), ``left_out`` (``[file, why]``:
+        a damaged ``dataset-key``).
     """
     sessions, busy = [], []
     for sid in store.session_ids():
@@ -102,8 +125,17 @@ def store_files(store) -> dict[str, Any]:
     clients = sorted(p.name for p in clients_dir.iterdir()
                      if (p / GOALS_FILE).is_file() and _valid_code(p.name)) \
         if clients_dir.is_dir() else []
-    files = [n for n in STORE_FILES if (store.root / n).is_file()]
-    return {"sessions": sessions, "busy": busy, "clients": clients, "files": files}
+    files, left_out = [], []
+    for name in STORE_FILES:
+        if not os.path.lexists(store.root / name):
+            continue
+        why = key_problem(store.root / name) if name == DATASET_KEY else None
+        if why:
+            left_out.append([name, why])
+        elif (store.root / name).is_file():
+            files.append(name)
+    return {"sessions": sessions, "busy": busy, "clients": clients, "files": files,
+            "left_out": left_out}
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -203,7 +235,8 @@ def _session_held(folder: Path) -> Iterator[None]:
         yield
 
 
-def _session_files(folder: Path) -> list[Path]:
+def session_files(folder: Path) -> list[Path]:
+    """The files of a session folder that a backup holds (no cache/, lock or hidden files)."""
     out = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
@@ -245,7 +278,8 @@ def backup_store(store, to: Path, *,
     -------
     dict
         ``path``, ``sessions`` (IDs backed up), ``clients``, ``files``, ``skipped``
-        (``[id, why]``: sessions being recorded), ``damaged`` (``[id, file]``: files that no
+        (``[id, why]``: sessions being recorded), ``left_out`` (``[file, why]``: a damaged
+        ``dataset-key``, not copied), ``damaged`` (``[id, file]``: files that no
         longer match the checksum of their session's manifest; copied as they are),
         ``bytes`` (copied) and ``created_utc``.
 
@@ -274,7 +308,7 @@ def backup_store(store, to: Path, *,
                     from sessions.fsutil import read_json
 
                     recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}
-                    for p in _session_files(folder):
+                    for p in session_files(folder):
                         rel = p.relative_to(folder).as_posix()
                         with open_regular(p, "rb") as f:
                             digest = sink.copy(f"sessions/{sid}/{rel}", f)
@@ -303,7 +337,8 @@ def backup_store(store, to: Path, *,
         sink.abandon()
         raise
     return {"path": str(path), "sessions": done, "clients": plan["clients"],
-            "files": plan["files"], "skipped": skipped, "damaged": damaged,
+            "files": plan["files"], "skipped": skipped, "left_out": plan["left_out"],
+            "damaged": damaged,
             "bytes": sink.bytes, "created_utc": created}
 
 
@@ -383,14 +418,15 @@ def _checked(about: dict, packed, problems: list[str]) -> dict[str, Any]:
 # -- restoring -------------------------------------------------------------------------------
 
 def _holds_anything(store) -> list[str]:
-    """What makes a store not empty (session folders, goal logs, setups, vocabulary)."""
+    """What makes a store not empty (session folders, goal logs, setups, vocabulary, the
+    research export's secret: a restore never replaces one, every session_key would change)."""
     found = []
     if store.sessions_dir.is_dir() and any(store.sessions_dir.iterdir()):
         found.append(f"{len(list(store.sessions_dir.iterdir()))} session folder(s)")
     clients = store.root / CLIENTS_DIR
     if clients.is_dir() and any(clients.iterdir()):
         found.append("clients' goals")
-    found += [n for n in STORE_FILES if (store.root / n).exists()]
+    found += [n for n in STORE_FILES if os.path.lexists(store.root / n)]
     return found
 
 
@@ -400,8 +436,9 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     Everything is unpacked into ``tmp/restore-store-<hex>/`` and checked there (every
     checksum of ``SHA256SUMS``, the layout, each session with
     :func:`sessions.verify.verify_folder`, each goal log) before the first item is moved into
-    the store; then the sessions, goal logs, setups and vocabulary are renamed into place
-    and the catalog is rebuilt from them.
+    the store; then the sessions, goal logs, setups, vocabulary and the research export's
+    secret (``dataset-key``, checked to be 64 hex digits) are renamed into place and the
+    catalog is rebuilt from them.
 
     Returns
     -------
@@ -464,10 +501,16 @@ def _staged_problem(staged: Path) -> str | None:
         if problems:
             return f"goals of {log.parent.name}: {problems[0]}"
     for name in STORE_FILES:
-        if (staged / name).exists():
-            from sessions.fsutil import read_json
+        if not (staged / name).exists():
+            continue
+        if name == DATASET_KEY:
+            why = key_problem(staged / name)
+            if why:
+                return f"{why}; without it every session_key of the research export changes"
+            continue
+        from sessions.fsutil import read_json
 
-            read_json(staged / name)
+        read_json(staged / name)
     return None
 
 

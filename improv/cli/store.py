@@ -24,6 +24,19 @@ def size_words(n_bytes: int) -> str:
     return f"{n_bytes / 1e9:.2f} GB"
 
 
+#: The store files of a backup in words (``sessions.backup.STORE_FILES``).
+_FILE_WORDS = {"setups.json": "setups.json", "vocabulary.json": "vocabulary.json",
+               "dataset-key": "the research export's key"}
+
+
+def files_words(names: list[str]) -> str:
+    """``, setups.json and the research export's key``: a backup's store files, or ``""``."""
+    words = [_FILE_WORDS.get(n, n) for n in names]
+    if not words:
+        return ""
+    return ", " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")
+
+
 @click.command("info")
 @json_option
 @click.pass_obj
@@ -96,6 +109,9 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     for sid, why in result["skipped"]:
         info(f"warning: session {sid} is not in the backup: {why} (back it up again "
              "when it is finished)")
+    for name, why in result["left_out"]:
+        info(f"warning: {_FILE_WORDS.get(name, name)} is not in the backup: {why}; restore "
+             "it from an older backup (every session_key of the research export depends on it)")
     for sid, rel in result["damaged"]:
         info(f"warning: session {sid}: {rel} does not match its checksum; copied as it is "
              f"(see 'improv sessions verify {sid}')")
@@ -103,7 +119,7 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     def human(r):
         click.echo(f"backed up {counted(len(r['sessions']), 'session')}, goals of "
                    f"{counted(len(r['clients']), 'client')}"
-                   + (f", {' and '.join(r['files'])}" if r["files"] else "")
+                   + files_words(r["files"])
                    + f" ({size_words(r['bytes'])}) to {r['path']}")
         click.echo(f"check it with 'improv backup --check {r['path']}'")
 
@@ -132,7 +148,7 @@ def restore(app, backup_path: Path, as_json: bool) -> None:
     def human(r):
         click.echo(f"restored {counted(len(r['sessions']), 'session')}, goals of "
                    f"{counted(len(r['clients']), 'client')}"
-                   + (f", {' and '.join(r['files'])}" if r["files"] else "")
+                   + files_words(r["files"])
                    + f" into {store.root} (backup of {r['created_utc']}); measure them again "
                    "with 'improv analyze --all'")
 

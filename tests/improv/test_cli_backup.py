@@ -128,3 +128,34 @@ def test_size_words():
     assert [size_words(n) for n in (400, 42_000, 99_999, 2_500_000)] == \
         ["0 kB", "42 kB", "100 kB", "2.5 MB"]
     assert Path  # noqa: B018 - keeps the import for the fixtures' paths
+
+
+def test_session_keys_stay_the_same_after_backup_and_restore(run_cli, sid, tmp_path):
+    """Review 28, finding 4: export, back up, restore into a new store, export again: the
+    same session_key for every session (the backup carries the store's dataset-key)."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+
+    def keys(*store):
+        out = tmp_path / f"ds{len(list(tmp_path.glob('ds*')))}"
+        r = run_cli(*store, "export-dataset", "--to", out, "--json")
+        assert r.exit_code == 0, r.stderr
+        return list(pd.read_parquet(out / "sessions.parquet").session_key)
+
+    before = keys()
+    assert len(before) == 1 and isinstance(before[0], str)
+    r = run_cli("backup", "--to", tmp_path / "b.zip")
+    assert r.exit_code == 0, r.stderr
+    assert "goals of 0 clients, the research export's key (" in r.stdout
+    r = run_cli("--store", tmp_path / "new", "restore", tmp_path / "b.zip")
+    assert r.exit_code == 0 and "the research export's key" in r.stdout, r.stderr
+    assert keys("--store", tmp_path / "new") == before
+
+
+def test_a_damaged_key_is_named_when_backing_up(run_cli, sid, tmp_path, store_path):
+    (store_path / "dataset-key").write_text("abc\n")
+    r = run_cli("backup", "--to", tmp_path / "b")
+    assert r.exit_code == 0
+    assert ("warning: the research export's key is not in the backup: dataset-key is damaged "
+            "(expected 64 hex digits); restore it from an older backup") in r.stderr
+    assert not (tmp_path / "b" / "dataset-key").exists()

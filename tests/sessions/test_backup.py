@@ -117,7 +117,7 @@ def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch):
     assert [p for p in os.listdir(tmp_path) if "b.zip" in p] == []
 
 
-@pytest.mark.parametrize("what", ["session", "setups", "goals", "tag"])
+@pytest.mark.parametrize("what", ["session", "setups", "goals", "tag", "key"])
 def test_restoring_into_a_store_that_is_not_empty_is_refused(store, full, tmp_path, what):
     backup_store(store, tmp_path / "b")
     target = Store(tmp_path / "target")
@@ -125,6 +125,8 @@ def test_restoring_into_a_store_that_is_not_empty_is_refused(store, full, tmp_pa
         import_room_duet(target, tmp_path)
     elif what == "setups":
         (target.root / "setups.json").write_text("{}")
+    elif what == "key":  # an export made the key: a restore never replaces it
+        (target.root / "dataset-key").write_text(KEY)
     elif what == "tag":
         from sessions import vocabulary
 
@@ -200,3 +202,75 @@ def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monke
     monkeypatch.setattr(backup._Sink, "copy", checking)
     backup_store(store, tmp_path / "b")
     assert len(tried) >= 2 * 3  # every file of the session, both locks
+
+
+# -- the research export's secret (review 28, finding 4) -------------------------------------
+
+KEY = "0123456789abcdef" * 4 + "\n"
+
+
+def test_the_research_key_is_backed_up_and_restored_owner_only(store, full, tmp_path):
+    """A backup holds ``dataset-key`` (listed in SHA256SUMS, 0600) and a restore puts it
+    back byte for byte, so every session_key of later exports stays the same."""
+    (store.root / "dataset-key").write_text(KEY)
+    os.chmod(store.root / "dataset-key", 0o600)
+    result = backup_store(store, tmp_path / "b.zip")
+    assert result["files"] == ["setups.json", "vocabulary.json", "dataset-key"]
+    assert result["left_out"] == []
+    with zipfile.ZipFile(tmp_path / "b.zip") as z:
+        info = z.getinfo("b/dataset-key")
+        assert (info.external_attr >> 16) & 0o777 == 0o600
+        assert "  dataset-key\n" in z.read("b/SHA256SUMS").decode()
+    assert check_backup(tmp_path / "b.zip")["ok"]
+    with Store(tmp_path / "new") as new:
+        assert "dataset-key" in restore_store(new, tmp_path / "b.zip")["files"]
+        assert (new.root / "dataset-key").read_text() == KEY
+        assert (new.root / "dataset-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_key_file_name_is_the_research_exports():
+    from improv.archive.session_keys import KEY_FILE
+    from sessions.backup import DATASET_KEY
+
+    assert DATASET_KEY == KEY_FILE
+
+
+@pytest.mark.parametrize("damage", ["short", "link"])
+def test_a_damaged_key_in_the_store_is_left_out_and_named(store, full, tmp_path, damage):
+    """A key that export-dataset refuses is not copied (the backup stays restorable; an
+    older backup has the key whole), and the result names it."""
+    if damage == "short":
+        (store.root / "dataset-key").write_text("abc\n")
+    else:
+        (tmp_path / "elsewhere").write_text(KEY)
+        (store.root / "dataset-key").symlink_to(tmp_path / "elsewhere")
+    result = backup_store(store, tmp_path / "b")
+    assert "dataset-key" not in result["files"]
+    assert [name for name, _why in result["left_out"]] == ["dataset-key"]
+    assert ("damaged" if damage == "short" else "link") in result["left_out"][0][1]
+    assert not (tmp_path / "b" / "dataset-key").exists()
+    with Store(tmp_path / "new") as new:
+        restore_store(new, tmp_path / "b")
+        assert not (new.root / "dataset-key").exists()
+
+
+def test_a_backup_whose_key_is_damaged_is_never_restored(store, full, tmp_path):
+    """A key changed in the backup with its checksum changed to match (so SHA256SUMS cannot
+    tell) is refused: a wrong key would change every session_key silently."""
+    import hashlib
+
+    (store.root / "dataset-key").write_text(KEY)
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    (out / "dataset-key").write_text("not a key\n")
+    sums = (out / "SHA256SUMS").read_text().splitlines()
+    digest = hashlib.sha256(b"not a key\n").hexdigest()
+    (out / "SHA256SUMS").write_text("".join(
+        (f"{digest}  dataset-key" if line.endswith("  dataset-key") else line) + "\n"
+        for line in sums))
+    with Store(tmp_path / "new") as new:
+        before = tree_snapshot(new.root)
+        with pytest.raises(SessionFormatError,
+                           match="dataset-key is damaged .* every session_key .* nothing was "
+                                 "restored"):
+            restore_store(new, out)
+        assert tree_snapshot(new.root) == before
