@@ -24,6 +24,21 @@ def size_words(n_bytes: int) -> str:
     return f"{n_bytes / 1e9:.2f} GB"
 
 
+def shell_words(path: str) -> str:
+    """``path`` as one word for this system's shell (quoted if it holds a space).
+
+    >>> shell_words("/media/anna/USB1/improv-2026-12-06.zip")
+    '/media/anna/USB1/improv-2026-12-06.zip'
+    """
+    import sys
+
+    if sys.platform == "win32":
+        return f'"{path}"' if " " in path else path
+    import shlex
+
+    return shlex.quote(path)
+
+
 #: The store files of a backup in words (``sessions.backup.STORE_FILES``).
 _FILE_WORDS = {"setups.json": "setups.json", "vocabulary.json": "vocabulary.json",
                "dataset-key": "the research export's key"}
@@ -41,12 +56,13 @@ def files_words(names: list[str]) -> str:
 @json_option
 @click.pass_obj
 def info_(app, as_json: bool) -> None:
-    """Show where the session store is, its size and how many sessions it holds."""
+    """Show where the session store is, its size, how many sessions it holds and how large a
+    backup of it is, with a backup command for a disk plugged in now."""
     path = app.store_path
     if not path.exists():
         result = {"path": str(path.expanduser().absolute()), "exists": False, "bytes": 0,
-                  "sessions": 0, "recording": 0, "clients": 0, "goal_logs": 0,
-                  "writable": None}
+                  "backup_bytes": 0, "sessions": 0, "recording": 0, "clients": 0,
+                  "goal_logs": 0, "writable": None, "disks": [], "backup_to": []}
     else:
         from sessions.storeinfo import store_summary
 
@@ -60,9 +76,15 @@ def info_(app, as_json: bool) -> None:
             return
         busy = f" ({r['recording']} being recorded now)" if r["recording"] else ""
         click.echo(f"holds     {counted(r['sessions'], 'session')}{busy} of "
-                   f"{counted(r['clients'], 'client')}, {size_words(r['bytes'])}"
+                   f"{counted(r['clients'], 'client')}, {size_words(r['bytes'])} in all"
                    + ("" if r["writable"] else " (read-only)"))
-        click.echo("back up   improv backup --to /media/backup/improv-backup.zip")
+        click.echo(f"backup    {size_words(r['backup_bytes'])} (no measures or waveforms: "
+                   "improv makes them again)")
+        for target in r["backup_to"]:
+            click.echo(f"          improv backup --to {shell_words(target)}")
+        if not r["disks"]:
+            click.echo("          (no backup disk found: plug one in and run 'improv info' "
+                       "again)")
 
     emit(result, as_json=as_json, human=human)
 

@@ -115,6 +115,7 @@ def test_info_says_where_the_store_is(run_cli, sid, store_path, tmp_path):
     got = r.json()
     assert got["path"] == str(store_path.resolve()) and got["sessions"] == 1
     assert got["clients"] == 1 and got["bytes"] > 0 and got["exists"]
+    assert 0 < got["backup_bytes"] <= got["bytes"]
     human = run_cli("info").stdout
     assert f"store     {store_path.resolve()}" in human and "1 session of 1 client" in human
     missing = run_cli("--store", tmp_path / "none", "info", "--json")
@@ -159,3 +160,38 @@ def test_a_damaged_key_is_named_when_backing_up(run_cli, sid, tmp_path, store_pa
     assert ("warning: the research export's key is not in the backup: dataset-key is damaged "
             "(expected 64 hex digits); restore it from an older backup") in r.stderr
     assert not (tmp_path / "b" / "dataset-key").exists()
+
+
+def test_info_tells_the_backup_size_and_a_dated_name_on_a_disk(run_cli, sid, store_path,
+                                                                 tmp_path, monkeypatch):
+    """Review 28, finding 5: the size a backup takes apart from the total (caches are not
+    backed up), and a backup command per disk plugged in, with today's date in a name that
+    is free; without a disk, one into the home folder and a word about plugging one in."""
+    from datetime import date
+
+    from sessions import storeinfo
+
+    (store_path / "sessions" / sid / "cache").mkdir(exist_ok=True)
+    (store_path / "sessions" / sid / "cache" / "x.bin").write_bytes(b"\0" * 3_000_000)
+    disk = tmp_path / "media" / "anna" / "USB DISK"
+    disk.mkdir(parents=True)
+    monkeypatch.setattr(storeinfo, "removable_disks", lambda: [disk])
+    today = date.today().isoformat()
+    (disk / f"improv-{today}.zip").write_bytes(b"")  # this morning's
+    human = run_cli("info").stdout
+    lines = human.splitlines()
+    assert lines[1].startswith("holds     1 session of 1 client, 3.") and "MB in all" in lines[1]
+    assert lines[2].startswith("backup    ") and " kB (no measures or waveforms" in lines[2]
+    assert lines[3] == f"          improv backup --to '{disk}/improv-{today}-2.zip'"
+    assert "no backup disk found" not in human
+    r = run_cli("backup", "--to", str(disk / f"improv-{today}-2.zip"))
+    assert r.exit_code == 0, r.stderr  # the suggestion works
+
+    monkeypatch.setattr(storeinfo, "removable_disks", lambda: [])
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    got = run_cli("info", "--json").json()
+    assert got["disks"] == [] and got["backup_to"] == [
+        str(tmp_path / "home" / f"improv-{today}.zip")]
+    human = run_cli("info").stdout
+    assert f"improv backup --to {tmp_path}/home/improv-{today}.zip" in human
+    assert "(no backup disk found: plug one in and run 'improv info' again)" in human
