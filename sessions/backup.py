@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -59,7 +60,10 @@ from sessions.packed import (
 )
 from sessions.safeio import open_regular
 
-__all__ = ["BACKUP_FILE", "backup_store", "check_backup", "restore_store", "store_files"]
+__all__ = ["BACKUP_FILE", "backup_store", "check_backup", "last_backup", "restore_store",
+           "store_files"]
+
+log = logging.getLogger(__name__)
 
 BACKUP_FILE = "BACKUP.json"
 FORMAT = "improv-backup"
@@ -72,6 +76,8 @@ DATASET_KEY = "dataset-key"
 STORE_FILES = ("setups.json", "vocabulary.json", DATASET_KEY)
 _KEY_TEXT = re.compile(r"[0-9a-f]{64}\n?")
 _SKIP_IN_SESSION = {mf.LOCK, "cache"}
+#: The store's record of its last backup (``created_utc``, ``to``, ``sessions``); not backed up.
+LAST_BACKUP = "last-backup.json"
 
 
 def _valid_code(code: str) -> bool:
@@ -336,10 +342,50 @@ def backup_store(store, to: Path, *,
     except BaseException:
         sink.abandon()
         raise
+    _record(store, {"created_utc": created, "to": str(path.resolve()), "sessions": len(done)})
     return {"path": str(path), "sessions": done, "clients": plan["clients"],
             "files": plan["files"], "skipped": skipped, "left_out": plan["left_out"],
             "damaged": damaged,
             "bytes": sink.bytes, "created_utc": created}
+
+
+def _record(store, entry: dict[str, Any]) -> None:
+    """Note the backup just made in the store's :data:`LAST_BACKUP` (``improv info`` shows
+    it); a store that cannot take it keeps the backup all the same."""
+    from sessions.fsutil import atomic_write_json
+
+    if not store.writable:
+        return
+    try:
+        atomic_write_json(store.root / LAST_BACKUP, entry)
+    except OSError as exc:
+        log.warning("the time of this backup could not be noted in the store: %s",
+                    exc.strerror or exc)
+
+
+def last_backup(store) -> dict[str, Any] | None:
+    """The store's last backup made with :func:`backup_store`, or None (none yet, or the note
+    is unreadable: it is a reminder, never a reason to fail).
+
+    Returns
+    -------
+    dict or None
+        ``created_utc`` (ISO 8601 with offset), ``to`` (the backup's path then) and
+        ``sessions`` (how many it holds).
+    """
+    from sessions.fsutil import read_json
+
+    if not os.path.lexists(store.root / LAST_BACKUP):
+        return None
+    try:
+        entry = read_json(store.root / LAST_BACKUP)
+        datetime.fromisoformat(entry["created_utc"])
+    except (StoreError, OSError, TypeError, KeyError, ValueError) as exc:
+        log.debug("the note of the last backup is unreadable: %s", exc)
+        return None
+    return {"created_utc": entry["created_utc"], "to": str(entry.get("to") or ""),
+            "sessions": entry.get("sessions") if isinstance(entry.get("sessions"), int)
+            else None}
 
 
 # -- checking --------------------------------------------------------------------------------

@@ -131,10 +131,11 @@ def store_summary(store, *, today: date | None = None,
         ``backup_bytes`` (what a backup holds: no catalog, no ``cache/``), ``sessions``
         (session folders), ``recording`` (of them being recorded now), ``clients`` (client
         codes of the sessions and goal logs), ``goal_logs``, ``writable``, ``disks``
-        (removable disks found) and ``backup_to`` (suggested backup files, on those disks
-        or in the home folder).
+        (removable disks found), ``backup_to`` (suggested backup files, on those disks
+        or in the home folder) and ``last_backup`` (:func:`sessions.backup.last_backup`:
+        ``created_utc``, ``to``, ``sessions``; None if no backup was made from this store).
     """
-    from sessions.backup import store_files
+    from sessions.backup import last_backup, store_files
     from sessions.errors import StoreError
     from sessions.fsutil import read_json
 
@@ -159,5 +160,6 @@ def store_summary(store, *, today: date | None = None,
         "goal_logs": len(plan["clients"]),
         "writable": store.writable,
         "disks": [str(d) for d in disks],
+        "last_backup": last_backup(store),
         "backup_to": [str(t) for t in targets],
     }

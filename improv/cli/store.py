@@ -3,6 +3,7 @@ of all of it that can be checked and put back (docs/session-format.md, "Backups"
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -52,6 +53,16 @@ def files_words(names: list[str]) -> str:
     return ", " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")
 
 
+def ago_words(when_utc: str, *, now: datetime | None = None) -> str:
+    """``today``, ``yesterday``, ``12 days ago``: how long ago ``when_utc`` (ISO 8601 with
+    offset) was, in whole days of the local calendar."""
+    then = datetime.fromisoformat(when_utc).astimezone()
+    days = ((now or datetime.now().astimezone()).date() - then.date()).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
 @click.command("info")
 @json_option
 @click.pass_obj
@@ -62,7 +73,8 @@ def info_(app, as_json: bool) -> None:
     if not path.exists():
         result = {"path": str(path.expanduser().absolute()), "exists": False, "bytes": 0,
                   "backup_bytes": 0, "sessions": 0, "recording": 0, "clients": 0,
-                  "goal_logs": 0, "writable": None, "disks": [], "backup_to": []}
+                  "goal_logs": 0, "writable": None, "disks": [], "backup_to": [],
+                  "last_backup": None}
     else:
         from sessions.storeinfo import store_summary
 
@@ -80,6 +92,10 @@ def info_(app, as_json: bool) -> None:
                    + ("" if r["writable"] else " (read-only)"))
         click.echo(f"backup    {size_words(r['backup_bytes'])} (no measures or waveforms: "
                    "improv makes them again)")
+        last = r["last_backup"]
+        click.echo("          last backup: " + (
+            f"{ago_words(last['created_utc'])}, to {last['to']}" if last
+            else "none made from this store yet"))
         for target in r["backup_to"]:
             click.echo(f"          improv backup --to {shell_words(target)}")
         if not r["disks"]:

@@ -182,10 +182,13 @@ def test_info_tells_the_backup_size_and_a_dated_name_on_a_disk(run_cli, sid, sto
     lines = human.splitlines()
     assert lines[1].startswith("holds     1 session of 1 client, 3.") and "MB in all" in lines[1]
     assert lines[2].startswith("backup    ") and " kB (no measures or waveforms" in lines[2]
-    assert lines[3] == f"          improv backup --to '{disk}/improv-{today}-2.zip'"
+    assert lines[3] == "          last backup: none made from this store yet"
+    assert lines[4] == f"          improv backup --to '{disk}/improv-{today}-2.zip'"
     assert "no backup disk found" not in human
     r = run_cli("backup", "--to", str(disk / f"improv-{today}-2.zip"))
     assert r.exit_code == 0, r.stderr  # the suggestion works
+    assert (f"          last backup: today, to {disk}/improv-{today}-2.zip"
+            in run_cli("info").stdout.splitlines())
 
     monkeypatch.setattr(storeinfo, "removable_disks", lambda: [])
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -195,3 +198,16 @@ def test_info_tells_the_backup_size_and_a_dated_name_on_a_disk(run_cli, sid, sto
     human = run_cli("info").stdout
     assert f"improv backup --to {tmp_path}/home/improv-{today}.zip" in human
     assert "(no backup disk found: plug one in and run 'improv info' again)" in human
+
+
+def test_ago_words():
+    from datetime import datetime, timezone
+
+    from improv.cli.store import ago_words
+
+    now = datetime(2026, 12, 18, 12, 0, tzinfo=timezone.utc).astimezone()
+    assert [ago_words(t, now=now) for t in ("2026-12-18T11:00:00+00:00",
+                                            "2026-12-17T12:00:00+00:00",
+                                            "2026-12-06T12:00:00+00:00",
+                                            "2026-12-19T12:00:00+00:00")] == \
+        ["today", "yesterday", "12 days ago", "today"]

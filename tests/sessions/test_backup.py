@@ -274,3 +274,51 @@ def test_a_backup_whose_key_is_damaged_is_never_restored(store, full, tmp_path):
                                  "restored"):
             restore_store(new, out)
         assert tree_snapshot(new.root) == before
+
+
+# -- the store's note of its last backup -----------------------------------------------------
+
+def test_a_backup_is_noted_in_the_store_and_a_failed_one_is_not(store, full, tmp_path,
+                                                                monkeypatch):
+    from sessions import backup
+    from sessions.backup import LAST_BACKUP, last_backup
+
+    assert last_backup(store) is None
+    made = backup_store(store, tmp_path / "b.zip")
+    note = store.root / LAST_BACKUP
+    assert note.stat().st_mode & 0o777 == 0o600
+    assert last_backup(store) == {"created_utc": made["created_utc"],
+                                  "to": str((tmp_path / "b.zip").resolve()), "sessions": 1}
+
+    def broken(self, src, out, h):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(backup._Sink, "_pump", broken)
+    with pytest.raises(OSError):
+        backup_store(store, tmp_path / "c.zip")
+    assert last_backup(store)["to"].endswith("b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as z:  # the note is the store's, not backed up
+        assert not any(LAST_BACKUP in n for n in z.namelist())
+
+
+@pytest.mark.parametrize("text", ["{", "[]", '{"created_utc": "last week"}'])
+def test_an_unreadable_note_means_no_last_backup(store, text):
+    from sessions.backup import LAST_BACKUP, last_backup
+
+    (store.root / LAST_BACKUP).write_text(text)
+    assert last_backup(store) is None
+
+
+def test_a_backup_is_made_when_the_note_cannot_be_written(store, full, tmp_path, monkeypatch,
+                                                          caplog):
+    import logging
+
+    from sessions import fsutil
+    from sessions.backup import last_backup
+
+    def full_disk(path, obj, **kw):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(fsutil, "atomic_write_json", full_disk)
+    with caplog.at_level(logging.WARNING, logger="sessions.backup"):
+        assert backup_store(store, tmp_path / "b")["sessions"] == [full]
+    assert "could not be noted in the store: No space left on device" in caplog.text
+    assert (tmp_path / "b" / "BACKUP.json").exists() and last_backup(store) is None
