@@ -285,11 +285,47 @@ def _either(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+class AmbiguousIndicatorError(ParameterError):
+    """A measure without a player that names several of the client's columns.
+
+    The message names the indicator as the command line writes it (``MEASURE:up@PLAYER``);
+    ``owners`` gives the candidates as data, so that another caller (the web page's Player
+    list) can word it its own way.
+
+    Attributes
+    ----------
+    measure, direction : str
+        The indicator as given.
+    columns : list of str
+        The catalog columns the measure names, in the order of ``owners``.
+    owners : list of str
+        The player or pair (``client|therapist``) of each column, without repeats, in the order
+        of the client's sessions.
+    """
+
+    def __init__(self, *, client: str, measure: str, direction: str,
+                 columns: Sequence[str], order: Sequence[str] = ()) -> None:
+        from analysis.features import split_column
+
+        def rank(c: str) -> tuple[int, str]:
+            owner = split_column(c)[0]
+            return (list(order).index(owner) if owner in order else len(order), c)
+
+        self.measure, self.direction = measure, direction
+        self.columns = sorted(columns, key=rank)
+        self.owners = list(dict.fromkeys(split_column(c)[0] for c in self.columns))
+        super().__init__(
+            f"indicator {measure} names {len(self.columns)} measures of client {client} "
+            f"({', '.join(self.columns[:4])}); name one with @PLAYER, e.g. "
+            f"{measure}:{direction}@{self.owners[0]}", parameter="indicator")
+
+
 def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *,
                      listing: str = "") -> list[dict]:
     """Refuse measures that are not in the feature list or have no number per session
     (:func:`session_measure_problem`), players the client's sessions do not have, and a
-    measure without a player that names several of the client's columns. A refused measure
+    measure without a player that names several of the client's columns
+    (:class:`AmbiguousIndicatorError`, with the candidates as data). A refused measure
     is answered with the names the client's sessions have that it may have meant
     (:func:`suggested_indicators`), and ``listing``: where all of them are listed (the
     command line: ``'improv goals measures --client C07' lists them all``)."""
@@ -325,10 +361,9 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *
                                  f"{', '.join(players + pairs) or 'none'})")
         hits = matching_columns(columns, ind["measure"], player)
         if player is None and len(hits) > 1:
-            raise ParameterError(
-                f"indicator {ind['measure']} names {len(hits)} measures of client {client} "
-                f"({', '.join(hits[:4])}); name one with @PLAYER, e.g. "
-                f"{ind['measure']}:{ind['direction']}@{hits[0].split('.')[0]}")
+            raise AmbiguousIndicatorError(client=client, measure=ind["measure"],
+                                          direction=ind["direction"], columns=hits,
+                                          order=players + pairs)
         out.append({"measure": ind["measure"], "direction": ind["direction"], "player": player})
     return out
 

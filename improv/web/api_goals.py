@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from improv.errors import ParameterError
 from improv.web.api_sessions import _check_client
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
@@ -128,9 +129,10 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     comparison shows by default, a player's share under its name), those the client's sessions
     have values of (``measured``), their labels with units as the form shows them
     (``measure_labels``, also of the measures in ``keep``: those the client's goals already
-    use, offered or not), players and pairs, and the vocabulary's tags (``iap``: the
-    dimensions that are Bruscia's profiles)."""
-    from analysis.features import FEATURES, feature_matches
+    use, offered or not), players and pairs (``players``), per measured measure the players
+    or pairs whose sessions have it (``measure_players``: the Player list offers only them),
+    and the vocabulary's tags (``iap``: the dimensions that are Bruscia's profiles)."""
+    from analysis.features import FEATURES, feature_matches, split_column
     from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goals import client_columns, client_players, session_measure_problem
     from improv.reports.labels import heading
@@ -138,8 +140,8 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
 
     # only measures with a number per session: a curve ("Who leads") or a word ("Key") chosen
     # here would leave the goal at "0 sessions so far" for ever
-    have = {c.rsplit(".", 1)[-1] for c in client_columns(store, client)
-            if "_role_" not in c} - _NOT_MEASURES
+    columns = {c for c in client_columns(store, client) if "_role_" not in c}
+    have = {c.rsplit(".", 1)[-1] for c in columns} - _NOT_MEASURES
     have = {n for n in have if session_measure_problem(n) is None and offered_as_goal(n)}
     listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES
               and session_measure_problem(f.name) is None and offered_as_goal(f.name)}
@@ -150,6 +152,16 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
 
     players = client_players(store, client)
     pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+    # who has each measured measure: the Player list offers only them (a pair measure such as
+    # client_leads_share may be measured for client & therapist and for client & room)
+    order = {o: k for k, o in enumerate(players + pairs)}
+    owners: dict[str, list[str]] = {}
+    for c in sorted(columns):
+        owner, _, name = split_column(c)
+        if name in have and owner:
+            owners.setdefault(name, []).append(owner)
+    measure_players = {n: sorted(set(o), key=lambda x: (order.get(x, len(order)), x))
+                       for n, o in owners.items()}
     measured = by_label(have)
     measures = measured + by_label(listed - have)
     # the measures a comparison shows by default, offered first (a therapist's usual choices);
@@ -158,9 +170,52 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
               if n in measures and feature_matches(n, d)]
     return {"measures": measures, "common_measures": list(dict.fromkeys(common)),
             "measure_labels": labels, "measured": measured, "players": players + pairs,
+            "measure_players": measure_players,
             "tags": vocabulary.all_tags(vocabulary.load(store.root)),
             # the dimensions that are Bruscia's profiles, grouped as the annotation form does
             "iap": list(vocabulary.IAP_PROFILES)}
+
+
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def ambiguous_words(exc) -> str:
+    r"""The page's words for an indicator whose measure several players or pairs have
+    (:class:`improv.reports.goals.AmbiguousIndicatorError`): what to choose, and where, never
+    the command line's ``@PLAYER``. The form's Player list offers only those who have the
+    measure, so this answers an old goal or a client whose sessions changed.
+
+    >>> from improv.reports.goals import AmbiguousIndicatorError
+    >>> print(ambiguous_words(AmbiguousIndicatorError(
+    ...     client="C07", measure="client_leads_share", direction="up",
+    ...     columns=["client|room.client_leads_share", "client|therapist.client_leads_share"],
+    ...     order=["client|therapist", "client|room"])).replace(": ", ":\n"))
+    client leads is measured for two pairs:
+    choose one under Player (client & therapist, or client & room)
+    """
+    from analysis.features import label
+
+    owners = [o.replace("|", " & ") for o in exc.owners]
+    pairs = sum("|" in o for o in exc.owners)
+    if len(owners) == 1:  # one player's measure from two of its inputs: the player decides
+        kind = "pair" if pairs else "player"
+        return (f"{label(exc.measure)} is measured for one {kind}: choose it under Player "
+                f"({owners[0]})")
+    kind = ("pairs" if pairs == len(owners) else "players" if not pairs
+            else "players and pairs")
+    n = _NUMBERS[len(owners)] if len(owners) < len(_NUMBERS) else str(len(owners))
+    who = f"{', '.join(owners[:-1])}, or {owners[-1]}"
+    return f"{label(exc.measure)} is measured for {n} {kind}: choose one under Player ({who})"
+
+
+def _worded(call):
+    """``call()``, an ambiguous indicator said in the page's words (:func:`ambiguous_words`)."""
+    from improv.reports.goals import AmbiguousIndicatorError
+
+    try:
+        return call()
+    except AmbiguousIndicatorError as exc:
+        raise ParameterError(ambiguous_words(exc), parameter="indicator") from None
 
 
 @router.get("/clients/{client}/goals")
@@ -186,8 +241,9 @@ def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[
 
     client = _check_client(client)
     inds, tags = _indicators(body)
-    return add_goal(store, client, text=body.text or "", since=body.since or None,
-                    indicators=inds or [], tags=tags or [], by=body.by)
+    return _worded(lambda: add_goal(store, client, text=body.text or "",
+                                    since=body.since or None, indicators=inds or [],
+                                    tags=tags or [], by=body.by))
 
 
 @router.patch("/goals/{goal_id}")
@@ -196,8 +252,8 @@ def edit(goal_id: str, body: GoalBody, store: Store = Depends(get_store)) -> dic
     from improv.reports.goals import edit_goal
 
     inds, tags = _indicators(body)
-    return edit_goal(store, goal_id, since=body.since or None, text=body.text,
-                     indicators=inds, tags=tags, by=body.by)
+    return _worded(lambda: edit_goal(store, goal_id, since=body.since or None, text=body.text,
+                                     indicators=inds, tags=tags, by=body.by))
 
 
 def _end(store: Store, goal_id: str, body: EndBody, op: str) -> dict[str, Any]:

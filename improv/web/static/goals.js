@@ -130,8 +130,10 @@ function goalForm(code, r, g, reload) {
     m.id = `${k}-measure`;
     const d = direction(ind && ind.direction);
     d.id = `${k}-dir`;
-    const p = h('select', { id: `${k}-player`, class: 'goal-player' }, h('option', { value: '' }, 'any player'),
-      r.choices.players.map((n) => h('option', { value: n, selected: ind && ind.player === n }, n.replace('|', ' & '))));
+    const p = h('select', { id: `${k}-player`, class: 'goal-player' });
+    playerOptions(p, r, m.value, ind && ind.player);
+    // the Player list follows the measure: only those who have it (the one preselected)
+    m.addEventListener('change', () => playerOptions(p, r, m.value, p.value));
     // every select named by a label of its own (a screen reader says more than "combo box")
     rows.append(h('div', { class: 'row goal-measure-row' }, h('label', { for: m.id }, 'Measure'), m,
       h('label', { for: d.id }, 'progress when it goes'), d, h('label', { for: p.id }, 'Player'), p));
@@ -160,7 +162,13 @@ function goalForm(code, r, g, reload) {
       else await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'POST', body });
       say(g ? 'Goal changed (the earlier version is kept)' : 'Goal added');
       reload();
-    } catch (ex) { err.textContent = ex.message; say(ex.message, { error: true }); }
+    } catch (ex) {
+      err.textContent = ex.message;
+      say(ex.message, { error: true });
+      // a Player list still at "choose who": there is where the answer goes
+      const unchosen = [...rows.querySelectorAll('select.goal-player')].find((p) => p.required && !p.value);
+      if (unchosen) unchosen.focus();
+    }
   };
   // the date picker greys out the days a goal cannot start on (min, max), and the server's
   // one-line reason is said next to the button (novalidate: not the browser's own bubble)
@@ -174,6 +182,29 @@ function goalForm(code, r, g, reload) {
       h('div', { class: 'row' }, h('label', { for: tag.id }, 'Tag counted per session'), tag,
         h('label', { for: tagDir.id }, 'progress when it goes'), tagDir),
       h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, g ? 'Save change' : 'Add goal')), err));
+}
+
+// a player or a pair as the page names them: "client & therapist", never "client|therapist"
+const who = (n) => n.split('|').join(' & ');
+
+// The Player list of a goal's measure row: the players or pairs whose sessions have the
+// measure (api_goals: measure_players); one of them: that one, chosen; several: one must be
+// chosen (the first entry says so, there is no "any player": the server would not know which
+// one is meant). A measure not measured for this client yet (or none chosen) offers every
+// player and pair, and "any player". The player a goal already has stays offered.
+function playerOptions(p, r, measure, keep) {
+  const opt = (n) => h('option', { value: n, selected: keep === n }, who(n));
+  const have = measure && measure !== MORE ? (r.choices.measure_players || {})[measure] : null;
+  if (!have || !have.length) {
+    p.required = false;
+    p.replaceChildren(h('option', { value: '' }, 'any player'), ...r.choices.players.map(opt));
+  } else {
+    const offered = keep && !have.includes(keep) ? [...have, keep] : have;
+    p.required = offered.length > 1;
+    p.replaceChildren(...(p.required ? [h('option', { value: '' }, 'choose who')] : []), ...offered.map(opt));
+    if (!p.required) p.value = offered[0];
+  }
+  if (keep && [...p.options].some((o) => o.value === keep)) p.value = keep;
 }
 
 // the value of the measure select's "More measures…" choice (no measure has this name)

@@ -156,9 +156,13 @@ def test_client_page_adds_a_goal_and_draws_its_chart(goal_store, live_server, pa
     expect(common.first).to_have_attribute("value", "notes_per_s")
     values = measure.locator("option").evaluate_all("os => os.map((o) => o.value)")
     assert len(values) == len(set(values)) and "silence_share" in values
-    expect(form.get_by_label("Player").locator('option[value="client|therapist"]')).to_have_text(
-        "client & therapist")
+    # the players of the chosen measure only (Notes per second: client and therapist)
+    expect(form.get_by_label("Player").locator("option")).to_have_text(
+        ["choose who", "client", "therapist"])
     form.get_by_label("Measure").select_option("client_leads_share")
+    # a measure of one pair: that pair, chosen, by its players' names
+    expect(form.get_by_label("Player").locator("option")).to_have_text(["client & therapist"])
+    expect(form.get_by_label("Player")).to_have_value("client|therapist")
     form.get_by_label("progress when it goes").first.select_option("up")
     form.get_by_role("button", name="Another measure").click()
     form.get_by_label("Measure").nth(1).select_option("silence_share")
@@ -297,3 +301,191 @@ def test_the_goal_form_offers_only_measures_a_therapist_would_agree(measure, off
     from improv.web.api_goals import offered_as_goal
 
     assert offered_as_goal(measure) is offered
+
+
+# -- a third input (a room microphone): a pair measure for two pairs (review 28, finding 2) --
+
+ROOM_WEEKS = 5
+
+
+def build_room_store(tmp_path):
+    """C07 with five weekly sessions of three players: client and therapist on a keyboard's
+    MIDI tracks, and a room microphone ("room"), analysis values in the catalog. The client's
+    leading share is measured for two pairs (client & therapist, client & room), "Both playing"
+    for two others, "room leads" for one; returns (store path, session IDs oldest first)."""
+    from datetime import datetime, timedelta, timezone
+
+    from improv.analyze import default_keys
+    from sessions.importer import import_files
+    from sessions.store import Store
+    from tests.sessions.helpers import write_audio, write_midi
+
+    path = tmp_path / "store"
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    with Store(path) as store:
+        for week in range(ROOM_WEEKS):
+            folder = tmp_path / f"w{week}"
+            folder.mkdir()
+            mid = write_midi(folder / "keys.mid", tracks={
+                "client": [(0.5, 0, 60, 80), (4.0, 0, 64, 80)],
+                "therapist": [(1.0, 9, 38, 90)]})
+            write_audio(folder / "room.wav", seconds=2.0, sr=8000)
+            ids.append(import_files(
+                store, [mid, folder / "room.wav"], client="C07",
+                players=["client=keys.mid:2", "therapist=keys.mid:3", "room=room.wav"],
+                started=start + timedelta(days=7 * week))["id"])
+        for i, sid in enumerate(ids):
+            keys = default_keys(store.session(sid))
+            lead = 0.1 + 0.05 * i
+            for owner, values in {
+                    "client": {"status": "ok", "midi.notes_per_s": 2.0 + 0.1 * i},
+                    "therapist": {"status": "ok", "midi.notes_per_s": 0.2},
+                    "room": {"status": "ok"},
+                    "client|therapist": {"client_leads_share": lead,
+                                         "therapist_leads_share": 1 - lead,
+                                         "joint_share": 0.4},
+                    "client|room": {"client_leads_share": lead / 2,
+                                    "room_leads_share": 1 - lead / 2},
+                    "therapist|room": {"joint_share": 0.3}}.items():
+                store.catalog.put_features(sid, owner, keys[owner], values)
+    return path, ids
+
+
+@pytest.fixture
+def room_store(tmp_path):
+    return build_room_store(tmp_path)
+
+
+TWO_PAIRS = ("client leads is measured for two pairs: choose one under Player "
+             "(client & therapist, or client & room)")
+
+
+def test_the_library_gives_an_ambiguous_indicator_its_candidates(room_store):
+    """The library's error names the candidates as data (the page words them) and keeps the
+    command line's wording, in the order of the client's sessions."""
+    from improv.reports.goals import AmbiguousIndicatorError, check_indicators
+    from sessions.store import Store
+
+    path, _ = room_store
+    with Store(path) as store:
+        with pytest.raises(AmbiguousIndicatorError) as caught:
+            check_indicators(store, "C07", [{"measure": "client_leads_share",
+                                             "direction": "up", "player": None}])
+        (ok,) = check_indicators(store, "C07", [{"measure": "client_leads_share",
+                                                 "direction": "up", "player": "client|room"}])
+    e = caught.value
+    assert e.owners == ["client|therapist", "client|room"] and e.parameter == "indicator"
+    assert e.columns == ["client|therapist.client_leads_share", "client|room.client_leads_share"]
+    assert "e.g. client_leads_share:up@client|therapist" in str(e)
+    assert ok["player"] == "client|room"
+
+
+def test_goals_api_lists_who_has_each_measure_and_words_an_ambiguous_one(room_store,
+                                                                         client_for):
+    from sessions.goals import add_goal, client_goals
+    from sessions.store import Store
+
+    path, _ = room_store
+    c = client_for(path)
+    choices = c.get("/api/clients/C07/goals").json()["choices"]
+    who = choices["measure_players"]
+    # per measure, only the players or pairs whose sessions have it, in the sessions' order
+    assert who["client_leads_share"] == ["client|therapist", "client|room"]
+    assert who["room_leads_share"] == ["client|room"]
+    assert who["joint_share"] == ["client|therapist", "therapist|room"]
+    assert who["notes_per_s"] == ["client", "therapist"]
+    assert set(who) == set(choices["measured"])
+    # every pair of the three players is still a player of the form (for measures not yet
+    # measured for this client)
+    assert {"client|therapist", "client|room", "therapist|room"} <= set(choices["players"])
+    # no player for a measure two pairs have: the page's words, not the command line's
+    before = tree_snapshot(path)
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Dares to lead", "indicators": [
+            {"measure": "client_leads_share", "direction": "up", "player": None}]})
+    assert r.status_code == 400 and r.json()["error"] == TWO_PAIRS, r.text
+    assert "@" not in r.json()["error"] and "|" not in r.json()["error"]
+    assert tree_snapshot(path) == before
+    # two players: said as players
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Plays more", "indicators": [{"measure": "notes_per_s", "direction": "up"}]})
+    assert r.status_code == 400 and r.json()["error"] == (
+        "Notes per second is measured for two players: choose one under Player (client, or "
+        "therapist)"), r.text
+    # an old goal without a player (made before the room microphone, say): its change is
+    # answered the same way, and nothing is written
+    with Store(path) as store:
+        old = add_goal(store, "C07", text="Leads", since="2026-01-05", indicators=[
+            {"measure": "client_leads_share", "direction": "up", "player": None}])
+    r = c.patch(f"/api/goals/{old['id']}", json={"text": "Leads more", "indicators": [
+        {"measure": "client_leads_share", "direction": "up", "player": None}]})
+    assert r.status_code == 400 and r.json()["error"] == TWO_PAIRS, r.text
+    with Store(path) as store:
+        assert [len(g["versions"]) for g in client_goals(store, "C07")["goals"]] == [1]
+    # with the pair chosen, it is added
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Dares to lead", "indicators": [
+            {"measure": "client_leads_share", "direction": "up", "player": "client|room"}]})
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_player_list_offers_only_who_has_the_measure(room_store, live_server, page):
+    """A session with a room microphone: "client leads" is measured for two pairs. The Player
+    list follows the measure; left at "choose who", the page says in its words what to
+    choose; with a pair chosen the goal is added."""
+    path, ids = room_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07")
+    form = page.get_by_role("form", name="Add a goal")
+    form.wait_for(timeout=120000)
+    measure, player = form.get_by_label("Measure"), form.get_by_label("Player")
+    form.get_by_label("Goal").fill("Dares to lead the music")
+    form.get_by_label("Agreed on").fill("2026-01-05")
+    measure.select_option("client_leads_share")
+    # several: "choose who" first, no "any player", pairs by their players' names
+    expect(player.locator("option")).to_have_text(
+        ["choose who", "client & therapist", "client & room"])
+    expect(player).to_have_value("")
+    assert player.evaluate("p => p.required")
+    # another measure: its own players; one: that one, chosen
+    measure.select_option("notes_per_s")
+    expect(player.locator("option")).to_have_text(["choose who", "client", "therapist"])
+    measure.select_option("room_leads_share")
+    expect(player.locator("option")).to_have_text(["client & room"])
+    expect(player).to_have_value("client|room")
+    assert not player.evaluate("p => p.required")
+    # no measure: every player and pair, and "any player"
+    measure.select_option("")
+    texts = player.locator("option").all_inner_texts()
+    assert texts[0] == "any player" and "therapist & room" in texts, texts
+    assert not [t for t in texts if "|" in t], texts
+    # a player chosen stays chosen where the next measure has it too ("client & room", the
+    # one of "room leads", stayed through "no measure")
+    expect(player).to_have_value("client|room")
+    player.select_option("")
+    # the guide's way, Player left as it is: the page's words, next to the button
+    measure.select_option("client_leads_share")
+    expect(player).to_have_value("")
+    form.get_by_label("progress when it goes").first.select_option("up")
+    form.get_by_role("button", name="Add goal").click()
+    expect(form.get_by_role("alert")).to_have_text(TWO_PAIRS)
+    expect(player).to_be_focused()
+    assert page.locator("article.goal").count() == 0
+    shot(page, "goal-player-to-choose")
+    player.select_option("client|therapist")
+    form.get_by_role("button", name="Add goal").click()
+    goal = page.locator("article.goal", has_text="Dares to lead the music")
+    goal.wait_for()
+    expect(goal.locator('figure.goal-chart[data-indicator="client leads"] .pt')).to_have_count(
+        len(ids))
+    expect(page.get_by_role("form", name="Add a goal").get_by_role("alert")).to_have_text("")
+    # the change form keeps the pair, in its own filtered list
+    goal.get_by_role("button", name="Change…").click()
+    kept = goal.get_by_role("form", name="Change goal").get_by_label("Player")
+    expect(kept).to_have_value("client|therapist")
+    expect(kept.locator("option")).to_have_text(
+        ["choose who", "client & therapist", "client & room"])
