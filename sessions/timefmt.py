@@ -139,3 +139,20 @@ def local_day(utc: str) -> str:
     True
     """
     return local_moment(utc).date().isoformat()
+
+
+def ago_words(when_utc: str, *, now=None) -> str:
+    """``today``, ``yesterday``, ``12 days ago``: how long ago ``when_utc`` (ISO 8601 with
+    offset) was, in whole days of this computer's calendar (``now``: a datetime with a zone,
+    for tests).
+
+    >>> ago_words("2026-12-06T10:00:00+00:00", now=local_moment("2026-12-18T12:00:00+00:00"))
+    '12 days ago'
+    """
+    from datetime import datetime
+
+    then = local_moment(when_utc)
+    days = ((now or datetime.now().astimezone()).date() - then.date()).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"

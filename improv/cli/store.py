@@ -3,13 +3,13 @@ of all of it that can be checked and put back (docs/session-format.md, "Backups"
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from improv.cli.output import counted, emit, info, json_option
 from improv.cli.params import PlainPath
+from sessions.timefmt import ago_words
 
 
 def size_words(n_bytes: int) -> str:
@@ -51,16 +51,6 @@ def files_words(names: list[str]) -> str:
     if not words:
         return ""
     return ", " + (words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}")
-
-
-def ago_words(when_utc: str, *, now: datetime | None = None) -> str:
-    """``today``, ``yesterday``, ``12 days ago``: how long ago ``when_utc`` (ISO 8601 with
-    offset) was, in whole days of the local calendar."""
-    then = datetime.fromisoformat(when_utc).astimezone()
-    days = ((now or datetime.now().astimezone()).date() - then.date()).days
-    if days <= 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 @click.command("info")

@@ -15,10 +15,12 @@ import html
 import re
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from improv.web.deps import get_store
 from improv.web.errors import NotFound
+from sessions.store import Store
 
 router = APIRouter()
 
@@ -81,13 +83,18 @@ def render_guide(text: str) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-def help_page(*, store_path: Path | str | None = None) -> str:
+def help_page(*, store_path: Path | str | None = None,
+              last_backup: dict | None = None) -> str:
     """The whole Help page: the app's header, a line about this installation, the guide.
 
     Parameters
     ----------
     store_path : Path or str, optional
         The store this server works on, named at the top (where the data is, for backups).
+    last_backup : dict, optional
+        The store's last backup (:func:`sessions.backup.last_backup`: ``created_utc``),
+        said beside the store as "last backup: 12 days ago" (with a store and none:
+        "no backup made from it yet").
 
     Returns
     -------
@@ -98,9 +105,13 @@ def help_page(*, store_path: Path | str | None = None) -> str:
 
     about = f"improv {html.escape(__version__)}"
     if store_path is not None:
+        from sessions.timefmt import ago_words
+
         about += (" · the store folder (where everything is kept, see "
                   "<a href=\"#backups-and-privacy\">Backups and privacy</a>): "
-                  f"<code>{html.escape(str(store_path))}</code>")
+                  f"<code>{html.escape(str(store_path))}</code> · "
+                  + (f"last backup: {ago_words(last_backup['created_utc'])}" if last_backup
+                     else "no backup made from it yet"))
     return (
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -126,9 +137,13 @@ def help_redirect() -> RedirectResponse:
 
 
 @router.get("/help/", include_in_schema=False)
-def help_index(request: Request) -> HTMLResponse:
-    """The therapist's guide as a page of the app."""
-    return HTMLResponse(help_page(store_path=Path(request.app.state.store_path).absolute()),
+def help_index(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+    """The therapist's guide as a page of the app, with the store's folder and its last
+    backup at the top."""
+    from sessions.backup import last_backup
+
+    return HTMLResponse(help_page(store_path=Path(request.app.state.store_path).absolute(),
+                                  last_backup=last_backup(store)),
                         headers={"Cache-Control": "no-store"})
 
 

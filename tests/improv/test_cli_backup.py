@@ -203,7 +203,7 @@ def test_info_tells_the_backup_size_and_a_dated_name_on_a_disk(run_cli, sid, sto
 def test_ago_words():
     from datetime import datetime, timezone
 
-    from improv.cli.store import ago_words
+    from sessions.timefmt import ago_words
 
     now = datetime(2026, 12, 18, 12, 0, tzinfo=timezone.utc).astimezone()
     assert [ago_words(t, now=now) for t in ("2026-12-18T11:00:00+00:00",

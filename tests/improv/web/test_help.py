@@ -111,6 +111,13 @@ def test_help_page_is_served_signed_in_under_the_csp(tmp_path, client_for):
     assert '<a href="/help/" aria-current="page">Help</a>' in r.text
     # where the data is, for the backups section
     assert f"<code>{store}</code>" in r.text
+    assert "no backup made from it yet" in r.text  # and, after one, how long ago
+    from sessions.backup import backup_store
+    from sessions.store import Store
+
+    with Store(store) as st:
+        backup_store(st, to=tmp_path / "backup.zip")
+    assert "last backup: today" in c.get("/help/").text
     for title in SECTIONS:
         assert title.replace("'", "&#x27;") in r.text
     css = c.get("/help/help.css")
