@@ -72,7 +72,8 @@ class PlayerMap:
 
 
 def parse_player_map(spec: str) -> PlayerMap:
-    """Parse ``NAME=FILE[:N]`` (``N``, ``trackN`` or ``chN``).
+    """Parse ``NAME=FILE[:N]`` (``N``, ``trackN`` or ``chN``); spaces around ``=`` and ``:``
+    are left out (``Therapist = room.wav`` is ``Therapist=room.wav``).
 
     Raises
     ------
@@ -80,23 +81,48 @@ def parse_player_map(spec: str) -> PlayerMap:
         With the expected form, for anything else.
     """
     name, sep, rest = str(spec).partition("=")
+    name, rest = name.strip(), rest.strip()
     if not sep or not name or not rest:
         raise InvalidArgumentError(
             f"a player mapping must look like NAME=FILE or NAME=FILE:N (e.g. client=duet.mid:2), "
             f"got {spec!r}", parameter="players")
     mf.check_player_name(name)
+    file, kind, number = parse_part(rest)
+    return PlayerMap(player=name, file=file, kind=kind, number=number)
+
+
+def parse_part(spec: str) -> tuple[str, str | None, int | None]:
+    """``FILE[:N]`` (``N``, ``trackN`` or ``chN``) as ``(file, kind, number)``: ``kind`` is
+    None for the whole file, else ``"track"``, ``"channel"`` or ``"number"`` (a type-1 MIDI
+    file's track, a type-0 file's channel, an audio file's channel)."""
+    rest = str(spec).strip()
     file, kind, number = rest, None, None
     head, colon, tail = rest.rpartition(":")
-    if colon and head:
-        m = _SELECTOR.match(tail)
+    if colon and head.strip():
+        m = _SELECTOR.match(tail.strip())
         if m:
-            file = head
+            file = head.strip()
             number = int(m.group(2))
             word = (m.group(1) or "").lower()
             kind = "track" if word in ("track", "tr", "t") else "channel" if word else "number"
-            if word in ("ch", "channel", "c"):
-                kind = "channel"
-    return PlayerMap(player=name, file=file, kind=kind, number=number)
+    return file, kind, number
+
+
+def parse_left_out(spec: str) -> PlayerMap:
+    """``FILE:N``: a track or channel that no one plays (``leave_out`` of :func:`import_files`),
+    as a :class:`PlayerMap` without a player.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a whole file (remove it from the files instead) or an empty one.
+    """
+    file, kind, number = parse_part(spec)
+    if not file or number is None:
+        raise InvalidArgumentError(
+            f"a part left out must look like FILE:N (e.g. duet.mid:4), got {spec!r}; to leave "
+            "out a whole file, do not import it", parameter="leave_out")
+    return PlayerMap(player="", file=file, kind=kind, number=number)
 
 
 def _unreadable_audio(path: Path, exc: Exception) -> SessionFormatError:
@@ -250,6 +276,7 @@ def import_files(
     client: str | None = None,
     therapist: str | None = None,
     players: Sequence[PlayerMap | str] = (),
+    leave_out: Sequence[str] = (),
     offset: float | dict[str, float] = 0.0,
     title: str | None = None,
     started: datetime | None = None,
@@ -266,6 +293,10 @@ def import_files(
     client, therapist : str, optional
         Pseudonym codes.
     players : sequence of PlayerMap or ``NAME=FILE[:N]`` strings
+    leave_out : sequence of ``FILE:N`` strings
+        Tracks or channels that no one plays (a click track, a second microphone that is not
+        wanted): a MIDI part's messages are not imported, an audio channel stays in the file
+        for no player. Named in the manifest's ``settings.left_out``.
     offset : float or dict [seconds]
         Where the files start on the session clock: one value for all, or
         per file name.
@@ -294,11 +325,12 @@ def import_files(
     maps = [parse_player_map(m) if isinstance(m, str) else m for m in players]
     for m in maps:
         mf.check_player_name(m.player)
-    mapped = {id(m): _match_file(m.file, paths) for m in maps}
+    left = [parse_left_out(x) for x in leave_out]
+    mapped = {id(m): _match_file(m.file, paths) for m in maps + left}
     _check_offset_names(offset, paths)
 
     # 1. read and check everything before writing anything
-    gathered = _Gathered(paths, maps, mapped)
+    gathered = _Gathered(paths, maps, mapped, left)
     for p in paths:
         READERS[p.suffix.lower()].add(gathered, p, _file_offset(offset, p))
     if started is None:
@@ -309,7 +341,8 @@ def import_files(
     manifest = store.new_manifest(
         client=client, players=gathered.player_order, therapist=therapist, title=title,
         source="imported", demo=demo, started=started,
-        settings={"imported_files": [p.name for p in paths]},
+        settings={"imported_files": [p.name for p in paths],
+                  **({"left_out": gathered.left_out} if gathered.left_out else {})},
     )
     _mark_percussion(gathered, percussion)
     if gathered.warnings:
@@ -401,8 +434,10 @@ class _Gathered:
     warnings, naming the players it uses in the order they appear.
     """
 
-    def __init__(self, paths: list[Path], maps: list[PlayerMap], mapped: dict[int, Path]):
-        self.paths, self.maps, self.mapped = paths, maps, mapped
+    def __init__(self, paths: list[Path], maps: list[PlayerMap], mapped: dict[int, Path],
+                 left: Sequence[PlayerMap] = ()):
+        self.paths, self.maps, self.mapped, self.left = paths, maps, mapped, list(left)
+        self.left_out: list[str] = []  # the parts left out, in words
         self.midi_events: list[tuple[float, str, str, bytes]] = []
         self.file_markers: list[tuple[float, str]] = []
         self.player_order: list[str] = []
@@ -426,6 +461,25 @@ class _Gathered:
     def maps_of(self, p: Path) -> list[PlayerMap]:
         return [m for m in self.maps if self.mapped[id(m)] == p]
 
+    def left_of(self, p: Path) -> list[PlayerMap]:
+        return [m for m in self.left if self.mapped[id(m)] == p]
+
+
+def _names(m: PlayerMap, part: Part, mtype: int, ch: int | None) -> bool:
+    """True if the track or channel map ``m`` names this message (of ``part``, channel
+    ``ch``) of a file of MIDI type ``mtype``."""
+    if m.kind == "track" or (m.kind == "number" and mtype == 1):
+        return part.track == m.number
+    return ch == m.number
+
+
+def part_words(part: Part, mtype: int) -> str:
+    """A MIDI part as the page and the messages name it: "track 2 'Piano client'" (type 1),
+    "channel 3" (type 0)."""
+    if mtype == 0:
+        return f"channel {part.channel}" if part.channel else "its system messages"
+    return f"track {part.track}" + (f" {part.label!r}" if part.label else "")
+
 
 def _add_midi(g: _Gathered, p: Path, off: float) -> None:
     """Place a MIDI file's events with their players (read before, see :class:`_Gathered`)."""
@@ -434,7 +488,8 @@ def _add_midi(g: _Gathered, p: Path, off: float) -> None:
     file_maps = g.maps_of(p)
     g.file_ends.append(off + length)
     g.file_markers += [(t + off, text) for t, text in markers]
-    _check_midi_maps(p, parts, mtype, file_maps)
+    file_left = g.left_of(p)
+    _check_midi_maps(p, parts, mtype, file_maps + file_left)
     # SysEx and other system messages (a GS/XG reset, a song position), and the setup
     # of channels that play no note (a program change and controllers for all 16),
     # belong to no one: they go with the file's main player instead of becoming players
@@ -446,14 +501,21 @@ def _add_midi(g: _Gathered, p: Path, off: float) -> None:
             "give each a track or channel (e.g. client=FILE:2)", parameter="players")
     port = g.port_of[p]
     unplaced: list[tuple[float, bytes]] = []
+    dropped: dict[int, Part] = {}
+    tracks: dict[str, dict[str, None]] = {}  # player -> the names of its tracks, in order
     for part in parts:
         for t, data in part.events:
             ch = channel_of(data[0])
             # a track or channel map wins over a whole-file map, whatever the order
-            claims = {m.player for m in file_maps if m.number is not None and (
-                part.track == m.number
-                if m.kind == "track" or (m.kind == "number" and mtype == 1)
-                else ch == m.number)}
+            claims = {m.player for m in file_maps if m.number is not None
+                      and _names(m, part, mtype, ch)}
+            if any(_names(m, part, mtype, ch) for m in file_left):
+                if claims:
+                    raise InvalidArgumentError(
+                        f"{p.name}: {part_words(part, mtype)} is both left out and given to "
+                        f"{', '.join(sorted(claims))}; choose one", parameter="leave_out")
+                dropped[id(part)] = part
+                continue
             if len(claims) > 1:
                 raise InvalidArgumentError(
                     f"{p.name}: track {part.track}"
@@ -466,13 +528,25 @@ def _add_midi(g: _Gathered, p: Path, off: float) -> None:
                 continue
             player = player or part.default_player
             g.midi_events.append((t + off, g.use(player), port, data))
+            if part.label and mtype == 1:
+                tracks.setdefault(player, {})[part.label] = None
+    if dropped and not any(e[2] == port for e in g.midi_events):
+        raise InvalidArgumentError(
+            f"every part of {p.name} that plays is left out; to leave out the whole file, "
+            "do not import it (remove it from the files)", parameter="leave_out")
+    g.left_out += [f"{p.name} {part_words(pt, mtype)}" for pt in dropped.values()]
     if unplaced:
         counts = Counter(e[1] for e in g.midi_events if e[2] == port)
         main = (counts.most_common(1)[0][0] if counts
                 else default_player(p.stem, "midi"))
         g.midi_events += [(t + off, g.use(main), port, d) for t, d in unplaced]
     for player in dict.fromkeys(e[1] for e in g.midi_events if e[2] == port):
-        g.ports.append({"name": port, "player": player, "device": {"imported": p.name}})
+        device: dict[str, Any] = {"imported": p.name}
+        # the names of the tracks the player plays: the next import of this client's
+        # recordings finds the player by them (sessions.import_players)
+        if tracks.get(player):
+            device["tracks"] = list(tracks[player])
+        g.ports.append({"name": port, "player": player, "device": device})
 
 
 def _check_midi_maps(p: Path, parts: list[Part], mtype: int,
@@ -483,7 +557,8 @@ def _check_midi_maps(p: Path, parts: list[Part], mtype: int,
             continue
         if m.kind == "track" or (m.kind == "number" and mtype == 1):
             if not any(pt.track == m.number for pt in parts):
-                have = ", ".join(str(pt.track) for pt in parts)
+                have = ", ".join(
+                    f"{pt.track} {pt.label!r}" if pt.label else str(pt.track) for pt in parts)
                 raise InvalidArgumentError(
                     f"{p.name} has no track {m.number} with MIDI messages (tracks: {have})",
                     parameter="players")
@@ -504,21 +579,33 @@ def _add_audio(g: _Gathered, p: Path, off: float) -> None:
     if short:
         g.warnings.append(short)
     file_maps = g.maps_of(p)
-    chans: dict[str, list[int]] = {}
-    for m in file_maps:
-        if m.number is None:
-            chans.setdefault(m.player, []).extend(range(1, info.channels + 1))
-        elif not 1 <= m.number <= info.channels:
+    every = range(1, info.channels + 1)
+    for m in file_maps + g.left_of(p):
+        if m.number is not None and not 1 <= m.number <= info.channels:
             raise InvalidArgumentError(
                 f"{p.name} has {info.channels} channel(s); "
-                f"channel {m.number} does not exist", parameter="players")
+                f"channel {m.number} does not exist",
+                parameter="players" if m.player else "leave_out")
+    left_out = {m.number for m in g.left_of(p)}
+    chans: dict[str, list[int]] = {}
+    for m in file_maps:
+        if m.number is None:  # the whole file: every channel not left out
+            chans.setdefault(m.player, []).extend(c for c in every if c not in left_out)
+        elif m.number in left_out:
+            raise InvalidArgumentError(
+                f"{p.name}: channel {m.number} is both left out and given to {m.player}; "
+                "choose one", parameter="leave_out")
         else:
             chans.setdefault(m.player, []).append(m.number)
+    if left_out >= set(every):
+        raise InvalidArgumentError(
+            f"every channel of {p.name} is left out; to leave out the whole file, do not "
+            "import it (remove it from the files)", parameter="leave_out")
+    g.left_out += [f"{p.name} channel {c}" for c in sorted(left_out)]
     if not file_maps:
-        chans[g.audio_default[p]] = list(range(1, info.channels + 1))
+        chans[g.audio_default[p]] = [c for c in every if c not in left_out]
     else:
-        left = sorted(set(range(1, info.channels + 1))
-                      - {c for cs in chans.values() for c in cs})
+        left = sorted(set(every) - left_out - {c for cs in chans.values() for c in cs})
         if left:  # kept in the file, measured for no one
             g.warnings.append(
                 f"{p.name}: channel(s) {', '.join(map(str, left))} belong to no player "
@@ -564,17 +651,77 @@ def check_file(path: Path) -> str:
         The same one-line message as the import: unsupported, empty, unreadable, or beyond
         the limits of a session.
     """
+    return describe_file(path)["kind"]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _seconds_words(seconds: float) -> str:
+    """A file's length for people: "75 s", "12 min 5 s", "1 h 2 min"."""
+    s = int(round(seconds))
+    if s < 100:
+        return f"{max(s, 0)} s" if seconds >= 0.5 else f"{seconds:.1f} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """What a file to import holds, checked as :func:`check_file` checks it: a MIDI file's
+    tracks (type 1) or channels (type 0) with their names and notes, an audio file's channels.
+    The web app's import form lists these parts, each with its player.
+
+    Returns
+    -------
+    dict
+        ``name``, ``kind`` (``"midi"`` or ``"audio"``), ``length_s`` [seconds], ``text`` (the
+        file in words: "room.wav, 1 channel, 75 s"), ``midi_type`` (MIDI) or ``channels`` and
+        ``sr`` [Hz] (audio), and ``parts``: one per track or channel with MIDI messages (MIDI)
+        or per channel (audio), each with ``selector`` (the ``:N`` of a player mapping:
+        ``track2``, ``ch3``, ``1``), ``kind`` (``"track"`` or ``"channel"``), ``number``,
+        ``name`` (a track's name, else ""), ``notes`` (MIDI: the note-ons; a part with none
+        goes with the file's main player), ``channels`` (MIDI: the channels it uses, 1-16) and
+        ``text`` ("track 2 'Piano client', 83 notes").
+
+    Raises
+    ------
+    SessionFormatError
+        The same one-line message as the import: unsupported, empty, unreadable, or beyond
+        the limits of a session.
+    """
     path = Path(path)
     if path.suffix.lower() not in READERS:
         raise SessionFormatError(unsupported(path.name))
     kind = READERS[path.suffix.lower()].kind
-    if kind == "midi":
-        require_content(path)
-        _parts, _markers, _mtype, length = read_midi_parts(path)
-        _check_length(path, length)
-    else:
-        _audio_info(path)
-    return kind
+    if kind == "audio":
+        info = _audio_info(path)
+        length = info.frames / info.samplerate
+        return {"name": path.name, "kind": kind, "length_s": round(length, 3),
+                "channels": int(info.channels), "sr": int(info.samplerate),
+                "text": f"{path.name}, {_count(info.channels, 'channel')}, "
+                        f"{_seconds_words(length)}",
+                "parts": [{"selector": str(c), "kind": "channel", "number": c, "name": "",
+                           "text": f"channel {c}"} for c in range(1, info.channels + 1)]}
+    require_content(path)
+    parts, _markers, mtype, length = read_midi_parts(path)
+    _check_length(path, length)
+    out = []
+    for pt in parts:
+        if mtype == 0 and pt.channel is None:
+            continue  # a type-0 file's system messages: they go with its main player
+        notes = sum(1 for _, d in pt.events if is_note_on(d))
+        chans = sorted({c for _, d in pt.events if (c := channel_of(d[0])) is not None})
+        number = pt.channel if mtype == 0 else pt.track
+        text = part_words(pt, mtype) + ", " + (_count(notes, "note") if notes else "no notes")
+        if mtype == 1 and len(chans) > 1:
+            text += f", channels {', '.join(map(str, chans))}"
+        out.append({"selector": f"ch{number}" if mtype == 0 else f"track{number}",
+                    "kind": "channel" if mtype == 0 else "track", "number": number,
+                    "name": pt.label, "notes": notes, "channels": chans, "text": text})
+    return {"name": path.name, "kind": kind, "length_s": round(length, 3), "midi_type": mtype,
+            "text": f"{path.name}, MIDI type {mtype}, {_seconds_words(length)}", "parts": out}
 
 
 def supported(name: str) -> bool:

@@ -30,6 +30,7 @@ class Part:
     channel: int | None  # 1-16
     default_player: str
     events: list[tuple[float, bytes]]
+    label: str = ""  # the track's name as the file gives it ("Piano client"), or ""
 
 
 def require_content(path: Path) -> None:
@@ -148,7 +149,8 @@ def read_midi_parts(path: Path) -> tuple[list[Part], list[tuple[float, str]], in
                 label = f"ch{ch}" if ch is not None else "system"
                 parts.append(Part(path, index, ch, label, by_channel[ch]))
         else:
-            parts.append(Part(path, index, None, default_player(name, f"track{index}"), events))
+            parts.append(Part(path, index, None, default_player(name, f"track{index}"), events,
+                              label=name.strip()))
     if not parts:
         raise SessionFormatError(
             f"{path.name} holds no MIDI messages to import (only meta events or nothing)"

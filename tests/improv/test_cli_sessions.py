@@ -364,7 +364,8 @@ def _one_line_error(r) -> str:
      "(e.g. client=duet.mid:2)"),
     (None, ["x.mid", "--player", "client=y.mid"], "'y.mid', which is not among the files",
      "(x.mid)"),
-    (None, ["x.mid", "--player", "client=x.mid:9"], "x.mid has no track 9", "(tracks: 2)"),
+    (None, ["x.mid", "--player", "client=x.mid:9"], "x.mid has no track 9",
+     "(tracks: 2 'piano')"),
     (None, ["x.mid", "--player", "client=x.mid:ch17"], "MIDI channel must be in 1..16", None),
 ])
 def test_bad_import_input_is_one_line_and_leaves_the_store_as_it_was(
@@ -381,6 +382,17 @@ def test_bad_import_input_is_one_line_and_leaves_the_store_as_it_was(
     assert fix is None or fix in line, line
     assert tree_snapshot(store_path) == before
     assert len(run_cli("sessions", "list", "--json").json()) == 2
+
+
+def test_import_player_mappings_may_have_spaces_around_the_equals_sign(run_cli, tmp_path):
+    """'Therapist = room.wav' (review 28 second, finding 8) is 'Therapist=room.wav'."""
+    write_audio(tmp_path / "room.wav", seconds=1.0, sr=8000, channels=1)
+    write_midi(tmp_path / "keys.mid")
+    r = run_cli("sessions", "import", tmp_path / "room.wav", tmp_path / "keys.mid",
+                "--client", "C07", "--player", "Therapist = room.wav",
+                "--player", " client =keys.mid : 2", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert sorted(r.json()["players"]) == ["Therapist", "client"]
 
 
 def test_a_cut_short_wav_is_imported_with_a_warning(run_cli, tmp_path):

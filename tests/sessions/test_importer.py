@@ -296,3 +296,97 @@ def test_audio_channels_left_out_of_a_mapping_are_named(store, tmp_path):
                      players=["client=six.wav:2", "therapist=six.wav:5"])
     assert m["audio"][0]["players"] == {"client": [2], "therapist": [5]}
     assert any("channel(s) 1, 3, 4, 6 belong to no player" in w for w in m["warnings"])
+
+
+# -- review 28 (second), findings 1 and 8: the parts of a file, spaces, names in errors ------
+
+def _keyboard(path):
+    return write_midi(path, tracks={"Piano client": [(0.5 * k, 0, 60 + k, 90) for k in range(4)],
+                                    "Piano therapist": [(0.3, 1, 48, 80)]})
+
+
+@pytest.mark.parametrize("spec, expect", [
+    ("Therapist = room.wav", ("Therapist", "room.wav", None, None)),
+    (" client =duet.mid : 2 ", ("client", "duet.mid", "number", 2)),
+    ("client= duet.mid:track3", ("client", "duet.mid", "track", 3)),
+])
+def test_spaces_around_the_equals_sign_are_left_out(spec, expect):
+    m = parse_player_map(spec)
+    assert (m.player, m.file, m.kind, m.number) == expect
+
+
+def test_describe_file_lists_tracks_with_names_and_notes_and_audio_channels(tmp_path):
+    from sessions.importer import check_file, describe_file
+
+    mid = _keyboard(tmp_path / "keyboard-3.mid")
+    d = describe_file(mid)
+    assert d["kind"] == "midi" and d["midi_type"] == 1
+    # the tempo track holds no MIDI message: it is not a part
+    assert [p["text"] for p in d["parts"]] == ["track 2 'Piano client', 4 notes",
+                                                "track 3 'Piano therapist', 1 note"]
+    assert [(p["selector"], p["name"], p["channels"]) for p in d["parts"]] == [
+        ("track2", "Piano client", [1]), ("track3", "Piano therapist", [2])]
+    write_audio(tmp_path / "room.wav", sr=8000, seconds=75.0, channels=1)
+    a = describe_file(tmp_path / "room.wav")
+    assert a["text"] == "room.wav, 1 channel, 75 s"
+    assert [p["selector"] for p in a["parts"]] == ["1"]
+    t0 = write_midi(tmp_path / "t0.mid", mtype=0,
+                    tracks={"x": [(0.0, 0, 60, 90), (0.5, 9, 36, 90), (1.0, 0, 64, 90)]})
+    assert [p["text"] for p in describe_file(t0)["parts"]] == ["channel 1, 2 notes",
+                                                                "channel 10, 1 note"]
+    assert [p["selector"] for p in describe_file(t0)["parts"]] == ["ch1", "ch10"]
+    assert check_file(mid) == "midi" and check_file(tmp_path / "room.wav") == "audio"
+
+
+def test_a_missing_track_is_named_with_the_tracks_there_are(store, tmp_path):
+    mid = _keyboard(tmp_path / "keyboard-3.mid")
+    before = tree_snapshot(store.root)
+    with pytest.raises(InvalidArgumentError) as e:
+        import_files(store, [mid], players=["client=keyboard-3.mid:1"])
+    assert str(e.value) == ("keyboard-3.mid has no track 1 with MIDI messages "
+                            "(tracks: 2 'Piano client', 3 'Piano therapist')")
+    assert tree_snapshot(store.root) == before
+
+
+def test_imported_ports_keep_their_track_names(store, tmp_path):
+    mid = _keyboard(tmp_path / "keyboard-3.mid")
+    m = import_files(store, [mid], players=["client=keyboard-3.mid:2",
+                                            "therapist=keyboard-3.mid:3"])
+    assert [(p["player"], p["device"].get("tracks")) for p in m["midi"]["ports"]] == [
+        ("client", ["Piano client"]), ("therapist", ["Piano therapist"])]
+
+
+def test_left_out_parts_are_not_imported_and_named(store, tmp_path):
+    mid = write_midi(tmp_path / "take.mid", tracks={
+        "Track 1": [(0.5, 0, 60, 90)], "Track 2": [(0.3, 1, 50, 80)],
+        "Click": [(0.1 * k, 9, 37, 80) for k in range(10)]})
+    write_audio(tmp_path / "room.wav", sr=8000, seconds=1.0, channels=2)
+    m = import_files(store, [mid, tmp_path / "room.wav"],
+                     players=["client=take.mid:track2", "therapist=take.mid:track3",
+                              "room=room.wav"], leave_out=["take.mid:track4", "room.wav:2"])
+    assert m["settings"]["left_out"] == ["take.mid track 4 'Click'", "room.wav channel 2"]
+    assert m["midi"]["events"] == 4  # two notes of two players, no click
+    assert m["audio"][0]["players"] == {"room": [1]}
+    assert not m.get("warnings")  # left out on purpose: no "belong to no player"
+
+
+@pytest.mark.parametrize("players, leave_out, message", [
+    ([], ["take.mid:track2", "take.mid:track3"], "every part of take.mid that plays is left out"),
+    ([], ["take.mid"], "a part left out must look like FILE:N"),
+    ([], ["take.mid:9"], "take.mid has no track 9 with MIDI messages (tracks: 2 'Track 1', "),
+    (["client=take.mid:2"], ["take.mid:2"],
+     "take.mid: track 2 'Track 1' is both left out and given to client; choose one"),
+    ([], ["room.wav:1"], "every channel of room.wav is left out"),
+    (["room=room.wav:1"], ["room.wav:1"], "room.wav: channel 1 is both left out and given"),
+    ([], ["room.wav:3"], "room.wav has 1 channel(s); channel 3 does not exist"),
+])
+def test_bad_left_out_parts_are_refused_in_one_line(store, tmp_path, players, leave_out,
+                                                    message):
+    mid = write_midi(tmp_path / "take.mid", tracks={"Track 1": [(0.5, 0, 60, 90)],
+                                                     "Track 2": [(0.3, 1, 50, 80)]})
+    write_audio(tmp_path / "room.wav", sr=8000, seconds=1.0, channels=1)
+    before = tree_snapshot(store.root)
+    with pytest.raises(InvalidArgumentError) as e:
+        import_files(store, [mid, tmp_path / "room.wav"], players=players, leave_out=leave_out)
+    assert message in str(e.value) and "\n" not in str(e.value)
+    assert tree_snapshot(store.root) == before
