@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 from datetime import date
@@ -400,9 +401,58 @@ class ImportBody(BaseModel):
     uploads: list[str] = Field(min_length=1)
     client: str | None = None
     therapist: str | None = None
-    players: list[str] = []
+    players: list[str] = []  # NAME=FILE[:N], as sessions.importer.parse_player_map reads them
+    leave_out: list[str] = []  # FILE:N, the tracks and channels no one plays
     offset: float | str = 0.0  # seconds, or text as the other time fields take (1:30)
     title: str | None = Field(None, max_length=200)
+    # when the session was recorded: ISO 8601 with its offset (the form's "Recorded on");
+    # by default the oldest file's time (its lastModified, sent with the upload)
+    started: str | None = Field(None, max_length=40)
+
+
+class PlayersBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uploads: list[str] = Field(min_length=1)
+    client: str | None = None
+
+
+#: How far "Recorded on" may lie ahead of the server's clock (a computer's clock a little
+#: fast, a time zone typed wrong) [seconds]; later is a typo.
+STARTED_AHEAD_S = 24 * 3600.0
+
+
+def _parse_started(text: str | None):
+    """The form's "Recorded on" as an aware datetime, or None; a one-line error otherwise."""
+    from datetime import datetime, timedelta, timezone
+
+    if not text or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadRequest(f"Recorded on must be a date and time like 2026-11-02T10:00+01:00, "
+                         f"got {text!r}") from None
+    if when.tzinfo is None:
+        raise BadRequest(f"Recorded on needs its time zone (e.g. {text.strip()}+01:00)")
+    if when - datetime.now(timezone.utc) > timedelta(seconds=STARTED_AHEAD_S):
+        raise BadRequest(f"Recorded on ({text.strip()}) is in the future: give the day and "
+                         "time the session was recorded")
+    return when
+
+
+def _last_modified(raw: str | None, name: str) -> float | None:
+    """The ``X-Last-Modified`` header (the browser's ``File.lastModified``, milliseconds since
+    1970) as seconds, or None without one."""
+    if raw is None or raw == "":
+        return None
+    try:
+        ms = float(raw)
+    except ValueError:
+        ms = float("nan")
+    if not (0 < ms < 1e14):  # 1e14 ms: the year 5138
+        raise BadRequest(f"{name}: X-Last-Modified must be the file's time in milliseconds "
+                         f"since 1970, got {raw!r}")
+    return ms / 1000.0
 
 
 def _upload_dir(request: Request) -> Path:
@@ -428,6 +478,7 @@ async def upload(request: Request) -> dict[str, Any]:
         raise BadRequest(f"bad file name {name!r}: a plain name without folders")
     if not supported(name):
         raise BadRequest(unsupported(name))
+    modified = _last_modified(request.headers.get("x-last-modified"), name)
     length = request.headers.get("content-length")
     if length and (not length.isdecimal() or int(length) > MAX_UPLOAD_BYTES):
         raise BadRequest(f"{name} is larger than {MAX_UPLOAD_BYTES // 1024**3} GB")
@@ -450,17 +501,26 @@ async def upload(request: Request) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
     from sessions.errors import SessionFormatError
-    from sessions.importer import check_file
+    from sessions.importer import describe_file
 
     try:
-        kind = await run_in_threadpool(check_file, folder / name)
+        if modified is not None:  # the import dates the session by its oldest file
+            os.utime(folder / name, (modified, modified))
+        described = await run_in_threadpool(describe_file, folder / name)
     except SessionFormatError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise BadRequest(str(exc)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return {"upload": uid, "name": name, "bytes": size, "kind": kind}
+    return {**described, "upload": uid, "name": name, "bytes": size,
+            "last_modified_utc": _utc(folder / name)}
+
+
+def _utc(path: Path) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).isoformat()
 
 
 def _upload_folder(request: Request, uid: str) -> Path:
@@ -476,6 +536,44 @@ def remove_upload(uid: str, request: Request) -> Response:
     return Response(status_code=204)
 
 
+def _staged(request: Request, uploads: list[str]) -> list[Path]:
+    """The staged file of each upload ID (404 for one gone)."""
+    files = []
+    for uid in uploads:
+        folder = _upload_folder(request, uid)
+        found = list(folder.iterdir()) if folder.is_dir() else []
+        if len(found) != 1:
+            raise NotFound(f"no upload {uid} (upload the file again)")
+        files.append(found[0])
+    return files
+
+
+@router.post("/import/players")
+def import_players(body: PlayersBody, request: Request,
+                   store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Who plays each track and channel of the uploads, as proposed before the import: the
+    players of the client's most recent session, else client or therapist from a word in a
+    name, else nobody (the form asks). See :mod:`sessions.import_players`."""
+    from sessions.errors import SessionFormatError
+    from sessions.import_players import previous_players, suggest_players
+    from sessions.importer import describe_file
+
+    files = _staged(request, body.uploads)
+    try:
+        described = [describe_file(f) for f in files]
+    except SessionFormatError as exc:  # changed since its upload
+        raise BadRequest(str(exc)) from None
+    client = _check_client(body.client)
+    previous = previous_players(store, client)
+    proposed = suggest_players(described, previous)
+    return {
+        "previous": previous and {k: previous[k] for k in ("id", "number", "started_utc")},
+        "files": [{"upload": uid, "parts": [{"selector": part["selector"], **p}
+                                            for part, p in zip(d["parts"], props, strict=True)]}
+                  for uid, d, props in zip(body.uploads, described, proposed, strict=True)],
+    }
+
+
 @router.post("/import", status_code=201)
 def import_uploads(body: ImportBody, request: Request,
                    store: Store = Depends(get_store)) -> dict[str, Any]:
@@ -483,13 +581,8 @@ def import_uploads(body: ImportBody, request: Request,
     from sessions.importer import import_files
 
     store.require_writable()
-    files = []
-    for uid in body.uploads:
-        folder = _upload_folder(request, uid)
-        found = list(folder.iterdir()) if folder.is_dir() else []
-        if len(found) != 1:
-            raise NotFound(f"no upload {uid} (upload the file again)")
-        files.append(found[0])
+    files = _staged(request, body.uploads)
+    started = _parse_started(body.started)
     # a refused import keeps its uploads, so that the page can try again once the client code
     # or the player mapping is corrected without sending the files again (they are removed
     # with the upload folder when the app stops)
@@ -498,8 +591,9 @@ def import_uploads(body: ImportBody, request: Request,
     try:
         manifest = import_files(store, files, client=_check_client(body.client),
                                 therapist=body.therapist or None, players=body.players,
+                                leave_out=body.leave_out,
                                 offset=parse_t(body.offset, name="offset") or 0.0,
-                                title=body.title)
+                                title=(body.title or "").strip() or None, started=started)
     except SessionFormatError as exc:  # one file is at fault: the page can take it out
         named = [f.name for f in files if str(exc).startswith(f.name)]
         if not named:
