@@ -288,6 +288,12 @@ class Catalog:
             )
             self.db.executemany("INSERT INTO features VALUES (?,?,?,?,?,?)", rows)
 
+    def delete_features(self, session_id: str) -> None:
+        """Remove every feature summary of one session (all players, pairs and analysis keys):
+        after a player is renamed its results are measured again under the new name."""
+        with write_errors(self.path), self.db:
+            self.db.execute("DELETE FROM features WHERE session_id = ?", (session_id,))
+
     def delete_session(self, session_id: str) -> None:
         """Remove a session's rows; with ``secure_delete`` and a truncated WAL, their text
         (titles, codes, annotations) is gone from the files too, not only from the index."""

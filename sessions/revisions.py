@@ -16,11 +16,19 @@ naming the input (its port) and its player::
 
     {"rev": 2, "at_utc": "...", "by": "T01", "field": "percussion", "input": "TD-17",
      "player": "therapist", "from": false, "to": true, "reason": "e-drum on channel 1"}
+
+Renaming a player (:func:`rename_player`) is a correction of its name; the raw files
+(``midi.tsv``, ``session.mid``, the audio) keep the name they were recorded with, and
+``session.json``'s ``player_names`` maps it to the current one::
+
+    {"rev": 3, "at_utc": "...", "by": "T01", "field": "player", "from": "Piano-client",
+     "to": "client", "reason": "named after the MIDI track at import"}
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,6 +44,8 @@ REVISIONS = "revisions.jsonl"
 FIELDS = ("title", "client")
 #: The field of a MIDI input's drum-kit mark (``midi.ports[].percussion``).
 PERCUSSION = "percussion"
+#: The field of a player's name (renaming a player).
+PLAYER = "player"
 #: Longest title [characters].
 MAX_TITLE = 200
 
@@ -58,9 +68,9 @@ def read_revisions(folder: Path) -> list[dict[str, Any]]:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
-        if not (_is_field_correction(rec) or _is_mark(rec)):
+        if not (_is_field_correction(rec) or _is_mark(rec) or _is_rename(rec)):
             raise SessionFormatError(f"{path}:{number}: not a correction of the title, the "
-                                     "client or a drum-kit mark")
+                                     "client, a player's name or a drum-kit mark")
         out.append(rec)
     return out
 
@@ -75,9 +85,35 @@ def _is_mark(rec: Any) -> bool:
             and isinstance(rec.get("to"), bool))
 
 
+def _is_rename(rec: Any) -> bool:
+    return (isinstance(rec, dict) and rec.get("field") == PLAYER
+            and isinstance(rec.get("from"), str) and isinstance(rec.get("to"), str))
+
+
+def compose_names(names: dict[str, str], old: str, new: str) -> dict[str, str]:
+    """The ``player_names`` map (recorded name -> current name) after player ``old`` is
+    renamed ``new``: the name ``old`` was recorded with now leads to ``new``; a player renamed
+    back to its recorded name is left out.
+
+    Examples
+    --------
+    >>> compose_names({"Piano-client": "clinet"}, "clinet", "client")
+    {'Piano-client': 'client'}
+    >>> compose_names({"Piano-client": "client"}, "client", "Piano-client")
+    {}
+    >>> compose_names({"a": "x", "b": "a"}, "x", "b")  # two players swapped
+    {'a': 'b', 'b': 'a'}
+    """
+    recorded = next((k for k, v in names.items() if v == old), old)
+    out = {**names, recorded: new}
+    return {k: v for k, v in out.items() if k != v}
+
+
 def check_revisions(folder: Path, manifest: dict[str, Any]) -> list[str]:
     """Problems for ``verify``: an unreadable log, or a manifest value that is not the last
-    correction's (a correction whose manifest update was lost)."""
+    correction's (a correction whose manifest update was lost): a title or client code, a
+    drum-kit mark, a player's name (the last rename's new name is not a player, its old one
+    still is, or ``player_names`` is not what the renames give)."""
     try:
         revs = read_revisions(folder)
     except (SessionFormatError, OSError) as exc:
@@ -85,7 +121,18 @@ def check_revisions(folder: Path, manifest: dict[str, Any]) -> list[str]:
     last = {r["field"]: r["to"] for r in revs if r["field"] in FIELDS}
     problems = [f"{REVISIONS}: the last correction of {f} gives {v!r}, session.json has "
                 f"{manifest.get(f)!r}" for f, v in last.items() if manifest.get(f) != v]
-    marks = {(r["player"], r["input"]): r["to"] for r in revs if r["field"] == PERCUSSION}
+    marks: dict[tuple[str, str], bool] = {}
+    names: dict[str, str] = {}
+    renames = []
+    for r in revs:  # in order: a mark names its player as it was called then
+        if r["field"] == PERCUSSION:
+            marks[(r["player"], r["input"])] = r["to"]
+        elif r["field"] == PLAYER:
+            renames.append(r)
+            names = compose_names(names, r["from"], r["to"])
+            marks = {((r["to"] if p == r["from"] else p), port): to
+                     for (p, port), to in marks.items()}
+    problems += _rename_problems(renames, names, manifest)
     ports = {(p["player"], p["name"]): p.get("percussion") is True
              for p in manifest["midi"].get("ports", [])}
     for (player, port), to in marks.items():
@@ -99,7 +146,32 @@ def check_revisions(folder: Path, manifest: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _check_value(field: str, value: str | None) -> str | None:
+def _rename_problems(renames: list[dict[str, Any]], names: dict[str, str],
+                     manifest: dict[str, Any]) -> list[str]:
+    if not renames and not manifest.get("player_names"):
+        return []
+    players = [p["name"] for p in manifest["players"]]
+    out = []
+    if renames:
+        r = renames[-1]
+        if r["to"] not in players or (r["from"] in players and r["from"] != r["to"]):
+            out.append(f"{REVISIONS}: the last rename gives player {r['from']!r} the name "
+                       f"{r['to']!r}, session.json's players are {', '.join(players)}")
+    if (manifest.get("player_names") or {}) != names:
+        out.append(f"{REVISIONS}: the renames give the player names {names!r}, session.json's "
+                   f"player_names is {manifest.get('player_names') or {}!r}")
+    return out
+
+
+def check_value(field: str, value: str | None) -> str | None:
+    """The value a correction of ``field`` (``title``, ``client``) stores: a checked client
+    code, a title with its spaces joined (None: no title).
+
+    Raises
+    ------
+    InvalidArgumentError, SessionFormatError
+        A bad client code, a title that is too long.
+    """
     if field == "client":
         return mf.check_code(value, what="client")
     if value is None or not str(value).strip():
@@ -146,7 +218,7 @@ def correct_session(store, session_id: str, *, by: str | None = None,
             f"a correction changes the title or the client, got {unknown or 'nothing'}",
             parameter="changes")
     by = mf.check_author(by)
-    wanted = {f: _check_value(f, v) for f, v in changes.items()}
+    wanted = {f: check_value(f, v) for f, v in changes.items()}
     session = store.session(session_id)
     path = session.folder / mf.MANIFEST
     with manifest_lock(session.folder):
@@ -241,6 +313,113 @@ def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion:
             atomic_write_json(path, manifest)
             store._index(manifest)
     return {"id": session_id, "inputs": midi_inputs(manifest), "revisions": recs}
+
+
+def rename_player(store, session_id: str, old: str, new: str, *, by: str | None = None,
+                  reason: str | None = None) -> dict[str, Any]:
+    """Rename a player of a session (``Piano-client`` to ``client``, a typo): a revision in
+    ``revisions.jsonl`` first, then ``session.json`` (its ``players``, ``midi.ports[].player``,
+    the keys of ``audio[].players`` and ``player_names``: former name -> current name).
+
+    The recorded files keep the name they were recorded or imported with (``midi.tsv``,
+    ``session.mid``, the annotation log); :class:`sessions.session.Session` reads them under
+    the current name. The session's derived data (its ``cache/`` folder and its feature rows
+    in the catalog) is removed, so its next analysis measures it under the new name.
+
+    Parameters
+    ----------
+    store : sessions.store.Store
+    session_id : str
+    old : str
+        The player's current name (matched without regard to case where unique).
+    new : str
+        Its new name (1-32 letters, digits, ``_`` or ``-``; not another player's).
+    by : str, optional
+        Who renames (a pseudonym code such as ``T01``).
+    reason : str, optional
+        Why (kept in the log).
+
+    Returns
+    -------
+    dict
+        ``id``, ``players`` (current names), ``player_names`` and the ``revisions`` written
+        (none when the name is the same).
+
+    Raises
+    ------
+    InvalidArgumentError, SessionFormatError
+        An unknown player, a new name that is another player's (also in another case: players
+        are not merged), an invalid name or author; nothing is changed then.
+    SessionBusyError
+        The session is being recorded.
+    """
+    from sessions.names import match_name
+
+    store.require_writable()
+    by = mf.check_author(by)
+    new = mf.check_player_name(str(new).strip(), what="the new player name")
+    session = store.session(session_id)  # refuses a session being recorded
+    path = session.folder / mf.MANIFEST
+    with manifest_lock(session.folder):
+        manifest = read_json(path)
+        players = [p["name"] for p in manifest["players"]]
+        old = match_name(str(old).strip(), players)
+        if old not in players:
+            raise InvalidArgumentError(f"session {session_id} has no player {old!r} (players: "
+                                       f"{', '.join(players) or 'none'})", parameter="player")
+        other = next((p for p in players if p != old and p.lower() == new.lower()), None)
+        if other is not None:
+            raise InvalidArgumentError(
+                f"{other!r} is another player of session {session_id}; players are not merged: "
+                "choose another name", parameter="player")
+        names = dict(manifest.get("player_names") or {})
+        if new == old:
+            return {"id": session_id, "players": players, "player_names": names,
+                    "revisions": []}
+        _clear_derived(store, session)  # disposable; first, so no crash leaves the old name
+        rec = {"rev": len(read_revisions(session.folder)) + 1, "at_utc": utc_now(), "by": by,
+               "field": PLAYER, "from": old, "to": new, "reason": reason or None}
+        append_records(session.folder / REVISIONS, [rec])  # the history first
+        _rename_in_manifest(manifest, old, new)
+        atomic_write_json(path, manifest)
+        _clear_derived(store, session)  # again: what an analysis stored meanwhile
+        store._index(manifest)
+    return {"id": session_id, "players": [p["name"] for p in manifest["players"]],
+            "player_names": manifest.get("player_names", {}), "revisions": [rec]}
+
+
+def _rename_in_manifest(manifest: dict[str, Any], old: str, new: str) -> None:
+    for p in manifest["players"]:
+        if p["name"] == old:
+            p["name"] = new
+    for port in manifest["midi"].get("ports", []):
+        if port["player"] == old:
+            port["player"] = new
+    for a in manifest["audio"]:
+        if old in a.get("players", {}):
+            a["players"] = {(new if k == old else k): v for k, v in a["players"].items()}
+    names = compose_names(manifest.get("player_names") or {}, old, new)
+    if names:
+        manifest["player_names"] = names
+    else:  # every player has its recorded name again: as a session never renamed
+        manifest.pop("player_names", None)
+
+
+def _clear_derived(store, session) -> None:
+    """Remove a session's analysis results, waveform peaks and piano roll (``cache/``) and its
+    feature rows in the catalog: they carry players' names."""
+    shutil.rmtree(session.folder / "cache", ignore_errors=True)
+    store.catalog.delete_features(session.id)
+
+
+def revision_words(rec: dict[str, Any]) -> str:
+    """A revision in words, as the history lists it: ``Player Piano-client renamed client``,
+    ``title was Sesion 3, now Session 3``, a drum-kit mark (:func:`mark_words`)."""
+    if rec.get("field") == PERCUSSION:
+        return mark_words(rec)
+    if rec.get("field") == PLAYER:
+        return f"Player {rec.get('from')} renamed {rec.get('to')}"
+    return f"{rec.get('field')} was {rec.get('from') or '-'}, now {rec.get('to') or '-'}"
 
 
 def midi_inputs(manifest: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ carry on.  :func:`journal_entry_problem` does the same for each line of ``journa
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,11 @@ def _is_port(v: Any) -> bool:
     return (isinstance(v, dict) and isinstance(v.get("name"), str)
             and isinstance(v.get("player"), str)
             and isinstance(v.get("percussion", False), bool))
+
+
+def _is_name(v: Any) -> bool:
+    # a stored player's name (sessions.manifest.check_player_name with stored=True)
+    return isinstance(v, str) and bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", v))
 
 
 def _is_gap(v: Any) -> bool:
@@ -89,6 +95,9 @@ _TOP = {
     "checksums": (_dict_of(lambda v: isinstance(v, str)), "an object of texts"),
     "recovery": (_optional(lambda v: isinstance(v, dict)), "null or an object"),
     "settings": (_optional(lambda v: isinstance(v, dict)), "null or an object"),
+    # renamed players (since December 2026): recorded name -> current name
+    "player_names": (lambda v: isinstance(v, dict) and all(
+        _is_name(k) and _is_name(x) for k, x in v.items()), "an object of player names"),
 }
 _MIDI = {
     "file": (lambda v: isinstance(v, str), "text"),

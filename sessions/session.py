@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -49,6 +49,58 @@ def group_gaps(gaps: list[dict[str, Any]], *, join_s: float = GAP_JOIN_S) -> lis
         c["end"] = max(c["end"], g["end"])
         c["count"] += 1
         c["total_s"] += g["end"] - g["t"]
+    return out
+
+
+def player_names(manifest: dict[str, Any]) -> dict[str, str]:
+    """The renamed players of a session: the name a player was recorded or imported with (as
+    ``midi.tsv`` holds it) -> its current name (``session.json``'s optional ``player_names``,
+    written by :func:`sessions.revisions.rename_player`; none: ``{}``)."""
+    names = manifest.get("player_names")
+    return dict(names) if isinstance(names, dict) else {}
+
+
+def renamed_records(folder: Path, manifest: dict[str, Any],
+                    records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Annotation revisions (of the session in ``folder``) with each ``player`` under its
+    current name: the renames in ``revisions.jsonl`` made after a revision was written apply
+    to it, in order (a revision written as ``clinet`` between two renames follows the second
+    only). The log itself stays as written; changed revisions are copies.
+
+    A revision log that cannot be read (``verify`` reports it) gives way to ``player_names``,
+    applied to every revision.
+    """
+    from datetime import datetime
+
+    from sessions.revisions import PLAYER, read_revisions
+
+    try:
+        renames = [r for r in read_revisions(folder) if r["field"] == PLAYER]
+    except (SessionFormatError, OSError):
+        names = player_names(manifest)
+        return [{**r, "player": names[r["player"]]} if r.get("player") in names else r
+                for r in records]
+    if not renames:
+        return records
+
+    def when(text: Any) -> datetime | None:
+        try:
+            return datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            return None
+
+    times = [when(r.get("at_utc")) for r in renames]
+    out = []
+    for rec in records:
+        player = rec.get("player")
+        if isinstance(player, str):
+            at = when(rec.get("at_utc"))
+            for r, t in zip(renames, times, strict=True):
+                if player == r["from"] and (at is None or t is None or t > at):
+                    player = r["to"]
+            if player != rec["player"]:
+                rec = {**rec, "player": player}
+        out.append(rec)
     return out
 
 
@@ -135,9 +187,26 @@ class Session:
                 changed.append(rel)
         return changed
 
+    @property
+    def player_names(self) -> dict[str, str]:
+        """Renamed players: the name as ``midi.tsv`` or the annotation log holds it -> the
+        current name (see :func:`player_names`)."""
+        return player_names(self.manifest)
+
     def midi_events(self, *, players: list[str] | None = None) -> MidiEvents:
-        """All MIDI events (arrival order), optionally of some players only."""
+        """All MIDI events (arrival order), optionally of some players only.
+
+        Each event's ``player`` is its current name: a player renamed after the recording
+        (:func:`sessions.revisions.rename_player`) is read under its new name, although
+        ``midi.tsv`` keeps the name it was recorded or imported with.
+        """
         events, _ = read_log(self.folder / mf.MIDI_LOG)
+        names = self.player_names
+        if names and len(events):
+            mapped = events.player.copy()
+            for old, new in names.items():
+                mapped[events.player == old] = new
+            events = replace(events, player=mapped)
         return events.select(players=players)
 
     def midi_players(self) -> list[str]:
@@ -229,13 +298,15 @@ class Session:
                 yield block if channels is None else block[:, channels]
 
     def annotations(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
-        """Current annotations sorted by time (see :mod:`sessions.annotation_log`)."""
-        return ann.fold(ann.read_records(self.folder / mf.ANNOTATIONS),
-                        include_deleted=include_deleted)
+        """Current annotations sorted by time (see :mod:`sessions.annotation_log`), each
+        ``player`` under its current name (see :meth:`midi_events`)."""
+        return ann.fold(self.annotation_records(), include_deleted=include_deleted)
 
     def annotation_records(self) -> list[dict[str, Any]]:
-        """Every revision, in the order it was made."""
-        return ann.read_records(self.folder / mf.ANNOTATIONS)
+        """Every revision, in the order it was made, each ``player`` under its current name
+        (the log keeps the name it was written with)."""
+        return renamed_records(self.folder, self.manifest,
+                               ann.read_records(self.folder / mf.ANNOTATIONS))
 
     def not_recorded(self) -> list[dict[str, Any]]:
         """Stretches an input did not record, by time: ``t``, ``end`` [s], ``what``, ``why``.

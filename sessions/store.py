@@ -48,7 +48,7 @@ from sessions.fsutil import (
     write_errors,
 )
 from sessions.recovery import is_interrupted, recover_session
-from sessions.session import Session
+from sessions.session import Session, renamed_records
 from sessions.writer import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -340,7 +340,9 @@ class Store:
 
     def _index(self, manifest: dict[str, Any]) -> None:
         folder = self.folder(manifest["id"])
-        current = ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
+        # a renamed player's annotations under its current name, as Session.annotations()
+        current = ann.fold(renamed_records(folder, manifest,
+                                           ann.read_records(folder / mf.ANNOTATIONS)))
         self.catalog.put_session(manifest, current)
 
     # -- recovery --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import read_log
 from sessions.revisions import check_revisions
 from sessions.safeio import unsafe_entries
+from sessions.session import player_names
 
 
 def verify_folder(folder: Path) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def verify_folder(folder: Path) -> dict[str, Any]:
                 f"{mf.MIDI_LOG}: {len(events)} events, "
                 f"manifest says {manifest['midi'].get('events')}"
             )
+        problems += _unknown_players(events, manifest)
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
     try:
@@ -107,3 +109,14 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     report["checked"] = checked
     report["ok"] = not problems
     return report
+
+
+def _unknown_players(events, manifest: dict[str, Any]) -> list[str]:
+    """Players ``midi.tsv`` names that ``session.json`` neither has nor renamed (the raw names
+    of a renamed player are the keys of its ``player_names``)."""
+    names = player_names(manifest)
+    players = {p["name"] for p in manifest["players"]}
+    unknown = sorted({p for p in set(events.player.tolist()) if names.get(p, p) not in players})
+    return [f"{mf.MIDI_LOG}: player {p!r} is not a player of session.json"
+            + (f" (renamed {names[p]!r}, which is not one either)" if p in names else "")
+            for p in unknown]

@@ -27,7 +27,9 @@ def data_checksums(session) -> dict[str, str]:
     each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
     drift), which the results' times depend on as well, and each MIDI input marked as a drum
     kit (``percussion:<player>:<port>``; none for a session without marks, whose keys stay as
-    they were)."""
+    they were) and each renamed player (``name:<former name>``: its current name; none for a
+    session never renamed), so no result stored under a former name is taken for a current
+    player's (two players that swapped names)."""
     sums = dict(session.manifest.get("checksums") or {})
     smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
     sums.pop(smf, None)
@@ -42,6 +44,8 @@ def data_checksums(session) -> dict[str, str]:
 
     for player, port in percussion_ports(session.manifest):  # a drum kit: measured as drums
         sums[f"percussion:{player}:{port}"] = "drum kit"
+    for before, now in (session.manifest.get("player_names") or {}).items():
+        sums[f"name:{before}"] = now  # a renamed player: its results carry the new name
     return dict(sorted(sums.items()))
 
 

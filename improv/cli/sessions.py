@@ -94,11 +94,10 @@ def show(app, session_id: str, as_json: bool) -> None:
     label = session_label(app.store.catalog.session_number(m["id"]), m["id"], m.get("title"))
     click.echo(f"session   {label}  ({m['status']}{', demo' if m.get('demo') else ''})")
     click.echo(f"client    {m.get('client') or '-'}    therapist {m.get('therapist') or '-'}")
-    from sessions.revisions import PERCUSSION, mark_words
+    from sessions.revisions import revision_words
 
     for r in read_revisions(session.folder):
-        what = (mark_words(r) if r["field"] == PERCUSSION
-                else f"{r['field']} was {r['from'] or '-'}, now {r['to'] or '-'}")
+        what = revision_words(r)  # "title was A, now B", "Player A renamed B", a drum-kit mark
         click.echo(f"corrected {_local(r['at_utc'])}"
                    f"{' by ' + r['by'] if r.get('by') else ''}: {what}"
                    f"{' (' + r['reason'] + ')' if r.get('reason') else ''}")
@@ -464,26 +463,48 @@ def recover(app, as_json: bool) -> None:
 @click.argument("session_id", metavar="ID")
 @click.option("--title", help="The corrected title (an empty one removes it).")
 @click.option("--client", metavar="CODE", help="The corrected client code.")
+@click.option("--player", "rename", metavar="OLD=NEW",
+              help="Rename a player (e.g. Piano-client=client), so that the client's sessions "
+                   "are compared under one name; the recorded files keep the old name.")
 @click.option("--by", metavar="CODE", help="Who corrects (a pseudonym code such as T01).")
 @click.option("--reason", help="Why (kept with the correction).")
 @json_option
 @click.pass_obj
-def correct(app, session_id: str, title: str | None, client: str | None, by: str | None,
-            reason: str | None, as_json: bool) -> None:
-    """Correct a session's title or client code; the earlier value stays in its history."""
-    from sessions.revisions import correct_session
+def correct(app, session_id: str, title: str | None, client: str | None, rename: str | None,
+            by: str | None, reason: str | None, as_json: bool) -> None:
+    """Correct a session's title or client code, or rename a player; the earlier value stays
+    in its history."""
+    from sessions.revisions import check_value, correct_session, rename_player, revision_words
 
     changes = {k: v for k, v in (("title", title), ("client", client)) if v is not None}
-    if not changes:
-        raise ParameterError("give --title or --client (or both)")
-    result = correct_session(app.store, session_id, by=by, reason=reason, **changes)
+    if not changes and rename is None:
+        raise ParameterError("give --title, --client or --player OLD=NEW")
+    old, eq, new = (rename or "").partition("=")
+    if rename is not None and not (eq and old.strip() and new.strip()):
+        raise ParameterError(f"--player takes OLD=NEW (e.g. Piano-client=client), got "
+                             f"{rename!r}")
+    for field, value in changes.items():  # checked before anything is written
+        check_value(field, value)
+    revisions = []
+    if rename is not None:
+        revisions += rename_player(app.store, session_id, old, new, by=by,
+                                   reason=reason)["revisions"]
+    result = {"id": session_id}
+    if changes:
+        result = correct_session(app.store, session_id, by=by, reason=reason, **changes)
+        revisions += result["revisions"]
+    m = app.store.session(session_id).manifest
+    result = {**result, "players": [p["name"] for p in m["players"]],
+              "player_names": m.get("player_names", {}), "revisions": revisions}
 
     def human(r):
         if not r["revisions"]:
             click.echo(f"session {r['id']}: nothing to correct (the values are the same)")
         for v in r["revisions"]:
-            click.echo(f"session {r['id']}: {v['field']} was {v['from'] or '-'}, "
-                       f"now {v['to'] or '-'}")
+            click.echo(f"session {r['id']}: {revision_words(v)}")
+        if any(v["field"] == "player" for v in r["revisions"]):
+            click.echo("Its measures are made again under the new name when it is next "
+                       f"analysed ('improv analyze {r['id']}').")
 
     emit(result, as_json=as_json, human=human)
 

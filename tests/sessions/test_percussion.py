@@ -202,8 +202,8 @@ def test_verify_names_a_mark_the_manifest_lost(store, tmp_path):
     assert any("last drum-kit mark of MIDI input 'kit.mid' (therapist) gives True" in p
                for p in problems)
     (store.folder(sid) / REVISIONS).write_text('{"field": "percussion", "to": "yes"}\n')
-    with pytest.raises(SessionFormatError, match="not a correction of the title, the client "
-                                                 "or a drum-kit mark"):
+    with pytest.raises(SessionFormatError, match="not a correction of the title, the client, "
+                                                 "a player's name or a drum-kit mark"):
         read_revisions(store.folder(sid))
 
 

@@ -76,7 +76,7 @@ def test_client_correction_moves_the_session_and_renumbers(store, three, run_cli
 @pytest.mark.parametrize("args,message", [
     (["--client", "bad code!"], "client must be a pseudonym code"),
     (["--title", "x" * 201], "title must be at most 200 characters"),
-    ([], "give --title or --client"),
+    ([], "give --title, --client or --player OLD=NEW"),
     (["--title", "t", "--by", "no way"], "author"),
 ])
 def test_bad_corrections_change_nothing(store, three, store_path, run_cli, args, message):

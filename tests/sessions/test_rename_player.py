@@ -1,0 +1,266 @@
+"""Renaming a player after the recording (``sessions.revisions.rename_player``): a revision in
+``revisions.jsonl`` first, then ``session.json``; the raw files keep the recorded name and every
+reader (MIDI events, annotations, analysis, catalog, export) sees the new one."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sessions.annotation_edits import add_annotation
+from sessions.errors import InvalidArgumentError, SessionBusyError, SessionFormatError
+from sessions.importer import import_files
+from sessions.revisions import (
+    REVISIONS,
+    compose_names,
+    mark_percussion,
+    read_revisions,
+    rename_player,
+    revision_words,
+)
+from sessions.verify import verify_folder
+from tests.sessions.helpers import tree_snapshot, write_audio, write_midi
+
+CLIENT = [(float(t), 0, (60, 64, 67)[i % 3], 90) for i, t in enumerate(np.arange(0.1, 20, 0.5))]
+THERAPIST = [(float(t) + 0.03, 0, 48, 40) for t in np.arange(0.1, 20, 1.0)]
+
+
+def _imported(store, tmp_path) -> str:
+    """A duet imported with the names a file gave (Piano-client, Piano-therapist, room-1)."""
+    write_midi(tmp_path / "duet.mid", tracks={"client": CLIENT, "therapist": THERAPIST})
+    write_audio(tmp_path / "room-1.wav", sr=8000, seconds=2.0, channels=1)
+    return import_files(store, [tmp_path / "duet.mid", tmp_path / "room-1.wav"], client="C07",
+                        players=["Piano-client=duet.mid:2", "Piano-therapist=duet.mid:3",
+                                 "room-1=room-1.wav"])["id"]
+
+
+def _rows(store, sql: str, *args) -> list[tuple]:
+    return sorted(tuple(r) for r in store.catalog.db.execute(sql, args).fetchall())
+
+
+def _raw(store, sid) -> dict[str, bytes]:
+    folder = store.folder(sid)
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in [folder / "midi.tsv", folder / "session.mid", *folder.glob("audio/*"),
+                      folder / "annotations.jsonl"] if p.exists()}
+
+
+def test_a_rename_is_a_revision_and_the_raw_files_stay(store, tmp_path):
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts", by="T01")
+    raw = _raw(store, sid)
+    r = rename_player(store, sid, "Piano-client", "client", by="T01", reason="track name")
+    (rev,) = r["revisions"]
+    assert (rev["field"], rev["from"], rev["to"], rev["by"], rev["reason"]) == (
+        "player", "Piano-client", "client", "T01", "track name")
+    assert read_revisions(store.folder(sid)) == [rev]
+    assert revision_words(rev) == "Player Piano-client renamed client"
+    m = store.session(sid).manifest
+    assert [p["name"] for p in m["players"]] == ["client", "Piano-therapist", "room-1"]
+    assert {p["player"] for p in m["midi"]["ports"]} == {"client", "Piano-therapist"}
+    assert list(m["audio"][0]["players"]) == ["room-1"]
+    assert m["player_names"] == {"Piano-client": "client"}
+    assert _raw(store, sid) == raw  # midi.tsv, session.mid, audio, annotation log as written
+    assert "Piano-client" in (store.folder(sid) / "midi.tsv").read_text()
+    session = store.session(sid)
+    ev = session.midi_events()
+    assert set(ev.player.tolist()) == {"client", "Piano-therapist"}
+    assert len(session.midi_events(players=["client"])) == 2 * len(CLIENT)
+    assert len(session.midi_events(players=["Piano-client"])) == 0
+    assert [a["player"] for a in session.annotations()] == ["client"]
+    assert [a["player"] for a in session.annotation_records()] == ["client"]
+    assert _rows(store, "SELECT name FROM players WHERE session_id = ?", sid) == [
+        ("Piano-therapist",), ("client",), ("room-1",)]
+    assert _rows(store, "SELECT player FROM annotations WHERE session_id = ?", sid) == [
+        ("client",)]
+    assert verify_folder(store.folder(sid))["ok"], verify_folder(store.folder(sid))["problems"]
+    # the same name again writes nothing; an audio player is renamed in its file's players
+    assert rename_player(store, sid, "client", "client")["revisions"] == []
+    rename_player(store, sid, "room-1", "room")
+    assert list(store.session(sid).manifest["audio"][0]["players"]) == ["room"]
+    assert len(read_revisions(store.folder(sid))) == 2
+
+
+def test_chained_renames_compose_and_renaming_back_drops_the_map(store, tmp_path):
+    sid = _imported(store, tmp_path)
+    rename_player(store, sid, "Piano-client", "clinet")
+    add_annotation(store, sid, t=2.0, player="clinet", text="under the typo")
+    rename_player(store, sid, "clinet", "client")
+    session = store.session(sid)
+    assert session.manifest["player_names"] == {"Piano-client": "client"}
+    assert set(session.midi_events().player.tolist()) == {"client", "Piano-therapist"}
+    assert [a["player"] for a in session.annotations()] == ["client"]  # written as 'clinet'
+    assert verify_folder(store.folder(sid))["ok"]
+    rename_player(store, sid, "client", "Piano-client")  # back to the recorded name
+    assert "player_names" not in store.session(sid).manifest  # as never renamed
+    assert [a["player"] for a in store.session(sid).annotations()] == ["Piano-client"]
+    assert verify_folder(store.folder(sid))["ok"]
+    assert compose_names({"a": "b"}, "b", "a") == {}
+
+
+def test_two_players_swap_names_and_annotations_follow_their_time(store, tmp_path):
+    """Tracks imported the wrong way round: the two players swap names through a third; an
+    annotation follows the renames made after it was written, not those before."""
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="first, as imported")
+    rename_player(store, sid, "Piano-client", "x")
+    rename_player(store, sid, "Piano-therapist", "Piano-client")
+    add_annotation(store, sid, t=2.0, player="Piano-client", text="written after the swap")
+    rename_player(store, sid, "x", "Piano-therapist")
+    session = store.session(sid)
+    assert session.manifest["player_names"] == {"Piano-client": "Piano-therapist",
+                                                "Piano-therapist": "Piano-client"}
+    assert len(session.midi_events(players=["Piano-therapist"])) == 2 * len(CLIENT)
+    assert len(session.midi_events(players=["Piano-client"])) == 2 * len(THERAPIST)
+    by_text = {a["text"]: a["player"] for a in session.annotations()}
+    assert by_text == {"first, as imported": "Piano-therapist",
+                       "written after the swap": "Piano-client"}
+    assert _rows(store, "SELECT text, player FROM annotations WHERE session_id = ?", sid) == \
+        sorted(by_text.items())
+    assert verify_folder(store.folder(sid))["ok"]
+
+
+@pytest.mark.parametrize("old,new,error,message", [
+    ("cello", "client", InvalidArgumentError,
+     r"has no player 'cello' \(players: Piano-client, Piano-therapist, room-1\)"),
+    ("Piano-client", "Piano-therapist", InvalidArgumentError,
+     "'Piano-therapist' is another player of session .*; players are not merged"),
+    ("Piano-client", "ROOM-1", InvalidArgumentError, "'room-1' is another player"),
+    ("Piano-client", "Dr.K", SessionFormatError, "new player name must be 1-32 letters"),
+    ("Piano-client", "client one", SessionFormatError, "new player name must be 1-32 letters"),
+    ("Piano-client", "", SessionFormatError, "new player name must be 1-32 letters"),
+    ("Piano-client", "c", SessionFormatError, "author"),
+])
+def test_refusals_leave_the_store_unchanged(store, tmp_path, old, new, error, message):
+    sid = _imported(store, tmp_path)
+    before = tree_snapshot(store.root)
+    with pytest.raises(error, match=message) as info:
+        rename_player(store, sid, old, new, by="no way" if new == "c" else "T01")
+    assert "\n" not in str(info.value)
+    assert tree_snapshot(store.root) == before
+
+
+def test_a_session_being_recorded_is_refused(store):
+    w = store.create_session(client="C07", players=["client"])
+    try:
+        before = tree_snapshot(store.root)
+        with pytest.raises(SessionBusyError, match="is being recorded"):
+            rename_player(store, w.folder.name, "client", "c1")
+        assert tree_snapshot(store.root) == before
+    finally:
+        w.finalize()
+
+
+def test_analysis_reads_the_new_name_and_reindex_gives_the_same(store, tmp_path):
+    from improv.analyze import analyze_session
+    from improv.analyze.cache import reindex
+
+    sid = _imported(store, tmp_path)
+    before = analyze_session(store, sid)
+    assert "Piano-client" in before["players"]
+    cache = store.folder(sid) / "cache"
+    assert any(cache.iterdir())
+    rename_player(store, sid, "Piano-client", "client")
+    assert not cache.exists()  # derived data: disposable, measured again
+    assert store.catalog.analysis_keys(sid) == {}
+    after = analyze_session(store, sid)
+    assert set(after["players"]) == {"client", "Piano-therapist", "room-1"}
+    assert not after["players"]["client"]["cached"]
+    assert (after["players"]["client"]["sources"]["midi"]["summary"]["n_notes"]
+            == before["players"]["Piano-client"]["sources"]["midi"]["summary"]["n_notes"])
+    features = "SELECT player, analysis_key, name, value, text FROM features WHERE session_id = ?"
+    rows = _rows(store, features, sid)
+    assert rows and not any("Piano-client" in r[0] for r in rows)
+    players = _rows(store, "SELECT * FROM players")
+    (store.root / "catalog.sqlite").unlink()
+    for suffix in ("-wal", "-shm"):
+        (store.root / f"catalog.sqlite{suffix}").unlink(missing_ok=True)
+    store._catalog = None
+    reindex(store)
+    assert _rows(store, features, sid) == rows
+    assert _rows(store, "SELECT * FROM players") == players
+
+
+def test_verify_names_a_manifest_that_disagrees_with_the_last_rename(store, tmp_path):
+    sid = _imported(store, tmp_path)
+    mark_percussion(store, sid, ["Piano-therapist"], by="T01")  # a mark under the old name
+    rename_player(store, sid, "Piano-therapist", "therapist")
+    assert verify_folder(store.folder(sid))["ok"]  # the mark follows the rename
+    path = store.folder(sid) / "session.json"
+    good = path.read_text()
+    m = json.loads(good)
+    del m["player_names"]  # as if the manifest's update were lost halfway
+    path.write_text(json.dumps(m))
+    problems = verify_folder(store.folder(sid))["problems"]
+    assert any("the renames give the player names {'Piano-therapist': 'therapist'}, "
+               "session.json's player_names is {}" in p for p in problems)
+    assert any("midi.tsv: player 'Piano-therapist' is not a player of session.json" in p
+               for p in problems)
+    m = json.loads(good)
+    m["players"][1]["name"] = "Piano-therapist"  # the old list, the new map
+    path.write_text(json.dumps(m))
+    problems = verify_folder(store.folder(sid))["problems"]
+    assert any("the last rename gives player 'Piano-therapist' the name 'therapist', "
+               "session.json's players are Piano-client, Piano-therapist, room-1" in p
+               for p in problems)
+    m = json.loads(good)
+    m["player_names"] = {"Piano-therapist": "drums"}  # names a player that is not there
+    path.write_text(json.dumps(m))
+    problems = verify_folder(store.folder(sid))["problems"]
+    assert any("(renamed 'drums', which is not one either)" in p for p in problems)
+    path.write_text(good)
+    assert verify_folder(store.folder(sid))["ok"]
+    (store.folder(sid) / REVISIONS).write_text('{"field": "player", "from": "a"}\n')
+    with pytest.raises(SessionFormatError, match="a player's name"):
+        read_revisions(store.folder(sid))
+
+
+def test_export_and_import_keep_the_new_name(store, tmp_path):
+    from sessions.export import export_session
+    from sessions.restore import restore_session
+    from sessions.store import Store
+
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts")
+    rename_player(store, sid, "Piano-client", "client", by="T01")
+    zipped = export_session(store.folder(sid), tmp_path / "out.zip")
+    with Store(tmp_path / "other") as other:
+        restore_session(other, zipped)
+        session = other.session(sid)
+        assert session.players == ["client", "Piano-therapist", "room-1"]
+        assert set(session.midi_events().player.tolist()) == {"client", "Piano-therapist"}
+        assert [a["player"] for a in session.annotations()] == ["client"]
+        assert [r["field"] for r in read_revisions(session.folder)] == ["player"]
+        assert verify_folder(session.folder)["ok"]
+
+
+def test_replay_and_the_eaf_export_use_the_new_name(store, tmp_path):
+    from sessions.interop import write_eaf
+    from sessions.playlist import build_playlist
+
+    pytest.importorskip("pympi")
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts")
+    rename_player(store, sid, "Piano-client", "client")
+    session = store.session(sid)
+    pl = build_playlist(session, players=["client"])
+    assert pl.midi and {e[1] for e in pl.midi} == {"client"}
+    assert [a["player"] for a in pl.annotations] == ["client"]
+    write_eaf(tmp_path / "a.eaf", session.annotations(), players=session.players)
+    assert 'TIER_ID="client"' in (tmp_path / "a.eaf").read_text()
+
+
+@pytest.mark.parametrize("names", [["client"], {"Piano-client": "../x"}, {"a\tb": "client"},
+                                   {"Piano-client": 3}])
+def test_a_malformed_player_names_is_refused_on_read(store, tmp_path, names):
+    sid = _imported(store, tmp_path)
+    path = store.folder(sid) / "session.json"
+    m = json.loads(path.read_text())
+    m["player_names"] = names
+    path.write_text(json.dumps(m))
+    with pytest.raises(SessionFormatError, match="'player_names' must be an object of player "
+                                                 "names"):
+        store.session(sid)
+    assert not verify_folder(store.folder(sid))["ok"]
