@@ -99,7 +99,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
     analysis), the therapist's own annotations (time, player, tags, text; the analysis's
     unconfirmed role suggestions only counted) and notes, oldest first; "No annotations or
     notes." once for a session with neither."""
-    from improv.reports.summary_text import session_summary
+    from improv.reports.summary_text import session_summary, summary_html
     from improv.reports.wording import everyone
     from sessions.notes import read_notes
     from sessions.timefmt import format_time
@@ -112,7 +112,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
         waiting = len(every) - len(anns)
         notes = read_notes(session.folder).strip()
         parts.append(f"<h3>{_e(name)} <span class=small>· {_e(s['id'])}</span></h3>"
-                     f"<p>{_e(session_summary(store, s['id'])['text'])}</p>")
+                     + summary_html(session_summary(store, s["id"])["groups"]))
         if anns:
             trs = "".join(
                 f"<tr><td>{format_time(a['t'], decimals=0)}</td>"

@@ -329,7 +329,7 @@ def session_report_html(store, session_id: str) -> str:
     other inputs.
     """
     from improv.analyze import analyze_session
-    from improv.reports.summary_text import summary_sentences
+    from improv.reports.summary_text import summary_groups, summary_html
     from improv.reports.wording import day_text, unconfirmed
 
     session = store.session(session_id)
@@ -340,9 +340,8 @@ def session_report_html(store, session_id: str) -> str:
     waiting = [a for a in every if unconfirmed(a)]
     number = store.catalog.session_number(session_id)
     parts = [_header_html(session, number),
-             "<h2>Summary</h2><p class=summary>"
-             + esc(" ".join(x["text"] for x in summary_sentences(res, annotations=every)))
-             + "</p>", _measures_html(res), _writing_html(session, anns, waiting)]
+             "<h2>Summary</h2>" + summary_html(summary_groups(res, annotations=every)),
+             _measures_html(res), _writing_html(session, anns, waiting)]
     day = day_text(m["started_utc"])
     short = f"Session {number} ({day})" if number else day
     figures = {"curves": "", "dialogue": "", "others": ""}

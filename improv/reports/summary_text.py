@@ -1,4 +1,4 @@
-"""A session in a therapist's words: one short paragraph built from the measures.
+"""A session in a therapist's words: short labelled parts built from the measures.
 
 Every sentence is fixed wording with numbers filled in, and carries the measures it used (the
 names as in ``--json`` and the catalog: ``client.midi.tempo_bpm``,
@@ -6,9 +6,14 @@ names as in ``--json`` and the catalog: ``client.midi.tempo_bpm``,
 traced to a measure. Nothing here is generated prose; sentences whose measure is missing or
 unclear are left out rather than guessed.
 
-:func:`summary_sentences` works on an analysis result (:func:`improv.analyze.analyze_session`)
-and the session's annotations; :func:`session_summary` reads both from the store. The CLI
-(``improv summary``), the session page and the session report show the same paragraph.
+:func:`summary_groups` works on an analysis result (:func:`improv.analyze.analyze_session`)
+and the session's annotations and gives the sentences in parts, each under a label a therapist
+scans for: *Session* (length, players, long silences), one part per pair named in its label
+(*client & therapist*: how much each played, together and alone, turns, who led, timing,
+imitation), *Tempo and pulse*, *Dynamics*, *Your annotations*. :func:`summary_sentences` is
+the same sentences in one list (the CLI's paragraph and ``--json``); :func:`session_summary`
+reads both from the store. The CLI (``improv summary``), the session page and the reports
+show the same sentences.
 """
 
 from __future__ import annotations
@@ -22,9 +27,17 @@ from improv.reports.labels import OFTEN_PULSED, OFTEN_PULSED_SHARE
 from improv.reports.wording import unconfirmed
 from sessions.timefmt import format_time
 
-__all__ = ["summary_sentences", "session_summary", "silent_stretches", "beat_level_sentences",
-           "MIN_SILENT_S", "MIN_SILENT_SHARE", "BEAT_LEVELS", "BEAT_LEVEL_TOL"]
+__all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summary",
+           "SUMMARY_FORMAT", "SESSION", "TEMPO", "DYNAMICS", "ANNOTATIONS", "silent_stretches",
+           "beat_level_sentences", "MIN_SILENT_S", "MIN_SILENT_SHARE", "BEAT_LEVELS",
+           "BEAT_LEVEL_TOL"]
 
+#: The shape of the summary as the web app keeps it in a session's cache (a new number: answers
+#: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`).
+SUMMARY_FORMAT = 2
+#: The parts' labels (a pair's part is labelled with its players: ``client & therapist``).
+SESSION, TEMPO, DYNAMICS, ANNOTATIONS = ("Session", "Tempo and pulse", "Dynamics",
+                                         "Your annotations")
 #: A player's silence is told when it lasts this long [seconds] ...
 MIN_SILENT_S = 10.0
 #: ... and covers at least this share of the session (a quarter: "a long stretch", not a
@@ -119,15 +132,13 @@ def _length(result: dict[str, Any]) -> dict[str, Any]:
     return _sentence(f"The session lasted {_t(dur)} with {who}.", _m(duration_s=dur))
 
 
-def _amounts(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """How much each player played: from the dialogue where there is one, else from silence."""
+def _pair_amounts(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """How much each player of a pair played, and how much together or alone."""
     out = []
-    for d in result.get("dialogue", []):
-        s = d["summary"]
-        a, b = d["pair"]
-        keys = {f"{d['name']}.{p}_active_share": s.get(f"{p}_active_share") for p in (a, b)}
-        if None in keys.values():
-            continue
+    s = d["summary"]
+    a, b = d["pair"]
+    keys = {f"{d['name']}.{p}_active_share": s.get(f"{p}_active_share") for p in (a, b)}
+    if None not in keys.values():
         sa, sb = keys.values()
         out.append(_sentence(f"{a} played for {_pct(sa)} of the time and {b} for {_pct(sb)}.",
                              keys))
@@ -140,16 +151,21 @@ def _amounts(result: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{_pct(silent)}.",
                 {f"{d['name']}.joint_share": joint, f"{d['name']}.{a}_solo_share": solo_a,
                  f"{d['name']}.{b}_solo_share": solo_b, f"{d['name']}.silent_share": silent}))
-    if out or len(result.get("players", {})) != 1:
-        return out
+    return out
+
+
+def _solo_amount(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """How much the one player of a solo session played (from its silence)."""
+    if len(result.get("players", {})) != 1:
+        return []
     (player, entry), = result["players"].items()
     found = _primary(entry)
-    if found and found[1]["summary"].get("silence_share") is not None:
-        src, res = found
-        silence = res["summary"]["silence_share"]
-        out.append(_sentence(f"{player} played for {_pct(1 - silence)} of the time.",
-                             {f"{player}.{src}.silence_share": silence}))
-    return out
+    if not (found and found[1]["summary"].get("silence_share") is not None):
+        return []
+    src, res = found
+    silence = res["summary"]["silence_share"]
+    return [_sentence(f"{player} played for {_pct(1 - silence)} of the time.",
+                      {f"{player}.{src}.silence_share": silence})]
 
 
 def _silences(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -543,9 +559,34 @@ def _imitation(d: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def summary_sentences(result: dict[str, Any], *,
-                      annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    """The sentences of a session's summary, each with the measures it used.
+def _named(sentence: dict[str, Any], pair: Sequence[str]) -> dict[str, Any]:
+    """A pair's sentence with both players named where it starts "They" or "When they" (the
+    first sentence of a pair's part, which no earlier sentence names them in)."""
+    a, b = pair
+    text = sentence["text"]
+    if text.startswith("They "):
+        text = f"{a} and {b} " + text[len("They "):]
+    elif text.startswith("When they "):
+        text = f"When {a} and {b} " + text[len("When they "):]
+    else:
+        return sentence
+    return _sentence(text, sentence["measures"])
+
+
+def _pair_part(d: dict[str, Any]) -> dict[str, Any] | None:
+    """A pair's part: how much they played together or alone, turns, who led, timing and
+    imitation, labelled with the pair (``client & therapist``); None if nothing is told."""
+    said = [*_pair_amounts(d),
+            *[x for x in (_turns(d), _leader(d), _synchrony(d)) if x], *_imitation(d)]
+    if not said:
+        return None
+    said[0] = _named(said[0], d["pair"])
+    return {"label": " & ".join(d["pair"]), "sentences": said}
+
+
+def summary_groups(result: dict[str, Any], *,
+                   annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """A session's summary in labelled parts, each a few sentences with the measures they used.
 
     Parameters
     ----------
@@ -558,26 +599,85 @@ def summary_sentences(result: dict[str, Any], *,
     Returns
     -------
     list of dict
-        ``{"text": str, "measures": {name: value}}`` in reading order: length, how much each
-        player played and together or alone, long silences, turn-taking, who led,
-        synchrony, who took up the other's patterns (imitation), then per player the tempo,
-        another input's tempo that counts the same pulse at another beat level
-        (:func:`beat_level_sentences`) and the dynamics, then markers and tags.
+        ``{"label": str, "sentences": [{"text": str, "measures": {name: value}}, ...]}`` in
+        reading order, parts without a sentence left out: :data:`SESSION` (length and players,
+        a player with nothing to measure, how much the one player of a solo played, long
+        silences), then one part per pair labelled ``a & b`` (how much each played and
+        together or alone, turn-taking, who led, synchrony, who took up the other's patterns;
+        its first sentence names both players, never "They"), :data:`TEMPO` (each player's
+        tempo, and another input's tempo that counts the same pulse at another beat level,
+        :func:`beat_level_sentences`), :data:`DYNAMICS`, and :data:`ANNOTATIONS` (markers,
+        role suggestions waiting for review, tags).
+
+    Examples
+    --------
+    >>> result = {"duration_s": 60.0, "players": {"client": {"status": "empty", "sources": {}}}}
+    >>> [(g["label"], [s["text"] for s in g["sentences"]]) for g in summary_groups(result)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Session', ['The session lasted 1:00 with one player, client.',
+                  'Client has nothing to measure (empty).']),
+     ('Your annotations', ['There are no markers or annotations.'])]
     """
-    out = [_length(result), *_amounts(result), *_silences(result)]
-    for d in result.get("dialogue", []):
-        out += [s for s in (_turns(d), _leader(d), _synchrony(d)) if s] + _imitation(d)
+    session = [_length(result)]
+    tempo, dynamics = [], []
     for player, entry in result.get("players", {}).items():
         found = _primary(entry)
         if found is None:
-            out.append(_sentence(f"{player} has nothing to measure ({entry.get('status')}).",
-                                 {f"{player}.status": entry.get("status")}))
+            session.append(_sentence(f"{player} has nothing to measure "
+                                     f"({entry.get('status')}).",
+                                     {f"{player}.status": entry.get("status")}))
             continue
         src, res = found
-        out += [s for s in (_tempo(player, src, res["summary"]),
-                            *beat_level_sentences(player, entry),
-                            _dynamics(player, src, res["summary"])) if s]
-    return out + _annotations(annotations)
+        tempo += [s for s in (_tempo(player, src, res["summary"]),
+                              *beat_level_sentences(player, entry)) if s]
+        said = _dynamics(player, src, res["summary"])
+        dynamics += [said] if said else []
+    session += [*_solo_amount(result), *_silences(result)]
+    pairs = [part for part in map(_pair_part, result.get("dialogue", [])) if part]
+    groups = [{"label": SESSION, "sentences": session}, *pairs,
+              {"label": TEMPO, "sentences": tempo}, {"label": DYNAMICS, "sentences": dynamics},
+              {"label": ANNOTATIONS, "sentences": _annotations(annotations)}]
+    return [g for g in groups if g["sentences"]]
+
+
+def summary_sentences(result: dict[str, Any], *,
+                      annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The sentences of a session's summary in one list, each with the measures it used.
+
+    Parameters
+    ----------
+    result : dict
+        An analysis result (:func:`improv.analyze.analyze_session`), with its dialogue for a
+        session of several players.
+    annotations : iterable of dict
+        The session's current annotations (``t`` [seconds], ``tags``); their text is not used.
+
+    Returns
+    -------
+    list of dict
+        ``{"text": str, "measures": {name: value}}``: the sentences of
+        :func:`summary_groups`, part after part (a pair's sentences together, after the
+        sentence that names the pair).
+    """
+    return [s for g in summary_groups(result, annotations=annotations) for s in g["sentences"]]
+
+
+def summary_html(groups: list[dict[str, Any]]) -> str:
+    """A plain summary's labelled parts (:func:`improv.reports.summary_text.summary_groups`)
+    as paragraphs, each led by its label in bold (``Session:``, ``client & therapist:``,
+    ``Dynamics:``), for the session report and each session of the client report.
+
+    Examples
+    --------
+    >>> summary_html([{"label": "client & therapist",
+    ...                "sentences": [{"text": "Client played for 62 %.", "measures": {}}]}])
+    '<p class=summary><b>client &amp; therapist:</b> Client played for 62 %.</p>'
+    """
+    from improv.reports.page import esc
+
+    return "".join(f"<p class=summary><b>{esc(g['label'])}:</b> "
+                   + esc(" ".join(x["text"] for x in g["sentences"])) + "</p>"
+                   for g in groups)
 
 
 def session_summary(store, session_id: str, *, use_cache: bool = True) -> dict[str, Any]:
@@ -586,14 +686,17 @@ def session_summary(store, session_id: str, *, use_cache: bool = True) -> dict[s
     Returns
     -------
     dict
-        ``session_id``, ``analysis_version``, ``text`` (the paragraph) and ``sentences``
-        (see :func:`summary_sentences`).
+        ``session_id``, ``analysis_version``, ``text`` (the paragraph), ``sentences`` (see
+        :func:`summary_sentences`) and ``groups`` (the same sentences in labelled parts, see
+        :func:`summary_groups`).
     """
     from improv.analyze import analyze_session
 
     session = store.session(session_id)
     result = analyze_session(store, session.id, dialogue=len(session.players) >= 2,
                              use_cache=use_cache)
-    sentences = summary_sentences(result, annotations=session.annotations())
+    groups = summary_groups(result, annotations=session.annotations())
+    sentences = [s for g in groups for s in g["sentences"]]
     return {"session_id": session.id, "analysis_version": result.get("analysis_version"),
-            "text": " ".join(s["text"] for s in sentences), "sentences": sentences}
+            "text": " ".join(s["text"] for s in sentences), "sentences": sentences,
+            "groups": groups}

@@ -246,7 +246,7 @@ def get_analysis(session_id: str, request: Request,
     session = store.session(session_id)
     data = analysis_answer(store, session)
     if data is not None:
-        # the plain summary's sentences on top (they change with the annotations, the rest
+        # the plain summary's parts on top (they change with the annotations, the rest
         # does not: spliced into the kept answer instead of encoding it again)
         return Response(data[:-1] + b',"plain_summary":' + plain_summary(store, session)
                         + b"}", media_type="application/json")
@@ -261,14 +261,16 @@ def get_analysis(session_id: str, request: Request,
 
 
 def plain_summary(store: Store, session) -> bytes:
-    """The plain summary's sentences (:func:`improv.reports.summary_text.summary_sentences`)
-    of an analysed session as JSON bytes, kept in the session's cache under the analyses'
-    keys and the state of the annotation log (a marker or tag changes them)."""
+    """The plain summary's labelled parts (:func:`improv.reports.summary_text.summary_groups`:
+    ``[{"label", "sentences": [{"text", "measures"}]}]``) of an analysed session as JSON bytes,
+    kept in the session's cache under the summary's shape
+    (:data:`~improv.reports.summary_text.SUMMARY_FORMAT`), the analyses' keys and the state of
+    the annotation log (a marker or tag changes them)."""
     import hashlib
     import json
 
     from improv.analyze import analyze_session
-    from improv.reports.summary_text import summary_sentences
+    from improv.reports.summary_text import SUMMARY_FORMAT, summary_groups
     from sessions.fsutil import atomic_write_bytes
     from sessions.manifest import ANNOTATIONS
 
@@ -278,13 +280,14 @@ def plain_summary(store: Store, session) -> bytes:
         state = f"{st.st_size}-{st.st_mtime_ns}"
     except FileNotFoundError:
         state = "none"
-    digest = hashlib.sha256(f"{answer.name if answer else ''}|{state}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{SUMMARY_FORMAT}|{answer.name if answer else ''}|{state}"
+                            .encode()).hexdigest()
     path = session.cache_dir / f"plain-summary-{digest[:16]}.json"
     if path.is_file():
         return path.read_bytes()
     result = analyze_session(store, session.id, dialogue=len(session.players) > 1,
                              use_cache=True, catalog=False)
-    data = json.dumps(summary_sentences(result, annotations=session.annotations()),
+    data = json.dumps(summary_groups(result, annotations=session.annotations()),
                       allow_nan=False, separators=(",", ":")).encode()
     atomic_write_bytes(path, data)
     return data
@@ -292,7 +295,7 @@ def plain_summary(store: Store, session) -> bytes:
 
 @router.get("/summary")
 def get_summary(session_id: str, store: Store = Depends(get_store)) -> Any:
-    """The plain summary's sentences alone (``{"status": "ok", "plain_summary": [...]}``), for
+    """The plain summary's parts alone (``{"status": "ok", "plain_summary": [...]}``), for
     the session page to say again after an annotation changes without fetching the curves;
     ``{"status": "not analysed"}`` before the session is measured."""
     session = store.session(session_id)
@@ -312,7 +315,7 @@ def run_analysis(session_id: str, request: Request,
     dialogue = len(session.players) > 1
     with request.app.state.analysis_lock:
         result = analyze_session(store, session_id, dialogue=dialogue)
-    from improv.reports.summary_text import summary_sentences
+    from improv.reports.summary_text import summary_groups
 
     return dict(_trim(result), status="ok",
-                plain_summary=summary_sentences(result, annotations=session.annotations()))
+                plain_summary=summary_groups(result, annotations=session.annotations()))

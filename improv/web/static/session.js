@@ -85,7 +85,7 @@ export async function sessionPage(main, id, params) {
   });
 
   // the plain summary (improv.reports.summary_text), filled in with the measures
-  const summaryBox = h('p', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
+  const summaryBox = h('div', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
   const header = h('div', { class: 'session-head' },
     h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     demoBanner(s),
@@ -324,10 +324,10 @@ export async function sessionPage(main, id, params) {
 
   // the plain summary counts the annotations and markers: said again after each change
   async function refreshSummary() {
-    if (!summaryBox.querySelector('span:not(.muted)')) return; // not measured yet
+    if (!summaryBox.querySelector('dl')) return; // not measured yet
     const r = await api(`/api/sessions/${id}/summary`).catch(() => null);
     if (r && r.status === 'ok' && document.body.contains(summaryBox)) {
-      summaryBox.replaceChildren(...summarySpans(r.plain_summary));
+      showSummary(summaryBox, r.plain_summary);
     }
   }
 
@@ -606,7 +606,7 @@ export async function sessionPage(main, id, params) {
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
-    summaryBox.replaceChildren(...summarySpans(r.plain_summary || []));
+    showSummary(summaryBox, r.plain_summary || []);
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';
@@ -850,9 +850,34 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
   };
 }
 
-// The plain summary's sentences; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms")
-function summarySpans(sentences) {
-  return sentences.map((x) => h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2'), ' '));
+// The plain summary (improv.reports.summary_text.summary_groups) as a list of its labelled
+// parts: "Session", one per pair ("client & therapist"), "Tempo and pulse", "Dynamics", "Your
+// annotations"; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms"). A list taller
+// than a third of the window shows the first parts that fit (at least one) and the rest behind
+// "More", which names them; opened, it stays open when the summary is said again.
+function showSummary(box, groups) {
+  const parts = groups.map((g) => [h('dt', {}, g.label), h('dd', {},
+    g.sentences.map((x) => [h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2')), ' ']))]);
+  const list = h('dl', { class: 'summary-list' }, parts);
+  box.replaceChildren(list);
+  const room = window.innerHeight / 3;
+  const top = list.getBoundingClientRect().top;
+  if (list.getBoundingClientRect().height <= room) return;
+  const line = parseFloat(getComputedStyle(list).lineHeight) || 24; // the line "More" takes
+  let shown = 1;
+  while (shown < parts.length && parts[shown][1].getBoundingClientRect().bottom - top <= room - line) shown += 1;
+  const rest = parts.slice(shown);
+  if (!rest.length) return;
+  const names = `More: ${rest.map(([dt]) => dt.textContent).join(', ')}`;
+  const more = h('button', { type: 'button', class: 'link summary-more', 'aria-controls': 'summary', onclick: () => fold(box.dataset.open !== '1') }, names);
+  function fold(open) {
+    box.dataset.open = open ? '1' : '';
+    rest.forEach(([dt, dd]) => { dt.hidden = !open; dd.hidden = !open; });
+    more.textContent = open ? 'Less' : names;
+    more.setAttribute('aria-expanded', String(open));
+  }
+  box.append(more);
+  fold(box.dataset.open === '1');
 }
 
 // an annotation about no one player: "both players" in a duet, "all players" in a group

@@ -38,8 +38,12 @@ def test_every_field_the_page_reads_is_in_the_answer(demo_store, client_for):
         assert read["dialogue"] <= set(d["summary"]), read["dialogue"] - set(d["summary"])
     names = {f["name"] for f in c.get("/api/features").json()["features"]}
     assert read["labels"] <= names, read["labels"] - names
-    # the plain summary comes with the analysis, sentence by sentence
-    assert res["plain_summary"][0]["text"].startswith("The session lasted 0:30")
+    # the plain summary comes with the analysis, in labelled parts of sentences
+    first = res["plain_summary"][0]
+    assert first["label"] == "Session"
+    assert first["sentences"][0]["text"].startswith("The session lasted 0:30")
+    assert [g["label"] for g in res["plain_summary"]] == [
+        "Session", "client & therapist", "Tempo and pulse", "Dynamics", "Your annotations"]
     again = c.get(f"/api/sessions/{sid}/analysis").json()
     assert again["plain_summary"] == res["plain_summary"]
 
@@ -54,13 +58,40 @@ def test_the_summary_alone_follows_the_annotations(demo_store, client_for):
     res = c.post(f"/api/sessions/{sid}/analysis").json()
     alone = c.get(f"/api/sessions/{sid}/summary").json()
     assert alone == {"status": "ok", "plain_summary": res["plain_summary"]}
-    before = alone["plain_summary"][-1]["measures"]["annotations"]
+    assert alone["plain_summary"][-1]["label"] == "Your annotations"
+    before = alone["plain_summary"][-1]["sentences"][0]["measures"]["annotations"]
     assert c.post(f"/api/sessions/{sid}/annotations",
                   json={"t": 2.0, "tags": ["marker"]}).status_code == 201
-    last = c.get(f"/api/sessions/{sid}/summary").json()["plain_summary"][-1]
+    last = c.get(f"/api/sessions/{sid}/summary").json()["plain_summary"][-1]["sentences"][0]
     assert last["measures"]["annotations"] == before + 1
     assert f"are {before + 1} annotations" in last["text"]
     assert c.get("/api/sessions/20990101-000000-0000/summary").status_code == 404
+
+
+def test_a_summary_kept_in_the_old_shape_is_not_served(demo_store, client_for):
+    """The plain summary kept in the session's cache under the key of its old shape (one flat
+    list of sentences) is not served: the key holds the summary's format."""
+    import hashlib
+
+    from improv.web.api_media import _answer_path
+    from sessions.manifest import ANNOTATIONS
+    from sessions.store import Store
+
+    path, sid = demo_store
+    c = client_for(path)
+    c.post(f"/api/sessions/{sid}/analysis")
+    parts = c.get(f"/api/sessions/{sid}/summary").json()["plain_summary"]
+    with Store(path) as store:
+        session = store.session(sid)
+        for kept in session.cache_dir.glob("plain-summary-*.json"):
+            kept.unlink()
+        st = (session.folder / ANNOTATIONS).stat()
+        old = hashlib.sha256(f"{_answer_path(store, session).name}|{st.st_size}-"
+                             f"{st.st_mtime_ns}".encode()).hexdigest()[:16]
+        (session.cache_dir / f"plain-summary-{old}.json").write_text(
+            '[{"text": "The session lasted 0:30.", "measures": {}}]')
+    again = c.get(f"/api/sessions/{sid}/summary").json()["plain_summary"]
+    assert again == parts and again[0]["label"] == "Session"
 
 
 @pytest.mark.browser
