@@ -1,5 +1,6 @@
-"""Correcting a session's title and client code (``PATCH /api/sessions/{id}``); the earlier
-values stay in the session's revision log (:mod:`sessions.revisions`)."""
+"""Correcting a session's title and client code (``PATCH /api/sessions/{id}``) and renaming a
+player (``POST /api/sessions/{id}/players/rename``); the earlier values stay in the session's
+revision log (:mod:`sessions.revisions`)."""
 
 from __future__ import annotations
 
@@ -34,9 +35,29 @@ def correct(session_id: str, body: Correction, store: Store = Depends(get_store)
                            **changes)
 
 
+class Rename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    old: str = Field(..., max_length=64)
+    new: str = Field(..., max_length=64)
+    by: str | None = Field(None, max_length=64)
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.post("/players/rename")
+def rename(session_id: str, body: Rename, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Rename a player (``Piano-client`` to ``client``); answers the players, the map of
+    recorded names (``player_names``) and the revision written (none for the same name). The
+    session's analysis results are removed: it is measured again under the new name."""
+    from sessions.revisions import rename_player
+
+    return rename_player(store, session_id, body.old, body.new, by=body.by or None,
+                         reason=body.reason or None)
+
+
 @router.get("/revisions")
 def revisions(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Every correction of the title and client code, oldest first."""
+    """Every correction of the title, the client code, a player's name and a drum-kit mark,
+    oldest first."""
     from sessions.revisions import read_revisions
 
     return {"revisions": read_revisions(store.session(session_id).folder)}

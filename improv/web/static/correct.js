@@ -1,5 +1,7 @@
-// Correcting a session's title or client code (PATCH /api/sessions/{id}); the earlier values
-// stay in the session's history, listed under the form.
+// Correcting a session's title or client code (PATCH /api/sessions/{id}) and renaming a player
+// (POST /api/sessions/{id}/players/rename: 'Piano-client' taken from a track becomes 'client',
+// so that the client's sessions are compared under one name); the earlier values stay in the
+// session's history, listed under the form.
 import { api, fmtDate, guard, h, say } from './api.js';
 
 // "Session 7: duet" (or "Session 20261127-093012-3fa2" while the catalog has no number).
@@ -7,12 +9,28 @@ export function sessionName(s) {
   return `Session ${s.number || s.id}${s.title ? `: ${s.title}` : ''}`;
 }
 
-// A "Correct title or client" button with its form and the list of earlier corrections.
+// One correction in the history's words (as sessions.revisions.revision_words and mark_words).
+function revisionItem(v) {
+  const who = `${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}`;
+  const why = v.reason ? ` (${v.reason})` : '';
+  if (v.field === 'percussion') { // a MIDI input marked as a drum kit, or the mark taken away
+    return h('li', {}, `MIDI input ${v.input} (${v.player}) ${v.to ? 'marked as a drum kit' : 'no longer marked as a drum kit'} ${who}${why}`);
+  }
+  if (v.field === 'player') return h('li', {}, `Player ${v.from} renamed ${v.to} ${who}${why}`);
+  return h('li', {}, `${v.field === 'title' ? 'Title' : 'Client code'} corrected ${who}: was `,
+    h('s', {}, v.from || '(none)'), `, now ${v.to || '(none)'}${why}`);
+}
+
+// A "Correct title, client or players" button with its form and the list of earlier corrections.
 export function correctionPanel(s, onDone) {
   const title = h('input', { id: 'fix-title', size: '30', value: s.title || '' });
   const client = h('input', { id: 'fix-client', size: '8', value: s.client || '', autocomplete: 'off' });
   const by = h('input', { id: 'fix-by', size: '8', autocomplete: 'off', placeholder: 'T01' });
   const reason = h('input', { id: 'fix-reason', size: '30' });
+  // "Rename a player": which one, and its new name (a name another player has is refused)
+  const player = h('select', { id: 'fix-player' }, h('option', { value: '' }, '(none)'),
+    ...(s.players || []).map((p) => h('option', { value: p }, p)));
+  const newName = h('input', { id: 'fix-player-name', size: '16', autocomplete: 'off', placeholder: 'client' });
   const history = h('ul', { class: 'corrections' });
   const form = h('form', { class: 'correct grid', hidden: true, onsubmit: (e) => {
     e.preventDefault();
@@ -20,22 +38,32 @@ export function correctionPanel(s, onDone) {
       const body = { by: by.value.trim() || null, reason: reason.value.trim() || null };
       if (title.value.trim() !== (s.title || '')) body.title = title.value.trim();
       if (client.value.trim() !== (s.client || '')) body.client = client.value.trim();
-      if (body.title === undefined && body.client === undefined) { say('Nothing changed'); return; }
-      await api(`/api/sessions/${s.id}`, { method: 'PATCH', body });
-      say('Corrected; the earlier value is kept in the history');
+      const old = player.value; const renamed = newName.value.trim();
+      if (old && !renamed) { say(`Type the new name of ${old}`, { error: true }); newName.focus(); return; }
+      if (renamed && !old) { say('Choose the player to rename', { error: true }); player.focus(); return; }
+      const rename = old && renamed !== old;
+      if (body.title === undefined && body.client === undefined && !rename) { say('Nothing changed'); return; }
+      if (rename) {
+        await api(`/api/sessions/${s.id}/players/rename`, { method: 'POST',
+          body: { old, new: renamed, by: body.by, reason: body.reason } });
+      }
+      if (body.title !== undefined || body.client !== undefined) {
+        await api(`/api/sessions/${s.id}`, { method: 'PATCH', body });
+      }
+      say(rename
+        ? `Player ${old} renamed ${renamed}: measured again under the new name when analysed; the earlier name is kept in the history`
+        : 'Corrected; the earlier value is kept in the history');
       onDone();
     })();
   } },
   h('label', { for: 'fix-title' }, 'Title'), title, h('label', { for: 'fix-client' }, 'Client code'), client,
+  h('label', { for: 'fix-player' }, 'Rename a player'), player,
+  h('label', { for: 'fix-player-name' }, 'New name'), newName,
   h('label', { for: 'fix-by' }, 'Corrected by'), by, h('label', { for: 'fix-reason' }, 'Reason'), reason,
   h('button', { type: 'submit', class: 'primary' }, 'Save correction'));
   const open = h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => {
     form.hidden = !form.hidden; open.setAttribute('aria-expanded', String(!form.hidden));
-  } }, 'Correct title or client');
-  api(`/api/sessions/${s.id}/revisions`).then((r) => history.replaceChildren(...r.revisions.map((v) => (v.field === 'percussion'
-    // a MIDI input marked as a drum kit, or the mark taken away (sessions.revisions.mark_words)
-    ? h('li', {}, `MIDI input ${v.input} (${v.player}) ${v.to ? 'marked as a drum kit' : 'no longer marked as a drum kit'} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}${v.reason ? ` (${v.reason})` : ''}`)
-    : h('li', {}, `${v.field === 'title' ? 'Title' : 'Client code'} corrected ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: was `,
-      h('s', {}, v.from || '(none)'), `, now ${v.to || '(none)'}${v.reason ? ` (${v.reason})` : ''}`))))).catch(() => {});
+  } }, 'Correct title, client or players');
+  api(`/api/sessions/${s.id}/revisions`).then((r) => history.replaceChildren(...r.revisions.map(revisionItem))).catch(() => {});
   return h('div', { class: 'correction' }, open, form, history);
 }

@@ -85,7 +85,7 @@ def test_the_correction_form_has_each_label_beside_its_box(demo_store, live_serv
     path, sid = demo_store
     server = live_server(path)
     _open(page, server, sid)
-    page.get_by_role("button", name="Correct title or client").click()
+    page.get_by_role("button", name="Correct title, client or players").click()
     rows = []
     for name, box in (("Title", "#fix-title"), ("Client code", "#fix-client"),
                       ("Corrected by", "#fix-by"), ("Reason", "#fix-reason")):
