@@ -264,3 +264,20 @@ def test_a_malformed_player_names_is_refused_on_read(store, tmp_path, names):
                                                  "names"):
         store.session(sid)
     assert not verify_folder(store.folder(sid))["ok"]
+
+
+def test_the_research_export_names_a_renamed_player_as_the_others(store, tmp_path):
+    """The finding: 'Piano-client' became player1 while 'client' of other sessions stayed
+    'client'; once renamed, the session's rows say 'client'."""
+    import csv
+
+    from improv.analyze import analyze_session
+    from improv.archive.dataset import export_dataset
+
+    sid = _imported(store, tmp_path)
+    rename_player(store, sid, "Piano-client", "client")
+    analyze_session(store, sid, dialogue=True)
+    export_dataset(store, tmp_path / "ds", fmt="csv")
+    with open(tmp_path / "ds" / "summaries.csv", newline="") as f:
+        players = {row["player"] for row in csv.DictReader(f)}
+    assert "client" in players and not any("Piano-client" in p for p in players)
