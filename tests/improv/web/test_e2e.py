@@ -649,11 +649,11 @@ def test_import_through_the_page_keeps_the_files_after_a_refusal(tmp_path, live_
     page.goto(server.url)
     page.locator("#imp-files").set_input_files(str(mid))
     expect(page.locator("ul.uploads")).to_contain_text("duet.mid", timeout=15000)
-    expect(page.locator("ul.uploads")).to_contain_text("ready")
+    expect(page.locator("ul.uploads")).to_contain_text("track 2 'client', 16 notes")
     page.locator("#imp-client").fill("C 07!")
     page.get_by_role("button", name="Import as one session").click()
     expect(page.locator("form.import .error")).to_contain_text("the files stay uploaded")
-    expect(page.locator("ul.uploads")).to_contain_text("ready")
+    expect(page.locator("ul.uploads")).to_contain_text("track 2 'client', 16 notes")
     page.locator("#imp-client").fill("C07")
     page.get_by_label("Start of the files in the session").fill("0:02")  # min:s, as labelled
     page.get_by_role("button", name="Import as one session").click()
