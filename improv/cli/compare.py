@@ -291,8 +291,12 @@ def _trend_table(r: dict) -> None:
 @click.option("--client", metavar="CODE", help="A report of all the client's sessions.")
 @click.option("--to", "to", required=True, type=PlainPath(dir_okay=False, path_type=Path),
               help="FILE.html or FILE.pdf")
+@click.option("--appendix/--no-appendix", default=True,
+              help="A session's report with its technical appendix (every measure of every "
+                   "input, the figure of the playing together; default) or the therapist's "
+                   "part alone.")
 @click.pass_obj
-def report(app, session_id, client, to):
+def report(app, session_id, client, to, appendix):
     """A printable report (HTML or PDF) of a session or of a client's course."""
     from improv.reports.printing import write_report
     from improv.reports.report import client_report_html, session_report_html
@@ -302,7 +306,10 @@ def report(app, session_id, client, to):
     new_output_file(to, "--to")  # a new file in a folder that exists, before any analysis
     if to.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ParameterError(f"--to must end in .html or .pdf, got {to.name!r}")
-    text = (session_report_html(app.store, session_id) if session_id
+    if client and not appendix:
+        raise click.UsageError("--no-appendix goes with a session's report (a client's report "
+                               "keeps its appendix of each session's values)")
+    text = (session_report_html(app.store, session_id, appendix=appendix) if session_id
             else client_report_html(app.store, client=client))
     write_report(text, to)
     click.echo(f"wrote {to}")

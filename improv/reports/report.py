@@ -316,7 +316,7 @@ DIALOGUE_FIGURES = ((("activity", "leading", "synchrony", "asynchrony"), False),
                     (("tempo", "imitation"), True))
 
 
-def session_report_html(store, session_id: str) -> str:
+def session_report_html(store, session_id: str, *, appendix: bool = True) -> str:
     """The HTML report of one session.
 
     First what a therapist reads: the summary, the main measures of each player and of each
@@ -326,7 +326,9 @@ def session_report_html(store, session_id: str) -> str:
     supervision: the abbreviations written out, the players' inputs (by kind, never by file
     name), every measure of every input and pair, the dialogue's figure with the roles the
     analysis suggests, the suggestions waiting for review, and the curves of the players'
-    other inputs.
+    other inputs. Without ``appendix`` the report ends with the therapist's part (a few
+    pages where the appendix adds many: every measure of every input), and says where the
+    rest is.
     """
     from improv.analyze import analyze_session
     from improv.reports.summary_text import summary_groups, summary_html
@@ -341,19 +343,23 @@ def session_report_html(store, session_id: str) -> str:
     number = store.catalog.session_number(session_id)
     parts = [_header_html(session, number),
              "<h2>Summary</h2>" + summary_html(summary_groups(res, annotations=every)),
-             _measures_html(res), _writing_html(session, anns, waiting)]
+             _measures_html(res, appendix=appendix),
+             _writing_html(session, anns, waiting, appendix=appendix)]
     day = day_text(m["started_utc"])
     short = f"Session {number} ({day})" if number else day
     figures = {"curves": "", "dialogue": "", "others": ""}
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            figures = _figures_html(res, Path(tmp), anns=anns, title=short, session_id=m["id"])
+            figures = _figures_html(res, Path(tmp), anns=anns, title=short, session_id=m["id"],
+                                    appendix=appendix)
         except Exception as exc:  # noqa: BLE001 - a report without a plot is still a report
             parts.append(f"<p class=small>(no plot: {esc(exc)})</p>")
     parts.append(figures["curves"])
     # -- the technical appendix: for research and supervision ------------------------------
-    parts.append(_appendix_html(m, res, waiting=waiting, dialogue_figure=figures["dialogue"],
-                                other_curves=figures["others"]))
+    if appendix:
+        parts.append(_appendix_html(m, res, waiting=waiting,
+                                    dialogue_figure=figures["dialogue"],
+                                    other_curves=figures["others"]))
     last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
             "not by file or device name (a file may be named after a person); "
             f"<code>improv sessions show {esc(m['id'])}</code> names them.</p>")
@@ -385,30 +391,37 @@ _FIELD_WORDS = {"title": "Title", "client": "Client code"}
 
 def _revision_text(rec: dict[str, Any]) -> str:
     """One correction of the session in words: ``Client code corrected Nov 3, 2026, 10:12 by
-    T01: was C7, now C07``; a drum-kit mark as :func:`sessions.revisions.mark_words` says it."""
+    T01: was C7, now C07``; a drum-kit mark and a renamed player as
+    :func:`sessions.revisions.revision_words` says them (``Player Piano-client renamed
+    client Nov 3, 2026, 10:12 by T01``)."""
     from improv.reports.wording import moment_text
-    from sessions.revisions import PERCUSSION, mark_words
+    from sessions.revisions import PERCUSSION, PLAYER, revision_words
 
     when = moment_text(rec["at_utc"]) + (f" by {rec['by']}" if rec.get("by") else "")
-    if rec["field"] == PERCUSSION:
-        return f"{mark_words(rec)} {when}"
+    if rec["field"] in (PERCUSSION, PLAYER):
+        return f"{revision_words(rec)} {when}"
     field = _FIELD_WORDS.get(rec["field"], rec["field"])
     return (f"{field} corrected {when}: was {rec['from'] or 'not given'}, now "
             f"{rec['to'] or 'not given'}")
 
 
-def _measures_html(res: dict[str, Any]) -> str:
-    """The main measures of each player, then of each pair, in plain words."""
+def _measures_html(res: dict[str, Any], *, appendix: bool = True) -> str:
+    """The main measures of each player, then of each pair, in plain words, and where the
+    rest is (the appendix, or the report with it)."""
     parts = ["<h2>Measures</h2>" + _main_table(res)]
     for d in res.get("dialogue", []):
         parts.append(f"<h3>Playing together: {esc(' & '.join(d['pair']))}</h3>"
                      + _dialogue_table(d))
     parts.append("<p class=small>Every measure of every input, how the leader is named, and "
-                 "the figure of the playing together are in the technical appendix.</p>")
+                 "the figure of the playing together are in the technical appendix"
+                 + ("" if appendix else " (a report with it: tick “with the technical "
+                    "appendix” on the session page, or 'improv report ID --appendix')")
+                 + ".</p>")
     return "".join(parts)
 
 
-def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, Any]]) -> str:
+def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, Any]], *,
+                  appendix: bool = True) -> str:
     """The therapist's writing: their annotations (``anns``) and verbal notes, said once
     when there are neither, and how many role suggestions wait for review (``waiting``). It
     comes before the curves: the curves then end the therapist's part, and no page holds only
@@ -428,12 +441,12 @@ def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, A
         parts.append("<h2>Verbal notes</h2>" + (f"<pre>{esc(notes['text'])}</pre>"
                                                  if notes["text"] else "<p>No notes.</p>"))
     if waiting:
-        parts.append(f"<p class=small>{esc(_waiting_text(len(waiting)))}</p>")
+        parts.append(f"<p class=small>{esc(_waiting_text(len(waiting), appendix=appendix))}</p>")
     return "".join(parts)
 
 
 def _figures_html(res: dict[str, Any], folder: Path, *, anns: list[dict[str, Any]],
-                  title: str, session_id: str) -> dict[str, str]:
+                  title: str, session_id: str, appendix: bool = True) -> dict[str, str]:
     """The report's figures as HTML, drawn into ``folder``: ``curves`` (the therapist's part:
     each player's first input, two players a row of figures), ``dialogue`` and ``others``
     (the appendix: the playing together, the players' other inputs). Each figure is kept
@@ -451,6 +464,8 @@ def _figures_html(res: dict[str, Any], folder: Path, *, anns: list[dict[str, Any
     curves = _kept_with("<h2>Curves</h2><p class=small>Red lines: markers; grey dashed "
                         "lines: annotations; shaded: annotated stretches (the therapist's "
                         f"own, and roles the therapist confirmed).{said}</p>", figs)
+    if not appendix:  # the appendix's figures are not drawn for a report without it
+        return {"curves": curves, "dialogue": "", "others": ""}
     dialogue = ""
     if res.get("dialogue"):
         chosen = [(gs, roles) for gs, roles in DIALOGUE_FIGURES
@@ -542,12 +557,13 @@ LEADER_METHOD = (
     "tell, or by both; the certainty is the bootstrap share that names the same leader.")
 
 
-def _waiting_text(n: int) -> str:
+def _waiting_text(n: int, *, appendix: bool = True) -> str:
     """The therapist's part on role suggestions not yet reviewed."""
     said = "One role suggestion of the analysis is" if n == 1 else \
         f"{n} role suggestions of the analysis are"
     return (f"{said} waiting for review on the session page (“Roles the analysis suggests”). "
-            "They are listed in the technical appendix, and are not drawn on the curves.")
+            + ("They are listed in the technical appendix, and are not drawn on the curves."
+               if appendix else "They are not drawn on the curves."))
 
 
 #: The heading of the session report's technical appendix.

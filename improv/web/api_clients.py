@@ -234,8 +234,10 @@ def client_dictionary(client: str, request: Request, params: Params = Depends(),
 
 
 @router.get("/sessions/{session_id}/report.{fmt}")
-def session_report(session_id: str, fmt: str, store: Store = Depends(get_store)) -> Response:
-    """The printable session report; the session must be analysed first (409 otherwise)."""
+def session_report(session_id: str, fmt: str, appendix: bool = True,
+                   store: Store = Depends(get_store)) -> Response:
+    """The printable session report, with the technical appendix unless ``appendix=false``;
+    the session must be analysed first (409 otherwise)."""
     from improv.reports.report import session_report_html
 
     fmt = _fmt(fmt)
@@ -245,4 +247,5 @@ def session_report(session_id: str, fmt: str, store: Store = Depends(get_store))
 
         raise Busy(f"session {session_id} is not analysed yet: press 'Analyse now' under "
                    "Measures first")
-    return _render(session_report_html(store, session_id), fmt, f"improv-session-{session_id}")
+    return _render(session_report_html(store, session_id, appendix=appendix), fmt,
+                   f"improv-session-{session_id}")

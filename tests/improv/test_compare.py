@@ -306,6 +306,8 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "--segments", "0-5,5-10", "--features", "loudnes"],
      "unknown feature 'loudnes'"),
     (["report", "--to", "{tmp}/r.html"], Usage("give a session ID or --client CODE")),
+    (["report", "--client", "C07", "--no-appendix", "--to", "{tmp}/r.html"],
+     Usage("--no-appendix goes with a session's report")),
     (["report", "{a}", "--to", "{tmp}/r.docx"], "--to must end in .html or .pdf"),
     (["report", "{a}", "--to", "{tmp}/taken.html"], "exists already; choose another name"),
     (["report", "{a}", "--to", "{tmp}/no/such/r.html"],

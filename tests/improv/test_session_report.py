@@ -224,12 +224,14 @@ def test_a_note_is_spelled_with_flats_in_a_key_with_flats(store, tmp_path):
 def test_corrections_are_said_in_words(store, duet, figures):
     """A corrected client code and a drum-kit mark, as the report's head says them (before:
     "client corrected …" and "percussion corrected …: was not given, now True")."""
-    from sessions.revisions import correct_session, mark_percussion
+    from sessions.revisions import correct_session, mark_percussion, rename_player
 
     old = store.session(duet).client
     correct_session(store, duet, by="T01", client="C08", reason="typo")
     mark_percussion(store, duet, ["therapist"], by="T01")
+    rename_player(store, duet, "client", "anna2", by="T01")
     head = _text(session_report_html(store, duet)).split("<h2>")[0]
+    assert re.search(r"Player client renamed anna2 [^<]* by T01</p>", head)
     assert re.search(rf"Client code corrected [^<]* by T01: was {old}, now C08</p>", head)
     assert re.search(r"MIDI input [^<]+ \(therapist\) marked as a drum kit [^<]* by T01</p>",
                      head)
@@ -262,3 +264,20 @@ def test_the_annotations_are_numbered_as_the_crowded_curves_label_them(store, du
     assert "its number in the Annotations table" in therapist
     waiting = appendix.split("<h3>Role suggestions waiting for review</h3>")[1]
     assert "<td class=num>" not in waiting.split("</table>")[0]
+
+
+def test_the_therapists_part_alone_without_the_appendix(store, duet, figures):
+    """A 75 s session's report ran to 20 pages, 15 of them the appendix (review 28): without
+    it, the report ends with the therapist's part and says where the rest is."""
+    raw_full = session_report_html(store, duet)
+    raw_short = session_report_html(store, duet, appendix=False)
+    assert 0 < raw_short.count("<img") < raw_full.count("<img")  # no figure of the appendix
+    full, short = _text(raw_full), _text(raw_short)
+    assert APPENDIX in full and APPENDIX not in short
+    assert "tick “with the technical appendix” on the session page" in short
+    assert "'improv report ID --appendix'" in short
+    assert short.split("<h2>Curves</h2>")[0] == full.split("<h2>Curves</h2>")[0].replace(
+        "are in the technical appendix.",
+        "are in the technical appendix (a report with it: tick “with the technical appendix” "
+        "on the session page, or 'improv report ID --appendix').")
+

@@ -86,6 +86,7 @@ export async function sessionPage(main, id, params) {
 
   // the plain summary (improv.reports.summary_text), filled in with the measures
   const summaryBox = h('div', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
+  const withAppendix = h('input', { type: 'checkbox' });  // the session report's technical appendix
   const header = h('div', { class: 'session-head' },
     h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     demoBanner(s),
@@ -104,15 +105,18 @@ export async function sessionPage(main, id, params) {
     storageLine(),
     summaryBox,
     h('div', { class: 'row', role: 'group', 'aria-label': 'Session report' },
-      ['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
+      ...['html', 'pdf'].map((fmt) => h('button', { type: 'button', onclick: async (e) => {
         e.target.disabled = true;
         // a report needs the measures: an unanalysed session is analysed first, as
         // `improv report` does, and one measured in the background is waited for
         try { await measured(); } catch (ex) { say(ex.message, { error: true }); e.target.disabled = false; return; }
         say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
-        try { await download(`/api/sessions/${id}/report.${fmt}`, `improv-session-${s.id}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
+        // the therapist's part by default; research and supervision tick the appendix
+        const full = withAppendix.checked;
+        try { await download(`/api/sessions/${id}/report.${fmt}?appendix=${full}`, `improv-session-${s.id}${full ? '-full' : ''}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
         e.target.disabled = false;
-      } }, `Report (${fmt.toUpperCase()})`))));
+      } }, `Report (${fmt.toUpperCase()})`)),
+      h('label', { title: 'Every measure of every input and the figure of the playing together, for research and supervision: many more pages' }, withAppendix, ' with the technical appendix')));
 
   // which MIDI inputs are drum kits: their notes are drums on every channel, not only on
   // channel 10 (no key or pitch from them); a change is kept in the session's history

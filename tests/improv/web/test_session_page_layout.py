@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -281,6 +282,15 @@ def test_a_report_of_an_unanalysed_session_analyses_it_first(course_store, live_
     assert got.value.suggested_filename.endswith(".html")
     expect(page.locator("#status")).to_contain_text("Report downloaded")
     expect(page.locator("section.analysis table")).to_be_visible()
+    # the therapist's part by default; the technical appendix when it is ticked
+    from improv.reports.report import APPENDIX
+
+    assert APPENDIX not in Path(got.value.path()).read_text()
+    page.get_by_label("with the technical appendix").check()
+    with page.expect_download(timeout=120000) as full:
+        page.get_by_role("button", name="Report (HTML)").click()
+    assert full.value.suggested_filename.endswith("-full.html")
+    assert APPENDIX in Path(full.value.path()).read_text()
 
 
 def test_an_annotations_range_stays_on_one_line(demo_store, live_server, page):
