@@ -17,6 +17,7 @@ SECTIONS = [
     "Starting improv and signing in",
     "Connecting a keyboard and a microphone",
     "Recording a session",
+    "Importing recordings made elsewhere",
     "After the session: listening, the timeline and annotations",
     "Clients, progress over sessions and treatment goals",
     "Reports",
@@ -72,8 +73,9 @@ def test_guide_has_the_task_sections_as_github_anchors():
     h2 = re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', html)
     assert [title for _, title in h2] == SECTIONS
     # the ids GitHub gives these headings, so that docs/guide.md's readers get the same links
-    assert h2[3][0] == "after-the-session-listening-the-timeline-and-annotations"
-    assert h2[4][0] == "clients-progress-over-sessions-and-treatment-goals"
+    assert h2[3][0] == "importing-recordings-made-elsewhere"
+    assert h2[4][0] == "after-the-session-listening-the-timeline-and-annotations"
+    assert h2[5][0] == "clients-progress-over-sessions-and-treatment-goals"
 
 
 def test_docs_guide_points_to_the_packaged_guide():
