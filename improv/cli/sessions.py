@@ -176,6 +176,9 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
 @click.option("--player", "players", multiple=True, metavar="NAME=FILE[:N]",
               help="Map a file, or track/channel N of it, to a player (repeatable).")
+@click.option("--leave-out", "leave_out", multiple=True, metavar="FILE:N",
+              help="A track or channel that no one plays (a click track): a MIDI part is not "
+                   "imported, an audio channel stays in the file for no player (repeatable).")
 @click.option("--offset", "offsets", multiple=True, metavar="SECONDS|FILE=SECONDS",
               help="Start of the files on the session clock (one value or per file).")
 @click.option("--title", help="A short title (no names: it is shown in lists, reports and "
@@ -188,8 +191,8 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
                    "not only on channel 10 (no key or pitch from them; repeatable).")
 @json_option
 @click.pass_obj
-def import_(app, files, client, therapist, players, offsets, title, started, percussion,
-            as_json) -> None:
+def import_(app, files, client, therapist, players, leave_out, offsets, title, started,
+            percussion, as_json) -> None:
     """Import MIDI and audio files recorded together as one session, or restore a session
     export (a .zip file or folder from 'improv sessions export', checked against its
     SHA256SUMS)."""
@@ -198,7 +201,8 @@ def import_(app, files, client, therapist, players, offsets, title, started, per
 
     if len(files) == 1 and is_export(files[0]):
         given = [f"--{k}" for k, v in (("client", client), ("therapist", therapist),
-                                      ("player", players), ("offset", offsets),
+                                      ("player", players), ("leave-out", leave_out),
+                                      ("offset", offsets),
                                       ("title", title), ("started", started),
                                       ("percussion", percussion)) if v]
         if given:
@@ -230,7 +234,8 @@ def import_(app, files, client, therapist, players, offsets, title, started, per
             raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
     manifest = import_files(
         app.store, files, client=client, therapist=therapist, players=players,
-        offset=_parse_offsets(offsets), title=title, started=when, percussion=percussion,
+        leave_out=leave_out, offset=_parse_offsets(offsets), title=title, started=when,
+        percussion=percussion,
     )
     for w in manifest.get("warnings", []):
         info(f"warning: {w}")

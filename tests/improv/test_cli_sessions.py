@@ -491,3 +491,20 @@ def test_show_says_how_midi_was_stamped(run_cli, store):
             "one period early)") in out
     plain = store.create_session(client="C07", players=["client"]).finalize(duration_s=1.0)["id"]
     assert "JACK frame" not in run_cli("sessions", "show", plain).stdout  # not recorded so
+
+
+def test_import_leaves_out_a_click_track(run_cli, tmp_path):
+    """--leave-out FILE:N, as the web form's 'Leave out': the part is not imported, and a
+    part both given and left out is refused in one line naming the option."""
+    write_midi(tmp_path / "take.mid", tracks={"Track 1": [(0.5, 0, 60, 90)],
+                                               "Click": [(0.1, 9, 37, 80), (0.6, 9, 37, 80)]})
+    r = run_cli("sessions", "import", tmp_path / "take.mid", "--client", "C07",
+                "--player", "client=take.mid:2", "--player", "metronome=take.mid:3",
+                "--leave-out", "take.mid:3")
+    assert r.exit_code == 1
+    assert "take.mid: track 3 'Click' is both left out and given to metronome" in r.stderr
+    assert "--leave-out" in r.stderr
+    r = run_cli("sessions", "import", tmp_path / "take.mid", "--client", "C07",
+                "--player", "client=take.mid:2", "--leave-out", "take.mid:3", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["players"] == ["client"] and r.json()["midi_events"] == 2
