@@ -99,3 +99,31 @@ def sessions_named(names: list[str]) -> str:
     if not names:
         return "–"
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def players_differ(sessions) -> str | None:
+    """A sentence when a client's sessions do not all name the same players, or None.
+
+    Measures are followed over sessions by player name, so a session whose players were
+    named after its files ("Piano-client", "room-1") starts courses of its own, and the
+    client's course over months breaks without a word. ``sessions``: rows with ``number``,
+    ``started_utc`` and ``players`` (names, or ``{"name": …}`` as
+    :meth:`sessions.store.Store.list` gives them), in any order.
+
+    >>> players_differ([
+    ...     {"number": 1, "started_utc": "2026-11-02T10:00:00+00:00", "players": ["a", "b"]},
+    ...     {"number": 2, "started_utc": "2026-11-09T10:00:00+00:00", "players": ["b", "a"]}])
+    """
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for s in sorted(sessions, key=lambda s: (s["number"] or 0, s["started_utc"])):
+        names = sorted(p["name"] if isinstance(p, dict) else p for p in s["players"])
+        groups.setdefault(tuple(names), []).append(s)
+    if len(groups) < 2:
+        return None
+    said = "; ".join(
+        f"{sessions_named([session_name(s['number'], s['started_utc']) for s in rows])}: "
+        f"{', '.join(players)}" for players, rows in groups.items())
+    return (f"The sessions do not all name the same players ({said}). Each measure is "
+            "followed by player name, so the same person needs the same name in every "
+            "session: rename a player on the session's page (Correct title, client or "
+            "players).")

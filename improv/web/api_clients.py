@@ -145,7 +145,9 @@ def compare(client: str, request: Request, params: Params = Depends(),
 
     Adds ``available`` (every feature name that can be selected), ``labels`` (name -> its
     label for the screen), ``players`` (colour order), ``main_columns`` (the columns the page
-    shows before "Show all measures": :func:`improv.reports.compare.main_columns`) and per
+    shows before "Show all measures": :func:`improv.reports.compare.main_columns`),
+    ``players_differ`` (a sentence when the compared sessions do not all name the same
+    players: :func:`improv.reports.wording.players_differ`; else None) and per
     feature ``fit``: the trend
     line at each session when the trend is distinguishable from no change
     (:func:`improv.reports.trend_plots.trend_fit`).
@@ -168,9 +170,13 @@ def compare(client: str, request: Request, params: Params = Depends(),
     for s in result["sessions"]:
         del s["values"]  # the columns carry them
     from analysis.features import label
+    from improv.reports.wording import players_differ
 
+    compared = {s["id"] for s in result["sessions"]}
     return dict(result, status="ok", available=names, labels={n: label(n) for n in names},
-                players=_players(store, client), main_columns=main_columns(result["columns"]))
+                players=_players(store, client), main_columns=main_columns(result["columns"]),
+                players_differ=players_differ([r for r in store.list(client=client)
+                                               if r["id"] in compared]))
 
 
 def _download(data: bytes, *, media_type: str, filename: str) -> Response:

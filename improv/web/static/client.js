@@ -91,6 +91,8 @@ export async function clientPage(main, code, params) {
   const all = inPercentAll(r); // shares as the reports show them; `r` keeps the stored units
   const others = otherInputColumns(all.columns);
   // as the command line warns: a baseline of every session leaves none to compare with it
+  // sessions that name the players differently ("Piano-client" and "client") are not one course
+  const namesDiffer = r.players_differ ? h('p', { class: 'warning', role: 'note' }, r.players_differ) : '';
   const allBaseline = r.baseline.length >= r.sessions.length
     ? h('p', { class: 'warning', role: 'note' }, `${r.sessions.length === 1 ? 'The baseline is the only session' : `The baseline takes all ${counted(r.sessions.length, 'session')}`}: no later session to compare with it yet.`)
     : '';
@@ -115,7 +117,7 @@ export async function clientPage(main, code, params) {
         oneSessionTable(shown), h('div', { class: 'measure-toggles' }, more, toggle));
       return;
     }
-    body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), allBaseline,
+    body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), namesDiffer, allBaseline,
       legend(r, colorOf), trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
       h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
   };
