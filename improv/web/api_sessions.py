@@ -259,10 +259,14 @@ ROLL_MAGIC = b"IRL1"
 
 
 def _roll_key(session) -> str:
+    """The piano roll's cache key: the MIDI log's checksum and the players' renames (a roll
+    cached under a player's old name is never served for the new one)."""
     import hashlib
+    import json
 
     key = (session.manifest.get("checksums") or {}).get("midi.tsv") or session.id
-    return hashlib.sha256(f"{ROLL_VERSION}:{key}".encode()).hexdigest()[:16]
+    names = json.dumps(session.manifest.get("player_names") or {}, sort_keys=True)
+    return hashlib.sha256(f"{ROLL_VERSION}:{key}:{names}".encode()).hexdigest()[:16]
 
 
 def piano_roll_bin(session) -> bytes:

@@ -1094,3 +1094,19 @@ def test_error_messages_never_show_the_store_folder(demo_store, client_for):
     assert message.endswith("(the Sessions page lists them)") and "improv" not in message
     r = c.get("/api/sessions/not-an-id/annotations")
     assert r.status_code == 404 and "the Sessions page lists them" in r.json()["error"]
+
+
+def test_the_piano_roll_cache_key_follows_renames(course_store):
+    """A roll cached under a player's old name (one asked for while the rename ran) is never
+    served for the new name: the renames are part of its key."""
+    from improv.web.api_sessions import _roll_key
+    from sessions.revisions import rename_player
+    from sessions.store import Store
+
+    path, ids = course_store
+    with Store(path) as store:
+        before = _roll_key(store.session(ids[0]))
+        rename_player(store, ids[0], "client", "anna2")
+        assert _roll_key(store.session(ids[0])) != before
+        rename_player(store, ids[0], "anna2", "client")  # back: the recorded names again
+        assert _roll_key(store.session(ids[0])) == before
