@@ -405,7 +405,7 @@ class ImportBody(BaseModel):
     uploads: list[str] = Field(min_length=1)
     client: str | None = None
     therapist: str | None = None
-    players: list[str] = []  # NAME=FILE[:N], as sessions.importer.parse_player_map reads them
+    players: list[str] = []  # NAME=FILE[:N], as sessions.import_mapping.parse_player_map reads them
     leave_out: list[str] = []  # FILE:N, the tracks and channels no one plays
     offset: float | str = 0.0  # seconds, or text as the other time fields take (1:30)
     title: str | None = Field(None, max_length=200)

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sessions.errors import InvalidArgumentError, SessionFormatError
-from sessions.importer import import_files, parse_player_map
+from sessions.import_mapping import parse_player_map
+from sessions.importer import import_files
 from tests.sessions.helpers import tree_snapshot, write_audio, write_midi
 
 
