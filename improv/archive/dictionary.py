@@ -128,15 +128,33 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
                 with_text: bool, demos_left_out: int = 0, include_demo: bool = False,
                 session_keys: bool = True, window_s: float | None = None,
                 hop_s: float | None = None) -> str:
-    """The README's Markdown (see :func:`improv.archive.dataset.export_dataset`)."""
-    from analysis.features import describe
-    from improv import __version__
-    from improv.archive.measures import curve_definition, dialogue_definition
-
+    """The README's Markdown (see :func:`improv.archive.dataset.export_dataset`): what the
+    export holds and how to load it, session codes and keys, the tables' columns, the
+    measures' units and definitions, and the format versions."""
     if window_s is None or hop_s is None:
         import analysis
 
         window_s, hop_s = analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP
+    lines = [*_head_lines(fmt=fmt, sessions=sessions, versions=versions, with_text=with_text,
+                          demos_left_out=demos_left_out, include_demo=include_demo),
+             *_key_lines(session_keys=session_keys), *_table_lines(tables, fmt=fmt),
+             *_measure_lines(measures, window_s=window_s, hop_s=hop_s),
+             "## Format versions", "",
+             f"This is format {FORMAT_VERSION}. Format 2: measures "
+             "of the dialogue without player names, with a `player` column "
+             "(`client_leads_share` became `leads_share` with player `client`); the "
+             "dialogue's curves in their own table `dialogue_curves` (they were in `curves` "
+             "with player `a|b` and source `dialogue`); a `unit` column in `curves`; "
+             "`session_key` in `sessions`; demo sessions left out unless asked for. "
+             "Format 1: the first (no version stated).", ""]
+    return "\n".join(lines)
+
+
+def _head_lines(*, fmt: str, sessions: int, versions: tuple[str, str], with_text: bool,
+                demos_left_out: int, include_demo: bool) -> list[str]:
+    """The README's title, what the export holds, and how to load a table."""
+    from improv import __version__
+
     if include_demo:
         demo = ("Generated demo sessions are included (--include-demo): the column `demo` "
                 "marks them.")
@@ -165,34 +183,54 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
         lines += ['pandas:  pd.read_csv("summaries.csv")',
                   'R:       read.csv("summaries.csv")',
                   "DuckDB:  SELECT * FROM read_csv_auto('summaries.csv');"]
-    lines += ["```", "", "## Session codes and keys", "",
-              "Within one export, join the tables on `session`. **Session codes can change "
-              "between exports**: a code is the client's code and the session's running "
-              "number, so a corrected client code, or a deleted or newly imported earlier "
-              "session, renumbers the client's sessions, and two exports of one archive can "
-              "give one session two codes (or one code to two sessions). To link exports over "
-              "time, or to join the tables to your own notes or ratings, use `session_key` "
-              "(table sessions): it does not change. It is a keyed hash of the session's ID "
-              "under a secret kept in the store (the file `dataset-key`, owner-only); without "
-              "that secret a key cannot be traced back to the session or to the time it "
-              "started. A copy of the store (a backup) keeps the secret; the same recording "
-              "imported into another store gets another key.", ""]
+    return [*lines, "```", ""]
+
+
+def _key_lines(*, session_keys: bool) -> list[str]:
+    """Why to join exports on ``session_key``, not on the session codes."""
+    lines = ["## Session codes and keys", "",
+             "Within one export, join the tables on `session`. **Session codes can change "
+             "between exports**: a code is the client's code and the session's running "
+             "number, so a corrected client code, or a deleted or newly imported earlier "
+             "session, renumbers the client's sessions, and two exports of one archive can "
+             "give one session two codes (or one code to two sessions). To link exports over "
+             "time, or to join the tables to your own notes or ratings, use `session_key` "
+             "(table sessions): it does not change. It is a keyed hash of the session's ID "
+             "under a secret kept in the store (the file `dataset-key`, owner-only); without "
+             "that secret a key cannot be traced back to the session or to the time it "
+             "started. A copy of the store (a backup) keeps the secret; the same recording "
+             "imported into another store gets another key.", ""]
     if not session_keys:
         lines += ["**In this export `session_key` is empty**: the store had no dataset key "
                   "yet and could not be written (read-only). Export once from a writable "
                   "store to make its key.", ""]
-    lines += ["## Tables", ""]
+    return lines
+
+
+def _table_lines(tables: dict[str, tuple[int, str]], *, fmt: str) -> list[str]:
+    """Each table's file, rows and columns (type and meaning)."""
+    lines = ["## Tables", ""]
     for name, columns in TABLES.items():
         rows, file = tables.get(name, (0, f"{name}.{fmt}"))
         lines += [f"### {name} (`{file}`, {rows} rows)", "", "| column | type | meaning |",
                   "|---|---|---|"]
         lines += [f"| {c} | {typ} | {_cell(text)} |" for c, (typ, text) in columns.items()]
         lines.append("")
-    lines += ["## Measures", "",
-              "Unit and definition of every measure in this export (docs/features.md in improv "
-              "has the references). In `summaries` and `dialogue` a measure is a value of the "
-              "whole session; in `curves` and `dialogue_curves` a value per analysis window.",
-              ""]
+    return lines
+
+
+def _measure_lines(measures: dict[str, list[str]], *, window_s: float,
+                   hop_s: float) -> list[str]:
+    """The unit and definition of every measure of the export, table by table (a session's
+    value, or a window's: ``window_s`` long every ``hop_s`` [seconds])."""
+    from analysis.features import describe
+    from improv.archive.measures import curve_definition, dialogue_definition
+
+    lines = ["## Measures", "",
+             "Unit and definition of every measure in this export (docs/features.md in improv "
+             "has the references). In `summaries` and `dialogue` a measure is a value of the "
+             "whole session; in `curves` and `dialogue_curves` a value per analysis window.",
+             ""]
     sections = {
         "summaries": ("A session value of one player and source.", describe),
         "dialogue": ("A session value of a pair of players. The measure names carry no "
@@ -220,15 +258,7 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
             unit, text = define(m)
             lines.append(f"| {m} | {_cell(unit)} | {_cell(text) or '(no definition)'} |")
         lines.append("")
-    lines += ["## Format versions", "",
-              f"This is format {FORMAT_VERSION}. Format 2: measures "
-              "of the dialogue without player names, with a `player` column "
-              "(`client_leads_share` became `leads_share` with player `client`); the "
-              "dialogue's curves in their own table `dialogue_curves` (they were in `curves` "
-              "with player `a|b` and source `dialogue`); a `unit` column in `curves`; "
-              "`session_key` in `sessions`; demo sessions left out unless asked for. "
-              "Format 1: the first (no version stated).", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def write_readme(folder: Path, **kwargs) -> None:
