@@ -488,7 +488,7 @@ def compute_session(
     if dialogue:
         out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
                                          checksums=checksums, use_cache=use_cache, writes=writes)
-    return {"result": out, "cache": writes,
+    return {"result": out, "cache": writes, "checksums": checksums,
             "catalog": (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP)}
 
 
@@ -497,14 +497,18 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     of a :func:`compute_session` result, in this process (the catalog has one writer).
 
     A session deleted since it was computed gets neither (the cache would bring its folder
-    back); a read-only store or a full disk is logged, as in :func:`analyze_session`.
+    back); nor does a session whose data changed while it was analysed (a player renamed, a
+    drum-kit mark, compressed audio: ``data_checksums``, read again from ``session.json`` under
+    its lock, is not the one the result was computed under), so no result under a player's
+    former name stands beside the current one; it is analysed again when next asked. A
+    read-only store or a full disk is logged, as in :func:`analyze_session`.
 
     Parameters
     ----------
     store : sessions.store.Store
     computed : dict
         What :func:`compute_session` returned; its ``cache`` list is emptied as the files are
-        written.
+        written (or dropped).
     catalog : bool
         Put the summaries into the catalog (if they were computed with the default window and
         hop).
@@ -512,24 +516,36 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     Returns
     -------
     dict
-        ``computed["result"]``, JSON-safe (:func:`as_lists`).
+        ``computed["result"]``, JSON-safe (:func:`as_lists`), stored or not.
     """
     from sessions.errors import StoreError
+    from sessions.locks import manifest_lock
 
     out = computed["result"]
-    if computed["cache"]:
-        try:
-            session = store.session(out["session_id"])
-        except StoreError as exc:
-            log.warning("analysis of %s not cached: %s", out["session_id"], exc)
-        else:
-            writes = computed["cache"]
+    writes = computed["cache"]
+    want_catalog = catalog and computed["catalog"]
+    if not writes and not want_catalog:
+        return as_lists(out)
+    try:
+        session = store.session(out["session_id"])
+        with manifest_lock(session.folder):  # a rename waits until this is stored, or ...
+            now = data_checksums(store.session(out["session_id"]))
+            if computed.get("checksums") is not None and now != computed["checksums"]:
+                # ... this drops what was computed before it
+                log.warning("analysis of session %s not stored: the session changed while it "
+                            "was analysed (a player renamed, or its recordings changed); it is "
+                            "analysed again when next asked", out["session_id"])
+                writes.clear()
+                return as_lists(out)
             while writes:  # each written file let go of, so that as_lists frees its arrays
                 name, data = writes.pop(0)
                 write_cache(session, name, data, safe=True)
                 del data
-    if catalog and computed["catalog"]:
-        to_catalog(store, out["session_id"], out)
+            if want_catalog:
+                to_catalog(store, out["session_id"], out)
+    except (StoreError, OSError) as exc:  # deleted meanwhile, a read-only store
+        log.warning("analysis of %s not stored: %s", out["session_id"], exc)
+        writes.clear()
     return as_lists(out)
 
 

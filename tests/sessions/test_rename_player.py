@@ -183,6 +183,54 @@ def test_analysis_reads_the_new_name_and_reindex_gives_the_same(store, tmp_path)
     assert _rows(store, "SELECT * FROM players") == players
 
 
+def test_an_analysis_finished_after_a_rename_is_not_stored(store, tmp_path, caplog):
+    """Review 28, findings 2 and 9: an analysis computed before a rename and stored after it
+    wrote catalog rows and a cache file under the former name, beside the new ones."""
+    from improv.analyze import analyze_session, compute_session, store_analysis
+
+    sid = _imported(store, tmp_path)
+    computed = compute_session(store, sid)  # the web app's analysis right after the import
+    assert computed["cache"]
+    rename_player(store, sid, "Piano-client", "client", by="T01")  # on the page that opens
+    with caplog.at_level("WARNING", logger="improv.analyze"):
+        result = store_analysis(store, computed)
+    assert "Piano-client" in result["players"]  # returned to its caller, not stored
+    assert "changed while it was analysed" in caplog.text
+    assert computed["cache"] == []
+    cache = store.folder(sid) / "cache"
+    assert not cache.exists() or not any(cache.glob("analysis-*"))
+    assert store.catalog.analysis_keys(sid) == {}
+    analyze_session(store, sid)  # the next request analyses again: only current names
+    players = {r[0] for r in _rows(store, "SELECT player FROM features WHERE session_id = ?", sid)}
+    assert players == {"client", "Piano-therapist", "room-1"}
+
+
+def test_an_analysis_of_an_unchanged_session_is_stored(store, tmp_path):
+    from improv.analyze import compute_session, store_analysis
+
+    sid = _imported(store, tmp_path)
+    rename_player(store, sid, "Piano-client", "client")  # before: the key has the rename
+    computed = compute_session(store, sid)
+    n = len(computed["cache"])
+    store_analysis(store, computed)
+    assert len(list((store.folder(sid) / "cache").glob("analysis-*"))) == n
+    players = {r[0] for r in _rows(store, "SELECT player FROM features WHERE session_id = ?", sid)}
+    assert players == {"client", "Piano-therapist", "room-1"}
+
+
+def test_an_analysis_of_a_session_deleted_meanwhile_is_not_stored(store, tmp_path, caplog):
+    from improv.analyze import compute_session, store_analysis
+
+    sid = _imported(store, tmp_path)
+    computed = compute_session(store, sid)
+    store.delete(sid)
+    with caplog.at_level("WARNING", logger="improv.analyze"):
+        store_analysis(store, computed)
+    assert "not stored" in caplog.text
+    assert not store.folder(sid).exists()
+    assert _rows(store, "SELECT player FROM features WHERE session_id = ?", sid) == []
+
+
 def test_verify_names_a_manifest_that_disagrees_with_the_last_rename(store, tmp_path):
     sid = _imported(store, tmp_path)
     mark_percussion(store, sid, ["Piano-therapist"], by="T01")  # a mark under the old name
