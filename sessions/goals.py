@@ -280,14 +280,16 @@ def check_tags(store_root: Path, tags: Iterable[dict[str, Any]]) -> list[dict[st
 
 
 def stored_client(store, client: str) -> str:
-    """The stored spelling of a client code: as the client's sessions spell it, else as its
-    goal folder does (matched without regard to case where that leaves one code: "demo"
-    finds "DEMO"), else ``client`` as given. Goals of "DEMo" were kept apart from the
-    sessions of "DEMO" before, and read as none."""
+    """The stored spelling of a client code for its goals: as its goal folder spells it
+    (matched without regard to case where that leaves one: a log is never split in two),
+    else as the client's sessions spell it ("demo" finds "DEMO"), else ``client`` as given.
+    Goals of "DEMo" were kept apart from the sessions of "DEMO" before, and read as none."""
     from sessions.names import match_name
 
-    known = store.catalog.client_code(client)
-    return known if known != client else match_name(client, clients_with_goals(store.root))
+    folder = match_name(client, clients_with_goals(store.root))
+    if folder.casefold() == client.casefold() and folder in clients_with_goals(store.root):
+        return folder
+    return store.catalog.client_code(client)
 
 
 def first_session_day(store, client: str) -> date:
@@ -548,20 +550,28 @@ def delete_client_goals(store, client: str) -> bool:
     was one. The folder goes through ``tmp/`` as a deleted session does."""
     from sessions import scratch
 
-    client = stored_client(store, client)
     store.require_writable()
-    folder = goals_path(store.root, client).parent
+    # every spelling of the code: a log kept under another case (before goals followed the
+    # sessions' spelling) is the same client's health data, deleted with it
+    codes = sorted({stored_client(store, client), client,
+                    *(c for c in clients_with_goals(store.root)
+                      if c.casefold() == client.casefold())})
     with write_errors(store.catalog.path), store.catalog.db as db:
-        db.execute("DELETE FROM goals WHERE client = ?", (client,))
-        db.execute("DELETE FROM client_plans WHERE client = ?", (client,))
-    if not folder.exists():
-        return False
-    with scratch.claim(store.tmp_dir, f"deleted-goals-{client}-{secrets.token_hex(2)}") as trash:
-        with write_errors(folder):
-            os.rename(folder, trash.path)
-        fsync_dir(folder.parent)
-        shutil.rmtree(trash.path, ignore_errors=True)
-    return True
+        for code in codes:
+            db.execute("DELETE FROM goals WHERE client = ?", (code,))
+            db.execute("DELETE FROM client_plans WHERE client = ?", (code,))
+    found = False
+    for code in codes:
+        folder = goals_path(store.root, code).parent
+        if not folder.exists():
+            continue
+        found = True
+        with scratch.claim(store.tmp_dir, f"deleted-goals-{code}-{secrets.token_hex(2)}") as trash:
+            with write_errors(folder):
+                os.rename(folder, trash.path)
+            fsync_dir(folder.parent)
+            shutil.rmtree(trash.path, ignore_errors=True)
+    return found
 
 
 def verify_log(path: Path) -> list[str]:

@@ -147,6 +147,25 @@ def test_a_code_typed_in_another_case_is_the_clients(client_store, run_cli):
     assert [g["text"] for g in listed["goals"]] == ["Plays louder"]
 
 
+def test_a_goal_log_kept_under_another_case_is_read_added_to_and_deleted(client_store):
+    """A log made before goals followed the sessions' spelling (clients/c07 for sessions of
+    C07) is the client's: its goals show, new goals go into it (the log is never split), and
+    deleting the client's goals removes it (health data is not left behind)."""
+    from sessions import goals as gl
+    from sessions.store import Store
+
+    path, _ = client_store
+    with Store(path) as store:
+        gl.add_goal(store, "C07", text="Plays louder", since="2026-02-02")
+        (path / "clients" / "C07").rename(path / "clients" / "c07")  # as the old code left it
+        assert [g["text"] for g in gl.client_goals(store, "C07")["goals"]] == ["Plays louder"]
+        gl.add_goal(store, "C07", text="Takes the lead", since="2026-02-02")
+        assert [p.name for p in (path / "clients").iterdir()] == ["c07"]
+        assert len(gl.client_goals(store, "c07")["goals"]) == 2
+        assert gl.delete_client_goals(store, "C07")
+        assert not any((path / "clients").iterdir())
+
+
 def test_edited_goal_keeps_both_versions_each_for_its_period(client_store, run_cli):
     path, ids = client_store
     g = _ok(run_cli("goals", "add", "--client", "C07", "Less fear of being alone",
