@@ -27,8 +27,10 @@ same after a restore; a damaged one is left out and named (an older backup has i
 
 A backup is restored only into an empty store (:func:`restore_store`): everything is checked
 against ``SHA256SUMS`` and every session verified in ``tmp/`` before anything is moved into
-the store, then the catalog is rebuilt. The research export's secret comes back with the
-sessions, so every ``session_key`` stays the same.
+the store, then the catalog is rebuilt. A session that does not verify (a damaged file, in the
+store when it was backed up or in the backup since) is set aside and named: the others and
+the store's files are restored, and the damaged one stays in the backup only. The research
+export's secret comes back with the sessions, so every ``session_key`` stays the same.
 """
 
 from __future__ import annotations
@@ -336,7 +338,7 @@ def backup_store(store, to: Path, *,
                 sink.copy(name, f)
         about = {"format": FORMAT, "version": VERSION, "created_utc": created,
                  "sessions": done, "clients": plan["clients"], "files": plan["files"],
-                 "skipped": skipped}
+                 "skipped": skipped, "damaged": damaged}
         sink.write_text(BACKUP_FILE, json.dumps(about, indent=2, ensure_ascii=False) + "\n")
         path = sink.finish()
     except BaseException:
@@ -421,13 +423,18 @@ def _layout_problem(rel: str) -> str | None:
 
 
 def check_backup(path: Path) -> dict[str, Any]:
-    """Check a backup against its ``SHA256SUMS`` (every file read) without restoring it.
+    """Check a backup without restoring it: every file against its ``SHA256SUMS``, and every
+    session as ``improv sessions verify`` does (:func:`sessions.verify.verify_folder`; a
+    session of a zip file is unpacked for that, one at a time, into an owner-only temporary
+    folder that is removed at once).
 
     Returns
     -------
     dict
-        ``ok``, ``problems`` (one line each), ``sessions``, ``clients``, ``files`` (count)
-        and ``bytes``, and ``created_utc``.
+        ``ok`` (no problem and no damaged session), ``problems`` (files of the backup that
+        do not match their checksums, one line each), ``damaged`` (``[id, why]``: sessions
+        that do not verify, which a restore sets aside), ``sessions``, ``clients``, ``files``
+        (count) and ``bytes``, and ``created_utc``.
     """
     import io
 
@@ -437,7 +444,7 @@ def check_backup(path: Path) -> dict[str, Any]:
         try:
             sums = read_sums(packed)
         except SessionFormatError as exc:
-            return _checked(about, packed, [str(exc)])
+            return _checked(about, packed, [str(exc)], [])
         problems += [p for rel in sums if (p := _layout_problem(rel))]
         for rel, digest in sums.items():
             h = hashlib.sha256()
@@ -450,11 +457,54 @@ def check_backup(path: Path) -> dict[str, Any]:
                 continue
             if h.hexdigest() != digest:
                 problems.append(f"{rel}: checksum mismatch (damaged or changed)")
-        return _checked(about, packed, problems)
+        damaged = [] if any(_layout_problem(rel) for rel in sums) \
+            else _unverified(packed, sums)
+        return _checked(about, packed, problems, damaged)
 
 
-def _checked(about: dict, packed, problems: list[str]) -> dict[str, Any]:
-    return {"ok": not problems, "problems": problems,
+def _by_session(sums: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The checksums of ``sessions/<id>/…`` grouped by session ID."""
+    out: dict[str, dict[str, str]] = {}
+    for rel, digest in sums.items():
+        parts = rel.split("/")
+        if parts[0] == "sessions" and len(parts) >= 3:
+            out.setdefault(parts[1], {})[rel] = digest
+    return dict(sorted(out.items()))
+
+
+def _session_problem(folder: Path) -> str | None:
+    """Why an unpacked session of a backup is not restored, or None (one line)."""
+    from sessions.verify import verify_folder
+
+    if (folder / mf.RECORDING_FLAG).exists():
+        return "it was backed up while being recorded"
+    problems = verify_folder(folder)["problems"]
+    if not problems:
+        return None
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more)" if more else "")
+
+
+def _unverified(packed, sums: dict[str, str]) -> list[list[str]]:
+    """``[id, why]`` of each session of a backup that does not verify."""
+    import tempfile
+
+    out = []
+    for sid, own in _by_session(sums).items():
+        if packed.folder is not None:
+            why = _session_problem(packed.folder / "sessions" / sid)
+        else:
+            with tempfile.TemporaryDirectory(prefix="improv-check-") as tmp:
+                unpack(packed, Path(tmp), own, damaged=[])
+                why = _session_problem(Path(tmp) / "sessions" / sid)
+        if why:
+            out.append([sid, why])
+    return out
+
+
+def _checked(about: dict, packed, problems: list[str],
+             damaged: list[list[str]]) -> dict[str, Any]:
+    return {"ok": not problems and not damaged, "problems": problems, "damaged": damaged,
             "sessions": len(about.get("sessions") or []),
             "clients": len(about.get("clients") or []),
             "files": len(packed.files), "bytes": sum(packed.files.values()),
@@ -482,23 +532,26 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     Everything is unpacked into ``tmp/restore-store-<hex>/`` and checked there (every
     checksum of ``SHA256SUMS``, the layout, each session with
     :func:`sessions.verify.verify_folder`, each goal log) before the first item is moved into
-    the store; then the sessions, goal logs, setups, vocabulary and the research export's
-    secret (``dataset-key``, checked to be 64 hex digits) are renamed into place and the
-    catalog is rebuilt from them.
+    the store; then the sessions that verify, goal logs, setups, vocabulary and the research
+    export's secret (``dataset-key``, checked to be 64 hex digits) are renamed into place and
+    the catalog is rebuilt from them. A session that does not verify, or whose files in the
+    backup do not match ``SHA256SUMS``, is set aside: not restored (it stays in the backup
+    only) and named with what is wrong, so one damaged session never holds back the others.
 
     Returns
     -------
     dict
-        ``sessions`` and ``clients`` (restored), ``files``, ``created_utc`` (of the backup)
-        and ``indexed`` (sessions in the rebuilt catalog).
+        ``sessions`` and ``clients`` (restored), ``files``, ``set_aside`` (``[id, why]``:
+        sessions not restored, one line each), ``created_utc`` (of the backup) and
+        ``indexed`` (sessions in the rebuilt catalog).
 
     Raises
     ------
     StoreError
         The store is not empty; nothing is changed.
     SessionFormatError
-        Not a backup, a file damaged or changed, a hostile entry or a session that does not
-        verify; nothing is changed.
+        Not a backup, a file outside the sessions damaged or changed (a goal log, setups,
+        vocabulary, the research export's secret), or a hostile entry; nothing is changed.
     """
     store.require_writable()
     full = _holds_anything(store)
@@ -516,7 +569,14 @@ def restore_store(store, path: Path) -> dict[str, Any]:
                                      "restored")
         with scratch.claim(store.tmp_dir, f"restore-store-{secrets.token_hex(4)}") as claim:
             staged = claim.path
-            unpack(packed, staged, sums)
+            mismatched: list[str] = []
+            unpack(packed, staged, sums, damaged=mismatched)
+            set_aside = _damaged_sessions(staged, mismatched)
+            outside = [rel for rel in mismatched if not rel.startswith("sessions/")]
+            if outside:
+                raise SessionFormatError(
+                    f"{packed.path.name}: {outside[0]} does not match its checksum in {SUMS} "
+                    "(damaged or changed after the backup was made); nothing was restored")
             problem = _staged_problem(staged)
             if problem:
                 raise SessionFormatError(f"{packed.path.name}: {problem}; nothing was "
@@ -524,23 +584,35 @@ def restore_store(store, path: Path) -> dict[str, Any]:
             if _holds_anything(store):  # something arrived meanwhile (a recording started)
                 raise StoreError(f"the store {store.root} is no longer empty: nothing was "
                                  "restored")
-            sessions, clients, files = _move_in(store, staged)
+            sessions, clients, files = _move_in(store, staged,
+                                                leave={sid for sid, _why in set_aside})
     result = store.reindex()
-    return {"sessions": sessions, "clients": clients, "files": files,
+    return {"sessions": sessions, "clients": clients, "files": files, "set_aside": set_aside,
             "created_utc": about.get("created_utc"), "indexed": result["indexed"]}
 
 
-def _staged_problem(staged: Path) -> str | None:
-    from sessions.goals import verify_log
-    from sessions.verify import verify_folder
-
+def _damaged_sessions(staged: Path, mismatched: list[str]) -> list[list[str]]:
+    """``[id, why]`` of each unpacked session that is not restored: a file of it does not
+    match ``SHA256SUMS`` (damaged in the backup), or it does not verify."""
+    out: dict[str, str] = {}
+    for rel in mismatched:
+        parts = rel.split("/", 2)
+        if parts[0] == "sessions" and parts[1] not in out:
+            out[parts[1]] = (f"{parts[2]} does not match its checksum in {SUMS} (damaged in "
+                             "the backup)")
     sessions_dir = staged / "sessions"
     for folder in sorted(sessions_dir.iterdir()) if sessions_dir.is_dir() else []:
-        if (folder / mf.RECORDING_FLAG).exists():
-            return f"session {folder.name} was backed up while being recorded"
-        report = verify_folder(folder)
-        if report["problems"]:
-            return f"session {folder.name}: {report['problems'][0]}"
+        if folder.name not in out:
+            why = _session_problem(folder)
+            if why:
+                out[folder.name] = why
+    return [[sid, out[sid]] for sid in sorted(out)]
+
+
+def _staged_problem(staged: Path) -> str | None:
+    """Why the store-level files of an unpacked backup are not fit for a store, or None."""
+    from sessions.goals import verify_log
+
     clients = staged / CLIENTS_DIR
     for log in sorted(clients.glob(f"*/{GOALS_FILE}")) if clients.is_dir() else []:
         problems = verify_log(log)
@@ -560,12 +632,16 @@ def _staged_problem(staged: Path) -> str | None:
     return None
 
 
-def _move_in(store, staged: Path) -> tuple[list[str], list[str], list[str]]:
-    """Rename the checked items from ``staged`` into the store (each rename is atomic)."""
+def _move_in(store, staged: Path, *,
+             leave: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """Rename the checked items from ``staged`` into the store (each rename is atomic), all
+    but the sessions named in ``leave``."""
     sessions, clients, files = [], [], []
     src_sessions = staged / "sessions"
     make_dir(store.sessions_dir)
     for folder in sorted(src_sessions.iterdir()) if src_sessions.is_dir() else []:
+        if folder.name in leave:
+            continue
         with write_errors(store.folder(folder.name)):
             os.rename(folder, store.folder(folder.name))
         sessions.append(folder.name)

@@ -94,6 +94,11 @@ class Packed:
             return self._zip.open(self._entry[rel])
         return open_regular(self._root / rel, "rb")
 
+    @property
+    def folder(self) -> Path | None:
+        """The top folder on disk of a folder export or backup (None for a zip file)."""
+        return self._root
+
     def read_small(self, rel: str, *, max_bytes: int) -> bytes:
         """A file of at most ``max_bytes`` [bytes] whole (a longer one is refused)."""
         if self.files[rel] > max_bytes:
@@ -279,18 +284,20 @@ def check_space(packed: Packed, folder: Path) -> None:
 
 
 def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
-           skip: tuple[str, ...] = ()) -> list[str]:
+           skip: tuple[str, ...] = (), damaged: list[str] | None = None) -> list[str]:
     """Copy every file listed in ``sums`` into the new folder ``dest`` (0700, files 0600),
     checking each digest on the bytes written.
 
     Files whose first path part is in ``skip`` are checked but not copied.  Returns the
-    paths copied.
+    paths copied.  With a ``damaged`` list, a file that does not match its checksum or cannot
+    be read is added to it (and stays in ``dest`` as read) instead of refusing the whole:
+    a restore of a backup then sets aside only the session it belongs to.
 
     Raises
     ------
     SessionFormatError
-        A file does not match its checksum, or yields more bytes than announced; ``dest``
-        then holds a part of the files and is for the caller to remove.
+        A file does not match its checksum (without ``damaged``), or yields more bytes than
+        announced; ``dest`` then holds a part of the files and is for the caller to remove.
     """
     dest = Path(dest)
     make_dir(dest)
@@ -321,9 +328,14 @@ def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
                     if out is not None:
                         out.close()
         except (zipfile.BadZipFile, zlib_error()) as exc:
+            if damaged is not None:
+                damaged.append(rel)
+                continue
             raise SessionFormatError(f"{packed.path.name}: {rel} cannot be read ({exc}): the "
                                      "file is damaged; nothing was imported") from None
-        if h.hexdigest() != digest:
+        if h.hexdigest() != digest and damaged is not None:
+            damaged.append(rel)
+        elif h.hexdigest() != digest:
             raise SessionFormatError(
                 f"{packed.path.name}: {rel} does not match its checksum in {SUMS} (damaged or "
                 "changed after the export was made); nothing was imported")

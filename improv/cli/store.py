@@ -118,6 +118,8 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
         def human(r):
             for p in r["problems"]:
                 click.echo(f"  - {p}")
+            for sid, why in r["damaged"]:
+                click.echo(f"  - session {sid} is damaged: {why}")
             if r["ok"]:
                 click.echo(f"backup {check} is whole: {counted(r['sessions'], 'session')}, "
                            f"goals of {counted(r['clients'], 'client')}, "
@@ -125,6 +127,12 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
                            "their checksums")
 
         emit(result, as_json=as_json, human=human)
+        if not result["problems"] and result["damaged"]:
+            sid, why = result["damaged"][0]
+            raise click.ClickException(
+                f"backup {check} holds {counted(len(result['damaged']), 'damaged session')} "
+                f"(first: {sid}: {why}); 'improv restore' sets them aside and restores the "
+                f"rest; look at them in the store with 'improv sessions verify {sid}'")
         if not result["ok"]:
             raise click.ClickException(
                 f"backup {check} is damaged: {counted(len(result['problems']), 'problem')} "
@@ -158,11 +166,12 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
 @click.argument("backup_path", metavar="BACKUP", type=PlainPath(path_type=Path, exists=True))
 @json_option
 @click.pass_obj
-def restore(app, backup_path: Path, as_json: bool) -> None:
+def restore(app, backup_path: Path, as_json: bool) -> int:
     """Restore a backup (from 'improv backup') into a new, empty store.
 
-    Everything is checked before the store changes. Give the new store with --store before
-    the command: improv --store ~/improv-restored restore BACKUP.zip
+    Everything is checked before the store changes. A damaged session is set aside (it stays
+    in the backup only) and named; the rest is restored and the exit status is 1. Give the new
+    store with --store before the command: improv --store ~/improv-restored restore BACKUP.zip
     """
     from sessions.backup import restore_store
     from sessions.store import Store
@@ -173,14 +182,21 @@ def restore(app, backup_path: Path, as_json: bool) -> None:
     finally:
         store.close()
 
+    for sid, why in result["set_aside"]:
+        info(f"warning: session {sid} was not restored: {why} (it stays in the backup)")
+
     def human(r):
         click.echo(f"restored {counted(len(r['sessions']), 'session')}, goals of "
                    f"{counted(len(r['clients']), 'client')}"
                    + files_words(r["files"])
                    + f" into {store.root} (backup of {r['created_utc']}); measure them again "
                    "with 'improv analyze --all'")
+        if r["set_aside"]:
+            click.echo(f"{counted(len(r['set_aside']), 'damaged session')} not restored: "
+                       + ", ".join(sid for sid, _why in r["set_aside"]))
 
     emit(result, as_json=as_json, human=human)
+    return 1 if result["set_aside"] else 0
 
 
 COMMANDS = [info_, backup, restore]

@@ -103,10 +103,38 @@ def test_a_damaged_backup_fails_its_check(run_cli, sid, tmp_path):
     r = run_cli("backup", "--check", tmp_path / "b")
     _one_line_error(r, "is damaged: 1 problem (first: sessions/")
     assert "midi.tsv: checksum mismatch" in r.stdout
-    before_new = not (tmp_path / "new").exists()
-    _one_line_error(run_cli("--store", tmp_path / "new", "restore", tmp_path / "b"),
-                    "does not match its checksum")
-    assert before_new and list((tmp_path / "new" / "sessions").iterdir()) == []
+    r = run_cli("--store", tmp_path / "new", "restore", tmp_path / "b")
+    assert r.exit_code == 1, r.stderr
+    assert r.stderr == (f"warning: session {sid} was not restored: midi.tsv does not match its "
+                        "checksum in SHA256SUMS (damaged in the backup) (it stays in the "
+                        "backup)\n")
+    assert r.stdout.startswith("restored 0 sessions")
+    assert f"1 damaged session not restored: {sid}" in r.stdout
+    assert list((tmp_path / "new" / "sessions").iterdir()) == []
+
+
+def test_a_session_damaged_in_the_store_is_named_and_set_aside(run_cli, sid, tmp_path,
+                                                               store_path):
+    """Review 28, finding 1: the check verifies each session as 'sessions verify' does, and
+    the restore brings back the rest, exit 1 with a warning per session set aside (as
+    'analyze --all' with a failed session)."""
+    good = run_cli("sessions", "import", write_midi(tmp_path / "two.mid"), "--client", "C08",
+                   "--json").json()["id"]
+    tsv = store_path / "sessions" / sid / "midi.tsv"
+    data = bytearray(tsv.read_bytes())
+    data[-3] ^= 1
+    tsv.write_bytes(bytes(data))
+    r = run_cli("backup", "--to", tmp_path / "b.zip")
+    assert r.exit_code == 0 and f"warning: session {sid}: midi.tsv does not match" in r.stderr
+    r = run_cli("backup", "--check", tmp_path / "b.zip")
+    _one_line_error(r, f"holds 1 damaged session (first: {sid}: midi.tsv: checksum mismatch")
+    assert f"session {sid} is damaged: midi.tsv: checksum mismatch" in r.stdout
+    r = run_cli("--store", tmp_path / "new", "restore", tmp_path / "b.zip", "--json")
+    assert r.exit_code == 1
+    assert r.json()["sessions"] == [good] and [x[0] for x in r.json()["set_aside"]] == [sid]
+    assert f"warning: session {sid} was not restored: midi.tsv: checksum mismatch" in r.stderr
+    listed = run_cli("--store", tmp_path / "new", "sessions", "list", "--json").json()
+    assert [s["id"] for s in listed] == [good]
 
 
 def test_info_says_where_the_store_is(run_cli, sid, store_path, tmp_path):

@@ -155,6 +155,62 @@ def test_a_damaged_backup_is_found_and_never_restored(store, full, tmp_path):
         assert tree_snapshot(new.root) == before
 
 
+def _flip_a_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["b", "b.zip"])
+def test_a_session_damaged_in_the_store_is_set_aside_and_the_rest_restored(store, full,
+                                                                          tmp_path, name):
+    """Review 28, finding 1: one session with a flipped bit in midi.tsv (a failing disk) is
+    copied and named by the backup, named by the check, and set aside by the restore, which
+    brings back every other session and the store's files."""
+    (tmp_path / "2").mkdir()
+    bad = import_room_duet(store, tmp_path / "2")
+    _flip_a_bit(store.folder(bad) / "midi.tsv")
+    made = backup_store(store, tmp_path / name)
+    assert made["damaged"] == [[bad, "midi.tsv"]] and sorted(made["sessions"]) == sorted(
+        [full, bad])
+    about = check_backup(tmp_path / name)
+    why = "midi.tsv: checksum mismatch (the file changed or is damaged)"
+    assert not about["ok"] and about["problems"] == []
+    assert about["damaged"] == [[bad, why]]
+    with Store(tmp_path / "new") as new:
+        restored = restore_store(new, tmp_path / name)
+        assert restored["sessions"] == [full] and restored["set_aside"] == [[bad, why]]
+        assert restored["clients"] == ["C07"]
+        assert restored["files"] == ["setups.json", "vocabulary.json"]
+        assert restored["indexed"] == 1
+        assert os.listdir(new.sessions_dir) == [full] and os.listdir(new.tmp_dir) == []
+    if name == "b":  # the damaged session stays in the backup
+        assert (tmp_path / "b" / "sessions" / bad / "midi.tsv").is_file()
+    else:
+        with zipfile.ZipFile(tmp_path / name) as z:
+            assert f"b/sessions/{bad}/midi.tsv" in z.namelist()
+
+
+def test_a_session_damaged_in_the_backup_is_set_aside_and_the_rest_restored(store, full,
+                                                                           tmp_path):
+    """A session file that no longer matches SHA256SUMS (damaged on the backup disk) sets
+    that session aside only; the check names the file."""
+    (tmp_path / "2").mkdir()
+    other = import_room_duet(store, tmp_path / "2")
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    _flip_a_bit(out / "sessions" / other / "audio" / "room.wav")
+    about = check_backup(out)
+    assert about["problems"] == [f"sessions/{other}/audio/room.wav: checksum mismatch "
+                                 "(damaged or changed)"]
+    assert [sid for sid, _why in about["damaged"]] == [other]
+    with Store(tmp_path / "new") as new:
+        restored = restore_store(new, out)
+        assert restored["sessions"] == [full]
+        assert restored["set_aside"] == [[other, "audio/room.wav does not match its checksum "
+                                          "in SHA256SUMS (damaged in the backup)"]]
+        assert os.listdir(new.sessions_dir) == [full] and os.listdir(new.tmp_dir) == []
+
+
 def test_a_file_with_no_place_in_a_backup_is_refused(store, full, tmp_path):
     import hashlib
 
