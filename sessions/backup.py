@@ -183,6 +183,8 @@ class _Sink:
             make_dir(dst.parent)
             with open_new(dst, "xb") as out, write_errors(dst):
                 self._pump(src, out, h)
+                out.flush()
+                os.fsync(out.fileno())
         self.sums[rel] = h.hexdigest()
         return self.sums[rel]
 
@@ -201,10 +203,15 @@ class _Sink:
             with write_errors(self.to):
                 self._zip.writestr(f"{self.top}/{rel}", text)
         else:
-            with open_new(self.partial / rel, "x", encoding="utf-8") as f:
+            with open_new(self.partial / rel, "x", encoding="utf-8") as f, \
+                    write_errors(self.partial / rel):
                 f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
 
     def finish(self) -> Path:
+        """Write ``SHA256SUMS`` and rename the complete backup into place: every file and
+        folder of it is fsynced first, and the folder it is in after the rename."""
         sums = "".join(f"{d}  {r}\n" for r, d in self.sums.items())
         self.write_text(SUMS, sums, listed=False)
         if self.is_zip:
@@ -213,6 +220,11 @@ class _Sink:
                 self._raw.flush()
                 os.fsync(self._raw.fileno())
                 self._raw.close()
+        else:
+            for folder in sorted((p for p in self.partial.rglob("*") if p.is_dir()),
+                                 key=lambda p: len(p.parts), reverse=True):
+                fsync_dir(folder)
+            fsync_dir(self.partial)
         with write_errors(self.to):
             if self.to.exists():
                 raise StoreError(f"{self.to} exists already; choose another name")

@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from sessions.errors import SessionFormatError, StoreWriteError
-from sessions.fsutil import make_dir, open_new, write_errors
+from sessions.fsutil import fsync_dir, make_dir, open_new, write_errors
 from sessions.safeio import open_regular, unsafe_entries
 
 SUMS = "SHA256SUMS"
@@ -289,9 +289,11 @@ def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
     checking each digest on the bytes written.
 
     Files whose first path part is in ``skip`` are checked but not copied.  Returns the
-    paths copied.  With a ``damaged`` list, a file that does not match its checksum or cannot
-    be read is added to it (and stays in ``dest`` as read) instead of refusing the whole:
-    a restore of a backup then sets aside only the session it belongs to.
+    paths copied.  Each file written is fsynced, and then each folder made, so that the
+    caller's rename of ``dest`` into place (and its fsync of the parent) is durable.  With a
+    ``damaged`` list, a file that does not match its checksum or cannot be read is added to
+    it (and stays in ``dest`` as read) instead of refusing the whole: a restore of a backup
+    then sets aside only the session it belongs to.
 
     Raises
     ------
@@ -302,11 +304,13 @@ def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
     dest = Path(dest)
     make_dir(dest)
     copied = []
+    folders = {dest}
     for rel, digest in sums.items():
         keep = rel.split("/", 1)[0] not in skip
         target = dest / rel
         if keep:
             make_dir(target.parent)
+            folders.update(p for p in target.parents if dest in p.parents)
         h = hashlib.sha256()
         size = 0
         limit = packed.files[rel]
@@ -324,6 +328,10 @@ def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
                         if out is not None:
                             with write_errors(target):
                                 out.write(chunk)
+                    if out is not None:
+                        with write_errors(target):
+                            out.flush()
+                            os.fsync(out.fileno())
                 finally:
                     if out is not None:
                         out.close()
@@ -341,6 +349,8 @@ def unpack(packed: Packed, dest: Path, sums: dict[str, str], *,
                 "changed after the export was made); nothing was imported")
         if keep:
             copied.append(rel)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(folder)
     return copied
 
 

@@ -211,6 +211,53 @@ def test_a_session_damaged_in_the_backup_is_set_aside_and_the_rest_restored(stor
         assert os.listdir(new.sessions_dir) == [full] and os.listdir(new.tmp_dir) == []
 
 
+@pytest.fixture
+def fsynced(monkeypatch):
+    """The paths of every file and folder fsynced (read from /proc/self/fd: Linux)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    done: list[str] = []
+    real = os.fsync
+
+    def recording(fd):
+        done.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real(fd)
+    monkeypatch.setattr(os, "fsync", recording)
+    return done
+
+
+def test_a_folder_backup_is_fsynced_before_it_is_renamed_in(store, full, tmp_path, fsynced):
+    """Review 28, finding 5: every file and folder of a folder backup is flushed to the disk
+    under its partial name, and the folder it is in after the rename."""
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    partial = [f for f in fsynced if f.endswith(".partial")]
+    assert len(set(partial)) == 1
+    for p in [out, *out.rglob("*")]:
+        rel = p.relative_to(out)
+        assert str(Path(partial[0]) / rel) in fsynced, rel
+    last = max(i for i, f in enumerate(fsynced) if f.startswith(partial[0]))
+    assert str(tmp_path.resolve()) in fsynced[last + 1:]
+
+
+def test_a_restored_store_is_fsynced_before_it_is_renamed_in(store, full, tmp_path, fsynced):
+    """Each restored file and folder is flushed while in tmp/, each folder it is renamed
+    into after the renames."""
+    backup_store(store, tmp_path / "b.zip")
+    done = fsynced
+    done.clear()
+    with Store(tmp_path / "new") as new:
+        restore_store(new, tmp_path / "b.zip")
+        staged = [f for f in done if "/tmp/restore-store-" in f]
+        top = staged[0].split("/tmp/restore-store-")[0] + "/tmp/restore-store-" + \
+            staged[0].split("/tmp/restore-store-")[1].split("/")[0]
+        for p in [*new.sessions_dir.rglob("*"), *(new.root / "clients").rglob("*"),
+                  new.root / "setups.json", new.root / "vocabulary.json"]:
+            assert str(Path(top) / p.relative_to(new.root)) in done, p
+        after = done[max(i for i, f in enumerate(done) if f.startswith(top)) + 1:]
+        for folder in (new.sessions_dir, new.root / "clients", new.root):
+            assert str(folder.resolve()) in after, folder
+
+
 def test_a_file_with_no_place_in_a_backup_is_refused(store, full, tmp_path):
     import hashlib
 

@@ -50,6 +50,37 @@ def test_an_export_comes_back_byte_for_byte_and_indexed(store, exported, kind):
         assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
 
 
+@pytest.fixture
+def fsynced(monkeypatch):
+    """The paths of every file and folder fsynced (read from /proc/self/fd: Linux)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    done: list[str] = []
+    real = os.fsync
+
+    def recording(fd):
+        done.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real(fd)
+    monkeypatch.setattr(os, "fsync", recording)
+    return done
+
+
+@pytest.mark.parametrize("kind", ["zip", "folder"])
+def test_a_restored_session_is_fsynced_before_it_is_renamed_in(store, exported, kind,
+                                                               fsynced):
+    """Review 28, finding 5: each file and folder of the session is flushed to the disk
+    while it is still in tmp/, and sessions/ after the rename."""
+    sid = exported["id"]
+    restore_session(store, exported[kind])
+    staged = (store.tmp_dir / f"restore-{sid}" / sid).resolve()
+    folder = store.folder(sid)
+    for p in [folder, *folder.rglob("*")]:
+        rel = p.relative_to(folder)
+        assert str(staged / rel) in fsynced, rel
+    last = max(i for i, f in enumerate(fsynced) if f.startswith(str(staged)))
+    assert str(store.sessions_dir.resolve()) in fsynced[last + 1:]
+
+
 def _refused(store, path, match, *, error=SessionFormatError):
     before = tree_snapshot(store.root)
     with pytest.raises(error, match=match) as info:
