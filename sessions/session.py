@@ -63,45 +63,89 @@ def player_names(manifest: dict[str, Any]) -> dict[str, str]:
 def renamed_records(folder: Path, manifest: dict[str, Any],
                     records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Annotation revisions (of the session in ``folder``) with each ``player`` under its
-    current name: the renames in ``revisions.jsonl`` made after a revision was written apply
-    to it, in order (a revision written as ``clinet`` between two renames follows the second
-    only). The log itself stays as written; changed revisions are copies.
+    current name. The log itself stays as written; changed revisions are copies.
 
-    A revision log that cannot be read (``verify`` reports it) gives way to ``player_names``,
-    applied to every revision.
+    ``session.json``'s ``player_names`` is the authority: the renames in ``revisions.jsonl``
+    only place the revisions written between two renames (one written as ``clinet`` between
+    two renames follows the second only), and only when, replayed in order, each renames a
+    player the session had then and together they give ``player_names`` and the players. A
+    rename logged whose ``session.json`` write failed (a full disk), or a log that cannot be
+    read (``verify`` reports both), gives way to ``player_names`` applied to every revision;
+    so does a revision whose placed name is no player of the session.
+
+    A rename applies to the revisions written before it: those before its
+    ``annotations_before`` (the number of revisions in the annotation log when it was made),
+    or, for a rename logged without it, those with an earlier ``at_utc``.
     """
-    from datetime import datetime
-
     from sessions.revisions import PLAYER, read_revisions
+
+    names = player_names(manifest)
+    players = {p["name"] for p in manifest["players"] if isinstance(p, dict)}
+
+    def mapped(rec: dict[str, Any]) -> dict[str, Any]:
+        player = rec.get("player")
+        return {**rec, "player": names[player]} if isinstance(player, str) and player in names \
+            else rec
 
     try:
         renames = [r for r in read_revisions(folder) if r["field"] == PLAYER]
     except (SessionFormatError, OSError):
-        names = player_names(manifest)
-        return [{**r, "player": names[r["player"]]} if r.get("player") in names else r
-                for r in records]
-    if not renames:
-        return records
-
-    def when(text: Any) -> datetime | None:
-        try:
-            return datetime.fromisoformat(text)
-        except (TypeError, ValueError):
-            return None
-
-    times = [when(r.get("at_utc")) for r in renames]
+        renames = []
+    if not renames or not _renames_give(renames, manifest, names):
+        return [mapped(r) for r in records]
+    times = [_when(r.get("at_utc")) for r in renames]
     out = []
-    for rec in records:
+    for index, rec in enumerate(records):
         player = rec.get("player")
         if isinstance(player, str):
-            at = when(rec.get("at_utc"))
+            at = _when(rec.get("at_utc"))
             for r, t in zip(renames, times, strict=True):
-                if player == r["from"] and (at is None or t is None or t > at):
+                if player == r["from"] and _made_after(r, t, index=index, at=at):
                     player = r["to"]
+            if player not in players and names.get(rec["player"]) in players:
+                player = names[rec["player"]]  # placed wrongly (written as the rename ran)
             if player != rec["player"]:
                 rec = {**rec, "player": player}
         out.append(rec)
     return out
+
+
+def _when(text: Any):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _made_after(rename: dict[str, Any], t, *, index: int, at) -> bool:
+    """Whether ``rename`` (made at ``t``) was made after annotation revision number ``index``
+    (0-based, in log order; written at ``at``): by position where the rename logged it."""
+    before = rename.get("annotations_before")
+    if isinstance(before, int) and not isinstance(before, bool):
+        return index < before
+    return at is None or t is None or t > at
+
+
+def _renames_give(renames: list[dict[str, Any]], manifest: dict[str, Any],
+                  names: dict[str, str]) -> bool:
+    """Whether the renames, replayed from the names the players were recorded with, each
+    rename a player the session had then to a name no other player had, and give
+    ``session.json``'s players and ``player_names``."""
+    from sessions.revisions import compose_names
+
+    current = {p["name"] for p in manifest["players"] if isinstance(p, dict)}
+    recorded = {v: k for k, v in names.items()}
+    have = {recorded.get(p, p) for p in current}
+    composed: dict[str, str] = {}
+    for r in renames:
+        old, new = r["from"], r["to"]
+        if old not in have or (new != old and new in have):
+            return False
+        have = (have - {old}) | {new}
+        composed = compose_names(composed, old, new)
+    return have == current and composed == names
 
 
 @dataclass(frozen=True)

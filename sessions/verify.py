@@ -12,7 +12,7 @@ from sessions.fsutil import read_json, sha256_file
 from sessions.midilog import read_log
 from sessions.revisions import check_revisions
 from sessions.safeio import unsafe_entries
-from sessions.session import player_names
+from sessions.session import player_names, renamed_records
 
 
 def verify_folder(folder: Path) -> dict[str, Any]:
@@ -79,7 +79,9 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
     try:
-        ann.fold(ann.read_records(folder / mf.ANNOTATIONS))
+        records = ann.read_records(folder / mf.ANNOTATIONS)
+        ann.fold(records)
+        problems += _annotations_without_player(folder, manifest, records)
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
     problems += check_revisions(folder, manifest)
@@ -120,3 +122,14 @@ def _unknown_players(events, manifest: dict[str, Any]) -> list[str]:
     return [f"{mf.MIDI_LOG}: player {p!r} is not a player of session.json"
             + (f" (renamed {names[p]!r}, which is not one either)" if p in names else "")
             for p in unknown]
+
+
+def _annotations_without_player(folder: Path, manifest: dict[str, Any],
+                                records: list[dict[str, Any]]) -> list[str]:
+    """Annotations whose player (under its current name, as
+    :func:`sessions.session.renamed_records` reads it) is not a player of ``session.json``."""
+    players = {p["name"] for p in manifest["players"]}
+    current = ann.fold(renamed_records(folder, manifest, records))
+    return [f"{mf.ANNOTATIONS}: annotation {a.get('id')} (at {a.get('t')} s) names player "
+            f"{a['player']!r}, which is not a player of session.json"
+            for a in current if isinstance(a.get("player"), str) and a["player"] not in players]

@@ -265,6 +265,47 @@ def test_verify_names_a_manifest_that_disagrees_with_the_last_rename(store, tmp_
         read_revisions(store.folder(sid))
 
 
+def test_a_rename_whose_manifest_write_failed_leaves_annotations_on_a_player(
+        store, tmp_path, monkeypatch):
+    """Review 28, finding 3: the rename's line was logged, then session.json could not be
+    written (a full disk); a later rename to another name made the annotation's name one no
+    player has, and verify said nothing. session.json's player_names is the authority."""
+    import sessions.revisions as rv
+
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts", by="T01")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(rv, "atomic_write_json", full)
+        with pytest.raises(OSError, match="No space"):
+            rename_player(store, sid, "Piano-client", "clinet", by="T01")
+    session = store.session(sid)
+    assert session.players == ["Piano-client", "Piano-therapist", "room-1"]
+    assert [a["player"] for a in session.annotations()] == ["Piano-client"]
+    rename_player(store, sid, "Piano-client", "client", by="T01")
+    session = store.session(sid)
+    assert [a["player"] for a in session.annotations()] == ["client"]
+    assert _rows(store, "SELECT player FROM annotations WHERE session_id = ?", sid) == [
+        ("client",)]
+    assert verify_folder(store.folder(sid))["ok"], verify_folder(store.folder(sid))["problems"]
+
+
+def test_verify_names_an_annotation_whose_player_is_no_player(store, tmp_path):
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts", by="T01")
+    add_annotation(store, sid, t=2.0, text="the whole group", by="T01")
+    assert verify_folder(store.folder(sid))["ok"]
+    path = store.folder(sid) / "annotations.jsonl"
+    path.write_text(path.read_text().replace('"Piano-client"', '"cello"'))
+    problems = verify_folder(store.folder(sid))["problems"]
+    assert len(problems) == 1
+    assert "annotations.jsonl: annotation" in problems[0]
+    assert "(at 1.0 s) names player 'cello', which is not a player of session.json" in problems[0]
+
+
 def test_export_and_import_keep_the_new_name(store, tmp_path):
     from sessions.export import export_session
     from sessions.restore import restore_session
