@@ -17,9 +17,10 @@ scratch). A backup is a new owner-only folder or a ``.zip`` file, written under 
 ``.NAME.partial`` name and renamed when complete.
 
 It is safe while the web app runs: a session being recorded is left out (and named in the
-result); every other session is copied holding its ``audio/`` folder and then its folder
-shared (the locks that compression and manifest changes take exclusively, in that order), so
-no change of the manifest, the MIDI file or the audio happens while it is copied; a client's
+result); every other session is copied holding its ``audio/`` folder, then its folder, then its
+``annotations.jsonl`` shared (the locks that compression, manifest changes and annotation
+changes take exclusively, in that order), so no change of the manifest, the MIDI file, the
+audio or the annotations happens while it is copied; a client's
 goal log is copied holding its folder shared (the lock goal changes take); setups and
 vocabulary are replaced atomically by their writers, so a copy is of one version. The
 research export's secret (``dataset-key``) is carried so that every ``session_key`` stays the
@@ -244,15 +245,25 @@ class _Sink:
 
 
 @contextlib.contextmanager
-def _session_held(folder: Path) -> Iterator[None]:
+def _session_held(folder: Path) -> Iterator[bool]:
     """Hold a session's ``audio/`` folder and then the folder itself shared (the order in
-    which a compression run takes them exclusively), so nothing in it changes meanwhile."""
+    which a compression run takes them exclusively), and then its ``annotations.jsonl`` shared
+    (the lock every annotation change takes on the file itself: :mod:`sessions.locks`), so
+    nothing in it changes meanwhile. Yields whether the annotation log exists and is held: one
+    made after this began is not copied (the backup is of the session as it was).
+
+    The order cannot deadlock: an annotation change releases the file's lock before it takes
+    the folder's (``sessions.annotation_edits._refresh``)."""
     with contextlib.ExitStack() as stack:
         audio = folder / mf.AUDIO_DIR
         if audio.is_dir():
             stack.enter_context(locks.folder_lock(audio, shared=True))
         stack.enter_context(locks.folder_lock(folder, shared=True))
-        yield
+        annotations = folder / mf.ANNOTATIONS
+        held = annotations.is_file() and not annotations.is_symlink()
+        if held:
+            stack.enter_context(locks.folder_lock(annotations, shared=True))
+        yield held
 
 
 def session_files(folder: Path) -> list[Path]:
@@ -321,7 +332,7 @@ def backup_store(store, to: Path, *,
                 progress(sid)
             folder = store.folder(sid)
             try:
-                with _session_held(folder):
+                with _session_held(folder) as annotations_held:
                     if (folder / mf.RECORDING_FLAG).exists():
                         skipped.append([sid, "being recorded now"])
                         continue
@@ -330,6 +341,8 @@ def backup_store(store, to: Path, *,
                     recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}
                     for p in session_files(folder):
                         rel = p.relative_to(folder).as_posix()
+                        if rel == mf.ANNOTATIONS and not annotations_held:
+                            continue  # the first annotation was added after the locks
                         with open_regular(p, "rb") as f:
                             digest = sink.copy(f"sessions/{sid}/{rel}", f)
                         if rel in recorded and recorded[rel] != digest:

@@ -4,6 +4,7 @@ whole into an empty store only, and a damaged one never."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -282,17 +283,21 @@ def test_a_session_export_is_not_taken_for_a_backup(store, full, tmp_path):
 
 def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monkeypatch):
     """While a session's files are copied, a manifest change (an exclusive flock on the
-    folder) and a compression (on audio/) have to wait: the copy is of one version."""
+    folder), a compression (on audio/) and an annotation change (on annotations.jsonl,
+    review 28 finding 6) have to wait: the copy is of one version."""
     import fcntl
 
     from sessions import backup
+    from sessions.annotation_edits import add_annotation
 
+    add_annotation(store, full, t=1.0, player="client", text="starts", by="T01")
     tried = []
     copy = backup._Sink.copy
 
     def checking(self, rel, src):
         if rel.startswith("sessions/"):
-            for folder in (store.folder(full), store.folder(full) / "audio"):
+            for folder in (store.folder(full), store.folder(full) / "audio",
+                           store.folder(full) / "annotations.jsonl"):
                 fd = os.open(folder, os.O_RDONLY)
                 try:
                     with pytest.raises(BlockingIOError):
@@ -304,7 +309,35 @@ def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monke
 
     monkeypatch.setattr(backup._Sink, "copy", checking)
     backup_store(store, tmp_path / "b")
-    assert len(tried) >= 2 * 3  # every file of the session, both locks
+    assert len(tried) >= 3 * 4  # every file of the session, all three locks
+    assert f"sessions/{full}/annotations.jsonl" in tried
+    assert (tmp_path / "b" / "sessions" / full / "annotations.jsonl").read_bytes() == \
+        (store.folder(full) / "annotations.jsonl").read_bytes()
+
+
+def test_an_annotation_log_made_during_the_backup_is_not_copied_unlocked(store, full,
+                                                                         tmp_path,
+                                                                         monkeypatch):
+    """The first annotation added after the session's locks were taken is not in the
+    backup: its log was not held, so a copy could catch its line half written."""
+    from sessions import backup
+    from sessions.annotation_edits import add_annotation
+
+    assert not (store.folder(full) / "annotations.jsonl").exists()
+    held = backup._session_held
+
+    @contextlib.contextmanager
+    def then_annotated(folder):
+        with held(folder) as got:
+            (folder / "annotations.jsonl").write_text("")  # as the first addition makes it
+            yield got
+    monkeypatch.setattr(backup, "_session_held", then_annotated)
+    backup_store(store, tmp_path / "b")
+    assert not (tmp_path / "b" / "sessions" / full / "annotations.jsonl").exists()
+    monkeypatch.undo()
+    add_annotation(store, full, t=1.0, player="client", text="starts", by="T01")
+    backup_store(store, tmp_path / "c")
+    assert (tmp_path / "c" / "sessions" / full / "annotations.jsonl").exists()
 
 
 # -- the research export's secret (review 28, finding 4) -------------------------------------
