@@ -22,22 +22,27 @@ Renaming a player (:func:`rename_player`) is a correction of its name; the raw f
 ``session.json``'s ``player_names`` maps it to the current one::
 
     {"rev": 3, "at_utc": "...", "by": "T01", "field": "player", "from": "Piano-client",
-     "to": "client", "reason": "named after the MIDI track at import"}
+     "to": "client", "reason": "named after the MIDI track at import", "annotations_before": 4}
+
+``annotations_before`` is the number of revisions the annotation log held when the player was
+renamed (read under the log's lock): the rename applies to those, not to later ones, whatever
+the clocks say (a rename logged without it is placed by ``at_utc``).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from sessions import manifest as mf
 from sessions.annotation_log import append_records, utc_now
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import atomic_write_json, read_json
 from sessions.lines import read_complete
-from sessions.locks import manifest_lock
+from sessions.locks import folder_lock, manifest_lock
 
 REVISIONS = "revisions.jsonl"
 #: Fields a correction may change.
@@ -377,15 +382,38 @@ def rename_player(store, session_id: str, old: str, new: str, *, by: str | None 
             return {"id": session_id, "players": players, "player_names": names,
                     "revisions": []}
         _clear_derived(store, session)  # disposable; first, so no crash leaves the old name
-        rec = {"rev": len(read_revisions(session.folder)) + 1, "at_utc": utc_now(), "by": by,
-               "field": PLAYER, "from": old, "to": new, "reason": reason or None}
-        append_records(session.folder / REVISIONS, [rec])  # the history first
-        _rename_in_manifest(manifest, old, new)
-        atomic_write_json(path, manifest)
+        with _annotations_held(session.folder) as count:  # no annotation written meanwhile
+            rec = {"rev": len(read_revisions(session.folder)) + 1, "at_utc": utc_now(),
+                   "by": by, "field": PLAYER, "from": old, "to": new, "reason": reason or None}
+            if count is not None:
+                rec["annotations_before"] = count
+            append_records(session.folder / REVISIONS, [rec])  # the history first
+            _rename_in_manifest(manifest, old, new)
+            atomic_write_json(path, manifest)
         _clear_derived(store, session)  # again: what an analysis stored meanwhile
         store._index(manifest)
     return {"id": session_id, "players": [p["name"] for p in manifest["players"]],
             "player_names": manifest.get("player_names", {}), "revisions": [rec]}
+
+
+@contextmanager
+def _annotations_held(folder: Path) -> Iterator[int | None]:
+    """Hold the annotation log's lock (the one its writers take, on the file itself) and give
+    the number of revisions it holds: the rename applies to those (its ``annotations_before``)
+    and to none written after it, whatever the clocks say. None: the log cannot be read
+    (``verify`` reports it); the rename is then placed by time."""
+    from sessions import annotation_log as ann
+
+    log_path = Path(folder) / mf.ANNOTATIONS
+    if not log_path.exists():  # no annotation yet (one added meanwhile is read by the map)
+        yield 0
+        return
+    with folder_lock(log_path):
+        try:
+            count: int | None = len(ann.read_records(log_path))
+        except (SessionFormatError, OSError):
+            count = None
+        yield count
 
 
 def _rename_in_manifest(manifest: dict[str, Any], old: str, new: str) -> None:

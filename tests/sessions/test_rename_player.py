@@ -122,6 +122,62 @@ def test_two_players_swap_names_and_annotations_follow_their_time(store, tmp_pat
     assert verify_folder(store.folder(sid))["ok"]
 
 
+def test_annotations_follow_the_renames_by_position_not_by_clock(store, tmp_path, monkeypatch):
+    """Review 28, finding 7: an annotation written on a laptop whose clock was ahead (before the
+    renames) and one written with a clock behind (after two of them) follow the renames made
+    after them in the logs' order, not in the clocks'."""
+    import sessions.annotation_log as ann
+
+    sid = _imported(store, tmp_path)
+    monkeypatch.setattr(ann, "utc_now", lambda: "2099-01-01T00:00:00+00:00")
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="first, as imported")
+    monkeypatch.undo()
+    rename_player(store, sid, "Piano-client", "x")
+    rename_player(store, sid, "Piano-therapist", "Piano-client")
+    monkeypatch.setattr(ann, "utc_now", lambda: "2000-01-01T00:00:00+00:00")
+    add_annotation(store, sid, t=2.0, player="Piano-client", text="written after the swap")
+    monkeypatch.undo()
+    rename_player(store, sid, "x", "Piano-therapist")
+    assert [r["annotations_before"] for r in read_revisions(store.folder(sid))] == [1, 1, 2]
+    by_text = {a["text"]: a["player"] for a in store.session(sid).annotations()}
+    assert by_text == {"first, as imported": "Piano-therapist",
+                       "written after the swap": "Piano-client"}
+    assert verify_folder(store.folder(sid))["ok"], verify_folder(store.folder(sid))["problems"]
+
+
+def test_a_rename_logged_without_its_position_is_placed_by_time(store, tmp_path):
+    """A rename line written before annotations_before (or when the annotation log could not
+    be read) places the annotations by their clock, as before."""
+    sid = _imported(store, tmp_path)
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="before")
+    rename_player(store, sid, "Piano-client", "x")
+    rename_player(store, sid, "Piano-therapist", "Piano-client")
+    add_annotation(store, sid, t=2.0, player="Piano-client", text="after")
+    rename_player(store, sid, "x", "Piano-therapist")
+    path = store.folder(sid) / REVISIONS
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "annotations_before"})
+                            + "\n" for r in lines))
+    by_text = {a["text"]: a["player"] for a in store.session(sid).annotations()}
+    assert by_text == {"before": "Piano-therapist", "after": "Piano-client"}
+
+
+def test_an_unreadable_annotation_log_gives_the_rename_no_position(store, tmp_path):
+    from sessions.revisions import _annotations_held
+
+    sid = _imported(store, tmp_path)
+    folder = store.folder(sid)
+    with _annotations_held(folder) as count:  # no log yet
+        assert count == 0
+    add_annotation(store, sid, t=1.0, player="Piano-client", text="starts")
+    with _annotations_held(folder) as count:
+        assert count == 1
+    log = folder / "annotations.jsonl"
+    log.write_text(log.read_text() + "not json\n")
+    with _annotations_held(folder) as count:
+        assert count is None  # the rename line then has no annotations_before: placed by time
+
+
 @pytest.mark.parametrize("old,new,error,message", [
     ("cello", "client", InvalidArgumentError,
      r"has no player 'cello' \(players: Piano-client, Piano-therapist, room-1\)"),
