@@ -14,7 +14,9 @@ A backup holds everything of the store that is not derived (docs/session-format.
 Left out: ``catalog.sqlite`` (an index, rebuilt from the folders on restore), each session's
 ``cache/`` (derived; measured again when needed), ``tmp/`` and ``locks/`` (a running process's
 scratch). A backup is a new owner-only folder or a ``.zip`` file, written under a hidden
-``.NAME.partial`` name and renamed when complete.
+name of its own (``.NAME.<pid>-<hex>.partial``) and renamed when complete; a failed or
+interrupted backup removes it, and one left by a killed backup (or a power cut) is removed by
+the next backup to the same name.
 
 It is safe while the web app runs: a session being recorded is left out (and named in the
 result); every other session is copied holding its ``audio/`` folder, then its folder, then its
@@ -159,15 +161,20 @@ class _Sink:
         self.sums: dict[str, str] = {}
         self.bytes = 0
         self.is_zip = to.suffix.lower() == ".zip"
-        self.partial = to.with_name(f".{to.name}.partial")
+        self.partial = to.with_name(f".{to.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
         self.top = to.stem if self.is_zip else ""
-        if self.is_zip:
-            self._raw = open_new(self.partial, "xb")
-            self._zip = zipfile.ZipFile(self._raw, "w")
-        else:
-            with write_errors(self.partial):
-                self.partial.mkdir(mode=0o700)
-            os.chmod(self.partial, 0o700)
+        self._raw = self._zip = None
+        try:
+            if self.is_zip:
+                self._raw = open_new(self.partial, "xb")
+                self._zip = zipfile.ZipFile(self._raw, "w")
+            else:
+                with write_errors(self.partial):
+                    self.partial.mkdir(mode=0o700)
+                os.chmod(self.partial, 0o700)
+        except BaseException:
+            self.abandon()
+            raise
 
     def copy(self, rel: str, src: IO[bytes]) -> str:
         h = hashlib.sha256()
@@ -234,14 +241,61 @@ class _Sink:
         return self.to
 
     def abandon(self) -> None:
+        """Remove the partial backup (a failed or interrupted one leaves nothing)."""
         if self.is_zip:
-            with contextlib.suppress(Exception):
-                self._zip.close()
+            if self._zip is not None:
+                with contextlib.suppress(Exception):
+                    self._zip.close()
+            if self._raw is not None:
+                with contextlib.suppress(OSError):
+                    self._raw.close()
             with contextlib.suppress(OSError):
-                self._raw.close()
-            self.partial.unlink(missing_ok=True)
+                self.partial.unlink(missing_ok=True)
         else:
             shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """True if a process ``pid`` runs on this machine (ours included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # another user's, or no PID at all
+    return True
+
+
+def _remove_stale_partials(to: Path) -> list[str]:
+    """Remove what a killed backup to ``to`` left (``.NAME.<pid>-<hex>.partial`` of a process
+    that no longer runs, or ``.NAME.partial`` of an older improv), if this user owns it;
+    a link is never followed. Returns the names removed."""
+    mine = re.compile(rf"\.{re.escape(to.name)}(?:\.(\d+)-[0-9a-f]+)?\.partial")
+    removed = []
+    try:
+        names = os.listdir(to.parent)
+    except OSError:
+        return removed
+    for name in sorted(names):
+        m = mine.fullmatch(name)
+        if not m or (m.group(1) and _alive(int(m.group(1)))):
+            continue
+        path = to.parent / name
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if st.st_uid != os.getuid():
+            continue
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(name)
+    return removed
 
 
 @contextlib.contextmanager
@@ -312,7 +366,8 @@ def backup_store(store, to: Path, *,
         (``[id, why]``: sessions being recorded), ``left_out`` (``[file, why]``: a damaged
         ``dataset-key``, not copied), ``damaged`` (``[id, file]``: files that no
         longer match the checksum of their session's manifest; copied as they are),
-        ``bytes`` (copied) and ``created_utc``.
+        ``stale_removed`` (hidden partial backups to the same name left by a killed backup,
+        removed first), ``bytes`` (copied) and ``created_utc``.
 
     Raises
     ------
@@ -322,10 +377,12 @@ def backup_store(store, to: Path, *,
     """
     to = Path(to)
     _check_target(store, to)
+    stale = _remove_stale_partials(to)
     plan = store_files(store)
     created = _utc_now()
     sink = _Sink(to)
     done, skipped, damaged = [], list(plan["busy"]), []
+    finished = False
     try:
         for sid in plan["sessions"]:
             if progress is not None:
@@ -366,13 +423,14 @@ def backup_store(store, to: Path, *,
                  "skipped": skipped, "damaged": damaged}
         sink.write_text(BACKUP_FILE, json.dumps(about, indent=2, ensure_ascii=False) + "\n")
         path = sink.finish()
-    except BaseException:
-        sink.abandon()
-        raise
+        finished = True
+    finally:
+        if not finished:  # a failure, Ctrl-C or SIGTERM (the CLI raises it): nothing left
+            sink.abandon()
     _record(store, {"created_utc": created, "to": str(path.resolve()), "sessions": len(done)})
     return {"path": str(path), "sessions": done, "clients": plan["clients"],
             "files": plan["files"], "skipped": skipped, "left_out": plan["left_out"],
-            "damaged": damaged,
+            "damaged": damaged, "stale_removed": stale,
             "bytes": sink.bytes, "created_utc": created}
 
 

@@ -3,7 +3,9 @@ of all of it that can be checked and put back (docs/session-format.md, "Backups"
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -95,6 +97,27 @@ def info_(app, as_json: bool) -> None:
     emit(result, as_json=as_json, human=human)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises KeyboardInterrupt (as Ctrl-C does), so cleanups in
+    ``finally`` run; only in the main thread, where Python delivers signals."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 @click.command()
 @click.option("--to", "to", type=PlainPath(path_type=Path), metavar="FOLDER|FILE.zip",
               help="A new folder, or a new file ending in .zip (e.g. on a USB disk).")
@@ -141,7 +164,10 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     from sessions.backup import backup_store
 
     store = app.store
-    result = backup_store(store, to)
+    with _terminate_as_interrupt():  # a `kill` removes the partial backup as Ctrl-C does
+        result = backup_store(store, to)
+    for name in result["stale_removed"]:
+        info(f"removed {to.parent / name}, left by a backup that did not finish")
     for sid, why in result["skipped"]:
         info(f"warning: session {sid} is not in the backup: {why} (back it up again "
              "when it is finished)")

@@ -137,6 +137,31 @@ def test_a_session_damaged_in_the_store_is_named_and_set_aside(run_cli, sid, tmp
     assert [s["id"] for s in listed] == [good]
 
 
+def test_a_partial_left_by_a_killed_backup_is_removed_and_named(run_cli, sid, tmp_path):
+    """Review 28, finding 8: was 'cannot write …/.b.zip.partial: File exists'."""
+    (tmp_path / ".b.zip.partial").write_bytes(b"PK left by a killed backup")
+    r = run_cli("backup", "--to", tmp_path / "b.zip")
+    assert r.exit_code == 0, r.stderr
+    assert f"removed {tmp_path / '.b.zip.partial'}, left by a backup that did not finish" \
+        in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if "b.zip" in p.name) == ["b.zip"]
+
+
+def test_sigterm_while_backing_up_is_an_interrupt():
+    """A `kill` of 'improv backup' runs its cleanup (the partial is removed) as Ctrl-C."""
+    import os
+    import signal
+    import time
+
+    from improv.cli.store import _terminate_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises at once
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
 def test_info_says_where_the_store_is(run_cli, sid, store_path, tmp_path):
     r = run_cli("info", "--json")
     assert r.exit_code == 0

@@ -107,15 +107,70 @@ def test_a_backup_target_that_is_not_new_is_refused(store, full, tmp_path, where
     assert not (store.root / "b.zip").exists()
 
 
-def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["b.zip", "b"])
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch, error, name):
+    """A full disk, Ctrl-C or SIGTERM (the CLI raises KeyboardInterrupt for it) while the
+    backup is written removes its partial file or folder."""
     from sessions import backup
 
+    seen = []
+
     def broken(self, src, out, h):
-        raise OSError(28, "No space left on device")
+        seen.append(self.partial)
+        assert self.partial.exists()
+        raise error
     monkeypatch.setattr(backup._Sink, "_pump", broken)
-    with pytest.raises(OSError):
-        backup_store(store, tmp_path / "b.zip")
-    assert [p for p in os.listdir(tmp_path) if "b.zip" in p] == []
+    with pytest.raises(type(error)):
+        backup_store(store, tmp_path / name)
+    assert seen and [p for p in os.listdir(tmp_path) if name in p] == []
+
+
+@pytest.mark.parametrize("name", ["b.zip", "b"])
+def test_a_partial_backup_left_by_a_killed_one_is_removed_and_a_live_one_kept(store, full,
+                                                                              tmp_path,
+                                                                              name):
+    """Review 28, finding 8: a backup killed (SIGKILL, power cut) left its hidden partial;
+    the next backup to the same name removes it (and an older improv's ``.NAME.partial``)
+    instead of failing with "File exists". A partial of a backup still running is kept."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    dead, live = proc.pid, os.getpid()
+    old = tmp_path / f".{name}.partial"
+    killed = tmp_path / f".{name}.{dead}-0badc0de.partial"
+    running = tmp_path / f".{name}.{live}-00000000.partial"
+    other = tmp_path / f".c{name}.{dead}-0badc0de.partial"  # another backup's name
+    for p in (old, killed, running, other):
+        if name.endswith(".zip"):
+            p.write_bytes(b"PK left by a killed backup")
+        else:
+            (p / "sessions").mkdir(parents=True)
+            (p / "sessions" / "midi.tsv").write_text("health data")
+    result = backup_store(store, tmp_path / name)
+    assert result["stale_removed"] == sorted([old.name, killed.name])
+    assert not old.exists() and not killed.exists()
+    assert running.exists() and other.exists()
+    assert check_backup(tmp_path / name)["ok"]
+
+
+def test_the_partial_name_is_the_backups_own(store, full, tmp_path, monkeypatch):
+    """The partial's name holds the process ID and a random part (two backups to one name
+    at once never write into one file), and none is left after the rename."""
+    from sessions import backup
+
+    names = []
+    copy = backup._Sink.copy
+
+    def noting(self, rel, src):
+        names.append(self.partial.name)
+        return copy(self, rel, src)
+    monkeypatch.setattr(backup._Sink, "copy", noting)
+    backup_store(store, tmp_path / "b.zip")
+    backup_store(store, tmp_path / "c.zip")
+    first, second = names[0], names[-1]
+    assert first.startswith(f".b.zip.{os.getpid()}-") and first.endswith(".partial")
+    assert second.startswith(f".c.zip.{os.getpid()}-")
+    assert not any(n.endswith(".partial") for n in os.listdir(tmp_path))
 
 
 @pytest.mark.parametrize("what", ["session", "setups", "goals", "tag", "key"])
