@@ -8,8 +8,9 @@ folders"):
 
 - a zip entry must be a plain relative path inside the one top folder: no ``..``, no absolute
   path or drive, no backslash, no symbolic link or other special file, no encryption, no name
-  twice; a hidden name (``.DS_Store``, ``.lock``) and macOS Finder's ``__MACOSX/`` top
-  folder (:data:`MACOS_FORKS`) are left out, never copied;
+  twice, no two names that would be one path on disk (a file and an entry below it, or names
+  that differ only in case); a hidden name (``.DS_Store``, ``.lock``) and macOS Finder's
+  ``__MACOSX/`` top folder (:data:`MACOS_FORKS`) are left out, never copied;
 - a folder is walked without following links (:func:`sessions.safeio.unsafe_entries`): a
   link, a FIFO or a device in it refuses it whole;
 - at most :data:`MAX_FILES` files, and the sizes they announce must fit the disk (a zip entry
@@ -176,6 +177,7 @@ def open_packed(path: Path) -> Packed:
                 if not _hidden(rel):
                     packed.files[rel.as_posix()] = p.lstat().st_size
         _check_count(packed)
+        _check_clashes(packed)
         return packed
     try:
         z = zipfile.ZipFile(path)
@@ -223,6 +225,31 @@ def _read_zip(packed: Packed, z: zipfile.ZipFile) -> None:
         packed._entry[inner] = info
     packed.name = tops.pop()
     _check_count(packed)
+    _check_clashes(packed)
+
+
+def _check_clashes(packed: Packed) -> None:
+    """Refuse two entries that would be one path on disk: a file and an entry below it
+    (``session.json`` and ``session.json/x``), or two names that differ only in case (one
+    file on macOS, Windows and exFAT: the second would overwrite the first)."""
+    seen: dict[str, str] = {}
+    for rel in packed.files:
+        key = rel.casefold()
+        if key in seen:
+            _clash(packed, seen[key], rel)
+        seen[key] = rel
+    for rel in packed.files:
+        parts = rel.split("/")
+        for n in range(1, len(parts)):
+            above = "/".join(parts[:n]).casefold()
+            if above in seen:
+                _clash(packed, seen[above], rel)
+
+
+def _clash(packed: Packed, a: str, b: str) -> None:
+    raise SessionFormatError(f"{packed.path.name} refused: two of its entries would be one "
+                             f"file on disk (entries {a!r} and {b!r} clash); nothing was "
+                             "imported")
 
 
 def _check_count(packed: Packed) -> None:

@@ -74,6 +74,36 @@ def test_a_path_out_of_the_folder_is_refused(store, world, name):
     _both(store, bad, "refused", world)
 
 
+@pytest.mark.parametrize("second", ["session.json/x", "Session.json", "SESSION.JSON/x"])
+def test_entries_that_clash_are_refused_as_such(store, world, second):
+    """Review 28, finding 10: a file and an entry below it, or two names that differ only in
+    case (one file on macOS or exFAT), are refused, not reported as a disk error."""
+    import hashlib
+
+    files = {"session.json": b"{}", second: b"y"}
+    sums = "".join(f"{hashlib.sha256(v).hexdigest()}  {k}\n" for k, v in files.items())
+    bad = _zip(world["tmp"] / "clash.zip", {**{f"{SID}/{k}": v for k, v in files.items()},
+                                            f"{SID}/SHA256SUMS": sums.encode()})
+    _both(store, bad, rf"clash.zip refused: .*\(entries 'session.json' and "
+                      rf"'{second}' clash\)", world)
+
+
+def test_a_folder_whose_names_differ_only_in_case_is_refused(store, world):
+    import hashlib
+
+    folder = world["tmp"] / "caseful" / SID
+    folder.mkdir(parents=True)
+    files = {"session.json": b"{}", "Session.json": b"y"}
+    for k, v in files.items():
+        (folder / k).write_bytes(v)
+    (folder / "SHA256SUMS").write_text(
+        "".join(f"{hashlib.sha256(v).hexdigest()}  {k}\n" for k, v in files.items()))
+    if len(os.listdir(folder)) < 3:
+        pytest.skip("this file system does not tell the two names apart")
+    _both(store, folder, r"refused: .*\(entries '.ession.json' and '.ession.json' clash\)",
+          world)
+
+
 def test_a_link_in_a_zip_is_refused(store, world):
     bad = _zip(world["tmp"] / "link.zip", {f"{SID}/session.json": b"{}",
                                            f"{SID}/SHA256SUMS": b"",
