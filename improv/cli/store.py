@@ -134,7 +134,7 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     if bool(to) == bool(check):
         raise click.UsageError("give --to FOLDER|FILE.zip to make a backup, or --check BACKUP")
     if check is not None:
-        from sessions.backup import check_backup
+        from sessions.backup_restore import check_backup
 
         result = check_backup(check)
 
@@ -199,7 +199,7 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
     in the backup only) and named; the rest is restored and the exit status is 1. Give the new
     store with --store before the command: improv --store ~/improv-restored restore BACKUP.zip
     """
-    from sessions.backup import restore_store
+    from sessions.backup_restore import restore_store
     from sessions.store import Store
 
     store = Store(app.store_path, create=True)  # a restore makes its store

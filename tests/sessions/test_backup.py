@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sessions.backup import backup_store, check_backup, restore_store, store_files
+from sessions.backup import backup_store, store_files
+from sessions.backup_restore import check_backup, restore_store
 from sessions.errors import SessionFormatError, StoreError
 from sessions.store import Store
 from tests.sessions.helpers import import_room_duet, tree_snapshot

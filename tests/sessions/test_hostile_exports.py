@@ -46,7 +46,7 @@ def _zip(path: Path, entries: dict[str, bytes], *, links: tuple[str, ...] = ()) 
 
 def _both(store, path, match, world, *, error=SessionFormatError):
     """Refused as a session export and as a backup, the store and the canary unchanged."""
-    from sessions.backup import restore_store
+    from sessions.backup_restore import restore_store
     from sessions.restore import restore_session
     from sessions.store import Store
 
