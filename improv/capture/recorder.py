@@ -339,6 +339,17 @@ class Recorder(JackRecording):
             sys.setswitchinterval(self._switch)
             self._switch = None
         end = self._stopped_at if self._stopped_at is not None else self.clock.now()
+        # the JACK watch leaves the graph first: its notification callbacks need the GIL,
+        # which closing an rtmidi port holds while the server notifies every client of the
+        # port going (MidiCapture.stop says why that waits for ever)
+        if self._watch is not None:
+            if self.writer is not None:
+                self._note_xruns(until=end)
+                if len(self._xruns) > 1:
+                    self._warn(xrun_text(self._xruns, period_s=self._watch.period_s,
+                                         changes=self._changes))
+            self._watch.close()
+            self._watch = None
         for cap in self.audio:
             cap.stop()
         if self.midi is not None:
@@ -346,13 +357,6 @@ class Recorder(JackRecording):
         if self.writer is None:
             self._release_locks()
             return {}
-        if self._watch is not None:
-            self._note_xruns(until=end)
-            if len(self._xruns) > 1:
-                self._warn(xrun_text(self._xruns, period_s=self._watch.period_s,
-                                     changes=self._changes))
-            self._watch.close()
-            self._watch = None
         for (source, port), lost_at in self._source_lost.items():  # never came back
             st = self._midi_state(source, port)
             if st is not None:
