@@ -268,21 +268,6 @@ def test_a_session_damaged_in_the_backup_is_set_aside_and_the_rest_restored(stor
         assert os.listdir(new.sessions_dir) == [full] and os.listdir(new.tmp_dir) == []
 
 
-@pytest.fixture
-def fsynced(monkeypatch):
-    """The paths of every file and folder fsynced (read from /proc/self/fd: Linux)."""
-    if not Path("/proc/self/fd").is_dir():
-        pytest.skip("needs /proc/self/fd")
-    done: list[str] = []
-    real = os.fsync
-
-    def recording(fd):
-        done.append(os.readlink(f"/proc/self/fd/{fd}"))
-        return real(fd)
-    monkeypatch.setattr(os, "fsync", recording)
-    return done
-
-
 def test_a_folder_backup_is_fsynced_before_it_is_renamed_in(store, full, tmp_path, fsynced):
     """Review 28, finding 5: every file and folder of a folder backup is flushed to the disk
     under its partial name, and the folder it is in after the rename."""

@@ -50,21 +50,6 @@ def test_an_export_comes_back_byte_for_byte_and_indexed(store, exported, kind):
         assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
 
 
-@pytest.fixture
-def fsynced(monkeypatch):
-    """The paths of every file and folder fsynced (read from /proc/self/fd: Linux)."""
-    if not Path("/proc/self/fd").is_dir():
-        pytest.skip("needs /proc/self/fd")
-    done: list[str] = []
-    real = os.fsync
-
-    def recording(fd):
-        done.append(os.readlink(f"/proc/self/fd/{fd}"))
-        return real(fd)
-    monkeypatch.setattr(os, "fsync", recording)
-    return done
-
-
 @pytest.mark.parametrize("kind", ["zip", "folder"])
 def test_a_restored_session_is_fsynced_before_it_is_renamed_in(store, exported, kind,
                                                                fsynced):
