@@ -205,10 +205,11 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     emit(result, as_json=as_json, human=lambda r: _print_result(r, printed=printed))
 
 
-def kit_inputs(inputs, names) -> list:
+def kit_inputs(inputs, names, *, of: str = "recording") -> list:
     """The MIDI inputs of ``inputs`` (:class:`improv.capture.setups.PlayerInput`) that the
     ``--percussion`` names mean: a player's MIDI inputs, or a MIDI input by its port as written
-    in ``--player`` (without regard to case).
+    in ``--player`` (without regard to case).  ``of`` says what the inputs are of in the
+    message (``recording``, ``setup``).
 
     Raises
     ------
@@ -233,7 +234,7 @@ def kit_inputs(inputs, names) -> list:
                 f"--percussion: {name!r} " + (
                     "is an audio input, which cannot be marked as a drum kit: the analysis "
                     "hears by the sound whether audio is percussive" if audio
-                    else "is no player or MIDI input of this recording")
+                    else f"is no player or MIDI input of this {of}")
                 + f" (MIDI inputs: {listed})")
         out += [i for i in hits if i not in out]
     return out
@@ -315,18 +316,33 @@ def setups_list(app, as_json):
 @click.argument("name")
 @click.option("--player", "players", multiple=True, required=True, metavar="SPEC",
               help=PLAYER_HELP)
+@click.option("--percussion", "percussion", multiple=True, metavar="PLAYER|PORT",
+              help="A drum kit, as 'improv record --percussion' takes it: this player's MIDI "
+                   "inputs, or this MIDI input (PORT as written after midi:); repeatable.")
 @_device_options
 @click.pass_obj
-def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_server):
-    """Save the inputs of --player options as setup NAME (replacing one of that name)."""
-    from improv.capture.setups import parse_player_spec, save_setup
+def setups_save(app, name, players, percussion, midi_api, audio_api, jack_server,
+                jack_midi_server):
+    """Save the inputs of --player options as setup NAME (replacing one of that name).
+
+    \b
+    Example:
+      improv setups save "Room 3" --player client=midi:Keyboard \\
+          --player therapist=midi:TD-17 --percussion TD-17
+    """
+    from improv.capture.setups import check_inputs, mark_kits, parse_player_spec, save_setup
 
     inputs = [parse_player_spec(p) for p in players]
+    check_inputs(inputs)
+    # refused before anything is written, as 'improv record --percussion' refuses
+    inputs = mark_kits(inputs, kit_inputs(inputs, percussion, of="setup"))
     app.open_store(recover=False)  # made if new (said so), only where a store may be made
     save_setup(app.store_path, name, inputs=inputs,
                options={"midi_api": midi_api, "audio_api": audio_api,
                         "jack_server": jack_server, "jack_midi_server": jack_midi_server})
-    info(f"saved setup {name!r} ({len(inputs)} inputs)")
+    kits = sum(i.percussion for i in inputs)
+    info(f"saved setup {name!r} ({len(inputs)} inputs"
+         + (f", {kits} of them {'a drum kit' if kits == 1 else 'drum kits'})" if kits else ")"))
     from improv.capture.plan import unavailable_inputs
 
     for w in unavailable_inputs(inputs, midi_api=midi_api, audio_api=audio_api,
@@ -339,14 +355,17 @@ def setups_save(app, name, players, midi_api, audio_api, jack_server, jack_midi_
 @click.option("--json", "as_json", is_flag=True, help="Print the setup as JSON.")
 @click.pass_obj
 def setups_show(app, name, as_json):
-    """Show one saved setup."""
-    from improv.capture.setups import get_setup
+    """Show one saved setup (its inputs, drum kits and options, as record's options)."""
+    from improv.capture.setups import get_setup, setup_inputs
 
     s = get_setup(app.store_path, name)
 
     def human(s):
         for p in s["players"]:
             click.echo(f"--player {p}")
+        for i in setup_inputs(s):  # the drum kits, as --percussion takes them
+            if i.percussion:
+                click.echo(f"--percussion {i.device}")
         for k, v in s.get("options", {}).items():
             click.echo(f"--{k.replace('_', '-')} {v}")
 

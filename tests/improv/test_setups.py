@@ -186,3 +186,43 @@ def test_record_with_unknown_devices_saves_no_setup(run_cli, store, player, mess
 def test_record_rejects_bad_client_code(run_cli):
     r = run_cli("record", "--client", "Anna Smith", "--player", "client=midi:kb")
     assert r.exit_code == 1 and "pseudonym code" in r.stderr
+
+
+def test_setups_save_keeps_drum_kits_and_show_lists_them(run_cli, store_path):
+    """``improv setups save --percussion`` marks kits as ``record --percussion`` does (by player
+    or by port, without regard to case); ``show`` lists them as record's options."""
+    r = run_cli("setups", "save", "band", "--player", "client=midi:kb", "--player",
+                "drums=midi:TD-17", "--player", "therapist=midi:pads", "--percussion", "td-17",
+                "--percussion", "therapist")
+    assert r.exit_code == 0, r.stderr
+    assert "saved setup 'band' (3 inputs, 2 of them drum kits)" in r.stderr
+    saved = run_cli("setups", "list", "--json").json()["band"]
+    assert saved["percussion"] == ["drums=midi:TD-17", "therapist=midi:pads"]
+    shown = run_cli("setups", "show", "band").stdout.splitlines()
+    assert shown[:5] == ["--player client=midi:kb", "--player drums=midi:TD-17",
+                         "--player therapist=midi:pads", "--percussion TD-17",
+                         "--percussion pads"]
+    # a setup without kits shows none
+    assert run_cli("setups", "save", "solo", "--player", "client=midi:kb").exit_code == 0
+    assert "--percussion" not in run_cli("setups", "show", "solo").stdout
+
+
+@pytest.mark.parametrize("name, message", [
+    ("cowbell", "error: --percussion: 'cowbell' is no player or MIDI input of this setup "
+                "(MIDI inputs: kb (client), TD-17 (drums))"),
+    ("singer", "error: --percussion: 'singer' is an audio input, which cannot be marked as a "
+               "drum kit"),
+])
+def test_setups_save_refuses_a_kit_that_is_no_input_of_it(run_cli, store_path, name, message):
+    """One line, exit 1, and nothing written: no setup, and an older one of that name kept."""
+    from tests.sessions.helpers import tree_snapshot
+
+    assert run_cli("setups", "save", "band", "--player", "client=midi:kb").exit_code == 0
+    before = tree_snapshot(store_path)
+    r = run_cli("setups", "save", "band", "--player", "client=midi:kb", "--player",
+                "drums=midi:TD-17", "--player", "singer=audio:Scarlett:1", "--percussion", name)
+    assert r.exit_code == 1
+    assert r.stderr.startswith(message), r.stderr
+    assert r.stderr.count("\n") == 1
+    assert tree_snapshot(store_path) == before
+    assert run_cli("setups", "list", "--json").json()["band"]["players"] == ["client=midi:kb"]
