@@ -37,6 +37,8 @@ class JackRecording:
             self._watch = JackSourceWatch(
                 own_client=f"{self.jack_client_name}-audio",
                 midi_client=f"{self.jack_client_name}-midi" if jack_midi else None,
+                midi_ports=[(st.port_name, st.short_name) for st in self.midi.ports]
+                if jack_midi else None,
                 server_name=self.jack_server if jack_audio else midi_server,
                 client_name=f"{self.jack_client_name}-watch", clock=self.clock.now)
         except Exception as exc:  # noqa: BLE001 - ImportError, OSError, jack.JackError
@@ -58,7 +60,7 @@ class JackRecording:
         """The MIDI capture's state of ``source`` if ``port`` is one of rtmidi's, else None."""
         from improv.capture.devices import same_port_name
 
-        if self.midi is None or not port.startswith(f"{self.jack_client_name}-midi:"):
+        if self.midi is None or not self._watch.is_midi(port):  # rtmidi's clients: -01 ...
             return None
         return next((st for st in self.midi.ports if same_port_name(source, st.port_name)), None)
 

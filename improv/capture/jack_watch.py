@@ -24,17 +24,31 @@ registers its port before it activates, so a port seen in that moment was re-ope
 and recorded nothing for the rest of the session (bench/bench_device_loss.py: 1 to 2 in 30
 returns). The watch has its own JACK client, without a process callback, so nothing of it runs
 in the real-time thread.
+
+Which JACK clients are the MIDI capture's: rtmidi opens one JACK client per port, all asking
+for the same name (``improv-midi``), and JACK makes each name unique by appending ``-01``,
+``-02`` ... (python-rtmidi 1.5.8 on jackd 1.9, checked: three ports of one process are
+``improv-midi:client-in1``, ``improv-midi-01:client-in2``, ``improv-midi-02:client-in3``; a
+second improv process, such as the web app's input check, gets the next free suffix).  So the
+watch is told the capture's ports as (source, short port name) and finds their clients among
+``improv-midi`` and ``improv-midi-NN`` (:meth:`JackSourceWatch.is_midi`): the port of that
+short name fed by the source is ours (rtmidi connected it when it opened it).  Another
+process's port of the same short name and source (its input check of the same instrument)
+leaves the port unfollowed until it can be told apart, rather than following a port that is
+not ours.  Before, only a client named exactly ``improv-midi`` was followed: a
+recording's second MIDI port never was, and another process's first port was taken for ours.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +147,12 @@ class JackSourceWatch:
     client_name : str
         Name of the watch's own JACK client.
     midi_client : str or None
-        Name of the MIDI capture's JACK client (rtmidi's, e.g. ``improv-midi``), whose sources
-        are only re-connected when they came back before the MIDI capture noticed.
+        Name the MIDI capture asks JACK for its clients (rtmidi's, e.g. ``improv-midi``), whose
+        sources are only re-connected when they came back before the MIDI capture noticed.
+    midi_ports : iterable of (str, str), optional
+        The MIDI capture's ports as (source port, short name of our port), e.g. ``("kb1:out",
+        "client-in1")``: their JACK clients are found (module notes).  Without them only the
+        client named exactly ``midi_client`` is followed.
     clock : callable or None
         Time source [seconds] for :attr:`SourceChange.lost_at` (the session clock); called in
         JACK's notification thread. Default ``time.monotonic``.
@@ -147,13 +165,23 @@ class JackSourceWatch:
     """
 
     def __init__(self, *, own_client: str, server_name: str | None, client_name: str,
-                 midi_client: str | None = None, clock: Callable[[], float] | None = None) -> None:
+                 midi_client: str | None = None,
+                 midi_ports: Iterable[tuple[str, str]] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         import jack
 
         self._jack = jack
         self.clock = clock or time.monotonic
         self.prefix = own_client + ":"
         self.midi_prefix = None if midi_client is None else midi_client + ":"
+        #: the MIDI capture's JACK clients found so far, and its ports not placed yet
+        self.midi_clients: set[str] = set()
+        self.midi_unplaced: list[tuple[str, str]] = []
+        if midi_client is not None:
+            if midi_ports is None:
+                self.midi_clients.add(midi_client)
+            else:
+                self.midi_unplaced = list(midi_ports)
         self.known: dict[str, set[str]] = {}  # our port -> the source ports that feed it
         self.lost: dict[tuple[str, str], float] = {}  # (source, our port) -> lost at
         self.pending_midi: dict[tuple[str, str], float] = {}  # went away, capture may handle
@@ -180,6 +208,32 @@ class JackSourceWatch:
         self.client.set_port_registration_callback(self._on_port)
         self.client.activate()
         self.client.get_ports()  # so that ports unregistered later still come with their name
+        self.place_midi_ports()
+
+    def place_midi_ports(self) -> None:
+        """Find the JACK clients of the MIDI ports not placed yet (module notes); a port whose
+        client cannot be told apart now (or whose source is away) is looked for again at the
+        next poll."""
+        if not self.midi_unplaced or self.midi_prefix is None:
+            return
+        base = re.compile(re.escape(self.midi_prefix[:-1]) + r"(?:-\d+)?")
+        inputs = self.client.get_ports(is_input=True)
+        for source, short in list(self.midi_unplaced):
+            named = {p.name: {q.name for q in self.client.get_all_connections(p)}
+                     for p in inputs if p.name.endswith(":" + short)
+                     and base.fullmatch(p.name[:-len(short) - 1])}
+            found = [n for n, fed in named.items() if source in fed]
+            if len(found) == 1:
+                self.midi_clients.add(found[0][:-len(short) - 1])
+                self.midi_unplaced.remove((source, short))
+            else:
+                log.debug("MIDI port %s of %s: its JACK client is not told apart among %s",
+                          short, source, sorted(named))
+
+    def is_midi(self, port: str) -> bool:
+        """Whether JACK port ``port`` (``improv-midi-01:client-in2``) is one of the MIDI
+        capture's."""
+        return port.split(":", 1)[0] in self.midi_clients
 
     # JACK's notification thread: only note what happened (no JACK calls allowed here)
     def _on_shutdown(self, status, reason: str) -> None:
@@ -233,15 +287,15 @@ class JackSourceWatch:
         if self.server_gone_at is not None:
             return []  # the server is gone: nothing to compare, nobody to re-connect
         c = self.client
+        self.place_midi_ports()
         gone = self._went_away()
         existing = {p.name for p in c.get_ports()}
         changes: list[SourceChange] = []
         ours = [p for p in c.get_ports(is_input=True)
-                if p.name.startswith(self.prefix)
-                or (self.midi_prefix is not None and p.name.startswith(self.midi_prefix))]
+                if p.name.startswith(self.prefix) or self.is_midi(p.name)]
         feeding_now: dict[str, set[str]] = {}
         for port in ours:
-            midi = self.midi_prefix is not None and port.name.startswith(self.midi_prefix)
+            midi = self.is_midi(port.name)
             feeding = {p.name for p in c.get_all_connections(port)}
             feeding_now[port.name] = feeding
             for source in self.known.get(port.name, set()) - feeding:
@@ -281,9 +335,7 @@ class JackSourceWatch:
         is given up after :data:`EXPECT_S`."""
         if not self.expected:
             return
-        client = self.midi_prefix[:-1]
-        mine = [p for p in self.client.get_ports(is_input=True)
-                if p.name.split(":", 1)[0].startswith(client)]
+        mine = [p for p in self.client.get_ports(is_input=True) if self.is_midi(p.name)]
         for (source, short), at in list(self.expected.items()):
             port = next((p for p in mine if p.name.endswith(":" + short)), None)
             if port is None or source not in existing:

@@ -560,7 +560,8 @@ class Recorder(JackRecording):
                 if not st.connected:
                     lost.append(st.port_name)
                 overflows += st.overflows
-        jack_source_lost = any(not port.startswith(f"{self.jack_client_name}-midi:")
+        watch = self._watch  # a lost source of a port not rtmidi's is an audio source
+        jack_source_lost = any(watch is not None and not watch.is_midi(port)
                                for _, port in list(self._source_lost))
         for cap in self.audio:
             source_ok = not (jack_source_lost and cap.on_jack)

@@ -50,6 +50,7 @@ def _watch(graph, clock):
     w._jack = type("jack", (), {"JackError": RuntimeError})
     w.client, w.clock = graph, clock
     w.prefix, w.midi_prefix = "improv-audio:", "improv-midi:"
+    w.midi_clients, w.midi_unplaced = {"improv-midi"}, []
     w.known, w.lost, w.pending_midi, w._gone = {}, {}, {}, collections.deque()
     w.expected = {}
     w.server_gone_at = None
@@ -219,3 +220,40 @@ def test_an_expected_midi_source_that_never_comes_is_given_up():
     assert w.expected
     w.poll(11.5)
     assert w.expected == {} and g.connects == []
+
+
+def _placing(graph):
+    """A watch told of the capture's port ``client-in1`` fed by ``kb2:out`` (its JACK client
+    not known yet)."""
+    w = _watch(graph, Clock())
+    w.midi_clients, w.midi_unplaced = set(), [("kb2:out", "client-in1")]
+    return w
+
+
+def test_the_capture_s_midi_client_is_found_by_its_port_and_source():
+    """rtmidi's clients are ``improv-midi``, ``improv-midi-01`` ... (JACK makes names unique):
+    ours is the one whose port of that name is fed by our source; another process's port of
+    the same name (fed by kb1) and the frame-time client are not followed."""
+    g = FakeGraph("improv-midi:client-in1", "improv-midi-01:client-in1",
+                  "improv-midi-frames:in_1", "kb1:out", "kb2:out")
+    g.links |= {("kb1:out", "improv-midi:client-in1"), ("kb2:out", "improv-midi-01:client-in1"),
+                ("kb2:out", "improv-midi-frames:in_1")}
+    w = _placing(g)
+    w.poll(1.0)
+    assert w.midi_clients == {"improv-midi-01"} and w.midi_unplaced == []
+    assert w.is_midi("improv-midi-01:client-in1")
+    assert not w.is_midi("improv-midi:client-in1") and not w.is_midi("improv-midi-frames:in_1")
+    assert set(w.known) == {"improv-midi-01:client-in1"}  # the other's port is not watched
+
+
+def test_a_midi_client_not_told_apart_is_not_followed_until_it_is():
+    """Another process checks the same instrument under the same port name: neither port is
+    taken for ours until the other one closes."""
+    g = FakeGraph("improv-midi:client-in1", "improv-midi-01:client-in1", "kb2:out")
+    g.links |= {("kb2:out", "improv-midi:client-in1"), ("kb2:out", "improv-midi-01:client-in1")}
+    w = _placing(g)
+    w.poll(1.0)
+    assert w.midi_clients == set() and w.known == {}
+    g.remove("improv-midi:client-in1")  # the other process's check closed
+    w.poll(1.5)
+    assert w.midi_clients == {"improv-midi-01"} and set(w.known) == {"improv-midi-01:client-in1"}
