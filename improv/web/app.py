@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from improv.web import (
     api_annotations,
+    api_backup,
     api_clients,
     api_goals,
     api_help,
@@ -124,7 +125,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
               api_clients.router, api_goals.router, api_revisions.router, api_roles.router,
-              api_help.router):
+              api_help.router, api_backup.router):
         app.include_router(r)
 
     @app.get("/", include_in_schema=False)

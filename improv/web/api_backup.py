@@ -1,0 +1,433 @@
+"""Backups from the web app: where the store is, its last backup, *Back up now* and *Check*.
+
+The Backups page (``static/backup.js``) is for the therapist who never opens a terminal. It
+calls the same library as ``improv backup`` and ``improv backup --check``:
+:func:`sessions.backup.backup_store` (then :func:`sessions.backup_restore.check_backup` on
+what it wrote) and :func:`sessions.backup_restore.check_backup` alone for *Check this backup*.
+
+- ``GET /api/backup``: the store's folder, what a backup of it holds and how large it is, the
+  last backup (``last_backup``: when, where to, ``ago``), the folder to propose (the last
+  backup's folder, else the first backup disk plugged in), the backup disks found
+  (:func:`sessions.storeinfo.removable_disks`) and the state of the running or last job.
+- ``POST /api/backup`` (``folder``): checks the folder at once (a refusal is one sentence with
+  its status: 400 no folder given, not a folder, not writable or inside the store; 404 the
+  folder does not exist; 409 a backup or check runs already; 507 the disk has too little
+  room), then answers 202 and backs up into a new ``improv-YYYY-MM-DD.zip`` there (``-2``,
+  ``-3``… when the day's name is taken, as ``improv info`` proposes) on a worker thread, and
+  checks the backup it wrote.
+- ``POST /api/backup/check`` (``path``, by default the last backup): checks a backup on the
+  worker thread (202; 404 if it is not there, 409 if a job runs).
+- ``GET /api/backup/job``: the job's state, polled by the page every second: ``running``,
+  ``done`` of ``total`` sessions, ``sentence`` (what is happening or what came of it, in
+  plain words), ``ok`` and ``error``.
+
+One job at a time for the whole app (two backups to one disk would only compete for it). A
+backup runs on while the page is closed; closing improv stops it at the next session and
+removes what it had written (:func:`sessions.backup.backup_store` removes its partial on any
+failure), so nothing half-made is left on the disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import threading
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from improv.reports.wording import counted
+from improv.web.background import KeyedJobs
+from improv.web.deps import get_store
+from improv.web.errors import BadRequest, Busy, NotFound
+from sessions.store import Store
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/backup")
+
+#: The one key of :class:`BackupJobs` (one job at a time for the whole app).
+KEY = "backup"
+#: Room kept free beyond the backup's size on its disk [bytes] (the zip's own entries, the
+#: checksum file, and the disk's file system).
+SPARE_BYTES = 1 << 20
+
+_jobs_guard = threading.Lock()
+
+
+class DiskFull(HTTPException):
+    """507: the backup disk has too little room for the backup."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(507, message)
+
+
+class _Stopped(Exception):
+    """improv is closing: the backup stops at the next session (and removes its partial)."""
+
+
+def size_words(n_bytes: int) -> str:
+    """``830 kB``, ``12.3 MB``, ``1.40 GB``: a size for people (decimal units), as
+    ``improv info`` writes it (``improv.cli.store.size_words``; the web app may not import the
+    command line).
+
+    >>> size_words(4_200), size_words(12_345_678), size_words(1_400_000_000)
+    ('4 kB', '12.3 MB', '1.40 GB')
+    """
+    if n_bytes < 1e6:
+        return f"{round(n_bytes / 1e3):.0f} kB"
+    if n_bytes < 1e9:
+        return f"{n_bytes / 1e6:.1f} MB"
+    return f"{n_bytes / 1e9:.2f} GB"
+
+
+def removable_disks() -> list[Path]:
+    """The backup disks plugged in now (:func:`sessions.storeinfo.removable_disks`)."""
+    from sessions.storeinfo import removable_disks as found
+
+    return found()
+
+
+def free_bytes(folder: Path) -> int:
+    """Free room [bytes] on the disk of ``folder`` for this user."""
+    return shutil.disk_usage(folder).free
+
+
+class BackupJobs(KeyedJobs):
+    """The backup or check that runs now (or ran last), on one worker thread.
+
+    Parameters
+    ----------
+    store_path : Path
+        The store; the job opens its own :class:`sessions.store.Store`.
+    """
+
+    def __init__(self, store_path: Path) -> None:
+        super().__init__(store_path, threading.Lock(), thread_name="improv-backup")
+
+    def state(self) -> dict[str, Any] | None:
+        """The running or last job (a copy), or None if none ran since improv started."""
+        with self._guard:
+            st = self._state.get(KEY)
+            return dict(st) if st else None
+
+    def running(self) -> bool:
+        with self._guard:
+            st = self._state.get(KEY)
+            return bool(st and st["running"])
+
+    def _begin(self, kind: str, target: Path, total: int, sentence: str, run) -> dict:
+        with self._guard:
+            st = self._state.get(KEY)
+            if st and st["running"]:
+                raise Busy(_busy_words(st))
+            self._state[KEY] = {"kind": kind, "running": True, "to": str(target),
+                                "done": 0, "total": total, "sentence": sentence,
+                                "ok": None, "error": None,
+                                "started_utc": datetime.now(timezone.utc).isoformat(
+                                    timespec="seconds")}
+            self._futures[KEY] = self.pool.submit(run)
+            return dict(self._state[KEY])
+
+    def _update(self, **changes: Any) -> None:
+        with self._guard:
+            self._state[KEY].update(changes)
+
+    def start_backup(self, to: Path, *, total: int, backup_bytes: int) -> dict[str, Any]:
+        """Back up the store to ``to`` (a new ``.zip``) and check it; the state at the start.
+
+        Parameters
+        ----------
+        to : Path
+            The backup file to make (it does not exist yet; its folder does).
+        total : int
+            Sessions to back up (for "session 3 of 14").
+        backup_bytes : int
+            The backup's expected size [bytes], for the full-disk sentence.
+
+        Raises
+        ------
+        Busy
+            A backup or check runs already.
+        """
+        return self._begin("backup", to, total,
+                           f"Backing up to {to}…",
+                           lambda: self._run_backup(to, total, backup_bytes))
+
+    def start_check(self, path: Path) -> dict[str, Any]:
+        """Check the backup at ``path``; the state at the start (:class:`Busy` if one runs)."""
+        return self._begin("check", path, 0,
+                           f"Checking the backup {path}: reading every file…",
+                           lambda: self._run_check(path))
+
+    def _run_backup(self, to: Path, total: int, backup_bytes: int) -> None:
+        from sessions.backup import backup_store
+
+        store = Store(self.store_path)
+        try:
+            started = 0
+
+            def progress(_sid: str) -> None:  # called before each session is copied
+                nonlocal started
+                if not threading.main_thread().is_alive():  # improv is closing
+                    raise _Stopped
+                started += 1
+                self._update(done=started - 1, sentence=f"Backing up session {started} of "
+                                                        f"{max(started, total)} to {to}…")
+
+            result = backup_store(store, to, progress=progress)
+        except _Stopped:
+            log.warning("the backup to %s was stopped because improv was closed; nothing "
+                        "was left there", to)
+            self._update(running=False, ok=False,
+                         error="The backup was stopped because improv was closed; nothing "
+                               "was left on the disk.")
+            return
+        except Exception as exc:  # noqa: BLE001 - said on the page in one sentence
+            words = _failure_words(exc, to=to, backup_bytes=backup_bytes)
+            log.warning("backup failed: %s", words)
+            self._update(running=False, ok=False, error=words, sentence=words)
+            return
+        finally:
+            store.close()
+        path = Path(result["path"])
+        self._update(done=len(result["sessions"]), total=len(result["sessions"]),
+                     sentence=f"Backed up {counted(len(result['sessions']), 'session')} to "
+                              f"{path}; now checking it…")
+        try:
+            from sessions.backup_restore import check_backup
+
+            check = check_backup(path)
+        except Exception as exc:  # noqa: BLE001 - the backup stands; its check failed
+            check = {"ok": False, "problems": [_one_line(exc)], "damaged": []}
+        sentence = _backup_sentence(result, check)
+        self._update(running=False, ok=check["ok"], sentence=sentence, result={
+            "path": str(path), "sessions": len(result["sessions"]),
+            "bytes": result["bytes"], "created_utc": result["created_utc"],
+            "checked": check["ok"]})
+
+    def _run_check(self, path: Path) -> None:
+        from sessions.backup_restore import check_backup
+
+        try:
+            result = check_backup(path)
+        except Exception as exc:  # noqa: BLE001 - said on the page in one sentence
+            words = f"The backup {path} could not be checked: {_one_line(exc)}."
+            self._update(running=False, ok=False, error=words, sentence=words)
+            return
+        self._update(running=False, ok=result["ok"], sentence=_check_sentence(path, result))
+
+
+def _busy_words(st: dict[str, Any]) -> str:
+    what = "A backup" if st["kind"] == "backup" else "A check of a backup"
+    return f"{what} is running already (to {st['to']}): wait until it has finished."
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().rstrip(".") or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _os_errno(exc: BaseException) -> int | None:
+    """The errno of ``exc`` or of the OSError it was raised from."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _failure_words(exc: BaseException, *, to: Path, backup_bytes: int) -> str:
+    """A failed backup in one sentence (a full disk said as such)."""
+    if _os_errno(exc) in (errno.ENOSPC, errno.EDQUOT):
+        return (f"The backup disk is full: the backup needs about {size_words(backup_bytes)}. "
+                f"Nothing was left in {to.parent}; make room on the disk or use a larger one.")
+    return f"The backup to {to} did not finish: {_one_line(exc)}. Nothing was left there."
+
+
+def _backup_sentence(result: dict[str, Any], check: dict[str, Any]) -> str:
+    """What a backup made and what its check found, in plain sentences."""
+    clients = result["clients"]
+    what = counted(len(result["sessions"]), "session") + (
+        f" and the goals of {counted(len(clients), 'client')}" if clients else "")
+    words = f"Backed up {what} ({size_words(result['bytes'])}) to {result['path']}"
+    if check["ok"]:
+        words += "; checked: every file in it is whole."
+    else:
+        first = (check["problems"] or [f"session {s}: {why}" for s, why in check["damaged"]]
+                 or ["?"])[0]
+        words += (f", but checking it found a problem ({first}): make another backup, on "
+                  "another disk if you can.")
+    for sid, why in result["skipped"]:
+        words += f" Session {sid} is not in it ({why}): back up again when it is finished."
+    for sid, rel in result["damaged"]:
+        words += (f" Session {sid}: {rel} had changed since it was recorded; it was copied "
+                  "as it is.")
+    for name, why in result["left_out"]:
+        words += f" {name} is not in it ({why}); an older backup has it."
+    if result["stale_removed"]:
+        words += " An unfinished backup left there earlier was removed."
+    return words
+
+
+def _check_sentence(path: Path, r: dict[str, Any]) -> str:
+    if r["ok"]:
+        clients = f" and the goals of {counted(r['clients'], 'client')}" if r["clients"] else ""
+        return (f"The backup {path} is whole: {counted(r['sessions'], 'session')}{clients}, "
+                f"{counted(r['files'], 'file')} ({size_words(r['bytes'])}) match their "
+                "checksums.")
+    if r["problems"]:
+        return (f"The backup {path} is damaged: {counted(len(r['problems']), 'problem')} "
+                f"(first: {r['problems'][0]}). Make a new backup.")
+    sid, why = r["damaged"][0]
+    return (f"The backup {path} holds {counted(len(r['damaged']), 'damaged session')} "
+            f"(first: {sid}: {why}); the others can be restored. Make a new backup.")
+
+
+def jobs_of(request: Request) -> BackupJobs:
+    """The app's backup jobs (made at the first use)."""
+    state = request.app.state
+    with _jobs_guard:
+        if getattr(state, "backup_jobs", None) is None:
+            state.backup_jobs = BackupJobs(Path(state.store_path))
+        return state.backup_jobs
+
+
+def _last(store: Store) -> dict[str, Any] | None:
+    from sessions.backup import last_backup
+    from sessions.timefmt import ago_words
+
+    last = last_backup(store)
+    if last is None:
+        return None
+    return dict(last, ago=ago_words(last["created_utc"]),
+                there=bool(last["to"]) and os.path.exists(last["to"]))
+
+
+def _proposed(last: dict[str, Any] | None, disks: list[Path]) -> str:
+    """The folder to propose: the last backup's, else the first backup disk, else none."""
+    if last and last["to"]:
+        return str(Path(last["to"]).parent)
+    return str(disks[0]) if disks else ""
+
+
+def _backup_plan(store: Store) -> tuple[dict[str, Any], int]:
+    from sessions.backup import store_files
+    from sessions.storeinfo import backup_bytes
+
+    plan = store_files(store)
+    return plan, backup_bytes(store, plan)
+
+
+@router.get("")
+def overview(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Where the store is, what a backup holds, the last backup, the folder to propose."""
+    plan, size = _backup_plan(store)
+    last = _last(store)
+    disks = removable_disks()
+    proposed = _proposed(last, disks)
+    name = f"improv-{date.today().isoformat()}.zip"
+    if proposed and Path(proposed).is_dir():  # the day's name, or -2, -3… if it is taken
+        from sessions.storeinfo import backup_targets
+
+        name = backup_targets([Path(proposed)], home=Path.home(), today=date.today())[0].name
+    return {"store": str(Path(request.app.state.store_path).absolute()),
+            "sessions": len(plan["sessions"]), "clients": len(plan["clients"]),
+            "busy": len(plan["busy"]), "backup_bytes": size, "size": size_words(size),
+            "last": last, "proposed": proposed, "disks": [str(d) for d in disks], "name": name,
+            "job": jobs_of(request).state()}
+
+
+@router.get("/job")
+def job(request: Request) -> dict[str, Any]:
+    """The running or last job (``{"job": null}`` if none ran since improv started)."""
+    return {"job": jobs_of(request).state()}
+
+
+class BackupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    folder: str = Field("", max_length=4096)
+
+
+class CheckBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = Field(None, max_length=4096)
+
+
+def _folder(text: str) -> Path:
+    """The folder a therapist typed, as a path (``~`` is the home folder)."""
+    text = text.strip()
+    if not text:
+        raise BadRequest("Give the folder to back up into, e.g. the backup disk's folder.")
+    if "\0" in text:
+        raise BadRequest("That folder name holds a character no folder name can hold.")
+    folder = Path(text).expanduser()
+    if not folder.is_absolute():
+        raise BadRequest(f"Give the whole folder, for example /media/anna/BACKUP (not just "
+                         f"{text!r}).")
+    return folder
+
+
+@router.post("", status_code=202)
+def start_backup(body: BackupBody, request: Request,
+                 store: Store = Depends(get_store)) -> JSONResponse:
+    """Check the folder, then back up into a new ``improv-YYYY-MM-DD.zip`` in it (202)."""
+    from sessions.storeinfo import backup_targets
+
+    jobs = jobs_of(request)
+    if jobs.running():  # said before anything else: the page may have been open twice
+        raise Busy(_busy_words(jobs.state()))
+    folder = _folder(body.folder)
+    if not folder.exists():
+        raise NotFound(f"The folder {folder} does not exist: plug in the backup disk, or "
+                       "create the folder first.")
+    if not folder.is_dir():
+        raise BadRequest(f"{folder} is a file, not a folder: choose the folder to back up "
+                         "into.")
+    root = store.root.resolve()
+    real = folder.resolve()
+    if real == root or root in real.parents:
+        raise BadRequest(f"{folder} is inside improv's store itself: a backup there would be "
+                         "lost with the store. Choose a folder on the backup disk.")
+    if not os.access(real, os.W_OK | os.X_OK):
+        raise BadRequest(f"improv may not write into {folder} (a read-only disk, or a "
+                         "folder of another user): choose another folder.")
+    plan, size = _backup_plan(store)
+    try:
+        free = free_bytes(real)
+    except OSError:
+        free = None
+    if free is not None and free < size + SPARE_BYTES:
+        raise DiskFull(f"The disk of {folder} is too full: the backup needs about "
+                       f"{size_words(size + SPARE_BYTES)} and {size_words(free)} is free. "
+                       "Make room on it or use another disk.")
+    to = backup_targets([folder], home=Path.home(), today=date.today())[0]
+    state = jobs.start_backup(to, total=len(plan["sessions"]), backup_bytes=size)
+    return JSONResponse({"job": state}, status_code=202)
+
+
+@router.post("/check", status_code=202)
+def start_check(body: CheckBody, request: Request,
+                store: Store = Depends(get_store)) -> JSONResponse:
+    """Check a backup (by default the last one made from this store) against its checksums."""
+    jobs = jobs_of(request)
+    if jobs.running():
+        raise Busy(_busy_words(jobs.state()))
+    if body.path is not None and body.path.strip():
+        path = _folder(body.path)
+    else:
+        last = _last(store)
+        if not last or not last["to"]:
+            raise NotFound("No backup has been made from this store yet: make one first.")
+        path = Path(last["to"])
+    if not path.exists():
+        raise NotFound(f"The backup {path} is not there: plug in the backup disk it is on.")
+    state = jobs.start_check(path)
+    return JSONResponse({"job": state}, status_code=202)
