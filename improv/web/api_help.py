@@ -94,7 +94,8 @@ def help_page(*, store_path: Path | str | None = None,
     last_backup : dict, optional
         The store's last backup (:func:`sessions.backup.last_backup`: ``created_utc``),
         said beside the store as "last backup: 12 days ago" (with a store and none:
-        "no backup made from it yet").
+        "no backup made from it yet"), with a link to the app's Backups page ("Back up
+        now").
 
     Returns
     -------
@@ -111,7 +112,8 @@ def help_page(*, store_path: Path | str | None = None,
                   "<a href=\"#backups-and-privacy\">Backups and privacy</a>): "
                   f"<code>{html.escape(str(store_path))}</code> · "
                   + (f"last backup: {ago_words(last_backup['created_utc'])}" if last_backup
-                     else "no backup made from it yet"))
+                     else "no backup made from it yet")
+                  + " · <a href=\"/#/backups\">Back up now</a>")
     return (
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -123,6 +125,7 @@ def help_page(*, store_path: Path | str | None = None,
         "  <nav aria-label=\"Pages\">\n"
         "    <a href=\"/#/sessions\">Sessions</a>\n    <a href=\"/#/clients\">Clients</a>\n"
         "    <a href=\"/#/record\">Record</a>\n"
+        "    <a href=\"/#/backups\">Backups</a>\n"
         "    <a href=\"/help/\" aria-current=\"page\">Help</a>\n  </nav>\n</header>\n"
         "<main id=\"main\" class=\"help\" tabindex=\"-1\">\n"
         f"<p class=\"about muted\">{about}</p>\n"

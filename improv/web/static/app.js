@@ -7,6 +7,7 @@ import { clientPage } from './client.js';
 import { clientsPage } from './clients.js';
 import { importPanel } from './import.js';
 import { demoListNote } from './demo.js';
+import { backupPage } from './backup.js';
 
 const main = document.getElementById('main');
 
@@ -32,6 +33,7 @@ async function route() {
   try {
     if (parts[0] === 'session' && parts[1]) { main.dataset.page = 'session'; await sessionPage(view, parts[1], params); }
     else if (parts[0] === 'record') { main.dataset.page = 'record'; await recordPage(view); }
+    else if (parts[0] === 'backups') { main.dataset.page = 'backups'; await backupPage(view); }
     else if (parts[0] === 'clients') { main.dataset.page = 'clients'; await clientsPage(view); }
     else if (parts[0] === 'client' && parts[1]) { main.dataset.page = 'client'; await clientPage(view, parts[1], params); }
     else { main.dataset.page = 'sessions'; await sessionsPage(view, params); }

@@ -307,3 +307,9 @@ def test_back_up_now_keeps_the_apps_security(demo_store, usb, client_for):
     assert c.post("/api/backup", json={"folder": str(usb)},
                   headers={"Origin": BASE}).status_code == 202
     assert _finish(c)["ok"]
+
+
+def test_the_help_page_leads_to_the_backups_page(tmp_path, client_for):
+    text = client_for(tmp_path / "store").get("/help/").text
+    assert '<a href="/#/backups">Backups</a>' in text  # in the header's pages
+    assert 'no backup made from it yet · <a href="/#/backups">Back up now</a>' in text
