@@ -292,17 +292,22 @@ def stored_client(store, client: str) -> str:
     return store.catalog.client_code(client)
 
 
-def first_session_day(store, client: str) -> date:
+def first_session_day(store, client: str) -> date | None:
     """The day of the client's first session in this computer's time zone (a goal cannot
-    start before it)."""
+    start before it), or None for a client without sessions yet (goals agreed at intake,
+    before the first session)."""
     from sessions.manifest import check_code
     from sessions.timefmt import local_day
 
     rows = store.list(client=check_code(client, what="client"))
     if not rows:
-        raise GoalError(f"client {client!r} has no sessions (goals belong to a client with "
-                        "sessions; see 'improv sessions list')")
+        return None
     return min(date.fromisoformat(local_day(r["started_utc"])) for r in rows)
+
+
+def has_goal_log(store, client: str) -> bool:
+    """Whether ``client`` has a goal log (under its code in any case: :func:`stored_client`)."""
+    return goals_path(store.root, stored_client(store, client)).is_file()
 
 
 def _words(day: Any) -> str:
@@ -316,7 +321,7 @@ def _words(day: Any) -> str:
 def _check_day(store, client: str, value: Any, what: str) -> str:
     day = _day(value if value is not None else date.today().isoformat(), what)
     first = first_session_day(store, client)
-    if day < first:
+    if first is not None and day < first:
         raise GoalError(f"{what}, {_words(day)}, is before the client's first session "
                         f"({_words(first)})")
     # the local day may be ahead of UTC's (after midnight in Berlin): neither is the future
@@ -373,7 +378,8 @@ def add_goal(store, client: str, *, text: str, since: Any = None,
 
     ``indicators`` must be checked against the feature list by the caller (see
     :func:`improv.reports.goals.check_indicators`); ``tags`` are checked here.
-    ``since`` (a day, default today) may not lie before the client's first session.
+    ``since`` (a day, default today) may not lie before the client's first session; a
+    client without sessions yet may have goals (agreed at intake, before the first session).
     """
     client = stored_client(store, client)
     from sessions.manifest import check_author
@@ -459,7 +465,9 @@ def set_plan(store, client: str, *, sessions: int | None = None, months: float |
     if months is not None and not (isinstance(months, (int, float)) and 0 < months <= 240):
         raise GoalError(f"planned months must be a number above 0 and at most 240, got "
                         f"{months!r}")
-    first_session_day(store, client)
+    if first_session_day(store, client) is None and not has_goal_log(store, client):
+        raise GoalError(f"client {client!r} has no sessions and no goals (agree a goal first; "
+                        "see 'improv sessions list')")
     with _client_log(store, client, create=True) as (path, records):
         old = fold(records)["plan"]
         rec = {"op": "plan", "id": PLAN_ID, "rev": (old["rev"] + 1) if old else 1,
@@ -490,10 +498,27 @@ def goal_client(store, goal_id: str) -> str:
 
 
 def open_goal_counts(catalog) -> dict[str, int]:
-    """How many goals of each client are open (``active``), from the catalog's index."""
+    """How many goals of each client are open (``active``), from the catalog's index, by the
+    code their log is kept under (see :func:`open_goals_of` for the sessions' codes)."""
     rows = catalog.db.execute(
         "SELECT client, COUNT(*) FROM goals WHERE status = 'active' GROUP BY client")
     return {client: int(n) for client, n in rows}
+
+
+def open_goals_of(store, codes: Iterable[str]) -> dict[str, int]:
+    """How many goals are open for each client code of ``codes`` (as the sessions spell
+    them), read under the spelling the client's page reads them (:func:`stored_client`): a log
+    kept as ``c07`` counts for the sessions of ``C07``."""
+    counts = open_goal_counts(store.catalog)
+    return {code: counts.get(stored_client(store, code), 0) for code in codes}
+
+
+def clients_without_sessions(store, codes: Iterable[str]) -> list[str]:
+    """The clients with a goal log but no sessions (goals agreed at intake, before the first
+    session): those of :func:`clients_with_goals` that no code of ``codes`` (the sessions'
+    clients) names, in any case."""
+    folded = {c.casefold() for c in codes}
+    return [c for c in clients_with_goals(store.root) if c.casefold() not in folded]
 
 
 def clients_with_goals(store_root: Path) -> list[str]:

@@ -54,7 +54,7 @@ def _known_client(store, client: str) -> str:
     from sessions.manifest import check_code
 
     check_code(client, what="client")
-    if not store.list(client=client) and client not in gl.clients_with_goals(store.root):
+    if not store.list(client=client) and not gl.has_goal_log(store, client):
         raise gl.GoalError(f"client {client!r} has no sessions and no goals"
                            f"{_did_you_mean(store, client)} (see 'improv sessions list')")
     return client
@@ -104,26 +104,33 @@ def _listing(client: str) -> str:
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
 @click.argument("text")
 @click.option("--since", metavar="DATE", help="The day it was agreed (default: today).")
+@click.option("--new-client", is_flag=True,
+              help="The client has no sessions yet: a goal agreed at intake, before the first "
+                   "session (without it, a code with no sessions and no goals is refused as a "
+                   "likely typo).")
 @_indicator_options("A measure whose rise (up) or fall (down) means progress, e.g. "
                     "leads_share@client:up; 'improv goals measures --client CODE' lists the "
                     "names. Repeatable.",
                     "A tag counted per session; repeatable.")
-def add(app, client, text, since, indicators, tags, by, as_json):
-    """Agree a new goal with a client."""
+def add(app, client, text, since, new_client, indicators, tags, by, as_json):
+    """Agree a new goal with a client (with --new-client: one who has no sessions yet)."""
     from improv.reports.goals import add_goal
     from sessions import goals as gl
     from sessions.manifest import check_code
 
     check_code(client, what="client")
-    maybe = "" if app.store.list(client=client) else _did_you_mean(app.store, client)
-    if maybe:  # a misspelt code: the library would only say it has no sessions
-        raise gl.GoalError(f"client {client!r} has no sessions{maybe} (goals belong to a "
-                           "client with sessions; see 'improv sessions list')")
+    sessions = app.store.list(client=client)
+    if not sessions and not new_client and not gl.has_goal_log(app.store, client):
+        # a misspelt code would start a second client: the new one is said so on purpose
+        raise gl.GoalError(f"client {client!r} has no sessions and no goals yet"
+                           f"{_did_you_mean(app.store, client)} (to agree a goal before the "
+                           "client's first session, add --new-client)")
     inds, tgs = _parsed(indicators, tags)
     g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by,
                  listing=_listing(client))
-    emit(g, as_json=as_json, human=lambda g: click.echo(f"added goal {g['id']} for client "
-                                                        f"{client} (since {_day(g['since'])})"))
+    yet = "" if sessions else "; no sessions yet to measure it against"
+    emit(g, as_json=as_json, human=lambda g: click.echo(
+        f"added goal {g['id']} for client {client} (since {_day(g['since'])}){yet}"))
 
 
 @goals.command()
@@ -215,6 +222,13 @@ def measures(app, client, as_json):
     demo = " --include-demo" if any(r["demo"] for r in app.store.list(client=client)) else ""
 
     def human(names):
+        if not names and not app.store.list(client=client):
+            from improv.reports.goals import goal_measures
+
+            click.echo(f"client {client} has no sessions yet; a goal can follow "
+                       f"{', '.join(goal_measures(app.store, client))} (@client, @therapist or "
+                       "@client|therapist; the values come with the first analysed session)")
+            return
         if not names:
             click.echo(f"client {client}'s sessions are not analysed yet: 'improv analyze --all "
                        f"--client {client}{demo}' measures them")

@@ -411,8 +411,10 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
         store.existing(session_id)
         ids = [session_id]
     else:
+        from sessions.goals import has_goal_log
+
         ids = [r["id"] for r in store.list(client=client)]
-        if not ids:
+        if not ids and not has_goal_log(store, client):  # goals before any session: deleted
             raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
     if not yes:
         what = (f"session {ids[0]}" if len(ids) == 1 and not client

@@ -103,9 +103,102 @@ def matching_columns(columns: Iterable[str], measure: str, player: str | None) -
         if not whole and name[:-len(measure) - 1] not in owner.split("|"):
             continue  # "_" + measure after something other than one of the pair's players
         if player is None or owner == player or (
-                "|" in owner and player in owner.split("|") and name.startswith(player + "_")):
+                "|" in owner and player in owner.split("|") and name.startswith(player + "_")) or (
+                "|" in player and owner == reversed_pair(player) and pair_turn(c) is not None):
             out.append(c)
     return out
+
+
+# -- a pair named in either order ---------------------------------------------------------
+
+#: Pair measures whose value is the same whichever player of the pair is named first (checked
+#: against :func:`analysis.dialogue.analyze_dialogue` run both ways round on one recording):
+#: a session that names the pair "room|client" gives the value "client|room" would.
+ORDER_FREE_PAIR_MEASURES = frozenset({
+    "joint_share", "silent_share", "floor_transfers", "floor_transfers_per_min", "gap_count",
+    "overlap_count", "pause_count", "within_overlap_count", "gap_mean_s", "overlap_mean_s",
+    "fto_median_s", "together_share", "lead_xcorr", "n_pairs", "asynchrony_sd_ms",
+    "asynchrony_abs_mean_ms", "phase_locking", "shared_pulse_share", "tempo_coupling_r"})
+
+
+def _negated(v: float) -> float:
+    return -v
+
+
+def _reciprocal(v: float) -> float:
+    return 1.0 / v if v else float("nan")
+
+
+#: Pair measures that are turned round with the pair, and how a value of "b|a" reads as one of
+#: "a|b" (analysis.features: lead-lag "positive: the second player follows", asynchrony
+#: "second minus first player", tempo ratio "second player over the first's"). Every other
+#: pair measure keeps its order: a goal reads it only from sessions that name the pair so.
+FLIPPED_PAIR_MEASURES: dict[str, Callable[[float], float]] = {
+    "lead_lag_s": _negated, "lead_lag_density_s": _negated, "lead_lag_dynamics_s": _negated,
+    "lead_lag_register_s": _negated, "asynchrony_mean_ms": _negated,
+    "asynchrony_median_ms": _negated, "tempo_ratio_median": _reciprocal}
+
+
+def reversed_pair(pair: str) -> str:
+    """``"b|a"`` for ``"a|b"`` (a player's name is returned as it is)."""
+    a, sep, b = pair.partition("|")
+    return f"{b}|{a}" if sep else pair
+
+
+def pair_turn(column: str) -> Callable[[float], float] | None:
+    """How a value of ``column`` (a pair's measure) reads for the pair named the other way
+    round: unchanged for an order-free measure (:data:`ORDER_FREE_PAIR_MEASURES`) and for one
+    named after a player (``client_leads_share``), turned for one of
+    :data:`FLIPPED_PAIR_MEASURES`; None for a player's measure and for a pair measure that
+    keeps its order.
+
+    >>> pair_turn("room|client.joint_share")(0.4), pair_turn("a|b.lead_lag_s")(0.2)
+    (0.4, -0.2)
+    >>> pair_turn("client.midi.notes_per_s") is None
+    True
+    """
+    from analysis.features import split_column
+
+    owner, _, name = split_column(column)
+    if "|" not in owner:
+        return None
+    if name in ORDER_FREE_PAIR_MEASURES or any(name.startswith(p + "_")
+                                                for p in owner.split("|")):
+        return lambda v: v
+    return FLIPPED_PAIR_MEASURES.get(name)
+
+
+def _twins(a: str, b: str) -> bool:
+    """Whether columns ``a`` and ``b`` are one pair measure with the pair named both ways."""
+    from analysis.features import split_column
+
+    oa, sa, na = split_column(a)
+    ob, sb, nb = split_column(b)
+    return ("|" in oa and ob == reversed_pair(oa) and (sa, na) == (sb, nb)
+            and pair_turn(a) is not None)
+
+
+def distinct_columns(columns: Iterable[str]) -> list[str]:
+    """``columns`` without the second of two that are one measure of a pair named both ways
+    round ("client|room.joint_share" and "room|client.joint_share" are one measure)."""
+    out: list[str] = []
+    for c in columns:
+        if not any(_twins(k, c) for k in out):
+            out.append(c)
+    return out
+
+
+def pair_value(values: dict[str, float], column: str,
+               twins: Sequence[str] = ()) -> float | None:
+    """A session's value of ``column``, or, where the session names the pair the other way
+    round, of its twin in ``twins`` read in ``column``'s order (:func:`pair_turn`)."""
+    v = values.get(column)
+    if v is not None:
+        return v
+    for t in twins:
+        if values.get(t) is not None:
+            return pair_turn(t)(values[t])
+    return None
 
 
 #: What to measure instead of a curve or a word that has no number per session.
@@ -158,6 +251,110 @@ def _summary_of(curve: str) -> str | None:
     return names[0] if names else None
 
 
+#: Keys the catalog keeps next to the measures: the analysis's own (never a goal's measure).
+NOT_MEASURES = frozenset({"hop_s", "window_s", "duration_s", "status"})
+
+#: Measures neither the add form offers nor ``improv goals add`` takes: numbers about the
+#: analysis or about how sure an estimate is, not about the music, and the analysis's second
+#: opinions kept for checking it. A therapist would not agree any of them with a client as a
+#: sign of progress. Each by its name in :mod:`analysis.features`, with the reason.
+NOT_GOALS = {
+    # how sure an estimate is, not what was played
+    "alpha_ci_level": "the confidence level of the bounds",
+    "leader_confidence": "how sure the leader is",
+    "timing_confidence": "how sure the leader by timing is",
+    "lead_confidence_mean": "how sure the lead-lag windows are",
+    "lead_xcorr": "how well the lead-lag's curves correlate",
+    "tempo_alt_share": "how strong the runner-up tempo level is",
+    "{x}_alpha_lo": "a bound of the phase correction",
+    "{x}_alpha_hi": "a bound of the phase correction",
+    # second opinions: the main measure says it for a therapist
+    "tempo_alt_bpm": "the tempo at the runner-up level (Tempo is the one heard)",
+    "tempo_bpm_tentative": "a tempo where there is no clear pulse",
+    "lead_lag_density_s": "a part of Lead-lag",
+    "lead_lag_dynamics_s": "a part of Lead-lag",
+    "lead_lag_register_s": "a part of Lead-lag",
+    "{x}_phase_correction": "the simple estimate of '{x} adapts (phase correction)'",
+}
+
+
+def not_a_goal_reason(measure: str) -> str | None:
+    """Why a goal cannot follow ``measure`` (a summary key such as ``notes_per_s`` or
+    ``client_leads_share``), or None if it can: the one list that the web page's add form
+    offers and ``improv goals add`` takes.
+
+    The rule, from the feature list (:mod:`analysis.features`): a goal's measure is something
+    about the music that a therapist could agree with a client to change. Left out are the
+    analysis's own settings and state (group ``analysis``: duration, window, hop, status),
+    totals over a session (unit ``count``: notes, beats, turn changes, pauses; they grow with
+    the session's length, and the rate per minute or the share says the same for sessions of
+    any length), and the names in :data:`NOT_GOALS` (how sure an estimate is, second
+    opinions). A name the list does not know (a measure analysed later) is taken.
+
+    >>> not_a_goal_reason("floor_transfers")
+    'a total that grows with the length of the session'
+    >>> not_a_goal_reason("floor_transfers_per_min") is None
+    True
+    """
+    from analysis.features import lookup
+
+    found = lookup(measure)
+    if found is None:
+        return "a setting of the analysis" if measure in NOT_MEASURES else None
+    f, fill = found
+    if f.group == "analysis":
+        return "a setting of the analysis"
+    if f.unit == "count":
+        return "a total that grows with the length of the session"
+    if f.name in NOT_GOALS:
+        return NOT_GOALS[f.name].format(**fill)
+    return None
+
+
+def offered_as_goal(measure: str) -> bool:
+    """Whether a goal can follow ``measure`` (:func:`not_a_goal_reason` is None).
+
+    >>> offered_as_goal("floor_transfers_per_min"), offered_as_goal("floor_transfers")
+    (True, False)
+    >>> offered_as_goal("client_alpha_lo"), offered_as_goal("client_leads_share")
+    (False, True)
+    """
+    return not_a_goal_reason(measure) is None
+
+
+def _summary_key(measure: str, player: str | None) -> str:
+    """The summary key an indicator's measure stands for: ``client_alpha_lo`` for
+    ``alpha_lo@client`` (a pair's measure named after its player), ``tempo_bpm`` for
+    ``midi.tempo_bpm`` or a whole column."""
+    from analysis.features import lookup
+
+    name = measure.rsplit(".", 1)[-1]
+    if player and "|" not in player and lookup(name) is None and lookup(f"{player}_{name}"):
+        return f"{player}_{name}"
+    return name
+
+
+def goal_measures(store, client: str) -> list[str]:
+    """The names of the measures a goal of ``client`` can follow, without their players: those
+    of the client's analysed sessions (:func:`indicator_names`), else the feature list's, as a
+    refused measure's answer names them."""
+    names = [n["name"].split("@")[0].rsplit(".", 1)[-1] for n in indicator_names(store, client)]
+    if not names:
+        players, pairs = goal_players(store, client)
+        names = [n["name"].split("@")[0] for n in _listed_names(players[:1], pairs[:1])]
+    return list(dict.fromkeys(names))
+
+
+def goal_players(store, client: str) -> tuple[list[str], list[str]]:
+    """The players and the pairs (``a|b``, in the order the sessions name them first) a goal of
+    ``client`` can name: those of the client's sessions; for a client without sessions yet (a
+    goal agreed at intake) the usual ones, client and therapist."""
+    from sessions.import_players import ROLE_WORDS
+
+    players = client_players(store, client) or list(ROLE_WORDS)
+    return players, [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+
+
 def indicator_names(store, client: str) -> list[dict[str, str]]:
     """Every measure of the client's analysed sessions that a goal can follow, named as
     ``--indicator`` takes it, in the order of the web page's groups.
@@ -186,6 +383,7 @@ def indicator_names(store, client: str) -> list[dict[str, str]]:
         return players.index(owner) if owner in players else len(players)
 
     out = []
+    listed: list[str] = []
     for group, members in grouped(c for c in columns if "_role_" not in c
                                   and lookup(c) is not None and not is_setting(c)):
         first = {}  # each measure where it comes first in the group, its players together
@@ -194,8 +392,11 @@ def indicator_names(store, client: str) -> list[dict[str, str]]:
         members = sorted(members, key=lambda c: (first[lookup(c)[0].name], rank(c), c))
         for c in members:
             owner, source, name = split_column(c)
-            if session_measure_problem(name) is not None:
+            if session_measure_problem(name) is not None or not offered_as_goal(name):
                 continue
+            if any(_twins(k, c) for k in listed):
+                continue  # the pair named the other way round in some sessions: one measure
+            listed.append(c)
             tries = [(name[len(p) + 1:], p) for p in owner.split("|")
                      if "|" in owner and name.startswith(p + "_")]
             tries += [(name, owner)] + ([(f"{source}.{name}", owner)] if source else [])
@@ -204,7 +405,8 @@ def indicator_names(store, client: str) -> list[dict[str, str]]:
                     check_features([measure])
                 except ParameterError:
                     continue
-                if matching_columns(columns, measure, player) == [c]:
+                hits = matching_columns(columns, measure, player)
+                if c in hits and len(distinct_columns(hits)) == 1:
                     break
             else:
                 measure, player = c, None  # the whole column names itself
@@ -272,8 +474,8 @@ def _listed_names(players: Sequence[str], pairs: Sequence[str]) -> list[dict[str
 
     out = []
     for f in FEATURES:
-        if ("{" in f.name or "summary" not in f.kinds or not f.unit or f.group == "analysis"
-                or session_measure_problem(f.name) is not None):
+        if ("{" in f.name or "summary" not in f.kinds or not f.unit
+                or session_measure_problem(f.name) is not None or not offered_as_goal(f.name)):
             continue
         for owner in (pairs if f.group.startswith("dialogue") else players):
             out.append({"name": f"{f.name}@{owner}", "label": f.label})
@@ -320,20 +522,50 @@ class AmbiguousIndicatorError(ParameterError):
             f"{measure}:{direction}@{self.owners[0]}", parameter="indicator")
 
 
+class UnknownPlayerError(ParameterError):
+    """An indicator's player or pair that the client's sessions do not have.
+
+    The message names them as the command line writes them (``client|therapist``); the
+    attributes give them as data, so that the web page can say them its own way ("client and
+    therapist").
+
+    Attributes
+    ----------
+    player, measure, client : str
+        The player or pair as given, the indicator's measure, the client's code.
+    known : list of str
+        The players and pairs the client's sessions have, in the order they name them first.
+    """
+
+    def __init__(self, *, client: str, measure: str, player: str,
+                 known: Sequence[str]) -> None:
+        self.client, self.measure, self.player, self.known = client, measure, player, list(known)
+        super().__init__(f"player {player!r} of indicator {measure} is not in client {client}'s "
+                         f"sessions (players: {', '.join(known) or 'none'})",
+                         parameter="indicator")
+
+
 def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *,
-                     listing: str = "") -> list[dict]:
+                     listing: str = "", keep: Sequence[dict[str, Any]] = ()) -> list[dict]:
     """Refuse measures that are not in the feature list or have no number per session
-    (:func:`session_measure_problem`), players the client's sessions do not have, and a
-    measure without a player that names several of the client's columns
+    (:func:`session_measure_problem`), those a goal does not follow (:func:`not_a_goal_reason`:
+    the web page's add form leaves them out; ``keep``: indicators the goal has already, which
+    stay), players the client's sessions do not have (:class:`UnknownPlayerError`; a pair
+    may be named either way round where its measure allows: :func:`pair_turn`), and a measure
+    without a player that names several of the client's columns
     (:class:`AmbiguousIndicatorError`, with the candidates as data). A refused measure
     is answered with the names the client's sessions have that it may have meant
     (:func:`suggested_indicators`), and ``listing``: where all of them are listed (the
-    command line: ``'improv goals measures --client C07' lists them all``)."""
-    from analysis.features import check_features
+    command line: ``'improv goals measures --client C07' lists them all``).
 
-    players = client_players(store, client)
-    pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+    A client without sessions yet (a goal agreed at intake) has the usual players, client and
+    therapist (:func:`goal_players`)."""
+    from analysis.features import check_features, label, lookup, split_column
+
+    players, pairs = goal_players(store, client)
     columns = client_columns(store, client)
+    owners = {split_column(c)[0] for c in columns}
+    kept = {(i.get("measure"), i.get("player")) for i in keep}
     names: list[dict[str, str]] | None = None
     more = f" ({listing})" if listing else ""
     out = []
@@ -355,11 +587,21 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *
             here = f" (for client {client}: {_either(close)})" if close else ""
             raise ParameterError(f"{problem}{here}{more}", parameter="indicator")
         player = ind.get("player")
-        if player is not None and player not in players and player not in pairs:
-            raise ParameterError(f"player {player!r} of indicator {ind['measure']} is not in "
-                                 f"client {client}'s sessions (players: "
-                                 f"{', '.join(players + pairs) or 'none'})")
-        hits = matching_columns(columns, ind["measure"], player)
+        key = _summary_key(ind["measure"], player)
+        why = not_a_goal_reason(key)
+        if why and (ind["measure"], player) not in kept:
+            shown = label(key) if lookup(key) else key
+            raise ParameterError(
+                f"a goal cannot follow {shown} ({ind['measure']}): {why}; a goal can follow "
+                f"{', '.join(goal_measures(store, client))}{more}", parameter="indicator")
+        if player is not None and player not in players and player not in pairs \
+                and player not in owners:
+            turned = reversed_pair(player)
+            if not ("|" in player and (turned in pairs or turned in owners)
+                    and pair_turn(f"{player}.{key}") is not None):
+                raise UnknownPlayerError(client=client, measure=ind["measure"], player=player,
+                                         known=players + pairs)
+        hits = distinct_columns(matching_columns(columns, ind["measure"], player))
         if player is None and len(hits) > 1:
             raise AmbiguousIndicatorError(client=client, measure=ind["measure"],
                                           direction=ind["direction"], columns=hits,
@@ -371,10 +613,13 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *
 def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(), by=None,
              listing: str = ""):
     """:func:`sessions.goals.add_goal` with the measures checked against the feature list
-    (``listing``: see :func:`check_indicators`)."""
+    (``listing``: see :func:`check_indicators`). The client may have no sessions yet (a goal
+    agreed at intake): its measures are checked against the feature list alone."""
     from sessions import goals
+    from sessions.manifest import check_code
 
-    goals.first_session_day(store, client)  # a bad client code or none with sessions first
+    check_code(client, what="client")  # a bad client code first
+    client = goals.stored_client(store, client)
     return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
                           indicators=check_indicators(store, client, indicators,
                                                       listing=listing))
@@ -383,12 +628,16 @@ def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(
 def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,
               by=None, listing: str = ""):
     """:func:`sessions.goals.edit_goal` with the measures checked against the feature list
-    (``listing``: see :func:`check_indicators`)."""
+    (``listing``: see :func:`check_indicators`); a measure the goal has already stays
+    allowed, even one a new goal could not follow any more."""
     from sessions import goals
 
     client = goals.goal_client(store, goal_id)
     if indicators is not None:
-        indicators = check_indicators(store, client, indicators, listing=listing)
+        now = next((g for g in goals.client_goals(store, client)["goals"]
+                    if g["id"] == goal_id), None)
+        indicators = check_indicators(store, client, indicators, listing=listing,
+                                      keep=now["indicators"] if now else ())
     return goals.edit_goal(store, client, goal_id, since=since, text=text,
                            indicators=indicators, tags=tags, by=by)
 
@@ -581,10 +830,17 @@ def _tag_counts(store, tag: str, session_ids: Sequence[str]) -> list[int]:
     return [counts[sid] for sid in session_ids]
 
 
+#: The reading of a goal of a client without sessions yet (agreed at intake).
+NO_SESSIONS_YET = "no sessions yet to measure it against"
+
+
 def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]],
-                      values: Callable[[str], dict[str, float]]) -> dict[str, Any]:
-    """The course of each indicator of one version over its sessions (``rows``)."""
-    from analysis.features import describe
+                      values: Callable[[str], dict[str, float]], *,
+                      any_sessions: bool = True) -> dict[str, Any]:
+    """The course of each indicator of one version over its sessions (``rows``);
+    ``any_sessions``: whether the client has sessions at all (without: the reading says there
+    are none yet to measure the goal against)."""
+    from analysis.features import describe, split_column
 
     ids = [r["id"] for r in rows]
     days = [r["days"] for r in rows]
@@ -592,11 +848,17 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
     columns = set().union(*per_session.values()) if per_session else set()
     out = []
     for ind in version["indicators"]:
-        hits = matching_columns(columns, ind["measure"], ind.get("player"))
+        found = matching_columns(columns, ind["measure"], ind.get("player"))
+        # the pair in the order the goal names it first: sessions that name it the other way
+        # round give their values in this order (pair_turn)
+        found.sort(key=lambda c: split_column(c)[0] != ind.get("player"))
+        hits = distinct_columns(found)
         if len(hits) > 1:  # the client's own role first, else the first by name
             hits = [c for c in hits if c.split(".")[0] == "client"] or hits
         col = hits[0] if hits else None
-        vals = [per_session[sid].get(col) for sid in ids] if col else [None] * len(ids)
+        twins = [c for c in found if c != col and _twins(col, c)] if col else []
+        vals = ([pair_value(per_session[sid], col, twins) for sid in ids] if col
+                else [None] * len(ids))
         label = indicator_label(ind, col)
         unit = describe(col)[0] if col else ""
         out.append({"kind": "measure", **ind, "column": col, "label": label,
@@ -609,7 +871,9 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
                     "values": vals, **course(vals, days, direction=t["direction"], label=label)})
     for i in out:  # the sessions outside the band, by ID as compare_client names them
         i["outside_band"] = [ids[k] for k in i.pop("outside")]
-    if not out:
+    if not any_sessions:
+        reading = NO_SESSIONS_YET
+    elif not out:
         reading = "no indicators: progress is not measured"
     elif not ids:
         reading = "no sessions in this period yet"
@@ -664,7 +928,8 @@ def goals_progress(store, client: str, *, analyse: bool = True,
         for v in g["versions"]:
             period = [r for r in rows if v["used"] and _in_period(r["day"], v["since"],
                                                                  v["until"])]
-            versions.append(_version_progress(store, v, period, values))
+            versions.append(_version_progress(store, v, period, values,
+                                              any_sessions=bool(rows)))
             for r in period:
                 marks[r["id"]].append(g["id"])
         used = [v for v in versions if v["used"]]
@@ -702,7 +967,8 @@ def plan_text(plan: dict[str, Any] | None, n_sessions: int) -> str:
         return "no planned length of the therapy given yet"
     parts = []
     if plan.get("sessions"):
-        parts.append(f"{plan['sessions']} sessions (session {n_sessions} so far)")
+        parts.append(f"{plan['sessions']} sessions (session {n_sessions} so far)" if n_sessions
+                     else f"{plan['sessions']} sessions (none recorded yet)")
     if plan.get("months"):
         parts.append(f"{plan['months']:g} months")
     return "planned: " + " or ".join(parts)

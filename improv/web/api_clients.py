@@ -179,6 +179,23 @@ def compare(client: str, request: Request, params: Params = Depends(),
                                                if r["id"] in compared]))
 
 
+def with_goals(store: Store, clients: dict[str, dict[str, Any]]) -> None:
+    """Complete the Clients list's rows (``clients``: code -> row, from the sessions): each
+    client's open goals, read as the client's page reads them (a goal log kept under another
+    case of the code counts: :func:`sessions.goals.open_goals_of`), and a row for each client
+    with goals but no sessions yet (agreed at intake, before the first session: ``sessions``
+    0, ``latest`` and ``first_utc`` None)."""
+    from sessions import goals as gl
+
+    for code, n in gl.open_goals_of(store, list(clients)).items():
+        clients[code]["active_goals"] = n
+    counts = gl.open_goal_counts(store.catalog)
+    for code in gl.clients_without_sessions(store, list(clients)):
+        clients[code] = {"client": code, "sessions": 0, "recorded_s": 0.0, "demo": False,
+                         "latest": None, "first_utc": None,
+                         "active_goals": counts.get(code, 0)}
+
+
 def _download(data: bytes, *, media_type: str, filename: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if media_type.startswith("text/html"):

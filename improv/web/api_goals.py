@@ -14,14 +14,16 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from improv.errors import ParameterError
+
+# the one list of measures a goal can follow (the command line takes the same ones)
+from improv.reports.goals import NOT_MEASURES as _NOT_MEASURES
+from improv.reports.goals import offered_as_goal
 from improv.web.api_sessions import _check_client
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
 from sessions.store import Store
 
 router = APIRouter(prefix="/api")
-
-_NOT_MEASURES = {"hop_s", "window_s", "duration_s", "status"}
 
 
 class Indicator(BaseModel):
@@ -72,56 +74,6 @@ def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
     return inds, tags
 
 
-#: Measures the add form leaves out (the command line still takes them): numbers about the
-#: analysis or about how sure an estimate is, not about the music, and the analysis's second
-#: opinions kept for checking it. A therapist would not agree any of them with a client as a
-#: sign of progress. Each by its name in :mod:`analysis.features`, with the reason.
-_NOT_GOALS = {
-    # how sure an estimate is, not what was played
-    "alpha_ci_level": "the confidence level of the bounds",
-    "leader_confidence": "how sure the leader is",
-    "timing_confidence": "how sure the leader by timing is",
-    "lead_confidence_mean": "how sure the lead-lag windows are",
-    "lead_xcorr": "how well the lead-lag's curves correlate",
-    "tempo_alt_share": "how strong the runner-up tempo level is",
-    "{x}_alpha_lo": "a bound of the phase correction",
-    "{x}_alpha_hi": "a bound of the phase correction",
-    # second opinions: the main measure says it for a therapist
-    "tempo_alt_bpm": "the tempo at the runner-up level (Tempo is the one heard)",
-    "tempo_bpm_tentative": "a tempo where there is no clear pulse",
-    "lead_lag_density_s": "a part of Lead-lag",
-    "lead_lag_dynamics_s": "a part of Lead-lag",
-    "lead_lag_register_s": "a part of Lead-lag",
-    "{x}_phase_correction": "the simple estimate of '{x} adapts (phase correction)'",
-}
-
-
-def offered_as_goal(measure: str) -> bool:
-    """Whether the goal form offers ``measure`` (a summary key such as ``notes_per_s`` or
-    ``client_leads_share``).
-
-    The rule, from the feature list (:mod:`analysis.features`): a goal's measure is something
-    about the music that a therapist could agree with a client to change. Left out are the
-    analysis's own settings and state (group ``analysis``: duration, window, hop, status),
-    totals over a session (unit ``count``: notes, beats, turn changes, pauses; they grow with
-    the session's length, and the rate per minute or the share says the same for sessions of
-    any length), and the names in :data:`_NOT_GOALS` (how sure an estimate is, second
-    opinions). A name the list does not know (a measure analysed later) is offered.
-
-    >>> offered_as_goal("floor_transfers_per_min"), offered_as_goal("floor_transfers")
-    (True, False)
-    >>> offered_as_goal("client_alpha_lo"), offered_as_goal("client_leads_share")
-    (False, True)
-    """
-    from analysis.features import lookup
-
-    found = lookup(measure)
-    if found is None:
-        return measure not in _NOT_MEASURES
-    f = found[0]
-    return f.group != "analysis" and f.unit != "count" and f.name not in _NOT_GOALS
-
-
 def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict[str, Any]:
     """What the add form offers: measures (the client's analysed columns' names, then the
     feature list's plain names, each part in the order of their labels; only those
@@ -134,7 +86,13 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     and the vocabulary's tags (``iap``: the dimensions that are Bruscia's profiles)."""
     from analysis.features import FEATURES, feature_matches, split_column
     from improv.reports.compare import DEFAULT_FEATURES
-    from improv.reports.goals import client_columns, client_players, session_measure_problem
+    from improv.reports.goals import (
+        client_columns,
+        goal_players,
+        pair_turn,
+        reversed_pair,
+        session_measure_problem,
+    )
     from improv.reports.labels import heading
     from sessions import vocabulary
 
@@ -150,14 +108,15 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     def by_label(names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: (labels[n].casefold(), n))
 
-    players = client_players(store, client)
-    pairs = [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
+    players, pairs = goal_players(store, client)  # client and therapist before any session
     # who has each measured measure: the Player list offers only them (a pair measure such as
     # client_leads_share may be measured for client & therapist and for client & room)
     order = {o: k for k, o in enumerate(players + pairs)}
     owners: dict[str, list[str]] = {}
     for c in sorted(columns):
         owner, _, name = split_column(c)
+        if owner not in order and reversed_pair(owner) in order and pair_turn(c) is not None:
+            owner = reversed_pair(owner)  # one pair, named both ways round: one entry
         if name in have and owner:
             owners.setdefault(name, []).append(owner)
     measure_players = {n: sorted(set(o), key=lambda x: (order.get(x, len(order)), x))
@@ -208,14 +167,42 @@ def ambiguous_words(exc) -> str:
     return f"{label(exc.measure)} is measured for {n} {kind}: choose one under Player ({who})"
 
 
+def unknown_player_words(exc) -> str:
+    r"""The page's words for an indicator's player or pair that the client's sessions do not
+    have (:class:`improv.reports.goals.UnknownPlayerError`): pairs as the Player list names
+    them, "client & therapist", never the command line's ``client|therapist``.
+
+    >>> from improv.reports.goals import UnknownPlayerError
+    >>> print(unknown_player_words(UnknownPlayerError(
+    ...     client="C07", measure="joint_share", player="client|room",
+    ...     known=["client", "therapist", "client|therapist"])).replace(": ", ":\n"))
+    client & room (Both playing) is not in client C07's sessions:
+    choose who under Player (client, therapist, or client & therapist)
+    """
+    from analysis.features import label, lookup
+
+    def who(name: str) -> str:
+        return name.replace("|", " & ")
+
+    known = [who(k) for k in exc.known]
+    listed = (known[0] if len(known) == 1 else f"{', '.join(known[:-1])}, or {known[-1]}"
+              if known else "none yet")
+    what = f" ({label(exc.measure)})" if lookup(exc.measure) else ""
+    return (f"{who(exc.player)}{what} is not in client {exc.client}'s sessions: choose who "
+            f"under Player ({listed})")
+
+
 def _worded(call):
-    """``call()``, an ambiguous indicator said in the page's words (:func:`ambiguous_words`)."""
-    from improv.reports.goals import AmbiguousIndicatorError
+    """``call()``, an ambiguous indicator (:func:`ambiguous_words`) or an unknown player
+    (:func:`unknown_player_words`) said in the page's words."""
+    from improv.reports.goals import AmbiguousIndicatorError, UnknownPlayerError
 
     try:
         return call()
     except AmbiguousIndicatorError as exc:
         raise ParameterError(ambiguous_words(exc), parameter="indicator") from None
+    except UnknownPlayerError as exc:
+        raise ParameterError(unknown_player_words(exc), parameter="indicator") from None
 
 
 @router.get("/clients/{client}/goals")
@@ -225,8 +212,8 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
     from improv.reports.goals import goal_line, goals_progress, plan_text
 
     client = _check_client(client)
-    if not store.list(client=client):
-        raise NotFound(f"no sessions of client {client} (see the session list)")
+    # a client without sessions yet may have goals agreed at intake: the page shows them (and
+    # the add form) as for any client
     result = goals_progress(store, client, analyse=False)
     for g in result["goals"]:
         g["line"] = goal_line(g)
@@ -244,6 +231,23 @@ def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[
     return _worded(lambda: add_goal(store, client, text=body.text or "",
                                     since=body.since or None, indicators=inds or [],
                                     tags=tags or [], by=body.by))
+
+
+@router.delete("/clients/{client}/goals")
+def delete_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Delete the goals of a client without sessions (agreed at intake, or a code typed wrong):
+    their log goes as a deleted client's does. A client with sessions is deleted with them
+    (``improv sessions delete --client``), not here."""
+    from improv.web.errors import Busy
+    from sessions import goals as gl
+
+    client = _check_client(client)
+    if store.list(client=client):
+        raise Busy(f"client {client} has sessions: their goals are deleted with the "
+                       "client (improv sessions delete --client), or dropped one by one")
+    if not gl.delete_client_goals(store, client):
+        raise NotFound(f"client {client} has no goals")
+    return {"client": client, "deleted": True}
 
 
 @router.patch("/goals/{goal_id}")

@@ -357,8 +357,9 @@ def list_clients(store: Store = Depends(get_store)) -> dict[str, Any]:
     latest (date and ID), the time recorded, and how many treatment goals are open.
 
     Sessions without a client code are counted apart (``unassigned``): they belong to no
-    client page."""
-    from sessions.goals import open_goal_counts
+    client page. A client with goals but no sessions yet is listed with 0 sessions
+    (:func:`improv.web.api_clients.with_goals`)."""
+    from improv.web.api_clients import with_goals
 
     rows = store.list()  # newest first
     clients: dict[str, dict[str, Any]] = {}
@@ -373,9 +374,7 @@ def list_clients(store: Store = Depends(get_store)) -> dict[str, Any]:
         c["recorded_s"] += float(r["duration_s"] or 0.0)
         c["demo"] = c["demo"] and bool(r["demo"])
         c["first_utc"] = r["started_utc"]  # rows run newest to oldest: the last one seen
-    open_goals = open_goal_counts(store.catalog)
-    for code, c in clients.items():
-        c["active_goals"] = open_goals.get(code, 0)
+    with_goals(store, clients)  # open goals by the client page's case rule; goal-only clients
     return {"clients": [clients[k] for k in sorted(clients)],
             "unassigned": sum(1 for r in rows if not r["client"])}
 

@@ -249,7 +249,7 @@ def test_dropped_goal_stops_at_its_date(client_store, run_cli):
      "Leader (leader) is a word, not a number"),
     (["add", "--client", "C07", "X", "--indicator", "level_dbfs:down@client"],
      "use level_dbfs_mean instead"),
-    (["add", "--client", "NOBODY", "X"], "client 'NOBODY' has no sessions"),
+    (["add", "--client", "NOBODY", "X"], "client 'NOBODY' has no sessions and no goals yet"),
     (["add", "--client", "../x", "X"], "client must be a pseudonym code"),
     (["edit", "g-0000000000", "new"], "no goal g-0000000000"),
     (["edit", "nonsense", "new"], "is not a goal ID"),
