@@ -29,8 +29,8 @@ from typing import Any, Iterable, Sequence
 
 from improv.capture.devices import AudioDevice, MidiPort
 
-__all__ = ["audio_device_label", "label_audio_devices", "label_midi_ports", "midi_port_label",
-           "shown_audio_inputs"]
+__all__ = ["audio_device_label", "input_label", "label_audio_devices", "label_midi_ports",
+           "midi_port_label", "plan_labels", "shown_audio_inputs"]
 
 _GENERIC_PORT = re.compile(
     r"^(?:midi[ _-]?)?(?:out|output|in|input|capture|playback|port)(?:[ _-]?(\d+))?$", re.I)
@@ -145,3 +145,34 @@ def label_midi_ports(ports: Sequence[MidiPort]) -> list[dict[str, Any]]:
                            [midi_port_label(p.name, api=p.api) for p in mine])
         out += [{**p.to_dict(), "label": lab} for p, lab in zip(mine, labels, strict=True)]
     return out
+
+
+def plan_labels(plan) -> dict[tuple[str, str], str]:
+    """The devices of a plan (:class:`improv.capture.plan.Plan`) as the Record page names them:
+    ``("midi", port name)`` and ``("audio", device name)`` -> label (two that would read alike
+    keep their raw names)."""
+    midi = [port.name for _, port in plan.midi]
+    audio = list({ap.device.name: ap.device for ap in plan.audio}.values())
+    midi_labels = _distinct(midi, [midi_port_label(n, api=str(plan.midi_api or ""))
+                                   for n in midi])
+    audio_labels = _distinct([d.name for d in audio],
+                             [audio_device_label(d.name, hostapi=d.hostapi) for d in audio])
+    return ({("midi", n): lab for n, lab in zip(midi, midi_labels, strict=True)}
+            | {("audio", d.name): lab for d, lab in zip(audio, audio_labels, strict=True)})
+
+
+def input_label(kind: str, label: str, *, channels=()) -> str:
+    """One input as the Record page names it in its rows and messages: a MIDI port by its
+    label (``(MIDI)`` added where the label does not say MIDI), an audio input by its
+    device's label and channels (``mic ch 1,2``).
+
+    Examples
+    --------
+    >>> input_label("midi", "kb1 (MIDI)")
+    'kb1 (MIDI)'
+    >>> input_label("audio", "Sound card inputs (system)", channels=[2])
+    'Sound card inputs (system) ch 2'
+    """
+    if kind == "audio":
+        return f"{label} ch {','.join(str(c) for c in sorted(channels))}"
+    return label if "midi" in label.lower() else f"{label} (MIDI)"

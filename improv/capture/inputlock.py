@@ -24,15 +24,21 @@ log = logging.getLogger(__name__)
 LOCK_DIR = "locks"
 
 
-def input_names(plan) -> list[str]:
-    """What a plan (:class:`improv.capture.plan.Plan`) records, one name per lockable input:
-    ``MIDI port 'kb1:out'``, ``audio channel 1 of 'mic' (JACK Audio Connection Kit)``."""
+def input_names(plan) -> list[tuple[str, str]]:
+    """What a plan (:class:`improv.capture.plan.Plan`) records, one (key, label) per lockable
+    input: the key names the lock (``MIDI port 'kb1:out'``, ``audio channel 1 of 'mic' (JACK
+    Audio Connection Kit)``), the label is how the Record page names the input (``kb1 (MIDI)``,
+    ``mic ch 1``: :mod:`improv.capture.device_labels`)."""
+    from improv.capture.device_labels import input_label, plan_labels
     from improv.capture.devices import _ALSA_NUMBERS
 
-    out = [f"MIDI port {_ALSA_NUMBERS.sub('', port.name)!r}" for _, port in plan.midi]
+    labels = plan_labels(plan)
+    out = [(f"MIDI port {_ALSA_NUMBERS.sub('', port.name)!r}",
+            input_label("midi", labels[("midi", port.name)])) for _, port in plan.midi]
     for ap in plan.audio:
         for chans in ap.players.values():
-            out += [f"audio channel {c} of {ap.device.name!r} ({ap.device.hostapi})"
+            out += [(f"audio channel {c} of {ap.device.name!r} ({ap.device.hostapi})",
+                     input_label("audio", labels[("audio", ap.device.name)], channels=[c]))
                     for c in chans]
     return out
 
@@ -49,8 +55,9 @@ class InputLocks:
     ----------
     root : Path
         The store's folder (the locks go in its ``locks/`` folder).
-    names : list of str
-        The inputs, as :func:`input_names` names them.
+    names : list of (str, str) or str
+        The inputs as :func:`input_names` gives them (the lock's key and the label a message
+        says), or keys only (said as they are).
 
     Raises
     ------
@@ -58,17 +65,18 @@ class InputLocks:
         If another recording holds one of them (nothing stays locked then).
     """
 
-    def __init__(self, root: Path, names: list[str]) -> None:
+    def __init__(self, root: Path, names: list[tuple[str, str]] | list[str]) -> None:
         self._held: list[tuple[IO[str], Path]] = []
         make_dir(Path(root) / LOCK_DIR)
         try:
             for name in names:
-                path = _path(root, name)
+                key, label = (name, name) if isinstance(name, str) else name
+                path = _path(root, key)
                 try:
                     self._held.append((locks.hold(path), path))
                 except BlockingIOError:
                     raise DeviceError(
-                        f"{name} is being recorded already by another recording "
+                        f"{label} is being recorded already by another recording "
                         f"({_owner(path)}); stop that recording first, or choose another input"
                     ) from None
         except BaseException:

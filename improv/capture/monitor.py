@@ -188,6 +188,14 @@ class InputMonitor:
                 | {("audio", ap.device.name, c) for ap in plan.audio
                    for i in ap.inputs for c in i.channels})
 
+    @property
+    def labels(self) -> dict[tuple[str, str], str]:
+        """Once resolved, the devices as the Record page names them (``("midi", port name)``,
+        ``("audio", device name)`` -> label: :func:`~improv.capture.device_labels.plan_labels`)."""
+        from improv.capture.device_labels import plan_labels
+
+        return {} if self._plan is None else plan_labels(self._plan)
+
     def start(self) -> "InputMonitor":
         """Resolve (unless :meth:`resolve` did) and open every input.
 

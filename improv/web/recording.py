@@ -57,14 +57,22 @@ def _check_id(check: str) -> str:
     return check
 
 
-def _claim_names(claims: set[tuple]) -> list[str]:
-    """The physical inputs of ``claims`` as the page names them (``kb1:out``, ``mic ch 1``)."""
-    midi = sorted(c[1] for c in claims if c[0] == "midi")
+def _claim_names(claims: set[tuple], labels: dict[tuple[str, str], str]) -> list[str]:
+    """The physical inputs of ``claims`` as the page names them (``kb1 (MIDI)``, ``mic ch 1``:
+    :func:`improv.capture.device_labels.input_label`), by their devices' ``labels``
+    (:attr:`InputMonitor.labels`; a device without one by its raw name)."""
+    from improv.capture.device_labels import input_label
+
+    def label(kind: str, name: str) -> str:
+        return labels.get((kind, name), name)
+
+    midi = sorted(input_label("midi", label("midi", c[1])) for c in claims if c[0] == "midi")
     audio: dict[str, list[int]] = {}
     for c in claims:
         if c[0] == "audio":
             audio.setdefault(c[1], []).append(c[2])
-    return midi + [f"{d} ch {','.join(map(str, sorted(ch)))}" for d, ch in sorted(audio.items())]
+    return midi + [input_label("audio", label("audio", d), channels=ch)
+                   for d, ch in sorted(audio.items())]
 
 
 def _start_live(rec):
@@ -146,11 +154,13 @@ class Recording:
             if any(i.kind == "audio" for i in inputs):  # before PortAudio is touched
                 clash = [c for c in self._checks.values() if c.monitor.has_audio]
                 held = set().union(*(c.monitor.claims for c in clash))
+                labels = {k: v for c in clash for k, v in c.monitor.labels.items()}
                 self._give_way(clash, take_over=take_over, what="the audio inputs (" + ", ".join(
-                    _claim_names({c for c in held if c[0] == "audio"})) + ")")
+                    _claim_names({c for c in held if c[0] == "audio"}, labels)) + ")")
             mon.resolve()
             clash = [c for c in self._checks.values() if c.monitor.claims & mon.claims]
-            names = _claim_names(set().union(*(c.monitor.claims for c in clash)) & mon.claims)
+            names = _claim_names(set().union(*(c.monitor.claims for c in clash)) & mon.claims,
+                                 mon.labels)
             self._give_way(clash, take_over=take_over, what=" and ".join(names))
             mon.start()
             chk = _Check(id=check, monitor=mon, seen=time.monotonic())

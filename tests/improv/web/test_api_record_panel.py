@@ -69,7 +69,7 @@ def test_web_recording_of_an_input_being_recorded_is_refused(jack_rig, tmp_path,
             r = c.post("/api/recording", json={"client": "C07", "players": ["p=midi:kb1"],
                                                "options": opts})
             assert r.status_code == 409
-            assert r.json()["error"].startswith("MIDI port 'kb1:out' is being recorded already")
+            assert r.json()["error"].startswith("kb1 (MIDI) is being recorded already")
         finally:
             rec.stop()
     r = c.post("/api/recording", json={"client": "C07", "players": ["client=midi:kb1"],
@@ -153,7 +153,7 @@ def test_two_pages_never_check_one_input_at_once(jack_rig, tmp_path, client_for)
     assert specs(PAGE_B) == ["client=midi:kb2"]
     r = arm(PAGE_B, "client=midi:kb2", "drums=midi:kb1")
     assert r.status_code == 409 and r.json()["error"] == (
-        "Another window or tab is checking kb1:out: an input can be checked in one window at "
+        "Another window or tab is checking kb1 (MIDI): an input can be checked in one window at "
         "a time")
     assert specs(PAGE_A) == ["client=midi:kb1", "therapist=audio:mic:1"]  # A keeps its check
     r = arm(PAGE_B, "room=audio:quiet:1")

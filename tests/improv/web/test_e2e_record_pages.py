@@ -55,7 +55,7 @@ def test_each_page_checks_its_own_inputs(jack_rig, tmp_path, live_server, page):
     other.goto(server.url + "#/record")
     _choose(other, rig, "kb1 (MIDI)")
     busy = other.locator(".armed .check-busy")
-    expect(busy).to_have_text("Another window or tab is checking kb1:out: an input can be "
+    expect(busy).to_have_text("Another window or tab is checking kb1 (MIDI): an input can be "
                               "checked in one window at a time. Check here instead",
                               timeout=10000)
     expect(_checked(other, "kb1 (MIDI)")).to_contain_text("not checked")

@@ -152,4 +152,4 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
         assert got == {"therapist", "room"}
         (ann,) = s.annotations()
         assert ann["text"] == "first smile"
-    assert "MIDI port 'kb1:out' is being recorded already" in err, err
+    assert "kb1 (MIDI) is being recorded already" in err, err
