@@ -34,6 +34,7 @@ import logging
 import os
 import shutil
 import threading
+from concurrent.futures import Future
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def free_bytes(folder: Path) -> int:
 
 
 class BackupJobs(KeyedJobs):
-    """The backup or check that runs now (or ran last), on one worker thread.
+    """The backup or check that runs now (or ran last), on a thread of its own.
 
     Parameters
     ----------
@@ -133,7 +134,7 @@ class BackupJobs(KeyedJobs):
                                 "ok": None, "error": None,
                                 "started_utc": datetime.now(timezone.utc).isoformat(
                                     timespec="seconds")}
-            self._futures[KEY] = self.pool.submit(run)
+            self._futures[KEY] = _in_own_thread(run)
             return dict(self._state[KEY])
 
     def _update(self, **changes: Any) -> None:
@@ -223,6 +224,27 @@ class BackupJobs(KeyedJobs):
             self._update(running=False, ok=False, error=words, sentence=words)
             return
         self._update(running=False, ok=result["ok"], sentence=_check_sentence(path, result))
+
+
+def _in_own_thread(run) -> Future:
+    """Run ``run`` on a thread of its own; its Future (for :meth:`KeyedJobs.wait`).
+
+    Not on the pool's thread: Python joins a pool's threads at exit while the main thread
+    still counts as alive, so a backup there could not see that improv is closing; a plain
+    thread is joined after the main thread has ended (``threading.main_thread().is_alive()``
+    is False then) and the backup stops at its next session."""
+    done: Future = Future()
+
+    def body() -> None:
+        try:
+            run()
+        except BaseException as exc:  # noqa: BLE001 - kept for wait(); run() says its own
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+
+    threading.Thread(target=body, name="improv-backup", daemon=False).start()
+    return done
 
 
 def _busy_words(st: dict[str, Any]) -> str:

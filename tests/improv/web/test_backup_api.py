@@ -313,3 +313,39 @@ def test_the_help_page_leads_to_the_backups_page(tmp_path, client_for):
     text = client_for(tmp_path / "store").get("/help/").text
     assert '<a href="/#/backups">Backups</a>' in text  # in the header's pages
     assert 'no backup made from it yet · <a href="/#/backups">Back up now</a>' in text
+
+
+def test_closing_improv_serve_stops_a_backup_and_leaves_nothing(demo_store, usb, live_server):
+    """The real server, ended as Ctrl-C ends it, while a backup waits for its first session:
+    it goes on to the next session only to stop there, removes its partial file and exits."""
+    import signal
+    import time
+
+    import httpx
+
+    from improv.demo import create_demo_session
+    from sessions.store import Store
+
+    store, first = demo_store
+    with Store(store) as st:
+        create_demo_session(st, duration=5.0)
+    server = live_server(store)
+    with httpx.Client(follow_redirects=True, headers={"X-Improv-Request": "1"}) as http:
+        assert http.get(server.url).status_code == 200  # signed in
+        with _holding_the_session(store, first):
+            r = http.post(f"{server.base}/api/backup", json={"folder": str(usb)})
+            assert r.status_code == 202, r.text
+            end = time.monotonic() + 30
+            while "session 1 of 2" not in http.get(f"{server.base}/api/backup/job").json()[
+                    "job"]["sentence"]:
+                assert time.monotonic() < end
+                time.sleep(0.05)
+            assert len(list(usb.iterdir())) == 1  # the hidden partial backup
+            server.proc.send_signal(signal.SIGINT)
+            time.sleep(1.0)  # the server closes while the backup waits for the session
+            assert server.proc.poll() is None  # it waits for the backup thread
+    server.proc.wait(60)  # Ctrl-C's exit status ("aborted"): the backup did not hold it up
+    time.sleep(0.5)  # the last lines of its stderr read
+    assert list(usb.iterdir()) == []
+    assert any("the backup to" in line and "was stopped because improv was closed" in line
+               for line in server.stderr), server.stderr
