@@ -103,12 +103,17 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     have = {n for n in have if session_measure_problem(n) is None and offered_as_goal(n)}
     listed = {f.name for f in FEATURES if "{" not in f.name and f.name not in _NOT_MEASURES
               and session_measure_problem(f.name) is None and offered_as_goal(f.name)}
+    players, pairs = goal_players(store, client)  # client and therapist before any session
+    if not columns:  # before any session: a player's pair measures too ("client leads")
+        listed |= {n for f in FEATURES if f.name.count("{") == 1 and "{x}" in f.name
+                   and f.group.startswith("dialogue") for p in players
+                   if session_measure_problem(n := f.name.format(x=p)) is None
+                   and offered_as_goal(n)}
     labels = {n: heading(n) for n in have | listed | set(keep)}
 
     def by_label(names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: (labels[n].casefold(), n))
 
-    players, pairs = goal_players(store, client)  # client and therapist before any session
     # who has each measured measure: the Player list offers only them (a pair measure such as
     # client_leads_share may be measured for client & therapist and for client & room)
     order = {o: k for k, o in enumerate(players + pairs)}

@@ -40,7 +40,18 @@ let allMeasures = false;
 export async function clientPage(main, code, params) {
   document.title = `Client ${code} · improv`;
   const enc = encodeURIComponent(code);
-  const d = await api(`/api/clients/${enc}`);
+  let d;
+  try {
+    d = await api(`/api/clients/${enc}`);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    // no sessions yet: goals agreed at intake, before the first session, can be added and read
+    const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'));
+    main.replaceChildren(h('h1', {}, `Client ${code}`),
+      h('p', { class: 'muted no-sessions' }, 'No sessions of this client yet. Goals agreed before the first session are kept here; the course over sessions starts with the first session recorded or imported with this client code.'), goals);
+    goalsPanel(goals, code);
+    return;
+  }
   const q = compareQuery(params);
   const body = h('div', { class: 'course' });
   const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'), h('p', { role: 'status' }, 'Goals are shown once the sessions are analysed…'));

@@ -23,9 +23,10 @@ export async function clientsPage(main) {
       h('td', {}, h('a', { href: `#/client/${encodeURIComponent(c.client)}` }, c.client),
         c.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
       h('td', {}, String(c.sessions)),
-      h('td', {}, fmtDay(c.first_utc)),
-      h('td', {}, h('a', { href: `#/session/${c.latest.id}` },
-        c.latest.number ? `Session ${c.latest.number}` : c.latest.id), h('span', { class: 'muted' }, ` · ${fmtDay(c.latest.started_utc)}`)),
+      // a client with goals agreed before the first session: no session to name yet
+      c.latest ? h('td', {}, fmtDay(c.first_utc)) : h('td', { class: 'muted' }, 'no sessions yet'),
+      c.latest ? h('td', {}, h('a', { href: `#/session/${c.latest.id}` },
+        c.latest.number ? `Session ${c.latest.number}` : c.latest.id), h('span', { class: 'muted' }, ` · ${fmtDay(c.latest.started_utc)}`)) : h('td', { class: 'muted' }, '–'),
       h('td', {}, fmtDuration(c.recorded_s)),
       h('td', {}, c.active_goals ? String(c.active_goals) : h('span', { class: 'muted' }, 'none')))))) :
     h('p', {}, 'No clients yet. A session recorded or imported with a client code brings its client here.');
@@ -33,5 +34,21 @@ export async function clientsPage(main) {
     `${counted(d.unassigned, 'session has', 'sessions have')} no client code; `,
     h('a', { href: '#/sessions' }, 'the Sessions page'), ' lists them.') : '';
   const intro = rows.length ? h('p', { class: 'muted' }, 'A client\'s page shows how the playing changed over the sessions, next to the treatment goals.') : '';
-  main.replaceChildren(h('h1', {}, 'Clients'), intro, table, unassigned);
+  main.replaceChildren(h('h1', {}, 'Clients'), intro, table, unassigned, newClientForm(rows));
+}
+
+// goals agreed at intake, before the first session: the client's page takes them (a code
+// that differs only in case from a listed one is that client)
+function newClientForm(rows) {
+  const code = h('input', { id: 'new-client-code', size: '12', maxlength: '64', autocomplete: 'off' });
+  const open = (e) => {
+    e.preventDefault();
+    const typed = code.value.trim();
+    if (!typed) { code.focus(); return; }
+    const known = rows.find((c) => c.client.toLowerCase() === typed.toLowerCase());
+    location.hash = `#/client/${encodeURIComponent(known ? known.client : typed)}`;
+  };
+  return h('form', { class: 'row new-client', 'aria-label': 'A new client', onsubmit: open },
+    h('label', { for: code.id }, 'Goals agreed before the first session: client code'), code,
+    h('button', { type: 'submit' }, 'Open the client’s page'));
 }

@@ -30,13 +30,36 @@ export async function goalsPanel(section, code) {
   const intro = list.length
     ? h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Each goal is followed over the sessions while it was active: the first three sessions give the baseline band; from the fifth session on, the trend gives a verdict.`)
     : h('p', { class: 'goals-intro' }, 'Agree a goal with the client, then pick one or two measures that would show progress.');
-  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro,
+  // a client without sessions yet (goals agreed at intake): the goals wait for the first one
+  const none = !r.sessions.length ? h('p', { class: 'note no-sessions' }, 'No sessions yet to measure the goals against: each goal is followed from the first session recorded or imported with this client code.') : '';
+  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro, none,
     hasCharts(r) ? legend() : '', ...list,
-    goalForm(code, r, null, reload), planForm(code, r, reload));
+    goalForm(code, r, null, reload), planForm(code, r, reload),
+    !r.sessions.length && r.goals.length ? deleteGoals(code, reload) : '');
+}
+
+// a client without sessions (a goal agreed at intake, or a code typed wrong): its goals can
+// be deleted here, after a question; a client with sessions is deleted with them
+function deleteGoals(code, reload) {
+  const confirm = h('p', { class: 'confirm', role: 'alert', hidden: true });
+  const ask = () => {
+    confirm.replaceChildren(`Delete every goal of client ${code}? This cannot be undone. `,
+      h('button', { type: 'button', class: 'primary danger', onclick: async () => {
+        try {
+          await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'DELETE' });
+          say(`The goals of client ${code} are deleted`);
+          location.hash = '#/clients';
+        } catch (e) { say(e.message, { error: true }); reload(); }
+      } }, 'Yes, delete the goals'),
+      h('button', { type: 'button', onclick: () => { confirm.hidden = true; } }, 'Cancel'));
+    confirm.hidden = false;
+    confirm.querySelector('button.primary').focus();
+  };
+  return h('div', { class: 'row actions delete-goals' }, h('button', { type: 'button', onclick: ask }, 'Delete this client’s goals…'), confirm);
 }
 
 // whether any goal has a chart (an indicator of a version in use)
-function hasCharts(r) { return r.goals.some((g) => g.versions.some((v) => v.used && v.indicators.length)); }
+function hasCharts(r) { return r.sessions.length > 0 && r.goals.some((g) => g.versions.some((v) => v.used && v.indicators.length)); }
 
 // what the goal charts' marks mean, as the trend charts' legend says it (client.js)
 function legend() {
@@ -78,7 +101,8 @@ function goalView(g, k, r, reload) {
   const state = g.status === 'active' ? `active since ${day(g.since)}` : `${g.status}: ${day(g.since)} to ${day(g.end)}`;
   const versions = g.versions.map((v, n) => h('div', { class: 'goal-version' },
     g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${day(v.since)} to ${v.until ? day(v.until) : 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
-    v.used ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
+    // no chart before the client's first session: there is nothing to draw yet
+    v.used && r.sessions.length ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
     h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
     h('p', { class: 'muted' }, state),

@@ -1,0 +1,98 @@
+"""Goals agreed before the client's first session in the web app, and an unknown player or
+pair said in the page's words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.improv.test_goals import build_client_store
+from tests.sessions.helpers import tree_snapshot
+
+
+@pytest.fixture
+def goal_store(tmp_path):
+    return build_client_store(tmp_path)
+
+
+def test_goals_api_for_a_client_without_sessions(goal_store, client_for):
+    path, _ = goal_store
+    c = client_for(path)
+    r = c.get("/api/clients/N01/goals")
+    assert r.status_code == 200 and r.json()["goals"] == [] and r.json()["sessions"] == []
+    # the usual players before any session; the measures from the feature list
+    choices = r.json()["choices"]
+    assert choices["players"] == ["client", "therapist", "client|therapist"]
+    assert "client_leads_share" in choices["measures"]
+    assert "floor_transfers" not in choices["measures"]
+    r = c.post("/api/clients/N01/goals", json={
+        "text": "Comes to the sessions",
+        "indicators": [{"measure": "joint_share", "direction": "up",
+                        "player": "client|therapist"}]})
+    assert r.status_code == 201, r.text
+    (g,) = c.get("/api/clients/N01/goals").json()["goals"]
+    assert g["reading"] == "no sessions yet to measure it against"
+    assert "no sessions yet to measure it against" in g["line"]
+    listed = {x["client"]: x for x in c.get("/api/clients").json()["clients"]}
+    assert listed["N01"]["sessions"] == 0 and listed["N01"]["active_goals"] == 1
+    # a client with sessions is not deleted here; one without is, with its goals
+    r = c.delete("/api/clients/C07/goals")
+    assert r.status_code == 409 and "has sessions" in r.json()["error"]
+    assert c.delete("/api/clients/N01/goals").status_code == 200
+    assert not (path / "clients" / "N01").exists()
+    assert "N01" not in {x["client"] for x in c.get("/api/clients").json()["clients"]}
+    assert c.delete("/api/clients/N01/goals").status_code == 404
+    assert c.delete("/api/clients/..%2Fx/goals").status_code in (400, 404)
+
+
+def test_an_unknown_player_is_said_with_pairs_as_the_page_names_them(goal_store, client_for):
+    path, _ = goal_store
+    c = client_for(path)
+    before = tree_snapshot(path)
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "X", "indicators": [{"measure": "joint_share", "direction": "up",
+                                     "player": "client|room"}]})
+    assert r.status_code == 400, r.text
+    message = r.json()["error"]
+    assert message.startswith("client & room (Both playing) is not in client C07's sessions: "
+                              "choose who under Player (client, therapist, or client & "
+                              "therapist)"), message
+    assert "|" not in message
+    assert tree_snapshot(path) == before
+
+
+def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page):
+    path, _ = goal_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/clients")
+    page.get_by_label("Goals agreed before the first session: client code").fill("N01")
+    page.get_by_role("button", name="Open the client’s page").click()
+    expect(page.locator("h1")).to_have_text("Client N01")
+    expect(page.locator("main")).to_contain_text("No sessions of this client yet")
+    form = page.get_by_role("form", name="Add a goal")
+    form.get_by_label("Goal").fill("Comes to the sessions")
+    form.get_by_label("Measure").select_option("joint_share")
+    form.get_by_label("Player").select_option("client|therapist")
+    expect(form.get_by_label("Player").locator("option:checked")).to_have_text(
+        "client & therapist")
+    form.get_by_role("button", name="Add goal").click()
+    goal = page.locator("article.goal", has_text="Comes to the sessions")
+    expect(goal).to_contain_text(re.compile("no sessions yet to measure it against", re.I))
+    expect(goal.locator("svg")).to_have_count(0)  # nothing to draw yet
+    expect(page.locator("section.goals")).to_contain_text(
+        "No sessions yet to measure the goals against")
+    # the Clients list has the client, with its open goal and no session
+    page.goto(f"{server.base}/#/clients")
+    row = page.locator("tr[data-client='N01']")
+    expect(row).to_contain_text("no sessions yet")
+    expect(row.locator("td").nth(5)).to_have_text("1")
+    row.get_by_role("link", name="N01").click()
+    expect(page.locator("article.goal", has_text="Comes to the sessions")).to_be_visible()
+    page.get_by_role("button", name="Delete this client’s goals…").click()
+    page.get_by_role("button", name="Yes, delete the goals").click()
+    expect(page.locator("h1")).to_have_text("Clients")
+    expect(page.locator("tr[data-client='N01']")).to_have_count(0)
+    assert not (path / "clients" / "N01").exists()
