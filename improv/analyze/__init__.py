@@ -412,15 +412,28 @@ def analyze_session(
         The MIDI log, or an audio recording whose results are not cached, no longer matches
         its checksum or cannot be read.
 
+    Notes
+    -----
+    A session that changes while it is analysed (a player renamed on the session page as its
+    import is analysed) is analysed once more, so the result names the current players; its
+    first result is not stored (:func:`store_analysis`).
+
     See Also
     --------
     compute_session, store_analysis : the two halves (a batch run computes on Dask workers and
         stores in the coordinating process).
     """
-    computed = compute_session(store, session_id, players=players, window=window, hop=hop,
-                               dialogue=dialogue, pair=pair, use_cache=use_cache,
-                               progress=progress)
-    return store_analysis(store, computed, catalog=catalog)
+    for attempt in range(2):
+        computed = compute_session(store, session_id, players=players, window=window, hop=hop,
+                                   dialogue=dialogue, pair=pair, use_cache=use_cache,
+                                   progress=progress)
+        result = store_analysis(store, computed, catalog=catalog)
+        if not computed.get("stale") or attempt:
+            return result
+        # the session changed while it was analysed (a player renamed): the result names its
+        # former players, so it is computed once more under the current ones; a player asked
+        # for by a former name is then refused as unknown, as it would be now
+    return result
 
 
 def compute_session(
@@ -508,7 +521,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
     store : sessions.store.Store
     computed : dict
         What :func:`compute_session` returned; its ``cache`` list is emptied as the files are
-        written (or dropped).
+        written (or dropped), and ``stale`` is set to True when the session changed since.
     catalog : bool
         Put the summaries into the catalog (if they were computed with the default window and
         hop).
@@ -536,6 +549,7 @@ def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> 
                             "was analysed (a player renamed, or its recordings changed); it is "
                             "analysed again when next asked", out["session_id"])
                 writes.clear()
+                computed["stale"] = True
                 return as_lists(out)
             while writes:  # each written file let go of, so that as_lists frees its arrays
                 name, data = writes.pop(0)

@@ -426,3 +426,22 @@ def test_the_research_export_names_a_renamed_player_as_the_others(store, tmp_pat
     with open(tmp_path / "ds" / "summaries.csv", newline="") as f:
         players = {row["player"] for row in csv.DictReader(f)}
     assert "client" in players and not any("Piano-client" in p for p in players)
+
+
+def test_an_analysis_asked_for_during_a_rename_answers_under_the_new_names(store, tmp_path):
+    """Review 28 data safety: the analysis dropped because of a rename was still returned once
+    to the request that asked for it, under the former names; it is computed once more."""
+    from improv.analyze import analyze_session
+
+    sid = _imported(store, tmp_path)
+    renamed = []
+
+    def rename_midway(done, total, label):  # the therapist renames while it is analysed
+        if not renamed:
+            renamed.append(rename_player(store, sid, "Piano-client", "client", by="T01"))
+
+    result = analyze_session(store, sid, progress=rename_midway)
+    assert renamed, "the progress callback did not run: the rename did not happen midway"
+    assert "client" in result["players"] and "Piano-client" not in result["players"]
+    players = {r[0] for r in _rows(store, "SELECT player FROM features WHERE session_id = ?", sid)}
+    assert "client" in players and "Piano-client" not in players
