@@ -3,10 +3,12 @@
 The client plays short melodic phrases on a keyboard (MIDI, around 96 BPM,
 with rubato and dynamics); the therapist answers on drum pads, first
 echoing each of the client's phrases' rhythm 0.45 s after it ends, then leading a steady
-groove that the client joins; there is a silence, and a closing part played
-together.  Both players are also "heard" by a two-channel microphone input
-(channel 1 client, channel 2 therapist) synthesised from the same notes, so
-the demo has audio and MIDI on one clock, plus two markers.
+groove that the client joins; there is a silence, and a closing part played together in
+phrases that swell and relax, quieter over the last 20 s only (a long demo does not fade
+over minutes, which read as an analysis fault in its dynamics curve).  Both players are
+also "heard" by a two-channel microphone input (channel 1 client, channel 2 therapist)
+synthesised from the same notes, so the demo has audio and MIDI on one clock, plus two
+markers.
 
 Nothing here is real client data: the client code is ``DEMO`` and the
 session is flagged ``demo`` in its manifest.
@@ -29,6 +31,35 @@ class DemoNote:
     pitch: int
     velocity: int
     channel: int
+
+
+ENDING_S = 20.0
+"""The closing part gets quieter over this last stretch of the demo [seconds] (and only there)."""
+PHRASE_BEATS = (12, 20)
+"""A closing phrase lasts this many beats (at least, at most): 7.5 to 12.5 s at 96 BPM, longer
+than an analysis window (6 s), so that the dynamics curve shows each swell."""
+
+
+def closing_levels(n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Loudness [0..1] of the closing part's ``n`` beats: phrases of :data:`PHRASE_BEATS` that
+    swell from half their peak to the peak and relax again (a half sine), each phrase's peak
+    0.7 to 1.0, so that the dynamics move as playing does, with no trend over the part."""
+    out = np.empty(n)
+    k = 0
+    while k < n:
+        length = int(rng.integers(PHRASE_BEATS[0], PHRASE_BEATS[1] + 1))
+        peak = rng.uniform(0.7, 1.0)
+        pos = (np.arange(length) + 0.5) / length
+        out[k:k + length] = (peak * (0.5 + 0.5 * np.sin(np.pi * pos)))[:n - k]
+        k += length
+    return out
+
+
+def ending_level(t: float, *, duration: float) -> float:
+    """Factor [0.5..1] on the loudness at ``t`` [s]: 1 until :data:`ENDING_S` before the end,
+    then down to 0.5 at the end (a quieter ending, not a fade over the whole part)."""
+    left = duration - t
+    return 1.0 if left >= ENDING_S else 0.5 + 0.5 * max(left, 0.0) / ENDING_S
 
 
 def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
@@ -71,13 +102,15 @@ def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
         for s, p, v in ph:
             notes.append(DemoNote("client", s, s + beat * 0.5, p - 12, v, 0))
         t = ph[-1][0] + beat
-    # 3. silence 54-60 s, then a closing part together, getting softer
-    for k in range(int((duration - 62) / beat)):
+    # 3. silence 54-60 s, then a closing part together, in phrases that swell and relax
+    # (closing_levels), quieter only over the last ENDING_S
+    n_close = int((duration - 62) / beat)
+    for k, level in enumerate(closing_levels(n_close, rng=rng)):
         s = 61 + k * beat
-        fade = 1 - k / ((duration - 62) / beat)
+        level *= ending_level(s, duration=duration)
         notes.append(DemoNote("client", s + rng.normal(0, 0.015), s + beat * 0.9, scale[k % 6],
-                              int(40 + 60 * fade), 0))
-        notes.append(DemoNote("therapist", s, s + 0.1, 45, int(35 + 55 * fade), 9))
+                              int(38 + 62 * level), 0))
+        notes.append(DemoNote("therapist", s, s + 0.1, 45, int(32 + 58 * level), 9))
     notes.sort(key=lambda n: (n.start, n.player))
     return [n for n in notes if n.end < duration]
 
