@@ -104,7 +104,7 @@ def demo_notes(*, seed: int = 7, duration: float = 90.0) -> list[DemoNote]:
         t = ph[-1][0] + beat
     # 3. silence 54-60 s, then a closing part together, in phrases that swell and relax
     # (closing_levels), quieter only over the last ENDING_S
-    n_close = int((duration - 62) / beat)
+    n_close = max(0, int((duration - 62) / beat))  # none in a demo of 62 s or less
     for k, level in enumerate(closing_levels(n_close, rng=rng)):
         s = 61 + k * beat
         level *= ending_level(s, duration=duration)

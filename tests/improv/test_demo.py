@@ -55,3 +55,10 @@ def test_the_default_demo_s_closing_part_reaches_its_peak_and_ends_quieter():
     last = [n.velocity for n in client if n.start > 90 - 5]
     assert max(before) >= 90  # the closing part's first phrase reaches its peak
     assert max(last) < min(before) + 5
+
+
+def test_a_demo_too_short_for_a_closing_part_has_none():
+    for duration in (3.0, 61.0, 62.5):
+        notes = demo_notes(duration=duration)
+        assert all(n.end < duration for n in notes)
+        assert not [n for n in notes if n.start > 60]
