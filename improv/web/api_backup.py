@@ -45,7 +45,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from improv.reports.wording import counted
-from improv.web.background import KeyedJobs
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, Busy, NotFound
 from sessions.store import Store
@@ -54,13 +53,16 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/backup")
 
-#: The one key of :class:`BackupJobs` (one job at a time for the whole app).
-KEY = "backup"
 #: Room kept free beyond the backup's size on its disk [bytes] (the zip's own entries, the
 #: checksum file, and the disk's file system).
 SPARE_BYTES = 1 << 20
 
 _jobs_guard = threading.Lock()
+
+
+#: A backup's store files in words (``sessions.backup.STORE_FILES``).
+_FILE_WORDS = {"setups.json": "The saved setups", "vocabulary.json": "The tags",
+               "dataset-key": "The research export's key"}
 
 
 class DiskFull(HTTPException):
@@ -101,7 +103,7 @@ def free_bytes(folder: Path) -> int:
     return shutil.disk_usage(folder).free
 
 
-class BackupJobs(KeyedJobs):
+class BackupJobs:
     """The backup or check that runs now (or ran last), on a thread of its own.
 
     Parameters
@@ -111,35 +113,41 @@ class BackupJobs(KeyedJobs):
     """
 
     def __init__(self, store_path: Path) -> None:
-        super().__init__(store_path, threading.Lock(), thread_name="improv-backup")
+        self.store_path = Path(store_path)
+        self._guard = threading.Lock()
+        self._state: dict[str, Any] | None = None
+        self._future: Future | None = None
 
     def state(self) -> dict[str, Any] | None:
         """The running or last job (a copy), or None if none ran since improv started."""
         with self._guard:
-            st = self._state.get(KEY)
-            return dict(st) if st else None
+            return dict(self._state) if self._state else None
 
     def running(self) -> bool:
         with self._guard:
-            st = self._state.get(KEY)
-            return bool(st and st["running"])
+            return bool(self._state and self._state["running"])
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the job (if any) is finished; ``timeout`` in seconds (tests)."""
+        with self._guard:
+            fut = self._future
+        if fut is not None:
+            fut.result(timeout)
 
     def _begin(self, kind: str, target: Path, total: int, sentence: str, run) -> dict:
         with self._guard:
-            st = self._state.get(KEY)
-            if st and st["running"]:
-                raise Busy(_busy_words(st))
-            self._state[KEY] = {"kind": kind, "running": True, "to": str(target),
-                                "done": 0, "total": total, "sentence": sentence,
-                                "ok": None, "error": None,
-                                "started_utc": datetime.now(timezone.utc).isoformat(
-                                    timespec="seconds")}
-            self._futures[KEY] = _in_own_thread(run)
-            return dict(self._state[KEY])
+            if self._state and self._state["running"]:
+                raise Busy(_busy_words(self._state))
+            self._state = {"kind": kind, "running": True, "to": str(target), "done": 0,
+                           "total": total, "sentence": sentence, "ok": None, "error": None,
+                           "started_utc": datetime.now(timezone.utc).isoformat(
+                               timespec="seconds")}
+            self._future = _in_own_thread(run)
+            return dict(self._state)
 
     def _update(self, **changes: Any) -> None:
         with self._guard:
-            self._state[KEY].update(changes)
+            self._state.update(changes)
 
     def start_backup(self, to: Path, *, total: int, backup_bytes: int) -> dict[str, Any]:
         """Back up the store to ``to`` (a new ``.zip``) and check it; the state at the start.
@@ -227,12 +235,13 @@ class BackupJobs(KeyedJobs):
 
 
 def _in_own_thread(run) -> Future:
-    """Run ``run`` on a thread of its own; its Future (for :meth:`KeyedJobs.wait`).
+    """Run ``run`` on a thread of its own; its Future (for :meth:`BackupJobs.wait`).
 
-    Not on the pool's thread: Python joins a pool's threads at exit while the main thread
-    still counts as alive, so a backup there could not see that improv is closing; a plain
-    thread is joined after the main thread has ended (``threading.main_thread().is_alive()``
-    is False then) and the backup stops at its next session."""
+    Not on a thread pool's (as :mod:`improv.web.background`): Python joins a pool's threads
+    at exit while the main thread still counts as alive, so a backup there could not see that
+    improv is closing; a plain thread is joined after the main thread has ended
+    (``threading.main_thread().is_alive()`` is False then) and the backup stops at its next
+    session."""
     done: Future = Future()
 
     def body() -> None:
@@ -293,7 +302,8 @@ def _backup_sentence(result: dict[str, Any], check: dict[str, Any]) -> str:
         words += (f" Session {sid}: {rel} had changed since it was recorded; it was copied "
                   "as it is.")
     for name, why in result["left_out"]:
-        words += f" {name} is not in it ({why}); an older backup has it."
+        words += (f" {_FILE_WORDS.get(name, name)} is not in it ({why}); an older backup has "
+                  "it.")
     if result["stale_removed"]:
         words += " An unfinished backup left there earlier was removed."
     return words

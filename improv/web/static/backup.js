@@ -48,9 +48,11 @@ export async function backupPage(view) {
     try { ({ job } = await api('/api/backup/job')); } catch (e) { say(e.message, { error: true }); return; }
     showJob(job);
     if (job && job.running) { setTimeout(poll, POLL_MS); return; }
-    const o = await api('/api/backup');  // the new "last backup" and the next name
-    drawStore(o);
-    name.textContent = o.name;
+    try {
+      const o = await api('/api/backup');  // the new "last backup" and the next name
+      drawStore(o);
+      name.textContent = o.name;
+    } catch (e) { say(e.message, { error: true }); }
   };
 
   const run = async (path, body) => {
@@ -61,8 +63,7 @@ export async function backupPage(view) {
       const r = await api(path, { method: 'POST', body });
       showJob(r.job);
       setTimeout(poll, POLL_MS);
-    } catch (e) {
-      if (e.signedOut) throw e;
+    } catch (e) {  // a refusal in one sentence (a lost sign-in says how to sign in again)
       status.textContent = e.message;
       status.classList.add('error');
       start.disabled = check.disabled = false;

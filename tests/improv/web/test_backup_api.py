@@ -25,7 +25,7 @@ def _signed_in(client_for, store):
 
 def _finish(c, timeout=120):
     """Wait for the app's backup job; its state."""
-    c.app.state.backup_jobs.wait(api_backup.KEY, timeout)
+    c.app.state.backup_jobs.wait(timeout)
     job = c.get("/api/backup/job").json()["job"]
     assert not job["running"]
     return job
@@ -349,3 +349,27 @@ def test_closing_improv_serve_stops_a_backup_and_leaves_nothing(demo_store, usb,
     assert list(usb.iterdir()) == []
     assert any("the backup to" in line and "was stopped because improv was closed" in line
                for line in server.stderr), server.stderr
+
+
+def test_a_session_being_recorded_is_left_out_and_named(demo_store, usb, client_for):
+    from datetime import datetime, timezone
+
+    from sessions.store import Store
+
+    path, sid = demo_store
+    with Store(path) as st:
+        w = st.create_session(client="C07", players=["client"],
+                              started=datetime.now(timezone.utc))
+        w.add_midi_input("keys", player="client")
+        w.midi(0.5, player="client", port="keys", data=bytes([0x90, 60, 80]))
+        try:
+            c = _signed_in(client_for, path)
+            assert c.get("/api/backup").json()["busy"] == 1
+            c.post("/api/backup", json={"folder": str(usb)})
+            job = _finish(c)
+        finally:
+            w.finalize(duration_s=1.0)
+    assert job["ok"] is True and job["sentence"].startswith("Backed up 1 session (")
+    assert job["sentence"].endswith(
+        f"; checked: every file in it is whole. Session {w.id} is not in it (being recorded "
+        "now): back up again when it is finished.")
