@@ -351,34 +351,6 @@ def _peaks_or_why(session, name: str) -> dict[str, Any]:
 
 # -- clients ---------------------------------------------------------------------------
 
-@router.get("/clients")
-def list_clients(store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Every client with sessions in the store, by code: how many sessions, the first and the
-    latest (date and ID), the time recorded, and how many treatment goals are open.
-
-    Sessions without a client code are counted apart (``unassigned``): they belong to no
-    client page. A client with goals but no sessions yet is listed with 0 sessions
-    (:func:`improv.web.api_clients.with_goals`)."""
-    from improv.web.api_clients import with_goals
-
-    rows = store.list()  # newest first
-    clients: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        if not r["client"]:
-            continue
-        c = clients.setdefault(r["client"], {
-            "client": r["client"], "sessions": 0, "recorded_s": 0.0, "demo": True,
-            "latest": {"id": r["id"], "started_utc": r["started_utc"], "number": r.get("number")},
-        })
-        c["sessions"] += 1
-        c["recorded_s"] += float(r["duration_s"] or 0.0)
-        c["demo"] = c["demo"] and bool(r["demo"])
-        c["first_utc"] = r["started_utc"]  # rows run newest to oldest: the last one seen
-    with_goals(store, clients)  # open goals by the client page's case rule; goal-only clients
-    return {"clients": [clients[k] for k in sorted(clients)],
-            "unassigned": sum(1 for r in rows if not r["client"])}
-
-
 @router.get("/clients/{client}")
 def client_overview(client: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """All sessions of one client and their feature summaries as series over time."""

@@ -272,7 +272,7 @@ def test_the_pair_measures_said_to_turn_do_so_in_the_analysis():
 # -- open goals counted by the client page's case rule -------------------------------------
 
 def test_the_clients_list_counts_goals_kept_under_another_case(client_store):
-    from improv.web.api_sessions import list_clients
+    from improv.web.api_clients import list_clients
     from sessions import goals as gl
     from sessions.store import Store
 
