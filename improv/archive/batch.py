@@ -40,7 +40,7 @@ from improv.archive import require
 
 log = logging.getLogger(__name__)
 
-__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions"]
+__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions", "damaged_files"]
 
 #: ``progress(state)`` after each session: ``done``, ``total`` (sessions), ``hours_done``,
 #: ``hours_total`` (hours of audio), ``elapsed_s``.
@@ -101,10 +101,49 @@ def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | Non
     return sorted(rows, key=lambda r: (r["started_utc"], r["id"])), demos
 
 
+def damaged_files(session) -> list[str]:
+    """The session's recorded files (paths relative to its folder) that are missing or do not
+    match their checksums, checked cheaply enough for every session of every run.
+
+    ``midi.tsv`` (a few MB at most) is checked against its checksum every time, as
+    ``improv analyze`` does; an audio file (hours of it would take minutes to read) must exist,
+    and is checked against its checksum only when it changed after the manifest was last
+    written (its modification time is newer: a file damaged or replaced since). Compressing
+    (WAV to FLAC) writes the manifest after the new file, so a compressed session is not
+    read again. ``improv sessions verify`` checks every file in full.
+    """
+    from sessions.manifest import MANIFEST, MIDI_LOG
+
+    check = [MIDI_LOG] if (session.folder / MIDI_LOG).exists() else []
+    try:
+        written = (session.folder / MANIFEST).stat().st_mtime
+    except OSError:
+        written = float("inf")
+    sums = session.manifest.get("checksums") or {}
+    for a in session.manifest.get("audio", []):
+        rel = a.get("file")
+        if not rel or rel not in sums:
+            continue
+        try:
+            if (session.folder / rel).stat().st_mtime > written:
+                check.append(rel)
+        except OSError:  # missing: changed_files names it
+            check.append(rel)
+    return session.changed_files(check)
+
+
+def damaged_reason(session, files: list[str]) -> str:
+    """One line: which files of the session do not match their checksums, what to run."""
+    return (f"{', '.join(files)} of session {session.id} does not match its checksum (the "
+            f"file changed or is damaged): see 'improv sessions verify {session.id}'")
+
+
 def _is_current(store, session, *, dialogue: bool) -> bool:
     """Whether the session's default analysis of this version is cached (and, with
-    ``dialogue``, that of every pair); a cached one missing from the catalog (after a
-    ``reindex``) is put back there."""
+    ``dialogue``, that of every pair) and the recordings it came from are intact
+    (:func:`damaged_files`; a damaged session is never current, :func:`plan_batch` lists it
+    as failed); a cached one missing from the catalog (after a ``reindex``) is put back
+    there."""
     from improv.analyze import default_keys, restore_catalog_features
 
     keys = default_keys(session)
@@ -132,9 +171,10 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
     dict
         ``todo`` (catalog rows, longest first: the long ones start early so the workers end
         together), ``skipped`` (IDs whose analysis is current), ``failed``
-        (``{session_id, error}``: sessions that cannot be opened) and ``order`` (the IDs of
-        all the chosen sessions, oldest first: the order of the summary's lists) and
-        ``demos_left_out`` (the number of demo sessions not chosen, see
+        (``{session_id, error}``: sessions that cannot be opened, or whose recordings are
+        damaged, :func:`damaged_files`: never skipped as current, whatever the cache holds)
+        and ``order`` (the IDs of all the chosen sessions, oldest first: the order of the
+        summary's lists) and ``demos_left_out`` (the number of demo sessions not chosen, see
         :func:`select_sessions`).
     """
     from sessions.errors import StoreError
@@ -145,6 +185,11 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
     for row in chosen:
         try:
             session = store.session(row["id"])
+            damaged = damaged_files(session)
+            if damaged:  # would fail on a worker too: never "current", never sent there
+                failed.append({"session_id": row["id"],
+                               "error": damaged_reason(session, damaged)})
+                continue
             if not force and _is_current(store, session, dialogue=dialogue):
                 skipped.append(row["id"])
                 continue

@@ -32,6 +32,10 @@ Measures come from each session's cache of its current default analysis (the key
 ``analysed = false`` and no measures; one whose players are analysed but not the dialogue of
 every pair (``improv analyze --all`` without ``--dialogue``) has ``dialogue_analysed = false``
 and no rows in ``dialogue`` (null with fewer than two players).
+
+A session that cannot be read, or whose recordings do not match their checksums
+(:func:`improv.archive.batch.damaged_files`), stops no other: it has a ``sessions`` row with
+``problem`` ``unreadable`` or ``damaged`` and no measures, and is listed in ``problems``.
 """
 
 from __future__ import annotations
@@ -119,10 +123,10 @@ def _read_analysis(session) -> tuple[dict[str, dict], list[dict], int] | None:
 
 
 def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
-                 versions: tuple[str, str]) -> tuple[bool, bool | None]:
-    """Add one session's rows to the tables; returns whether it had a current analysis and
-    whether it had that of the dialogue of every pair (None: fewer than two players, or no
-    analysis)."""
+                 versions: tuple[str, str], measures: bool = True) -> tuple[bool, bool | None]:
+    """Add one session's annotations and (with ``measures``) measures to the tables; returns
+    whether it had a current analysis and whether it had that of the dialogue of every pair
+    (None: fewer than two players, or no analysis)."""
     names = session.players
     mapping = {n: player_label(n, i, with_text=with_text) for i, n in enumerate(names)}
     for a in session.annotations():
@@ -130,7 +134,7 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
                              player=mapping.get(a.get("player"), a.get("player")),
                              tags=",".join(a.get("tags") or []), source=a.get("source"),
                              text=a.get("text") if with_text else None)
-    analysed = _read_analysis(session)
+    analysed = _read_analysis(session) if measures else None
     if analysed is None:
         return False, None
     players, pairs, missing = analysed
@@ -139,7 +143,7 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
 
     for player, entry in players.items():
         label = mapping[player]
-        t["summaries"].add(session=code, player=label, source="", measure="status",
+        t["summaries"].add(session=code, player=label, source=None, measure="status",
                            text=entry["status"], unit="", analysis_version=versions[0])
         for source, res in entry["sources"].items():
             for name, v in res["summary"].items():
@@ -160,13 +164,47 @@ def _add_session(t: dict[str, _Columns], code: str, session, *, with_text: bool,
             t["dialogue"].add(session=code, player_a=a, player_b=b,
                               player=mapping[who] if who else None, measure=measure,
                               value=value, text=text, unit=dialogue_definition(measure)[0],
-                              analysis_version=versions[1])
+                              analysis_version=versions[0], dialogue_version=versions[1])
         for name, c in d["curves"].items():
-            measure, who = split_dialogue(name, pair)
+            measure, who = split_dialogue(name, pair, curve=True)
             _add_curve(t["dialogue_curves"], c, session=code, player_a=a, player_b=b,
                        player=mapping[who] if who else None, measure=measure,
                        unit=dialogue_definition(measure, curve=True)[0])
     return True, (missing == 0 if len(names) >= 2 else None)
+
+
+def _add_session_rows(t: dict[str, _Columns], code: str, session, *, client: str, number: int,
+                      key: str | None, with_text: bool, versions: tuple[str, str]
+                      ) -> tuple[str, str] | None:
+    """Add one session's rows (its ``sessions`` row, annotations and, unless its recordings
+    are damaged, its measures) to ``t``; returns ``("damaged", reason)`` for a session whose
+    recordings do not match their checksums (:func:`improv.archive.batch.damaged_files`:
+    exported without measures, ``analysed`` false), else None.
+
+    Raises
+    ------
+    sessions.errors.StoreError, OSError
+        The session cannot be read.
+    """
+    from improv.archive.batch import damaged_files, damaged_reason
+
+    m = session.manifest
+    damaged = damaged_files(session)
+    if damaged:
+        ok, dialogue_ok = _add_session(t, code, session, with_text=with_text,
+                                       versions=versions, measures=False)
+    else:
+        ok, dialogue_ok = _add_session(t, code, session, with_text=with_text,
+                                       versions=versions)
+    labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
+    t["sessions"].add(
+        session=code, client=client, number=number, session_key=key,
+        date=local_day(m["started_utc"]), therapist=m.get("therapist"),
+        duration_s=session.duration_s,
+        source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
+        n_players=len(labels), analysed=ok, dialogue_analysed=dialogue_ok,
+        problem="damaged" if damaged else None, **_health(m, session))
+    return ("damaged", damaged_reason(session, damaged)) if damaged else None
 
 
 def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
@@ -182,9 +220,18 @@ def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
             values += [same.get(c)] * n
 
 
-def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str) -> tuple[int, str]:
+def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str,
+           versions: tuple[str, str]) -> tuple[int, str]:
+    """Write one table; a Parquet file's metadata names the dataset format and the versions
+    of improv, its analysis and its dialogue analysis (``improv.dataset_format``,
+    ``improv.version``, ``improv.analysis_version``, ``improv.dialogue_version``)."""
+    from improv import __version__
+
     schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()],
-                       metadata={"improv.dataset_format": str(FORMAT_VERSION)})
+                       metadata={"improv.dataset_format": str(FORMAT_VERSION),
+                                 "improv.version": __version__,
+                                 "improv.analysis_version": versions[0],
+                                 "improv.dialogue_version": versions[1]})
     data = pa.Table.from_pydict(dict(cols), schema=schema)
     from sessions.fsutil import open_new
 
@@ -193,8 +240,23 @@ def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str) -> tuple[int,
         if fmt == "parquet":
             require("pyarrow.parquet", what=_WHAT).write_table(data, f)
         else:
-            require("pyarrow.csv", what=_WHAT).write_csv(data, f)
+            require("pyarrow.csv", what=_WHAT).write_csv(_decimal_points(pa, data), f)
     return data.num_rows, name
+
+
+def _decimal_points(pa, data):
+    """``data`` with its float columns as text that always has a decimal point (``3.0``, not
+    pyarrow's ``3``): a CSV reader that guesses types (DuckDB's ``read_csv_auto``, pandas)
+    then reads them as floats, as the dictionary types them. Empty stays empty."""
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(data.schema):
+        if pa.types.is_floating(field.type):
+            text = pc.cast(data.column(i), pa.string())
+            whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+            text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+            data = data.set_column(i, field.name, text)
+    return data
 
 
 def _target(folder: Path) -> Path:
@@ -259,9 +321,12 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         (count), ``demos_left_out`` (demo sessions not exported), ``not_analysed`` (session
         codes without a current analysis), ``no_dialogue`` (codes of analysed sessions of two
         or more players without the current analysis of every pair's dialogue: no rows in
-        ``dialogue``), ``goals_unreadable`` (client codes whose goals log could not be read;
-        their goals are left out), ``session_keys`` (false: the store has no dataset key and
-        is read-only, ``session_key`` is empty) and ``tables`` (name -> (rows, file name)).
+        ``dialogue``), ``problems`` (``{session, session_id, problem, error}`` of the sessions
+        that could not be read, ``problem`` ``unreadable``, or whose recordings are damaged,
+        ``damaged``: exported without measures), ``goals_unreadable`` (client codes whose
+        goals log could not be read; their goals are left out), ``session_keys`` (false: the
+        store has no dataset key and is read-only, ``session_key`` is empty) and ``tables``
+        (name -> (rows, file name)).
 
     Raises
     ------
@@ -274,6 +339,7 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     from analysis.dialogue import DIALOGUE_VERSION
     from improv.archive.batch import select_sessions
     from improv.errors import ParameterError
+    from sessions.errors import StoreError
 
     pa = require("pyarrow", what=_WHAT)
     if fmt not in ("parquet", "csv"):
@@ -282,44 +348,54 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     folder = _target(folder)
     numbers = _numbers(store)
     secret = store_secret(store)
-    versions = (analysis.ANALYSIS_VERSION,
-                f"{analysis.ANALYSIS_VERSION} (dialogue {DIALOGUE_VERSION})")
+    versions = (analysis.ANALYSIS_VERSION, DIALOGUE_VERSION)
     tables = {name: _Columns(name) for name in TABLES}
-    not_analysed, no_dialogue = [], []
+    not_analysed, no_dialogue, problems = [], [], []
     for row in rows:
         client, number = numbers[row["id"]]
         code = f"{client or 'none'}-{number:03d}"
-        session = store.session(row["id"])
-        m = session.manifest
-        ok, dialogue_ok = _add_session(tables, code, session, with_text=with_text,
-                                       versions=versions)
-        if not ok:
+        key = session_key(secret, row["id"]) if secret is not None else None
+        part = {name: _Columns(name) for name in TABLES}  # one session's rows, or none
+        try:
+            problem = _add_session_rows(part, code, store.session(row["id"]), client=client,
+                                        number=number, key=key, with_text=with_text,
+                                        versions=versions)
+        except (StoreError, OSError) as exc:  # one unreadable session stops no other
+            part = {name: _Columns(name) for name in TABLES}
+            part["sessions"].add(
+                session=code, client=client, number=number, session_key=key,
+                therapist=row.get("therapist"),
+                date=local_day(row["started_utc"]), duration_s=row.get("duration_s"),
+                source=row.get("source"), demo=bool(row.get("demo")), analysed=False,
+                problem="unreadable")
+            problem = ("unreadable", str(exc))
+        for name, cols in part.items():
+            for c, values in cols.items():
+                tables[name][c] += values
+        analysed, dialogue_ok = (part["sessions"]["analysed"][0],
+                                 part["sessions"]["dialogue_analysed"][0])
+        if problem is not None:
+            problems.append({"session": code, "session_id": row["id"], "problem": problem[0],
+                             "error": problem[1]})
+        elif not analysed:
             not_analysed.append(code)
         elif dialogue_ok is False:
             no_dialogue.append(code)
-        labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
-        tables["sessions"].add(
-            session=code, client=client, number=number,
-            session_key=session_key(secret, row["id"]) if secret is not None else None,
-            date=local_day(m["started_utc"]), therapist=m.get("therapist"),
-            duration_s=session.duration_s,
-            source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
-            n_players=len(labels), analysed=ok, dialogue_analysed=dialogue_ok,
-            **_health(m, session))
     from improv.archive.dictionary import write_readme
     from improv.archive.goals_table import add_goals
 
     unreadable = add_goals(tables["goals"], store, {r["client"] for r in rows if r["client"]},
                            with_text=with_text)
     with _staged(folder) as tmp:
-        written = {name: _write(pa, name, cols, tmp, fmt) for name, cols in tables.items()}
+        written = {name: _write(pa, name, cols, tmp, fmt, versions)
+                   for name, cols in tables.items()}
         write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
                      measures=_measures(tables), with_text=with_text, demos_left_out=demos,
                      include_demo=include_demo, session_keys=secret is not None,
                      window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
     return {"to": str(folder), "format": fmt, "format_version": FORMAT_VERSION,
             "sessions": len(rows), "demos_left_out": demos, "not_analysed": not_analysed,
-            "no_dialogue": no_dialogue, "goals_unreadable": unreadable,
+            "no_dialogue": no_dialogue, "problems": problems, "goals_unreadable": unreadable,
             "session_keys": secret is not None, "tables": written}
 
 

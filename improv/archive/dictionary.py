@@ -8,10 +8,14 @@ from pathlib import Path
 __all__ = ["FORMAT_VERSION", "TABLES", "readme_text", "write_readme"]
 
 #: The dataset's format: a new number when a table or column changes meaning or shape (also
-#: in each Parquet file's metadata, ``improv.dataset_format``). 2: tidy dialogue measures
-#: with a ``player`` column, the ``dialogue_curves`` table, ``unit`` in ``curves``,
-#: ``session_key``.
-FORMAT_VERSION = 2
+#: in each Parquet file's metadata, ``improv.dataset_format``). 3: the dialogue's per-player
+#: tempo curve is ``synchrony_tempo_bpm`` (was ``tempo_bpm``, the name of the player's own,
+#: different tempo curve), ``dialogue_version`` in ``dialogue``, ``problem`` in ``sessions``
+#: (unreadable or damaged sessions are listed, not fatal), the versions in each Parquet
+#: file's metadata, null (not '') for the status rows' ``summaries.source``, CSV floats
+#: always with a decimal point. 2: tidy dialogue measures with a ``player`` column, the
+#: ``dialogue_curves`` table, ``unit`` in ``curves``, ``session_key``.
+FORMAT_VERSION = 3
 
 
 #: Column name -> (pyarrow type name, meaning), per table, in file order.
@@ -40,16 +44,22 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                        "may have lost up to one JACK cycle of MIDI and audio)"),
         "recovered": ("bool", "the recording was interrupted and recovered"),
         "warnings": ("int64", "warnings the recorder or the store noted"),
-        "analysed": ("bool", "this export has the session's current analysis"),
+        "analysed": ("bool", "this export has the session's current analysis (false: not "
+                     "analysed with this version, or see problem)"),
         "dialogue_analysed": ("bool", "this export has the current analysis of the dialogue of "
                               "every pair of players (false: no rows in dialogue, run 'improv "
                               "analyze --all --dialogue'; empty: fewer than two players or not "
                               "analysed)"),
+        "problem": ("string", "empty: none; 'unreadable': the session could not be read (only "
+                    "the catalog's code, date, length and source are given); 'damaged': a "
+                    "recording does not match its checksum, so no measures are exported (run "
+                    "'improv sessions verify')"),
     },
     "summaries": {
         "session": ("string", "session code"),
         "player": ("string", "player"),
-        "source": ("string", "midi, audio, or audio:<input> (several inputs), or '' (status)"),
+        "source": ("string", "midi, audio, or audio:<input> (several inputs); empty (null) "
+                   "for the row of the player's analysis status"),
         "measure": ("string", "measure name (see Measures)"),
         "value": ("float64", "numeric value (empty for text values)"),
         "text": ("string", "text value (status, key, pulse ...), empty for numbers"),
@@ -67,7 +77,8 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "value": ("float64", "numeric value (empty for text values)"),
         "text": ("string", "text value (status, leader ...)"),
         "unit": ("string", "unit of the measure"),
-        "analysis_version": ("string", "analysis and dialogue version"),
+        "analysis_version": ("string", "version of improv's analysis"),
+        "dialogue_version": ("string", "version of improv's dialogue analysis"),
     },
     "curves": {
         "session": ("string", "session code"),
@@ -140,7 +151,16 @@ def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
              *_key_lines(session_keys=session_keys), *_table_lines(tables, fmt=fmt),
              *_measure_lines(measures, window_s=window_s, hop_s=hop_s),
              "## Format versions", "",
-             f"This is format {FORMAT_VERSION}. Format 2: measures "
+             f"This is format {FORMAT_VERSION}. Format 3: the dialogue's per-player tempo "
+             "curve in `dialogue_curves` is `synchrony_tempo_bpm` (in format 2 it was "
+             "`tempo_bpm`, the name of the player's own tempo curve in `curves`, a different "
+             "estimate); `dialogue` has `analysis_version` and `dialogue_version` apart (was "
+             "one text); `sessions` has `problem` (unreadable and damaged sessions are listed "
+             "instead of stopping the export); each Parquet file's metadata names the "
+             "versions (`improv.version`, `improv.analysis_version`, "
+             "`improv.dialogue_version`); `summaries.source` is empty (null) for the status "
+             "rows (was the text ''), as every \"not applicable\" value; CSV files write "
+             "floats with a decimal point (3.0). Format 2: measures "
              "of the dialogue without player names, with a `player` column "
              "(`client_leads_share` became `leads_share` with player `client`); the "
              "dialogue's curves in their own table `dialogue_curves` (they were in `curves` "
@@ -165,7 +185,9 @@ def _head_lines(*, fmt: str, sessions: int, versions: tuple[str, str], with_text
         "# improv dataset",
         "",
         f"Dataset format {FORMAT_VERSION}, exported by improv {__version__} (analysis "
-        f"{versions[1]}) from {sessions} session(s). Sessions are named by the client's "
+        f"{versions[0]}, dialogue {versions[1]}: every measure in it is of these versions; "
+        "the curve tables do not repeat them in a column, and each Parquet file's metadata "
+        f"names them) from {sessions} session(s). Sessions are named by the client's "
         "pseudonym code and running number; dates are days in the practice's time zone. "
         + ("Player names are as entered and annotations carry their text (--with-text)."
            if with_text else "No file names, titles or free text; player names that are not "

@@ -24,8 +24,8 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["PER_WINDOW", "split_dialogue", "tidy_name", "dialogue_definition",
-           "curve_definition"]
+__all__ = ["PER_WINDOW", "DIALOGUE_CURVE_NAMES", "split_dialogue", "tidy_name",
+           "dialogue_definition", "curve_definition"]
 
 #: One window's value of each feature that is both a curve and a session value, and of a few
 #: curves whose definition does not say it is the window's (feature name or template ->
@@ -60,6 +60,20 @@ PER_WINDOW: dict[str, str] = {
                      "near-coincident onsets (within 250 ms)",
     "shared_pulse": "1 where both players have a clear pulse in the window at the same tempo "
                     "(or half, double), else 0",
+}
+
+#: (unit, definition) of the dialogue curves named apart (:data:`DIALOGUE_CURVE_NAMES`).
+_CURVE_DEFINITIONS: dict[str, tuple[str, str]] = {
+    "synchrony_tempo_bpm": (
+        "BPM", "the player's tempo in the window as the dialogue's synchrony analysis "
+        "estimates it, the input of shared_pulse, tempo_coupling_r and tempo_ratio_median: "
+        "the windowed tempo (analysis.tempo.tempo_curve) of the player's note or audio onsets "
+        "with the notes of a chord (within 50 ms of its first) taken as one onset, every onset "
+        "weighted alike; empty where that window's pulse is not clear. It is NOT the "
+        "player's tempo_bpm curve in table curves, which is computed from the player's onset "
+        "strength (MIDI notes weighted by velocity, or the recording's onset envelope) and "
+        "takes a pulsed window's tempo from its tracked beats: the two can differ in value "
+        "and in which windows are empty; use curves.tempo_bpm for a player's tempo"),
 }
 
 #: How the placeholders read in a definition of a tidy measure.
@@ -98,7 +112,15 @@ def _pattern(template: str, fill: dict[str, str]) -> re.Pattern:
     return re.compile("".join(out))
 
 
-def split_dialogue(name: str, pair: tuple[str, str]) -> tuple[str, str | None]:
+#: Tidy names of the dialogue's curves that differ from the feature's: the dialogue's
+#: per-player tempo (``{x}_tempo_bpm``, :func:`analysis.dialogue.synchrony.analyze_synchrony`)
+#: is another estimate than the player's ``tempo_bpm`` curve (table ``curves``), so it is
+#: named apart (dataset format 3).
+DIALOGUE_CURVE_NAMES: dict[str, str] = {"tempo_bpm": "synchrony_tempo_bpm"}
+
+
+def split_dialogue(name: str, pair: tuple[str, str], *,
+                   curve: bool = False) -> tuple[str, str | None]:
     """A pair's measure name as (tidy measure, the player it is about or None).
 
     Parameters
@@ -107,6 +129,8 @@ def split_dialogue(name: str, pair: tuple[str, str]) -> tuple[str, str | None]:
         As the analysis names it: ``client_imitates_therapist_per_min``, ``joint_share``.
     pair : (str, str)
         The pair's player names as the analysis has them.
+    curve : bool
+        A curve of the pair: named as :data:`DIALOGUE_CURVE_NAMES` says.
 
     Returns
     -------
@@ -119,7 +143,8 @@ def split_dialogue(name: str, pair: tuple[str, str]) -> tuple[str, str | None]:
     for rx, tidy, x in _pair_patterns(*pair):
         m = rx.fullmatch(name)
         if m:
-            return tidy.format(**m.groupdict()), x
+            measure = tidy.format(**m.groupdict())
+            return (DIALOGUE_CURVE_NAMES.get(measure, measure) if curve else measure), x
     return name, None
 
 
@@ -146,6 +171,8 @@ def dialogue_definition(measure: str, *, curve: bool = False) -> tuple[str, str]
     """(unit, definition) of a tidy dialogue measure (``leads_share``), the player read as
     "the player"; with ``curve`` the definition of one window's value. ``("", "")`` if
     unknown."""
+    if curve and measure in _CURVE_DEFINITIONS:
+        return _CURVE_DEFINITIONS[measure]
     found = _tidy_feature(measure)
     if found is None:
         return "", ""

@@ -171,9 +171,11 @@ def _curve_rows(result: dict):
                 yield d["name"], f"dialogue.{name}", t, v
 
 
-#: The curve CSV's columns: every row names its session and analysis version, so rows of
-#: several sessions (or of an older analysis) can be put together and told apart.
-CSV_HEADER = ("session_id", "analysis_version", "player", "curve", "t", "value")
+#: The curve CSV's columns: every row names its session and analysis version, and a row of
+#: the dialogue its dialogue version (empty in a player's rows), so rows of several sessions
+#: (or of an older analysis or dialogue analysis) can be put together and told apart.
+CSV_HEADER = ("session_id", "analysis_version", "dialogue_version", "player", "curve", "t",
+              "value")
 
 
 def _write_csv(result: dict, stream) -> int:
@@ -181,9 +183,11 @@ def _write_csv(result: dict, stream) -> int:
     w = csv.writer(stream, lineterminator="\n")
     w.writerow(CSV_HEADER)
     sid, version = result["session_id"], result.get("analysis_version", "")
+    dialogue_version = result.get("dialogue_version") or ""
     n = 0
     for player, curve, t, v in _curve_rows(result):
-        w.writerow([sid, version, player, curve, repr(float(t)) if t is not None else "",
+        w.writerow([sid, version, dialogue_version if curve.startswith("dialogue.") else "",
+                    player, curve, repr(float(t)) if t is not None else "",
                     "" if v is None or not math.isfinite(float(v)) else repr(float(v))])
         n += 1
     return n
@@ -228,8 +232,8 @@ def _progress_bar(enabled: bool):
               help="With --accept-roles: least confidence (0..1) of a suggestion to write.")
 @click.option("--json", "as_json", is_flag=True, help="Print summaries and curves as JSON.")
 @click.option("--csv", "as_csv", is_flag=True,
-              help="Print the curves as CSV (session_id,analysis_version,player,curve,t,value) "
-                   "instead of the tables.")
+              help="Print the curves as CSV (session_id,analysis_version,dialogue_version,"
+                   "player,curve,t,value) instead of the tables.")
 @click.option("--curves", "curves_file", type=PlainPath(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
 @click.option("--plot", "plot_file", type=PlainPath(dir_okay=False), metavar="FILE.png",
@@ -274,6 +278,10 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         result = analyze_session(store, session_id, players=_split(players), window=window, hop=hop,
                                  dialogue=dialogue, pair=_split(pair), use_cache=not no_cache,
                                  progress=progress)
+    if "dialogue" in result:  # the version of its dialogue analysis, beside analysis_version
+        from analysis.dialogue import DIALOGUE_VERSION
+
+        result["dialogue_version"] = DIALOGUE_VERSION
     if accept_roles:  # the library's, as the session page's "Add them as annotations"
         written = accept_dialogue_roles(store, result["session_id"], result.get("dialogue", []),
                                         min_confidence=min_confidence)

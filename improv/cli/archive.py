@@ -201,7 +201,10 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     sessions whose analysis is missing or out of date are listed without measures, and the
     dialogue tables need the dialogue analysis (--dialogue). Clients appear as their
     pseudonym codes; file names, titles and free text are left out unless --with-text is
-    given; demo sessions unless --include-demo is. docs/research.md describes the tables.
+    given; demo sessions unless --include-demo is. A session that cannot be read, or whose
+    recordings do not match their checksums, stops no other: it is listed (column problem)
+    without measures, and the command exits with status 1. docs/research.md describes the
+    tables.
     """
     from pathlib import Path
 
@@ -211,6 +214,11 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     require("pyarrow", what="improv export-dataset")
     out = export(app.store, Path(to), clients=list(clients), fmt=fmt, with_text=with_text,
                  include_demo=include_demo)
+    if out["problems"]:
+        n = len(out["problems"])
+        info(f"warning: {counted(n, 'session')} could not be exported with measures "
+             f"(unreadable or damaged recordings, listed below{' in problems' if as_json else ''}"
+             "; the column sessions.problem marks them): run 'improv sessions verify --all'")
     if out["not_analysed"]:
         n = len(out["not_analysed"])
         info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "
@@ -233,8 +241,12 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
                    + demos_left_out(r["demos_left_out"], verb="exports"))
         table([[name, n, file] for name, (n, file) in r["tables"].items()],
               ["TABLE", "ROWS", "FILE"])
+        if r["problems"]:  # by session ID, as analyze --all lists its failures
+            table([[p["session_id"], p["problem"], p["error"]] for p in r["problems"]],
+                  ["NOT EXPORTED", "PROBLEM", "REASON"])
 
     emit(out, as_json=as_json, human=human)
+    return 1 if out["problems"] else 0  # as analyze --all with a failed session
 
 
 COMMANDS = [export_dataset]

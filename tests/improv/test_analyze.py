@@ -286,10 +286,11 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--players", "client,drums", "--csv")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "session_id,analysis_version,player,curve,t,value"
+    assert lines[0] == "session_id,analysis_version,dialogue_version,player,curve,t,value"
     rows = [ln.split(",") for ln in lines[1:]]
-    assert {(s, ver) for s, ver, *_ in rows} == {(duet["id"], analysis.ANALYSIS_VERSION)}
-    assert {(p, c) for _, _, p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
+    assert {(s, ver, dv) for s, ver, dv, *_ in rows} == {(duet["id"], analysis.ANALYSIS_VERSION,
+                                                          "")}
+    assert {(p, c) for _, _, _, p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
                                                      ("drums", "audio.level_dbfs")}
     tempo = [float(v) for *_, c, _, v in rows if c == "midi.tempo_bpm" and v]
     assert np.median(tempo) == pytest.approx(120, rel=0.05)
@@ -298,7 +299,8 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--json", "--plot", png, "--curves", csv_file)
     assert r.exit_code == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert csv_file.read_text().startswith("session_id,analysis_version,player,curve,t,value\n")
+    assert csv_file.read_text().startswith(
+        "session_id,analysis_version,dialogue_version,player,curve,t,value\n")
     assert r.json()["players"]["therapist"]["status"] == "ok"
 
 
@@ -410,7 +412,8 @@ def test_three_second_session(run_cli, store, tmp_path):
     assert (tmp_path / "short.png").read_bytes()[:4] == b"\x89PNG"
     r = run_cli("analyze", sid, "--csv")
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[0] == "session_id,analysis_version,player,curve,t,value"
+    assert r.stdout.splitlines()[0] == ("session_id,analysis_version,dialogue_version,player,"
+                                        "curve,t,value")
 
 
 # ----------------------------------------------------------------------------- dialogue
@@ -655,5 +658,27 @@ def test_csv_leaves_a_window_without_a_pulse_empty():
     buf = io.StringIO()
     assert _write_csv(res, buf) == 3
     rows = buf.getvalue().splitlines()
-    assert rows[1] == "S,1.8.0,p,midi.tempo_bpm,3.0,120.0"
+    assert rows[1] == "S,1.8.0,,p,midi.tempo_bpm,3.0,120.0"
     assert rows[2].endswith(",4.0,") and rows[3].endswith(",5.0,")
+
+
+def test_analyze_json_and_csv_name_the_dialogue_version(run_cli, store):
+    """Review 29: dialogue rows of --csv carried only the analysis version, and --json had no
+    dialogue version: a change of DIALOGUE_VERSION alone (1.3 -> 1.7) could not be told apart.
+    """
+    import analysis
+    from analysis.dialogue import DIALOGUE_VERSION
+    from improv.demo import create_demo_session
+
+    sid = create_demo_session(store, duration=10.0)["id"]
+    r = run_cli("analyze", sid, "--dialogue", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert (data["analysis_version"], data["dialogue_version"]) == (
+        analysis.ANALYSIS_VERSION, DIALOGUE_VERSION)
+    assert "dialogue_version" not in run_cli("analyze", sid, "--json").json()
+    rows = [ln.split(",") for ln in run_cli("analyze", sid, "--dialogue",
+                                            "--csv").stdout.splitlines()[1:]]
+    dialogue = {(ver, dv) for _, ver, dv, _, curve, *_ in rows if curve.startswith("dialogue.")}
+    players = {dv for _, _, dv, _, curve, *_ in rows if not curve.startswith("dialogue.")}
+    assert dialogue == {(analysis.ANALYSIS_VERSION, DIALOGUE_VERSION)} and players <= {""}

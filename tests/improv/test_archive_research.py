@@ -56,7 +56,7 @@ def test_dialogue_measures_have_no_player_names_and_a_player_column(run_cli, sto
         assert r.exit_code == 0, r.stderr
         res[sid] = r.json()["dialogue"][0]
     out = _export(run_cli, tmp_path / "ds")
-    assert out["format_version"] == 2
+    assert out["format_version"] == 3
     dlg = pd.read_parquet(tmp_path / "ds" / "dialogue.parquet")
     c01, c02 = dlg[dlg.session == "C01-001"], dlg[dlg.session == "C02-001"]
 
@@ -94,7 +94,8 @@ def test_dialogue_measures_have_no_player_names_and_a_player_column(run_cli, sto
     want = res[first]["curves"]["client_imitates_therapist"]
     assert list(got.t) == want["times"] and set(got.unit) == {"1/min"}
     assert [None if pd.isna(v) else v for v in got.value] == want["values"]
-    tempo = dc[(dc.session == "C02-001") & (dc.player == "player1") & (dc.measure == "tempo_bpm")]
+    tempo = dc[(dc.session == "C02-001") & (dc.player == "player1")
+               & (dc.measure == "synchrony_tempo_bpm")]
     assert len(tempo) == len(res[other]["curves"]["Anna_tempo_bpm"]["times"])
     joint = dc[(dc.session == "C01-001") & (dc.measure == "joint")]
     assert len(joint) and joint.player.isna().all()
@@ -228,8 +229,8 @@ def test_session_key_stays_when_session_codes_renumber(run_cli, store, store_pat
     assert keys[0] not in after.index
     readme = (tmp_path / "b" / "README.md").read_text()
     assert "**Session codes can change between exports**" in readme
-    assert pq_format(tmp_path / "b" / "dialogue.parquet") == "2"
-    assert "Dataset format 2" in readme
+    assert pq_format(tmp_path / "b" / "dialogue.parquet") == "3"
+    assert "Dataset format 3" in readme
 
 
 def pq_format(path) -> str:

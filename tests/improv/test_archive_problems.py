@@ -1,0 +1,194 @@
+"""Review 29 (research path): a session that cannot be read, or whose recordings are damaged,
+stops no export and is never "current"; the export names the dialogue's own tempo curve apart
+and records the versions; CSV floats keep their type."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+pa = pytest.importorskip("pyarrow")
+
+
+def _duet(store, *, client: str, started=None) -> str:
+    """A MIDI duet of 12 s: the therapist answers the client 0.4 s later."""
+    players = ("client", "therapist")
+    w = store.create_session(client=client, players=list(players), started=started)
+    for i, player in enumerate(players):
+        w.add_midi_input(f"keys{i}", player=player)
+        for k in range(16):
+            t = 0.5 + k * 0.7 + i * 0.4
+            pitch = 60 + (k * 5) % 12
+            w.midi(t, player=player, port=f"keys{i}", data=bytes([0x90, pitch, 70 + k]))
+            w.midi(t + 0.3, player=player, port=f"keys{i}", data=bytes([0x80, pitch, 0]))
+    return w.finalize(duration_s=12.0)["id"]
+
+
+@pytest.fixture
+def three(run_cli, store):
+    """Three analysed duets of clients C01, C02, C03 (with their dialogue): their IDs."""
+    ids = [_duet(store, client=c) for c in ("C01", "C02", "C03")]
+    for sid in ids:
+        assert run_cli("analyze", sid, "--dialogue", "--json").exit_code == 0
+    return ids
+
+
+def _damage_midi(store, sid: str) -> None:
+    path = store.folder(sid) / "midi.tsv"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace("\t", "\t9", 1)
+    path.write_text("".join(lines))
+
+
+def test_one_unreadable_session_stops_no_export(run_cli, store, three, tmp_path):
+    """A truncated session.json and a session folder gone (the catalog still lists it) used
+    to stop the export with nothing written; now both are listed (problem 'unreadable'), the
+    others are exported with their measures, the command exits 1 (as analyze --all with a
+    failed session) and the warning names no client."""
+    bad, good, gone = three
+    p = store.folder(bad) / "session.json"
+    p.write_text(p.read_text()[: len(p.read_text()) // 2])
+    import shutil
+
+    shutil.rmtree(store.folder(gone))
+    to = tmp_path / "ds"
+    r = run_cli("export-dataset", "--to", str(to), "--json")
+    assert r.exit_code == 1, r.stderr
+    out = r.json()
+    assert [(p["session"], p["session_id"], p["problem"]) for p in out["problems"]] == [
+        ("C01-001", bad, "unreadable"), ("C03-001", gone, "unreadable")]
+    assert "not valid JSON" in out["problems"][0]["error"]
+    assert out["not_analysed"] == []
+    assert "2 sessions could not be exported with measures" in r.stderr
+    assert not any(c in r.stderr for c in ("C01", "C02", "C03"))
+    sessions = pd.read_parquet(to / "sessions.parquet").set_index("session")
+    assert list(sessions.index) == ["C01-001", "C02-001", "C03-001"]
+    assert list(sessions.problem.fillna("")) == ["unreadable", "", "unreadable"]
+    assert list(sessions.analysed) == [False, True, False]
+    assert sessions.date["C01-001"] == sessions.date["C02-001"]  # from the catalog
+    summaries = pd.read_parquet(to / "summaries.parquet")
+    assert set(summaries.session) == {"C02-001"}
+
+    # the human output lists them by session ID, as analyze --all lists its failures
+    r = run_cli("export-dataset", "--to", str(tmp_path / "ds2"))
+    assert r.exit_code == 1
+    assert "NOT EXPORTED" in r.stdout and bad in r.stdout and gone in r.stdout
+
+
+def test_a_damaged_recording_is_never_current_and_is_flagged_in_the_export(
+        run_cli, store, three, tmp_path):
+    """A midi.tsv changed after its analysis: the next analyze --all listed the session as
+    "skipped as current" and the export gave its old measures as analysed. Now the plan lists
+    it as failed (force or not) and the export marks it damaged, without measures."""
+    from improv.archive.batch import plan_batch
+
+    damaged, good, _ = three
+    _damage_midi(store, damaged)
+    for force in (False, True):
+        plan = plan_batch(store, dialogue=True, force=force)
+        assert [f["session_id"] for f in plan["failed"]] == [damaged]
+        assert "midi.tsv" in plan["failed"][0]["error"]
+        assert "does not match its checksum" in plan["failed"][0]["error"]
+        assert damaged not in plan["skipped"] and damaged not in [r["id"] for r in plan["todo"]]
+    assert good in plan_batch(store, dialogue=True)["skipped"]
+
+    r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json")
+    assert r.exit_code == 1
+    assert [(p["session"], p["problem"]) for p in r.json()["problems"]] == [
+        ("C01-001", "damaged")]
+    sessions = pd.read_csv(tmp_path / "ds" / "sessions.csv").set_index("session")
+    assert sessions.problem["C01-001"] == "damaged" and not sessions.analysed["C01-001"]
+    assert pd.isna(sessions.problem["C02-001"]) and sessions.analysed["C02-001"]
+    assert "C01-001" not in set(pd.read_csv(tmp_path / "ds" / "summaries.csv").session)
+    assert "C01-001" not in set(pd.read_csv(tmp_path / "ds" / "dialogue.csv").session)
+
+
+def test_an_audio_file_changed_after_the_manifest_is_checked(store):
+    """Audio is checked against its checksum only when it changed after the manifest was
+    written (hours of audio are not read on every run): a truncated WAV is found, an
+    untouched one is not read."""
+    from improv.archive.batch import damaged_files
+    from improv.demo import create_demo_session
+
+    sid = create_demo_session(store, duration=10.0)["id"]
+    session = store.session(sid)
+    wav = session.folder / session.manifest["audio"][0]["file"]
+    assert damaged_files(session) == []
+    calls = []
+    real = type(session).changed_files
+
+    def spy(self, files):
+        calls.append(list(files))
+        return real(self, files)
+
+    type(session).changed_files = spy
+    try:
+        damaged_files(session)
+    finally:
+        type(session).changed_files = real
+    assert calls == [["midi.tsv"]]  # the WAV was not read
+    data = wav.read_bytes()
+    wav.write_bytes(data[:1000])
+    later = time.time() + 5
+    os.utime(wav, (later, later))
+    assert damaged_files(store.session(sid)) == [session.manifest["audio"][0]["file"]]
+
+
+def test_the_dialogues_tempo_is_named_apart_and_versions_are_recorded(run_cli, three, tmp_path):
+    """Two different per-window tempos were both ``tempo_bpm`` (the player's in curves, the
+    synchrony analysis's own estimate in dialogue_curves); the latter is
+    ``synchrony_tempo_bpm``, defined as what it is. The analysis and dialogue versions are
+    columns of dialogue (one each) and in every Parquet file's metadata."""
+    import pyarrow.parquet as pq
+
+    import analysis
+    from analysis.dialogue import DIALOGUE_VERSION
+    from improv import __version__
+
+    to = tmp_path / "ds"
+    assert run_cli("export-dataset", "--to", str(to)).exit_code == 0
+    dc = pd.read_parquet(to / "dialogue_curves.parquet")
+    assert "tempo_bpm" not in set(dc.measure)
+    tempo = dc[dc.measure == "synchrony_tempo_bpm"]
+    assert set(tempo.player) == {"client", "therapist"} and set(tempo.unit) == {"BPM"}
+    readme = (to / "README.md").read_text()
+    row = next(x for x in readme.splitlines() if x.startswith("| synchrony_tempo_bpm |"))
+    assert "NOT the player's tempo_bpm curve in table curves" in row
+    assert "tempo_coupling_r" in row and "chord" in row
+    dlg = pd.read_parquet(to / "dialogue.parquet")
+    assert set(dlg.analysis_version) == {analysis.ANALYSIS_VERSION}
+    assert set(dlg.dialogue_version) == {DIALOGUE_VERSION}
+    for name in ("sessions", "curves", "dialogue_curves"):
+        meta = pq.read_schema(to / f"{name}.parquet").metadata
+        assert meta[b"improv.dataset_format"] == b"3"
+        assert meta[b"improv.analysis_version"] == analysis.ANALYSIS_VERSION.encode()
+        assert meta[b"improv.dialogue_version"] == DIALOGUE_VERSION.encode()
+        assert meta[b"improv.version"] == __version__.encode()
+
+
+def test_csv_floats_keep_their_type_and_not_applicable_is_null(run_cli, three, tmp_path):
+    """pyarrow wrote 3.0 as ``3``, so DuckDB's read_csv_auto (the README's loader) read ``t``
+    and ``not_recorded_s`` as integers; the status rows' source was '' where the dialogue's
+    pair measures have null."""
+    duckdb = pytest.importorskip("duckdb")
+    to = tmp_path / "ds"
+    assert run_cli("export-dataset", "--to", str(to), "--format", "csv").exit_code == 0
+    types = {(t, c): typ for t in ("dialogue_curves", "sessions", "curves") for c, typ, *_ in
+             duckdb.sql(f"describe select * from read_csv_auto('{to}/{t}.csv')").fetchall()}
+    assert types[("dialogue_curves", "t")] == "DOUBLE"
+    assert types[("sessions", "not_recorded_s")] == "DOUBLE"
+    assert types[("sessions", "duration_s")] == "DOUBLE"
+    assert types[("curves", "t")] == "DOUBLE"
+    first = (to / "sessions.csv").read_text().splitlines()[1]
+    assert ',"12.0",' in first  # pyarrow quotes text; readers still take it as a number
+    assert pd.read_csv(to / "dialogue_curves.csv").t.dtype == "float64"
+    summ = duckdb.sql(f"select source from read_csv_auto('{to}/summaries.csv') "
+                      "where measure = 'status'").fetchall()
+    assert (None,) in summ and ("",) not in summ
+    pq = tmp_path / "pq"
+    assert run_cli("export-dataset", "--to", str(pq)).exit_code == 0
+    s = pd.read_parquet(pq / "summaries.parquet")
+    assert s[s.measure == "status"].source.isna().any() and not (s.source == "").any()
