@@ -1,16 +1,63 @@
-"""``improv summary``: a session in a therapist's words (one short paragraph)."""
+"""``improv summary``: a session in a therapist's words, in the labelled parts of the web page
+(Session, each pair, Tempo and pulse, Dynamics, Your annotations)."""
 
 from __future__ import annotations
+
+import re
+import shutil
 
 import click
 
 from improv.cli.output import emit
 
+#: The narrowest and widest lines [characters] the summary is wrapped to: the terminal's width
+#: between these (a line much longer than 100 characters is hard to read back).
+MIN_WIDTH, MAX_WIDTH = 40, 100
+#: A number and the unit after it, kept on one line (the session page's rule, session.js).
+_UNIT = re.compile(r"(\d) (%|BPM|ms|s\b|dB)")
+#: How far the sentences are indented under their part's label [characters].
+INDENT = 2
+
+
+def summary_lines(groups: list[dict], *, width: int, bold: bool = False) -> list[str]:
+    """A summary's labelled parts (:func:`improv.reports.summary_text.summary_groups`) as
+    terminal lines: each part's label, its first ``brief`` sentences below it wrapped to
+    ``width`` and indented, its details (a pair's: alone, turn lengths, timing) as a second
+    paragraph led by "In detail:", a blank line between parts; ``bold``: the labels in bold
+    (terminal styles, which :func:`click.echo` leaves out where the output is no terminal).
+
+    Examples
+    --------
+    >>> groups = [{"label": "Session", "brief": 1, "sentences": [
+    ...     {"text": "The session lasted 1:30.", "measures": {}}]}]
+    >>> summary_lines(groups, width=40)
+    ['Session', '  The session lasted 1:30.']
+    """
+    lines: list[str] = []
+    pad = " " * INDENT
+    for g in groups:
+        n = g.get("brief", len(g["sentences"]))
+        paragraphs = [" ".join(s["text"] for s in g["sentences"][:n]),
+                      " ".join(s["text"] for s in g["sentences"][n:])]
+        if paragraphs[1]:
+            paragraphs[1] = "In detail: " + paragraphs[1]
+        if lines:
+            lines.append("")
+        lines.append(click.style(g["label"], bold=True) if bold else g["label"])
+        for text in filter(None, paragraphs):
+            # a number keeps its unit on its line ("62 %", "96 BPM"), as on the web page
+            kept = _UNIT.sub("\\1\u00a0\\2", text)
+            lines += [x.replace("\u00a0", " ") for x in click.wrap_text(
+                kept, width=width, initial_indent=pad, subsequent_indent=pad).splitlines()]
+    return lines
+
 
 def _human(res: dict, *, label: str) -> None:
+    columns = shutil.get_terminal_size(fallback=(88, 24)).columns
+    width = max(MIN_WIDTH, min(columns, MAX_WIDTH))
     click.echo(label)
     click.echo("")
-    click.echo(click.wrap_text(res["text"], width=88))
+    click.echo("\n".join(summary_lines(res["groups"], width=width, bold=True)))
 
 
 @click.command()
@@ -20,11 +67,13 @@ def _human(res: dict, *, label: str) -> None:
 @click.option("--no-cache", is_flag=True, help="Recompute the analysis even if it is cached.")
 @click.pass_obj
 def summary(app, session_id, as_json, no_cache):
-    """Describe a session in plain sentences: length, who played how much, together or alone,
-    who led, tempo, dynamics, markers and tags.
+    """Describe a session in plain sentences, in labelled parts: the session (length, who
+    played how much), each pair of players (together or alone, turns, who led, who took up
+    whose patterns), tempo, dynamics, markers and tags.
 
     Every sentence comes from a measure of `improv analyze` (with --json: each sentence and
-    the measures it used). The session is analysed first if it has not been.
+    the measures it used). The session is analysed first if it has not been. Lines are
+    wrapped to the terminal's width (at most 100 characters).
     """
     from improv.reports.summary_text import session_summary
     from sessions.revisions import session_label

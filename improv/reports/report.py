@@ -22,7 +22,7 @@ from improv.reports.page import esc, html_page, img_tag, num_text
 from improv.reports.wording import everyone
 
 __all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "DIALOGUE_FIGURES",
-           "client_report_html", "leader_text", "session_report_html"]
+           "MAX_VALUE_COLUMNS", "client_report_html", "leader_text", "session_report_html"]
 
 
 def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
@@ -48,21 +48,43 @@ def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _measures_table(summary: dict[str, Any]) -> str:
-    """A summary as a table of every measure, by group in the web page's order (tempo,
-    density, …, the dialogue's groups, the analysis' own settings last), each group under its
-    title (a therapist's review: the tables opened with "Curves measured over 6 s", and the
-    dialogue's ended after 40 rows, before its asynchrony and imitation)."""
+#: Most value columns (inputs or pairs) one measures table of the appendix has, so that it
+#: fits an A4 page's width beside the labels and meanings; more start another table.
+MAX_VALUE_COLUMNS = 4
+
+
+def _measures_table(columns: list[tuple[str, dict[str, Any]]]) -> str:
+    """Summaries side by side as tables of every measure: a column per input (or pair), each
+    measure's label and meaning once, by group in the web page's order (tempo, density, …, the
+    dialogue's groups, the analysis' own settings last), each group under its title (a
+    therapist's review: the tables opened with "Curves measured over 6 s", and the dialogue's
+    ended after 40 rows, before its asynchrony and imitation; review 29: every input's table
+    said every label again). A measure an input does not have is "–"; more than
+    :data:`MAX_VALUE_COLUMNS` columns are spread over several tables.
+
+    Parameters
+    ----------
+    columns : list of (str, dict)
+        ``(heading, summary)`` for each column: the heading as shown (``client (MIDI)``), the
+        summary of :func:`improv.analyze.analyze_session` (a source's or a pair's).
+    """
     from improv.reports.labels import grouped, heading, meaning
 
-    rows = _measure_rows(summary)
-    trs = []
-    for title, keys in grouped(rows):
-        trs.append(f"<tr><th colspan=3 class=group>{esc(title)}</th></tr>")
-        trs += [f"<tr><td>{esc(heading(k))}</td><td class=num>{rows[k]}</td>"
-                f"<td class=small>{esc(meaning(k))}</td></tr>" for k in keys]
-    return ("<table><tr><th>measure</th><th>value</th><th>meaning</th></tr>"
-            + "".join(trs) + "</table>")
+    tables = []
+    for k in range(0, len(columns), MAX_VALUE_COLUMNS):
+        chunk = columns[k:k + MAX_VALUE_COLUMNS]
+        rows = [_measure_rows(summary) for _, summary in chunk]
+        keys = list(dict.fromkeys(key for r in rows for key in r))
+        trs = []
+        for title, group in grouped(keys):
+            trs.append(f"<tr><th colspan={len(chunk) + 2} class=group>{esc(title)}</th></tr>")
+            trs += [f"<tr><td>{esc(heading(key))}</td>"
+                    + "".join(f"<td class=num>{r.get(key, '–')}</td>" for r in rows)
+                    + f"<td class=small>{esc(meaning(key))}</td></tr>" for key in group]
+        tables.append("<table><tr><th>measure</th>"
+                      + "".join(f"<th>{esc(name)}</th>" for name, _ in chunk)
+                      + "<th>meaning</th></tr>" + "".join(trs) + "</table>")
+    return "".join(tables)
 
 
 #: Abbreviations and names of methods in the technical appendix, each written out once.
@@ -526,16 +548,19 @@ def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict
             "</td></tr>" for p in m["players"]]
     parts.append("<h3>Players and inputs</h3><table><tr><th>player</th><th>inputs</th></tr>"
                  + "".join(rows) + "</table>")
+    inputs = []
     for player, entry in res["players"].items():
         for source in _primary(entry):
             summ = entry["sources"][source]["summary"]
             status = summ.get("status")  # said only when something kept it from measuring
-            parts.append(f"<h3>{esc(player)} ({esc(input_name(source, list(entry['sources'])))})"
-                         f"{': ' + esc(status) if status and status != 'ok' else ''}</h3>"
-                         + _measures_table(summ))
-    for d in res.get("dialogue", []):
-        parts.append(f"<h3>Dialogue: {esc(' & '.join(d['pair']))}</h3><p class=small>"
-                     f"{esc(LEADER_METHOD)}</p>" + _measures_table(d["summary"]))
+            inputs.append((f"{player} ({input_name(source, list(entry['sources']))})"
+                           f"{': ' + status if status and status != 'ok' else ''}", summ))
+    if inputs:
+        parts.append("<h3>Measures of each input</h3>" + _measures_table(inputs))
+    pairs = [(" & ".join(d["pair"]), d["summary"]) for d in res.get("dialogue", [])]
+    if pairs:
+        parts.append(f"<h3>Dialogue: {'each pair' if len(pairs) > 1 else esc(pairs[0][0])}"
+                     f"</h3><p class=small>{esc(LEADER_METHOD)}</p>" + _measures_table(pairs))
     parts.append(dialogue_figure)
     if waiting:
         parts.append("<h3>Role suggestions waiting for review</h3><p class=small>Suggested by "

@@ -8,12 +8,13 @@ unclear are left out rather than guessed.
 
 :func:`summary_groups` works on an analysis result (:func:`improv.analyze.analyze_session`)
 and the session's annotations and gives the sentences in parts, each under a label a therapist
-scans for: *Session* (length, players, long silences), one part per pair named in its label
-(*client & therapist*: how much each played, together and alone, turns, who led, timing,
-imitation), *Tempo and pulse*, *Dynamics*, *Your annotations*. :func:`summary_sentences` is
-the same sentences in one list (the CLI's paragraph and ``--json``); :func:`session_summary`
-reads both from the store. The CLI (``improv summary``), the session page and the reports
-show the same sentences.
+scans for: *Session* (length, players, how much each played, long silences), one part per
+pair named in its label (*client & therapist*: together, turns, who led, imitation first, the
+part's ``brief``; then alone, turn lengths, timing, how soon patterns were taken up),
+*Tempo and pulse*, *Dynamics*, *Your annotations*. :func:`summary_sentences` is the same
+sentences in one list (``--json``); :func:`session_summary` reads both from the store. The CLI
+(``improv summary``, in the labelled parts), the session page (the details behind "More") and
+the reports show the same sentences.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ __all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summa
            "BEAT_LEVEL_TOL"]
 
 #: The shape of the summary as the web app keeps it in a session's cache (a new number: answers
-#: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`).
-SUMMARY_FORMAT = 2
+#: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`);
+#: 3: each part with ``brief`` (its first sentences that tell it in short), a player's share
+#: of the time said once.
+SUMMARY_FORMAT = 3
 #: The parts' labels (a pair's part is labelled with its players: ``client & therapist``).
 SESSION, TEMPO, DYNAMICS, ANNOTATIONS = ("Session", "Tempo and pulse", "Dynamics",
                                          "Your annotations")
@@ -132,26 +135,60 @@ def _length(result: dict[str, Any]) -> dict[str, Any]:
     return _sentence(f"The session lasted {_t(dur)} with {who}.", _m(duration_s=dur))
 
 
-def _pair_amounts(d: dict[str, Any]) -> list[dict[str, Any]]:
-    """How much each player of a pair played, and how much together or alone."""
-    out = []
-    s = d["summary"]
+def _own_shares(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """How much each player of a session of several played, said once for all players (a
+    player's share of the time is the same in every pair it is in: the pair's activity is the
+    player's own notes over the session, :func:`analysis.dialogue.activity.analyze_activity`),
+    so that a trio's pair parts do not say it twice. The sentence names every pair's measure
+    of it."""
+    shares: dict[str, float] = {}
+    used: dict[str, Any] = {}
+    for d in result.get("dialogue", []):
+        for p in d["pair"]:
+            v = d["summary"].get(f"{p}_active_share")
+            if v is None:
+                continue
+            shares.setdefault(p, v)
+            used[f"{d['name']}.{p}_active_share"] = v
+    if len(shares) < 2:
+        return []
+    said = [f"{p} for {_pct(v)}" for p, v in shares.items()]
+    first = said[0].replace(" for ", " played for ", 1) + " of the time"
+    if len(said) == 2:
+        text = f"{first} and {said[1]}."
+    else:
+        text = f"{first}, {', '.join(said[1:-1])} and {said[-1]}."
+    return [_sentence(text, used)]
+
+
+def _together(d: dict[str, Any]) -> dict[str, Any] | None:
+    """How much of the time the pair played together (the part's opening)."""
+    joint = d["summary"].get("joint_share")
+    if joint is None:
+        return None
+    return _sentence(f"They played together for {_pct(joint)} of the time.",
+                     {f"{d['name']}.joint_share": joint})
+
+
+def _apart(d: dict[str, Any], *, n_players: int) -> dict[str, Any] | None:
+    """How much each player of a pair played without the other, and how much neither played:
+    in a duet "alone" and "both were silent"; with more players "without" the other and
+    "neither of them played", as a third player may have played then."""
+    s, name = d["summary"], d["name"]
     a, b = d["pair"]
-    keys = {f"{d['name']}.{p}_active_share": s.get(f"{p}_active_share") for p in (a, b)}
-    if None not in keys.values():
-        sa, sb = keys.values()
-        out.append(_sentence(f"{a} played for {_pct(sa)} of the time and {b} for {_pct(sb)}.",
-                             keys))
-        joint, silent = s.get("joint_share"), s.get("silent_share")
-        solo_a, solo_b = s.get(f"{a}_solo_share"), s.get(f"{b}_solo_share")
-        if None not in (joint, silent, solo_a, solo_b):
-            out.append(_sentence(
-                f"They played together for {_pct(joint)} of the time; {a} played alone for "
-                f"{_pct(solo_a)}, {b} alone for {_pct(solo_b)}, and both were silent for "
-                f"{_pct(silent)}.",
-                {f"{d['name']}.joint_share": joint, f"{d['name']}.{a}_solo_share": solo_a,
-                 f"{d['name']}.{b}_solo_share": solo_b, f"{d['name']}.silent_share": silent}))
-    return out
+    solo_a, solo_b, silent = s.get(f"{a}_solo_share"), s.get(f"{b}_solo_share"), \
+        s.get("silent_share")
+    if None in (solo_a, solo_b, silent):
+        return None
+    used = {f"{name}.{a}_solo_share": solo_a, f"{name}.{b}_solo_share": solo_b,
+            f"{name}.silent_share": silent}
+    if n_players <= 2:
+        text = (f"{a} played alone for {_pct(solo_a)} of the time, {b} alone for "
+                f"{_pct(solo_b)}, and both were silent for {_pct(silent)}.")
+    else:
+        text = (f"{a} played without {b} for {_pct(solo_a)} of the time, {b} without {a} for "
+                f"{_pct(solo_b)}, and neither of them played for {_pct(silent)}.")
+    return _sentence(text, used)
 
 
 def _solo_amount(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -268,11 +305,13 @@ def _times(n: float) -> str:
     return {1: "once", 2: "twice"}.get(int(n), f"{int(n)} times")
 
 
-def _turns(d: dict[str, Any]) -> dict[str, Any] | None:
+def _turns(d: dict[str, Any], *, n_players: int = 2) -> dict[str, Any] | None:
     """Turn-taking in words: whether the playing passed from one player to the other
     (turns: solo stretches of a second or more, :data:`analysis.dialogue.activity.MIN_TURN`),
-    how often, and how long the turns were; for a duet that played together throughout,
-    that there was no turn-taking, not a turn change through a minute-long "overlap"."""
+    and how often (how long the turns were is :func:`_turn_lengths`); for a duet that played
+    together throughout, that there was no turn-taking, not a turn change through a
+    minute-long "overlap". With more than two players (``n_players``) a turn is playing
+    "without the other", not "alone": a third player may have played then."""
     s, name = d["summary"], d["name"]
     a, b = d["pair"]
     n, turns = s.get("floor_transfers"), {p: s.get(f"{p}_turns") for p in (a, b)}
@@ -282,29 +321,42 @@ def _turns(d: dict[str, Any]) -> dict[str, Any] | None:
     used = {f"{name}.floor_transfers": n, **{f"{name}.{p}_turns": v for p, v in turns.items()}}
     if n == 0:
         alone = [p for p in (a, b) if turns[p]]
+        duet = n_players <= 2
         if not alone:
-            return _sentence("They did not take turns: neither played alone for a second or "
+            return _sentence(f"They did not take turns: neither played "
+                             f"{'alone' if duet else 'without the other'} for a second or "
                              "more.", used)
-        return _sentence(f"They did not take turns: only {alone[0]} played alone "
+        other = b if alone[0] == a else a
+        return _sentence(f"They did not take turns: only {alone[0]} played "
+                         f"{'alone' if duet else f'without {other}'} "
                          f"({_times(turns[alone[0]])}).", used)
     if n == 1:
         text = "The playing passed from one to the other once"
     else:
-        text = f"They took turns: the playing passed from one to the other {_times(n)}"
+        text = f"They took turns: the playing passed between them {_times(n)}"
     rate = s.get("floor_transfers_per_min")
     if rate is not None and n >= 3:  # a rate of one or two changes says nothing more
         used[f"{name}.floor_transfers_per_min"] = rate
         text += f" ({rate:.1f} times a minute)"
-    lengths = []
-    for p in (a, b):
-        mean = s.get(f"{p}_turn_mean_s")
-        if mean is not None and turns[p]:
-            used[f"{name}.{p}_turn_mean_s"] = mean
-            lengths.append(f"{p}'s {'turn' if turns[p] == 1 else 'turns'} "
-                           f"{'lasted' if turns[p] == 1 else 'lasted on average'} {mean:.0f} s")
-    if lengths:
-        text += "; " + " and ".join(lengths)
     return _sentence(text + ".", used)
+
+
+def _turn_lengths(d: dict[str, Any]) -> dict[str, Any] | None:
+    """How long each player's turns lasted (a detail of :func:`_turns`), where the playing
+    passed between them at all."""
+    s, name = d["summary"], d["name"]
+    if not s.get("floor_transfers") or _turns(d) is None:
+        return None
+    used, lengths = {}, []
+    for p in d["pair"]:
+        mean, n = s.get(f"{p}_turn_mean_s"), s.get(f"{p}_turns")
+        if mean is not None and n:
+            used[f"{name}.{p}_turn_mean_s"] = mean
+            lengths.append(f"{p}'s {'turn' if n == 1 else 'turns'} "
+                           f"{'lasted' if n == 1 else 'lasted on average'} {mean:.0f} s")
+    if not lengths:
+        return None
+    return _sentence(" and ".join(lengths) + ".", used)
 
 
 def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
@@ -539,7 +591,7 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _imitation(d: dict[str, Any]) -> list[dict[str, Any]]:
     """One sentence per direction in which a player took up the other's patterns (episodes
-    that chance would rarely give, :mod:`analysis.dialogue.imitation`)."""
+    that chance would rarely give, :mod:`analysis.dialogue.imitation`): how often."""
     s, name = d["summary"], d["name"]
     out = []
     for x, y in (d["pair"], d["pair"][::-1]):
@@ -547,15 +599,27 @@ def _imitation(d: dict[str, Any]) -> list[dict[str, Any]]:
         n = s.get(f"{key}_count")
         if not n:
             continue
-        used = {f"{name}.{key}_count": n}
+        # how sure is said with the delay, a detail; here where no delay was measured
+        sure = (" (each a match that chance alone would rarely give)"
+                if s.get(f"{key}_lag_median_s") is None else "")
+        out.append(_sentence(f"{x} took up {y}'s rhythms or melodies {_times(n)}{sure}.",
+                             {f"{name}.{key}_count": n}))
+    return out
+
+
+def _imitation_lags(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """How long after the other a player took up their patterns (a detail of
+    :func:`_imitation`), per direction with a measured delay."""
+    s, name = d["summary"], d["name"]
+    out = []
+    for x, y in (d["pair"], d["pair"][::-1]):
+        key = f"{x}_imitates_{y}"
         lag = s.get(f"{key}_lag_median_s")
-        when = ""
-        if lag is not None:
-            used[f"{name}.{key}_lag_median_s"] = lag
-            when = f", about {lag:.1f} s after {y} had played them"
-        times = {1: "once", 2: "twice"}.get(int(n), f"{int(n)} times")
-        out.append(_sentence(f"{x} took up {y}'s rhythms or melodies {times}{when} (each a "
-                             "match that chance alone would rarely give).", used))
+        if not s.get(f"{key}_count") or lag is None:
+            continue
+        out.append(_sentence(f"{x} took up {y}'s patterns typically about {lag:.1f} s after "
+                             f"{y} had played them, each time a match that chance alone would "
+                             "rarely give.", {f"{name}.{key}_lag_median_s": lag}))
     return out
 
 
@@ -573,15 +637,23 @@ def _named(sentence: dict[str, Any], pair: Sequence[str]) -> dict[str, Any]:
     return _sentence(text, sentence["measures"])
 
 
-def _pair_part(d: dict[str, Any]) -> dict[str, Any] | None:
-    """A pair's part: how much they played together or alone, turns, who led, timing and
-    imitation, labelled with the pair (``client & therapist``); None if nothing is told."""
-    said = [*_pair_amounts(d),
-            *[x for x in (_turns(d), _leader(d), _synchrony(d)) if x], *_imitation(d)]
+def _pair_part(d: dict[str, Any], *, n_players: int = 2) -> dict[str, Any] | None:
+    """A pair's part, labelled with the pair (``client & therapist``); None if nothing is told.
+
+    The part opens with what tells a therapist most, in a few short sentences (``brief``:
+    how many): how much they played together, whether they took turns, who led, who took up
+    the other's patterns. The details follow: how much each played without the other, how
+    long the turns were, the timing of notes played at once, how soon patterns were taken up.
+    What each player played of the whole session is said once, under :data:`SESSION`."""
+    brief = [x for x in (_together(d), _turns(d, n_players=n_players), _leader(d)) if x] \
+        + _imitation(d)
+    more = [x for x in (_apart(d, n_players=n_players), _turn_lengths(d), _synchrony(d))
+            if x] + _imitation_lags(d)
+    said = brief + more
     if not said:
         return None
     said[0] = _named(said[0], d["pair"])
-    return {"label": " & ".join(d["pair"]), "sentences": said}
+    return {"label": " & ".join(d["pair"]), "sentences": said, "brief": len(brief) or len(said)}
 
 
 def summary_groups(result: dict[str, Any], *,
@@ -599,15 +671,18 @@ def summary_groups(result: dict[str, Any], *,
     Returns
     -------
     list of dict
-        ``{"label": str, "sentences": [{"text": str, "measures": {name: value}}, ...]}`` in
-        reading order, parts without a sentence left out: :data:`SESSION` (length and players,
-        a player with nothing to measure, how much the one player of a solo played, long
-        silences), then one part per pair labelled ``a & b`` (how much each played and
-        together or alone, turn-taking, who led, synchrony, who took up the other's patterns;
-        its first sentence names both players, never "They"), :data:`TEMPO` (each player's
-        tempo, and another input's tempo that counts the same pulse at another beat level,
-        :func:`beat_level_sentences`), :data:`DYNAMICS`, and :data:`ANNOTATIONS` (markers,
-        role suggestions waiting for review, tags).
+        ``{"label": str, "sentences": [{"text": str, "measures": {name: value}}, ...],
+        "brief": int}`` in reading order, parts without a sentence left out; ``brief``: how
+        many of the part's first sentences tell it in short (the session page shows the rest
+        behind "More"; all of a part but a pair's). :data:`SESSION` (length and players,
+        a player with nothing to measure, how much each player played, once however many
+        pairs it is in, long silences), then one part per pair labelled ``a & b`` (first:
+        together, turn-taking, who led, who took up the other's patterns; then the details:
+        how much each played without the other, turn lengths, synchrony, how soon patterns
+        were taken up; its first sentence names both players, never "They"), :data:`TEMPO`
+        (each player's tempo, and another input's tempo that counts the same pulse at another
+        beat level, :func:`beat_level_sentences`), :data:`DYNAMICS`, and :data:`ANNOTATIONS`
+        (markers, role suggestions waiting for review, tags).
 
     Examples
     --------
@@ -632,12 +707,15 @@ def summary_groups(result: dict[str, Any], *,
                               *beat_level_sentences(player, entry)) if s]
         said = _dynamics(player, src, res["summary"])
         dynamics += [said] if said else []
-    session += [*_solo_amount(result), *_silences(result)]
-    pairs = [part for part in map(_pair_part, result.get("dialogue", [])) if part]
+    session += [*_solo_amount(result), *_own_shares(result), *_silences(result)]
+    n_players = len(result.get("players", {}))
+    pairs = [part for part in (_pair_part(d, n_players=n_players)
+                               for d in result.get("dialogue", [])) if part]
     groups = [{"label": SESSION, "sentences": session}, *pairs,
               {"label": TEMPO, "sentences": tempo}, {"label": DYNAMICS, "sentences": dynamics},
               {"label": ANNOTATIONS, "sentences": _annotations(annotations)}]
-    return [g for g in groups if g["sentences"]]
+    return [{**g, "brief": g.get("brief", len(g["sentences"]))} for g in groups
+            if g["sentences"]]
 
 
 def summary_sentences(result: dict[str, Any], *,

@@ -151,8 +151,8 @@ def test_session_report_names_sources_and_pairs_in_words(store, course):
     from improv.reports.report import APPENDIX
 
     measures = text.split(APPENDIX)[1]
-    assert "<h3>client (MIDI)</h3>" in measures  # no "(midi): ok"
-    assert "(midi)" not in measures and ": ok</h3>" not in measures
+    assert "<th>client (MIDI)</th>" in measures  # no "(midi): ok"
+    assert "(midi)" not in measures and ": ok</th>" not in measures
     dialogue = measures.split("<h3>Dialogue: client &amp; therapist</h3>")[1]
     assert "|" not in re.sub(r"<img[^>]*>", "", text.split("<h2>Measures</h2>")[1])
     # the dialogue's measures are explained as the players' are

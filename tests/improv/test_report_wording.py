@@ -46,16 +46,18 @@ def test_the_report_says_the_pulse_in_plain_words(store, demo):
     assert client["midi"]["summary"]["pulse"] == "intermittent"  # the analysis' own term
     html = session_report_html(store, demo)
     measures = _measures(html)
-    midi = measures.split("<h3>client (MIDI)</h3>")[1].split("<h3>")[0]
-    value, meaning = _row(midi, "Pulse")
+    table = measures.split("<h3>Measures of each input</h3>")[1].split("<h3>")[0]
+    columns = re.findall(r"<th>(.*?)</th>", table.split("</tr>")[0])
+    cells = _row(table, "Pulse")
+    assert len(cells) == len(columns) - 1 == 5  # four inputs and the meaning
+    value, meaning = cells[columns.index("client (MIDI)") - 1], cells[-1]
     assert value == "much of the time"  # the MIDI pulse in 59 % of the windows with playing
     # the meaning says the values in the same words, not the analysis' labels
     assert "“only at times”" in meaning and "“clear and steady”" in meaning
     # no analysis label is printed anywhere in the report as a value or in a meaning
     for term in ("intermittent", ">rare<", ">clear<", ">none<"):
         assert term not in html, term
-    pulses = re.findall(r"<tr><td>Pulse</td><td class=num>(.*?)</td>", measures)
-    assert len(pulses) == 4
+    pulses = cells[:-1]
     assert set(pulses) <= set(WORDS["pulse"].values()) | {MOSTLY_PULSED, OFTEN_PULSED}
 
 
@@ -78,7 +80,7 @@ def test_the_report_says_the_microphone_counts_the_same_pulse_at_half_the_tempo(
     assert tempo.count(said) == 1 and summary.count(said) == 1, summary
     # right after the client's tempo, before the dynamics; the therapist's two inputs agree
     assert tempo.index("around 96 BPM.") < tempo.index(said)
-    assert summary.index(said) < summary.index("<b>Dynamics:</b> Client played moderately")
+    assert summary.index(said) < summary.index("<b>Dynamics:</b> Client played ")
     assert "therapist&#x27;s beat" not in summary and summary.count("counts") == 1
 
 
@@ -147,7 +149,7 @@ def test_the_measures_tables_are_grouped_with_the_settings_last_and_nothing_cut(
     assert tables
     order = list(GROUP_TITLES.values())
     for table in tables:
-        titles = re.findall(r"<th colspan=3 class=group>(.*?)</th>", table)
+        titles = re.findall(r"<th colspan=\d+ class=group>(.*?)</th>", table)
         assert titles and titles == sorted(titles, key=order.index), titles
         rows = re.findall(r"<tr><(td|th)[^>]*>(.*?)</t[dh]>", table)
         if "Analysis" in titles:  # the settings are the last rows

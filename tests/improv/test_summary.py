@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from improv.analyze import analyze_session
-from improv.reports.summary_text import session_summary, silent_stretches, summary_sentences
+from improv.reports.summary_text import (
+    session_summary,
+    silent_stretches,
+    summary_groups,
+    summary_sentences,
+)
 from sessions.annotation_edits import add_annotation
 from sessions.importer import import_files
 from tests.sessions.helpers import import_half_duet, write_midi
@@ -237,9 +242,14 @@ def test_imitation_is_told_with_its_count_and_delay(store):
     lag = d["summary"]["therapist_imitates_client_lag_median_s"]
     assert n >= 3, d["summary"]
     said = [s for s in summary_sentences(result) if "took up" in s["text"]]
+    # how often among the pair's first sentences, how soon (and how sure) among its details
     assert [s["text"] for s in said if s["text"].startswith("Therapist")] == [
-        f"Therapist took up client's rhythms or melodies {n} times, about {lag:.1f} s after "
-        "client had played them (each a match that chance alone would rarely give)."]
+        f"Therapist took up client's rhythms or melodies {n} times.",
+        f"Therapist took up client's patterns typically about {lag:.1f} s after client had "
+        "played them, each time a match that chance alone would rarely give."]
+    (part,) = [g for g in summary_groups(result) if g["label"] == "client & therapist"]
+    texts = [s["text"] for s in part["sentences"]]
+    assert texts.index(said[0]["text"]) < part["brief"] <= texts.index(said[1]["text"])
     values = _values(result)
     for s in said:
         assert all(values[k] == v for k, v in s["measures"].items())
@@ -343,12 +353,10 @@ def test_together_and_shared_leaders_say_the_shares_too():
      "They did not take turns: only A played alone (3 times)."),
     ({"floor_transfers": 1.0, "floor_transfers_per_min": 0.3, "A_turns": 1.0, "B_turns": 1.0,
       "A_turn_mean_s": 201.0, "B_turn_mean_s": 3.0},
-     "The playing passed from one to the other once; A's turn lasted 201 s and B's turn "
-     "lasted 3 s."),
+     "The playing passed from one to the other once."),
     ({"floor_transfers": 9.0, "floor_transfers_per_min": 6.0, "A_turns": 5.0, "B_turns": 5.0,
       "A_turn_mean_s": 2.2, "B_turn_mean_s": 3.6},
-     "They took turns: the playing passed from one to the other 9 times (6.0 times a minute); "
-     "A's turns lasted on average 2 s and B's turns lasted on average 4 s."),
+     "They took turns: the playing passed between them 9 times (6.0 times a minute)."),
 ])
 def test_turn_taking_is_said_as_what_happened(summary, expected):
     """Review 27, finding 25: the report's "Overlap (mean) 94.56 s" and "turn length 0.01 s"
@@ -360,6 +368,26 @@ def test_turn_taking_is_said_as_what_happened(summary, expected):
     assert s["measures"]["A|B.floor_transfers"] == summary["floor_transfers"]
     # one of them did not play: nothing passed between them, nothing is said
     assert _turns(_pair(A_active_share=0.9, B_active_share=0.0, **summary)) is None
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ({"floor_transfers": 0.0, "A_turns": 3.0, "B_turns": 0.0, "A_turn_mean_s": 4.0}, None),
+    ({"floor_transfers": 1.0, "A_turns": 1.0, "B_turns": 1.0, "A_turn_mean_s": 201.0,
+      "B_turn_mean_s": 3.0}, "A's turn lasted 201 s and B's turn lasted 3 s."),
+    ({"floor_transfers": 9.0, "A_turns": 5.0, "B_turns": 5.0, "A_turn_mean_s": 2.2,
+      "B_turn_mean_s": 3.6},
+     "A's turns lasted on average 2 s and B's turns lasted on average 4 s."),
+])
+def test_turn_lengths_are_a_detail_said_only_where_the_playing_passed(summary, expected):
+    """How long the turns were is a detail of the pair's part, apart from whether they took
+    turns; a duet that did not take turns has no turn lengths to tell."""
+    from improv.reports.summary_text import _turn_lengths
+
+    s = _turn_lengths(_pair(A_active_share=0.9, B_active_share=0.9, **summary))
+    assert (s and s["text"]) == expected
+    if s:
+        assert set(s["measures"]) == {"A|B.A_turn_mean_s", "A|B.B_turn_mean_s"}
+    assert _turn_lengths(_pair(A_active_share=0.9, B_active_share=0.0, **summary)) is None
 
 
 def test_too_little_playing_gets_no_tempo_sentence():

@@ -856,27 +856,38 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
 
 // The plain summary (improv.reports.summary_text.summary_groups) as a list of its labelled
 // parts: "Session", one per pair ("client & therapist"), "Tempo and pulse", "Dynamics", "Your
-// annotations"; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms"). A list taller
-// than a third of the window shows the first parts that fit (at least one) and the rest behind
-// "More", which names them; opened, it stays open when the summary is said again.
+// annotations"; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms"). A part shows its
+// first `brief` sentences; its details (a pair's: alone, turn lengths, timing) are behind "More".
+// So are the parts below a third of the window (at least one part is shown); "More" names them
+// ("More: details, Dynamics, …"); opened, it stays open when the summary is said again.
 function showSummary(box, groups) {
-  const parts = groups.map((g) => [h('dt', {}, g.label), h('dd', {},
-    g.sentences.map((x) => [h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2')), ' ']))]);
+  const said = (xs) => xs.map((x) => [h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2')), ' ']);
+  const details = [];
+  const parts = groups.map((g) => {
+    const n = g.brief ?? g.sentences.length;
+    const extra = n < g.sentences.length ? h('span', { class: 'summary-detail' }, said(g.sentences.slice(n))) : null;
+    if (extra) details.push(extra);
+    return [h('dt', {}, g.label), h('dd', {}, said(g.sentences.slice(0, n)), extra)];
+  });
   const list = h('dl', { class: 'summary-list' }, parts);
   box.replaceChildren(list);
+  details.forEach((el) => { el.hidden = true; });
   const room = window.innerHeight / 3;
   const top = list.getBoundingClientRect().top;
-  if (list.getBoundingClientRect().height <= room) return;
-  const line = parseFloat(getComputedStyle(list).lineHeight) || 24; // the line "More" takes
-  let shown = 1;
-  while (shown < parts.length && parts[shown][1].getBoundingClientRect().bottom - top <= room - line) shown += 1;
+  let shown = parts.length;
+  if (list.getBoundingClientRect().height > room) {
+    const line = parseFloat(getComputedStyle(list).lineHeight) || 24; // the line "More" takes
+    shown = 1;
+    while (shown < parts.length && parts[shown][1].getBoundingClientRect().bottom - top <= room - line) shown += 1;
+  }
   const rest = parts.slice(shown);
-  if (!rest.length) return;
-  const names = `More: ${rest.map(([dt]) => dt.textContent).join(', ')}`;
+  if (!rest.length && !details.length) return;
+  const names = `More: ${[...(details.length ? ['details'] : []), ...rest.map(([dt]) => dt.textContent)].join(', ')}`;
   const more = h('button', { type: 'button', class: 'link summary-more', 'aria-controls': 'summary', onclick: () => fold(box.dataset.open !== '1') }, names);
   function fold(open) {
     box.dataset.open = open ? '1' : '';
     rest.forEach(([dt, dd]) => { dt.hidden = !open; dd.hidden = !open; });
+    details.forEach((el) => { el.hidden = !open; });
     more.textContent = open ? 'Less' : names;
     more.setAttribute('aria-expanded', String(open));
   }

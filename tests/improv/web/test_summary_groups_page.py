@@ -5,6 +5,8 @@ taller than a third of the window the first parts with "More" naming the rest.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,7 +49,11 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     expect(labels.first).to_be_visible()
     hidden = [labels.nth(k).inner_text() for k in range(7) if not labels.nth(k).is_visible()]
     assert hidden and "Session" not in hidden and "Your annotations" in hidden
-    assert more.inner_text() == "More: " + ", ".join(hidden)
+    # the pairs' details (review 29) are behind More too, named first
+    assert more.inner_text() == "More: " + ", ".join(["details", *hidden])
+    details = summary.locator(".summary-detail")
+    expect(details).to_have_count(3)
+    assert not any(details.nth(k).is_visible() for k in range(3))
     box = summary.bounding_box()
     assert box["height"] <= 768 / 3 + 4, box
     play = page.get_by_role("button", name="Play", exact=True)
@@ -57,6 +63,9 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     more.click()
     for k in range(7):
         expect(labels.nth(k)).to_be_visible()
+    for k in range(3):
+        expect(details.nth(k)).to_be_visible()
+        expect(details.nth(k)).to_contain_text("neither of them played for")
     less = page.get_by_role("button", name="Less")
     expect(less).to_have_attribute("aria-expanded", "true")
     # open stays open when the summary is said again (a marker counted)
@@ -67,5 +76,45 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     expect(page.get_by_role("button", name="Less")).to_be_visible()
     page.get_by_role("button", name="Less").click()
     expect(labels.last).to_be_hidden()
+    ctx.close()
+    assert not errors, errors
+
+
+def test_a_duets_pair_part_is_a_few_lines_with_its_details_behind_more(tmp_path, live_server,
+                                                                       browser):
+    """Review 29, finding 1: the demo duet's pair part filled 8 lines at 1024 px. Its first
+    sentences (together, turns, who led, imitation) are shown, at most 4 lines; the details
+    (alone, turn lengths, timing) open with More and close with Less."""
+    from improv.demo import create_demo_session
+
+    path = tmp_path / "store"
+    with Store(path) as store:
+        sid = create_demo_session(store)["id"]
+        analyze_session(store, sid, dialogue=True)
+    server = live_server(path)
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    page.wait_for_selector("#summary dl", timeout=60000)
+    summary = page.locator("#summary")
+    pair = summary.locator("dd").nth(1)
+    expect(summary.locator("dt").nth(1)).to_have_text("client & therapist")
+    expect(pair).to_contain_text("Client and therapist played together for")
+    detail = pair.locator(".summary-detail")
+    expect(detail).to_be_hidden()
+    line = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
+                         "'#summary dl')).lineHeight)")
+    assert pair.bounding_box()["height"] <= 4 * line + 2, (pair.bounding_box(), line)
+    more = page.get_by_role("button", name="More")
+    expect(more).to_have_text(re.compile(r"^More: details"))
+    shot(page, "summary-duet-1024")
+    more.click()
+    expect(detail).to_be_visible()
+    expect(detail).to_contain_text("Client played alone for")
+    page.get_by_role("button", name="Less", exact=True).click()
+    expect(detail).to_be_hidden()
     ctx.close()
     assert not errors, errors
