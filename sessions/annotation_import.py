@@ -21,6 +21,51 @@ from sessions.safeio import read_text
 #: Formats :func:`import_annotations` reads.
 FORMATS = ("elan", *interop.IMPORT_FORMATS)
 
+#: The clocks an annotation file's times can be on: the session's, or an audio input's own
+#: file (a recording imported with an offset starts ``t0`` seconds into the session).
+CLOCKS = ("session", "file")
+
+
+def clock_input(session, name: str | None):
+    """The audio input whose file a ``--clock file`` time is on: ``name``, or the session's
+    only one.
+
+    Raises
+    ------
+    sessions.errors.InvalidArgumentError
+        No such input, no audio input, or several and no ``name``.
+    """
+    from sessions.errors import InvalidArgumentError
+
+    if name is not None:
+        return session.audio_input(name)
+    inputs = session.audio_inputs()
+    if len(inputs) == 1:
+        return inputs[0]
+    if not inputs:
+        raise InvalidArgumentError(f"session {session.id} has no audio recording: the file "
+                                   "clock is that of an audio input", parameter="clock")
+    raise InvalidArgumentError(
+        f"session {session.id} has {len(inputs)} audio inputs "
+        f"({', '.join(a.name for a in inputs)}): name the one whose file the times are on "
+        "with --input", parameter="input")
+
+
+def _rate(inp) -> float:
+    return 1.0 + float(inp.drift_ppm or 0.0) * 1e-6
+
+
+def to_file_clock(t: float, inp) -> float:
+    """A session time [s] on the clock of ``inp``'s file (as :func:`improv.analyze.beats.
+    player_beats` with ``clock="file"``): ``(t - t0) · (1 + drift_ppm · 10⁻⁶)``."""
+    return (float(t) - float(inp.t0)) * _rate(inp)
+
+
+def to_session_clock(t: float, inp) -> float:
+    """A time [s] on ``inp``'s file's clock on the session clock (the inverse of
+    :func:`to_file_clock`)."""
+    return float(t) / _rate(inp) + float(inp.t0)
+
 
 
 def read_annotation_file(path: Path, *, fmt: str | None, players: list[str]
@@ -76,7 +121,8 @@ def new_annotations(items: list[dict[str, Any]], existing: list[dict[str, Any]]
 
 
 def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = None,
-                       by: str | None = None) -> tuple[list[dict[str, Any]], int]:
+                       by: str | None = None, clock: str = "session",
+                       input_name: str | None = None) -> tuple[list[dict[str, Any]], int]:
     """Import an annotation file into a session.
 
     Parameters
@@ -90,6 +136,13 @@ def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = 
         Default: from the file's name and first line (:func:`sessions.interop.guess_format`).
     by : str, optional
         Author code.
+    clock : {"session", "file"}
+        The file's times are seconds from the session's start, or from the start of an
+        audio input's file (a layer drawn over that recording in Sonic Visualiser or
+        Audacity): moved onto the session clock (:func:`to_session_clock`).
+    input_name : str, optional
+        With ``clock="file"``: the audio input (default: the session's only one,
+        :func:`clock_input`).
 
     Returns
     -------
@@ -103,8 +156,19 @@ def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = 
         added then).
     """
     path = Path(path)
+    from sessions.errors import InvalidArgumentError
+
+    if clock not in CLOCKS:
+        raise InvalidArgumentError(f"clock must be one of {', '.join(CLOCKS)}, got {clock!r}",
+                                   parameter="clock")
     session = store.session(session_id)
     items = read_annotation_file(path, fmt=fmt, players=session.players)
+    if clock == "file":
+        inp = clock_input(session, input_name)
+        for a in items:
+            a["t"] = round(to_session_clock(a["t"], inp), 6)
+            if a.get("end") is not None:
+                a["end"] = round(to_session_clock(a["end"], inp), 6)
     check_annotations(items, session, vocabulary.load(store.root), name=path.name)
     new = new_annotations(items, session.annotations())
     # one append and one refresh of the SMF markers and catalog for the whole file

@@ -307,6 +307,11 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
         raise SessionFormatError(f"Sonic Visualiser file cannot be read (a field of {longest} "
                                  f"characters; at most {SV_MAX_FIELD})")
     header = rows.pop(0) if all(c.strip() and not _is_number(c) for c in rows[0]) else None
+    if header is not None and not rows:  # "0:31.5,label" alone reads as a header
+        raise SessionFormatError(
+            f"the Sonic Visualiser file has one row ({sep.join(header)!r}), read as a header, "
+            "and no rows of annotations: nothing to import (times must be seconds, as Sonic "
+            "Visualiser writes them, not minutes:seconds)")
     t_col, d_col, label_col, is_end = _sv_columns(header, max((len(r) for r in rows),
                                                               default=0))
     out = []
@@ -369,8 +374,10 @@ def to_json(annotations: Iterable[dict[str, Any]]) -> str:
     return json.dumps(list(annotations), indent=2, ensure_ascii=False) + "\n"
 
 
-def _record(where: str, t: Any, end: Any, player: Any, tags: Any, text: Any) -> dict[str, Any]:
-    """One annotation to import from a CSV row or a JSON object, its types checked."""
+def _record(where: str, t: Any, end: Any, player: Any, tags: Any, text: Any, *,
+            by: Any = None, source: Any = None) -> dict[str, Any]:
+    """One annotation to import from a CSV row or a JSON object, its types checked; its
+    author (``by``) and ``source`` (``manual``, ``suggestion`` …) when the file has them."""
     try:
         start = _seconds(t)
         stop = None if end in (None, "") else _seconds(end)
@@ -382,17 +389,28 @@ def _record(where: str, t: Any, end: Any, player: Any, tags: Any, text: Any) -> 
                                  f"({start:g} s)")
     if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
         raise SessionFormatError(f"{where}: tags must be a list of words, got {tags!r}")
-    for name, value in (("player", player), ("text", text)):
+    for name, value in (("player", player), ("text", text), ("by", by), ("source", source)):
         if value is not None and not isinstance(value, str):
             raise SessionFormatError(f"{where}: {name} must be text, got {value!r}")
-    return {"t": start, "end": stop if stop is not None and stop > start else None,
-            "player": player or None, "tags": tags, "text": text or ""}
+    from sessions.annotation_log import SOURCES
+
+    if source and source not in SOURCES:
+        raise SessionFormatError(f"{where}: source must be one of {', '.join(SOURCES)}, got "
+                                 f"{source!r}")
+    out = {"t": start, "end": stop if stop is not None and stop > start else None,
+           "player": player or None, "tags": tags, "text": text or ""}
+    if by:
+        out["by"] = by
+    if source:
+        out["source"] = source
+    return out
 
 
 def from_csv(text: str) -> list[dict[str, Any]]:
     """Annotations from :func:`to_csv`'s format: a header row naming the columns (at least
-    ``t``; ``end``, ``player``, ``tags`` (``;``-separated) and ``text`` if present). Ids,
-    authors and times of the file are not kept: an import makes new annotations."""
+    ``t``; ``end``, ``player``, ``tags`` (``;``-separated), ``text``, ``by`` and ``source``
+    if present). The author and source (manual, suggestion …) are kept; ids and the file's
+    creation and edit times are not: an import makes new annotations."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     if "t" not in (reader.fieldnames or []):
         raise SessionFormatError(
@@ -402,13 +420,14 @@ def from_csv(text: str) -> list[dict[str, Any]]:
     for number, row in enumerate(reader, 2):
         tags = [x for x in (row.get("tags") or "").split(";") if x]
         out.append(_record(f"CSV line {number}", row["t"], row.get("end"), row.get("player"),
-                           tags, row.get("text")))
+                           tags, row.get("text"), by=row.get("by"), source=row.get("source")))
     return out
 
 
 def from_json(text: str) -> list[dict[str, Any]]:
     """Annotations from :func:`to_json`'s format: a list of objects with ``t`` and
-    optionally ``end``, ``player``, ``tags`` and ``text``; other fields are ignored."""
+    optionally ``end``, ``player``, ``tags``, ``text``, ``by`` and ``source`` (kept); other
+    fields (ids, times of creation and edits) are ignored."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -417,7 +436,7 @@ def from_json(text: str) -> list[dict[str, Any]]:
         raise SessionFormatError("expected a JSON list of annotations (objects with 't', "
                                  "'end', 'player', 'tags', 'text')")
     return [_record(f"JSON item {i}", a.get("t"), a.get("end"), a.get("player"),
-                    a.get("tags") or [], a.get("text"))
+                    a.get("tags") or [], a.get("text"), by=a.get("by"), source=a.get("source"))
             for i, a in enumerate(data, 1)]
 
 

@@ -260,14 +260,31 @@ FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "jso
                    "csv or json (everything, for import back or other programs).")
 @click.option("--to", "to", type=PlainPath(path_type=Path),
               help="File (default: standard output).")
+@click.option("--clock", type=Choice(["session", "file"]), default="session",
+              show_default=True,
+              help="With --format sv or audacity: times in seconds from session start, or "
+                   "from the start of an audio input's own file, to lay them over that "
+                   "recording (as 'improv beats export --clock file').")
+@click.option("--input", "input_name", metavar="NAME",
+              help="With --clock file: the audio input (default: the session's only one).")
 @click.pass_obj
-def export_(app, session_id, fmt, to):
-    """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON."""
+def export_(app, session_id, fmt, to, clock, input_name):
+    """Export annotations for Audacity, ELAN, Sonic Visualiser, or as CSV/JSON.
+
+    A recording imported with an offset starts later than the session: with --clock file the
+    Sonic Visualiser or Audacity labels are on that recording's own clock, as those programs
+    show it (annotations before the recording starts are left out, and counted).
+    """
     from improv.cli.params import new_output_file
     from sessions import interop
 
     if fmt == "elan" and to is None:
         raise click.UsageError("--format elan needs --to FILE.eaf")
+    if clock == "file" and fmt not in ("audacity", "sv"):
+        raise ParameterError("--clock file goes with --format sv or audacity (labels laid over "
+                             "a recording); CSV, JSON and ELAN are on the session clock")
+    if input_name is not None and clock != "file":
+        raise ParameterError("--input goes with --clock file")
     if to is not None:
         new_output_file(to, "--to")
     session = app.store.session(session_id)
@@ -282,15 +299,29 @@ def export_(app, session_id, fmt, to):
                  "shift a file later, so it shows that recording that much early against the "
                  "annotations")
         return
+    if clock == "file":
+        from sessions.annotation_import import clock_input, to_file_clock
+
+        inp = clock_input(session, input_name)
+        shifted = [{**a, "t": round(to_file_clock(a["t"], inp), 6),
+                    "end": (None if a.get("end") is None
+                            else round(to_file_clock(a["end"], inp), 6))} for a in items]
+        items = [a for a in shifted if a["t"] >= 0]
+        if len(items) < len(shifted):
+            n = len(shifted) - len(items)
+            info(f"note: {counted(n, 'annotation')} before "
+                 f"{inp.path.relative_to(session.folder).as_posix()} starts "
+                 f"{'is' if n == 1 else 'are'} left out")
     text = {"audacity": interop.to_audacity, "sv": interop.to_sonic_visualiser,
             "csv": interop.to_csv, "json": interop.to_json}[fmt](items)
-    if fmt in ("audacity", "sv"):  # laid over a recording, which may start later
+    if fmt in ("audacity", "sv") and clock == "session":  # laid over a recording
         for inp in session.audio_inputs():
             if abs(inp.t0) >= 0.0005:
                 where, off = (("into", "late") if inp.t0 > 0 else ("before", "early"))
                 info(f"note: {inp.path.relative_to(session.folder).as_posix()} starts "
                      f"{abs(inp.t0):.3f} s {where} the session; the times are on the session "
-                     f"clock, so over that recording alone they show that much {off}")
+                     f"clock, so over that recording alone they show that much {off} "
+                     "(--clock file puts them on that recording's clock)")
     if to is None:
         click.echo(text, nl=False)
     else:
@@ -298,6 +329,17 @@ def export_(app, session_id, fmt, to):
 
         atomic_write_bytes(to, text.encode("utf-8"))
         click.echo(f"wrote {counted(len(items), 'annotation')} to {to}")
+
+
+def _label_layer(path: Path, fmt: str | None) -> bool:
+    """Whether the file is one of labels drawn over a recording (Sonic Visualiser, Audacity),
+    not an export on the session clock (CSV, JSON, ELAN)."""
+    if fmt is None:
+        from sessions.interop import guess_format
+        from sessions.safeio import read_text
+
+        fmt = guess_format(path.name, read_text(path, what="annotation file"))
+    return fmt in ("sv", "audacity")
 
 
 @annotations.command("import")
@@ -308,18 +350,43 @@ def export_(app, session_id, fmt, to):
                    "file (.eaf is ELAN, .json this JSON export, .csv this "
                    "CSV export or else a Sonic Visualiser layer, otherwise Audacity labels).")
 @click.option("--by", metavar="CODE", help="Who imports them (a pseudonym code such as T01).")
+@click.option("--clock", type=Choice(["session", "file"]), default="session",
+              show_default=True,
+              help="The file's times are seconds from session start, or from the start of an "
+                   "audio input's own file (a layer drawn over that recording in Sonic "
+                   "Visualiser or Audacity).")
+@click.option("--input", "input_name", metavar="NAME",
+              help="With --clock file: the audio input (default: the session's only one).")
 @json_option
 @click.pass_obj
-def import_(app, session_id, file, fmt, by, as_json):
-    """Import Audacity labels, ELAN tiers, a Sonic Visualiser layer or a CSV/JSON export."""
+def import_(app, session_id, file, fmt, by, clock, input_name, as_json):
+    """Import Audacity labels, ELAN tiers, a Sonic Visualiser layer or a CSV/JSON export.
+
+    A layer drawn in Sonic Visualiser or Audacity over a recording that starts later than the
+    session (imported with an offset) has times on that recording's clock: give --clock file
+    to move them onto the session's.
+    """
     from sessions.annotation_import import import_annotations
 
-    added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by)
+    if input_name is not None and clock != "file":
+        raise ParameterError("--input goes with --clock file")
+    added, skipped = import_annotations(app.store, session_id, file, fmt=fmt, by=by,
+                                        clock=clock, input_name=input_name)
+    if clock == "session" and _label_layer(file, fmt):  # drawn over a recording, maybe
+        session = app.store.session(session_id)
+        for inp in session.audio_inputs():
+            if abs(inp.t0) >= 0.0005:
+                where = "into" if inp.t0 > 0 else "before"
+                info(f"note: {inp.path.relative_to(session.folder).as_posix()} starts "
+                     f"{abs(inp.t0):.3f} s {where} the session; the file's times were read "
+                     "on the session clock: for a layer drawn over that recording, import it "
+                     "with --clock file")
 
     def human(added):
         click.echo(f"imported {counted(len(added), 'annotation')}")
         if skipped:
-            info(f"skipped {skipped} the session has already (imported before?)")
+            info(f"skipped {counted(skipped, 'annotation')} the session already has "
+                 "(imported before?)")
 
     emit(added, as_json=as_json, human=human)
 

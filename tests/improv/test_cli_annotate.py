@@ -151,7 +151,7 @@ def test_export_import_audacity_and_search(run_cli, sid, tmp_path):
     assert [a["text"] for a in r.json()] == ["second"]  # "first" is there already
     r = run_cli("annotations", "import", sid, labels)  # the same file again: nothing twice
     assert r.exit_code == 0 and "imported 0 annotations" in r.stdout
-    assert "skipped 2 the session has already" in r.stderr
+    assert "skipped 2 annotations the session already has (imported before?)" in r.stderr
     assert len(run_cli("annotations", sid, "--json").json()) == 2
     found = run_cli("annotations", "search", "--tag", "tension", "--client", "C07", "--json").json()
     assert [(f["t"], f["end"], f["player"]) for f in found] == [(20.0, 25.5, "therapist")]
@@ -237,7 +237,8 @@ def test_label_exports_note_a_recording_that_does_not_start_with_the_session(run
         assert r.exit_code == 0, r.stderr
         assert r.stderr == ("note: audio/room.wav starts 1.500 s into the session; the times "
                             "are on the session clock, so over that recording alone they show "
-                            "that much late\n")
+                            "that much late (--clock file puts them on that recording's "
+                            "clock)\n")
         assert "2.000000" in r.stdout
     for fmt in ("csv", "json"):
         r = run_cli("annotations", "export", sid, "--format", fmt)
@@ -265,7 +266,7 @@ def test_label_exports_note_a_recording_that_started_before_the_session(run_cli,
     assert r.exit_code == 0, r.stderr
     assert r.stderr == ("note: audio/room.wav starts 0.250 s before the session; the times are "
                         "on the session clock, so over that recording alone they show that "
-                        "much early\n")
+                        "much early (--clock file puts them on that recording's clock)\n")
 
 
 def test_elan_export_warns_of_a_recording_that_starts_after_the_session(run_cli, tmp_path):
@@ -301,3 +302,78 @@ def test_the_listing_says_suggested_confirmed_and_edited_as_the_page_does(run_cl
                      corrected["id"]: "confirmed, edited", own["id"]: "edited 2 times"}
     line = next(x for x in out.splitlines() if x.startswith(confirmed["id"]))
     assert "leader · client, confirmed " in line and "edited" not in line
+
+
+def test_sv_layers_on_the_recordings_clock_round_trip(run_cli, tmp_path):
+    """Review 29: Sonic Visualiser layers ignored a recording's offset (beats export has
+    --clock file). Export with --clock file puts the marker at 2 s (session) at 0.5 s of
+    room.wav (starts 1.5 s in); a layer drawn over the WAV imported with --clock file lands on
+    the session clock; a plain import of such a layer says how to; the round trip gives the
+    annotation back (so nothing new is added)."""
+    from sessions.interop import from_sonic_visualiser
+
+    _, sid = _room_starts_late(run_cli, tmp_path)
+    r = run_cli("annotate", sid, "--at", "1", "before the recording")
+    assert r.exit_code == 0
+    r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file")
+    assert r.exit_code == 0, r.stderr
+    assert [(a["t"], a["text"]) for a in from_sonic_visualiser(r.stdout)] == [(0.5, "marker")]
+    assert "1 annotation before audio/room.wav starts is left out" in r.stderr
+    layer = tmp_path / "layer.csv"
+    layer.write_text(r.stdout)
+    r = run_cli("annotations", "import", sid, layer, "--clock", "file")
+    assert r.exit_code == 0, r.stderr
+    assert "imported 0 annotations" in r.stdout and "skipped 1 annotation " in r.stderr
+    drawn = _file(tmp_path / "drawn.csv", "1.000000000,snare on the WAV at 1 s\n")
+    r = run_cli("annotations", "import", sid, drawn, "--clock", "file", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [a["t"] for a in r.json()] == [2.5]
+    drawn2 = _file(tmp_path / "drawn2.csv", "3.000000000,plain import\n")
+    r = run_cli("annotations", "import", sid, drawn2, "--json")
+    assert r.exit_code == 0 and [a["t"] for a in r.json()] == [3.0]
+    assert "import it with --clock file" in r.stderr
+    for args in (("--format", "csv", "--clock", "file"), ("--format", "sv", "--input", "room")):
+        r = run_cli("annotations", "export", sid, *args)
+        assert r.exit_code != 0
+    r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file", "--input",
+                "nope")
+    assert r.exit_code != 0 and "no audio input 'nope'" in r.stderr
+
+
+def test_clock_file_needs_an_audio_recording(run_cli, sid, tmp_path):
+    r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file")
+    assert r.exit_code != 0 and "no audio recording" in r.stderr
+
+
+def test_json_and_csv_round_trip_keep_author_and_source(run_cli, store, tmp_path):
+    """Review 29: an import from improv's own JSON or CSV export made every annotation
+    ``by`` None and ``source`` import; a role suggestion lost that it was one."""
+    from sessions.annotation_edits import add_annotations
+
+    ids = []
+    for client in ("C01", "C02", "C03"):
+        w = store.create_session(client=client, players=["client"])
+        w.add_midi_input("k", player="client")
+        ids.append(w.finalize(duration_s=20.0)["id"])
+    add_annotations(store, ids[0], [{"t": 1.0, "text": "by hand"}], by="T01")
+    add_annotations(store, ids[0], [{"t": 3.0, "end": 6.0, "tags": ["autonomy:leader"],
+                                     "player": "client"}], by="analysis", source="suggestion")
+    for fmt, target in (("json", ids[1]), ("csv", ids[2])):
+        out = tmp_path / f"a.{fmt}"
+        assert run_cli("annotations", "export", ids[0], "--format", fmt, "--to",
+                       out).exit_code == 0
+        r = run_cli("annotations", "import", target, out, "--by", "T09")
+        assert r.exit_code == 0, r.stderr
+        got = sorted((a["t"], a["by"], a["source"]) for a in store.session(target).annotations())
+        assert got == [(1.0, "T01", "manual"), (3.0, "analysis", "suggestion")], fmt
+    bad = _file(tmp_path / "bad.json", '[{"t": 1, "source": "robot"}]')
+    r = run_cli("annotations", "import", ids[1], bad)
+    assert r.exit_code != 0 and "source must be one of" in r.stderr
+
+
+def test_a_one_row_sv_file_is_an_error_not_zero_imports(run_cli, sid, tmp_path):
+    """Review 29: '0:31.5,label' alone was read as a header: 'imported 0', status 0."""
+    for text in ("0:31.5,label\n", "time,label\n"):
+        r = run_cli("annotations", "import", sid, _file(tmp_path / "one.csv", text))
+        assert r.exit_code != 0
+        assert "read as a header, and no rows of annotations" in r.stderr
