@@ -236,3 +236,49 @@ def eq_horizon(k=None, *, c=None, kmax=16):
 
 ESTIMATORS |= {f"cumulative response, {k} beats": eq_horizon(k) for k in (2, 4, 8)}
 ESTIMATORS |= {"cumulative response, round(1 / sum) beats": eq_horizon(c=1.0)}
+
+
+def windowed_reference(ioi, *, half, past_gap=0, self_out=True, local_linear=False):
+    """Reference period per interval ``n`` from the intervals ``n - half .. n + half`` without
+    the ``past_gap`` just before ``n`` (the player's own timing that moved the asynchrony
+    ``A(n)``) and, with ``self_out``, without ``n`` itself: their median, or with
+    ``local_linear`` the level at ``n`` of a Huber-weighted straight line through them (a
+    reference that follows a ritardando or a drift, which a median of 31 does not: the
+    leaders who slowed from 0.55 to 1.0 s intervals under 90 ms delay read their own timing
+    as correction, session 29)."""
+    k = ioi.size
+    out = np.empty(k)
+    for n in range(k):
+        j = np.arange(max(0, n - half), min(k, n + half + 1))
+        j = j[~((j >= n - past_gap) & (j < n)) & ~((j == n) & self_out)]
+        if j.size < 3:
+            out[n] = np.median(ioi)
+        elif not local_linear:
+            out[n] = np.median(ioi[j])
+        else:
+            x, y, w = (j - n).astype(float), ioi[j], np.ones(j.size)
+            for _ in range(4):
+                sw = np.sqrt(w)
+                beta = np.linalg.lstsq(np.c_[sw, sw * x], sw * y, rcond=None)[0]
+                r = y - beta[0] - beta[1] * x
+                s = 1.4826 * np.median(np.abs(r)) + 1e-9
+                w = np.minimum(1.0, 1.5 * s / np.maximum(np.abs(r), 1e-12))
+            out[n] = beta[0]
+    return out
+
+
+def eq_windowed(**kw):
+    """The library's equations with each player's deviation from :func:`windowed_reference`."""
+    def eq(bp):
+        dev = np.vstack([bp.ioi[i] - windowed_reference(bp.ioi[i], **kw) for i in range(2)])
+        return C._equations(C.BeatPairs(bp.t, bp.asyn, dev, bp.run, bp.locking))
+    return eq
+
+
+ESTIMATORS |= {
+    f"median of 15 each side, past gap {g}, self {'out' if so else 'in'}":
+        eq_windowed(half=15, past_gap=g, self_out=so)
+    for g in (0, 3, 6) for so in (False, True)}
+ESTIMATORS |= {f"local linear, {h} each side, past gap {g}":
+               eq_windowed(half=h, past_gap=g, local_linear=True)
+               for g in (0, 3) for h in (10, 15)}
