@@ -1,5 +1,6 @@
-"""Sessions named as people type them: a part of the ID (``a76e``, ``20261206-1907``) or
-the client's code and the session's number as the lists show it (``C07/7`` for "Session 7")."""
+"""Sessions named as people type them: a part of the ID (``a76e``, ``20261206-1907``), the
+client's code and the session's number as the lists show it (``C07/7`` for "Session 7") or as
+``improv export-dataset`` codes it (``C07-007``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,34 @@ MIN_ID_PART = 4
 _SHOWN = 6
 
 
+def _export_code(given: str, rows: list[tuple[str, str | None, int | None]]) -> str | None:
+    """The session of a dataset export's code (``C07-002``: client code, running number of
+    three or more digits; ``none-001`` without a client), or None if ``given`` is not one.
+
+    Raises
+    ------
+    UnknownSessionError
+        The client is known but has no session of that number.
+    """
+    m = re.fullmatch(r"(.{1,32})-([0-9]{3,})", given)
+    if m is None:
+        return None
+    codes = sorted({c for _, c, _ in rows if c is not None})
+    code = match_name(m[1], codes)
+    if code not in codes:
+        if m[1] != "none" or not any(c is None for _, c, _ in rows):
+            return None
+        code = None
+    wanted = int(m[2])
+    hit = [sid for sid, c, n in rows if c == code and n == wanted]
+    if len(hit) != 1:
+        name = code or "sessions without a client code"
+        raise UnknownSessionError(
+            f"{given!r} names no session: {name} has no session {wanted} "
+            f"('improv sessions list{f' --client {code}' if code else ''}' shows them)")
+    return hit[0]
+
+
 def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int | None]]) -> str:
     """The session ID that ``given`` names, as a therapist types it.
 
@@ -28,7 +57,9 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
     :data:`MIN_ID_PART` characters from its start or its end (``20261206-1907``, ``a76e``;
     without regard to case) that only one session's ID has, or ``CLIENT/NUMBER`` (``C07/7``:
     the client's session as the lists name it, "Session 7"; the code matched as
-    :func:`match_name` does).
+    :func:`match_name` does), or the dataset export's session code ``CLIENT-NNN``
+    (``C07-007``, three or more digits; ``none-NNN`` for sessions without a client code) when
+    ``CLIENT`` is a client of the store.
 
     Parameters
     ----------
@@ -54,6 +85,8 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
     >>> rows = [("20261206-190740-a76e", "DEMO", 1), ("20261207-101500-3fa2", "C07", 7)]
     >>> match_session_id("A76E", rows), match_session_id("c07/7", rows)
     ('20261206-190740-a76e', '20261207-101500-3fa2')
+    >>> match_session_id("C07-007", rows)
+    '20261207-101500-3fa2'
     """
     rows = list(sessions)
     if not isinstance(given, str):
@@ -61,6 +94,9 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
     if valid_session_id(given):
         return given
     see = "see 'improv sessions list'"
+    coded = _export_code(given.strip(), rows)
+    if coded is not None:
+        return coded
     shaped = re.fullmatch(r"([A-Za-z0-9_.-]{1,32})/([^/]*)", given.strip())
     if shaped and shaped[1].strip("."):  # not a path such as ../x
         code, number = shaped[1], shaped[2]

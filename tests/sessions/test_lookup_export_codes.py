@@ -1,0 +1,35 @@
+"""Review 29: the dataset export's session codes (``C07-002``) name sessions on the command
+line as ``C07/2`` does."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions.errors import UnknownSessionError
+from sessions.lookup import match_session_id
+
+ROWS = [("20261206-190740-a76e", "C07", 1), ("20261207-101500-3fa2", "C07", 2),
+        ("20261208-101500-77aa", None, 1), ("20261209-101500-0001", "C08", 12)]
+
+
+@pytest.mark.parametrize("given, sid", [
+    ("C07-002", "20261207-101500-3fa2"), ("c07-001", "20261206-190740-a76e"),
+    ("C08-012", "20261209-101500-0001"), ("none-001", "20261208-101500-77aa"),
+    ("20261206-1907", "20261206-190740-a76e"),  # a part of an ID still reads as one
+])
+def test_export_codes_name_sessions(given, sid):
+    assert match_session_id(given, ROWS) == sid
+
+
+def test_an_export_code_of_a_missing_number_says_so():
+    with pytest.raises(UnknownSessionError, match="C07 has no session 9"):
+        match_session_id("C07-009", ROWS)
+
+
+def test_the_cli_takes_the_export_code(run_cli, store):
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("k", player="client")
+    sid = w.finalize(duration_s=5.0)["id"]
+    r = run_cli("sessions", "show", "C07-001", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["id"] == sid
