@@ -85,7 +85,8 @@ _F = Feature
 FEATURES: tuple[Feature, ...] = (
     # tempo and pulse
     _F("tempo_bpm", BOTH, "BPM", "tempo", "Tempo",
-       "global tempo; empty unless the pulse is clear", _TEMPO),
+       "global tempo; empty unless the pulse is clear, but for a recording shorter than one "
+       "window (pulse too short, tempo_source clip): the clip's tempo", _TEMPO),
     _F("tempo_bpm_tentative", SUMMARY, "BPM", "tempo", "Tempo (tentative)",
        "the tempo estimate where the pulse is not clear, from every window with or without a "
        "pulse (may be at a wrong metrical level, and outside the slowest..fastest of the "
@@ -117,8 +118,9 @@ FEATURES: tuple[Feature, ...] = (
        "fastest tempo of the windows with a clear pulse"),
     _F("pulse", SUMMARY, "", "tempo", "Pulse",
        "clear (pulse in 80 % of the windows with playing or more, its beats on one tempo), "
-       "intermittent, rare (under 10 %), none, or too short (less than one window of playing: "
-       "too little for a tempo)"),
+       "intermittent, rare (under 10 %), none, or too short (a recording shorter than one "
+       "window, whose tempo is the clip's if it has a clear one, or a player who played for "
+       "less than one window in all: no tempo)"),
     _F("tempo_stability", SUMMARY, "0-1", "tempo", "Tempo stability",
        "how steady the tempo stays over the session"),
     _F("tempo_source", SUMMARY, "", "tempo", "Tempo from",
@@ -269,7 +271,8 @@ FEATURES: tuple[Feature, ...] = (
     _F("leader_confidence", SUMMARY, "0-1", "dialogue-lead", "Leader (certainty)",
        "how sure the timing-based leader is (bootstrap)", _BGLS),
     _F("leader_basis", SUMMARY, "", "dialogue-lead", "Leader named by",
-       "what named the leader: timing, features, timing+features, conflict"),
+       "what named the leader: timing, features, timing+features, conflict, or none (neither "
+       "named one)"),
     _F("xcorr_leader", SUMMARY, "", "dialogue-lead", "Leader (by the music's changes)",
        "leader from the density/dynamics/register cross-correlation alone", _LEAD),
     _F("timing_leader", SUMMARY, "", "dialogue-lead", "Leader (by timing)",
@@ -287,9 +290,12 @@ FEATURES: tuple[Feature, ...] = (
     _F("{x}_alpha", BOTH, "0-1", "dialogue-lead", "{x} adapts (phase correction)",
        "phase-correction gain of {x}: share of the asynchrony {x} corrects per beat", _BGLS),
     _F("{x}_alpha_lo", SUMMARY, "0-1", "dialogue-lead", "{x} adapts (lower bound)",
-       "lower confidence bound of {x}'s phase-correction gain", _BGLS),
+       "lower confidence bound of {x}'s phase-correction gain; empty where the bootstrap gave "
+       "no interval although the gain itself was fitted (read such a gain as uncertain)",
+       _BGLS),
     _F("{x}_alpha_hi", SUMMARY, "0-1", "dialogue-lead", "{x} adapts (upper bound)",
-       "upper confidence bound of {x}'s phase-correction gain", _BGLS),
+       "upper confidence bound of {x}'s phase-correction gain; empty where the bootstrap gave "
+       "no interval (as the lower bound)", _BGLS),
     _F("{x}_leads_share", SUMMARY, "fraction", "dialogue-lead", "{x} leads",
        "share of windows in which {x} leads", _LEAD),
     _F("together_share", SUMMARY, "fraction", "dialogue-lead", "Moving together",

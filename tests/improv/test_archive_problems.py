@@ -192,3 +192,17 @@ def test_csv_floats_keep_their_type_and_not_applicable_is_null(run_cli, three, t
     assert run_cli("export-dataset", "--to", str(pq)).exit_code == 0
     s = pd.read_parquet(pq / "summaries.parquet")
     assert s[s.measure == "status"].source.isna().any() and not (s.source == "").any()
+
+
+def test_the_dictionary_matches_the_data_on_short_clips_leader_basis_and_alpha_bounds():
+    """Review 29: a clip shorter than one window has a tempo although its pulse is 'too
+    short'; leader_basis can be 'none'; alpha's bounds can be empty beside a fitted alpha. The
+    definitions the export's dictionary prints said none of it."""
+    from analysis.features import describe
+    from improv.archive.measures import dialogue_definition
+
+    assert "pulse too short, tempo_source clip" in describe("tempo_bpm")[1]
+    assert "whose tempo is the clip's" in describe("pulse")[1]
+    assert "or none" in dialogue_definition("leader_basis")[1]
+    for bound in ("alpha_lo", "alpha_hi"):
+        assert "empty where the bootstrap gave no interval" in dialogue_definition(bound)[1]
