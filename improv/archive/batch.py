@@ -51,7 +51,13 @@ _WHAT = "improv analyze --all"
 
 # ----------------------------------------------------------------------------- choosing
 def _audio_hours(row: dict) -> float:
+    """Hours of audio recordings (every input counted): what the analysis's cost scales with."""
     return float(row.get("duration_s") or 0.0) * int(row.get("audio_inputs") or 0) / 3600.0
+
+
+def _session_hours(row: dict) -> float:
+    """Hours of session, MIDI or audio (a MIDI archive has no hours of audio)."""
+    return float(row.get("duration_s") or 0.0) / 3600.0
 
 
 def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | None = None,
@@ -401,9 +407,11 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     Returns
     -------
     dict
-        ``done`` (``{session_id, duration_s, audio_hours}``), ``skipped`` (IDs: current),
+        ``done`` (``{session_id, duration_s, audio_hours, session_hours}``), ``skipped``
+        (IDs: current),
         ``failed`` (``{session_id, error}``), each oldest session first (not in the order the
-        workers finished), ``audio_hours``, ``seconds``, ``workers``,
+        workers finished), ``audio_hours`` (hours of audio recordings, every input counted),
+        ``session_hours`` (hours of the sessions analysed, MIDI too), ``seconds``, ``workers``,
         ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far),
         ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
         ``cluster_start_s`` (seconds to start or reach the cluster, included in ``seconds``)
@@ -418,7 +426,8 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
                       include_demo=include_demo)
     summary: dict[str, Any] = {"sessions": len(plan["todo"]) + len(plan["skipped"])
                                + len(plan["failed"]), "done": [], "skipped": plan["skipped"],
-                               "failed": plan["failed"], "audio_hours": 0.0, "seconds": 0.0,
+                               "failed": plan["failed"], "audio_hours": 0.0,
+                               "session_hours": 0.0, "seconds": 0.0,
                                "workers": 0, "worker_peak_rss_mb": {}, "worker_cpu_s": {},
                                "cluster_start_s": 0.0, "interrupted": False,
                                "demos_left_out": plan["demos_left_out"]}
@@ -480,6 +489,8 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
         summary[key].sort(key=lambda d: place.get(d["session_id"], len(place)))
     # the sessions stored (not those that failed, nor one whose count a Ctrl-C cut short)
     summary["audio_hours"] = sum(_audio_hours(rows[d["session_id"]]) for d in summary["done"])
+    summary["session_hours"] = sum(_session_hours(rows[d["session_id"]])
+                                   for d in summary["done"])
     summary["seconds"] = time.monotonic() - t_start
     return summary
 
@@ -498,4 +509,5 @@ def _collect(store, fut, row: dict, summary: dict, store_analysis) -> None:
     with _sigint_deferred():  # stored and counted, or neither
         store_analysis(store, out["computed"])
         summary["done"].append({"session_id": sid, "duration_s": row.get("duration_s"),
-                                "audio_hours": round(_audio_hours(row), 6)})
+                                "audio_hours": round(_audio_hours(row), 6),
+                                "session_hours": round(_session_hours(row), 6)})

@@ -143,8 +143,9 @@ def _human_summary(s: dict, *, clients=(), since=None) -> None:
     if nothing:
         click.echo(nothing)
         return
-    click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['audio_hours']:.2f} h of "
-               f"audio) in {s['seconds']:.1f} s on {counted(s['workers'], 'worker')}; "
+    click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['session_hours']:.2f} h of "
+               f"sessions, {s['audio_hours']:.2f} h of audio) in {s['seconds']:.1f} s on "
+               f"{counted(s['workers'], 'worker')}; "
                f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed"
                + demos_left_out(s["demos_left_out"], verb="analyses"))
     if s["failed"]:

@@ -206,3 +206,17 @@ def test_the_dictionary_matches_the_data_on_short_clips_leader_basis_and_alpha_b
     assert "or none" in dialogue_definition("leader_basis")[1]
     for bound in ("alpha_lo", "alpha_hi"):
         assert "empty where the bootstrap gave no interval" in dialogue_definition(bound)[1]
+
+
+def test_the_batch_summary_gives_hours_of_sessions_beside_hours_of_audio(capsys):
+    """Review 29: two 1:43 MIDI sessions read 'analysed 2 sessions (0.00 h of audio)'."""
+    from improv.archive.batch import _session_hours
+    from improv.cli.archive import _human_summary
+
+    rows = [{"duration_s": 103.0, "audio_inputs": 0}] * 2
+    s = {"done": [{"session_id": "a"}, {"session_id": "b"}], "skipped": [], "failed": [],
+         "interrupted": False, "audio_hours": 0.0, "seconds": 9.2, "workers": 2,
+         "demos_left_out": 0, "session_hours": sum(_session_hours(r) for r in rows)}
+    _human_summary(s)
+    assert capsys.readouterr().out.startswith(
+        "analysed 2 sessions (0.06 h of sessions, 0.00 h of audio) in 9.2 s on 2 workers")
