@@ -121,7 +121,9 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "status": ("string", "the goal now: active, reached or dropped"),
         "end": ("string", "day the goal was reached or dropped (empty: active)"),
         "indicators": ("string", "measures that show progress, each 'measure up|down [player]', "
-                       "comma-separated"),
+                       "comma-separated; a player name that is not a role reads 'player' "
+                       "(which player<k> of the sessions it is cannot be told: a track's place "
+                       "can differ between sessions; --with-text keeps the names)"),
         "tags": ("string", "annotation tags that show progress, each 'tag up|down', "
                  "comma-separated"),
         "text": ("string", "the goal in the therapist's words (only with --with-text)"),
