@@ -398,7 +398,8 @@ def tags(app, as_json):
     """The tag vocabulary (Bruscia's IAP profiles plus the practice's own)."""
     from sessions import vocabulary
 
-    vocab = vocabulary.load(app.store.root)
+    # read-only: the practice's file if the store has one; no store is made to list the tags
+    vocab = vocabulary.load(app.store_path)
 
     def human(v):
         for dim, values in v["dimensions"].items():

@@ -377,3 +377,19 @@ def test_a_one_row_sv_file_is_an_error_not_zero_imports(run_cli, sid, tmp_path):
         r = run_cli("annotations", "import", sid, _file(tmp_path / "one.csv", text))
         assert r.exit_code != 0
         assert "read as a header, and no rows of annotations" in r.stderr
+
+
+def test_listing_the_tags_makes_no_store(run_cli, store_path, monkeypatch, tmp_path):
+    """Review 29: 'improv annotations tags' without --store made an empty store in the home
+    folder; listing tags reads, and makes nothing."""
+    import shutil
+
+    shutil.rmtree(store_path)
+    monkeypatch.delenv("IMPROV_STORE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    r = run_cli("annotations", "tags", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "autonomy" in r.json()["dimensions"]
+    assert "created" not in r.stderr
+    assert not (tmp_path / "data").exists() and not (tmp_path / "home").exists()
