@@ -377,7 +377,7 @@ def add_goal(store, client: str, *, text: str, since: Any = None,
     """Agree a new goal with ``client``; returns it (see :func:`fold`).
 
     ``indicators`` must be checked against the feature list by the caller (see
-    :func:`improv.reports.goals.check_indicators`); ``tags`` are checked here.
+    :func:`improv.reports.goal_indicators.check_indicators`); ``tags`` are checked here.
     ``since`` (a day, default today) may not lie before the client's first session; a
     client without sessions yet may have goals (agreed at intake, before the first session).
     """

@@ -17,7 +17,7 @@ from improv.cli.params import Number, PlainPath
 def _indicator_text(i: dict) -> str:
     """An indicator as 'goals show' names it: ``client · Velocity (mean) (down)``, not the
     ``velocity_mean:down@client`` typed after --indicator (that is in --json)."""
-    from improv.reports.goals import indicator_label
+    from improv.reports.goal_indicators import indicator_label
 
     return f"{indicator_label(i, None)} ({i['direction']})"
 
@@ -61,7 +61,7 @@ def _known_client(store, client: str) -> str:
 
 
 def _parsed(indicators, tags):
-    from improv.reports.goals import parse_indicator, parse_tag
+    from improv.reports.goal_indicators import parse_indicator, parse_tag
 
     return [parse_indicator(s) for s in indicators], [parse_tag(s) for s in tags]
 
@@ -114,7 +114,7 @@ def _listing(client: str) -> str:
                     "A tag counted per session; repeatable.")
 def add(app, client, text, since, new_client, indicators, tags, by, as_json):
     """Agree a new goal with a client (with --new-client: one who has no sessions yet)."""
-    from improv.reports.goals import add_goal
+    from improv.reports.goal_indicators import add_goal
     from sessions import goals as gl
     from sessions.manifest import check_code
 
@@ -143,7 +143,7 @@ def add(app, client, text, since, new_client, indicators, tags, by, as_json):
                     "lists the names).", "Replace the tags (repeatable).")
 def edit(app, goal_id, text, since, indicators, tags, by, as_json):
     """Change a goal from a day on; the earlier version stays, for its own period."""
-    from improv.reports.goals import edit_goal
+    from improv.reports.goal_indicators import edit_goal
     from sessions import goals as gl
 
     inds, tgs = _parsed(indicators, tags)
@@ -215,7 +215,7 @@ def plan(app, client, n_sessions, months, by, as_json):
 def measures(app, client, as_json):
     """The measures a goal of this client can follow: each as the tables name it, and the
     name to give after --indicator (with :up or :down)."""
-    from improv.reports.goals import indicator_names
+    from improv.reports.goal_indicators import indicator_names
 
     names = indicator_names(app.store, _known_client(app.store, client))
     # analyze --all leaves demo sessions out unless asked for them
@@ -223,7 +223,7 @@ def measures(app, client, as_json):
 
     def human(names):
         if not names and not app.store.list(client=client):
-            from improv.reports.goals import goal_measures
+            from improv.reports.goal_indicators import goal_measures
 
             click.echo(f"client {client} has no sessions yet; a goal can follow "
                        f"{', '.join(goal_measures(app.store, client))} (@client, @therapist or "

@@ -132,7 +132,7 @@ def _result_or_409(request: Request, store: Store, client: str, params: Params) 
 
 def _players(store: Store, client: str) -> list[str]:
     """Player names in order of first appearance over the client's sessions (for colours)."""
-    from improv.reports.goals import client_players
+    from improv.reports.goal_indicators import client_players
 
     return client_players(store, client)
 

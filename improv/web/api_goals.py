@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from improv.errors import ParameterError
 
 # the one list of measures a goal can follow (the command line takes the same ones)
-from improv.reports.goals import NOT_MEASURES as _NOT_MEASURES
-from improv.reports.goals import offered_as_goal
+from improv.reports.goal_indicators import NOT_MEASURES as _NOT_MEASURES
+from improv.reports.goal_indicators import offered_as_goal
 from improv.web.api_sessions import _check_client
 from improv.web.deps import get_store
 from improv.web.errors import NotFound
@@ -63,7 +63,7 @@ class PlanBody(BaseModel):
 
 
 def _indicators(body: GoalBody) -> tuple[list[dict] | None, list[dict] | None]:
-    from improv.reports.goals import parse_indicator, parse_tag
+    from improv.reports.goal_indicators import parse_indicator, parse_tag
 
     inds = tags = None
     if body.indicators is not None:  # checked as the command line's MEASURE:DIR@PLAYER
@@ -86,7 +86,7 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     and the vocabulary's tags (``iap``: the dimensions that are Bruscia's profiles)."""
     from analysis.features import FEATURES, feature_matches, split_column
     from improv.reports.compare import DEFAULT_FEATURES
-    from improv.reports.goals import (
+    from improv.reports.goal_indicators import (
         client_columns,
         goal_players,
         pair_turn,
@@ -145,11 +145,11 @@ _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight"
 
 def ambiguous_words(exc) -> str:
     r"""The page's words for an indicator whose measure several players or pairs have
-    (:class:`improv.reports.goals.AmbiguousIndicatorError`): what to choose, and where, never
-    the command line's ``@PLAYER``. The form's Player list offers only those who have the
-    measure, so this answers an old goal or a client whose sessions changed.
+    (:class:`improv.reports.goal_indicators.AmbiguousIndicatorError`): what to choose, and
+    where, never the command line's ``@PLAYER``. The form's Player list offers only those who
+    have the measure, so this answers an old goal or a client whose sessions changed.
 
-    >>> from improv.reports.goals import AmbiguousIndicatorError
+    >>> from improv.reports.goal_indicators import AmbiguousIndicatorError
     >>> print(ambiguous_words(AmbiguousIndicatorError(
     ...     client="C07", measure="client_leads_share", direction="up",
     ...     columns=["client|room.client_leads_share", "client|therapist.client_leads_share"],
@@ -174,10 +174,10 @@ def ambiguous_words(exc) -> str:
 
 def unknown_player_words(exc) -> str:
     r"""The page's words for an indicator's player or pair that the client's sessions do not
-    have (:class:`improv.reports.goals.UnknownPlayerError`): pairs as the Player list names
-    them, "client & therapist", never the command line's ``client|therapist``.
+    have (:class:`improv.reports.goal_indicators.UnknownPlayerError`): pairs as the Player
+    list names them, "client & therapist", never the command line's ``client|therapist``.
 
-    >>> from improv.reports.goals import UnknownPlayerError
+    >>> from improv.reports.goal_indicators import UnknownPlayerError
     >>> print(unknown_player_words(UnknownPlayerError(
     ...     client="C07", measure="joint_share", player="client|room",
     ...     known=["client", "therapist", "client|therapist"])).replace(": ", ":\n"))
@@ -200,7 +200,7 @@ def unknown_player_words(exc) -> str:
 def _worded(call):
     """``call()``, an ambiguous indicator (:func:`ambiguous_words`) or an unknown player
     (:func:`unknown_player_words`) said in the page's words."""
-    from improv.reports.goals import AmbiguousIndicatorError, UnknownPlayerError
+    from improv.reports.goal_indicators import AmbiguousIndicatorError, UnknownPlayerError
 
     try:
         return call()
@@ -229,7 +229,7 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
 
 @router.post("/clients/{client}/goals", status_code=201)
 def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
-    from improv.reports.goals import add_goal
+    from improv.reports.goal_indicators import add_goal
 
     client = _check_client(client)
     inds, tags = _indicators(body)
@@ -258,7 +258,7 @@ def delete_goals(client: str, store: Store = Depends(get_store)) -> dict[str, An
 @router.patch("/goals/{goal_id}")
 def edit(goal_id: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
     """A new version from ``since`` (default today); parts left out stay as they are."""
-    from improv.reports.goals import edit_goal
+    from improv.reports.goal_indicators import edit_goal
 
     inds, tags = _indicators(body)
     return _worded(lambda: edit_goal(store, goal_id, since=body.since or None, text=body.text,

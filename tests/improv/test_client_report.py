@@ -224,7 +224,7 @@ def test_the_course_charts_mark_outside_band_and_gaps_and_explain_them(store, co
 def test_the_therapists_part_of_the_client_report_has_no_statistics_jargon(store, course):
     """Review 27b, 13: "Theil–Sen slope with its 95 % interval …; Mann–Kendall test rejects
     “no trend” at 5 % (exact …)" and "band ±2 SD" stood under Trends and the goals."""
-    from improv.reports.goals import parse_indicator
+    from improv.reports.goal_indicators import parse_indicator
     from sessions.goals import add_goal
 
     add_goal(store, "C07", text="Plays more softly", since="2026-01-05",

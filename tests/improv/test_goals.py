@@ -462,7 +462,7 @@ def test_indicators_find_the_columns_of_players_whose_names_hold_a_dot():
     """A player named Dr.K in a session an older improv stored (new names have no '.'): its
     own columns and its pair's are found and labelled whole (a column is read from the
     right)."""
-    from improv.reports.goals import indicator_label, matching_columns
+    from improv.reports.goal_indicators import indicator_label, matching_columns
 
     cols = ["Dr.K.midi.notes_per_s", "client.midi.notes_per_s", "Dr.K|client.joint_share"]
     assert matching_columns(cols, "notes_per_s", "Dr.K") == ["Dr.K.midi.notes_per_s"]
@@ -475,7 +475,7 @@ def test_a_pair_goal_without_values_yet_is_labelled_in_words():
     """A goal on the pair's "client leads" made before any session is measured in its period
     (no column yet) reads as the form offered it, never as a field name
     ("client|therapist_client leads" before)."""
-    from improv.reports.goals import indicator_label
+    from improv.reports.goal_indicators import indicator_label
 
     pair = "client|therapist"
     assert indicator_label({"measure": "client_leads_share", "player": pair}, None) == \
@@ -538,7 +538,7 @@ def test_days_are_the_days_the_therapist_lived(client_store, run_cli, far_west, 
 def test_goals_measures_lists_label_and_name_and_every_name_is_taken(client_store, run_cli):
     """`improv goals measures`: each measure of the client's sessions as the tables name it,
     and the name --indicator takes; each listed name is accepted as it is."""
-    from improv.reports.goals import check_indicators, parse_indicator
+    from improv.reports.goal_indicators import check_indicators, parse_indicator
     from sessions.store import Store
 
     path, _ = client_store
@@ -601,7 +601,7 @@ def test_goals_measures_of_a_client_not_analysed_yet(tmp_path, run_cli, monkeypa
 
 
 def test_an_indicator_names_its_player_before_or_after_the_direction():
-    from improv.reports.goals import parse_indicator
+    from improv.reports.goal_indicators import parse_indicator
 
     want = {"measure": "leads_share", "direction": "down", "player": "client"}
     assert parse_indicator("leads_share@client:down") == want
@@ -644,7 +644,7 @@ def test_a_measure_reads_its_own_column_not_a_longer_one_ending_so():
     field name instead of a name), and ``silence_share@therapist`` the pair's role column
     ``therapist_role_silence_share``: a "_" before the name must follow one of the pair's
     players, as in ``client_leads_share``."""
-    from improv.reports.goals import matching_columns
+    from improv.reports.goal_indicators import matching_columns
 
     cols = ["client|therapist.overlap_count", "client|therapist.within_overlap_count",
             "client|therapist.client_leads_share", "therapist.midi.silence_share",

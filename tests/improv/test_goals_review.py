@@ -112,7 +112,7 @@ def test_goals_add_refuses_the_measures_the_web_form_leaves_out(client_store, ru
 
 
 def test_the_form_and_the_command_line_read_one_list():
-    from improv.reports import goals as rg
+    from improv.reports import goal_indicators as rg
     from improv.web import api_goals
 
     assert api_goals.offered_as_goal is rg.offered_as_goal
@@ -142,7 +142,7 @@ def test_the_measures_listed_for_a_goal_are_all_taken(client_store, run_cli):
 def test_a_goal_keeps_a_measure_it_has_already(client_store):
     """A goal agreed before the list was one (an old log may have a total) can still be
     changed with that measure: only a new measure is checked against the list."""
-    from improv.reports.goals import edit_goal
+    from improv.reports.goal_indicators import edit_goal
     from sessions import goals as gl
     from sessions.store import Store
 
@@ -218,7 +218,7 @@ def test_a_pair_named_either_way_round_is_one_pair(client_store, run_cli):
 
 
 def test_a_pair_measure_that_keeps_its_order_is_not_turned():
-    from improv.reports.goals import distinct_columns, pair_turn, pair_value
+    from improv.reports.goal_indicators import distinct_columns, pair_turn, pair_value
 
     assert pair_turn("a|b.lead_confidence_mean") is None
     cols = ["a|b.lead_confidence_mean", "b|a.lead_confidence_mean"]
@@ -233,7 +233,7 @@ def test_the_pair_measures_said_to_turn_do_so_in_the_analysis():
     them (a new one must be sorted in)."""
     from analysis.dialogue import PlayerEvents, analyze_dialogue
     from analysis.features import FEATURES
-    from improv.reports.goals import (
+    from improv.reports.goal_indicators import (
         FLIPPED_PAIR_MEASURES,
         ORDER_FREE_PAIR_MEASURES,
         offered_as_goal,

@@ -364,7 +364,7 @@ TWO_PAIRS = ("client leads is measured for two pairs: choose one under Player "
 def test_the_library_gives_an_ambiguous_indicator_its_candidates(room_store):
     """The library's error names the candidates as data (the page words them) and keeps the
     command line's wording, in the order of the client's sessions."""
-    from improv.reports.goals import AmbiguousIndicatorError, check_indicators
+    from improv.reports.goal_indicators import AmbiguousIndicatorError, check_indicators
     from sessions.store import Store
 
     path, _ = room_store
