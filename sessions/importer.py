@@ -193,9 +193,12 @@ def import_files(
     SessionFormatError
         For a missing, empty, corrupt or unsupported file; nothing is written then.
     InvalidArgumentError
-        For a bad mapping or offset, no files, or a ``percussion`` name that is no player or
-        MIDI file of the import (or an audio file); nothing is written then.
+        For a bad mapping or offset, no files, a ``percussion`` name that is no player or
+        MIDI file of the import (or an audio file), a title that is not one line of at most
+        :data:`sessions.manifest.MAX_TITLE` characters, or more than
+        :data:`sessions.manifest.MAX_PLAYERS` players; nothing is written then.
     """
+    title = mf.check_title(title)
     paths = _check_files(files)
     maps = [parse_player_map(m) if isinstance(m, str) else m for m in players]
     for m in maps:
@@ -208,6 +211,10 @@ def import_files(
     gathered = _Gathered(paths, maps, mapped, left)
     for p in paths:
         READERS[p.suffix.lower()].add(gathered, p, _file_offset(offset, p))
+    mf.check_player_count(gathered.player_order, how=(
+        ": give the parts you need to players (--player NAME=FILE:N, or NAME=FILE:chN for a "
+        "channel) and the rest of a file to one player (--player NAME=FILE), or leave parts "
+        "out (--leave-out FILE:N)"))
     if started is None:
         oldest = min(p.stat().st_mtime for p in paths)
         started = datetime.fromtimestamp(oldest, tz=timezone.utc)

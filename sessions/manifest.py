@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from pathlib import PurePosixPath
 from typing import Any, Callable
 
@@ -38,10 +39,21 @@ MIN_SR_HZ = 8000
 #: file with an extreme tempo once imported as a 142-year session).
 MAX_SESSION_S = 12 * 3600.0
 
-_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+# matched with fullmatch: "$" also matches before a final newline, which let "C07\n" in as a
+# second client (review 29)
+_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")
+_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 #: A new player's name: as a code, but no "." (:func:`check_player_name`).
-_PLAYER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_PLAYER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+#: Longest title of a session [characters]: a title is shown in one line of lists, reports
+#: and the web page (the web form takes as many).
+MAX_TITLE = 200
+#: Most players a session may have: a MIDI port has 16 channels, a therapy group is smaller,
+#: and the dialogue analysis measures every pair (16 players: 120 pairs; a 2000-track MIDI
+#: file took minutes and over 1.3 GB to analyse). An import of more is refused
+#: (:func:`check_player_count`).
+MAX_PLAYERS = 16
 
 # name -> function(manifest) -> manifest, applied in order from the manifest's
 # version.  Version 1 is the first published layout, so the list is empty;
@@ -51,7 +63,7 @@ MIGRATIONS: list[tuple[str, Callable[[dict], dict]]] = []
 
 def valid_session_id(session_id: str) -> bool:
     """Session IDs look like ``20261127-093012-3fa2`` (UTC start, 4 hex digits)."""
-    return bool(_ID_RE.match(session_id))
+    return isinstance(session_id, str) and bool(_ID_RE.fullmatch(session_id))
 
 
 def check_code(value: str, *, what: str) -> str:
@@ -60,12 +72,61 @@ def check_code(value: str, *, what: str) -> str:
     Codes are 1-32 letters, digits, ``_``, ``.`` or ``-``; they are meant to be
     pseudonyms such as ``C07``, never names.
     """
-    if not isinstance(value, str) or not _CODE_RE.match(value):
+    if not isinstance(value, str) or not _CODE_RE.fullmatch(value):
         raise SessionFormatError(
             f"{what} must be a pseudonym code of 1-32 letters, digits, '_', '.' or '-' "
             f"(e.g. C07), got {value!r}"
         )
     return value
+
+
+def _control(text: str, *, allowed: str = "") -> str | None:
+    """The first control character of ``text`` (a newline, a tab, a bell, an escape, a line
+    separator) that ``allowed`` does not list, as its code (``U+0007``), or None."""
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            return f"U+{ord(ch):04X}" + {"\n": " (a newline)", "\t": " (a tab)",
+                                          "\r": " (a carriage return)"}.get(ch, "")
+    return None
+
+
+def check_title(title: str | None) -> str | None:
+    """A session's title as stored: one line of at most :data:`MAX_TITLE` characters without
+    control characters, its outer spaces removed; None for a missing or empty one.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A title that is not text, holds a control character (a newline, a tab, a bell ...)
+        or is longer than :data:`MAX_TITLE` characters.
+
+    >>> check_title("  Week 3 "), check_title(""), check_title(None)
+    ('Week 3', None, None)
+    """
+    if title is None:
+        return None
+    if not isinstance(title, str):
+        raise InvalidArgumentError(f"title must be text, got {title!r}", parameter="title")
+    title = title.strip()
+    bad = _control(title)
+    if bad:
+        raise InvalidArgumentError(
+            f"title must be one line without control characters, got {bad} in "
+            f"{title[:40]!r}: write it on one line", parameter="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidArgumentError(
+            f"title must be at most {MAX_TITLE} characters, got {len(title)}: shorten it "
+            "(notes belong in the session's notes)", parameter="title")
+    return title or None
+
+
+def check_player_count(names: list[str], *, how: str = "") -> None:
+    """Refuse more than :data:`MAX_PLAYERS` players in one session, naming the limit and
+    ``how`` to choose the players (a hint of the caller's)."""
+    if len(names) > MAX_PLAYERS:
+        raise InvalidArgumentError(
+            f"a session may have at most {MAX_PLAYERS} players, these files give "
+            f"{len(names)} ({', '.join(names[:3])}, ...){how}", parameter="players")
 
 
 def check_author(by: str | None) -> str | None:
@@ -86,7 +147,7 @@ def check_player_name(value: str, *, what: str = "player name", stored: bool = F
     accepts a ``.`` when a session's own files are read.
     """
     pattern = _CODE_RE if stored else _PLAYER_RE
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         dot = (" ('.' separates the parts of a measure's name, as in client.midi.notes_per_s: "
                "use '-' instead)" if isinstance(value, str) and "." in value else "")
         raise SessionFormatError(

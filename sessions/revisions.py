@@ -181,7 +181,7 @@ def check_value(field: str, value: str | None) -> str | None:
         return mf.check_code(value, what="client")
     if value is None or not str(value).strip():
         return None
-    value = " ".join(str(value).split())
+    value = mf.check_title(" ".join(str(value).split()))  # no bell or escape either
     if len(value) > MAX_TITLE:
         raise InvalidArgumentError(f"title must be at most {MAX_TITLE} characters, got "
                                    f"{len(value)}", parameter="title")

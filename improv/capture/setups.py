@@ -180,7 +180,7 @@ def load_setups(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def check_setup_name(name: str) -> str:
-    if not isinstance(name, str) or not _SETUP_NAME_RE.match(name):
+    if not isinstance(name, str) or not _SETUP_NAME_RE.fullmatch(name):
         raise ParameterError(
             "setup name must be 1-48 letters, digits, spaces, '_', '.' or '-', "
             f"got {name!r}"

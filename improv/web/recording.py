@@ -51,7 +51,7 @@ class _Check:
 
 
 def _check_id(check: str) -> str:
-    if not isinstance(check, str) or not CHECK_ID_RE.match(check):
+    if not isinstance(check, str) or not CHECK_ID_RE.fullmatch(check):
         raise ParameterError(f"check must be 8-64 letters, digits, '_' or '-', got {check!r}",
                              parameter="check")
     return check
