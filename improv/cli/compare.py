@@ -105,6 +105,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             info(f"wrote {', '.join(names[:-1])} and {names[-1]} to {export_dir}")
         if as_csv:
             click.echo(cmp.client_csv(result), nl=False)
+            _left_out(result)
             return
 
         def human(r):
@@ -131,6 +132,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
                 _trend_table(r)
 
         emit(result, as_json=as_json, human=human)
+        _left_out(result)
         return
     ctx = click.get_current_context()
     client_only = [flag for param, flag in _CLIENT_ONLY.items()
@@ -153,6 +155,20 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     else:
         raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
     emit(result, as_json=as_json, human=lambda r: _rows_table(r, heads, raw=raw, title=title))
+
+
+def _left_out(result: dict) -> None:
+    """Name each session left out of a client's course and why, then exit 1: the table, CSV
+    or report was made from the others (one damaged session never stops them), but a script
+    must not take it for whole."""
+    from improv.reports.compare import left_out_notes
+
+    notes = [*left_out_notes(result), *result.get("writing_left_out", [])]
+    for note in notes:
+        info(f"warning: {note}")
+    if notes:
+        info("check them with 'improv sessions verify --all'")
+        click.get_current_context().exit(1)
 
 
 def _names(store, ids: list[str], *, raw: bool) -> list[str]:
@@ -309,10 +325,16 @@ def report(app, session_id, client, to, appendix):
     if client and not appendix:
         raise click.UsageError("--no-appendix goes with a session's report (a client's report "
                                "keeps its appendix of each session's values)")
-    text = (session_report_html(app.store, session_id, appendix=appendix) if session_id
-            else client_report_html(app.store, client=client))
-    write_report(text, to)
+    if session_id:
+        write_report(session_report_html(app.store, session_id, appendix=appendix), to)
+        click.echo(f"wrote {to}")
+        return
+    from improv.reports.compare import compare_client
+
+    result = compare_client(app.store, client=client)
+    write_report(client_report_html(app.store, client=client, result=result), to)
     click.echo(f"wrote {to}")
+    _left_out(result)
 
 
 COMMANDS = [compare, report]

@@ -57,6 +57,10 @@ TREND_PLAIN = ("Trend: the change from one session to the next, with the range i
 def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`).
 
+    Sessions that could not be read (``left_out`` of the comparison) and sessions whose
+    annotations or notes could not be read (their writing is left out; listed in
+    ``result["writing_left_out"]``) are named under the heading.
+
     The treatment goals come first; then the trends (the charts with their legend and the
     sessions each has no value for, then the table), the therapist's tags, each session's
     writing, and an appendix of each session's values and the method. Sessions are named as
@@ -66,7 +70,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     the field names of the CSV export are left to its data dictionary.
     """
     from improv.reports.client_sections import session_writing_html, tag_trend_html
-    from improv.reports.compare import compare_client
+    from improv.reports.compare import compare_client, left_out_notes
     from improv.reports.wording import day_text, session_name
 
     result = result or compare_client(store, client=client)
@@ -74,20 +78,47 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     year = len({day_text(s["started_utc"])[-4:] for s in sess}) > 1
     name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
                                   year=year) for s in sess}
+    written, unread = _readable_writing(store, sess, name)
+    result["writing_left_out"] = unread  # for the command line's warnings
+    problems = [*left_out_notes(result), *unread]
     parts = [f"<h1>Client {esc(client)}</h1>",
              f"<p class=meta>{counted(len(sess), 'session')} from "
              f"{esc(day_text(sess[0]['started_utc']))} to "
              f"{esc(day_text(sess[-1]['started_utc']))} · baseline: the first "
              + (f"{len(result['baseline'])} sessions" if len(result["baseline"]) > 1
                 else "session") + "</p>",
+             "".join(f"<p class=meta><b>Left out:</b> {esc(p)}</p>" for p in problems),
              _goals_section(store, client),  # before the trends
              _legend_html(result),
              _charts_html(result, client=client),
              _trend_table_html(result, name),
-             tag_trend_html(store, sess),
-             session_writing_html(store, sess),
+             tag_trend_html(store, written),
+             session_writing_html(store, written),
              _appendix_html(result, name)]
     return html_page(f"improv client {client}", "".join(parts))
+
+
+def _readable_writing(store, sessions: list[dict[str, Any]],
+                      name: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The sessions whose annotations and notes can be read, and a sentence for each of the
+    others ("Session 4 (Jan 12): its annotations or notes could not be read and are left
+    out: ..."): a damaged annotation log or notes file leaves that session's writing out of
+    the report, not the report."""
+    from improv.reports.compare import session_problem, unreadable_errors
+    from sessions.notes import read_notes
+
+    ok, problems = [], []
+    for s in sessions:
+        try:
+            session = store.session(s["id"])
+            session.annotations()
+            read_notes(session.folder)
+        except unreadable_errors() as exc:
+            problems.append(f"{name[s['id']]}: its annotations or notes could not be read and "
+                            f"are left out: {session_problem(exc, root=store.root)}")
+        else:
+            ok.append(s)
+    return ok, problems
 
 
 def _goals_section(store, client: str) -> str:

@@ -35,7 +35,8 @@ __all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "descr
            "compare_client", "floored_band", "noticeable", "outside_band",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
-           "refuse_existing", "select_columns"]
+           "left_out_notes", "refuse_existing", "select_columns", "session_problem",
+           "unreadable_errors"]
 
 #: The smallest change of a measure, by its unit, that a listener hears or a therapist would
 #: call a change: the baseline band is never narrower than ± this around its mean, so that a
@@ -281,6 +282,45 @@ def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
                          parameter="baseline")
 
 
+def session_problem(exc: BaseException, *, root=None) -> str:
+    """Why a session could not be read or measured, in one line (the store's own errors say
+    what is wrong and how to fix it; another error by its text, else its kind); the store's
+    folder ``root`` is named "the store" (a report is filed: the path can carry a name)."""
+    from pathlib import Path
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if root is not None:
+        for form in {str(root), str(Path(root).resolve())}:
+            text = text.replace(form, "the store")
+    return text
+
+
+def unreadable_errors() -> tuple[type[BaseException], ...]:
+    """The errors of one session that leave it out of a client's course (a damaged manifest,
+    recording, event log or annotation log; a file that cannot be opened), not the others."""
+    from improv.errors import ImprovError
+    from sessions.errors import StoreError
+
+    return (StoreError, ImprovError, OSError, ValueError)
+
+
+def left_out_notes(result: dict[str, Any]) -> list[str]:
+    """One sentence per session left out of a client's course (``left_out`` of
+    :func:`compare_client`), naming it as the views do: "Session 4 (Jan 12) could not be
+    read and is left out: ...".
+
+    >>> left_out_notes({"sessions": [], "left_out": [{"id": "20270112-100000-ab12",
+    ...     "number": 4, "started_utc": "2027-01-12T10:00:00+00:00", "reason": "bad"}]})[0][:9]
+    'Session 4'
+    """
+    from improv.reports.wording import session_name, spans_years
+
+    gone = result.get("left_out") or []
+    year = spans_years([*result["sessions"], *gone])
+    return [f"{session_name(g.get('number'), g['started_utc'], session_id=g['id'], year=year)} "
+            f"could not be read and is left out: {g['reason']}" for g in gone]
+
+
 def compare_client(
     store,
     *,
@@ -290,14 +330,22 @@ def compare_client(
     baseline: str = "first:3",
     band_sd: float = 2.0,
     progress: Callable[[str], None] | None = None,
+    failed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A client's sessions as a table, with a trend, a baseline band and outliers per feature.
+
+    A session that cannot be read or measured (a damaged manifest, recording or event log) is
+    left out, named in ``left_out`` with the reason (:func:`left_out_notes` words it); the
+    others are compared. ``failed`` (session ID -> reason) names sessions whose measuring
+    failed already (the web app's background job): unless measured since, they are left out
+    without a second try.
 
     Returns
     -------
     dict
         ``client``, ``sessions`` (oldest first: ``id``, ``number``, ``started_utc``, ``days``,
-        ``annotations``, ``demo``, ``values``), ``columns`` and ``features`` (per column:
+        ``annotations``, ``demo``, ``values``), ``left_out`` (``id``, ``number``,
+        ``started_utc``, ``reason``), ``columns`` and ``features`` (per column:
         ``label`` (its heading for the screen), ``unit``, ``definition``, ``values``,
         ``trend``, ``change`` (:func:`improv.reports.wording.change_word`), ``band`` (widened
         to :data:`MIN_BAND_HALF_WIDTH`, see :func:`floored_band`), ``outside_band``,
@@ -322,9 +370,41 @@ def compare_client(
             raise ParameterError(f"client {client!r} has no sessions since {since.date()}")
     ids = [r["id"] for r in rows]
     base = parse_baseline(baseline, ids)  # a bad --baseline fails before minutes of analysis
-    _check_features_early(store, features, ids)  # so does a misspelt feature
+    left_out: list[dict[str, Any]] = []
+
+    def leave_out(r: dict[str, Any], reason: str) -> None:
+        left_out.append({"id": r["id"], "number": r.get("number"),
+                         "started_utc": r["started_utc"], "reason": reason})
+
+    readable = []
     for r in rows:
-        ensure_analysed(store, r["id"], progress=progress)
+        try:
+            store.session(r["id"])
+        except unreadable_errors() as exc:
+            leave_out(r, session_problem(exc, root=store.root))
+        else:
+            readable.append(r)
+    # so does a misspelt feature
+    _check_features_early(store, features, [r["id"] for r in readable])
+    kept = []
+    for r in readable:
+        try:
+            if failed and r["id"] in failed and not is_analysed(store, r["id"]):
+                leave_out(r, failed[r["id"]])  # measured since (the session page): compared
+                continue
+            ensure_analysed(store, r["id"], progress=progress)
+        except unreadable_errors() as exc:  # one damaged session does not stop the course
+            leave_out(r, session_problem(exc, root=store.root))
+        else:
+            kept.append(r)
+    if not kept:
+        raise ParameterError(
+            f"none of the {len(rows)} sessions of client {client!r} could be read: "
+            + "; ".join(f"{g['id']}: {g['reason']}" for g in left_out)
+            + " (check them with 'improv sessions verify --all')", parameter="client")
+    if len(kept) < len(rows):
+        rows, ids = kept, [r["id"] for r in kept]
+        base = parse_baseline(baseline, ids)
     t0 = _parse_utc(rows[0]["started_utc"])
     sessions = []
     all_columns: set[str] = set()
@@ -362,7 +442,7 @@ def compare_client(
     from analysis.dialogue import DIALOGUE_VERSION
 
     return {"client": client, "baseline": [ids[i] for i in base], "band_sd": band_sd,
-            "sessions": sessions, "columns": columns, "features": feats,
+            "sessions": sessions, "left_out": left_out, "columns": columns, "features": feats,
             "analysis_version": ANALYSIS_VERSION, "dialogue_version": DIALOGUE_VERSION}
 
 

@@ -279,7 +279,7 @@ def goals_progress(store, client: str, *, analyse: bool = True,
     """
     from datetime import datetime
 
-    from improv.reports.compare import ensure_analysed, session_values
+    from improv.reports.compare import ensure_analysed, session_values, unreadable_errors
     from sessions import goals as gl
     from sessions.timefmt import local_day
 
@@ -293,8 +293,11 @@ def goals_progress(store, client: str, *, analyse: bool = True,
 
     def values(sid: str) -> dict[str, float]:
         if analyse and sid not in analysed:
-            ensure_analysed(store, sid, progress=progress)
             analysed.add(sid)
+            try:
+                ensure_analysed(store, sid, progress=progress)
+            except unreadable_errors():  # a damaged session: no values (a gap), not the end
+                return {}
         return session_values(store, sid)
 
     marks: dict[str, list[str]] = {r["id"]: [] for r in rows}

@@ -70,13 +70,24 @@ def _rows(store: Store, client: str, params: Params) -> list[dict[str, Any]]:
 
 
 def _unanalysed(store: Store, rows: list[dict[str, Any]]) -> list[str]:
-    from improv.reports.compare import is_analysed
+    """The sessions to measure first; one that cannot be read is among them (the job then
+    gives the reason, and the comparison leaves it out)."""
+    from improv.reports.compare import is_analysed, unreadable_errors
 
-    return sorted(r["id"] for r in rows if not is_analysed(store, r["id"]))
+    def missing(sid: str) -> bool:
+        try:
+            return not is_analysed(store, sid)
+        except unreadable_errors():
+            return True
+
+    return sorted(r["id"] for r in rows if missing(r["id"]))
 
 
 def _ready(request: Request, store: Store, client: str, params: Params) -> dict[str, Any] | None:
-    """None when every session can be compared; else the analysis progress (a job is started)."""
+    """None when every session can be compared; else the analysis progress (a job is started).
+
+    Sessions the job could not measure are left out of the comparison with the reason
+    (:func:`_failed`), not the comparison."""
     jobs = request.app.state.jobs
     rows = _rows(store, client, params)
     missing = _unanalysed(store, rows) if rows else []
@@ -92,30 +103,30 @@ def _ready(request: Request, store: Store, client: str, params: Params) -> dict[
             raise StoreWriteError(f"{len(todo)} session(s) of this client are not analysed and "
                                   "the store is read-only")
         return dict(jobs.start(client, todo), status="analysing")
-    failed = [s for s in (st or {}).get("failed", []) if s in missing]
-    if failed:
-        jobs.forget(client)  # the next request tries them again
-        from improv.reports.wording import session_name
-        from improv.web.errors import AnalysisFailed
-
-        started = {r["id"]: r["started_utc"] for r in rows}
-        why = "; ".join(
-            f"{session_name(store.catalog.session_number(s), started[s], session_id=s)}: "
-            f"{st['reasons'].get(s, 'it stopped before it got to this session')}"
-            for s in failed)
-        raise AnalysisFailed(f"{'A session' if len(failed) == 1 else f'{len(failed)} sessions'}"
-                             f" could not be measured ({why}); reload the page to try again")
     return None
 
 
-def _compare(store: Store, client: str, params: Params) -> dict[str, Any]:
+def _failed(request: Request, client: str) -> dict[str, str]:
+    """The sessions the finished job could not measure, with the reasons (session ID ->
+    reason). They are not tried again by the compare, report and export requests (each would
+    start the job anew): measuring the session on its page ("Try again"), or a new session
+    of the client (a new job), does."""
+    st = request.app.state.jobs.progress(client)
+    if not st or st["running"] or not st["failed"]:
+        return {}
+    return {s: st["reasons"].get(s, "the measuring stopped before it got to this session")
+            for s in st["failed"]}
+
+
+def _compare(store: Store, client: str, params: Params,
+             failed: dict[str, str] | None = None) -> dict[str, Any]:
     from improv.errors import ParameterError
     from improv.reports.compare import compare_client
 
     try:
         return compare_client(store, client=client, features=params.features,
                               since=params.since_dt, baseline=params.baseline,
-                              band_sd=params.band_sd)
+                              band_sd=params.band_sd, failed=failed)
     except ParameterError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -127,7 +138,7 @@ def _result_or_409(request: Request, store: Store, client: str, params: Params) 
 
         raise Busy(f"{busy['total'] - busy['done']} session(s) of client {client} are being "
                    "analysed; try again when the client page shows the comparison")
-    return _compare(store, client, params)
+    return _compare(store, client, params, _failed(request, client))
 
 
 def _players(store: Store, client: str) -> list[str]:
@@ -172,7 +183,9 @@ def compare(client: str, request: Request, params: Params = Depends(),
     Adds ``available`` (every feature name that can be selected), ``labels`` (name -> its
     label for the screen), ``players`` (colour order), ``main_columns`` (the columns the page
     shows before "Show all measures": :func:`improv.reports.compare.main_columns`),
-    ``players_differ`` (a sentence when the compared sessions do not all name the same
+    ``left_out_notes`` (a sentence per session that could not be read or measured and is
+    left out, :func:`improv.reports.compare.left_out_notes`), ``players_differ`` (a sentence
+    when the compared sessions do not all name the same
     players: :func:`improv.reports.wording.players_differ`; else None) and per
     feature ``fit``: the trend
     line at each session when the trend is distinguishable from no change
@@ -186,7 +199,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     if busy is not None:
         return JSONResponse({"status": "analysing", "total": busy["total"], "done": busy["done"]},
                             status_code=202)
-    result = _compare(store, client, params)
+    result = _compare(store, client, params, _failed(request, client))
     for f in result["features"].values():
         tr = f["trend"]
         f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
@@ -199,7 +212,10 @@ def compare(client: str, request: Request, params: Params = Depends(),
     from improv.reports.wording import players_differ
 
     compared = {s["id"] for s in result["sessions"]}
+    from improv.reports.compare import left_out_notes
+
     return dict(result, status="ok", available=names, labels={n: label(n) for n in names},
+                left_out_notes=left_out_notes(result),
                 players=_players(store, client), main_columns=main_columns(result["columns"]),
                 players_differ=players_differ([r for r in store.list(client=client)
                                                if r["id"] in compared]))

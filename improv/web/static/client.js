@@ -104,6 +104,8 @@ export async function clientPage(main, code, params) {
   // as the command line warns: a baseline of every session leaves none to compare with it
   // sessions that name the players differently ("Piano-client" and "client") are not one course
   const namesDiffer = r.players_differ ? h('p', { class: 'warning', role: 'note' }, r.players_differ) : '';
+  // a session that could not be read or measured is left out of the course, and said so
+  const leftOut = (r.left_out_notes || []).map((t) => h('p', { class: 'warning', role: 'note' }, `${t}.`));
   const allBaseline = r.baseline.length >= r.sessions.length
     ? h('p', { class: 'warning', role: 'note' }, `${r.sessions.length === 1 ? 'The baseline is the only session' : `The baseline takes all ${counted(r.sessions.length, 'session')}`}: no later session to compare with it yet.`)
     : '';
@@ -124,11 +126,11 @@ export async function clientPage(main, code, params) {
     // one session: no trend, band or chart to draw yet (a table of dashes and a chart of one
     // dot per measure): its values, and when the trends start
     if (r.sessions.length === 1) {
-      body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q),
+      body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), ...leftOut,
         oneSessionTable(shown), h('div', { class: 'measure-toggles' }, more, toggle));
       return;
     }
-    body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), namesDiffer, allBaseline,
+    body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), ...leftOut, namesDiffer, allBaseline,
       legend(r, colorOf), trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
       h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
   };
