@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.improv.test_compare_left_out import _damage_manifest, course  # noqa: F401
 
 
@@ -28,3 +30,18 @@ def test_the_web_compare_report_and_csv_leave_the_damaged_session_out(store, cou
     csv = c.get("/api/clients/C07/export.csv")
     assert csv.status_code == 200, csv.text
     assert course[1] not in csv.text and course[2] in csv.text
+
+
+@pytest.mark.browser
+def test_the_client_page_says_which_session_is_left_out(store, course, live_server,  # noqa: F811
+                                                        page):
+    from playwright.sync_api import expect
+
+    _damage_manifest(store, course[1])
+    server = live_server(store.root)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/client/C07")
+    note = page.get_by_role("note").filter(has_text="could not be read and is left out")
+    expect(note).to_contain_text("Session 2 (Nov 9) could not be read and is left out: the store/",
+                                 timeout=120000)
+    expect(page.locator(".trends")).to_be_visible()
