@@ -465,10 +465,10 @@ class Store:
         indexed, skipped, ids = 0, [], []
         for sid in self.session_ids():
             folder = self.folder(sid)
-            if (folder / mf.RECORDING_FLAG).exists():
-                skipped.append([sid, "recording or interrupted"])
-                continue
-            try:
+            try:  # an unreadable folder (permissions) is reported too: the others go on
+                if (folder / mf.RECORDING_FLAG).exists():
+                    skipped.append([sid, "recording or interrupted"])
+                    continue
                 self._index(Session(folder).manifest)
                 indexed += 1
                 ids.append(sid)
