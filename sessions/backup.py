@@ -18,6 +18,14 @@ name of its own (``.NAME.<pid>-<hex>.partial``) and renamed when complete; a fai
 interrupted backup removes it, and one left by a killed backup (or a power cut) is removed by
 the next backup to the same name.
 
+Nothing the store holds is left out silently, and one unreadable item never stops the backup
+of the rest: a session being recorded, a session folder that cannot be read (permissions) or
+is a link, and a file of a session or a goal log that is a link or cannot be read are left
+out and named (in the result and in ``BACKUP.json``); a session whose ``session.json`` is
+damaged, a file that no longer matches its checksum and a damaged goal log are copied as they
+are and named as damaged. Such a backup is not whole (``whole`` is False, ``improv backup``
+exits 1, ``improv backup --check`` says what it lacks).
+
 It is safe while the web app runs: a session being recorded is left out (and named in the
 result); every other session is copied holding its ``audio/`` folder, then its folder, then its
 ``annotations.jsonl`` shared (the locks that compression, manifest changes and annotation
@@ -47,6 +55,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,7 +63,7 @@ from typing import IO, Any, Callable, Iterator
 
 from sessions import locks
 from sessions import manifest as mf
-from sessions.errors import SessionFormatError, StoreError
+from sessions.errors import SessionFormatError, StoreError, StoreWriteError
 from sessions.fsutil import FILE_MODE, fsync_dir, make_dir, open_new, write_errors
 from sessions.packed import (
     SUMS,
@@ -106,32 +115,82 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def os_words(exc: OSError) -> str:
+    """An OSError of reading the store in one line: the file's name and the reason (never a
+    raw errno text)."""
+    from sessions.fsutil import describe_os_error
+
+    name = Path(exc.filename).name if getattr(exc, "filename", None) else ""
+    return f"{name}: {describe_os_error(exc)}" if name else describe_os_error(exc)
+
+
+def _fault_words(exc: BaseException, folder: Path) -> str:
+    """A reason to leave something out or mark it damaged, in one line, with paths inside
+    ``folder`` given relative to it."""
+    from sessions.errors import fault_text
+
+    if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+        return os_words(exc)
+    return fault_text(exc).replace(f"{folder}{os.sep}", "")
+
+
+def _file_reason(exc: BaseException, folder: Path) -> str:
+    """Why one named file cannot be copied (its name is said beside it)."""
+    from sessions.fsutil import describe_os_error
+
+    if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+        return describe_os_error(exc)
+    return _fault_words(exc, folder)
+
+
 def store_files(store) -> dict[str, Any]:
     """What a backup of ``store`` would hold, and what it leaves out.
 
     Returns
     -------
     dict
-        ``sessions`` (IDs of complete sessions), ``busy`` (``[id, why]`` of sessions being
-        recorded or interrupted), ``clients`` (codes with a goal log), ``files`` (the store
-        files of :data:`STORE_FILES` that exist and are whole), ``left_out`` (``[file, why]``:
-        a damaged ``dataset-key``).
+        ``sessions`` (IDs of the session folders to copy: complete ones, and damaged ones,
+        which are copied as they are), ``busy`` (``[id, why]`` of sessions being recorded or
+        interrupted), ``unreadable`` (``[id, why]`` of session folders that cannot be read or
+        are a link), ``clients`` (codes with a goal log), ``files`` (the store files of
+        :data:`STORE_FILES` that exist and are whole), ``left_out`` (``[file, why]``: a
+        damaged ``dataset-key``, a client folder that is a link).
     """
-    sessions, busy = [], []
+    sessions, busy, unreadable = [], [], []
     for sid in store.session_ids():
         folder = store.folder(sid)
-        if (folder / mf.RECORDING_FLAG).exists():
-            from sessions.recovery import is_interrupted
+        try:
+            if folder.is_symlink():
+                unreadable.append([sid, f"the session folder {sid} is a symbolic link; improv "
+                                        "does not follow links"])
+            elif (folder / mf.RECORDING_FLAG).exists():
+                from sessions.recovery import is_interrupted
 
-            busy.append([sid, "interrupted: run 'improv sessions recover' first"
-                         if is_interrupted(folder) else "being recorded now"])
-        elif (folder / mf.MANIFEST).is_file():
-            sessions.append(sid)
+                busy.append([sid, "interrupted: run 'improv sessions recover' first"
+                             if is_interrupted(folder) else "being recorded now"])
+            else:
+                sessions.append(sid)
+        except OSError as exc:  # one unreadable folder never stops the others
+            unreadable.append([sid, f"its folder cannot be read: {_file_reason(exc, folder)}"])
     clients_dir = store.root / CLIENTS_DIR
-    clients = sorted(p.name for p in clients_dir.iterdir()
-                     if (p / GOALS_FILE).is_file() and valid_code(p.name)) \
-        if clients_dir.is_dir() else []
-    files, left_out = [], []
+    clients, files, left_out = [], [], []
+    try:
+        found = sorted(clients_dir.iterdir()) if clients_dir.is_dir() else []
+    except OSError as exc:
+        found = []
+        left_out.append([CLIENTS_DIR, os_words(exc)])
+    for p in found:
+        if not valid_code(p.name):
+            continue
+        rel = f"{CLIENTS_DIR}/{p.name}/{GOALS_FILE}"
+        try:
+            if p.is_symlink():
+                left_out.append([rel, f"the folder {CLIENTS_DIR}/{p.name} is a symbolic link; "
+                                      "improv does not follow links"])
+            elif os.path.lexists(p / GOALS_FILE):
+                clients.append(p.name)
+        except OSError as exc:
+            left_out.append([rel, os_words(exc)])
     for name in STORE_FILES:
         if not os.path.lexists(store.root / name):
             continue
@@ -140,8 +199,8 @@ def store_files(store) -> dict[str, Any]:
             left_out.append([name, why])
         elif (store.root / name).is_file():
             files.append(name)
-    return {"sessions": sessions, "busy": busy, "clients": clients, "files": files,
-            "left_out": left_out}
+    return {"sessions": sessions, "busy": busy, "unreadable": unreadable, "clients": clients,
+            "files": files, "left_out": left_out}
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -294,12 +353,13 @@ def _remove_stale_partials(to: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _session_held(folder: Path) -> Iterator[bool]:
+def _session_held(folder: Path) -> Iterator[bool | str]:
     """Hold a session's ``audio/`` folder and then the folder itself shared (the order in
     which a compression run takes them exclusively), and then its ``annotations.jsonl`` shared
     (the lock every annotation change takes on the file itself: :mod:`sessions.locks`), so
     nothing in it changes meanwhile. Yields whether the annotation log exists and is held: one
-    made after this began is not copied (the backup is of the session as it was).
+    made after this began is not copied (the backup is of the session as it was); or why it
+    cannot be held (it cannot be opened: it is left out and named).
 
     The order cannot deadlock: an annotation change releases the file's lock before it takes
     the folder's (``sessions.annotation_edits._refresh``)."""
@@ -309,22 +369,58 @@ def _session_held(folder: Path) -> Iterator[bool]:
             stack.enter_context(locks.folder_lock(audio, shared=True))
         stack.enter_context(locks.folder_lock(folder, shared=True))
         annotations = folder / mf.ANNOTATIONS
-        held = annotations.is_file() and not annotations.is_symlink()
+        held: bool | str = annotations.is_file() and not annotations.is_symlink()
         if held:
-            stack.enter_context(locks.folder_lock(annotations, shared=True))
+            try:
+                stack.enter_context(locks.folder_lock(annotations, shared=True))
+            except OSError as exc:  # unreadable: the rest of the session is copied
+                held = _file_reason(exc, folder)
         yield held
 
 
 def session_files(folder: Path) -> list[Path]:
     """The files of a session folder that a backup holds (no cache/, lock or hidden files)."""
-    out = []
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if rel.parts[0] in _SKIP_IN_SESSION or any(x.startswith(".") for x in rel.parts):
-            continue
-        if p.is_file() and not p.is_symlink():
-            out.append(p)
-    return out
+    return session_entries(folder)[0]
+
+
+def session_entries(folder: Path) -> tuple[list[Path], list[list[str]]]:
+    """The regular files of a session folder that a backup holds (no cache/, lock or hidden
+    files), and ``[file, why]`` of what it cannot hold: a link (never followed), a FIFO or
+    device, a folder that cannot be read. Paths in ``why`` are relative to ``folder``."""
+    out: list[Path] = []
+    omitted: list[list[str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(folder).as_posix() if exc.filename else "."
+        omitted.append([rel, os_words(exc)])
+
+    for dirpath, dirs, names in os.walk(folder, onerror=unreadable):
+        here = Path(dirpath)
+        top = here == folder
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (top and d in _SKIP_IN_SESSION))
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)
+                omitted.append([(here / d).relative_to(folder).as_posix(),
+                                "a symbolic link; improv does not follow links"])
+        for n in sorted(names):
+            if n.startswith(".") or (top and n in _SKIP_IN_SESSION):
+                continue
+            p = here / n
+            rel = p.relative_to(folder).as_posix()
+            try:
+                st = p.lstat()
+            except OSError as exc:
+                omitted.append([rel, _file_reason(exc, folder)])
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                omitted.append([rel, "a symbolic link; improv does not follow links"])
+            elif not stat.S_ISREG(st.st_mode):
+                omitted.append([rel, "not a regular file"])
+            else:
+                out.append(p)
+    return sorted(out), omitted
 
 
 def _check_target(store, to: Path) -> None:
@@ -358,11 +454,19 @@ def backup_store(store, to: Path, *,
     -------
     dict
         ``path``, ``sessions`` (IDs backed up), ``clients``, ``files``, ``skipped``
-        (``[id, why]``: sessions being recorded), ``left_out`` (``[file, why]``: a damaged
-        ``dataset-key``, not copied), ``damaged`` (``[id, file]``: files that no
-        longer match the checksum of their session's manifest; copied as they are),
+        (``[id, why]``: sessions not in the backup at all: being recorded, deleted meanwhile,
+        a session folder that cannot be read or is a link), ``left_out`` (``[file, why]``:
+        files not copied, each named by its path in a backup: a damaged ``dataset-key``, a
+        goal log or a file of a session that is a link or cannot be read), ``damaged``
+        (``[id, file]``: files that no longer match the checksum of their session's
+        manifest; copied as they are), ``copied_as_is`` (``[id, why]``: sessions whose
+        ``session.json`` cannot be read: their files are copied as they are, unchecked),
+        ``damaged_files`` (``[file, why]``: a goal log, ``setups.json`` or
+        ``vocabulary.json`` that is damaged; copied as it is), ``whole`` (True if none of
+        these five lists holds anything: the backup holds all of the store, undamaged),
         ``stale_removed`` (hidden partial backups to the same name left by a killed backup,
-        removed first), ``bytes`` (copied) and ``created_utc``.
+        removed first), ``bytes`` (copied) and ``created_utc``. ``BACKUP.json`` records the
+        same lists, so ``improv backup --check`` can say what is not in it.
 
     Raises
     ------
@@ -376,46 +480,56 @@ def backup_store(store, to: Path, *,
     plan = store_files(store)
     created = _utc_now()
     sink = _Sink(to)
-    done, skipped, damaged = [], list(plan["busy"]), []
+    done, skipped, damaged = [], [*plan["busy"], *plan["unreadable"]], []
+    as_is: list[list[str]] = []
+    left_out = list(plan["left_out"])
+    damaged_files: list[list[str]] = []
+    clients: list[str] = []
     finished = False
     try:
         for sid in plan["sessions"]:
             if progress is not None:
                 progress(sid)
-            folder = store.folder(sid)
-            try:
-                with _session_held(folder) as annotations_held:
-                    if (folder / mf.RECORDING_FLAG).exists():
-                        skipped.append([sid, "being recorded now"])
-                        continue
-                    from sessions.fsutil import read_json
-
-                    recorded = read_json(folder / mf.MANIFEST).get("checksums") or {}
-                    for p in session_files(folder):
-                        rel = p.relative_to(folder).as_posix()
-                        if rel == mf.ANNOTATIONS and not annotations_held:
-                            continue  # the first annotation was added after the locks
-                        with open_regular(p, "rb") as f:
-                            digest = sink.copy(f"sessions/{sid}/{rel}", f)
-                        if rel in recorded and recorded[rel] != digest:
-                            damaged.append([sid, rel])
-            except FileNotFoundError:  # deleted while the backup ran
-                skipped.append([sid, "deleted while the backup ran"])
-                continue
-            except SessionFormatError as exc:  # a link or a broken manifest: as verify says
-                skipped.append([sid, str(exc)])
-                continue
-            done.append(sid)
+            why = _copy_session(store.folder(sid), f"sessions/{sid}", sink,
+                                damaged=damaged, as_is=as_is, left_out=left_out)
+            if why:
+                skipped.append([sid, why])
+            else:
+                done.append(sid)
         for client in plan["clients"]:
-            log = store.root / CLIENTS_DIR / client / GOALS_FILE
-            with locks.folder_lock(log.parent, shared=True), open_regular(log, "rb") as f:
-                sink.copy(f"{CLIENTS_DIR}/{client}/{GOALS_FILE}", f)
+            rel = f"{CLIENTS_DIR}/{client}/{GOALS_FILE}"
+            log_path = store.root / rel
+            try:
+                with locks.folder_lock(log_path.parent, shared=True):
+                    src = open_regular(log_path, "rb")
+                    with src:
+                        sink.copy(rel, src)
+                    problem = _goal_log_problem(log_path, store.root)
+            except StoreWriteError:
+                raise
+            except (SessionFormatError, OSError) as exc:  # a link, unreadable: the rest goes on
+                left_out.append([rel, _fault_words(exc, store.root)])
+                continue
+            clients.append(client)
+            if problem:
+                damaged_files.append([rel, problem])
         for name in plan["files"]:
-            with open_regular(store.root / name, "rb") as f:
-                sink.copy(name, f)
+            try:
+                src = open_regular(store.root / name, "rb")
+            except (SessionFormatError, OSError) as exc:
+                left_out.append([name, _fault_words(exc, store.root)])
+                continue
+            with src:
+                sink.copy(name, src)
+            if name != DATASET_KEY:
+                problem = json_problem(store.root / name)
+                if problem:
+                    damaged_files.append([name, problem])
+        files = [n for n in plan["files"] if n in sink.sums]
         about = {"format": FORMAT, "version": VERSION, "created_utc": created,
-                 "sessions": done, "clients": plan["clients"], "files": plan["files"],
-                 "skipped": skipped, "damaged": damaged}
+                 "sessions": done, "clients": clients, "files": files,
+                 "skipped": skipped, "damaged": damaged, "copied_as_is": as_is,
+                 "left_out": left_out, "damaged_files": damaged_files}
         sink.write_text(BACKUP_FILE, json.dumps(about, indent=2, ensure_ascii=False) + "\n")
         path = sink.finish()
         finished = True
@@ -423,10 +537,85 @@ def backup_store(store, to: Path, *,
         if not finished:  # a failure, Ctrl-C or SIGTERM (the CLI raises it): nothing left
             sink.abandon()
     _record(store, {"created_utc": created, "to": str(path.resolve()), "sessions": len(done)})
-    return {"path": str(path), "sessions": done, "clients": plan["clients"],
-            "files": plan["files"], "skipped": skipped, "left_out": plan["left_out"],
-            "damaged": damaged, "stale_removed": stale,
+    whole = not (skipped or left_out or damaged or as_is or damaged_files)
+    return {"path": str(path), "sessions": done, "clients": clients,
+            "files": files, "skipped": skipped, "left_out": left_out,
+            "damaged": damaged, "copied_as_is": as_is, "damaged_files": damaged_files,
+            "whole": whole, "stale_removed": stale,
             "bytes": sink.bytes, "created_utc": created}
+
+
+def _copy_session(folder: Path, prefix: str, sink: _Sink, *, damaged: list, as_is: list,
+                  left_out: list) -> str | None:
+    """Copy one session folder into ``sink`` under ``prefix`` (``sessions/<id>``), holding its
+    locks; None, or why it is not in the backup at all (being recorded, deleted meanwhile,
+    unreadable). Appends to ``damaged`` (``[id, file]``: a file that no longer matches its
+    manifest's checksum), ``as_is`` (``[id, why]``: a session whose ``session.json`` cannot be
+    read, copied as it is) and ``left_out`` (``[file, why]``: a file of it not copied: a link,
+    unreadable)."""
+    from sessions.errors import SESSION_FAULTS
+    from sessions.fsutil import read_json
+
+    sid = folder.name
+    try:
+        with _session_held(folder) as annotations_held:
+            if (folder / mf.RECORDING_FLAG).exists():
+                return "being recorded now"
+            try:
+                recorded = mf.validate(read_json(folder / mf.MANIFEST)).get("checksums") or {}
+            except SESSION_FAULTS as exc:  # the recordings are what matters: copied all the same
+                recorded = {}
+                as_is.append([sid, _fault_words(exc, folder)])
+            files, omitted = session_entries(folder)
+            for p in files:
+                rel = p.relative_to(folder).as_posix()
+                if rel == mf.ANNOTATIONS and isinstance(annotations_held, str):
+                    omitted.append([rel, annotations_held])
+                    continue
+                if rel == mf.ANNOTATIONS and not annotations_held:
+                    continue  # the first annotation was added after the locks
+                try:
+                    src = open_regular(p, "rb")
+                except FileNotFoundError:
+                    raise
+                except (SessionFormatError, OSError) as exc:
+                    omitted.append([rel, _file_reason(exc, folder)])
+                    continue
+                with src:
+                    digest = sink.copy(f"{prefix}/{rel}", src)
+                if rel in recorded and recorded[rel] != digest:
+                    damaged.append([sid, rel])
+            left_out.extend([f"{prefix}/{rel}", why] for rel, why in omitted)
+    except FileNotFoundError:  # deleted while the backup ran
+        return "deleted while the backup ran"
+    except StoreWriteError:
+        raise
+    except (SessionFormatError, OSError) as exc:  # a folder that cannot be read or locked
+        return _fault_words(exc, folder)
+    return None
+
+
+def _goal_log_problem(path: Path, root: Path) -> str | None:
+    """Why a client's goal log is damaged (as ``improv sessions verify --all`` says), or None;
+    a log readable by others is not damaged (its copy in a backup is owner-only)."""
+    from sessions.goals import verify_log
+
+    problems = [p for p in verify_log(path) if "readable by others" not in p]
+    if not problems:
+        return None
+    return problems[0].replace(f"{root}{os.sep}", "").replace(
+        "; the file is damaged: restore it from a backup", "")
+
+
+def json_problem(path: Path) -> str | None:
+    """Why a store's JSON file (``setups.json``, ``vocabulary.json``) is damaged, or None."""
+    from sessions.fsutil import read_json
+
+    try:
+        read_json(path)
+    except (StoreError, OSError) as exc:
+        return f"{path.name} is not valid JSON" if isinstance(exc, StoreError) else os_words(exc)
+    return None
 
 
 def _record(store, entry: dict[str, Any]) -> None:

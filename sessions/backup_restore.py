@@ -23,6 +23,7 @@ from sessions.backup import (
     GOALS_FILE,
     STORE_FILES,
     VERSION,
+    json_problem,
     key_problem,
     valid_code,
 )
@@ -67,18 +68,24 @@ def _layout_problem(rel: str) -> str | None:
 
 
 def check_backup(path: Path) -> dict[str, Any]:
-    """Check a backup without restoring it: every file against its ``SHA256SUMS``, and every
+    """Check a backup without restoring it: every file against its ``SHA256SUMS``, every
     session as ``improv sessions verify`` does (:func:`sessions.verify.verify_folder`; a
     session of a zip file is unpacked for that, one at a time, into an owner-only temporary
-    folder that is removed at once).
+    folder that is removed at once), each goal log, ``setups.json``, ``vocabulary.json`` and
+    the research export's key as a restore checks them, and ``BACKUP.json`` against what the
+    backup holds (the counts are of what is there, never of what ``BACKUP.json`` says).
 
     Returns
     -------
     dict
-        ``ok`` (no problem and no damaged session), ``problems`` (files of the backup that
-        do not match their checksums, one line each), ``damaged`` (``[id, why]``: sessions
-        that do not verify, which a restore sets aside), ``sessions``, ``clients``, ``files``
-        (count) and ``bytes``, and ``created_utc``.
+        ``ok`` (whole: no problem, nothing damaged and nothing left out when it was made),
+        ``problems`` (files of the backup that do not match their checksums, and what
+        ``BACKUP.json`` names that is not there; one line each), ``damaged`` (``[id, why]``:
+        sessions that do not verify, which a restore sets aside), ``damaged_files``
+        (``[file, why]``: a goal log, setups, vocabulary or key that a restore sets aside),
+        ``left_out`` (one line each: what ``BACKUP.json`` says was not backed up, e.g. a
+        session being recorded then), ``sessions``, ``clients`` (counts of what it holds),
+        ``files`` (count) and ``bytes``, and ``created_utc``.
     """
     import io
 
@@ -88,8 +95,9 @@ def check_backup(path: Path) -> dict[str, Any]:
         try:
             sums = read_sums(packed)
         except SessionFormatError as exc:
-            return _checked(about, packed, [str(exc)], [])
+            return _checked(about, packed, {}, [str(exc)], [], [])
         problems += [p for rel in sums if (p := _layout_problem(rel))]
+        mismatched = set()
         for rel, digest in sums.items():
             h = hashlib.sha256()
             try:
@@ -98,12 +106,109 @@ def check_backup(path: Path) -> dict[str, Any]:
                         h.update(chunk)
             except (zipfile.BadZipFile, OSError, io.UnsupportedOperation) as exc:
                 problems.append(f"{rel}: cannot be read ({exc})")
+                mismatched.add(rel)
                 continue
             if h.hexdigest() != digest:
                 problems.append(f"{rel}: checksum mismatch (damaged or changed)")
-        damaged = [] if any(_layout_problem(rel) for rel in sums) \
-            else _unverified(packed, sums)
-        return _checked(about, packed, problems, damaged)
+                mismatched.add(rel)
+        problems += _about_problems(about, sums)
+        if any(_layout_problem(rel) for rel in sums):
+            return _checked(about, packed, sums, problems, [], [])
+        damaged = _unverified(packed, sums)
+        damaged_files = _checked_store_files(packed, sums, mismatched)
+        return _checked(about, packed, sums, problems, damaged, damaged_files)
+
+
+def _plain(text: str, root: Path) -> str:
+    """A problem found in an unpacked copy, said without the copy's temporary path (relative
+    to ``root``) and without advice meant for a store ("restore it from a backup")."""
+    return text.replace(f"{root}{os.sep}", "").replace(
+        "; the file is damaged: restore it from a backup", "; the file is damaged")
+
+
+def _store_level(sums: dict[str, str], leave: set[str] = frozenset()) -> list[str]:
+    """The files of a backup outside its sessions (goal logs and :data:`STORE_FILES`)."""
+    return [rel for rel in sums if not rel.startswith("sessions/") and rel != BACKUP_FILE
+            and rel not in leave]
+
+
+def _store_file_problems(root: Path, rels: list[str]) -> list[list[str]]:
+    """``[file, why]`` for each store-level file under the unpacked ``root`` that a store
+    cannot take: a goal log that does not verify, a research key that is not 64 hex digits,
+    a ``setups.json`` or ``vocabulary.json`` that is not JSON."""
+    from sessions.goals import verify_log
+
+    out = []
+    for rel in rels:
+        path = root / rel
+        if rel.startswith(f"{CLIENTS_DIR}/"):
+            problems = verify_log(path)
+            why = _plain(problems[0], root) if problems else None
+        elif rel == DATASET_KEY:
+            why = key_problem(path)
+        else:
+            why = json_problem(path)
+        if why:
+            out.append([rel, why])
+    return out
+
+
+def _checked_store_files(packed, sums: dict[str, str],
+                         mismatched: set[str]) -> list[list[str]]:
+    """:func:`_store_file_problems` of a backup (a zip's files unpacked for it into an
+    owner-only temporary folder); a file that does not match its checksum is a problem
+    already."""
+    import tempfile
+
+    rels = _store_level(sums, mismatched)
+    if packed.folder is not None:
+        return _store_file_problems(packed.folder, rels)
+    with tempfile.TemporaryDirectory(prefix="improv-check-") as tmp:
+        unpack(packed, Path(tmp), {rel: sums[rel] for rel in rels}, damaged=[])
+        return _store_file_problems(Path(tmp), rels)
+
+
+def _printable(value: Any) -> str:
+    """A name read from a backup, safe to print on one line."""
+    text = value if isinstance(value, str) else repr(value)
+    return "".join(c if c.isprintable() else "?" for c in text)[:200]
+
+
+def _listed(about: dict, key: str) -> list:
+    value = about.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _about_problems(about: dict, sums: dict[str, str]) -> list[str]:
+    """What ``BACKUP.json`` names that the backup does not hold (a backup changed after it was
+    made, or crafted): one line each."""
+    sessions = set(_by_session(sums))
+    clients = {rel.split("/")[1] for rel in sums if rel.startswith(f"{CLIENTS_DIR}/")}
+    out = []
+    for sid in _listed(about, "sessions"):
+        if not isinstance(sid, str) or sid not in sessions:
+            out.append(f"{BACKUP_FILE} names session {_printable(sid)}, which the backup "
+                       "does not hold")
+    for code in _listed(about, "clients"):
+        if not isinstance(code, str) or code not in clients:
+            out.append(f"{BACKUP_FILE} names the goals of client {_printable(code)}, which "
+                       "the backup does not hold")
+    for name in _listed(about, "files"):
+        if not isinstance(name, str) or name not in sums:
+            out.append(f"{BACKUP_FILE} names {_printable(name)}, which the backup does not "
+                       "hold")
+    return out
+
+
+def left_out_when_made(about: dict) -> list[str]:
+    """What ``BACKUP.json`` says was not backed up (sessions being recorded or unreadable then,
+    files that were links or unreadable), one line each."""
+    out = []
+    for key, words in (("skipped", "session {}: {}"), ("left_out", "{}: {}")):
+        for item in _listed(about, key):
+            if isinstance(item, list) and len(item) == 2:
+                out.append(words.format(*(_printable(x) for x in item)))
+    return out
 
 
 def _by_session(sums: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -126,7 +231,7 @@ def _session_problem(folder: Path) -> str | None:
     if not problems:
         return None
     more = len(problems) - 1
-    return problems[0] + (f" (and {more} more)" if more else "")
+    return _plain(problems[0], folder) + (f" (and {more} more)" if more else "")
 
 
 def _unverified(packed, sums: dict[str, str]) -> list[list[str]]:
@@ -146,11 +251,14 @@ def _unverified(packed, sums: dict[str, str]) -> list[list[str]]:
     return out
 
 
-def _checked(about: dict, packed, problems: list[str],
-             damaged: list[list[str]]) -> dict[str, Any]:
-    return {"ok": not problems and not damaged, "problems": problems, "damaged": damaged,
-            "sessions": len(about.get("sessions") or []),
-            "clients": len(about.get("clients") or []),
+def _checked(about: dict, packed, sums: dict[str, str], problems: list[str],
+             damaged: list[list[str]], damaged_files: list[list[str]]) -> dict[str, Any]:
+    left_out = left_out_when_made(about)
+    return {"ok": not (problems or damaged or damaged_files or left_out),
+            "problems": problems, "damaged": damaged, "damaged_files": damaged_files,
+            "left_out": left_out,
+            "sessions": len(_by_session(sums)),
+            "clients": sum(1 for rel in sums if rel.startswith(f"{CLIENTS_DIR}/")),
             "files": len(packed.files), "bytes": sum(packed.files.values()),
             "created_utc": about.get("created_utc")}
 
@@ -181,21 +289,25 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     the catalog is rebuilt from them. A session that does not verify, or whose files in the
     backup do not match ``SHA256SUMS``, is set aside: not restored (it stays in the backup
     only) and named with what is wrong, so one damaged session never holds back the others.
+    A damaged goal log, ``setups.json``, ``vocabulary.json`` or research key (not matching
+    its checksum, or not what a store holds) is set aside the same way.
 
     Returns
     -------
     dict
         ``sessions`` and ``clients`` (restored), ``files``, ``set_aside`` (``[id, why]``:
-        sessions not restored, one line each), ``created_utc`` (of the backup) and
-        ``indexed`` (sessions in the rebuilt catalog).
+        sessions not restored, one line each), ``left_out`` (``[file, why]``: store-level
+        files not restored, e.g. ``clients/C07/goals.jsonl``), ``not_in_backup`` (what
+        ``BACKUP.json`` says was left out when the backup was made, one line each),
+        ``created_utc`` (of the backup) and ``indexed`` (sessions in the rebuilt catalog).
 
     Raises
     ------
     StoreError
         The store is not empty; nothing is changed.
     SessionFormatError
-        Not a backup, a file outside the sessions damaged or changed (a goal log, setups,
-        vocabulary, the research export's secret), or a hostile entry; nothing is changed.
+        Not a backup, or a hostile entry (a file with no place in a backup); nothing is
+        changed.
     """
     store.require_writable()
     full = _holds_anything(store)
@@ -216,22 +328,18 @@ def restore_store(store, path: Path) -> dict[str, Any]:
             mismatched: list[str] = []
             unpack(packed, staged, sums, damaged=mismatched)
             set_aside = _damaged_sessions(staged, mismatched)
-            outside = [rel for rel in mismatched if not rel.startswith("sessions/")]
-            if outside:
-                raise SessionFormatError(
-                    f"{packed.path.name}: {outside[0]} does not match its checksum in {SUMS} "
-                    "(damaged or changed after the backup was made); nothing was restored")
-            problem = _staged_problem(staged)
-            if problem:
-                raise SessionFormatError(f"{packed.path.name}: {problem}; nothing was "
-                                         "restored")
+            left_out = [[rel, f"does not match its checksum in {SUMS} (damaged in the backup)"]
+                        for rel in mismatched if not rel.startswith("sessions/")]
+            left_out += _store_file_problems(staged, _store_level(sums, set(mismatched)))
             if _holds_anything(store):  # something arrived meanwhile (a recording started)
                 raise StoreError(f"the store {store.root} is no longer empty: nothing was "
                                  "restored")
-            sessions, clients, files = _move_in(store, staged,
-                                                leave={sid for sid, _why in set_aside})
+            sessions, clients, files = _move_in(
+                store, staged, leave={sid for sid, _why in set_aside},
+                leave_files={rel for rel, _why in left_out})
     result = store.reindex()
     return {"sessions": sessions, "clients": clients, "files": files, "set_aside": set_aside,
+            "left_out": left_out, "not_in_backup": left_out_when_made(about),
             "created_utc": about.get("created_utc"), "indexed": result["indexed"]}
 
 
@@ -253,33 +361,11 @@ def _damaged_sessions(staged: Path, mismatched: list[str]) -> list[list[str]]:
     return [[sid, out[sid]] for sid in sorted(out)]
 
 
-def _staged_problem(staged: Path) -> str | None:
-    """Why the store-level files of an unpacked backup are not fit for a store, or None."""
-    from sessions.goals import verify_log
-
-    clients = staged / CLIENTS_DIR
-    for log in sorted(clients.glob(f"*/{GOALS_FILE}")) if clients.is_dir() else []:
-        problems = verify_log(log)
-        if problems:
-            return f"goals of {log.parent.name}: {problems[0]}"
-    for name in STORE_FILES:
-        if not (staged / name).exists():
-            continue
-        if name == DATASET_KEY:
-            why = key_problem(staged / name)
-            if why:
-                return f"{why}; without it every session_key of the research export changes"
-            continue
-        from sessions.fsutil import read_json
-
-        read_json(staged / name)
-    return None
-
-
-def _move_in(store, staged: Path, *,
-             leave: set[str]) -> tuple[list[str], list[str], list[str]]:
+def _move_in(store, staged: Path, *, leave: set[str],
+             leave_files: set[str]) -> tuple[list[str], list[str], list[str]]:
     """Rename the checked items from ``staged`` into the store (each rename is atomic), all
-    but the sessions named in ``leave``."""
+    but the sessions named in ``leave`` and the store-level files (``clients/<code>/goals.jsonl``,
+    ``dataset-key``, …) named in ``leave_files``."""
     sessions, clients, files = [], [], []
     src_sessions = staged / "sessions"
     make_dir(store.sessions_dir)
@@ -294,12 +380,14 @@ def _move_in(store, staged: Path, *,
     if src_clients.is_dir():
         make_dir(store.root / CLIENTS_DIR)
         for folder in sorted(src_clients.iterdir()):
+            if f"{CLIENTS_DIR}/{folder.name}/{GOALS_FILE}" in leave_files:
+                continue
             with write_errors(store.root / CLIENTS_DIR / folder.name):
                 os.rename(folder, store.root / CLIENTS_DIR / folder.name)
             clients.append(folder.name)
         fsync_dir(store.root / CLIENTS_DIR)
     for name in STORE_FILES:
-        if (staged / name).exists():
+        if (staged / name).exists() and name not in leave_files:
             with write_errors(store.root / name):
                 os.rename(staged / name, store.root / name)
             files.append(name)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sessions import annotation_log as ann
 from sessions import manifest as mf
-from sessions.errors import StoreError
-from sessions.fsutil import read_json, sha256_file
+from sessions.errors import SESSION_FAULTS, StoreError, fault_text
+from sessions.fsutil import describe_os_error, read_json, sha256_file
 from sessions.midilog import read_log
 from sessions.revisions import check_revisions
 from sessions.safeio import unsafe_entries
@@ -16,7 +17,9 @@ from sessions.session import player_names, renamed_records
 
 
 def verify_folder(folder: Path) -> dict[str, Any]:
-    """Verify one session folder.
+    """Verify one session folder; one that cannot be read at all (permission denied, a fault
+    no check foresaw) is a report with that problem, never an exception, so a check of every
+    session goes on with the others.
 
     Checks that the manifest is valid, that every file it names exists, that
     each file's SHA-256 matches the manifest, that the event log, the
@@ -31,6 +34,22 @@ def verify_folder(folder: Path) -> dict[str, Any]:
         being recorded right now, which is checked once it is finished.
     """
     folder = Path(folder)
+    try:
+        return _verify_folder(folder)
+    except SESSION_FAULTS as exc:
+        return {"id": folder.name, "ok": False, "problems": [_fault_line(exc, folder)],
+                "checked": 0}
+
+
+def _fault_line(exc: BaseException, folder: Path) -> str:
+    """A fault of reading a session in one line, its paths relative to ``folder``."""
+    if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+        name = Path(exc.filename).name if exc.filename else folder.name
+        return f"{name}: {describe_os_error(exc)}"
+    return fault_text(exc).replace(f"{folder}{os.sep}", "")
+
+
+def _verify_folder(folder: Path) -> dict[str, Any]:
     problems: list[str] = []
     checked = 0
     report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}

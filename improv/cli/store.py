@@ -128,8 +128,9 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     """Back up the whole store: sessions, clients' goals, setups and tags, with checksums.
 
-    Safe while 'improv serve' runs: a session being recorded is left out (and named). Restore
-    a backup with 'improv --store NEW-FOLDER restore BACKUP'.
+    Safe while 'improv serve' runs: a session being recorded is left out (and named). Whatever
+    is left out (being recorded, unreadable, a link) or damaged is named and the exit status
+    is 1. Restore a backup with 'improv --store NEW-FOLDER restore BACKUP'.
     """
     if bool(to) == bool(check):
         raise click.UsageError("give --to FOLDER|FILE.zip to make a backup, or --check BACKUP")
@@ -143,6 +144,10 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
                 click.echo(f"  - {p}")
             for sid, why in r["damaged"]:
                 click.echo(f"  - session {sid} is damaged: {why}")
+            for rel, why in r["damaged_files"]:
+                click.echo(f"  - {item_words(rel)} damaged: {why}")
+            for line in r["left_out"]:
+                click.echo(f"  - not in the backup (left out when it was made): {line}")
             if r["ok"]:
                 click.echo(f"backup {check} is whole: {counted(r['sessions'], 'session')}, "
                            f"goals of {counted(r['clients'], 'client')}, "
@@ -150,16 +155,27 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
                            "their checksums")
 
         emit(result, as_json=as_json, human=human)
-        if not result["problems"] and result["damaged"]:
+        if result["problems"]:
+            raise click.ClickException(
+                f"backup {check} is damaged: {counted(len(result['problems']), 'problem')} "
+                f"(first: {result['problems'][0]}); make a new backup")
+        if result["damaged"]:
             sid, why = result["damaged"][0]
             raise click.ClickException(
                 f"backup {check} holds {counted(len(result['damaged']), 'damaged session')} "
                 f"(first: {sid}: {why}); 'improv restore' sets them aside and restores the "
                 f"rest; look at them in the store with 'improv sessions verify {sid}'")
-        if not result["ok"]:
+        if result["damaged_files"]:
+            rel, why = result["damaged_files"][0]
             raise click.ClickException(
-                f"backup {check} is damaged: {counted(len(result['problems']), 'problem')} "
-                f"(first: {result['problems'][0]}); make a new backup")
+                f"backup {check} holds {counted(len(result['damaged_files']), 'damaged file')}"
+                f" (first: {item_words(rel)} damaged: {why}); 'improv restore' sets them "
+                "aside and restores the rest")
+        if result["left_out"]:
+            raise click.ClickException(
+                f"backup {check} is not whole: {counted(len(result['left_out']), 'item')} "
+                f"{'was' if len(result['left_out']) == 1 else 'were'} left out when it was made "
+                f"(first: {result['left_out'][0]}); the rest matches its checksums")
         return
     from sessions.backup import backup_store
 
@@ -169,14 +185,21 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
     for name in result["stale_removed"]:
         info(f"removed {to.parent / name}, left by a backup that did not finish")
     for sid, why in result["skipped"]:
-        info(f"warning: session {sid} is not in the backup: {why} (back it up again "
-             "when it is finished)")
-    for name, why in result["left_out"]:
-        info(f"warning: {_FILE_WORDS.get(name, name)} is not in the backup: {why}; restore "
-             "it from an older backup (every session_key of the research export depends on it)")
+        hint = " (back it up again when it is finished)" if why == "being recorded now" else ""
+        info(f"warning: session {sid} is not in the backup: {why}{hint}")
+    for rel, why in result["left_out"]:
+        info(f"warning: {item_words(rel, verb='is not')} in the backup: {why}"
+             + ("; restore it from an older backup (every session_key of the research export "
+                "depends on it)" if rel == "dataset-key" else ""))
+    for sid, why in result["copied_as_is"]:
+        info(f"warning: session {sid} is damaged ({why}): its files were copied as they are "
+             f"(a restore sets it aside; see 'improv sessions verify {sid}')")
     for sid, rel in result["damaged"]:
         info(f"warning: session {sid}: {rel} does not match its checksum; copied as it is "
              f"(see 'improv sessions verify {sid}')")
+    for rel, why in result["damaged_files"]:
+        info(f"warning: {item_words(rel)} damaged ({why}): copied as it is (a restore sets it "
+             "aside; see 'improv sessions verify --all')")
 
     def human(r):
         click.echo(f"backed up {counted(len(r['sessions']), 'session')}, goals of "
@@ -186,6 +209,47 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
         click.echo(f"check it with 'improv backup --check {r['path']}'")
 
     emit(result, as_json=as_json, human=human)
+    if not result["whole"]:
+        raise click.ClickException(f"the backup is not whole: {partial_words(result)} (see the "
+                                   "warnings above)")
+
+
+def item_words(rel: str, *, verb: str = "is") -> str:
+    """A store-level file of a backup for people, with its verb: ``the goals of C07 are``,
+    ``setups.json is``, ``session ID: audio/x.wav is``.
+
+    >>> item_words("clients/C07/goals.jsonl"), item_words("sessions/S/audio/x.wav", verb="is not")
+    ('the goals of C07 are', 'session S: audio/x.wav is not')
+    """
+    parts = rel.split("/")
+    plural = {"is": "are", "is not": "are not", "was not": "were not"}.get(verb, verb)
+    if parts[0] == "clients" and len(parts) == 3:
+        return f"the goals of {parts[1]} {plural}"
+    if parts[0] == "clients":
+        return f"the clients' goals {plural}"
+    if parts[0] == "sessions" and len(parts) >= 3:
+        return f"session {parts[1]}: {'/'.join(parts[2:])} {verb}"
+    return f"{_FILE_WORDS.get(rel, rel)} {verb}"
+
+
+def partial_words(result: dict) -> str:
+    """What a backup (``sessions.backup.backup_store``'s result) lacks, in a few words:
+    ``1 session left out (ID), 2 files left out, 1 damaged session copied as it is``."""
+    parts = []
+    if result["skipped"]:
+        parts.append(f"{counted(len(result['skipped']), 'session')} left out ("
+                     + ", ".join(sid for sid, _why in result["skipped"]) + ")")
+    if result["left_out"]:
+        parts.append(f"{counted(len(result['left_out']), 'file')} left out")
+    damaged = {sid for sid, _ in result["damaged"]} | {sid for sid, _ in result["copied_as_is"]}
+    if damaged:
+        parts.append(f"{counted(len(damaged), 'damaged session')} copied as "
+                     f"{'it is' if len(damaged) == 1 else 'they are'} ("
+                     + ", ".join(sorted(damaged)) + ")")
+    if result["damaged_files"]:
+        parts.append(f"{counted(len(result['damaged_files']), 'damaged file')} copied as "
+                     f"{'it is' if len(result['damaged_files']) == 1 else 'they are'}")
+    return ", ".join(parts)
 
 
 @click.command()
@@ -195,8 +259,9 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
 def restore(app, backup_path: Path, as_json: bool) -> int:
     """Restore a backup (from 'improv backup') into a new, empty store.
 
-    Everything is checked before the store changes. A damaged session is set aside (it stays
-    in the backup only) and named; the rest is restored and the exit status is 1. Give the new
+    Everything is checked before the store changes. A damaged session, goal log or other file
+    is set aside (it stays in the backup only) and named; the rest is restored and the exit
+    status is 1. Give the new
     store with --store before the command: improv --store ~/improv-restored restore BACKUP.zip
     """
     from sessions.backup_restore import restore_store
@@ -210,6 +275,13 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
 
     for sid, why in result["set_aside"]:
         info(f"warning: session {sid} was not restored: {why} (it stays in the backup)")
+    for rel, why in result["left_out"]:
+        info(f"warning: {item_words(rel, verb='was not')} restored: {why} (it stays in the "
+             "backup)" + ("; every session_key of the research export changes without it: "
+                          "put back a whole one from an older backup before exporting"
+                          if rel == "dataset-key" else ""))
+    for line in result["not_in_backup"]:
+        info(f"warning: not in the backup (left out when it was made): {line}")
 
     def human(r):
         click.echo(f"restored {counted(len(r['sessions']), 'session')}, goals of "
@@ -220,9 +292,12 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
         if r["set_aside"]:
             click.echo(f"{counted(len(r['set_aside']), 'damaged session')} not restored: "
                        + ", ".join(sid for sid, _why in r["set_aside"]))
+        if r["left_out"]:
+            click.echo(f"{counted(len(r['left_out']), 'damaged file')} not restored: "
+                       + ", ".join(rel for rel, _why in r["left_out"]))
 
     emit(result, as_json=as_json, human=human)
-    return 1 if result["set_aside"] else 0
+    return 1 if result["set_aside"] or result["left_out"] else 0
 
 
 COMMANDS = [info_, backup, restore]

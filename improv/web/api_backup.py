@@ -217,10 +217,15 @@ class BackupJobs:
         except Exception as exc:  # noqa: BLE001 - the backup stands; its check failed
             check = {"ok": False, "problems": [_one_line(exc)], "damaged": []}
         sentence = _backup_sentence(result, check)
-        self._update(running=False, ok=check["ok"], sentence=sentence, result={
+        # ok: the check found nothing damaged and nothing was left out but a session being
+        # recorded now (said in the sentence, as everything left out is)
+        found = check["problems"] or check["damaged"] or check.get("damaged_files")
+        lacking = result["left_out"] or result["copied_as_is"] or result["damaged_files"] \
+            or any(why != "being recorded now" for _sid, why in result["skipped"])
+        self._update(running=False, ok=not (found or lacking), sentence=sentence, result={
             "path": str(path), "sessions": len(result["sessions"]),
             "bytes": result["bytes"], "created_utc": result["created_utc"],
-            "checked": check["ok"]})
+            "checked": not found, "whole": result["whole"] and check["ok"]})
 
     def _run_check(self, path: Path) -> None:
         from sessions.backup_restore import check_backup
@@ -289,21 +294,27 @@ def _backup_sentence(result: dict[str, Any], check: dict[str, Any]) -> str:
     what = counted(len(result["sessions"]), "session") + (
         f" and the goals of {counted(len(clients), 'client')}" if clients else "")
     words = f"Backed up {what} ({size_words(result['bytes'])}) to {result['path']}"
-    if check["ok"]:
+    found = (check["problems"]
+             or [f"session {s}: {why}" for s, why in check["damaged"]]
+             or [f"{rel}: {why}" for rel, why in check.get("damaged_files", [])])
+    if not found:  # what was left out when it was made is said below
         words += "; checked: every file in it is whole."
     else:
-        first = (check["problems"] or [f"session {s}: {why}" for s, why in check["damaged"]]
-                 or ["?"])[0]
-        words += (f", but checking it found a problem ({first}): make another backup, on "
+        words += (f", but checking it found a problem ({found[0]}): make another backup, on "
                   "another disk if you can.")
     for sid, why in result["skipped"]:
-        words += f" Session {sid} is not in it ({why}): back up again when it is finished."
+        words += f" Session {sid} is not in it ({why})" + (
+            ": back up again when it is finished." if why == "being recorded now" else ".")
     for sid, rel in result["damaged"]:
         words += (f" Session {sid}: {rel} had changed since it was recorded; it was copied "
                   "as it is.")
+    for sid, why in result.get("copied_as_is", []):
+        words += f" Session {sid} is damaged ({why}); its files were copied as they are."
+    for rel, why in result.get("damaged_files", []):
+        words += f" {_item_words(rel)} damaged ({why}); copied as it is."
     for name, why in result["left_out"]:
-        words += (f" {_FILE_WORDS.get(name, name)} is not in it ({why}); an older backup has "
-                  "it.")
+        words += f" {_item_words(name, verb='is not')} in it ({why})" + (
+            "; an older backup has it." if name in _FILE_WORDS else ".")
     if result["stale_removed"]:
         words += " An unfinished backup left there earlier was removed."
     return words
@@ -318,9 +329,27 @@ def _check_sentence(path: Path, r: dict[str, Any]) -> str:
     if r["problems"]:
         return (f"The backup {path} is damaged: {counted(len(r['problems']), 'problem')} "
                 f"(first: {r['problems'][0]}). Make a new backup.")
-    sid, why = r["damaged"][0]
-    return (f"The backup {path} holds {counted(len(r['damaged']), 'damaged session')} "
-            f"(first: {sid}: {why}); the others can be restored. Make a new backup.")
+    if r["damaged"]:
+        sid, why = r["damaged"][0]
+        return (f"The backup {path} holds {counted(len(r['damaged']), 'damaged session')} "
+                f"(first: {sid}: {why}); the others can be restored. Make a new backup.")
+    if r.get("damaged_files"):
+        rel, why = r["damaged_files"][0]
+        return (f"The backup {path} holds {counted(len(r['damaged_files']), 'damaged file')} "
+                f"(first: {rel}: {why}); the rest can be restored. Make a new backup.")
+    return (f"The backup {path} is not whole: {counted(len(r['left_out']), 'item')} left out "
+            f"when it was made (first: {r['left_out'][0]}); what it holds matches its "
+            "checksums.")
+
+
+def _item_words(rel: str, *, verb: str = "is") -> str:
+    """A file of a backup in words, capitalised, with its verb (``The goals of C07 are``)."""
+    from improv.cli.store import item_words
+
+    if rel in _FILE_WORDS:
+        return f"{_FILE_WORDS[rel]} {verb}"
+    words = item_words(rel, verb=verb)
+    return words[0].upper() + words[1:]
 
 
 def jobs_of(request: Request) -> BackupJobs:

@@ -125,7 +125,9 @@ def test_a_session_damaged_in_the_store_is_named_and_set_aside(run_cli, sid, tmp
     data[-3] ^= 1
     tsv.write_bytes(bytes(data))
     r = run_cli("backup", "--to", tmp_path / "b.zip")
-    assert r.exit_code == 0 and f"warning: session {sid}: midi.tsv does not match" in r.stderr
+    assert r.exit_code == 1 and f"warning: session {sid}: midi.tsv does not match" in r.stderr
+    assert r.stderr.endswith(f"error: the backup is not whole: 1 damaged session copied as it "
+                             f"is ({sid}) (see the warnings above)\n")
     r = run_cli("backup", "--check", tmp_path / "b.zip")
     _one_line_error(r, f"holds 1 damaged session (first: {sid}: midi.tsv: checksum mismatch")
     assert f"session {sid} is damaged: midi.tsv: checksum mismatch" in r.stdout
@@ -209,7 +211,7 @@ def test_session_keys_stay_the_same_after_backup_and_restore(run_cli, sid, tmp_p
 def test_a_damaged_key_is_named_when_backing_up(run_cli, sid, tmp_path, store_path):
     (store_path / "dataset-key").write_text("abc\n")
     r = run_cli("backup", "--to", tmp_path / "b")
-    assert r.exit_code == 0
+    assert r.exit_code == 1 and "error: the backup is not whole: 1 file left out" in r.stderr
     assert ("warning: the research export's key is not in the backup: dataset-key is damaged "
             "(expected 64 hex digits); restore it from an older backup") in r.stderr
     assert not (tmp_path / "b" / "dataset-key").exists()

@@ -197,7 +197,9 @@ def test_restoring_into_a_store_that_is_not_empty_is_refused(store, full, tmp_pa
     target.close()
 
 
-def test_a_damaged_backup_is_found_and_never_restored(store, full, tmp_path):
+def test_a_goal_log_damaged_in_the_backup_is_found_and_set_aside(store, full, tmp_path):
+    """Review 29, finding 4: a goal log changed in the backup is named by the check, and the
+    restore sets it aside (it stays in the backup) and restores every session."""
     out = Path(backup_store(store, tmp_path / "b")["path"])
     goals = out / "clients" / "C07" / "goals.jsonl"
     goals.write_bytes(goals.read_bytes().replace(b"together", b"apart!!!"))
@@ -206,10 +208,12 @@ def test_a_damaged_backup_is_found_and_never_restored(store, full, tmp_path):
     assert report["problems"] == ["clients/C07/goals.jsonl: checksum mismatch (damaged or "
                                   "changed)"]
     with Store(tmp_path / "new") as new:
-        before = tree_snapshot(new.root)
-        with pytest.raises(SessionFormatError, match="goals.jsonl does not match its checksum"):
-            restore_store(new, out)
-        assert tree_snapshot(new.root) == before
+        restored = restore_store(new, out)
+        assert restored["sessions"] == [full] and restored["clients"] == []
+        assert restored["left_out"] == [["clients/C07/goals.jsonl", "does not match its "
+                                         "checksum in SHA256SUMS (damaged in the backup)"]]
+        assert not (new.root / "clients" / "C07").exists()
+        assert os.listdir(new.tmp_dir) == []
 
 
 def _flip_a_bit(path: Path) -> None:
@@ -431,9 +435,10 @@ def test_a_damaged_key_in_the_store_is_left_out_and_named(store, full, tmp_path,
         assert not (new.root / "dataset-key").exists()
 
 
-def test_a_backup_whose_key_is_damaged_is_never_restored(store, full, tmp_path):
+def test_a_backup_whose_key_is_damaged_is_set_aside(store, full, tmp_path):
     """A key changed in the backup with its checksum changed to match (so SHA256SUMS cannot
-    tell) is refused: a wrong key would change every session_key silently."""
+    tell) is named by the check and set aside by the restore, which restores the rest
+    (review 29, finding 4): a wrong key would change every session_key silently."""
     import hashlib
 
     (store.root / "dataset-key").write_text(KEY)
@@ -444,13 +449,15 @@ def test_a_backup_whose_key_is_damaged_is_never_restored(store, full, tmp_path):
     (out / "SHA256SUMS").write_text("".join(
         (f"{digest}  dataset-key" if line.endswith("  dataset-key") else line) + "\n"
         for line in sums))
+    report = check_backup(out)
+    assert not report["ok"] and report["problems"] == []
+    assert report["damaged_files"] == [["dataset-key", "dataset-key is damaged (expected 64 "
+                                        "hex digits)"]]
     with Store(tmp_path / "new") as new:
-        before = tree_snapshot(new.root)
-        with pytest.raises(SessionFormatError,
-                           match="dataset-key is damaged .* every session_key .* nothing was "
-                                 "restored"):
-            restore_store(new, out)
-        assert tree_snapshot(new.root) == before
+        restored = restore_store(new, out)
+        assert restored["sessions"] == [full] and restored["clients"] == ["C07"]
+        assert restored["left_out"] == report["damaged_files"]
+        assert not (new.root / "dataset-key").exists()
 
 
 # -- the store's note of its last backup -----------------------------------------------------
