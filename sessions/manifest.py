@@ -194,7 +194,10 @@ def validate(manifest: Any) -> dict:
         ("midi", dict),
     ):
         if not isinstance(manifest.get(key), kind):
-            raise SessionFormatError(f"session.json: {key!r} must be a {kind.__name__}")
+            need = {str: "text", list: "list ([...])", dict: "JSON object ({...})"}[kind]
+            raise SessionFormatError(
+                f"session.json: {key!r} must be {'' if kind is str else 'a '}{need}, got "
+                f"{_shown(manifest.get(key))}")
     if manifest["status"] not in STATUSES:
         raise SessionFormatError(
             f"session.json: status must be one of {', '.join(STATUSES)}, "
@@ -249,6 +252,12 @@ def validate(manifest: Any) -> dict:
     if isinstance(manifest.get("smf"), dict):
         _inside(manifest["smf"].get("file"), "session.json: 'smf'")
     return manifest
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_id_matches(manifest: dict, *, folder_name: str) -> None:

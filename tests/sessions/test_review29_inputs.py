@@ -126,3 +126,19 @@ def test_the_limit_is_met_by_giving_the_rest_of_the_file_to_one_player(store, tm
     assert sorted(p["name"] for p in m["players"]) == ["band", "client", "therapist"]
     ok = _many_tracks(tmp_path / "ok.mid", mf.MAX_PLAYERS)
     assert len(import_files(store, [ok])["players"]) == mf.MAX_PLAYERS
+
+
+# ---- finding 14: a manifest field of the wrong type is named in words, with the value ---------
+
+@pytest.mark.parametrize("key, value, words", [
+    ("players", "x", "'players' must be a list ([...]), got 'x'"),
+    ("midi", [], "'midi' must be a JSON object ({...}), got []"),
+    ("id", 7, "'id' must be text, got 7"),
+])
+def test_a_manifest_field_of_the_wrong_type_is_named_in_words(key, value, words):
+    m = {"format": mf.FORMAT_NAME, "schema_version": 1, "id": "20261206-220538-f41a",
+         "status": "complete", "started_utc": "2026-12-06T22:05:38+00:00", "players": [],
+         "audio": [], "midi": {"file": "midi.tsv", "ports": []}, key: value}
+    with pytest.raises(SessionFormatError) as info:
+        mf.validate(m)
+    assert str(info.value) == f"session.json: {words}"
