@@ -172,8 +172,8 @@ def test_goals_for_a_misspelt_client_suggest_the_close_codes(run_cli, one_sessio
     """Finding 23: 'improv goals add --client C7' said only that C7 has no sessions."""
     r = run_cli("goals", "add", "--client", "C7", "x")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr == ("error: client 'C7' has no sessions; did you mean C07? (goals belong to "
-                        "a client with sessions; see 'improv sessions list')\n")
+    assert r.stderr == ("error: client 'C7' has no sessions and no goals yet; did you mean C07? "
+                        "(to agree a goal before the client's first session, add --new-client)\n")
     assert not (store_path / "clients").exists() or not any((store_path / "clients").iterdir())
     listed = run_cli("goals", "list", "--client", "c7")
     assert listed.stderr == ("error: client 'c7' has no sessions and no goals; did you mean C07? "
