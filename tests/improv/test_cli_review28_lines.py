@@ -179,8 +179,8 @@ def test_goals_for_a_misspelt_client_suggest_the_close_codes(run_cli, one_sessio
     assert listed.stderr == ("error: client 'c7' has no sessions and no goals; did you mean C07? "
                              "(see 'improv sessions list')\n")
     far = run_cli("goals", "add", "--client", "XYZ", "x")  # nothing close: no guess
-    assert far.stderr == ("error: client 'XYZ' has no sessions (goals belong to a client with "
-                          "sessions; see 'improv sessions list')\n")
+    assert far.stderr == ("error: client 'XYZ' has no sessions and no goals yet (to agree a goal "
+                          "before the client's first session, add --new-client)\n")
 
 
 def test_goals_measures_of_demo_sessions_names_include_demo(run_cli):
