@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,32 @@ def new_annotation_id() -> str:
     return "a-" + secrets.token_hex(5)
 
 
+def check_text(text: Any) -> Any:
+    r"""An annotation's text as stored: any number of lines (newlines, carriage returns and
+    tabs kept), no other control character (a bell or an escape would ring or recolour the
+    terminal that lists it); None stays None.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Text that is not text, or holds another control character (named by its code).
+
+    >>> check_text("calm\r\nthen\tloud")
+    'calm\r\nthen\tloud'
+    """
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise InvalidArgumentError(f"an annotation's text must be text, got {text!r}",
+                                   parameter="text")
+    for ch in text:
+        if ch not in "\n\r\t" and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            raise InvalidArgumentError(
+                f"an annotation's text may hold lines and tabs but no other control character, "
+                f"got U+{ord(ch):04X} in {text[:40]!r}: remove it", parameter="text")
+    return text
+
+
 def creation_record(
     *,
     t: float,
@@ -101,7 +128,7 @@ def creation_record(
         "end": None if end is None or end == t else float(end),  # no length: a point
         "player": player,
         "tags": list(tags),
-        "text": text,
+        "text": check_text(text),
         "source": source,
     }
 
@@ -213,6 +240,8 @@ def edit_record(current: dict[str, Any], *, by: str | None = None,
         raise InvalidArgumentError(
             f"cannot edit {sorted(unknown)}; editable fields are {EDITABLE}",
             parameter="changes")
+    if "text" in changes:
+        changes["text"] = check_text(changes["text"])
     diff = {k: v for k, v in changes.items() if current.get(k) != v}
     t = diff.get("t", current["t"])
     end = diff.get("end", current.get("end"))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -369,7 +370,11 @@ def _add_midi(g: _Gathered, p: Path, off: float) -> None:
     _check_length(p, off + length)
     file_maps = g.maps_of(p)
     g.file_ends.append(off + length)
-    g.file_markers += [(t + off, text) for t, text in markers]
+    # a marker's text becomes an annotation's: its control characters (a bell, an escape;
+    # not a newline or tab) are read as spaces
+    g.file_markers += [(t + off, "".join(
+        " " if c not in "\n\r\t" and unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text)) for t, text in markers]
     file_left = g.left_of(p)
     _check_midi_maps(p, parts, mtype, file_maps + file_left)
     # SysEx and other system messages (a GS/XG reset, a song position), and the setup

@@ -142,3 +142,28 @@ def test_a_manifest_field_of_the_wrong_type_is_named_in_words(key, value, words)
     with pytest.raises(SessionFormatError) as info:
         mf.validate(m)
     assert str(info.value) == f"session.json: {words}"
+
+
+# ---- finding 18: an annotation's text has lines and tabs, no other control character ---------
+
+def test_an_annotation_text_with_a_bell_or_escape_is_refused(store, tmp_path):
+    from sessions.annotation_edits import add_annotation, edit_annotation
+
+    sid = import_files(store, [write_midi(tmp_path / "a.mid")], client="C07")["id"]
+    log = store.folder(sid) / mf.ANNOTATIONS
+    before = log.read_bytes() if log.exists() else None
+    for bad, code in (("ring\x07", "U\\+0007"), ("\x1b[2Jgone", "U\\+001B")):
+        with pytest.raises(InvalidArgumentError, match=f"no other control character, got {code}"):
+            add_annotation(store, sid, t=0.2, text=bad)
+    assert (log.read_bytes() if log.exists() else None) == before
+    a = add_annotation(store, sid, t=0.2, text="calm,\r\n\tthen loud")
+    assert a["text"] == "calm,\r\n\tthen loud"
+    with pytest.raises(InvalidArgumentError, match="U\\+0000"):
+        edit_annotation(store, sid, a["id"], text="nul\x00")
+    assert edit_annotation(store, sid, a["id"], text="two\nlines")["text"] == "two\nlines"
+
+
+def test_a_midi_marker_with_a_bell_is_imported_with_a_space(store, tmp_path):
+    mid = write_midi(tmp_path / "m.mid", markers=[(0.2, "smiles\x07now")])
+    sid = import_files(store, [mid], client="C07")["id"]
+    assert [a["text"] for a in store.session(sid).annotations()] == ["smiles now"]
