@@ -182,6 +182,9 @@ def start_recording(body: StartBody, request: Request,
 
     store.require_writable()
     check_codes(body.client, body.therapist)
+    from sessions.manifest import check_title
+
+    title = check_title(body.title)  # one line, no control characters (review 29)
     client = _existing_client(store, body.client, new=body.new_client)
     inputs, opts = recording_inputs(store.root, setup=body.setup, players=body.players,
                                     options=_clean(body.options))
@@ -193,8 +196,7 @@ def start_recording(body: StartBody, request: Request,
         check_setup_name(body.save_setup)
     status = request.app.state.recording.start(
         client=client, therapist=body.therapist or None, inputs=inputs,
-        title=(body.title or "").strip() or None,
-        setup_name=body.setup or body.save_setup, options=opts,
+        title=title, setup_name=body.setup or body.save_setup, options=opts,
     )
     if body.save_setup:
         save_setup(store.root, body.save_setup, inputs=inputs, options=opts)
