@@ -25,6 +25,44 @@ log = logging.getLogger(__name__)
 
 CATALOG = "catalog.sqlite"
 
+
+def check_catalog_path(path: Path) -> bool:
+    """Whether the catalog file ``path`` is there (True for a regular file, False if nothing
+    is there), checked without following links, with its ``-wal`` and ``-shm`` files.
+
+    Raises
+    ------
+    StoreError
+        The catalog (or its ``-wal``/``-shm`` file) is a symbolic link (SQLite would read,
+        write, create and delete files where it points), a folder, or anything else than a
+        regular file; the message says what to move.
+    """
+    import os
+    import stat
+
+    from sessions.errors import StoreError
+    from sessions.safeio import _kind
+
+    path = Path(path)
+    there = False
+    for suffix in ("", "-wal", "-shm"):
+        p = path.with_name(path.name + suffix)
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            there = there or not suffix
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            raise StoreError(f"{p} is a symbolic link; improv does not follow links out of its "
+                             "store: remove the link (improv builds the catalog again from the "
+                             "session folders)")
+        raise StoreError(f"{p} is {_kind(st.st_mode)}, not the catalog file: move it out of "
+                         "the store (or rename it); improv builds the catalog again from the "
+                         "session folders")
+    return there
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_initial",
@@ -106,7 +144,9 @@ class Catalog:
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        if not self.path.exists() and not readonly:
+        # never through a link, nor at a folder: SQLite would create, chmod and delete
+        # files where the link points
+        if not check_catalog_path(self.path) and not readonly:
             with open_new(self.path, "ab"):  # 0600 from the start; no O_EXCL: others may race
                 pass
         if readonly:
@@ -128,7 +168,7 @@ class Catalog:
             with write_errors(self.path):
                 self._set_wal()
                 self._migrate()
-            self.path.chmod(FILE_MODE)
+                _owner_only(self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -418,6 +458,17 @@ class Catalog:
             args.append(self.client_code(client))
         sql += " ORDER BY s.started_utc, f.player, f.name"
         return [dict(r) for r in self.db.execute(sql, args)]
+
+
+def _owner_only(path: Path) -> None:
+    """chmod 0600 the catalog file itself, never a file a link at its name points to."""
+    import os
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
 
 
 def _unconfirmed_suggestion(source: str | None, tags: str) -> int:

@@ -40,6 +40,9 @@ def make_dir(path: Path) -> Path:
             try:
                 folder.mkdir(mode=DIR_MODE)
             except FileExistsError:
+                if os.path.islink(folder):  # a dangling link: never made at its target
+                    raise StoreWriteError(f"cannot write {folder}: it is a symbolic link; "
+                                          "improv does not follow links") from None
                 continue
             os.chmod(folder, DIR_MODE)
     return path
@@ -49,9 +52,10 @@ def open_new(path: Path, mode: str = "xb", **kwargs: Any):
     """Open a new file with owner-only permissions.
 
     ``mode`` must start with ``x`` (create, fail if it exists) or ``a``/``w``.
-    The file is created with mode 0600 before anything is written to it.
+    The file is created with mode 0600 before anything is written to it.  A symbolic link
+    at ``path`` is never followed (not even a dangling one, which would create its target).
     """
-    flags = os.O_CREAT | os.O_WRONLY
+    flags = os.O_CREAT | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
     if mode.startswith("x"):
         flags |= os.O_EXCL
     elif mode.startswith("w"):
@@ -168,6 +172,12 @@ def describe_os_error(exc: OSError) -> str:
         return "permission denied (check the store's owner and permissions)"
     if exc.errno == errno.EDQUOT:
         return "the disk quota is exceeded"
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link; improv does not follow links"
+    if exc.errno == errno.EISDIR:
+        return "it is a folder, not a file (move it away or rename it)"
+    if exc.errno == errno.ENOTDIR:
+        return "a file is where a folder should be (move it away or rename it)"
     return exc.strerror or str(exc)
 
 

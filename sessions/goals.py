@@ -108,9 +108,16 @@ class GoalError(SessionFormatError):
 # -- the log file --------------------------------------------------------------------------
 
 def goals_path(store_root: Path, client: str) -> Path:
+    """``clients/<client>/goals.jsonl`` of a store; raises StoreError if ``clients/`` or the
+    client's folder is a symbolic link or a file (improv never writes or deletes through a
+    link out of the store: :func:`sessions.safeio.store_folder`)."""
     from sessions.manifest import check_code
+    from sessions.safeio import store_folder
 
-    return Path(store_root) / CLIENTS_DIR / check_code(client, what="client") / GOALS_FILE
+    folder = Path(store_root) / CLIENTS_DIR / check_code(client, what="client")
+    if store_folder(folder.parent):
+        store_folder(folder)
+    return folder / GOALS_FILE
 
 
 def utc_now() -> str:
@@ -576,6 +583,7 @@ def delete_client_goals(store, client: str) -> bool:
     from sessions import scratch
 
     store.require_writable()
+    store.check_layout()  # tmp/ and clients/ not links: nothing renamed or deleted outside
     # every spelling of the code: a log kept under another case (before goals followed the
     # sessions' spelling) is the same client's health data, deleted with it
     codes = sorted({stored_client(store, client), client,

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from sessions.errors import SessionFormatError
+from sessions.errors import SessionFormatError, StoreError
 
 #: Largest notes file or annotation file read in [bytes] (a year of daily notes is < 1 MB).
 MAX_TEXT_BYTES = 16 * 1024 * 1024
@@ -89,6 +89,35 @@ def check_folder(folder: Path) -> None:
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise SessionFormatError(f"session {Path(folder).name}: {found[0]}{more}")
+
+
+def store_folder(path: Path) -> bool:
+    """Whether the store's own folder ``path`` (``sessions/``, ``tmp/``, ``clients/``, a
+    client's folder) is there: True for a real folder, False if nothing is there.
+
+    Improv writes, renames and deletes in these folders, so it never works through a link
+    there (the data it deletes would be outside the store).
+
+    Raises
+    ------
+    StoreError
+        ``path`` is a symbolic link (even one to a folder) or a file, pipe or device; the
+        message says what to move or rename.
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        return True
+    if stat.S_ISLNK(st.st_mode):
+        raise StoreError(f"{path} is a symbolic link; improv does not follow links out of its "
+                         "store: put the folder it points to in its place (or remove the "
+                         "link) and try again")
+    what = "a file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
+    raise StoreError(f"{path} is {what}, not a folder: move it out of the store (or rename "
+                     "it) and try again")
 
 
 def open_fd(path: Path, flags: int = os.O_RDONLY) -> int:

@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 import sqlite3
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,7 +27,7 @@ from typing import Any, Iterable
 from sessions import annotation_log as ann
 from sessions import locks, scratch
 from sessions import manifest as mf
-from sessions.catalog import CATALOG, Catalog
+from sessions.catalog import CATALOG, Catalog, check_catalog_path
 from sessions.errors import (
     SESSION_FAULTS,
     InvalidArgumentError,
@@ -41,6 +42,7 @@ from sessions.errors import (
 from sessions.fsutil import (
     DIR_MODE,
     atomic_write_json,
+    describe_os_error,
     fsync_dir,
     make_dir,
     open_new,
@@ -48,6 +50,7 @@ from sessions.fsutil import (
     write_errors,
 )
 from sessions.recovery import is_interrupted, recover_session
+from sessions.safeio import store_folder
 from sessions.session import Session, renamed_records
 from sessions.writer import SessionWriter
 
@@ -60,6 +63,36 @@ def _disk_full(path: Path) -> bool:
         return shutil.disk_usage(path).free < 64 * 1024
     except OSError:
         return False
+
+
+#: What a store folder may hold besides its catalog (a store whose catalog was removed to be
+#: rebuilt holds only these): improv makes them (setups.json: improv.capture.setups,
+#: vocabulary.json: sessions.vocabulary, dataset-key: improv.archive.session_keys,
+#: last-backup.json: sessions.backup).
+STORE_NAMES = frozenset({"sessions", "tmp", "clients", "setups.json", "vocabulary.json",
+                         "dataset-key", "last-backup.json", ".DS_Store"})
+
+
+def _check_is_store(root: Path) -> None:
+    """Refuse an existing folder that is not empty and not a store: improv would add its
+    folders beside the user's files and make the folder owner-only.
+
+    A store holds ``catalog.sqlite``, or (its catalog removed, to be rebuilt) only what
+    improv makes in a store (:data:`STORE_NAMES`, the catalog's own files, the temporary
+    files of a write); an empty folder becomes a new store.
+    """
+    try:
+        names = os.listdir(root)
+    except OSError:  # unreadable: said when the store is used, as before
+        return
+    if CATALOG in names:
+        return
+    others = [n for n in names if n not in STORE_NAMES and not n.startswith(CATALOG)
+              and not (n.startswith(".") and n.endswith(".tmp"))]
+    if others:
+        raise StoreError(f"{root} is not an improv store and not empty (it holds files or "
+                         "folders improv did not make): give an empty or new folder",
+                         parameter="root")
 
 
 class Store:
@@ -101,8 +134,11 @@ class Store:
             self.created = True
         elif not self.root.is_dir():
             raise StoreError(f"store path {self.root} is not a folder")
+        else:
+            _check_is_store(self.root)
         self.sessions_dir = self.root / "sessions"
         self.tmp_dir = self.root / "tmp"
+        self.check_layout()
         self._writable = os.access(self.root, os.W_OK)
         if self._writable:  # the folder exists now: it is a store (perhaps still empty)
             self._owner_only()
@@ -110,10 +146,29 @@ class Store:
             make_dir(self.tmp_dir)
         self._catalog: Catalog | None = None
 
+    def check_layout(self) -> None:
+        """Raise :class:`StoreError` if a folder improv writes, renames or deletes in
+        (``sessions/``, ``tmp/``, ``clients/`` and a client's folder) is a symbolic link or
+        not a folder, or the catalog is a link or not a file; checked without following
+        links when the store is opened and again before a session is added or deleted."""
+        from sessions.goals import CLIENTS_DIR
+
+        store_folder(self.sessions_dir)
+        store_folder(self.tmp_dir)
+        clients = self.root / CLIENTS_DIR
+        if store_folder(clients):
+            with contextlib.suppress(OSError):  # unreadable: said where the goals are read
+                for entry in os.scandir(clients):
+                    if entry.is_symlink():
+                        store_folder(Path(entry.path))  # raises
+        check_catalog_path(self.root / CATALOG)
+
     def _owner_only(self) -> None:
         """Close a store folder made beforehand with a wider mode (``mkdir`` under umask 022
         gives 0755: anyone could list the session IDs) to 0700, as improv makes its own."""
         st = self.root.stat()
+        if st.st_mode & stat.S_ISVTX:  # a shared folder such as /tmp: never made owner-only
+            return
         if st.st_mode & 0o077 and st.st_uid == os.geteuid():
             log.warning("store folder %s was open to other users (mode %o): made owner-only",
                         self.root, st.st_mode & 0o777)
@@ -141,7 +196,8 @@ class Store:
             path = self.root / CATALOG
             # a zero-byte file is no catalog either (SQLite would take it as an empty one and
             # list no sessions while the folders hold them)
-            fresh = not path.exists() or path.stat().st_size == 0
+            # (checked without following a link: a catalog that is a link or a folder is refused)
+            fresh = not check_catalog_path(path) or path.stat().st_size == 0
             if fresh and not self._writable:
                 raise StoreWriteError(f"store {self.root} is read-only and has no catalog")
             try:
@@ -230,6 +286,49 @@ class Store:
         """Catalog rows of the sessions, newest first."""
         return self.catalog.sessions(client=client)
 
+    def unlisted(self, *, client: str | None = None) -> list[dict[str, Any]]:
+        """Session folders that the catalog does not list (a session that cannot be read, a
+        folder copied in), so that a list can show them instead of hiding them.
+
+        Parameters
+        ----------
+        client : str, optional
+            Only those of this client, and those whose client cannot be read (they may be
+            this client's).
+
+        Returns
+        -------
+        list of dict
+            ``id``, ``client`` (None if it cannot be read), ``status`` (``"unreadable"``, or
+            ``"not catalogued"`` for a readable folder the catalog does not list yet) and
+            ``problem``: why, in plain words with what to do; oldest first. A session being
+            recorded is not among them.
+        """
+        listed = self.catalog.session_ids()
+        out = []
+        for sid in self.session_ids():
+            if sid in listed:
+                continue
+            folder = self.folder(sid)
+            row: dict[str, Any] = {"id": sid, "client": None, "status": "not catalogued",
+                                   "problem": "not in the catalog: run 'improv sessions reindex'"}
+            try:
+                if (folder / mf.RECORDING_FLAG).exists():
+                    continue
+                manifest = Session(folder).manifest
+                row["client"] = manifest.get("client")
+                self._index_records(folder, manifest)
+            except SESSION_FAULTS as exc:
+                why = fault_text(exc)
+                if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+                    why = f"{Path(exc.filename or sid).name}: {describe_os_error(exc)}"
+                row["status"], row["problem"] = "unreadable", f"cannot be read: {why}"
+            out.append(row)
+        if client is not None:
+            folded = client.casefold()
+            out = [r for r in out if r["client"] is None or r["client"].casefold() == folded]
+        return out
+
     def new_session_id(self, started: datetime) -> str:
         stamp = started.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
         for _ in range(100):
@@ -315,6 +414,7 @@ class Store:
             source=source, demo=demo, started=started, settings=settings,
         )
         folder = self.folder(manifest["id"])
+        self.check_layout()
         make_dir(self.sessions_dir)
         with write_errors(folder):
             folder.mkdir(mode=0o700)
@@ -340,10 +440,14 @@ class Store:
 
     def _index(self, manifest: dict[str, Any]) -> None:
         folder = self.folder(manifest["id"])
-        # a renamed player's annotations under its current name, as Session.annotations()
-        current = ann.fold(renamed_records(folder, manifest,
-                                           ann.read_records(folder / mf.ANNOTATIONS)))
-        self.catalog.put_session(manifest, current)
+        self.catalog.put_session(manifest, self._index_records(folder, manifest))
+
+    @staticmethod
+    def _index_records(folder: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        """The annotations the catalog holds of a session: a renamed player's under its
+        current name, as Session.annotations()."""
+        return ann.fold(renamed_records(folder, manifest,
+                                        ann.read_records(folder / mf.ANNOTATIONS)))
 
     # -- recovery --------------------------------------------------------------------
 
@@ -489,6 +593,7 @@ class Store:
         """
         folder = self.existing(session_id)
         self.require_writable()
+        self.check_layout()  # never renamed through a link into (or out of) another folder
         if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
             raise SessionBusyError(f"session {session_id} is being recorded; stop it first")
         # a crash after the rename leaves the folder in tmp/ to sweep_tmp()
@@ -508,11 +613,13 @@ class Store:
         Returns the names of the removed items (see :mod:`sessions.scratch`).
         """
         self.require_writable()
+        store_folder(self.tmp_dir)
         return scratch.sweep(self.tmp_dir)
 
     def commit_folder(self, staged: Path) -> str:
         """Move a fully written session folder from ``tmp/`` into the store and index it."""
         manifest = mf.validate(read_json(staged / mf.MANIFEST))
+        self.check_layout()
         target = self.folder(manifest["id"])
         if target.exists():
             raise StoreError(f"session {manifest['id']} exists already")

@@ -24,9 +24,9 @@ from improv.reports.wording import counted
 class App:
     """Per-invocation state: the chosen store, opened (and recovered) on first use."""
 
-    #: Commands that may make a new store where --store or IMPROV_STORE points: they add
-    #: sessions or setups. Others, given a folder that does not exist, say so (a typo in the
-    #: path would otherwise show an empty new store: "no sessions").
+    #: Commands that may make a new store where --store or IMPROV_STORE points, or the default
+    #: store: they add sessions or setups. Others, given a folder that does not exist, say so
+    #: (a typo in the path would otherwise show an empty new store: "no sessions").
     CREATES_STORE = frozenset({"record", "import", "demo", "serve", "setups"})
 
     def __init__(self, store_option: str | None, debug: bool, *,
@@ -67,8 +67,13 @@ class App:
 
     def _may_create(self) -> bool:
         ctx = click.get_current_context(silent=True)
-        words = set(ctx.command_path.split()[1:]) if ctx is not None else set()
-        return not self.store_given or bool(words & self.CREATES_STORE)
+        if ctx is None:
+            return not self.store_given
+        words = ctx.command_path.split()[1:]
+        # a command that only reads makes no store, not even the default one; a goal may be
+        # agreed before the first session (goals add --new-client) in the default store
+        return bool(set(words) & self.CREATES_STORE) or (
+            not self.store_given and words[:2] == ["goals", "add"])
 
     @property
     def store(self):

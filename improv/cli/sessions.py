@@ -57,8 +57,13 @@ def _signed(value: float, decimals: int, *, plus: bool = True) -> str:
 @json_option
 @click.pass_obj
 def list_(app, client: str | None, as_json: bool) -> None:
-    """List sessions, newest first."""
+    """List sessions, newest first; a session folder that cannot be read is listed as
+    'unreadable', with why, at the end."""
     rows = app.store.list(client=client)
+    # not hidden: a row with its ID and the reason ("problem" in --json)
+    rows += [{"id": u["id"], "client": u["client"], "number": None, "started_utc": None,
+              "duration_s": None, "players": [], "status": u["status"], "demo": False,
+              "problem": u["problem"]} for u in app.store.unlisted(client=client)]
 
     def human(rows):
         if not rows:
@@ -66,14 +71,17 @@ def list_(app, client: str | None, as_json: bool) -> None:
             return
         table(
             [
-                (r["client"] or "-", f"Session {r['number']}", r["id"],
-                 _local(r["started_utc"]),
-                 format_duration(r["duration_s"]), _players(r),
+                (r["client"] or "-", f"Session {r['number']}" if r["number"] else "-", r["id"],
+                 _local(r["started_utc"]) if r["started_utc"] else "-",
+                 format_duration(r["duration_s"]), _players(r) if r["players"] else "-",
                  r["status"] + (", demo" if r["demo"] else ""))
                 for r in rows
             ],
             ["CLIENT", "NAME", "ID", "STARTED", "LENGTH", "PLAYERS", "STATUS"],
         )
+        for r in rows:
+            if r.get("problem"):
+                info(f"session {r['id']}: {r['problem']}")
 
     emit(rows, as_json=as_json, human=human)
 
