@@ -214,26 +214,33 @@ def plan(app, client, n_sessions, months, by, as_json):
 @click.pass_obj
 def measures(app, client, as_json):
     """The measures a goal of this client can follow: each as the tables name it, and the
-    name to give after --indicator (with :up or :down)."""
+    name to give after --indicator (with :up or :down). For a client without sessions yet
+    (a new client), those of the usual players, client and therapist, and their pair."""
     from improv.reports.goal_indicators import indicator_names
+    from sessions import goals as gl
+    from sessions.manifest import check_code
 
-    names = indicator_names(app.store, _known_client(app.store, client))
+    check_code(client, what="client")
+    store = app.store
+    rows = store.list(client=client)
+    # read only: a code with nothing yet is a new client (a typo is named below)
+    names = indicator_names(store, client)
     # analyze --all leaves demo sessions out unless asked for them
-    demo = " --include-demo" if any(r["demo"] for r in app.store.list(client=client)) else ""
+    demo = " --include-demo" if any(r["demo"] for r in rows) else ""
 
     def human(names):
-        if not names and not app.store.list(client=client):
-            from improv.reports.goal_indicators import goal_measures
-
-            click.echo(f"client {client} has no sessions yet; a goal can follow "
-                       f"{', '.join(goal_measures(app.store, client))} (@client, @therapist or "
-                       "@client|therapist; the values come with the first analysed session)")
-            return
         if not names:
             click.echo(f"client {client}'s sessions are not analysed yet: 'improv analyze --all "
                        f"--client {client}{demo}' measures them")
             return
-        click.echo(f"The measures of client {client}'s sessions that a goal can follow.")
+        if rows:
+            click.echo(f"The measures of client {client}'s sessions that a goal can follow.")
+        else:
+            typo = "" if gl.has_goal_log(store, client) else _did_you_mean(store, client)
+            typo = f" ({typo[2:]})" if typo else ""  # "; did you mean C07?"
+            click.echo(f"Client {client} has no sessions yet{typo}. The measures a goal can "
+                       "follow, for the usual players, client and therapist, and the pair of "
+                       "them; the values come with the first analysed session.")
         click.echo(f"Give one as --indicator NAME:up or NAME:down, e.g. --indicator "
                    f"{names[0]['name']}:up")
         click.echo("")

@@ -332,6 +332,33 @@ def goal_players(store, client: str) -> tuple[list[str], list[str]]:
     return players, [f"{a}|{b}" for i, a in enumerate(players) for b in players[i + 1:]]
 
 
+def _intake_columns(players: Sequence[str], pairs: Sequence[str]) -> set[str]:
+    """The columns the sessions of a client without sessions yet would have, from the feature
+    list: each player's measures for each of ``players``, each pair measure for each of
+    ``pairs``, a pair's measure named after its player (``client|therapist.client_leads_share``)
+    for each player of each pair. :func:`indicator_names` names them as for a client with
+    sessions."""
+    import re
+
+    from analysis.features import FEATURES
+
+    out: set[str] = set()
+    for f in FEATURES:
+        fills = set(re.findall(r"{(\w+)}", f.name))
+        if "summary" not in f.kinds:
+            continue
+        if not f.group.startswith("dialogue"):
+            out |= {f"{p}.{f.name}" for p in players} if not fills else set()
+        elif not fills:
+            out |= {f"{q}.{f.name}" for q in pairs}
+        elif fills == {"x"}:
+            out |= {f"{q}.{f.name.format(x=p)}" for q in pairs for p in q.split("|")}
+        elif fills == {"x", "y"}:
+            out |= {f"{q}.{f.name.format(x=a, y=b)}" for q in pairs
+                    for a, b in (q.split("|"), q.split("|")[::-1])}
+    return out
+
+
 def indicator_names(store, client: str) -> list[dict[str, str]]:
     """Every measure of the client's analysed sessions that a goal can follow, named as
     ``--indicator`` takes it, in the order of the web page's groups.
@@ -341,7 +368,9 @@ def indicator_names(store, client: str) -> list[dict[str, str]]:
     from several inputs), a pair's measure that names its player by that player
     (``leads_share@client`` reads ``client|therapist.client_leads_share``), another pair
     measure by the pair (``joint_share@client|therapist``). Curves, words, roles and the
-    analysis' settings are left out: they have no number per session to rise or fall.
+    analysis' settings are left out: they have no number per session to rise or fall. A
+    client without sessions yet (goals agreed at intake) has the feature list's measures
+    for the usual players, client and therapist, and their pair (:func:`_intake_columns`).
 
     Returns
     -------
@@ -354,6 +383,9 @@ def indicator_names(store, client: str) -> list[dict[str, str]]:
 
     columns = client_columns(store, client)
     players = client_players(store, client)
+    if not columns and not players:  # no sessions yet: the usual players' (goal_players)
+        players, pairs = goal_players(store, client)
+        columns = _intake_columns(players, pairs)
 
     def rank(c: str) -> int:  # a measure's players in the order of the client's sessions
         owner = split_column(c)[0]
@@ -522,6 +554,116 @@ class UnknownPlayerError(ParameterError):
                          parameter="indicator")
 
 
+def measure_owner(measure: str) -> str:
+    """Whose measure ``measure`` is (a name as an indicator gives it, with or without its
+    input, ``midi.tempo_bpm``): ``"player"`` (one player's playing: ``velocity_mean``),
+    ``"pair"`` (two players together: ``joint_share``), ``"player of a pair"`` (one player
+    within a pair, named after that player: ``leads_share``, ``client_leads_share``) or
+    ``""`` (not in the feature list: any player).
+
+    >>> [measure_owner(m) for m in ("velocity_mean", "joint_share", "leads_share")]
+    ['player', 'pair', 'player of a pair']
+    """
+    from analysis.features import lookup
+
+    name = measure.rsplit(".", 1)[-1]
+    found = lookup(name)
+    if found is None:  # a pair's measure without its player: "leads_share" ("{x}_leads_share")
+        return "player of a pair" if lookup(f"x_{name}") is not None else ""
+    f = found[0]
+    if not f.group.startswith("dialogue"):
+        return "player"
+    return "player of a pair" if "{x}" in f.name else "pair"
+
+
+def fitting_owners(measure: str, players: Sequence[str], pairs: Sequence[str]) -> list[str]:
+    """Of ``players`` and ``pairs`` (``a|b``), those an indicator of ``measure`` can name:
+    the players for a player's measure, the pairs for a pair's, for one player within a pair
+    (``leads_share``) the players, for one named already (``client_leads_share``) the pairs
+    with that player; every one for a measure the feature list does not know.
+
+    >>> fitting_owners("joint_share", ["client", "therapist"], ["client|therapist"])
+    ['client|therapist']
+    >>> fitting_owners("client_leads_share", ["client", "room"], ["client|room"])
+    ['client|room']
+    """
+    from analysis.features import lookup
+
+    kind = measure_owner(measure)
+    if kind == "player":
+        return list(players)
+    if kind == "pair":
+        return list(pairs)
+    if kind == "player of a pair":
+        found = lookup(measure.rsplit(".", 1)[-1])
+        x = found[1].get("x") if found else None
+        if x is None:
+            return list(players)
+        return [p for p in pairs if x in p.split("|")]
+    return list(players) + list(pairs)
+
+
+def _owner_words(measure: str, player: str) -> str | None:
+    """Why ``player`` (a player or a pair ``a|b``) cannot have ``measure``, or None if it
+    can: a pair's measure given one player, a player's measure given a pair."""
+    from analysis.features import lookup
+
+    kind, pair = measure_owner(measure), "|" in player
+    if kind == "player" and pair:
+        return "a measure of one player"
+    if kind == "pair" and not pair:
+        return "a measure of two players"
+    if kind == "player of a pair":
+        found = lookup(measure.rsplit(".", 1)[-1])
+        x = found[1].get("x") if found else None
+        if x is None and pair:
+            return "a measure of one player"
+        if x is not None and x not in player.split("|"):
+            return f"a measure of {x}"
+    return None
+
+
+class WrongOwnerError(ParameterError):
+    """An indicator whose measure its player or pair can never have: a measure of two players
+    (``joint_share``) given one player, a measure of one player (``velocity_mean``,
+    ``leads_share``) given a pair. Such a goal would read "0 sessions so far" for ever.
+
+    The message names them as the command line writes them; the attributes give them as data,
+    so that the web page can say them its own way ("choose client & therapist under Player").
+
+    Attributes
+    ----------
+    measure, player, direction : str
+        The indicator as given.
+    what : str
+        The measure in words ("Both playing").
+    why : str
+        Whose measure it is ("a measure of two players").
+    fits : list of str
+        The client's players or pairs that can have it, in the order of the client's sessions.
+    """
+
+    def __init__(self, *, measure: str, player: str, direction: str, what: str, why: str,
+                 fits: Sequence[str]) -> None:
+        self.measure, self.player, self.direction = measure, player, direction
+        self.what, self.why, self.fits = what, why, list(fits)
+        e_g = f": name {_either(self.fits)}, e.g. {measure}@{self.fits[0]}:{direction}" \
+            if self.fits else ""
+        super().__init__(f"{what} is {why}, not of {player}{e_g}",
+                         parameter="indicator")
+
+
+def measure_words(measure: str, player: str | None) -> str:
+    """A measure in words without its player: "Both playing", "client leads"."""
+    from analysis.features import label, lookup
+
+    name = measure.rsplit(".", 1)[-1]
+    if lookup(name):
+        return label(name)
+    named = [p for p in (player or "").split("|") if p and lookup(f"{p}_{name}")]
+    return label(f"{named[0]}_{name}") if named else name.replace("_", " ")
+
+
 def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *,
                      listing: str = "", keep: Sequence[dict[str, Any]] = ()) -> list[dict]:
     """Refuse measures that are not in the feature list or have no number per session
@@ -571,6 +713,18 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *
             raise ParameterError(
                 f"a goal cannot follow {shown} ({ind['measure']}): {why}; a goal can follow "
                 f"{', '.join(goal_measures(store, client))}{more}", parameter="indicator")
+        why_not = _owner_words(ind["measure"], player) if player else None
+        if why_not:
+            every = list(players) + [p for p in pairs if p not in players]
+            every += sorted(o for o in owners if o not in every and reversed_pair(o) not in every)
+            fits = fitting_owners(ind["measure"], [o for o in every if "|" not in o],
+                                  [o for o in every if "|" in o])
+            if "|" in player and measure_owner(ind["measure"]) == "player of a pair":
+                fits = [p for p in player.split("|") if p in fits] or fits
+            raise WrongOwnerError(measure=ind["measure"], player=player,
+                                  direction=ind["direction"],
+                                  what=measure_words(ind["measure"], player), why=why_not,
+                                  fits=fits)
         if player is not None and player not in players and player not in pairs \
                 and player not in owners:
             turned = reversed_pair(player)

@@ -31,7 +31,10 @@ from improv.reports.goal_indicators import (
     distinct_columns,
     indicator_label,
     matching_columns,
+    measure_owner,
+    measure_words,
     pair_value,
+    reversed_pair,
     same_pair_reversed,
 )
 
@@ -206,6 +209,33 @@ def _tag_counts(store, tag: str, session_ids: Sequence[str]) -> list[int]:
     return [counts[sid] for sid in session_ids]
 
 
+def follows_text(ind: dict[str, Any]) -> str:
+    """What an indicator follows, in words, from the day its goal is added (before any
+    session too): the measure, whose it is, and which way is progress.
+
+    >>> follows_text({"measure": "floor_transfers_per_min", "player": "client|therapist",
+    ...               "direction": "up"})
+    'Turn changes per minute of client & therapist, progress when it goes up'
+    >>> follows_text({"measure": "leads_share", "player": "client", "direction": "up"})
+    'client leads, progress when it goes up'
+    >>> follows_text({"tag": "autonomy:leader", "direction": "down"})
+    'annotations tagged autonomy:leader per session, progress when it goes down'
+    """
+    from analysis.features import source_name
+
+    way = f"progress when it goes {ind['direction']}"
+    if "tag" in ind:
+        return f"annotations tagged {ind['tag']} per session, {way}"
+    measure, player = ind["measure"], ind.get("player")
+    what = measure_words(measure, player)
+    source = measure.rsplit(".", 1)[0] if "." in measure else ""
+    if source:  # "midi.tempo_bpm": the player's input named
+        what = f"{what} ({source_name(source)})"
+    if measure_owner(measure) == "player of a pair" or not player:
+        return f"{what}, {way}"  # "client leads" names its player already
+    return f"{what} of {player.replace('|', ' & ')}, {way}"
+
+
 #: The reading of a goal of a client without sessions yet (agreed at intake).
 NO_SESSIONS_YET = "no sessions yet to measure it against"
 
@@ -232,18 +262,24 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         if len(hits) > 1:  # the client's own role first, else the first by name
             hits = [c for c in hits if c.split(".")[0] == "client"] or hits
         col = hits[0] if hits else None
+        player = ind.get("player") or ""
+        if col and "|" in player and split_column(col)[0] == reversed_pair(player):
+            # sessions that name the pair the other way round: the values and the label in
+            # the goal's own order ("client & therapist", as it was agreed)
+            col = player + col[len(split_column(col)[0]):]
         twins = [c for c in found if c != col and same_pair_reversed(col, c)] if col else []
         vals = ([pair_value(per_session[sid], col, twins) for sid in ids] if col
                 else [None] * len(ids))
         label = indicator_label(ind, col)
         unit = describe(col)[0] if col else ""
         out.append({"kind": "measure", **ind, "column": col, "label": label,
-                    "unit": unit, "values": vals,
+                    "follows": follows_text(ind), "unit": unit, "values": vals,
                     **course(vals, days, direction=ind["direction"], label=label, unit=unit)})
     for t in version["tags"]:
         vals = _tag_counts(store, t["tag"], ids)
         label = indicator_label(t, None)
-        out.append({"kind": "tag", **t, "column": None, "label": label, "unit": "count",
+        out.append({"kind": "tag", **t, "column": None, "label": label,
+                    "follows": follows_text(t), "unit": "count",
                     "values": vals, **course(vals, days, direction=t["direction"], label=label)})
     for i in out:  # the sessions outside the band, by ID as compare_client names them
         i["outside_band"] = [ids[k] for k in i.pop("outside")]

@@ -81,13 +81,17 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     comparison shows by default, a player's share under its name), those the client's sessions
     have values of (``measured``), their labels with units as the form shows them
     (``measure_labels``, also of the measures in ``keep``: those the client's goals already
-    use, offered or not), players and pairs (``players``), per measured measure the players
-    or pairs whose sessions have it (``measure_players``: the Player list offers only them),
-    and the vocabulary's tags (``iap``: the dimensions that are Bruscia's profiles)."""
+    use, offered or not), players and pairs (``players``), per measure the players or pairs
+    whose sessions have it, or for one not measured yet those that can have it
+    (``measure_players``: the Player list offers only them; never a pair for one player's
+    measure, nor one player for a pair's:
+    :func:`~improv.reports.goal_indicators.fitting_owners`), and the vocabulary's tags
+    (``iap``: the dimensions that are Bruscia's profiles)."""
     from analysis.features import FEATURES, feature_matches, split_column
     from improv.reports.compare import DEFAULT_FEATURES
     from improv.reports.goal_indicators import (
         client_columns,
+        fitting_owners,
         goal_players,
         pair_turn,
         reversed_pair,
@@ -126,6 +130,10 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
             owners.setdefault(name, []).append(owner)
     measure_players = {n: sorted(set(o), key=lambda x: (order.get(x, len(order)), x))
                        for n, o in owners.items()}
+    # a measure not measured for this client yet (every one before the first session): the
+    # players or the pairs that can have it, never a pair for one player's measure
+    for n in listed - set(measure_players):
+        measure_players[n] = fitting_owners(n, players, pairs)
     measured = by_label(have)
     measures = measured + by_label(listed - have)
     # the measures a comparison shows by default, offered first (a therapist's usual choices);
@@ -197,13 +205,37 @@ def unknown_player_words(exc) -> str:
             f"under Player ({listed})")
 
 
+def wrong_owner_words(exc) -> str:
+    r"""The page's words for an indicator whose measure its player or pair can never have
+    (:class:`improv.reports.goal_indicators.WrongOwnerError`): whose measure it is, and whom
+    to choose under Player, pairs as the Player list names them ("client & therapist").
+
+    >>> from improv.reports.goal_indicators import WrongOwnerError
+    >>> print(wrong_owner_words(WrongOwnerError(
+    ...     measure="joint_share", player="client", direction="up", what="Both playing",
+    ...     why="a measure of two players", fits=["client|therapist"])))
+    Both playing is a measure of two players: choose client & therapist under Player
+    """
+    fits = [f.replace("|", " & ") for f in exc.fits]
+    choose = (f": choose {fits[0]} under Player" if len(fits) == 1 else
+              f": choose {', '.join(fits[:-1])} or {fits[-1]} under Player" if fits else "")
+    return f"{exc.what} is {exc.why}{choose}"
+
+
 def _worded(call):
-    """``call()``, an ambiguous indicator (:func:`ambiguous_words`) or an unknown player
-    (:func:`unknown_player_words`) said in the page's words."""
-    from improv.reports.goal_indicators import AmbiguousIndicatorError, UnknownPlayerError
+    """``call()``, an ambiguous indicator (:func:`ambiguous_words`), an unknown player
+    (:func:`unknown_player_words`) or one that cannot have its measure
+    (:func:`wrong_owner_words`) said in the page's words."""
+    from improv.reports.goal_indicators import (
+        AmbiguousIndicatorError,
+        UnknownPlayerError,
+        WrongOwnerError,
+    )
 
     try:
         return call()
+    except WrongOwnerError as exc:
+        raise ParameterError(wrong_owner_words(exc), parameter="indicator") from None
     except AmbiguousIndicatorError as exc:
         raise ParameterError(ambiguous_words(exc), parameter="indicator") from None
     except UnknownPlayerError as exc:

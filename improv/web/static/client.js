@@ -48,7 +48,7 @@ export async function clientPage(main, code, params) {
     // no sessions yet: goals agreed at intake, before the first session, can be added and read
     const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'));
     main.replaceChildren(h('h1', {}, `Client ${code}`),
-      h('p', { class: 'muted no-sessions' }, 'No sessions of this client yet. Goals agreed before the first session are kept here; the course over sessions starts with the first session recorded or imported with this client code.'), goals);
+      h('p', { class: 'muted no-sessions' }, 'No sessions of this client yet: goals agreed now are kept here and followed from the first session recorded or imported with this client code.'), goals);
     goalsPanel(goals, code);
     return;
   }

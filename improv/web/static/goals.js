@@ -27,12 +27,15 @@ export async function goalsPanel(section, code) {
   markSessions(r);
   const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
   // without goals one plain sentence; the method (band, trend, verdict) once there are goals
-  const intro = list.length
-    ? h('p', { class: 'muted' }, `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}. Each goal is followed over the sessions while it was active: the first three sessions give the baseline band; from the fifth session on, the trend gives a verdict.`)
-    : h('p', { class: 'goals-intro' }, 'Agree a goal with the client, then pick one or two measures that would show progress.');
-  // a client without sessions yet (goals agreed at intake): the goals wait for the first one
-  const none = !r.sessions.length ? h('p', { class: 'note no-sessions' }, 'No sessions yet to measure the goals against: each goal is followed from the first session recorded or imported with this client code.') : '';
-  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro, none,
+  // and sessions to read them by (a client without sessions yet is said so once, at the top
+  // of the page: client.js)
+  const plan = `${r.plan_text.charAt(0).toUpperCase()}${r.plan_text.slice(1)}.`;
+  const intro = !list.length
+    ? h('p', { class: 'goals-intro' }, 'Agree a goal with the client, then pick one or two measures that would show progress.')
+    : r.sessions.length
+      ? h('p', { class: 'muted' }, `${plan} Each goal is followed over the sessions while it was active: the first three sessions give the baseline band; from the fifth session on, the trend gives a verdict.`)
+      : h('p', { class: 'muted' }, plan);
+  section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro,
     hasCharts(r) ? legend() : '', ...list,
     goalForm(code, r, null, reload), planForm(code, r, reload),
     !r.sessions.length && r.goals.length ? deleteGoals(code, reload) : '');
@@ -103,11 +106,19 @@ function goalView(g, k, r, reload) {
     g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${day(v.since)} to ${v.until ? day(v.until) : 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
     // no chart before the client's first session: there is nothing to draw yet
     v.used && r.sessions.length ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
+  // before the first session no chart says what a goal follows: its measures in words
+  // (the server's: "Turn changes per minute of client & therapist, progress when it goes
+  // up"), and no reading, which would only say again that there are no sessions yet
+  const latest = g.versions.filter((v) => v.used).pop() || g.versions[g.versions.length - 1];
+  const follows = latest.indicators.map((i) => i.follows).filter(Boolean);
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
     h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
     h('p', { class: 'muted' }, state),
-    // the reading alone: the text and the dates are said above, in the page's own forms
-    h('p', { class: 'reading' }, `${g.reading.charAt(0).toUpperCase()}${g.reading.slice(1)}.`), versions);
+    r.sessions.length
+      // the reading alone: the text and the dates are said above, in the page's own forms
+      ? h('p', { class: 'reading' }, `${g.reading.charAt(0).toUpperCase()}${g.reading.slice(1)}.`)
+      : h('p', { class: 'follows' }, follows.length ? `Follows: ${follows.join('; ')}.` : 'No measure or tag chosen: progress is not measured.'),
+    versions);
   if (g.status === 'active') article.append(actions(g, r, reload, article));
   return article;
 }
@@ -214,8 +225,10 @@ const who = (n) => n.split('|').join(' & ');
 // The Player list of a goal's measure row: the players or pairs whose sessions have the
 // measure (api_goals: measure_players); one of them: that one, chosen; several: one must be
 // chosen (the first entry says so, there is no "any player": the server would not know which
-// one is meant). A measure not measured for this client yet (or none chosen) offers every
-// player and pair, and "any player". The player a goal already has stays offered.
+// one is meant). A measure not measured for this client yet (every one before the first
+// session) offers those that can have it: the players for one player's measure, the pairs
+// for a measure of two (api_goals: goal_indicators.fitting_owners). None chosen: every player
+// and pair, and "any player". The player a goal already has stays offered.
 function playerOptions(p, r, measure, keep) {
   const opt = (n) => h('option', { value: n, selected: keep === n }, who(n));
   const have = measure && measure !== MORE ? (r.choices.measure_players || {})[measure] : null;

@@ -1,5 +1,5 @@
 """Goals agreed before the client's first session in the web app, and an unknown player or
-pair said in the page's words."""
+pair, or one that cannot have the measure, said in the page's words."""
 
 from __future__ import annotations
 
@@ -63,6 +63,48 @@ def test_an_unknown_player_is_said_with_pairs_as_the_page_names_them(goal_store,
     assert tree_snapshot(path) == before
 
 
+def test_the_web_says_whom_to_choose_and_offers_only_who_fits(goal_store, client_for):
+    path, _ = goal_store
+    c = client_for(path)
+    r = c.post("/api/clients/N01/goals", json={
+        "text": "Both play more", "indicators": [
+            {"measure": "joint_share", "direction": "up", "player": "client"}]})
+    assert r.status_code == 400
+    assert r.json()["error"] == ("Both playing is a measure of two players: choose client & "
+                                 "therapist under Player")
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Softer", "indicators": [
+            {"measure": "notes_per_s", "direction": "down", "player": "client|therapist"}]})
+    assert r.status_code == 400
+    assert r.json()["error"] == ("Notes per second is a measure of one player: choose client "
+                                 "or therapist under Player")
+    for code in ("N01", "C07"):  # before the first session, and measures not measured yet
+        who = c.get(f"/api/clients/{code}/goals").json()["choices"]["measure_players"]
+        assert who["joint_share"] == ["client|therapist"], code
+        assert who["velocity_mean"] == ["client", "therapist"], code
+        assert who["floor_transfers_per_min"] == ["client|therapist"], code
+    who = c.get("/api/clients/N01/goals").json()["choices"]["measure_players"]
+    assert who["client_leads_share"] == ["client|therapist"]
+    assert who["notes_per_s"] == ["client", "therapist"]
+
+
+def test_a_new_clients_goal_says_what_it_follows(goal_store, client_for):
+    path, _ = goal_store
+    c = client_for(path)
+    r = c.post("/api/clients/N01/goals", json={
+        "text": "Takes turns", "indicators": [
+            {"measure": "floor_transfers_per_min", "direction": "up",
+             "player": "client|therapist"},
+            {"measure": "client_leads_share", "direction": "up", "player": "client|therapist"}],
+        "tags": [{"tag": "autonomy:leader", "direction": "up"}]})
+    assert r.status_code == 201, r.text
+    (g,) = c.get("/api/clients/N01/goals").json()["goals"]
+    assert [i["follows"] for i in g["versions"][0]["indicators"]] == [
+        "Turn changes per minute of client & therapist, progress when it goes up",
+        "client leads, progress when it goes up",
+        "annotations tagged autonomy:leader per session, progress when it goes up"]
+
+
 def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page):
     path, _ = goal_store
     server = live_server(path)
@@ -74,16 +116,25 @@ def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page
     expect(page.locator("main")).to_contain_text("No sessions of this client yet")
     form = page.get_by_role("form", name="Add a goal")
     form.get_by_label("Goal").fill("Comes to the sessions")
+    # the Player list offers only who can have the measure (review 29 finding 1)
+    player = form.get_by_label("Player")
+    form.get_by_label("Measure").select_option("notes_per_s")
+    expect(player.locator("option")).to_have_text(["choose who", "client", "therapist"])
     form.get_by_label("Measure").select_option("joint_share")
+    expect(player.locator("option")).to_have_text(["client & therapist"])
     form.get_by_label("Player").select_option("client|therapist")
     expect(form.get_by_label("Player").locator("option:checked")).to_have_text(
         "client & therapist")
     form.get_by_role("button", name="Add goal").click()
     goal = page.locator("article.goal", has_text="Comes to the sessions")
-    expect(goal).to_contain_text(re.compile("no sessions yet to measure it against", re.I))
+    # what the goal follows, in words, from the day it is added (review 29 finding 2)
+    expect(goal.locator("p.follows")).to_have_text(
+        "Follows: Both playing of client & therapist, progress when it goes up.")
     expect(goal.locator("svg")).to_have_count(0)  # nothing to draw yet
-    expect(page.locator("section.goals")).to_contain_text(
-        "No sessions yet to measure the goals against")
+    # "no sessions yet" said once, at the top, not again per goal (review 29 finding 15)
+    expect(page.locator("main")).not_to_contain_text(re.compile("no sessions yet to measure",
+                                                                re.I))
+    expect(page.locator("section.goals")).not_to_contain_text("baseline band")
     # the Clients list has the client, with its open goal and no session
     page.goto(f"{server.base}/#/clients")
     row = page.locator("tr[data-client='N01']")

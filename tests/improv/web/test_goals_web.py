@@ -395,7 +395,13 @@ def test_goals_api_lists_who_has_each_measure_and_words_an_ambiguous_one(room_st
     assert who["room_leads_share"] == ["client|room"]
     assert who["joint_share"] == ["client|therapist", "therapist|room"]
     assert who["notes_per_s"] == ["client", "therapist"]
-    assert set(who) == set(choices["measured"])
+    # a measure not measured for this client yet: the players or the pairs that can have it
+    # (review 29 finding 1: never one player for a pair's measure, nor a pair for a player's)
+    assert set(who) == set(choices["measures"])
+    unmeasured = set(choices["measures"]) - set(choices["measured"])
+    assert "silent_share" in unmeasured and "velocity_mean" in unmeasured
+    assert who["silent_share"] == ["client|therapist", "client|room", "therapist|room"]
+    assert who["velocity_mean"] == ["client", "therapist", "room"]
     # every pair of the three players is still a player of the form (for measures not yet
     # measured for this client)
     assert {"client|therapist", "client|room", "therapist|room"} <= set(choices["players"])
