@@ -331,6 +331,12 @@ def report(app, session_id, client, to, appendix):
         return
     from improv.reports.compare import compare_client
 
+    if not app.store.list(client=client):  # goals agreed before the first session: theirs
+        from improv.reports.goals_report import goals_only_report_html
+
+        write_report(goals_only_report_html(app.store, client), to)
+        click.echo(f"wrote {to} (no sessions yet: the goals alone)")
+        return
     result = compare_client(app.store, client=client)
     write_report(client_report_html(app.store, client=client, result=result), to)
     click.echo(f"wrote {to}")

@@ -3,7 +3,8 @@
 One part per goal: its text and state, each version with its period, a table of the
 indicators (direction, sessions, baseline band, trend, verdict) and the values per session,
 and the goal's reading in plain words (:func:`improv.reports.goals.goal_line`).  Everything
-the therapist wrote is HTML-escaped.
+the therapist wrote is HTML-escaped. A client without sessions yet has a report of their goals
+alone (:func:`goals_only_report_html`).
 """
 
 from __future__ import annotations
@@ -79,11 +80,14 @@ def goals_section_html(result: dict[str, Any]) -> str:
     if not result["goals"]:  # the method belongs only where there are goals to read by it
         said = f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}.</p>" if result["plan"] else ""
         return "".join(parts) + said + "<p>No goals recorded.</p>"
-    parts.append(f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
-                 "Each indicator over the sessions while the goal (in that version) was "
-                 "active: the baseline band of its first three sessions, its trend, and a "
-                 "verdict. A trend is called a change only when it is clear, from five "
-                 "sessions on; the method is in the appendix.</p>")
+    if not sessions:  # goals agreed before the first session: what each will follow
+        parts.append(f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}.</p>")
+    else:
+        parts.append(f"<p class=meta>{_e(plan[:1].upper() + plan[1:])}. "
+                     "Each indicator over the sessions while the goal (in that version) was "
+                     "active: the baseline band of its first three sessions, its trend, and a "
+                     "verdict. A trend is called a change only when it is clear, from five "
+                     "sessions on; the method is in the appendix.</p>")
     for k, g in enumerate(result["goals"], 1):
         parts.append(f'<div class=goal style="page-break-inside: avoid"><h3>Goal {k}: '
                      f"{_e(g['text'])}</h3><p class=meta>{_e(g['status'])}, agreed "
@@ -94,9 +98,40 @@ def goals_section_html(result: dict[str, Any]) -> str:
                 state = "" if v["used"] else " (corrected on its first day; not used)"
                 parts.append(f"<p class=small>Version {n}, {_e(day(v['since']))} to "
                              f"{_e(day(v['until']))}{state}: “{_e(v['text'])}”</p>")
-            if v["used"] and v["indicators"]:
+            if v["used"] and v["indicators"] and not sessions:
+                parts.append("<p>Follows: " + "; ".join(_e(i["follows"])
+                                                        for i in v["indicators"]) + ".</p>")
+            elif v["used"] and v["indicators"]:
                 parts.append(_indicator_rows(v["indicators"]))
                 if v["sessions"]:
                     parts.append(_values_table(v, name))
-        parts.append(f"<p><b>Reading:</b> {_e(goal_line(g))}</p></div>")
+        parts.append(f"<p><b>Reading:</b> {_e(goal_line(g))}</p></div>" if sessions
+                     else "</div>")
     return "".join(parts)
+
+
+def goals_only_report_html(store, client: str) -> str:
+    """The report of a client without sessions yet: the goals agreed before the first session
+    (what each will follow, the planned length), on one page, for the intake's documentation.
+
+    Raises
+    ------
+    ParameterError
+        When the client has sessions (their report is the client report) or no goals either.
+    """
+    from improv.errors import ParameterError
+    from improv.reports.goals import goals_progress
+    from improv.reports.page import html_page
+    from sessions import goals as gl
+
+    if store.list(client=client):
+        raise ParameterError(f"client {client!r} has sessions: theirs is the client report",
+                             parameter="client")
+    if not gl.has_goal_log(store, client):
+        raise ParameterError(f"client {client!r} has no sessions and no goals (see 'improv "
+                             "sessions list')", parameter="client")
+    result = goals_progress(store, client, analyse=False)
+    body = (f"<h1>Client {_e(client)}</h1><p class=meta>No sessions yet: the goals agreed "
+            "before the first session. The course over sessions comes with the first session "
+            "recorded or imported with this client code.</p>" + goals_section_html(result))
+    return html_page(f"improv client {client}", body)

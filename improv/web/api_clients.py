@@ -269,6 +269,10 @@ def client_report(client: str, fmt: str, request: Request, params: Params = Depe
     from improv.reports.report import client_report_html
 
     fmt, client = _fmt(fmt), _check_client(client)
+    if not store.list(client=client):  # goals agreed before the first session: theirs alone
+        from improv.reports.goals_report import goals_only_report_html
+
+        return _render(goals_only_report_html(store, client), fmt, f"improv-client-{client}")
     result = _result_or_409(request, store, client, params)
     return _render(client_report_html(store, client=client, result=result), fmt,
                    f"improv-client-{client}")
