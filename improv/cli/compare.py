@@ -330,8 +330,9 @@ def report(app, session_id, client, to, appendix):
         click.echo(f"wrote {to}")
         return
     from improv.reports.compare import compare_client
+    from sessions.goals import has_goal_log
 
-    if not app.store.list(client=client):  # goals agreed before the first session: theirs
+    if not app.store.list(client=client) and has_goal_log(app.store, client):  # goals alone
         from improv.reports.goals_report import goals_only_report_html
 
         write_report(goals_only_report_html(app.store, client), to)

@@ -269,7 +269,9 @@ def client_report(client: str, fmt: str, request: Request, params: Params = Depe
     from improv.reports.report import client_report_html
 
     fmt, client = _fmt(fmt), _check_client(client)
-    if not store.list(client=client):  # goals agreed before the first session: theirs alone
+    from sessions.goals import has_goal_log
+
+    if not store.list(client=client) and has_goal_log(store, client):  # goals alone
         from improv.reports.goals_report import goals_only_report_html
 
         return _render(goals_only_report_html(store, client), fmt, f"improv-client-{client}")
