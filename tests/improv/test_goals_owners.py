@@ -94,3 +94,22 @@ def test_a_pair_keeps_the_order_the_goal_gave_it(client_store, run_cli):
     assert ind["label"] == "therapist & client · Both playing"
     assert ind["values"] == [0.4] * 8  # the sessions' values, read in the goal's order
     assert ind["follows"] == "Both playing of therapist & client, progress when it goes up"
+
+
+def test_a_client_with_goals_but_no_sessions_has_a_report_of_the_goals(client_store, run_cli,
+                                                                        tmp_path):
+    # review 29 finding 16: the goals agreed at intake can be printed
+    _ok(run_cli("goals", "add", "--client", "N01", "--new-client", "Takes turns",
+                "--indicator", "floor_transfers_per_min@client|therapist:up"))
+    to = tmp_path / "n01.html"
+    r = _ok(run_cli("report", "--client", "N01", "--to", to))
+    assert "no sessions yet: the goals alone" in r.stdout
+    text = to.read_text()
+    assert "<h1>Client N01</h1>" in text and "Goal 1: Takes turns" in text
+    assert ("Follows: Turn changes per minute of client &amp; therapist, progress when it goes "
+            "up.") in text
+    assert "baseline band" not in text  # no method for sessions that are not there
+    # a code with neither sessions nor goals is still refused
+    r = run_cli("report", "--client", "N02", "--to", tmp_path / "n02.html")
+    assert r.exit_code == 1 and "has no sessions" in r.stderr
+    assert not (tmp_path / "n02.html").exists()

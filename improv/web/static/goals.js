@@ -2,7 +2,7 @@
 // indicator, the sessions marked with the goals active then, and forms to add, change,
 // reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
 // (improv.reports.goals); this file only draws it.
-import { api, axisDay, fmtTick, h, inPercent, labelledSessions, localDay, say, valueAxis } from './api.js';
+import { api, axisDay, download, fmtTick, h, inPercent, labelledSessions, localDay, say, valueAxis } from './api.js';
 
 // a day (YYYY-MM-DD) as the other pages write dates: "Jan 5, 2026" in an English browser
 function day(iso) {
@@ -37,8 +37,23 @@ export async function goalsPanel(section, code) {
       : h('p', { class: 'muted' }, plan);
   section.replaceChildren(h('h2', { id: 'goals-h' }, 'Treatment goals'), intro,
     hasCharts(r) ? legend() : '', ...list,
+    !r.sessions.length && r.goals.length ? intakeReports(code) : '',
     goalForm(code, r, null, reload), planForm(code, r, reload),
     !r.sessions.length && r.goals.length ? deleteGoals(code, reload) : '');
+}
+
+// a client without sessions yet: a report of the goals agreed (the intake's documentation);
+// the course over sessions comes into it with the first session
+function intakeReports(code) {
+  const enc = encodeURIComponent(code);
+  const btn = (label, fmt) => h('button', { type: 'button', onclick: async (e) => {
+    e.target.disabled = true;
+    say(`Preparing ${label}…`);
+    try { await download(`/api/clients/${enc}/report.${fmt}`, `improv-client-${code}.${fmt}`); say(`${label} downloaded`); } catch (ex) { say(ex.message, { error: true }); }
+    e.target.disabled = false;
+  } }, label);
+  return h('div', { class: 'row downloads', role: 'group', 'aria-label': 'Downloads' },
+    h('span', { class: 'muted' }, 'The goals agreed, to print:'), btn('Report (HTML)', 'html'), btn('Report (PDF)', 'pdf'));
 }
 
 // a client without sessions (a goal agreed at intake, or a code typed wrong): its goals can

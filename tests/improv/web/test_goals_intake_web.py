@@ -142,6 +142,12 @@ def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page
     expect(row.locator("td").nth(5)).to_have_text("1")
     row.get_by_role("link", name="N01").click()
     expect(page.locator("article.goal", has_text="Comes to the sessions")).to_be_visible()
+    # the goals agreed can be printed before the first session (review 29 finding 16)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Report (HTML)").click()
+    report = got.value
+    assert report.suggested_filename == "improv-client-N01.html"
+    assert "Goal 1: Comes to the sessions" in open(report.path(), encoding="utf-8").read()
     page.get_by_role("button", name="Delete this client’s goals…").click()
     page.get_by_role("button", name="Yes, delete the goals").click()
     expect(page.locator("h1")).to_have_text("Clients")
