@@ -4,7 +4,8 @@ sessions, and the measures a goal can follow.
 
 Which measures a goal may follow (:func:`offered_as_goal`: one list for the command line and
 the web form), how a pair of players named in either order reads (:func:`pair_value`), and the
-refusals in one line (:class:`AmbiguousIndicatorError`, :class:`UnknownPlayerError`).
+refusals in one line (:class:`AmbiguousIndicatorError`, :class:`UnknownPlayerError`,
+:class:`WrongOwnerError`).
 Progress towards the goals is :mod:`improv.reports.goals`.
 """
 
@@ -604,8 +605,9 @@ def fitting_owners(measure: str, players: Sequence[str], pairs: Sequence[str]) -
 
 
 def _owner_words(measure: str, player: str) -> str | None:
-    """Why ``player`` (a player or a pair ``a|b``) cannot have ``measure``, or None if it
-    can: a pair's measure given one player, a player's measure given a pair."""
+    """Whose measure ``measure`` is, where ``player`` (a player or a pair ``a|b``) cannot have
+    it ("a measure of two players"), or None if it can: a pair's measure given one player, a
+    player's measure given a pair."""
     from analysis.features import lookup
 
     kind, pair = measure_owner(measure), "|" in player
@@ -621,6 +623,21 @@ def _owner_words(measure: str, player: str) -> str | None:
         if x is not None and x not in player.split("|"):
             return f"a measure of {x}"
     return None
+
+
+def owner_problem(measure: str, player: str | None) -> str | None:
+    """Why ``player`` can never have ``measure``, in words, or None: "Both playing is a
+    measure of two players, not of client" (a goal stored before such a pair was refused).
+
+    >>> owner_problem("joint_share", "client")
+    'Both playing is a measure of two players, not of client'
+    >>> owner_problem("joint_share", "client|therapist") is None
+    True
+    """
+    why = _owner_words(measure, player) if player else None
+    if not why:
+        return None
+    return f"{measure_words(measure, player)} is {why}, not of {player.replace('|', ' & ')}"
 
 
 class WrongOwnerError(ParameterError):
@@ -669,7 +686,9 @@ def check_indicators(store, client: str, indicators: Sequence[dict[str, Any]], *
     """Refuse measures that are not in the feature list or have no number per session
     (:func:`session_measure_problem`), those a goal does not follow (:func:`not_a_goal_reason`:
     the web page's add form leaves them out; ``keep``: indicators the goal has already, which
-    stay), players the client's sessions do not have (:class:`UnknownPlayerError`; a pair
+    stay), a player or pair who can never have the measure (:class:`WrongOwnerError`: a
+    measure of two players given one, one player's given a pair), players the client's
+    sessions do not have (:class:`UnknownPlayerError`; a pair
     may be named either way round where its measure allows: :func:`pair_turn`), and a measure
     without a player that names several of the client's columns
     (:class:`AmbiguousIndicatorError`, with the candidates as data). A refused measure

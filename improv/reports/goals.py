@@ -33,6 +33,7 @@ from improv.reports.goal_indicators import (
     matching_columns,
     measure_owner,
     measure_words,
+    owner_problem,
     pair_value,
     reversed_pair,
     same_pair_reversed,
@@ -272,9 +273,14 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
                 else [None] * len(ids))
         label = indicator_label(ind, col)
         unit = describe(col)[0] if col else ""
-        out.append({"kind": "measure", **ind, "column": col, "label": label,
-                    "follows": follows_text(ind), "unit": unit, "values": vals,
-                    **course(vals, days, direction=ind["direction"], label=label, unit=unit)})
+        item = {"kind": "measure", **ind, "column": col, "label": label,
+                "follows": follows_text(ind), "unit": unit, "values": vals,
+                **course(vals, days, direction=ind["direction"], label=label, unit=unit)}
+        never = owner_problem(ind["measure"], ind.get("player"))
+        if never and col is None:  # a goal added before this was refused: say why, not "0 so far"
+            item["reading"] = (f"{label}: never measured, as {never}; change the goal to "
+                               "name whom it can be measured for")
+        out.append(item)
     for t in version["tags"]:
         vals = _tag_counts(store, t["tag"], ids)
         label = indicator_label(t, None)

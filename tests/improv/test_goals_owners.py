@@ -113,3 +113,21 @@ def test_a_client_with_goals_but_no_sessions_has_a_report_of_the_goals(client_st
     r = run_cli("report", "--client", "N02", "--to", tmp_path / "n02.html")
     assert r.exit_code == 1 and "has no sessions" in r.stderr
     assert not (tmp_path / "n02.html").exists()
+
+
+def test_a_goal_stored_before_the_refusal_says_why_it_is_never_measured(client_store,
+                                                                         run_cli):
+    from sessions.goals import add_goal
+    from sessions.store import Store
+
+    path, _ = client_store
+    with Store(path) as store:  # as the review's store has it: written before the check
+        add_goal(store, "C07", text="Both play more", since="2026-01-05", indicators=[
+            {"measure": "joint_share", "direction": "up", "player": "client"}])
+    r = _ok(run_cli("goals", "show", "--client", "C07", "--json"))
+    (ind,) = r["goals"][0]["versions"][0]["indicators"]
+    assert ind["values"] == [None] * 8
+    assert ind["reading"] == ("client · Both playing: never measured, as Both playing is a "
+                              "measure of two players, not of client; change the goal to "
+                              "name whom it can be measured for")
+    assert "sessions so far" not in r["goals"][0]["reading"]
