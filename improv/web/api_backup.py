@@ -30,9 +30,12 @@ failure), so nothing half-made is left on the disk.
 from __future__ import annotations
 
 import errno
+import getpass
 import logging
 import os
+import re
 import shutil
+import sys
 import threading
 from concurrent.futures import Future
 from datetime import date, datetime, timezone
@@ -98,6 +101,43 @@ def removable_disks() -> list[Path]:
     return found()
 
 
+def folder_hints(platform: str | None = None) -> dict[str, str]:
+    r"""How backup folders are named on this computer's system: ``example`` (a folder to show
+    in the field and in refusals) and ``disks`` (where a plugged-in backup disk appears).
+
+    >>> folder_hints("win32")["example"]
+    'E:\\'
+    >>> folder_hints("darwin")["disks"]
+    'on a Mac a backup disk appears in /Volumes/'
+    """
+    platform = sys.platform if platform is None else platform
+    if platform == "win32":
+        return {"example": "E:\\", "disks": "on Windows a backup disk has a letter, e.g. E:"}
+    if platform == "darwin":
+        return {"example": "/Volumes/BACKUP",
+                "disks": "on a Mac a backup disk appears in /Volumes/"}
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id (a container)
+        user = "you"
+    return {"example": f"/media/{user}/BACKUP",
+            "disks": f"on Linux a backup disk appears in /media/{user}/"}
+
+
+def same_disk(folder: Path, store_root: Path) -> bool:
+    """Whether ``folder`` is on the disk (file system) of the store: a backup there is lost
+    with the computer."""
+    try:
+        return os.stat(folder).st_dev == os.stat(store_root).st_dev
+    except OSError:
+        return False
+
+
+#: Said after a backup into a folder on the store's own disk.
+SAME_DISK_WORDS = ("This folder is on the same disk as improv's store: it does not protect "
+                   "against losing or breaking this computer. Back up to a backup disk as well.")
+
+
 def free_bytes(folder: Path) -> int:
     """Free room [bytes] on the disk of ``folder`` for this user."""
     return shutil.disk_usage(folder).free
@@ -149,7 +189,8 @@ class BackupJobs:
         with self._guard:
             self._state.update(changes)
 
-    def start_backup(self, to: Path, *, total: int, backup_bytes: int) -> dict[str, Any]:
+    def start_backup(self, to: Path, *, total: int, backup_bytes: int,
+                     same_disk: bool = False) -> dict[str, Any]:
         """Back up the store to ``to`` (a new ``.zip``) and check it; the state at the start.
 
         Parameters
@@ -160,6 +201,9 @@ class BackupJobs:
             Sessions to back up (for "session 3 of 14").
         backup_bytes : int
             The backup's expected size [bytes], for the full-disk sentence.
+        same_disk : bool
+            The folder is on the store's own disk: the result sentence says that this does not
+            protect against losing the computer (:data:`SAME_DISK_WORDS`).
 
         Raises
         ------
@@ -168,7 +212,7 @@ class BackupJobs:
         """
         return self._begin("backup", to, total,
                            f"Backing up to {to}…",
-                           lambda: self._run_backup(to, total, backup_bytes))
+                           lambda: self._run_backup(to, total, backup_bytes, same_disk))
 
     def start_check(self, path: Path) -> dict[str, Any]:
         """Check the backup at ``path``; the state at the start (:class:`Busy` if one runs)."""
@@ -176,7 +220,8 @@ class BackupJobs:
                            f"Checking the backup {path}: reading every file…",
                            lambda: self._run_check(path))
 
-    def _run_backup(self, to: Path, total: int, backup_bytes: int) -> None:
+    def _run_backup(self, to: Path, total: int, backup_bytes: int,
+                    same_disk: bool = False) -> None:
         from sessions.backup import backup_store
 
         store = Store(self.store_path)
@@ -217,6 +262,8 @@ class BackupJobs:
         except Exception as exc:  # noqa: BLE001 - the backup stands; its check failed
             check = {"ok": False, "problems": [_one_line(exc)], "damaged": []}
         sentence = _backup_sentence(result, check)
+        if same_disk:
+            sentence += " " + SAME_DISK_WORDS
         # ok: the check found nothing damaged and nothing was left out but a session being
         # recorded now (said in the sentence, as everything left out is)
         found = check["problems"] or check["damaged"] or check.get("damaged_files")
@@ -225,7 +272,8 @@ class BackupJobs:
         self._update(running=False, ok=not (found or lacking), sentence=sentence, result={
             "path": str(path), "sessions": len(result["sessions"]),
             "bytes": result["bytes"], "created_utc": result["created_utc"],
-            "checked": not found, "whole": result["whole"] and check["ok"]})
+            "checked": not found, "whole": result["whole"] and check["ok"],
+            "same_disk": same_disk})
 
     def _run_check(self, path: Path) -> None:
         from sessions.backup_restore import check_backup
@@ -403,6 +451,7 @@ def overview(request: Request, store: Store = Depends(get_store)) -> dict[str, A
             "sessions": len(plan["sessions"]), "clients": len(plan["clients"]),
             "busy": len(plan["busy"]), "backup_bytes": size, "size": size_words(size),
             "last": last, "proposed": proposed, "disks": [str(d) for d in disks], "name": name,
+            "hints": folder_hints(),
             "job": jobs_of(request).state()}
 
 
@@ -429,10 +478,12 @@ def _folder(text: str) -> Path:
         raise BadRequest("Give the folder to back up into, e.g. the backup disk's folder.")
     if "\0" in text:
         raise BadRequest("That folder name holds a character no folder name can hold.")
+    if os.name == "nt" and re.fullmatch(r"[A-Za-z]:", text):
+        text += "\\"  # a drive letter alone ("E:") is the disk's top folder
     folder = Path(text).expanduser()
     if not folder.is_absolute():
-        raise BadRequest(f"Give the whole folder, for example /media/anna/BACKUP (not just "
-                         f"{text!r}).")
+        raise BadRequest(f"Give the whole folder, for example {folder_hints()['example']} "
+                         f"(not just {text!r}).")
     return folder
 
 
@@ -470,7 +521,8 @@ def start_backup(body: BackupBody, request: Request,
                        f"{size_words(size + SPARE_BYTES)} and {size_words(free)} is free. "
                        "Make room on it or use another disk.")
     to = backup_targets([folder], home=Path.home(), today=date.today())[0]
-    state = jobs.start_backup(to, total=len(plan["sessions"]), backup_bytes=size)
+    state = jobs.start_backup(to, total=len(plan["sessions"]), backup_bytes=size,
+                              same_disk=same_disk(real, root))
     return JSONResponse({"job": state}, status_code=202)
 
 

@@ -10,7 +10,7 @@ export async function backupPage(view) {
   const d = await api('/api/backup');
   const status = h('p', { id: 'backup-status', role: 'status', 'aria-live': 'polite' });
   const folder = h('input', { id: 'backup-folder', type: 'text', value: d.proposed, size: 50,
-    spellcheck: false, autocomplete: 'off', placeholder: 'e.g. /media/anna/BACKUP' });
+    spellcheck: false, autocomplete: 'off', placeholder: `e.g. ${d.hints.example}` });
   const start = h('button', { type: 'button', class: 'primary', id: 'backup-start' }, 'Back up now');
   const check = h('button', { type: 'button', id: 'backup-check' }, 'Check the last backup');
   const last = h('p', { id: 'backup-last' });
@@ -77,7 +77,9 @@ export async function backupPage(view) {
     ? h('p', { class: 'backup-disks' }, 'Backup disks plugged in now: ',
       d.disks.map((disk) => h('button', { type: 'button', class: 'link', onclick: () => { folder.value = disk; folder.focus(); } },
         `use ${disk.split('/').filter(Boolean).pop()}`, h('span', { class: 'sr-only' }, ` (${disk})`))).flatMap((b, i) => (i ? [', ', b] : [b])))
-    : h('p', { class: 'muted backup-disks' }, 'No backup disk found. Plug one in and reload this page, or type its folder: on Linux disks appear in /media/ under your user name, on macOS in /Volumes/.');
+    : h('p', { class: 'muted backup-disks' }, d.proposed
+      ? `No other backup disk is plugged in now (${d.hints.disks}).`
+      : `No backup disk found. Plug one in and reload this page, or type its folder: ${d.hints.disks}.`);
 
   drawStore(d);
   view.replaceChildren(h('h1', {}, 'Backups'),

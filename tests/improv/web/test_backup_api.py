@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from improv.web import api_backup
+from improv.web.api_backup import SAME_DISK_WORDS, folder_hints
 from sessions import locks
 
 TODAY = date.today().isoformat()
@@ -70,8 +71,11 @@ def test_back_up_now_makes_a_checked_backup_and_remembers_the_folder(demo_store,
     job = _finish(c)
     target = usb / f"improv-{TODAY}.zip"
     assert job["ok"] is True and job["error"] is None
+    # the test's folder is on the store's disk, which the sentence says is no protection
     assert re.fullmatch(rf"Backed up 1 session \(\d+\.\d MB\) to {re.escape(str(target))}; "
-                        r"checked: every file in it is whole\.", job["sentence"]), job
+                        r"checked: every file in it is whole\. " + re.escape(SAME_DISK_WORDS),
+                        job["sentence"]), job
+    assert job["result"]["same_disk"] is True
     assert target.is_file() and job["done"] == job["total"] == 1
     from sessions.backup_restore import check_backup
 
@@ -150,7 +154,8 @@ def test_check_refusals(demo_store, tmp_path, client_for):
 @pytest.mark.parametrize("folder, status, words", [
     ("", 400, "Give the folder to back up into, e.g. the backup disk's folder."),
     ("   ", 400, "Give the folder to back up into, e.g. the backup disk's folder."),
-    ("BACKUP", 400, "Give the whole folder, for example /media/anna/BACKUP (not just 'BACKUP')."),
+    ("BACKUP", 400, f"Give the whole folder, for example {folder_hints()['example']} (not just "
+                    "'BACKUP')."),
     ("{tmp}/nowhere", 404, "The folder {tmp}/nowhere does not exist: plug in the backup disk, or "
                            "create the folder first."),
     ("{tmp}/a-file", 400, "{tmp}/a-file is a file, not a folder: choose the folder to back up "
@@ -326,9 +331,10 @@ def test_closing_improv_serve_stops_a_backup_and_leaves_nothing(demo_store, usb,
     from improv.demo import create_demo_session
     from sessions.store import Store
 
-    store, first = demo_store
+    store, _demo = demo_store
     with Store(store) as st:
         create_demo_session(st, duration=5.0)
+        first = st.session_ids()[0]  # the backup's first (two demos of one second: any order)
     server = live_server(store)
     with httpx.Client(follow_redirects=True, headers={"X-Improv-Request": "1"}) as http:
         assert http.get(server.url).status_code == 200  # signed in
@@ -372,4 +378,42 @@ def test_a_session_being_recorded_is_left_out_and_named(demo_store, usb, client_
     assert job["ok"] is True and job["sentence"].startswith("Backed up 1 session (")
     assert job["sentence"].endswith(
         f"; checked: every file in it is whole. Session {w.id} is not in it (being recorded "
-        "now): back up again when it is finished.")
+        "now): back up again when it is finished. " + SAME_DISK_WORDS)
+
+
+@pytest.fixture
+def other_disk(tmp_path):
+    """A real disk of its own (a 64 MB tmpfs; root only), as a USB backup disk is."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk = tmp_path / "other"
+    _mount(disk, "size=64m,mode=0700")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_backup_on_another_disk_has_no_same_disk_warning(demo_store, other_disk,
+                                                            client_for):
+    """Review 29 (new, 8b): a folder on the store's own disk was taken without a word; a
+    backup disk of its own gets no warning."""
+    path, _sid = demo_store
+    c = _signed_in(client_for, path)
+    assert c.post("/api/backup", json={"folder": str(other_disk)}).status_code == 202
+    job = _finish(c)
+    assert job["ok"] is True and job["result"]["same_disk"] is False
+    assert job["sentence"].endswith("checked: every file in it is whole."), job["sentence"]
+
+
+def test_the_page_names_folders_as_this_system_does(demo_store, client_for, monkeypatch):
+    """Review 29 (new, 8a): the field's example and the refusal spoke Linux only."""
+    path, _sid = demo_store
+    c = _signed_in(client_for, path)
+    hints = c.get("/api/backup").json()["hints"]
+    assert hints == folder_hints()
+    r = c.post("/api/backup", json={"folder": "backup"})
+    assert r.status_code == 400
+    assert r.json()["error"] == (f"Give the whole folder, for example {hints['example']} (not "
+                                 "just 'backup').")
+    assert folder_hints("win32") == {"example": "E:\\",
+                                     "disks": "on Windows a backup disk has a letter, e.g. E:"}
+

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from improv.web.api_backup import SAME_DISK_WORDS
 from tests.improv.web.conftest import shot
 
 
@@ -39,7 +40,7 @@ def test_back_up_now_from_the_backups_page(demo_store, live_server, page, tmp_pa
     target = usb / f"improv-{date.today().isoformat()}.zip"
     expect(page.locator("#backup-status")).to_have_text(re.compile(
         rf"^Backed up 1 session \(\d+\.\d MB\) to {re.escape(str(target))}; checked: every "
-        r"file in it is whole\.$"), timeout=60_000)
+        r"file in it is whole\. " + re.escape(SAME_DISK_WORDS) + "$"), timeout=60_000)
     expect(page.locator("#backup-last")).to_contain_text("Last backup: today")
     expect(page.locator("#backup-last")).to_contain_text(f"to {target}, with 1 session.")
     assert target.is_file()
