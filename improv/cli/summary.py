@@ -21,9 +21,10 @@ INDENT = 2
 
 def summary_lines(groups: list[dict], *, width: int, bold: bool = False) -> list[str]:
     """A summary's labelled parts (:func:`improv.reports.summary_text.summary_groups`) as
-    terminal lines: each part's label, its first ``brief`` sentences below it wrapped to
-    ``width`` and indented, its details (a pair's: alone, turn lengths, timing) as a second
-    paragraph led by "In detail:", a blank line between parts; ``bold``: the labels in bold
+    terminal lines: each part's label (with a capital: "Client & therapist"), its first
+    ``brief`` sentences below it wrapped to ``width`` and indented, its details (a pair's:
+    alone, turn lengths, timing; a tempo's beat level) as a second paragraph led by "In
+    detail:", a blank line between parts; ``bold``: the labels in bold
     (terminal styles, which :func:`click.echo` leaves out where the output is no terminal).
 
     Examples
@@ -33,6 +34,8 @@ def summary_lines(groups: list[dict], *, width: int, bold: bool = False) -> list
     >>> summary_lines(groups, width=40)
     ['Session', '  The session lasted 1:30.']
     """
+    from improv.reports.summary_text import DETAIL_LEAD, part_label
+
     lines: list[str] = []
     pad = " " * INDENT
     for g in groups:
@@ -40,10 +43,11 @@ def summary_lines(groups: list[dict], *, width: int, bold: bool = False) -> list
         paragraphs = [" ".join(s["text"] for s in g["sentences"][:n]),
                       " ".join(s["text"] for s in g["sentences"][n:])]
         if paragraphs[1]:
-            paragraphs[1] = "In detail: " + paragraphs[1]
+            paragraphs[1] = f"{DETAIL_LEAD} {paragraphs[1]}"
         if lines:
             lines.append("")
-        lines.append(click.style(g["label"], bold=True) if bold else g["label"])
+        label = part_label(g["label"])  # "Client & therapist", as "Session"
+        lines.append(click.style(label, bold=True) if bold else label)
         for text in filter(None, paragraphs):
             # a number keeps its unit on its line ("62 %", "96 BPM"), as on the web page
             kept = _UNIT.sub("\\1\u00a0\\2", text)

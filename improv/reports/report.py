@@ -353,7 +353,7 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
     rest is.
     """
     from improv.analyze import analyze_session
-    from improv.reports.summary_text import summary_groups, summary_html
+    from improv.reports.summary_text import recorded_spans, summary_groups, summary_html
     from improv.reports.wording import day_text, unconfirmed
 
     session = store.session(session_id)
@@ -364,7 +364,8 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
     waiting = [a for a in every if unconfirmed(a)]
     number = store.catalog.session_number(session_id)
     parts = [_header_html(session, number),
-             "<h2>Summary</h2>" + summary_html(summary_groups(res, annotations=every)),
+             "<h2>Summary</h2>" + summary_html(summary_groups(
+                 res, annotations=every, recorded=recorded_spans(m))),
              _measures_html(res, appendix=appendix),
              _writing_html(session, anns, waiting, appendix=appendix)]
     day = day_text(m["started_utc"])

@@ -23,21 +23,30 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from analysis.beats import CLEAR_SHARE
-from improv.reports.labels import OFTEN_PULSED, OFTEN_PULSED_SHARE
+from improv.reports.summary_playing import (
+    BEAT_LEVEL_TOL,
+    BEAT_LEVELS,
+    beat_level_sentences,
+    dynamics_sentence,
+    primary,
+    tempo_sentence,
+)
+from improv.reports.wording import percent as _pct
+from improv.reports.wording import sentence as _sentence
 from improv.reports.wording import unconfirmed
 from sessions.timefmt import format_time
 
 __all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summary",
            "SUMMARY_FORMAT", "SESSION", "TEMPO", "DYNAMICS", "ANNOTATIONS", "silent_stretches",
            "beat_level_sentences", "MIN_SILENT_S", "MIN_SILENT_SHARE", "BEAT_LEVELS",
-           "BEAT_LEVEL_TOL"]
+           "BEAT_LEVEL_TOL", "recorded_spans", "part_label", "DETAIL_LEAD"]
 
 #: The shape of the summary as the web app keeps it in a session's cache (a new number: answers
 #: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`);
 #: 3: each part with ``brief`` (its first sentences that tell it in short), a player's share
-#: of the time said once.
-SUMMARY_FORMAT = 3
+#: of the time said once; 4: a recording that ends (starts) apart from the session said as
+#: such, not as silence; technical caveats (beat levels) among the details; no "0 %".
+SUMMARY_FORMAT = 4
 #: The parts' labels (a pair's part is labelled with its players: ``client & therapist``).
 SESSION, TEMPO, DYNAMICS, ANNOTATIONS = ("Session", "Tempo and pulse", "Dynamics",
                                          "Your annotations")
@@ -46,52 +55,19 @@ MIN_SILENT_S = 10.0
 #: ... and covers at least this share of the session (a quarter: "a long stretch", not a
 #: breath between phrases).
 MIN_SILENT_SHARE = 0.25
-#: Tempo stability (0-1) from which the tempo reads "steady", and "fairly steady".
-STEADY, FAIRLY_STEADY = 0.8, 0.5
-#: The tempo range is told when the fastest window is this much faster than the slowest (10 %).
-TEMPO_SPREAD = 0.10
-#: Mean MIDI velocity (0-127) below which playing reads "soft", and from which it reads
-#: "loud" (the usual p/mf/f thresholds of notation software: 49 and 80).
-SOFT_VELOCITY, LOUD_VELOCITY = 49, 80
 #: Fewest paired onsets for the asynchrony to be told (fewer is chance).
 MIN_PAIRS = 10
-#: Ratios between two tempi of one player that are one pulse counted at another beat level
-#: (the whole-number ratios of MIREX's Acc2, :data:`analysis.level_fold.LEVEL_FACTORS`), with how a
-#: sentence says the ratio and the beats: (ratio of the other input's tempo to the reference's,
-#: "at ... the MIDI tempo", "counted in ... beats").
-BEAT_LEVELS = ((0.5, "half", "longer"), (2.0, "twice", "shorter"),
-               (1 / 3, "a third of", "longer"), (3.0, "three times", "shorter"))
-#: How near [fraction] a ratio must come to one of :data:`BEAT_LEVELS`: 4 %, the tolerance
-#: within which MIREX's tempo accuracy (Acc1, Acc2; Gouyon et al. 2006) counts two tempi as one.
-BEAT_LEVEL_TOL = 0.04
+#: How a part's details are led in where they are shown apart from its first sentences (the
+#: terminal, the session page, the reports).
+DETAIL_LEAD = "In detail:"
 
 
 def _m(**values: Any) -> dict[str, Any]:
     return dict(values)
 
 
-def _pct(x: float) -> str:
-    return f"{round(100 * x):d} %"
-
-
 def _t(seconds: float) -> str:
     return format_time(seconds, decimals=0)
-
-
-def _sentence(text: str, measures: dict[str, Any]) -> dict[str, Any]:
-    """A sentence (its first letter a capital: "Client played …" for the player ``client``)
-    with the measures it used."""
-    return {"text": text[:1].upper() + text[1:], "measures": measures}
-
-
-def _primary(entry: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The source a player's sentences use: MIDI first, then audio; one that was measured."""
-    sources = entry.get("sources", {})
-    for prefix in ("midi", "audio"):
-        for name, res in sources.items():
-            if name.startswith(prefix) and res.get("summary", {}).get("status") == "ok":
-                return name, res
-    return None
 
 
 def silent_stretches(times: Sequence[float], values: Sequence[float | None], *, window_s: float,
@@ -182,13 +158,22 @@ def _apart(d: dict[str, Any], *, n_players: int) -> dict[str, Any] | None:
         return None
     used = {f"{name}.{a}_solo_share": solo_a, f"{name}.{b}_solo_share": solo_b,
             f"{name}.silent_share": silent}
-    if n_players <= 2:
-        text = (f"{a} played alone for {_pct(solo_a)} of the time, {b} alone for "
-                f"{_pct(solo_b)}, and both were silent for {_pct(silent)}.")
-    else:
-        text = (f"{a} played without {b} for {_pct(solo_a)} of the time, {b} without {a} for "
-                f"{_pct(solo_b)}, and neither of them played for {_pct(silent)}.")
-    return _sentence(text, used)
+    duet = n_players <= 2
+    # a share under half a per cent is left out: "0 %" tells nothing, and the turns said
+    # (the part's first sentences) whether either played alone for a second or more
+    said = [f"{x} played {'alone' if duet else f'without {y}'} for {_pct(v)}"
+            for x, y, v in ((a, b, solo_a), (b, a, solo_b)) if _pct(v) != "0 %"]
+    if len(said) == 2:
+        said[1] = said[1].replace(" played", "", 1)
+    if said:
+        said[0] += " of the time"
+    if _pct(silent) != "0 %":
+        neither = "both were silent" if duet else "neither of them played"
+        said.append(f"{neither} for {_pct(silent)}{'' if said else ' of the time'}")
+    if not said:
+        return None
+    text = " and ".join(said) if len(said) < 3 else f"{said[0]}, {said[1]}, and {said[2]}"
+    return _sentence(text + ".", used)
 
 
 def _solo_amount(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -196,7 +181,7 @@ def _solo_amount(result: dict[str, Any]) -> list[dict[str, Any]]:
     if len(result.get("players", {})) != 1:
         return []
     (player, entry), = result["players"].items()
-    found = _primary(entry)
+    found = primary(entry)
     if not (found and found[1]["summary"].get("silence_share") is not None):
         return []
     src, res = found
@@ -205,10 +190,53 @@ def _solo_amount(result: dict[str, Any]) -> list[dict[str, Any]]:
                       {f"{player}.{src}.silence_share": silence})]
 
 
-def _silences(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Long silences of one player while the session goes on (from the dialogue curves)."""
+def recorded_spans(manifest: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """When each player's recording runs in the session [seconds], where that is shorter than
+    the session: a player recorded by microphones or audio files only (no MIDI input, which
+    runs for the whole session) is recorded from the first of them starting (``t0``) to the
+    last ending (``t0`` + its length).
+
+    Parameters
+    ----------
+    manifest : dict
+        The session's ``session.json``.
+
+    Returns
+    -------
+    dict
+        ``{player: (start, end)}`` [seconds of session time], only for players whose recording
+        starts after the session or ends before it.
+
+    Examples
+    --------
+    >>> recorded_spans({"duration_s": 210.0, "midi": {"ports": [{"player": "client"}]},
+    ...     "audio": [{"t0": 5.0, "frames": 577320, "sr": 44100, "players": {"therapist": [1]}}]})
+    {'therapist': (5.0, 18.09...)}
+    """
+    dur = float(manifest.get("duration_s") or 0.0)
+    on_midi = {p.get("player") for p in (manifest.get("midi") or {}).get("ports", [])}
+    spans: dict[str, tuple[float, float]] = {}
+    for a in manifest.get("audio", []):
+        if not a.get("sr"):
+            continue
+        t0 = float(a.get("t0") or 0.0)
+        end = t0 + float(a.get("frames") or 0) / float(a["sr"])
+        for p in a.get("players", {}):
+            lo, hi = spans.get(p, (t0, end))
+            spans[p] = (min(lo, t0), max(hi, end))
+    return {p: (lo, hi) for p, (lo, hi) in spans.items()
+            if p not in on_midi and (lo > 0.0 or hi < dur)}
+
+
+def _silences(result: dict[str, Any], *,
+              recorded: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
+    """Long silences of one player while the session goes on (from the dialogue curves),
+    within the player's recording (``recorded``: :func:`recorded_spans`); where the
+    recording itself starts late or ends early by as long, that is said instead: improv does
+    not know what the player did outside it."""
     dur = result.get("duration_s") or 0.0
     window = result.get("window_s") or 0.0
+    least = max(MIN_SILENT_S, MIN_SILENT_SHARE * dur)
     out, told = [], set()
     for d in result.get("dialogue", []):
         for p in d["pair"]:
@@ -216,16 +244,27 @@ def _silences(result: dict[str, Any]) -> list[dict[str, Any]]:
             if p in told or not curve:
                 continue
             told.add(p)
+            lo, hi = recorded.get(p, (0.0, dur))
+            lo, hi = (lo, hi) if lo >= least else (0.0, hi)  # a late start of a few seconds
+            hi = hi if dur - hi >= least else dur  # ... and an early end are not told
+            if lo > 0.0 or hi < dur:
+                text = f"the recording of {p} {'starts at ' + _t(lo) if lo > 0.0 else ''}"
+                if hi < dur:
+                    text += (f"{' and ' if lo > 0.0 else ''}ends at {_t(hi)} (the session goes "
+                             f"on to {_t(dur)})")
+                out.append(_sentence(text + ".", {f"{p}.recorded": [round(lo, 2), round(hi, 2)]}))
             for start, end in silent_stretches(curve["times"], curve["values"], window_s=window,
                                                duration_s=dur):
-                if end - start < max(MIN_SILENT_S, MIN_SILENT_SHARE * dur):
+                start, end = max(start, lo), min(end, hi)  # outside it nothing is known
+                if end - start < least:
                     continue
-                if start <= 0.0 and end >= dur:
-                    text = f"{p} did not play."
-                elif start <= 0.0:
+                if start <= lo and end >= hi:
+                    text = f"{p} did not play{' in it' if (lo, hi) != (0.0, dur) else ''}."
+                elif start <= lo:
                     text = f"{p} did not play until {_t(end)}."
-                elif end >= dur:
-                    text = f"{p} stopped playing at {_t(start)} and was silent to the end."
+                elif end >= hi:
+                    text = (f"{p} stopped playing at {_t(start)} and was silent to the end"
+                            f"{' of the recording' if hi < dur else ''}.")
                 else:
                     text = f"{p} was silent from {_t(start)} to {_t(end)}."
                 out.append(_sentence(text, {f"{d['name']}.{p}_active": [start, end]}))
@@ -241,6 +280,24 @@ def _lead_shares(d: dict[str, Any]) -> tuple[dict[str, float], float] | None:
     if together is None or None in shares.values():
         return None
     return shares, together
+
+
+def _hardly(share: float) -> str:
+    """A share that shows as "0 %" in words: ``never`` (none), ``hardly ever``."""
+    return "never" if share == 0 else "hardly ever"
+
+
+def _each_led(shares: dict[str, float], pair: Sequence[str]) -> str:
+    """How much of the time each of a pair led, a share under half a per cent in words:
+    ``a led 30 % of the time, b 5 %``, ``a led 1 % of the time, b never``."""
+    zero = [p for p in pair if _pct(shares[p]) == "0 %"]
+    if len(zero) == 2:
+        return "neither led for even 1 % of the time"
+    if zero:
+        (y,), (x,) = zero, [p for p in pair if p not in zero]
+        return f"{x} led {_pct(shares[x])} of the time, {y} {_hardly(shares[y])}"
+    a, b = pair
+    return f"{a} led {_pct(shares[a])} of the time, {b} {_pct(shares[b])}"
 
 
 def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
@@ -275,27 +332,31 @@ def _leader(d: dict[str, Any]) -> dict[str, Any] | None:
         # moving together comes first where it is what they mostly did
         opening = (f"They mostly moved together ({_pct(together)} of the time); "
                    if together >= 0.5 else "")
-        if mine > theirs:
-            often = (f"{leader} led more often than {other} ({_pct(mine)} of the time against "
-                     f"{_pct(theirs)}), and ")
+        first, second, hi, lo = ((leader, other, mine, theirs) if mine >= theirs
+                                 else (other, leader, theirs, mine))
+        # the windows leaning the other way: both are said, neither hidden
+        then = "and " if mine >= theirs else "but over the whole session "
+        if _pct(hi) == "0 %":
+            often = "neither led for even 1 % of the time, but over the whole session "
         elif mine == theirs:
             often = f"{leader} and {other} each led {_pct(mine)} of the time, and over the session "
-        else:  # the windows lean the other way: both are said, neither hidden
-            often = (f"{other} led more often than {leader} ({_pct(theirs)} of the time against "
-                     f"{_pct(mine)}), but over the whole session ")
+        elif _pct(lo) == "0 %":  # not "against 0 %": the other never led
+            often = f"{first} led for {_pct(hi)} of the time ({second} {_hardly(lo)} did), {then}"
+        else:
+            often = (f"{first} led more often than {second} ({_pct(hi)} of the time against "
+                     f"{_pct(lo)}), {then}")
         return _sentence(f"{opening}{often}{why or f'{leader} led'}{sure}.", used)
     if leader == "together":
         if weighed:
             a, b = d["pair"]
             return _sentence(f"They moved together ({_pct(together)} of the time); neither "
-                             f"player led ({a} led {_pct(shares[a])} of the time, {b} "
-                             f"{_pct(shares[b])}).", used)
+                             f"player led ({_each_led(shares, d['pair'])}).", used)
         return _sentence("They moved together; neither player led.", used)
     if leader == "shared":
         if weighed:
             a, b = d["pair"]
-            return _sentence(f"They took turns leading ({a} led {_pct(shares[a])} of the time, "
-                             f"{b} {_pct(shares[b])}; together {_pct(together)}).", used)
+            return _sentence(f"They took turns leading ({_each_led(shares, d['pair'])}; "
+                             f"together {_pct(together)}).", used)
         return _sentence("They took turns leading.", used)
     return None  # unclear or none: said nowhere rather than guessed
 
@@ -352,8 +413,10 @@ def _turn_lengths(d: dict[str, Any]) -> dict[str, Any] | None:
         mean, n = s.get(f"{p}_turn_mean_s"), s.get(f"{p}_turns")
         if mean is not None and n:
             used[f"{name}.{p}_turn_mean_s"] = mean
+            # a minute or more as the session's length is written ("3:10"), not "190 s"
             lengths.append(f"{p}'s {'turn' if n == 1 else 'turns'} "
-                           f"{'lasted' if n == 1 else 'lasted on average'} {mean:.0f} s")
+                           f"{'lasted' if n == 1 else 'lasted on average'} "
+                           f"{_t(mean) if round(mean) >= 60 else f'{mean:.0f} s'}")
     if not lengths:
         return None
     return _sentence(" and ".join(lengths) + ".", used)
@@ -373,163 +436,6 @@ def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
     first, second = (a, b) if mean > 0 else (b, a)
     return _sentence(f"When they played at the same moment ({int(n)} times), {second} came on "
                      f"average {ms} ms after {first}.", used)
-
-
-def _tempo_range(s: dict[str, Any], key: str, used: dict[str, Any]) -> str | None:
-    """"between lo and hi" [BPM] where the windows' tempo spreads over more than
-    :data:`TEMPO_SPREAD`, noting the two measures in ``used``; else None."""
-    lo, hi = s.get("tempo_bpm_min"), s.get("tempo_bpm_max")
-    if not (lo and hi and hi > lo * (1 + TEMPO_SPREAD)):
-        return None
-    used.update({key + "tempo_bpm_min": lo, key + "tempo_bpm_max": hi})
-    return f"between {lo:.0f} and {hi:.0f}"
-
-
-def _tempo(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
-    key = f"{player}.{src}."
-    bpm, pulse = s.get("tempo_bpm"), s.get("pulse")
-    if not bpm:
-        tentative, share = s.get("tempo_bpm_tentative"), s.get("pulsed_share")
-        if pulse == "intermittent" and tentative and share is not None:
-            used = {key + "pulse": pulse, key + "pulsed_share": share,
-                    key + "tempo_bpm_tentative": tentative}
-            # the share counts the windows in which the player plays (analysis 1.15.0)
-            if share >= CLEAR_SHARE:  # a pulse nearly throughout, but no one tempo vouched for
-                span = _tempo_range(s, key, used)
-                return _sentence(f"{player} played with a pulse for most of the time they "
-                                 f"played ({_pct(share)}), but no single tempo fits it "
-                                 f"(nearest: about {tentative:.0f} BPM"
-                                 f"{'; ' + span if span else ''}).", used)
-            when = OFTEN_PULSED if share >= OFTEN_PULSED_SHARE else "only at times"
-            return _sentence(f"{player} had a clear pulse {when} ({_pct(share)} of the "
-                             f"time they played), around {tentative:.0f} BPM.", used)
-        if pulse in ("none", "rare"):
-            return _sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
-        return None
-    if pulse == "too short":
-        # under one window of playing: a clip's tempo is in the tables, but a few seconds are
-        # too little for a sentence to call it the player's tempo
-        return None
-    used = {key + "tempo_bpm": bpm, key + "pulse": pulse}
-    text = f"{player} played at about {bpm:.0f} BPM"
-    span, stab = _tempo_range(s, key, used), s.get("tempo_stability")
-    if span:
-        text += f" ({span})"
-    if stab is not None:
-        used[key + "tempo_stability"] = stab
-        word = ("steady" if stab >= STEADY else "fairly steady" if stab >= FAIRLY_STEADY
-                else "unsteady")
-        text += f", and the tempo was {word} (stability {stab:.2f} of 1)"
-    return _sentence(text + ".", used)
-
-
-def _told_tempo(s: dict[str, Any]) -> tuple[str, float] | None:
-    """The tempo a source's summary stands for, as :func:`_tempo` tells it: (its key, BPM) of a
-    clear pulse's tempo, else of an intermittent pulse's tentative one; None without either
-    (no pulse, or one so rare that its tempo may be chance)."""
-    if s.get("status") != "ok" or s.get("pulse") in ("none", "rare"):
-        return None
-    if s.get("tempo_bpm"):
-        return "tempo_bpm", s["tempo_bpm"]
-    if s.get("pulse") == "intermittent" and s.get("tempo_bpm_tentative"):
-        return "tempo_bpm_tentative", s["tempo_bpm_tentative"]
-    return None
-
-
-def _input_name(source: str) -> str:
-    """A player's input in a sentence: ``MIDI``, ``microphone``, ``microphone “room”`` for the
-    audio input ``room`` of a player with several."""
-    if source == "midi":
-        return "MIDI"
-    kind, _, name = source.partition(":")
-    return f"microphone “{name}”" if kind == "audio" and name else "microphone"
-
-
-def beat_level_sentences(player: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sentences for a player's inputs whose tempi are one pulse counted at another beat level.
-
-    The input the summary reads (:func:`_primary`: MIDI first) is the reference; every other
-    input of the player whose tempo is half, twice, a third or three times the reference's
-    (:data:`BEAT_LEVELS`, within :data:`BEAT_LEVEL_TOL`) gets one sentence, so that a reader
-    who meets both numbers (the report's and the session page's measures give each input's
-    tempo) knows they do not disagree. A microphone that hears the player's clear MIDI is
-    already read at the MIDI's level (``tempo_level_from``); this is said where it is not (an
-    intermittent MIDI pulse, or a microphone that does not hear the notes).
-
-    Parameters
-    ----------
-    player : str
-        The player's name, as in the sentences.
-    entry : dict
-        The player's analysis (``result["players"][player]``: ``sources`` by input).
-
-    Returns
-    -------
-    list of dict
-        ``{"text": str, "measures": {name: value}}``, one per such input; empty where no
-        input's tempo stands in such a ratio.
-
-    Examples
-    --------
-    >>> entry = {"sources": {
-    ...     "midi": {"summary": {"status": "ok", "pulse": "clear", "tempo_bpm": 96.0}},
-    ...     "audio": {"summary": {"status": "ok", "pulse": "intermittent", "tempo_bpm": None,
-    ...                           "tempo_bpm_tentative": 49.2}}}}
-    >>> print(beat_level_sentences("client", entry)[0]["text"])  # doctest: +NORMALIZE_WHITESPACE
-    The microphone counts client's beat at half the MIDI tempo (about 49 against 96 BPM): the
-    same pulse, counted in longer beats.
-    """
-    found = _primary(entry)
-    ref = _told_tempo(found[1]["summary"]) if found else None
-    if ref is None:
-        return []
-    ref_src, (ref_key, ref_bpm) = found[0], ref
-    of_ref = ("the MIDI tempo" if ref_src == "midi"
-              else f"the tempo of the {_input_name(ref_src)}")
-    out = []
-    for src, res in entry.get("sources", {}).items():
-        told = _told_tempo(res.get("summary", {})) if src != ref_src else None
-        if told is None:
-            continue
-        key, bpm = told
-        for ratio, times, beats in BEAT_LEVELS:
-            if abs(bpm / ref_bpm / ratio - 1.0) <= BEAT_LEVEL_TOL:
-                out.append(_sentence(
-                    f"The {_input_name(src)} counts {player}'s beat at {times} {of_ref} "
-                    f"(about {bpm:.0f} against {ref_bpm:.0f} BPM): the same pulse, counted in "
-                    f"{beats} beats.",
-                    {f"{player}.{src}.{key}": bpm, f"{player}.{ref_src}.{ref_key}": ref_bpm}))
-                break
-    return out
-
-
-def _dynamics(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
-    key = f"{player}.{src}."
-    if s.get("velocity_mean") is not None:
-        v = s["velocity_mean"]
-        word = "softly" if v < SOFT_VELOCITY else "loudly" if v >= LOUD_VELOCITY else "moderately"
-        used = {key + "velocity_mean": v}
-        text = f"{player} played {word} (mean velocity {v:.0f} of 127)"
-    elif s.get("level_dbfs_mean") is not None:
-        used = {key + "level_dbfs_mean": s["level_dbfs_mean"]}
-        text = f"{player}'s mean level was {s['level_dbfs_mean']:.0f} dBFS"
-    else:
-        return None
-    up, down = s.get("crescendo_count"), s.get("decrescendo_count")
-    if up is not None and down is not None:
-        used.update({key + "crescendo_count": up, key + "decrescendo_count": down})
-        if up or down:
-            text += (f", with {_counted(up, 'crescendo', 'crescendi')} and "
-                     f"{_counted(down, 'decrescendo', 'decrescendi')}")
-        else:
-            text += ", without a lasting crescendo or decrescendo"
-    return _sentence(text + ".", used)
-
-
-def _counted(n: float, one: str, many: str) -> str:
-    """``no crescendo``, ``1 crescendo``, ``2 crescendi``."""
-    n = int(n)
-    return f"no {one}" if n == 0 else f"1 {one}" if n == 1 else f"{n} {many}"
 
 
 def _when(a: dict[str, Any]) -> str:
@@ -617,9 +523,10 @@ def _imitation_lags(d: dict[str, Any]) -> list[dict[str, Any]]:
         lag = s.get(f"{key}_lag_median_s")
         if not s.get(f"{key}_count") or lag is None:
             continue
-        out.append(_sentence(f"{x} took up {y}'s patterns typically about {lag:.1f} s after "
-                             f"{y} had played them, each time a match that chance alone would "
-                             "rarely give.", {f"{name}.{key}_lag_median_s": lag}))
+        out.append(_sentence(f"{x} took up {y}'s rhythms or melodies typically about "
+                             f"{lag:.1f} s after {y} had played them, each time a match that "
+                             "chance alone would rarely give.",
+                             {f"{name}.{key}_lag_median_s": lag}))
     return out
 
 
@@ -656,8 +563,9 @@ def _pair_part(d: dict[str, Any], *, n_players: int = 2) -> dict[str, Any] | Non
     return {"label": " & ".join(d["pair"]), "sentences": said, "brief": len(brief) or len(said)}
 
 
-def summary_groups(result: dict[str, Any], *,
-                   annotations: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, Any]] = (),
+                   recorded: dict[str, tuple[float, float]] | None = None
+                   ) -> list[dict[str, Any]]:
     """A session's summary in labelled parts, each a few sentences with the measures they used.
 
     Parameters
@@ -667,6 +575,11 @@ def summary_groups(result: dict[str, Any], *,
         session of several players.
     annotations : iterable of dict
         The session's current annotations (``t`` [seconds], ``tags``); their text is not used.
+    recorded : dict, optional
+        When the recording of a player runs where it is shorter than the session,
+        ``{player: (start, end)}`` [seconds] (:func:`recorded_spans` of the session's
+        manifest): a silence outside it is said as the recording's start or end, not as the
+        player's silence. None: every player is recorded throughout.
 
     Returns
     -------
@@ -674,14 +587,16 @@ def summary_groups(result: dict[str, Any], *,
         ``{"label": str, "sentences": [{"text": str, "measures": {name: value}}, ...],
         "brief": int}`` in reading order, parts without a sentence left out; ``brief``: how
         many of the part's first sentences tell it in short (the session page shows the rest
-        behind "More"; all of a part but a pair's). :data:`SESSION` (length and players,
-        a player with nothing to measure, how much each player played, once however many
-        pairs it is in, long silences), then one part per pair labelled ``a & b`` (first:
-        together, turn-taking, who led, who took up the other's patterns; then the details:
-        how much each played without the other, turn lengths, synchrony, how soon patterns
-        were taken up; its first sentence names both players, never "They"), :data:`TEMPO`
-        (each player's tempo, and another input's tempo that counts the same pulse at another
-        beat level, :func:`beat_level_sentences`), :data:`DYNAMICS`, and :data:`ANNOTATIONS`
+        behind "More"; all of a part but a pair's and Tempo and pulse's). :data:`SESSION`
+        (length and players, a player with nothing to measure, how much each player played,
+        once however many pairs it is in, long silences, a recording that starts late or
+        ends early), then one part per pair labelled ``a & b`` (first: together,
+        turn-taking, who led, who took up the other's patterns; then the details: how much
+        each played without the other, turn lengths, synchrony, how soon patterns were taken
+        up; its first sentence names both players, never "They"), :data:`TEMPO` (each
+        player's tempo; then, as its details, another input's tempo that counts the same pulse
+        at another beat level, :func:`beat_level_sentences`), :data:`DYNAMICS`, and
+        :data:`ANNOTATIONS`
         (markers, role suggestions waiting for review, tags).
 
     Examples
@@ -694,25 +609,28 @@ def summary_groups(result: dict[str, Any], *,
      ('Your annotations', ['There are no markers or annotations.'])]
     """
     session = [_length(result)]
-    tempo, dynamics = [], []
+    tempo, levels, dynamics = [], [], []
     for player, entry in result.get("players", {}).items():
-        found = _primary(entry)
+        found = primary(entry)
         if found is None:
             session.append(_sentence(f"{player} has nothing to measure "
                                      f"({entry.get('status')}).",
                                      {f"{player}.status": entry.get("status")}))
             continue
         src, res = found
-        tempo += [s for s in (_tempo(player, src, res["summary"]),
-                              *beat_level_sentences(player, entry)) if s]
-        said = _dynamics(player, src, res["summary"])
+        told = tempo_sentence(player, src, res["summary"])
+        tempo += [told] if told else []
+        levels += beat_level_sentences(player, entry)
+        said = dynamics_sentence(player, src, res["summary"])
         dynamics += [said] if said else []
-    session += [*_solo_amount(result), *_own_shares(result), *_silences(result)]
+    session += [*_solo_amount(result), *_own_shares(result),
+                *_silences(result, recorded=recorded or {})]
     n_players = len(result.get("players", {}))
     pairs = [part for part in (_pair_part(d, n_players=n_players)
                                for d in result.get("dialogue", [])) if part]
     groups = [{"label": SESSION, "sentences": session}, *pairs,
-              {"label": TEMPO, "sentences": tempo}, {"label": DYNAMICS, "sentences": dynamics},
+              {"label": TEMPO, "sentences": tempo + levels, "brief": len(tempo) or len(levels)},
+              {"label": DYNAMICS, "sentences": dynamics},
               {"label": ANNOTATIONS, "sentences": _annotations(annotations)}]
     return [{**g, "brief": g.get("brief", len(g["sentences"]))} for g in groups
             if g["sentences"]]
@@ -740,22 +658,39 @@ def summary_sentences(result: dict[str, Any], *,
     return [s for g in summary_groups(result, annotations=annotations) for s in g["sentences"]]
 
 
+def part_label(label: str) -> str:
+    """A part's label as it is shown, with a capital like the others: ``Client & therapist``
+    for the pair ``client & therapist`` (the label itself stays as the players are named)."""
+    return label[:1].upper() + label[1:]
+
+
 def summary_html(groups: list[dict[str, Any]]) -> str:
     """A plain summary's labelled parts (:func:`improv.reports.summary_text.summary_groups`)
-    as paragraphs, each led by its label in bold (``Session:``, ``client & therapist:``,
-    ``Dynamics:``), for the session report and each session of the client report.
+    as paragraphs, each led by its label in bold (``Session:``, ``Client & therapist:``,
+    ``Dynamics:``), a part's details (after its ``brief`` sentences) in a paragraph of their
+    own led by "In detail:", for the session report and each session of the client report.
 
     Examples
     --------
-    >>> summary_html([{"label": "client & therapist",
-    ...                "sentences": [{"text": "Client played for 62 %.", "measures": {}}]}])
-    '<p class=summary><b>client &amp; therapist:</b> Client played for 62 %.</p>'
+    >>> summary_html([{"label": "client & therapist", "brief": 1, "sentences": [
+    ...     {"text": "They played together.", "measures": {}},
+    ...     {"text": "Client played alone for 5 %.", "measures": {}}]}])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    '<p class=summary><b>Client &amp; therapist:</b> They played together.</p><p
+    class="summary summary-detail"><i>In detail:</i> Client played alone for 5 %.</p>'
     """
     from improv.reports.page import esc
 
-    return "".join(f"<p class=summary><b>{esc(g['label'])}:</b> "
-                   + esc(" ".join(x["text"] for x in g["sentences"])) + "</p>"
-                   for g in groups)
+    out = []
+    for g in groups:
+        n = g.get("brief", len(g["sentences"]))
+        said = [" ".join(x["text"] for x in part)
+                for part in (g["sentences"][:n], g["sentences"][n:])]
+        out.append(f"<p class=summary><b>{esc(part_label(g['label']))}:</b> {esc(said[0])}</p>")
+        if said[1]:
+            out.append(f'<p class="summary summary-detail"><i>{DETAIL_LEAD}</i> '
+                       f"{esc(said[1])}</p>")
+    return "".join(out)
 
 
 def session_summary(store, session_id: str, *, use_cache: bool = True) -> dict[str, Any]:
@@ -773,7 +708,8 @@ def session_summary(store, session_id: str, *, use_cache: bool = True) -> dict[s
     session = store.session(session_id)
     result = analyze_session(store, session.id, dialogue=len(session.players) >= 2,
                              use_cache=use_cache)
-    groups = summary_groups(result, annotations=session.annotations())
+    groups = summary_groups(result, annotations=session.annotations(),
+                            recorded=recorded_spans(session.manifest))
     sentences = [s for g in groups for s in g["sentences"]]
     return {"session_id": session.id, "analysis_version": result.get("analysis_version"),
             "text": " ".join(s["text"] for s in sentences), "sentences": sentences,

@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 
+def percent(share: float) -> str:
+    """A share (0-1) as a whole per cent: ``62 %``.
+
+    >>> percent(0.617)
+    '62 %'
+    """
+    return f"{round(100 * share):d} %"
+
+
+def sentence(text: str, measures: dict) -> dict:
+    """A sentence of the plain summary (its first letter a capital: "Client played …" for the
+    player ``client``) with the measures it used (``{name: value}``)."""
+    return {"text": text[:1].upper() + text[1:], "measures": measures}
+
+
 def counted(n: int, word: str) -> str:
     """``1 session``, ``3 sessions`` (English plural with -s)."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -270,7 +270,7 @@ def plain_summary(store: Store, session) -> bytes:
     import json
 
     from improv.analyze import analyze_session
-    from improv.reports.summary_text import SUMMARY_FORMAT, summary_groups
+    from improv.reports.summary_text import SUMMARY_FORMAT, recorded_spans, summary_groups
     from sessions.fsutil import atomic_write_bytes
     from sessions.manifest import ANNOTATIONS
 
@@ -287,7 +287,8 @@ def plain_summary(store: Store, session) -> bytes:
         return path.read_bytes()
     result = analyze_session(store, session.id, dialogue=len(session.players) > 1,
                              use_cache=True, catalog=False)
-    data = json.dumps(summary_groups(result, annotations=session.annotations()),
+    data = json.dumps(summary_groups(result, annotations=session.annotations(),
+                                     recorded=recorded_spans(session.manifest)),
                       allow_nan=False, separators=(",", ":")).encode()
     atomic_write_bytes(path, data)
     return data
@@ -315,7 +316,8 @@ def run_analysis(session_id: str, request: Request,
     dialogue = len(session.players) > 1
     with request.app.state.analysis_lock:
         result = analyze_session(store, session_id, dialogue=dialogue)
-    from improv.reports.summary_text import summary_groups
+    from improv.reports.summary_text import recorded_spans, summary_groups
 
     return dict(_trim(result), status="ok",
-                plain_summary=summary_groups(result, annotations=session.annotations()))
+                plain_summary=summary_groups(result, annotations=session.annotations(),
+                                             recorded=recorded_spans(session.manifest)))

@@ -50,7 +50,7 @@ def test_client_report_sections(store, course):
     assert text.count("The session lasted 0:1") == 4  # each session's plain summary
     # in labelled parts, as on the session page: the pair's under its own label
     assert text.count("<p class=summary><b>Session:</b> The session lasted 0:1") == 4
-    assert text.count("<p class=summary><b>client &amp; therapist:</b> ") == 4
+    assert text.count("<p class=summary><b>Client &amp; therapist:</b> ") == 4
     assert "Client &lt;b&gt;calmer&lt;/b&gt; today, see 0:05." in text  # escaped
     appendix = text.split("Appendix: the measures of each session")
     assert len(appendix) == 2
