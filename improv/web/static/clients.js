@@ -1,6 +1,7 @@
 // The Clients page: every client code in the store with its sessions and open goals, from
 // /api/clients; each row leads to the client's page (course over sessions, goals).
 import { api, counted, fmtDay, h } from './api.js';
+import { codeProblem, looksLikeName } from './record_setup.js';
 
 // "45 min", "3 h 20 min": time recorded, in words a therapist reads at a glance
 export function fmtDuration(s) {
@@ -38,17 +39,40 @@ export async function clientsPage(main) {
 }
 
 // goals agreed at intake, before the first session: the client's page takes them (a code
-// that differs only in case from a listed one is that client)
+// that differs only in case from a listed one is that client); a code that is no pseudonym
+// code, or reads like a name, is said beside the field and the page stays
 function newClientForm(rows) {
-  const code = h('input', { id: 'new-client-code', size: '12', maxlength: '64', autocomplete: 'off' });
+  const code = h('input', { id: 'new-client-code', size: '12', maxlength: '32', autocomplete: 'off',
+    'aria-describedby': 'new-client-said' });
+  const said = h('p', { id: 'new-client-said', class: 'code-check', role: 'status', 'aria-live': 'polite' });
+  const say = (text) => {
+    said.textContent = text;
+    said.classList.toggle('error', !!text);
+    if (text) code.setAttribute('aria-invalid', 'true'); else code.removeAttribute('aria-invalid');
+  };
+  let askedAbout = '';
   const open = (e) => {
     e.preventDefault();
     const typed = code.value.trim();
-    if (!typed) { code.focus(); return; }
+    if (!typed) { say('Type the new client\'s code first, e.g. C21.'); code.focus(); return; }
+    const bad = codeProblem(typed);
+    if (bad) { say(bad); code.focus(); return; }
     const known = rows.find((c) => c.client.toLowerCase() === typed.toLowerCase());
+    if (!known && looksLikeName(typed) && askedAbout !== typed) {
+      askedAbout = typed;  // said once; opening again goes ahead
+      say(`"${typed}" looks like a name: a client code must not identify the person. Change it, or press Open again to use it anyway.`);
+      code.focus();
+      return;
+    }
+    say('');
     location.hash = `#/client/${encodeURIComponent(known ? known.client : typed)}`;
   };
-  return h('form', { class: 'row new-client', 'aria-label': 'A new client', onsubmit: open },
-    h('label', { for: code.id }, 'Goals agreed before the first session: client code'), code,
-    h('button', { type: 'submit' }, 'Open the client’s page'));
+  code.addEventListener('input', () => say(''));
+  return h('section', { class: 'panel new-client', 'aria-labelledby': 'new-client-head' },
+    h('h2', { id: 'new-client-head' }, 'A new client'),
+    h('p', { class: 'muted' }, 'Goals agreed with a client before the first session go on the client\'s page: type the client\'s code (a pseudonym such as C21, never the name) and open it.'),
+    h('form', { class: 'row', onsubmit: open },
+      h('label', { for: code.id }, 'Client code'), code,
+      h('button', { type: 'submit' }, 'Open the client’s page')),
+    said);
 }

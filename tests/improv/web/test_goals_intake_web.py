@@ -110,7 +110,7 @@ def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page
     server = live_server(path)
     page.goto(server.url)
     page.goto(f"{server.base}/#/clients")
-    page.get_by_label("Goals agreed before the first session: client code").fill("N01")
+    page.get_by_label("Client code").fill("N01")
     page.get_by_role("button", name="Open the client’s page").click()
     expect(page.locator("h1")).to_have_text("Client N01")
     expect(page.locator("main")).to_contain_text("No sessions of this client yet")
@@ -153,3 +153,31 @@ def test_clients_page_leads_to_a_new_clients_goals(goal_store, live_server, page
     expect(page.locator("h1")).to_have_text("Clients")
     expect(page.locator("tr[data-client='N01']")).to_have_count(0)
     assert not (path / "clients" / "N01").exists()
+
+
+def test_a_bad_new_client_code_is_said_beside_the_field(goal_store, live_server, page):
+    """Review 29 (new, finding 4): a bad code led to a "Something went wrong" page and an
+    empty field did nothing; now each is said beside the field and the Clients page stays."""
+    path, _ = goal_store
+    server = live_server(path)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/clients")
+    expect(page.get_by_role("heading", name="A new client")).to_be_visible()
+    field = page.get_by_label("Client code")
+    said = page.locator("#new-client-said")
+    opener = page.get_by_role("button", name="Open the client’s page")
+    opener.click()
+    expect(said).to_have_text("Type the new client's code first, e.g. C21.")
+    field.fill("c21 new")
+    opener.click()
+    expect(said).to_contain_text('The client code "c21 new" has a space')
+    expect(page.locator("h1")).to_have_text("Clients")
+    expect(field).to_have_value("c21 new")
+    assert field.get_attribute("maxlength") == "32"
+    field.fill("Anna")  # reads like a name: said once, a second Open goes ahead
+    opener.click()
+    expect(said).to_contain_text('"Anna" looks like a name')
+    expect(page.locator("h1")).to_have_text("Clients")
+    opener.click()
+    expect(page.locator("h1")).to_have_text("Client Anna")
+
