@@ -1,9 +1,9 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, counted, download, fmtDate, fmtTime, guard, h, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, sourceName, unitEl } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { demoBanner } from './demo.js';
 import { IAP, tagChips } from './tagchips.js';
-import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, pianoRollLane, waveformLane } from './timeline.js';
+import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, inputName, pianoRollLane, waveformLane } from './timeline.js';
 
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
@@ -37,6 +37,7 @@ export async function sessionPage(main, id, params) {
   const { session: s, vocabulary: vocab } = page;
   document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
+  const named = inputNames(s);
   let showAllInputs = false; // the Measures table: each player's other inputs too
   const audio = h('audio', { preload: 'metadata', class: 'player' });
   // every player is heard: the recordings and the MIDI players (rendered with FluidSynth)
@@ -120,16 +121,17 @@ export async function sessionPage(main, id, params) {
 
   // which MIDI inputs are drum kits: their notes are drums on every channel, not only on
   // channel 10 (no key or pitch from them); a change is kept in the session's history
-  // (POST /api/sessions/{id}/percussion, sessions.revisions.mark_percussion)
+  // (POST /api/sessions/{id}/percussion, sessions.revisions.mark_percussion). Each input by its
+  // player and kind ("therapist's MIDI file 2"), never by its file or device name.
   function kitsLine() {
     if (!s.midi_inputs.length) return '';
     return h('p', { class: 'meta kits', role: 'group', 'aria-label': 'Drum kits' }, 'Drum kit: ',
       s.midi_inputs.map((k, i) => h('label', { class: 'kit' }, h('input', { type: 'checkbox', id: `kit-${i}`, checked: k.percussion, onchange: guard(async (e) => {
         e.target.disabled = true;
         try { await api(`/api/sessions/${id}/percussion`, { method: 'POST', body: { input: k.name, player: k.player, percussion: e.target.checked } }); } catch (ex) { e.target.checked = k.percussion; e.target.disabled = false; throw ex; }
-        say(`${k.name} (${k.player}) ${e.target.checked ? 'marked as a drum kit' : 'no longer marked as a drum kit'}: measured again when analysed; the change is kept in the history`);
+        say(`${named.midi[i]} ${e.target.checked ? 'marked as a drum kit' : 'no longer marked as a drum kit'}: measured again when analysed; the change is kept in the history`);
         sessionPage(main, id, new URLSearchParams());
-      }) }), ` ${k.name} (${k.player}) `)));
+      }) }), ` ${named.midi[i]} `)));
   }
 
   // how the audio is stored, and lossless compression of recorded WAV (sessions.compress)
@@ -150,7 +152,7 @@ export async function sessionPage(main, id, params) {
         const kept = r.inputs.filter((x) => x.status === 'kept');
         const before = done.reduce((n, x) => n + x.bytes_before, 0) / 1e6, after = done.reduce((n, x) => n + x.bytes_after, 0) / 1e6;
         say([done.length ? `Audio compressed: ${before.toFixed(1)} MB → ${after.toFixed(1)} MB (FLAC, lossless)` : 'No audio compressed',
-          ...kept.map((x) => `${x.name} kept as WAV: ${x.reason}`)].join('. '));
+          ...kept.map((x) => `${named.audio[s.audio.findIndex((a) => a.name === x.name)] || 'a recording'} kept as WAV: ${x.reason}`)].join('. '));
         line.replaceWith(storageLine());
       }), title: 'Stores the recordings as FLAC: about half the space, every sample kept (checked before the WAV is removed)' }, 'Compress audio (lossless)'));
     }
@@ -297,7 +299,7 @@ export async function sessionPage(main, id, params) {
   document.addEventListener('keydown', onKey);
 
   // -- lanes ---------------------------------------------------------------------------
-  const waveP = Promise.all(s.audio.map((a) => waveformLane(tl, s, a, page.peaks[a.name])));
+  const waveP = Promise.all(s.audio.map((a, i) => waveformLane(tl, s, { ...a, label: named.audio[i] }, page.peaks[a.name])));
   const [roll] = await Promise.all([rollP, waveP]);
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
@@ -628,7 +630,7 @@ export async function sessionPage(main, id, params) {
       for (const [k, [src, res]] of sources.entries()) {
         const sm = res.summary;
         if (k > 0) extra += 1;
-        rows.push(h('tr', { class: k > 0 ? 'extra-source' : '', hidden: k > 0 && !showAllInputs }, h('th', { scope: 'row' }, `${p} (${sourceName(src)})`),
+        rows.push(h('tr', { class: k > 0 ? 'extra-source' : '', hidden: k > 0 && !showAllInputs }, h('th', { scope: 'row' }, `${p} (${inputName(src, Object.keys(entry.sources))})`),
           h('td', {}, sm.tempo_bpm ? [valueOf(sm, 'tempo_bpm', 0), sm.tempo_alt_share >= 0.4 ? ` (or ${sm.tempo_alt_bpm.toFixed(0)})` : '',
             sm.pulse === 'clear' ? ', clear pulse' : `, pulse ${sm.pulse || ''}`] : noTempo(sm)),
           h('td', {}, sm.velocity_mean != null ? `velocity ${sm.velocity_mean.toFixed(0)} of 127` : sm.level_dbfs_mean != null ? valueOf(sm, 'level_dbfs_mean', 1) : '–'),
@@ -665,7 +667,7 @@ export async function sessionPage(main, id, params) {
           const values = zeroIsGap ? c.values.map((v) => (v > 0 ? v : null))
             : silenceIsGap && name === 'level_dbfs' ? c.values.map((v) => (v != null && v > SILENCE_DBFS ? v : null)) : c.values;
           // the unit after the range ("Notes per second 0.00–1.67 notes/s"), not in the name
-          groups[g].push({ label: `${p} (${sourceName(src)}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name, min: fromZero ? 0 : undefined });
+          groups[g].push({ label: `${p} (${inputName(src, Object.keys(entry.sources))}) · ${featureLabel(feats, name)}`, unit: (feats.get(name) || {}).unit || '', color, times: c.times, values, feature: name, min: fromZero ? 0 : undefined });
           return src;
         }
         return null;
@@ -678,7 +680,7 @@ export async function sessionPage(main, id, params) {
         // a pulse clarity of 0 there read as "played without a pulse"
         const dens = curves.notes_per_s || curves.onsets_per_s;
         const played = (i) => !dens || dens.times.length !== c.times.length || dens.values[i] == null || dens.values[i] > 0;
-        if (c) groups.tempo.push({ label: `${p} (${sourceName(tsrc)}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, unit: '0-1', feature: 'pulse_clarity', times: c.times, values: c.values.map((v, i) => (played(i) ? v : null)) });
+        if (c) groups.tempo.push({ label: `${p} (${inputName(tsrc, Object.keys(entry.sources))}) · ${featureLabel(feats, 'pulse_clarity')} (dashed)`, color, dashed: true, min: 0, max: 1, unit: '0-1', feature: 'pulse_clarity', times: c.times, values: c.values.map((v, i) => (played(i) ? v : null)) });
       }
       add('dyn', ['velocity_mean', 'level_dbfs'], ['midi', 'audio'], { silenceIsGap: true });
       // a rate starts at 0: a player's 4.5 notes/s is not drawn at the floor
@@ -855,19 +857,21 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
 }
 
 // The plain summary (improv.reports.summary_text.summary_groups) as a list of its labelled
-// parts: "Session", one per pair ("client & therapist"), "Tempo and pulse", "Dynamics", "Your
-// annotations"; a number keeps its unit on its line ("0 %", "96 BPM", "21 ms"). A part shows its
-// first `brief` sentences; its details (a pair's: alone, turn lengths, timing) are behind "More".
-// So are the parts below a third of the window (at least one part is shown); "More" names them
-// ("More: details, Dynamics, …"); opened, it stays open when the summary is said again.
+// parts: "Session", one per pair ("Client & therapist", the label with a capital as the others),
+// "Tempo and pulse", "Dynamics", "Your annotations"; a number keeps its unit on its line ("62 %",
+// "96 BPM", "21 ms"). A part shows its first `brief` sentences; its details (a pair's: alone, turn
+// lengths, timing; a tempo's beat level) are behind "More", on a line of their own led by "In
+// detail:" (as in the terminal and the reports). So are the parts below a third of the window
+// (at least one part is shown); "More" names them ("More: In detail, Dynamics, …"); opened, it
+// stays open when the summary is said again.
 function showSummary(box, groups) {
   const said = (xs) => xs.map((x) => [h('span', {}, x.text.replace(/(\d) (%|BPM|ms|s\b|dB)/g, '$1\u00a0$2')), ' ']);
   const details = [];
   const parts = groups.map((g) => {
     const n = g.brief ?? g.sentences.length;
-    const extra = n < g.sentences.length ? h('span', { class: 'summary-detail' }, said(g.sentences.slice(n))) : null;
+    const extra = n < g.sentences.length ? h('div', { class: 'summary-detail' }, h('span', { class: 'muted' }, 'In detail: '), said(g.sentences.slice(n))) : null;
     if (extra) details.push(extra);
-    return [h('dt', {}, g.label), h('dd', {}, said(g.sentences.slice(0, n)), extra)];
+    return [h('dt', {}, g.label.charAt(0).toUpperCase() + g.label.slice(1)), h('dd', {}, said(g.sentences.slice(0, n)), extra)];
   });
   const list = h('dl', { class: 'summary-list' }, parts);
   box.replaceChildren(list);
@@ -882,7 +886,7 @@ function showSummary(box, groups) {
   }
   const rest = parts.slice(shown);
   if (!rest.length && !details.length) return;
-  const names = `More: ${[...(details.length ? ['details'] : []), ...rest.map(([dt]) => dt.textContent)].join(', ')}`;
+  const names = `More: ${[...(details.length ? ['In detail'] : []), ...rest.map(([dt]) => dt.textContent)].join(', ')}`;
   const more = h('button', { type: 'button', class: 'link summary-more', 'aria-controls': 'summary', onclick: () => fold(box.dataset.open !== '1') }, names);
   function fold(open) {
     box.dataset.open = open ? '1' : '';
@@ -893,6 +897,20 @@ function showSummary(box, groups) {
   }
   box.append(more);
   fold(box.dataset.open === '1');
+}
+
+// The session's inputs as the report's "Players and inputs" names them
+// (improv.reports.report._inputs): MIDI by player and kind, numbered among the MIDI inputs where
+// there are several ("therapist's MIDI file 2"); a recording by kind, numbered among the
+// recordings ("audio file 2", "microphone"). Never by a file or device name: an imported file
+// is often named after a person, and this page is shown in supervision.
+function inputNames(s) {
+  const imported = s.source === 'imported';
+  const numbered = (kind, i, n) => (n > 1 ? `${kind} ${i + 1}` : kind);
+  return {
+    midi: s.midi_inputs.map((k, i) => `${k.player}'s ${numbered(imported ? 'MIDI file' : 'MIDI input', i, s.midi_inputs.length)}`),
+    audio: s.audio.map((a, i) => numbered(imported ? 'audio file' : 'microphone', i, s.audio.length)),
+  };
 }
 
 // an annotation about no one player: "both players" in a duet, "all players" in a group

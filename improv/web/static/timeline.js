@@ -185,10 +185,24 @@ export class Timeline {
 
 // -- lane painters --------------------------------------------------------------------
 
+// A player's analysed input as the reports name it (improv.reports.labels.input_name): MIDI,
+// audio, or "audio 2" for the second of a player's several audio inputs ("audio:<name>"), never
+// by its own name: an imported file's name may be a person's (review 29 finding 5).
+export function inputName(src, sources = []) {
+  if (!src.startsWith('audio:')) return sourceName(src);
+  const audio = sources.filter((x) => x.startsWith('audio:'));
+  return audio.includes(src) ? `audio ${audio.indexOf(src) + 1}` : 'audio';
+}
+
+// A recording on the session page, by kind and number as the report's "Players and inputs"
+// names it (improv.reports.report._inputs): "audio file 2", "microphone"; its `label`, given
+// by the page (the input's own name is a file's, maybe a person's), else its kind alone.
+function recordingName(input) { return input.label || 'recording'; }
+
 export async function waveformLane(tl, session, input, meta) {
   if (!meta) meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
   if (meta.error) { // a recording that cannot be read: said in its lane, the rest of the page stands
-    return [tl.addLane({ label: `${input.name} · cannot be read: ${meta.error}`, height: 28, cls: 'wave unreadable', draw: () => {} })];
+    return [tl.addLane({ label: `${recordingName(input)} · cannot be read: ${meta.error}`, height: 28, cls: 'wave unreadable', draw: () => {} })];
   }
   const levels = meta.levels;
   const chanPlayer = {};
@@ -212,7 +226,8 @@ export async function waveformLane(tl, session, input, meta) {
     const who = chanPlayer[ch];
     const color = who ? playerColor(session.players, who) : '#444';
     lanes.push(tl.addLane({
-      label: `${input.name} ch${ch + 1}${who ? ` · ${who}` : ''}`, height: 56, cls: 'wave',
+      // "therapist · audio file", its channel where it has several
+      label: `${who ? `${who} · ` : ''}${recordingName(input)}${meta.channels > 1 ? `, channel ${ch + 1}` : ''}`, height: 56, cls: 'wave',
       draw: (ctx, w, hgt) => {
         const lvl = pick(w);
         const data = tl.peakCache.get(`${input.name}/${lvl.bucket_frames}`);
@@ -592,7 +607,7 @@ export function beatLane(tl, players, order) {
       lane.row.dataset.ticks = String(shown);
     },
   });
-  lane.row.title = rows.map((r) => `${r.player}: ${r.beats.length} beats (${sourceName(r.src)})`).join('\n') +
+  lane.row.title = rows.map((r) => `${r.player}: ${r.beats.length} beats (${inputName(r.src)})`).join('\n') +
     '\ntracked beats; zoom in to tell them apart';
   return lane;
 }

@@ -43,16 +43,16 @@ def test_the_session_page_marks_a_drum_kit(demo_store, live_server, page):
     page.goto(f"{server.base}/#/session/{sid}")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     kits = page.get_by_role("group", name="Drum kits")
-    pads = kits.get_by_label("Demo Pads (therapist)")
+    pads = kits.get_by_label("therapist's MIDI input 2")
     expect(pads).not_to_be_checked()
     pads.check()
     expect(page.locator("#status")).to_have_text(
-        "Demo Pads (therapist) marked as a drum kit: measured again when analysed; the change "
+        "therapist's MIDI input 2 marked as a drum kit: measured again when analysed; the change "
         "is kept in the history")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)  # the page, drawn again
     kits = page.get_by_role("group", name="Drum kits")
-    expect(kits.get_by_label("Demo Pads (therapist)")).to_be_checked()
-    expect(kits.get_by_label("Demo Keyboard (client)")).not_to_be_checked()
+    expect(kits.get_by_label("therapist's MIDI input 2")).to_be_checked()
+    expect(kits.get_by_label("client's MIDI input 1")).not_to_be_checked()
     history = page.locator("ul.corrections li")
     expect(history).to_have_count(1)
     expect(history).to_contain_text("MIDI input Demo Pads (therapist) marked as a drum kit")
@@ -62,13 +62,13 @@ def test_the_session_page_marks_a_drum_kit(demo_store, live_server, page):
         (rev,) = read_revisions(store.folder(sid))
         assert (rev["field"], rev["input"], rev["player"], rev["to"]) == (
             "percussion", "Demo Pads", "therapist", True)
-    kits.get_by_label("Demo Pads (therapist)").uncheck()
+    kits.get_by_label("therapist's MIDI input 2").uncheck()
     expect(page.locator("#status")).to_have_text(
-        "Demo Pads (therapist) no longer marked as a drum kit: measured again when analysed; "
+        "therapist's MIDI input 2 no longer marked as a drum kit: measured again when analysed; "
         "the change is kept in the history")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     expect(page.get_by_role("group", name="Drum kits").get_by_label(
-        "Demo Pads (therapist)")).not_to_be_checked()
+        "therapist's MIDI input 2")).not_to_be_checked()
     with Store(path) as store:
         assert "percussion" not in store.session(sid).manifest["midi"]["ports"][1]
         assert len(read_revisions(store.folder(sid))) == 2

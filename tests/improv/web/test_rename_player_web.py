@@ -69,7 +69,7 @@ def test_the_correction_panel_renames_a_player(demo_store, live_server, page):
     expect(history).to_contain_text("Player client renamed clinet")
     expect(history).to_contain_text("by T01 (typo at import)")
     kits = page.get_by_role("group", name="Drum kits")
-    expect(kits.get_by_label("Demo Keyboard (clinet)")).to_be_visible()
+    expect(kits.get_by_label("clinet's MIDI input 1")).to_be_visible()
     options = page.evaluate(
         "() => [...document.querySelectorAll('#fix-player option')].map((o) => o.value)")
     assert options == ["", "clinet", "therapist"]

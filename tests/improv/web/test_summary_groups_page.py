@@ -33,8 +33,9 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     page.wait_for_selector("#summary dl", timeout=60000)
     summary = page.locator("#summary")
     labels = summary.locator("dt")
-    expect(labels).to_have_text(["Session", "client & therapist", "client & room",
-                                 "therapist & room", "Tempo and pulse", "Dynamics",
+    # a pair's label with a capital as the others (review 29 finding 12)
+    expect(labels).to_have_text(["Session", "Client & therapist", "Client & room",
+                                 "Therapist & room", "Tempo and pulse", "Dynamics",
                                  "Your annotations"])
     # a part per pair, its label beside its sentences, none of them opening with "They"
     pairs = summary.locator("dd")
@@ -50,7 +51,7 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     hidden = [labels.nth(k).inner_text() for k in range(7) if not labels.nth(k).is_visible()]
     assert hidden and "Session" not in hidden and "Your annotations" in hidden
     # the pairs' details (review 29) are behind More too, named first
-    assert more.inner_text() == "More: " + ", ".join(["details", *hidden])
+    assert more.inner_text() == "More: " + ", ".join(["In detail", *hidden])
     details = summary.locator(".summary-detail")
     expect(details).to_have_count(3)
     assert not any(details.nth(k).is_visible() for k in range(3))
@@ -65,7 +66,10 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
         expect(labels.nth(k)).to_be_visible()
     for k in range(3):
         expect(details.nth(k)).to_be_visible()
-        expect(details.nth(k)).to_contain_text("neither of them played for")
+        # on a line of their own, led by "In detail:" (review 29 finding 13), no "0 %"
+        expect(details.nth(k)).to_have_text(re.compile(r"^In detail: "))
+        expect(details.nth(k)).not_to_have_text(re.compile(r"\b0\u00a0%"))
+        assert details.nth(k).bounding_box()["x"] <= pairs.nth(k + 1).bounding_box()["x"] + 1
     less = page.get_by_role("button", name="Less")
     expect(less).to_have_attribute("aria-expanded", "true")
     # open stays open when the summary is said again (a marker counted)
@@ -101,7 +105,7 @@ def test_a_duets_pair_part_is_a_few_lines_with_its_details_behind_more(tmp_path,
     page.wait_for_selector("#summary dl", timeout=60000)
     summary = page.locator("#summary")
     pair = summary.locator("dd").nth(1)
-    expect(summary.locator("dt").nth(1)).to_have_text("client & therapist")
+    expect(summary.locator("dt").nth(1)).to_have_text("Client & therapist")
     expect(pair).to_contain_text("Client and therapist played together for")
     detail = pair.locator(".summary-detail")
     expect(detail).to_be_hidden()
@@ -109,11 +113,14 @@ def test_a_duets_pair_part_is_a_few_lines_with_its_details_behind_more(tmp_path,
                          "'#summary dl')).lineHeight)")
     assert pair.bounding_box()["height"] <= 4 * line + 2, (pair.bounding_box(), line)
     more = page.get_by_role("button", name="More")
-    expect(more).to_have_text(re.compile(r"^More: details"))
+    expect(more).to_have_text(re.compile(r"^More: In detail"))
     shot(page, "summary-duet-1024")
     more.click()
     expect(detail).to_be_visible()
     expect(detail).to_contain_text("Client played alone for")
+    # a paragraph of its own under the first sentences, not run into them (finding 13)
+    first = pair.bounding_box()
+    assert detail.bounding_box()["x"] <= first["x"] + 1, (detail.bounding_box(), first)
     page.get_by_role("button", name="Less", exact=True).click()
     expect(detail).to_be_hidden()
     ctx.close()
