@@ -59,7 +59,9 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
     the client's session as the lists name it, "Session 7"; the code matched as
     :func:`match_name` does), or the dataset export's session code ``CLIENT-NNN``
     (``C07-007``, three or more digits; ``none-NNN`` for sessions without a client code) when
-    ``CLIENT`` is a client of the store.
+    ``CLIENT`` is a client of the store, or the number alone as the session page's heading
+    shows it (``7`` for "Session 7": fewer than :data:`MIN_ID_PART` digits) where only one
+    client has a session of that number.
 
     Parameters
     ----------
@@ -86,6 +88,8 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
     >>> match_session_id("A76E", rows), match_session_id("c07/7", rows)
     ('20261206-190740-a76e', '20261207-101500-3fa2')
     >>> match_session_id("C07-007", rows)
+    '20261207-101500-3fa2'
+    >>> match_session_id("7", rows)
     '20261207-101500-3fa2'
     """
     rows = list(sessions)
@@ -116,6 +120,16 @@ def match_session_id(given: str, sessions: Iterable[tuple[str, str | None, int |
                 f"'improv sessions list --client {code}' shows them)")
         return hit[0]
     part = given.strip().lower()
+    if part.isdigit() and len(part) < MIN_ID_PART:  # "Session 7" as the page names it
+        hits = sorted((f"{c}/{int(part)}" if c else f"none-{int(part):03d}", sid)
+                      for sid, c, n in rows if n == int(part))
+        if len(hits) == 1:
+            return hits[0][1]
+        if hits:
+            raise UnknownSessionError(
+                f"{len(hits)} clients have a session {int(part)}: give the client too, "
+                f"{', '.join(name for name, _ in hits[:_SHOWN])}"
+                f"{' …' if len(hits) > _SHOWN else ''} ({see})")
     if len(part) >= MIN_ID_PART:
         hits = sorted({sid for sid, _, _ in rows if sid.startswith(part) or sid.endswith(part)})
         if len(hits) == 1:

@@ -33,3 +33,21 @@ def test_the_cli_takes_the_export_code(run_cli, store):
     r = run_cli("sessions", "show", "C07-001", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["id"] == sid
+
+
+def test_the_number_alone_names_the_one_session_of_that_number():
+    """Review 29 finding 17: the page says "Session 12"; `improv summary 12` finds it where
+    only one client has a session 12."""
+    assert match_session_id("12", ROWS) == "20261209-101500-0001"
+    assert match_session_id(" 2 ", ROWS) == "20261207-101500-3fa2"
+
+
+def test_a_number_of_several_clients_names_them_all():
+    with pytest.raises(UnknownSessionError,
+                       match=r"2 clients have a session 1: give the client too, C07/1, none-001"):
+        match_session_id("1", ROWS)
+
+
+def test_a_number_no_session_has_is_not_a_session_id():
+    with pytest.raises(UnknownSessionError, match="'7' is not a session ID"):
+        match_session_id("7", ROWS)
