@@ -157,7 +157,7 @@ def store_files(store) -> dict[str, Any]:
         damaged ``dataset-key``, a client folder that is a link).
     """
     sessions, busy, unreadable = [], [], []
-    for sid in store.session_ids():
+    for sid in sorted(store.session_ids() + store.linked_ids()):  # links: named, not read
         folder = store.folder(sid)
         try:
             if folder.is_symlink():

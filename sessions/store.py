@@ -68,9 +68,10 @@ def _disk_full(path: Path) -> bool:
 #: What a store folder may hold besides its catalog (a store whose catalog was removed to be
 #: rebuilt holds only these): improv makes them (setups.json: improv.capture.setups,
 #: vocabulary.json: sessions.vocabulary, dataset-key: improv.archive.session_keys,
-#: last-backup.json: sessions.backup).
-STORE_NAMES = frozenset({"sessions", "tmp", "clients", "setups.json", "vocabulary.json",
-                         "dataset-key", "last-backup.json", ".DS_Store"})
+#: last-backup.json: sessions.backup, locks: the inputs being recorded,
+#: improv.capture.inputlock).
+STORE_NAMES = frozenset({"sessions", "tmp", "clients", "locks", "setups.json",
+                         "vocabulary.json", "dataset-key", "last-backup.json", ".DS_Store"})
 
 
 def _check_is_store(root: Path) -> None:
@@ -93,6 +94,12 @@ def _check_is_store(root: Path) -> None:
         raise StoreError(f"{root} is not an improv store and not empty (it holds files or "
                          "folders improv did not make): give an empty or new folder",
                          parameter="root")
+
+
+#: Why a session ID in ``sessions/`` that is a symbolic link is not read (:meth:`Store.unlisted`).
+LINK_PROBLEM = ("cannot be read: its folder is a symbolic link, and improv does not follow "
+                "links out of its store: put the folder it points to in its place (or remove "
+                "the link)")
 
 
 class Store:
@@ -230,14 +237,38 @@ class Store:
     def folder(self, session_id: str) -> Path:
         return self.sessions_dir / session_id
 
+    def _entries(self) -> tuple[list[str], list[str]]:
+        """The session IDs in ``sessions/``: of real folders, and of symbolic links (looked
+        at without following them), each oldest first."""
+        if not store_folder(self.sessions_dir):
+            return [], []
+        folders, links = [], []
+        with os.scandir(self.sessions_dir) as entries:
+            for entry in entries:
+                if not mf.valid_session_id(entry.name):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        links.append(entry.name)
+                    elif entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.name)
+                except FileNotFoundError:  # removed since the listing
+                    continue
+        return sorted(folders), sorted(links)
+
     def session_ids(self) -> list[str]:
-        """IDs of every session folder, oldest first."""
-        if not self.sessions_dir.exists():
-            return []
-        return sorted(
-            p.name for p in self.sessions_dir.iterdir()
-            if p.is_dir() and mf.valid_session_id(p.name)
-        )
+        """IDs of every session folder, oldest first.
+
+        A symbolic link in ``sessions/`` is not a session folder: improv never reads, writes
+        or deletes through it (the data would be outside the store); :meth:`linked_ids`
+        names them and :meth:`unlisted` reports them as unreadable.
+        """
+        return self._entries()[0]
+
+    def linked_ids(self) -> list[str]:
+        """Session IDs in ``sessions/`` that are symbolic links (never followed), oldest
+        first."""
+        return self._entries()[1]
 
     def session(self, session_id: str) -> Session:
         """Open a completed session for reading.
@@ -305,8 +336,10 @@ class Store:
             recorded is not among them.
         """
         listed = self.catalog.session_ids()
-        out = []
-        for sid in self.session_ids():
+        folders, links = self._entries()
+        out = [{"id": sid, "client": None, "status": "unreadable", "problem": LINK_PROBLEM}
+               for sid in links]
+        for sid in folders:
             if sid in listed:
                 continue
             folder = self.folder(sid)
@@ -324,6 +357,7 @@ class Store:
                     why = f"{Path(exc.filename or sid).name}: {describe_os_error(exc)}"
                 row["status"], row["problem"] = "unreadable", f"cannot be read: {why}"
             out.append(row)
+        out.sort(key=lambda r: r["id"])
         if client is not None:
             folded = client.casefold()
             out = [r for r in out if r["client"] is None or r["client"].casefold() == folded]
@@ -454,14 +488,19 @@ class Store:
     def interrupted(self) -> list[str]:
         """IDs of sessions whose recording was interrupted (writer gone), and of folders
         left holding only a lock by a creation that failed (before session 21)."""
-        if not self.sessions_dir.exists():
-            return []
-        flagged = {p.parent.name for p in self.sessions_dir.glob(f"*/{mf.RECORDING_FLAG}")
-                   if is_interrupted(p.parent)}
-        lock_only = {p.parent.name for p in self.sessions_dir.glob(f"*/{mf.LOCK}")
-                     if not (p.parent / mf.MANIFEST).exists()
-                     and not locks.is_held(p)}
-        return sorted(flagged | lock_only)
+        found = []
+        for sid in self.session_ids():  # never a link: recovery writes in the folder
+            folder = self.folder(sid)
+            try:
+                if (folder / mf.RECORDING_FLAG).exists():
+                    if is_interrupted(folder):
+                        found.append(sid)
+                elif ((folder / mf.LOCK).exists() and not (folder / mf.MANIFEST).exists()
+                      and not locks.is_held(folder / mf.LOCK)):
+                    found.append(sid)
+            except OSError:  # unreadable: reported where the session is listed or read
+                continue
+        return found
 
     def recover(self) -> list[dict[str, Any]]:
         """Recover every interrupted session; returns a report per session.

@@ -314,8 +314,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     if bool(session_id) == all_:
         raise click.UsageError("give a session ID or --all")
     store = app.store
-    if all_:
-        ids = store.session_ids()
+    if all_:  # a folder that is a link is reported, never read
+        ids = sorted(store.session_ids() + store.linked_ids())
     else:
         store.existing(session_id)
         ids = [session_id]
