@@ -76,8 +76,9 @@ class InputLocks:
                     self._held.append((locks.hold(path), path))
                 except BlockingIOError:
                     raise DeviceError(
-                        f"{label} is being recorded already by another recording "
-                        f"({_owner(path)}); stop that recording first, or choose another input"
+                        f"{label} is being recorded already, in another improv window or a "
+                        f"terminal ({_owner(path)}); stop that recording first, or choose "
+                        "another input"
                     ) from None
         except BaseException:
             self.release()

@@ -53,8 +53,9 @@ def test_an_input_recorded_elsewhere_is_refused_by_its_label(tmp_path):
     try:
         assert other.stdout.readline().strip() == "held"
         with pytest.raises(DeviceError, match=r"^Digital Piano \(MIDI\) is being recorded "
-                           rf"already by another recording \(process {other.pid}\); stop that "
-                           "recording first, or choose another input$"):
+                           r"already, in another improv window or a terminal "
+                           rf"\(process {other.pid}\); stop that recording first, or choose "
+                           "another input$"):
             InputLocks(tmp_path, names)
     finally:
         other.kill()

@@ -85,8 +85,9 @@ def test_an_input_locked_by_another_process_is_refused_by_name(tmp_path):
     try:
         assert other.stdout.readline().strip() == "held"
         with pytest.raises(DeviceError, match=r"^audio channel 1 of 'mic' \(JACK Audio "
-                           rf"Connection Kit\) is being recorded already by another recording "
-                           rf"\(process {other.pid}\); stop that recording first"):
+                           r"Connection Kit\) is being recorded already, in another improv "
+                           rf"window or a terminal \(process {other.pid}\); stop that recording "
+                           "first"):
             InputLocks(tmp_path, names)
         InputLocks(tmp_path, names[:1]).release()  # the MIDI port was left free (not held)
     finally:

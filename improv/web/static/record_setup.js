@@ -55,6 +55,7 @@ export class InputRows {
     this.devices = { midi: [], audio: [], hidden: [] };
     this.labels = new Map();  // kind + raw name -> label, of every device listed so far
     this.listed = false;  // the device lists came at least once
+    this.unreachable = new Set();  // 'midi' / 'audio' whose system cannot be reached
     this.strict = false;  // Start was refused: unfinished rows are marked too
     this.rows = [];
     this.body = h('div', { class: 'input-rows' });
@@ -147,9 +148,13 @@ export class InputRows {
   setDevices(d) {
     const first = !this.listed;
     this.listed = true;
-    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels]), (x.hidden || []).map((a) => a.name)]);
+    // a kind whose system cannot be reached (the MIDI system not running): its rows wait
+    // for the system, they are not "unplugged"
+    const down = (x) => ['midi', 'audio'].filter((k) => (x.problems || []).some((p) => p.toLowerCase().startsWith(`${k}: `)));
+    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels]), (x.hidden || []).map((a) => a.name), down(x)]);
     if (sig(d) === sig(this.devices) && !first) return false;
-    this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [] };
+    this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [], problems: d.problems || [] };
+    this.unreachable = new Set(down(d));
     for (const [kind, list] of [['midi', d.midi], ['audio', d.audio]]) {
       for (const x of list) if (x.label) this.labels.set(`${kind}\u0000${x.name}`, x.label);
     }
@@ -175,6 +180,9 @@ export class InputRows {
         problem = { short: 'not set up: the player name', text: `Input ${n}: the player name "${player}" may hold only letters A–Z, digits, '_' or '-', with no spaces (e.g. client, drums-2).` };
       } else if (!device) {
         problem = { unfinished: true, short: 'not set up: no instrument or microphone chosen', text: `Input ${n} (${player}) has no instrument or microphone chosen: choose one or remove the row.` };
+      } else if (this.listed && !this.found(r.want) && this.unreachable.has(kind)) {
+        const system = kind === 'midi' ? 'MIDI system' : 'audio system';
+        problem = { unplugged: true, short: `waiting for the computer's ${system} (see below)`, text: `Input ${n} (${player}): ${this.labelOf(kind, device)} cannot be reached while the computer's ${system} is not running (see below); nothing needs plugging in.` };
       } else if (this.listed && !this.found(r.want)) {
         problem = { unplugged: true, short: 'unplugged: plug it in again (it is picked up by itself), or choose another', text: `Input ${n} (${player}): ${this.labelOf(kind, device)} is not connected: plug it in again (it is picked up within a few seconds), choose another or remove the row.` };
       } else {

@@ -892,3 +892,27 @@ def test_keyboard_users_keep_their_place_and_times_read_as_shown(tmp_path, live_
     # passed only when it looked before the notes were read anew (a clean-clone CI run did not)
     expect(page.locator(".notes .notes-text")).to_have_text("Calm.")
     expect(page.locator(".notes").get_by_role("button", name="Edit notes")).to_be_focused()
+
+
+def test_inputs_wait_for_a_midi_system_that_is_not_running(tmp_path, live_server, page):
+    """Review 29 (new, finding 9): with the MIDI system down, a saved setup's MIDI input was
+    "not connected: plug it in again", three red sentences sending the therapist to a cable
+    that is fine; the row waits for the MIDI system instead."""
+    from improv.capture.setups import parse_player_spec, save_setup
+
+    (tmp_path / "store").mkdir(mode=0o700)
+    save_setup(tmp_path / "store", "room 3", inputs=[parse_player_spec("client=midi:Keyboard")],
+               options={"midi_api": "jack"})
+    server = live_server(tmp_path / "store", env={"JACK_DEFAULT_SERVER": "improv-no-such-server",
+                                                  "JACK_NO_START_SERVER": "1",
+                                                  "IMPROV_MIDI_API": "jack"})
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/record")
+    expect(page.locator(".devices")).to_contain_text("MIDI instruments cannot be reached",
+                                                     timeout=30000)
+    expect(page.get_by_label("Saved setup", exact=True)).to_have_value("room 3")
+    row = page.locator(".input-rows")
+    expect(row).to_contain_text("Input 1 (client): Keyboard cannot be reached while the "
+                                "computer's MIDI system is not running (see below); nothing "
+                                "needs plugging in.")
+    assert "plug it in again" not in row.inner_text()
