@@ -9,6 +9,7 @@ and ``--raw`` keep the field names.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -237,7 +238,12 @@ def meaning(column: str) -> str:
                 f"often; “{w['rare']}”: under {100 * RARE_PULSE_SHARE:.0f} %; “{w['none']}”: "
                 "in none")
     extra = _MEANINGS.get(found[0].name, "").format(**found[1]) if found else ""
-    return describe(column)[1] + extra
+    # the feature list's own terms in a meaning said in the report's words (review 29)
+    said = describe(column)[1].replace("(pulse too short, tempo_source clip)",
+                                       "(pulse “too short to tell”)")
+    said = re.sub(r"in which (.+?) was suggested the role (\S+)",
+                  r"for which the analysis suggested the role “\2” for \1", said)
+    return said + extra
 
 
 def scale(column: str) -> float:
@@ -431,12 +437,14 @@ _LABELS = {
     "tonal_clarity": "Tonal clarity (whole session)",
     "tonal_clarity_mean": "Tonal clarity (mean of windows)",
     "{x}_phase_correction": "{x} phase correction (simple estimate)",
+    "{x}_role_{role}_share": "{x} in the role “{role}”",
 }
 #: Meanings added to those of the feature list where a label alone would mislead.
 _MEANINGS = {
     "{x}_phase_correction": " A simpler estimate than “{x} adapts”: {x}'s own least-squares "
                             "slope, from the synchrony measures; “{x} adapts” is the model "
-                            "that names the leader.",
+                            "that names the leader. As a slope it may fall outside 0-1 (over "
+                            "1: {x} more than made up the difference).",
     "tonal_clarity_mean": " (6 s windows by default; the whole session's is “Tonal clarity "
                           "(whole session)”)",
 }
