@@ -132,8 +132,8 @@ def test_a_second_recording_of_an_input_is_refused(jack_rig, tmp_path):
         try:
             code, err = other("x=midi:kb1")
             assert code == 1
-            assert ("error: kb1 (MIDI) is being recorded already by another "
-                    f"recording (process {os.getpid()}); stop that recording first") in err, err
+            assert ("error: kb1 (MIDI) is being recorded already, in another improv window "
+                    f"or a terminal (process {os.getpid()}); stop that recording first") in err, err
             code, err = other("x=audio:mic:1")
             assert code == 1
             assert "error: mic ch 1 is being recorded already" in err, err
