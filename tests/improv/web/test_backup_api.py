@@ -47,15 +47,19 @@ def _mount(path: Path, options: str):
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 1 MB disk (a tmpfs; root only), smaller than the demo store's backup."""
+def _disk(path: Path, size: str):
+    """A real disk of its own at ``path`` (a tmpfs of ``size``; root only), unmounted after."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "small"
-    _mount(disk, "size=1m,mode=0700")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=False)
+    _mount(path, f"size={size},mode=0700")
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MB disk, smaller than the demo store's backup."""
+    yield from _disk(tmp_path / "small", "1m")
 
 
 def test_back_up_now_makes_a_checked_backup_and_remembers_the_folder(demo_store, usb,
@@ -383,13 +387,8 @@ def test_a_session_being_recorded_is_left_out_and_named(demo_store, usb, client_
 
 @pytest.fixture
 def other_disk(tmp_path):
-    """A real disk of its own (a 64 MB tmpfs; root only), as a USB backup disk is."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "other"
-    _mount(disk, "size=64m,mode=0700")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=False)
+    """A real 64 MB disk of its own, as a USB backup disk is."""
+    yield from _disk(tmp_path / "other", "64m")
 
 
 def test_a_backup_on_another_disk_has_no_same_disk_warning(demo_store, other_disk,
