@@ -67,6 +67,8 @@ from sessions.errors import SessionFormatError, StoreError, StoreWriteError
 from sessions.fsutil import FILE_MODE, fsync_dir, make_dir, open_new, write_errors
 from sessions.packed import (
     SUMS,
+    name_problem,
+    shown,
 )
 from sessions.safeio import open_regular
 
@@ -180,7 +182,11 @@ def store_files(store) -> dict[str, Any]:
         found = []
         left_out.append([CLIENTS_DIR, os_words(exc)])
     for p in found:
-        if not valid_code(p.name):
+        if not valid_code(p.name):  # its goals named: a folder of an older improv ('C07\n')
+            if not p.name.startswith(".") and os.path.lexists(p / GOALS_FILE):
+                left_out.append([f"{CLIENTS_DIR}/{shown(p.name)}/{GOALS_FILE}",
+                                 "the folder's name is not a client code: rename it to the "
+                                 "client's code (such as C07) and back up again"])
             continue
         rel = f"{CLIENTS_DIR}/{p.name}/{GOALS_FILE}"
         try:
@@ -409,6 +415,9 @@ def session_entries(folder: Path) -> tuple[list[Path], list[list[str]]]:
                 continue
             p = here / n
             rel = p.relative_to(folder).as_posix()
+            if name_problem(rel):  # SHA256SUMS could not list it
+                omitted.append([shown(rel), name_problem(rel)])
+                continue
             try:
                 st = p.lstat()
             except OSError as exc:

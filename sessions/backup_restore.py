@@ -93,7 +93,7 @@ def check_backup(path: Path) -> dict[str, Any]:
         about = _about(packed)
         problems: list[str] = []
         try:
-            sums = read_sums(packed)
+            sums = read_sums(packed, backup=True)
         except SessionFormatError as exc:
             return _checked(about, packed, {}, [str(exc)], [], [])
         problems += [p for rel in sums if (p := _layout_problem(rel))]
@@ -318,7 +318,7 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     with open_packed(path) as packed:
         about = _about(packed)
         check_space(packed, store.tmp_dir)
-        sums = read_sums(packed)
+        sums = read_sums(packed, backup=True)
         bad = [p for rel in sums if (p := _layout_problem(rel))]
         if bad:
             raise SessionFormatError(f"{packed.path.name}: {bad[0]}: refused; nothing was "

@@ -63,6 +63,29 @@ def _safe_rel(name: str, what: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
+def name_problem(rel: str) -> str | None:
+    """Why a file's path ``rel`` cannot be listed in ``SHA256SUMS``, or None: a line break
+    would split its line (``sha256sum`` would escape it; improv's reader, as most, does not),
+    and a backslash is refused when it is read back (:func:`read_sums`); so is any other
+    control character (a tab, an escape), which would also garble the one-line messages that
+    name the file."""
+    if "\\" in rel:
+        return "its name holds a backslash, which a checksum list cannot hold: rename it"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in rel):
+        return ("its name holds a line break or another control character, which a checksum "
+                "list cannot hold: rename it")
+    return None
+
+
+def shown(rel: str) -> str:
+    """``rel`` for a one-line message: control characters and backslashes escaped
+    (``C07\\n``), anything else as it is."""
+    if name_problem(rel) is None:
+        return rel
+    return "".join(c.encode("unicode_escape").decode("ascii") if (ord(c) < 32 or c == "\\"
+                   or 127 <= ord(c) < 160) else c for c in rel)
+
+
 def _hidden(rel: PurePosixPath) -> bool:
     """A hidden name (``.DS_Store``, ``.lock``) or anything under a top ``__MACOSX/``
     (:data:`MACOS_FORKS`): improv never writes one into an export, and one there (a file
@@ -258,16 +281,26 @@ def _check_count(packed: Packed) -> None:
                                  "refused")
 
 
-def read_sums(packed: Packed) -> dict[str, str]:
+def read_sums(packed: Packed, *, backup: bool = False) -> dict[str, str]:
     """``SHA256SUMS`` of the export: path → hex digest; every file must be listed, every
     listed file present (``SHA256SUMS`` itself excepted).
+
+    Parameters
+    ----------
+    packed : Packed
+    backup : bool
+        A whole-store backup being checked or restored (the messages say "backup" and
+        "restored"), not a session export being imported.
 
     Raises
     ------
     SessionFormatError
-        Missing, unreadable or not in ``sha256sum``'s format, or a file not listed or missing.
+        Missing, unreadable or not in ``sha256sum``'s format, a name with a line break or
+        another control character (an improv before 2026-12 wrote a client folder named so),
+        a hidden name, or a file not listed or missing.
     """
     where = packed.path.name
+    kind, done = ("backup", "restored") if backup else ("export", "imported")
     if SUMS not in packed.files:
         raise SessionFormatError(f"{where} holds no {SUMS}: not an improv export or backup "
                                  "(or it was cut short)")
@@ -276,23 +309,40 @@ def read_sums(packed: Packed) -> dict[str, str]:
     except UnicodeDecodeError:
         raise SessionFormatError(f"{where}: {SUMS} is not text: refused") from None
     sums: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), 1):
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for n, line in enumerate(lines, 1):
         m = _SUM_LINE.match(line)
         if not m:
+            broken = [r for r in packed.files if "\n" in r and r.endswith("\n" + line)]
+            if broken:  # the rest of a name with a line break, as improv wrote them before
+                raise SessionFormatError(
+                    f"{where}: {SUMS} lists {shown(broken[0])}, a name with a line break, "
+                    f"which no checksum list can hold: refused; nothing was {done}")
             raise SessionFormatError(f"{where}: line {n} of {SUMS} is not 'DIGEST  FILE': the "
                                      "checksum list is damaged")
         rel = _safe_rel(m.group(2), where).as_posix()
+        why = name_problem(rel)
+        if why:
+            raise SessionFormatError(f"{where}: {SUMS} lists {shown(rel)}; {why.split(':')[0]}: "
+                                     f"refused; nothing was {done}")
+        if _hidden(PurePosixPath(rel)):
+            raise SessionFormatError(
+                f"{where}: {SUMS} lists {rel}, a hidden name (one starting with '.'), which "
+                f"improv never writes into an {kind} and never takes from one: refused; "
+                f"nothing was {done}")
         sums[rel] = m.group(1)
     held = set(packed.files) - {SUMS}
     missing = sorted(set(sums) - held)
     if missing:
         raise SessionFormatError(f"{where}: {missing[0]} is listed in {SUMS} but missing"
                                  + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                                 + ": the export is incomplete; nothing was imported")
+                                 + f": the {kind} is incomplete; nothing was {done}")
     extra = sorted(held - set(sums))
     if extra:
-        raise SessionFormatError(f"{where}: {extra[0]} is not listed in {SUMS} (a file added "
-                                 "after the export was made): refused; nothing was imported")
+        raise SessionFormatError(f"{where}: {shown(extra[0])} is not listed in {SUMS} (a file "
+                                 f"added after the {kind} was made): refused; nothing was {done}")
     return sums
 
 

@@ -79,3 +79,68 @@ def test_verify_and_backup_still_name_a_linked_session(run_cli, world, tmp_path)
     r = run_cli("backup", "--to", str(tmp_path / "bk.zip"))
     assert r.exit_code == 1
     assert linked in r.stderr and "symbolic link" in r.stderr
+
+
+# -- 2: names a checksum list cannot hold -------------------------------------------------
+
+def _one_line(text: str) -> None:
+    assert text.strip() and all(line.startswith(("error:", "warning:", "  ")) or not line
+                                for line in text.splitlines()), text
+
+
+def test_a_client_folder_named_with_a_line_break_is_left_out_and_named(run_cli, world,
+                                                                       tmp_path):
+    """An improv before the whole-name check made ``clients/C07\\n``; its SHA256SUMS line
+    broke in two and every later backup was refused whole."""
+    odd = world["store"] / "clients" / "C07\n"
+    odd.mkdir(parents=True)
+    (odd / "goals.jsonl").write_text("")
+    (world["sentinel"] / "x").write_text("")
+    bad_file = world["store"] / "sessions" / world["sid"] / "stray\tname.txt"
+    bad_file.write_text("a stray file\n")
+    r = run_cli("backup", "--to", str(tmp_path / "bk"))
+    assert r.exit_code == 1
+    assert "the goals of C07\\n are not in the backup" in r.stderr
+    assert "not a client code" in r.stderr
+    assert "stray\\tname.txt" in r.stderr and "control character" in r.stderr
+    assert "C07\n" not in r.stderr + r.stdout
+    sums = (tmp_path / "bk" / "SHA256SUMS").read_text()
+    assert "C07\n" not in sums and "stray" not in sums
+    assert run_cli("backup", "--check", str(tmp_path / "bk")).exit_code == 1  # left out: named
+    r = run_cli("--store", str(tmp_path / "new"), "restore", str(tmp_path / "bk"))
+    assert r.exit_code == 0, r.stderr
+    assert Store(tmp_path / "new").session_ids() == [world["sid"]]
+
+
+def _backup_with(run_cli, tmp_path, rel: str) -> Path:
+    bk = tmp_path / "bk"
+    assert run_cli("backup", "--to", str(bk)).exit_code == 0
+    (bk / rel).parent.mkdir(parents=True, exist_ok=True)
+    (bk / rel).write_text("")
+    digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    with open(bk / "SHA256SUMS", "a") as f:
+        f.write(f"{digest}  {rel}\n")
+    return bk
+
+
+def test_an_old_backup_listing_a_name_with_a_line_break_is_refused_in_one_line(run_cli,
+                                                                               world, tmp_path):
+    bk = _backup_with(run_cli, tmp_path, "clients/C07\n/goals.jsonl")
+    for args in (("backup", "--check", str(bk)),
+                 ("--store", str(tmp_path / "new"), "restore", str(bk))):
+        r = run_cli(*args)
+        assert r.exit_code == 1
+        assert "lists clients/C07\\n/goals.jsonl, a name with a line break" in r.stderr + r.stdout
+        assert "checksum list is damaged" not in r.stderr + r.stdout
+    assert not (tmp_path / "new" / "sessions").exists() or not os.listdir(tmp_path / "new"
+                                                                           / "sessions")
+
+
+def test_a_backup_listing_a_hidden_client_folder_says_so_in_a_restores_words(run_cli, world,
+                                                                            tmp_path):
+    bk = _backup_with(run_cli, tmp_path, "clients/..evil/goals.jsonl")
+    r = run_cli("--store", str(tmp_path / "new"), "restore", str(bk))
+    assert r.exit_code == 1
+    assert "lists clients/..evil/goals.jsonl, a hidden name" in r.stderr
+    assert "nothing was restored" in r.stderr
+    assert "missing" not in r.stderr and "export" not in r.stderr and "imported" not in r.stderr
