@@ -100,4 +100,7 @@ def _first_problem(folder: Path) -> str | None:
     if report["problems"]:
         more = len(report["problems"]) - 1
         return report["problems"][0] + (f" (and {more} more)" if more else "")
+    if read_json(folder / mf.MANIFEST).get("status") == "recording":  # it would stay so
+        return ("its session.json says it is still being recorded, but an export holds a "
+                "finished session: export it again from the store it was recorded in")
     return None

@@ -5,6 +5,7 @@ most 16 players in every new session (finding 12)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -144,3 +145,34 @@ def test_a_backup_listing_a_hidden_client_folder_says_so_in_a_restores_words(run
     assert "lists clients/..evil/goals.jsonl, a hidden name" in r.stderr
     assert "nothing was restored" in r.stderr
     assert "missing" not in r.stderr and "export" not in r.stderr and "imported" not in r.stderr
+
+
+# -- 3: an export claiming to be still recorded ---------------------------------------------
+
+def test_an_export_whose_manifest_says_recording_is_refused_in_one_line(store, tmp_path):
+    import hashlib
+
+    from sessions.errors import SessionFormatError
+    from sessions.export import export_session
+    from sessions.restore import restore_session
+    from tests.sessions.helpers import import_room_duet, tree_snapshot
+
+    with Store(tmp_path / "other") as other:
+        sid = import_room_duet(other, tmp_path)
+        folder = export_session(other.folder(sid), tmp_path / "out")
+    manifest = json.loads((folder / "session.json").read_text())
+    manifest["status"] = "recording"
+    data = json.dumps(manifest).encode()
+    (folder / "session.json").write_bytes(data)
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    sums = [f"{hashlib.sha256(data).hexdigest()}  session.json"
+            if line.endswith("  session.json") else line for line in sums]
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    before = tree_snapshot(store.root)
+    with pytest.raises(SessionFormatError) as info:
+        restore_session(store, folder)
+    assert str(info.value) == (
+        f"{folder.name}: session {sid}: its session.json says it is still being recorded, but an "
+        "export holds a finished session: export it again from the store it was recorded "
+        "in; nothing was imported")
+    assert tree_snapshot(store.root) == before
