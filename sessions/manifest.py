@@ -66,6 +66,25 @@ def valid_session_id(session_id: str) -> bool:
     return isinstance(session_id, str) and bool(_ID_RE.fullmatch(session_id))
 
 
+def id_started_utc(session_id: str) -> str | None:
+    """The UTC start a session ID holds (``20261127-093012-3fa2``: 2026-11-27 09:30:12),
+    ISO 8601, or None if it holds no date: what is known of a session whose manifest
+    cannot be read.
+
+    >>> id_started_utc("20261127-093012-3fa2")
+    '2026-11-27T09:30:12+00:00'
+    """
+    from datetime import datetime, timezone
+
+    if not valid_session_id(session_id):
+        return None
+    try:
+        start = datetime.strptime(session_id[:15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+    return start.replace(tzinfo=timezone.utc).isoformat()
+
+
 def check_code(value: str, *, what: str) -> str:
     """Validate a pseudonym code (client or therapist).
 

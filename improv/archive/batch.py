@@ -203,9 +203,35 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
             failed.append({"session_id": row["id"], "error": str(exc)})
             continue
         todo.append(row)
+    unlisted = unlisted_sessions(store, clients=clients, since=since)
+    failed += [{"session_id": u["id"], "error": u["problem"]} for u in unlisted]
     todo.sort(key=lambda r: -float(r.get("duration_s") or 0.0))
+    order = [r["id"] for r in chosen]
+    if unlisted:  # in their place by start (an ID starts with its UTC start)
+        order = sorted(order + [u["id"] for u in unlisted], key=lambda sid: sid[:15])
     return {"todo": todo, "skipped": skipped, "failed": failed,
-            "order": [r["id"] for r in chosen], "demos_left_out": demos}
+            "order": order, "demos_left_out": demos}
+
+
+def unlisted_sessions(store, *, clients: Sequence[str] = (),
+                      since: datetime | None = None) -> list[dict[str, Any]]:
+    """The session folders the catalog does not list (:meth:`sessions.store.Store.unlisted`:
+    unreadable, a link, not catalogued yet) that a run over ``clients`` (all: empty) and
+    ``since`` may have meant, oldest first: counted as failed, never passed over in silence.
+
+    A folder whose client cannot be read counts for every client, and one is taken as
+    started when its ID says (its manifest may be unreadable).
+    """
+    from sessions.manifest import id_started_utc
+
+    rows = store.unlisted()
+    if clients:
+        wanted = {c.casefold() for c in clients}
+        rows = [r for r in rows if r["client"] is None or r["client"].casefold() in wanted]
+    if since is not None:
+        rows = [r for r in rows if (started := id_started_utc(r["id"])) is None
+                or datetime.fromisoformat(started) >= since]
+    return rows
 
 
 # ----------------------------------------------------------------------------- on a worker

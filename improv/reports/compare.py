@@ -354,7 +354,7 @@ def compare_client(
     from analysis import trends
     from improv.reports.wording import change_word
     from sessions.errors import SessionFormatError
-    from sessions.manifest import check_code
+    from sessions.manifest import check_code, id_started_utc
 
     try:  # the code also names the files of the plots and the export
         check_code(client, what="client")
@@ -397,6 +397,12 @@ def compare_client(
             leave_out(r, session_problem(exc, root=store.root))
         else:
             kept.append(r)
+    for u in store.unlisted(client=client):  # not in the catalog (unreadable, a link): named
+        started = id_started_utc(u["id"])
+        if since is None or _parse_utc(started) >= since:
+            left_out.append({"id": u["id"], "number": None, "started_utc": started,
+                             "reason": u["problem"].removeprefix("cannot be read: ")})
+    left_out.sort(key=lambda g: g["started_utc"])
     if not kept:
         raise ParameterError(
             f"none of the {len(rows)} sessions of client {client!r} could be read: "
