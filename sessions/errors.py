@@ -103,6 +103,15 @@ def fault_text(exc: BaseException) -> str:
     kind of fault and its text for the others."""
     if isinstance(exc, StoreError):
         return str(exc)
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        import errno
+        import os
+
+        name = os.path.basename(os.fsdecode(exc.filename)) if exc.filename else ""
+        if exc.errno in (errno.EACCES, errno.EPERM):  # in words, not "[Errno 13] ..."
+            return f"permission denied: {name or 'a file'} (files of another user?)"
+        return f"cannot be read ({name}: {exc.strerror})" if name else (
+            f"cannot be read ({exc.strerror})")
     text = " ".join(str(exc).split())[:200]
     return f"cannot be read ({type(exc).__name__}: {text})" if text else (
         f"cannot be read ({type(exc).__name__})")

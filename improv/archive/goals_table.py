@@ -46,7 +46,7 @@ def add_goals(cols, store, clients: Iterable[str], *, with_text: bool) -> list[s
     list of str
         Client codes whose goals log could not be read (reported; the others are exported).
     """
-    from sessions.errors import SessionFormatError
+    from sessions.errors import SessionFormatError, fault_text
     from sessions.goals import client_goals, clients_with_goals
 
     unreadable = []
@@ -55,8 +55,9 @@ def add_goals(cols, store, clients: Iterable[str], *, with_text: bool) -> list[s
         try:
             goals = client_goals(store, client)["goals"]
         except (SessionFormatError, OSError, KeyError, TypeError, ValueError) as exc:
+            # the reason, without the client's code (which stays out of the log)
             log.warning("a goals log could not be read and is left out of the export: %s",
-                        type(exc).__name__)
+                        fault_text(exc).replace(client, "(client)"))
             unreadable.append(client)
             continue
         for k, goal in enumerate(goals, start=1):

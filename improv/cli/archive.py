@@ -232,7 +232,8 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
              "--dialogue' first")
     if out["goals_unreadable"]:
         info(f"warning: the goals of {counted(len(out['goals_unreadable']), 'client')} could "
-             "not be read and are left out: run 'improv verify --all' to see what is wrong")
+             "not be read and are left out: run 'improv sessions verify --all' to see what is "
+             "wrong")
     if not out["session_keys"]:
         info("warning: session_key is empty: the store has no dataset key yet and cannot be "
              "written (read-only); export once from a writable store to make one")

@@ -176,3 +176,29 @@ def test_an_export_whose_manifest_says_recording_is_refused_in_one_line(store, t
         "export holds a finished session: export it again from the store it was recorded "
         "in; nothing was imported")
     assert tree_snapshot(store.root) == before
+
+
+# -- 5: messages in words ---------------------------------------------------------------------
+
+def test_a_permission_fault_is_said_in_words_not_as_an_errno():
+    from sessions.errors import fault_text
+
+    exc = PermissionError(13, "Permission denied", "/home/x/store/sessions/S/session.json")
+    assert fault_text(exc) == "permission denied: session.json (files of another user?)"
+    assert fault_text(IsADirectoryError(21, "Is a directory", "/a/notes.md")) == (
+        "cannot be read (notes.md: Is a directory)")
+
+
+def test_a_damaged_goal_log_left_out_of_the_export_is_logged_with_why(run_cli, store,
+                                                                     caplog):
+    from improv.archive.goals_table import add_goals
+
+    assert run_cli("goals", "add", "--new-client", "--client", "C03",
+                   "Starts a phrase").exit_code == 0
+    (store.root / "clients" / "C03" / "goals.jsonl").write_bytes(b"not json\n")
+    cols: dict = {}
+    with caplog.at_level("WARNING"):
+        assert add_goals(cols, store, ["C03"], with_text=False) == ["C03"]
+    text = caplog.text
+    assert "left out of the export: " in text and "SessionFormatError" not in text
+    assert "not a JSON line" in text and "C03" not in text
