@@ -215,21 +215,11 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
 
 
 def item_words(rel: str, *, verb: str = "is") -> str:
-    """A store-level file of a backup for people, with its verb: ``the goals of C07 are``,
-    ``setups.json is``, ``session ID: audio/x.wav is``.
+    """A file of a backup for the terminal (:func:`improv.reports.wording.backup_item_words`,
+    store-level files by their names)."""
+    from improv.reports.wording import backup_item_words
 
-    >>> item_words("clients/C07/goals.jsonl"), item_words("sessions/S/audio/x.wav", verb="is not")
-    ('the goals of C07 are', 'session S: audio/x.wav is not')
-    """
-    parts = rel.split("/")
-    plural = {"is": "are", "is not": "are not", "was not": "were not"}.get(verb, verb)
-    if parts[0] == "clients" and len(parts) == 3:
-        return f"the goals of {parts[1]} {plural}"
-    if parts[0] == "clients":
-        return f"the clients' goals {plural}"
-    if parts[0] == "sessions" and len(parts) >= 3:
-        return f"session {parts[1]}: {'/'.join(parts[2:])} {verb}"
-    return f"{_FILE_WORDS.get(rel, rel)} {verb}"
+    return backup_item_words(rel, verb=verb, file_words=_FILE_WORDS)
 
 
 def partial_words(result: dict) -> str:

@@ -142,3 +142,24 @@ def players_differ(sessions) -> str | None:
             "followed by player name, so the same person needs the same name in every "
             "session: rename a player on the session's page (Correct title, client or "
             "players).")
+
+
+def backup_item_words(rel: str, *, verb: str = "is",
+                      file_words: dict[str, str] | None = None) -> str:
+    """A file of a backup for people, with its verb: ``the goals of C07 are``, ``setups.json
+    is``, ``session ID: audio/x.wav is``; ``file_words`` names store-level files (the command
+    line and the Backups page name them their own way).
+
+    >>> (backup_item_words("clients/C07/goals.jsonl"),
+    ...  backup_item_words("sessions/S/audio/x.wav", verb="is not"))
+    ('the goals of C07 are', 'session S: audio/x.wav is not')
+    """
+    parts = rel.split("/")
+    plural = {"is": "are", "is not": "are not", "was not": "were not"}.get(verb, verb)
+    if parts[0] == "clients" and len(parts) == 3:
+        return f"the goals of {parts[1]} {plural}"
+    if parts[0] == "clients":
+        return f"the clients' goals {plural}"
+    if parts[0] == "sessions" and len(parts) >= 3:
+        return f"session {parts[1]}: {'/'.join(parts[2:])} {verb}"
+    return f"{(file_words or {}).get(rel, rel)} {verb}"

@@ -47,7 +47,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from improv.reports.wording import counted
+from improv.reports.wording import backup_item_words, counted
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, Busy, NotFound
 from sessions.store import Store
@@ -392,11 +392,9 @@ def _check_sentence(path: Path, r: dict[str, Any]) -> str:
 
 def _item_words(rel: str, *, verb: str = "is") -> str:
     """A file of a backup in words, capitalised, with its verb (``The goals of C07 are``)."""
-    from improv.cli.store import item_words
-
     if rel in _FILE_WORDS:
         return f"{_FILE_WORDS[rel]} {verb}"
-    words = item_words(rel, verb=verb)
+    words = backup_item_words(rel, verb=verb)
     return words[0].upper() + words[1:]
 
 
