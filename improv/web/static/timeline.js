@@ -202,7 +202,8 @@ function recordingName(input) { return input.label || 'recording'; }
 export async function waveformLane(tl, session, input, meta) {
   if (!meta) meta = await api(`/api/sessions/${session.id}/peaks/${encodeURIComponent(input.name)}`);
   if (meta.error) { // a recording that cannot be read: said in its lane, the rest of the page stands
-    return [tl.addLane({ label: `${recordingName(input)} · cannot be read: ${meta.error}`, height: 28, cls: 'wave unreadable', draw: () => {} })];
+    const who = Object.keys(input.players || {}).join(' & ');  // "room · audio file", as a readable lane
+    return [tl.addLane({ label: `${who ? `${who} · ` : ''}${recordingName(input)} · cannot be read: ${meta.error}`, height: 28, cls: 'wave unreadable', draw: () => {} })];
   }
   const levels = meta.levels;
   const chanPlayer = {};

@@ -138,7 +138,7 @@ def test_the_session_page_says_why_the_measuring_failed(tmp_path, client_for, st
     expect(box.get_by_role("alert")).to_have_text(
         f"Measuring this session failed: {answer['reason']}.")
     expect(page.get_by_text("Summary: none, the measuring failed (see Measures).")).to_be_visible()
-    expect(page.locator(".lane.unreadable")).to_contain_text("room · cannot be read:")
+    expect(page.locator(".lane.unreadable")).to_contain_text("room · audio file · cannot be read:")
     expect(page.locator(".lane.unreadable")).not_to_contain_text(str(store.root))
     page.unroute(f"**/api/sessions/{sid}/analysis")
     box.get_by_role("button", name="Try again").click()  # measures it now: the file is damaged

@@ -2,7 +2,9 @@
 is there already; replacing one asks; Delete), a device option's typo said beside its field,
 and the codes' rules (names are asked about, C07 and K12 never).
 
-No JACK server runs here: the device lists are empty, so a setup's inputs are "not connected"
+No JACK server runs here: the device lists are empty and the MIDI system cannot be reached, so
+a setup's MIDI inputs wait for it ("cannot be reached while the computer's MIDI system is not
+running"; an input unplugged from a running system is tests/improv/web/test_e2e_record_safety.py)
 and Start refuses naming the row.
 """
 
@@ -14,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from improv.capture.setups import load_setups, parse_player_spec, save_setup
+from tests.rig.jackrig import wait_for
 
 pytestmark = [pytest.mark.browser]
 
@@ -40,7 +43,8 @@ def test_the_only_setup_is_there_and_replacing_or_deleting_one_asks(tmp_path, li
         "midi\u0000Digital Piano:midi_out")
     # the piano is not there (no MIDI system here): said beside the row, and Start refuses
     row1 = page.locator(".input-row[data-n='1'] .row-problem")
-    expect(row1).to_contain_text("Input 1 (client): Digital Piano:midi_out is not connected",
+    expect(row1).to_contain_text("Input 1 (client): Digital Piano:midi_out cannot be reached "
+                                 "while the computer's MIDI system is not running",
                                  timeout=15000)
     page.get_by_label("Client", exact=True).fill("C07")
     page.get_by_label("New client").check()
@@ -180,5 +184,7 @@ def test_a_drum_kit_is_ticked_on_its_row_and_kept_with_the_setup(tmp_path, live_
     tick.check()
     page.get_by_role("button", name="Save setup").click()
     page.get_by_role("button", name="Replace it").click()
-    expect(page.locator("#status")).to_have_text("Setup Drums saved")
+    # the status line says "Setup Drums saved" from the first save already: wait for the file
+    wait_for(lambda: "percussion" in load_setups(store_path)["Drums"], timeout=10,
+             what="the second save")
     assert load_setups(store_path)["Drums"]["percussion"] == [kit.spec]
