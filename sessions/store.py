@@ -155,13 +155,15 @@ class Store:
 
     def check_layout(self) -> None:
         """Raise :class:`StoreError` if a folder improv writes, renames or deletes in
-        (``sessions/``, ``tmp/``, ``clients/`` and a client's folder) is a symbolic link or
-        not a folder, or the catalog is a link or not a file; checked without following
-        links when the store is opened and again before a session is added or deleted."""
+        (``sessions/``, ``tmp/``, ``locks/``, ``clients/`` and a client's folder) is a
+        symbolic link or not a folder, or the catalog is a link or not a file; checked
+        without following links when the store is opened and again before a session is
+        added or deleted."""
         from sessions.goals import CLIENTS_DIR
 
         store_folder(self.sessions_dir)
         store_folder(self.tmp_dir)
+        store_folder(self.root / "locks")  # the inputs being recorded (improv.capture.inputlock)
         clients = self.root / CLIENTS_DIR
         if store_folder(clients):
             with contextlib.suppress(OSError):  # unreadable: said where the goals are read
