@@ -51,8 +51,8 @@ FIELDS = ("title", "client")
 PERCUSSION = "percussion"
 #: The field of a player's name (renaming a player).
 PLAYER = "player"
-#: Longest title [characters].
-MAX_TITLE = 200
+#: Longest title [characters] (the import's, :data:`sessions.manifest.MAX_TITLE`).
+MAX_TITLE = mf.MAX_TITLE
 
 
 def read_revisions(folder: Path) -> list[dict[str, Any]]:
@@ -170,22 +170,20 @@ def _rename_problems(renames: list[dict[str, Any]], names: dict[str, str],
 
 def check_value(field: str, value: str | None) -> str | None:
     """The value a correction of ``field`` (``title``, ``client``) stores: a checked client
-    code, a title with its spaces joined (None: no title).
+    code, a title checked as an import checks it (:func:`sessions.manifest.check_title`: one
+    line without control characters, its outer spaces removed; None: no title).
 
     Raises
     ------
     InvalidArgumentError, SessionFormatError
-        A bad client code, a title that is too long.
+        A bad client code; a title that holds a newline, a tab or another control character,
+        or is too long.
     """
     if field == "client":
         return mf.check_code(value, what="client")
-    if value is None or not str(value).strip():
+    if value is None:
         return None
-    value = mf.check_title(" ".join(str(value).split()))  # no bell or escape either
-    if len(value) > MAX_TITLE:
-        raise InvalidArgumentError(f"title must be at most {MAX_TITLE} characters, got "
-                                   f"{len(value)}", parameter="title")
-    return value
+    return mf.check_title(str(value))  # the import's rule: a newline is refused, not joined
 
 
 def correct_session(store, session_id: str, *, by: str | None = None,

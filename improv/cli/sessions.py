@@ -338,10 +338,21 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
                 click.echo(f"  - {p}")
 
     emit(reports, as_json=as_json, human=human)
-    bad = [r for r in reports if not r["ok"]]
-    if bad:
-        raise click.ClickException(
-            f"{len(bad)} of {counted(len(reports), 'session')} failed verification")
+    if any(not r["ok"] for r in reports):
+        raise click.ClickException(f"{_failed_words(reports[:len(ids)], reports[len(ids):])} "
+                                   "failed verification")
+
+
+def _failed_words(sessions: list[dict], goals: list[dict]) -> str:
+    """What failed, sessions and goal logs counted apart: ``1 of 4 sessions``, ``the goals
+    of 1 of 2 clients``, or both joined by "and"."""
+    parts = []
+    for reports, words in ((sessions, lambda bad, n: f"{bad} of {counted(n, 'session')}"),
+                           (goals, lambda bad, n: f"the goals of {bad} of {counted(n, 'client')}")):
+        bad = sum(not r["ok"] for r in reports)
+        if bad:
+            parts.append(words(bad, len(reports)))
+    return " and ".join(parts)
 
 
 @sessions.command()

@@ -93,7 +93,11 @@ def test_a_title_correction_with_a_bell_is_refused(store, tmp_path):
 
     with pytest.raises(InvalidArgumentError, match="U\\+0007"):
         check_value("title", "new\x07")
-    assert check_value("title", "two\nlines") == "two lines"  # spaces joined, as before
+    # one rule with the import (re-check N9): a newline or tab is refused, not joined
+    for bad, name in (("two\nlines", "U\\+000A"), ("tab\there", "U\\+0009")):
+        with pytest.raises(InvalidArgumentError, match=name):
+            check_value("title", bad)
+    assert check_value("title", "  two  spaces ") == "two  spaces"  # as an import stores it
 
 
 def test_the_cli_refuses_a_title_with_a_newline(run_cli, tmp_path, store_path):
@@ -101,6 +105,21 @@ def test_the_cli_refuses_a_title_with_a_newline(run_cli, tmp_path, store_path):
     r = run_cli("sessions", "import", "--client", "C07", "--title", "a\nb\x07", mid)
     assert r.exit_code == 1
     assert r.stderr.startswith("error: title must be one line") and r.stderr.count("\n") == 1
+
+
+def test_the_cli_refuses_a_title_correction_with_a_newline_as_an_import_does(
+        run_cli, tmp_path, store_path):
+    from sessions.store import Store
+
+    mid = write_midi(tmp_path / "a.mid")
+    with Store(store_path) as st:
+        sid = import_files(st, [mid], client="C07", title="two")["id"]
+    before = tree_snapshot(store_path / "sessions")
+    r = run_cli("sessions", "correct", sid, "--title", "a\nb")
+    assert r.exit_code == 1, r.stdout
+    assert r.stderr.startswith("error: title must be one line without control characters, "
+                               "got U+000A") and r.stderr.count("\n") == 1
+    assert tree_snapshot(store_path / "sessions") == before  # no revision, title unchanged
 
 
 # ---- finding 12: at most MAX_PLAYERS players a session ----------------------------------------
