@@ -25,17 +25,29 @@ log = logging.getLogger(__name__)
 
 CATALOG = "catalog.sqlite"
 
+#: The catalog's SQLite ``application_id`` ("IMPV"), in the file's header: set in every catalog
+#: improv makes (since December 2026) and in an older one when it is opened, so that a folder
+#: holding another program's ``catalog.sqlite`` is never taken for a store
+#: (:func:`catalog_kind`).
+APPLICATION_ID = 0x494D5056
+
+#: The files SQLite keeps beside the catalog, by suffix: the write-ahead log and its index
+#: (WAL mode, improv's), and the rollback journal (an older catalog, or one SQLite could
+#: not switch to WAL).
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
 
 def check_catalog_path(path: Path) -> bool:
     """Whether the catalog file ``path`` is there (True for a regular file, False if nothing
-    is there), checked without following links, with its ``-wal`` and ``-shm`` files.
+    is there), checked without following links, with SQLite's files beside it
+    (:data:`SIDE_FILES`: ``-wal``, ``-shm`` and the rollback ``-journal``).
 
     Raises
     ------
     StoreError
-        The catalog (or its ``-wal``/``-shm`` file) is a symbolic link (SQLite would read,
-        write, create and delete files where it points), a folder, or anything else than a
-        regular file; the message says what to move.
+        The catalog (or one of its side files) is a symbolic link (SQLite would read, write,
+        create and delete files where it points), a folder, or anything else than a regular
+        file; the message says what to move.
     """
     import os
     import stat
@@ -45,7 +57,7 @@ def check_catalog_path(path: Path) -> bool:
 
     path = Path(path)
     there = False
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", *SIDE_FILES):
         p = path.with_name(path.name + suffix)
         try:
             st = os.lstat(p)
@@ -62,6 +74,65 @@ def check_catalog_path(path: Path) -> bool:
                          "the store (or rename it); improv builds the catalog again from the "
                          "session folders")
     return there
+
+def catalog_kind(path: Path) -> str:
+    """Whose database the file ``path`` is, read without writing anything (not even SQLite's
+    side files).
+
+    Returns
+    -------
+    str
+        ``"improv"``: its header carries :data:`APPLICATION_ID`, or (an older catalog) its
+        ``migrations`` table names improv's first migration; ``"other"``: an SQLite
+        database with another application ID or other tables only (another program's);
+        ``"unknown"``: no regular file, empty, unreadable, not an SQLite database or one
+        without tables (a damaged catalog, or one whose tables are still in its write-ahead
+        log: improv's, if the folder holds nothing else).
+    """
+    import os
+    import stat
+    from urllib.parse import quote
+
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size < 100:
+            return "unknown"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        try:
+            header = os.read(fd, 100)
+        finally:
+            os.close(fd)
+    except OSError:
+        return "unknown"
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return "unknown"
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return "improv"
+    if app_id:
+        return "other"
+    # immutable: SQLite neither locks nor writes the file, and makes no -wal/-shm/-journal
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro&immutable=1"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+        try:
+            tables = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            try:  # another program's "migrations" table may have no "name"
+                ours = "migrations" in tables and db.execute(
+                    "SELECT 1 FROM migrations WHERE name = ?", (MIGRATIONS[0][0],)).fetchone()
+            except sqlite3.Error:
+                ours = None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return "unknown"
+    if not tables:
+        return "unknown"
+    return "improv" if ours else "other"
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -146,7 +217,8 @@ class Catalog:
         self.path = Path(path)
         # never through a link, nor at a folder: SQLite would create, chmod and delete
         # files where the link points
-        if not check_catalog_path(self.path) and not readonly:
+        new = not check_catalog_path(self.path) or self.path.stat().st_size == 0
+        if new and not readonly:
             with open_new(self.path, "ab"):  # 0600 from the start; no O_EXCL: others may race
                 pass
         if readonly:
@@ -166,12 +238,22 @@ class Catalog:
         self.db.execute("PRAGMA secure_delete = ON")
         if not readonly:
             with write_errors(self.path):
+                if new:  # in the file's header before the WAL holds anything (catalog_kind)
+                    self._set_application_id()
                 self._set_wal()
                 self._migrate()
+                if not new:  # an older catalog: marked too
+                    self._set_application_id()
                 _owner_only(self.path)
 
     def close(self) -> None:
         self.db.close()
+
+    def _set_application_id(self) -> None:
+        """Mark the catalog as improv's (:data:`APPLICATION_ID`) if it is not yet."""
+        if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.commit()
 
     def _set_wal(self) -> None:
         """Switch to WAL, waiting while another process holds the database.

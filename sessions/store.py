@@ -27,7 +27,13 @@ from typing import Any, Iterable
 from sessions import annotation_log as ann
 from sessions import locks, scratch
 from sessions import manifest as mf
-from sessions.catalog import CATALOG, Catalog, check_catalog_path
+from sessions.catalog import (
+    CATALOG,
+    SIDE_FILES,
+    Catalog,
+    catalog_kind,
+    check_catalog_path,
+)
 from sessions.errors import (
     SESSION_FAULTS,
     InvalidArgumentError,
@@ -78,16 +84,25 @@ def _check_is_store(root: Path) -> None:
     """Refuse an existing folder that is not empty and not a store: improv would add its
     folders beside the user's files and make the folder owner-only.
 
-    A store holds ``catalog.sqlite``, or (its catalog removed, to be rebuilt) only what
-    improv makes in a store (:data:`STORE_NAMES`, the catalog's own files, the temporary
-    files of a write); an empty folder becomes a new store.
+    A store holds improv's ``catalog.sqlite`` (or a damaged one beside ``sessions/``), or
+    (its catalog removed, to be rebuilt, or damaged) only what improv makes in a store
+    (:data:`STORE_NAMES`, the catalog's own files, the temporary files of a write); an
+    empty folder becomes a new store.  A
+    ``catalog.sqlite`` that is another program's database (:func:`catalog_kind`) is refused
+    before anything is changed: improv would add its tables to it.
     """
     try:
         names = os.listdir(root)
     except OSError:  # unreadable: said when the store is used, as before
         return
     if CATALOG in names:
-        return
+        kind = catalog_kind(root / CATALOG)
+        if kind == "improv" or (kind == "unknown" and "sessions" in names):
+            return  # improv's, or a damaged one beside the session folders: rebuilt
+        if kind == "other":
+            raise StoreError(f"{root} is not an improv store: its {CATALOG} is another "
+                             "program's database, which improv leaves alone: give an empty "
+                             "or new folder", parameter="root")
     others = [n for n in names if n not in STORE_NAMES and not n.startswith(CATALOG)
               and not (n.startswith(".") and n.endswith(".tmp"))]
     if others:
@@ -590,7 +605,8 @@ class Store:
         return {**result, "damaged_kept_as": None}
 
     def _set_catalog_aside(self, exc: Exception) -> str:
-        """Rename a damaged catalog (and its WAL files) out of the way; returns the new name."""
+        """Rename a damaged catalog (and its WAL or journal files) out of the way; returns the
+        new name."""
         if self._catalog is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._catalog.close()
@@ -599,7 +615,7 @@ class Store:
         name = f"{CATALOG}.damaged-{stamp}"
         log.warning("catalog %s is damaged (%s); keeping it as %s and rebuilding",
                     self.root / CATALOG, exc, name)
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", *SIDE_FILES):
             src = self.root / (CATALOG + suffix)
             if src.exists():
                 os.replace(src, self.root / (name + suffix))
