@@ -518,19 +518,33 @@ def compare_segments(store, session_id: str, segments: Sequence[tuple[float, flo
 
 
 def client_csv(result: dict[str, Any]) -> str:
-    """The client table as CSV: one row per session, pseudonymised (client code only)."""
+    """The client table as CSV: one row per session, pseudonymised (client code only), oldest
+    first.
+
+    A session left out of the course (``left_out`` of :func:`compare_client`: it could not be
+    read) has its row too, in its place by start: only ``client``, ``session_id``,
+    ``started_utc`` and ``left_out`` (the sentence of :func:`left_out_notes`, which is empty
+    in the other rows), no values; a table handed on shows that it misses a session.
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = result["columns"]
     w.writerow(["client", "session_id", "started_utc", "days", "duration_s", "annotations",
-                "demo", "analysis_version", *cols])
+                "demo", "analysis_version", "left_out", *cols])
     version = f"{result['analysis_version']}/{result['dialogue_version']}"
+    rows = []
     for s in result["sessions"]:
         # values as stored (repr: the shortest text that reads back as the same float)
-        w.writerow([result["client"], s["id"], s["started_utc"], f"{s['days']:.3f}",
-                    s["duration_s"], s["annotations"], int(bool(s.get("demo"))), version,
-                    *["" if s["values"].get(c) is None else repr(float(s["values"][c]))
-                      for c in cols]])
+        rows.append((s["started_utc"], [
+            result["client"], s["id"], s["started_utc"], f"{s['days']:.3f}", s["duration_s"],
+            s["annotations"], int(bool(s.get("demo"))), version, "",
+            *["" if s["values"].get(c) is None else repr(float(s["values"][c])) for c in cols]]))
+    for g, note in zip(result.get("left_out") or [], left_out_notes(result), strict=True):
+        rows.append((g["started_utc"], [result["client"], g["id"], g["started_utc"],
+                                        *[""] * 5, note, *[""] * len(cols)]))
+    rows.sort(key=lambda r: _parse_utc(r[0]) if r[0] else datetime.min.replace(
+        tzinfo=timezone.utc))
+    w.writerows(row for _, row in rows)
     return buf.getvalue()
 
 
@@ -549,6 +563,9 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         ("demo", "0/1", "1 for a generated demo session (not a client's playing)"),
         ("analysis_version", "", "improv analysis version / dialogue version of every value "
                                  "(default window 6 s, hop 1 s)"),
+        ("left_out", "", "empty: the row holds the session's values; otherwise why the session "
+                         "could not be read and is left out (its row has no values; see "
+                         "'improv sessions verify')"),
     ]
     for row in fixed:
         w.writerow(row)

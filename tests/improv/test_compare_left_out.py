@@ -5,6 +5,8 @@ with the reason; the others are compared, and the command exits 1."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timezone
 
 import pytest
@@ -70,8 +72,31 @@ def test_cli_compare_and_csv_show_the_others_warn_and_exit_1(run_cli, store, cou
     assert "Traceback" not in r.stderr and "error:" not in r.stderr
     r = run_cli("compare", "--client", "C07", "--csv")
     assert r.exit_code == 1
-    rows = r.stdout.splitlines()[1:]
-    assert [row.split(",")[1] for row in rows] == [course[0], course[2], course[3]]
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    # the left-out session has its row, in its place, saying why it has no values
+    assert [row["session_id"] for row in rows] == course
+    assert [bool(row["left_out"]) for row in rows] == [False, True, False, False]
+
+
+def test_the_client_csv_names_a_left_out_session_in_its_row(store, course):
+    """Re-check N6: a CSV handed on from the client page shows the session it misses."""
+    from improv.reports.compare import client_csv, compare_client, data_dictionary_csv
+
+    _damage_manifest(store, course[1])
+    r = compare_client(store, client="C07")
+    text = client_csv(r)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["session_id"] for row in rows] == course
+    gone = rows[1]
+    assert gone["left_out"].startswith("Session 2 (Nov 9) could not be read and is left out: ")
+    assert "session.json is not valid JSON" in gone["left_out"]
+    assert gone["client"] == "C07" and gone["started_utc"].startswith("2026-11-09")
+    values = list(r["columns"])
+    assert values and all(gone[c] == "" for c in [*values, "days", "duration_s", "demo"])
+    assert all(row["left_out"] == "" and row[values[0]] != "" for row in rows if row is not gone)
+    assert str(store.root) not in text
+    meaning = {row[0]: row[2] for row in csv.reader(io.StringIO(data_dictionary_csv(r)))}
+    assert meaning["left_out"].startswith("empty: the row holds the session's values")
 
 
 def test_cli_report_names_the_left_out_session_in_the_report(run_cli, store, course, tmp_path):
