@@ -4,11 +4,12 @@ The export (a zip file or a folder) is checked whole before the store changes: i
 folder is the session ID, ``SHA256SUMS`` lists every file and every file matches it
 (:mod:`sessions.packed`), and the unpacked session verifies as a stored one does
 (:func:`sessions.verify.verify_folder`: its manifest, the checksums it gives, the event log,
-annotations, revisions, MIDI and audio). It is unpacked into a claimed scratch folder
-``tmp/restore-<id>/`` and renamed into ``sessions/`` only then, and indexed
-(:meth:`sessions.store.Store.commit_folder`), as an import is; a refused or interrupted
-restore leaves the store exactly as it was. A session whose ID is in the store already is
-refused: the one there may hold newer annotations or notes.
+annotations, revisions, MIDI and audio), and has at most
+:data:`sessions.manifest.MAX_PLAYERS` players, as an import of recordings. It is unpacked
+into a claimed scratch folder ``tmp/restore-<id>/`` and renamed into ``sessions/`` only
+then, and indexed (:meth:`sessions.store.Store.commit_folder`), as an import is; a refused
+or interrupted restore leaves the store exactly as it was. A session whose ID is in the
+store already is refused: the one there may hold newer annotations or notes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sessions.errors import SessionFormatError, StoreError
 from sessions.fsutil import read_json
 from sessions.packed import check_space, is_packed, open_packed, read_sums, unpack
 
-__all__ = ["is_export", "restore_session"]
+__all__ = ["is_export", "player_count_problem", "restore_session"]
 
 
 def is_export(path: Path) -> bool:
@@ -100,7 +101,30 @@ def _first_problem(folder: Path) -> str | None:
     if report["problems"]:
         more = len(report["problems"]) - 1
         return report["problems"][0] + (f" (and {more} more)" if more else "")
-    if read_json(folder / mf.MANIFEST).get("status") == "recording":  # it would stay so
+    manifest = read_json(folder / mf.MANIFEST)
+    if manifest.get("status") == "recording":  # it would stay so
         return ("its session.json says it is still being recorded, but an export holds a "
                 "finished session: export it again from the store it was recorded in")
-    return None
+    return player_count_problem(manifest)
+
+
+def player_count_problem(manifest: dict[str, Any]) -> str | None:
+    """Why a session from elsewhere has too many players to be taken in, or None.
+
+    An import of recordings refuses more than :data:`sessions.manifest.MAX_PLAYERS` players
+    (:func:`sessions.manifest.check_player_count`); a session export (or a backup) holding
+    more must not bring in what an import refuses: the analysis of the pairs of players
+    would run for a very long time.
+
+    Parameters
+    ----------
+    manifest : dict
+        The session's validated ``session.json``.
+    """
+    names = [p["name"] for p in manifest["players"]]
+    if len(names) <= mf.MAX_PLAYERS:
+        return None
+    shown = ", ".join(names[:3])
+    return (f"it has {len(names)} players ({shown}, ...), and a session may have at most "
+            f"{mf.MAX_PLAYERS}: import the recordings themselves with 'improv sessions "
+            "import', giving the parts you need to players (--player NAME=FILE:N)")

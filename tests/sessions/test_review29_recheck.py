@@ -138,3 +138,54 @@ def test_a_catalog_journal_link_or_folder_is_named_with_the_fix(run_cli, store, 
     r = run_cli("sessions", "list", "--json")  # removed as said: the store works again
     assert r.exit_code == 0 and [row["id"] for row in r.json()] == [world["sid"]]
 
+
+
+# -- N4: the player limit of a session export --------------------------------------------
+
+def _spread_players(folder: Path, n: int) -> None:
+    """Give the MIDI events of a MIDI-only session to ``n`` players (one port each), its
+    checksum updated, as a hand-made export would (review 29 recheck, mk300.py)."""
+    import json
+
+    m = json.loads((folder / "session.json").read_text())
+    lines = (folder / "midi.tsv").read_text().splitlines()
+    out = [lines[0]]
+    for i, line in enumerate(lines[1:]):
+        p = line.split("\t")
+        p[1], p[2] = f"p{i % n}", f"port{i % n}"
+        out.append("\t".join(p))
+    (folder / "midi.tsv").write_text("\n".join(out) + "\n")
+    m["players"] = [{"name": f"p{i}"} for i in range(n)]
+    m["midi"]["ports"] = [{"name": f"port{i}", "player": f"p{i}"} for i in range(n)]
+    m["checksums"]["midi.tsv"] = hashlib.sha256((folder / "midi.tsv").read_bytes()).hexdigest()
+    (folder / "session.json").write_text(json.dumps(m, indent=1))
+
+
+@pytest.mark.parametrize("n", [16, 17, 300])
+def test_an_export_with_more_players_than_a_session_may_have_is_refused(store, tmp_path, n):
+    from sessions.errors import SessionFormatError
+    from sessions.export import export_session
+    from sessions.importer import import_files
+    from sessions.restore import restore_session
+    from tests.sessions.helpers import tree_snapshot, write_midi
+
+    with Store(tmp_path / "other") as other:
+        notes = [(0.1 * i, 0, 60 + i % 12, 80) for i in range(2 * n)]
+        mid = write_midi(tmp_path / "many.mid", tracks={"keys": notes})
+        sid = import_files(other, [mid], client="C07")["id"]
+        _spread_players(other.folder(sid), n)
+        export = export_session(other.folder(sid), tmp_path / "many.zip")
+    store.catalog  # noqa: B018 (made before the snapshot)
+    before = tree_snapshot(store.root)
+    if n <= 16:
+        restored = restore_session(store, export)
+        assert len(restored["players"]) == n
+        return
+    with pytest.raises(SessionFormatError) as info:
+        restore_session(store, export)
+    assert str(info.value) == (
+        f"many.zip: session {sid}: it has {n} players (p0, p1, p2, ...), and a session may "
+        "have at most 16: import the recordings themselves with 'improv sessions import', "
+        "giving the parts you need to players (--player NAME=FILE:N); nothing was imported")
+    assert tree_snapshot(store.root) == before
+    assert list((store.root / "tmp").iterdir()) == []
