@@ -187,6 +187,46 @@ class Store:
                         store_folder(Path(entry.path))  # raises
         check_catalog_path(self.root / CATALOG)
 
+    def discard_if_new(self) -> bool:
+        """Remove the store this object made (:attr:`created`) if it still holds nothing: a
+        refused import into a new store leaves no empty store behind.
+
+        Only what opening a new store makes is removed (the catalog and its side files, the
+        empty ``sessions/``, ``tmp/`` and ``locks/`` folders, the store folder itself); a
+        store that holds anything else, or that this object did not make, is left as it is.
+
+        Returns
+        -------
+        bool
+            True if the store folder was removed.
+        """
+        if not self.created:
+            return False
+        self.close()
+        files = {CATALOG + suffix for suffix in ("", *SIDE_FILES)}
+        folders = {"sessions", "tmp", "locks"}
+        try:
+            names = set(os.listdir(self.root))
+            if not names <= files | folders:
+                return False
+            for name in names & folders:
+                if not store_folder(self.root / name) or os.listdir(self.root / name):
+                    return False
+            for name in names & files:
+                if not stat.S_ISREG(os.lstat(self.root / name).st_mode):
+                    return False
+            for name in names:
+                if name in folders:
+                    os.rmdir(self.root / name)
+                else:
+                    os.unlink(self.root / name)
+            os.rmdir(self.root)
+        except (OSError, StoreError) as exc:  # a file came in meanwhile: the store stays
+            log.debug("the new store %s was not removed: %s", self.root, exc)
+            return False
+        self.created = False
+        return True
+
     def _owner_only(self) -> None:
         """Close a store folder made beforehand with a wider mode (``mkdir`` under umask 022
         gives 0755: anyone could list the session IDs) to 0700, as improv makes its own."""

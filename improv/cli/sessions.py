@@ -3,6 +3,7 @@ percussion, reindex."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -204,7 +205,6 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
     """Import MIDI and audio files recorded together as one session, or restore a session
     export (a .zip file or folder from 'improv sessions export', checked against its
     SHA256SUMS)."""
-    from sessions.importer import import_files
     from sessions.restore import is_export
 
     if len(files) == 1 and is_export(files[0]):
@@ -218,7 +218,8 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
                 f"{files[0].name} is a session export: it comes back as it was exported, "
                 f"without {' or '.join(given)} (correct it afterwards with 'improv sessions "
                 "correct')")
-        _restore_export(app, files[0], as_json=as_json)
+        with _new_store_kept_if_used(app):
+            _restore_export(app, files[0], as_json=as_json)
         return
 
     when = None
@@ -240,11 +241,15 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
                                  f"2026-11-02T10:00+01:00, got {started!r}") from None
         if when.tzinfo is None:
             raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
-    manifest = import_files(
-        app.store, files, client=client, therapist=therapist, players=players,
-        leave_out=leave_out, offset=_parse_offsets(offsets), title=title, started=when,
-        percussion=percussion,
-    )
+    offset = _parse_offsets(offsets)
+    with _new_store_kept_if_used(app):
+        from sessions.importer import import_files
+
+        manifest = import_files(
+            app.store, files, client=client, therapist=therapist, players=players,
+            leave_out=leave_out, offset=offset, title=title, started=when,
+            percussion=percussion,
+        )
     for w in manifest.get("warnings", []):
         info(f"warning: {w}")
     if not manifest.get("client"):
@@ -264,6 +269,22 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
         f"{format_duration(s['duration_s'])}"
         + "".join(f"; {k['name']} ({k['player']}) is a drum kit" for k in s["percussion"])
     ))
+
+
+@contextlib.contextmanager
+def _new_store_kept_if_used(app):
+    """Open the store for an import: a store made for it is said to be made once the import
+    is done, and removed again if the import is refused (no empty store is left behind)."""
+    store = app.open_store(recover=True, say_created=False)
+    try:
+        yield store
+    except BaseException:
+        if store.created:
+            store.discard_if_new()
+            app._store = None
+        raise
+    if store.created:
+        info(f"created a new session store at {store.root.absolute()}")
 
 
 def no_client_warning(session_id: str) -> str:

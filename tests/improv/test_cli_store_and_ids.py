@@ -187,7 +187,7 @@ def test_store_after_a_command_that_makes_one_still_says_so(run_cli, tmp_path):
     a = write_midi(tmp_path / "c.mid")
     r = run_cli("sessions", "import", a, "--client", "C07", "--store", tmp_path / "new")
     assert r.exit_code == 0, r.stderr
-    assert f"created a new, empty session store at {tmp_path / 'new'}" in r.stderr
+    assert f"created a new session store at {tmp_path / 'new'}\n" in r.stderr
     missing = run_cli("sessions", "list", "--store", tmp_path / "typo")
     assert missing.exit_code == 1 and "no session store at" in missing.stderr
     assert not (tmp_path / "typo").exists()
@@ -209,3 +209,53 @@ def test_a_library_warning_is_one_line_in_the_cli_convention(run_cli, tmp_path):
     debug = run_cli("--debug", "--store", folder, "sessions", "list")  # with its logger
     assert debug.exit_code == 0
     assert "WARNING sessions.store: store folder" in debug.stderr, debug.stderr
+
+
+def test_a_refused_import_into_a_new_store_leaves_no_store_behind(run_cli, tmp_path):
+    """Review 29 recheck, N9: the store made for an import that is refused is removed again
+    (it held nothing), and no line says it was made."""
+    bad = tmp_path / "notes.mid"
+    bad.write_bytes(b"not a MIDI file")
+    new = tmp_path / "new"
+    r = run_cli("sessions", "import", bad, "--client", "C07", "--store", new)
+    assert r.exit_code == 1 and r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
+    assert "created a new" not in r.stderr
+    assert not new.exists()
+    good = run_cli("sessions", "export", "--help")  # the command line goes on working
+    assert good.exit_code == 0
+
+
+def test_a_refused_export_restore_into_a_new_store_leaves_no_store_behind(run_cli, tmp_path):
+    from sessions.export import export_session
+    from sessions.store import Store
+    from tests.sessions.helpers import import_room_duet
+
+    with Store(tmp_path / "other") as other:
+        sid = import_room_duet(other, tmp_path)
+        export = export_session(other.folder(sid), tmp_path / "s.zip")
+    damaged = tmp_path / "damaged.zip"
+    import zipfile
+
+    with zipfile.ZipFile(export) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith("midi.tsv"):
+                data = data[:-10] + b"9999999999"  # changed: its checksum no longer matches
+            dst.writestr(item, data)
+    new = tmp_path / "new"
+    r = run_cli("sessions", "import", damaged, "--store", new)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert not new.exists()
+    r = run_cli("sessions", "import", export, "--store", new)  # accepted: the store is made
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == f"created a new session store at {new}\n"
+    assert (new / "sessions" / sid).is_dir()
+
+
+def test_a_refused_import_into_an_existing_store_leaves_it_there(run_cli, store_path,
+                                                                 tmp_path):
+    bad = tmp_path / "notes.mid"
+    bad.write_bytes(b"not a MIDI file")
+    r = run_cli("sessions", "import", bad, "--client", "C07")
+    assert r.exit_code == 1
+    assert (store_path / "sessions").is_dir()  # the folder was there before: a store now
