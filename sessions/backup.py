@@ -145,6 +145,57 @@ def _file_reason(exc: BaseException, folder: Path) -> str:
     return _fault_words(exc, folder)
 
 
+def _catalogued(store) -> list[str]:
+    """The session IDs the store's catalog lists (none if it cannot be read: the folders are
+    what a backup holds, the catalog only says which of them should be there)."""
+    import sqlite3
+
+    try:
+        return sorted(sid for sid in store.catalog.session_ids() if mf.valid_session_id(sid))
+    except (sqlite3.Error, StoreError, OSError) as exc:
+        log.debug("the catalog could not be read for the backup: %s", exc)
+        return []
+
+
+def plain_problem(text: str, root: Path) -> str:
+    """A problem found in a session folder or a copy of one, said without the folder's path
+    (relative to ``root``) and without advice meant for a store ("restore it from a
+    backup")."""
+    return text.replace(f"{root}{os.sep}", "").replace(
+        "; the file is damaged: restore it from a backup", "; the file is damaged")
+
+
+def session_problem(folder: Path, *, digests: dict[str, str] | None = None,
+                    named: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """Why a session folder (of the store, or unpacked from a backup) would not be restored
+    from a backup, in one line, or None: it was being recorded, or it does not verify
+    (:func:`sessions.verify.verify_folder`, as ``improv sessions verify`` says).
+
+    Parameters
+    ----------
+    folder : Path
+    digests : dict of str to str, optional
+        SHA-256 of files already read (``verify_folder``'s ``digests``).
+    named : set of str
+        Files of the session (paths in it) already named otherwise, e.g. left out of a
+        backup: problems of these (or of files under them) are not counted again.
+    """
+    from sessions.verify import verify_folder
+
+    if (folder / mf.RECORDING_FLAG).exists():
+        return "it was backed up while being recorded"
+    problems = []
+    for line in verify_folder(folder, digests=digests)["problems"]:
+        line = plain_problem(line, folder)
+        head = line.split(":", 1)[0]
+        if not any(head == n or head.startswith(f"{n}/") for n in named):
+            problems.append(line)
+    if not problems:
+        return None
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more)" if more else "")
+
+
 def store_files(store) -> dict[str, Any]:
     """What a backup of ``store`` would hold, and what it leaves out.
 
@@ -159,7 +210,12 @@ def store_files(store) -> dict[str, Any]:
         damaged ``dataset-key``, a client folder that is a link).
     """
     sessions, busy, unreadable = [], [], []
-    for sid in sorted(store.session_ids() + store.linked_ids()):  # links: named, not read
+    present = store.session_ids() + store.linked_ids()
+    for sid in sorted(set(_catalogued(store)) - set(present)):  # the catalog lists it
+        what = ("is not a folder" if os.path.lexists(store.folder(sid))
+                else "is missing")
+        unreadable.append([sid, f"the catalog lists it, but its folder sessions/{sid} {what}"])
+    for sid in sorted(present):  # links: named, not read
         folder = store.folder(sid)
         try:
             if folder.is_symlink():
@@ -294,7 +350,7 @@ class _Sink:
                 fsync_dir(folder)
             fsync_dir(self.partial)
         with write_errors(self.to):
-            if self.to.exists():
+            if os.path.lexists(self.to):  # made meanwhile (a link too: never replaced)
                 raise StoreError(f"{self.to} exists already; choose another name")
             os.rename(self.partial, self.to)
         fsync_dir(self.to.parent)
@@ -433,6 +489,11 @@ def session_entries(folder: Path) -> tuple[list[Path], list[list[str]]]:
 
 
 def _check_target(store, to: Path) -> None:
+    if to.is_symlink():
+        where = "a place that does not exist" if not to.exists() else "another place"
+        raise StoreError(f"{to} is a symbolic link (to {where}): a backup goes into a new "
+                         "folder or .zip file and never through a link; choose another name "
+                         "(or remove the link)", parameter="to")
     if to.exists():
         raise StoreError(f"{to} exists already: a backup goes into a new folder or .zip file "
                          "(nothing there is overwritten)", parameter="to")
@@ -576,6 +637,7 @@ def _copy_session(folder: Path, prefix: str, sink: _Sink, *, damaged: list, as_i
                 recorded = {}
                 as_is.append([sid, _fault_words(exc, folder)])
             files, omitted = session_entries(folder)
+            copied: dict[str, str] = {}
             for p in files:
                 rel = p.relative_to(folder).as_posix()
                 if rel == mf.ANNOTATIONS and isinstance(annotations_held, str):
@@ -591,9 +653,17 @@ def _copy_session(folder: Path, prefix: str, sink: _Sink, *, damaged: list, as_i
                     omitted.append([rel, _file_reason(exc, folder)])
                     continue
                 with src:
-                    digest = sink.copy(f"{prefix}/{rel}", src)
+                    digest = copied[rel] = sink.copy(f"{prefix}/{rel}", src)
                 if rel in recorded and recorded[rel] != digest:
                     damaged.append([sid, rel])
+            if not any(s == sid for s, _why in as_is):  # as a check and a restore verify it
+                named = {rel for rel, _why in omitted} | {
+                    rel for s, rel in damaged if s == sid}
+                if not annotations_held:  # not copied (none, or made after the locks)
+                    named.add(mf.ANNOTATIONS)
+                why = session_problem(folder, digests=copied, named=named)
+                if why:
+                    as_is.append([sid, why])
             left_out.extend([f"{prefix}/{rel}", why] for rel, why in omitted)
     except FileNotFoundError:  # deleted while the backup ran
         return "deleted while the backup ran"

@@ -25,6 +25,8 @@ from sessions.backup import (
     VERSION,
     json_problem,
     key_problem,
+    plain_problem,
+    session_problem,
     valid_code,
 )
 from sessions.errors import SessionFormatError, StoreError
@@ -81,7 +83,8 @@ def check_backup(path: Path) -> dict[str, Any]:
         ``ok`` (whole: no problem, nothing damaged and nothing left out when it was made),
         ``problems`` (files of the backup that do not match their checksums, and what
         ``BACKUP.json`` names that is not there; one line each), ``damaged`` (``[id, why]``:
-        sessions that do not verify, which a restore sets aside), ``damaged_files``
+        sessions that do not verify, or that ``BACKUP.json`` says were damaged in the store
+        when it was made; a restore sets them aside), ``damaged_files``
         (``[file, why]``: a goal log, setups, vocabulary or key that a restore sets aside),
         ``left_out`` (one line each: what ``BACKUP.json`` says was not backed up, e.g. a
         session being recorded then), ``sessions``, ``clients`` (counts of what it holds),
@@ -89,7 +92,7 @@ def check_backup(path: Path) -> dict[str, Any]:
     """
     import io
 
-    with open_packed(path) as packed:
+    with open_packed(path, backup=True) as packed:
         about = _about(packed)
         problems: list[str] = []
         try:
@@ -114,16 +117,9 @@ def check_backup(path: Path) -> dict[str, Any]:
         problems += _about_problems(about, sums)
         if any(_layout_problem(rel) for rel in sums):
             return _checked(about, packed, sums, problems, [], [])
-        damaged = _unverified(packed, sums)
+        damaged = _unverified(packed, sums, about)
         damaged_files = _checked_store_files(packed, sums, mismatched)
         return _checked(about, packed, sums, problems, damaged, damaged_files)
-
-
-def _plain(text: str, root: Path) -> str:
-    """A problem found in an unpacked copy, said without the copy's temporary path (relative
-    to ``root``) and without advice meant for a store ("restore it from a backup")."""
-    return text.replace(f"{root}{os.sep}", "").replace(
-        "; the file is damaged: restore it from a backup", "; the file is damaged")
 
 
 def _store_level(sums: dict[str, str], leave: set[str] = frozenset()) -> list[str]:
@@ -143,7 +139,7 @@ def _store_file_problems(root: Path, rels: list[str]) -> list[list[str]]:
         path = root / rel
         if rel.startswith(f"{CLIENTS_DIR}/"):
             problems = verify_log(path)
-            why = _plain(problems[0], root) if problems else None
+            why = plain_problem(problems[0], root) if problems else None
         elif rel == DATASET_KEY:
             why = key_problem(path)
         else:
@@ -223,22 +219,34 @@ def _by_session(sums: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def _session_problem(folder: Path) -> str | None:
     """Why an unpacked session of a backup is not restored, or None (one line)."""
-    from sessions.verify import verify_folder
-
-    if (folder / mf.RECORDING_FLAG).exists():
-        return "it was backed up while being recorded"
-    problems = verify_folder(folder)["problems"]
-    if not problems:
-        return None
-    more = len(problems) - 1
-    return _plain(problems[0], folder) + (f" (and {more} more)" if more else "")
+    return session_problem(folder)
 
 
-def _unverified(packed, sums: dict[str, str]) -> list[list[str]]:
-    """``[id, why]`` of each session of a backup that does not verify."""
+def marked_damaged(about: dict, held: set[str]) -> dict[str, str]:
+    """The sessions ``BACKUP.json`` says were damaged in the store when the backup was made
+    (copied as they were: ``copied_as_is``, and files that did not match their checksum:
+    ``damaged``), of those in ``held``: ID → why, one line. A check names them and a restore
+    sets them aside (as the backup said it would): with what is wrong in their copy, or with
+    this reason if their copy verifies."""
+    out: dict[str, str] = {}
+    for key in ("copied_as_is", "damaged"):
+        for item in _listed(about, key):
+            if not (isinstance(item, list) and len(item) == 2 and item[0] in held):
+                continue
+            sid, what = item[0], _printable(item[1])
+            out.setdefault(sid, f"damaged in the store when the backup was made ({what})"
+                           if key == "copied_as_is" else
+                           f"{what} did not match its checksum when the backup was made")
+    return out
+
+
+def _unverified(packed, sums: dict[str, str], about: dict) -> list[list[str]]:
+    """``[id, why]`` of each session of a backup that does not verify, or that the backup
+    marked damaged when it was made (:func:`marked_damaged`)."""
     import tempfile
 
     out = []
+    marked = marked_damaged(about, set(_by_session(sums)))
     for sid, own in _by_session(sums).items():
         if packed.folder is not None:
             why = _session_problem(packed.folder / "sessions" / sid)
@@ -246,6 +254,7 @@ def _unverified(packed, sums: dict[str, str]) -> list[list[str]]:
             with tempfile.TemporaryDirectory(prefix="improv-check-") as tmp:
                 unpack(packed, Path(tmp), own, damaged=[])
                 why = _session_problem(Path(tmp) / "sessions" / sid)
+        why = why or marked.get(sid)
         if why:
             out.append([sid, why])
     return out
@@ -315,7 +324,7 @@ def restore_store(store, path: Path) -> dict[str, Any]:
         raise StoreError(
             f"the store {store.root} is not empty (it holds {', '.join(full)}): a backup is "
             "restored only into an empty store; choose a new store folder for it")
-    with open_packed(path) as packed:
+    with open_packed(path, backup=True) as packed:
         about = _about(packed)
         check_space(packed, store.tmp_dir)
         sums = read_sums(packed, backup=True)
@@ -327,7 +336,8 @@ def restore_store(store, path: Path) -> dict[str, Any]:
             staged = claim.path
             mismatched: list[str] = []
             unpack(packed, staged, sums, damaged=mismatched)
-            set_aside = _damaged_sessions(staged, mismatched)
+            set_aside = _damaged_sessions(staged, mismatched,
+                                          marked_damaged(about, set(_by_session(sums))))
             left_out = [[rel, f"does not match its checksum in {SUMS} (damaged in the backup)"]
                         for rel in mismatched if not rel.startswith("sessions/")]
             left_out += _store_file_problems(staged, _store_level(sums, set(mismatched)))
@@ -343,9 +353,11 @@ def restore_store(store, path: Path) -> dict[str, Any]:
             "created_utc": about.get("created_utc"), "indexed": result["indexed"]}
 
 
-def _damaged_sessions(staged: Path, mismatched: list[str]) -> list[list[str]]:
+def _damaged_sessions(staged: Path, mismatched: list[str],
+                      marked: dict[str, str]) -> list[list[str]]:
     """``[id, why]`` of each unpacked session that is not restored: a file of it does not
-    match ``SHA256SUMS`` (damaged in the backup), or it does not verify."""
+    match ``SHA256SUMS`` (damaged in the backup), the backup marked it damaged when it was
+    made (``marked``: ID → why), or it does not verify."""
     out: dict[str, str] = {}
     for rel in mismatched:
         parts = rel.split("/", 2)
@@ -355,7 +367,7 @@ def _damaged_sessions(staged: Path, mismatched: list[str]) -> list[list[str]]:
     sessions_dir = staged / "sessions"
     for folder in sorted(sessions_dir.iterdir()) if sessions_dir.is_dir() else []:
         if folder.name not in out:
-            why = _session_problem(folder)
+            why = _session_problem(folder) or marked.get(folder.name)
             if why:
                 out[folder.name] = why
     return [[sid, out[sid]] for sid in sorted(out)]

@@ -165,8 +165,16 @@ def _folder_root(path: Path) -> Path | None:
     return None
 
 
-def open_packed(path: Path) -> Packed:
+def open_packed(path: Path, *, backup: bool = False) -> Packed:
     """Open a zip file or folder made by ``export`` or ``backup``, refusing anything hostile.
+
+    Parameters
+    ----------
+    path : Path
+    backup : bool
+        A whole-store backup being checked or restored (a refusal says "backup" and
+        "restored", and names a client's goal log in words), not a session export being
+        imported.
 
     Raises
     ------
@@ -188,6 +196,9 @@ def open_packed(path: Path) -> Packed:
                 f"import recordings, give the files in it, e.g. {path.name}/*.mid "
                 f"{path.name}/*.wav)")
         unsafe = unsafe_entries(root, limit=MAX_FILES)
+        if unsafe and backup:
+            raise SessionFormatError(f"{path.name}: {_backup_entry_words(unsafe[0])}: "
+                                     "refused: improv restores nothing from it")
         if unsafe:
             raise SessionFormatError(f"{path.name}: {unsafe[0]}: refused (nothing was "
                                      "imported)")
@@ -214,6 +225,26 @@ def open_packed(path: Path) -> Packed:
         packed.close()
         raise
     return packed
+
+
+def _backup_entry_words(line: str) -> str:
+    """A line of :func:`sessions.safeio.unsafe_entries` (``rel: is a symbolic link (improv
+    opens only regular files in a session folder)``) said of a backup: a client's goal log by
+    the client's code, and what improv takes from a backup.
+
+    >>> _backup_entry_words("clients/C07/goals.jsonl: is a symbolic link (improv opens only "
+    ...                     "regular files in a session folder)")[:60]
+    'the goals of C07 (clients/C07/goals.jsonl): a symbolic link '
+    """
+    rel, _, what = line.partition(": ")
+    what = re.sub(r" \(improv opens only regular files in a session folder\)$", "", what)
+    what = re.sub(r"^is ", "", what)
+    parts = rel.split("/")
+    if len(parts) == 3 and parts[0] == "clients" and parts[2] == "goals.jsonl":
+        rel = f"the goals of {shown(parts[1])} ({shown(rel)})"
+    else:
+        rel = shown(rel)
+    return f"{rel}: {what} (improv takes only regular files from a backup)"
 
 
 def _read_zip(packed: Packed, z: zipfile.ZipFile) -> None:
@@ -330,8 +361,8 @@ def read_sums(packed: Packed, *, backup: bool = False) -> dict[str, str]:
         if _hidden(PurePosixPath(rel)):
             raise SessionFormatError(
                 f"{where}: {SUMS} lists {rel}, a hidden name (one starting with '.'), which "
-                f"improv never writes into an {kind} and never takes from one: refused; "
-                f"nothing was {done}")
+                f"improv never writes into {'a' if backup else 'an'} {kind} and never takes "
+                f"from one: refused; nothing was {done}")
         sums[rel] = m.group(1)
     held = set(packed.files) - {SUMS}
     missing = sorted(set(sums) - held)

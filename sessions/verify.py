@@ -16,7 +16,7 @@ from sessions.safeio import unsafe_entries
 from sessions.session import player_names, renamed_records
 
 
-def verify_folder(folder: Path) -> dict[str, Any]:
+def verify_folder(folder: Path, *, digests: dict[str, str] | None = None) -> dict[str, Any]:
     """Verify one session folder; one that cannot be read at all (permission denied, a fault
     no check foresaw) is a report with that problem, never an exception, so a check of every
     session goes on with the others.
@@ -25,6 +25,15 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     each file's SHA-256 matches the manifest, that the event log, the
     annotations and the Standard MIDI File parse, and that each audio file
     has the sample rate, channels and frame count the manifest says.
+
+    Parameters
+    ----------
+    folder : Path
+        The session folder.
+    digests : dict of str to str, optional
+        SHA-256 (hex) of files of the folder already read, by their path in it
+        (``audio/mic.wav``): a backup that has just copied them while holding the session's
+        locks passes the digests of the bytes it copied, so the audio is not read twice.
 
     Returns
     -------
@@ -35,7 +44,7 @@ def verify_folder(folder: Path) -> dict[str, Any]:
     """
     folder = Path(folder)
     try:
-        return _verify_folder(folder)
+        return _verify_folder(folder, digests or {})
     except SESSION_FAULTS as exc:
         return {"id": folder.name, "ok": False, "problems": [_fault_line(exc, folder)],
                 "checked": 0}
@@ -49,7 +58,7 @@ def _fault_line(exc: BaseException, folder: Path) -> str:
     return fault_text(exc).replace(f"{folder}{os.sep}", "")
 
 
-def _verify_folder(folder: Path) -> dict[str, Any]:
+def _verify_folder(folder: Path, digests: dict[str, str]) -> dict[str, Any]:
     problems: list[str] = []
     checked = 0
     report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}
@@ -85,7 +94,7 @@ def _verify_folder(folder: Path) -> dict[str, Any]:
             problems.append(f"{rel}: missing")
             continue
         checked += 1
-        if sha256_file(path) != digest:
+        if (digests.get(rel) or sha256_file(path)) != digest:
             problems.append(f"{rel}: checksum mismatch (the file changed or is damaged)")
     try:
         events, _ = read_log(folder / mf.MIDI_LOG)

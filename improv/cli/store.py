@@ -193,7 +193,7 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
                 "depends on it)" if rel == "dataset-key" else ""))
     for sid, why in result["copied_as_is"]:
         info(f"warning: session {sid} is damaged ({why}): its files were copied as they are "
-             f"(a restore sets it aside; see 'improv sessions verify {sid}')")
+             f"(a restore sets it aside); 'improv sessions verify {sid}' says what")
     for sid, rel in result["damaged"]:
         info(f"warning: session {sid}: {rel} does not match its checksum; copied as it is "
              f"(see 'improv sessions verify {sid}')")
@@ -251,7 +251,7 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
 
     Everything is checked before the store changes. A damaged session, goal log or other file
     is set aside (it stays in the backup only) and named; the rest is restored and the exit
-    status is 1. Give the new
+    status is 1, as it is for a backup that was not whole when it was made. Give the new
     store with --store before the command: improv --store ~/improv-restored restore BACKUP.zip
     """
     from sessions.backup_restore import restore_store
@@ -285,9 +285,15 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
         if r["left_out"]:
             click.echo(f"{counted(len(r['left_out']), 'damaged file')} not restored: "
                        + ", ".join(rel for rel, _why in r["left_out"]))
+        if r["not_in_backup"]:
+            n = len(r["not_in_backup"])
+            click.echo(f"{counted(n, 'item')} of the store {'was' if n == 1 else 'were'} not "
+                       "in the backup (left out when it was made, named above): this store "
+                       + ("lacks it; an older backup may hold it" if n == 1
+                          else "lacks them; an older backup may hold them"))
 
     emit(result, as_json=as_json, human=human)
-    return 1 if result["set_aside"] or result["left_out"] else 0
+    return 1 if result["set_aside"] or result["left_out"] or result["not_in_backup"] else 0
 
 
 COMMANDS = [info_, backup, restore]

@@ -342,10 +342,18 @@ def _backup_sentence(result: dict[str, Any], check: dict[str, Any]) -> str:
     what = counted(len(result["sessions"]), "session") + (
         f" and the goals of {counted(len(clients), 'client')}" if clients else "")
     words = f"Backed up {what} ({size_words(result['bytes'])}) to {result['path']}"
+    # damage the backup met in the store (said below) is no fault of the backup's copy
+    in_store = ({s for s, _rel in result["damaged"]}
+                | {s for s, _why in result.get("copied_as_is", [])})
+    files_in_store = {rel for rel, _why in result.get("damaged_files", [])}
     found = (check["problems"]
-             or [f"session {s}: {why}" for s, why in check["damaged"]]
-             or [f"{rel}: {why}" for rel, why in check.get("damaged_files", [])])
-    if not found:  # what was left out when it was made is said below
+             or [f"session {s}: {why}" for s, why in check["damaged"] if s not in in_store]
+             or [f"{rel}: {why}" for rel, why in check.get("damaged_files", [])
+                 if rel not in files_in_store])
+    if not found and (in_store or files_in_store):
+        words += ("; checked: it holds what the store holds, but the damage named below is in "
+                  "the store itself, so another backup would copy it again.")
+    elif not found:  # what was left out when it was made is said below
         words += "; checked: every file in it is whole."
     else:
         words += (f", but checking it found a problem ({found[0]}): make another backup, on "
@@ -355,9 +363,10 @@ def _backup_sentence(result: dict[str, Any], check: dict[str, Any]) -> str:
             ": back up again when it is finished." if why == "being recorded now" else ".")
     for sid, rel in result["damaged"]:
         words += (f" Session {sid}: {rel} had changed since it was recorded; it was copied "
-                  "as it is.")
+                  f"as it is ('improv sessions verify {sid}' says what is wrong).")
     for sid, why in result.get("copied_as_is", []):
-        words += f" Session {sid} is damaged ({why}); its files were copied as they are."
+        words += (f" Session {sid} is damaged ({why}); its files were copied as they are "
+                  f"('improv sessions verify {sid}' says what is wrong).")
     for rel, why in result.get("damaged_files", []):
         words += f" {_item_words(rel)} damaged ({why}); copied as it is."
     for name, why in result["left_out"]:
