@@ -21,9 +21,12 @@ the next backup to the same name.
 Nothing the store holds is left out silently, and one unreadable item never stops the backup
 of the rest: a session being recorded, a session folder that cannot be read (permissions) or
 is a link, and a file of a session or a goal log that is a link or cannot be read are left
-out and named (in the result and in ``BACKUP.json``); a session whose ``session.json`` is
-damaged, a file that no longer matches its checksum and a damaged goal log are copied as they
-are and named as damaged. Such a backup is not whole (``whole`` is False, ``improv backup``
+out and named (in the result and in ``BACKUP.json``), as is a session the catalog lists whose
+folder is missing or a file; each session is checked as ``backup --check`` and a restore check
+it (:func:`session_problem`), and one that does not verify (a damaged ``session.json``,
+``midi.tsv``, annotation log or recording, a folder copied to another ID), a file that no
+longer matches its checksum and a damaged goal log are copied as they are and named as
+damaged. Such a backup is not whole (``whole`` is False, ``improv backup``
 exits 1, ``improv backup --check`` says what it lacks).
 
 It is safe while the web app runs: a session being recorded is left out (and named in the
@@ -525,12 +528,14 @@ def backup_store(store, to: Path, *,
     dict
         ``path``, ``sessions`` (IDs backed up), ``clients``, ``files``, ``skipped``
         (``[id, why]``: sessions not in the backup at all: being recorded, deleted meanwhile,
-        a session folder that cannot be read or is a link), ``left_out`` (``[file, why]``:
+        a session folder that cannot be read or is a link, a session the catalog lists whose
+        folder is missing or a file), ``left_out`` (``[file, why]``:
         files not copied, each named by its path in a backup: a damaged ``dataset-key``, a
         goal log or a file of a session that is a link or cannot be read), ``damaged``
         (``[id, file]``: files that no longer match the checksum of their session's
-        manifest; copied as they are), ``copied_as_is`` (``[id, why]``: sessions whose
-        ``session.json`` cannot be read: their files are copied as they are, unchecked),
+        manifest; copied as they are), ``copied_as_is`` (``[id, why]``: sessions that do not
+        verify, e.g. whose ``session.json`` cannot be read: their files are copied as they
+        are, and a restore sets them aside),
         ``damaged_files`` (``[file, why]``: a goal log, ``setups.json`` or
         ``vocabulary.json`` that is damaged; copied as it is), ``whole`` (True if none of
         these five lists holds anything: the backup holds all of the store, undamaged),
@@ -541,7 +546,8 @@ def backup_store(store, to: Path, *,
     Raises
     ------
     StoreError
-        ``to`` exists, its folder does not, it is inside the store, or the disk is full
+        ``to`` exists (or is a symbolic link), its folder does not, it is inside the store,
+        or the disk is full
         (nothing is left at ``to`` then).
     """
     to = Path(to)
@@ -620,9 +626,9 @@ def _copy_session(folder: Path, prefix: str, sink: _Sink, *, damaged: list, as_i
     """Copy one session folder into ``sink`` under ``prefix`` (``sessions/<id>``), holding its
     locks; None, or why it is not in the backup at all (being recorded, deleted meanwhile,
     unreadable). Appends to ``damaged`` (``[id, file]``: a file that no longer matches its
-    manifest's checksum), ``as_is`` (``[id, why]``: a session whose ``session.json`` cannot be
-    read, copied as it is) and ``left_out`` (``[file, why]``: a file of it not copied: a link,
-    unreadable)."""
+    manifest's checksum), ``as_is`` (``[id, why]``: a session that does not verify, e.g. whose
+    ``session.json`` cannot be read, copied as it is) and ``left_out`` (``[file, why]``: a
+    file of it not copied: a link, unreadable)."""
     from sessions.errors import SESSION_FAULTS
     from sessions.fsutil import read_json
 

@@ -295,8 +295,9 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     :func:`sessions.verify.verify_folder`, each goal log) before the first item is moved into
     the store; then the sessions that verify, goal logs, setups, vocabulary and the research
     export's secret (``dataset-key``, checked to be 64 hex digits) are renamed into place and
-    the catalog is rebuilt from them. A session that does not verify, or whose files in the
-    backup do not match ``SHA256SUMS``, is set aside: not restored (it stays in the backup
+    the catalog is rebuilt from them. A session that does not verify, that ``BACKUP.json``
+    says was damaged in the store when it was made, or whose files in the backup do not
+    match ``SHA256SUMS``, is set aside: not restored (it stays in the backup
     only) and named with what is wrong, so one damaged session never holds back the others.
     A damaged goal log, ``setups.json``, ``vocabulary.json`` or research key (not matching
     its checksum, or not what a store holds) is set aside the same way.
