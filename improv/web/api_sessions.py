@@ -431,15 +431,26 @@ def _last_modified(raw: str | None, name: str) -> float | None:
 
 
 def _upload_dir(request: Request) -> Path:
-    return request.app.state.upload_dir
+    """The staging folder of uploads (``<store>/tmp/uploads-…``, :func:`improv.web.app.
+    _staging_folder`), checked without following links: a link put in place of ``tmp/`` or
+    of the folder since the app started is refused (400), never written through."""
+    folder = request.app.state.upload_dir
+    if getattr(request.app.state, "uploads_in_store", False):
+        from sessions.safeio import store_folder
+
+        store_folder(folder.parent)
+        if not store_folder(folder):
+            raise NotFound("the staging folder of uploads is gone: upload the files again")
+    return folder
 
 
 @router.post("/uploads", status_code=201)
 async def upload(request: Request) -> dict[str, Any]:
     """Receive one file (raw body, name in ``X-Filename``) into a private staging folder.
 
-    Nothing reaches the store until ``POST /api/import``; staged files live
-    outside the store and are removed after the import (or at shutdown).
+    Nothing reaches the store's sessions until ``POST /api/import``; staged files live in
+    the store's ``tmp/`` (owner-only) and are removed after the import (or at shutdown, or
+    by the next sweep of ``tmp/`` if the server was killed).
     """
     from sessions.fsutil import open_new
     from sessions.importer import supported, unsupported

@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-#: Staging folders of uploads are ``<tmp>/improv-uploads-<pid>-<random>`` (0700, removed at
-#: shutdown; those of a server that died are removed by the next one).
+#: Staging folders of uploads are ``<store>/tmp/uploads-<pid>-<random>/`` (0700, a scratch item
+#: of :mod:`sessions.scratch`: removed at shutdown, and that of a server killed before it by the
+#: next sweep of ``tmp/``); an older version staged them in the system's temporary folder as
+#: ``<system tmp>/improv-uploads-<pid>-<random>``, which are removed when their server is gone.
 UPLOADS_PREFIX = "improv-uploads-"
 
 
@@ -62,6 +64,37 @@ def _sweep_uploads_of_dead_servers() -> None:
             shutil.rmtree(folder, ignore_errors=True)
         except PermissionError:  # alive, someone else's
             pass
+
+
+def _staging_folder(store_path: Path):
+    """The folder uploads are staged in until they are imported: a claimed scratch folder in
+    the store's ``tmp/`` (owner-only, never a link: :meth:`sessions.store.Store.check_layout`),
+    so a client's recording never lies outside the store, and a server killed with uploads
+    staged leaves them to the next sweep of ``tmp/``. A read-only store (which imports
+    nothing) stages them in the system's temporary folder, as before.
+
+    Returns
+    -------
+    tuple
+        The :class:`sessions.scratch.Claim` (None for the system's folder) and the folder.
+    """
+    import secrets
+
+    from sessions import scratch
+    from sessions.store import Store
+
+    with Store(store_path) as store:
+        if not store.writable:
+            return None, Path(tempfile.mkdtemp(prefix=f"{UPLOADS_PREFIX}{os.getpid()}-"))
+        store.check_layout()
+        claim = scratch.Claim(store.tmp_dir, f"uploads-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        claim.path.mkdir(mode=0o700)
+        os.chmod(claim.path, 0o700)
+    except BaseException:
+        claim.release()
+        raise
+    return claim, claim.path
 
 
 def create_app(*, store_path: Path | str, token: str, port: int | None = None) -> FastAPI:
@@ -88,7 +121,7 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     analysis_lock = threading.Lock()
     background = AfterNewSession(store_path, analysis_lock)
     _sweep_uploads_of_dead_servers()
-    upload_dir = Path(tempfile.mkdtemp(prefix=f"{UPLOADS_PREFIX}{os.getpid()}-"))
+    uploads_claim, upload_dir = _staging_folder(store_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -98,13 +131,17 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
             app.state.recording.shutdown()
             background.shutdown()
             app.state.jobs.shutdown()
-            shutil.rmtree(upload_dir, ignore_errors=True)
+            if uploads_claim is not None:
+                uploads_claim.release()  # removes the folder, then its claim
+            else:
+                shutil.rmtree(upload_dir, ignore_errors=True)
 
     app = FastAPI(title="improv", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     app.state.store_path = store_path
     app.state.port = port
     app.state.upload_dir = upload_dir
+    app.state.uploads_in_store = uploads_claim is not None
     app.state.background = background
     app.state.analysis_lock = analysis_lock
     app.state.jobs = AnalysisJobs(store_path, app.state.analysis_lock)

@@ -412,8 +412,11 @@ def test_upload_and_import(tmp_path, client_for):
     r = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
     assert r.status_code == 201
     up = r.json()["upload"]
-    (staged,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    # staged in the store's tmp/ (swept if the server is killed), never the system's
+    (staged,) = (path / "tmp").glob(f"uploads-{os.getpid()}-*/{up}/room.wav")
     assert stat.S_IMODE(staged.stat().st_mode) == 0o600  # a client's recording: owner only
+    assert stat.S_IMODE(staged.parent.parent.stat().st_mode) == 0o700
+    assert not list(Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*"))
     r = c.post("/api/import", json={"uploads": [up], "client": "C07",
                                     "players": ["therapist=room.wav:1"], "offset": "0:01.5"})
     assert r.status_code == 201, r.text
@@ -446,20 +449,18 @@ def test_uploads_are_checked_and_can_be_removed(tmp_path, client_for, monkeypatc
     staged; a good one says its kind and can be removed again; an import that one file spoils
     names the file to remove."""
     import os
-    import tempfile
 
-    from improv.web.app import UPLOADS_PREFIX
-
+    tmp = tmp_path / "store" / "tmp"
     c = client_for(tmp_path / "store")
     r = c.post("/api/uploads", content=b"just some text", headers={"X-Filename": "fake.mid"})
     assert r.status_code == 400
     assert r.json()["error"].count("fake.mid") == 1
-    staged = list(Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/*/fake.mid"))
+    staged = list(tmp.glob(f"uploads-{os.getpid()}-*/*/fake.mid"))
     assert staged == []
     r = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
     assert r.status_code == 201 and r.json()["kind"] == "audio"
     up = r.json()["upload"]
-    (wav,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    (wav,) = tmp.glob(f"uploads-{os.getpid()}-*/{up}/room.wav")
     assert c.delete(f"/api/uploads/{up}").status_code == 204
     assert not wav.parent.exists()
     assert c.delete(f"/api/uploads/{up}").status_code == 204  # gone already: fine
@@ -469,7 +470,7 @@ def test_uploads_are_checked_and_can_be_removed(tmp_path, client_for, monkeypatc
     # a file spoiled after its check (here: cut to nothing) is named, with what to do
     up = c.post("/api/uploads", content=_wav_bytes(), headers={"X-Filename": "room.wav"})
     up = up.json()["upload"]
-    (wav,) = Path(tempfile.gettempdir()).glob(f"{UPLOADS_PREFIX}{os.getpid()}-*/{up}/room.wav")
+    (wav,) = tmp.glob(f"uploads-{os.getpid()}-*/{up}/room.wav")
     wav.write_bytes(b"RIFF")
     r = c.post("/api/import", json={"uploads": [up], "client": "C07"})
     assert r.status_code == 400
