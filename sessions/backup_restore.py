@@ -84,7 +84,9 @@ def check_backup(path: Path) -> dict[str, Any]:
         ``problems`` (files of the backup that do not match their checksums, and what
         ``BACKUP.json`` names that is not there; one line each), ``damaged`` (``[id, why]``:
         sessions that do not verify, or that ``BACKUP.json`` says were damaged in the store
-        when it was made; a restore sets them aside), ``damaged_files``
+        when it was made; a restore sets them aside), ``damaged_in_store`` (the IDs among
+        them that were damaged in the store already: another backup copies them again),
+        ``damaged_files``
         (``[file, why]``: a goal log, setups, vocabulary or key that a restore sets aside),
         ``left_out`` (one line each: what ``BACKUP.json`` says was not backed up, e.g. a
         session being recorded then), ``sessions``, ``clients`` (counts of what it holds),
@@ -263,8 +265,10 @@ def _unverified(packed, sums: dict[str, str], about: dict) -> list[list[str]]:
 def _checked(about: dict, packed, sums: dict[str, str], problems: list[str],
              damaged: list[list[str]], damaged_files: list[list[str]]) -> dict[str, Any]:
     left_out = left_out_when_made(about)
+    marked = marked_damaged(about, set(_by_session(sums)))
     return {"ok": not (problems or damaged or damaged_files or left_out),
             "problems": problems, "damaged": damaged, "damaged_files": damaged_files,
+            "damaged_in_store": sorted(sid for sid, _why in damaged if sid in marked),
             "left_out": left_out,
             "sessions": len(_by_session(sums)),
             "clients": sum(1 for rel in sums if rel.startswith(f"{CLIENTS_DIR}/")),

@@ -388,8 +388,13 @@ def _check_sentence(path: Path, r: dict[str, Any]) -> str:
                 f"(first: {r['problems'][0]}). Make a new backup.")
     if r["damaged"]:
         sid, why = r["damaged"][0]
-        return (f"The backup {path} holds {counted(len(r['damaged']), 'damaged session')} "
-                f"(first: {sid}: {why}); the others can be restored. Make a new backup.")
+        words = (f"The backup {path} holds {counted(len(r['damaged']), 'damaged session')} "
+                 f"(first: {sid}: {why}); the others can be restored.")
+        # damaged in the store already when the backup was made: a new backup copies it again
+        if set(r.get("damaged_in_store", ())) >= {s for s, _why in r["damaged"]}:
+            return words + (f" The damage is in the store itself: 'improv sessions verify {sid}' "
+                            "says what is wrong there.")
+        return words + " Make a new backup."
     if r.get("damaged_files"):
         rel, why = r["damaged_files"][0]
         return (f"The backup {path} holds {counted(len(r['damaged_files']), 'damaged file')} "

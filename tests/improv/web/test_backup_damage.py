@@ -41,3 +41,9 @@ def test_a_damaged_session_in_the_store_is_not_blamed_on_the_backup(demo_store, 
                            f"{sid} is damaged (midi.tsv"), sentence
     assert (f"its files were copied as they are ('improv sessions verify {sid}' says what is "
             f"wrong). {SAME_DISK_WORDS}") in sentence
+    # "Check the last backup" says the same: the damage is the store's, not the backup's
+    assert c.post("/api/backup/check", json={}).status_code == 202
+    check = _finish(c)
+    assert check["ok"] is False and "Make a new backup" not in check["sentence"], check["sentence"]
+    assert check["sentence"].endswith(f"The damage is in the store itself: 'improv sessions "
+                                      f"verify {sid}' says what is wrong there."), check
