@@ -224,7 +224,8 @@ def unlisted_sessions(store, *, clients: Sequence[str] = (),
     """
     from sessions.manifest import id_started_utc
 
-    rows = store.unlisted()
+    listed = store.catalog.session_ids()  # a link the catalog still lists fails as its row
+    rows = [r for r in store.unlisted() if r["id"] not in listed]
     if clients:
         wanted = {c.casefold() for c in clients}
         rows = [r for r in rows if r["client"] is None or r["client"].casefold() in wanted]

@@ -19,9 +19,10 @@ of every measure present; :data:`improv.archive.dictionary.FORMAT_VERSION`).
 Generated demo sessions are left out unless ``include_demo`` is given.
 
 Privacy: sessions are named by the client's pseudonym code and their running number
-(``C07-003``, which a corrected client code or a deleted session can change) and by a stable
-``session_key`` (a keyed hash of the session ID, :mod:`improv.archive.session_keys`), dates
-without the time of day; no session IDs (they hold the start time to the second), file names,
+(``C07-003``, which a corrected client code or a deleted session can change, a session that
+cannot be read cannot: every session folder of the client counts, :func:`_numbers`) and by
+a stable ``session_key`` (a keyed hash of the session ID, :mod:`improv.archive.session_keys`),
+dates without the time of day; no session IDs (they hold the start time to the second), file names,
 titles, notes or annotation texts. Player names are free text (a group member may be entered
 by name): names that are roles (``client``, ``therapist2``) stay, others become
 ``player<k>`` (k: the track's place). ``with_text`` keeps the names and adds the annotations'
@@ -34,14 +35,19 @@ every pair (``improv analyze --all`` without ``--dialogue``) has ``dialogue_anal
 and no rows in ``dialogue`` (null with fewer than two players).
 
 A session that cannot be read, or whose recordings do not match their checksums
-(:func:`improv.archive.batch.damaged_files`), stops no other: it has a ``sessions`` row with
-``problem`` ``unreadable`` or ``damaged`` and no measures, and is listed in ``problems``.
+(:func:`improv.archive.batch.damaged_files`) or cannot be read (one without a current
+analysis: :func:`_unreadable_recording`), stops no other: it has a ``sessions`` row with
+``problem`` ``unreadable`` or ``damaged`` and no measures, and is listed in ``problems``. So
+does every session folder the catalog does not list (:meth:`sessions.store.Store.unlisted`:
+unreadable, a link, ``not_catalogued``), in its place by start; one whose client cannot be
+read is coded ``(unknown)-001``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -49,6 +55,7 @@ from improv.archive import require
 from improv.archive.dictionary import FORMAT_VERSION, TABLES
 from improv.archive.pseudonyms import player_label
 from improv.archive.session_keys import session_key, store_secret
+from sessions.errors import fault_text
 from sessions.timefmt import local_day
 
 __all__ = ["export_dataset", "player_label", "TABLES"]
@@ -90,15 +97,85 @@ def _health(m: dict, session) -> dict[str, Any]:
     }
 
 
-def _numbers(store) -> dict[str, tuple[str, int]]:
-    """Session ID -> (client code, running number among all the client's sessions)."""
+def _utc(started: str | None, session_id: str) -> datetime:
+    """A start as an aware UTC datetime, to order sessions by: ``started`` (ISO 8601), else
+    the start the session's ID holds (to the second), else the earliest time."""
+    from sessions.manifest import id_started_utc
+
+    for text in (started, id_started_utc(session_id)):
+        if text:
+            with contextlib.suppress(TypeError, ValueError):
+                return datetime.fromisoformat(text).astimezone(timezone.utc)
+    return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _numbers(store, unlisted: Sequence[dict[str, Any]] = ()) -> dict[str, tuple[str, int]]:
+    """Session ID -> (client code, running number among all the client's session folders).
+
+    The catalog's sessions and the folders it does not list (``unlisted``: ``id``,
+    ``client``, ``started_utc`` of :func:`_unlisted` entries whose client is known) are
+    counted together, by start and then ID as the catalog counts them: a session that cannot
+    be read (and so drops out of a rebuilt catalog) keeps its number, and the client's later
+    sessions keep theirs. A folder whose client cannot be read has no number here.
+    """
+    items = [(r["id"], r["client"] or "", r["started_utc"]) for r in store.catalog.sessions()]
+    spelled = {c.casefold(): c for _, c, _ in items}
+    items += [(u["id"], spelled.get((u["client"] or "").casefold(), u["client"] or ""),
+               u["started_utc"]) for u in unlisted if u["client_known"]]
     count: dict[str, int] = {}
     out = {}
-    for r in sorted(store.catalog.sessions(), key=lambda r: (r["started_utc"], r["id"])):
-        client = r["client"] or ""
+    for sid, client, _ in sorted(items, key=lambda x: (_utc(x[2], x[0]), x[0])):
         count[client] = count.get(client, 0) + 1
-        out[r["id"]] = (client, count[client])
+        out[sid] = (client, count[client])
     return out
+
+
+def _unlisted(store, *, clients: Sequence[str]) -> list[dict[str, Any]]:
+    """The session folders the catalog does not list (:meth:`sessions.store.Store.unlisted`:
+    unreadable, a link, not catalogued yet), oldest first, with what can be read of them.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``status``, ``problem`` (as ``Store.unlisted`` gives them), ``manifest`` (its
+        ``session.json``, or None: unreadable, or a link, which is never read),
+        ``client_known`` (the manifest was read), ``client`` and ``started_utc`` (from the
+        manifest, else None and the start the ID holds). With ``clients``, a folder of
+        another client is left out; one whose client cannot be read is kept.
+    """
+    from improv.archive.batch import unlisted_sessions
+    from sessions.errors import SESSION_FAULTS
+    from sessions.manifest import id_started_utc
+    from sessions.session import Session
+
+    wanted = {c.casefold() for c in clients}
+    out = []
+    for u in unlisted_sessions(store, clients=clients):
+        folder = store.folder(u["id"])
+        manifest = None
+        if not folder.is_symlink():  # a link's target is never read
+            with contextlib.suppress(*SESSION_FAULTS):
+                manifest = Session(folder).manifest
+        client = manifest.get("client") if manifest is not None else None
+        if wanted and manifest is not None and (client or "").casefold() not in wanted:
+            continue
+        out.append({**u, "manifest": manifest, "client_known": manifest is not None,
+                    "client": client,
+                    "started_utc": (manifest["started_utc"] if manifest is not None
+                                    else id_started_utc(u["id"]))})
+    return sorted(out, key=lambda u: (_utc(u["started_utc"], u["id"]), u["id"]))
+
+
+#: The code of a session folder whose client cannot be read: ``(unknown)-001`` (parentheses
+#: are in no client code, so it never stands for a client's session).
+UNKNOWN_CLIENT = "(unknown)"
+
+
+def _unknown_client_note(started: str | None) -> str:
+    return ("; its client cannot be read, so it has no running number, and the codes of its "
+            "client's later sessions (after " + (local_day(started) if started else "it")
+            + ") may be one lower in this export than when it can be read: join exports on "
+            "session_key")
 
 
 def _read_analysis(session) -> tuple[dict[str, dict], list[dict], int] | None:
@@ -190,12 +267,12 @@ def _add_session_rows(t: dict[str, _Columns], code: str, session, *, client: str
 
     m = session.manifest
     damaged = damaged_files(session)
-    if damaged:
-        ok, dialogue_ok = _add_session(t, code, session, with_text=with_text,
-                                       versions=versions, measures=False)
-    else:
-        ok, dialogue_ok = _add_session(t, code, session, with_text=with_text,
-                                       versions=versions)
+    reason = damaged_reason(session, damaged) if damaged else None
+    ok, dialogue_ok = _add_session(t, code, session, with_text=with_text, versions=versions,
+                                   measures=not damaged)
+    if not damaged and not ok:  # no current analysis: would analyze --all fail on it?
+        reason = _unreadable_recording(session)
+        damaged = [reason] if reason else []
     labels = [player_label(n, i, with_text=with_text) for i, n in enumerate(session.players)]
     t["sessions"].add(
         session=code, client=client, number=number, session_key=key,
@@ -204,7 +281,62 @@ def _add_session_rows(t: dict[str, _Columns], code: str, session, *, client: str
         source=m.get("source"), demo=bool(m.get("demo")), players=",".join(labels),
         n_players=len(labels), analysed=ok, dialogue_analysed=dialogue_ok,
         problem="damaged" if damaged else None, **_health(m, session))
-    return ("damaged", damaged_reason(session, damaged)) if damaged else None
+    return ("damaged", reason) if damaged else None
+
+
+def _unreadable_recording(session) -> str | None:
+    """Why a recording of ``session`` cannot be read, as its analysis would find it, or None:
+    the event log is parsed and each audio file's header read and compared with the manifest
+    (cheap: no samples are read).
+
+    Asked only of a session without a current analysis: one with it was analysed from these
+    very files (the cache's key holds their checksums, which :func:`damaged_files` checks).
+    A recording that matches its checksum may still be unreadable (a damaged file whose
+    checksum was written again, or an import of a damaged file): without this check it was
+    exported as merely "not analysed" and ``analyze --all`` then failed on it.
+    """
+    import soundfile as sf
+
+    from sessions.errors import SESSION_FAULTS
+
+    try:
+        session.midi_events()
+    except SESSION_FAULTS as exc:
+        text = fault_text(exc).replace(f"{session.folder}{os.sep}", "")
+        return f"{text} (session {session.id}); check it with 'improv sessions verify {session.id}'"
+    for a in session.audio_inputs():
+        rel = a.path.relative_to(session.folder).as_posix()
+        try:
+            info = sf.info(str(a.path))
+        except (RuntimeError, OSError) as exc:  # LibsndfileError is a RuntimeError
+            detail = str(exc).replace(str(a.path), rel)
+            return (f"{rel} of session {session.id} cannot be read ({detail}); check it with "
+                    f"'improv sessions verify {session.id}'")
+        if (info.samplerate, info.channels) != (a.sr, a.channels) or (
+                a.frames and info.frames != a.frames):
+            return (f"{rel} of session {session.id} holds {info.samplerate} Hz, "
+                    f"{info.channels} channels, {info.frames} frames, its session.json says "
+                    f"{a.sr} Hz, {a.channels} channels, {a.frames} frames; check it with "
+                    f"'improv sessions verify {session.id}'")
+    return None
+
+
+def _unlisted_problem(u: dict[str, Any]) -> str:
+    """``problem`` of a folder the catalog does not list: ``not_catalogued`` (readable, copied
+    in: ``improv sessions reindex`` lists it) or ``unreadable``."""
+    return "not_catalogued" if u["status"] == "not catalogued" else "unreadable"
+
+
+def _unlisted_row(u: dict[str, Any], *, code: str, client: str | None, number: int | None,
+                  key: str | None) -> dict[str, Any]:
+    """The ``sessions`` row of a folder the catalog does not list: what its manifest says,
+    if it could be read (else only the day its ID holds), no measures."""
+    m = u["manifest"] or {}
+    return dict(session=code, client=client, number=number, session_key=key,
+                date=local_day(u["started_utc"]) if u["started_utc"] else None,
+                therapist=m.get("therapist"), duration_s=m.get("duration_s"),
+                source=m.get("source"), demo=bool(m.get("demo")) if m else None,
+                analysed=False, problem=_unlisted_problem(u))
 
 
 def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
@@ -322,11 +454,12 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         codes without a current analysis), ``no_dialogue`` (codes of analysed sessions of two
         or more players without the current analysis of every pair's dialogue: no rows in
         ``dialogue``), ``problems`` (``{session, session_id, problem, error}`` of the sessions
-        that could not be read, ``problem`` ``unreadable``, or whose recordings are damaged,
-        ``damaged``: exported without measures), ``goals_unreadable`` (client codes whose
-        goals log could not be read; their goals are left out), ``session_keys`` (false: the
-        store has no dataset key and is read-only, ``session_key`` is empty) and ``tables``
-        (name -> (rows, file name)).
+        that could not be read, ``problem`` ``unreadable``, whose recordings are damaged,
+        ``damaged``, or whose folder the catalog does not list yet, ``not_catalogued``:
+        exported without measures; ``sessions`` counts them), ``goals_unreadable`` (client
+        codes whose goals log could not be read; their goals are left out),
+        ``session_keys`` (false: the store has no dataset key and is read-only,
+        ``session_key`` is empty) and ``tables`` (name -> (rows, file name)).
 
     Raises
     ------
@@ -346,15 +479,40 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         raise ParameterError(f"format must be parquet or csv, got {fmt!r}")
     rows, demos = select_sessions(store, clients=clients, include_demo=include_demo)
     folder = _target(folder)
-    numbers = _numbers(store)
+    unlisted = _unlisted(store, clients=clients)
+    numbers = _numbers(store, unlisted)
+    if not include_demo:  # a demo folder the catalog does not list, read: left out as well
+        demos += sum(bool(u["manifest"] and u["manifest"].get("demo")) for u in unlisted)
+        unlisted = [u for u in unlisted if not (u["manifest"] and u["manifest"].get("demo"))]
     secret = store_secret(store)
     versions = (analysis.ANALYSIS_VERSION, DIALOGUE_VERSION)
     tables = {name: _Columns(name) for name in TABLES}
     not_analysed, no_dialogue, problems = [], [], []
-    for row in rows:
-        client, number = numbers[row["id"]]
+    unknown = 0
+    # the catalog's sessions and the folders it does not list, each in its place by start
+    entries = sorted([(r, None) for r in rows] + [(None, u) for u in unlisted],
+                     key=lambda e: (_utc((e[0] or e[1])["started_utc"], (e[0] or e[1])["id"]),
+                                    (e[0] or e[1])["id"]))
+    for row, u in entries:
+        sid = (row or u)["id"]
+        key = session_key(secret, sid) if secret is not None else None
+        if u is not None:  # a folder the catalog does not list: a row, never left out
+            if sid in numbers:
+                client, number = numbers[sid]
+                code = f"{client or 'none'}-{number:03d}"
+            else:
+                unknown += 1
+                client, number, code = None, None, f"{UNKNOWN_CLIENT}-{unknown:03d}"
+            tables["sessions"].add(**_unlisted_row(u, code=code, client=client, number=number,
+                                                   key=key))
+            error = u["problem"].removeprefix("cannot be read: ")
+            if number is None:
+                error += _unknown_client_note(u["started_utc"])
+            problems.append({"session": code, "session_id": sid,
+                             "problem": _unlisted_problem(u), "error": error})
+            continue
+        client, number = numbers[sid]
         code = f"{client or 'none'}-{number:03d}"
-        key = session_key(secret, row["id"]) if secret is not None else None
         part = {name: _Columns(name) for name in TABLES}  # one session's rows, or none
         try:
             problem = _add_session_rows(part, code, store.session(row["id"]), client=client,
@@ -389,12 +547,12 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     with _staged(folder) as tmp:
         written = {name: _write(pa, name, cols, tmp, fmt, versions)
                    for name, cols in tables.items()}
-        write_readme(tmp, tables=written, fmt=fmt, sessions=len(rows), versions=versions,
+        write_readme(tmp, tables=written, fmt=fmt, sessions=len(entries), versions=versions,
                      measures=_measures(tables), with_text=with_text, demos_left_out=demos,
                      include_demo=include_demo, session_keys=secret is not None,
                      window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
     return {"to": str(folder), "format": fmt, "format_version": FORMAT_VERSION,
-            "sessions": len(rows), "demos_left_out": demos, "not_analysed": not_analysed,
+            "sessions": len(entries), "demos_left_out": demos, "not_analysed": not_analysed,
             "no_dialogue": no_dialogue, "problems": problems, "goals_unreadable": unreadable,
             "session_keys": secret is not None, "tables": written}
 

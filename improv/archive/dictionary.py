@@ -22,11 +22,13 @@ FORMAT_VERSION = 3
 TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "sessions": {
         "session": ("string", "session code: client code and running number (C07-003); it can "
-                    "change between exports (see Session codes and keys)"),
+                    "change between exports (see Session codes and keys); (unknown)-001: a "
+                    "session folder whose client cannot be read (see problem)"),
         "session_key": ("string", "stable pseudonymous key of the session: the same in every "
                         "export of this store (see Session codes and keys)"),
         "client": ("string", "the client's pseudonym code (empty: none given)"),
-        "number": ("int64", "running number of the session among the client's sessions"),
+        "number": ("int64", "running number of the session among the client's sessions, "
+                   "counting those that cannot be read (empty: its client cannot be read)"),
         "date": ("string", "day the session started in the practice's time zone "
                  "(YYYY-MM-DD), the days the goals count in"),
         "therapist": ("string", "the therapist's pseudonym code"),
@@ -51,9 +53,11 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "analyze --all --dialogue'; empty: fewer than two players or not "
                               "analysed)"),
         "problem": ("string", "empty: none; 'unreadable': the session could not be read (only "
-                    "the catalog's code, date, length and source are given); 'damaged': a "
-                    "recording does not match its checksum, so no measures are exported (run "
-                    "'improv sessions verify')"),
+                    "what the catalog or its session.json still tells is given: code, date, "
+                    "length, source); 'not_catalogued': a session folder the store's catalog "
+                    "does not list yet (run 'improv sessions reindex'); 'damaged': a "
+                    "recording does not match its checksum or cannot be read, so no measures "
+                    "are exported (run 'improv sessions verify')"),
     },
     "summaries": {
         "session": ("string", "session code"),
@@ -216,7 +220,9 @@ def _key_lines(*, session_keys: bool) -> list[str]:
              "Within one export, join the tables on `session`. **Session codes can change "
              "between exports**: a code is the client's code and the session's running "
              "number, so a corrected client code, or a deleted or newly imported earlier "
-             "session, renumbers the client's sessions, and two exports of one archive can "
+             "session, renumbers the client's sessions (a session that cannot be read keeps "
+             "its number, unless its client cannot be read either), and two exports of one "
+             "archive can "
              "give one session two codes (or one code to two sessions). To link exports over "
              "time, or to join the tables to your own notes or ratings, use `session_key` "
              "(table sessions): it does not change. It is a keyed hash of the session's ID "

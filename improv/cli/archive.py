@@ -203,9 +203,9 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     dialogue tables need the dialogue analysis (--dialogue). Clients appear as their
     pseudonym codes; file names, titles and free text are left out unless --with-text is
     given; demo sessions unless --include-demo is. A session that cannot be read, or whose
-    recordings do not match their checksums, stops no other: it is listed (column problem)
-    without measures, and the command exits with status 1. docs/research.md describes the
-    tables.
+    recordings do not match their checksums or cannot be read, stops no other: it is listed
+    (column problem) without measures, keeping its code, and the command exits with status
+    1. docs/research.md describes the tables.
     """
     from pathlib import Path
 
@@ -218,8 +218,9 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     if out["problems"]:
         n = len(out["problems"])
         info(f"warning: {counted(n, 'session')} could not be exported with measures "
-             f"(unreadable or damaged recordings, listed below{' in problems' if as_json else ''}"
-             "; the column sessions.problem marks them): run 'improv sessions verify --all'")
+             "(unreadable or damaged recordings, or a session folder the catalog does not list"
+             f", listed below{' in problems' if as_json else ''}; the column sessions.problem "
+             "marks them): run 'improv sessions verify --all'")
     if out["not_analysed"]:
         n = len(out["not_analysed"])
         info(f"warning: {counted(n, 'session')} {'has' if n == 1 else 'have'} no current "

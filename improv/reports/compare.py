@@ -398,6 +398,8 @@ def compare_client(
         else:
             kept.append(r)
     for u in store.unlisted(client=client):  # not in the catalog (unreadable, a link): named
+        if u["id"] in ids or any(g["id"] == u["id"] for g in left_out):
+            continue  # a link the catalog still lists: left out above already
         started = id_started_utc(u["id"])
         if since is None or _parse_utc(started) >= since:
             left_out.append({"id": u["id"], "number": None, "started_utc": started,
