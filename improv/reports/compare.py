@@ -321,6 +321,55 @@ def left_out_notes(result: dict[str, Any]) -> list[str]:
             f"could not be read and is left out: {g['reason']}" for g in gone]
 
 
+def _comparable(store, rows: list[dict[str, Any]], *, client: str,
+                since: datetime | None, features: Sequence[str] | None,
+                failed: dict[str, str] | None,
+                progress: Callable[[str], None] | None) -> tuple[list, list]:
+    """The sessions of a client's course that can be compared (read and measured, measuring
+    them where needed), and those left out with the reason: unreadable, failed to measure
+    (``failed``: the web app's background job's, unless measured since), or not in the
+    catalog at all (:meth:`sessions.store.Store.unlisted`), oldest first."""
+    from sessions.manifest import id_started_utc
+
+    ids = [r["id"] for r in rows]
+    left_out: list[dict[str, Any]] = []
+
+    def leave_out(r: dict[str, Any], reason: str) -> None:
+        left_out.append({"id": r["id"], "number": r.get("number"),
+                         "started_utc": r["started_utc"], "reason": reason})
+
+    readable = []
+    for r in rows:
+        try:
+            store.session(r["id"])
+        except unreadable_errors() as exc:
+            leave_out(r, session_problem(exc, root=store.root))
+        else:
+            readable.append(r)
+    # a misspelt feature fails before minutes of analysis, as a bad baseline does
+    _check_features_early(store, features, [r["id"] for r in readable])
+    kept = []
+    for r in readable:
+        try:
+            if failed and r["id"] in failed and not is_analysed(store, r["id"]):
+                leave_out(r, failed[r["id"]])  # measured since (the session page): compared
+                continue
+            ensure_analysed(store, r["id"], progress=progress)
+        except unreadable_errors() as exc:  # one damaged session does not stop the course
+            leave_out(r, session_problem(exc, root=store.root))
+        else:
+            kept.append(r)
+    for u in store.unlisted(client=client):  # not in the catalog (unreadable, a link): named
+        if u["id"] in ids or any(g["id"] == u["id"] for g in left_out):
+            continue  # a link the catalog still lists: left out above already
+        started = id_started_utc(u["id"])
+        if since is None or _parse_utc(started) >= since:
+            left_out.append({"id": u["id"], "number": None, "started_utc": started,
+                             "reason": u["problem"].removeprefix("cannot be read: ")})
+    left_out.sort(key=lambda g: g["started_utc"])
+    return kept, left_out
+
+
 def compare_client(
     store,
     *,
@@ -354,7 +403,7 @@ def compare_client(
     from analysis import trends
     from improv.reports.wording import change_word
     from sessions.errors import SessionFormatError
-    from sessions.manifest import check_code, id_started_utc
+    from sessions.manifest import check_code
 
     try:  # the code also names the files of the plots and the export
         check_code(client, what="client")
@@ -370,41 +419,8 @@ def compare_client(
             raise ParameterError(f"client {client!r} has no sessions since {since.date()}")
     ids = [r["id"] for r in rows]
     base = parse_baseline(baseline, ids)  # a bad --baseline fails before minutes of analysis
-    left_out: list[dict[str, Any]] = []
-
-    def leave_out(r: dict[str, Any], reason: str) -> None:
-        left_out.append({"id": r["id"], "number": r.get("number"),
-                         "started_utc": r["started_utc"], "reason": reason})
-
-    readable = []
-    for r in rows:
-        try:
-            store.session(r["id"])
-        except unreadable_errors() as exc:
-            leave_out(r, session_problem(exc, root=store.root))
-        else:
-            readable.append(r)
-    # so does a misspelt feature
-    _check_features_early(store, features, [r["id"] for r in readable])
-    kept = []
-    for r in readable:
-        try:
-            if failed and r["id"] in failed and not is_analysed(store, r["id"]):
-                leave_out(r, failed[r["id"]])  # measured since (the session page): compared
-                continue
-            ensure_analysed(store, r["id"], progress=progress)
-        except unreadable_errors() as exc:  # one damaged session does not stop the course
-            leave_out(r, session_problem(exc, root=store.root))
-        else:
-            kept.append(r)
-    for u in store.unlisted(client=client):  # not in the catalog (unreadable, a link): named
-        if u["id"] in ids or any(g["id"] == u["id"] for g in left_out):
-            continue  # a link the catalog still lists: left out above already
-        started = id_started_utc(u["id"])
-        if since is None or _parse_utc(started) >= since:
-            left_out.append({"id": u["id"], "number": None, "started_utc": started,
-                             "reason": u["problem"].removeprefix("cannot be read: ")})
-    left_out.sort(key=lambda g: g["started_utc"])
+    kept, left_out = _comparable(store, rows, client=client, since=since, features=features,
+                                 failed=failed, progress=progress)
     if not kept:
         raise ParameterError(
             f"none of the {len(rows)} sessions of client {client!r} could be read: "

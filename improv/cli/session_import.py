@@ -1,0 +1,164 @@
+"""``improv sessions import``: MIDI and audio files recorded together as one session, or a
+session export back into the store (registered on the ``improv sessions`` group)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from improv.cli.output import counted, emit, format_duration, info, json_option
+from improv.cli.params import PlainPath
+from improv.errors import ParameterError
+
+
+def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
+    if not values:
+        return 0.0
+    if len(values) == 1 and "=" not in values[0]:
+        try:
+            return float(values[0])
+        except ValueError:
+            raise ParameterError(
+                f"--offset must be SECONDS or FILE=SECONDS, got {values[0]!r}") from None
+    out = {}
+    for v in values:
+        name, sep, sec = v.rpartition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name] = float(sec)
+        except ValueError:
+            raise ParameterError(f"--offset must be SECONDS or FILE=SECONDS, got {v!r}") from None
+    return out
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=PlainPath(path_type=Path))
+@click.option("--client", metavar="CODE", help="Client pseudonym code, e.g. C07.")
+@click.option("--therapist", metavar="CODE", help="Therapist code.")
+@click.option("--player", "players", multiple=True, metavar="NAME=FILE[:N]",
+              help="Map a file, or track/channel N of it, to a player (repeatable).")
+@click.option("--leave-out", "leave_out", multiple=True, metavar="FILE:N",
+              help="A track or channel that no one plays (a click track): a MIDI part is not "
+                   "imported, an audio channel stays in the file for no player (repeatable).")
+@click.option("--offset", "offsets", multiple=True, metavar="SECONDS|FILE=SECONDS",
+              help="Start of the files on the session clock (one value or per file).")
+@click.option("--title", help="A short title (no names: it is shown in lists, reports and "
+                               "the browser's history).")
+@click.option("--started", metavar="ISO-8601",
+              help="Session start with time zone, e.g. 2026-03-02T10:00+01:00 "
+                   "(default: file time).")
+@click.option("--percussion", "percussion", multiple=True, metavar="PLAYER|FILE",
+              help="A drum kit: this player's or MIDI file's notes are drums on every channel, "
+                   "not only on channel 10 (no key or pitch from them; repeatable).")
+@json_option
+@click.pass_obj
+def import_(app, files, client, therapist, players, leave_out, offsets, title, started,
+            percussion, as_json) -> None:
+    """Import MIDI and audio files recorded together as one session, or restore a session
+    export (a .zip file or folder from 'improv sessions export', checked against its
+    SHA256SUMS)."""
+    from sessions.restore import is_export
+
+    if len(files) == 1 and is_export(files[0]):
+        given = [f"--{k}" for k, v in (("client", client), ("therapist", therapist),
+                                      ("player", players), ("leave-out", leave_out),
+                                      ("offset", offsets),
+                                      ("title", title), ("started", started),
+                                      ("percussion", percussion)) if v]
+        if given:
+            raise ParameterError(
+                f"{files[0].name} is a session export: it comes back as it was exported, "
+                f"without {' or '.join(given)} (correct it afterwards with 'improv sessions "
+                "correct')")
+        with _new_store_kept_if_used(app):
+            _restore_export(app, files[0], as_json=as_json)
+        return
+
+    when = None
+    if started:
+        try:
+            when = datetime.fromisoformat(started)
+        except ValueError:
+            import re
+
+            day = re.match(r"\d{4}-\d{2}-\d{2}", started)
+            if day:  # the shape is right, the day is not: say that, not "must be ISO 8601"
+                try:
+                    datetime.fromisoformat(day.group(0))
+                except ValueError:
+                    raise ParameterError(
+                        f"--started: {day.group(0)} is not a day of the calendar (write it like "
+                        "2026-11-02T10:00+01:00)") from None
+            raise ParameterError(f"--started must be a date and time like "
+                                 f"2026-11-02T10:00+01:00, got {started!r}") from None
+        if when.tzinfo is None:
+            raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
+    offset = _parse_offsets(offsets)
+    with _new_store_kept_if_used(app):
+        from sessions.importer import import_files
+
+        manifest = import_files(
+            app.store, files, client=client, therapist=therapist, players=players,
+            leave_out=leave_out, offset=offset, title=title, started=when,
+            percussion=percussion,
+        )
+    for w in manifest.get("warnings", []):
+        info(f"warning: {w}")
+    if not manifest.get("client"):
+        info(no_client_warning(manifest["id"]))
+    summary = {
+        "id": manifest["id"],
+        "players": [p["name"] for p in manifest["players"]],
+        "midi_events": manifest["midi"]["events"],
+        "audio_inputs": [a["name"] for a in manifest["audio"]],
+        "percussion": [{"name": p["name"], "player": p["player"]}
+                       for p in manifest["midi"]["ports"] if p.get("percussion")],
+        "duration_s": manifest["duration_s"],
+    }
+    emit(summary, as_json=as_json, human=lambda s: click.echo(
+        f"imported session {s['id']}: players {', '.join(s['players'])}; "
+        f"{s['midi_events']} MIDI events, {counted(len(s['audio_inputs']), 'audio file')}, "
+        f"{format_duration(s['duration_s'])}"
+        + "".join(f"; {k['name']} ({k['player']}) is a drum kit" for k in s["percussion"])
+    ))
+
+
+@contextlib.contextmanager
+def _new_store_kept_if_used(app):
+    """Open the store for an import: a store made for it is said to be made once the import
+    is done, and removed again if the import is refused (no empty store is left behind)."""
+    store = app.open_store(recover=True, say_created=False)
+    try:
+        yield store
+    except BaseException:
+        if store.created:
+            store.discard_if_new()
+            app._store = None
+        raise
+    if store.created:
+        info(f"created a new session store at {store.root.absolute()}")
+
+
+def no_client_warning(session_id: str) -> str:
+    """The warning for a session imported without a client code."""
+    return (f"warning: session {session_id} has no client code, so it belongs to no client's "
+            "sessions, goals or reports; add one with "
+            f"'improv sessions correct {session_id} --client C07'")
+
+
+def _restore_export(app, path: Path, *, as_json: bool) -> None:
+    """``improv sessions import EXPORT``: the session of an export back into the store."""
+    from sessions.restore import restore_session
+
+    m = restore_session(app.store, path)
+    summary = {"id": m["id"], "restored": True, "client": m.get("client"),
+               "players": [p["name"] for p in m["players"]],
+               "duration_s": m.get("duration_s")}
+    emit(summary, as_json=as_json, human=lambda s: click.echo(
+        f"restored session {s['id']} from {path.name}: client {s['client'] or '-'}, players "
+        f"{', '.join(s['players'])}, {format_duration(s['duration_s'])}; every file matched "
+        "its checksum"))
