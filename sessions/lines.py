@@ -17,8 +17,13 @@ from sessions.safeio import open_regular
 
 
 def cut_short(path: Path) -> SessionFormatError:
-    """The error for a log whose last line is cut short (it needs a recovery)."""
-    return SessionFormatError(f"{path}: last line is cut short (run 'improv sessions recover')")
+    """The error for a log whose last line is cut short: an interrupted recording's (which a
+    recovery mends) or a finished session's, changed or damaged after it was written (which
+    no recovery mends: 'improv sessions recover' finds interrupted recordings only)."""
+    return SessionFormatError(
+        f"{path}: its last line is cut short: an interrupted recording is mended by 'improv "
+        "sessions recover'; in a finished session the file was changed or damaged after it was "
+        "written ('improv sessions verify' checks it; a backup holds it whole)")
 
 
 def read_complete(path: Path, *, allow_partial_tail: bool = False) -> tuple[bytes, int]:

@@ -37,8 +37,13 @@ def test_partial_last_line_is_an_error_unless_recovering(tmp_path):
     _write(p, [(0.1, "a", "p", b"\x90\x3c\x40", None)])
     with open(p, "a") as f:
         f.write("0.2\ta\tp\t\t903c")
-    with pytest.raises(SessionFormatError, match="cut short"):
+    with pytest.raises(SessionFormatError, match="cut short") as err:
         read_log(p)
+    # recovery mends an interrupted recording only: a finished session's log changed or
+    # damaged afterwards is sent to verify and a backup, not only to 'sessions recover'
+    # (review 29 recheck: the advice was "run 'improv sessions recover'" alone)
+    assert "in a finished session the file was changed or damaged" in str(err.value)
+    assert "'improv sessions verify' checks it; a backup holds it whole" in str(err.value)
     ev, partial = read_log(p, allow_partial_tail=True)
     assert len(ev) == 1 and partial == len("0.2\ta\tp\t\t903c")
     assert truncate_partial_tail(p) == partial
