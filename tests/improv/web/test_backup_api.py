@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,6 @@ import pytest
 from improv.web import api_backup
 from improv.web.api_backup import SAME_DISK_WORDS, folder_hints
 from sessions import locks
-
-TODAY = date.today().isoformat()
 
 
 def _signed_in(client_for, store):
@@ -73,7 +70,8 @@ def test_back_up_now_makes_a_checked_backup_and_remembers_the_folder(demo_store,
     r = c.post("/api/backup", json={"folder": str(usb)})
     assert r.status_code == 202 and r.json()["job"]["running"]
     job = _finish(c)
-    target = usb / f"improv-{TODAY}.zip"
+    target = Path(job["to"])  # the day's name, as the server saw the day (not at import)
+    assert target.parent == usb and re.fullmatch(r"improv-\d{4}-\d{2}-\d{2}\.zip", target.name)
     assert job["ok"] is True and job["error"] is None
     # the test's folder is on the store's disk, which the sentence says is no protection
     assert re.fullmatch(rf"Backed up 1 session \(\d+\.\d MB\) to {re.escape(str(target))}; "
@@ -88,12 +86,12 @@ def test_back_up_now_makes_a_checked_backup_and_remembers_the_folder(demo_store,
     assert after["last"]["to"] == str(target.resolve()) and after["last"]["ago"] == "today"
     assert after["last"]["there"] is True
     assert after["proposed"] == str(usb.resolve())  # the folder used last is proposed
-    assert after["name"] == f"improv-{TODAY}-2.zip"  # the day's name is taken: a new one
+    assert after["name"] == f"{target.stem}-2.zip"  # the day's name is taken: a new one
     assert "last backup: today" in c.get("/help/").text
     # a second backup the same day goes beside the first, never over it
     assert c.post("/api/backup", json={"folder": after["proposed"]}).status_code == 202
     job = _finish(c)
-    assert job["ok"] and (usb / f"improv-{TODAY}-2.zip").is_file()
+    assert job["ok"] and (usb / f"{target.stem}-2.zip").is_file()
 
 
 def test_backup_names_the_clients_goals(course_store, usb, client_for):
@@ -246,8 +244,9 @@ def test_a_second_backup_or_check_while_one_runs_is_refused(demo_store, usb, cli
     store, sid = demo_store
     c = _signed_in(client_for, store)
     with _holding_the_session(store, sid):
-        assert c.post("/api/backup", json={"folder": str(usb)}).status_code == 202
-        target = usb / f"improv-{TODAY}.zip"
+        r = c.post("/api/backup", json={"folder": str(usb)})
+        assert r.status_code == 202
+        target = Path(r.json()["job"]["to"])
         _wait_for_the_first_session(c)
         for path, body in (("/api/backup", {"folder": str(usb)}), ("/api/backup/check", {})):
             r = c.post(path, json=body)
@@ -270,8 +269,8 @@ def test_a_backup_whose_folder_goes_away_leaves_nothing(demo_store, usb, client_
         _wait_for_the_first_session(c)  # its partial file is on the disk now
         shutil.rmtree(usb)
     job = _finish(c)
-    target = usb / f"improv-{TODAY}.zip"
-    assert job["ok"] is False
+    target = Path(job["to"])
+    assert target.parent == usb and job["ok"] is False
     assert job["error"].startswith(f"The backup to {target} did not finish: cannot write ")
     assert job["error"].endswith(". Nothing was left there.")
     assert not usb.exists()
