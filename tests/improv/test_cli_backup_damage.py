@@ -3,13 +3,11 @@ not whole (review 29 recheck, N2, N8, F14): each is named one line and the exit 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 
 import pytest
 
-from tests.sessions.helpers import write_midi
+from tests.sessions.helpers import garble_event_log, write_midi
 
 
 @pytest.fixture
@@ -29,11 +27,7 @@ def test_a_backup_of_a_session_with_a_damaged_event_log_exits_1(run_cli, ids, tm
     session damaged and 'restore' set it aside."""
     bad, good = ids
     folder = store_path / "sessions" / bad
-    (folder / "midi.tsv").write_bytes(b"t\tplayer\n" + bytes(range(256)) * 4)
-    manifest = json.loads((folder / "session.json").read_text())
-    manifest["checksums"]["midi.tsv"] = hashlib.sha256(
-        (folder / "midi.tsv").read_bytes()).hexdigest()
-    (folder / "session.json").write_text(json.dumps(manifest))
+    garble_event_log(folder)
     r = run_cli("backup", "--to", tmp_path / "b.zip")
     assert r.exit_code == 1, r.stderr
     assert r.stderr.startswith(f"warning: session {bad} is damaged (midi.tsv")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import mido
@@ -151,3 +153,19 @@ def wait_written(writer, *, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the session writer did not drain its queue in {timeout} s")
             time.sleep(0.01)
+
+
+def resum(folder: Path, rel: str) -> None:
+    """Record ``rel``'s present checksum in the session's manifest (damage that the manifest's
+    checksums do not show: only parsing the file finds it)."""
+    manifest = json.loads((folder / "session.json").read_text())
+    manifest["checksums"][rel] = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
+    (folder / "session.json").write_text(json.dumps(manifest))
+
+
+def garble_event_log(folder: Path) -> str:
+    """Replace a session's ``midi.tsv`` with garbage under a matching checksum; its name."""
+    (folder / "midi.tsv").write_bytes(b"t\tplayer\n" + bytes(range(256)) * 4)
+    resum(folder, "midi.tsv")
+    return "midi.tsv"
+

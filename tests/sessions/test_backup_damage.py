@@ -18,7 +18,7 @@ from sessions.backup import backup_store
 from sessions.backup_restore import check_backup, restore_store
 from sessions.errors import SessionFormatError, StoreError
 from sessions.store import Store
-from tests.sessions.helpers import import_room_duet
+from tests.sessions.helpers import garble_event_log, import_room_duet, resum
 
 
 @pytest.fixture
@@ -29,20 +29,6 @@ def two(store, tmp_path):
         (tmp_path / n).mkdir()
         ids.append(import_room_duet(store, tmp_path / n))
     return sorted(ids)
-
-
-def _resum(folder: Path, rel: str) -> None:
-    """Record ``rel``'s present checksum in the session's manifest (damage that the manifest's
-    checksums do not show: only parsing the file finds it)."""
-    manifest = json.loads((folder / "session.json").read_text())
-    manifest["checksums"][rel] = hashlib.sha256((folder / rel).read_bytes()).hexdigest()
-    (folder / "session.json").write_text(json.dumps(manifest))
-
-
-def _tsv_garbage(folder: Path) -> str:
-    (folder / "midi.tsv").write_bytes(b"t\tplayer\n" + bytes(range(256)) * 4)
-    _resum(folder, "midi.tsv")
-    return "midi.tsv"
 
 
 def _annotation_garbage(folder: Path) -> str:
@@ -56,11 +42,11 @@ def _wav_header(folder: Path) -> str:
     data = bytearray(wav.read_bytes())
     data[0:44] = b"\x5a" * 44
     wav.write_bytes(bytes(data))
-    _resum(folder, "audio/room.wav")
+    resum(folder, "audio/room.wav")
     return "audio/room.wav"
 
 
-@pytest.mark.parametrize("damage", [_tsv_garbage, _annotation_garbage, _wav_header])
+@pytest.mark.parametrize("damage", [garble_event_log, _annotation_garbage, _wav_header])
 @pytest.mark.parametrize("kind", ["b.zip", "b"])
 def test_a_session_that_does_not_verify_is_copied_as_it_is_and_named(store, two, tmp_path,
                                                                     damage, kind):

@@ -4,10 +4,8 @@ backup (which would copy it again). Real store, real backup and check."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from improv.web.api_backup import SAME_DISK_WORDS
+from tests.sessions.helpers import garble_event_log
 
 
 def _finish(c, timeout=120):
@@ -21,11 +19,7 @@ def test_a_damaged_session_in_the_store_is_not_blamed_on_the_backup(demo_store, 
                                                                     client_for):
     path, sid = demo_store
     folder = path / "sessions" / sid
-    (folder / "midi.tsv").write_bytes(b"t\tplayer\n" + bytes(range(256)) * 4)
-    manifest = json.loads((folder / "session.json").read_text())
-    manifest["checksums"]["midi.tsv"] = hashlib.sha256(
-        (folder / "midi.tsv").read_bytes()).hexdigest()
-    (folder / "session.json").write_text(json.dumps(manifest))
+    garble_event_log(folder)
     usb = tmp_path / "usb"
     usb.mkdir()
     c = client_for(path)
