@@ -11,20 +11,8 @@ import click
 
 from improv.cli.output import counted, emit, info, json_option
 from improv.cli.params import PlainPath
+from improv.reports.wording import size_words
 from sessions.timefmt import ago_words
-
-
-def size_words(n_bytes: int) -> str:
-    """``830 kB``, ``12.3 MB``, ``1.40 GB``: a size for people (decimal units).
-
-    >>> size_words(0), size_words(4_200), size_words(12_345_678), size_words(1_400_000_000)
-    ('0 kB', '4 kB', '12.3 MB', '1.40 GB')
-    """
-    if n_bytes < 1e6:
-        return f"{round(n_bytes / 1e3):.0f} kB"
-    if n_bytes < 1e9:
-        return f"{n_bytes / 1e6:.1f} MB"
-    return f"{n_bytes / 1e9:.2f} GB"
 
 
 def shell_words(path: str) -> str:

@@ -163,3 +163,18 @@ def backup_item_words(rel: str, *, verb: str = "is",
     if parts[0] == "sessions" and len(parts) >= 3:
         return f"session {parts[1]}: {'/'.join(parts[2:])} {verb}"
     return f"{(file_words or {}).get(rel, rel)} {verb}"
+
+
+def size_words(n_bytes: int) -> str:
+    """``830 kB``, ``12.3 MB``, ``1.40 GB``: a size for people (decimal units), as
+    ``improv info`` and the Backups page write it.
+
+    >>> size_words(0), size_words(4_200), size_words(12_345_678), size_words(1_400_000_000)
+    ('0 kB', '4 kB', '12.3 MB', '1.40 GB')
+    """
+    if n_bytes < 1e6:
+        return f"{round(n_bytes / 1e3):.0f} kB"
+    if n_bytes < 1e9:
+        return f"{n_bytes / 1e6:.1f} MB"
+    return f"{n_bytes / 1e9:.2f} GB"
+

@@ -47,7 +47,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from improv.reports.wording import backup_item_words, counted
+from improv.reports.wording import backup_item_words, counted, size_words
 from improv.web.deps import get_store
 from improv.web.errors import BadRequest, Busy, NotFound
 from sessions.store import Store
@@ -77,21 +77,6 @@ class DiskFull(HTTPException):
 
 class _Stopped(Exception):
     """improv is closing: the backup stops at the next session (and removes its partial)."""
-
-
-def size_words(n_bytes: int) -> str:
-    """``830 kB``, ``12.3 MB``, ``1.40 GB``: a size for people (decimal units), as
-    ``improv info`` writes it (``improv.cli.store.size_words``; the web app may not import the
-    command line).
-
-    >>> size_words(4_200), size_words(12_345_678), size_words(1_400_000_000)
-    ('4 kB', '12.3 MB', '1.40 GB')
-    """
-    if n_bytes < 1e6:
-        return f"{round(n_bytes / 1e3):.0f} kB"
-    if n_bytes < 1e9:
-        return f"{n_bytes / 1e6:.1f} MB"
-    return f"{n_bytes / 1e9:.2f} GB"
 
 
 def removable_disks() -> list[Path]:
