@@ -26,6 +26,7 @@ import numpy as np
 from sessions.errors import SessionFormatError
 from sessions.fsutil import open_new, write_errors
 from sessions.lines import cut_short, read_complete
+from sessions.safeio import open_regular
 
 HEADER = "t\tplayer\tport\tdelta_s\tdata\n"
 # tabs, line breaks (also those str.splitlines() takes: \x1c-\x1e, \x85, \u2028 ...) and
@@ -176,6 +177,14 @@ class MidiEvents:
             )
 
 
+def _starts_like_header(path: Path, partial: int) -> bool:
+    """Whether a log without a complete line begins as improv's header does (a recording cut
+    off while its first line was written), rather than with anything else."""
+    with open_regular(path, "rb") as f:
+        head = f.read(min(partial, len(HEADER)))
+    return HEADER.encode().startswith(head)
+
+
 def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvents, int]:
     """Read an event log.
 
@@ -198,7 +207,9 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
         For a missing header or a malformed line (the message gives its number).
     """
     path = Path(path)
-    blob, partial = read_complete(path, allow_partial_tail=allow_partial_tail)
+    # The header is checked before a cut last line is refused: a file that is not an event log
+    # at all (garbage, another program's text) is named as such, not sent to recovery.
+    blob, partial = read_complete(path, allow_partial_tail=True)
     try:
         text = blob.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -207,7 +218,14 @@ def read_log(path: Path, *, allow_partial_tail: bool = False) -> tuple[MidiEvent
     if not lines or lines[0] + "\n" != HEADER:
         if not text and allow_partial_tail:
             return MidiEvents.empty(), partial
-        raise SessionFormatError(f"{path}: missing or wrong header line")
+        if not text and partial and _starts_like_header(path, partial):
+            raise cut_short(path)
+        raise SessionFormatError(
+            f"{path} is not an improv event log (its first line is not improv's header): the "
+            "file was replaced or damaged ('improv sessions verify' checks the session; a "
+            "backup holds it whole)")
+    if partial and not allow_partial_tail:
+        raise cut_short(path)
     body = lines[1:]
     if body and body[-1] == "":
         body.pop()
@@ -265,7 +283,8 @@ def iter_log(path: Path, *, chunk_bytes: int = 1 << 22):
     with open(path, "rb") as f:
         header = f.readline()
         if header.decode("utf-8", errors="replace") != HEADER:
-            raise SessionFormatError(f"{path}: missing or wrong header line")
+            raise SessionFormatError(f"{path} is not an improv event log (its first line is "
+                                     "not improv's header)")
         number = 1
         rest = b""
         while True:

@@ -50,6 +50,27 @@ def test_partial_last_line_is_an_error_unless_recovering(tmp_path):
     assert len(read_log(p)[0]) == 1
 
 
+@pytest.mark.parametrize("content", [b"\x13garbage without a newline", b"PK\x03\x04zip",
+                                     b"some other\tprogram's\ttable\n1\t2\t3\n"])
+def test_a_file_that_is_no_event_log_is_named_as_such_not_sent_to_recovery(tmp_path, content):
+    # review 29: a garbage midi.tsv was reported as "its last line is cut short", with advice
+    # to recover an interrupted recording, which cannot mend a replaced file
+    p = tmp_path / "m.tsv"
+    p.write_bytes(content)
+    with pytest.raises(SessionFormatError, match="is not an improv event log") as err:
+        read_log(p)
+    assert "cut short" not in str(err.value)
+
+
+def test_a_header_cut_short_is_a_cut_line(tmp_path):
+    p = tmp_path / "m.tsv"
+    p.write_bytes(b"t\tplayer\tpo")
+    with pytest.raises(SessionFormatError, match="cut short"):
+        read_log(p)
+    ev, partial = read_log(p, allow_partial_tail=True)
+    assert len(ev) == 0 and partial == len(b"t\tplayer\tpo")
+
+
 @pytest.mark.parametrize(
     "line, match",
     [("0.1\ta\tp\t\n", "5 tab-separated"), ("x\ta\tp\t\t90\n", "could not convert"),
