@@ -13,7 +13,8 @@ from typing import Any
 
 __all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "curve_groups",
            "dialogue_groups", "plot_players",
-           "plot_dialogue", "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations"]
+           "plot_dialogue", "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations",
+           "label_annotations"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -161,15 +162,12 @@ def _label_rows(labels: list[tuple[float, str]], *, lo: float, hi: float, width_
 def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8,
                      numbers: bool = False) -> int:
     """Markers as red lines, annotated spans as shaded bands, other annotations as grey dashed
-    lines; with ``text``, the first tag of each above the panel, level, in up to
-    :data:`LABEL_ROWS` rows so that no two labels overlap (a label with no room is left out).
+    lines; with ``text``, their labels above the panel too (:func:`label_annotations`).
 
-    With ``numbers`` (a report, whose Annotations table numbers them): where the tags would
-    need more than :data:`TAG_ROWS` rows, or leave one out, each annotation is labelled with
-    its number instead, its place (from 1) in ``annotations`` less the unconfirmed
-    suggestions, the order of the table. Short numbers stay readable among many annotations
-    (14 in 5 minutes), they name every annotation, tagged or not, and the table says the
-    rest; a note "labels: see the table" alone would leave the lines unnamed.
+    A figure whose layout is still to change (legends beside the panels, ``tight_layout``)
+    labels its panels after the layout instead: the labels' rows are laid out at the panel's
+    width, and a panel narrowed afterwards ran them into each other ("markermarker", review
+    29).
 
     Only the therapist's own annotations and the role suggestions they confirmed are drawn:
     the analysis's unconfirmed suggestions (:func:`improv.reports.wording.unconfirmed`) would
@@ -182,8 +180,9 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
     """
     from improv.reports.wording import unconfirmed
 
-    annotations = [a for a in annotations or () if not unconfirmed(a)]
-    for a in annotations:
+    for a in annotations or ():
+        if unconfirmed(a):
+            continue
         end, tags = a.get("end"), a.get("tags", [])
         if end is not None and end > a["t"]:
             ax.axvspan(a["t"], end, color=SPAN_COLOUR, alpha=0.18, linewidth=0)
@@ -193,6 +192,29 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
             ax.axvline(a["t"], color=NOTE_COLOUR, linewidth=0.7, linestyle="--", alpha=0.7)
     if not text:
         return 0
+    return label_annotations(ax, annotations, fontsize=fontsize, numbers=numbers)
+
+
+def label_annotations(ax, annotations, *, fontsize: float = 8, numbers: bool = False) -> int:
+    """The first tag of each annotation above the panel, level, in up to :data:`LABEL_ROWS`
+    rows so that no two labels overlap at the panel's present width (a label with no room is
+    left out).
+
+    With ``numbers`` (a report, whose Annotations table numbers them): where the tags would
+    need more than :data:`TAG_ROWS` rows, or leave one out, each annotation is labelled with
+    its number instead, its place (from 1) in ``annotations`` less the unconfirmed
+    suggestions, the order of the table. Short numbers stay readable among many annotations
+    (14 in 5 minutes), they name every annotation, tagged or not, and the table says the
+    rest; a note "labels: see the table" alone would leave the lines unnamed.
+
+    Returns
+    -------
+    int
+        The rows of labels drawn above the panel.
+    """
+    from improv.reports.wording import unconfirmed
+
+    annotations = [a for a in annotations or () if not unconfirmed(a)]
     lo, hi = ax.get_xlim()
     fig = ax.get_figure()
     width_pt = ax.get_position().width * fig.get_figwidth() * 72.0
@@ -416,11 +438,14 @@ def _landscape(plt, result: dict[str, Any], rows, *, annotations, groups: list[s
             names, ylabel = CURVE_GROUPS[g]
             _draw(axes[i][j], res["curves"], names, ylabel,
                   f"{player} ({_source_name(result, player, source)}): {g}", key=key)
-            draw_annotations(axes[i][j], annotations, text=(j == 0), fontsize=6)
+            draw_annotations(axes[i][j], annotations)
     if not rows:
         axes[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
     for ax in axes[-1]:
         time_axis(ax, most=8)
+    fig.tight_layout()  # the labels at the panels' final widths
+    for i in range(len(rows)):
+        label_annotations(axes[i][0], annotations, fontsize=6)
     return fig
 
 
@@ -433,6 +458,7 @@ def _portrait(plt, result: dict[str, Any], rows, *, annotations, groups: list[st
     fig, grid = plt.subplots(len(groups), max(1, len(rows)), figsize=(PAGE_WIDTH, height),
                              squeeze=False, sharex=True)
     drawn: dict[tuple[int, int], list[str]] = {}  # (column, group) -> the curves drawn
+    tops = []  # (the top panel of a column, the column's player and input)
     for i, (player, source, res) in enumerate(rows):
         key = (res.get("summary") or {}).get("key")  # the notes spelled as in its key
         # the top panel with a curve carries the player's name and the annotations' labels
@@ -447,14 +473,18 @@ def _portrait(plt, result: dict[str, Any], rows, *, annotations, groups: list[st
             # the group names the row (on the y axis, with its unit); the player heads the
             # column, above the annotations' labels of its top panel
             ax.set_ylabel(f"{g}\n{ax.get_ylabel()}".strip(), fontsize=8)
-            used = draw_annotations(ax, annotations, text=(j == top), numbers=True)
+            draw_annotations(ax, annotations)
             if j == top:
-                ax.set_title(f"{player} ({_source_name(result, player, source)})", fontsize=9,
-                             fontweight="bold", pad=4 + used * 10)
+                tops.append((ax, f"{player} ({_source_name(result, player, source)})"))
     if rows:
         _tidy_portrait(grid, groups, drawn)
     else:
         grid[0][0].text(0.5, 0.5, "no player has an input", ha="center", va="center")
+    # the labels at the panels' final widths (the legends right of each row narrow them)
+    fig.tight_layout()
+    for ax, name in tops:
+        used = label_annotations(ax, annotations, numbers=True)
+        ax.set_title(name, fontsize=9, fontweight="bold", pad=4 + used * 10)
     return fig
 
 

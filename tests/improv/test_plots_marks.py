@@ -179,6 +179,34 @@ def test_report_plots_are_readable_in_print(tmp_path, figures):
             assert not a.overlaps(b)
 
 
+def test_report_labels_are_laid_out_at_the_panels_final_width(tmp_path, figures):
+    """Review 29: "markermarker" above the report's dynamics panels. The labels' rows were laid
+    out before the legends right of each row narrowed the panels; two markers 23 s apart in a
+    90 s session then ran into each other. Each figure's labels, as drawn, must not touch."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from improv.demo import create_demo_session
+    from sessions.store import Store
+
+    with Store(tmp_path / "store") as store:
+        sid = create_demo_session(store, duration=90.0)["id"]
+        res = analyze_session(store, sid)
+    anns = [{"t": 0.5, "tags": ["marker"]}, {"t": 32.0, "tags": ["marker"]},
+            {"t": 55.0, "end": 60.0, "tags": ["marker"]}]
+    for k, groups in enumerate((["tempo", "pulse"], ["dynamics", "density", "silence"])):
+        plots.plot_players(res, tmp_path / f"p{k}.png", annotations=anns, portrait=True,
+                           groups=groups)
+    assert len(figures) == 2
+    for fig in figures:
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        labels = [t for ax in fig.axes for t in ax.texts if t.get_text() == "marker"]
+        assert len(labels) >= 4, [t.get_text() for ax in fig.axes for t in ax.texts]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+
+
 def test_report_plots_leave_out_empty_groups_and_say_no_imitation(store, tmp_path, rng,
                                                                   figures):
     sid = import_half_duet(store, tmp_path, rng=rng)
