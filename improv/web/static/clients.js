@@ -3,12 +3,19 @@
 import { api, counted, fmtDay, h } from './api.js';
 import { codeProblem, looksLikeName } from './record_setup.js';
 
-// "45 min", "3 h 20 min": time recorded, in words a therapist reads at a glance
+// "1 min 30 s", "45 min", "3 h 20 min": time recorded, in words a therapist reads at a glance;
+// under 10 minutes to 5 s (a 1:30 session read "2 min"), a dash for none
 export function fmtDuration(s) {
-  const min = Math.round((s || 0) / 60);
-  if (!min) return s > 0 ? 'under 1 min' : '0 min';
-  if (min < 60) return `${min} min`;
+  if (!(s > 0)) return '–';
+  if (s < 600) {
+    const total = Math.round(s / 5) * 5;
+    if (total < 60) return 'under 1 min';
+    const min = Math.floor(total / 60), sec = total % 60;
+    return sec ? `${min} min ${sec} s` : `${min} min`;
+  }
+  const min = Math.round(s / 60);
   const hours = Math.floor(min / 60), rest = min % 60;
+  if (!hours) return `${min} min`;
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
 }
 

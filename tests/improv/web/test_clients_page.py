@@ -88,3 +88,16 @@ def test_clients_page_lists_clients_and_leads_to_their_pages(clients_store, live
     page.go_back()
     table.locator('tr[data-client="C07"]').get_by_role("link", name="Session 3").click()
     expect(page).to_have_url(f"{server.base}/#/session/{ids['C07'][-1]}")
+
+
+@pytest.mark.browser
+def test_time_recorded_reads_as_a_therapist_counts_it(tmp_path, live_server, page):
+    """Review 29: the demo's 1:30 read "2 min" and a client with no sessions "0 min"."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    cases = [0, 20, 58.5, 61, 90, 595, 599, 45 * 60 + 10, 3 * 3600 + 20 * 60, 7200]
+    got = page.evaluate("(cases) => import('/static/clients.js')"
+                        ".then((m) => cases.map((s) => m.fmtDuration(s)))", cases)
+    assert got == ["–", "under 1 min", "1 min", "1 min", "1 min 30 s", "9 min 55 s", "10 min",
+                   "45 min",
+                   "3 h 20 min", "2 h"]
