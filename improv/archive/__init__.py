@@ -24,10 +24,17 @@ from types import ModuleType
 
 from improv.errors import ImprovError
 
-__all__ = ["EXTRA", "MissingExtraError", "require"]
+__all__ = ["EXTRA", "JSON_VERSION", "MissingExtraError", "require"]
 
 #: The optional dependencies of the archive commands, as pip installs them.
 EXTRA = "improv-therapy[archive]"
+
+#: The shape of the ``--json`` output of ``improv analyze --all``, ``improv export-dataset``
+#: and ``improv compare`` (key ``json_version``), raised when a key is renamed or a value
+#: changes its type. 2: one convention for the three (``docs/research.md``, "JSON output");
+#: the outputs before it had no version (1). Not the dataset's format
+#: (:data:`improv.archive.dictionary.FORMAT_VERSION`: the tables' columns).
+JSON_VERSION = 2
 
 
 class MissingExtraError(ImprovError):

@@ -36,9 +36,13 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Sequence
 
-from improv.archive import require
+from improv.archive import JSON_VERSION, require
 
 log = logging.getLogger(__name__)
+
+#: Decimals of every number of hours in the summary (per session and in total): 6 decimals
+#: of an hour are 3.6 ms.
+HOURS_DECIMALS = 6
 
 __all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions", "damaged_files"]
 
@@ -434,16 +438,20 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     Returns
     -------
     dict
-        ``done`` (``{session_id, duration_s, audio_hours, session_hours}``), ``skipped``
-        (IDs: current),
-        ``failed`` (``{session_id, error}``), each oldest session first (not in the order the
-        workers finished), ``audio_hours`` (hours of audio recordings, every input counted),
-        ``session_hours`` (hours of the sessions analysed, MIDI too), ``seconds``, ``workers``,
-        ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so far),
-        ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
-        ``cluster_start_s`` (seconds to start or reach the cluster, included in ``seconds``)
-        ``interrupted`` (Ctrl-C: the rest is left for the next run) and ``demos_left_out``
-        (demo sessions not analysed because ``include_demo`` was not given).
+        The ``--json`` output (the conventions of ``docs/research.md``, "JSON output"):
+        ``json_version`` (:data:`improv.archive.JSON_VERSION`), ``sessions`` (how many were
+        chosen), ``done`` (``{session_id, duration_s, audio_hours, session_hours}``),
+        ``skipped`` (``{session_id}``: current), ``failed`` (``{session_id, error}``), each
+        oldest session first (not in the order the workers finished), ``audio_hours`` (hours
+        of audio recordings, every input counted), ``session_hours`` (hours of the sessions
+        analysed, MIDI too; hours rounded to :data:`HOURS_DECIMALS` decimals everywhere),
+        ``elapsed_s`` (seconds), ``workers`` (None when no cluster was started: nothing to
+        analyse), ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so
+        far), ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),
+        ``cluster_start_s`` (seconds to start or reach the cluster, included in
+        ``elapsed_s``; None when none was started), ``interrupted`` (Ctrl-C: the rest is left
+        for the next run) and ``demos_left_out`` (demo sessions not analysed because
+        ``include_demo`` was not given).
     """
     from improv.analyze import store_analysis
 
@@ -451,17 +459,19 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     t_start = time.monotonic()
     plan = plan_batch(store, clients=clients, since=since, dialogue=dialogue, force=force,
                       include_demo=include_demo)
-    summary: dict[str, Any] = {"sessions": len(plan["todo"]) + len(plan["skipped"])
-                               + len(plan["failed"]), "done": [], "skipped": plan["skipped"],
+    summary: dict[str, Any] = {"json_version": JSON_VERSION,
+                               "sessions": len(plan["todo"]) + len(plan["skipped"])
+                               + len(plan["failed"]), "done": [],
+                               "skipped": [{"session_id": sid} for sid in plan["skipped"]],
                                "failed": plan["failed"], "audio_hours": 0.0,
-                               "session_hours": 0.0, "seconds": 0.0,
-                               "workers": 0, "worker_peak_rss_mb": {}, "worker_cpu_s": {},
-                               "cluster_start_s": 0.0, "interrupted": False,
+                               "session_hours": 0.0, "elapsed_s": 0.0,
+                               "workers": None, "worker_peak_rss_mb": {}, "worker_cpu_s": {},
+                               "cluster_start_s": None, "interrupted": False,
                                "demos_left_out": plan["demos_left_out"]}
     state = {"done": 0, "total": len(plan["todo"]), "hours_done": 0.0,
              "hours_total": sum(_audio_hours(r) for r in plan["todo"]), "elapsed_s": 0.0}
     if not plan["todo"]:
-        summary["seconds"] = time.monotonic() - t_start
+        summary["elapsed_s"] = time.monotonic() - t_start
         return summary
     if progress:
         progress(dict(state))
@@ -515,10 +525,11 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
     for key in ("done", "failed"):
         summary[key].sort(key=lambda d: place.get(d["session_id"], len(place)))
     # the sessions stored (not those that failed, nor one whose count a Ctrl-C cut short)
-    summary["audio_hours"] = sum(_audio_hours(rows[d["session_id"]]) for d in summary["done"])
-    summary["session_hours"] = sum(_session_hours(rows[d["session_id"]])
-                                   for d in summary["done"])
-    summary["seconds"] = time.monotonic() - t_start
+    summary["audio_hours"] = round(sum(_audio_hours(rows[d["session_id"]])
+                                       for d in summary["done"]), HOURS_DECIMALS)
+    summary["session_hours"] = round(sum(_session_hours(rows[d["session_id"]])
+                                         for d in summary["done"]), HOURS_DECIMALS)
+    summary["elapsed_s"] = time.monotonic() - t_start
     return summary
 
 
@@ -536,5 +547,5 @@ def _collect(store, fut, row: dict, summary: dict, store_analysis) -> None:
     with _sigint_deferred():  # stored and counted, or neither
         store_analysis(store, out["computed"])
         summary["done"].append({"session_id": sid, "duration_s": row.get("duration_s"),
-                                "audio_hours": round(_audio_hours(row), 6),
-                                "session_hours": round(_session_hours(row), 6)})
+                                "audio_hours": round(_audio_hours(row), HOURS_DECIMALS),
+                                "session_hours": round(_session_hours(row), HOURS_DECIMALS)})

@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from improv.archive import require
+from improv.archive import JSON_VERSION, require
 from improv.archive.dictionary import FORMAT_VERSION, TABLES
 from improv.archive.pseudonyms import player_label
 from improv.archive.session_keys import session_key, store_secret
@@ -353,10 +353,11 @@ def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
 
 
 def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str,
-           versions: tuple[str, str]) -> tuple[int, str]:
-    """Write one table; a Parquet file's metadata names the dataset format and the versions
-    of improv, its analysis and its dialogue analysis (``improv.dataset_format``,
-    ``improv.version``, ``improv.analysis_version``, ``improv.dialogue_version``)."""
+           versions: tuple[str, str]) -> dict[str, Any]:
+    """Write one table, return ``{"rows": N, "file": name}``; a Parquet file's metadata names
+    the dataset format and the versions of improv, its analysis and its dialogue analysis
+    (``improv.dataset_format``, ``improv.version``, ``improv.analysis_version``,
+    ``improv.dialogue_version``)."""
     from improv import __version__
 
     schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()],
@@ -373,7 +374,7 @@ def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str,
             require("pyarrow.parquet", what=_WHAT).write_table(data, f)
         else:
             require("pyarrow.csv", what=_WHAT).write_csv(_decimal_points(pa, data), f)
-    return data.num_rows, name
+    return {"rows": data.num_rows, "file": name}
 
 
 def _decimal_points(pa, data):
@@ -449,17 +450,20 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     Returns
     -------
     dict
-        ``to``, ``format``, ``format_version`` (:data:`FORMAT_VERSION`), ``sessions``
-        (count), ``demos_left_out`` (demo sessions not exported), ``not_analysed`` (session
-        codes without a current analysis), ``no_dialogue`` (codes of analysed sessions of two
-        or more players without the current analysis of every pair's dialogue: no rows in
-        ``dialogue``), ``problems`` (``{session, session_id, problem, error}`` of the sessions
+        The ``--json`` output (the conventions of ``docs/research.md``, "JSON output"):
+        ``json_version`` (:data:`improv.archive.JSON_VERSION`), ``to``, ``format``,
+        ``format_version`` (the dataset's, :data:`FORMAT_VERSION`), ``sessions`` (count),
+        ``demos_left_out`` (demo sessions not exported), ``not_analysed``
+        (``{code, session_id}`` of the sessions without a current analysis; ``code`` is the
+        tables' ``session``), ``no_dialogue`` (the same of analysed sessions of two or more
+        players without the current analysis of every pair's dialogue: no rows in
+        ``dialogue``), ``problems`` (``{code, session_id, problem, error}`` of the sessions
         that could not be read, ``problem`` ``unreadable``, whose recordings are damaged,
         ``damaged``, or whose folder the catalog does not list yet, ``not_catalogued``:
         exported without measures; ``sessions`` counts them), ``goals_unreadable`` (client
         codes whose goals log could not be read; their goals are left out),
         ``session_keys`` (false: the store has no dataset key and is read-only,
-        ``session_key`` is empty) and ``tables`` (name -> (rows, file name)).
+        ``session_key`` is empty) and ``tables`` (name -> ``{rows, file}``).
 
     Raises
     ------
@@ -508,7 +512,7 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
             error = u["problem"].removeprefix("cannot be read: ")
             if number is None:
                 error += _unknown_client_note(u["started_utc"])
-            problems.append({"session": code, "session_id": sid,
+            problems.append({"code": code, "session_id": sid,
                              "problem": _unlisted_problem(u), "error": error})
             continue
         client, number = numbers[sid]
@@ -533,12 +537,12 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         analysed, dialogue_ok = (part["sessions"]["analysed"][0],
                                  part["sessions"]["dialogue_analysed"][0])
         if problem is not None:
-            problems.append({"session": code, "session_id": row["id"], "problem": problem[0],
+            problems.append({"code": code, "session_id": row["id"], "problem": problem[0],
                              "error": problem[1]})
         elif not analysed:
-            not_analysed.append(code)
+            not_analysed.append({"code": code, "session_id": row["id"]})
         elif dialogue_ok is False:
-            no_dialogue.append(code)
+            no_dialogue.append({"code": code, "session_id": row["id"]})
     from improv.archive.dictionary import write_readme
     from improv.archive.goals_table import add_goals
 
@@ -551,7 +555,8 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
                      measures=_measures(tables), with_text=with_text, demos_left_out=demos,
                      include_demo=include_demo, session_keys=secret is not None,
                      window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
-    return {"to": str(folder), "format": fmt, "format_version": FORMAT_VERSION,
+    return {"json_version": JSON_VERSION, "to": str(folder), "format": fmt,
+            "format_version": FORMAT_VERSION,
             "sessions": len(entries), "demos_left_out": demos, "not_analysed": not_analysed,
             "no_dialogue": no_dialogue, "problems": problems, "goals_unreadable": unreadable,
             "session_keys": secret is not None, "tables": written}

@@ -140,7 +140,7 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def readme_text(*, tables: dict[str, tuple[int, str]], fmt: str, sessions: int,
+def readme_text(*, tables: dict[str, dict], fmt: str, sessions: int,
                 versions: tuple[str, str], measures: dict[str, list[str]],
                 with_text: bool, demos_left_out: int = 0, include_demo: bool = False,
                 session_keys: bool = True, window_s: float | None = None,
@@ -237,11 +237,13 @@ def _key_lines(*, session_keys: bool) -> list[str]:
     return lines
 
 
-def _table_lines(tables: dict[str, tuple[int, str]], *, fmt: str) -> list[str]:
-    """Each table's file, rows and columns (type and meaning)."""
+def _table_lines(tables: dict[str, dict], *, fmt: str) -> list[str]:
+    """Each table's file, rows and columns (type and meaning); ``tables``: name ->
+    ``{rows, file}``."""
     lines = ["## Tables", ""]
     for name, columns in TABLES.items():
-        rows, file = tables.get(name, (0, f"{name}.{fmt}"))
+        t = tables.get(name, {"rows": 0, "file": f"{name}.{fmt}"})
+        rows, file = t["rows"], t["file"]
         lines += [f"### {name} (`{file}`, {rows} rows)", "", "| column | type | meaning |",
                   "|---|---|---|"]
         lines += [f"| {c} | {typ} | {_cell(text)} |" for c, (typ, text) in columns.items()]

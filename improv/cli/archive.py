@@ -143,9 +143,9 @@ def _human_summary(s: dict, *, clients=(), since=None) -> None:
     if nothing:
         click.echo(nothing)
         return
+    on = f" on {counted(s['workers'], 'worker')}" if s["workers"] is not None else ""
     click.echo(f"analysed {counted(len(s['done']), 'session')} ({s['session_hours']:.2f} h of "
-               f"sessions, {s['audio_hours']:.2f} h of audio) in {s['seconds']:.1f} s on "
-               f"{counted(s['workers'], 'worker')}; "
+               f"sessions, {s['audio_hours']:.2f} h of audio) in {s['elapsed_s']:.1f} s{on}; "
                f"{len(s['skipped'])} skipped as current; {len(s['failed'])} failed"
                + demos_left_out(s["demos_left_out"], verb="analyses"))
     if s["failed"]:
@@ -242,7 +242,7 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     def human(r: dict) -> None:
         click.echo(f"exported {counted(r['sessions'], 'session')} to {r['to']}"
                    + demos_left_out(r["demos_left_out"], verb="exports"))
-        table([[name, n, file] for name, (n, file) in r["tables"].items()],
+        table([[name, t["rows"], t["file"]] for name, t in r["tables"].items()],
               ["TABLE", "ROWS", "FILE"])
         if r["problems"]:  # by session ID, as analyze --all lists its failures
             table([[p["session_id"], p["problem"], p["error"]] for p in r["problems"]],

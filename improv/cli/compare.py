@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from improv.cli.output import counted, emit, info, json_option, table
+from improv.cli.output import counted, emit, info, json_option, print_json, table
 from improv.cli.params import Number, PlainPath, date_option, new_output_file
 from improv.cli.params import list_option as _features
 from improv.errors import ParameterError
@@ -131,7 +131,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             else:
                 _trend_table(r)
 
-        emit(result, as_json=as_json, human=human)
+        emit(client_json(result) if as_json else result, as_json=as_json, human=human)
         _left_out(result)
         return
     ctx = click.get_current_context()
@@ -154,7 +154,52 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
         heads, title = _names(store, result["sessions"], raw=raw), None
     else:
         raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
-    emit(result, as_json=as_json, human=lambda r: _rows_table(r, heads, raw=raw, title=title))
+    if as_json:
+        print_json(rows_json(result))
+        return
+    _rows_table(result, heads, raw=raw, title=title)
+
+
+def _refs(ids: list[str]) -> list[dict]:
+    """Sessions named in a list of the JSON: ``[{"session_id": ...}]``, never bare IDs."""
+    return [{"session_id": sid} for sid in ids]
+
+
+def client_json(result: dict) -> dict:
+    """``compare --client --json``: :func:`improv.reports.compare.compare_client`'s result in
+    the JSON conventions of docs/research.md ("JSON output"): ``json_version``; every list of
+    sessions (``sessions``, ``left_out``, ``baseline`` and each feature's ``outside_band`` and
+    ``outliers``) holds objects with ``session_id``; each session's ``values`` has every
+    measure of the comparison, null where the session has none (as in ``features[...]
+    .values``; the result leaves such a key out)."""
+    from improv.archive import JSON_VERSION
+
+    names = sorted(set(result["columns"]).union(*(s["values"] for s in result["sessions"])))
+    sessions = [{"session_id": s["id"], **{k: v for k, v in s.items() if k not in ("id", "values")},
+                 "values": {c: s["values"].get(c) for c in names}} for s in result["sessions"]]
+    left_out = [{"session_id": g["id"], **{k: v for k, v in g.items() if k != "id"}}
+                for g in result.get("left_out") or []]
+    features = {c: {**f, "outside_band": _refs(f["outside_band"]), "outliers": _refs(f["outliers"])}
+                for c, f in result["features"].items()}
+    return {"json_version": JSON_VERSION, **result, "baseline": _refs(result["baseline"]),
+            "sessions": sessions, "left_out": left_out, "features": features}
+
+
+def rows_json(result: dict) -> dict:
+    """``compare ID ID --json`` and ``compare ID --segments --json``: ``json_version``, the
+    sessions as ``[{"session_id"}]`` (two sessions) or ``session_id`` and the segments as
+    ``[{"start_s", "end_s"}]`` (segments; no positional pairs), and ``rows`` (each row's
+    ``values`` in the order of the sessions or segments, null where there is none)."""
+    from improv.archive import JSON_VERSION
+
+    out: dict = {"json_version": JSON_VERSION}
+    if "segments" in result:
+        out["session_id"] = result["session"]
+        out["segments"] = [{"start_s": a, "end_s": b} for a, b in result["segments"]]
+    else:
+        out["sessions"] = _refs(result["sessions"])
+    out["rows"] = result["rows"]
+    return out
 
 
 def _left_out(result: dict) -> None:

@@ -105,6 +105,10 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
     assert [f["session_id"] for f in out["failed"]] == [bad]
     assert "checksum" in out["failed"][0]["error"]
     assert out["workers"] == 2 and not out["interrupted"]
+    assert out["elapsed_s"] >= out["cluster_start_s"] > 0  # seconds are *_s (was "seconds")
+    for hours in ("audio_hours", "session_hours"):  # rounded as the per-session ones
+        assert out[hours] == round(out[hours], 6) == pytest.approx(
+            sum(d[hours] for d in out["done"]), abs=1e-5)
 
     for sid in sids:
         one = run_cli("--store", str(copy), "analyze", sid, "--dialogue", "--json")
@@ -117,7 +121,8 @@ def test_batch_equals_one_at_a_time_and_continues(run_cli, store, store_path, tm
 
     again = run_cli("analyze", "--all", "--workers", "1", "--dialogue", "--json",
                     "--include-demo").json()
-    assert again["done"] == [] and sorted(again["skipped"]) == sorted(sids)
+    assert again["done"] == []
+    assert sorted(s["session_id"] for s in again["skipped"]) == sorted(sids)
     assert [f["session_id"] for f in again["failed"]] == [bad]
 
 
@@ -263,7 +268,7 @@ def test_ctrl_c_keeps_what_is_done_and_a_second_run_continues(store, store_path)
     again = subprocess.run(cmd, env=_env(), capture_output=True, cwd=REPO, timeout=300)
     assert again.returncode == 0, again.stderr.decode()
     second = json.loads(again.stdout)
-    assert set(second["skipped"]) == done
+    assert {s["session_id"] for s in second["skipped"]} == done
     assert {d["session_id"] for d in second["done"]} == set(sids) - done
 
 

@@ -38,6 +38,9 @@ def test_tables_load_and_match_analyze_json(run_cli, analysed, tmp_path, fmt):
     r = run_cli("export-dataset", "--to", str(to), "--format", fmt, "--json", "--include-demo")
     assert r.exit_code == 0, r.stderr
     assert r.json()["not_analysed"] == []
+    # {rows, file} objects, not positional pairs (review 29, finding 12)
+    assert r.json()["tables"]["sessions"] == {"rows": 2, "file": f"sessions.{fmt}"}
+    assert r.json()["json_version"] == 2
     assert stat.S_IMODE(to.stat().st_mode) == 0o700
     assert sorted(p.name for p in to.iterdir()) == sorted(
         [f"{t}.{fmt}" for t in TABLES] + ["README.md"])
@@ -109,7 +112,8 @@ def test_sessions_without_their_dialogue_say_so(run_cli, store, tmp_path):
     r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json",
                 "--include-demo")
     assert r.exit_code == 0, r.stderr
-    assert r.json()["no_dialogue"] == ["DEMO-002"] and r.json()["not_analysed"] == []
+    assert r.json()["no_dialogue"] == [{"code": "DEMO-002", "session_id": players_only}]
+    assert r.json()["not_analysed"] == []
     assert "1 session has no current dialogue analysis" in r.stderr
     sessions = pd.read_csv(tmp_path / "ds" / "sessions.csv").set_index("session")
     assert sessions.analysed.all()

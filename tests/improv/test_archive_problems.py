@@ -58,7 +58,7 @@ def test_one_unreadable_session_stops_no_export(run_cli, store, three, tmp_path)
     r = run_cli("export-dataset", "--to", str(to), "--json")
     assert r.exit_code == 1, r.stderr
     out = r.json()
-    assert [(p["session"], p["session_id"], p["problem"]) for p in out["problems"]] == [
+    assert [(p["code"], p["session_id"], p["problem"]) for p in out["problems"]] == [
         ("C01-001", bad, "unreadable"), ("C03-001", gone, "unreadable")]
     assert "not valid JSON" in out["problems"][0]["error"]
     assert out["not_analysed"] == []
@@ -97,7 +97,7 @@ def test_a_damaged_recording_is_never_current_and_is_flagged_in_the_export(
 
     r = run_cli("export-dataset", "--to", str(tmp_path / "ds"), "--format", "csv", "--json")
     assert r.exit_code == 1
-    assert [(p["session"], p["problem"]) for p in r.json()["problems"]] == [
+    assert [(p["code"], p["problem"]) for p in r.json()["problems"]] == [
         ("C01-001", "damaged")]
     sessions = pd.read_csv(tmp_path / "ds" / "sessions.csv").set_index("session")
     assert sessions.problem["C01-001"] == "damaged" and not sessions.analysed["C01-001"]
@@ -215,7 +215,7 @@ def test_the_batch_summary_gives_hours_of_sessions_beside_hours_of_audio(capsys)
 
     rows = [{"duration_s": 103.0, "audio_inputs": 0}] * 2
     s = {"done": [{"session_id": "a"}, {"session_id": "b"}], "skipped": [], "failed": [],
-         "interrupted": False, "audio_hours": 0.0, "seconds": 9.2, "workers": 2,
+         "interrupted": False, "audio_hours": 0.0, "elapsed_s": 9.2, "workers": 2,
          "demos_left_out": 0, "session_hours": sum(_session_hours(r) for r in rows)}
     _human_summary(s)
     assert capsys.readouterr().out.startswith(

@@ -196,6 +196,9 @@ def test_analyze_all_leaves_demo_sessions_out_and_says_so(run_cli, store):
                                 "out (--include-demo analyses them)"), r.stdout
     r = run_cli("analyze", "--all", "--client", "DEMO", "--json")
     assert r.json()["demos_left_out"] == 2 and r.json()["done"] == []
+    # no cluster was started: no number of workers (was 0) nor a start time (was 0.0)
+    assert r.json()["workers"] is None and r.json()["cluster_start_s"] is None
+    assert r.json()["json_version"] == 2 and "seconds" not in r.json()
 
 
 # ----------------------------------------------------------------------------- #13 keys, help

@@ -55,7 +55,7 @@ def test_a_session_that_drops_out_of_the_catalog_keeps_its_code(run_cli, store, 
     assert r.exit_code == 1, r.stderr
     assert _codes(after) == _codes(before)  # C07-002 is still the second session
     (p,) = r.json()["problems"]
-    assert (p["session"], p["session_id"], p["problem"]) == ("C07-001", first, "unreadable")
+    assert (p["code"], p["session_id"], p["problem"]) == ("C07-001", first, "unreadable")
     assert "annotations.jsonl" in p["error"]
     row = after[after["session"] == "C07-001"].iloc[0]
     assert (row["client"], row["number"], row["problem"], bool(row["analysed"])) == (
@@ -81,7 +81,7 @@ def test_a_folder_whose_client_cannot_be_read_has_a_row_and_says_what_it_means(
         r, after = _export(run_cli, tmp_path, name, *args)
         assert r.exit_code == 1, r.stderr
         (p,) = r.json()["problems"]
-        assert (p["session"], p["session_id"], p["problem"]) == (
+        assert (p["code"], p["session_id"], p["problem"]) == (
             "(unknown)-001", second, "unreadable")
         assert "its client cannot be read" in p["error"] and "session_key" in p["error"]
         row = after[after["session"] == "(unknown)-001"].iloc[0]
@@ -107,16 +107,16 @@ def test_a_linked_or_uncatalogued_folder_is_listed(run_cli, store, course, tmp_p
     assert len(problems) == len(r.json()["problems"]) == 2
     assert problems[linked]["problem"] == "unreadable"
     assert "symbolic link" in problems[linked]["error"]
-    assert problems[linked]["session"] == "C07-001"  # the catalog still lists it
+    assert problems[linked]["code"] == "C07-001"  # the catalog still lists it
     assert problems[loose]["problem"] == "not_catalogued"
     assert "improv sessions reindex" in problems[loose]["error"]
-    assert problems[loose]["session"] == "C07-003"  # read: its client and place are known
+    assert problems[loose]["code"] == "C07-003"  # read: its client and place are known
     assert _codes(after) == _codes(before)
     # once the catalog is rebuilt without the link, its manifest is never read through it
     run_cli("sessions", "reindex")
     r, after = _export(run_cli, tmp_path, "rebuilt")
     (p,) = r.json()["problems"]
-    assert (p["session_id"], p["session"]) == (linked, "(unknown)-001")
+    assert (p["session_id"], p["code"]) == (linked, "(unknown)-001")
     assert "symbolic link" in p["error"]
 
 
@@ -155,7 +155,7 @@ def test_a_recording_that_cannot_be_read_is_damaged_even_with_a_matching_checksu
     assert r.exit_code == 1, r.stderr
     out = r.json()
     (p,) = out["problems"]
-    assert (p["session"], p["problem"]) == ("C07-002", "damaged")
+    assert (p["code"], p["problem"]) == ("C07-002", "damaged")
     assert p["error"].startswith("midi.tsv") and str(store.root) not in p["error"]
     assert out["not_analysed"] == []
     row = after[after["session"] == "C07-002"].iloc[0]
@@ -164,7 +164,8 @@ def test_a_recording_that_cannot_be_read_is_damaged_even_with_a_matching_checksu
     fresh = _duet(store, client="C09")
     r, after = _export(run_cli, tmp_path, "ds2")
     assert [p["session_id"] for p in r.json()["problems"]] == [sid]
-    assert r.json()["not_analysed"] == ["C09-001"] and fresh in store.catalog.session_ids()
+    assert r.json()["not_analysed"] == [{"code": "C09-001", "session_id": fresh}]
+    assert fresh in store.catalog.session_ids()
 
 
 def test_a_linked_folder_the_catalog_still_lists_is_counted_once(run_cli, store, course,

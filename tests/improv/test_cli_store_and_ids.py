@@ -90,7 +90,7 @@ def test_compare_takes_its_sessions_by_part(run_cli, two_sessions):
     first, second = two_sessions
     r = run_cli("compare", "C07/1", second[-4:], "--json")
     assert r.exit_code == 0, r.stderr
-    assert r.json()["sessions"] == [first, second]
+    assert r.json()["sessions"] == [{"session_id": first}, {"session_id": second}]
 
 
 def test_compare_takes_baseline_sessions_by_part(run_cli, two_sessions):
@@ -98,7 +98,7 @@ def test_compare_takes_baseline_sessions_by_part(run_cli, two_sessions):
     r = run_cli("compare", "--client", "C07", "--baseline", f"sessions:C07/1,{second[-4:]}",
                 "--json")
     assert r.exit_code == 0, r.stderr
-    assert r.json()["baseline"] == [first, second]
+    assert r.json()["baseline"] == [{"session_id": first}, {"session_id": second}]
     wrong = run_cli("compare", "--client", "C07", "--baseline", "sessions:C07/1,C07/5")
     assert wrong.exit_code == 1
     assert wrong.stderr.startswith("error: client C07 has no session '5' (C07 has sessions 1 "

@@ -44,7 +44,8 @@ def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path)
                 "--plot", tmp_path / "plots", "--export", tmp_path / "export")
     assert r.exit_code == 0, r.stderr
     res = r.json()
-    assert [s["id"] for s in res["sessions"]] == ids
+    assert res["json_version"] == 2
+    assert [s["session_id"] for s in res["sessions"]] == ids
     f = res["features"]["client.midi.notes_per_s"]
     # the notes are uniformly random, so each session's density is within a few % of the plan
     planned = [1.0 + RISE * i + (3.0 if i == OUTLIER else 0.0) for i in range(N_SESSIONS)]
@@ -53,10 +54,12 @@ def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path)
     assert t["slope_per_session"] == pytest.approx(RISE, abs=0.04)
     assert t["slope_per_30_days"] == pytest.approx(RISE * 30 / 7, rel=0.15)
     assert t["distinguishable"] and t["ci_low"] > 0
-    assert f["outliers"] == [ids[OUTLIER]]
+    assert f["outliers"] == [{"session_id": ids[OUTLIER]}]
+    outside = [s["session_id"] for s in f["outside_band"]]
     assert f["band"]["mean"] == pytest.approx(np.mean(planned[:3]), rel=0.05)
-    assert ids[OUTLIER] in f["outside_band"] and ids[-1] in f["outside_band"]
-    assert ids[0] not in f["outside_band"]
+    assert ids[OUTLIER] in outside and ids[-1] in outside
+    assert ids[0] not in outside
+    assert res["baseline"] == [{"session_id": i} for i in ids[:3]]
     assert res["sessions"][3]["annotations"] == 1
     png = tmp_path / "plots" / "C07-trends.png"
     assert (png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -429,8 +432,11 @@ def test_segments_compare_audio_dynamics_and_name_the_segments(run_cli, store, t
     r = run_cli("compare", sid, "--segments", "0-10,10-21.5")
     assert r.exit_code == 0, r.stderr
     assert "0:00.0-0:10.0" in r.stdout and "0:10.0-0:21.5" in r.stdout
-    rows = run_cli("compare", sid, "--segments", "0-10,10-21.5", "--json").json()["rows"]
-    features = {x["feature"]: x for x in rows}
+    got = run_cli("compare", sid, "--segments", "0-10,10-21.5", "--json").json()
+    # the JSON conventions of docs/research.md: session_id, segments as objects in seconds
+    assert got["session_id"] == sid and got["json_version"] == 2
+    assert got["segments"] == [{"start_s": 0.0, "end_s": 10.0}, {"start_s": 10.0, "end_s": 21.5}]
+    features = {x["feature"]: x for x in got["rows"]}
     assert "client.audio.level_dbfs" in features and "client.audio.loudness_lufs" in features
     assert features["client.audio.level_dbfs"]["unit"] == "dBFS"
 
@@ -552,3 +558,31 @@ def test_main_columns_take_each_players_first_measure_of_a_group_midi_first():
     assert main_columns(["Dr.K.midi.notes_per_s", "Dr.K.audio.onsets_per_s"]) == [
         "Dr.K.midi.notes_per_s"]
     assert main_columns([]) == []
+
+
+def test_client_json_keeps_a_missing_value_as_null_and_names_sessions_by_objects():
+    """Review 29, finding 12: a session's ``values`` left out a measure it had no value for,
+    where ``features[...].values`` has null; the lists of sessions were bare IDs beside
+    objects."""
+    from improv.cli.compare import client_json
+
+    result = {"client": "C07", "baseline": ["s1"], "band_sd": 2.0, "columns": ["c.midi.tempo_bpm"],
+              "sessions": [{"id": "s1", "number": 1, "values": {"c.midi.tempo_bpm": 120.0,
+                                                                "c.midi.n_notes": 3}},
+                           {"id": "s2", "number": 2, "values": {"c.midi.n_notes": 4}}],
+              "left_out": [{"id": "s3", "number": 3, "started_utc": "x", "reason": "why"}],
+              "features": {"c.midi.tempo_bpm": {"values": [120.0, None], "outside_band": ["s2"],
+                                                "outliers": []}}}
+    got = client_json(result)
+    assert got["json_version"] == 2
+    assert [s["values"] for s in got["sessions"]] == [
+        {"c.midi.n_notes": 3, "c.midi.tempo_bpm": 120.0},
+        {"c.midi.n_notes": 4, "c.midi.tempo_bpm": None}]
+    assert [s["session_id"] for s in got["sessions"]] == ["s1", "s2"]
+    assert "id" not in got["sessions"][0] and got["sessions"][1]["number"] == 2
+    assert got["left_out"] == [{"session_id": "s3", "number": 3, "started_utc": "x",
+                                "reason": "why"}]
+    assert got["baseline"] == [{"session_id": "s1"}]
+    f = got["features"]["c.midi.tempo_bpm"]
+    assert f["outside_band"] == [{"session_id": "s2"}] and f["outliers"] == []
+    assert result["sessions"][0]["id"] == "s1"  # the result itself is left as it was

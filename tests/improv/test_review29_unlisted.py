@@ -45,4 +45,4 @@ def test_report_and_compare_of_a_client_name_it_and_exit_1(run_cli, store_path, 
     assert "left out" in html
     r = run_cli("compare", "--client", "C07", "--json")
     assert r.exit_code == 1
-    assert [g["id"] for g in r.json()["left_out"]] == [BAD]
+    assert [g["session_id"] for g in r.json()["left_out"]] == [BAD]
