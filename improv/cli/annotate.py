@@ -23,6 +23,14 @@ def _fmt(t):
     return "" if t is None else format_time(t)
 
 
+def _placed(a: dict) -> str:
+    """Where an annotation stands, as the command answers: "at 0:12.0", or "from 0:12.0 to
+    0:15.0" for a range (its end was not echoed, review 29)."""
+    if a.get("end") is None:
+        return f"at {_fmt(a['t'])}"
+    return f"from {_fmt(a['t'])} to {_fmt(a['end'])}"
+
+
 def _read_text(path: Path) -> str:
     """A UTF-8 text file given by the user (annotations or notes to import)."""
     from sessions.safeio import read_text
@@ -84,7 +92,7 @@ def annotate(app, session_id, text, at, to, player, tags, new_tags, by, as_json)
     a = add_annotation(app.store, session_id, t=_time(at, "--at"), end=_time(to, "--to"),
                        player=player, tags=list(tags) + list(new_tags), text=text, by=by,
                        new_tags=new_tags)
-    emit(a, as_json=as_json, human=lambda a: click.echo(f"added {a['id']} at {_fmt(a['t'])}"))
+    emit(a, as_json=as_json, human=lambda a: click.echo(f"added {a['id']} {_placed(a)}"))
 
 
 class _DefaultList(click.Group):

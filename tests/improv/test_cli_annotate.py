@@ -14,6 +14,16 @@ def sid(run_cli, tmp_path):
     return r.json()["id"]
 
 
+def test_annotate_answers_where_the_annotation_stands(run_cli, sid):
+    """A range is answered with its end (review 29: "added a-… at 0:12.0" for 0:12 to 0:15)."""
+    r = run_cli("annotate", sid, "--at", "12", "--to", "15", "marker")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("added a-") and "from 0:12.0 to 0:15.0" in r.stdout
+    r = run_cli("annotate", sid, "--at", "20", "a moment")
+    assert r.exit_code == 0, r.stderr
+    assert "at 0:20.0" in r.stdout and " to " not in r.stdout
+
+
 def test_annotate_list_edit_delete_history(run_cli, sid):
     r = run_cli("annotate", sid, "--at", "0:12.5", "--to", "1:00", "--player", "client",
                 "--tag", "autonomy:leader", "client leads", "--json")
