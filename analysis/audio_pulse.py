@@ -149,6 +149,7 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
     pulse = over_the_playing(pulse, silences=silences, duration=duration, window=window)
     if silent:
         tc = type(pulse.curve)(pulse.curve.times, np.full_like(pulse.curve.bpm, np.nan),
-                               np.zeros_like(pulse.curve.clarity), 0.0, 0.0, float("nan"))
+                               np.full_like(pulse.curve.clarity, np.nan), 0.0, 0.0,
+                               float("nan"))
         pulse = Pulse(tc, np.zeros(0), "none", 0.0, 0.0)
     return onsets, pulse, level_from

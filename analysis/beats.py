@@ -716,9 +716,11 @@ def over_the_playing(pulse: Pulse, *, silences: np.ndarray, duration: float,
 
     * The pulse clarity (:attr:`analysis.tempo.TempoCurve.pulse_clarity`) is the median over the
       windows in which the player plays, as the pulsed share is (:func:`pulsed_share`): the
-      windows of a pause (:func:`pause_windows`) are left out, whose clarity is 0. Before
-      1.17.0 every window counted, and a player who paused for half the session read pulse
-      clarity 0 beside 90 % pulsed windows.
+      windows of a pause (:func:`pause_windows`) are left out. Before 1.17.0 every window
+      counted, and a player who paused for half the session read pulse clarity 0 beside 90 %
+      pulsed windows. Since 1.18.0 the clarity curve (:attr:`analysis.tempo.TempoCurve.clarity`)
+      is NaN in those windows (before, 0.0), also for a player who did not play at all, so
+      that the median of the curve's values is the session's clarity.
     * A player who played for less than one window's length in all (:func:`playing_time`
       under ``window``) has no tempo: no window was filled with their playing, so each
       window's periodicity is that of a few seconds at its edge, and the share of "pulsed"
@@ -749,15 +751,17 @@ def over_the_playing(pulse: Pulse, *, silences: np.ndarray, duration: float,
     tc = pulse.curve
     if tc.short or tc.times.size == 0:
         return pulse
+    playing = ~pause_windows(tc.times, silences=silences, window=window)
+    # the curve has no value in a pause, as the tempo, velocity and pitch curves (since 1.18.0)
+    tc = replace(tc, clarity=np.where(playing, tc.clarity, np.nan))
     played = playing_time(silences, duration=duration)
     if played <= 0.0:
-        return pulse
+        return replace(pulse, curve=tc)
     if played < window:
         none = np.full_like(tc.bpm, np.nan)
         tc = replace(tc, bpm=none, tempo_bpm=0.0, pulse_clarity=float("nan"),
                      stability=float("nan"), alt_bpm=0.0, alt_share=float("nan"))
         return Pulse(tc, np.zeros(0), "too short", float("nan"), 0.0)
-    playing = ~pause_windows(tc.times, silences=silences, window=window)
     clarity = float(np.median(tc.clarity[playing])) if playing.any() else float("nan")
     return replace(pulse, curve=replace(tc, pulse_clarity=clarity))
 

@@ -107,7 +107,8 @@ FEATURES: tuple[Feature, ...] = (
        "strength of the runner-up level against the chosen one (0.5: a listener could tap "
        "either)", _ALT),
     _F("pulse_clarity", BOTH, "0-1", "tempo", "Pulse clarity",
-       "how clear the beat is (session: the median of the windows in which the player plays)",
+       "how clear the beat is (session: the median of the windows in which the player plays; "
+       "the curve has no value in a window in which the player does not play, a pause)",
        _PULSE),
     _F("pulsed_share", SUMMARY, "fraction", "tempo", "Pulsed windows",
        "share of the 6 s windows in which the player plays that have a clear pulse (pauses, "

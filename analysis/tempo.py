@@ -122,7 +122,8 @@ class TempoCurve:
     times : np.ndarray [seconds] — window centres
     bpm : np.ndarray [BPM] — NaN where the window has no clear pulse (no value; 0.0 before
         1.8, which averaged in)
-    clarity : np.ndarray [0..1] — pulse clarity per window
+    clarity : np.ndarray [0..1] — pulse clarity per window; NaN in a window in which the
+        player does not play (:func:`analysis.beats.over_the_playing`, since 1.18.0)
     tempo_bpm : float [BPM] — global tempo (0.0 if no pulsed window)
     pulse_clarity : float [0..1] — median window clarity
     stability : float [0..1] or nan — share of pulsed windows within ±4 % of ``tempo_bpm``

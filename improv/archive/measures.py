@@ -33,10 +33,10 @@ __all__ = ["PER_WINDOW", "DIALOGUE_CURVE_NAMES", "split_dialogue", "tidy_name",
 PER_WINDOW: dict[str, str] = {
     "tempo_bpm": "tempo of the playing in the window; empty where the window has no clear pulse",
     "pulse_clarity": "how clear the beat is in the window (salience of its strongest "
-                     "periodicity); 0 in a window with fewer than 3 onsets (silence, a pause), "
-                     "which pulse_clarity in summaries (the median over the windows with "
-                     "playing) leaves out: leave out the windows with no notes or onsets "
-                     "before averaging the curve",
+                     "periodicity); 0 in a window with fewer than 3 onsets; empty in a window "
+                     "in which the player does not play (wholly in one of their silences, a "
+                     "pause; 0 before analysis 1.18.0), which pulse_clarity in summaries (the "
+                     "median over the windows with playing) leaves out too",
     "notes_per_s": "MIDI note onsets per second in the window",
     "onsets_per_s": "audio onsets per second in the window",
     "silence_share": "share of the window in gaps longer than 2 s in which nothing sounds (MTTB)",

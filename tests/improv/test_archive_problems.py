@@ -222,12 +222,13 @@ def test_the_batch_summary_gives_hours_of_sessions_beside_hours_of_audio(capsys)
         "analysed 2 sessions (0.06 h of sessions, 0.00 h of audio) in 9.2 s on 2 workers")
 
 
-def test_the_dictionary_says_silent_windows_read_0_and_how_goals_name_players():
-    """Review 29: the pulse_clarity curve is 0.0 in windows without notes (the session value
-    leaves them out), and a goal's non-role player reads 'player', not player<k>: neither was
-    in the dictionary."""
+def test_the_dictionary_says_pause_windows_are_empty_and_how_goals_name_players():
+    """Review 29: the pulse_clarity curve was 0.0 in windows without notes (the session value
+    leaves them out; empty since analysis 1.18.0), and a goal's non-role player reads
+    'player', not player<k>: neither was in the dictionary."""
     from improv.archive.dictionary import TABLES
     from improv.archive.measures import curve_definition
 
-    assert "0 in a window with fewer than 3 onsets" in curve_definition("pulse_clarity")[1]
+    assert "empty in a window in which the player does not play" in curve_definition(
+        "pulse_clarity")[1]
     assert "reads 'player'" in TABLES["goals"]["indicators"][1]
