@@ -9,6 +9,7 @@ import click
 from improv.capture.recorder import DISK_STOP_BYTES, DISK_WARN_BYTES
 from improv.cli.output import emit, format_duration, info, table, trace_native_crashes
 from improv.cli.params import Choice, Number
+from improv.reports.wording import counted
 
 PLAYER_HELP = (
     "An input of a player: PLAYER=midi:PORT or PLAYER=audio:DEVICE[:CHANNELS] "
@@ -306,7 +307,12 @@ def setups_list(app, as_json):
             click.echo("no saved setups (save the players' inputs once with 'improv setups save "
                        "NAME --player …', then record with --setup NAME)")
             return
-        table([[name, "; ".join(v["players"]), v.get("saved_utc", "")]
+        from sessions.timefmt import local_datetime
+
+        # saved in this computer's time, as 'improv sessions list' shows a start (the ISO UTC
+        # moment is in --json)
+        table([[name, "; ".join(v["players"]),
+                local_datetime(v["saved_utc"], zone=False) if v.get("saved_utc") else ""]
                for name, v in sorted(s.items())], ["name", "players", "saved"])
 
     emit(s, as_json=as_json, human=human)
@@ -341,13 +347,13 @@ def setups_save(app, name, players, percussion, midi_api, audio_api, jack_server
                options={"midi_api": midi_api, "audio_api": audio_api,
                         "jack_server": jack_server, "jack_midi_server": jack_midi_server})
     kits = sum(i.percussion for i in inputs)
-    info(f"saved setup {name!r} ({len(inputs)} inputs"
+    info(f"saved setup {name!r} ({counted(len(inputs), 'input')}"
          + (f", {kits} of them {'a drum kit' if kits == 1 else 'drum kits'})" if kits else ")"))
     from improv.capture.plan import unavailable_inputs
 
     for w in unavailable_inputs(inputs, midi_api=midi_api, audio_api=audio_api,
                                 jack_server=jack_server, jack_midi_server=jack_midi_server):
-        info(f"warning: not there now: {w}")
+        info(f"warning: saved, but not found on this computer now: {w}")
 
 
 @setups.command("show")

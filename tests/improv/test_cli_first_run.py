@@ -207,6 +207,18 @@ def test_setups_list_without_setups_says_so_in_one_line(run_cli):
     assert run_cli("setups", "list", "--json").json() == {}
 
 
+def test_setups_list_says_when_in_this_computers_time(run_cli):
+    """Review 29: the list showed the stored ISO moment ("2026-12-06T22:38:57+00:00")."""
+    from sessions.timefmt import local_datetime
+
+    r = run_cli("setups", "save", "room3", "--player", "client=midi:Piano")
+    assert r.exit_code == 0, r.stderr
+    assert "saved setup 'room3' (1 input)" in r.stderr
+    saved = run_cli("setups", "list", "--json").json()["room3"]["saved_utc"]
+    listed = run_cli("setups", "list").stdout
+    assert local_datetime(saved, zone=False) in listed and "+00:00" not in listed
+
+
 def test_devices_without_devices_says_none_found_and_names_the_option(run_cli, monkeypatch):
     from improv.capture import devices
     from improv.errors import NoDevicesError

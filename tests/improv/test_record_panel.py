@@ -357,8 +357,10 @@ def test_setups_save_warns_about_ports_that_are_not_there(jack_rig, run_cli, sto
                 "therapist=midi:kb1", "--midi-api", "jack", "--jack-server",
                 jack_rig.server.name)
     assert r.exit_code == 0, r.stderr
-    assert ("warning: not there now: client=midi:Roland: no MIDI input port found for player "
-            "'client' matching 'Roland'; the MIDI input ports there are: [0] kb1:out") in r.stderr
+    assert ("warning: saved, but not found on this computer now: client=midi:Roland: no MIDI "
+            "input port found for player 'client' matching 'Roland'; the MIDI input ports there "
+            "are: [0] kb1:out") in r.stderr
+    assert "saved setup 'duo' (2 inputs)" in r.stderr
     assert "therapist" not in r.stderr  # kb1 is there
     assert run_cli("setups", "show", "duo").exit_code == 0  # saved all the same
 
