@@ -52,7 +52,8 @@ MAX_TITLE = 200
 #: Most players a session may have: a MIDI port has 16 channels, a therapy group is smaller,
 #: and the dialogue analysis measures every pair (16 players: 120 pairs; a 2000-track MIDI
 #: file took minutes and over 1.3 GB to analyse). An import of more is refused
-#: (:func:`check_player_count`).
+#: (:func:`check_player_count`), and so is a recording
+#: (:func:`improv.capture.setups.check_inputs`); a restore takes what a backup holds.
 MAX_PLAYERS = 16
 
 # name -> function(manifest) -> manifest, applied in order from the manifest's

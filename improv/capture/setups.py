@@ -26,7 +26,7 @@ from typing import Any
 
 from improv.errors import ParameterError, UnknownNameError
 from sessions.fsutil import atomic_write_json, read_json
-from sessions.manifest import check_code, check_player_name
+from sessions.manifest import MAX_PLAYERS, check_code, check_player_name
 
 SETUPS_FILE = "setups.json"
 _CHANNELS_RE = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -141,12 +141,21 @@ def parse_player_spec(spec: str) -> PlayerInput:
 
 
 def check_inputs(inputs: list[PlayerInput]) -> None:
-    """Reject an empty list and the same channel or port given to two players."""
+    """Reject an empty list, more players than a session may have
+    (:data:`sessions.manifest.MAX_PLAYERS`, as an import refuses them) and the same channel
+    or port given to two players."""
     if not inputs:
         raise ParameterError(
             "no inputs: give a player input PLAYER=midi:PORT or PLAYER=audio:DEVICE:CHANNELS, "
             "or a saved setup (see 'improv devices' and 'improv setups list')", parameter="player"
         )
+    players = list(dict.fromkeys(i.player for i in inputs))
+    if len(players) > MAX_PLAYERS:
+        raise ParameterError(
+            f"a session may have at most {MAX_PLAYERS} players, these inputs give "
+            f"{len(players)} ({', '.join(players[:3])}, ...): give one player name to the "
+            "inputs of one person, or record the others in a second session",
+            parameter="player")
     seen: dict[tuple, str] = {}
     for i in inputs:
         keys = [("midi", i.device.lower())] if i.kind == "midi" else [

@@ -268,6 +268,14 @@ def test_a_damaged_catalog_is_named_and_rebuilt_by_reindex(run_cli, two_sessions
     (["record", "--client", "C07", "--player", "a=midi:x", "--disk-stop-mb", "5000",
       "--disk-warn-mb", "100"],
      "--disk-stop-mb (5000) must not exceed --disk-warn-mb (100)"),
+    # as an import refuses them (note 29: the limit was the import's only)
+    (["record", "--client", "C07"]
+     + [a for k in range(17) for a in ("--player", f"p{k:02d}=midi:port{k:02d}")],
+     "a session may have at most 16 players, these inputs give 17 (p00, p01, p02, ...): give "
+     "one player name to the inputs of one person, or record the others in a second session"),
+    (["setups", "save", "big"]
+     + [a for k in range(17) for a in ("--player", f"p{k:02d}=midi:port{k:02d}")],
+     "a session may have at most 16 players, these inputs give 17"),
 ])
 def test_errors_are_one_line_and_exit_1_or_2(run_cli, args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

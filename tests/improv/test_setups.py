@@ -84,6 +84,11 @@ def test_check_inputs_rejects_shared_inputs_and_empty():
         check_inputs([parse_player_spec("client=midi:kb"), parse_player_spec("therapist=midi:KB")])
     check_inputs([parse_player_spec("client=audio:sc:1"),
                   parse_player_spec("therapist=audio:sc:2")])
+    # sixteen players, some with two inputs, are a session; a seventeenth is refused
+    sixteen = [parse_player_spec(f"p{k}=midi:port{k}") for k in range(16)]
+    check_inputs(sixteen + [parse_player_spec("p0=audio:sc:1")])
+    with pytest.raises(ParameterError, match="at most 16 players, these inputs give 17"):
+        check_inputs(sixteen + [parse_player_spec("p16=audio:sc:1")])
 
 
 def test_setups_saved_owner_only_and_reused(tmp_path):
