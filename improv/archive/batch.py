@@ -21,7 +21,10 @@ progress is finished first): every finished analysis is stored and the catalog i
 and running the command again continues with the sessions not yet analysed.
 
 Results are those of ``improv analyze SESSION`` one at a time: the same function computes them
-and the same function stores them, with the same cache keys.
+and the same function stores them, with the same cache keys. A result computed by a worker
+with another version of the analysis or the dialogue analysis (another improv installed
+there) is not stored: the session is listed as failed, saying to install the same improv
+version on every worker (:func:`version_mismatch`).
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ log = logging.getLogger(__name__)
 #: of an hour are 3.6 ms.
 HOURS_DECIMALS = 6
 
-__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions", "damaged_files"]
+__all__ = ["plan_batch", "run_batch", "compute_task", "select_sessions", "damaged_files",
+           "analysis_versions", "version_mismatch"]
 
 #: ``progress(state)`` after each session: ``done``, ``total`` (sessions), ``hours_done``,
 #: ``hours_total`` (hours of audio), ``elapsed_s``.
@@ -243,9 +247,12 @@ def unlisted_sessions(store, *, clients: Sequence[str] = (),
 def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) -> dict:
     """Run on a worker: compute one session's default analysis, write nothing.
 
-    Returns ``{"ok": True, "computed": ...}`` (see :func:`improv.analyze.compute_session`) or
-    ``{"ok": False, "error": reason}``: an error of the session is a result, not a failed
-    task (a failed task would be retried, and fail again).
+    Returns ``{"ok": True, "computed": ..., "versions": ..., "worker": ...}`` (see
+    :func:`improv.analyze.compute_session`; ``versions``: this worker's
+    :func:`analysis_versions`, which the coordinator compares with its own before it stores
+    anything, :func:`version_mismatch`; ``worker``: its address) or ``{"ok": False, "error":
+    reason}``: an error of the session is a result, not a failed task (a failed task would
+    be retried, and fail again).
     """
     from improv.analyze import compute_session
     from improv.errors import user_facing_errors
@@ -256,7 +263,8 @@ def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) ->
         store = Store(root, create=False)
         try:
             return {"ok": True, "computed": compute_session(store, session_id, dialogue=dialogue,
-                                                            use_cache=use_cache)}
+                                                            use_cache=use_cache),
+                    "versions": analysis_versions(), "worker": _worker_address()}
         finally:
             store.close()
     except user_facing_errors() as exc:
@@ -264,6 +272,48 @@ def compute_task(root: str, session_id: str, dialogue: bool, use_cache: bool) ->
     except Exception as exc:  # noqa: BLE001 - one failing session never stops the others
         log.exception("analysis of %s failed", session_id)
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def analysis_versions() -> dict[str, str]:
+    """The versions of the analysis and of the dialogue analysis in this process (read when
+    called): a result is stored only where they are the coordinator's, since the cache's keys
+    and the catalog's rows are of one version."""
+    import analysis
+    import analysis.dialogue
+
+    return {"analysis_version": analysis.ANALYSIS_VERSION,
+            "dialogue_version": analysis.dialogue.DIALOGUE_VERSION}
+
+
+def _worker_address() -> str | None:
+    """The address of the Dask worker running this task, or None outside a worker."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
+def version_mismatch(out: dict[str, Any]) -> str | None:
+    """One line when a worker's result (:func:`compute_task`) was computed by another version
+    of the analysis or the dialogue analysis than this process's, else None.
+
+    A worker of an improv without the check sends no ``versions``: its analysis version is
+    the result's, its dialogue version unknown, so it counts as another version.
+    """
+    mine = analysis_versions()
+    theirs = out.get("versions") or {
+        "analysis_version": out["computed"]["result"].get("analysis_version"),
+        "dialogue_version": None}
+    if theirs == mine:
+        return None
+    worker = out.get("worker")
+    return (f"not stored: the Dask worker{f' {worker}' if worker else ''} has analysis "
+            f"{theirs.get('analysis_version') or 'of an unknown version'} (dialogue "
+            f"{theirs.get('dialogue_version') or 'unknown'}), this computer has analysis "
+            f"{mine['analysis_version']} (dialogue {mine['dialogue_version']}): install the "
+            "same improv version on every worker")
 
 
 #: glibc's ``mallopt`` parameters (malloc.h): ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``.
@@ -543,6 +593,10 @@ def _collect(store, fut, row: dict, summary: dict, store_analysis) -> None:
         return
     if not out["ok"]:
         summary["failed"].append({"session_id": sid, "error": out["error"]})
+        return
+    other = version_mismatch(out)
+    if other:  # cache keys and catalog rows of another version: nothing of it is stored
+        summary["failed"].append({"session_id": sid, "error": other})
         return
     with _sigint_deferred():  # stored and counted, or neither
         store_analysis(store, out["computed"])

@@ -326,3 +326,76 @@ def test_local_cluster_has_no_dashboard_and_listens_on_loopback_only():
             urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
     assert hosts == ["127.0.0.1"] and port != 8787
     assert address.startswith("tcp://127.0.0.1:")
+
+
+# ----------------------------------------------------------------------------- another version
+def _other_version(module: str, name: str) -> None:
+    """Run on a worker (``Client.run``): this worker process now has another version, as if
+    another improv were installed there."""
+    import importlib
+
+    setattr(importlib.import_module(module), name, "0.0.0-other")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, name", [("analysis", "ANALYSIS_VERSION"),
+                                          ("analysis.dialogue", "DIALOGUE_VERSION")])
+def test_a_worker_of_another_version_stores_nothing(run_cli, store, store_path, cluster,
+                                                    module, name):
+    """Review 29, finding 19: results of a worker with another analysis (or dialogue) version
+    were stored under that version's cache keys and catalog rows without a check. Real
+    ``dask worker`` processes; only the version constant is changed in them (``Client.run``),
+    which is what another improv installed there would give: every session fails with one
+    line saying to install the same improv, nothing is stored, exit 1."""
+    from distributed import Client
+
+    address, _ = cluster
+    sids = _demo_sessions(store, 2, duration=5.0)
+    store.close()
+    with Client(address, timeout="30s") as c:
+        c.run(_other_version, module, name)
+    r = run_cli("analyze", "--all", "--scheduler", address, "--dialogue", "--json",
+                "--include-demo")
+    assert r.exit_code == 1, r.stderr
+    out = r.json()
+    assert out["done"] == [] and [f["session_id"] for f in out["failed"]] == sids
+    for f in out["failed"]:
+        assert "0.0.0-other" in f["error"] and "\n" not in f["error"]
+        assert f["error"].endswith("install the same improv version on every worker")
+    for sid in sids:
+        assert _cache_files(store_path, sid) == {}
+    assert _features(store_path) == []
+    human = run_cli("analyze", "--all", "--scheduler", address, "--include-demo")
+    assert human.exit_code == 1 and "FAILED" in human.stdout
+    assert "install the same improv version on every worker" in human.stdout
+
+
+class _Done:
+    """A finished Dask future's stand-in: ``result()`` gives what a worker returned."""
+
+    def __init__(self, out: dict) -> None:
+        self.out = out
+
+    def result(self) -> dict:
+        return self.out
+
+
+def test_a_worker_that_sends_no_versions_counts_as_another_version():
+    """A worker of an improv before the check sends no ``versions``: its dialogue version is
+    unknown, so its result is refused even when its analysis version is this one's."""
+    import analysis
+    from improv.archive.batch import _collect, analysis_versions
+
+    stored = []
+    summary = {"done": [], "failed": []}
+    computed = {"result": {"analysis_version": analysis.ANALYSIS_VERSION}}
+    _collect(None, _Done({"ok": True, "computed": computed}), {"id": "s1"}, summary,
+             lambda store, c: stored.append(c))
+    assert stored == [] and summary["done"] == []
+    (f,) = summary["failed"]
+    assert f["session_id"] == "s1" and "dialogue unknown" in f["error"]
+    # the same result with this process's versions is stored
+    _collect(None, _Done({"ok": True, "computed": computed, "versions": analysis_versions()}),
+             {"id": "s2", "duration_s": 3600.0, "audio_inputs": 1}, summary,
+             lambda store, c: stored.append(c))
+    assert stored == [computed] and [d["session_id"] for d in summary["done"]] == ["s2"]
