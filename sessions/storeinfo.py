@@ -56,7 +56,9 @@ def removable_disks(*, platform: str | None = None, user: str | None = None,
 
     Linux mounts them at ``/media/$USER/LABEL`` (``/run/media/$USER/LABEL`` on Fedora and
     Arch), macOS at ``/Volumes/LABEL`` (the start-up disk there is a link to ``/``, not
-    listed). Windows is not looked at (its drive letters do not tell a USB disk apart).
+    listed). Windows gives them a drive letter: the letters Windows calls removable
+    (``GetDriveTypeW``, :func:`windows_removable`) are listed; an external hard disk that
+    Windows calls fixed is not proposed, and is typed by its letter.
 
     Parameters
     ----------
@@ -84,6 +86,14 @@ def removable_disks(*, platform: str | None = None, user: str | None = None,
         bases = [root / "media" / user, root / "run" / "media" / user]
     elif platform == "darwin":
         bases = [root / "Volumes"]
+    elif platform == "win32":
+        import ctypes
+
+        windll = getattr(ctypes, "windll", None)  # Windows' own Python only
+        if windll is None:
+            return []
+        return windows_removable(windll.kernel32.GetLogicalDrives(),
+                                 windll.kernel32.GetDriveTypeW)
     else:
         return []
     found = []
@@ -95,6 +105,33 @@ def removable_disks(*, platform: str | None = None, user: str | None = None,
         found += [p for p in entries if not p.name.startswith(".") and not p.is_symlink()
                   and p.is_dir()]
     return found
+
+
+#: ``GetDriveTypeW``'s answer for a disk that can be taken out (a USB stick, an SD card).
+DRIVE_REMOVABLE = 2
+
+
+def windows_removable(mask: int, drive_type) -> list[Path]:
+    r"""The removable disks among Windows' drive letters.
+
+    Parameters
+    ----------
+    mask : int
+        ``GetLogicalDrives()``: bit 0 is ``A:``, bit 1 ``B:`` and so on.
+    drive_type : callable
+        ``GetDriveTypeW(root)`` of a root such as ``"E:\"``.
+
+    Returns
+    -------
+    list of Path
+        ``E:\`` and the like, by letter; floppy letters (A:, B:) are left out.
+
+    >>> types = {"C:\\": 3, "E:\\": 2, "F:\\": 5}
+    >>> [str(p) for p in windows_removable(0b110100, lambda r: types.get(r, 0))]
+    ['E:\\']
+    """
+    roots = [f"{chr(ord('A') + k)}:\\" for k in range(2, 26) if mask >> k & 1]
+    return [Path(r) for r in roots if drive_type(r) == DRIVE_REMOVABLE]
 
 
 def backup_targets(disks: list[Path], *, home: Path, today: date) -> list[Path]:

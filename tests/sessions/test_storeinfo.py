@@ -9,7 +9,13 @@ from datetime import date
 import pytest
 
 from sessions.backup import backup_store
-from sessions.storeinfo import backup_targets, removable_disks, store_summary
+from sessions.storeinfo import (
+    DRIVE_REMOVABLE,
+    backup_targets,
+    removable_disks,
+    store_summary,
+    windows_removable,
+)
 from tests.sessions.helpers import import_room_duet
 
 DAY = date(2026, 12, 6)
@@ -41,6 +47,24 @@ def test_removable_disks_are_found_where_the_system_mounts_them(tmp_path, platfo
 def test_no_mount_folder_means_no_disks(tmp_path):
     assert removable_disks(platform="linux", user="anna", root=tmp_path) == []
     assert removable_disks(platform="darwin", root=tmp_path) == []
+
+
+def test_windows_removable_drive_letters_are_the_backup_disks():
+    """Windows found no backup disk before (note 29): the letters it calls removable are them;
+    a fixed disk (C:), a CD drive and the floppy letters are not. The drive types are given
+    here as Windows answers them (GetDriveTypeW: 2 removable, 3 fixed, 5 CD)."""
+    types = {"A:\\": DRIVE_REMOVABLE, "C:\\": 3, "D:\\": 5, "E:\\": DRIVE_REMOVABLE,
+             "G:\\": DRIVE_REMOVABLE}
+    asked = []
+
+    def drive_type(root):
+        asked.append(root)
+        return types.get(root, 0)
+
+    mask = sum(1 << (ord(letter) - ord("A")) for letter in "ACDEG")
+    assert [str(p) for p in windows_removable(mask, drive_type)] == ["E:\\", "G:\\"]
+    assert asked == ["C:\\", "D:\\", "E:\\", "G:\\"]  # letters not in use are not asked
+    assert windows_removable(0, drive_type) == []
 
 
 def test_a_dated_name_on_each_disk_or_in_home_never_one_taken(tmp_path):

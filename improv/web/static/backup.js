@@ -76,7 +76,7 @@ export async function backupPage(view) {
   const disks = d.disks.length
     ? h('p', { class: 'backup-disks' }, 'Backup disks plugged in now: ',
       d.disks.map((disk) => h('button', { type: 'button', class: 'link', onclick: () => { folder.value = disk; folder.focus(); } },
-        `use ${disk.split('/').filter(Boolean).pop()}`, h('span', { class: 'sr-only' }, ` (${disk})`))).flatMap((b, i) => (i ? [', ', b] : [b])))
+        `use ${disk.split(/[\\/]/).filter(Boolean).pop()}`, h('span', { class: 'sr-only' }, ` (${disk})`))).flatMap((b, i) => (i ? [', ', b] : [b])))
     : h('p', { class: 'muted backup-disks' }, d.proposed
       ? `No other backup disk is plugged in now (${d.hints.disks}).`
       : `No backup disk found. Plug one in and reload this page, or type its folder: ${d.hints.disks}.`);
