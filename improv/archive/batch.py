@@ -93,17 +93,23 @@ def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | Non
     Raises
     ------
     improv.errors.ParameterError
-        A client code with no session in the store.
+        A client code with no session in the store: none the catalog lists, and no session
+        folder the catalog does not list (:meth:`sessions.store.Store.unlisted`) names it.
+        A client whose every session dropped out of the catalog (unreadable, not
+        catalogued) is no error: its folders are among :func:`unlisted_sessions`, which
+        the batch lists as failed and the export as problems. The message names the folders
+        whose client cannot be read (they may be the client's).
     """
-    from improv.errors import ParameterError
-
     rows = store.catalog.sessions()
     if clients:
         known = {r["client"] for r in rows}
         unknown = [c for c in clients if c not in known]
-        if unknown:
-            raise ParameterError(f"client {', '.join(map(repr, unknown))} has no sessions in "
-                                 f"{store.root} (see 'improv sessions list')")
+        if unknown:  # every session of the client may have dropped out of the catalog
+            unlisted = store.unlisted()
+            known |= {u["client"] for u in unlisted if u["client"]}
+            unknown = [c for c in unknown if c not in known]
+            if unknown:
+                raise _no_sessions(store, unknown, unlisted)
         rows = [r for r in rows if r["client"] in set(clients)]
     if since is not None:
         rows = [r for r in rows
@@ -113,6 +119,23 @@ def select_sessions(store, *, clients: Sequence[str] = (), since: datetime | Non
         kept = [r for r in rows if not r["demo"]]
         demos, rows = len(rows) - len(kept), kept
     return sorted(rows, key=lambda r: (r["started_utc"], r["id"])), demos
+
+
+def _no_sessions(store, clients: Sequence[str], unlisted: Sequence[dict[str, Any]]):
+    """The error for client codes with no session folder in the store, one line; it names
+    the folders whose client cannot be read (they may be those clients') and what to run."""
+    from improv.errors import ParameterError
+
+    text = (f"client {', '.join(map(repr, clients))} has no sessions in {store.root} (see "
+            "'improv sessions list')")
+    blind = [u["id"] for u in unlisted if u["client"] is None]
+    if blind:
+        shown = ", ".join(blind[:5]) + (f" and {len(blind) - 5} more" if len(blind) > 5 else "")
+        text += (f"; {len(blind)} session folder{'s' if len(blind) > 1 else ''} "
+                 f"cannot be read, nor {'their' if len(blind) > 1 else 'its'} client, and may "
+                 f"be the client's: {shown} (check them with 'improv sessions verify --all'; "
+                 "once mended, 'improv sessions reindex' lists them again)")
+    return ParameterError(text)
 
 
 def damaged_files(session) -> list[str]:

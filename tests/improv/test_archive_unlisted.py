@@ -185,3 +185,54 @@ def test_a_linked_folder_the_catalog_still_lists_is_counted_once(run_cli, store,
     assert [f["session_id"] for f in failed] == [linked]
     left_out = compare_client(store, client="C07")["left_out"]
     assert [g["id"] for g in left_out] == [linked]
+
+
+def test_a_client_whose_every_session_dropped_out_of_the_catalog_is_exported_with_problems(
+        run_cli, store, course, tmp_path):
+    """Session notes: ``export-dataset --client C08`` said "client 'C08' has no sessions" when
+    the client's only session folder had dropped out of the catalog. It is exported as the
+    whole store's export lists it (its row and its problem), exit 1; ``analyze --all
+    --client C08`` lists it as failed."""
+    c08 = course[3]
+    log = store.folder(c08) / "annotations.jsonl"
+    log.write_bytes(b"not a json line\n")
+    assert run_cli("sessions", "reindex").exit_code == 1  # the catalog drops it
+    assert c08 not in store.catalog.session_ids()
+    r, after = _export(run_cli, tmp_path, "unreadable", "--client", "C08")
+    assert r.exit_code == 1, r.stderr
+    (p,) = r.json()["problems"]
+    assert (p["code"], p["session_id"], p["problem"]) == ("C08-001", c08, "unreadable")
+    assert list(after["session"]) == ["C08-001"] and not after["analysed"].iloc[0]
+    assert "has no sessions" not in r.stderr
+    batch = run_cli("analyze", "--all", "--client", "C08", "--json")
+    assert batch.exit_code == 1, batch.stderr
+    assert [f["session_id"] for f in batch.json()["failed"]] == [c08]
+    # readable but not catalogued (copied in): the same, with its own problem
+    log.write_bytes(b"")
+    store.catalog.keep_only([s for s in store.catalog.session_ids() if s != c08])
+    r, after = _export(run_cli, tmp_path, "loose", "--client", "C08")
+    assert r.exit_code == 1, r.stderr
+    assert [(p["code"], p["problem"]) for p in r.json()["problems"]] == [
+        ("C08-001", "not_catalogued")]
+
+
+def test_a_client_whose_folders_cannot_be_read_at_all_is_refused_naming_them(
+        run_cli, store, course, tmp_path):
+    """Where not even the client of a folder can be read, it cannot be told to be C08's: the
+    command says which folders are there but unreadable and what to run, exports nothing."""
+    c08 = course[3]
+    manifest = store.folder(c08) / "session.json"
+    manifest.write_bytes(manifest.read_bytes()[:200])
+    run_cli("sessions", "reindex")
+    for args in (["export-dataset", "--to", str(tmp_path / "ds")], ["analyze", "--all"]):
+        r = run_cli(*args, "--client", "C08")
+        assert r.exit_code == 1
+        (line,) = r.stderr.strip().splitlines()
+        assert line.startswith("error: client 'C08' has no sessions in ")
+        assert ("1 session folder cannot be read, nor its client, and may be the client's: "
+                f"{c08}") in line
+        assert "'improv sessions verify --all'" in line and "'improv sessions reindex'" in line
+    assert not (tmp_path / "ds").exists()
+    # a client with sessions in the catalog is not told about them
+    assert "cannot be read, nor" not in run_cli("export-dataset", "--to", str(tmp_path / "c07"),
+                                                "--client", "C07").stderr
