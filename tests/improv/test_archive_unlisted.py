@@ -207,6 +207,9 @@ def test_a_client_whose_every_session_dropped_out_of_the_catalog_is_exported_wit
     batch = run_cli("analyze", "--all", "--client", "C08", "--json")
     assert batch.exit_code == 1, batch.stderr
     assert [f["session_id"] for f in batch.json()["failed"]] == [c08]
+    assert batch.json()["workers"] is None  # nothing to compute: no cluster started
+    human = run_cli("analyze", "--all", "--client", "C08").stdout
+    assert "; 1 failed" in human and c08 in human and "worker" not in human  # was "on 0 workers"
     # readable but not catalogued (copied in): the same, with its own problem
     log.write_bytes(b"")
     store.catalog.keep_only([s for s in store.catalog.session_ids() if s != c08])
