@@ -284,9 +284,12 @@ def _compress_input(folder: Path, entry: dict[str, Any], *, bits: int,
         manifest = read_json(folder / mf.MANIFEST)  # as it is now (annotations may have moved)
         entry = next(a for a in manifest["audio"] if a["name"] == name)
         old = entry["file"]
-        entry.update(file=rel, subtype=f"PCM_{bits}",
-                     compressed={"from": old, "utc": utc_now(), "bits": bits})
         sums = manifest.setdefault("checksums", {})
+        # the WAV's checksum stays with the note: the samples are the same (checked above), so
+        # the analysis keyed on them stays current (improv.analyze.cache.data_checksums)
+        entry.update(file=rel, subtype=f"PCM_{bits}",
+                     compressed={"from": old, "utc": utc_now(), "bits": bits,
+                                 **({"sha256_from": sums[old]} if sums.get(old) else {})})
         sums.pop(old, None)
         sums[rel] = digest
         try:

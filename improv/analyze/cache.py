@@ -23,8 +23,9 @@ CACHE_FORMAT = 1
 
 
 def data_checksums(session) -> dict[str, str]:
-    """Checksums of the recorded data (not of session.mid, which changes with annotations),
-    each audio input's place on the session clock (``clock:<input>``: its ``t0`` and
+    """Checksums of the recorded data (not of session.mid, which changes with annotations; a
+    FLAC compressed from a WAV by its WAV's, as the samples are the same), each audio input's
+    place on the session clock (``clock:<input>``: its ``t0`` and
     drift), which the results' times depend on as well, and each MIDI input marked as a drum
     kit (``percussion:<player>:<port>``; none for a session without marks, whose keys stay as
     they were) and each renamed player (``name:<former name>``: its current name; none for a
@@ -33,6 +34,13 @@ def data_checksums(session) -> dict[str, str]:
     sums = dict(session.manifest.get("checksums") or {})
     smf = (session.manifest.get("smf") or {}).get("file", "session.mid")
     sums.pop(smf, None)
+    for entry in session.manifest.get("audio") or ():
+        # a WAV compressed to FLAC holds the same samples (sessions.compress checks them): it
+        # keys the analysis as the WAV did, so compressing does not make the analysis stale
+        done = entry.get("compressed")
+        if isinstance(done, dict) and isinstance(done.get("sha256_from"), str) \
+                and isinstance(done.get("from"), str) and sums.pop(entry.get("file"), None):
+            sums[done["from"]] = done["sha256_from"]
     if not sums:  # no checksums (should not happen for complete sessions): size and mtime
         for p in sorted(session.folder.glob("audio/*")) + [session.folder / "midi.tsv"]:
             if p.exists():

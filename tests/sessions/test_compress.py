@@ -73,6 +73,30 @@ def test_exact_audio_becomes_flac_and_reads_back_the_same(store, recorded):
     assert again == {"usb16": "flac", "iface24": "flac", "software": "kept"}
 
 
+def test_compressing_keeps_the_analysis_current(store, recorded):
+    """Review 30: compressing changed the files' checksums, which key the analysis, so every
+    compressed session was analysed again (hours on an archive) or exported without measures.
+    The samples are the same, so the analysis keys are too; a later change to the recorded data
+    still changes them."""
+    from improv.analyze import analyze_session
+    from improv.analyze.cache import default_keys
+
+    sid, _sig = recorded
+    analyze_session(store, sid, dialogue=True)
+    before = default_keys(store.session(sid))
+    compress_session(store, sid)
+    s = store.session(sid)
+    assert default_keys(s) == before
+    entry = next(a for a in s.manifest["audio"] if a["name"] == "usb16")
+    assert len(entry["compressed"]["sha256_from"]) == 64
+    # a manifest whose note names another WAV checksum keys the analysis differently
+    entry["compressed"]["sha256_from"] = "0" * 64
+    from improv.analyze.cache import data_checksums
+
+    assert data_checksums(s)["audio/usb16.wav"] == "0" * 64
+    assert default_keys(s) != before
+
+
 def test_an_annotation_saved_after_compressing_keeps_the_flac_in_the_manifest(store, recorded):
     """The annotation code rewrites the manifest (the SMF's checksum) from the file as it is now,
     under the manifest lock, so it cannot put the removed WAV back."""
