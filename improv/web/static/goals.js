@@ -13,7 +13,10 @@ function day(iso) {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-export async function goalsPanel(section, code) {
+// `focus`: a selector in the section for the keyboard focus once it is drawn (the goal just
+// added, changed or ended; the control that was pressed); without it a control that had the
+// focus and is drawn again keeps it, so that the focus never falls back to the top of the page
+export async function goalsPanel(section, code, { focus = null } = {}) {
   const enc = encodeURIComponent(code);
   let r;
   try {
@@ -23,7 +26,8 @@ export async function goalsPanel(section, code) {
     return;
   }
   if (!document.body.contains(section)) return;
-  const reload = () => goalsPanel(section, code);
+  const had = section.contains(document.activeElement) && document.activeElement.id ? `#${CSS.escape(document.activeElement.id)}` : null;
+  const reload = (where = null) => goalsPanel(section, code, { focus: where });
   markSessions(r);
   const list = r.goals.map((g, k) => goalView(g, k + 1, r, reload));
   // without goals one plain sentence; the method (band, trend, verdict) once there are goals
@@ -40,6 +44,21 @@ export async function goalsPanel(section, code) {
     !r.sessions.length && r.goals.length ? intakeReports(code) : '',
     goalForm(code, r, null, reload), planForm(code, r, reload),
     !r.sessions.length && r.goals.length ? deleteGoals(code, reload) : '');
+  const target = (focus && section.querySelector(focus)) || (had && section.querySelector(had));
+  if (target) target.focus();
+}
+
+// A question in the page before something that cannot be undone: the focus on Cancel (the
+// safe answer, first), so that a second Enter or a repeating key does not answer yes; Escape
+// or Cancel closes it and gives the focus back to the button that asked.
+function ask(box, opener, text, yes, onYes, { danger = false } = {}) {
+  const close = () => { box.hidden = true; box.replaceChildren(); if (opener.isConnected) opener.focus(); };
+  const cancel = h('button', { type: 'button', class: 'cancel', onclick: close }, 'Cancel');
+  box.replaceChildren(h('span', {}, text), cancel,
+    h('button', { type: 'button', class: danger ? 'primary danger' : 'primary', onclick: onYes }, yes));
+  box.onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); close(); } };
+  box.hidden = false;
+  cancel.focus();
 }
 
 // a client without sessions yet: a report of the goals agreed (the intake's documentation);
@@ -59,21 +78,16 @@ function intakeReports(code) {
 // a client without sessions (a goal agreed at intake, or a code typed wrong): its goals can
 // be deleted here, after a question; a client with sessions is deleted with them
 function deleteGoals(code, reload) {
-  const confirm = h('p', { class: 'confirm', role: 'alert', hidden: true });
-  const ask = () => {
-    confirm.replaceChildren(`Delete every goal of client ${code}? This cannot be undone. `,
-      h('button', { type: 'button', class: 'primary danger', onclick: async () => {
-        try {
-          await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'DELETE' });
-          say(`The goals of client ${code} are deleted`);
-          location.hash = '#/clients';
-        } catch (e) { say(e.message, { error: true }); reload(); }
-      } }, 'Yes, delete the goals'),
-      h('button', { type: 'button', onclick: () => { confirm.hidden = true; } }, 'Cancel'));
-    confirm.hidden = false;
-    confirm.querySelector('button.primary').focus();
-  };
-  return h('div', { class: 'row actions delete-goals' }, h('button', { type: 'button', onclick: ask }, 'Delete this client’s goals…'), confirm);
+  const confirm = h('div', { class: 'row confirm', role: 'alertdialog', 'aria-label': 'Delete the goals?', hidden: true });
+  const opener = h('button', { type: 'button', id: 'delete-goals', onclick: () => ask(confirm, opener,
+    `Delete every goal of client ${code}? This cannot be undone. `, 'Yes, delete the goals', async () => {
+      try {
+        await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'DELETE' });
+        say(`The goals of client ${code} are deleted`);
+        location.hash = '#/clients';
+      } catch (e) { say(e.message, { error: true }); reload('#delete-goals'); }
+    }, { danger: true }) }, 'Delete this client’s goals…');
+  return h('div', { class: 'row actions delete-goals' }, opener, confirm);
 }
 
 // whether any goal has a chart (an indicator of a version in use)
@@ -96,12 +110,12 @@ function planForm(code, r, reload) {
     try {
       await api(`/api/clients/${encodeURIComponent(code)}/plan`, { method: 'PUT', body: { sessions: n.value ? Number(n.value) : null, months: m.value ? Number(m.value) : null } });
       say('Planned length saved');
-      reload();
+      reload('#plan-save');
     } catch (ex) { say(ex.message, { error: true }); }
   };
   return h('form', { class: 'row plan-form', 'aria-label': 'Planned length', onsubmit: save },
     h('span', {}, 'Planned length of the therapy:'), h('label', { for: 'plan-sessions' }, 'sessions'), n,
-    h('label', { for: 'plan-months' }, 'or months'), m, h('button', { type: 'submit' }, 'Save length'));
+    h('label', { for: 'plan-months' }, 'or months'), m, h('button', { type: 'submit', id: 'plan-save' }, 'Save length'));
 }
 
 function markSessions(r) {
@@ -127,7 +141,8 @@ function goalView(g, k, r, reload) {
   const latest = g.versions.filter((v) => v.used).pop() || g.versions[g.versions.length - 1];
   const follows = latest.indicators.map((i) => i.follows).filter(Boolean);
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
-    h('h3', { id: `goal-${g.id}` }, `Goal ${k}: ${g.text}`),
+    // focusable by script: the focus goes here when the goal is added, changed or ended
+    h('h3', { id: `goal-${g.id}`, tabindex: '-1' }, `Goal ${k}: ${g.text}`),
     h('p', { class: 'muted' }, state),
     r.sessions.length
       // the reading alone: the text and the dates are said above, in the page's own forms
@@ -142,20 +157,28 @@ function goalView(g, k, r, reload) {
 // naming the goal and the day, before anything is written
 function actions(g, r, reload, article) {
   const on = h('input', { type: 'date', id: `end-${g.id}`, min: g.versions[g.versions.length - 1].since, max: today() });
-  const confirm = h('div', { class: 'row confirm', role: 'group', 'aria-label': 'Confirm', hidden: true });
-  const end = (op) => () => {
+  const confirm = h('div', { class: 'row confirm', role: 'alertdialog', 'aria-label': 'Confirm', hidden: true });
+  const end = (op) => (e) => {
     const word = op === 'reach' ? 'reached' : 'dropped';
     const when = on.value ? `on ${day(on.value)}` : 'today';
-    confirm.replaceChildren(h('span', {}, `Mark “${g.text}” as ${word} ${when}? This cannot be undone.`),
-      h('button', { type: 'button', class: 'primary', onclick: async () => {
-        try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal marked as ${word}`); reload(); } catch (e) { say(e.message, { error: true }); }
-      } }, `Yes, mark as ${word}`),
-      h('button', { type: 'button', onclick: () => { confirm.hidden = true; } }, 'Cancel'));
-    confirm.hidden = false;
-    confirm.querySelector('button.primary').focus();
+    ask(confirm, e.currentTarget, `Mark “${g.text}” as ${word} ${when}? This cannot be undone.`, `Yes, mark as ${word}`, async () => {
+      try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal marked as ${word}`); reload(`#goal-${CSS.escape(g.id)}`); } catch (ex) { say(ex.message, { error: true }); }
+    });
   };
-  return h('div', {}, h('div', { class: 'row actions' },
-    h('button', { type: 'button', onclick: () => article.append(goalForm(r.client, r, g, reload)) }, 'Change…'),
+  // one change form per goal: Change… opens it (the focus in its first field) and closes it
+  let form = null;
+  const change = h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => {
+    if (form && form.isConnected) {
+      form.remove(); form = null;
+      change.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    form = goalForm(r.client, r, g, reload);
+    article.append(form);
+    change.setAttribute('aria-expanded', 'true');
+    form.querySelector('input.goal-text').focus();
+  } }, 'Change…');
+  return h('div', {}, h('div', { class: 'row actions' }, change,
     h('label', { for: `end-${g.id}` }, 'Ends on (empty: today)'), on,
     h('button', { type: 'button', onclick: end('reach') }, 'Reached…'),
     h('button', { type: 'button', onclick: end('drop') }, 'Dropped…')), confirm);
@@ -208,10 +231,11 @@ function goalForm(code, r, g, reload) {
     const body = { text: text.value, since: since.value || null, indicators, tags: tag.value ? [{ tag: tag.value, direction: tagDir.value }] : [] };
     err.textContent = '';
     try {
-      if (g) await api(`/api/goals/${g.id}`, { method: 'PATCH', body });
-      else await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'POST', body });
+      const saved = g ? await api(`/api/goals/${g.id}`, { method: 'PATCH', body })
+        : await api(`/api/clients/${encodeURIComponent(code)}/goals`, { method: 'POST', body });
       say(g ? 'Goal changed (the earlier version is kept)' : 'Goal added');
-      reload();
+      // the focus on the goal added or changed (its heading), not the top of the page
+      reload(`#goal-${CSS.escape((saved && saved.id) || (g && g.id) || '')}`);
     } catch (ex) {
       err.textContent = ex.message;
       say(ex.message, { error: true });

@@ -269,7 +269,7 @@ def test_goals_keep_their_numbers_ask_before_ending_and_say_a_refused_day(
     # Reached asks first; Cancel leaves the goal active
     card = page.locator("article.goal", has_text="Plays softly at times")
     card.get_by_role("button", name="Reached…").click()
-    ask = card.get_by_role("group", name="Confirm")
+    ask = card.get_by_role("alertdialog", name="Confirm")
     expect(ask).to_contain_text("Mark “Plays softly at times” as reached today? "
                                 "This cannot be undone.")
     ask.get_by_role("button", name="Cancel").click()
