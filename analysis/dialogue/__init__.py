@@ -27,7 +27,7 @@ from .synchrony import analyze_synchrony
 __all__ = ["PlayerEvents", "DialogueAnalysis", "analyze_dialogue", "ROLES", "DIALOGUE_VERSION"]
 
 #: Bump when a dialogue measure's definition or default changes (for feature caches).
-DIALOGUE_VERSION = "1.7.0"
+DIALOGUE_VERSION = "1.8.0"
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,12 @@ def analyze_dialogue(
         status = "ok"
     starts = window_starts(duration, window=window, hop=hop)
     counts = {k: v * window / 60.0 for k, (_, v) in imi.curves.items()}
+    # no role in a window without time in which both are recorded (since 1.8): the silence of
+    # one and the "solo" of the other would be a missing recording's
+    apart = ~np.isfinite(act.curves["silent"][1])
     roles = suggest_roles(
         (a, b), names=names, starts=starts, window=window,
-        active=(act.curves[f"{names[0]}_active"][1], act.curves[f"{names[1]}_active"][1]),
+        active=tuple(np.where(apart, np.nan, act.curves[f"{n}_active"][1]) for n in names),
         leader=lead.leader, lead_confidence=lead.confidence, locking=syn.curves["phase_locking"][1],
         locking_p=syn.curves["phase_locking_p"][1],
         imitation_counts=counts, episodes=imi.episodes)

@@ -19,6 +19,13 @@ The floor-transfer offset (FTO) is the gap length (positive) or minus the overla
 A turn is a stretch of solo playing at least :data:`MIN_TURN` long (since dialogue 1.7): a
 player who starts a beat before the other, or whose note rings a moment after the other's, is
 not holding the floor. Shorter solo moments count neither as a turn nor as a gap or overlap.
+
+Only the time in which both players are being recorded counts (since dialogue 1.8): where one
+player's recording has ended or not begun (:attr:`PlayerEvents.recorded`, e.g. an imported
+audio file shorter than the session), the other is not playing alone and neither is silent:
+that time is outside the pair's shared time (:data:`UNRECORDED`), and no turn, solo, joint or
+silent time, gap or pause is counted in it. Before, a recording that stopped at 0:19 of a
+3:30 session left the other player a "turn" of 190 s.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_means
 from ._grid import GRID_STEP, Curve, intervals_mask, num
 from .events import PlayerEvents
 
-__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "MIN_TURN", "ActivityResult", "activity_intervals",
-           "analyze_activity"]
+__all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "MIN_TURN", "RECORDED_SLACK", "UNRECORDED",
+           "ActivityResult", "activity_intervals", "recorded_mask", "analyze_activity"]
 
 #: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
 #: of an eighth note at 120 BPM (percussive audio onsets have no measured offset).
@@ -48,6 +55,14 @@ ACTIVITY_BRIDGE = 1.0
 #: a duet that played together throughout, one player starting 10 ms early, read "1 turn
 #: change, overlap 94.6 s, turns of 0.01 s".
 MIN_TURN = ACTIVITY_BRIDGE
+#: A recording that starts this soon after the session [seconds] counts from its start, and
+#: one that ends this soon before the session's end to its end: the activity's own scale
+#: (:data:`ACTIVITY_BRIDGE`); an audio input's first samples arrive some milliseconds after
+#: the session's clock starts.
+RECORDED_SLACK = ACTIVITY_BRIDGE
+#: State of a grid cell outside the pair's shared time: one of the two is not being recorded
+#: (the other states: 0 silent, 1 the first player alone, 2 the second alone, 3 both).
+UNRECORDED = -1
 
 
 def activity_intervals(
@@ -93,6 +108,40 @@ def activity_intervals(
     idx = np.flatnonzero(new)
     last = np.concatenate((idx[1:] - 1, [on.size - 1]))
     return np.stack([on[idx], reach[last]], axis=1)
+
+
+def recorded_mask(player: PlayerEvents, *, duration: float) -> np.ndarray | None:
+    """The grid cells (:data:`GRID_STEP`) of a session of ``duration`` seconds in which
+    ``player`` is being recorded (:attr:`PlayerEvents.recorded`, its ends within
+    :data:`RECORDED_SLACK` of the session's taken as the session's); None where that is the
+    whole session.
+
+    Examples
+    --------
+    >>> m = recorded_mask(PlayerEvents(np.zeros(0), recorded=(0.5, 3.0)), duration=5.0)
+    >>> int(m.sum()), m[0], m[299], m[300]
+    (300, np.True_, np.True_, np.False_)
+    >>> recorded_mask(PlayerEvents(np.zeros(0), recorded=(0.02, 4.5)), duration=5.0) is None
+    True
+    """
+    if player.recorded is None:
+        return None
+    lo, hi = player.recorded
+    lo = 0.0 if lo <= RECORDED_SLACK else lo
+    hi = duration if hi >= duration - RECORDED_SLACK else hi
+    mask = intervals_mask(np.array([[lo, hi]]), duration=duration)
+    return None if mask.all() else mask
+
+
+def _share_curve(cells: np.ndarray, within: np.ndarray | None, **grid) -> Curve:
+    """Per window, the share of the cells ``within`` (None: all) that are set in ``cells``;
+    NaN in a window without a cell within."""
+    if within is None:
+        return window_means(cells, **grid)
+    times, part = window_means(within, **grid)
+    _, mean = window_means(cells & within, **grid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return times, np.where(part > 0, mean / part, np.nan)
 
 
 @dataclass(frozen=True)
@@ -160,6 +209,12 @@ def analyze_activity(
         ``overlap_count``, ``pause_count``, ``within_overlap_count``, ``gap_mean_s``,
         ``overlap_mean_s``, ``fto_median_s``, ``{name}_turns``, ``{name}_turn_mean_s``.
 
+        Where a player's recording (:attr:`PlayerEvents.recorded`) is shorter than the
+        session, ``{name}_active`` and ``{name}_active_share`` are over that player's recorded
+        time, and the solo, joint and silent curves and shares, the turns, the transitions and
+        the rate of floor transfers over the time both are recorded; a window without such
+        time has no value (NaN), and a session without any has no shares (None).
+
     References
     ----------
     Heldner, M. & Edlund, J. (2010). Pauses, gaps and overlaps in conversations.
@@ -172,15 +227,24 @@ def analyze_activity(
     ma = intervals_mask(ia, duration=duration)
     mb = intervals_mask(ib, duration=duration)
     state = ma.astype(np.int64) + 2 * mb.astype(np.int64)  # 0 silent, 1 a solo, 2 b solo, 3 joint
+    # the time both are recorded (None: the whole session)
+    ra, rb = recorded_mask(a, duration=duration), recorded_mask(b, duration=duration)
+    shared = None if ra is None and rb is None else (
+        (np.ones_like(ma) if ra is None else ra) & (np.ones_like(mb) if rb is None else rb))
+    if shared is not None:
+        state[~shared] = UNRECORDED
     na, nb = names
     curves: dict[str, Curve] = {}
-    for key, cells in ((f"{na}_active", ma), (f"{nb}_active", mb), (f"{na}_solo", state == 1),
-                       (f"{nb}_solo", state == 2), ("joint", state == 3), ("silent", state == 0)):
-        curves[key] = window_means(cells, duration=duration, window=window, hop=hop,
-                                   step=GRID_STEP)
+    grid = dict(duration=duration, window=window, hop=hop, step=GRID_STEP)
+    for key, cells, within in ((f"{na}_active", ma, ra), (f"{nb}_active", mb, rb),
+                               (f"{na}_solo", state == 1, shared),
+                               (f"{nb}_solo", state == 2, shared), ("joint", state == 3, shared),
+                               ("silent", state == 0, shared)):
+        curves[key] = _share_curve(cells, within, **grid)
 
     turns, transitions = _turns_and_transitions(state, names)
-    summary = _activity_summary(state, ma, mb, turns, transitions, names=names, duration=duration)
+    summary = _activity_summary(state, ma, mb, turns, transitions, names=names, duration=duration,
+                                recorded=(ra, rb))
     return ActivityResult((ia, ib), turns, transitions, curves, summary)
 
 
@@ -188,16 +252,18 @@ def _turns_and_transitions(state: np.ndarray, names: tuple[str, str], *,
                            min_turn: float = MIN_TURN) -> tuple[list[dict], list[dict]]:
     """Turns (solo stretches of at least ``min_turn`` seconds, a player's consecutive ones
     merged) and the transitions between them (gap, overlap, pause, within-player overlap) from
-    the grid of states (0 silent, 1 a solo, 2 b solo, 3 joint). A shorter solo stretch is no
-    turn, and its time counts neither as gap nor as overlap."""
+    the grid of states (0 silent, 1 a solo, 2 b solo, 3 joint, :data:`UNRECORDED`). A shorter
+    solo stretch is no turn, and its time counts neither as gap nor as overlap. Time outside
+    the pair's shared time ends a turn and is no transition."""
     vals, s, e = _runs(state)
     turns: list[dict] = []
     transitions: list[dict] = []
     long_enough = (e - s) * GRID_STEP >= min_turn - GRID_STEP / 2
     solo = np.flatnonzero(((vals == 1) | (vals == 2)) & long_enough)
+    cut = False  # the time since the last turn holds a stretch outside the shared time
     for k, i in enumerate(solo):
         who = names[int(vals[i]) - 1]
-        if turns and turns[-1]["player"] == who:
+        if turns and turns[-1]["player"] == who and not cut:
             turns[-1]["end"] = float(e[i] * GRID_STEP)
         else:
             turns.append({"player": who, "start": float(s[i] * GRID_STEP),
@@ -206,6 +272,9 @@ def _turns_and_transitions(state: np.ndarray, names: tuple[str, str], *,
             break
         j = solo[k + 1]
         between = slice(i + 1, j)
+        cut = bool(np.any(vals[between] == UNRECORDED))
+        if cut:
+            continue
         length = (e[between] - s[between]) * GRID_STEP
         silence = float(np.sum(length[vals[between] == 0]))
         overlap = float(np.sum(length[vals[between] == 3]))
@@ -226,10 +295,16 @@ def _turns_and_transitions(state: np.ndarray, names: tuple[str, str], *,
 
 def _activity_summary(state: np.ndarray, ma: np.ndarray, mb: np.ndarray, turns: list[dict],
                       transitions: list[dict], *, names: tuple[str, str],
-                      duration: float) -> dict:
+                      duration: float,
+                      recorded: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+                      ) -> dict:
     """The session values of :func:`analyze_activity`: shares of the states, counts and
-    lengths of the transitions, turns per player."""
+    lengths of the transitions, turns per player. ``recorded``: each player's recorded cells
+    (:func:`recorded_mask`; None: the whole session)."""
     na, nb = names
+    if any(r is not None for r in recorded):
+        return _recorded_summary(state, ma, mb, turns, transitions, names=names,
+                                 recorded=recorded)
     n = max(state.size, 1)
     kinds = [t["kind"] for t in transitions]
     gaps = np.array([t["fto_s"] for t in transitions if t["kind"] == "gap"])
@@ -258,3 +333,27 @@ def _activity_summary(state: np.ndarray, ma: np.ndarray, mb: np.ndarray, turns: 
         summary[f"{name}_turns"] = float(d.size)
         summary[f"{name}_turn_mean_s"] = num(d.mean()) if d.size else None
     return summary
+
+
+def _recorded_summary(state: np.ndarray, ma: np.ndarray, mb: np.ndarray, turns: list[dict],
+                      transitions: list[dict], *, names: tuple[str, str],
+                      recorded: tuple[np.ndarray | None, np.ndarray | None]) -> dict:
+    """:func:`_activity_summary` where a recording is shorter than the session: each player's
+    active share over their own recorded time, the pair's shares and rate over the time both
+    are recorded (the cells of ``state`` not :data:`UNRECORDED`); None without such time."""
+    shared = state != UNRECORDED
+    n = int(np.sum(shared))
+
+    def share(cells: np.ndarray, within: np.ndarray) -> float | None:
+        k = int(np.sum(within))
+        return float(np.sum(cells & within)) / k if k else None
+
+    out = _activity_summary(state[shared], ma[shared], mb[shared], turns,
+                            transitions, names=names, duration=n * GRID_STEP)
+    for name, cells, rec in zip(names, (ma, mb), recorded, strict=True):
+        out[f"{name}_active_share"] = share(cells, np.ones_like(cells) if rec is None else rec)
+    if n == 0:
+        for key in (f"{names[0]}_solo_share", f"{names[1]}_solo_share", "joint_share",
+                    "silent_share", "floor_transfers_per_min"):
+            out[key] = None
+    return out

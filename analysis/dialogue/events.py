@@ -30,6 +30,19 @@ def _column(name: str, x: Any, n: int) -> np.ndarray | None:
     return a
 
 
+def _span(recorded: Any) -> tuple[float, float]:
+    """``recorded`` as two finite floats ``(start, end)`` with ``start <= end`` [seconds]."""
+    try:
+        lo, hi = (float(x) for x in recorded)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"recorded must be (start, end) in seconds, got {recorded!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+        raise ParameterError(
+            f"recorded must be two finite times [seconds] with start <= end, got {recorded!r}")
+    return lo, hi
+
+
 @dataclass(frozen=True)
 class PlayerEvents:
     """Onset data of one player, sorted by onset.
@@ -44,11 +57,19 @@ class PlayerEvents:
     velocities : np.ndarray [shape=(n,), MIDI velocity 0-127] or None
     levels : np.ndarray [shape=(n,), dBFS] or None
         Level at each audio onset; used for the dynamics curve when there are no velocities.
+    recorded : (float, float) [seconds from session start] or None
+        When the player is being recorded, ``(start, end)``: an input that starts after the
+        session or ends before it (e.g. an imported audio file shorter than the session).
+        Outside it nothing is known of the player, neither playing nor silence, and the
+        activity measures of a pair count only the time both are recorded
+        (:func:`analysis.dialogue.activity.analyze_activity`, since dialogue 1.8). None: the
+        whole session.
 
     Raises
     ------
     ParameterError
-        Non-1-D or non-finite onsets, columns of another length, ``offsets < onsets``.
+        Non-1-D or non-finite onsets, columns of another length, ``offsets < onsets``, a
+        ``recorded`` that is not two finite times with ``start <= end``.
 
     Examples
     --------
@@ -62,8 +83,11 @@ class PlayerEvents:
     pitches: np.ndarray | None = None
     velocities: np.ndarray | None = None
     levels: np.ndarray | None = None
+    recorded: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        if self.recorded is not None:
+            object.__setattr__(self, "recorded", _span(self.recorded))
         on = _validate.times_1d("onsets", self.onsets, session=True)
         n = on.size
         cols = {k: _column(k, getattr(self, k), n)
@@ -80,9 +104,9 @@ class PlayerEvents:
         return int(self.onsets.size)
 
     @classmethod
-    def empty(cls) -> "PlayerEvents":
-        """A player who played nothing."""
-        return cls(np.zeros(0))
+    def empty(cls, *, recorded: tuple[float, float] | None = None) -> "PlayerEvents":
+        """A player who played nothing (while recorded: ``recorded``, None: the session)."""
+        return cls(np.zeros(0), recorded=recorded)
 
     @classmethod
     def from_notes(cls, notes: NoteTable) -> "PlayerEvents":
@@ -110,7 +134,8 @@ class PlayerEvents:
 
         off = sel(self.offsets)
         return PlayerEvents(self.onsets[keep], None if off is None else np.minimum(off, duration),
-                            sel(self.pitches), sel(self.velocities), sel(self.levels))
+                            sel(self.pitches), sel(self.velocities), sel(self.levels),
+                            self.recorded)
 
 
 def chord_starts(t: np.ndarray, *, chord: float) -> np.ndarray:

@@ -88,7 +88,8 @@ def suggest_roles(
     players : (PlayerEvents, PlayerEvents)
     names : (str, str)
     starts : np.ndarray [seconds] — window starts; ``window`` [seconds] their length
-    active : two np.ndarray [share 0..1] — active share of each player per window
+    active : two np.ndarray [share 0..1] — active share of each player per window; NaN in a
+        window in which a player is not recorded, which gets no suggestion (since dialogue 1.8)
     leader, lead_confidence : per window
         from :func:`analysis.dialogue.leadership.analyze_leadership` (the combined call:
         timing and features; ``together`` counts as coupling, ``unclear`` does not)
@@ -109,6 +110,8 @@ def suggest_roles(
             o = 1 - p
             me, other = names[p], names[o]
             ap, ao = float(active[p][w]), float(active[o][w])
+            if not (np.isfinite(ap) and np.isfinite(ao)):
+                continue  # outside the time both are recorded: nothing to suggest
             conf_lead = float(lead_confidence[w])
             pl = float(locking[w]) if np.isfinite(locking[w]) else 0.0
             if locking_p is not None and not locking_p[w] < LOCK_P:

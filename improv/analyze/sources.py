@@ -152,10 +152,23 @@ def result_dict(pa, *, inp=None) -> dict:
     return d
 
 
+def recorded_span(session, player: str) -> tuple[float, float] | None:
+    """When ``player`` is recorded [seconds of session time]: None (the whole session) for a
+    player with a MIDI input, else from the first of their audio inputs starting (``t0``) to
+    the last ending (as :func:`improv.reports.summary_text.recorded_spans`)."""
+    if player in session.midi_players():
+        return None
+    spans = [(inp.t0, float(drift_corrected(np.float64(inp.t0 + inp.duration_s), inp)))
+             for inp, _ in session.player_audio(player)]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
 def player_events(session, player: str, entry: dict, events):
-    """Dialogue input of a player: MIDI notes if it played any, else audio onsets."""
+    """Dialogue input of a player: MIDI notes if it played any, else audio onsets; with the
+    time the player is recorded (:func:`recorded_span`)."""
     from analysis.dialogue import PlayerEvents
 
+    span = recorded_span(session, player)
     if "midi" in entry["sources"]:
         notes = midi_notes(session, player, events)
         if len(notes):
@@ -165,12 +178,13 @@ def player_events(session, player: str, entry: dict, events):
             onsets = np.asarray(res["onsets"], dtype=np.float64)
             levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
             if levels is not None and len(levels) == len(onsets):
-                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64)), source
-            return PlayerEvents(onsets), source
+                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64),
+                                    recorded=span), source
+            return PlayerEvents(onsets, recorded=span), source
     if "midi" in entry["sources"]:
         return PlayerEvents.empty(), "midi"
     sources = [s for s in entry["sources"] if s.startswith("audio")]
-    return PlayerEvents.empty(), (sources[0] if sources else None)
+    return PlayerEvents.empty(recorded=span), (sources[0] if sources else None)
 
 
 def refuse_changed(session, files: list[str]) -> None:

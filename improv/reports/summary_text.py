@@ -45,8 +45,10 @@ __all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summa
 #: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`);
 #: 3: each part with ``brief`` (its first sentences that tell it in short), a player's share
 #: of the time said once; 4: a recording that ends (starts) apart from the session said as
-#: such, not as silence; technical caveats (beat levels) among the details; no "0 %".
-SUMMARY_FORMAT = 4
+#: such, not as silence; technical caveats (beat levels) among the details; no "0 %"; 5: a
+#: player's share of their recording, a pair's shares of the time both were recorded, where a
+#: recording is shorter than the session (dialogue 1.8).
+SUMMARY_FORMAT = 5
 #: The parts' labels (a pair's part is labelled with its players: ``client & therapist``).
 SESSION, TEMPO, DYNAMICS, ANNOTATIONS = ("Session", "Tempo and pulse", "Dynamics",
                                          "Your annotations")
@@ -111,12 +113,29 @@ def _length(result: dict[str, Any]) -> dict[str, Any]:
     return _sentence(f"The session lasted {_t(dur)} with {who}.", _m(duration_s=dur))
 
 
-def _own_shares(result: dict[str, Any]) -> list[dict[str, Any]]:
+def _short(recorded: dict[str, tuple[float, float]], player: str, duration: float) -> bool:
+    """Whether ``player``'s recording (``recorded``: :func:`recorded_spans`) is shorter than the
+    session by more than the dialogue's slack
+    (:data:`analysis.dialogue.activity.RECORDED_SLACK`): the dialogue's shares of such a
+    player are over the time recorded."""
+    from analysis.dialogue.activity import RECORDED_SLACK
+
+    if player not in recorded:
+        return False
+    lo, hi = recorded[player]
+    return lo > RECORDED_SLACK or hi < duration - RECORDED_SLACK
+
+
+def _own_shares(result: dict[str, Any], *,
+                recorded: dict[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
     """How much each player of a session of several played, said once for all players (a
     player's share of the time is the same in every pair it is in: the pair's activity is the
     player's own notes over the session, :func:`analysis.dialogue.activity.analyze_activity`),
     so that a trio's pair parts do not say it twice. The sentence names every pair's measure
-    of it."""
+    of it. A player whose recording is shorter than the session (``recorded``) played for a
+    share of their recording (since dialogue 1.8)."""
+    recorded = recorded or {}
+    dur = result.get("duration_s") or 0.0
     shares: dict[str, float] = {}
     used: dict[str, Any] = {}
     for d in result.get("dialogue", []):
@@ -128,8 +147,10 @@ def _own_shares(result: dict[str, Any]) -> list[dict[str, Any]]:
             used[f"{d['name']}.{p}_active_share"] = v
     if len(shares) < 2:
         return []
-    said = [f"{p} for {_pct(v)}" for p, v in shares.items()]
-    first = said[0].replace(" for ", " played for ", 1) + " of the time"
+    said = [f"{p} for {_pct(v)}{' of their recording' if _short(recorded, p, dur) else ''}"
+            for p, v in shares.items()]
+    first = said[0].replace(" for ", " played for ", 1)
+    first += "" if first.endswith(" of their recording") else " of the time"
     if len(said) == 2:
         text = f"{first} and {said[1]}."
     else:
@@ -137,19 +158,25 @@ def _own_shares(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [_sentence(text, used)]
 
 
-def _together(d: dict[str, Any]) -> dict[str, Any] | None:
-    """How much of the time the pair played together (the part's opening)."""
+#: The time a pair's shares are of: the session, or (since dialogue 1.8, where a recording of
+#: either is shorter than the session) the time both were recorded.
+OF_THE_TIME, OF_SHARED_TIME = "of the time", "of the time both were recorded"
+
+
+def _together(d: dict[str, Any], *, of: str = OF_THE_TIME) -> dict[str, Any] | None:
+    """How much of the time (``of``) the pair played together (the part's opening)."""
     joint = d["summary"].get("joint_share")
     if joint is None:
         return None
-    return _sentence(f"They played together for {_pct(joint)} of the time.",
+    return _sentence(f"They played together for {_pct(joint)} {of}.",
                      {f"{d['name']}.joint_share": joint})
 
 
-def _apart(d: dict[str, Any], *, n_players: int) -> dict[str, Any] | None:
+def _apart(d: dict[str, Any], *, n_players: int, of: str = OF_THE_TIME) -> dict[str, Any] | None:
     """How much each player of a pair played without the other, and how much neither played:
     in a duet "alone" and "both were silent"; with more players "without" the other and
-    "neither of them played", as a third player may have played then."""
+    "neither of them played", as a third player may have played then. ``of``: the time the
+    shares are of."""
     s, name = d["summary"], d["name"]
     a, b = d["pair"]
     solo_a, solo_b, silent = s.get(f"{a}_solo_share"), s.get(f"{b}_solo_share"), \
@@ -166,10 +193,10 @@ def _apart(d: dict[str, Any], *, n_players: int) -> dict[str, Any] | None:
     if len(said) == 2:
         said[1] = said[1].replace(" played", "", 1)
     if said:
-        said[0] += " of the time"
+        said[0] += f" {of}"
     if _pct(silent) != "0 %":
         neither = "both were silent" if duet else "neither of them played"
-        said.append(f"{neither} for {_pct(silent)}{'' if said else ' of the time'}")
+        said.append(f"{neither} for {_pct(silent)}{'' if said else f' {of}'}")
     if not said:
         return None
     text = " and ".join(said) if len(said) < 3 else f"{said[0]}, {said[1]}, and {said[2]}"
@@ -544,18 +571,22 @@ def _named(sentence: dict[str, Any], pair: Sequence[str]) -> dict[str, Any]:
     return _sentence(text, sentence["measures"])
 
 
-def _pair_part(d: dict[str, Any], *, n_players: int = 2) -> dict[str, Any] | None:
+def _pair_part(d: dict[str, Any], *, n_players: int = 2,
+               shared: bool = False) -> dict[str, Any] | None:
     """A pair's part, labelled with the pair (``client & therapist``); None if nothing is told.
 
     The part opens with what tells a therapist most, in a few short sentences (``brief``:
     how many): how much they played together, whether they took turns, who led, who took up
     the other's patterns. The details follow: how much each played without the other, how
     long the turns were, the timing of notes played at once, how soon patterns were taken up.
-    What each player played of the whole session is said once, under :data:`SESSION`."""
-    brief = [x for x in (_together(d), _turns(d, n_players=n_players), _leader(d)) if x] \
+    What each player played of the whole session is said once, under :data:`SESSION`.
+    ``shared``: a recording of either is shorter than the session, so the pair's shares are
+    of the time both were recorded (:data:`OF_SHARED_TIME`)."""
+    of = OF_SHARED_TIME if shared else OF_THE_TIME
+    brief = [x for x in (_together(d, of=of), _turns(d, n_players=n_players), _leader(d)) if x] \
         + _imitation(d)
-    more = [x for x in (_apart(d, n_players=n_players), _turn_lengths(d), _synchrony(d))
-            if x] + _imitation_lags(d)
+    more = [x for x in (_apart(d, n_players=n_players, of=of), _turn_lengths(d),
+                        _synchrony(d)) if x] + _imitation_lags(d)
     said = brief + more
     if not said:
         return None
@@ -623,11 +654,15 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
         levels += beat_level_sentences(player, entry)
         said = dynamics_sentence(player, src, res["summary"])
         dynamics += [said] if said else []
-    session += [*_solo_amount(result), *_own_shares(result),
-                *_silences(result, recorded=recorded or {})]
+    recorded = recorded or {}
+    session += [*_solo_amount(result), *_own_shares(result, recorded=recorded),
+                *_silences(result, recorded=recorded)]
     n_players = len(result.get("players", {}))
-    pairs = [part for part in (_pair_part(d, n_players=n_players)
-                               for d in result.get("dialogue", [])) if part]
+    dur = result.get("duration_s") or 0.0
+    pairs = [part for part in (
+        _pair_part(d, n_players=n_players,
+                   shared=any(_short(recorded, p, dur) for p in d["pair"]))
+        for d in result.get("dialogue", [])) if part]
     groups = [{"label": SESSION, "sentences": session}, *pairs,
               {"label": TEMPO, "sentences": tempo + levels, "brief": len(tempo) or len(levels)},
               {"label": DYNAMICS, "sentences": dynamics},
