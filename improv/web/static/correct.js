@@ -21,6 +21,18 @@ function revisionItem(v) {
     h('s', {}, v.from || '(none)'), `, now ${v.to || '(none)'}${why}`);
 }
 
+// The focus on the "Correct title…" button of the page drawn anew after a correction (it
+// comes with the session page's first drawing: looked for every 50 ms, for at most 10 s)
+function focusWhenDrawn(old) {
+  const until = performance.now() + 10000;
+  const look = () => {
+    const btn = [...document.querySelectorAll('button.correct-open')].find((b) => b !== old);
+    if (btn) { if (!document.activeElement || document.activeElement === document.body) btn.focus(); return; }
+    if (performance.now() < until) setTimeout(look, 50);
+  };
+  look();
+}
+
 // A "Correct title, client or players" button with its form and the list of earlier corrections.
 export function correctionPanel(s, onDone) {
   const title = h('input', { id: 'fix-title', size: '30', value: s.title || '' });
@@ -53,7 +65,11 @@ export function correctionPanel(s, onDone) {
       say(rename
         ? `Player ${old} renamed ${renamed}: measured again under the new name when analysed; the earlier name is kept in the history`
         : 'Corrected; the earlier value is kept in the history');
+      // the page is drawn anew: the focus goes to the new "Correct title…" button, not to
+      // the top of the page
+      const before = open;
       onDone();
+      focusWhenDrawn(before);
     })();
   } },
   h('label', { for: 'fix-title' }, 'Title'), title, h('label', { for: 'fix-client' }, 'Client code'), client,
@@ -61,7 +77,7 @@ export function correctionPanel(s, onDone) {
   h('label', { for: 'fix-player-name' }, 'New name'), newName,
   h('label', { for: 'fix-by' }, 'Corrected by'), by, h('label', { for: 'fix-reason' }, 'Reason'), reason,
   h('button', { type: 'submit', class: 'primary' }, 'Save correction'));
-  const open = h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => {
+  const open = h('button', { type: 'button', class: 'correct-open', 'aria-expanded': 'false', onclick: () => {
     form.hidden = !form.hidden; open.setAttribute('aria-expanded', String(!form.hidden));
   } }, 'Correct title, client or players');
   api(`/api/sessions/${s.id}/revisions`).then((r) => history.replaceChildren(...r.revisions.map(revisionItem))).catch(() => {});

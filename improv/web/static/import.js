@@ -157,7 +157,14 @@ export function importPanel() {
   function remove(item) {
     const at = items.indexOf(item);
     if (at >= 0) items.splice(at, 1);
+    // the focus was on its Remove: it goes to the next file's Remove (the one before when it
+    // was the last), or to the drop zone when the list is empty, never to the top of the page
+    const focused = item.li.contains(document.activeElement);
     item.li.remove();
+    if (focused) {
+      const next = items[Math.min(Math.max(at, 0), items.length - 1)];
+      (next ? next.li.querySelector('button.remove') : zone).focus();
+    }
     if (item.upload) api(`/api/uploads/${item.upload}`, { method: 'DELETE' }).catch(() => { /* swept at shutdown */ });
     if (err.textContent.includes(item.name)) err.textContent = '';
     fillStarted();
@@ -167,7 +174,7 @@ export function importPanel() {
     for (const f of files) {
       const item = { name: f.name, upload: null, state: 'uploading', rows: [], modified: f.lastModified || null };
       item.li = h('li', {}, h('span', {}, `${f.name}: uploading…`), ' ',
-        h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${f.name}`, onclick: () => remove(item) }, 'Remove'));
+        h('button', { type: 'button', class: 'link remove', 'aria-label': `Remove ${f.name}`, onclick: () => remove(item) }, 'Remove'));
       items.push(item);
       list.append(item.li);
       fillStarted();

@@ -32,10 +32,20 @@ function whose(st) {
 }
 
 // A question asked in the page before Start goes on: resolves true (yes) or false (no); the
-// focus goes to "no", so that a stray Enter does not answer yes.
+// focus goes to "no", so that a stray Enter does not answer yes.  Escape answers no; either
+// answer gives the focus back to the control that asked (the caller may then move it on).
 function asker(box) {
+  box.addEventListener('keydown', (e) => { if (e.key === 'Escape' && box.answer) { e.preventDefault(); box.answer(false); } });
   return (text, yes, no) => new Promise((resolve) => {
-    const answer = (v) => { box.hidden = true; box.replaceChildren(); resolve(v); };
+    const opener = document.activeElement;
+    const answer = (v) => {
+      box.answer = null;
+      const inside = box.contains(document.activeElement);
+      box.hidden = true; box.replaceChildren();
+      if (inside && opener && opener !== document.body && opener.isConnected) opener.focus();
+      resolve(v);
+    };
+    box.answer = answer;
     const noBtn = h('button', { type: 'button', onclick: () => answer(false) }, no);
     box.replaceChildren(h('p', {}, text), h('div', { class: 'row' }, noBtn, h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, yes)));
     box.hidden = false;
@@ -71,6 +81,7 @@ export async function recordPage(main) {
       delete setups[name];
       [...setupSel.options].find((o) => o.value === name)?.remove();
       setupSel.value = ''; deleteBtn.hidden = true;
+      setupSel.focus();  // the button is gone with the setup
       say(`Setup ${name} deleted`);
     } catch (ex) { err.textContent = ex.message; }
   } }, 'Delete this setup');
