@@ -163,8 +163,7 @@ export function guard(fn) {
 // `action` ({ label, run }) adds a button after the message, e.g. Undo after a deletion
 export function say(message, { error = false, action = null } = {}) {
   const st = document.getElementById('status');
-  st.textContent = message;
-  st.title = message; // the whole message where the line cuts it
+  st.textContent = message;  // wrapped onto more lines where it is long, never cut
   st.classList.toggle('error', error);
   if (action) {
     st.append(' ', h('button', { type: 'button', class: 'link', onclick: async (e) => {
@@ -172,6 +171,14 @@ export function say(message, { error = false, action = null } = {}) {
       try { await action.run(); } catch (ex) { say(ex.message, { error: true }); }
     } }, action.label));
   }
+}
+
+// the status line's height (it wraps a long message) for what sticks below it (app.css
+// --status-h): the session page's transport, and the scroll padding that keeps a focused
+// control clear of both
+if (typeof ResizeObserver !== 'undefined' && document.getElementById('status')) {
+  const st = document.getElementById('status');
+  new ResizeObserver(() => document.documentElement.style.setProperty('--status-h', `${st.offsetHeight}px`)).observe(st);
 }
 
 export const PLAYER_COLORS = ['#1f5fbf', '#a34800', '#2a7a2a', '#7a2a8a', '#8a6d00', '#006d75'];

@@ -76,6 +76,9 @@ export async function sessionPage(main, id, params) {
     h('button', { type: 'button', onclick: () => tl.fit() }, 'Whole session'),
     h('button', { type: 'button', 'aria-keyshortcuts': 'm', onclick: () => addMarker() }, 'Marker (m)'),
   );
+  // its height (it wraps in a narrow window) for the scroll padding that keeps a control reached
+  // with Tab clear of it while it sticks (app.css --transport-h)
+  new ResizeObserver(() => { if (transport.isConnected) document.documentElement.style.setProperty('--transport-h', `${transport.offsetHeight}px`); }).observe(transport);
 
   const tlBox = h('div', { class: 'timeline', tabindex: '0', role: 'slider', 'aria-label': 'Playback position (arrows seek, space plays)',
     'aria-valuemin': '0', 'aria-valuemax': String(Math.round(s.duration_s)), 'aria-valuenow': '0', 'aria-valuetext': '0:00' });
