@@ -111,13 +111,12 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
         def human(r):
             if raw:
                 click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}, "
-                           f"baseline {counted(len(r['baseline']), 'session')} "
-                           f"(±{r['band_sd']:g} SD)")
+                           f"baseline {counted(len(r['baseline']), 'session')}; band: "
+                           f"{_BAND_IS.format(sd=r['band_sd'])}")
             else:
                 number = {s["id"]: s["number"] for s in r["sessions"]}
                 click.echo(f"client {r['client']}: {counted(len(r['sessions']), 'session')}; "
-                           f"baseline: {_numbers(r['baseline'], number)} "
-                           f"(band ±{r['band_sd']:g} SD)")
+                           f"baseline: {_numbers(r['baseline'], number)}")
             spec = baseline or "first:3"
             if (spec.startswith("first:") and spec[6:].isdigit()
                     and int(spec[6:]) > len(r["sessions"])):
@@ -280,14 +279,23 @@ def _raw_trend_table(r: dict) -> None:
                      "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
                      change_word(t, n), _raw_band(f["band"]),
                      ", ".join(f["outside_band"]) or "–", ", ".join(f["outliers"]) or "–"))
-    table(rows, ["FEATURE", "SESSIONS", "TREND PER SESSION", "95% CI", "CHANGE", "BASELINE",
-                 "OUTSIDE", "OUTLIERS"])
+    table(rows, ["FEATURE", "SESSIONS", "TREND PER SESSION", "95% CI", "CHANGE",
+                 "BAND (MEAN ± SD)", "OUTSIDE", "OUTLIERS"])
+
+
+#: What a client's band is, after "band: " (``sd``: ``--band-sd``).
+_BAND_IS = "the baseline's mean ± {sd:g} SD, at least the smallest change that matters"
 
 
 def _raw_band(band: dict | None) -> str:
+    """``--raw``: a band's ends and the baseline's mean ± SD, as stored:
+    ``0.0577–0.0977 (0.0777 ± 0.0004)``."""
+    from improv.reports.compare import band_ends
     from improv.reports.labels import shown_band
 
-    return shown_band("", band, raw=True)
+    if not band:
+        return "–"
+    return f"{band_ends(None, band, raw=True)} ({shown_band('', band, raw=True)})"
 
 
 def _numbers(ids: list[str], number: dict[str, int | None]) -> str:
@@ -301,8 +309,10 @@ def _numbers(ids: list[str], number: dict[str, int | None]) -> str:
 
 def _trend_row(c: str, f: dict, number: dict[str, int | None]) -> tuple:
     """One measure of a client's course: label, trend [95 % range] per session in the unit of
-    its label, change, baseline, the sessions outside the band and the outliers."""
-    from improv.reports.labels import heading, shown_band, shown_slope
+    its label, change, the band's ends (:func:`improv.reports.compare.band_ends`), the sessions
+    outside the band and the outliers."""
+    from improv.reports.compare import band_ends
+    from improv.reports.labels import heading, shown_slope
     from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, change_word
 
     t = f["trend"]
@@ -313,7 +323,7 @@ def _trend_row(c: str, f: dict, number: dict[str, int | None]) -> tuple:
     change = change_word(t, n)
     if t and not t["distinguishable"] and n < MIN_SESSIONS_TO_JUDGE:
         change = f"too few ({n}/{MIN_SESSIONS_TO_JUDGE})"
-    return (f"  {heading(c)}", trend, change, shown_band(c, f["band"]),
+    return (f"  {heading(c)}", trend, change, band_ends(c, f["band"]),
             _numbers(f["outside_band"], number), _numbers(f["outliers"], number))
 
 
@@ -336,6 +346,7 @@ def _trend_table(r: dict) -> None:
     click.echo(line)
     click.echo("Trend: the change per session [its 95 % range]; change: is the trend clear? "
                f"(judged from {MIN_SESSIONS_TO_JUDGE} sessions on)")
+    click.echo(f"Band: {_BAND_IS.format(sd=r['band_sd'])}")
     click.echo("")
     number = {s["id"]: s["number"] for s in r["sessions"]}
     rows: list[tuple | str] = []
@@ -343,7 +354,7 @@ def _trend_table(r: dict) -> None:
         for who, columns in _by_who(members, column_title, heading).items():
             rows.append(f"{group} · {who}" if who else group)
             rows += [_trend_row(c, r["features"][c], number) for c in columns]
-    table(rows, ["MEASURE", "TREND [95 % RANGE]", "CHANGE", "BASELINE", "OUTSIDE BAND",
+    table(rows, ["MEASURE", "TREND [95 % RANGE]", "CHANGE", "BAND", "OUTSIDE BAND",
                  "OUTLIERS"])
 
 

@@ -187,6 +187,19 @@ def drop(app, goal_id, on, reason, by, as_json):
     _end(app, goal_id, on, reason, by, as_json, "drop")
 
 
+def _band_words(indicator: dict, baseline: str) -> str:
+    """An indicator's band as a therapist reads it: its ends, the values a session is judged
+    against, then the baseline's mean ± SD it was made from (``baseline``, as
+    :func:`improv.reports.goals.shown_values` writes it): ``band 5.8–9.8 (baseline 7.8 ±
+    0.04, mean ± SD)``; ``band –`` for none."""
+    from improv.reports.compare import band_ends
+
+    if not indicator.get("band"):
+        return "band –"
+    return (f"band {band_ends(indicator.get('column'), indicator['band'])} "
+            f"(baseline {baseline}, mean ± SD)")
+
+
 @goals.command()
 @click.option("--client", required=True, metavar="CODE", help="The client's pseudonym code.")
 @click.option("--sessions", "n_sessions", metavar="N",
@@ -331,8 +344,8 @@ def _show_human(r: dict) -> None:
                 # a tag count's trend in words ("no clear trend: 0 more per session …")
                 trend = (s["trend_text"] if i["kind"] == "tag" or not s["trend"]
                          else f"{s['trend']}/session")
-                click.echo(f"    {indicator_heading(i)} ({i['direction']}): band {s['band']}; "
-                           f"trend {trend}; {i['verdict']}")
+                click.echo(f"    {indicator_heading(i)} ({i['direction']}): "
+                           f"{_band_words(i, s['band'])}; trend {trend}; {i['verdict']}")
         click.echo(f"  reading: {goal_line(g)}")
 
 

@@ -31,7 +31,7 @@ from analysis.features import (
 )
 from improv.errors import ParameterError
 
-__all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "describe",
+__all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "band_ends", "describe",
            "compare_client", "floored_band", "noticeable", "outside_band",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
@@ -75,6 +75,41 @@ def floored_band(band, unit: str) -> dict[str, Any] | None:
         out.update(low=band.mean - floor, high=band.mean + floor)
     out["min_half_width"] = floor if widen else None
     return out
+
+
+def band_ends(column: str | None, band: dict[str, Any] | None, *, raw: bool = False) -> str:
+    """A baseline band (:func:`floored_band`) by its ends, as a session is judged inside or
+    outside it: ``5.8–9.8``, in the unit of the measure's heading with its decimals
+    (:func:`improv.reports.labels.shown_fixed`; a pitch by note names), never past the
+    measure's range (a share stops at 0 and 100 %); ``column`` None: a count of tags (three
+    digits, never below 0); ``raw``: the stored numbers, not cut to the range; `` to ``
+    between the ends where one is negative; ``–`` for none.
+
+    >>> band_ends("x.silence_share", {"low": 0.0577, "high": 0.0977})
+    '5.8–9.8'
+    >>> band_ends("c|t.client_leads_share", {"low": -0.541, "high": 1.133})
+    '0–100.0'
+    >>> band_ends("c|t.client_leads_share", {"low": -0.541, "high": 1.133}, raw=True)
+    '-0.541 to 1.13'
+    >>> band_ends(None, {"low": -1.0, "high": 3.0}), band_ends("x.midi.tempo_bpm", None)
+    ('0–3', '–')
+    """
+    if not band:
+        return "–"
+    low, high = float(band["low"]), float(band["high"])
+    if raw:
+        ends = (f"{low:.3g}", f"{high:.3g}")
+    elif column is None:
+        ends = (f"{max(0.0, low):.3g}", f"{max(0.0, high):.3g}")
+    else:
+        from improv.reports.labels import never_negative, scale, shown_fixed, value_range
+
+        k = scale(column)
+        span = value_range(column) or ((0.0, float("inf")) if never_negative(column)
+                                       else (float("-inf"), float("inf")))
+        low, high = (min(max(v, span[0] / k), span[1] / k) for v in (low, high))
+        ends = (shown_fixed(column, low), shown_fixed(column, high))
+    return " to ".join(ends) if any(e.startswith("-") for e in ends) else "–".join(ends)
 
 
 def outside_band(values, band: dict[str, Any] | None) -> list[int]:

@@ -44,12 +44,15 @@ def test_a_clients_course_fits_120_columns_and_names_sessions(course, cli):
     lines = r.stdout.splitlines()
     assert max(len(line) for line in lines) <= 120, max(lines, key=len)
     assert not [i for i in ids if i in r.stdout]  # no raw IDs
-    assert lines[0] == "client C07: 6 sessions; baseline: Sessions 1, 2, 3 (band ±2 SD)"
+    assert lines[0] == "client C07: 6 sessions; baseline: Sessions 1, 2, 3"
     # the days of the sessions, broken between two sessions (at most 100 characters a line)
     assert lines[1:3] == ["Session 1 (Jan 5) · Session 2 (Jan 12) · Session 3 (Jan 19) · "
                           "Session 4 (Jan 26) · Session 5 (Feb 2)", "Session 6 (Feb 9)"]
+    # what the band is (not "band ±2 SD" over a column of mean ± one SD: review 30, #4)
+    assert ("Band: the baseline's mean ± 2 SD, at least the smallest change that matters"
+            in lines)
     header = next(line for line in lines if line.startswith("MEASURE"))
-    assert header.split() == ["MEASURE", "TREND", "[95", "%", "RANGE]", "CHANGE", "BASELINE",
+    assert header.split() == ["MEASURE", "TREND", "[95", "%", "RANGE]", "CHANGE", "BAND",
                               "OUTSIDE", "BAND", "OUTLIERS"]
     assert "95% CI" not in r.stdout and "GROUP" not in r.stdout
     density = lines[lines.index("Density · client (MIDI)") + 1]

@@ -448,7 +448,7 @@ def test_one_session_is_one_session(run_cli, store, tmp_path, monkeypatch):
     monkeypatch.setenv("IMPROV_STORE", str(store.root))
     r = run_cli("compare", "--client", "C11", "--features", "notes_per_s")
     assert r.exit_code == 0, r.stderr
-    assert "client C11: 1 session; baseline: Session 1 " in r.stdout + r.stderr
+    assert "client C11: 1 session; baseline: Session 1\n" in r.stdout + r.stderr
     assert "the default baseline (first:3), but the client has 1 session" in r.stderr
     r = run_cli("compare", "--client", "../../C11", "--plot", tmp_path)
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr

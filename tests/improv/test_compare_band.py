@@ -84,3 +84,35 @@ def test_an_annotated_session_is_one_the_therapist_annotated(band_store):
         after = [s["annotations"] for s in compare_client(
             store, client="C07", features=["silence_share"])["sessions"]]
     assert after == before and before[0] == 0
+
+
+def test_the_command_line_prints_the_band_by_its_ends(band_store, run_cli, tmp_path):
+    """``compare --client`` and ``goals show`` print the band the sessions are judged
+    against (its ends, widened to the floor here), not the baseline's mean ± one SD under a
+    heading "band ±2 SD" (review 30, finding 4); ``goals show`` adds the mean ± SD, named."""
+    import shutil
+
+    path = tmp_path / "band-copy"  # a copy: a goal is added
+    shutil.copytree(band_store[0], path)
+    r = run_cli("--store", path, "compare", "--client", "C07", "--features", "silence_share")
+    assert r.exit_code == 0, r.stderr
+    assert "Band: the baseline's mean ± 2 SD, at least the smallest change that matters" \
+        in r.stdout
+    row = next(line for line in r.stdout.splitlines() if line.startswith("  Silence (%)"))
+    assert "  5.8–9.8  " in row and "±" not in row, row  # 7.8 ± 2 points, not "7.8 ± 0.01"
+    raw = run_cli("--store", path, "compare", "--client", "C07", "--features",
+                  "silence_share", "--raw")
+    assert raw.exit_code == 0, raw.stderr
+    assert "band: the baseline's mean ± 2 SD" in raw.stdout
+    assert "0.058–0.098 (0.078 ± 0.0001)" in raw.stdout
+    assert run_cli("--store", path, "goals", "add", "--client", "C07", "Quieter",
+                   "--since", "2026-01-05", "--indicator", "silence_share:down@client",
+                   "--indicator", "leads_share:up@client").exit_code == 0
+    show = run_cli("--store", path, "goals", "show", "--client", "C07")
+    assert show.exit_code == 0, show.stderr
+    assert ("client (MIDI) · Silence (%) (down): band 5.8–9.8 (baseline 7.8 ± 0.01, "
+            "mean ± SD);") in show.stdout
+    # a band as wide as 2 SD: the SD is named as such (the band's ends stop at 0 and 100 %
+    # of a share: band_ends' doctest)
+    assert "client leads (%) (up): band 3.0–11.0 (baseline 7.0 ± 2.0, mean ± SD);" \
+        in show.stdout

@@ -105,7 +105,9 @@ def test_rising_indicator_reads_rising_and_flat_reads_no_clear_change(client_sto
     assert "leads share" not in human and "silence share" not in human
     # the list names them so too, not by what was typed after --indicator
     # values, band and trend in the units of compare and the web page: shares in %
-    assert "client leads (%) (up): band 7.0 ± 2.0; trend +2/session" in human
+    # the band by its ends (mean ± 2 SD), then the baseline's mean ± SD it was made from
+    assert ("client leads (%) (up): band 3.0–11.0 (baseline 7.0 ± 2.0, mean ± SD); "
+            "trend +2/session") in human
     # the sessions named as on the web app, not by date and ID
     first_row = next(line for line in human.splitlines() if line.startswith("Session 1 "))
     assert first_row.split()[:6] == ["Session", "1", "(Jan", "5)", "5", "30"], first_row
@@ -702,7 +704,8 @@ def test_a_tag_counts_trend_reads_in_words(client_store, run_cli):
     _ok(run_cli("goals", "add", "--client", "C07", "Marks", "--since", "2026-01-05",
                 "--tag", "marker:up"))  # never: 0 in every session
     human = _ok(run_cli("goals", "show", "--client", "C07")).stdout
-    assert ("annotations tagged autonomy:leader per session (up): band 1 ± 1; trend rising: "
+    assert ("annotations tagged autonomy:leader per session (up): band 0–3 (baseline 1 ± 1, "
+            "mean ± SD); trend rising: "
             "1 more per session (between +1 and +1); rising") in human
     assert "annotations tagged marker per session (up): band –; trend no change;" in human
     assert "+0" not in human and "/session" not in human
