@@ -389,8 +389,8 @@ def analyze_coupling(
     >>> for n in range(239):  # b copies a's intervals and corrects half its asynchrony
     ...     b[n + 1] = b[n] + (a[n + 1] - a[n]) + rng.normal(0, 0.012) - 0.5 * (b[n] - a[n])
     >>> r = analyze_coupling(PlayerEvents(a), PlayerEvents(b), duration=125.0)
-    >>> r.summary["timing_leader"], round(r.summary["b_alpha"], 1)
-    ('a', 0.5)
+    >>> r.summary["timing_leader"], abs(r.summary["b_alpha"] - 0.5) < 0.15  # true gain 0.5
+    ('a', True)
     """
     starts = window_starts(duration, window=window, hop=hop)
     times = starts + window / 2.0
