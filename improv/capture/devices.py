@@ -31,6 +31,9 @@ from improv.errors import AmbiguousDeviceError, DeviceError, NoDevicesError, Par
 
 MIDI_API_ENV = "IMPROV_MIDI_API"
 MIDI_API_NAMES = ("alsa", "jack", "coremidi", "winmm")
+#: How "no MIDI system available" says to try another MIDI API (the command line adds its
+#: option to it, the web app its field).
+CHOOSE_MIDI_API = "choose another MIDI API"
 DEFAULT_JACK_CLIENT = "improv"
 #: PortAudio host APIs (an audio API option matches a part of one of their names).
 AUDIO_API_NAMES = ("ALSA", "JACK Audio Connection Kit", "PulseAudio", "OSS", "Core Audio",
@@ -269,7 +272,7 @@ def open_midi_in(*, api: str | None = None, client_name: str = DEFAULT_JACK_CLIE
             failures.append(f"{rtmidi.get_api_name(a)}: {str(exc).strip()}")
     raise NoDevicesError(
         "no MIDI system available: start the JACK server (jackd) or load the ALSA sequencer "
-        "(snd-seq), or choose another MIDI API (midi_api) (details: " + "; ".join(failures)
+        f"(snd-seq), or {CHOOSE_MIDI_API} (details: " + "; ".join(failures)
         + ")", parameter="midi_api"
     )
 

@@ -78,12 +78,14 @@ def devices(as_json, midi_api, audio_api, jack_server, jack_midi_server):
 
 
 def _with_option(exc: Exception) -> str:
-    """A library message as the command line says it: the parameter it names in brackets
-    (``(midi_api)``) as the option (``(--midi-api)``)."""
+    """A library message as the command line says it: with the option of the parameter it is
+    about (``exc.parameter``, ``midi_api``), as the error boundary adds it: ``… (details: …)
+    (option --midi-api)``. The library's messages name no option (the web app shows them
+    too)."""
     parameter = getattr(exc, "parameter", None)
     if not parameter:
         return str(exc)
-    return str(exc).replace(f"({parameter})", f"(--{parameter.replace('_', '-')})")
+    return f"{exc} (option --{parameter.replace('_', '-')})"
 
 
 @click.command("record")
@@ -349,11 +351,14 @@ def setups_save(app, name, players, percussion, midi_api, audio_api, jack_server
     kits = sum(i.percussion for i in inputs)
     info(f"saved setup {name!r} ({counted(len(inputs), 'input')}"
          + (f", {kits} of them {'a drum kit' if kits == 1 else 'drum kits'})" if kits else ")"))
+    from improv.capture.devices import CHOOSE_MIDI_API
     from improv.capture.plan import unavailable_inputs
 
     for w in unavailable_inputs(inputs, midi_api=midi_api, audio_api=audio_api,
                                 jack_server=jack_server, jack_midi_server=jack_midi_server):
-        info(f"warning: saved, but not found on this computer now: {w}")
+        # no MIDI system: the option that chooses another, as record and devices name it
+        hint = " (option --midi-api)" if CHOOSE_MIDI_API in w else ""
+        info(f"warning: saved, but not found on this computer now: {w}{hint}")
 
 
 @setups.command("show")

@@ -83,8 +83,8 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
         from improv.playback.mix import renderings
 
         # the output first: a wrong device is refused before anything is rendered
-        device, channels, hostapi, device_name = match_audio_output(
-            audio_out, hostapi=audio_api, jack_server_name=jack_server)
+        device, channels, hostapi, device_name = _audio_output(
+            match_audio_output, audio_out, audio_api=audio_api, jack_server=jack_server)
         audio_items = playlist.audio
         rendered = [] if out is not None else renderings(
             session, players=playlist.players, soundfont=soundfont,
@@ -123,6 +123,26 @@ def replay(app, session_id, from_, to, players, midi_out, audio_out, audio_api, 
                    midi_sent=None if out is None else sum(r.midi_sent for r in results),
                    underruns=sum(r.underruns for r in results),
                    midi_late=out.late if isinstance(out, JackMidiOut) else 0))
+
+
+#: No audio output device and none given: what to type instead (replay's options).
+NO_AUDIO_OUTPUT = ("no audio output device: give one with --audio-out (see 'improv devices'), "
+                   "or use --no-audio (with --midi-out PORT: the MIDI alone)")
+
+
+def _audio_output(match, audio_out: str | None, *, audio_api: str | None,
+                  jack_server: str | None):
+    """``match(audio_out, ...)`` (:func:`improv.playback.replay.match_audio_output`), its
+    "no audio output device" said with the options of ``improv replay``
+    (:data:`NO_AUDIO_OUTPUT`)."""
+    from improv.errors import NoDevicesError
+
+    try:
+        return match(audio_out, hostapi=audio_api, jack_server_name=jack_server)
+    except NoDevicesError as exc:
+        if audio_out is None and exc.parameter == "audio_out":
+            raise NoDevicesError(NO_AUDIO_OUTPUT) from None
+        raise
 
 
 def done_line(*, audio_sources: int | None, midi_sent: int | None, underruns: int,

@@ -569,8 +569,7 @@ def match_audio_output(query: str | int | None, *, hostapi: str | None = None,
         try:
             default = sd.query_devices(kind="output")
         except (ValueError, sd.PortAudioError):
-            raise devices.NoDevicesError("no audio output device (give one: audio_out)",
-                                         parameter="audio_out") from None
+            raise devices.NoDevicesError("no audio output device", parameter="audio_out") from None
         api = sd.query_hostapis(default["hostapi"])["name"]
         return (int(default["index"]), min(int(default["max_output_channels"]), 2), api,
                 str(default["name"]))

@@ -225,7 +225,7 @@ def test_devices_without_devices_says_none_found_and_names_the_option(run_cli, m
 
     def no_midi(**_kw):
         raise NoDevicesError("no MIDI system available: …, or choose another MIDI API "
-                             "(midi_api) (details: none)", parameter="midi_api")
+                             "(details: none)", parameter="midi_api")
 
     monkeypatch.setattr(devices, "list_midi_ports", no_midi)
     monkeypatch.setattr(devices, "list_audio_devices", lambda **_kw: [])
@@ -233,7 +233,7 @@ def test_devices_without_devices_says_none_found_and_names_the_option(run_cli, m
     assert r.exit_code == 0
     assert r.stdout == "MIDI ports: none found\n\nAudio devices: none found\n"
     assert r.stderr == ("warning: MIDI: no MIDI system available: …, or choose another MIDI API "
-                        "(--midi-api) (details: none)\n")
+                        "(details: none) (option --midi-api)\n")
 
 
 def test_serve_on_a_new_store_prints_its_address_first(runtime, tmp_path):
