@@ -5,6 +5,11 @@ import { demoBanner } from './demo.js';
 import { IAP, tagChips } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, inputName, pianoRollLane, waveformLane } from './timeline.js';
 
+// the single-key shortcuts (m, + −; space and ← → off the timeline) on or off, remembered in
+// the browser; on unless switched off (WCAG 2.1.4)
+const SINGLE_KEYS = 'improv.singleKeyShortcuts';
+function singleKeys() { return localStorage.getItem(SINGLE_KEYS) !== '0'; }
+
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
 // notes-roll.bin: "IRL1", uint32 header length, JSON header, float32 start/end per player,
@@ -51,7 +56,8 @@ export async function sessionPage(main, id, params) {
   let source = mixSource();
 
   const timeOut = h('output', { class: 'time', 'aria-live': 'off' }, '0:00.0');
-  const playBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Space', onclick: () => toggle() }, 'Play');
+  const playBtn = h('button', { type: 'button', class: 'primary', dataset: { key: 'Space' }, onclick: () => toggle() }, 'Play');
+  const markerBtn = h('button', { type: 'button', dataset: { key: 'm' }, onclick: () => addMarker() }, 'Marker (m)');
   const hearBox = h('span', { class: 'hear', role: 'group', 'aria-label': 'Players to hear' });
   const hearPlayers = () => {
     setSource(mixSource());
@@ -67,26 +73,36 @@ export async function sessionPage(main, id, params) {
   };
   const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
     playBtn,
-    h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowLeft', onclick: () => seek(tl.cursor - 5) }, '−5 s'),
-    h('button', { type: 'button', 'aria-keyshortcuts': 'ArrowRight', onclick: () => seek(tl.cursor + 5) }, '+5 s'),
+    h('button', { type: 'button', dataset: { key: 'ArrowLeft' }, onclick: () => seek(tl.cursor - 5) }, '−5 s'),
+    h('button', { type: 'button', dataset: { key: 'ArrowRight' }, onclick: () => seek(tl.cursor + 5) }, '+5 s'),
     timeOut, h('span', { class: 'muted' }, ` / ${fmtTime(s.duration_s)}`),
     source ? hearBox : h('span', { class: 'muted' }, 'no audio or MIDI to play'),
-    h('button', { type: 'button', 'aria-keyshortcuts': '+', onclick: () => tl.zoom(0.5) }, 'Zoom in'),
-    h('button', { type: 'button', 'aria-keyshortcuts': '-', onclick: () => tl.zoom(2) }, 'Zoom out'),
+    h('button', { type: 'button', dataset: { key: '+' }, onclick: () => tl.zoom(0.5) }, 'Zoom in'),
+    h('button', { type: 'button', dataset: { key: '-' }, onclick: () => tl.zoom(2) }, 'Zoom out'),
     h('button', { type: 'button', onclick: () => tl.fit() }, 'Whole session'),
-    h('button', { type: 'button', 'aria-keyshortcuts': 'm', onclick: () => addMarker() }, 'Marker (m)'),
+    markerBtn,
   );
+  // the switch for the single-key shortcuts, in the page's keyboard help
+  const keysBox = h('input', { type: 'checkbox', id: 'single-keys', checked: singleKeys(), onchange: () => {
+    localStorage.setItem(SINGLE_KEYS, keysBox.checked ? '1' : '0');
+    markShortcuts();
+  } });
   // its height (it wraps in a narrow window) for the scroll padding that keeps a control reached
   // with Tab clear of it while it sticks (app.css --transport-h)
   new ResizeObserver(() => { if (transport.isConnected) document.documentElement.style.setProperty('--transport-h', `${transport.offsetHeight}px`); }).observe(transport);
 
-  const tlBox = h('div', { class: 'timeline', tabindex: '0', role: 'slider', 'aria-label': 'Playback position (arrows seek, space plays)',
-    'aria-valuemin': '0', 'aria-valuemax': String(Math.round(s.duration_s)), 'aria-valuenow': '0', 'aria-valuetext': '0:00' });
+  const tlBox = h('div', { class: 'timeline' });
   const tl = new Timeline(tlBox, {
     duration: s.duration_s, players: s.players,
     onSeek: (t) => seek(t),
     onSelect: ([a, b]) => { fillForm({ t: a, end: b }); say(`Selected ${fmtTime(a)}–${fmtTime(b)}: add an annotation below`); },
   });
+  // the play position is a slider of its own, the area over the lanes: a slider's content is
+  // presentational to a screen reader, so the lane labels, the Beats box and the scroll range
+  // stay outside it (they were inside the whole timeline's slider)
+  const slider = tl.overlay;
+  for (const [k, v] of Object.entries({ tabindex: '0', role: 'slider', 'aria-label': 'Playback position (arrows seek, space plays)',
+    'aria-valuemin': '0', 'aria-valuemax': String(Math.round(s.duration_s)), 'aria-valuenow': '0', 'aria-valuetext': '0:00' })) slider.setAttribute(k, v);
 
   // the plain summary (improv.reports.summary_text), filled in with the measures
   const summaryBox = h('div', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
@@ -221,7 +237,10 @@ export async function sessionPage(main, id, params) {
       h('section', { class: 'panel ann-list', 'aria-labelledby': 'ann-h' }, h('h2', { id: 'ann-h' }, 'Annotations'),
         h('div', { class: 'table-scroll' }, annTable),
         h('label', { class: 'muted show-deleted' }, showDeleted, ' Show deleted annotations'))),
-    h('p', { class: 'muted shortcuts' }, 'Keys: space play/pause · ← → 5 s (shift: 30 s) · m marker · + − zoom · Home/End'));
+    h('section', { class: 'muted shortcuts', 'aria-labelledby': 'keys-h' }, h('h2', { id: 'keys-h' }, 'Keys'),
+      h('p', {}, 'On the timeline (Tab to it, or click it): space play/pause · ← → 5 s (shift: 30 s) · Home/End start/end · m marker · + − zoom. ',
+        'With single-key shortcuts on, space, ← →, m and + − work too when no control has the focus, and ← →, m and + − on the playback buttons; never in a field, a link or another button.'),
+      h('label', {}, keysBox, ' Single-key shortcuts (m, + −, and space and ← → outside the timeline)')));
 
   // -- playback ------------------------------------------------------------------------
   function setSource(src) {
@@ -253,8 +272,8 @@ export async function sessionPage(main, id, params) {
   }
   function showTime() {
     timeOut.textContent = fmtTime(tl.cursor);
-    tlBox.setAttribute('aria-valuenow', String(Math.round(tl.cursor)));
-    tlBox.setAttribute('aria-valuetext', fmtTime(tl.cursor, 0));
+    slider.setAttribute('aria-valuenow', String(Math.round(tl.cursor)));
+    slider.setAttribute('aria-valuetext', fmtTime(tl.cursor, 0));
   }
   async function toggle() {
     if (!source) {
@@ -285,21 +304,42 @@ export async function sessionPage(main, id, params) {
   });
 
   // -- keyboard --------------------------------------------------------------------------
+  // The timeline's slider takes its own keys (space, arrows, Home/End) and, with single-key
+  // shortcuts on, m and + −. The page itself (no control in focus: the body, or main, where a
+  // navigation puts the focus) and the playback toolbar's buttons take space (not on a button:
+  // it presses it), ← → and m, + − only while single-key shortcuts are on; Home/End there
+  // scroll the page as everywhere. A link, another button, a field, a folded tag group's title
+  // (<summary>) keep every key: a stray "m" never writes a marker. WCAG 2.1.4: the shortcuts
+  // can be switched off (keysBox, remembered in the browser).
   const onKey = (e) => {
     if (!document.body.contains(tlBox)) { document.removeEventListener('keydown', onKey); cancelAnimationFrame(raf); audio.pause(); return; }
-    const tag = (e.target.tagName || '').toLowerCase();
-    if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const at = e.target;
+    const onSlider = at === slider;
+    const onPage = at === document.body || at === main || at === document.getElementById('main');
+    const onPlayer = !onSlider && at instanceof HTMLButtonElement && transport.contains(at);
+    if (!onSlider && !((onPage || onPlayer) && singleKeys())) return;
     const step = e.shiftKey ? 30 : 5;
-    if (e.key === ' ' && tag !== 'button' && tag !== 'a') { e.preventDefault(); toggle(); }
+    if (e.key === ' ' && !onPlayer) { e.preventDefault(); toggle(); }
     else if (e.key === 'ArrowLeft') { e.preventDefault(); seek(tl.cursor - step); }
     else if (e.key === 'ArrowRight') { e.preventDefault(); seek(tl.cursor + step); }
-    else if (e.key === 'Home') { e.preventDefault(); seek(0); }
-    else if (e.key === 'End') { e.preventDefault(); seek(s.duration_s); }
+    else if (e.key === 'Home' && onSlider) { e.preventDefault(); seek(0); }
+    else if (e.key === 'End' && onSlider) { e.preventDefault(); seek(s.duration_s); }
+    else if (!singleKeys()) return;
     else if (e.key === 'm' || e.key === 'M') { e.preventDefault(); addMarker(); }
     else if (e.key === '+' || e.key === '=') tl.zoom(0.5);
     else if (e.key === '-') tl.zoom(2);
   };
   document.addEventListener('keydown', onKey);
+  // the buttons name their keys only while the keys work
+  function markShortcuts() {
+    const on = singleKeys();
+    for (const b of transport.querySelectorAll('[data-key]')) {
+      if (on) b.setAttribute('aria-keyshortcuts', b.dataset.key); else b.removeAttribute('aria-keyshortcuts');
+    }
+    markerBtn.textContent = on ? 'Marker (m)' : 'Marker';
+  }
+  markShortcuts();
 
   // -- lanes ---------------------------------------------------------------------------
   const waveP = Promise.all(s.audio.map((a, i) => waveformLane(tl, s, { ...a, label: named.audio[i] }, page.peaks[a.name])));

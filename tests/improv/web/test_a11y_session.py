@@ -105,3 +105,120 @@ def test_a_long_status_message_wraps_whole(demo_store, live_server, zoomed):
     t = page.locator(".transport").bounding_box()
     assert s["height"] >= 44
     assert t["y"] >= s["y"] + s["height"] - 1, (s, t)
+
+
+def _count(path, sid):
+    from sessions.store import Store
+
+    with Store(path) as store:
+        return len(store.session(sid).annotations())
+
+
+def _time(page):
+    return page.locator(".transport .time").inner_text()
+
+
+def test_single_key_shortcuts_only_on_the_page_the_timeline_and_the_player(demo_store,
+                                                                           live_server, page):
+    """m on a link or a button outside the player writes nothing; Home/End scroll the page
+    unless the timeline has the focus; on the page itself, the timeline and the playback
+    buttons the keys work; switched off (remembered), m works nowhere (2.1.4)."""
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    n = _count(path, sid)
+    slider = page.get_by_role("slider", name="Playback position (arrows seek, space plays)")
+    # a link and a button outside the player keep their keys
+    for el in (page.locator(".session-head .meta a").first,
+               page.get_by_role("button", name="Edit notes")):
+        el.focus()
+        for key in ("m", "+", "ArrowRight", "End"):
+            page.keyboard.press(key)
+    page.wait_for_timeout(400)
+    assert _count(path, sid) == n
+    assert _time(page) == "0:00.0"
+    assert "Marker" not in page.locator("#status").inner_text()
+    # the page itself (main, where a navigation puts the focus): End scrolls, m marks
+    page.evaluate("document.getElementById('main').focus()")
+    page.keyboard.press("End")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.scrollY") > 300
+    assert _time(page) == "0:00.0"
+    page.keyboard.press("ArrowRight")
+    assert _time(page) == "0:05.0"
+    page.keyboard.press("m")
+    expect(page.locator("#status")).to_contain_text("Marker at 0:05.0")
+    assert _count(path, sid) == n + 1
+    # a playback button: the arrows seek from it too
+    zoom = page.get_by_role("button", name="Zoom in")
+    zoom.focus()
+    page.keyboard.press("ArrowRight")
+    assert _time(page) == "0:10.0"
+    # the timeline: Home/End seek
+    slider.focus()
+    page.keyboard.press("End")
+    assert _time(page) == "0:30.0"
+    page.keyboard.press("Home")
+    assert _time(page) == "0:00.0"
+    expect(slider).to_have_attribute("aria-valuetext", "0:00")
+    # switched off in the keyboard help: m does nothing on the page, the timeline keeps its
+    # own keys; the choice is remembered
+    box = page.get_by_role("checkbox", name="Single-key shortcuts")
+    expect(box).to_be_checked()
+    box.uncheck()
+    expect(page.locator(".transport").get_by_role("button", name="Marker", exact=True)) \
+        .not_to_have_attribute("aria-keyshortcuts", "m")
+    page.reload()
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    expect(page.get_by_role("checkbox", name="Single-key shortcuts")).not_to_be_checked()
+    page.evaluate("document.getElementById('main').focus()")
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowRight")
+    slider.focus()
+    page.keyboard.press("m")
+    page.keyboard.press("End")
+    assert _time(page) == "0:30.0"
+    page.wait_for_timeout(400)
+    assert _count(path, sid) == n + 1
+    assert not page.locator("#status").inner_text().startswith("Marker")
+
+
+def test_space_opens_a_folded_tag_group(demo_store, live_server, page):
+    """Space on a folded tag group's title opens it, as everywhere, and does not play."""
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    name = page.locator("details.chip-group:not([open])").first.get_attribute("aria-label")
+    group = page.locator(f'details.chip-group[aria-label="{name}"]')
+    group.locator("summary").focus()
+    page.keyboard.press("Space")
+    expect(group).to_have_attribute("open", "")
+    assert page.evaluate("document.querySelector('audio.player').paused")
+    assert _time(page) == "0:00.0"
+    page.keyboard.press("Space")
+    expect(group).not_to_have_attribute("open", "")
+
+
+def test_the_play_position_slider_holds_no_other_control(demo_store, live_server, page):
+    """The timeline's slider is the area over the lanes: the scroll range (and the Beats box
+    in its lane label) are outside it, so a screen reader offers them (4.1.2)."""
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    slider = page.get_by_role("slider", name="Playback position (arrows seek, space plays)")
+    expect(slider).to_have_count(1)
+    inside = slider.evaluate("(el) => [...el.querySelectorAll('*')].filter((c) => "
+                             "c.matches('input, button, a, select, textarea, [tabindex], "
+                             "[role]') || c.textContent.trim()).length")
+    assert inside == 0
+    scroll = page.get_by_role("slider", name="Scroll the timeline")
+    expect(scroll).to_be_visible()
+    assert not slider.evaluate("(el) => el.contains(document.querySelector('input.scroll'))")
+    assert not slider.evaluate("(el) => el.contains(document.querySelector('.lane-label'))")
+    # a click on the lanes seeks and puts the focus on the slider; the arrows then seek
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 10)
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "slider"
+    before = _time(page)
+    page.keyboard.press("ArrowLeft")
+    assert _time(page) != before

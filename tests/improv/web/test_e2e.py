@@ -150,7 +150,7 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + 10)
     assert 65.0 < _seconds(_time_shown(page)) < 70.0  # the demo lasts 90 s
     # keyboard: arrows seek, m drops a marker
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     before = _seconds(_time_shown(page))
     page.keyboard.press("ArrowLeft")
     assert _seconds(_time_shown(page)) == pytest.approx(before - 5, abs=0.11)
@@ -537,7 +537,7 @@ def test_a_seek_before_the_sound_loads_is_kept(tmp_path, live_server, page):
     page.goto(f"{server.base}/#/session/{sid}")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     page.wait_for_function("() => document.querySelector('audio.player').readyState === 0")
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("ArrowRight")  # +5 s, while the sound is held back
     assert _time_shown(page) == "0:05.0"
     assert held, "the page asked for its sound before the seek"
@@ -726,7 +726,7 @@ def test_a_session_deleted_under_an_open_page_raises_no_script_error(tmp_path, l
     status = page.evaluate(f"fetch('/api/sessions/{sid}', {{method: 'DELETE', "
                            "headers: {'X-Improv-Request': '1'}}).then((r) => r.status)")
     assert status == 200
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     # zoom in: finer waveform blocks are fetched, and answer 404 now (waited for, not assumed
     # after a fixed 1.4 s: the failing path must be taken)
     with page.expect_response(lambda r: "/peaks/" in r.url and r.status == 404, timeout=30000):
@@ -762,7 +762,7 @@ def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page
     page.route("**/api/sessions/*/annotations", lambda route: route.fulfill(
         status=409, content_type="application/json", body='{"error": "disk full"}')
         if route.request.method == "POST" else route.continue_())
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("m")
     expect(page.locator("#status")).to_have_text("disk full")
     expect(page.locator("#status")).to_have_class(re.compile("error"))

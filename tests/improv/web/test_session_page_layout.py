@@ -52,7 +52,7 @@ def test_the_status_line_leaves_the_transport_in_view(demo_store, live_server, p
     server = live_server(path)
     page.set_viewport_size({"width": 1366, "height": 768})
     _open(page, server, sid)
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("m")
     expect(page.locator("#status")).to_contain_text("Marker at")
     page.evaluate("window.scrollTo(0, 900)")
@@ -77,7 +77,7 @@ def test_the_summary_counts_a_new_marker_without_a_reload(demo_store, live_serve
                                     timeout=60000)
     with Store(path) as store:
         n = len(store.session(sid).annotations())
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("m")
     expect(summary).to_contain_text(f"There are {n + 1} annotations")
 

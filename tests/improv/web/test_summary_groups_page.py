@@ -73,7 +73,7 @@ def test_three_players_summary_in_parts_at_1024(tmp_path, live_server, browser, 
     less = page.get_by_role("button", name="Less")
     expect(less).to_have_attribute("aria-expanded", "true")
     # open stays open when the summary is said again (a marker counted)
-    page.locator(".timeline").focus()
+    page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("m")
     expect(pairs.last).to_contain_text("There are 2 annotations")
     expect(labels.last).to_be_visible()
