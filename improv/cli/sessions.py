@@ -295,6 +295,7 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
     if bool(session_id) == bool(client):
         raise click.UsageError("give a session ID or --client CODE")
     store = app.store
+    goals = False  # the client has goals: they go too (said in the question and when done)
     if session_id:
         store.existing(session_id)
         ids = [session_id]
@@ -302,11 +303,13 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
         from sessions.goals import has_goal_log
 
         ids = [r["id"] for r in store.list(client=client)]
-        if not ids and not has_goal_log(store, client):  # goals before any session: deleted
+        goals = has_goal_log(store, client)
+        if not ids and not goals:  # goals before any session: deleted
             raise ParameterError(f"client {client!r} has no sessions (see 'improv sessions list')")
     if not yes:
-        what = (f"session {ids[0]}" if len(ids) == 1 and not client
-                else f"{counted(len(ids), 'session')} and the goals of client {client}")
+        what = (f"session {ids[0]}" if not client
+                else f"{counted(len(ids), 'session')} and the goals of client {client}" if goals
+                else f"{counted(len(ids), 'session')} of client {client}")
         try:
             sure = click.confirm(f"Delete {what} and all its files? This cannot be undone")
         except click.Abort:  # no answer (no terminal, Ctrl-D)
@@ -320,8 +323,9 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
     if client:  # the client is gone: so are the goals agreed with them
         from sessions.goals import delete_client_goals
 
-        delete_client_goals(store, client)
-    click.echo(f"deleted {counted(len(ids), 'session')}")
+        goals = delete_client_goals(store, client)
+    click.echo(f"deleted {counted(len(ids), 'session')}"
+               + (f" and the goals of client {client}" if goals else ""))
 
 
 @sessions.command()

@@ -184,7 +184,9 @@ def test_delete_asks_and_removes_files_and_rows(run_cli, two_sessions, store_pat
     assert no.exit_code == 1 and (store_path / "sessions" / first).exists()
     yes = run_cli("sessions", "delete", first, input="y\n")
     assert yes.exit_code == 0 and not (store_path / "sessions" / first).exists()
-    assert run_cli("sessions", "delete", "--client", "C08", "--yes").exit_code == 0
+    client = run_cli("sessions", "delete", "--client", "C08", "--yes")
+    assert client.exit_code == 0
+    assert client.stdout == "deleted 1 session\n"  # no goals: none named
     assert run_cli("sessions", "list", "--json").json() == []
     assert list((store_path / "tmp").iterdir()) == []
 
@@ -516,3 +518,21 @@ def test_import_leaves_out_a_click_track(run_cli, tmp_path):
                 "--player", "client=take.mid:2", "--leave-out", "take.mid:3", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["players"] == ["client"] and r.json()["midi_events"] == 2
+
+
+def test_deleting_a_client_says_its_goals_went_too(run_cli, two_sessions, store_path):
+    """The question named the goals, the answer after --yes did not (review 30 docs,
+    finding 6); a client without goals is asked about its sessions alone."""
+    asked = run_cli("sessions", "delete", "--client", "C08", input="n\n")
+    assert asked.exit_code == 1
+    assert "Delete 1 session of client C08 and all its files?" in asked.stdout + asked.stderr
+    assert "goals" not in asked.stdout + asked.stderr
+    assert run_cli("goals", "add", "--client", "C07", "Dares to lead", "--since",
+                   "2026-03-02").exit_code == 0
+    asked = run_cli("sessions", "delete", "--client", "C07", input="n\n")
+    assert ("Delete 1 session and the goals of client C07 and all its files?"
+            in asked.stdout + asked.stderr)
+    done = run_cli("sessions", "delete", "--client", "C07", "--yes")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == "deleted 1 session and the goals of client C07\n"
+    assert not (store_path / "clients" / "C07").exists()
