@@ -59,8 +59,16 @@ _WHAT = "improv analyze --all"
 
 # ----------------------------------------------------------------------------- choosing
 def _audio_hours(row: dict) -> float:
-    """Hours of audio recordings (every input counted): what the analysis's cost scales with."""
-    return float(row.get("duration_s") or 0.0) * int(row.get("audio_inputs") or 0) / 3600.0
+    """Hours of audio recordings: the sum of the inputs' own lengths (``audio_s``, which
+    :func:`plan_batch` adds to a row from the manifest: frames / sr of each input), what the
+    analysis's cost scales with. Not the session's length once per input: an input may start
+    late or end early (a 17.5 s recording in a 2:36 session is 17.5 s of audio)."""
+    return float(row.get("audio_s") or 0.0) / 3600.0
+
+
+def _audio_s(session) -> float:
+    """Seconds of audio of a session: its inputs' lengths (frames / sr) summed."""
+    return float(sum(a.frames / a.sr for a in session.audio_inputs() if a.sr > 0))
 
 
 def _session_hours(row: dict) -> float:
@@ -207,9 +215,10 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
     -------
     dict
         ``todo`` (catalog rows, longest first: the long ones start early so the workers end
-        together), ``skipped`` (IDs whose analysis is current), ``failed``
-        (``{session_id, error}``: sessions that cannot be opened, or whose recordings are
-        damaged, :func:`damaged_files`: never skipped as current, whatever the cache holds)
+        together; each with ``audio_s``, the seconds of its audio inputs summed), ``skipped``
+        (IDs whose analysis is current), ``failed`` (``{session_id, error}``: sessions that
+        cannot be opened, or whose recordings are damaged, :func:`damaged_files`: never
+        skipped as current, whatever the cache holds)
         and ``order`` (the IDs of all the chosen sessions, oldest first: the order of the
         summary's lists) and ``demos_left_out`` (the number of demo sessions not chosen, see
         :func:`select_sessions`).
@@ -230,10 +239,11 @@ def plan_batch(store, *, clients: Sequence[str] = (), since: datetime | None = N
             if not force and _is_current(store, session, dialogue=dialogue):
                 skipped.append(row["id"])
                 continue
+            audio_s = _audio_s(session)
         except (StoreError, OSError) as exc:
             failed.append({"session_id": row["id"], "error": str(exc)})
             continue
-        todo.append(row)
+        todo.append({**row, "audio_s": audio_s})
     unlisted = unlisted_sessions(store, clients=clients, since=since)
     failed += [{"session_id": u["id"], "error": u["problem"]} for u in unlisted]
     todo.sort(key=lambda r: -float(r.get("duration_s") or 0.0))
@@ -516,8 +526,9 @@ def run_batch(store, *, clients: Sequence[str] = (), since: datetime | None = No
         chosen), ``done`` (``{session_id, duration_s, audio_hours, session_hours}``),
         ``skipped`` (``{session_id}``: current), ``failed`` (``{session_id, error}``), each
         oldest session first (not in the order the workers finished), ``audio_hours`` (hours
-        of audio recordings, every input counted), ``session_hours`` (hours of the sessions
-        analysed, MIDI too; hours rounded to :data:`HOURS_DECIMALS` decimals everywhere),
+        of audio recordings: each input's own length, summed), ``session_hours`` (hours of
+        the sessions analysed, MIDI too; hours rounded to :data:`HOURS_DECIMALS` decimals
+        everywhere),
         ``elapsed_s`` (seconds), ``workers`` (None when no cluster was started: nothing to
         analyse), ``worker_peak_rss_mb`` (address -> MB, over each worker process's life so
         far), ``worker_cpu_s`` (address -> CPU seconds, user and system, over the same life),

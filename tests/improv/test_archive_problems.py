@@ -232,3 +232,29 @@ def test_the_dictionary_says_pause_windows_are_empty_and_how_goals_name_players(
     assert "empty in a window in which the player does not play" in curve_definition(
         "pulse_clarity")[1]
     assert "reads 'player'" in TABLES["goals"]["indicators"][1]
+
+
+def test_hours_of_audio_are_the_inputs_own_lengths(store, tmp_path):
+    """Review 30 docs, finding 7: a 17.5 s recording in a 2:36 session counted as 2:36 of
+    audio (the session's length once per audio input). Now: each input's frames / sr."""
+    from improv.archive.batch import _audio_hours, _collect, analysis_versions, plan_batch
+    from sessions.importer import import_files
+    from tests.improv.test_archive_batch import _Done
+    from tests.sessions.helpers import write_audio, write_midi
+
+    keys = write_midi(tmp_path / "keys.mid", tracks={"keys": [(0.0, 0, 60, 80),
+                                                              (20.0, 0, 62, 80)]})
+    write_audio(tmp_path / "mic.wav", seconds=2.5)
+    write_audio(tmp_path / "room.wav", seconds=1.5, channels=1)
+    sid = import_files(store, [keys, tmp_path / "mic.wav", tmp_path / "room.wav"],
+                       client="C07")["id"]
+    (row,) = plan_batch(store, include_demo=True)["todo"]
+    assert row["duration_s"] > 20 and row["audio_inputs"] == 2
+    assert row["audio_s"] == pytest.approx(4.0)  # 2.5 s + 1.5 s, not 2 × the session
+    summary = {"done": [], "failed": []}
+    _collect(None, _Done({"ok": True, "computed": {}, "versions": analysis_versions()}), row,
+             summary, lambda store, computed: None)
+    (done,) = summary["done"]
+    assert done["session_id"] == sid
+    assert done["audio_hours"] == pytest.approx(4.0 / 3600, abs=1e-6) == _audio_hours(row)
+    assert done["session_hours"] == pytest.approx(row["duration_s"] / 3600, abs=1e-6)
