@@ -590,7 +590,7 @@ def client_csv(result: dict[str, Any]) -> str:
         # values as stored (repr: the shortest text that reads back as the same float)
         rows.append((s["started_utc"], [
             result["client"], s["id"], s["started_utc"], f"{s['days']:.3f}", s["duration_s"],
-            s["annotations"], int(bool(s.get("demo"))), version, "",
+            s["annotations"], "true" if s.get("demo") else "false", version, "",
             *["" if s["values"].get(c) is None else repr(float(s["values"][c])) for c in cols]]))
     for g, note in zip(result.get("left_out") or [], left_out_notes(result), strict=True):
         rows.append((g["started_utc"], [result["client"], g["id"], g["started_utc"],
@@ -613,7 +613,8 @@ def data_dictionary_csv(result: dict[str, Any]) -> str:
         ("days", "days", "days since the client's first session in this table"),
         ("duration_s", "s", "session length"),
         ("annotations", "count", "current annotations of the session"),
-        ("demo", "0/1", "1 for a generated demo session (not a client's playing)"),
+        ("demo", "true/false", "true for a generated demo session (not a client's playing), "
+                               "as in export-dataset"),
         ("analysis_version", "", "improv analysis version / dialogue version of every value "
                                  "(default window 6 s, hop 1 s)"),
         ("left_out", "", "empty: the row holds the session's values; otherwise why the session "

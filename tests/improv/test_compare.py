@@ -78,6 +78,7 @@ def test_trend_band_and_outlier_as_built(course, run_cli, monkeypatch, tmp_path)
     col = "client.midi.notes_per_s"
     assert [float(r[col]) for r in rows] == f["values"]
     assert {r["analysis_version"].split("/")[0] for r in rows} == {ANALYSIS_VERSION}
+    assert {r["demo"] for r in rows} == {"false"}  # as export-dataset writes it, not 0/1
     assert res["analysis_version"] == ANALYSIS_VERSION
     dictionary = (tmp_path / "export" / "C07-data-dictionary.csv").read_text()
     assert "client.midi.notes_per_s,notes/s" in dictionary
@@ -586,3 +587,23 @@ def test_client_json_keeps_a_missing_value_as_null_and_names_sessions_by_objects
     f = got["features"]["c.midi.tempo_bpm"]
     assert f["outside_band"] == [{"session_id": "s2"}] and f["outliers"] == []
     assert result["sessions"][0]["id"] == "s1"  # the result itself is left as it was
+
+
+def test_the_csv_writes_demo_as_true_or_false():
+    """``demo`` as ``export-dataset`` writes a bool (true/false), not 0/1, and the data
+    dictionary says so."""
+    import csv
+    import io
+
+    from improv.reports.compare import client_csv, data_dictionary_csv
+
+    def session(sid, demo):
+        return {"id": sid, "started_utc": f"2026-01-0{sid[-1]}T10:00:00+00:00", "days": 0.0,
+                "duration_s": 60.0, "annotations": 0, "demo": demo, "values": {}}
+
+    result = {"client": "C07", "columns": [], "analysis_version": "1", "dialogue_version": "1",
+              "sessions": [session("s1", True), session("s2", False)]}
+    rows = list(csv.DictReader(io.StringIO(client_csv(result))))
+    assert [r["demo"] for r in rows] == ["true", "false"]
+    meaning = {r["column"]: r for r in csv.DictReader(io.StringIO(data_dictionary_csv(result)))}
+    assert meaning["demo"]["unit"] == "true/false"
