@@ -68,7 +68,7 @@ export async function sessionPage(main, id, params) {
       h('label', {}, h('input', { type: 'checkbox', checked: heard.has(p), 'data-player': p,
         onchange: (e) => { if (e.target.checked) heard.add(p); else heard.delete(p); hearPlayers(); } }), ' ', p), ' ',
       // a small button of its own: "client only" read as the checkbox's label before
-      h('button', { type: 'button', class: 'solo', title: `Hear only ${p}`, 'aria-label': `Hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'solo'))),
+      h('button', { type: 'button', class: 'solo', title: `Hear only ${p}`, 'aria-label': `solo: hear only ${p}`, onclick: () => { heard.clear(); heard.add(p); hearPlayers(); } }, 'solo'))),
     ...(heard.size < s.players.length ? [' · ', h('button', { type: 'button', class: 'link', onclick: () => { s.players.forEach((p) => heard.add(p)); hearPlayers(); } }, 'hear all')] : []));
   };
   const transport = h('div', { class: 'transport', role: 'toolbar', 'aria-label': 'Playback' },
@@ -149,7 +149,11 @@ export async function sessionPage(main, id, params) {
         e.target.disabled = true;
         try { await api(`/api/sessions/${id}/percussion`, { method: 'POST', body: { input: k.name, player: k.player, percussion: e.target.checked } }); } catch (ex) { e.target.checked = k.percussion; e.target.disabled = false; throw ex; }
         say(`${named.midi[i]} ${e.target.checked ? 'marked as a drum kit' : 'no longer marked as a drum kit'}: measured again when analysed; the change is kept in the history`);
-        sessionPage(main, id, new URLSearchParams());
+        // the page is drawn anew (the session changed): the focus stays on this box
+        const y = window.scrollY;
+        await sessionPage(main, id, new URLSearchParams());
+        window.scrollTo(0, y);
+        document.getElementById(`kit-${i}`)?.focus({ preventScroll: true });
       }) }), ` ${named.midi[i]} `)));
   }
 
@@ -187,7 +191,7 @@ export async function sessionPage(main, id, params) {
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
       groups.map((g) => h('li', { class: 'gap-group' }, 'Not recorded: ', g.what, ' ',
-        h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap at ${fmtTime(g.t)}` },
+        h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap ${fmtTime(g.t)}–${fmtTime(g.end)}` },
           `${fmtTime(g.t)}–${fmtTime(g.end)}`),
         g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)}\u00a0s in all (${g.why})` : ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
@@ -221,6 +225,7 @@ export async function sessionPage(main, id, params) {
   // deleted annotations stay in the log: shown on request, each with Restore
   const showDeleted = h('input', { type: 'checkbox', id: 'ann-show-deleted', onchange: () => loadAnnotations() });
   const analysisBox = h('section', { class: 'panel analysis', 'aria-labelledby': 'an-h' }, h('h2', { id: 'an-h' }, 'Measures'));
+  const progress = h('p', { role: 'status', class: 'analysing' });
   const notesBox = h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' }, h('h2', { id: 'notes-h' }, 'Notes'));
   // the roles the dialogue analysis suggests, once it is measured (loadRoles)
   const rolesBox = h('section', { class: 'panel roles', 'aria-labelledby': 'roles-h', hidden: true });
@@ -411,7 +416,7 @@ export async function sessionPage(main, id, params) {
         const suggested = isSuggestion(a);
         const tagsShown = suggested ? a.tags.filter((t) => t !== 'suggestion') : a.tags;
         return [h('tr', { dataset: { id: a.id }, class: suggested ? 'suggested' : '' },
-          h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtTime(a.t)}` },
+          h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtSpan(a)}` },
             fmtSpan(a))),
           h('td', {}, a.player || everyone(s)),
           h('td', {}, tagsShown.join(', '),
@@ -486,10 +491,12 @@ export async function sessionPage(main, id, params) {
           quietly(loadNotes().then(() => [...notesBox.querySelectorAll('button')]
             .find((b) => b.offsetParent !== null)?.focus()));
         }) }, 'Save notes'),
-        h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; } }, 'Cancel')));
+        // back to the button that opened the editor, not to the top of the page
+        h('button', { type: 'button', onclick: () => { area.value = n.text; editor.hidden = true; view.hidden = false; editBtn.focus(); } }, 'Cancel')));
+    const editBtn = h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes');
     notesBox.replaceChildren(h('h2', { id: 'notes-h' }, 'Notes'), view, editor,
       h('div', { class: 'row' },
-        h('button', { type: 'button', onclick: () => { editor.hidden = false; view.hidden = true; area.focus(); } }, 'Edit notes'),
+        editBtn,
         n.history.length ? h('span', { class: 'muted' }, counted(n.history.length, 'saved version')) : ''));
   }
 
@@ -630,28 +637,44 @@ export async function sessionPage(main, id, params) {
   // measuring failed (in the background after the session arrived, or on Analyse now): why,
   // and Try again; never only a reason without a way forward
   function measuringFailed(head, reason) {
-    analysisBox.replaceChildren(head, h('p', { class: 'error', role: 'alert' }, `Measuring this session failed: ${(reason || 'no reason was given').replace(/\.$/, '')}.`),
+    progress.textContent = '';
+    panel(head, h('p', { class: 'error', role: 'alert' }, `Measuring this session failed: ${(reason || 'no reason was given').replace(/\.$/, '')}.`),
       h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Try again'));
     summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: none, the measuring failed (see Measures).'));
+  }
+  // the measuring's progress: one live region, kept and updated in place at every poll (a new
+  // region inserted with its text is announced unreliably), last in the Measures panel; once
+  // the measures are there it says so to a screen reader only
+  function progressLine(text) {
+    progress.textContent = text;
+    progress.classList.remove('sr-only');
+    if (analysisBox.children.length !== 2) panel(h('h2', { id: 'an-h' }, 'Measures'));
+  }
+  // the Measures panel's content, before the progress line, which stays where it is
+  function panel(...nodes) {
+    for (const n of [...analysisBox.childNodes]) if (n !== progress) n.remove();
+    if (progress.parentNode !== analysisBox) analysisBox.append(progress);
+    progress.before(...nodes.flat().filter((n) => n !== '' && n != null));
   }
   async function loadAnalysis(run = false) {
     const head = h('h2', { id: 'an-h' }, 'Measures');
     let r;
     try {
-      if (run) { analysisBox.replaceChildren(head, h('p', { role: 'status' }, 'Analysing… (this can take a while for a long session)')); }
+      if (run) { progressLine('Analysing… (this can take a while for a long session)'); }
       r = await api(`/api/sessions/${id}/analysis`, run ? { method: 'POST' } : {});
     } catch (e) { measuringFailed(head, e.message); return; }
     if (r.status === 'analysing') { // a new session: measured in the background (improv/web/after.py)
       const pr = r.progress || {};
       const what = pr.step === 'waveform' ? 'preparing the waveform' : `${Math.round((pr.fraction || 0) * 100)} % measured`;
-      analysisBox.replaceChildren(head, h('p', { role: 'status', class: 'analysing' }, `Measuring this session in the background: ${what}…`));
+      progressLine(`Measuring this session in the background: ${what}…`);
       summaryBox.replaceChildren(h('span', { class: 'muted' }, 'Summary: when the measuring is done.'));
       setTimeout(() => { if (document.body.contains(analysisBox)) loadAnalysis(); }, 1000);
       return;
     }
     if (r.status === 'failed') { measuringFailed(head, r.reason); return; } // in the background
     if (r.status !== 'ok') {
-      analysisBox.replaceChildren(head, h('p', {}, 'Not analysed yet.'),
+      progress.textContent = '';
+      panel(head, h('p', {}, 'Not analysed yet.'),
         h('button', { type: 'button', class: 'primary', onclick: () => loadAnalysis(true) }, 'Analyse now'));
       return;
     }
@@ -687,7 +710,8 @@ export async function sessionPage(main, id, params) {
       for (const tr of analysisBox.querySelectorAll('tr.extra-source')) tr.hidden = !showAllInputs;
     } }), ` Show every input (${counted(extra, 'more row')}: what each player's microphone measured too)`) : '';
     // the table scrolls within its panel where the page is narrower still, never the page
-    analysisBox.replaceChildren(head, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Measures per player' }, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))), toggle, ...dl,
+    if (progress.textContent) { progress.textContent = 'Measuring done: the measures and the summary are shown.'; progress.classList.add('sr-only'); }
+    panel(head, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Measures per player' }, h('table', {}, h('thead', {}, h('tr', {}, ['Player', lab('tempo_bpm'), 'Dynamics', 'Density', `${lab('silence_share')} (pauses over 2 s)`].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))), toggle, ...dl,
       h('button', { type: 'button', title: 'Measure the session anew (after a correction, or after improv was updated); otherwise the stored results stand', onclick: () => loadAnalysis(true) }, 'Analyse again'));
     if ((r.dialogue || []).length) quietly(loadRoles());
   }
@@ -887,9 +911,12 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       }
       title.textContent = editing ? `Edit annotation at ${fmtTime(a.t)}` : 'New annotation';
       submit.textContent = editing ? 'Save changes' : 'Add annotation';
-      if (editing) { // the form's heading in view (what is being edited), then the text to change
+      if (editing) { // the form's heading in view (what is being edited), and the text to change,
+        // which has the focus, in view too: below a tall form's heading, it comes first
         el.scrollIntoView({ block: 'start' });
         text.focus({ preventScroll: true });
+        const r = text.getBoundingClientRect();
+        if (r.bottom > window.innerHeight || r.top < 0) text.scrollIntoView({ block: 'center' });
       } else tIn.focus();
     },
     reset() {

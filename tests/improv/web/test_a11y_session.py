@@ -4,6 +4,8 @@ the control in focus; status messages are whole; single-key shortcuts only where
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -222,3 +224,101 @@ def test_the_play_position_slider_holds_no_other_control(demo_store, live_server
     before = _time(page)
     page.keyboard.press("ArrowLeft")
     assert _time(page) != before
+
+
+def test_the_focus_stays_where_the_therapist_was(demo_store, live_server, page):
+    """Cancel in the notes editor gives the focus back to Edit notes; ticking a drum-kit box
+    (the page is drawn anew) leaves it on that box (2.4.3)."""
+    path, sid = demo_store
+    server = live_server(path)
+    _open(page, server, sid)
+    page.get_by_role("button", name="Edit notes").click()
+    expect(page.get_by_label("Session notes")).to_be_focused()
+    page.get_by_role("button", name="Cancel", exact=True).first.click()
+    expect(page.get_by_role("button", name="Edit notes")).to_be_focused()
+    kit = page.locator("#kit-0")
+    kit.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#status")).to_contain_text("marked as a drum kit")
+    expect(page.locator("#kit-0")).to_be_focused()
+    expect(page.locator("#kit-0")).to_be_checked()
+    assert page.evaluate("document.activeElement.id") == "kit-0"
+
+
+def test_edit_brings_the_focused_text_box_into_view(demo_store, live_server, zoomed):
+    """Edit on an annotation puts the focus in its Text box, and that box is on the screen,
+    not under the bars that stick at the top (2.4.7)."""
+    path, sid = demo_store
+    server = live_server(path)
+    page = zoomed(1280, 720, 1)
+    _open(page, server, sid)
+    page.locator("table.annotations tbody tr[data-id]").first.get_by_role(
+        "button", name=re.compile("^Edit annotation")).press("Enter")
+    expect(page.locator("#ann-text")).to_be_focused()
+    page.wait_for_timeout(100)
+    box = page.locator("#ann-text").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 720, box
+    assert page.evaluate(COVERED) is None
+
+
+def test_accessible_names_hold_the_visible_words(demo_store, live_server, page):
+    """Every button and link named by aria-label on the session page has its visible words
+    in that name ("solo: hear only client", "Play from 0:54.0–1:12.0"), so a speech-input
+    user can say what they see (2.5.3)."""
+    from sessions.annotation_edits import add_annotation
+    from sessions.store import Store
+
+    path, sid = demo_store
+    with Store(path) as store:
+        add_annotation(store, sid, t=4.0, end=9.5, text="a range")
+    server = live_server(path)
+    _open(page, server, sid)
+    expect(page.locator(".hear .solo")).not_to_have_count(0)
+    page.wait_for_selector("table.annotations tbody tr[data-id]")
+    bad = page.evaluate("""() => [...document.querySelectorAll(
+        'main button[aria-label], main a[aria-label]')]
+      .map((e) => [e.getAttribute('aria-label'), e.textContent.replace(/\\s+/g, ' ').trim()])
+      .filter(([name, text]) => text && !name.toLowerCase().includes(text.toLowerCase()))""")
+    assert not bad, bad
+    expect(page.get_by_role("button", name="Play from 0:04.0–0:09.5")).to_have_count(1)
+    expect(page.get_by_role("button", name=re.compile("^solo: hear only "))).to_have_count(2)
+
+
+def test_measuring_progress_is_one_live_region_updated_in_place(demo_store, live_server,
+                                                                 page):
+    """While the session is measured in the background, the progress is said in one
+    role=status line whose text changes at each poll, not in a new region each time (4.1.3);
+    when the measuring is over, that line is quiet again."""
+    path, sid = demo_store
+    server = live_server(path)
+    polls = []
+
+    def analysing(route):
+        if route.request.method == "GET" and len(polls) < 3:
+            polls.append(1)
+            route.fulfill(status=200, content_type="application/json",
+                          body='{"status": "analysing", "progress": {"state": "running", '
+                               f'"step": "measures", "fraction": {0.2 * len(polls)}}}}}')
+        else:
+            route.continue_()
+
+    page.route("**/api/sessions/*/analysis", analysing)
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    line = page.locator(".analysis p[role=status]")
+    expect(line).to_have_text("Measuring this session in the background: 20 % measured…",
+                              timeout=60000)
+    page.evaluate("""() => { const p = document.querySelector('.analysis p[role=status]');
+      p.dataset.first = '1'; window.added = 0;
+      new MutationObserver((ms) => { for (const m of ms) for (const n of m.addedNodes)
+        if (n.nodeType === 1 && (n.matches('[role=status]') || n.querySelector('[role=status]')))
+          window.added += 1; }).observe(document.querySelector('.analysis'),
+        { childList: true, subtree: true }); }""")
+    expect(line).to_have_text("Measuring this session in the background: 60 % measured…",
+                              timeout=10000)
+    assert line.get_attribute("data-first") == "1"
+    expect(page.locator(".analysis").get_by_role("button", name="Analyse now")).to_be_visible(
+        timeout=10000)
+    assert page.evaluate("window.added") == 0
+    expect(page.locator(".analysis [role=status]")).to_have_count(1)
+    expect(line).to_have_text("")

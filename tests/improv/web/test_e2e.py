@@ -512,7 +512,7 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
     assert 1 <= len(labels) < 3, labels  # the MIDI gap's label had no room: not drawn
     pairs = zip(labels, labels[1:], strict=False)
     assert all(a[1] < b[0] for a, b in pairs), labels  # labels never overlap
-    page.get_by_role("button", name="Go to the gap at 0:06.0").click()
+    page.get_by_role("button", name="Go to the gap 0:06.0").click()
     assert _time_shown(page) == "0:06.0"
 
 
