@@ -130,7 +130,9 @@ async function sessionsPage(main, params) {
       h('td', {}, fmtTime(s.duration_s, 0)),
       h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
       h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : table,
+  // a narrow window (a zoom of 400 %) scrolls the table in its own box, not the page
+  const box = data.sessions.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Sessions, newest first' }, table) : table;
+  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : box,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }

@@ -42,7 +42,9 @@ export async function clientsPage(main) {
     `${counted(d.unassigned, 'session has', 'sessions have')} no client code; `,
     h('a', { href: '#/sessions' }, 'the Sessions page'), ' lists them.') : '';
   const intro = rows.length ? h('p', { class: 'muted' }, 'A client\'s page shows how the playing changed over the sessions, next to the treatment goals.') : '';
-  main.replaceChildren(h('h1', {}, 'Clients'), intro, table, unassigned, newClientForm(rows));
+  // a narrow window (a zoom of 400 %) scrolls the table in its own box, not the page
+  const box = rows.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Clients by code' }, table) : table;
+  main.replaceChildren(h('h1', {}, 'Clients'), intro, box, unassigned, newClientForm(rows));
 }
 
 // goals agreed at intake, before the first session: the client's page takes them (a code
