@@ -170,15 +170,20 @@ def peaks_level(session_id: str, name: str, bucket_frames: str, request: Request
 
 # -- analysis ---------------------------------------------------------------------------
 
+ANSWER_FORMAT = 2
+"""The shape of the kept answer: 2 keeps each pair's ``turns`` (the session page's "Timeline as
+text" lists them); an answer kept in an older shape is not served (:func:`_answer_path`)."""
+
+
 def _trim(result: dict[str, Any]) -> dict[str, Any]:
-    """Drop the per-onset lists the timeline does not draw (they can be long); the imitation
-    episodes stay (a few a minute: the timeline's imitation lane)."""
+    """Drop the per-onset lists the timeline does not draw (they can be long) and the
+    dialogue's transitions; the imitation episodes and the turns stay (a few a minute: the
+    timeline's imitation lane and its text alternative)."""
     for entry in result.get("players", {}).values():
         for src in entry.get("sources", {}).values():
             src.pop("onsets", None)
     for d in result.get("dialogue", []):
-        for k in ("turns", "transitions"):
-            d.pop(k, None)
+        d.pop("transitions", None)
     return result
 
 
@@ -208,7 +213,7 @@ def _answer_path(store: Store, session) -> Path | None:
                    for r in store.catalog.features(session_id=session.id)})
     if not keys:
         return None
-    digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([ANSWER_FORMAT, keys]).encode()).hexdigest()[:16]
     return session.cache_dir / f"analysis-answer-{digest}.json"
 
 
