@@ -304,7 +304,10 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
         _write_csv(result, buf)
         click.echo(buf.getvalue(), nl=False)
     elif as_json:
-        print_json(result)
+        from improv.archive import JSON_VERSION
+
+        # the shape's version first, as analyze --all, export-dataset and compare give it
+        print_json({"json_version": JSON_VERSION, **result})
     else:
         # with --dialogue the dialogue only: the players' tables are what `analyze` shows
         header = None if raw else _header(result, store)

@@ -379,6 +379,10 @@ def test_empty_player_silence_and_no_input_give_statuses(run_cli, store):
                            audio=np.zeros(int(20.0 * SR), np.float32))
     r = run_cli("analyze", sid, "--json")
     assert r.exit_code == 0, r.stderr
+    from improv.archive import JSON_VERSION
+
+    assert next(iter(r.json())) == "json_version"  # as analyze --all and compare give it
+    assert r.json()["json_version"] == JSON_VERSION == 2
     p = r.json()["players"]
     assert p["client"]["status"] == "ok"
     assert p["therapist"]["status"] == "empty"
