@@ -140,8 +140,9 @@ def test_compare_tables_are_labelled(run_cli, store, tmp_path):
     assert "client.midi.notes_per_s" in raw and "FEATURE" in raw
     j = run_cli("compare", "--client", "C07", "--json").json()
     assert "client.midi.notes_per_s" in j["columns"]
-    # a pitch's baseline band reads as its values do: a note name, the spread in semitones
+    # a pitch's baseline band reads as its values do: by note names, its ends
     r = run_cli("compare", "--client", "C07", "--features", "client.midi.pitch_mean")
-    assert re.search(r" [A-G]#?\d ± [\d.]+ semitones ", r.stdout), r.stdout
+    assert re.search(r" [A-G]#?\d–[A-G]#?\d ", r.stdout), r.stdout
     raw = run_cli("compare", "--client", "C07", "--raw", "--features", "client.midi.pitch_mean")
-    assert re.search(r" \d+(\.\d+)? ± [\d.]+ ", raw.stdout) and "semitones" not in raw.stdout
+    assert re.search(r" [\d.]+–[\d.]+ \([\d.]+ ± [\d.]+\) ", raw.stdout), raw.stdout
+    assert "semitones" not in raw.stdout
