@@ -131,8 +131,11 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         return []
     blob, partial = read_complete(path, allow_partial_tail=True)
     if partial:
-        log.warning("%s: the last line was cut short (an append interrupted); it is left out",
-                    path)
+        # the path names the client: the code only at debug level (a research export's
+        # terminal log may be kept or shared; review 30)
+        log.warning("a client's goals log has a last line cut short (an append was "
+                    "interrupted); it is left out ('improv --debug' names the file)")
+        log.debug("%s: the last line was cut short", path)
     records = []
     for number, line in enumerate(blob.split(b"\n"), 1):
         if not line.strip():
@@ -570,7 +573,9 @@ def index_all(store) -> list[list[str]]:
         try:
             index_client(store.catalog, client, client_goals(store, client))
         except StoreError as exc:
-            log.warning("goals of a client could not be indexed: %s", exc)
+            log.warning("the goals of a client could not be indexed ('improv sessions verify "
+                        "--all' names them)")
+            log.debug("goals of %s could not be indexed: %s", client, exc)
             skipped.append([client, str(exc)])
     return skipped
 
