@@ -217,7 +217,8 @@ def _progress_bar(enabled: bool):
 @click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
 @click.option("--window", type=Number(unit="seconds", example="6"), default=None, metavar="S",
-              help="Analysis window in seconds (default 6, the MTTB default).")
+              help="Analysis window in seconds (default 6, the Music Therapy Toolbox's "
+                   "default).")
 @click.option("--hop", type=Number(unit="seconds", example="1"), default=None, metavar="S",
               help="Hop between windows in seconds (default 1; at most --window).")
 @click.option("--dialogue", is_flag=True,
@@ -232,8 +233,9 @@ def _progress_bar(enabled: bool):
               help="With --accept-roles: least confidence (0..1) of a suggestion to write.")
 @click.option("--json", "as_json", is_flag=True, help="Print summaries and curves as JSON.")
 @click.option("--csv", "as_csv", is_flag=True,
-              help="Print the curves as CSV (session_id,analysis_version,dialogue_version,"
-                   "player,curve,t,value) instead of the tables.")
+              help="Print the curves as CSV instead of the tables: one row per point, with "
+                   "the columns session_id, analysis_version, dialogue_version, player, "
+                   "curve, t and value.")
 @click.option("--curves", "curves_file", type=PlainPath(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
 @click.option("--plot", "plot_file", type=PlainPath(dir_okay=False), metavar="FILE.png",

@@ -115,8 +115,9 @@ def _with_option(exc: Exception) -> str:
               help="Stop cleanly below this much free disk space [MB].")
 @click.option("--midi-capture", type=Choice(["queue", "callback"]), default="queue",
               show_default=True,
-              help="queue: rtmidi queues in C++, a Python thread drains it; callback: "
-                   "python-rtmidi calls Python in the MIDI thread (see docs/recording.md).")
+              help="(advanced; leave the default) queue: rtmidi queues in C++, a Python "
+                   "thread drains it; callback: python-rtmidi calls Python in the MIDI thread "
+                   "(see docs/recording.md).")
 @click.option("--midi-stamps", type=Choice(["frame", "cycle"]), default="frame",
               show_default=True,
               help="Under JACK: frame: each MIDI message at the frame it came at (a JACK client "
@@ -309,13 +310,16 @@ def setups_list(app, as_json):
             click.echo("no saved setups (save the players' inputs once with 'improv setups save "
                        "NAME --player …', then record with --setup NAME)")
             return
+        from improv.capture.setups import setup_inputs
         from sessions.timefmt import local_datetime
 
         # saved in this computer's time, as 'improv sessions list' shows a start (the ISO UTC
         # moment is in --json)
+        # upper-case headers as every table; the drum kits as --percussion takes them
         table([[name, "; ".join(v["players"]),
+                 ", ".join(i.device for i in setup_inputs(v) if i.percussion) or "–",
                 local_datetime(v["saved_utc"], zone=False) if v.get("saved_utc") else ""]
-               for name, v in sorted(s.items())], ["name", "players", "saved"])
+               for name, v in sorted(s.items())], ["NAME", "PLAYERS", "DRUM KITS", "SAVED"])
 
     emit(s, as_json=as_json, human=human)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from improv.cli.output import info
-from improv.cli.params import Number, PlainPath, new_output_file
+from improv.cli.params import Choice, Number, PlainPath, new_output_file
 from improv.cli.params import list_option as _players
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
@@ -25,11 +25,13 @@ from improv.reports.wording import counted
               help="Send the MIDI to this output port (name or index) instead of rendering it.")
 @click.option("--audio-out", metavar="DEVICE",
               help="Audio output device (name or index; default: the system's).")
-@click.option("--audio-api", metavar="HOSTAPI",
-              help="Only audio devices of this host API, e.g. JACK.")
-@click.option("--midi-api", metavar="API", help="alsa, jack, coremidi, winmm (default: auto).")
+@click.option("--audio-api", metavar="NAME",
+              help="Only audio devices of this host API (name part, e.g. JACK, ALSA).")
+@click.option("--midi-api", type=Choice(["auto", "alsa", "jack", "coremidi", "winmm"]),
+              default=None,
+              help="MIDI system of --midi-out (default: $IMPROV_MIDI_API or auto).")
 @click.option("--jack-server", metavar="NAME",
-              help="JACK server to use (default: the default server).")
+              help="JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
 @click.option("--no-audio", is_flag=True,
               help="Play neither recordings nor rendered MIDI (with --midi-out: MIDI only).")
 @click.option("--soundfont", type=PlainPath(dir_okay=False),

@@ -240,7 +240,7 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
     Everything is checked before the store changes. A damaged session, goal log or other file
     is set aside (it stays in the backup only) and named; the rest is restored and the exit
     status is 1, as it is for a backup that was not whole when it was made. Give the new
-    store with --store before the command: improv --store ~/improv-restored restore BACKUP.zip
+    store with --store: improv restore BACKUP.zip --store ~/improv-restored
     """
     from sessions.backup_restore import restore_store
     from sessions.store import Store
