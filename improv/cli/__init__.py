@@ -301,6 +301,24 @@ def _fail(message: str, *, kind: str, code: int, as_json: bool) -> None:
     sys.exit(code)
 
 
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _cleanup_on_hangup_and_term() -> None:
+    """SIGTERM and SIGHUP (the terminal window closed) end a command as Ctrl-C does, through
+    its ``finally`` blocks: by default they end the process at once, which left a report's
+    HTML (with the notes) or the notes being edited in the system's temp folder (privacy
+    review 30). A command that handles a signal itself (record, serve, backup) sets its own
+    handler over this one."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):  # Windows has no SIGHUP
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, _exit_on_signal)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point with the single error boundary: every error exits with 1 after one line
     that says what is wrong and how to fix it, a command line that does not fit too (not with
@@ -310,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     from improv.errors import user_facing_errors
 
     output.AS_PROGRAM = argv is None
+    if argv is None:
+        _cleanup_on_hangup_and_term()
 
     args = argv if argv is not None else sys.argv[1:]
     words = args[:args.index("--")] if "--" in args else args

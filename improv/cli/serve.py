@@ -110,6 +110,8 @@ def serve(app, port, host, no_browser):
     # uvicorn stops gracefully on SIGTERM and then raises it again in the handler that was set
     # before: with the default one the process would end there, before the cleanup below
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if hasattr(signal, "SIGHUP"):  # the terminal window closed: stop as on SIGTERM, cleanly
+        signal.signal(signal.SIGHUP, lambda *_: signal.raise_signal(signal.SIGTERM))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
