@@ -52,7 +52,7 @@ def write_report(text: str, to: Path) -> Path:
     if not to.parent.is_dir():
         raise ParameterError(f"folder {to.parent} does not exist; create it first, or choose "
                              "another", parameter="to")
-    from sessions.fsutil import atomic_write_bytes
+    from sessions.fsutil import atomic_write_bytes, open_new
 
     if suffix != ".pdf":
         atomic_write_bytes(to, text.encode("utf-8"))
@@ -65,7 +65,8 @@ def write_report(text: str, to: Path) -> Path:
             "(FILE.html)", parameter="to")
     with tempfile.TemporaryDirectory(prefix="improv-report-") as tmp:
         src = Path(tmp) / "report.html"
-        src.write_text(text, encoding="utf-8")
+        with open_new(src, "xb") as f:  # the notes are in it: owner-only as every output
+            f.write(text.encode("utf-8"))
         out = Path(tmp) / "report.pdf"
         # the page is self-contained (data: URIs): no name is resolved and every connection
         # goes to a dead proxy, so nothing leaves the machine (Chromium otherwise looks up
