@@ -55,7 +55,9 @@ export function livePanel() {
       ? `Collecting… the first figures come once ${live.window_s} seconds are recorded${elapsed == null ? '' : ` (now ${Math.floor(elapsed)} s)`}.`
       : `Over the last ${live.window_s} seconds.`;
     body.replaceChildren(...Object.entries(live.players).map(([p, m]) => playerRow(p, m, { collecting, unplugged: unplugged.includes(p) })));
-    pair.textContent = collecting ? '' : pairText(live.pair);
+    // a polite region: written only when it says something new (not at every poll)
+    const now = collecting ? '' : pairText(live.pair);
+    if (pair.textContent !== now) pair.textContent = now;
   };
   return el;
 }

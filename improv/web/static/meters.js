@@ -13,6 +13,9 @@ export function zone(dbfs) {
   return dbfs < RED_DBFS ? 'amber' : 'red';
 }
 
+// the zone in words, beside the number (the colour is not the only cue)
+export const ZONE_WORDS = { green: 'good', amber: 'loud', red: 'too loud, near clipping' };
+
 // CSP allows no style attributes: styles are set through the element's style object
 const styled = (el, props) => { Object.assign(el.style, props); return el; };
 const pct = (db) => `${(100 * (Math.max(FLOOR_DBFS, Math.min(0, db)) - FLOOR_DBFS)) / -FLOOR_DBFS}%`;
@@ -20,7 +23,9 @@ const pct = (db) => `${(100 * (Math.max(FLOOR_DBFS, Math.min(0, db)) - FLOOR_DBF
 // A meter for one audio input: { dbfs, holdDbfs, clip } -> element (role meter, value in dBFS)
 export function levelMeter(label, { dbfs, holdDbfs, clip }) {
   const shown = dbfs == null ? FLOOR_DBFS : Math.max(FLOOR_DBFS, Math.min(0, dbfs));
-  const text = dbfs == null || dbfs < FLOOR_DBFS ? 'silent (below −60 dBFS)' : `${dbfs.toFixed(1)} dBFS`;
+  const silent = dbfs == null || dbfs < FLOOR_DBFS;
+  // "−12.0 dBFS, good": the zone said in words, on screen and to a screen reader
+  const text = silent ? 'silent (below −60 dBFS)' : `${dbfs.toFixed(1)} dBFS, ${ZONE_WORDS[zone(dbfs)]}`;
   return h('span', { class: 'level' },
     h('span', { class: 'bar', role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': String(FLOOR_DBFS),
       'aria-valuemax': '0', 'aria-valuenow': shown.toFixed(1), 'aria-valuetext': text, dataset: { zone: zone(dbfs), dbfs: shown.toFixed(1) } },
@@ -28,13 +33,16 @@ export function levelMeter(label, { dbfs, holdDbfs, clip }) {
       styled(h('span', { class: 'target', title: 'usual average level (−18 dBFS)' }), { left: pct(TARGET_DBFS) }),
       holdDbfs != null && holdDbfs >= FLOOR_DBFS ? styled(h('span', { class: `hold ${zone(holdDbfs)}`, title: `peak ${holdDbfs.toFixed(1)} dBFS` }), { left: pct(holdDbfs) }) : ''),
     h('span', { class: 'db' }, text),
-    h('span', { class: `clip${clip ? ' on' : ''}`, title: clip ? 'clipped: turn the input gain down' : 'no clipping', 'aria-label': clip ? 'clipped' : 'not clipped' }, 'CLIP'));
+    // the clip light says it in words too: "CLIPPED" (red) or "no clip" (grey)
+    h('span', { class: `clip${clip ? ' on' : ''}`, title: clip ? 'clipped: turn the input gain down' : 'no clipping' }, clip ? '⚠ CLIPPED' : 'no clip'));
 }
 
 // An activity light for one MIDI port: lit while notes come; the last note played
 export function activityLight(label, { active, lastNote, events }) {
+  // lit: a filled dot and the word "playing"; dark: a ring and "quiet" (not the colour alone)
   return h('span', { class: 'activity' },
-    h('span', { class: `light${active ? ' on' : ''}`, role: 'img', 'aria-label': `${label} ${active ? 'playing' : 'quiet'}` }),
+    h('span', { class: `light${active ? ' on' : ''}`, 'aria-hidden': 'true' }),
+    h('span', { class: 'light-word' }, active ? 'playing' : 'quiet'),
     h('span', { class: 'last-note' }, lastNote ? `last note ${lastNote}` : 'no note yet'),
     h('span', { class: 'events' }, counted(events, 'MIDI event')));
 }

@@ -259,12 +259,24 @@ const fmtLeft = (s) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s %
 
 function live(main, liveBox) {
   const heading = h('h2', { id: 'live-h', tabindex: '-1' }, 'Recording');
-  const elapsed = h('output', { class: 'elapsed', 'aria-label': 'Elapsed time' }, '0:00');
+  // a timer, never a live region: a screen reader does not say every second (an <output>
+  // is a polite status region); what changes is said once in `news`
+  const elapsed = h('span', { class: 'elapsed', role: 'timer', 'aria-live': 'off', 'aria-label': 'Elapsed time' }, '0:00');
   const inputsBox = h('div', { class: 'meters' });
-  const healthLine = h('p', { class: 'health', 'aria-live': 'polite' });
+  // the health line changes with the seconds ("no sound for 31 s"): not live either; a
+  // change between healthy and not is said in `news`
+  const healthLine = h('p', { class: 'health' });
+  // one polite region for what a screen reader should hear while recording: started, a
+  // warning that is new (an input unplugged or plugged in again, low disk), the health
+  // turning bad or good again, stopped
+  const news = h('p', { class: 'sr-only rec-news', role: 'status', 'aria-live': 'polite' });
+  // what a poll has to say goes out at once, at its end (a later text would replace an earlier)
+  let told = [];
+  const tell = (text) => { told.push(text); };
+  const flush = () => { if (told.length) { news.textContent = told.join(' '); told = []; } };
   const details = h('ul', {});
   const disk = h('p', { class: 'disk muted' });
-  const warn = h('ul', { class: 'warnings', 'aria-live': 'polite' });
+  const warn = h('ul', { class: 'warnings' });
   const markList = h('ol', { class: 'marks' });
   const noteIn = h('input', { id: 'rec-note', size: '40', placeholder: 'what happens now? Enter saves', autocomplete: 'off' });
   let noteT = null;
@@ -306,7 +318,7 @@ function live(main, liveBox) {
   const noteForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); guard(saveNote)(); } },
     h('label', { for: 'rec-note' }, 'Note at this moment'), noteIn, h('button', { type: 'submit' }, 'Add note'));
   const measures = livePanel();
-  liveBox.replaceChildren(heading, h('div', { class: 'live-top' }, elapsed, healthLine),
+  liveBox.replaceChildren(heading, news, h('div', { class: 'live-top' }, elapsed, healthLine),
     h('details', { class: 'health-details' }, h('summary', {}, 'Details'), details), inputsBox,
     h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm, warn,
     // the measures beside the markers: a new marker does not push them down the page
@@ -323,6 +335,8 @@ function live(main, liveBox) {
   const shownMarks = new Map();
   let timer = 0;
   let named = false;
+  let saidWarnings = null;  // the warnings shown (their text), null before the first poll
+  let wasHealthy = null;
   function drawMarks(marks) {
     for (const m of marks) {
       if (shownMarks.has(m.id)) continue;
@@ -379,6 +393,7 @@ function live(main, liveBox) {
       const who = whose(r);
       heading.textContent = who ? `Recording ${who}` : 'Recording';
       document.title = `Recording ${r.client || ''} · improv`;
+      tell(who ? `Recording started: ${who}` : 'Recording started');
     }
     lastElapsed = r.elapsed_s;
     elapsed.textContent = fmtTime(r.elapsed_s, 0);
@@ -386,14 +401,23 @@ function live(main, liveBox) {
     inputsBox.replaceChildren(...Object.entries(r.players).flatMap(([p, v]) => v.inputs.map((i) => meterRow(p, i))));
     healthLine.textContent = `Recording: ${r.health.line}`;
     healthLine.classList.toggle('error', !r.health.healthy);
+    if (wasHealthy !== null && wasHealthy !== r.health.healthy) tell(`Recording: ${r.health.line}`);
+    wasHealthy = r.health.healthy;
     details.replaceChildren(...(r.health.details.length ? r.health.details : ['Every input is arriving complete.']).map((d) => h('li', {}, d)));
     const d = r.disk;
     disk.textContent = d.free_bytes == null ? '' : `Free disk space: ${fmtBytes(d.free_bytes)}${d.time_left_s == null ? '' : `, enough for about ${fmtLeft(d.time_left_s)} more at this rate`}`;
     drawMarks(r.marks);
-    warn.replaceChildren(...r.warnings.map((w) => h('li', { class: 'error' }, w)));
+    // drawn again only when they change; each new one is said once
+    if (saidWarnings === null || r.warnings.join('\n') !== saidWarnings.join('\n')) {
+      const fresh = r.warnings.filter((w) => !(saidWarnings || []).includes(w));
+      if (fresh.length) tell(fresh.join(' '));
+      saidWarnings = [...r.warnings];
+      warn.replaceChildren(...r.warnings.map((w) => h('li', { class: 'error' }, w)));
+    }
     // a player whose every input is unplugged is not "stopped playing"
     const unplugged = Object.entries(r.players).filter(([, v]) => v.inputs.length && v.inputs.every((i) => !i.connected)).map(([p]) => p);
     measures.update(r.live, { elapsed: r.elapsed_s, unplugged });
+    flush();
     timer = setTimeout(poll, 300);
   }
   async function stop() {
@@ -418,7 +442,9 @@ function live(main, liveBox) {
     // a recording that ended by itself (not by this page's Stop) cannot take a note any more:
     // the text stays in front of the therapist
     const lost = noteIn.value.trim();
-    liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording finished'),
+    tell(res ? 'Recording stopped and saved' : 'The recording ended without a session');
+    flush();
+    liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording finished'), news,
       res ? h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)}, ${counted(res.midi_events, 'MIDI event')}. `
         + (res.usual_stop ? '' : `It stopped because ${res.stop_reason_text}. `),
         h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
