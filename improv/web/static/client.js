@@ -54,9 +54,19 @@ export async function clientPage(main, code, params) {
   }
   const q = compareQuery(params);
   const body = h('div', { class: 'course' });
-  const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'), h('p', { role: 'status' }, 'Goals are shown once the sessions are analysed…'));
+  const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'), h('p', { class: 'muted' }, 'Goals are shown once the sessions are analysed…'));
+  // one status line for the analysis's progress, there from the start and written in place
+  // (a live region put in with its text is said unreliably): "Analysing sessions: 1 of 3
+  // done…", a connection retried, and the end ("All 3 sessions analysed.")
+  const progress = h('p', { class: 'analysis-progress', role: 'status' });
+  const setProgress = (text, { error = false } = {}) => {
+    if (progress.textContent !== text) progress.textContent = text;
+    progress.classList.toggle('error', error);
+  };
+  let bar = null;
+  let analysed = 0;  // sessions the page saw being analysed (0: none were)
   main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions), goals,
-    h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), body));
+    h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), progress, body));
   // Poll while the server analyses (202).  A lost connection or a 5xx is retried with a
   // visible message (the server may be busy or restarting); after RETRIES failures in a row,
   // or on any 4xx (such as 409: the analysis failed), the page shows the error and the
@@ -73,22 +83,28 @@ export async function clientPage(main, code, params) {
       if (!transient || ++failures > RETRIES) {
         // the controls keep the features of the last comparison that worked, so the settings
         // can be corrected; retrying the same request only helps when the server was away
+        setProgress('');
         body.replaceChildren(controls(code, params, d.sessions, lastResult.get(code) || null),
           h('p', { class: 'error', role: 'alert' }, e.message),
           transient ? h('p', {}, h('button', { type: 'button', onclick: () => clientPage(main, code, params) }, 'Try again')) : '');
         goalsPanel(goals, code);
         return;
       }
-      body.replaceChildren(h('p', { class: 'error', role: 'status' },
-        `Could not reach improv (${e.message}); trying again (${failures} of ${RETRIES})…`));
+      setProgress(`Could not reach improv (${e.message}); trying again (${failures} of ${RETRIES})…`, { error: true });
       await new Promise((res) => setTimeout(res, 1000 * Math.min(failures, 5)));
       if (!document.body.contains(body)) return;
       continue;
     }
     if (!document.body.contains(body)) return; // the user went elsewhere
     if (r.status !== 'analysing') break;
-    body.replaceChildren(h('p', { role: 'status' }, `Analysing sessions: ${r.done} of ${r.total} done…`),
-      h('progress', { max: String(r.total), value: String(r.done), 'aria-label': 'Analysis progress' }));
+    setProgress(`Analysing sessions: ${r.done} of ${r.total} done…`);
+    analysed = r.total;
+    if (!bar || !body.contains(bar)) {
+      bar = h('progress', { max: String(r.total), 'aria-label': 'Analysis progress' });
+      body.replaceChildren(bar);
+    }
+    bar.max = r.total;
+    bar.value = r.done;
     await new Promise((res) => setTimeout(res, 700));
     if (!document.body.contains(body)) return; // the user went elsewhere
   }
@@ -98,6 +114,7 @@ export async function clientPage(main, code, params) {
     return PLAYER_COLORS[Math.max(0, r.players.indexOf(who)) % PLAYER_COLORS.length];
   };
   lastResult.set(code, r);
+  setProgress(analysed ? `Analysed ${counted(analysed, 'session')}: the course is below.` : '');
   goalsPanel(goals, code); // the goals' courses read the analyses the comparison made
   const all = inPercentAll(r); // shares as the reports show them; `r` keeps the stored units
   const others = otherInputColumns(all.columns);

@@ -69,7 +69,8 @@ def test_the_setup_question_closes_on_escape_and_gives_the_focus_back(tmp_path, 
     save_setup(store_path, "Room 2", inputs=[parse_player_spec("client=midi:Digital Piano")],
                options={"midi_api": "jack"})
     server = live_server(store_path)
-    page.goto(server.url + "#/record")
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/record")
     expect(page.get_by_label("Saved setup", exact=True)).to_have_value("Room 2")
     delete = page.get_by_role("button", name="Delete this setup")
     ask = page.get_by_role("alertdialog", name="About the saved setup")

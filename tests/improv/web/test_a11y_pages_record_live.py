@@ -58,7 +58,8 @@ def test_the_live_view_says_changes_once_and_not_by_colour(tmp_path, live_server
     now = {"state": _state(1.0, events=10, peak=-8.0, clipped=0)}
     page.route("**/api/recording", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps(now["state"])))
-    page.goto(server.url + "#/record")
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/record")
     news = page.locator(".live .rec-news")
     expect(news).to_have_text("Recording started: C07 · therapist T01")
     # the elapsed time: a timer that a screen reader does not read out by itself

@@ -86,7 +86,8 @@ def test_the_record_page_does_not_scroll_sideways_at_200_percent(full_store, liv
     ctx = browser.new_context(viewport={"width": 640, "height": 360})
     try:
         page = ctx.new_page()
-        page.goto(server.url + "#/record")
+        page.goto(server.url)
+        page.goto(f"{server.base}/#/record")
         page.locator(".input-row .row-problem", has_text="Input 2").wait_for(timeout=15000)
         _no_sideways_scroll(page, "Record at 640 px")
         # every input row's fields stay in the window, Remove too
