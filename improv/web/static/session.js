@@ -873,8 +873,7 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
         h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,
           h('div', { class: 'muted small' }, 'Tap a tag to pick it, tap again to drop it; the most used come first.',
             (vocab.iap || []).length ? ` IAP: ${IAP}.` : '')),
-        h('label', { for: 'ann-newtag' }, 'New tag'), newTag,
-        h('label', { for: 'ann-text' }, 'Text'), text),
+        h('label', { for: 'ann-newtag' }, 'New tag'), newTag),
       err, h('div', { class: 'row' }, submit, cancel)));
   el.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -920,6 +919,8 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       } else tIn.focus();
     },
     reset() {
+        // the text before the (tall) tag groups: Edit focuses it, in view with the heading
+        h('label', { for: 'ann-text' }, 'Text'), text,
       el.reset(); tagSel.clear(); original = null; filled = {}; err.textContent = '';
       title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
     },
