@@ -870,6 +870,8 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
         h('label', { for: 'ann-t' }, 'Start (m:ss, h:mm:ss or seconds)'), tIn,
         h('label', { for: 'ann-end' }, 'End'), endIn,
         h('label', { for: 'ann-player' }, 'Player'), playerSel,
+        // the text before the (tall) tag groups: Edit focuses it, in view with the heading
+        h('label', { for: 'ann-text' }, 'Text'), text,
         h('span', { class: 'label', id: 'ann-tags-h' }, 'Tags'), h('div', { 'aria-labelledby': 'ann-tags-h' }, tagSel.el,
           h('div', { class: 'muted small' }, 'Tap a tag to pick it, tap again to drop it; the most used come first.',
             (vocab.iap || []).length ? ` IAP: ${IAP}.` : '')),
@@ -919,8 +921,6 @@ function annotationForm(s, vocab, { onSave, onCancel }) {
       } else tIn.focus();
     },
     reset() {
-        // the text before the (tall) tag groups: Edit focuses it, in view with the heading
-        h('label', { for: 'ann-text' }, 'Text'), text,
       el.reset(); tagSel.clear(); original = null; filled = {}; err.textContent = '';
       title.textContent = 'New annotation'; submit.textContent = 'Add annotation';
     },
