@@ -188,6 +188,13 @@ export function playerColor(players, name) {
   return PLAYER_COLORS[i % PLAYER_COLORS.length];
 }
 
+// each player's mark beside its colour (WCAG 1.4.1: colour is not the only cue): drawn on its
+// curves, beat row, imitation bars and annotations, and written before its curve labels
+export const PLAYER_MARKS = ['●', '■', '▲', '◆', '▼', '✚'];
+export function playerMark(players, name) { return PLAYER_MARKS[Math.max(0, players.indexOf(name)) % PLAYER_MARKS.length]; }
+// the mark that goes with a player's colour ('' for another colour: both players' curve)
+export function markOfColor(color) { const i = PLAYER_COLORS.indexOf(color); return i < 0 ? '' : PLAYER_MARKS[i]; }
+
 // A chart's value axis with round ticks, over `lo`..`hi` (the values and the band to show).
 // A share (%) runs 0–100 (0, 25, 50, 75, 100) and a 0–1 measure 0–1 (0, 0.5, 1), whatever its
 // band says (a band of mean ± 2 SD reached 1.38 on a 0–1 scale); a measure of −1..1 runs −1 to 1,

@@ -196,6 +196,41 @@ export async function sessionPage(main, id, params) {
         g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)}\u00a0s in all (${g.why})` : ` (${g.why})`)),
       warnings.map((w) => h('li', {}, w)))) : '';
 
+  // the timeline's events in words (WCAG 1.1.1: the lanes are drawn on canvases): the
+  // annotations, the stretches not recorded, and once measured each pair's turns (a second or
+  // more of one playing without the other) and imitation episodes, in time order, each time a
+  // button that moves the play head there; made when opened, and again when they change
+  const asText = h('details', { class: 'timeline-text' }, h('summary', {}, 'Timeline as text'), h('div', {}));
+  asText.addEventListener('toggle', () => renderAsText());
+  function renderAsText() {
+    if (!asText.open) return;
+    const rows = [];
+    for (const a of state.annotations) {
+      const tags = (isSuggestion(a) ? a.tags.filter((t) => t !== 'suggestion') : a.tags).join(', ');
+      rows.push({ t: a.t, end: a.end, lane: isSuggestion(a) ? 'Annotation (suggested)' : 'Annotation',
+        what: [a.player || everyone(s), tags, (a.text || '').trim()].filter(Boolean).join(': ') });
+    }
+    for (const g of gaps) rows.push({ t: g.t, end: g.end, lane: 'Not recorded', what: `${g.what} (${g.why})` });
+    for (const d of state.dialogue || []) {
+      for (const u of d.turns || []) {
+        const others = d.pair.filter((p) => p !== u.player).join(' & ');
+        rows.push({ t: u.start, end: u.end, lane: 'Turn', what: s.players.length === 2 ? `${u.player} played alone` : `${u.player} played without ${others}` });
+      }
+      for (const e of d.imitations || []) {
+        rows.push({ t: e.t, end: e.end, lane: 'Imitation', what: `${e.imitator} imitates ${e.model}: what ${e.model} played at ${fmtTime(e.source_t)}, ${e.lag_s.toFixed(1)}\u00a0s earlier` });
+      }
+    }
+    rows.sort((p, q) => p.t - q.t || (p.end ?? p.t) - (q.end ?? q.t));
+    const note = state.dialogue ? '' : h('p', { class: 'muted small' }, 'The turns and imitation episodes are listed once the session is measured.');
+    asText.lastChild.replaceChildren(note, rows.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'timeline-events' },
+      h('caption', { class: 'sr-only' }, 'The timeline as text, in time order'),
+      h('thead', {}, h('tr', {}, ['Time', 'Lane', 'What'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', {},
+        h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(r.t) }, fmtSpan(r))),
+        h('td', {}, r.lane), h('td', {}, r.what))))))
+      : h('p', { class: 'muted' }, 'Nothing on the timeline yet.'));
+  }
+
   // annotation form and list
   const form = annotationForm(s, vocab, {
     onSave: async (data) => {
@@ -235,7 +270,7 @@ export async function sessionPage(main, id, params) {
   // text: squeezed into one column, they ran past the panel). In one column (narrow windows)
   // the same order: the notes and measures no longer come after the long form (its tag
   // groups are over a thousand pixels tall there)
-  main.replaceChildren(header, recNotes, transport, tlBox, audio,
+  main.replaceChildren(header, recNotes, transport, tlBox, asText, audio,
     h('div', { class: 'cols' },
       h('div', { class: 'side' }, notesBox, analysisBox, rolesBox),
       h('section', { class: 'panel ann-new', 'aria-label': 'New annotation' }, form.el),
@@ -407,6 +442,7 @@ export async function sessionPage(main, id, params) {
   }
 
   function renderAnnotations() {
+    renderAsText();
     annTable.replaceChildren(
       h('caption', { class: 'sr-only' }, 'Annotations of this session'),
       h('thead', {}, h('tr', {}, ['Time', 'Player', 'Tags', 'Text', ''].map((c) => h('th', { scope: 'col' }, c)))),
@@ -679,6 +715,8 @@ export async function sessionPage(main, id, params) {
       return;
     }
     showSummary(summaryBox, r.plain_summary || []);
+    state.dialogue = r.dialogue || [];
+    renderAsText();
     const feats = await featureList();
     const lab = (name, fill) => featureLabel(feats, name, fill);
     const unit = (name) => (feats.get(name) || {}).unit || '';

@@ -1,5 +1,5 @@
 // The session timeline: one time axis, lanes drawn on canvases, a cursor and a selection.
-import { api, fmtTime, h, playerColor, sourceName } from './api.js';
+import { api, fmtTime, h, markOfColor, PLAYER_MARKS, playerColor, playerMark, sourceName } from './api.js';
 
 const LABEL_W = 150;
 const DPR = () => window.devicePixelRatio || 1;
@@ -72,7 +72,8 @@ export class Timeline {
   addLane({ label, height = 60, draw, cls = '' }) {
     const canvas = h('canvas', { 'aria-hidden': 'true' });
     const row = h('div', { class: `lane ${cls}` }, h('div', { class: 'lane-label' }, label), canvas);
-    row.style.height = `${height}px`;
+    // at least the drawing's height; taller where the label needs more lines (it was cut)
+    row.style.minHeight = `${height}px`;
     this.lanesBox.append(row);
     const lane = { canvas, draw, height, row };
     this.lanes.push(lane);
@@ -184,6 +185,20 @@ export class Timeline {
 }
 
 // -- lane painters --------------------------------------------------------------------
+
+// a player's mark (api.js PLAYER_MARKS) centred at (x, y), in its colour, on a white disc so
+// that it reads over a line or a bar
+function drawMark(ctx, mark, x, y, color, size = 10) {
+  if (!mark) return;
+  ctx.save();
+  ctx.font = `${size}px system-ui, sans-serif`;
+  ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+  ctx.fillStyle = 'rgba(255,255,255,0.9)';
+  ctx.beginPath(); ctx.arc(x, y, size * 0.6, 0, 2 * Math.PI); ctx.fill();
+  ctx.fillStyle = color; ctx.fillText(mark, x, y + 0.5);
+  ctx.restore();
+}
+const MARK_EVERY = 120; // px between two marks on a curve
 
 // A player's analysed input as the reports name it (improv.reports.labels.input_name): MIDI,
 // audio, or "audio 2" for the second of a player's several audio inputs ("audio:<name>"), never
@@ -340,6 +355,7 @@ function sharedRanges(series, ranges, unit) {
 // (a therapist's review: the first seconds of the tempo and dynamics were hidden); `height`
 // is the curves' own height (BAND_H a band where there are several).
 const LABEL_ROW = 12;
+const PLAYER_MARK_OFFSET = 40; // px: the players' marks do not fall on one another
 const BAND_H = 48, BAND_GAP = 8;
 export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   const ranges = sharedRanges(series, series.map(seriesRange), unit);  // once, not every frame
@@ -356,6 +372,7 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
     label: title, height: curvesH + labels + 6, cls: 'curve',
     draw: (ctx, w) => {
       ctx.font = '11px system-ui, sans-serif';
+      const marks = [];
       const top = (b) => labels + 2 + b * (bandH + BAND_GAP);
       // the bands' floors, and the line between two bands
       ctx.strokeStyle = '#e2e4e8'; ctx.lineWidth = 1;
@@ -379,12 +396,31 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
         }
         ctx.stroke();
         ctx.setLineDash([]);
+        // the player's mark along its line, every MARK_EVERY px (each player's offset), so the
+        // players' curves differ by more than their colour
+        const mark = markOfColor(s.color);
+        if (mark) {
+          const off = (PLAYER_MARK_OFFSET * Math.max(0, PLAYER_MARKS.indexOf(mark))) % MARK_EVERY;
+          let next = off;
+          for (let i = 0; i < s.times.length; i++) {
+            const v = s.values[i];
+            if (v == null || !isFinite(v)) continue;
+            const x = tl.x(s.times[i]);
+            if (x < next) continue;
+            if (x > w) break;
+            drawMark(ctx, mark, x, y(v), s.color, 9);
+            marks.push([k, Math.round(x), Math.round(y(v))]);
+            next = x + MARK_EVERY;
+          }
+        }
       });
+      lane.row.dataset.marks = JSON.stringify(marks); // for the browser tests
       // the labels after every curve, on their light boxes, in the band above the curves
       let ly = LABEL_ROW;
       order.forEach((k) => {
         const s = series[k];
-        const text = `${s.label} (${rangeText(s, ranges[k][0], ranges[k][1], unit)})`;
+        const mark = markOfColor(s.color);
+        const text = `${mark ? `${mark} ` : ''}${s.label} (${rangeText(s, ranges[k][0], ranges[k][1], unit)})`;
         ctx.fillStyle = 'rgba(255,255,255,0.85)';
         ctx.fillRect(2, ly - 10, ctx.measureText(text).width + 4, 12);
         ctx.fillStyle = s.color;
@@ -476,6 +512,8 @@ export function annotationLane(tl, session, getAnnotations) {
           if (x0 < -50 || x0 > w) continue;
           ctx.fillStyle = color; ctx.fillRect(x0 - 1, 0, 2, hgt);
         }
+        // whose it is, by more than the colour: the player's mark at its foot
+        if (a.player) drawMark(ctx, playerMark(session.players, a.player), Math.max(5, x0), hgt - 4, color, 8);
         const text = fitText(ctx, it.text, it.room);
         if (!text) continue;
         ctx.fillStyle = '#111';
@@ -522,6 +560,7 @@ export function imitationLane(tl, episodes, players) {
     label: 'Imitation', height: 26, cls: 'imitation',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
+      const drawn = [];
       for (const e of episodes) {
         const xm = tl.x(e.source_t), x0 = tl.x(e.t), x1 = tl.x(e.end);
         if (x1 < 0 || xm > w) continue;
@@ -529,10 +568,20 @@ export function imitationLane(tl, episodes, players) {
         ctx.strokeStyle = color; ctx.lineWidth = 1;
         ctx.beginPath(); ctx.moveTo(xm, hgt / 2); ctx.lineTo(x0, hgt / 2); ctx.stroke();
         ctx.fillStyle = color; ctx.fillRect(xm - 1, hgt / 2 - 4, 2, 8);
-        ctx.globalAlpha = 0.55; ctx.fillRect(x0, 4, Math.max(2, x1 - x0), hgt - 8); ctx.globalAlpha = 1;
+        // a light tint of the imitator's colour, outlined in the full colour (3:1 on white),
+        // under dark text (4.5:1 and more on every tint; white text on a 55 % tint was 2.5:1)
+        const bw = Math.max(2, x1 - x0);
+        ctx.globalAlpha = 0.3; ctx.fillRect(x0, 4, bw, hgt - 8); ctx.globalAlpha = 1;
+        ctx.strokeRect(x0 + 0.5, 4.5, bw - 1, hgt - 9);
+        const mark = playerMark(players, e.imitator);
+        if (bw > 14) drawMark(ctx, mark, x0 + 8, hgt / 2, color, 9);
         const text = `${e.imitator} imitates ${e.model}`;
-        if (x1 - x0 > ctx.measureText(text).width + 6) { ctx.fillStyle = '#fff'; ctx.fillText(text, x0 + 3, hgt - 9); }
+        if (bw > ctx.measureText(text).width + 20) {
+          ctx.fillStyle = '#111'; ctx.fillText(text, x0 + 15, hgt - 9);
+          drawn.push({ text, x: x0 + 15, width: ctx.measureText(text).width });
+        }
       }
+      lane.row.dataset.labels = JSON.stringify(drawn); // for the browser tests
     },
   });
   const pairs = {};
@@ -590,8 +639,10 @@ export function beatLane(tl, players, order) {
   const box = h('input', { type: 'checkbox', checked: localStorage.getItem(BEATS_KEY) === '1',
     onchange: () => { localStorage.setItem(BEATS_KEY, box.checked ? '1' : '0'); tl.draw(); } });
   const rowH = 12;
+  // each row named, top to bottom, with its player's mark (colour is not the only cue)
   const lane = tl.addLane({
-    label: h('label', {}, box, ' Beats'), height: Math.max(24, rows.length * rowH + 8), cls: 'beats',
+    label: [h('label', {}, box, ' Beats'), h('span', { class: 'lane-note' }, `rows: ${rows.map((r) => `${playerMark(order, r.player)} ${r.player}`).join(', ')}`)],
+    height: Math.max(24, rows.length * rowH + 8), cls: 'beats',
     draw: (ctx, w) => {
       let shown = 0;
       if (box.checked) {
