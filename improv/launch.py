@@ -100,7 +100,7 @@ def write_launch(url: str, *, port: int, store: Path | str) -> Launch:
     Parameters
     ----------
     url : str
-        The address with ``?token=…``.
+        The address with ``#token=…``.
     port : int
         The port the server listens on (names its folder).
     store : Path

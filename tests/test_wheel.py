@@ -85,16 +85,20 @@ def test_installed_wheel_serves(wheel, tmp_path):
         # the first line is the address with the session token ("improv is running at ...")
         ready, _, _ = select.select([proc.stdout], [], [], 60)
         line = proc.stdout.readline() if ready else ""
-        assert f"http://127.0.0.1:{port}/?token=" in line, line
+        assert f"http://127.0.0.1:{port}/#token=" in line, line
         url = line.split(" at ", 1)[1].strip()
-        # the token URL sets the session cookie and redirects to the page
-        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        with browser.open(url, timeout=30) as r:
+        token = url.split("#token=", 1)[1]
+        # the page (its token in the fragment, sent to no server), the guide
+        with urllib.request.urlopen(url, timeout=30) as r:
             assert r.status == 200 and b"improv" in r.read().lower()
-        with browser.open(f"http://127.0.0.1:{port}/help/", timeout=30) as r:  # the guide
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/help/", timeout=30) as r:
             assert r.status == 200 and b"a guide for therapists" in r.read()
-        with pytest.raises(urllib.error.HTTPError, match="401"):  # no token, no page
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
+        api = f"http://127.0.0.1:{port}/api/sessions"
+        with pytest.raises(urllib.error.HTTPError, match="401"):  # no token, no data
+            urllib.request.urlopen(api, timeout=30)
+        with urllib.request.urlopen(urllib.request.Request(
+                api, headers={"X-Improv-Token": token}), timeout=30) as r:
+            assert r.status == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -91,7 +91,9 @@ def serve(app, port, host, no_browser):
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(32)
     web = create_app(store_path=app.store_path, token=token, port=port)
-    url = f"http://127.0.0.1:{port}/?token={token}"
+    # the token in the fragment: the browser never sends it to any server; the page keeps it
+    # (improv.web.security)
+    url = f"http://127.0.0.1:{port}/#token={token}"
     click.echo(f"improv is running at {url}")
     if created:
         info(f"created a new, empty session store at {where}")

@@ -36,7 +36,7 @@ from improv.web import (
 from improv.web.after import AfterNewSession
 from improv.web.jobs import AnalysisJobs
 from improv.web.recording import Recording
-from improv.web.security import add_security_headers, check_request
+from improv.web.security import MEDIA_URL_TTL_S, MediaSigner, add_security_headers, check_request
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ def _staging_folder(store_path: Path):
     return claim, claim.path
 
 
-def create_app(*, store_path: Path | str, token: str, port: int | None = None) -> FastAPI:
+def create_app(*, store_path: Path | str, token: str, port: int | None = None,
+               media_url_ttl_s: float = MEDIA_URL_TTL_S) -> FastAPI:
     """The web app over the store at ``store_path``.
 
     Parameters
@@ -109,6 +110,9 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     port : int, optional
         The port the server listens on, for the Host and Origin checks; by
         default the port each request came in on.
+    media_url_ttl_s : float, optional
+        How long a signed address of a recording is good for (s); see
+        :class:`improv.web.security.MediaSigner`.
     """
     if not token or len(token) < 16:
         raise ValueError("token must be a random string of at least 16 characters")
@@ -147,10 +151,12 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
     app.state.jobs = AnalysisJobs(store_path, app.state.analysis_lock)
     app.state.recording = Recording(store_path, on_done=background)
     errors.install(app)
+    signer = MediaSigner(ttl_s=media_url_ttl_s)  # its key is new at every launch
 
     @app.middleware("http")
     async def guard(request: Request, call_next) -> Response:
-        refusal = check_request(request, token=token, fixed_port=app.state.port)
+        refusal = check_request(request, token=token, signer=signer,
+                                fixed_port=app.state.port)
         api = request.url.path.startswith("/api/")
         if refusal is not None:
             return add_security_headers(refusal, api=api)
@@ -159,6 +165,16 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None) -
         if api:  # for the browser's resource timing (bench/bench_web.py): no names, a number
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1e3:.1f}"
         return add_security_headers(response, api=api)
+
+    @app.get("/api/media-url", include_in_schema=False)
+    def media_url(path: str) -> dict:
+        """A short-lived address of one recording, rendering or mix (``path``: its path and
+        query) for an ``<audio>`` element, which cannot send the token header."""
+        try:
+            url, expires = signer.sign(path)
+        except ValueError as exc:
+            raise errors.BadRequest(str(exc)) from None
+        return {"url": url, "expires": expires, "ttl_s": signer.ttl_s}
 
     for r in (api_sessions.router, api_media.router, api_annotations.router, api_record.router,
               api_clients.router, api_goals.router, api_revisions.router, api_roles.router,

@@ -116,7 +116,7 @@ def test_serve_says_its_store_and_open_signs_the_browser_in_again(runtime, tmp_p
                              "--port", "0"], env=env, cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)", proc.stdout.readline())
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/#token=(\S+)", proc.stdout.readline())
         port, token = int(m.group(1)), m.group(2)
         lines = [proc.stderr.readline() for _ in range(3)]
         assert lines[0] == f"created a new, empty session store at {store}\n"
@@ -187,7 +187,7 @@ def test_a_runtime_folder_open_to_others_is_not_used(runtime):
     assert runtime_folder() == folder / "improv"
     os.chmod(folder / "improv", 0o755)
     assert runtime_folder() is None
-    launch = write_launch("http://127.0.0.1:1/?token=secret", port=1, store="/x")
+    launch = write_launch("http://127.0.0.1:1/#token=secret", port=1, store="/x")
     try:
         assert not launch.findable and folder / "improv" not in launch.page.parents
         assert stat.S_IMODE(launch.folder.stat().st_mode) == 0o700

@@ -1,5 +1,39 @@
 // Fetch helpers, formatting and small DOM helpers shared by the pages.
 
+// -- sign-in (improv.web.security) ---------------------------------------------------------
+// The token of this start of improv comes in the address's fragment (#token=…, which the
+// browser sends to no server), is kept in localStorage (kept apart by port, unlike cookies:
+// no other server on 127.0.0.1 sees it) and goes with every API request as a header. A
+// recording's <audio> cannot send a header: it gets a short-lived signed address (mediaUrl).
+const TOKEN_KEY = 'improv-token';
+let memoryToken = null;  // where localStorage is not available
+function storedToken() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return memoryToken; } }
+function keepToken(t) { try { localStorage.setItem(TOKEN_KEY, t); } catch (e) { memoryToken = t; } }
+// the token of the address, taken out of the address bar and the history entry
+function tokenOfAddress() {
+  const m = /^#token=([^&]*)/.exec(location.hash);
+  if (!m) return null;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  try { return decodeURIComponent(m[1]); } catch (e) { return m[1]; }
+}
+{
+  const given = tokenOfAddress(), now = storedToken();
+  // an address of an earlier start does not sign out a window that is signed in now
+  if (given && given !== now) {
+    let takes = !now;
+    if (!takes) { try { takes = (await fetch('/api/info', { headers: { 'X-Improv-Token': given } })).ok; } catch (e) { takes = true; } }
+    if (takes) keepToken(given);
+  }
+}
+// an address with the token pasted into a window of the app (no new page load)
+window.addEventListener('hashchange', () => { const t = tokenOfAddress(); if (t) keepToken(t); });
+
+// the headers of a request of the page: the token, and the header of state changes
+export function authHeaders() {
+  const t = storedToken();
+  return t ? { 'X-Improv-Request': '1', 'X-Improv-Token': t } : { 'X-Improv-Request': '1' };
+}
+
 // signedOut: the server said this browser window is not signed in (401/403 with
 // "signed_in": false; improv.web.security): the message says how to sign in again
 export class ApiError extends Error {
@@ -16,7 +50,7 @@ async function refusal(r) {
 }
 
 export async function api(path, { method = 'GET', body, raw, headers = {} } = {}) {
-  const opts = { method, headers: { 'X-Improv-Request': '1', ...headers }, credentials: 'same-origin' };
+  const opts = { method, headers: { ...authHeaders(), ...headers }, credentials: 'same-origin' };
   if (raw !== undefined) {
     opts.body = raw;
   } else if (body !== undefined) {
@@ -32,7 +66,7 @@ export async function api(path, { method = 'GET', body, raw, headers = {} } = {}
 
 // Fetch a file and save it under `name` (errors come back as messages, not as saved files).
 export async function download(path, name) {
-  const r = await fetch(path, { headers: { 'X-Improv-Request': '1' }, credentials: 'same-origin' });
+  const r = await fetch(path, { headers: authHeaders(), credentials: 'same-origin' });
   if (!r.ok) throw await refusal(r);
   const url = URL.createObjectURL(await r.blob());
   const a = h('a', { href: url, download: name, hidden: true });
@@ -40,6 +74,13 @@ export async function download(path, name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30000);
+}
+
+// A short-lived address of a recording, rendering or mix (`path` with its query) for an
+// <audio> element, which sends no header: { url, until } (until: Date.now() ms when it ends).
+export async function mediaUrl(path) {
+  const r = await api(`/api/media-url?path=${encodeURIComponent(path)}`);
+  return { url: r.url, until: Date.now() + r.ttl_s * 1000 };
 }
 
 // M:SS.s or H:MM:SS.s, rounded before it is split (59.97 s -> 1:00.0, not 0:60.0)

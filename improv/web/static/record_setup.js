@@ -1,6 +1,6 @@
 // The Record page before Start: inputs chosen from the devices there are (refreshed while the
 // page is open), the client chosen from the existing clients, and the armed inputs' meters.
-import { api, h } from './api.js';
+import { api, authHeaders, h } from './api.js';
 import { activityLight, levelMeter } from './meters.js';
 
 const DEVICE_POLL_MS = 2000;
@@ -394,7 +394,7 @@ export function armedMeters({ box, options, alive, rows }) {
   let timer = 0;
   const close = () => api(url, { method: 'DELETE' }).catch(() => {});
   // a window closed: its check is closed at once (else the server closes it after 10 s)
-  const leave = () => { if (armedKey && armedKey !== '[]') fetch(url, { method: 'DELETE', keepalive: true, headers: { 'X-Improv-Request': '1' }, credentials: 'same-origin' }).catch(() => {}); };
+  const leave = () => { if (armedKey && armedKey !== '[]') fetch(url, { method: 'DELETE', keepalive: true, headers: authHeaders(), credentials: 'same-origin' }).catch(() => {}); };
   window.addEventListener('pagehide', leave);
 
   async function arm(force = false, takeOver = false) {

@@ -1,5 +1,5 @@
 // The session page: timeline, synced playback, annotations, notes, analysis.
-import { api, counted, download, fmtDate, fmtTime, guard, h, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, unitEl } from './api.js';
+import { api, counted, download, fmtDate, fmtTime, guard, h, mediaUrl, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { demoBanner } from './demo.js';
 import { IAP, tagChips } from './tagchips.js';
@@ -283,11 +283,19 @@ export async function sessionPage(main, id, params) {
       h('label', {}, keysBox, ' Single-key shortcuts (m, + −, and space and ← → outside the timeline)')));
 
   // -- playback ------------------------------------------------------------------------
-  function setSource(src) {
+  // The <audio> sends no token header: it plays a short-lived signed address of the mix
+  // (mediaUrl), and a new one is asked for before it plays or seeks with one about to end.
+  const RENEW_MS = 60000;
+  const stale = () => source && source.signed && Date.now() > source.signed.until - RENEW_MS;
+  async function setSource(src) {
     const was = !audio.paused;
     source = src;
     if (!src) return;
-    audio.src = src.url;
+    let signed;
+    try { signed = await (src.signing = mediaUrl(src.url)); } catch (e) { say(e.message, { error: true }); return; }
+    if (source !== src) return;  // other players were chosen meanwhile
+    src.signed = signed;
+    audio.src = signed.url;
     // the first time, the server renders the MIDI players (about a minute for an hour): say so
     // (not over a message the user still needs: an error, or one with a button such as Undo)
     const slow = setTimeout(() => {
@@ -302,10 +310,12 @@ export async function sessionPage(main, id, params) {
     audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
   // (not once this page was left: the next page's status line is not this one's)
-  audio.addEventListener('error', () => { if (source && document.body.contains(main)) say(`Cannot play ${source.label}`, { error: true }); });
+  // an address that ended meanwhile (the page was open for long): a new one, where it was
+  audio.addEventListener('error', () => { if (stale()) { setSource(source); return; } if (source && document.body.contains(main)) say(`Cannot play ${source.label}`, { error: true }); });
   function seek(t) {
     t = Math.min(s.duration_s, Math.max(0, t));
     tl.setCursor(t);
+    if (stale()) { setSource(source); showTime(); return; }  // it seeks to the cursor when loaded
     if (source && audio.readyState >= 1) audio.currentTime = Math.max(0, t - source.t0);
     else if (source) audio.addEventListener('loadedmetadata', () => { audio.currentTime = Math.max(0, tl.cursor - source.t0); }, { once: true });
     showTime();
@@ -323,6 +333,8 @@ export async function sessionPage(main, id, params) {
       return;
     }
     if (audio.paused) {
+      if (source.signing) await source.signing.catch(() => {});  // Play right after the page came
+      if (stale()) await setSource(source);
       try { await audio.play(); } catch (e) { say(`Cannot play: ${e.message}`, { error: true }); }
     } else audio.pause();
   }

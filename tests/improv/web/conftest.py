@@ -1,4 +1,4 @@
-"""Fixtures for the web app: an API client with the launch cookie, a live server, a browser.
+"""Fixtures for the web app: an API client with the launch token, a live server, a browser.
 
 The live server is the real ``improv serve`` command in a subprocess (port 0:
 a free port), read from the URL it prints.  Browser tests use Debian's
@@ -74,7 +74,8 @@ def course_store(tmp_path):
 
 @pytest.fixture
 def client_for():
-    """``client_for(store_path)``: a TestClient on 127.0.0.1:8470, signed in with the cookie."""
+    """``client_for(store_path)``: a TestClient on 127.0.0.1:8470, signed in as the page is: the
+    token in the ``X-Improv-Token`` header of every request (none with ``signed_in=False``)."""
     from fastapi.testclient import TestClient
 
     from improv.web import create_app
@@ -83,12 +84,12 @@ def client_for():
 
     def make(store_path, *, signed_in: bool = True):
         app = create_app(store_path=store_path, token=TOKEN, port=8470)
-        c = TestClient(app, base_url=BASE, headers={"X-Improv-Request": "1"})
+        headers = {"X-Improv-Request": "1"}
+        if signed_in:
+            headers["X-Improv-Token"] = TOKEN
+        c = TestClient(app, base_url=BASE, headers=headers)
         c.__enter__()
         made.append(c)
-        if signed_in:
-            r = c.get(f"/?token={TOKEN}", follow_redirects=False)
-            assert r.status_code == 303
         return c
 
     yield make
@@ -107,7 +108,7 @@ class LiveServer:
             env={**(env or os.environ), "PYTHONUNBUFFERED": "1"},
         )
         line = self.proc.stdout.readline()
-        m = re.search(r"improv is running at (http://127\.0\.0\.1:(\d+)/\?token=(\S+))", line)
+        m = re.search(r"improv is running at (http://127\.0\.0\.1:(\d+)/#token=(\S+))", line)
         if not m:
             self.proc.kill()
             raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
@@ -163,10 +164,34 @@ def browser():
         b.close()
 
 
+#: For the tests' own ``fetch('/api/…')`` in ``page.evaluate``: the token header that the
+#: app's requests carry (``static/api.js`` ``authHeaders``), added where a request to the app's
+#: API has none. The app itself never relies on it: test_security_signin.py runs the app's
+#: pages in a context without it.
+FETCH_WITH_TOKEN = """(() => {
+  const plain = window.fetch;
+  window.fetch = function (input, init) {
+    try {
+      const url = new URL(input instanceof Request ? input.url : input, location.href);
+      const token = localStorage.getItem('improv-token');
+      if (token && url.origin === location.origin && url.pathname.startsWith('/api/')) {
+        const given = (init && init.headers) || (input instanceof Request ? input.headers : {});
+        const headers = new Headers(given);
+        if (!headers.has('X-Improv-Token')) headers.set('X-Improv-Token', token);
+        init = { ...(init || {}), headers };
+      }
+    } catch (e) { /* not a URL of the app: as it is */ }
+    return plain.call(this, input, init);
+  };
+})();"""
+
+
 @pytest.fixture
 def page(browser):
-    """A fresh page; every request that leaves 127.0.0.1 fails the test."""
+    """A fresh page; every request that leaves 127.0.0.1 fails the test. The tests' own
+    ``fetch`` of the API sends the page's token (:data:`FETCH_WITH_TOKEN`)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.add_init_script(FETCH_WITH_TOKEN)
     pg = ctx.new_page()
     external: list[str] = []
     errors: list[str] = []

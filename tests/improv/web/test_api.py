@@ -33,20 +33,18 @@ def snapshot(store_path: Path) -> dict[str, str]:
 
 # -- security ------------------------------------------------------------------------------
 
-def test_token_once_then_cookie(demo_store, client_for):
+def test_the_shell_is_public_the_api_needs_the_token_header(demo_store, client_for):
     path, _ = demo_store
     c = client_for(path, signed_in=False)
-    assert c.get("/").status_code == 401
-    assert c.get("/api/sessions").status_code == 401
-    r = c.get("/?token=wrong-token", follow_redirects=False)
-    assert r.status_code == 403
-    r = c.get(f"/?token={TOKEN}&x=1", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/?x=1"
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
-    assert TOKEN not in r.headers["location"]
-    assert c.get("/").status_code == 200
+    assert c.get("/").status_code == 200  # the shell and the scripts hold no data
     assert c.get("/static/app.js").status_code == 200
+    assert c.get("/api/sessions").status_code == 401
+    # an older version's address: sent on with the token in the fragment (no cookie)
+    r = c.get(f"/?token={TOKEN}&x=1", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/?x=1#token={TOKEN}"
+    assert "set-cookie" not in r.headers
+    assert c.get("/api/sessions").status_code == 401
+    assert c.get("/api/sessions", headers={"X-Improv-Token": TOKEN}).status_code == 200
 
 
 def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
@@ -75,7 +73,7 @@ def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
         env={**os.environ, "BROWSER": f"{browser} %s", "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline()
-        token = re.search(r"\?token=(\S+)", line).group(1)
+        token = re.search(r"#token=(\S+)", line).group(1)
         deadline = time.monotonic() + 20
         while not args_file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -91,13 +89,10 @@ def test_the_browser_is_started_without_the_token_on_its_command_line(tmp_path):
     assert not page.parent.exists()  # the token ends with the server, and so does the page
 
 
-def test_wrong_cookie_is_refused(demo_store, client_for):
-    from improv.web.security import cookie_name
-
+def test_wrong_token_is_refused(demo_store, client_for):
     path, _ = demo_store
     c = client_for(path, signed_in=False)
-    c.cookies.set(cookie_name(TOKEN), "not-the-token")
-    r = c.get("/api/sessions")
+    r = c.get("/api/sessions", headers={"X-Improv-Token": "not-the-token"})
     assert r.status_code == 403 and r.json()["signed_in"] is False
     assert "earlier start of improv" in r.json()["error"]
 
@@ -878,7 +873,7 @@ def test_client_endpoints_unknown_client_and_security(course_store, client_for):
     r = c.get(f"/api/sessions/{ids[0]}/report.html")
     assert r.status_code == 409 and "Analyse now" in r.json()["error"]
     c.app.state.jobs.wait("C07", timeout=300)
-    # the same checks as every endpoint: cookie, Host
+    # the same checks as every endpoint: token header, Host
     anon = client_for(path, signed_in=False)
     assert anon.get("/api/clients/C07/compare").status_code == 401
     assert anon.get(f"/api/sessions/{ids[0]}/report.html").status_code == 401
@@ -1016,11 +1011,7 @@ def test_an_unexpected_error_is_a_json_500_that_keeps_the_connection(tmp_path):
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        c.request("GET", f"/?token={TOKEN}")
-        r = c.getresponse()
-        r.read()
-        cookie = r.getheader("set-cookie").split(";")[0]
-        c.request("GET", "/api/boom", headers={"Cookie": cookie})
+        c.request("GET", "/api/boom", headers={"X-Improv-Token": TOKEN})
         r = c.getresponse()
         body = r.read()
         assert r.status == 500 and b"internal error (RuntimeError)" in body
@@ -1034,7 +1025,7 @@ def test_an_unexpected_error_is_a_json_500_that_keeps_the_connection(tmp_path):
             closed = False  # open, nothing to read
         sock.setblocking(True)
         assert not closed, "the server closed the keep-alive connection after the 500"
-        c.request("GET", "/api/sessions", headers={"Cookie": cookie})
+        c.request("GET", "/api/sessions", headers={"X-Improv-Token": TOKEN})
         assert c.sock is sock and c.getresponse().status == 200
     finally:
         server.should_exit = True

@@ -54,7 +54,8 @@ def test_signed_out_page_fits_and_its_heading_is_balanced(demo_store, live_serve
     page.wait_for_selector("h1")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     lines = page.evaluate(LINES, "h1")
-    assert lines and len(lines[0][1]) == 2, lines  # the heading takes two lines here
+    # the app's own signed-out view (the shell is served to every window): one line, or two
+    assert lines and len(lines[0][1]) <= 2, lines
     assert not _balanced(lines), lines
 
 
