@@ -152,7 +152,7 @@ def main(argv=None) -> None:
                         pg.on("response", lambda r: sizes.__setitem__(
                             r.url.split("?")[0].rsplit("/api/", 1)[-1],
                             int(r.headers.get("content-length") or 0)))
-                    pg.goto(server.url)  # sign in (cookie)
+                    pg.goto(server.url)  # sign in (the token, kept by the page)
                     pg.wait_for_selector("table.sessions")
                     for bucket in (cold, warm):
                         start = time.perf_counter()
