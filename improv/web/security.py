@@ -162,7 +162,8 @@ class MediaSigner:
 def _token_redirect(request: Request, given: str) -> Response:
     """``?token=T`` (an older version's address) → the same address with ``#token=T``."""
     rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-    url = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+    # a path of this server only (never '//host/…', which a browser reads as another server)
+    url = "/" + request.url.path.lstrip("/") + (f"?{urlencode(rest)}" if rest else "")
     return RedirectResponse(f"{url}#token={quote(given, safe='')}", status_code=303,
                             headers={"Cache-Control": "no-store"})
 

@@ -74,6 +74,20 @@ def test_no_answer_sets_a_cookie(demo_store, client_for):
         assert r.status_code in (200, 303) and "set-cookie" not in r.headers, url
 
 
+@pytest.mark.parametrize("given", ["//evil.example/", "///evil.example"])
+def test_the_sign_in_redirect_stays_on_this_server(given):
+    from starlette.requests import Request
+
+    from improv.web.security import check_request
+
+    scope = {"type": "http", "method": "GET", "scheme": "http", "path": given,
+             "raw_path": given.encode(), "query_string": b"token=abc", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1:8470")], "server": ("127.0.0.1", 8470)}
+    r = check_request(Request(scope), token=TOKEN, fixed_port=8470)
+    assert r.status_code == 303 and r.headers["location"].startswith("/evil.example")
+    assert r.headers["location"].endswith("#token=abc")
+
+
 def _audio_input(c, sid):
     return c.get(f"/api/sessions/{sid}").json()["audio"][0]["name"]
 
