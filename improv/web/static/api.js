@@ -9,11 +9,12 @@ const TOKEN_KEY = 'improv-token';
 let memoryToken = null;  // where localStorage is not available
 function storedToken() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return memoryToken; } }
 function keepToken(t) { try { localStorage.setItem(TOKEN_KEY, t); } catch (e) { memoryToken = t; } }
-// the token of the address, taken out of the address bar and the history entry
+// the token of the address, taken out of the address bar and the history entry; a page's
+// own fragment after it (#token=…#/record) stays
 function tokenOfAddress() {
-  const m = /^#token=([^&]*)/.exec(location.hash);
+  const m = /^#token=([^&#]*)[^#]*(#.*)?$/.exec(location.hash);
   if (!m) return null;
-  history.replaceState(history.state, '', location.pathname + location.search);
+  history.replaceState(history.state, '', location.pathname + location.search + (m[2] || ''));
   try { return decodeURIComponent(m[1]); } catch (e) { return m[1]; }
 }
 {

@@ -339,8 +339,8 @@ def test_closing_improv_serve_stops_a_backup_and_leaves_nothing(demo_store, usb,
         create_demo_session(st, duration=5.0)
         first = st.session_ids()[0]  # the backup's first (two demos of one second: any order)
     server = live_server(store)
-    with httpx.Client(follow_redirects=True, headers={"X-Improv-Request": "1"}) as http:
-        assert http.get(server.url).status_code == 200  # signed in
+    with httpx.Client(follow_redirects=True, headers={"X-Improv-Request": "1",
+                                                      "X-Improv-Token": server.token}) as http:
         with _holding_the_session(store, first):
             r = http.post(f"{server.base}/api/backup", json={"folder": str(usb)})
             assert r.status_code == 202, r.text

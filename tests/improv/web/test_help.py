@@ -126,10 +126,19 @@ def test_help_page_is_served_signed_in_under_the_csp(tmp_path, client_for):
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
 
-def test_help_page_needs_the_sign_in(tmp_path, client_for):
+def test_help_page_is_public_and_holds_no_session_data(tmp_path, client_for):
+    """The guide opens in a tab of its own, by a link (no token header): it needs no sign-in,
+    and says nothing of the sessions (the store's folder and the last backup's age only)."""
+    from improv.demo import create_demo_session
+    from sessions.store import Store
+
+    with Store(tmp_path / "store") as store:
+        sid = create_demo_session(store, duration=5.0)["id"]
     c = client_for(tmp_path / "store", signed_in=False)
-    assert c.get("/help/").status_code == 401
-    assert c.get("/help/help.css").status_code == 401
+    r = c.get("/help/")
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    assert sid not in r.text
+    assert c.get("/help/help.css").status_code == 200
 
 
 @pytest.mark.parametrize("name", ["guide.md", "nothing.png", "..%2Fapi_help.py", "%2Fetc%2Fpasswd",
