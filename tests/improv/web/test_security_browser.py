@@ -235,3 +235,20 @@ def test_a_refused_media_address_is_asked_for_again(demo_store, live_server, pag
     expect(page.locator(".transport .time")).not_to_have_text("0:00.0", timeout=30000)
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.locator("#status")).not_to_contain_text("Cannot play")
+
+
+def test_an_address_with_the_token_and_a_page_opens_that_page(demo_store, live_server, page):
+    """``#token=…#/clients`` (the printed address with a page of the app after it): the token
+    is taken out of the address and kept, the page shown; pasted into a window of the app
+    (no new load), the same."""
+    path, _ = demo_store
+    server = live_server(path)
+    page.goto(server.url + "#/clients")
+    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+    assert page.url == f"{server.base}/#/clients"
+    assert page.evaluate("localStorage.getItem('improv-token')") == server.token
+    page.evaluate("localStorage.clear()")
+    page.goto(server.url + "#/backups")  # the same document: a change of the fragment only
+    expect(page.get_by_role("heading", name="Backups", level=1)).to_be_visible()
+    assert "token" not in page.url
+    assert page.evaluate("localStorage.getItem('improv-token')") == server.token
