@@ -150,9 +150,10 @@ class MediaSigner:
         head, sep, sig = raw.rpartition("&sig=")
         if not sep:
             return None
-        if request.method not in ("GET", "HEAD") or not SIGNABLE.match(request.url.path):
+        path = request.scope["path"]  # decoded, as signed (an input's name may hold '#', '?')
+        if request.method not in ("GET", "HEAD") or not SIGNABLE.match(path):
             return False
-        if not hmac.compare_digest(self._mac(request.url.path, head).encode(),
+        if not hmac.compare_digest(self._mac(path, head).encode(),
                                    sig.encode("latin-1")):
             return False
         exp = dict(parse_qsl(head, keep_blank_values=True)).get("exp", "")

@@ -166,3 +166,24 @@ def test_the_signer_keeps_its_own_exp_and_sig(demo_store, client_for, given):
     url = c.get(f"/api/media-url?path={given}").json()["url"]
     assert url.count("exp=") == 1 and url.count("sig=") == 1
     assert url.index("exp=") < url.index("sig=") and url.rsplit("&", 1)[1].startswith("sig=")
+
+
+@pytest.mark.parametrize("name", ["take #2", "room?b", "Ünter Ton", "50%"])
+def test_a_signed_address_of_an_input_with_any_name(name):
+    from urllib.parse import urlsplit
+
+    from starlette.requests import Request
+
+    from improv.web.security import MediaSigner
+
+    signer = MediaSigner(ttl_s=60)
+    url, _ = signer.sign(f"/api/sessions/S1/audio/{quote(name, safe='')}?f=wav")
+    parts = urlsplit(url)  # as the browser sends it; the server decodes the path
+
+    def request(path):
+        return Request({"type": "http", "method": "GET", "path": path,
+                        "query_string": parts.query.encode(), "headers": []})
+
+    decoded = f"/api/sessions/S1/audio/{name}"
+    assert signer.verify(request(decoded)) is True
+    assert signer.verify(request(decoded + "x")) is False
