@@ -18,6 +18,16 @@ from tests.improv.test_cli_first_run import REPO, _wait_for, runtime  # noqa: F4
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 
 
+def _answers(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def _until(check, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -64,6 +74,9 @@ def test_the_app_removes_its_sign_in_page_when_its_terminal_is_closed(runtime,  
         port = int(proc.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
         page = folder / "improv" / f"server-{port}" / "open.html"
         _wait_for(page)
+        # the app is up (the page is written before the server starts; a signal during the
+        # start leaves its empty upload folder to the next start's sweep of tmp/)
+        _until(lambda: _answers(port))
         proc.send_signal(signal.SIGHUP)
         proc.wait(30)
     finally:
