@@ -159,13 +159,16 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
     chosen = players or session.midi_players() or session.players
     smf = _session_smf(session, chosen)
     to = Path(to)
-    with tempfile.TemporaryDirectory(prefix="improv-render-") as tmp:
+    # made beside its destination (the session's cache, or the file asked for), never in the
+    # system's temp folder: a rendering is the client's playing, and one cut off when improv
+    # stops mid-render stayed there, a GB an hour of session (review 30)
+    with tempfile.TemporaryDirectory(prefix=".improv-render-", dir=to.parent) as tmp:
         mid = Path(tmp) / "render.mid"
         mid.write_bytes(smf)
         out = Path(tmp) / "render.wav"
         cmd = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", str(sr), "-F", str(out),
                "-T", "wav", "-O", "float", str(sf2), str(mid)]
-        limit = 120 + 2 * session.duration_s  # FluidSynth renders far faster than real time
+        limit = _render_limit(session)
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
         except subprocess.TimeoutExpired:
@@ -175,9 +178,29 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
         _fit_length(out, duration=session.duration_s)
         os.chmod(out, 0o600)
         part = to.with_name(f".{to.name}.{uuid.uuid4().hex[:8]}.part")
-        shutil.move(str(out), part)  # across file systems: a copy, then one atomic rename
+        os.replace(out, part)  # the same folder's file system: renames, no copy
         os.replace(part, to)
     return to
+
+
+def _render_limit(session) -> float:
+    """How long a rendering may take [s]: FluidSynth renders far faster than real time."""
+    return 120 + 2 * session.duration_s
+
+
+def _sweep_cut_renderings(folder: Path, *, older_than_s: float) -> None:
+    """Remove the working folders of renderings cut off (improv stopped mid-render) from a
+    session's cache: those older than any rendering may take, so that one running now in
+    another improv is left alone."""
+    import time
+
+    for tmp in folder.glob(".improv-render-*"):
+        try:
+            if tmp.is_dir() and not tmp.is_symlink() \
+                    and time.time() - tmp.stat().st_mtime > older_than_s:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:  # gone meanwhile
+            continue
 
 
 def cached_rendering(session, *, players: list[str] | None = None, sr: int = 48000,
@@ -186,5 +209,6 @@ def cached_rendering(session, *, players: list[str] | None = None, sr: int = 480
     chosen = players or session.midi_players() or session.players
     path = session.cache_dir / f"render-v{RENDER_VERSION}-{'+'.join(chosen)}-{sr}.wav"
     if not path.exists():
+        _sweep_cut_renderings(session.cache_dir, older_than_s=_render_limit(session))
         render_session(session, to=path, players=chosen, sr=sr, soundfont=soundfont)
     return path

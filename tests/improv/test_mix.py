@@ -72,6 +72,53 @@ def test_a_short_rendering_is_padded_to_the_session(store, tmp_path):
     assert 6.0 <= len(y) / SR <= 8.0
 
 
+def test_a_rendering_is_made_beside_its_file_never_in_the_system_temp_folder(store, tmp_path,
+                                                                             monkeypatch):
+    """A rendering is the client's playing: made in the system's temp folder, one cut off by
+    improv stopping stayed there (review 30). It is made beside its destination, and nothing
+    is left beside it either."""
+    import tempfile
+
+    from improv.playback.render import render_session
+
+    # a system temp folder that cannot be used: a rendering that went there fails
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-system-temp"))
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    w.midi(0.1, player="client", port="Keys", data=bytes([0x90, 60, 100]))
+    w.midi(0.2, player="client", port="Keys", data=bytes([0x80, 60, 0]))
+    sid = w.finalize(duration_s=3.0)["id"]
+    out = tmp_path / "out"
+    out.mkdir()
+    render_session(store.session(sid), to=out / "r.wav")
+    assert [p.name for p in out.iterdir()] == ["r.wav"]
+
+
+def test_renderings_cut_off_are_swept_from_the_cache_and_running_ones_kept(store):
+    """A rendering cut off when improv stopped leaves its working folder in the session's cache
+    (a GB an hour): the next rendering of the session removes those older than any rendering
+    may take, not one another improv is making now."""
+    import os
+    import time
+
+    from improv.playback.render import cached_rendering
+
+    w = store.create_session(client="C07", players=["client"])
+    w.add_midi_input("Keys", player="client")
+    w.midi(0.1, player="client", port="Keys", data=bytes([0x90, 60, 100]))
+    w.midi(0.2, player="client", port="Keys", data=bytes([0x80, 60, 0]))
+    sid = w.finalize(duration_s=3.0)["id"]
+    cache = store.session(sid).cache_dir
+    old, running = cache / ".improv-render-old", cache / ".improv-render-now"
+    for d in (old, running):
+        d.mkdir()
+        (d / "render.wav").write_bytes(b"RIFF")
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    cached_rendering(store.session(sid))
+    assert not old.exists() and (running / "render.wav").exists()
+
+
 def test_a_roland_kits_hi_hat_edge_strokes_are_heard(store, tmp_path):
     """Keys 22 and 26 (Roland V-Drums' closed and open hi-hat edge) have no General MIDI
     sound: they render as the GM hi-hats, and the stored MIDI keeps the kit's keys."""
