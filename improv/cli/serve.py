@@ -46,6 +46,25 @@ def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signal.SIGTERM)
 
 
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, which stops the FluidSynth renderings of this process as soon as
+        it is asked to stop: its graceful shutdown waits for the requests in flight, and a
+        long session's mix for its page can render for minutes (review 30)."""
+
+        def handle_exit(self, sig, frame) -> None:
+            from improv.playback.render import stop_renderings
+
+            # not in the signal handler itself: it takes the renderings' lock
+            threading.Thread(target=stop_renderings, name="improv-stop-renderings",
+                             daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    return Server
+
+
 def _open_browser(page: Path) -> None:
     from improv.launch import open_in_browser
 
@@ -115,7 +134,7 @@ def serve(app, port, host, no_browser):
     if hasattr(signal, "SIGHUP"):  # the terminal window closed: stop as on SIGTERM, cleanly
         signal.signal(signal.SIGHUP, lambda *_: signal.raise_signal(signal.SIGTERM))
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        _server_class()(config).run(sockets=[sock])
     finally:
         launch.remove()  # the token dies with the server: so does the page
 

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -162,25 +163,102 @@ def render_session(session, *, to: Path, players: list[str] | None = None, sr: i
     # made beside its destination (the session's cache, or the file asked for), never in the
     # system's temp folder: a rendering is the client's playing, and one cut off when improv
     # stops mid-render stayed there, a GB an hour of session (review 30)
-    with tempfile.TemporaryDirectory(prefix=".improv-render-", dir=to.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".improv-render-", dir=to.parent,
+                                     ignore_cleanup_errors=True) as tmp:
         mid = Path(tmp) / "render.mid"
         mid.write_bytes(smf)
         out = Path(tmp) / "render.wav"
         cmd = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", str(sr), "-F", str(out),
                "-T", "wav", "-O", "float", str(sf2), str(mid)]
         limit = _render_limit(session)
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
-        except subprocess.TimeoutExpired:
-            raise ImprovError(f"FluidSynth did not finish within {limit:.0f} s") from None
-        if r.returncode != 0 or not out.exists():
-            raise ImprovError(f"FluidSynth failed: {(r.stderr or r.stdout).strip()[:300]}")
+        returncode, said = _run_fluidsynth(cmd, working=Path(tmp), limit=limit)
+        if returncode != 0 or not out.exists():
+            raise ImprovError(f"FluidSynth failed: {said.strip()[:300]}")
         _fit_length(out, duration=session.duration_s)
         os.chmod(out, 0o600)
         part = to.with_name(f".{to.name}.{uuid.uuid4().hex[:8]}.part")
         os.replace(out, part)  # the same folder's file system: renames, no copy
         os.replace(part, to)
     return to
+
+
+#: FluidSynth processes rendering now, with their working folders: stopped, and the folders
+#: removed, when improv stops (:func:`stop_renderings`), so that a server closed while a long
+#: session's mix is made leaves no FluidSynth writing the client's playing (review 30)
+_RUNNING: dict[subprocess.Popen, Path] = {}
+_STOPPED: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+_AT_EXIT = False
+
+
+def _run_fluidsynth(cmd: list[str], *, working: Path, limit: float) -> tuple[int, str]:
+    """Run FluidSynth, registered in :data:`_RUNNING` while it runs.
+
+    Returns
+    -------
+    (int, str)
+        Its exit status and what it printed.
+
+    Raises
+    ------
+    improv.errors.ImprovError
+        It did not finish within ``limit`` seconds (it is stopped), or
+        :func:`stop_renderings` stopped it.
+    """
+    global _AT_EXIT
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with _RUNNING_LOCK:
+        _RUNNING[proc] = working
+        if not _AT_EXIT:  # the command line's way out; the web app also calls it at shutdown
+            import atexit
+
+            atexit.register(stop_renderings)
+            _AT_EXIT = True
+    try:
+        said, _ = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise ImprovError(f"FluidSynth did not finish within {limit:.0f} s") from None
+    except BaseException:  # Ctrl-C, SIGTERM or SIGHUP while it renders: it stops too
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.pop(proc, None)
+            stopped = proc in _STOPPED
+            _STOPPED.discard(proc)
+    if stopped:
+        raise ImprovError("The rendering was stopped because improv is closing; "
+                          "it is made again the next time it is asked for")
+    return proc.returncode, said or ""
+
+
+def stop_renderings() -> int:
+    """Stop every FluidSynth rendering of this process and remove its working folder.
+
+    Called when improv stops (at exit, and by the web app's shutdown): a rendering cut off
+    there would otherwise run on, writing the client's playing to the session's cache, for up
+    to :func:`_render_limit`.
+
+    Returns
+    -------
+    int
+        How many renderings were stopped.
+    """
+    with _RUNNING_LOCK:
+        running = list(_RUNNING.items())
+        _STOPPED.update(_RUNNING)
+        _RUNNING.clear()
+    for proc, working in running:
+        proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a kill is not refused
+            pass
+        shutil.rmtree(working, ignore_errors=True)
+    return len(running)
 
 
 def _render_limit(session) -> float:

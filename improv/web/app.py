@@ -135,6 +135,9 @@ def create_app(*, store_path: Path | str, token: str, port: int | None = None,
             app.state.recording.shutdown()
             background.shutdown()
             app.state.jobs.shutdown()
+            from improv.playback.render import stop_renderings
+
+            stop_renderings()  # a long session's mix being made for its page
             if uploads_claim is not None:
                 uploads_claim.release()  # removes the folder, then its claim
             else:
