@@ -251,9 +251,15 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
     client = _check_client(client)
     # a client without sessions yet may have goals agreed at intake: the page shows them (and
     # the add form) as for any client
+    from improv.reports.compare import band_ends
+
     result = goals_progress(store, client, analyse=False)
     for g in result["goals"]:
         g["line"] = goal_line(g)
+        # the band by its ends in the chart's unit, as goals show and compare print it
+        for v in g["versions"]:
+            for i in v["indicators"]:
+                i["band_ends"] = band_ends(i.get("column"), i["band"]) if i.get("band") else None
     result["plan_text"] = plan_text(result["plan"], len(result["sessions"]))
     used = {i["measure"] for g in result["goals"] for i in g["indicators"]}
     return dict(result, choices=_choices(store, client, keep=used))

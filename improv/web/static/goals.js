@@ -391,5 +391,7 @@ function chart(raw, v, r) {
   return h('figure', { class: 'trend goal-chart', dataset: { indicator: ind.label } },
     // units in parentheses, as in every table and report: "client leads (%)"
     h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress when it ${ind.direction === 'down' ? 'falls' : 'rises'}`,
-      h('span', { class: 'muted' }, ` · ${verdict}`)), svg);
+      h('span', { class: 'muted' }, ` · ${verdict}`),
+      // the band by its ends, the values a session is judged against (as 'improv goals show')
+      ind.band_ends ? h('span', { class: 'band-ends' }, ` · band ${ind.band_ends}`) : ''), svg);
 }

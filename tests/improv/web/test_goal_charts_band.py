@@ -28,6 +28,11 @@ def test_a_goal_chart_marks_the_sessions_outside_the_band(course_store, live_ser
     assert r.status_code == 201, r.text
     (ind,) = c.get("/api/clients/C07/goals").json()["goals"][0]["versions"][0]["indicators"]
     assert ind["values"] == [1, 2, 1, 6] and ind["outside_band"] == [ids[3]]
+    from improv.reports.compare import band_ends
+
+    assert ind["band_ends"] == band_ends(None, ind["band"])  # a count of tags
+    low, high = (float(x) for x in ind["band_ends"].split("–"))
+    assert low < 1 and 2 < high < 6  # holds the baseline's 1, 2, 1; not the 6
 
     server = live_server(path)
     page.goto(server.url)
@@ -45,5 +50,7 @@ def test_a_goal_chart_marks_the_sessions_outside_the_band(course_store, live_ser
     expect(legend).to_contain_text("outside band: a later session above (▲) or below (▼) "
                                    "the band")
     expect(legend).to_contain_text("baseline band")
+    # the band by its ends, as 'improv goals show' prints it
+    expect(chart.locator("figcaption")).to_contain_text(f"band {ind['band_ends']}")
     label = chart.locator("svg").get_attribute("aria-label")
     assert label.endswith("; 1 session outside the band"), label
