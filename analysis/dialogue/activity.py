@@ -25,7 +25,9 @@ player's recording has ended or not begun (:attr:`PlayerEvents.recorded`, e.g. a
 audio file shorter than the session), the other is not playing alone and neither is silent:
 that time is outside the pair's shared time (:data:`UNRECORDED`), and no turn, solo, joint or
 silent time, gap or pause is counted in it. Before, a recording that stopped at 0:19 of a
-3:30 session left the other player a "turn" of 190 s.
+3:30 session left the other player a "turn" of 190 s. Since dialogue 1.9 the same holds for
+the stretches inside a recording that were not recorded (:attr:`PlayerEvents.gaps`: a device
+lost for a while, a dropout filled with silence), which read as the player's silence before.
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def activity_intervals(
 def recorded_mask(player: PlayerEvents, *, duration: float) -> np.ndarray | None:
     """The grid cells (:data:`GRID_STEP`) of a session of ``duration`` seconds in which
     ``player`` is being recorded (:attr:`PlayerEvents.recorded`, its ends within
-    :data:`RECORDED_SLACK` of the session's taken as the session's); None where that is the
-    whole session.
+    :data:`RECORDED_SLACK` of the session's taken as the session's, less its
+    :attr:`PlayerEvents.gaps`); None where that is the whole session.
 
     Examples
     --------
@@ -123,13 +125,18 @@ def recorded_mask(player: PlayerEvents, *, duration: float) -> np.ndarray | None
     (300, np.True_, np.True_, np.False_)
     >>> recorded_mask(PlayerEvents(np.zeros(0), recorded=(0.02, 4.5)), duration=5.0) is None
     True
+    >>> m = recorded_mask(PlayerEvents(np.zeros(0), gaps=((1.0, 1.5),)), duration=5.0)
+    >>> int(m.sum()), m[99], m[100], m[149], m[150]
+    (450, np.True_, np.False_, np.False_, np.True_)
     """
-    if player.recorded is None:
+    if player.recorded is None and not player.gaps:
         return None
-    lo, hi = player.recorded
+    lo, hi = player.recorded if player.recorded is not None else (0.0, duration)
     lo = 0.0 if lo <= RECORDED_SLACK else lo
     hi = duration if hi >= duration - RECORDED_SLACK else hi
     mask = intervals_mask(np.array([[lo, hi]]), duration=duration)
+    if player.gaps:
+        mask &= ~intervals_mask(np.array(player.gaps), duration=duration)
     return None if mask.all() else mask
 
 

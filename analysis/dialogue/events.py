@@ -43,6 +43,19 @@ def _span(recorded: Any) -> tuple[float, float]:
     return lo, hi
 
 
+def _gaps(gaps: Any) -> tuple[tuple[float, float], ...]:
+    """``gaps`` as sorted ``(start, end)`` pairs of finite floats with ``start <= end``."""
+    try:
+        pairs = [(float(a), float(b)) for a, b in gaps]
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"gaps must be (start, end) pairs in seconds, got {gaps!r}") from None
+    if not all(np.isfinite(a) and np.isfinite(b) and a <= b for a, b in pairs):
+        raise ParameterError(
+            f"gaps must be finite times [seconds] with start <= end, got {gaps!r}")
+    return tuple(sorted(pairs))
+
+
 @dataclass(frozen=True)
 class PlayerEvents:
     """Onset data of one player, sorted by onset.
@@ -64,12 +77,18 @@ class PlayerEvents:
         activity measures of a pair count only the time both are recorded
         (:func:`analysis.dialogue.activity.analyze_activity`, since dialogue 1.8). None: the
         whole session.
+    gaps : tuple of (float, float) [seconds from session start]
+        Stretches inside the recording that were not recorded: a device lost for a while, a
+        dropout the recorder filled with silence. Like the time outside ``recorded``, they are
+        outside the pair's shared time (since dialogue 1.9): silence there is not the
+        player's. Empty: none.
 
     Raises
     ------
     ParameterError
         Non-1-D or non-finite onsets, columns of another length, ``offsets < onsets``, a
-        ``recorded`` that is not two finite times with ``start <= end``.
+        ``recorded`` that is not two finite times with ``start <= end``, ``gaps`` that are
+        not such pairs.
 
     Examples
     --------
@@ -84,10 +103,12 @@ class PlayerEvents:
     velocities: np.ndarray | None = None
     levels: np.ndarray | None = None
     recorded: tuple[float, float] | None = None
+    gaps: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.recorded is not None:
             object.__setattr__(self, "recorded", _span(self.recorded))
+        object.__setattr__(self, "gaps", _gaps(self.gaps))
         on = _validate.times_1d("onsets", self.onsets, session=True)
         n = on.size
         cols = {k: _column(k, getattr(self, k), n)
@@ -104,19 +125,24 @@ class PlayerEvents:
         return int(self.onsets.size)
 
     @classmethod
-    def empty(cls, *, recorded: tuple[float, float] | None = None) -> "PlayerEvents":
-        """A player who played nothing (while recorded: ``recorded``, None: the session)."""
-        return cls(np.zeros(0), recorded=recorded)
+    def empty(cls, *, recorded: tuple[float, float] | None = None,
+              gaps: tuple[tuple[float, float], ...] = ()) -> "PlayerEvents":
+        """A player who played nothing (while recorded: ``recorded``, None: the session; not
+        recorded in ``gaps``)."""
+        return cls(np.zeros(0), recorded=recorded, gaps=gaps)
 
     @classmethod
-    def from_notes(cls, notes: NoteTable) -> "PlayerEvents":
-        """The events of a MIDI player from an :class:`analysis.convert.NoteTable`."""
+    def from_notes(cls, notes: NoteTable, *,
+                   gaps: tuple[tuple[float, float], ...] = ()) -> "PlayerEvents":
+        """The events of a MIDI player from an :class:`analysis.convert.NoteTable` (not
+        recorded in ``gaps``: :attr:`gaps`)."""
         if not isinstance(notes, NoteTable):
             raise ParameterTypeError(f"notes must be a NoteTable, got {type(notes).__name__}")
         # a drum kit (on the GM percussion channel, or an input marked as one) has no melody:
         # its note numbers name drums
         drums = len(notes) > 0 and bool(np.all(notes.percussion))
-        return cls(notes.start, notes.end, None if drums else notes.pitch, notes.velocity)
+        return cls(notes.start, notes.end, None if drums else notes.pitch, notes.velocity,
+                   gaps=gaps)
 
     @property
     def weights(self) -> np.ndarray | None:
@@ -135,7 +161,7 @@ class PlayerEvents:
         off = sel(self.offsets)
         return PlayerEvents(self.onsets[keep], None if off is None else np.minimum(off, duration),
                             sel(self.pitches), sel(self.velocities), sel(self.levels),
-                            self.recorded)
+                            self.recorded, self.gaps)
 
 
 def chord_starts(t: np.ndarray, *, chord: float) -> np.ndarray:

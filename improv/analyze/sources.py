@@ -163,28 +163,57 @@ def recorded_span(session, player: str) -> tuple[float, float] | None:
     return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
+def source_gaps(session, player: str, source: str | None) -> tuple[tuple[float, float], ...]:
+    """Stretches [seconds of session time] in which ``player``'s ``source`` (``"midi"``,
+    ``"audio"`` or ``"audio:NAME"``, as the analysis names them) recorded nothing: a MIDI
+    device of the player lost for a while (``midi_gap``), an audio source lost
+    (``source_gap``) and the dropouts the recorder filled with silence (the input's
+    ``gaps``), as :meth:`sessions.session.Session.not_recorded` lists them."""
+    m = session.manifest
+    if source == "midi":
+        return tuple((float(e["t"]), float(e["end"])) for e in m.get("events", [])
+                     if e.get("kind") == "midi_gap" and e.get("player") == player)
+    if source is None or not source.startswith("audio"):
+        return ()
+    inputs = [inp for inp, _ in session.player_audio(player)]
+    if source != "audio":
+        inputs = [inp for inp in inputs if f"audio:{inp.name}" == source]
+    names = {inp.name for inp in inputs}
+    out = [(float(e["t"]), float(e["end"])) for e in m.get("events", [])
+           if e.get("kind") == "source_gap" and e.get("name") in names]
+    for a in m.get("audio", []):
+        if a["name"] in names:
+            out += [(float(g["t"]), float(g["t"]) + g["frames"] / float(a["sr"]))
+                    for g in a.get("gaps", [])]
+    return tuple(out)
+
+
 def player_events(session, player: str, entry: dict, events):
     """Dialogue input of a player: MIDI notes if it played any, else audio onsets; with the
-    time the player is recorded (:func:`recorded_span`)."""
+    time the player is recorded (:func:`recorded_span`) and the stretches inside it that its
+    source did not record (:func:`source_gaps`)."""
     from analysis.dialogue import PlayerEvents
 
     span = recorded_span(session, player)
     if "midi" in entry["sources"]:
         notes = midi_notes(session, player, events)
         if len(notes):
-            return PlayerEvents.from_notes(notes), "midi"
+            return PlayerEvents.from_notes(notes, gaps=source_gaps(session, player, "midi")), \
+                "midi"
     for source, res in entry["sources"].items():
         if source.startswith("audio") and res.get("onsets") is not None and len(res["onsets"]):
             onsets = np.asarray(res["onsets"], dtype=np.float64)
+            gaps = source_gaps(session, player, source)
             levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
             if levels is not None and len(levels) == len(onsets):
                 return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64),
-                                    recorded=span), source
-            return PlayerEvents(onsets, recorded=span), source
+                                    recorded=span, gaps=gaps), source
+            return PlayerEvents(onsets, recorded=span, gaps=gaps), source
     if "midi" in entry["sources"]:
-        return PlayerEvents.empty(), "midi"
+        return PlayerEvents.empty(gaps=source_gaps(session, player, "midi")), "midi"
     sources = [s for s in entry["sources"] if s.startswith("audio")]
-    return PlayerEvents.empty(recorded=span), (sources[0] if sources else None)
+    chosen = sources[0] if sources else None
+    return PlayerEvents.empty(recorded=span, gaps=source_gaps(session, player, chosen)), chosen
 
 
 def refuse_changed(session, files: list[str]) -> None:

@@ -107,3 +107,42 @@ def test_a_recording_of_the_whole_session_changes_nothing():
 def test_a_bad_recorded_span_is_refused(recorded):
     with pytest.raises(ParameterError, match="recorded must be"):
         PlayerEvents(np.array([1.0]), recorded=recorded)
+
+
+def test_a_stretch_not_recorded_inside_a_recording_is_outside_the_shared_time():
+    """Dialogue 1.9: B's keyboard was lost from 0:20 to 0:50 of a 90 s call-and-response
+    (B's ``gaps``): A's playing there is no turn of A's, and the shares are over the 60 s both
+    were recorded; before, B's lost half minute read as B's silence and A's solo."""
+    a, b = _call_and_response(90.0)
+    lost = (20.0, 50.0)
+    b = b[(b < lost[0]) | (b >= lost[1])]
+    plain = analyze_activity(PlayerEvents(a, a + 0.2), PlayerEvents(b, b + 0.2),
+                             duration=90.0, names=("client", "therapist"))
+    gapped = analyze_activity(PlayerEvents(a, a + 0.2), PlayerEvents(b, b + 0.2, gaps=(lost,)),
+                              duration=90.0, names=("client", "therapist"))
+    assert any(t["start"] < 25.0 and t["end"] > 45.0 for t in plain.turns)  # the old reading
+    for t in gapped.turns:
+        assert t["end"] <= lost[0] + 1e-9 or t["start"] >= lost[1] - 1e-9, t
+    s = gapped.summary
+    assert s["client_solo_share"] == pytest.approx(0.5, abs=0.06)
+    assert s["therapist_solo_share"] == pytest.approx(0.5, abs=0.06)
+    assert s["therapist_active_share"] == pytest.approx(0.5, abs=0.06)  # of B's 60 s
+    # B's lost time read as silence of the pair (A's rests there)
+    assert plain.summary["silent_share"] > 0.1 and s["silent_share"] < 0.05
+    times, solo = gapped.curves["client_solo"]
+    inside = (times - 3.0 >= lost[0]) & (times + 3.0 <= lost[1])
+    assert inside.any() and np.isnan(solo[inside]).all()
+
+
+def test_no_gaps_change_nothing():
+    a, b = _call_and_response(60.0)
+    plain = analyze_dialogue(PlayerEvents(a), PlayerEvents(b), duration=60.0, tempo=False)
+    empty = analyze_dialogue(PlayerEvents(a), PlayerEvents(b, gaps=()), duration=60.0,
+                             tempo=False)
+    assert empty.to_dict() == plain.to_dict()
+
+
+@pytest.mark.parametrize("gaps", [((5.0, 1.0),), ((0.0, float("nan")),), (3.0,), "ab"])
+def test_bad_gaps_are_refused(gaps):
+    with pytest.raises(ParameterError, match="gaps must be"):
+        PlayerEvents(np.array([1.0]), gaps=gaps)
