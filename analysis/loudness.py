@@ -138,10 +138,11 @@ def _loudness_summary(mom: np.ndarray, st: np.ndarray, *, silent: bool
                       ) -> dict[str, float | None]:
     """Integrated loudness [LUFS], the highest momentary and short-term loudness [LUFS] and the
     loudness range [LU] of the 400 ms (``mom``) and 3 s (``st``) block mean squares; None
-    where there is no block (and the maxima for silence)."""
+    where there is no block (and the maxima and the range for silence: a silent recording's
+    range read 0.0 LU beside its null levels before 1.19.0)."""
     return {
         "loudness_lufs_integrated": _integrated(mom) if mom.size else None,
         "loudness_lufs_momentary_max": _num(_lufs(mom).max()) if mom.size and not silent else None,
         "loudness_lufs_short_term_max": _num(_lufs(st).max()) if st.size and not silent else None,
-        "loudness_range_lu": _loudness_range(st) if st.size else None,
+        "loudness_range_lu": _loudness_range(st) if st.size and not silent else None,
     }
