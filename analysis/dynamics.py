@@ -37,7 +37,8 @@ CRESCENDO_MIN_DURATION = 3.0
 @dataclass(frozen=True)
 class DynamicChange:
     """A crescendo or decrescendo: ``kind`` is ``"crescendo"`` or ``"decrescendo"``;
-    ``start``/``end`` [seconds]; ``change`` in the curve's unit (velocity or dB), signed."""
+    ``start``/``end`` [seconds]; ``change`` in the curve's unit (velocity or dB), signed: the
+    full rise or fall, between the run's turning points (:func:`dynamic_changes`)."""
 
     kind: str
     start: float
@@ -99,6 +100,13 @@ def dynamic_changes(
     confirmed extremes that changes by at least ``min_change`` and lasts ``min_duration`` is
     reported. NaN values (windows without notes) are skipped.
 
+    ``start`` and ``end`` are where the run leaves its starting level and reaches its final
+    one (the last point within ``min_change / 2`` of the starting extreme, the first within
+    ``min_change / 2`` of the final extreme); ``change`` is the full change of the run, from
+    its starting turning point (extreme) to its final one, in the unit of ``values`` (signed;
+    since analysis 1.19, before it was taken between the trimmed ``start`` and ``end`` and
+    read up to ``min_change`` low).
+
     Parameters
     ----------
     times : np.ndarray [seconds]
@@ -149,14 +157,17 @@ def dynamic_changes(
     pivots.append(ext)
     out: list[DynamicChange] = []
     tol = min_change / 2.0  # a change starts where the curve leaves its starting level
-    for a, b in zip(pivots[:-1], pivots[1:], strict=False):
-        sign = 1.0 if v[b] > v[a] else -1.0
-        seg = sign * v[a : b + 1]
-        a = a + int(np.flatnonzero(seg <= seg[0] + tol)[-1])
-        seg = sign * v[a : b + 1]
+    for p0, p1 in zip(pivots[:-1], pivots[1:], strict=False):
+        sign = 1.0 if v[p1] > v[p0] else -1.0
+        seg = sign * v[p0 : p1 + 1]
+        a = p0 + int(np.flatnonzero(seg <= seg[0] + tol)[-1])
+        seg = sign * v[a : p1 + 1]
         b = a + int(np.flatnonzero(seg >= seg[-1] - tol)[0])
-        ch = float(v[b] - v[a])
-        if abs(ch) >= min_change and t[b] - t[a] >= min_duration:
+        # detected as before 1.19 (the trimmed rise at least min_change), but the change
+        # reported is the full one, between the turning points: the trimmed points lie up to
+        # tol inside the extremes, and a ramp 40 -> 100 read 51.75
+        if abs(v[b] - v[a]) >= min_change and t[b] - t[a] >= min_duration:
+            ch = float(v[p1] - v[p0])
             out.append(DynamicChange("crescendo" if ch > 0 else "decrescendo", float(t[a]),
                                      float(t[b]), ch))
     return out

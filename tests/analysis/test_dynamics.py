@@ -46,3 +46,33 @@ def test_no_change_in_flat_or_wobbly_curve():
     assert dynamic_changes(t[:1], v[:1], min_change=10.0) == []
     with pytest.raises(ParameterError, match="min_change must be"):
         dynamic_changes(t, v, min_change=0.0)
+
+
+def test_change_is_the_full_rise_between_the_turning_points():
+    """Analysis 1.19: a velocity curve steady at 40, a ramp over 10-25 s, steady at 100 rises by
+    60. Before, the change was taken between the trimmed start and end (each within
+    min_change / 2 of its extreme) and read 51.75; start and end still time the ramp."""
+    t = np.arange(0.0, 40.0, 0.25)
+    v = np.interp(t, [0, 10, 25, 40], [40, 40, 100, 100])
+    (c,) = dynamic_changes(t, v, min_change=10.0)
+    assert c.kind == "crescendo" and c.change == 60.0
+    # the ramp leaves 40 + 5 at 11.25 s and reaches 100 - 5 at 23.75 s
+    assert c.start == pytest.approx(11.25) and c.end == pytest.approx(23.75)
+    # a decrescendo of 30 dB in a level curve (min_change 6 dB) is -30.0, not -24 dB
+    (d,) = dynamic_changes(t, np.interp(t, [0, 10, 25, 40], [-25.2, -25.2, -55.2, -55.2]),
+                           min_change=6.0)
+    assert d.kind == "decrescendo" and d.change == pytest.approx(-30.0)
+
+
+def test_midi_velocity_ramp_reports_the_full_crescendo():
+    """Through analyze_midi: notes every 0.25 s at velocity 40, ramping to 100 over 10-25 s;
+    the windowed velocity_mean runs 40 -> 100 and the crescendo's change is 60 (51.75 before
+    analysis 1.19)."""
+    from analysis.summary import analyze_midi
+
+    s = np.arange(0.0, 39.5, 0.25)
+    vel = np.interp(s, [0, 10, 25, 40], [40, 40, 100, 100]).round()
+    nt = NoteTable.from_arrays(s, s + 0.2, 60 + np.arange(s.size) % 7, vel)
+    r = analyze_midi(nt, duration=40.0)
+    assert [c.kind for c in r.changes] == ["crescendo"]
+    assert r.changes[0].change == pytest.approx(60.0)
