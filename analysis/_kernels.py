@@ -17,8 +17,8 @@ import os
 
 import numpy as np
 
-__all__ = ["tick_sums", "biquad2_tick_sums", "viterbi_band", "beat_local_score", "beat_local_at",
-           "beat_dp"]
+__all__ = ["tick_sums", "level_ticks", "biquad2_tick_sums", "viterbi_band", "beat_local_score",
+           "beat_local_at", "beat_dp"]
 
 
 def _numba_cache() -> None:
@@ -62,6 +62,61 @@ def tick_sums(x, tick, acc, nacc):  # pragma: no cover - compiled
             acc = 0.0
             nacc = 0
     return out, acc, nacc
+
+# The plain level ticks of (n, ch) samples (since analysis 1.19.0): per tick of ``tick``
+# samples, the mean over the channels of each channel's variance about its own tick mean (the
+# tick's DC removed), and the loudest of its ``nsub`` sub-ticks (``sub`` samples each, the last
+# one takes the remainder): the mean over the channels of each sub-tick's mean square about the
+# tick mean. ``s1``/``s2`` [ch, nsub] carry the sums and sums of squares of the current partial
+# tick (updated in place), ``nacc`` its sample count. float64 sums of the float32 samples.
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+def level_ticks(x, tick, sub, s1, s2, nacc):  # pragma: no cover - compiled
+    n, nch = x.shape
+    nsub = s1.shape[1]
+    n_out = (nacc + n) // tick
+    ms = np.empty(n_out, np.float64)
+    pk = np.empty(n_out, np.float64)
+    subms = np.zeros(nsub, np.float64)
+    i = 0
+    j = 0
+    while i < n:
+        k = min(nacc // sub, nsub - 1)
+        end = tick if k == nsub - 1 else (k + 1) * sub
+        m = min(end - nacc, n - i)
+        for c in range(nch):
+            a = 0.0
+            b = 0.0
+            for r in range(i, i + m):
+                v = np.float64(x[r, c])
+                a += v
+                b += v * v
+            s1[c, k] += a
+            s2[c, k] += b
+        nacc += m
+        i += m
+        if nacc == tick:
+            tot = 0.0
+            for q in range(nsub):
+                subms[q] = 0.0
+            for c in range(nch):
+                t1 = 0.0
+                t2 = 0.0
+                for q in range(nsub):
+                    t1 += s1[c, q]
+                    t2 += s2[c, q]
+                mean = t1 / tick
+                tot += max(t2 - t1 * mean, 0.0) / tick
+                for q in range(nsub):
+                    nq = sub if q < nsub - 1 else tick - sub * (nsub - 1)
+                    subms[q] += max(s2[c, q] - 2.0 * mean * s1[c, q] + nq * mean * mean,
+                                    0.0) / nq
+                    s1[c, q] = 0.0
+                    s2[c, q] = 0.0
+            ms[j] = tot / nch
+            pk[j] = subms.max() / nch
+            j += 1
+            nacc = 0
+    return ms, pk, nacc
 
 # Two float32 biquads in transposed direct form II (scipy.signal.sosfilt's recursion, same
 # operation order, no FMA contraction: bit-identical output), state ``zi`` [2, 2] updated in

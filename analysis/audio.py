@@ -9,10 +9,12 @@ is the stream and the assembly of the result; the measures are in their own modu
 Per block:
 
 * **Level and loudness** at the native rate: mean square per 100 ms tick, plain (RMS level in
-  dBFS) and after the ITU-R BS.1770-4 K-weighting filter (pyloudnorm's filter design; filter
-  state carried across blocks). 100 ms ticks give BS.1770 momentary loudness (400 ms blocks,
-  75 % overlap, also the integrated-loudness gating blocks) and EBU R128 short-term loudness
-  (3 s) exactly, and EBU Tech 3342 loudness range (:mod:`analysis.loudness`).
+  dBFS; the channels' mean power, each channel's tick mean removed, and the loudest 10 ms of
+  the tick) and after the ITU-R BS.1770-4 K-weighting filter (pyloudnorm's filter design; filter
+  state carried across blocks; summed over the channels). 100 ms ticks give BS.1770
+  momentary loudness (400 ms blocks, 75 % overlap, also the integrated-loudness gating blocks)
+  and EBU R128 short-term loudness (3 s) exactly, and EBU Tech 3342 loudness range
+  (:mod:`analysis.loudness`).
 * **Onset strength**: the signal is resampled to 22.05 kHz with a streaming soxr resampler and
   cut into 1024-sample Hann frames every 512 samples (23 ms); frames continue across block
   boundaries (a carry buffer), so the envelope is identical to a one-shot computation. The
@@ -57,6 +59,14 @@ __all__ = ["AudioAnalyzer", "analyze_audio", "onset_strength", "SILENCE_DBFS"]
 #: A tick quieter than this [dBFS RMS] counts as silent (a quiet room through a typical mic
 #: preamp sits near -60 dBFS; soft playing is above -45 dBFS).
 SILENCE_DBFS = -50.0
+#: Sub-ticks per level tick: the loudest 10 ms of each 100 ms tick is kept beside its mean
+#: (since 1.19.0).
+LEVEL_SUBTICKS = 10
+#: Several channels are averaged into the onset-detection signal unless the average keeps
+#: less than this share of the channels' mean power (an anti-phase pair; see
+#: :meth:`AudioAnalyzer._downmix`). For two channels of equal power the average keeps
+#: ``(1 + r) / 2`` of it (``r`` their correlation): 0.1 is ``r < -0.8``.
+ANTIPHASE_SHARE = 0.1
 
 
 class AudioAnalyzer:
@@ -77,8 +87,11 @@ class AudioAnalyzer:
 
     Notes
     -----
-    Blocks may have any length (``(n,)`` mono, or ``(n, ch)``: channels are averaged, i.e. one
-    player's stereo pair is treated as one source). Not thread-safe; push from one thread.
+    Blocks may have any length: ``(n,)`` mono, or ``(n, ch)``, one player's channels (a stereo
+    pair is one source). The plain level is the channels' mean power (each channel's tick mean,
+    DC, removed), the loudness the sum of their K-weighted power (BS.1770-4, weight 1 each); the
+    onsets are detected in the channels' sample average (:meth:`_downmix`). Not thread-safe;
+    push from one thread.
 
     Examples
     --------
@@ -116,11 +129,17 @@ class AudioAnalyzer:
         # K-weighting at the native rate, in float64 (the 38 Hz high-pass has its poles close
         # to the unit circle at high rates); the same ticks as the plain level
         self._sos = _k_weighting_sos(self.sr)
-        self._zi = np.zeros((self._sos.shape[0], 2), dtype=np.float64)
         self._kern = _kernels
-        self._tick_acc = (0.0, 0)  # sum of squares and sample count of the current partial tick
-        self._ktick_acc = (0.0, 0)
+        self._nch = 0  # channels, from the first block on
+        self._zi: list[np.ndarray] = []  # K-weighting filter state per channel
+        self._ktick_acc: list[tuple[float, int]] = []  # per channel: partial tick's sum, count
+        # plain level: per channel and sub-tick, the partial tick's sums and sums of squares
+        self._sub = max(1, self._tick_samples // LEVEL_SUBTICKS)
+        self._nsub = min(LEVEL_SUBTICKS, self._tick_samples)
+        self._lacc: tuple[np.ndarray, np.ndarray, int] | None = None
+        self._gram: np.ndarray | None = None  # channels' running sums of products (downmix)
         self._ms = _Chunks(np.zeros(0))
+        self._pk = _Chunks(np.zeros(0))
         self._kms = _Chunks(np.zeros(0))
         # onset frames
         self._resampler = soxr.ResampleStream(self.sr, ANALYSIS_SR, 1, dtype="float32",
@@ -145,29 +164,76 @@ class AudioAnalyzer:
         if x.dtype.kind in "iu":  # before any mean: a channel mean of ints is a float
             full = float(2 ** (8 * x.dtype.itemsize - 1))
             x = (x.astype(np.float64) - (full if x.dtype.kind == "u" else 0.0)) / full
-        if x.ndim == 2:
-            x = x.mean(axis=1)
-        elif x.ndim != 1:
+        if x.ndim == 1:
+            x = x[:, None]
+        elif x.ndim != 2:
             raise ParameterError(f"block must have shape (n,) or (n, channels), got {x.shape}")
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        if x.size == 0:
+        if x.shape[0] == 0:
             return
+        if self._nch == 0:
+            self._start(x.shape[1])
+        elif x.shape[1] != self._nch:
+            raise ParameterError(f"every block must have the same channels: the first had "
+                                 f"{self._nch}, this one {x.shape[1]}")
         if not np.all(np.isfinite(x)):
             raise ParameterError("block must contain only finite samples, got NaN or inf")
-        self.n_samples += x.size
-        self._levels(x)
-        self._kweighted(x)
-        self._frames(self._resampler.resample_chunk(x), last=False)
+        mono = self._downmix(x)
+        chans = np.ascontiguousarray(x, dtype=np.float32)
+        self.n_samples += mono.size
+        self._levels(chans)
+        self._kweighted(chans)
+        self._frames(self._resampler.resample_chunk(mono), last=False)
+
+    def _start(self, nch: int) -> None:
+        """Per-channel state, from the first block's channel count."""
+        if nch < 1:
+            raise ParameterError("block must have at least one channel, got 0")
+        self._nch = nch
+        self._zi = [np.zeros((self._sos.shape[0], 2), dtype=np.float64) for _ in range(nch)]
+        self._ktick_acc = [(0.0, 0)] * nch
+        self._lacc = (np.zeros((nch, self._nsub)), np.zeros((nch, self._nsub)), 0)
+        self._gram = np.zeros((nch, nch))
+
+    def _downmix(self, x: np.ndarray) -> np.ndarray:
+        """The one signal the onsets and the tempo are detected in (float32).
+
+        Mono as it is; several channels (one player's pair of microphones) averaged sample by
+        sample, as before 1.19.0, except where that average loses most of the channels' power
+        (a microphone wired with its polarity swapped: ``+x`` and ``-x`` average to nothing).
+        There, from the running sums of the channels' products since the start (the current
+        block included), each channel is taken with the sign of its correlation with the
+        loudest channel before averaging (:data:`ANTIPHASE_SHARE`), so a swapped pair gives
+        the signal the pair wired right gives.
+        """
+        if x.shape[1] == 1:
+            return np.ascontiguousarray(x[:, 0], dtype=np.float32)
+        x64 = x.astype(np.float64, copy=False)
+        self._gram += x64.T @ x64
+        g, ch = self._gram, x.shape[1]
+        power = np.trace(g) / ch  # the channels' mean power (sums over the samples)
+        if power > 0.0 and g.sum() / ch**2 < ANTIPHASE_SHARE * power:
+            ref = int(np.argmax(np.diag(g)))
+            sign = np.where(g[ref] < 0.0, -1.0, 1.0)
+            return np.ascontiguousarray((x64 @ sign) / ch, dtype=np.float32)
+        return np.ascontiguousarray(x.mean(axis=1), dtype=np.float32)
 
     def _levels(self, x: np.ndarray) -> None:
-        """Mean square per tick at the native rate (plain RMS level)."""
-        sums, *acc = self._kern.tick_sums(x, self._tick_samples, *self._tick_acc)
-        self._tick_acc = tuple(acc)
-        if sums.size:
-            self._ms.append(sums / self._tick_samples)
+        """Plain level ticks at the native rate, from ``(n, ch)`` float32 samples: per tick,
+        the channels' mean power with each channel's tick mean (DC) removed, and the loudest
+        of its :data:`LEVEL_SUBTICKS` sub-ticks (10 ms) the same way (since 1.19.0; before, the
+        mean square of the channels' sample average, DC included)."""
+        s1, s2, nacc = self._lacc
+        ms, pk, nacc = self._kern.level_ticks(x, self._tick_samples, self._sub, s1, s2, nacc)
+        self._lacc = (s1, s2, nacc)
+        if ms.size:
+            self._ms.append(ms)
+            self._pk.append(pk)
 
     def _kweighted(self, x: np.ndarray) -> None:
-        """K-weighted mean square per tick at the native rate (filter state carried).
+        """K-weighted mean square per tick at the native rate (filter state carried), summed
+        over the channels (BS.1770-4, every channel's weight 1; since 1.19.0, before which the
+        channels' sample average was weighted: a stereo tone read 3 LU low, uncorrelated
+        stereo noise 6 LU low).
 
         The K-weighting biquads (float64, transposed direct form II as ``scipy.signal.sosfilt``)
         and the per-tick sum of squares run in one compiled pass; the filtered signal is never
@@ -176,11 +242,15 @@ class AudioAnalyzer:
         """
         if x.size == 0:
             return
-        sums, *acc = self._kern.biquad2_tick_sums(self._sos, x, self._zi, self._tick_samples,
-                                                  *self._ktick_acc)
-        self._ktick_acc = tuple(acc)
-        if sums.size:
-            self._kms.append(sums / self._tick_samples)
+        total = None
+        for c in range(x.shape[1]):
+            xc = x[:, c] if x.shape[1] == 1 else np.ascontiguousarray(x[:, c])
+            sums, *acc = self._kern.biquad2_tick_sums(self._sos, xc, self._zi[c],
+                                                      self._tick_samples, *self._ktick_acc[c])
+            self._ktick_acc[c] = tuple(acc)
+            total = sums if total is None else total + sums
+        if total is not None and total.size:
+            self._kms.append(total / self._tick_samples)
 
     def _frames(self, y: np.ndarray, *, last: bool) -> None:
         import scipy.fft
@@ -228,6 +298,7 @@ class AudioAnalyzer:
         share = percussive_share(self._excerpts.excerpts())
         self._excerpts = None
         return _audio_result(self._env, self._ms.take(), self._kms.take(), duration=duration,
+                             peak=self._pk.take(),
                              percussive=share, window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
                              step=self._tick_samples / self.sr, heard=heard)
@@ -283,6 +354,7 @@ def _audio_result(
     kms: np.ndarray,
     *,
     duration: float,
+    peak: np.ndarray | None = None,
     percussive: float | None,
     window: float,
     hop: float,

@@ -14,10 +14,12 @@ Every player gets one result per *source*:
 
 - ``midi``: the notes of all the player's MIDI ports (paired per port, then merged);
 - ``audio``: the player's channel(s) of an audio input. Several channels of one player in one
-  input (a stereo pair) are **averaged** into one signal, as :class:`analysis.AudioAnalyzer`
-  does for ``(n, channels)`` blocks: they are one instrument heard through several
-  microphones, and averaging keeps one curve per player. A player on several audio inputs
-  gets one source per input, named ``audio:<input>``.
+  input (a stereo pair) are **one source**, as :class:`analysis.AudioAnalyzer` measures
+  ``(n, channels)`` blocks: they are one instrument heard through several microphones. The
+  level is their mean power, the loudness the BS.1770 sum of their power, and the onsets are
+  detected in their sample average (since analysis 1.19.0; before, the average was measured
+  throughout). A player on several audio inputs gets one source per input, named
+  ``audio:<input>``.
 
 Each audio file is read **once**, in blocks of :data:`BLOCK_FRAMES` frames, and every block
 feeds the analysers of all the players on that file, so memory does not grow with the length

@@ -2,6 +2,7 @@
 known answers through :func:`analysis.analyze_audio` and :class:`analysis.AudioAnalyzer`."""
 
 import numpy as np
+import pytest
 
 from analysis import analyze_audio
 
@@ -20,3 +21,107 @@ def test_a_silent_recording_has_no_loudness_range():
     assert s["status"] == "silent"
     assert s["level_dbfs_mean"] is None and s["loudness_lufs_momentary_max"] is None
     assert s["loudness_range_lu"] is None
+
+
+def clicks(times, dur, sr=SR, amp=0.5, f=1000.0, decay=0.03):
+    """Decaying tone bursts (200 ms, time constant ``decay``) at ``times`` [s]."""
+    y = np.zeros(int(round(dur * sr)))
+    n = int(0.2 * sr)
+    burst = amp * np.exp(-np.arange(n) / (decay * sr)) * np.sin(2 * np.pi * f * np.arange(n) / sr)
+    for t in times:
+        i = int(round(t * sr))
+        k = min(n, y.size - i)
+        y[i : i + k] += burst[:k]
+    return y
+
+
+@pytest.mark.parametrize("kind", ["same", "uncorrelated", "three channels"])
+def test_multichannel_loudness_is_bs1770_and_level_is_the_channels_power(kind):
+    """H1: BS.1770-4 sums the channels' K-weighted mean squares (weight 1 for L, R, C), so a
+    tone on both channels reads 3 LU over the same tone in mono (pyloudnorm agrees); the plain
+    level is the channels' mean power, so it reads as one channel does. Before 1.19.0 the
+    channels' sample average was measured: 3 LU low for the tone, 6 LU (and 3 dB) low for
+    uncorrelated noise."""
+    pyln = pytest.importorskip("pyloudnorm")
+    rng = np.random.default_rng(3)
+    n = 10 * SR
+    if kind == "same":
+        y = np.stack([sine(-20.0, 10.0)] * 2, axis=1)
+    elif kind == "uncorrelated":
+        y = rng.normal(0.0, 0.1, (n, 2))  # -20 dBFS RMS on each channel
+    else:
+        y = np.stack([sine(-20.0, 10.0), rng.normal(0.0, 0.1, n), sine(-26.0, 10.0, 300.0)], 1)
+    y = y.astype(np.float32)
+    s = analyze_audio(y, sr=SR).summary
+    ref = pyln.Meter(SR).integrated_loudness(y.astype(np.float64))
+    assert s["loudness_lufs_integrated"] == pytest.approx(ref, abs=0.1)
+    power = float(np.mean(np.mean(y.astype(np.float64) ** 2, axis=0)))
+    assert s["level_dbfs_mean"] == pytest.approx(10 * np.log10(power), abs=0.05)
+    if kind != "three channels":
+        assert s["level_dbfs_mean"] == pytest.approx(-20.0, abs=0.05)
+
+
+def test_an_anti_phase_pair_reads_as_its_signal():
+    """H1: a pair ``+x``, ``-x`` (a microphone wired with its polarity swapped) averages to
+    nothing; it read "silent" with no onsets. Its level, loudness and onsets are now the pair's
+    ``+x``, ``+x``."""
+    x = clicks(np.arange(0.5, 20.0, 0.5), 20.0, amp=0.3)
+    anti = analyze_audio(np.stack([x, -x], 1).astype(np.float32), sr=SR)
+    same = analyze_audio(np.stack([x, x], 1).astype(np.float32), sr=SR)
+    assert anti.summary["status"] == "ok" and anti.summary["silence_share"] == 0.0
+    assert np.array_equal(anti.onsets, same.onsets) and anti.onsets.size == 39
+    for k in ("level_dbfs_mean", "loudness_lufs_integrated", "tempo_bpm"):
+        assert anti.summary[k] == pytest.approx(same.summary[k], abs=1e-6), k
+
+
+def test_ordinary_stereo_onsets_come_from_the_sample_average():
+    """The onset and tempo path keeps the channels' sample average for every pair that does not
+    cancel (the tempo and onset figures of docs/benchmarks.md do not move): a pair of spaced
+    microphones (one 2 ms later, quieter) has the onsets of its average in mono."""
+    rng = np.random.default_rng(5)
+    x = clicks(rng.uniform(0.3, 19.5, 40), 20.0, amp=0.3) + rng.normal(0, 1e-3, 20 * SR)
+    pair = np.stack([x, 0.6 * np.roll(x, 96)], 1).astype(np.float32)
+    a = analyze_audio(pair, sr=SR)
+    b = analyze_audio(pair.mean(axis=1), sr=SR)
+    assert a.onsets.size > 30 and np.array_equal(a.onsets, b.onsets)
+    assert a.summary["tempo_bpm"] == b.summary["tempo_bpm"]
+
+
+def test_a_dc_offset_is_no_sound():
+    """M1: a constant 0.02 (-34 dBFS of DC, a cheap interface's offset) read "ok" at -34 dBFS,
+    with no silence; each level tick's own mean is removed now, so it is silent, and playing on
+    top of a DC offset reads the level it reads without one."""
+    dc = analyze_audio(np.full(20 * SR, 0.02, np.float32), sr=SR).summary
+    assert dc["status"] == "silent" and dc["silence_share"] == 1.0 and dc["n_onsets"] == 0
+    x = clicks(np.arange(0.5, 20.0, 0.5), 20.0, amp=0.3)
+    with_dc = analyze_audio((x + 0.02).astype(np.float32), sr=SR).summary
+    without = analyze_audio(x.astype(np.float32), sr=SR).summary
+    assert with_dc["level_dbfs_mean"] == pytest.approx(without["level_dbfs_mean"], abs=0.05)
+    assert with_dc["dynamic_range_db"] == pytest.approx(without["dynamic_range_db"], abs=0.1)
+    # a steady 1 kHz sine reads its RMS level, as before (its mean over a tick is 0)
+    assert analyze_audio(sine(-20.0, 10.0).astype(np.float32), sr=SR).summary[
+        "level_dbfs_mean"] == pytest.approx(-20.0, abs=0.01)
+
+
+def test_level_ticks_kernel_matches_numpy_across_block_cuts():
+    """The compiled level ticks (tick variance per channel, loudest sub-tick) equal a numpy
+    computation of the same, whatever the block cuts."""
+    from analysis import _kernels
+
+    rng = np.random.default_rng(7)
+    tick, sub, nsub = 2205, 220, 10  # 22.05 kHz: the last sub-tick takes 225 samples
+    x = (rng.normal(0.0, 0.1, (tick * 9, 2)) + [0.05, -0.02]).astype(np.float32)
+    s1, s2, nacc = np.zeros((2, nsub)), np.zeros((2, nsub)), 0
+    ms, pk = [], []
+    for blk in np.split(x, [1, 500, 4000, 4001, 13000]):
+        a, b, nacc = _kernels.level_ticks(np.ascontiguousarray(blk), tick, sub, s1, s2, nacc)
+        ms.append(a)
+        pk.append(b)
+    ms, pk = np.concatenate(ms), np.concatenate(pk)
+    t = x.astype(np.float64).reshape(9, tick, 2)
+    d = t - t.mean(axis=1, keepdims=True)
+    assert np.allclose(ms, (d**2).mean(axis=1).mean(axis=1), rtol=1e-9)
+    edges = [*range(0, sub * nsub, sub), tick]
+    subs = np.stack([(d[:, a:b] ** 2).mean(axis=1).mean(axis=1)
+                     for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1)
+    assert np.allclose(pk, subs.max(axis=1), rtol=1e-9)
