@@ -13,9 +13,15 @@ imitates whom is undecidable):
 - **melodic** match (MIDI only): every pitch interval within ±1 semitone of the model's
   (transposed and tonal answers count), and the model is not one repeated pitch.
 
-Consecutive matching patterns (a longer passage imitated) form one imitation *episode*. This
-follows the imitation measure of the Music Therapy Toolbox (Erkkilä et al. 2004; Luck et al.
-2008) in spirit, with explicit pattern matching instead of curve correlation.
+One imitated passage is one imitation *episode* (since dialogue 1.9): matches along one
+alignment (the model's next pattern matched by the imitator's next) form a run, which goes on
+through patterns the imitator had itself played before (a figure that recurs in the copied
+passage); runs that overlap or follow each other inside a phrase at about the same lag
+(:data:`LAG_TOLERANCE`) are one episode; episodes never overlap (of two that would, the one
+chance explains less is kept). Before, every pattern the imitator had played in the 4 s before
+ended a run and the next began inside it: a continuous copy gave 14 overlapping episodes a
+minute. This follows the imitation measure of the Music Therapy Toolbox (Erkkilä et al. 2004;
+Luck et al. 2008) in spirit, with explicit pattern matching instead of curve correlation.
 
 **Chance** (since dialogue 1.2). Two players who share a rhythmic vocabulary match each other's
 patterns without listening: two independent random players at 3 notes per second gave 4-6
@@ -44,7 +50,8 @@ from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows
 from ._grid import Curve, num
 from .events import PlayerEvents, chord_starts
 
-__all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "CHANCE_P", "ImitationResult",
+__all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "LAG_TOLERANCE", "CHANCE_P",
+           "ImitationResult",
            "find_imitations", "analyze_imitation"]
 
 #: Events per pattern: 4 events = 3 intervals, the shortest unit that carries a rhythm or contour.
@@ -61,6 +68,11 @@ RHYTHM_TOLERANCE = 0.2
 #: Tolerance of each pitch interval for a melodic match [semitones].
 PITCH_TOLERANCE = 1.0
 _MIN_RHYTHM_CONTRAST = 1.5  # max/min interval ratio below which a rhythm counts as isochronous
+#: Largest difference of lag [seconds] at which two runs of matches that overlap or follow each
+#: other in the imitator's playing are one episode (since dialogue 1.9): the imitator added or
+#: left out a note, or its timing moved; well under the shortest interval of a pattern in
+#: common playing, so that another alignment of the same passage is not merged.
+LAG_TOLERANCE = 0.1
 #: Largest chance probability of an episode (``p_chance``, see the module docstring).
 CHANCE_P = 0.005
 
@@ -116,8 +128,10 @@ def find_imitations(
     Returns
     -------
     list of dict
-        ``{t, end, source_t, lag_s, n_patterns, kind, p_chance}``: the imitator's episode from
-        ``t`` to ``end`` [s], the model's pattern started at ``source_t``,
+        ``{t, end, source_t, lag_s, n_patterns, kind, p_chance}`` in time order, none
+        overlapping another: the imitator's episode from ``t`` to ``end`` [s] (its first
+        pattern's first note to its last pattern's last), ``n_patterns`` matched patterns in
+        it, the model's pattern started at ``source_t``,
         ``lag_s = t - source_t``, ``kind`` ``"rhythmic"``, ``"melodic"`` or
         ``"rhythmic+melodic"``, ``p_chance`` [0..1] the probability of a match this specific by
         chance (at most :data:`CHANCE_P`; episodes above it are left out).
@@ -152,13 +166,14 @@ def find_imitations(
 def _pattern_hits(
     sa: np.ndarray, ioa: np.ndarray, iva: np.ndarray | None,
     sb: np.ndarray, iob: np.ndarray, ivb: np.ndarray | None, *, min_lag: float, max_lag: float,
-) -> list[tuple[int, int, bool, bool, int]]:
-    """For each model pattern (starting at ``sa``) the first imitator pattern (starting at
-    ``sb``) that matches it within the lag range, unless the imitator already played it before:
-    ``(model pattern, imitator pattern, rhythm matched, melody matched, imitator patterns in
-    range)``."""
+) -> list[tuple[int, int, bool, bool, int, bool, bool]]:
+    """Every imitator pattern (starting at ``sb``) that matches a model pattern (starting at
+    ``sa``) within the lag range: ``(model pattern, imitator pattern, rhythm matched, melody
+    matched, imitator patterns in range, first match of this model pattern, before)``, sorted by
+    model then imitator pattern. ``before``: the imitator matched the model pattern less than
+    ``min_lag`` after it or earlier (up to ``max_lag`` before: it already had it)."""
     melodic = iva is not None and ivb is not None
-    hits: list[tuple[int, int, bool, bool, int]] = []
+    hits: list[tuple[int, int, bool, bool, int, bool, bool]] = []
     for m in range(sa.size):
         t0 = sa[m]
         lo, hi = np.searchsorted(sb, [t0 - max_lag, t0 + max_lag], side="left")
@@ -173,42 +188,86 @@ def _pattern_hits(
             melody = np.all(np.abs(ivb[cand] - iva[m]) <= PITCH_TOLERANCE, axis=1)
         match = rhythm | melody
         lag = sb[cand] - t0
-        if np.any(match & (lag < min_lag)):
-            continue  # the imitator already had it: unison or shared ostinato
+        before = bool(np.any(match & (lag < min_lag)))
+        n_range = int(np.count_nonzero(lag >= min_lag))
         ok = np.flatnonzero(match & (lag >= min_lag))
-        if ok.size:
-            j = ok[0]
-            hits.append((m, int(cand[j]), bool(rhythm[j]), bool(melody[j]),
-                         int(np.count_nonzero(lag >= min_lag))))
+        for k, j in enumerate(ok.tolist()):
+            hits.append((m, int(cand[j]), bool(rhythm[j]), bool(melody[j]), n_range, k == 0,
+                         before))
     return hits
 
 
+def _chains(
+    hits: list[tuple[int, int, bool, bool, int, bool, bool]], ia: np.ndarray, ib: np.ndarray,
+) -> list[list[tuple[int, int, bool, bool, int]]]:
+    """Runs of hits along one alignment: the next model pattern matched by the next imitator
+    pattern. A run starts at a model pattern's first match that the imitator had not played
+    before (else unison or a shared ostinato, and who imitates whom is undecidable), and goes
+    on through patterns that the imitator had played itself (since dialogue 1.9: in a copied
+    passage in which a figure or a rhythm recurs, the imitator has always played it just
+    before, and each return broke the run)."""
+    chains: list[list[tuple[int, int, bool, bool, int]]] = []
+    live: dict[tuple[int, int], int] = {}  # (model event, imitator event) of a run's last hit
+    for m, j, r, mel, c, first, before in hits:
+        key = (int(ia[m]), int(ib[j]))
+        k = live.pop((key[0] - 1, key[1] - 1), None)
+        if k is not None:
+            chains[k].append((m, j, r, mel, c))
+        elif first and not before:
+            k = len(chains)
+            chains.append([(m, j, r, mel, c)])
+        else:
+            continue
+        live[key] = k
+    return chains
+
+
 def _merge_hits(
-    hits: list[tuple[int, int, bool, bool, int]], ma: np.ndarray, ia: np.ndarray,
+    hits: list[tuple[int, int, bool, bool, int, bool, bool]], ma: np.ndarray, ia: np.ndarray,
     mb: np.ndarray, ib: np.ndarray, *, motif_len: int,
 ) -> tuple[list[dict], list[list[tuple[int, bool, bool]]], list[int]]:
-    """Consecutive hits (the next model pattern matched by the next imitator pattern) as one
-    episode: the episodes, per episode its (model pattern, rhythm, melody) run, and the number
-    of imitator patterns in the lag range of its first pattern."""
-    sb = mb[ib]
+    """The runs of hits (:func:`_chains`) as episodes: runs whose imitator patterns overlap or
+    follow each other inside a phrase (the next starts at most one event after the previous
+    ends, at most :data:`MAX_MOTIF_IOI` later) at the same alignment or about the same lag
+    (within :data:`LAG_TOLERANCE`) are one episode (since dialogue 1.9). Returns the episodes,
+    per episode its (model pattern, rhythm, melody) run, and the number of imitator patterns in
+    the lag range of its first pattern."""
+    sa, sb = ma[ia], mb[ib]
+    chains = sorted(_chains(hits, ia, ib), key=lambda ch: (ib[ch[0][1]], ia[ch[0][0]]))
     episodes: list[dict] = []
-    runs: list[list[tuple[int, bool, bool]]] = []  # per episode: (model pattern, rhythm, melody)
+    runs: list[list[tuple[int, bool, bool]]] = []
     n_range: list[int] = []
-    prev = None
-    for m, j, r, mel, c in hits:
-        if prev is not None and ia[m] == ia[prev[0]] + 1 and ib[j] == ib[prev[1]] + 1:
-            ep = episodes[-1]
-            ep["end"] = float(mb[ib[j] + motif_len - 1])
-            ep["n_patterns"] += 1
-            runs[-1].append((m, r, mel))
-        else:
-            episodes.append({"t": float(sb[j]), "end": float(mb[ib[j] + motif_len - 1]),
-                             "source_t": float(ma[ia[m]]),
-                             "lag_s": round(float(sb[j] - ma[ia[m]]), 6),
-                             "n_patterns": 1})
-            runs.append([(m, r, mel)])
-            n_range.append(c)
-        prev = (m, j)
+    tails: list[tuple[int, int, float]] = []  # per episode: last imitator event, offset, lag
+    open_: list[int] = []  # the episodes a later run can still join
+    for ch in chains:
+        m0, j0 = ch[0][0], ch[0][1]
+        first_b, offset = int(ib[j0]), int(ib[j0] - ia[m0])
+        lag0 = float(sb[j0] - sa[m0])
+        open_ = [e for e in open_ if tails[e][0] + 1 >= first_b]  # runs come in imitator order
+        into = None
+        for e in reversed(open_):
+            last, off, lag = tails[e]
+            near = first_b <= last or mb[first_b] - mb[last] <= MAX_MOTIF_IOI
+            if near and (off == offset or abs(lag - lag0) <= LAG_TOLERANCE):
+                into = e
+                break
+        m1, j1 = ch[-1][0], ch[-1][1]
+        last_b = int(ib[j1]) + motif_len - 1
+        if into is None:
+            episodes.append({"t": float(sb[j0]), "end": float(mb[last_b]),
+                             "source_t": float(sa[m0]), "lag_s": round(lag0, 6),
+                             "n_patterns": 0})
+            runs.append([])
+            n_range.append(ch[0][4])
+            tails.append((last_b, 0, 0.0))
+            into = len(episodes) - 1
+            open_.append(into)
+        ep = episodes[into]
+        ep["n_patterns"] += len(ch)
+        runs[into] += [(m, r, mel) for m, _, r, mel, _ in ch]
+        if last_b >= tails[into][0]:
+            ep["end"] = float(mb[last_b])
+            tails[into] = (last_b, int(ib[j1] - ia[m1]), float(sb[j1] - sa[m1]))
     return episodes, runs, n_range
 
 
@@ -226,8 +285,8 @@ def _beyond_chance(
                       else ("rhythmic" if rhythmic else "melodic"))
         # chance probability of the run: per model interval the most specific criterion that a
         # pattern covering it matched (rhythm, melody or both), multiplied over the intervals
-        first = int(ia[run[0][0]])
-        log_q = np.zeros(int(ia[run[-1][0]]) + motif_len - 1 - first)
+        first = min(int(ia[m]) for m, _, _ in run)
+        log_q = np.zeros(max(int(ia[m]) for m, _, _ in run) + motif_len - 1 - first)
         for m, r, mel in run:
             sl = slice(int(ia[m]) - first, int(ia[m]) - first + motif_len - 1)
             iv = slice(int(ia[m]), int(ia[m]) + motif_len - 1)
@@ -238,7 +297,19 @@ def _beyond_chance(
         ep["p_chance"] = float(f"{p_chance:.3g}")
         if p_chance <= CHANCE_P:
             kept.append(ep)
-    return kept
+    return _apart(kept)
+
+
+def _apart(episodes: list[dict]) -> list[dict]:
+    """The episodes without overlaps, in time order: where two overlap (the imitator's
+    playing taken up as two passages at different lags), the more specific one (lower
+    ``p_chance``, then more patterns, then the earlier) is kept. Since dialogue 1.9."""
+    order = sorted(episodes, key=lambda e: (e["p_chance"], -e["n_patterns"], e["t"]))
+    kept: list[dict] = []
+    for ep in order:
+        if all(ep["end"] <= k["t"] or k["end"] <= ep["t"] for k in kept):
+            kept.append(ep)
+    return sorted(kept, key=lambda e: e["t"])
 
 
 def _interval_chance(ma: np.ndarray, pa: np.ndarray | None, mb: np.ndarray,
