@@ -42,7 +42,8 @@ from ._grid import GRID_STEP, Curve, intervals_mask, num
 from .events import PlayerEvents
 
 __all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "MIN_TURN", "RECORDED_SLACK", "UNRECORDED",
-           "ActivityResult", "activity_intervals", "recorded_mask", "analyze_activity"]
+           "ActivityResult", "activity_intervals", "recorded_mask", "shared_mask",
+           "analyze_activity"]
 
 #: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
 #: of an eighth note at 120 BPM (percussive audio onsets have no measured offset).
@@ -138,6 +139,25 @@ def recorded_mask(player: PlayerEvents, *, duration: float) -> np.ndarray | None
     if player.gaps:
         mask &= ~intervals_mask(np.array(player.gaps), duration=duration)
     return None if mask.all() else mask
+
+
+def shared_mask(a: PlayerEvents, b: PlayerEvents, *, duration: float) -> np.ndarray | None:
+    """The grid cells (:data:`GRID_STEP`) in which both ``a`` and ``b`` are being recorded
+    (:func:`recorded_mask` of each); None where that is the whole session.
+
+    Examples
+    --------
+    >>> m = shared_mask(PlayerEvents(np.zeros(0), recorded=(0.0, 3.0)),
+    ...                 PlayerEvents(np.zeros(0), gaps=((1.0, 1.5),)), duration=5.0)
+    >>> int(m.sum())
+    250
+    >>> shared_mask(PlayerEvents(np.zeros(0)), PlayerEvents(np.zeros(0)), duration=5.0) is None
+    True
+    """
+    ra, rb = recorded_mask(a, duration=duration), recorded_mask(b, duration=duration)
+    if ra is None and rb is None:
+        return None
+    return ra if rb is None else (rb if ra is None else ra & rb)
 
 
 def _share_curve(cells: np.ndarray, within: np.ndarray | None, **grid) -> Curve:

@@ -46,8 +46,9 @@ import numpy as np
 
 from .. import _validate
 from ..register import CHORD_TOLERANCE
-from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows
-from ._grid import Curve, num
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, count_in_windows, window_means
+from ._grid import GRID_STEP, Curve, num
+from .activity import shared_mask
 from .events import PlayerEvents, chord_starts
 
 __all__ = ["MOTIF_LEN", "MIN_LAG", "MAX_LAG", "MAX_MOTIF_IOI", "LAG_TOLERANCE", "CHANCE_P",
@@ -373,9 +374,21 @@ def analyze_imitation(
         Curves ``{x}_imitates_{y}`` [episodes per minute, by episode start]. Summary
         ``{x}_imitates_{y}_count``, ``{x}_imitates_{y}_per_min``, ``{x}_imitates_{y}_lag_median_s``
         for both directions.
+
+        Where a player is not recorded for the whole session (:attr:`PlayerEvents.recorded`,
+        :attr:`PlayerEvents.gaps`), the rates are per minute of the time both are recorded
+        (since dialogue 1.9): ``_per_min`` over the session's, None without any; a window's
+        rate over the window's, NaN without any.
     """
     duration = _validate.nonnegative("duration", duration)
     window, hop = _validate.window_hop(window, hop)
+    # the time both are recorded (None: the whole session), in all and per window [s]
+    shared = shared_mask(a, b, duration=duration)
+    if shared is not None:
+        shared_s = float(np.count_nonzero(shared)) * GRID_STEP
+        _, part = window_means(shared, duration=duration, window=window, hop=hop,
+                               step=GRID_STEP)
+        window_s = part * window
     episodes: list[dict] = []
     curves: dict[str, Curve] = {}
     summary: dict = {}
@@ -386,10 +399,15 @@ def analyze_imitation(
         key = f"{iname}_imitates_{mn}"
         t, c = count_in_windows(np.array([e["t"] for e in eps]),
                                 duration=duration, window=window, hop=hop)
-        curves[key] = (t, c * 60.0 / window)
         lags = np.array([e["lag_s"] for e in eps])
         summary[f"{key}_count"] = float(len(eps))
-        summary[f"{key}_per_min"] = len(eps) / duration * 60.0 if duration > 0 else 0.0
+        if shared is None:
+            curves[key] = (t, c * 60.0 / window)
+            summary[f"{key}_per_min"] = len(eps) / duration * 60.0 if duration > 0 else 0.0
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                curves[key] = (t, np.where(window_s > 0, c * 60.0 / window_s, np.nan))
+            summary[f"{key}_per_min"] = len(eps) / shared_s * 60.0 if shared_s > 0 else None
         summary[f"{key}_lag_median_s"] = num(np.median(lags)) if lags.size else None
         episodes += eps
     episodes.sort(key=lambda e: e["t"])

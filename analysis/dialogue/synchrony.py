@@ -31,8 +31,9 @@ import numpy as np
 from .. import _validate
 from ..register import CHORD_TOLERANCE
 from ..tempo import tempo_curve
-from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, windowed_values
-from ._grid import Curve, num
+from ..windows import DEFAULT_HOP, DEFAULT_WINDOW, window_means, windowed_values
+from ._grid import GRID_STEP, Curve, num
+from .activity import shared_mask
 from .events import PlayerEvents, chord_starts
 
 __all__ = [
@@ -273,6 +274,12 @@ def analyze_synchrony(
         ``tempo_coupling_r``, ``tempo_ratio_median``, ``shared_pulse_share``. Sign: asynchrony > 0
         means b plays later.
 
+        Where a player is not recorded for the whole session (:attr:`PlayerEvents.recorded`,
+        :attr:`PlayerEvents.gaps`), ``shared_pulse_share`` is over the time both are recorded
+        (each window weighted by its share of that time; None without any) and the
+        ``shared_pulse`` curve has no value (NaN) in a window without such time (since
+        dialogue 1.9).
+
     References
     ----------
     Repp, B. H. (2005). Sensorimotor synchronization: a review of the tapping literature.
@@ -325,10 +332,21 @@ def analyze_synchrony(
         curves[f"{names[0]}_tempo_bpm"] = (ta.times, ta.bpm)
         curves[f"{names[1]}_tempo_bpm"] = (tb.times, tb.bpm)
         shared = _shared(ta.bpm, tb.bpm)
-        curves["shared_pulse"] = (ta.times, shared.astype(np.float64))
         both = np.isfinite(ta.bpm) & np.isfinite(tb.bpm) & (ta.bpm > 0) & (tb.bpm > 0)
-        if ta.times.size:
-            summary["shared_pulse_share"] = float(shared.mean())
+        recorded = shared_mask(a, b, duration=duration)
+        if recorded is None:
+            curves["shared_pulse"] = (ta.times, shared.astype(np.float64))
+            if ta.times.size:
+                summary["shared_pulse_share"] = float(shared.mean())
+        else:
+            # only the time both are recorded (since dialogue 1.9): each window weighs by its
+            # share of that time, and one without any has no value
+            _, part = window_means(recorded, duration=duration, window=window, hop=hop,
+                                   step=GRID_STEP)
+            curves["shared_pulse"] = (ta.times, np.where(part > 0, shared.astype(np.float64),
+                                                         np.nan))
+            if part.sum() > 0:
+                summary["shared_pulse_share"] = float(np.sum(shared * part) / part.sum())
         if both.any():
             summary["tempo_ratio_median"] = num(np.median(ta.bpm[both] / tb.bpm[both]))
         if both.sum() >= 5:
