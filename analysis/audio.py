@@ -369,8 +369,12 @@ def _audio_result(
     n_tick = int(np.floor(duration / step + 1e-9))
     ms = np.pad(ms[:n_tick], (0, max(0, n_tick - ms.size)))
     kms = np.pad(kms[:n_tick], (0, max(0, n_tick - kms.size)))
+    peak = ms if peak is None else np.pad(peak[:n_tick], (0, max(0, n_tick - peak.size)))
     tick_db = level_dbfs(ms, ref=ref, amin=amin)
-    quiet = tick_db < silence_dbfs
+    # the gate (since 1.19.0): a tick is quiet when its loudest 10 ms is under the gate, and an
+    # onset counts when the loudest 10 ms of its own ticks reaches it
+    peak_db = level_dbfs(peak, ref=ref, amin=amin)
+    quiet = peak_db < silence_dbfs
     silent = bool(quiet.all())
     # sounding stretches: runs of non-quiet ticks -> silences longer than SILENCE_GAP; windows
     # wholly in one are pauses, left out of the pulsed share
@@ -378,7 +382,8 @@ def _audio_result(
     sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
     onsets, pulse, level_from = _audio_pulse(env, duration=duration, percussive=percussive,
                                              silent=silent, silences=sil, window=window,
-                                             hop=hop, heard=heard)
+                                             hop=hop, heard=heard,
+                                             gate=(peak_db, step, silence_dbfs))
     del env
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     tc = pulse.curve

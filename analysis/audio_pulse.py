@@ -19,7 +19,7 @@ from . import metre
 from .beats import Pulse, analyze_pulse, over_the_playing
 from .heard import HeardNotes, apply_heard
 from .onset_spectrum import ANALYSIS_SR, HOP_LENGTH, _split_env
-from .onsets import _onset_regions, onset_peaks, pick_onsets
+from .onsets import _onset_regions, onset_levels, onset_peaks, pick_onsets
 
 __all__ = ["PITCHED_SHARE", "PERCUSSIVE_HEIGHTS", "PERCUSSIVE_REGIONS", "PERCUSSIVE_CROSS_FOLD",
            "PERCUSSIVE_CROSS_SHARE", "PERCUSSIVE_SLOWER_TIE"]
@@ -73,7 +73,9 @@ PERCUSSIVE_SLOWER_TIE = True
 
 def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent: bool,
                  silences: np.ndarray, window: float, hop: float,
-                 heard: HeardNotes | None = None) -> tuple[np.ndarray, Pulse, str]:
+                 heard: HeardNotes | None = None,
+                 gate: tuple[np.ndarray, float, float] | None = None
+                 ) -> tuple[np.ndarray, Pulse, str]:
     """Onsets and pulse of one recording from its streamed onset strength.
 
     Parameters
@@ -92,6 +94,14 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
     window, hop : float [seconds]
     heard : HeardNotes or None
         The same player's MIDI, which this audio may hear (:mod:`analysis.heard`).
+    gate : (np.ndarray [dBFS], float [seconds], float [dBFS]) or None
+        The onset gate: the level of consecutive ticks (their loudest 10 ms), the ticks'
+        spacing and the gate. An onset counts when the loudest of its ticks
+        (:func:`analysis.onsets.onset_levels`: the tick it falls in and those within
+        :data:`analysis.onsets.ONSET_LEVEL_SPAN` after it) reaches the gate, wherever it
+        is in the recording (since 1.19.0). None: every onset counts, except for a ``silent``
+        recording (before 1.19.0, the only gate: a recording whose every tick was under it
+        had no onsets, the same playing beside one loud moment had them all).
 
     Returns
     -------
@@ -111,8 +121,14 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
     env3 = env.take() if hasattr(env, "take") else np.asarray(env)
     env, tempo_env = (np.pad(e[:n_env], (0, max(0, n_env - e.size))).astype(np.float64)
                       for e in _split_env(env3))
-    onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
-    onsets = onsets[onsets < duration]
+    if gate is not None:
+        onsets = pick_onsets(env, frame_rate=frame_rate)
+        onsets = onsets[onsets < duration]
+        tick_db, step, gate_dbfs = gate
+        onsets = onsets[onset_levels(onsets, tick_db, step=step) >= gate_dbfs]
+    else:
+        onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
+        onsets = onsets[onsets < duration]
     del env
     regions = _onset_regions(env3, onsets, frame_rate=frame_rate)
     pitched = percussive is not None and percussive < PITCHED_SHARE

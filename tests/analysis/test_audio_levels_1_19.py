@@ -125,3 +125,50 @@ def test_level_ticks_kernel_matches_numpy_across_block_cuts():
     subs = np.stack([(d[:, a:b] ** 2).mean(axis=1).mean(axis=1)
                      for a, b in zip(edges[:-1], edges[1:], strict=True)], axis=1)
     assert np.allclose(pk, subs.max(axis=1), rtol=1e-9)
+
+
+def _pink(rng, n):
+    spec = np.fft.rfft(rng.normal(size=n))
+    f = np.arange(spec.size, dtype=float)
+    f[0] = 1.0
+    y = np.fft.irfft(spec / np.sqrt(f), n)
+    return y / y.std()
+
+
+def test_quiet_playing_has_its_onsets_whether_or_not_something_is_loud():
+    """M2: clicks of -40 dBFS peak (100 ms RMS -51 dBFS) read "silent" with no onsets, while the
+    same clicks had their onsets beside a loud moment. The gate is now the same everywhere: a
+    tick is quiet when its loudest 10 ms is under -50 dBFS, an onset counts when the loudest
+    10 ms of its own ticks reaches it."""
+    dur = 40.0
+    times = np.arange(0.5, dur - 1.0, 0.5)
+    quiet = clicks(times, dur, amp=0.01)
+    loud = quiet + np.where(np.arange(quiet.size) < 10 * SR, clicks(times, dur, amp=0.3), 0.0)
+    a = analyze_audio(quiet.astype(np.float32), sr=SR)
+    b = analyze_audio(loud.astype(np.float32), sr=SR)
+    assert a.summary["status"] == "ok" and a.summary["silence_share"] == 0.0
+    assert a.summary["tempo_bpm"] == pytest.approx(120.0, rel=0.01)
+    assert a.onsets.size >= 70  # of 77: the onset detection misses a few this near its floor
+    after = 10.3
+    assert np.array_equal(a.onsets[a.onsets > after], b.onsets[b.onsets > after])
+    assert b.summary["silence_share"] == 0.0  # the quiet clicks are no silence either
+
+
+@pytest.mark.parametrize("floor", ["digital silence", "white -55", "white -60", "pink -60",
+                                   "pink -70", "breathing room -60"])
+def test_a_noise_floor_has_no_onsets(floor):
+    """A recording's noise floor gives no onsets, alone ("silent") or after loud playing: the
+    onset gate is the level, not the onset detection, which works on log spectra and finds
+    "onsets" in noise at any level."""
+    rng = np.random.default_rng(11)
+    n = 30 * SR
+    kind, level = floor.rsplit(" ", 1) if floor != "digital silence" else ("zero", "-100")
+    y = {"zero": lambda: np.zeros(n), "white": lambda: rng.normal(size=n),
+         "pink": lambda: _pink(rng, n),
+         "breathing room": lambda: _pink(rng, n) * (1 + 0.5 * np.sin(np.arange(n) / SR))}[kind]()
+    y = y * 10 ** (float(level) / 20)
+    alone = analyze_audio(y.astype(np.float32), sr=SR)
+    assert alone.summary["status"] == "silent" and alone.onsets.size == 0
+    loud = y + np.where(np.arange(n) < 10 * SR, clicks(np.arange(0.5, 10, 0.5), 30.0, amp=0.3), 0)
+    res = analyze_audio(loud.astype(np.float32), sr=SR)
+    assert res.onsets.size == 19 and res.onsets.max() < 10.0
