@@ -25,9 +25,22 @@ __all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "DIALOGUE_FIGURES",
            "MAX_VALUE_COLUMNS", "client_report_html", "leader_text", "session_report_html"]
 
 
+#: A pair's lags of the lead-lag correlation (analysis.dialogue.leadership): the peak of the
+#: session's correlation, found whether or not it names a leader.
+LAG_KEYS = ("lead_lag_s", "lead_lag_density_s", "lead_lag_dynamics_s", "lead_lag_register_s")
+
+
+def _no_lead(summary: dict[str, Any]) -> bool:
+    """Whether the lead-lag correlation named no one ahead (``xcorr_leader``, or ``leader``
+    in a summary without it, is ``none``, ``shared`` or ``unclear``): its lag means nothing."""
+    call = summary.get("xcorr_leader", summary.get("leader"))
+    return call in ("none", "shared", "unclear")
+
+
 def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
     """``{key: value as shown}`` of a summary's measures for a report table: numbers and the
-    analysis' words (in plain words); a tempo without a pulse to stand on says so."""
+    analysis' words (in plain words); a tempo without a pulse to stand on says so, and so does
+    a pair's lead-lag where the correlation named no leader (:data:`LAG_KEYS`)."""
     from improv.reports.labels import shown
 
     out = {}
@@ -36,6 +49,10 @@ def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
             # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
             value = ("–" if not v else f"{num_text(v)} (pulse in under 10 % of the "
                                           "windows: may be chance)")
+        elif k in LAG_KEYS and isinstance(v, (int, float)) and _no_lead(summary):
+            # the lag of the best correlation is there whatever its strength (review 31, L2)
+            value = (f"{esc(shown(k, v, summary=summary))} (the changes in the playing named "
+                     "no leader: may be chance)")
         elif k == "tempo_level_from" and v != "midi":  # said only where the MIDI set it
             continue
         elif isinstance(v, str) and k not in ("status", "tempo_source"):
