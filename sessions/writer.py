@@ -17,7 +17,10 @@ it will not touch again (in a PortAudio callback, ``indata.copy()``).
 
 If a write fails (disk full, device removed), the writer thread stops
 writing, keeps what it had flushed, and exposes the error in
-:attr:`SessionWriter.error`; the recorder polls it and stops cleanly.
+:attr:`SessionWriter.error`; the recorder polls it and stops cleanly.  From
+then on the thread only takes what is queued (journal events are kept for
+:meth:`SessionWriter.finalize`) and sleeps in between: it no longer wakes
+up to flush.
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ class SessionWriter:
         self._unwritten: list[dict[str, Any]] = []
         self.midi_count = 0
         self.last_t = 0.0
+        self.wakeups = 0  # the writer thread's turns: an item taken or a flush deadline reached
         # the creator may hold the lock already (taken before the folder was flagged)
         self._lockfile = lockfile if lockfile is not None else locks.hold(self.folder / mf.LOCK)
         self._midi = MidiLogWriter(self.folder / mf.MIDI_LOG)
@@ -295,11 +299,18 @@ class SessionWriter:
         dirty = False
         lines: list[str] = []
         while True:
-            timeout = max(0.0, self.flush_interval - (time.monotonic() - last_flush))
-            try:
-                item = q.get(timeout=timeout)
-            except queue.Empty:
-                item = (_FLUSH,)
+            if self.error is None:
+                timeout = max(0.0, self.flush_interval - (time.monotonic() - last_flush))
+                try:
+                    item = q.get(timeout=timeout)
+                except queue.Empty:
+                    item = (_FLUSH,)
+            else:
+                # stopped: nothing is flushed any more, so wait for the next item without a
+                # timeout (the flush deadline, never moved after the error, made it spin at
+                # 100 % CPU and starve the recorder's stop of the GIL until finalize)
+                item = q.get()
+            self.wakeups += 1
             kind = item[0]
             if self.error is not None:
                 if kind == _STOP:
