@@ -275,8 +275,9 @@ class AudioAnalyzer:
         self._fbuf = buf[n_frames * HOP_LENGTH :].copy()
 
     # ------------------------------------------------------------------ result
-    def finish(self, *, duration: float | None = None,
-               heard: HeardNotes | None = None) -> PlayerAnalysis:
+    def finish(self, *, duration: float | None = None, heard: HeardNotes | None = None,
+               recorded: tuple[float, float] | None = None,
+               gaps: Iterable[tuple[float, float]] = ()) -> PlayerAnalysis:
         """Flush the stream and compute curves and summary.
 
         Parameters
@@ -286,6 +287,14 @@ class AudioAnalyzer:
         heard : HeardNotes or None
             The same player's MIDI, which this audio may hear: where it does, the pulse is
             reported at the MIDI's metrical level (:mod:`analysis.heard`).
+        recorded : (float, float) [seconds] or None
+            When the input is recorded, on the pushed audio's clock (e.g. a file that starts
+            ``t0`` seconds into the session, padded with silence before it). None: all of it.
+        gaps : iterable of (float, float) [seconds]
+            Stretches inside ``recorded`` that the input did not record (a dropout the
+            recorder filled with silence). The rates and shares of time (``onsets_per_s``,
+            ``silence_share``) are over the recorded time, and a window less than half of which
+            is recorded has no value in the curves (since 1.19.0; :func:`_recorded`).
         """
         if self._finished:
             raise ParameterError("finish called twice")
@@ -301,7 +310,8 @@ class AudioAnalyzer:
                              peak=self._pk.take(),
                              percussive=share, window=self.window, hop=self.hop,
                              ref=self.ref, amin=self.amin, silence_dbfs=self.silence_dbfs,
-                             step=self._tick_samples / self.sr, heard=heard)
+                             step=self._tick_samples / self.sr, heard=heard,
+                             recorded=recorded, gaps=tuple(gaps))
 
 
 class _Chunks:
@@ -363,6 +373,8 @@ def _audio_result(
     silence_dbfs: float,
     step: float,
     heard: HeardNotes | None = None,
+    recorded: tuple[float, float] | None = None,
+    gaps: tuple[tuple[float, float], ...] = (),
 ) -> PlayerAnalysis:
     """Curves and summary of a finished stream (``env``, the region flux, is handed to
     :func:`analysis.audio_pulse._audio_pulse`, which frees it)."""
@@ -372,7 +384,7 @@ def _audio_result(
     peak = ms if peak is None else np.pad(peak[:n_tick], (0, max(0, n_tick - peak.size)))
     tick_db = level_dbfs(ms, ref=ref, amin=amin)
     # the gate (since 1.19.0): a tick is quiet when its loudest 10 ms is under the gate, and an
-    # onset counts when the loudest 10 ms of its own ticks reaches it
+    # onset counts unless it lies in a silence (audio_pulse.in_silence)
     peak_db = level_dbfs(peak, ref=ref, amin=amin)
     quiet = peak_db < silence_dbfs
     silent = bool(quiet.all())
@@ -383,7 +395,7 @@ def _audio_result(
     onsets, pulse, level_from = _audio_pulse(env, duration=duration, percussive=percussive,
                                              silent=silent, silences=sil, window=window,
                                              hop=hop, heard=heard,
-                                             gate=(peak_db, step, silence_dbfs))
+                                             gate=True)
     del env
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     tc = pulse.curve
@@ -397,15 +409,32 @@ def _audio_result(
     loud, mom, st = _loudness_curves(kms, times, duration=duration, window=window, hop=hop,
                                      step=step)
     curves.update(loud)
-    changes = dynamic_changes(*curves["level_dbfs"], min_change=CRESCENDO_DB) if not silent else []
+    rec = _recorded(recorded, gaps, duration=duration, step=step)
+    sounding = ~pause_windows(times, silences=sil, window=window)
+    if rec is not None:  # only part of the session is recorded (since 1.19.0)
+        # the silences within the recorded time: runs of quiet ticks over SILENCE_GAP there
+        # (the time outside it is no silence, nor does it lengthen one; for the pulse above
+        # it is, so that its windows are pauses)
+        out_iv = _subtract(np.array([[0.0, duration]]), rec[0])
+        sil_rec = rec[0] if act.size == 0 else _intersect(
+            silent_intervals(np.concatenate([act * step, out_iv[:, 0]]),
+                             np.concatenate([(act + 1) * step, out_iv[:, 1]]),
+                             duration=duration, gap=SILENCE_GAP), rec[0])
+        ms_mean = _over_the_recording(curves, rec, ms=ms, kms=kms, silences=sil_rec,
+                                      duration=duration, window=window, hop=hop, step=step,
+                                      ref=ref, amin=amin)
+        sounding &= np.isfinite(curves["level_dbfs"][1])
+    lv_t, lv = curves["level_dbfs"]
+    ok = np.isfinite(lv)
+    changes = (dynamic_changes(lv_t[ok], lv[ok], min_change=CRESCENDO_DB)
+               if not silent else [])
 
     # the level's session values over the windows with playing: a window wholly in one of the
     # player's silences (a pause, as for the pulsed share) is left out, so that digital
     # silence (the floor, -100 dBFS) is no "quietest level" (since 1.17.0)
-    sounding = ~pause_windows(times, silences=sil, window=window)
     lvl = curves["level_dbfs"][1][sounding]
-    # shorter than one window: the whole clip is its one window
-    power = ms_mean[sounding] if times.size else ms
+    # shorter than one window: the whole clip (its recorded ticks) is its one window
+    power = ms_mean[sounding] if times.size else (ms if rec is None else ms[rec[2]])
     mean_db = (_num(level_dbfs(np.array([power.mean()]), ref=ref, amin=amin)[0])
                if power.size else None)
     status = "ok"
@@ -424,8 +453,10 @@ def _audio_result(
         **tempo_summary(pulse),
         "tempo_level_from": level_from,
         "percussive_share": _num(percussive) if percussive is not None and not silent else None,
-        "onsets_per_s": onsets.size / duration if duration > 0 else 0.0,
-        "silence_share": silence_share(sil, duration=duration),
+        "onsets_per_s": (onsets.size / duration if duration > 0 else 0.0) if rec is None
+        else (onsets.size / rec[1] if rec[1] > 0 else 0.0),
+        "silence_share": silence_share(sil, duration=duration) if rec is None
+        else (_length(sil_rec) / rec[1] if rec[1] > 0 else 1.0),
         "level_dbfs_mean": mean_db,
         "level_dbfs_max": _num(lvl.max()) if lvl.size else None,
         "level_dbfs_min": _num(lvl.min()) if lvl.size else None,
@@ -438,6 +469,111 @@ def _audio_result(
     }
     return PlayerAnalysis("audio", curves, summary, changes, onsets,
                           onset_levels=onset_levels(onsets, tick_db, step=step), beats=pulse.beats)
+
+
+#: A window with less than this share of it recorded has no value in the curves (since 1.19.0).
+RECORDED_SHARE = 0.5
+
+
+def _recorded(recorded: tuple[float, float] | None, gaps: tuple[tuple[float, float], ...], *,
+              duration: float, step: float) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """The recorded time of a session ``duration`` seconds long: None when that is all of it
+    (to within one tick at either end and with no gap: the analysis is then exactly the one
+    without ``recorded``), else its intervals ``(k, 2)`` [seconds], their total length
+    [seconds] and which ticks (``step`` seconds each from 0) have their centre in them."""
+    a, b = (0.0, duration) if recorded is None else (float(recorded[0]), float(recorded[1]))
+    a = 0.0 if a < step else min(a, duration)
+    b = duration if b > duration - step else max(b, a)
+    iv = np.array([[a, b]]) if b > a else np.zeros((0, 2))
+    cut = np.array([g for g in gaps if g[1] > g[0]], dtype=np.float64).reshape(-1, 2)
+    if cut.size:
+        iv = _subtract(iv, cut)
+    if iv.shape == (1, 2) and iv[0, 0] == 0.0 and iv[0, 1] == duration:
+        return None
+    n_tick = int(np.floor(duration / step + 1e-9))
+    centre = (np.arange(n_tick) + 0.5) * step
+    ticks = np.zeros(n_tick, bool)
+    for s0, s1 in iv:
+        ticks |= (centre >= s0) & (centre < s1)
+    return iv, _length(iv), ticks
+
+
+def _length(iv: np.ndarray) -> float:
+    return float(np.sum(iv[:, 1] - iv[:, 0])) if iv.size else 0.0
+
+
+def _intersect(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The intersection of two sets of intervals ``(k, 2)`` [seconds], each disjoint."""
+    x = np.asarray(x, np.float64).reshape(-1, 2)
+    out = [(max(p0, q0), min(p1, q1)) for p0, p1 in x for q0, q1 in y
+           if min(p1, q1) > max(p0, q0)]
+    return np.array(sorted(out), dtype=np.float64).reshape(-1, 2)
+
+
+def _subtract(x: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Intervals ``x`` without the intervals ``cut`` (both ``(k, 2)`` [seconds])."""
+    out = [tuple(v) for v in x]
+    for c0, c1 in cut:
+        nxt = []
+        for s0, s1 in out:
+            if c1 <= s0 or c0 >= s1:
+                nxt.append((s0, s1))
+                continue
+            if c0 > s0:
+                nxt.append((s0, c0))
+            if c1 < s1:
+                nxt.append((c1, s1))
+        out = nxt
+    return np.array(out, dtype=np.float64).reshape(-1, 2)
+
+
+def _over_the_recording(curves: dict, rec: tuple[np.ndarray, float, np.ndarray], *,
+                        ms: np.ndarray, kms: np.ndarray, silences: np.ndarray,
+                        duration: float, window: float, hop: float, step: float, ref: float,
+                        amin: float) -> np.ndarray:
+    """Make the window curves of a partly recorded input (in place) over its recorded time:
+    the onset rate per recorded second, the silence's share of the recorded time, the level
+    and loudness over the recorded ticks; no value (NaN) in a window less than
+    :data:`RECORDED_SHARE` of which is recorded, nor in a 400 ms or 3 s loudness block with no
+    recorded tick. Returns the windows' recorded mean square (for the summary's level)."""
+    iv, _, ticks = rec
+    times, share = silence_share_curve(iv, duration=duration, window=window, hop=hop)
+    part = share < 1.0
+    out = share < RECORDED_SHARE
+    keep = np.where(part, share, 1.0)
+    t_on, rate = curves["onsets_per_s"]
+    curves["onsets_per_s"] = (t_on, np.where(part, rate / np.maximum(keep, 1e-12), rate))
+    t_sil = curves["silence_share"][0]
+    _, sil_rec = silence_share_curve(_intersect(silences, iv), duration=duration, window=window,
+                                     hop=hop)
+    # every window from the silences within the recorded time (a silence running into the
+    # unrecorded time is shorter there, or none)
+    curves["silence_share"] = (t_sil, np.clip(sil_rec / np.maximum(keep, 1e-12), 0.0, 1.0))
+    w = ticks.astype(np.float64)
+    _, n_rec = window_means(w, duration=duration, window=window, hop=hop, step=step)
+    n_rec = np.maximum(n_rec, 1e-12)
+    _, ms_all = window_means(ms, duration=duration, window=window, hop=hop, step=step)
+    _, ms_rec = window_means(ms * w, duration=duration, window=window, hop=hop, step=step)
+    ms_mean = np.where(part, ms_rec / n_rec, ms_all)
+    curves["level_dbfs"] = (times, level_dbfs(ms_mean, ref=ref, amin=amin))
+    _, kms_rec = window_means(kms * w, duration=duration, window=window, hop=hop, step=step)
+    t_l, loud = curves["loudness_lufs"]
+    curves["loudness_lufs"] = (t_l, np.where(
+        part, np.maximum(-0.691 + 10.0 * np.log10(np.maximum(kms_rec / n_rec, 1e-20)), -100.0),
+        loud))
+    for name in ("tempo_bpm", "pulse_clarity", "onsets_per_s", "silence_share", "level_dbfs",
+                 "loudness_lufs"):
+        t, v = curves[name]
+        if v.size == out.size:
+            curves[name] = (t, np.where(out, np.nan, v))
+    cum = np.concatenate(([0], np.cumsum(ticks)))
+    for name, n in (("loudness_lufs_momentary", 4),
+                    ("loudness_lufs_short_term", int(round(3.0 / step)))):
+        t, v = curves[name]
+        if v.size:
+            any_rec = (cum[n:] - cum[:-n])[: v.size] > 0
+            curves[name] = (t, np.where(any_rec, v, np.nan))
+    return np.where(out, np.nan, ms_mean)
 
 
 def _blocks(y: Any, blocksize: int) -> Iterator[np.ndarray]:
@@ -459,6 +595,8 @@ def analyze_audio(
     amin: float = AMIN,
     silence_dbfs: float = SILENCE_DBFS,
     heard: HeardNotes | None = None,
+    recorded: tuple[float, float] | None = None,
+    gaps: Iterable[tuple[float, float]] = (),
 ) -> PlayerAnalysis:
     """All audio features of one player channel.
 
@@ -478,6 +616,9 @@ def analyze_audio(
         The same player's MIDI (its note onsets on this audio's clock and its tempo): where
         the audio hears that playing, its pulse is reported at the MIDI's metrical level
         (:mod:`analysis.heard`; the summary's ``tempo_level_from`` says "midi").
+    recorded : (float, float) [seconds] or None; gaps : iterable of (float, float) [seconds]
+        When the input is recorded and the stretches inside that it did not record
+        (:meth:`AudioAnalyzer.finish`): rates and shares of time are over the recorded time.
 
     Returns
     -------
@@ -496,4 +637,4 @@ def analyze_audio(
     an = AudioAnalyzer(sr=sr, window=window, hop=hop, ref=ref, amin=amin, silence_dbfs=silence_dbfs)
     for blk in _blocks(blocks_or_array, 30 * sr):
         an.push(blk)
-    return an.finish(duration=duration, heard=heard)
+    return an.finish(duration=duration, heard=heard, recorded=recorded, gaps=gaps)

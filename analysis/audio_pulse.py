@@ -19,7 +19,7 @@ from . import metre
 from .beats import Pulse, analyze_pulse, over_the_playing
 from .heard import HeardNotes, apply_heard
 from .onset_spectrum import ANALYSIS_SR, HOP_LENGTH, _split_env
-from .onsets import _onset_regions, onset_levels, onset_peaks, pick_onsets
+from .onsets import ONSET_LEVEL_SPAN, _onset_regions, onset_peaks, pick_onsets
 
 __all__ = ["PITCHED_SHARE", "PERCUSSIVE_HEIGHTS", "PERCUSSIVE_REGIONS", "PERCUSSIVE_CROSS_FOLD",
            "PERCUSSIVE_CROSS_SHARE", "PERCUSSIVE_SLOWER_TIE"]
@@ -71,11 +71,25 @@ PERCUSSIVE_CROSS_SHARE: float | None = None
 PERCUSSIVE_SLOWER_TIE = True
 
 
+def in_silence(onsets: np.ndarray, silences: np.ndarray, *,
+               span: float = ONSET_LEVEL_SPAN) -> np.ndarray:
+    """Whether each onset [seconds] lies in one of the ``silences`` ``(k, 2)`` [seconds] with
+    the ``span`` seconds after it (its own sound: an onset is detected up to a frame before
+    the tick its sound starts in)."""
+    on = np.asarray(onsets, np.float64)
+    sil = np.asarray(silences, np.float64).reshape(-1, 2)
+    if on.size == 0 or sil.size == 0:
+        return np.zeros(on.size, bool)
+    k = np.searchsorted(sil[:, 0], on, side="right") - 1
+    ok = k >= 0
+    kk = np.maximum(k, 0)
+    return ok & (on >= sil[kk, 0]) & (on + span <= sil[kk, 1])
+
+
 def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent: bool,
                  silences: np.ndarray, window: float, hop: float,
                  heard: HeardNotes | None = None,
-                 gate: tuple[np.ndarray, float, float] | None = None
-                 ) -> tuple[np.ndarray, Pulse, str]:
+                 gate: bool = False) -> tuple[np.ndarray, Pulse, str]:
     """Onsets and pulse of one recording from its streamed onset strength.
 
     Parameters
@@ -94,14 +108,14 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
     window, hop : float [seconds]
     heard : HeardNotes or None
         The same player's MIDI, which this audio may hear (:mod:`analysis.heard`).
-    gate : (np.ndarray [dBFS], float [seconds], float [dBFS]) or None
-        The onset gate: the level of consecutive ticks (their loudest 10 ms), the ticks'
-        spacing and the gate. An onset counts when the loudest of its ticks
-        (:func:`analysis.onsets.onset_levels`: the tick it falls in and those within
-        :data:`analysis.onsets.ONSET_LEVEL_SPAN` after it) reaches the gate, wherever it
-        is in the recording (since 1.19.0). None: every onset counts, except for a ``silent``
-        recording (before 1.19.0, the only gate: a recording whose every tick was under it
-        had no onsets, the same playing beside one loud moment had them all).
+    gate : bool
+        The onset gate (since 1.19.0): an onset counts unless it lies in one of the
+        ``silences`` with :data:`analysis.onsets.ONSET_LEVEL_SPAN` after it, wherever it is
+        in the recording, so a noise floor gives none and quiet playing (whose ticks sound)
+        has its onsets whether or not something is loud elsewhere. False: every onset counts,
+        except for a ``silent`` recording (before 1.19.0, the only gate: a recording whose
+        every tick was under it had no onsets, the same playing beside one loud moment had
+        them all).
 
     Returns
     -------
@@ -121,11 +135,12 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
     env3 = env.take() if hasattr(env, "take") else np.asarray(env)
     env, tempo_env = (np.pad(e[:n_env], (0, max(0, n_env - e.size))).astype(np.float64)
                       for e in _split_env(env3))
-    if gate is not None:
+    if gate:
         onsets = pick_onsets(env, frame_rate=frame_rate)
         onsets = onsets[onsets < duration]
-        tick_db, step, gate_dbfs = gate
-        onsets = onsets[onset_levels(onsets, tick_db, step=step) >= gate_dbfs]
+        sil = np.array(silences, np.float64).reshape(-1, 2)
+        sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf  # a silence to the end is one after it
+        onsets = onsets[~in_silence(onsets, sil)]
     else:
         onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
         onsets = onsets[onsets < duration]

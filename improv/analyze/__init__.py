@@ -76,6 +76,7 @@ from improv.analyze.roles import ROLE_TAGS, accept_roles, role_runs
 from improv.analyze.sources import (
     BLOCK_FRAMES,
     heard_notes,
+    input_recorded,
     midi_notes,
     player_events,
     recordings_kept,
@@ -293,8 +294,11 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
         done += duration
         for job in jobs:
             heard = heard_notes(midi_out.get(job.player), inp)
+            # rates and shares over the time the input recorded (since analysis 1.19.0)
+            recorded, gaps = input_recorded(session, job.player, job.source, inp)
             audio_out[(job.player, job.source)] = (
-                job.analyzer.finish(duration=duration, heard=heard), inp)
+                job.analyzer.finish(duration=duration, heard=heard, recorded=recorded,
+                                    gaps=gaps), inp)
             job.analyzer = None
             _release_freed_memory()
 

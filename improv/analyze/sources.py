@@ -188,6 +188,19 @@ def source_gaps(session, player: str, source: str | None) -> tuple[tuple[float, 
     return tuple(out)
 
 
+def input_recorded(session, player: str, source: str, inp
+                   ) -> tuple[tuple[float, float], tuple[tuple[float, float], ...]]:
+    """When the audio input ``inp`` recorded ``player``'s ``source``, on the clock its analysis
+    runs on (the input's own, :func:`on_input_clock`): the span of the file as
+    :func:`session_blocks` places it (from ``t0`` for ``frames / sr`` seconds) and the stretches
+    inside it that it did not record (:func:`source_gaps`), for
+    :meth:`analysis.AudioAnalyzer.finish`."""
+    gaps = tuple((float(a), float(b)) for a, b in
+                 (on_input_clock(np.array(g, dtype=np.float64), inp)
+                  for g in source_gaps(session, player, source)))
+    return (float(inp.t0), float(inp.t0) + inp.duration_s), gaps
+
+
 def player_events(session, player: str, entry: dict, events):
     """Dialogue input of a player: MIDI notes if it played any, else audio onsets; with the
     time the player is recorded (:func:`recorded_span`) and the stretches inside it that its
