@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from sessions import manifest as mf
-from sessions.errors import SessionFormatError
+from sessions.errors import SessionFormatError, UnknownSessionError
 from sessions.fsutil import (
     atomic_write_json,
     fsync_dir,
@@ -197,6 +197,9 @@ def compress_session(store, session_id: str, *, dry_run: bool = False) -> list[I
                 or InputResult(entry["name"], "compressed", bits=bits, bytes_before=size)
                 for entry, size, bits, kind in _plan(session)]
     with folder_lock(folder / mf.AUDIO_DIR):  # one run at a time: the next plans from its result
+        if not folder.is_dir():  # a deletion held the lock first (sessions.store.Store.delete)
+            raise UnknownSessionError(f"session {session_id} was deleted while the compression "
+                                      "waited for it; nothing was compressed")
         plan = _plan(store.session(session_id))  # the manifest as it is now
         with manifest_lock(folder):
             _leftovers(folder, read_json(folder / mf.MANIFEST))

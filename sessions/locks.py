@@ -8,6 +8,9 @@ on ``kill -9``):
   compression run (:mod:`sessions.compress`), which analyses hold shared while they read, its
   ``annotations.jsonl`` the numbering of revisions (:mod:`sessions.annotation_edits`), and the
   folder again the notes' history (:mod:`sessions.notes`).
+- **All of a session's folder locks at once, without waiting** (:func:`all_free`): a deletion
+  (:meth:`sessions.store.Store.delete`) renames the folder away only while no other process
+  holds any of them (a backup, an analysis, a compression, an annotation or notes change).
 - **A lock file owned by a live process** (:func:`hold`, exclusive, non-blocking): a session's
   ``.lock`` while it is recorded or recovered (:mod:`sessions.writer`,
   :mod:`sessions.recovery`), ``tmp/<name>.lock`` while a scratch item exists
@@ -24,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 from sessions.fsutil import open_new
 
@@ -52,6 +55,36 @@ def folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def all_free(paths: Iterable[Path]) -> Iterator[bool]:
+    """Try to hold an exclusive ``flock`` on each of ``paths`` (folders or files), without
+    waiting.
+
+    Yields True with every lock held until the block ends, or False (none held) if another
+    process holds one of them, shared or exclusive.  A path that is missing or a symbolic link
+    is passed over.  Without ``fcntl`` (Windows) it yields True and nothing is locked.
+    """
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            if fcntl is None:  # pragma: no cover - Windows
+                break
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                continue
+            except OSError:  # a link (ELOOP): improv never locks through one
+                if os.path.islink(path):
+                    continue
+                raise
+            stack.callback(os.close, fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+        yield True
 
 
 def manifest_lock(folder: Path):

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import sqlite3
 import stat
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -110,6 +111,10 @@ def _check_is_store(root: Path) -> None:
                          "folders improv did not make): give an empty or new folder",
                          parameter="root")
 
+
+#: How long [s] a deletion waits for other commands to let go of the session (a short
+#: annotation or notes change) before it refuses (a backup or an analysis of it runs).
+DELETE_WAIT_S = 2.0
 
 #: Why a session ID in ``sessions/`` that is a symbolic link is not read (:meth:`Store.unlisted`).
 LINK_PROBLEM = ("cannot be read: its folder is a symbolic link, and improv does not follow "
@@ -686,23 +691,51 @@ class Store:
         """Remove a session's folder and catalog rows.
 
         The folder is first renamed into ``tmp/`` (atomic), so a crash midway
-        never leaves a half-deleted session in the list.
+        never leaves a half-deleted session in the list.  It is renamed only while no other
+        process holds the session's locks (:func:`sessions.locks.all_free`): a backup then
+        copies a session whole or not at all, and a compression or analysis never loses its
+        files midway.  A short change (an annotation) is waited for, up to
+        :data:`DELETE_WAIT_S`.
+
+        Raises
+        ------
+        SessionBusyError
+            It is being recorded, or another command still uses it (nothing is changed).
         """
         folder = self.existing(session_id)
         self.require_writable()
         self.check_layout()  # never renamed through a link into (or out of) another folder
         if (folder / mf.RECORDING_FLAG).exists() and not is_interrupted(folder):
             raise SessionBusyError(f"session {session_id} is being recorded; stop it first")
+        # the locks the session's other users take (sessions.locks): a backup copying it, an
+        # analysis or compression reading its audio, an annotation or notes change; a short
+        # change is waited for, a long one (a backup, an analysis) refuses the deletion
+        held = [folder / mf.AUDIO_DIR, folder, folder / mf.ANNOTATIONS]
+        deadline = time.monotonic() + DELETE_WAIT_S
         # a crash after the rename leaves the folder in tmp/ to sweep_tmp()
         with scratch.claim(self.tmp_dir, f"deleted-{session_id}-{secrets.token_hex(2)}") as trash:
-            with write_errors(folder):
-                os.rename(folder, trash.path)
-            fsync_dir(self.sessions_dir)
-            try:
-                self.catalog.delete_session(session_id)
-            except BaseException:
-                os.rename(trash.path, folder)  # keep the store as it was
-                raise
+            while True:
+                with locks.all_free(held) as free:
+                    if free:
+                        if not folder.exists():  # deleted meanwhile by another process
+                            raise UnknownSessionError(
+                                f"no session {session_id} in {self.root} (it was deleted "
+                                "meanwhile; see 'improv sessions list')")
+                        with write_errors(folder):
+                            os.rename(folder, trash.path)
+                        fsync_dir(self.sessions_dir)
+                        try:
+                            self.catalog.delete_session(session_id)
+                        except BaseException:
+                            os.rename(trash.path, folder)  # keep the store as it was
+                            raise
+                        break
+                if time.monotonic() >= deadline:
+                    raise SessionBusyError(
+                        f"session {session_id} is in use by another improv command (a backup, "
+                        "an analysis, a compression or a change of its annotations or notes): "
+                        "nothing was deleted; try again when it has finished")
+                time.sleep(0.05)
 
     def sweep_tmp(self) -> list[str]:
         """Remove what interrupted imports, deletions and recordings left in ``tmp/``.
