@@ -163,10 +163,14 @@ def show(app, session_id: str, as_json: bool) -> None:
 @click.pass_obj
 def export(app, session_id: str, to: Path) -> None:
     """Export a session (with a SHA256SUMS checksum file) to a folder or zip."""
+    from improv.cli.store import _terminate_as_interrupt
     from sessions.export import export_session
 
     app.store.session(session_id)  # unknown / busy sessions fail here
-    out = export_session(app.store.folder(session_id), to)
+    with _terminate_as_interrupt():  # a `kill` removes the partial export as Ctrl-C does
+        out = export_session(app.store.folder(session_id), to,
+                             removed=lambda p: info(f"removed {p}, left by an export that did "
+                                                    "not finish"))
     click.echo(f"exported {session_id} to {out} (restore it with 'improv sessions import "
                f"{out}'; the client's goals are in 'improv backup')")
 
@@ -205,6 +209,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
                        f"({r['checked']} files hashed)")
             for p in r["problems"]:
                 click.echo(f"  - {p}")
+            for w in r.get("warnings", []):
+                click.echo(f"  note: {w}")
 
     emit(reports, as_json=as_json, human=human)
     if any(not r["ok"] for r in reports):
