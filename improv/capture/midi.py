@@ -152,6 +152,8 @@ class MidiPortState:
     cycle_stamped: int = 0
     #: the last message was not seen there (its source not connected to it, or a missed cycle)
     frame_missed: bool = False
+    #: the latest stamp queued for the writer [seconds] (None before the first)
+    last_t: float | None = None
 
 
 class MidiCapture:
@@ -314,6 +316,12 @@ class MidiCapture:
         st.first = True
         st.connected = True
 
+    @property
+    def last_t(self) -> float | None:
+        """The latest stamp of any message queued for the writer [seconds] (None if none was)."""
+        stamps = [st.last_t for st in self.ports if st.last_t is not None]
+        return max(stamps) if stamps else None
+
     def stop(self, *, end: float | None = None) -> None:
         """Close every port and store the counters (also when zero).
 
@@ -459,6 +467,8 @@ class MidiCapture:
             return
         self.writer.midi(t, player=st.player, port=st.port_name, data=data, delta_s=d)
         st.events += 1
+        if st.last_t is None or t > st.last_t:
+            st.last_t = t
         if len(data) >= 3 and data[0] & 0xF0 == 0x90 and data[2]:
             st.last_note = data[1]
 

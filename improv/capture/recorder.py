@@ -354,6 +354,11 @@ class Recorder(JackRecording):
             cap.stop()
         if self.midi is not None:
             self.midi.stop(end=end)
+            # messages taken in while the ports closed (played up to about 0.1 s after the
+            # stop was asked) end the session, so that none lies past its end (review 31, L1)
+            last = self.midi.last_t
+            if last is not None and last > end:
+                end = min(last, self.clock.now())
         if self.writer is None:
             self._release_locks()
             return {}

@@ -286,3 +286,36 @@ def test_xruns_are_journaled_and_warned_once_and_not_after_the_stop(store, fake_
         "the audio system (JACK) fell behind at 0:01: MIDI and audio of that moment (up to "
         "21 ms) may be missing"]
     assert rec._xruns == [1.0, 1.25, 3.0]
+
+
+def test_midi_taken_in_while_the_ports_close_is_inside_the_session(store, fake_clock):
+    """Ctrl-C or SIGTERM at 3.0 s: notes still taken from the ports until they are closed
+    (stamped up to about 0.1 s later) are stored, and the session ends at the last of them, not
+    before it (review 31, L1: its end was the stop request, 3.563 s against a last note at
+    3.664 s). With nothing after the stop the end is the stop."""
+    from improv.capture.recorder import Recorder
+
+    def recording(late):
+        rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
+        rec.writer = w = store.create_session(client="C07", players=["client"])
+        rec.midi = cap = MidiCapture(writer=w, clock=fake_clock, inputs=[KB])
+        st = cap.ports[0]
+        w.add_midi_input(st.port_name, player="client")
+        fake_clock.t = 1.0
+        cap._on_message(([0x90, 60, 100], 0.0), st)
+        fake_clock.t = 3.0
+        rec.request_stop("interrupted")
+        for dt in late:  # the drain thread, and the last drain when the port closes
+            fake_clock.t = 3.0 + dt
+            cap._on_message(([0x80, 60, 0], dt + 2.0 if dt == late[0] else 0.01), st)
+        fake_clock.t = 3.2
+        m = rec.stop()
+        return m, store.session(m["id"]).midi_events()
+
+    m, ev = recording([0.04, 0.05, 0.06])
+    assert len(ev) == 4 and ev.t[-1] == pytest.approx(3.06)
+    assert m["duration_s"] == pytest.approx(ev.t[-1])
+    assert next(e for e in m["events"] if e["kind"] == "stop") == {
+        "kind": "stop", "t": m["duration_s"], "reason": "interrupted"}
+    m, ev = recording([])
+    assert len(ev) == 1 and m["duration_s"] == 3.0
