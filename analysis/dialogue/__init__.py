@@ -146,7 +146,6 @@ def analyze_dialogue(
     else:
         status = "ok"
     starts = window_starts(duration, window=window, hop=hop)
-    counts = {k: v * window / 60.0 for k, (_, v) in imi.curves.items()}
     # no role in a window without time in which both are recorded (since 1.8): the silence of
     # one and the "solo" of the other would be a missing recording's
     apart = ~np.isfinite(act.curves["silent"][1])
@@ -154,8 +153,7 @@ def analyze_dialogue(
         (a, b), names=names, starts=starts, window=window,
         active=tuple(np.where(apart, np.nan, act.curves[f"{n}_active"][1]) for n in names),
         leader=lead.leader, lead_confidence=lead.confidence, locking=syn.curves["phase_locking"][1],
-        locking_p=syn.curves["phase_locking_p"][1],
-        imitation_counts=counts, episodes=imi.episodes)
+        locking_p=syn.curves["phase_locking_p"][1], episodes=imi.episodes)
 
     summary: dict[str, Any] = {"status": status, "duration_s": duration, "window_s": window,
                                "hop_s": hop, f"{names[0]}_n_events": float(len(a)),

@@ -77,7 +77,6 @@ def suggest_roles(
     leader: list[str],
     lead_confidence: np.ndarray,
     locking: np.ndarray,
-    imitation_counts: dict[str, np.ndarray],
     episodes: list[dict],
     locking_p: np.ndarray | None = None,
 ) -> list[dict]:
@@ -95,8 +94,7 @@ def suggest_roles(
         timing and features; ``together`` counts as coupling, ``unclear`` does not)
     locking : np.ndarray [0..1 or NaN] — phase locking per window
     locking_p : np.ndarray or None — its Rayleigh p-value per window (None: not checked)
-    imitation_counts : dict ``"{x}_imitates_{y}"`` -> np.ndarray [episodes per window]
-    episodes : list of dict — imitation episodes (with ``imitator``)
+    episodes : list of dict — imitation episodes (``t``, ``end`` [s], ``imitator``)
 
     Returns
     -------
@@ -130,8 +128,11 @@ def suggest_roles(
                 else:
                     role, conf = "follower", conf_lead
             else:
-                mutual = (imitation_counts[f"{me}_imitates_{other}"][w] > 0
-                          and imitation_counts[f"{other}_imitates_{me}"][w] > 0)
+                # each imitates the other in this window: an episode of each overlaps it
+                # (since dialogue 1.9 one imitated passage is one episode, which may start
+                # before the window)
+                mutual = (_imitates_within(episodes, me, s, e)
+                          and _imitates_within(episodes, other, s, e))
                 together = conf_lead if leader[w] == "together" else 0.0
                 lock = (pl - LOCKED) / (1.0 - LOCKED) if pl >= LOCKED else 0.0
                 coupled = max(together, lock, 0.5 if mutual else 0.0)
@@ -143,3 +144,9 @@ def suggest_roles(
                         "confidence": round(float(np.clip(conf, 0.0, 1.0)), 3),
                         "status": "suggested"})
     return out
+
+
+def _imitates_within(episodes: list[dict], who: str, start: float, end: float) -> bool:
+    """Whether an imitation episode of ``who`` (the imitator) overlaps ``[start, end)`` [s]."""
+    return any(ep["imitator"] == who and ep["t"] < end and ep["end"] > start
+               for ep in episodes)
