@@ -8,8 +8,13 @@ checksum of that file in the manifest, and the catalog rows.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+import os
+import secrets
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterable
 
 from sessions import annotation_log as ann
@@ -20,6 +25,8 @@ from sessions.finalize import smf_markers
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
+    describe_os_error,
+    fsync_dir,
     open_new,
     read_json,
     sha256_file,
@@ -28,6 +35,8 @@ from sessions.locks import folder_lock, manifest_lock
 from sessions.names import match_name
 from sessions.smf import replace_markers
 from sessions.timefmt import as_typed, format_time
+
+log = logging.getLogger(__name__)
 
 
 def _check_time(session, t: float, end: float | None) -> None:
@@ -72,23 +81,88 @@ def _check_player(session, player: str | None) -> str | None:
     return player
 
 
-def _refresh(store, session) -> None:
+def _refresh(store, session, *, what: str = "the change") -> None:
     """Markers in the SMF, its checksum, the catalog rows.
 
     The annotations are read under the session's manifest lock, so that of two changes made at
     once the refresh that writes last also read last (it never puts an older state back).
+
+    Called once the change is in the annotation log, so it is saved whatever happens here: a
+    write that fails (a full disk) is said as a warning that says so, never as an error (the
+    therapist, told it failed, would make it again: review 31, M1). The markers are written
+    from the whole log at every change, so the next change brings them up to date; the
+    catalog, also ``improv sessions reindex``. ``session.mid`` and its checksum in
+    ``session.json`` never disagree: if the manifest cannot be written, the earlier
+    ``session.mid`` is put back.
     """
+    import sqlite3
+
+    from sessions.errors import StoreError
+
     smf = session.manifest.get("smf")
     with manifest_lock(session.folder):  # the manifest as it is now (see sessions.compress)
         current = session.annotations()
         if smf:
-            path = session.folder / smf["file"]
-            atomic_write_bytes(path, replace_markers(path.read_bytes(), smf_markers(current),
-                                                       duration=session.duration_s))
+            try:
+                _write_markers(session, smf["file"], current)
+            except (StoreError, OSError) as exc:
+                log.warning("%s %s saved, but the markers in %s of session %s could not be "
+                            "updated (%s): they are updated at the next change of the "
+                            "session's annotations", _capital(what), ann.was(what),
+                            smf["file"], session.id, _reason(exc))
+        try:
+            store.catalog.put_annotations(session.id, current)
+        except (sqlite3.Error, StoreError, OSError) as exc:
+            log.warning("%s %s saved, but the list of annotations in the catalog could not "
+                        "be updated (%s): 'improv sessions reindex' updates it", _capital(what),
+                        ann.was(what), _reason(exc))
+
+
+def _capital(what: str) -> str:
+    return what[:1].upper() + what[1:]
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a write failed, in words (a full disk: "the disk is full")."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, OSError) and cause.errno is not None:
+        return describe_os_error(cause).split(" (")[0]
+    return str(exc)
+
+
+def _write_markers(session, rel: str, current: list[dict[str, Any]]) -> None:
+    """Rewrite the markers of ``session.mid`` and its checksum in ``session.json`` (the
+    caller holds the manifest lock). If the manifest cannot be written, the earlier file is
+    put back: by a second name (a hard link, kept until the manifest is written: a rename
+    needs no room on a full disk), or, where the file system has no hard links, written
+    again."""
+    path = session.folder / rel
+    old = path.read_bytes()
+    new = replace_markers(old, smf_markers(current), duration=session.duration_s)
+    if new == old:
+        return
+    keep: Path | None = path.with_name(f".{path.name}.{secrets.token_hex(4)}.before")
+    try:
+        os.link(path, keep)
+    except OSError:  # no hard links here (FAT): the bytes are in memory
+        keep = None
+    try:
+        atomic_write_bytes(path, new)
+        try:
             manifest = read_json(session.folder / mf.MANIFEST)
-            manifest["checksums"][smf["file"]] = sha256_file(path)
+            manifest["checksums"][rel] = sha256_file(path)
             atomic_write_json(session.folder / mf.MANIFEST, manifest)
-        store.catalog.put_annotations(session.id, current)
+        except BaseException:
+            if keep is not None:
+                os.replace(keep, path)  # the file its checksum is of
+                fsync_dir(session.folder)
+            else:
+                atomic_write_bytes(path, old)
+            raise
+    finally:
+        if keep is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(keep)
 
 
 def add_annotation(
@@ -132,8 +206,8 @@ def add_annotation(
     for tag in new_tags:  # only now that the annotation is valid
         vocabulary.extend(store.root, tag)
     with _revisions_lock(session):  # in turn with edits and other additions
-        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
-    _refresh(store, session)
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec], what="the annotation")
+    _refresh(store, session, what="the annotation")
     return _current(session, rec["id"])
 
 
@@ -163,8 +237,8 @@ def add_annotations(store, session_id: str, items: list[dict[str, Any]], *,
     if not records:
         return []
     with _revisions_lock(session):
-        ann.append_records(session.folder / mf.ANNOTATIONS, records)
-    _refresh(store, session)
+        ann.append_records(session.folder / mf.ANNOTATIONS, records, what="the annotations")
+    _refresh(store, session, what="the annotations")
     current = {a["id"]: a for a in session.annotations()}
     return [current[r["id"]] for r in records]
 
@@ -190,6 +264,7 @@ def _revisions_lock(session):
     path = session.folder / mf.ANNOTATIONS
     if not path.exists():
         open_new(path, "ab").close()
+        fsync_dir(session.folder)  # the new log's name is durable (review 31, L4)
     return folder_lock(path)
 
 
@@ -240,8 +315,8 @@ def edit_annotation(store, session_id: str, annotation_id: str, *, by: str | Non
             return current  # the same values again: no new revision
         for tag in new_tags:  # only now that the correction is valid
             vocabulary.extend(store.root, tag)
-        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
-    _refresh(store, session)
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec], what="the correction")
+    _refresh(store, session, what="the correction")
     return _current(session, annotation_id)
 
 
@@ -254,8 +329,9 @@ def delete_annotation(store, session_id: str, annotation_id: str, *, by: str | N
     with _revisions_lock(session):
         current = _current_at(session, annotation_id, expected_rev)
         ann.append_records(session.folder / mf.ANNOTATIONS,
-                           [ann.delete_record(current, by=by, reason=reason)])
-    _refresh(store, session)
+                           [ann.delete_record(current, by=by, reason=reason)],
+                           what="the deletion")
+    _refresh(store, session, what="the deletion")
     return _current(session, annotation_id, include_deleted=True)
 
 
@@ -268,8 +344,8 @@ def restore_annotation(store, session_id: str, annotation_id: str, *,
     with _revisions_lock(session):
         current = _current(session, annotation_id, include_deleted=True)
         rec = ann.restore_record(current, by=by)
-        ann.append_records(session.folder / mf.ANNOTATIONS, [rec])
-    _refresh(store, session)
+        ann.append_records(session.folder / mf.ANNOTATIONS, [rec], what="the restoration")
+    _refresh(store, session, what="the restoration")
     return _current(session, annotation_id)
 
 
@@ -361,9 +437,9 @@ def change_annotations(store, session_id: str, changes: list[dict[str, Any]], *,
                 f"{len(moved)} of the annotations were changed since they were opened "
                 f"({', '.join(moved)}): reload them and make the change again")
         if records:
-            ann.append_records(session.folder / mf.ANNOTATIONS, records)
+            ann.append_records(session.folder / mf.ANNOTATIONS, records, what="the changes")
     if records:
-        _refresh(store, session)
+        _refresh(store, session, what="the changes")
     after = {a["id"]: a for a in session.annotations(include_deleted=True)}
     return [after[i] for i in ids]
 

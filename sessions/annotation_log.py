@@ -25,6 +25,7 @@ Fields of a revision:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import unicodedata
@@ -32,9 +33,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sessions.errors import InvalidArgumentError, SessionFormatError
-from sessions.fsutil import open_new, write_errors
-from sessions.lines import read_complete
+from sessions.errors import InvalidArgumentError, SessionFormatError, StoreWriteError
+from sessions.fsutil import fsync_dir, open_new, write_errors
+from sessions.lines import (
+    cut_torn_tail,
+    cut_words,
+    read_appended,
+    read_complete,
+    torn_tail_bytes,
+)
+
+log = logging.getLogger(__name__)
 
 SOURCES = ("recording", "manual", "import", "suggestion")
 #: The tag of a suggestion of the analysis that the therapist has not confirmed yet
@@ -137,17 +146,106 @@ def format_record(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def append_records(path: Path, records: list[dict[str, Any]]) -> None:
-    """Append revisions durably (fsync), all of them with one ``write`` on an append-mode
+def append_records(path: Path, records: list[dict[str, Any]], *,
+                   what: str | None = None) -> None:
+    """Append records durably (fsync), all of them with one ``write`` on an append-mode
     descriptor: a text writer's buffer split a batch into several writes at arbitrary bytes,
-    which another process appending at the same time could interleave into broken lines."""
+    which another process appending at the same time could interleave into broken lines.
+
+    Used for ``annotations.jsonl``, ``revisions.jsonl`` and ``notes.history.jsonl``; the
+    caller holds the lock the log's writers take. A torn last line left by a power cut (or by
+    an older improv) is cut off first, its bytes kept (:func:`sessions.lines.cut_torn_tail`).
+    A write that fails (a full disk cuts it short partway) is cut back to the file's size
+    before it, so the log is as it was and the next append starts on a line of its own
+    (review 31, H1). A new log's folder is fsynced, so its name is durable too.
+
+    Parameters
+    ----------
+    path : Path
+    records : list of dict
+    what : str, optional
+        What the records are, for the error (``the annotation``): "the annotation was not
+        saved: cannot write …: the disk is full …".
+
+    Raises
+    ------
+    StoreWriteError
+        Nothing was written (one line: why, and that nothing was saved).
+    """
     path = Path(path)
     data = "".join(format_record(r) for r in records).encode("utf-8")
-    with open_new(path, "ab", buffering=0) as f, write_errors(path):
-        view = memoryview(data)
-        while view:  # a regular file takes it whole; a short write is continued
-            view = view[f.write(view):]
-        os.fsync(f.fileno())
+    head = f"{what} {was(what)} not saved: " if what else ""
+    new = not os.path.lexists(path)
+    try:
+        cut = cut_torn_tail(path)
+        if cut:
+            log.warning("%s", cut_words(path, cut))
+        with open_new(path, "ab", buffering=0) as f, write_errors(path):
+            start = os.fstat(f.fileno()).st_size
+            try:
+                view = memoryview(data)
+                while view:  # a regular file takes it whole; a short write is continued
+                    view = view[f.write(view):]
+                os.fsync(f.fileno())
+            except BaseException:  # a full disk partway, Ctrl-C: the file as it was
+                _cut_back(f.fileno(), start, path)
+                raise
+    except StoreWriteError as exc:
+        raise StoreWriteError(f"{head}{exc}") from exc
+    if new:
+        fsync_dir(path.parent)
+
+
+def was(what: str) -> str:
+    """"were" after a plural (``the notes``, ``the changes``), else "was"."""
+    return "were" if what.split()[-1].endswith("s") else "was"
+
+
+def _cut_back(fd: int, size: int, path: Path) -> None:
+    """Truncate a log back to ``size`` [bytes] after a failed append (a full disk still lets
+    a file shrink); if even that fails, the torn line is left to the readers and the next
+    write (:func:`sessions.lines.cut_torn_tail`)."""
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError as exc:
+        log.warning("%s of session %s: a failed write could not be taken back (%s); its "
+                    "torn last line is left out when it is read and cut off at the next "
+                    "change", path.name, path.parent.name, exc.strerror)
+
+
+def cut_torn_logs(folder: Path) -> list[list[Any]]:
+    """Cut a torn last line off each of a finished session's logs (``revisions.jsonl`` and
+    ``notes.history.jsonl`` under the session folder's lock, ``annotations.jsonl`` under its
+    own, the locks their writers take), keeping the bytes in ``<log>.torn``
+    (:func:`sessions.lines.cut_torn_tail`); ``improv sessions recover`` runs it. A session
+    being recorded is left alone (its recovery mends it).
+
+    Returns
+    -------
+    list of [str, int]
+        ``[log name, bytes cut]`` of each log cut.
+    """
+    from sessions import manifest as mf
+    from sessions.locks import folder_lock
+    from sessions.notes import NOTES_HISTORY
+    from sessions.revisions import REVISIONS
+
+    folder = Path(folder)
+    out: list[list[Any]] = []
+    if (folder / mf.RECORDING_FLAG).exists() or not any(
+            torn_tail_bytes(folder / n) for n in (REVISIONS, NOTES_HISTORY, mf.ANNOTATIONS)):
+        return out  # looked at without a lock: a whole log is never waited for
+    with folder_lock(folder):  # the lock of corrections and notes, taken before the log's
+        for name in (REVISIONS, NOTES_HISTORY):
+            if cut := cut_torn_tail(folder / name):
+                out.append([name, cut])
+        path = folder / mf.ANNOTATIONS
+        if os.path.lexists(path):
+            with folder_lock(path):
+                if cut := cut_torn_tail(path):
+                    out.append([mf.ANNOTATIONS, cut])
+    return out
 
 
 def _no_constant(name: str):
@@ -156,11 +254,20 @@ def _no_constant(name: str):
 
 
 def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[str, Any]]:
-    """All revisions in file order; a missing file means none."""
+    """All revisions in file order; a missing file means none.
+
+    A last line cut short is left out: silently with ``allow_partial_tail`` (the recovery of
+    an interrupted recording, which cuts it off), else with a warning naming the file
+    (:func:`sessions.lines.read_appended`). A damaged line before it raises
+    :class:`SessionFormatError`.
+    """
     path = Path(path)
     if not path.exists():
         return []
-    blob, _ = read_complete(path, allow_partial_tail=allow_partial_tail)
+    if allow_partial_tail:
+        blob, _ = read_complete(path, allow_partial_tail=True)
+    else:
+        blob = read_appended(path)
     try:
         text = blob.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:

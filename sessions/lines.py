@@ -5,15 +5,37 @@ A crash while a log is appended to can only cut its last line short: everything 
 newline was written whole.  Readers take the complete lines (:func:`read_complete`) and either
 refuse a cut last line (a completed session never has one) or skip it (recovery); recovery then
 cuts it off the file for good (:func:`truncate_partial_tail`).
+
+A finished session's own logs (``annotations.jsonl``, ``revisions.jsonl``,
+``notes.history.jsonl``) are appended to by one write per change, under a lock, and an append
+that fails (a full disk) cuts the file back to its size before it. A last line cut short in
+them is from a power cut during an append, or from a failed append of an older improv
+(review 31, H1): it is no record (every record is written with its newline in the same write,
+and that write was reported as failed). Readers leave it out with a warning naming the file
+(:func:`read_appended`); the next write and ``improv sessions recover`` cut it off, keeping
+its bytes in ``<log>.torn`` beside the log (:func:`cut_torn_tail`), so nothing is thrown away
+unseen. A damaged line before the last one is an error, as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from pathlib import Path
 
 from sessions.errors import SessionFormatError
 from sessions.safeio import open_regular
+
+log = logging.getLogger(__name__)
+
+#: Suffix of the file beside a log that keeps the torn last lines cut off it
+#: (``annotations.jsonl.torn``), one per line.
+TORN_SUFFIX = ".torn"
+
+#: (path, size) of the torn logs already warned about in this process: a command reads a log
+#: several times, the warning is said once.
+_warned: set[tuple[str, int]] = set()
 
 
 def cut_short(path: Path) -> SessionFormatError:
@@ -81,3 +103,104 @@ def truncate_partial_tail(path: Path, *, block_bytes: int = 1 << 16) -> int:
         f.flush()
         os.fsync(f.fileno())
     return size - keep
+
+
+def torn_path(path: Path) -> Path:
+    """Where the torn last lines cut off the log ``path`` are kept (``<log>.torn``)."""
+    path = Path(path)
+    return path.with_name(path.name + TORN_SUFFIX)
+
+
+def torn_words(path: Path, cut: int) -> str:
+    """A log's torn last line in words (the file named relative to its session, never its
+    text)."""
+    path = Path(path)
+    return (f"{path.name} of session {path.parent.name}: its last line ({cut} bytes) was cut "
+            "short by a write that did not finish (a full disk or a power cut); it is left "
+            "out: 'improv sessions recover' cuts it off and keeps its bytes in "
+            f"{torn_path(path).name}")
+
+
+def read_appended(path: Path) -> bytes:
+    """The complete lines of a finished session's log (``annotations.jsonl``,
+    ``revisions.jsonl``, ``notes.history.jsonl``): a last line without its newline is left
+    out, with a warning naming the file (once per process); see the module's text."""
+    blob, cut = read_complete(path, allow_partial_tail=True)
+    if cut and (str(path), cut) not in _warned:
+        _warned.add((str(path), cut))
+        log.warning("%s", torn_words(path, cut))
+    return blob
+
+
+def said(path: Path, cut: int) -> None:
+    """Count the torn last line of ``cut`` bytes of ``path`` as warned about already (a
+    check that reports it itself, :func:`sessions.verify.verify_folder`)."""
+    _warned.add((str(path), cut))
+
+
+def torn_tail_bytes(path: Path) -> int:
+    """Length [bytes] of the last line of a log if it has no newline (0 if it has one, or the
+    file is empty or missing); reads only the file's end unless it is torn."""
+    try:
+        size = os.lstat(path).st_size
+    except FileNotFoundError:
+        return 0
+    if size == 0:
+        return 0
+    with open_regular(path, "rb") as f:
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return 0
+    _, cut = read_complete(path, allow_partial_tail=True)
+    return cut
+
+
+def cut_torn_tail(path: Path) -> int:
+    """Cut a torn last line off a finished session's log, keeping its bytes: they are
+    appended to ``<log>.torn`` (one line per cut, made 0600, fsynced with its folder) before
+    the log is truncated and fsynced. The caller holds the lock its writers take. Returns
+    the bytes cut (0: nothing to cut).
+
+    Raises
+    ------
+    StoreWriteError
+        The copy or the truncation could not be written (a full disk): the log is as it was.
+    """
+    from sessions.fsutil import fsync_dir, open_new, write_errors
+
+    path = Path(path)
+    cut = torn_tail_bytes(path)
+    if not cut:
+        return 0
+    with open_regular(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        f.seek(size - cut)
+        tail = f.read(cut)
+    keep = torn_path(path)
+    new = not os.path.lexists(keep)
+    with write_errors(keep):
+        with open_new(keep, "ab", buffering=0) as f:
+            start = os.fstat(f.fileno()).st_size
+            try:
+                view = memoryview(tail + b"\n")
+                while view:
+                    view = view[f.write(view):]
+                os.fsync(f.fileno())
+            except BaseException:
+                with contextlib.suppress(OSError):  # the copy as it was: no torn line in it
+                    os.ftruncate(f.fileno(), start)
+                raise
+    if new:
+        fsync_dir(keep.parent)
+    with write_errors(path), open_regular(path, "r+b") as f:
+        f.truncate(size - cut)
+        f.flush()
+        os.fsync(f.fileno())
+    return cut
+
+
+def cut_words(path: Path, cut: int) -> str:
+    """A torn last line cut off a log, in words (no text of it)."""
+    path = Path(path)
+    return (f"cut a last line cut short ({cut} bytes) off {path.name} of session "
+            f"{path.parent.name}; its bytes are kept in {torn_path(path).name}")

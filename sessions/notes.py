@@ -17,6 +17,7 @@ from typing import Any
 from sessions.annotation_log import append_records, utc_now
 from sessions.errors import SessionFormatError
 from sessions.fsutil import atomic_write_bytes
+from sessions.lines import read_appended
 from sessions.locks import folder_lock
 from sessions.manifest import check_author
 from sessions.safeio import read_text
@@ -39,14 +40,33 @@ def _text(path: Path) -> str:
 
 
 def notes_history(folder: Path) -> list[dict[str, Any]]:
+    """Every saved version of the notes, oldest first (``at_utc``, ``by``, ``text``).
+
+    A last line cut short (a power cut, or a failed save of an older improv) is left out with
+    a warning (:func:`sessions.lines.read_appended`); the next save cuts it off.
+
+    Raises
+    ------
+    SessionFormatError
+        A line before the last is not a saved version (the message gives its number).
+    """
     path = Path(folder) / NOTES_HISTORY
     if not os.path.lexists(path):
         return []
-    try:
-        return [json.loads(line) for line in _text(path).splitlines() if line.strip()]
-    except (json.JSONDecodeError, RecursionError):
-        raise SessionFormatError(f"{path.name} of session {path.parent.name} is damaged "
-                                 "(a line is not JSON)") from None
+    blob = read_appended(path)
+    out = []
+    for number, line in enumerate(blob.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            rec = None
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise SessionFormatError(f"{path.name} of session {path.parent.name} is damaged "
+                                     f"(line {number} is not a saved version of the notes)")
+        out.append(rec)
+    return out
 
 
 def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:
@@ -56,7 +76,8 @@ def save_notes(folder: Path, text: str, *, by: str | None = None) -> bool:
     with folder_lock(folder):  # two saves at once: the history's last version is notes.md
         if text == read_notes(folder):
             return False
-        append_records(folder / NOTES_HISTORY, [{"at_utc": utc_now(), "by": by, "text": text}])
+        append_records(folder / NOTES_HISTORY, [{"at_utc": utc_now(), "by": by, "text": text}],
+                       what="the notes")
         atomic_write_bytes(folder / NOTES, text.encode("utf-8"))
     return True
 

@@ -41,7 +41,7 @@ from sessions import manifest as mf
 from sessions.annotation_log import append_records, utc_now
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import atomic_write_json, read_json
-from sessions.lines import read_complete
+from sessions.lines import read_appended
 from sessions.locks import folder_lock, manifest_lock
 
 REVISIONS = "revisions.jsonl"
@@ -58,15 +58,18 @@ MAX_TITLE = mf.MAX_TITLE
 def read_revisions(folder: Path) -> list[dict[str, Any]]:
     """Every correction of the session in ``folder``, oldest first (none: an empty list).
 
+    A last line cut short (a power cut, or a failed correction of an older improv) is left
+    out with a warning (:func:`sessions.lines.read_appended`); the next correction cuts it off.
+
     Raises
     ------
     SessionFormatError
-        For a line that is not a correction (the message gives its number).
+        For a line before the last that is not a correction (the message gives its number).
     """
     path = Path(folder) / REVISIONS
     if not path.exists():
         return []
-    blob, _ = read_complete(path)
+    blob = read_appended(path)
     out = []
     for number, line in enumerate(blob.decode("utf-8", errors="replace").splitlines(), 1):
         try:
@@ -232,7 +235,8 @@ def correct_session(store, session_id: str, *, by: str | None = None,
                 for i, (f, v) in enumerate((f, v) for f, v in wanted.items()
                                            if manifest.get(f) != v)]
         if recs:
-            append_records(session.folder / REVISIONS, recs)  # the history first
+            append_records(session.folder / REVISIONS, recs,  # the history first
+                           what="the correction")
             manifest.update({r["field"]: r["to"] for r in recs})
             atomic_write_json(path, manifest)
             store._index(manifest)
@@ -307,7 +311,8 @@ def mark_percussion(store, session_id: str, names: Sequence[str], *, percussion:
                  "from": not percussion, "to": percussion, "reason": reason or None}
                 for k, i in enumerate(changed)]
         if recs:
-            append_records(session.folder / REVISIONS, recs)  # the history first
+            append_records(session.folder / REVISIONS, recs,  # the history first
+                           what="the drum-kit mark")
             for i in changed:
                 if percussion:
                     ports[i]["percussion"] = True
@@ -385,7 +390,8 @@ def rename_player(store, session_id: str, old: str, new: str, *, by: str | None 
                    "by": by, "field": PLAYER, "from": old, "to": new, "reason": reason or None}
             if count is not None:
                 rec["annotations_before"] = count
-            append_records(session.folder / REVISIONS, [rec])  # the history first
+            append_records(session.folder / REVISIONS, [rec],  # the history first
+                           what="the new player name")
             _rename_in_manifest(manifest, old, new)
             atomic_write_json(path, manifest)
         _clear_derived(store, session)  # again: what an analysis stored meanwhile

@@ -10,8 +10,10 @@ from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import SESSION_FAULTS, StoreError, fault_text
 from sessions.fsutil import describe_os_error, read_json, sha256_file
+from sessions.lines import said, torn_tail_bytes, torn_words
 from sessions.midilog import read_log
-from sessions.revisions import check_revisions
+from sessions.notes import NOTES_HISTORY, notes_history
+from sessions.revisions import REVISIONS, check_revisions
 from sessions.safeio import unsafe_entries
 from sessions.session import player_names, renamed_records
 
@@ -40,7 +42,12 @@ def verify_folder(folder: Path, *, digests: dict[str, str] | None = None) -> dic
     dict
         ``id``, ``ok`` (bool), ``problems`` (list of one-line strings) and
         ``checked`` (number of files hashed); ``recording: True`` (and ``ok``) for a session
-        being recorded right now, which is checked once it is finished.
+        being recorded right now, which is checked once it is finished. Once the manifest
+        is read: ``log_problems``, those of ``problems`` that are about the session's own
+        logs (``annotations.jsonl``, ``revisions.jsonl``, ``notes.history.jsonl``: the
+        recordings are not in question), and ``warnings``, a log whose last line was cut
+        short by a write that did not finish (no problem: it is left out when read and cut
+        off by ``improv sessions recover``, see :mod:`sessions.lines`).
     """
     folder = Path(folder)
     try:
@@ -106,13 +113,22 @@ def _verify_folder(folder: Path, digests: dict[str, str]) -> dict[str, Any]:
         problems += _unknown_players(events, manifest)
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
+    torn = _torn_logs(folder)
+    report["warnings"] = [torn_words(folder / name, cut) for name, cut in torn.items()]
+    logs: list[str] = []
     try:
         records = ann.read_records(folder / mf.ANNOTATIONS)
         ann.fold(records)
-        problems += _annotations_without_player(folder, manifest, records)
+        logs += _annotations_without_player(folder, manifest, records)
     except (StoreError, OSError) as exc:
-        problems.append(str(exc))
-    problems += check_revisions(folder, manifest)
+        logs.append(str(exc))
+    logs += check_revisions(folder, manifest)
+    try:
+        notes_history(folder)
+    except (StoreError, OSError) as exc:
+        logs.append(str(exc))
+    problems += logs
+    report["log_problems"] = logs
     if manifest.get("smf"):
         try:
             import mido
@@ -139,6 +155,25 @@ def _verify_folder(folder: Path, digests: dict[str, str]) -> dict[str, Any]:
     report["checked"] = checked
     report["ok"] = not problems
     return report
+
+
+#: The session's own append-only logs (:mod:`sessions.lines`).
+LOGS = (mf.ANNOTATIONS, REVISIONS, NOTES_HISTORY)
+
+
+def _torn_logs(folder: Path) -> dict[str, int]:
+    """The logs of a session whose last line is cut short: name -> its length [bytes]. They
+    are said once, as the report's warnings, not again by each reader."""
+    out = {}
+    for name in LOGS:
+        try:
+            cut = torn_tail_bytes(folder / name)
+        except (StoreError, OSError):
+            continue  # the reader says what is wrong
+        if cut:
+            out[name] = cut
+            said(folder / name, cut)
+    return out
 
 
 def _unknown_players(events, manifest: dict[str, Any]) -> list[str]:

@@ -342,10 +342,13 @@ def recover(app, as_json: bool) -> None:
     store = app.open_store(recover=False)
     reports = store.recover()
     removed = store.sweep_tmp() if store.writable else []  # leftovers of killed imports
+    mended = _cut_torn_logs(store) if store.writable else []
 
     def human(reports):
         if not reports:
             click.echo("no interrupted sessions")
+        for line in mended:
+            click.echo(line)
         if removed:
             click.echo(f"removed {counted(len(removed), 'item')} left in {store.tmp_dir} by "
                        "interrupted imports, deletions or recordings")
@@ -362,6 +365,26 @@ def recover(app, as_json: bool) -> None:
     emit(reports, as_json=as_json, human=human)
     if any(not r["ok"] for r in reports):
         raise click.ClickException("some sessions could not be recovered")
+
+
+def _cut_torn_logs(store) -> list[str]:
+    """Cut the torn last lines off the finished sessions' logs (a full disk or a power cut
+    during a change: review 31, H1), keeping their bytes; one line each (a session that
+    cannot be mended is said too, and the others go on)."""
+    from sessions.annotation_log import cut_torn_logs
+    from sessions.errors import SESSION_FAULTS
+    from sessions.lines import cut_words
+
+    out = []
+    for sid in store.session_ids():
+        folder = store.folder(sid)
+        try:
+            cuts = cut_torn_logs(folder)
+        except SESSION_FAULTS as exc:
+            out.append(f"could not mend the logs of session {sid}: {exc}")
+            continue
+        out += [cut_words(folder / name, cut) for name, cut in cuts]
+    return out
 
 
 @sessions.command()
