@@ -227,7 +227,9 @@ def store_files(store) -> dict[str, Any]:
             elif (folder / mf.RECORDING_FLAG).exists():
                 from sessions.recovery import is_interrupted
 
-                busy.append([sid, "interrupted: run 'improv sessions recover' first"
+                busy.append([sid, ("interrupted: run 'improv sessions recover' first"
+                                   if store.writable
+                                   else f"interrupted; {store.recovery_advice()}")
                              if is_interrupted(folder) else "being recorded now"])
             else:
                 sessions.append(sid)

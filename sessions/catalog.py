@@ -205,6 +205,10 @@ class Catalog:
         The database file (created 0600 with its schema if missing).
     readonly : bool
         Open without creating or migrating (for listings on a read-only store).
+    memory : bool
+        Make an empty catalog in memory instead (``path`` is not opened): a store that has
+        no catalog file and cannot get one (a read-only or full disk) is listed from its
+        folders into it.
 
     Notes
     -----
@@ -213,8 +217,13 @@ class Catalog:
     by two threads at once: give each thread or request its own Store.
     """
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False, memory: bool = False) -> None:
         self.path = Path(path)
+        if memory:  # an index of the folders for this process only: nothing is written
+            self.db = sqlite3.connect(":memory:", check_same_thread=False)
+            self._prepare()
+            self._migrate()
+            return
         # never through a link, nor at a folder: SQLite would create, chmod and delete
         # files where the link points
         new = not check_catalog_path(self.path) or self.path.stat().st_size == 0
@@ -228,14 +237,7 @@ class Catalog:
         else:
             with write_errors(self.path):
                 self.db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        # the one rule of which annotations are the therapist's (own_annotation_counts)
-        self.db.create_function("unconfirmed_suggestion", 2, _unconfirmed_suggestion,
-                                deterministic=True)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        # deleted rows (a deleted session's notes, codes, titles) are overwritten with zeros,
-        # not left in free pages: some SQLite builds have this on by default, others not
-        self.db.execute("PRAGMA secure_delete = ON")
+        self._prepare()
         if not readonly:
             with write_errors(self.path):
                 if new:  # in the file's header before the WAL holds anything (catalog_kind)
@@ -245,6 +247,16 @@ class Catalog:
                 if not new:  # an older catalog: marked too
                     self._set_application_id()
                 _owner_only(self.path)
+
+    def _prepare(self) -> None:
+        self.db.row_factory = sqlite3.Row
+        # the one rule of which annotations are the therapist's (own_annotation_counts)
+        self.db.create_function("unconfirmed_suggestion", 2, _unconfirmed_suggestion,
+                                deterministic=True)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        # deleted rows (a deleted session's notes, codes, titles) are overwritten with zeros,
+        # not left in free pages: some SQLite builds have this on by default, others not
+        self.db.execute("PRAGMA secure_delete = ON")
 
     def close(self) -> None:
         self.db.close()

@@ -256,6 +256,15 @@ class Store:
                 f"store {self.root} is read-only (choose a writable store or set "
                 "IMPROV_STORE)", parameter="root")
 
+    def recovery_advice(self) -> str:
+        """What to do about an interrupted session of this store, in one clause: recover it,
+        or (on a read-only store, where recovery cannot write) recover a writable copy."""
+        if self._writable:
+            return "run 'improv sessions recover'"
+        return (f"the store is read-only, so it cannot be recovered there: copy the store "
+                f"folder {self.root} to a writable disk and run 'improv --store COPY sessions "
+                "recover' there (COPY: the copied folder)")
+
     # -- catalog -------------------------------------------------------------------
 
     @property
@@ -268,11 +277,19 @@ class Store:
             # (checked without following a link: a catalog that is a link or a folder is refused)
             fresh = not check_catalog_path(path) or path.stat().st_size == 0
             if fresh and not self._writable:
-                raise StoreWriteError(f"store {self.root} is read-only and has no catalog")
+                # a recording killed in a new store (no catalog until a session is finished)
+                # on a disk since made read-only: listed from the folders, as a reindex would
+                return self._catalog_in_memory("the store is read-only and has no catalog")
             try:
                 self._catalog = Catalog(path, readonly=not self._writable)
-            except sqlite3.OperationalError as exc:
-                if fresh or catalog_damaged(exc) or not _disk_full(self.root):
+            except (sqlite3.OperationalError, StoreWriteError) as exc:
+                if fresh and _disk_full(self.root):  # no room for a new catalog
+                    self._drop_empty_catalog(path)
+                    return self._catalog_in_memory(
+                        "the disk is full and the store has no catalog yet: it is made when "
+                        "there is space again")
+                if (fresh or catalog_damaged(exc) or not _disk_full(self.root)
+                        or not isinstance(exc, sqlite3.OperationalError)):
                     raise
                 # a full disk has no room for the catalog's WAL index: read it as it is (a
                 # change then fails with a one-line error), so sessions can still be listed
@@ -282,6 +299,24 @@ class Store:
             if fresh:
                 self._fill_catalog()
         return self._catalog
+
+    def _catalog_in_memory(self, why: str) -> Catalog:
+        """A catalog of the session folders in memory, for this process only (nothing is
+        written): a store without a catalog that cannot get one is listed all the same."""
+        log.info("%s: the sessions of %s are listed from their folders", why, self.root)
+        self._catalog = Catalog(self.root / CATALOG, memory=True)
+        self._fill_catalog()
+        return self._catalog
+
+    @staticmethod
+    def _drop_empty_catalog(path: Path) -> None:
+        """Remove an empty catalog file (and empty side files) that a failed creation made: a
+        zero-byte catalog is none (it would be taken for one until space is free)."""
+        for suffix in ("", *SIDE_FILES):
+            side = path.with_name(path.name + suffix)
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(side.lstat().st_mode) and side.lstat().st_size == 0:
+                    side.unlink()
 
     def close(self) -> None:
         if self._catalog is not None:
@@ -346,8 +381,7 @@ class Store:
         if (folder / mf.RECORDING_FLAG).exists():
             if is_interrupted(folder):
                 raise SessionFormatError(
-                    f"session {session_id} was interrupted; run 'improv sessions recover'"
-                )
+                    f"session {session_id} was interrupted; {self.recovery_advice()}")
             # the lock is held: by its recorder, or for a moment by another improv process
             # recovering it (every command recovers interrupted sessions first)
             raise SessionBusyError(
@@ -409,6 +443,12 @@ class Store:
                                    "problem": "not in the catalog: run 'improv sessions reindex'"}
             try:
                 if (folder / mf.RECORDING_FLAG).exists():
+                    if not self._writable and is_interrupted(folder):  # not recovered at start
+                        row["status"] = "interrupted"
+                        with contextlib.suppress(*SESSION_FAULTS):
+                            row["client"] = read_json(folder / mf.MANIFEST).get("client")
+                        row["problem"] = f"interrupted; {self.recovery_advice()}"
+                        out.append(row)
                     continue
                 manifest = Session(folder).manifest
                 row["client"] = manifest.get("client")

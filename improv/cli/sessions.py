@@ -340,6 +340,13 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
 def recover(app, as_json: bool) -> None:
     """Find interrupted recordings and recover everything they flushed."""
     store = app.open_store(recover=False)
+    if not store.writable and (stuck := store.interrupted()):
+        from sessions.errors import StoreWriteError
+
+        raise StoreWriteError(
+            f"{counted(len(stuck), 'interrupted session')} ({', '.join(stuck)}): "
+            + (store.recovery_advice() if len(stuck) == 1
+               else store.recovery_advice().replace(", so it cannot", ", so they cannot")))
     reports = store.recover()
     removed = store.sweep_tmp() if store.writable else []  # leftovers of killed imports
     mended = _cut_torn_logs(store) if store.writable else []
