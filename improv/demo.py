@@ -16,7 +16,10 @@ session is flagged ``demo`` in its manifest.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -158,6 +161,43 @@ def create_demo_session(store, *, duration: float = 90.0, sr: int = 48000) -> di
         title="Demo: synthetic duet", source="generated", demo=True,
         started=datetime.now(timezone.utc),
     )
+    with _folder_gone_in_one_line(store, w.folder):
+        return _write_demo(w, notes, sr=sr, duration=duration)
+
+
+@contextlib.contextmanager
+def _folder_gone_in_one_line(store, folder: Path) -> Iterator[None]:
+    """Say in one line that the store (or session) folder was moved or removed while the demo
+    was written into it, instead of the writer's error and the audio library's "System error."
+    about the files that are no longer there: the writer's error is not logged then, and the
+    failure that follows is replaced by :class:`StoreWriteError` naming the folder."""
+    import logging
+
+    from sessions.errors import StoreWriteError
+
+    def writer_record(record: logging.LogRecord) -> bool:
+        return folder.is_dir() or not record.getMessage().startswith("session writer stopped")
+
+    writer_log = logging.getLogger("sessions.writer")
+    writer_log.addFilter(writer_record)
+    try:
+        yield
+    except Exception:
+        if folder.is_dir():
+            raise
+        what = (f"the store folder {store.root}" if not store.root.is_dir()
+                else f"the session folder {folder}")
+        raise StoreWriteError(
+            f"{what} was moved or removed while improv wrote the demo session in it; nothing "
+            "more was written (if it was moved, the next improv command on its new place "
+            "completes the session)") from None
+    finally:
+        writer_log.removeFilter(writer_record)
+
+
+def _write_demo(w, notes: list[DemoNote], *, sr: int, duration: float) -> dict:
+    """Write the demo's MIDI, audio and markers through the session writer ``w`` and finish
+    the session."""
     w.add_midi_input("Demo Keyboard", player="client")
     w.add_midi_input("Demo Pads", player="therapist")
     audio = w.add_audio_input("room-mics", sr=sr, channels=2,
