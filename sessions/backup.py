@@ -183,20 +183,41 @@ def session_problem(folder: Path, *, digests: dict[str, str] | None = None,
         Files of the session (paths in it) already named otherwise, e.g. left out of a
         backup: problems of these (or of files under them) are not counted again.
     """
+    return session_check(folder, digests=digests, named=named)[0]
+
+
+def session_check(folder: Path, *, digests: dict[str, str] | None = None,
+                  named: frozenset[str] | set[str] = frozenset()) -> tuple[str | None, bool]:
+    """:func:`session_problem`, and whether every problem is one of the session's own logs
+    (``annotations.jsonl``, ``revisions.jsonl``, ``notes.history.jsonl``: its recordings
+    verify), which a restore restores with the session (review 31, H1)."""
     from sessions.verify import verify_folder
 
     if (folder / mf.RECORDING_FLAG).exists():
-        return "it was backed up while being recorded"
-    problems = []
-    for line in verify_folder(folder, digests=digests)["problems"]:
-        line = plain_problem(line, folder)
+        return "it was backed up while being recorded", False
+    report = verify_folder(folder, digests=digests)
+    logs = set(report.get("log_problems", []))
+    problems, only_logs = [], True
+    for raw in report["problems"]:
+        line = plain_problem(raw, folder)
         head = line.split(":", 1)[0]
         if not any(head == n or head.startswith(f"{n}/") for n in named):
             problems.append(line)
+            only_logs = only_logs and raw in logs
     if not problems:
-        return None
+        return None, False
     more = len(problems) - 1
-    return problems[0] + (f" (and {more} more)" if more else "")
+    return problems[0] + (f" (and {more} more)" if more else ""), only_logs
+
+
+def log_words(why: str) -> bool:
+    """Whether a problem said in one line (as :func:`session_problem` and ``BACKUP.json``
+    say it) is about one of a session's own logs, not its recordings."""
+    from sessions.notes import NOTES_HISTORY
+    from sessions.revisions import REVISIONS
+
+    head = why.split(":", 1)[0].split(" ", 1)[0]
+    return head in (mf.ANNOTATIONS, REVISIONS, NOTES_HISTORY) and " (and " not in why
 
 
 def store_files(store) -> dict[str, Any]:

@@ -25,7 +25,9 @@ from sessions.backup import (
     VERSION,
     json_problem,
     key_problem,
+    log_words,
     plain_problem,
+    session_check,
     session_problem,
     valid_code,
 )
@@ -242,6 +244,20 @@ def marked_damaged(about: dict, held: set[str]) -> dict[str, str]:
     return out
 
 
+def marked_in_logs_only(about: dict, held: set[str]) -> set[str]:
+    """The sessions of ``held`` that ``BACKUP.json`` marked damaged only for one of their own
+    logs (``copied_as_is`` with a log's problem, e.g. an annotation log's torn last line that
+    an older improv called damage): their recordings were whole, so a restore restores them
+    (with what their copy holds) rather than leave them in the backup only."""
+    logs, other = set(), set()
+    for key in ("copied_as_is", "damaged"):
+        for item in _listed(about, key):
+            if isinstance(item, list) and len(item) == 2 and item[0] in held:
+                ok = key == "copied_as_is" and isinstance(item[1], str) and log_words(item[1])
+                (logs if ok else other).add(item[0])
+    return logs - other
+
+
 def _unverified(packed, sums: dict[str, str], about: dict) -> list[list[str]]:
     """``[id, why]`` of each session of a backup that does not verify, or that the backup
     marked damaged when it was made (:func:`marked_damaged`)."""
@@ -303,6 +319,10 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     says was damaged in the store when it was made, or whose files in the backup do not
     match ``SHA256SUMS``, is set aside: not restored (it stays in the backup
     only) and named with what is wrong, so one damaged session never holds back the others.
+    A session whose only damage is in one of its own logs (``annotations.jsonl``,
+    ``revisions.jsonl``, ``notes.history.jsonl``) is restored, recordings and all, with the
+    log as it is, and named (``restored_damaged``): a damaged annotation never costs the
+    recordings (review 31, H1). A log's torn last line is no damage (:mod:`sessions.lines`).
     A damaged goal log, ``setups.json``, ``vocabulary.json`` or research key (not matching
     its checksum, or not what a store holds) is set aside the same way.
 
@@ -310,9 +330,11 @@ def restore_store(store, path: Path) -> dict[str, Any]:
     -------
     dict
         ``sessions`` and ``clients`` (restored), ``files``, ``set_aside`` (``[id, why]``:
-        sessions not restored, one line each), ``left_out`` (``[file, why]``: store-level
-        files not restored, e.g. ``clients/C07/goals.jsonl``), ``not_in_backup`` (what
-        ``BACKUP.json`` says was left out when the backup was made, one line each),
+        sessions not restored, one line each), ``restored_damaged`` (``[id, why]``: sessions
+        restored with a damaged log of their own, one line each), ``left_out``
+        (``[file, why]``: store-level files not restored, e.g. ``clients/C07/goals.jsonl``),
+        ``not_in_backup`` (what ``BACKUP.json`` says was left out when the backup was made,
+        one line each),
         ``created_utc`` (of the backup) and ``indexed`` (sessions in the rebuilt catalog).
 
     Raises
@@ -341,8 +363,9 @@ def restore_store(store, path: Path) -> dict[str, Any]:
             staged = claim.path
             mismatched: list[str] = []
             unpack(packed, staged, sums, damaged=mismatched)
-            set_aside = _damaged_sessions(staged, mismatched,
-                                          marked_damaged(about, set(_by_session(sums))))
+            held = set(_by_session(sums))
+            set_aside, with_damage = _damaged_sessions(
+                staged, mismatched, marked_damaged(about, held), marked_in_logs_only(about, held))
             left_out = [[rel, f"does not match its checksum in {SUMS} (damaged in the backup)"]
                         for rel in mismatched if not rel.startswith("sessions/")]
             left_out += _store_file_problems(staged, _store_level(sums, set(mismatched)))
@@ -354,16 +377,22 @@ def restore_store(store, path: Path) -> dict[str, Any]:
                 leave_files={rel for rel, _why in left_out})
     result = store.reindex()
     return {"sessions": sessions, "clients": clients, "files": files, "set_aside": set_aside,
-            "left_out": left_out, "not_in_backup": left_out_when_made(about),
+            "restored_damaged": with_damage, "left_out": left_out,
+            "not_in_backup": left_out_when_made(about),
             "created_utc": about.get("created_utc"), "indexed": result["indexed"]}
 
 
-def _damaged_sessions(staged: Path, mismatched: list[str],
-                      marked: dict[str, str]) -> list[list[str]]:
-    """``[id, why]`` of each unpacked session that is not restored: a file of it does not
-    match ``SHA256SUMS`` (damaged in the backup), the backup marked it damaged when it was
-    made (``marked``: ID → why), or it does not verify."""
+def _damaged_sessions(staged: Path, mismatched: list[str], marked: dict[str, str],
+                      logs_marked: set[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """What to do with each unpacked session that is not whole: ``[id, why]`` of those set
+    aside (not restored: a file of it does not match ``SHA256SUMS``, damaged in the backup; the
+    backup marked it damaged when it was made, ``marked``: ID → why; or it does not verify),
+    and of those restored although one of their own logs is damaged (``annotations.jsonl``,
+    ``revisions.jsonl``, ``notes.history.jsonl``: every other file verifies, so the recordings
+    come back with the log as it is; ``logs_marked``: those the backup marked for a log only).
+    """
     out: dict[str, str] = {}
+    kept: dict[str, str] = {}
     for rel in mismatched:
         parts = rel.split("/", 2)
         if parts[0] == "sessions" and parts[1] not in out:
@@ -371,11 +400,18 @@ def _damaged_sessions(staged: Path, mismatched: list[str],
                              "the backup)")
     sessions_dir = staged / "sessions"
     for folder in sorted(sessions_dir.iterdir()) if sessions_dir.is_dir() else []:
-        if folder.name not in out:
-            why = _session_problem(folder) or marked.get(folder.name)
-            if why:
-                out[folder.name] = why
-    return [[sid, out[sid]] for sid in sorted(out)]
+        sid = folder.name
+        if sid in out:
+            continue
+        why, only_logs = session_check(folder)
+        mark = marked.get(sid)
+        if (why is None or only_logs) and (mark is None or sid in logs_marked):
+            if why or mark:
+                kept[sid] = why or mark or ""
+        elif why or mark:
+            out[sid] = why or mark or ""
+    return ([[sid, out[sid]] for sid in sorted(out)],
+            [[sid, kept[sid]] for sid in sorted(kept)])
 
 
 def _move_in(store, staged: Path, *, leave: set[str],

@@ -151,8 +151,10 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
             sid, why = result["damaged"][0]
             raise click.ClickException(
                 f"backup {check} holds {counted(len(result['damaged']), 'damaged session')} "
-                f"(first: {sid}: {why}); 'improv restore' sets them aside and restores the "
-                f"rest; look at them in the store with 'improv sessions verify {sid}'")
+                f"(first: {sid}: {why}); 'improv restore' sets them aside (one damaged only "
+                "in its annotations, corrections or notes history is restored with its "
+                f"recordings) and restores the rest; look at them in the store with 'improv "
+                f"sessions verify {sid}'")
         if result["damaged_files"]:
             rel, why = result["damaged_files"][0]
             raise click.ClickException(
@@ -165,7 +167,7 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
                 f"{'was' if len(result['left_out']) == 1 else 'were'} left out when it was made "
                 f"(first: {result['left_out'][0]}); the rest matches its checksums")
         return
-    from sessions.backup import backup_store
+    from sessions.backup import backup_store, log_words
 
     store = app.store
     with _terminate_as_interrupt():  # a `kill` removes the partial backup as Ctrl-C does
@@ -180,8 +182,10 @@ def backup(app, to: Path | None, check: Path | None, as_json: bool) -> None:
              + ("; restore it from an older backup (every session_key of the research export "
                 "depends on it)" if rel == "dataset-key" else ""))
     for sid, why in result["copied_as_is"]:
+        fate = ("a restore restores it, recordings and all, and names it" if log_words(why)
+                else "a restore sets it aside")
         info(f"warning: session {sid} is damaged ({why}): its files were copied as they are "
-             f"(a restore sets it aside); 'improv sessions verify {sid}' says what")
+             f"({fate}); 'improv sessions verify {sid}' says what")
     for sid, rel in result["damaged"]:
         info(f"warning: session {sid}: {rel} does not match its checksum; copied as it is "
              f"(see 'improv sessions verify {sid}')")
@@ -253,6 +257,10 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
 
     for sid, why in result["set_aside"]:
         info(f"warning: session {sid} was not restored: {why} (it stays in the backup)")
+    for sid, why in result["restored_damaged"]:
+        info(f"warning: session {sid} was restored with its recordings, but a log of it is "
+             f"damaged: {why} ('improv sessions verify {sid}' says what; an older backup may "
+             "hold the log whole)")
     for rel, why in result["left_out"]:
         info(f"warning: {item_words(rel, verb='was not')} restored: {why} (it stays in the "
              "backup)" + ("; every session_key of the research export changes without it: "
@@ -281,7 +289,8 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
                           else "lacks them; an older backup may hold them"))
 
     emit(result, as_json=as_json, human=human)
-    return 1 if result["set_aside"] or result["left_out"] or result["not_in_backup"] else 0
+    return 1 if (result["set_aside"] or result["restored_damaged"] or result["left_out"]
+                 or result["not_in_backup"]) else 0
 
 
 COMMANDS = [info_, backup, restore]

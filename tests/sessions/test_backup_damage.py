@@ -68,7 +68,14 @@ def test_a_session_that_does_not_verify_is_copied_as_it_is_and_named(store, two,
     assert not check["ok"] and [sid for sid, _why in check["damaged"]] == [bad]
     with Store(tmp_path / "new") as new:
         restored = restore_store(new, tmp_path / kind)
-        assert restored["sessions"] == [good]
+        if damage is _annotation_garbage:  # review 31, H1: the recordings come back
+            assert sorted(restored["sessions"]) == [bad, good] and restored["set_aside"] == []
+            assert [sid for sid, _why in restored["restored_damaged"]] == [bad]
+            assert restored["restored_damaged"][0][1].startswith("annotations.jsonl:")
+            assert (new.folder(bad) / "audio" / "room.wav").read_bytes() == (
+                store.folder(bad) / "audio" / "room.wav").read_bytes()
+            return
+        assert restored["sessions"] == [good] and restored["restored_damaged"] == []
         assert [sid for sid, _why in restored["set_aside"]] == [bad]
 
 

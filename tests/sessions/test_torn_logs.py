@@ -303,3 +303,77 @@ def test_a_new_log_is_made_durable_with_its_folder(store, sid, fsynced, name):
      "notes.history.jsonl": lambda: save_notes(folder, "n")}[name]()
     at = fsynced.index(str(folder / name))
     assert str(folder) in fsynced[at:] or str(folder) in fsynced[:at]
+
+
+# -- d: backup and restore -------------------------------------------------------------------
+
+def _restore(backup: Path, where: Path):
+    from sessions.backup_restore import restore_store
+    from sessions.store import Store
+
+    with Store(where) as new:
+        return restore_store(new, backup)
+
+
+@pytest.mark.parametrize("kind", ["b", "b.zip"])
+def test_a_session_with_a_torn_last_line_is_backed_up_whole_and_restored(store, sid,
+                                                                         tmp_path, kind):
+    from sessions.backup import backup_store
+    from sessions.backup_restore import check_backup
+
+    folder = store.folder(sid)
+    add_annotation(store, sid, t=1.0, text="kept")
+    for name in ("annotations.jsonl", "revisions.jsonl", "notes.history.jsonl"):
+        _tear(folder / name, {"text": "x" * 100}, keep=30)
+    result = backup_store(store, tmp_path / kind)
+    assert result["whole"] and result["sessions"] == [sid] and result["copied_as_is"] == []
+    assert check_backup(tmp_path / kind)["ok"]
+    restored = _restore(tmp_path / kind, tmp_path / "new")
+    assert restored["sessions"] == [sid] and restored["set_aside"] == []
+    assert restored["restored_damaged"] == []
+    back = tmp_path / "new" / "sessions" / sid
+    assert (back / "audio" / "room.wav").read_bytes() == (folder / "audio" /
+                                                         "room.wav").read_bytes()
+    assert (back / "annotations.jsonl").read_bytes() == (folder /
+                                                        "annotations.jsonl").read_bytes()
+    assert verify_folder(back)["ok"]
+
+
+def test_a_session_an_older_backup_called_damaged_for_a_torn_line_is_restored(store, sid,
+                                                                             tmp_path):
+    """An older improv's backup marked it copied_as_is ("its last line is cut short") and
+    the restore left it out, recordings and all (the review's h1.rs: 0 sessions)."""
+    from sessions.backup import backup_store
+    from tests.sessions.test_backup_damage import _rewrite_about
+
+    _tear(store.folder(sid) / "annotations.jsonl", {"text": "x" * 100}, keep=30)
+    out = Path(backup_store(store, tmp_path / "b")["path"])
+    old_words = ("annotations.jsonl: its last line is cut short: an interrupted recording is "
+                 "mended by 'improv sessions recover'; in a finished session the file was "
+                 "changed or damaged after it was written ('improv sessions verify' checks it; "
+                 "a backup holds it whole)")
+    _rewrite_about(out, lambda a: a["copied_as_is"].append([sid, old_words]))
+    restored = _restore(out, tmp_path / "new")
+    assert restored["sessions"] == [sid] and restored["set_aside"] == []
+    assert [s for s, _why in restored["restored_damaged"]] == [sid]
+
+
+@pytest.mark.parametrize("name", ["revisions.jsonl", "notes.history.jsonl"])
+def test_a_session_with_a_damaged_log_is_restored_with_its_recordings(run_cli, store, sid,
+                                                                      tmp_path, name):
+    folder = store.folder(sid)
+    correct_session(store, sid, title="T")
+    save_notes(folder, "n")
+    with open(folder / name, "ab") as f:
+        f.write(b'{"garbage\n')
+    backed = run_cli("backup", "--to", str(tmp_path / "b"))
+    assert backed.exit_code == 1 and "a restore restores it, recordings and all" in (
+        backed.stderr), backed.stderr
+    restored = run_cli("--store", str(tmp_path / "new"), "restore", str(tmp_path / "b"))
+    assert restored.exit_code == 1
+    lines = [x for x in restored.stderr.splitlines() if sid in x]
+    assert len(lines) == 1 and "was restored with its recordings, but a log of it is " \
+        "damaged: " + name in lines[0], restored.stderr
+    back = tmp_path / "new" / "sessions" / sid
+    assert (back / "audio" / "room.wav").exists() and (back / name).read_bytes() == (
+        folder / name).read_bytes()
