@@ -355,13 +355,35 @@ def _session_lags(fa: dict, fb: dict, feats: list[str], n: int, L: int) -> dict:
     return summary
 
 
-def _window_leader(leader: list[str], conf: np.ndarray, names: tuple[str, str]
-                   ) -> tuple[str, dict[str, int]]:
-    """Session label from per-window labels (:data:`MIN_LEAD_SHARE`) and the confident counts."""
+def _shared_windows(a: PlayerEvents, b: PlayerEvents, *, duration: float, window: float,
+                    hop: float, n: int) -> np.ndarray | None:
+    """Per window, whether it holds time in which both players are recorded
+    (:func:`~.activity.shared_mask`); None where both are recorded throughout."""
+    from ..windows import window_means
+    from ._grid import GRID_STEP
+    from .activity import shared_mask
+
+    shared = shared_mask(a, b, duration=duration)
+    if shared is None:
+        return None
+    _, part = window_means(shared, duration=duration, window=window, hop=hop, step=GRID_STEP)
+    out = np.zeros(n, dtype=bool)
+    k = min(n, part.size)
+    out[:k] = np.nan_to_num(part[:k]) > 0
+    return out
+
+
+def _window_leader(leader: list[str], conf: np.ndarray, names: tuple[str, str],
+                   within: np.ndarray | None = None) -> tuple[str, dict[str, int]]:
+    """Session label from per-window labels (:data:`MIN_LEAD_SHARE`) and the confident counts,
+    over the windows ``within`` (bool per window; None: all), those with time in which both
+    players are recorded (since dialogue 1.9)."""
     sure = conf >= 0.5
+    if within is not None:
+        sure = sure & within
     lab = np.array(leader, dtype=object)
     counts = {x: int(np.sum(sure & (lab == x))) for x in (*names, "together")}
-    least = MIN_LEAD_SHARE * len(leader)
+    least = MIN_LEAD_SHARE * (len(leader) if within is None else int(np.sum(within)))
     if leader and max(counts[names[0]], counts[names[1]]) >= least:
         out = names[0] if counts[names[0]] > counts[names[1]] else (
             names[1] if counts[names[1]] > counts[names[0]] else "shared")
@@ -405,7 +427,8 @@ def analyze_leadership(
         ``leader`` (name, ``shared``, ``together``, ``unclear`` or ``none``),
         ``leader_confidence``, ``leader_basis``, ``xcorr_leader``, the timing keys of
         :func:`~.coupling.analyze_coupling`, ``{name}_leads_share``, ``together_share`` (share
-        of windows with combined confidence >= 0.5), ``lead_confidence_mean``.
+        of windows with combined confidence >= 0.5, of the windows with time in which both
+        are recorded since dialogue 1.9; null without such a window), ``lead_confidence_mean``.
 
     Raises
     ------
@@ -427,7 +450,9 @@ def analyze_leadership(
     times = starts + window / 2.0
     lags, peaks, xconf, xleader = _window_xcorr(fa, fb, feats, starts, names, L, W)
     summary = _session_lags(fa, fb, feats, int(np.ceil(duration * FRAME_RATE - 1e-9)), L)
-    x_label, _ = _window_leader(xleader, xconf, names)
+    within = _shared_windows(a, b, duration=duration, window=window, hop=hop,
+                             n=starts.size)
+    x_label, _ = _window_leader(xleader, xconf, names, within)
     cp = (analyze_coupling(a, b, duration=duration, window=window, hop=hop, names=names)
           if timing else None)
     t_lab = cp.leader if cp else ["none"] * starts.size
@@ -451,11 +476,13 @@ def analyze_leadership(
     s_t = cp.summary["timing_leader"] if cp else "none"
     s_tc = cp.summary["timing_confidence"] if cp else 0.0
     label, lconf, basis = combine(s_t, s_tc, x_label, 1.0, names)
-    _, counts = _window_leader(leader, conf, names)
-    nw = max(starts.size, 1)
+    _, counts = _window_leader(leader, conf, names, within)
+    # shares of the windows with time in which both are recorded (all windows of a pair
+    # recorded throughout); none without such a window
+    nw = starts.size if within is None else int(np.sum(within))
     for name in names:
-        summary[f"{name}_leads_share"] = counts[name] / nw if starts.size else None
-    summary["together_share"] = counts["together"] / nw if starts.size else None
+        summary[f"{name}_leads_share"] = counts[name] / nw if nw else None
+    summary["together_share"] = counts["together"] / nw if nw else None
     summary.update({"leader": label, "leader_basis": basis, "xcorr_leader": x_label,
                     "leader_confidence": (round(lconf, 3) if basis.startswith("timing")
                                           and label in names else None)})

@@ -146,3 +146,31 @@ def test_no_gaps_change_nothing():
 def test_bad_gaps_are_refused(gaps):
     with pytest.raises(ParameterError, match="gaps must be"):
         PlayerEvents(np.array([1.0]), gaps=gaps)
+
+
+def test_who_leads_shares_are_of_the_windows_both_are_recorded():
+    """Dialogue 1.9: the leader shares are of the windows with time both are recorded. B copies
+    A's changing melody 0.2 s later, recorded only for the first 40 s of a 120 s session: A
+    leads in the windows there, which is A's share of them, not of all 115 windows (B's
+    absence after 0:40 is no one's leading)."""
+    rng = np.random.default_rng(3)
+    a = np.cumsum(rng.choice([0.25, 0.5, 0.75], size=400))
+    a = a[a < 118.0]
+    vel = rng.integers(30, 120, size=a.size).astype(float)
+    pit = rng.integers(48, 84, size=a.size).astype(float)
+    keep = a + 0.2 < 40.0
+    b_on = a[keep] + 0.2
+
+    def run(recorded):
+        return analyze_dialogue(
+            PlayerEvents(a, a + 0.2, pit, vel),
+            PlayerEvents(b_on, b_on + 0.2, pit[keep], vel[keep], recorded=recorded),
+            duration=120.0, tempo=False).summary
+
+    diluted, shared = run(None), run((0.0, 40.0))
+    assert diluted["client_leads_share"] > 0  # A leads while both play
+    starts = np.arange(0.0, 120.0 - 6.0 + 1e-9, 1.0)
+    n_within = int(np.sum(starts < 40.0))
+    assert shared["client_leads_share"] == pytest.approx(
+        diluted["client_leads_share"] * starts.size / n_within, rel=0.05)
+    assert shared["client_leads_share"] > 0.5
