@@ -162,6 +162,39 @@ def _leftovers(folder: Path, manifest: dict[str, Any]) -> None:
     fsync_dir(audio_dir)
 
 
+def remove_partials(folder: Path) -> list[str]:
+    """Remove the partial FLACs (``audio/.NAME.flac.partial``) that a killed compression run
+    left in a session folder, unless a run holds the ``audio/`` folder now (its partial is
+    being written: nothing is removed then).
+
+    Parameters
+    ----------
+    folder : Path
+        A session folder.
+
+    Returns
+    -------
+    list of str
+        The removed files, relative to ``folder`` (``audio/.NAME.flac.partial``).
+    """
+    from sessions.locks import all_free
+
+    audio_dir = Path(folder) / mf.AUDIO_DIR
+    if audio_dir.is_symlink() or not audio_dir.is_dir():
+        return []
+    removed = []
+    with all_free([audio_dir]) as free:
+        if not free:  # a compression runs: its partial is not left over
+            return []
+        for partial in sorted(audio_dir.glob(".*.flac.partial")):
+            if partial.is_file() and not partial.is_symlink():
+                partial.unlink()
+                removed.append(f"{mf.AUDIO_DIR}/{partial.name}")
+        if removed:
+            fsync_dir(audio_dir)
+    return removed
+
+
 def compress_session(store, session_id: str, *, dry_run: bool = False) -> list[InputResult]:
     """Compress a complete session's WAV audio to FLAC where that is lossless.
 

@@ -192,6 +192,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     else:
         store.existing(session_id)
         ids = [session_id]
+    if store.writable:  # what a killed compression left in the sessions verified
+        _remove_compress_partials(store, ids)
     reports = [verify_folder(store.folder(sid)) for sid in ids]
     if all_:
         from sessions.goals import verify_all
@@ -334,6 +336,25 @@ def delete(app, session_id: str | None, client: str | None, yes: bool) -> None:
                + (f" and the goals of client {client}" if goals else ""))
 
 
+def _remove_compress_partials(store, ids: list[str]) -> None:
+    """Remove the partial FLACs a killed ``sessions compress`` left in these sessions (not of
+    a compression running now), saying so on stderr; a folder that cannot be changed is left
+    to ``verify`` and the next compression."""
+    from sessions.compress import remove_partials
+    from sessions.errors import StoreError
+
+    for sid in ids:
+        folder = store.folder(sid)
+        if folder.is_symlink():
+            continue
+        try:
+            removed = remove_partials(folder)
+        except (OSError, StoreError):
+            continue
+        for rel in removed:
+            info(f"removed {rel} of session {sid}, left by a compression that did not finish")
+
+
 @sessions.command()
 @json_option
 @click.pass_obj
@@ -349,6 +370,8 @@ def recover(app, as_json: bool) -> None:
                else store.recovery_advice().replace(", so it cannot", ", so they cannot")))
     reports = store.recover()
     removed = store.sweep_tmp() if store.writable else []  # leftovers of killed imports
+    if store.writable:  # and of killed compressions
+        _remove_compress_partials(store, store.session_ids())
     mended = _cut_torn_logs(store) if store.writable else []
 
     def human(reports):

@@ -149,3 +149,4 @@ def test_compression_that_waited_for_a_deletion_says_so(store):
     assert isinstance(outcome["error"], UnknownSessionError)
     assert str(outcome["error"]) == (f"session {sid} was deleted while the compression waited "
                                      "for it; nothing was compressed")
+
