@@ -112,6 +112,36 @@ def _check_is_store(root: Path) -> None:
                          parameter="root")
 
 
+def _owner_only_session(folder: Path) -> int:
+    """Take the group's and others' permissions off every folder and file of a session folder
+    copied in by hand with wider modes (``cp -r`` under umask 022 gives 0755 and 0644: anyone
+    on the computer could read the recordings); improv makes its own 0700 and 0600.  Links are
+    not followed, and only this user's items are changed.
+
+    Returns
+    -------
+    int
+        How many folders and files were changed (said in a warning if any).
+    """
+    changed = 0
+    uid = os.geteuid()
+    for dirpath, dirnames, filenames in os.walk(folder):  # never into a linked folder
+        for path in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            try:
+                st = os.lstat(path)
+                if (stat.S_ISLNK(st.st_mode) or st.st_uid != uid
+                        or not st.st_mode & 0o077):
+                    continue
+                os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o077)
+                changed += 1
+            except OSError as exc:  # said by verify or where the file is read
+                log.debug("could not make %s owner-only: %s", path, exc)
+    if changed:
+        log.warning("session folder %s was open to other users (%d folders or files, copied "
+                    "in by hand?): made owner-only", Path(folder).name, changed)
+    return changed
+
+
 #: How long [s] a deletion waits for other commands to let go of the session (a short
 #: annotation or notes change) before it refuses (a backup or an analysis of it runs).
 DELETE_WAIT_S = 2.0
@@ -718,6 +748,8 @@ class Store:
                 self._index(Session(folder).manifest)
                 indexed += 1
                 ids.append(sid)
+                if self._writable:
+                    _owner_only_session(folder)
             except SESSION_FAULTS as exc:  # reported for this session; the others go on
                 skipped.append([sid, fault_text(exc)])
         from sessions.goals import index_all

@@ -250,9 +250,13 @@ def restore(app, backup_path: Path, as_json: bool) -> int:
     from sessions.store import Store
 
     store = Store(app.store_path, create=True)  # a restore makes its store
+    restored = False
     try:
         result = restore_store(store, backup_path)
+        restored = True
     finally:
+        if not restored:  # refused (no space, a damaged backup) or stopped: no empty store left
+            store.discard_if_new()
         store.close()
 
     for sid, why in result["set_aside"]:
