@@ -17,8 +17,11 @@ from sessions.revisions import REVISIONS, check_revisions
 from sessions.safeio import unsafe_entries
 from sessions.session import player_names, renamed_records
 
+RECOVER_ADVICE = "run 'improv sessions recover'"
 
-def verify_folder(folder: Path, *, digests: dict[str, str] | None = None) -> dict[str, Any]:
+
+def verify_folder(folder: Path, *, digests: dict[str, str] | None = None,
+                  recover_advice: str = RECOVER_ADVICE) -> dict[str, Any]:
     """Verify one session folder; one that cannot be read at all (permission denied, a fault
     no check foresaw) is a report with that problem, never an exception, so a check of every
     session goes on with the others.
@@ -36,6 +39,10 @@ def verify_folder(folder: Path, *, digests: dict[str, str] | None = None) -> dic
         SHA-256 (hex) of files of the folder already read, by their path in it
         (``audio/mic.wav``): a backup that has just copied them while holding the session's
         locks passes the digests of the bytes it copied, so the audio is not read twice.
+    recover_advice : str
+        What to do about an interrupted recording, in one clause
+        (:meth:`sessions.store.Store.recovery_advice`: on a read-only store, recover a
+        writable copy).
 
     Returns
     -------
@@ -51,7 +58,7 @@ def verify_folder(folder: Path, *, digests: dict[str, str] | None = None) -> dic
     """
     folder = Path(folder)
     try:
-        return _verify_folder(folder, digests or {})
+        return _verify_folder(folder, digests or {}, recover_advice)
     except SESSION_FAULTS as exc:
         return {"id": folder.name, "ok": False, "problems": [_fault_line(exc, folder)],
                 "checked": 0}
@@ -65,7 +72,8 @@ def _fault_line(exc: BaseException, folder: Path) -> str:
     return fault_text(exc).replace(f"{folder}{os.sep}", "")
 
 
-def _verify_folder(folder: Path, digests: dict[str, str]) -> dict[str, Any]:
+def _verify_folder(folder: Path, digests: dict[str, str], recover_advice: str
+                   ) -> dict[str, Any]:
     problems: list[str] = []
     checked = 0
     report = {"id": folder.name, "ok": False, "problems": problems, "checked": 0}
@@ -74,7 +82,7 @@ def _verify_folder(folder: Path, digests: dict[str, str]) -> dict[str, Any]:
 
         if not is_interrupted(folder):  # its recorder holds the lock: nothing to check yet
             return {**report, "ok": True, "recording": True}
-        problems.append("the recording was interrupted (run 'improv sessions recover')")
+        problems.append(f"the recording was interrupted ({recover_advice})")
         return report
     unsafe = unsafe_entries(folder)
     if unsafe:  # nothing in it is opened

@@ -194,7 +194,8 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
         ids = [session_id]
     if store.writable:  # what a killed compression left in the sessions verified
         _remove_compress_partials(store, ids)
-    reports = [verify_folder(store.folder(sid)) for sid in ids]
+    advice = store.recovery_advice()  # on a read-only store: recover a writable copy
+    reports = [verify_folder(store.folder(sid), recover_advice=advice) for sid in ids]
     if all_:
         from sessions.goals import verify_all
 

@@ -92,6 +92,10 @@ def test_completed_sessions_are_read_and_the_interrupted_one_says_what_to_do(
     assert r.exit_code == 1
     assert r.stderr == f"error: 1 interrupted session ({sid}): {_advice(root)}\n"
 
+    r = run_cli("sessions", "verify", sid)
+    assert r.exit_code == 1
+    assert f"the recording was interrupted ({_advice(root)})" in r.stdout + r.stderr
+
     r = run_cli("backup", "--to", tmp_path / "bk")
     assert r.exit_code == 1  # not whole: the interrupted session is named
     assert (f"warning: session {sid} is not in the backup: interrupted; {_advice(root)}"
