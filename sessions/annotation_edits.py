@@ -31,7 +31,7 @@ from sessions.fsutil import (
     read_json,
     sha256_file,
 )
-from sessions.locks import folder_lock, manifest_lock
+from sessions.locks import fcntl, manifest_lock
 from sessions.names import match_name
 from sessions.smf import replace_markers
 from sessions.timefmt import as_typed, format_time
@@ -256,16 +256,49 @@ def _current(session, annotation_id: str, *, include_deleted: bool = False) -> d
         f"(see 'improv annotations {session.id}')", parameter="annotation_id")
 
 
+@contextlib.contextmanager
 def _revisions_lock(session):
     """Held from reading an annotation's revision to appending the next one, so that two
     changes at once (two browser tabs, the web app and the CLI) number their revisions in
     turn and a change made against an older revision can be refused. Additions take it too
-    (the file is created for the first one: the lock is on the file itself)."""
+    (the file is created for the first one: the lock is on the file itself).
+
+    Raises
+    ------
+    sessions.errors.UnknownSessionError
+        The session was deleted before, or while the change waited for the lock
+        (``improv sessions delete`` takes it too): nothing is written, where the change went
+        into the deleted folder and was said to be saved (review 31).
+    """
+    from sessions.errors import UnknownSessionError
+
+    gone = f"session {session.id} was deleted; the annotation change was not saved"
+    if not (session.folder / mf.MANIFEST).is_file():
+        raise UnknownSessionError(gone)
     path = session.folder / mf.ANNOTATIONS
-    if not path.exists():
-        open_new(path, "ab").close()
-        fsync_dir(session.folder)  # the new log's name is durable (review 31, L4)
-    return folder_lock(path)
+    try:
+        if not path.exists():
+            open_new(path, "ab").close()
+            fsync_dir(session.folder)  # the new log's name is durable (review 31, L4)
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # deleted between the check and here
+        raise UnknownSessionError(gone) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        # a delete that held the session's locks while this change waited has renamed the
+        # folder away: the file locked is then no longer this session's log
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if not same or not (session.folder / mf.MANIFEST).is_file():
+            raise UnknownSessionError(
+                f"session {session.id} was deleted while the annotation change waited for "
+                "it; nothing was saved")
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _current_at(session, annotation_id: str, expected_rev: int | None) -> dict[str, Any]:
