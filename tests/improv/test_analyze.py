@@ -615,14 +615,19 @@ def test_plot_leaves_pulse_less_windows_as_gaps(tmp_path):
 def test_an_analysis_that_ends_after_its_session_was_deleted_leaves_nothing(store, duet,
                                                                            monkeypatch):
     """The analysis writes its cache at the end: a session deleted meanwhile must not come
-    back as a folder holding only ``cache/`` (which no command could verify or delete)."""
+    back as a folder holding only ``cache/`` (which no command could verify or delete).
+    ``improv sessions delete`` waits for the analysis since review 31 (it takes the session's
+    locks, tests/sessions/test_delete_locks.py); a folder removed by other means (a file
+    manager, another program) still must not come back."""
+    import shutil
+
     import improv.analyze as az
 
     sid = duet["id"]
     real = az._analyze_players
 
     def delete_then_finish(store_, session, *args, **kwargs):
-        store.delete(sid)  # the therapist deletes it while the analysis runs
+        shutil.rmtree(store.folder(sid))  # removed while the analysis runs
         return real(store_, session, *args, **kwargs)
 
     monkeypatch.setattr(az, "_analyze_players", delete_then_finish)
