@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Iterator
 
 import mido
 import numpy as np
@@ -169,3 +174,35 @@ def garble_event_log(folder: Path) -> str:
     resum(folder, "midi.tsv")
     return "midi.tsv"
 
+
+@contextlib.contextmanager
+def tmpfs(path: Path, *, size: str) -> Iterator[Path]:
+    """A real file system of ``size`` (``"3m"``) mounted at ``path`` (made here), owner-only,
+    for the block: a disk that fills up or is remounted read-only. Skips the test where
+    mounting is not allowed (it needs root on Linux)."""
+    import pytest
+
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("needs root on Linux to mount a tmpfs")
+    path.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                        str(path)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill_disk(mount: Path) -> Path:
+    """Fill the file system at ``mount`` to the last byte; returns the filler file."""
+    filler = mount / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                continue
+    return filler

@@ -7,10 +7,10 @@ Mounting needs root; as another user the test is skipped.
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
+from tests.sessions.helpers import fill_disk, tmpfs
 from tests.sessions.hostile import import_good, sane
 
 pytestmark = [
@@ -22,44 +22,16 @@ pytestmark = [
 
 @pytest.fixture
 def small_disk(tmp_path, monkeypatch):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs",
-                           str(mount)], capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    store = mount / "store"
-    monkeypatch.setenv("IMPROV_STORE", str(store))
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(mount):
-    """Fill the disk to the last byte; returns the filler file."""
-    filler = mount / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-
-        except OSError:
-            pass
-    with open(filler, "ab", buffering=0) as f:  # the last few bytes too
-        for size in (4096, 512, 1):
-            try:
-                while True:
-                    f.write(b"\0" * size)
-
-            except OSError:
-                continue
-    return filler
+    with tmpfs(tmp_path / "disk", size="3m") as mount:
+        monkeypatch.setenv("IMPROV_STORE", str(mount / "store"))
+        yield mount
 
 
 def test_full_disk_keeps_the_catalog_and_the_session(run_cli, small_disk, tmp_path):
     sid = import_good(run_cli, tmp_path)
     store = small_disk / "store"
     catalog = (store / "catalog.sqlite").read_bytes()
-    filler = _fill(small_disk)
+    filler = fill_disk(small_disk)
 
     demo = run_cli("sessions", "demo", "--duration", "10")
     sane(demo, what="demo")

@@ -18,23 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.sessions.helpers import tree_snapshot, write_midi
+from tests.sessions.helpers import tmpfs, tree_snapshot, write_midi
 
 CHILD = Path(__file__).with_name("kill_writer_child.py")
 
 
 @pytest.fixture
 def disk(tmp_path):
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("needs root on Linux to mount a tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=False)
+    with tmpfs(tmp_path / "mnt", size="50m") as mnt:
+        yield mnt
 
 
 def _killed_recording(root: Path) -> str:

@@ -3,30 +3,20 @@
 These tests mount a small tmpfs (root on Linux, as on CI); elsewhere they skip.
 """
 
-import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from sessions.store import Store
-from tests.sessions.helpers import tree_snapshot, write_audio, write_midi
+from tests.sessions.helpers import tmpfs, tree_snapshot, write_audio, write_midi
 
 
 @pytest.fixture
 def small_fs(tmp_path):
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("needs root on Linux to mount a tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=False)
+    with tmpfs(tmp_path / "mnt", size="3m") as mnt:
+        yield mnt
 
 
 def test_import_onto_a_full_disk_fails_cleanly(small_fs, tmp_path, run_cli, monkeypatch):

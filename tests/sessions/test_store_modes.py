@@ -6,13 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from tests.sessions.helpers import import_room_duet, write_midi
+from tests.sessions.helpers import import_room_duet, tmpfs, write_midi
 
 
 def _modes(folder):
@@ -55,16 +53,8 @@ def test_a_refused_restore_leaves_no_store_folder(run_cli, tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("needs root on Linux to mount a tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=False)
+    with tmpfs(tmp_path / "mnt", size="3m") as mnt:
+        yield mnt
 
 
 def test_a_restore_refused_for_lack_of_space_leaves_no_store_folder(run_cli, tmp_path,

@@ -8,14 +8,13 @@ stop needed. Mounting needs root; as another user the test is skipped.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 
 import numpy as np
 import pytest
 
 from sessions.store import Store
-from tests.sessions.helpers import wait_written
+from tests.sessions.helpers import fill_disk, tmpfs, wait_written
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 
@@ -25,27 +24,8 @@ FLUSH_S = 0.05
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs",
-                           str(mount)], capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(mount):
-    """Fill the disk to the last byte; returns the filler file."""
-    filler = mount / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        for size in (65536, 4096, 512, 1):
-            try:
-                while True:
-                    f.write(b"\0" * size)
-            except OSError:
-                continue
-    return filler
+    with tmpfs(tmp_path / "disk", size="2m") as mount:
+        yield mount
 
 
 def _until(condition, what):
@@ -62,7 +42,7 @@ def test_writer_sleeps_after_a_full_disk_and_keeps_what_it_wrote(small_disk):
     a.write(np.full((8000, 1), 0.5, np.float32))
     w.midi(0.25, player="client", port="kb", data=b"\x90\x3c\x40")
     wait_written(w)  # one second of audio and a note on the disk before it fills
-    filler = _fill(small_disk)
+    filler = fill_disk(small_disk)
     for _ in range(4):  # 128 kB each: more than a block's slack, whatever the buffering
         a.write(np.full((32000, 1), 0.25, np.float32))
     _until(lambda: w.error is not None, "write error")
