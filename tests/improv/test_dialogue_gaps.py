@@ -19,6 +19,14 @@ def _answering(w, *, player: str, port: str, first: float, until: float = 90.0) 
             w.midi(float(t) + 0.2, player=player, port=port, data=bytes([0x80, 60, 0]))
 
 
+def _calling(w, *, port: str) -> None:
+    """The client's eighth notes in the first 3 s of every 6 s, for 90 s."""
+    for t in np.arange(0.0, 90.0, 0.25):
+        if np.mod(t, 6.0) < 3.0:
+            w.midi(float(t), player="client", port=port, data=bytes([0x90, 64, 90]))
+            w.midi(float(t) + 0.2, player="client", port=port, data=bytes([0x80, 64, 0]))
+
+
 def _turns(store, sid):
     from improv.analyze import analyze_session
 
@@ -34,11 +42,7 @@ def test_a_keyboard_lost_for_half_a_minute_is_not_the_others_turn(store):
     w = store.create_session(client="C07", players=["client", "therapist"])
     w.add_midi_input("KeysA", player="client")
     w.add_midi_input("KeysB", player="therapist")
-    # the client plays on through the loss (their rests there are theirs)
-    for t in np.arange(0.0, 90.0, 0.25):
-        if np.mod(t, 6.0) < 3.0:
-            w.midi(float(t), player="client", port="KeysA", data=bytes([0x90, 64, 90]))
-            w.midi(float(t) + 0.2, player="client", port="KeysA", data=bytes([0x80, 64, 0]))
+    _calling(w, port="KeysA")  # on through the loss (their rests there are theirs)
     _answering(w, player="therapist", port="KeysB", first=3.0)
     w.report("midi_gap", t=LOST[0], end=LOST[1], port="KeysB", player="therapist")
     sid = w.finalize(duration_s=90.0)["id"]
@@ -53,10 +57,7 @@ def test_an_audio_dropout_is_not_the_players_silence(store):
     input's ``gaps``); the client on MIDI."""
     w = store.create_session(client="C07", players=["client", "therapist"])
     w.add_midi_input("Keys", player="client")
-    for t in np.arange(0.0, 90.0, 0.25):
-        if np.mod(t, 6.0) < 3.0:
-            w.midi(float(t), player="client", port="Keys", data=bytes([0x90, 64, 90]))
-            w.midi(float(t) + 0.2, player="client", port="Keys", data=bytes([0x80, 64, 0]))
+    _calling(w, port="Keys")
     y = np.zeros(int(90.0 * SR), np.float32)
     for t in np.arange(3.0, 90.0, 0.25):
         if np.mod(t, 6.0) >= 3.0 and not LOST[0] <= t < LOST[1]:
@@ -78,10 +79,7 @@ def test_without_a_gap_the_silence_is_the_players(store):
     w = store.create_session(client="C07", players=["client", "therapist"])
     w.add_midi_input("KeysA", player="client")
     w.add_midi_input("KeysB", player="therapist")
-    for t in np.arange(0.0, 90.0, 0.25):
-        if np.mod(t, 6.0) < 3.0:
-            w.midi(float(t), player="client", port="KeysA", data=bytes([0x90, 64, 90]))
-            w.midi(float(t) + 0.2, player="client", port="KeysA", data=bytes([0x80, 64, 0]))
+    _calling(w, port="KeysA")
     _answering(w, player="therapist", port="KeysB", first=3.0)
     sid = w.finalize(duration_s=90.0)["id"]
     assert _inside_lost(_turns(store, sid)["turns"])
