@@ -759,15 +759,16 @@ class Store:
 
     # -- deletion --------------------------------------------------------------------
 
-    def delete(self, session_id: str) -> None:
+    def delete(self, session_id: str, *, wait_s: float = DELETE_WAIT_S) -> None:
         """Remove a session's folder and catalog rows.
 
         The folder is first renamed into ``tmp/`` (atomic), so a crash midway
         never leaves a half-deleted session in the list.  It is renamed only while no other
         process holds the session's locks (:func:`sessions.locks.all_free`): a backup then
         copies a session whole or not at all, and a compression or analysis never loses its
-        files midway.  A short change (an annotation) is waited for, up to
-        :data:`DELETE_WAIT_S`.
+        files midway.  A short change (an annotation) is waited for, up to ``wait_s`` seconds
+        (:data:`DELETE_WAIT_S`; the web app waits longer, having stopped its own analysis of
+        the session).
 
         Raises
         ------
@@ -783,7 +784,7 @@ class Store:
         # analysis or compression reading its audio, an annotation or notes change; a short
         # change is waited for, a long one (a backup, an analysis) refuses the deletion
         held = [folder / mf.AUDIO_DIR, folder, folder / mf.ANNOTATIONS]
-        deadline = time.monotonic() + DELETE_WAIT_S
+        deadline = time.monotonic() + wait_s
         # a crash after the rename leaves the folder in tmp/ to sweep_tmp()
         with scratch.claim(self.tmp_dir, f"deleted-{session_id}-{secrets.token_hex(2)}") as trash:
             while True:

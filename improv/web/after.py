@@ -51,6 +51,27 @@ class AfterNewSession(KeyedJobs):
 
     def __init__(self, store_path: Path, analysis_lock: threading.Lock) -> None:
         super().__init__(store_path, analysis_lock, thread_name="improv-after")
+        self._dropped: set[str] = set()
+
+    def drop(self, session_id: str) -> None:
+        """Stop the work on a session that is being deleted: a queued job does not start, a
+        running analysis stops at its next progress step (it holds the session's files, and
+        the deletion waits for them: review 31)."""
+        with self._guard:
+            self._dropped.add(session_id)
+            fut = self._futures.get(session_id)
+        if fut is not None:
+            fut.cancel()
+
+    def readmit(self, session_id: str) -> None:
+        """Undo :meth:`drop` for a session whose deletion was refused: its work is queued
+        again if it had not finished."""
+        with self._guard:
+            was = session_id in self._dropped
+            self._dropped.discard(session_id)
+            state = self._state.get(session_id, {}).get("state")
+        if was and state is not None and state != "done":
+            self(session_id)
 
     def __call__(self, session_id: str) -> None:
         with self._guard:
@@ -84,6 +105,7 @@ class AfterNewSession(KeyedJobs):
 
         store = Store(self.store_path)
         try:
+            self._stop_if_dropped(session_id)
             session = store.session(session_id)
             self._set(session_id, state="running", step="waveform")
             try:
@@ -94,6 +116,8 @@ class AfterNewSession(KeyedJobs):
             self._set(session_id, step="measures")
             self._analyse(store, session)
             self._set(session_id, state="done", step="done", done=1.0, total=1.0)
+        except _Dropped:
+            self._set(session_id, state="failed", reason="the session was deleted")
         except Exception as exc:  # noqa: BLE001 - the page says why and offers "Try again"
             log.warning("analysing session %s after it arrived: %s", session_id, exc)
             self._set(session_id, state="failed",
@@ -106,12 +130,22 @@ class AfterNewSession(KeyedJobs):
         from improv.analyze import analyze_session
 
         def progress(done: float, total: float, label: str) -> None:
+            self._stop_if_dropped(session.id)
             self._set(session.id, done=done, total=max(total, 1e-9))
 
         from improv.web.api_media import analysis_answer
 
         with self.lock:
+            self._stop_if_dropped(session.id)  # deleted while it waited for the lock
             analyze_session(store, session.id, dialogue=len(session.players) > 1,
                             progress=progress)
             analysis_answer(store, session)  # the page's answer, ready when it asks
 
+    def _stop_if_dropped(self, session_id: str) -> None:
+        with self._guard:
+            if session_id in self._dropped:
+                raise _Dropped(session_id)
+
+
+class _Dropped(Exception):
+    """The session is being deleted: its work stops (:meth:`AfterNewSession.drop`)."""

@@ -197,10 +197,27 @@ def mark_percussion(session_id: str, body: PercussionMark,
     return {"revisions": r["revisions"], "session": _session_detail(store.session(session_id))}
 
 
+#: How long the web app's deletion waits for the session's other users [s]: its own analysis
+#: of a session that has just arrived is stopped first (``AfterNewSession.drop``) and lets go
+#: of the session's files at its next progress step; a backup or another command still using
+#: it after that refuses the deletion in one line.
+WEB_DELETE_WAIT_S = 30.0
+
+
 @router.delete("/sessions/{session_id}")
-def delete_session(session_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Remove a session (as ``improv sessions delete``); the browser asks first."""
-    store.delete(session_id)
+def delete_session(session_id: str, request: Request,
+                   store: Store = Depends(get_store)) -> dict[str, Any]:
+    """Remove a session (as ``improv sessions delete``); the browser asks first. The analysis
+    this server runs after a session arrives is stopped first: a therapist who deletes a demo
+    or a test recording at once is not told that it is in use."""
+    store.existing(session_id)
+    background = request.app.state.background
+    background.drop(session_id)
+    try:
+        store.delete(session_id, wait_s=WEB_DELETE_WAIT_S)
+    except BaseException:
+        background.readmit(session_id)  # not deleted: its measures are made after all
+        raise
     return {"deleted": session_id}
 
 
