@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,37 @@ def recover_session(folder: Path) -> dict[str, Any]:
         with contextlib.suppress(FileNotFoundError):
             (folder / mf.LOCK).unlink()
         held.close()
+
+
+def cut_torn_logs(folder: Path) -> list[list[Any]]:
+    """Cut a torn last line off each of a finished session's logs (``revisions.jsonl`` and
+    ``notes.history.jsonl`` under the session folder's lock, ``annotations.jsonl`` under its
+    own, the locks their writers take), keeping the bytes in ``<log>.torn``
+    (:func:`sessions.lines.cut_torn_tail`); ``improv sessions recover`` runs it. A session
+    being recorded is left alone (its recovery mends it).
+
+    Returns
+    -------
+    list of [str, int]
+        ``[log name, bytes cut]`` of each log cut.
+    """
+    from sessions.lines import cut_torn_tail, torn_tail_bytes
+    from sessions.locks import folder_lock
+    from sessions.notes import NOTES_HISTORY
+    from sessions.revisions import REVISIONS
+
+    folder = Path(folder)
+    out: list[list[Any]] = []
+    if (folder / mf.RECORDING_FLAG).exists() or not any(
+            torn_tail_bytes(folder / n) for n in (REVISIONS, NOTES_HISTORY, mf.ANNOTATIONS)):
+        return out  # looked at without a lock: a whole log is never waited for
+    with folder_lock(folder):  # the lock of corrections and notes, taken before the log's
+        for name in (REVISIONS, NOTES_HISTORY):
+            if cut := cut_torn_tail(folder / name):
+                out.append([name, cut])
+        path = folder / mf.ANNOTATIONS
+        if os.path.lexists(path):
+            with folder_lock(path):
+                if cut := cut_torn_tail(path):
+                    out.append([mf.ANNOTATIONS, cut])
+    return out

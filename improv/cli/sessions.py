@@ -402,9 +402,9 @@ def _cut_torn_logs(store) -> list[str]:
     """Cut the torn last lines off the finished sessions' logs (a full disk or a power cut
     during a change: review 31, H1), keeping their bytes; one line each (a session that
     cannot be mended is said too, and the others go on)."""
-    from sessions.annotation_log import cut_torn_logs
     from sessions.errors import SESSION_FAULTS
     from sessions.lines import cut_words
+    from sessions.recovery import cut_torn_logs
 
     out = []
     for sid in store.session_ids():
