@@ -113,8 +113,10 @@ export async function recordPage(main) {
   let armTimer = 0;
   let starting = false;  // Start pressed: the inputs go to the recorder, not the check
   const rearm = (force = false, takeOver = false) => { if (starting) return; clearTimeout(armTimer); armTimer = setTimeout(() => armed.arm(force === true, takeOver === true), 300); };
-  // a change of the inputs makes an earlier refusal of Start out of date
-  const rows = new InputRows(() => { err.textContent = ''; rearm(); });
+  // a change of the inputs makes an earlier refusal of Start out of date; device lists that
+  // come again (every 2 s) leave what was said alone (a "Give the setup a name first"
+  // vanished under a refresh of the lists)
+  const rows = new InputRows((specs, how = {}) => { if (!how.byDevices) err.textContent = ''; rearm(); });
   const armed = armedMeters({ box: meterBox, options, alive, rows });
   const devices = watchDevices({ rows, box: deviceNotes, alive, query: () => {
     const q = new URLSearchParams();

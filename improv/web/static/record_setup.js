@@ -225,7 +225,8 @@ export class InputRows {
       .map((x) => (kept ? x.kept : x.spec)).filter(Boolean);
   }
 
-  changed() { this.mark(); this.onChange(this.specs()); }
+  // how: { byDevices: true } when new device lists changed the rows' choices, not the person
+  changed(how = {}) { this.mark(); this.onChange(this.specs(), how); }
 }
 
 // What the device lists lack, in sentences for the person at the computer; the reason the
@@ -262,7 +263,7 @@ export function watchDevices({ rows, box, query, alive }) {
       const d = await api(`/api/devices?${query()}`);
       // a device that came or went changes what is checked (an input plugged in again is
       // checked again by itself)
-      if (rows.setDevices(d)) rows.changed();
+      if (rows.setDevices(d)) rows.changed({ byDevices: true });
       notes = deviceNotes(d);
     } catch (e) { notes = [h('p', { class: 'error' }, e.message)]; }
     // drawn again only when they say something new: a "Details" the reader opened stays open
