@@ -167,6 +167,11 @@ class JackMidiTimes:
         self.latency_s[i] = rng.min / self.rate
         return True
 
+    def clear(self, i: int) -> None:
+        """Forget what port ``i`` has seen so far (messages from before rtmidi's port for the
+        same source opened, which rtmidi will never deliver)."""
+        self.queues[i].clear()
+
     def take(self, i: int, data: bytes, *, near: float, wait: bool = False) -> float | None:
         """The counter time [seconds] of the frame at which message ``data`` reached port ``i``.
 

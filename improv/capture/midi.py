@@ -262,10 +262,15 @@ class MidiCapture:
             st.midi_in.ignore_types(sysex=False, timing=False, active_sense=True)
         self._lister, _ = open_midi_in(api=self.api, client_name=f"{self.client_name}-watch",
                                        jack_server_name=self.jack_server_name)
-        for n, st in enumerate(self.ports):
-            self._open(st, st.index, n)
+        # the frame-time client is wired before rtmidi's ports, so that the first message played
+        # once a port is connected is seen there too (and stamped at its frame); what it saw
+        # before rtmidi's port opened is cleared
         if self.frame_times and self._guard:
             self._start_times()
+        for n, st in enumerate(self.ports):
+            self._open(st, st.index, n)
+            if self._times is not None:
+                self._times.clear(n)
         if self.mode == "queue":
             self._drainer = threading.Thread(target=self._drain, name="improv-midi-drain",
                                              daemon=True)
@@ -606,13 +611,15 @@ class MidiCapture:
                 changes.append(("lost", st))
             elif not st.connected and match is not None:
                 st.source = names[match]
+                if self._times is not None:  # wired first, as in start()
+                    self._times.connect(st.slot, names[match])
                 try:
                     self._open(st, match)
                 except Exception as exc:  # noqa: BLE001 - try again at the next poll
                     log.debug("re-opening %s failed: %s", st.port_name, exc)
                     continue
                 if self._times is not None:
-                    self._times.connect(st.slot, names[match])
+                    self._times.clear(st.slot)
                 self.report_back(st, start=st.lost_at if st.lost_at is not None else now, now=now)
                 st.lost_at = None
                 changes.append(("back", st))
