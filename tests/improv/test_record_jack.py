@@ -305,7 +305,12 @@ def test_unflagged_dropout_is_found_and_padded(jack_rig, tmp_path):
     base = found[0]
     on_grid = np.isin(found - base, expected - expected[0] + onsets[0] * 0, assume_unique=False)
     spacing_ok = np.abs((found - base) - np.round((found - base) / 4800) * 4800) <= 1
-    assert spacing_ok.all(), np.diff(found)
+    # a click whose start fell in the gap is found where the recording resumed, up to one
+    # click (48 frames) after its place: only its end was recorded
+    ends = [round((g["t"] - s.manifest["audio"][0]["t0"]) * SR) + g["frames"] for g in gaps]
+    cut = np.array([any(-5 <= f - e <= 53 for e in ends) for f in found])
+    assert cut.sum() <= len(gaps)
+    assert spacing_ok[~cut].all(), (np.diff(found), ends)
     assert len(found) < len(onsets) and on_grid.any()
     # the missing stretch is silence, the rest one continuous tone
     resid, a0 = _tone_residual(y[:, 1], freq_hz=441.0, amplitude=0.5)
