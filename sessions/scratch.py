@@ -180,7 +180,7 @@ def reserve_space(tmp_dir: Path, name: str, size: int):
     try:
         reserve = claim(tmp_dir, name)
     except (OSError, StoreWriteError) as exc:
-        log.warning("no disk reserve: %s", exc)
+        log.warning(_no_reserve(size, exc))
         return None
     try:
         with open_new(reserve.path, "wb") as f:
@@ -191,7 +191,17 @@ def reserve_space(tmp_dir: Path, name: str, size: int):
             f.flush()
             os.fsync(f.fileno())
     except (OSError, StoreWriteError) as exc:
-        log.warning("no disk reserve: %s", exc)
+        log.warning(_no_reserve(size, exc))
         reserve.release()
         return None
     return reserve
+
+
+def _no_reserve(size: int, exc: Exception) -> str:
+    """The warning for a reserve that could not be had, in words (not an errno)."""
+    from sessions.fsutil import describe_os_error
+
+    reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+    return (f"no disk space could be set aside for completing the session ({size / 1e6:.0f} MB:"
+            f" {reason}); the recording goes on, and if the disk fills up it is completed at the"
+            " next start of improv once there is space")

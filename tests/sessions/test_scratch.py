@@ -164,3 +164,19 @@ def test_delete_leaves_no_trash(tmp_path, run_cli, monkeypatch):
     assert run_cli("sessions", "delete", sid, "--yes").exit_code == 0
     assert os.listdir(tmp_path / "store" / "tmp") == []
     assert run_cli("sessions", "list", "--json").json() == []
+
+
+def test_a_reserve_the_disk_has_no_room_for_is_a_warning_in_words(tmp_path, caplog):
+    """A disk too full for the reserve: no reserve, no file left, and a warning that says what
+    that means for the recording, without an errno."""
+    from tests.sessions.helpers import tmpfs
+
+    with tmpfs(tmp_path / "disk", size="2m") as disk:
+        tmp_dir = disk / "tmp"
+        tmp_dir.mkdir(mode=0o700)
+        with caplog.at_level("WARNING", logger="sessions.scratch"):
+            assert scratch.reserve_space(tmp_dir, "reserve-x", 8 << 20) is None
+        assert not [p for p in tmp_dir.iterdir() if "reserve-x" in p.name]
+    (rec,) = [r for r in caplog.records if r.name == "sessions.scratch"]
+    text = rec.getMessage()
+    assert "the disk is full" in text and "8 MB" in text and "Errno" not in text
