@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Callable
 
 from sessions import manifest as mf
-from sessions.backup import _remove_stale_partials, _session_held, _Sink
+from sessions.backup import session_held
 from sessions.errors import StoreError, StoreWriteError
 from sessions.fsutil import describe_os_error, make_dir, sha256_file
+from sessions.partial_output import PartialSink, remove_stale_partials
 from sessions.safeio import check_folder, open_regular
 
 SUMS = "SHA256SUMS"
@@ -31,8 +32,8 @@ def _files(folder: Path) -> list[Path]:
     return out
 
 
-class _ExportSink(_Sink):
-    """A backup's sink (:class:`sessions.backup._Sink`: a hidden partial name of its own, every
+class _ExportSink(PartialSink):
+    """A :class:`sessions.partial_output.PartialSink` (a hidden partial name of its own, every
     file and folder fsynced before it is renamed into place, nothing left on failure) whose
     zip holds one folder named after the session."""
 
@@ -99,7 +100,7 @@ def export_session(folder: Path, to: Path, *,
         if os.path.lexists(target):
             raise StoreError(f"{target} exists already; export to another folder or remove it")
     try:
-        with _session_held(folder):
+        with session_held(folder):
             check_folder(folder)  # a link in it (to a key, say) is never copied into the export
             files = _files(folder)
             digests = {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
@@ -113,7 +114,7 @@ def export_session(folder: Path, to: Path, *,
                     f"verify {sid}'")
             if not is_zip:
                 make_dir(to)
-            for name in _remove_stale_partials(target):
+            for name in remove_stale_partials(target):
                 if removed is not None:
                     removed(str(target.parent / name))
             sink = _ExportSink(target, top=sid)

@@ -113,7 +113,7 @@ def test_a_backup_target_that_is_not_new_is_refused(store, full, tmp_path, where
 def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch, error, name):
     """A full disk, Ctrl-C or SIGTERM (the CLI raises KeyboardInterrupt for it) while the
     backup is written removes its partial file or folder."""
-    from sessions import backup
+    from sessions import partial_output
 
     seen = []
 
@@ -121,7 +121,7 @@ def test_a_failed_backup_leaves_nothing(store, full, tmp_path, monkeypatch, erro
         seen.append(self.partial)
         assert self.partial.exists()
         raise error
-    monkeypatch.setattr(backup._Sink, "_pump", broken)
+    monkeypatch.setattr(partial_output.PartialSink, "_pump", broken)
     with pytest.raises(type(error)):
         backup_store(store, tmp_path / name)
     assert seen and [p for p in os.listdir(tmp_path) if name in p] == []
@@ -157,15 +157,15 @@ def test_a_partial_backup_left_by_a_killed_one_is_removed_and_a_live_one_kept(st
 def test_the_partial_name_is_the_backups_own(store, full, tmp_path, monkeypatch):
     """The partial's name holds the process ID and a random part (two backups to one name
     at once never write into one file), and none is left after the rename."""
-    from sessions import backup
+    from sessions import partial_output
 
     names = []
-    copy = backup._Sink.copy
+    copy = partial_output.PartialSink.copy
 
     def noting(self, rel, src):
         names.append(self.partial.name)
         return copy(self, rel, src)
-    monkeypatch.setattr(backup._Sink, "copy", noting)
+    monkeypatch.setattr(partial_output.PartialSink, "copy", noting)
     backup_store(store, tmp_path / "b.zip")
     backup_store(store, tmp_path / "c.zip")
     first, second = names[0], names[-1]
@@ -332,12 +332,12 @@ def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monke
     review 28 finding 6) have to wait: the copy is of one version."""
     import fcntl
 
-    from sessions import backup
+    from sessions import partial_output
     from sessions.annotation_edits import add_annotation
 
     add_annotation(store, full, t=1.0, player="client", text="starts", by="T01")
     tried = []
-    copy = backup._Sink.copy
+    copy = partial_output.PartialSink.copy
 
     def checking(self, rel, src):
         if rel.startswith("sessions/"):
@@ -352,7 +352,7 @@ def test_a_session_is_copied_under_its_shared_locks(store, full, tmp_path, monke
                     os.close(fd)
         return copy(self, rel, src)
 
-    monkeypatch.setattr(backup._Sink, "copy", checking)
+    monkeypatch.setattr(partial_output.PartialSink, "copy", checking)
     backup_store(store, tmp_path / "b")
     assert len(tried) >= 3 * 4  # every file of the session, all three locks
     assert f"sessions/{full}/annotations.jsonl" in tried
@@ -369,14 +369,14 @@ def test_an_annotation_log_made_during_the_backup_is_not_copied_unlocked(store, 
     from sessions.annotation_edits import add_annotation
 
     assert not (store.folder(full) / "annotations.jsonl").exists()
-    held = backup._session_held
+    held = backup.session_held
 
     @contextlib.contextmanager
     def then_annotated(folder):
         with held(folder) as got:
             (folder / "annotations.jsonl").write_text("")  # as the first addition makes it
             yield got
-    monkeypatch.setattr(backup, "_session_held", then_annotated)
+    monkeypatch.setattr(backup, "session_held", then_annotated)
     backup_store(store, tmp_path / "b")
     assert not (tmp_path / "b" / "sessions" / full / "annotations.jsonl").exists()
     monkeypatch.undo()
@@ -464,7 +464,7 @@ def test_a_backup_whose_key_is_damaged_is_set_aside(store, full, tmp_path):
 
 def test_a_backup_is_noted_in_the_store_and_a_failed_one_is_not(store, full, tmp_path,
                                                                 monkeypatch):
-    from sessions import backup
+    from sessions import partial_output
     from sessions.backup import LAST_BACKUP, last_backup
 
     assert last_backup(store) is None
@@ -476,7 +476,7 @@ def test_a_backup_is_noted_in_the_store_and_a_failed_one_is_not(store, full, tmp
 
     def broken(self, src, out, h):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(backup._Sink, "_pump", broken)
+    monkeypatch.setattr(partial_output.PartialSink, "_pump", broken)
     with pytest.raises(OSError):
         backup_store(store, tmp_path / "c.zip")
     assert last_backup(store)["to"].endswith("b.zip")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sessions import backup as bk
-from sessions import locks
+from sessions import locks, partial_output
 from sessions import manifest as mf
 from sessions import store as store_mod
 from sessions.backup_restore import check_backup
@@ -86,7 +86,7 @@ def test_a_backup_keeps_a_session_whole_while_a_deletion_is_tried(store, tmp_pat
     sid = _session(store)
     other = _session(store, client="C08")
     outcome: dict[str, BaseException | None] = {}
-    real_copy = bk._Sink.copy
+    real_copy = partial_output.PartialSink.copy
 
     def copy_and_delete(sink, rel, src):  # the delete comes while the session is copied
         if rel.startswith(f"sessions/{sid}/") and not outcome:
@@ -101,7 +101,7 @@ def test_a_backup_keeps_a_session_whole_while_a_deletion_is_tried(store, tmp_pat
             t.join()
         return real_copy(sink, rel, src)
 
-    monkeypatch.setattr(bk._Sink, "copy", copy_and_delete)
+    monkeypatch.setattr(partial_output.PartialSink, "copy", copy_and_delete)
     result = bk.backup_store(store, tmp_path / "bk")
     assert isinstance(outcome["error"], SessionBusyError), outcome
     assert sorted(result["sessions"]) == sorted([sid, other]) and result["whole"]

@@ -48,9 +48,9 @@ def test_a_failed_export_leaves_nothing(store, sid, tmp_path, kind, monkeypatch)
     out = tmp_path / "usb"
     out.mkdir()
     to = out / "c07.zip" if kind == "zip" else out
-    from sessions import backup
+    from sessions import partial_output
 
-    real = backup._Sink.copy
+    real = partial_output.PartialSink.copy
     calls = []
 
     def fail_on_second(sink, rel, src):  # the disk fills in the middle of the export
@@ -59,7 +59,7 @@ def test_a_failed_export_leaves_nothing(store, sid, tmp_path, kind, monkeypatch)
             raise OSError(28, "No space left on device")
         return real(sink, rel, src)
 
-    monkeypatch.setattr(backup._Sink, "copy", fail_on_second)
+    monkeypatch.setattr(partial_output.PartialSink, "copy", fail_on_second)
     with pytest.raises(OSError):
         export_session(store.folder(sid), to)
     assert os.listdir(out) == []
@@ -68,16 +68,16 @@ def test_a_failed_export_leaves_nothing(store, sid, tmp_path, kind, monkeypatch)
 KILLED = """
 import sys
 from pathlib import Path
-from sessions import backup
+from sessions import partial_output
 from sessions.export import export_session
 
-real = backup._Sink.copy
+real = partial_output.PartialSink.copy
 def slow(sink, rel, src):  # say when the partial export exists, then wait to be killed
     out = real(sink, rel, src)
     print("copying", flush=True)
     sys.stdin.readline()
     return out
-backup._Sink.copy = slow
+partial_output.PartialSink.copy = slow
 export_session(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
