@@ -37,14 +37,21 @@ function pairText(p) {
   return 'Now: silence';
 }
 
+// a screen reader hears who of the pair plays once it has held this long [s of recording]:
+// at every change it would talk over the music (the line on screen follows at once)
+const SAY_AFTER_S = 5;
+
 // A panel element with update(live) to call on every poll.
 export function livePanel() {
   const title = h('h3', { id: 'live-measures-h' }, 'The music now');
   const body = h('tbody');
-  const pair = h('p', { class: 'pair', 'aria-live': 'polite' });
+  const pair = h('p', { class: 'pair' });
+  const said = h('p', { class: 'pair-said sr-only', 'aria-live': 'polite' });
+  let seen = '';
+  let seenSince = null;
   const note = h('p', { class: 'live-hint' }, 'Collecting… the first figures come once a few seconds are recorded.');
   const el = h('section', { class: 'live-measures', 'aria-labelledby': 'live-measures-h' }, title, note,
-    h('table', { class: 'live-measures-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Player'), h('th', {}, 'Density'), h('th', {}, 'Loudness'), h('th', {}, 'Tempo'))), body), pair);
+    h('table', { class: 'live-measures-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Player'), h('th', {}, 'Density'), h('th', {}, 'Loudness'), h('th', {}, 'Tempo'))), body), pair, said);
   // `elapsed` [s]: the recording's time, `unplugged`: players whose every input is unplugged
   el.update = (live, { elapsed = null, unplugged = [] } = {}) => {
     if (!live) return;
@@ -55,9 +62,12 @@ export function livePanel() {
       ? `Collecting… the first figures come once ${live.window_s} seconds are recorded${elapsed == null ? '' : ` (now ${Math.floor(elapsed)} s)`}.`
       : `Over the last ${live.window_s} seconds.`;
     body.replaceChildren(...Object.entries(live.players).map(([p, m]) => playerRow(p, m, { collecting, unplugged: unplugged.includes(p) })));
-    // a polite region: written only when it says something new (not at every poll)
     const now = collecting ? '' : pairText(live.pair);
     if (pair.textContent !== now) pair.textContent = now;
+    // the polite region: written when a state has held SAY_AFTER_S, and only once
+    if (now !== seen) { seen = now; seenSince = live.t; }
+    const held = live.t != null && seenSince != null && live.t - seenSince >= SAY_AFTER_S;
+    if ((held || !now) && said.textContent !== now) said.textContent = now;
   };
   return el;
 }

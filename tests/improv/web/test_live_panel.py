@@ -97,3 +97,34 @@ def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, pa
     assert client2 == "input unplugged"
     assert loud2 == "silent"
     assert pair2 == "Now: therapist plays alone"
+
+
+def test_a_screen_reader_hears_who_plays_once_it_holds(tmp_path, live_server, page):
+    """The line on screen follows who plays at every poll; the polite live region (what a
+    screen reader says over the music) only once a state has held for 5 s of recording."""
+    server = live_server(tmp_path / "store")
+    page.goto(server.url)
+    got = page.evaluate("""async () => {
+      const { livePanel } = await import('/static/live.js');
+      const panel = livePanel();
+      document.body.append(panel);
+      const pair = (state, who) => ({ state, who, players: ['client', 'therapist'] });
+      const out = [];
+      const at = (t, p) => {
+        panel.update({ t, window_s: 8, players: { client: null, therapist: null }, pair: p });
+        out.push([panel.querySelector('.pair').textContent,
+                  panel.querySelector('[aria-live]').textContent]);
+      };
+      at(10, pair('one', 'client')); at(11, pair('both')); at(12, pair('one', 'client'));
+      at(13, pair('both')); at(16, pair('both')); at(18, pair('both')); at(19, pair('both'));
+      return [out, panel.querySelectorAll('[aria-live]').length,
+              panel.querySelector('.pair').hasAttribute('aria-live')];
+    }""")
+    steps, regions, visible_live = got
+    assert [s[0] for s in steps[:4]] == ["Now: client plays alone",
+                                         "Now: client and therapist play together",
+                                         "Now: client plays alone",
+                                         "Now: client and therapist play together"]
+    assert [s[1] for s in steps[:5]] == [""] * 5  # changing every second: not said
+    assert steps[5][1] == steps[6][1] == "Now: client and therapist play together"  # held 5 s
+    assert regions == 1 and not visible_live
