@@ -127,6 +127,8 @@ class JackMidiTimes:
         #: times the reader waited for this client's callback (:meth:`take`)
         self.waits = 0
         self.server_gone = False
+        #: False once :meth:`stop_reading` or :meth:`close` ran: nothing more comes in
+        self.reading = True
         self._closed = False
         self._f2t = self._lib.jack_frames_to_time
         self._pairs = list(zip(self.queues, self.ports, strict=True))
@@ -194,7 +196,7 @@ class JackMidiTimes:
             None when this client did not see the message (a missed cycle, or not connected).
         """
         q = self.queues[i]
-        if not q and wait and not self.server_gone:
+        if not q and wait and self.reading and not self.server_gone:
             # until the message is there, or two cycles have ended (this client may be a cycle
             # behind rtmidi's)
             self.waits += 1
@@ -215,11 +217,30 @@ class JackMidiTimes:
         """
         return abs(self._lib.jack_get_time() * 1e-6 - counter()) < tolerance_s
 
+    def stop_reading(self) -> None:
+        """Deactivate the client (its process callback, which takes the GIL, no longer runs),
+        keeping what it has read for :meth:`take`; idempotent.
+
+        The MIDI capture calls this before it closes rtmidi's ports: python-rtmidi holds the GIL
+        while JACK unregisters a port, and the server waits for every client's cycle meanwhile,
+        so a Python process callback waiting for the GIL then could stall the graph. JACK-Client
+        releases the GIL while it deactivates."""
+        if not self.reading:
+            return
+        self.reading = False
+        if self.server_gone:
+            return
+        try:
+            self.client.deactivate()
+        except Exception as exc:  # noqa: BLE001 - the server may be gone already
+            log.debug("frame-time client: deactivating failed (%s)", exc)
+
     def close(self) -> None:
         """Leave the JACK graph (idempotent); after its server went away the client is left as
         it is, as :meth:`improv.capture.jack_watch.JackSourceWatch.close` does."""
         if self._closed:
             return
         self._closed = True
+        self.reading = False
         leave_jack(self.client, server_gone=self.server_gone)
 

@@ -346,6 +346,10 @@ class MidiCapture:
         if self._drainer is not None:
             self._drainer.join(timeout=5)
             self._drainer = None
+        if self._times is not None:
+            # no Python JACK callback of this process runs while rtmidi's ports close (see
+            # JackMidiTimes.stop_reading); what it has read still stamps the messages drained
+            self._times.stop_reading()
         for st in self.ports:
             if st.midi_in is not None:
                 try:

@@ -60,6 +60,9 @@ class _Times:
         self.unmatched += dropped
         return None if t is None else t - self.latency
 
+    def stop_reading(self):
+        pass
+
     def close(self):
         pass
 
@@ -122,3 +125,43 @@ def test_a_failing_frame_time_source_never_costs_the_message(store, fake_clock):
     assert [bytes(r) for r in ev.raw] == [bytes([0x90, 60, 100])] and ev.t[0] == 1.0
     (stamps,) = [e for e in m["events"] if e["kind"] == "midi_stamps"]
     assert (stamps["frame"], stamps["cycle"]) == (0, 1)
+
+
+def test_the_real_client_stops_reading_and_keeps_what_it_read(jack_rig):
+    """Through JACK: what came before the rtmidi port opened is cleared; after stop_reading
+    (the capture's stop, before rtmidi's ports close) nothing more comes in, what was read
+    still gives its frame times, and a take no longer waits for a cycle."""
+    from improv.capture.jack_midi_times import JackMidiTimes
+    from tests.rig.jackrig import wait_for
+
+    notes = [(0.02 * k, bytes([0x90, 60 + k, 100])) for k in range(10)]
+    kb = jack_rig.midi_player(name="kb", events=notes)
+    times = JackMidiTimes(n_ports=1, server_name=jack_rig.server.name, client_name="t-frames")
+    try:
+        assert times.connect(0, kb.port_name)
+        wait_for(kb.is_connected, timeout=10, what="the frame port's connection")
+        kb.start(delay_s=0.05)
+        wait_for(lambda: len(times.queues[0]) == 10, timeout=10, what="ten messages read")
+        times.clear(0)
+        assert not times.queues[0]
+        slow = [(0.1 * k, d) for k, (_, d) in enumerate(notes)]  # 1 s: time to stop reading
+        again = jack_rig.midi_player(name="kb2", events=slow)
+        assert times.connect(0, again.port_name)
+        wait_for(again.is_connected, timeout=10, what="the second source's connection")
+        f0 = again.start(delay_s=0.05)
+        wait_for(lambda: len(times.queues[0]) >= 3, timeout=10, what="three messages read")
+        times.stop_reading()
+        again.wait_done(10)
+        n = len(times.queues[0])
+        assert 3 <= n < 10, n  # the rest came after the client stopped reading
+        cycles = times.cycles
+        wait_for(lambda: again.client.frame_time > f0 + 48000 * 6 // 5,
+                 timeout=10, what="0.2 s of JACK time after the last message")
+        assert times.cycles == cycles and len(times.queues[0]) == n
+        sent = again.sent_counter_times()
+        t = times.take(0, notes[0][1], near=sent[0], wait=True)
+        assert t == pytest.approx(sent[0], abs=1e-4)
+        assert times.take(0, notes[n][1], near=sent[n], wait=True) is None
+        assert times.waits == 0
+    finally:
+        times.close()
