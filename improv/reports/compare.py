@@ -217,13 +217,23 @@ def session_values(store, session_id: str) -> dict[str, float]:
     slowest tempo), and a tempo taken from
     under :data:`analysis.summary.RARE_PULSE_SHARE` of the windows (pulse "rare") is as likely
     to come from chance as from a beat: neither is a point of the client's tempo course.
+    Likewise a pair's lead-lag (:data:`improv.reports.labels.LAG_KEYS`) where the
+    correlation named no one ahead: the lag of its peak is there whatever its strength.
     """
     from analysis.summary import RARE_PULSE_SHARE
+    from improv.reports.labels import LAG_KEYS, lag_means_nothing
 
     out = {}
+    calls: dict[str, dict[str, str]] = {}  # pair -> its leader calls
     for row in store.catalog.features(session_id=session_id):
         if row["value"] is not None and not is_setting(row["name"]):
             out[f"{row['player']}.{row['name']}"] = float(row["value"])
+        elif row["name"] in ("leader", "xcorr_leader") and row["text"] is not None:
+            calls.setdefault(row["player"], {})[row["name"]] = row["text"]
+    for pair, said in calls.items():  # a lag where the correlation named no one ahead
+        if lag_means_nothing(said):
+            for key in LAG_KEYS:
+                out.pop(f"{pair}.{key}", None)
     for col in [c for c in out if c.endswith(".tempo_bpm")]:
         share = out.get(col[: -len("tempo_bpm")] + "pulsed_share")
         if not out[col] > 0 or (share is not None and share < RARE_PULSE_SHARE):

@@ -73,6 +73,25 @@ _FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _FLAT_MINORS = ("D", "G", "C", "F")
 
 
+#: A pair's lags of the lead-lag correlation (analysis.dialogue.leadership): the peak of the
+#: session's correlation, found whether or not it names a leader.
+LAG_KEYS = ("lead_lag_s", "lead_lag_density_s", "lead_lag_dynamics_s", "lead_lag_register_s")
+
+
+def lag_means_nothing(summary: Mapping[str, Any]) -> bool:
+    """Whether the lead-lag correlation named no one ahead (``xcorr_leader``, or ``leader``
+    in a summary without it, is ``none``, ``shared`` or ``unclear``): its lags
+    (:data:`LAG_KEYS`) mean nothing then.
+
+    >>> lag_means_nothing({"xcorr_leader": "unclear", "leader": "client"})
+    True
+    >>> lag_means_nothing({"leader": "client"})
+    False
+    """
+    call = summary.get("xcorr_leader", summary.get("leader"))
+    return call in ("none", "shared", "unclear")
+
+
 def flat_key(key: str | None) -> bool:
     """Whether a key (as :data:`analysis.register.KEY_NAMES` writes it: ``Bb major``,
     ``D minor``) has flats in its signature: its notes are then spelled with flats.

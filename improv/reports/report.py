@@ -18,23 +18,12 @@ from typing import Any
 
 from analysis.features import describe
 from improv.reports.client_report import client_report_html
+from improv.reports.labels import LAG_KEYS, lag_means_nothing
 from improv.reports.page import esc, html_page, img_tag, num_text
 from improv.reports.wording import everyone
 
 __all__ = ["ABBREVIATIONS", "APPENDIX", "CURVE_FIGURES", "DIALOGUE_FIGURES",
            "MAX_VALUE_COLUMNS", "client_report_html", "leader_text", "session_report_html"]
-
-
-#: A pair's lags of the lead-lag correlation (analysis.dialogue.leadership): the peak of the
-#: session's correlation, found whether or not it names a leader.
-LAG_KEYS = ("lead_lag_s", "lead_lag_density_s", "lead_lag_dynamics_s", "lead_lag_register_s")
-
-
-def _no_lead(summary: dict[str, Any]) -> bool:
-    """Whether the lead-lag correlation named no one ahead (``xcorr_leader``, or ``leader``
-    in a summary without it, is ``none``, ``shared`` or ``unclear``): its lag means nothing."""
-    call = summary.get("xcorr_leader", summary.get("leader"))
-    return call in ("none", "shared", "unclear")
 
 
 def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
@@ -49,7 +38,7 @@ def _measure_rows(summary: dict[str, Any]) -> dict[str, str]:
             # 0 BPM means no clear pulse; a rare pulse's tempo may be chance
             value = ("–" if not v else f"{num_text(v)} (pulse in under 10 % of the "
                                           "windows: may be chance)")
-        elif k in LAG_KEYS and isinstance(v, (int, float)) and _no_lead(summary):
+        elif k in LAG_KEYS and isinstance(v, (int, float)) and lag_means_nothing(summary):
             # the lag of the best correlation is there whatever its strength (review 31, L2)
             value = (f"{esc(shown(k, v, summary=summary))} (the changes in the playing named "
                      "no leader: may be chance)")
