@@ -276,29 +276,35 @@ def _revisions_lock(session):
     if not (session.folder / mf.MANIFEST).is_file():
         raise UnknownSessionError(gone)
     path = session.folder / mf.ANNOTATIONS
-    try:
-        if not path.exists():
-            open_new(path, "ab").close()
-            fsync_dir(session.folder)  # the new log's name is durable (review 31, L4)
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:  # deleted between the check and here
-        raise UnknownSessionError(gone) from None
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        # a delete that held the session's locks while this change waited has renamed the
-        # folder away: the file locked is then no longer this session's log
+    for _ in range(10):
         try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
-        except FileNotFoundError:
-            same = False
-        if not same or not (session.folder / mf.MANIFEST).is_file():
-            raise UnknownSessionError(
-                f"session {session.id} was deleted while the annotation change waited for "
-                "it; nothing was saved")
-        yield
-    finally:
-        os.close(fd)  # releases the lock
+            if not path.exists():
+                open_new(path, "ab").close()
+                fsync_dir(session.folder)  # the new log's name is durable (review 31, L4)
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # deleted between the check and here
+            raise UnknownSessionError(gone) from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            # a delete that held the session's locks while this change waited has renamed the
+            # folder away: the file locked is then no longer this session's log
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if not (session.folder / mf.MANIFEST).is_file():
+                raise UnknownSessionError(
+                    f"session {session.id} was deleted while the annotation change waited for "
+                    "it; nothing was saved")
+            if same:
+                yield
+                return
+            # the log was replaced whole meanwhile ('sessions recover' mending it): the lock
+            # to take is the new file's
+        finally:
+            os.close(fd)  # releases the lock
+    raise UnknownSessionError(gone)
 
 
 def _current_at(session, annotation_id: str, expected_rev: int | None) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from sessions.fsutil import fsync_dir, open_new, write_errors
 from sessions.lines import (
     cut_torn_tail,
     cut_words,
+    glued_record,
     read_appended,
     read_complete,
 )
@@ -247,7 +248,9 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
         try:
             rec = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+            rec = glued_record(path, number, line)  # an older improv's torn line, glued
+            if rec is None:
+                raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
         except ValueError as exc:
             raise SessionFormatError(f"{path}:{number}: {exc}") from None
         if not isinstance(rec, dict) or rec.get("op") not in OPS:

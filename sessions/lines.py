@@ -14,12 +14,17 @@ them is from a power cut during an append, or from a failed append of an older i
 and that write was reported as failed). Readers leave it out with a warning naming the file
 (:func:`read_appended`); the next write and ``improv sessions recover`` cut it off, keeping
 its bytes in ``<log>.torn`` beside the log (:func:`cut_torn_tail`), so nothing is thrown away
-unseen. A damaged line before the last one is an error, as before.
+unseen. A damaged line before the last one is an error, as before, with one exception: a
+record glued onto a torn one. An older improv appended the next record right after a torn last
+line, so the line holds the torn bytes and then a whole record (:func:`glued_at`). Readers take
+the whole record, with a warning naming the file and line; ``improv sessions recover``
+separates the two for good (:func:`unglue`), keeping the torn bytes in ``<log>.torn``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -138,6 +143,11 @@ def said(path: Path, cut: int) -> None:
     _warned.add((str(path), cut))
 
 
+def said_glued(path: Path, number: int) -> None:
+    """Count the glued line ``number`` of ``path`` as warned about already (see :func:`said`)."""
+    _warned.add((str(path), -number))
+
+
 def torn_tail_bytes(path: Path) -> int:
     """Length [bytes] of the last line of a log if it has no newline (0 if it has one, or the
     file is empty or missing); reads only the file's end unless it is torn."""
@@ -166,7 +176,7 @@ def cut_torn_tail(path: Path) -> int:
     StoreWriteError
         The copy or the truncation could not be written (a full disk): the log is as it was.
     """
-    from sessions.fsutil import fsync_dir, open_new, write_errors
+    from sessions.fsutil import write_errors
 
     path = Path(path)
     cut = torn_tail_bytes(path)
@@ -176,6 +186,19 @@ def cut_torn_tail(path: Path) -> int:
         size = os.fstat(f.fileno()).st_size
         f.seek(size - cut)
         tail = f.read(cut)
+    _keep_torn(path, tail)
+    with write_errors(path), open_regular(path, "r+b") as f:
+        f.truncate(size - cut)
+        f.flush()
+        os.fsync(f.fileno())
+    return cut
+
+
+def _keep_torn(path: Path, tail: bytes) -> None:
+    """Append ``tail`` and a newline to ``<log>.torn`` (made 0600), fsynced with its folder;
+    on failure the copy is as it was."""
+    from sessions.fsutil import fsync_dir, open_new, write_errors
+
     keep = torn_path(path)
     new = not os.path.lexists(keep)
     with write_errors(keep):
@@ -192,11 +215,6 @@ def cut_torn_tail(path: Path) -> int:
                 raise
     if new:
         fsync_dir(keep.parent)
-    with write_errors(path), open_regular(path, "r+b") as f:
-        f.truncate(size - cut)
-        f.flush()
-        os.fsync(f.fileno())
-    return cut
 
 
 def cut_words(path: Path, cut: int) -> str:
@@ -204,3 +222,104 @@ def cut_words(path: Path, cut: int) -> str:
     path = Path(path)
     return (f"cut a last line cut short ({cut} bytes) off {path.name} of session "
             f"{path.parent.name}; its bytes are kept in {torn_path(path).name}")
+
+
+def glued_at(line: bytes) -> int:
+    """Where a whole record starts in a damaged log line that ends with one: the offset of
+    the first ``{"`` from which the rest of the line is one JSON object, after bytes that are
+    not one (a torn record an older improv appended the next one to); 0 if the line is not
+    such.
+
+    >>> glued_at(b'{"op": "create", "t": 1.5, "te{"op": "create", "t": 2.0}')
+    30
+    >>> glued_at(b'{"op": "create"}'), glued_at(b'not json')
+    (0, 0)
+    """
+    line = line.rstrip(b"\r")
+    if _json_object(line):
+        return 0
+    i = line.find(b'{"', 1)
+    while i > 0:
+        if _json_object(line[i:]):
+            # bytes before it that are themselves a record are no torn write: not glued
+            return 0 if _json_object(line[:i].strip()) else i
+        i = line.find(b'{"', i + 1)
+    return 0
+
+
+def _json_object(data: bytes) -> bool:
+    try:
+        return isinstance(json.loads(data), dict)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return False
+
+
+def glued_words(path: Path, number: int) -> str:
+    """A record glued onto a torn one, in words (the file named relative to its session)."""
+    path = Path(path)
+    return (f"{path.name} of session {path.parent.name}: line {number} holds a record glued "
+            "onto a torn one (a write of an older improv that did not finish); the torn bytes "
+            "are left out: 'improv sessions recover' separates them and keeps them in "
+            f"{torn_path(path).name}")
+
+
+def unglue_words(path: Path, mended: int) -> str:
+    """What :func:`unglue` did to a log, in words (no text of it)."""
+    path = Path(path)
+    lines = "line" if mended == 1 else "lines"
+    return (f"separated {mended} {lines} of {path.name} of session {path.parent.name}: a "
+            "record glued onto a torn one; the torn bytes are kept in "
+            f"{torn_path(path).name}")
+
+
+def glued_record(path: Path, number: int, line: bytes | str):
+    """The record glued onto a torn one in ``line`` (line ``number`` of ``path``), with a
+    warning naming the file and line once per process; None if ``line`` is not such."""
+    data = line.encode("utf-8", errors="surrogateescape") if isinstance(line, str) else line
+    at = glued_at(data)
+    if not at:
+        return None
+    if (str(path), -number) not in _warned:
+        _warned.add((str(path), -number))
+        log.warning("%s", glued_words(path, number))
+    return json.loads(data[at:])
+
+
+def glued_lines(path: Path) -> list[int]:
+    """Numbers (from 1) of the lines of a log that hold a record glued onto a torn one."""
+    try:
+        blob, _ = read_complete(path, allow_partial_tail=True)
+    except FileNotFoundError:
+        return []
+    return [n for n, line in enumerate(blob.split(b"\n"), 1) if line and glued_at(line)]
+
+
+def unglue(path: Path) -> int:
+    """Separate every record glued onto a torn one in a finished session's log: the torn
+    bytes are appended to ``<log>.torn`` (one line each, fsynced) and the log is rewritten
+    atomically with the whole records on their lines. The caller holds the lock its writers
+    take. Returns how many lines were mended (0: none).
+
+    Raises
+    ------
+    StoreWriteError
+        The copy or the new log could not be written (a full disk): the log is as it was.
+    """
+    from sessions.fsutil import atomic_write_bytes
+
+    path = Path(path)
+    if not os.path.lexists(path):
+        return 0
+    with open_regular(path, "rb") as f:
+        blob = f.read()
+    lines = blob.split(b"\n")
+    torn = []
+    for k, line in enumerate(lines):
+        if line and (at := glued_at(line)):
+            torn.append(line[:at])
+            lines[k] = line[at:]
+    if not torn:
+        return 0
+    _keep_torn(path, b"\n".join(torn))
+    atomic_write_bytes(path, b"\n".join(lines))
+    return len(torn)

@@ -17,7 +17,7 @@ from typing import Any
 from sessions.annotation_log import append_records, utc_now
 from sessions.errors import SessionFormatError
 from sessions.fsutil import atomic_write_bytes
-from sessions.lines import read_appended
+from sessions.lines import glued_record, read_appended
 from sessions.locks import folder_lock
 from sessions.manifest import check_author
 from sessions.safeio import read_text
@@ -61,7 +61,7 @@ def notes_history(folder: Path) -> list[dict[str, Any]]:
         try:
             rec = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            rec = None
+            rec = glued_record(path, number, line)  # an older improv's torn line, glued
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise SessionFormatError(f"{path.name} of session {path.parent.name} is damaged "
                                      f"(line {number} is not a saved version of the notes)")

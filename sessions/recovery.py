@@ -87,28 +87,38 @@ def cut_torn_logs(folder: Path) -> list[list[Any]]:
     (:func:`sessions.lines.cut_torn_tail`); ``improv sessions recover`` runs it. A session
     being recorded is left alone (its recovery mends it).
 
+    Records an older improv glued onto a torn line are separated from it
+    (:func:`sessions.lines.unglue`), the torn bytes kept in ``<log>.torn`` too.
+
     Returns
     -------
-    list of [str, int]
-        ``[log name, bytes cut]`` of each log cut.
+    list of list
+        ``[log name, bytes cut]`` of each log cut, ``[log name, 0, lines mended]`` of each log
+        whose glued records were separated.
     """
-    from sessions.lines import cut_torn_tail, torn_tail_bytes
+    from sessions.lines import cut_torn_tail, glued_lines, torn_tail_bytes, unglue
     from sessions.locks import folder_lock
     from sessions.notes import NOTES_HISTORY
     from sessions.revisions import REVISIONS
 
     folder = Path(folder)
     out: list[list[Any]] = []
+    names = (REVISIONS, NOTES_HISTORY, mf.ANNOTATIONS)
     if (folder / mf.RECORDING_FLAG).exists() or not any(
-            torn_tail_bytes(folder / n) for n in (REVISIONS, NOTES_HISTORY, mf.ANNOTATIONS)):
+            torn_tail_bytes(folder / n) or glued_lines(folder / n) for n in names):
         return out  # looked at without a lock: a whole log is never waited for
+
+    def mend(name: str) -> None:
+        if cut := cut_torn_tail(folder / name):
+            out.append([name, cut])
+        if glued := unglue(folder / name):  # records an older improv glued onto torn ones
+            out.append([name, 0, glued])
+
     with folder_lock(folder):  # the lock of corrections and notes, taken before the log's
         for name in (REVISIONS, NOTES_HISTORY):
-            if cut := cut_torn_tail(folder / name):
-                out.append([name, cut])
+            mend(name)
         path = folder / mf.ANNOTATIONS
         if os.path.lexists(path):
             with folder_lock(path):
-                if cut := cut_torn_tail(path):
-                    out.append([mf.ANNOTATIONS, cut])
+                mend(mf.ANNOTATIONS)
     return out

@@ -41,7 +41,7 @@ from sessions import manifest as mf
 from sessions.annotation_log import append_records, utc_now
 from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import atomic_write_json, read_json
-from sessions.lines import read_appended
+from sessions.lines import glued_record, read_appended
 from sessions.locks import folder_lock, manifest_lock
 
 REVISIONS = "revisions.jsonl"
@@ -75,7 +75,9 @@ def read_revisions(folder: Path) -> list[dict[str, Any]]:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+            rec = glued_record(path, number, line)  # an older improv's torn line, glued
+            if rec is None:
+                raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
         if not (_is_field_correction(rec) or _is_mark(rec) or _is_rename(rec)):
             raise SessionFormatError(f"{path}:{number}: not a correction of the title, the "
                                      "client, a player's name or a drum-kit mark")

@@ -10,7 +10,7 @@ from sessions import annotation_log as ann
 from sessions import manifest as mf
 from sessions.errors import SESSION_FAULTS, StoreError, fault_text
 from sessions.fsutil import describe_os_error, read_json, sha256_file
-from sessions.lines import said, torn_tail_bytes, torn_words
+from sessions.lines import glued_lines, glued_words, said, said_glued, torn_tail_bytes, torn_words
 from sessions.midilog import read_log
 from sessions.notes import NOTES_HISTORY, notes_history
 from sessions.revisions import REVISIONS, check_revisions
@@ -123,6 +123,8 @@ def _verify_folder(folder: Path, digests: dict[str, str], recover_advice: str
         problems.append(str(exc))
     torn = _torn_logs(folder)
     report["warnings"] = [torn_words(folder / name, cut) for name, cut in torn.items()]
+    report["warnings"] += [glued_words(folder / name, number)
+                           for name, number in _glued_logs(folder)]
     logs: list[str] = []
     try:
         records = ann.read_records(folder / mf.ANNOTATIONS)
@@ -181,6 +183,22 @@ def _torn_logs(folder: Path) -> dict[str, int]:
         if cut:
             out[name] = cut
             said(folder / name, cut)
+    return out
+
+
+def _glued_logs(folder: Path) -> list[tuple[str, int]]:
+    """``(log name, line number)`` of each record an older improv glued onto a torn line
+    (:func:`sessions.lines.glued_at`). They are said once, as the report's warnings, not again
+    by each reader."""
+    out = []
+    for name in LOGS:
+        try:
+            numbers = glued_lines(folder / name)
+        except (StoreError, OSError):
+            continue  # the reader says what is wrong
+        for number in numbers:
+            out.append((name, number))
+            said_glued(folder / name, number)
     return out
 
 

@@ -400,10 +400,11 @@ def recover(app, as_json: bool) -> None:
 
 def _cut_torn_logs(store) -> list[str]:
     """Cut the torn last lines off the finished sessions' logs (a full disk or a power cut
-    during a change: review 31, H1), keeping their bytes; one line each (a session that
+    during a change: review 31, H1) and separate the records an older improv glued onto
+    torn lines, keeping the torn bytes; one line each (a session that
     cannot be mended is said too, and the others go on)."""
     from sessions.errors import SESSION_FAULTS
-    from sessions.lines import cut_words
+    from sessions.lines import cut_words, unglue_words
     from sessions.recovery import cut_torn_logs
 
     out = []
@@ -414,7 +415,8 @@ def _cut_torn_logs(store) -> list[str]:
         except SESSION_FAULTS as exc:
             out.append(f"could not mend the logs of session {sid}: {exc}")
             continue
-        out += [cut_words(folder / name, cut) for name, cut in cuts]
+        out += [cut_words(folder / c[0], c[1]) if c[1] else unglue_words(folder / c[0], c[2])
+                for c in cuts]
     return out
 
 
