@@ -18,14 +18,19 @@ def _lag_cells(store, sid: str) -> list[str]:
     return re.findall(r"<td[^>]*>(.*?)</td>", row)
 
 
-def test_a_lag_without_a_leader_is_said_to_be_maybe_chance(store, tmp_path):
-    # strict turns: the client plays a 4 s phrase, the therapist answers 1 s after its end
+def _turns(tmp_path):
+    """Strict turns: the client plays a 4 s phrase, the therapist answers 1 s after its end
+    (a MIDI file of two tracks)."""
     client, therapist = [], []
     for k in range(6):
         t0 = 10.0 * k
         client += [(t0 + 0.5 * i, 0, 60 + i, 80) for i in range(8)]
         therapist += [(t0 + 5.0 + 0.5 * i, 0, 72 - i, 80) for i in range(8)]
-    path = write_midi(tmp_path / "turns.mid", tracks={"client": client, "therapist": therapist})
+    return write_midi(tmp_path / "turns.mid", tracks={"client": client, "therapist": therapist})
+
+
+def test_a_lag_without_a_leader_is_said_to_be_maybe_chance(store, tmp_path):
+    path = _turns(tmp_path)
     sid = import_files(store, [path], client="C11",
                        players=["client=turns.mid:2", "therapist=turns.mid:3"])["id"]
     s = analyze_session(store, sid, dialogue=True)["dialogue"][0]["summary"]
@@ -61,12 +66,7 @@ def test_compare_and_goals_leave_out_a_lag_without_a_leader(store, tmp_path):
     number of the client's course either way)."""
     from improv.reports.compare import session_values
 
-    client, therapist = [], []
-    for k in range(6):
-        t0 = 10.0 * k
-        client += [(t0 + 0.5 * i, 0, 60 + i, 80) for i in range(8)]
-        therapist += [(t0 + 5.0 + 0.5 * i, 0, 72 - i, 80) for i in range(8)]
-    path = write_midi(tmp_path / "turns.mid", tracks={"client": client, "therapist": therapist})
+    path = _turns(tmp_path)
     turns = import_files(store, [path], client="C11",
                          players=["client=turns.mid:2", "therapist=turns.mid:3"])["id"]
     s = analyze_session(store, turns, dialogue=True)["dialogue"][0]["summary"]

@@ -69,12 +69,7 @@ def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, pa
     (their activity light may be on): the panel is collecting; a player whose inputs are all
     unplugged reads "input unplugged", not "stopped playing"; a silent microphone is silent,
     not -100 dBFS."""
-    server = live_server(tmp_path / "store")
-    page.goto(server.url)
-    got = page.evaluate("""async () => {
-      const { livePanel } = await import('/static/live.js');
-      const panel = livePanel();
-      document.body.append(panel);
+    got = _with_panel(live_server(tmp_path / "store"), page, """
       const cell = (p) => panel.querySelector(`[data-player=${p}] td`).textContent;
       const mic = { source: 'audio:mic', notes_per_s: 0.0, loudness: -100.0,
         loudness_unit: 'dBFS', tempo_bpm: null, tempo_clear: false, pulse: 'none',
@@ -88,7 +83,7 @@ def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, pa
       return [first, [panel.querySelector('.live-hint').textContent, cell('client'),
         panel.querySelector('[data-player=therapist] .loudness').textContent,
         panel.querySelector('.pair').textContent]];
-    }""")
+    """)
     (hint, client, therapist, pair), (hint2, client2, loud2, pair2) = got
     assert hint == "Collecting… the first figures come once 8 seconds are recorded (now 2 s)."
     assert client == therapist == "collecting…"
@@ -102,12 +97,7 @@ def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, pa
 def test_a_screen_reader_hears_who_plays_once_it_holds(tmp_path, live_server, page):
     """The line on screen follows who plays at every poll; the polite live region (what a
     screen reader says over the music) only once a state has held for 5 s of recording."""
-    server = live_server(tmp_path / "store")
-    page.goto(server.url)
-    got = page.evaluate("""async () => {
-      const { livePanel } = await import('/static/live.js');
-      const panel = livePanel();
-      document.body.append(panel);
+    got = _with_panel(live_server(tmp_path / "store"), page, """
       const pair = (state, who) => ({ state, who, players: ['client', 'therapist'] });
       const out = [];
       const at = (t, p) => {
@@ -118,8 +108,7 @@ def test_a_screen_reader_hears_who_plays_once_it_holds(tmp_path, live_server, pa
       at(10, pair('one', 'client')); at(11, pair('both')); at(12, pair('one', 'client'));
       at(13, pair('both')); at(16, pair('both')); at(18, pair('both')); at(19, pair('both'));
       return [out, panel.querySelectorAll('[aria-live]').length,
-              panel.querySelector('.pair').hasAttribute('aria-live')];
-    }""")
+              panel.querySelector('.pair').hasAttribute('aria-live')];""")
     steps, regions, visible_live = got
     assert [s[0] for s in steps[:4]] == ["Now: client plays alone",
                                          "Now: client and therapist play together",
@@ -128,3 +117,14 @@ def test_a_screen_reader_hears_who_plays_once_it_holds(tmp_path, live_server, pa
     assert [s[1] for s in steps[:5]] == [""] * 5  # changing every second: not said
     assert steps[5][1] == steps[6][1] == "Now: client and therapist play together"  # held 5 s
     assert regions == 1 and not visible_live
+
+
+def _with_panel(server, page, body: str):
+    """Run ``body`` (JavaScript, with ``panel``: a live panel in the page) on the app's page;
+    returns what it returns."""
+    page.goto(server.url)
+    return page.evaluate("""async () => {
+      const { livePanel } = await import('/static/live.js');
+      const panel = livePanel();
+      document.body.append(panel);
+    """ + body + "}")
