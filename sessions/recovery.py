@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,4 +122,52 @@ def cut_torn_logs(folder: Path) -> list[list[Any]]:
         if os.path.lexists(path):
             with folder_lock(path):
                 mend(mf.ANNOTATIONS)
+    return out
+
+
+#: The name of the second name an annotation change gives ``session.mid`` while it rewrites
+#: its markers (:func:`sessions.annotation_edits._write_markers`), left by a crash.
+_BEFORE = re.compile(r"\.(?P<name>[^/]+)\.[0-9a-f]{8}\.before")
+
+
+def settle_marker_rewrites(folder: Path) -> list[str]:
+    """Settle what a crash left of an annotation change's rewrite of ``session.mid``'s markers
+    (its earlier file kept by a hidden second name, ``.session.mid.<hex>.before``): where the
+    file is the one ``session.json``'s checksum is of, the second name is removed; where the
+    earlier file is, it is put back (the new markers were written and the manifest was not:
+    they are written again at the next change of the annotations); anything else is left for
+    ``improv sessions verify`` to report. Holds the manifest's lock, as the change did.
+
+    Returns
+    -------
+    list of str
+        What was done, one line each (no text of the session).
+    """
+    from sessions.fsutil import fsync_dir, sha256_file
+
+    folder = Path(folder)
+    try:
+        names = [n for n in os.listdir(folder) if _BEFORE.fullmatch(n)]
+    except OSError:
+        return []
+    if not names or (folder / mf.RECORDING_FLAG).exists():
+        return []
+    out = []
+    with locks.manifest_lock(folder):
+        sums = read_json(folder / mf.MANIFEST).get("checksums", {})
+        for name in sorted(names):
+            keep, rel = folder / name, _BEFORE.fullmatch(name)["name"]
+            path, want = folder / rel, sums.get(rel)
+            if want is None or keep.is_symlink() or not keep.is_file():
+                continue
+            if path.is_file() and not path.is_symlink() and sha256_file(path) == want:
+                keep.unlink()
+                out.append(f"removed a second name of {rel} of session {folder.name} that an "
+                           "interrupted annotation change left")
+            elif sha256_file(keep) == want:
+                os.replace(keep, path)
+                fsync_dir(folder)
+                out.append(f"put back {rel} of session {folder.name} as its checksum says (an "
+                           "annotation change was interrupted; its markers are written again "
+                           "at the next change of the annotations)")
     return out

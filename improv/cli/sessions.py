@@ -405,12 +405,13 @@ def _cut_torn_logs(store) -> list[str]:
     cannot be mended is said too, and the others go on)."""
     from sessions.errors import SESSION_FAULTS
     from sessions.lines import cut_words, unglue_words
-    from sessions.recovery import cut_torn_logs
+    from sessions.recovery import cut_torn_logs, settle_marker_rewrites
 
     out = []
     for sid in store.session_ids():
         folder = store.folder(sid)
         try:
+            out += settle_marker_rewrites(folder)
             cuts = cut_torn_logs(folder)
         except SESSION_FAULTS as exc:
             out.append(f"could not mend the logs of session {sid}: {exc}")
