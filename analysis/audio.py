@@ -56,11 +56,31 @@ from .summary import PlayerAnalysis, tempo_summary
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
 from .windows import json_number as _num
 
-__all__ = ["AudioAnalyzer", "analyze_audio", "onset_strength", "SILENCE_DBFS"]
+__all__ = ["AudioAnalyzer", "analyze_audio", "noise_gate", "onset_strength", "SILENCE_DBFS"]
 
 #: A tick quieter than this [dBFS RMS] counts as silent (a quiet room through a typical mic
 #: preamp sits near -60 dBFS; soft playing is above -45 dBFS).
 SILENCE_DBFS = -50.0
+#: The silence gate follows a room's noise floor (since 1.20.0; :func:`noise_gate`): the floor
+#: is this percentile [%] of the recorded ticks' 300 ms-smoothed power (minimum statistics,
+#: Martin 2001, in its simplest form) ...
+NOISE_FLOOR_PERCENTILE = 5.0
+#: ... it is one where at least this share of the recorded ticks lie within
+#: :data:`NOISE_HELD_DB` [dB] of it (the recording sits at it for a while: it has pauses) ...
+NOISE_HELD_SHARE = 0.10
+NOISE_HELD_DB = 3.0
+#: ... and the playing rises at least this far [dB] over it (95th percentile): a recording that
+#: is one soft sound throughout (a drone, a soft legato line) has no floor to find ...
+NOISE_SPREAD_DB = 8.0
+#: ... and then the gate is the loudest 10 ms the floor itself reaches (99th percentile of the
+#: held ticks' peaks) plus this [dB], never under ``silence_dbfs`` nor over
+#: :data:`NOISE_GATE_MAX_DBFS` [dBFS].
+NOISE_GATE_MARGIN_DB = 3.0
+NOISE_GATE_MAX_DBFS = -30.0
+#: Where the raised gate makes a tick quiet that ``silence_dbfs`` does not, each onset keeps
+#: this stretch [seconds, before and after it] sounding: stationary noise gives 0-1 onsets a
+#: minute (review 32, F4), so an onset is evidence of playing.
+NOISE_ONSET_GUARD = (0.05, 0.25)
 #: Sub-ticks per level tick: the loudest 10 ms of each 100 ms tick is kept beside its mean
 #: (since 1.19.0).
 LEVEL_SUBTICKS = 10
@@ -92,6 +112,8 @@ class AudioAnalyzer:
         Level floor; silence reads ``20*log10(amin/ref)`` (-100 dBFS).
     silence_dbfs : float [dBFS]
         Ticks quieter than this count as silent; runs longer than ``SILENCE_GAP`` are silences.
+        Raised over a noise floor the recording sits at (:func:`noise_gate`, since 1.20.0;
+        the summary's ``silence_gate_dbfs``).
 
     Notes
     -----
@@ -388,6 +410,7 @@ def _audio_result(
     """Curves and summary of a finished stream (``env``, the region flux, is handed to
     :func:`analysis.audio_pulse._audio_pulse`, which frees it)."""
     n_tick = int(np.floor(duration / step + 1e-9))
+    n_heard = min(ms.size, n_tick)  # ticks of pushed audio (the rest is padding)
     ms = np.pad(ms[:n_tick], (0, max(0, n_tick - ms.size)))
     kms = np.pad(kms[:n_tick], (0, max(0, n_tick - kms.size)))
     peak = ms if peak is None else np.pad(peak[:n_tick], (0, max(0, n_tick - peak.size)))
@@ -401,10 +424,32 @@ def _audio_result(
     # wholly in one are pauses, left out of the pulsed share
     act = np.flatnonzero(~quiet)
     sil = silent_intervals(act * step, (act + 1) * step, duration=duration, gap=SILENCE_GAP)
+    rec = _recorded(recorded, gaps, duration=duration, step=step)
+    # the room's noise floor (since 1.20.0): over the recorded ticks of pushed audio
+    heard_ticks = np.arange(n_tick) < n_heard
+    if rec is not None:
+        heard_ticks &= rec[2]
+    floor_db, gate_db = noise_gate(ms[heard_ticks], peak_db[heard_ticks], ref=ref, amin=amin,
+                                   silence_dbfs=silence_dbfs)
+    refine = None
+    if gate_db > silence_dbfs and not silent:
+        def refine(onsets: np.ndarray) -> np.ndarray:
+            # the ticks the raised gate adds are quiet unless an onset sounds in them
+            nonlocal quiet, act, sil, gate_db
+            new = quiet | ((peak_db < gate_db) & ~_near_onsets(onsets, n_tick, step=step))
+            if new.all():  # the raised gate never makes a whole recording silent
+                gate_db = silence_dbfs
+                return sil
+            quiet = new
+            act = np.flatnonzero(~quiet)
+            sil = silent_intervals(act * step, (act + 1) * step, duration=duration,
+                                   gap=SILENCE_GAP)
+            return sil
+
     onsets, pulse, level_from = _audio_pulse(env, duration=duration, percussive=percussive,
                                              silent=silent, silences=sil, window=window,
                                              hop=hop, heard=heard,
-                                             gate=True)
+                                             gate=True, refine=refine)
     del env
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     tc = pulse.curve
@@ -418,7 +463,6 @@ def _audio_result(
     loud, mom, st = _loudness_curves(kms, times, duration=duration, window=window, hop=hop,
                                      step=step)
     curves.update(loud)
-    rec = _recorded(recorded, gaps, duration=duration, step=step)
     sounding = ~pause_windows(times, silences=sil, window=window)
     if rec is not None:  # only part of the session is recorded (since 1.19.0)
         # the silences within the recorded time: runs of quiet ticks over SILENCE_GAP there
@@ -472,12 +516,73 @@ def _audio_result(
         "dynamic_range_db": _num(np.percentile(tick_db[~quiet], 95)
                                  - np.percentile(tick_db[~quiet], 10))
         if (~quiet).sum() >= 2 else None,
+        "noise_floor_dbfs": _num(floor_db) if floor_db is not None and not silent else None,
+        "silence_gate_dbfs": float(gate_db),
         **_loudness_summary(mom, st, silent=silent),
         "crescendo_count": float(sum(ch.kind == "crescendo" for ch in changes)),
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
     return PlayerAnalysis("audio", curves, summary, changes, onsets,
                           onset_levels=onset_levels(onsets, tick_db, step=step), beats=pulse.beats)
+
+
+def noise_gate(ms: np.ndarray, peak_db: np.ndarray, *, ref: float, amin: float,
+               silence_dbfs: float) -> tuple[float | None, float]:
+    """The room's noise floor and the silence gate over it (since 1.20.0; review 32, F1/F7).
+
+    Parameters
+    ----------
+    ms : np.ndarray [full scale², shape=(n,)]
+        Mean power of the recorded 100 ms ticks (each channel's tick mean removed).
+    peak_db : np.ndarray [dBFS, shape=(n,)]
+        The same ticks' loudest 10 ms.
+    ref, amin : float [full scale]
+    silence_dbfs : float [dBFS]
+        The fixed gate, and the lowest the gate can be.
+
+    Returns
+    -------
+    floor_dbfs : float [dBFS] or None
+        The :data:`NOISE_FLOOR_PERCENTILE` th percentile of the ticks' power smoothed over
+        300 ms (3 ticks): minimum statistics (Martin 2001) over the whole recording. None with
+        fewer than 20 ticks (2 s).
+    gate_dbfs : float [dBFS]
+        ``silence_dbfs``, raised where the floor is held (:data:`NOISE_HELD_SHARE` of the ticks
+        within :data:`NOISE_HELD_DB` of it) and the playing rises :data:`NOISE_SPREAD_DB` over
+        it (95th percentile) to the held ticks' 99th-percentile peak plus
+        :data:`NOISE_GATE_MARGIN_DB`, at most :data:`NOISE_GATE_MAX_DBFS`.
+
+    References
+    ----------
+    Martin, R. (2001). Noise power spectral density estimation based on optimal smoothing and
+    minimum statistics. IEEE Transactions on Speech and Audio Processing, 9(5), 504-512.
+    """
+    ms = np.asarray(ms, np.float64)
+    if ms.size < 20:
+        return None, float(silence_dbfs)
+    sm = level_dbfs(np.convolve(ms, np.ones(3) / 3.0, mode="same"), ref=ref, amin=amin)
+    floor = float(np.percentile(sm, NOISE_FLOOR_PERCENTILE))
+    held = sm < floor + NOISE_HELD_DB
+    gate = float(silence_dbfs)
+    if (held.mean() >= NOISE_HELD_SHARE
+            and np.percentile(sm, 95) - floor >= NOISE_SPREAD_DB
+            and silence_dbfs < NOISE_GATE_MAX_DBFS):
+        top = float(np.percentile(np.asarray(peak_db)[held], 99)) + NOISE_GATE_MARGIN_DB
+        gate = min(max(gate, top), NOISE_GATE_MAX_DBFS)
+    return floor, gate
+
+
+def _near_onsets(onsets: np.ndarray, n_tick: int, *, step: float) -> np.ndarray:
+    """Which of ``n_tick`` ticks (``step`` seconds each from 0) overlap an onset's
+    :data:`NOISE_ONSET_GUARD` stretch."""
+    before, after = NOISE_ONSET_GUARD
+    on = np.asarray(onsets, np.float64)
+    lo = np.clip(np.floor((on - before) / step).astype(np.int64), 0, n_tick)
+    hi = np.clip(np.floor((on + after) / step).astype(np.int64) + 1, 0, n_tick)
+    mark = np.zeros(n_tick + 1, np.int64)
+    np.add.at(mark, lo, 1)
+    np.add.at(mark, hi, -1)
+    return np.cumsum(mark)[:n_tick] > 0
 
 
 #: A window with less than this share of it recorded has no value in the curves (since 1.19.0).
@@ -620,7 +725,7 @@ def analyze_audio(
         Session length (default: the audio's length).
     window, hop : float [seconds]
     ref, amin : float [full scale] — dBFS reference and floor
-    silence_dbfs : float [dBFS] — silence gate
+    silence_dbfs : float [dBFS] — silence gate (raised over a noise floor: :func:`noise_gate`)
     heard : HeardNotes or None
         The same player's MIDI (its note onsets on this audio's clock and its tempo): where
         the audio hears that playing, its pulse is reported at the MIDI's metrical level

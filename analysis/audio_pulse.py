@@ -11,6 +11,7 @@ settings are the percussive audio's (each measured on held-out recordings, docs/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -89,7 +90,9 @@ def in_silence(onsets: np.ndarray, silences: np.ndarray, *,
 def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent: bool,
                  silences: np.ndarray, window: float, hop: float,
                  heard: HeardNotes | None = None,
-                 gate: bool = False) -> tuple[np.ndarray, Pulse, str]:
+                 gate: bool = False,
+                 refine: Callable[[np.ndarray], np.ndarray] | None = None,
+                 ) -> tuple[np.ndarray, Pulse, str]:
     """Onsets and pulse of one recording from its streamed onset strength.
 
     Parameters
@@ -116,6 +119,11 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
         except for a ``silent`` recording (before 1.19.0, the only gate: a recording whose
         every tick was under it had no onsets, the same playing beside one loud moment had
         them all).
+    refine : callable or None
+        With ``gate``: given the onsets that count under ``silences``, returns the silences
+        to use from then on (the pulse's pauses and a second pass of the onset gate; since
+        1.20.0, :func:`analysis.audio._audio_result` raises the gate over a room's noise
+        floor where no onset sounds).
 
     Returns
     -------
@@ -141,6 +149,11 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
         sil = np.array(silences, np.float64).reshape(-1, 2)
         sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf  # a silence to the end is one after it
         onsets = onsets[~in_silence(onsets, sil)]
+        if refine is not None:
+            silences = refine(onsets)
+            sil = np.array(silences, np.float64).reshape(-1, 2)
+            sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf
+            onsets = onsets[~in_silence(onsets, sil)]
     else:
         onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
         onsets = onsets[onsets < duration]

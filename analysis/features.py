@@ -211,6 +211,14 @@ FEATURES: tuple[Feature, ...] = (
        _MTTB),
     _F("hop_s", SUMMARY, "s", "analysis", "Curve points every",
        "step between analysis windows (the hop)", _MTTB),
+    _F("noise_floor_dbfs", SUMMARY, "dBFS", "analysis", "Room background",
+       "audio: the recording's noise floor, 5th percentile of its 300 ms levels over the time "
+       "it recorded (minimum statistics); null for a silent recording",
+       "Martin 2001 (minimum statistics)"),
+    _F("silence_gate_dbfs", SUMMARY, "dBFS", "analysis", "Silence threshold",
+       "audio: a 100 ms moment whose loudest 10 ms is under this is quiet; -50, raised (to at "
+       "most -30) over a noise floor the recording sits at between louder playing",
+       "Martin 2001 (minimum statistics)"),
     # dialogue: activity and turn-taking
     _F("{x}_active", CURVE, "0-1", "dialogue-activity", "{x} playing",
        "share of the window in which {x} plays", _TURNS),
