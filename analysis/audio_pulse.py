@@ -87,6 +87,14 @@ def in_silence(onsets: np.ndarray, silences: np.ndarray, *,
     return ok & (on >= sil[kk, 0]) & (on + span <= sil[kk, 1])
 
 
+def _outside(onsets: np.ndarray, silences, *, duration: float) -> np.ndarray:
+    """The onsets [seconds] that lie in none of ``silences`` (``[start, end]`` pairs
+    [seconds]); a silence that runs to ``duration`` runs on after it."""
+    sil = np.array(silences, np.float64).reshape(-1, 2)
+    sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf
+    return onsets[~in_silence(onsets, sil)]
+
+
 def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent: bool,
                  silences: np.ndarray, window: float, hop: float,
                  heard: HeardNotes | None = None,
@@ -145,15 +153,10 @@ def _audio_pulse(env: Any, *, duration: float, percussive: float | None, silent:
                       for e in _split_env(env3))
     if gate:
         onsets = pick_onsets(env, frame_rate=frame_rate)
-        onsets = onsets[onsets < duration]
-        sil = np.array(silences, np.float64).reshape(-1, 2)
-        sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf  # a silence to the end is one after it
-        onsets = onsets[~in_silence(onsets, sil)]
+        onsets = _outside(onsets[onsets < duration], silences, duration=duration)
         if refine is not None:
             silences = refine(onsets)
-            sil = np.array(silences, np.float64).reshape(-1, 2)
-            sil[sil[:, 1] >= duration - 1e-9, 1] = np.inf
-            onsets = onsets[~in_silence(onsets, sil)]
+            onsets = _outside(onsets, silences, duration=duration)
     else:
         onsets = pick_onsets(env, frame_rate=frame_rate) if not silent else np.zeros(0)
         onsets = onsets[onsets < duration]

@@ -131,10 +131,17 @@ def read_appended(path: Path) -> bytes:
     ``revisions.jsonl``, ``notes.history.jsonl``): a last line without its newline is left
     out, with a warning naming the file (once per process); see the module's text."""
     blob, cut = read_complete(path, allow_partial_tail=True)
-    if cut and (str(path), cut) not in _warned:
-        _warned.add((str(path), cut))
-        log.warning("%s", torn_words(path, cut))
+    if cut:
+        _warn_once((str(path), cut), lambda: torn_words(path, cut))
     return blob
+
+
+def _warn_once(key: tuple[str, int], words) -> None:
+    """Log ``words()`` as a warning unless ``key`` (a log's path and its torn length, or
+    minus a glued line's number) was warned about, or said otherwise, in this process."""
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("%s", words())
 
 
 def said(path: Path, cut: int) -> None:
@@ -279,9 +286,7 @@ def glued_record(path: Path, number: int, line: bytes | str):
     at = glued_at(data)
     if not at:
         return None
-    if (str(path), -number) not in _warned:
-        _warned.add((str(path), -number))
-        log.warning("%s", glued_words(path, number))
+    _warn_once((str(path), -number), lambda: glued_words(path, number))
     return json.loads(data[at:])
 
 
