@@ -34,7 +34,7 @@ function focusWhenDrawn(old) {
 }
 
 // A "Correct title, client or players" button with its form and the list of earlier corrections.
-export function correctionPanel(s, onDone) {
+export function correctionPanel(s, onDone, { renaming = () => {} } = {}) {
   const title = h('input', { id: 'fix-title', size: '30', value: s.title || '' });
   const client = h('input', { id: 'fix-client', size: '8', value: s.client || '', autocomplete: 'off' });
   const by = h('input', { id: 'fix-by', size: '8', autocomplete: 'off', placeholder: 'T01' });
@@ -56,8 +56,12 @@ export function correctionPanel(s, onDone) {
       const rename = old && renamed !== old;
       if (body.title === undefined && body.client === undefined && !rename) { say('Nothing changed'); return; }
       if (rename) {
-        await api(`/api/sessions/${s.id}/players/rename`, { method: 'POST',
-          body: { old, new: renamed, by: body.by, reason: body.reason } });
+        // the page's mix names the old player: its sound stops speaking from here on
+        renaming(true);
+        try {
+          await api(`/api/sessions/${s.id}/players/rename`, { method: 'POST',
+            body: { old, new: renamed, by: body.by, reason: body.reason } });
+        } catch (ex) { renaming(false); throw ex; }
       }
       if (body.title !== undefined || body.client !== undefined) {
         await api(`/api/sessions/${s.id}`, { method: 'PATCH', body });

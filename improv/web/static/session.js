@@ -44,7 +44,12 @@ export async function sessionPage(main, id, params) {
   const state = { annotations: [], editing: null };
   const named = inputNames(s);
   let showAllInputs = false; // the Measures table: each player's other inputs too
+  // a page drawn anew in the same place (after a correction): the old page's sound stops and
+  // its request is dropped, so it cannot speak over the new page
+  for (const old of main.querySelectorAll('audio.player')) { old.pause(); old.removeAttribute('src'); old.load(); }
   const audio = h('audio', { preload: 'metadata', class: 'player' });
+  // while a player is renamed the mix of the old names fails: not a "Cannot play" to show
+  let renaming = false;
   // every player is heard: the recordings and the MIDI players (rendered with FluidSynth)
   // mixed by the server for the players switched on (improv.playback.mix); mute and solo
   // switch players on and off. The audio's format is part of the URL: after compressing,
@@ -120,7 +125,7 @@ export async function sessionPage(main, id, params) {
         source = null; // its sound is gone with it: a load failing now is no news
         sayNext(`Session ${what} deleted`);
         location.hash = '#/sessions';
-      }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams())),
+      }) }, 'Delete session')), correctionPanel(s, () => sessionPage(main, id, new URLSearchParams()), { renaming: (on) => { renaming = on; } }),
     kitsLine(),
     storageLine(),
     summaryBox,
@@ -300,18 +305,21 @@ export async function sessionPage(main, id, params) {
     // (not over a message the user still needs: an error, or one with a button such as Undo)
     const slow = setTimeout(() => {
       const st = document.getElementById('status');
-      if (!st.classList.contains('error') && !st.querySelector('button')) say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…');
+      if (audio.isConnected && !st.classList.contains('error') && !st.querySelector('button')) say('Preparing the sound: the MIDI players are rendered once for this session (up to a minute or two)…');
     }, 1500);
     audio.addEventListener('loadedmetadata', () => {
+      if (!audio.isConnected) return;  // the page was left or drawn anew meanwhile
       if (document.getElementById('status').textContent.startsWith('Preparing the sound')) say('Ready to play');
       // where the play head is now: the user may have moved it while the sound loaded
       clearTimeout(slow); seek(tl.cursor); if (was) audio.play();
     }, { once: true });
     audio.addEventListener('error', () => clearTimeout(slow), { once: true });
   }
-  // (not once this page was left: the next page's status line is not this one's)
+  // (not once this page was left, nor once it was drawn anew in the same place after a
+  // correction: the next page's status line is not this one's, and a player renamed meanwhile
+  // makes the old mix's address fail)
   // an address that ended meanwhile (the page was open for long): a new one, where it was
-  audio.addEventListener('error', () => { if (stale()) { setSource(source); return; } if (source && document.body.contains(main)) say(`Cannot play ${source.label}`, { error: true }); });
+  audio.addEventListener('error', () => { if (!audio.isConnected || renaming) return; if (stale()) { setSource(source); return; } if (source) say(`Cannot play ${source.label}`, { error: true }); });
   function seek(t) {
     t = Math.min(s.duration_s, Math.max(0, t));
     tl.setCursor(t);

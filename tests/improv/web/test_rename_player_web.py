@@ -78,3 +78,37 @@ def test_the_correction_panel_renames_a_player(demo_store, live_server, page):
         (rev,) = read_revisions(store.folder(sid))
         assert (rev["field"], rev["from"], rev["to"], rev["by"], rev["reason"]) == (
             "player", "client", "clinet", "T01", "typo at import")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_old_mix_failing_after_a_rename_leaves_the_message(demo_store, live_server, page):
+    """The page drawn before the rename asked for the mix of "client, therapist"; when that
+    request fails after the rename (the player is gone), the therapist still reads what the
+    correction did, not "Cannot play" of a page no longer shown."""
+    path, sid = demo_store
+    server = live_server(path)
+    held = []
+    page.route("**/mix.wav*", lambda route: held.append(route))  # answered below
+    page.goto(server.url)
+    page.goto(f"{server.base}/#/session/{sid}")
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    page.wait_for_function("() => document.querySelector('audio.player').src !== ''")
+    page.wait_for_timeout(500)
+    assert held, "the page asked for no mix"
+    page.get_by_role("button", name="Correct title, client or players").click()
+    page.get_by_label("Rename a player").select_option("client")
+    page.get_by_label("New name").fill("clinet")
+    page.get_by_role("button", name="Save correction").click()
+    said = ("Player client renamed clinet: measured again under the new name when analysed; "
+            "the earlier name is kept in the history")
+    expect(page.locator("#status")).to_have_text(said)
+    page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+    old = [r for r in held if "client%2Ctherapist" in r.request.url or
+           "client,therapist" in r.request.url]
+    assert old, [r.request.url for r in held]
+    for route in old:
+        route.abort()
+    page.wait_for_timeout(1000)  # the detached page's audio has had its error event
+    expect(page.locator("#status")).to_have_text(said)
+    expect(page.locator("#status")).not_to_have_class("error")
