@@ -12,7 +12,6 @@ import contextlib
 import logging
 import math
 import os
-import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,6 +24,7 @@ from sessions.finalize import smf_markers
 from sessions.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
+    before_name,
     describe_os_error,
     fsync_dir,
     open_new,
@@ -141,7 +141,7 @@ def _write_markers(session, rel: str, current: list[dict[str, Any]]) -> None:
     new = replace_markers(old, smf_markers(current), duration=session.duration_s)
     if new == old:
         return
-    keep: Path | None = path.with_name(f".{path.name}.{secrets.token_hex(4)}.before")
+    keep: Path | None = before_name(path)
     try:
         os.link(path, keep)
     except OSError:  # no hard links here (FAT): the bytes are in memory

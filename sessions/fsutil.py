@@ -132,6 +132,28 @@ def atomic_write_json(path: Path, obj: Any, *, default: Any = None) -> None:
     atomic_write_bytes(path, chunks())
 
 
+def before_name(path: Path) -> Path:
+    """A new hidden second name (a hard link) that keeps ``path``'s earlier file while the file
+    is rewritten in place and its checksum in ``session.json`` is updated:
+    ``.<name>.<8 hex digits>.before`` beside it. What a crash leaves under it is settled by
+    :func:`sessions.recovery.settle_marker_rewrites` (:func:`kept_by`)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.before")
+
+
+def kept_by(name: str) -> str | None:
+    """The name of the file whose earlier version a :func:`before_name` keeps, for a folder
+    entry ``name`` (``.session.mid.1a2b3c4d.before`` -> ``session.mid``); None for any other
+    entry."""
+    head, dot, tail = name.rpartition(".")
+    if tail != "before" or not dot:
+        return None
+    kept, dot, token = head.rpartition(".")
+    if (not dot or not kept.startswith(".") or len(kept) < 2 or "/" in kept
+            or len(token) != 8 or any(c not in "0123456789abcdef" for c in token)):
+        return None
+    return kept[1:]
+
+
 def read_json(path: Path) -> Any:
     """Read a JSON file; raise ``SessionFormatError`` naming the file if it is broken."""
     from sessions.errors import SessionFormatError

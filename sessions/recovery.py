@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sessions import locks
 from sessions import manifest as mf
 from sessions.errors import SessionBusyError, SessionFormatError
 from sessions.finalize import complete_session
-from sessions.fsutil import read_json
+from sessions.fsutil import kept_by, read_json
 from sessions.safeio import check_folder
 
 log = logging.getLogger(__name__)
@@ -125,11 +124,6 @@ def cut_torn_logs(folder: Path) -> list[list[Any]]:
     return out
 
 
-#: The name of the second name an annotation change gives ``session.mid`` while it rewrites
-#: its markers (:func:`sessions.annotation_edits._write_markers`), left by a crash.
-_BEFORE = re.compile(r"\.(?P<name>[^/]+)\.[0-9a-f]{8}\.before")
-
-
 def settle_marker_rewrites(folder: Path) -> list[str]:
     """Settle what a crash left of an annotation change's rewrite of ``session.mid``'s markers
     (its earlier file kept by a hidden second name, ``.session.mid.<hex>.before``): where the
@@ -147,7 +141,7 @@ def settle_marker_rewrites(folder: Path) -> list[str]:
 
     folder = Path(folder)
     try:
-        names = [n for n in os.listdir(folder) if _BEFORE.fullmatch(n)]
+        names = [n for n in os.listdir(folder) if kept_by(n)]
     except OSError:
         return []
     if not names or (folder / mf.RECORDING_FLAG).exists():
@@ -156,7 +150,7 @@ def settle_marker_rewrites(folder: Path) -> list[str]:
     with locks.manifest_lock(folder):
         sums = read_json(folder / mf.MANIFEST).get("checksums", {})
         for name in sorted(names):
-            keep, rel = folder / name, _BEFORE.fullmatch(name)["name"]
+            keep, rel = folder / name, kept_by(name)
             path, want = folder / rel, sums.get(rel)
             if want is None or keep.is_symlink() or not keep.is_file():
                 continue

@@ -57,3 +57,16 @@ def test_a_second_name_that_matches_nothing_is_left_for_verify(run_cli, store, s
     done = run_cli("sessions", "recover")
     assert done.exit_code == 0 and keep.exists()
     assert not verify_folder(store.folder(sid))["ok"]  # the checksum mismatch is reported
+
+
+def test_the_second_name_is_read_back_as_the_file_it_keeps(tmp_path):
+    from sessions.fsutil import before_name, kept_by
+
+    made = before_name(tmp_path / "session.mid")
+    assert made.parent == tmp_path and made.name.startswith(".session.mid.")
+    assert kept_by(made.name) == "session.mid"
+    assert before_name(tmp_path / "session.mid") != made  # a new name each time
+    for other in ("session.mid", ".session.mid.before", ".session.mid.1a2b3c4.before",
+                  ".session.mid.1A2B3C4D.before", "session.mid.1a2b3c4d.before",
+                  "..1a2b3c4d.before", ".session.mid.1a2b3c4d.before.tmp"):
+        assert kept_by(other) is None, other
