@@ -121,10 +121,7 @@ def _verify_folder(folder: Path, digests: dict[str, str], recover_advice: str
         problems += _unknown_players(events, manifest)
     except (StoreError, OSError) as exc:
         problems.append(str(exc))
-    torn = _torn_logs(folder)
-    report["warnings"] = [torn_words(folder / name, cut) for name, cut in torn.items()]
-    report["warnings"] += [glued_words(folder / name, number)
-                           for name, number in _glued_logs(folder)]
+    report["warnings"] = _damaged_lines(folder)
     logs: list[str] = []
     try:
         records = ann.read_records(folder / mf.ANNOTATIONS)
@@ -171,34 +168,24 @@ def _verify_folder(folder: Path, digests: dict[str, str], recover_advice: str
 LOGS = (mf.ANNOTATIONS, REVISIONS, NOTES_HISTORY)
 
 
-def _torn_logs(folder: Path) -> dict[str, int]:
-    """The logs of a session whose last line is cut short: name -> its length [bytes]. They
-    are said once, as the report's warnings, not again by each reader."""
-    out = {}
+def _damaged_lines(folder: Path) -> list[str]:
+    """What the logs of a session hold of a damaged line, in words: a last line cut short
+    (:func:`sessions.lines.torn_tail_bytes`) and each record an older improv glued onto a torn
+    line (:func:`sessions.lines.glued_at`). Said once, as the report's warnings, not again by
+    each reader."""
+    out = []
     for name in LOGS:
+        path = folder / name
         try:
-            cut = torn_tail_bytes(folder / name)
+            cut, numbers = torn_tail_bytes(path), glued_lines(path)
         except (StoreError, OSError):
             continue  # the reader says what is wrong
         if cut:
-            out[name] = cut
-            said(folder / name, cut)
-    return out
-
-
-def _glued_logs(folder: Path) -> list[tuple[str, int]]:
-    """``(log name, line number)`` of each record an older improv glued onto a torn line
-    (:func:`sessions.lines.glued_at`). They are said once, as the report's warnings, not again
-    by each reader."""
-    out = []
-    for name in LOGS:
-        try:
-            numbers = glued_lines(folder / name)
-        except (StoreError, OSError):
-            continue  # the reader says what is wrong
+            out.append(torn_words(path, cut))
+            said(path, cut)
         for number in numbers:
-            out.append((name, number))
-            said_glued(folder / name, number)
+            out.append(glued_words(path, number))
+            said_glued(path, number)
     return out
 
 
