@@ -486,6 +486,16 @@ def _audio_result(
     # player's silences (a pause, as for the pulsed share) is left out, so that digital
     # silence (the floor, -100 dBFS) is no "quietest level" (since 1.17.0)
     lvl = curves["level_dbfs"][1][sounding]
+    # ... and the quietest is each window's level over its ticks outside the silences, of the
+    # windows at least half of which is playing (since 1.21.0): a window partly a pause read
+    # the pause, the room's floor (review 32, F2), and one with a tick or two of playing reads
+    # a note's last decay or the tick before an onset; a window that no silence touches reads
+    # exactly its curve value
+    playing = ~_in_intervals(sil, n_tick, step=step)
+    if rec is not None:
+        playing &= rec[2]
+    lvl_min = _quietest_playing(ms, playing, sounding, duration=duration, window=window,
+                                hop=hop, step=step, ref=ref, amin=amin)
     # shorter than one window: the whole clip (its recorded ticks) is its one window
     power = ms_mean[sounding] if times.size else (ms if rec is None else ms[rec[2]])
     mean_db = (_num(level_dbfs(np.array([power.mean()]), ref=ref, amin=amin)[0])
@@ -512,13 +522,13 @@ def _audio_result(
         else (_length(sil_rec) / rec[1] if rec[1] > 0 else 1.0),
         "level_dbfs_mean": mean_db,
         "level_dbfs_max": _num(lvl.max()) if lvl.size else None,
-        "level_dbfs_min": _num(lvl.min()) if lvl.size else None,
+        "level_dbfs_min": _num(lvl_min.min()) if lvl_min.size else None,
         "dynamic_range_db": _num(np.percentile(tick_db[~quiet], 95)
                                  - np.percentile(tick_db[~quiet], 10))
         if (~quiet).sum() >= 2 else None,
         "noise_floor_dbfs": _num(floor_db) if floor_db is not None and not silent else None,
         "silence_gate_dbfs": float(gate_db),
-        **_loudness_summary(mom, st, silent=silent),
+        **_loudness_summary(mom, st, silent=silent, sounding=~quiet, step=step),
         "crescendo_count": float(sum(ch.kind == "crescendo" for ch in changes)),
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
@@ -570,6 +580,41 @@ def noise_gate(ms: np.ndarray, peak_db: np.ndarray, *, ref: float, amin: float,
         top = float(np.percentile(np.asarray(peak_db)[held], 99)) + NOISE_GATE_MARGIN_DB
         gate = min(max(gate, top), NOISE_GATE_MAX_DBFS)
     return floor, gate
+
+
+def _in_intervals(iv: np.ndarray, n_tick: int, *, step: float) -> np.ndarray:
+    """Which of ``n_tick`` ticks (``step`` seconds each from 0) have their centre in one of the
+    intervals ``iv`` ``(k, 2)`` [seconds]."""
+    iv = np.asarray(iv, np.float64).reshape(-1, 2)
+    centre = (np.arange(n_tick) + 0.5) * step
+    lo = np.searchsorted(centre, iv[:, 0], side="left")
+    hi = np.searchsorted(centre, iv[:, 1], side="left")
+    mark = np.zeros(n_tick + 1, np.int64)
+    np.add.at(mark, lo, 1)
+    np.add.at(mark, hi, -1)
+    return np.cumsum(mark)[:n_tick] > 0
+
+
+#: The quietest level of the playing (``level_dbfs_min``, since 1.21.0) is of the windows at
+#: least this share of which is playing (outside the player's silences), as a window needs
+#: :data:`RECORDED_SHARE` of it recorded to have a value; where no window has as much, of those
+#: with any playing.
+PLAYING_SHARE = 0.5
+
+
+def _quietest_playing(ms: np.ndarray, playing: np.ndarray, sounding: np.ndarray, *,
+                      duration: float, window: float, hop: float, step: float, ref: float,
+                      amin: float) -> np.ndarray:
+    """The levels [dBFS] ``level_dbfs_min`` is the least of (since 1.21.0): each ``sounding``
+    analysis window's mean power of ``ms`` over its ``playing`` ticks, of the windows at least
+    :data:`PLAYING_SHARE` of which is playing (else of those with any playing tick)."""
+    w = playing.astype(np.float64)
+    _, n = window_means(w, duration=duration, window=window, hop=hop, step=step)
+    _, p = window_means(ms * w, duration=duration, window=window, hop=hop, step=step)
+    lv = level_dbfs(p / np.maximum(n, 1e-12), ref=ref, amin=amin)
+    ok = sounding & (n > 0) & np.isfinite(lv)
+    most = ok & (n >= PLAYING_SHARE)
+    return lv[most] if most.any() else lv[ok]
 
 
 def _near_onsets(onsets: np.ndarray, n_tick: int, *, step: float) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from .windows import json_number as _num
 from .windows import window_means
 
-__all__ = ["TICK"]
+__all__ = ["TICK", "playing_blocks"]
 
 #: Level/loudness tick [seconds]: the 75 % overlap hop of the BS.1770 400 ms blocks.
 TICK = 0.1
@@ -76,8 +76,13 @@ def _running_mean(x: np.ndarray, n: int) -> np.ndarray:
     return (c[n:] - c[:-n]) / n
 
 
-def _integrated(momentary_ms: np.ndarray) -> float | None:
-    """BS.1770-4 gated integrated loudness from 400 ms block mean squares (75 % overlap)."""
+def _integrated(momentary_ms: np.ndarray, *, keep: np.ndarray | None = None) -> float | None:
+    """BS.1770-4 gated integrated loudness from 400 ms block mean squares (75 % overlap).
+
+    ``keep`` (bool per block, since 1.21.0): the blocks of the playing; the others are left out
+    before BS.1770's gates (:func:`playing_blocks`)."""
+    if keep is not None:
+        momentary_ms = momentary_ms[keep]
     lk = _lufs(momentary_ms)
     g = momentary_ms[lk > -70.0]  # absolute gate -70 LUFS
     if g.size == 0:
@@ -87,8 +92,13 @@ def _integrated(momentary_ms: np.ndarray) -> float | None:
     return float(_lufs(np.array([g2.mean()]))[0]) if g2.size else None
 
 
-def _loudness_range(short_ms: np.ndarray) -> float | None:
-    """EBU Tech 3342 loudness range [LU]: 10th..95th percentile of gated short-term loudness."""
+def _loudness_range(short_ms: np.ndarray, *, keep: np.ndarray | None = None) -> float | None:
+    """EBU Tech 3342 loudness range [LU]: 10th..95th percentile of gated short-term loudness.
+
+    ``keep`` (bool per block, since 1.21.0): the blocks of the playing; the others are left out
+    before Tech 3342's gates (:func:`playing_blocks`)."""
+    if keep is not None:
+        short_ms = short_ms[keep]
     lk = _lufs(short_ms)
     g = short_ms[lk > -70.0]
     if g.size == 0:
@@ -134,15 +144,57 @@ def _loudness_curves(kms: np.ndarray, times: np.ndarray, *, duration: float, win
     return curves, mom, st
 
 
-def _loudness_summary(mom: np.ndarray, st: np.ndarray, *, silent: bool
+def playing_blocks(sounding: np.ndarray, n: int) -> np.ndarray:
+    """Which loudness blocks of ``n`` ticks hold some of the playing (since 1.21.0).
+
+    Parameters
+    ----------
+    sounding : np.ndarray [bool, shape=(n_tick,)]
+        Ticks that reach the recording's silence gate (their loudest 10 ms; the gate follows
+        the room's noise floor, :func:`analysis.audio.noise_gate`; a tick near an onset
+        sounds where the gate was raised).
+    n : int
+        Ticks per block: 4 (the 400 ms momentary blocks), 30 (the 3 s short-term blocks).
+
+    Returns
+    -------
+    np.ndarray [bool, shape=(max(n_tick - n + 1, 0),)]
+        For each block (as :func:`_running_mean` makes them, the first ending at tick
+        ``n - 1``), whether any of its ticks is sounding. A block none of whose ticks reaches
+        the gate is the room, not the playing (a 3 s one lies in one of the recording's
+        silences): BS.1770's absolute gate (-70 LUFS) and relative gate leave out only a
+        floor far under the programme (10 LU for the integrated loudness, 20 LU for the
+        range), and a quiet player in a room at -55 dBFS had the room's noise measured as
+        their softest playing (review 32, F2). Where those gates already left such blocks
+        out (a quiet room), the values are the same: both are of the blocks over the
+        relative gate.
+    """
+    s = np.asarray(sounding, bool)
+    if s.size < n:
+        return np.zeros(0, bool)
+    c = np.concatenate(([0], np.cumsum(s, dtype=np.int64)))
+    return (c[n:] - c[:-n]) > 0
+
+
+def _loudness_summary(mom: np.ndarray, st: np.ndarray, *, silent: bool,
+                      sounding: np.ndarray | None = None, step: float = TICK
                       ) -> dict[str, float | None]:
     """Integrated loudness [LUFS], the highest momentary and short-term loudness [LUFS] and the
     loudness range [LU] of the 400 ms (``mom``) and 3 s (``st``) block mean squares; None
     where there is no block (and the maxima and the range for silence: a silent recording's
-    range read 0.0 LU beside its null levels before 1.19.0)."""
+    range read 0.0 LU beside its null levels before 1.19.0).
+
+    ``sounding`` (bool per tick of ``step`` seconds, since 1.21.0): the ticks that reach the
+    recording's silence gate; the integrated loudness and the range are then over the blocks
+    with a sounding tick (:func:`playing_blocks`), with BS.1770's and Tech 3342's gates as
+    before. None, or a ``silent`` recording: every block."""
+    keep_m = keep_s = None
+    if sounding is not None and not silent:
+        keep_m = playing_blocks(sounding, 4)[: mom.size]
+        keep_s = playing_blocks(sounding, int(round(3.0 / step)))[: st.size]
     return {
-        "loudness_lufs_integrated": _integrated(mom) if mom.size else None,
+        "loudness_lufs_integrated": _integrated(mom, keep=keep_m) if mom.size else None,
         "loudness_lufs_momentary_max": _num(_lufs(mom).max()) if mom.size and not silent else None,
         "loudness_lufs_short_term_max": _num(_lufs(st).max()) if st.size and not silent else None,
-        "loudness_range_lu": _loudness_range(st) if st.size and not silent else None,
+        "loudness_range_lu": _loudness_range(st, keep=keep_s) if st.size and not silent else None,
     }
