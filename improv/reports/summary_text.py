@@ -298,6 +298,33 @@ def _silences(result: dict[str, Any], *,
     return out
 
 
+def _room_noise(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where the room's background noise under a player's microphone raised the threshold
+    under which the analysis counts a stretch as a pause (analysis 1.20.0,
+    :func:`analysis.audio.noise_gate`), one sentence for that player saying so, in dB below
+    the loudest the recording can hold as :func:`dynamics_sentence` says a level; nothing
+    where the threshold stayed at :data:`analysis.audio.SILENCE_DBFS` (since 1.21.0)."""
+    from analysis.audio import SILENCE_DBFS
+
+    out = []
+    for player, entry in result.get("players", {}).items():
+        found = primary(entry)
+        if found is None or not found[0].startswith("audio"):
+            continue
+        src, res = found
+        s = res["summary"]
+        gate, floor = s.get("silence_gate_dbfs"), s.get("noise_floor_dbfs")
+        if gate is None or floor is None or gate <= SILENCE_DBFS:
+            continue
+        key = f"{player}.{src}."
+        out.append(_sentence(
+            f"The room's background noise in the recording of {player} was high (about "
+            f"{-floor:.0f} dB below the loudest the recording can hold), so stretches more "
+            f"than {-gate:.0f} dB below the loudest were counted as pauses.",
+            {key + "noise_floor_dbfs": floor, key + "silence_gate_dbfs": gate}))
+    return out
+
+
 def _lead_shares(d: dict[str, Any]) -> tuple[dict[str, float], float] | None:
     """The share of the windows each player led in and the share in which they moved
     together (``{x}_leads_share``, ``together_share``), or None if any is missing."""
@@ -621,7 +648,8 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
         behind "More"; all of a part but a pair's and Tempo and pulse's). :data:`SESSION`
         (length and players, a player with nothing to measure, how much each player played,
         once however many pairs it is in, long silences, a recording that starts late or
-        ends early), then one part per pair labelled ``a & b`` (first: together,
+        ends early, a room whose background noise raised the threshold of a pause),
+        then one part per pair labelled ``a & b`` (first: together,
         turn-taking, who led, who took up the other's patterns; then the details: how much
         each played without the other, turn lengths, synchrony, how soon patterns were taken
         up; its first sentence names both players, never "They"), :data:`TEMPO` (each
@@ -656,7 +684,7 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
         dynamics += [said] if said else []
     recorded = recorded or {}
     session += [*_solo_amount(result), *_own_shares(result, recorded=recorded),
-                *_silences(result, recorded=recorded)]
+                *_silences(result, recorded=recorded), *_room_noise(result)]
     n_players = len(result.get("players", {}))
     dur = result.get("duration_s") or 0.0
     pairs = [part for part in (
