@@ -39,6 +39,10 @@ LIVE_INTERVAL_S = 1.0
 #: Events older than this before the window start are dropped [s] (a note sounding into the
 #: window keeps its note-on for pairing).
 _KEEP_BEFORE_S = 4.0
+#: The live silence gate follows the room's noise floor over this much of a player's last
+#: audio [s] (since analysis 1.21.0; :class:`NoiseFloor`): long enough to hold a pause or two
+#: between phrases, short enough to follow a fan switched on.
+LIVE_FLOOR_S = 30.0
 
 
 def _tempo(onsets: np.ndarray, *, window_s: float, weights=None) -> dict[str, Any]:
@@ -129,8 +133,18 @@ def midi_measures(t, status, data1, data2, *, end: float,
             "onsets": notes.start}
 
 
-def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -> dict[str, Any]:
+def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S,
+                   gate_dbfs: float | None = None) -> dict[str, Any]:
     """Measures of one player's audio (mono, the last ``window_s`` seconds or fewer).
+
+    Parameters
+    ----------
+    y : np.ndarray [full scale, shape=(n,)]
+    sr : int [Hz]
+    window_s : float [seconds]
+    gate_dbfs : float [dBFS] or None
+        The silence gate (:attr:`NoiseFloor.gate_dbfs`, the room's running noise floor);
+        None: :data:`analysis.audio.SILENCE_DBFS`.
 
     Returns
     -------
@@ -138,8 +152,7 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
         ``notes_per_s`` (detected onsets per second), ``loudness`` [dBFS, mean level],
         ``tempo_bpm`` with ``pulse``, ``pulsed_share`` and ``tempo_clear`` (as
         :func:`midi_measures`), ``playing``, ``stopped`` (the last sound: the last onset or the
-        last 0.1 s over the silence gate, :data:`analysis.audio.SILENCE_DBFS`) and the
-        window-relative ``onsets`` [s].
+        last 0.1 s over the silence gate ``gate_dbfs``) and the window-relative ``onsets`` [s].
     """
     from analysis.audio import onset_strength
     from analysis.density import density_curve
@@ -159,27 +172,109 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S) -
             "loudness": None if level is None else round(level, 1), "loudness_unit": "dBFS",
             **_tempo(onsets, window_s=window_s),
             "playing": _playing(onsets, window_s=window_s),
-            "stopped": _stopped(_last_sound(y, sr=sr, onsets=onsets, shift=shift), onsets,
-                                window_s=window_s),
+            "stopped": _stopped(_last_sound(y, sr=sr, onsets=onsets, shift=shift,
+                                            gate_dbfs=gate_dbfs), onsets, window_s=window_s),
             "onsets": onsets}
 
 
-def _last_sound(y: np.ndarray, *, sr: int, onsets: np.ndarray, shift: float) -> float:
+def _last_sound(y: np.ndarray, *, sr: int, onsets: np.ndarray, shift: float,
+                gate_dbfs: float | None = None) -> float:
     """When audio last sounded [s, window-relative]: the last onset, or the end of the last
-    0.1 s block over the silence gate (a held tone has no onsets); -inf for none."""
+    0.1 s block whose level (its mean removed) is over the silence gate (``gate_dbfs``, None:
+    :data:`analysis.audio.SILENCE_DBFS`; a held tone has no onsets); -inf for none."""
     from analysis.audio import SILENCE_DBFS
     from analysis.dynamics import level_dbfs
     from analysis.loudness import TICK
 
+    gate = SILENCE_DBFS if gate_dbfs is None else float(gate_dbfs)
     n = int(round(TICK * sr))
     k = y.size // n
     last = float(onsets.max()) if onsets.size else float("-inf")
     if k:
-        ms = np.mean(np.square(y[:k * n].reshape(k, n), dtype=np.float64), axis=1)
-        loud = np.flatnonzero(level_dbfs(ms) > SILENCE_DBFS)
+        # each tick's mean (DC, and a room's rumble under 10 Hz) removed, as the analysis
+        # levels and the floor (:class:`NoiseFloor`) are (since analysis 1.21.0)
+        x = y[:k * n].reshape(k, n).astype(np.float64)
+        ms = np.mean(np.square(x - x.mean(axis=1, keepdims=True)), axis=1)
+        loud = np.flatnonzero(level_dbfs(ms) > gate)
         if loud.size:
             last = max(last, (loud[-1] + 1) * TICK + shift)
     return last
+
+
+class NoiseFloor:
+    """A running estimate of the room's noise floor under one player's audio, and the live
+    silence gate over it (since analysis 1.21.0).
+
+    The offline analysis' rule (:func:`analysis.audio.noise_gate`: the floor is the 5th
+    percentile of the 300 ms-smoothed 100 ms tick power, minimum statistics after Martin
+    2001; the gate, -50 dBFS, rises over a floor the audio is held at between louder playing)
+    on a sliding window of the last :data:`LIVE_FLOOR_S` seconds of ticks. Each update adds
+    only the ticks of the frames written since the last one (from the journal's frame count),
+    so its cost per update is that of a second of audio and a percentile of 300 values.
+
+    Parameters
+    ----------
+    span_s : float [seconds]
+        How much of the last audio the floor is taken over.
+
+    Attributes
+    ----------
+    floor_dbfs : float [dBFS] or None
+        The floor (None before 2 s of audio).
+    gate_dbfs : float [dBFS]
+        The silence gate: :data:`analysis.audio.SILENCE_DBFS` unless raised over the floor.
+    """
+
+    def __init__(self, *, span_s: float = LIVE_FLOOR_S) -> None:
+        from analysis.audio import SILENCE_DBFS
+        from analysis.loudness import TICK
+
+        self._keep = int(round(span_s / TICK))
+        self._ms = np.zeros(0)
+        self._peak = np.zeros(0)
+        self._next: int | None = None  # journal frame of the next tick's first frame
+        self.floor_dbfs: float | None = None
+        self.gate_dbfs = float(SILENCE_DBFS)
+
+    def push(self, y: np.ndarray, *, total: int, sr: int) -> float:
+        """Take the new frames of the last ``y.size`` frames of a journal of ``total`` frames.
+
+        Parameters
+        ----------
+        y : np.ndarray [full scale, shape=(n,)]
+            The player's mono audio, the journal's frames ``total - n`` to ``total``.
+        total : int
+            Frames in the journal so far (:func:`sessions.tails.read_journal_tail`).
+        sr : int [Hz]
+
+        Returns
+        -------
+        float [dBFS] — the gate (:attr:`gate_dbfs`).
+        """
+        from analysis.audio import LEVEL_SUBTICKS, SILENCE_DBFS, noise_gate
+        from analysis.dynamics import AMIN, level_dbfs
+        from analysis.loudness import TICK
+
+        n = int(round(TICK * sr))
+        first = total - y.size
+        if self._next is None or self._next < first or self._next > total:
+            # the first update, frames it never saw (passed over), or a new journal
+            self._next = first
+        k = (total - self._next) // n
+        if k > 0:
+            x = np.asarray(y[self._next - first:self._next - first + k * n],
+                           np.float64).reshape(k, n)
+            x = x - x.mean(axis=1, keepdims=True)  # each tick's DC, as the analysis does
+            sq = np.square(x)
+            sub = n // LEVEL_SUBTICKS
+            pk = sq[:, :sub * LEVEL_SUBTICKS].reshape(k, LEVEL_SUBTICKS, sub).mean(axis=2)
+            self._ms = np.concatenate([self._ms, sq.mean(axis=1)])[-self._keep:]
+            self._peak = np.concatenate([self._peak, pk.max(axis=1)])[-self._keep:]
+            self._next += k * n
+            self.floor_dbfs, self.gate_dbfs = noise_gate(
+                self._ms, level_dbfs(self._peak, amin=AMIN), ref=1.0, amin=AMIN,
+                silence_dbfs=SILENCE_DBFS)
+        return self.gate_dbfs
 
 
 def pair_state(a: dict[str, Any] | None, b: dict[str, Any] | None,
@@ -211,6 +306,8 @@ class LiveMeasures:
         self.lag_s = float(lag_s)
         self._tail = MidiLogTail(self.folder / "midi.tsv")
         self._events: dict[str, list[np.ndarray]] = {}
+        #: Each audio player's running noise floor and silence gate (:class:`NoiseFloor`).
+        self.noise: dict[str, NoiseFloor] = {}
 
     def _manifest(self) -> dict[str, Any]:
         return json.loads((self.folder / "session.json").read_text())
@@ -235,15 +332,18 @@ class LiveMeasures:
         out: dict[str, dict[str, Any]] = {}
         for inp in manifest.get("audio", []):
             try:
-                y, _, sr = read_journal_tail(self.folder / inp["file"],
-                                             frames=int(self.window_s * inp["sr"]))
+                y, total, sr = read_journal_tail(self.folder / inp["file"],
+                                                 frames=int(self.window_s * inp["sr"]))
             except (OSError, ValueError) as exc:
                 log.debug("live measures: audio input %s: %s", inp.get("name"), exc)
                 continue
             for player, chans in inp.get("players", {}).items():
                 if player not in out and len(y):
                     mono = y[:, [c - 1 for c in chans]].mean(axis=1)
-                    out[player] = dict(audio_measures(mono, sr=sr, window_s=self.window_s),
+                    gate = self.noise.setdefault(player, NoiseFloor()).push(
+                        mono, total=total, sr=sr)
+                    out[player] = dict(audio_measures(mono, sr=sr, window_s=self.window_s,
+                                                      gate_dbfs=gate),
                                        source=f"audio:{inp['name']}")
         return out
 
