@@ -181,8 +181,8 @@ FEATURES: tuple[Feature, ...] = (
     _F("level_dbfs_mean", SUMMARY, "dBFS", "dynamics", "Level (mean)",
        "mean audio level of the windows with playing (pauses left out)"),
     _F("level_dbfs_min", SUMMARY, "dBFS", "dynamics", "Level (quietest)",
-       "lowest level of the 6 s windows with playing (a window wholly in a pause of over 2 s, "
-       "e.g. digital silence, is left out)"),
+       "lowest level of the 6 s windows with playing, each over its time outside the pauses "
+       "of over 2 s (a window less than half playing is left out, as one wholly in a pause)"),
     _F("level_dbfs_max", SUMMARY, "dBFS", "dynamics", "Level (loudest)",
        "highest level of the 6 s windows with playing"),
     _F("dynamic_range_db", SUMMARY, "dB", "dynamics", "Dynamic range",
@@ -195,13 +195,15 @@ FEATURES: tuple[Feature, ...] = (
     _F("loudness_lufs_short_term", CURVE, "LUFS", "dynamics", "Loudness (short-term)",
        "3 s loudness (EBU R128 short-term), every 100 ms", _R128),
     _F("loudness_lufs_integrated", SUMMARY, "LUFS", "dynamics", "Loudness (integrated)",
-       "integrated loudness, ITU-R BS.1770", "ITU-R BS.1770-4"),
+       "integrated loudness, ITU-R BS.1770 (400 ms blocks that never reach the recording's "
+       "silence gate left out: the room)", "ITU-R BS.1770-4"),
     _F("loudness_lufs_momentary_max", SUMMARY, "LUFS", "dynamics", "Loudness (momentary max)",
        "loudest 400 ms loudness (EBU R128 momentary)", _R128),
     _F("loudness_lufs_short_term_max", SUMMARY, "LUFS", "dynamics", "Loudness (short-term max)",
        "loudest 3 s loudness (EBU R128 short-term)", _R128),
     _F("loudness_range_lu", SUMMARY, "LU", "dynamics", "Loudness range",
-       "loudness range, EBU Tech 3342", "EBU Tech 3342"),
+       "loudness range, EBU Tech 3342 (3 s blocks that never reach the recording's silence "
+       "gate left out: the room)", "EBU Tech 3342"),
     # the analysis itself
     _F("status", SUMMARY, "", "analysis", "Status",
        "ok, or why there is nothing to measure (empty, silent, too short, ...)"),
