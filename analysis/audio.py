@@ -50,7 +50,7 @@ from .heard import HeardNotes
 from .loudness import TICK, _k_weighting_sos, _loudness_curves, _loudness_summary
 from .onset_spectrum import ANALYSIS_SR, HOP_LENGTH, N_FFT, _mel_sparse, _region_flux, _split_env
 from .onsets import onset_levels
-from .percussive import ExcerptSampler, percussive_share
+from .percussive import ExcerptSampler, percussive_share, sounding_frames
 from .periodicity import FFT_WORKERS
 from .summary import PlayerAnalysis, tempo_summary
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
@@ -298,7 +298,8 @@ class AudioAnalyzer:
         if self._mel is None:
             self._mel = _mel_sparse()
         power = self._kern.mel_power(spec, *self._mel)
-        self._excerpts.push(spec)
+        self._excerpts.push(spec, sounding=sounding_frames(buf, n_frames=n_frames, n_fft=N_FFT,
+                                                           hop=HOP_LENGTH))
         del spec
         # SuperFlux per frequency region (n_frames, 3), from the previous block's last frame on
         regions, self._prev = _region_flux(power, self._prev)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["ExcerptSampler", "percussive_share", "EXCERPT_FRAMES", "EXCERPTS", "KEEP",
-           "KERNEL"]
+           "KERNEL", "SOUNDING_DBFS", "sounding_frames"]
 
 #: Frames per excerpt (4.0 s at the analyser's 43.07 frames per second).
 EXCERPT_FRAMES = 173
@@ -44,6 +44,10 @@ EXCERPTS = 8
 KEEP = 16
 #: Median filter length [frames along time, bins along frequency] (librosa's default).
 KERNEL = 31
+#: A frame whose mean power is below this [dBFS] holds no sound for the excerpts (digital
+#: silence: a recording's padding before it started or after it ended, a dropout the recorder
+#: filled with silence); a quiet room's background, far above it, still counts (since 1.22.0).
+SOUNDING_DBFS = -90.0
 
 
 class ExcerptSampler:
@@ -68,10 +72,14 @@ class ExcerptSampler:
         self.n_frames = 0
         self._parts: dict[int, list[np.ndarray]] = {}  # excerpt start frame -> frame blocks
 
-    def push(self, frames: np.ndarray) -> None:
+    def push(self, frames: np.ndarray, *, sounding: np.ndarray | None = None) -> None:
         """Take the next frames (``(n, bins)``, complex spectra or magnitudes), in stream
-        order; only the magnitudes of the frames kept are computed."""
-        n = frames.shape[0]
+        order; only the magnitudes of the frames kept are computed. ``sounding`` (``(n,)``
+        bool; None: all): the frames that carry sound; the others (a recording's padding
+        before it started, a dropout filled with silence) are passed over, so that the
+        excerpts spread over the sound, not over the session's clock (since 1.22.0)."""
+        rows = None if sounding is None else np.flatnonzero(sounding)
+        n = frames.shape[0] if rows is None else rows.size
         pos = 0
         while pos < n:
             f = self.n_frames + pos
@@ -86,7 +94,8 @@ class ExcerptSampler:
                     continue  # the spacing changed: place this frame again
                 self._parts[start] = []
             take = min(self.length - off, n - pos)
-            self._parts[start].append(np.abs(frames[pos:pos + take]).astype(np.float32))
+            part = frames[pos:pos + take] if rows is None else frames[rows[pos:pos + take]]
+            self._parts[start].append(np.abs(part).astype(np.float32))
             pos += take
         self.n_frames += n
 
@@ -115,6 +124,20 @@ def _median_split(mag: np.ndarray, *, kernel: int) -> tuple[np.ndarray, np.ndarr
     mp[~bad] /= total[~bad]
     mh[bad] = mp[bad] = 0.5  # librosa's split_zeros at margin 1
     return mh, mp
+
+
+def sounding_frames(buf: np.ndarray, *, n_frames: int, n_fft: int, hop: int) -> np.ndarray:
+    """Which of the ``n_frames`` frames of ``buf`` (``n_fft`` samples each, ``hop`` apart,
+    the first at sample 0; ``n_fft`` a multiple of ``hop``) hold sound: mean power at or above
+    :data:`SOUNDING_DBFS` [``(n_frames,)`` bool]. One pass over the samples, by hops."""
+    k = n_fft // hop
+    if n_frames < 1 or k * hop != n_fft:
+        raise ValueError(f"sounding_frames: n_frames >= 1 and n_fft a multiple of hop, got "
+                         f"n_frames={n_frames}, n_fft={n_fft}, hop={hop}")
+    seg = np.asarray(buf[:(n_frames - 1 + k) * hop], np.float32).reshape(-1, hop)
+    e = np.einsum("ij,ij->i", seg, seg, dtype=np.float64)  # energy of each hop
+    c = np.concatenate([[0.0], np.cumsum(e)])
+    return (c[k:k + n_frames] - c[:n_frames]) >= n_fft * 10.0 ** (SOUNDING_DBFS / 10.0)
 
 
 def percussive_share(excerpts: list[np.ndarray], *, n: int = EXCERPTS,

@@ -112,6 +112,38 @@ def test_sampler_takes_complex_spectra_as_magnitudes():
     np.testing.assert_array_equal(s.excerpts()[0][:, 0], [5.0, 1.0, 1.0])
 
 
+def test_sampler_passes_over_frames_without_sound():
+    s = ExcerptSampler(length=3, keep=2)
+    frames = _frames(10)
+    s.push(frames[:6], sounding=np.array([False, True, False, True, True, False]))
+    s.push(frames[6:], sounding=np.array([True, False, False, True]))
+    # the sounding frames 1, 3, 4, 6, 9 are the stream: back-to-back excerpts of three
+    assert [x[:, 0].tolist() for x in s.excerpts()] == [[1.0, 3.0, 4.0], [6.0, 9.0]]
+    assert s.n_frames == 5
+
+
+def test_sounding_frames_tells_digital_silence_from_a_quiet_room():
+    from analysis.percussive import SOUNDING_DBFS, sounding_frames
+
+    room = 10 ** (-70 / 20) * np.random.default_rng(2).standard_normal(4096)  # -70 dBFS
+    buf = np.concatenate([np.zeros(4096), room, np.zeros(4096)]).astype(np.float32)
+    got = sounding_frames(buf, n_frames=23, n_fft=512, hop=512)
+    assert got.tolist() == [False] * 8 + [True] * 8 + [False] * 7
+    assert SOUNDING_DBFS < -70
+
+
+@pytest.mark.parametrize("kind", ["pitched", "drums"])
+def test_a_recording_that_starts_late_keeps_its_share(kind):
+    """A recording padded with 10 minutes of silence before it (an input that joined the
+    session late): its share is that of its sound, not lost between excerpts spread over the
+    session's clock (before 1.22.0 it was None)."""
+    y = _performance(kind, group=3, seconds=12.0)
+    alone = analysis.analyze_audio(y, sr=SR).summary["percussive_share"]
+    late = np.concatenate([np.zeros(600 * SR, np.float32), y])
+    padded = analysis.analyze_audio(late, sr=SR).summary["percussive_share"]
+    assert padded is not None and abs(padded - alone) < 0.01
+
+
 def test_sampler_rejects_an_odd_keep():
     with pytest.raises(ValueError, match="even keep"):
         ExcerptSampler(length=4, keep=3)
