@@ -320,7 +320,8 @@ def _room_noise(result: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(_sentence(
             f"The room's background noise in the recording of {player} was high (about "
             f"{-floor:.0f} dB below the loudest the recording can hold), so stretches more "
-            f"than {-gate:.0f} dB below the loudest were counted as pauses.",
+            f"than {-gate:.0f} dB below the loudest were counted as pauses: softer playing "
+            "counts in a quieter room, or with the microphone closer to the instrument.",
             {key + "noise_floor_dbfs": floor, key + "silence_gate_dbfs": gate}))
     return out
 
