@@ -58,13 +58,21 @@ class _Audio:
     def _callback(self, indata, frames, time_info, status) -> None:
         self.blocks.append(indata.copy())
 
-    def peaks(self) -> np.ndarray | None:
-        """Per channel: the largest magnitude since the last call (None: no block came)."""
-        out = None
+    def take(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per channel: the largest magnitude and the mean square of the samples since the
+        last call, their mean (a DC offset) removed (None: no block came)."""
+        peak, s1, s2, n = None, 0.0, 0.0, 0
         while self.blocks:
-            a = np.abs(self.blocks.popleft()).max(axis=0)
-            out = a if out is None else np.maximum(out, a)
-        return out
+            b = self.blocks.popleft()
+            a = np.abs(b).max(axis=0)
+            peak = a if peak is None else np.maximum(peak, a)
+            s1 = s1 + b.sum(axis=0, dtype=np.float64)
+            s2 = s2 + np.square(b, dtype=np.float64).sum(axis=0)
+            n += b.shape[0]
+        if peak is None:
+            return None
+        n = max(n, 1)
+        return peak, np.maximum(s2 / n - np.square(s1 / n), 0.0)
 
     def close(self) -> None:
         if self.stream is not None:
@@ -76,31 +84,62 @@ class _Audio:
             self.stream = None
 
 
-class _Meter:
-    """The level of one input: now, held peak, clip light (times in seconds, ``now()``)."""
+ROOM_NOISE_DBFS = -55.0
+"""An input whose quietest stretches of the check stay at or above this mean level [dBFS]
+is said to have high background noise: about where the analysis starts to raise its
+threshold of a pause over the room's noise floor (:func:`analysis.audio.noise_gate`), so
+that soft playing near the floor is counted as a pause."""
+ROOM_SPAN_S = 20.0
+"""The background noise is the quietest of the last this many seconds of the check."""
+ROOM_MIN_S = 8.0
+"""... and is said only once the check has heard an input this long."""
 
-    def __init__(self, *, hold_s: float, clip_hold_s: float) -> None:
+
+class _Meter:
+    """The level of one input: now, held peak, clip light, and the level of its quietest
+    moments of the last :data:`ROOM_SPAN_S` seconds (times in seconds, ``now()``)."""
+
+    def __init__(self, *, hold_s: float, clip_hold_s: float, room_s: float = ROOM_SPAN_S,
+                 room_min_s: float = ROOM_MIN_S) -> None:
         self.hold_s = hold_s
         self.clip_hold_s = clip_hold_s
+        self.room_s, self.room_min_s = room_s, room_min_s
         self.level = 0.0
         self.held = 0.0
         self.held_at = -1e9
         self.clip_at = -1e9
+        self.heard: collections.deque = collections.deque()  # (now, mean square) per look
 
-    def update(self, peak: float | None, now: float) -> None:
+    def update(self, peak: float | None, now: float, *, ms: float | None = None) -> None:
         if peak is None:  # nothing came: the level falls to the floor
             self.level = 0.0
             return
+        if ms is not None:
+            self.heard.append((now, ms))
+            while self.heard and now - self.heard[0][0] > self.room_s:
+                self.heard.popleft()
         self.level = peak
         if peak >= self.held or now - self.held_at > self.hold_s:
             self.held, self.held_at = peak, now
         if peak >= CLIP_LEVEL:
             self.clip_at = now
 
+    def room_dbfs(self, now: float) -> float | None:
+        """The mean level [dBFS] of the quietest looks (their 5th percentile, minimum
+        statistics as :func:`analysis.audio.noise_gate`) of the last :attr:`room_s` seconds;
+        None before :attr:`room_min_s` seconds were heard."""
+        if not self.heard or now - self.heard[0][0] < self.room_min_s:
+            return None
+        q = float(np.percentile([m for _, m in self.heard], 5))
+        return float(10 * np.log10(max(q, 1e-12)))
+
     def to_dict(self, now: float) -> dict[str, Any]:
         held = self.held if now - self.held_at <= self.hold_s else self.level
+        room = self.room_dbfs(now)
         return {"level_dbfs": to_dbfs(self.level), "hold_dbfs": to_dbfs(max(held, self.level)),
-                "clip": now - self.clip_at <= self.clip_hold_s}
+                "clip": now - self.clip_at <= self.clip_hold_s,
+                "room_dbfs": None if room is None else round(room, 1),
+                "noisy": room is not None and room >= ROOM_NOISE_DBFS}
 
 
 class _Midi:
@@ -139,6 +178,10 @@ class InputMonitor:
         Base name of the JACK clients (the recorder's, so that the same wiring applies).
     hold_s, clip_hold_s : float [seconds]
         How long a peak is held and a clip light stays on.
+    room_s, room_min_s : float [seconds]
+        The background noise of an audio input is the quietest of its last ``room_s``
+        seconds, said once ``room_min_s`` were heard (:data:`ROOM_SPAN_S`,
+        :data:`ROOM_MIN_S`).
     clock : callable
         Monotonic seconds (``time.monotonic``).
     """
@@ -147,13 +190,16 @@ class InputMonitor:
                  audio_api: str | None = None, jack_server: str | None = None,
                  jack_midi_server: str | None = None,
                  jack_client_name: str = DEFAULT_JACK_CLIENT, hold_s: float = 1.5,
-                 clip_hold_s: float = 3.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 clip_hold_s: float = 3.0, room_s: float = ROOM_SPAN_S,
+                 room_min_s: float = ROOM_MIN_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.inputs = list(inputs)
         self.opts = {"midi_api": midi_api, "audio_api": audio_api, "jack_server": jack_server,
                      "jack_midi_server": jack_midi_server}
         self.jack_client_name = jack_client_name
         self.clock = clock
         self._hold = (hold_s, clip_hold_s)
+        self._room = (room_s, room_min_s)
         self._midi: list[_Midi] = []
         self._audio: list[_Audio] = []
         self._meters: dict[str, _Meter] = {}
@@ -233,21 +279,24 @@ class InputMonitor:
 
     def status(self) -> dict[str, Any]:
         """Per input (in the order given): player, kind, name, and either the level
-        (``level_dbfs``, ``hold_dbfs``, ``clip``) or the MIDI activity (``events``,
+        (``level_dbfs``, ``hold_dbfs``, ``clip``, and ``room_dbfs``, the mean level of its
+        quietest moments, with ``noisy`` where that is at or above :data:`ROOM_NOISE_DBFS`)
+        or the MIDI activity (``events``,
         ``last_note``, ``last_event_ago_s`` [seconds])."""
         with self._lock:
             now = self.clock()
             out: list[dict[str, Any]] = []
             for a in self._audio:
-                peaks = a.peaks()
+                took = a.take()
                 # the inputs resolved to this device, not every input of its players: one
                 # player may have inputs on two devices
                 for inp in a.ap.inputs:
-                    meter = self._meters.setdefault(inp.spec, _Meter(hold_s=self._hold[0],
-                                                                     clip_hold_s=self._hold[1]))
-                    peak = None if peaks is None else float(peaks[[c - 1
-                                                                   for c in inp.channels]].max())
-                    meter.update(peak, now)
+                    meter = self._meters.setdefault(inp.spec, _Meter(
+                        hold_s=self._hold[0], clip_hold_s=self._hold[1], room_s=self._room[0],
+                        room_min_s=self._room[1]))
+                    chans = [c - 1 for c in inp.channels]
+                    meter.update(None if took is None else float(took[0][chans].max()), now,
+                                 ms=None if took is None else float(took[1][chans].mean()))
                     out.append({"player": inp.player, "kind": "audio", "spec": inp.spec,
                                 "name": a.ap.device.name, "channels": list(inp.channels),
                                 **meter.to_dict(now)})

@@ -195,6 +195,40 @@ def test_input_check_shows_levels_and_hands_the_inputs_over(jack_rig, tmp_path):
 
 
 @pytest.mark.jack
+def test_input_check_says_when_the_rooms_background_noise_is_high(jack_rig):
+    """White noise at -45 dBFS with nobody playing reads as high background noise (its
+    quietest moments stay over -55 dBFS), a quiet room's hiss at -75 dBFS (with a DC offset
+    of 1 % of full scale, -40 dBFS, that is no noise) does not; neither is said before the
+    check has heard the input long enough."""
+    rng = np.random.default_rng(33)
+    noise = (10 ** (-45 / 20) * rng.standard_normal(48000 * 30)).astype(np.float32)
+    hiss = (0.01 + 10 ** (-75 / 20) * rng.standard_normal(48000 * 30)).astype(np.float32)
+    rig = jack_rig
+    fan = rig.audio_player(name="fan", signals=[noise])
+    calm = rig.audio_player(name="calm", signals=[hiss])
+    fan.start(delay_s=0.0)
+    calm.start(delay_s=0.0)
+    inputs = _inputs("client=audio:fan:1", "therapist=audio:calm:1")
+    mon = InputMonitor(inputs=inputs, audio_api="JACK", jack_server=rig.server.name,
+                       room_s=4.0, room_min_s=2.0).start()
+    try:
+        first = {i["player"]: i for i in mon.status()["inputs"]}
+        assert first["client"]["room_dbfs"] is None and first["client"]["noisy"] is False
+
+        def heard():
+            s = {i["player"]: i for i in mon.status()["inputs"]}
+            return s if all(i["room_dbfs"] is not None for i in s.values()) else None
+
+        s = wait_for(heard, timeout=15, interval=0.1, what="the background noise of both")
+    finally:
+        mon.close()
+    assert s["client"]["noisy"] is True
+    assert s["client"]["room_dbfs"] == pytest.approx(-45, abs=2)
+    assert s["therapist"]["noisy"] is False
+    assert s["therapist"]["room_dbfs"] < -70
+
+
+@pytest.mark.jack
 def test_input_check_lists_one_players_inputs_on_two_devices_under_their_own(jack_rig):
     """One player with an input on each of two audio devices: each input is listed once,
     under its own device with that device's level (before: both inputs were listed under

@@ -467,7 +467,11 @@ export function armedMeters({ box, options, alive, rows }) {
       const silent = isSilent(x.spec, now) ? h('span', { class: 'silent error' }, i.kind === 'audio'
         ? `No sound from ${i.player} on ${x.label} yet: play or speak, or check the microphone and its channel.`
         : `No note from ${i.player} on ${x.label} yet: play a key, or check that the instrument is on and connected.`) : '';
-      return row(silent ? 'quiet' : 'ok', meter, silent);
+      // the quietest of the last 20 s stayed loud: a fan, hum, a microphone's gain turned up
+      // (improv.capture.monitor.ROOM_NOISE_DBFS), or someone playing all along
+      const noisy = !silent && i.kind === 'audio' && i.noisy ? h('span', { class: 'noisy muted' },
+        `The background noise on ${x.label} is high: it did not fall quiet in the last 20 seconds. If nobody was playing, soft playing may be counted as pauses; a quieter room, or the microphone closer to the instrument, helps.`) : '';
+      return row(silent ? 'quiet' : 'ok', meter, silent, noisy);
     });
     const here = (label) => h('button', { type: 'button', class: 'take-check', onclick: () => arm(true, true) }, label);
     box.replaceChildren(h('h3', {}, 'Input check (nothing is recorded yet)'),

@@ -162,3 +162,39 @@ def test_choose_check_and_record_from_the_page(jack_rig, tmp_path, live_server, 
         (ann,) = s.annotations()
         assert ann["text"] == "first smile"
     assert "kb1 (MIDI) is being recorded already" in err, err
+
+
+def test_the_input_check_says_when_a_rooms_background_noise_is_high(jack_rig, tmp_path,
+                                                                      live_server, page):
+    """A microphone in a room at -45 dBFS (white noise, nobody playing): after a few seconds
+    of the check its row says, in words, that the background noise is high and what helps; a
+    quiet room (-65 dBFS) says nothing of the kind."""
+    rig = jack_rig
+    rng = np.random.default_rng(7)
+    fan = rig.audio_player(name="fan", signals=[
+        (10 ** (-45 / 20) * rng.standard_normal(48000 * 40)).astype(np.float32)])
+    calm = rig.audio_player(name="calm", signals=[
+        (10 ** (-65 / 20) * rng.standard_normal(48000 * 40)).astype(np.float32)])
+    fan.start(delay_s=0.0)
+    calm.start(delay_s=0.0)
+    server = live_server(_store_with_client(tmp_path, "K12"), env=rig.server.env)
+    page.goto(server.url + "#/record")
+    jack_device_options(page, rig.server.name)
+    first = page.get_by_label("Input 1", exact=True)
+    expect(first.locator("option", has_text="Audio: fan")).to_have_count(1, timeout=20000)
+    first.select_option(label=first.locator("option", has_text="Audio: fan").inner_text())
+    page.get_by_role("button", name="Add an input").click()
+    page.get_by_label("Player of input 2").fill("therapist")
+    page.get_by_label("Input 2", exact=True).select_option(
+        label=first.locator("option", has_text="Audio: calm").inner_text())
+    noisy = page.locator(".armed .meter-row:has(.who:text-is('client')) .noisy")
+    expect(noisy).to_have_text(re.compile(
+        r"^The background noise on fan\b.* is high: it did not fall quiet in the last 20 "
+        r"seconds\. If nobody was playing, soft playing may be counted as pauses; a quieter "
+        r"room, or the microphone closer to the instrument, helps\.$"), timeout=30000)
+    page.wait_for_timeout(3000)  # the second input, chosen a moment later, heard as long
+    calm_row = page.locator(".armed .meter-row:has(.who:text-is('therapist'))")
+    expect(calm_row).to_be_visible()
+    expect(calm_row.locator(".silent")).to_have_count(0)  # a quiet room is heard, not silent
+    expect(page.locator(".armed .meter-row:has(.who:text-is('therapist')) .noisy")).to_have_count(0)
+    shot(page, "record-armed-noisy-room")
