@@ -147,11 +147,12 @@ def beat_pairs(a: np.ndarray, b: np.ndarray) -> BeatPairs:
 
 
 def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least-squares slope of ``y ~ c + slope*x`` along the last axis."""
+    """Weighted least-squares slope of ``y ~ c + slope*x`` along the last axis (NaN where
+    the weights sum to 0, e.g. a window without a weighted pair)."""
     sw = w.sum(-1)
-    mx, my = (w * x).sum(-1) / sw, (w * y).sum(-1) / sw
-    xc = x - mx[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
+        mx, my = (w * x).sum(-1) / sw, (w * y).sum(-1) / sw
+        xc = x - mx[..., None]
         return (w * xc * (y - my[..., None])).sum(-1) / (w * xc * xc).sum(-1)
 
 

@@ -170,3 +170,19 @@ def test_heavy_tailed_leader_timing_keeps_the_follower_larger():
     assert np.sum(np.array(fol_alpha) > np.array(lead_alpha)) >= 10
     assert np.median(lead_alpha) < 0.1
     assert np.median(fol_alpha) == pytest.approx(0.3, abs=0.1)
+
+
+def test_a_window_without_weight_has_no_slope_and_no_warning():
+    """A window whose weights sum to 0 (no weighted pair in it) gives NaN, silently: the
+    division warned on the therapist's terminal during `analyze --all` (review 33, F11)."""
+    import warnings
+
+    from analysis.dialogue.coupling import _wls
+
+    x = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 3.0]])
+    y = np.array([[0.0, 2.0, 4.0, 6.0], [1.0, 1.0, 1.0, 1.0]])
+    w = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _wls(x, y, w)
+    assert got[0] == pytest.approx(2.0) and np.isnan(got[1])
