@@ -159,7 +159,7 @@ def damaged_files(session) -> list[str]:
     """
     from sessions.manifest import MANIFEST, MIDI_LOG
 
-    check = [MIDI_LOG] if (session.folder / MIDI_LOG).exists() else []
+    check = [MIDI_LOG]  # a missing one too, where the manifest has its checksum (review 33)
     try:
         written = (session.folder / MANIFEST).stat().st_mtime
     except OSError:
@@ -178,9 +178,18 @@ def damaged_files(session) -> list[str]:
 
 
 def damaged_reason(session, files: list[str]) -> str:
-    """One line: which files of the session do not match their checksums, what to run."""
-    return (f"{', '.join(files)} of session {session.id} does not match its checksum (the "
-            f"file changed or is damaged): see 'improv sessions verify {session.id}'")
+    """One line: which files of the session are missing or do not match their checksums,
+    what to run."""
+    gone = [f for f in files if not (session.folder / f).is_file()]
+    changed = [f for f in files if f not in gone]
+    said = []
+    if changed:
+        said.append(f"{', '.join(changed)} of session {session.id} does not match its checksum "
+                    "(the file changed or is damaged)")
+    if gone:
+        said.append(f"{', '.join(gone)} of session {session.id} "
+                    f"{'is' if len(gone) == 1 else 'are'} missing (moved or deleted)")
+    return f"{'; '.join(said)}: see 'improv sessions verify {session.id}'"
 
 
 def _is_current(store, session, *, dialogue: bool) -> bool:

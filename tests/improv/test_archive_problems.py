@@ -106,6 +106,22 @@ def test_a_damaged_recording_is_never_current_and_is_flagged_in_the_export(
     assert "C01-001" not in set(pd.read_csv(tmp_path / "ds" / "dialogue.csv").session)
 
 
+def test_a_midi_log_deleted_after_its_analysis_is_never_current(store, three):
+    """A session whose midi.tsv was deleted after it was analysed: analyze --all skipped it
+    as current (only a midi.tsv still there was checked: review 33, F8). Now it is listed as
+    failed, saying the file is missing, not that it does not match."""
+    from improv.archive.batch import plan_batch
+
+    gone, good, _ = three
+    (store.folder(gone) / "midi.tsv").unlink()
+    plan = plan_batch(store, dialogue=True)
+    assert [f["session_id"] for f in plan["failed"]] == [gone]
+    assert plan["failed"][0]["error"] == (
+        f"midi.tsv of session {gone} is missing (moved or deleted): see 'improv sessions "
+        f"verify {gone}'")
+    assert gone not in plan["skipped"] and good in plan["skipped"]
+
+
 def test_an_audio_file_changed_after_the_manifest_is_checked(store):
     """Audio is checked against its checksum only when it changed after the manifest was
     written (hours of audio are not read on every run): a truncated WAV is found, an
