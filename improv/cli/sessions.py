@@ -208,17 +208,42 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
             if r.get("recording"):
                 click.echo(f"{r['id']}: being recorded (checked once it is finished)")
                 continue
+            if all_ and r["ok"] and not r.get("warnings"):
+                continue  # --all: what needs a look, then how many are intact (review 33)
             click.echo(f"{r['id']}: {'ok' if r['ok'] else 'PROBLEMS'} "
                        f"({r['checked']} files hashed)")
             for p in r["problems"]:
                 click.echo(f"  - {p}")
             for w in r.get("warnings", []):
                 click.echo(f"  note: {w}")
+        if all_ and ids:
+            click.echo(_intact_words(reports[:len(ids)], reports[len(ids):]))
 
     emit(reports, as_json=as_json, human=human)
     if any(not r["ok"] for r in reports):
         raise click.ClickException(f"{_failed_words(reports[:len(ids)], reports[len(ids):])} "
                                    "failed verification")
+
+
+def _intact_words(sessions: list[dict], goals: list[dict]) -> str:
+    """The last line of ``verify --all``: how many sessions (and clients' goal logs) are
+    intact and how many files were hashed, those that are not pointed to above."""
+    done = [r for r in sessions if not r.get("recording")]
+    good = [r for r in done if r["ok"]]
+    files = counted(sum(r["checked"] for r in good), "file")
+    every = "the session is" if len(done) == 1 else f"all {len(done)} sessions are"
+    line = (f"{every} intact ({files} hashed)" if len(good) == len(done)
+            else f"{len(good)} of {counted(len(done), 'session')} "
+                 f"{'is' if len(good) == 1 else 'are'} intact ({files} hashed); the others are "
+                 "listed above")
+    if len(done) < len(sessions):
+        line += f"; {len(sessions) - len(done)} being recorded"
+    bad_goals = sum(not r["ok"] for r in goals)
+    if goals:
+        line += (f"; the goals of {counted(len(goals), 'client')} are intact" if not bad_goals
+                 else f"; the goals of {len(goals) - bad_goals} of "
+                      f"{counted(len(goals), 'client')} are intact")
+    return line
 
 
 def _failed_words(sessions: list[dict], goals: list[dict]) -> str:

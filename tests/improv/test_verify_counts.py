@@ -28,6 +28,12 @@ def test_verify_all_counts_sessions_and_goal_logs_apart(run_cli, tmp_path, store
     r = run_cli("sessions", "verify", "--all")
     assert r.exit_code == 1
     assert r.stderr == "error: 1 of 2 sessions failed verification\n"
+    # what needs a look, then one line for the rest (review 33: 2,438 "ok" lines hid 7)
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"{first}: PROBLEMS") and lines[-1] == (
+        "1 of 2 sessions is intact (2 files hashed); the others are listed above; the goals "
+        "of 2 clients are intact")
+    assert not [x for x in lines if ": ok (" in x]
     log = store_path / "clients" / "C08" / "goals.jsonl"
     log.write_bytes(log.read_bytes() + b"not json\n")
     r = run_cli("sessions", "verify", "--all")
