@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from improv.web.cache import cached_bytes
 from improv.web.deps import get_store, parse_t
 from improv.web.errors import BadRequest, NotFound
+from sessions.listing import has_sessions
 from sessions.store import Store
-from sessions.timefmt import local_day
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -28,24 +28,15 @@ MAX_UPLOAD_BYTES = 8 * 1024**3
 """Largest file accepted by drag and drop (8 GB: a long multichannel recording)."""
 
 
-def session_row(row: dict[str, Any], tags: dict[str, set[str]]) -> dict[str, Any]:
+def session_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "client": row["client"], "therapist": row["therapist"],
         "title": row["title"], "started_utc": row["started_utc"],
         "duration_s": row["duration_s"], "status": row["status"], "source": row["source"],
         "demo": row["demo"], "players": row["players"], "midi_events": row["midi_events"],
-        "audio_inputs": row["audio_inputs"], "tags": sorted(tags.get(row["id"], ())),
+        "audio_inputs": row["audio_inputs"], "tags": row["tags"],
         "number": row.get("number"),
     }
-
-
-def _session_tags(store: Store) -> dict[str, set[str]]:
-    from sessions.annotation_edits import search_annotations
-
-    out: dict[str, set[str]] = {}
-    for a in search_annotations(store):
-        out.setdefault(a["session_id"], set()).update(a["tags"])
-    return out
 
 
 def _check_client(client: str | None) -> str | None:
@@ -67,7 +58,7 @@ def info(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
     rec = request.app.state.recording
     return {
         "version": __version__,
-        "empty": not store.list(),
+        "empty": not has_sessions(store),
         "writable": store.writable,
         "recording": rec.active,
     }
@@ -82,41 +73,45 @@ def features() -> dict[str, Any]:
     return {"features": feature_list()}
 
 
+#: The most sessions one request of the list answers (the page asks for 50).
+MAX_PAGE = 1000
+
+
 @router.get("/sessions")
 def list_sessions(
     store: Store = Depends(get_store),
     client: str | None = None,
-    since: date | None = Query(None, description="first day (UTC), YYYY-MM-DD"),
-    until: date | None = Query(None, description="last day (UTC), YYYY-MM-DD"),
+    since: date | None = Query(None, description="first day (local calendar), YYYY-MM-DD"),
+    until: date | None = Query(None, description="last day (local calendar), YYYY-MM-DD"),
     tag: str | None = None,
+    limit: int | None = Query(None, description=f"at most this many sessions (1 to {MAX_PAGE}); "
+                                                "all without it"),
+    offset: int = Query(0, description="skip this many of the matching sessions, newest first"),
 ) -> dict[str, Any]:
-    """Sessions, newest first, filtered by client, start date range and annotation tag.
+    """Sessions, newest first, filtered by client, start day range and annotation tag over the
+    whole store; ``limit``/``offset`` give one page of them and ``total`` how many match.
 
-    A recording interrupted while the app runs (its process killed) is recovered here first,
-    as every command does at its start: the list shows it, instead of a session page that
-    tells a web user to run a command."""
+    A recording interrupted while the app runs (its process killed) is recovered here first
+    (for the first page), as every command does at its start: the list shows it, instead of a
+    session page that tells a web user to run a command."""
+    from sessions.listing import clients_and_tags, session_page
+
     client = _check_client(client)
     if since and until and until < since:
         raise BadRequest(f"until ({until}) is before since ({since})")
-    if store.writable:
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}, not {limit}")
+    if offset < 0:
+        raise BadRequest(f"offset must be 0 or more, not {offset}")
+    if store.writable and offset == 0:
         for report in store.recover():  # nothing to do, mostly: a glob of the flags
             log.info("interrupted session %s: %s", report["id"],
                      "recovered" if report["ok"] else f"not recovered ({report['error']})")
-    tags = _session_tags(store)
-    rows = []
-    for r in store.list(client=client):
-        day = local_day(r["started_utc"])  # the day as the list shows it
-        if since and day < since.isoformat():
-            continue
-        if until and day > until.isoformat():
-            continue
-        st = tags.get(r["id"], set())
-        if tag and not any(t == tag or t.startswith(tag + ":") for t in st):
-            continue
-        rows.append(session_row(r, tags))
-    clients = sorted({r["client"] for r in store.list() if r["client"]})
-    all_tags = sorted({t for s in tags.values() for t in s})
-    return {"sessions": rows, "clients": clients, "tags": all_tags}
+    rows, total = session_page(store, client=client, since=since, until=until, tag=tag or None,
+                               limit=limit, offset=offset)
+    clients, all_tags = clients_and_tags(store)
+    return {"sessions": [session_row(r) for r in rows], "total": total, "offset": offset,
+            "limit": limit, "clients": clients, "tags": all_tags}
 
 
 @router.post("/demo", status_code=201)
@@ -371,9 +366,11 @@ def _peaks_or_why(session, name: str) -> dict[str, Any]:
 @router.get("/clients/{client}")
 def client_overview(client: str, store: Store = Depends(get_store)) -> dict[str, Any]:
     """All sessions of one client and their feature summaries as series over time."""
+    from sessions.listing import session_page
+
     client = _check_client(client)
-    tags = _session_tags(store)
-    sessions = [session_row(r, tags) for r in store.list(client=client)]
+    # the tags of this client's sessions only, not of every annotation of the store
+    sessions = [session_row(r) for r in session_page(store, client=client)[0]]
     if not sessions:
         raise NotFound(f"no sessions of client {client} (see the session list)")
     series: dict[str, dict[str, list]] = {}

@@ -10,6 +10,13 @@ import { demoListNote } from './demo.js';
 import { backupPage } from './backup.js';
 
 const main = document.getElementById('main');
+// the Sessions page shows the list in pages of this many (declared before route() first runs)
+const PAGE = 50;  // sessions per page of the list
+const grouped = (n) => n.toLocaleString('en-US');  // 2,445: the page's words are English
+const countWords = (shown, total) => (shown >= total ? `${grouped(total)} ${total === 1 ? 'session' : 'sessions'}`
+  : `Showing ${grouped(shown)} of ${grouped(total)} sessions`);
+const moreWords = (left) => `Show ${grouped(Math.min(PAGE, left))} more`;
+
 
 async function route() {
   const hash = location.hash || '#/sessions';
@@ -78,11 +85,22 @@ async function pollRecording() {
 
 // -- sessions list -----------------------------------------------------------------------
 
+function sessionRow(s) {
+  return h('tr', {},
+    h('td', {}, fmtDate(s.started_utc)),
+    h('td', {}, s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, s.client) : '–'),
+    h('td', {}, h('a', { href: `#/session/${s.id}` }, sessionName(s)), h('span', { class: 'muted' }, ` ${s.id}`), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
+      s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
+    h('td', {}, fmtTime(s.duration_s, 0)),
+    h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
+    h('td', {}, s.tags.join(', ')));
+}
+
 async function sessionsPage(main, params) {
   document.title = 'Sessions · improv';
   const q = new URLSearchParams();
   for (const k of ['client', 'since', 'until', 'tag']) if (params.get(k)) q.set(k, params.get(k));
-  const [data, info] = await Promise.all([api(`/api/sessions?${q}`), api('/api/info')]);
+  const [data, info] = await Promise.all([api(`/api/sessions?${q}&limit=${PAGE}&offset=0`), api('/api/info')]);
   const setFilter = (k, v, fromId) => {
     const p = new URLSearchParams(params);
     if (v) p.set(k, v); else p.delete(k);
@@ -119,20 +137,42 @@ async function sessionsPage(main, params) {
         location.hash = `#/session/${r.id}`;
       } catch (ex) { say(ex.message, { error: true }); e.target.disabled = false; }
     } }, 'Create a demo session')) : '';
+  // the newest 50 sessions, and 50 more at each "Show more": a store of some thousand
+  // sessions drew every row (2,445 rows, 4 s; review 33, F3). The filters above apply to the
+  // whole store (the server filters), not to the rows shown.
+  let total = data.total;
+  let asked = data.sessions.length;  // the offset of the next page
+  const shownIds = new Set(data.sessions.map((s) => s.id));
+  const tbody = h('tbody', {}, data.sessions.map(sessionRow));
+  const count = h('p', { class: 'list-count', role: 'status' }, countWords(shownIds.size, total));
+  const more = h('button', { type: 'button', class: 'show-more', onclick: async () => {
+    more.disabled = true;
+    try {
+      const next = await api(`/api/sessions?${q}&limit=${PAGE}&offset=${asked}`);
+      if (!document.body.contains(more)) return;  // the page was left meanwhile
+      asked += next.sessions.length;
+      total = next.total;
+      // a session recorded meanwhile moves the list on by one: a row is not shown twice
+      const fresh = next.sessions.filter((s) => !shownIds.has(s.id));
+      for (const s of fresh) shownIds.add(s.id);
+      const rows = fresh.map(sessionRow);
+      tbody.append(...rows);
+      count.textContent = countWords(shownIds.size, total);  // said by screen readers (polite)
+      const done = !next.sessions.length || asked >= total;
+      if (done) more.remove(); else { more.textContent = moreWords(total - asked); more.disabled = false; }
+      // the keyboard goes on where the new sessions start; with none, it stays on the button
+      const link = rows.length && rows[0].querySelector('td:nth-child(3) a');
+      if (link) link.focus(); else if (!done) more.focus();
+    } catch (ex) { more.disabled = false; say(ex.message, { error: true }); }
+  } }, moreWords(total - asked));
   const table = data.sessions.length ? h('table', { class: 'sessions' },
     h('caption', { class: 'sr-only' }, 'Sessions, newest first'),
     h('thead', {}, h('tr', {}, ['Date', 'Client', 'Session', 'Length', 'Players', 'Tags'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, data.sessions.map((s) => h('tr', {},
-      h('td', {}, fmtDate(s.started_utc)),
-      h('td', {}, s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, s.client) : '–'),
-      h('td', {}, h('a', { href: `#/session/${s.id}` }, sessionName(s)), h('span', { class: 'muted' }, ` ${s.id}`), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
-        s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
-      h('td', {}, fmtTime(s.duration_s, 0)),
-      h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
-      h('td', {}, s.tags.join(', ')))))) : h('p', {}, 'No sessions match.');
+    tbody) : h('p', {}, 'No sessions match.');
   // a narrow window (a zoom of 400 %) scrolls the table in its own box, not the page
   const box = data.sessions.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Sessions, newest first' }, table) : table;
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, info.empty ? '' : filters, info.empty ? '' : box,
+  const list = info.empty ? [] : [filters, data.sessions.length ? count : '', box, asked < total ? more : ''];
+  main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }

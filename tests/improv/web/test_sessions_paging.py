@@ -1,0 +1,125 @@
+"""The Sessions page in pages of 50: the API's limit, offset and total, filters over the whole
+store, and the page's count and "Show more" in Chromium (review 33, F3 and F4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.timefmt import local_day
+
+N = 120
+
+
+@pytest.fixture
+def many_sessions(tmp_path):
+    """120 one-minute sessions a day apart: C09 has only the oldest one, C01 to C04 the rest in
+    turn; the second oldest has an annotation tagged ``marker``.
+
+    Returns
+    -------
+    tuple
+        (store path, session IDs oldest first).
+    """
+    from sessions.annotation_edits import add_annotation
+    from sessions.store import Store
+
+    path = tmp_path / "store"
+    base = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    ids = []
+    with Store(path) as store:
+        for i in range(N):
+            w = store.create_session(client="C09" if i == 0 else f"C{1 + i % 4:02d}",
+                                     players=["client"], started=base + timedelta(days=i))
+            ids.append(w.finalize(duration_s=60.0)["id"])
+        add_annotation(store, ids[1], t=5.0, tags=["marker"])
+    return path, ids
+
+
+def test_limit_offset_and_total(many_sessions, client_for):
+    path, ids = many_sessions
+    c = client_for(path)
+    every = c.get("/api/sessions").json()  # without a limit: all of them, as before
+    assert [s["id"] for s in every["sessions"]] == ids[::-1] and every["total"] == N
+    first = c.get("/api/sessions?limit=50").json()
+    assert [s["id"] for s in first["sessions"]] == ids[::-1][:50]
+    assert first["total"] == N and first["offset"] == 0 and first["limit"] == 50
+    last = c.get("/api/sessions?limit=50&offset=100").json()
+    assert [s["id"] for s in last["sessions"]] == ids[::-1][100:] and last["total"] == N
+    assert c.get("/api/sessions?limit=50&offset=500").json() == dict(
+        last, sessions=[], offset=500)
+    # the choices of the filters come from the whole store, not from the page
+    assert first["clients"] == ["C01", "C02", "C03", "C04", "C09"] and first["tags"] == ["marker"]
+    # a page's rows are those of the whole list: numbers and tags included
+    by_id = {s["id"]: s for s in every["sessions"]}
+    assert last["sessions"] == [by_id[s["id"]] for s in last["sessions"]]
+    assert by_id[ids[1]]["tags"] == ["marker"] and by_id[ids[0]]["number"] == 1
+
+
+def test_filters_apply_to_the_whole_store(many_sessions, client_for):
+    path, ids = many_sessions
+    c = client_for(path)
+    r = c.get("/api/sessions?client=C09&limit=50").json()
+    assert [s["id"] for s in r["sessions"]] == [ids[0]] and r["total"] == 1
+    r = c.get("/api/sessions?client=c01&limit=10&offset=20").json()  # the code's other case
+    c01 = [s for i, s in enumerate(ids) if i and 1 + i % 4 == 1][::-1]
+    assert r["total"] == len(c01) == 29 and [s["id"] for s in r["sessions"]] == c01[20:]
+    assert [s["number"] for s in r["sessions"]] == list(range(9, 0, -1))  # C01's own count
+    r = c.get("/api/sessions?tag=marker&limit=50").json()
+    assert [s["id"] for s in r["sessions"]] == [ids[1]] and r["total"] == 1
+    # the first two days as this computer's calendar has them
+    first, second = (local_day(f"2026-01-0{d}T10:00:00+00:00") for d in (5, 6))
+    r = c.get(f"/api/sessions?since={first}&until={second}&limit=1").json()
+    assert r["total"] == 2 and [s["id"] for s in r["sessions"]] == [ids[1]]
+
+
+@pytest.mark.parametrize("query, status, word", [
+    ("limit=0", 400, "limit"), ("limit=1001", 400, "limit"), ("limit=-5", 400, "limit"),
+    ("offset=-1", 400, "offset"), ("limit=ten", 422, "limit"), ("offset=1.5", 422, "offset"),
+])
+def test_bad_limit_or_offset_is_refused_in_one_line(many_sessions, client_for, query, status,
+                                                     word):
+    path, _ = many_sessions
+    r = client_for(path).get(f"/api/sessions?{query}")
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert word in error and "\n" not in error
+
+
+@pytest.mark.browser
+def test_sessions_page_shows_50_and_more(many_sessions, live_server, page):
+    path, ids = many_sessions
+    server = live_server(path)
+    page.goto(server.url)
+    rows = page.locator("table.sessions tbody tr")
+    expect(rows).to_have_count(50)
+    count = page.locator("p.list-count")
+    expect(count).to_have_text("Showing 50 of 120 sessions")
+    assert count.get_attribute("role") == "status"  # said politely when it changes
+    more = page.get_by_role("button", name="Show 50 more")
+    more.focus()
+    page.keyboard.press("Enter")  # reached and pressed with the keyboard
+    expect(rows).to_have_count(100)
+    expect(count).to_have_text("Showing 100 of 120 sessions")
+    # the keyboard goes on at the first of the new sessions
+    expect(page.locator("table.sessions tbody tr").nth(50).locator("td").nth(2).locator("a")
+           ).to_be_focused()
+    page.get_by_role("button", name="Show 20 more").click()
+    expect(rows).to_have_count(N)
+    expect(count).to_have_text("120 sessions")
+    expect(page.get_by_role("button", name=re.compile("more"))).to_have_count(0)
+    shown = [t.strip() for t in rows.locator("td:nth-child(3) span.muted").all_text_contents()]
+    assert shown == ids[::-1]  # newest first, none twice, none left out
+    # a client whose only session is the oldest: found by the filter, not among the shown
+    page.goto(server.url)
+    expect(rows).to_have_count(50)
+    assert ids[0] not in page.locator("table.sessions").inner_text()
+    page.select_option("#f-client", "C09")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(ids[0])
+    expect(count).to_have_text("1 session")
+    expect(page.get_by_role("button", name=re.compile("more"))).to_have_count(0)
+    expect(page.locator("#f-client")).to_be_focused()
