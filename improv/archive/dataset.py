@@ -16,6 +16,11 @@ Tables (one file each, Parquet or CSV, one row per observation):
 plus ``README.md``, a data dictionary generated from the feature list (unit and definition
 of every measure present; :data:`improv.archive.dictionary.FORMAT_VERSION`).
 
+``curves`` and ``dialogue_curves`` (a row per analysis window: their size grows with the
+archive's hours) are written as the sessions are read, in Parquet row groups (CSV writes) of
+``batch_rows`` rows (:class:`_TableFile`): the memory an export needs does not grow with the
+archive. The other tables are written at the end.
+
 Generated demo sessions are left out unless ``include_demo`` is given.
 
 Privacy: sessions are named by the client's pseudonym code and their running number
@@ -69,6 +74,16 @@ def _value(v: Any) -> tuple[float | None, str | None]:
     if isinstance(v, (int, float)):
         return float(v), None
     return None, str(v)
+
+
+#: The tables written as their rows arrive, a row group at a time (one value per analysis
+#: window: their size grows with the archive's hours); the others are kept until the end.
+_STREAMED = ("curves", "dialogue_curves")
+
+#: Rows per Parquet row group (and per CSV write) of the streamed tables: what an export holds
+#: of them at most, besides one session's rows (docs/benchmarks.md, "Session 33": the peak
+#: memory no longer grows with the archive).
+BATCH_ROWS = 100_000
 
 
 class _Columns(dict):
@@ -339,42 +354,161 @@ def _unlisted_row(u: dict[str, Any], *, code: str, client: str | None, number: i
                 analysed=False, problem=_unlisted_problem(u))
 
 
-def _add_curve(cols: _Columns, curve: dict, **same: Any) -> None:
+class _CurveRows(list):
+    """One session's rows of a streamed table (:data:`_STREAMED`): an Arrow record batch per
+    curve, and the measures they hold."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__()
+        self.table = table
+        self.measures: set[str] = set()
+
+
+def _add_curve(rows: _CurveRows, curve: dict, **same: Any) -> None:
     """One curve's points as rows: ``t`` and ``value`` from ``curve``, the other columns
-    ``same`` in every row."""
+    ``same`` in every row (one Arrow record batch, no Python object per row)."""
+    import pyarrow as pa
+
     n = min(len(curve["times"]), len(curve["values"]))
-    for c, values in cols.items():
-        if c == "t":
-            values += curve["times"][:n]
-        elif c == "value":
-            values += curve["values"][:n]
+    if n == 0:
+        return
+    schema = _schema(pa, rows.table)
+    arrays = []
+    for field in schema:
+        if field.name in ("t", "value"):
+            arrays.append(pa.array(curve["times" if field.name == "t" else "values"][:n],
+                                   type=field.type))
+        elif same.get(field.name) is None:
+            arrays.append(pa.nulls(n, type=field.type))
         else:
-            values += [same.get(c)] * n
+            arrays.append(pa.repeat(pa.scalar(same[field.name], type=field.type), n))
+    rows.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    rows.measures.add(same["measure"])
+
+
+def _schema(pa, table: str, versions: tuple[str, str] | None = None):
+    """The Arrow schema of ``table``; with ``versions``, with the metadata a Parquet file
+    carries: the dataset format and the versions of improv, its analysis and its dialogue
+    analysis (``improv.dataset_format``, ``improv.version``, ``improv.analysis_version``,
+    ``improv.dialogue_version``)."""
+    from improv import __version__
+
+    metadata = None if versions is None else {
+        "improv.dataset_format": str(FORMAT_VERSION), "improv.version": __version__,
+        "improv.analysis_version": versions[0], "improv.dialogue_version": versions[1]}
+    return pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()],
+                     metadata=metadata)
+
+
+class _TableFile:
+    """One table's file (``<table>.<fmt>``, 0600) in the export folder, written as its rows
+    arrive: every :meth:`add` that brings the rows waiting to ``batch_rows`` or more writes
+    them, ``batch_rows`` at a time (a Parquet row group each); :meth:`close` writes the rest
+    and the file's footer. What it holds is bounded by ``batch_rows`` plus the last
+    :meth:`add`, not by the table.
+
+    Parameters
+    ----------
+    pa : module
+        ``pyarrow``.
+    table : str
+        A key of :data:`TABLES`.
+    folder : Path
+        The (staged) export folder.
+    fmt : {"parquet", "csv"}
+    versions : tuple of str
+        The analysis and dialogue versions (the Parquet metadata, :func:`_schema`).
+    batch_rows : int or None
+        Rows per write; None: everything at :meth:`close`, as one
+        ``pyarrow.parquet.write_table`` (or ``pyarrow.csv.write_csv``) of the whole table
+        would write it.
+    """
+
+    def __init__(self, pa, table: str, folder: Path, fmt: str, versions: tuple[str, str],
+                 *, batch_rows: int | None) -> None:
+        from sessions.fsutil import open_new
+
+        self.pa, self.fmt, self.batch_rows = pa, fmt, batch_rows
+        self.schema = _schema(pa, table, versions)
+        self.name = f"{table}.{fmt}"
+        self.rows = 0
+        self._waiting: list = []  # record batches not written yet
+        self._waiting_rows = 0
+        self._written = False
+        self._file = open_new(folder / self.name, "xb")
+        try:
+            if fmt == "parquet":
+                pq = require("pyarrow.parquet", what=_WHAT)
+                self._writer = pq.ParquetWriter(self._file, self.schema)
+            else:
+                text = _decimal_points(pa, self.schema.empty_table()).schema
+                self._writer = require("pyarrow.csv", what=_WHAT).CSVWriter(self._file, text)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def add(self, batches: Sequence[Any]) -> None:
+        """Add rows (Arrow record batches or tables of the table's columns, in order)."""
+        for b in batches:
+            self._waiting.append(b)
+            self._waiting_rows += b.num_rows
+            self.rows += b.num_rows
+        if self.batch_rows is not None and self._waiting_rows >= self.batch_rows:
+            data = self._take()
+            full = data.num_rows - data.num_rows % self.batch_rows
+            for start in range(0, full, self.batch_rows):
+                self._put(data.slice(start, self.batch_rows))
+            if full < data.num_rows:  # the rest waits for the next rows
+                self._waiting, self._waiting_rows = [data.slice(full)], data.num_rows - full
+
+    def _take(self):
+        """The waiting rows as one table (no copy), none waiting after."""
+        pa = self.pa
+        parts = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b])
+                 for b in self._waiting]
+        data = (pa.concat_tables(parts) if parts else self.schema.empty_table()
+                ).cast(self.schema)  # the file's schema (metadata): no data is converted
+        self._waiting, self._waiting_rows = [], 0
+        return data
+
+    def _put(self, data) -> None:
+        """Write ``data`` (one row group of a Parquet file), its columns contiguous: the bytes
+        do not depend on how its rows arrived."""
+        data = data.combine_chunks()
+        if self.fmt == "parquet":
+            self._writer.write_table(data)
+        else:
+            self._writer.write_table(_decimal_points(self.pa, data))
+        self._written = True
+
+    def close(self) -> dict[str, Any]:
+        """Write the waiting rows (an empty table: its header, or an empty Parquet file) and
+        close the file; return ``{"rows": N, "file": name}``."""
+        if self._waiting_rows or not self._written:
+            self._put(self._take())
+        self._writer.close()
+        self._file.close()
+        return {"rows": self.rows, "file": self.name}
+
+    def abort(self) -> None:
+        """Close the file without finishing it (the export failed: its folder is removed)."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+        with contextlib.suppress(Exception):
+            self._file.close()
 
 
 def _write(pa, table: str, cols: _Columns, folder: Path, fmt: str,
            versions: tuple[str, str]) -> dict[str, Any]:
-    """Write one table, return ``{"rows": N, "file": name}``; a Parquet file's metadata names
-    the dataset format and the versions of improv, its analysis and its dialogue analysis
-    (``improv.dataset_format``, ``improv.version``, ``improv.analysis_version``,
-    ``improv.dialogue_version``)."""
-    from improv import __version__
-
-    schema = pa.schema([(c, pa.type_for_alias(typ)) for c, (typ, _) in TABLES[table].items()],
-                       metadata={"improv.dataset_format": str(FORMAT_VERSION),
-                                 "improv.version": __version__,
-                                 "improv.analysis_version": versions[0],
-                                 "improv.dialogue_version": versions[1]})
-    data = pa.Table.from_pydict(dict(cols), schema=schema)
-    from sessions.fsutil import open_new
-
-    name = f"{table}.{fmt}"
-    with open_new(folder / name, "xb") as f:
-        if fmt == "parquet":
-            require("pyarrow.parquet", what=_WHAT).write_table(data, f)
-        else:
-            require("pyarrow.csv", what=_WHAT).write_csv(_decimal_points(pa, data), f)
-    return {"rows": data.num_rows, "file": name}
+    """Write one table kept in memory at once, return ``{"rows": N, "file": name}``
+    (:class:`_TableFile`)."""
+    out = _TableFile(pa, table, folder, fmt, versions, batch_rows=None)
+    try:
+        out.add([pa.Table.from_pydict(dict(cols), schema=_schema(pa, table))])
+        return out.close()
+    except BaseException:
+        out.abort()
+        raise
 
 
 def _decimal_points(pa, data):
@@ -428,8 +562,14 @@ def _staged(folder: Path) -> Iterator[Path]:
     fsync_dir(folder.parent)
 
 
+def _parts() -> dict[str, _Columns | _CurveRows]:
+    """Empty rows of every table, for one session."""
+    return {name: _CurveRows(name) if name in _STREAMED else _Columns(name) for name in TABLES}
+
+
 def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str = "parquet",
-                   with_text: bool = False, include_demo: bool = False) -> dict[str, Any]:
+                   with_text: bool = False, include_demo: bool = False,
+                   batch_rows: int = BATCH_ROWS) -> dict[str, Any]:
     """Write the tables of the chosen sessions into a new (or empty) ``folder``.
 
     Parameters
@@ -446,6 +586,11 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         Keep player names as entered and add the annotations' text.
     include_demo : bool
         Also the generated demo sessions (left out by default: synthetic data).
+    batch_rows : int
+        Rows per Parquet row group (and per CSV write) of ``curves`` and ``dialogue_curves``,
+        which are written as the sessions are read: the export holds at most this many of
+        their rows and one session's, whatever the size of the archive. The other tables
+        (a few rows per measure and session) are written at the end.
 
     Returns
     -------
@@ -476,7 +621,6 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
     from analysis.dialogue import DIALOGUE_VERSION
     from improv.archive.batch import select_sessions
     from improv.errors import ParameterError
-    from sessions.errors import StoreError
 
     pa = require("pyarrow", what=_WHAT)
     if fmt not in ("parquet", "csv"):
@@ -490,13 +634,60 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
         unlisted = [u for u in unlisted if not (u["manifest"] and u["manifest"].get("demo"))]
     secret = store_secret(store)
     versions = (analysis.ANALYSIS_VERSION, DIALOGUE_VERSION)
-    tables = {name: _Columns(name) for name in TABLES}
-    not_analysed, no_dialogue, problems = [], [], []
-    unknown = 0
+    if batch_rows < 1:
+        raise ParameterError(f"batch_rows must be at least 1, got {batch_rows}",
+                             parameter="batch_rows")
     # the catalog's sessions and the folders it does not list, each in its place by start
     entries = sorted([(r, None) for r in rows] + [(None, u) for u in unlisted],
                      key=lambda e: (_utc((e[0] or e[1])["started_utc"], (e[0] or e[1])["id"]),
                                     (e[0] or e[1])["id"]))
+    with _staged(folder) as tmp:
+        streams: dict[str, _TableFile] = {}
+        try:
+            for name in _STREAMED:
+                streams[name] = _TableFile(pa, name, tmp, fmt, versions, batch_rows=batch_rows)
+            out = _export_rows(store, tmp, entries, streams, numbers=numbers, secret=secret,
+                               fmt=fmt, with_text=with_text, versions=versions)
+            tables = out.pop("tables")
+            tables.update({name: streams.pop(name).close() for name in _STREAMED})
+        except BaseException:
+            for stream in streams.values():
+                stream.abort()
+            raise
+        from improv.archive.dictionary import write_readme
+
+        written = {name: tables[name] for name in TABLES}  # in the tables' order
+        write_readme(tmp, tables=written, fmt=fmt, sessions=len(entries), versions=versions,
+                     measures=out.pop("measures"), with_text=with_text, demos_left_out=demos,
+                     include_demo=include_demo, session_keys=secret is not None,
+                     window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
+    return {"json_version": JSON_VERSION, "to": str(folder), "format": fmt,
+            "format_version": FORMAT_VERSION, "sessions": len(entries),
+            "demos_left_out": demos, **out, "session_keys": secret is not None,
+            "tables": written}
+
+
+def _export_rows(store, tmp: Path, entries: list, streams: dict[str, _TableFile], *,
+                 numbers: dict[str, tuple[str, int]], secret: bytes | None, fmt: str,
+                 with_text: bool, versions: tuple[str, str]) -> dict[str, Any]:
+    """Read the sessions of ``entries`` (catalog row, unlisted folder) in order, add their
+    curves to ``streams`` as each session is read, and write the other tables into ``tmp``.
+
+    Returns
+    -------
+    dict
+        ``not_analysed``, ``no_dialogue``, ``problems``, ``goals_unreadable`` (as
+        :func:`export_dataset` returns them), ``tables`` (the tables written: name ->
+        ``{rows, file}``) and ``measures`` (table -> the measure names present).
+    """
+    from improv.archive.goals_table import add_goals
+    from sessions.errors import StoreError
+
+    pa = require("pyarrow", what=_WHAT)
+    tables = {name: _Columns(name) for name in TABLES if name not in _STREAMED}
+    measures: dict[str, set[str]] = {name: set() for name in _STREAMED}
+    not_analysed, no_dialogue, problems = [], [], []
+    unknown = 0
     for row, u in entries:
         sid = (row or u)["id"]
         key = session_key(secret, sid) if secret is not None else None
@@ -517,13 +708,13 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
             continue
         client, number = numbers[sid]
         code = f"{client or 'none'}-{number:03d}"
-        part = {name: _Columns(name) for name in TABLES}  # one session's rows, or none
+        part = _parts()  # one session's rows, or none
         try:
             problem = _add_session_rows(part, code, store.session(row["id"]), client=client,
                                         number=number, key=key, with_text=with_text,
                                         versions=versions)
         except (StoreError, OSError) as exc:  # one unreadable session stops no other
-            part = {name: _Columns(name) for name in TABLES}
+            part = _parts()
             part["sessions"].add(
                 session=code, client=client, number=number, session_key=key,
                 therapist=row.get("therapist"),
@@ -532,6 +723,10 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
                 problem="unreadable")
             problem = ("unreadable", str(exc))
         for name, cols in part.items():
+            if name in _STREAMED:  # written as they come (outside the try: a failed write
+                streams[name].add(cols)  # stops the export, it is not the session's fault)
+                measures[name] |= cols.measures
+                continue
             for c, values in cols.items():
                 tables[name][c] += values
         analysed, dialogue_ok = (part["sessions"]["analysed"][0],
@@ -543,26 +738,13 @@ def export_dataset(store, folder: Path, *, clients: Sequence[str] = (), fmt: str
             not_analysed.append({"code": code, "session_id": row["id"]})
         elif dialogue_ok is False:
             no_dialogue.append({"code": code, "session_id": row["id"]})
-    from improv.archive.dictionary import write_readme
-    from improv.archive.goals_table import add_goals
-
-    unreadable = add_goals(tables["goals"], store, {r["client"] for r in rows if r["client"]},
-                           with_text=with_text)
-    with _staged(folder) as tmp:
-        written = {name: _write(pa, name, cols, tmp, fmt, versions)
-                   for name, cols in tables.items()}
-        write_readme(tmp, tables=written, fmt=fmt, sessions=len(entries), versions=versions,
-                     measures=_measures(tables), with_text=with_text, demos_left_out=demos,
-                     include_demo=include_demo, session_keys=secret is not None,
-                     window_s=analysis.DEFAULT_WINDOW, hop_s=analysis.DEFAULT_HOP)
-    return {"json_version": JSON_VERSION, "to": str(folder), "format": fmt,
-            "format_version": FORMAT_VERSION,
-            "sessions": len(entries), "demos_left_out": demos, "not_analysed": not_analysed,
-            "no_dialogue": no_dialogue, "problems": problems, "goals_unreadable": unreadable,
-            "session_keys": secret is not None, "tables": written}
-
-
-def _measures(tables: dict[str, _Columns]) -> dict[str, list[str]]:
-    """Measure names present, per table that has them."""
-    return {name: sorted(set(tables[name]["measure"]))
-            for name in ("summaries", "dialogue", "curves", "dialogue_curves")}
+    clients = {row["client"] for row, _ in entries if row is not None and row["client"]}
+    unreadable = add_goals(tables["goals"], store, clients, with_text=with_text)
+    written = {name: _write(pa, name, cols, tmp, fmt, versions)
+               for name, cols in tables.items()}
+    present = {name: sorted(set(tables[name]["measure"])) for name in ("summaries", "dialogue")}
+    present.update({name: sorted(measures[name]) for name in _STREAMED})
+    return {"not_analysed": not_analysed, "no_dialogue": no_dialogue, "problems": problems,
+            "goals_unreadable": unreadable, "tables": written,
+            "measures": {name: present[name] for name in
+                         ("summaries", "dialogue", "curves", "dialogue_curves")}}
