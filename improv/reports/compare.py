@@ -331,9 +331,13 @@ def session_problem(exc: BaseException, *, root=None) -> str:
     """Why a session could not be read or measured, in one line (the store's own errors say
     what is wrong and how to fix it; another error by its text, else its kind); the store's
     folder ``root`` is named "the store" (a report is filed: the path can carry a name)."""
+    return _store_named(" ".join(str(exc).split()) or type(exc).__name__, root=root)
+
+
+def _store_named(text: str, *, root=None) -> str:
+    """``text`` with the store's folder ``root`` named "the store"."""
     from pathlib import Path
 
-    text = " ".join(str(exc).split()) or type(exc).__name__
     if root is not None:
         for form in {str(root), str(Path(root).resolve())}:
             text = text.replace(form, "the store")
@@ -363,7 +367,9 @@ def left_out_notes(result: dict[str, Any]) -> list[str]:
     gone = result.get("left_out") or []
     year = spans_years([*result["sessions"], *gone])
     return [f"{session_name(g.get('number'), g['started_utc'], session_id=g['id'], year=year)} "
-            f"could not be read and is left out: {g['reason']}" for g in gone]
+            + ("could not be read, nor whose session it is, and is left out (it may be this "
+               "client's)" if g.get("client_unknown") else "could not be read and is left out")
+            + f": {g['reason']}" for g in gone]
 
 
 def _comparable(store, rows: list[dict[str, Any]], *, client: str,
@@ -410,7 +416,10 @@ def _comparable(store, rows: list[dict[str, Any]], *, client: str,
         started = id_started_utc(u["id"])
         if since is None or _parse_utc(started) >= since:
             left_out.append({"id": u["id"], "number": None, "started_utc": started,
-                             "reason": u["problem"].removeprefix("cannot be read: ")})
+                             "reason": _store_named(u["problem"].removeprefix("cannot be read: "),
+                                                    root=store.root),
+                             # on every client's page: it may be this client's (review 33)
+                             "client_unknown": u["client"] is None})
     left_out.sort(key=lambda g: g["started_utc"])
     return kept, left_out
 

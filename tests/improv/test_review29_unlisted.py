@@ -46,3 +46,23 @@ def test_report_and_compare_of_a_client_name_it_and_exit_1(run_cli, store_path, 
     r = run_cli("compare", "--client", "C07", "--json")
     assert r.exit_code == 1
     assert [g["session_id"] for g in r.json()["left_out"]] == [BAD]
+
+
+def test_a_session_whose_client_cannot_be_read_is_said_to_be_maybe_this_clients(
+        run_cli, store_path, tmp_path):
+    """Its session.json cut short: no one knows whose it is, so every client's course names
+    it, as a session that may be theirs, not as one of theirs, and without the store's path
+    (review 33, F9: it read "left out" with the full path on all 30 clients' pages)."""
+    from improv.reports.compare import compare_client, left_out_notes
+
+    sid = hostile.import_good(run_cli, tmp_path)
+    folder = hostile.copy_session(store_path, sid, BAD)
+    (folder / "session.json").write_bytes((folder / "session.json").read_bytes()[:40])
+    assert run_cli("sessions", "reindex").exit_code == 1
+    with Store(store_path) as store:
+        r = compare_client(store, client="C07")
+    (note,) = left_out_notes(r)
+    assert " could not be read, nor whose session it is, and is left out (it may be this " \
+           "client's): " in note
+    assert "(Jan 1" in note.split(" could not")[0]
+    assert "session.json" in note and str(store_path) not in note
