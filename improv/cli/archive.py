@@ -29,7 +29,9 @@ def batch_options(command):
     @click.option("--all", "all_sessions", is_flag=True,
                   help="Analyse every session of the store (or of --client, --since) whose "
                        "analysis is missing or of another version, in parallel on Dask "
-                       "(needs the extra: pip install 'improv-therapy[archive]').")
+                       "(needs the extra: pip install 'improv-therapy[archive]'). Add "
+                       "--dialogue to bring the pairs' dialogue up to date too: the client "
+                       "pages, goals and reports use it, and measure it on demand otherwise.")
     @click.option("--client", "clients", multiple=True, metavar="C",
                   help="With --all: only this client's sessions (repeatable).")
     @click.option("--since", metavar="DATE", help="With --all: only sessions started on or "
