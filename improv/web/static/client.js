@@ -168,14 +168,41 @@ function compareQuery(params) {
   return q;
 }
 
+// A long list shows the latest LATEST sessions (the list comes newest first) and a button for
+// all: the treatment goals below it stay on the first screen (review 33: 69 rows, ~3,500 px,
+// came before them). The other rows are there, hidden: the goals fill every row's marks.
+const LATEST = 10;
+
 function sessionTable(sessions) {
-  return h('table', { class: 'sessions' }, h('caption', {}, counted(sessions.length, 'session')),
+  const caption = h('caption', {});
+  const table = h('table', { class: 'sessions', id: 'client-sessions' }, caption,
     h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags', 'Goals'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
       h('td', {}, h('a', { href: `#/session/${s.id}` }, s.number ? `Session ${s.number}${s.title ? `: ${s.title}` : ''}` : (s.title || s.id)),
         s.number ? h('span', { class: 'muted' }, ` · ${s.id}`) : '', s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
       h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', ')),
       h('td', { class: 'goal-marks', dataset: { session: s.id } }, '')))));
+  // a list of a few more than ten is shown whole (hiding one or two rows helps no one)
+  if (sessions.length <= LATEST + 2) {
+    caption.textContent = counted(sessions.length, 'session');
+    return table;
+  }
+  const rows = [...table.tBodies[0].rows];
+  const button = h('button', { type: 'button', class: 'show-sessions', 'aria-controls': 'client-sessions' });
+  const show = (all) => {
+    rows.forEach((tr, i) => { tr.hidden = !all && i >= LATEST; });
+    caption.textContent = all ? counted(sessions.length, 'session') : `${counted(sessions.length, 'session')}, the latest ${LATEST} shown`;
+    button.textContent = all ? `Show the latest ${LATEST} only` : `Show all ${counted(sessions.length, 'session')}`;
+    button.setAttribute('aria-expanded', String(all));
+  };
+  button.addEventListener('click', () => {
+    const all = button.getAttribute('aria-expanded') !== 'true';
+    show(all);
+    // back to the latest ten from below a long list: the button is where the list ends
+    if (!all) button.scrollIntoView({ block: 'nearest' });
+  });
+  show(false);
+  return h('div', { class: 'client-sessions' }, table, h('p', {}, button));
 }
 
 // -- controls: baseline, band, features, since ------------------------------------------
@@ -255,7 +282,7 @@ function legend(r, colorOf) {
     sw('filled', 'annotated session'), sw('hollow', 'session without annotations'),
     sw('outside', 'outside band: a later session above (▲) or below (▼) the band'),
     sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'),
-    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks, the axis says why'));
+    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks there, and a dash marks the session on the axis; the words under each chart say which'));
   for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
@@ -319,6 +346,26 @@ function trendTable(r) {
 // a session without a value of a measure, in words: a tempo needs a clear pulse
 function missingWords(col) { return splitColumn(col).feature.startsWith('tempo_bpm') ? 'no clear pulse' : 'no value'; }
 
+// Session numbers with their runs as ranges: "Sessions 1–8, 10, 12–24 and 30"; a run of two
+// is written as two numbers
+function sessionRanges(numbers) {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const parts = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${sorted[i]}–${sorted[j]}`);
+    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    i = j + 1;
+  }
+  if (parts.length === 1 && !parts[0].includes('–')) return `Session ${parts[0]}`;
+  return parts.length === 1 ? `Sessions ${parts[0]}` : `Sessions ${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+// up to this many sessions without a value are named in the sentence under a chart; more
+// are counted there, and named behind "Which sessions"
+const NAMED_GAPS = 5;
+
 // The values of a client's only session, measure by measure
 function oneSessionTable(r) {
   const s = r.sessions[0];
@@ -377,8 +424,12 @@ function chart(r, col, color) {
   svg.setAttribute('role', 'img');
   const t = f.trend;
   const missing = r.sessions.map((s, i) => i).filter((i) => f.values[i] == null);
-  const missingNote = missing.length
-    ? `${sessionNumbers(missing.map((i) => r.sessions[i].number || i + 1))}: ${missingWords(col)}, not counted.` : '';
+  const gapWords = missingWords(col);
+  const missingNums = missing.map((i) => r.sessions[i].number || i + 1);
+  const without = gapWords === 'no clear pulse' ? 'without a clear pulse' : 'without a value';
+  const missingCount = `Not counted: ${missing.length} of ${r.sessions.length} sessions ${without}`;
+  const named = missing.length <= NAMED_GAPS;
+  const missingNote = !missing.length ? '' : named ? `${sessionNumbers(missingNums)}: ${gapWords}, not counted.` : `${missingCount}.`;
   svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
     `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outside_band.length, 'session')} outside the band; ${counted(f.outliers.length, 'outlier')}.${missingNote ? ` ${missingNote}` : ''} The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
@@ -396,6 +447,16 @@ function chart(r, col, color) {
   }
   // every session's label where the labels fit side by side, else every second (third…) one
   const xs = days.map(x);
+  // the words of a gap ("no clear pulse") stand over it above the axis, kept inside the plot,
+  // where the words of every gap fit side by side; else each gap is a dash on the axis and the
+  // words are said once, under the chart (review 33: 60 gaps printed their words over each
+  // other). 9 px letters, about 5.6 px wide each.
+  const gapWidth = gapWords.length * 5.6;
+  const gapLabels = missing.map((i) => {
+    const left = Math.min(Math.max(xs[i] - gapWidth / 2, L + 2), W - 2 - gapWidth);
+    return { i, left, right: left + gapWidth };
+  });
+  const spelled = gapLabels.every((g, j) => j === 0 || g.left >= gapLabels[j - 1].right + 6);
   for (const i of labelledSessions(xs, axisX.width)) {
     el('line', { x1: xs[i], x2: xs[i], y1: H - B, y2: H - B + 4, stroke: '#767676' });
     el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 10, 'text-anchor': 'middle', fill: '#333' }, axisX.labels[i]);
@@ -410,10 +471,14 @@ function chart(r, col, color) {
     if (run.length > 1) el('polyline', { class: 'course', points: run.map((q) => q.join(',')).join(' '), fill: 'none', stroke: LINE, 'stroke-width': 1 });
     run = [];
   }
-  for (const i of missing) {
-    el('line', { class: 'no-value', x1: xs[i], x2: xs[i], y1: T, y2: H - B, stroke: '#9a9a9a', 'stroke-dasharray': '2 3' });
-    // (kept inside the chart at its right end)
-    el('text', { class: 'no-value', x: xs[i] > W - R - 30 ? xs[i] + R - 2 : xs[i], y: H - B - 4, 'font-size': 9, 'text-anchor': xs[i] > W - R - 30 ? 'end' : 'middle', fill: '#555' }, missingWords(col));
+  for (const g of gapLabels) {
+    const i = g.i;
+    if (spelled) {
+      el('line', { class: 'no-value', x1: xs[i], x2: xs[i], y1: T, y2: H - B, stroke: '#9a9a9a', 'stroke-dasharray': '2 3' });
+      el('text', { class: 'no-value', x: g.left + gapWidth / 2, y: H - B - 4, 'font-size': 9, 'text-anchor': 'middle', fill: '#555' }, gapWords);
+    } else {
+      el('line', { class: 'no-value-mark', x1: xs[i], x2: xs[i], y1: H - B - 8, y2: H - B, stroke: '#767676', 'stroke-width': 1.5, 'stroke-dasharray': '3 2' });
+    }
   }
   if (f.fit) el('polyline', { class: 'trend-line', points: f.fit.map((v, i) => `${xs[i]},${y(v)}`).join(' '), fill: 'none', stroke: TREND, 'stroke-width': 1.6, 'stroke-dasharray': '6 4' });
   r.sessions.forEach((s, i) => {
@@ -435,7 +500,8 @@ function chart(r, col, color) {
   return h('figure', { class: 'trend', dataset: { column: col } },
     h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ' (', unitEl(f.unit), ')') : ''),
     svg,
-    missingNote ? h('p', { class: 'muted small missing' }, missingNote) : '',
+    missingNote ? h('p', { class: 'muted small missing' }, spelled || named ? missingNote : `${missingCount} (the dashes on the axis).`) : '',
+    named ? '' : h('details', { class: 'muted small missing-list' }, h('summary', {}, 'Which sessions'), h('p', {}, `${sessionRanges(missingNums)}: ${gapWords}.`)),
     h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
 }
 
