@@ -19,11 +19,18 @@ TABLES = ("sessions", "summaries", "dialogue", "curves", "dialogue_curves", "ann
 @pytest.fixture
 def analysed(run_cli, store):
     """Two demo sessions (10 s), analysed one at a time with --dialogue; their JSON."""
+    return analysed_demos(run_cli, store, n=2, duration=10.0)
+
+
+def analysed_demos(run_cli, store, *, n: int, duration: float) -> list[dict]:
+    """``n`` demo sessions of ``duration`` seconds (two players, MIDI and audio), analysed
+    one at a time with --dialogue, in the order they were made (DEMO-001 ...); their
+    ``analyze --json``."""
     from improv.demo import create_demo_session
 
     out = []
-    for _ in range(2):
-        sid = create_demo_session(store, duration=10.0)["id"]
+    for _ in range(n):
+        sid = create_demo_session(store, duration=duration)["id"]
         r = run_cli("analyze", sid, "--dialogue", "--json")
         assert r.exit_code == 0, r.stderr
         out.append(r.json())

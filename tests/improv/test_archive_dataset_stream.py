@@ -16,17 +16,10 @@ pq = pytest.importorskip("pyarrow.parquet")
 
 @pytest.fixture
 def three(run_cli, store):
-    """Three demo sessions (8 s, two players, MIDI and audio), analysed with --dialogue, in
-    the order they were made (DEMO-001 ...); their ``analyze --json``."""
-    from improv.demo import create_demo_session
+    """Three demo sessions (8 s), analysed with --dialogue; their ``analyze --json``."""
+    from tests.improv.test_archive_dataset import analysed_demos
 
-    out = []
-    for _ in range(3):
-        sid = create_demo_session(store, duration=8.0)["id"]
-        r = run_cli("analyze", sid, "--dialogue", "--json")
-        assert r.exit_code == 0, r.stderr
-        out.append(r.json())
-    return out
+    return analysed_demos(run_cli, store, n=3, duration=8.0)
 
 
 def _export(store, folder, **kw):
