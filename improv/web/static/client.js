@@ -282,7 +282,7 @@ function legend(r, colorOf) {
     sw('filled', 'annotated session'), sw('hollow', 'session without annotations'),
     sw('outside', 'outside band: a later session above (▲) or below (▼) the band'),
     sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'),
-    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks there, and a dash marks the session on the axis; the words under each chart say which'));
+    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks there and a short dash on the axis marks the session; the sentence under the chart says which'));
   for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
