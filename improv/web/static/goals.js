@@ -367,13 +367,23 @@ function chart(raw, v, r) {
     el('text', { class: 'date', x: xs[i], y: H - B + 16, 'font-size': 9, 'text-anchor': 'middle', fill: '#333' }, labels[i]);
   }
   if (numbered) el('text', { class: 'axis-name', x: L + (W - L - R) / 2, y: H - 4, 'font-size': 9, 'text-anchor': 'middle', fill: '#555' }, 'session number · day');
-  // a session without a value breaks the line (never bridged)
+  // a session without a value breaks the line (never bridged); its words stand over it where
+  // the words of every gap fit side by side, else each gap is a dash on the axis and the words
+  // are said once under the chart (as on the client page's charts; review 33)
+  const gapWords = (ind.measure || '').startsWith('tempo_bpm') ? 'no clear pulse' : 'no value';
+  const gapWidth = gapWords.length * 5;  // 8 px letters
+  const gaps = [];
   let run = [];
   for (const [i, val] of [...ind.values, null].entries()) {
     if (val != null) { run.push([x(i), y(val)]); continue; }
     if (run.length > 1) el('polyline', { points: run.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#1f5fbf', 'stroke-width': 1.4 });
-    if (i < n) el('text', { class: 'no-value', x: x(i), y: H - B - 3, 'font-size': 8, 'text-anchor': 'middle', fill: '#555' }, (ind.measure || '').startsWith('tempo_bpm') ? 'no clear pulse' : 'no value');
+    if (i < n) gaps.push(Math.min(Math.max(x(i) - gapWidth / 2, L + 2), W - 2 - gapWidth));
     run = [];
+  }
+  const spelled = gaps.every((left, j) => j === 0 || left >= gaps[j - 1] + gapWidth + 6);
+  for (const left of gaps) {
+    if (spelled) el('text', { class: 'no-value', x: left + gapWidth / 2, y: H - B - 3, 'font-size': 8, 'text-anchor': 'middle', fill: '#555' }, gapWords);
+    else el('line', { class: 'no-value-mark', x1: left + gapWidth / 2, x2: left + gapWidth / 2, y1: H - B - 8, y2: H - B, stroke: '#767676', 'stroke-width': 1.5, 'stroke-dasharray': '3 2' });
   }
   // a session outside the band (improv.reports.compare.outside_band, as on the trend charts):
   // a triangle pointing the way it left the band; a circle is inside
@@ -393,5 +403,6 @@ function chart(raw, v, r) {
     h('figcaption', {}, `${ind.label}${['%', 'BPM', 'dB', 'dBFS', 'notes/s', 'onsets/s', 'ms', 's', 'semitones'].includes(ind.unit) ? ` (${ind.unit})` : ''} · progress when it ${ind.direction === 'down' ? 'falls' : 'rises'}`,
       h('span', { class: 'muted' }, ` · ${verdict}`),
       // the band by its ends, the values a session is judged against (as 'improv goals show')
-      ind.band_ends ? h('span', { class: 'band-ends' }, ` · band ${ind.band_ends}`) : ''), svg);
+      ind.band_ends ? h('span', { class: 'band-ends' }, ` · band ${ind.band_ends}`) : ''), svg,
+    spelled ? '' : h('p', { class: 'muted small missing' }, `${gaps.length} of ${n} sessions ${gapWords === 'no clear pulse' ? 'without a clear pulse' : 'without a value'}: the dashes on the axis; not counted.`));
 }

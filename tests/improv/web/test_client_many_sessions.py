@@ -144,3 +144,37 @@ def test_goals_are_on_the_first_screen_above_a_long_session_list(many_store, liv
     less.click()
     expect(page.locator("table.sessions tbody tr:visible")).to_have_count(10)
     expect(page.get_by_role("button", name=f"Show all {N} sessions")).to_be_focused()
+
+
+def _goal_without_pulse_in_most(route):
+    """The goals as the server gives them, the first indicator made a tempo with a value in
+    five sessions only."""
+    r = route.fetch().json()
+    ind = r["goals"][0]["versions"][0]["indicators"][0]
+    ind.update(measure="tempo_bpm", label="Tempo", unit="BPM", band=None, band_ends=None,
+               outside_band=[])
+    ind["values"] = [100.0 + i if i in PULSE else None for i in range(len(ind["values"]))]
+    route.fulfill(json=r)
+
+
+def test_a_goal_chart_marks_many_sessions_without_a_value_quietly(many_store, live_server,
+                                                                  page, client_for):
+    """The goal charts had the same pile of "no clear pulse" words (helper note, review 33)."""
+    c = client_for(many_store)
+    r = c.post("/api/clients/C07/goals", json={
+        "text": "Keeps a steady pulse", "since": "2025-01-06",
+        "tags": [{"tag": "marker", "direction": "up"}]})
+    assert r.status_code == 201, r.text
+    server = live_server(many_store)
+    page.route(re.compile(r".*/api/clients/C07/goals$"), _goal_without_pulse_in_most)
+    _open(page, server)
+    chart = page.locator("figure.goal-chart").first
+    expect(chart).to_be_visible(timeout=120000)
+    n = N  # every session is in the goal's time
+    expect(chart.locator("text.no-value")).to_have_count(0)
+    expect(chart.locator(".no-value-mark")).to_have_count(n - len(PULSE))
+    expect(chart.locator("p.missing")).to_have_text(
+        f"{n - len(PULSE)} of {n} sessions without a clear pulse: the dashes on the axis; not "
+        "counted.")
+    boxes = chart.locator("svg").evaluate(BOXES)
+    assert not _overlaps(boxes), _overlaps(boxes)[:5]
