@@ -408,41 +408,59 @@ def test_jack_server_that_stops_ends_the_recording_and_keeps_what_came_before(ja
     assert len(found) > 20 and np.mean(np.diff(found) == 4800) > 0.8
 
 
+#: A JACK client that is busy past the 21 ms period in its first three cycles (an xrun), on
+#: the server named by its argument, until its stdin is closed.
+_SLOW_CLIENT = """
+import sys, time
+import jack
+c = jack.Client("slow", no_start_server=True, servername=sys.argv[1])
+left = [3]
+@c.set_process_callback
+def process(frames):
+    if left[0] > 0:
+        left[0] -= 1
+        t = time.perf_counter()
+        while time.perf_counter() - t < 0.05:
+            pass
+c.activate()
+print("active", flush=True)
+sys.stdin.read()
+c.deactivate()
+c.close()
+"""
+
+
 def test_jack_xruns_are_noted_in_the_session(jack_rig, tmp_path):
     """A JACK client that misses its deadline (an xrun: JACK drops that cycle's MIDI after it,
     audio may overflow) is noted: a ``jack_xruns`` event with its time, and a warning that the
     session shows (before, an xrun left no trace and MIDI lost in it was lost silently)."""
-    import time
+    import subprocess
+    import sys
 
     from improv.capture.live_status import clock_time
-    from tests.improv.conftest import _Closer
 
     rig = jack_rig
     kb = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.1, n=5))
     store = Store(tmp_path / "store")
     rec = _recorder(rig, store, ["client=midi:kb1"])
     rec.start()
-    slow_cycles = {"left": 0}
+    slow = None
     try:
         wait_for(kb.is_connected, timeout=15, what="MIDI wiring")
         started = rec.clock.now()  # (a client's activation itself can make an xrun)
-        slow = rig.server.client("slow")
-
-        @slow.set_process_callback
-        def process(frames):  # busy past the 21 ms period while asked to
-            if slow_cycles["left"] > 0:
-                slow_cycles["left"] -= 1
-                t = time.perf_counter()
-                while time.perf_counter() - t < 0.05:
-                    pass
-
-        slow.activate()
-        rig.players.append(_Closer(slow))
-        slow_cycles["left"] = 3
+        # the slow client in a process of its own: busy in this process, its Python callback
+        # held the interpreter lock for 50 ms while the recorder's JACK clients waited for it,
+        # and JACK cancels a client's thread at its deactivation, there once with the lock's
+        # mutex held: the whole test run hung (session 33)
+        slow = subprocess.Popen([sys.executable, "-c", _SLOW_CLIENT, rig.server.name],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert slow.stdout.readline().strip() == "active"
         wait_for(lambda: bool(rec._xruns), timeout=15, what="the recorder to hear of the xrun")
         health = rec.status()["health"]  # what the record panel shows while recording
         assert not health["healthy"] and "the audio system fell behind" in health["line"]
     finally:
+        if slow is not None:
+            slow.communicate("", timeout=30)  # closes its stdin: it deactivates and ends
         manifest = rec.stop()
     runs = [e for e in manifest["events"] if e["kind"] == "jack_xruns"]
     assert runs and sum(e["n"] for e in runs) == len(rec._xruns)
