@@ -6,13 +6,14 @@ at: 21 ms at 1024 frames, the period the audio needs when Python records it (TES
 the size of the asynchronies between two players that the dialogue analysis measures.
 
 This client reads the same sources as rtmidi's ports, through input ports of its own, only to learn
-the frame of each message: its process callback appends ``(time, bytes)`` per message, with the
-time of the cycle's first frame (``jack_frames_to_time``, ``CLOCK_MONOTONIC_RAW``: the session
-clock's counter) plus the message's offset in the cycle.  The MIDI capture keeps taking the
-messages themselves from rtmidi, whose callback is C++ and needs no GIL; for each one it takes the
-same message from here and stamps it with that time (:meth:`JackMidiTimes.take`).  A cycle this
-client misses (its callback, which takes the GIL, ran too late) loses nothing: those messages keep
-rtmidi's stamp.
+the frame of each message: its work per JACK cycle (a
+:class:`~improv.capture.jack_cycle_thread.CycleThread`, which stops without freezing the process)
+appends ``(time, bytes)`` per message, with the time of the cycle's first frame
+(``jack_frames_to_time``, ``CLOCK_MONOTONIC_RAW``: the session clock's counter) plus the message's
+offset in the cycle. The MIDI capture keeps taking the messages themselves from rtmidi, whose
+callback is C++ and needs no GIL; for each one it takes the same message from here and stamps it
+with that time (:meth:`JackMidiTimes.take`). A cycle this client misses (its work, which takes the
+GIL, ran too late) loses nothing: those messages keep rtmidi's stamp.
 
 The time is the frame's, less the capture latency JACK reports for the connection (0 from a JACK
 client; a hardware port's driver reports its own), as PortAudio stamps JACK audio.
@@ -26,6 +27,7 @@ import ctypes.util
 import logging
 import time
 
+from improv.capture.jack_cycle_thread import CycleThread
 from improv.capture.jack_watch import leave_jack
 
 log = logging.getLogger(__name__)
@@ -121,20 +123,27 @@ class JackMidiTimes:
         self.queues: list[collections.deque] = [collections.deque() for _ in self.ports]
         #: per port: the capture latency of its connection [seconds]
         self.latency_s = [0.0] * n_ports
-        self.cycles = 0
         #: messages here that no rtmidi message took (see :data:`STALE_S`)
         self.unmatched = 0
         #: times the reader waited for this client's callback (:meth:`take`)
         self.waits = 0
         self.server_gone = False
+        #: True when the JACK thread did not end at :meth:`stop_reading`: the client is then
+        #: left as it is, never deactivated (:mod:`improv.capture.jack_cycle_thread`)
+        self.left_running = False
         #: False once :meth:`stop_reading` or :meth:`close` ran: nothing more comes in
         self.reading = True
         self._closed = False
         self._f2t = self._lib.jack_frames_to_time
         self._pairs = list(zip(self.queues, self.ports, strict=True))
         self.client.set_shutdown_callback(self._on_shutdown)
-        self.client.set_process_callback(self._process)
+        self._thread = CycleThread(self.client, self._process)
         self.client.activate()
+
+    @property
+    def cycles(self) -> int:
+        """JACK cycles this client has read so far."""
+        return self._thread.cycles
 
     # JACK's real-time thread: the GIL for a few microseconds per message
     def _process(self, frames: int) -> None:
@@ -144,7 +153,6 @@ class JackMidiTimes:
                 if base is None:
                     base = self._f2t(self._ptr, self.client.last_frame_time) * 1e-6
                 q.append((base + offset / self.rate, bytes(buf)))
-        self.cycles += 1
 
     def _on_shutdown(self, status, reason) -> None:  # JACK's notification thread
         self.server_gone = True
@@ -218,17 +226,23 @@ class JackMidiTimes:
         return abs(self._lib.jack_get_time() * 1e-6 - counter()) < tolerance_s
 
     def stop_reading(self) -> None:
-        """Deactivate the client (its process callback, which takes the GIL, no longer runs),
-        keeping what it has read for :meth:`take`; idempotent.
+        """Stop reading and deactivate the client, keeping what it has read for :meth:`take`;
+        idempotent.
 
-        The MIDI capture calls this before it closes rtmidi's ports: python-rtmidi holds the GIL
-        while JACK unregisters a port, and the server waits for every client's cycle meanwhile,
-        so a Python process callback waiting for the GIL then could stall the graph. JACK-Client
-        releases the GIL while it deactivates."""
+        Its JACK thread is asked to end first and the client deactivated only once it has
+        (:mod:`improv.capture.jack_cycle_thread`); a thread that did not end in time leaves the
+        client as it is (:attr:`left_running`). The MIDI capture calls this before it closes
+        rtmidi's ports: python-rtmidi holds the GIL while JACK unregisters a port, and the server
+        waits for every client's cycle meanwhile, so this client's work waiting for the GIL then
+        could stall the graph."""
         if not self.reading:
             return
         self.reading = False
         if self.server_gone:
+            return
+        if not self._thread.stop():
+            self.left_running = True
+            log.debug("frame-time client: its JACK thread did not end; left as it is")
             return
         try:
             self.client.deactivate()
@@ -236,11 +250,11 @@ class JackMidiTimes:
             log.debug("frame-time client: deactivating failed (%s)", exc)
 
     def close(self) -> None:
-        """Leave the JACK graph (idempotent); after its server went away the client is left as
-        it is, as :meth:`improv.capture.jack_watch.JackSourceWatch.close` does."""
+        """Leave the JACK graph (idempotent); after its server went away, or when its thread did
+        not end, the client is left as it is, as :meth:`improv.capture.jack_watch.
+        JackSourceWatch.close` does."""
         if self._closed:
             return
         self._closed = True
-        self.reading = False
-        leave_jack(self.client, server_gone=self.server_gone)
-
+        self.stop_reading()
+        leave_jack(self.client, untouched=self.server_gone or self.left_running)

@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from improv.capture.jack_cycle_thread import abandon_client
+
 log = logging.getLogger(__name__)
 
 EXPECT_S = 10.0
@@ -99,14 +101,13 @@ def quiet_libjack() -> None:
             log.debug("libjack at %s left as it is: %s", path, exc)
 
 
-def leave_jack(client, *, server_gone: bool) -> None:
-    """Deactivate and close a JACK-Client ``client``; a client whose server went away is left as
-    it is (:meth:`JackSourceWatch.close` says why), its pointer cleared so that the garbage
-    collector does not close it either (JACK-Client's ``close()`` is a no-op then)."""
-    if server_gone:
-        import jack
-
-        client._ptr = jack._ffi.NULL
+def leave_jack(client, *, untouched: bool) -> None:
+    """Deactivate and close a JACK-Client ``client``, or with ``untouched`` leave it as it is
+    (a client whose server went away, :meth:`JackSourceWatch.close` says why; one whose real-time
+    thread did not end, :mod:`improv.capture.jack_cycle_thread`), its pointer cleared so that
+    the garbage collector does not close it either."""
+    if untouched:
+        abandon_client(client)
         return
     try:
         client.deactivate()
@@ -369,4 +370,4 @@ class JackSourceWatch:
         if self._closed:
             return
         self._closed = True
-        leave_jack(self.client, server_gone=self.server_gone_at is not None)
+        leave_jack(self.client, untouched=self.server_gone_at is not None)

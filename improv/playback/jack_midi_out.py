@@ -7,16 +7,24 @@ of a second) at the JACK frame where its session time falls on the audio being p
 client's process callback writes it at that frame's offset in its cycle: MIDI and audio of the
 same moment leave in the same cycle at the same frame, whatever the sending thread's timing.
 
-The process callback runs Python in JACK's real-time thread (it takes the GIL, as the audio
-output's PortAudio callback already does); it only moves the due messages of its cycle from a
-deque into the port's buffer.
+The work per cycle runs Python in JACK's real-time thread (it takes the GIL, as the audio output's
+PortAudio callback already does); it only moves the due messages of its cycle from a deque into the
+port's buffer.  It runs as a :class:`~improv.capture.jack_cycle_thread.CycleThread`, which ends
+before the client is deactivated: a Python process callback cancelled by JACK at deactivation
+while it waited for the GIL froze the whole process (the web app with it).
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
+
+from improv.capture.jack_cycle_thread import CycleThread
+from improv.capture.jack_watch import leave_jack
+
+log = logging.getLogger(__name__)
 
 __all__ = ["JackMidiOut", "LOOKAHEAD_S"]
 
@@ -58,12 +66,17 @@ class JackMidiOut:
         self._due: collections.deque = collections.deque()
         self._now: collections.deque = collections.deque()
         self._lock = threading.Lock()  # clear() against the callback's pops
+        self._closed = False
         #: messages written after their frame had passed (the sender was later than the
         #: lookahead): written at the start of the cycle instead
         self.late = 0
-        self.client.set_process_callback(self._process)
+        self._thread = CycleThread(self.client, self._process)
         self.client.activate()
-        self.client.connect(self.port, target)
+        try:
+            self.client.connect(self.port, target)
+        except Exception:
+            self.close(wait_s=0.0)
+            raise
         self.target = target
 
     # JACK's real-time thread
@@ -113,8 +126,13 @@ class JackMidiOut:
         """Leave the JACK graph once the messages to send at once are written (the all notes
         off that ends a replay is sent just before this: leaving at once would drop it, and a
         held note would sound on), waiting at most ``wait_s`` [seconds]."""
+        if self._closed:
+            return
+        self._closed = True
         deadline = time.monotonic() + wait_s
         while self._now and time.monotonic() < deadline:
             time.sleep(0.002)
-        self.client.deactivate()
-        self.client.close()
+        ended = self._thread.stop()
+        if not ended:
+            log.debug("JACK MIDI out: its JACK thread did not end; the client is left as it is")
+        leave_jack(self.client, untouched=not ended)
