@@ -440,6 +440,21 @@ class Catalog:
         with contextlib.suppress(sqlite3.OperationalError):  # a reader holds it: next time
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def mark_unreadable(self, session_id: str) -> bool:
+        """Keep a catalogued session whose folder can no longer be read, with the status
+        ``unreadable``: its row stays (the sessions after it keep their running numbers, and
+        the lists still show it) until its folder is read again or the session is deleted.
+
+        Returns
+        -------
+        bool
+            Whether the catalog had a row for it.
+        """
+        with write_errors(self.path), self.db:
+            cur = self.db.execute("UPDATE sessions SET status = 'unreadable' WHERE id = ?",
+                                  (session_id,))
+        return cur.rowcount > 0
+
     def clear(self) -> None:
         with write_errors(self.path), self.db:
             for table in ("sessions", "goals", "client_plans"):

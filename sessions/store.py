@@ -696,7 +696,9 @@ class Store:
         index of the folders.
 
         Returns ``indexed`` (count), ``skipped`` (``[id, reason]`` pairs for folders that are
-        being recorded or cannot be read) and ``damaged_kept_as`` (file name, or None).
+        being recorded or cannot be read) and ``damaged_kept_as`` (file name, or None). A
+        folder that cannot be read keeps the row it had, with the status ``unreadable``
+        (:meth:`Catalog.mark_unreadable`), until it is read again.
         """
         self.require_writable()
         try:
@@ -751,7 +753,14 @@ class Store:
                 if self._writable:
                     _owner_only_session(folder)
             except SESSION_FAULTS as exc:  # reported for this session; the others go on
-                skipped.append([sid, fault_text(exc)])
+                why = fault_text(exc)
+                # a session catalogued before keeps its row, marked unreadable: removing it
+                # renumbered the client's later sessions ("Session 7" became 6) and hid it
+                if self.catalog.mark_unreadable(sid):
+                    ids.append(sid)
+                    why += ("; its catalog entry is kept, marked unreadable, so that the "
+                            "sessions after it keep their numbers")
+                skipped.append([sid, why])
         from sessions.goals import index_all
 
         skipped += [[f"goals of {c}", why] for c, why in index_all(self)]

@@ -91,6 +91,11 @@ def list_sessions(
     """Sessions, newest first, filtered by client, start day range and annotation tag over the
     whole store; ``limit``/``offset`` give one page of them and ``total`` how many match.
 
+    ``unlisted`` names the session folders the catalog does not list (of the client, or whose
+    client cannot be read): ``id``, ``client``, ``status`` and ``problem``, as
+    ``improv sessions list`` shows them at its end. A folder that cannot be read is named, not
+    left out of the list without a word.
+
     A recording interrupted while the app runs (its process killed) is recovered here first
     (for the first page), as every command does at its start: the list shows it, instead of a
     session page that tells a web user to run a command."""
@@ -110,8 +115,10 @@ def list_sessions(
     rows, total = session_page(store, client=client, since=since, until=until, tag=tag or None,
                                limit=limit, offset=offset)
     clients, all_tags = clients_and_tags(store)
+    unlisted = [{k: u[k] for k in ("id", "client", "status", "problem")}
+                for u in store.unlisted(client=client)]
     return {"sessions": [session_row(r) for r in rows], "total": total, "offset": offset,
-            "limit": limit, "clients": clients, "tags": all_tags}
+            "limit": limit, "clients": clients, "tags": all_tags, "unlisted": unlisted}
 
 
 @router.post("/demo", status_code=201)

@@ -140,3 +140,39 @@ def test_a_catalog_of_an_earlier_improv_gets_the_index_when_opened(tmp_path):
                             "AND name = 'annotation_tags_fk'").fetchone()
     finally:
         c.close()
+
+
+def test_reindex_keeps_an_unreadable_sessions_row_so_later_numbers_stay(store, tmp_path):
+    """A session folder that can no longer be read keeps its catalog row, marked unreadable:
+    removing it renumbered the client's later sessions and hid it from the lists. Read again,
+    it is indexed as before."""
+    from datetime import datetime, timezone
+
+    from sessions import manifest as mf
+    from sessions.importer import import_files
+    from tests.sessions.helpers import write_midi
+
+    ids = []
+    for k in range(3):
+        mid = write_midi(tmp_path / f"s{k}.mid", tracks={"client": [(0.5 * j, 0, 60 + k, 90)
+                                                                   for j in range(8)]})
+        ids.append(import_files(store, [mid], client="C07",
+                                started=datetime(2026, 3, k + 1, 10, tzinfo=timezone.utc))["id"])
+
+    def numbers():
+        return {r["id"]: (r["number"], r["status"]) for r in store.list(client="C07")}
+
+    before = numbers()
+    assert [before[i][0] for i in ids] == [1, 2, 3]
+    manifest = store.folder(ids[1]) / mf.MANIFEST
+    good = manifest.read_bytes()
+    manifest.write_bytes(b"{ not json")
+    result = store.reindex()
+    (sid, why), = result["skipped"]
+    assert sid == ids[1] and "kept, marked unreadable" in why
+    after = numbers()
+    assert [after[i][0] for i in ids] == [1, 2, 3]
+    assert after[ids[1]][1] == "unreadable" and after[ids[2]][1] == before[ids[2]][1]
+    manifest.write_bytes(good)
+    assert store.reindex()["skipped"] == []
+    assert numbers() == before

@@ -172,7 +172,15 @@ async function sessionsPage(main, params) {
   // a narrow window (a zoom of 400 %) scrolls the table in its own box, not the page
   const box = data.sessions.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Sessions, newest first' }, table) : table;
   const list = info.empty ? [] : [filters, data.sessions.length ? count : '', box, asked < total ? more : ''];
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list,
+  // folders the catalog does not list (one that cannot be read, one copied in) are named with
+  // why, as 'improv sessions list' does, instead of missing from the list without a word
+  const unlisted = data.unlisted.length ? h('section', { class: 'panel unlisted', 'aria-labelledby': 'unlisted-h' },
+    h('h2', { id: 'unlisted-h' }, data.unlisted.length === 1 ? 'One session folder is not in the list'
+      : `${data.unlisted.length} session folders are not in the list`),
+    h('p', {}, 'improv cannot show them here. Nothing in them has been changed; what is wrong is said for each.'),
+    h('ul', {}, data.unlisted.map((u) => h('li', {}, u.id,
+      u.client ? ` (client ${u.client})` : '', `: ${u.problem}`)))) : '';
+  main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list, unlisted,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }

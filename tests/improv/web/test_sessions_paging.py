@@ -123,3 +123,38 @@ def test_sessions_page_shows_50_and_more(many_sessions, live_server, page):
     expect(count).to_have_text("1 session")
     expect(page.get_by_role("button", name=re.compile("more"))).to_have_count(0)
     expect(page.locator("#f-client")).to_be_focused()
+
+
+def _break(path, sid):
+    """Make a session folder unreadable (its manifest no longer JSON) and forget it in the
+    catalog, as a folder copied in damaged is."""
+    from sessions import manifest as mf
+    from sessions.store import Store
+
+    with Store(path) as store:
+        (store.folder(sid) / mf.MANIFEST).write_text("{ not json")
+        store.catalog.delete_session(sid)
+
+
+def test_a_folder_the_catalog_does_not_list_is_named_with_why(many_sessions, client_for):
+    path, ids = many_sessions
+    _break(path, ids[5])
+    c = client_for(path)
+    r = c.get("/api/sessions?limit=50").json()
+    assert r["total"] == N - 1
+    (u,) = r["unlisted"]
+    assert u["id"] == ids[5] and u["status"] == "unreadable" and "cannot be read" in u["problem"]
+    # its client cannot be read: it may be any client's, so every client's list names it
+    assert [x["id"] for x in c.get("/api/sessions?client=C09").json()["unlisted"]] == [ids[5]]
+
+
+@pytest.mark.browser
+def test_the_sessions_page_names_a_folder_it_cannot_show(many_sessions, live_server, page):
+    path, ids = many_sessions
+    _break(path, ids[5])
+    page.goto(live_server(path).url)
+    expect(page.locator("table.sessions tbody tr")).to_have_count(50)
+    panel = page.get_by_role("region", name="One session folder is not in the list")
+    expect(panel).to_contain_text(ids[5])
+    expect(panel).to_contain_text("cannot be read")
+    expect(panel).to_contain_text("Nothing in them has been changed")
