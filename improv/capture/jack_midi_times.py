@@ -137,8 +137,12 @@ class JackMidiTimes:
         self._f2t = self._lib.jack_frames_to_time
         self._pairs = list(zip(self.queues, self.ports, strict=True))
         self.client.set_shutdown_callback(self._on_shutdown)
-        self._thread = CycleThread(self.client, self._process)
-        self.client.activate()
+        try:
+            self._thread = CycleThread(self.client, self._process)
+            self.client.activate()
+        except Exception:
+            self.client.close()  # not active: nothing of it runs
+            raise
 
     @property
     def cycles(self) -> int:

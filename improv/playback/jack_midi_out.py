@@ -70,8 +70,12 @@ class JackMidiOut:
         #: messages written after their frame had passed (the sender was later than the
         #: lookahead): written at the start of the cycle instead
         self.late = 0
-        self._thread = CycleThread(self.client, self._process)
-        self.client.activate()
+        try:
+            self._thread = CycleThread(self.client, self._process)
+            self.client.activate()
+        except Exception:
+            self.client.close()  # not active: nothing of it runs
+            raise
         try:
             self.client.connect(self.port, target)
         except Exception:
