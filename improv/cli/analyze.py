@@ -6,7 +6,6 @@ matplotlib) are imported only when the command runs, so ``improv --help`` stays 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
@@ -15,7 +14,16 @@ from pathlib import Path
 import click
 
 from improv.cli.archive import batch_options
-from improv.cli.output import counted, emit, info, measure_table, print_json, stderr_isatty, table
+from improv.cli.output import (
+    counted,
+    emit,
+    info,
+    measure_table,
+    print_json,
+    progress_bar,
+    stderr_isatty,
+    table,
+)
 from improv.cli.params import Number, PlainPath
 from improv.reports.labels import source_name
 
@@ -193,26 +201,6 @@ def _write_csv(result: dict, stream) -> int:
     return n
 
 
-@contextlib.contextmanager
-def _progress_bar(enabled: bool):
-    """A rich progress bar on stderr (only when stderr is a terminal)."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("analysing", total=None)
-
-        def update(done: float, total: float, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
-        yield update
-
-
 @click.command()
 @click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
@@ -276,7 +264,7 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     from improv.analyze.roles import accept_dialogue_roles
 
     store = app.store
-    with _progress_bar(stderr_isatty()) as progress:
+    with progress_bar(stderr_isatty(), label="analysing") as progress:
         result = analyze_session(store, session_id, players=_split(players), window=window, hop=hop,
                                  dialogue=dialogue, pair=_split(pair), use_cache=not no_cache,
                                  progress=progress)

@@ -5,6 +5,7 @@ Only the modules of ``improv/cli/`` print.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -138,6 +139,31 @@ def format_duration(seconds: float | None) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool, *, label: str):
+    """A rich progress bar on stderr, gone when the work ends; ``None`` when not ``enabled``
+    (give :func:`stderr_isatty`: only a terminal shows it, never a pipe or a log).
+
+    Yields ``update(done, total, label)`` (counts in any unit, e.g. seconds of audio or
+    sessions), or None.
+    """
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: float, total: float, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        yield update
 
 
 def stderr_isatty() -> bool:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from improv.cli.output import counted, emit, format_duration, info, json_option, print_json, table
+from improv.cli.output import (
+    counted,
+    emit,
+    format_duration,
+    info,
+    json_option,
+    print_json,
+    progress_bar,
+    stderr_isatty,
+    table,
+)
 from improv.cli.params import Number, PlainPath
 from improv.errors import ParameterError
 
@@ -195,7 +205,14 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     if store.writable:  # what a killed compression left in the sessions verified
         _remove_compress_partials(store, ids)
     advice = store.recovery_advice()  # on a read-only store: recover a writable copy
-    reports = [verify_folder(store.folder(sid), recover_advice=advice) for sid in ids]
+    reports = []
+    # hashing every file of a store of a thousand sessions takes minutes: a terminal sees how
+    # far it got (review 33)
+    with progress_bar(stderr_isatty() and len(ids) > 1, label="verifying") as progress:
+        for n, sid in enumerate(ids):
+            if progress is not None:
+                progress(n, len(ids), f"verifying session {n + 1} of {len(ids)}")
+            reports.append(verify_folder(store.folder(sid), recover_advice=advice))
     if all_:
         from sessions.goals import verify_all
 

@@ -536,3 +536,31 @@ def test_deleting_a_client_says_its_goals_went_too(run_cli, two_sessions, store_
     assert done.exit_code == 0, done.stderr
     assert done.stdout == "deleted 1 session and the goals of client C07\n"
     assert not (store_path / "clients" / "C07").exists()
+
+
+def test_verify_all_shows_how_far_it_got_on_a_terminal_only(two_sessions, store_path):
+    """Hashing a large store takes minutes: a terminal sees a progress bar on stderr (gone when
+    it ends); a pipe or a log gets only the result."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.improv.conftest import REPO
+    from tests.improv.test_replay_jack import _Terminal
+
+    cmd = [sys.executable, "-m", "improv", "--store", str(store_path), "sessions", "verify",
+           "--all"]
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, cwd=REPO, text=True)
+        term = _Terminal(master)
+        term.wait("verifying", timeout=60)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert proc.returncode == 0 and out.startswith("all 2 sessions are intact (")
+    piped = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert piped.returncode == 0 and piped.stdout == out
+    assert "verifying" not in piped.stderr
