@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.improv.conftest import REPO, Rig
-from tests.rig.jackrig import find_clicks, wait_for
+from tests.rig.jackrig import find_clicks, leave, run_each_cycle, wait_for
 
 pytestmark = pytest.mark.jack
 SR = 48000
@@ -30,7 +30,7 @@ class Sink:
         self.audio_start: int | None = None
         self.connected_at: int | None = None
         self.events: list[tuple[int, bytes]] = []
-        self.client.set_process_callback(self._process)
+        self._cycles = run_each_cycle(self.client, self._process)
         self.client.activate()
         rig.players.append(self)
 
@@ -47,8 +47,7 @@ class Sink:
             self.written[pos:pos + frames] = True
 
     def close(self):
-        self.client.deactivate()
-        self.client.close()
+        leave(self.client, self._cycles, active=True)
 
 
 @pytest.fixture

@@ -149,7 +149,32 @@ class JackClock:
         return self._lib.jack_frames_to_time(self._ptr, int(frame) & 0xFFFFFFFF) / 1e6
 
 
+def run_each_cycle(client, work):
+    """Run ``work(frames)`` every JACK cycle of ``client`` (not active yet) as the recorder's
+    own clients do (:class:`improv.capture.jack_cycle_thread.CycleThread`): a Python process
+    callback cancelled by JACK at deactivation while another thread of the test process held the
+    GIL froze the whole test run."""
+    from improv.capture.jack_cycle_thread import CycleThread
+
+    return CycleThread(client, work)
+
+
+def leave(client, cycles, *, active: bool) -> None:
+    """Stop ``client``'s cycles (:func:`run_each_cycle`), then deactivate and close it; a client
+    whose thread did not end is left as it is."""
+    from improv.capture.jack_cycle_thread import abandon_client
+
+    if cycles is not None and not cycles.stop():
+        abandon_client(client)
+        return
+    if active:
+        client.deactivate()
+    client.close()
+
+
 class _Player:
+    _cycles = None
+
     def __init__(self, server: JackServer, name: str) -> None:
         self.server = server
         self.client = server.client(name)
@@ -175,9 +200,7 @@ class _Player:
 
     def close(self) -> None:
         if self.client is not None:
-            if self._active:
-                self.client.deactivate()
-            self.client.close()
+            leave(self.client, self._cycles, active=self._active)
             self.client = None
 
 
@@ -200,7 +223,7 @@ class MidiPlayer(_Player):
         self.port = self.client.midi_outports.register("out")
         self.port_name = self.port.name
         self._i = 0
-        self.client.set_process_callback(self._process)
+        self._cycles = run_each_cycle(self.client, self._process)
         self.activate()
 
     def _process(self, frames: int) -> None:
@@ -252,7 +275,7 @@ class AudioPlayer(_Player):
                       for k in range(len(self.signals))]
         self.port_names = [p.name for p in self.ports]
         self.late_cycles = 0
-        self.client.set_process_callback(self._process)
+        self._cycles = run_each_cycle(self.client, self._process)
         self.activate()
 
     def _process(self, frames: int) -> None:

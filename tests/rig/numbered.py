@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.rig.jackrig import _Player
+from tests.rig.jackrig import _Player, run_each_cycle
 
 RAMP = 2.0 ** -23
 """Audio value of one frame of the ramp (float32 holds ``k * RAMP`` exactly for k < 2**23)."""
@@ -66,7 +66,7 @@ class NumberedSource:
         self.port = None
         self.register()
         self.port_name = self.port.name
-        self.client.set_process_callback(self._process)
+        self._cycles = run_each_cycle(self.client, self._process)
         self._active = False
         if activate:
             self.activate()
