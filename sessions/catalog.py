@@ -23,6 +23,12 @@ from sessions.names import match_name
 
 log = logging.getLogger(__name__)
 
+#: A session's running number among its client's sessions (1 for the first, by start time, then
+#: ID), as SQL over the ``sessions`` table: "Session 7" in every list, page and export. A
+#: session whose folder cannot be read keeps its row (:meth:`Catalog.mark_unreadable`), so the
+#: numbers after it stay.
+SESSION_NUMBER = "ROW_NUMBER() OVER (PARTITION BY client ORDER BY started_utc, id)"
+
 CATALOG = "catalog.sqlite"
 
 #: The catalog's SQLite ``application_id`` ("IMPV"), in the file's header: set in every catalog
@@ -471,8 +477,7 @@ class Catalog:
     def sessions(self, *, client: str | None = None) -> list[dict[str, Any]]:
         """Sessions (newest first), optionally of one client, with their players and their
         ``number``: the client's running session number (1 for the first, by start time)."""
-        sql = ("SELECT *, ROW_NUMBER() OVER (PARTITION BY client ORDER BY started_utc, id) "
-               "AS number FROM sessions")
+        sql = f"SELECT *, {SESSION_NUMBER} AS number FROM sessions"
         args: tuple = ()
         if client is not None:
             sql += " WHERE client = ?"
@@ -495,9 +500,9 @@ class Catalog:
     def session_number(self, session_id: str) -> int | None:
         """The client's running number of a session ("Session 7"); None if not catalogued."""
         row = self.db.execute(
-            "SELECT n FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY client ORDER BY "
-            "started_utc, id) AS n FROM sessions WHERE client IS (SELECT client FROM sessions "
-            "WHERE id = ?)) WHERE id = ?", (session_id, session_id)).fetchone()
+            f"SELECT n FROM (SELECT id, {SESSION_NUMBER} AS n FROM sessions WHERE client IS "
+            "(SELECT client FROM sessions WHERE id = ?)) WHERE id = ?",
+            (session_id, session_id)).fetchone()
         return None if row is None else int(row[0])
 
     def own_annotation_counts(self, session_ids: Iterable[str], *,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sessions.catalog import SESSION_NUMBER
 from sessions.timefmt import local_day
 
 
@@ -82,8 +83,7 @@ def session_page(
     """
     db = store.catalog.db
     # the client's running number counts all of its sessions, whatever the other filters
-    sql = ("SELECT id, started_utc, ROW_NUMBER() OVER (PARTITION BY client ORDER BY "
-           "started_utc, id) AS number FROM sessions")
+    sql = f"SELECT id, started_utc, {SESSION_NUMBER} AS number FROM sessions"
     args: list[Any] = []
     if client is not None:
         sql += " WHERE client = ?"
