@@ -32,7 +32,7 @@ from typing import Callable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CycleThread", "abandon_client"]
+__all__ = ["CycleThread", "abandon_client", "activate_with_cycles"]
 
 STOP_WAIT_S = 1.0
 """How long :meth:`CycleThread.stop` waits for the thread to end [seconds]: many cycles, and
@@ -158,3 +158,21 @@ class CycleThread:
                 return False
             time.sleep(0.001)
         return True
+
+
+def activate_with_cycles(client, work: Callable[[int], None]) -> CycleThread:
+    """Give ``client`` (not active yet) a :class:`CycleThread` running ``work`` and activate it;
+    a client JACK refuses either is closed before the error is raised (nothing of it runs).
+
+    Raises
+    ------
+    OSError, jack.JackError
+        As :class:`CycleThread`, or the activation failed.
+    """
+    try:
+        thread = CycleThread(client, work)
+        client.activate()
+    except Exception:
+        client.close()
+        raise
+    return thread

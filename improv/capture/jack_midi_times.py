@@ -27,7 +27,7 @@ import ctypes.util
 import logging
 import time
 
-from improv.capture.jack_cycle_thread import CycleThread
+from improv.capture.jack_cycle_thread import activate_with_cycles
 from improv.capture.jack_watch import leave_jack
 
 log = logging.getLogger(__name__)
@@ -137,12 +137,7 @@ class JackMidiTimes:
         self._f2t = self._lib.jack_frames_to_time
         self._pairs = list(zip(self.queues, self.ports, strict=True))
         self.client.set_shutdown_callback(self._on_shutdown)
-        try:
-            self._thread = CycleThread(self.client, self._process)
-            self.client.activate()
-        except Exception:
-            self.client.close()  # not active: nothing of it runs
-            raise
+        self._thread = activate_with_cycles(self.client, self._process)
 
     @property
     def cycles(self) -> int:

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 
-from improv.capture.jack_cycle_thread import CycleThread
+from improv.capture.jack_cycle_thread import activate_with_cycles
 from improv.capture.jack_watch import leave_jack
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,7 @@ class JackMidiOut:
         #: messages written after their frame had passed (the sender was later than the
         #: lookahead): written at the start of the cycle instead
         self.late = 0
-        try:
-            self._thread = CycleThread(self.client, self._process)
-            self.client.activate()
-        except Exception:
-            self.client.close()  # not active: nothing of it runs
-            raise
+        self._thread = activate_with_cycles(self.client, self._process)
         try:
             self.client.connect(self.port, target)
         except Exception:
