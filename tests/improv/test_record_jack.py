@@ -40,6 +40,12 @@ from tests.sessions.helpers import tree_snapshot
 
 SR = 48000
 PERIOD_S = 1024 / SR
+#: How close a message stamped at its frame is to the time the player mapped that frame to
+#: [seconds]. Both map it with jack_frames_to_time, within float rounding in the same cycle; but
+#: a client whose cycle ran late (the GIL busy on a loaded machine) maps it with the next
+#: cycle's estimate, which the dummy driver had moved by 0.15 ms in a clean-clone run under
+#: load. A stamp of rtmidi's cycle is off by its frame's offset in the cycle, mostly far more.
+AT_FRAME_S = 0.5e-3
 
 pytestmark = pytest.mark.jack
 
@@ -64,13 +70,13 @@ def _check_midi(session, player, sent_bytes, sent_counter, *, late_s=0.010, at_f
     """Every message, in order, stamped at its frame, or within its JACK cycle.
 
     The recorder's frame-time client stamps a message at the frame it was sent at: within
-    0.1 ms (float rounding of the frame's time). A message whose cycle that client missed keeps
-    rtmidi's stamp, which may come up to one period before the send (rtmidi stamps the cycle,
-    not the frame) and should be at most ``late_s`` after it: rtmidi's JACK backend stamps with
-    ``jack_get_time()`` when the receiving callback runs, so a cycle the scheduler wakes late
-    (seen once on a loaded CI machine: 16.6 ms) stamps its messages late by that much: one such
-    message in 50 is allowed, never more than a period late. At least ``at_frame`` of the
-    session's messages (all players) must be stamped at their frame.
+    :data:`AT_FRAME_S` of the time the player mapped that frame to. A message whose cycle that
+    client missed keeps rtmidi's stamp, which may come up to one period before the send (rtmidi
+    stamps the cycle, not the frame) and should be at most ``late_s`` after it: rtmidi's JACK
+    backend stamps with ``jack_get_time()`` when the receiving callback runs, so a cycle the
+    scheduler wakes late (seen once on a loaded CI machine: 16.6 ms) stamps its messages late by
+    that much: one such message in 50 is allowed, never more than a period late. At least
+    ``at_frame`` of the session's messages (all players) must be stamped at their frame.
     """
     start = session.manifest["settings"]["clock"]["start_counter_s"]
     ev = session.midi_events(players=[player])
@@ -79,7 +85,7 @@ def _check_midi(session, player, sent_bytes, sent_counter, *, late_s=0.010, at_f
     (stamps,) = [e for e in session.manifest["events"] if e["kind"] == "midi_stamps"]
     assert stamps["at"] == "jack_frame"
     assert stamps["frame"] >= at_frame * (stamps["frame"] + stamps["cycle"]), stamps
-    off = np.flatnonzero(np.abs(err) > 1e-4)
+    off = np.flatnonzero(np.abs(err) > AT_FRAME_S)
     assert off.size <= stamps["cycle"], f"{player}: {off.size} stamps off their frame: {err[off]}"
     assert err.min() > -PERIOD_S - 0.001, f"{player}: stamp before its cycle: {err.min():.4f} s"
     late = np.flatnonzero(err > late_s)
@@ -266,7 +272,7 @@ def test_midi_port_lost_and_back(jack_rig, tmp_path):
     assert [bytes(r) for r in ev.raw] == kb1.sent + again.sent  # nothing lost either side
     # the returned source was connected to the frame-time port too: stamped at its frames
     back_err = ev.t[len(kb1.sent):] - (again.sent_counter_times() - start)
-    assert np.sum(np.abs(back_err) > 1e-4) <= 1, back_err
+    assert np.sum(np.abs(back_err) > AT_FRAME_S) <= 1, back_err
     _check_midi(s, "therapist", kb2.sent, kb2.sent_counter_times())  # the other port went on
     assert "kb1:out" in str(res["device_events"])
     assert log.exists()
