@@ -4,7 +4,7 @@ rtmidi's JACK output writes a message at the start of the cycle after it was sen
 through it moves every note to a period boundary (21 ms at 1024 frames) and late by however long
 the sending thread waited for the CPU. Here the replayer schedules each message ahead (a quarter
 of a second) at the JACK frame where its session time falls on the audio being played, and this
-client's process callback writes it at that frame's offset in its cycle: MIDI and audio of the
+client's work per JACK cycle writes it at that frame's offset in its cycle: MIDI and audio of the
 same moment leave in the same cycle at the same frame, whatever the sending thread's timing.
 
 The work per cycle runs Python in JACK's real-time thread (it takes the GIL, as the audio output's
