@@ -177,7 +177,8 @@ async function sessionsPage(main, params) {
   const unlisted = data.unlisted.length ? h('section', { class: 'panel unlisted', 'aria-labelledby': 'unlisted-h' },
     h('h2', { id: 'unlisted-h' }, data.unlisted.length === 1 ? 'One session folder is not in the list'
       : `${data.unlisted.length} session folders are not in the list`),
-    h('p', {}, 'improv cannot show them here. Nothing in them has been changed; what is wrong is said for each.'),
+    h('p', {}, data.unlisted.length === 1 ? 'improv cannot show it here. Nothing in it has been changed; what is wrong is said below.'
+      : 'improv cannot show them here. Nothing in them has been changed; what is wrong is said for each.'),
     h('ul', {}, data.unlisted.map((u) => h('li', {}, u.id,
       u.client ? ` (client ${u.client})` : '', `: ${u.problem}`)))) : '';
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list, unlisted,

@@ -157,4 +157,4 @@ def test_the_sessions_page_names_a_folder_it_cannot_show(many_sessions, live_ser
     panel = page.get_by_role("region", name="One session folder is not in the list")
     expect(panel).to_contain_text(ids[5])
     expect(panel).to_contain_text("cannot be read")
-    expect(panel).to_contain_text("Nothing in them has been changed")
+    expect(panel).to_contain_text("Nothing in it has been changed")
