@@ -483,18 +483,18 @@ class Catalog:
             sql += " WHERE client = ?"
             args = (self.client_code(client),)
         sql += " ORDER BY started_utc DESC, id DESC"
-        out = []
-        for row in self.db.execute(sql, args):
-            d = dict(row)
+        out = [dict(row) for row in self.db.execute(sql, args)]
+        # every session's players in one query, not one per session
+        psql = "SELECT session_id, name, kinds FROM players"
+        if client is not None:
+            psql += " WHERE session_id IN (SELECT id FROM sessions WHERE client = ?)"
+        players: dict[str, list[dict[str, Any]]] = {}
+        for r in self.db.execute(psql + " ORDER BY rowid", args):
+            players.setdefault(r["session_id"], []).append(
+                {"name": r["name"], "kinds": r["kinds"].split(",") if r["kinds"] else []})
+        for d in out:
             d["demo"] = bool(d["demo"])
-            d["players"] = [
-                {"name": r["name"], "kinds": r["kinds"].split(",") if r["kinds"] else []}
-                for r in self.db.execute(
-                    "SELECT name, kinds FROM players WHERE session_id = ? ORDER BY rowid",
-                    (d["id"],),
-                )
-            ]
-            out.append(d)
+            d["players"] = players.get(d["id"], [])
         return out
 
     def session_number(self, session_id: str) -> int | None:
