@@ -343,13 +343,21 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     the annotations and the waveform peak levels of every audio input (computed if missing).
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
     from improv.web.api_annotations import annotations_with_edits, vocabulary_answer
+    from improv.web.errors import UnreadableSession
+    from sessions.errors import SessionFormatError
+    from sessions.manifest import RECORDING_FLAG
 
-    session = store.session(session_id)
+    try:
+        session = store.session(session_id)
+        detail, annotations = _session_detail(session), annotations_with_edits(session)
+    except SessionFormatError as exc:  # its manifest or annotation log: said in plain words
+        if (store.folder(session_id) / RECORDING_FLAG).exists():
+            raise  # interrupted, on a store opened read-only: its message says what to do
+        raise UnreadableSession(str(exc)) from None
     return {
-        "session": dict(_session_detail(session),
-                        number=store.catalog.session_number(session_id)),
+        "session": dict(detail, number=store.catalog.session_number(session_id)),
         "vocabulary": vocabulary_answer(store),
-        "annotations": annotations_with_edits(session),
+        "annotations": annotations,
         "peaks": {a.name: _peaks_or_why(session, a.name) for a in session.audio_inputs()},
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +59,12 @@ class AnalysisFailed(Busy):
 CLI_SESSIONS_HINT = "see 'improv sessions list'"
 
 
+class UnreadableSession(SessionFormatError):
+    """A session whose page cannot be drawn because its files cannot be read (damaged, changed
+    outside improv, written by a newer improv): answered with ``"unreadable": true`` beside
+    the error, so that the page says what that means before the technical reason."""
+
+
 def status_of(exc: BaseException) -> int:
     """HTTP status for a library error."""
     if isinstance(exc, UnknownSessionError):
@@ -80,8 +87,8 @@ def _session_gone(request: Request) -> bool:
     return not (Path(root) / "sessions" / sid / "session.json").exists()
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
 
 
 def without_store_path(message: str, root: str | Path | None) -> str:
@@ -109,7 +116,9 @@ def install(app: FastAPI) -> None:
         # messages name parameters, not options, and never the store's folder; the page
         # points to its own list of sessions, not to the command line's
         message = str(exc).replace(CLI_SESSIONS_HINT, "the Sessions page lists them")
-        return _error(status, without_store_path(message, root))
+        # a session page that cannot be read: the page says so in plain words, then these
+        extra = {"unreadable": True} if isinstance(exc, UnreadableSession) else {}
+        return _error(status, without_store_path(message, root), **extra)
 
     for cls in (StoreError, ImprovError, AnalysisError):
         app.add_exception_handler(cls, library_error)
@@ -155,5 +164,5 @@ def install(app: FastAPI) -> None:
                                "where improv serve runs")
 
 
-__all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError", "install",
-           "status_of"]
+__all__ = ["AnalysisFailed", "BadRequest", "Busy", "NotFound", "SessionFormatError",
+           "UnreadableSession", "install", "status_of"]

@@ -38,16 +38,16 @@ export function authHeaders() {
 // signedOut: the server said this browser window is not signed in (401/403 with
 // "signed_in": false; improv.web.security): the message says how to sign in again
 export class ApiError extends Error {
-  constructor(status, message, { signedOut = false } = {}) { super(message); this.status = status; this.signedOut = signedOut; }
+  constructor(status, message, { signedOut = false, unreadable = false } = {}) { super(message); this.status = status; this.signedOut = signedOut; this.unreadable = unreadable; }
 }
 
 // the error of a refused answer: its one-line message, and whether it is a lost sign-in
 async function refusal(r) {
-  let msg = `${r.status} ${r.statusText}`, signedOut = false;
+  let msg = `${r.status} ${r.statusText}`, signedOut = false, unreadable = false;
   if ((r.headers.get('Content-Type') || '').includes('json')) {
-    try { const j = await r.json(); msg = j.error || msg; signedOut = j.signed_in === false; } catch (e) { /* keep */ }
+    try { const j = await r.json(); msg = j.error || msg; signedOut = j.signed_in === false; unreadable = j.unreadable === true; } catch (e) { /* keep */ }
   } else { try { msg = (await r.text()).trim() || msg; } catch (e) { /* keep */ } }
-  return new ApiError(r.status, msg, { signedOut });
+  return new ApiError(r.status, msg, { signedOut, unreadable });
 }
 
 export async function api(path, { method = 'GET', body, raw, headers = {} } = {}) {

@@ -46,9 +46,21 @@ async function route() {
     else { main.dataset.page = 'sessions'; await sessionsPage(view, params); }
   } catch (e) {
     if (e.signedOut) view.replaceChildren(...signedOutView(e));
+    else if (e.unreadable) view.replaceChildren(...unreadableView(e));
     else view.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message),
       h('p', {}, h('a', { href: '#/sessions' }, 'Back to the sessions')));
   }
+}
+
+// a session whose files cannot be read: what it means and what can be done, in words, then the
+// technical reason for whoever looks after the computer
+function unreadableView(e) {
+  document.title = 'Session cannot be opened · improv';
+  return [h('h1', {}, 'This session cannot be opened'),
+    h('p', { role: 'alert' }, 'improv cannot read its files: they may be damaged, changed outside improv, or written by a newer version of improv. improv has changed nothing in them, and the other sessions are not affected.'),
+    h('p', {}, 'A backup of the store made before this happened (see ', h('a', { href: '#/backups' }, 'Backups'), ') holds the session as it was. What is wrong, for whoever looks after this computer:'),
+    h('p', { class: 'error' }, e.message),
+    h('p', {}, h('a', { href: '#/sessions' }, 'Back to the sessions'))];
 }
 
 // a lost sign-in (the browser was closed, or improv started again): how to sign in again, not

@@ -158,3 +158,31 @@ def test_the_sessions_page_names_a_folder_it_cannot_show(many_sessions, live_ser
     expect(panel).to_contain_text(ids[5])
     expect(panel).to_contain_text("cannot be read")
     expect(panel).to_contain_text("Nothing in it has been changed")
+
+
+@pytest.mark.browser
+def test_a_session_that_cannot_be_read_says_so_in_words(many_sessions, live_server, page,
+                                                        client_for):
+    """Its row stays in the list (a reindex keeps it, marked unreadable); its page says in
+    plain words what that means before the technical reason, instead of "Something went
+    wrong"."""
+    from sessions import manifest as mf
+    from sessions.store import Store
+
+    path, ids = many_sessions
+    sid = ids[-2]
+    with Store(path) as store:
+        (store.folder(sid) / mf.MANIFEST).write_text("{ not json")
+        store.reindex()
+    r = client_for(path).get(f"/api/sessions/{sid}/page")
+    assert r.status_code == 400 and r.json()["unreadable"] is True
+    assert "not valid JSON" in r.json()["error"] and str(path) not in r.json()["error"]
+    page.goto(live_server(path).url)
+    row = page.locator("table.sessions tbody tr").nth(1)
+    expect(row).to_contain_text(sid)
+    expect(row.locator(".badge")).to_have_text("unreadable")
+    row.locator("td").nth(2).locator("a").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This session cannot be opened")
+    expect(page.get_by_role("alert")).to_contain_text("improv has changed nothing in them")
+    expect(page.locator("p.error")).to_contain_text("not valid JSON")
+    expect(page.get_by_role("link", name="Backups").last).to_be_visible()
