@@ -553,7 +553,9 @@ def test_verify_all_shows_how_far_it_got_on_a_terminal_only(two_sessions, store_
            "--all"]
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, cwd=REPO, text=True)
+        # a terminal that draws (rich draws nothing on TERM=dumb, as some CI shells have)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, cwd=REPO, text=True,
+                                env={**os.environ, "TERM": "xterm"})
         term = _Terminal(master)
         term.wait("verifying", timeout=60)
         out, _ = proc.communicate(timeout=60)
