@@ -1,5 +1,6 @@
-"""The rules of :class:`improv.playback.jack_midi_out.JackMidiOut`'s process callback (pure
-logic on a fake port; the real JACK path is tests/improv/test_replay_jack.py, sample-exact)."""
+"""The rules of :class:`improv.playback.jack_midi_out.JackMidiOut`'s work per JACK cycle (pure
+logic on a fake port; the real JACK path is tests/improv/test_replay_jack.py, sample-exact, and
+its stop under a busy GIL tests/improv/test_jack_cycle_thread.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def _out(frame: int) -> JackMidiOut:
     out._due, out._now = collections.deque(), collections.deque()
     out._lock = threading.Lock()
     out.late = 0
+    out._closed = False
+    out._thread = SimpleNamespace(stop=lambda: True)  # its JACK thread has ended
     return out
 
 
