@@ -206,13 +206,19 @@ class Recording:
 
     def _close(self, check: str, *, why: str | None = None) -> None:
         """Close one check (lock held); ``why`` is told to its page."""
-        chk = self._checks.pop(check, None)
-        if chk is not None:
-            chk.monitor.close()
-            if why:
-                self._ended[check] = why
-                while len(self._ended) > ENDED_KEPT:
-                    self._ended.popitem(last=False)
+        chk = self._checks.get(check)
+        if chk is None:
+            return
+        # why, before the check leaves: its page asks without the lock (armed), and closing the
+        # inputs takes a while (the MIDI frame-time client ends with its next JACK cycle); a
+        # page that found neither its check nor why opened it again and was refused as "another
+        # window is checking" instead of told its check was taken over (clean-clone run)
+        if why:
+            self._ended[check] = why
+            while len(self._ended) > ENDED_KEPT:
+                self._ended.popitem(last=False)
+        del self._checks[check]
+        chk.monitor.close()
 
     @contextlib.contextmanager
     def portaudio(self) -> Iterator[str]:
