@@ -39,6 +39,24 @@ class SessionFormatError(StoreError, ValueError):
     """A file is corrupt, truncated, empty or of an unsupported format."""
 
 
+class UnreadableSessionError(SessionFormatError):
+    """A completed session whose files cannot be read (its manifest is damaged, was changed
+    outside improv or was written by a newer improv); the store changed nothing in it.
+
+    Parameters
+    ----------
+    session_id : str
+        The session, kept as :attr:`session_id`.
+    reason : str
+        What is wrong, technically (the file and the fault), kept as :attr:`reason`.
+    """
+
+    def __init__(self, session_id: str, reason: str) -> None:
+        super().__init__(f"session {session_id} cannot be read: {reason}")
+        self.session_id = session_id
+        self.reason = reason
+
+
 class UnknownSessionError(StoreError, LookupError):
     """No session with the given ID exists in the store."""
 

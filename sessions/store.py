@@ -43,6 +43,7 @@ from sessions.errors import (
     StoreError,
     StoreWriteError,
     UnknownSessionError,
+    UnreadableSessionError,
     catalog_damaged,
     fault_text,
 )
@@ -406,6 +407,9 @@ class Store:
             If there is no such session (the message suggests ``sessions list``).
         SessionBusyError
             If it is still being recorded.
+        UnreadableSessionError
+            If its manifest cannot be read (damaged, changed outside improv, or written by a
+            newer improv); nothing is changed.
         """
         folder = self.existing(session_id)
         if (folder / mf.RECORDING_FLAG).exists():
@@ -417,7 +421,10 @@ class Store:
             raise SessionBusyError(
                 f"session {session_id} is being recorded, or recovered by another improv "
                 "process (then try again in a moment)")
-        return Session(folder)
+        try:
+            return Session(folder)
+        except SessionFormatError as exc:
+            raise UnreadableSessionError(session_id, str(exc)) from None
 
     def existing(self, session_id: str) -> Path:
         """The folder of session ``session_id``, which must exist (it may be being recorded).

@@ -273,6 +273,18 @@ def _option_of(exc: BaseException, argv: list[str] | None) -> str:
     return ""
 
 
+def _advice_of(exc: BaseException) -> str:
+    """What to do about a library error whose message says only what is wrong (the library's
+    messages name no commands; the web app gives its own advice in words)."""
+    from sessions.errors import UnreadableSessionError
+
+    if isinstance(exc, UnreadableSessionError):
+        return (f"; improv changed nothing in it: 'improv sessions verify {exc.session_id}' "
+                "names what is damaged, and a backup made before holds the session as it was "
+                "('improv help restore')")
+    return ""
+
+
 def _complete() -> None:
     from improv.cli.complete import attach
     from improv.cli.params import share_options
@@ -354,7 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     except user_facing_errors() as exc:
         if debug:
             raise
-        _fail(f"{exc}{_option_of(exc, argv)}", kind=type(exc).__name__, code=1, as_json=as_json)
+        _fail(f"{exc}{_option_of(exc, argv)}{_advice_of(exc)}", kind=type(exc).__name__, code=1,
+              as_json=as_json)
     except OSError as exc:
         from sessions.fsutil import describe_os_error
 

@@ -115,7 +115,11 @@ def list_sessions(
     rows, total = session_page(store, client=client, since=since, until=until, tag=tag or None,
                                limit=limit, offset=offset)
     clients, all_tags = clients_and_tags(store)
-    unlisted = [{k: u[k] for k in ("id", "client", "status", "problem")}
+    from improv.web.errors import without_store_path
+
+    # the problem names files, never where the practice keeps its store
+    unlisted = [dict({k: u[k] for k in ("id", "client", "status")},
+                     problem=without_store_path(u["problem"], store.root))
                 for u in store.unlisted(client=client)]
     return {"sessions": [session_row(r) for r in rows], "total": total, "offset": offset,
             "limit": limit, "clients": clients, "tags": all_tags, "unlisted": unlisted}
@@ -344,7 +348,7 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     The piano roll (``notes-roll.bin``) and the peak data are binary and come separately."""
     from improv.web.api_annotations import annotations_with_edits, vocabulary_answer
     from improv.web.errors import UnreadableSession
-    from sessions.errors import SessionFormatError
+    from sessions.errors import SessionFormatError, UnreadableSessionError
     from sessions.manifest import RECORDING_FLAG
 
     try:
@@ -353,7 +357,8 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     except SessionFormatError as exc:  # its manifest or annotation log: said in plain words
         if (store.folder(session_id) / RECORDING_FLAG).exists():
             raise  # interrupted, on a store opened read-only: its message says what to do
-        raise UnreadableSession(str(exc)) from None
+        reason = exc.reason if isinstance(exc, UnreadableSessionError) else str(exc)
+        raise UnreadableSession(reason) from None
     return {
         "session": dict(detail, number=store.catalog.session_number(session_id)),
         "vocabulary": vocabulary_answer(store),

@@ -160,6 +160,26 @@ def test_damaged_session_files_give_one_line_errors(run_cli, two_sessions, store
         assert r.stderr.count("\n") == 1, r.stderr
 
 
+def test_a_session_that_cannot_be_read_says_what_to_do(run_cli, two_sessions, store_path):
+    """A session whose manifest cannot be read: the commands that open it name the session,
+    the fault, that nothing was changed, and where to go (verify; a backup made before)."""
+    from tests.sessions.helpers import tree_snapshot
+
+    first, second = two_sessions
+    (store_path / "sessions" / first / "session.json").write_text("{bad")
+    before = tree_snapshot(store_path)
+    for args in (["sessions", "show", first], ["analyze", first], ["annotations", first]):
+        r = run_cli(*args)
+        assert r.exit_code == 1 and r.stderr.count("\n") == 1, (args, r.stderr)
+        assert r.stderr.startswith(f"error: session {first} cannot be read: "), r.stderr
+        assert "session.json is not valid JSON" in r.stderr
+        assert f"'improv sessions verify {first}'" in r.stderr and "backup" in r.stderr
+    r = run_cli("sessions", "show", first, "--json")
+    assert json.loads(r.stderr)["kind"] == "UnreadableSessionError", r.stderr
+    assert tree_snapshot(store_path) == before
+    assert run_cli("sessions", "show", second).exit_code == 0  # the others open as before
+
+
 def test_an_unreadable_recording_is_named_by_the_commands_that_read_it(run_cli, two_sessions,
                                                                        store_path):
     first, _ = two_sessions

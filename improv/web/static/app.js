@@ -52,6 +52,27 @@ async function route() {
   }
 }
 
+// when a session folder's recording started, read from its ID (20261207-164928-3fa2: UTC)
+function startedOf(id) {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(id);
+  return m ? fmtDate(new Date(Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6])).toISOString()) : '';
+}
+
+// one folder the list cannot show: which session it is (its start and client where known),
+// what that means in words, and the technical reason for whoever looks after the computer
+const UNLISTED_WORDS = {
+  unreadable: 'Its files cannot be read: they may be damaged, changed outside improv, or written by a newer version of improv. A backup of the store made before this happened holds it as it was.',
+  interrupted: 'Its recording was interrupted, and improv cannot complete it on this disk (it cannot be written).',
+  'not catalogued': 'It was put into the store folder outside improv and is not in the list yet. Whoever looks after this computer can add it (improv sessions reindex).',
+};
+function unlistedItem(u) {
+  const started = startedOf(u.id);
+  const who = [started ? `Recording started ${started}` : `Folder ${u.id}`, u.client ? `client ${u.client}` : ''].filter(Boolean).join(', ');
+  const words = UNLISTED_WORDS[u.status];
+  return h('li', {}, h('strong', {}, who), words ? `. ${words}` : '',
+    h('div', { class: 'muted' }, `${u.id}: ${u.problem}`));
+}
+
 // a session whose files cannot be read: what it means and what can be done, in words, then the
 // technical reason for whoever looks after the computer
 function unreadableView(e) {
@@ -191,8 +212,7 @@ async function sessionsPage(main, params) {
       : `${data.unlisted.length} session folders are not in the list`),
     h('p', {}, data.unlisted.length === 1 ? 'improv cannot show it here. Nothing in it has been changed; what is wrong is said below.'
       : 'improv cannot show them here. Nothing in them has been changed; what is wrong is said for each.'),
-    h('ul', {}, data.unlisted.map((u) => h('li', {}, u.id,
-      u.client ? ` (client ${u.client})` : '', `: ${u.problem}`)))) : '';
+    h('ul', {}, data.unlisted.map(unlistedItem))) : '';
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list, unlisted,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }

@@ -144,6 +144,8 @@ def test_a_folder_the_catalog_does_not_list_is_named_with_why(many_sessions, cli
     assert r["total"] == N - 1
     (u,) = r["unlisted"]
     assert u["id"] == ids[5] and u["status"] == "unreadable" and "cannot be read" in u["problem"]
+    assert f"the store/sessions/{ids[5]}/session.json is not valid JSON" in u["problem"]
+    assert str(path) not in u["problem"]  # where the practice keeps its store is not said
     # its client cannot be read: it may be any client's, so every client's list names it
     assert [x["id"] for x in c.get("/api/sessions?client=C09").json()["unlisted"]] == [ids[5]]
 
@@ -158,6 +160,10 @@ def test_the_sessions_page_names_a_folder_it_cannot_show(many_sessions, live_ser
     expect(panel).to_contain_text(ids[5])
     expect(panel).to_contain_text("cannot be read")
     expect(panel).to_contain_text("Nothing in it has been changed")
+    # what it means in words, which recording it was, and the reason without the store's path
+    expect(panel).to_contain_text("they may be damaged, changed outside improv")
+    expect(panel).to_contain_text("Recording started")
+    expect(panel).not_to_contain_text(str(path))
 
 
 @pytest.mark.browser
