@@ -22,13 +22,13 @@ on the system's libjack, the one JACK-Client and PortAudio use.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 import threading
 import time
 from typing import Callable
+
+from improv.capture.libjack import THREAD_FN, libjack
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,6 @@ __all__ = ["CycleThread", "abandon_client", "activate_with_cycles"]
 STOP_WAIT_S = 1.0
 """How long :meth:`CycleThread.stop` waits for the thread to end [seconds]: many cycles, and
 longer than any wait for the GIL seen on a loaded machine."""
-
-_THREAD_FN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
-
-
-def _libjack():
-    lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
-    lib.jack_set_process_thread.argtypes = [ctypes.c_void_p, _THREAD_FN, ctypes.c_void_p]
-    lib.jack_set_process_thread.restype = ctypes.c_int
-    lib.jack_cycle_wait.argtypes = [ctypes.c_void_p]
-    lib.jack_cycle_wait.restype = ctypes.c_uint32
-    lib.jack_cycle_signal.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    lib.jack_cycle_signal.restype = None
-    return lib
 
 
 def abandon_client(client) -> None:
@@ -88,7 +75,7 @@ class CycleThread:
     def __init__(self, client, work: Callable[[int], None]) -> None:
         import jack
 
-        self._lib = _libjack()
+        self._lib = libjack()
         self._ptr = int(jack._ffi.cast("uintptr_t", client._ptr))
         self._work = work
         self._leave = threading.Event()
@@ -97,7 +84,7 @@ class CycleThread:
         self.native_id: int | None = None
         self.cycles = 0
         self._failed = False
-        self._fn = _THREAD_FN(self._loop)  # kept alive here: libjack holds only the pointer
+        self._fn = THREAD_FN(self._loop)  # kept alive here: libjack holds only the pointer
         if self._lib.jack_set_process_thread(self._ptr, self._fn, None) != 0:
             raise jack.JackError("JACK refused a process thread for this client")
 

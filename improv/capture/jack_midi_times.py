@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import ctypes.util
 import logging
 import time
 
 from improv.capture.jack_cycle_thread import activate_with_cycles
 from improv.capture.jack_watch import leave_jack
+from improv.capture.libjack import LatencyRange, libjack
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +43,6 @@ be the same message (the rtmidi stamp is anchored on the first message's arrival
 late by the reading thread's delay)."""
 _ACTIVE_SENSE = b"\xfe"  # rtmidi's inputs ignore these (MidiCapture.start); so does take()
 _JACK_CAPTURE_LATENCY = 0  # JackCaptureLatency in jack_latency_callback_mode_t
-
-
-class _LatencyRange(ctypes.Structure):
-    _fields_ = [("min", ctypes.c_uint32), ("max", ctypes.c_uint32)]
-
-
-def _libjack():
-    """The JACK library JACK-Client uses (the system one), with the three calls needed here."""
-    lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
-    lib.jack_frames_to_time.restype = ctypes.c_uint64
-    lib.jack_frames_to_time.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-    lib.jack_get_time.restype = ctypes.c_uint64
-    lib.jack_get_time.argtypes = []
-    lib.jack_port_get_latency_range.restype = None
-    lib.jack_port_get_latency_range.argtypes = [ctypes.c_void_p, ctypes.c_int,
-                                                ctypes.POINTER(_LatencyRange)]
-    return lib
 
 
 def match(queue: collections.deque, data: bytes, *, near: float,
@@ -111,7 +94,7 @@ class JackMidiTimes:
     def __init__(self, *, n_ports: int, server_name: str | None, client_name: str) -> None:
         import jack
 
-        self._lib = _libjack()
+        self._lib = libjack()
         self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
         self._ptr = int(jack._ffi.cast("uintptr_t", self.client._ptr))
         self.rate = float(self.client.samplerate)
@@ -170,7 +153,7 @@ class JackMidiTimes:
             # a frame time is never worth a recording that does not start
             log.debug("frame times of %s: not connected (%s)", source, exc)
             return False
-        rng = _LatencyRange()
+        rng = LatencyRange()
         self._lib.jack_port_get_latency_range(self._port_ptrs[i], _JACK_CAPTURE_LATENCY,
                                               ctypes.byref(rng))
         self.latency_s[i] = rng.min / self.rate
