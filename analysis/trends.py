@@ -173,7 +173,8 @@ class Band:
         return asdict(self)
 
 
-def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
+def baseline_band(values, *, baseline, k: float = 2.0,
+                  without_spread: bool = False) -> Band | None:
     """The band of the baseline sessions.
 
     Parameters
@@ -183,12 +184,18 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
         Indices of the baseline sessions.
     k : float
         Half-width in standard deviations.
+    without_spread : bool
+        Whether baseline sessions that all have the same value give a band (of zero width,
+        ``sd`` 0): for a caller that widens every band to the smallest change that matters
+        (:func:`improv.reports.compare.floored_band`). A client who never led in four sessions
+        has a baseline of 0, 0, 0, 0, and a fifth session at 100 % is then outside its band.
 
     Returns
     -------
     Band or None
         None if fewer than two baseline sessions have a value, or if they all have the same
-        value (a band of zero width would put every other session "outside").
+        value and ``without_spread`` is False (a band of zero width would put every other
+        session "outside").
     """
     k = _validate.positive("k", k, unit="standard deviations")
     v = np.asarray(values, dtype=np.float64)
@@ -205,7 +212,9 @@ def baseline_band(values, *, baseline, k: float = 2.0) -> Band | None:
         return None
     mean, sd = float(np.mean(b)), float(np.std(b, ddof=1))
     if not sd > 1e-9 * max(abs(mean), 1e-300):
-        return None  # the baseline sessions are all alike: no spread to draw a band from
+        if not without_spread:
+            return None  # the baseline sessions are all alike: no spread to draw a band from
+        sd = 0.0
     return Band(mean=mean, sd=sd, k=float(k), low=mean - k * sd, high=mean + k * sd, n=int(len(b)))
 
 

@@ -505,7 +505,9 @@ def compare_client(
         v = np.array([s["values"].get(c, np.nan) for s in sessions], dtype=float)
         tr = trends.trend(v, days=days)
         unit, text = describe(c)
-        band = floored_band(trends.baseline_band(v, baseline=base, k=band_sd), unit)
+        band = floored_band(trends.baseline_band(v, baseline=base, k=band_sd,
+                                                 without_spread=unit in MIN_BAND_HALF_WIDTH),
+                            unit)
         feats[c] = {
             "label": title(c), "unit": unit, "definition": text,
             "values": [None if not np.isfinite(x) else typed_value(c, float(x)) for x in v],

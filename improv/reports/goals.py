@@ -171,9 +171,13 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
     n = int(np.isfinite(v).sum())
     base = list(range(min(BASELINE_SESSIONS, len(v))))
-    band = trends.baseline_band(v, baseline=base, k=BAND_SD) if len(v) else None
+    from improv.reports.compare import MIN_BAND_HALF_WIDTH, floored_band, outside_band
+
+    # a baseline without spread (a client who never led) has a band too where the band is
+    # widened to the smallest change that matters
+    band = trends.baseline_band(v, baseline=base, k=BAND_SD,
+                                without_spread=unit in MIN_BAND_HALF_WIDTH) if len(v) else None
     tr = trends.trend(v, days=np.asarray(days, float)) if len(v) else None
-    from improv.reports.compare import floored_band, outside_band
 
     # never narrower than the smallest change that matters (compare.MIN_BAND_HALF_WIDTH)
     band = floored_band(band, unit)

@@ -104,3 +104,12 @@ def test_no_band_from_a_baseline_without_spread():
     v = [0.0, 0.0, 0.0, 0.0012, 0.3]
     assert baseline_band(v, baseline=[0, 1, 2]) is None
     assert outside_band(v, baseline_band(v, baseline=[0, 1, 2])) == []
+
+
+def test_a_baseline_without_spread_gives_a_band_of_no_width_when_asked():
+    """For a caller that widens every band (a client who never led: 0, 0, 0, then 100 %)."""
+    v = [0.0, 0.0, 0.0, 0.0012, 1.0]
+    band = baseline_band(v, baseline=[0, 1, 2], without_spread=True)
+    assert (band.mean, band.sd, band.low, band.high, band.n) == (0.0, 0.0, 0.0, 0.0, 3)
+    assert outside_band(v, band) == [3, 4]  # unwidened: any difference is outside
+    assert baseline_band([1.0, 2.0], baseline=[0], without_spread=True) is None  # one session

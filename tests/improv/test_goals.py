@@ -379,6 +379,22 @@ def test_client_report_has_a_section_per_goal_before_the_feature_tables(client_s
     assert "<td class=num>0.05</td>" not in goals and "<td>7.0 ± 2.0</td>" in goals
 
 
+def test_a_goal_from_a_baseline_without_spread_has_a_band_and_sees_the_change():
+    """A client who never led in the first sessions (0 % each): the band is the smallest change
+    that matters around 0 (2 points of a share), and the session at 100 % lies outside it."""
+    from improv.reports.goals import course
+
+    c = course([0.0, 0.0, 0.0, 0.0, 1.0], [0, 7, 14, 21, 28], direction="up", label="x",
+               unit="fraction")
+    assert c["band"]["sd"] == 0.0 and c["band"]["min_half_width"] == 0.02
+    assert (c["band"]["low"], c["band"]["high"]) == (-0.02, 0.02)
+    assert c["outside"] == [4]
+    # a unit without a smallest change keeps no band: a band of no width calls every
+    # difference a change
+    assert course([0.0, 0.0, 0.0, 0.0, 1.0], [0, 7, 14, 21, 28], direction="up", label="x",
+                  unit="count")["band"] is None
+
+
 @pytest.mark.parametrize("values, direction, verdict, towards, words", [
     ([0.1, 0.2, 0.3, 0.4], "up", "too few sessions to judge", None, "4 sessions so far"),
     ([0.1, 0.2, None, 0.3, 0.4, None], "up", "too few sessions to judge", None,

@@ -300,8 +300,9 @@ function sessionLinks(r, ids) {
   return ids.map((id, i) => [i ? ' · ' : '', sessionLink(r, id)]);
 }
 
-// No band where every baseline session has the same value (a band of no width would put every
-// other session outside it): the value is said all the same
+// No band where every baseline session has the same value and the measure has no smallest
+// change that matters to widen it by (a band of no width would put every other session outside
+// it): the value is said all the same
 function sameInBaseline(r, f) {
   const at = new Map(r.sessions.map((x, i) => [x.id, i]));
   const vals = r.baseline.map((id) => f.values[at.get(id)]).filter((v) => v != null);
@@ -332,7 +333,7 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
       // the server's word: "too few sessions to judge" is not a "no" (no test could say no)
       h('td', {}, t ? (f.change === 'yes' ? h('strong', {}, 'yes') : f.change || (t.distinguishable ? 'yes' : 'no')) : '–'),
-      h('td', { class: 'num', title: b && b.min_half_width != null ? `the band is widened to ± ${fmtV(b.min_half_width)} around the mean: the smallest change that matters for this measure` : null }, b ? `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}${b.min_half_width != null ? ' *' : ''}` : sameInBaseline(r, f)),
+      h('td', { class: 'num', title: b && b.min_half_width != null ? `the band is widened to ± ${fmtV(b.min_half_width)} around the mean: the smallest change that matters for this measure` : null }, b ? `${b.sd === 0 ? `${fmtOf(f, b.mean)} in each (no spread)` : `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}`}${b.min_half_width != null ? ' *' : ''}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },

@@ -153,16 +153,19 @@ def _demo_course(tmp_path, live_server, page, *, sessions: int, query: str = "")
 
 
 def test_a_baseline_without_spread_says_its_value(tmp_path, live_server, page):
-    """Three identical demo sessions: no band (it would have no width), and the table says the
-    baseline's one value instead of a bare dash."""
+    """Three identical demo sessions: the band is the smallest change that matters around the
+    baseline's one value (a band of k SDs would have no width), and the table says that value
+    instead of "± 0"."""
     res = _demo_course(tmp_path, live_server, page, sessions=3,
                        query="features=notes_per_s&baseline=first:2")
     col = "therapist.midi.notes_per_s"
     row = page.locator(f'table.trend-table tbody tr[data-column="{col}"]')
     f = res["features"][col]
-    assert f["band"] is None and len(set(f["values"])) == 1
+    assert len(set(f["values"])) == 1
+    assert f["band"]["sd"] == 0 and f["band"]["min_half_width"] == 0.1  # notes/s
+    assert f["band"]["high"] - f["band"]["low"] == pytest.approx(0.2)
     expect(row.locator("td").nth(6)).to_have_text(re.compile(
-        rf"^{f['values'][0]:.2f} in each \(no spread\)$"))
+        rf"^{f['values'][0]:.2f} in each \(no spread\) \*$"))
 
 
 def test_editing_an_annotation_shows_what_is_edited(demo_store, live_server, page):
