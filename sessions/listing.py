@@ -5,6 +5,12 @@ tag) apply to every session of the store, not to the rows already shown.  Only t
 the page are read in full (players, tags): a store of 2,445 sessions answered its list in
 0.55 s even for a client with 69 of them, because the tags of every annotation and the players
 of every session were read for each request (review 33, F3 and F4).
+
+A session's tags, the tag filter and its choices are the therapist's: the tags of the analysis's
+role suggestions not yet confirmed (:func:`sessions.annotation_log.unconfirmed_suggestion`, the
+rule of :meth:`sessions.catalog.Catalog.own_annotation_counts`) are left out. A session with only
+suggested roles was listed with "autonomy:leader, ..., suggestion" and found by the tag
+"autonomy:leader" (a therapist's review).
 """
 
 from __future__ import annotations
@@ -24,13 +30,21 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: The current annotations' tags that are the therapist's: those of annotations written or
+#: confirmed by them (``unconfirmed_suggestion`` is the catalog's SQL function of that rule).
+_OWN_TAGS = ("SELECT t.session_id, t.tag FROM annotation_tags t JOIN annotations a "
+             "ON a.session_id = t.session_id AND a.id = t.annotation_id "
+             "WHERE NOT unconfirmed_suggestion(a.source, a.tags)")
+
+
 def has_sessions(store) -> bool:
     """Whether the catalog lists any session (one row read, not the list)."""
     return store.catalog.db.execute("SELECT 1 FROM sessions LIMIT 1").fetchone() is not None
 
 
 def clients_and_tags(store) -> tuple[list[str], list[str]]:
-    """Every client code and every annotation tag of the store, sorted: the filters' choices.
+    """Every client code and every tag the therapist gave an annotation, sorted: the filters'
+    choices (the tags of unconfirmed role suggestions left out).
 
     Returns
     -------
@@ -41,7 +55,7 @@ def clients_and_tags(store) -> tuple[list[str], list[str]]:
     clients = [r[0] for r in db.execute(
         "SELECT DISTINCT client FROM sessions WHERE client IS NOT NULL AND client != '' "
         "ORDER BY client")]
-    tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM annotation_tags ORDER BY tag")]
+    tags = [r[0] for r in db.execute(f"SELECT DISTINCT tag FROM ({_OWN_TAGS}) ORDER BY tag")]
     return clients, tags
 
 
@@ -67,8 +81,8 @@ def session_page(
     since, until : datetime.date, optional
         First and last day, in this computer's calendar (the day the list shows).
     tag : str, optional
-        Only sessions with an annotation tagged ``tag`` or ``tag:...`` (a dimension finds
-        its values).
+        Only sessions with an annotation of the therapist's tagged ``tag`` or ``tag:...`` (a
+        dimension finds its values); an unconfirmed role suggestion does not count.
     limit : int, optional
         At most this many sessions (all from ``offset`` on if None).
     offset : int
@@ -78,7 +92,8 @@ def session_page(
     -------
     tuple of (list of dict, int)
         The page's catalog rows (as :meth:`Catalog.sessions` gives them, with ``players``,
-        ``number`` and ``tags``: the sorted tags of the session's annotations) and how many
+        ``number`` and ``tags``: the sorted tags of the session's annotations, those of
+        unconfirmed role suggestions left out) and how many
         sessions match the filters in all.
     """
     db = store.catalog.db
@@ -98,7 +113,7 @@ def session_page(
                 and (hi is None or local_day(r["started_utc"]) <= hi)]
     if tag:
         tagged = {r[0] for r in db.execute(
-            "SELECT DISTINCT session_id FROM annotation_tags WHERE tag = ? OR tag LIKE ? "
+            f"SELECT DISTINCT session_id FROM ({_OWN_TAGS}) WHERE tag = ? OR tag LIKE ? "
             "ESCAPE '\\'", (tag, f"{_like_literal(tag)}:%"))}
         rows = [r for r in rows if r["id"] in tagged]
     total = len(rows)
@@ -122,8 +137,7 @@ def _full_rows(db, ids_numbers: list[tuple[str, int]]) -> list[dict[str, Any]]:
             players.setdefault(r["session_id"], []).append(
                 {"name": r["name"], "kinds": r["kinds"].split(",") if r["kinds"] else []})
         tags: dict[str, set[str]] = {}
-        for r in db.execute(f"SELECT session_id, tag FROM annotation_tags WHERE session_id "
-                            f"IN ({m})", ids):
+        for r in db.execute(f"{_OWN_TAGS} AND t.session_id IN ({m})", ids):
             tags.setdefault(r["session_id"], set()).add(r["tag"])
         for sid, number in chunk:
             d = found.get(sid)

@@ -121,8 +121,12 @@ def list_sessions(
     unlisted = [dict({k: u[k] for k in ("id", "client", "status")},
                      problem=without_store_path(u["problem"], store.root))
                 for u in store.unlisted(client=client)]
+    from sessions.vocabulary import IAP_PROFILES
+
+    # iap: the dimensions that are Bruscia's profiles, for the tags in the tag picker's words
     return {"sessions": [session_row(r) for r in rows], "total": total, "offset": offset,
-            "limit": limit, "clients": clients, "tags": all_tags, "unlisted": unlisted}
+            "limit": limit, "clients": clients, "tags": all_tags, "iap": list(IAP_PROFILES),
+            "unlisted": unlisted}
 
 
 @router.post("/demo", status_code=201)
@@ -400,7 +404,10 @@ def client_overview(client: str, store: Store = Depends(get_store)) -> dict[str,
         series.setdefault(f["name"], {}).setdefault(f["player"], []).append(
             {"session_id": f["session_id"], "started_utc": f["started_utc"], "value": f["value"]}
         )
-    return {"client": client, "sessions": sessions, "features": series}
+    from sessions.vocabulary import IAP_PROFILES
+
+    return {"client": client, "sessions": sessions, "features": series,
+            "iap": list(IAP_PROFILES)}
 
 
 # -- import by drag and drop -------------------------------------------------------------

@@ -8,6 +8,7 @@ import { clientsPage } from './clients.js';
 import { importPanel } from './import.js';
 import { demoListNote } from './demo.js';
 import { backupPage } from './backup.js';
+import { tagOptions, tagsInWords } from './tagchips.js';
 
 const main = document.getElementById('main');
 // the Sessions page shows the list in pages of this many (declared before route() first runs)
@@ -118,7 +119,8 @@ async function pollRecording() {
 
 // -- sessions list -----------------------------------------------------------------------
 
-function sessionRow(s) {
+// `iap`: the dimensions that are Bruscia's profiles, for the tags in the picker's words
+function sessionRow(s, iap) {
   return h('tr', {},
     h('td', {}, fmtDate(s.started_utc)),
     h('td', {}, s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, s.client) : '–'),
@@ -126,7 +128,7 @@ function sessionRow(s) {
       s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
     h('td', {}, fmtTime(s.duration_s, 0)),
     h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
-    h('td', {}, s.tags.join(', ')));
+    h('td', {}, tagsInWords(s.tags, iap)));
 }
 
 async function sessionsPage(main, params) {
@@ -147,9 +149,10 @@ async function sessionsPage(main, params) {
     refocus = fromId;  // the list is drawn anew: keep the keyboard where it was
     location.hash = `#/sessions?${p}`;
   };
+  // `options`: the choices, or the option elements (the tags, grouped as the tag picker is)
   const sel = (id, label, name, options) => [h('label', { for: id }, label),
     h('select', { id, onchange: (e) => setFilter(name, e.target.value, id) },
-      h('option', { value: '' }, 'all'), options.map((o) => h('option', { value: o, selected: params.get(name) === o }, o)))];
+      h('option', { value: '' }, 'all'), options.map((o) => (o instanceof Node || !o ? o : h('option', { value: o, selected: params.get(name) === o }, o))))];
   // a date input reports each typed digit of the year as a date (year 0002, 0020, ...): only a
   // whole date (or clearing it) is applied
   const date = (id, label, name) => [h('label', { for: id }, label),
@@ -159,7 +162,7 @@ async function sessionsPage(main, params) {
     } })];
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter sessions', onsubmit: (e) => e.preventDefault() },
     sel('f-client', 'Client', 'client', data.clients), date('f-since', 'From', 'since'), date('f-until', 'To', 'until'),
-    sel('f-tag', 'Tag', 'tag', data.tags));
+    sel('f-tag', 'Tag', 'tag', tagOptions(data.tags, data.iap, params.get('tag'))));
   const demo = info.empty ? h('section', { class: 'panel demo-offer', 'aria-labelledby': 'demo-h' },
     h('h2', { id: 'demo-h' }, 'No sessions yet'),
     h('p', {}, h('a', { href: '#/record' }, 'Record a session'), ', drop files below, or look around with a demo session: a synthetic duet that improv generates itself (clearly marked DEMO, client code DEMO).'),
@@ -176,7 +179,7 @@ async function sessionsPage(main, params) {
   let total = data.total;
   let asked = data.sessions.length;  // the offset of the next page
   const shownIds = new Set(data.sessions.map((s) => s.id));
-  const tbody = h('tbody', {}, data.sessions.map(sessionRow));
+  const tbody = h('tbody', {}, data.sessions.map((s) => sessionRow(s, data.iap)));
   const count = h('p', { class: 'list-count', role: 'status' }, countWords(shownIds.size, total));
   const more = h('button', { type: 'button', class: 'show-more', onclick: async () => {
     more.disabled = true;
@@ -188,7 +191,7 @@ async function sessionsPage(main, params) {
       // a session recorded meanwhile moves the list on by one: a row is not shown twice
       const fresh = next.sessions.filter((s) => !shownIds.has(s.id));
       for (const s of fresh) shownIds.add(s.id);
-      const rows = fresh.map(sessionRow);
+      const rows = fresh.map((s) => sessionRow(s, data.iap));
       tbody.append(...rows);
       count.textContent = countWords(shownIds.size, total);  // said by screen readers (polite)
       const done = !next.sessions.length || asked >= total;

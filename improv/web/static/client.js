@@ -3,6 +3,7 @@
 // (improv.compare.compare_client); this file only draws it.
 import { api, ApiError, axisDay, counted, download, fmtDate, fmtTick, fmtTime, h, inPercent, labelledSessions, localDay, noteName, say, sessionNumbers, unitEl, valueAxis } from './api.js';
 import { goalsPanel } from './goals.js';
+import { tagsInWords } from './tagchips.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER = '#c4161c', LINE = '#6b6b6b';
@@ -65,7 +66,7 @@ export async function clientPage(main, code, params) {
   };
   let bar = null;
   let analysed = 0;  // sessions the page saw being analysed (0: none were)
-  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions), goals,
+  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions, d.iap), goals,
     h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), progress, body));
   // Poll while the server analyses (202).  A lost connection or a 5xx is retried with a
   // visible message (the server may be busy or restarting); after RETRIES failures in a row,
@@ -173,14 +174,15 @@ function compareQuery(params) {
 // came before them). The other rows are there, hidden: the goals fill every row's marks.
 const LATEST = 10;
 
-function sessionTable(sessions) {
+// `iap`: the dimensions that are Bruscia's profiles, for the tags in the tag picker's words
+function sessionTable(sessions, iap) {
   const caption = h('caption', {});
   const table = h('table', { class: 'sessions', id: 'client-sessions' }, caption,
     h('thead', {}, h('tr', {}, ['Date', 'Session', 'Length', 'Tags', 'Goals'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, sessions.map((s) => h('tr', {}, h('td', {}, fmtDate(s.started_utc)),
       h('td', {}, h('a', { href: `#/session/${s.id}` }, s.number ? `Session ${s.number}${s.title ? `: ${s.title}` : ''}` : (s.title || s.id)),
         s.number ? h('span', { class: 'muted' }, ` · ${s.id}`) : '', s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : ''),
-      h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, s.tags.join(', ')),
+      h('td', {}, fmtTime(s.duration_s, 0)), h('td', {}, tagsInWords(s.tags, iap)),
       h('td', { class: 'goal-marks', dataset: { session: s.id } }, '')))));
   // a list of a few more than ten is shown whole (hiding one or two rows helps no one)
   if (sessions.length <= LATEST + 2) {

@@ -7,6 +7,41 @@ import { h } from './api.js';
 
 export const IAP = "Bruscia's Improvisation Assessment Profiles";
 
+// A dimension's title as the picker's groups say it: "IAP · autonomy" for one of Bruscia's
+// profiles (`iap`: their names), "Practice · mood" for one of the practice's own.
+export function dimensionTitle(dim, iap) {
+  return `${new Set(iap || []).has(dim) ? 'IAP' : 'Practice'} · ${dim}`;
+}
+
+// Tags in the picker's words, not as codes ("autonomy:leader"): the plain tags first, then
+// each dimension's values under its title, "marker, solo; IAP · autonomy: follower, leader".
+export function tagsInWords(tags, iap) {
+  const plain = [];
+  const dims = new Map();
+  for (const t of tags || []) {
+    const i = t.indexOf(':');
+    if (i < 0) { plain.push(t); continue; }
+    const d = t.slice(0, i);
+    if (!dims.has(d)) dims.set(d, []);
+    dims.get(d).push(t.slice(i + 1));
+  }
+  const parts = [...dims].map(([d, vs]) => `${dimensionTitle(d, iap)}: ${vs.join(', ')}`);
+  return [plain.join(', '), ...parts].filter(Boolean).join('; ');
+}
+
+// The options of a select of tags, grouped and titled as the picker is (Common tags, "IAP ·
+// autonomy", "Practice · mood"), each value under its dimension ("leader"); the value sent is
+// the tag itself.
+export function tagOptions(tags, iap, selected) {
+  const opt = (t) => h('option', { value: t, selected: t === selected }, t.includes(':') ? t.slice(t.indexOf(':') + 1) : t);
+  const plain = tags.filter((t) => !t.includes(':'));
+  const dims = [...new Set(tags.filter((t) => t.includes(':')).map((t) => t.slice(0, t.indexOf(':'))))];
+  const isIap = new Set(iap || []);
+  const group = (d) => h('optgroup', { label: dimensionTitle(d, iap) }, tags.filter((t) => t.startsWith(`${d}:`)).map(opt));
+  return [plain.length ? h('optgroup', { label: 'Common tags' }, plain.map(opt)) : '',
+    ...dims.filter((d) => isIap.has(d)).map(group), ...dims.filter((d) => !isIap.has(d)).map(group)];
+}
+
 export function tagChips(vocab) {
   const usage = vocab.usage || {};
   const iap = new Set(vocab.iap || []);
@@ -17,8 +52,8 @@ export function tagChips(vocab) {
   const order = (list) => list.sort((a, b) => total(b.tags) - total(a.tags));
   const groups = [
     { title: 'Common tags', tags: vocab.tags },
-    ...order(dims.filter((d) => iap.has(d.name))).map((d) => ({ title: `IAP · ${d.name}`, tags: d.tags })),
-    ...order(dims.filter((d) => !iap.has(d.name))).map((d) => ({ title: `Practice · ${d.name}`, tags: d.tags })),
+    ...order(dims.filter((d) => iap.has(d.name))).map((d) => ({ title: dimensionTitle(d.name, iap), tags: d.tags })),
+    ...order(dims.filter((d) => !iap.has(d.name))).map((d) => ({ title: dimensionTitle(d.name, iap), tags: d.tags })),
   ];
   const chips = new Map();
   const chip = (tag) => {
