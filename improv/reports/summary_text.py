@@ -518,30 +518,32 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     if not anns:
         return [_sentence("There are no markers or annotations.", {"annotations": 0})] + review
     marked = [a for a in anns if "marker" in a.get("tags", [])]
-    # a marker is a moment; a marked stretch with an end is a range, not a marker
+    # a marker is a moment; a marked stretch with an end is a range, not a marker; the rest
+    # (tagged or written, without the tag "marker") are the other annotations
     points = [a for a in marked if a.get("end") is None]
     ranges = [a for a in marked if a.get("end") is not None]
+    others = [a for a in anns if "marker" not in a.get("tags", [])]
     tags = Counter(t for a in anns for t in a.get("tags", []) if t != "marker")
     used = {"annotations": len(anns), "markers": [round(a["t"], 2) for a in points]}
     if ranges:
         used["marked_ranges"] = [[round(a["t"], 2), round(a["end"], 2)] for a in ranges]
     text = f"There {'is 1 annotation' if len(anns) == 1 else f'are {len(anns)} annotations'}"
-    # markers are annotations: "3 annotations, 2 of them markers", not 5 things
+    # markers are annotations: "3 annotations: 2 markers and one other annotation", not 5
+    # things; each annotation is in one of the parts (a fourth, neither marker nor marked
+    # range, was left unsaid: "4 annotations, 2 of them markers ... and 1 a marked range")
     kinds = [(len(which), one, many, which)
-             for one, many, which in (("a marker", "markers", points),
-                                      ("a marked range", "marked ranges", ranges)) if which]
-    if len(anns) == 1 and kinds:
-        text += f", {kinds[0][1]} ({_listed(kinds[0][3])})"
-    elif len(kinds) == 1 and len(marked) == len(anns):
+             for one, many, which in (("marker", "markers", points),
+                                      ("marked range", "marked ranges", ranges),
+                                      ("other annotation", "other annotations", others))
+             if which]
+    if len(anns) == 1 and marked:
+        text += f", a {kinds[0][1]} ({_listed(kinds[0][3])})"
+    elif len(kinds) == 1 and marked:
         text += f", all {kinds[0][2]} ({_listed(kinds[0][3])})"
-    elif len(marked) == len(anns):  # markers and marked ranges, nothing else
-        text += ": " + " and ".join(f"{one if n == 1 else f'{n} {many}'} ({_listed(which)})"
-                                    for n, one, many, which in kinds)
-    elif kinds:
-        said = [f"{n} {one if n == 1 else many} ({_listed(which)})"
+    elif marked:  # of two or three kinds
+        said = [f"{'one ' + one if n == 1 else f'{n} {many}'} ({_listed(which)})"
                 for n, one, many, which in kinds]
-        said[0] = said[0].replace(" ", " of them ", 1)
-        text += ", " + " and ".join(said)
+        text += ": " + (", ".join(said[:-1]) + " and " + said[-1])
     out = [_sentence(text + ".", used)] + review
     if tags:
         top = tags.most_common(6)

@@ -70,8 +70,9 @@ def test_duet_with_a_silent_second_half_says_so(store, half_duet):
     assert "Client played at about 120 BPM" in text
     assert "Client played loudly (mean velocity 90 of 127)" in text
     assert "Therapist played softly (mean velocity 40 of 127)" in text
-    # the marker is one of the two annotations, not a third thing
-    assert "There are 2 annotations, 1 of them a marker (0:20.0)." in text
+    # the marker is one of the two annotations, not a third thing; the other is placed too
+    assert ("There are 2 annotations: one marker (0:20.0) and one other annotation (0:25.0)."
+            in text)
     assert "Tags: autonomy:leader (1)." in text
     assert "private words" not in text  # annotation texts stay out of the summary
 
@@ -169,7 +170,9 @@ def test_sentences_start_with_a_capital_and_say_no_for_zero(store, half_duet):
     ([["marker"]], "There is 1 annotation, a marker (0:10.0)."),
     ([["marker"], ["marker"]], "There are 2 annotations, all markers (0:10.0, 0:20.0)."),
     ([["marker"], ["solo"], ["marker"]],
-     "There are 3 annotations, 2 of them markers (0:10.0, 0:30.0)."),
+     "There are 3 annotations: 2 markers (0:10.0, 0:30.0) and one other annotation (0:20.0)."),
+    ([["marker"], ["solo"], ["note"]],
+     "There are 3 annotations: one marker (0:10.0) and 2 other annotations (0:20.0, 0:30.0)."),
     ([["solo"]], "There is 1 annotation."),
 ])
 def test_markers_are_counted_among_the_annotations(tags, expected):
@@ -438,7 +441,7 @@ def test_a_few_seconds_of_audio_in_a_long_session_are_summarised_without_a_tempo
 @pytest.mark.parametrize(("anns", "expected"), [
     # the demo: two markers and a marked range, written as the session page's table writes them
     ([(1.0, None), (31.5, None), (54.0, 60.5)],
-     "There are 3 annotations: 2 markers (0:01.0, 0:31.5) and a marked range (0:54.0–1:00.5)."),
+     "There are 3 annotations: 2 markers (0:01.0, 0:31.5) and one marked range (0:54.0–1:00.5)."),
     ([(54.0, 60.5)], "There is 1 annotation, a marked range (0:54.0–1:00.5)."),
     ([(5.0, 9.0), (6.0, 8.25)],
      "There are 2 annotations, all marked ranges (0:05.0–0:09.0, 0:06.0–0:08.2)."),
@@ -450,6 +453,22 @@ def test_annotation_times_are_the_tables_and_a_range_is_no_marker(anns, expected
 
     out = _annotations([{"t": t, "end": e, "tags": ["marker"]} for t, e in anns])
     assert out[0]["text"] == expected
+
+
+def test_every_annotation_is_placed_in_the_sentence():
+    """A therapist's review: after a range 0:40–0:45 tagged imitation was added to the demo's
+    two markers and marked range, the sentence read "There are 4 annotations, 2 of them markers
+    (0:01.0, 0:31.5) and 1 a marked range (0:54.0–1:00.5)": broken English, and the fourth
+    annotation was never placed. Each kind is said with its times, the others too."""
+    from improv.reports.summary_text import _annotations
+
+    out = _annotations([{"t": 1.0, "tags": ["marker"]}, {"t": 31.5, "tags": ["marker"]},
+                        {"t": 40.0, "end": 45.0, "tags": ["imitation"]},
+                        {"t": 54.0, "end": 60.5, "tags": ["marker"]}])
+    assert out[0]["text"] == (
+        "There are 4 annotations: 2 markers (0:01.0, 0:31.5), one marked range (0:54.0–1:00.5) "
+        "and one other annotation (0:40.0–0:45.0).")
+    assert out[1]["text"] == "Tags: imitation (1)."
 
 
 def test_role_suggestions_waiting_are_not_counted_as_annotations():
@@ -468,7 +487,8 @@ def test_role_suggestions_waiting_are_not_counted_as_annotations():
         suggestion(["autonomy:leader"]),  # confirmed
     ])
     texts = [s["text"] for s in said]
-    assert texts[0].startswith("There are 2 annotations, 1 of them a marker (0:01.0)"), texts
+    assert texts[0].startswith("There are 2 annotations: one marker (0:01.0) and one other "
+                               "annotation (0:05.0–0:09.0)"), texts
     assert texts[1] == "2 role suggestions of the analysis are waiting for review."
     assert said[0]["measures"]["annotations"] == 2
     assert said[1]["measures"] == {"role_suggestions": 2}
