@@ -262,16 +262,28 @@ def _sv_separator(first: str) -> str:
 
 
 #: Column layouts of headerless files by their widest row: (time, duration, label) indexes.
-#: Three columns are this module's earlier exports (time,duration,label); SV writes regions
-#: as time,value,duration,label and notes as time,value,duration,level,label.
-_SV_LAYOUTS = {1: (0, None, None), 2: (0, None, 1), 3: (0, 1, 2), 4: (0, 2, 3)}
+#: SV writes instants as time,label, regions as time,value,duration,label and notes as
+#: time,value,duration,level,label. Three columns have no layout: see :func:`_sv_columns`.
+_SV_LAYOUTS = {1: (0, None, None), 2: (0, None, 1), 4: (0, 2, 3)}
 
 
 def _sv_columns(header: list[str] | None, width: int) -> tuple[int, int | None, int | None,
                                                               bool]:
     """(time, duration or end, label, is_end) column indexes, from the headings as SV gives
-    purposes to them, or from the layout of a headerless file."""
+    purposes to them, or from the layout of a headerless file.
+
+    Without a header, rows of three columns are refused: SV writes a time-value layer as
+    time,value,label, a text layer as time,height,label and a regions layer whose labels are
+    empty as time,value,duration; this module wrote time,duration,label before it wrote a
+    header. Reading the second column as a duration made a value a range."""
     if header is None:
+        if width == 3:
+            raise SessionFormatError(
+                "the Sonic Visualiser file has rows of 3 columns and no header row, so what "
+                "its second column holds is unknown (a value, as in time,value,label, or a "
+                "duration): export the layer again with 'Include a header row before the data "
+                "rows' ticked, or add a first line that names the columns, such as "
+                "time,value,label or time,duration,label")
         t, d, lab = _SV_LAYOUTS.get(width, (0, 2, width - 1))
         return t, d, lab, False
     names = [(h.split() or [""])[0].lower() for h in header]
@@ -293,9 +305,15 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
     fields and backslash escapes, an optional header row (no cell a number) whose headings
     (``time``, ``duration``, ``endtime``, ``label``; any case) name the columns.  Without a
     header, the columns are ``time`` (instants without labels), ``time,label`` (instants),
-    ``time,duration,label`` (earlier exports of this module), ``time,value,duration,label``
-    (regions) and ``time,value,duration,level,label`` (notes); SV leaves the label out of a
-    row whose label is empty.  Times and durations are seconds.
+    ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes);
+    SV leaves the label out of a row whose label is empty.  Three columns without a header
+    are refused (:func:`_sv_columns`).  Times and durations are seconds.
+
+    Raises
+    ------
+    sessions.errors.SessionFormatError
+        A row whose time or duration is not seconds, times in frames, a header and no rows,
+        or rows of three columns without a header.
     """
     lines = _sv_lines(text)
     if not lines:

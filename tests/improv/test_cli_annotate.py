@@ -108,6 +108,9 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
      "Sonic Visualiser row 2: time and duration must be seconds"),
     (["annotations", "import", "{sid}", "{tmp}/reversed.txt"],
      "label line 1: the end (2 s) is before the start (5 s)"),
+    # a time-value layer without its header: the value is no duration (review)
+    (["annotations", "import", "{sid}", "{tmp}/values.csv", "--format", "sv"],
+     "rows of 3 columns and no header row"),
     # verbal notes written from a file or an editor that fails
     (["notes", "{sid}", "--from", "{tmp}/latin1.md"], "latin1.md is not a UTF-8 text file"),
     (["notes", "{sid}", "EDITOR={tmp}/fail.sh"], "failed; the notes are unchanged"),
@@ -128,7 +131,8 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
     _file(tmp_path / "late.txt", "1.0\t2.0\tfine\n500\t501\ttoo late\n")
     _file(tmp_path / "tags.txt", "1.0\t2.0\tfine\n3\t4\tx #autonomy:boss\n")
     _file(tmp_path / "nan.txt", "1.0\t2.0\tfine\nnan\tnan\tnot a time\n")
-    _file(tmp_path / "inf.csv", "1.0,0,fine\ninf,0,never\n")
+    _file(tmp_path / "inf.csv", "time,duration,label\n1.0,0,fine\ninf,0,never\n")
+    _file(tmp_path / "values.csv", '1.5,0.8,"value one"\n')
     _file(tmp_path / "reversed.txt", "5\t2\tends before it starts\n")
     _file(tmp_path / "fail.sh", "#!/bin/sh\necho changed >> \"$1\"\nexit 3\n").chmod(0o755)
     _file(tmp_path / "latin1.sh", "#!/bin/sh\nprintf 'caf\\351\\n' >> \"$1\"\n").chmod(0o755)

@@ -165,8 +165,9 @@ def test_sonic_visualiser_layer_exports(text, expected):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("1.0,abc,x\n", "row 1: time and duration must be seconds"),
-    ("1.0,-2,x\n", "row 1: negative duration"),
+    ("1.0,0,abc,x\n", "row 1: time and duration must be seconds"),
+    ("1.0,0,-2,x\n", "row 1: negative duration"),
+    ("time,duration,label\n1.0,-2,x\n", "row 1: negative duration"),
 ])
 def test_sonic_visualiser_bad_rows(text, message):
     with pytest.raises(SessionFormatError, match=message):

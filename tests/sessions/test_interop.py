@@ -151,7 +151,9 @@ def test_sonic_visualiser_sees_a_regions_layer(store, sid):
     # space separated instants with a quoted label and a comment line
     ("# exported\n1.5 'two words'\n", [(1.5, None, "two words")]),
     # backslash escapes as SV reads them
-    ('1.0,0,"a \\\\ b"\n', [(1.0, None, "a \\ b")]),
+    ('1.0,"a \\\\ b"\n', [(1.0, None, "a \\ b")]),
+    # a time-value layer with its header: the value is no duration
+    ('TIME,VALUE,LABEL\n1.5,0.8,"value one"\n', [(1.5, None, "value one")]),
 ])
 def test_sonic_visualiser_exports_as_sv_reads_them(text, expected):
     assert [(a["t"], a["end"], a["text"]) for a in interop.from_sonic_visualiser(text)] == (
@@ -161,6 +163,20 @@ def test_sonic_visualiser_exports_as_sv_reads_them(text, expected):
 def test_sonic_visualiser_frames_are_refused():
     with pytest.raises(SessionFormatError, match="times in audio frames"):
         interop.from_sonic_visualiser("FRAME,VALUE,DURATION,LABEL\n48000,0,100,x\n")
+
+
+@pytest.mark.parametrize("text", [
+    '1.5,0.8,"value one"\n',  # a time-value layer: time,value,label
+    "1.5,0.8,x\n2.0,0.1\n",  # the same, one label empty (SV leaves its column out)
+    "2.0\t0\t1.25\n",  # regions without labels: time,value,duration
+])
+def test_sonic_visualiser_three_columns_without_header_are_refused(text):
+    """Review: a time-value layer without its header row became a range (the value read as
+    a duration). Three columns without a header are refused, saying how to give one."""
+    with pytest.raises(SessionFormatError, match="3 columns and no header row") as e:
+        interop.from_sonic_visualiser(text)
+    assert "'Include a header row before the data rows'" in str(e.value)
+    assert "\n" not in str(e.value)
 
 
 @pytest.mark.parametrize("fmt, text, message", [
