@@ -13,6 +13,9 @@ Kinds of revision (``op``):
             (``text``, ``indicators``, ``tags``); the earlier version keeps its own period.
             An edit on the day the current version starts is a correction: it replaces that
             version for the period, and the corrected one stays in the history.
+            With ``"corrects": "agreed"`` the edit corrects the day the goal was agreed: it
+            replaces every earlier version (none of which was in use but the current one),
+            its ``since`` is the goal's start; the day entered first stays in the history.
 ``reach``   the goal was reached on ``date``
 ``drop``    the goal was dropped on ``date`` (with a ``reason``, possibly empty)
 ``plan``    the therapy's planned length for the client (``sessions`` and/or ``months``); the
@@ -199,8 +202,9 @@ def fold(records: list[dict[str, Any]]) -> dict[str, Any]:
     ``end`` (reach/drop date or None), ``reason``, ``rev``, ``created_utc``, ``edited_utc``,
     ``by``, the current ``text``, ``indicators`` and ``tags``, and ``versions``: every
     version in order with ``rev``, ``since``, ``until`` (last day, or None while open),
-    ``used`` (False for a version corrected on its first day), ``at_utc``, ``by`` and its
-    content.
+    ``used`` (False for a version corrected on its first day, or replaced when the day the
+    goal was agreed was corrected), ``corrects_agreed`` (this version corrected the day the
+    goal was agreed), ``at_utc``, ``by`` and its content.
     """
     plan = None
     goals: dict[str, dict[str, Any]] = {}
@@ -221,6 +225,10 @@ def fold(records: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         g["rev"] = rec["rev"]
         if op == "edit":
+            if rec.get("corrects") == "agreed":  # the day agreed corrected: a new start
+                for v in g["versions"]:
+                    v["replaced"] = True
+                g["since"] = rec["since"]
             g["versions"].append(_version(rec))
             g["edited_utc"] = rec["at_utc"]
         else:
@@ -241,18 +249,20 @@ def fold(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _version(rec: dict[str, Any]) -> dict[str, Any]:
     return {"rev": rec["rev"], "since": rec["since"], "until": None, "used": True,
+            "corrects_agreed": rec.get("corrects") == "agreed",
             "at_utc": rec["at_utc"], "by": rec.get("by"), "text": rec["text"],
             "indicators": list(rec.get("indicators") or []), "tags": list(rec.get("tags") or [])}
 
 
 def _periods(goal: dict[str, Any]) -> None:
     """Set each version's ``until`` and ``used`` (a version is followed by the next one from
-    its ``since``; one corrected on its first day covers no day)."""
+    its ``since``; one corrected on its first day, or replaced by a correction of the day the
+    goal was agreed, covers no day)."""
     from datetime import timedelta
 
     vs = goal["versions"]
     for v, nxt in zip(vs, vs[1:], strict=False):
-        if nxt["since"] <= v["since"]:
+        if v.pop("replaced", False) or nxt["since"] <= v["since"]:
             v["used"], v["until"] = False, None
         else:
             v["until"] = (date.fromisoformat(nxt["since"]) - timedelta(days=1)).isoformat()
@@ -403,34 +413,100 @@ def add_goal(store, client: str, *, text: str, since: Any = None,
     return next(g for g in state["goals"] if g["id"] == rec["id"])
 
 
+class EarlyChangeError(GoalError):
+    """A change dated before the goal's current version began (nothing was written).
+
+    ``goal_id`` names the goal (the command line may add it), ``since`` is the current
+    version's first day, ``can_correct_agreed`` whether the day the goal was agreed can be
+    corrected instead (:func:`edit_goal` with ``agreed_on``) to count earlier sessions."""
+
+    def __init__(self, message: str, *, goal_id: str, since: str, can_correct_agreed: bool):
+        super().__init__(message)
+        self.goal_id, self.since = goal_id, since
+        self.can_correct_agreed = can_correct_agreed
+
+
+def can_correct_agreed(goal: dict[str, Any]) -> bool:
+    """Whether the day ``goal`` (see :func:`fold`) was agreed can be corrected: it is active and
+    its current version is the only one in use (no change from a later day yet; versions
+    corrected on their first day do not count)."""
+    return goal["status"] == "active" and sum(v["used"] for v in goal["versions"]) == 1
+
+
+def _named(goal: dict[str, Any]) -> str:
+    """A goal in a message, by its current text (never its ID): ``“Dares to lead”``."""
+    return f"“{goal['versions'][-1]['text']}”"
+
+
+def _unchangeable(goal: dict[str, Any]) -> GoalError:
+    return GoalError(f"{_named(goal)} was {goal['status']} on {_words(goal['end'])}; it can "
+                     "no longer be changed (agree a new goal)")
+
+
 def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str | None = None,
               indicators: Iterable[dict[str, Any]] | None = None,
               tags: Iterable[dict[str, Any]] | None = None,
-              by: str | None = None) -> dict[str, Any]:
+              agreed_on: Any = None, by: str | None = None) -> dict[str, Any]:
     """A new version of a goal from the day ``since`` (default today); unchanged parts are
-    taken over from the current version. The earlier version keeps its own period."""
+    taken over from the current version. The earlier version keeps its own period.
+
+    With ``agreed_on`` (a day; not with ``since``) the day the goal was agreed is corrected
+    instead: the new version replaces the goal's versions from that day on, as if agreed then
+    (with the text, indicators and tags given, or the current ones). Possible while the goal
+    is active and has not been changed from a later day (:func:`can_correct_agreed`); the day
+    entered first stays in the log and the history (one more line, nothing rewritten).
+
+    Raises
+    ------
+    EarlyChangeError
+        ``since`` lies before the current version's first day (the message says from when a
+        change can apply and, where it can, to correct the day the goal was agreed instead).
+    GoalError
+        A bad day or content, a goal reached or dropped, nothing to change, or a day agreed
+        that can no longer be corrected.
+    """
     client = stored_client(store, client)
     from sessions.manifest import check_author
 
     by = check_author(by)
-    day = _check_day(store, client, since, "the change's date")
+    if agreed_on is not None and since is not None:
+        raise GoalError("give either the day a change applies from or the corrected day the "
+                        "goal was agreed, not both")
+    if agreed_on is not None:
+        day = _check_day(store, client, agreed_on, "the day the goal was agreed")
+    else:
+        day = _check_day(store, client, since, "the change's date")
     new_text = check_text(text) if text is not None else None
     new_tags = check_tags(store.root, tags) if tags is not None else None
     with _client_log(store, client) as (path, records):
         g = _find(records, goal_id)
         if g["status"] != "active":
-            raise GoalError(f"goal {goal_id} was {g['status']} on {_words(g['end'])}; it can "
-                            "no longer be changed (agree a new goal)")
+            raise _unchangeable(g)
         cur = g["versions"][-1]
-        if day < cur["since"]:
-            raise GoalError(f"the change's date, {_words(day)}, is before the current "
-                            f"version of goal {goal_id} (from {_words(cur['since'])})")
+        fix = agreed_on is not None and day != cur["since"]
+        if fix and not can_correct_agreed(g):
+            raise GoalError(f"the day {_named(g)} was agreed can no longer be corrected: it "
+                            f"was changed from {_words(cur['since'])} on (its earlier "
+                            f"version counts the sessions from {_words(g['since'])})")
+        if not fix and day < cur["since"]:
+            ok = can_correct_agreed(g)
+            way = (" To count earlier sessions, correct the day the goal was agreed." if ok
+                   else f" Earlier sessions count for its earlier version (from "
+                        f"{_words(g['since'])}).")
+            raise EarlyChangeError(
+                f"A change of {_named(g)} can apply from {_words(cur['since'])} (when its "
+                f"current version began) or later.{way}",
+                goal_id=goal_id, since=cur["since"], can_correct_agreed=ok)
         rec = {"op": "edit", "id": goal_id, "rev": g["rev"] + 1, "at_utc": utc_now(), "by": by,
                "since": day, "text": new_text if new_text is not None else cur["text"],
                "indicators": list(indicators) if indicators is not None else cur["indicators"],
                "tags": new_tags if new_tags is not None else cur["tags"]}
-        if all(rec[k] == cur[k] for k in ("text", "indicators", "tags")):
-            raise GoalError(f"nothing to change in goal {goal_id}: give a new text, "
+        if fix:
+            rec["corrects"] = "agreed"
+        elif all(rec[k] == cur[k] for k in ("text", "indicators", "tags")):
+            already = (f" (it was agreed on {_words(day)} already)" if agreed_on is not None
+                       else "")
+            raise GoalError(f"nothing to change in {_named(g)}{already}: give a new text, "
                             "indicators or tags")
         state = _commit(store, client, path, records, rec)
     return next(x for x in state["goals"] if x["id"] == goal_id)
@@ -450,10 +526,10 @@ def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reaso
     with _client_log(store, client) as (path, records):
         g = _find(records, goal_id)
         if g["status"] != "active":
-            raise GoalError(f"goal {goal_id} was {g['status']} on {_words(g['end'])} already")
+            raise GoalError(f"{_named(g)} was {g['status']} on {_words(g['end'])} already")
         if day < g["versions"][-1]["since"]:
-            raise GoalError(f"{what}, {_words(day)}, is before the goal's current version "
-                            f"(from {_words(g['versions'][-1]['since'])})")
+            raise GoalError(f"{what}, {_words(day)}, is before the current version of "
+                            f"{_named(g)} (from {_words(g['versions'][-1]['since'])})")
         rec = {"op": op, "id": goal_id, "rev": g["rev"] + 1, "at_utc": utc_now(), "by": by,
                "date": day, "reason": " ".join(str(reason or "").split())[:MAX_TEXT_CHARS]}
         state = _commit(store, client, path, records, rec)

@@ -90,6 +90,7 @@ def goals() -> None:
     improv goals measures --client C07   (the names --indicator takes)
     improv goals add --client C07 "Dares to lead" --indicator leads_share@client:up
     improv goals edit ID ["NEW TEXT"] [--since DATE] [--indicator M:up] [--tag T:up]
+    improv goals edit ID --agreed-on DATE   (correct the day it was agreed)
     improv goals reach ID | improv goals drop ID [--on DATE]
     improv goals list|show --client C07 [--json]
     """
@@ -139,19 +140,39 @@ def add(app, client, text, since, new_client, indicators, tags, by, as_json):
 @click.option("--since", metavar="DATE",
               help="The day the changed goal applies from (default: today); the earlier "
                    "version keeps the days before.")
+@click.option("--agreed-on", "agreed_on", metavar="DATE",
+              help="Correct the day the goal was agreed instead (while it has not been "
+                   "changed from a later day): the sessions from DATE on count for it; the "
+                   "day entered first stays in its history.")
 @_indicator_options("Replace the measures (repeatable; 'improv goals measures --client CODE' "
                     "lists the names).", "Replace the tags (repeatable).")
-def edit(app, goal_id, text, since, indicators, tags, by, as_json):
-    """Change a goal from a day on; the earlier version stays, for its own period."""
+def edit(app, goal_id, text, since, agreed_on, indicators, tags, by, as_json):
+    """Change a goal from a day on; the earlier version stays, for its own period. With
+    --agreed-on: correct the day it was agreed."""
     from improv.reports.goal_indicators import edit_goal
     from sessions import goals as gl
 
     inds, tgs = _parsed(indicators, tags)
     listing = _listing(gl.goal_client(app.store, goal_id)) if inds else ""
-    g = edit_goal(app.store, goal_id, since=since, text=text, indicators=inds or None,
-                  tags=tgs or None, by=by, listing=listing)
-    emit(g, as_json=as_json, human=lambda g: click.echo(
-        f"goal {g['id']}: version {len(g['versions'])} from {_day(g['versions'][-1]['since'])}"))
+    try:
+        g = edit_goal(app.store, goal_id, since=since, text=text, indicators=inds or None,
+                      tags=tgs or None, agreed_on=agreed_on, by=by, listing=listing)
+    except gl.EarlyChangeError as exc:
+        # the library names the goal by its text; here also its ID, and the command
+        way = (f": improv goals edit {goal_id} --agreed-on {since or 'DATE'}"
+               if exc.can_correct_agreed else f" (goal {goal_id})")
+        raise gl.GoalError(f"{str(exc).rstrip('.')}{way}") from None
+
+    def human(g):
+        last = g["versions"][-1]
+        if last["corrects_agreed"]:
+            click.echo(f"goal {g['id']}: agreed on {_day(g['since'])} (corrected; version "
+                       f"{len(g['versions'])}, the day entered first stays in its history)")
+        else:
+            click.echo(f"goal {g['id']}: version {len(g['versions'])} from "
+                       f"{_day(last['since'])}")
+
+    emit(g, as_json=as_json, human=human)
 
 
 def _end(app, goal_id, on, reason, by, as_json, op):
@@ -315,7 +336,13 @@ def show(app, client, goal_id, as_json):
 
 
 def _show_human(r: dict) -> None:
-    from improv.reports.goals import goal_line, indicator_heading, plan_text, shown_values
+    from improv.reports.goals import (
+        goal_line,
+        indicator_heading,
+        plan_text,
+        shown_values,
+        version_words,
+    )
     from improv.reports.wording import session_name, spans_years
 
     year = spans_years(r["sessions"])  # "Session 3 (Nov 23)", as the web app names it
@@ -329,9 +356,8 @@ def _show_human(r: dict) -> None:
         click.echo("")
         click.echo(_goal_head(g))
         for k, v in enumerate(g["versions"], 1):
-            note = "" if v["used"] else " (corrected the same day: used for no session)"
-            click.echo(f"  version {k}, {_day(v['since'])} to {_day(v['until'])}{note}: "
-                       f"“{v['text']}”")
+            words = version_words(g["versions"], k)
+            click.echo(f"  {words[:1].lower()}{words[1:]}: “{v['text']}”")
             if not v["used"] or not v["indicators"]:
                 continue
             # in the units the compare tables and the web page use: shares in %, notes as names

@@ -776,10 +776,11 @@ def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(
 
 
 def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,
-              by=None, listing: str = ""):
+              agreed_on=None, by=None, listing: str = ""):
     """:func:`sessions.goals.edit_goal` with the measures checked against the feature list
     (``listing``: see :func:`check_indicators`); a measure the goal has already stays
-    allowed, even one a new goal could not follow any more."""
+    allowed, even one a new goal could not follow any more. ``agreed_on`` corrects the day
+    the goal was agreed instead of changing it from ``since`` on."""
     from sessions import goals
 
     client = goals.goal_client(store, goal_id)
@@ -789,7 +790,7 @@ def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, ta
         indicators = check_indicators(store, client, indicators, listing=listing,
                                       keep=now["indicators"] if now else ())
     return goals.edit_goal(store, client, goal_id, since=since, text=text,
-                           indicators=indicators, tags=tags, by=by)
+                           indicators=indicators, tags=tags, agreed_on=agreed_on, by=by)
 
 
 def indicator_label(ind: dict[str, Any], column: str | None) -> str:

@@ -377,6 +377,33 @@ def goal_day(day: str | None, *, open_end: str = "now") -> str:
     return open_end if not day else day_words(day)
 
 
+def version_words(versions: Sequence[dict[str, Any]], k: int, *,
+                  day: Callable[[str | None], str] = goal_day) -> str:
+    r"""The heading of a goal's version ``k`` (1 for the first) as the client page, the client
+    report and ``improv goals show`` write it: its period, or why it covers no day.
+
+    ``day`` writes a day (``None``: ``now``, a period still open).
+
+    >>> vs = [{"since": "2026-12-07", "until": None, "used": False},
+    ...       {"since": "2026-12-07", "until": None, "used": True}]
+    >>> version_words(vs, 1), version_words(vs, 2)
+    ('Version 1 (replaced the same day by version 2; not used)', 'Version 2, Dec 7, 2026 to now')
+    >>> vs[1].update(since="2026-11-02", corrects_agreed=True)
+    >>> print(version_words(vs, 1).replace("; ", ";\n"))
+    Version 1 (agreed on Dec 7, 2026 as first entered;
+    corrected to Nov 2, 2026 by version 2;
+    not used)
+    """
+    v = versions[k - 1]
+    if v["used"] or k == len(versions):
+        return f"Version {k}, {day(v['since'])} to {day(v['until'])}"
+    nxt = versions[k]
+    if nxt.get("corrects_agreed"):
+        return (f"Version {k} (agreed on {day(v['since'])} as first entered; corrected to "
+                f"{day(nxt['since'])} by version {k + 1}; not used)")
+    return f"Version {k} (replaced the same day by version {k + 1}; not used)"
+
+
 def goal_line(goal: dict[str, Any]) -> str:
     """The goal's one line in plain words: its text, its state (its days as the app writes
     them: "since Nov 2, 2026") and its reading."""

@@ -59,7 +59,7 @@ def _values_table(version: dict[str, Any], name: dict[str, str]) -> str:
 
 def goals_section_html(result: dict[str, Any]) -> str:
     """The section for :func:`improv.reports.goals.goals_progress`'s ``result``."""
-    from improv.reports.goals import goal_line, plan_text
+    from improv.reports.goals import goal_line, plan_text, version_words
     from improv.reports.wording import day_text, session_name
 
     sessions = result["sessions"]
@@ -95,9 +95,8 @@ def goals_section_html(result: dict[str, Any]) -> str:
                      f"{' · ' + _e(g['reason']) if g.get('reason') else ''}</p>")
         for n, v in enumerate(g["versions"], 1):
             if len(g["versions"]) > 1 or not v["used"]:
-                state = "" if v["used"] else " (corrected on its first day; not used)"
-                parts.append(f"<p class=small>Version {n}, {_e(day(v['since']))} to "
-                             f"{_e(day(v['until']))}{state}: “{_e(v['text'])}”</p>")
+                parts.append(f"<p class=small>{_e(version_words(g['versions'], n, day=day))}: "
+                             f"“{_e(v['text'])}”</p>")
             if v["used"] and v["indicators"] and not sessions:
                 parts.append("<p>Follows: " + "; ".join(_e(i["follows"])
                                                         for i in v["indicators"]) + ".</p>")

@@ -43,6 +43,8 @@ class GoalBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str | None = Field(None, max_length=2000)
     since: str | None = Field(None, max_length=40)
+    # a change only: the corrected day the goal was agreed (instead of ``since``)
+    agreed_on: str | None = Field(None, max_length=40)
     indicators: list[Indicator] | None = None
     tags: list[TagIndicator] | None = None
     by: str | None = None
@@ -272,7 +274,8 @@ def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[
     client = _check_client(client)
     inds, tags = _indicators(body)
     return _worded(lambda: add_goal(store, client, text=body.text or "",
-                                    since=body.since or None, indicators=inds or [],
+                                    since=body.since or body.agreed_on or None,
+                                    indicators=inds or [],
                                     tags=tags or [], by=body.by))
 
 
@@ -295,12 +298,15 @@ def delete_goals(client: str, store: Store = Depends(get_store)) -> dict[str, An
 
 @router.patch("/goals/{goal_id}")
 def edit(goal_id: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
-    """A new version from ``since`` (default today); parts left out stay as they are."""
+    """A new version from ``since`` (default today); parts left out stay as they are. With
+    ``agreed_on`` the day the goal was agreed is corrected instead
+    (:func:`sessions.goals.edit_goal`)."""
     from improv.reports.goal_indicators import edit_goal
 
     inds, tags = _indicators(body)
     return _worded(lambda: edit_goal(store, goal_id, since=body.since or None, text=body.text,
-                                     indicators=inds, tags=tags, by=body.by))
+                                     indicators=inds, tags=tags,
+                                     agreed_on=body.agreed_on or None, by=body.by))
 
 
 def _end(store: Store, goal_id: str, body: EndBody, op: str) -> dict[str, Any]:

@@ -132,7 +132,7 @@ function markSessions(r) {
 function goalView(g, k, r, reload) {
   const state = g.status === 'active' ? `active since ${day(g.since)}` : `${g.status}: ${day(g.since)} to ${day(g.end)}`;
   const versions = g.versions.map((v, n) => h('div', { class: 'goal-version' },
-    g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `Version ${n + 1}, ${day(v.since)} to ${v.until ? day(v.until) : 'now'}${v.used ? '' : ' (corrected on its first day: not used)'}: “${v.text}”`) : '',
+    g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `${versionWords(g.versions, n)}: “${v.text}”`) : '',
     // no chart before the client's first session: there is nothing to draw yet
     v.used && r.sessions.length ? h('div', { class: 'trends' }, v.indicators.map((i) => chart(i, v, r))) : ''));
   // before the first session no chart says what a goal follows: its measures in words
@@ -151,6 +151,47 @@ function goalView(g, k, r, reload) {
     versions);
   if (g.status === 'active') article.append(actions(g, r, reload, article));
   return article;
+}
+
+// A version's heading, as the client report and 'improv goals show' write it
+// (improv.reports.goals.version_words): its period, or why it covers no day
+function versionWords(vs, n) {
+  const v = vs[n];
+  const next = vs[n + 1];
+  if (v.used || !next) return `Version ${n + 1}, ${day(v.since)} to ${v.until ? day(v.until) : 'now'}`;
+  if (next.corrects_agreed) return `Version ${n + 1} (agreed on ${day(v.since)} as first entered; corrected to ${day(next.since)} by version ${n + 2}; not used)`;
+  return `Version ${n + 1} (replaced the same day by version ${n + 2}; not used)`;
+}
+
+// whether the day a goal was agreed can still be corrected: it is active and has not been
+// changed from a later day (sessions.goals.can_correct_agreed)
+function canCorrectAgreed(g) { return g.status === 'active' && g.versions.filter((v) => v.used).length === 1; }
+
+// the first day a goal can start on: the client's first session (the store refuses earlier
+// days), or none before the first session
+function firstDay(r) { return r.sessions.length ? r.sessions.map((x) => localDay(x.started_utc)).sort()[0] : null; }
+
+// The day a goal was agreed, corrected (its versions from then on: the sessions from that
+// day count for it); the day entered first stays in the goal's history
+function agreedForm(g, r, reload) {
+  const id = `agreed-${g.id}`;
+  const first = firstDay(r);
+  const on = h('input', { id: `${id}-on`, type: 'date', min: first, max: today(), value: g.since });
+  const err = h('p', { class: 'error', role: 'alert' });
+  const submit = async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    try {
+      await api(`/api/goals/${g.id}`, { method: 'PATCH', body: { agreed_on: on.value || null } });
+      say(`The day agreed is corrected (the day entered before stays in the goal’s history)`);
+      reload(`#goal-${CSS.escape(g.id)}`);
+    } catch (ex) { err.textContent = ex.message; say(ex.message, { error: true }); }
+  };
+  return h('form', { class: 'goal-form agreed-form', 'aria-label': 'Correct the day agreed', onsubmit: submit, novalidate: true },
+    h('fieldset', {}, h('legend', {}, 'Correct the day this goal was agreed'),
+      h('div', { class: 'row' }, h('label', { for: on.id }, 'Agreed on'), on,
+        h('span', { class: 'muted small' }, `Only sessions from this day on count for the goal${first ? ` (the earliest day: the first session, ${day(first)})` : ''}. The day entered before stays in the goal’s history.`)),
+      h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save the day')), err));
 }
 
 // Reached and Dropped end a goal for good (a goal's log has no undo): each asks once more,
@@ -178,7 +219,20 @@ function actions(g, r, reload, article) {
     change.setAttribute('aria-expanded', 'true');
     form.querySelector('input.goal-text').focus();
   } }, 'Change…');
-  return h('div', {}, h('div', { class: 'row actions' }, change,
+  // one form to correct the day agreed, opened and closed as the change form is
+  let fix = null;
+  const correct = canCorrectAgreed(g) ? h('button', { type: 'button', 'aria-expanded': 'false', onclick: () => {
+    if (fix && fix.isConnected) {
+      fix.remove(); fix = null;
+      correct.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    fix = agreedForm(g, r, reload);
+    article.append(fix);
+    correct.setAttribute('aria-expanded', 'true');
+    fix.querySelector('input').focus();
+  } }, 'Correct the day it was agreed…') : '';
+  return h('div', {}, h('div', { class: 'row actions' }, change, correct,
     h('label', { for: `end-${g.id}` }, 'Ends on (empty: today)'), on,
     h('button', { type: 'button', onclick: end('reach') }, 'Reached…'),
     h('button', { type: 'button', onclick: end('drop') }, 'Dropped…')), confirm);
@@ -191,9 +245,11 @@ function today() { return localDay(); }
 function goalForm(code, r, g, reload) {
   const id = g ? `edit-${g.id}` : 'new-goal';
   const text = h('input', { id: `${id}-text`, class: 'goal-text', size: '50', maxlength: '500', value: g ? g.text : '' });
-  // a goal starts on or after the client's first session (the store refuses earlier days)
-  const first = r.sessions.length ? r.sessions.map((x) => localDay(x.started_utc)).sort()[0] : null;
-  const since = h('input', { id: `${id}-since`, type: 'date', min: first, max: today() });
+  // a goal starts on or after the client's first session (the store refuses earlier days);
+  // a change applies from the day its current version began on
+  const first = firstDay(r);
+  const from = g ? g.versions[g.versions.length - 1].since : first;
+  const since = h('input', { id: `${id}-since`, type: 'date', min: from, max: today() });
   const err = h('p', { class: 'error', role: 'alert' });
   const rows = h('div', { class: 'goal-measures' });
   let nRows = 0;
@@ -250,7 +306,9 @@ function goalForm(code, r, g, reload) {
     h('fieldset', {}, h('legend', {}, g ? 'Change this goal from a day on (the earlier version is kept)' : 'Add a goal'),
       h('div', { class: 'row' }, h('label', { for: `${id}-text` }, 'Goal'), text),
       h('div', { class: 'row' }, h('label', { for: `${id}-since` }, g ? 'Applies from' : 'Agreed on'), since,
-        h('span', { class: 'muted small' }, `empty: today. Only sessions from this day on count for the goal${first ? ` (the earliest day: the first session, ${day(first)})` : ''}.`)),
+        h('span', { class: 'muted small' }, g
+          ? `empty: today. The earliest day: ${day(from)}, when the current version began${canCorrectAgreed(g) ? ' (to count earlier sessions, correct the day it was agreed)' : ''}.`
+          : `empty: today. Only sessions from this day on count for the goal${first ? ` (the earliest day: the first session, ${day(first)})` : ''}.`)),
       h('p', { class: 'muted small' }, 'One or two measures that would show progress, and whether up or down is progress:'), rows,
       h('button', { type: 'button', onclick: () => addRow(null) }, 'Another measure'),
       h('div', { class: 'row' }, h('label', { for: tag.id }, 'Tag counted per session'), tag,
