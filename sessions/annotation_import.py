@@ -1,7 +1,7 @@
 """Importing annotations made elsewhere: Audacity labels, ELAN tiers, Sonic Visualiser layers,
 and improv's own CSV and JSON exports.
 
-:func:`import_annotations` tells the format from the file name and first line (unless given,
+:func:`import_annotations` tells the format from the file's first line and name (unless given,
 :func:`sessions.interop.guess_format`), reads the
 file through :mod:`sessions.interop`, checks every annotation against the session and the
 tag vocabulary before adding any, and leaves out those the session has already (the file was
@@ -15,7 +15,7 @@ from typing import Any
 
 from sessions import interop, vocabulary
 from sessions.annotation_edits import add_annotations
-from sessions.errors import SessionFormatError
+from sessions.errors import FormatGuessError, SessionFormatError
 from sessions.safeio import read_text
 
 #: Formats :func:`import_annotations` reads.
@@ -71,20 +71,53 @@ def to_session_clock(t: float, inp) -> float:
 def read_annotation_file(path: Path, *, fmt: str | None, players: list[str]
                          ) -> list[dict[str, Any]]:
     """The annotations in ``path`` (``{t, end, player, tags, text}`` each); ``fmt`` None:
-    guessed from the file's name and first line.
+    guessed from the file's first line and name (:func:`sessions.interop.guess_format`).
 
     Raises
     ------
+    sessions.errors.FormatGuessError
+        ``fmt`` None, the file cannot be read as the format guessed from its name, and its
+        first line looks like another format (:attr:`~FormatGuessError.likely`) or none.
     sessions.errors.SessionFormatError
         The file cannot be read as ``fmt`` (or is not UTF-8 text).
     """
     path = Path(path)
     # a regular file of bounded size only: /dev/zero or a FIFO is refused, not read forever
     text = read_text(path, what="annotation file")
-    fmt = fmt or interop.guess_format(path.name, text)
+    if fmt is not None:
+        return _read_as(fmt, path, text, players=players)
+    guessed = interop.guess_format(path.name, text)
+    try:
+        return _read_as(guessed, path, text, players=players)
+    except SessionFormatError as exc:
+        likely = interop.likely_format(text)
+        if likely == guessed or not _fails_first_line(guessed, text):
+            raise  # the guess fits the first line: the fault is the file's, not the guess's
+        what = interop.FORMAT_NAMES
+        looks = (f", but its first line looks like {what[likely]}" if likely else
+                 ", but its first line looks like none of the formats")
+        raise FormatGuessError(
+            f"{exc}; {path.name} was read as {what[guessed]} (guessed from its name){looks}",
+            guessed=guessed, likely=likely) from None
+
+
+def _read_as(fmt: str, path: Path, text: str, *, players: list[str]
+             ) -> list[dict[str, Any]]:
     if fmt == "elan":
         return interop.read_eaf(path, players=players)
     return interop.IMPORT_FORMATS[fmt](text)
+
+
+def _fails_first_line(fmt: str, text: str) -> bool:
+    """Whether the first line of ``text`` alone cannot be read as ``fmt`` (ELAN, read from
+    the file: always)."""
+    if fmt == "elan":
+        return True
+    try:
+        interop.IMPORT_FORMATS[fmt](interop.first_line(text) + "\n")
+    except SessionFormatError:
+        return True
+    return False
 
 
 def check_annotations(items: list[dict[str, Any]], session, vocab: dict, *,
@@ -133,7 +166,7 @@ def import_annotations(store, session_id: str, path: Path, *, fmt: str | None = 
         Audacity labels (``.txt``), ELAN (``.eaf``), a Sonic Visualiser layer (``.csv``) or
         improv's own CSV (``.csv``) or JSON (``.json``) export.
     fmt : {"audacity", "elan", "sv", "csv", "json"}, optional
-        Default: from the file's name and first line (:func:`sessions.interop.guess_format`).
+        Default: from the file's first line and name (:func:`sessions.interop.guess_format`).
     by : str, optional
         Author code.
     clock : {"session", "file"}

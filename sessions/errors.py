@@ -57,6 +57,26 @@ class UnreadableSessionError(SessionFormatError):
         self.reason = reason
 
 
+class FormatGuessError(SessionFormatError):
+    """A file whose format was guessed from its name cannot be read as that format, and its
+    first line looks like another format, or like none.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, the format the file was read as and the one it looks like.
+    guessed : str
+        The format it was read as (``"audacity"`` ...), kept as :attr:`guessed`.
+    likely : str or None
+        The format its first line looks like, kept as :attr:`likely`; None: none of them.
+    """
+
+    def __init__(self, message: str, *, guessed: str, likely: str | None) -> None:
+        super().__init__(message)
+        self.guessed = guessed
+        self.likely = likely
+
+
 class UnknownSessionError(StoreError, LookupError):
     """No session with the given ID exists in the store."""
 

@@ -17,8 +17,13 @@
   *regions* layer (without the header it guessed the duration as a value and made a
   time-value layer).  Every label is double-quoted, so that no ``|``, ``,`` or quote in it can
   split it, and its backslashes doubled (SV's reader takes ``\\x`` as ``x``).  SV's own layer
-  exports (instants, regions, notes; with or without its ``TIME,VALUE,DURATION,LABEL``
-  header) are read back by :func:`from_sonic_visualiser` the way SV reads them.
+  exports (instants, time values, regions, notes) are read back by
+  :func:`from_sonic_visualiser` the way SV reads them.  SV writes a header row
+  (``TIME[,VALUE][,DURATION][,LEVEL],LABEL``, svcore ``Event::getStringExportHeaders``) when
+  'Include a header row' is ticked; without it, rows of three columns are refused, as a
+  time-value layer (time,value,label) cannot be told from regions without labels or this
+  module's exports before it wrote its header.  A file whose first line is such a header is
+  read as a layer whatever its name (:func:`guess_format`).
 - CSV and JSON of every field, for analysis in R, pandas or a spreadsheet; both can be
   imported again (:func:`from_csv`, :func:`from_json`).
 
@@ -463,19 +468,67 @@ IMPORT_FORMATS = {"audacity": from_audacity, "sv": from_sonic_visualiser, "csv":
                   "json": from_json}
 
 
+#: The formats by name, for messages.
+FORMAT_NAMES = {"audacity": "Audacity labels", "elan": "an ELAN file",
+                "sv": "a Sonic Visualiser layer", "csv": "improv's CSV export",
+                "json": "improv's JSON export"}
+
+
+def first_line(text: str) -> str:
+    """The first line that is not blank nor a ``#`` comment (SV skips those)."""
+    for line in _LINE_END.split(text.lstrip("\ufeff")):
+        if line.strip() and not line.startswith("#"):
+            return line
+    return ""
+
+
+def is_sv_header(line: str) -> bool:
+    """Whether ``line`` is the header row of a Sonic Visualiser layer: no cell a number, the
+    first heading ``time`` (``frame`` for times in frames) and the last ``label``, in any case,
+    as SV writes it (``TIME,VALUE,DURATION,LABEL``), :func:`to_sonic_visualiser`
+    (``time,duration,label``) and :func:`to_sv_instants` (``time,label``)."""
+    cells = [c.strip().lower() for c in _sv_split(line, _sv_separator(line))]
+    return (len(cells) >= 2 and cells[0] in ("time", "frame") and cells[-1] == "label"
+            and not any(_is_number(c) for c in cells))
+
+
+def _csv_header(line: str) -> bool:
+    return line.startswith("id,t,")
+
+
 def guess_format(name: str, text: str) -> str:
-    """The import format of a file by its name and first line: ``.eaf`` is ELAN, ``.json``
-    JSON, a ``.csv`` whose header starts like :func:`to_csv`'s is this module's CSV, any
-    other ``.csv`` a Sonic Visualiser layer, anything else Audacity labels."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".eaf":
-        return "elan"
-    if suffix == ".json":
+    """The import format of a file by its first line, else by its name.
+
+    A first line that is a Sonic Visualiser header (:func:`is_sv_header`) makes a layer, one
+    that starts like :func:`to_csv`'s header this module's CSV, whatever the file's name;
+    else ``.eaf`` is ELAN, ``.json`` JSON, ``.csv`` a Sonic Visualiser layer and anything
+    else Audacity labels."""
+    first = first_line(text)
+    if is_sv_header(first):
+        return "sv"
+    if _csv_header(first):
+        return "csv"
+    return {".eaf": "elan", ".json": "json", ".csv": "sv"}.get(Path(name).suffix.lower(),
+                                                                "audacity")
+
+
+def likely_format(text: str) -> str | None:
+    """The format a file's first line looks like, or None: an SV header or an SV row (a
+    number before the first separator), :func:`to_csv`'s header, a JSON list or object, XML
+    (ELAN), or a number before a tab (Audacity labels)."""
+    first = first_line(text)
+    if is_sv_header(first):
+        return "sv"
+    if _csv_header(first):
+        return "csv"
+    if first.lstrip().startswith(("[", "{")):
         return "json"
-    if suffix == ".csv":
-        first = next(iter(_LINE_END.split(text.lstrip("\ufeff"))), "")
-        return "csv" if first.startswith("id,t,") else "sv"
-    return "audacity"
+    if first.lstrip().startswith("<"):
+        return "elan"
+    if "\t" in first and _number(first.split("\t")[0]) is not None:
+        return "audacity"
+    cells = _sv_split(first, _sv_separator(first))
+    return "sv" if len(cells) >= 1 and _is_number(cells[0]) else None
 
 
 def elan_media_url(path: Path) -> str:

@@ -276,12 +276,18 @@ def _option_of(exc: BaseException, argv: list[str] | None) -> str:
 def _advice_of(exc: BaseException) -> str:
     """What to do about a library error whose message says only what is wrong (the library's
     messages name no commands; the web app gives its own advice in words)."""
-    from sessions.errors import UnreadableSessionError
+    from sessions.errors import FormatGuessError, UnreadableSessionError
 
     if isinstance(exc, UnreadableSessionError):
         return (f"; improv changed nothing in it: 'improv sessions verify {exc.session_id}' "
                 "names what is damaged, and a backup made before holds the session as it was "
                 "('improv help restore')")
+    if isinstance(exc, FormatGuessError):
+        if exc.likely:
+            return f": if it is, import it with --format {exc.likely}"
+        from sessions.annotation_import import FORMATS
+
+        return f": give the file's kind with --format ({', '.join(FORMATS)})"
     return ""
 
 

@@ -355,8 +355,10 @@ def _label_layer(path: Path, fmt: str | None) -> bool:
 @click.argument("file", type=PlainPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=Choice(["audacity", "elan", "sv", "csv", "json"]),
               help="The file's kind (audacity, elan, sv, csv or json). Default: from the "
-                   "file (.eaf is ELAN, .json this JSON export, .csv this "
-                   "CSV export or else a Sonic Visualiser layer, otherwise Audacity labels).")
+                   "file: a first line that is a Sonic Visualiser header (time,...,label) or "
+                   "this CSV export's makes it that, whatever its name; else .eaf is ELAN, "
+                   ".json this JSON export, .csv a Sonic Visualiser layer, otherwise Audacity "
+                   "labels.")
 @click.option("--by", metavar="CODE", help="Who imports them (a pseudonym code such as T01).")
 @click.option("--clock", type=Choice(["session", "file"]), default="session",
               show_default=True,

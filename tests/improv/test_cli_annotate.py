@@ -111,6 +111,15 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     # a time-value layer without its header: the value is no duration (review)
     (["annotations", "import", "{sid}", "{tmp}/values.csv", "--format", "sv"],
      "rows of 3 columns and no header row"),
+    # a guess from the name that the first line does not fit names --format (review)
+    (["annotations", "import", "{sid}", "{tmp}/instants.txt"],
+     "instants.txt was read as Audacity labels (guessed from its name), but its first line "
+     "looks like a Sonic Visualiser layer: if it is, import it with --format sv"),
+    (["annotations", "import", "{sid}", "{tmp}/labels.csv"],
+     "labels.csv was read as a Sonic Visualiser layer (guessed from its name), but its first "
+     "line looks like Audacity labels: if it is, import it with --format audacity"),
+    (["annotations", "import", "{sid}", "{tmp}/words.txt"],
+     "looks like none of the formats: give the file's kind with --format (elan, audacity, "),
     # verbal notes written from a file or an editor that fails
     (["notes", "{sid}", "--from", "{tmp}/latin1.md"], "latin1.md is not a UTF-8 text file"),
     (["notes", "{sid}", "EDITOR={tmp}/fail.sh"], "failed; the notes are unchanged"),
@@ -133,6 +142,9 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
     _file(tmp_path / "nan.txt", "1.0\t2.0\tfine\nnan\tnan\tnot a time\n")
     _file(tmp_path / "inf.csv", "time,duration,label\n1.0,0,fine\ninf,0,never\n")
     _file(tmp_path / "values.csv", '1.5,0.8,"value one"\n')
+    _file(tmp_path / "instants.txt", '1.5,"entry"\n')
+    _file(tmp_path / "labels.csv", "1.0\t2.0\tfine\n")
+    _file(tmp_path / "words.txt", "at the start, a pulse\n")
     _file(tmp_path / "reversed.txt", "5\t2\tends before it starts\n")
     _file(tmp_path / "fail.sh", "#!/bin/sh\necho changed >> \"$1\"\nexit 3\n").chmod(0o755)
     _file(tmp_path / "latin1.sh", "#!/bin/sh\nprintf 'caf\\351\\n' >> \"$1\"\n").chmod(0o755)
@@ -352,6 +364,31 @@ def test_sv_layers_on_the_recordings_clock_round_trip(run_cli, tmp_path):
     r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file", "--input",
                 "nope")
     assert r.exit_code != 0 and "no audio input 'nope'" in r.stderr
+
+
+def test_an_sv_layer_is_read_back_whatever_its_name(run_cli, tmp_path):
+    """Review: a layer exported to c.sv was read as Audacity labels ('the start must be
+    seconds, got 'time,duration,label''); its header row makes it a layer whatever its name,
+    and the round trip on the recording's clock adds nothing."""
+    _, sid = _room_starts_late(run_cli, tmp_path)
+    assert run_cli("annotate", sid, "--at", "3", "--to", "4.5", "a range").exit_code == 0
+    layer = tmp_path / "ex" / "c.sv"
+    layer.parent.mkdir()
+    r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file", "--to", layer)
+    assert r.exit_code == 0, r.stderr
+    r = run_cli("annotations", "import", sid, layer, "--clock", "file")
+    assert r.exit_code == 0, r.stderr
+    assert "imported 0 annotations" in r.stdout and "skipped 2 annotations" in r.stderr
+
+
+def test_the_format_an_error_names_reads_the_file(run_cli, sid, tmp_path):
+    """The --format a wrong guess names reads the file (an SV instants layer named .txt)."""
+    layer = _file(tmp_path / "instants.txt", '1.5,"entry #marker"\n')
+    assert "--format sv" in run_cli("annotations", "import", sid, layer).stderr
+    r = run_cli("annotations", "import", sid, layer, "--format", "sv", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [(a["t"], a["end"], a["text"], a["tags"]) for a in r.json()] == [
+        (1.5, None, "entry", ["marker"])]
 
 
 def test_clock_file_needs_an_audio_recording(run_cli, sid, tmp_path):

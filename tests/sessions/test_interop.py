@@ -179,6 +179,28 @@ def test_sonic_visualiser_three_columns_without_header_are_refused(text):
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.parametrize("name, text, fmt", [
+    # improv's own layers, under any name
+    ("c.sv", "time,duration,label\n0.500000,0.000000,\"x\"\n", "sv"),
+    ("beats.txt", "time,label\n0.500000,\"1\"\n", "sv"),
+    # Sonic Visualiser's headers (upper case; any separator; times in frames)
+    ("layer.txt", "TIME\tVALUE\tDURATION\tLABEL\n1.0\t0\t0.5\tx\n", "sv"),
+    ("notes.lab", "TIME,VALUE,DURATION,LEVEL,LABEL\n1.0,60,0.5,0.8,x\n", "sv"),
+    ("frames", "FRAME,LABEL\n48000,x\n", "sv"),
+    ("text.TXT", "# a comment\nTIME|HEIGHT|LABEL\n1|0.5|x\n", "sv"),
+    # improv's CSV under another name
+    ("rows.txt", "id,t,end,player,tags,text\n,1.0,,,,x\n", "csv"),
+    # the name still decides for the rest
+    ("labels.txt", "1.0\t2.0\ttime label\n", "audacity"),
+    ("layer.csv", "1.0,x\n", "sv"),
+    ("a.json", "[]", "json"),
+    ("a.eaf", "<ANNOTATION_DOCUMENT/>", "elan"),
+])
+def test_guess_format_knows_a_layer_by_its_header_whatever_its_name(name, text, fmt):
+    """Review: a layer exported to c.sv was read as Audacity labels by its name."""
+    assert interop.guess_format(name, text) == fmt
+
+
 @pytest.mark.parametrize("fmt, text, message", [
     ("csv", "when,what\n1,x\n", "no 't' column"),
     ("csv", "t,end,text\n2,1,x\n", "CSV line 2: the end (1 s) is before the start (2 s)"),
