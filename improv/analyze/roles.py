@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
+from analysis.dialogue.roles import LEAD_MIN
 from sessions import annotation_log as ann
 from sessions.annotation_edits import SUGGESTION_AUTHOR
 
@@ -24,6 +25,16 @@ SUGGESTION_TAG = ann.SUGGESTION_TAG
 #: The default least confidence (0..1) of a suggestion written into the annotations (a
 #: "resister" never reaches it: analysis.dialogue.roles.RESISTER_MAX).
 MIN_CONFIDENCE = 0.5
+
+#: The confidence (0..1) from which the playing gives *a clear indication* of a suggested role:
+#: the least confidence written into the annotations by default (:data:`MIN_CONFIDENCE`; the
+#: session page's other suggestions are "less clear" and added only on request).
+CLEAR_FROM = MIN_CONFIDENCE
+#: ... from which it gives *some indication* (below, *a weak indication*): the least leadership
+#: confidence for which the analysis names a leader or a follower at all
+#: (:data:`analysis.dialogue.roles.LEAD_MIN`). A "resister" (at most
+#: :data:`analysis.dialogue.roles.RESISTER_MAX`) is never a clear indication.
+SOME_FROM = LEAD_MIN
 
 #: The annotation tag of each suggested role (vocabulary: sessions.vocabulary).
 ROLE_TAGS = {
@@ -84,10 +95,27 @@ def role_runs(roles: list[dict], *, window: float, hop: float, duration: float) 
     return out
 
 
+def indication_words(confidence: float | None) -> str:
+    """How strongly the playing points to a suggested role, in words: ``"a clear
+    indication"`` (confidence from :data:`CLEAR_FROM`), ``"some indication"`` (from
+    :data:`SOME_FROM`) or ``"a weak indication"``. A clinical role is never said to be "100 %
+    sure": the confidence is the measures' strength, not a probability (a therapist's review
+    read "leader · therapist (..., 100 % sure)" beside "Less sure: a confidence under 0.5").
+
+    >>> indication_words(1.0), indication_words(0.45), indication_words(0.1)
+    ('a clear indication', 'some indication', 'a weak indication')
+    """
+    c = float(confidence or 0.0)
+    if c >= CLEAR_FROM:
+        return "a clear indication"
+    return "some indication" if c >= SOME_FROM else "a weak indication"
+
+
 def suggestion_text(run: dict, *, pair: str = "") -> str:
     """What a role suggestion's annotation says, role and player first (the timeline cuts
-    labels short): ``"partner · client (suggested from the playing, 99 % sure)"``; with
-    ``pair`` ``"a|b"``, ``"… (suggested from the playing of a & b, 99 % sure)"``.
+    labels short): ``"partner · client (suggested: a clear indication from the playing)"``;
+    with ``pair`` ``"a|b"``, ``"… from the playing of a & b)"`` (:func:`indication_words`).
+    Before session 35 it said ``"(suggested from the playing, 99 % sure)"``.
 
     Parameters
     ----------
@@ -97,8 +125,8 @@ def suggestion_text(run: dict, *, pair: str = "") -> str:
         The pair the role was found in, or "" (a duet: the pair goes without saying).
     """
     of = f" of {pair.replace('|', ' & ')}" if pair else ""
-    sure = round(100 * float(run["confidence"] or 0.0))
-    return f"{run['role']} · {run['player']} (suggested from the playing{of}, {sure} % sure)"
+    how = indication_words(run["confidence"])
+    return f"{run['role']} · {run['player']} (suggested: {how} from the playing{of})"
 
 
 def confirmed_text(role: str, player: str | None, *, on: datetime | None = None) -> str:
@@ -118,14 +146,44 @@ def confirmed_text(role: str, player: str | None, *, on: datetime | None = None)
     return f"{role} · {player}, confirmed {day}" if player else f"{role}, confirmed {day}"
 
 
-#: The texts :func:`accept_roles` writes: now (:func:`suggestion_text`) and before analysis
-#: 1.17 (``"suggested role: partner (confidence 0.99, dialogue client|therapist)"``, still
-#: in stores). A suggestion whose text is one of these is rewritten when it is confirmed; a
-#: text the therapist wrote is kept.
+#: The texts :func:`accept_roles` writes: now (:func:`suggestion_text`), before session 35
+#: (``"partner · client (suggested from the playing, 99 % sure)"``) and before analysis 1.17
+#: (``"suggested role: partner (confidence 0.99, dialogue client|therapist)"``), the older
+#: still in stores. A suggestion whose text is one of these is rewritten when it is confirmed;
+#: a text the therapist wrote is kept.
 _MACHINE_TEXTS = (
-    re.compile(r"suggested role: \w+ \(confidence [0-9.]+(, dialogue .*)?\)"),
-    re.compile(r"\w+ · .* \(suggested from the playing( of .*)?, \d+ % sure\)"),
+    re.compile(r"suggested role: (\w+) \(confidence ([0-9.]+)(?:, dialogue (.*))?\)"),
+    re.compile(r"(\w+ · .*) \(suggested from the playing( of .*)?, (\d+) % sure\)"),
+    re.compile(r"\w+ · .* \(suggested: (a clear|some|a weak) indication from the playing"
+               r"( of .*)?\)"),
 )
+
+
+def reworded(annotation: dict) -> str:
+    """The text of a role suggestion written in an older wording, in today's
+    (:func:`suggestion_text`), the confidence read back from it; any other text as it is.
+    Suggestions written before session 35 said "leader · client (suggested from the playing,
+    100 % sure)" on the session page until confirmed.
+
+    >>> reworded({"player": "client", "text": "leader · client (suggested from the playing, "
+    ...           "100 % sure)"})
+    'leader · client (suggested: a clear indication from the playing)'
+    >>> reworded({"player": "client", "text": "suggested role: resister (confidence 0.45, "
+    ...           "dialogue client|therapist)"})
+    'resister · client (suggested: some indication from the playing of client & therapist)'
+    >>> reworded({"player": "client", "text": "she leads"})
+    'she leads'
+    """
+    text = annotation.get("text")
+    said = (text or "").strip()
+    if m := _MACHINE_TEXTS[1].fullmatch(said):
+        head, of, pct = m.group(1), m.group(2) or "", m.group(3)
+        return f"{head} (suggested: {indication_words(int(pct) / 100)} from the playing{of})"
+    if (m := _MACHINE_TEXTS[0].fullmatch(said)) and re.fullmatch(r"\d*\.?\d+|\d+\.", m.group(2)):
+        role, conf, pair = m.group(1), float(m.group(2)), m.group(3) or ""
+        return suggestion_text({"role": role, "player": annotation.get("player") or "everyone",
+                                "confidence": conf}, pair=pair)
+    return text
 
 
 def is_machine_text(text: str | None) -> bool:
@@ -359,8 +417,8 @@ def confirm_suggestions(store, session_id: str, items: list[dict], *,
                         by: str | None = None) -> list[dict]:
     """Confirm suggestions: each loses its ``suggestion`` tag (a new revision; the earlier
     one stays in its history) and keeps its role tag and ``source="suggestion"``. In the same
-    revision, the analysis's wording (:func:`is_machine_text`: "partner · client (suggested
-    from the playing, 99 % sure)", or the older "suggested role: …") becomes
+    revision, the analysis's wording (:func:`is_machine_text`: "partner · client (suggested: a
+    clear indication from the playing)", or an older wording) becomes
     :func:`confirmed_text` ("partner · client, confirmed Dec 6, 2026"); a text the therapist
     wrote is kept.
 

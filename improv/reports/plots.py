@@ -630,7 +630,8 @@ def _roles(ax, d: dict, *, session_id: str = "ID") -> None:
 
     ax.set_title(textwrap.fill(
         "Roles the analysis suggests from the playing (Bruscia's autonomy profile; colour: "
-        "role, strength: confidence). Suggestions, not an assessment: the session page adds "
+        "the role, stronger where the playing indicates it more clearly). Suggestions, not an "
+        "assessment: the session page adds "
         "them to the annotations (“Roles the analysis suggests”), to confirm or discard each "
         f"there (on the command line: “improv analyze {session_id} --dialogue --accept-roles”).",
         100),

@@ -79,11 +79,17 @@ def annotations_with_edits(session, *, include_deleted: bool = False) -> list[di
     (what the page's "(edited)" says). A deletion and its undoing are no correction, nor is
     the confirmation of a role suggestion (the revision that drops its ``suggestion`` tag
     and, with it, the analysis's wording: :func:`improv.analyze.roles.confirm_suggestions`).
+
+    A role suggestion written in an older wording ("leader · client (suggested from the
+    playing, 100 % sure)") is shown in today's (:func:`improv.analyze.roles.reworded`: "…
+    (suggested: a clear indication from the playing)"); its stored text is not changed.
     """
+    from improv.analyze.roles import reworded
     from sessions.annotation_log import corrections
 
     edits = corrections(session.annotation_records())
-    return [dict(a, edits=edits.get(a["id"], 0))
+    return [dict(a, edits=edits.get(a["id"], 0),
+                 **({"text": reworded(a)} if a.get("source") == "suggestion" else {}))
             for a in session.annotations(include_deleted=include_deleted)]
 
 

@@ -8,12 +8,16 @@ from datetime import datetime
 
 import pytest
 
+from analysis.dialogue.roles import LEAD_MIN, RESISTER_MAX
 from improv.analyze.roles import (
+    MIN_CONFIDENCE,
     accept_dialogue_roles,
     accept_roles,
     confirm_suggestions,
     confirmed_text,
+    indication_words,
     is_machine_text,
+    reworded,
     role_suggestions,
     suggestion_text,
 )
@@ -35,13 +39,45 @@ def test_suggestions_start_with_the_role_and_the_player(store, duo):
     written = accept_dialogue_roles(store, duo, [{"name": "client|therapist", "role_runs": RUNS}])
     # one pair: it goes without saying
     assert [a["text"] for a in written] == [
-        "leader · client (suggested from the playing, 80 % sure)",
-        "silence · therapist (suggested from the playing, 99 % sure)"]
+        "leader · client (suggested: a clear indication from the playing)",
+        "silence · therapist (suggested: a clear indication from the playing)"]
     # in a group, the pair it was found in, in words (not "client|therapist")
     assert suggestion_text(RUNS[0], pair="client|therapist") == (
-        "leader · client (suggested from the playing of client & therapist, 80 % sure)")
+        "leader · client (suggested: a clear indication from the playing of client & "
+        "therapist)")
     assert all(is_machine_text(a["text"]) for a in written)
     assert is_machine_text(OLD) and not is_machine_text("leader · client, plays first")
+    # the wording before session 35 is still the analysis's
+    assert is_machine_text("leader · client (suggested from the playing, 100 % sure)")
+
+
+@pytest.mark.parametrize(("confidence", "words"), [
+    (1.0, "a clear indication"), (MIN_CONFIDENCE, "a clear indication"),
+    (0.49, "some indication"), (RESISTER_MAX, "some indication"), (LEAD_MIN, "some indication"),
+    (0.29, "a weak indication"), (0.0, "a weak indication"), (None, "a weak indication")])
+def test_how_clearly_a_role_is_indicated_is_said_in_words(confidence, words):
+    """A therapist's review: "leader · therapist (suggested from the playing, 100 % sure)" on
+    the page that says "Less sure: a confidence under 0.5". One scale in words, at the
+    thresholds the analysis uses: clear from the least confidence written by default (0.5),
+    some from the least for which it names a leader or follower (0.3); a resister (at most
+    0.45) is never clear."""
+    assert indication_words(confidence) == words
+    text = suggestion_text({"role": "leader", "player": "therapist", "confidence": confidence})
+    assert text == f"leader · therapist (suggested: {words} from the playing)"
+    assert "%" not in text and "sure" not in text and is_machine_text(text)
+
+
+def test_older_wordings_are_shown_in_todays():
+    assert reworded({"player": "therapist", "text": "leader · therapist (suggested from the "
+                     "playing, 100 % sure)"}) == (
+        "leader · therapist (suggested: a clear indication from the playing)")
+    assert reworded({"player": "client", "text": "partner · client (suggested from the playing "
+                     "of client & drums, 31 % sure)"}) == (
+        "partner · client (suggested: some indication from the playing of client & drums)")
+    assert reworded({"player": "client", "text": OLD}) == (
+        "leader · client (suggested: a clear indication from the playing of client & "
+        "therapist)")
+    assert reworded({"player": "client", "text": "she led, 100 % sure"}) == "she led, 100 % sure"
 
 
 def test_confirming_rewords_the_suggestion_and_keeps_its_history(store, duo):

@@ -560,7 +560,10 @@ export async function sessionPage(main, id, params) {
   // improv.web.api_roles: the dialogue's role suggestions (improv.analyze.roles), added as
   // annotations tagged "suggestion" as `improv analyze --dialogue --accept-roles` does, then
   // confirmed (the tag removed: a new revision) or discarded (deleted, kept in the history)
-  let lessSure = false; // "also the less sure ones" ticked
+  // how clearly the playing points to a role is said in words, as the suggestions' own text
+  // says it (improv.analyze.roles.indication_words): "a clear indication" from the least
+  // confidence added by default, else "some" or "a weak" one, here together "less clear"
+  let lessSure = false; // "also the less clear ones" ticked
   let roles = null;     // the last answer of GET …/roles
   let rolesNote = null; // what the section's last action did: { text, undo }, said beside it
   async function loadRoles() {
@@ -585,7 +588,7 @@ export async function sessionPage(main, id, params) {
     const cell = (p, r) => {
       const c = o.counts.find((x) => x.player === p && x.role === r);
       if (!c) return '–';
-      return c.sure < c.n ? `${c.n} (${c.n - c.sure} less sure)` : String(c.n);
+      return c.sure < c.n ? `${c.n} (${c.n - c.sure} less clear)` : String(c.n);
     };
     const table = h('div', { class: 'table-scroll' }, h('table', { class: 'role-counts' },
       h('caption', {}, `${counted(n, 'suggestion')}: how many stretches of each role`),
@@ -593,7 +596,7 @@ export async function sessionPage(main, id, params) {
       h('tbody', {}, shown.map((r) => h('tr', { dataset: { role: r } }, h('th', { scope: 'row' }, r), players.map((p) => h('td', { dataset: { player: p } }, cell(p, r))))))));
     const st = o.states;
     const less = o.counts.reduce((k, c) => k + c.n - c.sure, 0);
-    const lessNote = less ? h('p', { class: 'muted small' }, `Less sure: a confidence under ${o.min_confidence} (a “resister” always is, as the measures cannot tell ignoring the other from opposing them). They are added only on request.`) : '';
+    const lessNote = less ? h('p', { class: 'muted small' }, 'Less clear: the playing gives only some or a weak indication of the role, not a clear one (a “resister” never gives a clear one, as the measures cannot tell ignoring the other from opposing them). They are added only on request.') : '';
     const done = [st.confirmed ? `${st.confirmed} confirmed` : '', st.discarded ? `${st.discarded} discarded` : ''].filter(Boolean).join(', ');
     const where = `${st.new ? `${st.new} not in the annotations yet` : 'all are in the annotations'}${done ? `; ${done}` : ''}`;
     const newLess = st.new - o.new_sure;
@@ -602,7 +605,7 @@ export async function sessionPage(main, id, params) {
         e.target.disabled = true;
         try { await addRoles(); } finally { e.target.disabled = false; }
       }) }, 'Add them as annotations to review'),
-      newLess ? h('label', {}, h('input', { type: 'checkbox', checked: lessSure, onchange: (e) => { lessSure = e.target.checked; } }), ` also the ${newLess} less sure`) : '');
+      newLess ? h('label', {}, h('input', { type: 'checkbox', checked: lessSure, onchange: (e) => { lessSure = e.target.checked; } }), ` also the ${newLess} less clear`) : '');
     const pending = state.annotations.filter(isSuggestion);
     let reviewEl = '';
     if (pending.length && ask) {
@@ -630,8 +633,8 @@ export async function sessionPage(main, id, params) {
     const r = await api(`/api/sessions/${id}/roles/annotations`, { method: 'POST', body: lessSure ? { min_confidence: 0 } : {} });
     const left = r.states.new;
     lessSure = false;
-    rolesNote = { text: r.added ? `${counted(r.added, 'role suggestion')} added as annotations to review (marked “suggested” in the annotation table)${left ? `; ${left} less sure not added` : ''}.`
-      : left ? `None added: the ${left} not in the annotations yet are less sure; tick “also the ${left} less sure” to add them.`
+    rolesNote = { text: r.added ? `${counted(r.added, 'role suggestion')} added as annotations to review (marked “suggested” in the annotation table)${left ? `; ${left} less clear not added` : ''}.`
+      : left ? `None added: the ${left} not in the annotations yet are less clear; tick “also the ${left} less clear” to add them.`
         : `None added: all ${counted(r.suggestions.length, 'suggestion')} are in the annotations already.` };
     await loadAnnotations();
   }

@@ -530,15 +530,16 @@ export function annotationLane(tl, session, getAnnotations) {
 }
 
 // A role the analysis suggested, in the analysis's own words (now "partner · client
-// (suggested from the playing, 99 % sure)", before "suggested role: partner (confidence 0.99,
-// dialogue client|therapist)": improv.analyze.roles), labelled by its role and player
+// (suggested: a clear indication from the playing)", before "… (suggested from the playing,
+// 99 % sure)" and "suggested role: partner (confidence 0.99, dialogue client|therapist)":
+// improv.analyze.roles), labelled by its role and player
 // ("partner · client"): the dashed box says it is a suggestion, and the older wording was cut
 // to "sug…". A text the therapist wrote or confirmed is their label; '' for any other.
 const ROLE_TAG = /^(?:autonomy:)?(dependent|follower|partner|leader|resister|solo|silence)$/;
 function suggestedRole(a) {
   if (a.source !== 'suggestion') return '';
   const text = (a.text || '').trim();
-  if (!/^suggested role: |\(suggested from the playing[^)]*% sure\)$/.test(text)) return '';
+  if (!/^suggested role: |\(suggested from the playing[^)]*% sure\)$|\(suggested: (a clear|some|a weak) indication from the playing[^)]*\)$/.test(text)) return '';
   const role = a.tags.map((t) => ROLE_TAG.exec(t)).find(Boolean);
   return role ? `${role[1]}${a.player ? ` · ${a.player}` : ''}` : '';
 }

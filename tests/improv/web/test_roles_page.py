@@ -4,6 +4,8 @@ at once (real server, Debian's headless Chromium)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,17 +45,26 @@ def test_roles_section_adds_confirms_and_discards(demo_store, live_server, page)
             cell = box.locator(f"tr[data-role={role}] td[data-player={player}]")
             expect(cell).to_contain_text(str(k) if k else "–")
 
-    # the 30 s demo's suggestions are all less sure (under 0.5): only on request
+    # the 30 s demo's suggestions are all less clear (under 0.5): only on request; said in
+    # words, not as a confidence beside percentages (a therapist's review)
+    expect(box.locator("p.muted.small")).to_have_text(re.compile(
+        r"^Less clear: the playing gives only some or a weak indication of the role, not a "
+        r"clear one \(a “resister” never gives a clear one, .*\)\. They are added only on "
+        r"request\.$"))
     add = box.get_by_role("button", name="Add them as annotations to review")
     add.click()
     note = box.locator(".roles-note")
     expect(note).to_contain_text(f"None added: the {n} not in the annotations")
     assert suggested(path, sid) == []
-    box.get_by_label(f"also the {n} less sure").check()
+    box.get_by_label(f"also the {n} less clear").check()
     add.click()
     expect(note).to_contain_text(f"{n} role suggestions added as annotations to review")
     rows = page.locator("table.annotations tr.suggested")
     expect(rows).to_have_count(n)
+    # each says how clearly the playing points to its role, in the words of the note above
+    for text in rows.locator("td.text").all_text_contents():
+        assert re.fullmatch(r"\w+ · \w+ \(suggested: (some|a weak) indication from the "
+                            r"playing\)", text), text
     add.click()  # a second press adds none
     expect(note).to_contain_text(f"None added: all {n} suggestions are in the annotations")
     assert len(suggested(path, sid)) == n
@@ -105,7 +116,7 @@ def test_discard_all_is_undone_with_one_request(demo_store, live_server, page):
     page.goto(f"{server.base}/#/session/{sid}")
     box = page.locator("section.panel.roles")
     expect(box).to_be_visible(timeout=60000)
-    box.get_by_label("less sure").check()
+    box.get_by_label("less clear").check()
     box.get_by_role("button", name="Add them as annotations to review").click()
     rows = page.locator("table.annotations tr.suggested")
     expect(rows.first).to_be_visible()

@@ -56,7 +56,8 @@ def test_suggestions_stay_in_the_table_and_read_as_roles(with_suggestions, live_
     row = page.locator(f"tr[data-id='{first['id']}']")
     role = next(t for t in first["tags"] if t != "suggestion").split(":")[-1]
     expect(row.locator("td.text")).to_have_text(re.compile(
-        rf"^{role} · {first['player']} \(suggested from the playing, \d+ % sure\)$"))
+        rf"^{role} · {first['player']} \(suggested: (a clear|some|a weak) indication from the "
+        r"playing\)$"))
     labels = json.loads(page.locator(".lane.ann").get_attribute("data-labels"))
     assert labels and all(re.match(r"^\w+( · \w+)?…?$", x) or x.endswith("…")
                           for x in labels), labels
