@@ -33,7 +33,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sessions.errors import InvalidArgumentError, SessionFormatError, StoreWriteError
+from sessions.errors import (
+    DamagedLogError,
+    InvalidArgumentError,
+    SessionFormatError,
+    StoreWriteError,
+)
 from sessions.fsutil import fsync_dir, open_new, write_errors
 from sessions.lines import (
     cut_torn_tail,
@@ -219,13 +224,20 @@ def _no_constant(name: str):
     raise SessionFormatError(f"{name} is not a valid value (times must be numbers of seconds)")
 
 
+def _damaged(path: Path, number: int, what: str) -> DamagedLogError:
+    """The error for line ``number`` of the log ``path`` (in its session's folder)."""
+    return DamagedLogError(f"{path}:{number}: {what}", session_id=path.parent.name,
+                           line=number)
+
+
 def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[str, Any]]:
     """All revisions in file order; a missing file means none.
 
     A last line cut short is left out: silently with ``allow_partial_tail`` (the recovery of
     an interrupted recording, which cuts it off), else with a warning naming the file
     (:func:`sessions.lines.read_appended`). A damaged line before it raises
-    :class:`SessionFormatError`.
+    :class:`~sessions.errors.DamagedLogError` (a :class:`SessionFormatError`; one that is not
+    UTF-8 text a plain SessionFormatError).
     """
     path = Path(path)
     if not path.exists():
@@ -250,11 +262,11 @@ def read_records(path: Path, *, allow_partial_tail: bool = False) -> list[dict[s
         except json.JSONDecodeError as exc:
             rec = glued_record(path, number, line)  # an older improv's torn line, glued
             if rec is None:
-                raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+                raise _damaged(path, number, f"not valid JSON ({exc})") from None
         except ValueError as exc:
-            raise SessionFormatError(f"{path}:{number}: {exc}") from None
+            raise _damaged(path, number, str(exc)) from None
         if not isinstance(rec, dict) or rec.get("op") not in OPS:
-            raise SessionFormatError(f"{path}:{number}: not an annotation revision")
+            raise _damaged(path, number, "not an annotation revision")
         records.append(rec)
     return records
 

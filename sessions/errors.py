@@ -77,6 +77,26 @@ class FormatGuessError(SessionFormatError):
         self.likely = likely
 
 
+class DamagedLogError(SessionFormatError):
+    """A line of a session's append-only log (``annotations.jsonl``) that cannot be read; the
+    store changed nothing.
+
+    Parameters
+    ----------
+    message : str
+        The file, the line and what is wrong with it.
+    session_id : str
+        The session (the log's folder), kept as :attr:`session_id`.
+    line : int
+        The line's number (from 1), kept as :attr:`line`.
+    """
+
+    def __init__(self, message: str, *, session_id: str, line: int) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.line = line
+
+
 class UnknownSessionError(StoreError, LookupError):
     """No session with the given ID exists in the store."""
 

@@ -276,12 +276,15 @@ def _option_of(exc: BaseException, argv: list[str] | None) -> str:
 def _advice_of(exc: BaseException) -> str:
     """What to do about a library error whose message says only what is wrong (the library's
     messages name no commands; the web app gives its own advice in words)."""
-    from sessions.errors import FormatGuessError, UnreadableSessionError
+    from sessions.errors import DamagedLogError, FormatGuessError, UnreadableSessionError
 
     if isinstance(exc, UnreadableSessionError):
         return (f"; improv changed nothing in it: 'improv sessions verify {exc.session_id}' "
                 "names what is damaged, and a backup made before holds the session as it was "
                 "('improv help restore')")
+    if isinstance(exc, DamagedLogError):
+        return (f"; check the session with 'improv sessions verify {exc.session_id}'; a "
+                "backup made before holds the file as it was ('improv help restore')")
     if isinstance(exc, FormatGuessError):
         if exc.likely:
             return f": if it is, import it with --format {exc.likely}"

@@ -391,6 +391,34 @@ def test_the_format_an_error_names_reads_the_file(run_cli, sid, tmp_path):
         (1.5, None, "entry", ["marker"])]
 
 
+def test_a_damaged_annotation_log_says_what_to_do(run_cli, sid, store_path):
+    """Review: one bad line in annotations.jsonl gave 'error: …/annotations.jsonl:6: not
+    valid JSON (…)' and no advice; the command line adds verify and a backup, as for a
+    session that cannot be read."""
+    import json
+
+    from tests.sessions.helpers import tree_snapshot
+
+    for k in range(6):
+        assert run_cli("annotate", sid, "--at", str(k + 1), f"note {k}").exit_code == 0
+    log = store_path / "sessions" / sid / "annotations.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    lines[5] = '{"op": "create", "id": oops}\n'
+    log.write_text("".join(lines))
+    before = tree_snapshot(store_path)
+    r = run_cli("annotations", sid, "--json")
+    assert json.loads(r.stderr)["kind"] == "DamagedLogError", r.stderr
+    for args in (["annotations", sid], ["summary", sid]):  # the summary caches its analysis
+        r = run_cli(*args)
+        assert r.exit_code == 1 and r.stderr.count("\n") == 1, (args, r.stderr)
+        assert r.stderr.startswith("error: ") and "annotations.jsonl:6: not valid JSON" in r.stderr
+        assert (f"not valid JSON (Expecting value: line 1 column 24 (char 23)); check the "
+                f"session with 'improv sessions verify {sid}'; a backup made before holds the "
+                "file as it was ('improv help restore')") in r.stderr, r.stderr
+        if args[0] == "annotations":
+            assert tree_snapshot(store_path) == before
+
+
 def test_clock_file_needs_an_audio_recording(run_cli, sid, tmp_path):
     r = run_cli("annotations", "export", sid, "--format", "sv", "--clock", "file")
     assert r.exit_code != 0 and "no audio recording" in r.stderr
