@@ -27,7 +27,7 @@ from .synchrony import analyze_synchrony
 __all__ = ["PlayerEvents", "DialogueAnalysis", "analyze_dialogue", "ROLES", "DIALOGUE_VERSION"]
 
 #: Bump when a dialogue measure's definition or default changes (for feature caches).
-DIALOGUE_VERSION = "1.9.0"
+DIALOGUE_VERSION = "1.10.0"
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,9 @@ def analyze_dialogue(
         (a, b), names=names, starts=starts, window=window,
         active=tuple(np.where(apart, np.nan, act.curves[f"{n}_active"][1]) for n in names),
         leader=lead.leader, lead_confidence=lead.confidence, locking=syn.curves["phase_locking"][1],
-        locking_p=syn.curves["phase_locking_p"][1], episodes=imi.episodes)
+        locking_p=syn.curves["phase_locking_p"][1], episodes=imi.episodes,
+        joint=act.curves["joint"][1], silent=act.curves["silent"][1],
+        transfers=act.transitions, turns=act.turns)
 
     summary: dict[str, Any] = {"status": status, "duration_s": duration, "window_s": window,
                                "hop_s": hop, f"{names[0]}_n_events": float(len(a)),
