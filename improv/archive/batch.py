@@ -436,6 +436,10 @@ def _client(*, workers: int | None, scheduler: str | None) -> Iterator[Any]:
         except (OSError, TimeoutError) as exc:
             raise ParameterError(f"cannot reach the Dask scheduler at {scheduler}: {exc} "
                                  "(start one with 'dask scheduler')") from None
+        except ValueError as exc:  # Dask's own check of the address: "missing port number"
+            raise ParameterError(f"{scheduler!r} is not a Dask scheduler address: {exc} (give "
+                                 "tcp://HOST:PORT, e.g. tcp://192.168.1.20:8786)",
+                                 parameter="scheduler") from None
         with contextlib.closing(client):
             yield client
         return

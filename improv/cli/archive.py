@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 
 import click
 
@@ -19,6 +20,33 @@ from improv.reports.wording import counted
 _SINGLE_ONLY = {"players": "--players", "window": "--window", "hop": "--hop", "pair": "--pair",
                 "accept_roles": "--accept-roles", "as_csv": "--csv", "curves_file": "--curves",
                 "plot_file": "--plot", "no_cache": "--no-cache"}
+
+
+#: ``[tcp://]HOST:PORT``: a host name or IPv4 address, or an IPv6 address in brackets.
+_ADDRESS = re.compile(r"(?:tcp://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(?P<port>[0-9]{1,5})")
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler's address as ``--scheduler`` takes it, ``[tcp://]HOST:PORT`` with a
+    port of 1-65535, checked before the store is opened, also when nothing is left to analyse
+    (Dask itself raised a ValueError with a traceback for ``foo``, and waited 15 s for port
+    99999).
+
+    Raises
+    ------
+    ParameterError
+        Another form; the message names the option and gives an example.
+    """
+    from improv.errors import ParameterError
+
+    text = str(address).strip()
+    m = _ADDRESS.fullmatch(text)
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise ParameterError(
+            "--scheduler must be a Dask scheduler address [tcp://]HOST:PORT with a port of "
+            f"1-65535, e.g. tcp://192.168.1.20:8786, got {address!r}")
+    return text
 
 
 def batch_options(command):
@@ -68,6 +96,8 @@ def batch_options(command):
             raise ParameterError(f"{', '.join(given)} analyse one session: not with --all")
         if workers is not None and scheduler:
             raise ParameterError("--workers and --scheduler exclude each other")
+        if scheduler is not None:
+            scheduler = check_scheduler(scheduler)
         if workers is not None and workers < 1:
             raise ParameterError(f"--workers must be at least 1, got {workers}")
         app = click.get_current_context().obj

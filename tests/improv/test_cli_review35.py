@@ -1,0 +1,74 @@
+"""Review 35, command-line findings: each bad input is refused in one line that says what is
+wrong and how to put it right, with exit status 1 and the store unchanged; what was dropped
+silently (a second ``--player`` rename, ``--json`` beside ``--csv``) is made or refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.sessions.helpers import tree_snapshot
+
+
+def _demo(store, *, duration: float = 3.0) -> str:
+    from improv.demo import create_demo_session
+
+    return create_demo_session(store, duration=duration)["id"]
+
+
+def _refused(r, message: str, *, as_json: bool = False) -> None:
+    """Exit 1, nothing on stdout, one line on stderr: ``error: MESSAGE``, or with ``--json``
+    the JSON object of the error."""
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert r.stdout == "" and r.stderr.count("\n") == 1, (r.stdout, r.stderr)
+    if as_json:
+        assert json.loads(r.stderr)["message"] == message
+    else:
+        assert r.stderr == f"error: {message}\n", r.stderr
+
+
+# ----------------------------------------------------------------- 1: analyze --all --scheduler
+@pytest.mark.parametrize("address", ["foo", "tcp://127.0.0.1", "127.0.0.1:abc",
+                                     "tcp://127.0.0.1:99999", ":8786", "tls://10.0.0.2:8786"])
+@pytest.mark.parametrize("force", [True, False])
+def test_a_scheduler_address_without_a_port_is_refused_before_the_store(
+        run_cli, store, store_path, address, force):
+    """Was a traceback (Dask's "ValueError: missing port number in address 'foo'") with
+    --force, and exit 0 without it when every session was current."""
+    _demo(store)
+    store.close()
+    before = tree_snapshot(store_path)
+    r = run_cli("analyze", "--all", "--scheduler", address, "--include-demo",
+                *(["--force"] if force else []))
+    _refused(r, "--scheduler must be a Dask scheduler address [tcp://]HOST:PORT with a port of "
+                f"1-65535, e.g. tcp://192.168.1.20:8786, got {address!r}")
+    assert tree_snapshot(store_path) == before
+
+
+def test_a_bad_scheduler_address_makes_no_store(run_cli, tmp_path):
+    missing = tmp_path / "no-store"
+    r = run_cli("--store", missing, "analyze", "--all", "--scheduler", "foo")
+    assert r.exit_code == 1 and "--scheduler must be a Dask scheduler address" in r.stderr
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:8786", "tcp://scheduler-1.local:8786",
+                                     "tcp://[::1]:8786"])
+def test_scheduler_address_forms_accepted(address):
+    from improv.cli.archive import check_scheduler
+
+    assert check_scheduler(f" {address}") == address
+
+
+def test_dask_refusing_an_address_is_a_parameter_error():
+    """The library's own guard, where the client is made: Dask's ValueError is said as a
+    ParameterError naming the address, not passed on as a traceback."""
+    pytest.importorskip("distributed")
+    from improv.archive.batch import _client
+    from improv.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"'foo' is not a Dask scheduler address: "
+                                             r".*missing port.*tcp://HOST:PORT"):
+        with _client(workers=None, scheduler="foo"):
+            pass
