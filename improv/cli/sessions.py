@@ -463,34 +463,70 @@ def _cut_torn_logs(store) -> list[str]:
     return out
 
 
+def _check_renames(store, session_id: str, pairs: list[tuple[str, str]]) -> None:
+    """Refuse several ``--player OLD=NEW`` before the first is made, as
+    :func:`sessions.revisions.rename_player` refuses one (an unknown player, a new name that
+    is invalid or another player's), each on the names the renames before it leave; so a
+    refused later rename leaves the earlier ones unmade, not the session half renamed."""
+    from sessions import manifest as mf
+    from sessions.names import match_name
+
+    players = [p["name"] for p in store.session(session_id).manifest["players"]]
+    now = ", ".join(players) or "none"  # as the session has them: nothing is renamed yet
+    renamed: dict[str, str] = {}  # old name (casefolded) -> the --player that renamed it
+    for old, new in pairs:
+        mf.check_player_name(new, what="the new player name")
+        name = match_name(old, players)
+        if name not in players:
+            earlier = renamed.get(old.casefold())
+            if earlier:
+                raise ParameterError(f"--player {old}={new}: {old!r} is renamed already by "
+                                     f"--player {earlier}; give one --player per player")
+            raise ParameterError(f"session {session_id} has no player {old!r} (players: "
+                                 f"{now})")
+        other = next((p for p in players if p != name and p.lower() == new.lower()), None)
+        if other is not None:
+            raise ParameterError(f"{other!r} is another player of session {session_id}; "
+                                 "players are not merged: choose another name")
+        renamed[name.casefold()] = f"{old}={new}"
+        players = [new if p == name else p for p in players]
+
+
 @sessions.command()
 @click.argument("session_id", metavar="ID")
 @click.option("--title", help="The corrected title (an empty one removes it).")
 @click.option("--client", metavar="CODE", help="The corrected client code.")
-@click.option("--player", "rename", metavar="OLD=NEW",
+@click.option("--player", "renames", multiple=True, metavar="OLD=NEW",
               help="Rename a player (e.g. Piano-client=client), so that the client's sessions "
-                   "are compared under one name; the recorded files keep the old name.")
+                   "are compared under one name; the recorded files keep the old name. "
+                   "Repeatable: the renames are made in the order given.")
 @click.option("--by", metavar="CODE", help="Who corrects (a pseudonym code such as T01).")
 @click.option("--reason", help="Why (kept with the correction).")
 @json_option
 @click.pass_obj
-def correct(app, session_id: str, title: str | None, client: str | None, rename: str | None,
-            by: str | None, reason: str | None, as_json: bool) -> None:
-    """Correct a session's title or client code, or rename a player; the earlier value stays
+def correct(app, session_id: str, title: str | None, client: str | None,
+            renames: tuple[str, ...], by: str | None, reason: str | None,
+            as_json: bool) -> None:
+    """Correct a session's title or client code, or rename players; the earlier value stays
     in its history."""
     from sessions.revisions import check_value, correct_session, rename_player, revision_words
 
     changes = {k: v for k, v in (("title", title), ("client", client)) if v is not None}
-    if not changes and rename is None:
+    if not changes and not renames:
         raise ParameterError("give --title, --client or --player OLD=NEW")
-    old, eq, new = (rename or "").partition("=")
-    if rename is not None and not (eq and old.strip() and new.strip()):
-        raise ParameterError(f"--player takes OLD=NEW (e.g. Piano-client=client), got "
-                             f"{rename!r}")
+    pairs = []
+    for rename in renames:
+        old, eq, new = rename.partition("=")
+        if not (eq and old.strip() and new.strip()):
+            raise ParameterError(f"--player takes OLD=NEW (e.g. Piano-client=client), got "
+                                 f"{rename!r}")
+        pairs.append((old.strip(), new.strip()))
     for field, value in changes.items():  # checked before anything is written
         check_value(field, value)
+    if len(pairs) > 1:  # one rename is checked by the library; several all before the first
+        _check_renames(app.store, session_id, pairs)
     revisions = []
-    if rename is not None:
+    for old, new in pairs:  # in turn, as given: A=B then B=C renames A to C
         revisions += rename_player(app.store, session_id, old, new, by=by,
                                    reason=reason)["revisions"]
     result = {"id": session_id}

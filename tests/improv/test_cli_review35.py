@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from sessions.revisions import read_revisions
 from tests.sessions.helpers import tree_snapshot
 
 
@@ -72,3 +73,46 @@ def test_dask_refusing_an_address_is_a_parameter_error():
                                              r".*missing port.*tcp://HOST:PORT"):
         with _client(workers=None, scheduler="foo"):
             pass
+
+
+# ----------------------------------------------------------------- 2: sessions correct --player
+def test_correct_makes_every_player_rename_in_turn(run_cli, store):
+    """Was: click kept the last --player only, and the first rename was dropped (exit 0)."""
+    sid = _demo(store)
+    r = run_cli("sessions", "correct", sid, "--player", "client=A", "--player", "therapist=B",
+                "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["players"] == ["A", "B"]
+    assert [(v["from"], v["to"]) for v in out["revisions"]] == [("client", "A"),
+                                                                ("therapist", "B")]
+    # in turn: a swap through a third name, and the history says each step
+    r = run_cli("sessions", "correct", sid, "--player", "A=tmp", "--player", "B=A",
+                "--player", "tmp=B")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.count("Player ") == 3
+    revs = read_revisions(store.folder(sid))
+    assert [(v["from"], v["to"]) for v in revs] == [
+        ("client", "A"), ("therapist", "B"), ("A", "tmp"), ("B", "A"), ("tmp", "B")]
+    assert store.session(sid).manifest["player_names"] == {"client": "B", "therapist": "A"}
+    assert run_cli("sessions", "verify", sid).exit_code == 0
+
+
+@pytest.mark.parametrize("renames, message", [
+    (["client=A", "client=B"],
+     "--player client=B: 'client' is renamed already by --player client=A; give one --player "
+     "per player"),
+    (["client=A", "cello=B"], "session {sid} has no player 'cello' (players: client, therapist)"),
+    (["client=A", "therapist=a"], "'A' is another player of session {sid}; players are not "
+                                  "merged: choose another name"),
+    (["client=A", "therapist=Dr.K"], "the new player name must be 1-32 letters"),
+])
+def test_a_refused_later_rename_leaves_the_earlier_unmade(run_cli, store, store_path, renames,
+                                                          message):
+    sid = _demo(store)
+    store.close()
+    before = tree_snapshot(store_path)
+    r = run_cli("sessions", "correct", sid, *[w for x in renames for w in ("--player", x)])
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert message.format(sid=sid) in r.stderr
+    assert tree_snapshot(store_path) == before
