@@ -201,6 +201,26 @@ def _write_csv(result: dict, stream) -> int:
     return n
 
 
+def _refuse_no_pair(store, session_id: str, players: list[str] | None) -> None:
+    """Refuse ``--dialogue`` where the players chosen (all, or ``--players``) make no pair:
+    it printed the session's title line alone and exited 0. Unknown ``--players`` names are
+    left for the analysis to refuse with the session's players."""
+    from improv.errors import ParameterError
+    from sessions.names import match_names
+
+    known = list(store.session(session_id).players)
+    if players is None:
+        if len(known) < 2:
+            have = f"{len(known)}: {', '.join(known)}" if known else "none"
+            raise ParameterError(f"no pair of players: --dialogue needs two players (this "
+                                 f"session has {have})")
+        return
+    chosen = list(dict.fromkeys(match_names([p for p in players if p], known)))
+    if 0 < len(chosen) < 2 and all(p in known for p in chosen):
+        raise ParameterError(f"no pair of players: --dialogue needs two players (--players "
+                             f"names 1: {chosen[0]}; this session has {', '.join(known)})")
+
+
 @click.command()
 @click.argument("session_id", metavar="[SESSION]", required=False)
 @click.option("--players", metavar="A,B", help="Players to analyse (default: all).")
@@ -264,6 +284,8 @@ def analyze(app, session_id, players, window, hop, dialogue, pair, accept_roles,
     from improv.analyze.roles import accept_dialogue_roles
 
     store = app.store
+    if dialogue and pair is None:  # before the analysis, which would find no pair to measure
+        _refuse_no_pair(store, session_id, _split(players))
     with progress_bar(stderr_isatty(), label="analysing") as progress:
         result = analyze_session(store, session_id, players=_split(players), window=window, hop=hop,
                                  dialogue=dialogue, pair=_split(pair), use_cache=not no_cache,

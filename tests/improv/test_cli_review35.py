@@ -9,13 +9,21 @@ import json
 import pytest
 
 from sessions.revisions import read_revisions
-from tests.sessions.helpers import tree_snapshot
+from tests.sessions.helpers import tree_snapshot, write_midi
 
 
 def _demo(store, *, duration: float = 3.0) -> str:
     from improv.demo import create_demo_session
 
     return create_demo_session(store, duration=duration)["id"]
+
+
+def _solo(run_cli, tmp_path) -> str:
+    """A session of one player (``piano``), imported from a one-track MIDI file."""
+    r = run_cli("sessions", "import", write_midi(tmp_path / "solo.mid"), "--client", "C07",
+                "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()["id"]
 
 
 def _refused(r, message: str, *, as_json: bool = False) -> None:
@@ -116,3 +124,27 @@ def test_a_refused_later_rename_leaves_the_earlier_unmade(run_cli, store, store_
     assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
     assert message.format(sid=sid) in r.stderr
     assert tree_snapshot(store_path) == before
+
+
+# ----------------------------------------------------------------- 3: analyze --dialogue, no pair
+@pytest.mark.parametrize("out", [[], ["--json"], ["--csv"]])
+def test_dialogue_without_a_pair_is_refused(run_cli, store, store_path, tmp_path, out):
+    """Was: the title line alone, exit 0 (--json: an empty "dialogue" list)."""
+    duet = _demo(store)
+    solo = _solo(run_cli, tmp_path)
+    store.close()
+    before = tree_snapshot(store_path)
+    r = run_cli("analyze", solo, "--dialogue", *out)
+    _refused(r, "no pair of players: --dialogue needs two players (this session has 1: piano)",
+             as_json=out == ["--json"])
+    r = run_cli("analyze", duet, "--dialogue", "--players", "Client", *out)
+    _refused(r, "no pair of players: --dialogue needs two players (--players names 1: client; "
+                "this session has client, therapist)", as_json=out == ["--json"])
+    assert tree_snapshot(store_path) == before  # nothing analysed, nothing cached
+
+
+def test_dialogue_of_two_chosen_players_still_runs(run_cli, store):
+    sid = _demo(store)
+    r = run_cli("analyze", sid, "--dialogue", "--players", "client,therapist", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [d["pair"] for d in r.json()["dialogue"]] == [["client", "therapist"]]
