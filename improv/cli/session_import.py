@@ -96,7 +96,7 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
             raise ParameterError(f"--started must be a date and time like "
                                  f"2026-11-02T10:00+01:00, got {started!r}") from None
         if when.tzinfo is None:
-            raise ParameterError(f"--started needs a time zone (e.g. {started}+01:00)")
+            raise ParameterError(_zone_missing(started, when))
     offset = _parse_offsets(offsets)
     with _new_store_kept_if_used(app):
         from sessions.importer import import_files
@@ -125,6 +125,17 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
         f"{format_duration(s['duration_s'])}"
         + "".join(f"; {k['name']} ({k['player']}) is a drum kit" for k in s["percussion"])
     ))
+
+
+def _zone_missing(started: str, when: datetime) -> str:
+    """The refusal of a ``--started`` without a time zone, with an example that is accepted:
+    the day and time given (10:00 where only a day was: ``2026-10-01``) and ``+01:00``. It
+    showed what was typed with ``+01:00`` added, which a day alone refuses again."""
+    if when.time() == datetime.min.time() and len(started.strip()) <= 10:  # a day alone
+        return (f"--started needs a time of day and a time zone (e.g. "
+                f"{when:%Y-%m-%d}T10:00+01:00)")
+    spec = "minutes" if not (when.second or when.microsecond) else "auto"
+    return f"--started needs a time zone (e.g. {when.isoformat(timespec=spec)}+01:00)"
 
 
 @contextlib.contextmanager

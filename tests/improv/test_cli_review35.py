@@ -5,6 +5,7 @@ silently (a second ``--player`` rename, ``--json`` beside ``--csv``) is made or 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -148,3 +149,18 @@ def test_dialogue_of_two_chosen_players_still_runs(run_cli, store):
     r = run_cli("analyze", sid, "--dialogue", "--players", "client,therapist", "--json")
     assert r.exit_code == 0, r.stderr
     assert [d["pair"] for d in r.json()["dialogue"]] == [["client", "therapist"]]
+
+
+# ----------------------------------------------------------------- 4: import --started
+@pytest.mark.parametrize("typed", ["2026-10-01", "2026-10-01T10:00", "2026-10-01 10:00:30"])
+def test_started_without_a_zone_suggests_a_form_that_is_accepted(run_cli, store_path, tmp_path,
+                                                                  typed):
+    """Was: "e.g. 2026-10-01+01:00" for a day alone, itself refused."""
+    mid = write_midi(tmp_path / "a.mid")
+    r = run_cli("sessions", "import", mid, "--client", "C07", "--started", typed)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "--started needs a time" in r.stderr
+    (example,) = re.findall(r"\(e\.g\. (\S+)\)$", r.stderr.strip())
+    assert not (store_path / "sessions").exists() or not any((store_path / "sessions").iterdir())
+    r = run_cli("sessions", "import", mid, "--client", "C07", "--started", example, "--json")
+    assert r.exit_code == 0, (example, r.stderr)
