@@ -8,9 +8,15 @@ themselves (:mod:`improv.cli.params`: ``Number``, ``Choice``, ``Path``).
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from improv.cli.params import Choice, PlainBadParameter, option_name
+
+#: An annotation's ID (``a-3991c3233e``), told apart from a session's (``20261207-170130-7f17``)
+#: when it is the only word given to a command that takes both.
+_ANNOTATION_ID = re.compile(r"a-[0-9a-f]{6,}", re.IGNORECASE)
 
 #: What an argument, named by its parameter name, stands for (said after "needs"), with where
 #: to find one.
@@ -71,6 +77,11 @@ def usage_message(exc: click.UsageError, argv: list[str]) -> str:
                 return f"{where} needs {name} {param.type.alternatives()}"
             metavar = param.metavar or param.type.name.upper()
             return f"{where} needs {name} {metavar}{hint}"
+        given = exc.ctx.params.get("session_id") if exc.ctx is not None else None
+        if (param.name == "annotation_id" and isinstance(given, str)
+                and _ANNOTATION_ID.fullmatch(given)):  # the one word given is the annotation
+            return (f"{where} needs the session ID before the annotation ID: {where} SESSION "
+                    f"{given} ('improv sessions list' shows session IDs)")
         if param.name in ARGUMENTS:
             return f"{where} needs {ARGUMENTS[param.name]}"
         return f"{where} needs {param.human_readable_name}{hint}"

@@ -164,3 +164,18 @@ def test_started_without_a_zone_suggests_a_form_that_is_accepted(run_cli, store_
     assert not (store_path / "sessions").exists() or not any((store_path / "sessions").iterdir())
     r = run_cli("sessions", "import", mid, "--client", "C07", "--started", example, "--json")
     assert r.exit_code == 0, (example, r.stderr)
+
+
+# ----------------------------------------------------------------- 5: annotations, no session
+@pytest.mark.parametrize("command", ["delete", "restore", "history", "edit"])
+def test_an_annotation_id_alone_says_the_session_id_is_missing(run_cli, command):
+    r = run_cli("annotations", command, "a-3991c3233e")
+    _refused(r, f"improv annotations {command} needs the session ID before the annotation ID: "
+                f"improv annotations {command} SESSION a-3991c3233e ('improv sessions list' "
+                "shows session IDs)")
+
+
+def test_a_session_id_alone_still_asks_for_the_annotation_id(run_cli):
+    r = run_cli("annotations", "delete", "20261207-170130-7f17")
+    _refused(r, "improv annotations delete needs an annotation ID: 'improv annotations list "
+                "SESSION' shows them")
