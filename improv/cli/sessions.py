@@ -194,7 +194,9 @@ def verify(app, session_id: str | None, all_: bool, as_json: bool) -> None:
     """Check checksums and structure; exit 1 if anything is wrong."""
     from sessions.verify import verify_folder
 
-    if bool(session_id) == all_:
+    if session_id and all_:
+        raise click.UsageError("give a session ID or --all, not both")
+    if not session_id and not all_:
         raise click.UsageError("give a session ID or --all")
     store = app.store
     if all_:  # a folder that is a link is reported, never read

@@ -179,3 +179,12 @@ def test_a_session_id_alone_still_asks_for_the_annotation_id(run_cli):
     r = run_cli("annotations", "delete", "20261207-170130-7f17")
     _refused(r, "improv annotations delete needs an annotation ID: 'improv annotations list "
                 "SESSION' shows them")
+
+
+# ----------------------------------------------------------------- 6: verify ID --all
+def test_verify_with_an_id_and_all_says_they_exclude_each_other(run_cli, store):
+    sid = _demo(store)
+    r = run_cli("sessions", "verify", sid, "--all")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: give a session ID or --all, not both"), r.stderr
+    assert r.stderr.count("\n") == 1
