@@ -537,10 +537,16 @@ class Catalog:
         return {sid: int(counts.get(sid, 0)) for sid in ids}
 
     def tag_usage(self) -> dict[str, int]:
-        """How many current annotations carry each tag, over the whole store (most used
-        first)."""
+        """How many of the therapist's current annotations carry each tag, over the whole
+        store (most used first): the tag picker's order and "used N times". The analysis's
+        role suggestions not yet confirmed do not count (the rule of
+        :meth:`own_annotation_counts`): they had opened the picker's "IAP · autonomy" as
+        if the therapist used it."""
         return {tag: n for tag, n in self.db.execute(
-            "SELECT tag, COUNT(*) AS n FROM annotation_tags GROUP BY tag ORDER BY n DESC, tag")}
+            "SELECT t.tag, COUNT(*) AS n FROM annotation_tags t JOIN annotations a "
+            "ON a.session_id = t.session_id AND a.id = t.annotation_id "
+            "WHERE NOT unconfirmed_suggestion(a.source, a.tags) "
+            "GROUP BY t.tag ORDER BY n DESC, t.tag")}
 
     def client_code(self, given: str) -> str:
         """The stored spelling of a client code (matched without regard to case where that

@@ -85,3 +85,17 @@ def test_the_list_words_tags_as_the_tag_picker(demo_store, live_server, page):
     expect(page.locator("#client-sessions tbody td").nth(3)).to_have_text(
         "marker; IAP · autonomy: leader; Practice · mood: calm")
     assert page.js_errors == []
+
+
+def test_unconfirmed_suggestions_are_not_the_therapists_tag_usage(demo_store, client_for):
+    """The tag picker orders its chips by use, says "used N times" and opens the groups in
+    use: the analysis's suggestions waiting for review are not the therapist's use."""
+    path, sid = demo_store
+    with Store(path) as store:
+        leader, _ = _suggest(store, sid)
+        assert "autonomy:leader" not in store.catalog.tag_usage()
+        assert "suggestion" not in store.catalog.tag_usage()
+        confirm_suggestions(store, sid, [{"id": leader["id"], "rev": 1}])
+        usage = store.catalog.tag_usage()
+    assert usage["autonomy:leader"] == 1 and "autonomy:follower" not in usage
+    assert client_for(path).get("/api/vocabulary").json()["usage"] == usage
