@@ -20,7 +20,10 @@ adds a robust trend with a confidence interval.
   reject at all below five sessions (its smallest p-values are 0.33 and
   0.083) and holds its level from there on.  Slopes are given per session
   (on the session index) and per 30 days (on the dates), since sessions are
-  not always evenly spaced.
+  not always evenly spaced; the one per 30 days only when the sessions span
+  at least :data:`MIN_SPAN_DAYS` (four weeks), so that a month's change is
+  never extrapolated from a few days (four sessions on four days in a row
+  read +330 BPM and a velocity change of +170 on its 0-127 scale).
 - **Baseline band**: mean ± k·SD (k = 2 by default; the sample SD, ddof 1) of
   the chosen baseline sessions (by default the first three); sessions outside
   it are listed.  With three baseline sessions the SD is itself uncertain:
@@ -46,8 +49,12 @@ MIN_SESSIONS_FOR_TREND = 3
 OUTLIER_Z = 3.5
 
 
-#: Shortest span of session dates [days] from which a trend per 30 days is given.
-MIN_SPAN_DAYS = 1.0
+#: Shortest span of session dates [days] from which a trend per 30 days is given: four
+#: weeks, so that the rate over a month is measured over about a month, not extrapolated
+#: (sessions on four days in a row gave a tempo +330 BPM per 30 days). Weekly sessions have
+#: it from the fifth session on; half a day less counts (the fifth weekly session an hour
+#: earlier in the day than the first).
+MIN_SPAN_DAYS = 28.0
 
 @dataclass(frozen=True)
 class Trend:
@@ -63,7 +70,8 @@ class Trend:
         95 % confidence interval of ``slope_per_session``.
     slope_per_30_days : float or None
         Theil–Sen slope on the session dates [feature unit per 30 days]; None when the
-        sessions span less than :data:`MIN_SPAN_DAYS`.
+        sessions with a value span less than :data:`MIN_SPAN_DAYS` (four weeks; half a day
+        less counts).
     ols_slope_per_session : float
         Least-squares slope, for comparison.
     ols_p : float or None
@@ -127,6 +135,8 @@ def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
     (1.0, 4.2857, True)
     >>> trend([1.0, 2.0, 3.0, 4.0], days=[0, 7, 14, 21]).distinguishable  # p = 1/12
     False
+    >>> trend([1.0, 2.0, 3.0, 4.0], days=[0, 1, 2, 3]).slope_per_30_days is None  # 3 days
+    True
     """
     from scipy import stats
 
@@ -138,10 +148,10 @@ def trend(values, *, days, confidence: float = 0.95) -> Trend | None:
     x = idx.astype(np.float64)
     res = stats.theilslopes(v, x, alpha=confidence)
     slope, low, high = float(res[0]), float(res[2]), float(res[3])
-    # sessions within a day (a demo made minutes apart) give no rate per day: a slope over
-    # minutes scaled to 30 days read +14,699,049 BPM
+    # a rate per 30 days only from about a month of sessions: a slope over minutes (a demo)
+    # scaled to 30 days read +14,699,049 BPM, one over 3 days +330 BPM
     per_30 = (float(stats.theilslopes(v, d, alpha=confidence)[0]) * 30.0
-              if np.ptp(d) >= MIN_SPAN_DAYS else None)
+              if np.ptp(d) >= MIN_SPAN_DAYS - 0.5 else None)
     ols = stats.linregress(x, v)
     mk = stats.kendalltau(x, v).pvalue  # 'auto': exact for n <= 33 without ties
     mk_p = float(mk) if np.isfinite(mk) else None

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
+from analysis.windows import SILENCE_GAP
 
 __all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "flat_key", "heading", "shown",
            "meaning",
@@ -235,17 +236,48 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
         else f"{value:.0f}"
 
 
+#: The measures the client page and the reports show first (:data:`improv.reports.compare.
+#: DEFAULT_FEATURES`) in a therapist's words, where the feature list's definition speaks the
+#: analysis' language ("onsets", "windows", "(MTTB)", a field's name: a therapist's review
+#: of the client page). The feature list keeps its definitions for the research export's data
+#: dictionary and ``--json``.
+_PLAIN = {
+    "notes_per_s": "how many notes were played per second, on average over the session "
+                   "(from the instrument's MIDI)",
+    "onsets_per_s": "how many notes or strokes were heard per second, on average over the "
+                    "session (from the microphone)",
+    "silence_share": f"share of the session spent in pauses longer than {SILENCE_GAP:g} seconds",
+    "tempo_bpm": "the session's tempo in beats per minute, given only where the beat is clear "
+                 "(a recording too short to tell: the tempo of the whole recording)",
+    "pulse_clarity": "how clear the beat is, from 0 (none) to 1 (clear): the middle value over "
+                     "the moments in which the player plays",
+    "velocity_mean": "how hard the keys were struck, on average (from 0, softest, to 127, "
+                     "hardest)",
+    "level_dbfs_mean": "how loud the microphone heard the player, on average while playing "
+                       "(pauses left out; 0 dBFS is the loudest a recording can hold)",
+    "loudness_lufs_integrated": "how loud the session sounds as a whole, as loudness meters "
+                                "measure it (the quiet of the room left out)",
+    "asynchrony_abs_mean_ms": "how far apart the two players' notes land, on average, where "
+                              "they play together",
+    "{x}_leads_share": "share of the time in which {x} clearly leads: the other follows "
+                       "{x}'s timing, loudness, density or register a moment later",
+}
+
+
 def meaning(column: str) -> str:
     """A measure's one-line definition (:func:`analysis.features.describe`) for people: where
     its values are said in plain words (:data:`WORDS`: the pulse), the definition says them in
-    those words too, not in the analysis' own terms.
+    those words too, not in the analysis' own terms; the measures shown first
+    (:data:`_PLAIN`) in a therapist's words.
 
     >>> meaning("client.midi.pulse")[:61]
     'how much of the playing has a beat. “clear and steady”: in 80'
-    >>> meaning("client.midi.notes_per_s")
-    'MIDI note onsets per second over the session'
+    >>> meaning("client.midi.silence_share")
+    'share of the session spent in pauses longer than 2 seconds'
     """
     found = lookup(column)
+    if found is not None and found[0].name in _PLAIN:
+        return _PLAIN[found[0].name].format(**found[1])
     if found is not None and found[0].name == "pulse":
         from analysis.beats import CLEAR_SHARE, RARE_PULSE_SHARE
 

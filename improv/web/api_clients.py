@@ -186,12 +186,17 @@ def compare(client: str, request: Request, params: Params = Depends(),
     ``left_out_notes`` (a sentence per session that could not be read or measured and is
     left out, :func:`improv.reports.compare.left_out_notes`), ``players_differ`` (a sentence
     when the compared sessions do not all name the same
-    players: :func:`improv.reports.wording.players_differ`; else None) and per
-    feature ``fit``: the trend
+    players: :func:`improv.reports.wording.players_differ`; else None),
+    ``trend_min_span_days`` (the span of sessions from which a trend per 30 days is given:
+    :data:`analysis.trends.MIN_SPAN_DAYS`) and per feature ``fit``: the trend
     line at each session when the trend is distinguishable from no change
-    (:func:`improv.reports.trend_plots.trend_fit`).
+    (:func:`improv.reports.trend_plots.trend_fit`), and ``meaning``: what it measures in a
+    therapist's words (:func:`improv.reports.labels.meaning`; ``definition`` is the feature
+    list's, as in the research export).
     """
+    from analysis.trends import MIN_SPAN_DAYS
     from improv.reports.compare import main_columns, select_columns
+    from improv.reports.labels import meaning
     from improv.reports.trend_plots import trend_fit
 
     client = _check_client(client)
@@ -200,9 +205,10 @@ def compare(client: str, request: Request, params: Params = Depends(),
         return JSONResponse({"status": "analysing", "total": busy["total"], "done": busy["done"]},
                             status_code=202)
     result = _compare(store, client, params, _failed(request, client))
-    for f in result["features"].values():
+    for c, f in result["features"].items():
         tr = f["trend"]
         f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
+        f["meaning"] = meaning(c)
     columns = sorted({c for s in result["sessions"] for c in s["values"]})
     names = sorted({c.rsplit(".", 1)[-1] for c in select_columns(columns, None) + columns
                     if "_role_" not in c} - NOT_FEATURES)
@@ -215,7 +221,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     from improv.reports.compare import left_out_notes
 
     return dict(result, status="ok", available=names, labels={n: label(n) for n in names},
-                left_out_notes=left_out_notes(result),
+                left_out_notes=left_out_notes(result), trend_min_span_days=MIN_SPAN_DAYS,
                 players=_players(store, client), main_columns=main_columns(result["columns"]),
                 players_differ=players_differ([r for r in store.list(client=client)
                                                if r["id"] in compared]))

@@ -113,3 +113,18 @@ def test_a_baseline_without_spread_gives_a_band_of_no_width_when_asked():
     assert (band.mean, band.sd, band.low, band.high, band.n) == (0.0, 0.0, 0.0, 0.0, 3)
     assert outside_band(v, band) == [3, 4]  # unwidened: any difference is outside
     assert baseline_band([1.0, 2.0], baseline=[0], without_spread=True) is None  # one session
+
+
+def test_a_rate_per_30_days_needs_about_four_weeks_of_sessions():
+    """Four sessions on four days in a row read a tempo of +330 BPM per 30 days and a velocity
+    of +170 on its 0-127 scale (a therapist's review): a month's change is given only from
+    sessions that span four weeks (half a day less counts: a later hour of the first day)."""
+    tempo = [80.0, 92.0, 101.0, 113.0]
+    assert trend(tempo, days=[0, 1, 2, 3]).slope_per_30_days is None
+    assert trend(tempo + [120.0], days=[0, 7, 14, 21, 27.6]).slope_per_30_days is not None
+    assert trend(tempo + [120.0], days=[0, 7, 14, 21, 27.4]).slope_per_30_days is None
+    # the span of the sessions with a value: a first session without one does not count
+    t = trend([np.nan, 1.0, 2.0, 3.0], days=[0, 7, 14, 28])
+    assert t.slope_per_30_days is None and t.slope_per_session == pytest.approx(1.0)
+    t = trend([1.0, 2.0, 3.0, 4.0, 5.0], days=[0, 7, 14, 21, 28])
+    assert t.slope_per_30_days == pytest.approx(30 / 7)

@@ -97,7 +97,7 @@ def test_client_report_appendix_in_the_reports_units_without_field_names(store, 
     assert row[cells.index("therapist (MIDI): Silence (%)")] == f"{100 * first:.1f}"
     assert "<th>measure</th><th>unit</th><th>meaning</th>" in definitions
     row = definitions.split("<tr><td>client (MIDI): Notes per second (notes/s)</td>")[1]
-    assert row.startswith("<td>notes/s</td>") and "MIDI note onsets per second" in row
+    assert row.startswith("<td>notes/s</td>") and "how many notes were played per second" in row
     assert "<th>trend</th><th>change</th>" in text
 
 

@@ -149,7 +149,7 @@ export async function clientPage(main, code, params) {
       return;
     }
     body.replaceChildren(controls(code, params, d.sessions, r), downloads(code, q), ...leftOut, namesDiffer, allBaseline,
-      legend(r, colorOf), trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
+      legend(r, colorOf), ...trendTable(shown), h('div', { class: 'measure-toggles' }, more, toggle),
       h('div', { class: 'trends' }, shown.columns.map((c) => chart(shown, c, colorOf(c)))));
   };
   draw();
@@ -315,12 +315,27 @@ function sameInBaseline(r, f) {
 const TREND_COLUMNS = [['Measure'], ['Unit'], ['Sessions', 'sessions with a value of this measure'],
   ['Trend / session', 'how much the measure changes from one session to the next, typically (Theil–Sen slope)'],
   ['95 % interval', 'the range the change per session lies in, with 95 % confidence'],
-  ['Trend / 30 days', 'the same change over a month of therapy'],
+  ['Trend / 30 days', 'the same change over a month of therapy: given once the sessions span four weeks, never extrapolated from a few days'],
   ['Change', 'yes: the measure clearly rose or fell over the sessions (Mann–Kendall test); never said with fewer than five sessions'],
   ['Baseline mean ± SD', 'the average of the baseline sessions and their usual spread (standard deviation); the band is this average ± the chosen number of SDs'],
   ['Outside band', 'later sessions whose value lies outside the baseline band'],
   ['Outliers', 'sessions far off the course of the others (a robust z-score over 3.5 from the trend line)']];
 
+// The trend per 30 days of a measure, or why there is none: it is given only where the
+// sessions with a value span about four weeks (analysis.trends.MIN_SPAN_DAYS), as four sessions
+// on four days in a row made "+330 BPM" of a tempo per 30 days
+function perMonth(r, f) {
+  const t = f.trend;
+  if (!t) return h('td', { class: 'num' }, '–');
+  if (t.slope_per_30_days != null) return h('td', { class: 'num' }, signed(t.slope_per_30_days));
+  const days = r.sessions.map((s) => s.days).filter((d, i) => f.values[i] != null);
+  const span = days.length ? Math.max(...days) - Math.min(...days) : 0;
+  const min = r.trend_min_span_days || 28;
+  const spanned = span < 1 ? 'less than a day' : counted(Math.round(span), 'day');
+  return h('td', { class: 'num no-month', title: `Not given: the sessions span ${spanned}; the change over a month is given once they span four weeks (${min} days), so that it is never extrapolated from a few days` }, '–');
+}
+
+// The trend table and, where a band has its *, a line under it saying what the * means
 function trendTable(r) {
   const rows = r.columns.map((c) => {
     const f = r.features[c], t = f.trend, b = f.band;
@@ -328,22 +343,25 @@ function trendTable(r) {
     return h('tr', { dataset: { column: c } },
       // whose measure and its label, then what it measures in words; the column name of the
       // CSV export (for researchers) only as the tooltip: the screen shows no field names
-      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
+      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.meaning ? h('div', { class: 'muted definition' }, f.meaning) : ''),
       h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num' }, t ? signed(t.slope_per_session) : '–'),
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
-      h('td', { class: 'num' }, t ? signed(t.slope_per_30_days) : '–'),
+      perMonth(r, f),
       // the server's word: "too few sessions to judge" is not a "no" (no test could say no)
       h('td', {}, t ? (f.change === 'yes' ? h('strong', {}, 'yes') : f.change || (t.distinguishable ? 'yes' : 'no')) : '–'),
       h('td', { class: 'num', title: b && b.min_half_width != null ? `the band is widened to ± ${fmtV(b.min_half_width)} around the mean: the smallest change that matters for this measure` : null }, b ? `${b.sd === 0 ? `${fmtOf(f, b.mean)} in each (no spread)` : `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}`}${b.min_half_width != null ? ' *' : ''}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
-  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
+  // what the * of a band means, under the table where a band has it (not only on hover)
+  const widened = r.columns.some((c) => r.features[c].band && r.features[c].band.min_half_width != null);
+  const note = widened ? h('p', { class: 'muted table-note star-note' }, '* A measure marked * varied less in the baseline sessions than the smallest change that matters for the measure: its band is widened to that change (the value’s tooltip says how far).') : '';
+  return [h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
       h('caption', { id: 'tt-cap', title: 'Trend: Theil–Sen slope with its 95 % interval; Change: Mann–Kendall test at 5 %, exact' },
         `Trends over ${counted(r.sessions.length, 'session')}: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
       h('thead', {}, h('tr', {}, TREND_COLUMNS.map(([x, words]) => h('th', { scope: 'col', title: words || null }, words ? h('abbr', { title: words }, x) : x)))),
-      h('tbody', {}, rows)));
+      h('tbody', {}, rows))), note];
 }
 
 // a session without a value of a measure, in words: a tempo needs a clear pulse
@@ -375,7 +393,7 @@ function oneSessionTable(r) {
   const rows = r.columns.map((c) => {
     const f = r.features[c];
     return h('tr', { dataset: { column: c } },
-      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.definition ? h('div', { class: 'muted definition' }, f.definition) : ''),
+      h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.meaning ? h('div', { class: 'muted definition' }, f.meaning) : ''),
       h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, f.values[0] == null ? missingWords(c) : fmtOf(f, f.values[0])));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },

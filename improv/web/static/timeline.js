@@ -345,6 +345,16 @@ function sharedRanges(series, ranges, unit) {
   return ranges;
 }
 
+// Where each band of a lane is, in words: "tempo above, pulse clarity below"; with more
+// bands, "top to bottom: velocity, level, …". A band is named by its curves' measure (the
+// label after its player and input, "client (MIDI) · Tempo"; `measure` where given).
+function measureOf(s) { return s.measure || s.label.split(' · ').pop().replace(/ \(dashed\)$/, ''); }
+function bandWords(names) {
+  const low = names.map((n, i) => (i ? n.charAt(0).toLowerCase() + n.slice(1) : n));
+  if (low.length === 2) return `${low[0]} above, ${low[1]} below`;
+  return `top to bottom: ${low.join(', ')}`;
+}
+
 // A lane of curves: series = [{label, color, times, values, dashed, feature, unit, min, max}];
 // null values are gaps. Curves of one unit share one scale; curves of different units (a
 // piano's velocity and a microphone's dBFS, notes/s and onsets/s) are never drawn over each
@@ -365,9 +375,10 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   const labels = LABEL_ROW * order.length + 2;
   const bandH = units.length > 1 ? BAND_H : height;
   const curvesH = units.length * bandH + Math.max(0, units.length - 1) * BAND_GAP;
-  const title = units.length > 1
-    ? h('span', {}, label, h('span', { class: 'lane-note' }, `one band per unit (${units.length}), top to bottom as listed`))
-    : label;
+  // each band named by the measures drawn in it, in the order of the bands
+  const bandNames = units.map((u, b) => [...new Set(order.filter((k) => bandOf[k] === b).map((k) => measureOf(series[k])))].join(' and '));
+  const where = units.length > 1 ? bandWords(bandNames) : '';
+  const title = units.length > 1 ? h('span', {}, label, h('span', { class: 'lane-note' }, where)) : label;
   const lane = tl.addLane({
     label: title, height: curvesH + labels + 6, cls: 'curve',
     draw: (ctx, w) => {
@@ -432,7 +443,7 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   lane.row.title = [...order, ...series.map((s, k) => k).filter((k) => !ranges[k])].map((k) => {
     const s = series[k], range = ranges[k];
     return `${s.label}: ${range ? rangeText(s, range[0], range[1], unit) : 'no value'}`;
-  }).join('\n') + (units.length > 1 ? '\none band per unit, top to bottom in this order' : '');
+  }).join('\n') + (units.length > 1 ? `\n${where}, each on a scale of its own` : '');
   // for the browser tests: each curve's band, scale and first and last drawn time
   lane.row.dataset.curves = JSON.stringify(order.map((k) => {
     const s = series[k];

@@ -347,7 +347,8 @@ def test_client_course_page(course_store, live_server, page):
     # CSV export only as the tooltip (no field names on the screen)
     expect(row.locator("th")).to_contain_text("client (MIDI) · Notes per second")
     expect(row.locator("th .definition")).to_have_text(
-        "MIDI note onsets per second over the session")
+        "how many notes were played per second, on average over the session "
+        "(from the instrument's MIDI)")
     assert row.locator("th").get_attribute("title") == "client.midi.notes_per_s in the CSV export"
     assert "notes_per_s" not in page.locator("table.trend-table").inner_text()
     expect(chart.locator("figcaption")).to_have_text("client (MIDI) · Notes per second (notes/s)")

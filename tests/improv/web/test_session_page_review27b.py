@@ -171,7 +171,11 @@ def test_lanes_of_different_units_have_a_band_each(piano_and_mic, live_server, p
     curves = json.loads(dens.get_attribute("data-curves"))
     assert sorted(c["band"] for c in curves) == [0, 1], curves
     assert all(c["lo"] == 0 for c in curves), curves
-    expect(dens.locator(".lane-label")).to_contain_text("one band per unit")
+    # where each band is, in words (it said "one band per unit (2), top to bottom as listed")
+    expect(dens.locator(".lane-note")).to_have_text(
+        "Notes per second above, onsets per second below")
+    expect(page.locator(".lane.curve", has_text="Tempo").locator(".lane-note")).to_have_text(
+        "Tempo above, pulse clarity below")
     dyn = json.loads(page.locator(".lane.curve", has_text="Dynamics").get_attribute("data-curves"))
     assert sorted(c["band"] for c in dyn) == [0, 1], dyn
     tempo = json.loads(page.locator(".lane.curve", has_text="Tempo").get_attribute("data-curves"))
