@@ -27,6 +27,14 @@ def _segments(value: str) -> list[tuple[float, float]]:
         except ValueError:
             raise ParameterError(
                 f"--segments must look like 0:00-10:00,50:00-60:00, got {value!r}") from None
+    for (a, b), part in zip(out, value.split(","), strict=True):  # was "needs at least two"
+        start, _, end = (x.strip() for x in part.partition("-"))
+        if b < a:
+            raise ParameterError(f"--segments: {start}-{end} ends before it starts; write the "
+                                 f"start first: {end}-{start}")
+        if b == a:
+            raise ParameterError(f"--segments: {start}-{end} ends where it starts; give an "
+                                 "end after the start, e.g. 0:00-10:00")
     if len(out) < 2:
         raise ParameterError("--segments needs at least two segments, e.g. 0:00-10:00,50:00-60:00")
     return out
@@ -72,6 +80,9 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     """
     from improv.reports import compare as cmp
 
+    if as_json and as_csv:  # as analyze refuses them (--csv printed, --json was dropped)
+        raise ParameterError("--json and --csv exclude each other; use --json with --export DIR "
+                             "for the table as a CSV file")
     store = app.store
     progress = (lambda sid: info(f"analysing {sid} ...")) if not as_json else None
     if client:

@@ -188,3 +188,27 @@ def test_verify_with_an_id_and_all_says_they_exclude_each_other(run_cli, store):
     assert r.exit_code == 1
     assert r.stderr.startswith("error: give a session ID or --all, not both"), r.stderr
     assert r.stderr.count("\n") == 1
+
+
+# ----------------------------------------------------------------- 7-8: compare
+@pytest.mark.parametrize("segments, message", [
+    ("1:00-0:30", "--segments: 1:00-0:30 ends before it starts; write the start first: "
+                  "0:30-1:00"),
+    ("0:00-0:10, 2:00-1:30", "--segments: 2:00-1:30 ends before it starts; write the start "
+                             "first: 1:30-2:00"),
+    ("0:20-0:20,0:00-0:10", "--segments: 0:20-0:20 ends where it starts; give an end after "
+                            "the start, e.g. 0:00-10:00"),
+])
+def test_a_segment_that_ends_before_it_starts_is_named(run_cli, store, segments, message):
+    """Was: "--segments needs at least two segments" for a reversed one."""
+    sid = _demo(store)
+    _refused(run_cli("compare", sid, "--segments", segments), message)
+
+
+def test_compare_refuses_csv_with_json(run_cli, store):
+    """Was: CSV printed, --json dropped silently (analyze refused the pair already)."""
+    _demo(store)
+    for order in (["--csv", "--json"], ["--json", "--csv"]):
+        _refused(run_cli("compare", "--client", "DEMO", *order),
+                 "--json and --csv exclude each other; use --json with --export DIR for the "
+                 "table as a CSV file", as_json=True)

@@ -293,7 +293,7 @@ def two_weeks(tmp_path, monkeypatch):
     (["compare", "{a}", "--segments", "abc"], "--segments must look like 0:00-10:00,50:00-60:00"),
     (["compare", "{a}", "--segments", "0-10,10-99"], "not inside the session (0 to 18.7 s)"),
     (["compare", "{a}", "--segments", "0:10-0:05,0:05-0:10"],
-     "segment 10.0-5.0 s ends before it starts; give START-END"),
+     "--segments: 0:10-0:05 ends before it starts; write the start first: 0:05-0:10"),
     (["compare", "{a}", "{a}"], "the same session is given twice"),
     # options of a client's course are refused, not ignored, with session IDs or segments
     (["compare", "{a}", "{b}", "--csv", "--plot", "{tmp}/p", "--export", "{tmp}/e"],
