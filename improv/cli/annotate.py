@@ -58,10 +58,21 @@ def _state(a, edits: int | None) -> str:
     return ", ".join(words)
 
 
+def _text(a) -> str:
+    """An annotation's text for the table: a role suggestion in an older wording ("…, 100 %
+    sure)") in today's, as the session page shows it (:func:`improv.analyze.roles.reworded`);
+    ``--json`` gives the stored text."""
+    if a.get("source") == "suggestion":
+        from improv.analyze.roles import reworded
+
+        return reworded(a) or ""
+    return a.get("text") or ""
+
+
 def _rows(annotations, edits: dict[str, int] | None = None):
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
-         " ".join(a.get("tags") or []), (a.get("text") or "").replace("\n", " ")[:60],
+         " ".join(a.get("tags") or []), _text(a).replace("\n", " ")[:60],
          a.get("source") or "",
          _state(a, None if edits is None else edits.get(a["id"], 0)))
         for a in annotations
