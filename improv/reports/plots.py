@@ -8,13 +8,14 @@ each pair and a strip of the suggested roles. Both take the dict of
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 __all__ = ["PLOT_SUFFIXES", "CURVE_GROUPS", "check_plot_path", "curve_groups",
            "dialogue_groups", "plot_players",
            "plot_dialogue", "plot_result", "mmss", "time_axis", "note_axis", "draw_annotations",
-           "label_annotations"]
+           "label_annotations", "y_range", "fit_y", "ticks_within"]
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -278,18 +279,127 @@ def _values(name: str, c: dict, curves: dict | None = None) -> list[float]:
             for v, on in zip(c["values"], played, strict=True)]
 
 
-def _min_span(ax, span: float) -> None:
-    """Widen the y axis of ``ax`` to at least ``span``, around its middle."""
-    lo, hi = ax.get_ylim()
-    if hi - lo < span:
+#: The room above a panel's highest and below its lowest value, a share of their span each
+#: side: the loudest and softest moments, the highest and lowest notes, stand clear of the
+#: panel's frame. (The players' shared range was the union of each panel's own range, whose
+#: 5 % of one player's span left the other's extreme 1.5 points from the frame of a report's
+#: 1-inch panel: its line ran into the frame and read as cut off, review 35.)
+Y_MARGIN = 0.08
+#: The smallest span of a pitch axis [semitones]: a held note is drawn flat, between note names.
+PITCH_SPAN_SEMITONES = 4.0
+#: The ``gid`` of a curve's line (not an annotation's), by which a panel's y range is found.
+CURVE_GID = "curve"
+
+
+def y_range(low: float, high: float, *, ends: tuple[float, float] = (-math.inf, math.inf),
+            min_span: float = 0.0, margin: float = Y_MARGIN) -> tuple[float, float]:
+    """The y limits of a panel whose marks run from ``low`` to ``high``.
+
+    The span is widened to at least ``min_span`` around its middle (a constant: to a tenth of
+    the measure's scale, or of its value), moved inside the measure's ``ends`` where it
+    crossed one (a velocity axis does not widen past 127), and then ``margin`` of it is added
+    on each side, so that no value lies on the frame, not even one at an end of the scale.
+
+    >>> [round(y, 2) for y in y_range(40.0, 100.0)]
+    [35.2, 104.8]
+    >>> [round(y, 2) for y in y_range(120.0, 126.0, ends=(0.0, 127.0), min_span=20.0)]
+    [105.4, 128.6]
+    """
+    lo, hi = float(low), float(high)
+    width = ends[1] - ends[0]
+    span = max(hi - lo, min_span)
+    if span <= 0:  # a constant, and no smallest span: flat, in the middle
+        span = 0.1 * (width if math.isfinite(width) else max(abs(lo), 1.0))
+    if span > hi - lo:
         mid = (lo + hi) / 2
-        ax.set_ylim(mid - span / 2, mid + span / 2)
+        lo, hi = mid - span / 2, mid + span / 2
+        if lo < ends[0]:
+            lo, hi = ends[0], min(ends[0] + span, max(ends[1], high))
+        elif hi > ends[1]:
+            lo, hi = max(ends[1] - span, min(ends[0], low)), ends[1]
+    pad = margin * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def ticks_within(ax, ends: tuple[float, float]) -> None:
+    """No y tick of ``ax`` past the measure's ``ends`` (no "130" on a velocity axis, no
+    "110" on a share): the room beyond an end is room, not a value the measure can take."""
+    if not (math.isfinite(ends[0]) or math.isfinite(ends[1])):
+        return
+    base = ax.yaxis.get_major_locator()
+    base = getattr(base, "within_base", base)  # set again: the ends of now, on the same ticks
+    ax.yaxis.set_major_locator(_within(base, ends))
+
+
+def _within(base, ends: tuple[float, float]):
+    """The locator ``base`` without the ticks past ``ends`` (:func:`ticks_within`)."""
+    from matplotlib.ticker import Locator
+
+    room = 1e-9 * max([1.0, *(abs(e) for e in ends if math.isfinite(e))])
+
+    class Within(Locator):
+        within_base = base
+
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            base.set_axis(axis)
+
+        def tick_values(self, vmin, vmax):
+            return self.keep(base.tick_values(vmin, vmax))
+
+        def __call__(self):
+            return self.keep(base())
+
+        @staticmethod
+        def keep(ticks):
+            return [t for t in ticks if ends[0] - room <= t <= ends[1] + room]
+
+    return Within()
+
+
+def _ends(names, *, ylabel: str) -> tuple[float, float]:
+    """The ends of a panel's scale, as its curves ``names`` are drawn: 0 to 100 in a panel of
+    shares (:data:`PERCENT`); else from the lowest to the highest end of any of them (a
+    velocity 0 to 127, a rate from 0), unbounded where one has none."""
+    from improv.reports.labels import never_negative, value_range
+
+    if ylabel == PERCENT:
+        return 0.0, 100.0
+    lows, highs = [], []
+    for n in names:
+        r = value_range(n) or ((0.0, math.inf) if never_negative(n) else (-math.inf, math.inf))
+        lows.append(r[0])
+        highs.append(r[1])
+    return (min(lows), max(highs)) if names else (-math.inf, math.inf)
+
+
+def fit_y(axes, names, *, ylabel: str) -> None:
+    """One y range for the panels ``axes`` (one panel, or the players' panels of a measure):
+    from the lowest to the highest value their curves (``names``, the group's y label
+    ``ylabel``) draw, in every one of them, with :data:`Y_MARGIN` of room (:func:`y_range`);
+    a panel of shares from 0 to 100 %, a tempo over at least :data:`TEMPO_SPAN_BPM`, a pitch
+    over at least :data:`PITCH_SPAN_SEMITONES`; no tick past the scale's ends."""
+    from analysis.features import describe
+
+    ys = [y for ax in axes for line in ax.get_lines() if line.get_gid() == CURVE_GID
+          for y in line.get_ydata() if math.isfinite(y)]
+    if not ys:
+        return
+    ends = _ends(names, ylabel=ylabel)
+    low, high = min(ys), max(ys)
+    if ylabel == PERCENT:  # a share on its whole scale
+        low, high = min(low, 0.0), max(high, 100.0)
+    units = {describe(n)[0] for n in names}
+    min_span = (TEMPO_SPAN_BPM if units == {"BPM"}
+                else PITCH_SPAN_SEMITONES if units == {"MIDI note"} else 0.0)
+    lo, hi = y_range(low, high, ends=ends, min_span=min_span)
+    for ax in axes:
+        ax.set_ylim(lo, hi)
+        ticks_within(ax, ends)
 
 
 def _has_curve(curves: dict, names) -> bool:
     """Whether any of ``names`` has a value to draw in ``curves``."""
-    import math
-
     return any(c and c["times"] and not all(math.isnan(v) for v in _values(n, c, curves))
                for n, c in ((n, curves.get(n)) for n in names))
 
@@ -305,8 +415,6 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
     ``legend``: ``"inside"`` (upper right), ``"right"`` (outside, right of the panel),
     ``"above"`` (outside, between the title and the panel), or None (none: the panel beside
     it has it). Returns the names of the curves drawn."""
-    import math
-
     from analysis.features import describe, label
 
     drawn, units = [], []
@@ -319,7 +427,8 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
             continue
         if ylabel == PERCENT:
             vals = [100.0 * v for v in vals]
-        ax.plot(c["times"], vals, label=label(name), linewidth=1.0, color=f"C{k}")
+        ax.plot(c["times"], vals, label=label(name), linewidth=1.0, color=f"C{k}",
+                gid=CURVE_GID)
         unit = describe(name)[0]
         if unit and unit not in units:
             units.append(unit)
@@ -329,13 +438,10 @@ def _draw(ax, curves: dict, names: tuple[str, ...], ylabel: str, title: str, *,
     ax.tick_params(labelsize=size)
     rows = 0
     if drawn:
-        if ylabel == PERCENT:
-            ax.set_ylim(-3, 103)
         ax.ticklabel_format(axis="y", useOffset=False)  # 120.06 BPM, not +1.199e2 0.06
-        if units == ["BPM"]:
-            _min_span(ax, TEMPO_SPAN_BPM)
         if "MIDI note" in units:  # a pitch by its note name, as the tables say it
             note_axis(ax, key=key)
+        fit_y([ax], drawn, ylabel=ylabel)
         if legend == "inside":
             ax.legend(fontsize=6, loc="upper right")
         elif legend == "right" and len(names) > 1:
@@ -491,7 +597,8 @@ def _portrait(plt, result: dict[str, Any], rows, *, annotations, groups: list[st
 def _tidy_portrait(grid, groups: list[str], drawn: dict[tuple[int, int], list[str]]) -> None:
     """The report's figure after its curves are drawn (``grid[group][column]``): a panel with
     no curve is left out (not an empty "no curve" box); the players' panels of one measure
-    share one y range, so that a soft and a loud player do not look alike; one legend a row,
+    share one y range, taken from both players' values (:func:`fit_y`), so that a soft and a
+    loud player do not look alike and neither's extremes touch the frame; one legend a row,
     right of its last panel; the time axis under the lowest panel of each column."""
     for (i, j), names in drawn.items():
         if not names:
@@ -504,10 +611,9 @@ def _tidy_portrait(grid, groups: list[str], drawn: dict[tuple[int, int], list[st
         # panels that draw a measure in common (the players' velocities, tempi): one y range
         same = [grid[j][i] for (i, jj), names in sorted(drawn.items())
                 if jj == j and names and set(names) & common[j]]
-        if len(same) > 1:
-            lows, highs = zip(*(ax.get_ylim() for ax in same), strict=True)
-            for ax in same:
-                ax.set_ylim(min(lows), max(highs))
+        if len(same) > 1:  # from both players' values, not from each panel's own range
+            names = sorted({n for (i, jj), ns in drawn.items() if jj == j for n in ns})
+            fit_y(same, names, ylabel=CURVE_GROUPS[g][1])
         # one legend a row, right of it, of the curves in any of its panels (a group of one
         # possible curve, such as the tempo, needs none: the row's name says it)
         row = [ax for ax in grid[j] if ax.get_visible()]

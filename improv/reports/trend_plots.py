@@ -334,11 +334,16 @@ def _draw_course(ax, result: dict[str, Any], c: str, *, xs: list,
                 transform=ax.get_xaxis_transform())
         seen.add("missing")
     tr = f["trend"]
+    drawn = [v]  # the values the y axis holds: the points, the band and the trend line
+    if band:
+        drawn.append([max(lo, k * band["low"]), min(hi, k * band["high"]), k * band["mean"]])
     if tr and tr["distinguishable"]:
-        ax.plot(xs, k * np.asarray(trend_fit(f["values"], tr)), color=TREND, lw=1.2,
-                ls="--")
+        fit = k * np.asarray(trend_fit(f["values"], tr))
+        ax.plot(xs, fit, color=TREND, lw=1.2, ls="--")
+        drawn.append(fit)
         seen.add("trend")
-    _course_axes(ax, c, v, lo=lo, hi=hi)
+    _course_axes(ax, c, np.concatenate([np.asarray(d, dtype=float) for d in drawn]),
+                 lo=lo, hi=hi)
     return seen
 
 
@@ -352,23 +357,32 @@ def _ends(c: str) -> tuple[float, float]:
 
 
 def _course_axes(ax, c: str, v: np.ndarray, *, lo: float, hi: float) -> None:
-    """The y axis of a course panel (``v``: its values as drawn): plain numbers, a constant
-    course drawn flat, never past the measure's ends (``lo``, ``hi``), a pitch by its note
-    name; the panel's title and grid."""
+    """The y axis of a course panel (``v``: the values it draws, its points, band and trend):
+    plain numbers, a constant course drawn flat, from the lowest to the highest value within
+    the measure's ends (``lo``, ``hi``) with room on each side, so that a session at an end
+    (a velocity of 127, a share of 0 %) is not drawn on the frame, and no tick past an end
+    (:func:`improv.reports.plots.y_range`); a pitch by its note name; the panel's title and
+    grid."""
     from analysis.features import describe
     from improv.reports.labels import scale
+    from improv.reports.plots import PITCH_SPAN_SEMITONES, ticks_within, y_range
 
     ax.ticklabel_format(axis="y", useOffset=False, style="plain")
-    finite = v[np.isfinite(v)]
-    if len(finite) and np.ptp(finite) < 1e-9 * max(1.0, abs(finite[0])):
-        pad = max(abs(finite[0]) * 0.05, 0.05 * scale(c))  # a constant course: flat, not noise
-        ax.set_ylim(finite[0] - pad, finite[0] + pad)
-    bottom, top = ax.get_ylim()
-    ax.set_ylim(max(lo, bottom), min(hi, top))  # never past the measure's ends
-    if describe(c)[0] == "MIDI note":  # a pitch by its note name, as the tables say it
+    finite = np.clip(v[np.isfinite(v)], lo, hi)  # a trend past an end is cut, not the axis
+    pitch = describe(c)[0] == "MIDI note"
+    if len(finite):
+        low, high = float(finite.min()), float(finite.max())
+        # a constant course: flat, not noise (a tenth of its value, or of its unit's scale);
+        # a pitch over a few semitones, so that its ticks name notes ("F#3" thrice, on a
+        # course within one semitone)
+        flat = 0.1 * max(abs(low), scale(c)) if high - low < 1e-9 * max(1.0, abs(low)) else 0
+        ax.set_ylim(*y_range(low, high, ends=(lo, hi),
+                             min_span=PITCH_SPAN_SEMITONES if pitch else flat))
+    if pitch:  # a pitch by its note name, as the tables say it
         from improv.reports.plots import note_axis
 
         note_axis(ax)
+    ticks_within(ax, (lo, hi))
     ax.set_title(panel_title(c), fontsize=CHART_TEXT, loc="left")
     ax.tick_params(labelsize=CHART_TEXT)
     ax.grid(alpha=0.3)
