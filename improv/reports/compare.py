@@ -36,7 +36,7 @@ __all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "band_
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
            "left_out_notes", "refuse_existing", "select_columns", "session_problem",
-           "unreadable_errors"]
+           "unreadable_errors", "why_left_out"]
 
 #: The smallest change of a measure, by its unit, that a listener hears or a therapist would
 #: call a change: the baseline band is never narrower than ± this around its mean, so that a
@@ -330,8 +330,13 @@ def parse_baseline(spec: str, session_ids: Sequence[str]) -> list[int]:
 def session_problem(exc: BaseException, *, root=None) -> str:
     """Why a session could not be read or measured, in one line (the store's own errors say
     what is wrong and how to fix it; another error by its text, else its kind); the store's
-    folder ``root`` is named "the store" (a report is filed: the path can carry a name)."""
-    return _store_named(" ".join(str(exc).split()) or type(exc).__name__, root=root)
+    folder ``root`` is named "the store" (a report is filed: the path can carry a name); a
+    session whose manifest cannot be read by what is wrong with it (the note names the
+    session)."""
+    from sessions.errors import UnreadableSessionError
+
+    text = exc.reason if isinstance(exc, UnreadableSessionError) else str(exc)
+    return _store_named(" ".join(text.split()) or type(exc).__name__, root=root)
 
 
 def _store_named(text: str, *, root=None) -> str:
@@ -342,6 +347,24 @@ def _store_named(text: str, *, root=None) -> str:
         for form in {str(root), str(Path(root).resolve())}:
             text = text.replace(form, "the store")
     return text
+
+
+def why_left_out(store, session_id: str) -> str | None:
+    """Why a session's measures cannot be used now, in one line, or None: its manifest cannot
+    be read, or a recorded file is missing or no longer matches its checksum (``midi.tsv``
+    every time, an audio file where it changed after the manifest:
+    :func:`improv.archive.batch.damaged_files`, as ``improv analyze`` and ``analyze --all``
+    check). The catalog and the cache keep the measures of a session damaged since, which
+    would otherwise enter a course or a comparison without a word (review 35).
+    """
+    from improv.archive.batch import damaged_files, damaged_reason
+
+    try:
+        session = store.session(session_id)
+        damaged = damaged_files(session)
+    except unreadable_errors() as exc:  # a folder deleted meanwhile too
+        return session_problem(exc, root=store.root)
+    return _store_named(damaged_reason(session, damaged), root=store.root) if damaged else None
 
 
 def unreadable_errors() -> tuple[type[BaseException], ...]:
@@ -391,10 +414,9 @@ def _comparable(store, rows: list[dict[str, Any]], *, client: str,
 
     readable = []
     for r in rows:
-        try:
-            store.session(r["id"])
-        except unreadable_errors() as exc:
-            leave_out(r, session_problem(exc, root=store.root))
+        why = why_left_out(store, r["id"])
+        if why is not None:  # its measures would not be the session's any more
+            leave_out(r, why)
         else:
             readable.append(r)
     # a misspelt feature fails before minutes of analysis, as a bad baseline does
@@ -531,8 +553,13 @@ def compare_sessions(store, ids: Sequence[str], *, features: Sequence[str] | Non
     """Two (or more) sessions side by side, with the difference of the last to the first."""
     if len(set(ids)) != len(ids):
         raise ParameterError("the same session is given twice; give two different sessions")
-    for sid in ids:  # an unknown ID fails before any session is analysed
+    for sid in ids:  # an unknown or damaged one fails before any session is analysed
         store.session(sid)
+        why = why_left_out(store, sid)
+        if why is not None:
+            from sessions.errors import SessionFormatError
+
+            raise SessionFormatError(f"{why}; nothing was compared")
     _check_features_early(store, features, ids)
     for sid in ids:
         ensure_analysed(store, sid, progress=progress)

@@ -325,7 +325,12 @@ def goals_progress(store, client: str, *, analyse: bool = True,
     """
     from datetime import datetime
 
-    from improv.reports.compare import ensure_analysed, session_values, unreadable_errors
+    from improv.reports.compare import (
+        ensure_analysed,
+        session_values,
+        unreadable_errors,
+        why_left_out,
+    )
     from sessions import goals as gl
     from sessions.timefmt import local_day
 
@@ -337,7 +342,15 @@ def goals_progress(store, client: str, *, analyse: bool = True,
         r["days"] = (datetime.fromisoformat(r["started_utc"]) - t0).total_seconds() / 86400.0
     analysed: set[str] = set()
 
+    left_out: dict[str, str | None] = {}
+
     def values(sid: str) -> dict[str, float]:
+        # a session that cannot be read, or whose recording was damaged since it was measured:
+        # a gap, as in the client's course, not the measures the catalog still holds
+        if sid not in left_out:
+            left_out[sid] = why_left_out(store, sid)
+        if left_out[sid] is not None:
+            return {}
         if analyse and sid not in analysed:
             analysed.add(sid)
             try:

@@ -125,3 +125,50 @@ def test_a_report_leaves_out_the_writing_it_cannot_read(run_cli, store, course, 
     assert "Session 4 (Nov 23): its annotations or notes could not be read" in text
     assert "4 sessions" in text
     assert "warning: Session 4 (Nov 23): its annotations or notes" in r.stderr
+
+
+def _flip_midi_byte(store, sid):
+    """Change one digit of a recorded time in midi.tsv: still a readable event log, but no
+    longer the one recorded (its checksum no longer matches)."""
+    tsv = store.folder(sid) / "midi.tsv"
+    data = bytearray(tsv.read_bytes())
+    k = data.index(b"\n", data.index(b"\n") + 1) + 1  # the second event's line
+    while not chr(data[k]).isdigit():
+        k += 1
+    data[k] = ord("1") if data[k] != ord("1") else ord("2")
+    tsv.write_bytes(bytes(data))
+
+
+def test_a_recording_damaged_after_it_was_measured_is_left_out_not_compared(store, course):
+    """Review 35: the catalog and the cache kept the measures of a session whose midi.tsv was
+    damaged after it was measured, and the course, the goals and a comparison of two sessions
+    used them without a word, while 'improv analyze' refuses the session."""
+    from improv.reports.compare import compare_client, compare_sessions
+    from sessions.errors import SessionFormatError
+
+    compare_client(store, client="C07")  # every session measured, as before the damage
+    _flip_midi_byte(store, course[1])
+    r = compare_client(store, client="C07")
+    assert [g["id"] for g in r["left_out"]] == [course[1]]
+    assert "midi.tsv of session" in r["left_out"][0]["reason"]
+    assert "does not match its checksum" in r["left_out"][0]["reason"]
+    assert [s["id"] for s in r["sessions"]] == [course[0], course[2], course[3]]
+    with pytest.raises(SessionFormatError, match="does not match its checksum.*nothing was "
+                                                 "compared"):
+        compare_sessions(store, [course[0], course[1]])
+    compare_sessions(store, [course[0], course[2]])  # the others compare as before
+
+
+def test_the_goals_leave_a_damaged_session_out_too(store, course, run_cli):
+    from improv.reports.goals import goals_progress
+
+    r = run_cli("goals", "add", "Plays more", "--client", "C07", "--since", "2026-11-02",
+                "--indicator", "notes_per_s@client:up")
+    assert r.exit_code == 0, r.stderr
+    before = goals_progress(store, "C07", analyse=True)["goals"][0]["versions"][0]
+    assert all(v is not None for v in before["indicators"][0]["values"])
+    _flip_midi_byte(store, course[1])
+    for analyse in (True, False):  # the command line, and the web app (measures in the catalog)
+        after = goals_progress(store, "C07", analyse=analyse)["goals"][0]["versions"][0]
+        values = after["indicators"][0]["values"]
+        assert values[1] is None and all(v is not None for k, v in enumerate(values) if k != 1)
