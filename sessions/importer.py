@@ -239,6 +239,39 @@ def import_files(
     return manifest
 
 
+#: How close [seconds] another session's start and length must be for an import to look like
+#: the same recording imported again.
+SAME_START_S = 1.0
+SAME_LENGTH_S = 0.5
+
+
+def earlier_copies(store, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sessions that look like the same recording as the newly imported ``manifest``,
+    imported before: of the same client (or both of none), starting within
+    :data:`SAME_START_S` and as long within :data:`SAME_LENGTH_S`. A recording imported twice
+    counts twice in the client's course and baseline, and moves the running numbers of the
+    sessions after it (review 35); the import is kept, the caller says so.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``number`` (the client's running session number, or None) and
+        ``started_utc`` of each, oldest first.
+    """
+    client = manifest.get("client")
+    started = datetime.fromisoformat(manifest["started_utc"])
+    length = float(manifest.get("duration_s") or 0.0)
+    out = []
+    for r in store.list(client=client):
+        if r["id"] == manifest["id"] or r.get("client") != client or r.get("demo"):
+            continue
+        apart = abs((datetime.fromisoformat(r["started_utc"]) - started).total_seconds())
+        if apart <= SAME_START_S and abs(float(r["duration_s"] or 0.0) - length) <= SAME_LENGTH_S:
+            out.append({"id": r["id"], "number": r.get("number"),
+                        "started_utc": r["started_utc"]})
+    return sorted(out, key=lambda r: r["started_utc"])
+
+
 def _mark_percussion(g: _Gathered, names: Sequence[str]) -> None:
     """Mark the MIDI inputs ``names`` means (players, or MIDI files by name) as drum kits, or
     refuse the import with the reason (before anything is written)."""

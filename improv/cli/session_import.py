@@ -101,6 +101,7 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
     with _new_store_kept_if_used(app):
         from sessions.importer import import_files
 
+        known = _names_of_client(app.store, client)
         manifest = import_files(
             app.store, files, client=client, therapist=therapist, players=players,
             leave_out=leave_out, offset=offset, title=title, started=when,
@@ -110,6 +111,14 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
         info(f"warning: {w}")
     if not manifest.get("client"):
         info(no_client_warning(manifest["id"]))
+    from sessions.importer import earlier_copies
+
+    copies = earlier_copies(app.store, manifest)
+    if copies:
+        info(copies_warning(manifest, copies))
+    from_files = names_from_files(manifest, given=players, known=known)
+    if from_files:
+        info(names_from_files_warning(manifest["id"], from_files))
     summary = {
         "id": manifest["id"],
         "players": [p["name"] for p in manifest["players"]],
@@ -118,6 +127,8 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
         "percussion": [{"name": p["name"], "player": p["player"]}
                        for p in manifest["midi"]["ports"] if p.get("percussion")],
         "duration_s": manifest["duration_s"],
+        "players_named_from_files": from_files,
+        "looks_like": [c["id"] for c in copies],
     }
     emit(summary, as_json=as_json, human=lambda s: click.echo(
         f"imported session {s['id']}: players {', '.join(s['players'])}; "
@@ -152,6 +163,47 @@ def _new_store_kept_if_used(app):
         raise
     if store.created:
         info(f"created a new session store at {store.root.absolute()}")
+
+
+def _names_of_client(store, client: str | None) -> set[str]:
+    """The player names of the client's sessions so far (case-folded): names the therapist
+    has kept already."""
+    if not client:
+        return set()
+    return {p["name"].casefold() for r in store.list(client=client) if not r.get("demo")
+            for p in r.get("players", [])}
+
+
+def names_from_files(manifest: dict, *, given, known: set[str]) -> list[str]:
+    """The players of an import named after a track or a file (not given with ``--player``),
+    unless the name is a role (client, therapist) or one the client's sessions already use:
+    a track name can be a person's name ("Maria Keller"), which the screen and every report
+    would then show (review 35)."""
+    from sessions.import_mapping import parse_player_map
+    from sessions.import_players import ROLE_WORDS
+
+    named = {parse_player_map(m).player.casefold() for m in given}
+    return [p["name"] for p in manifest["players"]
+            if p["name"].casefold() not in named | known | set(ROLE_WORDS)]
+
+
+def names_from_files_warning(session_id: str, names: list[str]) -> str:
+    """The warning for players named after the imported files' tracks or names."""
+    return (f"warning: {'players' if len(names) > 1 else 'player'} {', '.join(names)} "
+            f"{'are' if len(names) > 1 else 'is'} named after the files' track or file names, "
+            "and the screen and every report show player names: if one is a person's name, "
+            f"rename it, e.g. 'improv sessions correct {session_id} --player {names[0]}=client' "
+            "(next time give the names with --player)")
+
+
+def copies_warning(manifest: dict, copies: list[dict]) -> str:
+    """The warning for an import that looks like a session imported before."""
+    first = copies[0]
+    name = f"Session {first['number']}" if first.get("number") else "a session"
+    whose = f" of client {manifest['client']}" if manifest.get("client") else ""
+    return (f"warning: this looks like {name}{whose} ({first['id']}), imported before: the same "
+            "start and length. If it is the same recording, delete one of the two ('improv "
+            f"sessions delete {manifest['id']}') so that it does not count twice")
 
 
 def no_client_warning(session_id: str) -> str:

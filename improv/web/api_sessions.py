@@ -629,6 +629,10 @@ def import_uploads(body: ImportBody, request: Request,
     for f in files:
         shutil.rmtree(f.parent, ignore_errors=True)
     request.app.state.background(manifest["id"])
+    from sessions.importer import earlier_copies
+
     return {"id": manifest["id"], "duration_s": manifest.get("duration_s"),
-            "players": [p["name"] for p in manifest["players"]]}
+            "players": [p["name"] for p in manifest["players"]],
+            # sessions that look like the same recording imported before: the page says so
+            "looks_like": earlier_copies(store, manifest)}
 

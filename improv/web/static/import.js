@@ -3,7 +3,7 @@
 // file's channels), each track and channel gets its player ("Who plays", proposed from the
 // client's last session), and the import asks for a client code or a tick for a session that
 // belongs to no client, with the day it was recorded (the files' own time by default).
-import { api, h } from './api.js';
+import { api, fmtDate, h, sayNext } from './api.js';
 import { codeProblem, therapistField } from './record_setup.js';
 
 // a file's size for people: kB below 0.1 MB (a MIDI file is a few kB, not "0.0 MB")
@@ -255,6 +255,9 @@ export function importPanel() {
         // says what is wrong ("abc" became 0 s here before)
         offset: offset.value.trim() || 0 } });
       items.splice(0);
+      // the same recording imported before would count twice in the client's course
+      const twin = (r.looks_like || [])[0];
+      if (twin) sayNext(`This looks like ${twin.number ? `Session ${twin.number}` : 'a session'} of ${fmtDate(twin.started_utc)}, imported before: the same start and length. If it is the same recording, delete one of the two (Delete, on its page) so that it does not count twice.`);
       location.hash = `#/session/${r.id}`;
     } catch (ex) {
       // a file at fault is named with what to do ("Remove fake.mid and import again")

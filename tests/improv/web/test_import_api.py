@@ -129,3 +129,25 @@ def test_proposals_refuse_a_bad_client_code_and_a_gone_upload(tmp_path, client_f
     c.delete(f"/api/uploads/{up}")
     r = c.post("/api/import/players", json={"uploads": [up], "client": "C07"})
     assert r.status_code == 404 and "upload the file again" in r.json()["error"]
+
+
+def test_an_import_that_looks_like_one_before_says_which(tmp_path, client_for):
+    """The same files imported twice for a client (review 35: it counted twice in the course,
+    and the sessions after it were renumbered without a word): the answer names the session it
+    looks like, which the page says; another recording of the client is no such twin."""
+    c = client_for(tmp_path / "store")
+    when = str(int(datetime(2026, 10, 7, 9, 30, tzinfo=timezone.utc).timestamp() * 1000))
+    body = {"client": "C07", "players": ["client=keyboard-3.mid:track2",
+                                         "therapist=keyboard-3.mid:track3"]}
+    first = c.post("/api/import", json={"uploads": [_up(c, "keyboard-3.mid", _keyboard(
+        tmp_path), **{"X-Last-Modified": when})["upload"]], **body})
+    assert first.status_code == 201 and first.json()["looks_like"] == []
+    again = c.post("/api/import", json={"uploads": [_up(c, "keyboard-3.mid", _keyboard(
+        tmp_path), **{"X-Last-Modified": when})["upload"]], **body})
+    assert again.status_code == 201
+    (twin,) = again.json()["looks_like"]
+    assert twin["id"] == first.json()["id"] and twin["number"] in (1, 2)
+    later = str(int(datetime(2026, 10, 14, 9, 30, tzinfo=timezone.utc).timestamp() * 1000))
+    other = c.post("/api/import", json={"uploads": [_up(c, "keyboard-3.mid", _keyboard(
+        tmp_path), **{"X-Last-Modified": later})["upload"]], **body})
+    assert other.json()["looks_like"] == []
