@@ -179,3 +179,25 @@ def test_who_plays_each_track_is_chosen_and_kept_across_sessions(tmp_path, live_
     assert sorted(p["name"] for p in m["players"]) == ["client", "room", "therapist"]
     assert m["settings"]["left_out"] == ["take 12.mid track 4 'Click'"]
     assert datetime.fromisoformat(m["started_utc"]) == datetime(2026, 11, 3, 10, 15).astimezone()
+
+
+def test_a_recording_imported_again_is_pointed_out_on_its_page(tmp_path, live_server, page):
+    """The same file imported twice for a client (review 35): the new session's page says which
+    session it looks like, and that one of the two counts twice if they are the same."""
+    mid = write_midi(tmp_path / "duet.mid", tracks={"client": [(0.0, 0, 60, 90)],
+                                                    "therapist": [(0.5, 1, 48, 80)]})
+    server = live_server(tmp_path / "store")
+    for k in range(2):
+        page.goto(server.url)
+        page.locator("#imp-files").set_input_files(str(mid))
+        expect(page.get_by_label("Who plays duet.mid track 2 'client'")).to_have_value(
+            "client", timeout=15000)
+        page.locator("#imp-client").fill("C07")
+        page.get_by_role("button", name="Import as one session").click()
+        page.wait_for_selector(".timeline[data-ready]", timeout=60000)
+        status = page.locator("#status")
+        if k == 0:
+            expect(status).not_to_contain_text("looks like")
+        else:
+            expect(status).to_contain_text("This looks like Session ")
+            expect(status).to_contain_text("imported before: the same start and length")
