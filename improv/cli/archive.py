@@ -12,7 +12,15 @@ import re
 
 import click
 
-from improv.cli.output import emit, ignore_ctrl_c, info, print_json, stderr_isatty, table
+from improv.cli.output import (
+    emit,
+    ignore_ctrl_c,
+    info,
+    print_json,
+    rounded_times,
+    stderr_isatty,
+    table,
+)
 from improv.cli.params import Choice, Number, PlainPath
 from improv.reports.wording import counted
 
@@ -202,7 +210,7 @@ def run_batch_command(app, *, clients, since, workers, scheduler, force, dialogu
     if not summary["interrupted"]:  # done: a Ctrl-C from here on would only lose the summary
         ignore_ctrl_c()
     if as_json:
-        print_json(summary)
+        print_json(rounded_times(summary))
     else:
         emit(summary, as_json=False,
              human=lambda s: _human_summary(s, clients=clients, since=since))
@@ -280,7 +288,7 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
             table([[p["session_id"], p["problem"], p["error"]] for p in r["problems"]],
                   ["NOT EXPORTED", "PROBLEM", "REASON"])
 
-    emit(out, as_json=as_json, human=human)
+    emit(rounded_times(out) if as_json else out, as_json=as_json, human=human)
     return 1 if out["problems"] else 0  # as analyze --all with a failed session
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from improv.cli.output import counted, emit, info, json_option, print_json, table
+from improv.cli.output import counted, emit, info, json_option, print_json, rounded_times, table
 from improv.cli.params import Number, PlainPath, date_option, new_output_file
 from improv.cli.params import list_option as _features
 from improv.errors import ParameterError
@@ -141,7 +141,8 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
             else:
                 _trend_table(r)
 
-        emit(client_json(result) if as_json else result, as_json=as_json, human=human)
+        emit(rounded_times(client_json(result)) if as_json else result, as_json=as_json,
+             human=human)
         _left_out(result)
         return
     ctx = click.get_current_context()
@@ -165,7 +166,7 @@ def compare(app, session_ids, client, features, since, baseline, band_sd, segmen
     else:
         raise click.UsageError("give --client CODE, two session IDs, or one ID with --segments")
     if as_json:
-        print_json(rows_json(result))
+        print_json(rounded_times(rows_json(result)))
         return
     _rows_table(result, heads, raw=raw, title=title)
 
