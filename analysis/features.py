@@ -282,7 +282,9 @@ FEATURES: tuple[Feature, ...] = (
        "who leads over the session: a player's name, shared, together, unclear or none "
        "(timing first, then density/dynamics/register)", _LEAD),
     _F("leader_confidence", SUMMARY, "0-1", "dialogue-lead", "Leader (certainty)",
-       "how sure the timing-based leader is (bootstrap)", _BGLS),
+       "how sure the named leader is, where timing named it (the timing confidence, "
+       "bootstrap); empty where the density/dynamics/register changes named it, or no one",
+       _BGLS),
     _F("leader_basis", SUMMARY, "", "dialogue-lead", "Leader named by",
        "what named the leader: timing, features, timing+features, conflict, or none (neither "
        "named one)"),
@@ -291,7 +293,8 @@ FEATURES: tuple[Feature, ...] = (
     _F("timing_leader", SUMMARY, "", "dialogue-lead", "Leader (by timing)",
        "leader from phase correction alone: the player who adapts less", _BGLS),
     _F("timing_confidence", SUMMARY, "0-1", "dialogue-lead", "Leader by timing (certainty)",
-       "how sure the timing-based leader is (bootstrap)", _BGLS),
+       "how sure the leader by timing alone (timing_leader) is, whatever named the session's "
+       "leader (bootstrap)", _BGLS),
     _F("timing_lead", CURVE, "-1..1", "dialogue-lead", "Who leads (timing)",
        "who leads by timing in the window: + the first player, - the second, by confidence",
        _BGLS),

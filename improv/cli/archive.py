@@ -241,8 +241,9 @@ def export_dataset(app, to, clients, fmt, with_text, include_demo, as_json):
     and goals, and a README data dictionary. Run 'improv analyze --all --dialogue' first:
     sessions whose analysis is missing or out of date are listed without measures, and the
     dialogue tables need the dialogue analysis (--dialogue). Clients appear as their
-    pseudonym codes; file names, titles and free text are left out unless --with-text is
-    given; demo sessions unless --include-demo is. A session that cannot be read, or whose
+    pseudonym codes; file names and session titles are never written, free text (the
+    annotations' and goals' text, player names as entered) only with --with-text; demo
+    sessions are left out unless --include-demo is given. A session that cannot be read, or whose
     recordings do not match their checksums or cannot be read, stops no other: it is listed
     (column problem) without measures, keeping its code, and the command exits with status
     1. docs/research.md describes the tables.
