@@ -8,7 +8,9 @@ for each track or channel that :func:`sessions.importer.describe_file` lists:
    or the name of a track or file it played, shares the most words with the part's track name
    (or, for audio, the file's name); then the remaining parts in order, MIDI to the session's
    MIDI players, audio channels to its audio channels (a channel that no one played there is
-   left out again);
+   left out again); where the order alone placed two or more players of a kind, the page
+   asks the therapist to confirm them (the tracks may come in another order than last time,
+   and client and therapist would be swapped without a word);
 2. else ``client`` or ``therapist`` when the part's track name, or else its file's name, holds
    that word (and not the other);
 3. else nobody: the therapist is asked. A name made from a file's name is never proposed.
@@ -97,9 +99,11 @@ def suggest_players(files: Sequence[dict[str, Any]],
     -------
     list of list of dict
         Per file, per part: ``player`` (a name; ``""`` to leave the part out; None: ask) and
-        ``why`` (``"previous"``: as in the previous session, ``"name"``: from a word in the
-        name, None). A MIDI part that plays no note gets none (it goes with its file's main
-        player).
+        ``why`` (``"previous"``: as in the previous session, ``"order"``: as in the previous
+        session by the parts' order alone, with another part of the kind placed so too (the
+        therapist is asked to confirm: the tracks may come in another order), ``"name"``:
+        from a word in the name, None). A MIDI part that plays no note gets none (it goes
+        with its file's main player).
     """
     out = [[{"player": None, "why": None} for _ in f["parts"]] for f in files]
     playing = [(i, j) for i, f in enumerate(files) for j, part in enumerate(f["parts"])
@@ -127,7 +131,10 @@ def suggest_players(files: Sequence[dict[str, Any]],
                 free_slots.discard(s)
                 free_parts.remove(ij)
                 out[ij[0]][ij[1]] = {"player": slots[s]["player"], "why": "previous"}
-        # 2. the rest in order, each kind to the slots of its kind
+        # 2. the rest in order, each kind to the slots of its kind; where two or more parts of
+        # a kind are placed so, only their order says who plays which ("order": the page asks
+        # the therapist to confirm, as the files' tracks may be in another order than last time)
+        by_order: dict[str, list[tuple[int, int]]] = {}
         for i, j in list(free_parts):
             kind = files[i]["kind"]
             s = next((s for s in sorted(free_slots) if slots[s]["kind"] == kind), None)
@@ -136,6 +143,11 @@ def suggest_players(files: Sequence[dict[str, Any]],
             free_slots.discard(s)
             free_parts.remove((i, j))
             out[i][j] = {"player": slots[s]["player"], "why": "previous"}
+            by_order.setdefault(kind, []).append((i, j))
+        for placed in by_order.values():
+            if len({out[i][j]["player"] for i, j in placed}) > 1:
+                for i, j in placed:
+                    out[i][j]["why"] = "order"
     # 3. a role word in the name, else ask
     for i, j in playing:
         if out[i][j]["player"] is None:

@@ -76,10 +76,11 @@ def test_the_last_sessions_players_by_words_then_order(store, tmp_path):
     assert _players(suggest_players(files, prev)) == [
         [("room", "previous")],
         [("Piano-therapist", "previous"), ("Piano-client", "previous")]]
-    # tracks whose names say nothing: in the order of the last session's MIDI players
+    # tracks whose names say nothing: in the order of the last session's MIDI players, marked
+    # as placed by their order alone (the page asks to confirm them: review 35)
     plain = _duet(tmp_path / "take.mid", names=("Track 1", "Track 2"))
     assert _players(suggest_players([describe_file(plain)], prev)) == [
-        [("Piano-client", "previous"), ("Piano-therapist", "previous")]]
+        [("Piano-client", "order"), ("Piano-therapist", "order")]]
     # a third track: nobody had it last time, and its name says nothing: asked
     three = write_midi(tmp_path / "three.mid", tracks={
         "A": [(0.1, 0, 60, 90)], "B": [(0.2, 0, 61, 90)], "C": [(0.3, 0, 62, 90)]})

@@ -45,7 +45,7 @@ function partRow(item, part) {
   row.other = h('input', { size: '12', autocomplete: 'off', placeholder: 'player name', hidden: true, 'aria-label': `Player name of ${what}` });
   row.why = h('span', { class: 'why muted' });
   const changed = () => {
-    row.touched = true; row.why.textContent = '';
+    row.touched = true; row.why.textContent = ''; row.unconfirmed = false; row.confirm.hidden = true;
     row.other.hidden = row.sel.value !== OTHER;
     row.sel.removeAttribute('aria-invalid'); row.other.removeAttribute('aria-invalid');
     if (!row.other.hidden && document.activeElement === row.sel) row.other.focus();
@@ -53,17 +53,26 @@ function partRow(item, part) {
   row.sel.addEventListener('change', changed);
   row.other.addEventListener('input', () => { row.touched = true; row.other.removeAttribute('aria-invalid'); });
   // a proposal from the server: a name (offered if it is not yet), '' to leave out, null: ask
-  row.propose = (player, why) => {
+  // a proposal by the tracks' order alone asks for a click: the tracks may come in another
+  // order than last time, and client and therapist would be swapped without a word
+  row.confirm = h('button', { type: 'button', class: 'link', hidden: true, onclick: () => {
+    row.touched = true; row.unconfirmed = false; row.confirm.hidden = true;
+    row.why.textContent = 'confirmed'; row.sel.removeAttribute('aria-invalid');
+  } }, 'Confirm');
+  row.propose = (player, why, byOrder = false) => {
     if (player && ![...row.sel.options].some((o) => o.value === player)) {
       row.sel.insertBefore(h('option', { value: player }, player), row.sel.querySelector(`option[value="${OTHER}"]`));
     }
     row.sel.value = player === '' ? LEAVE : (player || '');
     row.other.hidden = true;
     row.why.textContent = why || '';
+    row.unconfirmed = byOrder;
+    row.confirm.hidden = !byOrder;
+    row.confirm.setAttribute('aria-label', `Confirm the player proposed for ${what}`);
   };
   // the player chosen: a name, '' (left out) or null (not chosen yet)
   row.player = () => (row.sel.value === LEAVE ? '' : row.sel.value === OTHER ? (row.other.value.trim() || null) : (row.sel.value || null));
-  row.el = h('li', { class: 'part' }, h('span', { class: 'part-what' }, part.text), row.sel, row.other, row.why);
+  row.el = h('li', { class: 'part' }, h('span', { class: 'part-what' }, part.text), row.sel, row.other, row.why, row.confirm);
   return row;
 }
 
@@ -142,7 +151,9 @@ export function importPanel() {
       if (!item) continue;
       f.parts.forEach((p) => {
         const row = item.rows.find((x) => x.part.selector === p.selector);
-        if (row && !row.touched) row.propose(p.player, p.why === 'previous' ? session : p.why === 'name' ? 'from the name' : '');
+        if (row && !row.touched) {
+          row.propose(p.player, p.why === 'previous' ? session : p.why === 'order' ? `${session}, by the order of the tracks only: check it` : p.why === 'name' ? 'from the name' : '', p.why === 'order');
+        }
       });
     }
   }
@@ -226,6 +237,12 @@ export function importPanel() {
     }
     const allOut = items.find((i) => i.rows.length && i.rows.every((r) => r.player() === ''));
     if (allOut) return `Every part of ${allOut.name} is left out: remove the file instead.`;
+    const unsure = rows.filter((r) => r.unconfirmed);
+    if (unsure.length) {
+      for (const r of unsure) r.sel.setAttribute('aria-invalid', 'true');
+      unsure[0].sel.focus();
+      return `Check who plays ${unsure.map((r) => r.what).join('; ')}: proposed by the order of the tracks only, which may differ from last time. Confirm each, or choose the player.`;
+    }
     return '';
   }
 

@@ -82,7 +82,7 @@ def test_players_are_proposed_from_the_last_session(tmp_path, client_for):
                                             "client": "c07"})
     assert r.json()["previous"]["number"] == 1
     assert [[(p["player"], p["why"]) for p in f["parts"]] for f in r.json()["files"]] == [
-        [("client", "previous"), ("therapist", "previous")], [("room", "previous")]]
+        [("client", "order"), ("therapist", "order")], [("room", "previous")]]
 
 
 def test_a_track_left_out_and_a_mapping_with_spaces(tmp_path, client_for):

@@ -171,6 +171,19 @@ def test_who_plays_each_track_is_chosen_and_kept_across_sessions(tmp_path, live_
     expect(click).to_have_value("")
     click.select_option("Leave out")
     page.locator("#imp-started").fill("2026-11-03T10:15")
+    # the two tracks' names say nothing: only their order placed client and therapist, which
+    # the therapist confirms (review 35: the tracks may come in another order than last time)
+    expect(page.locator("ul.uploads")).to_contain_text("by the order of the tracks only")
+    page.get_by_role("button", name="Import as one session").click()
+    expect(page.locator("form.import .error")).to_have_text(
+        "Check who plays take 12.mid track 2 'Track 1'; take 12.mid track 3 'Track 2': proposed "
+        "by the order of the tracks only, which may differ from last time. Confirm each, or "
+        "choose the player.")
+    with Store(store_path) as store:
+        assert store.session_ids() == [sid]  # nothing imported yet
+    page.get_by_role("button",
+                     name="Confirm the player proposed for take 12.mid track 2 'Track 1'").click()
+    page.get_by_label("Who plays take 12.mid track 3 'Track 2'").select_option("therapist")
     page.get_by_role("button", name="Import as one session").click()
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     with Store(store_path) as store:
