@@ -12,23 +12,12 @@ import json
 
 import pytest
 
-from tests.improv.test_goals import _ok, build_client_store
+from tests.improv import test_goals as _goals
+from tests.improv.test_goals import _ok
 from tests.sessions.helpers import tree_snapshot
 
-
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory):
-    return build_client_store(tmp_path_factory.mktemp("goals-agreed"))
-
-
-@pytest.fixture
-def client_store(built_store, tmp_path, monkeypatch):
-    import shutil
-
-    path = tmp_path / "store"
-    shutil.copytree(built_store[0], path)
-    monkeypatch.setenv("IMPROV_STORE", str(path))
-    return path, built_store[1]
+# the client of tests/improv/test_goals.py: C07 with eight weekly sessions, values known
+built_store, client_store = _goals.built_store, _goals.client_store
 
 
 def _log(path):
