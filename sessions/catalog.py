@@ -497,6 +497,13 @@ class Catalog:
             d["players"] = players.get(d["id"], [])
         return out
 
+    def status(self, session_id: str) -> str | None:
+        """The catalogued status of a session (``complete``, ``recovered``, ``unreadable`` ...);
+        None if not catalogued."""
+        row = self.db.execute("SELECT status FROM sessions WHERE id = ?",
+                              (session_id,)).fetchone()
+        return None if row is None else str(row[0])
+
     def session_number(self, session_id: str) -> int | None:
         """The client's running number of a session ("Session 7"); None if not catalogued."""
         row = self.db.execute(

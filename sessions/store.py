@@ -611,6 +611,21 @@ class Store:
             self._remove_if_never_started(manifest["id"], before_manifest=False)
             raise
 
+    def note_readability(self, session_id: str, *, readable: bool) -> None:
+        """Keep the catalog's word on whether a session can be read in step with its folder,
+        as found when it was opened: a session that could not be read is listed as
+        ``unreadable`` (:meth:`Catalog.mark_unreadable`) instead of as it was catalogued, and
+        one listed so that reads again (restored from a backup) is catalogued again from its
+        manifest. Nothing on a read-only store; a catalog that cannot be written is left as
+        it is (the next reindex mends it)."""
+        if not self._writable:
+            return
+        with contextlib.suppress(StoreError, sqlite3.Error, OSError):
+            if not readable:
+                self.catalog.mark_unreadable(session_id)
+            elif self.catalog.status(session_id) == "unreadable":
+                self._index(Session(self.folder(session_id)).manifest)
+
     def _index(self, manifest: dict[str, Any]) -> None:
         folder = self.folder(manifest["id"])
         self.catalog.put_session(manifest, self._index_records(folder, manifest))

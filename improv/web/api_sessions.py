@@ -361,8 +361,11 @@ def session_page(session_id: str, store: Store = Depends(get_store)) -> dict[str
     except SessionFormatError as exc:  # its manifest or annotation log: said in plain words
         if (store.folder(session_id) / RECORDING_FLAG).exists():
             raise  # interrupted, on a store opened read-only: its message says what to do
+        if isinstance(exc, UnreadableSessionError):  # the lists say so from now on
+            store.note_readability(session_id, readable=False)
         reason = exc.reason if isinstance(exc, UnreadableSessionError) else str(exc)
         raise UnreadableSession(reason) from None
+    store.note_readability(session_id, readable=True)  # one listed unreadable reads again
     return {
         "session": dict(detail, number=store.catalog.session_number(session_id)),
         "vocabulary": vocabulary_answer(store),

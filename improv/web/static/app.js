@@ -125,7 +125,7 @@ function sessionRow(s, iap) {
     h('td', {}, fmtDate(s.started_utc)),
     h('td', {}, s.client ? h('a', { href: `#/client/${encodeURIComponent(s.client)}` }, s.client) : '–'),
     h('td', {}, h('a', { href: `#/session/${s.id}` }, sessionName(s)), h('span', { class: 'muted' }, ` ${s.id}`), s.demo ? h('span', { class: 'badge demo' }, 'DEMO') : '',
-      s.status !== 'complete' ? h('span', { class: 'badge' }, s.status) : ''),
+      s.status !== 'complete' ? h('span', { class: 'badge', title: s.status === 'unreadable' ? 'its files cannot be read: open it to see why' : null }, s.status === 'unreadable' ? 'cannot be opened' : s.status) : ''),
     h('td', {}, fmtTime(s.duration_s, 0)),
     h('td', {}, s.players.map((p) => `${p.name} (${p.kinds.map(sourceName).join(' + ') || '–'})`).join(', ')),
     h('td', {}, tagsInWords(s.tags, iap)));

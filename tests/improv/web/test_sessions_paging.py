@@ -186,9 +186,38 @@ def test_a_session_that_cannot_be_read_says_so_in_words(many_sessions, live_serv
     page.goto(live_server(path).url)
     row = page.locator("table.sessions tbody tr").nth(1)
     expect(row).to_contain_text(sid)
-    expect(row.locator(".badge")).to_have_text("unreadable")
+    expect(row.locator(".badge")).to_have_text("cannot be opened")
     row.locator("td").nth(2).locator("a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("This session cannot be opened")
     expect(page.get_by_role("alert")).to_contain_text("improv has changed nothing in them")
     expect(page.locator("p.error")).to_contain_text("not valid JSON")
     expect(page.get_by_role("link", name="Backups").last).to_be_visible()
+
+
+def test_a_session_found_unreadable_on_opening_is_listed_so_until_it_reads_again(
+        many_sessions, client_for):
+    """Review 35: a session damaged since the last reindex looked normal in every list (the
+    catalog still said "complete") until a reindex. Opening its page now marks it in the
+    catalog; once its folder reads again (restored), opening it lists it as before."""
+    from sessions import manifest as mf
+    from sessions.store import Store
+
+    path, ids = many_sessions
+    sid = ids[-3]  # on the first page (newest first)
+    c = client_for(path)
+
+    def listed():
+        rows = c.get("/api/sessions?limit=50").json()["sessions"]
+        return next(r["status"] for r in rows if r["id"] == sid)
+
+    manifest = path / "sessions" / sid / mf.MANIFEST
+    good = manifest.read_bytes()
+    manifest.write_text("{ not json")
+    assert listed() == "complete"  # the catalog cannot know before the folder is read
+    assert c.get(f"/api/sessions/{sid}/page").json()["unreadable"] is True
+    assert listed() == "unreadable"
+    with Store(path) as store:
+        assert store.catalog.session_number(sid) is not None  # its number is kept
+    manifest.write_bytes(good)
+    assert c.get(f"/api/sessions/{sid}/page").status_code == 200
+    assert listed() == "complete"
