@@ -276,7 +276,7 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         vals = ([pair_value(per_session[sid], col, twins) for sid in ids] if col
                 else [None] * len(ids))
         label = indicator_label(ind, col)
-        unit = describe(col)[0] if col else ""
+        unit = describe(col)[0] if col else _unit_of(ind)
         item = {"kind": "measure", **ind, "column": col, "label": label,
                 "follows": follows_text(ind), "unit": unit, "values": vals,
                 **course(vals, days, direction=ind["direction"], label=label, unit=unit)}
@@ -302,6 +302,24 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
     else:
         reading = "; ".join(i["reading"] for i in out)
     return {**version, "sessions": ids, "indicators": out, "reading": reading}
+
+
+def _unit_of(ind: dict[str, Any]) -> str:
+    """The unit of an indicator's measure before any session has a value of it (its chart and
+    reading then say "%" for a share, as later): from the feature list, a player's measure
+    (``leads_share`` of ``client``) by its name with the player's.
+
+    >>> _unit_of({"measure": "leads_share", "player": "client"}), _unit_of({"measure": "x"})
+    ('fraction', '')
+    """
+    from analysis.features import lookup
+
+    player = (ind.get("player") or "").split("|")[0]
+    for name in (ind["measure"], f"{player}_{ind['measure']}" if player else None):
+        found = lookup(name) if name else None
+        if found is not None:
+            return found[0].unit
+    return ""
 
 
 def goals_progress(store, client: str, *, analyse: bool = True,

@@ -131,3 +131,13 @@ def test_a_goal_stored_before_the_refusal_says_why_it_is_never_measured(client_s
                               "measure of two players, not of client; change the goal to "
                               "name whom it can be measured for")
     assert "sessions so far" not in r["goals"][0]["reading"]
+
+
+def test_a_goal_without_sessions_yet_has_its_measures_unit(client_store, run_cli):
+    """Review 35: a goal on a client's share of leading, agreed at intake, had a chart on a 0-1
+    axis without "(%)" (its unit was empty until a session had a value), then 0-100 %."""
+    _ok(run_cli("goals", "add", "--client", "N03", "--new-client", "Dares to lead",
+                "--indicator", "leads_share@client:up", "--indicator", "notes_per_s@client:up"))
+    shown = _ok(run_cli("goals", "show", "--client", "N03", "--json"))
+    units = [i["unit"] for i in shown["goals"][0]["versions"][0]["indicators"]]
+    assert units == ["fraction", "notes/s"]
