@@ -74,13 +74,18 @@ def rounded_times(obj: Any, *, places: int = 6) -> Any:
     (docs/research.md, "JSON output": 6 decimals, 3.6 ms), which printed float noise such as
     ``89.60000000000001`` before (review 35).
 
+    A rate per second (``notes_per_s``) is no time and keeps its digits.
+
     >>> rounded_times({"duration_s": 89.60000000000001, "rows": [{"end_s": 30.123456789}],
     ...                "n": 0.30000000000000004})
     {'duration_s': 89.6, 'rows': [{'end_s': 30.123457}], 'n': 0.30000000000000004}
+    >>> rounded_times({"x.notes_per_s": 1.23456789})
+    {'x.notes_per_s': 1.23456789}
     """
     if isinstance(obj, dict):
         return {k: (round(v, places) if isinstance(v, float) and isinstance(k, str)
-                    and k.endswith(("_s", "_hours")) else rounded_times(v, places=places))
+                    and k.endswith(("_s", "_hours")) and not k.endswith("_per_s")
+                    else rounded_times(v, places=places))
                 for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [rounded_times(v, places=places) for v in obj]
