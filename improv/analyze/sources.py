@@ -242,6 +242,52 @@ def refuse_changed(session, files: list[str]) -> None:
             f"'improv sessions verify {session.id}'")
 
 
+def damaged_files(session) -> list[str]:
+    """The session's recorded files (paths relative to its folder) that are missing or do not
+    match their checksums, checked cheaply enough for every session of every run.
+
+    ``midi.tsv`` (a few MB at most) is checked against its checksum every time, as
+    ``improv analyze`` does; an audio file (hours of it would take minutes to read) must exist,
+    and is checked against its checksum only when it changed after the manifest was last
+    written (its modification time is newer: a file damaged or replaced since). Compressing
+    (WAV to FLAC) writes the manifest after the new file, so a compressed session is not
+    read again. ``improv sessions verify`` checks every file in full.
+    """
+    from sessions.manifest import MANIFEST, MIDI_LOG
+
+    check = [MIDI_LOG]  # a missing one too, where the manifest has its checksum (review 33)
+    try:
+        written = (session.folder / MANIFEST).stat().st_mtime
+    except OSError:
+        written = float("inf")
+    sums = session.manifest.get("checksums") or {}
+    for a in session.manifest.get("audio", []):
+        rel = a.get("file")
+        if not rel or rel not in sums:
+            continue
+        try:
+            if (session.folder / rel).stat().st_mtime > written:
+                check.append(rel)
+        except OSError:  # missing: changed_files names it
+            check.append(rel)
+    return session.changed_files(check)
+
+
+def damaged_reason(session, files: list[str]) -> str:
+    """One line: which files of the session are missing or do not match their checksums,
+    what to run."""
+    gone = [f for f in files if not (session.folder / f).is_file()]
+    changed = [f for f in files if f not in gone]
+    said = []
+    if changed:
+        said.append(f"{', '.join(changed)} of session {session.id} does not match its checksum "
+                    "(the file changed or is damaged)")
+    if gone:
+        said.append(f"{', '.join(gone)} of session {session.id} "
+                    f"{'is' if len(gone) == 1 else 'are'} missing (moved or deleted)")
+    return f"{'; '.join(said)}: see 'improv sessions verify {session.id}'"
+
+
 @contextlib.contextmanager
 def recordings_kept(store, session_id: str) -> Iterator[None]:
     """Hold the session's ``audio/`` folder shared (see :func:`sessions.locks.folder_lock`):

@@ -40,7 +40,7 @@ every pair (``improv analyze --all`` without ``--dialogue``) has ``dialogue_anal
 and no rows in ``dialogue`` (null with fewer than two players).
 
 A session that cannot be read, or whose recordings do not match their checksums
-(:func:`improv.archive.batch.damaged_files`) or cannot be read (one without a current
+(:func:`improv.analyze.sources.damaged_files`) or cannot be read (one without a current
 analysis: :func:`_unreadable_recording`), stops no other: it has a ``sessions`` row with
 ``problem`` ``unreadable`` or ``damaged`` and no measures, and is listed in ``problems``. So
 does every session folder the catalog does not list (:meth:`sessions.store.Store.unlisted`:
@@ -270,7 +270,7 @@ def _add_session_rows(t: dict[str, _Columns], code: str, session, *, client: str
                       ) -> tuple[str, str] | None:
     """Add one session's rows (its ``sessions`` row, annotations and, unless its recordings
     are damaged, its measures) to ``t``; returns ``("damaged", reason)`` for a session whose
-    recordings do not match their checksums (:func:`improv.archive.batch.damaged_files`:
+    recordings do not match their checksums (:func:`improv.analyze.sources.damaged_files`:
     exported without measures, ``analysed`` false), else None.
 
     Raises
@@ -278,7 +278,7 @@ def _add_session_rows(t: dict[str, _Columns], code: str, session, *, client: str
     sessions.errors.StoreError, OSError
         The session cannot be read.
     """
-    from improv.archive.batch import damaged_files, damaged_reason
+    from improv.analyze.sources import damaged_files, damaged_reason
 
     m = session.manifest
     damaged = damaged_files(session)

@@ -353,11 +353,11 @@ def why_left_out(store, session_id: str) -> str | None:
     """Why a session's measures cannot be used now, in one line, or None: its manifest cannot
     be read, or a recorded file is missing or no longer matches its checksum (``midi.tsv``
     every time, an audio file where it changed after the manifest:
-    :func:`improv.archive.batch.damaged_files`, as ``improv analyze`` and ``analyze --all``
+    :func:`improv.analyze.sources.damaged_files`, as ``improv analyze`` and ``analyze --all``
     check). The catalog and the cache keep the measures of a session damaged since, which
     would otherwise enter a course or a comparison without a word (review 35).
     """
-    from improv.archive.batch import damaged_files, damaged_reason
+    from improv.analyze.sources import damaged_files, damaged_reason
 
     try:
         session = store.session(session_id)
