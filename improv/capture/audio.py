@@ -129,13 +129,20 @@ def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> 
     import threading
 
     def close() -> None:
+        # closed even when stopping failed (a vanished device): a stream left open in
+        # PortAudio is closed by the next Pa_Terminate instead, in the caller's thread and
+        # without a time limit (a clean-clone run froze in such a close, in libpulse, of a
+        # stream of a killed PulseAudio server, after test_pulse's lost device)
         try:
             if abort:
                 stream.abort()
             else:
                 stream.stop()
-            stream.close()
         except Exception as exc:  # noqa: BLE001 - a vanished device
+            log.debug("stopping audio stream %s: %s", name, exc)
+        try:
+            stream.close()
+        except Exception as exc:  # noqa: BLE001
             log.debug("closing audio stream %s: %s", name, exc)
 
     worker = threading.Thread(target=close, name=f"close-{name}", daemon=True)
