@@ -78,8 +78,8 @@ class FormatGuessError(SessionFormatError):
 
 
 class DamagedLogError(SessionFormatError):
-    """A line of a session's append-only log (``annotations.jsonl``) that cannot be read; the
-    store changed nothing.
+    """A line of a session's append-only log (``annotations.jsonl``, ``revisions.jsonl``) that
+    cannot be read; the store changed nothing.
 
     Parameters
     ----------

@@ -39,7 +39,7 @@ from typing import Any, Iterator, Sequence
 
 from sessions import manifest as mf
 from sessions.annotation_log import append_records, utc_now
-from sessions.errors import InvalidArgumentError, SessionFormatError
+from sessions.errors import DamagedLogError, InvalidArgumentError, SessionFormatError
 from sessions.fsutil import atomic_write_json, read_json
 from sessions.lines import glued_record, read_appended
 from sessions.locks import folder_lock, manifest_lock
@@ -63,8 +63,9 @@ def read_revisions(folder: Path) -> list[dict[str, Any]]:
 
     Raises
     ------
-    SessionFormatError
-        For a line before the last that is not a correction (the message gives its number).
+    DamagedLogError
+        For a line before the last that is not a correction (the message gives the file and
+        the line's number; a :class:`SessionFormatError`): nothing is changed.
     """
     path = Path(folder) / REVISIONS
     if not path.exists():
@@ -77,10 +78,12 @@ def read_revisions(folder: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             rec = glued_record(path, number, line)  # an older improv's torn line, glued
             if rec is None:
-                raise SessionFormatError(f"{path}:{number}: not valid JSON ({exc})") from None
+                raise DamagedLogError(f"{path}:{number}: not valid JSON ({exc})",
+                                      session_id=path.parent.name, line=number) from None
         if not (_is_field_correction(rec) or _is_mark(rec) or _is_rename(rec)):
-            raise SessionFormatError(f"{path}:{number}: not a correction of the title, the "
-                                     "client, a player's name or a drum-kit mark")
+            raise DamagedLogError(f"{path}:{number}: not a correction of the title, the "
+                                  "client, a player's name or a drum-kit mark",
+                                  session_id=path.parent.name, line=number)
         out.append(rec)
     return out
 
