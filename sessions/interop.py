@@ -19,10 +19,12 @@
   split it, and its backslashes doubled (SV's reader takes ``\\x`` as ``x``).  SV's own layer
   exports (instants, time values, regions, notes) are read back by
   :func:`from_sonic_visualiser` the way SV reads them.  SV writes a header row
-  (``TIME[,VALUE][,DURATION][,LEVEL],LABEL``, svcore ``Event::getStringExportHeaders``) when
-  'Include a header row' is ticked; without it, rows of three columns are refused, as a
-  time-value layer (time,value,label) cannot be told from regions without labels or this
-  module's exports before it wrote its header.  A file whose first line is such a header is
+  (``TIME[,VALUE][,DURATION][,LEVEL],LABEL``, svcore ``Event::getStringExportHeaders``;
+  ``START,END,EXTENT START,EXTENT END,LABEL`` for a box layer) when 'Include a header row' is
+  ticked.  Without it, only the shapes one kind of layer alone writes are read (instants with
+  text labels, regions with text labels): the others are refused, saying how to export the
+  header (:func:`_sv_layout`), as a time-value layer (time,value,label) cannot be told from
+  regions without labels, nor notes from boxes.  A file whose first line is such a header is
   read as a layer whatever its name (:func:`guess_format`).
 - CSV and JSON of every field, for analysis in R, pandas or a spreadsheet; both can be
   imported again (:func:`from_csv`, :func:`from_json`).
@@ -266,36 +268,81 @@ def _sv_separator(first: str) -> str:
     return next((c for c in "\t|,/: " if len(_sv_split(first, c)) >= 2), ",")
 
 
-#: Column layouts of headerless files by their widest row: (time, duration, label) indexes.
-#: SV writes instants as time,label, regions as time,value,duration,label and notes as
-#: time,value,duration,level,label. Three columns have no layout: see :func:`_sv_columns`.
-_SV_LAYOUTS = {1: (0, None, None), 2: (0, None, 1), 4: (0, 2, 3)}
+def _sv_refuse(width: int, holds: str, examples: str) -> SessionFormatError:
+    """The refusal of a headerless file whose columns SV's own exports do not settle."""
+    return SessionFormatError(
+        f"the Sonic Visualiser file has rows of {width} columns and no header row, so what "
+        f"{holds}: export the layer again with 'Include a header row before the data rows' "
+        f"ticked, or add a first line that names the columns, such as {examples}")
 
 
-def _sv_columns(header: list[str] | None, width: int) -> tuple[int, int | None, int | None,
-                                                              bool]:
+def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
+    """(time, duration, label) column indexes of a headerless file, from the rows SV writes
+    for each kind of layer (svcore ``Event::toStringExportRow``; the label is left out of a
+    row whose label is empty):
+
+    - instants: ``time[,label]``; time values: ``time,value[,label]``; text:
+      ``time,height[,label]``; images: ``time,image[,label]``;
+    - regions: ``time,value,duration[,label]``;
+    - notes: ``time,value,duration,level[,label]``; boxes (time-frequency):
+      ``start,end,extent start,extent end[,label]``.
+
+    Only what one kind alone writes is read: one column (instants); two where a second cell
+    is text or a row has one column (instants: a time value always has its value); four
+    where a fourth cell is text (regions: a note's level and a box's extent are numbers).
+    Anything else is refused, naming what it may be: reading a value as a duration, or a
+    level as a label, would import wrong ranges or texts without a word."""
+    width = max(len(r) for r in rows)
+    text_in = [any(len(r) > i and not _is_number(r[i]) for r in rows) for i in range(width)]
+    if width == 1:
+        return 0, None, None
+    if width == 2:
+        if text_in[1] or any(len(r) == 1 for r in rows):
+            return 0, None, 1
+        raise _sv_refuse(2, "its second column holds is unknown (a value, as a time-value "
+                         "layer writes time,value where its labels are empty, or a label "
+                         "that is a number, as time instants write time,label)",
+                         "time,value or time,label")
+    if width == 3:
+        raise _sv_refuse(3, "its columns hold is unknown (a time-value layer writes "
+                         "time,value,label, a text layer time,height,label, a regions layer "
+                         "without labels time,value,duration)",
+                         "time,value,label or time,duration,label")
+    if width == 4:
+        if text_in[3]:
+            return 0, 2, 3
+        raise _sv_refuse(4, "its columns hold is unknown (a notes layer without labels "
+                         "writes time,value,duration,level, a box layer without labels "
+                         "start,end,extent start,extent end, a regions layer whose "
+                         "labels are numbers time,value,duration,label)",
+                         "TIME,VALUE,DURATION,LEVEL or TIME,VALUE,DURATION,LABEL")
+    if width == 5:
+        raise _sv_refuse(5, "its columns hold is unknown (a notes layer writes "
+                         "time,value,duration,level,label, a box layer start,end,extent "
+                         "start,extent end,label)",
+                         "TIME,VALUE,DURATION,LEVEL,LABEL or START,END,EXTENT START,EXTENT "
+                         "END,LABEL")
+    raise SessionFormatError(
+        f"the Sonic Visualiser file has rows of {width} columns and no header row, and no "
+        "annotation layer has more than 5: export an instants, regions or notes layer with "
+        "'Include a header row before the data rows' ticked")
+
+
+def _sv_columns(header: list[str] | None, rows: list[list[str]]) -> tuple[
+        int, int | None, int | None, bool]:
     """(time, duration or end, label, is_end) column indexes, from the headings as SV gives
-    purposes to them, or from the layout of a headerless file.
-
-    Without a header, rows of three columns are refused: SV writes a time-value layer as
-    time,value,label, a text layer as time,height,label and a regions layer whose labels are
-    empty as time,value,duration; this module wrote time,duration,label before it wrote a
-    header. Reading the second column as a duration made a value a range."""
+    purposes to them (a box layer's ``START,END``: start and end time), or from the rows of a
+    headerless file (:func:`_sv_layout`)."""
     if header is None:
-        if width == 3:
-            raise SessionFormatError(
-                "the Sonic Visualiser file has rows of 3 columns and no header row, so what "
-                "its second column holds is unknown (a value, as in time,value,label, or a "
-                "duration): export the layer again with 'Include a header row before the data "
-                "rows' ticked, or add a first line that names the columns, such as "
-                "time,value,label or time,duration,label")
-        t, d, lab = _SV_LAYOUTS.get(width, (0, 2, width - 1))
+        t, d, lab = _sv_layout(rows)
         return t, d, lab, False
     names = [(h.split() or [""])[0].lower() for h in header]
-    if "frame" in names:
+    if {"frame", "startframe", "endframe"} & set(names):
         raise SessionFormatError(
             "the Sonic Visualiser layer has times in audio frames: export it again with "
             "times in seconds (untick 'write times in frames')")
+    if "time" not in names and names[:2] == ["start", "end"]:  # a box layer
+        names[:2] = ["time", "endtime"]
     t = names.index("time") if "time" in names else 0
     dur = names.index("duration") if "duration" in names else None
     end = names.index("endtime") if "endtime" in names else None
@@ -308,17 +355,18 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
 
     Read as SV's CSV import reads it: the separator guessed from the first line, quoted
     fields and backslash escapes, an optional header row (no cell a number) whose headings
-    (``time``, ``duration``, ``endtime``, ``label``; any case) name the columns.  Without a
-    header, the columns are ``time`` (instants without labels), ``time,label`` (instants),
-    ``time,value,duration,label`` (regions) and ``time,value,duration,level,label`` (notes);
-    SV leaves the label out of a row whose label is empty.  Three columns without a header
-    are refused (:func:`_sv_columns`).  Times and durations are seconds.
+    (``time``, ``duration``, ``endtime``, ``label``, a box layer's ``start`` and ``end``; any
+    case) name the columns.  Without a header, the columns are ``time`` (instants without
+    labels), ``time,label`` (instants: some label is text, or some row has none) and
+    ``time,value,duration,label`` (regions: some label is text); SV leaves the label out of a
+    row whose label is empty.  Other headerless shapes are refused (:func:`_sv_layout`).
+    Times and durations are seconds.
 
     Raises
     ------
     sessions.errors.SessionFormatError
         A row whose time or duration is not seconds, times in frames, a header and no rows,
-        or rows of three columns without a header.
+        or rows without a header that more than one kind of layer writes.
     """
     lines = _sv_lines(text)
     if not lines:
@@ -335,8 +383,7 @@ def from_sonic_visualiser(text: str) -> list[dict[str, Any]]:
             f"the Sonic Visualiser file has one row ({sep.join(header)!r}), read as a header, "
             "and no rows of annotations: nothing to import (times must be seconds, as Sonic "
             "Visualiser writes them, not minutes:seconds)")
-    t_col, d_col, label_col, is_end = _sv_columns(header, max((len(r) for r in rows),
-                                                              default=0))
+    t_col, d_col, label_col, is_end = _sv_columns(header, rows)
     out = []
     for number, row in enumerate(rows, 1):
         try:
@@ -484,11 +531,13 @@ def first_line(text: str) -> str:
 
 def is_sv_header(line: str) -> bool:
     """Whether ``line`` is the header row of a Sonic Visualiser layer: no cell a number, the
-    first heading ``time`` (``frame`` for times in frames) and the last ``label``, in any case,
-    as SV writes it (``TIME,VALUE,DURATION,LABEL``), :func:`to_sonic_visualiser`
-    (``time,duration,label``) and :func:`to_sv_instants` (``time,label``)."""
+    first heading ``time`` (``frame`` for times in frames; ``start`` or ``startframe`` for a
+    box layer) and the last ``label``, in any case, as SV writes it
+    (``TIME,VALUE,DURATION,LABEL``), :func:`to_sonic_visualiser` (``time,duration,label``)
+    and :func:`to_sv_instants` (``time,label``)."""
     cells = [c.strip().lower() for c in _sv_split(line, _sv_separator(line))]
-    return (len(cells) >= 2 and cells[0] in ("time", "frame") and cells[-1] == "label"
+    return (len(cells) >= 2 and cells[0] in ("time", "frame", "start", "startframe")
+            and cells[-1] == "label"
             and not any(_is_number(c) for c in cells))
 
 

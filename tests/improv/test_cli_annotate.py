@@ -111,6 +111,13 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
     # a time-value layer without its header: the value is no duration (review)
     (["annotations", "import", "{sid}", "{tmp}/values.csv", "--format", "sv"],
      "rows of 3 columns and no header row"),
+    # review 36: a time-value layer without labels, notes without labels, notes or boxes
+    (["annotations", "import", "{sid}", "{tmp}/values2.csv"],
+     "rows of 2 columns and no header row, so what its second column holds is unknown"),
+    (["annotations", "import", "{sid}", "{tmp}/notes4.csv"],
+     "rows of 4 columns and no header row, so what its columns hold is unknown (a notes "),
+    (["annotations", "import", "{sid}", "{tmp}/notes5.csv"],
+     "rows of 5 columns and no header row, so what its columns hold is unknown (a notes "),
     # a guess from the name that the first line does not fit names --format (review)
     (["annotations", "import", "{sid}", "{tmp}/instants.txt"],
      "instants.txt was read as Audacity labels (guessed from its name), but its first line "
@@ -142,6 +149,9 @@ def test_annotation_errors(run_cli, sid, args, message, monkeypatch, store_path,
     _file(tmp_path / "nan.txt", "1.0\t2.0\tfine\nnan\tnan\tnot a time\n")
     _file(tmp_path / "inf.csv", "time,duration,label\n1.0,0,fine\ninf,0,never\n")
     _file(tmp_path / "values.csv", '1.5,0.8,"value one"\n')
+    _file(tmp_path / "values2.csv", "1.5,0.8\n2.5,0.6\n")
+    _file(tmp_path / "notes4.csv", "1.5,60,0.5,0.8\n2.5,62,0.25,0.6\n")
+    _file(tmp_path / "notes5.csv", "1.5,60,0.5,0.8,held\n")
     _file(tmp_path / "instants.txt", '1.5,"entry"\n')
     _file(tmp_path / "labels.csv", "1.0\t2.0\tfine\n")
     _file(tmp_path / "words.txt", "at the start, a pulse\n")

@@ -179,6 +179,51 @@ def test_sonic_visualiser_three_columns_without_header_are_refused(text):
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.parametrize("text, expected", [
+    # one column: instants without labels
+    ("0.5\n1.25\n", [(0.5, None, ""), (1.25, None, "")]),
+    # two: instants, some label text ...
+    ("0.5,1\n1.0,entry\n", [(0.5, None, "1"), (1.0, None, "entry")]),
+    # ... or some row without one (a time value always has its value)
+    ("0.5,60\n1.0\n", [(0.5, None, "60"), (1.0, None, "")]),
+    # four: regions, some label text (a note's level, a box's extent is a number)
+    ("1.0,0,0.5,3\n2.0,0,1.0,verse\n2.5,0,1\n",
+     [(1.0, 1.5, "3"), (2.0, 3.0, "verse"), (2.5, 3.5, "")]),
+    # a box layer with its header: start and end times
+    ("START,END,EXTENT START,EXTENT END,LABEL\n1.0,2.5,110,220,hum\n3,4,50,60\n",
+     [(1.0, 2.5, "hum"), (3.0, 4.0, "")]),
+])
+def test_sonic_visualiser_headerless_shapes_one_layer_writes(text, expected):
+    """Without a header, the shapes only one kind of SV layer writes are read."""
+    assert [(a["t"], a["end"], a["text"]) for a in interop.from_sonic_visualiser(text)] == (
+        expected)
+
+
+@pytest.mark.parametrize("text, says", [
+    # time values (or text) whose labels are empty, or instants labelled with numbers
+    ("0.5,60\n1.0,62\n", "rows of 2 columns and no header row"),
+    # notes without labels, boxes without labels, or regions labelled with numbers
+    ("1.0,60,0.5,0.8\n2.0,62,1.0\n", "rows of 4 columns and no header row"),
+    # notes (time,value,duration,level,label) or boxes (start,end,low,high,label)
+    ("4.0,60,0.5,0.8,held note\n", "rows of 5 columns and no header row"),
+    ("1,2,3,4,5,6\n", "rows of 6 columns and no header row, and no annotation layer"),
+])
+def test_sonic_visualiser_ambiguous_headerless_shapes_are_refused(text, says):
+    """Review 36: a time-value layer without labels became instants labelled with its
+    values; a notes layer without labels, regions labelled with its levels; a box layer's end
+    time read as a pitch and its lowest frequency as a duration."""
+    with pytest.raises(SessionFormatError, match=says) as e:
+        interop.from_sonic_visualiser(text)
+    assert "'Include a header row before the data rows'" in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_sonic_visualiser_box_layer_in_frames_is_refused():
+    with pytest.raises(SessionFormatError, match="times in audio frames"):
+        interop.from_sonic_visualiser("STARTFRAME,ENDFRAME,EXTENT START,EXTENT END,LABEL\n"
+                                      "48000,96000,100,200,x\n")
+
+
 @pytest.mark.parametrize("name, text, fmt", [
     # improv's own layers, under any name
     ("c.sv", "time,duration,label\n0.500000,0.000000,\"x\"\n", "sv"),
@@ -188,6 +233,7 @@ def test_sonic_visualiser_three_columns_without_header_are_refused(text):
     ("notes.lab", "TIME,VALUE,DURATION,LEVEL,LABEL\n1.0,60,0.5,0.8,x\n", "sv"),
     ("frames", "FRAME,LABEL\n48000,x\n", "sv"),
     ("text.TXT", "# a comment\nTIME|HEIGHT|LABEL\n1|0.5|x\n", "sv"),
+    ("boxes.txt", "START,END,EXTENT START,EXTENT END,LABEL\n1,2,100,200,x\n", "sv"),
     # improv's CSV under another name
     ("rows.txt", "id,t,end,player,tags,text\n,1.0,,,,x\n", "csv"),
     # the name still decides for the rest
