@@ -162,28 +162,53 @@ def _human(result: dict, *, raw: bool = False, players: bool = True,
 
 
 def _curve_rows(result: dict):
-    """Long-format rows ``player, curve, t, value`` (curve = ``<source>.<name>``); after a
-    source's windowed curves its ``beat_tempo_bpm``, the tempo at each tracked beat."""
+    """Long-format rows ``player, curve, unit, t, value`` (curve = ``<source>.<name>`` or
+    ``dialogue.<name>``); after a source's windowed curves its ``beat_tempo_bpm``, the tempo at
+    each tracked beat."""
     from analysis.beats import beat_tempo
+    from analysis.features import describe
 
     for player, entry in result["players"].items():
         for source, res in entry["sources"].items():
             for name, c in res["curves"].items():
+                unit = describe(name)[0]
                 for t, v in zip(c["times"], c["values"], strict=False):
-                    yield player, f"{source}.{name}", t, v
+                    yield player, f"{source}.{name}", unit, t, v
             for t, v in zip(*beat_tempo(res.get("beats") or []), strict=True):
-                yield player, f"{source}.beat_tempo_bpm", t, v
+                yield player, f"{source}.beat_tempo_bpm", "BPM", t, v
     for d in result.get("dialogue", []):
         for name, c in d["curves"].items():
+            name, unit = dialogue_curve(name, tuple(d["pair"]))
             for t, v in zip(c["times"], c["values"], strict=False):
-                yield d["name"], f"dialogue.{name}", t, v
+                yield d["name"], f"dialogue.{name}", unit, t, v
+
+
+def dialogue_curve(name: str, pair: tuple[str, str]) -> tuple[str, str]:
+    """A dialogue curve's name in the CSV and its unit, as ``improv export-dataset`` names the
+    measure: the dialogue's own per-player tempo (``client_tempo_bpm`` in the analysis) is
+    ``client_synchrony_tempo_bpm``, never to be taken for the player's ``midi.tempo_bpm``
+    (:data:`improv.archive.measures.DIALOGUE_CURVE_NAMES`).
+
+    >>> dialogue_curve("client_tempo_bpm", ("client", "therapist"))
+    ('client_synchrony_tempo_bpm', 'BPM')
+    >>> dialogue_curve("joint", ("client", "therapist"))
+    ('joint', 'fraction')
+    """
+    from improv.archive.measures import dialogue_definition, split_dialogue
+
+    measure, _ = split_dialogue(name, pair, curve=True)
+    analysed, _ = split_dialogue(name, pair)
+    if measure != analysed and name.endswith(analysed):
+        name = name[:-len(analysed)] + measure
+    return name, dialogue_definition(measure, curve=True)[0]
 
 
 #: The curve CSV's columns: every row names its session and analysis version, and a row of
 #: the dialogue its dialogue version (empty in a player's rows), so rows of several sessions
-#: (or of an older analysis or dialogue analysis) can be put together and told apart.
+#: (or of an older analysis or dialogue analysis) can be put together and told apart; the
+#: curve's unit last (since review 35), after the columns a script may read by position.
 CSV_HEADER = ("session_id", "analysis_version", "dialogue_version", "player", "curve", "t",
-              "value")
+              "value", "unit")
 
 
 def _write_csv(result: dict, stream) -> int:
@@ -193,10 +218,10 @@ def _write_csv(result: dict, stream) -> int:
     sid, version = result["session_id"], result.get("analysis_version", "")
     dialogue_version = result.get("dialogue_version") or ""
     n = 0
-    for player, curve, t, v in _curve_rows(result):
+    for player, curve, unit, t, v in _curve_rows(result):
         w.writerow([sid, version, dialogue_version if curve.startswith("dialogue.") else "",
                     player, curve, repr(float(t)) if t is not None else "",
-                    "" if v is None or not math.isfinite(float(v)) else repr(float(v))])
+                    "" if v is None or not math.isfinite(float(v)) else repr(float(v)), unit])
         n += 1
     return n
 
@@ -243,7 +268,7 @@ def _refuse_no_pair(store, session_id: str, players: list[str] | None) -> None:
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print the curves as CSV instead of the tables: one row per point, with "
                    "the columns session_id, analysis_version, dialogue_version, player, "
-                   "curve, t and value.")
+                   "curve, t, value and unit.")
 @click.option("--curves", "curves_file", type=PlainPath(dir_okay=False), metavar="FILE.csv",
               help="Write the curves as CSV to this file.")
 @click.option("--plot", "plot_file", type=PlainPath(dir_okay=False), metavar="FILE.png",

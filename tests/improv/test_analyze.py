@@ -294,13 +294,13 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     r = run_cli("analyze", duet["id"], "--players", "client,drums", "--csv")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "session_id,analysis_version,dialogue_version,player,curve,t,value"
+    assert lines[0] == "session_id,analysis_version,dialogue_version,player,curve,t,value,unit"
     rows = [ln.split(",") for ln in lines[1:]]
     assert {(s, ver, dv) for s, ver, dv, *_ in rows} == {(duet["id"], analysis.ANALYSIS_VERSION,
                                                           "")}
-    assert {(p, c) for _, _, _, p, c, _, _ in rows} >= {("client", "midi.tempo_bpm"),
-                                                     ("drums", "audio.level_dbfs")}
-    tempo = [float(v) for *_, c, _, v in rows if c == "midi.tempo_bpm" and v]
+    assert {(p, c, u) for _, _, _, p, c, _, _, u in rows} >= {
+        ("client", "midi.tempo_bpm", "BPM"), ("drums", "audio.level_dbfs", "dBFS")}
+    tempo = [float(v) for *_, c, _, v, _ in rows if c == "midi.tempo_bpm" and v]
     assert np.median(tempo) == pytest.approx(120, rel=0.05)
 
     png, csv_file = tmp_path / "curves.png", tmp_path / "curves.csv"
@@ -308,7 +308,7 @@ def test_cli_table_json_csv_and_plot(run_cli, store, duet, tmp_path):
     assert r.exit_code == 0, r.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert csv_file.read_text().startswith(
-        "session_id,analysis_version,dialogue_version,player,curve,t,value\n")
+        "session_id,analysis_version,dialogue_version,player,curve,t,value,unit\n")
     assert r.json()["players"]["therapist"]["status"] == "ok"
 
 
@@ -425,7 +425,7 @@ def test_three_second_session(run_cli, store, tmp_path):
     r = run_cli("analyze", sid, "--csv")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0] == ("session_id,analysis_version,dialogue_version,player,"
-                                        "curve,t,value")
+                                        "curve,t,value,unit")
 
 
 # ----------------------------------------------------------------------------- dialogue
@@ -675,8 +675,8 @@ def test_csv_leaves_a_window_without_a_pulse_empty():
     buf = io.StringIO()
     assert _write_csv(res, buf) == 3
     rows = buf.getvalue().splitlines()
-    assert rows[1] == "S,1.8.0,,p,midi.tempo_bpm,3.0,120.0"
-    assert rows[2].endswith(",4.0,") and rows[3].endswith(",5.0,")
+    assert rows[1] == "S,1.8.0,,p,midi.tempo_bpm,3.0,120.0,BPM"
+    assert rows[2].endswith(",4.0,,BPM") and rows[3].endswith(",5.0,,BPM")
 
 
 def test_analyze_json_and_csv_name_the_dialogue_version(run_cli, store):

@@ -20,7 +20,7 @@ def test_analyze_help_names_the_csv_columns_whole_and_the_toolbox(run_cli):
     assert "di alogue" not in raw and "dialogue_version" in raw  # never wrapped in a word
     words = _help(run_cli, "analyze")
     assert ("with the columns session_id, analysis_version, dialogue_version, player, curve, "
-            "t and value") in words
+            "t, value and unit") in words
     assert "(default 6, the Music Therapy Toolbox's default)" in words
     assert "MTTB" not in words
 
