@@ -2,7 +2,7 @@
 import { api, counted, download, fmtDate, fmtTime, guard, h, mediaUrl, OFTEN_PULSED, playerColor, pulseWithoutOneTempo, say, sayNext, unitEl } from './api.js';
 import { correctionPanel, sessionName } from './correct.js';
 import { demoBanner } from './demo.js';
-import { IAP, tagChips } from './tagchips.js';
+import { IAP, tagChips, tagsInWords } from './tagchips.js';
 import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, inputName, pianoRollLane, waveformLane } from './timeline.js';
 
 // the single-key shortcuts (m, + −; space and ← → off the timeline) on or off, remembered in
@@ -40,6 +40,9 @@ export async function sessionPage(main, id, params) {
   const page = await api(`/api/sessions/${id}/page`);
   performance.mark('page-bundle');
   const { session: s, vocabulary: vocab } = page;
+  // tags in the tag picker's words ("IAP · autonomy: partner"), never as codes
+  // ("autonomy:partner"): the codes are for --json and the exports
+  const tagWords = (tags) => tagsInWords(tags, vocab.iap);
   document.title = `${sessionName(s)} · improv`;
   const state = { annotations: [], editing: null };
   const named = inputNames(s);
@@ -211,9 +214,10 @@ export async function sessionPage(main, id, params) {
     if (!asText.open) return;
     const rows = [];
     for (const a of state.annotations) {
-      const tags = (isSuggestion(a) ? a.tags.filter((t) => t !== 'suggestion') : a.tags).join(', ');
+      const tags = tagWords(isSuggestion(a) ? a.tags.filter((t) => t !== 'suggestion') : a.tags);
       rows.push({ t: a.t, end: a.end, lane: isSuggestion(a) ? 'Annotation (suggested)' : 'Annotation',
-        what: [a.player || everyone(s), tags, (a.text || '').trim()].filter(Boolean).join(': ') });
+        // "client: IAP · autonomy: leader — settles": the words of the tags hold colons
+        what: `${a.player || everyone(s)}: ${[tags, (a.text || '').trim()].filter(Boolean).join(' — ')}` });
     }
     for (const g of gaps) rows.push({ t: g.t, end: g.end, lane: 'Not recorded', what: `${g.what} (${g.why})` });
     for (const d of state.dialogue || []) {
@@ -407,7 +411,7 @@ export async function sessionPage(main, id, params) {
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
   if (gaps.length) gapLane(tl, gaps, groups);
-  annotationLane(tl, s, () => state.annotations);
+  annotationLane(tl, s, () => state.annotations, { tagWords });
   state.annotations = page.annotations;
   const start = params.get('t');
   tl.fit();
@@ -454,7 +458,7 @@ export async function sessionPage(main, id, params) {
     return state.deleted.map((a) => h('tr', { class: 'deleted', dataset: { id: a.id } },
       h('td', { class: 'when' }, fmtSpan(a)),
       h('td', {}, a.player || everyone(s)),
-      h('td', {}, a.tags.join(', ')),
+      h('td', {}, tagWords(a.tags)),
       h('td', { class: 'text' }, h('s', {}, a.text),
         h('span', { class: 'muted' }, ` (deleted ${fmtDate(a.deleted_utc)}${a.deleted_by ? ` by ${a.deleted_by}` : ''}${a.deleted_reason ? `: ${a.deleted_reason}` : ''})`)),
       h('td', { class: 'actions' },
@@ -475,7 +479,7 @@ export async function sessionPage(main, id, params) {
           h('td', { class: 'when' }, h('button', { type: 'button', class: 'link', onclick: () => seek(a.t), 'aria-label': `Play from ${fmtSpan(a)}` },
             fmtSpan(a))),
           h('td', {}, a.player || everyone(s)),
-          h('td', {}, tagsShown.join(', '),
+          h('td', {}, tagWords(tagsShown),
             suggested ? h('span', { class: 'badge suggested', title: 'Suggested by the analysis: confirm or discard it' }, 'suggested')
               : a.source === 'suggestion' ? h('span', { class: 'badge confirmed', title: 'Suggested by the analysis and confirmed' }, 'confirmed') : ''),
           // corrections of its content only (improv.web.api_annotations.annotations_with_edits):
@@ -491,11 +495,11 @@ export async function sessionPage(main, id, params) {
               e.target.setAttribute('aria-expanded', String(open));
               if (open) {
                 const r = await api(`/api/sessions/${id}/annotations/${a.id}/history`);
-                // in words: "Changed 27 Nov 10:02 by T01: 0:20.0 autonomy:leader — leads"
+                // in words: "Changed 27 Nov 10:02 by T01: 0:20.0 IAP · autonomy: leader — leads"
                 const did = { create: 'Created', edit: 'Changed', delete: 'Deleted', restore: 'Restored' };
                 hist.replaceChildren(h('ol', {}, r.history.map((v) => {
                   const st = v.state || {};
-                  const tags = (st.tags || []).join(', ');
+                  const tags = tagWords(st.tags);
                   const reason = v.changes && v.changes.reason ? ` (reason: ${v.changes.reason})` : '';
                   return h('li', {}, `${did[v.op] || v.op} ${fmtDate(v.at_utc)}${v.by ? ` by ${v.by}` : ''}: ${fmtSpan(st)}`,
                     `${tags ? ` ${tags}` : ''}${st.text ? ` — ${st.text}` : ''}${reason}`);
@@ -652,7 +656,7 @@ export async function sessionPage(main, id, params) {
   async function reviewOne(kind, a) {
     const at = [...annTable.querySelectorAll('tr[data-id]')].findIndex((tr) => tr.dataset.id === a.id);
     await review(kind, [a]);
-    const what = `${a.tags.filter((t) => t !== 'suggestion').join(', ')} at ${fmtSpan(a)}`;
+    const what = `${tagWords(a.tags.filter((t) => t !== 'suggestion'))} at ${fmtSpan(a)}`;
     if (kind === 'confirm') say(`Confirmed: ${what} (its suggested version stays in its history)`);
     else say(`Suggestion discarded: ${what} (kept in the history)`, { action: { label: 'Undo', run: () => restoreAnnotation(a) } });
     await loadAnnotations();

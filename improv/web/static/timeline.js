@@ -476,19 +476,20 @@ function fmtNum(v) {
 // (a bare marker); the full text and tags are in the table below the timeline. Labels go in
 // two rows, each to the row whose last label ends first, and a label is cut short (with "…")
 // where the next one in its row begins, so that labels never overlap; one with no room for a
-// few letters is left out (hovering the table below shows it).
+// few letters is left out (hovering the table below shows it). `tagWords`: the tags in the
+// therapist's words ("IAP · autonomy: leader"), as the table words them; codes by default.
 const ANN_ROWS = 2;
 const ANN_GAP = 6; // px between a label and the next one in its row
 const ANN_MIN_TEXT = 24; // px: narrower than this, a label is not drawn
 
-export function annotationLane(tl, session, getAnnotations) {
+export function annotationLane(tl, session, getAnnotations, { tagWords = (tags) => tags.join(' ') } = {}) {
   const lane = tl.addLane({
     label: 'Annotations', height: 48, cls: 'ann',
     draw: (ctx, w, hgt) => {
       ctx.font = '11px system-ui, sans-serif';
       // x1: where a range's box ends (null for a point)
       const items = getAnnotations().map((a) => {
-        const words = suggestedRole(a) || (a.text || '').trim() || a.tags.join(' ');
+        const words = suggestedRole(a) || (a.text || '').trim() || tagWords(a.tags);
         return { a, x0: tl.x(a.t), x1: a.end != null ? tl.x(a.end) : null,
                  text: words.length > 40 ? `${words.slice(0, 39)}…` : words };
       }).sort((p, q) => p.x0 - q.x0);

@@ -186,7 +186,7 @@ def test_demo_session_play_seek_annotate_notes(tmp_path, live_server, page):
     page.locator(".history li", has_text="client leads the groove").wait_for()
     # in words, not the log's operation names
     expect(page.locator(".history li").first).to_contain_text(re.compile(
-        r"^Created .*autonomy:leader — client leads the groove"))
+        r"^Created .*IAP · autonomy: leader — client leads the groove"))
     expect(page.locator(".history li").nth(1)).to_contain_text(re.compile(r"^Changed "))
     with Store(store_path) as store:
         s = store.session(sid)
