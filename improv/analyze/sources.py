@@ -251,8 +251,12 @@ def damaged_files(session) -> list[str]:
     and is checked against its checksum only when it changed after the manifest was last
     written (its modification time is newer: a file damaged or replaced since). Compressing
     (WAV to FLAC) writes the manifest after the new file, so a compressed session is not
-    read again. ``improv sessions verify`` checks every file in full.
+    read again. A file this process read before is read again only when its size, times or
+    inode changed since (:func:`improv.analyze.checked.file_sha256`: a client's web page
+    checks all its sessions on every load). ``improv sessions verify`` checks every file in
+    full.
     """
+    from improv.analyze.checked import file_sha256
     from sessions.manifest import MANIFEST, MIDI_LOG
 
     check = [MIDI_LOG]  # a missing one too, where the manifest has its checksum (review 33)
@@ -268,9 +272,10 @@ def damaged_files(session) -> list[str]:
         try:
             if (session.folder / rel).stat().st_mtime > written:
                 check.append(rel)
-        except OSError:  # missing: changed_files names it
+        except OSError:  # missing: named below
             check.append(rel)
-    return session.changed_files(check)
+    return [rel for rel in check
+            if sums.get(rel) and file_sha256(session.folder / rel) != sums[rel]]
 
 
 def damaged_reason(session, files: list[str]) -> str:
