@@ -238,11 +238,18 @@ const NO_DEVICES = {
     'Audio inputs cannot be reached: the computer\'s audio system did not answer.'],
 };
 
+// a problem whose way out is to start improv again: its own words are the note (they are
+// plain), not hidden under "Details" (improv.capture.devices.NEEDS_RESTART)
+const NEEDS_RESTART = 'until improv is restarted';
+
 export function deviceNotes(d) {
   const notes = [];
   for (const [kind, found] of [['MIDI', d.midi.filter((p) => p.direction === 'input')], ['audio', d.audio]]) {
     const reasons = d.problems.filter((p) => p.startsWith(`${kind}: `)).map((p) => p.slice(kind.length + 2));
-    if (reasons.length) {
+    const restart = reasons.find((r) => r.includes(NEEDS_RESTART));
+    if (restart) {
+      notes.push(h('p', { class: 'device-problem' }, restart));
+    } else if (reasons.length) {
       notes.push(h('p', { class: 'device-problem' }, NO_DEVICES[kind][1], ' ',
         h('details', { class: 'inline-details' }, h('summary', {}, 'Details'), reasons.join('; '))));
     } else if (!found.length) {
