@@ -34,6 +34,8 @@ SILENT_WARN_S = 30.0
 """An input that has given no sound and no MIDI event since the recording started is said to
 be silent (and the recording not healthy) after this long [seconds]."""
 HEARD_DBFS = -60.0
+WATCH_S = 0.5
+"""How often [seconds] the running recording's inputs are looked at for sound without a page."""
 """A peak level [dBFS] at or above this is a sound (the page's meters start there)."""
 
 
@@ -115,6 +117,8 @@ class Recording:
         #: whose recording it is (client and therapist codes, title), for its page
         self._whose: dict[str, str | None] = {}
         self._heard: set[tuple] = set()  # inputs of the running recording heard at least once
+        self._said_silent: set[tuple] = set()  # inputs whose silence went into the journal
+        self._said_lock = threading.Lock()
 
     @property
     def active(self) -> bool:
@@ -307,6 +311,7 @@ class Recording:
             self._rec = None
             self._whose = {"client": client, "therapist": therapist, "title": title}
             self._heard = set()
+            self._said_silent = set()
             self._thread = threading.Thread(target=life, name="improv-web-recording", daemon=True)
             self._thread.start()
             if not started.wait(timeout_s):
@@ -315,7 +320,23 @@ class Recording:
             if failure:
                 self._thread.join(5)
                 raise failure[0]
+            threading.Thread(target=self._watch_silence, args=(self._thread,), daemon=True,
+                             name="improv-web-silence").start()
             return self.status()
+
+    def _watch_silence(self, thread: threading.Thread) -> None:
+        """Look at the recording every :data:`WATCH_S` while ``thread`` records, so that an
+        input silent since the start is journaled (:meth:`_describe_inputs`) and a sound is
+        noticed even while no page asks for the status."""
+        while thread.is_alive():
+            time.sleep(WATCH_S)
+            rec = self._rec
+            if self._thread is not thread or rec is None or rec.stopping:
+                continue
+            try:
+                self.status()
+            except Exception as exc:  # noqa: BLE001 - the recording goes on
+                log.debug("silence watch: %s", exc)
 
     def status(self) -> dict[str, Any]:
         """Live status (elapsed time, per-player event counts and levels) or the last result.
@@ -368,6 +389,7 @@ class Recording:
                         and st["elapsed_s"] >= SILENT_WARN_S):
                     i["silent_since_start"] = True
                     silent.append((player, i))
+                    self._journal_silence(rec, key, player=player, inp=i, t=st["elapsed_s"])
         if not silent:
             return
         health = dict(st["health"])
@@ -385,6 +407,23 @@ class Recording:
         health["healthy"] = False
         health["details"] = details + list(health["details"])
         st["health"] = health
+
+    def _journal_silence(self, rec, key: tuple, *, player: str, inp: dict[str, Any],
+                         t: float) -> None:
+        """Write an ``input_silent`` event into ``rec``'s journal the first time an input is
+        said to be silent since the start (``t``: then, seconds from the start)."""
+        with self._said_lock:
+            if key in self._said_silent or rec.stopping or rec.writer is None:
+                return
+            self._said_silent.add(key)
+        fields: dict[str, Any] = {"player": player, "input": inp["name"],
+                                  "input_kind": inp["kind"], "label": inp.get("label", "")}
+        if inp["kind"] == "audio":
+            fields["channels"] = list(inp.get("channels", []))
+        try:
+            rec.writer.report("input_silent", t=float(t), **fields)
+        except Exception as exc:  # noqa: BLE001 - the live warning still shows
+            log.warning("silent input not journaled: %s", exc)
 
     def marker(self, *, text: str = "", kind: str = "marker",
                t: float | None = None) -> dict[str, Any]:
