@@ -409,7 +409,9 @@ class Store:
             If it is still being recorded.
         UnreadableSessionError
             If its manifest cannot be read (damaged, changed outside improv, or written by a
-            newer improv); nothing is changed.
+            newer improv); nothing in its folder is changed, and the catalog lists it as
+            ``unreadable`` from now on (:meth:`note_readability`), so every list says so
+            whichever command found it.
         """
         folder = self.existing(session_id)
         if (folder / mf.RECORDING_FLAG).exists():
@@ -424,6 +426,7 @@ class Store:
         try:
             return Session(folder)
         except SessionFormatError as exc:
+            self.note_readability(session_id, readable=False)  # the failure path only
             raise UnreadableSessionError(session_id, str(exc)) from None
 
     def existing(self, session_id: str) -> Path:
@@ -614,7 +617,8 @@ class Store:
     def note_readability(self, session_id: str, *, readable: bool) -> None:
         """Keep the catalog's word on whether a session can be read in step with its folder,
         as found when it was opened: a session that could not be read is listed as
-        ``unreadable`` (:meth:`Catalog.mark_unreadable`) instead of as it was catalogued, and
+        ``unreadable`` (:meth:`Catalog.mark_unreadable`; :meth:`session` does so whenever
+        it fails) instead of as it was catalogued, and
         one listed so that reads again (restored from a backup) is catalogued again from its
         manifest. Nothing on a read-only store; a catalog that cannot be written is left as
         it is (the next reindex mends it)."""

@@ -176,7 +176,12 @@ def test_a_session_that_cannot_be_read_says_what_to_do(run_cli, two_sessions, st
         assert f"'improv sessions verify {first}'" in r.stderr and "backup" in r.stderr
     r = run_cli("sessions", "show", first, "--json")
     assert json.loads(r.stderr)["kind"] == "UnreadableSessionError", r.stderr
-    assert tree_snapshot(store_path) == before
+    after = tree_snapshot(store_path)
+    # nothing changed in the store but the catalog's word: listed unreadable from now on
+    assert {k: v for k, v in after.items() if k != "catalog rows"} == {
+        k: v for k, v in before.items() if k != "catalog rows"}
+    statuses = {r["id"]: r["status"] for r in run_cli("sessions", "list", "--json").json()}
+    assert statuses == {first: "unreadable", second: "complete"}
     assert run_cli("sessions", "show", second).exit_code == 0  # the others open as before
 
 
