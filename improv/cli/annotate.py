@@ -14,6 +14,7 @@ from improv.cli.params import Choice, PlainPath
 from improv.cli.params import date_option as _date
 from improv.cli.params import time_option as _time
 from improv.errors import ParameterError
+from improv.reports.tag_words import tags_in_words
 from improv.reports.wording import counted
 
 
@@ -70,9 +71,11 @@ def _text(a) -> str:
 
 
 def _rows(annotations, edits: dict[str, int] | None = None):
+    """The table's rows: the tags in words, as the session page shows them ("IAP · autonomy:
+    leader"); ``--json`` and the exports keep their codes (``autonomy:leader``)."""
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
-         " ".join(a.get("tags") or []), _text(a).replace("\n", " ")[:60],
+         tags_in_words(a.get("tags") or []), _text(a).replace("\n", " ")[:60],
          a.get("source") or "",
          _state(a, None if edits is None else edits.get(a["id"], 0)))
         for a in annotations
@@ -230,7 +233,7 @@ def history(app, session_id, annotation_id, as_json):
             else:
                 click.echo(f"        {_fmt(s.get('t'))}"
                            f"{'-' + _fmt(s['end']) if s.get('end') is not None else ''}"
-                           f"  {s.get('player') or '-'}  {' '.join(s.get('tags') or [])}"
+                           f"  {s.get('player') or '-'}  {tags_in_words(s.get('tags') or [])}"
                            f"  {s.get('text') or ''}")
 
     emit(revs, as_json=as_json, human=human)

@@ -72,6 +72,7 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
     judge" below five)."""
     from analysis import trends
     from improv.reports.goals import count_trend_words
+    from improv.reports.tag_words import tag_words
     from improv.reports.wording import change_word
 
     counts = tag_counts(store, [s["id"] for s in sessions])
@@ -86,7 +87,8 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
         tr = trends.trend(np.array(n, dtype=float), days=days)
         t = tr.to_dict() if tr else None
         slope = count_trend_words(t)  # "no change", not "+0 per session"
-        rows.append(f"<tr><td>{_e(tag)}</td>" + "".join(f"<td class=num>{k}</td>" for k in n)
+        rows.append(f"<tr><td>{_e(tag_words(tag))}</td>"
+                    + "".join(f"<td class=num>{k}</td>" for k in n)
                     + f"<td>{slope}</td><td>{_e(change_word(t, len(n)))}</td></tr>")
     return (head + "<p class=small>Annotations the therapist wrote or confirmed (not the "
             "analysis's unconfirmed suggestions), counted per session; “changes” as for the "
@@ -100,6 +102,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
     unconfirmed role suggestions only counted) and notes, oldest first; "No annotations or
     notes." once for a session with neither."""
     from improv.reports.summary_text import session_summary, summary_html
+    from improv.reports.tag_words import tags_in_words
     from improv.reports.wording import everyone
     from sessions.notes import read_notes
     from sessions.timefmt import format_time
@@ -117,7 +120,7 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
             trs = "".join(
                 f"<tr><td>{format_time(a['t'], decimals=0)}</td>"
                 f"<td>{_e(a.get('player') or everyone(len(session.players)))}</td>"
-                f"<td>{_e(' '.join(a['tags']))}</td>"
+                f"<td>{_e(tags_in_words(a['tags']))}</td>"
                 f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
             parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
                          f"</tr>{trs}</table>")

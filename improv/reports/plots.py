@@ -197,9 +197,10 @@ def draw_annotations(ax, annotations, *, text: bool = False, fontsize: float = 8
 
 
 def label_annotations(ax, annotations, *, fontsize: float = 8, numbers: bool = False) -> int:
-    """The first tag of each annotation above the panel, level, in up to :data:`LABEL_ROWS`
-    rows so that no two labels overlap at the panel's present width (a label with no room is
-    left out).
+    """The first tag of each annotation above the panel, as a word ("leader" for
+    ``autonomy:leader``, :func:`improv.reports.tag_words.tag_short`), level, in up to
+    :data:`LABEL_ROWS` rows so that no two labels overlap at the panel's present width (a
+    label with no room is left out).
 
     With ``numbers`` (a report, whose Annotations table numbers them): where the tags would
     need more than :data:`TAG_ROWS` rows, or leave one out, each annotation is labelled with
@@ -213,6 +214,7 @@ def label_annotations(ax, annotations, *, fontsize: float = 8, numbers: bool = F
     int
         The rows of labels drawn above the panel.
     """
+    from improv.reports.tag_words import tag_short
     from improv.reports.wording import unconfirmed
 
     annotations = [a for a in annotations or () if not unconfirmed(a)]
@@ -220,7 +222,7 @@ def label_annotations(ax, annotations, *, fontsize: float = 8, numbers: bool = F
     fig = ax.get_figure()
     width_pt = ax.get_position().width * fig.get_figwidth() * 72.0
     room = {"lo": lo, "hi": hi, "width_pt": width_pt, "fontsize": fontsize}
-    tags = [(a["t"], a["tags"][0]) for a in annotations if a.get("tags")]
+    tags = [(a["t"], tag_short(a["tags"][0])) for a in annotations if a.get("tags")]
     laid = _label_rows(tags, rows=LABEL_ROWS, **room)
     if numbers and any(row is None or row >= TAG_ROWS for *_, row in laid):
         laid = _label_rows([(a["t"], str(k)) for k, a in enumerate(annotations, 1)],

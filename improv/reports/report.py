@@ -313,7 +313,9 @@ def _by_text(a: dict[str, Any]) -> str:
 def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = True) -> str:
     """The rows of an annotations table; with ``by`` (the therapist's own), each numbered
     first, as the curves label them where their tags would crowd
-    (:func:`improv.reports.plots.draw_annotations`), and who wrote it last."""
+    (:func:`improv.reports.plots.draw_annotations`), and who wrote it last. The tags in
+    words, as the session page shows them (:func:`improv.reports.tag_words.tags_in_words`)."""
+    from improv.reports.tag_words import tags_in_words
     from sessions.timefmt import format_time
 
     return "".join(
@@ -321,7 +323,7 @@ def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = T
         + f"<td class=nowrap>{format_time(a['t'])}"
         f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
         f"</td><td>{esc(a.get('player') or everyone(n_players))}</td>"
-        f"<td>{esc(' '.join(t for t in a['tags'] if t != 'suggestion'))}</td>"
+        f"<td>{esc(tags_in_words(t for t in a['tags'] if t != 'suggestion'))}</td>"
         f"<td>{esc(a.get('text'))}</td>"
         + (f"<td class=small>{esc(_by_text(a))}</td>" if by else "") + "</tr>"
         for k, a in enumerate(anns, 1))

@@ -31,6 +31,7 @@ from improv.reports.summary_playing import (
     primary,
     tempo_sentence,
 )
+from improv.reports.tag_words import tag_words
 from improv.reports.wording import percent as _pct
 from improv.reports.wording import sentence as _sentence
 from improv.reports.wording import unconfirmed
@@ -547,7 +548,7 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     out = [_sentence(text + ".", used)] + review
     if tags:
         top = tags.most_common(6)
-        out.append(_sentence("Tags: " + ", ".join(f"{t} ({n})" for t, n in top)
+        out.append(_sentence("Tags: " + ", ".join(f"{tag_words(t)} ({n})" for t, n in top)
                              + (", …" if len(tags) > 6 else "") + ".", {"tags": dict(tags)}))
     return out
 

@@ -39,12 +39,14 @@ def test_tag_counts_are_the_therapists_own(store, course):
 def test_client_report_sections(store, course):
     text = client_report_html(store, client="C07")
     assert "The therapist's tags across sessions" in text
-    row = text.split("<td>autonomy:leader</td>")[1].split("</tr>")[0]
+    # the tag in words, as the session page shows it, not its code (autonomy:leader)
+    row = text.split("<td>IAP · autonomy: leader</td>")[1].split("</tr>")[0]
     assert [c.split(">")[1] for c in row.split("</td>")[:4]] == ["0", "1", "2", "3"]
     assert "too few sessions to judge" in row  # four sessions: no test can say "no"
     # the trend in words, as the goals say it (before: "+1 per session"; "+0 …" for none)
     assert "<td>too few sessions to judge: 1 more per session (between +1 and +1)</td>" in row
-    assert "autonomy:follower" not in text.split("Each session: summary, annotations and notes")[0]
+    assert "follower" not in text.split("Each session: summary, annotations and notes")[0]
+    assert not re.search(r"autonomy:\w", text)  # no code anywhere: the tags are in words
     assert "Each session: summary, annotations and notes" in text
     assert "leads the groove 3.2" in text
     assert text.count("The session lasted 0:1") == 4  # each session's plain summary

@@ -163,7 +163,10 @@ def test_unconfirmed_suggestions_are_not_the_therapists_annotations(store, duet,
     therapist, appendix = html.split(APPENDIX)
     table = therapist.split("<h2>Annotations</h2>")[1].split("</table>")[0]
     assert table.count("<tr><td") == 3  # the marker, the range, the confirmed role
-    assert "autonomy:partner" not in table and "suggestion<" not in table
+    assert "IAP · autonomy: partner" not in table and "suggestion<" not in table
+    # the tags in words, as the session page shows them, not as codes (autonomy:leader)
+    assert "<td>IAP · autonomy: leader</td>" in table and "<td>silence</td>" in table
+    assert not re.search(r"autonomy:\w", table)
     assert "suggested by the analysis, confirmed " in table  # not "(edited …)"
     assert "3 role suggestions of the analysis are waiting for review" in therapist
     waiting = appendix.split("<h3>Role suggestions waiting for review</h3>")[1]
@@ -176,7 +179,7 @@ def test_unconfirmed_suggestions_are_not_the_therapists_annotations(store, duet,
         assert spans == [12.0, 20.0], spans
     labels = [t.get_text() for ax in players.axes for t in ax.texts]
     assert "marker" in labels and "suggestion" not in labels
-    assert "autonomy:partner" not in labels and "autonomy:leader" in labels
+    assert "partner" not in labels and "leader" in labels  # the role, not its code
 
 
 def test_the_header_says_what_is_not_given_and_dates_read_as_on_the_page(store, duet):
@@ -257,7 +260,7 @@ def test_the_annotations_are_numbered_as_the_crowded_curves_label_them(store, du
     assert numbers == [str(k) for k in range(1, 16)]  # 3 before, 12 added, in time order
     texts = figures[0].axes[0].texts
     labels = [t.get_text() for t in texts]
-    assert labels and set(labels) <= set(numbers) and "autonomy:partner" not in labels
+    assert labels and set(labels) <= set(numbers) and "partner" not in labels
     # the annotation at 0:35 is drawn at 35 s with its row's number
     at = next(k for k in numbers if table.split("<tr><td class=num>")[int(k)].startswith(
         f"{k}</td><td class=nowrap>0:35"))

@@ -73,7 +73,7 @@ def test_duet_with_a_silent_second_half_says_so(store, half_duet):
     # the marker is one of the two annotations, not a third thing; the other is placed too
     assert ("There are 2 annotations: one marker (0:20.0) and one other annotation (0:25.0)."
             in text)
-    assert "Tags: autonomy:leader (1)." in text
+    assert "Tags: IAP · autonomy: leader (1)." in text  # in words, not the code
     assert "private words" not in text  # annotation texts stay out of the summary
 
 
@@ -492,5 +492,5 @@ def test_role_suggestions_waiting_are_not_counted_as_annotations():
     assert texts[1] == "2 role suggestions of the analysis are waiting for review."
     assert said[0]["measures"]["annotations"] == 2
     assert said[1]["measures"] == {"role_suggestions": 2}
-    assert texts[2] == "Tags: autonomy:leader (1)."
+    assert texts[2] == "Tags: IAP · autonomy: leader (1)."
     assert "partner" not in " ".join(texts) and "suggestion (" not in " ".join(texts)

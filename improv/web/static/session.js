@@ -411,7 +411,9 @@ export async function sessionPage(main, id, params) {
   performance.mark('lane-data');
   for (const p of s.midi_players) pianoRollLane(tl, s, p, roll[p] || EMPTY_ROLL);
   if (gaps.length) gapLane(tl, gaps, groups);
-  annotationLane(tl, s, () => state.annotations, { tagWords });
+  // on the timeline, where room is short, each tag's value ("partner", as the chips and the
+  // role labels "partner · client" say it); the table below says the rest
+  annotationLane(tl, s, () => state.annotations, { tagWords: (tags) => tags.map((t) => t.slice(t.indexOf(':') + 1)).join(', ') });
   state.annotations = page.annotations;
   const start = params.get('t');
   tl.fit();

@@ -477,7 +477,7 @@ function fmtNum(v) {
 // two rows, each to the row whose last label ends first, and a label is cut short (with "…")
 // where the next one in its row begins, so that labels never overlap; one with no room for a
 // few letters is left out (hovering the table below shows it). `tagWords`: the tags in the
-// therapist's words ("IAP · autonomy: leader"), as the table words them; codes by default.
+// therapist's words ("partner" for autonomy:partner); codes by default.
 const ANN_ROWS = 2;
 const ANN_GAP = 6; // px between a label and the next one in its row
 const ANN_MIN_TEXT = 24; // px: narrower than this, a label is not drawn

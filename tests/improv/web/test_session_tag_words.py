@@ -1,7 +1,8 @@
 """The session page words an annotation's tags as the tag picker does ("IAP · autonomy:
 partner", "Practice · mood: calm"), in its table, its deleted rows, an annotation's history, the
-"Timeline as text" and the timeline's labels: a therapist's review (35) found the raw codes
-("autonomy:partner") there. A free tag of the practice's own reads as written."""
+"Timeline as text"; the timeline's labels, short of room, by each tag's value ("partner"): a
+therapist's review (35) found the raw codes ("autonomy:partner") there. A free tag of the
+practice's own reads as written."""
 
 from __future__ import annotations
 
@@ -69,5 +70,5 @@ def test_tags_read_in_words_on_the_session_page(demo_store, live_server, page):
     expect(rows.filter(has_text="solo; IAP · autonomy: partner")).to_have_count(1)
     assert not any(CODE.search(x) for x in rows.all_inner_texts())
     labels = json.loads(page.locator(".lane.ann").get_attribute("data-labels"))
-    assert "solo; IAP · autonomy: partner" in labels and "settles" in labels, labels
+    assert "partner, solo" in labels and "settles" in labels, labels  # each tag's value
     assert not any(CODE.search(x) for x in labels), labels
