@@ -268,12 +268,13 @@ def _sv_separator(first: str) -> str:
     return next((c for c in "\t|,/: " if len(_sv_split(first, c)) >= 2), ",")
 
 
-def _sv_refuse(width: int, holds: str, examples: str) -> SessionFormatError:
+def _sv_refuse(width: int, kinds: str, examples: str) -> SessionFormatError:
     """The refusal of a headerless file whose columns SV's own exports do not settle."""
     return SessionFormatError(
         f"the Sonic Visualiser file has rows of {width} columns and no header row, so what "
-        f"{holds}: export the layer again with 'Include a header row before the data rows' "
-        f"ticked, or add a first line that names the columns, such as {examples}")
+        f"its columns hold is unknown ({kinds}): export the layer again with 'Include a "
+        "header row before the data rows' ticked, or add a first line that names the "
+        f"columns, such as {examples}")
 
 
 def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
@@ -299,27 +300,23 @@ def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
     if width == 2:
         if text_in[1] or any(len(r) == 1 for r in rows):
             return 0, None, 1
-        raise _sv_refuse(2, "its second column holds is unknown (a value, as a time-value "
-                         "layer writes time,value where its labels are empty, or a label "
-                         "that is a number, as time instants write time,label)",
+        raise _sv_refuse(2, "time,value as a time-value layer writes where its labels are "
+                         "empty, or time,label as time instants labelled with numbers",
                          "time,value or time,label")
     if width == 3:
-        raise _sv_refuse(3, "its columns hold is unknown (a time-value layer writes "
-                         "time,value,label, a text layer time,height,label, a regions layer "
-                         "without labels time,value,duration)",
-                         "time,value,label or time,duration,label")
+        raise _sv_refuse(3, "time,value,label as a time-value layer writes, time,height,label "
+                         "as a text layer, or time,value,duration as a regions layer without "
+                         "labels", "time,value,label or time,duration,label")
     if width == 4:
         if text_in[3]:
             return 0, 2, 3
-        raise _sv_refuse(4, "its columns hold is unknown (a notes layer without labels "
-                         "writes time,value,duration,level, a box layer without labels "
-                         "start,end,extent start,extent end, a regions layer whose "
-                         "labels are numbers time,value,duration,label)",
-                         "TIME,VALUE,DURATION,LEVEL or TIME,VALUE,DURATION,LABEL")
+        raise _sv_refuse(4, "time,value,duration,level as a notes layer without labels "
+                         "writes, start,end,extent start,extent end as a box layer without "
+                         "labels, or time,value,duration,label as regions labelled with "
+                         "numbers", "TIME,VALUE,DURATION,LEVEL or TIME,VALUE,DURATION,LABEL")
     if width == 5:
-        raise _sv_refuse(5, "its columns hold is unknown (a notes layer writes "
-                         "time,value,duration,level,label, a box layer start,end,extent "
-                         "start,extent end,label)",
+        raise _sv_refuse(5, "time,value,duration,level,label as a notes layer writes, or "
+                         "start,end,extent start,extent end,label as a box layer",
                          "TIME,VALUE,DURATION,LEVEL,LABEL or START,END,EXTENT START,EXTENT "
                          "END,LABEL")
     raise SessionFormatError(

@@ -113,11 +113,13 @@ def test_annotate_list_edit_delete_history(run_cli, sid):
      "rows of 3 columns and no header row"),
     # review 36: a time-value layer without labels, notes without labels, notes or boxes
     (["annotations", "import", "{sid}", "{tmp}/values2.csv"],
-     "rows of 2 columns and no header row, so what its second column holds is unknown"),
+     "rows of 2 columns and no header row, so what its columns hold is unknown (time,value "),
     (["annotations", "import", "{sid}", "{tmp}/notes4.csv"],
-     "rows of 4 columns and no header row, so what its columns hold is unknown (a notes "),
+     "rows of 4 columns and no header row, so what its columns hold is unknown "
+     "(time,value,duration,level as a notes layer"),
     (["annotations", "import", "{sid}", "{tmp}/notes5.csv"],
-     "rows of 5 columns and no header row, so what its columns hold is unknown (a notes "),
+     "rows of 5 columns and no header row, so what its columns hold is unknown "
+     "(time,value,duration,level,label as a notes layer"),
     # a guess from the name that the first line does not fit names --format (review)
     (["annotations", "import", "{sid}", "{tmp}/instants.txt"],
      "instants.txt was read as Audacity labels (guessed from its name), but its first line "
