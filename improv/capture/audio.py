@@ -337,6 +337,16 @@ class AudioCapture:
             )
 
     @property
+    def end_t(self) -> float | None:
+        """Where the last frame written ends on the session clock [seconds], from the latest
+        clock anchor (None before the first block); after :meth:`stop`, the end of the
+        input's file on the clock, within the anchor's wake-up delay and the clock drift."""
+        if self._last_anchor is None:
+            return None
+        frame, t = self._last_anchor
+        return t + (self.frames - frame) / self.sr
+
+    @property
     def on_jack(self) -> bool:
         """Whether the device is one of PortAudio's JACK host API."""
         return self.device.hostapi.startswith("JACK")

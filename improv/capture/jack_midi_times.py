@@ -47,28 +47,52 @@ _JACK_CAPTURE_LATENCY = 0  # JackCaptureLatency in jack_latency_callback_mode_t
 
 def match(queue: collections.deque, data: bytes, *, near: float,
           period_s: float) -> tuple[float | None, int]:
-    """Take ``data``'s time from the front of ``queue`` (``(time, bytes)`` in order).
+    """Take ``data``'s time from ``queue`` (``(time, bytes)`` in order).
 
     Messages older than :data:`STALE_S` before ``near`` are dropped first (rtmidi never
-    delivered them), and active sensing (which rtmidi's inputs ignore) with them. The front is
-    ``data``'s if it is the same message and not later than ``near`` plus one period (and
-    :data:`MATCH_SLACK_S`); otherwise it stays for a later message.
+    delivered them), and active sensing (which rtmidi's inputs ignore) with them. ``data``'s
+    is the first entry of the same message not later than ``near`` plus one period (and
+    :data:`MATCH_SLACK_S`). The entries before it are messages that reached rtmidi before
+    ``data`` did (both read the same port buffers, in the same order) but were not here when
+    rtmidi's was taken (this client's cycle ran after the reading thread, on a loaded
+    machine): they kept rtmidi's stamp, and are dropped now. Kept, they would stand at the
+    front and let no later message match for :data:`STALE_S` (under two CPU hogs 35 of 110
+    messages kept rtmidi's stamps so, in session 36). Without such an entry nothing is taken.
 
     Returns
     -------
     (float or None, int)
-        The time [seconds], or None; and how many messages were dropped as stale.
+        The time [seconds], or None; and how many messages were dropped (stale, or passed).
     """
     dropped = 0
+    latest = near + period_s + MATCH_SLACK_S
     try:
         while queue and (queue[0][0] < near - STALE_S or queue[0][1][:1] == _ACTIVE_SENSE):
             if queue.popleft()[1][:1] != _ACTIVE_SENSE:
                 dropped += 1
-        if queue and queue[0][1] == data and queue[0][0] <= near + period_s + MATCH_SLACK_S:
-            return queue.popleft()[0], dropped
+        k = 0
+        while k < len(queue):  # by index: JACK's thread may append meanwhile
+            t, b = queue[k]
+            if t > latest:
+                break
+            if b == data:
+                for _ in range(k):
+                    if queue.popleft()[1][:1] != _ACTIVE_SENSE:
+                        dropped += 1
+                return queue.popleft()[0], dropped
+            k += 1
     except IndexError:  # emptied meanwhile by JackMidiTimes.connect in another thread
         pass
     return None, dropped
+
+
+def passed(queue: collections.deque, *, near: float, period_s: float) -> bool:
+    """Whether ``queue`` holds a message later than any of the cycle stamped ``near``: this
+    client has read past that cycle, so a message of it that is not here was missed."""
+    try:
+        return bool(queue) and queue[-1][0] > near + period_s + MATCH_SLACK_S
+    except IndexError:
+        return False
 
 
 class JackMidiTimes:
@@ -164,7 +188,8 @@ class JackMidiTimes:
         same source opened, which rtmidi will never deliver)."""
         self.queues[i].clear()
 
-    def take(self, i: int, data: bytes, *, near: float, wait: bool = False) -> float | None:
+    def take(self, i: int, data: bytes, *, near: float, wait: bool = False,
+             may_wait: bool | None = None) -> float | None:
         """The counter time [seconds] of the frame at which message ``data`` reached port ``i``.
 
         Parameters
@@ -179,6 +204,11 @@ class JackMidiTimes:
             Nothing here yet: wait until it is, for at most two of this client's cycles (three
             periods), since rtmidi's client may have run its cycle before this one. Only from a
             thread that may wait (not a JACK callback).
+        may_wait : bool, optional
+            Whether this thread may wait at all (default: ``wait``). With ``wait`` False (the
+            port's last message was missed here: this client may be gone from its source) it
+            still waits while this client's queue holds messages of cycles not later than
+            ``data``'s: it reads, a cycle behind the reading thread (a loaded machine).
 
         Returns
         -------
@@ -186,14 +216,22 @@ class JackMidiTimes:
             None when this client did not see the message (a missed cycle, or not connected).
         """
         q = self.queues[i]
-        if not q and wait and self.reading and not self.server_gone:
+        t, dropped = match(q, data, near=near, period_s=self.period_s)
+        if may_wait is None:
+            may_wait = wait
+        if (t is None and (wait or (may_wait and q)) and self.reading and not self.server_gone
+                and not passed(q, near=near, period_s=self.period_s)):
             # until the message is there, or two cycles have ended (this client may be a cycle
-            # behind rtmidi's)
+            # behind rtmidi's); also after a miss while this client still reads (its queue
+            # holds messages), a cycle behind the reading thread on a loaded machine
             self.waits += 1
             c0, deadline = self.cycles, time.monotonic() + 3 * self.period_s + 0.005
-            while not q and self.cycles < c0 + 2 and time.monotonic() < deadline:
+            while self.cycles < c0 + 2 and time.monotonic() < deadline:
                 time.sleep(0.0005)
-        t, dropped = match(q, data, near=near, period_s=self.period_s)
+                t, more = match(q, data, near=near, period_s=self.period_s)
+                dropped += more
+                if t is not None or passed(q, near=near, period_s=self.period_s):
+                    break
         self.unmatched += dropped
         return None if t is None else t - self.latency_s[i]
 

@@ -327,6 +327,43 @@ class MidiCapture:
         stamps = [st.last_t for st in self.ports if st.last_t is not None]
         return max(stamps) if stamps else None
 
+    def close_intake(self) -> int:
+        """Let nothing more come in, while the other inputs still record (JACK only).
+
+        Every source is disconnected from rtmidi's port that records it, through the
+        frame-time client (whose ports are connected to the same sources; JACK-Client calls
+        libjack without the GIL, so the audio callbacks go on meanwhile). The ports themselves
+        close in :meth:`stop`, after the audio: python-rtmidi holds the GIL while JACK
+        unregisters a port (see :meth:`improv.capture.jack_midi_times.JackMidiTimes.
+        stop_reading`). What rtmidi took in before stays queued for :meth:`stop`. Without the
+        frame-time client (not JACK, a MIDI server of its own, ``midi_stamps="cycle"``) nothing
+        is done: the ports take messages in until they close.
+
+        Returns
+        -------
+        int
+            Connections undone.
+        """
+        times = self._times
+        if times is None or times.server_gone or not times.reading:
+            return 0
+        undone = 0
+        for n, st in enumerate(self.ports):
+            if st.midi_in is None or not st.connected or not st.short_name:
+                continue
+            try:
+                sources = times.client.get_all_connections(times.ports[n])
+                for source in sources:
+                    # the input lock lets one recorder only record a source: a port of that
+                    # source with this port's name is rtmidi's port of this capture
+                    for dest in times.client.get_all_connections(source):
+                        if dest.name.endswith(f":{st.short_name}"):
+                            times.client.disconnect(source, dest)
+                            undone += 1
+            except Exception as exc:  # noqa: BLE001 - a port gone meanwhile: it closes in stop
+                log.debug("MIDI intake of %s not closed early: %s", st.port_name, exc)
+        return undone
+
     def stop(self, *, end: float | None = None) -> None:
         """Close every port and store the counters (also when zero).
 
@@ -450,10 +487,12 @@ class MidiCapture:
         when the frame-time client did not see it)."""
         start = self.clock.start_counter
         # the reading thread may be ahead of the frame-time client's callback of the same cycle:
-        # wait for it, unless the port's last message was not seen there either
+        # wait for it, unless the port's last message was not seen there either and the client
+        # holds nothing of that port now (JackMidiTimes.take)
         try:
             s = self._times.take(st.slot, bytes(data), near=start + t,
-                                 wait=self.mode == "queue" and not st.frame_missed)
+                                 wait=self.mode == "queue" and not st.frame_missed,
+                                 may_wait=self.mode == "queue")
         except Exception as exc:  # noqa: BLE001 - a frame time is never worth the message
             log.debug("frame time of a MIDI message: %s", exc)
             s = None

@@ -350,15 +350,17 @@ class Recorder(JackRecording):
                                          changes=self._changes))
             self._watch.close()
             self._watch = None
+        # MIDI stops coming in before the audio stops (under JACK its sources are disconnected
+        # now; its ports close after the audio's, see MidiCapture.close_intake), so that the
+        # audio, still recording meanwhile, covers every message kept
+        if self.midi is not None:
+            self.midi.close_intake()
         for cap in self.audio:
             cap.stop()
+        end = self._recorded_end(end)
         if self.midi is not None:
             self.midi.stop(end=end)
-            # messages taken in while the ports closed (played up to about 0.1 s after the
-            # stop was asked) end the session, so that none lies past its end (review 31, L1)
-            last = self.midi.last_t
-            if last is not None and last > end:
-                end = min(last, self.clock.now())
+            end = self._recorded_end(end)
         if self.writer is None:
             self._release_locks()
             return {}
@@ -399,6 +401,21 @@ class Recorder(JackRecording):
             ) from exc
         self._release_locks()
         return self.manifest
+
+    def _recorded_end(self, end: float) -> float:
+        """The session's end [seconds]: the stop ``end`` or, if later, the end of what the
+        inputs still recorded while they closed (review 31, L1; session 36).
+
+        An audio input records until its stream stops, some 0.03-0.05 s after the stop was
+        asked (the JACK watch leaves first); a MIDI port takes messages in until its intake
+        closes. So that no sample and no message lies past the session's end, the end is the
+        latest of the stop, each audio file's end on the clock and the last MIDI message
+        (never later than now).
+        """
+        ends = [end] + [cap.end_t for cap in self.audio if cap.end_t is not None]
+        if self.midi is not None and self.midi.last_t is not None:
+            ends.append(self.midi.last_t)
+        return min(max(ends), max(end, self.clock.now()))
 
     def _release_locks(self) -> None:
         if self._locks is not None:

@@ -31,10 +31,27 @@ def test_stale_messages_and_active_sensing_are_dropped_first():
     q = _q((9.0, bytes([0x90, 61, 1])), (9.99, b"\xfe"), (10.004, NOTE))
     t, dropped = match(q, NOTE, near=10.0, period_s=P)
     assert t == 10.004 and dropped == 1 and not q
-    # within STALE_S it is not stale: it stays for the message it is
-    q = _q((10.0 - STALE_S / 2, bytes([0x90, 61, 1])), (10.004, NOTE))
+    # within STALE_S it is not stale: it stays for the message it is, if that comes later
+    q = _q((10.0 - STALE_S / 2, bytes([0x90, 61, 1])))
     assert match(q, NOTE, near=10.0, period_s=P) == (None, 0)
-    assert len(q) == 2
+    assert len(q) == 1
+
+
+def test_a_message_passed_by_does_not_hold_up_the_next():
+    """The client's cycle came after the reading thread had taken a message (a loaded
+    machine): that message kept rtmidi's stamp, and its time, here later, is dropped when the
+    next message is taken, which gets its own. Before, it stood at the front for STALE_S and
+    no later message matched (35 of 110 messages of a recording under two CPU hogs kept
+    rtmidi's stamps)."""
+    first, second, third = bytes([0x90, 61, 1]), NOTE, bytes([0x80, 60, 0])
+    q = _q()
+    assert match(q, first, near=9.98, period_s=P) == (None, 0)  # not here yet
+    q.extend(_q((9.984, first), (10.004, second), (10.030, third)))
+    assert match(q, second, near=10.0, period_s=P) == (10.004, 1)
+    assert match(q, third, near=10.0 + P, period_s=P) == (10.030, 0) and not q
+    # a later same message is not taken for an earlier one
+    q = _q((9.984, first), (10.0 + P + 0.2, NOTE))
+    assert match(q, NOTE, near=10.0, period_s=P) == (None, 0) and len(q) == 2
 
 
 def test_a_message_the_client_missed_keeps_nothing_from_a_later_one():
@@ -54,7 +71,7 @@ class _Times:
         self.latency = latency_s
         self.waits = []
 
-    def take(self, i, data, *, near, wait=False):
+    def take(self, i, data, *, near, wait=False, may_wait=None):
         self.waits.append(wait)
         t, dropped = match(self.queues[i], data, near=near, period_s=P)
         self.unmatched += dropped
@@ -108,7 +125,7 @@ def test_without_jack_no_frame_time_client_is_opened(store, fake_clock):
 
 def test_a_failing_frame_time_source_never_costs_the_message(store, fake_clock):
     class Broken(_Times):
-        def take(self, i, data, *, near, wait=False):
+        def take(self, i, data, *, near, wait=False, may_wait=None):
             raise RuntimeError("the frame-time client went wrong")
 
     fake_clock.start_counter = 0.0
@@ -169,3 +186,39 @@ def test_the_real_client_stops_reading_and_keeps_what_it_read(jack_rig):
         assert times.waits == 0
     finally:
         times.close()
+
+
+def test_after_a_miss_the_reader_waits_for_a_client_that_still_reads():
+    """The port's last message was missed (the client a cycle behind the reading thread): the
+    next take waits for this client all the same while its queue holds messages of earlier
+    cycles, and gets the frame time when it comes; it does not wait for a client whose queue
+    is empty (it may be gone from the source) or that has read past the message's cycle."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from improv.capture.jack_midi_times import JackMidiTimes
+
+    times = JackMidiTimes.__new__(JackMidiTimes)  # no JACK: the queue is fed by a thread
+    times.queues = [collections.deque()]
+    times.latency_s, times.unmatched, times.waits = [0.0], 0, 0
+    times.reading, times.server_gone, times.period_s = True, False, P
+    times._thread = cycles = SimpleNamespace(cycles=0)
+    first = bytes([0x90, 61, 1])
+    times.queues[0].append((9.984, first))  # the missed message's time, here now
+
+    def client_cycle():
+        time.sleep(0.005)
+        times.queues[0].append((10.004, NOTE))
+        cycles.cycles += 1
+
+    feeder = threading.Thread(target=client_cycle)
+    feeder.start()
+    t = times.take(0, NOTE, near=10.0, wait=False, may_wait=True)
+    feeder.join()
+    assert t == 10.004 and times.waits == 1 and times.unmatched == 1
+    # an empty queue after a miss: no wait; a queue past the message's cycle: no wait
+    assert times.take(0, NOTE, near=10.1, wait=False, may_wait=True) is None
+    times.queues[0].append((10.3, first))
+    assert times.take(0, NOTE, near=10.1, wait=False, may_wait=True) is None
+    assert times.waits == 1

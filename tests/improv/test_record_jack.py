@@ -62,6 +62,16 @@ def _journal_has(store, kind):
     return False
 
 
+def _wired_to_rtmidi(player, port_name):
+    """True once ``player``'s port is connected to the recorder's rtmidi port ``port_name``
+    (``<player>-in<n>``, improv.capture.midi). The frame-time client's port is connected to a
+    source first (MidiCapture.start and poll), so ``player.is_connected()`` may be true before
+    rtmidi's port is: a message played then is not recorded (under two CPU hogs the first two
+    messages of a returned source were lost so, in session 36)."""
+    return any(p.name.endswith(f":{port_name}")
+               for p in player.client.get_all_connections(player.port))
+
+
 def _session(store_path, sid):
     return Store(store_path).session(sid)
 
@@ -244,7 +254,8 @@ def test_midi_port_lost_and_back(jack_rig, tmp_path):
     proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
                         "--player", "therapist=midi:kb2", "--duration", "6",
                         log=tmp_path / "rec.log")
-    wait_for(lambda: kb1.is_connected() and kb2.is_connected(), timeout=15, what="MIDI wiring")
+    wait_for(lambda: _wired_to_rtmidi(kb1, "client-in1") and _wired_to_rtmidi(kb2, "therapist-in2"),
+             timeout=15, what="MIDI wiring")
     f0 = kb1.start(delay_s=0.1)
     kb2.start_frame = f0
     kb1.wait_done(10)
@@ -256,7 +267,8 @@ def test_midi_port_lost_and_back(jack_rig, tmp_path):
     wait_for(lambda: _journal_has(store, "device_lost"), timeout=10, what="device_lost")
     again = rig.midi_player(name="kb1", events=_notes(start=0.0, step=0.02, n=25, base=30))
     assert again.port_name == "kb1:out"
-    wait_for(again.is_connected, timeout=10, what="the recorder to pick kb1 up again")
+    wait_for(lambda: _wired_to_rtmidi(again, "client-in1"), timeout=10,
+             what="the recorder to pick kb1 up again")
     again.start(delay_s=0.05)
     again.wait_done(10)
     kb2.wait_done(10)
@@ -272,7 +284,10 @@ def test_midi_port_lost_and_back(jack_rig, tmp_path):
     assert [bytes(r) for r in ev.raw] == kb1.sent + again.sent  # nothing lost either side
     # the returned source was connected to the frame-time port too: stamped at its frames
     back_err = ev.t[len(kb1.sent):] - (again.sent_counter_times() - start)
+    # (a message passed by on a loaded machine no longer keeps the next ones from their
+    # frames: JackMidiTimes.take; 35 of 110 kept their cycles' stamps under two CPU hogs before)
     assert np.sum(np.abs(back_err) > AT_FRAME_S) <= 1, back_err
+    assert -PERIOD_S - 0.001 < back_err.min() and back_err.max() < PERIOD_S + 0.010, back_err
     _check_midi(s, "therapist", kb2.sent, kb2.sent_counter_times())  # the other port went on
     assert "kb1:out" in str(res["device_events"])
     assert log.exists()
