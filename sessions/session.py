@@ -21,7 +21,7 @@ GAP_JOIN_S = 10.0
 
 
 def group_gaps(gaps: list[dict[str, Any]], *, join_s: float = GAP_JOIN_S) -> list[dict[str, Any]]:
-    """Clusters of stretches not recorded, per input and reason.
+    """Clusters of stretches not recorded, per input and reason (and ``cause``, if given).
 
     Parameters
     ----------
@@ -34,15 +34,18 @@ def group_gaps(gaps: list[dict[str, Any]], *, join_s: float = GAP_JOIN_S) -> lis
     -------
     list of dict
         By start: ``t``, ``end`` [s] (the cluster's span), ``what``, ``why``, ``count`` and
-        ``total_s`` [s] (the time not recorded, summed).
+        ``total_s`` [s] (the time not recorded, summed); ``name``, ``players`` and ``cause``
+        of its first stretch where the stretches have them.
     """
-    open_: dict[tuple[str, str], dict[str, Any]] = {}
+    open_: dict[tuple[str, str, str], dict[str, Any]] = {}
     out: list[dict[str, Any]] = []
     for g in sorted(gaps, key=lambda g: g["t"]):
-        key = (g["what"], g["why"])
+        key = (g["what"], g["why"], g.get("cause", ""))
         c = open_.get(key)
         if c is None or g["t"] - c["end"] >= join_s:
-            c = {"t": g["t"], "end": g["end"], "what": g["what"], "why": g["why"], "count": 0,
+            # the input and cause go with the cluster (its words are made again for it)
+            c = {**{k: g[k] for k in ("name", "players", "cause") if k in g},
+                 "t": g["t"], "end": g["end"], "what": g["what"], "why": g["why"], "count": 0,
                  "total_s": 0.0}
             open_[key] = c
             out.append(c)
@@ -353,29 +356,28 @@ class Session:
                                ann.read_records(self.folder / mf.ANNOTATIONS))
 
     def not_recorded(self) -> list[dict[str, Any]]:
-        """Stretches an input did not record, by time: ``t``, ``end`` [s], ``what``, ``why``.
+        """Stretches an input did not record, by time: ``t``, ``end`` [s], ``what``, ``why``,
+        and the same in a therapist's words (``input``, ``span``, ``text``, ``label``; see
+        :func:`sessions.gap_words.stretches`).
 
         A device lost for a while (``midi_gap``, ``source_gap`` events; why: ``device lost``),
         audio dropouts the recorder filled with silence (the inputs' ``gaps``; why:
         ``dropout, filled with silence``) and the absence of an audio device that was opened
         again (gaps ``detected_by="reopen"``; why: ``device lost, filled with silence``).
         """
-        m = self.manifest
-        out = [{"t": e["t"], "end": e["end"], "why": "device lost",
-                "what": (f"MIDI port {e.get('port')}" if e["kind"] == "midi_gap"
-                         else f"audio source {e.get('source')}")}
-               for e in m.get("events", []) if e.get("kind") in ("midi_gap", "source_gap")]
-        for a in m.get("audio", []):
-            out += [{"t": g["t"], "end": g["t"] + g["frames"] / a["sr"],
-                     "why": ("device lost, filled with silence" if g.get("detected_by") == "reopen"
-                             else "dropout, filled with silence"),
-                     "what": f"audio input {a['name']}"}
-                    for g in a.get("gaps", [])]
-        return sorted(out, key=lambda g: g["t"])
+        from sessions.gap_words import stretches
+
+        return stretches(self.manifest, renamed=player_names(self.manifest))
 
     def not_recorded_groups(self, *, join_s: float = GAP_JOIN_S) -> list[dict[str, Any]]:
-        """:meth:`not_recorded` grouped: one entry per cluster (see :func:`group_gaps`)."""
-        return group_gaps(self.not_recorded(), join_s=join_s)
+        """:meth:`not_recorded` grouped: one entry per cluster (see :func:`group_gaps`), its
+        words those of the cluster (:func:`sessions.gap_words.group_text`)."""
+        from sessions.gap_words import group_text
+
+        groups = group_gaps(self.not_recorded(), join_s=join_s)
+        for g in groups:
+            g.update(group_text(g, manifest=self.manifest))
+        return groups
 
     def warnings(self) -> list[str]:
         """The store's warnings about the session and those the recorder showed live."""

@@ -130,6 +130,13 @@ _client_name_buffer = None  # PortAudio keeps the pointer: keep the buffer alive
 #: exist (Pa_Terminate would wait for them for ever), so it cannot be re-initialised either.
 ABANDONED_STREAMS: list = []
 
+#: Why audio cannot be used while :data:`ABANDONED_STREAMS` holds a stream, and the way out, as
+#: a therapist reads it on the Record page (improv/web/static/record_setup.js shows a problem
+#: saying "until improv is restarted" on the page itself, not under "Details").
+NEEDS_RESTART = ("Audio inputs cannot be used until improv is restarted: the audio system "
+                 "(JACK) stopped during a recording. Close improv and start it again (with "
+                 "JACK running); your recordings are kept.")
+
 
 def init_portaudio(*, jack_server_name: str | None = None,
                    jack_client_name: str = DEFAULT_JACK_CLIENT):
@@ -150,9 +157,7 @@ def init_portaudio(*, jack_server_name: str | None = None,
     """
     global _client_name_buffer
     if ABANDONED_STREAMS:
-        raise NoDevicesError(
-            "audio devices cannot be listed or opened again in this process: a stream of a "
-            "sound server that stopped (JACK) could not be closed; restart improv")
+        raise NoDevicesError(NEEDS_RESTART)
     try:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found"

@@ -133,13 +133,39 @@ class JackRecording:
         for cap in self.audio:
             if cap.on_jack:
                 cap.server_stopped(at=at)
-        self._warn(f"the audio system (JACK) stopped at {clock_time(at)}: its inputs record "
-                   "nothing from then on (what came before is kept)")
         # audio on another host API (PulseAudio, ALSA) goes on; JACK audio is on this server
         # whenever there is any, since the watch then follows the audio server
         audio_left = any(not cap.on_jack for cap in self.audio)
         midi_left = self.midi is not None and not midi_lost
+        jack_audio = [getattr(cap, "device", None) and cap.device.name or cap.name
+                      for cap in self.audio if cap.on_jack]
+        # what this says of them replaces their own line ("fluidsynth stopped at 0:10"), which
+        # the stall check may have said first
+        self.warnings[:] = [m for m in self.warnings
+                            if not any(m.startswith(f"{n} stopped at ") for n in jack_audio)]
         if not (audio_left or midi_left):
-            self._warn("stopped: every input was on the JACK server that stopped; start JACK "
-                       "and record again")
+            self.warnings.insert(0, jack_stop_text(at=at, audio=bool(jack_audio)))
             self.request_stop("jack_server_lost")
+            return
+        ports = getattr(self.midi, "ports", []) if midi_lost else []
+        names = [*jack_audio, *(self._source_name(st.port_name) for st in ports)]
+        self._warn(jack_lost_text(at=at, names=names))
+
+
+def jack_stop_text(*, at: float, audio: bool) -> str:
+    """What a therapist reads, first, when the JACK server stopped at ``at`` [s] and every
+    input was on it, so that the recording stopped: why, what is kept, how to record again
+    (with audio inputs of JACK: only a new improv can open audio again, see
+    :func:`improv.capture.devices.init_portaudio`)."""
+    again = ("start JACK, then close improv and start it again" if audio else "start JACK")
+    return (f"The recording stopped at {clock_time(at)} because the audio system (JACK) "
+            f"stopped, and every input was on it. What was recorded until then is kept. To "
+            f"record again, {again}.")
+
+
+def jack_lost_text(*, at: float, names: list[str]) -> str:
+    """What a therapist reads when the JACK server stopped at ``at`` [s] and inputs not on it
+    go on recording: which stopped (``names``, as known; none: its inputs)."""
+    which = " and ".join(names) if names else "its inputs"
+    return (f"The audio system (JACK) stopped at {clock_time(at)}: nothing more is recorded "
+            f"from {which} (what came before is kept); the other inputs go on recording.")

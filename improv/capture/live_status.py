@@ -57,23 +57,29 @@ def input_name(name: str, *, among: Sequence[str] = ()) -> str:
     """An input's device as a therapist knows it: a JACK or ALSA port without its port part
     (``Digital Piano:midi_out`` -> ``Digital Piano``, ``mic:out_1`` -> ``mic``), unless
     another name of ``among`` is of the same device (then the whole name tells them apart);
-    anything else as it is."""
-    device, sep, _ = name.partition(":")
-    device = device.strip()
-    if not sep or not device:
-        return name
-    if any(o != name and o.partition(":")[0].strip() == device for o in among):
-        return name
-    return device
+    anything else as it is.  The session page names it so afterwards
+    (:func:`sessions.gap_words.known_name`)."""
+    from sessions.gap_words import known_name
+
+    return known_name(name, among=among)
+
+
+#: The ends of the lines said live about an input unplugged and plugged in again: what to do
+#: now, true only while recording. The session page leaves them out where its list of
+#: stretches not recorded says the same in past tense (improv/web/static/session.js LIVE_ONLY).
+PICKED_UP = "plug it in again, the recording goes on and picks it up"
+RECORDED_AGAIN = "recorded again from then on"
 
 
 def unplugged_text(name: str, *, at: float, picked_up: bool = True) -> str:
     """What a therapist reads when an input goes away while recording (``name``: as
-    :func:`input_name` gives it; ``at`` [s]: session time)."""
+    :func:`input_name` gives it; ``at`` [s]: session time).  ``picked_up``: whether it is
+    recorded again once it is back (not an audio input of JACK, whose stream stopped: what
+    else stopped with it, if anything, is said by :meth:`improv.capture.jack_recording.
+    JackRecording._check_jack_server`)."""
     if picked_up:
-        return (f"{name} unplugged at {clock_time(at)}: plug it in again, the recording goes on "
-                "and picks it up")
-    return f"{name} stopped at {clock_time(at)}: the other inputs go on recording"
+        return f"{name} unplugged at {clock_time(at)}: {PICKED_UP}"
+    return f"{name} stopped at {clock_time(at)}: nothing more is recorded from it"
 
 
 class AwayInputs:
@@ -103,7 +109,7 @@ class AwayInputs:
 
 def back_text(name: str, *, at: float) -> str:
     """What a therapist reads when an input that went away is recorded again."""
-    return f"{name} plugged in again at {clock_time(at)}: recorded again from then on"
+    return f"{name} plugged in again at {clock_time(at)}: {RECORDED_AGAIN}"
 
 
 def xrun_text(xruns: Sequence[float], *, period_s: float | None = None,

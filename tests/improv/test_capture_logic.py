@@ -207,17 +207,36 @@ def test_a_stopped_jack_server_stops_the_recording_only_if_nothing_is_left(
     rec.audio = [SimpleNamespace(on_jack=api.startswith("JACK"), name=api,
                                  server_stopped=lambda *, at, api=api: lost_audio.append(api))
                  for api in audio_apis]
-    rec.midi = SimpleNamespace(server_stopped=lambda *, at: stopped_ports.append(at))
+    rec.midi = SimpleNamespace(server_stopped=lambda *, at: stopped_ports.append(at),
+                               ports=[SimpleNamespace(port_name="kb:out")])
     rec._watch = SimpleNamespace(server_gone_at=2.5,
                                  midi_prefix="improv-midi:" if midi_on_jack else None)
+    # the stall check of the JACK input saw it first (review 36), and an unplug before
+    rec.warnings[:] = ["kb unplugged at 0:01: plug it in again, the recording goes on and "
+                       "picks it up", "JACK Audio Connection Kit stopped at 0:02: nothing more "
+                       "is recorded from it"] if audio_apis else []
     fake_clock.t = 2.7
     rec._check_jack_server()
     rec._check_jack_server()  # said once
     assert reported == [("jack_server_lost", {"t": 2.5})]
     assert stopped_ports == ([2.5] if midi_on_jack else [])
     assert lost_audio == [a for a in audio_apis if a.startswith("JACK")]  # marked lost at once
-    assert any("the audio system (JACK) stopped at 0:02" in w for w in rec.warnings)
     assert rec.stop_reason == ("jack_server_lost" if stops else None)
+    # why it stopped, first, as a sentence, with the way to record again; the JACK input's
+    # own line is said by it; never "the other inputs go on" when none did
+    assert not any("JACK Audio Connection Kit stopped at" in w for w in rec.warnings)
+    assert not any("the other inputs go on" in w for w in rec.warnings) if stops else True
+    again = ("start JACK, then close improv and start it again" if audio_apis
+             else "start JACK")
+    if stops:
+        assert rec.warnings[0] == (
+            "The recording stopped at 0:02 because the audio system (JACK) stopped, and every "
+            f"input was on it. What was recorded until then is kept. To record again, {again}.")
+    else:
+        which = "JACK Audio Connection Kit" + (" and kb" if midi_on_jack else "")
+        assert rec.warnings[-1] == (
+            f"The audio system (JACK) stopped at 0:02: nothing more is recorded from {which} "
+            "(what came before is kept); the other inputs go on recording.")
 
 
 def test_audio_lost_with_its_jack_server_at_once(store, fake_clock, monkeypatch):

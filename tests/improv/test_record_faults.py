@@ -4,6 +4,7 @@ MIDI bursts; and markers and notes from the keys."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -393,11 +394,23 @@ def test_jack_server_that_stops_ends_the_recording_and_keeps_what_came_before(ja
     assert lost == {"audio": "stream stopped", "midi": "MIDI server stopped"}
     gaps = [e for e in r["device_events"] if e["kind"] in ("midi_gap", "source_gap")]
     assert len(gaps) == 2 and all(e["end"] == pytest.approx(r["duration_s"]) for e in gaps)
-    assert any("the audio system (JACK) stopped" in w for w in r["warnings"])
+    # why it stopped comes first, as a sentence, with the way to record again; no line says
+    # that other inputs go on (review 36: "system stopped at 0:03: the other inputs go on
+    # recording", then "stopped: every input was on the JACK server ...", last)
+    assert re.fullmatch(
+        r"The recording stopped at 0:\d\d because the audio system \(JACK\) stopped, and "
+        r"every input was on it\. What was recorded until then is kept\. To record again, "
+        r"start JACK, then close improv and start it again\.", r["warnings"][0]), r["warnings"]
+    assert not any("go on recording" in w for w in r["warnings"]), r["warnings"]
     err = log.read_text()
     assert "Server is not running" not in err and "JackSocketClientChannel" not in err, err
-    assert err.count("warning: the audio system (JACK) stopped") == 1, err  # said then
+    assert err.count("warning: The recording stopped at ") == 1, err  # said once
     s = Store(store).session(r["id"])
+    # afterwards, what the inputs did not record reads as the end of the recording
+    texts = [g["text"] for g in s.not_recorded()]
+    assert len(texts) == 2 and all(t.endswith(", until the recording stopped")
+                                   for t in texts), texts
+    assert any(t.startswith("kb1 (client) recorded nothing ") for t in texts), texts
     sent = [m for _, m in players_process.notes()]
     got = [bytes(x) for x in s.midi_events().raw]
     assert len(got) > 40 and got == sent[: len(got)]  # what was played, in order

@@ -10,6 +10,9 @@ import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, 
 const SINGLE_KEYS = 'improv.singleKeyShortcuts';
 function singleKeys() { return localStorage.getItem(SINGLE_KEYS) !== '0'; }
 
+// the ends of what the recorder says live about an input unplugged and back, true only then
+// (improv.capture.live_status PICKED_UP, RECORDED_AGAIN)
+const LIVE_ONLY = ['plug it in again, the recording goes on and picks it up', 'recorded again from then on'];
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
 // notes-roll.bin: "IRL1", uint32 header length, JSON header, float32 start/end per player,
@@ -194,15 +197,24 @@ export async function sessionPage(main, id, params) {
   // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)
   const gaps = s.not_recorded || [];
   const groups = s.not_recorded_groups || gaps.map((g) => ({ ...g, count: 1, total_s: g.end - g.t }));
-  const warnings = s.warnings || [];
-  const recNotes = (gaps.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
+  // what the recorder said live, less its "plug it in again" and "recorded again" lines
+  // (improv.capture.live_status PICKED_UP, RECORDED_AGAIN): true only while it recorded, and
+  // said in past tense by the stretches below; first, as the recorder put them (why a
+  // recording stopped comes first), then the stretches not recorded
+  const unplugged = groups.some((g) => g.cause === 'unplugged' || g.cause === 'unplugged_silence');
+  const warnings = (s.warnings || []).filter((w) => !(unplugged && LIVE_ONLY.some((end) => w.endsWith(end))));
+  const recNotes = (groups.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
-      groups.map((g) => h('li', { class: 'gap-group' }, 'Not recorded: ', g.what, ' ',
-        h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap ${fmtTime(g.t)}–${fmtTime(g.end)}` },
-          `${fmtTime(g.t)}–${fmtTime(g.end)}`),
-        g.count > 1 ? `: ${g.count} gaps, ${g.total_s.toFixed(g.total_s < 10 ? 2 : 0)}\u00a0s in all (${g.why})` : ` (${g.why})`)),
-      warnings.map((w) => h('li', {}, w)))) : '';
+      warnings.map((w) => h('li', {}, w)),
+      groups.map((g) => {
+        // "Digital Piano (client) was unplugged 0:07.5–0:15.0: nothing recorded from it then",
+        // its times a button to the stretch (sessions.gap_words)
+        const at = g.text.indexOf(g.span);
+        return h('li', { class: 'gap-group' }, g.text.slice(0, at),
+          h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap ${fmtTime(g.t)}–${fmtTime(g.end)}` }, g.span),
+          g.text.slice(at + g.span.length));
+      }))) : '';
 
   // the timeline's events in words (WCAG 1.1.1: the lanes are drawn on canvases): the
   // annotations, the stretches not recorded, and once measured each pair's turns (a second or
@@ -219,7 +231,7 @@ export async function sessionPage(main, id, params) {
         // "client: IAP · autonomy: leader — settles": the words of the tags hold colons
         what: `${a.player || everyone(s)}: ${[tags, (a.text || '').trim()].filter(Boolean).join(' — ')}` });
     }
-    for (const g of gaps) rows.push({ t: g.t, end: g.end, lane: 'Not recorded', what: `${g.what} (${g.why})` });
+    for (const g of gaps) rows.push({ t: g.t, end: g.end, lane: 'Not recorded', what: g.text });
     for (const d of state.dialogue || []) {
       for (const u of d.turns || []) {
         const others = d.pair.filter((p) => p !== u.player).join(' & ');

@@ -625,7 +625,8 @@ export function gapLane(tl, gaps, groups = gaps) {
       for (const g of groups) {
         const x0 = Math.max(0, tl.x(g.t)) + 3;
         if (tl.x(g.end) < 0 || x0 > w || x0 < free) continue;
-        const text = (g.count > 1 ? `${g.what}: ${g.count} gaps` : g.what).slice(0, 40);
+        // "Digital Piano (client) unplugged", "room (therapist): 26 dropouts" (sessions.gap_words)
+        const text = g.label.slice(0, 40);
         const width = ctx.measureText(text).width;
         ctx.fillText(text, x0, hgt - 7);
         lane.labels.push([x0, x0 + width]);

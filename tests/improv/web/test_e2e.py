@@ -478,7 +478,13 @@ def test_slow_earlier_page_does_not_paint_over_the_client_page(course_store, liv
 
 
 def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
-    """Gaps of lost inputs are listed, drawn as a lane, and lead the play head to them."""
+    """Gaps of lost inputs are listed, drawn as a lane, and lead the play head to them.
+
+    In past tense, each input as the therapist knows it with its player (review 36: "Not
+    recorded: MIDI port Digital Piano:midi_out 0:07.5–0:15.0 (device lost)"), after what the
+    recorder said, without its live "plug it in again" advice, which no longer applies."""
+    from improv.capture.live_status import back_text, unplugged_text
+
     path = tmp_path / "store"
     with Store(path) as store:
         w = store.create_session(client="C07", players=["client", "therapist"])
@@ -495,19 +501,24 @@ def test_session_page_shows_what_was_not_recorded(tmp_path, live_server, page):
         w.report("midi_gap", t=6.2, end=6.4, port="Keys", player="client")  # label would overlap
         w.report("source_gap", t=6.0, end=9.5, source="mic:out_1", port="improv-audio:in_1",
                  name="mic")
-        w.report("warnings", t=20.0, messages=["audio source 'mic:out_1' lost at 6.0 s"])
+        w.report("warnings", t=20.0, messages=[
+            unplugged_text("Keys", at=6.2), "audio source 'mic:out_1' lost at 6.0 s",
+            back_text("Keys", at=6.4)])
         sid = w.finalize(duration_s=20.0)["id"]
     server = live_server(path)
     page.goto(server.url)
     page.goto(f"{server.base}/#/session/{sid}")
     page.wait_for_selector(".timeline[data-ready]", timeout=60000)
     notes = page.locator("section.recording-notes")
-    expect(notes).to_contain_text(
-        "Not recorded: audio source mic:out_1 0:06.0–0:09.5 (device lost)")
-    expect(notes).to_contain_text("audio source 'mic:out_1' lost at 6.0 s")
-    expect(notes).to_contain_text("Not recorded: audio input room 0:12.0–0:16.6: 26 gaps, "
-                                  "0.35 s in all (dropout, filled with silence)")
     expect(notes.locator("li.gap-group")).to_have_count(3)
+    assert notes.locator("li").all_inner_texts() == [
+        "audio source 'mic:out_1' lost at 6.0 s",
+        "mic was unplugged 0:06.0–0:09.5: nothing recorded from it then",
+        "Keys (client) was unplugged 0:06.2–0:06.4: nothing recorded from it then",
+        "room (therapist) had 26 dropouts 0:12.0–0:16.6, 0.35 s in all, filled with silence"]
+    text_view = page.locator("details.timeline-text")
+    text_view.locator("summary").click()
+    expect(text_view).to_contain_text("Keys (client) was unplugged 0:06.2–0:06.4")
     expect(page.locator(".lane.gaps")).to_have_count(1)
     labels = json.loads(page.locator(".lane.gaps").get_attribute("data-labels"))
     assert 1 <= len(labels) < 3, labels  # the MIDI gap's label had no room: not drawn
