@@ -127,9 +127,11 @@ def stretches(manifest: dict[str, Any], *, renamed: dict[str, str] | None = None
                  "name": known_name(str(e.get("port")), among=ports),
                  "players": _players([e["player"]] if e.get("player") else [], renamed)}
         elif e.get("kind") == "source_gap":
+            # what went away (a JACK source wired to the input, or the input's device), as
+            # the live warning named it, with the players of the input it fed
             a = audio_named(e.get("name"))
             g = {"what": f"audio source {e.get('source')}",
-                 "name": audio_name(a) if a else known_name(str(e.get("source"))),
+                 "name": known_name(str(e.get("source"))),
                  "players": _players(list(a.get("players", {})) if a else [], renamed)}
         else:
             continue

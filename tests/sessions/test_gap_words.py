@@ -92,3 +92,14 @@ def test_clusters_keep_their_input_and_cause():
     ("system", (), "system"), (":x", (), ":x")])
 def test_known_name(name, among, known):
     assert known_name(name, among=among) == known
+
+
+def test_a_jack_source_gone_is_named_as_the_live_warning_named_it():
+    """The JACK source wired to the input went away (its input, "system", recorded silence):
+    named as the live warning said it, with the players of the input it fed."""
+    audio = [{"name": "system", "sr": 48000, "players": {"client": [1]},
+              "device": {"name": "system"}, "gaps": []}]
+    m = _manifest([{"kind": "source_gap", "t": 6.0, "end": 9.5, "source": "mic:out_1",
+                    "port": "improv-audio:in_1", "name": "system"}], audio=audio, ports=())
+    (g,) = stretches(m)
+    assert g["text"] == "mic (client) was unplugged 0:06.0–0:09.5: nothing recorded from it then"
