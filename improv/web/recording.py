@@ -24,8 +24,11 @@ from improv.web.errors import RecordingBusy
 
 log = logging.getLogger(__name__)
 
-ARMED_IDLE_S = 10.0
-"""A page's input check nobody has looked at for this long [seconds] is closed."""
+ARMED_IDLE_S = 3.0
+"""A page's input check nobody has looked at for this long [seconds] is closed, and gives way
+to another page at once.  An open Record page looks every 0.2 s (a tab in the background about
+once a second); a window closed says so (``pagehide``), but a browser quit or killed may not,
+and a new window must not then be refused as "another window is checking" for long."""
 CHECK_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 """A page's input check id (the page makes it up when it opens)."""
 ENDED_KEPT = 64
@@ -153,6 +156,9 @@ class Recording:
                 raise RecordingBusy("a recording is running; its inputs are shown with it")
             self._close(check)  # the page's earlier check (it may hold the same inputs)
             self._ended.pop(check, None)
+            now = time.monotonic()
+            for c in [c for c in self._checks.values() if now - c.seen > ARMED_IDLE_S]:
+                self._close(c.id)  # its page is gone (its closer thread comes later)
             mon = InputMonitor(inputs=inputs, **{k: opts.get(k) for k in (
                 "midi_api", "audio_api", "jack_server", "jack_midi_server")})
             if any(i.kind == "audio" for i in inputs):  # before PortAudio is touched
@@ -187,7 +193,7 @@ class Recording:
         """Close ``chk`` once its page has not looked at it for :data:`ARMED_IDLE_S` (a page
         closed without saying so must not keep the inputs open)."""
         while self._checks.get(chk.id) is chk:
-            time.sleep(min(1.0, ARMED_IDLE_S / 2))
+            time.sleep(min(0.5, ARMED_IDLE_S / 2))
             if time.monotonic() - chk.seen > ARMED_IDLE_S:
                 with self._lock:
                     if self._checks.get(chk.id) is chk:
@@ -390,6 +396,15 @@ class Recording:
                     i["silent_since_start"] = True
                     silent.append((player, i))
                     self._journal_silence(rec, key, player=player, inp=i, t=st["elapsed_s"])
+        unplugged = [
+            (f"{p} on {i.get('label', i['name'])}"
+             + (f" ch {','.join(map(str, i['channels']))}" if i.get("channels") else "")
+             + ": unplugged now; plug it in again, the recording goes on and picks it up "
+             "(nothing of it is recorded until then)")
+            for p, v in st["players"].items() for i in v["inputs"]
+            if not i.get("connected", True)]
+        if unplugged:  # said in the health line; the details said "every input complete"
+            st["health"] = dict(st["health"], details=unplugged + list(st["health"]["details"]))
         if not silent:
             return
         health = dict(st["health"])

@@ -1,6 +1,6 @@
 // The Record page: choose the inputs and the client, check the inputs, start; while
 // recording: meters, markers, notes, health, disk, and a stop that asks first.
-import { api, counted, fmtTime, guard, h, say, sayNext } from './api.js';
+import { ApiError, api, counted, fmtTime, guard, h, say, sayNext } from './api.js';
 import { Holder, activityLight, levelMeter } from './meters.js';
 import { InputRows, armedMeters, clientChooser, inputLabel, looksLikeName, therapistField, watchDevices } from './record_setup.js';
 import { livePanel } from './live.js';
@@ -8,6 +8,13 @@ import { livePanel } from './live.js';
 const setBadge = (on) => { const b = document.getElementById('rec-indicator'); if (b) b.hidden = !on; };
 const FORM_POLL_MS = 2000;  // how often the form looks whether a recording started elsewhere
 const LAST_KEY = 'improv.record.last';  // this browser's last recording: its setup or inputs
+// no answer from improv for this long while recording: the page says improv cannot be reached
+// (a live page asks every 0.3 s; improv closed or killed makes every request fail, a hung one
+// makes it wait)
+const LOST_MS = 3000;
+// a request that did not reach improv (not a refusal by it), or one improv started again
+// refused: this window is not signed in to the new start
+const unreachable = (e) => !(e instanceof ApiError) || e.signedOut;
 
 // the systems improv.capture.devices.check_api_names knows
 const MIDI_APIS = ['jack', 'alsa', 'coremidi', 'winmm', 'auto'];
@@ -268,6 +275,10 @@ function live(main, liveBox) {
   // the health line changes with the seconds ("no sound for 31 s"): not live either; a
   // change between healthy and not is said in `news`
   const healthLine = h('p', { class: 'health' });
+  // said when improv stops answering: the recording may have stopped (improv closed, its
+  // terminal closed, the computer asleep); the clock no longer counts
+  const lostBox = h('div', { class: 'panel lost-contact', role: 'alert', hidden: true });
+  const clockNote = h('span', { class: 'clock-note muted', hidden: true }, 'the clock has stopped: improv cannot be reached');
   // one polite region for what a screen reader should hear while recording: started, a
   // warning that is new (an input unplugged or plugged in again, low disk), the health
   // turning bad or good again, stopped
@@ -284,6 +295,8 @@ function live(main, liveBox) {
   let noteT = null;
   let lastElapsed = 0;
   noteIn.addEventListener('input', () => { if (noteT == null && noteIn.value) noteT = lastElapsed; if (!noteIn.value) noteT = null; });
+  // a note that could not be saved stays in the box, and this says so beside it
+  const noteUnsaved = h('p', { class: 'error note-unsaved', role: 'alert', hidden: true });
   const markerBtn = h('button', { type: 'button', class: 'big', 'aria-keyshortcuts': 'm', title: 'Key: m', onclick: () => mark() }, 'Marker (m)');
   const stopBtn = h('button', { type: 'button', class: 'danger big', onclick: () => askStop() }, 'Stop');
   const confirmText = h('span', {});
@@ -295,15 +308,26 @@ function live(main, liveBox) {
   const markers = h('span', { class: 'muted mark-count' });
   // the note being typed, and edits of marker texts not sent yet: saved before the stop
   const pending = new Set();
-  const track = (p) => { pending.add(p); p.finally(() => pending.delete(p)); return p; };
+  // (the failure goes to the caller of p, not also to a promise nobody waits for)
+  const track = (p) => { pending.add(p); p.finally(() => pending.delete(p)).catch(() => {}); return p; };
   const mark = guard(async () => {
-    const r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } }));
+    let r;
+    try { r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'marker' } })); } catch (e) {
+      throw unreachable(e) ? new Error('Marker not placed: improv cannot be reached, so the recording may have stopped.') : e;
+    }
     say(`Marker at ${fmtTime(r.t)}`);
   });
   async function saveNote() {
     const text = noteIn.value.trim();
     if (!text) return;
-    const r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text, t: noteT } }));
+    let r;
+    try { r = await track(api('/api/recording/marker', { method: 'POST', body: { kind: 'note', text, t: noteT } })); } catch (e) {
+      const why = unreachable(e) ? 'improv cannot be reached, so the recording may have stopped' : e.message;
+      noteUnsaved.textContent = `Your note was not saved: ${why}. It stays in the box above: copy it into the session's notes later if it cannot be saved here.`;
+      noteUnsaved.hidden = false;
+      throw new Error(`Note not saved: ${why}.`);
+    }
+    noteUnsaved.hidden = true;
     if (noteIn.value.trim() === text) { noteIn.value = ''; noteT = null; }
     say(`Note at ${fmtTime(r.t)} saved`);
   }
@@ -320,9 +344,9 @@ function live(main, liveBox) {
   const noteForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); guard(saveNote)(); } },
     h('label', { for: 'rec-note' }, 'Note at this moment'), noteIn, h('button', { type: 'submit' }, 'Add note'));
   const measures = livePanel();
-  liveBox.replaceChildren(heading, news, h('div', { class: 'live-top' }, elapsed, healthLine),
+  liveBox.replaceChildren(heading, news, lostBox, h('div', { class: 'live-top' }, elapsed, clockNote, healthLine),
     h('details', { class: 'health-details' }, h('summary', {}, 'Details'), details), inputsBox,
-    h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm, warn,
+    h('div', { class: 'row' }, markerBtn, stopBtn, markers), confirmBox, noteForm, noteUnsaved, warn,
     // the measures beside the markers: a new marker does not push them down the page
     h('div', { class: 'live-cols' }, measures, h('div', { class: 'marks-box' }, h('h3', {}, 'Markers and notes'), markList)), disk);
   // the focus on the heading, not on Stop: Space or Enter pressed out of habit does nothing
@@ -384,12 +408,71 @@ function live(main, liveBox) {
     return h('div', { class: `meter-row${i.connected ? '' : ' lost'}`, dataset: { player: p, kind: i.kind } },
       h('span', { class: 'who' }, p), h('span', { class: 'src', title: i.device || i.name }, label), inputRow(p, i, label), notice);
   }
+  // when the poll waiting for improv's answer was sent, and when the polls began to fail
+  // (performance.now(); null: none waiting, none failing).  Not the time since the last
+  // answer: a tab in the background is woken once a minute by the browser, and must not take
+  // its own sleep for improv's silence
+  let askedAt = null;
+  let failingSince = null;
+  let lostAt = null;  // the elapsed time [s] last heard when improv stopped answering, or null
+  let sessionId = null;  // the recording's session, from its status
+  // improv stopped answering: said in the health line and a banner (what is kept, what to
+  // do); the clock is shown stopped; the badge no longer says "recording"
+  function lose() {
+    lostAt = lastElapsed;
+    setBadge(false);
+    elapsed.classList.add('stopped');
+    elapsed.style.opacity = '0.45';
+    elapsed.setAttribute('aria-label', 'Elapsed time when improv last answered');
+    clockNote.hidden = false;
+    const since = fmtTime(lostAt, 0);
+    healthLine.textContent = `Recording: improv cannot be reached since ${since}: the recording may have stopped.`;
+    healthLine.classList.add('error');
+    details.replaceChildren(h('li', {}, `improv has not answered since ${since}: it was closed, its terminal window was closed, or the computer is busy or asleep.`));
+    lostBox.replaceChildren(
+      h('p', {}, h('strong', {}, 'improv cannot be reached: the recording may have stopped.'), ` Nothing has come from improv since ${since} of the recording.`),
+      h('p', {}, `What was recorded until then is kept in the store${sessionId ? ` (session ${sessionId})` : ''}. `
+        + 'If improv was closed, start it again (in a terminal: improv serve) and open the address it prints: the recording is under Sessions, saved up to the moment improv stopped. '
+        + 'To go on recording, record again from there.'),
+      h('p', {}, 'Markers and notes cannot be saved now: a note typed here stays on this page.'));
+    lostBox.hidden = false;
+    tell(`improv cannot be reached since ${since}: the recording may have stopped.`);
+    flush();
+  }
+  // improv answers again (it was busy): the recording goes on being shown
+  function found() {
+    lostAt = null;
+    elapsed.classList.remove('stopped');
+    elapsed.style.opacity = '';
+    elapsed.setAttribute('aria-label', 'Elapsed time');
+    clockNote.hidden = true;
+    lostBox.hidden = true; lostBox.replaceChildren();
+    wasHealthy = null;
+    tell('improv answers again.');
+  }
+  let finished = false;  // the recording's end is shown: nothing more is asked
+  const watch = setInterval(() => {
+    if (!document.body.contains(liveBox) || finished) { clearInterval(watch); return; }
+    const now = performance.now();
+    if (lostAt === null && ((askedAt !== null && now - askedAt > LOST_MS)
+      || (failingSince !== null && now - failingSince > LOST_MS))) lose();
+  }, 500);
   async function poll() {
-    if (!document.body.contains(liveBox)) return;
+    if (!document.body.contains(liveBox) || finished) return;
     let r;
-    try { r = await api('/api/recording'); } catch (e) { timer = setTimeout(poll, 1000); return; }
+    askedAt = performance.now();
+    try { r = await api('/api/recording'); } catch (e) {
+      askedAt = null;
+      if (failingSince === null) failingSince = performance.now();
+      timer = setTimeout(poll, 1000); return;
+    }
+    askedAt = null; failingSince = null;
+    if (finished) return;
+    const wasLost = lostAt !== null;
+    if (wasLost && r.active) found();
     setBadge(r.active);
-    if (!r.active) { done(r); return; }
+    if (!r.active) { done(r, { wasLost }); return; }
+    if (r.session) sessionId = r.session;
     if (!named) {
       named = true;
       const who = whose(r);
@@ -405,7 +488,9 @@ function live(main, liveBox) {
     healthLine.classList.toggle('error', !r.health.healthy);
     if (wasHealthy !== null && wasHealthy !== r.health.healthy) tell(`Recording: ${r.health.line}`);
     wasHealthy = r.health.healthy;
-    details.replaceChildren(...(r.health.details.length ? r.health.details : ['Every input is arriving complete.']).map((d) => h('li', {}, d)));
+    // never "every input is arriving complete" under a health line that says otherwise
+    details.replaceChildren(...(r.health.details.length ? r.health.details
+      : [r.health.healthy ? 'Every input is arriving complete.' : r.health.line]).map((d) => h('li', {}, d)));
     const d = r.disk;
     disk.textContent = d.free_bytes == null ? '' : `Free disk space: ${fmtBytes(d.free_bytes)}${d.time_left_s == null ? '' : `, enough for about ${fmtLeft(d.time_left_s)} more at this rate`}`;
     drawMarks(r.marks);
@@ -435,23 +520,55 @@ function live(main, liveBox) {
       say(`Not stopped: your note or marker text could not be saved (${e.message}). Stop again to try once more.`, { error: true });
       stopBtn.disabled = false; yesBtn.disabled = false; keepBtn.disabled = false; poll(); return;
     }
-    try { done(await api('/api/recording/stop', { method: 'POST' })); } catch (e) { say(e.message, { error: true }); stopBtn.disabled = false; yesBtn.disabled = false; keepBtn.disabled = false; poll(); }
+    try { done(await api('/api/recording/stop', { method: 'POST' })); } catch (e) {
+      say(unreachable(e) ? 'Not stopped from here: improv cannot be reached, so the recording may have stopped already.' : e.message, { error: true });
+      stopBtn.disabled = false; yesBtn.disabled = false; keepBtn.disabled = false; poll();
+    }
   }
-  function done(r) {
+  function done(r, { wasLost = false } = {}) {
+    finished = true;
+    clearInterval(watch);
     document.removeEventListener('keydown', keys);
     setBadge(false);
     const res = r.result;
     // a recording that ended by itself (not by this page's Stop) cannot take a note any more:
     // the text stays in front of the therapist
     const lost = noteIn.value.trim();
-    tell(res ? 'Recording stopped and saved' : 'The recording ended without a session');
+    const lostNote = lost ? h('p', { class: 'error' }, `Your note was not saved with the recording: "${lost}". Add it to the session's notes.`) : '';
+    const another = h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another');
+    if (!res && !r.error && sessionId) {
+      // this improv never recorded: the one that did was closed (and maybe started again)
+      const at = fmtTime(wasLost ? lostAt : lastElapsed, 0);
+      tell(`The recording stopped when improv was closed, at about ${at}.`);
+      flush();
+      liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording stopped'), news,
+        h('div', { class: 'panel stopped-by-itself', role: 'alert' },
+          h('p', {}, h('strong', {}, `The recording stopped when improv was closed, at about ${at}.`)),
+          h('p', {}, 'What was recorded until then is kept: ', h('a', { href: `#/session/${sessionId}`, class: 'open-session' }, 'Open the session'))),
+        lostNote, another);
+      say('The recording stopped when improv was closed', { error: true });
+      return;
+    }
+    // ended by itself for a reason out of the ordinary (the audio system stopped, the disk
+    // full): said here and kept on the screen, not replaced by the session page at once
+    const unusual = res && !res.usual_stop;
+    tell(res ? (unusual ? `The recording stopped because ${res.stop_reason_text}` : 'Recording stopped and saved') : 'The recording ended without a session');
     flush();
-    liveBox.replaceChildren(h('h2', { id: 'live-h' }, 'Recording finished'), news,
-      res ? h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)}, ${counted(res.midi_events, 'MIDI event')}. `
-        + (res.usual_stop ? '' : `It stopped because ${res.stop_reason_text}. `),
-        h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session')) : h('p', { class: 'error' }, r.error || 'The recording ended without a session.'),
-      lost ? h('p', { class: 'error' }, `Your note was not saved with the recording: "${lost}". Add it to the session's notes.`) : '',
-      h('button', { type: 'button', onclick: () => recordPage(main) }, 'Record another'));
+    const kept = res ? `Kept in the store: session ${res.id}, ${fmtTime(res.duration_s)} long, ${counted(res.midi_events, 'MIDI event')}.` : '';
+    const open = res ? h('a', { href: `#/session/${res.id}`, class: 'open-session' }, 'Open the session') : '';
+    liveBox.replaceChildren(h('h2', { id: 'live-h' }, unusual ? 'Recording stopped' : 'Recording finished'), news,
+      !res ? h('p', { class: 'error' }, r.error || 'The recording ended without a session.')
+        : unusual ? h('div', { class: 'panel stopped-by-itself', role: 'alert' },
+          h('p', {}, h('strong', {}, `The recording stopped because ${res.stop_reason_text}.`)),
+          (res.warnings || []).length ? h('ul', {}, res.warnings.map((w) => h('li', {}, w))) : '',
+          h('p', {}, kept), open)
+          : h('p', {}, `Session ${res.id}: ${fmtTime(res.duration_s)}, ${counted(res.midi_events, 'MIDI event')}. `, open),
+      lostNote, another);
+    if (unusual) {
+      say(`The recording stopped because ${res.stop_reason_text}`, { error: true });
+      sayNext(`The recording stopped because ${res.stop_reason_text}. ${kept}${lost ? ` Your note was not saved with it: "${lost}". Add it to the notes.` : ''}`);
+      return;
+    }
     say(res ? 'Recording saved' : 'Recording failed', { error: !res });
     if (res && lost) sayNext(`Your note was not saved with the recording: "${lost}". Add it to the notes.`);
     if (res) location.hash = `#/session/${res.id}`; // the session page opens; its analysis runs

@@ -5,6 +5,7 @@ import { activityLight, levelMeter } from './meters.js';
 
 const DEVICE_POLL_MS = 2000;
 const ARM_POLL_MS = 200;
+const BUSY_RETRY_MS = 1500;  // a page refused the check (another window has it) asks again
 
 // `player=midi:PORT` / `player=audio:DEVICE:CHANNELS` -> { player, kind, device, channel }
 export function parseSpec(spec) {
@@ -401,7 +402,7 @@ export function armedMeters({ box, options, alive, rows }) {
   let gen = 0;
   let timer = 0;
   const close = () => api(url, { method: 'DELETE' }).catch(() => {});
-  // a window closed: its check is closed at once (else the server closes it after 10 s)
+  // a window closed: its check is closed at once (else the server closes it after 3 s)
   const leave = () => { if (armedKey && armedKey !== '[]') fetch(url, { method: 'DELETE', keepalive: true, headers: authHeaders(), credentials: 'same-origin' }).catch(() => {}); };
   window.addEventListener('pagehide', leave);
 
@@ -411,6 +412,12 @@ export function armedMeters({ box, options, alive, rows }) {
     if (!force && key === armedKey && !failure && !busy && !takenOver) { draw(); return; }
     const g = ++gen;
     clearTimeout(timer);
+    // refused because another window checks these inputs: asked again now and then, quietly
+    // (the page and its "Check here instead" stay as they are): a window closed without a
+    // word (a browser quit or killed) gives its inputs up within
+    // improv.web.recording.ARMED_IDLE_S, and this page then checks them by itself; a window
+    // really open keeps them
+    const askAgain = () => { timer = setTimeout(() => { if (g === gen && busy && alive()) retry(g, key, specs); }, BUSY_RETRY_MS); };
     // the counts of an input checked before stay (a change of another row restarts the check)
     for (const [spec, i] of inputs) {
       if (i.kind === 'midi') { const [n, last] = before.get(spec) || [0, null]; before.set(spec, [n + i.events, i.last_note || last]); }
@@ -428,10 +435,29 @@ export function armedMeters({ box, options, alive, rows }) {
       if (g === gen) {
         if (e.status === 409 && /^Another window or tab is checking /.test(e.message)) busy = e.message; else failure = e.message;
         draw();
+        if (busy) askAgain();
       }
       return;
     }
     if (g === gen) poll(g);
+  }
+
+  // the quiet new try of a refused check (see arm): drawn only when it is taken
+  async function retry(g, key, specs) {
+    try {
+      await api('/api/recording/arm', { method: 'POST', body: { check, players: specs, options: options(), take_over: false } });
+    } catch (e) {
+      if (g !== gen) return;
+      if (e.status === 409 && /^Another window or tab is checking /.test(e.message)) {
+        if (e.message !== busy) { busy = e.message; draw(); }
+        timer = setTimeout(() => { if (g === gen && busy && alive()) retry(g, key, specs); }, BUSY_RETRY_MS);
+      } else { busy = ''; failure = e.message; draw(); }
+      return;
+    }
+    if (g !== gen || key !== armedKey) return;
+    busy = '';
+    draw();
+    poll(g);
   }
 
   async function poll(g) {

@@ -57,3 +57,31 @@ def test_an_input_silent_since_the_start_is_written_into_the_session(jack_rig, t
     assert by_player["client"]["input_kind"] == "midi"
     assert by_player["client"]["input"] == "kb1:out"
     assert all(1.0 <= e["t"] < 15.0 for e in said), said
+
+
+@pytest.mark.jack
+def test_an_unplugged_input_is_in_the_details_as_in_the_health_line(jack_rig, tmp_path,
+                                                                     client_for):
+    """While a keyboard is unplugged the health line says so, and its Details say the same
+    (they said "Every input is arriving complete": an input unplugged now was not counted)."""
+    from tests.rig.jackrig import wait_for
+
+    kb = jack_rig.midi_player(name="kb1", events=[])
+    jack_rig.midi_player(name="kb2", events=[])
+    opts = {"midi_api": "jack", "jack_server": jack_rig.server.name}
+    c = client_for(tmp_path / "store")
+    r = c.post("/api/recording", json={"client": "C07", "options": opts,
+                                       "players": ["client=midi:kb1", "therapist=midi:kb2"]})
+    assert r.status_code == 201, r.text
+    try:
+        assert c.get("/api/recording").json()["health"]["details"] == []
+        kb.close()
+        st = wait_for(lambda: (lambda s: s if not s["health"]["healthy"] else None)(
+            c.get("/api/recording").json()), timeout=15, what="the keyboard unplugged")
+        assert "kb1 unplugged" in st["health"]["line"], st["health"]
+        assert st["health"]["details"][0] == (
+            "client on kb1 (MIDI): unplugged now; plug it in again, the recording goes on and "
+            "picks it up (nothing of it is recorded until then)")
+        assert not any("therapist" in d for d in st["health"]["details"])
+    finally:
+        c.post("/api/recording/stop")
