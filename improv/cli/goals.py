@@ -114,8 +114,10 @@ def _listing(client: str) -> str:
                     "names. Repeatable.",
                     "A tag counted per session; repeatable.")
 def add(app, client, text, since, new_client, indicators, tags, by, as_json):
-    """Agree a new goal with a client (with --new-client: one who has no sessions yet)."""
-    from improv.reports.goal_indicators import add_goal
+    """Agree a new goal with a client (with --new-client: one who has no sessions yet). A goal
+    that an active one already is (the same measures and tags, each the same way) is refused:
+    change that one instead."""
+    from improv.reports.goal_indicators import DuplicateGoalError, add_goal
     from sessions import goals as gl
     from sessions.manifest import check_code
 
@@ -127,8 +129,11 @@ def add(app, client, text, since, new_client, indicators, tags, by, as_json):
                            f"{_did_you_mean(app.store, client)} (to agree a goal before the "
                            "client's first session, add --new-client)")
     inds, tgs = _parsed(indicators, tags)
-    g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs, by=by,
-                 listing=_listing(client))
+    try:
+        g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs,
+                     by=by, listing=_listing(client))
+    except DuplicateGoalError as exc:  # the library's sentence, and the command that changes it
+        raise gl.GoalError(f"{exc} (improv goals edit {exc.goal_id})") from None
     yet = "" if sessions else "; no sessions yet to measure it against"
     emit(g, as_json=as_json, human=lambda g: click.echo(
         f"added goal {g['id']} for client {client} (since {_day(g['since'])}){yet}"))

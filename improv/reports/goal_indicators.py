@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Sequence
 
 from improv.errors import ParameterError
+from sessions.goals import GoalError
 
 # -- parsing and checking indicators ------------------------------------------------------
 
@@ -770,9 +771,88 @@ def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(
 
     check_code(client, what="client")  # a bad client code first
     client = goals.stored_client(store, client)
+    indicators = check_indicators(store, client, indicators, listing=listing)
+    same = same_active_goal(store, client, text=text, indicators=indicators, tags=tags)
+    if same is not None:
+        raise DuplicateGoalError(same)
     return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
-                          indicators=check_indicators(store, client, indicators,
-                                                      listing=listing))
+                          indicators=indicators)
+
+
+class DuplicateGoalError(GoalError):
+    r"""A new goal that an active goal of the client is already (:func:`same_active_goal`);
+    nothing was written. ``goal_id`` names that goal: the command line says how to change it
+    (``improv goals edit ID``), the web page where (its Change… button).
+
+    >>> print(str(DuplicateGoalError({"id": "g-1", "since": "2026-01-05", "versions": [
+    ...     {"text": "Plays louder"}]})).replace(", ", ",\n").replace("; ", ";\n"))
+    this goal exists already: “Plays louder”,
+    active since Jan 5,
+    2026,
+    follows the same measures the same way;
+    change that goal instead of adding it again
+    """
+
+    def __init__(self, goal: dict[str, Any]):
+        from sessions.timefmt import day_words
+
+        self.goal_id = goal["id"]
+        super().__init__(f"this goal exists already: “{goal['versions'][-1]['text']}”, active "
+                         f"since {day_words(goal['since'])}, follows the same measures the "
+                         "same way; change that goal instead of adding it again")
+
+
+def _indicator_key(ind: dict[str, Any], columns: set[str]) -> tuple:
+    """What an indicator follows, whatever way it is named: the client's columns it reads
+    (``leads_share@client`` and ``client_leads_share@client|therapist`` read one column; a
+    pair named either way round where its measure allows it is one pair), and its
+    direction (turned with the pair for :data:`FLIPPED_PAIR_MEASURES`: ``lead_lag_s`` of
+    "b|a" falls where that of "a|b" rises)."""
+    from analysis.features import split_column
+
+    def one(c: str) -> str:
+        owner, _, _ = split_column(c)
+        if "|" in owner and pair_turn(c) is not None and owner > reversed_pair(owner):
+            return reversed_pair(owner) + c[len(owner):]
+        return c
+
+    player, direction = ind.get("player"), ind["direction"]
+    hits = frozenset(one(c) for c in matching_columns(columns, ind["measure"], player))
+    if player and "|" in player and player > reversed_pair(player) and (
+            _summary_key(ind["measure"], player) in FLIPPED_PAIR_MEASURES):
+        # the pair named the other way round: its lead-lag's rise is the other's fall
+        direction = "down" if direction == "up" else "up"
+    return hits or (_summary_key(ind["measure"], player), player), direction
+
+
+def same_active_goal(store, client: str, *, text: str, indicators: Sequence[dict[str, Any]],
+                     tags: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The active goal of ``client`` that a new goal would only repeat, or None: its current
+    version follows the same measures (each with its player) and tags the same way (up or
+    down), whatever order or spelling they are given in. Its text may differ (the same
+    course would be followed twice under two names); a goal without measures or tags is
+    the same only with the same text (spaces and case aside)."""
+    from sessions import goals
+
+    columns = client_columns(store, client)
+    if not columns:  # before the first session: the usual players' measures
+        columns = _intake_columns(*goal_players(store, client))
+
+    def key(inds, tgs) -> tuple[frozenset, frozenset]:
+        return (frozenset(_indicator_key(i, columns) for i in inds),
+                frozenset((str(t["tag"]).casefold(), t["direction"]) for t in tgs))
+
+    def words(t: str) -> str:
+        return " ".join(str(t).split()).casefold()
+
+    new = key(indicators, tags)
+    for g in goals.client_goals(store, client)["goals"]:
+        cur = g["versions"][-1]
+        if g["status"] != "active" or key(cur["indicators"], cur["tags"]) != new:
+            continue
+        if new != (frozenset(), frozenset()) or words(cur["text"]) == words(text):
+            return g
+    return None
 
 
 def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,

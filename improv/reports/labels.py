@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from analysis.features import FEATURES, GROUPS, describe, label, lookup, source_name
-from analysis.windows import SILENCE_GAP
+from improv.reports.plain_measures import PLAIN
 
 __all__ = ["GROUP_TITLES", "WORDS", "MOSTLY_PULSED", "note_name", "flat_key", "heading", "shown",
-           "meaning",
+           "meaning", "plain_meaning",
            "shown_unit", "shown_band", "scale", "group_of", "grouped", "column_title",
            "source_name", "never_negative", "value_range", "decimals", "shown_fixed",
            "shown_slope", "input_name", "shown_label"]
@@ -241,27 +241,9 @@ def shown(column: str, value: Any, *, summary: Mapping[str, Any] | None = None) 
 #: analysis' language ("onsets", "windows", "(MTTB)", a field's name: a therapist's review
 #: of the client page). The feature list keeps its definitions for the research export's data
 #: dictionary and ``--json``.
-_PLAIN = {
-    "notes_per_s": "how many notes were played per second, on average over the session "
-                   "(from the instrument's MIDI)",
-    "onsets_per_s": "how many notes or strokes were heard per second, on average over the "
-                    "session (from the microphone)",
-    "silence_share": f"share of the session spent in pauses longer than {SILENCE_GAP:g} seconds",
-    "tempo_bpm": "the session's tempo in beats per minute, given only where the beat is clear "
-                 "(a recording too short to tell: the tempo of the whole recording)",
-    "pulse_clarity": "how clear the beat is, from 0 (none) to 1 (clear): the middle value over "
-                     "the moments in which the player plays",
-    "velocity_mean": "how hard the keys were struck, on average (from 0, softest, to 127, "
-                     "hardest)",
-    "level_dbfs_mean": "how loud the microphone heard the player, on average while playing "
-                       "(pauses left out; 0 dBFS is the loudest a recording can hold)",
-    "loudness_lufs_integrated": "how loud the session sounds as a whole, as loudness meters "
-                                "measure it (the quiet of the room left out)",
-    "asynchrony_abs_mean_ms": "how far apart the two players' notes land, on average, where "
-                              "they play together",
-    "{x}_leads_share": "share of the time in which {x} clearly leads: the other follows "
-                       "{x}'s timing, loudness, density or register a moment later",
-}
+_PLAIN = {n: PLAIN[n] for n in (
+    "notes_per_s", "onsets_per_s", "silence_share", "tempo_bpm", "pulse_clarity", "velocity_mean",
+    "level_dbfs_mean", "loudness_lufs_integrated", "asynchrony_abs_mean_ms", "{x}_leads_share")}
 
 
 def meaning(column: str) -> str:
@@ -295,6 +277,24 @@ def meaning(column: str) -> str:
     said = re.sub(r"in which (.+?) was suggested the role (\S+)",
                   r"for which the analysis suggested the role “\2” for \1", said)
     return said + extra
+
+
+def plain_meaning(column: str) -> str:
+    """What a measure means in a therapist's words, for every measure a screen shows (the
+    client page, those behind its *Show all measures* too:
+    :data:`improv.reports.plain_measures.PLAIN`), else :func:`meaning`. The session report's
+    technical appendix keeps :func:`meaning`, whose definitions name the methods and sources
+    its list of abbreviations writes out ("MTTB", "EBU R128").
+
+    >>> plain_meaning("client.midi.pulsed_share")
+    'share of the playing (pauses left out) in which a clear beat can be heard'
+    >>> meaning("client.midi.pulsed_share")[:39]
+    'share of the 6 s windows in which the p'
+    """
+    found = lookup(column)
+    if found is not None and found[0].name in PLAIN:
+        return PLAIN[found[0].name].format(**found[1])
+    return meaning(column)
 
 
 def scale(column: str) -> float:

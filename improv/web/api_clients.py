@@ -191,12 +191,13 @@ def compare(client: str, request: Request, params: Params = Depends(),
     :data:`analysis.trends.MIN_SPAN_DAYS`) and per feature ``fit``: the trend
     line at each session when the trend is distinguishable from no change
     (:func:`improv.reports.trend_plots.trend_fit`), and ``meaning``: what it measures in a
-    therapist's words (:func:`improv.reports.labels.meaning`; ``definition`` is the feature
-    list's, as in the research export).
+    therapist's words (:func:`improv.reports.labels.plain_meaning`: every measure, those
+    behind "Show all measures" too; ``definition`` is the feature list's, as in the research
+    export).
     """
     from analysis.trends import MIN_SPAN_DAYS
     from improv.reports.compare import main_columns, select_columns
-    from improv.reports.labels import meaning
+    from improv.reports.labels import plain_meaning
     from improv.reports.trend_plots import trend_fit
 
     client = _check_client(client)
@@ -208,7 +209,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     for c, f in result["features"].items():
         tr = f["trend"]
         f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
-        f["meaning"] = meaning(c)
+        f["meaning"] = plain_meaning(c)
     columns = sorted({c for s in result["sessions"] for c in s["values"]})
     names = sorted({c.rsplit(".", 1)[-1] for c in select_columns(columns, None) + columns
                     if "_role_" not in c} - NOT_FEATURES)

@@ -83,8 +83,10 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     comparison shows by default, a player's share under its name), those the client's sessions
     have values of (``measured``), their labels with units as the form shows them
     (``measure_labels``, also of the measures in ``keep``: those the client's goals already
-    use, offered or not), players and pairs (``players``), per measure the players or pairs
-    whose sessions have it, or for one not measured yet those that can have it
+    use, offered or not), what each means in the playing and what a higher value means
+    (``measure_meanings``: :func:`improv.reports.plain_measures.goal_words`), players and
+    pairs (``players``), per measure the players or pairs whose sessions have it, or for one
+    not measured yet those that can have it
     (``measure_players``: the Player list offers only them; never a pair for one player's
     measure, nor one player for a pair's:
     :func:`~improv.reports.goal_indicators.fitting_owners`), and the vocabulary's tags
@@ -100,6 +102,7 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
         session_measure_problem,
     )
     from improv.reports.labels import heading
+    from improv.reports.plain_measures import goal_words
     from sessions import vocabulary
 
     # only measures with a number per session: a curve ("Who leads") or a word ("Key") chosen
@@ -116,6 +119,8 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
                    if session_measure_problem(n := f.name.format(x=p)) is None
                    and offered_as_goal(n)}
     labels = {n: heading(n) for n in have | listed | set(keep)}
+    # what each means in the playing and what a higher value means, said under the picker
+    meanings = {n: goal_words(n) for n in labels}
 
     def by_label(names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: (labels[n].casefold(), n))
@@ -143,7 +148,8 @@ def _choices(store: Store, client: str, *, keep: set[str] = frozenset()) -> dict
     common = [n for d in DEFAULT_FEATURES for n in [d] + sorted(have - {d})
               if n in measures and feature_matches(n, d)]
     return {"measures": measures, "common_measures": list(dict.fromkeys(common)),
-            "measure_labels": labels, "measured": measured, "players": players + pairs,
+            "measure_labels": labels, "measure_meanings": meanings, "measured": measured,
+            "players": players + pairs,
             "measure_players": measure_players,
             "tags": vocabulary.all_tags(vocabulary.load(store.root)),
             # the dimensions that are Bruscia's profiles, grouped as the annotation form does
@@ -269,14 +275,21 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
 
 @router.post("/clients/{client}/goals", status_code=201)
 def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
-    from improv.reports.goal_indicators import add_goal
+    """A new goal; one that an active goal already is (the same measures and tags, each the
+    same way) is refused with the command line's sentence, saying where on the page that goal
+    is changed (:class:`~improv.reports.goal_indicators.DuplicateGoalError`)."""
+    from improv.reports.goal_indicators import DuplicateGoalError, add_goal
 
     client = _check_client(client)
     inds, tags = _indicators(body)
-    return _worded(lambda: add_goal(store, client, text=body.text or "",
-                                    since=body.since or body.agreed_on or None,
-                                    indicators=inds or [],
-                                    tags=tags or [], by=body.by))
+    try:
+        return _worded(lambda: add_goal(store, client, text=body.text or "",
+                                        since=body.since or body.agreed_on or None,
+                                        indicators=inds or [],
+                                        tags=tags or [], by=body.by))
+    except DuplicateGoalError as exc:
+        raise ParameterError(f"{exc} (its Change… button, under the goal)",
+                             parameter="text") from None
 
 
 @router.delete("/clients/{client}/goals")

@@ -603,7 +603,9 @@ def test_every_suggested_name_is_accepted(client_store, run_cli):
         for name in suggested:
             ok = run_cli("goals", "add", "--client", "C07", "X", "--since", "2026-01-05",
                          "--indicator", f"{name}:up")
-            assert ok.exit_code == 0, (typed, name, ok.stderr)
+            # taken: added, or refused only as a goal added before by another name
+            assert ok.exit_code == 0 or "this goal exists already" in ok.stderr, (
+                typed, name, ok.stderr)
 
 
 def test_goals_measures_of_a_client_not_analysed_yet(tmp_path, run_cli, monkeypatch):

@@ -39,8 +39,13 @@ def test_a_pair_measure_with_one_player_is_refused_for_a_new_client(client_store
              "client leads is a measure of client, not of therapist: name client|therapist")
     assert tree_snapshot(path) == before  # nothing written
     for ind in ("joint_share@client|therapist:up", "velocity_mean@client:down",
-                "leads_share@client:up", "client_leads_share@client|therapist:up"):
+                "leads_share@client:up"):
         _ok(run_cli("goals", "add", "--client", "N01", "--new-client", "t", "--indicator", ind))
+    # the pair's share named by the pair is the one just added by its player: taken as that
+    # measure, and refused only as the same goal again
+    r = run_cli("goals", "add", "--client", "N01", "--new-client", "t", "--indicator",
+                "client_leads_share@client|therapist:up")
+    assert r.exit_code == 1 and "this goal exists already" in r.stderr, r.stderr
 
 
 def test_a_wrong_player_is_refused_for_a_client_with_sessions(client_store, run_cli):

@@ -263,9 +263,19 @@ function goalForm(code, r, g, reload) {
     playerOptions(p, r, m.value, ind && ind.player);
     // the Player list follows the measure: only those who have it (the one preselected)
     m.addEventListener('change', () => playerOptions(p, r, m.value, p.value));
+    // what the chosen measure means in the playing and what higher means, in a therapist's
+    // words (the server's: improv.reports.plain_measures), under the row and read with the
+    // list by a screen reader
+    const said = h('p', { id: `${k}-meaning`, class: 'muted small goal-measure-meaning', 'aria-live': 'polite' });
+    const explain = () => { said.textContent = (r.choices.measure_meanings || {})[m.value] || ''; said.hidden = !said.textContent; };
+    m.setAttribute('aria-describedby', said.id);
+    m.addEventListener('change', explain);
+    explain();
     // every select named by a label of its own (a screen reader says more than "combo box")
-    rows.append(h('div', { class: 'row goal-measure-row' }, h('label', { for: m.id }, 'Measure'), m,
-      h('label', { for: d.id }, 'progress when it goes'), d, h('label', { for: p.id }, 'Player'), p));
+    // one element per measure (the submit reads each one's selects): the row and its sentence
+    rows.append(h('div', { class: 'goal-measure-item' }, h('div', { class: 'row goal-measure-row' },
+      h('label', { for: m.id }, 'Measure'), m, h('label', { for: d.id }, 'progress when it goes'), d,
+      h('label', { for: p.id }, 'Player'), p), said));
   };
   (g && g.indicators.length ? g.indicators : [null]).forEach(addRow);
   // tags grouped and titled as the annotation form does (Common tags, "IAP · autonomy",
@@ -350,9 +360,11 @@ const MORE = '…more';
 // only measures that can show progress (api_goals.offered_as_goal); a measure the goal
 // already uses stays selectable even if it is not offered any more.
 function measureSelect(r, chosen) {
-  // labels on screen (from the feature list, via the server); the name as a tooltip
+  // labels on screen (from the feature list, via the server); what each means as a tooltip,
+  // never a field name
   const labels = r.choices.measure_labels || {};
-  const opt = (n) => h('option', { value: n, title: n, selected: chosen === n }, labels[n] || n);
+  const meanings = r.choices.measure_meanings || {};
+  const opt = (n) => h('option', { value: n, title: meanings[n] || null, selected: chosen === n }, labels[n] || n);
   const common = r.choices.common_measures || [];
   const measured = new Set(r.choices.measured || r.choices.measures);
   const rest = r.choices.measures.filter((n) => !common.includes(n));
