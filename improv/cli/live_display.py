@@ -1,7 +1,9 @@
 """The live terminal display of a recording (rich), and its keys.
 
-Shows elapsed time, per player a level meter and event count, clipping,
-overflow, gap and device warnings, and free disk space.  Keys (only when
+Shows elapsed time, markers and free disk space, the recording's health in one line of
+words (as the web app's Record page), per player a level meter, MIDI messages and inputs
+(named as a therapist knows them: ``Digital Piano``, not the JACK port
+``Digital Piano:midi_out``), and warnings.  Keys (only when
 stdin is a terminal): ``m`` drops a marker, ``n`` starts a one-line note
 stamped at the moment ``n`` was pressed (Enter saves it, Esc drops it),
 ``q`` stops.  Ctrl-C stops too (SIGINT reaches the main thread).
@@ -85,31 +87,40 @@ def render(status: dict[str, Any], *, note: str | None = None, live: dict | None
     from rich.table import Table
     from rich.text import Text
 
+    from improv.capture.live_status import input_name
+
     free = status.get("free_bytes")
+    marks = status.get("markers", 0)
     head = Text(
-        f"REC {format_duration(status['elapsed_s'])}  session {status.get('session')}  "
-        f"markers {status.get('markers', 0)}  overflows {status.get('overflows', 0)}  "
-        f"gaps {status.get('audio_gaps', 0)}  "
-        f"disk free {'-' if free is None else f'{free / 1e9:.1f} GB'}",
+        f"Recording {format_duration(status['elapsed_s'])}   "
+        f"{marks} marker{'' if marks == 1 else 's'}   "
+        f"disk: {'-' if free is None else f'{free / 1e9:.1f} GB'} free",
         style="bold",
     )
+    health = status.get("health") or {}
+    line = health.get("line")
+    said = None if line is None else Text(
+        f"Recording: {line}", style="green" if health.get("healthy") else "red")
     table = Table(box=None, pad_edge=False)
-    for col in ("player", "level", "dBFS", "MIDI events", "inputs"):
+    for col in ("Player", "Level", "Peak (dBFS)", "MIDI messages", "Inputs"):
         table.add_column(col)
+    raw = [i["name"] for p in status["players"].values() for i in p.get("inputs", [])]
     for name, p in status["players"].items():
         level = p.get("peak_dbfs")
         clip = p.get("clipped_blocks", 0)
         inputs = ", ".join(
-            i["name"] + ("" if i["connected"] else " (LOST)") for i in p.get("inputs", [])
+            input_name(i["name"], among=raw) + ("" if i["connected"] else " (unplugged)")
+            for i in p.get("inputs", [])
         )
         table.add_row(
             name,
             Text(meter(level), style="red" if clip else "green"),
-            "-" if level is None else f"{level:5.1f}" + (" CLIP" if clip else ""),
+            "-" if level is None else f"{level:5.1f}" + (" too loud" if clip else ""),
             str(p.get("midi_events", 0)),
             inputs,
         )
-    parts = [head, table, *(Text(line, style="cyan") for line in live_lines(live))]
+    parts = [head, *([said] if said is not None else []), table,
+             *(Text(text, style="cyan") for text in live_lines(live))]
     for w in status.get("warnings", []):
         parts.append(Text(f"! {w}", style="red"))
     if note is not None:

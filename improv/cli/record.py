@@ -91,6 +91,13 @@ def _with_option(exc: Exception) -> str:
 @click.command("record")
 @click.option("--client", required=True, metavar="CODE", help="Client pseudonym code, e.g. C07.")
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
+@click.option("--new-client", is_flag=True,
+              help="The client code is new on purpose: the first session of a new client "
+                   "(without it, a code with no session or goals yet is asked about first, "
+                   "or said when no one can answer).")
+@click.option("--not-a-name", is_flag=True,
+              help="A client or therapist code that looks like a person's name is a pseudonym "
+                   "all the same: record with it (without it, such a new code is refused).")
 @click.option("--setup", "setup", metavar="NAME", help="Use a saved setup (see 'improv setups').")
 @click.option("--player", "players", multiple=True, metavar="SPEC", help=PLAYER_HELP)
 @click.option("--percussion", "percussion", multiple=True, metavar="PLAYER|PORT",
@@ -130,8 +137,9 @@ def _with_option(exc: Exception) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_device_options
 @click.pass_obj
-def record(app, client, therapist, setup, players, percussion, save_setup, duration, samplerate,
-           blocksize, disk_warn_mb, disk_stop_mb, midi_capture, midi_stamps, no_display,
+def record(app, client, therapist, new_client, not_a_name, setup, players, percussion,
+           save_setup, duration, samplerate, blocksize, disk_warn_mb, disk_stop_mb,
+           midi_capture, midi_stamps, no_display,
            live_measures, as_json, midi_api, audio_api, jack_server, jack_midi_server):
     """Record MIDI and audio of the players until q, Ctrl-C or --duration.
 
@@ -142,6 +150,7 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     """
     import sys
 
+    from improv.capture.codes import known_code, store_codes
     from improv.capture.live_status import summarize
     from improv.capture.recorder import Recorder
     from improv.capture.setups import (
@@ -149,6 +158,7 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
         check_inputs,
         check_setup_name,
         mark_kits,
+        name_like_codes,
         recording_inputs,
     )
     from improv.capture.setups import save_setup as _save
@@ -160,6 +170,15 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
             f"({disk_warn_mb:g}): the warning comes first, the stop when space runs out")
     store = app.store
     check_codes(client, therapist)
+    clients, therapists = store_codes(store)
+    names = name_like_codes(client, therapist, known_clients=clients, known_therapists=therapists)
+    if names and not not_a_name:
+        raise ParameterError(name_like_message(names))
+    # a known code as it is stored (k12 is K12), as the Record page takes it
+    known_client = known_code(client, clients)
+    client = known_client or client.strip()
+    if therapist:
+        therapist = known_code(therapist, therapists) or therapist.strip()
     trace_native_crashes()  # a fault in an audio or MIDI library leaves a trace to report
     inputs, opts = recording_inputs(
         store.root, setup=setup, players=players,
@@ -170,6 +189,7 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     inputs = mark_kits(inputs, kit_inputs(inputs, percussion))
     if save_setup:  # saved once its devices are found (a failed start leaves the store alone)
         check_setup_name(save_setup)
+    unasked_new = known_client is None and not new_client and not ask_new_client(client, clients)
     rec = Recorder(
         store=store, client=client, inputs=inputs, therapist=therapist,
         setup_name=setup or save_setup, midi_api=opts.get("midi_api"),
@@ -184,6 +204,8 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     live = None
     try:
         rec.start()
+        if unasked_new:  # no one to ask: said once it records
+            info(NEW_CLIENT_NOTE)
         show = not no_display and sys.stderr.isatty()
         if show if live_measures is None else live_measures:
             from improv.analyze.live import start_for
@@ -207,6 +229,60 @@ def record(app, client, therapist, setup, players, percussion, save_setup, durat
     if live is not None:  # what measuring cost (bench/bench_recording.py)
         result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
     emit(result, as_json=as_json, human=lambda r: _print_result(r, printed=printed))
+
+
+def name_like_message(names: list[str]) -> str:
+    """The refusal of codes that read like names (``names``: ``client code 'Anna'`` ...)."""
+    one = len(names) == 1
+    return (f"the {' and the '.join(names)} {'looks like a name' if one else 'look like names'}: "
+            "a code must not identify the person; record with a pseudonym such as C07, or add "
+            f"--not-a-name if {'it is one' if one else 'they are'}")
+
+
+def can_ask() -> bool:
+    """Whether someone at a terminal can answer a question (stdin is a terminal)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _close_codes(client: str, clients: list[str]) -> list[str]:
+    """The known client codes that ``client`` may be a slip for (C12 for C21)."""
+    import difflib
+
+    folded = {c.casefold(): c for c in clients}
+    return [folded[c] for c in difflib.get_close_matches(client.casefold(), list(folded), n=3,
+                                                         cutoff=0.6)]
+
+
+def ask_new_client(client: str, clients: list[str]) -> bool:
+    """Ask at a terminal whether ``client``, a code the store lacks, is a new client; exit 1
+    (nothing recorded) on no. Returns False when no one can answer (not a terminal).
+
+    The question names the known codes it may be a slip for, on the terminal only: what
+    improv prints otherwise (a log of a script) names no client code."""
+    if not can_ask():
+        return False
+    close = _close_codes(client, clients)
+    info(f"There is no session or goal of client {client} yet"
+         + (f"; did you mean {' or '.join(close)}?" if close else "."))
+    try:
+        sure = click.confirm(f"Start a new client {client}?", default=False, err=True)
+    except click.Abort:  # no answer (Ctrl-D)
+        sure = False
+        click.echo("", err=True)
+    if not sure:
+        info("nothing recorded: record again with the client's code as before, or add "
+             "--new-client for a new client")
+        click.get_current_context().exit(1)
+    return True
+
+
+#: Said when a new client code was not asked about (a script, a pipe): no code in it, as
+#: nothing printed while recording names the client.
+NEW_CLIENT_NOTE = ("note: a new client: there is no session or goal of this client code yet; "
+                   "if it is a slip, delete this session ('improv sessions delete ID') and "
+                   "record again with the code as before (--new-client: new on purpose)")
 
 
 def kit_inputs(inputs, names, *, of: str = "recording") -> list:
@@ -252,8 +328,8 @@ def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):
 
         with LiveDisplay(rec, live=live) as display:
             return rec.run(duration_s=duration, on_tick=display.tick)
-    info(f"recording session {rec.session_id} ({len(rec.inputs)} inputs; "
-         f"{'for %g s' % duration if duration else 'Ctrl-C stops'})")
+    info(f"recording {counted(len(rec.inputs), 'input')} as session {rec.session_id}: "
+         + (f"stops after {_seconds(duration)}" if duration else "Ctrl-C stops"))
 
     def say_warnings(r) -> None:  # no display: each warning once, when it comes
         for w in r.warnings[len(printed):]:
@@ -265,24 +341,83 @@ def _run(rec, *, show: bool, live, duration: float | None, printed: list[str]):
     return manifest
 
 
+def _seconds(seconds: float) -> str:
+    """``3 s``, ``1.5 s``, ``10:00`` for a length."""
+    return f"{seconds:g} s" if seconds < 60 else format_duration(seconds)
+
+
+def _ms_or_s(seconds: float) -> str:
+    """A short length: ``21 ms`` below one second, ``1.2 s`` from then on."""
+    return f"{1000 * seconds:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+#: The MIDI counters of a session (``midi.counters``) in words, after the number.
+MIDI_COUNTER_WORDS = {
+    "midi_queue_overflows": ("MIDI message not recorded (too many at once)",
+                             "MIDI messages not recorded (too many at once)"),
+    "midi_duplicates_dropped": ("doubled MIDI message left out", "doubled MIDI messages left out"),
+    "midi_backend_errors": ("error of the MIDI system", "errors of the MIDI system"),
+}
+
+
+def audio_summary(a: dict) -> str:
+    """One audio input of :func:`improv.capture.live_status.summarize` in words: how much
+    was recorded and what is missing (dropouts filled with silence, samples the sound card
+    lost), in seconds, not frames."""
+    from improv.capture.live_status import input_name
+
+    sr = a["sr"] or 1
+    parts = [f"{format_duration(a['frames'] / sr)} recorded"
+             + (f" ({a['channels']} channels)" if a["channels"] != 1 else "")]
+    if a["gaps"]:
+        n = a["gaps"]
+        parts.append(f"{n} short dropout{'s' if n != 1 else ''} filled with silence "
+                     f"({_ms_or_s(a['gap_frames'] / sr)}{' in all' if n != 1 else ''})")
+    if a["overflows"]:
+        n = a["overflows"]
+        parts.append("the sound card lost a few samples "
+                     + {1: "once", 2: "twice"}.get(n, f"{n} times"))
+    return f"{input_name(a['name'])}: " + "; ".join(parts)
+
+
+def event_words(e: dict, *, among: list[str] = ()) -> str:
+    """A device event of a recording (``device_lost``, ``midi_gap`` ...) in words."""
+    from improv.capture.live_status import input_name
+    from sessions.timefmt import format_time
+
+    raw = e.get("port") or e.get("device") or e.get("source") or ""
+    name = input_name(raw, among=among) if raw else "an input"
+    at = format_time(e["t"])
+    span = f"{at}–{format_time(e['end'])}" if e.get("end") is not None else f"from {at}"
+    return {
+        "device_lost": f"{name} unplugged at {at}",
+        "device_back": f"{name} plugged in again at {at}",
+        "midi_gap": f"nothing recorded from {name} {span}",
+        "source_gap": f"nothing recorded from {name} {span}",
+        "audio_reinit": f"the audio inputs were opened again at {at}",
+        "jack_server_lost": f"the audio system (JACK) stopped at {at}",
+        "disk_low": f"the disk was nearly full at {at}",
+        "duplicate_dropped": f"a doubled message of {name} left out at {at}",
+    }.get(e["kind"], f"{str(e.get('what') or e['kind']).replace('_', ' ')} at {at}")
+
+
 def _print_result(r: dict, *, printed: list[str]) -> None:
     """The recording's summary for a person; warnings not ``printed`` while recording."""
     # the usual ends (and none given) need no words: no "(None)", no "(Stop was pressed)"
     why = "" if r["usual_stop"] else f" ({r['stop_reason_text']})"
     info(f"stopped{why} after {format_duration(r['duration_s'])}")
-    number = f" (Session {r['number']} of this client)" if r.get("number") else ""
-    click.echo(f"session {r['id']}{number}  {r['status']}  {r['duration_s']:.1f} s  "
-               f"{r['midi_events']} MIDI events")
+    number = f"Session {r['number']} of this client, " if r.get("number") else ""
+    click.echo(f"saved: {number}session {r['id']}, {r['status']}, "
+               f"{format_duration(r['duration_s'])}, {counted(r['midi_events'], 'MIDI message')}")
     for a in r["audio"]:
-        click.echo(f"  audio {a['name']}: {a['channels']} ch, {a['frames']} frames at "
-                   f"{a['sr']} Hz, {a['overflows']} overflows, {a['gaps']} gaps "
-                   f"({a['gap_frames']} frames)")
+        click.echo(f"  {audio_summary(a)}")
     for name, n in r["midi_counters"].items():
         if n:
-            click.echo(f"  {name}: {n}")
+            one, many = MIDI_COUNTER_WORDS.get(name, (name.replace("_", " "),) * 2)
+            click.echo(f"  {n} {one if n == 1 else many}")
+    raw = [e.get("port") or e.get("device") or e.get("source") or "" for e in r["device_events"]]
     for e in r["device_events"]:
-        what = e.get("port") or e.get("device") or e.get("what") or ""
-        click.echo(f"  {e['kind']} {what} at {e['t']:.2f} s")
+        click.echo(f"  {event_words(e, among=raw)}")
     for w in r["warnings"]:
         if w not in printed:  # not printed while recording
             info(f"warning: {w}")
