@@ -392,8 +392,9 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
                                     dialogue_figure=figures["dialogue"],
                                     other_curves=figures["others"]))
     last = ("<h3>About this report</h3><p class=small>Inputs are named by player and kind, "
-            "not by file or device name (a file may be named after a person); "
-            f"<code>improv sessions show {esc(m['id'])}</code> names them.</p>")
+            "not by file or device name (a file may be named after a person): improv keeps "
+            "those names with the session, on the computer that holds the recordings, and "
+            "shows them there, never in a report.</p>")
     return html_page(f"improv session {m['id']}", "".join(parts), last=last)
 
 
@@ -446,7 +447,7 @@ def _measures_html(res: dict[str, Any], *, appendix: bool = True) -> str:
     parts.append("<p class=small>Every measure of every input, how the leader is named, and "
                  "the figure of the playing together are in the technical appendix"
                  + ("" if appendix else " (a report with it: tick “with the technical "
-                    "appendix” on the session page, or 'improv report ID --appendix')")
+                    "appendix” beside the Report buttons on the session's page in improv)")
                  + ".</p>")
     return "".join(parts)
 
@@ -548,8 +549,9 @@ def _appendix_html(m: dict[str, Any], res: dict[str, Any], *, waiting: list[dict
     n_players = len(m["players"])
     parts: list[str] = []
     parts.append(f"<h2 class=appendix>{APPENDIX}</h2><p class=small>Every measure of every "
-                 "input and pair, with its meaning; the labels and units are those of "
-                 "<code>improv analyze</code>. Abbreviations and methods named below:</p>"
+                 "input and pair, with its meaning; the labels and units are those improv "
+                 "shows wherever it lists these measures. Abbreviations and methods named "
+                 "below:</p>"
                  "<table class=small><tr><th>abbreviation</th><th>meaning</th></tr>"
                  + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in ABBREVIATIONS)
                  + "</table>")

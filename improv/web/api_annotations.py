@@ -102,6 +102,15 @@ def list_annotations(session_id: str, include_deleted: bool = False,
 
 
 #: Said when an annotation would have neither text nor tag (the page's form says it too).
+def _author(store: Store, session_id: str, by: str | None) -> str | None:
+    """Who writes: ``by`` as given, else the session's therapist code (the page has no
+    sign-in; the marker set while recording is the therapist's too), so that the report's
+    "by" column names them. None for a session without a therapist code."""
+    if by and by.strip():
+        return by.strip()
+    return store.session(session_id).manifest.get("therapist") or None
+
+
 EMPTY = "An empty annotation: add a word or a tag, or use Marker"
 
 
@@ -127,7 +136,7 @@ def add(session_id: str, body: NewAnnotation, store: Store = Depends(get_store))
         raise BadRequest(EMPTY)
     return annotate.add_annotation(
         store, session_id, t=t, end=end, player=body.player or None, tags=body.tags,
-        text=body.text, by=body.by, new_tags=body.new_tags,
+        text=body.text, by=_author(store, session_id, body.by), new_tags=body.new_tags,
     )
 
 
@@ -161,15 +170,16 @@ def edit(session_id: str, annotation_id: str, body: AnnotationChanges,
     if (body.tags is not None and not body.tags and not body.new_tags
             and body.text is not None and not body.text.strip()):
         raise BadRequest(EMPTY)
-    return _lookup(annotate.edit_annotation, store, session_id, annotation_id, by=body.by,
-                   new_tags=body.new_tags, expected_rev=body.rev, **changes)
+    return _lookup(annotate.edit_annotation, store, session_id, annotation_id,
+                   by=_author(store, session_id, body.by), new_tags=body.new_tags,
+                   expected_rev=body.rev, **changes)
 
 
 @router.delete("/sessions/{session_id}/annotations/{annotation_id}")
 def delete(session_id: str, annotation_id: str, reason: str = "",
            rev: int | None = Query(None, ge=1), store: Store = Depends(get_store)) -> dict:
     return _lookup(annotate.delete_annotation, store, session_id, annotation_id, reason=reason,
-                   expected_rev=rev)
+                   expected_rev=rev, by=_author(store, session_id, None))
 
 
 class RestoreBody(BaseModel):
@@ -182,7 +192,7 @@ def restore(session_id: str, annotation_id: str, body: RestoreBody | None = None
             store: Store = Depends(get_store)) -> dict:
     """Undo a deletion (400 if the annotation is not deleted)."""
     return _lookup(annotate.restore_annotation, store, session_id, annotation_id,
-                   by=body.by if body else None)
+                   by=_author(store, session_id, body.by if body else None))
 
 
 @router.get("/sessions/{session_id}/annotations/{annotation_id}/history")
@@ -216,5 +226,6 @@ def put_notes(session_id: str, body: NotesBody, store: Store = Depends(get_store
 
     store.require_writable()
     session = store.session(session_id)
-    changed = save_notes(session.folder, body.text, by=body.by)
+    changed = save_notes(session.folder, body.text,
+                         by=body.by or session.manifest.get("therapist") or None)
     return dict(notes_with_links(session.folder, duration_s=session.duration_s), changed=changed)

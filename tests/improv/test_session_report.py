@@ -78,7 +78,10 @@ def test_a_pseudonymised_report_names_no_input_file(store, tmp_path):
     inputs = html.split("<h3>Players and inputs</h3>")[1].split("</table>")[0]
     assert "<td>client</td><td>MIDI file 1</td>" in inputs
     assert "<td>therapist</td><td>MIDI file 2; audio file, channel 1</td>" in inputs
-    assert f"improv sessions show {sid}" in html  # where the researcher finds the names
+    # where the names are, in words: a report's reader is no command-line user (review 36)
+    assert "improv keeps those names with the session, on the computer that holds the " \
+        "recordings" in html
+    assert "improv sessions show" not in html and "<code>improv" not in html
 
 
 def test_one_value_for_each_thing_and_the_leader_named(store, duet):
@@ -278,10 +281,11 @@ def test_the_therapists_part_alone_without_the_appendix(store, duet, figures):
     assert 0 < raw_short.count("<img") < raw_full.count("<img")  # no figure of the appendix
     full, short = _text(raw_full), _text(raw_short)
     assert APPENDIX in full and APPENDIX not in short
-    assert "tick “with the technical appendix” on the session page" in short
-    assert "'improv report ID --appendix'" in short
+    assert "tick “with the technical appendix” beside the Report buttons on the session's " \
+        "page in improv" in short
+    assert "improv report" not in short and "--appendix" not in short  # no command line
     assert short.split("<h2>Curves</h2>")[0] == full.split("<h2>Curves</h2>")[0].replace(
         "are in the technical appendix.",
         "are in the technical appendix (a report with it: tick “with the technical appendix” "
-        "on the session page, or 'improv report ID --appendix').")
+        "beside the Report buttons on the session's page in improv).")
 
