@@ -288,12 +288,16 @@ class AudioCapture:
         import sounddevice as sd
 
         self.stream = self._open_stream()
-        self._latency_in = float(self.stream.latency)
+        # a latency that cannot be true (a wrapped frame count under JACK) is none: null
+        from improv.capture.stream_latency import plausible_latency
+
+        latency = plausible_latency(self.stream.latency)
+        self._latency_in = latency or 0.0
         self.status_flags = sd.CallbackFlags()
         info = self.device.to_dict()
         self.input = self.writer.add_audio_input(
             self.name, sr=self.sr, channels=self.channels, players=self.players,
-            device=info, latency_s=float(self.stream.latency),
+            device=info, latency_s=latency,
         )
         self._max_frames = max(int(self.stream.blocksize or 0), 4096)
         self._zeros = np.zeros((self.sr, self.channels), dtype=np.float32)
@@ -394,7 +398,9 @@ class AudioCapture:
         self._last_in = None
         self._accounted = 0.0
         self._resume = self._last_anchor
-        self._latency_in = float(stream.latency)
+        from improv.capture.stream_latency import plausible_latency
+
+        self._latency_in = plausible_latency(stream.latency) or 0.0
         try:
             stream.start()
         except sd.PortAudioError as exc:
