@@ -528,6 +528,9 @@ def _audio_result(
                                  - np.percentile(tick_db[~quiet], 10))
         if (~quiet).sum() >= 2 else None,
         "noise_floor_dbfs": _num(floor_db) if floor_db is not None and not silent else None,
+        # the loudest 10 ms of what the input recorded (since 1.23.0): under SOUNDING_DBFS no
+        # sound reached the recording at all (a dead or muted input), not a silent player
+        "peak_dbfs": _num(peak_db[heard_ticks].max()) if heard_ticks.any() else None,
         "silence_gate_dbfs": float(gate_db),
         **_loudness_summary(mom, st, silent=silent, sounding=~quiet, step=step),
         "crescendo_count": float(sum(ch.kind == "crescendo" for ch in changes)),

@@ -172,6 +172,7 @@ def notes_from_events(
     *,
     end_time: float | None = None,
     sustain: bool = False,
+    gaps: Any = (),
 ) -> NoteTable:
     """Pair note-on and note-off events per (channel, pitch) into notes.
 
@@ -187,6 +188,13 @@ def notes_from_events(
     sustain : bool
         If True, a note released while the sustain pedal (CC 64 >= 64) is down on its
         channel lasts until the pedal is released (or a re-strike of the same pitch).
+    gaps : iterable of (float, float) [seconds]
+        Stretches in which the events' source recorded nothing (a MIDI device lost for a
+        while): a note still sounding (or held by the pedal) when one begins ends there, and
+        the pedal counts as released, since nothing of what followed reached the recording
+        (since analysis 1.23.0; before, a note held as a keyboard was unplugged sounded to the
+        end of the session). Only the starts are used; a note-off after the gap finds no
+        note and is ignored.
 
     Returns
     -------
@@ -220,8 +228,10 @@ def notes_from_events(
     if is_on.any() and last < tt[is_on][-1]:
         raise ParameterError(
             f"end_time must be >= the last note-on ({tt[is_on][-1]!r} s), got {end_time!r}")
+    cuts = _gap_starts(gaps)
     starts, ends, pitches, vels, chans = _pair_notes(tt, chan, d1, d2, is_on, is_ped,
-                                                     np.flatnonzero(is_on | is_off | is_ped))
+                                                     np.flatnonzero(is_on | is_off | is_ped),
+                                                     cuts=cuts[cuts <= last])
     e = np.asarray(ends, dtype=np.float64)
     s = np.asarray(starts, dtype=np.float64)
     e[e < 0] = last
@@ -250,11 +260,26 @@ def _event_columns(
     return tt, st, d1, d2
 
 
+def _gap_starts(gaps: Any) -> np.ndarray:
+    """The sorted start times [seconds] of ``gaps`` (``(start, end)`` pairs), checked."""
+    g = np.asarray(list(gaps), dtype=np.float64)
+    if g.size == 0:
+        return np.zeros(0)
+    if g.ndim != 2 or g.shape[1] != 2:
+        raise ParameterError(f"gaps must be (start, end) pairs [seconds], got shape {g.shape}")
+    if not np.all(np.isfinite(g[:, 0])):
+        raise ParameterError("gaps must start at finite times [seconds], got non-finite values")
+    return np.sort(g[:, 0])
+
+
 def _pair_notes(tt: np.ndarray, chan: np.ndarray, d1: np.ndarray, d2: np.ndarray,
-                is_on: np.ndarray, is_ped: np.ndarray, sel: np.ndarray
+                is_on: np.ndarray, is_ped: np.ndarray, sel: np.ndarray, *,
+                cuts: np.ndarray | None = None
                 ) -> tuple[list[float], list[float], list[int], list[int], list[int]]:
     """Walk the selected events (note-ons, note-offs, pedal changes) in order and pair them:
-    starts, ends (-1.0 while still sounding at the end), pitches, velocities, channels."""
+    starts, ends (-1.0 while still sounding at the end), pitches, velocities, channels. At
+    each time of ``cuts`` (sorted: the starts of stretches not recorded) every sounding or
+    pedal-held note ends and the pedals count as released, before an event at that time."""
     starts: list[float] = []
     ends: list[float] = []
     pitches: list[int] = []
@@ -263,8 +288,22 @@ def _pair_notes(tt: np.ndarray, chan: np.ndarray, d1: np.ndarray, d2: np.ndarray
     open_: dict[tuple[int, int], int] = {}  # (channel, pitch) -> row index of the sounding note
     held: dict[int, list[int]] = {}  # channel -> rows released while the pedal was down
     pedal = [False] * 16
+    cut_list = [] if cuts is None else cuts.tolist()
+    k = 0
+
+    def cut(at: float) -> None:
+        for row in list(open_.values()) + [r for rows in held.values() for r in rows]:
+            if ends[row] < 0:
+                ends[row] = at
+        open_.clear()
+        held.clear()
+        pedal[:] = [False] * 16
+
     for i in sel.tolist():
         ti, c, p = tt[i], int(chan[i]), int(d1[i])
+        while k < len(cut_list) and cut_list[k] <= ti:
+            cut(cut_list[k])
+            k += 1
         if is_ped[i]:
             down = d2[i] >= 64
             if pedal[c] and not down:
@@ -295,4 +334,6 @@ def _pair_notes(tt: np.ndarray, chan: np.ndarray, d1: np.ndarray, d2: np.ndarray
                 held.setdefault(c, []).append(row)
             else:
                 ends[row] = ti
+    for at in cut_list[k:]:
+        cut(at)
     return starts, ends, pitches, vels, chans

@@ -217,6 +217,10 @@ FEATURES: tuple[Feature, ...] = (
        "audio: the recording's noise floor, 5th percentile of its 300 ms levels over the time "
        "it recorded (minimum statistics); null for a silent recording",
        "Martin 2001 (minimum statistics)"),
+    _F("peak_dbfs", SUMMARY, "dBFS", "analysis", "Loudest moment",
+       "audio: the loudest 10 ms of the time the input recorded; under -90 (the converter's "
+       "floor is -100) no sound reached the recording at all: a dead, muted or unplugged "
+       "input, not a silent player"),
     _F("silence_gate_dbfs", SUMMARY, "dBFS", "analysis", "Silence threshold",
        "audio: a 100 ms moment whose loudest 10 ms is under this is quiet; -50, raised (to at "
        "most -30) over a noise floor the recording sits at between louder playing",

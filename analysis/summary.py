@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from .density import (
 from .dynamics import CRESCENDO_VELOCITY, DynamicChange, dynamic_changes, velocity_curves
 from .errors import ParameterTypeError
 from .metre import pulse_from_notes
+from .recorded import length, over_the_recording, recorded_intervals, silences_recorded
 from .register import (
     KEY_NAMES,
     articulation,
@@ -84,6 +86,7 @@ def analyze_midi(
     duration: float,
     window: float = DEFAULT_WINDOW,
     hop: float = DEFAULT_HOP,
+    gaps: Iterable[tuple[float, float]] = (),
 ) -> PlayerAnalysis:
     """All MIDI features of one player: curves over time and a session summary.
 
@@ -95,6 +98,14 @@ def analyze_midi(
         Session length (curves cover whole windows inside ``[0, duration]``).
     window, hop : float [seconds]
         Analysis window and hop; MTTB default 6 s / 1 s.
+    gaps : iterable of (float, float) [seconds]
+        Stretches in which the player's MIDI input recorded nothing (a device lost for a
+        while; the notes should end where one begins, see
+        :func:`analysis.convert.notes_from_events`). Such a stretch is neither playing nor
+        silence: ``notes_per_s`` and ``silence_share`` (summary and curves) and the
+        ``polyphony`` curve are over the recorded time, and a window less than half of which
+        is recorded has no value in them nor in the tempo curves (since 1.23.0,
+        :mod:`analysis.recorded`).
 
     Returns
     -------
@@ -125,6 +136,11 @@ def analyze_midi(
     elif duration < window:
         status = "too short"
     curves, pulse, sil = _midi_curves(notes, duration=duration, window=window, hop=hop)
+    rec = recorded_intervals(gaps, duration=duration)
+    if rec is not None:  # the input did not record all of the session (since 1.23.0)
+        sil_rec = silences_recorded(notes.start, notes.end, rec, duration=duration)
+        over_the_recording(curves, rec, silences=sil_rec, duration=duration, window=window,
+                           hop=hop)
     changes = dynamic_changes(*curves["velocity_mean"], min_change=CRESCENDO_VELOCITY)
     summary: dict[str, float | str | None] = {
         "status": status,
@@ -137,6 +153,10 @@ def analyze_midi(
         "crescendo_count": float(sum(c.kind == "crescendo" for c in changes)),
         "decrescendo_count": float(sum(c.kind == "decrescendo" for c in changes)),
     }
+    if rec is not None:
+        took = length(rec)
+        summary["notes_per_s"] = len(notes) / took if took > 0 else 0.0
+        summary["silence_share"] = length(sil_rec) / took if took > 0 else 1.0
     return PlayerAnalysis("midi", curves, summary, changes, notes.start.copy(), beats=pulse.beats)
 
 
@@ -178,6 +198,7 @@ def _midi_summary(notes: NoteTable, curves: dict[str, Curve], sil: np.ndarray, *
     kc = key_correlations(pcw) if len(tones) else np.full(24, np.nan)
     has_key = bool(np.isfinite(kc).any()) and np.count_nonzero(pcw > 0) >= 2
     cov_v = curves["polyphony"][1]
+    cov_v = cov_v[np.isfinite(cov_v)]  # a window mostly not recorded has none (1.23.0)
     return {
         "notes_per_s": n / duration if duration > 0 else 0.0,
         "polyphony_mean": _stat(np.mean, cov_v),

@@ -79,10 +79,12 @@ from improv.analyze.sources import (
     input_recorded,
     midi_notes,
     player_events,
+    player_gaps,
     recordings_kept,
     refuse_changed,
     result_dict,
     session_blocks,
+    source_gaps,
 )
 from sessions.manifest import MIDI_LOG
 from sessions.names import match_names
@@ -264,8 +266,10 @@ def _analyze_players(store, session, works: list[_PlayerWork], events, *, window
     midi_out = {}
     for w in todo:
         if w.midi:
-            midi_out[w.player] = analysis.analyze_midi(midi_notes(session, w.player, events),
-                                                       duration=duration, window=window, hop=hop)
+            # rates and shares over the time the player's MIDI recorded (since 1.23.0)
+            midi_out[w.player] = analysis.analyze_midi(
+                midi_notes(session, w.player, events), duration=duration, window=window,
+                hop=hop, gaps=source_gaps(session, w.player, "midi"))
             _release_freed_memory()
 
     # one pass over each audio file, feeding every analyser on it
@@ -405,7 +409,12 @@ def analyze_session(
     dict
         JSON-safe: ``session_id``, ``duration_s``, ``analysis_version``, ``window_s``,
         ``hop_s``, ``players`` (name -> ``{analysis_key, status, cached, sources: {source ->
-        {kind, summary, curves, changes}}}``) and, with ``dialogue``, ``dialogue`` (a list of
+        {kind, summary, curves, changes}}}``), ``not_recorded`` (``{player: [[start, end],
+        ...]}`` [s]: the stretches a player's inputs did not record, as their analysis takes
+        them, :func:`improv.analyze.sources.player_gaps`; players without any left out),
+        ``no_sound_warned`` (``{player: t}``: the recording warned ``t`` seconds after its
+        start that the player's audio input had given no sound, the ``input_silent`` event)
+        and, with ``dialogue``, ``dialogue`` (a list of
         ``{pair, name, analysis_key, sources, summary, curves, roles, role_runs, turns, ...}``).
 
     Raises
@@ -503,12 +512,29 @@ def compute_session(
         "window_s": window,
         "hop_s": hop,
         "players": {p: results[p] for p in chosen},
+        # the stretches a player's input did not record, for the plain summary
+        "not_recorded": {p: [[round(a, 3), round(b, 3)] for a, b in gaps]
+                         for p in needed if (gaps := player_gaps(session, p))},
+        # ... and the players whose audio the recording said had given no sound, with when
+        "no_sound_warned": _no_sound_warned(session.manifest, needed),
     }
     if dialogue:
         out["dialogue"] = _analyze_pairs(session, pairs, results, events, window=window, hop=hop,
                                          checksums=checksums, use_cache=use_cache, writes=writes)
     return {"result": out, "cache": writes, "checksums": checksums,
             "catalog": (window, hop) == (analysis.DEFAULT_WINDOW, analysis.DEFAULT_HOP)}
+
+
+def _no_sound_warned(manifest: dict[str, Any], players: Sequence[str]) -> dict[str, float]:
+    """``{player: t}``: the players of ``players`` whose audio input the recording warned had
+    given no sound since the start (the ``input_silent`` journal event of a web recording),
+    with the first such warning's time [seconds from the start]."""
+    out: dict[str, float] = {}
+    for e in manifest.get("events", []):
+        p = e.get("player")
+        if e.get("kind") == "input_silent" and e.get("input_kind") == "audio" and p in players:
+            out.setdefault(p, round(float(e.get("t", 0.0)), 3))
+    return out
 
 
 def store_analysis(store, computed: dict[str, Any], *, catalog: bool = True) -> dict[str, Any]:

@@ -82,7 +82,8 @@ def _stopped(last: float, onsets: np.ndarray, *, window_s: float) -> bool:
 
 
 def midi_measures(t, status, data1, data2, *, end: float,
-                  window_s: float = LIVE_WINDOW_S) -> dict[str, Any] | None:
+                  window_s: float = LIVE_WINDOW_S, gaps=(),
+                  lost: bool = False) -> dict[str, Any] | None:
     """Measures of one player's MIDI messages in the window ``[end - window_s, end)``.
 
     Parameters
@@ -93,6 +94,13 @@ def midi_measures(t, status, data1, data2, *, end: float,
     end : float [seconds from session start]
         The window's end.
     window_s : float [seconds]
+    gaps : iterable of (float, float) [seconds from session start]
+        Stretches in which the player's MIDI input was lost (one still lost ends at ``end``
+        or later): a note sounding when its input was lost ends there
+        (:func:`analysis.notes_from_events`), not at the window's end.
+    lost : bool
+        The input is lost now: the player is not ``playing`` (nothing of them reaches the
+        recording), and ``lost`` is True.
 
     Returns
     -------
@@ -114,7 +122,8 @@ def midi_measures(t, status, data1, data2, *, end: float,
     sel = np.flatnonzero(t < end)
     sel = sel[np.argsort(t[sel], kind="stable")]
     notes = notes_from_events(t[sel], np.asarray(status)[sel], np.asarray(data1)[sel],
-                              np.asarray(data2)[sel], end_time=max(end, 0.0))
+                              np.asarray(data2)[sel], end_time=max(end, 0.0),
+                              gaps=[g for g in gaps if g[0] <= end])
     keep = (notes.start >= start) & (notes.start < end)
     if not keep.any():
         return None
@@ -127,10 +136,11 @@ def midi_measures(t, status, data1, data2, *, end: float,
             "loudness": None if not np.isfinite(loud[0]) else round(float(loud[0]), 1),
             "loudness_unit": "velocity",
             **_tempo(notes.start, window_s=window_s, weights=notes.velocity / 127.0),
-            "playing": _playing(notes.start, window_s=window_s, offsets=notes.end),
-            "stopped": _stopped(float(max(notes.start.max(), notes.end.max())), notes.start,
-                                window_s=window_s),
-            "onsets": notes.start}
+            "playing": not lost and _playing(notes.start, window_s=window_s,
+                                             offsets=notes.end),
+            "stopped": lost or _stopped(float(max(notes.start.max(), notes.end.max())),
+                                        notes.start, window_s=window_s),
+            "lost": lost, "onsets": notes.start}
 
 
 def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S,
@@ -279,11 +289,86 @@ class NoiseFloor:
 
 def pair_state(a: dict[str, Any] | None, b: dict[str, Any] | None,
                names: tuple[str, str]) -> dict[str, Any]:
-    """Who of a pair is playing now: ``both``, ``one`` (with ``who``) or ``silence``."""
-    pa, pb = bool(a and a["playing"]), bool(b and b["playing"])
+    """Who of a pair is playing now: ``both``, ``one`` (with ``who``) or ``silence``; a
+    player whose every input is lost is not playing, and is named in ``lost`` (a key only
+    where one is)."""
+    gone = [n for n, m in zip(names, (a, b), strict=True) if m and m.get("lost")]
+    pa, pb = (bool(m and m["playing"] and not m.get("lost")) for m in (a, b))
     state = "both" if pa and pb else "one" if pa or pb else "silence"
     who = names[0] if pa and not pb else names[1] if pb and not pa else None
-    return {"players": list(names), "state": state, "who": who}
+    out = {"players": list(names), "state": state, "who": who}
+    return {**out, "lost": gone} if gone else out
+
+
+class InputsLost:
+    """Which inputs of the session being recorded are lost now, and the stretches each MIDI
+    port was lost, from the session's journal (``journal.jsonl``: ``device_lost`` and
+    ``device_back`` events, which the writer flushes at least once a second), read a few new
+    lines at a time.
+
+    Parameters
+    ----------
+    path : Path
+        The session's ``journal.jsonl``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._offset = 0
+        self._rest = b""
+        #: ``("midi", port)`` or ``("audio", input name)`` -> when it was lost [s]
+        self.lost: dict[tuple[str, str], float] = {}
+        #: MIDI port -> stretches it was lost and came back [s]
+        self.gaps: dict[str, list[tuple[float, float]]] = {}
+
+    def read_new(self) -> None:
+        """Take the journal's lines written since the last call."""
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self._offset)
+                data = f.read()
+        except OSError:
+            return
+        self._offset += len(data)
+        *lines, self._rest = (self._rest + data).split(b"\n")
+        for line in lines:
+            if b"device_" not in line:
+                continue
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            kind = e.get("kind")
+            if kind not in ("device_lost", "device_back"):
+                continue
+            key = (("midi", str(e.get("port"))) if e.get("input") == "midi"
+                   else ("audio", str(e.get("name"))))
+            if kind == "device_lost":
+                self.lost.setdefault(key, float(e.get("t", 0.0)))
+            else:
+                start = self.lost.pop(key, None)
+                if start is not None and key[0] == "midi":
+                    self.gaps.setdefault(key[1], []).append((start, float(e.get("t", start))))
+
+    def midi(self, ports: list[str]) -> tuple[list[tuple[float, float]], bool]:
+        """The stretches a player with the MIDI ``ports`` was lost (one still lost runs on:
+        its end is infinite) and whether they are lost now; for a player with several ports,
+        only the time all of them are lost."""
+        if not ports:
+            return [], False
+        now = all(("midi", p) in self.lost for p in ports)
+        if len(ports) > 1:
+            return ([(max(self.lost[("midi", p)] for p in ports), float("inf"))] if now
+                    else []), now
+        port = ports[0]
+        gaps = list(self.gaps.get(port, []))
+        if ("midi", port) in self.lost:
+            gaps.append((self.lost[("midi", port)], float("inf")))
+        return gaps, now
+
+    def audio(self, name: str) -> bool:
+        """Whether the audio input ``name`` is lost now."""
+        return ("audio", name) in self.lost
 
 
 class LiveMeasures:
@@ -305,6 +390,8 @@ class LiveMeasures:
         self.window_s = float(window_s)
         self.lag_s = float(lag_s)
         self._tail = MidiLogTail(self.folder / "midi.tsv")
+        #: The inputs lost now and the MIDI ports' gaps (:class:`InputsLost`).
+        self.inputs = InputsLost(self.folder / "journal.jsonl")
         self._events: dict[str, list[np.ndarray]] = {}
         #: Each audio player's running noise floor and silence gate (:class:`NoiseFloor`).
         self.noise: dict[str, NoiseFloor] = {}
@@ -337,8 +424,18 @@ class LiveMeasures:
             except (OSError, ValueError) as exc:
                 log.debug("live measures: audio input %s: %s", inp.get("name"), exc)
                 continue
+            if self.inputs.audio(str(inp.get("name"))):
+                # its journal ends where it was lost: those frames are not the music now
+                for player in inp.get("players", {}):
+                    out.setdefault(player, {"source": f"audio:{inp['name']}", "playing": False,
+                                            "stopped": True, "lost": True, "notes_per_s": 0.0,
+                                            "loudness": None, "loudness_unit": "dBFS",
+                                            "tempo_bpm": None, "tempo_clear": False,
+                                            "pulse": None, "pulsed_share": None,
+                                            "onsets": np.zeros(0)})
+                continue
             for player, chans in inp.get("players", {}).items():
-                if player not in out and len(y):
+                if (player not in out or out[player].get("lost")) and len(y):
                     mono = y[:, [c - 1 for c in chans]].mean(axis=1)
                     gate = self.noise.setdefault(player, NoiseFloor()).push(
                         mono, total=total, sr=sr)
@@ -352,12 +449,23 @@ class LiveMeasures:
         end = max(0.0, now - self.lag_s)
         manifest = self._manifest()
         self._take_midi(end=end)
+        self.inputs.read_new()
         audio = self._audio(manifest)
+        ports: dict[str, list[str]] = {}
+        for port in (manifest.get("midi") or {}).get("ports", []):
+            ports.setdefault(str(port.get("player")), []).append(str(port.get("name")))
         players: dict[str, dict[str, Any] | None] = {}
         for p in (pl["name"] for pl in manifest.get("players", [])):
             ev = self._events.get(p)
-            m = midi_measures(*ev, end=end, window_s=self.window_s) if ev else None
-            players[p] = m or audio.get(p)
+            gaps, lost = self.inputs.midi(ports.get(p, []))
+            m = (midi_measures(*ev, end=end, window_s=self.window_s, gaps=gaps, lost=lost)
+                 if ev else None)
+            a = audio.get(p)
+            # a player still heard on another input is playing there; one whose every input
+            # is lost is not playing
+            if m is not None and m.get("lost") and a is not None and not a.get("lost"):
+                m = None
+            players[p] = m or a
         names = list(players)
         out: dict[str, Any] = {"t": round(end, 3), "window_s": self.window_s, "players": {
             p: (None if m is None else {k: v for k, v in m.items() if k != "onsets"})

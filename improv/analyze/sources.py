@@ -25,7 +25,9 @@ def midi_notes(session, player: str, events=None):
     ``events`` are the session's MIDI events (all players; read here if None). The notes of a
     port the session marks as a drum kit (``percussion`` in ``midi.ports``,
     :func:`sessions.manifest.percussion_ports`) are drums on every channel
-    (:attr:`analysis.NoteTable.drum`).
+    (:attr:`analysis.NoteTable.drum`). A note still sounding when its port was lost for a
+    while (``midi_gap``, :func:`port_gaps`) ends there; one still sounding at the end of the
+    recording ends there.
     """
     from analysis import NoteTable, notes_from_events
     from sessions.manifest import percussion_ports
@@ -35,16 +37,28 @@ def midi_notes(session, player: str, events=None):
         return NoteTable.empty()
     kits = {port for who, port in percussion_ports(session.manifest) if who == player}
     end = max(session.duration_s, float(np.max(ev.t)))
+    lost = port_gaps(session.manifest, player)
     cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
     for port in dict.fromkeys(ev.port.tolist()):
         sel = np.flatnonzero(ev.port == port)
         sel = sel[np.argsort(ev.t[sel], kind="stable")]
         nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
-                               end_time=end)
+                               end_time=end, gaps=lost.get(port, ()))
         for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity, nt.channel,
                                np.full(len(nt), port in kits))):
             cols[i].append(c)
     return NoteTable.from_arrays(*(np.concatenate(c) for c in cols))
+
+
+def port_gaps(manifest: dict, player: str) -> dict[str, list[tuple[float, float]]]:
+    """The stretches [seconds of session time] each MIDI port of ``player`` did not record
+    (the session's ``midi_gap`` events: the device was lost for a while, or to the end),
+    by port name."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for e in manifest.get("events", []):
+        if e.get("kind") == "midi_gap" and e.get("player") == player:
+            out.setdefault(str(e.get("port")), []).append((float(e["t"]), float(e["end"])))
+    return out
 
 
 def session_blocks(inp, session, *, duration: float) -> Iterator[np.ndarray]:
@@ -186,6 +200,14 @@ def source_gaps(session, player: str, source: str | None) -> tuple[tuple[float, 
             out += [(float(g["t"]), float(g["t"]) + g["frames"] / float(a["sr"]))
                     for g in a.get("gaps", [])]
     return tuple(out)
+
+
+def player_gaps(session, player: str) -> tuple[tuple[float, float], ...]:
+    """The stretches [seconds of session time] in which ``player``'s inputs recorded nothing,
+    as the player's analysis and dialogue take them (:func:`source_gaps`): those of their MIDI
+    input for a player with one, else those of their audio inputs."""
+    source = "midi" if player in session.midi_players() else "audio"
+    return tuple(sorted(source_gaps(session, player, source)))
 
 
 def input_recorded(session, player: str, source: str, inp

@@ -26,6 +26,7 @@ from typing import Any
 from improv.reports.summary_playing import (
     BEAT_LEVEL_TOL,
     BEAT_LEVELS,
+    _input_name,
     beat_level_sentences,
     dynamics_sentence,
     primary,
@@ -40,7 +41,7 @@ from sessions.timefmt import format_time
 __all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summary",
            "SUMMARY_FORMAT", "SESSION", "TEMPO", "DYNAMICS", "ANNOTATIONS", "silent_stretches",
            "beat_level_sentences", "MIN_SILENT_S", "MIN_SILENT_SHARE", "BEAT_LEVELS",
-           "BEAT_LEVEL_TOL", "recorded_spans", "part_label", "DETAIL_LEAD"]
+           "BEAT_LEVEL_TOL", "recorded_spans", "part_label", "DETAIL_LEAD", "NO_SOUND_DBFS"]
 
 #: The shape of the summary as the web app keeps it in a session's cache (a new number: answers
 #: kept in an older shape are not served). 2: parts with a label each (:func:`summary_groups`);
@@ -48,8 +49,10 @@ __all__ = ["summary_groups", "summary_sentences", "summary_html", "session_summa
 #: of the time said once; 4: a recording that ends (starts) apart from the session said as
 #: such, not as silence; technical caveats (beat levels) among the details; no "0 %"; 5: a
 #: player's share of their recording, a pair's shares of the time both were recorded, where a
-#: recording is shorter than the session (dialogue 1.8).
-SUMMARY_FORMAT = 5
+#: recording is shorter than the session (dialogue 1.8); 6: a stretch an input did not record
+#: said, with the player's shares of their recording; an audio input that recorded no sound
+#: (or no playing) said as such, not as a player who did not play (analysis 1.23.0).
+SUMMARY_FORMAT = 6
 #: The parts' labels (a pair's part is labelled with its players: ``client & therapist``).
 SESSION, TEMPO, DYNAMICS, ANNOTATIONS = ("Session", "Tempo and pulse", "Dynamics",
                                          "Your annotations")
@@ -127,6 +130,109 @@ def _short(recorded: dict[str, tuple[float, float]], player: str, duration: floa
     return lo > RECORDED_SLACK or hi < duration - RECORDED_SLACK
 
 
+def _gapped(result: dict[str, Any]) -> dict[str, list[tuple[float, float]]]:
+    """The players whose inputs did not record stretches of the session at least
+    :data:`analysis.dialogue.activity.RECORDED_SLACK` long in all (a device lost for a while;
+    the result's ``not_recorded``, since analysis 1.23.0), with those stretches [seconds]:
+    their measures are over the time recorded. A dropout of a few milliseconds is not told."""
+    from analysis.dialogue.activity import RECORDED_SLACK
+
+    out = {}
+    for p, gaps in (result.get("not_recorded") or {}).items():
+        g = [(float(a), float(b)) for a, b in gaps if b > a]
+        if sum(b - a for a, b in g) >= RECORDED_SLACK:
+            out[p] = g
+    return out
+
+
+#: An audio input whose loudest 10 ms stays under this [dBFS] the whole session recorded no
+#: sound at all, not even a room's background (:data:`analysis.percussive.SOUNDING_DBFS`: the
+#: converter's floor is -100 dBFS): a dead, muted or unplugged input.
+NO_SOUND_DBFS = -90.0
+
+
+def _silent_inputs(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A player's audio inputs (source, summary) measured as silent throughout."""
+    return [(src, res.get("summary", {})) for src, res in entry.get("sources", {}).items()
+            if src.startswith("audio") and res.get("summary", {}).get("status") == "silent"]
+
+
+def _no_input(result: dict[str, Any]) -> set[str]:
+    """The players with nothing measured but audio inputs that recorded no sound at all
+    (:data:`NO_SOUND_DBFS`): an equipment fault, whose shares of the time say nothing of the
+    playing."""
+    out = set()
+    for p, entry in result.get("players", {}).items():
+        silent = _silent_inputs(entry)
+        if (primary(entry) is None and silent
+                and all(s.get("peak_dbfs") is not None and s["peak_dbfs"] < NO_SOUND_DBFS
+                        for _, s in silent)):
+            out.add(p)
+    return out
+
+
+def _unheard(player: str, entry: dict[str, Any], *, noticed: dict[str, float]
+             ) -> dict[str, Any] | None:
+    """What a player's audio input that was measured as silent throughout tells, said as what
+    the recording shows rather than as the player's silence (review 36): no sound at all
+    (digital silence, under :data:`NO_SOUND_DBFS`) is an input fault; a room's background and
+    nothing over it is no playing *heard* (a microphone may point elsewhere or be turned
+    down). ``noticed``: players whose input the recording warned of while it ran
+    (``{player: seconds from the start when it first said so}``, the result's
+    ``no_sound_warned``). None for a player with something measured."""
+    silent = _silent_inputs(entry)
+    if primary(entry) is not None or not silent:
+        return None
+    sources = list(entry.get("sources", {}))
+    names = [_input_name(src, sources) for src, _ in silent]
+    which = f"{player}'s {' and '.join(names)}"
+    peaks = [s.get("peak_dbfs") for _, s in silent]
+    used = {f"{player}.{src}.status": "silent" for src, _ in silent}
+    used.update({f"{player}.{src}.peak_dbfs": s.get("peak_dbfs") for src, s in silent})
+    said = ""
+    if player in noticed:
+        used[f"no_sound_warned.{player}"] = noticed[player]
+        said = (" This was noticed while recording: improv warned of it "
+                f"{_t(noticed[player])} after the start.")
+    if peaks and all(v is not None and v < NO_SOUND_DBFS for v in peaks):
+        return _sentence(
+            f"No sound reached improv from {which} (it recorded silence from start to end, "
+            "not even the room's background): check the input; this is not a measure of the "
+            f"playing.{said}", used)
+    loudest = max((v for v in peaks if v is not None), default=None)
+    level = ("" if loudest is None else
+             f" (its loudest moment was {-loudest:.0f} dB below the loudest the recording can "
+             "hold)")
+    return _sentence(
+        f"No playing was heard from {which}: it recorded only quiet background{level}. If "
+        f"{player} played, check where the microphone points and how far its level is turned "
+        f"up.{said}", used)
+
+
+def _not_recorded(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One sentence per player whose input did not record a stretch of the session (a device
+    lost for a while, :func:`_gapped`): when, and that their shares are of the time recorded.
+    """
+    dur = result.get("duration_s") or 0.0
+    out = []
+    for p, gaps in _gapped(result).items():
+        midi = "midi" in (result.get("players", {}).get(p, {}).get("sources") or {})
+        what, why = (("MIDI instrument", "it was lost") if midi
+                     else ("microphone", "it was lost or dropped out"))
+        total = sum(b - a for a, b in gaps)
+        if len(gaps) <= 3:
+            when = " and ".join(f"from {_t(a)} to {_t(min(b, dur))}"
+                                if b < dur - 0.5 else f"from {_t(a)} to the end"
+                                for a, b in gaps)
+        else:
+            when = f"in {len(gaps)} stretches, {_t(total)} in all"
+        out.append(_sentence(
+            f"Nothing was recorded from {p}'s {what} {when} ({why}): {p}'s measures are of "
+            f"the {_t(max(0.0, dur - total))} that was recorded.",
+            {f"{p}.not_recorded": [[round(a, 2), round(b, 2)] for a, b in gaps]}))
+    return out
+
+
 def _own_shares(result: dict[str, Any], *,
                 recorded: dict[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
     """How much each player of a session of several played, said once for all players (a
@@ -148,8 +254,16 @@ def _own_shares(result: dict[str, Any], *,
             used[f"{d['name']}.{p}_active_share"] = v
     if len(shares) < 2:
         return []
-    said = [f"{p} for {_pct(v)}{' of their recording' if _short(recorded, p, dur) else ''}"
-            for p, v in shares.items()]
+    gaps, dead = _gapped(result), _no_input(result)
+    used = {k: v for k, v in used.items() if k.rsplit(".", 1)[1][:-len("_active_share")]
+            not in dead}
+    said = [f"{p} for {_pct(v)}"
+            f"{' of their recording' if _short(recorded, p, dur) or p in gaps else ''}"
+            for p, v in shares.items() if p not in dead]
+    if len(said) < 2:
+        return [_sentence(said[0].replace(" for ", " played for ", 1)
+                          + ("" if said[0].endswith(" of their recording") else " of the time")
+                          + ".", used)] if said else []
     first = said[0].replace(" for ", " played for ", 1)
     first += "" if first.endswith(" of their recording") else " of the time"
     if len(said) == 2:
@@ -271,6 +385,9 @@ def _silences(result: dict[str, Any], *,
             curve = d.get("curves", {}).get(f"{p}_active")
             if p in told or not curve:
                 continue
+            if _silent_inputs(result.get("players", {}).get(p, {})) and primary(
+                    result.get("players", {}).get(p, {})) is None:
+                continue  # nothing heard from the input: said as such (_unheard), no silence
             told.add(p)
             lo, hi = recorded.get(p, (0.0, dur))
             lo, hi = (lo, hi) if lo >= least else (0.0, hi)  # a late start of a few seconds
@@ -650,9 +767,11 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
         "brief": int}`` in reading order, parts without a sentence left out; ``brief``: how
         many of the part's first sentences tell it in short (the session page shows the rest
         behind "More"; all of a part but a pair's and Tempo and pulse's). :data:`SESSION`
-        (length and players, a player with nothing to measure, how much each player played,
-        once however many pairs it is in, long silences, a recording that starts late or
-        ends early, a room whose background noise raised the threshold of a pause),
+        (length and players, a player with nothing to measure or whose microphone recorded
+        no sound or no playing (:func:`_unheard`), how much each player played, once however
+        many pairs it is in, the stretches an input did not record (the result's
+        ``not_recorded``), long silences, a recording that starts late or ends early, a room
+        whose background noise raised the threshold of a pause),
         then one part per pair labelled ``a & b`` (first: together,
         turn-taking, who led, who took up the other's patterns; then the details: how much
         each played without the other, turn lengths, synchrony, how soon patterns were taken
@@ -672,13 +791,14 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
      ('Your annotations', ['There are no markers or annotations.'])]
     """
     session = [_length(result)]
+    noticed = dict(result.get("no_sound_warned") or {})
     tempo, levels, dynamics = [], [], []
     for player, entry in result.get("players", {}).items():
         found = primary(entry)
         if found is None:
-            session.append(_sentence(f"{player} has nothing to measure "
-                                     f"({entry.get('status')}).",
-                                     {f"{player}.status": entry.get("status")}))
+            session.append(_unheard(player, entry, noticed=noticed) or _sentence(
+                f"{player} has nothing to measure ({entry.get('status')}).",
+                {f"{player}.status": entry.get("status")}))
             continue
         src, res = found
         told = tempo_sentence(player, src, res["summary"])
@@ -688,13 +808,17 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
         dynamics += [said] if said else []
     recorded = recorded or {}
     session += [*_solo_amount(result), *_own_shares(result, recorded=recorded),
-                *_silences(result, recorded=recorded), *_room_noise(result)]
+                *_not_recorded(result), *_silences(result, recorded=recorded),
+                *_room_noise(result)]
     n_players = len(result.get("players", {}))
     dur = result.get("duration_s") or 0.0
+    gapped, dead = _gapped(result), _no_input(result)
+    # a pair with an input that recorded no sound at all has no dialogue to tell: its shares
+    # would read the fault as one player playing alone
     pairs = [part for part in (
         _pair_part(d, n_players=n_players,
-                   shared=any(_short(recorded, p, dur) for p in d["pair"]))
-        for d in result.get("dialogue", [])) if part]
+                   shared=any(_short(recorded, p, dur) or p in gapped for p in d["pair"]))
+        for d in result.get("dialogue", []) if not dead & set(d["pair"])) if part]
     groups = [{"label": SESSION, "sentences": session}, *pairs,
               {"label": TEMPO, "sentences": tempo + levels, "brief": len(tempo) or len(levels)},
               {"label": DYNAMICS, "sentences": dynamics},

@@ -231,14 +231,17 @@ def delete_session(session_id: str, request: Request,
     return {"deleted": session_id}
 
 
-ROLL_VERSION = 1
+#: 2: a note held when its MIDI port was lost ends there (analysis 1.23.0), where it ran on
+#: to the next note-off of its pitch or the end of the session.
+ROLL_VERSION = 2
 
 
 def piano_roll_json(session) -> bytes:
     """The piano roll of a session as JSON bytes, cached in its ``cache/`` folder.
 
     Notes per MIDI player as columns ``start``, ``end`` [s], ``pitch``, ``velocity``,
-    sorted by start; paired per port with :func:`analysis.notes_from_events`. The cache key
+    sorted by start; paired per port with :func:`analysis.notes_from_events`, a note held
+    when its port was lost for a while ending there (as the analysis's). The cache key
     is the checksum of ``midi.tsv`` (recorded MIDI never changes after a session is complete).
     """
     import json
@@ -250,6 +253,7 @@ def piano_roll_json(session) -> bytes:
 
 def _piano_roll(session) -> dict[str, Any]:
     from analysis import notes_from_events
+    from improv.analyze.sources import port_gaps
 
     events = session.midi_events()
     out: dict[str, Any] = {}
@@ -258,11 +262,12 @@ def _piano_roll(session) -> dict[str, Any]:
         cols: list[list[np.ndarray]] = [[], [], [], []]
         if len(ev):
             end = max(session.duration_s, float(np.max(ev.t)))
+            lost = port_gaps(session.manifest, player)
             for port in dict.fromkeys(ev.port.tolist()):
                 sel = np.flatnonzero(ev.port == port)
                 sel = sel[np.argsort(ev.t[sel], kind="stable")]
                 nt = notes_from_events(ev.t[sel], ev.status[sel], ev.data1[sel], ev.data2[sel],
-                                       end_time=end)
+                                       end_time=end, gaps=lost.get(port, ()))
                 for i, c in enumerate((nt.start, nt.end, nt.pitch, nt.velocity)):
                     cols[i].append(np.asarray(c))
         joined = [np.concatenate(c) if c else np.zeros(0) for c in cols]
