@@ -48,6 +48,8 @@ class StartBody(BaseModel):
     percussion: list[str] = Field([], description="the specs of players that are drum kits")
     options: Options = Options()
     save_setup: str | None = None
+    not_a_name: bool = Field(False, description="the new client or therapist code that reads "
+                             "like a name is a pseudonym (the page's 'Use it anyway')")
 
 
 class MarkerEdit(BaseModel):
@@ -169,12 +171,20 @@ def recording_status(request: Request) -> dict[str, Any]:
 @router.post("/recording", status_code=201)
 def start_recording(body: StartBody, request: Request,
                     store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``)."""
+    """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``).
+
+    A client or therapist code new to the store that reads like a person's name
+    (:func:`improv.capture.setups.name_like_codes`, as ``improv record`` refuses it) is
+    refused unless ``not_a_name``: the page asks first, and this is the rule for any request.
+    A code the store knows is recorded as it is stored (``t01`` is ``T01``).
+    """
+    from improv.capture.codes import known_code, store_codes
     from improv.capture.setups import (
         check_codes,
         check_inputs,
         check_setup_name,
         mark_kit_specs,
+        name_like_codes,
         recording_inputs,
         save_setup,
     )
@@ -185,7 +195,14 @@ def start_recording(body: StartBody, request: Request,
     from sessions.manifest import check_title
 
     title = check_title(body.title)  # one line, no control characters (review 29)
-    client = _existing_client(store, body.client, new=body.new_client)
+    clients, therapists = store_codes(store)
+    names = name_like_codes(body.client, body.therapist, known_clients=clients,
+                            known_therapists=therapists)
+    if names and not body.not_a_name:
+        raise ParameterError(name_like_message(names))
+    client = _existing_client(store, body.client, new=body.new_client, known=clients)
+    therapist = body.therapist and (known_code(body.therapist, therapists)
+                                    or body.therapist.strip())
     inputs, opts = recording_inputs(store.root, setup=body.setup, players=body.players,
                                     options=_clean(body.options))
     if not inputs:
@@ -195,7 +212,7 @@ def start_recording(body: StartBody, request: Request,
     if body.save_setup:  # saved once its devices are found (a refused start changes nothing)
         check_setup_name(body.save_setup)
     status = request.app.state.recording.start(
-        client=client, therapist=body.therapist or None, inputs=inputs,
+        client=client, therapist=therapist or None, inputs=inputs,
         title=title, setup_name=body.setup or body.save_setup, options=opts,
     )
     if body.save_setup:
@@ -213,15 +230,25 @@ def stop_recording(request: Request) -> dict[str, Any]:
     return request.app.state.recording.stop()
 
 
-def _existing_client(store: Store, code: str, *, new: bool) -> str:
-    """The stored spelling of client ``code`` (case-insensitive: ``k12`` is ``K12``); a code
-    not stored yet only when ``new``."""
+def name_like_message(names: list[str]) -> str:
+    """The refusal of codes that read like names (``names``: ``client code 'Anna'`` ...), in
+    the command line's words, with the page's way to go ahead instead of its option."""
+    one = len(names) == 1
+    return (f"the {' and the '.join(names)} {'looks like a name' if one else 'look like names'}: "
+            "a code must not identify the person; record with a pseudonym such as C07, or "
+            f"start with \"Use it anyway\" if {'it is one' if one else 'they are'}")
+
+
+def _existing_client(store: Store, code: str, *, new: bool, known: list[str]) -> str:
+    """The stored spelling of client ``code`` among the ``known`` codes (case-insensitive:
+    ``k12`` is ``K12``); a code not stored yet only when ``new``."""
+    from improv.capture.codes import known_code
     from improv.errors import ParameterError
 
     code = code.strip()
-    known = {c.lower(): c for c in _client_codes(store)}
-    if code.lower() in known:
-        return known[code.lower()]
+    stored = known_code(code, known)
+    if stored is not None:
+        return stored
     if not new:
         raise ParameterError(f"there is no client {code!r} yet; choose an existing client or "
                              "create the new code on purpose", parameter="client")
@@ -229,7 +256,11 @@ def _existing_client(store: Store, code: str, *, new: bool) -> str:
 
 
 def _client_codes(store: Store) -> list[str]:
-    return sorted({r["client"] for r in store.list() if r.get("client")}, key=str.lower)
+    """The client codes of the store: of its sessions, and of goals agreed at intake before a
+    first session (:func:`improv.capture.codes.store_codes`, as ``improv record`` knows them)."""
+    from improv.capture.codes import store_codes
+
+    return store_codes(store)[0]
 
 
 @router.get("/recording/clients")

@@ -201,7 +201,9 @@ export async function recordPage(main) {
     try {
       await api('/api/recording', { method: 'POST', body: {
         client: client.value(), new_client: client.isNew(), title: title.value.trim() || null,
-        therapist: therapist.value(), players: rows.specs(), percussion: rows.kits(), options: options() } });
+        therapist: therapist.value(), players: rows.specs(), percussion: rows.kits(), options: options(),
+        // answered "Use it anyway": the server refuses a new code that reads like a name without it
+        not_a_name: names.length > 0 } });
       setBadge(true); say('Recording');
       try {
         const s = setups[setupSel.value];
