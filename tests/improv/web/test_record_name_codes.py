@@ -87,3 +87,43 @@ def test_a_client_with_goals_from_intake_is_known(anna_store, client_for):
                                        "new_client": False, "players": [NO_PORT]})
     assert r.status_code == 201, r.text
     assert (started[0]["client"], started[0]["therapist"]) == ("Maria", "Tina")
+
+
+@pytest.mark.browser
+@pytest.mark.jack
+@pytest.mark.slow
+def test_use_it_anyway_on_the_page_records(jack_rig, tmp_path, live_server, page):
+    """Through a JACK server (dummy driver) and Chromium: the page asks about 'Anna' and
+    'Thomas', and after "Use it anyway" the server records them (the page sends not_a_name)."""
+    from playwright.sync_api import expect
+
+    from sessions.store import Store
+    from tests.improv.web.test_e2e_record_safety import AMPLITUDE, _set_up
+    from tests.rig.jackrig import tone
+
+    rig = jack_rig
+    rig.midi_player(name="kb1", events=[])
+    mic = rig.audio_player(name="mic", signals=[tone(sr=48000, freq_hz=440.0, duration_s=60.0,
+                                                     amplitude=AMPLITUDE)])
+    mic.start(delay_s=0.0)
+    store_path = tmp_path / "store"
+    server = live_server(store_path, env=rig.server.env)
+    page.goto(server.url + "#/record")
+    _set_up(page, rig, client="Anna")
+    page.get_by_label("Therapist code").fill("Thomas")
+    expect(page.locator(".armed .meter-row [role=meter]")).to_have_count(1, timeout=20000)
+    expect(page.locator(".armed .meter-row .silent")).to_have_count(1, timeout=10000)  # kb1
+    page.get_by_role("button", name="Start recording").click()
+    expect(page.get_by_role("alertdialog", name="Before the recording starts")).to_contain_text(
+        'The client code "Anna" and the therapist code "Thomas" look like names.')
+    page.get_by_role("button", name="Use it anyway").click()
+    page.get_by_role("button", name="Start anyway").click()  # the keyboard is played later
+    page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30000)
+    expect(page.locator("#live-h")).to_have_text("Recording Anna · therapist Thomas")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_role("button", name="Yes, stop and save").click()
+    page.wait_for_url("**#/session/*", timeout=60000)
+    sid = page.url.rsplit("/", 1)[-1]
+    with Store(store_path) as store:
+        (row,) = store.list()
+        assert (row["id"], row["client"], row["therapist"]) == (sid, "Anna", "Thomas")
