@@ -292,6 +292,7 @@ def test_keys_on_a_real_terminal_mark_note_and_stop(jack_rig, tmp_path):
     before = termios.tcgetattr(slave)
     proc = subprocess.Popen(
         [sys.executable, "-m", "improv", "--store", str(store), "record", "--client", "C07",
+         "--new-client",  # a new client's question at a terminal is test_record_codes'
          "--player", "client=midi:kb1", "--jack-server", rig.server.name, "--midi-api", "jack"],
         stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env={**rig.server.env})
     term = _Terminal(master)
