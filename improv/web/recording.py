@@ -37,9 +37,9 @@ SILENT_WARN_S = 30.0
 """An input that has given no sound and no MIDI event since the recording started is said to
 be silent (and the recording not healthy) after this long [seconds]."""
 HEARD_DBFS = -60.0
+"""A peak level [dBFS] at or above this is a sound (the page's meters start there)."""
 WATCH_S = 0.5
 """How often [seconds] the running recording's inputs are looked at for sound without a page."""
-"""A peak level [dBFS] at or above this is a sound (the page's meters start there)."""
 
 
 class InputsBeingChecked(RecordingBusy):
