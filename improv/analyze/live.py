@@ -110,8 +110,8 @@ def midi_measures(t, status, data1, data2, *, end: float,
         share of the window's 6 s tempo windows with a pulse; None for a clip shorter than
         one) and ``tempo_clear``, ``playing`` (the dialogue's activity reaches the window's last
         second), ``stopped`` (silent for a while, :func:`_stopped`; the displays then say so
-        instead of the pulse) and the window-relative ``onsets`` [s]; None if no note started
-        in the window.
+        instead of the pulse; always with ``lost``), ``lost`` (as given) and the
+        window-relative ``onsets`` [s]; None if no note started in the window.
     """
     from analysis import NoteTable, notes_from_events
     from analysis.density import density_curve
