@@ -32,9 +32,14 @@ function playerRow(name, m, { collecting = false, unplugged = false } = {}) {
 
 function pairText(p) {
   if (!p) return '';
+  // a player whose every input is unplugged (pair.lost, improv.analyze.live.pair_state) is
+  // neither "alone" with the other nor silent: nothing of them reaches the recording
+  const lost = p.lost || [];
+  const away = `${lost.join(' and ')}: input unplugged, nothing recorded`;
   if (p.state === 'both') return `Now: ${p.players[0]} and ${p.players[1]} play together`;
-  if (p.state === 'one') return `Now: ${p.who} plays alone`;
-  return 'Now: silence';
+  if (p.state === 'one') return lost.length ? `Now: ${p.who} plays; ${away}` : `Now: ${p.who} plays alone`;
+  if (lost.length && lost.length === p.players.length) return 'Now: nothing recorded: every input is unplugged';
+  return lost.length ? `Now: silence; ${away}` : 'Now: silence';
 }
 
 // a screen reader hears who of the pair plays once it has held this long [s of recording]:

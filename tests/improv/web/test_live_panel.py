@@ -80,18 +80,29 @@ def test_live_panel_collects_before_its_window_is_full(tmp_path, live_server, pa
       const first = [panel.querySelector('.live-hint').textContent, cell('client'),
         cell('therapist'), panel.querySelector('.pair').textContent];
       panel.update({ ...early, t: 8.5 }, { elapsed: 9.5, unplugged: ['client'] });
-      return [first, [panel.querySelector('.live-hint').textContent, cell('client'),
+      const second = [panel.querySelector('.live-hint').textContent, cell('client'),
         panel.querySelector('[data-player=therapist] .loudness').textContent,
-        panel.querySelector('.pair').textContent]];
+        panel.querySelector('.pair').textContent];
+      // the pair as the server says it while the client's keyboard is away (pair.lost)
+      const lost = (state, who, gone) => {
+        panel.update({ ...early, t: 9.0, pair: { state, who, players: ['client', 'therapist'],
+          lost: gone } }, { elapsed: 10.0, unplugged: gone });
+        return panel.querySelector('.pair').textContent;
+      };
+      return [first, second, [lost('one', 'therapist', ['client']),
+        lost('silence', null, ['client']), lost('silence', null, ['client', 'therapist'])]];
     """)
-    (hint, client, therapist, pair), (hint2, client2, loud2, pair2) = got
+    (hint, client, therapist, pair), (hint2, client2, loud2, pair2), away = got
     assert hint == "Collecting… the first figures come once 8 seconds are recorded (now 2 s)."
     assert client == therapist == "collecting…"
     assert pair == ""
     assert hint2 == "Over the last 8 seconds."
     assert client2 == "input unplugged"
     assert loud2 == "silent"
-    assert pair2 == "Now: therapist plays alone"
+    assert pair2 == "Now: therapist plays alone"  # no pair.lost from the server: as it says
+    assert away == ["Now: therapist plays; client: input unplugged, nothing recorded",
+                    "Now: silence; client: input unplugged, nothing recorded",
+                    "Now: nothing recorded: every input is unplugged"]
 
 
 def test_a_screen_reader_hears_who_plays_once_it_holds(tmp_path, live_server, page):
