@@ -50,6 +50,11 @@ class GoalBody(BaseModel):
     by: str | None = None
 
 
+class NewGoalBody(GoalBody):
+    not_a_name: bool = Field(False, description="a new client's code that reads like a name "
+                             "is a pseudonym (the page's 'Use it anyway')")
+
+
 class EndBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     on: str | None = Field(None, max_length=40)
@@ -274,13 +279,26 @@ def list_goals(client: str, store: Store = Depends(get_store)) -> dict[str, Any]
 
 
 @router.post("/clients/{client}/goals", status_code=201)
-def add(client: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
+def add(client: str, body: NewGoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
     """A new goal; one that an active goal already is (the same measures and tags, each the
     same way) is refused with the command line's sentence, saying where on the page that goal
-    is changed (:class:`~improv.reports.goal_indicators.DuplicateGoalError`)."""
+    is changed (:class:`~improv.reports.goal_indicators.DuplicateGoalError`).
+
+    The first goal of a client without sessions starts that client (the Clients page's "A new
+    client"): a code that reads like a person's name is refused unless ``not_a_name``, as the
+    Record page's Start is (:func:`improv.capture.setups.name_like_codes`).
+    """
+    from improv.capture.codes import store_codes
+    from improv.capture.setups import name_like_codes
     from improv.reports.goal_indicators import DuplicateGoalError, add_goal
 
     client = _check_client(client)
+    if (name_like_codes(client, known_clients=store_codes(store)[0])
+            and not body.not_a_name):
+        raise ParameterError(
+            f"the client code {client!r} looks like a name: a code must not identify the "
+            "person; use a pseudonym such as C21, or add the goal with \"Use it anyway\" if "
+            "it is one", parameter="client")
     inds, tags = _indicators(body)
     try:
         return _worded(lambda: add_goal(store, client, text=body.text or "",

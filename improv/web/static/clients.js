@@ -47,6 +47,16 @@ export async function clientsPage(main) {
   main.replaceChildren(h('h1', {}, 'Clients'), intro, box, unassigned, newClientForm(rows));
 }
 
+// A new client's code that reads like a name, kept as a pseudonym on this page (Open pressed
+// again): the client's page says so with its first goal (not_a_name), as the server refuses
+// such a code without it.  Kept for the browser tab's session, in small letters.
+const NOT_A_NAME_KEY = 'improv.notAName';
+const keptCodes = () => { try { return JSON.parse(sessionStorage.getItem(NOT_A_NAME_KEY) || '[]'); } catch (e) { return []; } };
+export const keptAsCode = (code) => keptCodes().includes(String(code).toLowerCase());
+export function keepAsCode(code) {
+  try { sessionStorage.setItem(NOT_A_NAME_KEY, JSON.stringify([...new Set([...keptCodes(), String(code).toLowerCase()])])); } catch (e) { /* the server asks again */ }
+}
+
 // goals agreed at intake, before the first session: the client's page takes them (a code
 // that differs only in case from a listed one is that client); a code that is no pseudonym
 // code, or reads like a name, is said beside the field and the page stays
@@ -74,6 +84,7 @@ function newClientForm(rows) {
       return;
     }
     say('');
+    if (!known && askedAbout === typed) keepAsCode(typed);  // "use it anyway"
     location.hash = `#/client/${encodeURIComponent(known ? known.client : typed)}`;
   };
   code.addEventListener('input', () => say(''));

@@ -3,6 +3,7 @@
 // reach or drop a goal.  Every number (band, trend, verdict, reading) comes from the server
 // (improv.reports.goals); this file only draws it.
 import { api, axisDay, download, fmtTick, h, inPercent, labelledSessions, localDay, say, valueAxis } from './api.js';
+import { keepAsCode, keptAsCode } from './clients.js';
 
 // a day (YYYY-MM-DD) as the other pages write dates: "Jan 5, 2026" in an English browser
 function day(iso) {
@@ -295,6 +296,7 @@ function goalForm(code, r, g, reload) {
     e.preventDefault();
     const indicators = [...rows.children].map((row) => ({ measure: row.querySelector('.goal-measure').value, direction: row.querySelector('.goal-dir').value, player: row.querySelector('.goal-player').value || null })).filter((i) => i.measure && i.measure !== MORE);
     const body = { text: text.value, since: since.value || null, indicators, tags: tag.value ? [{ tag: tag.value, direction: tagDir.value }] : [] };
+    if (!g && keptAsCode(code)) body.not_a_name = true;  // a new client's code, kept as one
     err.textContent = '';
     try {
       const saved = g ? await api(`/api/goals/${g.id}`, { method: 'PATCH', body })
@@ -305,6 +307,11 @@ function goalForm(code, r, g, reload) {
     } catch (ex) {
       err.textContent = ex.message;
       say(ex.message, { error: true });
+      // a new client's code that reads like a name: the server asks, the answer is here
+      if (!g && ex.status === 400 && /looks like a name/.test(ex.message)) {
+        err.append(' ', h('button', { type: 'button', onclick: (ev) => { keepAsCode(code); submit(ev); } }, 'Use it anyway'));
+        return;
+      }
       // a Player list still at "choose who": there is where the answer goes
       const unchosen = [...rows.querySelectorAll('select.goal-player')].find((p) => p.required && !p.value);
       if (unchosen) unchosen.focus();

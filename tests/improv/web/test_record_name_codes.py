@@ -80,7 +80,8 @@ def test_a_client_with_goals_from_intake_is_known(anna_store, client_for):
     existing client, and its code is not asked about again (as improv record knows it)."""
     c = client_for(anna_store)
     started = _fake_start(c)
-    r = c.post("/api/clients/Maria/goals", json={"text": "Comes to the sessions"})
+    r = c.post("/api/clients/Maria/goals", json={"text": "Comes to the sessions",
+                                                 "not_a_name": True})
     assert r.status_code == 201, r.text
     assert c.get("/api/recording/clients").json() == {"clients": ["Anna", "Maria"]}
     r = c.post("/api/recording", json={"client": "maria", "therapist": "tina",
