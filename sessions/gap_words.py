@@ -19,6 +19,13 @@ SERVER_SLACK_S = 1.5
 gone is put down to the server: an audio input is lost from its last callback, which the
 stall check sees up to a second late."""
 
+#: The ends of the lines said live about an input unplugged and plugged in again
+#: (:func:`improv.capture.live_status.unplugged_text`, ``back_text``): what to do now, true
+#: only while recording. Afterwards the stretches not recorded say the same in past tense, so
+#: :func:`warnings_afterwards` leaves them out (and improv/web/static/session.js LIVE_ONLY).
+PICKED_UP = "plug it in again, the recording goes on and picks it up"
+RECORDED_AGAIN = "recorded again from then on"
+
 END_SLACK_S = 0.05
 """A stretch ending this close [seconds] to the session's end runs to the end."""
 
@@ -167,3 +174,13 @@ def group_text(group: dict[str, Any], *, manifest: dict[str, Any]) -> dict[str, 
     return gap_text(group, count=group["count"], total_s=group["total_s"],
                     ended_recording=_ended(group, stop=stop,
                                            duration=manifest.get("duration_s")))
+
+
+def warnings_afterwards(warnings: Sequence[str], *, unplugged: bool) -> list[str]:
+    """What the recorder said live (``warnings``), as it reads after the recording: less its
+    "plug it in again" and "recorded again" lines where what is said afterwards holds the
+    unplug in past tense (``unplugged``: a stretch not recorded of an unplugged input, or
+    the device's lost and back events); the others as they are, in their order (why a
+    recording stopped first)."""
+    return [w for w in warnings
+            if not (unplugged and w.endswith((PICKED_UP, RECORDED_AGAIN)))]

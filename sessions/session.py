@@ -383,6 +383,16 @@ class Session:
         """The store's warnings about the session and those the recorder showed live."""
         return mf.warnings_of(self.manifest)
 
+    def warnings_afterwards(self) -> list[str]:
+        """:meth:`warnings` as they read after the recording: the live "plug it in again"
+        lines left out where a stretch not recorded says it in past tense
+        (:func:`sessions.gap_words.warnings_afterwards`)."""
+        from sessions.gap_words import warnings_afterwards
+
+        unplugged = any(g["cause"] in ("unplugged", "unplugged_silence")
+                        for g in self.not_recorded())
+        return warnings_afterwards(self.warnings(), unplugged=unplugged)
+
     @property
     def cache_dir(self) -> Path:
         """Folder for derived data (analysis results, waveform peaks); created on use.

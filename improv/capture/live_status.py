@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sessions.gap_words import PICKED_UP, RECORDED_AGAIN, known_name
 from sessions.manifest import warnings_of
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -59,16 +60,9 @@ def input_name(name: str, *, among: Sequence[str] = ()) -> str:
     another name of ``among`` is of the same device (then the whole name tells them apart);
     anything else as it is.  The session page names it so afterwards
     (:func:`sessions.gap_words.known_name`)."""
-    from sessions.gap_words import known_name
-
     return known_name(name, among=among)
 
 
-#: The ends of the lines said live about an input unplugged and plugged in again: what to do
-#: now, true only while recording. The session page leaves them out where its list of
-#: stretches not recorded says the same in past tense (improv/web/static/session.js LIVE_ONLY).
-PICKED_UP = "plug it in again, the recording goes on and picks it up"
-RECORDED_AGAIN = "recorded again from then on"
 
 
 def unplugged_text(name: str, *, at: float, picked_up: bool = True) -> str:

@@ -418,7 +418,11 @@ def _print_result(r: dict, *, printed: list[str]) -> None:
     raw = [e.get("port") or e.get("device") or e.get("source") or "" for e in r["device_events"]]
     for e in r["device_events"]:
         click.echo(f"  {event_words(e, among=raw)}")
-    for w in r["warnings"]:
+    from sessions.gap_words import warnings_afterwards
+
+    # the live "plug it in again" is stale now: the events above say the unplug, past tense
+    lost = any(e["kind"] == "device_lost" for e in r["device_events"])
+    for w in warnings_afterwards(r["warnings"], unplugged=lost):
         if w not in printed:  # not printed while recording
             info(f"warning: {w}")
 

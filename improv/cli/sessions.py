@@ -147,12 +147,11 @@ def show(app, session_id: str, as_json: bool) -> None:
             f"overflows {a.get('overflows', 0)}, gaps {len(a.get('gaps', []))}"
             + (f", drift {_signed(drift, 1)} ppm" if drift is not None else "")
         )
-    from sessions.timefmt import format_time
-
     for g in session.not_recorded():
         if g["why"] == "device lost":  # dropouts are counted per input above
-            click.echo(f"gap       {g['what']}: {format_time(g['t'])}–{format_time(g['end'])} "
-                       f"({g['end'] - g['t']:.1f} s, device lost)")
+            # in the session page's words ("Keys (client) was unplugged 0:01.5–0:04.0: nothing
+            # recorded from it then"), with its length; --json has what, why, t, end
+            click.echo(f"gap       {g['text']} ({g['end'] - g['t']:.1f} s)")
     from sessions.notes import read_notes
 
     # annotations are annotations, notes are the session's notes (bug: "notes 3 annotation(s)")
@@ -162,7 +161,7 @@ def show(app, session_id: str, as_json: bool) -> None:
     if m.get("recovery"):
         when = m["recovery"].get("recovered_utc")
         click.echo(f"recovered {_local(when) + ' (local time)' if when else '-'}")
-    for w in session.warnings():
+    for w in session.warnings_afterwards():  # the live "plug it in again": true only then
         click.echo(f"warning   {w}")
 
 

@@ -71,3 +71,27 @@ def test_the_end_says_what_was_recorded_in_seconds():
     assert "  3 MIDI messages not recorded (too many at once)\n" in out
     for old in ("frames", "overflows", " ch,", "gaps"):
         assert old not in out, old
+
+
+def test_the_end_leaves_out_what_was_true_only_while_recording():
+    """"plug it in again, the recording goes on" was advice while recording; at the end the
+    device's events say the unplug in past tense, and the other warnings stay."""
+    from improv.capture.live_status import back_text, unplugged_text
+
+    live = [unplugged_text("Digital Piano", at=7.5), back_text("Digital Piano", at=15.0),
+            "the audio system (JACK) fell behind 4 times at 0:01"]
+    manifest = {"id": "20261207-195645-a619", "status": "complete", "duration_s": 23.6,
+                "midi": {"events": 40, "counters": {}}, "audio": [],
+                "events": [{"kind": "device_lost", "t": 7.5, "port": "Digital Piano:midi_out"},
+                           {"kind": "device_back", "t": 15.0, "port": "Digital Piano:midi_out"},
+                           {"kind": "warnings", "t": 23.6, "messages": live},
+                           {"kind": "stop", "t": 23.6, "reason": "user"}]}
+
+    @click.command()
+    def show():
+        _print_result(summarize(manifest), printed=[])
+
+    out = CliRunner().invoke(show).output
+    assert "  Digital Piano unplugged at 0:07.5\n" in out
+    assert "plug it in again" not in out and "recorded again from then on" not in out
+    assert "warning: the audio system (JACK) fell behind 4 times at 0:01" in out
