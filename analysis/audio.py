@@ -52,6 +52,8 @@ from .onset_spectrum import ANALYSIS_SR, HOP_LENGTH, N_FFT, _mel_sparse, _region
 from .onsets import onset_levels
 from .percussive import ExcerptSampler, percussive_share, sounding_frames
 from .periodicity import FFT_WORKERS
+from .recorded import intersect as _intersect
+from .recorded import subtract as _subtract
 from .summary import PlayerAnalysis, tempo_summary
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP, window_means, window_starts
 from .windows import json_number as _num
@@ -663,31 +665,6 @@ def _recorded(recorded: tuple[float, float] | None, gaps: tuple[tuple[float, flo
 
 def _length(iv: np.ndarray) -> float:
     return float(np.sum(iv[:, 1] - iv[:, 0])) if iv.size else 0.0
-
-
-def _intersect(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The intersection of two sets of intervals ``(k, 2)`` [seconds], each disjoint."""
-    x = np.asarray(x, np.float64).reshape(-1, 2)
-    out = [(max(p0, q0), min(p1, q1)) for p0, p1 in x for q0, q1 in y
-           if min(p1, q1) > max(p0, q0)]
-    return np.array(sorted(out), dtype=np.float64).reshape(-1, 2)
-
-
-def _subtract(x: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """Intervals ``x`` without the intervals ``cut`` (both ``(k, 2)`` [seconds])."""
-    out = [tuple(v) for v in x]
-    for c0, c1 in cut:
-        nxt = []
-        for s0, s1 in out:
-            if c1 <= s0 or c0 >= s1:
-                nxt.append((s0, s1))
-                continue
-            if c0 > s0:
-                nxt.append((s0, c0))
-            if c1 < s1:
-                nxt.append((c1, s1))
-        out = nxt
-    return np.array(out, dtype=np.float64).reshape(-1, 2)
 
 
 def _over_the_recording(curves: dict, rec: tuple[np.ndarray, float, np.ndarray], *,
