@@ -44,7 +44,7 @@ import secrets
 import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sessions import vocabulary
 from sessions.errors import SessionFormatError, StoreError
@@ -391,15 +391,24 @@ def _commit(store, client: str, path: Path, records: list[dict[str, Any]],
     return state
 
 
+#: A caller's last check of a change (:func:`add_goal`, :func:`edit_goal`), run while the
+#: client's goal log is locked: it gets the goals as the log has them then (:func:`fold`'s
+#: ``goals``) and the revision about to be appended, and raises :class:`GoalError` to refuse
+#: it (nothing is written). Two changes at the same instant are checked one after the other.
+Refusal = Callable[[list[dict[str, Any]], dict[str, Any]], None]
+
+
 def add_goal(store, client: str, *, text: str, since: Any = None,
              indicators: Iterable[dict[str, Any]] = (), tags: Iterable[dict[str, Any]] = (),
-             by: str | None = None) -> dict[str, Any]:
+             by: str | None = None, refuse: Refusal | None = None) -> dict[str, Any]:
     """Agree a new goal with ``client``; returns it (see :func:`fold`).
 
     ``indicators`` must be checked against the feature list by the caller (see
     :func:`improv.reports.goal_indicators.check_indicators`); ``tags`` are checked here.
     ``since`` (a day, default today) may not lie before the client's first session; a
     client without sessions yet may have goals (agreed at intake, before the first session).
+    ``refuse`` (:data:`Refusal`) sees the new goal's ``create`` revision under the log's lock
+    (:mod:`improv.reports.goal_indicators` refuses a goal an active one already is there).
     """
     client = stored_client(store, client)
     from sessions.manifest import check_author
@@ -409,6 +418,8 @@ def add_goal(store, client: str, *, text: str, since: Any = None,
            "since": _check_day(store, client, since, "the goal's start date"),
            "indicators": list(indicators), "tags": check_tags(store.root, tags)}
     with _client_log(store, client, create=True) as (path, records):
+        if refuse is not None:  # read under the lock: a goal added meanwhile is seen
+            refuse(fold(records)["goals"], rec)
         state = _commit(store, client, path, records, rec)
     return next(g for g in state["goals"] if g["id"] == rec["id"])
 
@@ -446,9 +457,12 @@ def _unchangeable(goal: dict[str, Any]) -> GoalError:
 def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str | None = None,
               indicators: Iterable[dict[str, Any]] | None = None,
               tags: Iterable[dict[str, Any]] | None = None,
-              agreed_on: Any = None, by: str | None = None) -> dict[str, Any]:
+              agreed_on: Any = None, by: str | None = None,
+              refuse: Refusal | None = None) -> dict[str, Any]:
     """A new version of a goal from the day ``since`` (default today); unchanged parts are
     taken over from the current version. The earlier version keeps its own period.
+    ``refuse`` (:data:`Refusal`) sees the ``edit`` revision, with its full content, under the
+    log's lock.
 
     With ``agreed_on`` (a day; not with ``since``) the day the goal was agreed is corrected
     instead: the new version replaces the goal's versions from that day on, as if agreed then
@@ -508,6 +522,8 @@ def edit_goal(store, client: str, goal_id: str, *, since: Any = None, text: str 
                        else "")
             raise GoalError(f"nothing to change in {_named(g)}{already}: give a new text, "
                             "indicators or tags")
+        if refuse is not None:
+            refuse(fold(records)["goals"], rec)
         state = _commit(store, client, path, records, rec)
     return next(x for x in state["goals"] if x["id"] == goal_id)
 

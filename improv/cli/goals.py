@@ -133,10 +133,19 @@ def add(app, client, text, since, new_client, indicators, tags, by, as_json):
         g = add_goal(app.store, client, text=text, since=since, indicators=inds, tags=tgs,
                      by=by, listing=_listing(client))
     except DuplicateGoalError as exc:  # the library's sentence, and the command that changes it
-        raise gl.GoalError(f"{exc} (improv goals edit {exc.goal_id})") from None
+        raise gl.GoalError(f"{exc} ({_change_words(exc)})") from None
     yet = "" if sessions else "; no sessions yet to measure it against"
     emit(g, as_json=as_json, human=lambda g: click.echo(
         f"added goal {g['id']} for client {client} (since {_day(g['since'])}){yet}"))
+
+
+def _change_words(exc) -> str:
+    """The commands that change (or, after a change refused, end) the goal a
+    :class:`~improv.reports.goal_indicators.DuplicateGoalError` names."""
+    edit = f"improv goals edit {exc.goal_id}"
+    if not exc.change:
+        return edit
+    return f"{edit}; to end it, improv goals reach {exc.goal_id} or drop {exc.goal_id}"
 
 
 @goals.command()
@@ -153,8 +162,10 @@ def add(app, client, text, since, new_client, indicators, tags, by, as_json):
                     "lists the names).", "Replace the tags (repeatable).")
 def edit(app, goal_id, text, since, agreed_on, indicators, tags, by, as_json):
     """Change a goal from a day on; the earlier version stays, for its own period. With
-    --agreed-on: correct the day it was agreed."""
-    from improv.reports.goal_indicators import edit_goal
+    --agreed-on: correct the day it was agreed. A change that would make it repeat another
+    active goal (the same measures and tags, each the same way) is refused: change or end
+    that one instead."""
+    from improv.reports.goal_indicators import DuplicateGoalError, edit_goal
     from sessions import goals as gl
 
     inds, tgs = _parsed(indicators, tags)
@@ -167,6 +178,8 @@ def edit(app, goal_id, text, since, agreed_on, indicators, tags, by, as_json):
         way = (f": improv goals edit {goal_id} --agreed-on {since or 'DATE'}"
                if exc.can_correct_agreed else f" (goal {goal_id})")
         raise gl.GoalError(f"{str(exc).rstrip('.')}{way}") from None
+    except DuplicateGoalError as exc:
+        raise gl.GoalError(f"{exc} ({_change_words(exc)})") from None
 
     def human(g):
         last = g["versions"][-1]

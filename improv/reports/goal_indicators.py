@@ -765,41 +765,56 @@ def add_goal(store, client: str, *, text: str, since=None, indicators=(), tags=(
              listing: str = ""):
     """:func:`sessions.goals.add_goal` with the measures checked against the feature list
     (``listing``: see :func:`check_indicators`). The client may have no sessions yet (a goal
-    agreed at intake): its measures are checked against the feature list alone."""
+    agreed at intake): its measures are checked against the feature list alone. A goal that
+    an active goal of the client already is raises :class:`DuplicateGoalError`; the log is
+    read for it under its lock, so two adds at the same instant cannot both pass."""
     from sessions import goals
     from sessions.manifest import check_code
 
     check_code(client, what="client")  # a bad client code first
     client = goals.stored_client(store, client)
     indicators = check_indicators(store, client, indicators, listing=listing)
-    same = same_active_goal(store, client, text=text, indicators=indicators, tags=tags)
-    if same is not None:
-        raise DuplicateGoalError(same)
     return goals.add_goal(store, client, text=text, since=since, tags=tags, by=by,
-                          indicators=indicators)
+                          indicators=indicators, refuse=refuse_repeats(store, client))
 
 
 class DuplicateGoalError(GoalError):
-    r"""A new goal that an active goal of the client is already (:func:`same_active_goal`);
-    nothing was written. ``goal_id`` names that goal: the command line says how to change it
-    (``improv goals edit ID``), the web page where (its Change… button).
+    r"""A new goal that an active goal of the client is already, or a change that would make a
+    goal one (``change``; :func:`refuse_repeats`); nothing was written. ``goal_id`` names that
+    goal: the command line says how to change (or end) it (``improv goals edit ID``), the web
+    page where (its Change… button).
 
     >>> print(str(DuplicateGoalError({"id": "g-1", "since": "2026-01-05", "versions": [
-    ...     {"text": "Plays louder"}]})).replace(", ", ",\n").replace("; ", ";\n"))
+    ...     {"text": "Plays louder", "indicators": [{}], "tags": []}]})
+    ...     ).replace(", ", ",\n").replace("; ", ";\n"))
     this goal exists already: “Plays louder”,
     active since Jan 5,
     2026,
     follows the same measures the same way;
     change that goal instead of adding it again
+    >>> print(str(DuplicateGoalError({"id": "g-1", "since": "2026-01-05", "versions": [
+    ...     {"text": "Comes on time", "indicators": [], "tags": []}]}, change=True)
+    ...     ).replace(", ", ",\n").replace("; ", ";\n"))
+    this change would make the goal repeat “Comes on time”,
+    active since Jan 5,
+    2026,
+    which has the same text;
+    change or end that goal instead
     """
 
-    def __init__(self, goal: dict[str, Any]):
+    def __init__(self, goal: dict[str, Any], *, change: bool = False):
         from sessions.timefmt import day_words
 
-        self.goal_id = goal["id"]
-        super().__init__(f"this goal exists already: “{goal['versions'][-1]['text']}”, active "
-                         f"since {day_words(goal['since'])}, follows the same measures the "
-                         "same way; change that goal instead of adding it again")
+        self.goal_id, self.change = goal["id"], change
+        cur = goal["versions"][-1]
+        same = ("follows the same measures the same way" if cur.get("indicators")
+                or cur.get("tags") else "has the same text")
+        named = f"“{cur['text']}”, active since {day_words(goal['since'])}"
+        super().__init__(
+            f"this change would make the goal repeat {named}, which {same}; change or end "
+            "that goal instead" if change else
+            f"this goal exists already: {named}, {same}; change that goal instead of adding "
+            "it again")
 
 
 def _indicator_key(ind: dict[str, Any], columns: set[str]) -> tuple:
@@ -825,34 +840,78 @@ def _indicator_key(ind: dict[str, Any], columns: set[str]) -> tuple:
     return hits or (_summary_key(ind["measure"], player), player), direction
 
 
+def _goal_key(store, client: str) -> Callable[[str, Sequence, Sequence], tuple]:
+    """What a goal's content follows (:func:`same_active_goal`), as a function of its text,
+    indicators and tags, for ``client``'s columns (read once, from the catalog): the
+    indicators' keys (:func:`_indicator_key`), the tags with their directions, and the text
+    (spaces and case aside) only for a goal without either."""
+    columns = client_columns(store, client)
+    if not columns:  # before the first session: the usual players' measures
+        columns = _intake_columns(*goal_players(store, client))
+
+    def key(text: str, inds: Sequence[dict[str, Any]], tgs: Sequence[dict[str, Any]]) -> tuple:
+        follows = (frozenset(_indicator_key(i, columns) for i in inds),
+                   frozenset((str(t["tag"]).casefold(), t["direction"]) for t in tgs))
+        if follows != (frozenset(), frozenset()):
+            return follows
+        return follows, " ".join(str(text).split()).casefold()
+
+    return key
+
+
+def _repeated(goals_now: Sequence[dict[str, Any]], key, *, text: str,
+              indicators: Sequence[dict[str, Any]], tags: Sequence[dict[str, Any]],
+              goal_id: str | None = None) -> dict[str, Any] | None:
+    """The active goal of ``goals_now`` (:func:`sessions.goals.fold`'s) whose current version
+    has the content ``key`` (:func:`_goal_key`) gives the new one; ``goal_id``, the goal being
+    changed, is not compared with itself, nor with a goal it repeated already before the
+    change (goals kept twice before repeats were refused may still be changed)."""
+    new = key(text, indicators, tags)
+    before = None
+    for g in goals_now:
+        if g["id"] == goal_id:
+            cur = g["versions"][-1]
+            before = key(cur["text"], cur["indicators"], cur["tags"])
+    for g in goals_now:
+        if g["status"] != "active" or g["id"] == goal_id:
+            continue
+        cur = g["versions"][-1]
+        was = key(cur["text"], cur["indicators"], cur["tags"])
+        if was == new and was != before:
+            return g
+    return None
+
+
 def same_active_goal(store, client: str, *, text: str, indicators: Sequence[dict[str, Any]],
                      tags: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The active goal of ``client`` that a new goal would only repeat, or None: its current
     version follows the same measures (each with its player) and tags the same way (up or
     down), whatever order or spelling they are given in. Its text may differ (the same
     course would be followed twice under two names); a goal without measures or tags is
-    the same only with the same text (spaces and case aside)."""
+    the same only with the same text (spaces and case aside). Read without the log's lock:
+    :func:`add_goal` and :func:`edit_goal` check under it (:func:`refuse_repeats`)."""
     from sessions import goals
 
-    columns = client_columns(store, client)
-    if not columns:  # before the first session: the usual players' measures
-        columns = _intake_columns(*goal_players(store, client))
+    return _repeated(goals.client_goals(store, client)["goals"], _goal_key(store, client),
+                     text=text, indicators=indicators, tags=tags)
 
-    def key(inds, tgs) -> tuple[frozenset, frozenset]:
-        return (frozenset(_indicator_key(i, columns) for i in inds),
-                frozenset((str(t["tag"]).casefold(), t["direction"]) for t in tgs))
 
-    def words(t: str) -> str:
-        return " ".join(str(t).split()).casefold()
+def refuse_repeats(store, client: str) -> Callable[[list[dict[str, Any]], dict[str, Any]], None]:
+    """The check :func:`sessions.goals.add_goal` and :func:`sessions.goals.edit_goal` run
+    under the client's goal log's lock (:data:`sessions.goals.Refusal`): a new goal, or a
+    goal's new version, that an active goal of ``client`` already is
+    (:func:`same_active_goal`) raises :class:`DuplicateGoalError` naming that goal. The
+    client's columns are read here, before the lock; the goals under it."""
+    key = _goal_key(store, client)
 
-    new = key(indicators, tags)
-    for g in goals.client_goals(store, client)["goals"]:
-        cur = g["versions"][-1]
-        if g["status"] != "active" or key(cur["indicators"], cur["tags"]) != new:
-            continue
-        if new != (frozenset(), frozenset()) or words(cur["text"]) == words(text):
-            return g
-    return None
+    def refuse(goals_now: list[dict[str, Any]], rec: dict[str, Any]) -> None:
+        change = rec["op"] == "edit"
+        same = _repeated(goals_now, key, text=rec["text"], indicators=rec["indicators"],
+                         tags=rec["tags"], goal_id=rec["id"] if change else None)
+        if same is not None:
+            raise DuplicateGoalError(same, change=change)
+
+    return refuse
 
 
 def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, tags=None,
@@ -860,7 +919,9 @@ def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, ta
     """:func:`sessions.goals.edit_goal` with the measures checked against the feature list
     (``listing``: see :func:`check_indicators`); a measure the goal has already stays
     allowed, even one a new goal could not follow any more. ``agreed_on`` corrects the day
-    the goal was agreed instead of changing it from ``since`` on."""
+    the goal was agreed instead of changing it from ``since`` on. A change that would make
+    the goal one that another active goal of the client already is raises
+    :class:`DuplicateGoalError` (``change``), checked under the log's lock."""
     from sessions import goals
 
     client = goals.goal_client(store, goal_id)
@@ -870,7 +931,8 @@ def edit_goal(store, goal_id: str, *, since=None, text=None, indicators=None, ta
         indicators = check_indicators(store, client, indicators, listing=listing,
                                       keep=now["indicators"] if now else ())
     return goals.edit_goal(store, client, goal_id, since=since, text=text,
-                           indicators=indicators, tags=tags, agreed_on=agreed_on, by=by)
+                           indicators=indicators, tags=tags, agreed_on=agreed_on, by=by,
+                           refuse=refuse_repeats(store, client))
 
 
 def indicator_label(ind: dict[str, Any], column: str | None) -> str:

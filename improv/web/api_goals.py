@@ -331,13 +331,19 @@ def delete_goals(client: str, store: Store = Depends(get_store)) -> dict[str, An
 def edit(goal_id: str, body: GoalBody, store: Store = Depends(get_store)) -> dict[str, Any]:
     """A new version from ``since`` (default today); parts left out stay as they are. With
     ``agreed_on`` the day the goal was agreed is corrected instead
-    (:func:`sessions.goals.edit_goal`)."""
-    from improv.reports.goal_indicators import edit_goal
+    (:func:`sessions.goals.edit_goal`). A change that would make the goal repeat another
+    active goal is refused with the command line's sentence, saying where on the page that
+    goal is changed or ended (:class:`~improv.reports.goal_indicators.DuplicateGoalError`)."""
+    from improv.reports.goal_indicators import DuplicateGoalError, edit_goal
 
     inds, tags = _indicators(body)
-    return _worded(lambda: edit_goal(store, goal_id, since=body.since or None, text=body.text,
-                                     indicators=inds, tags=tags,
-                                     agreed_on=body.agreed_on or None, by=body.by))
+    try:
+        return _worded(lambda: edit_goal(store, goal_id, since=body.since or None,
+                                         text=body.text, indicators=inds, tags=tags,
+                                         agreed_on=body.agreed_on or None, by=body.by))
+    except DuplicateGoalError as exc:
+        raise ParameterError(f"{exc} (its Change…, Reached… or Dropped… button, under the "
+                             "goal)", parameter="text") from None
 
 
 def _end(store: Store, goal_id: str, body: EndBody, op: str) -> dict[str, Any]:
