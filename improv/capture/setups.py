@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from improv.errors import ParameterError, UnknownNameError
 from sessions.fsutil import atomic_write_json, read_json
@@ -315,21 +315,3 @@ def check_codes(client: str, therapist: str | None = None) -> None:
             check_code(therapist, what="therapist")
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
-
-
-def name_like_codes(client: str, therapist: str | None = None, *,
-                    known_clients: Iterable[str] = (),
-                    known_therapists: Iterable[str] = ()) -> list[str]:
-    """The codes of a recording that read like a person's name
-    (:func:`improv.capture.codes.looks_like_name`), each as ``client code 'Anna'``; a code the
-    store knows already (``known_clients``, ``known_therapists``, without regard to case) is
-    not asked about again, as the Record page asks only about a new client."""
-    from improv.capture.codes import known_code, looks_like_name
-
-    out = []
-    if looks_like_name(client) and known_code(client, known_clients) is None:
-        out.append(f"client code {client.strip()!r}")
-    if therapist and looks_like_name(therapist) and known_code(therapist,
-                                                               known_therapists) is None:
-        out.append(f"therapist code {therapist.strip()!r}")
-    return out

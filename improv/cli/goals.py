@@ -109,19 +109,27 @@ def _listing(client: str) -> str:
               help="The client has no sessions yet: a goal agreed at intake, before the first "
                    "session (without it, a code with no sessions and no goals is refused as a "
                    "likely typo).")
+@click.option("--not-a-name", is_flag=True,
+              help="A new client code that looks like a person's name is a pseudonym all the "
+                   "same: add the goal with it (without it, such a new code is refused).")
 @_indicator_options("A measure whose rise (up) or fall (down) means progress, e.g. "
                     "leads_share@client:up; 'improv goals measures --client CODE' lists the "
                     "names. Repeatable.",
                     "A tag counted per session; repeatable.")
-def add(app, client, text, since, new_client, indicators, tags, by, as_json):
+def add(app, client, text, since, new_client, not_a_name, indicators, tags, by, as_json):
     """Agree a new goal with a client (with --new-client: one who has no sessions yet). A goal
     that an active one already is (the same measures and tags, each the same way) is refused:
-    change that one instead."""
+    change that one instead. A new client code that looks like a name is refused unless
+    --not-a-name."""
+    from improv.codes import CLI_GO_AHEAD, refuse_name_like, store_codes
     from improv.reports.goal_indicators import DuplicateGoalError, add_goal
     from sessions import goals as gl
     from sessions.manifest import check_code
 
     check_code(client, what="client")
+    # a client starts here too (a goal agreed at intake): a name is refused as at a recording
+    refuse_name_like(client, known_clients=store_codes(app.store)[0], not_a_name=not_a_name,
+                     go_ahead=CLI_GO_AHEAD)
     sessions = app.store.list(client=client)
     if not sessions and not new_client and not gl.has_goal_log(app.store, client):
         # a misspelt code would start a second client: the new one is said so on purpose

@@ -150,7 +150,6 @@ def record(app, client, therapist, new_client, not_a_name, setup, players, percu
     """
     import sys
 
-    from improv.capture.codes import known_code, store_codes
     from improv.capture.live_status import summarize
     from improv.capture.recorder import Recorder
     from improv.capture.setups import (
@@ -158,10 +157,10 @@ def record(app, client, therapist, new_client, not_a_name, setup, players, percu
         check_inputs,
         check_setup_name,
         mark_kits,
-        name_like_codes,
         recording_inputs,
     )
     from improv.capture.setups import save_setup as _save
+    from improv.codes import CLI_GO_AHEAD, known_code, refuse_name_like, store_codes
     from improv.errors import ParameterError, user_facing_errors
 
     if disk_stop_mb > disk_warn_mb:
@@ -171,9 +170,8 @@ def record(app, client, therapist, new_client, not_a_name, setup, players, percu
     store = app.store
     check_codes(client, therapist)
     clients, therapists = store_codes(store)
-    names = name_like_codes(client, therapist, known_clients=clients, known_therapists=therapists)
-    if names and not not_a_name:
-        raise ParameterError(name_like_message(names))
+    refuse_name_like(client, therapist, known_clients=clients, known_therapists=therapists,
+                     not_a_name=not_a_name, go_ahead=CLI_GO_AHEAD)
     # a known code as it is stored (k12 is K12), as the Record page takes it
     known_client = known_code(client, clients)
     client = known_client or client.strip()
@@ -229,14 +227,6 @@ def record(app, client, therapist, new_client, not_a_name, setup, players, percu
     if live is not None:  # what measuring cost (bench/bench_recording.py)
         result["live_measures"] = {"updates": live.updates, "cpu_s": round(live.cpu_s, 3)}
     emit(result, as_json=as_json, human=lambda r: _print_result(r, printed=printed))
-
-
-def name_like_message(names: list[str]) -> str:
-    """The refusal of codes that read like names (``names``: ``client code 'Anna'`` ...)."""
-    one = len(names) == 1
-    return (f"the {' and the '.join(names)} {'looks like a name' if one else 'look like names'}: "
-            "a code must not identify the person; record with a pseudonym such as C07, or add "
-            f"--not-a-name if {'it is one' if one else 'they are'}")
 
 
 def can_ask() -> bool:

@@ -39,6 +39,10 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
 @click.argument("files", nargs=-1, required=True, type=PlainPath(path_type=Path))
 @click.option("--client", metavar="CODE", help="Client pseudonym code, e.g. C07.")
 @click.option("--therapist", metavar="CODE", help="Therapist code.")
+@click.option("--not-a-name", is_flag=True,
+              help="A new client or therapist code that looks like a person's name is a "
+                   "pseudonym all the same: import with it (without it, such a new code is "
+                   "refused).")
 @click.option("--player", "players", multiple=True, metavar="NAME=FILE[:N]",
               help="Map a file, or track/channel N of it, to a player (repeatable).")
 @click.option("--leave-out", "leave_out", multiple=True, metavar="FILE:N",
@@ -56,8 +60,8 @@ def _parse_offsets(values: tuple[str, ...]) -> float | dict[str, float]:
                    "not only on channel 10 (no key or pitch from them; repeatable).")
 @json_option
 @click.pass_obj
-def import_(app, files, client, therapist, players, leave_out, offsets, title, started,
-            percussion, as_json) -> None:
+def import_(app, files, client, therapist, not_a_name, players, leave_out, offsets, title,
+            started, percussion, as_json) -> None:
     """Import MIDI and audio files recorded together as one session, or restore a session
     export (a .zip file or folder from 'improv sessions export', checked against its
     SHA256SUMS)."""
@@ -99,8 +103,18 @@ def import_(app, files, client, therapist, players, leave_out, offsets, title, s
             raise ParameterError(_zone_missing(started, when))
     offset = _parse_offsets(offsets)
     with _new_store_kept_if_used(app):
+        from improv.codes import CLI_GO_AHEAD, refuse_name_like, store_codes
         from sessions.importer import import_files
+        from sessions.manifest import check_code
 
+        # a new client or therapist starts here too: a name is refused as at a recording
+        # (once the codes are codes at all)
+        for code, what in ((client, "client"), (therapist, "therapist")):
+            if code:
+                check_code(code, what=what)
+        clients, therapists = store_codes(app.store)
+        refuse_name_like(client, therapist, known_clients=clients, known_therapists=therapists,
+                         not_a_name=not_a_name, go_ahead=CLI_GO_AHEAD)
         known = _names_of_client(app.store, client)
         manifest = import_files(
             app.store, files, client=client, therapist=therapist, players=players,

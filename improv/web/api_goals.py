@@ -286,19 +286,14 @@ def add(client: str, body: NewGoalBody, store: Store = Depends(get_store)) -> di
 
     The first goal of a client without sessions starts that client (the Clients page's "A new
     client"): a code that reads like a person's name is refused unless ``not_a_name``, as the
-    Record page's Start is (:func:`improv.capture.setups.name_like_codes`).
+    Record page's Start is (:func:`improv.codes.refuse_name_like`).
     """
-    from improv.capture.codes import store_codes
-    from improv.capture.setups import name_like_codes
+    from improv.codes import refuse_name_like, store_codes
     from improv.reports.goal_indicators import DuplicateGoalError, add_goal
 
     client = _check_client(client)
-    if (name_like_codes(client, known_clients=store_codes(store)[0])
-            and not body.not_a_name):
-        raise ParameterError(
-            f"the client code {client!r} looks like a name: a code must not identify the "
-            "person; use a pseudonym such as C21, or add the goal with \"Use it anyway\" if "
-            "it is one", parameter="client")
+    refuse_name_like(client, known_clients=store_codes(store)[0], not_a_name=body.not_a_name,
+                     go_ahead='add the goal with "Use it anyway"')
     inds, tags = _indicators(body)
     try:
         return _worded(lambda: add_goal(store, client, text=body.text or "",

@@ -16,6 +16,10 @@ router = APIRouter(prefix="/api")
 
 OPTION_KEYS = ("midi_api", "audio_api", "jack_server", "jack_midi_server")
 
+#: The way to go ahead with a new code that reads like a name at Start
+#: (:func:`improv.codes.name_like_refusal`): the Record page's answer to its question.
+START_GO_AHEAD = 'start with "Use it anyway"'
+
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -174,20 +178,19 @@ def start_recording(body: StartBody, request: Request,
     """Start recording with a saved setup and/or player specs (``client=midi:Keyboard``).
 
     A client or therapist code new to the store that reads like a person's name
-    (:func:`improv.capture.setups.name_like_codes`, as ``improv record`` refuses it) is
-    refused unless ``not_a_name``: the page asks first, and this is the rule for any request.
+    (:func:`improv.codes.refuse_name_like`, as ``improv record`` refuses it) is refused
+    unless ``not_a_name``: the page asks first, and this is the rule for any request.
     A code the store knows is recorded as it is stored (``t01`` is ``T01``).
     """
-    from improv.capture.codes import known_code, store_codes
     from improv.capture.setups import (
         check_codes,
         check_inputs,
         check_setup_name,
         mark_kit_specs,
-        name_like_codes,
         recording_inputs,
         save_setup,
     )
+    from improv.codes import known_code, refuse_name_like, store_codes
     from improv.errors import ParameterError
 
     store.require_writable()
@@ -196,10 +199,9 @@ def start_recording(body: StartBody, request: Request,
 
     title = check_title(body.title)  # one line, no control characters (review 29)
     clients, therapists = store_codes(store)
-    names = name_like_codes(body.client, body.therapist, known_clients=clients,
-                            known_therapists=therapists)
-    if names and not body.not_a_name:
-        raise ParameterError(name_like_message(names))
+    refuse_name_like(body.client, body.therapist, known_clients=clients,
+                     known_therapists=therapists, not_a_name=body.not_a_name,
+                     go_ahead=START_GO_AHEAD)
     client = _existing_client(store, body.client, new=body.new_client, known=clients)
     therapist = body.therapist and (known_code(body.therapist, therapists)
                                     or body.therapist.strip())
@@ -230,19 +232,10 @@ def stop_recording(request: Request) -> dict[str, Any]:
     return request.app.state.recording.stop()
 
 
-def name_like_message(names: list[str]) -> str:
-    """The refusal of codes that read like names (``names``: ``client code 'Anna'`` ...), in
-    the command line's words, with the page's way to go ahead instead of its option."""
-    one = len(names) == 1
-    return (f"the {' and the '.join(names)} {'looks like a name' if one else 'look like names'}: "
-            "a code must not identify the person; record with a pseudonym such as C07, or "
-            f"start with \"Use it anyway\" if {'it is one' if one else 'they are'}")
-
-
 def _existing_client(store: Store, code: str, *, new: bool, known: list[str]) -> str:
     """The stored spelling of client ``code`` among the ``known`` codes (case-insensitive:
     ``k12`` is ``K12``); a code not stored yet only when ``new``."""
-    from improv.capture.codes import known_code
+    from improv.codes import known_code
     from improv.errors import ParameterError
 
     code = code.strip()
@@ -255,18 +248,15 @@ def _existing_client(store: Store, code: str, *, new: bool, known: list[str]) ->
     return code
 
 
-def _client_codes(store: Store) -> list[str]:
-    """The client codes of the store: of its sessions, and of goals agreed at intake before a
-    first session (:func:`improv.capture.codes.store_codes`, as ``improv record`` knows them)."""
-    from improv.capture.codes import store_codes
-
-    return store_codes(store)[0]
-
-
 @router.get("/recording/clients")
 def clients(store: Store = Depends(get_store)) -> dict[str, Any]:
-    """The client codes of the store, to choose from."""
-    return {"clients": _client_codes(store)}
+    """The client codes of the store, to choose from, and its therapist codes: a code the
+    store has is not asked about as a name again (the page asks only about new codes, as
+    Start refuses only those)."""
+    from improv.codes import store_codes
+
+    clients, therapists = store_codes(store)
+    return {"clients": clients, "therapists": therapists}
 
 
 @router.post("/recording/arm", status_code=201)

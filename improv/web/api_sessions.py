@@ -40,12 +40,17 @@ def session_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_client(client: str | None) -> str | None:
+    return _check_code(client, what="client")
+
+
+def _check_code(code: str | None, *, what: str) -> str | None:
+    """A client or therapist code as given (None for none), or 400 in the code rule's words."""
     from sessions.manifest import check_code
 
-    if client in (None, ""):
+    if code in (None, ""):
         return None
     try:
-        return check_code(client, what="client")
+        return check_code(code, what=what)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -432,6 +437,8 @@ class ImportBody(BaseModel):
     # when the session was recorded: ISO 8601 with its offset (the form's "Recorded on");
     # by default the oldest file's time (its lastModified, sent with the upload)
     started: str | None = Field(None, max_length=40)
+    not_a_name: bool = Field(False, description="a new client or therapist code that reads "
+                             "like a name is a pseudonym (the page's 'Use it anyway')")
 
 
 class PlayersBody(BaseModel):
@@ -612,11 +619,21 @@ def import_players(body: PlayersBody, request: Request,
 @router.post("/import", status_code=201)
 def import_uploads(body: ImportBody, request: Request,
                    store: Store = Depends(get_store)) -> dict[str, Any]:
-    """Import staged uploads as one session (atomic: a failure leaves the store unchanged)."""
+    """Import staged uploads as one session (atomic: a failure leaves the store unchanged).
+
+    A client or therapist code new to the store that reads like a person's name is refused
+    unless ``not_a_name``, as the Record page's Start is (:func:`improv.codes.refuse_name_like`).
+    """
+    from improv.codes import refuse_name_like, store_codes
     from sessions.importer import import_files
 
     store.require_writable()
     files = _staged(request, body.uploads)
+    client = _check_client(body.client)
+    therapist = _check_code(body.therapist, what="therapist")
+    clients, therapists = store_codes(store)
+    refuse_name_like(client, therapist, known_clients=clients, known_therapists=therapists,
+                     not_a_name=body.not_a_name, go_ahead='import with "Use it anyway"')
     started = _parse_started(body.started)
     # a refused import keeps its uploads, so that the page can try again once the client code
     # or the player mapping is corrected without sending the files again (they are removed
@@ -624,8 +641,8 @@ def import_uploads(body: ImportBody, request: Request,
     from sessions.errors import SessionFormatError
 
     try:
-        manifest = import_files(store, files, client=_check_client(body.client),
-                                therapist=body.therapist or None, players=body.players,
+        manifest = import_files(store, files, client=client,
+                                therapist=therapist, players=body.players,
                                 leave_out=body.leave_out,
                                 offset=parse_t(body.offset, name="offset") or 0.0,
                                 title=(body.title or "").strip() or None, started=started)

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from improv.capture.codes import FIRST_NAMES, known_code, looks_like_name
-from improv.capture.setups import name_like_codes
+from improv.codes import FIRST_NAMES, known_code, looks_like_name, name_like_codes
 
 JS = Path(__file__).resolve().parents[2] / "improv" / "web" / "static" / "record_setup.js"
 
@@ -67,7 +66,7 @@ def test_a_name_as_a_code_is_refused_in_one_line(run_cli, store):
     r = run_cli("record", "--client", "Anna", "--player", "client=midi:kb", "--no-display")
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == ("error: the client code 'Anna' looks like a name: a code must not "
-                        "identify the person; record with a pseudonym such as C07, or add "
+                        "identify the person; use a pseudonym such as C07, or add "
                         "--not-a-name if it is one\n")
     r = run_cli("record", "--client", "Maria", "--therapist", "Thomas", "--player",
                 "client=midi:kb")

@@ -111,8 +111,16 @@ export function importPanel() {
   let startedTouched = false;
   started.addEventListener('input', () => { startedTouched = true; startedWhy.textContent = ''; });
   const title = h('input', { id: 'imp-title', size: '30', autocomplete: 'off', placeholder: 'optional, no names', maxlength: '200' });
-  const therapist = therapistField();
+  // the store's therapist codes: one of them is not said to look like a name (the server
+  // refuses only a new code that reads like one)
+  let therapists = [];
+  const therapist = therapistField({ known: () => therapists });
   therapist.input.id = 'imp-therapist';
+  api('/api/recording/clients').then((r) => { therapists = r.therapists || []; therapist.update(); }).catch(() => { /* said as new */ });
+  // the codes answered with "Use it anyway" (a new code that reads like a name is a pseudonym):
+  // sent as not_a_name while they stay as they are
+  let keptAsCodes = null;
+  const codes = () => JSON.stringify([client.value.trim(), therapist.value()]);
   const offset = h('input', { id: 'imp-offset', size: '6', value: '0', inputmode: 'decimal' });
   const err = h('p', { class: 'error', role: 'alert' });
 
@@ -270,7 +278,7 @@ export function importPanel() {
         ...mapping(items), started: withOffset(started.value), title: title.value.trim() || null, therapist: therapist.value(),
         // the text as typed (12.5 or 1:30): the server parses it like every time field and
         // says what is wrong ("abc" became 0 s here before)
-        offset: offset.value.trim() || 0 } });
+        offset: offset.value.trim() || 0, not_a_name: keptAsCodes === codes() } });
       items.splice(0);
       // the same recording imported before would count twice in the client's course
       const twin = (r.looks_like || [])[0];
@@ -280,6 +288,12 @@ export function importPanel() {
       // a file at fault is named with what to do ("Remove fake.mid and import again")
       err.textContent = /and import again$/.test(ex.message) ? ex.message
         : `${ex.message} (the files stay uploaded: correct it and import again)`;
+      // a new code that reads like a name: the server asks, the answer is here
+      if (ex.status === 400 && /looks like a name|look like names/.test(ex.message)) {
+        err.textContent = ex.message;
+        const asked = codes();
+        err.append(' ', h('button', { type: 'button', onclick: () => { keptAsCodes = asked; form.requestSubmit(); } }, 'Use it anyway'));
+      }
     }
     go.disabled = false;
   } },

@@ -94,7 +94,7 @@ export async function recordPage(main) {
   } }, 'Delete this setup');
   setupSel.addEventListener('change', () => { deleteBtn.hidden = !setupSel.value; });
   const title = h('input', { id: 'rec-title', size: '30', autocomplete: 'off', placeholder: 'optional, no names' });
-  const therapist = therapistField();
+  const therapist = therapistField({ known: () => client.therapists });
   const opt = {};
   for (const [k, label] of [['jack_server', 'JACK server'], ['midi_api', 'MIDI API (e.g. jack, alsa)'], ['audio_api', 'Audio host API (e.g. JACK, ALSA)']]) {
     opt[k] = h('input', { id: `rec-${k}`, size: '14', onchange: () => { checkOption(k); devices.now(); rearm(); } });
@@ -188,7 +188,7 @@ export async function recordPage(main) {
       : 'Add an input: there is nothing to record.');
     if (bad) { err.textContent = bad; return; }
     const names = [client.nameLike() && `client code "${client.nameLike()}"`,
-      looksLikeName(therapist.input.value) && `therapist code "${therapist.input.value.trim()}"`,
+      therapist.nameLike() && `therapist code "${therapist.nameLike()}"`,
       ...review.filter((x) => looksLikeName(x.player) && !['client', 'therapist', 'cotherapist', 'group'].includes(x.player.toLowerCase())).map((x) => `player name "${x.player}" (Input ${x.n})`)].filter(Boolean);
     const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', the ')} and the ${names[names.length - 1]}`;
     if (names.length && !(await ask(`The ${listed} ${names.length === 1 ? 'looks like a name' : 'look like names'}. Codes and player names must not identify the person: use ${names.length === 1 ? 'it' : 'them'} anyway?`,

@@ -325,18 +325,25 @@ function codeHint(input, { who, example, isNew = () => true }) {
   return { el: h('span', { class: 'code-hint' }, fixed, ' ', said), update };
 }
 
-// The therapist's code: a code field with its rule beside it.  Returns { el, input, value(), check() }
-export function therapistField() {
+// The therapist's code: a code field with its rule beside it.  `known()` gives the therapist
+// codes the store has (k12 is K12): one of them is not asked about as a name, as the server
+// refuses only a new code that reads like one.  Returns { el, input, value(), check(), nameLike() }
+export function therapistField({ known = () => [] } = {}) {
   const input = h('input', { id: 'rec-therapist', size: '8', autocomplete: 'off', placeholder: 'e.g. T01' });
-  const hint = codeHint(input, { who: 'therapist', example: 'T01' });
+  const isKnown = () => known().some((c) => c.toLowerCase() === input.value.trim().toLowerCase());
+  const hint = codeHint(input, { who: 'therapist', example: 'T01', isNew: () => !isKnown() });
   return { el: h('span', { class: 'row' }, input, hint.el), input, value: () => input.value.trim() || null,
-    check: () => codeProblem(input.value, { who: 'therapist', example: 'T01' }) };
+    check: () => codeProblem(input.value, { who: 'therapist', example: 'T01' }),
+    // a new code that reads like a name (asked about at Start)
+    nameLike: () => (!isKnown() && looksLikeName(input.value) ? input.value.trim() : ''),
+    update: hint.update };
 }
 
 // The client code: type-ahead over the existing clients (k12 finds K12); a new code only when
-// "New client" is ticked.  Returns { el, value(), check(), isNew(), nameLike() }.
+// "New client" is ticked.  Returns { el, value(), check(), isNew(), nameLike(), therapists }:
+// therapists, the store's therapist codes (for therapistField's known).
 export async function clientChooser() {
-  const { clients } = await api('/api/recording/clients');
+  const { clients, therapists = [] } = await api('/api/recording/clients');
   const input = h('input', { id: 'rec-client', size: '10', placeholder: 'e.g. C07', autocomplete: 'off', list: 'rec-clients' });
   const list = h('datalist', { id: 'rec-clients' }, clients.map((c) => h('option', { value: c })));
   const isNew = h('input', { type: 'checkbox', id: 'rec-new-client' });
@@ -368,6 +375,7 @@ export async function clientChooser() {
     isNew: () => !known() && isNew.checked,
     // a new code that reads like a name (asked about at Start)
     nameLike: () => (!known() && looksLikeName(input.value) ? input.value.trim() : ''),
+    therapists,
   };
 }
 

@@ -15,7 +15,7 @@ PAGE_A, PAGE_B = "page-a-0001", "page-b-0002"  # two Record pages' input check i
 def test_client_is_chosen_case_insensitively_and_new_only_on_purpose(demo_store, client_for):
     path, _ = demo_store
     c = client_for(path)
-    assert c.get("/api/recording/clients").json() == {"clients": ["DEMO"]}
+    assert c.get("/api/recording/clients").json()["clients"] == ["DEMO"]
     before = snapshot(path)
     r = c.post("/api/recording", json={"client": "Z99", "new_client": False,
                                        "players": ["client=midi:no-such-port-4711"]})

@@ -22,7 +22,7 @@ def test_the_first_goal_of_a_name_is_refused_unless_not_a_name(goal_store, clien
     assert r.status_code == 400
     assert r.json()["error"] == (
         "the client code 'Anna' looks like a name: a code must not identify the person; use a "
-        "pseudonym such as C21, or add the goal with \"Use it anyway\" if it is one")
+        "pseudonym such as C07, or add the goal with \"Use it anyway\" if it is one")
     assert not (path / "clients" / "Anna").exists()
     assert "Anna" not in {x["client"] for x in c.get("/api/clients").json()["clients"]}
     r = c.post("/api/clients/Anna/goals", json={**GOAL, "not_a_name": True})

@@ -34,7 +34,7 @@ def test_a_name_as_a_new_code_is_refused_and_nothing_changes(anna_store, client_
     assert r.status_code == 400
     assert r.json()["error"] == (
         "the client code 'Maria' looks like a name: a code must not identify the person; "
-        "record with a pseudonym such as C07, or start with \"Use it anyway\" if it is one")
+        "use a pseudonym such as C07, or start with \"Use it anyway\" if it is one")
     r = c.post("/api/recording", json={"client": "tom_b", "therapist": "Thomas",
                                        "players": [NO_PORT]})
     assert r.status_code == 400
@@ -83,7 +83,8 @@ def test_a_client_with_goals_from_intake_is_known(anna_store, client_for):
     r = c.post("/api/clients/Maria/goals", json={"text": "Comes to the sessions",
                                                  "not_a_name": True})
     assert r.status_code == 201, r.text
-    assert c.get("/api/recording/clients").json() == {"clients": ["Anna", "Maria"]}
+    assert c.get("/api/recording/clients").json() == {"clients": ["Anna", "Maria"],
+                                                      "therapists": ["Tina"]}
     r = c.post("/api/recording", json={"client": "maria", "therapist": "tina",
                                        "new_client": False, "players": [NO_PORT]})
     assert r.status_code == 201, r.text
