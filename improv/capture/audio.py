@@ -95,6 +95,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import time
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,11 @@ CLOSE_TIMEOUT_S = 3.0
 """Longest wait [seconds] for PortAudio to stop and close a stream.  PortAudio's JACK host
 API waits forever for a server that died (Pa_StopStream waits for a process cycle that never
 comes); such a stream is left behind (see :func:`_close_or_abandon`)."""
+
+
+LEAVE_SETTLE_S = 0.1
+"""Wait [seconds] after a stream left open was told to take nothing more, before its held blocks
+are written: longer than a callback (a block of 4096 frames at 48 kHz is 85 ms)."""
 
 
 def _close_or_abandon(stream, *, abort: bool, name: str, lost: bool = False) -> None:
@@ -271,6 +277,8 @@ class AudioCapture:
         self._next_reopen_t = 0.0
         #: when its JACK server went away [s], set by :meth:`server_stopped`
         self._server_gone_at: float | None = None
+        #: the stream was left open at the stop: its callback takes nothing more
+        self._left = False
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -325,8 +333,19 @@ class AudioCapture:
                           lost=self.stalled)
         self.stream = None
 
-    def stop(self) -> None:
-        """Stop and close the stream; journal the callback status counts."""
+    def stop(self, *, leave_open: bool = False) -> None:
+        """Stop and close the stream; journal the callback status counts.
+
+        With ``leave_open`` (its JACK server does not answer, see :meth:`improv.capture.recorder.
+        Recorder.stop`) the stream is left open, never stopped or closed (PortAudio would wait
+        for the server, :func:`_abandon`), and its callback takes nothing more from then on.
+        """
+        if leave_open and self.stream is not None:
+            self._left = True
+            # a callback already running when the flag was set ends within its block
+            time.sleep(LEAVE_SETTLE_S)
+            _abandon(self.stream)
+            self.stream = None
         self._close_stream()
         while self._held:  # the callback holds a few blocks back
             self._write(self._held.popleft())
@@ -420,6 +439,8 @@ class AudioCapture:
     # -- callback (audio thread) --------------------------------------------------------
 
     def _callback(self, indata, frames, time, status) -> None:
+        if self._left:  # a stream left open at the stop (stop(leave_open=True))
+            return
         now = self.clock.now()
         if self._stream_time:
             adc = time.inputBufferAdcTime

@@ -269,6 +269,16 @@ class JackMidiTimes:
         except Exception as exc:  # noqa: BLE001 - the server may be gone already
             log.debug("frame-time client: deactivating failed (%s)", exc)
 
+    def leave(self) -> None:
+        """Stop reading without asking the JACK server anything (it does not answer): its
+        thread is asked to end (no request to the server) and the client is left as it is, never
+        deactivated or closed (:meth:`close` then leaves it alone)."""
+        if self.reading:
+            self.reading = False
+            if not self.server_gone and not self._thread.stop():
+                self.left_running = True
+        self.server_gone = True  # treated as gone: nothing more is asked of the server
+
     def close(self) -> None:
         """Leave the JACK graph (idempotent); after its server went away, or when its thread did
         not end, the client is left as it is, as :meth:`improv.capture.jack_watch.

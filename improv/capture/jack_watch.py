@@ -371,3 +371,16 @@ class JackSourceWatch:
             return
         self._closed = True
         leave_jack(self.client, untouched=self.server_gone_at is not None)
+
+    def close_within(self, timeout_s: float) -> bool:
+        """:meth:`close` in a daemon thread, waited for at most ``timeout_s`` [seconds].
+
+        A JACK server that fell behind (a client of it frozen for seconds, or extreme load) may
+        stop answering requests for a long time (``jack_deactivate`` waited 20-70 s, and for
+        ever under ``jackd -v``, after the recorder was frozen for 5 s): the client is then left
+        to that thread. Returns True if it was closed in time, False if the server did not answer.
+        """
+        worker = threading.Thread(target=self.close, name="close-jack-watch", daemon=True)
+        worker.start()
+        worker.join(timeout_s)
+        return not worker.is_alive()

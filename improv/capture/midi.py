@@ -94,6 +94,10 @@ from improv.capture.setups import PlayerInput
 
 log = logging.getLogger(__name__)
 
+LEFT_OPEN: list = []
+"""rtmidi objects of a JACK server that did not answer at the stop, kept referenced for good:
+closing or freeing one would wait for that server with the GIL held (:meth:`MidiCapture.stop`)."""
+
 RTMIDI_QUEUE = 16384
 """rtmidi's queue per port in queue mode [messages] (8 s of a 2,000 messages/s burst)."""
 CYCLE_GAP_S = 0.0005
@@ -364,7 +368,7 @@ class MidiCapture:
                 log.debug("MIDI intake of %s not closed early: %s", st.port_name, exc)
         return undone
 
-    def stop(self, *, end: float | None = None) -> None:
+    def stop(self, *, end: float | None = None, leave_open: bool = False) -> None:
         """Close every port and store the counters (also when zero).
 
         Parameters
@@ -372,6 +376,11 @@ class MidiCapture:
         end : float [seconds], optional
             The session's end, where the gap of a port that never came back ends (default:
             now).
+        leave_open : bool
+            The JACK server does not answer (:meth:`improv.capture.jack_watch.JackSourceWatch.
+            close_within`): what rtmidi queued is taken, but no port is closed and no client
+            left, since python-rtmidi would wait for the server holding the GIL (every thread of
+            the process would stop); they are kept in :data:`LEFT_OPEN`.
         """
         now = self.clock.now() if end is None else float(end)
         for st in self.ports:
@@ -386,22 +395,32 @@ class MidiCapture:
         if self._times is not None:
             # no Python JACK callback of this process runs while rtmidi's ports close (see
             # JackMidiTimes.stop_reading); what it has read still stamps the messages drained
-            self._times.stop_reading()
+            if leave_open:
+                self._times.leave()
+            else:
+                self._times.stop_reading()
         for st in self.ports:
             if st.midi_in is not None:
                 try:
                     st.midi_in.cancel_callback()
-                    st.midi_in.close_port()
+                    if not leave_open:
+                        st.midi_in.close_port()
                     if self.mode == "queue":
                         self._drain_port(st)  # what arrived before the port closed
-                    st.midi_in.delete()
+                    if leave_open:
+                        LEFT_OPEN.append(st.midi_in)
+                    else:
+                        st.midi_in.delete()
                 except Exception as exc:  # noqa: BLE001 - closing a dead port
                     log.debug("closing MIDI port: %s", exc)
                 st.midi_in = None
         for st in self.ports:  # the recording ends, not the source: what is held was played
             self._release(st)
         if self._lister is not None:
-            self._lister.delete()
+            if leave_open:
+                LEFT_OPEN.append(self._lister)
+            else:
+                self._lister.delete()
             self._lister = None
         if self._times is not None:
             self.writer.report("midi_stamps", t=now, at="jack_frame",

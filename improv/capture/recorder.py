@@ -28,7 +28,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from improv.capture.audio import AudioCapture
+from improv.capture.audio import CLOSE_TIMEOUT_S, AudioCapture
 from improv.capture.clock import SessionClock
 from improv.capture.devices import DEFAULT_JACK_CLIENT, init_portaudio, list_audio_devices
 from improv.capture.jack_recording import JackRecording
@@ -165,6 +165,7 @@ class Recorder(JackRecording):
         self._changes: list[float] = []  # when an input went away or came back [seconds]
         self._period_s: float | None = None  # JACK's cycle when it reported them [seconds]
         self._jack_server_lost = False
+        self._jack_silent = False  # the JACK server did not answer at the stop
         self._source_lost: dict[tuple[str, str], float] = {}
         self._away = AwayInputs()  # one word per unplug or return, whichever watcher saw it
         self._next_reinit = 0.0
@@ -348,18 +349,29 @@ class Recorder(JackRecording):
                 if len(self._xruns) > 1:
                     self._warn(xrun_text(self._xruns, period_s=self._watch.period_s,
                                          changes=self._changes))
-            self._watch.close()
+            # the first request to the JACK server at the stop: one that fell behind may not
+            # answer for a long time (session 36: 20-70 s after the recorder was frozen for
+            # 5 s), and then nothing of JACK is closed, so that the stop still ends in time
+            silent = not self._watch.close_within(CLOSE_TIMEOUT_S)
             self._watch = None
+            if silent and self.writer is not None:
+                self._jack_silent = True
+                log.warning("the JACK server did not answer within %.0f s at the stop; its "
+                            "clients are left open", CLOSE_TIMEOUT_S)
+                self.writer.report("jack_not_answering", t=end, waited_s=CLOSE_TIMEOUT_S)
+                self._warn(jack_silent_text())
+        silent = self._jack_silent
+        midi_jack = self.midi is not None and "jack" in str(self.midi.api).lower()
         # MIDI stops coming in before the audio stops (under JACK its sources are disconnected
         # now; its ports close after the audio's, see MidiCapture.close_intake), so that the
         # audio, still recording meanwhile, covers every message kept
-        if self.midi is not None:
+        if self.midi is not None and not (silent and midi_jack):
             self.midi.close_intake()
         for cap in self.audio:
-            cap.stop()
+            cap.stop(leave_open=silent and cap.on_jack)
         end = self._recorded_end(end)
         if self.midi is not None:
-            self.midi.stop(end=end)
+            self.midi.stop(end=end, leave_open=silent and midi_jack)
             end = self._recorded_end(end)
         if self.writer is None:
             self._release_locks()
@@ -616,3 +628,12 @@ class Recorder(JackRecording):
             "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
                               audio=self.audio),
         }
+
+
+def jack_silent_text() -> str:
+    """What a therapist reads when the JACK server did not answer at the stop (it fell behind,
+    e.g. after a frozen program or under extreme load) and the recording was completed without
+    closing its connections to JACK."""
+    return ("When the recording stopped, the audio system (JACK) did not answer, so the "
+            "recording was completed without waiting for it. Everything recorded until the stop "
+            "is kept.")
