@@ -134,8 +134,8 @@ ABANDONED_STREAMS: list = []
 #: a therapist reads it on the Record page (improv/web/static/record_setup.js shows a problem
 #: saying "until improv is restarted" on the page itself, not under "Details").
 NEEDS_RESTART = ("Audio inputs cannot be used until improv is restarted: the audio system "
-                 "(JACK) stopped during a recording. Close improv and start it again (with "
-                 "JACK running); your recordings are kept.")
+                 "(JACK) stopped, or stopped answering, during a recording. Close improv and "
+                 "start it again (with JACK running); your recordings are kept.")
 
 
 def init_portaudio(*, jack_server_name: str | None = None,

@@ -89,5 +89,5 @@ def test_no_reinitialisation_while_a_dead_servers_stream_is_open(monkeypatch):
     # the Record page shows it as it is (review 36: it hid under "Details", in technical words)
     assert str(err.value) == (
         "Audio inputs cannot be used until improv is restarted: the audio system (JACK) "
-        "stopped during a recording. Close improv and start it again (with JACK running); "
-        "your recordings are kept.")
+        "stopped, or stopped answering, during a recording. Close improv and start it again "
+        "(with JACK running); your recordings are kept.")

@@ -28,7 +28,8 @@ def test_audio_that_needs_a_restart_is_said_on_the_page(tmp_path, live_server, p
     note = box.locator("p.device-problem")
     expect(note).to_have_text(
         "Audio inputs cannot be used until improv is restarted: the audio system (JACK) "
-        "stopped during a recording. Close improv and start it again (with JACK running); "
+        "stopped, or stopped answering, during a recording. Close improv and start it again "
+        "(with JACK running); "
         "your recordings are kept.", timeout=30000)
     expect(box.locator("details")).to_have_count(0)  # nothing to open to find the way out
     assert "did not answer" not in box.inner_text()
