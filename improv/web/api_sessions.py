@@ -167,6 +167,9 @@ def _session_detail(session) -> dict[str, Any]:
         "midi_inputs": midi_inputs(m),  # name, player, percussion (a drum kit)
         "events": m.get("events", []),
         "warnings": session.warnings(),
+        # as they read after the recording (the live "plug it in again" left out where a
+        # stretch below says it in past tense): what the session page shows
+        "warnings_afterwards": session.warnings_afterwards(),
         "not_recorded": session.not_recorded(),
         "not_recorded_groups": session.not_recorded_groups(),
     }

@@ -10,9 +10,6 @@ import { Timeline, annotationLane, beatLane, curveLane, gapLane, imitationLane, 
 const SINGLE_KEYS = 'improv.singleKeyShortcuts';
 function singleKeys() { return localStorage.getItem(SINGLE_KEYS) !== '0'; }
 
-// the ends of what the recorder says live about an input unplugged and back, true only then
-// (improv.capture.live_status PICKED_UP, RECORDED_AGAIN)
-const LIVE_ONLY = ['plug it in again, the recording goes on and picks it up', 'recorded again from then on'];
 const EMPTY_ROLL = { start: new Float32Array(0), end: new Float32Array(0), pitch: new Uint8Array(0), velocity: new Uint8Array(0) };
 
 // notes-roll.bin: "IRL1", uint32 header length, JSON header, float32 start/end per player,
@@ -197,12 +194,11 @@ export async function sessionPage(main, id, params) {
   // (improv.web.api_sessions from sessions.session.Session.not_recorded and .warnings)
   const gaps = s.not_recorded || [];
   const groups = s.not_recorded_groups || gaps.map((g) => ({ ...g, count: 1, total_s: g.end - g.t }));
-  // what the recorder said live, less its "plug it in again" and "recorded again" lines
-  // (improv.capture.live_status PICKED_UP, RECORDED_AGAIN): true only while it recorded, and
-  // said in past tense by the stretches below; first, as the recorder put them (why a
-  // recording stopped comes first), then the stretches not recorded
-  const unplugged = groups.some((g) => g.cause === 'unplugged' || g.cause === 'unplugged_silence');
-  const warnings = (s.warnings || []).filter((w) => !(unplugged && LIVE_ONLY.some((end) => w.endsWith(end))));
+  // what the recorder said live, less its "plug it in again" and "recorded again" lines, true
+  // only while it recorded and said in past tense by the stretches below (the server's
+  // sessions.gap_words.warnings_afterwards); first, as the recorder put them (why a recording
+  // stopped comes first), then the stretches not recorded
+  const warnings = s.warnings_afterwards || [];
   const recNotes = (groups.length || warnings.length) ? h('section', { class: 'panel recording-notes', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h' }, 'While recording'),
     h('ul', {},
