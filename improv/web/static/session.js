@@ -796,7 +796,22 @@ export async function sessionPage(main, id, params) {
     const groups = { tempo: [], dyn: [], dens: [] };
     // one source per player and lane, MIDI first, as the Measures table gives them (its
     // Dynamics column says the velocity where there is MIDI: so does the lane)
-    const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && (entry.sources[src].curves || {})[name])).find(Boolean);
+    // an input that heard nothing (summary status "silent") draws no curve: its density's
+    // flat 0 read as "did not play"; the lanes say in words what it heard instead, as the
+    // summary does (improv.reports.summary_text: NO_SOUND_DBFS, digital silence)
+    const heard = (res) => (res.summary || {}).status !== 'silent';
+    const pickSrc = (entry, name, prefer) => prefer.map((k) => Object.keys(entry.sources).find((src) => src.startsWith(k) && heard(entry.sources[src]) && (entry.sources[src].curves || {})[name])).find(Boolean);
+    const unheard = [];
+    for (const [p, entry] of Object.entries(r.players)) {
+      for (const [src, res] of Object.entries(entry.sources)) {
+        if (heard(res)) continue;
+        const peak = (res.summary || {}).peak_dbfs;
+        // the input as the summary says it (improv.reports.summary_playing._input_name)
+        const several = Object.keys(entry.sources).filter((x) => x.startsWith('audio:'));
+        const which = `${p}'s microphone${several.includes(src) ? ` ${several.indexOf(src) + 1}` : ''}`;
+        unheard.push(peak != null && peak < NO_SOUND_DBFS ? `No sound reached improv from ${which}: check the input` : `No playing was heard from ${which}`);
+      }
+    }
     for (const [p, entry] of Object.entries(r.players)) {
       const color = playerColor(s.players, p);
       const add = (g, names, prefer, { zeroIsGap = false, silenceIsGap = false, fromZero = false } = {}) => {
@@ -830,12 +845,12 @@ export async function sessionPage(main, id, params) {
     }
     const annLane = tl.lanes.find((l) => l.row.classList.contains('ann'));
     const before = annLane ? annLane.row : null;
-    const mk = (label, series) => { if (series.length) { const lane = curveLane(tl, label, series); if (before) tl.lanesBox.insertBefore(lane.row, before); } };
+    const mk = (label, series, note = '') => { if (series.length || note) { const lane = curveLane(tl, label, series, { note }); if (before) tl.lanesBox.insertBefore(lane.row, before); } };
     mk('Tempo · pulse clarity', groups.tempo);
     const beats = beatLane(tl, r.players, s.players);
     if (beats && before) tl.lanesBox.insertBefore(beats.row, before);
-    mk('Dynamics', groups.dyn);
-    mk('Density', groups.dens);
+    mk('Dynamics', groups.dyn, unheard.join('; '));
+    mk('Density', groups.dens, unheard.join('; '));
     for (const d of r.dialogue || []) {
       const c = d.curves || {};
       const series = [];
@@ -882,6 +897,9 @@ function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end
 
 // the level curve's value in a window of digital silence (analysis.audio: −100 dBFS)
 const SILENCE_DBFS = -99;
+// an input whose loudest moment is under this heard no sound at all, not even a room
+// (improv.reports.summary_text.NO_SOUND_DBFS; a test keeps the two the same)
+const NO_SOUND_DBFS = -90;
 
 // the tempo cell without a tempo (only a clear pulse has one), in the plain summary's words
 const NO_TEMPO = { intermittent: 'clear pulse only at times', rare: 'no clear pulse', none: 'no clear pulse' };

@@ -367,7 +367,7 @@ function bandWords(names) {
 const LABEL_ROW = 12;
 const PLAYER_MARK_OFFSET = 40; // px: the players' marks do not fall on one another
 const BAND_H = 48, BAND_GAP = 8;
-export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
+export function curveLane(tl, label, series, { height = 80, unit = '', note = '' } = {}) {
   const ranges = sharedRanges(series, series.map(seriesRange), unit);  // once, not every frame
   const units = [...new Set(series.filter((s, k) => ranges[k]).map((s) => unitOf(s, unit)))];
   const bandOf = series.map((s, k) => (ranges[k] ? units.indexOf(unitOf(s, unit)) : -1));
@@ -378,7 +378,9 @@ export function curveLane(tl, label, series, { height = 80, unit = '' } = {}) {
   // each band named by the measures drawn in it, in the order of the bands
   const bandNames = units.map((u, b) => [...new Set(order.filter((k) => bandOf[k] === b).map((k) => measureOf(series[k])))].join(' and '));
   const where = units.length > 1 ? bandWords(bandNames) : '';
-  const title = units.length > 1 ? h('span', {}, label, h('span', { class: 'lane-note' }, where)) : label;
+  // `note`: what the lane cannot show, in words (an input that heard nothing)
+  const notes = [where, note].filter(Boolean);
+  const title = notes.length ? h('span', {}, label, ...notes.map((n) => h('span', { class: 'lane-note' }, n))) : label;
   const lane = tl.addLane({
     label: title, height: curvesH + labels + 6, cls: 'curve',
     draw: (ctx, w) => {
