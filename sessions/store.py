@@ -630,6 +630,37 @@ class Store:
             elif self.catalog.status(session_id) == "unreadable":
                 self._index(Session(self.folder(session_id)).manifest)
 
+    def reread_unreadable(self) -> list[str]:
+        """Catalog again, from its manifest, every session the catalog lists as
+        ``unreadable`` whose folder reads now (restored from a backup, its permissions
+        mended): the lists show it as it is, not only once its page is opened or the store is
+        reindexed. Only those sessions are read (none, mostly: one query); nothing on a
+        read-only store.
+
+        Returns
+        -------
+        list of str
+            The IDs catalogued again.
+        """
+        if not self._writable:
+            return []
+        again = []
+        with contextlib.suppress(sqlite3.Error):
+            ids = [r[0] for r in self.catalog.db.execute(
+                "SELECT id FROM sessions WHERE status = 'unreadable'")]
+            for sid in ids:
+                folder = self.folder(sid)
+                try:
+                    if folder.is_symlink() or (folder / mf.RECORDING_FLAG).exists():
+                        continue
+                    Session(folder)
+                except SESSION_FAULTS:
+                    continue
+                self.note_readability(sid, readable=True)
+                if self.catalog.status(sid) != "unreadable":
+                    again.append(sid)
+        return again
+
     def _index(self, manifest: dict[str, Any]) -> None:
         folder = self.folder(manifest["id"])
         self.catalog.put_session(manifest, self._index_records(folder, manifest))

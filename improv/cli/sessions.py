@@ -68,6 +68,7 @@ def _signed(value: float, decimals: int, *, plus: bool = True) -> str:
 def list_(app, client: str | None, as_json: bool) -> None:
     """List sessions, newest first; a session folder that cannot be read is listed as
     'unreadable', with why, at the end."""
+    app.store.reread_unreadable()  # one restored from a backup is listed as it is again
     rows = app.store.list(client=client)
     # not hidden: a row with its ID and the reason ("problem" in --json)
     rows += [{"id": u["id"], "client": u["client"], "number": None, "started_utc": None,

@@ -117,6 +117,7 @@ def list_sessions(
         for report in store.recover():  # nothing to do, mostly: a glob of the flags
             log.info("interrupted session %s: %s", report["id"],
                      "recovered" if report["ok"] else f"not recovered ({report['error']})")
+        store.reread_unreadable()  # one restored from a backup is listed as it is again
     rows, total = session_page(store, client=client, since=since, until=until, tag=tag or None,
                                limit=limit, offset=offset)
     clients, all_tags = clients_and_tags(store)

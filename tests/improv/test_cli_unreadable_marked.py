@@ -76,3 +76,26 @@ def test_a_read_only_store_is_not_marked(store, store_path, sid, monkeypatch):
         ro.close()
     monkeypatch.undo()
     assert _status(store_path, sid) == "complete"
+
+
+def test_a_session_restored_from_a_backup_is_listed_as_it_is_again(run_cli, store, store_path,
+                                                                    sid):
+    """Restored (its manifest copied back), the next list shows it as it was: before, it stayed
+    "unreadable" until its web page was opened or the store reindexed (noticed in session 36)."""
+    manifest = store.folder(sid) / "session.json"
+    good = manifest.read_bytes()
+    manifest.write_bytes(good[:200])
+    assert run_cli("sessions", "show", sid).exit_code == 1
+    assert _status(store_path, sid) == "unreadable"
+    manifest.write_bytes(good)  # restored from the backup
+    (row,) = run_cli("sessions", "list", "--json").json()
+    assert row["status"] == "complete" and row["number"] == 1
+    assert _status(store_path, sid) == "complete"
+
+
+def test_a_session_still_damaged_stays_unreadable(store, store_path, sid):
+    (store.folder(sid) / "session.json").write_text("{")
+    with pytest.raises(Exception, match="cannot be read"):
+        store.session(sid)
+    assert store.reread_unreadable() == []
+    assert _status(store_path, sid) == "unreadable"
