@@ -277,6 +277,10 @@ def _sv_refuse(width: int, kinds: str, examples: str) -> SessionFormatError:
         f"columns, such as {examples}")
 
 
+#: The second cell of an image layer's row: the image's file (SV's ``ImageModel``).
+_SV_IMAGE = re.compile(r"\.(png|jpe?g|gif|bmp|svg|tiff?|webp)$", re.IGNORECASE)
+
+
 def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
     """(time, duration, label) column indexes of a headerless file, from the rows SV writes
     for each kind of layer (svcore ``Event::toStringExportRow``; the label is left out of a
@@ -289,7 +293,8 @@ def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
       ``start,end,extent start,extent end[,label]``.
 
     Only what one kind alone writes is read: one column (instants); two where a second cell
-    is text or a row has one column (instants: a time value always has its value); four
+    is text or a row has one column (instants: a time value always has its value), unless
+    every second cell names an image file (an image layer, refused); four
     where a fourth cell is text (regions: a note's level and a box's extent are numbers).
     Anything else is refused, naming what it may be: reading a value as a duration, or a
     level as a label, would import wrong ranges or texts without a word."""
@@ -298,6 +303,13 @@ def _sv_layout(rows: list[list[str]]) -> tuple[int, int | None, int | None]:
     if width == 1:
         return 0, None, None
     if width == 2:
+        if any(len(r) == 2 for r in rows) and all(
+                _SV_IMAGE.search(r[1].strip()) for r in rows if len(r) == 2):
+            # an image layer whose labels are empty writes time,image: its files' names are
+            # no labels of the session (and may name a person)
+            raise SessionFormatError(
+                "the Sonic Visualiser file is an image layer (time, image file): improv takes "
+                "time instants, regions and notes; export one of those layers instead")
         if text_in[1] or any(len(r) == 1 for r in rows):
             return 0, None, 1
         raise _sv_refuse(2, "time,value as a time-value layer writes where its labels are "

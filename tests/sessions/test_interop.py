@@ -218,6 +218,18 @@ def test_sonic_visualiser_ambiguous_headerless_shapes_are_refused(text, says):
     assert "\n" not in str(e.value)
 
 
+def test_sonic_visualiser_image_layer_without_labels_is_refused():
+    """An image layer whose labels are empty writes ``time,image``: its files' names were
+    imported as the annotations' text (noticed in session 36); with a label it is a
+    three-column shape, refused above.  An instant labelled with a word stays an instant."""
+    with pytest.raises(SessionFormatError, match="is an image layer") as e:
+        interop.from_sonic_visualiser("1.5,/home/anna/photos/anna_session.png\n"
+                                      "4.0,drawing.JPG\n")
+    assert "\n" not in str(e.value)
+    assert [a["text"] for a in interop.from_sonic_visualiser("1.5,picture\n4.0,png\n")] == [
+        "picture", "png"]
+
+
 def test_sonic_visualiser_box_layer_in_frames_is_refused():
     with pytest.raises(SessionFormatError, match="times in audio frames"):
         interop.from_sonic_visualiser("STARTFRAME,ENDFRAME,EXTENT START,EXTENT END,LABEL\n"
