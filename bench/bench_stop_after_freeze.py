@@ -5,15 +5,16 @@ Run from the repository root with the project's venv::
     .venv/bin/python bench/bench_stop_after_freeze.py [--trials 5] [--freeze 5] [--target recorder]
 
 Each trial starts its own JACK server (dummy driver, 48 kHz, period 1024 frames, the rig's
-:class:`tests.rig.jackrig.Rig`), a MIDI player (a note every 0.05 s on ``kb1:out``) and an audio
-player (clicks and a tone on ``mic:out_1/2``) in this process, and a real ``improv record``
-process with one MIDI and two audio inputs. After 3 s of playing the recorder (``--target
-recorder``) or the JACK server (``--target server``) is frozen with SIGSTOP for ``--freeze``
-seconds, resumed with SIGCONT, and 2 s later the recorder gets SIGINT (Ctrl-C). A recorder that
-has not ended 90 s after the signal gets SIGABRT (its stacks go to its log). Prints one JSON
-line per trial: seconds from SIGINT to the recorder's exit, its status and stop reason, whether
-the journal says the JACK server did not answer (``jack_not_answering``), and the audio kept
-[seconds].
+:class:`tests.improv.conftest.Rig`) and, as the test of this does
+(:func:`tests.rig.played_recording.rig_recording`, 50 s of playing), a MIDI player (a note every
+0.05 s on ``kb1:out``) and an audio player (clicks and a tone on ``mic:out_1/2``) in this
+process, and a real ``improv record`` process with one MIDI and two audio inputs. After 3 s of
+playing the recorder (``--target recorder``) or the JACK server (``--target server``) is frozen
+with SIGSTOP for ``--freeze`` seconds, resumed with SIGCONT, and 2 s later the recorder gets
+SIGINT (Ctrl-C). A recorder that has not ended 90 s after the signal gets SIGABRT (its stacks go
+to its log). Prints one JSON line per trial: seconds from SIGINT to the recorder's exit, its
+status and stop reason, whether the journal says the JACK server did not answer
+(``jack_not_answering``), and the audio kept [seconds].
 """
 
 from __future__ import annotations
@@ -31,27 +32,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.improv.conftest import Rig  # noqa: E402
-from tests.rig.jackrig import click_train, tone, wait_for, wire_audio  # noqa: E402
+from tests.rig.played_recording import rig_recording  # noqa: E402
 
-SR = 48000
+PLAY_S = 50.0
+"""How long the keyboard and the microphone play in each trial [s]."""
 
 
 def trial(*, freeze_s: float, target: str, folder: Path) -> dict:
     rig = Rig(folder)
     try:
-        clicks, _ = click_train(sr=SR, interval_s=0.25, count=200)
-        kb = rig.midi_player(name="kb1", events=[(0.05 * k, bytes([0x90, 60, 100]))
-                                                 for k in range(600)])
-        mic = rig.audio_player(name="mic", signals=[clicks, tone(sr=SR, freq_hz=441.0,
-                                                                 duration_s=50.0)])
-        ctl = rig.client()
         store = folder / "store"
-        proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
-                            "--player", "client=audio:system:1",
-                            "--player", "therapist=audio:system:2", log=folder / "rec.log")
-        wire_audio(ctl, mic.port_names)
-        wait_for(lambda: kb.is_connected(), timeout=15, what="MIDI wiring")
-        mic.start_frame = kb.start(delay_s=0.3)
+        proc = rig_recording(rig, store=store, log=folder / "rec.log", length_s=PLAY_S).proc
         time.sleep(3)
         pid = proc.pid if target == "recorder" else rig.server.proc.pid
         os.kill(pid, signal.SIGSTOP)

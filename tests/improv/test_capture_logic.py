@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from improv.capture.audio import AudioCapture
-from improv.capture.devices import AudioDevice, MidiPort
+from improv.capture.devices import MidiPort
 from improv.capture.midi import MidiCapture
 from improv.capture.setups import PlayerInput
+from tests.improv.fake_jack_audio import jack_audio_capture
 
 SR = 48000
 KB = (PlayerInput("client", "midi", "kb"), MidiPort(0, "kb:out", "input", "jack"))
@@ -124,23 +124,11 @@ def _timeinfo(adc, latency=1024 / SR):
     return SimpleNamespace(inputBufferAdcTime=adc, currentTime=adc + latency)
 
 
-def _audio(store, fake_clock):
-    w = store.create_session(client="C07", players=["client"])
-    dev = AudioDevice(0, "system", "JACK Audio Connection Kit", 2, 2, SR)
-    cap = AudioCapture(writer=w, clock=fake_clock, device=dev, channels=1,
-                       players={"client": [1]}, name="system", sr=SR)
-    cap.input = w.add_audio_input("system", sr=SR, channels=1, players={"client": [1]})
-    cap._zeros = np.zeros((SR, 1), np.float32)
-    cap._max_frames = 4096
-    cap.refill()
-    return w, cap
-
-
 @pytest.mark.parametrize("jitter_frames", [0, 40, 200])
 def test_gap_found_from_stream_time_and_padded(store, fake_clock, rng, jitter_frames):
     """Blocks 10-13 never arrive (no flag); wake-up jitter and one very late callback
     must neither hide the gap nor invent one."""
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     n = 1024
     ramp = np.arange(40 * n, dtype=np.float32) / (40 * n)  # sample k has value k / (40 n)
     for b in range(40):
@@ -165,7 +153,7 @@ def test_gap_found_from_stream_time_and_padded(store, fake_clock, rng, jitter_fr
 
 
 def test_no_gap_without_loss_under_jitter(store, fake_clock, rng):
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     n = 256
     for b in range(400):
         adc = b * n / SR + rng.integers(0, 100) / SR  # up to 2 ms late
@@ -177,7 +165,7 @@ def test_no_gap_without_loss_under_jitter(store, fake_clock, rng):
 
 
 def test_anchor_is_the_earliest_wakeup(store, fake_clock):
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     n = 1024
     wake = [0.004, 0.0005, 0.002, 0.003]  # seconds late
     for b, d in enumerate(wake):
@@ -243,7 +231,7 @@ def test_audio_lost_with_its_jack_server_at_once(store, fake_clock, monkeypatch)
     """The server goes 0.3 s after the last callback: lost from that callback, before the 1 s
     stall check would see it (a recording whose every input was on that server stops first),
     and never reported back while the stream object still says it is active."""
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     events = []
     report = w.report
     monkeypatch.setattr(w, "report", lambda kind, **kw: (events.append((kind, kw)),

@@ -4,25 +4,9 @@ as it was (therapist review 35: it was accepted without a remark)."""
 
 from __future__ import annotations
 
-import shutil
+from tests.improv.goal_stores import client_store_fixtures, refusal
 
-import pytest
-
-from tests.improv.test_goals import build_client_store
-from tests.sessions.helpers import tree_snapshot
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return build_client_store(tmp_path_factory.mktemp("dup"))
-
-
-@pytest.fixture
-def store(built, store_path):
-    """A copy of :func:`built` at the CLI's store (``store_path``, IMPROV_STORE)."""
-    shutil.rmtree(store_path)
-    shutil.copytree(built[0], store_path)
-    return store_path
+built, store = client_store_fixtures(folder="dup")
 
 
 def _add(run_cli, *args: str):
@@ -34,18 +18,15 @@ def test_a_repeated_goal_is_refused_with_the_command_that_changes_it(store, run_
                  "leads_share@client:up", "--json")
     assert first.exit_code == 0, first.stderr
     goal_id = first.json()["id"]
-    before = tree_snapshot(store)
     # the same goal again, its measure named the other way the command line takes it, and
     # under another text: the same course would be followed twice
     for args in (["Dares to lead", "--indicator", "leads_share@client:up"],
                  ["Takes the lead", "--indicator", "client_leads_share@client|therapist:up"]):
-        r = _add(run_cli, *args)
-        assert r.exit_code == 1, r.stdout
-        assert r.stderr.strip() == (
+        said = refusal(run_cli, store, "goals", "add", "--client", "C07", *args)
+        assert said == (
             "error: this goal exists already: “Dares to lead”, active since Jan 5, 2026, "
             "follows the same measures the same way; change that goal instead of adding it "
-            f"again (improv goals edit {goal_id})"), r.stderr
-        assert tree_snapshot(store) == before
+            f"again (improv goals edit {goal_id})"), said
     listed = run_cli("goals", "list", "--client", "C07", "--json").json()
     assert [g["id"] for g in listed["goals"]] == [goal_id]
 

@@ -18,13 +18,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from improv.capture.audio import AudioCapture
-from improv.capture.devices import AudioDevice, MidiPort
+from improv.capture.devices import MidiPort
 from improv.capture.midi import LEFT_OPEN, MidiCapture
 from improv.capture.recorder import Recorder, jack_silent_text
 from improv.capture.setups import PlayerInput
 from tests.improv.conftest import finish
-from tests.rig.jackrig import click_train, tone, wait_for, wire_audio
+from tests.improv.fake_jack_audio import jack_audio_capture
+from tests.rig.jackrig import wait_for
+from tests.rig.played_recording import rig_recording
 
 SR = 48000
 
@@ -46,14 +47,8 @@ def test_a_silent_jack_server_at_the_stop_leaves_its_clients_and_keeps_the_recor
     monkeypatch.setattr("improv.capture.audio._abandon", left.append)
     monkeypatch.setattr("improv.capture.audio.LEAVE_SETTLE_S", 0.0)
     rec = Recorder(store=store, client="C07", inputs=[], clock=fake_clock)
-    rec.writer = w = store.create_session(client="C07", players=["client"])
-    dev = AudioDevice(0, "system", "JACK Audio Connection Kit", 2, 2, SR)
-    cap = AudioCapture(writer=w, clock=fake_clock, device=dev, channels=1,
-                       players={"client": [1]}, name="system", sr=SR)
-    cap.input = w.add_audio_input("system", sr=SR, channels=1, players={"client": [1]})
-    cap._zeros = np.zeros((SR, 1), np.float32)
-    cap._max_frames = 4096
-    cap.refill()
+    rec.writer, cap = jack_audio_capture(store=store, clock=fake_clock, sr=SR)
+    w = rec.writer
     block = np.full((1024, 1), 0.25, np.float32)
     for k in range(8):  # 8 blocks recorded, 4 of them still held back by the callback
         fake_clock.t = 1.0 + k * 1024 / SR
@@ -95,20 +90,10 @@ def test_a_recorder_frozen_and_resumed_stops_in_bounded_time_with_its_recording(
     """The recorder (audio and MIDI through JACK) is frozen for 5 s of JACK time, resumed, and
     stopped with Ctrl-C 1 s later: it ends within the wait limit plus finalising (before:
     0.4-70 s, 5 of 8 runs over 20 s), complete, with the audio and the notes after the freeze."""
-    rig = jack_rig
-    clicks, _ = click_train(sr=SR, interval_s=0.25, count=60)
-    kb = rig.midi_player(name="kb1", events=[(0.05 * k, bytes([0x90, 60, 100]))
-                                             for k in range(300)])
-    mic = rig.audio_player(name="mic", signals=[clicks, tone(sr=SR, freq_hz=441.0,
-                                                             duration_s=15.0)])
-    ctl = rig.client()
     store = tmp_path / "store"
-    proc = rig.recorder(store, "--client", "C07", "--player", "client=midi:kb1",
-                        "--player", "client=audio:system:1",
-                        "--player", "therapist=audio:system:2", log=tmp_path / "rec.log")
-    wire_audio(ctl, mic.port_names)
-    wait_for(lambda: kb.is_connected(), timeout=15, what="MIDI wiring")
-    mic.start_frame = f0 = kb.start(delay_s=0.3)
+    played = rig_recording(jack_rig, store=store, log=tmp_path / "rec.log", length_s=15.0,
+                           sr=SR)
+    proc, ctl, f0 = played.proc, played.ctl, played.start_frame
     wait_for(lambda: ctl.frame_time > f0 + 2 * SR, timeout=15, what="2 s of playing")
     os.kill(proc.pid, signal.SIGSTOP)
     frozen = ctl.frame_time
