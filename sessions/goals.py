@@ -338,12 +338,26 @@ def _words(day: Any) -> str:
     return day_words(str(day))
 
 
+class EarlyDayError(GoalError):
+    """A goal's day before the client's first session (nothing was written); ``first`` is
+    that session's day (``YYYY-MM-DD``), the earliest a goal's day can be, so that a caller
+    can name it in its own terms (the command line's ``--since``)."""
+
+    def __init__(self, message: str, *, first: str):
+        super().__init__(message)
+        self.first = first
+
+
 def _check_day(store, client: str, value: Any, what: str) -> str:
     day = _day(value if value is not None else date.today().isoformat(), what)
     first = first_session_day(store, client)
     if first is not None and day < first:
-        raise GoalError(f"{what}, {_words(day)}, is before the client's first session "
-                        f"({_words(first)})")
+        # the day a goal's sessions count from: none lies before the first (a goal agreed
+        # at intake, before any session, keeps the day it was given); the message says the
+        # earliest day, as the web form's date field does (review rev-months, finding 10)
+        raise EarlyDayError(f"{what}, {_words(day)}, is before the client's first session "
+                            f"({_words(first)}): give {_words(first)} or a later day",
+                            first=first.isoformat())
     # the local day may be ahead of UTC's (after midnight in Berlin): neither is the future
     if day > max(date.today(), datetime.now(timezone.utc).date()):
         raise GoalError(f"{what}, {_words(day)}, is in the future")
@@ -539,6 +553,10 @@ def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reaso
     by = check_author(by)
     what = "the day it was reached" if op == "reach" else "the day it was dropped"
     day = _check_day(store, client, on, what)
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > MAX_TEXT_CHARS:  # refused, never cut short unsaid
+        raise GoalError(f"the reason must have at most {MAX_TEXT_CHARS} characters, got "
+                        f"{len(reason)} (longer text belongs in the session notes)")
     with _client_log(store, client) as (path, records):
         g = _find(records, goal_id)
         if g["status"] != "active":
@@ -547,7 +565,7 @@ def end_goal(store, client: str, goal_id: str, *, op: str, on: Any = None, reaso
             raise GoalError(f"{what}, {_words(day)}, is before the current version of "
                             f"{_named(g)} (from {_words(g['versions'][-1]['since'])})")
         rec = {"op": op, "id": goal_id, "rev": g["rev"] + 1, "at_utc": utc_now(), "by": by,
-               "date": day, "reason": " ".join(str(reason or "").split())[:MAX_TEXT_CHARS]}
+               "date": day, "reason": reason}
         state = _commit(store, client, path, records, rec)
     return next(x for x in state["goals"] if x["id"] == goal_id)
 

@@ -6,7 +6,8 @@ goals.since AND coalesce(goals.until, '9999-12-31')``).
 Goals are named by the client's code and their place in the client's list (``C07-G2``), not by
 their IDs; the goal's text and the reason it was dropped are free text and are exported only
 with ``with_text``, like annotation texts. Player names in indicators follow the same rule as
-the other tables (roles stay, other names become ``player``).
+the other tables (roles stay, other names become ``player``; in a pair each of its two names:
+``client|therapist`` stays, ``client|Anna`` becomes ``client|player``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ def _indicator(ind: dict[str, Any], *, with_text: bool) -> str:
     from improv.archive.pseudonyms import is_role_name
 
     player = ind.get("player")
-    if player and not (with_text or is_role_name(player)):
-        player = "player"
+    if player and not with_text:
+        # a pair ("client|therapist") is two names: each role stays, each other name is
+        # "player" ("client|player"), so that a pair of roles stays the pair it is
+        player = "|".join(p if is_role_name(p) else "player" for p in player.split("|"))
     return f"{ind['measure']} {ind['direction']}" + (f" {player}" if player else "")
 
 

@@ -34,6 +34,14 @@ def _goal_head(g: dict) -> str:
     return f"{g['id']}  since {_day(g['since'])}{end}: “{g['text']}”"
 
 
+def _ended(g: dict) -> str:
+    """The end of a goal, with why it was dropped as the therapist gave it (``--reason``):
+    ``dropped on Apr 10, 2026: client prefers to follow for now``; ``""`` while active."""
+    if not g.get("end"):
+        return ""
+    return f"{g['status']} on {_day(g['end'])}" + (f": {g['reason']}" if g.get("reason") else "")
+
+
 def _did_you_mean(store, client: str) -> str:
     """``; did you mean C07?`` naming the clients' codes close to ``client`` (a misspelt
     one, as the command line answers a misspelt command), or ``""``."""
@@ -142,6 +150,9 @@ def add(app, client, text, since, new_client, not_a_name, indicators, tags, by, 
                      by=by, listing=_listing(client))
     except DuplicateGoalError as exc:  # the library's sentence, and the command that changes it
         raise gl.GoalError(f"{exc} ({_change_words(exc)})") from None
+    except gl.EarlyDayError as exc:  # the day to give, as this command takes it
+        raise gl.GoalError(f"{exc} (a goal agreed at intake counts from the first session: "
+                           f"--since {exc.first})") from None
     yet = "" if sessions else "; no sessions yet to measure it against"
     emit(g, as_json=as_json, human=lambda g: click.echo(
         f"added goal {g['id']} for client {client} (since {_day(g['since'])}){yet}"))
@@ -207,8 +218,8 @@ def _end(app, goal_id, on, reason, by, as_json, op):
     store = app.store
     client = gl.goal_client(store, goal_id)
     g = gl.end_goal(store, client, goal_id, op=op, on=on, reason=reason, by=by)
-    emit(g, as_json=as_json,
-         human=lambda g: click.echo(f"goal {g['id']} {g['status']} on {_day(g['end'])}"))
+
+    emit(g, as_json=as_json, human=lambda g: click.echo(f"goal {g['id']} {_ended(g)}"))
 
 
 @goals.command()
@@ -336,6 +347,12 @@ def list_(app, client, as_json):
                 ", ".join(_indicator_text(i) for i in g["indicators"] + g["tags"]) or "–",
                 g["text"]) for g in state["goals"]],
               ["ID", "STATUS", "SINCE", "END", "VERSIONS", "INDICATORS", "GOAL"])
+        # why a goal was dropped belongs to the treatment's history: said under the table
+        ended = [f"{g['id']} {_ended(g)}" for g in state["goals"] if g.get("reason")]
+        if ended:
+            click.echo("")
+        for line in ended:
+            click.echo(line)
 
     emit(state, as_json=as_json, human=human)
 
@@ -381,6 +398,8 @@ def _show_human(r: dict) -> None:
     for g in r["goals"]:
         click.echo("")
         click.echo(_goal_head(g))
+        if g.get("reason"):  # why it was dropped (the head says when)
+            click.echo(f"  {_ended(g)}")
         for k, v in enumerate(g["versions"], 1):
             words = version_words(g["versions"], k)
             click.echo(f"  {words[:1].lower()}{words[1:]}: “{v['text']}”")

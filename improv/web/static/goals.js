@@ -51,15 +51,17 @@ export async function goalsPanel(section, code, { focus = null } = {}) {
 
 // A question in the page before something that cannot be undone: the focus on Cancel (the
 // safe answer, first), so that a second Enter or a repeating key does not answer yes; Escape
-// or Cancel closes it and gives the focus back to the button that asked.
-function ask(box, opener, text, yes, onYes, { danger = false } = {}) {
+// or Cancel closes it and gives the focus back to the button that asked. `field`: a text
+// field asked with it (why a goal is dropped), which gets the focus instead: Enter in it
+// answers nothing, only the Yes button does.
+function ask(box, opener, text, yes, onYes, { danger = false, field = null } = {}) {
   const close = () => { box.hidden = true; box.replaceChildren(); if (opener.isConnected) opener.focus(); };
   const cancel = h('button', { type: 'button', class: 'cancel', onclick: close }, 'Cancel');
-  box.replaceChildren(h('span', {}, text), cancel,
+  box.replaceChildren(h('span', {}, text), field || '', cancel,
     h('button', { type: 'button', class: danger ? 'primary danger' : 'primary', onclick: onYes }, yes));
   box.onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); close(); } };
   box.hidden = false;
-  cancel.focus();
+  (field ? field.querySelector('input') : cancel).focus();
 }
 
 // a client without sessions yet: a report of the goals agreed (the intake's documentation);
@@ -132,6 +134,9 @@ function markSessions(r) {
 
 function goalView(g, k, r, reload) {
   const state = g.status === 'active' ? `active since ${day(g.since)}` : `${g.status}: ${day(g.since)} to ${day(g.end)}`;
+  // why it was dropped, as the therapist gave it (part of the treatment's history)
+  const why = g.status !== 'active' && g.reason
+    ? h('p', { class: 'end-reason' }, `${g.status === 'dropped' ? 'Why it was dropped' : 'Noted when it was reached'}: ${g.reason}`) : '';
   const versions = g.versions.map((v, n) => h('div', { class: 'goal-version' },
     g.versions.length > 1 || !v.used ? h('p', { class: 'muted' }, `${versionWords(g.versions, n)}: “${v.text}”`) : '',
     // no chart before the client's first session: there is nothing to draw yet
@@ -144,7 +149,7 @@ function goalView(g, k, r, reload) {
   const article = h('article', { class: 'goal panel', dataset: { goal: g.id }, 'aria-labelledby': `goal-${g.id}` },
     // focusable by script: the focus goes here when the goal is added, changed or ended
     h('h3', { id: `goal-${g.id}`, tabindex: '-1' }, `Goal ${k}: ${g.text}`),
-    h('p', { class: 'muted' }, state),
+    h('p', { class: 'muted' }, state), why,
     r.sessions.length
       // the reading alone: the text and the dates are said above, in the page's own forms
       ? h('p', { class: 'reading' }, `${g.reading.charAt(0).toUpperCase()}${g.reading.slice(1)}.`)
@@ -203,9 +208,13 @@ function actions(g, r, reload, article) {
   const end = (op) => (e) => {
     const word = op === 'reach' ? 'reached' : 'dropped';
     const when = on.value ? `on ${day(on.value)}` : 'today';
+    // why it is dropped (optional), saved with the goal as 'improv goals drop --reason' saves it
+    const reason = op === 'drop' ? h('input', { id: `why-${g.id}`, class: 'end-reason', size: '40', maxlength: '500' }) : null;
+    const field = reason ? h('span', { class: 'row end-why' }, h('label', { for: reason.id }, 'Why (optional)'), reason) : null;
     ask(confirm, e.currentTarget, `Mark “${g.text}” as ${word} ${when}? This cannot be undone.`, `Yes, mark as ${word}`, async () => {
-      try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body: { on: on.value || null } }); say(`Goal marked as ${word}`); reload(`#goal-${CSS.escape(g.id)}`); } catch (ex) { say(ex.message, { error: true }); }
-    });
+      const body = { on: on.value || null, ...(reason && reason.value.trim() ? { reason: reason.value } : {}) };
+      try { await api(`/api/goals/${g.id}/${op}`, { method: 'POST', body }); say(`Goal marked as ${word}`); reload(`#goal-${CSS.escape(g.id)}`); } catch (ex) { say(ex.message, { error: true }); }
+    }, { field });
   };
   // one change form per goal: Change… opens it (the focus in its first field) and closes it
   let form = null;

@@ -1,7 +1,8 @@
 """The client page's goals from the keyboard (accessibility review 30, findings 2, 5 and 13).
 
 Ending a goal (or deleting a client's goals) cannot be undone: the question's focus is on
-*Cancel*, so that a second Enter does not answer yes; Escape closes it and the focus goes back
+*Cancel* (*Dropped…*: on its field for why, where Enter answers nothing), so that a second
+Enter does not answer yes; Escape closes it and the focus goes back
 to the button that asked.  After a goal is added, changed or ended the focus is on its
 heading, never the top of the page; *Change…* opens one form per goal and moves the focus
 into it.
@@ -62,10 +63,18 @@ def test_ending_a_goal_asks_with_the_focus_on_cancel_and_escape_closes(tmp_path,
     expect(ask).to_be_hidden()
     assert page.evaluate(ACTIVE)[2] == "Reached…"
     assert _status(path, first) == "active"
-    # yes is one Tab away; after it the focus is on the goal's heading, not the page's top
+    # Dropped asks why (optional): the focus in that field, where a second Enter answers
+    # nothing (review rev-months, finding 4); Cancel one Tab away, yes two; after it the
+    # focus is on the goal's heading, not the page's top
     other = page.locator("article.goal", has_text="Plays along")
     other.get_by_role("button", name="Dropped…").focus()
     page.keyboard.press("Enter")
+    expect(other.get_by_label("Why (optional)")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(other.get_by_role("alertdialog", name="Confirm")).to_be_visible()
+    assert _status(path, second) == "active"
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE)[2] == "Cancel"
     page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)[2] == "Yes, mark as dropped"
     page.keyboard.press("Enter")
