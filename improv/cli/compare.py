@@ -379,8 +379,12 @@ def _trend_table(r: dict) -> None:
               help="A session's report with its technical appendix (every measure of every "
                    "input, the figure of the playing together; default) or the therapist's "
                    "part alone.")
+@click.option("--with-notes/--without-notes", "notes", default=True,
+              help="The therapist's verbal notes as written (default), or left out: for a "
+                   "report that leaves the practice (supervision, case review). Annotations "
+                   "are printed either way; the report's last line says which.")
 @click.pass_obj
-def report(app, session_id, client, to, appendix):
+def report(app, session_id, client, to, appendix, notes):
     """A printable report (HTML or PDF) of a session or of a client's course."""
     from improv.reports.printing import write_report
     from improv.reports.report import client_report_html, session_report_html
@@ -394,8 +398,9 @@ def report(app, session_id, client, to, appendix):
         raise click.UsageError("--no-appendix goes with a session's report (a client's report "
                                "keeps its appendix of each session's values)")
     if session_id:
-        write_report(session_report_html(app.store, session_id, appendix=appendix), to)
-        click.echo(f"wrote {to}")
+        write_report(session_report_html(app.store, session_id, appendix=appendix, notes=notes),
+                     to)
+        click.echo(f"wrote {to}{'' if notes else ' (verbal notes left out)'}")
         return
     from improv.reports.compare import compare_client
     from sessions.goals import has_goal_log
@@ -407,8 +412,8 @@ def report(app, session_id, client, to, appendix):
         click.echo(f"wrote {to} (no sessions yet: the goals alone)")
         return
     result = compare_client(app.store, client=client)
-    write_report(client_report_html(app.store, client=client, result=result), to)
-    click.echo(f"wrote {to}")
+    write_report(client_report_html(app.store, client=client, result=result, notes=notes), to)
+    click.echo(f"wrote {to}{'' if notes else ' (verbal notes left out)'}")
     _left_out(result)
 
 

@@ -54,7 +54,8 @@ TREND_PLAIN = ("Trend: the change from one session to the next, with the range i
 
 
 
-def client_report_html(store, *, client: str, result: dict[str, Any] | None = None) -> str:
+def client_report_html(store, *, client: str, result: dict[str, Any] | None = None,
+                       notes: bool = True) -> str:
     """The HTML report of a client's course (see :func:`improv.reports.compare.compare_client`).
 
     Sessions that could not be read (``left_out`` of the comparison) and sessions whose
@@ -68,6 +69,10 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     unit its heading names (a share in per cent), with the measure's own decimals
     (:func:`improv.reports.labels.shown_fixed`, :func:`~improv.reports.labels.shown_band`);
     the field names of the CSV export are left to its data dictionary.
+
+    Without ``notes`` the therapist's verbal notes are left out (a report for supervision or a
+    case review), and the report says so under its heading and in its footer; the annotations
+    are printed as written either way.
     """
     from improv.reports.client_sections import session_writing_html, tag_trend_html
     from improv.reports.compare import compare_client, left_out_notes
@@ -78,7 +83,7 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
     year = len({day_text(s["started_utc"])[-4:] for s in sess}) > 1
     name = {s["id"]: session_name(s.get("number"), s["started_utc"], session_id=s["id"],
                                   year=year) for s in sess}
-    written, unread = _readable_writing(store, sess, name)
+    written, unread = _readable_writing(store, sess, name, notes=notes)
     result["writing_left_out"] = unread  # for the command line's warnings
     problems = [*left_out_notes(result), *unread]
     parts = [f"<h1>Client {esc(client)}</h1>",
@@ -93,17 +98,17 @@ def client_report_html(store, *, client: str, result: dict[str, Any] | None = No
              _charts_html(result, client=client),
              _trend_table_html(result, name),
              tag_trend_html(store, written),
-             session_writing_html(store, written),
+             session_writing_html(store, written, notes=notes),
              _appendix_html(result, name)]
-    return html_page(f"improv client {client}", "".join(parts))
+    return html_page(f"improv client {client}", "".join(parts), notes=notes)
 
 
-def _readable_writing(store, sessions: list[dict[str, Any]],
-                      name: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+def _readable_writing(store, sessions: list[dict[str, Any]], name: dict[str, str], *,
+                      notes: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
     """The sessions whose annotations and notes can be read, and a sentence for each of the
     others ("Session 4 (Jan 12): its annotations or notes could not be read and are left
     out: ..."): a damaged annotation log or notes file leaves that session's writing out of
-    the report, not the report."""
+    the report, not the report. Without ``notes`` their notes are not read."""
     from improv.reports.compare import session_problem, unreadable_errors
     from sessions.notes import read_notes
 
@@ -112,7 +117,8 @@ def _readable_writing(store, sessions: list[dict[str, Any]],
         try:
             session = store.session(s["id"])
             session.annotations()
-            read_notes(session.folder)
+            if notes:
+                read_notes(session.folder)
         except unreadable_errors() as exc:
             problems.append(f"{name[s['id']]}: its annotations or notes could not be read and "
                             f"are left out: {session_problem(exc, root=store.root)}")

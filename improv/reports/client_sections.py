@@ -2,7 +2,9 @@
 their tags across sessions, and each session's annotations and notes.
 
 Pseudonymised like the rest of the report (client codes only; improv stores no names); the
-text is HTML-escaped by the caller's ``_e``. Role suggestions of the analysis that were never
+text is HTML-escaped by the caller's ``_e``. The verbal notes, the therapist's most private
+free text, can be left out (``notes=False``: a report for supervision or a case review); the
+annotations are printed as written. Role suggestions of the analysis that were never
 confirmed (source ``suggestion``) are not the therapist's tags and are left out of the trend.
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from sessions.timefmt import local_day
 
-__all__ = ["nobreak", "tag_counts", "tag_trend_html", "session_writing_html"]
+__all__ = ["annotation_time", "nobreak", "tag_counts", "tag_trend_html", "session_writing_html"]
 
 
 def _e(x: Any) -> str:
@@ -38,6 +40,19 @@ def _names(sessions: list[dict[str, Any]]) -> list[str]:
     year = len({local_day(s["started_utc"])[:4] for s in sessions}) > 1
     return [session_name(s.get("number"), s["started_utc"], session_id=s["id"], year=year)
             for s in sessions]
+
+
+def annotation_time(a: dict[str, Any]) -> str:
+    """An annotation's time as every report writes it: its start, and for a range its end too
+    (``0:40.0–1:05.0``; a 25 s passage is not a single moment).
+
+    >>> annotation_time({"t": 40.0, "end": 65.0}), annotation_time({"t": 40.0, "end": None})
+    ('0:40.0–1:05.0', '0:40.0')
+    """
+    from sessions.timefmt import format_time
+
+    end = a.get("end")
+    return format_time(a["t"]) + ("" if end is None else "–" + format_time(end))
 
 
 def nobreak(name: str) -> str:
@@ -96,35 +111,38 @@ def tag_trend_html(store, sessions: list[dict[str, Any]]) -> str:
             + "".join(rows) + "</table>")
 
 
-def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
+def session_writing_html(store, sessions: list[dict[str, Any]], *, notes: bool = True) -> str:
     """Each session's plain summary (:mod:`improv.reports.summary_text`, from the cached
-    analysis), the therapist's own annotations (time, player, tags, text; the analysis's
-    unconfirmed role suggestions only counted) and notes, oldest first; "No annotations or
-    notes." once for a session with neither."""
+    analysis), the therapist's own annotations (time or range, player, tags, text; the
+    analysis's unconfirmed role suggestions only counted) and, with ``notes``, their verbal
+    notes, oldest first; "No annotations or notes." once for a session with neither. Without
+    ``notes`` the heading says once that the notes are left out, and no session's part says
+    whether it has any."""
     from improv.reports.summary_text import session_summary, summary_html
     from improv.reports.tag_words import tags_in_words
     from improv.reports.wording import everyone
     from sessions.notes import read_notes
-    from sessions.timefmt import format_time
 
-    parts = ["<h2>Each session: summary, annotations and notes</h2>"]
+    parts = ["<h2>Each session: summary, annotations and notes</h2>" if notes else
+             "<h2>Each session: summary and annotations</h2><p>The therapist's verbal notes "
+             "are left out of this report.</p>"]
     for s, name in zip(sessions, _names(sessions), strict=True):
         session = store.session(s["id"])
         every = session.annotations()
         anns = [a for a in every if _own(a)]
         waiting = len(every) - len(anns)
-        notes = read_notes(session.folder).strip()
+        text = read_notes(session.folder).strip() if notes else ""
         parts.append(f"<h3>{_e(name)} <span class=small>· {_e(s['id'])}</span></h3>"
                      + summary_html(session_summary(store, s["id"])["groups"]))
         if anns:
             trs = "".join(
-                f"<tr><td>{format_time(a['t'], decimals=0)}</td>"
+                f"<tr><td class=nowrap>{annotation_time(a)}</td>"
                 f"<td>{_e(a.get('player') or everyone(len(session.players)))}</td>"
                 f"<td>{_e(tags_in_words(a['tags']))}</td>"
                 f"<td>{_e(a.get('text'))}</td></tr>" for a in anns)
             parts.append("<table><tr><th>time</th><th>player</th><th>tags</th><th>text</th>"
                          f"</tr>{trs}</table>")
-        elif notes:
+        elif text or not notes:
             parts.append("<p>No annotations.</p>")
         else:  # said once, not as "No annotations." and "No notes."
             parts.append("<p>No annotations or notes.</p>")
@@ -133,8 +151,8 @@ def session_writing_html(store, sessions: list[dict[str, Any]]) -> str:
                 f"{waiting} role suggestions of the analysis are"
             parts.append(f"<p class=small>{said} waiting for review on the session page "
                          "(not listed here).</p>")
-        if notes:
-            parts.append(f"<p><b>Notes:</b></p><pre>{_e(notes)}</pre>")
-        elif anns:
+        if text:
+            parts.append(f"<p><b>Notes:</b></p><pre>{_e(text)}</pre>")
+        elif anns and notes:
             parts.append("<p>No notes.</p>")
     return "".join(parts)

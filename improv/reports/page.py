@@ -15,7 +15,7 @@ from typing import Any
 
 from improv import __version__
 
-__all__ = ["CSS", "esc", "num_text", "img_tag", "html_page"]
+__all__ = ["CSS", "esc", "num_text", "img_tag", "html_page", "privacy_text"]
 
 #: The reports' style. A figure is kept whole on a page (``.curves``); the session report's
 #: curves are figures of a few curve groups each, so that a page breaks between them and no
@@ -61,14 +61,33 @@ def img_tag(path: Path, cls: str = "") -> str:
     return f'<img alt="plot"{f" class={cls}" if cls else ""} src="data:image/png;base64,{data}">'
 
 
-def html_page(title: str, body: str, *, last: str = "") -> str:
+def privacy_text(*, notes: bool | None = None) -> str:
+    """What the footer tells the reader about the people in the report: the client is named by
+    code only, and whether the therapist's verbal notes are in it (their most private free
+    text) or were left out; the annotations are always printed as written. ``notes=None``: a
+    report without any of the therapist's annotations or notes (the goals alone).
+
+    >>> privacy_text()
+    'Pseudonymised: client codes only.'
+    """
+    head = "Pseudonymised: client codes only."
+    if notes is None:
+        return head
+    if notes:
+        return (f"{head} Contains the therapist's verbal notes and annotations as written "
+                "(free text may name people).")
+    return f"{head} The therapist's verbal notes are left out; annotations are printed as written."
+
+
+def html_page(title: str, body: str, *, last: str = "", notes: bool | None = None) -> str:
     """The HTML page; ``last`` (the final section) is kept on one page with the footer, so
-    the footer never stands alone on a page of its own."""
+    the footer never stands alone on a page of its own. The footer says whether the page
+    holds the therapist's verbal notes (``notes``, :func:`privacy_text`)."""
     from improv.reports.wording import moment_text
 
     # times in this computer's zone, written as every other moment of the report
     stamp = moment_text(datetime.now(timezone.utc).isoformat())
     return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{esc(title)}</title>"
             f"<style>{CSS}</style><body>{body}<div class=last>{last}<p class=small>Made by "
-            f"improv {__version__} on {stamp}. Pseudonymised: client codes only.</p></div>"
+            f"improv {__version__} on {stamp}. {privacy_text(notes=notes)}</p></div>"
             "</body></html>")

@@ -315,14 +315,13 @@ def _annotation_rows(anns: list[dict[str, Any]], n_players: int, *, by: bool = T
     first, as the curves label them where their tags would crowd
     (:func:`improv.reports.plots.draw_annotations`), and who wrote it last. The tags in
     words, as the session page shows them (:func:`improv.reports.tag_words.tags_in_words`)."""
+    from improv.reports.client_sections import annotation_time
     from improv.reports.tag_words import tags_in_words
-    from sessions.timefmt import format_time
 
     return "".join(
         "<tr>" + (f"<td class=num>{k}</td>" if by else "")
-        + f"<td class=nowrap>{format_time(a['t'])}"
-        f"{'–' + format_time(a['end']) if a.get('end') is not None else ''}"
-        f"</td><td>{esc(a.get('player') or everyone(n_players))}</td>"
+        + f"<td class=nowrap>{annotation_time(a)}</td>"
+        f"<td>{esc(a.get('player') or everyone(n_players))}</td>"
         f"<td>{esc(tags_in_words(t for t in a['tags'] if t != 'suggestion'))}</td>"
         f"<td>{esc(a.get('text'))}</td>"
         + (f"<td class=small>{esc(_by_text(a))}</td>" if by else "") + "</tr>"
@@ -346,7 +345,8 @@ DIALOGUE_FIGURES = ((("activity", "leading", "synchrony", "asynchrony"), False),
                     (("tempo", "imitation"), True))
 
 
-def session_report_html(store, session_id: str, *, appendix: bool = True) -> str:
+def session_report_html(store, session_id: str, *, appendix: bool = True,
+                        notes: bool = True) -> str:
     """The HTML report of one session.
 
     First what a therapist reads: the summary, the main measures of each player and of each
@@ -358,7 +358,9 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
     analysis suggests, the suggestions waiting for review, and the curves of the players'
     other inputs. Without ``appendix`` the report ends with the therapist's part (a few
     pages where the appendix adds many: every measure of every input), and says where the
-    rest is.
+    rest is. Without ``notes`` the therapist's verbal notes are left out (a report for
+    supervision or a case review), and the report says so where they would stand and in its
+    footer; the annotations are printed as written either way.
     """
     from improv.analyze import analyze_session
     from improv.reports.summary_text import recorded_spans, summary_groups, summary_html
@@ -375,7 +377,7 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
              "<h2>Summary</h2>" + summary_html(summary_groups(
                  res, annotations=every, recorded=recorded_spans(m))),
              _measures_html(res, appendix=appendix),
-             _writing_html(session, anns, waiting, appendix=appendix)]
+             _writing_html(session, anns, waiting, appendix=appendix, notes=notes)]
     day = day_text(m["started_utc"])
     short = f"Session {number} ({day})" if number else day
     figures = {"curves": "", "dialogue": "", "others": ""}
@@ -395,7 +397,7 @@ def session_report_html(store, session_id: str, *, appendix: bool = True) -> str
             "not by file or device name (a file may be named after a person): improv keeps "
             "those names with the session, on the computer that holds the recordings, and "
             "shows them there, never in a report.</p>")
-    return html_page(f"improv session {m['id']}", "".join(parts), last=last)
+    return html_page(f"improv session {m['id']}", "".join(parts), last=last, notes=notes)
 
 
 def _header_html(session, number: int | None) -> str:
@@ -453,16 +455,18 @@ def _measures_html(res: dict[str, Any], *, appendix: bool = True) -> str:
 
 
 def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, Any]], *,
-                  appendix: bool = True) -> str:
+                  appendix: bool = True, notes: bool = True) -> str:
     """The therapist's writing: their annotations (``anns``) and verbal notes, said once
     when there are neither, and how many role suggestions wait for review (``waiting``). It
     comes before the curves: the curves then end the therapist's part, and no page holds only
-    a line or two of it."""
+    a line or two of it. Without ``notes`` the notes are not read, and the report says that
+    they are left out, not whether there are any."""
     from sessions.notes import notes_with_links
 
-    notes = notes_with_links(session.folder, duration_s=session.duration_s)
+    text = notes_with_links(session.folder, duration_s=session.duration_s)["text"] if notes \
+        else ""
     parts = []
-    if not anns and not notes["text"]:  # said once, not as two sections of "None."
+    if not anns and not text and notes:  # said once, not as two sections of "None."
         parts.append("<h2>Annotations and notes</h2><p>No annotations or notes.</p>")
     else:
         parts.append("<h2>Annotations</h2>" + (
@@ -470,8 +474,9 @@ def _writing_html(session, anns: list[dict[str, Any]], waiting: list[dict[str, A
             "<th>by</th></tr>"
             + _annotation_rows(anns, len(session.manifest["players"])) + "</table>" if anns
             else "<p>No annotations.</p>"))
-        parts.append("<h2>Verbal notes</h2>" + (f"<pre>{esc(notes['text'])}</pre>"
-                                                 if notes["text"] else "<p>No notes.</p>"))
+        parts.append("<h2>Verbal notes</h2>" + (
+            f"<pre>{esc(text)}</pre>" if text else "<p>No notes.</p>" if notes
+            else "<p>The therapist's verbal notes are left out of this report.</p>"))
     if waiting:
         parts.append(f"<p class=small>{esc(_waiting_text(len(waiting), appendix=appendix))}</p>")
     return "".join(parts)

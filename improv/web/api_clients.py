@@ -271,8 +271,9 @@ def _fmt(fmt: str) -> str:
 
 @router.get("/clients/{client}/report.{fmt}")
 def client_report(client: str, fmt: str, request: Request, params: Params = Depends(),
-                  store: Store = Depends(get_store)) -> Response:
-    """The printable client report (HTML, or PDF through headless Chromium)."""
+                  notes: bool = True, store: Store = Depends(get_store)) -> Response:
+    """The printable client report (HTML, or PDF through headless Chromium); without the
+    therapist's verbal notes where ``notes=false`` (supervision, case review)."""
     from improv.reports.report import client_report_html
 
     fmt, client = _fmt(fmt), _check_client(client)
@@ -283,8 +284,8 @@ def client_report(client: str, fmt: str, request: Request, params: Params = Depe
 
         return _render(goals_only_report_html(store, client), fmt, f"improv-client-{client}")
     result = _result_or_409(request, store, client, params)
-    return _render(client_report_html(store, client=client, result=result), fmt,
-                   f"improv-client-{client}")
+    return _render(client_report_html(store, client=client, result=result, notes=notes), fmt,
+                   f"improv-client-{client}{'' if notes else '-without-notes'}")
 
 
 @router.get("/clients/{client}/export.csv")
@@ -312,10 +313,11 @@ def client_dictionary(client: str, request: Request, params: Params = Depends(),
 
 
 @router.get("/sessions/{session_id}/report.{fmt}")
-def session_report(session_id: str, fmt: str, appendix: bool = True,
+def session_report(session_id: str, fmt: str, appendix: bool = True, notes: bool = True,
                    store: Store = Depends(get_store)) -> Response:
-    """The printable session report, with the technical appendix unless ``appendix=false``;
-    the session must be analysed first (409 otherwise)."""
+    """The printable session report, with the technical appendix unless ``appendix=false``
+    and the therapist's verbal notes unless ``notes=false``; the session must be analysed
+    first (409 otherwise)."""
     from improv.reports.report import session_report_html
 
     fmt = _fmt(fmt)
@@ -325,5 +327,5 @@ def session_report(session_id: str, fmt: str, appendix: bool = True,
 
         raise Busy(f"session {session_id} is not analysed yet: press 'Analyse now' under "
                    "Measures first")
-    return _render(session_report_html(store, session_id, appendix=appendix), fmt,
-                   f"improv-session-{session_id}")
+    return _render(session_report_html(store, session_id, appendix=appendix, notes=notes),
+                   fmt, f"improv-session-{session_id}{'' if notes else '-without-notes'}")

@@ -259,16 +259,23 @@ function controls(code, params, sessions, r) {
 
 function downloads(code, q) {
   const enc = encodeURIComponent(code);
-  const qs = q.toString() ? `?${q}` : '';
-  const btn = (label, path, name, note) => h('button', { type: 'button', onclick: async (e) => {
+  // the reports hold the therapist's verbal notes unless this is unticked (a report for
+  // supervision or a case review); the report's last line says which
+  const withNotes = h('input', { type: 'checkbox', checked: true });
+  const btn = (label, path, name, note, report = false) => h('button', { type: 'button', onclick: async (e) => {
     e.target.disabled = true;
     say(`Preparing ${label}${note ? ` (${note})` : ''}…`);
-    try { await download(`/api/clients/${enc}/${path}${qs}`, name); say(`${label} downloaded`); } catch (ex) { say(ex.message, { error: true }); }
+    const p = new URLSearchParams(q);
+    const without = report && !withNotes.checked;
+    if (without) p.set('notes', 'false');
+    const file = without ? name.replace(/(\.\w+)$/, '-without-notes$1') : name;
+    try { await download(`/api/clients/${enc}/${path}${p.toString() ? `?${p}` : ''}`, file); say(`${label} downloaded${without ? ' (verbal notes left out)' : ''}`); } catch (ex) { say(ex.message, { error: true }); }
     e.target.disabled = false;
   } }, label);
   return h('div', { class: 'row downloads', role: 'group', 'aria-label': 'Downloads' },
-    btn('Report (HTML)', 'report.html', `improv-client-${code}.html`, 'a few seconds'),
-    btn('Report (PDF)', 'report.pdf', `improv-client-${code}.pdf`, 'a few seconds'),
+    btn('Report (HTML)', 'report.html', `improv-client-${code}.html`, 'a few seconds', true),
+    btn('Report (PDF)', 'report.pdf', `improv-client-${code}.pdf`, 'a few seconds', true),
+    h('label', { title: 'Untick for a report that leaves the practice (supervision, case review): the notes are left out, the annotations stay' }, withNotes, ' with the verbal notes'),
     btn('Export CSV', 'export.csv', `${code}-sessions.csv`),
     btn('Data dictionary CSV', 'data-dictionary.csv', `${code}-data-dictionary.csv`));
 }

@@ -115,6 +115,8 @@ export async function sessionPage(main, id, params) {
   // the plain summary (improv.reports.summary_text), filled in with the measures
   const summaryBox = h('div', { class: 'summary', id: 'summary', 'aria-label': 'Summary' }, h('span', { class: 'muted' }, 'Summary: not analysed yet.'));
   const withAppendix = h('input', { type: 'checkbox' });  // the session report's technical appendix
+  // the verbal notes are in the report unless unticked (supervision, case review)
+  const withNotes = h('input', { type: 'checkbox', checked: true });
   const header = h('div', { class: 'session-head' },
     h('h1', {}, sessionName(s), s.demo ? [' ', h('span', { class: 'badge demo' }, 'DEMO')] : ''),
     demoBanner(s),
@@ -141,10 +143,12 @@ export async function sessionPage(main, id, params) {
         say(`Preparing the ${fmt.toUpperCase()} report (a few seconds)…`);
         // the therapist's part by default; research and supervision tick the appendix
         const full = withAppendix.checked;
-        try { await download(`/api/sessions/${id}/report.${fmt}?appendix=${full}`, `improv-session-${s.id}${full ? '-full' : ''}.${fmt}`); say('Report downloaded'); } catch (ex) { say(ex.message, { error: true }); }
+        const notes = withNotes.checked;
+        try { await download(`/api/sessions/${id}/report.${fmt}?appendix=${full}&notes=${notes}`, `improv-session-${s.id}${full ? '-full' : ''}${notes ? '' : '-without-notes'}.${fmt}`); say(`Report downloaded${notes ? '' : ' (verbal notes left out)'}`); } catch (ex) { say(ex.message, { error: true }); }
         e.target.disabled = false;
       } }, `Report (${fmt.toUpperCase()})`)),
-      h('label', { title: 'Every measure of every input and the figure of the playing together, for research and supervision: many more pages' }, withAppendix, ' with the technical appendix')));
+      h('label', { title: 'Every measure of every input and the figure of the playing together, for research and supervision: many more pages' }, withAppendix, ' with the technical appendix'),
+      h('label', { title: 'Untick for a report that leaves the practice (supervision, case review): the notes are left out, the annotations stay' }, withNotes, ' with the verbal notes')));
 
   // which MIDI inputs are drum kits: their notes are drums on every channel, not only on
   // channel 10 (no key or pitch from them); a change is kept in the session's history
