@@ -9,13 +9,15 @@ point into the recording; :func:`sessions.timefmt.find_time_refs` finds them.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from sessions.annotation_log import append_records, utc_now
-from sessions.errors import SessionFormatError
+from sessions.errors import InvalidArgumentError, SessionFormatError
 from sessions.fsutil import atomic_write_bytes
 from sessions.lines import glued_record, read_appended
 from sessions.locks import folder_lock
@@ -89,3 +91,49 @@ def notes_with_links(folder: Path, *, duration_s: float) -> dict[str, Any]:
     for r in refs:
         r["in_session"] = 0 <= r["t"] <= duration_s
     return {"text": text, "refs": refs}
+
+
+def words_pattern(words: str) -> re.Pattern[str]:
+    """A search for ``words`` as one phrase, without regard to case, whatever spaces or line
+    breaks stand between the words in the text ("grandmother's  illness" across a line end is
+    found by ``grandmother's illness``); every other character matches itself.
+
+    >>> bool(words_pattern("Takes the lead").search("she takes\\nthe lead"))
+    True
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``words`` has no word in it.
+    """
+    parts = str(words).split()
+    if not parts:
+        raise InvalidArgumentError("give the words to look for", parameter="words")
+    return re.compile(r"\s+".join(re.escape(p) for p in parts), re.IGNORECASE)
+
+
+def lines_with(text: str, pattern: re.Pattern[str]) -> list[dict[str, Any]]:
+    """The lines of the notes ``text`` where ``pattern`` is found, in their order.
+
+    A phrase that runs over a line end gives the lines it covers as one, joined by a space.
+
+    Returns
+    -------
+    list of dict
+        ``line`` (the first line's number, from 1), ``text`` (the whole line, uncut) and
+        ``spans``: the ``(start, end)`` character offsets of each match in ``text``.
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    found: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for m in pattern.finditer(text):
+        first = bisect.bisect_right(starts, m.start()) - 1
+        last = bisect.bisect_right(starts, max(m.end() - 1, m.start())) - 1
+        found.setdefault((first, last), []).append((m.start(), m.end()))
+    out = []
+    for (first, last), spans in sorted(found.items()):
+        begin = starts[first]
+        end = starts[last + 1] - 1 if last + 1 < len(starts) else len(text)
+        one = text[begin:end].replace("\r", " ").replace("\n", " ")
+        out.append({"line": first + 1, "text": one,
+                    "spans": [(s - begin, e - begin) for s, e in spans]})
+    return out

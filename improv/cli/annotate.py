@@ -75,11 +75,17 @@ def _rows(annotations, edits: dict[str, int] | None = None):
     leader"); ``--json`` and the exports keep their codes (``autonomy:leader``)."""
     return [
         (a["id"], _fmt(a["t"]), _fmt(a.get("end")), a.get("player") or "-",
-         tags_in_words(a.get("tags") or []), _text(a).replace("\n", " ")[:60],
+         tags_in_words(a.get("tags") or []), _short(_text(a).replace("\n", " ")),
          a.get("source") or "",
          _state(a, None if edits is None else edits.get(a["id"], 0)))
         for a in annotations
     ]
+
+
+def _short(text: str, width: int = 60) -> str:
+    """A text for the table's TEXT column: up to ``width`` characters, a longer one cut with
+    "…" (it had looked complete, review rev-months 7); --json gives it whole."""
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
 HEADERS = ["ID", "AT", "TO", "PLAYER", "TAGS", "TEXT", "SOURCE", "STATE"]
@@ -244,7 +250,7 @@ def history(app, session_id, annotation_id, as_json):
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="Only annotations with this tag: a dimension (autonomy), a dimension:value "
                    "(autonomy:leader) or a plain tag ('improv annotations tags' lists them); "
-                   "repeated, all of them.")
+                   "repeated, all of them. Notes have no tags: with --tag they are not searched.")
 @click.option("--text", help="Case-insensitive words in the text (as WORDS).")
 @click.option("--client", metavar="CODE", help="Only this client's sessions.")
 @click.option("--since", metavar="DATE", help="Sessions from this date (ISO).")
@@ -252,24 +258,79 @@ def history(app, session_id, annotation_id, as_json):
 @json_option
 @click.pass_obj
 def search(app, words, tags, text, client, since, until, as_json):
-    """Find annotations across all sessions, by words, tags, client and dates.
+    """Find words in the annotations and the session notes of all sessions, or annotations by
+    tag, client and dates.
 
-    WORDS are looked for in the annotations' text as one phrase, without regard to case:
-    'improv annotations search takes the lead' is the same as --text "takes the lead".
+    WORDS are looked for as one phrase, without regard to case, in the annotations' text and in
+    the verbal notes of each session ('improv notes'): 'improv annotations search takes the
+    lead' is the same as --text "takes the lead". Each place found is shown under its session
+    (number, date, client), an annotation with its time, a line of notes as "Notes"; a long
+    text is shortened around the words, with "…" where it is cut (--json gives it whole).
     """
     from improv.errors import ParameterError
-    from sessions.annotation_edits import search_annotations
+    from sessions.word_search import search_words
 
     if words and text is not None:
         raise ParameterError("give the words once: after 'search' or with --text, not both")
     if words:
         text = " ".join(words)
+    result = search_words(app.store, text, tags=tags, client=client,
+                          since=_date(since, "--since"), until=_date(until, "--until"))
+    for u in result["notes_unread"]:
+        info(f"warning: the notes of session {u['session_id']} could not be read, so they were "
+             f"not searched: {u['problem']}")
+    emit(result["found"], as_json=as_json, human=lambda found: _found(result, tags))
 
-    rows = search_annotations(app.store, tags=tags, text=text, client=client,
-                              since=_date(since, "--since"), until=_date(until, "--until"))
-    emit(rows, as_json=as_json, human=lambda rows: table(
-        [(r["session_id"], r["client"] or "-", *_rows([r])[0][:6]) for r in rows],
-        ["SESSION", "CLIENT", *HEADERS[:6]]) if rows else info("no matching annotations"))
+
+def _found(result: dict, tags) -> None:
+    """The places found, under their sessions, then how many (for people)."""
+    from improv.reports.wording import session_name
+    from sessions.word_search import snippet, snippet_text
+
+    words, found = result["words"], result["found"]
+    if not found:
+        what = "annotations or notes" if result["notes_searched"] else "annotations"
+        where = f"of the {counted(result['sessions'], 'session')} searched"
+        if words:
+            info(f'No {what} {where} contain "{words}".')
+        else:
+            info(f"No matching annotations {where}.")
+        if words and tags:
+            info("Notes have no tags: with --tag they are not searched.")
+        return
+    shown = None
+    for k, f in enumerate(found):
+        if f["session_id"] != shown:
+            if shown is not None:
+                click.echo("")
+            shown = f["session_id"]
+            name = session_name(f["number"], f["started_utc"], session_id=f["session_id"],
+                                year=True)
+            own = (f.get("title") or "").strip()  # an imported session's "Session 3" is no title
+            title = f": {own}" if own and own.lower() != f"session {f['number']}" else ""
+            client = f", client {f['client']}" if f.get("client") else ""
+            click.echo(f"{name}{title}{client} ({f['session_id']})")
+        if f["found_in"] == "notes":
+            if k == 0 or found[k - 1]["found_in"] != "notes" or found[k - 1]["session_id"] != shown:
+                click.echo("  Notes")
+        else:
+            place = _fmt(f["t"]) + ("" if f.get("end") is None else f"–{_fmt(f['end'])}")
+            parts = [f"Annotation at {place}", f.get("player") or "the whole group"]
+            if f.get("tags"):
+                parts.append(tags_in_words(f["tags"]))
+            click.echo("  " + " · ".join([*parts, f"ID {f['id']}"]))
+        if f.get("text"):
+            click.echo("    " + snippet_text(snippet(f["text"], f["spans"])))
+    sessions = len({f["session_id"] for f in found})
+    notes = sum(f["found_in"] == "notes" for f in found)
+    parts = [counted(len(found) - notes, "annotation")] if len(found) > notes else []
+    if notes:
+        parts.append("1 line of notes" if notes == 1 else f"{notes} lines of notes")
+    click.echo("")
+    click.echo(f"Found in {sessions} of the {counted(result['sessions'], 'session')} searched: "
+               f"{' and '.join(parts)}.")
+    if words and tags:
+        click.echo("Notes have no tags: with --tag they are not searched.")
 
 
 FORMATS = {"audacity": ".txt", "elan": ".eaf", "sv": ".csv", "csv": ".csv", "json": ".json"}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from improv.web.deps import get_store, parse_t
-from improv.web.errors import NotFound
+from improv.web.errors import BadRequest, NotFound
 from sessions import annotation_edits as annotate
 from sessions.errors import InvalidArgumentError
 from sessions.store import Store
@@ -205,6 +206,51 @@ def search(tag: list[str] = Query([]), text: str | None = None, client: str | No
            store: Store = Depends(get_store)) -> dict:
     """Annotations across sessions (as ``improv annotations search``)."""
     return {"annotations": annotate.search_annotations(store, tags=tag, text=text, client=client)}
+
+
+#: The most places a word search sends the page [items]; how many there are in all is said
+#: with them (``total_found``), so a cut list never looks complete.
+MAX_FOUND = 200
+
+
+@router.get("/search")
+def search_words(
+    words: str = Query(..., max_length=200, description="one phrase, any case"),
+    client: str | None = None,
+    since: date | None = Query(None, description="first day (local calendar), YYYY-MM-DD"),
+    until: date | None = Query(None, description="last day (local calendar), YYYY-MM-DD"),
+    tag: str | None = None,
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Where ``words`` are in the annotations and the verbal notes of the sessions (the
+    Sessions page's word search; ``improv annotations search WORDS``), filtered as the list
+    is; with a ``tag`` only annotations (notes have no tags).
+
+    ``found``: at most :data:`MAX_FOUND` places, oldest session first, each as
+    :func:`sessions.word_search.search_words` gives it with ``snippet`` (the part of a long
+    text shown, cut around the words, :func:`sessions.word_search.snippet`); ``total_found``:
+    how many in all; ``sessions``: how many sessions were searched; ``notes_searched``;
+    ``notes_unread``: the sessions whose notes could not be read (IDs only).
+    Nothing of the words or the text found is logged.
+    """
+    from sessions.word_search import search_words as find
+    from sessions.word_search import snippet
+
+    if not words.split():
+        raise BadRequest("give the words to look for")
+    if since and until and until < since:
+        raise BadRequest(f"until ({until}) is before since ({since})")
+    # the list's days are this computer's calendar days, "until" the last one
+    lo = datetime.combine(since, time()).astimezone() if since else None
+    hi = datetime.combine(until + timedelta(days=1), time()).astimezone() if until else None
+    result = find(store, words, tags=[tag] if tag else [], client=client or None,
+                  since=lo, until=hi)
+    found = result["found"]
+    for f in found[:MAX_FOUND]:
+        f["snippet"] = snippet(f["text"], f["spans"])
+    return {"words": result["words"], "found": found[:MAX_FOUND], "total_found": len(found),
+            "sessions": result["sessions"], "notes_searched": result["notes_searched"],
+            "notes_unread": [u["session_id"] for u in result["notes_unread"]]}
 
 
 # -- notes ------------------------------------------------------------------------------

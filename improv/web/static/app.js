@@ -1,5 +1,5 @@
 // improv web app: router and the Sessions page (the others have modules of their own).
-import { api, fmtDate, fmtTime, h, say, sourceName, takeNextMessage } from './api.js';
+import { api, fmtDate, fmtDay, fmtTime, h, say, sourceName, takeNextMessage } from './api.js';
 import { sessionPage } from './session.js';
 import { sessionName } from './correct.js';
 import { recordPage } from './record.js';
@@ -135,7 +135,11 @@ async function sessionsPage(main, params) {
   document.title = 'Sessions · improv';
   const q = new URLSearchParams();
   for (const k of ['client', 'since', 'until', 'tag']) if (params.get(k)) q.set(k, params.get(k));
-  const [data, info] = await Promise.all([api(`/api/sessions?${q}&limit=${PAGE}&offset=0`), api('/api/info')]);
+  const words = (params.get('words') || '').trim();
+  const wq = new URLSearchParams(q);
+  wq.set('words', words);
+  const [data, info, search] = await Promise.all([api(`/api/sessions?${q}&limit=${PAGE}&offset=0`), api('/api/info'),
+    words ? api(`/api/search?${wq}`) : null]);
   const setFilter = (k, v, fromId) => {
     const p = new URLSearchParams(params);
     if (v) p.set(k, v); else p.delete(k);
@@ -160,9 +164,16 @@ async function sessionsPage(main, params) {
       const v = e.target.value;
       if (!v || +v.slice(0, 4) >= 1900) setFilter(name, v, id);
     } })];
-  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter sessions', onsubmit: (e) => e.preventDefault() },
+  // a word search in the notes and annotations: applied on Enter or "Find", not at each key
+  const wordsField = h('input', { id: 'f-words', type: 'search', value: words, maxlength: '200', size: '18' });
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter sessions', onsubmit: (e) => {
+    e.preventDefault();
+    setFilter('words', wordsField.value.trim(), 'f-words');
+  } },
     sel('f-client', 'Client', 'client', data.clients), date('f-since', 'From', 'since'), date('f-until', 'To', 'until'),
-    sel('f-tag', 'Tag', 'tag', tagOptions(data.tags, data.iap, params.get('tag'))));
+    sel('f-tag', 'Tag', 'tag', tagOptions(data.tags, data.iap, params.get('tag'))),
+    h('span', { class: 'word-search' }, h('label', { for: 'f-words' }, 'Words in notes and annotations'), wordsField,
+      h('button', { type: 'submit' }, 'Find')));
   const demo = info.empty ? h('section', { class: 'panel demo-offer', 'aria-labelledby': 'demo-h' },
     h('h2', { id: 'demo-h' }, 'No sessions yet'),
     h('p', {}, h('a', { href: '#/record' }, 'Record a session'), ', drop files below, or look around with a demo session: a synthetic duet that improv generates itself (clearly marked DEMO, client code DEMO).'),
@@ -207,7 +218,8 @@ async function sessionsPage(main, params) {
     tbody) : h('p', {}, 'No sessions match.');
   // a narrow window (a zoom of 400 %) scrolls the table in its own box, not the page
   const box = data.sessions.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Sessions, newest first' }, table) : table;
-  const list = info.empty ? [] : [filters, data.sessions.length ? count : '', box, asked < total ? more : ''];
+  const list = info.empty ? [] : search ? [filters, foundView(search, words, data.iap, params)]
+    : [filters, data.sessions.length ? count : '', box, asked < total ? more : ''];
   // folders the catalog does not list (one that cannot be read, one copied in) are named with
   // why, as 'improv sessions list' does, instead of missing from the list without a word
   const unlisted = data.unlisted.length ? h('section', { class: 'panel unlisted', 'aria-labelledby': 'unlisted-h' },
@@ -219,4 +231,59 @@ async function sessionsPage(main, params) {
   main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list, unlisted,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
+}
+
+// -- word search -------------------------------------------------------------------------
+
+// a found text: the part shown, the words marked, "…" where it is cut (the server cuts a long
+// one around the words; nothing is cut without saying so)
+function foundText(cut) {
+  return h('span', { class: 'found-text' }, cut.cut_before ? '…' : '',
+    cut.pieces.map(([text, match]) => (match ? h('mark', {}, text) : text)), cut.cut_after ? '…' : '');
+}
+
+// one place found: an annotation (its time, linked to that moment of the session) or notes
+function foundItem(f, iap) {
+  if (f.found_in === 'notes') return h('li', {}, h('strong', {}, 'Notes: '), foundText(f.snippet));
+  const at = `${fmtTime(f.t)}${f.end == null ? '' : `–${fmtTime(f.end)}`}`;
+  const who = [f.player || 'the whole group', f.tags.length ? tagsInWords(f.tags, iap) : ''].filter(Boolean).join(' · ');
+  return h('li', {}, h('strong', {}, 'Annotation at ', h('a', { href: `#/session/${f.session_id}?t=${f.t}` }, at)),
+    h('span', { class: 'muted' }, ` (${who}): `), foundText(f.snippet));
+}
+
+const plural = (n, one, many) => `${grouped(n)} ${n === 1 ? one : many}`;
+
+// the sessions where the words are, oldest first, each with the lines found in it
+function foundView(r, words, iap, params) {
+  const bySession = new Map();
+  for (const f of r.found) {
+    if (!bySession.has(f.session_id)) bySession.set(f.session_id, []);
+    bySession.get(f.session_id).push(f);
+  }
+  const notes = r.found.filter((f) => f.found_in === 'notes').length;
+  const what = [r.found.length > notes ? plural(r.found.length - notes, 'annotation', 'annotations') : '',
+    notes ? plural(notes, 'line of notes', 'lines of notes') : ''].filter(Boolean).join(' and ');
+  const searched = `the ${plural(r.sessions, 'session', 'sessions')} searched`;
+  const count = r.found.length
+    ? `Found in ${grouped(bySession.size)} of ${searched}: ${what}.`
+    : `No ${r.notes_searched ? 'annotations or notes' : 'annotations'} of ${searched} contain “${words}”.`;
+  const remarks = [];
+  if (r.total_found > r.found.length) remarks.push(`Showing the first ${grouped(r.found.length)} of ${grouped(r.total_found)} places found: add words, or choose a client or dates, to find fewer.`);
+  if (!r.notes_searched) remarks.push('Notes have no tags: with a tag chosen, only annotations are searched.');
+  if (r.notes_unread.length) remarks.push(`The notes of ${plural(r.notes_unread.length, 'session', 'sessions')} could not be read and were not searched: ${r.notes_unread.join(', ')}.`);
+  const without = new URLSearchParams(params);  // the list, filtered as it was
+  without.delete('words');
+  const sessions = [...bySession.values()].map((fs) => {
+    const f = fs[0];
+    const name = `${sessionName({ number: f.number, id: f.session_id, title: f.title })}`;
+    return h('li', {}, h('h3', {}, h('a', { href: `#/session/${f.session_id}` }, name),
+      ` · ${fmtDay(f.started_utc)}${f.client ? ` · client ${f.client}` : ''}`),
+    h('ul', {}, fs.map((x) => foundItem(x, iap))));
+  });
+  return h('section', { class: 'found', 'aria-labelledby': 'found-h' },
+    h('h2', { id: 'found-h' }, `“${words}” in notes and annotations`),
+    h('p', { class: 'list-count', role: 'status' }, count),
+    remarks.map((t) => h('p', { class: 'muted' }, t)),
+    sessions.length ? h('ul', { class: 'found-sessions' }, sessions) : '',
+    h('p', {}, h('a', { href: `#/sessions?${without}` }, 'Back to the list of sessions')));
 }
