@@ -8,7 +8,9 @@ analysed yet are analysed first), or the number of the session's annotations wit
 that course:
 
 - the **baseline band**: mean ± 2 SD of the first :data:`BASELINE_SESSIONS` sessions of the
-  period (:func:`analysis.trends.baseline_band`),
+  period (:func:`analysis.trends.baseline_band`); an indicator that a change of the goal kept
+  (:func:`same_indicator`) keeps the band of the first sessions it was followed in, so that
+  rewording a goal, or adding a measure to it, never sets the yardstick of the others anew,
 - the **trend**: the Theil–Sen slope and the exact Mann–Kendall test of "no trend"
   (:func:`analysis.trends.trend`),
 - the **verdict**: ``too few sessions to judge`` below :data:`MIN_SESSIONS_TO_JUDGE` sessions
@@ -18,7 +20,10 @@ that course:
   therapist gave) or away from it.
 
 The reading in plain words says only that: "rose"/"fell" only for a clear trend, with the
-values of the trend line at the first and last session of the period.
+values of the trend line at the first and last session of the period. The goal's reading
+follows each indicator of its latest version over every session since it was first followed
+(across the changes that kept it) and, for a goal that was changed, says so: "over 10
+sessions since Jan 8, 2026", "over 6 sessions since the goal was changed on Feb 26, 2026".
 """
 
 from __future__ import annotations
@@ -126,7 +131,8 @@ def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
     """An indicator's values, band and trend in the unit of :func:`indicator_heading` (shares
     as percentages, notes as names), as the compare tables and the web page show them:
     ``{"values": [str], "band": "7 ± 2" | "–", "trend": "+2" | None, "ci": "[+1, +3]" |
-    None, "trend_text"}`` (trend per session). ``trend_text`` is the whole trend as a line
+    None, "trend_text"}`` (trend per session); a band kept from an earlier version of the goal
+    says which: ``7 ± 2 from version 1``. ``trend_text`` is the whole trend as a line
     says it: ``+2 per session [+1, +3]`` for a measure, in words for a tag count
     (:func:`count_trend_words`), ``–`` without one."""
     from improv.reports.labels import scale, shown, shown_band
@@ -138,6 +144,8 @@ def shown_values(ind: dict[str, Any]) -> dict[str, Any]:
     b, t = ind.get("band"), ind.get("trend")
     band = (shown_band(col, b) if col else
             "–" if not b else f"{b['mean']:.3g} ± {b['sd']:.3g}")
+    if b and ind.get("baseline_from"):  # kept from the goal's version it was first followed in
+        band += f" from version {ind['baseline_from']['version']}"
     trend = None if not t else f"{k * t['slope_per_session']:+.3g}"
     ci = None if not t else f"[{k * t['ci_low']:+.3g}, {k * t['ci_high']:+.3g}]"
     if ind.get("kind") == "tag" or (not col and ind.get("unit") == "count"):
@@ -161,22 +169,41 @@ def _fmt(v: float, unit: str = "") -> str:
 
 
 def course(values: Sequence[float | None], days: Sequence[float], *, direction: str,
-           label: str, unit: str = "") -> dict[str, Any]:
+           label: str, unit: str = "", earlier: Sequence[float | None] = (),
+           span: str = "") -> dict[str, Any]:
     """Band, trend, verdict and reading of one indicator's values over a goal's sessions
     (``unit``: the values' unit in the feature list, for the reading's numbers); ``outside``:
     the positions of the values outside the band (:func:`improv.reports.compare.
-    outside_band`)."""
+    outside_band`).
+
+    ``earlier``: the values of the sessions before these that the indicator was followed in
+    without a break (a measure a goal's earlier versions had too): the baseline band is that
+    of the first :data:`BASELINE_SESSIONS` of them all, the one agreed at the start, not one
+    set anew from the sessions after a change of the goal; the trend and the verdict are of
+    ``values`` alone. ``span``: which sessions the reading covers, said after their number
+    ("since the goal was changed on Feb 26, 2026").
+
+    >>> c = course([0.85, 0.51, 0.44], [0, 14, 28], direction="up", label="x", unit="0-1",
+    ...            earlier=[0.98, 0.99, 0.78, 0.17])
+    >>> round(c["band"]["mean"], 2), c["outside"]
+    (0.92, [1, 2])
+    >>> course([0.5] * 3, [0, 7, 14], direction="up", label="x",
+    ...        span="since Jan 8, 2026")["reading"]
+    'x: 3 sessions since Jan 8, 2026, too few sessions to judge (5 are needed)'
+    """
     from analysis import trends
 
     v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    ref = np.array([np.nan if x is None else float(x) for x in [*earlier, *values]],
+                   dtype=float)
     n = int(np.isfinite(v).sum())
-    base = list(range(min(BASELINE_SESSIONS, len(v))))
+    base = list(range(min(BASELINE_SESSIONS, len(ref))))
     from improv.reports.compare import MIN_BAND_HALF_WIDTH, floored_band, outside_band
 
     # a baseline without spread (a client who never led) has a band too where the band is
     # widened to the smallest change that matters
-    band = trends.baseline_band(v, baseline=base, k=BAND_SD,
-                                without_spread=unit in MIN_BAND_HALF_WIDTH) if len(v) else None
+    band = trends.baseline_band(ref, baseline=base, k=BAND_SD,
+                                without_spread=unit in MIN_BAND_HALF_WIDTH) if len(ref) else None
     tr = trends.trend(v, days=np.asarray(days, float)) if len(v) else None
 
     # never narrower than the smallest change that matters (compare.MIN_BAND_HALF_WIDTH)
@@ -184,10 +211,10 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     # the sessions outside it, by the trend charts' rule (improv.reports.compare)
     out = {"n": n, "band": band, "outside": outside_band(v, band),
            "trend": tr.to_dict() if tr else None, "towards": None}
-    sessions = f"{n} session{'s' if n != 1 else ''}"
+    sessions = f"{n} session{'s' if n != 1 else ''}" + (f" {span}" if span else "")
     if n < MIN_SESSIONS_TO_JUDGE or tr is None:
         out["verdict"] = TOO_FEW
-        out["reading"] = (f"{label}: {sessions} so far, {TOO_FEW} "
+        out["reading"] = (f"{label}: {sessions}{'' if span else ' so far'}, {TOO_FEW} "
                           f"({MIN_SESSIONS_TO_JUDGE} are needed)")
         return out
     sign = np.sign(tr.slope_per_session) or np.sign(tr.ols_slope_per_session)
@@ -245,16 +272,58 @@ def follows_text(ind: dict[str, Any]) -> str:
 NO_SESSIONS_YET = "no sessions yet to measure it against"
 
 
+def same_indicator(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two indicators of a goal's versions (:func:`_version_progress`'s) follow the
+    same thing the same way: the same tag, or the same measure of the same player or pair
+    (however it was named: ``leads_share@client`` and ``client_leads_share@client|therapist``
+    read one column), each the same way up or down.
+
+    >>> a = {"kind": "measure", "measure": "tempo_stability", "player": "client",
+    ...      "direction": "up", "column": "client.midi.tempo_stability"}
+    >>> same_indicator(a, dict(a, measure="midi.tempo_stability")), same_indicator(
+    ...     a, dict(a, direction="down"))
+    (True, False)
+    """
+    if a.get("kind") != b.get("kind") or a["direction"] != b["direction"]:
+        return False
+    if a.get("kind") == "tag":
+        return a["tag"] == b["tag"]
+    if (a["measure"], a.get("player")) == (b["measure"], b.get("player")):
+        return True
+    return a.get("column") is not None and a.get("column") == b.get("column")
+
+
 def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]],
                       values: Callable[[str], dict[str, float]], *,
-                      any_sessions: bool = True) -> dict[str, Any]:
+                      any_sessions: bool = True, number: int = 1,
+                      before: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The course of each indicator of one version over its sessions (``rows``);
     ``any_sessions``: whether the client has sessions at all (without: the reading says there
-    are none yet to measure the goal against)."""
+    are none yet to measure the goal against). ``number``: the version's number (1 for the
+    first); ``before``: the indicators of the goal's version in use before this one, whose
+    baseline an indicator kept unchanged (:func:`same_indicator`) keeps: its band is that of
+    the first sessions it was followed in, and ``baseline_from`` says of which version
+    (``version``, its number, and ``since``; None for an indicator new in this version)."""
     from analysis.features import describe, split_column
 
     ids = [r["id"] for r in rows]
     days = [r["days"] for r in rows]
+
+    def kept(item: dict[str, Any], vals: list, unit: str) -> dict[str, Any]:
+        """The indicator's course, with the baseline of the run of versions it was kept in
+        (``_run``: its sessions, days and values since it was first followed, for the goal's
+        reading)."""
+        prev = next((b for b in before if same_indicator(b, item)), None)
+        run = prev["_run"] if prev else {"ids": [], "days": [], "values": [],
+                                         "version": number, "since": version["since"]}
+        item.update(course(vals, days, direction=item["direction"], label=item["label"],
+                           unit=unit, earlier=run["values"]))
+        # the version whose first sessions gave the band, where an earlier one did
+        item["baseline_from"] = ({"version": run["version"], "since": run["since"]}
+                                 if prev else None)
+        item["_run"] = {**run, "ids": run["ids"] + ids, "days": run["days"] + days,
+                        "values": run["values"] + list(vals)}
+        return item
     per_session = {sid: values(sid) for sid in ids} if version["indicators"] else {}
     columns = set().union(*per_session.values()) if per_session else set()
     out = []
@@ -277,20 +346,20 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
                 else [None] * len(ids))
         label = indicator_label(ind, col)
         unit = describe(col)[0] if col else _unit_of(ind)
-        item = {"kind": "measure", **ind, "column": col, "label": label,
-                "follows": follows_text(ind), "unit": unit, "values": vals,
-                **course(vals, days, direction=ind["direction"], label=label, unit=unit)}
+        item = kept({"kind": "measure", **ind, "column": col, "label": label,
+                     "follows": follows_text(ind), "unit": unit, "values": vals}, vals, unit)
         never = owner_problem(ind["measure"], ind.get("player"))
         if never and col is None:  # a goal added before this was refused: say why, not "0 so far"
-            item["reading"] = (f"{label}: never measured, as {never}; change the goal to "
-                               "name whom it can be measured for")
+            item["reading"] = item["_never"] = (
+                f"{label}: never measured, as {never}; change the goal to name whom it can "
+                "be measured for")
         out.append(item)
     for t in version["tags"]:
         vals = _tag_counts(store, t["tag"], ids)
         label = indicator_label(t, None)
-        out.append({"kind": "tag", **t, "column": None, "label": label,
-                    "follows": follows_text(t), "unit": "count",
-                    "values": vals, **course(vals, days, direction=t["direction"], label=label)})
+        out.append(kept({"kind": "tag", **t, "column": None, "label": label,
+                         "follows": follows_text(t), "unit": "count", "values": vals},
+                        vals, ""))
     for i in out:  # the sessions outside the band, by ID as compare_client names them
         i["outside_band"] = [ids[k] for k in i.pop("outside")]
     if not any_sessions:
@@ -302,6 +371,62 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
     else:
         reading = "; ".join(i["reading"] for i in out)
     return {**version, "sessions": ids, "indicators": out, "reading": reading}
+
+
+def _goal_reading(used: Sequence[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The reading of a goal (its versions in use, ``used``, by :func:`_version_progress`):
+    each indicator of its latest version over every session it was followed in without a
+    break (a measure the goal's changes kept, since it was first followed), against the
+    baseline of its first sessions; and those courses (``reading_courses`` of
+    :func:`goals_progress`: ``label``, ``since``, ``since_change`` (whether the indicator was
+    first followed from a change of the goal), ``sessions``, ``n``, ``band``,
+    ``outside_band``, ``verdict``, ``towards``, ``reading``).
+
+    A goal that was changed says of each indicator which sessions it covers: "over 10
+    sessions since Jan 8, 2026" for one kept since the goal was agreed, "over 6 sessions since
+    the goal was changed on Feb 26, 2026" for one the change added. Where the trend is not
+    clear, the sessions outside the band are counted: "no clear change over 10 sessions since
+    Jan 8, 2026 (5 of them below the baseline band)"."""
+    if not used:
+        return "", []
+    latest = used[-1]
+    inds = latest["indicators"]
+    if not inds or not any(i["_run"]["ids"] for i in inds):
+        return latest["reading"], []  # no indicators, no sessions (yet): said as the version says
+    first = used[0]["since"]
+    readings, courses = [], []
+    for i in inds:
+        run = i["_run"]
+        span = ""
+        if len(used) > 1:  # a goal that was changed: which sessions the reading covers
+            span = (f"since {goal_day(run['since'])}" if run["since"] == first
+                    else f"since the goal was changed on {goal_day(run['since'])}")
+        c = course(run["values"], run["days"], direction=i["direction"], label=i["label"],
+                   unit="" if i["kind"] == "tag" else i["unit"], span=span)
+        outside = c["outside"]
+        if c["verdict"] == "no clear change" and outside and c["band"]:
+            c["reading"] += f" ({_outside_words([run['values'][k] for k in outside], c['band'])})"
+        text = i.get("_never") or c["reading"]
+        readings.append(text)
+        courses.append({"label": i["label"], "since": run["since"],
+                        "since_change": run["since"] != first, "sessions": run["ids"],
+                        "n": c["n"], "band": c["band"],
+                        "outside_band": [run["ids"][k] for k in outside],
+                        "verdict": c["verdict"], "towards": c["towards"], "reading": text})
+    return "; ".join(readings), courses
+
+
+def _outside_words(values: Sequence[float], band: dict[str, Any]) -> str:
+    """How many of ``values`` (those outside ``band``) lie above it and how many below.
+
+    >>> band = {"low": 0.68, "high": 1.0}
+    >>> _outside_words([0.17, 0.51, 0.44], band), _outside_words([1.2, 0.1, 0.2], band)
+    ('3 of them below the baseline band', '1 of them above and 2 below the baseline band')
+    """
+    above = sum(v > band["high"] for v in values)
+    parts = [f"{n} {way}" for n, way in ((above, "above"), (len(values) - above, "below")) if n]
+    parts[0] = parts[0].replace(" ", " of them ", 1)
+    return f"{' and '.join(parts)} the baseline band"
 
 
 def _unit_of(ind: dict[str, Any]) -> str:
@@ -338,8 +463,9 @@ def goals_progress(store, client: str, *, analyse: bool = True,
         (:func:`sessions.goals.fold` plus per version ``sessions``, ``indicators`` with
         ``values`` per session, ``band``, ``outside_band`` (the IDs of the sessions outside
         it, as :func:`improv.reports.compare.compare_client` gives them), ``trend``,
-        ``verdict``, ``towards``, ``reading``;
-        and the goal's ``reading``: that of its latest version in use).
+        ``verdict``, ``towards``, ``reading``, ``baseline_from``; and the goal's ``reading``
+        (:func:`_goal_reading`: each indicator of its latest version in use over every session
+        since it was first followed) and ``reading_courses``, the courses it reads).
     """
     from datetime import datetime
 
@@ -380,17 +506,25 @@ def goals_progress(store, client: str, *, analyse: bool = True,
     marks: dict[str, list[str]] = {r["id"]: [] for r in rows}
     goals_out = []
     for g in state["goals"]:
-        versions = []
-        for v in g["versions"]:
+        versions: list[dict[str, Any]] = []
+        for k, v in enumerate(g["versions"], 1):
             period = [r for r in rows if v["used"] and _in_period(r["day"], v["since"],
                                                                  v["until"])]
-            versions.append(_version_progress(store, v, period, values,
-                                              any_sessions=bool(rows)))
+            # an indicator the version before kept unchanged keeps its baseline
+            before = next((p["indicators"] for p in reversed(versions) if p["used"]), [])
+            versions.append(_version_progress(store, v, period, values, number=k,
+                                              any_sessions=bool(rows),
+                                              before=before if v["used"] else ()))
             for r in period:
                 marks[r["id"]].append(g["id"])
         used = [v for v in versions if v["used"]]
-        goals_out.append({**g, "versions": versions,
-                          "reading": used[-1]["reading"] if used else ""})
+        reading, courses = _goal_reading(used)
+        for v in versions:
+            for i in v["indicators"]:
+                i.pop("_run", None)
+                i.pop("_never", None)
+        goals_out.append({**g, "versions": versions, "reading": reading,
+                          "reading_courses": courses})
     sessions = [{"id": r["id"], "started_utc": r["started_utc"], "number": r["number"],
                  "goals": marks[r["id"]]} for r in rows]
     return {"client": client, "plan": state["plan"], "sessions": sessions, "goals": goals_out}
