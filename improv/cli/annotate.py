@@ -126,7 +126,7 @@ class _DefaultList(click.Group):
 
 @click.group(cls=_DefaultList)
 def annotations():
-    """List, correct, search, import and export annotations.
+    """List, correct, import and export annotations; search them and the session notes.
 
     `improv annotations SESSION` lists a session's annotations.
     """
@@ -505,7 +505,11 @@ def tags(app, as_json):
 @json_option
 @click.pass_obj
 def notes(app, session_id, from_file, show, show_history, by, as_json):
-    """Write the verbal notes of a session (in $EDITOR) or show them."""
+    """Write the verbal notes of a session (in $EDITOR) or show them.
+
+    To find words in the notes of all sessions: 'improv annotations search WORDS' (it looks in
+    the notes and in the annotations).
+    """
     from sessions import notes as notes_mod
 
     if from_file is not None and (show or show_history or as_json):

@@ -81,6 +81,10 @@ def test_nothing_found_says_what_was_searched(run_cli, course):
                    "--json").json() == []
     help_ = " ".join(run_cli("annotations", "search", "--help").stdout.split())
     assert "in the annotations' text and in the verbal notes of each session" in help_
+    # where a therapist looks first for a search of the notes, the way is said
+    notes_help = " ".join(run_cli("notes", "--help").stdout.split())
+    assert "To find words in the notes of all sessions: 'improv annotations search WORDS'" in \
+        notes_help
 
 
 def test_notes_that_cannot_be_read_are_named_not_skipped_silently(run_cli, course, store_path):
