@@ -314,6 +314,11 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         (``_run``: its sessions, days and values since it was first followed, for the goal's
         reading)."""
         prev = next((b for b in before if same_indicator(b, item)), None)
+        if prev and item["column"] is None and prev["column"]:
+            # no session of this version has it yet: named as its earlier sessions name it
+            # ("client (MIDI) · Velocity (mean)", not "client · Velocity (mean)")
+            item.update(column=prev["column"], label=prev["label"], unit=prev["unit"])
+            unit = prev["unit"]
         run = prev["_run"] if prev else {"ids": [], "days": [], "values": [],
                                          "version": number, "since": version["since"]}
         item.update(course(vals, days, direction=item["direction"], label=item["label"],
@@ -349,7 +354,7 @@ def _version_progress(store, version: dict[str, Any], rows: list[dict[str, Any]]
         item = kept({"kind": "measure", **ind, "column": col, "label": label,
                      "follows": follows_text(ind), "unit": unit, "values": vals}, vals, unit)
         never = owner_problem(ind["measure"], ind.get("player"))
-        if never and col is None:  # a goal added before this was refused: say why, not "0 so far"
+        if never and item["column"] is None:  # added before this was refused: say why
             item["reading"] = item["_never"] = (
                 f"{label}: never measured, as {never}; change the goal to name whom it can "
                 "be measured for")

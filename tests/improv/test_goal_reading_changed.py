@@ -149,3 +149,21 @@ def test_a_measure_turned_the_other_way_starts_anew(client_store, run_cli):
     assert ind["baseline_from"] is None
     assert goal["reading"].endswith(": 4 sessions since the goal was changed on Feb 2, 2026, "
                                     "too few sessions to judge (5 are needed)")
+
+
+def test_a_change_with_no_session_since_reads_the_kept_measure_as_before(client_store, run_cli):
+    """Reworded after the last session: the measure keeps its name, band and course; no
+    session of the new version has it yet, which had made it "client · Notes per second:
+    0 sessions so far" and the goal "no sessions in this period yet"."""
+    g = _ok(run_cli("goals", "add", "--client", "C07", "Plays more", "--since", "2026-01-05",
+                    "--indicator", "notes_per_s@client:up", "--json"))
+    _ok(run_cli("goals", "edit", g["id"], "Plays more, and enjoys it", "--since", "2026-03-02"))
+    (goal,) = _ok(run_cli("goals", "show", "--client", "C07", "--json"))["goals"]
+    (before,), (after,) = (v["indicators"] for v in goal["versions"])
+    assert goal["versions"][1]["sessions"] == []
+    assert (after["label"], after["column"]) == (before["label"], before["column"]) == (
+        "client (MIDI) · Notes per second", "client.midi.notes_per_s")
+    assert after["band"] == before["band"] and after["baseline_from"]["version"] == 1
+    assert goal["reading"] == ("client (MIDI) · Notes per second rose from 2 notes/s to 2.7 "
+                               "notes/s over 8 sessions since Jan 5, 2026; the trend is clear "
+                               "(towards the goal)")
