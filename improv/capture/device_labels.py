@@ -129,10 +129,20 @@ def shown_audio_inputs(devices: Iterable[AudioDevice]
 
 
 def label_audio_devices(devices: Sequence[AudioDevice]) -> list[dict[str, Any]]:
-    """Each device as a dict (:meth:`AudioDevice.to_dict`) with its ``label``."""
+    """Each device as a dict (:meth:`AudioDevice.to_dict`) with its ``label``; a door into the
+    desktop's sound server also has ``sound_server`` True and its ``channel_names`` in words
+    (``left``, ``right``; see :mod:`improv.capture.server_source`)."""
+    from improv.capture.server_source import channel_names, is_server_device
+
     labels = _distinct([d.name for d in devices],
                        [audio_device_label(d.name, hostapi=d.hostapi) for d in devices])
-    return [{**d.to_dict(), "label": lab} for d, lab in zip(devices, labels, strict=True)]
+    out = []
+    for d, lab in zip(devices, labels, strict=True):
+        extra: dict[str, Any] = {}
+        if is_server_device(d, listed=devices):
+            extra = {"sound_server": True, "channel_names": channel_names(d.input_channels)}
+        out.append({**d.to_dict(), "label": lab, **extra})
+    return out
 
 
 def label_midi_ports(ports: Sequence[MidiPort]) -> list[dict[str, Any]]:

@@ -188,7 +188,15 @@ def list_audio_devices(*, refresh: bool = False, jack_server_name: str | None = 
         Re-initialise PortAudio first (see :func:`init_portaudio`).
     jack_server_name : str, optional
         JACK server that PortAudio's JACK host API connects to.
+
+    Notes
+    -----
+    The doors into the desktop's sound server (ALSA's ``pulse``, ``pipewire`` and ``default``)
+    are listed with the channels and rate of the server's default source, not PortAudio's 32
+    channels at 44.1 kHz (:func:`improv.capture.server_source.with_server_source`).
     """
+    from improv.capture.server_source import with_server_source
+
     if refresh:
         sd = init_portaudio(jack_server_name=jack_server_name)
     else:
@@ -211,7 +219,7 @@ def list_audio_devices(*, refresh: bool = False, jack_server_name: str | None = 
                 default_samplerate=float(d["default_samplerate"]),
             )
         )
-    return out
+    return with_server_source(out)
 
 
 # -- MIDI -------------------------------------------------------------------------------
@@ -396,7 +404,7 @@ def same_port_name(a: str, b: str) -> bool:
 NATIVE_NOISE = re.compile(
     r"^(ALSA lib |Cannot connect to server|jack server is not running|JackShmReadWritePtr|"
     r"Cannot open |connect\(2\) call to|attempt to connect to server failed|"
-    r"Cannot read socket|JackSocket|Expression 'alsa_snd|Expression 'ret' failed)")
+    r"Cannot read socket|JackSocket|Expression '.*' failed in ')")
 
 
 _NATIVE_STDERR_LOCK = threading.RLock()  # two threads must not swap fd 2 at once (web app)

@@ -137,6 +137,7 @@ class Recorder(JackRecording):
         self.setup_name = setup_name
         self.title = title
         self._locks = None  # an InputLocks while recording
+        self._c_stderr = False  # the C libraries' stderr routed (capture.c_stderr.route_on)
         self.marks = Marks()  # the markers and notes placed
         self.clock = clock
         self.midi_api = midi_api
@@ -213,13 +214,16 @@ class Recorder(JackRecording):
                 jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
                 jack_client_name=self.jack_client_name,
             )
+        from improv.capture.c_stderr import route_on
         from improv.capture.inputlock import InputLocks, input_names
 
         self._locks = InputLocks(self.store.root, input_names(plan))
+        # PortAudio's and ALSA's C lines when a device goes away go to the debug log
+        self._c_stderr = route_on()
         try:
             self._create(plan)
         except BaseException:
-            self._locks.release()
+            self._release_locks()
             raise
         self._start_watch()
         self._check_disk()
@@ -432,6 +436,11 @@ class Recorder(JackRecording):
     def _release_locks(self) -> None:
         if self._locks is not None:
             self._locks.release()
+        if getattr(self, "_c_stderr", False):
+            from improv.capture.c_stderr import route_off
+
+            self._c_stderr = False
+            route_off()
 
     # -- annotations -------------------------------------------------------------------
 

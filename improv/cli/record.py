@@ -384,7 +384,7 @@ def event_words(e: dict, *, among: list[str] = ()) -> str:
         "device_back": f"{name} plugged in again at {at}",
         "midi_gap": f"nothing recorded from {name} {span}",
         "source_gap": f"nothing recorded from {name} {span}",
-        "audio_reinit": f"the audio inputs were opened again at {at}",
+        "audio_reinit": f"improv looked for the lost audio inputs again at {at}",
         "jack_server_lost": f"the audio system (JACK) stopped at {at}",
         "disk_low": f"the disk was nearly full at {at}",
         "duplicate_dropped": f"a doubled message of {name} left out at {at}",

@@ -129,7 +129,9 @@ export class InputRows {
     row.source.title = device || '';
     const dev = kind === 'audio' && [...this.devices.audio, ...this.devices.hidden].find((a) => a.name === device);
     const n = dev ? dev.input_channels : Math.max(1, ...String(channel || '1').split(/[,-]/).map(Number).filter(Boolean));
-    row.channel.replaceChildren(...Array.from({ length: n }, (_, i) => h('option', { value: String(i + 1) }, `channel ${i + 1}`)),
+    // a door into the sound server: its source's channels in words (left, right)
+    const names = (dev && dev.channel_names) || [];
+    row.channel.replaceChildren(...Array.from({ length: n }, (_, i) => h('option', { value: String(i + 1) }, names[i] || `channel ${i + 1}`)),
       ...(/^\d+$/.test(channel) || !channel ? [] : [h('option', { value: channel }, `channels ${channel}`)]));
     row.channel.value = channel || '1';
     row.channel.hidden = kind !== 'audio' || !device;
@@ -152,7 +154,7 @@ export class InputRows {
     // a kind whose system cannot be reached (the MIDI system not running): its rows wait
     // for the system, they are not "unplugged"
     const down = (x) => ['midi', 'audio'].filter((k) => (x.problems || []).some((p) => p.toLowerCase().startsWith(`${k}: `)));
-    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels]), (x.hidden || []).map((a) => a.name), down(x)]);
+    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels, a.channel_names]), (x.hidden || []).map((a) => a.name), down(x)]);
     if (sig(d) === sig(this.devices) && !first) return false;
     this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [], problems: d.problems || [] };
     this.unreachable = new Set(down(d));
@@ -202,9 +204,25 @@ export class InputRows {
     });
   }
 
+  // what a channel is, for the audio devices of the rows: a sound card's input sockets, or
+  // the channels of the microphone the desktop's sound server records (improv.capture.server_source)
+  channelHint() {
+    const devs = this.rows.filter((r) => r.want.kind === 'audio' && r.want.device)
+      .map((r) => this.devices.audio.find((a) => a.name === r.want.device) || { name: r.want.device });
+    const server = [...new Set(devs.filter((a) => a.sound_server).map((a) => a.label || a.name))];
+    const texts = [];
+    if (devs.some((a) => !a.sound_server)) texts.push('Channel 1 is input 1 on the audio interface (sound card), channel 2 input 2, and so on.');
+    if (server.length) {
+      const two = devs.some((a) => a.sound_server && a.input_channels === 2);
+      texts.push(`${server.join(' and ')} ${server.length > 1 ? 'record' : 'records'} the microphone chosen in the computer's sound settings: choose or change the microphone there.${two ? ' Left and right are its two channels.' : ''}`);
+    }
+    return texts.join(' ');
+  }
+
   // the rows' problems beside them (an unfinished row only after a refused Start)
   mark() {
-    this.socketHint.hidden = !this.rows.some((r) => r.want.kind === 'audio' && r.want.device);
+    this.socketHint.textContent = this.channelHint();
+    this.socketHint.hidden = !this.socketHint.textContent;
     for (const x of this.review()) {
       const shown = x.problem && (!x.problem.unfinished || this.strict);
       x.row.el.classList.toggle('problem', !!shown);
