@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -247,7 +248,7 @@ def _raw(v) -> str:
 def _rows_table(r: dict, heads: list[str], *, raw: bool, title: str | None = None) -> None:
     """Sessions or segments side by side: measures labelled, grouped under a line per group
     and player (or pair), in their units (with ``raw``: by field name, values as stored)."""
-    from improv.reports.labels import column_title, grouped, heading, scale, shown
+    from improv.reports.labels import column_title, grouped, heading, shown, shown_fixed
 
     if raw:
         table([(row["feature"], row["unit"], *[_raw(v) for v in row["values"]],
@@ -256,16 +257,65 @@ def _rows_table(r: dict, heads: list[str], *, raw: bool, title: str | None = Non
         return
     if title:
         click.echo(title)
+    click.echo(f"Difference: {heads[-1]} minus {heads[0]}, as the values read (a share in "
+               "percentage points,\na pitch in semitones); about the same: less than the smallest "
+               "change that matters")
+    click.echo("")
     rows = {row["feature"]: row for row in r["rows"]}
     out: list[tuple | str] = []
     for group, members in grouped(rows):
         for who, columns in _by_who(members, column_title, heading).items():
             out.append(f"{group} · {who}" if who else group)
             for c in columns:
-                diff = rows[c]["difference"]
-                out.append((f"  {heading(c)}", *[shown(c, v) for v in rows[c]["values"]],
-                            "–" if diff is None else f"{diff * scale(c):+.3g}"))
-    table(out, ["MEASURE", *heads, "DIFFERENCE"])
+                values = [shown_fixed(c, v) if isinstance(v, (int, float))
+                          and not isinstance(v, bool) else shown(c, v)
+                          for v in rows[c]["values"]]
+                vs = rows[c]["values"]
+                out.append((f"  {heading(c)}", *values, *shown_difference(c, vs[0], vs[-1])))
+    table(out, ["MEASURE", *heads, "DIFFERENCE", "IN WORDS"])
+
+
+def shown_difference(column: str, before, after) -> tuple[str, str]:
+    """The difference ``after - before`` of two values of a measure (stored unit) as the
+    sessions' and segments' table shows it: the difference of the values as the table shows
+    them (:func:`improv.reports.labels.shown_fixed`: 120 and 117 BPM differ by 3, not by the
+    3.77 of the stored values), a share in percentage points; a pitch (shown as note names) in
+    semitones to a tenth. In words: ``higher``, ``lower``, or ``about the same`` where it is
+    less than the smallest change that matters (:data:`improv.reports.compare.
+    MIN_BAND_HALF_WIDTH`) or nothing. ``–`` and no words where a value is missing.
+
+    >>> shown_difference("c.midi.silence_share", 0.0782, 0.0747)
+    ('-0.3 percentage points', 'about the same')
+    >>> shown_difference("c|t.client_leads_share", 0.299, 0.069)
+    ('-23.0 percentage points', 'lower')
+    >>> shown_difference("c.midi.pitch_mean", 46.3, 60.9)
+    ('+14.6 semitones', 'higher')
+    >>> shown_difference("c.midi.tempo_bpm", 120.4, 116.6), shown_difference("x.tempo_bpm", 1, None)
+    (('-3', 'lower'), ('–', ''))
+    >>> shown_difference("c.midi.pulse_clarity", 0.5322, 0.5280)
+    ('0', 'about the same')
+    """
+    from analysis.features import describe
+    from improv.reports.compare import MIN_BAND_HALF_WIDTH
+    from improv.reports.labels import decimals, scale, shown_fixed
+
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in (before, after)):
+        return "–", ""
+    unit, k = describe(column)[0], scale(column)
+    if unit == "MIDI note":
+        places, after_text = 1, " semitones"
+        diff = after - before
+    else:
+        places, after_text = decimals(column), " percentage points" if k != 1 else ""
+        diff = (float(shown_fixed(column, after)) - float(shown_fixed(column, before))) / k
+    text = f"{k * diff:+.{places}f}"
+    if float(text) == 0:
+        return "0", "about the same"
+    floor = MIN_BAND_HALF_WIDTH.get(unit)
+    word = ("about the same" if floor is not None and abs(diff) < floor - 1e-9
+            else "higher" if diff > 0 else "lower")
+    return text + after_text, word
 
 
 def _by_who(columns: list[str], column_title, heading) -> dict[str, list[str]]:
@@ -281,15 +331,13 @@ def _by_who(columns: list[str], column_title, heading) -> dict[str, list[str]]:
 
 def _raw_trend_table(r: dict) -> None:
     """``--raw``: one row per column of the catalog, by field name, sessions by ID."""
-    from improv.reports.wording import change_word
-
     rows = []
     for c in r["columns"]:
         f, t = r["features"][c], r["features"][c]["trend"]
         n = len([v for v in f["values"] if v is not None])
         rows.append((c, n, "–" if not t else f"{t['slope_per_session']:+.3g}",
                      "–" if not t else f"[{t['ci_low']:+.3g}, {t['ci_high']:+.3g}]",
-                     change_word(t, n), _raw_band(f["band"]),
+                     f["change"], _raw_band(f["band"]),
                      ", ".join(f["outside_band"]) or "–", ", ".join(f["outliers"]) or "–"))
     table(rows, ["FEATURE", "SESSIONS", "TREND PER SESSION", "95% CI", "CHANGE",
                  "BAND (MEAN ± SD)", "OUTSIDE", "OUTLIERS"])
@@ -325,14 +373,16 @@ def _trend_row(c: str, f: dict, number: dict[str, int | None]) -> tuple:
     outside the band and the outliers."""
     from improv.reports.compare import band_ends
     from improv.reports.labels import heading, shown_slope
-    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, change_word
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, TOO_SMALL
 
     t = f["trend"]
     n = len([v for v in f["values"] if v is not None])
     # as the client report writes it: two significant digits, the measure's decimals
     trend = "–" if not t else (f"{shown_slope(c, t['slope_per_session'])} "
                                f"[{shown_slope(c, t['ci_low'])}, {shown_slope(c, t['ci_high'])}]")
-    change = change_word(t, n)
+    change = f["change"]  # the comparison's word
+    if change == TOO_SMALL:  # "too small to matter", said in full above the table
+        change = "too small"
     if t and not t["distinguishable"] and n < MIN_SESSIONS_TO_JUDGE:
         change = f"too few ({n}/{MIN_SESSIONS_TO_JUDGE})"
     return (f"  {heading(c)}", trend, change, band_ends(c, f["band"]),
@@ -343,9 +393,9 @@ def _trend_table(r: dict) -> None:
     """A client's course for people, in at most about 120 columns: the sessions named as on
     the web ("Session 3", their days listed first), a heading line per group of measures and
     player (or pair), the trend per session with its 95 % range, "too few (4/5)" where no test
-    can judge yet."""
+    can judge yet, "too small" for a clear trend too small to matter (said in full above)."""
     from improv.reports.labels import column_title, grouped, heading
-    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, session_name, spans_years
+    from improv.reports.wording import MIN_SESSIONS_TO_JUDGE, TOO_SMALL, session_name, spans_years
 
     year = spans_years(r["sessions"])
     line = ""
@@ -358,6 +408,9 @@ def _trend_table(r: dict) -> None:
     click.echo(line)
     click.echo("Trend: the change per session [its 95 % range]; change: is the trend clear? "
                f"(judged from {MIN_SESSIONS_TO_JUDGE} sessions on)")
+    if any(r["features"][c]["change"] == TOO_SMALL for c in r["columns"]):
+        click.echo("Too small: a clear trend that changed the measure by less than the smallest "
+                   "change that matters, over all the sessions")
     click.echo(f"Band: {_BAND_IS.format(sd=r['band_sd'])}")
     click.echo("")
     number = {s["id"]: s["number"] for s in r["sessions"]}

@@ -41,7 +41,9 @@ TREND_METHOD = (
     "Trend: the Theil–Sen slope (the median of the slopes between every two sessions) per "
     "session, with its 95 % interval, in the unit of the measure. A trend “changes” when the "
     "exact Mann–Kendall test rejects “no trend” at 5 % (never with fewer than five sessions "
-    "with a value). Baseline band: the mean of the baseline sessions ± {k} standard "
+    "with a value) and the trend changes the measure over the sessions by at least the "
+    "smallest change that matters for it (else it is “too small to matter”). Baseline band: "
+    "the mean of the baseline sessions ± {k} standard "
     "deviations (SD), never narrower than the smallest change that matters for the measure. "
     "Outliers: a robust z-score over 3.5 from the trend line (the median absolute deviation "
     "× 1.4826; Iglewicz & Hoaglin 1993), and off the line by at least the smallest change "
@@ -49,7 +51,8 @@ TREND_METHOD = (
 #: The therapist's part on how a trend is judged.
 TREND_PLAIN = ("Trend: the change from one session to the next, with the range it lies in "
                "(95 %). A trend is called a change only when it is clear, from five sessions "
-               "on; the method is in the appendix.")
+               "on, and large enough to matter over the sessions; the method is in the "
+               "appendix.")
 
 
 
@@ -189,7 +192,7 @@ def _trend_table_html(result: dict[str, Any], name: dict[str, str]) -> str:
             f"{shown_slope(c, t['slope_per_session'])} per session "
             f"<span class=nowrap>[{shown_slope(c, t['ci_low'])}, "
             f"{shown_slope(c, t['ci_high'])}]</span>")
-        word = change_word(t, len([v for v in f["values"] if v is not None]))
+        word = f.get("change") or change_word(t, len([v for v in f["values"] if v is not None]))
         verdict = {"yes": "<span class=up>changes</span>", "no": "no clear change",
                    "–": ""}.get(word, esc(word))
         trs.append(f"<tr><td>{esc(column_title(c))}</td><td>{trend_txt}</td><td>{verdict}</td>"

@@ -32,7 +32,7 @@ from analysis.features import (
 from improv.errors import ParameterError
 
 __all__ = ["DEFAULT_FEATURES", "MIN_BAND_HALF_WIDTH", "SEGMENT_FEATURES", "band_ends", "describe",
-           "compare_client", "floored_band", "noticeable", "outside_band",
+           "compare_client", "floored_band", "noticeable", "outside_band", "too_small",
            "compare_sessions", "compare_segments", "client_csv", "data_dictionary_csv",
            "export_client", "export_names", "main_columns", "parse_baseline",
            "left_out_notes", "refuse_existing", "select_columns", "session_problem",
@@ -148,6 +148,39 @@ def noticeable(values, found: Sequence[int], unit: str) -> list[int]:
     resid = v[at] - (intercept + slope * at)
     off = dict(zip(at.tolist(), np.abs(resid - np.median(resid)).tolist(), strict=True))
     return [i for i in found if off[i] >= floor]
+
+
+def too_small(trend: dict | None, values, unit: str) -> bool:
+    """Whether a trend changes its measure by less than :data:`MIN_BAND_HALF_WIDTH` of its
+    unit over the sessions compared: its slope per session times the sessions from the first
+    with a value to the last. Such a trend is no change a therapist should read as one, however
+    clear its test (:func:`improv.reports.wording.change_word` says "too small to matter"):
+    the therapist's silence falling by 0.023 percentage points a session, 0.2 points over ten
+    sessions, against the 2 points the same measure's band holds as the smallest change that
+    matters. False without a trend or a smallest change for the unit (a count of tags).
+
+    Parameters
+    ----------
+    trend : dict or None
+        :meth:`analysis.trends.Trend.to_dict`, its slope in the stored unit per session.
+    values : sequence of float or None
+        The measure's value in each session compared, in order (None or NaN: none).
+    unit : str
+        The measure's unit (:func:`analysis.features.describe`).
+
+    >>> t = {"slope_per_session": -0.000234}
+    >>> too_small(t, [0.078] * 10, "fraction"), too_small(t, [0.078] * 10, "count")
+    (True, False)
+    >>> too_small({"slope_per_session": -0.0025}, [0.078] * 10, "fraction")  # 2.3 points
+    False
+    """
+    floor = MIN_BAND_HALF_WIDTH.get(unit)
+    if not trend or floor is None:
+        return False
+    at = np.flatnonzero(np.isfinite(np.asarray(
+        [np.nan if x is None else x for x in values], dtype=float)))
+    steps = int(at[-1] - at[0]) if len(at) else 0
+    return abs(trend["slope_per_session"]) * steps < floor
 
 
 #: Features compared by default (matched as the end of a column name), in display order.
@@ -472,9 +505,11 @@ def compare_client(
         ``annotations``, ``demo``, ``values``), ``left_out`` (``id``, ``number``,
         ``started_utc``, ``reason``), ``columns`` and ``features`` (per column:
         ``label`` (its heading for the screen), ``unit``, ``definition``, ``values``,
-        ``trend``, ``change`` (:func:`improv.reports.wording.change_word`), ``band`` (widened
-        to :data:`MIN_BAND_HALF_WIDTH`, see :func:`floored_band`), ``outside_band``,
-        ``outliers`` — the last two as session IDs).
+        ``trend``, ``change`` (:func:`improv.reports.wording.change_word`: "yes" only for a
+        trend whose test is clear and whose change over the sessions is not
+        :func:`too_small`), ``smallest_change`` (:data:`MIN_BAND_HALF_WIDTH` of the unit, in
+        the stored unit; None for none), ``band`` (widened to it, see :func:`floored_band`),
+        ``outside_band``, ``outliers`` — the last two as session IDs).
     """
     from analysis import trends
     from improv.reports.wording import change_word
@@ -530,12 +565,15 @@ def compare_client(
         band = floored_band(trends.baseline_band(v, baseline=base, k=band_sd,
                                                  without_spread=unit in MIN_BAND_HALF_WIDTH),
                             unit)
+        t = tr.to_dict() if tr else None
         feats[c] = {
             "label": title(c), "unit": unit, "definition": text,
             "values": [None if not np.isfinite(x) else typed_value(c, float(x)) for x in v],
-            "trend": tr.to_dict() if tr else None,
-            # "yes", "no" or "too few sessions to judge": the word every view says
-            "change": change_word(tr.to_dict() if tr else None, int(np.isfinite(v).sum())),
+            "trend": t,
+            # "yes", "no", "too small to matter" or "too few sessions to judge": the word
+            # every view says (the test alone stays in trend.distinguishable and mk_p)
+            "change": change_word(t, int(np.isfinite(v).sum()), too_small=too_small(t, v, unit)),
+            "smallest_change": MIN_BAND_HALF_WIDTH.get(unit),
             "band": band,
             "outside_band": [ids[i] for i in outside_band(v, band)],
             "outliers": [ids[i] for i in noticeable(v, trends.outliers(v), unit)],

@@ -452,19 +452,26 @@ def shown_fixed(column: str, value: float | None) -> str:
 def shown_slope(column: str, value: float) -> str:
     """A change per session (a slope, or an end of its interval) in the unit of the measure's
     :func:`heading`: two significant digits, and no more decimals than one beyond the
-    measure's own (:func:`decimals`), with its sign; ``0`` when it rounds to nothing.
+    measure's own (:func:`decimals`), with its sign; ``0`` only for zero: a value those
+    decimals would round to nothing has one significant digit, so that an interval that does
+    not reach zero never reads as if it did ("[-0.05, 0]" beside a clear trend, where its end
+    is -0.0014 %).
 
     >>> shown_slope("x.midi.notes_per_s", 0.000946), shown_slope("x.midi.tempo_bpm", 1.4321)
     ('+0.001', '+1.4')
     >>> shown_slope("x.silence_share", -0.000627), shown_slope("x.midi.notes_per_s", -0.0627)
     ('-0.06', '-0.063')
+    >>> shown_slope("x.silence_share", -1.44e-05), shown_slope("x.midi.tempo_bpm", 0.0)
+    ('-0.001', '0')
     """
     v = scale(column) * value
     if not math.isfinite(v) or v == 0:
         return "0"
     places = min(max(0, 1 - math.floor(math.log10(abs(v)))), decimals(column) + 1)
     text = f"{v:+.{places}f}"
-    return "0" if float(text) == 0 else text
+    if float(text) == 0:  # one significant digit: -0.0014 % is "-0.001", not "0"
+        text = f"{v:+.{-math.floor(math.log10(abs(v)))}f}"
+    return text
 
 
 def input_name(source: str, sources=()) -> str:

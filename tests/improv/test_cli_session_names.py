@@ -75,8 +75,10 @@ def test_two_sessions_and_segments_are_named_too(course, cli):
     _, ids = course
     r = cli("compare", ids[0], ids[5], "--features", "notes_per_s")
     assert r.exit_code == 0, r.stderr
-    assert re.split(r"\s{2,}", r.stdout.splitlines()[0]) == [
-        "MEASURE", "Session 1 (Jan 5)", "Session 6 (Feb 9)", "DIFFERENCE"]
+    head = next(line for line in r.stdout.splitlines() if line.startswith("MEASURE"))
+    assert re.split(r"\s{2,}", head) == [
+        "MEASURE", "Session 1 (Jan 5)", "Session 6 (Feb 9)", "DIFFERENCE", "IN WORDS"]
+    assert r.stdout.startswith("Difference: Session 6 (Feb 9) minus Session 1 (Jan 5)")
     r = cli("compare", ids[1], "--segments", "0:00-0:10,0:10-0:20", "--features", "notes_per_s")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == "Session 2 (Jan 12): segments"

@@ -319,11 +319,15 @@ function sameInBaseline(r, f) {
 }
 
 // the trend table's columns, each with what it says in words (on hover)
+// the server's word (improv.reports.wording.TOO_SMALL) for a clear trend whose change over the
+// sessions is less than the smallest change that matters for the measure, and what it means
+const TOO_SMALL = 'too small to matter';
+const TOO_SMALL_WORDS = 'The trend is clear, but over these sessions it changed the measure by less than the smallest change that matters for it (the least a band is widened to): not a change to read as one';
 const TREND_COLUMNS = [['Measure'], ['Unit'], ['Sessions', 'sessions with a value of this measure'],
   ['Trend / session', 'how much the measure changes from one session to the next, typically (Theil–Sen slope)'],
   ['95 % interval', 'the range the change per session lies in, with 95 % confidence'],
   ['Trend / 30 days', 'the same change over a month of therapy: given once the sessions span four weeks, never extrapolated from a few days'],
-  ['Change', 'yes: the measure clearly rose or fell over the sessions (Mann–Kendall test); never said with fewer than five sessions'],
+  ['Change', 'yes: the measure clearly rose or fell over the sessions (Mann–Kendall test), by at least the smallest change that matters for it; never said with fewer than five sessions'],
   ['Baseline mean ± SD', 'the average of the baseline sessions and their usual spread (standard deviation); the band is this average ± the chosen number of SDs'],
   ['Outside band', 'later sessions whose value lies outside the baseline band'],
   ['Outliers', 'sessions far off the course of the others (a robust z-score over 3.5 from the trend line)']];
@@ -356,7 +360,8 @@ function trendTable(r) {
       h('td', { class: 'num' }, t ? `[${signed(t.ci_low)}, ${signed(t.ci_high)}]` : '–'),
       perMonth(r, f),
       // the server's word: "too few sessions to judge" is not a "no" (no test could say no)
-      h('td', {}, t ? (f.change === 'yes' ? h('strong', {}, 'yes') : f.change || (t.distinguishable ? 'yes' : 'no')) : '–'),
+      // "too small to matter": a clear trend that moved the measure less than its band's floor
+      h('td', { title: f.change === TOO_SMALL ? TOO_SMALL_WORDS : null }, t ? (f.change === 'yes' ? h('strong', {}, 'yes') : f.change || (t.distinguishable ? 'yes' : 'no')) : '–'),
       h('td', { class: 'num', title: b && b.min_half_width != null ? `the band is widened to ± ${fmtV(b.min_half_width)} around the mean: the smallest change that matters for this measure` : null }, b ? `${b.sd === 0 ? `${fmtOf(f, b.mean)} in each (no spread)` : `${fmtOf(f, b.mean)} ± ${fmtV(b.sd)}`}${b.min_half_width != null ? ' *' : ''}` : sameInBaseline(r, f)),
       h('td', {}, sessionLinks(r, f.outside_band)), h('td', {}, sessionLinks(r, f.outliers)));
   });
@@ -366,7 +371,7 @@ function trendTable(r) {
   return [h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table' },
       h('caption', { id: 'tt-cap', title: 'Trend: Theil–Sen slope with its 95 % interval; Change: Mann–Kendall test at 5 %, exact' },
-        `Trends over ${counted(r.sessions.length, 'session')}: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear, and never with fewer than five sessions.`),
+        `Trends over ${counted(r.sessions.length, 'session')}: how much each measure changed from one session to the next, with the range it lies in (95 % interval). Change says yes only where the trend is clear and large enough to matter, and never with fewer than five sessions.`),
       h('thead', {}, h('tr', {}, TREND_COLUMNS.map(([x, words]) => h('th', { scope: 'col', title: words || null }, words ? h('abbr', { title: words }, x) : x)))),
       h('tbody', {}, rows))), note];
 }
@@ -458,7 +463,7 @@ function chart(r, col, color) {
   const missingCount = `Not counted: ${missing.length} of ${r.sessions.length} sessions ${without}`;
   const named = missing.length <= NAMED_GAPS;
   const missingNote = !missing.length ? '' : named ? `${sessionNumbers(missingNums)}: ${gapWords}, not counted.` : `${missingCount}.`;
-  svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${t.distinguishable ? 'a change' : 'no clear change'}` : 'no trend'}` +
+  svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${f.change === 'yes' ? 'a change' : f.change === TOO_SMALL ? 'a clear trend, too small to matter' : 'no clear change'}` : 'no trend'}` +
     `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outside_band.length, 'session')} outside the band; ${counted(f.outliers.length, 'outlier')}.${missingNote ? ` ${missingNote}` : ''} The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
   if (f.band) {
