@@ -250,8 +250,13 @@ class InputMonitor:
         ParameterError, DeviceError, NoDevicesError, AmbiguousDeviceError
             As a recording of these inputs would (nothing stays open then).
         """
+        from improv.capture.c_stderr import route_on
+
         o = self.opts
         plan = self._plan if self._plan is not None else self.resolve()._plan
+        # a sound server that stops while the inputs are checked: its C lines to the debug log
+        if not getattr(self, "_c_stderr", False):
+            self._c_stderr = route_on()
         try:
             midi_server = o["jack_midi_server"] or o["jack_server"]
             for n, (inp, port) in enumerate(plan.midi):
@@ -312,6 +317,8 @@ class InputMonitor:
 
     def close(self) -> None:
         """Close every input (again is fine); afterwards a recording may open them."""
+        from improv.capture.c_stderr import route_off
+
         with self._lock:
             for a in self._audio:
                 a.close()
@@ -324,3 +331,6 @@ class InputMonitor:
                 except Exception as exc:  # noqa: BLE001 - closing anyway
                     log.debug("closing a monitor MIDI port: %s", exc)
             self._midi = []
+            if getattr(self, "_c_stderr", False):
+                self._c_stderr = False
+                route_off()

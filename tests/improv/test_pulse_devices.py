@@ -140,3 +140,39 @@ def test_the_server_gone_mid_recording_prints_no_c_library_lines(pulse, tmp_path
     (sid,) = Store(store).session_ids()
     (a,) = Store(store).session(sid).manifest["audio"]
     assert a["sr"] == 32000 and a["channels"] == 1  # the server's rate, not PortAudio's 44.1 kHz
+
+
+CHECK = r"""
+import sys, time
+from improv.capture.c_stderr import routed
+from improv.capture.monitor import InputMonitor
+from improv.capture.setups import parse_player_spec
+mon = InputMonitor(inputs=[parse_player_spec("client=audio:pulse:1")], audio_api="ALSA").start()
+assert routed()
+print("checking", flush=True)
+sys.stdin.readline()  # the server is killed meanwhile
+time.sleep(2.0)  # PortAudio's audio thread has seen it go
+mon.close()
+assert not routed()
+print("closed", file=sys.stderr, flush=True)
+"""
+
+
+@pytest.mark.pulse
+@needs_pulse
+def test_the_server_gone_while_the_inputs_are_checked_prints_no_c_library_lines(pulse):
+    """The Record page's input check (before Start) whose sound server stops: PortAudio's
+    lines as the stream dies went into the terminal of ``improv serve`` before."""
+    p = subprocess.Popen([sys.executable, "-c", CHECK], cwd=REPO, env=pulse.env, text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == "checking\n"
+        time.sleep(0.5)
+        pulse.kill()
+        out, err = p.communicate("\n", timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert "Expression '" not in err and "ALSA lib" not in err, err
+    assert err.endswith("closed\n")
