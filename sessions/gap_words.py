@@ -24,6 +24,9 @@ stall check sees up to a second late."""
 #: only while recording. Afterwards the stretches not recorded say the same in past tense, so
 #: :func:`warnings_afterwards` leaves them out (and improv/web/static/session.js LIVE_ONLY).
 PICKED_UP = "plug it in again, the recording goes on and picks it up"
+#: the same when the desktop's sound system (PulseAudio) stopped: nothing to plug in
+#: (:func:`improv.capture.live_status.system_stopped_text`)
+SYSTEM_PICKED_UP = "start it again (or log out and in); the recording goes on and picks it up"
 RECORDED_AGAIN = "recorded again from then on"
 
 END_SLACK_S = 0.05
@@ -41,6 +44,10 @@ CAUSES = {
                 "had {n} dropouts {span}, {total} in all, filled with silence"),
     "jack_stopped": ("recorded nothing {span}: the audio system (JACK) stopped",
                      "recorded nothing {span}: the audio system (JACK) stopped"),
+    "sound_system": ("recorded nothing {span}: the computer's sound system ({system}) had "
+                     "stopped; filled with silence",
+                     "recorded nothing {n} times {span}, {total} in all: the computer's sound "
+                     "system ({system}) had stopped; filled with silence"),
 }
 #: a stretch that ran to the end of a recording that stopped because of it (the recorder's own
 #: line says why, first)
@@ -49,7 +56,8 @@ ENDED = "recorded nothing {span}, until the recording stopped"
 #: characters), of one stretch and of ``{n}``
 LABELS = {"unplugged": (" unplugged", " unplugged {n} times"),
           "unplugged_silence": (" unplugged", " unplugged {n} times"),
-          "dropout": (": dropout", ": {n} dropouts"), "jack_stopped": (": JACK stopped",) * 2}
+          "dropout": (": dropout", ": {n} dropouts"), "jack_stopped": (": JACK stopped",) * 2,
+          "sound_system": (": {system} stopped", ": {system} stopped {n} times")}
 
 
 def known_name(name: str, *, among: Sequence[str] = ()) -> str:
@@ -78,7 +86,7 @@ def gap_text(gap: dict[str, Any], *, count: int = 1, total_s: float | None = Non
     ----------
     gap : dict
         ``t``, ``end`` [s], ``name`` (the input as known), ``players`` (list), ``cause`` (a
-        key of :data:`CAUSES`).
+        key of :data:`CAUSES`); ``system`` for ``sound_system`` (``PulseAudio``).
     ended_recording : bool
         Whether the stretch ran to the end of a recording that stopped because of it.
 
@@ -94,9 +102,22 @@ def gap_text(gap: dict[str, Any], *, count: int = 1, total_s: float | None = Non
     if ended_recording:
         one = many = ENDED
     total = _seconds(gap["end"] - gap["t"] if total_s is None else total_s)
-    text = f"{who} " + (one if count == 1 else many).format(span=span, n=count, total=total)
-    label = who + LABELS[gap["cause"]][count > 1].format(n=count)
+    system = gap.get("system") or "PulseAudio"
+    text = f"{who} " + (one if count == 1 else many).format(span=span, n=count, total=total,
+                                                            system=system)
+    label = who + LABELS[gap["cause"]][count > 1].format(n=count, system=system)
     return {"input": who, "span": span, "text": text, "label": label}
+
+
+def lost_system(events: Sequence[dict[str, Any]], *, name: str, t: float) -> str | None:
+    """The sound system (``PulseAudio``) whose stop took audio input ``name`` away at ``t``
+    [s]: its ``device_lost`` event within :data:`SERVER_SLACK_S` says so (``sound_system``,
+    journaled since session 37); None when none does (unplugged, or an older session)."""
+    for e in events:
+        if (e.get("kind") == "device_lost" and e.get("sound_system") and e.get("name") == name
+                and abs(float(e.get("t", -1e9)) - t) <= SERVER_SLACK_S):
+            return str(e["sound_system"])
+    return None
 
 
 def _players(names: Sequence[str], renamed: dict[str, str]) -> list[str]:
@@ -110,8 +131,8 @@ def stretches(manifest: dict[str, Any], *, renamed: dict[str, str] | None = None
     Each: ``t``, ``end`` [s], ``what``, ``why`` (the journal's facts, as before), ``name`` (the
     input as the therapist knows it), ``players`` (its players' current names, ``renamed``:
     recorded name -> current), ``cause`` (``unplugged``, ``unplugged_silence``, ``dropout``,
-    ``jack_stopped``), and the words of :func:`gap_text`: ``input``, ``span``, ``text``,
-    ``label``.
+    ``jack_stopped``, ``sound_system`` with ``system``), and the words of
+    :func:`gap_text`: ``input``, ``span``, ``text``, ``label``.
     """
     renamed = renamed or {}
     events = manifest.get("events", [])
@@ -144,17 +165,25 @@ def stretches(manifest: dict[str, Any], *, renamed: dict[str, str] | None = None
             continue
         by_server = server_at is not None and \
             server_at - SERVER_SLACK_S <= e["t"] <= server_at + SERVER_SLACK_S
+        system = None if e.get("kind") != "source_gap" else \
+            lost_system(events, name=str(e.get("name")), t=e["t"])
+        if system:  # an audio input still away at the end, with the desktop's sound system
+            g["system"] = system
         out.append({"t": e["t"], "end": e["end"], "why": "device lost", **g,
-                    "cause": "jack_stopped" if by_server else "unplugged"})
+                    "cause": ("jack_stopped" if by_server else
+                              "sound_system" if system else "unplugged")})
     for a in audio:
         for gap in a.get("gaps", []):
             reopen = gap.get("detected_by") == "reopen"
+            system = lost_system(events, name=a["name"], t=gap["t"]) if reopen else None
             out.append({"t": gap["t"], "end": gap["t"] + gap["frames"] / a["sr"],
                         "why": ("device lost, filled with silence" if reopen
                                 else "dropout, filled with silence"),
                         "what": f"audio input {a['name']}", "name": audio_name(a),
                         "players": _players(list(a.get("players", {})), renamed),
-                        "cause": "unplugged_silence" if reopen else "dropout"})
+                        "cause": ("sound_system" if system else
+                                  "unplugged_silence" if reopen else "dropout"),
+                        **({"system": system} if system else {})})
     for g in out:
         g.update(gap_text(g, ended_recording=_ended(g, stop=stop, duration=duration)))
     return sorted(out, key=lambda g: g["t"])
@@ -183,4 +212,4 @@ def warnings_afterwards(warnings: Sequence[str], *, unplugged: bool) -> list[str
     the device's lost and back events); the others as they are, in their order (why a
     recording stopped first)."""
     return [w for w in warnings
-            if not (unplugged and w.endswith((PICKED_UP, RECORDED_AGAIN)))]
+            if not (unplugged and w.endswith((PICKED_UP, SYSTEM_PICKED_UP, RECORDED_AGAIN)))]

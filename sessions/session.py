@@ -44,7 +44,7 @@ def group_gaps(gaps: list[dict[str, Any]], *, join_s: float = GAP_JOIN_S) -> lis
         c = open_.get(key)
         if c is None or g["t"] - c["end"] >= join_s:
             # the input and cause go with the cluster (its words are made again for it)
-            c = {**{k: g[k] for k in ("name", "players", "cause") if k in g},
+            c = {**{k: g[k] for k in ("name", "players", "cause", "system") if k in g},
                  "t": g["t"], "end": g["end"], "what": g["what"], "why": g["why"], "count": 0,
                  "total_s": 0.0}
             open_[key] = c
@@ -389,7 +389,7 @@ class Session:
         (:func:`sessions.gap_words.warnings_afterwards`)."""
         from sessions.gap_words import warnings_afterwards
 
-        unplugged = any(g["cause"] in ("unplugged", "unplugged_silence")
+        unplugged = any(g["cause"] in ("unplugged", "unplugged_silence", "sound_system")
                         for g in self.not_recorded())
         return warnings_afterwards(self.warnings(), unplugged=unplugged)
 

@@ -237,6 +237,9 @@ class AudioCapture:
         self.overflows = 0
         self.gap_frames = 0
         self.gaps = 0
+        #: the stretches the device was away (part of ``gaps``): (t [s], length [s], the
+        #: sound system that had stopped or None), each written when the device came back
+        self.away: list[tuple[float, float, str | None]] = []
         self.pool_misses = 0
         self.duplicates = 0
         self._last_in = None  # the last block decided on, as it came (a copy in _last_buf)
@@ -268,6 +271,9 @@ class AudioCapture:
         self._stream_time = jack
         self._latency_in = 0.0
         self.lost_at: float | None = None
+        #: the sound system (``PulseAudio``) whose stop took the device with it at its last
+        #: loss, or None (a sound card unplugged); see :mod:`improv.capture.sound_system`
+        self.lost_system: str | None = None
         self.reopens = 0
         #: failed attempts to reopen since the last success
         self.reopen_failures = 0
@@ -558,6 +564,8 @@ class AudioCapture:
         self.frames += missing
         self.gap_frames += missing
         self.gaps += 1
+        if detected_by == "reopen":  # the device was away: not a dropout (rare, after a loss)
+            self.away.append((t, missing / self.sr, self.lost_system))
 
     # -- monitor thread -----------------------------------------------------------------
 
@@ -612,7 +620,9 @@ class AudioCapture:
         elif self.stalled and not stalled:
             self.writer.report("device_back", t=now, input="audio", device=self.device.name,
                                name=self.name, gap_s=now - (self.lost_at or now),
-                               reopened=self.reopens > self._reopens_at_loss)
+                               reopened=self.reopens > self._reopens_at_loss,
+                               **({"sound_system": self.lost_system} if self.lost_system
+                                  else {}))
             self.lost_at = None
         self.stalled = stalled
         if stalled and self.reopenable and now >= self._next_reopen_t:
@@ -622,11 +632,18 @@ class AudioCapture:
 
     def _lost(self, *, at: float, now: float, reason: str) -> None:
         """Journal the loss of the device at ``at`` [s] (its last callback)."""
+        from improv.capture.sound_system import stopped_system
+
         self.lost_at = at
         self._reopens_at_loss = self.reopens
         self._next_reopen_t = now + REOPEN_INTERVAL_S
+        # the meters go empty: nothing comes in while it is away (its last peak stood before)
+        self.peak = np.zeros(self.channels)
+        # a door into the desktop's sound server whose server stopped: not unplugged
+        self.lost_system = stopped_system(self.device.name, hostapi=self.device.hostapi)
+        extra = {"sound_system": self.lost_system} if self.lost_system else {}
         self.writer.report("device_lost", t=at, input="audio", device=self.device.name,
-                           name=self.name, reason=reason)
+                           name=self.name, reason=reason, **extra)
 
     def server_stopped(self, *, at: float) -> None:
         """Its JACK server went away at ``at`` [s]: the input is lost now.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sessions.gap_words import PICKED_UP, RECORDED_AGAIN, known_name
+from sessions.gap_words import PICKED_UP, RECORDED_AGAIN, SYSTEM_PICKED_UP, known_name
 from sessions.manifest import warnings_of
 
 _NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -76,6 +76,46 @@ def unplugged_text(name: str, *, at: float, picked_up: bool = True) -> str:
     return f"{name} stopped at {clock_time(at)}: nothing more is recorded from it"
 
 
+def system_stopped_text(name: str, *, system: str, at: float) -> str:
+    """What a therapist reads when the desktop's sound system (``system``: ``PulseAudio``,
+    ``PipeWire``) stopped and took the input ``name`` with it: nothing to plug in, the
+    system must run again (see :mod:`improv.capture.sound_system`)."""
+    return (f"{sound_system_words(system)} stopped at {clock_time(at)}, and {name} with it: "
+            f"{SYSTEM_PICKED_UP}")
+
+
+def sound_system_words(system: str) -> str:
+    """``the computer's sound system (PulseAudio)``."""
+    return f"the computer's sound system ({system})"
+
+
+def system_back_text(name: str, *, system: str, at: float) -> str:
+    """What a therapist reads when the sound system runs again and ``name`` is recorded."""
+    return f"{sound_system_words(system)} runs again at {clock_time(at)}: {name} " \
+        f"{RECORDED_AGAIN}"
+
+
+def _length(s: float) -> str:
+    """25.4 -> ``25 s``; 2.35 -> ``2.4 s``; 75 -> ``1 min 15 s``."""
+    if s < 10:
+        return f"{s:.1f} s"
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m} min {sec} s" if m else f"{sec} s"
+
+
+def away_text(name: str, away: Sequence[tuple[float, float, str | None]]) -> str:
+    """The stretches an input was away (``away``: (t [s], length [s], sound system or None),
+    see :attr:`improv.capture.audio.AudioCapture.away`) in words: ``pulse was not recorded
+    for 25 s (0:15–0:40)``; several: ``... 2 times, 31 s in all (from 0:15 to 1:02)``."""
+    if len(away) == 1:
+        ((t, s, _),) = away
+        return f"{name} was not recorded for {_length(s)} ({clock_time(t)}–{clock_time(t + s)})"
+    total = sum(s for _, s, _ in away)
+    t0, t1 = away[0][0], away[-1][0] + away[-1][1]
+    return (f"{name} was not recorded {_times(len(away))}, {_length(total)} in all (from "
+            f"{clock_time(t0)} to {clock_time(t1)})")
+
+
 class AwayInputs:
     """Whether an input's unplug or return is news, so that each is said once.
 
@@ -125,7 +165,8 @@ def xrun_text(xruns: Sequence[float], *, period_s: float | None = None,
 
 
 def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
-           period_s: float | None = None, changes: Sequence[float] = ()) -> dict[str, Any]:
+           period_s: float | None = None, changes: Sequence[float] = (),
+           stopped: dict[str, str] | None = None) -> dict[str, Any]:
     """The health of a recording in words.
 
     Parameters
@@ -144,19 +185,32 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
         One JACK cycle: what each of ``xruns`` can have lost at most, per input.
     changes : list of float [seconds]
         When an input was unplugged or plugged in again (an xrun then is put down to that).
+    stopped : dict, optional
+        Inputs of ``lost`` that went with the desktop's sound system: name -> the system
+        (``PulseAudio``); said as the system that stopped, not as unplugged.
 
     Returns
     -------
     dict
-        ``line`` ("healthy", or "3 short dropouts, 0.2 s in all"), ``healthy`` (bool),
+        ``line`` ("healthy", or "3 short dropouts, 0.2 s in all"; a stretch an input was
+        away is not a dropout: "pulse was not recorded for 25 s (0:15–0:40)"), ``healthy`` (bool),
         ``details`` (one sentence per input with a problem), ``overflows`` (sound card
         overflows of all audio inputs, see :data:`OVERFLOW_WARN_TIMES`), ``lost_frames`` and
         ``lost_s`` [seconds] (audio samples found missing and filled with silence, all inputs).
     """
     parts: list[str] = []
     details: list[str] = []
-    n_gaps = sum(cap.gaps for cap in audio)
-    gap_s = sum(cap.gap_frames / cap.sr for cap in audio)
+    stopped = stopped or {}
+
+    def away_of(cap) -> list:  # the stretches the device was away, not dropouts
+        return list(getattr(cap, "away", ()))
+
+    def dropouts(cap) -> tuple[int, float]:  # how many, and their length [s]
+        away = away_of(cap)
+        return cap.gaps - len(away), cap.gap_frames / cap.sr - sum(s for _, s, _ in away)
+
+    n_gaps = sum(dropouts(cap)[0] for cap in audio)
+    gap_s = sum(dropouts(cap)[1] for cap in audio)
     if n_gaps:
         # a total that rounds to 0.0 s reads as nothing lost
         parts.append(f"{_count(n_gaps, 'short dropout')}, "
@@ -164,9 +218,17 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
     for cap in audio:
         # the device as the input check named it ("Room Mic", not the file's "Room-Mic")
         name = cap.device.name if getattr(cap, "device", None) else cap.name
-        if cap.gaps:
-            details.append(f"{name}: {_count(cap.gaps, 'dropout')} "
-                           f"({cap.gap_frames / cap.sr:.2f} s) filled with silence")
+        away = away_of(cap)
+        if away:
+            said = away_text(name, away)
+            parts.append(said)
+            systems = sorted({w for _, _, w in away if w})
+            details.append(said + (f": {sound_system_words(systems[0])} had stopped"
+                                   if systems else ": it was unplugged"))
+        n, s = dropouts(cap)
+        if n:
+            details.append(f"{name}: {_count(n, 'dropout')} ({max(0.0, s):.2f} s) filled with "
+                           "silence")
         if cap.overflows:
             details.append(f"{name}: the sound card lost a few samples {_times(cap.overflows)}")
     n_overflows = sum(cap.overflows for cap in audio)
@@ -186,12 +248,15 @@ def health(*, audio, midi_ports, lost: list[str], xruns: Sequence[float] = (),
     if xruns:
         parts.append(f"the audio system fell behind {_times(len(xruns))}")
         details.append(xrun_text(xruns, period_s=period_s, changes=changes))
-    if lost:
-        names = [input_name(n, among=[*lost, *ports]) for n in lost]
+    unplugged = [n for n in lost if n not in stopped]
+    if unplugged:
+        names = [input_name(n, among=[*lost, *ports]) for n in unplugged]
         parts.append(f"{' and '.join(names)} unplugged")
+    for system in dict.fromkeys(stopped[n] for n in lost if n in stopped):
+        parts.append(f"{sound_system_words(system)} stopped")
     return {"line": "; ".join(parts) or "healthy", "healthy": not parts, "details": details,
             "overflows": n_overflows, "lost_frames": sum(cap.gap_frames for cap in audio),
-            "lost_s": gap_s}
+            "lost_s": sum(cap.gap_frames / cap.sr for cap in audio)}
 
 
 def disk_left(*, free_bytes: int | None, stop_bytes: int, audio) -> dict[str, Any]:
@@ -269,6 +334,14 @@ def stop_reason_text(reason: str | None) -> str | None:
     return None if reason is None else STOP_REASONS.get(reason, reason.replace("_", " "))
 
 
+def _system_at(manifest: dict, *, name: str, t: float) -> str | None:
+    """The sound system that had stopped when audio input ``name`` went away at ``t`` [s]
+    (its ``device_lost`` event says it), or None."""
+    from sessions.gap_words import lost_system
+
+    return lost_system(manifest.get("events", []), name=name, t=t)
+
+
 def summarize(manifest: dict) -> dict[str, Any]:
     """The facts of a finished recording that the CLI shows (no client code)."""
     audio = [
@@ -277,6 +350,11 @@ def summarize(manifest: dict) -> dict[str, Any]:
             "t0": a.get("t0"), "drift_ppm": a.get("drift_ppm"), "overflows": a.get("overflows", 0),
             "gaps": len(a.get("gaps", [])),
             "gap_frames": sum(g["frames"] for g in a.get("gaps", [])),
+            # the stretches the device was away (part of the gaps above): t, end [s], and
+            # the sound system that had stopped (None: unplugged)
+            "away": [{"t": g["t"], "end": g["t"] + g["frames"] / a["sr"],
+                      "sound_system": _system_at(manifest, name=a["name"], t=g["t"])}
+                     for g in a.get("gaps", []) if g.get("detected_by") == "reopen"],
         }
         for a in manifest.get("audio", [])
     ]

@@ -39,6 +39,8 @@ from improv.capture.live_status import (
     disk_left,
     health,
     note_name,
+    system_back_text,
+    system_stopped_text,
     unplugged_text,
     xrun_text,
 )
@@ -547,12 +549,19 @@ class Recorder(JackRecording):
                     if cap.stalled and not was:
                         self._changes.append(now)
                         if self._away.gone(cap.device.name):
-                            self._warn(unplugged_text(cap.device.name, at=now,
+                            # gone with the desktop's sound system: nothing to plug in
+                            self._warn(system_stopped_text(cap.device.name,
+                                                           system=cap.lost_system, at=now)
+                                       if cap.lost_system and cap.reopenable else
+                                       unplugged_text(cap.device.name, at=now,
                                                       picked_up=cap.reopenable))
                     elif was and not cap.stalled:
                         self._changes.append(now)
                         if self._away.back(cap.device.name):
-                            self._warn(back_text(cap.device.name, at=now))
+                            self._warn(system_back_text(cap.device.name,
+                                                        system=cap.lost_system, at=now)
+                                       if cap.lost_system else
+                                       back_text(cap.device.name, at=now))
                 self._reinit_audio(now)
                 self._check_jack_server()
                 # a port registered or gone (JACK's callback): look now, not at the next poll
@@ -593,6 +602,7 @@ class Recorder(JackRecording):
         overflows = 0
         gaps = 0
         lost: list[str] = []  # inputs unplugged now, for the health line
+        stopped: dict[str, str] = {}  # of those, gone with the desktop's sound system
         if self.midi is not None:
             for st in self.midi.ports:
                 p = players[st.player]
@@ -608,15 +618,24 @@ class Recorder(JackRecording):
                                for _, port in list(self._source_lost))
         for cap in self.audio:
             source_ok = not (jack_source_lost and cap.on_jack)
+            connected = not cap.stalled and source_ok
+            system = cap.lost_system if cap.stalled else None
             for player, lv in cap.player_levels().items():
                 p = players[player]
-                p["peak_dbfs"] = lv["peak_dbfs"] if p["peak_dbfs"] is None else max(
-                    p["peak_dbfs"], lv["peak_dbfs"])
+                if not connected:  # nothing comes in: no level (its last one stood before)
+                    lv = {**lv, "peak_dbfs": None}
+                elif p["peak_dbfs"] is None:
+                    p["peak_dbfs"] = lv["peak_dbfs"]
+                else:
+                    p["peak_dbfs"] = max(p["peak_dbfs"], lv["peak_dbfs"])
                 p["clipped_blocks"] += lv["clipped_blocks"]
                 p["inputs"].append({"kind": "audio", "name": cap.name, **lv,
-                                    "connected": not cap.stalled and source_ok})
-                if not (source_ok and not cap.stalled):
+                                    "connected": connected,
+                                    **({"sound_system": system} if system else {})})
+                if not connected:
                     lost.append(cap.device.name)  # as the input check named it
+                    if system:
+                        stopped[cap.device.name] = system
             overflows += cap.overflows
             gaps += cap.gaps
         return {
@@ -633,7 +652,7 @@ class Recorder(JackRecording):
             "health": health(audio=self.audio, midi_ports=self.midi.ports if self.midi else [],
                              lost=list(dict.fromkeys(lost)),
                              xruns=list(self._xruns), period_s=self._period_s,
-                             changes=list(self._changes)),
+                             changes=list(self._changes), stopped=stopped),
             "disk": disk_left(free_bytes=self.free_bytes, stop_bytes=self.disk_stop_bytes,
                               audio=self.audio),
         }

@@ -109,7 +109,10 @@ def render(status: dict[str, Any], *, note: str | None = None, live: dict | None
         level = p.get("peak_dbfs")
         clip = p.get("clipped_blocks", 0)
         inputs = ", ".join(
-            input_name(i["name"], among=raw) + ("" if i["connected"] else " (unplugged)")
+            input_name(i["name"], among=raw) + (
+                "" if i["connected"] else
+                f" (the sound system, {i['sound_system']}, stopped)" if i.get("sound_system")
+                else " (unplugged)")
             for i in p.get("inputs", [])
         )
         table.add_row(

@@ -359,15 +359,31 @@ def audio_summary(a: dict) -> str:
     sr = a["sr"] or 1
     parts = [f"{format_duration(a['frames'] / sr)} recorded"
              + (f" ({a['channels']} channels)" if a["channels"] != 1 else "")]
-    if a["gaps"]:
-        n = a["gaps"]
+    # the stretches the device was away are not dropouts: said apart, with their times
+    away = a.get("away") or []
+    n = a["gaps"] - len(away)
+    if away:
+        parts.append(away_words(away))
+    if n > 0:
+        dropped = a["gap_frames"] / sr - sum(g["end"] - g["t"] for g in away)
         parts.append(f"{n} short dropout{'s' if n != 1 else ''} filled with silence "
-                     f"({_ms_or_s(a['gap_frames'] / sr)}{' in all' if n != 1 else ''})")
+                     f"({_ms_or_s(max(0.0, dropped))}{' in all' if n != 1 else ''})")
     if a["overflows"]:
         n = a["overflows"]
         parts.append("the sound card lost a few samples "
                      + {1: "once", 2: "twice"}.get(n, f"{n} times"))
     return f"{input_name(a['name'])}: " + "; ".join(parts)
+
+
+def away_words(away: list[dict]) -> str:
+    """The stretches an audio input was away (``summarize``'s ``away``: ``t``, ``end`` [s],
+    ``sound_system``), after its name: ``not recorded for 25 s (0:15–0:40): unplugged``."""
+    from improv.capture.live_status import away_text, sound_system_words
+
+    said = away_text("", [(g["t"], g["end"] - g["t"], g.get("sound_system")) for g in away])
+    systems = [g["sound_system"] for g in away if g.get("sound_system")]
+    why = f"{sound_system_words(systems[0])} had stopped" if systems else "unplugged"
+    return f"{said.strip().removeprefix('was ')}, filled with silence: {why}"
 
 
 def event_words(e: dict, *, among: list[str] = ()) -> str:
@@ -379,6 +395,12 @@ def event_words(e: dict, *, among: list[str] = ()) -> str:
     name = input_name(raw, among=among) if raw else "an input"
     at = format_time(e["t"])
     span = f"{at}–{format_time(e['end'])}" if e.get("end") is not None else f"from {at}"
+    if e.get("sound_system") and e["kind"] in ("device_lost", "device_back"):
+        from improv.capture.live_status import sound_system_words
+
+        system = sound_system_words(e["sound_system"])
+        return (f"{system} stopped at {at}, and {name} with it" if e["kind"] == "device_lost"
+                else f"{system} ran again at {at}: {name} recorded from then on")
     return {
         "device_lost": f"{name} unplugged at {at}",
         "device_back": f"{name} plugged in again at {at}",

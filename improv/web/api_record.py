@@ -164,6 +164,11 @@ def _list_devices(*, jack_server: str | None, midi_api: str | None,
                                                        jack_server_name=jack_server))
     except Exception as exc:  # noqa: BLE001
         out["problems"].append(f"MIDI: {exc}")
+    from improv.capture.sound_system import state
+
+    # the desktop's sound system (PulseAudio): its own devices go when it stops, and the page
+    # says to start it again rather than to plug them in
+    out["sound_system"] = state()
     return out
 
 

@@ -396,11 +396,18 @@ class Recording:
                     i["silent_since_start"] = True
                     silent.append((player, i))
                     self._journal_silence(rec, key, player=player, inp=i, t=st["elapsed_s"])
+        from improv.capture.live_status import sound_system_words
+        from sessions.gap_words import SYSTEM_PICKED_UP
+
         unplugged = [
             (f"{p} on {i.get('label', i['name'])}"
              + (f" ch {','.join(map(str, i['channels']))}" if i.get("channels") else "")
-             + ": unplugged now; plug it in again, the recording goes on and picks it up "
-             "(nothing of it is recorded until then)")
+             # gone with the desktop's sound system: nothing to plug in
+             + (f": {sound_system_words(i['sound_system'])} stopped; "
+                f"{SYSTEM_PICKED_UP} (nothing of it is recorded until then)"
+                if i.get("sound_system") else
+                ": unplugged now; plug it in again, the recording goes on and picks it up "
+                "(nothing of it is recorded until then)"))
             for p, v in st["players"].items() for i in v["inputs"]
             if not i.get("connected", True)]
         if unplugged:  # said in the health line; the details said "every input complete"

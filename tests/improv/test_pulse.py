@@ -72,6 +72,7 @@ def _lose_and_get_back(pulse, tmp_path, *, stale_index: bool = False):
         pulse.kill()
         player.wait(10)
         wait_for(lambda: cap.stalled, timeout=5, what="the loss to be noticed")
+        away = rec.status()  # what the display shows while the server is gone
         if stale_index:
             cap.device = dataclasses.replace(cap.device, index=cap.device.index + 100)
         time.sleep(1.5)  # away for a while: one reopen fails on the way
@@ -86,7 +87,7 @@ def _lose_and_get_back(pulse, tmp_path, *, stale_index: bool = False):
     finally:
         manifest = rec.stop()
         player.kill()
-    return manifest, store, t_kill, t_back, warnings
+    return manifest, store, t_kill, t_back, warnings, away
 
 
 def _check_gap(manifest, store, t_kill, t_back, *, longest: float):
@@ -119,15 +120,32 @@ def _check_gap(manifest, store, t_kill, t_back, *, longest: float):
 def test_audio_device_that_goes_away_is_opened_again(pulse, tmp_path):
     from improv.capture.audio import REOPEN_INTERVAL_S
 
-    manifest, store, t_kill, t_back, warnings = _lose_and_get_back(pulse, tmp_path)
+    manifest, store, t_kill, t_back, warnings, away = _lose_and_get_back(pulse, tmp_path)
     ev = manifest["events"]
     lost = [e for e in ev if e["kind"] == "device_lost"]
     back = [e for e in ev if e["kind"] == "device_back"]
     assert len(lost) == 1 and lost[0]["input"] == "audio" and lost[0]["reason"] == "stream stopped"
     assert len(back) == 1 and back[0]["reopened"] is True
-    assert any("unplugged at" in w and "plug it in again, the recording goes on and picks it up"
-               in w for w in warnings), warnings
-    assert any("plugged in again at" in w for w in warnings), warnings
+    # the server stopped, not a device unplugged: nothing to plug in (review rev-pulse, 1)
+    assert lost[0]["sound_system"] == back[0]["sound_system"] == "PulseAudio"
+    assert any("the computer's sound system (PulseAudio) stopped at" in w and w.endswith(
+        "start it again (or log out and in); the recording goes on and picks it up")
+        for w in warnings), warnings
+    assert any("the computer's sound system (PulseAudio) runs again at" in w
+               for w in warnings), warnings
+    assert not any("plug" in w for w in warnings), warnings
+    # while it is gone: no level (the last one stood before, finding 2), and the line says why
+    (i,) = away["players"]["client"]["inputs"]
+    assert i["connected"] is False and i["peak_dbfs"] is None
+    assert i["sound_system"] == "PulseAudio"
+    assert "the computer's sound system (PulseAudio) stopped" in away["health"]["line"]
+    # afterwards: not a "short dropout" but a stretch not recorded, with its times (finding 3)
+    from improv.capture.live_status import summarize
+    from improv.cli.record import audio_summary
+
+    said = audio_summary(summarize(manifest)["audio"][0])
+    assert "short dropout" not in said and "not recorded for" in said, said
+    assert said.endswith("the computer's sound system (PulseAudio) had stopped"), said
     (status,) = [e for e in ev if e["kind"] == "audio_status"]
     assert status["reopens"] == 1
     assert not [e for e in ev if e["kind"] == "audio_reinit"]  # found under its old index
@@ -139,7 +157,8 @@ def test_a_device_back_under_a_new_index_is_found_by_name(pulse, tmp_path):
     from improv.capture.audio import REOPEN_INTERVAL_S
     from improv.capture.recorder import REINIT_AFTER_FAILURES
 
-    manifest, store, t_kill, t_back, _ = _lose_and_get_back(pulse, tmp_path, stale_index=True)
+    manifest, store, t_kill, t_back, _, _ = _lose_and_get_back(pulse, tmp_path,
+                                                              stale_index=True)
     ev = manifest["events"]
     assert len([e for e in ev if e["kind"] == "audio_reinit"]) == 1
     (back,) = [e for e in ev if e["kind"] == "device_back"]

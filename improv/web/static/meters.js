@@ -20,12 +20,15 @@ export const ZONE_WORDS = { green: 'good', amber: 'loud', red: 'too loud, near c
 const styled = (el, props) => { Object.assign(el.style, props); return el; };
 const pct = (db) => `${(100 * (Math.max(FLOOR_DBFS, Math.min(0, db)) - FLOOR_DBFS)) / -FLOOR_DBFS}%`;
 
-// A meter for one audio input: { dbfs, holdDbfs, clip } -> element (role meter, value in dBFS)
-export function levelMeter(label, { dbfs, holdDbfs, clip }) {
+// A meter for one audio input: { dbfs, holdDbfs, clip, off } -> element (role meter, value
+// in dBFS).  `off`: why nothing can come in now ("no signal: unplugged"): the meter is empty
+// and says so, whatever level came last
+export function levelMeter(label, { dbfs, holdDbfs, clip, off }) {
+  if (off) { dbfs = null; holdDbfs = null; clip = false; }
   const shown = dbfs == null ? FLOOR_DBFS : Math.max(FLOOR_DBFS, Math.min(0, dbfs));
   const silent = dbfs == null || dbfs < FLOOR_DBFS;
   // "−12.0 dBFS, good": the zone said in words, on screen and to a screen reader
-  const text = silent ? 'silent (below −60 dBFS)' : `${dbfs.toFixed(1)} dBFS, ${ZONE_WORDS[zone(dbfs)]}`;
+  const text = off || (silent ? 'silent (below −60 dBFS)' : `${dbfs.toFixed(1)} dBFS, ${ZONE_WORDS[zone(dbfs)]}`);
   return h('span', { class: 'level' },
     h('span', { class: 'bar', role: 'meter', 'aria-label': `${label} level`, 'aria-valuemin': String(FLOOR_DBFS),
       'aria-valuemax': '0', 'aria-valuenow': shown.toFixed(1), 'aria-valuetext': text, dataset: { zone: zone(dbfs), dbfs: shown.toFixed(1) } },

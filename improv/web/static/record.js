@@ -60,11 +60,37 @@ function asker(box) {
   });
 }
 
-// The page that says a recording is running (started elsewhere), with the way to it
+// The page that says a recording is running (started elsewhere), with the way to it.  Its
+// time runs on as the recording's does (review rev-pulse: it stood at the "0:00" of the first
+// look); the status is asked again every FORM_POLL_MS, and a recording that ended says so
 function runningNotice(main, st) {
-  return [h('h1', {}, 'Record'), h('section', { class: 'panel running-elsewhere', role: 'alert' },
-    h('p', {}, `A recording is running${st && st.client ? ` (${whose(st)}, ${fmtTime(st.elapsed_s, 0)})` : ''}. Only one recording can run at a time.`),
-    h('button', { type: 'button', class: 'primary big', onclick: () => recordPage(main) }, 'Go to the recording'))];
+  const clock = h('span', { class: 'elsewhere-time', 'aria-live': 'off' });
+  let base = st && st.elapsed_s != null ? [st.elapsed_s, performance.now()] : null;
+  const show = () => { if (base) clock.textContent = fmtTime(base[0] + (performance.now() - base[1]) / 1000, 0); };
+  show();
+  const text = h('p', {}, 'A recording is running', st && st.client ? [' (', whose(st), ', ', clock, ')'] : '', '. Only one recording can run at a time.');
+  const go = h('button', { type: 'button', class: 'primary big', onclick: () => recordPage(main) }, 'Go to the recording');
+  let asked = performance.now();
+  const tick = async () => {
+    if (!text.isConnected) return;
+    show();
+    if (performance.now() - asked >= FORM_POLL_MS) {
+      asked = performance.now();
+      try {
+        const r = await api('/api/recording');
+        if (!text.isConnected) return;
+        if (!r.active) {
+          text.replaceChildren('The recording that was running has stopped. This page can record again.');
+          go.textContent = 'Record';
+          return;
+        }
+        if (r.elapsed_s != null) base = [r.elapsed_s, performance.now()];
+      } catch (e) { /* the next look */ }
+    }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+  return [h('h1', {}, 'Record'), h('section', { class: 'panel running-elsewhere', role: 'alert' }, text, go)];
 }
 
 export async function recordPage(main) {
@@ -391,7 +417,10 @@ function live(main, liveBox) {
   }
   function inputRow(p, i, label) {
     if (i.kind === 'audio') {
-      return levelMeter(`${p} ${label}`, holder.update(`${p}/${label}`, i.peak_dbfs, i.clipped_blocks));
+      // not connected: an empty meter that says why, not its last level (review rev-pulse:
+      // it stood at "−6.1 dBFS, loud" for as long as the input was gone)
+      const off = i.connected ? null : i.sound_system ? `no signal: the sound system (${i.sound_system}) stopped` : 'no signal: unplugged';
+      return levelMeter(`${p} ${label}`, { ...holder.update(`${p}/${label}`, off ? null : i.peak_dbfs, i.clipped_blocks), off });
     }
     const key = `${p}/${i.name}`;
     const [n0, at] = seen.get(key) || [0, 0];
@@ -403,7 +432,9 @@ function live(main, liveBox) {
   function meterRow(p, i) {
     const label = inputLabel({ kind: i.kind, device: i.device || i.name, label: i.label, channel: (i.channels || [1]).join(',') });
     const notice = !i.connected
-      ? h('span', { class: 'input-notice error' }, `${label} unplugged: plug it in again, the recording goes on and picks it up.`)
+      ? h('span', { class: 'input-notice error' }, i.sound_system
+        ? `${label}: the computer's sound system (${i.sound_system}) stopped. Start it again (or log out and in); the recording goes on and picks it up.`
+        : `${label} unplugged: plug it in again, the recording goes on and picks it up.`)
       : i.silent_since_start ? h('span', { class: 'input-notice error' }, i.kind === 'audio'
         ? `No sound from ${p} since the start: check the microphone, its cable and its channel.`
         : `No note from ${p} since the start: check that the instrument is on and connected.`) : '';

@@ -145,6 +145,13 @@ export class InputRows {
       : [...this.devices.audio, ...this.devices.hidden].some((a) => a.name === device);
   }
 
+  // the desktop's sound system (PulseAudio, PipeWire) when it has stopped and `device` is its
+  // own (ALSA's pulse, default): nothing can be plugged in to bring it back.  Else null
+  stoppedSystem(kind, device) {
+    const ss = this.devices.sound_system;
+    return kind === 'audio' && ss && ss.running === false && ss.devices.includes(device) ? ss.name : null;
+  }
+
   // the label of a device by its raw name (one unplugged now: as it was labelled when listed)
   labelOf(kind, device) { return this.labels.get(`${kind}\u0000${device}`) || device; }
 
@@ -154,9 +161,9 @@ export class InputRows {
     // a kind whose system cannot be reached (the MIDI system not running): its rows wait
     // for the system, they are not "unplugged"
     const down = (x) => ['midi', 'audio'].filter((k) => (x.problems || []).some((p) => p.toLowerCase().startsWith(`${k}: `)));
-    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels, a.channel_names]), (x.hidden || []).map((a) => a.name), down(x)]);
+    const sig = (x) => JSON.stringify([x.midi.map((p) => [p.name, p.label]), x.audio.map((a) => [a.name, a.label, a.input_channels, a.channel_names]), (x.hidden || []).map((a) => a.name), down(x), x.sound_system || null]);
     if (sig(d) === sig(this.devices) && !first) return false;
-    this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [], problems: d.problems || [] };
+    this.devices = { midi: d.midi, audio: d.audio, hidden: d.hidden || [], problems: d.problems || [], sound_system: d.sound_system || null };
     this.unreachable = new Set(down(d));
     for (const [kind, list] of [['midi', d.midi], ['audio', d.audio]]) {
       for (const x of list) if (x.label) this.labels.set(`${kind}\u0000${x.name}`, x.label);
@@ -186,6 +193,9 @@ export class InputRows {
       } else if (this.listed && !this.found(r.want) && this.unreachable.has(kind)) {
         const system = kind === 'midi' ? 'MIDI system' : 'audio system';
         problem = { unplugged: true, short: `waiting for the computer's ${system} (see below)`, text: `Input ${n} (${player}): ${this.labelOf(kind, device)} cannot be reached while the computer's ${system} is not running (see below); nothing needs plugging in.` };
+      } else if (this.listed && !this.found(r.want) && this.stoppedSystem(kind, device)) {
+        const sys = `the computer's sound system (${this.stoppedSystem(kind, device)})`;
+        problem = { unplugged: true, short: `waiting for ${sys} (see below)`, text: `Input ${n} (${player}): ${this.labelOf(kind, device)} cannot be reached: ${sys} stopped. Start it again (or log out and in): it is picked up within a few seconds; nothing needs plugging in.` };
       } else if (this.listed && !this.found(r.want)) {
         problem = { unplugged: true, short: 'unplugged: plug it in again (it is picked up by itself), or choose another', text: `Input ${n} (${player}): ${this.labelOf(kind, device)} is not connected: plug it in again (it is picked up within a few seconds), choose another or remove the row.` };
       } else {
@@ -263,15 +273,21 @@ const NEEDS_RESTART = 'until improv is restarted';
 
 export function deviceNotes(d) {
   const notes = [];
+  // the desktop's sound system stopped: its inputs are gone, and no cable brings them back
+  const ss = d.sound_system;
+  const stopped = ss && ss.running === false;
   for (const [kind, found] of [['MIDI', d.midi.filter((p) => p.direction === 'input')], ['audio', d.audio]]) {
     const reasons = d.problems.filter((p) => p.startsWith(`${kind}: `)).map((p) => p.slice(kind.length + 2));
     const restart = reasons.find((r) => r.includes(NEEDS_RESTART));
+    if (kind === 'audio' && stopped) {
+      notes.push(h('p', { class: 'device-problem' }, `The computer's sound system (${ss.name}) stopped: its inputs (${ss.devices.join(', ')}) cannot be reached. Start it again (or log out and in): they appear here within a few seconds.`));
+    }
     if (restart) {
       notes.push(h('p', { class: 'device-problem' }, restart));
     } else if (reasons.length) {
       notes.push(h('p', { class: 'device-problem' }, NO_DEVICES[kind][1], ' ',
         h('details', { class: 'inline-details' }, h('summary', {}, 'Details'), reasons.join('; '))));
-    } else if (!found.length) {
+    } else if (!found.length && !(kind === 'audio' && stopped)) {
       notes.push(h('p', { class: 'muted' }, NO_DEVICES[kind][0]));
     }
   }

@@ -768,7 +768,8 @@ def test_started_recording_saves_its_setup(jack_rig, tmp_path, client_for):
 def test_devices_endpoint_answers(tmp_path, client_for):
     c = client_for(tmp_path / "store")
     r = c.get("/api/devices")
-    assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "hidden", "problems"}
+    assert r.status_code == 200 and set(r.json()) == {"audio", "midi", "hidden", "problems",
+                                                  "sound_system"}
     # a server name with a typo: said, not an empty list without a reason
     r = c.get("/api/devices?jack_server=no-such-server-4711")
     assert r.status_code == 200
