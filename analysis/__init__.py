@@ -21,7 +21,7 @@ from .summary import PlayerAnalysis, analyze_midi
 from .windows import DEFAULT_HOP, DEFAULT_WINDOW, SILENCE_GAP
 
 #: Bump when any feature definition or default changes (part of the feature cache key).
-ANALYSIS_VERSION = "1.23.0"
+ANALYSIS_VERSION = "1.24.0"
 
 __all__ = [
     "ANALYSIS_VERSION",

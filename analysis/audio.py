@@ -49,7 +49,7 @@ from .errors import ParameterError
 from .heard import HeardNotes
 from .loudness import TICK, _k_weighting_sos, _loudness_curves, _loudness_summary
 from .onset_spectrum import ANALYSIS_SR, HOP_LENGTH, N_FFT, _mel_sparse, _region_flux, _split_env
-from .onsets import onset_levels
+from .onsets import onset_ends, onset_levels
 from .percussive import ExcerptSampler, percussive_share, sounding_frames
 from .periodicity import FFT_WORKERS
 from .recorded import intersect as _intersect
@@ -539,7 +539,9 @@ def _audio_result(
         "decrescendo_count": float(sum(ch.kind == "decrescendo" for ch in changes)),
     }
     return PlayerAnalysis("audio", curves, summary, changes, onsets,
-                          onset_levels=onset_levels(onsets, tick_db, step=step), beats=pulse.beats)
+                          onset_levels=onset_levels(onsets, tick_db, step=step),
+                          onset_ends=onset_ends(onsets, tick_db, quiet, step=step),
+                          beats=pulse.beats)
 
 
 def noise_gate(ms: np.ndarray, peak_db: np.ndarray, *, ref: float, amin: float,

@@ -52,6 +52,9 @@ class PlayerAnalysis:
     onsets : np.ndarray [seconds] — note onsets (MIDI) or detected onsets (audio)
     onset_levels : np.ndarray [dBFS] or None — audio only: the level at each onset
         (:data:`analysis.onsets.ONSET_LEVEL_SPAN`), the audio counterpart of MIDI velocities
+    onset_ends : np.ndarray [seconds] or None — audio only: when each onset's sound ends
+        (:func:`analysis.onsets.onset_ends`, since 1.24.0), the audio counterpart of MIDI
+        note offsets
     """
 
     kind: str
@@ -60,6 +63,7 @@ class PlayerAnalysis:
     changes: list[DynamicChange] = field(default_factory=list)
     onsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
     onset_levels: np.ndarray | None = None
+    onset_ends: np.ndarray | None = None
     beats: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def to_dict(self) -> dict[str, Any]:

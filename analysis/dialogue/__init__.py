@@ -27,7 +27,7 @@ from .synchrony import analyze_synchrony
 __all__ = ["PlayerEvents", "DialogueAnalysis", "analyze_dialogue", "ROLES", "DIALOGUE_VERSION"]
 
 #: Bump when a dialogue measure's definition or default changes (for feature caches).
-DIALOGUE_VERSION = "1.10.0"
+DIALOGUE_VERSION = "1.11.0"
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,10 @@ __all__ = ["NOTE_HOLD", "ACTIVITY_BRIDGE", "MIN_TURN", "RECORDED_SLACK", "UNRECO
            "ActivityResult", "activity_intervals", "recorded_mask", "shared_mask",
            "analyze_activity"]
 
-#: How long an event without an offset counts as sounding [seconds]: 250 ms, about the duration
-#: of an eighth note at 120 BPM (percussive audio onsets have no measured offset).
+#: How long an event without an offset counts as sounding [seconds], and the least an event
+#: with one does: 250 ms, about the duration of an eighth note at 120 BPM. Audio onsets carry
+#: their sound's end since analysis 1.24.0 (:func:`analysis.onsets.onset_ends`; dialogue
+#: 1.11.0): before, a held tone or a sung line counted as 0.25 s of playing per onset.
 NOTE_HOLD = 0.25
 #: Rests up to this long [seconds] do not end a player's activity: 1 s is a half note at 120 BPM,
 #: a rest inside a phrase. MTTB's *silence* (a gap > 2 s, ``analysis.SILENCE_GAP``) is the

@@ -164,7 +164,7 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S,
         :func:`midi_measures`), ``playing``, ``stopped`` (the last sound: the last onset or the
         last 0.1 s over the silence gate ``gate_dbfs``) and the window-relative ``onsets`` [s].
     """
-    from analysis.audio import onset_strength
+    from analysis.audio import SILENCE_DBFS, onset_strength
     from analysis.density import density_curve
     from analysis.dynamics import level_dbfs
     from analysis.onsets import pick_onsets
@@ -177,37 +177,59 @@ def audio_measures(y: np.ndarray, *, sr: int, window_s: float = LIVE_WINDOW_S,
         onsets = pick_onsets(env, frame_rate=frame_rate) + shift
     level = float(level_dbfs(np.asarray([np.mean(np.square(y, dtype=np.float64))]))[0]) \
         if y.size else None
+    gate = SILENCE_DBFS if gate_dbfs is None else float(gate_dbfs)
+    tick_db = _tick_db(y, sr=sr)
     _, dens = density_curve(onsets, duration=window_s, window=window_s, hop=window_s)
     return {"source": "audio", "notes_per_s": round(float(dens[0]), 3),
             "loudness": None if level is None else round(level, 1), "loudness_unit": "dBFS",
             **_tempo(onsets, window_s=window_s),
-            "playing": _playing(onsets, window_s=window_s),
-            "stopped": _stopped(_last_sound(y, sr=sr, onsets=onsets, shift=shift,
-                                            gate_dbfs=gate_dbfs), onsets, window_s=window_s),
+            "playing": _playing(onsets, window_s=window_s,
+                                offsets=_sound_ends(onsets, tick_db, gate=gate, shift=shift)),
+            "stopped": _stopped(_last_sound(tick_db, onsets=onsets, shift=shift, gate=gate),
+                                onsets, window_s=window_s),
             "onsets": onsets}
 
 
-def _last_sound(y: np.ndarray, *, sr: int, onsets: np.ndarray, shift: float,
-                gate_dbfs: float | None = None) -> float:
-    """When audio last sounded [s, window-relative]: the last onset, or the end of the last
-    0.1 s block whose level (its mean removed) is over the silence gate (``gate_dbfs``, None:
-    :data:`analysis.audio.SILENCE_DBFS`; a held tone has no onsets); -inf for none."""
-    from analysis.audio import SILENCE_DBFS
+def _tick_db(y: np.ndarray, *, sr: int) -> np.ndarray:
+    """The level [dBFS] of each whole 0.1 s tick of ``y`` from its first sample, each tick's
+    mean (DC, and a room's rumble under 10 Hz) removed, as the analysis levels and the floor
+    (:class:`NoiseFloor`) are (since analysis 1.21.0)."""
     from analysis.dynamics import level_dbfs
     from analysis.loudness import TICK
 
-    gate = SILENCE_DBFS if gate_dbfs is None else float(gate_dbfs)
     n = int(round(TICK * sr))
     k = y.size // n
+    if not k:
+        return np.zeros(0)
+    x = y[:k * n].reshape(k, n).astype(np.float64)
+    return level_dbfs(np.mean(np.square(x - x.mean(axis=1, keepdims=True)), axis=1))
+
+
+def _sound_ends(onsets: np.ndarray, tick_db: np.ndarray, *, gate: float,
+                shift: float) -> np.ndarray | None:
+    """When each onset's sound ends [s, window-relative], as the analysis takes it
+    (:func:`analysis.onsets.onset_ends`, since analysis 1.24.0: a held tone is playing);
+    ``tick_db`` starts at ``shift``. None without onsets or ticks."""
+    from analysis.loudness import TICK
+    from analysis.onsets import onset_ends
+
+    if onsets.size == 0 or tick_db.size == 0:
+        return None
+    ends = onset_ends(np.maximum(onsets - shift, 0.0), tick_db, tick_db <= gate, step=TICK)
+    return np.maximum(ends + shift, onsets)
+
+
+def _last_sound(tick_db: np.ndarray, *, onsets: np.ndarray, shift: float,
+                gate: float) -> float:
+    """When audio last sounded [s, window-relative]: the last onset, or the end of the last
+    0.1 s tick (``tick_db``, from ``shift``) over the silence gate ``gate`` [dBFS] (a held tone
+    has no onsets); -inf for none."""
+    from analysis.loudness import TICK
+
     last = float(onsets.max()) if onsets.size else float("-inf")
-    if k:
-        # each tick's mean (DC, and a room's rumble under 10 Hz) removed, as the analysis
-        # levels and the floor (:class:`NoiseFloor`) are (since analysis 1.21.0)
-        x = y[:k * n].reshape(k, n).astype(np.float64)
-        ms = np.mean(np.square(x - x.mean(axis=1, keepdims=True)), axis=1)
-        loud = np.flatnonzero(level_dbfs(ms) > gate)
-        if loud.size:
-            last = max(last, (loud[-1] + 1) * TICK + shift)
+    loud = np.flatnonzero(tick_db > gate)
+    if loud.size:
+        last = max(last, (loud[-1] + 1) * TICK + shift)
     return last
 
 

@@ -153,6 +153,10 @@ def result_dict(pa, *, inp=None) -> dict:
         ok = np.isfinite(levels)
         levels[ok] = _rounded(levels[ok], 2)
         d["onset_levels_dbfs"] = levels
+    if pa.onset_ends is not None and len(pa.onset_ends) == len(onsets):
+        # when each onset's sound ends (analysis 1.24.0), on the session clock as the onsets
+        d["onset_ends_s"] = np.maximum(
+            _rounded(drift_corrected(np.asarray(pa.onset_ends, float), inp), 6), d["onsets"])
     if inp.drift_ppm:
         seen, done = [], {}
         for c in d["curves"].values():
@@ -240,10 +244,15 @@ def player_events(session, player: str, entry: dict, events):
             onsets = np.asarray(res["onsets"], dtype=np.float64)
             gaps = source_gaps(session, player, source)
             levels = res.get("onset_levels_dbfs")  # the dynamics of an audio player
-            if levels is not None and len(levels) == len(onsets):
-                return PlayerEvents(onsets, levels=np.asarray(levels, dtype=np.float64),
-                                    recorded=span, gaps=gaps), source
-            return PlayerEvents(onsets, recorded=span, gaps=gaps), source
+            levels = (np.asarray(levels, dtype=np.float64)
+                      if levels is not None and len(levels) == len(onsets) else None)
+            # how long each sound lasts (analysis 1.24.0): a held tone is playing, as in the
+            # player's silences; a result without them holds each onset NOTE_HOLD
+            ends = res.get("onset_ends_s")
+            ends = (np.maximum(np.asarray(ends, dtype=np.float64), onsets)
+                    if ends is not None and len(ends) == len(onsets) else None)
+            return PlayerEvents(onsets, offsets=ends, levels=levels, recorded=span,
+                                gaps=gaps), source
     if "midi" in entry["sources"]:
         return PlayerEvents.empty(gaps=source_gaps(session, player, "midi")), "midi"
     sources = [s for s in entry["sources"] if s.startswith("audio")]

@@ -203,3 +203,20 @@ def test_pair_state_names_who_plays():
     assert pair_state(on, None, ("a", "b"))["who"] == "a"
     assert pair_state(off, on, ("a", "b")) == {"players": ["a", "b"], "state": "one", "who": "b"}
     assert pair_state(None, None, ("a", "b"))["state"] == "silence"
+
+
+def test_live_audio_a_tone_struck_and_held_is_playing(store):
+    """A tone that starts at 3 s with an attack and is held to the end is playing at the end of
+    the window (analysis 1.24.0: its onset's sound lasts as long as it sounds); with each audio
+    onset held 0.25 s its activity ended at about 3.25 s and ``playing`` was False."""
+    w = store.create_session(client="C07", players=["client"])
+    a = w.add_audio_input("mic", sr=SR, channels=1, players={"client": [1]})
+    y = np.zeros((SR * 10, 1), np.float32)
+    t = np.arange(SR * 7) / SR
+    y[3 * SR:, 0] = 0.3 * np.sin(2 * np.pi * 220.0 * t)  # struck: no fade in
+    a.write(y)
+    wait_written(w)
+    m = LiveMeasures(w.folder).update(11.0)["players"]["client"]  # the last 8 s
+    assert m["stopped"] is False
+    assert m["playing"] is True
+    w.finalize()
