@@ -47,6 +47,11 @@ async function refusal(r) {
   if ((r.headers.get('Content-Type') || '').includes('json')) {
     try { const j = await r.json(); msg = j.error || msg; signedOut = j.signed_in === false; unreadable = j.unreadable === true; } catch (e) { /* keep */ }
   } else { try { msg = (await r.text()).trim() || msg; } catch (e) { /* keep */ } }
+  // the server's sentences are the command line's, which follow "improv: error: " in lower
+  // case; on a page they stand alone, so they start as a sentence does: a first word of
+  // small letters only ("the client code …"), never a file's or a device's name
+  // ("audio/room.wav …", "fake.mid …", "system:capture_1 …")
+  msg = msg.replace(/^[a-z]+(?=[ ,;])/, (w) => w.charAt(0).toUpperCase() + w.slice(1));
   return new ApiError(r.status, msg, { signedOut, unreadable });
 }
 

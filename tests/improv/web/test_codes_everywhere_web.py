@@ -77,7 +77,7 @@ def test_use_it_anyway_on_the_import_form(tmp_path, live_server, page):
     page.locator("#imp-client").fill("Anna")
     page.get_by_role("button", name="Import as one session").click()
     err = page.locator("form.import .error")
-    expect(err).to_contain_text("the client code 'Anna' looks like a name: a code must not "
+    expect(err).to_contain_text("The client code 'Anna' looks like a name: a code must not "
                                 "identify the person; use a pseudonym such as C07, or import "
                                 "with \"Use it anyway\" if it is one")
     with Store(store_path) as store:

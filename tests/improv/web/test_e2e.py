@@ -766,21 +766,21 @@ def test_a_failed_action_says_why_in_the_status_line(tmp_path, live_server, page
     page.once("dialog", lambda d: d.accept())
     page.locator("table.annotations tbody tr[data-id]").first.get_by_role(
         "button", name=re.compile("^Delete annotation")).click()
-    expect(page.locator("#status")).to_have_text("the store is busy: try again")
+    expect(page.locator("#status")).to_have_text("The store is busy: try again")
     expect(page.locator("#status")).to_have_class(re.compile("error"))
     page.route("**/api/sessions/*/notes", lambda route: route.fulfill(**refusal)
                if route.request.method == "PUT" else route.continue_())
     page.get_by_role("button", name="Edit notes").click()
     page.get_by_label("Session notes").fill("a note")
     page.get_by_role("button", name="Save notes").click()
-    expect(page.locator("#status")).to_have_text("the store is busy: try again")
+    expect(page.locator("#status")).to_have_text("The store is busy: try again")
     # a marker dropped with the key m (it was an unhandled rejection with nothing visible)
     page.route("**/api/sessions/*/annotations", lambda route: route.fulfill(
         status=409, content_type="application/json", body='{"error": "disk full"}')
         if route.request.method == "POST" else route.continue_())
     page.locator(".timeline [role=slider]").focus()
     page.keyboard.press("m")
-    expect(page.locator("#status")).to_have_text("disk full")
+    expect(page.locator("#status")).to_have_text("Disk full")  # a sentence on the page (api.js)
     expect(page.locator("#status")).to_have_class(re.compile("error"))
 
 

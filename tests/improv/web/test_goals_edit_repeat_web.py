@@ -65,7 +65,8 @@ def test_the_change_form_says_why_next_to_its_button(goal_store, client_for, liv
     change.get_by_label("Measure").select_option("joint_share")
     change.get_by_label("Player").select_option("client|therapist")
     change.get_by_role("button", name="Save change").click()
-    expect(change.get_by_role("alert")).to_have_text(REPEATS)
+    # the page starts the server's sentence as a sentence (api.js)
+    expect(change.get_by_role("alert")).to_have_text("T" + REPEATS[1:])
     # nothing added: the goal still has its one version
     page.reload()
     card = page.locator("article.goal", has_text="Plays more")

@@ -73,7 +73,7 @@ def test_a_client_page_opened_directly_asks(goal_store, live_server, page):  # n
     page.locator("h1", has_text="Client Maria").wait_for()
     form = _add_goal(page)
     said = form.locator("p.error")
-    expect(said).to_contain_text("the client code 'Maria' looks like a name")
+    expect(said).to_contain_text("The client code 'Maria' looks like a name")
     expect(page.locator("article.goal")).to_have_count(0)
     said.get_by_role("button", name="Use it anyway").click()
     expect(page.locator("article.goal", has_text="Comes to the sessions")).to_be_visible()

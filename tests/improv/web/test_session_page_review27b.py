@@ -91,7 +91,7 @@ def test_the_annotation_form_says_what_is_wrong(demo_store, live_server, page):
     page.fill("#ann-text", "a stretch")
     page.fill("#ann-end", "0:10")
     add.click()
-    expect(err).to_contain_text("the end (0:10.0) is the start")
+    expect(err).to_contain_text("The end (0:10.0) is the start")
     with Store(path) as store:
         assert not [a for a in store.session(sid).annotations() if a["text"] == "a stretch"]
     # a selection fills the form in the table's format (tenths)
