@@ -2,7 +2,8 @@
 
 On a Linux desktop the ALSA devices ``pulse`` and ``pipewire`` (and ``default``, which goes
 through the same server while it runs) are not sound cards: they are doors into the sound
-server (PulseAudio, or PipeWire in its place).  PortAudio lists each with 32 input channels
+server (PulseAudio, or PipeWire in its place; the rule is
+:func:`improv.capture.sound_system.is_door`).  PortAudio lists each with 32 input channels
 (the most its ALSA plug-in layer takes) and at 44.1 kHz whatever the server runs at.  Channels
 beyond the server's own record copies or digital silence, and choosing channel 32 writes a
 32-channel file (about 17 GB an hour at 44.1 kHz).  What such a device records is the server's
@@ -25,13 +26,12 @@ import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
+from improv.capture import sound_system
 from improv.capture.devices import AudioDevice
 
 __all__ = ["FALLBACK_CHANNELS", "ServerSource", "channel_names", "default_source",
            "is_server_device", "with_server_source"]
 
-#: ALSA devices that are the sound server's own (``default`` only while one of them is listed).
-DOORS = ("pulse", "pipewire")
 FALLBACK_CHANNELS = 2
 """Channels of a sound-server device when the server cannot be asked (most sources are stereo)."""
 PACTL_TIMEOUT_S = 1.0
@@ -60,13 +60,10 @@ class ServerSource:
 def is_server_device(device: AudioDevice, *, listed: Sequence[AudioDevice] = ()) -> bool:
     """Whether ``device`` is a door into the sound server: ALSA's ``pulse`` or ``pipewire``,
     or ALSA's ``default`` while one of those is ``listed`` too (the server runs, and the
-    desktop's ALSA default goes through it)."""
-    if device.hostapi.lower() != "alsa":
-        return False
-    if device.name in DOORS:
-        return True
-    return device.name == "default" and any(
-        d.hostapi.lower() == "alsa" and d.name in DOORS for d in listed)
+    desktop's ALSA default goes through it); the rule is
+    :func:`improv.capture.sound_system.is_door`."""
+    runs = sound_system.door_listed((d.name, d.hostapi) for d in listed)
+    return sound_system.is_door(device.name, hostapi=device.hostapi, server_runs=runs)
 
 
 def _pactl(*args: str) -> str | None:

@@ -1,11 +1,17 @@
 """The desktop's sound system (PulseAudio, or PipeWire in its place): whether an audio device
 is its own, and whether it runs now.
 
-On a Linux desktop the ALSA devices ``pulse`` and ``default`` (and ``pipewire``) are not sound
-cards: they are doors into the sound server.  When the server stops, they all go away at once,
-and nothing can be plugged in to bring them back: the server must be started again (or the
-person logs out and in).  The Record page, the live warnings and ``improv record`` say so
-instead of "plug it in again" (:func:`stopped_system`).
+On a Linux desktop the ALSA devices ``pulse`` and ``pipewire`` are not sound cards: they are
+doors into the sound server, and so is ALSA's ``default`` while the server runs (when it does
+not, ALSA's ``default`` falls back to the sound card).  This module holds that rule
+(:func:`is_door`) for the whole of improv: :mod:`improv.capture.server_source` lists the doors
+with the channels and rate of the server's default source, and here a device that went away
+with the server is told apart from an unplugged one (:func:`is_server_device`).
+
+When the server stops, its doors all go away at once, and nothing can be plugged in to bring
+them back: the server must be started again (or the person logs out and in).  The Record
+page, the live warnings and ``improv record`` say so instead of "plug it in again"
+(:func:`stopped_system`).
 
 Whether the server runs is asked of its socket, the way libpulse finds it: ``PULSE_SERVER``
 (``unix:/path`` or a path; the first of a list), else ``PULSE_RUNTIME_PATH/native``, else
@@ -21,13 +27,18 @@ import os
 import shutil
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-__all__ = ["SERVER_DEVICES", "is_server_device", "running", "socket_path", "state",
-           "stopped_system", "system_name"]
+__all__ = ["DOORS", "SERVER_DEVICES", "door_listed", "is_door", "is_server_device", "running",
+           "socket_path", "state", "stopped_system", "system_name"]
 
-SERVER_DEVICES = ("pulse", "default", "pipewire")
-"""ALSA devices that are the sound server's own on a desktop with one (their names)."""
+DOORS = ("pulse", "pipewire")
+"""ALSA devices that are always the sound server's own (its ALSA plug-ins)."""
+ALSA_DEFAULT = "default"
+"""ALSA's default device: the sound server's while it runs, else the sound card's."""
+SERVER_DEVICES = (DOORS[0], ALSA_DEFAULT, DOORS[1])
+"""ALSA devices that can be the sound server's own (their names, as the Record page lists
+them)."""
 
 CONNECT_TIMEOUT_S = 0.3
 """Longest wait [seconds] for the server's socket to answer."""
@@ -81,20 +92,48 @@ def running(env: dict[str, str] | None = None) -> bool | None:
     return True
 
 
-def is_server_device(name: str, *, hostapi: str) -> bool:
+def is_door(name: str, *, hostapi: str, server_runs: bool) -> bool:
     """Whether the audio device ``name`` of PortAudio host API ``hostapi`` is a door into the
-    sound server (ALSA's ``pulse``, ``default``, ``pipewire``; any of PulseAudio's own host
-    API), not a sound card."""
-    h = hostapi.lower()
-    return h == "pulseaudio" or (h == "alsa" and name in SERVER_DEVICES)
+    sound server: it records the server's default source (the microphone chosen in the
+    computer's sound settings), not a sound card of its own.
+
+    Parameters
+    ----------
+    name, hostapi : str
+        As PortAudio lists the device.
+    server_runs : bool
+        Whether the server ran when the device was listed or opened: ALSA's ``default`` is
+        the server's only then (see :func:`door_listed`).
+    """
+    if hostapi.lower() != "alsa":
+        return False
+    return name in DOORS or (name == ALSA_DEFAULT and server_runs)
+
+
+def door_listed(devices: Iterable[tuple[str, str]]) -> bool:
+    """Whether ``devices`` ((name, host API) pairs, as PortAudio lists them) hold one of the
+    server's ALSA plug-ins (:data:`DOORS`): PortAudio lists them only while the server runs."""
+    return any(is_door(name, hostapi=hostapi, server_runs=False) for name, hostapi in devices)
+
+
+def is_server_device(name: str, *, hostapi: str, server_runs: bool) -> bool:
+    """Whether the audio device ``name`` of PortAudio host API ``hostapi`` goes away with the
+    sound server: a door into it (:func:`is_door`, ``server_runs`` as there) or any device of
+    PortAudio's own PulseAudio host API (which lists the server's sources one by one), not a
+    sound card."""
+    return hostapi.lower() == "pulseaudio" or is_door(name, hostapi=hostapi,
+                                                      server_runs=server_runs)
 
 
 def stopped_system(name: str, *, hostapi: str,
                    env: dict[str, str] | None = None) -> str | None:
     """The sound system (``PulseAudio``, ``PipeWire``) that took the device ``name`` with it
-    when it stopped: the device is its own and it does not answer now.  None otherwise (a
-    sound card, a server that runs, or no sound system on this computer)."""
-    if not is_server_device(name, hostapi=hostapi):
+    when it stopped: the device is its own (:func:`is_server_device`) and the server does not
+    answer now.  None otherwise (a sound card, a server that runs, or no sound system on this
+    computer)."""
+    # a device lost just as the server stopped answering is taken as opened while it ran
+    # (ALSA's default then went through it)
+    if not is_server_device(name, hostapi=hostapi, server_runs=True):
         return None
     system = system_name(env)
     if system is None or running(env) is not False:

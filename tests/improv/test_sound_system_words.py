@@ -69,6 +69,46 @@ def test_only_the_servers_own_devices_go_with_it(tmp_path, monkeypatch):
     assert sound_system.state(env) is None
 
 
+def test_one_rule_says_which_devices_are_the_servers_in_both_places(tmp_path, monkeypatch):
+    """ALSA's ``default`` is the server's only while the server runs (a door listed beside
+    it); a device of PortAudio's PulseAudio host API goes with the server but has its own
+    channels.  The device lists (server_source) and the lost-device words (sound_system)
+    take this from one rule: before, each module had a list of its own, and they differed
+    on ``default`` and on the PulseAudio host API."""
+    from improv.capture import server_source
+    from improv.capture.devices import AudioDevice
+
+    def dev(name, hostapi="ALSA"):
+        return AudioDevice(index=0, name=name, hostapi=hostapi, input_channels=32,
+                           output_channels=0, default_samplerate=44100.0)
+
+    card, default, pulse = dev("USB Mic (hw:1,0)"), dev("default"), dev("pulse")
+    own = dev("Built-in Audio Analog Stereo", "PulseAudio")
+    cases = [  # device, listed with, a door (its channels are the server's), goes with it
+        (pulse, [pulse], True, True),
+        (dev("pipewire"), [], True, True),
+        (default, [default, pulse], True, True),
+        (default, [default, card], False, False),  # no server: ALSA falls back to the card
+        (card, [default, pulse, card], False, False),
+        (dev("pulse", "OSS"), [pulse], False, False),
+        (own, [own], False, True),
+    ]
+    for d, listed, door, goes in cases:
+        runs = sound_system.door_listed((x.name, x.hostapi) for x in listed)
+        assert sound_system.is_door(d.name, hostapi=d.hostapi, server_runs=runs) is door, d
+        assert server_source.is_server_device(d, listed=listed) is door, d
+        assert sound_system.is_server_device(d.name, hostapi=d.hostapi,
+                                             server_runs=runs) is goes, d
+    # a name added to the one list counts in both places
+    monkeypatch.setattr(sound_system, "DOORS", (*sound_system.DOORS, "pipewire-alt"))
+    alt = dev("pipewire-alt")
+    assert server_source.is_server_device(alt) and server_source.is_server_device(
+        default, listed=[default, alt])
+    monkeypatch.setattr(sound_system, "system_name", lambda env=None: "PipeWire")
+    stopped = {"PULSE_SERVER": f"unix:{tmp_path}/native"}
+    assert sound_system.stopped_system("pipewire-alt", hostapi="ALSA", env=stopped) == "PipeWire"
+
+
 # -- live --------------------------------------------------------------------------------
 
 
