@@ -9,6 +9,7 @@ import { importPanel } from './import.js';
 import { demoListNote } from './demo.js';
 import { backupPage } from './backup.js';
 import { tagOptions, tagsInWords } from './tagchips.js';
+import { publishRecording, recordingNowLine } from './recording_now.js';
 
 const main = document.getElementById('main');
 // the Sessions page shows the list in pages of this many (declared before route() first runs)
@@ -113,6 +114,7 @@ async function pollRecording() {
   try {
     const r = await api('/api/recording');
     document.getElementById('rec-indicator').hidden = !r.active;
+    publishRecording(r);  // the pages' "Recording now" lines (recording_now.js)
   } catch (e) { /* ignore */ }
   setTimeout(pollRecording, 3000);
 }
@@ -184,6 +186,10 @@ async function sessionsPage(main, params) {
         location.hash = `#/session/${r.id}`;
       } catch (ex) { say(ex.message, { error: true }); e.target.disabled = false; }
     } }, 'Create a demo session')) : '';
+  // a recording that runs is said at the top, with the way to it; the first one of an empty
+  // store does not read "No sessions yet" with an offer to record (review rev-pulse, F9)
+  const now = recordingNowLine({ after: 'Its session joins the list when the recording is stopped.',
+    onChange: (running) => { if (running && demo) demo.hidden = true; } });
   // the newest 50 sessions, and 50 more at each "Show more": a store of some thousand
   // sessions drew every row (2,445 rows, 4 s; review 33, F3). The filters above apply to the
   // whole store (the server filters), not to the rows shown.
@@ -228,7 +234,7 @@ async function sessionsPage(main, params) {
     h('p', {}, data.unlisted.length === 1 ? 'improv cannot show it here. Nothing in it has been changed; what is wrong is said below.'
       : 'improv cannot show them here. Nothing in them has been changed; what is wrong is said for each.'),
     h('ul', {}, data.unlisted.map(unlistedItem))) : '';
-  main.replaceChildren(h('h1', {}, 'Sessions'), demo, ...list, unlisted,
+  main.replaceChildren(h('h1', {}, 'Sessions'), now, demo, ...list, unlisted,
     info.empty ? '' : demoListNote(data.sessions), importPanel());
   if (refocus) { const el = document.getElementById(refocus); refocus = null; if (el) el.focus(); }
 }

@@ -4,6 +4,7 @@
 import { api, ApiError, axisDay, counted, download, fmtDate, fmtTick, fmtTime, h, inPercent, labelledSessions, localDay, noteName, say, sessionNumbers, unitEl, valueAxis } from './api.js';
 import { goalsPanel } from './goals.js';
 import { tagsInWords } from './tagchips.js';
+import { recordingNowLine } from './recording_now.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BAND_FILL = '#9ecae1', BAND_LINE = '#3182bd', TREND = '#b34700', OUTLIER = '#c4161c', LINE = '#6b6b6b';
@@ -48,8 +49,13 @@ export async function clientPage(main, code, params) {
     if (!(e instanceof ApiError) || e.status !== 404) throw e;
     // no sessions yet: goals agreed at intake, before the first session, can be added and read
     const goals = h('section', { class: 'goals', 'aria-labelledby': 'goals-h' }, h('h2', { id: 'goals-h' }, 'Treatment goals'));
-    main.replaceChildren(h('h1', {}, `Client ${code}`),
-      h('p', { class: 'muted no-sessions' }, 'No sessions of this client yet: goals agreed now are kept here and followed from the first session recorded or imported with this client code.'), goals);
+    const none = h('p', { class: 'muted no-sessions' }, 'No sessions of this client yet: goals agreed now are kept here and followed from the first session recorded or imported with this client code.');
+    // the client's first session being recorded is said, not "no sessions" (review rev-pulse, F9)
+    const now = recordingNowLine({ client: code, onChange: (running) => {
+      none.textContent = running ? 'The first session of this client is being recorded now: goals agreed now are kept here and followed from it.'
+        : 'The first session of this client was recorded just now: goals agreed now are kept here and followed from it.';
+    } });
+    main.replaceChildren(h('h1', {}, `Client ${code}`), now, none, goals);
     goalsPanel(goals, code);
     return;
   }
@@ -66,7 +72,9 @@ export async function clientPage(main, code, params) {
   };
   let bar = null;
   let analysed = 0;  // sessions the page saw being analysed (0: none were)
-  main.replaceChildren(h('h1', {}, `Client ${d.client}`), sessionTable(d.sessions, d.iap), goals,
+  // a session of this client being recorded now, above its sessions (review rev-pulse, F9)
+  const now = recordingNowLine({ client: d.client });
+  main.replaceChildren(h('h1', {}, `Client ${d.client}`), now, sessionTable(d.sessions, d.iap), goals,
     h('section', { class: 'panel', 'aria-labelledby': 'course-h' }, h('h2', { id: 'course-h' }, 'Course over sessions'), progress, body));
   // Poll while the server analyses (202).  A lost connection or a 5xx is retried with a
   // visible message (the server may be busy or restarting); after RETRIES failures in a row,
