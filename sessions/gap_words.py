@@ -78,6 +78,45 @@ def _seconds(s: float) -> str:
     return f"{s:.2f} s" if s < 10 else f"{s:.0f} s"
 
 
+def moment_length(seconds: float) -> str:
+    """How long a stretch too short for its shown times lasted: ``0.2 s``, ``0.04 s``,
+    ``under 0.01 s`` (never ``0.0 s``)."""
+    if seconds < 0.005:
+        return "under 0.01 s"
+    return f"{seconds:.2f} s" if seconds < 0.095 else f"{seconds:.1f} s"
+
+
+def span_words(t: float, end: float, *, count: int = 1, decimals: int = 1) -> tuple[str, str]:
+    """The words of a stretch's times, and the times in them, as shown at ``decimals``.
+
+    A stretch whose two ends read the same (``0:34.4–0:34.4``, shorter than the shown
+    precision: review rev-pulse, finding 6) is a moment with its length, ``for a moment
+    (0.04 s) at 0:34.4``; a cluster of ``count`` stretches within one shown time is ``at
+    0:34.4`` (its length is said as the total).
+
+    Parameters
+    ----------
+    t, end : float [seconds]
+        The stretch's start and end.
+    count : int
+        How many stretches the words stand for.
+    decimals : int
+        Decimals of the seconds shown (:func:`sessions.timefmt.format_time`).
+
+    Returns
+    -------
+    tuple of str
+        The words (``0:07.5–0:15.0`` or ``for a moment (0.04 s) at 0:34.4``) and the times
+        in them (``0:07.5–0:15.0`` or ``0:34.4``: what a page makes a link of).
+    """
+    a, b = format_time(t, decimals=decimals), format_time(end, decimals=decimals)
+    if a != b:
+        return f"{a}–{b}", f"{a}–{b}"
+    if count > 1:
+        return f"at {a}", a
+    return f"for a moment ({moment_length(max(0.0, end - t))}) at {a}", a
+
+
 def gap_text(gap: dict[str, Any], *, count: int = 1, total_s: float | None = None,
              ended_recording: bool = False) -> dict[str, str]:
     """The words of one stretch (or a cluster of ``count`` of them, ``total_s`` [s] in all).
@@ -93,17 +132,18 @@ def gap_text(gap: dict[str, Any], *, count: int = 1, total_s: float | None = Non
     Returns
     -------
     dict
-        ``input`` ("Digital Piano (client)"), ``span`` ("0:07.5–0:15.0", as it appears in
-        the text), ``text`` (a sentence in past tense) and ``label`` (the timeline band's).
+        ``input`` ("Digital Piano (client)"), ``span`` ("0:07.5–0:15.0", or "0:34.4" for a
+        moment: the times as they appear in the text, :func:`span_words`), ``text`` (a
+        sentence in past tense) and ``label`` (the timeline band's).
     """
     who = f"{gap['name']} ({', '.join(gap['players'])})" if gap["players"] else gap["name"]
-    span = f"{format_time(gap['t'])}–{format_time(gap['end'])}"
+    words, span = span_words(gap["t"], gap["end"], count=count)
     one, many = CAUSES[gap["cause"]]
     if ended_recording:
         one = many = ENDED
     total = _seconds(gap["end"] - gap["t"] if total_s is None else total_s)
     system = gap.get("system") or "PulseAudio"
-    text = f"{who} " + (one if count == 1 else many).format(span=span, n=count, total=total,
+    text = f"{who} " + (one if count == 1 else many).format(span=words, n=count, total=total,
                                                             system=system)
     label = who + LABELS[gap["cause"]][count > 1].format(n=count, system=system)
     return {"input": who, "span": span, "text": text, "label": label}

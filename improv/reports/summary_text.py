@@ -209,6 +209,21 @@ def _unheard(player: str, entry: dict[str, Any], *, noticed: dict[str, float]
         f"up.{said}", used)
 
 
+def _stretch(a: float, b: float, *, dur: float) -> str:
+    """A stretch ``a``..``b`` [seconds] of a session ``dur`` long, at whole seconds: ``from
+    0:15 to 0:40``, ``from 0:15 to the end``; one whose ends read the same is a moment with
+    its length, ``for a moment (0.2 s) at 0:03`` (review rev-pulse, finding 6: "from 0:03 to
+    0:03")."""
+    from sessions.gap_words import moment_length
+
+    to_end = b >= dur - 0.5
+    if _t(a) != _t(dur if to_end else b):
+        return f"from {_t(a)} to the end" if to_end else f"from {_t(a)} to {_t(b)}"
+    length = moment_length(max(0.0, min(b, dur) - a))
+    return f"for a moment ({length}) at the end" if to_end else \
+        f"for a moment ({length}) at {_t(a)}"
+
+
 def _not_recorded(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One sentence per player whose input did not record a stretch of the session (a device
     lost for a while, :func:`_gapped`): when, and that their shares are of the time recorded.
@@ -221,9 +236,7 @@ def _not_recorded(result: dict[str, Any]) -> list[dict[str, Any]]:
                      else ("microphone", "it was lost or dropped out"))
         total = sum(b - a for a, b in gaps)
         if len(gaps) <= 3:
-            when = " and ".join(f"from {_t(a)} to {_t(min(b, dur))}"
-                                if b < dur - 0.5 else f"from {_t(a)} to the end"
-                                for a, b in gaps)
+            when = " and ".join(_stretch(a, b, dur=dur) for a, b in gaps)
         else:
             when = f"in {len(gaps)} stretches, {_t(total)} in all"
         out.append(_sentence(
@@ -613,14 +626,21 @@ def _synchrony(d: dict[str, Any]) -> dict[str, Any] | None:
 
 def _when(a: dict[str, Any]) -> str:
     """An annotation's time as the session page's table writes it: ``0:31.5``, a range
-    ``0:54.0–1:00.5``."""
-    end = a.get("end")
-    return format_time(a["t"]) + (f"–{format_time(end)}" if end is not None else "")
+    ``0:54.0–1:00.5``; one whose ends read the same as its start, ``0:31.5``."""
+    start, end = format_time(a["t"]), a.get("end")
+    return start + (f"–{format_time(end)}" if end is not None and format_time(end) != start
+                    else "")
 
 
 def _listed(anns: list[dict[str, Any]]) -> str:
     """The times of up to six annotations, ``…`` for more."""
     return ", ".join(_when(a) for a in anns[:6]) + (", …" if len(anns) > 6 else "")
+
+
+def _live_note(a: dict[str, Any]) -> bool:
+    """Whether annotation ``a`` is a note typed while recording ("Note at this moment", the
+    terminal's note key): written by the recording (``source``) and tagged ``note``."""
+    return a.get("source") == "recording" and "note" in a.get("tags", [])
 
 
 def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -636,15 +656,23 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     if not anns:
         return [_sentence("There are no markers or annotations.", {"annotations": 0})] + review
     marked = [a for a in anns if "marker" in a.get("tags", [])]
-    # a marker is a moment; a marked stretch with an end is a range, not a marker; the rest
+    # a marker is a moment; a marked stretch with an end is a range, not a marker; a note
+    # typed in "Note at this moment" while recording is a note written while recording (it
+    # read "one other annotation ... Tags: note (1)": review rev-pulse, finding 7); the rest
     # (tagged or written, without the tag "marker") are the other annotations
     points = [a for a in marked if a.get("end") is None]
     ranges = [a for a in marked if a.get("end") is not None]
-    others = [a for a in anns if "marker" not in a.get("tags", [])]
-    tags = Counter(t for a in anns for t in a.get("tags", []) if t != "marker")
+    unmarked = [a for a in anns if "marker" not in a.get("tags", [])]
+    notes = [a for a in unmarked if _live_note(a)]
+    others = [a for a in unmarked if not _live_note(a)]
+    # the tag "note" of a note written while recording is what it is called: not listed again
+    tags = Counter(t for a in anns for t in a.get("tags", [])
+                   if t != "marker" and not (t == "note" and _live_note(a)))
     used = {"annotations": len(anns), "markers": [round(a["t"], 2) for a in points]}
     if ranges:
         used["marked_ranges"] = [[round(a["t"], 2), round(a["end"], 2)] for a in ranges]
+    if notes:
+        used["notes_while_recording"] = [round(a["t"], 2) for a in notes]
     text = f"There {'is 1 annotation' if len(anns) == 1 else f'are {len(anns)} annotations'}"
     # markers are annotations: "3 annotations: 2 markers and one other annotation", not 5
     # things; each annotation is in one of the parts (a fourth, neither marker nor marked
@@ -652,13 +680,16 @@ def _annotations(annotations: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     kinds = [(len(which), one, many, which)
              for one, many, which in (("marker", "markers", points),
                                       ("marked range", "marked ranges", ranges),
+                                      ("note written while recording",
+                                       "notes written while recording", notes),
                                       ("other annotation", "other annotations", others))
              if which]
-    if len(anns) == 1 and marked:
+    named = marked or notes
+    if len(anns) == 1 and named:
         text += f", a {kinds[0][1]} ({_listed(kinds[0][3])})"
-    elif len(kinds) == 1 and marked:
+    elif len(kinds) == 1 and named:
         text += f", all {kinds[0][2]} ({_listed(kinds[0][3])})"
-    elif marked:  # of two or three kinds
+    elif named:  # of two to four kinds
         said = [f"{'one ' + one if n == 1 else f'{n} {many}'} ({_listed(which)})"
                 for n, one, many, which in kinds]
         text += ": " + (", ".join(said[:-1]) + " and " + said[-1])

@@ -212,7 +212,7 @@ export async function sessionPage(main, id, params) {
         // its times a button to the stretch (sessions.gap_words)
         const at = g.text.indexOf(g.span);
         return h('li', { class: 'gap-group' }, g.text.slice(0, at),
-          h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap ${fmtTime(g.t)}–${fmtTime(g.end)}` }, g.span),
+          h('button', { type: 'button', class: 'link', onclick: () => seek(g.t), 'aria-label': `Go to the gap ${fmtSpan(g)}` }, g.span),
           g.text.slice(at + g.span.length));
       }))) : '';
 
@@ -444,6 +444,7 @@ export async function sessionPage(main, id, params) {
     state.annotations = all.filter((a) => !a.deleted);
     state.deleted = all.filter((a) => a.deleted);
     renderAnnotations();
+    renderNoNotes();
     tl.draw();
     refreshSummary();
     if (!rolesBox.hidden) await loadRoles();  // how many are left to review
@@ -541,6 +542,19 @@ export async function sessionPage(main, id, params) {
   }
 
   // -- notes ---------------------------------------------------------------------------
+  // a note typed in "Note at this moment" while recording is an annotation tagged note on the
+  // timeline, not the session's notes: an empty panel points to those notes, each time a link
+  // there (it read "No notes yet." beside them: review rev-pulse, finding 7); said anew when
+  // the annotations change
+  const noNotes = h('span', { class: 'muted no-notes' });
+  function renderNoNotes() {
+    const live = state.annotations.filter((a) => a.source === 'recording' && (a.tags || []).includes('note') && !(a.tags || []).includes('marker'));
+    if (!live.length) { noNotes.replaceChildren('No notes yet.'); return; }
+    const shown = live.slice(0, 6).map((a) => h('button', { type: 'button', class: 'timeref', onclick: () => { seek(a.t); say(`Jumped to ${fmtTime(a.t)}`); }, 'aria-label': `Go to the note written while recording at ${fmtSpan(a)}` }, fmtSpan(a)));
+    const times = shown.flatMap((b, i) => [i === 0 ? '' : i === shown.length - 1 && live.length <= 6 ? ' and ' : ', ', b]);
+    noNotes.replaceChildren(`No session notes yet; ${live.length === 1 ? '1 note written while recording is' : `${live.length} notes written while recording are`} on the timeline at `,
+      ...times, live.length > 6 ? ', …' : '', '.');
+  }
   async function loadNotes() {
     const n = await api(`/api/sessions/${id}/notes`);
     const view = h('div', { class: 'notes-text' });
@@ -553,7 +567,8 @@ export async function sessionPage(main, id, params) {
       pos = r.end;
     }
     view.append(n.text.slice(pos));
-    if (!n.text) view.append(h('span', { class: 'muted' }, 'No notes yet.'));
+    if (!n.text) view.append(noNotes);
+    renderNoNotes();
     const area = h('textarea', { rows: '8', 'aria-label': 'Session notes (time references like 12:30 become links)' }, n.text);
     const editor = h('div', { hidden: true }, area,
       h('div', { class: 'row' },
@@ -896,8 +911,12 @@ const ROLE_ORDER = ['leader', 'follower', 'partner', 'dependent', 'resister', 's
 // a "suggestion" tag the therapist gave their own annotation is theirs)
 function isSuggestion(a) { return a.source === 'suggestion' && (a.tags || []).includes('suggestion'); }
 
-// an annotation's time: a point, or start–end
-function fmtSpan(a) { return fmtTime(a.t) + (a.end != null ? `–${fmtTime(a.end)}` : ''); }
+// an annotation's (or a stretch's) time: a point, or start–end; never a range whose two ends
+// read the same ("0:34.4–0:34.4": review rev-pulse, finding 6), which is the point
+function fmtSpan(a) {
+  const start = fmtTime(a.t), end = a.end != null ? fmtTime(a.end) : start;
+  return end === start ? start : `${start}–${end}`;
+}
 
 // the level curve's value in a window of digital silence (analysis.audio: −100 dBFS)
 const SILENCE_DBFS = -99;
