@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from improv.capture.midi import MidiCapture
-from tests.improv.test_capture_logic import KB, SR, _audio, _timeinfo
+from tests.improv.fake_jack_audio import jack_audio_capture
+from tests.improv.test_capture_logic import KB, SR, _timeinfo
 
 PERIOD_S = 1024 / SR
 CYCLE = [[0xB0, 1, k] for k in range(3)]  # three messages in one JACK cycle
@@ -121,7 +122,7 @@ def _play(cap, clock, blocks, n=1024):
 
 @pytest.mark.parametrize("copies", [1, 2])
 def test_audio_block_repeated_before_silence_is_written_as_silence(store, fake_clock, copies):
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     n = 1024
     ramp = (np.arange(1, 10 * n + 1) * 2.0 ** -23).astype(np.float32)
     blocks = [ramp[b * n:(b + 1) * n] for b in range(10)]
@@ -145,7 +146,7 @@ def test_audio_block_repeated_before_silence_is_written_as_silence(store, fake_c
 def test_audio_repeats_that_are_not_followed_by_silence_are_kept(store, fake_clock):
     """A wave that repeats every block (46.875 Hz at 1024 frames) and then changes; repeated
     exact silence; the wave once more between silences."""
-    w, cap = _audio(store, fake_clock)
+    w, cap = jack_audio_capture(store=store, clock=fake_clock)
     n = 1024
     wave = np.sin(2 * np.pi * np.arange(n) / n).astype(np.float32)
     other = (wave * 0.5).astype(np.float32)
