@@ -109,7 +109,9 @@ def away_text(name: str, away: Sequence[tuple[float, float, str | None]]) -> str
     for 25 s (0:15–0:40)``; several: ``... 2 times, 31 s in all (from 0:15 to 1:02)``."""
     if len(away) == 1:
         ((t, s, _),) = away
-        return f"{name} was not recorded for {_length(s)} ({clock_time(t)}–{clock_time(t + s)})"
+        a, b = clock_time(t), clock_time(t + s)
+        # never a range whose two ends read the same ("0:15–0:15", review rev-pulse F6)
+        return f"{name} was not recorded for {_length(s)} ({f'{a}–{b}' if a != b else f'at {a}'})"
     total = sum(s for _, s, _ in away)
     t0, t1 = away[0][0], away[-1][0] + away[-1][1]
     return (f"{name} was not recorded {_times(len(away))}, {_length(total)} in all (from "

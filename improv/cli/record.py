@@ -394,7 +394,9 @@ def event_words(e: dict, *, among: list[str] = ()) -> str:
     raw = e.get("port") or e.get("device") or e.get("source") or ""
     name = input_name(raw, among=among) if raw else "an input"
     at = format_time(e["t"])
-    span = f"{at}–{format_time(e['end'])}" if e.get("end") is not None else f"from {at}"
+    end = format_time(e["end"]) if e.get("end") is not None else None
+    # never a range whose two ends read the same ("0:15.0–0:15.0", review rev-pulse F6)
+    span = f"from {at}" if end is None else f"{at}–{end}" if end != at else f"for a moment at {at}"
     if e.get("sound_system") and e["kind"] in ("device_lost", "device_back"):
         from improv.capture.live_status import sound_system_words
 
