@@ -12,7 +12,7 @@ from analysis.beats import CLEAR_SHARE
 from improv.reports.labels import OFTEN_PULSED, OFTEN_PULSED_SHARE
 from improv.reports.wording import percent, sentence
 
-__all__ = ["primary", "tempo_sentence", "beat_level_sentences", "dynamics_sentence",
+__all__ = ["primary", "tempo_sentence", "part_pulse", "beat_level_sentences", "dynamics_sentence",
            "BEAT_LEVELS", "BEAT_LEVEL_TOL", "STEADY", "FAIRLY_STEADY", "TEMPO_SPREAD",
            "SOFT_VELOCITY", "LOUD_VELOCITY"]
 
@@ -54,10 +54,22 @@ def _tempo_range(s: dict[str, Any], key: str, used: dict[str, Any]) -> str | Non
     return f"between {lo:.0f} and {hi:.0f}"
 
 
-def tempo_sentence(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] | None:
+def part_pulse(s: dict[str, Any]) -> bool:
+    """Whether :func:`tempo_sentence` tells the summary ``s`` as a clear pulse part of the
+    time (under :data:`analysis.beats.CLEAR_SHARE` of the playing) with no single tempo."""
+    share = s.get("pulsed_share")
+    return bool(not s.get("tempo_bpm") and s.get("pulse") == "intermittent"
+                and s.get("tempo_bpm_tentative") and share is not None and share < CLEAR_SHARE)
+
+
+def tempo_sentence(player: str, src: str, s: dict[str, Any], *,
+                   explain: bool = True) -> dict[str, Any] | None:
     """A player's tempo [BPM] and how steady it was, from the summary ``s`` of the input
-    ``src``; for a pulse that came and went, how much of the time it was clear and its rough
-    tempo; "without a clear pulse"; None where nothing can be said (a clip too short)."""
+    ``src``; for a pulse that came and went, how much of the time it was clear, its rough
+    tempo and range, and that the session has no single tempo (as the course charts say it:
+    why, unless ``explain`` is false, where a sentence before said it: "... and no single
+    tempo either"); "without a clear pulse"; None where nothing can be said (a clip too
+    short)."""
     key = f"{player}.{src}."
     bpm, pulse = s.get("tempo_bpm"), s.get("pulse")
     if not bpm:
@@ -72,9 +84,19 @@ def tempo_sentence(player: str, src: str, s: dict[str, Any]) -> dict[str, Any] |
                                 f"played ({percent(share)}), but no single tempo fits it "
                                 f"(nearest: about {tentative:.0f} BPM"
                                 f"{'; ' + span if span else ''}).", used)
+            # a clear pulse part of the time gives the session no single tempo: the course
+            # charts have none for it ("no single tempo (a clear pulse only part of the time)",
+            # improv.reports.trend_plots.gap_words), and the sentence says why, with the range
+            # a number "around 69 BPM" would hide (93 -> 48 BPM in review rev-months, 2); the
+            # range is the pulsed windows', which the rough tempo may lie outside
             when = OFTEN_PULSED if share >= OFTEN_PULSED_SHARE else "only at times"
+            span = _tempo_range(s, key, used)
             return sentence(f"{player} had a clear pulse {when} ({percent(share)} of the "
-                            f"time they played), around {tentative:.0f} BPM.", used)
+                            f"time they played), around {tentative:.0f} BPM"
+                            f"{' (where it was clear, ' + span + ' BPM)' if span else ''}, "
+                            + (f"but no single tempo for the session: that takes a clear pulse "
+                               f"{percent(CLEAR_SHARE)} of the time." if explain
+                               else "and no single tempo either."), used)
         if pulse in ("none", "rare"):
             return sentence(f"{player} played without a clear pulse.", {key + "pulse": pulse})
         return None

@@ -29,6 +29,7 @@ from improv.reports.summary_playing import (
     _input_name,
     beat_level_sentences,
     dynamics_sentence,
+    part_pulse,
     primary,
     tempo_sentence,
 )
@@ -824,6 +825,7 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
     session = [_length(result)]
     noticed = dict(result.get("no_sound_warned") or {})
     tempo, levels, dynamics = [], [], []
+    explained = False  # why a pulse clear part of the time has no single tempo: said once
     for player, entry in result.get("players", {}).items():
         found = primary(entry)
         if found is None:
@@ -832,7 +834,8 @@ def summary_groups(result: dict[str, Any], *, annotations: Iterable[dict[str, An
                 {f"{player}.status": entry.get("status")}))
             continue
         src, res = found
-        told = tempo_sentence(player, src, res["summary"])
+        told = tempo_sentence(player, src, res["summary"], explain=not explained)
+        explained = explained or part_pulse(res["summary"])
         tempo += [told] if told else []
         levels += beat_level_sentences(player, entry)
         said = dynamics_sentence(player, src, res["summary"])

@@ -91,18 +91,58 @@ BAND_FILL, BAND_LINE, POINT, OUTSIDE, OUTLIER, TREND, MISSING = (
     "#9ecae1", "#3182bd", "#08306b", "#e6550d", "#d62728", "#d95f0e", "#777777")
 
 
-def _reason(result: dict[str, Any], column: str, index: int) -> str:
-    """Why session ``index`` has no value of ``column``: a tempo is only given with a clear
-    pulse; anything else was not measured (no such input, or too little playing)."""
-    if column.endswith(".tempo_bpm"):
-        return "no clear pulse"
-    return "no value"
+#: Why a session has no tempo, as the course charts say it: (the words on the chart's axis,
+#: the words under it). A session's tempo is given only for a clear pulse
+#: (:data:`analysis.beats.CLEAR_SHARE` of the playing, on one tempo); a pulse that was clear
+#: only part of the time has a tempo in the session's summary ("around 69 BPM"), but none to
+#: chart: "no clear pulse" there would contradict the summary's "a clear pulse much of the
+#: time" (review rev-months, 2).
+NO_PULSE = ("no clear pulse", "no clear pulse")
+PART_PULSE = ("no single tempo", "no single tempo (a clear pulse only part of the time)")
+NO_FIT = ("no single tempo", "no single tempo (no one tempo fits the pulse)")
+NO_VALUE = ("no value", "no value")
+
+
+def gap_words(result: dict[str, Any], column: str, index: int) -> tuple[str, str]:
+    """Why session ``index`` has no value of ``column``: (the words on the chart's axis, the
+    words under it).
+
+    A tempo is only given with a clear pulse. Where the player's pulse was clear only part of
+    the time (intermittent: a tentative tempo from at least
+    :data:`analysis.beats.RARE_PULSE_SHARE` of the playing) the session has a pulse but no
+    single tempo (:data:`PART_PULSE`; :data:`NO_FIT` where the pulse was there nearly
+    throughout, as the plain summary says it: "no single tempo fits it"); else there was no
+    clear pulse (:data:`NO_PULSE`). Any other measure was not measured (no such input, or too
+    little playing): :data:`NO_VALUE`. The session's values (``sessions[index]["values"]`` of
+    :func:`improv.reports.compare.compare_client`) say which.
+    """
+    from analysis.beats import CLEAR_SHARE, RARE_PULSE_SHARE
+
+    if not column.endswith(".tempo_bpm"):
+        return NO_VALUE
+    values = result["sessions"][index].get("values") or {}
+    stem = column[: -len("tempo_bpm")]
+    share, tentative = values.get(stem + "pulsed_share"), values.get(stem + "tempo_bpm_tentative")
+    if tentative and share is not None and share >= RARE_PULSE_SHARE:
+        return NO_FIT if share >= CLEAR_SHARE else PART_PULSE
+    return NO_PULSE
+
+
+def gaps(result: dict[str, Any], column: str) -> list[dict[str, str] | None]:
+    """Each session's gap in ``column`` (:func:`gap_words`) for the client page: None where it
+    has a value, else ``{"mark": words on the axis, "why": words under the chart}``."""
+    out: list[dict[str, str] | None] = []
+    for i, v in enumerate(result["features"][column]["values"]):
+        mark, why = gap_words(result, column, i) if v is None else (None, None)
+        out.append(None if mark is None else {"mark": mark, "why": why})
+    return out
 
 
 def missing_values(result: dict[str, Any], columns: list[str]) -> list[str]:
-    """The sessions a chart has no value for, each measure's in one line, by reason: "client
-    (MIDI) and therapist (MIDI) · Tempo (BPM): Session 3 (Nov 16) and Session 5 (Nov 30): no
-    clear pulse, not counted." (players with the same sessions missing share a line)."""
+    """The sessions a chart has no value for, each measure's in one line, by reason
+    (:func:`gap_words`): "client (MIDI) and therapist (MIDI) · Tempo (BPM): Session 3 (Nov 16)
+    and Session 5 (Nov 30): no single tempo (a clear pulse only part of the time), not
+    counted." (players with the same sessions missing for the same reason share a line)."""
     from improv.reports.labels import heading, source_name
     from improv.reports.wording import session_name, sessions_named
 
@@ -119,7 +159,7 @@ def missing_values(result: dict[str, Any], columns: list[str]) -> list[str]:
             f" ({source_name('.'.join(parts[1:-1]))})" if len(parts) >= 3 else "")
         by_reason: dict[str, list[int]] = {}
         for i in gone:
-            by_reason.setdefault(_reason(result, c, i), []).append(i)
+            by_reason.setdefault(gap_words(result, c, i)[1], []).append(i)
         for reason, idx in by_reason.items():
             lines.setdefault((heading(c), tuple(idx), reason), []).append(who)
     out = []

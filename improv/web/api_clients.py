@@ -193,12 +193,14 @@ def compare(client: str, request: Request, params: Params = Depends(),
     (:func:`improv.reports.trend_plots.trend_fit`), and ``meaning``: what it measures in a
     therapist's words (:func:`improv.reports.labels.plain_meaning`: every measure, those
     behind "Show all measures" too; ``definition`` is the feature list's, as in the research
-    export).
+    export), and ``gaps``: per session None, or why it has no value, as the client report
+    says it (:func:`improv.reports.trend_plots.gaps`: ``mark`` on the chart's axis, ``why``
+    under it).
     """
     from analysis.trends import MIN_SPAN_DAYS
     from improv.reports.compare import main_columns, select_columns
     from improv.reports.labels import plain_meaning
-    from improv.reports.trend_plots import trend_fit
+    from improv.reports.trend_plots import gaps, trend_fit
 
     client = _check_client(client)
     busy = _ready(request, store, client, params)
@@ -210,6 +212,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
         tr = f["trend"]
         f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
         f["meaning"] = plain_meaning(c)
+        f["gaps"] = gaps(result, c)  # before the sessions' values go
     columns = sorted({c for s in result["sessions"] for c in s["values"]})
     names = sorted({c.rsplit(".", 1)[-1] for c in select_columns(columns, None) + columns
                     if "_role_" not in c} - NOT_FEATURES)

@@ -299,7 +299,7 @@ function legend(r, colorOf) {
     sw('filled', 'annotated session'), sw('hollow', 'session without annotations'),
     sw('outside', 'outside band: a later session above (▲) or below (▼) the band'),
     sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'),
-    sw('gap', 'no value (a tempo needs a clear pulse): the line breaks there and a short dash on the axis marks the session; the sentence under the chart says which'));
+    sw('gap', 'no value (a session’s tempo needs a clear pulse through most of the playing): the line breaks there and a short dash on the axis marks the session; the sentence under the chart says which and why'));
   for (const p of who) { const s = sw('player', p.replace('|', ' & ')); s.firstChild.style.background = colorOf(`${p}.x`); el.append(s); }
   return el;
 }
@@ -387,6 +387,25 @@ function trendTable(r) {
 // a session without a value of a measure, in words: a tempo needs a clear pulse
 function missingWords(col) { return splitColumn(col).feature.startsWith('tempo_bpm') ? 'no clear pulse' : 'no value'; }
 
+// why session i has no value of a measure: the server's words, those of the client report
+// (improv.reports.trend_plots.gaps): "no single tempo" on the axis and "no single tempo (a
+// clear pulse only part of the time)" under the chart where the session's summary says "a
+// clear pulse much of the time, around 69 BPM …, but no single tempo for the session", "no
+// clear pulse" where there was none
+function gapOf(f, col, i) { return (f.gaps && f.gaps[i]) || { mark: missingWords(col), why: missingWords(col) }; }
+
+// the sessions without a value grouped by why, in the order met: "Sessions 4 and 9: no
+// single tempo (…)"; the sessions as sessionNumbers or sessionRanges name them
+function gapsByWhy(gaps, numbers, name) {
+  const by = new Map();
+  gaps.forEach((g, j) => { if (!by.has(g.why)) by.set(g.why, []); by.get(g.why).push(numbers[j]); });
+  return [...by].map(([why, nums]) => `${name(nums)}: ${why}`).join('; ');
+}
+
+// "without a clear pulse", "without a single tempo": the gaps of a chart counted, in the
+// words on its axis ("without a value" for several kinds)
+const WITHOUT = { 'no clear pulse': 'without a clear pulse', 'no single tempo': 'without a single tempo' };
+
 // Session numbers with their runs as ranges: "Sessions 1–8, 10, 12–24 and 30"; a run of two
 // is written as two numbers
 function sessionRanges(numbers) {
@@ -414,7 +433,7 @@ function oneSessionTable(r) {
     const f = r.features[c];
     return h('tr', { dataset: { column: c } },
       h('th', { scope: 'row', title: `${c} in the CSV export` }, f.label || c, f.meaning ? h('div', { class: 'muted definition' }, f.meaning) : ''),
-      h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, f.values[0] == null ? missingWords(c) : fmtOf(f, f.values[0])));
+      h('td', {}, unitEl(f.unit)), h('td', { class: 'num' }, f.values[0] == null ? gapOf(f, c, 0).why : fmtOf(f, f.values[0])));
   });
   return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'tt-cap' },
     h('table', { class: 'trend-table one-session' },
@@ -465,12 +484,14 @@ function chart(r, col, color) {
   svg.setAttribute('role', 'img');
   const t = f.trend;
   const missing = r.sessions.map((s, i) => i).filter((i) => f.values[i] == null);
-  const gapWords = missingWords(col);
+  const gaps = missing.map((i) => gapOf(f, col, i));
   const missingNums = missing.map((i) => r.sessions[i].number || i + 1);
-  const without = gapWords === 'no clear pulse' ? 'without a clear pulse' : 'without a value';
+  const marks = new Set(gaps.map((g) => g.mark));
+  const tempoOnly = [...marks].every((m) => WITHOUT[m]);
+  const without = !tempoOnly ? 'without a value' : marks.size === 1 ? WITHOUT[[...marks][0]] : 'without a tempo';
   const missingCount = `Not counted: ${missing.length} of ${r.sessions.length} sessions ${without}`;
   const named = missing.length <= NAMED_GAPS;
-  const missingNote = !missing.length ? '' : named ? `${sessionNumbers(missingNums)}: ${gapWords}, not counted.` : `${missingCount}.`;
+  const missingNote = !missing.length ? '' : named ? `${gapsByWhy(gaps, missingNums, sessionNumbers)}, not counted.` : `${missingCount}.`;
   svg.setAttribute('aria-label', `${f.label || col}: ${counted(vals.length, 'session')}; ${t ? `trend ${signed(t.slope_per_session)} per session, ${f.change === 'yes' ? 'a change' : f.change === TOO_SMALL ? 'a clear trend, too small to matter' : 'no clear change'}` : 'no trend'}` +
     `${f.band ? `; baseline band ${fmtOf(f, f.band.low)} to ${fmtOf(f, f.band.high)}` : ''}; ${counted(f.outside_band.length, 'session')} outside the band; ${counted(f.outliers.length, 'outlier')}.${missingNote ? ` ${missingNote}` : ''} The values are in the table below the chart.`);
   const el = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text != null) e.textContent = text; svg.append(e); return e; };
@@ -488,14 +509,14 @@ function chart(r, col, color) {
   }
   // every session's label where the labels fit side by side, else every second (third…) one
   const xs = days.map(x);
-  // the words of a gap ("no clear pulse") stand over it above the axis, kept inside the plot,
-  // where the words of every gap fit side by side; else each gap is a dash on the axis and the
-  // words are said once, under the chart (review 33: 60 gaps printed their words over each
-  // other). 9 px letters, about 5.6 px wide each.
-  const gapWidth = gapWords.length * 5.6;
-  const gapLabels = missing.map((i) => {
-    const left = Math.min(Math.max(xs[i] - gapWidth / 2, L + 2), W - 2 - gapWidth);
-    return { i, left, right: left + gapWidth };
+  // the words of a gap ("no clear pulse", "no single tempo") stand over it above the axis,
+  // kept inside the plot, where the words of every gap fit side by side; else each gap is a
+  // dash on the axis and the words are said once, under the chart (review 33: 60 gaps printed
+  // their words over each other). 9 px letters, about 5.6 px wide each.
+  const gapLabels = missing.map((i, j) => {
+    const mark = gaps[j].mark, width = mark.length * 5.6;
+    const left = Math.min(Math.max(xs[i] - width / 2, L + 2), W - 2 - width);
+    return { i, mark, left, right: left + width };
   });
   const spelled = gapLabels.every((g, j) => j === 0 || g.left >= gapLabels[j - 1].right + 6);
   for (const i of labelledSessions(xs, axisX.width)) {
@@ -516,7 +537,7 @@ function chart(r, col, color) {
     const i = g.i;
     if (spelled) {
       el('line', { class: 'no-value', x1: xs[i], x2: xs[i], y1: T, y2: H - B, stroke: '#9a9a9a', 'stroke-dasharray': '2 3' });
-      el('text', { class: 'no-value', x: g.left + gapWidth / 2, y: H - B - 4, 'font-size': 9, 'text-anchor': 'middle', fill: '#555' }, gapWords);
+      el('text', { class: 'no-value', x: (g.left + g.right) / 2, y: H - B - 4, 'font-size': 9, 'text-anchor': 'middle', fill: '#555' }, g.mark);
     } else {
       el('line', { class: 'no-value-mark', x1: xs[i], x2: xs[i], y1: H - B - 8, y2: H - B, stroke: '#767676', 'stroke-width': 1.5, 'stroke-dasharray': '3 2' });
     }
@@ -536,13 +557,13 @@ function chart(r, col, color) {
     if (f.outliers.includes(s.id)) el('circle', { class: 'outlier', cx, cy, r: 9, fill: 'none', stroke: OUTLIER, 'stroke-width': 1.6 });
   });
   const rows = r.sessions.map((s, i) => h('tr', {}, h('td', {}, h('a', { href: `#/session/${s.id}` }, fmtDate(s.started_utc))),
-    h('td', { class: 'num' }, f.values[i] == null ? missingWords(col) : fmtOf(f, f.values[i])),
+    h('td', { class: 'num' }, f.values[i] == null ? gapOf(f, col, i).why : fmtOf(f, f.values[i])),
     h('td', {}, [s.annotations ? 'annotated' : '', f.outside_band.includes(s.id) ? 'outside band' : '', f.outliers.includes(s.id) ? 'outlier' : ''].filter(Boolean).join(', '))));
   return h('figure', { class: 'trend', dataset: { column: col } },
     h('figcaption', { title: col }, swatch(color), f.label || col, f.unit ? h('span', { class: 'muted' }, ' (', unitEl(f.unit), ')') : ''),
     svg,
     missingNote ? h('p', { class: 'muted small missing' }, spelled || named ? missingNote : `${missingCount} (the dashes on the axis).`) : '',
-    named ? '' : h('details', { class: 'muted small missing-list' }, h('summary', {}, 'Which sessions'), h('p', {}, `${sessionRanges(missingNums)}: ${gapWords}.`)),
+    named ? '' : h('details', { class: 'muted small missing-list' }, h('summary', {}, 'Which sessions'), h('p', {}, `${gapsByWhy(gaps, missingNums, sessionRanges)}.`)),
     h('details', {}, h('summary', {}, 'Values'), h('table', {}, h('thead', {}, h('tr', {}, ['Session', 'Value', ''].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows))));
 }
 

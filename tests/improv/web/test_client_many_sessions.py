@@ -112,7 +112,8 @@ def test_many_sessions_without_a_value_are_marked_quietly(many_store, live_serve
     expect(rows).to_have_count(N)
     expect(rows.nth(1).locator("td").nth(1)).to_have_text("no clear pulse")
     # the legend says once what the dashes are
-    expect(page.locator("p.legend")).to_contain_text("no value (a tempo needs a clear pulse)")
+    expect(page.locator("p.legend")).to_contain_text(
+        "no value (a session’s tempo needs a clear pulse through most of the playing)")
     # a chart with a value in every session: no marks, no sentence
     notes = page.locator(f'figure.trend[data-column="{NOTES}"]')
     expect(notes.locator(".no-value-mark")).to_have_count(0)
