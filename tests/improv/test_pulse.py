@@ -16,7 +16,7 @@ import soundfile as sf
 from sessions.store import Store
 from tests.improv.conftest import REPO
 from tests.rig.jackrig import find_clicks, wait_for
-from tests.rig.pulserig import SINK, PulseServer, pulseaudio_path
+from tests.rig.pulserig import SINK, pulse_for_test, pulseaudio_path
 
 SR = 48000
 pytestmark = [
@@ -28,14 +28,7 @@ pytestmark = [
 
 @pytest.fixture
 def pulse(tmp_path, monkeypatch):
-    server = PulseServer(tmp_path / "pulse", rate=SR).start()
-    for k in ("PULSE_SERVER", "PULSE_RUNTIME_PATH"):
-        monkeypatch.setenv(k, server.env[k])
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from pulse_for_test(tmp_path / "pulse", monkeypatch, rate=SR)
 
 
 def _tone(path, *, seconds: float, amplitude: float = 0.25) -> None:

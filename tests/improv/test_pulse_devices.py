@@ -18,7 +18,7 @@ from improv.capture.devices import AudioDevice
 from sessions.store import Store
 from tests.improv.conftest import REPO
 from tests.rig.jackrig import wait_for
-from tests.rig.pulserig import PulseServer, pulseaudio_path
+from tests.rig.pulserig import pulse_for_test, pulseaudio_path
 
 needs_pulse = pytest.mark.skipif(pulseaudio_path() is None,
                                  reason="pulseaudio not installed (apt-get install pulseaudio)")
@@ -27,14 +27,7 @@ needs_pulse = pytest.mark.skipif(pulseaudio_path() is None,
 @pytest.fixture
 def pulse(tmp_path, monkeypatch):
     # 32 kHz: neither PortAudio's 44.1 kHz nor the usual 48 kHz, so the rate is the server's
-    server = PulseServer(tmp_path / "pulse", rate=32000).start()
-    for k in ("PULSE_SERVER", "PULSE_RUNTIME_PATH"):
-        monkeypatch.setenv(k, server.env[k])
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from pulse_for_test(tmp_path / "pulse", monkeypatch, rate=32000)
 
 
 def _alsa(name: str, channels: int = 32) -> AudioDevice:

@@ -93,3 +93,18 @@ class PulseServer:
         return subprocess.Popen(["paplay", "-d", SINK, str(path)], env=self.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 preexec_fn=_die_with_parent)
+
+
+def pulse_for_test(folder: Path, monkeypatch, *, rate: int = 48000):
+    """A fixture's body: a PulseServer at ``rate`` [Hz] in ``folder``, this process's
+    PulseAudio clients pointed at it (``PULSE_SERVER``, ``PULSE_RUNTIME_PATH``) and no JACK
+    server started by PortAudio; stopped after the test. Use as ``yield from
+    pulse_for_test(tmp_path / "pulse", monkeypatch, rate=...)``."""
+    server = PulseServer(folder, rate=rate).start()
+    for k in ("PULSE_SERVER", "PULSE_RUNTIME_PATH"):
+        monkeypatch.setenv(k, server.env[k])
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    try:
+        yield server
+    finally:
+        server.stop()

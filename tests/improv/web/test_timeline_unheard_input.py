@@ -15,23 +15,17 @@ from playwright.sync_api import expect
 
 from improv.analyze import analyze_session
 from sessions.store import Store
+from tests.improv.test_input_faults_summary import SR, _mic_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SR = 16000
 STATIC = Path(__file__).parents[3] / "improv" / "web" / "static"
 
 
 def _session(path: Path, mic: np.ndarray) -> str:
+    """The summary tests' session (a client's MIDI, the therapist's microphone), measured."""
     with Store(path) as store:
-        w = store.create_session(client="C07", players=["client", "therapist"])
-        w.add_midi_input("Keys", player="client")
-        for t in np.arange(0.0, 20.0, 0.5):
-            w.midi(float(t), player="client", port="Keys", data=bytes([0x90, 60, 80]))
-            w.midi(float(t) + 0.3, player="client", port="Keys", data=bytes([0x80, 60, 0]))
-        a = w.add_audio_input("mic", sr=SR, channels=1, players={"therapist": [1]}, t0=0.0)
-        a.write(mic[:, None].astype(np.float32))
-        sid = w.finalize(duration_s=len(mic) / SR)["id"]
+        sid = _mic_session(store, mic)
         analyze_session(store, sid, dialogue=True)
     return sid
 
