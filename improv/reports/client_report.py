@@ -30,7 +30,7 @@ COURSE_LEGEND = (
                         "band (pointing up above it, down below it)"),
     ("red ring", "outlier: far off this client’s own course (the trend line), whether inside "
                  "the band or not"),
-    ("dashed line", "trend, where the change is clear"),
+    ("dashed line", "trend, where the change is clear and large enough to matter"),
     ("grey cross on the axis", "a session without a value: the line is broken there, and "
                                "the session is named under the chart"),
 )
@@ -139,13 +139,15 @@ def _goals_section(store, client: str) -> str:
 
 def _legend_html(result: dict[str, Any]) -> str:
     """The Trends heading and the legend of the marks the charts hold (:data:`COURSE_LEGEND`)."""
+    from improv.reports.trend_plots import shows_trend
+
     sess = result["sessions"]
     base = counted(len(result["baseline"]), "baseline session")
     feats = [result["features"][c] for c in result["columns"]]
     drawn = {"baseline band": any(f["band"] for f in feats),  # the marks the charts hold
              "orange triangle": any(f.get("outside_band") for f in feats),
              "red ring": any(f["outliers"] for f in feats),
-             "dashed line": any(f["trend"] and f["trend"]["distinguishable"] for f in feats),
+             "dashed line": any(shows_trend(f) for f in feats),
              "grey cross on the axis": any(None in f["values"] and any(
                  v is not None for v in f["values"]) for f in feats),
              "filled point": any(s["annotations"] for s in sess),

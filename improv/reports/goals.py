@@ -17,10 +17,14 @@ that course:
   with a value (the exact test cannot reject "no trend" with four: its smallest p-value is
   0.083), ``rising`` or ``falling`` when the test rejects "no trend" at 5 %, else
   ``no clear change``; and whether a clear trend goes ``towards`` the goal (the direction the
-  therapist gave) or away from it.
+  therapist gave) or away from it. A clear trend that moved the measure by less than the
+  smallest change that matters over the sessions (:func:`improv.reports.compare.too_small`,
+  the course's "too small to matter") is no change either: :data:`TOO_SMALL`, towards
+  neither.
 
-The reading in plain words says only that: "rose"/"fell" only for a clear trend, with the
-values of the trend line at the first and last session of the period. The goal's reading
+The reading in plain words says only that: "rose"/"fell" only for a clear trend large enough
+to matter, with the values of the trend line at the first and last session of the period;
+"no change that matters" for one too small. The goal's reading
 follows each indicator of its latest version over every session since it was first followed
 (across the changes that kept it) and, for a goal that was changed, says so: "over 10
 sessions since Jan 8, 2026", "over 6 sessions since the goal was changed on Feb 26, 2026".
@@ -50,6 +54,9 @@ MIN_SESSIONS_TO_JUDGE = 5
 BASELINE_SESSIONS = 3
 BAND_SD = 2.0
 TOO_FEW = "too few sessions to judge"
+#: The verdict on a clear trend too small to matter: the client page's and reports' word
+#: (:data:`improv.reports.wording.TOO_SMALL`).
+TOO_SMALL = "too small to matter"
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -168,6 +175,20 @@ def _fmt(v: float, unit: str = "") -> str:
     return f"{text} {unit}" if unit and unit not in ("count", "0/1", "0-1") else text
 
 
+def _smallest(unit: str) -> str:
+    """The smallest change that matters for ``unit`` (:data:`improv.reports.compare.
+    MIN_BAND_HALF_WIDTH`) in the reading's words: "2 percentage points", "3 BPM", "half a
+    semitone"."""
+    from improv.reports.compare import MIN_BAND_HALF_WIDTH
+
+    floor = MIN_BAND_HALF_WIDTH[unit]
+    if unit == "fraction":
+        return f"{100 * floor:g} percentage points"
+    if unit in ("MIDI note", "semitones"):
+        return "half a semitone" if floor == 0.5 else f"{floor:g} semitones"
+    return _fmt(floor, unit)
+
+
 def course(values: Sequence[float | None], days: Sequence[float], *, direction: str,
            label: str, unit: str = "", earlier: Sequence[float | None] = (),
            span: str = "") -> dict[str, Any]:
@@ -190,6 +211,13 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     >>> course([0.5] * 3, [0, 7, 14], direction="up", label="x",
     ...        span="since Jan 8, 2026")["reading"]
     'x: 3 sessions since Jan 8, 2026, too few sessions to judge (5 are needed)'
+    >>> c = course([0.0778 - 0.0002 * i for i in range(8)], range(0, 56, 7), direction="down",
+    ...            label="Silence", unit="fraction")
+    >>> c["verdict"], c["towards"], c["trend"]["distinguishable"]
+    ('too small to matter', None, True)
+    >>> c["reading"].split(" (")
+    ['Silence: no change that matters over 8 sessions', 'a clear trend, but smaller than 2 \
+percentage points, the smallest change that matters)']
     """
     from analysis import trends
 
@@ -198,7 +226,12 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
                    dtype=float)
     n = int(np.isfinite(v).sum())
     base = list(range(min(BASELINE_SESSIONS, len(ref))))
-    from improv.reports.compare import MIN_BAND_HALF_WIDTH, floored_band, outside_band
+    from improv.reports.compare import (
+        MIN_BAND_HALF_WIDTH,
+        floored_band,
+        outside_band,
+        too_small,
+    )
 
     # a baseline without spread (a client who never led) has a band too where the band is
     # widened to the smallest change that matters
@@ -221,6 +254,12 @@ def course(values: Sequence[float | None], days: Sequence[float], *, direction: 
     if not tr.distinguishable or sign == 0:
         out["verdict"] = "no clear change"
         out["reading"] = f"{label}: no clear change over {sessions}"
+        return out
+    if too_small(out["trend"], v, unit):  # as the course's "too small to matter"
+        out["verdict"] = TOO_SMALL
+        out["reading"] = (f"{label}: no change that matters over {sessions} (a clear trend, "
+                          f"but smaller than {_smallest(unit)}, the smallest change that "
+                          "matters)")
         return out
     x = np.flatnonzero(np.isfinite(v)).astype(float)
     intercept = float(np.median(v[np.isfinite(v)] - tr.slope_per_session * x))

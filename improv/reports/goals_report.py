@@ -89,7 +89,8 @@ def goals_section_html(result: dict[str, Any]) -> str:
                      "verdict. A measure kept when the goal was changed keeps the band of the "
                      "sessions it was first followed in, and the reading follows it over all "
                      "sessions since. A trend is called a change only when it is clear, from "
-                     "five sessions on; the method is in the appendix.</p>")
+                     "five sessions on, and large enough to matter; the method is in the "
+                     "appendix.</p>")
     for k, g in enumerate(result["goals"], 1):
         parts.append(f'<div class=goal style="page-break-inside: avoid"><h3>Goal {k}: '
                      f"{_e(g['text'])}</h3><p class=meta>{_e(g['status'])}, agreed "

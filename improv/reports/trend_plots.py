@@ -2,8 +2,9 @@
 
 Sessions lie on a date axis (in their order, where a day holds two:
 :func:`session_axis`); the baseline band (mean ± k·SD of the baseline
-sessions) is shaded; the Theil–Sen trend is drawn when it is distinguishable
-from no change; annotated sessions are drawn as filled markers, others hollow;
+sessions) is shaded; the Theil–Sen trend is drawn when it is a change
+(:func:`shows_trend`: distinguishable from no change and large enough to matter);
+annotated sessions are drawn as filled markers, others hollow;
 sessions outside the band are orange triangles (pointing the way they left it),
 outliers are ringed, and a session without a value breaks the line and is marked
 with a grey cross on the axis (:func:`missing_values` says why, under the chart).
@@ -36,6 +37,26 @@ def trend_fit(values, trend: dict[str, Any] | None) -> list[float] | None:
     idx = np.arange(len(v))
     slope = trend["slope_per_session"]
     return (np.nanmedian(v - slope * idx) + slope * idx).tolist()
+
+
+def shows_trend(feature: dict[str, Any]) -> bool:
+    """Whether a course chart draws the trend line of ``feature`` (one of ``features`` of
+    :func:`improv.reports.compare.compare_client`): only where its verdict is a change
+    (``change`` "yes"), the same word as the table beside the chart. A clear trend too small
+    to matter (:func:`improv.reports.compare.too_small`: the therapist's silence falling by
+    0.14 percentage points over eight sessions, its test clear) has no line: a dashed line
+    beside the words "too small to matter" would still show the therapist a change, and a
+    nearly flat line says nothing the points do not.
+
+    >>> shows_trend({"trend": {"distinguishable": True}, "change": "yes"})
+    True
+    >>> shows_trend({"trend": {"distinguishable": True}, "change": "too small to matter"})
+    False
+    """
+    trend = feature.get("trend")
+    if not trend or not trend.get("distinguishable"):
+        return False
+    return feature.get("change", "yes") == "yes"
 
 
 def session_ticks(dates: list[datetime], *, most: int = 12) -> tuple[list, list[str]]:
@@ -377,7 +398,7 @@ def _draw_course(ax, result: dict[str, Any], c: str, *, xs: list,
     drawn = [v]  # the values the y axis holds: the points, the band and the trend line
     if band:
         drawn.append([max(lo, k * band["low"]), min(hi, k * band["high"]), k * band["mean"]])
-    if tr and tr["distinguishable"]:
+    if shows_trend(f):  # a change, as the table beside it says: never one too small to matter
         fit = k * np.asarray(trend_fit(f["values"], tr))
         ax.plot(xs, fit, color=TREND, lw=1.2, ls="--")
         drawn.append(fit)

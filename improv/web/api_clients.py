@@ -189,8 +189,9 @@ def compare(client: str, request: Request, params: Params = Depends(),
     players: :func:`improv.reports.wording.players_differ`; else None),
     ``trend_min_span_days`` (the span of sessions from which a trend per 30 days is given:
     :data:`analysis.trends.MIN_SPAN_DAYS`) and per feature ``fit``: the trend
-    line at each session when the trend is distinguishable from no change
-    (:func:`improv.reports.trend_plots.trend_fit`), and ``meaning``: what it measures in a
+    line at each session where the chart draws it (:func:`improv.reports.trend_plots.
+    shows_trend`: a change, never a clear trend too small to matter; else None;
+    :func:`improv.reports.trend_plots.trend_fit`), and ``meaning``: what it measures in a
     therapist's words (:func:`improv.reports.labels.plain_meaning`: every measure, those
     behind "Show all measures" too; ``definition`` is the feature list's, as in the research
     export), and ``gaps``: per session None, or why it has no value, as the client report
@@ -200,7 +201,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     from analysis.trends import MIN_SPAN_DAYS
     from improv.reports.compare import main_columns, select_columns
     from improv.reports.labels import plain_meaning
-    from improv.reports.trend_plots import gaps, trend_fit
+    from improv.reports.trend_plots import gaps, shows_trend, trend_fit
 
     client = _check_client(client)
     busy = _ready(request, store, client, params)
@@ -210,7 +211,7 @@ def compare(client: str, request: Request, params: Params = Depends(),
     result = _compare(store, client, params, _failed(request, client))
     for c, f in result["features"].items():
         tr = f["trend"]
-        f["fit"] = trend_fit(f["values"], tr) if tr and tr["distinguishable"] else None
+        f["fit"] = trend_fit(f["values"], tr) if shows_trend(f) else None
         f["meaning"] = plain_meaning(c)
         f["gaps"] = gaps(result, c)  # before the sessions' values go
     columns = sorted({c for s in result["sessions"] for c in s["values"]})

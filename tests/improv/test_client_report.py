@@ -236,8 +236,8 @@ def test_the_therapists_part_of_the_client_report_has_no_statistics_jargon(store
     mine, appendix = text.split("Appendix: the measures of each session")
     for jargon in ("Theil", "Mann", "±2 SD", "± 2 SD", "rejects", "z-score"):
         assert jargon not in mine, jargon
-    assert "A trend is called a change only when it is clear, from five sessions on; the " \
-        "method is in the appendix." in mine
+    assert "A trend is called a change only when it is clear, from five sessions on, and " \
+        "large enough to matter; the method is in the appendix." in mine
     assert "Theil–Sen" in appendix and "Mann–Kendall" in appendix
 
 

@@ -295,7 +295,7 @@ function legend(r, colorOf) {
   const sw = (cls, text) => h('span', { class: 'lg' }, h('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
   const el = h('p', { class: 'legend' },
     sw('band', `baseline band (mean ± ${r.band_sd} SD of ${counted(r.baseline.length, 'session')}, never narrower than the smallest change that matters): a later session outside it is “outside band”`),
-    sw('trend', 'trend (when it is distinguishable from no change)'),
+    sw('trend', 'trend (only where Change says yes: clear and large enough to matter)'),
     sw('filled', 'annotated session'), sw('hollow', 'session without annotations'),
     sw('outside', 'outside band: a later session above (▲) or below (▼) the band'),
     sw('ring', 'outlier: far off this client’s own course (the trend line), whether inside the band or not'),
