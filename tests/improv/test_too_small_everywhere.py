@@ -1,7 +1,7 @@
 """A clear trend too small to matter is no change anywhere: not in the course charts (the web
 page's and the report's: no dashed trend line) and not in the goal readings, as the course
 table already said (8ab8987). The web page's charts:
-tests/improv/web/test_client_too_small_line.py.
+tests/improv/web/test_client_change_matters.py.
 
 The store is :func:`tests.improv.test_compare_change_matters.build_store`: the therapist's
 silence falls steadily by 0.14 percentage points over eight sessions (a clear test, below the
