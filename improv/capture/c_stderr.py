@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 __all__ = ["route_off", "route_on", "routed"]
 
 _IONBF = 2  # setvbuf: no buffering (C's stderr is unbuffered too)
+#: How long :func:`route_off` waits at most for the reader to handle what is in the pipe [s].
+DRAIN_S = 2.0
 
 
 class _Route:
@@ -48,6 +50,8 @@ class _Route:
     ours: int | None = None  # our FILE *
     saved: int | None = None  # the FILE * it held before
     noise = None  # improv.capture.devices.NATIVE_NOISE (imported before the reader runs)
+    read_end: int | None = None  # the pipe's reading end
+    busy = False  # the reader is handling what it read
 
 
 def _forward(line: bytes) -> None:
@@ -72,9 +76,13 @@ def _read(fd: int) -> None:
             return
         if not chunk:
             return
-        *lines, rest = (rest + chunk).split(b"\n")
-        for line in lines:
-            _forward(line)
+        _Route.busy = True
+        try:
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                _forward(line)
+        finally:
+            _Route.busy = False
 
 
 def _setup() -> bool:
@@ -102,6 +110,7 @@ def _setup() -> bool:
         return False
     libc.setvbuf(ours, None, _IONBF, 0)
     threading.Thread(target=_read, args=(r,), name="improv-c-stderr", daemon=True).start()
+    _Route.read_end = r
     _Route.var = var
     _Route.ours = ours
     return True
@@ -129,6 +138,28 @@ def route_off() -> None:
         _Route.users -= 1
         if _Route.users == 0 and _Route.var is not None:
             _Route.var.value = _Route.saved
+            _drain()
+
+
+def _drain(*, timeout_s: float = DRAIN_S) -> None:
+    """Wait until the reader has handled every line in the pipe (at most ``timeout_s``
+    seconds): what a C library printed before the routing ended is in the log or the
+    terminal when :func:`route_off` returns, before what is printed after it."""
+    import array
+    import fcntl
+    import termios
+    import time
+
+    end = time.monotonic() + timeout_s
+    pending = array.array("i", [0])
+    while time.monotonic() < end:
+        try:
+            fcntl.ioctl(_Route.read_end, termios.FIONREAD, pending)
+        except OSError:
+            return
+        if pending[0] == 0 and not _Route.busy:
+            return
+        time.sleep(0.005)
 
 
 def routed() -> bool:
