@@ -34,7 +34,7 @@ import threading
 
 log = logging.getLogger(__name__)
 
-__all__ = ["route_off", "route_on", "routed"]
+__all__ = ["route_off", "route_on", "routed", "wanted"]
 
 _IONBF = 2  # setvbuf: no buffering (C's stderr is unbuffered too)
 #: How long :func:`route_off` waits at most for the reader to handle what is in the pipe [s].
@@ -114,6 +114,16 @@ def _setup() -> bool:
     _Route.var = var
     _Route.ours = ours
     return True
+
+
+def wanted(plan) -> bool:
+    """Whether a recording (or input check) of ``plan`` (:class:`improv.capture.plan.Plan`)
+    routes the C libraries' ``stderr``: where an audio input is opened through PortAudio's ALSA
+    (or OSS) host API, whose lines these are. A recording on JACK alone is left as it was
+    (libjack's own messages are kept out by its error callbacks): its JACK clients run Python
+    callbacks in this process, and nothing is changed under them."""
+    return any(not str(getattr(a.device, "hostapi", "")).startswith("JACK")
+               for a in getattr(plan, "audio", ()))
 
 
 def route_on() -> bool:

@@ -250,12 +250,12 @@ class InputMonitor:
         ParameterError, DeviceError, NoDevicesError, AmbiguousDeviceError
             As a recording of these inputs would (nothing stays open then).
         """
-        from improv.capture.c_stderr import route_on
+        from improv.capture.c_stderr import route_on, wanted
 
         o = self.opts
         plan = self._plan if self._plan is not None else self.resolve()._plan
         # a sound server that stops while the inputs are checked: its C lines to the debug log
-        if not getattr(self, "_c_stderr", False):
+        if not getattr(self, "_c_stderr", False) and wanted(plan):
             self._c_stderr = route_on()
         try:
             midi_server = o["jack_midi_server"] or o["jack_server"]

@@ -216,12 +216,12 @@ class Recorder(JackRecording):
                 jack_server=self.jack_server, jack_midi_server=self.jack_midi_server,
                 jack_client_name=self.jack_client_name,
             )
-        from improv.capture.c_stderr import route_on
+        from improv.capture.c_stderr import route_on, wanted
         from improv.capture.inputlock import InputLocks, input_names
 
         self._locks = InputLocks(self.store.root, input_names(plan))
         # PortAudio's and ALSA's C lines when a device goes away go to the debug log
-        self._c_stderr = route_on()
+        self._c_stderr = route_on() if wanted(plan) else False
         try:
             self._create(plan)
         except BaseException:

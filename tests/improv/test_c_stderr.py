@@ -80,3 +80,20 @@ def test_route_on_and_off_nest():
     assert not routed()
     route_off()  # one too many: nothing happens
     assert not routed()
+
+
+def test_only_a_recording_through_alsa_routes_the_c_stderr():
+    """A recording on JACK alone changes nothing under its in-process JACK clients; one with an
+    audio input through PortAudio's ALSA host API (the sound server's devices) routes it."""
+    from improv.capture.c_stderr import wanted
+    from improv.capture.devices import AudioDevice
+    from improv.capture.plan import AudioPlan, Plan
+
+    def plan(*hostapis):
+        return Plan(audio=[AudioPlan(device=AudioDevice(0, "x", h, 2, 2, 48000.0), channels=2)
+                           for h in hostapis])
+
+    assert not wanted(plan("JACK Audio Connection Kit"))
+    assert not wanted(Plan())  # MIDI only
+    assert wanted(plan("ALSA"))
+    assert wanted(plan("JACK Audio Connection Kit", "ALSA"))
