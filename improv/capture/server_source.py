@@ -24,10 +24,12 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from improv.capture import sound_system
-from improv.capture.devices import AudioDevice
+
+# The devices are improv.capture.devices.AudioDevice; typed Any here, since that module imports
+# this one (one way only: tests/test_rooms.py refuses an import cycle).
 
 __all__ = ["FALLBACK_CHANNELS", "ServerSource", "channel_names", "default_source",
            "is_server_device", "with_server_source"]
@@ -57,7 +59,7 @@ class ServerSource:
     samplerate: int
 
 
-def is_server_device(device: AudioDevice, *, listed: Sequence[AudioDevice] = ()) -> bool:
+def is_server_device(device: Any, *, listed: Sequence[Any] = ()) -> bool:
     """Whether ``device`` is a door into the sound server: ALSA's ``pulse`` or ``pipewire``,
     or ALSA's ``default`` while one of those is ``listed`` too (the server runs, and the
     desktop's ALSA default goes through it); the rule is
@@ -102,8 +104,8 @@ def default_source() -> ServerSource | None:
     return None
 
 
-def with_server_source(devices: Sequence[AudioDevice], *,
-                       source: ServerSource | None | bool = True) -> list[AudioDevice]:
+def with_server_source(devices: Sequence[Any], *,
+                       source: ServerSource | None | bool = True) -> list[Any]:
     """``devices``, each door into the sound server (:func:`is_server_device`) with the input
     channels and sample rate of the server's default source.
 
